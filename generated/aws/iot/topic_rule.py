@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -215,494 +219,587 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ActionDict = TypedDict(
-    "ActionDict",
-    {
-        "CloudwatchAlarm": "CloudwatchAlarmActionDict",
-        "CloudwatchLogs": "CloudwatchLogsActionDict",
-        "CloudwatchMetric": "CloudwatchMetricActionDict",
-        "DynamoDB": "DynamoDBActionDict",
-        "DynamoDBv2": "DynamoDBv2ActionDict",
-        "Elasticsearch": "ElasticsearchActionDict",
-        "Firehose": "FirehoseActionDict",
-        "Http": "HttpActionDict",
-        "InfluxDB": "InfluxDBActionDict",
-        "IotAnalytics": "IotAnalyticsActionDict",
-        "IotEvents": "IotEventsActionDict",
-        "IotSiteWise": "IotSiteWiseActionDict",
-        "Kafka": "KafkaActionDict",
-        "Kinesis": "KinesisActionDict",
-        "Lambda": "LambdaActionDict",
-        "Location": "LocationActionDict",
-        "OpenSearch": "OpenSearchActionDict",
-        "Republish": "RepublishActionDict",
-        "S3": "S3ActionDict",
-        "Sns": "SnsActionDict",
-        "Sqs": "SqsActionDict",
-        "StepFunctions": "StepFunctionsActionDict",
-        "Timestream": "TimestreamActionDict",
-    },
-    total=False,
-)
 
-AssetPropertyTimestampDict = TypedDict(
-    "AssetPropertyTimestampDict",
-    {
-        "OffsetInNanos": "str",
-        "TimeInSeconds": "Required[str]",
-    },
-    total=False,
-)
+class ActionDict(TypedDict, total=False):
+    """Action as a plain dict."""
 
-AssetPropertyValueDict = TypedDict(
-    "AssetPropertyValueDict",
-    {
-        "Quality": "str",
-        "Timestamp": "Required[AssetPropertyTimestampDict]",
-        "Value": "Required[AssetPropertyVariantDict]",
-    },
-    total=False,
-)
+    CloudwatchAlarm: CloudwatchAlarmActionDict
+    """Type: CloudwatchAlarmActionDict."""
+    CloudwatchLogs: CloudwatchLogsActionDict
+    """Type: CloudwatchLogsActionDict."""
+    CloudwatchMetric: CloudwatchMetricActionDict
+    """Type: CloudwatchMetricActionDict."""
+    DynamoDB: DynamoDBActionDict
+    """Type: DynamoDBActionDict."""
+    DynamoDBv2: DynamoDBv2ActionDict
+    """Type: DynamoDBv2ActionDict."""
+    Elasticsearch: ElasticsearchActionDict
+    """Type: ElasticsearchActionDict."""
+    Firehose: FirehoseActionDict
+    """Type: FirehoseActionDict."""
+    Http: HttpActionDict
+    """Type: HttpActionDict."""
+    InfluxDB: InfluxDBActionDict
+    """Type: InfluxDBActionDict."""
+    IotAnalytics: IotAnalyticsActionDict
+    """Type: IotAnalyticsActionDict."""
+    IotEvents: IotEventsActionDict
+    """Type: IotEventsActionDict."""
+    IotSiteWise: IotSiteWiseActionDict
+    """Type: IotSiteWiseActionDict."""
+    Kafka: KafkaActionDict
+    """Type: KafkaActionDict."""
+    Kinesis: KinesisActionDict
+    """Type: KinesisActionDict."""
+    Lambda: LambdaActionDict
+    """Type: LambdaActionDict."""
+    Location: LocationActionDict
+    """Type: LocationActionDict."""
+    OpenSearch: OpenSearchActionDict
+    """Type: OpenSearchActionDict."""
+    Republish: RepublishActionDict
+    """Type: RepublishActionDict."""
+    S3: S3ActionDict
+    """Type: S3ActionDict."""
+    Sns: SnsActionDict
+    """Type: SnsActionDict."""
+    Sqs: SqsActionDict
+    """Type: SqsActionDict."""
+    StepFunctions: StepFunctionsActionDict
+    """Type: StepFunctionsActionDict."""
+    Timestream: TimestreamActionDict
+    """Type: TimestreamActionDict."""
 
-AssetPropertyVariantDict = TypedDict(
-    "AssetPropertyVariantDict",
-    {
-        "BooleanValue": "str",
-        "DoubleValue": "str",
-        "IntegerValue": "str",
-        "StringValue": "str",
-    },
-    total=False,
-)
 
-CloudwatchAlarmActionDict = TypedDict(
-    "CloudwatchAlarmActionDict",
-    {
-        "AlarmName": "Required[str]",
-        "RoleArn": "Required[str]",
-        "StateReason": "Required[str]",
-        "StateValue": "Required[str]",
-    },
-    total=False,
-)
+class AssetPropertyTimestampDict(TypedDict, total=False):
+    """AssetPropertyTimestamp as a plain dict."""
 
-CloudwatchLogsActionDict = TypedDict(
-    "CloudwatchLogsActionDict",
-    {
-        "BatchMode": "bool",
-        "LogGroupName": "Required[str]",
-        "RoleArn": "Required[str]",
-    },
-    total=False,
-)
+    OffsetInNanos: str
+    """Type: str."""
+    TimeInSeconds: Required[str]
+    """Type: str."""
 
-CloudwatchMetricActionDict = TypedDict(
-    "CloudwatchMetricActionDict",
-    {
-        "MetricName": "Required[str]",
-        "MetricNamespace": "Required[str]",
-        "MetricTimestamp": "str",
-        "MetricUnit": "Required[str]",
-        "MetricValue": "Required[str]",
-        "RoleArn": "Required[str]",
-    },
-    total=False,
-)
 
-DynamoDBActionDict = TypedDict(
-    "DynamoDBActionDict",
-    {
-        "HashKeyField": "Required[str]",
-        "HashKeyType": "Literal['NUMBER', 'STRING']",
-        "HashKeyValue": "Required[str]",
-        "PayloadField": "str",
-        "RangeKeyField": "str",
-        "RangeKeyType": "Literal['NUMBER', 'STRING']",
-        "RangeKeyValue": "str",
-        "RoleArn": "Required[str]",
-        "TableName": "Required[str]",
-    },
-    total=False,
-)
+class AssetPropertyValueDict(TypedDict, total=False):
+    """AssetPropertyValue as a plain dict."""
 
-DynamoDBv2ActionDict = TypedDict(
-    "DynamoDBv2ActionDict",
-    {
-        "PutItem": "PutItemInputDict",
-        "RoleArn": "str",
-    },
-    total=False,
-)
+    Quality: str
+    """Type: str."""
+    Timestamp: Required[AssetPropertyTimestampDict]
+    """Type: AssetPropertyTimestampDict."""
+    Value: Required[AssetPropertyVariantDict]
+    """Type: AssetPropertyVariantDict."""
 
-ElasticsearchActionDict = TypedDict(
-    "ElasticsearchActionDict",
-    {
-        "Endpoint": "Required[str]",
-        "Id": "Required[str]",
-        "Index": "Required[str]",
-        "RoleArn": "Required[str]",
-        "Type": "Required[str]",
-    },
-    total=False,
-)
 
-FirehoseActionDict = TypedDict(
-    "FirehoseActionDict",
-    {
-        "BatchMode": "bool",
-        "DeliveryStreamName": "Required[str]",
-        "RoleArn": "Required[str]",
-        "Separator": "str",
-    },
-    total=False,
-)
+class AssetPropertyVariantDict(TypedDict, total=False):
+    """AssetPropertyVariant as a plain dict."""
 
-HttpActionDict = TypedDict(
-    "HttpActionDict",
-    {
-        "Auth": "HttpAuthorizationDict",
-        "BatchConfig": "TopicRuleBatchConfigDict",
-        "ConfirmationUrl": "str",
-        "EnableBatching": "bool",
-        "Headers": "list[HttpActionHeaderDict]",
-        "Url": "Required[str]",
-    },
-    total=False,
-)
+    BooleanValue: str
+    """Type: str."""
+    DoubleValue: str
+    """Type: str."""
+    IntegerValue: str
+    """Type: str."""
+    StringValue: str
+    """Type: str."""
 
-HttpActionHeaderDict = TypedDict(
-    "HttpActionHeaderDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
-HttpAuthorizationDict = TypedDict(
-    "HttpAuthorizationDict",
-    {
-        "Sigv4": "SigV4AuthorizationDict",
-    },
-    total=False,
-)
+class CloudwatchAlarmActionDict(TypedDict, total=False):
+    """CloudwatchAlarmAction as a plain dict."""
 
-InfluxDBActionDict = TypedDict(
-    "InfluxDBActionDict",
-    {
-        "BatchConfig": "InfluxDBBatchConfigDict",
-        "DatabaseName": "Required[str]",
-        "DestinationArn": "Required[str]",
-        "Organization": "str",
-        "RoleArn": "Required[str]",
-        "TableName": "Required[str]",
-        "Tags": "dict[str, Any]",
-        "TimestampUnit": "Literal['ms', 'ns', 's', 'us']",
-    },
-    total=False,
-)
+    AlarmName: Required[str]
+    """Type: str."""
+    RoleArn: Required[str]
+    """Type: str."""
+    StateReason: Required[str]
+    """Type: str."""
+    StateValue: Required[str]
+    """Type: str."""
 
-InfluxDBBatchConfigDict = TypedDict(
-    "InfluxDBBatchConfigDict",
-    {
-        "BatchAcrossTopics": "bool",
-        "MaxBatchOpenMs": "int",
-        "MaxBatchSize": "int",
-        "MaxBatchSizeBytes": "int",
-    },
-    total=False,
-)
 
-IotAnalyticsActionDict = TypedDict(
-    "IotAnalyticsActionDict",
-    {
-        "BatchMode": "bool",
-        "ChannelName": "Required[str]",
-        "RoleArn": "Required[str]",
-    },
-    total=False,
-)
+class CloudwatchLogsActionDict(TypedDict, total=False):
+    """CloudwatchLogsAction as a plain dict."""
 
-IotEventsActionDict = TypedDict(
-    "IotEventsActionDict",
-    {
-        "BatchMode": "bool",
-        "InputName": "Required[str]",
-        "MessageId": "str",
-        "RoleArn": "Required[str]",
-    },
-    total=False,
-)
+    BatchMode: bool
+    """Type: bool."""
+    LogGroupName: Required[str]
+    """Type: str."""
+    RoleArn: Required[str]
+    """Type: str."""
 
-IotSiteWiseActionDict = TypedDict(
-    "IotSiteWiseActionDict",
-    {
-        "PutAssetPropertyValueEntries": "Required[list[PutAssetPropertyValueEntryDict]]",
-        "RoleArn": "Required[str]",
-    },
-    total=False,
-)
 
-KafkaActionDict = TypedDict(
-    "KafkaActionDict",
-    {
-        "ClientProperties": "Required[dict[str, Any]]",
-        "DestinationArn": "Required[str]",
-        "Headers": "list[KafkaActionHeaderDict]",
-        "Key": "str",
-        "Partition": "str",
-        "Topic": "Required[str]",
-    },
-    total=False,
-)
+class CloudwatchMetricActionDict(TypedDict, total=False):
+    """CloudwatchMetricAction as a plain dict."""
 
-KafkaActionHeaderDict = TypedDict(
-    "KafkaActionHeaderDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    MetricName: Required[str]
+    """Type: str."""
+    MetricNamespace: Required[str]
+    """Type: str."""
+    MetricTimestamp: str
+    """Type: str."""
+    MetricUnit: Required[str]
+    """Type: str."""
+    MetricValue: Required[str]
+    """Type: str."""
+    RoleArn: Required[str]
+    """Type: str."""
 
-KinesisActionDict = TypedDict(
-    "KinesisActionDict",
-    {
-        "PartitionKey": "str",
-        "RoleArn": "Required[str]",
-        "StreamName": "Required[str]",
-    },
-    total=False,
-)
 
-LambdaActionDict = TypedDict(
-    "LambdaActionDict",
-    {
-        "FunctionArn": "str",
-    },
-    total=False,
-)
+class DynamoDBActionDict(TypedDict, total=False):
+    """DynamoDBAction as a plain dict."""
 
-LocationActionDict = TypedDict(
-    "LocationActionDict",
-    {
-        "DeviceId": "Required[str]",
-        "Latitude": "Required[str]",
-        "Longitude": "Required[str]",
-        "RoleArn": "Required[str]",
-        "Timestamp": "TopicRuleTimestampDict",
-        "TrackerName": "Required[str]",
-    },
-    total=False,
-)
+    HashKeyField: Required[str]
+    """Type: str."""
+    HashKeyType: Literal["NUMBER", "STRING"]
+    """Allowed values: 'NUMBER', 'STRING'."""
+    HashKeyValue: Required[str]
+    """Type: str."""
+    PayloadField: str
+    """Type: str."""
+    RangeKeyField: str
+    """Type: str."""
+    RangeKeyType: Literal["NUMBER", "STRING"]
+    """Allowed values: 'NUMBER', 'STRING'."""
+    RangeKeyValue: str
+    """Type: str."""
+    RoleArn: Required[str]
+    """Type: str."""
+    TableName: Required[str]
+    """Type: str."""
 
-OpenSearchActionDict = TypedDict(
-    "OpenSearchActionDict",
-    {
-        "Endpoint": "Required[str]",
-        "Id": "Required[str]",
-        "Index": "Required[str]",
-        "RoleArn": "Required[str]",
-        "Type": "Required[str]",
-    },
-    total=False,
-)
 
-PutAssetPropertyValueEntryDict = TypedDict(
-    "PutAssetPropertyValueEntryDict",
-    {
-        "AssetId": "str",
-        "EntryId": "str",
-        "PropertyAlias": "str",
-        "PropertyId": "str",
-        "PropertyValues": "Required[list[AssetPropertyValueDict]]",
-    },
-    total=False,
-)
+class DynamoDBv2ActionDict(TypedDict, total=False):
+    """DynamoDBv2Action as a plain dict."""
 
-PutItemInputDict = TypedDict(
-    "PutItemInputDict",
-    {
-        "TableName": "Required[str]",
-    },
-    total=False,
-)
+    PutItem: PutItemInputDict
+    """Type: PutItemInputDict."""
+    RoleArn: str
+    """Type: str."""
 
-RepublishActionDict = TypedDict(
-    "RepublishActionDict",
-    {
-        "Headers": "RepublishActionHeadersDict",
-        "Qos": "int",
-        "RoleArn": "Required[str]",
-        "Topic": "Required[str]",
-    },
-    total=False,
-)
 
-RepublishActionHeadersDict = TypedDict(
-    "RepublishActionHeadersDict",
-    {
-        "ContentType": "str",
-        "CorrelationData": "str",
-        "MessageExpiry": "str",
-        "PayloadFormatIndicator": "str",
-        "ResponseTopic": "str",
-        "UserProperties": "list[UserPropertyDict]",
-    },
-    total=False,
-)
+class ElasticsearchActionDict(TypedDict, total=False):
+    """ElasticsearchAction as a plain dict."""
 
-S3ActionDict = TypedDict(
-    "S3ActionDict",
-    {
-        "BucketName": "Required[str]",
-        "CannedAcl": "Literal['private', 'public-read', 'public-read-write', 'aws-exec-read', 'authenticated-read', 'bucket-owner-read', 'bucket-owner-full-control', 'log-delivery-write']",
-        "Key": "Required[str]",
-        "RoleArn": "Required[str]",
-    },
-    total=False,
-)
+    Endpoint: Required[str]
+    """Pattern: ^https?://"""
+    Id: Required[str]
+    """Type: str."""
+    Index: Required[str]
+    """Type: str."""
+    RoleArn: Required[str]
+    """Type: str."""
+    Type: Required[str]
+    """Type: str."""
 
-SigV4AuthorizationDict = TypedDict(
-    "SigV4AuthorizationDict",
-    {
-        "RoleArn": "Required[str]",
-        "ServiceName": "Required[str]",
-        "SigningRegion": "Required[str]",
-    },
-    total=False,
-)
 
-SnsActionDict = TypedDict(
-    "SnsActionDict",
-    {
-        "MessageFormat": "Literal['JSON', 'RAW']",
-        "RoleArn": "Required[str]",
-        "TargetArn": "Required[str]",
-    },
-    total=False,
-)
+class FirehoseActionDict(TypedDict, total=False):
+    """FirehoseAction as a plain dict."""
 
-SqsActionDict = TypedDict(
-    "SqsActionDict",
-    {
-        "QueueUrl": "Required[str]",
-        "RoleArn": "Required[str]",
-        "UseBase64": "bool",
-    },
-    total=False,
-)
+    BatchMode: bool
+    """Type: bool."""
+    DeliveryStreamName: Required[str]
+    """Type: str."""
+    RoleArn: Required[str]
+    """Type: str."""
+    Separator: str
+    """Pattern: ^([\\n\\t])|(\\r\\n)|(,)$"""
 
-StepFunctionsActionDict = TypedDict(
-    "StepFunctionsActionDict",
-    {
-        "ExecutionNamePrefix": "str",
-        "RoleArn": "Required[str]",
-        "StateMachineName": "Required[str]",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class HttpActionDict(TypedDict, total=False):
+    """HttpAction as a plain dict."""
 
-TimestreamActionDict = TypedDict(
-    "TimestreamActionDict",
-    {
-        "DatabaseName": "Required[str]",
-        "Dimensions": "Required[list[TimestreamDimensionDict]]",
-        "RoleArn": "Required[str]",
-        "TableName": "Required[str]",
-        "Timestamp": "TimestreamTimestampDict",
-    },
-    total=False,
-)
+    Auth: HttpAuthorizationDict
+    """Type: HttpAuthorizationDict."""
+    BatchConfig: TopicRuleBatchConfigDict
+    """Type: TopicRuleBatchConfigDict."""
+    ConfirmationUrl: str
+    """Length: 0 to 2000 characters."""
+    EnableBatching: bool
+    """Type: bool."""
+    Headers: list[HttpActionHeaderDict]
+    """Items: 0 to 100 items. Items are unique."""
+    Url: Required[str]
+    """Length: 0 to 2000 characters."""
 
-TimestreamDimensionDict = TypedDict(
-    "TimestreamDimensionDict",
-    {
-        "Name": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
-TimestreamTimestampDict = TypedDict(
-    "TimestreamTimestampDict",
-    {
-        "Unit": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class HttpActionHeaderDict(TypedDict, total=False):
+    """HttpActionHeader as a plain dict."""
 
-TopicRuleBatchConfigDict = TypedDict(
-    "TopicRuleBatchConfigDict",
-    {
-        "BatchAcrossTopics": "bool",
-        "MaxBatchOpenMs": "int",
-        "MaxBatchSize": "int",
-        "MaxBatchSizeBytes": "int",
-    },
-    total=False,
-)
+    Key: Required[str]
+    """Length: 1 to 256 characters."""
+    Value: Required[str]
+    """Type: str."""
 
-TopicRuleTimestampDict = TypedDict(
-    "TopicRuleTimestampDict",
-    {
-        "Unit": "str",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
-TopicRuleTopicRulePayloadDict = TypedDict(
-    "TopicRuleTopicRulePayloadDict",
-    {
-        "Actions": "Required[list[ActionDict]]",
-        "AwsIotSqlVersion": "str",
-        "Description": "str",
-        "ErrorAction": "ActionDict",
-        "RuleDisabled": "bool",
-        "Sql": "Required[str]",
-    },
-    total=False,
-)
+class HttpAuthorizationDict(TypedDict, total=False):
+    """HttpAuthorization as a plain dict."""
 
-UserPropertyDict = TypedDict(
-    "UserPropertyDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    Sigv4: SigV4AuthorizationDict
+    """Type: SigV4AuthorizationDict."""
 
+
+class InfluxDBActionDict(TypedDict, total=False):
+    """InfluxDBAction as a plain dict."""
+
+    BatchConfig: InfluxDBBatchConfigDict
+    """Type: InfluxDBBatchConfigDict."""
+    DatabaseName: Required[str]
+    """Pattern: ^[^_\\"][^\\"]+$ Length: 2 to 64 characters."""
+    DestinationArn: Required[str]
+    """Type: str."""
+    Organization: str
+    """Length: 1 to 64 characters."""
+    RoleArn: Required[str]
+    """Type: str."""
+    TableName: Required[str]
+    """Pattern: ^[^_].*$ Length: 1 to 1024 characters."""
+    Tags: dict[str, str]
+    """Type: dict[str, str]."""
+    TimestampUnit: Literal["ms", "ns", "s", "us"]
+    """Allowed values: 'ms', 'ns', 's', 'us'."""
+
+
+class InfluxDBBatchConfigDict(TypedDict, total=False):
+    """InfluxDBBatchConfig as a plain dict."""
+
+    BatchAcrossTopics: bool
+    """Type: bool."""
+    MaxBatchOpenMs: int
+    """Range: 5 to 1000 (inclusive)."""
+    MaxBatchSize: int
+    """Range: 1 to 500 (inclusive)."""
+    MaxBatchSizeBytes: int
+    """Range: 100 to 131072 (inclusive)."""
+
+
+class IotAnalyticsActionDict(TypedDict, total=False):
+    """IotAnalyticsAction as a plain dict."""
+
+    BatchMode: bool
+    """Type: bool."""
+    ChannelName: Required[str]
+    """Type: str."""
+    RoleArn: Required[str]
+    """Type: str."""
+
+
+class IotEventsActionDict(TypedDict, total=False):
+    """IotEventsAction as a plain dict."""
+
+    BatchMode: bool
+    """Type: bool."""
+    InputName: Required[str]
+    """Length: 1 to 128 characters."""
+    MessageId: str
+    """Length: 0 to 128 characters."""
+    RoleArn: Required[str]
+    """Type: str."""
+
+
+class IotSiteWiseActionDict(TypedDict, total=False):
+    """IotSiteWiseAction as a plain dict."""
+
+    PutAssetPropertyValueEntries: Required[list[PutAssetPropertyValueEntryDict]]
+    """Items: at least 1 items. Items are unique."""
+    RoleArn: Required[str]
+    """Type: str."""
+
+
+class KafkaActionDict(TypedDict, total=False):
+    """KafkaAction as a plain dict."""
+
+    ClientProperties: Required[dict[str, str]]
+    """Type: dict[str, str]."""
+    DestinationArn: Required[str]
+    """Type: str."""
+    Headers: list[KafkaActionHeaderDict]
+    """Items: 1 to 100 items. Items are unique."""
+    Key: str
+    """Type: str."""
+    Partition: str
+    """Type: str."""
+    Topic: Required[str]
+    """Type: str."""
+
+
+class KafkaActionHeaderDict(TypedDict, total=False):
+    """KafkaActionHeader as a plain dict."""
+
+    Key: Required[str]
+    """Length: 0 to 16384 characters."""
+    Value: Required[str]
+    """Length: 0 to 16384 characters."""
+
+
+class KinesisActionDict(TypedDict, total=False):
+    """KinesisAction as a plain dict."""
+
+    PartitionKey: str
+    """Type: str."""
+    RoleArn: Required[str]
+    """Type: str."""
+    StreamName: Required[str]
+    """Type: str."""
+
+
+class LambdaActionDict(TypedDict, total=False):
+    """LambdaAction as a plain dict."""
+
+    FunctionArn: str
+    """Type: str."""
+
+
+class LocationActionDict(TypedDict, total=False):
+    """LocationAction as a plain dict."""
+
+    DeviceId: Required[str]
+    """Type: str."""
+    Latitude: Required[str]
+    """Type: str."""
+    Longitude: Required[str]
+    """Type: str."""
+    RoleArn: Required[str]
+    """Type: str."""
+    Timestamp: TopicRuleTimestampDict
+    """Type: TopicRuleTimestampDict."""
+    TrackerName: Required[str]
+    """Type: str."""
+
+
+class OpenSearchActionDict(TypedDict, total=False):
+    """OpenSearchAction as a plain dict."""
+
+    Endpoint: Required[str]
+    """Pattern: ^https?://"""
+    Id: Required[str]
+    """Type: str."""
+    Index: Required[str]
+    """Type: str."""
+    RoleArn: Required[str]
+    """Type: str."""
+    Type: Required[str]
+    """Type: str."""
+
+
+class PutAssetPropertyValueEntryDict(TypedDict, total=False):
+    """PutAssetPropertyValueEntry as a plain dict."""
+
+    AssetId: str
+    """Type: str."""
+    EntryId: str
+    """Type: str."""
+    PropertyAlias: str
+    """Length: at least 1 characters."""
+    PropertyId: str
+    """Type: str."""
+    PropertyValues: Required[list[AssetPropertyValueDict]]
+    """Items: at least 1 items. Items are unique."""
+
+
+class PutItemInputDict(TypedDict, total=False):
+    """PutItemInput as a plain dict."""
+
+    TableName: Required[str]
+    """Type: str."""
+
+
+class RepublishActionDict(TypedDict, total=False):
+    """RepublishAction as a plain dict."""
+
+    Headers: RepublishActionHeadersDict
+    """Type: RepublishActionHeadersDict."""
+    Qos: int
+    """Range: 0 to 1 (inclusive)."""
+    RoleArn: Required[str]
+    """Type: str."""
+    Topic: Required[str]
+    """Type: str."""
+
+
+class RepublishActionHeadersDict(TypedDict, total=False):
+    """RepublishActionHeaders as a plain dict."""
+
+    ContentType: str
+    """Length: 0 to 1024 characters."""
+    CorrelationData: str
+    """Length: 0 to 1024 characters."""
+    MessageExpiry: str
+    """Length: 0 to 1024 characters."""
+    PayloadFormatIndicator: str
+    """Length: 0 to 1024 characters."""
+    ResponseTopic: str
+    """Length: 0 to 1024 characters."""
+    UserProperties: list[UserPropertyDict]
+    """Items: 1 to 100 items."""
+
+
+class S3ActionDict(TypedDict, total=False):
+    """S3Action as a plain dict."""
+
+    BucketName: Required[str]
+    """Type: str."""
+    CannedAcl: Literal[
+        "private",
+        "public-read",
+        "public-read-write",
+        "aws-exec-read",
+        "authenticated-read",
+        "bucket-owner-read",
+        "bucket-owner-full-control",
+        "log-delivery-write",
+    ]
+    """Allowed values: 'private', 'public-read', 'public-read-write', 'aws-exec-read',
+    'authenticated-read', 'bucket-owner-read', 'bucket-owner-full-control', 'log-delivery-write'."""
+    Key: Required[str]
+    """Type: str."""
+    RoleArn: Required[str]
+    """Type: str."""
+
+
+class SigV4AuthorizationDict(TypedDict, total=False):
+    """SigV4Authorization as a plain dict."""
+
+    RoleArn: Required[str]
+    """Type: str."""
+    ServiceName: Required[str]
+    """Type: str."""
+    SigningRegion: Required[str]
+    """Type: str."""
+
+
+class SnsActionDict(TypedDict, total=False):
+    """SnsAction as a plain dict."""
+
+    MessageFormat: Literal["JSON", "RAW"]
+    """Allowed values: 'JSON', 'RAW'."""
+    RoleArn: Required[str]
+    """Type: str."""
+    TargetArn: Required[str]
+    """Type: str."""
+
+
+class SqsActionDict(TypedDict, total=False):
+    """SqsAction as a plain dict."""
+
+    QueueUrl: Required[str]
+    """Type: str."""
+    RoleArn: Required[str]
+    """Type: str."""
+    UseBase64: bool
+    """Type: bool."""
+
+
+class StepFunctionsActionDict(TypedDict, total=False):
+    """StepFunctionsAction as a plain dict."""
+
+    ExecutionNamePrefix: str
+    """Type: str."""
+    RoleArn: Required[str]
+    """Type: str."""
+    StateMachineName: Required[str]
+    """Type: str."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Type: str."""
+    Value: Required[str]
+    """Type: str."""
+
+
+class TimestreamActionDict(TypedDict, total=False):
+    """TimestreamAction as a plain dict."""
+
+    DatabaseName: Required[str]
+    """Type: str."""
+    Dimensions: Required[list[TimestreamDimensionDict]]
+    """Items: 1 to 128 items."""
+    RoleArn: Required[str]
+    """Type: str."""
+    TableName: Required[str]
+    """Type: str."""
+    Timestamp: TimestreamTimestampDict
+    """Type: TimestreamTimestampDict."""
+
+
+class TimestreamDimensionDict(TypedDict, total=False):
+    """TimestreamDimension as a plain dict."""
+
+    Name: Required[str]
+    """Type: str."""
+    Value: Required[str]
+    """Type: str."""
+
+
+class TimestreamTimestampDict(TypedDict, total=False):
+    """TimestreamTimestamp as a plain dict."""
+
+    Unit: Required[str]
+    """Type: str."""
+    Value: Required[str]
+    """Type: str."""
+
+
+class TopicRuleBatchConfigDict(TypedDict, total=False):
+    """TopicRuleBatchConfig as a plain dict."""
+
+    BatchAcrossTopics: bool
+    """Type: bool."""
+    MaxBatchOpenMs: int
+    """Range: 5 to 200 (inclusive)."""
+    MaxBatchSize: int
+    """Range: 2 to 10 (inclusive)."""
+    MaxBatchSizeBytes: int
+    """Range: 100 to 131072 (inclusive)."""
+
+
+class TopicRuleTimestampDict(TypedDict, total=False):
+    """TopicRuleTimestamp as a plain dict."""
+
+    Unit: str
+    """Type: str."""
+    Value: Required[str]
+    """Type: str."""
+
+
+class TopicRuleTopicRulePayloadDict(TypedDict, total=False):
+    """TopicRuleTopicRulePayload as a plain dict."""
+
+    Actions: Required[list[ActionDict]]
+    """Items: 0 to 10 items."""
+    AwsIotSqlVersion: str
+    """Type: str."""
+    Description: str
+    """Type: str."""
+    ErrorAction: ActionDict
+    """Type: ActionDict."""
+    RuleDisabled: bool
+    """Type: bool."""
+    Sql: Required[str]
+    """Type: str."""
+
+
+class UserPropertyDict(TypedDict, total=False):
+    """UserProperty as a plain dict."""
+
+    Key: Required[str]
+    """Length: 0 to 1024 characters."""
+    Value: Required[str]
+    """Length: 0 to 1024 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::IoT::TopicRule",
     schema_file="aws-iot-topicrule.json",
     primary_identifier=("/RuleName",),
-    additional_identifiers=(),
     read_only=("/Arn",),
     create_only=("/RuleName",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("TopicRulePayload",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -712,545 +809,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Action": {
-            "additionalProperties": False,
-            "properties": {
-                "CloudwatchAlarm": {"$ref": "#/definitions/CloudwatchAlarmAction"},
-                "CloudwatchLogs": {"$ref": "#/definitions/CloudwatchLogsAction"},
-                "CloudwatchMetric": {"$ref": "#/definitions/CloudwatchMetricAction"},
-                "DynamoDB": {"$ref": "#/definitions/DynamoDBAction"},
-                "DynamoDBv2": {"$ref": "#/definitions/DynamoDBv2Action"},
-                "Elasticsearch": {"$ref": "#/definitions/ElasticsearchAction"},
-                "Firehose": {"$ref": "#/definitions/FirehoseAction"},
-                "Http": {"$ref": "#/definitions/HttpAction"},
-                "InfluxDB": {"$ref": "#/definitions/InfluxDBAction"},
-                "IotAnalytics": {"$ref": "#/definitions/IotAnalyticsAction"},
-                "IotEvents": {"$ref": "#/definitions/IotEventsAction"},
-                "IotSiteWise": {"$ref": "#/definitions/IotSiteWiseAction"},
-                "Kafka": {"$ref": "#/definitions/KafkaAction"},
-                "Kinesis": {"$ref": "#/definitions/KinesisAction"},
-                "Lambda": {"$ref": "#/definitions/LambdaAction"},
-                "Location": {"$ref": "#/definitions/LocationAction"},
-                "OpenSearch": {"$ref": "#/definitions/OpenSearchAction"},
-                "Republish": {"$ref": "#/definitions/RepublishAction"},
-                "S3": {"$ref": "#/definitions/S3Action"},
-                "Sns": {"$ref": "#/definitions/SnsAction"},
-                "Sqs": {"$ref": "#/definitions/SqsAction"},
-                "StepFunctions": {"$ref": "#/definitions/StepFunctionsAction"},
-                "Timestream": {"$ref": "#/definitions/TimestreamAction"},
-            },
-            "type": "object",
-        },
-        "AssetPropertyTimestamp": {
-            "additionalProperties": False,
-            "properties": {
-                "OffsetInNanos": {"type": "string"},
-                "TimeInSeconds": {"type": "string"},
-            },
-            "required": ["TimeInSeconds"],
-            "type": "object",
-        },
-        "AssetPropertyValue": {
-            "additionalProperties": False,
-            "properties": {
-                "Quality": {"type": "string"},
-                "Timestamp": {"$ref": "#/definitions/AssetPropertyTimestamp"},
-                "Value": {"$ref": "#/definitions/AssetPropertyVariant"},
-            },
-            "required": ["Value", "Timestamp"],
-            "type": "object",
-        },
-        "AssetPropertyVariant": {
-            "additionalProperties": False,
-            "properties": {
-                "BooleanValue": {"type": "string"},
-                "DoubleValue": {"type": "string"},
-                "IntegerValue": {"type": "string"},
-                "StringValue": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "BatchConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "BatchAcrossTopics": {"type": "boolean"},
-                "MaxBatchOpenMs": {"maximum": 200, "minimum": 5, "type": "integer"},
-                "MaxBatchSize": {"maximum": 10, "minimum": 2, "type": "integer"},
-                "MaxBatchSizeBytes": {"maximum": 131072, "minimum": 100, "type": "integer"},
-            },
-            "type": "object",
-        },
-        "CannedAccessControlList": {
-            "enum": [
-                "private",
-                "public-read",
-                "public-read-write",
-                "aws-exec-read",
-                "authenticated-read",
-                "bucket-owner-read",
-                "bucket-owner-full-control",
-                "log-delivery-write",
-            ],
-            "type": "string",
-        },
-        "CloudwatchAlarmAction": {
-            "additionalProperties": False,
-            "properties": {
-                "AlarmName": {"type": "string"},
-                "RoleArn": {"type": "string"},
-                "StateReason": {"type": "string"},
-                "StateValue": {"type": "string"},
-            },
-            "required": ["AlarmName", "StateReason", "StateValue", "RoleArn"],
-            "type": "object",
-        },
-        "CloudwatchLogsAction": {
-            "additionalProperties": False,
-            "properties": {
-                "BatchMode": {"type": "boolean"},
-                "LogGroupName": {"type": "string"},
-                "RoleArn": {"type": "string"},
-            },
-            "required": ["LogGroupName", "RoleArn"],
-            "type": "object",
-        },
-        "CloudwatchMetricAction": {
-            "additionalProperties": False,
-            "properties": {
-                "MetricName": {"type": "string"},
-                "MetricNamespace": {"type": "string"},
-                "MetricTimestamp": {"type": "string"},
-                "MetricUnit": {"type": "string"},
-                "MetricValue": {"type": "string"},
-                "RoleArn": {"type": "string"},
-            },
-            "required": ["MetricName", "MetricValue", "MetricNamespace", "MetricUnit", "RoleArn"],
-            "type": "object",
-        },
-        "DynamoDBAction": {
-            "additionalProperties": False,
-            "properties": {
-                "HashKeyField": {"type": "string"},
-                "HashKeyType": {"enum": ["NUMBER", "STRING"], "type": "string"},
-                "HashKeyValue": {"type": "string"},
-                "PayloadField": {"type": "string"},
-                "RangeKeyField": {"type": "string"},
-                "RangeKeyType": {"enum": ["NUMBER", "STRING"], "type": "string"},
-                "RangeKeyValue": {"type": "string"},
-                "RoleArn": {"type": "string"},
-                "TableName": {"type": "string"},
-            },
-            "required": ["TableName", "HashKeyField", "HashKeyValue", "RoleArn"],
-            "type": "object",
-        },
-        "DynamoDBv2Action": {
-            "additionalProperties": False,
-            "properties": {
-                "PutItem": {"$ref": "#/definitions/PutItemInput"},
-                "RoleArn": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "ElasticsearchAction": {
-            "additionalProperties": False,
-            "properties": {
-                "Endpoint": {"pattern": "^https?://", "type": "string"},
-                "Id": {"type": "string"},
-                "Index": {"type": "string"},
-                "RoleArn": {"type": "string"},
-                "Type": {"type": "string"},
-            },
-            "required": ["Type", "Endpoint", "Index", "Id", "RoleArn"],
-            "type": "object",
-        },
-        "FirehoseAction": {
-            "additionalProperties": False,
-            "properties": {
-                "BatchMode": {"type": "boolean"},
-                "DeliveryStreamName": {"type": "string"},
-                "RoleArn": {"type": "string"},
-                "Separator": {"pattern": "^([\\n\\t])|(\\r\\n)|(,)$", "type": "string"},
-            },
-            "required": ["DeliveryStreamName", "RoleArn"],
-            "type": "object",
-        },
-        "HttpAction": {
-            "additionalProperties": False,
-            "properties": {
-                "Auth": {"$ref": "#/definitions/HttpAuthorization"},
-                "BatchConfig": {"$ref": "#/definitions/BatchConfig"},
-                "ConfirmationUrl": {"maxLength": 2000, "minLength": 0, "type": "string"},
-                "EnableBatching": {"type": "boolean"},
-                "Headers": {
-                    "items": {"$ref": "#/definitions/HttpActionHeader"},
-                    "maxItems": 100,
-                    "minItems": 0,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "Url": {"maxLength": 2000, "minLength": 0, "type": "string"},
-            },
-            "required": ["Url"],
-            "type": "object",
-        },
-        "HttpActionHeader": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 256, "minLength": 1, "type": "string"},
-                "Value": {"type": "string"},
-            },
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-        "HttpAuthorization": {
-            "additionalProperties": False,
-            "properties": {"Sigv4": {"$ref": "#/definitions/SigV4Authorization"}},
-            "type": "object",
-        },
-        "InfluxDBAction": {
-            "additionalProperties": False,
-            "properties": {
-                "BatchConfig": {"$ref": "#/definitions/InfluxDBBatchConfig"},
-                "DatabaseName": {
-                    "maxLength": 64,
-                    "minLength": 2,
-                    "pattern": '^[^_\\"][^\\"]+$',
-                    "type": "string",
-                },
-                "DestinationArn": {"type": "string"},
-                "Organization": {"maxLength": 64, "minLength": 1, "type": "string"},
-                "RoleArn": {"type": "string"},
-                "TableName": {
-                    "maxLength": 1024,
-                    "minLength": 1,
-                    "pattern": "^[^_].*$",
-                    "type": "string",
-                },
-                "Tags": {
-                    "additionalProperties": False,
-                    "patternProperties": {".*": {"type": "string"}},
-                    "type": "object",
-                },
-                "TimestampUnit": {"enum": ["ms", "ns", "s", "us"], "type": "string"},
-            },
-            "required": ["DestinationArn", "RoleArn", "DatabaseName", "TableName"],
-            "type": "object",
-        },
-        "InfluxDBBatchConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "BatchAcrossTopics": {"type": "boolean"},
-                "MaxBatchOpenMs": {"maximum": 1000, "minimum": 5, "type": "integer"},
-                "MaxBatchSize": {"maximum": 500, "minimum": 1, "type": "integer"},
-                "MaxBatchSizeBytes": {"maximum": 131072, "minimum": 100, "type": "integer"},
-            },
-            "type": "object",
-        },
-        "IotAnalyticsAction": {
-            "additionalProperties": False,
-            "properties": {
-                "BatchMode": {"type": "boolean"},
-                "ChannelName": {"type": "string"},
-                "RoleArn": {"type": "string"},
-            },
-            "required": ["ChannelName", "RoleArn"],
-            "type": "object",
-        },
-        "IotEventsAction": {
-            "additionalProperties": False,
-            "properties": {
-                "BatchMode": {"type": "boolean"},
-                "InputName": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "MessageId": {"maxLength": 128, "minLength": 0, "type": "string"},
-                "RoleArn": {"type": "string"},
-            },
-            "required": ["InputName", "RoleArn"],
-            "type": "object",
-        },
-        "IotSiteWiseAction": {
-            "additionalProperties": False,
-            "properties": {
-                "PutAssetPropertyValueEntries": {
-                    "items": {"$ref": "#/definitions/PutAssetPropertyValueEntry"},
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "RoleArn": {"type": "string"},
-            },
-            "required": ["PutAssetPropertyValueEntries", "RoleArn"],
-            "type": "object",
-        },
-        "KafkaAction": {
-            "additionalProperties": False,
-            "properties": {
-                "ClientProperties": {
-                    "additionalProperties": False,
-                    "minProperties": 1,
-                    "patternProperties": {".*": {"type": "string"}},
-                    "type": "object",
-                },
-                "DestinationArn": {"type": "string"},
-                "Headers": {
-                    "items": {"$ref": "#/definitions/KafkaActionHeader"},
-                    "maxItems": 100,
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "Key": {"type": "string"},
-                "Partition": {"type": "string"},
-                "Topic": {"type": "string"},
-            },
-            "required": ["DestinationArn", "Topic", "ClientProperties"],
-            "type": "object",
-        },
-        "KafkaActionHeader": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 16384, "minLength": 0, "type": "string"},
-                "Value": {"maxLength": 16384, "minLength": 0, "type": "string"},
-            },
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-        "KinesisAction": {
-            "additionalProperties": False,
-            "properties": {
-                "PartitionKey": {"type": "string"},
-                "RoleArn": {"type": "string"},
-                "StreamName": {"type": "string"},
-            },
-            "required": ["StreamName", "RoleArn"],
-            "type": "object",
-        },
-        "LambdaAction": {
-            "additionalProperties": False,
-            "properties": {"FunctionArn": {"type": "string"}},
-            "type": "object",
-        },
-        "LocationAction": {
-            "additionalProperties": False,
-            "properties": {
-                "DeviceId": {"type": "string"},
-                "Latitude": {"type": "string"},
-                "Longitude": {"type": "string"},
-                "RoleArn": {"type": "string"},
-                "Timestamp": {"$ref": "#/definitions/Timestamp"},
-                "TrackerName": {"type": "string"},
-            },
-            "required": ["RoleArn", "TrackerName", "DeviceId", "Latitude", "Longitude"],
-            "type": "object",
-        },
-        "OpenSearchAction": {
-            "additionalProperties": False,
-            "properties": {
-                "Endpoint": {"pattern": "^https?://", "type": "string"},
-                "Id": {"type": "string"},
-                "Index": {"type": "string"},
-                "RoleArn": {"type": "string"},
-                "Type": {"type": "string"},
-            },
-            "required": ["Type", "Endpoint", "Index", "Id", "RoleArn"],
-            "type": "object",
-        },
-        "PutAssetPropertyValueEntry": {
-            "additionalProperties": False,
-            "properties": {
-                "AssetId": {"type": "string"},
-                "EntryId": {"type": "string"},
-                "PropertyAlias": {"minLength": 1, "type": "string"},
-                "PropertyId": {"type": "string"},
-                "PropertyValues": {
-                    "items": {"$ref": "#/definitions/AssetPropertyValue"},
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-            },
-            "required": ["PropertyValues"],
-            "type": "object",
-        },
-        "PutItemInput": {
-            "additionalProperties": False,
-            "properties": {"TableName": {"type": "string"}},
-            "required": ["TableName"],
-            "type": "object",
-        },
-        "RepublishAction": {
-            "additionalProperties": False,
-            "properties": {
-                "Headers": {"$ref": "#/definitions/RepublishActionHeaders"},
-                "Qos": {"maximum": 1, "minimum": 0, "type": "integer"},
-                "RoleArn": {"type": "string"},
-                "Topic": {"type": "string"},
-            },
-            "required": ["Topic", "RoleArn"],
-            "type": "object",
-        },
-        "RepublishActionHeaders": {
-            "additionalProperties": False,
-            "properties": {
-                "ContentType": {"maxLength": 1024, "minLength": 0, "type": "string"},
-                "CorrelationData": {"maxLength": 1024, "minLength": 0, "type": "string"},
-                "MessageExpiry": {"maxLength": 1024, "minLength": 0, "type": "string"},
-                "PayloadFormatIndicator": {"maxLength": 1024, "minLength": 0, "type": "string"},
-                "ResponseTopic": {"maxLength": 1024, "minLength": 0, "type": "string"},
-                "UserProperties": {"$ref": "#/definitions/UserProperties"},
-            },
-            "type": "object",
-        },
-        "RoleArn": {"type": "string"},
-        "S3Action": {
-            "additionalProperties": False,
-            "properties": {
-                "BucketName": {"type": "string"},
-                "CannedAcl": {"$ref": "#/definitions/CannedAccessControlList"},
-                "Key": {"type": "string"},
-                "RoleArn": {"type": "string"},
-            },
-            "required": ["BucketName", "Key", "RoleArn"],
-            "type": "object",
-        },
-        "SigV4Authorization": {
-            "additionalProperties": False,
-            "properties": {
-                "RoleArn": {"type": "string"},
-                "ServiceName": {"type": "string"},
-                "SigningRegion": {"type": "string"},
-            },
-            "required": ["ServiceName", "SigningRegion", "RoleArn"],
-            "type": "object",
-        },
-        "SnsAction": {
-            "additionalProperties": False,
-            "properties": {
-                "MessageFormat": {"enum": ["JSON", "RAW"], "type": "string"},
-                "RoleArn": {"type": "string"},
-                "TargetArn": {"type": "string"},
-            },
-            "required": ["TargetArn", "RoleArn"],
-            "type": "object",
-        },
-        "SqsAction": {
-            "additionalProperties": False,
-            "properties": {
-                "QueueUrl": {"type": "string"},
-                "RoleArn": {"type": "string"},
-                "UseBase64": {"type": "boolean"},
-            },
-            "required": ["RoleArn", "QueueUrl"],
-            "type": "object",
-        },
-        "StepFunctionsAction": {
-            "additionalProperties": False,
-            "properties": {
-                "ExecutionNamePrefix": {"type": "string"},
-                "RoleArn": {"type": "string"},
-                "StateMachineName": {"type": "string"},
-            },
-            "required": ["StateMachineName", "RoleArn"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "Timestamp": {
-            "additionalProperties": False,
-            "properties": {"Unit": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Value"],
-            "type": "object",
-        },
-        "TimestreamAction": {
-            "additionalProperties": False,
-            "properties": {
-                "DatabaseName": {"type": "string"},
-                "Dimensions": {"$ref": "#/definitions/TimestreamDimensionsList"},
-                "RoleArn": {"type": "string"},
-                "TableName": {"type": "string"},
-                "Timestamp": {"$ref": "#/definitions/TimestreamTimestamp"},
-            },
-            "required": ["RoleArn", "DatabaseName", "TableName", "Dimensions"],
-            "type": "object",
-        },
-        "TimestreamDimension": {
-            "additionalProperties": False,
-            "properties": {"Name": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Name", "Value"],
-            "type": "object",
-        },
-        "TimestreamDimensionsList": {
-            "items": {"$ref": "#/definitions/TimestreamDimension"},
-            "maxItems": 128,
-            "minItems": 1,
-            "type": "array",
-        },
-        "TimestreamTimestamp": {
-            "additionalProperties": False,
-            "properties": {"Unit": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Value", "Unit"],
-            "type": "object",
-        },
-        "TopicRulePayload": {
-            "additionalProperties": False,
-            "properties": {
-                "Actions": {
-                    "items": {"$ref": "#/definitions/Action"},
-                    "maxItems": 10,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "AwsIotSqlVersion": {"type": "string"},
-                "Description": {"type": "string"},
-                "ErrorAction": {"$ref": "#/definitions/Action"},
-                "RuleDisabled": {"type": "boolean"},
-                "Sql": {"type": "string"},
-            },
-            "required": ["Actions", "Sql"],
-            "type": "object",
-        },
-        "UserProperties": {
-            "items": {"$ref": "#/definitions/UserProperty"},
-            "maxItems": 100,
-            "minItems": 1,
-            "type": "array",
-        },
-        "UserProperty": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 1024, "minLength": 0, "type": "string"},
-                "Value": {"maxLength": 1024, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"type": "string"},
-        "RuleName": {
-            "maxLength": 128,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9_]+$",
-            "type": "string",
-        },
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array"},
-        "TopicRulePayload": {"$ref": "#/definitions/TopicRulePayload"},
-    },
-    "required": ["TopicRulePayload"],
-}
-
 
 class TopicRule(_Resource):
     """AWS::IoT::TopicRule: Resource Type definition for AWS::IoT::TopicRule
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: RuleName.
+    Replaced when any of these change (create-only): RuleName.
+    Read-only attributes (known once deployed): Arn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-iot-topicrule.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -1258,31 +826,40 @@ class TopicRule(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "TopicRuleAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "topic_rule.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     RuleName: str
     Tags: list[TagDict]
     TopicRulePayload: TopicRuleTopicRulePayloadDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        TopicRulePayload: TopicRuleTopicRulePayload | TopicRuleTopicRulePayloadDict,
+        RuleName: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::IoT::TopicRule; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            TopicRulePayload: TopicRuleTopicRulePayload | TopicRuleTopicRulePayloadDict,
-            RuleName: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::IoT::TopicRule; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            TopicRulePayload: Type: TopicRuleTopicRulePayloadDict. Required.
+            RuleName: Pattern: ^[a-zA-Z0-9_]+$ Length: 1 to 128 characters. Create-only: changing it
+                replaces the resource.
+            Tags: Type: list[TagDict].
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

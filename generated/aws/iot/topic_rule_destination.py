@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,56 +63,55 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-HttpUrlDestinationSummaryDict = TypedDict(
-    "HttpUrlDestinationSummaryDict",
-    {
-        "ConfirmationUrl": "str",
-    },
-    total=False,
-)
 
-InfluxDBDestinationPropertiesDict = TypedDict(
-    "InfluxDBDestinationPropertiesDict",
-    {
-        "Endpoint": "Required[str]",
-        "InfluxDBVersion": "Required[str]",
-        "SecretId": "Required[str]",
-        "SecretKey": "str",
-        "SecretType": "str",
-    },
-    total=False,
-)
+class HttpUrlDestinationSummaryDict(TypedDict, total=False):
+    """HttpUrlDestinationSummary as a plain dict."""
 
-VpcDestinationPropertiesDict = TypedDict(
-    "VpcDestinationPropertiesDict",
-    {
-        "RoleArn": "str",
-        "SecurityGroups": "list[str]",
-        "SubnetIds": "list[str]",
-        "VpcId": "str",
-    },
-    total=False,
-)
+    ConfirmationUrl: str
+    """Type: str."""
 
+
+class InfluxDBDestinationPropertiesDict(TypedDict, total=False):
+    """InfluxDBDestinationProperties as a plain dict."""
+
+    Endpoint: Required[str]
+    """The endpoint URL of the InfluxDB database."""
+    InfluxDBVersion: Required[str]
+    """The version of the InfluxDB database (for example, V2 or V3)."""
+    SecretId: Required[str]
+    """The ARN or name of the Secrets Manager secret containing the InfluxDB API token."""
+    SecretKey: str
+    """The key name within the secret that contains the InfluxDB token."""
+    SecretType: str
+    """The type of the secret value (SecretString or SecretBinary)."""
+
+
+class VpcDestinationPropertiesDict(TypedDict, total=False):
+    """VpcDestinationProperties as a plain dict."""
+
+    RoleArn: str
+    """Type: str."""
+    SecurityGroups: list[str]
+    """Items are unique."""
+    SubnetIds: list[str]
+    """Items are unique."""
+    VpcId: str
+    """Type: str."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::IoT::TopicRuleDestination",
     schema_file="aws-iot-topicruledestination.json",
     primary_identifier=("/Arn",),
-    additional_identifiers=(),
     read_only=("/Arn", "/StatusReason"),
     create_only=("/HttpUrlProperties", "/VpcProperties", "/InfluxDBProperties"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
-    required=(),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
         tag_on_create=False,
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -118,62 +121,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "HttpUrlDestinationSummary": {
-            "additionalProperties": False,
-            "properties": {"ConfirmationUrl": {"type": "string"}},
-            "type": "object",
-        },
-        "InfluxDBDestinationProperties": {
-            "additionalProperties": False,
-            "properties": {
-                "Endpoint": {"type": "string"},
-                "InfluxDBVersion": {"type": "string"},
-                "SecretId": {"type": "string"},
-                "SecretKey": {"type": "string"},
-                "SecretType": {"type": "string"},
-            },
-            "required": ["Endpoint", "InfluxDBVersion", "SecretId"],
-            "type": "object",
-        },
-        "TopicRuleDestinationStatus": {
-            "enum": ["ENABLED", "IN_PROGRESS", "DISABLED"],
-            "type": "string",
-        },
-        "VpcDestinationProperties": {
-            "additionalProperties": False,
-            "properties": {
-                "RoleArn": {"type": "string"},
-                "SecurityGroups": {
-                    "items": {"type": "string"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "SubnetIds": {"items": {"type": "string"}, "type": "array", "uniqueItems": True},
-                "VpcId": {"type": "string"},
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"type": "string"},
-        "HttpUrlProperties": {"$ref": "#/definitions/HttpUrlDestinationSummary"},
-        "InfluxDBProperties": {"$ref": "#/definitions/InfluxDBDestinationProperties"},
-        "Status": {"$ref": "#/definitions/TopicRuleDestinationStatus"},
-        "StatusReason": {"type": "string"},
-        "VpcProperties": {"$ref": "#/definitions/VpcDestinationProperties"},
-    },
-    "required": [],
-}
-
 
 class TopicRuleDestination(_Resource):
     """AWS::IoT::TopicRuleDestination: Resource Type definition for AWS::IoT::TopicRuleDestination
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Replaced when any of these change (create-only): HttpUrlProperties, VpcProperties,
+    InfluxDBProperties.
+    Read-only attributes (known once deployed): Arn, StatusReason.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-iot-topicruledestination.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -183,42 +141,51 @@ class TopicRuleDestination(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "TopicRuleDestinationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "topic_rule_destination.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Amazon Resource Name (ARN)."""
     StatusReason: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The reasoning for the current status of the TopicRuleDestination."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     HttpUrlProperties: HttpUrlDestinationSummaryDict
     InfluxDBProperties: InfluxDBDestinationPropertiesDict
     Status: Literal["ENABLED", "IN_PROGRESS", "DISABLED"]
     VpcProperties: VpcDestinationPropertiesDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        HttpUrlProperties: HttpUrlDestinationSummary | HttpUrlDestinationSummaryDict | None = None,
+        InfluxDBProperties: InfluxDBDestinationProperties
+        | InfluxDBDestinationPropertiesDict
+        | None = None,
+        Status: Literal["ENABLED", "IN_PROGRESS", "DISABLED"] | None = None,
+        VpcProperties: VpcDestinationProperties | VpcDestinationPropertiesDict | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::IoT::TopicRuleDestination; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            HttpUrlProperties: HttpUrlDestinationSummary
-            | HttpUrlDestinationSummaryDict
-            | None = None,
-            InfluxDBProperties: InfluxDBDestinationProperties
-            | InfluxDBDestinationPropertiesDict
-            | None = None,
-            Status: Literal["ENABLED", "IN_PROGRESS", "DISABLED"] | None = None,
-            VpcProperties: VpcDestinationProperties | VpcDestinationPropertiesDict | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::IoT::TopicRuleDestination; `await` it inside an App to deploy it.
-
-            HttpUrlProperties: HTTP URL destination properties.
-            InfluxDBProperties: InfluxDB destination properties.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            HttpUrlProperties: HTTP URL destination properties. Create-only: changing it replaces
+                the resource.
+            InfluxDBProperties: InfluxDB destination properties. Create-only: changing it replaces
+                the resource.
             Status: The status of the TopicRuleDestination.
-            VpcProperties: VPC destination properties.
+            VpcProperties: VPC destination properties. Create-only: changing it replaces the
+                resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -7,10 +7,10 @@ Imported on first use by channel.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ChannelAttributes",
@@ -26,41 +26,69 @@ class ChannelCustomerManagedS3(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Bucket: str
-    KeyPrefix: str | None = None
-    RoleArn: str
+    Bucket: Annotated[
+        str, Field(description="Pattern: ^[a-zA-Z0-9.\\-_]*$ Length: 3 to 255 characters.")
+    ]
+    KeyPrefix: Annotated[
+        str | None,
+        Field(description="Pattern: ^[a-zA-Z0-9!_.*'()/{}:-]*/$ Length: 1 to 255 characters."),
+    ] = None
+    RoleArn: Annotated[str, Field(description="Length: 20 to 2048 characters.")]
 
 
 class ChannelRetentionPeriod(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    NumberOfDays: int | None = None
-    Unlimited: bool | None = None
+    NumberOfDays: Annotated[
+        int | None, Field(description="Range: 1 to 2147483647 (inclusive).")
+    ] = None
+    Unlimited: Annotated[bool | None, Field(description="Type: bool.")] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: 1 to 256 characters.")]
 
 
 class ChannelAttributes(DeferredModel):
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::IoTAnalytics::Channel, set by AWS.
+    """
+
+    Id: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ChannelChannelStorage(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CustomerManagedS3: ChannelCustomerManagedS3 | None = None
-    ServiceManagedS3: dict[str, Any] | str | None = None
+    CustomerManagedS3: Annotated[
+        ChannelCustomerManagedS3 | None, Field(description="Type: ChannelCustomerManagedS3Dict.")
+    ] = None
+    ServiceManagedS3: Annotated[
+        dict[str, Any] | str | None, Field(description="Type: dict[str, Any] | str.")
+    ] = None
 
 
 class ChannelProps(DeferredModel):
-    ChannelName: str | None = None
-    ChannelStorage: ChannelChannelStorage | None = None
-    RetentionPeriod: ChannelRetentionPeriod | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::IoTAnalytics::Channel.
+    """
+
+    ChannelName: Annotated[
+        str | None,
+        Field(
+            description="Pattern: (^(?!_{2}))(^[a-zA-Z0-9_]+$) Length: 1 to 128 characters. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    ChannelStorage: Annotated[
+        ChannelChannelStorage | None, Field(description="Type: ChannelChannelStorageDict.")
+    ] = None
+    RetentionPeriod: Annotated[
+        ChannelRetentionPeriod | None, Field(description="Type: ChannelRetentionPeriodDict.")
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="Items: 1 to 50 items.")] = None

@@ -7,10 +7,10 @@ Imported on first use by dataset.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "Action",
@@ -45,197 +45,270 @@ class DatasetDatasetContentVersionValue(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DatasetName: str
+    DatasetName: Annotated[
+        str, Field(description="Pattern: (^(?!_{2}))(^[a-zA-Z0-9_]+$) Length: 1 to 128 characters.")
+    ]
 
 
 class DatasetDeltaTime(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    OffsetSeconds: int
-    TimeExpression: str
+    OffsetSeconds: Annotated[int, Field(description="Type: int.")]
+    TimeExpression: Annotated[str, Field(description="Type: str.")]
 
 
 class DatasetDeltaTimeSessionWindowConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    TimeoutInMinutes: int
+    TimeoutInMinutes: Annotated[int, Field(description="Range: 1 to 60 (inclusive).")]
 
 
 class DatasetGlueConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DatabaseName: str
-    TableName: str
+    DatabaseName: Annotated[str, Field(description="Length: 1 to 150 characters.")]
+    TableName: Annotated[str, Field(description="Length: 1 to 150 characters.")]
 
 
 class DatasetIotEventsDestinationConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    InputName: str
-    RoleArn: str
+    InputName: Annotated[
+        str, Field(description="Pattern: ^[a-zA-Z][a-zA-Z0-9_]*$ Length: 1 to 128 characters.")
+    ]
+    RoleArn: Annotated[str, Field(description="Length: 20 to 2048 characters.")]
 
 
 class DatasetOutputFileUriValue(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    FileName: str
+    FileName: Annotated[str, Field(description="Pattern: ^[\\w\\.-]{1,255}$")]
 
 
 class DatasetResourceConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ComputeType: Literal["ACU_1", "ACU_2"]
-    VolumeSizeInGB: int
+    ComputeType: Annotated[
+        Literal["ACU_1", "ACU_2"], Field(description="Allowed values: 'ACU_1', 'ACU_2'.")
+    ]
+    VolumeSizeInGB: Annotated[int, Field(description="Range: 1 to 50 (inclusive).")]
 
 
 class DatasetRetentionPeriod(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    NumberOfDays: int | None = None
-    Unlimited: bool | None = None
+    NumberOfDays: Annotated[
+        int | None, Field(description="Range: 1 to 2147483647 (inclusive).")
+    ] = None
+    Unlimited: Annotated[bool | None, Field(description="Type: bool.")] = None
 
 
 class DatasetS3DestinationConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Bucket: str
-    GlueConfiguration: DatasetGlueConfiguration | None = None
-    Key: str
-    RoleArn: str
+    Bucket: Annotated[
+        str, Field(description="Pattern: ^[a-zA-Z0-9.\\-_]*$ Length: 3 to 255 characters.")
+    ]
+    GlueConfiguration: Annotated[
+        DatasetGlueConfiguration | None, Field(description="Type: DatasetGlueConfigurationDict.")
+    ] = None
+    Key: Annotated[
+        str, Field(description="Pattern: ^[a-zA-Z0-9!_.*'()/{}:-]*$ Length: 1 to 255 characters.")
+    ]
+    RoleArn: Annotated[str, Field(description="Length: 20 to 2048 characters.")]
 
 
 class DatasetSchedule(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ScheduleExpression: str
+    ScheduleExpression: Annotated[str, Field(description="Type: str.")]
 
 
 class DatasetTriggeringDataset(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DatasetName: str
+    DatasetName: Annotated[
+        str, Field(description="Pattern: (^(?!_{2}))(^[a-zA-Z0-9_]+$) Length: 1 to 128 characters.")
+    ]
 
 
 class DatasetVersioningConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    MaxVersions: int | None = None
-    Unlimited: bool | None = None
+    MaxVersions: Annotated[int | None, Field(description="Range: 1 to 1000 (inclusive).")] = None
+    Unlimited: Annotated[bool | None, Field(description="Type: bool.")] = None
 
 
 class Filter(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DeltaTime: DatasetDeltaTime | None = None
+    DeltaTime: Annotated[
+        DatasetDeltaTime | None, Field(description="Type: DatasetDeltaTimeDict.")
+    ] = None
 
 
 class LateDataRuleConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DeltaTimeSessionWindowConfiguration: DatasetDeltaTimeSessionWindowConfiguration | None = None
+    DeltaTimeSessionWindowConfiguration: Annotated[
+        DatasetDeltaTimeSessionWindowConfiguration | None,
+        Field(description="Type: DatasetDeltaTimeSessionWindowConfigurationDict."),
+    ] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: 1 to 256 characters.")]
 
 
 class Trigger(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Schedule: DatasetSchedule | None = None
-    TriggeringDataset: DatasetTriggeringDataset | None = None
+    Schedule: Annotated[DatasetSchedule | None, Field(description="Type: DatasetScheduleDict.")] = (
+        None
+    )
+    TriggeringDataset: Annotated[
+        DatasetTriggeringDataset | None, Field(description="Type: DatasetTriggeringDatasetDict.")
+    ] = None
 
 
 class Variable(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DatasetContentVersionValue: DatasetDatasetContentVersionValue | None = None
-    DoubleValue: float | None = None
-    OutputFileUriValue: DatasetOutputFileUriValue | None = None
-    StringValue: str | None = None
-    VariableName: str
+    DatasetContentVersionValue: Annotated[
+        DatasetDatasetContentVersionValue | None,
+        Field(description="Type: DatasetDatasetContentVersionValueDict."),
+    ] = None
+    DoubleValue: Annotated[float | None, Field(description="Type: float.")] = None
+    OutputFileUriValue: Annotated[
+        DatasetOutputFileUriValue | None, Field(description="Type: DatasetOutputFileUriValueDict.")
+    ] = None
+    StringValue: Annotated[str | None, Field(description="Length: 0 to 1024 characters.")] = None
+    VariableName: Annotated[str, Field(description="Length: 1 to 256 characters.")]
 
 
 class DatasetAttributes(DeferredModel):
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::IoTAnalytics::Dataset, set by AWS.
+    """
+
+    Id: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class DatasetContainerAction(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ExecutionRoleArn: str
-    Image: str
-    ResourceConfiguration: DatasetResourceConfiguration
-    Variables: list[Variable] | None = None
+    ExecutionRoleArn: Annotated[str, Field(description="Length: 20 to 2048 characters.")]
+    Image: Annotated[str, Field(description="Length: at most 255 characters.")]
+    ResourceConfiguration: Annotated[
+        DatasetResourceConfiguration, Field(description="Type: DatasetResourceConfigurationDict.")
+    ]
+    Variables: Annotated[list[Variable] | None, Field(description="Items: 0 to 50 items.")] = None
 
 
 class DatasetContentDeliveryRuleDestination(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    IotEventsDestinationConfiguration: DatasetIotEventsDestinationConfiguration | None = None
-    S3DestinationConfiguration: DatasetS3DestinationConfiguration | None = None
+    IotEventsDestinationConfiguration: Annotated[
+        DatasetIotEventsDestinationConfiguration | None,
+        Field(description="Type: DatasetIotEventsDestinationConfigurationDict."),
+    ] = None
+    S3DestinationConfiguration: Annotated[
+        DatasetS3DestinationConfiguration | None,
+        Field(description="Type: DatasetS3DestinationConfigurationDict."),
+    ] = None
 
 
 class DatasetQueryAction(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Filters: list[Filter] | None = None
-    SqlQuery: str
+    Filters: Annotated[list[Filter] | None, Field(description="Items: 0 to 1 items.")] = None
+    SqlQuery: Annotated[str, Field(description="Type: str.")]
 
 
 class LateDataRule(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    RuleConfiguration: LateDataRuleConfiguration
-    RuleName: str | None = None
+    RuleConfiguration: Annotated[
+        LateDataRuleConfiguration, Field(description="Type: LateDataRuleConfigurationDict.")
+    ]
+    RuleName: Annotated[
+        str | None, Field(description="Pattern: ^[a-zA-Z0-9_]+$ Length: 1 to 128 characters.")
+    ] = None
 
 
 class Action(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ActionName: str
-    ContainerAction: DatasetContainerAction | None = None
-    QueryAction: DatasetQueryAction | None = None
+    ActionName: Annotated[
+        str, Field(description="Pattern: ^[a-zA-Z0-9_]+$ Length: 1 to 128 characters.")
+    ]
+    ContainerAction: Annotated[
+        DatasetContainerAction | None, Field(description="Type: DatasetContainerActionDict.")
+    ] = None
+    QueryAction: Annotated[
+        DatasetQueryAction | None, Field(description="Type: DatasetQueryActionDict.")
+    ] = None
 
 
 class DatasetContentDeliveryRule(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Destination: DatasetContentDeliveryRuleDestination
-    EntryName: str | None = None
+    Destination: Annotated[
+        DatasetContentDeliveryRuleDestination,
+        Field(description="Type: DatasetContentDeliveryRuleDestinationDict."),
+    ]
+    EntryName: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class DatasetProps(DeferredModel):
-    Actions: list[Action]
-    ContentDeliveryRules: list[DatasetContentDeliveryRule] | None = None
-    DatasetName: str | None = None
-    LateDataRules: list[LateDataRule] | None = None
-    RetentionPeriod: DatasetRetentionPeriod | None = None
-    Tags: list[Tag] | None = None
-    Triggers: list[Trigger] | None = None
-    VersioningConfiguration: DatasetVersioningConfiguration | None = None
+    """
+    The properties a program declares for a AWS::IoTAnalytics::Dataset.
+    """
+
+    Actions: Annotated[list[Action], Field(description="Items: exactly 1 items.")]
+    ContentDeliveryRules: Annotated[
+        list[DatasetContentDeliveryRule] | None, Field(description="Items: 0 to 20 items.")
+    ] = None
+    DatasetName: Annotated[
+        str | None,
+        Field(
+            description="Pattern: (^(?!_{2}))(^[a-zA-Z0-9_]+$) Length: 1 to 128 characters. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    LateDataRules: Annotated[
+        list[LateDataRule] | None, Field(description="Items: exactly 1 items.")
+    ] = None
+    RetentionPeriod: Annotated[
+        DatasetRetentionPeriod | None, Field(description="Type: DatasetRetentionPeriodDict.")
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="Items: 1 to 50 items.")] = None
+    Triggers: Annotated[list[Trigger] | None, Field(description="Items: 0 to 5 items.")] = None
+    VersioningConfiguration: Annotated[
+        DatasetVersioningConfiguration | None,
+        Field(description="Type: DatasetVersioningConfigurationDict."),
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by datastore.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "Column",
@@ -36,119 +36,181 @@ class Column(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str
-    Type: str
+    Name: Annotated[str, Field(description="Type: str.")]
+    Type: Annotated[str, Field(description="Type: str.")]
 
 
 class DatastoreCustomerManagedS3(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Bucket: str
-    KeyPrefix: str | None = None
-    RoleArn: str
+    Bucket: Annotated[
+        str, Field(description="Pattern: [a-zA-Z0-9.\\-_]* Length: 3 to 255 characters.")
+    ]
+    KeyPrefix: Annotated[
+        str | None,
+        Field(description="Pattern: [a-zA-Z0-9!_.*'()/{}:-]*/ Length: 1 to 255 characters."),
+    ] = None
+    RoleArn: Annotated[str, Field(description="Length: 20 to 2048 characters.")]
 
 
 class DatastoreCustomerManagedS3Storage(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Bucket: str
-    KeyPrefix: str | None = None
+    Bucket: Annotated[
+        str, Field(description="Pattern: [a-zA-Z0-9.\\-_]* Length: 3 to 255 characters.")
+    ]
+    KeyPrefix: Annotated[
+        str | None,
+        Field(description="Pattern: [a-zA-Z0-9!_.*'()/{}:-]*/ Length: 1 to 255 characters."),
+    ] = None
 
 
 class DatastoreIotSiteWiseMultiLayerStorage(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CustomerManagedS3Storage: DatastoreCustomerManagedS3Storage | None = None
+    CustomerManagedS3Storage: Annotated[
+        DatastoreCustomerManagedS3Storage | None,
+        Field(description="Type: DatastoreCustomerManagedS3StorageDict."),
+    ] = None
 
 
 class DatastoreRetentionPeriod(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    NumberOfDays: int | None = None
-    Unlimited: bool | None = None
+    NumberOfDays: Annotated[
+        int | None, Field(description="Range: 1 to 2147483647 (inclusive).")
+    ] = None
+    Unlimited: Annotated[bool | None, Field(description="Type: bool.")] = None
 
 
 class DatastoreSchemaDefinition(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Columns: list[Column] | None = None
+    Columns: Annotated[list[Column] | None, Field(description="Items: 1 to 100 items.")] = None
 
 
 class DatastoreTimestampPartition(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AttributeName: str
-    TimestampFormat: str | None = None
+    AttributeName: Annotated[str, Field(description="Pattern: [a-zA-Z0-9_]+")]
+    TimestampFormat: Annotated[
+        str | None, Field(description="Pattern: [a-zA-Z0-9\\s\\[\\]_,.'/:-]*")
+    ] = None
 
 
 class PartitionObject(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AttributeName: str
+    AttributeName: Annotated[str, Field(description="Pattern: [a-zA-Z0-9_]+")]
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: 1 to 256 characters.")]
 
 
 class DatastoreAttributes(DeferredModel):
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::IoTAnalytics::Datastore, set by AWS.
+    """
+
+    Id: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class DatastoreDatastoreStorage(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CustomerManagedS3: DatastoreCustomerManagedS3 | None = None
-    IotSiteWiseMultiLayerStorage: DatastoreIotSiteWiseMultiLayerStorage | None = None
-    ServiceManagedS3: dict[str, Any] | str | None = None
+    CustomerManagedS3: Annotated[
+        DatastoreCustomerManagedS3 | None,
+        Field(description="Type: DatastoreCustomerManagedS3Dict."),
+    ] = None
+    IotSiteWiseMultiLayerStorage: Annotated[
+        DatastoreIotSiteWiseMultiLayerStorage | None,
+        Field(description="Type: DatastoreIotSiteWiseMultiLayerStorageDict."),
+    ] = None
+    ServiceManagedS3: Annotated[
+        dict[str, Any] | str | None, Field(description="Type: dict[str, Any] | str.")
+    ] = None
 
 
 class DatastoreParquetConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    SchemaDefinition: DatastoreSchemaDefinition | None = None
+    SchemaDefinition: Annotated[
+        DatastoreSchemaDefinition | None, Field(description="Type: DatastoreSchemaDefinitionDict.")
+    ] = None
 
 
 class DatastorePartition(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Partition: PartitionObject | None = None
-    TimestampPartition: DatastoreTimestampPartition | None = None
+    Partition: Annotated[
+        PartitionObject | None, Field(description="Type: PartitionObjectDict.")
+    ] = None
+    TimestampPartition: Annotated[
+        DatastoreTimestampPartition | None,
+        Field(description="Type: DatastoreTimestampPartitionDict."),
+    ] = None
 
 
 class DatastoreDatastorePartitions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Partitions: list[DatastorePartition] | None = None
+    Partitions: Annotated[
+        list[DatastorePartition] | None, Field(description="Items: 0 to 25 items.")
+    ] = None
 
 
 class DatastoreFileFormatConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    JsonConfiguration: dict[str, Any] | str | None = None
-    ParquetConfiguration: DatastoreParquetConfiguration | None = None
+    JsonConfiguration: Annotated[
+        dict[str, Any] | str | None, Field(description="Type: dict[str, Any] | str.")
+    ] = None
+    ParquetConfiguration: Annotated[
+        DatastoreParquetConfiguration | None,
+        Field(description="Type: DatastoreParquetConfigurationDict."),
+    ] = None
 
 
 class DatastoreProps(DeferredModel):
-    DatastoreName: str | None = None
-    DatastorePartitions: DatastoreDatastorePartitions | None = None
-    DatastoreStorage: DatastoreDatastoreStorage | None = None
-    FileFormatConfiguration: DatastoreFileFormatConfiguration | None = None
-    RetentionPeriod: DatastoreRetentionPeriod | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::IoTAnalytics::Datastore.
+    """
+
+    DatastoreName: Annotated[
+        str | None,
+        Field(
+            description="Pattern: [a-zA-Z0-9_]+ Length: 1 to 128 characters. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    DatastorePartitions: Annotated[
+        DatastoreDatastorePartitions | None,
+        Field(description="Type: DatastoreDatastorePartitionsDict."),
+    ] = None
+    DatastoreStorage: Annotated[
+        DatastoreDatastoreStorage | None, Field(description="Type: DatastoreDatastoreStorageDict.")
+    ] = None
+    FileFormatConfiguration: Annotated[
+        DatastoreFileFormatConfiguration | None,
+        Field(description="Type: DatastoreFileFormatConfigurationDict."),
+    ] = None
+    RetentionPeriod: Annotated[
+        DatastoreRetentionPeriod | None, Field(description="Type: DatastoreRetentionPeriodDict.")
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="Items: 1 to 50 items.")] = None

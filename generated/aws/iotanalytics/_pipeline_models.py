@@ -7,7 +7,7 @@ Imported on first use by pipeline.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -34,126 +34,167 @@ class PipelineAddAttributes(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Attributes: Annotated[dict[str, Any], Field(max_length=0)]
-    Name: str
-    Next: str | None = None
+    Attributes: Annotated[dict[str, str], Field(description="Type: dict[str, str].")]
+    Name: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Next: Annotated[str | None, Field(description="Length: 1 to 128 characters.")] = None
 
 
 class PipelineChannel(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ChannelName: str
-    Name: str
-    Next: str | None = None
+    ChannelName: Annotated[
+        str, Field(description="Pattern: [a-zA-Z0-9_]+ Length: 1 to 128 characters.")
+    ]
+    Name: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Next: Annotated[str | None, Field(description="Length: 1 to 128 characters.")] = None
 
 
 class PipelineDatastore(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DatastoreName: str
-    Name: str
+    DatastoreName: Annotated[
+        str, Field(description="Pattern: [a-zA-Z0-9_]+ Length: 1 to 128 characters.")
+    ]
+    Name: Annotated[str, Field(description="Length: 1 to 128 characters.")]
 
 
 class PipelineDeviceRegistryEnrich(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Attribute: str
-    Name: str
-    Next: str | None = None
-    RoleArn: str
-    ThingName: str
+    Attribute: Annotated[str, Field(description="Length: 1 to 256 characters.")]
+    Name: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Next: Annotated[str | None, Field(description="Length: 1 to 128 characters.")] = None
+    RoleArn: Annotated[str, Field(description="Length: 20 to 2048 characters.")]
+    ThingName: Annotated[str, Field(description="Length: 1 to 256 characters.")]
 
 
 class PipelineDeviceShadowEnrich(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Attribute: str
-    Name: str
-    Next: str | None = None
-    RoleArn: str
-    ThingName: str
+    Attribute: Annotated[str, Field(description="Length: 1 to 256 characters.")]
+    Name: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Next: Annotated[str | None, Field(description="Length: 1 to 128 characters.")] = None
+    RoleArn: Annotated[str, Field(description="Length: 20 to 2048 characters.")]
+    ThingName: Annotated[str, Field(description="Length: 1 to 256 characters.")]
 
 
 class PipelineFilter(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Filter: str
-    Name: str
-    Next: str | None = None
+    Filter: Annotated[str, Field(description="Length: 1 to 256 characters.")]
+    Name: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Next: Annotated[str | None, Field(description="Length: 1 to 128 characters.")] = None
 
 
 class PipelineLambda(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BatchSize: int
-    LambdaName: str
-    Name: str
-    Next: str | None = None
+    BatchSize: Annotated[int, Field(description="Range: 1 to 1000 (inclusive).")]
+    LambdaName: Annotated[
+        str, Field(description="Pattern: [a-zA-Z0-9_-]+ Length: 1 to 64 characters.")
+    ]
+    Name: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Next: Annotated[str | None, Field(description="Length: 1 to 128 characters.")] = None
 
 
 class PipelineMath(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Attribute: str
-    Math: str
-    Name: str
-    Next: str | None = None
+    Attribute: Annotated[str, Field(description="Length: 1 to 256 characters.")]
+    Math: Annotated[str, Field(description="Length: 1 to 256 characters.")]
+    Name: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Next: Annotated[str | None, Field(description="Length: 1 to 128 characters.")] = None
 
 
 class PipelineRemoveAttributes(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Attributes: list[str]
-    Name: str
-    Next: str | None = None
+    Attributes: Annotated[
+        list[str],
+        Field(description="Items: 1 to 50 items. Each item: Length: 1 to 256 characters."),
+    ]
+    Name: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Next: Annotated[str | None, Field(description="Length: 1 to 128 characters.")] = None
 
 
 class PipelineSelectAttributes(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Attributes: list[str]
-    Name: str
-    Next: str | None = None
+    Attributes: Annotated[
+        list[str],
+        Field(description="Items: 1 to 50 items. Each item: Length: 1 to 256 characters."),
+    ]
+    Name: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Next: Annotated[str | None, Field(description="Length: 1 to 128 characters.")] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: 1 to 256 characters.")]
 
 
 class PipelineAttributes(DeferredModel):
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::IoTAnalytics::Pipeline, set by AWS.
+    """
+
+    Id: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class Activity(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AddAttributes: PipelineAddAttributes | None = None
-    Channel: PipelineChannel | None = None
-    Datastore: PipelineDatastore | None = None
-    DeviceRegistryEnrich: PipelineDeviceRegistryEnrich | None = None
-    DeviceShadowEnrich: PipelineDeviceShadowEnrich | None = None
-    Filter: PipelineFilter | None = None
-    Lambda: PipelineLambda | None = None
-    Math: PipelineMath | None = None
-    RemoveAttributes: PipelineRemoveAttributes | None = None
-    SelectAttributes: PipelineSelectAttributes | None = None
+    AddAttributes: Annotated[
+        PipelineAddAttributes | None, Field(description="Type: PipelineAddAttributesDict.")
+    ] = None
+    Channel: Annotated[PipelineChannel | None, Field(description="Type: PipelineChannelDict.")] = (
+        None
+    )
+    Datastore: Annotated[
+        PipelineDatastore | None, Field(description="Type: PipelineDatastoreDict.")
+    ] = None
+    DeviceRegistryEnrich: Annotated[
+        PipelineDeviceRegistryEnrich | None,
+        Field(description="Type: PipelineDeviceRegistryEnrichDict."),
+    ] = None
+    DeviceShadowEnrich: Annotated[
+        PipelineDeviceShadowEnrich | None,
+        Field(description="Type: PipelineDeviceShadowEnrichDict."),
+    ] = None
+    Filter: Annotated[PipelineFilter | None, Field(description="Type: PipelineFilterDict.")] = None
+    Lambda: Annotated[PipelineLambda | None, Field(description="Type: PipelineLambdaDict.")] = None
+    Math: Annotated[PipelineMath | None, Field(description="Type: PipelineMathDict.")] = None
+    RemoveAttributes: Annotated[
+        PipelineRemoveAttributes | None, Field(description="Type: PipelineRemoveAttributesDict.")
+    ] = None
+    SelectAttributes: Annotated[
+        PipelineSelectAttributes | None, Field(description="Type: PipelineSelectAttributesDict.")
+    ] = None
 
 
 class PipelineProps(DeferredModel):
-    PipelineActivities: list[Activity]
-    PipelineName: str | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::IoTAnalytics::Pipeline.
+    """
+
+    PipelineActivities: Annotated[list[Activity], Field(description="Items: 1 to 25 items.")]
+    PipelineName: Annotated[
+        str | None,
+        Field(
+            description="Pattern: [a-zA-Z0-9_]+ Length: 1 to 128 characters. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="Items: 1 to 50 items.")] = None

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -63,57 +67,53 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ChannelChannelStorageDict = TypedDict(
-    "ChannelChannelStorageDict",
-    {
-        "CustomerManagedS3": "ChannelCustomerManagedS3Dict",
-        "ServiceManagedS3": "dict[str, Any] | str",
-    },
-    total=False,
-)
 
-ChannelCustomerManagedS3Dict = TypedDict(
-    "ChannelCustomerManagedS3Dict",
-    {
-        "Bucket": "Required[str]",
-        "KeyPrefix": "str",
-        "RoleArn": "Required[str]",
-    },
-    total=False,
-)
+class ChannelChannelStorageDict(TypedDict, total=False):
+    """ChannelChannelStorage as a plain dict."""
 
-ChannelRetentionPeriodDict = TypedDict(
-    "ChannelRetentionPeriodDict",
-    {
-        "NumberOfDays": "int",
-        "Unlimited": "bool",
-    },
-    total=False,
-)
+    CustomerManagedS3: ChannelCustomerManagedS3Dict
+    """Type: ChannelCustomerManagedS3Dict."""
+    ServiceManagedS3: dict[str, Any] | str
+    """Type: dict[str, Any] | str."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class ChannelCustomerManagedS3Dict(TypedDict, total=False):
+    """ChannelCustomerManagedS3 as a plain dict."""
+
+    Bucket: Required[str]
+    """Pattern: ^[a-zA-Z0-9.\\-_]*$ Length: 3 to 255 characters."""
+    KeyPrefix: str
+    """Pattern: ^[a-zA-Z0-9!_.*'()/{}:-]*/$ Length: 1 to 255 characters."""
+    RoleArn: Required[str]
+    """Length: 20 to 2048 characters."""
+
+
+class ChannelRetentionPeriodDict(TypedDict, total=False):
+    """ChannelRetentionPeriod as a plain dict."""
+
+    NumberOfDays: int
+    """Range: 1 to 2147483647 (inclusive)."""
+    Unlimited: bool
+    """Type: bool."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 1 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::IoTAnalytics::Channel",
     schema_file="aws-iotanalytics-channel.json",
     primary_identifier=("/ChannelName",),
-    additional_identifiers=(),
     read_only=("/Id",),
     create_only=("/ChannelName",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
-    required=(),
-    list_required=(),
-    tagging=None,
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -123,83 +123,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ChannelStorage": {
-            "additionalProperties": False,
-            "properties": {
-                "CustomerManagedS3": {"$ref": "#/definitions/CustomerManagedS3"},
-                "ServiceManagedS3": {"$ref": "#/definitions/ServiceManagedS3"},
-            },
-            "type": "object",
-        },
-        "CustomerManagedS3": {
-            "additionalProperties": False,
-            "properties": {
-                "Bucket": {
-                    "maxLength": 255,
-                    "minLength": 3,
-                    "pattern": "^[a-zA-Z0-9.\\-_]*$",
-                    "type": "string",
-                },
-                "KeyPrefix": {
-                    "maxLength": 255,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9!_.*'()/{}:-]*/$",
-                    "type": "string",
-                },
-                "RoleArn": {"maxLength": 2048, "minLength": 20, "type": "string"},
-            },
-            "required": ["Bucket", "RoleArn"],
-            "type": "object",
-        },
-        "RetentionPeriod": {
-            "additionalProperties": False,
-            "properties": {
-                "NumberOfDays": {"maximum": 2147483647, "minimum": 1, "type": "integer"},
-                "Unlimited": {"type": "boolean"},
-            },
-            "type": "object",
-        },
-        "ServiceManagedS3": {"type": ["object", "string"]},
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 1, "type": "string"},
-            },
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "ChannelName": {
-            "maxLength": 128,
-            "minLength": 1,
-            "pattern": "(^(?!_{2}))(^[a-zA-Z0-9_]+$)",
-            "type": "string",
-        },
-        "ChannelStorage": {"$ref": "#/definitions/ChannelStorage"},
-        "Id": {"type": "string"},
-        "RetentionPeriod": {"$ref": "#/definitions/RetentionPeriod"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 1,
-            "type": "array",
-            "uniqueItems": False,
-        },
-    },
-    "required": [],
-}
-
 
 class Channel(_Resource):
     """AWS::IoTAnalytics::Channel: Resource Type definition for AWS::IoTAnalytics::Channel
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ChannelName.
+    Replaced when any of these change (create-only): ChannelName.
+    Read-only attributes (known once deployed): Id.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-iotanalytics-channel.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -207,33 +140,43 @@ class Channel(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ChannelAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "channel.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Id: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ChannelName: str
     ChannelStorage: ChannelChannelStorageDict
     RetentionPeriod: ChannelRetentionPeriodDict
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ChannelName: str | None = None,
+        ChannelStorage: ChannelChannelStorage | ChannelChannelStorageDict | None = None,
+        RetentionPeriod: ChannelRetentionPeriod | ChannelRetentionPeriodDict | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::IoTAnalytics::Channel; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ChannelName: str | None = None,
-            ChannelStorage: ChannelChannelStorage | ChannelChannelStorageDict | None = None,
-            RetentionPeriod: ChannelRetentionPeriod | ChannelRetentionPeriodDict | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::IoTAnalytics::Channel; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ChannelName: Pattern: (^(?!_{2}))(^[a-zA-Z0-9_]+$) Length: 1 to 128 characters.
+                Create-only: changing it replaces the resource.
+            ChannelStorage: Type: ChannelChannelStorageDict.
+            RetentionPeriod: Type: ChannelRetentionPeriodDict.
+            Tags: Items: 1 to 50 items.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

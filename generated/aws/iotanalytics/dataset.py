@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -139,223 +143,223 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ActionDict = TypedDict(
-    "ActionDict",
-    {
-        "ActionName": "Required[str]",
-        "ContainerAction": "DatasetContainerActionDict",
-        "QueryAction": "DatasetQueryActionDict",
-    },
-    total=False,
-)
 
-DatasetContainerActionDict = TypedDict(
-    "DatasetContainerActionDict",
-    {
-        "ExecutionRoleArn": "Required[str]",
-        "Image": "Required[str]",
-        "ResourceConfiguration": "Required[DatasetResourceConfigurationDict]",
-        "Variables": "list[VariableDict]",
-    },
-    total=False,
-)
+class ActionDict(TypedDict, total=False):
+    """Action as a plain dict."""
 
-DatasetContentDeliveryRuleDict = TypedDict(
-    "DatasetContentDeliveryRuleDict",
-    {
-        "Destination": "Required[DatasetContentDeliveryRuleDestinationDict]",
-        "EntryName": "str",
-    },
-    total=False,
-)
+    ActionName: Required[str]
+    """Pattern: ^[a-zA-Z0-9_]+$ Length: 1 to 128 characters."""
+    ContainerAction: DatasetContainerActionDict
+    """Type: DatasetContainerActionDict."""
+    QueryAction: DatasetQueryActionDict
+    """Type: DatasetQueryActionDict."""
 
-DatasetContentDeliveryRuleDestinationDict = TypedDict(
-    "DatasetContentDeliveryRuleDestinationDict",
-    {
-        "IotEventsDestinationConfiguration": "DatasetIotEventsDestinationConfigurationDict",
-        "S3DestinationConfiguration": "DatasetS3DestinationConfigurationDict",
-    },
-    total=False,
-)
 
-DatasetDatasetContentVersionValueDict = TypedDict(
-    "DatasetDatasetContentVersionValueDict",
-    {
-        "DatasetName": "Required[str]",
-    },
-    total=False,
-)
+class DatasetContainerActionDict(TypedDict, total=False):
+    """DatasetContainerAction as a plain dict."""
 
-DatasetDeltaTimeDict = TypedDict(
-    "DatasetDeltaTimeDict",
-    {
-        "OffsetSeconds": "Required[int]",
-        "TimeExpression": "Required[str]",
-    },
-    total=False,
-)
+    ExecutionRoleArn: Required[str]
+    """Length: 20 to 2048 characters."""
+    Image: Required[str]
+    """Length: at most 255 characters."""
+    ResourceConfiguration: Required[DatasetResourceConfigurationDict]
+    """Type: DatasetResourceConfigurationDict."""
+    Variables: list[VariableDict]
+    """Items: 0 to 50 items."""
 
-DatasetDeltaTimeSessionWindowConfigurationDict = TypedDict(
-    "DatasetDeltaTimeSessionWindowConfigurationDict",
-    {
-        "TimeoutInMinutes": "Required[int]",
-    },
-    total=False,
-)
 
-DatasetGlueConfigurationDict = TypedDict(
-    "DatasetGlueConfigurationDict",
-    {
-        "DatabaseName": "Required[str]",
-        "TableName": "Required[str]",
-    },
-    total=False,
-)
+class DatasetContentDeliveryRuleDict(TypedDict, total=False):
+    """DatasetContentDeliveryRule as a plain dict."""
 
-DatasetIotEventsDestinationConfigurationDict = TypedDict(
-    "DatasetIotEventsDestinationConfigurationDict",
-    {
-        "InputName": "Required[str]",
-        "RoleArn": "Required[str]",
-    },
-    total=False,
-)
+    Destination: Required[DatasetContentDeliveryRuleDestinationDict]
+    """Type: DatasetContentDeliveryRuleDestinationDict."""
+    EntryName: str
+    """Type: str."""
 
-DatasetOutputFileUriValueDict = TypedDict(
-    "DatasetOutputFileUriValueDict",
-    {
-        "FileName": "Required[str]",
-    },
-    total=False,
-)
 
-DatasetQueryActionDict = TypedDict(
-    "DatasetQueryActionDict",
-    {
-        "Filters": "list[FilterDict]",
-        "SqlQuery": "Required[str]",
-    },
-    total=False,
-)
+class DatasetContentDeliveryRuleDestinationDict(TypedDict, total=False):
+    """DatasetContentDeliveryRuleDestination as a plain dict."""
 
-DatasetResourceConfigurationDict = TypedDict(
-    "DatasetResourceConfigurationDict",
-    {
-        "ComputeType": "Required[Literal['ACU_1', 'ACU_2']]",
-        "VolumeSizeInGB": "Required[int]",
-    },
-    total=False,
-)
+    IotEventsDestinationConfiguration: DatasetIotEventsDestinationConfigurationDict
+    """Type: DatasetIotEventsDestinationConfigurationDict."""
+    S3DestinationConfiguration: DatasetS3DestinationConfigurationDict
+    """Type: DatasetS3DestinationConfigurationDict."""
 
-DatasetRetentionPeriodDict = TypedDict(
-    "DatasetRetentionPeriodDict",
-    {
-        "NumberOfDays": "int",
-        "Unlimited": "bool",
-    },
-    total=False,
-)
 
-DatasetS3DestinationConfigurationDict = TypedDict(
-    "DatasetS3DestinationConfigurationDict",
-    {
-        "Bucket": "Required[str]",
-        "GlueConfiguration": "DatasetGlueConfigurationDict",
-        "Key": "Required[str]",
-        "RoleArn": "Required[str]",
-    },
-    total=False,
-)
+class DatasetDatasetContentVersionValueDict(TypedDict, total=False):
+    """DatasetDatasetContentVersionValue as a plain dict."""
 
-DatasetScheduleDict = TypedDict(
-    "DatasetScheduleDict",
-    {
-        "ScheduleExpression": "Required[str]",
-    },
-    total=False,
-)
+    DatasetName: Required[str]
+    """Pattern: (^(?!_{2}))(^[a-zA-Z0-9_]+$) Length: 1 to 128 characters."""
 
-DatasetTriggeringDatasetDict = TypedDict(
-    "DatasetTriggeringDatasetDict",
-    {
-        "DatasetName": "Required[str]",
-    },
-    total=False,
-)
 
-DatasetVersioningConfigurationDict = TypedDict(
-    "DatasetVersioningConfigurationDict",
-    {
-        "MaxVersions": "int",
-        "Unlimited": "bool",
-    },
-    total=False,
-)
+class DatasetDeltaTimeDict(TypedDict, total=False):
+    """DatasetDeltaTime as a plain dict."""
 
-FilterDict = TypedDict(
-    "FilterDict",
-    {
-        "DeltaTime": "DatasetDeltaTimeDict",
-    },
-    total=False,
-)
+    OffsetSeconds: Required[int]
+    """Type: int."""
+    TimeExpression: Required[str]
+    """Type: str."""
 
-LateDataRuleDict = TypedDict(
-    "LateDataRuleDict",
-    {
-        "RuleConfiguration": "Required[LateDataRuleConfigurationDict]",
-        "RuleName": "str",
-    },
-    total=False,
-)
 
-LateDataRuleConfigurationDict = TypedDict(
-    "LateDataRuleConfigurationDict",
-    {
-        "DeltaTimeSessionWindowConfiguration": "DatasetDeltaTimeSessionWindowConfigurationDict",
-    },
-    total=False,
-)
+class DatasetDeltaTimeSessionWindowConfigurationDict(TypedDict, total=False):
+    """DatasetDeltaTimeSessionWindowConfiguration as a plain dict."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    TimeoutInMinutes: Required[int]
+    """Range: 1 to 60 (inclusive)."""
 
-TriggerDict = TypedDict(
-    "TriggerDict",
-    {
-        "Schedule": "DatasetScheduleDict",
-        "TriggeringDataset": "DatasetTriggeringDatasetDict",
-    },
-    total=False,
-)
 
-VariableDict = TypedDict(
-    "VariableDict",
-    {
-        "DatasetContentVersionValue": "DatasetDatasetContentVersionValueDict",
-        "DoubleValue": "float",
-        "OutputFileUriValue": "DatasetOutputFileUriValueDict",
-        "StringValue": "str",
-        "VariableName": "Required[str]",
-    },
-    total=False,
-)
+class DatasetGlueConfigurationDict(TypedDict, total=False):
+    """DatasetGlueConfiguration as a plain dict."""
 
+    DatabaseName: Required[str]
+    """Length: 1 to 150 characters."""
+    TableName: Required[str]
+    """Length: 1 to 150 characters."""
+
+
+class DatasetIotEventsDestinationConfigurationDict(TypedDict, total=False):
+    """DatasetIotEventsDestinationConfiguration as a plain dict."""
+
+    InputName: Required[str]
+    """Pattern: ^[a-zA-Z][a-zA-Z0-9_]*$ Length: 1 to 128 characters."""
+    RoleArn: Required[str]
+    """Length: 20 to 2048 characters."""
+
+
+class DatasetOutputFileUriValueDict(TypedDict, total=False):
+    """DatasetOutputFileUriValue as a plain dict."""
+
+    FileName: Required[str]
+    """Pattern: ^[\\w\\.-]{1,255}$"""
+
+
+class DatasetQueryActionDict(TypedDict, total=False):
+    """DatasetQueryAction as a plain dict."""
+
+    Filters: list[FilterDict]
+    """Items: 0 to 1 items."""
+    SqlQuery: Required[str]
+    """Type: str."""
+
+
+class DatasetResourceConfigurationDict(TypedDict, total=False):
+    """DatasetResourceConfiguration as a plain dict."""
+
+    ComputeType: Required[Literal["ACU_1", "ACU_2"]]
+    """Allowed values: 'ACU_1', 'ACU_2'."""
+    VolumeSizeInGB: Required[int]
+    """Range: 1 to 50 (inclusive)."""
+
+
+class DatasetRetentionPeriodDict(TypedDict, total=False):
+    """DatasetRetentionPeriod as a plain dict."""
+
+    NumberOfDays: int
+    """Range: 1 to 2147483647 (inclusive)."""
+    Unlimited: bool
+    """Type: bool."""
+
+
+class DatasetS3DestinationConfigurationDict(TypedDict, total=False):
+    """DatasetS3DestinationConfiguration as a plain dict."""
+
+    Bucket: Required[str]
+    """Pattern: ^[a-zA-Z0-9.\\-_]*$ Length: 3 to 255 characters."""
+    GlueConfiguration: DatasetGlueConfigurationDict
+    """Type: DatasetGlueConfigurationDict."""
+    Key: Required[str]
+    """Pattern: ^[a-zA-Z0-9!_.*'()/{}:-]*$ Length: 1 to 255 characters."""
+    RoleArn: Required[str]
+    """Length: 20 to 2048 characters."""
+
+
+class DatasetScheduleDict(TypedDict, total=False):
+    """DatasetSchedule as a plain dict."""
+
+    ScheduleExpression: Required[str]
+    """Type: str."""
+
+
+class DatasetTriggeringDatasetDict(TypedDict, total=False):
+    """DatasetTriggeringDataset as a plain dict."""
+
+    DatasetName: Required[str]
+    """Pattern: (^(?!_{2}))(^[a-zA-Z0-9_]+$) Length: 1 to 128 characters."""
+
+
+class DatasetVersioningConfigurationDict(TypedDict, total=False):
+    """DatasetVersioningConfiguration as a plain dict."""
+
+    MaxVersions: int
+    """Range: 1 to 1000 (inclusive)."""
+    Unlimited: bool
+    """Type: bool."""
+
+
+class FilterDict(TypedDict, total=False):
+    """Filter as a plain dict."""
+
+    DeltaTime: DatasetDeltaTimeDict
+    """Type: DatasetDeltaTimeDict."""
+
+
+class LateDataRuleDict(TypedDict, total=False):
+    """LateDataRule as a plain dict."""
+
+    RuleConfiguration: Required[LateDataRuleConfigurationDict]
+    """Type: LateDataRuleConfigurationDict."""
+    RuleName: str
+    """Pattern: ^[a-zA-Z0-9_]+$ Length: 1 to 128 characters."""
+
+
+class LateDataRuleConfigurationDict(TypedDict, total=False):
+    """LateDataRuleConfiguration as a plain dict."""
+
+    DeltaTimeSessionWindowConfiguration: DatasetDeltaTimeSessionWindowConfigurationDict
+    """Type: DatasetDeltaTimeSessionWindowConfigurationDict."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 1 to 256 characters."""
+
+
+class TriggerDict(TypedDict, total=False):
+    """Trigger as a plain dict."""
+
+    Schedule: DatasetScheduleDict
+    """Type: DatasetScheduleDict."""
+    TriggeringDataset: DatasetTriggeringDatasetDict
+    """Type: DatasetTriggeringDatasetDict."""
+
+
+class VariableDict(TypedDict, total=False):
+    """Variable as a plain dict."""
+
+    DatasetContentVersionValue: DatasetDatasetContentVersionValueDict
+    """Type: DatasetDatasetContentVersionValueDict."""
+    DoubleValue: float
+    """Type: float."""
+    OutputFileUriValue: DatasetOutputFileUriValueDict
+    """Type: DatasetOutputFileUriValueDict."""
+    StringValue: str
+    """Length: 0 to 1024 characters."""
+    VariableName: Required[str]
+    """Length: 1 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::IoTAnalytics::Dataset",
     schema_file="aws-iotanalytics-dataset.json",
     primary_identifier=("/DatasetName",),
-    additional_identifiers=(),
     read_only=("/Id",),
     create_only=("/DatasetName",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=(
         "/Actions",
         "/Actions/*/ContainerAction/Variables",
@@ -366,9 +370,6 @@ METADATA = _TypeMetadata(
         "/Triggers",
     ),
     required=("Actions",),
-    list_required=(),
-    tagging=None,
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -378,310 +379,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Action": {
-            "additionalProperties": False,
-            "properties": {
-                "ActionName": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9_]+$",
-                    "type": "string",
-                },
-                "ContainerAction": {"$ref": "#/definitions/ContainerAction"},
-                "QueryAction": {"$ref": "#/definitions/QueryAction"},
-            },
-            "required": ["ActionName"],
-            "type": "object",
-        },
-        "ContainerAction": {
-            "additionalProperties": False,
-            "properties": {
-                "ExecutionRoleArn": {"maxLength": 2048, "minLength": 20, "type": "string"},
-                "Image": {"maxLength": 255, "type": "string"},
-                "ResourceConfiguration": {"$ref": "#/definitions/ResourceConfiguration"},
-                "Variables": {
-                    "items": {"$ref": "#/definitions/Variable"},
-                    "maxItems": 50,
-                    "minItems": 0,
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-            },
-            "required": ["ExecutionRoleArn", "Image", "ResourceConfiguration"],
-            "type": "object",
-        },
-        "DatasetContentDeliveryRule": {
-            "additionalProperties": False,
-            "properties": {
-                "Destination": {"$ref": "#/definitions/DatasetContentDeliveryRuleDestination"},
-                "EntryName": {"type": "string"},
-            },
-            "required": ["Destination"],
-            "type": "object",
-        },
-        "DatasetContentDeliveryRuleDestination": {
-            "additionalProperties": False,
-            "properties": {
-                "IotEventsDestinationConfiguration": {
-                    "$ref": "#/definitions/IotEventsDestinationConfiguration"
-                },
-                "S3DestinationConfiguration": {"$ref": "#/definitions/S3DestinationConfiguration"},
-            },
-            "type": "object",
-        },
-        "DatasetContentVersionValue": {
-            "additionalProperties": False,
-            "properties": {
-                "DatasetName": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "(^(?!_{2}))(^[a-zA-Z0-9_]+$)",
-                    "type": "string",
-                }
-            },
-            "required": ["DatasetName"],
-            "type": "object",
-        },
-        "DeltaTime": {
-            "additionalProperties": False,
-            "properties": {
-                "OffsetSeconds": {"type": "integer"},
-                "TimeExpression": {"type": "string"},
-            },
-            "required": ["TimeExpression", "OffsetSeconds"],
-            "type": "object",
-        },
-        "DeltaTimeSessionWindowConfiguration": {
-            "additionalProperties": False,
-            "properties": {"TimeoutInMinutes": {"maximum": 60, "minimum": 1, "type": "integer"}},
-            "required": ["TimeoutInMinutes"],
-            "type": "object",
-        },
-        "Filter": {
-            "additionalProperties": False,
-            "properties": {"DeltaTime": {"$ref": "#/definitions/DeltaTime"}},
-            "type": "object",
-        },
-        "GlueConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "DatabaseName": {"maxLength": 150, "minLength": 1, "type": "string"},
-                "TableName": {"maxLength": 150, "minLength": 1, "type": "string"},
-            },
-            "required": ["TableName", "DatabaseName"],
-            "type": "object",
-        },
-        "IotEventsDestinationConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "InputName": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z][a-zA-Z0-9_]*$",
-                    "type": "string",
-                },
-                "RoleArn": {"maxLength": 2048, "minLength": 20, "type": "string"},
-            },
-            "required": ["InputName", "RoleArn"],
-            "type": "object",
-        },
-        "LateDataRule": {
-            "additionalProperties": False,
-            "properties": {
-                "RuleConfiguration": {"$ref": "#/definitions/LateDataRuleConfiguration"},
-                "RuleName": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9_]+$",
-                    "type": "string",
-                },
-            },
-            "required": ["RuleConfiguration"],
-            "type": "object",
-        },
-        "LateDataRuleConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "DeltaTimeSessionWindowConfiguration": {
-                    "$ref": "#/definitions/DeltaTimeSessionWindowConfiguration"
-                }
-            },
-            "type": "object",
-        },
-        "OutputFileUriValue": {
-            "additionalProperties": False,
-            "properties": {"FileName": {"pattern": "^[\\w\\.-]{1,255}$", "type": "string"}},
-            "required": ["FileName"],
-            "type": "object",
-        },
-        "QueryAction": {
-            "additionalProperties": False,
-            "properties": {
-                "Filters": {
-                    "items": {"$ref": "#/definitions/Filter"},
-                    "maxItems": 1,
-                    "minItems": 0,
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "SqlQuery": {"type": "string"},
-            },
-            "required": ["SqlQuery"],
-            "type": "object",
-        },
-        "ResourceConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "ComputeType": {"enum": ["ACU_1", "ACU_2"], "type": "string"},
-                "VolumeSizeInGB": {"maximum": 50, "minimum": 1, "type": "integer"},
-            },
-            "required": ["VolumeSizeInGB", "ComputeType"],
-            "type": "object",
-        },
-        "RetentionPeriod": {
-            "additionalProperties": False,
-            "properties": {
-                "NumberOfDays": {"maximum": 2147483647, "minimum": 1, "type": "integer"},
-                "Unlimited": {"type": "boolean"},
-            },
-            "type": "object",
-        },
-        "S3DestinationConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Bucket": {
-                    "maxLength": 255,
-                    "minLength": 3,
-                    "pattern": "^[a-zA-Z0-9.\\-_]*$",
-                    "type": "string",
-                },
-                "GlueConfiguration": {"$ref": "#/definitions/GlueConfiguration"},
-                "Key": {
-                    "maxLength": 255,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9!_.*'()/{}:-]*$",
-                    "type": "string",
-                },
-                "RoleArn": {"maxLength": 2048, "minLength": 20, "type": "string"},
-            },
-            "required": ["Bucket", "Key", "RoleArn"],
-            "type": "object",
-        },
-        "Schedule": {
-            "additionalProperties": False,
-            "properties": {"ScheduleExpression": {"type": "string"}},
-            "required": ["ScheduleExpression"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 1, "type": "string"},
-            },
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-        "Trigger": {
-            "additionalProperties": False,
-            "properties": {
-                "Schedule": {"$ref": "#/definitions/Schedule"},
-                "TriggeringDataset": {"$ref": "#/definitions/TriggeringDataset"},
-            },
-            "type": "object",
-        },
-        "TriggeringDataset": {
-            "additionalProperties": False,
-            "properties": {
-                "DatasetName": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "(^(?!_{2}))(^[a-zA-Z0-9_]+$)",
-                    "type": "string",
-                }
-            },
-            "required": ["DatasetName"],
-            "type": "object",
-        },
-        "Variable": {
-            "additionalProperties": False,
-            "properties": {
-                "DatasetContentVersionValue": {"$ref": "#/definitions/DatasetContentVersionValue"},
-                "DoubleValue": {"type": "number"},
-                "OutputFileUriValue": {"$ref": "#/definitions/OutputFileUriValue"},
-                "StringValue": {"maxLength": 1024, "minLength": 0, "type": "string"},
-                "VariableName": {"maxLength": 256, "minLength": 1, "type": "string"},
-            },
-            "required": ["VariableName"],
-            "type": "object",
-        },
-        "VersioningConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "MaxVersions": {"maximum": 1000, "minimum": 1, "type": "integer"},
-                "Unlimited": {"type": "boolean"},
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Actions": {
-            "items": {"$ref": "#/definitions/Action"},
-            "maxItems": 1,
-            "minItems": 1,
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "ContentDeliveryRules": {
-            "items": {"$ref": "#/definitions/DatasetContentDeliveryRule"},
-            "maxItems": 20,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "DatasetName": {
-            "maxLength": 128,
-            "minLength": 1,
-            "pattern": "(^(?!_{2}))(^[a-zA-Z0-9_]+$)",
-            "type": "string",
-        },
-        "Id": {"type": "string"},
-        "LateDataRules": {
-            "items": {"$ref": "#/definitions/LateDataRule"},
-            "maxItems": 1,
-            "minItems": 1,
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "RetentionPeriod": {"$ref": "#/definitions/RetentionPeriod"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 1,
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "Triggers": {
-            "items": {"$ref": "#/definitions/Trigger"},
-            "maxItems": 5,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "VersioningConfiguration": {"$ref": "#/definitions/VersioningConfiguration"},
-    },
-    "required": ["Actions"],
-}
-
 
 class Dataset(_Resource):
     """AWS::IoTAnalytics::Dataset: Resource Type definition for AWS::IoTAnalytics::Dataset
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: DatasetName.
+    Replaced when any of these change (create-only): DatasetName.
+    Read-only attributes (known once deployed): Id.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-iotanalytics-dataset.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -689,11 +396,13 @@ class Dataset(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "DatasetAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "dataset.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Id: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Actions: list[ActionDict]
     ContentDeliveryRules: list[DatasetContentDeliveryRuleDict]
     DatasetName: str
@@ -703,30 +412,42 @@ class Dataset(_Resource):
     Triggers: list[TriggerDict]
     VersioningConfiguration: DatasetVersioningConfigurationDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Actions: list[Action | ActionDict],
+        ContentDeliveryRules: list[DatasetContentDeliveryRule | DatasetContentDeliveryRuleDict]
+        | None = None,
+        DatasetName: str | None = None,
+        LateDataRules: list[LateDataRule | LateDataRuleDict] | None = None,
+        RetentionPeriod: DatasetRetentionPeriod | DatasetRetentionPeriodDict | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        Triggers: list[Trigger | TriggerDict] | None = None,
+        VersioningConfiguration: DatasetVersioningConfiguration
+        | DatasetVersioningConfigurationDict
+        | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::IoTAnalytics::Dataset; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Actions: list[Action | ActionDict],
-            ContentDeliveryRules: list[DatasetContentDeliveryRule | DatasetContentDeliveryRuleDict]
-            | None = None,
-            DatasetName: str | None = None,
-            LateDataRules: list[LateDataRule | LateDataRuleDict] | None = None,
-            RetentionPeriod: DatasetRetentionPeriod | DatasetRetentionPeriodDict | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            Triggers: list[Trigger | TriggerDict] | None = None,
-            VersioningConfiguration: DatasetVersioningConfiguration
-            | DatasetVersioningConfigurationDict
-            | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::IoTAnalytics::Dataset; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Actions: Items: exactly 1 items. Required.
+            ContentDeliveryRules: Items: 0 to 20 items.
+            DatasetName: Pattern: (^(?!_{2}))(^[a-zA-Z0-9_]+$) Length: 1 to 128 characters.
+                Create-only: changing it replaces the resource.
+            LateDataRules: Items: exactly 1 items.
+            RetentionPeriod: Type: DatasetRetentionPeriodDict.
+            Tags: Items: 1 to 50 items.
+            Triggers: Items: 0 to 5 items.
+            VersioningConfiguration: Type: DatasetVersioningConfigurationDict.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -103,147 +107,139 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ColumnDict = TypedDict(
-    "ColumnDict",
-    {
-        "Name": "Required[str]",
-        "Type": "Required[str]",
-    },
-    total=False,
-)
 
-DatastoreCustomerManagedS3Dict = TypedDict(
-    "DatastoreCustomerManagedS3Dict",
-    {
-        "Bucket": "Required[str]",
-        "KeyPrefix": "str",
-        "RoleArn": "Required[str]",
-    },
-    total=False,
-)
+class ColumnDict(TypedDict, total=False):
+    """Column as a plain dict."""
 
-DatastoreCustomerManagedS3StorageDict = TypedDict(
-    "DatastoreCustomerManagedS3StorageDict",
-    {
-        "Bucket": "Required[str]",
-        "KeyPrefix": "str",
-    },
-    total=False,
-)
+    Name: Required[str]
+    """Type: str."""
+    Type: Required[str]
+    """Type: str."""
 
-DatastoreDatastorePartitionsDict = TypedDict(
-    "DatastoreDatastorePartitionsDict",
-    {
-        "Partitions": "list[DatastorePartitionDict]",
-    },
-    total=False,
-)
 
-DatastoreDatastoreStorageDict = TypedDict(
-    "DatastoreDatastoreStorageDict",
-    {
-        "CustomerManagedS3": "DatastoreCustomerManagedS3Dict",
-        "IotSiteWiseMultiLayerStorage": "DatastoreIotSiteWiseMultiLayerStorageDict",
-        "ServiceManagedS3": "dict[str, Any] | str",
-    },
-    total=False,
-)
+class DatastoreCustomerManagedS3Dict(TypedDict, total=False):
+    """DatastoreCustomerManagedS3 as a plain dict."""
 
-DatastoreFileFormatConfigurationDict = TypedDict(
-    "DatastoreFileFormatConfigurationDict",
-    {
-        "JsonConfiguration": "dict[str, Any] | str",
-        "ParquetConfiguration": "DatastoreParquetConfigurationDict",
-    },
-    total=False,
-)
+    Bucket: Required[str]
+    """Pattern: [a-zA-Z0-9.\\-_]* Length: 3 to 255 characters."""
+    KeyPrefix: str
+    """Pattern: [a-zA-Z0-9!_.*'()/{}:-]*/ Length: 1 to 255 characters."""
+    RoleArn: Required[str]
+    """Length: 20 to 2048 characters."""
 
-DatastoreIotSiteWiseMultiLayerStorageDict = TypedDict(
-    "DatastoreIotSiteWiseMultiLayerStorageDict",
-    {
-        "CustomerManagedS3Storage": "DatastoreCustomerManagedS3StorageDict",
-    },
-    total=False,
-)
 
-DatastoreParquetConfigurationDict = TypedDict(
-    "DatastoreParquetConfigurationDict",
-    {
-        "SchemaDefinition": "DatastoreSchemaDefinitionDict",
-    },
-    total=False,
-)
+class DatastoreCustomerManagedS3StorageDict(TypedDict, total=False):
+    """DatastoreCustomerManagedS3Storage as a plain dict."""
 
-DatastorePartitionDict = TypedDict(
-    "DatastorePartitionDict",
-    {
-        "Partition": "PartitionObjectDict",
-        "TimestampPartition": "DatastoreTimestampPartitionDict",
-    },
-    total=False,
-)
+    Bucket: Required[str]
+    """Pattern: [a-zA-Z0-9.\\-_]* Length: 3 to 255 characters."""
+    KeyPrefix: str
+    """Pattern: [a-zA-Z0-9!_.*'()/{}:-]*/ Length: 1 to 255 characters."""
 
-DatastoreRetentionPeriodDict = TypedDict(
-    "DatastoreRetentionPeriodDict",
-    {
-        "NumberOfDays": "int",
-        "Unlimited": "bool",
-    },
-    total=False,
-)
 
-DatastoreSchemaDefinitionDict = TypedDict(
-    "DatastoreSchemaDefinitionDict",
-    {
-        "Columns": "list[ColumnDict]",
-    },
-    total=False,
-)
+class DatastoreDatastorePartitionsDict(TypedDict, total=False):
+    """DatastoreDatastorePartitions as a plain dict."""
 
-DatastoreTimestampPartitionDict = TypedDict(
-    "DatastoreTimestampPartitionDict",
-    {
-        "AttributeName": "Required[str]",
-        "TimestampFormat": "str",
-    },
-    total=False,
-)
+    Partitions: list[DatastorePartitionDict]
+    """Items: 0 to 25 items."""
 
-PartitionObjectDict = TypedDict(
-    "PartitionObjectDict",
-    {
-        "AttributeName": "Required[str]",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class DatastoreDatastoreStorageDict(TypedDict, total=False):
+    """DatastoreDatastoreStorage as a plain dict."""
 
+    CustomerManagedS3: DatastoreCustomerManagedS3Dict
+    """Type: DatastoreCustomerManagedS3Dict."""
+    IotSiteWiseMultiLayerStorage: DatastoreIotSiteWiseMultiLayerStorageDict
+    """Type: DatastoreIotSiteWiseMultiLayerStorageDict."""
+    ServiceManagedS3: dict[str, Any] | str
+    """Type: dict[str, Any] | str."""
+
+
+class DatastoreFileFormatConfigurationDict(TypedDict, total=False):
+    """DatastoreFileFormatConfiguration as a plain dict."""
+
+    JsonConfiguration: dict[str, Any] | str
+    """Type: dict[str, Any] | str."""
+    ParquetConfiguration: DatastoreParquetConfigurationDict
+    """Type: DatastoreParquetConfigurationDict."""
+
+
+class DatastoreIotSiteWiseMultiLayerStorageDict(TypedDict, total=False):
+    """DatastoreIotSiteWiseMultiLayerStorage as a plain dict."""
+
+    CustomerManagedS3Storage: DatastoreCustomerManagedS3StorageDict
+    """Type: DatastoreCustomerManagedS3StorageDict."""
+
+
+class DatastoreParquetConfigurationDict(TypedDict, total=False):
+    """DatastoreParquetConfiguration as a plain dict."""
+
+    SchemaDefinition: DatastoreSchemaDefinitionDict
+    """Type: DatastoreSchemaDefinitionDict."""
+
+
+class DatastorePartitionDict(TypedDict, total=False):
+    """DatastorePartition as a plain dict."""
+
+    Partition: PartitionObjectDict
+    """Type: PartitionObjectDict."""
+    TimestampPartition: DatastoreTimestampPartitionDict
+    """Type: DatastoreTimestampPartitionDict."""
+
+
+class DatastoreRetentionPeriodDict(TypedDict, total=False):
+    """DatastoreRetentionPeriod as a plain dict."""
+
+    NumberOfDays: int
+    """Range: 1 to 2147483647 (inclusive)."""
+    Unlimited: bool
+    """Type: bool."""
+
+
+class DatastoreSchemaDefinitionDict(TypedDict, total=False):
+    """DatastoreSchemaDefinition as a plain dict."""
+
+    Columns: list[ColumnDict]
+    """Items: 1 to 100 items."""
+
+
+class DatastoreTimestampPartitionDict(TypedDict, total=False):
+    """DatastoreTimestampPartition as a plain dict."""
+
+    AttributeName: Required[str]
+    """Pattern: [a-zA-Z0-9_]+"""
+    TimestampFormat: str
+    """Pattern: [a-zA-Z0-9\\s\\[\\]_,.'/:-]*"""
+
+
+class PartitionObjectDict(TypedDict, total=False):
+    """PartitionObject as a plain dict."""
+
+    AttributeName: Required[str]
+    """Pattern: [a-zA-Z0-9_]+"""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 1 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::IoTAnalytics::Datastore",
     schema_file="aws-iotanalytics-datastore.json",
     primary_identifier=("/DatastoreName",),
-    additional_identifiers=(),
     read_only=("/Id",),
     create_only=("/DatastoreName",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=(
         "/DatastorePartitions/Partitions",
         "/FileFormatConfiguration/ParquetConfiguration/SchemaDefinition/Columns",
         "/Tags",
     ),
-    required=(),
-    list_required=(),
-    tagging=None,
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -253,183 +249,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Column": {
-            "additionalProperties": False,
-            "properties": {"Name": {"type": "string"}, "Type": {"type": "string"}},
-            "required": ["Type", "Name"],
-            "type": "object",
-        },
-        "CustomerManagedS3": {
-            "additionalProperties": False,
-            "properties": {
-                "Bucket": {
-                    "maxLength": 255,
-                    "minLength": 3,
-                    "pattern": "[a-zA-Z0-9.\\-_]*",
-                    "type": "string",
-                },
-                "KeyPrefix": {
-                    "maxLength": 255,
-                    "minLength": 1,
-                    "pattern": "[a-zA-Z0-9!_.*'()/{}:-]*/",
-                    "type": "string",
-                },
-                "RoleArn": {"maxLength": 2048, "minLength": 20, "type": "string"},
-            },
-            "required": ["Bucket", "RoleArn"],
-            "type": "object",
-        },
-        "CustomerManagedS3Storage": {
-            "additionalProperties": False,
-            "properties": {
-                "Bucket": {
-                    "maxLength": 255,
-                    "minLength": 3,
-                    "pattern": "[a-zA-Z0-9.\\-_]*",
-                    "type": "string",
-                },
-                "KeyPrefix": {
-                    "maxLength": 255,
-                    "minLength": 1,
-                    "pattern": "[a-zA-Z0-9!_.*'()/{}:-]*/",
-                    "type": "string",
-                },
-            },
-            "required": ["Bucket"],
-            "type": "object",
-        },
-        "DatastorePartition": {
-            "additionalProperties": False,
-            "properties": {
-                "Partition": {"$ref": "#/definitions/Partition"},
-                "TimestampPartition": {"$ref": "#/definitions/TimestampPartition"},
-            },
-            "type": "object",
-        },
-        "DatastorePartitions": {
-            "additionalProperties": False,
-            "properties": {
-                "Partitions": {
-                    "items": {"$ref": "#/definitions/DatastorePartition"},
-                    "maxItems": 25,
-                    "minItems": 0,
-                    "type": "array",
-                    "uniqueItems": False,
-                }
-            },
-            "type": "object",
-        },
-        "DatastoreStorage": {
-            "additionalProperties": False,
-            "properties": {
-                "CustomerManagedS3": {"$ref": "#/definitions/CustomerManagedS3"},
-                "IotSiteWiseMultiLayerStorage": {
-                    "$ref": "#/definitions/IotSiteWiseMultiLayerStorage"
-                },
-                "ServiceManagedS3": {"$ref": "#/definitions/ServiceManagedS3"},
-            },
-            "type": "object",
-        },
-        "FileFormatConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "JsonConfiguration": {"$ref": "#/definitions/JsonConfiguration"},
-                "ParquetConfiguration": {"$ref": "#/definitions/ParquetConfiguration"},
-            },
-            "type": "object",
-        },
-        "IotSiteWiseMultiLayerStorage": {
-            "additionalProperties": False,
-            "properties": {
-                "CustomerManagedS3Storage": {"$ref": "#/definitions/CustomerManagedS3Storage"}
-            },
-            "type": "object",
-        },
-        "JsonConfiguration": {"type": ["object", "string"]},
-        "ParquetConfiguration": {
-            "additionalProperties": False,
-            "properties": {"SchemaDefinition": {"$ref": "#/definitions/SchemaDefinition"}},
-            "type": "object",
-        },
-        "Partition": {
-            "additionalProperties": False,
-            "properties": {"AttributeName": {"pattern": "[a-zA-Z0-9_]+", "type": "string"}},
-            "required": ["AttributeName"],
-            "type": "object",
-        },
-        "RetentionPeriod": {
-            "additionalProperties": False,
-            "properties": {
-                "NumberOfDays": {"maximum": 2147483647, "minimum": 1, "type": "integer"},
-                "Unlimited": {"type": "boolean"},
-            },
-            "type": "object",
-        },
-        "SchemaDefinition": {
-            "additionalProperties": False,
-            "properties": {
-                "Columns": {
-                    "items": {"$ref": "#/definitions/Column"},
-                    "maxItems": 100,
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": False,
-                }
-            },
-            "type": "object",
-        },
-        "ServiceManagedS3": {"type": ["object", "string"]},
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 1, "type": "string"},
-            },
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-        "TimestampPartition": {
-            "additionalProperties": False,
-            "properties": {
-                "AttributeName": {"pattern": "[a-zA-Z0-9_]+", "type": "string"},
-                "TimestampFormat": {"pattern": "[a-zA-Z0-9\\s\\[\\]_,.'/:-]*", "type": "string"},
-            },
-            "required": ["AttributeName"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "DatastoreName": {
-            "maxLength": 128,
-            "minLength": 1,
-            "pattern": "[a-zA-Z0-9_]+",
-            "type": "string",
-        },
-        "DatastorePartitions": {"$ref": "#/definitions/DatastorePartitions"},
-        "DatastoreStorage": {"$ref": "#/definitions/DatastoreStorage"},
-        "FileFormatConfiguration": {"$ref": "#/definitions/FileFormatConfiguration"},
-        "Id": {"type": "string"},
-        "RetentionPeriod": {"$ref": "#/definitions/RetentionPeriod"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 1,
-            "type": "array",
-            "uniqueItems": False,
-        },
-    },
-    "required": [],
-}
-
 
 class Datastore(_Resource):
     """AWS::IoTAnalytics::Datastore: Resource Type definition for AWS::IoTAnalytics::Datastore
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: DatastoreName.
+    Replaced when any of these change (create-only): DatastoreName.
+    Read-only attributes (known once deployed): Id.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-iotanalytics-datastore.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -437,11 +266,13 @@ class Datastore(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "DatastoreAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "datastore.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Id: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     DatastoreName: str
     DatastorePartitions: DatastoreDatastorePartitionsDict
     DatastoreStorage: DatastoreDatastoreStorageDict
@@ -449,31 +280,39 @@ class Datastore(_Resource):
     RetentionPeriod: DatastoreRetentionPeriodDict
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        DatastoreName: str | None = None,
+        DatastorePartitions: DatastoreDatastorePartitions
+        | DatastoreDatastorePartitionsDict
+        | None = None,
+        DatastoreStorage: DatastoreDatastoreStorage | DatastoreDatastoreStorageDict | None = None,
+        FileFormatConfiguration: DatastoreFileFormatConfiguration
+        | DatastoreFileFormatConfigurationDict
+        | None = None,
+        RetentionPeriod: DatastoreRetentionPeriod | DatastoreRetentionPeriodDict | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::IoTAnalytics::Datastore; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            DatastoreName: str | None = None,
-            DatastorePartitions: DatastoreDatastorePartitions
-            | DatastoreDatastorePartitionsDict
-            | None = None,
-            DatastoreStorage: DatastoreDatastoreStorage
-            | DatastoreDatastoreStorageDict
-            | None = None,
-            FileFormatConfiguration: DatastoreFileFormatConfiguration
-            | DatastoreFileFormatConfigurationDict
-            | None = None,
-            RetentionPeriod: DatastoreRetentionPeriod | DatastoreRetentionPeriodDict | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::IoTAnalytics::Datastore; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            DatastoreName: Pattern: [a-zA-Z0-9_]+ Length: 1 to 128 characters. Create-only: changing
+                it replaces the resource.
+            DatastorePartitions: Type: DatastoreDatastorePartitionsDict.
+            DatastoreStorage: Type: DatastoreDatastoreStorageDict.
+            FileFormatConfiguration: Type: DatastoreFileFormatConfigurationDict.
+            RetentionPeriod: Type: DatastoreRetentionPeriodDict.
+            Tags: Items: 1 to 50 items.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

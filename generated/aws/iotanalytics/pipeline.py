@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -95,146 +99,168 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ActivityDict = TypedDict(
-    "ActivityDict",
-    {
-        "AddAttributes": "PipelineAddAttributesDict",
-        "Channel": "PipelineChannelDict",
-        "Datastore": "PipelineDatastoreDict",
-        "DeviceRegistryEnrich": "PipelineDeviceRegistryEnrichDict",
-        "DeviceShadowEnrich": "PipelineDeviceShadowEnrichDict",
-        "Filter": "PipelineFilterDict",
-        "Lambda": "PipelineLambdaDict",
-        "Math": "PipelineMathDict",
-        "RemoveAttributes": "PipelineRemoveAttributesDict",
-        "SelectAttributes": "PipelineSelectAttributesDict",
-    },
-    total=False,
-)
 
-PipelineAddAttributesDict = TypedDict(
-    "PipelineAddAttributesDict",
-    {
-        "Attributes": "Required[dict[str, Any]]",
-        "Name": "Required[str]",
-        "Next": "str",
-    },
-    total=False,
-)
+class ActivityDict(TypedDict, total=False):
+    """Activity as a plain dict."""
 
-PipelineChannelDict = TypedDict(
-    "PipelineChannelDict",
-    {
-        "ChannelName": "Required[str]",
-        "Name": "Required[str]",
-        "Next": "str",
-    },
-    total=False,
-)
+    AddAttributes: PipelineAddAttributesDict
+    """Type: PipelineAddAttributesDict."""
+    Channel: PipelineChannelDict
+    """Type: PipelineChannelDict."""
+    Datastore: PipelineDatastoreDict
+    """Type: PipelineDatastoreDict."""
+    DeviceRegistryEnrich: PipelineDeviceRegistryEnrichDict
+    """Type: PipelineDeviceRegistryEnrichDict."""
+    DeviceShadowEnrich: PipelineDeviceShadowEnrichDict
+    """Type: PipelineDeviceShadowEnrichDict."""
+    Filter: PipelineFilterDict
+    """Type: PipelineFilterDict."""
+    Lambda: PipelineLambdaDict
+    """Type: PipelineLambdaDict."""
+    Math: PipelineMathDict
+    """Type: PipelineMathDict."""
+    RemoveAttributes: PipelineRemoveAttributesDict
+    """Type: PipelineRemoveAttributesDict."""
+    SelectAttributes: PipelineSelectAttributesDict
+    """Type: PipelineSelectAttributesDict."""
 
-PipelineDatastoreDict = TypedDict(
-    "PipelineDatastoreDict",
-    {
-        "DatastoreName": "Required[str]",
-        "Name": "Required[str]",
-    },
-    total=False,
-)
 
-PipelineDeviceRegistryEnrichDict = TypedDict(
-    "PipelineDeviceRegistryEnrichDict",
-    {
-        "Attribute": "Required[str]",
-        "Name": "Required[str]",
-        "Next": "str",
-        "RoleArn": "Required[str]",
-        "ThingName": "Required[str]",
-    },
-    total=False,
-)
+class PipelineAddAttributesDict(TypedDict, total=False):
+    """PipelineAddAttributes as a plain dict."""
 
-PipelineDeviceShadowEnrichDict = TypedDict(
-    "PipelineDeviceShadowEnrichDict",
-    {
-        "Attribute": "Required[str]",
-        "Name": "Required[str]",
-        "Next": "str",
-        "RoleArn": "Required[str]",
-        "ThingName": "Required[str]",
-    },
-    total=False,
-)
+    Attributes: Required[dict[str, str]]
+    """Type: dict[str, str]."""
+    Name: Required[str]
+    """Length: 1 to 128 characters."""
+    Next: str
+    """Length: 1 to 128 characters."""
 
-PipelineFilterDict = TypedDict(
-    "PipelineFilterDict",
-    {
-        "Filter": "Required[str]",
-        "Name": "Required[str]",
-        "Next": "str",
-    },
-    total=False,
-)
 
-PipelineLambdaDict = TypedDict(
-    "PipelineLambdaDict",
-    {
-        "BatchSize": "Required[int]",
-        "LambdaName": "Required[str]",
-        "Name": "Required[str]",
-        "Next": "str",
-    },
-    total=False,
-)
+class PipelineChannelDict(TypedDict, total=False):
+    """PipelineChannel as a plain dict."""
 
-PipelineMathDict = TypedDict(
-    "PipelineMathDict",
-    {
-        "Attribute": "Required[str]",
-        "Math": "Required[str]",
-        "Name": "Required[str]",
-        "Next": "str",
-    },
-    total=False,
-)
+    ChannelName: Required[str]
+    """Pattern: [a-zA-Z0-9_]+ Length: 1 to 128 characters."""
+    Name: Required[str]
+    """Length: 1 to 128 characters."""
+    Next: str
+    """Length: 1 to 128 characters."""
 
-PipelineRemoveAttributesDict = TypedDict(
-    "PipelineRemoveAttributesDict",
-    {
-        "Attributes": "Required[list[str]]",
-        "Name": "Required[str]",
-        "Next": "str",
-    },
-    total=False,
-)
 
-PipelineSelectAttributesDict = TypedDict(
-    "PipelineSelectAttributesDict",
-    {
-        "Attributes": "Required[list[str]]",
-        "Name": "Required[str]",
-        "Next": "str",
-    },
-    total=False,
-)
+class PipelineDatastoreDict(TypedDict, total=False):
+    """PipelineDatastore as a plain dict."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    DatastoreName: Required[str]
+    """Pattern: [a-zA-Z0-9_]+ Length: 1 to 128 characters."""
+    Name: Required[str]
+    """Length: 1 to 128 characters."""
 
+
+class PipelineDeviceRegistryEnrichDict(TypedDict, total=False):
+    """PipelineDeviceRegistryEnrich as a plain dict."""
+
+    Attribute: Required[str]
+    """Length: 1 to 256 characters."""
+    Name: Required[str]
+    """Length: 1 to 128 characters."""
+    Next: str
+    """Length: 1 to 128 characters."""
+    RoleArn: Required[str]
+    """Length: 20 to 2048 characters."""
+    ThingName: Required[str]
+    """Length: 1 to 256 characters."""
+
+
+class PipelineDeviceShadowEnrichDict(TypedDict, total=False):
+    """PipelineDeviceShadowEnrich as a plain dict."""
+
+    Attribute: Required[str]
+    """Length: 1 to 256 characters."""
+    Name: Required[str]
+    """Length: 1 to 128 characters."""
+    Next: str
+    """Length: 1 to 128 characters."""
+    RoleArn: Required[str]
+    """Length: 20 to 2048 characters."""
+    ThingName: Required[str]
+    """Length: 1 to 256 characters."""
+
+
+class PipelineFilterDict(TypedDict, total=False):
+    """PipelineFilter as a plain dict."""
+
+    Filter: Required[str]
+    """Length: 1 to 256 characters."""
+    Name: Required[str]
+    """Length: 1 to 128 characters."""
+    Next: str
+    """Length: 1 to 128 characters."""
+
+
+class PipelineLambdaDict(TypedDict, total=False):
+    """PipelineLambda as a plain dict."""
+
+    BatchSize: Required[int]
+    """Range: 1 to 1000 (inclusive)."""
+    LambdaName: Required[str]
+    """Pattern: [a-zA-Z0-9_-]+ Length: 1 to 64 characters."""
+    Name: Required[str]
+    """Length: 1 to 128 characters."""
+    Next: str
+    """Length: 1 to 128 characters."""
+
+
+class PipelineMathDict(TypedDict, total=False):
+    """PipelineMath as a plain dict."""
+
+    Attribute: Required[str]
+    """Length: 1 to 256 characters."""
+    Math: Required[str]
+    """Length: 1 to 256 characters."""
+    Name: Required[str]
+    """Length: 1 to 128 characters."""
+    Next: str
+    """Length: 1 to 128 characters."""
+
+
+class PipelineRemoveAttributesDict(TypedDict, total=False):
+    """PipelineRemoveAttributes as a plain dict."""
+
+    Attributes: Required[list[str]]
+    """Items: 1 to 50 items. Each item: Length: 1 to 256 characters."""
+    Name: Required[str]
+    """Length: 1 to 128 characters."""
+    Next: str
+    """Length: 1 to 128 characters."""
+
+
+class PipelineSelectAttributesDict(TypedDict, total=False):
+    """PipelineSelectAttributes as a plain dict."""
+
+    Attributes: Required[list[str]]
+    """Items: 1 to 50 items. Each item: Length: 1 to 256 characters."""
+    Name: Required[str]
+    """Length: 1 to 128 characters."""
+    Next: str
+    """Length: 1 to 128 characters."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 1 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::IoTAnalytics::Pipeline",
     schema_file="aws-iotanalytics-pipeline.json",
     primary_identifier=("/PipelineName",),
-    additional_identifiers=(),
     read_only=("/Id",),
     create_only=("/PipelineName",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=(
         "/PipelineActivities",
         "/PipelineActivities/*/RemoveAttributes/Attributes",
@@ -242,9 +268,6 @@ METADATA = _TypeMetadata(
         "/Tags",
     ),
     required=("PipelineActivities",),
-    list_required=(),
-    tagging=None,
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -254,207 +277,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Activity": {
-            "additionalProperties": False,
-            "properties": {
-                "AddAttributes": {"$ref": "#/definitions/AddAttributes"},
-                "Channel": {"$ref": "#/definitions/Channel"},
-                "Datastore": {"$ref": "#/definitions/Datastore"},
-                "DeviceRegistryEnrich": {"$ref": "#/definitions/DeviceRegistryEnrich"},
-                "DeviceShadowEnrich": {"$ref": "#/definitions/DeviceShadowEnrich"},
-                "Filter": {"$ref": "#/definitions/Filter"},
-                "Lambda": {"$ref": "#/definitions/Lambda"},
-                "Math": {"$ref": "#/definitions/Math"},
-                "RemoveAttributes": {"$ref": "#/definitions/RemoveAttributes"},
-                "SelectAttributes": {"$ref": "#/definitions/SelectAttributes"},
-            },
-            "type": "object",
-        },
-        "AddAttributes": {
-            "additionalProperties": False,
-            "properties": {
-                "Attributes": {
-                    "additionalProperties": False,
-                    "maxProperties": 50,
-                    "minProperties": 1,
-                    "patternProperties": {
-                        "^.*$": {"maxLength": 256, "minLength": 1, "type": "string"}
-                    },
-                    "type": "object",
-                },
-                "Name": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Next": {"maxLength": 128, "minLength": 1, "type": "string"},
-            },
-            "required": ["Attributes", "Name"],
-            "type": "object",
-        },
-        "Channel": {
-            "additionalProperties": False,
-            "properties": {
-                "ChannelName": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "[a-zA-Z0-9_]+",
-                    "type": "string",
-                },
-                "Name": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Next": {"maxLength": 128, "minLength": 1, "type": "string"},
-            },
-            "required": ["ChannelName", "Name"],
-            "type": "object",
-        },
-        "Datastore": {
-            "additionalProperties": False,
-            "properties": {
-                "DatastoreName": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "[a-zA-Z0-9_]+",
-                    "type": "string",
-                },
-                "Name": {"maxLength": 128, "minLength": 1, "type": "string"},
-            },
-            "required": ["DatastoreName", "Name"],
-            "type": "object",
-        },
-        "DeviceRegistryEnrich": {
-            "additionalProperties": False,
-            "properties": {
-                "Attribute": {"maxLength": 256, "minLength": 1, "type": "string"},
-                "Name": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Next": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "RoleArn": {"maxLength": 2048, "minLength": 20, "type": "string"},
-                "ThingName": {"maxLength": 256, "minLength": 1, "type": "string"},
-            },
-            "required": ["Attribute", "ThingName", "RoleArn", "Name"],
-            "type": "object",
-        },
-        "DeviceShadowEnrich": {
-            "additionalProperties": False,
-            "properties": {
-                "Attribute": {"maxLength": 256, "minLength": 1, "type": "string"},
-                "Name": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Next": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "RoleArn": {"maxLength": 2048, "minLength": 20, "type": "string"},
-                "ThingName": {"maxLength": 256, "minLength": 1, "type": "string"},
-            },
-            "required": ["Attribute", "ThingName", "RoleArn", "Name"],
-            "type": "object",
-        },
-        "Filter": {
-            "additionalProperties": False,
-            "properties": {
-                "Filter": {"maxLength": 256, "minLength": 1, "type": "string"},
-                "Name": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Next": {"maxLength": 128, "minLength": 1, "type": "string"},
-            },
-            "required": ["Filter", "Name"],
-            "type": "object",
-        },
-        "Lambda": {
-            "additionalProperties": False,
-            "properties": {
-                "BatchSize": {"maximum": 1000, "minimum": 1, "type": "integer"},
-                "LambdaName": {
-                    "maxLength": 64,
-                    "minLength": 1,
-                    "pattern": "[a-zA-Z0-9_-]+",
-                    "type": "string",
-                },
-                "Name": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Next": {"maxLength": 128, "minLength": 1, "type": "string"},
-            },
-            "required": ["LambdaName", "Name", "BatchSize"],
-            "type": "object",
-        },
-        "Math": {
-            "additionalProperties": False,
-            "properties": {
-                "Attribute": {"maxLength": 256, "minLength": 1, "type": "string"},
-                "Math": {"maxLength": 256, "minLength": 1, "type": "string"},
-                "Name": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Next": {"maxLength": 128, "minLength": 1, "type": "string"},
-            },
-            "required": ["Attribute", "Math", "Name"],
-            "type": "object",
-        },
-        "RemoveAttributes": {
-            "additionalProperties": False,
-            "properties": {
-                "Attributes": {
-                    "items": {"maxLength": 256, "minLength": 1, "type": "string"},
-                    "maxItems": 50,
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "Name": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Next": {"maxLength": 128, "minLength": 1, "type": "string"},
-            },
-            "required": ["Attributes", "Name"],
-            "type": "object",
-        },
-        "SelectAttributes": {
-            "additionalProperties": False,
-            "properties": {
-                "Attributes": {
-                    "items": {"maxLength": 256, "minLength": 1, "type": "string"},
-                    "maxItems": 50,
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "Name": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Next": {"maxLength": 128, "minLength": 1, "type": "string"},
-            },
-            "required": ["Name", "Attributes"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 1, "type": "string"},
-            },
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Id": {"type": "string"},
-        "PipelineActivities": {
-            "items": {"$ref": "#/definitions/Activity"},
-            "maxItems": 25,
-            "minItems": 1,
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "PipelineName": {
-            "maxLength": 128,
-            "minLength": 1,
-            "pattern": "[a-zA-Z0-9_]+",
-            "type": "string",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 1,
-            "type": "array",
-            "uniqueItems": False,
-        },
-    },
-    "required": ["PipelineActivities"],
-}
-
 
 class Pipeline(_Resource):
     """AWS::IoTAnalytics::Pipeline: Resource Type definition for AWS::IoTAnalytics::Pipeline
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: PipelineName.
+    Replaced when any of these change (create-only): PipelineName.
+    Read-only attributes (known once deployed): Id.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-iotanalytics-pipeline.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -462,31 +294,40 @@ class Pipeline(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "PipelineAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "pipeline.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Id: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     PipelineActivities: list[ActivityDict]
     PipelineName: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        PipelineActivities: list[Activity | ActivityDict],
+        PipelineName: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::IoTAnalytics::Pipeline; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            PipelineActivities: list[Activity | ActivityDict],
-            PipelineName: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::IoTAnalytics::Pipeline; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            PipelineActivities: Items: 1 to 25 items. Required.
+            PipelineName: Pattern: [a-zA-Z0-9_]+ Length: 1 to 128 characters. Create-only: changing
+                it replaces the resource.
+            Tags: Items: 1 to 50 items.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

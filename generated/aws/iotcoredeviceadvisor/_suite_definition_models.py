@@ -7,9 +7,10 @@ Imported on first use by suite_definition.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "DeviceUnderTest",
@@ -24,35 +25,81 @@ class DeviceUnderTest(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CertificateArn: str | None = None
-    ThingArn: str | None = None
+    CertificateArn: Annotated[str | None, Field(description="Length: 20 to 2048 characters.")] = (
+        None
+    )
+    ThingArn: Annotated[str | None, Field(description="Length: 20 to 2048 characters.")] = None
 
 
 class SuiteDefinitionSuiteDefinitionConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DevicePermissionRoleArn: str
-    Devices: list[DeviceUnderTest] | None = None
-    IntendedForQualification: bool | None = None
-    RootGroup: str
-    SuiteDefinitionName: str | None = None
+    DevicePermissionRoleArn: Annotated[
+        str, Field(description="The device permission role arn of the test suite.")
+    ]
+    Devices: Annotated[
+        list[DeviceUnderTest] | None,
+        Field(description="The devices being tested in the test suite"),
+    ] = None
+    IntendedForQualification: Annotated[
+        bool | None,
+        Field(description="Whether the tests are intended for qualification in a suite."),
+    ] = None
+    RootGroup: Annotated[str, Field(description="The root group of the test suite.")]
+    SuiteDefinitionName: Annotated[
+        str | None, Field(description="The Name of the suite definition.")
+    ] = None
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class SuiteDefinitionAttributes(DeferredModel):
-    SuiteDefinitionArn: str | None = None
-    SuiteDefinitionId: str | None = None
-    SuiteDefinitionVersion: str | None = None
+    """
+    The read-only attributes of a AWS::IoTCoreDeviceAdvisor::SuiteDefinition, set by AWS.
+    """
+
+    SuiteDefinitionArn: Annotated[
+        str | None, Field(description="The Amazon Resource name for the suite definition.")
+    ] = None
+    SuiteDefinitionId: Annotated[
+        str | None, Field(description="The unique identifier for the suite definition.")
+    ] = None
+    SuiteDefinitionVersion: Annotated[
+        str | None, Field(description="The suite definition version of a test suite.")
+    ] = None
 
 
 class SuiteDefinitionProps(DeferredModel):
-    SuiteDefinitionConfiguration: SuiteDefinitionSuiteDefinitionConfiguration
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::IoTCoreDeviceAdvisor::SuiteDefinition.
+    """
+
+    SuiteDefinitionConfiguration: Annotated[
+        SuiteDefinitionSuiteDefinitionConfiguration,
+        Field(description="Type: SuiteDefinitionSuiteDefinitionConfigurationDict."),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,55 +63,53 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-DeviceUnderTestDict = TypedDict(
-    "DeviceUnderTestDict",
-    {
-        "CertificateArn": "str",
-        "ThingArn": "str",
-    },
-    total=False,
-)
 
-SuiteDefinitionSuiteDefinitionConfigurationDict = TypedDict(
-    "SuiteDefinitionSuiteDefinitionConfigurationDict",
-    {
-        "DevicePermissionRoleArn": "Required[str]",
-        "Devices": "list[DeviceUnderTestDict]",
-        "IntendedForQualification": "bool",
-        "RootGroup": "Required[str]",
-        "SuiteDefinitionName": "str",
-    },
-    total=False,
-)
+class DeviceUnderTestDict(TypedDict, total=False):
+    """DeviceUnderTest as a plain dict."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    CertificateArn: str
+    """Length: 20 to 2048 characters."""
+    ThingArn: str
+    """Length: 20 to 2048 characters."""
 
+
+class SuiteDefinitionSuiteDefinitionConfigurationDict(TypedDict, total=False):
+    """SuiteDefinitionSuiteDefinitionConfiguration as a plain dict."""
+
+    DevicePermissionRoleArn: Required[str]
+    """The device permission role arn of the test suite."""
+    Devices: list[DeviceUnderTestDict]
+    """The devices being tested in the test suite"""
+    IntendedForQualification: bool
+    """Whether the tests are intended for qualification in a suite."""
+    RootGroup: Required[str]
+    """The root group of the test suite."""
+    SuiteDefinitionName: str
+    """The Name of the suite definition."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::IoTCoreDeviceAdvisor::SuiteDefinition",
     schema_file="aws-iotcoredeviceadvisor-suitedefinition.json",
     primary_identifier=("/SuiteDefinitionId",),
-    additional_identifiers=(),
     read_only=("/SuiteDefinitionId", "/SuiteDefinitionArn", "/SuiteDefinitionVersion"),
-    create_only=(),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("SuiteDefinitionConfiguration",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -117,64 +119,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "DevicePermissionRoleArn": {"maxLength": 2048, "minLength": 20, "type": "string"},
-        "DeviceUnderTest": {
-            "additionalProperties": False,
-            "properties": {
-                "CertificateArn": {"maxLength": 2048, "minLength": 20, "type": "string"},
-                "ThingArn": {"maxLength": 2048, "minLength": 20, "type": "string"},
-            },
-            "type": "object",
-        },
-        "Devices": {
-            "items": {"$ref": "#/definitions/DeviceUnderTest"},
-            "maxItems": 2,
-            "minItems": 0,
-            "type": "array",
-        },
-        "IntendedForQualification": {"type": "boolean"},
-        "RootGroup": {"maxLength": 2048, "minLength": 1, "type": "string"},
-        "SuiteDefinitionName": {"maxLength": 256, "minLength": 1, "type": "string"},
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "SuiteDefinitionArn": {"maxLength": 2048, "minLength": 20, "type": "string"},
-        "SuiteDefinitionConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "DevicePermissionRoleArn": {"$ref": "#/definitions/DevicePermissionRoleArn"},
-                "Devices": {"$ref": "#/definitions/Devices"},
-                "IntendedForQualification": {"$ref": "#/definitions/IntendedForQualification"},
-                "RootGroup": {"$ref": "#/definitions/RootGroup"},
-                "SuiteDefinitionName": {"$ref": "#/definitions/SuiteDefinitionName"},
-            },
-            "required": ["DevicePermissionRoleArn", "RootGroup"],
-            "type": "object",
-        },
-        "SuiteDefinitionId": {"maxLength": 36, "minLength": 12, "type": "string"},
-        "SuiteDefinitionVersion": {"maxLength": 255, "minLength": 2, "type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-    },
-    "required": ["SuiteDefinitionConfiguration"],
-}
-
 
 class SuiteDefinition(_Resource):
-    """AWS::IoTCoreDeviceAdvisor::SuiteDefinition: An example resource schema demonstrating some basic constructs and validation rules.
+    """AWS::IoTCoreDeviceAdvisor::SuiteDefinition: An example resource schema demonstrating some
+    basic constructs and validation rules.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: SuiteDefinitionId.
+    Read-only attributes (known once deployed): SuiteDefinitionArn, SuiteDefinitionId,
+    SuiteDefinitionVersion.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-iotcoredeviceadvisor-suitedefinition.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -182,33 +137,42 @@ class SuiteDefinition(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "SuiteDefinitionAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "suite_definition.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     SuiteDefinitionArn: str
+    """The Amazon Resource name for the suite definition."""
     SuiteDefinitionId: str
+    """The unique identifier for the suite definition."""
     SuiteDefinitionVersion: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The suite definition version of a test suite."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     SuiteDefinitionConfiguration: SuiteDefinitionSuiteDefinitionConfigurationDict
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        SuiteDefinitionConfiguration: SuiteDefinitionSuiteDefinitionConfiguration
+        | SuiteDefinitionSuiteDefinitionConfigurationDict,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::IoTCoreDeviceAdvisor::SuiteDefinition; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            SuiteDefinitionConfiguration: SuiteDefinitionSuiteDefinitionConfiguration
-            | SuiteDefinitionSuiteDefinitionConfigurationDict,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::IoTCoreDeviceAdvisor::SuiteDefinition; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            SuiteDefinitionConfiguration: Type: SuiteDefinitionSuiteDefinitionConfigurationDict.
+                Required.
             Tags: An array of key-value pairs to apply to this resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

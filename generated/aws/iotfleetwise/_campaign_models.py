@@ -7,10 +7,10 @@ Imported on first use by campaign.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "CampaignAttributes",
@@ -45,221 +45,397 @@ class CampaignConditionBasedCollectionScheme(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ConditionLanguageVersion: int | None = None
-    Expression: str
-    MinimumTriggerIntervalMs: float | None = None
-    TriggerMode: Literal["ALWAYS", "RISING_EDGE"] | None = None
+    ConditionLanguageVersion: Annotated[
+        int | None, Field(description="Range: exactly 1 (inclusive).")
+    ] = None
+    Expression: Annotated[str, Field(description="Length: 1 to 2048 characters.")]
+    MinimumTriggerIntervalMs: Annotated[
+        float | None, Field(description="Range: 0 to 4294967295 (inclusive).")
+    ] = None
+    TriggerMode: Annotated[
+        Literal["ALWAYS", "RISING_EDGE"] | None,
+        Field(description="Allowed values: 'ALWAYS', 'RISING_EDGE'."),
+    ] = None
 
 
 class CampaignMqttTopicConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ExecutionRoleArn: str
-    MqttTopicArn: str
+    ExecutionRoleArn: Annotated[
+        str,
+        Field(
+            description="Pattern: ^arn:(aws[a-zA-Z0-9-]*):iam::(\\d{12})?:(role((\\u002F)|(\\u002F[\\u0021-\\u007F]+\\u002F))[\\w+=,.@-]+)$ Length: 20 to 2048 characters."
+        ),
+    ]
+    MqttTopicArn: Annotated[
+        str, Field(description="Pattern: ^arn:.* Length: 20 to 2048 characters.")
+    ]
 
 
 class CampaignS3Config(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BucketArn: str
-    DataFormat: Literal["JSON", "PARQUET"] | None = None
-    Prefix: str | None = None
-    StorageCompressionFormat: Literal["NONE", "GZIP"] | None = None
+    BucketArn: Annotated[
+        str,
+        Field(
+            description="Pattern: ^arn:(aws[a-zA-Z0-9-]*):s3:::.+$ Length: 16 to 100 characters."
+        ),
+    ]
+    DataFormat: Annotated[
+        Literal["JSON", "PARQUET"] | None, Field(description="Allowed values: 'JSON', 'PARQUET'.")
+    ] = None
+    Prefix: Annotated[
+        str | None,
+        Field(description="Pattern: ^[a-zA-Z0-9-_:./!*'()]+$ Length: 1 to 512 characters."),
+    ] = None
+    StorageCompressionFormat: Annotated[
+        Literal["NONE", "GZIP"] | None, Field(description="Allowed values: 'NONE', 'GZIP'.")
+    ] = None
 
 
 class CampaignTimeBasedCollectionScheme(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    PeriodMs: float
+    PeriodMs: Annotated[float, Field(description="Range: 10000 to 86400000 (inclusive).")]
 
 
 class CampaignTimestreamConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ExecutionRoleArn: str
-    TimestreamTableArn: str
+    ExecutionRoleArn: Annotated[
+        str,
+        Field(
+            description="Pattern: ^arn:(aws[a-zA-Z0-9-]*):iam::(\\d{12})?:(role((\\u002F)|(\\u002F[\\u0021-\\u007F]+\\u002F))[\\w+=,.@-]+)$ Length: 20 to 2048 characters."
+        ),
+    ]
+    TimestreamTableArn: Annotated[
+        str,
+        Field(
+            description="Pattern: ^arn:(aws[a-zA-Z0-9-]*):timestream:[a-zA-Z0-9-]+:[0-9]{12}:database\\/[a-zA-Z0-9_.-]+\\/table\\/[a-zA-Z0-9_.-]+$ Length: 20 to 2048 characters."
+        ),
+    ]
 
 
 class ConditionBasedSignalFetchConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ConditionExpression: str
-    TriggerMode: Literal["ALWAYS", "RISING_EDGE"]
+    ConditionExpression: Annotated[str, Field(description="Length: 1 to 2048 characters.")]
+    TriggerMode: Annotated[
+        Literal["ALWAYS", "RISING_EDGE"],
+        Field(description="Allowed values: 'ALWAYS', 'RISING_EDGE'."),
+    ]
 
 
 class DataPartitionUploadOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ConditionLanguageVersion: int | None = None
-    Expression: str
+    ConditionLanguageVersion: Annotated[
+        int | None, Field(description="Range: exactly 1 (inclusive).")
+    ] = None
+    Expression: Annotated[str, Field(description="Length: 1 to 2048 characters.")]
 
 
 class SignalFetchInformationSignalFetchConfigOption2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ConditionBased: ConditionBasedSignalFetchConfig
+    ConditionBased: Annotated[
+        ConditionBasedSignalFetchConfig,
+        Field(description="Type: ConditionBasedSignalFetchConfigDict."),
+    ]
 
 
 class SignalInformation(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DataPartitionId: str | None = None
-    MaxSampleCount: float | None = None
-    MinimumSamplingIntervalMs: float | None = None
-    Name: str
+    DataPartitionId: Annotated[
+        str | None, Field(description="Pattern: ^[a-zA-Z0-9]+$ Length: 1 to 128 characters.")
+    ] = None
+    MaxSampleCount: Annotated[
+        float | None, Field(description="Range: 1 to 4294967295 (inclusive).")
+    ] = None
+    MinimumSamplingIntervalMs: Annotated[
+        float | None, Field(description="Range: 0 to 4294967295 (inclusive).")
+    ] = None
+    Name: Annotated[
+        str, Field(description="Pattern: ^[\\w|*|-]+(\\.[\\w|*|-]+)*$ Length: 1 to 150 characters.")
+    ]
 
 
 class StorageMaximumSize(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Unit: Literal["MB", "GB", "TB"]
-    Value: int
+    Unit: Annotated[
+        Literal["MB", "GB", "TB"], Field(description="Allowed values: 'MB', 'GB', 'TB'.")
+    ]
+    Value: Annotated[int, Field(description="Range: 1 to 1073741824 (inclusive).")]
 
 
 class StorageMinimumTimeToLive(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Unit: Literal["HOURS", "DAYS", "WEEKS"]
-    Value: int
+    Unit: Annotated[
+        Literal["HOURS", "DAYS", "WEEKS"],
+        Field(description="Allowed values: 'HOURS', 'DAYS', 'WEEKS'."),
+    ]
+    Value: Annotated[int, Field(description="Range: 1 to 10000 (inclusive).")]
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: 0 to 256 characters.")]
 
 
 class TimeBasedSignalFetchConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ExecutionFrequencyMs: float
+    ExecutionFrequencyMs: Annotated[float, Field(description="Range: at least 1 (inclusive).")]
 
 
 class TimePeriod(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Unit: Literal["MILLISECOND", "SECOND", "MINUTE", "HOUR"]
-    Value: float
+    Unit: Annotated[
+        Literal["MILLISECOND", "SECOND", "MINUTE", "HOUR"],
+        Field(description="Allowed values: 'MILLISECOND', 'SECOND', 'MINUTE', 'HOUR'."),
+    ]
+    Value: Annotated[float, Field(description="Range: at least 1 (inclusive).")]
 
 
 class CampaignAttributes(DeferredModel):
-    Arn: str | None = None
-    CreationTime: str | None = None
-    LastModificationTime: str | None = None
-    Status: Literal["CREATING", "WAITING_FOR_APPROVAL", "RUNNING", "SUSPENDED"] | None = None
+    """
+    The read-only attributes of a AWS::IoTFleetWise::Campaign, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="Type: str.")] = None
+    CreationTime: Annotated[str | None, Field(description="Type: str.")] = None
+    LastModificationTime: Annotated[str | None, Field(description="Type: str.")] = None
+    Status: Annotated[
+        Literal["CREATING", "WAITING_FOR_APPROVAL", "RUNNING", "SUSPENDED"] | None,
+        Field(
+            description="Allowed values: 'CREATING', 'WAITING_FOR_APPROVAL', 'RUNNING', 'SUSPENDED'."
+        ),
+    ] = None
 
 
 class CampaignCollectionSchemeOption1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    TimeBasedCollectionScheme: CampaignTimeBasedCollectionScheme
+    TimeBasedCollectionScheme: Annotated[
+        CampaignTimeBasedCollectionScheme,
+        Field(description="Type: CampaignTimeBasedCollectionSchemeDict."),
+    ]
 
 
 class CampaignCollectionSchemeOption2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ConditionBasedCollectionScheme: CampaignConditionBasedCollectionScheme
+    ConditionBasedCollectionScheme: Annotated[
+        CampaignConditionBasedCollectionScheme,
+        Field(description="Type: CampaignConditionBasedCollectionSchemeDict."),
+    ]
 
 
 class CampaignDataDestinationConfigsItemOption1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    S3Config: CampaignS3Config
+    S3Config: Annotated[CampaignS3Config, Field(description="Type: CampaignS3ConfigDict.")]
 
 
 class CampaignDataDestinationConfigsItemOption2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    TimestreamConfig: CampaignTimestreamConfig
+    TimestreamConfig: Annotated[
+        CampaignTimestreamConfig, Field(description="Type: CampaignTimestreamConfigDict.")
+    ]
 
 
 class CampaignDataDestinationConfigsItemOption3(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    MqttTopicConfig: CampaignMqttTopicConfig
+    MqttTopicConfig: Annotated[
+        CampaignMqttTopicConfig, Field(description="Type: CampaignMqttTopicConfigDict.")
+    ]
 
 
 class DataPartitionStorageOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    MaximumSize: StorageMaximumSize
-    MinimumTimeToLive: StorageMinimumTimeToLive
-    StorageLocation: str
+    MaximumSize: Annotated[StorageMaximumSize, Field(description="Type: StorageMaximumSizeDict.")]
+    MinimumTimeToLive: Annotated[
+        StorageMinimumTimeToLive, Field(description="Type: StorageMinimumTimeToLiveDict.")
+    ]
+    StorageLocation: Annotated[str, Field(description="Length: 1 to 4096 characters.")]
 
 
 class SignalFetchInformationSignalFetchConfigOption1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    TimeBased: TimeBasedSignalFetchConfig
+    TimeBased: Annotated[
+        TimeBasedSignalFetchConfig, Field(description="Type: TimeBasedSignalFetchConfigDict.")
+    ]
 
 
 class DataPartition(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Id: str
-    StorageOptions: DataPartitionStorageOptions
-    UploadOptions: DataPartitionUploadOptions | None = None
+    Id: Annotated[str, Field(description="Pattern: ^[a-zA-Z0-9]+$ Length: 1 to 128 characters.")]
+    StorageOptions: Annotated[
+        DataPartitionStorageOptions, Field(description="Type: DataPartitionStorageOptionsDict.")
+    ]
+    UploadOptions: Annotated[
+        DataPartitionUploadOptions | None,
+        Field(description="Type: DataPartitionUploadOptionsDict."),
+    ] = None
 
 
 class SignalFetchInformation(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Actions: list[str]
-    ConditionLanguageVersion: float | None = None
-    FullyQualifiedName: str
-    SignalFetchConfig: (
+    Actions: Annotated[
+        list[str],
+        Field(description="Items: 1 to 5 items. Each item: Length: 1 to 2048 characters."),
+    ]
+    ConditionLanguageVersion: Annotated[
+        float | None, Field(description="Range: exactly 1 (inclusive).")
+    ] = None
+    FullyQualifiedName: Annotated[
+        str, Field(description="Pattern: ^[a-zA-Z0-9_.]+$ Length: 1 to 150 characters.")
+    ]
+    SignalFetchConfig: Annotated[
         SignalFetchInformationSignalFetchConfigOption1
-        | SignalFetchInformationSignalFetchConfigOption2
-    )
+        | SignalFetchInformationSignalFetchConfigOption2,
+        Field(
+            description="Type: SignalFetchInformationSignalFetchConfigOption1Dict | SignalFetchInformationSignalFetchConfigOption2Dict."
+        ),
+    ]
 
 
 class CampaignProps(DeferredModel):
-    Action: Literal["APPROVE", "SUSPEND", "RESUME", "UPDATE"] | None = None
-    CollectionScheme: CampaignCollectionSchemeOption1 | CampaignCollectionSchemeOption2
-    Compression: Literal["OFF", "SNAPPY"] | None = None
-    DataDestinationConfigs: (
+    """
+    The properties a program declares for a AWS::IoTFleetWise::Campaign.
+    """
+
+    Action: Annotated[
+        Literal["APPROVE", "SUSPEND", "RESUME", "UPDATE"] | None,
+        Field(
+            description="Allowed values: 'APPROVE', 'SUSPEND', 'RESUME', 'UPDATE'. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    CollectionScheme: Annotated[
+        CampaignCollectionSchemeOption1 | CampaignCollectionSchemeOption2,
+        Field(
+            description="Type: CampaignCollectionSchemeOption1Dict | CampaignCollectionSchemeOption2Dict. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Compression: Annotated[
+        Literal["OFF", "SNAPPY"] | None,
+        Field(
+            description="Allowed values: 'OFF', 'SNAPPY'. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    DataDestinationConfigs: Annotated[
         list[
             CampaignDataDestinationConfigsItemOption1
             | CampaignDataDestinationConfigsItemOption2
             | CampaignDataDestinationConfigsItemOption3
         ]
-        | None
-    ) = None
-    DataExtraDimensions: list[str] | None = None
-    DataPartitions: list[DataPartition] | None = None
-    Description: str | None = None
-    DiagnosticsMode: Literal["OFF", "SEND_ACTIVE_DTCS"] | None = None
-    ExpiryTime: str | None = None
-    Name: str
-    PostTriggerCollectionDuration: float | None = None
-    Priority: int | None = None
-    SignalCatalogArn: str
-    SignalsToCollect: list[SignalInformation] | None = None
-    SignalsToFetch: list[SignalFetchInformation] | None = None
-    SpoolingMode: Literal["OFF", "TO_DISK"] | None = None
-    StartTime: str | None = None
-    Tags: list[Tag] | None = None
-    TargetArn: str
+        | None,
+        Field(
+            description="Items: exactly 1 items. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    DataExtraDimensions: Annotated[
+        list[str] | None,
+        Field(
+            description="Items: 0 to 5 items. Each item: Pattern: ^[a-zA-Z0-9_.]+$ Length: 1 to 150 characters."
+        ),
+    ] = None
+    DataPartitions: Annotated[
+        list[DataPartition] | None,
+        Field(
+            description="Items: 0 to 20 items. Items are unique. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Description: Annotated[
+        str | None,
+        Field(description="Pattern: ^[^\\u0000-\\u001F\\u007F]+$ Length: 1 to 2048 characters."),
+    ] = None
+    DiagnosticsMode: Annotated[
+        Literal["OFF", "SEND_ACTIVE_DTCS"] | None,
+        Field(
+            description="Allowed values: 'OFF', 'SEND_ACTIVE_DTCS'. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    ExpiryTime: Annotated[
+        str | None, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ] = None
+    Name: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[a-zA-Z\\d\\-_:]+$ Length: 1 to 100 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    PostTriggerCollectionDuration: Annotated[
+        float | None,
+        Field(
+            description="Range: 0 to 4294967295 (inclusive). Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Priority: Annotated[
+        int | None,
+        Field(
+            description="Range: at least 0 (inclusive). Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    SignalCatalogArn: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]
+    SignalsToCollect: Annotated[
+        list[SignalInformation] | None,
+        Field(
+            description="Items: 0 to 1000 items. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    SignalsToFetch: Annotated[
+        list[SignalFetchInformation] | None,
+        Field(description="Items: 0 to 10 items. Create-only: changing it replaces the resource."),
+    ] = None
+    SpoolingMode: Annotated[
+        Literal["OFF", "TO_DISK"] | None,
+        Field(
+            description="Allowed values: 'OFF', 'TO_DISK'. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    StartTime: Annotated[
+        str | None, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None, Field(description="Items: 0 to 50 items. Items are unique.")
+    ] = None
+    TargetArn: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]

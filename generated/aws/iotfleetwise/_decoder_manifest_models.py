@@ -7,10 +7,10 @@ Imported on first use by decoder_manifest.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "CanNetworkInterface",
@@ -35,151 +35,217 @@ class DecoderManifestCanInterface(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str
-    ProtocolName: str | None = None
-    ProtocolVersion: str | None = None
+    Name: Annotated[str, Field(description="Length: 1 to 100 characters.")]
+    ProtocolName: Annotated[str | None, Field(description="Length: 1 to 50 characters.")] = None
+    ProtocolVersion: Annotated[str | None, Field(description="Length: 1 to 50 characters.")] = None
 
 
 class DecoderManifestCanSignal(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Factor: float | str
-    IsBigEndian: bool | str
-    IsSigned: bool | str
-    Length: int | str
-    MessageId: int | str
-    Name: str | None = None
-    Offset: float | str
-    SignalValueType: Literal["INTEGER", "FLOATING_POINT"] | None = None
-    StartBit: int | str
+    Factor: Annotated[float | str, Field(description="Type: float | str.")]
+    IsBigEndian: Annotated[bool | str, Field(description="Type: bool | str.")]
+    IsSigned: Annotated[bool | str, Field(description="Type: bool | str.")]
+    Length: Annotated[int | str, Field(description="Type: int | str.")]
+    MessageId: Annotated[int | str, Field(description="Type: int | str.")]
+    Name: Annotated[str | None, Field(description="Length: 1 to 100 characters.")] = None
+    Offset: Annotated[float | str, Field(description="Type: float | str.")]
+    SignalValueType: Annotated[
+        Literal["INTEGER", "FLOATING_POINT"] | None,
+        Field(description="Allowed values: 'INTEGER', 'FLOATING_POINT'."),
+    ] = None
+    StartBit: Annotated[int | str, Field(description="Type: int | str.")]
 
 
 class DecoderManifestCustomDecodingInterface(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str
+    Name: Annotated[
+        str, Field(description="Pattern: ^[a-zA-Z\\d\\-_:]+$ Length: 1 to 100 characters.")
+    ]
 
 
 class DecoderManifestCustomDecodingSignal(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Id: str
+    Id: Annotated[
+        str,
+        Field(
+            description="Pattern: ^(?!.*\\.\\.)[a-zA-Z0-9_\\-#:.]+$ Length: 1 to 150 characters."
+        ),
+    ]
 
 
 class DecoderManifestObdInterface(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DtcRequestIntervalSeconds: int | str | None = None
-    HasTransmissionEcu: bool | str | None = None
-    Name: str
-    ObdStandard: str | None = None
-    PidRequestIntervalSeconds: int | str | None = None
-    RequestMessageId: int | str
-    UseExtendedIds: bool | str | None = None
+    DtcRequestIntervalSeconds: Annotated[
+        int | str | None, Field(description="Type: int | str.")
+    ] = None
+    HasTransmissionEcu: Annotated[bool | str | None, Field(description="Type: bool | str.")] = None
+    Name: Annotated[str, Field(description="Length: 1 to 100 characters.")]
+    ObdStandard: Annotated[str | None, Field(description="Length: 1 to 50 characters.")] = None
+    PidRequestIntervalSeconds: Annotated[
+        int | str | None, Field(description="Type: int | str.")
+    ] = None
+    RequestMessageId: Annotated[int | str, Field(description="Type: int | str.")]
+    UseExtendedIds: Annotated[bool | str | None, Field(description="Type: bool | str.")] = None
 
 
 class DecoderManifestObdSignal(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BitMaskLength: int | str | None = None
-    BitRightShift: int | str | None = None
-    ByteLength: int | str
-    IsSigned: bool | str | None = None
-    Offset: float | str
-    Pid: int | str
-    PidResponseLength: int | str
-    Scaling: float | str
-    ServiceMode: int | str
-    SignalValueType: Literal["INTEGER", "FLOATING_POINT"] | None = None
-    StartByte: int | str
+    BitMaskLength: Annotated[int | str | None, Field(description="Type: int | str.")] = None
+    BitRightShift: Annotated[int | str | None, Field(description="Type: int | str.")] = None
+    ByteLength: Annotated[int | str, Field(description="Type: int | str.")]
+    IsSigned: Annotated[bool | str | None, Field(description="Type: bool | str.")] = None
+    Offset: Annotated[float | str, Field(description="Type: float | str.")]
+    Pid: Annotated[int | str, Field(description="Type: int | str.")]
+    PidResponseLength: Annotated[int | str, Field(description="Type: int | str.")]
+    Scaling: Annotated[float | str, Field(description="Type: float | str.")]
+    ServiceMode: Annotated[int | str, Field(description="Type: int | str.")]
+    SignalValueType: Annotated[
+        Literal["INTEGER", "FLOATING_POINT"] | None,
+        Field(description="Allowed values: 'INTEGER', 'FLOATING_POINT'."),
+    ] = None
+    StartByte: Annotated[int | str, Field(description="Type: int | str.")]
 
 
 class ObdNetworkInterface(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    InterfaceId: str
-    ObdInterface: DecoderManifestObdInterface
-    Type: Literal["OBD_INTERFACE"]
+    InterfaceId: Annotated[str, Field(description="Length: 1 to 50 characters.")]
+    ObdInterface: Annotated[
+        DecoderManifestObdInterface, Field(description="Type: DecoderManifestObdInterfaceDict.")
+    ]
+    Type: Annotated[Literal["OBD_INTERFACE"], Field(description="Allowed values: 'OBD_INTERFACE'.")]
 
 
 class ObdSignalDecoder(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    FullyQualifiedName: str
-    InterfaceId: str
-    ObdSignal: DecoderManifestObdSignal
-    Type: Literal["OBD_SIGNAL"]
+    FullyQualifiedName: Annotated[str, Field(description="Length: 1 to 150 characters.")]
+    InterfaceId: Annotated[str, Field(description="Length: 1 to 50 characters.")]
+    ObdSignal: Annotated[
+        DecoderManifestObdSignal, Field(description="Type: DecoderManifestObdSignalDict.")
+    ]
+    Type: Annotated[Literal["OBD_SIGNAL"], Field(description="Allowed values: 'OBD_SIGNAL'.")]
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: 0 to 256 characters.")]
 
 
 class DecoderManifestAttributes(DeferredModel):
-    Arn: str | None = None
-    CreationTime: str | None = None
-    LastModificationTime: str | None = None
+    """
+    The read-only attributes of a AWS::IoTFleetWise::DecoderManifest, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="Type: str.")] = None
+    CreationTime: Annotated[str | None, Field(description="Type: str.")] = None
+    LastModificationTime: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class CanNetworkInterface(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CanInterface: DecoderManifestCanInterface
-    InterfaceId: str
-    Type: Literal["CAN_INTERFACE"]
+    CanInterface: Annotated[
+        DecoderManifestCanInterface, Field(description="Type: DecoderManifestCanInterfaceDict.")
+    ]
+    InterfaceId: Annotated[str, Field(description="Length: 1 to 50 characters.")]
+    Type: Annotated[Literal["CAN_INTERFACE"], Field(description="Allowed values: 'CAN_INTERFACE'.")]
 
 
 class CanSignalDecoder(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CanSignal: DecoderManifestCanSignal
-    FullyQualifiedName: str
-    InterfaceId: str
-    Type: Literal["CAN_SIGNAL"]
+    CanSignal: Annotated[
+        DecoderManifestCanSignal, Field(description="Type: DecoderManifestCanSignalDict.")
+    ]
+    FullyQualifiedName: Annotated[str, Field(description="Length: 1 to 150 characters.")]
+    InterfaceId: Annotated[str, Field(description="Length: 1 to 50 characters.")]
+    Type: Annotated[Literal["CAN_SIGNAL"], Field(description="Allowed values: 'CAN_SIGNAL'.")]
 
 
 class CustomDecodingNetworkInterface(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CustomDecodingInterface: DecoderManifestCustomDecodingInterface
-    InterfaceId: str
-    Type: Literal["CUSTOM_DECODING_INTERFACE"]
+    CustomDecodingInterface: Annotated[
+        DecoderManifestCustomDecodingInterface,
+        Field(description="Type: DecoderManifestCustomDecodingInterfaceDict."),
+    ]
+    InterfaceId: Annotated[str, Field(description="Length: 1 to 50 characters.")]
+    Type: Annotated[
+        Literal["CUSTOM_DECODING_INTERFACE"],
+        Field(description="Allowed values: 'CUSTOM_DECODING_INTERFACE'."),
+    ]
 
 
 class CustomDecodingSignalDecoder(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CustomDecodingSignal: DecoderManifestCustomDecodingSignal
-    FullyQualifiedName: str
-    InterfaceId: str
-    Type: Literal["CUSTOM_DECODING_SIGNAL"]
+    CustomDecodingSignal: Annotated[
+        DecoderManifestCustomDecodingSignal,
+        Field(description="Type: DecoderManifestCustomDecodingSignalDict."),
+    ]
+    FullyQualifiedName: Annotated[str, Field(description="Length: 1 to 150 characters.")]
+    InterfaceId: Annotated[str, Field(description="Length: 1 to 50 characters.")]
+    Type: Annotated[
+        Literal["CUSTOM_DECODING_SIGNAL"],
+        Field(description="Allowed values: 'CUSTOM_DECODING_SIGNAL'."),
+    ]
 
 
 class DecoderManifestProps(DeferredModel):
-    DefaultForUnmappedSignals: Literal["CUSTOM_DECODING"] | None = None
-    Description: str | None = None
-    ModelManifestArn: str
-    Name: str
-    NetworkInterfaces: (
-        list[CanNetworkInterface | ObdNetworkInterface | CustomDecodingNetworkInterface] | None
-    ) = None
-    SignalDecoders: (
-        list[CanSignalDecoder | ObdSignalDecoder | CustomDecodingSignalDecoder] | None
-    ) = None
-    Status: Literal["ACTIVE", "DRAFT"] | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::IoTFleetWise::DecoderManifest.
+    """
+
+    DefaultForUnmappedSignals: Annotated[
+        Literal["CUSTOM_DECODING"] | None,
+        Field(
+            description="Allowed values: 'CUSTOM_DECODING'. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Description: Annotated[
+        str | None,
+        Field(description="Pattern: ^[^\\u0000-\\u001F\\u007F]+$ Length: 1 to 2048 characters."),
+    ] = None
+    ModelManifestArn: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]
+    Name: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[a-zA-Z\\d\\-_:]+$ Length: 1 to 100 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    NetworkInterfaces: Annotated[
+        list[CanNetworkInterface | ObdNetworkInterface | CustomDecodingNetworkInterface] | None,
+        Field(description="Items: 1 to 5000 items."),
+    ] = None
+    SignalDecoders: Annotated[
+        list[CanSignalDecoder | ObdSignalDecoder | CustomDecodingSignalDecoder] | None,
+        Field(description="Items: 1 to 5000 items."),
+    ] = None
+    Status: Annotated[
+        Literal["ACTIVE", "DRAFT"] | None, Field(description="Allowed values: 'ACTIVE', 'DRAFT'.")
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None, Field(description="Items: 0 to 50 items. Items are unique.")
+    ] = None

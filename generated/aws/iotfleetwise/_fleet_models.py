@@ -7,9 +7,10 @@ Imported on first use by fleet.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "FleetAttributes",
@@ -22,18 +23,38 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: 0 to 256 characters.")]
 
 
 class FleetAttributes(DeferredModel):
-    Arn: str | None = None
-    CreationTime: str | None = None
-    LastModificationTime: str | None = None
+    """
+    The read-only attributes of a AWS::IoTFleetWise::Fleet, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="Type: str.")] = None
+    CreationTime: Annotated[str | None, Field(description="Type: str.")] = None
+    LastModificationTime: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class FleetProps(DeferredModel):
-    Description: str | None = None
-    Id: str
-    SignalCatalogArn: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::IoTFleetWise::Fleet.
+    """
+
+    Description: Annotated[
+        str | None,
+        Field(description="Pattern: ^[^\\u0000-\\u001F\\u007F]+$ Length: 1 to 2048 characters."),
+    ] = None
+    Id: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[a-zA-Z0-9:_-]+$ Length: 1 to 100 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    SignalCatalogArn: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]
+    Tags: Annotated[
+        list[Tag] | None, Field(description="Items: 0 to 50 items. Items are unique.")
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by model_manifest.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ModelManifestAttributes",
@@ -23,20 +23,44 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: 0 to 256 characters.")]
 
 
 class ModelManifestAttributes(DeferredModel):
-    Arn: str | None = None
-    CreationTime: str | None = None
-    LastModificationTime: str | None = None
+    """
+    The read-only attributes of a AWS::IoTFleetWise::ModelManifest, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="Type: str.")] = None
+    CreationTime: Annotated[str | None, Field(description="Type: str.")] = None
+    LastModificationTime: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ModelManifestProps(DeferredModel):
-    Description: str | None = None
-    Name: str
-    Nodes: list[str] | None = None
-    SignalCatalogArn: str
-    Status: Literal["ACTIVE", "DRAFT"] | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::IoTFleetWise::ModelManifest.
+    """
+
+    Description: Annotated[
+        str | None,
+        Field(description="Pattern: ^[^\\u0000-\\u001F\\u007F]+$ Length: 1 to 2048 characters."),
+    ] = None
+    Name: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[a-zA-Z\\d\\-_:]+$ Length: 1 to 100 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Nodes: Annotated[
+        list[str] | None, Field(description="Items: at least 1 items. Items are unique.")
+    ] = None
+    SignalCatalogArn: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]
+    Status: Annotated[
+        Literal["ACTIVE", "DRAFT"] | None, Field(description="Allowed values: 'ACTIVE', 'DRAFT'.")
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None, Field(description="Items: 0 to 50 items. Items are unique.")
+    ] = None

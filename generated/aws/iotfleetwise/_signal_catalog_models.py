@@ -7,10 +7,10 @@ Imported on first use by signal_catalog.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "SignalCatalogActuator",
@@ -32,200 +32,256 @@ class SignalCatalogActuator(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AllowedValues: list[str] | None = None
-    AssignedValue: str | None = None
-    DataType: Literal[
-        "INT8",
-        "UINT8",
-        "INT16",
-        "UINT16",
-        "INT32",
-        "UINT32",
-        "INT64",
-        "UINT64",
-        "BOOLEAN",
-        "FLOAT",
-        "DOUBLE",
-        "STRING",
-        "UNIX_TIMESTAMP",
-        "INT8_ARRAY",
-        "UINT8_ARRAY",
-        "INT16_ARRAY",
-        "UINT16_ARRAY",
-        "INT32_ARRAY",
-        "UINT32_ARRAY",
-        "INT64_ARRAY",
-        "UINT64_ARRAY",
-        "BOOLEAN_ARRAY",
-        "FLOAT_ARRAY",
-        "DOUBLE_ARRAY",
-        "STRING_ARRAY",
-        "UNIX_TIMESTAMP_ARRAY",
-        "UNKNOWN",
+    AllowedValues: Annotated[list[str] | None, Field(description="Items: at least 1 items.")] = None
+    AssignedValue: Annotated[str | None, Field(description="Type: str.")] = None
+    DataType: Annotated[
+        Literal[
+            "INT8",
+            "UINT8",
+            "INT16",
+            "UINT16",
+            "INT32",
+            "UINT32",
+            "INT64",
+            "UINT64",
+            "BOOLEAN",
+            "FLOAT",
+            "DOUBLE",
+            "STRING",
+            "UNIX_TIMESTAMP",
+            "INT8_ARRAY",
+            "UINT8_ARRAY",
+            "INT16_ARRAY",
+            "UINT16_ARRAY",
+            "INT32_ARRAY",
+            "UINT32_ARRAY",
+            "INT64_ARRAY",
+            "UINT64_ARRAY",
+            "BOOLEAN_ARRAY",
+            "FLOAT_ARRAY",
+            "DOUBLE_ARRAY",
+            "STRING_ARRAY",
+            "UNIX_TIMESTAMP_ARRAY",
+            "UNKNOWN",
+        ],
+        Field(
+            description="Allowed values: 'INT8', 'UINT8', 'INT16', 'UINT16', 'INT32', 'UINT32', 'INT64', 'UINT64', 'BOOLEAN', 'FLOAT', 'DOUBLE', 'STRING' (and 15 more)."
+        ),
     ]
-    Description: str | None = None
-    FullyQualifiedName: str
-    Max: float | None = None
-    Min: float | None = None
-    Unit: str | None = None
+    Description: Annotated[
+        str | None,
+        Field(description="Pattern: ^[^\\u0000-\\u001F\\u007F]+$ Length: 1 to 2048 characters."),
+    ] = None
+    FullyQualifiedName: Annotated[str, Field(description="Type: str.")]
+    Max: Annotated[float | None, Field(description="Type: float.")] = None
+    Min: Annotated[float | None, Field(description="Type: float.")] = None
+    Unit: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class SignalCatalogAttribute(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AllowedValues: list[str] | None = None
-    AssignedValue: str | None = None
-    DataType: Literal[
-        "INT8",
-        "UINT8",
-        "INT16",
-        "UINT16",
-        "INT32",
-        "UINT32",
-        "INT64",
-        "UINT64",
-        "BOOLEAN",
-        "FLOAT",
-        "DOUBLE",
-        "STRING",
-        "UNIX_TIMESTAMP",
-        "INT8_ARRAY",
-        "UINT8_ARRAY",
-        "INT16_ARRAY",
-        "UINT16_ARRAY",
-        "INT32_ARRAY",
-        "UINT32_ARRAY",
-        "INT64_ARRAY",
-        "UINT64_ARRAY",
-        "BOOLEAN_ARRAY",
-        "FLOAT_ARRAY",
-        "DOUBLE_ARRAY",
-        "STRING_ARRAY",
-        "UNIX_TIMESTAMP_ARRAY",
-        "UNKNOWN",
+    AllowedValues: Annotated[list[str] | None, Field(description="Items: at least 1 items.")] = None
+    AssignedValue: Annotated[str | None, Field(description="Type: str.")] = None
+    DataType: Annotated[
+        Literal[
+            "INT8",
+            "UINT8",
+            "INT16",
+            "UINT16",
+            "INT32",
+            "UINT32",
+            "INT64",
+            "UINT64",
+            "BOOLEAN",
+            "FLOAT",
+            "DOUBLE",
+            "STRING",
+            "UNIX_TIMESTAMP",
+            "INT8_ARRAY",
+            "UINT8_ARRAY",
+            "INT16_ARRAY",
+            "UINT16_ARRAY",
+            "INT32_ARRAY",
+            "UINT32_ARRAY",
+            "INT64_ARRAY",
+            "UINT64_ARRAY",
+            "BOOLEAN_ARRAY",
+            "FLOAT_ARRAY",
+            "DOUBLE_ARRAY",
+            "STRING_ARRAY",
+            "UNIX_TIMESTAMP_ARRAY",
+            "UNKNOWN",
+        ],
+        Field(
+            description="Allowed values: 'INT8', 'UINT8', 'INT16', 'UINT16', 'INT32', 'UINT32', 'INT64', 'UINT64', 'BOOLEAN', 'FLOAT', 'DOUBLE', 'STRING' (and 15 more)."
+        ),
     ]
-    DefaultValue: str | None = None
-    Description: str | None = None
-    FullyQualifiedName: str
-    Max: float | None = None
-    Min: float | None = None
-    Unit: str | None = None
+    DefaultValue: Annotated[str | None, Field(description="Type: str.")] = None
+    Description: Annotated[
+        str | None,
+        Field(description="Pattern: ^[^\\u0000-\\u001F\\u007F]+$ Length: 1 to 2048 characters."),
+    ] = None
+    FullyQualifiedName: Annotated[str, Field(description="Type: str.")]
+    Max: Annotated[float | None, Field(description="Type: float.")] = None
+    Min: Annotated[float | None, Field(description="Type: float.")] = None
+    Unit: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class SignalCatalogBranch(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Description: str | None = None
-    FullyQualifiedName: str
+    Description: Annotated[
+        str | None,
+        Field(description="Pattern: ^[^\\u0000-\\u001F\\u007F]+$ Length: 1 to 2048 characters."),
+    ] = None
+    FullyQualifiedName: Annotated[str, Field(description="Type: str.")]
 
 
 class SignalCatalogNodeCounts(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    TotalActuators: float | None = None
-    TotalAttributes: float | None = None
-    TotalBranches: float | None = None
-    TotalNodes: float | None = None
-    TotalSensors: float | None = None
+    TotalActuators: Annotated[float | None, Field(description="Type: float.")] = None
+    TotalAttributes: Annotated[float | None, Field(description="Type: float.")] = None
+    TotalBranches: Annotated[float | None, Field(description="Type: float.")] = None
+    TotalNodes: Annotated[float | None, Field(description="Type: float.")] = None
+    TotalSensors: Annotated[float | None, Field(description="Type: float.")] = None
 
 
 class SignalCatalogNodesItemOption1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Branch: SignalCatalogBranch | None = None
+    Branch: Annotated[
+        SignalCatalogBranch | None, Field(description="Type: SignalCatalogBranchDict.")
+    ] = None
 
 
 class SignalCatalogNodesItemOption3(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Actuator: SignalCatalogActuator | None = None
+    Actuator: Annotated[
+        SignalCatalogActuator | None, Field(description="Type: SignalCatalogActuatorDict.")
+    ] = None
 
 
 class SignalCatalogNodesItemOption4(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Attribute: SignalCatalogAttribute | None = None
+    Attribute: Annotated[
+        SignalCatalogAttribute | None, Field(description="Type: SignalCatalogAttributeDict.")
+    ] = None
 
 
 class SignalCatalogSensor(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AllowedValues: list[str] | None = None
-    DataType: Literal[
-        "INT8",
-        "UINT8",
-        "INT16",
-        "UINT16",
-        "INT32",
-        "UINT32",
-        "INT64",
-        "UINT64",
-        "BOOLEAN",
-        "FLOAT",
-        "DOUBLE",
-        "STRING",
-        "UNIX_TIMESTAMP",
-        "INT8_ARRAY",
-        "UINT8_ARRAY",
-        "INT16_ARRAY",
-        "UINT16_ARRAY",
-        "INT32_ARRAY",
-        "UINT32_ARRAY",
-        "INT64_ARRAY",
-        "UINT64_ARRAY",
-        "BOOLEAN_ARRAY",
-        "FLOAT_ARRAY",
-        "DOUBLE_ARRAY",
-        "STRING_ARRAY",
-        "UNIX_TIMESTAMP_ARRAY",
-        "UNKNOWN",
+    AllowedValues: Annotated[list[str] | None, Field(description="Items: at least 1 items.")] = None
+    DataType: Annotated[
+        Literal[
+            "INT8",
+            "UINT8",
+            "INT16",
+            "UINT16",
+            "INT32",
+            "UINT32",
+            "INT64",
+            "UINT64",
+            "BOOLEAN",
+            "FLOAT",
+            "DOUBLE",
+            "STRING",
+            "UNIX_TIMESTAMP",
+            "INT8_ARRAY",
+            "UINT8_ARRAY",
+            "INT16_ARRAY",
+            "UINT16_ARRAY",
+            "INT32_ARRAY",
+            "UINT32_ARRAY",
+            "INT64_ARRAY",
+            "UINT64_ARRAY",
+            "BOOLEAN_ARRAY",
+            "FLOAT_ARRAY",
+            "DOUBLE_ARRAY",
+            "STRING_ARRAY",
+            "UNIX_TIMESTAMP_ARRAY",
+            "UNKNOWN",
+        ],
+        Field(
+            description="Allowed values: 'INT8', 'UINT8', 'INT16', 'UINT16', 'INT32', 'UINT32', 'INT64', 'UINT64', 'BOOLEAN', 'FLOAT', 'DOUBLE', 'STRING' (and 15 more)."
+        ),
     ]
-    Description: str | None = None
-    FullyQualifiedName: str
-    Max: float | None = None
-    Min: float | None = None
-    Unit: str | None = None
+    Description: Annotated[
+        str | None,
+        Field(description="Pattern: ^[^\\u0000-\\u001F\\u007F]+$ Length: 1 to 2048 characters."),
+    ] = None
+    FullyQualifiedName: Annotated[str, Field(description="Type: str.")]
+    Max: Annotated[float | None, Field(description="Type: float.")] = None
+    Min: Annotated[float | None, Field(description="Type: float.")] = None
+    Unit: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: 0 to 256 characters.")]
 
 
 class SignalCatalogAttributes(DeferredModel):
-    Arn: str | None = None
-    CreationTime: str | None = None
-    LastModificationTime: str | None = None
+    """
+    The read-only attributes of a AWS::IoTFleetWise::SignalCatalog, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="Type: str.")] = None
+    CreationTime: Annotated[str | None, Field(description="Type: str.")] = None
+    LastModificationTime: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class SignalCatalogNodesItemOption2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Sensor: SignalCatalogSensor | None = None
+    Sensor: Annotated[
+        SignalCatalogSensor | None, Field(description="Type: SignalCatalogSensorDict.")
+    ] = None
 
 
 class SignalCatalogProps(DeferredModel):
-    Description: str | None = None
-    Name: str | None = None
-    NodeCounts: SignalCatalogNodeCounts | None = None
-    Nodes: (
+    """
+    The properties a program declares for a AWS::IoTFleetWise::SignalCatalog.
+    """
+
+    Description: Annotated[
+        str | None,
+        Field(description="Pattern: ^[^\\u0000-\\u001F\\u007F]+$ Length: 1 to 2048 characters."),
+    ] = None
+    Name: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^[a-zA-Z\\d\\-_:]+$ Length: 1 to 100 characters. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    NodeCounts: Annotated[
+        SignalCatalogNodeCounts | None, Field(description="Type: SignalCatalogNodeCountsDict.")
+    ] = None
+    Nodes: Annotated[
         list[
             SignalCatalogNodesItemOption1
             | SignalCatalogNodesItemOption2
             | SignalCatalogNodesItemOption3
             | SignalCatalogNodesItemOption4
         ]
-        | None
-    ) = None
-    Tags: list[Tag] | None = None
+        | None,
+        Field(description="Items: 1 to 5000 items. Items are unique."),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None, Field(description="Items: 0 to 50 items. Items are unique.")
+    ] = None

@@ -7,9 +7,10 @@ Imported on first use by state_template.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "StateTemplateAttributes",
@@ -22,22 +23,59 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: 0 to 256 characters.")]
 
 
 class StateTemplateAttributes(DeferredModel):
-    Arn: str | None = None
-    CreationTime: str | None = None
-    Id: str | None = None
-    LastModificationTime: str | None = None
+    """
+    The read-only attributes of a AWS::IoTFleetWise::StateTemplate, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="Type: str.")] = None
+    CreationTime: Annotated[str | None, Field(description="Type: str.")] = None
+    Id: Annotated[
+        str | None, Field(description="Pattern: ^[A-Z0-9]+$ Length: exactly 26 characters.")
+    ] = None
+    LastModificationTime: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class StateTemplateProps(DeferredModel):
-    DataExtraDimensions: list[str] | None = None
-    Description: str | None = None
-    MetadataExtraDimensions: list[str] | None = None
-    Name: str
-    SignalCatalogArn: str
-    StateTemplateProperties: list[str]
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::IoTFleetWise::StateTemplate.
+    """
+
+    DataExtraDimensions: Annotated[
+        list[str] | None,
+        Field(
+            description="Items: 0 to 5 items. Each item: Pattern: ^[a-zA-Z0-9_.]+$ Length: 1 to 150 characters."
+        ),
+    ] = None
+    Description: Annotated[
+        str | None,
+        Field(description="Pattern: ^[^\\u0000-\\u001F\\u007F]+$ Length: 1 to 2048 characters."),
+    ] = None
+    MetadataExtraDimensions: Annotated[
+        list[str] | None,
+        Field(
+            description="Items: 0 to 5 items. Each item: Pattern: ^[a-zA-Z0-9_.]+$ Length: 1 to 150 characters."
+        ),
+    ] = None
+    Name: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[a-zA-Z\\d\\-_:]+$ Length: 1 to 100 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    SignalCatalogArn: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]
+    StateTemplateProperties: Annotated[
+        list[str],
+        Field(
+            description="Items: 1 to 500 items. Each item: Pattern: ^[a-zA-Z0-9_.]+$ Length: 1 to 150 characters."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None, Field(description="Items: 0 to 50 items. Items are unique.")
+    ] = None

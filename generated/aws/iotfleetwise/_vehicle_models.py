@@ -28,61 +28,95 @@ class StateTemplateAssociationStateTemplateUpdateStrategyOption2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    OnChange: Annotated[dict[str, Any], Field(max_length=0)]
+    OnChange: Annotated[dict[str, Any], Field(description="Type: dict[str, Any].", max_length=0)]
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: 0 to 256 characters.")]
 
 
 class TimePeriod(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Unit: Literal["MILLISECOND", "SECOND", "MINUTE", "HOUR"]
-    Value: float
+    Unit: Annotated[
+        Literal["MILLISECOND", "SECOND", "MINUTE", "HOUR"],
+        Field(description="Allowed values: 'MILLISECOND', 'SECOND', 'MINUTE', 'HOUR'."),
+    ]
+    Value: Annotated[float, Field(description="Range: at least 1 (inclusive).")]
 
 
 class VehicleAttributes(DeferredModel):
-    Arn: str | None = None
-    CreationTime: str | None = None
-    LastModificationTime: str | None = None
+    """
+    The read-only attributes of a AWS::IoTFleetWise::Vehicle, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="Type: str.")] = None
+    CreationTime: Annotated[str | None, Field(description="Type: str.")] = None
+    LastModificationTime: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class PeriodicStateTemplateUpdateStrategy(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    StateTemplateUpdateRate: TimePeriod
+    StateTemplateUpdateRate: Annotated[TimePeriod, Field(description="Type: TimePeriodDict.")]
 
 
 class StateTemplateAssociationStateTemplateUpdateStrategyOption1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Periodic: PeriodicStateTemplateUpdateStrategy
+    Periodic: Annotated[
+        PeriodicStateTemplateUpdateStrategy,
+        Field(description="Type: PeriodicStateTemplateUpdateStrategyDict."),
+    ]
 
 
 class StateTemplateAssociation(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Identifier: str
-    StateTemplateUpdateStrategy: (
+    Identifier: Annotated[
+        str, Field(description="Pattern: ^[a-zA-Z\\d\\-_:]+$ Length: 1 to 100 characters.")
+    ]
+    StateTemplateUpdateStrategy: Annotated[
         StateTemplateAssociationStateTemplateUpdateStrategyOption1
-        | StateTemplateAssociationStateTemplateUpdateStrategyOption2
-    )
+        | StateTemplateAssociationStateTemplateUpdateStrategyOption2,
+        Field(
+            description="Type: StateTemplateAssociationStateTemplateUpdateStrategyOption1Dict | StateTemplateAssociationStateTemplateUpdateStrategyOption2Dict."
+        ),
+    ]
 
 
 class VehicleProps(DeferredModel):
-    AssociationBehavior: Literal["CreateIotThing", "ValidateIotThingExists"] | None = None
-    Attributes: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    DecoderManifestArn: str
-    ModelManifestArn: str
-    Name: str
-    StateTemplates: list[StateTemplateAssociation] | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::IoTFleetWise::Vehicle.
+    """
+
+    AssociationBehavior: Annotated[
+        Literal["CreateIotThing", "ValidateIotThingExists"] | None,
+        Field(
+            description="Allowed values: 'CreateIotThing', 'ValidateIotThingExists'. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Attributes: Annotated[dict[str, str] | None, Field(description="Type: dict[str, str].")] = None
+    DecoderManifestArn: Annotated[str, Field(description="Type: str.")]
+    ModelManifestArn: Annotated[str, Field(description="Type: str.")]
+    Name: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[a-zA-Z\\d\\-_:]+$ Length: 1 to 100 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    StateTemplates: Annotated[
+        list[StateTemplateAssociation] | None,
+        Field(description="Items: 0 to 20 items. Items are unique."),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None, Field(description="Items: 0 to 50 items. Items are unique.")
+    ] = None

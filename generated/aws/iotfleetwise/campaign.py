@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -139,219 +143,231 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-CampaignCollectionSchemeOption1Dict = TypedDict(
-    "CampaignCollectionSchemeOption1Dict",
-    {
-        "TimeBasedCollectionScheme": "Required[CampaignTimeBasedCollectionSchemeDict]",
-    },
-    total=False,
-)
 
-CampaignCollectionSchemeOption2Dict = TypedDict(
-    "CampaignCollectionSchemeOption2Dict",
-    {
-        "ConditionBasedCollectionScheme": "Required[CampaignConditionBasedCollectionSchemeDict]",
-    },
-    total=False,
-)
+class CampaignCollectionSchemeOption1Dict(TypedDict, total=False):
+    """CampaignCollectionSchemeOption1 as a plain dict."""
 
-CampaignConditionBasedCollectionSchemeDict = TypedDict(
-    "CampaignConditionBasedCollectionSchemeDict",
-    {
-        "ConditionLanguageVersion": "int",
-        "Expression": "Required[str]",
-        "MinimumTriggerIntervalMs": "float",
-        "TriggerMode": "Literal['ALWAYS', 'RISING_EDGE']",
-    },
-    total=False,
-)
+    TimeBasedCollectionScheme: Required[CampaignTimeBasedCollectionSchemeDict]
+    """Type: CampaignTimeBasedCollectionSchemeDict."""
 
-CampaignDataDestinationConfigsItemOption1Dict = TypedDict(
-    "CampaignDataDestinationConfigsItemOption1Dict",
-    {
-        "S3Config": "Required[CampaignS3ConfigDict]",
-    },
-    total=False,
-)
 
-CampaignDataDestinationConfigsItemOption2Dict = TypedDict(
-    "CampaignDataDestinationConfigsItemOption2Dict",
-    {
-        "TimestreamConfig": "Required[CampaignTimestreamConfigDict]",
-    },
-    total=False,
-)
+class CampaignCollectionSchemeOption2Dict(TypedDict, total=False):
+    """CampaignCollectionSchemeOption2 as a plain dict."""
 
-CampaignDataDestinationConfigsItemOption3Dict = TypedDict(
-    "CampaignDataDestinationConfigsItemOption3Dict",
-    {
-        "MqttTopicConfig": "Required[CampaignMqttTopicConfigDict]",
-    },
-    total=False,
-)
+    ConditionBasedCollectionScheme: Required[CampaignConditionBasedCollectionSchemeDict]
+    """Type: CampaignConditionBasedCollectionSchemeDict."""
 
-CampaignMqttTopicConfigDict = TypedDict(
-    "CampaignMqttTopicConfigDict",
-    {
-        "ExecutionRoleArn": "Required[str]",
-        "MqttTopicArn": "Required[str]",
-    },
-    total=False,
-)
 
-CampaignS3ConfigDict = TypedDict(
-    "CampaignS3ConfigDict",
-    {
-        "BucketArn": "Required[str]",
-        "DataFormat": "Literal['JSON', 'PARQUET']",
-        "Prefix": "str",
-        "StorageCompressionFormat": "Literal['NONE', 'GZIP']",
-    },
-    total=False,
-)
+class CampaignConditionBasedCollectionSchemeDict(TypedDict, total=False):
+    """CampaignConditionBasedCollectionScheme as a plain dict."""
 
-CampaignTimeBasedCollectionSchemeDict = TypedDict(
-    "CampaignTimeBasedCollectionSchemeDict",
-    {
-        "PeriodMs": "Required[float]",
-    },
-    total=False,
-)
+    ConditionLanguageVersion: int
+    """Range: exactly 1 (inclusive)."""
+    Expression: Required[str]
+    """Length: 1 to 2048 characters."""
+    MinimumTriggerIntervalMs: float
+    """Range: 0 to 4294967295 (inclusive)."""
+    TriggerMode: Literal["ALWAYS", "RISING_EDGE"]
+    """Allowed values: 'ALWAYS', 'RISING_EDGE'."""
 
-CampaignTimestreamConfigDict = TypedDict(
-    "CampaignTimestreamConfigDict",
-    {
-        "ExecutionRoleArn": "Required[str]",
-        "TimestreamTableArn": "Required[str]",
-    },
-    total=False,
-)
 
-ConditionBasedSignalFetchConfigDict = TypedDict(
-    "ConditionBasedSignalFetchConfigDict",
-    {
-        "ConditionExpression": "Required[str]",
-        "TriggerMode": "Required[Literal['ALWAYS', 'RISING_EDGE']]",
-    },
-    total=False,
-)
+class CampaignDataDestinationConfigsItemOption1Dict(TypedDict, total=False):
+    """CampaignDataDestinationConfigsItemOption1 as a plain dict."""
 
-DataPartitionDict = TypedDict(
-    "DataPartitionDict",
-    {
-        "Id": "Required[str]",
-        "StorageOptions": "Required[DataPartitionStorageOptionsDict]",
-        "UploadOptions": "DataPartitionUploadOptionsDict",
-    },
-    total=False,
-)
+    S3Config: Required[CampaignS3ConfigDict]
+    """Type: CampaignS3ConfigDict."""
 
-DataPartitionStorageOptionsDict = TypedDict(
-    "DataPartitionStorageOptionsDict",
-    {
-        "MaximumSize": "Required[StorageMaximumSizeDict]",
-        "MinimumTimeToLive": "Required[StorageMinimumTimeToLiveDict]",
-        "StorageLocation": "Required[str]",
-    },
-    total=False,
-)
 
-DataPartitionUploadOptionsDict = TypedDict(
-    "DataPartitionUploadOptionsDict",
-    {
-        "ConditionLanguageVersion": "int",
-        "Expression": "Required[str]",
-    },
-    total=False,
-)
+class CampaignDataDestinationConfigsItemOption2Dict(TypedDict, total=False):
+    """CampaignDataDestinationConfigsItemOption2 as a plain dict."""
 
-SignalFetchInformationDict = TypedDict(
-    "SignalFetchInformationDict",
-    {
-        "Actions": "Required[list[str]]",
-        "ConditionLanguageVersion": "float",
-        "FullyQualifiedName": "Required[str]",
-        "SignalFetchConfig": "Required[SignalFetchInformationSignalFetchConfigOption1Dict | SignalFetchInformationSignalFetchConfigOption2Dict]",
-    },
-    total=False,
-)
+    TimestreamConfig: Required[CampaignTimestreamConfigDict]
+    """Type: CampaignTimestreamConfigDict."""
 
-SignalFetchInformationSignalFetchConfigOption1Dict = TypedDict(
-    "SignalFetchInformationSignalFetchConfigOption1Dict",
-    {
-        "TimeBased": "Required[TimeBasedSignalFetchConfigDict]",
-    },
-    total=False,
-)
 
-SignalFetchInformationSignalFetchConfigOption2Dict = TypedDict(
-    "SignalFetchInformationSignalFetchConfigOption2Dict",
-    {
-        "ConditionBased": "Required[ConditionBasedSignalFetchConfigDict]",
-    },
-    total=False,
-)
+class CampaignDataDestinationConfigsItemOption3Dict(TypedDict, total=False):
+    """CampaignDataDestinationConfigsItemOption3 as a plain dict."""
 
-SignalInformationDict = TypedDict(
-    "SignalInformationDict",
-    {
-        "DataPartitionId": "str",
-        "MaxSampleCount": "float",
-        "MinimumSamplingIntervalMs": "float",
-        "Name": "Required[str]",
-    },
-    total=False,
-)
+    MqttTopicConfig: Required[CampaignMqttTopicConfigDict]
+    """Type: CampaignMqttTopicConfigDict."""
 
-StorageMaximumSizeDict = TypedDict(
-    "StorageMaximumSizeDict",
-    {
-        "Unit": "Required[Literal['MB', 'GB', 'TB']]",
-        "Value": "Required[int]",
-    },
-    total=False,
-)
 
-StorageMinimumTimeToLiveDict = TypedDict(
-    "StorageMinimumTimeToLiveDict",
-    {
-        "Unit": "Required[Literal['HOURS', 'DAYS', 'WEEKS']]",
-        "Value": "Required[int]",
-    },
-    total=False,
-)
+class CampaignMqttTopicConfigDict(TypedDict, total=False):
+    """CampaignMqttTopicConfig as a plain dict."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    ExecutionRoleArn: Required[str]
+    """Pattern:
+    ^arn:(aws[a-zA-Z0-9-]*):iam::(\\d{12})?:(role((\\u002F)|(\\u002F[\\u0021-\\u007F]+\\u002F))[\\w+=,.@-]+)$
+    Length: 20 to 2048 characters."""
+    MqttTopicArn: Required[str]
+    """Pattern: ^arn:.* Length: 20 to 2048 characters."""
 
-TimeBasedSignalFetchConfigDict = TypedDict(
-    "TimeBasedSignalFetchConfigDict",
-    {
-        "ExecutionFrequencyMs": "Required[float]",
-    },
-    total=False,
-)
 
-TimePeriodDict = TypedDict(
-    "TimePeriodDict",
-    {
-        "Unit": "Required[Literal['MILLISECOND', 'SECOND', 'MINUTE', 'HOUR']]",
-        "Value": "Required[float]",
-    },
-    total=False,
-)
+class CampaignS3ConfigDict(TypedDict, total=False):
+    """CampaignS3Config as a plain dict."""
 
+    BucketArn: Required[str]
+    """Pattern: ^arn:(aws[a-zA-Z0-9-]*):s3:::.+$ Length: 16 to 100 characters."""
+    DataFormat: Literal["JSON", "PARQUET"]
+    """Allowed values: 'JSON', 'PARQUET'."""
+    Prefix: str
+    """Pattern: ^[a-zA-Z0-9-_:./!*'()]+$ Length: 1 to 512 characters."""
+    StorageCompressionFormat: Literal["NONE", "GZIP"]
+    """Allowed values: 'NONE', 'GZIP'."""
+
+
+class CampaignTimeBasedCollectionSchemeDict(TypedDict, total=False):
+    """CampaignTimeBasedCollectionScheme as a plain dict."""
+
+    PeriodMs: Required[float]
+    """Range: 10000 to 86400000 (inclusive)."""
+
+
+class CampaignTimestreamConfigDict(TypedDict, total=False):
+    """CampaignTimestreamConfig as a plain dict."""
+
+    ExecutionRoleArn: Required[str]
+    """Pattern:
+    ^arn:(aws[a-zA-Z0-9-]*):iam::(\\d{12})?:(role((\\u002F)|(\\u002F[\\u0021-\\u007F]+\\u002F))[\\w+=,.@-]+)$
+    Length: 20 to 2048 characters."""
+    TimestreamTableArn: Required[str]
+    """Pattern:
+    ^arn:(aws[a-zA-Z0-9-]*):timestream:[a-zA-Z0-9-]+:[0-9]{12}:database\\/[a-zA-Z0-9_.-]+\\/table\\/[a-zA-Z0-9_.-]+$
+    Length: 20 to 2048 characters."""
+
+
+class ConditionBasedSignalFetchConfigDict(TypedDict, total=False):
+    """ConditionBasedSignalFetchConfig as a plain dict."""
+
+    ConditionExpression: Required[str]
+    """Length: 1 to 2048 characters."""
+    TriggerMode: Required[Literal["ALWAYS", "RISING_EDGE"]]
+    """Allowed values: 'ALWAYS', 'RISING_EDGE'."""
+
+
+class DataPartitionDict(TypedDict, total=False):
+    """DataPartition as a plain dict."""
+
+    Id: Required[str]
+    """Pattern: ^[a-zA-Z0-9]+$ Length: 1 to 128 characters."""
+    StorageOptions: Required[DataPartitionStorageOptionsDict]
+    """Type: DataPartitionStorageOptionsDict."""
+    UploadOptions: DataPartitionUploadOptionsDict
+    """Type: DataPartitionUploadOptionsDict."""
+
+
+class DataPartitionStorageOptionsDict(TypedDict, total=False):
+    """DataPartitionStorageOptions as a plain dict."""
+
+    MaximumSize: Required[StorageMaximumSizeDict]
+    """Type: StorageMaximumSizeDict."""
+    MinimumTimeToLive: Required[StorageMinimumTimeToLiveDict]
+    """Type: StorageMinimumTimeToLiveDict."""
+    StorageLocation: Required[str]
+    """Length: 1 to 4096 characters."""
+
+
+class DataPartitionUploadOptionsDict(TypedDict, total=False):
+    """DataPartitionUploadOptions as a plain dict."""
+
+    ConditionLanguageVersion: int
+    """Range: exactly 1 (inclusive)."""
+    Expression: Required[str]
+    """Length: 1 to 2048 characters."""
+
+
+class SignalFetchInformationDict(TypedDict, total=False):
+    """SignalFetchInformation as a plain dict."""
+
+    Actions: Required[list[str]]
+    """Items: 1 to 5 items. Each item: Length: 1 to 2048 characters."""
+    ConditionLanguageVersion: float
+    """Range: exactly 1 (inclusive)."""
+    FullyQualifiedName: Required[str]
+    """Pattern: ^[a-zA-Z0-9_.]+$ Length: 1 to 150 characters."""
+    SignalFetchConfig: Required[
+        SignalFetchInformationSignalFetchConfigOption1Dict
+        | SignalFetchInformationSignalFetchConfigOption2Dict
+    ]
+    """Type: SignalFetchInformationSignalFetchConfigOption1Dict |
+    SignalFetchInformationSignalFetchConfigOption2Dict."""
+
+
+class SignalFetchInformationSignalFetchConfigOption1Dict(TypedDict, total=False):
+    """SignalFetchInformationSignalFetchConfigOption1 as a plain dict."""
+
+    TimeBased: Required[TimeBasedSignalFetchConfigDict]
+    """Type: TimeBasedSignalFetchConfigDict."""
+
+
+class SignalFetchInformationSignalFetchConfigOption2Dict(TypedDict, total=False):
+    """SignalFetchInformationSignalFetchConfigOption2 as a plain dict."""
+
+    ConditionBased: Required[ConditionBasedSignalFetchConfigDict]
+    """Type: ConditionBasedSignalFetchConfigDict."""
+
+
+class SignalInformationDict(TypedDict, total=False):
+    """SignalInformation as a plain dict."""
+
+    DataPartitionId: str
+    """Pattern: ^[a-zA-Z0-9]+$ Length: 1 to 128 characters."""
+    MaxSampleCount: float
+    """Range: 1 to 4294967295 (inclusive)."""
+    MinimumSamplingIntervalMs: float
+    """Range: 0 to 4294967295 (inclusive)."""
+    Name: Required[str]
+    """Pattern: ^[\\w|*|-]+(\\.[\\w|*|-]+)*$ Length: 1 to 150 characters."""
+
+
+class StorageMaximumSizeDict(TypedDict, total=False):
+    """StorageMaximumSize as a plain dict."""
+
+    Unit: Required[Literal["MB", "GB", "TB"]]
+    """Allowed values: 'MB', 'GB', 'TB'."""
+    Value: Required[int]
+    """Range: 1 to 1073741824 (inclusive)."""
+
+
+class StorageMinimumTimeToLiveDict(TypedDict, total=False):
+    """StorageMinimumTimeToLive as a plain dict."""
+
+    Unit: Required[Literal["HOURS", "DAYS", "WEEKS"]]
+    """Allowed values: 'HOURS', 'DAYS', 'WEEKS'."""
+    Value: Required[int]
+    """Range: 1 to 10000 (inclusive)."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 0 to 256 characters."""
+
+
+class TimeBasedSignalFetchConfigDict(TypedDict, total=False):
+    """TimeBasedSignalFetchConfig as a plain dict."""
+
+    ExecutionFrequencyMs: Required[float]
+    """Range: at least 1 (inclusive)."""
+
+
+class TimePeriodDict(TypedDict, total=False):
+    """TimePeriod as a plain dict."""
+
+    Unit: Required[Literal["MILLISECOND", "SECOND", "MINUTE", "HOUR"]]
+    """Allowed values: 'MILLISECOND', 'SECOND', 'MINUTE', 'HOUR'."""
+    Value: Required[float]
+    """Range: at least 1 (inclusive)."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::IoTFleetWise::Campaign",
     schema_file="aws-iotfleetwise-campaign.json",
     primary_identifier=("/Name",),
-    additional_identifiers=(),
     read_only=("/Arn", "/Status", "/CreationTime", "/LastModificationTime"),
     create_only=(
         "/Name",
@@ -371,7 +387,6 @@ METADATA = _TypeMetadata(
         "/DataDestinationConfigs",
     ),
     write_only=("/Action",),
-    conditional_create_only=(),
     unordered_arrays=(
         "/DataDestinationConfigs",
         "/DataExtraDimensions",
@@ -380,14 +395,7 @@ METADATA = _TypeMetadata(
         "/Tags",
     ),
     required=("Name", "CollectionScheme", "SignalCatalogArn", "TargetArn"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -397,382 +405,20 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "CampaignStatus": {
-            "enum": ["CREATING", "WAITING_FOR_APPROVAL", "RUNNING", "SUSPENDED"],
-            "type": "string",
-        },
-        "CollectionScheme": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "TimeBasedCollectionScheme": {
-                            "$ref": "#/definitions/TimeBasedCollectionScheme"
-                        }
-                    },
-                    "required": ["TimeBasedCollectionScheme"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "ConditionBasedCollectionScheme": {
-                            "$ref": "#/definitions/ConditionBasedCollectionScheme"
-                        }
-                    },
-                    "required": ["ConditionBasedCollectionScheme"],
-                    "type": "object",
-                },
-            ]
-        },
-        "Compression": {"enum": ["OFF", "SNAPPY"], "type": "string"},
-        "ConditionBasedCollectionScheme": {
-            "additionalProperties": False,
-            "properties": {
-                "ConditionLanguageVersion": {"$ref": "#/definitions/LanguageVersion"},
-                "Expression": {"$ref": "#/definitions/EventExpression"},
-                "MinimumTriggerIntervalMs": {"maximum": 4294967295, "minimum": 0, "type": "number"},
-                "TriggerMode": {"$ref": "#/definitions/TriggerMode"},
-            },
-            "required": ["Expression"],
-            "type": "object",
-        },
-        "ConditionBasedSignalFetchConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "ConditionExpression": {"maxLength": 2048, "minLength": 1, "type": "string"},
-                "TriggerMode": {"$ref": "#/definitions/TriggerMode"},
-            },
-            "required": ["ConditionExpression", "TriggerMode"],
-            "type": "object",
-        },
-        "DataDestinationConfig": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {"S3Config": {"$ref": "#/definitions/S3Config"}},
-                    "required": ["S3Config"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {"TimestreamConfig": {"$ref": "#/definitions/TimestreamConfig"}},
-                    "required": ["TimestreamConfig"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {"MqttTopicConfig": {"$ref": "#/definitions/MqttTopicConfig"}},
-                    "required": ["MqttTopicConfig"],
-                    "type": "object",
-                },
-            ]
-        },
-        "DataFormat": {"enum": ["JSON", "PARQUET"], "type": "string"},
-        "DataPartition": {
-            "additionalProperties": False,
-            "properties": {
-                "Id": {"$ref": "#/definitions/DataPartitionId"},
-                "StorageOptions": {"$ref": "#/definitions/DataPartitionStorageOptions"},
-                "UploadOptions": {"$ref": "#/definitions/DataPartitionUploadOptions"},
-            },
-            "required": ["Id", "StorageOptions"],
-            "type": "object",
-        },
-        "DataPartitionId": {
-            "maxLength": 128,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9]+$",
-            "type": "string",
-        },
-        "DataPartitionStorageOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "MaximumSize": {"$ref": "#/definitions/StorageMaximumSize"},
-                "MinimumTimeToLive": {"$ref": "#/definitions/StorageMinimumTimeToLive"},
-                "StorageLocation": {"$ref": "#/definitions/StorageLocation"},
-            },
-            "required": ["MaximumSize", "MinimumTimeToLive", "StorageLocation"],
-            "type": "object",
-        },
-        "DataPartitionUploadOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "ConditionLanguageVersion": {"$ref": "#/definitions/LanguageVersion"},
-                "Expression": {"$ref": "#/definitions/EventExpression"},
-            },
-            "required": ["Expression"],
-            "type": "object",
-        },
-        "DiagnosticsMode": {"enum": ["OFF", "SEND_ACTIVE_DTCS"], "type": "string"},
-        "EventExpression": {"maxLength": 2048, "minLength": 1, "type": "string"},
-        "LanguageVersion": {"maximum": 1, "minimum": 1, "type": "integer"},
-        "MqttTopicConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "ExecutionRoleArn": {
-                    "maxLength": 2048,
-                    "minLength": 20,
-                    "pattern": "^arn:(aws[a-zA-Z0-9-]*):iam::(\\d{12})?:(role((\\u002F)|(\\u002F[\\u0021-\\u007F]+\\u002F))[\\w+=,.@-]+)$",
-                    "type": "string",
-                },
-                "MqttTopicArn": {
-                    "maxLength": 2048,
-                    "minLength": 20,
-                    "pattern": "^arn:.*",
-                    "type": "string",
-                },
-            },
-            "required": ["ExecutionRoleArn", "MqttTopicArn"],
-            "type": "object",
-        },
-        "S3Config": {
-            "additionalProperties": False,
-            "properties": {
-                "BucketArn": {
-                    "maxLength": 100,
-                    "minLength": 16,
-                    "pattern": "^arn:(aws[a-zA-Z0-9-]*):s3:::.+$",
-                    "type": "string",
-                },
-                "DataFormat": {"$ref": "#/definitions/DataFormat"},
-                "Prefix": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9-_:./!*'()]+$",
-                    "type": "string",
-                },
-                "StorageCompressionFormat": {"$ref": "#/definitions/StorageCompressionFormat"},
-            },
-            "required": ["BucketArn"],
-            "type": "object",
-        },
-        "SignalFetchConfig": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "TimeBased": {"$ref": "#/definitions/TimeBasedSignalFetchConfig"}
-                    },
-                    "required": ["TimeBased"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "ConditionBased": {"$ref": "#/definitions/ConditionBasedSignalFetchConfig"}
-                    },
-                    "required": ["ConditionBased"],
-                    "type": "object",
-                },
-            ]
-        },
-        "SignalFetchInformation": {
-            "additionalProperties": False,
-            "properties": {
-                "Actions": {
-                    "items": {"maxLength": 2048, "minLength": 1, "type": "string"},
-                    "maxItems": 5,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "ConditionLanguageVersion": {"maximum": 1, "minimum": 1, "type": "number"},
-                "FullyQualifiedName": {
-                    "maxLength": 150,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9_.]+$",
-                    "type": "string",
-                },
-                "SignalFetchConfig": {"$ref": "#/definitions/SignalFetchConfig"},
-            },
-            "required": ["Actions", "FullyQualifiedName", "SignalFetchConfig"],
-            "type": "object",
-        },
-        "SignalInformation": {
-            "additionalProperties": False,
-            "properties": {
-                "DataPartitionId": {"$ref": "#/definitions/DataPartitionId"},
-                "MaxSampleCount": {"maximum": 4294967295, "minimum": 1, "type": "number"},
-                "MinimumSamplingIntervalMs": {
-                    "maximum": 4294967295,
-                    "minimum": 0,
-                    "type": "number",
-                },
-                "Name": {
-                    "maxLength": 150,
-                    "minLength": 1,
-                    "pattern": "^[\\w|*|-]+(\\.[\\w|*|-]+)*$",
-                    "type": "string",
-                },
-            },
-            "required": ["Name"],
-            "type": "object",
-        },
-        "SpoolingMode": {"enum": ["OFF", "TO_DISK"], "type": "string"},
-        "StorageCompressionFormat": {"enum": ["NONE", "GZIP"], "type": "string"},
-        "StorageLocation": {"maxLength": 4096, "minLength": 1, "type": "string"},
-        "StorageMaximumSize": {
-            "additionalProperties": False,
-            "properties": {
-                "Unit": {"$ref": "#/definitions/StorageMaximumSizeUnit"},
-                "Value": {"$ref": "#/definitions/StorageMaximumSizeValue"},
-            },
-            "required": ["Unit", "Value"],
-            "type": "object",
-        },
-        "StorageMaximumSizeUnit": {"enum": ["MB", "GB", "TB"], "type": "string"},
-        "StorageMaximumSizeValue": {"maximum": 1073741824, "minimum": 1, "type": "integer"},
-        "StorageMinimumTimeToLive": {
-            "additionalProperties": False,
-            "properties": {
-                "Unit": {"$ref": "#/definitions/StorageMinimumTimeToLiveUnit"},
-                "Value": {"$ref": "#/definitions/StorageMinimumTimeToLiveValue"},
-            },
-            "required": ["Unit", "Value"],
-            "type": "object",
-        },
-        "StorageMinimumTimeToLiveUnit": {"enum": ["HOURS", "DAYS", "WEEKS"], "type": "string"},
-        "StorageMinimumTimeToLiveValue": {"maximum": 10000, "minimum": 1, "type": "integer"},
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "TimeBasedCollectionScheme": {
-            "additionalProperties": False,
-            "properties": {"PeriodMs": {"maximum": 86400000, "minimum": 10000, "type": "number"}},
-            "required": ["PeriodMs"],
-            "type": "object",
-        },
-        "TimeBasedSignalFetchConfig": {
-            "additionalProperties": False,
-            "properties": {"ExecutionFrequencyMs": {"minimum": 1, "type": "number"}},
-            "required": ["ExecutionFrequencyMs"],
-            "type": "object",
-        },
-        "TimePeriod": {
-            "additionalProperties": False,
-            "properties": {
-                "Unit": {"$ref": "#/definitions/TimeUnit"},
-                "Value": {"minimum": 1, "type": "number"},
-            },
-            "required": ["Unit", "Value"],
-            "type": "object",
-        },
-        "TimeUnit": {"enum": ["MILLISECOND", "SECOND", "MINUTE", "HOUR"], "type": "string"},
-        "TimestreamConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "ExecutionRoleArn": {
-                    "maxLength": 2048,
-                    "minLength": 20,
-                    "pattern": "^arn:(aws[a-zA-Z0-9-]*):iam::(\\d{12})?:(role((\\u002F)|(\\u002F[\\u0021-\\u007F]+\\u002F))[\\w+=,.@-]+)$",
-                    "type": "string",
-                },
-                "TimestreamTableArn": {
-                    "maxLength": 2048,
-                    "minLength": 20,
-                    "pattern": "^arn:(aws[a-zA-Z0-9-]*):timestream:[a-zA-Z0-9-]+:[0-9]{12}:database\\/[a-zA-Z0-9_.-]+\\/table\\/[a-zA-Z0-9_.-]+$",
-                    "type": "string",
-                },
-            },
-            "required": ["TimestreamTableArn", "ExecutionRoleArn"],
-            "type": "object",
-        },
-        "TriggerMode": {"enum": ["ALWAYS", "RISING_EDGE"], "type": "string"},
-        "UpdateCampaignAction": {
-            "enum": ["APPROVE", "SUSPEND", "RESUME", "UPDATE"],
-            "type": "string",
-        },
-    },
-    "properties": {
-        "Action": {"$ref": "#/definitions/UpdateCampaignAction"},
-        "Arn": {"type": "string"},
-        "CollectionScheme": {"$ref": "#/definitions/CollectionScheme"},
-        "Compression": {"$ref": "#/definitions/Compression"},
-        "CreationTime": {"type": "string"},
-        "DataDestinationConfigs": {
-            "items": {"$ref": "#/definitions/DataDestinationConfig"},
-            "maxItems": 1,
-            "minItems": 1,
-            "type": "array",
-        },
-        "DataExtraDimensions": {
-            "items": {
-                "maxLength": 150,
-                "minLength": 1,
-                "pattern": "^[a-zA-Z0-9_.]+$",
-                "type": "string",
-            },
-            "maxItems": 5,
-            "minItems": 0,
-            "type": "array",
-        },
-        "DataPartitions": {
-            "items": {"$ref": "#/definitions/DataPartition"},
-            "maxItems": 20,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "Description": {
-            "maxLength": 2048,
-            "minLength": 1,
-            "pattern": "^[^\\u0000-\\u001F\\u007F]+$",
-            "type": "string",
-        },
-        "DiagnosticsMode": {"$ref": "#/definitions/DiagnosticsMode"},
-        "ExpiryTime": {"type": "string"},
-        "LastModificationTime": {"type": "string"},
-        "Name": {
-            "maxLength": 100,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z\\d\\-_:]+$",
-            "type": "string",
-        },
-        "PostTriggerCollectionDuration": {"maximum": 4294967295, "minimum": 0, "type": "number"},
-        "Priority": {"minimum": 0, "type": "integer"},
-        "SignalCatalogArn": {"type": "string"},
-        "SignalsToCollect": {
-            "items": {"$ref": "#/definitions/SignalInformation"},
-            "maxItems": 1000,
-            "minItems": 0,
-            "type": "array",
-        },
-        "SignalsToFetch": {
-            "items": {"$ref": "#/definitions/SignalFetchInformation"},
-            "maxItems": 10,
-            "minItems": 0,
-            "type": "array",
-        },
-        "SpoolingMode": {"$ref": "#/definitions/SpoolingMode"},
-        "StartTime": {"type": "string"},
-        "Status": {"$ref": "#/definitions/CampaignStatus"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "TargetArn": {"type": "string"},
-    },
-    "required": ["Name", "CollectionScheme", "SignalCatalogArn", "TargetArn"],
-}
-
 
 class Campaign(_Resource):
     """AWS::IoTFleetWise::Campaign: Definition of AWS::IoTFleetWise::Campaign Resource Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Name.
+    Replaced when any of these change (create-only): Name, TargetArn, SignalCatalogArn,
+    PostTriggerCollectionDuration, DiagnosticsMode, SpoolingMode, CollectionScheme, Priority,
+    Compression, StartTime, ExpiryTime, DataPartitions, SignalsToCollect, SignalsToFetch,
+    DataDestinationConfigs.
+    Write-only (sent to AWS, never read back): Action.
+    Read-only attributes (known once deployed): Arn, CreationTime, LastModificationTime, Status.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-iotfleetwise-campaign.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -780,14 +426,19 @@ class Campaign(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "CampaignAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "campaign.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Type: str."""
     CreationTime: str
+    """Type: str."""
     LastModificationTime: str
+    """Type: str."""
     Status: Literal["CREATING", "WAITING_FOR_APPROVAL", "RUNNING", "SUSPENDED"]
-    # Declared properties (as declared, or as AWS returned them).
+    """Allowed values: 'CREATING', 'WAITING_FOR_APPROVAL', 'RUNNING', 'SUSPENDED'."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Action: Literal["APPROVE", "SUSPEND", "RESUME", "UPDATE"]
     CollectionScheme: CampaignCollectionSchemeOption1Dict | CampaignCollectionSchemeOption2Dict
     Compression: Literal["OFF", "SNAPPY"]
@@ -812,49 +463,83 @@ class Campaign(_Resource):
     Tags: list[TagDict]
     TargetArn: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        CollectionScheme: CampaignCollectionSchemeOption1
+        | CampaignCollectionSchemeOption1Dict
+        | CampaignCollectionSchemeOption2
+        | CampaignCollectionSchemeOption2Dict,
+        Name: str,
+        SignalCatalogArn: str,
+        TargetArn: str,
+        Action: Literal["APPROVE", "SUSPEND", "RESUME", "UPDATE"] | None = None,
+        Compression: Literal["OFF", "SNAPPY"] | None = None,
+        DataDestinationConfigs: list[
+            CampaignDataDestinationConfigsItemOption1
+            | CampaignDataDestinationConfigsItemOption1Dict
+            | CampaignDataDestinationConfigsItemOption2
+            | CampaignDataDestinationConfigsItemOption2Dict
+            | CampaignDataDestinationConfigsItemOption3
+            | CampaignDataDestinationConfigsItemOption3Dict
+        ]
+        | None = None,
+        DataExtraDimensions: list[str] | None = None,
+        DataPartitions: list[DataPartition | DataPartitionDict] | None = None,
+        Description: str | None = None,
+        DiagnosticsMode: Literal["OFF", "SEND_ACTIVE_DTCS"] | None = None,
+        ExpiryTime: str | None = None,
+        PostTriggerCollectionDuration: float | None = None,
+        Priority: int | None = None,
+        SignalsToCollect: list[SignalInformation | SignalInformationDict] | None = None,
+        SignalsToFetch: list[SignalFetchInformation | SignalFetchInformationDict] | None = None,
+        SpoolingMode: Literal["OFF", "TO_DISK"] | None = None,
+        StartTime: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::IoTFleetWise::Campaign; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            CollectionScheme: CampaignCollectionSchemeOption1
-            | CampaignCollectionSchemeOption1Dict
-            | CampaignCollectionSchemeOption2
-            | CampaignCollectionSchemeOption2Dict,
-            Name: str,
-            SignalCatalogArn: str,
-            TargetArn: str,
-            Action: Literal["APPROVE", "SUSPEND", "RESUME", "UPDATE"] | None = None,
-            Compression: Literal["OFF", "SNAPPY"] | None = None,
-            DataDestinationConfigs: list[
-                CampaignDataDestinationConfigsItemOption1
-                | CampaignDataDestinationConfigsItemOption1Dict
-                | CampaignDataDestinationConfigsItemOption2
-                | CampaignDataDestinationConfigsItemOption2Dict
-                | CampaignDataDestinationConfigsItemOption3
-                | CampaignDataDestinationConfigsItemOption3Dict
-            ]
-            | None = None,
-            DataExtraDimensions: list[str] | None = None,
-            DataPartitions: list[DataPartition | DataPartitionDict] | None = None,
-            Description: str | None = None,
-            DiagnosticsMode: Literal["OFF", "SEND_ACTIVE_DTCS"] | None = None,
-            ExpiryTime: str | None = None,
-            PostTriggerCollectionDuration: float | None = None,
-            Priority: int | None = None,
-            SignalsToCollect: list[SignalInformation | SignalInformationDict] | None = None,
-            SignalsToFetch: list[SignalFetchInformation | SignalFetchInformationDict] | None = None,
-            SpoolingMode: Literal["OFF", "TO_DISK"] | None = None,
-            StartTime: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::IoTFleetWise::Campaign; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            CollectionScheme: Type: CampaignCollectionSchemeOption1Dict |
+                CampaignCollectionSchemeOption2Dict. Create-only: changing it replaces the resource.
+                Required.
+            Name: Pattern: ^[a-zA-Z\\d\\-_:]+$ Length: 1 to 100 characters. Create-only: changing it
+                replaces the resource. Required.
+            SignalCatalogArn: Type: str. Create-only: changing it replaces the resource. Required.
+            TargetArn: Type: str. Create-only: changing it replaces the resource. Required.
+            Action: Allowed values: 'APPROVE', 'SUSPEND', 'RESUME', 'UPDATE'. Write-only: sent to
+                AWS, never read back.
+            Compression: Allowed values: 'OFF', 'SNAPPY'. Create-only: changing it replaces the
+                resource.
+            DataDestinationConfigs: Items: exactly 1 items. Create-only: changing it replaces the
+                resource.
+            DataExtraDimensions: Items: 0 to 5 items. Each item: Pattern: ^[a-zA-Z0-9_.]+$ Length: 1
+                to 150 characters.
+            DataPartitions: Items: 0 to 20 items. Items are unique. Create-only: changing it
+                replaces the resource.
+            Description: Pattern: ^[^\\u0000-\\u001F\\u007F]+$ Length: 1 to 2048 characters.
+            DiagnosticsMode: Allowed values: 'OFF', 'SEND_ACTIVE_DTCS'. Create-only: changing it
+                replaces the resource.
+            ExpiryTime: Type: str. Create-only: changing it replaces the resource.
+            PostTriggerCollectionDuration: Range: 0 to 4294967295 (inclusive). Create-only: changing
+                it replaces the resource.
+            Priority: Range: at least 0 (inclusive). Create-only: changing it replaces the resource.
+            SignalsToCollect: Items: 0 to 1000 items. Create-only: changing it replaces the
+                resource.
+            SignalsToFetch: Items: 0 to 10 items. Create-only: changing it replaces the resource.
+            SpoolingMode: Allowed values: 'OFF', 'TO_DISK'. Create-only: changing it replaces the
+                resource.
+            StartTime: Type: str. Create-only: changing it replaces the resource.
+            Tags: Items: 0 to 50 items. Items are unique.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

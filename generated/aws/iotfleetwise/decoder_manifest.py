@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -99,171 +103,193 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-CanNetworkInterfaceDict = TypedDict(
-    "CanNetworkInterfaceDict",
-    {
-        "CanInterface": "Required[DecoderManifestCanInterfaceDict]",
-        "InterfaceId": "Required[str]",
-        "Type": "Required[Literal['CAN_INTERFACE']]",
-    },
-    total=False,
-)
 
-CanSignalDecoderDict = TypedDict(
-    "CanSignalDecoderDict",
-    {
-        "CanSignal": "Required[DecoderManifestCanSignalDict]",
-        "FullyQualifiedName": "Required[str]",
-        "InterfaceId": "Required[str]",
-        "Type": "Required[Literal['CAN_SIGNAL']]",
-    },
-    total=False,
-)
+class CanNetworkInterfaceDict(TypedDict, total=False):
+    """CanNetworkInterface as a plain dict."""
 
-CustomDecodingNetworkInterfaceDict = TypedDict(
-    "CustomDecodingNetworkInterfaceDict",
-    {
-        "CustomDecodingInterface": "Required[DecoderManifestCustomDecodingInterfaceDict]",
-        "InterfaceId": "Required[str]",
-        "Type": "Required[Literal['CUSTOM_DECODING_INTERFACE']]",
-    },
-    total=False,
-)
+    CanInterface: Required[DecoderManifestCanInterfaceDict]
+    """Type: DecoderManifestCanInterfaceDict."""
+    InterfaceId: Required[str]
+    """Length: 1 to 50 characters."""
+    Type: Required[Literal["CAN_INTERFACE"]]
+    """Allowed values: 'CAN_INTERFACE'."""
 
-CustomDecodingSignalDecoderDict = TypedDict(
-    "CustomDecodingSignalDecoderDict",
-    {
-        "CustomDecodingSignal": "Required[DecoderManifestCustomDecodingSignalDict]",
-        "FullyQualifiedName": "Required[str]",
-        "InterfaceId": "Required[str]",
-        "Type": "Required[Literal['CUSTOM_DECODING_SIGNAL']]",
-    },
-    total=False,
-)
 
-DecoderManifestCanInterfaceDict = TypedDict(
-    "DecoderManifestCanInterfaceDict",
-    {
-        "Name": "Required[str]",
-        "ProtocolName": "str",
-        "ProtocolVersion": "str",
-    },
-    total=False,
-)
+class CanSignalDecoderDict(TypedDict, total=False):
+    """CanSignalDecoder as a plain dict."""
 
-DecoderManifestCanSignalDict = TypedDict(
-    "DecoderManifestCanSignalDict",
-    {
-        "Factor": "Required[float | str]",
-        "IsBigEndian": "Required[bool | str]",
-        "IsSigned": "Required[bool | str]",
-        "Length": "Required[int | str]",
-        "MessageId": "Required[int | str]",
-        "Name": "str",
-        "Offset": "Required[float | str]",
-        "SignalValueType": "Literal['INTEGER', 'FLOATING_POINT']",
-        "StartBit": "Required[int | str]",
-    },
-    total=False,
-)
+    CanSignal: Required[DecoderManifestCanSignalDict]
+    """Type: DecoderManifestCanSignalDict."""
+    FullyQualifiedName: Required[str]
+    """Length: 1 to 150 characters."""
+    InterfaceId: Required[str]
+    """Length: 1 to 50 characters."""
+    Type: Required[Literal["CAN_SIGNAL"]]
+    """Allowed values: 'CAN_SIGNAL'."""
 
-DecoderManifestCustomDecodingInterfaceDict = TypedDict(
-    "DecoderManifestCustomDecodingInterfaceDict",
-    {
-        "Name": "Required[str]",
-    },
-    total=False,
-)
 
-DecoderManifestCustomDecodingSignalDict = TypedDict(
-    "DecoderManifestCustomDecodingSignalDict",
-    {
-        "Id": "Required[str]",
-    },
-    total=False,
-)
+class CustomDecodingNetworkInterfaceDict(TypedDict, total=False):
+    """CustomDecodingNetworkInterface as a plain dict."""
 
-DecoderManifestObdInterfaceDict = TypedDict(
-    "DecoderManifestObdInterfaceDict",
-    {
-        "DtcRequestIntervalSeconds": "int | str",
-        "HasTransmissionEcu": "bool | str",
-        "Name": "Required[str]",
-        "ObdStandard": "str",
-        "PidRequestIntervalSeconds": "int | str",
-        "RequestMessageId": "Required[int | str]",
-        "UseExtendedIds": "bool | str",
-    },
-    total=False,
-)
+    CustomDecodingInterface: Required[DecoderManifestCustomDecodingInterfaceDict]
+    """Type: DecoderManifestCustomDecodingInterfaceDict."""
+    InterfaceId: Required[str]
+    """Length: 1 to 50 characters."""
+    Type: Required[Literal["CUSTOM_DECODING_INTERFACE"]]
+    """Allowed values: 'CUSTOM_DECODING_INTERFACE'."""
 
-DecoderManifestObdSignalDict = TypedDict(
-    "DecoderManifestObdSignalDict",
-    {
-        "BitMaskLength": "int | str",
-        "BitRightShift": "int | str",
-        "ByteLength": "Required[int | str]",
-        "IsSigned": "bool | str",
-        "Offset": "Required[float | str]",
-        "Pid": "Required[int | str]",
-        "PidResponseLength": "Required[int | str]",
-        "Scaling": "Required[float | str]",
-        "ServiceMode": "Required[int | str]",
-        "SignalValueType": "Literal['INTEGER', 'FLOATING_POINT']",
-        "StartByte": "Required[int | str]",
-    },
-    total=False,
-)
 
-ObdNetworkInterfaceDict = TypedDict(
-    "ObdNetworkInterfaceDict",
-    {
-        "InterfaceId": "Required[str]",
-        "ObdInterface": "Required[DecoderManifestObdInterfaceDict]",
-        "Type": "Required[Literal['OBD_INTERFACE']]",
-    },
-    total=False,
-)
+class CustomDecodingSignalDecoderDict(TypedDict, total=False):
+    """CustomDecodingSignalDecoder as a plain dict."""
 
-ObdSignalDecoderDict = TypedDict(
-    "ObdSignalDecoderDict",
-    {
-        "FullyQualifiedName": "Required[str]",
-        "InterfaceId": "Required[str]",
-        "ObdSignal": "Required[DecoderManifestObdSignalDict]",
-        "Type": "Required[Literal['OBD_SIGNAL']]",
-    },
-    total=False,
-)
+    CustomDecodingSignal: Required[DecoderManifestCustomDecodingSignalDict]
+    """Type: DecoderManifestCustomDecodingSignalDict."""
+    FullyQualifiedName: Required[str]
+    """Length: 1 to 150 characters."""
+    InterfaceId: Required[str]
+    """Length: 1 to 50 characters."""
+    Type: Required[Literal["CUSTOM_DECODING_SIGNAL"]]
+    """Allowed values: 'CUSTOM_DECODING_SIGNAL'."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class DecoderManifestCanInterfaceDict(TypedDict, total=False):
+    """DecoderManifestCanInterface as a plain dict."""
+
+    Name: Required[str]
+    """Length: 1 to 100 characters."""
+    ProtocolName: str
+    """Length: 1 to 50 characters."""
+    ProtocolVersion: str
+    """Length: 1 to 50 characters."""
+
+
+class DecoderManifestCanSignalDict(TypedDict, total=False):
+    """DecoderManifestCanSignal as a plain dict."""
+
+    Factor: Required[float | str]
+    """Type: float | str."""
+    IsBigEndian: Required[bool | str]
+    """Type: bool | str."""
+    IsSigned: Required[bool | str]
+    """Type: bool | str."""
+    Length: Required[int | str]
+    """Type: int | str."""
+    MessageId: Required[int | str]
+    """Type: int | str."""
+    Name: str
+    """Length: 1 to 100 characters."""
+    Offset: Required[float | str]
+    """Type: float | str."""
+    SignalValueType: Literal["INTEGER", "FLOATING_POINT"]
+    """Allowed values: 'INTEGER', 'FLOATING_POINT'."""
+    StartBit: Required[int | str]
+    """Type: int | str."""
+
+
+class DecoderManifestCustomDecodingInterfaceDict(TypedDict, total=False):
+    """DecoderManifestCustomDecodingInterface as a plain dict."""
+
+    Name: Required[str]
+    """Pattern: ^[a-zA-Z\\d\\-_:]+$ Length: 1 to 100 characters."""
+
+
+class DecoderManifestCustomDecodingSignalDict(TypedDict, total=False):
+    """DecoderManifestCustomDecodingSignal as a plain dict."""
+
+    Id: Required[str]
+    """Pattern: ^(?!.*\\.\\.)[a-zA-Z0-9_\\-#:.]+$ Length: 1 to 150 characters."""
+
+
+class DecoderManifestObdInterfaceDict(TypedDict, total=False):
+    """DecoderManifestObdInterface as a plain dict."""
+
+    DtcRequestIntervalSeconds: int | str
+    """Type: int | str."""
+    HasTransmissionEcu: bool | str
+    """Type: bool | str."""
+    Name: Required[str]
+    """Length: 1 to 100 characters."""
+    ObdStandard: str
+    """Length: 1 to 50 characters."""
+    PidRequestIntervalSeconds: int | str
+    """Type: int | str."""
+    RequestMessageId: Required[int | str]
+    """Type: int | str."""
+    UseExtendedIds: bool | str
+    """Type: bool | str."""
+
+
+class DecoderManifestObdSignalDict(TypedDict, total=False):
+    """DecoderManifestObdSignal as a plain dict."""
+
+    BitMaskLength: int | str
+    """Type: int | str."""
+    BitRightShift: int | str
+    """Type: int | str."""
+    ByteLength: Required[int | str]
+    """Type: int | str."""
+    IsSigned: bool | str
+    """Type: bool | str."""
+    Offset: Required[float | str]
+    """Type: float | str."""
+    Pid: Required[int | str]
+    """Type: int | str."""
+    PidResponseLength: Required[int | str]
+    """Type: int | str."""
+    Scaling: Required[float | str]
+    """Type: float | str."""
+    ServiceMode: Required[int | str]
+    """Type: int | str."""
+    SignalValueType: Literal["INTEGER", "FLOATING_POINT"]
+    """Allowed values: 'INTEGER', 'FLOATING_POINT'."""
+    StartByte: Required[int | str]
+    """Type: int | str."""
+
+
+class ObdNetworkInterfaceDict(TypedDict, total=False):
+    """ObdNetworkInterface as a plain dict."""
+
+    InterfaceId: Required[str]
+    """Length: 1 to 50 characters."""
+    ObdInterface: Required[DecoderManifestObdInterfaceDict]
+    """Type: DecoderManifestObdInterfaceDict."""
+    Type: Required[Literal["OBD_INTERFACE"]]
+    """Allowed values: 'OBD_INTERFACE'."""
+
+
+class ObdSignalDecoderDict(TypedDict, total=False):
+    """ObdSignalDecoder as a plain dict."""
+
+    FullyQualifiedName: Required[str]
+    """Length: 1 to 150 characters."""
+    InterfaceId: Required[str]
+    """Length: 1 to 50 characters."""
+    ObdSignal: Required[DecoderManifestObdSignalDict]
+    """Type: DecoderManifestObdSignalDict."""
+    Type: Required[Literal["OBD_SIGNAL"]]
+    """Allowed values: 'OBD_SIGNAL'."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 0 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::IoTFleetWise::DecoderManifest",
     schema_file="aws-iotfleetwise-decodermanifest.json",
     primary_identifier=("/Name",),
-    additional_identifiers=(),
     read_only=("/Arn", "/CreationTime", "/LastModificationTime"),
     create_only=("/Name", "/ModelManifestArn"),
     write_only=("/DefaultForUnmappedSignals",),
-    conditional_create_only=(),
     unordered_arrays=("/NetworkInterfaces", "/SignalDecoders", "/Tags"),
     required=("Name", "ModelManifestArn"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -273,245 +299,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "CanInterface": {
-            "additionalProperties": False,
-            "properties": {
-                "Name": {"maxLength": 100, "minLength": 1, "type": "string"},
-                "ProtocolName": {"maxLength": 50, "minLength": 1, "type": "string"},
-                "ProtocolVersion": {"maxLength": 50, "minLength": 1, "type": "string"},
-            },
-            "required": ["Name"],
-            "type": "object",
-        },
-        "CanNetworkInterface": {
-            "additionalProperties": False,
-            "properties": {
-                "CanInterface": {"$ref": "#/definitions/CanInterface"},
-                "InterfaceId": {"maxLength": 50, "minLength": 1, "type": "string"},
-                "Type": {"enum": ["CAN_INTERFACE"], "type": "string"},
-            },
-            "required": ["InterfaceId", "Type", "CanInterface"],
-            "type": "object",
-        },
-        "CanSignal": {
-            "additionalProperties": False,
-            "properties": {
-                "Factor": {"type": ["number", "string"]},
-                "IsBigEndian": {"type": ["boolean", "string"]},
-                "IsSigned": {"type": ["boolean", "string"]},
-                "Length": {"type": ["integer", "string"]},
-                "MessageId": {"type": ["integer", "string"]},
-                "Name": {"maxLength": 100, "minLength": 1, "type": "string"},
-                "Offset": {"type": ["number", "string"]},
-                "SignalValueType": {"$ref": "#/definitions/SignalValueType"},
-                "StartBit": {"type": ["integer", "string"]},
-            },
-            "required": [
-                "Factor",
-                "IsBigEndian",
-                "IsSigned",
-                "Length",
-                "MessageId",
-                "Offset",
-                "StartBit",
-            ],
-            "type": "object",
-        },
-        "CanSignalDecoder": {
-            "additionalProperties": False,
-            "properties": {
-                "CanSignal": {"$ref": "#/definitions/CanSignal"},
-                "FullyQualifiedName": {"maxLength": 150, "minLength": 1, "type": "string"},
-                "InterfaceId": {"maxLength": 50, "minLength": 1, "type": "string"},
-                "Type": {"enum": ["CAN_SIGNAL"], "type": "string"},
-            },
-            "required": ["FullyQualifiedName", "InterfaceId", "Type", "CanSignal"],
-            "type": "object",
-        },
-        "CustomDecodingInterface": {
-            "additionalProperties": False,
-            "properties": {
-                "Name": {
-                    "maxLength": 100,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z\\d\\-_:]+$",
-                    "type": "string",
-                }
-            },
-            "required": ["Name"],
-            "type": "object",
-        },
-        "CustomDecodingNetworkInterface": {
-            "additionalProperties": False,
-            "properties": {
-                "CustomDecodingInterface": {"$ref": "#/definitions/CustomDecodingInterface"},
-                "InterfaceId": {"maxLength": 50, "minLength": 1, "type": "string"},
-                "Type": {"enum": ["CUSTOM_DECODING_INTERFACE"], "type": "string"},
-            },
-            "required": ["InterfaceId", "Type", "CustomDecodingInterface"],
-            "type": "object",
-        },
-        "CustomDecodingSignal": {
-            "additionalProperties": False,
-            "properties": {
-                "Id": {
-                    "maxLength": 150,
-                    "minLength": 1,
-                    "pattern": "^(?!.*\\.\\.)[a-zA-Z0-9_\\-#:.]+$",
-                    "type": "string",
-                }
-            },
-            "required": ["Id"],
-            "type": "object",
-        },
-        "CustomDecodingSignalDecoder": {
-            "additionalProperties": False,
-            "properties": {
-                "CustomDecodingSignal": {"$ref": "#/definitions/CustomDecodingSignal"},
-                "FullyQualifiedName": {"maxLength": 150, "minLength": 1, "type": "string"},
-                "InterfaceId": {"maxLength": 50, "minLength": 1, "type": "string"},
-                "Type": {"enum": ["CUSTOM_DECODING_SIGNAL"], "type": "string"},
-            },
-            "required": ["FullyQualifiedName", "InterfaceId", "Type", "CustomDecodingSignal"],
-            "type": "object",
-        },
-        "DefaultForUnmappedSignalsType": {"enum": ["CUSTOM_DECODING"], "type": "string"},
-        "ManifestStatus": {"enum": ["ACTIVE", "DRAFT"], "type": "string"},
-        "ObdInterface": {
-            "additionalProperties": False,
-            "properties": {
-                "DtcRequestIntervalSeconds": {"type": ["integer", "string"]},
-                "HasTransmissionEcu": {"type": ["boolean", "string"]},
-                "Name": {"maxLength": 100, "minLength": 1, "type": "string"},
-                "ObdStandard": {"maxLength": 50, "minLength": 1, "type": "string"},
-                "PidRequestIntervalSeconds": {"type": ["integer", "string"]},
-                "RequestMessageId": {"type": ["integer", "string"]},
-                "UseExtendedIds": {"type": ["boolean", "string"]},
-            },
-            "required": ["Name", "RequestMessageId"],
-            "type": "object",
-        },
-        "ObdNetworkInterface": {
-            "additionalProperties": False,
-            "properties": {
-                "InterfaceId": {"maxLength": 50, "minLength": 1, "type": "string"},
-                "ObdInterface": {"$ref": "#/definitions/ObdInterface"},
-                "Type": {"enum": ["OBD_INTERFACE"], "type": "string"},
-            },
-            "required": ["InterfaceId", "Type", "ObdInterface"],
-            "type": "object",
-        },
-        "ObdSignal": {
-            "additionalProperties": False,
-            "properties": {
-                "BitMaskLength": {"type": ["integer", "string"]},
-                "BitRightShift": {"type": ["integer", "string"]},
-                "ByteLength": {"type": ["integer", "string"]},
-                "IsSigned": {"type": ["boolean", "string"]},
-                "Offset": {"type": ["number", "string"]},
-                "Pid": {"type": ["integer", "string"]},
-                "PidResponseLength": {"type": ["integer", "string"]},
-                "Scaling": {"type": ["number", "string"]},
-                "ServiceMode": {"type": ["integer", "string"]},
-                "SignalValueType": {"$ref": "#/definitions/SignalValueType"},
-                "StartByte": {"type": ["integer", "string"]},
-            },
-            "required": [
-                "ByteLength",
-                "Offset",
-                "Pid",
-                "PidResponseLength",
-                "Scaling",
-                "ServiceMode",
-                "StartByte",
-            ],
-            "type": "object",
-        },
-        "ObdSignalDecoder": {
-            "additionalProperties": False,
-            "properties": {
-                "FullyQualifiedName": {"maxLength": 150, "minLength": 1, "type": "string"},
-                "InterfaceId": {"maxLength": 50, "minLength": 1, "type": "string"},
-                "ObdSignal": {"$ref": "#/definitions/ObdSignal"},
-                "Type": {"enum": ["OBD_SIGNAL"], "type": "string"},
-            },
-            "required": ["FullyQualifiedName", "InterfaceId", "Type", "ObdSignal"],
-            "type": "object",
-        },
-        "SignalValueType": {"enum": ["INTEGER", "FLOATING_POINT"], "type": "string"},
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"type": "string"},
-        "CreationTime": {"type": "string"},
-        "DefaultForUnmappedSignals": {"$ref": "#/definitions/DefaultForUnmappedSignalsType"},
-        "Description": {
-            "maxLength": 2048,
-            "minLength": 1,
-            "pattern": "^[^\\u0000-\\u001F\\u007F]+$",
-            "type": "string",
-        },
-        "LastModificationTime": {"type": "string"},
-        "ModelManifestArn": {"type": "string"},
-        "Name": {
-            "maxLength": 100,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z\\d\\-_:]+$",
-            "type": "string",
-        },
-        "NetworkInterfaces": {
-            "items": {
-                "oneOf": [
-                    {"$ref": "#/definitions/CanNetworkInterface"},
-                    {"$ref": "#/definitions/ObdNetworkInterface"},
-                    {"$ref": "#/definitions/CustomDecodingNetworkInterface"},
-                ]
-            },
-            "maxItems": 5000,
-            "minItems": 1,
-            "type": "array",
-        },
-        "SignalDecoders": {
-            "items": {
-                "oneOf": [
-                    {"$ref": "#/definitions/CanSignalDecoder"},
-                    {"$ref": "#/definitions/ObdSignalDecoder"},
-                    {"$ref": "#/definitions/CustomDecodingSignalDecoder"},
-                ]
-            },
-            "maxItems": 5000,
-            "minItems": 1,
-            "type": "array",
-        },
-        "Status": {"$ref": "#/definitions/ManifestStatus"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": True,
-        },
-    },
-    "required": ["Name", "ModelManifestArn"],
-}
-
 
 class DecoderManifest(_Resource):
-    """AWS::IoTFleetWise::DecoderManifest: Definition of AWS::IoTFleetWise::DecoderManifest Resource Type
+    """AWS::IoTFleetWise::DecoderManifest: Definition of AWS::IoTFleetWise::DecoderManifest Resource
+    Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Name.
+    Replaced when any of these change (create-only): Name, ModelManifestArn.
+    Write-only (sent to AWS, never read back): DefaultForUnmappedSignals.
+    Read-only attributes (known once deployed): Arn, CreationTime, LastModificationTime.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-iotfleetwise-decodermanifest.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -519,13 +318,17 @@ class DecoderManifest(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "DecoderManifestAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "decoder_manifest.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Type: str."""
     CreationTime: str
+    """Type: str."""
     LastModificationTime: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     DefaultForUnmappedSignals: Literal["CUSTOM_DECODING"]
     Description: str
     ModelManifestArn: str
@@ -539,43 +342,56 @@ class DecoderManifest(_Resource):
     Status: Literal["ACTIVE", "DRAFT"]
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ModelManifestArn: str,
+        Name: str,
+        DefaultForUnmappedSignals: Literal["CUSTOM_DECODING"] | None = None,
+        Description: str | None = None,
+        NetworkInterfaces: list[
+            CanNetworkInterface
+            | CanNetworkInterfaceDict
+            | ObdNetworkInterface
+            | ObdNetworkInterfaceDict
+            | CustomDecodingNetworkInterface
+            | CustomDecodingNetworkInterfaceDict
+        ]
+        | None = None,
+        SignalDecoders: list[
+            CanSignalDecoder
+            | CanSignalDecoderDict
+            | ObdSignalDecoder
+            | ObdSignalDecoderDict
+            | CustomDecodingSignalDecoder
+            | CustomDecodingSignalDecoderDict
+        ]
+        | None = None,
+        Status: Literal["ACTIVE", "DRAFT"] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::IoTFleetWise::DecoderManifest; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ModelManifestArn: str,
-            Name: str,
-            DefaultForUnmappedSignals: Literal["CUSTOM_DECODING"] | None = None,
-            Description: str | None = None,
-            NetworkInterfaces: list[
-                CanNetworkInterface
-                | CanNetworkInterfaceDict
-                | ObdNetworkInterface
-                | ObdNetworkInterfaceDict
-                | CustomDecodingNetworkInterface
-                | CustomDecodingNetworkInterfaceDict
-            ]
-            | None = None,
-            SignalDecoders: list[
-                CanSignalDecoder
-                | CanSignalDecoderDict
-                | ObdSignalDecoder
-                | ObdSignalDecoderDict
-                | CustomDecodingSignalDecoder
-                | CustomDecodingSignalDecoderDict
-            ]
-            | None = None,
-            Status: Literal["ACTIVE", "DRAFT"] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::IoTFleetWise::DecoderManifest; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ModelManifestArn: Type: str. Create-only: changing it replaces the resource. Required.
+            Name: Pattern: ^[a-zA-Z\\d\\-_:]+$ Length: 1 to 100 characters. Create-only: changing it
+                replaces the resource. Required.
+            DefaultForUnmappedSignals: Allowed values: 'CUSTOM_DECODING'. Write-only: sent to AWS,
+                never read back.
+            Description: Pattern: ^[^\\u0000-\\u001F\\u007F]+$ Length: 1 to 2048 characters.
+            NetworkInterfaces: Items: 1 to 5000 items.
+            SignalDecoders: Items: 1 to 5000 items.
+            Status: Allowed values: 'ACTIVE', 'DRAFT'.
+            Tags: Items: 0 to 50 items. Items are unique.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -87,118 +91,229 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-SignalCatalogActuatorDict = TypedDict(
-    "SignalCatalogActuatorDict",
-    {
-        "AllowedValues": "list[str]",
-        "AssignedValue": "str",
-        "DataType": "Required[Literal['INT8', 'UINT8', 'INT16', 'UINT16', 'INT32', 'UINT32', 'INT64', 'UINT64', 'BOOLEAN', 'FLOAT', 'DOUBLE', 'STRING', 'UNIX_TIMESTAMP', 'INT8_ARRAY', 'UINT8_ARRAY', 'INT16_ARRAY', 'UINT16_ARRAY', 'INT32_ARRAY', 'UINT32_ARRAY', 'INT64_ARRAY', 'UINT64_ARRAY', 'BOOLEAN_ARRAY', 'FLOAT_ARRAY', 'DOUBLE_ARRAY', 'STRING_ARRAY', 'UNIX_TIMESTAMP_ARRAY', 'UNKNOWN']]",
-        "Description": "str",
-        "FullyQualifiedName": "Required[str]",
-        "Max": "float",
-        "Min": "float",
-        "Unit": "str",
-    },
-    total=False,
-)
 
-SignalCatalogAttributeDict = TypedDict(
-    "SignalCatalogAttributeDict",
-    {
-        "AllowedValues": "list[str]",
-        "AssignedValue": "str",
-        "DataType": "Required[Literal['INT8', 'UINT8', 'INT16', 'UINT16', 'INT32', 'UINT32', 'INT64', 'UINT64', 'BOOLEAN', 'FLOAT', 'DOUBLE', 'STRING', 'UNIX_TIMESTAMP', 'INT8_ARRAY', 'UINT8_ARRAY', 'INT16_ARRAY', 'UINT16_ARRAY', 'INT32_ARRAY', 'UINT32_ARRAY', 'INT64_ARRAY', 'UINT64_ARRAY', 'BOOLEAN_ARRAY', 'FLOAT_ARRAY', 'DOUBLE_ARRAY', 'STRING_ARRAY', 'UNIX_TIMESTAMP_ARRAY', 'UNKNOWN']]",
-        "DefaultValue": "str",
-        "Description": "str",
-        "FullyQualifiedName": "Required[str]",
-        "Max": "float",
-        "Min": "float",
-        "Unit": "str",
-    },
-    total=False,
-)
+class SignalCatalogActuatorDict(TypedDict, total=False):
+    """SignalCatalogActuator as a plain dict."""
 
-SignalCatalogBranchDict = TypedDict(
-    "SignalCatalogBranchDict",
-    {
-        "Description": "str",
-        "FullyQualifiedName": "Required[str]",
-    },
-    total=False,
-)
+    AllowedValues: list[str]
+    """Items: at least 1 items."""
+    AssignedValue: str
+    """Type: str."""
+    DataType: Required[
+        Literal[
+            "INT8",
+            "UINT8",
+            "INT16",
+            "UINT16",
+            "INT32",
+            "UINT32",
+            "INT64",
+            "UINT64",
+            "BOOLEAN",
+            "FLOAT",
+            "DOUBLE",
+            "STRING",
+            "UNIX_TIMESTAMP",
+            "INT8_ARRAY",
+            "UINT8_ARRAY",
+            "INT16_ARRAY",
+            "UINT16_ARRAY",
+            "INT32_ARRAY",
+            "UINT32_ARRAY",
+            "INT64_ARRAY",
+            "UINT64_ARRAY",
+            "BOOLEAN_ARRAY",
+            "FLOAT_ARRAY",
+            "DOUBLE_ARRAY",
+            "STRING_ARRAY",
+            "UNIX_TIMESTAMP_ARRAY",
+            "UNKNOWN",
+        ]
+    ]
+    """Allowed values: 'INT8', 'UINT8', 'INT16', 'UINT16', 'INT32', 'UINT32', 'INT64', 'UINT64',
+    'BOOLEAN', 'FLOAT', 'DOUBLE', 'STRING' (and 15 more)."""
+    Description: str
+    """Pattern: ^[^\\u0000-\\u001F\\u007F]+$ Length: 1 to 2048 characters."""
+    FullyQualifiedName: Required[str]
+    """Type: str."""
+    Max: float
+    """Type: float."""
+    Min: float
+    """Type: float."""
+    Unit: str
+    """Type: str."""
 
-SignalCatalogNodeCountsDict = TypedDict(
-    "SignalCatalogNodeCountsDict",
-    {
-        "TotalActuators": "float",
-        "TotalAttributes": "float",
-        "TotalBranches": "float",
-        "TotalNodes": "float",
-        "TotalSensors": "float",
-    },
-    total=False,
-)
 
-SignalCatalogNodesItemOption1Dict = TypedDict(
-    "SignalCatalogNodesItemOption1Dict",
-    {
-        "Branch": "SignalCatalogBranchDict",
-    },
-    total=False,
-)
+class SignalCatalogAttributeDict(TypedDict, total=False):
+    """SignalCatalogAttribute as a plain dict."""
 
-SignalCatalogNodesItemOption2Dict = TypedDict(
-    "SignalCatalogNodesItemOption2Dict",
-    {
-        "Sensor": "SignalCatalogSensorDict",
-    },
-    total=False,
-)
+    AllowedValues: list[str]
+    """Items: at least 1 items."""
+    AssignedValue: str
+    """Type: str."""
+    DataType: Required[
+        Literal[
+            "INT8",
+            "UINT8",
+            "INT16",
+            "UINT16",
+            "INT32",
+            "UINT32",
+            "INT64",
+            "UINT64",
+            "BOOLEAN",
+            "FLOAT",
+            "DOUBLE",
+            "STRING",
+            "UNIX_TIMESTAMP",
+            "INT8_ARRAY",
+            "UINT8_ARRAY",
+            "INT16_ARRAY",
+            "UINT16_ARRAY",
+            "INT32_ARRAY",
+            "UINT32_ARRAY",
+            "INT64_ARRAY",
+            "UINT64_ARRAY",
+            "BOOLEAN_ARRAY",
+            "FLOAT_ARRAY",
+            "DOUBLE_ARRAY",
+            "STRING_ARRAY",
+            "UNIX_TIMESTAMP_ARRAY",
+            "UNKNOWN",
+        ]
+    ]
+    """Allowed values: 'INT8', 'UINT8', 'INT16', 'UINT16', 'INT32', 'UINT32', 'INT64', 'UINT64',
+    'BOOLEAN', 'FLOAT', 'DOUBLE', 'STRING' (and 15 more)."""
+    DefaultValue: str
+    """Type: str."""
+    Description: str
+    """Pattern: ^[^\\u0000-\\u001F\\u007F]+$ Length: 1 to 2048 characters."""
+    FullyQualifiedName: Required[str]
+    """Type: str."""
+    Max: float
+    """Type: float."""
+    Min: float
+    """Type: float."""
+    Unit: str
+    """Type: str."""
 
-SignalCatalogNodesItemOption3Dict = TypedDict(
-    "SignalCatalogNodesItemOption3Dict",
-    {
-        "Actuator": "SignalCatalogActuatorDict",
-    },
-    total=False,
-)
 
-SignalCatalogNodesItemOption4Dict = TypedDict(
-    "SignalCatalogNodesItemOption4Dict",
-    {
-        "Attribute": "SignalCatalogAttributeDict",
-    },
-    total=False,
-)
+class SignalCatalogBranchDict(TypedDict, total=False):
+    """SignalCatalogBranch as a plain dict."""
 
-SignalCatalogSensorDict = TypedDict(
-    "SignalCatalogSensorDict",
-    {
-        "AllowedValues": "list[str]",
-        "DataType": "Required[Literal['INT8', 'UINT8', 'INT16', 'UINT16', 'INT32', 'UINT32', 'INT64', 'UINT64', 'BOOLEAN', 'FLOAT', 'DOUBLE', 'STRING', 'UNIX_TIMESTAMP', 'INT8_ARRAY', 'UINT8_ARRAY', 'INT16_ARRAY', 'UINT16_ARRAY', 'INT32_ARRAY', 'UINT32_ARRAY', 'INT64_ARRAY', 'UINT64_ARRAY', 'BOOLEAN_ARRAY', 'FLOAT_ARRAY', 'DOUBLE_ARRAY', 'STRING_ARRAY', 'UNIX_TIMESTAMP_ARRAY', 'UNKNOWN']]",
-        "Description": "str",
-        "FullyQualifiedName": "Required[str]",
-        "Max": "float",
-        "Min": "float",
-        "Unit": "str",
-    },
-    total=False,
-)
+    Description: str
+    """Pattern: ^[^\\u0000-\\u001F\\u007F]+$ Length: 1 to 2048 characters."""
+    FullyQualifiedName: Required[str]
+    """Type: str."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class SignalCatalogNodeCountsDict(TypedDict, total=False):
+    """SignalCatalogNodeCounts as a plain dict."""
+
+    TotalActuators: float
+    """Type: float."""
+    TotalAttributes: float
+    """Type: float."""
+    TotalBranches: float
+    """Type: float."""
+    TotalNodes: float
+    """Type: float."""
+    TotalSensors: float
+    """Type: float."""
+
+
+class SignalCatalogNodesItemOption1Dict(TypedDict, total=False):
+    """SignalCatalogNodesItemOption1 as a plain dict."""
+
+    Branch: SignalCatalogBranchDict
+    """Type: SignalCatalogBranchDict."""
+
+
+class SignalCatalogNodesItemOption2Dict(TypedDict, total=False):
+    """SignalCatalogNodesItemOption2 as a plain dict."""
+
+    Sensor: SignalCatalogSensorDict
+    """Type: SignalCatalogSensorDict."""
+
+
+class SignalCatalogNodesItemOption3Dict(TypedDict, total=False):
+    """SignalCatalogNodesItemOption3 as a plain dict."""
+
+    Actuator: SignalCatalogActuatorDict
+    """Type: SignalCatalogActuatorDict."""
+
+
+class SignalCatalogNodesItemOption4Dict(TypedDict, total=False):
+    """SignalCatalogNodesItemOption4 as a plain dict."""
+
+    Attribute: SignalCatalogAttributeDict
+    """Type: SignalCatalogAttributeDict."""
+
+
+class SignalCatalogSensorDict(TypedDict, total=False):
+    """SignalCatalogSensor as a plain dict."""
+
+    AllowedValues: list[str]
+    """Items: at least 1 items."""
+    DataType: Required[
+        Literal[
+            "INT8",
+            "UINT8",
+            "INT16",
+            "UINT16",
+            "INT32",
+            "UINT32",
+            "INT64",
+            "UINT64",
+            "BOOLEAN",
+            "FLOAT",
+            "DOUBLE",
+            "STRING",
+            "UNIX_TIMESTAMP",
+            "INT8_ARRAY",
+            "UINT8_ARRAY",
+            "INT16_ARRAY",
+            "UINT16_ARRAY",
+            "INT32_ARRAY",
+            "UINT32_ARRAY",
+            "INT64_ARRAY",
+            "UINT64_ARRAY",
+            "BOOLEAN_ARRAY",
+            "FLOAT_ARRAY",
+            "DOUBLE_ARRAY",
+            "STRING_ARRAY",
+            "UNIX_TIMESTAMP_ARRAY",
+            "UNKNOWN",
+        ]
+    ]
+    """Allowed values: 'INT8', 'UINT8', 'INT16', 'UINT16', 'INT32', 'UINT32', 'INT64', 'UINT64',
+    'BOOLEAN', 'FLOAT', 'DOUBLE', 'STRING' (and 15 more)."""
+    Description: str
+    """Pattern: ^[^\\u0000-\\u001F\\u007F]+$ Length: 1 to 2048 characters."""
+    FullyQualifiedName: Required[str]
+    """Type: str."""
+    Max: float
+    """Type: float."""
+    Min: float
+    """Type: float."""
+    Unit: str
+    """Type: str."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 0 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::IoTFleetWise::SignalCatalog",
     schema_file="aws-iotfleetwise-signalcatalog.json",
     primary_identifier=("/Name",),
-    additional_identifiers=(),
     read_only=(
         "/Arn",
         "/CreationTime",
@@ -210,8 +325,6 @@ METADATA = _TypeMetadata(
         "/NodeCounts/TotalActuators",
     ),
     create_only=("/Name",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=(
         "/Nodes",
         "/Nodes/*/Actuator/AllowedValues",
@@ -219,15 +332,7 @@ METADATA = _TypeMetadata(
         "/Nodes/*/Sensor/AllowedValues",
         "/Tags",
     ),
-    required=(),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -237,202 +342,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Actuator": {
-            "additionalProperties": False,
-            "properties": {
-                "AllowedValues": {"$ref": "#/definitions/AllowedValues"},
-                "AssignedValue": {"type": "string"},
-                "DataType": {"$ref": "#/definitions/NodeDataType"},
-                "Description": {
-                    "maxLength": 2048,
-                    "minLength": 1,
-                    "pattern": "^[^\\u0000-\\u001F\\u007F]+$",
-                    "type": "string",
-                },
-                "FullyQualifiedName": {"type": "string"},
-                "Max": {"type": "number"},
-                "Min": {"type": "number"},
-                "Unit": {"type": "string"},
-            },
-            "required": ["DataType", "FullyQualifiedName"],
-            "type": "object",
-        },
-        "AllowedValues": {"items": {"type": "string"}, "minItems": 1, "type": "array"},
-        "Attribute": {
-            "additionalProperties": False,
-            "properties": {
-                "AllowedValues": {"$ref": "#/definitions/AllowedValues"},
-                "AssignedValue": {"type": "string"},
-                "DataType": {"$ref": "#/definitions/NodeDataType"},
-                "DefaultValue": {"type": "string"},
-                "Description": {
-                    "maxLength": 2048,
-                    "minLength": 1,
-                    "pattern": "^[^\\u0000-\\u001F\\u007F]+$",
-                    "type": "string",
-                },
-                "FullyQualifiedName": {"type": "string"},
-                "Max": {"type": "number"},
-                "Min": {"type": "number"},
-                "Unit": {"type": "string"},
-            },
-            "required": ["DataType", "FullyQualifiedName"],
-            "type": "object",
-        },
-        "Branch": {
-            "additionalProperties": False,
-            "properties": {
-                "Description": {
-                    "maxLength": 2048,
-                    "minLength": 1,
-                    "pattern": "^[^\\u0000-\\u001F\\u007F]+$",
-                    "type": "string",
-                },
-                "FullyQualifiedName": {"type": "string"},
-            },
-            "required": ["FullyQualifiedName"],
-            "type": "object",
-        },
-        "Node": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {"Branch": {"$ref": "#/definitions/Branch"}},
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {"Sensor": {"$ref": "#/definitions/Sensor"}},
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {"Actuator": {"$ref": "#/definitions/Actuator"}},
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {"Attribute": {"$ref": "#/definitions/Attribute"}},
-                    "type": "object",
-                },
-            ]
-        },
-        "NodeCounts": {
-            "additionalProperties": False,
-            "properties": {
-                "TotalActuators": {"type": "number"},
-                "TotalAttributes": {"type": "number"},
-                "TotalBranches": {"type": "number"},
-                "TotalNodes": {"type": "number"},
-                "TotalSensors": {"type": "number"},
-            },
-            "type": "object",
-        },
-        "NodeDataType": {
-            "enum": [
-                "INT8",
-                "UINT8",
-                "INT16",
-                "UINT16",
-                "INT32",
-                "UINT32",
-                "INT64",
-                "UINT64",
-                "BOOLEAN",
-                "FLOAT",
-                "DOUBLE",
-                "STRING",
-                "UNIX_TIMESTAMP",
-                "INT8_ARRAY",
-                "UINT8_ARRAY",
-                "INT16_ARRAY",
-                "UINT16_ARRAY",
-                "INT32_ARRAY",
-                "UINT32_ARRAY",
-                "INT64_ARRAY",
-                "UINT64_ARRAY",
-                "BOOLEAN_ARRAY",
-                "FLOAT_ARRAY",
-                "DOUBLE_ARRAY",
-                "STRING_ARRAY",
-                "UNIX_TIMESTAMP_ARRAY",
-                "UNKNOWN",
-            ],
-            "type": "string",
-        },
-        "Sensor": {
-            "additionalProperties": False,
-            "properties": {
-                "AllowedValues": {"$ref": "#/definitions/AllowedValues"},
-                "DataType": {"$ref": "#/definitions/NodeDataType"},
-                "Description": {
-                    "maxLength": 2048,
-                    "minLength": 1,
-                    "pattern": "^[^\\u0000-\\u001F\\u007F]+$",
-                    "type": "string",
-                },
-                "FullyQualifiedName": {"type": "string"},
-                "Max": {"type": "number"},
-                "Min": {"type": "number"},
-                "Unit": {"type": "string"},
-            },
-            "required": ["DataType", "FullyQualifiedName"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"type": "string"},
-        "CreationTime": {"type": "string"},
-        "Description": {
-            "maxLength": 2048,
-            "minLength": 1,
-            "pattern": "^[^\\u0000-\\u001F\\u007F]+$",
-            "type": "string",
-        },
-        "LastModificationTime": {"type": "string"},
-        "Name": {
-            "maxLength": 100,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z\\d\\-_:]+$",
-            "type": "string",
-        },
-        "NodeCounts": {"$ref": "#/definitions/NodeCounts"},
-        "Nodes": {
-            "items": {"$ref": "#/definitions/Node"},
-            "maxItems": 5000,
-            "minItems": 1,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": True,
-        },
-    },
-    "required": [],
-}
-
 
 class SignalCatalog(_Resource):
-    """AWS::IoTFleetWise::SignalCatalog: Definition of AWS::IoTFleetWise::SignalCatalog Resource Type
+    """AWS::IoTFleetWise::SignalCatalog: Definition of AWS::IoTFleetWise::SignalCatalog Resource
+    Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Name.
+    Replaced when any of these change (create-only): Name.
+    Read-only attributes (known once deployed): Arn, CreationTime, LastModificationTime.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-iotfleetwise-signalcatalog.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -440,13 +360,17 @@ class SignalCatalog(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "SignalCatalogAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "signal_catalog.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Type: str."""
     CreationTime: str
+    """Type: str."""
     LastModificationTime: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     Name: str
     NodeCounts: SignalCatalogNodeCountsDict
@@ -458,34 +382,43 @@ class SignalCatalog(_Resource):
     ]
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Description: str | None = None,
+        Name: str | None = None,
+        NodeCounts: SignalCatalogNodeCounts | SignalCatalogNodeCountsDict | None = None,
+        Nodes: list[
+            SignalCatalogNodesItemOption1
+            | SignalCatalogNodesItemOption1Dict
+            | SignalCatalogNodesItemOption2
+            | SignalCatalogNodesItemOption2Dict
+            | SignalCatalogNodesItemOption3
+            | SignalCatalogNodesItemOption3Dict
+            | SignalCatalogNodesItemOption4
+            | SignalCatalogNodesItemOption4Dict
+        ]
+        | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::IoTFleetWise::SignalCatalog; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Description: str | None = None,
-            Name: str | None = None,
-            NodeCounts: SignalCatalogNodeCounts | SignalCatalogNodeCountsDict | None = None,
-            Nodes: list[
-                SignalCatalogNodesItemOption1
-                | SignalCatalogNodesItemOption1Dict
-                | SignalCatalogNodesItemOption2
-                | SignalCatalogNodesItemOption2Dict
-                | SignalCatalogNodesItemOption3
-                | SignalCatalogNodesItemOption3Dict
-                | SignalCatalogNodesItemOption4
-                | SignalCatalogNodesItemOption4Dict
-            ]
-            | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::IoTFleetWise::SignalCatalog; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Description: Pattern: ^[^\\u0000-\\u001F\\u007F]+$ Length: 1 to 2048 characters.
+            Name: Pattern: ^[a-zA-Z\\d\\-_:]+$ Length: 1 to 100 characters. Create-only: changing it
+                replaces the resource.
+            NodeCounts: Type: SignalCatalogNodeCountsDict.
+            Nodes: Items: 1 to 5000 items. Items are unique.
+            Tags: Items: 0 to 50 items. Items are unique.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,24 +55,23 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 0 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::IoTFleetWise::StateTemplate",
     schema_file="aws-iotfleetwise-statetemplate.json",
     primary_identifier=("/Name",),
-    additional_identifiers=(),
     read_only=("/Arn", "/Id", "/CreationTime", "/LastModificationTime"),
     create_only=("/Name", "/SignalCatalogArn"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=(
         "/DataExtraDimensions",
         "/MetadataExtraDimensions",
@@ -76,14 +79,7 @@ METADATA = _TypeMetadata(
         "/Tags",
     ),
     required=("Name", "SignalCatalogArn", "StateTemplateProperties"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -93,88 +89,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "Unit": {"additionalProperties": False, "type": "object"},
-    },
-    "properties": {
-        "Arn": {"type": "string"},
-        "CreationTime": {"type": "string"},
-        "DataExtraDimensions": {
-            "items": {
-                "maxLength": 150,
-                "minLength": 1,
-                "pattern": "^[a-zA-Z0-9_.]+$",
-                "type": "string",
-            },
-            "maxItems": 5,
-            "minItems": 0,
-            "type": "array",
-        },
-        "Description": {
-            "maxLength": 2048,
-            "minLength": 1,
-            "pattern": "^[^\\u0000-\\u001F\\u007F]+$",
-            "type": "string",
-        },
-        "Id": {"maxLength": 26, "minLength": 26, "pattern": "^[A-Z0-9]+$", "type": "string"},
-        "LastModificationTime": {"type": "string"},
-        "MetadataExtraDimensions": {
-            "items": {
-                "maxLength": 150,
-                "minLength": 1,
-                "pattern": "^[a-zA-Z0-9_.]+$",
-                "type": "string",
-            },
-            "maxItems": 5,
-            "minItems": 0,
-            "type": "array",
-        },
-        "Name": {
-            "maxLength": 100,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z\\d\\-_:]+$",
-            "type": "string",
-        },
-        "SignalCatalogArn": {"type": "string"},
-        "StateTemplateProperties": {
-            "items": {
-                "maxLength": 150,
-                "minLength": 1,
-                "pattern": "^[a-zA-Z0-9_.]+$",
-                "type": "string",
-            },
-            "maxItems": 500,
-            "minItems": 1,
-            "type": "array",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": True,
-        },
-    },
-    "required": ["Name", "SignalCatalogArn", "StateTemplateProperties"],
-}
-
 
 class StateTemplate(_Resource):
-    """AWS::IoTFleetWise::StateTemplate: Definition of AWS::IoTFleetWise::StateTemplate Resource Type
+    """AWS::IoTFleetWise::StateTemplate: Definition of AWS::IoTFleetWise::StateTemplate Resource
+    Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Name.
+    Replaced when any of these change (create-only): Name, SignalCatalogArn.
+    Read-only attributes (known once deployed): Arn, CreationTime, Id, LastModificationTime.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-iotfleetwise-statetemplate.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -182,14 +107,19 @@ class StateTemplate(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "StateTemplateAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "state_template.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Type: str."""
     CreationTime: str
+    """Type: str."""
     Id: str
+    """Pattern: ^[A-Z0-9]+$ Length: exactly 26 characters."""
     LastModificationTime: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     DataExtraDimensions: list[str]
     Description: str
     MetadataExtraDimensions: list[str]
@@ -198,26 +128,40 @@ class StateTemplate(_Resource):
     StateTemplateProperties: list[str]
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str,
+        SignalCatalogArn: str,
+        StateTemplateProperties: list[str],
+        DataExtraDimensions: list[str] | None = None,
+        Description: str | None = None,
+        MetadataExtraDimensions: list[str] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::IoTFleetWise::StateTemplate; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str,
-            SignalCatalogArn: str,
-            StateTemplateProperties: list[str],
-            DataExtraDimensions: list[str] | None = None,
-            Description: str | None = None,
-            MetadataExtraDimensions: list[str] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::IoTFleetWise::StateTemplate; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Name: Pattern: ^[a-zA-Z\\d\\-_:]+$ Length: 1 to 100 characters. Create-only: changing it
+                replaces the resource. Required.
+            SignalCatalogArn: Type: str. Create-only: changing it replaces the resource. Required.
+            StateTemplateProperties: Items: 1 to 500 items. Each item: Pattern: ^[a-zA-Z0-9_.]+$
+                Length: 1 to 150 characters. Required.
+            DataExtraDimensions: Items: 0 to 5 items. Each item: Pattern: ^[a-zA-Z0-9_.]+$ Length: 1
+                to 150 characters.
+            Description: Pattern: ^[^\\u0000-\\u001F\\u007F]+$ Length: 1 to 2048 characters.
+            MetadataExtraDimensions: Items: 0 to 5 items. Each item: Pattern: ^[a-zA-Z0-9_.]+$
+                Length: 1 to 150 characters.
+            Tags: Items: 0 to 50 items. Items are unique.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

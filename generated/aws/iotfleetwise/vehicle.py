@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -71,76 +75,70 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-PeriodicStateTemplateUpdateStrategyDict = TypedDict(
-    "PeriodicStateTemplateUpdateStrategyDict",
-    {
-        "StateTemplateUpdateRate": "Required[TimePeriodDict]",
-    },
-    total=False,
-)
 
-StateTemplateAssociationDict = TypedDict(
-    "StateTemplateAssociationDict",
-    {
-        "Identifier": "Required[str]",
-        "StateTemplateUpdateStrategy": "Required[StateTemplateAssociationStateTemplateUpdateStrategyOption1Dict | StateTemplateAssociationStateTemplateUpdateStrategyOption2Dict]",
-    },
-    total=False,
-)
+class PeriodicStateTemplateUpdateStrategyDict(TypedDict, total=False):
+    """PeriodicStateTemplateUpdateStrategy as a plain dict."""
 
-StateTemplateAssociationStateTemplateUpdateStrategyOption1Dict = TypedDict(
-    "StateTemplateAssociationStateTemplateUpdateStrategyOption1Dict",
-    {
-        "Periodic": "Required[PeriodicStateTemplateUpdateStrategyDict]",
-    },
-    total=False,
-)
+    StateTemplateUpdateRate: Required[TimePeriodDict]
+    """Type: TimePeriodDict."""
 
-StateTemplateAssociationStateTemplateUpdateStrategyOption2Dict = TypedDict(
-    "StateTemplateAssociationStateTemplateUpdateStrategyOption2Dict",
-    {
-        "OnChange": "Required[dict[str, Any]]",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class StateTemplateAssociationDict(TypedDict, total=False):
+    """StateTemplateAssociation as a plain dict."""
 
-TimePeriodDict = TypedDict(
-    "TimePeriodDict",
-    {
-        "Unit": "Required[Literal['MILLISECOND', 'SECOND', 'MINUTE', 'HOUR']]",
-        "Value": "Required[float]",
-    },
-    total=False,
-)
+    Identifier: Required[str]
+    """Pattern: ^[a-zA-Z\\d\\-_:]+$ Length: 1 to 100 characters."""
+    StateTemplateUpdateStrategy: Required[
+        StateTemplateAssociationStateTemplateUpdateStrategyOption1Dict
+        | StateTemplateAssociationStateTemplateUpdateStrategyOption2Dict
+    ]
+    """Type: StateTemplateAssociationStateTemplateUpdateStrategyOption1Dict |
+    StateTemplateAssociationStateTemplateUpdateStrategyOption2Dict."""
 
+
+class StateTemplateAssociationStateTemplateUpdateStrategyOption1Dict(TypedDict, total=False):
+    """StateTemplateAssociationStateTemplateUpdateStrategyOption1 as a plain dict."""
+
+    Periodic: Required[PeriodicStateTemplateUpdateStrategyDict]
+    """Type: PeriodicStateTemplateUpdateStrategyDict."""
+
+
+class StateTemplateAssociationStateTemplateUpdateStrategyOption2Dict(TypedDict, total=False):
+    """StateTemplateAssociationStateTemplateUpdateStrategyOption2 as a plain dict."""
+
+    OnChange: Required[dict[str, Any]]
+    """Type: dict[str, Any]."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 0 to 256 characters."""
+
+
+class TimePeriodDict(TypedDict, total=False):
+    """TimePeriod as a plain dict."""
+
+    Unit: Required[Literal["MILLISECOND", "SECOND", "MINUTE", "HOUR"]]
+    """Allowed values: 'MILLISECOND', 'SECOND', 'MINUTE', 'HOUR'."""
+    Value: Required[float]
+    """Range: at least 1 (inclusive)."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::IoTFleetWise::Vehicle",
     schema_file="aws-iotfleetwise-vehicle.json",
     primary_identifier=("/Name",),
-    additional_identifiers=(),
     read_only=("/Arn", "/CreationTime", "/LastModificationTime"),
     create_only=("/Name",),
     write_only=("/AssociationBehavior",),
-    conditional_create_only=(),
     unordered_arrays=("/StateTemplates", "/Tags"),
     required=("Name", "DecoderManifestArn", "ModelManifestArn"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -150,121 +148,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "OnChangeStateTemplateUpdateStrategy": {"additionalProperties": False, "type": "object"},
-        "PeriodicStateTemplateUpdateStrategy": {
-            "additionalProperties": False,
-            "properties": {"StateTemplateUpdateRate": {"$ref": "#/definitions/TimePeriod"}},
-            "required": ["StateTemplateUpdateRate"],
-            "type": "object",
-        },
-        "StateTemplateAssociation": {
-            "additionalProperties": False,
-            "minProperties": 0,
-            "properties": {
-                "Identifier": {
-                    "maxLength": 100,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z\\d\\-_:]+$",
-                    "type": "string",
-                },
-                "StateTemplateUpdateStrategy": {
-                    "$ref": "#/definitions/StateTemplateUpdateStrategy"
-                },
-            },
-            "required": ["Identifier", "StateTemplateUpdateStrategy"],
-            "type": "object",
-        },
-        "StateTemplateUpdateStrategy": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "Periodic": {"$ref": "#/definitions/PeriodicStateTemplateUpdateStrategy"}
-                    },
-                    "required": ["Periodic"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "OnChange": {"$ref": "#/definitions/OnChangeStateTemplateUpdateStrategy"}
-                    },
-                    "required": ["OnChange"],
-                    "type": "object",
-                },
-            ]
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "TimePeriod": {
-            "additionalProperties": False,
-            "properties": {
-                "Unit": {"$ref": "#/definitions/TimeUnit"},
-                "Value": {"minimum": 1, "type": "number"},
-            },
-            "required": ["Unit", "Value"],
-            "type": "object",
-        },
-        "TimeUnit": {"enum": ["MILLISECOND", "SECOND", "MINUTE", "HOUR"], "type": "string"},
-        "VehicleAssociationBehavior": {
-            "enum": ["CreateIotThing", "ValidateIotThingExists"],
-            "type": "string",
-        },
-        "attributesMap": {
-            "additionalProperties": False,
-            "minProperties": 1,
-            "patternProperties": {"^[a-zA-Z0-9_.-]+$": {"type": "string"}},
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"type": "string"},
-        "AssociationBehavior": {"$ref": "#/definitions/VehicleAssociationBehavior"},
-        "Attributes": {"$ref": "#/definitions/attributesMap"},
-        "CreationTime": {"type": "string"},
-        "DecoderManifestArn": {"type": "string"},
-        "LastModificationTime": {"type": "string"},
-        "ModelManifestArn": {"type": "string"},
-        "Name": {
-            "maxLength": 100,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z\\d\\-_:]+$",
-            "type": "string",
-        },
-        "StateTemplates": {
-            "items": {"$ref": "#/definitions/StateTemplateAssociation"},
-            "maxItems": 20,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": True,
-        },
-    },
-    "required": ["Name", "DecoderManifestArn", "ModelManifestArn"],
-}
-
 
 class Vehicle(_Resource):
     """AWS::IoTFleetWise::Vehicle: Definition of AWS::IoTFleetWise::Vehicle Resource Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Name.
+    Replaced when any of these change (create-only): Name.
+    Write-only (sent to AWS, never read back): AssociationBehavior.
+    Read-only attributes (known once deployed): Arn, CreationTime, LastModificationTime.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-iotfleetwise-vehicle.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -272,42 +166,57 @@ class Vehicle(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "VehicleAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "vehicle.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Type: str."""
     CreationTime: str
+    """Type: str."""
     LastModificationTime: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AssociationBehavior: Literal["CreateIotThing", "ValidateIotThingExists"]
-    Attributes: dict[str, Any]
+    Attributes: dict[str, str]
     DecoderManifestArn: str
     ModelManifestArn: str
     Name: str
     StateTemplates: list[StateTemplateAssociationDict]
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        DecoderManifestArn: str,
+        ModelManifestArn: str,
+        Name: str,
+        AssociationBehavior: Literal["CreateIotThing", "ValidateIotThingExists"] | None = None,
+        Attributes: dict[str, str] | None = None,
+        StateTemplates: list[StateTemplateAssociation | StateTemplateAssociationDict] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::IoTFleetWise::Vehicle; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            DecoderManifestArn: str,
-            ModelManifestArn: str,
-            Name: str,
-            AssociationBehavior: Literal["CreateIotThing", "ValidateIotThingExists"] | None = None,
-            Attributes: dict[str, Any] | None = None,
-            StateTemplates: list[StateTemplateAssociation | StateTemplateAssociationDict]
-            | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::IoTFleetWise::Vehicle; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            DecoderManifestArn: Type: str. Required.
+            ModelManifestArn: Type: str. Required.
+            Name: Pattern: ^[a-zA-Z\\d\\-_:]+$ Length: 1 to 100 characters. Create-only: changing it
+                replaces the resource. Required.
+            AssociationBehavior: Allowed values: 'CreateIotThing', 'ValidateIotThingExists'.
+                Write-only: sent to AWS, never read back.
+            Attributes: Type: dict[str, str].
+            StateTemplates: Items: 0 to 20 items. Items are unique.
+            Tags: Items: 0 to 50 items. Items are unique.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

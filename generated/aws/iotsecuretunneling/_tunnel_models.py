@@ -7,10 +7,10 @@ Imported on first use by tunnel.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "Tag",
@@ -22,36 +22,84 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key of the tag.")]
+    Value: Annotated[str, Field(description="The value of the tag.")]
 
 
 class TunnelDestinationConfig(DeferredModel):
+    """
+    The destination configuration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Services: list[str]
-    ThingName: str | None = None
+    Services: Annotated[
+        list[str],
+        Field(description="A list of service names that identify the target application."),
+    ]
+    ThingName: Annotated[
+        str | None, Field(description="The name of the IoT thing to which you want to connect.")
+    ] = None
 
 
 class TunnelTimeoutConfig(DeferredModel):
+    """
+    Tunnel timeout configuration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    MaxLifetimeTimeoutMinutes: int | None = None
+    MaxLifetimeTimeoutMinutes: Annotated[
+        int | None,
+        Field(description="The maximum amount of time (in minutes) a tunnel can remain open."),
+    ] = None
 
 
 class TunnelAttributes(DeferredModel):
-    Status: Literal["OPEN", "CLOSED"] | None = None
-    TunnelArn: str | None = None
-    TunnelId: str | None = None
+    """
+    The read-only attributes of a AWS::IoTSecureTunneling::Tunnel, set by AWS.
+    """
+
+    Status: Annotated[
+        Literal["OPEN", "CLOSED"] | None,
+        Field(description="The status of the tunnel. Valid values are OPEN and CLOSED."),
+    ] = None
+    TunnelArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the tunnel.")
+    ] = None
+    TunnelId: Annotated[str | None, Field(description="A unique alpha-numeric tunnel ID.")] = None
 
 
 class TunnelProps(DeferredModel):
-    Description: str | None = None
-    DestinationConfig: TunnelDestinationConfig | None = None
-    Tags: list[Tag] | None = None
-    TimeoutConfig: TunnelTimeoutConfig | None = None
+    """
+    The properties a program declares for a AWS::IoTSecureTunneling::Tunnel.
+    """
+
+    Description: Annotated[
+        str | None,
+        Field(
+            description="A short text description of the tunnel. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    DestinationConfig: Annotated[
+        TunnelDestinationConfig | None,
+        Field(
+            description="The destination configuration for the tunnel. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="A collection of tag metadata.")] = None
+    TimeoutConfig: Annotated[
+        TunnelTimeoutConfig | None,
+        Field(
+            description="Timeout configuration for the tunnel. Create-only: changing it replaces the resource."
+        ),
+    ] = None

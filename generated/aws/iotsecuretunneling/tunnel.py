@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,32 +63,33 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
-TunnelDestinationConfigDict = TypedDict(
-    "TunnelDestinationConfigDict",
-    {
-        "Services": "Required[list[str]]",
-        "ThingName": "str",
-    },
-    total=False,
-)
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
 
-TunnelTimeoutConfigDict = TypedDict(
-    "TunnelTimeoutConfigDict",
-    {
-        "MaxLifetimeTimeoutMinutes": "int",
-    },
-    total=False,
-)
+    Key: Required[str]
+    """The key of the tag."""
+    Value: Required[str]
+    """The value of the tag."""
 
+
+class TunnelDestinationConfigDict(TypedDict, total=False):
+    """TunnelDestinationConfig as a plain dict: The destination configuration."""
+
+    Services: Required[list[str]]
+    """A list of service names that identify the target application."""
+    ThingName: str
+    """The name of the IoT thing to which you want to connect."""
+
+
+class TunnelTimeoutConfigDict(TypedDict, total=False):
+    """TunnelTimeoutConfig as a plain dict: Tunnel timeout configuration."""
+
+    MaxLifetimeTimeoutMinutes: int
+    """The maximum amount of time (in minutes) a tunnel can remain open."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::IoTSecureTunneling::Tunnel",
     schema_file="aws-iotsecuretunneling-tunnel.json",
@@ -92,18 +97,10 @@ METADATA = _TypeMetadata(
     additional_identifiers=(("/TunnelId",),),
     read_only=("/TunnelArn", "/TunnelId", "/Status"),
     create_only=("/Description", "/DestinationConfig", "/TimeoutConfig"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
-    required=(),
-    list_required=(),
     tagging=_Tagging(
-        taggable=True,
         tag_on_create=False,
-        tag_updatable=True,
-        tag_property="/Tags",
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -113,67 +110,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "DestinationConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "Services": {
-                    "items": {
-                        "maxLength": 128,
-                        "minLength": 1,
-                        "pattern": "^[a-zA-Z0-9:_-]+$",
-                        "type": "string",
-                    },
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "ThingName": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9:_-]+$",
-                    "type": "string",
-                },
-            },
-            "required": ["Services"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "TimeoutConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "MaxLifetimeTimeoutMinutes": {"maximum": 720, "minimum": 1, "type": "integer"}
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Description": {"pattern": "^[^\\p{C}]{1,2048}$", "type": "string"},
-        "DestinationConfig": {"$ref": "#/definitions/DestinationConfig"},
-        "Status": {"enum": ["OPEN", "CLOSED"], "type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array"},
-        "TimeoutConfig": {"$ref": "#/definitions/TimeoutConfig"},
-        "TunnelArn": {"maxLength": 1600, "minLength": 1, "type": "string"},
-        "TunnelId": {"pattern": "^[a-zA-Z0-9_\\-+=:]{1,128}$", "type": "string"},
-    },
-    "required": [],
-}
-
 
 class Tunnel(_Resource):
-    """AWS::IoTSecureTunneling::Tunnel: A connection between a source computer and a destination device using AWS IoT Secure Tunneling.
+    """AWS::IoTSecureTunneling::Tunnel: A connection between a source computer and a destination
+    device using AWS IoT Secure Tunneling.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: TunnelArn.
+    Also identified by: TunnelId.
+    Replaced when any of these change (create-only): Description, DestinationConfig, TimeoutConfig.
+    Read-only attributes (known once deployed): Status, TunnelArn, TunnelId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-iotsecuretunneling-tunnel.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -181,39 +129,49 @@ class Tunnel(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "TunnelAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "tunnel.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Status: Literal["OPEN", "CLOSED"]
+    """The status of the tunnel. Valid values are OPEN and CLOSED."""
     TunnelArn: str
+    """The Amazon Resource Name (ARN) of the tunnel."""
     TunnelId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """A unique alpha-numeric tunnel ID."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     DestinationConfig: TunnelDestinationConfigDict
     Tags: list[TagDict]
     TimeoutConfig: TunnelTimeoutConfigDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Description: str | None = None,
+        DestinationConfig: TunnelDestinationConfig | TunnelDestinationConfigDict | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        TimeoutConfig: TunnelTimeoutConfig | TunnelTimeoutConfigDict | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::IoTSecureTunneling::Tunnel; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Description: str | None = None,
-            DestinationConfig: TunnelDestinationConfig | TunnelDestinationConfigDict | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            TimeoutConfig: TunnelTimeoutConfig | TunnelTimeoutConfigDict | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::IoTSecureTunneling::Tunnel; `await` it inside an App to deploy it.
-
-            Description: A short text description of the tunnel.
-            DestinationConfig: The destination configuration for the tunnel.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Description: A short text description of the tunnel. Create-only: changing it replaces
+                the resource.
+            DestinationConfig: The destination configuration for the tunnel. Create-only: changing
+                it replaces the resource.
             Tags: A collection of tag metadata.
-            TimeoutConfig: Timeout configuration for the tunnel.
+            TimeoutConfig: Timeout configuration for the tunnel. Create-only: changing it replaces
+                the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -7,10 +7,10 @@ Imported on first use by access_policy.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "AccessPolicyAccessPolicyIdentity",
@@ -26,63 +26,125 @@ __all__ = [
 
 
 class AccessPolicyIamRole(DeferredModel):
+    """
+    Contains information for an IAM role identity in an access policy.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    arn: str | None = None
+    arn: Annotated[str | None, Field(description="The ARN of the IAM role.")] = None
 
 
 class AccessPolicyIamUser(DeferredModel):
+    """
+    Contains information for an IAM user identity in an access policy.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    arn: str | None = None
+    arn: Annotated[str | None, Field(description="The ARN of the IAM user.")] = None
 
 
 class AccessPolicyPortal(DeferredModel):
+    """
+    A portal resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    id: str | None = None
+    id: Annotated[str | None, Field(description="The ID of the portal.")] = None
 
 
 class AccessPolicyProject(DeferredModel):
+    """
+    A project resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    id: str | None = None
+    id: Annotated[str | None, Field(description="The ID of the project.")] = None
 
 
 class AccessPolicyUser(DeferredModel):
+    """
+    Contains information for a user identity in an access policy.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    id: str | None = None
+    id: Annotated[str | None, Field(description="The AWS SSO ID of the user.")] = None
 
 
 class AccessPolicyAttributes(DeferredModel):
-    AccessPolicyArn: str | None = None
-    AccessPolicyId: str | None = None
+    """
+    The read-only attributes of a AWS::IoTSiteWise::AccessPolicy, set by AWS.
+    """
+
+    AccessPolicyArn: Annotated[str | None, Field(description="The ARN of the access policy.")] = (
+        None
+    )
+    AccessPolicyId: Annotated[str | None, Field(description="The ID of the access policy.")] = None
 
 
 class AccessPolicyAccessPolicyIdentity(DeferredModel):
+    """
+    The identity for this access policy. Choose either an SSO user or group or an IAM user or role.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    IamRole: AccessPolicyIamRole | None = None
-    IamUser: AccessPolicyIamUser | None = None
-    User: AccessPolicyUser | None = None
+    IamRole: Annotated[
+        AccessPolicyIamRole | None,
+        Field(description="Contains information for an IAM role identity in an access policy."),
+    ] = None
+    IamUser: Annotated[
+        AccessPolicyIamUser | None,
+        Field(description="Contains information for an IAM user identity in an access policy."),
+    ] = None
+    User: Annotated[
+        AccessPolicyUser | None,
+        Field(description="Contains information for a user identity in an access policy."),
+    ] = None
 
 
 class AccessPolicyAccessPolicyResource(DeferredModel):
+    """
+    The AWS IoT SiteWise Monitor resource for this access policy. Choose either portal or project but not both.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Portal: AccessPolicyPortal | None = None
-    Project: AccessPolicyProject | None = None
+    Portal: Annotated[AccessPolicyPortal | None, Field(description="A portal resource.")] = None
+    Project: Annotated[AccessPolicyProject | None, Field(description="A project resource.")] = None
 
 
 class AccessPolicyProps(DeferredModel):
-    AccessPolicyIdentity: AccessPolicyAccessPolicyIdentity
-    AccessPolicyPermission: Literal["ADMINISTRATOR", "VIEWER"]
-    AccessPolicyResource: AccessPolicyAccessPolicyResource
+    """
+    The properties a program declares for a AWS::IoTSiteWise::AccessPolicy.
+    """
+
+    AccessPolicyIdentity: Annotated[
+        AccessPolicyAccessPolicyIdentity,
+        Field(
+            description="The identity for this access policy. Choose either a user or a group but not both."
+        ),
+    ]
+    AccessPolicyPermission: Annotated[
+        Literal["ADMINISTRATOR", "VIEWER"],
+        Field(
+            description="The permission level for this access policy. Valid values are ADMINISTRATOR or VIEWER."
+        ),
+    ]
+    AccessPolicyResource: Annotated[
+        AccessPolicyAccessPolicyResource,
+        Field(
+            description="The AWS IoT SiteWise Monitor resource for this access policy. Choose either portal or project but not both."
+        ),
+    ]

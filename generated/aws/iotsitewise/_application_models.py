@@ -7,10 +7,10 @@ Imported on first use by application.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ApplicationAttributes",
@@ -20,26 +20,78 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key name of the tag.")]
+    Value: Annotated[str, Field(description="The value for the tag.")]
 
 
 class ApplicationAttributes(DeferredModel):
-    ApplicationId: str | None = None
-    Arn: str | None = None
-    CreatedAt: str | None = None
-    DnsSubdomain: str | None = None
-    IdcApplicationArn: str | None = None
-    Status: Literal["CREATING", "ACTIVE", "DELETING"] | None = None
-    UpdatedAt: str | None = None
+    """
+    The read-only attributes of a AWS::IoTSiteWise::Application, set by AWS.
+    """
+
+    ApplicationId: Annotated[
+        str | None, Field(description="The unique identifier of the application.")
+    ] = None
+    Arn: Annotated[str | None, Field(description="The ARN of the application.")] = None
+    CreatedAt: Annotated[str | None, Field(description="The time the application was created.")] = (
+        None
+    )
+    DnsSubdomain: Annotated[
+        str | None,
+        Field(description="The DNS-compliant subdomain label assigned to the application."),
+    ] = None
+    IdcApplicationArn: Annotated[
+        str | None,
+        Field(
+            description="The ARN of the IAM Identity Center application created for the application."
+        ),
+    ] = None
+    Status: Annotated[
+        Literal["CREATING", "ACTIVE", "DELETING"] | None,
+        Field(description="The current status of the application."),
+    ] = None
+    UpdatedAt: Annotated[
+        str | None, Field(description="The time the application was last updated.")
+    ] = None
 
 
 class ApplicationProps(DeferredModel):
-    Description: str | None = None
-    IdcInstanceArn: str | None = None
-    Name: str
-    Tags: list[Tag] | None = None
-    WorkspaceName: str
+    """
+    The properties a program declares for a AWS::IoTSiteWise::Application.
+    """
+
+    Description: Annotated[
+        str | None,
+        Field(
+            description="A description of the application. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    IdcInstanceArn: Annotated[
+        str | None,
+        Field(
+            description="The ARN of the IAM Identity Center instance used to create the application. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Name: Annotated[
+        str,
+        Field(
+            description="The name of the application. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None
+    WorkspaceName: Annotated[
+        str,
+        Field(
+            description="The name of the workspace that the application belongs to. Create-only: changing it replaces the resource."
+        ),
+    ]

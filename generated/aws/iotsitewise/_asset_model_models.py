@@ -7,10 +7,10 @@ Imported on first use by asset_model.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "AssetModelAttribute",
@@ -37,158 +37,361 @@ class AssetModelAttribute(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DefaultValue: str | None = None
+    DefaultValue: Annotated[
+        str | None, Field(description="Pattern: ^[^\\u0000-\\u001F\\u007F]+$")
+    ] = None
 
 
 class AssetModelHierarchy(DeferredModel):
+    """
+    Contains information about an asset model hierarchy.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ChildAssetModelId: str
-    ExternalId: str | None = None
-    Id: str | None = None
-    LogicalId: str | None = None
-    Name: str
+    ChildAssetModelId: Annotated[
+        str,
+        Field(
+            description="The ID of the asset model. All assets in this hierarchy must be instances of the child AssetModelId asset model."
+        ),
+    ]
+    ExternalId: Annotated[
+        str | None, Field(description="Customer provided external ID for hierarchy")
+    ] = None
+    Id: Annotated[str | None, Field(description="Customer provided actual ID for hierarchy")] = None
+    LogicalId: Annotated[
+        str | None, Field(description="Customer provided logical ID for hierarchy.")
+    ] = None
+    Name: Annotated[str, Field(description="The name of the asset model hierarchy.")]
 
 
 class EnforcedAssetModelInterfacePropertyMapping(DeferredModel):
+    """
+    Contains information about enforced interface property and asset model property
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AssetModelPropertyExternalId: str | None = None
-    AssetModelPropertyLogicalId: str | None = None
-    InterfaceAssetModelPropertyExternalId: str
+    AssetModelPropertyExternalId: Annotated[
+        str | None, Field(description="The external ID of the enforced asset model property")
+    ] = None
+    AssetModelPropertyLogicalId: Annotated[
+        str | None, Field(description="The logical ID of the enforced asset model property")
+    ] = None
+    InterfaceAssetModelPropertyExternalId: Annotated[
+        str, Field(description="The external ID of the enforced interface property")
+    ]
 
 
 class EnforcedAssetModelInterfaceRelationship(DeferredModel):
+    """
+    Contains information about enforced interface hierarchy and asset model hierarchy
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    InterfaceAssetModelId: str | None = None
-    PropertyMappings: list[EnforcedAssetModelInterfacePropertyMapping] | None = None
+    InterfaceAssetModelId: Annotated[
+        str | None, Field(description="The ID of the interface that is enforced to the asset model")
+    ] = None
+    PropertyMappings: Annotated[
+        list[EnforcedAssetModelInterfacePropertyMapping] | None,
+        Field(
+            description="Contains information about enforced interface property and asset model property"
+        ),
+    ] = None
 
 
 class PropertyPathDefinition(DeferredModel):
+    """
+    The definition for property path which is used to reference properties in transforms/metrics
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str
+    Name: Annotated[str, Field(description="The name of the property")]
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Type: str.")]
+    Value: Annotated[str, Field(description="Type: str.")]
 
 
 class TumblingWindow(DeferredModel):
+    """
+    Contains a tumbling window, which is a repeating fixed-sized, non-overlapping, and contiguous time interval. This window is used in metric and aggregation computations.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Interval: str
-    Offset: str | None = None
+    Interval: Annotated[str, Field(description="The time interval for the tumbling window.")]
+    Offset: Annotated[
+        str | None,
+        Field(
+            description="The shift or reference point on timeline for the contiguous time intervals."
+        ),
+    ] = None
 
 
 class VariableValue(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    HierarchyExternalId: str | None = None
-    HierarchyId: str | None = None
-    HierarchyLogicalId: str | None = None
-    PropertyExternalId: str | None = None
-    PropertyId: str | None = None
-    PropertyLogicalId: str | None = None
-    PropertyPath: list[PropertyPathDefinition] | None = None
+    HierarchyExternalId: Annotated[
+        str | None,
+        Field(description="The External ID of the hierarchy that is trying to be referenced"),
+    ] = None
+    HierarchyId: Annotated[
+        str | None, Field(description="The ID of the hierarchy that is trying to be referenced")
+    ] = None
+    HierarchyLogicalId: Annotated[
+        str | None,
+        Field(description="Pattern: [^\\u0000-\\u001F\\u007F]+ Length: 1 to 256 characters."),
+    ] = None
+    PropertyExternalId: Annotated[
+        str | None,
+        Field(description="The External ID of the property that is trying to be referenced"),
+    ] = None
+    PropertyId: Annotated[
+        str | None, Field(description="The ID of the property that is trying to be referenced")
+    ] = None
+    PropertyLogicalId: Annotated[
+        str | None,
+        Field(description="Pattern: [^\\u0000-\\u001F\\u007F]+ Length: 1 to 256 characters."),
+    ] = None
+    PropertyPath: Annotated[
+        list[PropertyPathDefinition] | None,
+        Field(description="The path of the property that is trying to be referenced"),
+    ] = None
 
 
 class AssetModelAttributes(DeferredModel):
-    AssetModelArn: str | None = None
-    AssetModelId: str | None = None
+    """
+    The read-only attributes of a AWS::IoTSiteWise::AssetModel, set by AWS.
+    """
+
+    AssetModelArn: Annotated[
+        str | None, Field(description="The ARN of the asset model, which has the following format.")
+    ] = None
+    AssetModelId: Annotated[str | None, Field(description="The ID of the asset model.")] = None
 
 
 class ExpressionVariable(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str
-    Value: VariableValue
+    Name: Annotated[
+        str, Field(description="The friendly name of the variable to be used in the expression.")
+    ]
+    Value: Annotated[
+        VariableValue,
+        Field(
+            description="The variable that identifies an asset property from which to use values."
+        ),
+    ]
 
 
 class MetricWindow(DeferredModel):
+    """
+    Contains a time interval window used for data aggregate computations (for example, average, sum, count, and so on).
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Tumbling: TumblingWindow | None = None
+    Tumbling: Annotated[
+        TumblingWindow | None,
+        Field(
+            description="Contains a tumbling window, which is a repeating fixed-sized, non-overlapping, and contiguous time interval. This window is used in metric and aggregation computations."
+        ),
+    ] = None
 
 
 class AssetModelMetric(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Expression: str
-    Variables: list[ExpressionVariable]
-    Window: MetricWindow
+    Expression: Annotated[
+        str,
+        Field(
+            description="The mathematical expression that defines the metric aggregation function. You can specify up to 10 functions per expression."
+        ),
+    ]
+    Variables: Annotated[
+        list[ExpressionVariable], Field(description="The list of variables used in the expression.")
+    ]
+    Window: Annotated[
+        MetricWindow,
+        Field(
+            description="The window (time interval) over which AWS IoT SiteWise computes the metric's aggregation expression"
+        ),
+    ]
 
 
 class AssetModelTransform(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Expression: str
-    Variables: list[ExpressionVariable]
+    Expression: Annotated[
+        str,
+        Field(
+            description="The mathematical expression that defines the transformation function. You can specify up to 10 functions per expression."
+        ),
+    ]
+    Variables: Annotated[
+        list[ExpressionVariable], Field(description="The list of variables used in the expression.")
+    ]
 
 
 class PropertyType(DeferredModel):
+    """
+    Contains a property type, which can be one of attribute, measurement, metric, or transform.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Attribute: AssetModelAttribute | None = None
-    Metric: AssetModelMetric | None = None
-    Transform: AssetModelTransform | None = None
-    TypeName: Literal["Measurement", "Attribute", "Transform", "Metric"]
+    Attribute: Annotated[
+        AssetModelAttribute | None, Field(description="Type: AssetModelAttributeDict.")
+    ] = None
+    Metric: Annotated[AssetModelMetric | None, Field(description="Type: AssetModelMetricDict.")] = (
+        None
+    )
+    Transform: Annotated[
+        AssetModelTransform | None, Field(description="Type: AssetModelTransformDict.")
+    ] = None
+    TypeName: Annotated[
+        Literal["Measurement", "Attribute", "Transform", "Metric"],
+        Field(description="Allowed values: 'Measurement', 'Attribute', 'Transform', 'Metric'."),
+    ]
 
 
 class AssetModelProperty(DeferredModel):
+    """
+    Contains information about an asset model property.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DataType: Literal["STRING", "INTEGER", "DOUBLE", "BOOLEAN", "STRUCT"]
-    DataTypeSpec: Literal["AWS/ALARM_STATE"] | None = None
-    ExternalId: str | None = None
-    Id: str | None = None
-    LogicalId: str | None = None
-    Name: str
-    Type: PropertyType
-    Unit: str | None = None
+    DataType: Annotated[
+        Literal["STRING", "INTEGER", "DOUBLE", "BOOLEAN", "STRUCT"],
+        Field(description="The data type of the asset model property."),
+    ]
+    DataTypeSpec: Annotated[
+        Literal["AWS/ALARM_STATE"] | None,
+        Field(description="The data type of the structure for this property."),
+    ] = None
+    ExternalId: Annotated[
+        str | None, Field(description="The External ID of the Asset Model Property")
+    ] = None
+    Id: Annotated[str | None, Field(description="The ID of the Asset Model Property")] = None
+    LogicalId: Annotated[
+        str | None, Field(description="Customer provided Logical ID for property.")
+    ] = None
+    Name: Annotated[str, Field(description="The name of the asset model property.")]
+    Type: Annotated[PropertyType, Field(description="The property type")]
+    Unit: Annotated[
+        str | None,
+        Field(description="The unit of the asset model property, such as Newtons or RPM."),
+    ] = None
 
 
 class AssetModelCompositeModel(DeferredModel):
+    """
+    Contains a composite model definition in an asset model. This composite model definition is applied to all assets created from the asset model.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ComposedAssetModelId: str | None = None
-    CompositeModelProperties: list[AssetModelProperty] | None = None
-    Description: str | None = None
-    ExternalId: str | None = None
-    Id: str | None = None
-    Name: str
-    ParentAssetModelCompositeModelExternalId: str | None = None
-    Path: list[str] | None = None
-    Type: str
+    ComposedAssetModelId: Annotated[
+        str | None,
+        Field(description="The component model ID for which the composite model is composed of"),
+    ] = None
+    CompositeModelProperties: Annotated[
+        list[AssetModelProperty] | None,
+        Field(
+            description="The property definitions of the asset model. You can specify up to 200 properties per asset model."
+        ),
+    ] = None
+    Description: Annotated[
+        str | None, Field(description="A description for the asset composite model.")
+    ] = None
+    ExternalId: Annotated[
+        str | None, Field(description="The External ID of the composite model")
+    ] = None
+    Id: Annotated[str | None, Field(description="The Actual ID of the composite model")] = None
+    Name: Annotated[
+        str, Field(description="A unique, friendly name for the asset composite model.")
+    ]
+    ParentAssetModelCompositeModelExternalId: Annotated[
+        str | None, Field(description="The parent composite model External ID")
+    ] = None
+    Path: Annotated[
+        list[str] | None,
+        Field(
+            description="The path of the composite model. This is only for derived composite models"
+        ),
+    ] = None
+    Type: Annotated[
+        str,
+        Field(
+            description="The type of the composite model. For alarm composite models, this type is AWS/ALARM"
+        ),
+    ]
 
 
 class AssetModelProps(DeferredModel):
-    AssetModelCompositeModels: list[AssetModelCompositeModel] | None = None
-    AssetModelDescription: str | None = None
-    AssetModelExternalId: str | None = None
-    AssetModelHierarchies: list[AssetModelHierarchy] | None = None
-    AssetModelName: str
-    AssetModelProperties: list[AssetModelProperty] | None = None
-    AssetModelType: Literal["ASSET_MODEL", "COMPONENT_MODEL", "INTERFACE"] | None = None
-    EnforcedAssetModelInterfaceRelationships: (
-        list[EnforcedAssetModelInterfaceRelationship] | None
-    ) = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::IoTSiteWise::AssetModel.
+    """
+
+    AssetModelCompositeModels: Annotated[
+        list[AssetModelCompositeModel] | None,
+        Field(
+            description="The composite asset models that are part of this asset model. Composite asset models are asset models that contain specific properties."
+        ),
+    ] = None
+    AssetModelDescription: Annotated[
+        str | None, Field(description="A description for the asset model.")
+    ] = None
+    AssetModelExternalId: Annotated[
+        str | None, Field(description="The external ID of the asset model.")
+    ] = None
+    AssetModelHierarchies: Annotated[
+        list[AssetModelHierarchy] | None,
+        Field(
+            description="The hierarchy definitions of the asset model. Each hierarchy specifies an asset model whose assets can be children of any other assets created from this asset model. You can specify up to 10 hierarchies per asset model."
+        ),
+    ] = None
+    AssetModelName: Annotated[
+        str, Field(description="A unique, friendly name for the asset model.")
+    ]
+    AssetModelProperties: Annotated[
+        list[AssetModelProperty] | None,
+        Field(
+            description="The property definitions of the asset model. You can specify up to 200 properties per asset model."
+        ),
+    ] = None
+    AssetModelType: Annotated[
+        Literal["ASSET_MODEL", "COMPONENT_MODEL", "INTERFACE"] | None,
+        Field(
+            description="The type of the asset model (ASSET_MODEL OR COMPONENT_MODEL or INTERFACE) Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    EnforcedAssetModelInterfaceRelationships: Annotated[
+        list[EnforcedAssetModelInterfaceRelationship] | None,
+        Field(description="a list of asset model and interface relationships"),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="A list of key-value pairs that contain metadata for the asset model."),
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by asset.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "AssetAttributes",
@@ -22,45 +22,92 @@ __all__ = [
 
 
 class AssetHierarchy(DeferredModel):
+    """
+    A hierarchy specifies allowed parent/child asset relationships.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ChildAssetId: str
-    ExternalId: str | None = None
-    Id: str | None = None
-    LogicalId: str | None = None
+    ChildAssetId: Annotated[str, Field(description="The ID of the child asset to be associated.")]
+    ExternalId: Annotated[
+        str | None, Field(description="String-friendly customer provided external ID")
+    ] = None
+    Id: Annotated[str | None, Field(description="Customer provided actual UUID for property")] = (
+        None
+    )
+    LogicalId: Annotated[
+        str | None, Field(description="The LogicalID of a hierarchy in the parent asset's model.")
+    ] = None
 
 
 class AssetProperty(DeferredModel):
+    """
+    The asset property's definition, alias, unit, and notification state.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Alias: str | None = None
-    ExternalId: str | None = None
-    Id: str | None = None
-    LogicalId: str | None = None
-    NotificationState: Literal["ENABLED", "DISABLED"] | None = None
-    Unit: str | None = None
+    Alias: Annotated[
+        str | None, Field(description="The property alias that identifies the property.")
+    ] = None
+    ExternalId: Annotated[
+        str | None, Field(description="String-friendly customer provided external ID")
+    ] = None
+    Id: Annotated[str | None, Field(description="Customer provided actual UUID for property")] = (
+        None
+    )
+    LogicalId: Annotated[str | None, Field(description="Customer provided ID for property.")] = None
+    NotificationState: Annotated[
+        Literal["ENABLED", "DISABLED"] | None,
+        Field(
+            description="The MQTT notification state (ENABLED or DISABLED) for this asset property."
+        ),
+    ] = None
+    Unit: Annotated[
+        str | None,
+        Field(
+            description="The unit of measure (such as Newtons or RPM) of the asset property. If you don't specify a value for this parameter, the service uses the value of the assetModelProperty in the asset model."
+        ),
+    ] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Type: str.")]
+    Value: Annotated[str, Field(description="Type: str.")]
 
 
 class AssetAttributes(DeferredModel):
-    AssetArn: str | None = None
-    AssetId: str | None = None
+    """
+    The read-only attributes of a AWS::IoTSiteWise::Asset, set by AWS.
+    """
+
+    AssetArn: Annotated[str | None, Field(description="The ARN of the asset")] = None
+    AssetId: Annotated[str | None, Field(description="The ID of the asset")] = None
 
 
 class AssetProps(DeferredModel):
-    AssetDescription: str | None = None
-    AssetExternalId: str | None = None
-    AssetHierarchies: list[AssetHierarchy] | None = None
-    AssetModelId: str
-    AssetName: str
-    AssetProperties: list[AssetProperty] | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::IoTSiteWise::Asset.
+    """
+
+    AssetDescription: Annotated[str | None, Field(description="A description for the asset")] = None
+    AssetExternalId: Annotated[str | None, Field(description="The External ID of the asset")] = None
+    AssetHierarchies: Annotated[
+        list[AssetHierarchy] | None, Field(description="Type: list[AssetHierarchyDict].")
+    ] = None
+    AssetModelId: Annotated[
+        str, Field(description="The ID of the asset model from which to create the asset.")
+    ]
+    AssetName: Annotated[str, Field(description="A unique, friendly name for the asset.")]
+    AssetProperties: Annotated[
+        list[AssetProperty] | None, Field(description="Type: list[AssetPropertyDict].")
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="A list of key-value pairs that contain metadata for the asset."),
+    ] = None

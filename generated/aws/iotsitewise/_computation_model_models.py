@@ -7,7 +7,7 @@ Imported on first use by computation_model.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -28,61 +28,95 @@ class AnomalyDetectionComputationModelConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    InputProperties: str
-    ResultProperty: str
+    InputProperties: Annotated[str, Field(description="Input properties for anomaly detection.")]
+    ResultProperty: Annotated[str, Field(description="Result property for anomaly detection.")]
 
 
 class AssetModelPropertyBindingValue(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AssetModelId: str
-    PropertyId: str
+    AssetModelId: Annotated[str, Field(description="The ID of the asset model.")]
+    PropertyId: Annotated[str, Field(description="The ID of the asset model property.")]
 
 
 class AssetPropertyBindingValue(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AssetId: str
-    PropertyId: str
+    AssetId: Annotated[str, Field(description="The ID of the asset.")]
+    PropertyId: Annotated[str, Field(description="The ID of the asset property.")]
 
 
 class ComputationModelComputationModelConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AnomalyDetection: AnomalyDetectionComputationModelConfiguration | None = None
+    AnomalyDetection: Annotated[
+        AnomalyDetectionComputationModelConfiguration | None,
+        Field(description="Contains configuration for anomaly detection computation model."),
+    ] = None
 
 
 class ComputationModelDataBindingValue(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AssetModelProperty: AssetModelPropertyBindingValue | None = None
-    AssetProperty: AssetPropertyBindingValue | None = None
-    List: list[ComputationModelDataBindingValue] | None = None
+    AssetModelProperty: Annotated[
+        AssetModelPropertyBindingValue | None,
+        Field(description="Defines an asset model property binding."),
+    ] = None
+    AssetProperty: Annotated[
+        AssetPropertyBindingValue | None, Field(description="Defines an asset property binding.")
+    ] = None
+    List: Annotated[
+        list[ComputationModelDataBindingValue] | None,
+        Field(description="Defines a list of computation model binding values."),
+    ] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: 0 to 256 characters.")]
 
 
 class ComputationModelAttributes(DeferredModel):
-    ComputationModelArn: str | None = None
-    ComputationModelId: str | None = None
+    """
+    The read-only attributes of a AWS::IoTSiteWise::ComputationModel, set by AWS.
+    """
+
+    ComputationModelArn: Annotated[
+        str | None, Field(description="The ARN of the computation model.")
+    ] = None
+    ComputationModelId: Annotated[
+        str | None, Field(description="The ID of the computation model.")
+    ] = None
 
 
 class ComputationModelProps(DeferredModel):
-    ComputationModelConfiguration: ComputationModelComputationModelConfiguration
-    ComputationModelDataBinding: Annotated[dict[str, Any], Field(max_length=0)]
-    ComputationModelDescription: str | None = None
-    ComputationModelName: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::IoTSiteWise::ComputationModel.
+    """
+
+    ComputationModelConfiguration: Annotated[
+        ComputationModelComputationModelConfiguration,
+        Field(description="The configuration for the computation model."),
+    ]
+    ComputationModelDataBinding: Annotated[
+        dict[str, ComputationModelDataBindingValue],
+        Field(description="The data binding for the computation model."),
+    ]
+    ComputationModelDescription: Annotated[
+        str | None, Field(description="A description about the computation model.")
+    ] = None
+    ComputationModelName: Annotated[str, Field(description="The name of the computation model.")]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None
 
 
 ComputationModelDataBindingValue.model_rebuild()

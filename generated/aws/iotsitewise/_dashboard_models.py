@@ -7,9 +7,10 @@ Imported on first use by dashboard.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "DashboardAttributes",
@@ -19,21 +20,43 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    To add or update tag, provide both key and value. To delete tag, provide only tag key to be deleted
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Type: str.")]
+    Value: Annotated[str, Field(description="Type: str.")]
 
 
 class DashboardAttributes(DeferredModel):
-    DashboardArn: str | None = None
-    DashboardId: str | None = None
+    """
+    The read-only attributes of a AWS::IoTSiteWise::Dashboard, set by AWS.
+    """
+
+    DashboardArn: Annotated[str | None, Field(description="The ARN of the dashboard.")] = None
+    DashboardId: Annotated[str | None, Field(description="The ID of the dashboard.")] = None
 
 
 class DashboardProps(DeferredModel):
-    DashboardDefinition: str
-    DashboardDescription: str
-    DashboardName: str
-    ProjectId: str | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::IoTSiteWise::Dashboard.
+    """
+
+    DashboardDefinition: Annotated[
+        str, Field(description="The dashboard definition specified in a JSON literal.")
+    ]
+    DashboardDescription: Annotated[str, Field(description="A description for the dashboard.")]
+    DashboardName: Annotated[str, Field(description="A friendly name for the dashboard.")]
+    ProjectId: Annotated[
+        str | None,
+        Field(
+            description="The ID of the project in which to create the dashboard. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="A list of key-value pairs that contain metadata for the dashboard."),
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by dataset.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "DatasetAttributes",
@@ -28,59 +28,116 @@ class KendraSourceDetail(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    KnowledgeBaseArn: str
-    RoleArn: str
+    KnowledgeBaseArn: Annotated[
+        str, Field(description="The knowledgeBaseArn details for the Kendra dataset source.")
+    ]
+    RoleArn: Annotated[str, Field(description="The roleARN details for the Kendra dataset source.")]
 
 
 class SessionConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    SessionEndTime: str
-    SessionStartTime: str
+    SessionEndTime: Annotated[
+        str,
+        Field(
+            description="The end time of the session as an ISO 8601 UTC instant, for example 2024-12-31T23:59:59Z."
+        ),
+    ]
+    SessionStartTime: Annotated[
+        str,
+        Field(
+            description="The start time of the session as an ISO 8601 UTC instant, for example 2024-01-01T00:00:00Z."
+        ),
+    ]
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Type: str.")]
+    Value: Annotated[str, Field(description="Type: str.")]
 
 
 class DatasetAttributes(DeferredModel):
-    DatasetArn: str | None = None
-    DatasetId: str | None = None
+    """
+    The read-only attributes of a AWS::IoTSiteWise::Dataset, set by AWS.
+    """
+
+    DatasetArn: Annotated[str | None, Field(description="The ARN of the dataset.")] = None
+    DatasetId: Annotated[
+        str | None,
+        Field(
+            description="The ID of the dataset. For workspace-scoped datasets this is the workspace name and dataset ID joined by a slash, for example my-workspace/123e4567-e89b-42d3-a456-426614174000."
+        ),
+    ] = None
 
 
 class DatasetDatasetConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Session: SessionConfig | None = None
+    Session: Annotated[
+        SessionConfig | None, Field(description="The session configuration for a SESSION dataset.")
+    ] = None
 
 
 class DatasetSourceDetail(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Kendra: KendraSourceDetail | None = None
+    Kendra: Annotated[
+        KendraSourceDetail | None,
+        Field(description="Contains details about the Kendra dataset source."),
+    ] = None
 
 
 class DatasetDatasetSource(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    SourceDetail: DatasetSourceDetail | None = None
-    SourceFormat: Literal["KNOWLEDGE_BASE", "TIMESERIES"]
-    SourceType: Literal["KENDRA", "SITEWISE"]
+    SourceDetail: Annotated[
+        DatasetSourceDetail | None,
+        Field(description="The details of the dataset source associated with the dataset."),
+    ] = None
+    SourceFormat: Annotated[
+        Literal["KNOWLEDGE_BASE", "TIMESERIES"],
+        Field(description="The format of the dataset source associated with the dataset."),
+    ]
+    SourceType: Annotated[
+        Literal["KENDRA", "SITEWISE"], Field(description="The type of data source for the dataset.")
+    ]
 
 
 class DatasetProps(DeferredModel):
-    DatasetConfig: DatasetDatasetConfig | None = None
-    DatasetDescription: str | None = None
-    DatasetName: str
-    DatasetSource: DatasetDatasetSource | None = None
-    DatasetType: Literal["SESSION", "CURATED", "EXTERNAL"] | None = None
-    Tags: list[Tag] | None = None
-    WorkspaceName: str | None = None
+    """
+    The properties a program declares for a AWS::IoTSiteWise::Dataset.
+    """
+
+    DatasetConfig: Annotated[
+        DatasetDatasetConfig | None, Field(description="The configuration for the dataset.")
+    ] = None
+    DatasetDescription: Annotated[
+        str | None, Field(description="A description about the dataset, and its functionality.")
+    ] = None
+    DatasetName: Annotated[str, Field(description="The name of the dataset.")]
+    DatasetSource: Annotated[
+        DatasetDatasetSource | None, Field(description="The data source for the dataset.")
+    ] = None
+    DatasetType: Annotated[
+        Literal["SESSION", "CURATED", "EXTERNAL"] | None,
+        Field(
+            description="The type of the dataset. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None
+    WorkspaceName: Annotated[
+        str | None,
+        Field(
+            description="The name of the workspace associated with the dataset. Create-only: changing it replaces the resource."
+        ),
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by gateway.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "GatewayAttributes",
@@ -24,53 +24,113 @@ __all__ = [
 
 
 class GatewayCapabilitySummary(DeferredModel):
+    """
+    Contains a summary of a gateway capability configuration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CapabilityConfiguration: str | None = None
-    CapabilityNamespace: str
+    CapabilityConfiguration: Annotated[
+        str | None,
+        Field(description="The JSON document that defines the gateway capability's configuration."),
+    ] = None
+    CapabilityNamespace: Annotated[
+        str, Field(description="The namespace of the capability configuration.")
+    ]
 
 
 class GatewayGreengrassV2(DeferredModel):
+    """
+    Contains the CoreDeviceThingName of AWS IoT Greengrass Group V2 that the gateway runs on.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CoreDeviceOperatingSystem: Literal["LINUX_AARCH64", "LINUX_AMD64", "WINDOWS_AMD64"] | None = (
-        None
-    )
-    CoreDeviceThingName: str
+    CoreDeviceOperatingSystem: Annotated[
+        Literal["LINUX_AARCH64", "LINUX_AMD64", "WINDOWS_AMD64"] | None,
+        Field(description="The operating system of the core device in AWS IoT Greengrass V2."),
+    ] = None
+    CoreDeviceThingName: Annotated[
+        str, Field(description="The name of the CoreDevice in GreenGrass V2.")
+    ]
 
 
 class GatewaySiemensIE(DeferredModel):
+    """
+    Contains the IotCoreThingName of AWS IoT Thing that the gateway runs on.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    IotCoreThingName: str
+    IotCoreThingName: Annotated[str, Field(description="The name of the IoT Core Thing.")]
 
 
 class Tag(DeferredModel):
+    """
+    To add or update tag, provide both key and value. To delete tag, provide only tag key to be deleted
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Type: str.")]
+    Value: Annotated[str, Field(description="Type: str.")]
 
 
 class GatewayAttributes(DeferredModel):
-    GatewayId: str | None = None
+    """
+    The read-only attributes of a AWS::IoTSiteWise::Gateway, set by AWS.
+    """
+
+    GatewayId: Annotated[str | None, Field(description="The ID of the gateway device.")] = None
 
 
 class GatewayGatewayPlatform(DeferredModel):
+    """
+    Contains a gateway's platform information.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    GreengrassV2: GatewayGreengrassV2 | None = None
-    SiemensIE: GatewaySiemensIE | None = None
+    GreengrassV2: Annotated[
+        GatewayGreengrassV2 | None,
+        Field(description="A gateway that runs on AWS IoT Greengrass V2."),
+    ] = None
+    SiemensIE: Annotated[
+        GatewaySiemensIE | None,
+        Field(description="A gateway that runs on Siemens Industrial Edge."),
+    ] = None
 
 
 class GatewayProps(DeferredModel):
-    GatewayCapabilitySummaries: list[GatewayCapabilitySummary] | None = None
-    GatewayName: str
-    GatewayPlatform: GatewayGatewayPlatform
-    GatewayVersion: str | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::IoTSiteWise::Gateway.
+    """
+
+    GatewayCapabilitySummaries: Annotated[
+        list[GatewayCapabilitySummary] | None,
+        Field(
+            description="A list of gateway capability summaries that each contain a namespace and status."
+        ),
+    ] = None
+    GatewayName: Annotated[str, Field(description="A unique, friendly name for the gateway.")]
+    GatewayPlatform: Annotated[
+        GatewayGatewayPlatform,
+        Field(
+            description="The gateway's platform. You can only specify one platform in a gateway. Create-only: changing it replaces the resource."
+        ),
+    ]
+    GatewayVersion: Annotated[
+        str | None,
+        Field(
+            description="The version of the gateway you want to create. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="A list of key-value pairs that contain metadata for the gateway."),
+    ] = None

@@ -7,7 +7,7 @@ Imported on first use by pipeline.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -21,32 +21,81 @@ __all__ = [
 
 
 class ComputeNode(DeferredModel):
+    """
+    A single compute node in a pipeline DAG.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ComputeNodeName: str
-    DependsOn: list[str] | None = None
-    EnvironmentVariables: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    TaskName: str
+    ComputeNodeName: Annotated[
+        str, Field(description="The unique name for this compute node within the pipeline.")
+    ]
+    DependsOn: Annotated[
+        list[str] | None,
+        Field(
+            description="A list of compute node names that must complete successfully before this node can start."
+        ),
+    ] = None
+    EnvironmentVariables: Annotated[
+        dict[str, str] | None, Field(description="A map of environment variable key-value pairs.")
+    ] = None
+    TaskName: Annotated[
+        str, Field(description="The name of the task to execute for this compute node.")
+    ]
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key name of the tag.")]
+    Value: Annotated[str, Field(description="The value for the tag.")]
 
 
 class PipelineAttributes(DeferredModel):
-    PipelineArn: str | None = None
-    Status: Literal["ACTIVE", "CREATING", "UPDATING", "DELETING", "FAILED"] | None = None
+    """
+    The read-only attributes of a AWS::IoTSiteWise::Pipeline, set by AWS.
+    """
+
+    PipelineArn: Annotated[str | None, Field(description="The ARN of the pipeline.")] = None
+    Status: Annotated[
+        Literal["ACTIVE", "CREATING", "UPDATING", "DELETING", "FAILED"] | None,
+        Field(description="The current lifecycle status of the pipeline."),
+    ] = None
 
 
 class PipelineProps(DeferredModel):
-    Computations: list[ComputeNode]
-    Description: str | None = None
-    EnvironmentVariables: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    PipelineName: str
-    Tags: list[Tag] | None = None
-    WorkspaceName: str
+    """
+    The properties a program declares for a AWS::IoTSiteWise::Pipeline.
+    """
+
+    Computations: Annotated[
+        list[ComputeNode],
+        Field(description="The list of compute nodes that form the pipeline DAG."),
+    ]
+    Description: Annotated[str | None, Field(description="A description of the pipeline.")] = None
+    EnvironmentVariables: Annotated[
+        dict[str, str] | None,
+        Field(description="Environment variables shared across all compute nodes in the pipeline."),
+    ] = None
+    PipelineName: Annotated[
+        str,
+        Field(
+            description="The name of the pipeline. Must be unique within the workspace. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None
+    WorkspaceName: Annotated[
+        str,
+        Field(
+            description="The name of the workspace. Create-only: changing it replaces the resource."
+        ),
+    ]

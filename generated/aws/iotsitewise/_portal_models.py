@@ -7,7 +7,7 @@ Imported on first use by portal.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -22,43 +22,115 @@ __all__ = [
 
 
 class PortalAlarms(DeferredModel):
+    """
+    Contains the configuration information of an alarm created in an AWS IoT SiteWise Monitor portal. You can use the alarm to monitor an asset property and get notified when the asset property value is outside a specified range.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AlarmRoleArn: str | None = None
-    NotificationLambdaArn: str | None = None
+    AlarmRoleArn: Annotated[
+        str | None,
+        Field(
+            description="The ARN of the IAM role that allows the alarm to perform actions and access AWS resources and services, such as AWS IoT Events."
+        ),
+    ] = None
+    NotificationLambdaArn: Annotated[
+        str | None,
+        Field(
+            description="The ARN of the AWS Lambda function that manages alarm notifications. For more information, see Managing alarm notifications in the AWS IoT Events Developer Guide."
+        ),
+    ] = None
 
 
 class PortalTypeEntry(DeferredModel):
+    """
+    Container associated a certain PortalType.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    PortalTools: list[str]
+    PortalTools: Annotated[
+        list[str], Field(description="List of enabled Tools for a certain portal.")
+    ]
 
 
 class Tag(DeferredModel):
+    """
+    To add or update tag, provide both key and value. To delete tag, provide only tag key to be deleted.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Type: str.")]
+    Value: Annotated[str, Field(description="Type: str.")]
 
 
 class PortalAttributes(DeferredModel):
-    PortalArn: str | None = None
-    PortalClientId: str | None = None
-    PortalId: str | None = None
-    PortalStartUrl: str | None = None
+    """
+    The read-only attributes of a AWS::IoTSiteWise::Portal, set by AWS.
+    """
+
+    PortalArn: Annotated[
+        str | None, Field(description="The ARN of the portal, which has the following format.")
+    ] = None
+    PortalClientId: Annotated[
+        str | None,
+        Field(description="The AWS SSO application generated client ID (used with AWS SSO APIs)."),
+    ] = None
+    PortalId: Annotated[str | None, Field(description="The ID of the portal.")] = None
+    PortalStartUrl: Annotated[
+        str | None,
+        Field(
+            description="The public root URL for the AWS IoT AWS IoT SiteWise Monitor application portal."
+        ),
+    ] = None
 
 
 class PortalProps(DeferredModel):
-    Alarms: PortalAlarms | None = None
-    NotificationSenderEmail: str | None = None
-    PortalAuthMode: Literal["IAM", "SSO"] | None = None
-    PortalContactEmail: str
-    PortalDescription: str | None = None
-    PortalName: str
-    PortalType: Literal["SITEWISE_PORTAL_V1", "SITEWISE_PORTAL_V2"] | None = None
-    PortalTypeConfiguration: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    RoleArn: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::IoTSiteWise::Portal.
+    """
+
+    Alarms: Annotated[
+        PortalAlarms | None,
+        Field(
+            description="Contains the configuration information of an alarm created in an AWS IoT SiteWise Monitor portal. You can use the alarm to monitor an asset property and get notified when the asset property value is outside a specified range."
+        ),
+    ] = None
+    NotificationSenderEmail: Annotated[
+        str | None, Field(description="The email address that sends alarm notifications.")
+    ] = None
+    PortalAuthMode: Annotated[
+        Literal["IAM", "SSO"] | None,
+        Field(
+            description="The service to use to authenticate users to the portal. Choose from SSO or IAM. You can't change this value after you create a portal. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    PortalContactEmail: Annotated[
+        str, Field(description="The AWS administrator's contact email address.")
+    ]
+    PortalDescription: Annotated[str | None, Field(description="A description for the portal.")] = (
+        None
+    )
+    PortalName: Annotated[str, Field(description="A friendly name for the portal.")]
+    PortalType: Annotated[
+        Literal["SITEWISE_PORTAL_V1", "SITEWISE_PORTAL_V2"] | None,
+        Field(description="The type of portal Create-only: changing it replaces the resource."),
+    ] = None
+    PortalTypeConfiguration: Annotated[
+        dict[str, PortalTypeEntry] | None,
+        Field(description="Map to associate detail of configuration related with a PortalType."),
+    ] = None
+    RoleArn: Annotated[
+        str,
+        Field(
+            description="The ARN of a service role that allows the portal's users to access your AWS IoT SiteWise resources on your behalf."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="A list of key-value pairs that contain metadata for the portal."),
+    ] = None

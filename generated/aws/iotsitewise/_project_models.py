@@ -7,9 +7,10 @@ Imported on first use by project.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ProjectAttributes",
@@ -19,21 +20,46 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    To add or update tag, provide both key and value. To delete tag, provide only tag key to be deleted
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Type: str.")]
+    Value: Annotated[str, Field(description="Type: str.")]
 
 
 class ProjectAttributes(DeferredModel):
-    ProjectArn: str | None = None
-    ProjectId: str | None = None
+    """
+    The read-only attributes of a AWS::IoTSiteWise::Project, set by AWS.
+    """
+
+    ProjectArn: Annotated[str | None, Field(description="The ARN of the project.")] = None
+    ProjectId: Annotated[str | None, Field(description="The ID of the project.")] = None
 
 
 class ProjectProps(DeferredModel):
-    AssetIds: list[str] | None = None
-    PortalId: str
-    ProjectDescription: str | None = None
-    ProjectName: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::IoTSiteWise::Project.
+    """
+
+    AssetIds: Annotated[
+        list[str] | None,
+        Field(description="The IDs of the assets to be associated to the project."),
+    ] = None
+    PortalId: Annotated[
+        str,
+        Field(
+            description="The ID of the portal in which to create the project. Create-only: changing it replaces the resource."
+        ),
+    ]
+    ProjectDescription: Annotated[
+        str | None, Field(description="A description for the project.")
+    ] = None
+    ProjectName: Annotated[str, Field(description="A friendly name for the project.")]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="A list of key-value pairs that contain metadata for the project."),
+    ] = None

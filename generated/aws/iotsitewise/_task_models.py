@@ -7,7 +7,7 @@ Imported on first use by task.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -26,91 +26,202 @@ __all__ = [
 
 
 class S3AccessPointSource(DeferredModel):
+    """
+    Configures a mount that reads from an Amazon S3 access point.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AccessPointArn: str
-    Prefix: str | None = None
+    AccessPointArn: Annotated[
+        str,
+        Field(
+            description="The Amazon Resource Name (ARN) of the Amazon S3 access point. The mount reads objects from the bucket associated with this access point. Access is governed by the access point policy and the task execution role's IAM permissions."
+        ),
+    ]
+    Prefix: Annotated[
+        str | None,
+        Field(
+            description="An object key name prefix. If specified, the mount includes only objects whose keys begin with this prefix. To include all objects at the access point, omit this field."
+        ),
+    ] = None
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key name of the tag.")]
+    Value: Annotated[str, Field(description="The value for the tag.")]
 
 
 class TaskEphemeralStorageConfiguration(DeferredModel):
+    """
+    Configuration for ephemeral storage attached to the container task.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    StorageClass: Literal["STANDARD_1", "STANDARD_2", "THROUGHPUT_1", "THROUGHPUT_2"]
-    StorageSizeInGiB: int
+    StorageClass: Annotated[
+        Literal["STANDARD_1", "STANDARD_2", "THROUGHPUT_1", "THROUGHPUT_2"],
+        Field(
+            description="The storage type that determines I/O performance characteristics. Family name indicates workload pattern, level number indicates performance within that family."
+        ),
+    ]
+    StorageSizeInGiB: Annotated[int, Field(description="Storage volume size in GiB.")]
 
 
 class TaskAttributes(DeferredModel):
-    Status: Literal["ACTIVE", "CREATING", "UPDATING", "DELETING", "FAILED"] | None = None
-    TaskArn: str | None = None
+    """
+    The read-only attributes of a AWS::IoTSiteWise::Task, set by AWS.
+    """
+
+    Status: Annotated[
+        Literal["ACTIVE", "CREATING", "UPDATING", "DELETING", "FAILED"] | None,
+        Field(description="The current lifecycle status of the task."),
+    ] = None
+    TaskArn: Annotated[str | None, Field(description="The ARN of the task.")] = None
 
 
 class MountSource(DeferredModel):
+    """
+    The data source configuration for a mount.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    S3AccessPoint: S3AccessPointSource
+    S3AccessPoint: Annotated[
+        S3AccessPointSource,
+        Field(description="Configures a mount that reads from an Amazon S3 access point."),
+    ]
 
 
 class Mount(DeferredModel):
+    """
+    Attaches a data source to the container filesystem for a task at a customer-supplied relative path under the service-owned mount root.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str
-    RelativePath: str
-    Source: MountSource
-    StorageType: Literal["SHARED_STORAGE"]
+    Name: Annotated[str, Field(description="A unique name for the mount within the task.")]
+    RelativePath: Annotated[
+        str,
+        Field(
+            description="The relative path under the service-owned mount root where this mount is attached inside the container."
+        ),
+    ]
+    Source: Annotated[MountSource, Field(description="The data source configuration for a mount.")]
+    StorageType: Annotated[
+        Literal["SHARED_STORAGE"],
+        Field(description="The type of storage used for the mount inside the container."),
+    ]
 
 
 class TaskContainerTaskConfiguration(DeferredModel):
+    """
+    Configuration for running a custom container image on managed compute.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Command: list[str] | None = None
-    EcrUri: str
-    EnvironmentVariables: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    EphemeralStorageConfiguration: TaskEphemeralStorageConfiguration | None = None
-    Mounts: list[Mount] | None = None
-    ProcessingType: Literal["GENERIC_COMPUTE_PROCESSING", "HARDWARE_ACCELERATED_PROCESSING"]
-    ProcessingUnit: Literal[
-        "UNITS_2",
-        "UNITS_4",
-        "UNITS_8",
-        "UNITS_12",
-        "UNITS_16",
-        "UNITS_24",
-        "UNITS_32",
-        "UNITS_36",
-        "UNITS_48",
-        "UNITS_60",
-        "UNITS_64",
-        "UNITS_72",
-        "UNITS_84",
-        "UNITS_96",
+    Command: Annotated[
+        list[str] | None, Field(description="The command to execute in the container.")
+    ] = None
+    EcrUri: Annotated[str, Field(description="The Amazon ECR image URI for the task container.")]
+    EnvironmentVariables: Annotated[
+        dict[str, str] | None, Field(description="A map of environment variable key-value pairs.")
+    ] = None
+    EphemeralStorageConfiguration: Annotated[
+        TaskEphemeralStorageConfiguration | None,
+        Field(description="Configuration for ephemeral storage attached to the container task."),
+    ] = None
+    Mounts: Annotated[
+        list[Mount] | None,
+        Field(
+            description="Mounts attached to the container filesystem. Each mount exposes an external data source as a local directory inside the container."
+        ),
+    ] = None
+    ProcessingType: Annotated[
+        Literal["GENERIC_COMPUTE_PROCESSING", "HARDWARE_ACCELERATED_PROCESSING"],
+        Field(description="The processing type for compute resources."),
     ]
-    TaskExecutionRole: str
-    TimeoutSeconds: int | None = None
+    ProcessingUnit: Annotated[
+        Literal[
+            "UNITS_2",
+            "UNITS_4",
+            "UNITS_8",
+            "UNITS_12",
+            "UNITS_16",
+            "UNITS_24",
+            "UNITS_32",
+            "UNITS_36",
+            "UNITS_48",
+            "UNITS_60",
+            "UNITS_64",
+            "UNITS_72",
+            "UNITS_84",
+            "UNITS_96",
+        ],
+        Field(
+            description="The processing unit allocation that determines vCPU, memory, and GPU resources."
+        ),
+    ]
+    TaskExecutionRole: Annotated[
+        str,
+        Field(
+            description="The ARN of the IAM role that grants the containerized workload permissions to access AWS resources."
+        ),
+    ]
+    TimeoutSeconds: Annotated[
+        int | None,
+        Field(description="The timeout in seconds for task execution. Default: 3600 (1 hour)."),
+    ] = None
 
 
 class TaskTaskConfiguration(DeferredModel):
+    """
+    The task execution configuration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ContainerTaskConfiguration: TaskContainerTaskConfiguration
+    ContainerTaskConfiguration: Annotated[
+        TaskContainerTaskConfiguration,
+        Field(description="Configuration for running a custom container image on managed compute."),
+    ]
 
 
 class TaskProps(DeferredModel):
-    Description: str | None = None
-    Tags: list[Tag] | None = None
-    TaskConfiguration: TaskTaskConfiguration
-    TaskName: str
-    WorkspaceName: str
+    """
+    The properties a program declares for a AWS::IoTSiteWise::Task.
+    """
+
+    Description: Annotated[str | None, Field(description="A description of the task.")] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None
+    TaskConfiguration: Annotated[
+        TaskTaskConfiguration, Field(description="The task execution configuration.")
+    ]
+    TaskName: Annotated[
+        str,
+        Field(
+            description="The name of the task. Must be unique within the workspace. Create-only: changing it replaces the resource."
+        ),
+    ]
+    WorkspaceName: Annotated[
+        str,
+        Field(
+            description="The name of the workspace. Create-only: changing it replaces the resource."
+        ),
+    ]

@@ -7,10 +7,10 @@ Imported on first use by workspace.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "Tag",
@@ -21,30 +21,76 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key name of the tag.")]
+    Value: Annotated[str, Field(description="The value for the tag.")]
 
 
 class WorkspaceEncryptionConfiguration(DeferredModel):
+    """
+    The encryption configuration for the workspace.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EncryptionType: Literal["SITEWISE_DEFAULT_ENCRYPTION", "KMS_BASED_ENCRYPTION"]
+    EncryptionType: Annotated[
+        Literal["SITEWISE_DEFAULT_ENCRYPTION", "KMS_BASED_ENCRYPTION"],
+        Field(description="The type of encryption."),
+    ]
 
 
 class WorkspaceAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    Status: Literal["CREATING", "ACTIVE", "UPDATING", "DELETING", "FAILED"] | None = None
-    UpdatedAt: str | None = None
-    WorkspaceArn: str | None = None
+    """
+    The read-only attributes of a AWS::IoTSiteWise::Workspace, set by AWS.
+    """
+
+    CreatedAt: Annotated[str | None, Field(description="The time the workspace was created.")] = (
+        None
+    )
+    Status: Annotated[
+        Literal["CREATING", "ACTIVE", "UPDATING", "DELETING", "FAILED"] | None,
+        Field(description="The current state of the workspace."),
+    ] = None
+    UpdatedAt: Annotated[
+        str | None, Field(description="The time the workspace was last updated.")
+    ] = None
+    WorkspaceArn: Annotated[str | None, Field(description="The ARN of the workspace.")] = None
 
 
 class WorkspaceProps(DeferredModel):
-    EncryptionConfiguration: WorkspaceEncryptionConfiguration
-    KmsKeyId: str | None = None
-    Tags: list[Tag] | None = None
-    WorkspaceDescription: str | None = None
-    WorkspaceName: str
+    """
+    The properties a program declares for a AWS::IoTSiteWise::Workspace.
+    """
+
+    EncryptionConfiguration: Annotated[
+        WorkspaceEncryptionConfiguration,
+        Field(
+            description="The encryption configuration for the workspace. Create-only: changing it replaces the resource."
+        ),
+    ]
+    KmsKeyId: Annotated[
+        str | None,
+        Field(
+            description="The ARN of the AWS KMS key used for KMS_BASED_ENCRYPTION. Required when EncryptionConfiguration.EncryptionType is KMS_BASED_ENCRYPTION. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None
+    WorkspaceDescription: Annotated[
+        str | None, Field(description="A description of the workspace.")
+    ] = None
+    WorkspaceName: Annotated[
+        str,
+        Field(
+            description="The name of the workspace. Create-only: changing it replaces the resource."
+        ),
+    ]

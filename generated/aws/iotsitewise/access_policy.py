@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -75,84 +79,78 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AccessPolicyAccessPolicyIdentityDict = TypedDict(
-    "AccessPolicyAccessPolicyIdentityDict",
-    {
-        "IamRole": "AccessPolicyIamRoleDict",
-        "IamUser": "AccessPolicyIamUserDict",
-        "User": "AccessPolicyUserDict",
-    },
-    total=False,
-)
 
-AccessPolicyAccessPolicyResourceDict = TypedDict(
-    "AccessPolicyAccessPolicyResourceDict",
-    {
-        "Portal": "AccessPolicyPortalDict",
-        "Project": "AccessPolicyProjectDict",
-    },
-    total=False,
-)
+class AccessPolicyAccessPolicyIdentityDict(TypedDict, total=False):
+    """AccessPolicyAccessPolicyIdentity as a plain dict: The identity for this access policy. Choose
+    either an SSO user or group or an IAM user or role."""
 
-AccessPolicyIamRoleDict = TypedDict(
-    "AccessPolicyIamRoleDict",
-    {
-        "arn": "str",
-    },
-    total=False,
-)
+    IamRole: AccessPolicyIamRoleDict
+    """Contains information for an IAM role identity in an access policy."""
+    IamUser: AccessPolicyIamUserDict
+    """Contains information for an IAM user identity in an access policy."""
+    User: AccessPolicyUserDict
+    """Contains information for a user identity in an access policy."""
 
-AccessPolicyIamUserDict = TypedDict(
-    "AccessPolicyIamUserDict",
-    {
-        "arn": "str",
-    },
-    total=False,
-)
 
-AccessPolicyPortalDict = TypedDict(
-    "AccessPolicyPortalDict",
-    {
-        "id": "str",
-    },
-    total=False,
-)
+class AccessPolicyAccessPolicyResourceDict(TypedDict, total=False):
+    """AccessPolicyAccessPolicyResource as a plain dict: The AWS IoT SiteWise Monitor resource for
+    this access policy. Choose either portal or project but not both."""
 
-AccessPolicyProjectDict = TypedDict(
-    "AccessPolicyProjectDict",
-    {
-        "id": "str",
-    },
-    total=False,
-)
+    Portal: AccessPolicyPortalDict
+    """A portal resource."""
+    Project: AccessPolicyProjectDict
+    """A project resource."""
 
-AccessPolicyUserDict = TypedDict(
-    "AccessPolicyUserDict",
-    {
-        "id": "str",
-    },
-    total=False,
-)
 
+class AccessPolicyIamRoleDict(TypedDict, total=False):
+    """AccessPolicyIamRole as a plain dict: Contains information for an IAM role identity in an
+    access policy."""
+
+    arn: str
+    """The ARN of the IAM role."""
+
+
+class AccessPolicyIamUserDict(TypedDict, total=False):
+    """AccessPolicyIamUser as a plain dict: Contains information for an IAM user identity in an
+    access policy."""
+
+    arn: str
+    """The ARN of the IAM user."""
+
+
+class AccessPolicyPortalDict(TypedDict, total=False):
+    """AccessPolicyPortal as a plain dict: A portal resource."""
+
+    id: str
+    """The ID of the portal."""
+
+
+class AccessPolicyProjectDict(TypedDict, total=False):
+    """AccessPolicyProject as a plain dict: A project resource."""
+
+    id: str
+    """The ID of the project."""
+
+
+class AccessPolicyUserDict(TypedDict, total=False):
+    """AccessPolicyUser as a plain dict: Contains information for a user identity in an access
+    policy."""
+
+    id: str
+    """The AWS SSO ID of the user."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::IoTSiteWise::AccessPolicy",
     schema_file="aws-iotsitewise-accesspolicy.json",
     primary_identifier=("/AccessPolicyId",),
-    additional_identifiers=(),
     read_only=("/AccessPolicyArn", "/AccessPolicyId"),
-    create_only=(),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("AccessPolicyIdentity", "AccessPolicyPermission", "AccessPolicyResource"),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -162,98 +160,15 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AccessPolicyIdentity": {
-            "additionalProperties": False,
-            "properties": {
-                "IamRole": {"$ref": "#/definitions/IamRole"},
-                "IamUser": {"$ref": "#/definitions/IamUser"},
-                "User": {"$ref": "#/definitions/User"},
-            },
-            "type": "object",
-        },
-        "AccessPolicyResource": {
-            "additionalProperties": False,
-            "properties": {
-                "Portal": {"$ref": "#/definitions/Portal"},
-                "Project": {"$ref": "#/definitions/Project"},
-            },
-            "type": "object",
-        },
-        "IamRole": {
-            "additionalProperties": False,
-            "properties": {
-                "arn": {
-                    "maxLength": 1600,
-                    "minLength": 1,
-                    "pattern": "^arn:aws(-cn|-us-gov)?:[a-zA-Z0-9-:\\/_\\.\\+=,@]+$",
-                    "type": "string",
-                }
-            },
-            "type": "object",
-        },
-        "IamUser": {
-            "additionalProperties": False,
-            "properties": {
-                "arn": {
-                    "maxLength": 1600,
-                    "minLength": 1,
-                    "pattern": "^arn:aws(-cn|-us-gov)?:[a-zA-Z0-9-:\\/_\\.\\+=,@]+$",
-                    "type": "string",
-                }
-            },
-            "type": "object",
-        },
-        "Portal": {
-            "additionalProperties": False,
-            "properties": {
-                "id": {
-                    "maxLength": 36,
-                    "minLength": 36,
-                    "pattern": "^(?!00000000-0000-0000-0000-000000000000)[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$",
-                    "type": "string",
-                }
-            },
-            "type": "object",
-        },
-        "Project": {
-            "additionalProperties": False,
-            "properties": {
-                "id": {
-                    "maxLength": 36,
-                    "minLength": 36,
-                    "pattern": "^(?!00000000-0000-0000-0000-000000000000)[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$",
-                    "type": "string",
-                }
-            },
-            "type": "object",
-        },
-        "User": {
-            "additionalProperties": False,
-            "properties": {
-                "id": {"maxLength": 256, "minLength": 1, "pattern": "^\\S+$", "type": "string"}
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AccessPolicyArn": {"type": "string"},
-        "AccessPolicyId": {"type": "string"},
-        "AccessPolicyIdentity": {"$ref": "#/definitions/AccessPolicyIdentity"},
-        "AccessPolicyPermission": {"enum": ["ADMINISTRATOR", "VIEWER"], "type": "string"},
-        "AccessPolicyResource": {"$ref": "#/definitions/AccessPolicyResource"},
-    },
-    "required": ["AccessPolicyIdentity", "AccessPolicyPermission", "AccessPolicyResource"],
-}
-
 
 class AccessPolicy(_Resource):
     """AWS::IoTSiteWise::AccessPolicy: Resource schema for AWS::IoTSiteWise::AccessPolicy
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: AccessPolicyId.
+    Read-only attributes (known once deployed): AccessPolicyArn, AccessPolicyId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-iotsitewise-accesspolicy.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -261,37 +176,46 @@ class AccessPolicy(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "AccessPolicyAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "access_policy.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     AccessPolicyArn: str
+    """The ARN of the access policy."""
     AccessPolicyId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The ID of the access policy."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AccessPolicyIdentity: AccessPolicyAccessPolicyIdentityDict
     AccessPolicyPermission: Literal["ADMINISTRATOR", "VIEWER"]
     AccessPolicyResource: AccessPolicyAccessPolicyResourceDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AccessPolicyIdentity: AccessPolicyAccessPolicyIdentity
+        | AccessPolicyAccessPolicyIdentityDict,
+        AccessPolicyPermission: Literal["ADMINISTRATOR", "VIEWER"],
+        AccessPolicyResource: AccessPolicyAccessPolicyResource
+        | AccessPolicyAccessPolicyResourceDict,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::IoTSiteWise::AccessPolicy; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AccessPolicyIdentity: AccessPolicyAccessPolicyIdentity
-            | AccessPolicyAccessPolicyIdentityDict,
-            AccessPolicyPermission: Literal["ADMINISTRATOR", "VIEWER"],
-            AccessPolicyResource: AccessPolicyAccessPolicyResource
-            | AccessPolicyAccessPolicyResourceDict,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::IoTSiteWise::AccessPolicy; `await` it inside an App to deploy it.
-
-            AccessPolicyIdentity: The identity for this access policy.
-            AccessPolicyPermission: The permission level for this access policy.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AccessPolicyIdentity: The identity for this access policy. Choose either a user or a
+                group but not both. Required.
+            AccessPolicyPermission: The permission level for this access policy. Valid values are
+                ADMINISTRATOR or VIEWER. Required.
             AccessPolicyResource: The AWS IoT SiteWise Monitor resource for this access policy.
+                Choose either portal or project but not both. Required.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,15 +55,17 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag."""
+    Value: Required[str]
+    """The value for the tag."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::IoTSiteWise::Application",
     schema_file="aws-iotsitewise-application.json",
@@ -76,16 +82,9 @@ METADATA = _TypeMetadata(
     ),
     create_only=("/WorkspaceName", "/Name", "/Description", "/IdcInstanceArn"),
     write_only=("/IdcInstanceArn",),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("WorkspaceName", "Name"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
+    tagging=_Tagging(),
     replacement_strategy="delete_then_create",
     replacement_strategy_stated=True,
     handlers={
@@ -97,82 +96,21 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "ApplicationId": {
-            "maxLength": 36,
-            "minLength": 36,
-            "pattern": "^[a-z0-9-]{36}$",
-            "type": "string",
-        },
-        "Arn": {
-            "maxLength": 1600,
-            "minLength": 1,
-            "pattern": "^arn:aws(-cn|-us-gov)?:[a-zA-Z0-9-:\\/_\\.]+$",
-            "type": "string",
-        },
-        "CreatedAt": {"type": "string"},
-        "Description": {
-            "maxLength": 2048,
-            "minLength": 1,
-            "pattern": "^[^\\u0000-\\u001F\\u007F]+$",
-            "type": "string",
-        },
-        "DnsSubdomain": {
-            "maxLength": 63,
-            "minLength": 1,
-            "pattern": "^[a-z0-9]([a-z0-9-]*[a-z0-9])?$",
-            "type": "string",
-        },
-        "IdcApplicationArn": {
-            "maxLength": 1600,
-            "minLength": 1,
-            "pattern": "^arn:aws(-cn|-us-gov)?:[a-zA-Z0-9-:\\/_\\.]+$",
-            "type": "string",
-        },
-        "IdcInstanceArn": {
-            "maxLength": 1600,
-            "minLength": 1,
-            "pattern": "^arn:aws(-cn|-us-gov)?:[a-zA-Z0-9-:\\/_\\.]+$",
-            "type": "string",
-        },
-        "Name": {
-            "maxLength": 256,
-            "minLength": 1,
-            "pattern": "^[A-Za-z0-9](?:[A-Za-z0-9 ._()\\-]*[A-Za-z0-9._()\\-])?$",
-            "type": "string",
-        },
-        "Status": {"enum": ["CREATING", "ACTIVE", "DELETING"], "type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "maxItems": 50, "type": "array"},
-        "UpdatedAt": {"type": "string"},
-        "WorkspaceName": {
-            "maxLength": 64,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9_-]+$",
-            "type": "string",
-        },
-    },
-    "required": ["WorkspaceName", "Name"],
-}
-
 
 class Application(_Resource):
-    """AWS::IoTSiteWise::Application: Represents an AWS IoT SiteWise application that provides IAM Identity Center based access to a workspace.
+    """AWS::IoTSiteWise::Application: Represents an AWS IoT SiteWise application that provides IAM
+    Identity Center based access to a workspace.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Also identified by: WorkspaceName, ApplicationId.
+    Replaced when any of these change (create-only): WorkspaceName, Name, Description,
+    IdcInstanceArn.
+    Write-only (sent to AWS, never read back): IdcInstanceArn.
+    Read-only attributes (known once deployed): ApplicationId, Arn, CreatedAt, DnsSubdomain,
+    IdcApplicationArn, Status, UpdatedAt.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-iotsitewise-application.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -180,46 +118,62 @@ class Application(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ApplicationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "application.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     ApplicationId: str
+    """The unique identifier of the application."""
     Arn: str
+    """The ARN of the application."""
     CreatedAt: str
+    """The time the application was created."""
     DnsSubdomain: str
+    """The DNS-compliant subdomain label assigned to the application."""
     IdcApplicationArn: str
+    """The ARN of the IAM Identity Center application created for the application."""
     Status: Literal["CREATING", "ACTIVE", "DELETING"]
+    """The current status of the application."""
     UpdatedAt: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The time the application was last updated."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     IdcInstanceArn: str
     Name: str
     Tags: list[TagDict]
     WorkspaceName: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str,
+        WorkspaceName: str,
+        Description: str | None = None,
+        IdcInstanceArn: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::IoTSiteWise::Application; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str,
-            WorkspaceName: str,
-            Description: str | None = None,
-            IdcInstanceArn: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::IoTSiteWise::Application; `await` it inside an App to deploy it.
-
-            Description: A description of the application.
-            IdcInstanceArn: The ARN of the IAM Identity Center instance used to create the application.
-            Name: The name of the application.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Name: The name of the application. Create-only: changing it replaces the resource.
+                Required.
+            WorkspaceName: The name of the workspace that the application belongs to. Create-only:
+                changing it replaces the resource. Required.
+            Description: A description of the application. Create-only: changing it replaces the
+                resource.
+            IdcInstanceArn: The ARN of the IAM Identity Center instance used to create the
+                application. Create-only: changing it replaces the resource. Write-only: sent to
+                AWS, never read back.
             Tags: An array of key-value pairs to apply to this resource.
-            WorkspaceName: The name of the workspace that the application belongs to.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,58 +63,59 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AssetHierarchyDict = TypedDict(
-    "AssetHierarchyDict",
-    {
-        "ChildAssetId": "Required[str]",
-        "ExternalId": "str",
-        "Id": "str",
-        "LogicalId": "str",
-    },
-    total=False,
-)
 
-AssetPropertyDict = TypedDict(
-    "AssetPropertyDict",
-    {
-        "Alias": "str",
-        "ExternalId": "str",
-        "Id": "str",
-        "LogicalId": "str",
-        "NotificationState": "Literal['ENABLED', 'DISABLED']",
-        "Unit": "str",
-    },
-    total=False,
-)
+class AssetHierarchyDict(TypedDict, total=False):
+    """AssetHierarchy as a plain dict: A hierarchy specifies allowed parent/child asset
+    relationships."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    ChildAssetId: Required[str]
+    """The ID of the child asset to be associated."""
+    ExternalId: str
+    """String-friendly customer provided external ID"""
+    Id: str
+    """Customer provided actual UUID for property"""
+    LogicalId: str
+    """The LogicalID of a hierarchy in the parent asset's model."""
 
+
+class AssetPropertyDict(TypedDict, total=False):
+    """AssetProperty as a plain dict: The asset property's definition, alias, unit, and notification
+    state."""
+
+    Alias: str
+    """The property alias that identifies the property."""
+    ExternalId: str
+    """String-friendly customer provided external ID"""
+    Id: str
+    """Customer provided actual UUID for property"""
+    LogicalId: str
+    """Customer provided ID for property."""
+    NotificationState: Literal["ENABLED", "DISABLED"]
+    """The MQTT notification state (ENABLED or DISABLED) for this asset property."""
+    Unit: str
+    """The unit of measure (such as Newtons or RPM) of the asset property. If you don't specify a
+    value for this parameter, the service uses the value of the assetModelProperty in the asset
+    model."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Type: str."""
+    Value: Required[str]
+    """Type: str."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::IoTSiteWise::Asset",
     schema_file="aws-iotsitewise-asset.json",
     primary_identifier=("/AssetId",),
-    additional_identifiers=(),
     read_only=("/AssetArn", "/AssetId", "/AssetProperties/*/Id", "/AssetHierarchies/*/Id"),
-    create_only=(),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/AssetHierarchies", "/AssetProperties", "/Tags"),
     required=("AssetName", "AssetModelId"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -120,125 +125,29 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AssetHierarchy": {
-            "additionalProperties": False,
-            "properties": {
-                "ChildAssetId": {"type": "string"},
-                "ExternalId": {
-                    "maxLength": 128,
-                    "minLength": 2,
-                    "pattern": "[a-zA-Z0-9_][a-zA-Z_\\-0-9.:]*[a-zA-Z0-9_]+",
-                    "type": "string",
-                },
-                "Id": {
-                    "maxLength": 36,
-                    "minLength": 36,
-                    "pattern": "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$",
-                    "type": "string",
-                },
-                "LogicalId": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "pattern": "[^\\u0000-\\u001F\\u007F]+",
-                    "type": "string",
-                },
-            },
-            "required": ["ChildAssetId"],
-            "type": "object",
-        },
-        "AssetProperty": {
-            "additionalProperties": False,
-            "properties": {
-                "Alias": {"type": "string"},
-                "ExternalId": {
-                    "maxLength": 128,
-                    "minLength": 2,
-                    "pattern": "[a-zA-Z0-9_][a-zA-Z_\\-0-9.:]*[a-zA-Z0-9_]+",
-                    "type": "string",
-                },
-                "Id": {
-                    "maxLength": 36,
-                    "minLength": 36,
-                    "pattern": "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$",
-                    "type": "string",
-                },
-                "LogicalId": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "pattern": "[^\\u0000-\\u001F\\u007F]+",
-                    "type": "string",
-                },
-                "NotificationState": {"enum": ["ENABLED", "DISABLED"], "type": "string"},
-                "Unit": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AssetArn": {"type": "string"},
-        "AssetDescription": {
-            "maxLength": 2048,
-            "minLength": 1,
-            "pattern": "^[^\\u0000-\\u001F\\u007F]+$",
-            "type": "string",
-        },
-        "AssetExternalId": {
-            "maxLength": 128,
-            "minLength": 2,
-            "pattern": "[a-zA-Z0-9_][a-zA-Z_\\-0-9.:]*[a-zA-Z0-9_]+",
-            "type": "string",
-        },
-        "AssetHierarchies": {"items": {"$ref": "#/definitions/AssetHierarchy"}, "type": "array"},
-        "AssetId": {
-            "maxLength": 36,
-            "minLength": 36,
-            "pattern": "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$",
-            "type": "string",
-        },
-        "AssetModelId": {
-            "maxLength": 139,
-            "minLength": 13,
-            "pattern": "^(?!00000000-0000-0000-0000-000000000000)[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$|^externalId:[a-zA-Z0-9_][a-zA-Z_\\-0-9.:]*[a-zA-Z0-9_]+$",
-            "type": "string",
-        },
-        "AssetName": {
-            "maxLength": 256,
-            "minLength": 1,
-            "pattern": "^[^\\u0000-\\u001F\\u007F]+$",
-            "type": "string",
-        },
-        "AssetProperties": {"items": {"$ref": "#/definitions/AssetProperty"}, "type": "array"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": False},
-    },
-    "required": ["AssetName", "AssetModelId"],
-}
-
 
 class Asset(_Resource):
     """AWS::IoTSiteWise::Asset: Resource schema for AWS::IoTSiteWise::Asset
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: AssetId.
+    Read-only attributes (known once deployed): AssetArn, AssetId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-iotsitewise-asset.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
     props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "AssetProps")
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "AssetAttributes")
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "asset.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     AssetArn: str
+    """The ARN of the asset"""
     AssetId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The ID of the asset"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AssetDescription: str
     AssetExternalId: str
     AssetHierarchies: list[AssetHierarchyDict]
@@ -247,31 +156,36 @@ class Asset(_Resource):
     AssetProperties: list[AssetPropertyDict]
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AssetModelId: str,
+        AssetName: str,
+        AssetDescription: str | None = None,
+        AssetExternalId: str | None = None,
+        AssetHierarchies: list[AssetHierarchy | AssetHierarchyDict] | None = None,
+        AssetProperties: list[AssetProperty | AssetPropertyDict] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::IoTSiteWise::Asset; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AssetModelId: str,
-            AssetName: str,
-            AssetDescription: str | None = None,
-            AssetExternalId: str | None = None,
-            AssetHierarchies: list[AssetHierarchy | AssetHierarchyDict] | None = None,
-            AssetProperties: list[AssetProperty | AssetPropertyDict] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::IoTSiteWise::Asset; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AssetModelId: The ID of the asset model from which to create the asset. Required.
+            AssetName: A unique, friendly name for the asset. Required.
             AssetDescription: A description for the asset
             AssetExternalId: The External ID of the asset
-            AssetModelId: The ID of the asset model from which to create the asset.
-            AssetName: A unique, friendly name for the asset.
+            AssetHierarchies: Type: list[AssetHierarchyDict].
+            AssetProperties: Type: list[AssetPropertyDict].
             Tags: A list of key-value pairs that contain metadata for the asset.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

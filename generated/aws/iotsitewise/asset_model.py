@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -107,120 +111,153 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AssetModelAttributeDict = TypedDict(
-    "AssetModelAttributeDict",
-    {
-        "DefaultValue": "str",
-    },
-    total=False,
-)
 
-AssetModelCompositeModelDict = TypedDict(
-    "AssetModelCompositeModelDict",
-    {
-        "ComposedAssetModelId": "str",
-        "CompositeModelProperties": "list[AssetModelPropertyDict]",
-        "Description": "str",
-        "ExternalId": "str",
-        "Id": "str",
-        "Name": "Required[str]",
-        "ParentAssetModelCompositeModelExternalId": "str",
-        "Path": "list[str]",
-        "Type": "Required[str]",
-    },
-    total=False,
-)
+class AssetModelAttributeDict(TypedDict, total=False):
+    """AssetModelAttribute as a plain dict."""
 
-AssetModelHierarchyDict = TypedDict(
-    "AssetModelHierarchyDict",
-    {
-        "ChildAssetModelId": "Required[str]",
-        "ExternalId": "str",
-        "Id": "str",
-        "LogicalId": "str",
-        "Name": "Required[str]",
-    },
-    total=False,
-)
+    DefaultValue: str
+    """Pattern: ^[^\\u0000-\\u001F\\u007F]+$"""
 
-AssetModelMetricDict = TypedDict(
-    "AssetModelMetricDict",
-    {
-        "Expression": "Required[str]",
-        "Variables": "Required[list[ExpressionVariableDict]]",
-        "Window": "Required[MetricWindowDict]",
-    },
-    total=False,
-)
 
-AssetModelPropertyDict = TypedDict(
-    "AssetModelPropertyDict",
-    {
-        "DataType": "Required[Literal['STRING', 'INTEGER', 'DOUBLE', 'BOOLEAN', 'STRUCT']]",
-        "DataTypeSpec": "Literal['AWS/ALARM_STATE']",
-        "ExternalId": "str",
-        "Id": "str",
-        "LogicalId": "str",
-        "Name": "Required[str]",
-        "Type": "Required[PropertyTypeDict]",
-        "Unit": "str",
-    },
-    total=False,
-)
+class AssetModelCompositeModelDict(TypedDict, total=False):
+    """AssetModelCompositeModel as a plain dict: Contains a composite model definition in an asset
+    model. This composite model definition is applied to all assets created from the asset model."""
 
-AssetModelTransformDict = TypedDict(
-    "AssetModelTransformDict",
-    {
-        "Expression": "Required[str]",
-        "Variables": "Required[list[ExpressionVariableDict]]",
-    },
-    total=False,
-)
+    ComposedAssetModelId: str
+    """The component model ID for which the composite model is composed of"""
+    CompositeModelProperties: list[AssetModelPropertyDict]
+    """The property definitions of the asset model. You can specify up to 200 properties per asset
+    model."""
+    Description: str
+    """A description for the asset composite model."""
+    ExternalId: str
+    """The External ID of the composite model"""
+    Id: str
+    """The Actual ID of the composite model"""
+    Name: Required[str]
+    """A unique, friendly name for the asset composite model."""
+    ParentAssetModelCompositeModelExternalId: str
+    """The parent composite model External ID"""
+    Path: list[str]
+    """The path of the composite model. This is only for derived composite models"""
+    Type: Required[str]
+    """The type of the composite model. For alarm composite models, this type is AWS/ALARM"""
 
-EnforcedAssetModelInterfacePropertyMappingDict = TypedDict(
-    "EnforcedAssetModelInterfacePropertyMappingDict",
-    {
-        "AssetModelPropertyExternalId": "str",
-        "AssetModelPropertyLogicalId": "str",
-        "InterfaceAssetModelPropertyExternalId": "Required[str]",
-    },
-    total=False,
-)
 
-EnforcedAssetModelInterfaceRelationshipDict = TypedDict(
-    "EnforcedAssetModelInterfaceRelationshipDict",
-    {
-        "InterfaceAssetModelId": "str",
-        "PropertyMappings": "list[EnforcedAssetModelInterfacePropertyMappingDict]",
-    },
-    total=False,
-)
+class AssetModelHierarchyDict(TypedDict, total=False):
+    """AssetModelHierarchy as a plain dict: Contains information about an asset model hierarchy."""
 
-ExpressionVariableDict = TypedDict(
-    "ExpressionVariableDict",
-    {
-        "Name": "Required[str]",
-        "Value": "Required[VariableValueDict]",
-    },
-    total=False,
-)
+    ChildAssetModelId: Required[str]
+    """The ID of the asset model. All assets in this hierarchy must be instances of the child
+    AssetModelId asset model."""
+    ExternalId: str
+    """Customer provided external ID for hierarchy"""
+    Id: str
+    """Customer provided actual ID for hierarchy"""
+    LogicalId: str
+    """Customer provided logical ID for hierarchy."""
+    Name: Required[str]
+    """The name of the asset model hierarchy."""
 
-MetricWindowDict = TypedDict(
-    "MetricWindowDict",
-    {
-        "Tumbling": "TumblingWindowDict",
-    },
-    total=False,
-)
 
-PropertyPathDefinitionDict = TypedDict(
-    "PropertyPathDefinitionDict",
-    {
-        "Name": "Required[str]",
-    },
-    total=False,
-)
+class AssetModelMetricDict(TypedDict, total=False):
+    """AssetModelMetric as a plain dict."""
 
+    Expression: Required[str]
+    """The mathematical expression that defines the metric aggregation function. You can specify up
+    to 10 functions per expression."""
+    Variables: Required[list[ExpressionVariableDict]]
+    """The list of variables used in the expression."""
+    Window: Required[MetricWindowDict]
+    """The window (time interval) over which AWS IoT SiteWise computes the metric's aggregation
+    expression"""
+
+
+class AssetModelPropertyDict(TypedDict, total=False):
+    """AssetModelProperty as a plain dict: Contains information about an asset model property."""
+
+    DataType: Required[Literal["STRING", "INTEGER", "DOUBLE", "BOOLEAN", "STRUCT"]]
+    """The data type of the asset model property."""
+    DataTypeSpec: Literal["AWS/ALARM_STATE"]
+    """The data type of the structure for this property."""
+    ExternalId: str
+    """The External ID of the Asset Model Property"""
+    Id: str
+    """The ID of the Asset Model Property"""
+    LogicalId: str
+    """Customer provided Logical ID for property."""
+    Name: Required[str]
+    """The name of the asset model property."""
+    Type: Required[PropertyTypeDict]
+    """The property type"""
+    Unit: str
+    """The unit of the asset model property, such as Newtons or RPM."""
+
+
+class AssetModelTransformDict(TypedDict, total=False):
+    """AssetModelTransform as a plain dict."""
+
+    Expression: Required[str]
+    """The mathematical expression that defines the transformation function. You can specify up to
+    10 functions per expression."""
+    Variables: Required[list[ExpressionVariableDict]]
+    """The list of variables used in the expression."""
+
+
+class EnforcedAssetModelInterfacePropertyMappingDict(TypedDict, total=False):
+    """EnforcedAssetModelInterfacePropertyMapping as a plain dict: Contains information about
+    enforced interface property and asset model property"""
+
+    AssetModelPropertyExternalId: str
+    """The external ID of the enforced asset model property"""
+    AssetModelPropertyLogicalId: str
+    """The logical ID of the enforced asset model property"""
+    InterfaceAssetModelPropertyExternalId: Required[str]
+    """The external ID of the enforced interface property"""
+
+
+class EnforcedAssetModelInterfaceRelationshipDict(TypedDict, total=False):
+    """EnforcedAssetModelInterfaceRelationship as a plain dict: Contains information about enforced
+    interface hierarchy and asset model hierarchy"""
+
+    InterfaceAssetModelId: str
+    """The ID of the interface that is enforced to the asset model"""
+    PropertyMappings: list[EnforcedAssetModelInterfacePropertyMappingDict]
+    """Contains information about enforced interface property and asset model property"""
+
+
+class ExpressionVariableDict(TypedDict, total=False):
+    """ExpressionVariable as a plain dict."""
+
+    Name: Required[str]
+    """The friendly name of the variable to be used in the expression."""
+    Value: Required[VariableValueDict]
+    """The variable that identifies an asset property from which to use values."""
+
+
+class MetricWindowDict(TypedDict, total=False):
+    """MetricWindow as a plain dict: Contains a time interval window used for data aggregate
+    computations (for example, average, sum, count, and so on)."""
+
+    Tumbling: TumblingWindowDict
+    """Contains a tumbling window, which is a repeating fixed-sized, non-overlapping, and contiguous
+    time interval. This window is used in metric and aggregation computations."""
+
+
+class PropertyPathDefinitionDict(TypedDict, total=False):
+    """PropertyPathDefinition as a plain dict: The definition for property path which is used to
+    reference properties in transforms/metrics"""
+
+    Name: Required[str]
+    """The name of the property"""
+
+
+# PropertyType as a plain dict: Contains a property type, which can be one of attribute, measurement, metric, or transform.
+# Functional form: some keys are not Python identifiers.
+# Attribute: Type: AssetModelAttributeDict.
+# Metric: Type: AssetModelMetricDict.
+# Transform: Type: AssetModelTransformDict.
+# TypeName: Allowed values: 'Measurement', 'Attribute', 'Transform', 'Metric'.
 PropertyTypeDict = TypedDict(
     "PropertyTypeDict",
     {
@@ -232,43 +269,51 @@ PropertyTypeDict = TypedDict(
     total=False,
 )
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
-TumblingWindowDict = TypedDict(
-    "TumblingWindowDict",
-    {
-        "Interval": "Required[str]",
-        "Offset": "str",
-    },
-    total=False,
-)
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
 
-VariableValueDict = TypedDict(
-    "VariableValueDict",
-    {
-        "HierarchyExternalId": "str",
-        "HierarchyId": "str",
-        "HierarchyLogicalId": "str",
-        "PropertyExternalId": "str",
-        "PropertyId": "str",
-        "PropertyLogicalId": "str",
-        "PropertyPath": "list[PropertyPathDefinitionDict]",
-    },
-    total=False,
-)
+    Key: Required[str]
+    """Type: str."""
+    Value: Required[str]
+    """Type: str."""
 
+
+class TumblingWindowDict(TypedDict, total=False):
+    """TumblingWindow as a plain dict: Contains a tumbling window, which is a repeating fixed-sized,
+    non-overlapping, and contiguous time interval. This window is used in metric and aggregation
+    computations."""
+
+    Interval: Required[str]
+    """The time interval for the tumbling window."""
+    Offset: str
+    """The shift or reference point on timeline for the contiguous time intervals."""
+
+
+class VariableValueDict(TypedDict, total=False):
+    """VariableValue as a plain dict."""
+
+    HierarchyExternalId: str
+    """The External ID of the hierarchy that is trying to be referenced"""
+    HierarchyId: str
+    """The ID of the hierarchy that is trying to be referenced"""
+    HierarchyLogicalId: str
+    """Pattern: [^\\u0000-\\u001F\\u007F]+ Length: 1 to 256 characters."""
+    PropertyExternalId: str
+    """The External ID of the property that is trying to be referenced"""
+    PropertyId: str
+    """The ID of the property that is trying to be referenced"""
+    PropertyLogicalId: str
+    """Pattern: [^\\u0000-\\u001F\\u007F]+ Length: 1 to 256 characters."""
+    PropertyPath: list[PropertyPathDefinitionDict]
+    """The path of the property that is trying to be referenced"""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::IoTSiteWise::AssetModel",
     schema_file="aws-iotsitewise-assetmodel.json",
     primary_identifier=("/AssetModelId",),
-    additional_identifiers=(),
     read_only=(
         "/AssetModelArn",
         "/AssetModelId",
@@ -299,7 +344,6 @@ METADATA = _TypeMetadata(
         "/AssetModelCompositeModels/*/CompositeModelProperties/*/Type/Metric/Variables/*/Value/PropertyPath/*/Name",
         "/AssetModelCompositeModels/*/CompositeModelProperties/*/DataTypeSpec",
     ),
-    conditional_create_only=(),
     unordered_arrays=(
         "/AssetModelCompositeModels",
         "/AssetModelCompositeModels/*/CompositeModelProperties",
@@ -313,14 +357,7 @@ METADATA = _TypeMetadata(
         "/Tags",
     ),
     required=("AssetModelName",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -330,363 +367,31 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AssetModelCompositeModel": {
-            "additionalProperties": False,
-            "properties": {
-                "ComposedAssetModelId": {"type": "string"},
-                "CompositeModelProperties": {
-                    "items": {"$ref": "#/definitions/AssetModelProperty"},
-                    "type": "array",
-                },
-                "Description": {
-                    "maxLength": 2048,
-                    "minLength": 1,
-                    "pattern": "^[^\\u0000-\\u001F\\u007F]+$",
-                    "type": "string",
-                },
-                "ExternalId": {
-                    "maxLength": 128,
-                    "minLength": 2,
-                    "pattern": "[a-zA-Z0-9_][a-zA-Z_\\-0-9.:]*[a-zA-Z0-9_]+",
-                    "type": "string",
-                },
-                "Id": {
-                    "maxLength": 36,
-                    "minLength": 36,
-                    "pattern": "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$",
-                    "type": "string",
-                },
-                "Name": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "pattern": "^[^\\u0000-\\u001F\\u007F]+$",
-                    "type": "string",
-                },
-                "ParentAssetModelCompositeModelExternalId": {
-                    "maxLength": 128,
-                    "minLength": 2,
-                    "pattern": "[a-zA-Z0-9_][a-zA-Z_\\-0-9.:]*[a-zA-Z0-9_]+",
-                    "type": "string",
-                },
-                "Path": {"items": {"type": "string"}, "type": "array"},
-                "Type": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "pattern": "^[^\\u0000-\\u001F\\u007F]+$",
-                    "type": "string",
-                },
-            },
-            "required": ["Name", "Type"],
-            "type": "object",
-        },
-        "AssetModelHierarchy": {
-            "additionalProperties": False,
-            "properties": {
-                "ChildAssetModelId": {
-                    "maxLength": 139,
-                    "minLength": 13,
-                    "pattern": "^(?!00000000-0000-0000-0000-000000000000)[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$|^externalId:[a-zA-Z0-9_][a-zA-Z_\\-0-9.:]*[a-zA-Z0-9_]+$",
-                    "type": "string",
-                },
-                "ExternalId": {
-                    "maxLength": 128,
-                    "minLength": 2,
-                    "pattern": "[a-zA-Z0-9_][a-zA-Z_\\-0-9.:]*[a-zA-Z0-9_]+",
-                    "type": "string",
-                },
-                "Id": {
-                    "maxLength": 36,
-                    "minLength": 36,
-                    "pattern": "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$",
-                    "type": "string",
-                },
-                "LogicalId": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "pattern": "[^\\u0000-\\u001F\\u007F]+",
-                    "type": "string",
-                },
-                "Name": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "pattern": "^[^\\u0000-\\u001F\\u007F]+$",
-                    "type": "string",
-                },
-            },
-            "required": ["Name", "ChildAssetModelId"],
-            "type": "object",
-        },
-        "AssetModelProperty": {
-            "additionalProperties": False,
-            "properties": {
-                "DataType": {"$ref": "#/definitions/DataType"},
-                "DataTypeSpec": {"$ref": "#/definitions/DataTypeSpec"},
-                "ExternalId": {
-                    "maxLength": 128,
-                    "minLength": 2,
-                    "pattern": "[a-zA-Z0-9_][a-zA-Z_\\-0-9.:]*[a-zA-Z0-9_]+",
-                    "type": "string",
-                },
-                "Id": {
-                    "maxLength": 36,
-                    "minLength": 36,
-                    "pattern": "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$",
-                    "type": "string",
-                },
-                "LogicalId": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "pattern": "[^\\u0000-\\u001F\\u007F]+",
-                    "type": "string",
-                },
-                "Name": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "pattern": "^[^\\u0000-\\u001F\\u007F]+$",
-                    "type": "string",
-                },
-                "Type": {"$ref": "#/definitions/PropertyType"},
-                "Unit": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "pattern": "^[^\\u0000-\\u001F\\u007F]+$",
-                    "type": "string",
-                },
-            },
-            "required": ["Name", "DataType", "Type"],
-            "type": "object",
-        },
-        "Attribute": {
-            "additionalProperties": False,
-            "properties": {
-                "DefaultValue": {"pattern": "^[^\\u0000-\\u001F\\u007F]+$", "type": "string"}
-            },
-            "type": "object",
-        },
-        "DataType": {
-            "enum": ["STRING", "INTEGER", "DOUBLE", "BOOLEAN", "STRUCT"],
-            "type": "string",
-        },
-        "DataTypeSpec": {
-            "enum": ["AWS/ALARM_STATE"],
-            "maxLength": 256,
-            "minLength": 1,
-            "type": "string",
-        },
-        "EnforcedAssetModelInterfacePropertyMapping": {
-            "additionalProperties": False,
-            "properties": {
-                "AssetModelPropertyExternalId": {"type": "string"},
-                "AssetModelPropertyLogicalId": {"type": "string"},
-                "InterfaceAssetModelPropertyExternalId": {"type": "string"},
-            },
-            "required": ["InterfaceAssetModelPropertyExternalId"],
-            "type": "object",
-        },
-        "EnforcedAssetModelInterfaceRelationship": {
-            "additionalProperties": False,
-            "properties": {
-                "InterfaceAssetModelId": {"type": "string"},
-                "PropertyMappings": {
-                    "items": {"$ref": "#/definitions/EnforcedAssetModelInterfacePropertyMapping"},
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "ExpressionVariable": {
-            "additionalProperties": False,
-            "properties": {
-                "Name": {
-                    "maxLength": 64,
-                    "minLength": 1,
-                    "pattern": "^[a-z][a-z0-9_]*$",
-                    "type": "string",
-                },
-                "Value": {"$ref": "#/definitions/VariableValue"},
-            },
-            "required": ["Name", "Value"],
-            "type": "object",
-        },
-        "Interval": {"maxLength": 23, "minLength": 2, "type": "string"},
-        "Metric": {
-            "additionalProperties": False,
-            "properties": {
-                "Expression": {"maxLength": 1024, "minLength": 0, "type": "string"},
-                "Variables": {
-                    "items": {"$ref": "#/definitions/ExpressionVariable"},
-                    "type": "array",
-                },
-                "Window": {"$ref": "#/definitions/MetricWindow"},
-            },
-            "required": ["Expression", "Variables", "Window"],
-            "type": "object",
-        },
-        "MetricWindow": {
-            "additionalProperties": False,
-            "properties": {"Tumbling": {"$ref": "#/definitions/TumblingWindow"}},
-            "type": "object",
-        },
-        "Offset": {"maxLength": 25, "minLength": 2, "type": "string"},
-        "PropertyPathDefinition": {
-            "additionalProperties": False,
-            "properties": {
-                "Name": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "pattern": "^[^\\u0000-\\u001F\\u007F]+$",
-                    "type": "string",
-                }
-            },
-            "required": ["Name"],
-            "type": "object",
-        },
-        "PropertyType": {
-            "additionalProperties": False,
-            "properties": {
-                "Attribute": {"$ref": "#/definitions/Attribute"},
-                "Metric": {"$ref": "#/definitions/Metric"},
-                "Transform": {"$ref": "#/definitions/Transform"},
-                "TypeName": {"$ref": "#/definitions/TypeName"},
-            },
-            "required": ["TypeName"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-        "Transform": {
-            "additionalProperties": False,
-            "properties": {
-                "Expression": {"maxLength": 1024, "minLength": 0, "type": "string"},
-                "Variables": {
-                    "items": {"$ref": "#/definitions/ExpressionVariable"},
-                    "type": "array",
-                },
-            },
-            "required": ["Expression", "Variables"],
-            "type": "object",
-        },
-        "TumblingWindow": {
-            "additionalProperties": False,
-            "properties": {
-                "Interval": {"$ref": "#/definitions/Interval"},
-                "Offset": {"$ref": "#/definitions/Offset"},
-            },
-            "required": ["Interval"],
-            "type": "object",
-        },
-        "TypeName": {"enum": ["Measurement", "Attribute", "Transform", "Metric"], "type": "string"},
-        "VariableValue": {
-            "additionalProperties": False,
-            "properties": {
-                "HierarchyExternalId": {
-                    "maxLength": 128,
-                    "minLength": 2,
-                    "pattern": "[a-zA-Z0-9_][a-zA-Z_\\-0-9.:]*[a-zA-Z0-9_]+",
-                    "type": "string",
-                },
-                "HierarchyId": {
-                    "maxLength": 36,
-                    "minLength": 36,
-                    "pattern": "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$",
-                    "type": "string",
-                },
-                "HierarchyLogicalId": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "pattern": "[^\\u0000-\\u001F\\u007F]+",
-                    "type": "string",
-                },
-                "PropertyExternalId": {
-                    "maxLength": 128,
-                    "minLength": 2,
-                    "pattern": "[a-zA-Z0-9_][a-zA-Z_\\-0-9.:]*[a-zA-Z0-9_]+",
-                    "type": "string",
-                },
-                "PropertyId": {
-                    "maxLength": 36,
-                    "minLength": 36,
-                    "pattern": "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$",
-                    "type": "string",
-                },
-                "PropertyLogicalId": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "pattern": "[^\\u0000-\\u001F\\u007F]+",
-                    "type": "string",
-                },
-                "PropertyPath": {
-                    "items": {"$ref": "#/definitions/PropertyPathDefinition"},
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AssetModelArn": {"type": "string"},
-        "AssetModelCompositeModels": {
-            "items": {"$ref": "#/definitions/AssetModelCompositeModel"},
-            "type": "array",
-        },
-        "AssetModelDescription": {
-            "maxLength": 2048,
-            "minLength": 1,
-            "pattern": "^[^\\u0000-\\u001F\\u007F]+$",
-            "type": "string",
-        },
-        "AssetModelExternalId": {
-            "maxLength": 128,
-            "minLength": 2,
-            "pattern": "[a-zA-Z0-9_][a-zA-Z_\\-0-9.:]*[a-zA-Z0-9_]+",
-            "type": "string",
-        },
-        "AssetModelHierarchies": {
-            "items": {"$ref": "#/definitions/AssetModelHierarchy"},
-            "type": "array",
-        },
-        "AssetModelId": {
-            "maxLength": 36,
-            "minLength": 36,
-            "pattern": "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$",
-            "type": "string",
-        },
-        "AssetModelName": {
-            "maxLength": 256,
-            "minLength": 1,
-            "pattern": "^[^\\u0000-\\u001F\\u007F]+$",
-            "type": "string",
-        },
-        "AssetModelProperties": {
-            "items": {"$ref": "#/definitions/AssetModelProperty"},
-            "type": "array",
-        },
-        "AssetModelType": {
-            "enum": ["ASSET_MODEL", "COMPONENT_MODEL", "INTERFACE"],
-            "type": "string",
-        },
-        "EnforcedAssetModelInterfaceRelationships": {
-            "items": {"$ref": "#/definitions/EnforcedAssetModelInterfaceRelationship"},
-            "type": "array",
-        },
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array"},
-    },
-    "required": ["AssetModelName"],
-}
-
 
 class AssetModel(_Resource):
     """AWS::IoTSiteWise::AssetModel: Resource schema for AWS::IoTSiteWise::AssetModel
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: AssetModelId.
+    Replaced when any of these change (create-only): AssetModelType.
+    Write-only (sent to AWS, never read back): AssetModelProperties[*].DataTypeSpec,
+    AssetModelProperties[*].Type.Transform.Variables[*].Value.HierarchyLogicalId,
+    AssetModelProperties[*].Type.Transform.Variables[*].Value.HierarchyId,
+    AssetModelProperties[*].Type.Metric.Variables[*].Value.HierarchyId,
+    AssetModelProperties[*].Type.Transform.Variables[*].Value.HierarchyExternalId,
+    AssetModelProperties[*].Type.Metric.Variables[*].Value.PropertyPath[*].Name,
+    AssetModelProperties[*].Type.Transform.Variables[*].Value.PropertyPath[*].Name,
+    AssetModelProperties[*].Type.Transform.Variables[*].Value.HierarchyExternalId,
+    AssetModelCompositeModels[*].CompositeModelProperties[*].Type.Transform.Variables[*].Value.HierarchyId,
+    AssetModelCompositeModels[*].CompositeModelProperties[*].Type.Metric.Variables[*].Value.HierarchyId,
+    AssetModelCompositeModels[*].CompositeModelProperties[*].Type.Transform.Variables[*].Value.HierarchyLogicalId,
+    AssetModelCompositeModels[*].CompositeModelProperties[*].Type.Transform.Variables[*].Value.HierarchyExternalId,
+    AssetModelCompositeModels[*].CompositeModelProperties[*].Type.Transform.Variables[*].Value.PropertyPath[*].Name,
+    AssetModelCompositeModels[*].CompositeModelProperties[*].Type.Metric.Variables[*].Value.PropertyPath[*].Name,
+    AssetModelCompositeModels[*].CompositeModelProperties[*].DataTypeSpec.
+    Read-only attributes (known once deployed): AssetModelArn, AssetModelId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-iotsitewise-assetmodel.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -694,12 +399,15 @@ class AssetModel(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "AssetModelAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "asset_model.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     AssetModelArn: str
+    """The ARN of the asset model, which has the following format."""
     AssetModelId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The ID of the asset model."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AssetModelCompositeModels: list[AssetModelCompositeModelDict]
     AssetModelDescription: str
     AssetModelExternalId: str
@@ -710,43 +418,50 @@ class AssetModel(_Resource):
     EnforcedAssetModelInterfaceRelationships: list[EnforcedAssetModelInterfaceRelationshipDict]
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AssetModelName: str,
+        AssetModelCompositeModels: list[AssetModelCompositeModel | AssetModelCompositeModelDict]
+        | None = None,
+        AssetModelDescription: str | None = None,
+        AssetModelExternalId: str | None = None,
+        AssetModelHierarchies: list[AssetModelHierarchy | AssetModelHierarchyDict] | None = None,
+        AssetModelProperties: list[AssetModelProperty | AssetModelPropertyDict] | None = None,
+        AssetModelType: Literal["ASSET_MODEL", "COMPONENT_MODEL", "INTERFACE"] | None = None,
+        EnforcedAssetModelInterfaceRelationships: list[
+            EnforcedAssetModelInterfaceRelationship | EnforcedAssetModelInterfaceRelationshipDict
+        ]
+        | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::IoTSiteWise::AssetModel; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AssetModelName: str,
-            AssetModelCompositeModels: list[AssetModelCompositeModel | AssetModelCompositeModelDict]
-            | None = None,
-            AssetModelDescription: str | None = None,
-            AssetModelExternalId: str | None = None,
-            AssetModelHierarchies: list[AssetModelHierarchy | AssetModelHierarchyDict]
-            | None = None,
-            AssetModelProperties: list[AssetModelProperty | AssetModelPropertyDict] | None = None,
-            AssetModelType: Literal["ASSET_MODEL", "COMPONENT_MODEL", "INTERFACE"] | None = None,
-            EnforcedAssetModelInterfaceRelationships: list[
-                EnforcedAssetModelInterfaceRelationship
-                | EnforcedAssetModelInterfaceRelationshipDict
-            ]
-            | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::IoTSiteWise::AssetModel; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AssetModelName: A unique, friendly name for the asset model. Required.
             AssetModelCompositeModels: The composite asset models that are part of this asset model.
+                Composite asset models are asset models that contain specific properties.
             AssetModelDescription: A description for the asset model.
             AssetModelExternalId: The external ID of the asset model.
-            AssetModelHierarchies: The hierarchy definitions of the asset model.
-            AssetModelName: A unique, friendly name for the asset model.
-            AssetModelProperties: The property definitions of the asset model.
-            AssetModelType: The type of the asset model (ASSET_MODEL OR COMPONENT_MODEL or INTERFACE)
-            EnforcedAssetModelInterfaceRelationships: a list of asset model and interface relationships
+            AssetModelHierarchies: The hierarchy definitions of the asset model. Each hierarchy
+                specifies an asset model whose assets can be children of any other assets created
+                from this asset model. You can specify up to 10 hierarchies per asset model.
+            AssetModelProperties: The property definitions of the asset model. You can specify up to
+                200 properties per asset model.
+            AssetModelType: The type of the asset model (ASSET_MODEL OR COMPONENT_MODEL or
+                INTERFACE) Create-only: changing it replaces the resource.
+            EnforcedAssetModelInterfaceRelationships: a list of asset model and interface
+                relationships
             Tags: A list of key-value pairs that contain metadata for the asset model.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

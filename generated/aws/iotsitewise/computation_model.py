@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -71,83 +75,74 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AnomalyDetectionComputationModelConfigurationDict = TypedDict(
-    "AnomalyDetectionComputationModelConfigurationDict",
-    {
-        "InputProperties": "Required[str]",
-        "ResultProperty": "Required[str]",
-    },
-    total=False,
-)
 
-AssetModelPropertyBindingValueDict = TypedDict(
-    "AssetModelPropertyBindingValueDict",
-    {
-        "AssetModelId": "Required[str]",
-        "PropertyId": "Required[str]",
-    },
-    total=False,
-)
+class AnomalyDetectionComputationModelConfigurationDict(TypedDict, total=False):
+    """AnomalyDetectionComputationModelConfiguration as a plain dict."""
 
-AssetPropertyBindingValueDict = TypedDict(
-    "AssetPropertyBindingValueDict",
-    {
-        "AssetId": "Required[str]",
-        "PropertyId": "Required[str]",
-    },
-    total=False,
-)
+    InputProperties: Required[str]
+    """Input properties for anomaly detection."""
+    ResultProperty: Required[str]
+    """Result property for anomaly detection."""
 
-ComputationModelComputationModelConfigurationDict = TypedDict(
-    "ComputationModelComputationModelConfigurationDict",
-    {
-        "AnomalyDetection": "AnomalyDetectionComputationModelConfigurationDict",
-    },
-    total=False,
-)
 
-ComputationModelDataBindingValueDict = TypedDict(
-    "ComputationModelDataBindingValueDict",
-    {
-        "AssetModelProperty": "AssetModelPropertyBindingValueDict",
-        "AssetProperty": "AssetPropertyBindingValueDict",
-        "List": "list[ComputationModelDataBindingValueDict]",
-    },
-    total=False,
-)
+class AssetModelPropertyBindingValueDict(TypedDict, total=False):
+    """AssetModelPropertyBindingValue as a plain dict."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    AssetModelId: Required[str]
+    """The ID of the asset model."""
+    PropertyId: Required[str]
+    """The ID of the asset model property."""
 
+
+class AssetPropertyBindingValueDict(TypedDict, total=False):
+    """AssetPropertyBindingValue as a plain dict."""
+
+    AssetId: Required[str]
+    """The ID of the asset."""
+    PropertyId: Required[str]
+    """The ID of the asset property."""
+
+
+class ComputationModelComputationModelConfigurationDict(TypedDict, total=False):
+    """ComputationModelComputationModelConfiguration as a plain dict."""
+
+    AnomalyDetection: AnomalyDetectionComputationModelConfigurationDict
+    """Contains configuration for anomaly detection computation model."""
+
+
+class ComputationModelDataBindingValueDict(TypedDict, total=False):
+    """ComputationModelDataBindingValue as a plain dict."""
+
+    AssetModelProperty: AssetModelPropertyBindingValueDict
+    """Defines an asset model property binding."""
+    AssetProperty: AssetPropertyBindingValueDict
+    """Defines an asset property binding."""
+    List: list[ComputationModelDataBindingValueDict]
+    """Defines a list of computation model binding values."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 0 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::IoTSiteWise::ComputationModel",
     schema_file="aws-iotsitewise-computationmodel.json",
     primary_identifier=("/ComputationModelId",),
-    additional_identifiers=(),
     read_only=("/ComputationModelArn", "/ComputationModelId"),
-    create_only=(),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/ComputationModelDataBinding/*/List", "/Tags"),
     required=(
         "ComputationModelName",
         "ComputationModelConfiguration",
         "ComputationModelDataBinding",
     ),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -157,146 +152,15 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AnomalyDetectionComputationModelConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "InputProperties": {
-                    "maxLength": 67,
-                    "minLength": 4,
-                    "pattern": "^\\$\\{[a-z][a-z0-9_]*\\}$",
-                    "type": "string",
-                },
-                "ResultProperty": {
-                    "maxLength": 67,
-                    "minLength": 4,
-                    "pattern": "^\\$\\{[a-z][a-z0-9_]*\\}$",
-                    "type": "string",
-                },
-            },
-            "required": ["InputProperties", "ResultProperty"],
-            "type": "object",
-        },
-        "AssetModelPropertyBindingValue": {
-            "additionalProperties": False,
-            "properties": {
-                "AssetModelId": {
-                    "maxLength": 36,
-                    "minLength": 36,
-                    "pattern": "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$",
-                    "type": "string",
-                },
-                "PropertyId": {
-                    "maxLength": 36,
-                    "minLength": 36,
-                    "pattern": "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$",
-                    "type": "string",
-                },
-            },
-            "required": ["AssetModelId", "PropertyId"],
-            "type": "object",
-        },
-        "AssetPropertyBindingValue": {
-            "additionalProperties": False,
-            "properties": {
-                "AssetId": {
-                    "maxLength": 36,
-                    "minLength": 36,
-                    "pattern": "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$",
-                    "type": "string",
-                },
-                "PropertyId": {
-                    "maxLength": 36,
-                    "minLength": 36,
-                    "pattern": "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$",
-                    "type": "string",
-                },
-            },
-            "required": ["AssetId", "PropertyId"],
-            "type": "object",
-        },
-        "ComputationModelConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AnomalyDetection": {
-                    "$ref": "#/definitions/AnomalyDetectionComputationModelConfiguration"
-                }
-            },
-            "type": "object",
-        },
-        "ComputationModelDataBinding": {
-            "additionalProperties": False,
-            "patternProperties": {
-                "^[a-z][a-z0-9_]{0,63}$": {"$ref": "#/definitions/ComputationModelDataBindingValue"}
-            },
-            "type": "object",
-        },
-        "ComputationModelDataBindingValue": {
-            "additionalProperties": False,
-            "properties": {
-                "AssetModelProperty": {"$ref": "#/definitions/AssetModelPropertyBindingValue"},
-                "AssetProperty": {"$ref": "#/definitions/AssetPropertyBindingValue"},
-                "List": {
-                    "items": {"$ref": "#/definitions/ComputationModelDataBindingValue"},
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "ComputationModelArn": {
-            "maxLength": 1600,
-            "minLength": 1,
-            "pattern": "^arn:aws(-cn|-us-gov)?:[a-zA-Z0-9-:/_\\.]+$",
-            "type": "string",
-        },
-        "ComputationModelConfiguration": {"$ref": "#/definitions/ComputationModelConfiguration"},
-        "ComputationModelDataBinding": {"$ref": "#/definitions/ComputationModelDataBinding"},
-        "ComputationModelDescription": {
-            "maxLength": 2048,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9 _\\-#$*!@]+$",
-            "type": "string",
-        },
-        "ComputationModelId": {
-            "maxLength": 36,
-            "minLength": 36,
-            "pattern": "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$",
-            "type": "string",
-        },
-        "ComputationModelName": {
-            "maxLength": 256,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9 _\\-#$*!@]+$",
-            "type": "string",
-        },
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-    },
-    "required": [
-        "ComputationModelName",
-        "ComputationModelConfiguration",
-        "ComputationModelDataBinding",
-    ],
-}
-
 
 class ComputationModel(_Resource):
     """AWS::IoTSiteWise::ComputationModel: Resource schema for AWS::IoTSiteWise::ComputationModel.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ComputationModelId.
+    Read-only attributes (known once deployed): ComputationModelArn, ComputationModelId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-iotsitewise-computationmodel.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -306,42 +170,50 @@ class ComputationModel(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ComputationModelAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "computation_model.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     ComputationModelArn: str
+    """The ARN of the computation model."""
     ComputationModelId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The ID of the computation model."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ComputationModelConfiguration: ComputationModelComputationModelConfigurationDict
-    ComputationModelDataBinding: dict[str, Any]
+    ComputationModelDataBinding: dict[str, ComputationModelDataBindingValueDict]
     ComputationModelDescription: str
     ComputationModelName: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ComputationModelConfiguration: ComputationModelComputationModelConfiguration
+        | ComputationModelComputationModelConfigurationDict,
+        ComputationModelDataBinding: dict[
+            str, ComputationModelDataBindingValue | ComputationModelDataBindingValueDict
+        ],
+        ComputationModelName: str,
+        ComputationModelDescription: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::IoTSiteWise::ComputationModel; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ComputationModelConfiguration: ComputationModelComputationModelConfiguration
-            | ComputationModelComputationModelConfigurationDict,
-            ComputationModelDataBinding: dict[str, Any],
-            ComputationModelName: str,
-            ComputationModelDescription: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::IoTSiteWise::ComputationModel; `await` it inside an App to deploy it.
-
-            ComputationModelConfiguration: The configuration for the computation model.
-            ComputationModelDataBinding: The data binding for the computation model.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ComputationModelConfiguration: The configuration for the computation model. Required.
+            ComputationModelDataBinding: The data binding for the computation model. Required.
+            ComputationModelName: The name of the computation model. Required.
             ComputationModelDescription: A description about the computation model.
-            ComputationModelName: The name of the computation model.
             Tags: An array of key-value pairs to apply to this resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

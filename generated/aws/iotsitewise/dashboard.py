@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,15 +55,18 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: To add or update tag, provide both key and value. To delete tag, provide
+    only tag key to be deleted"""
+
+    Key: Required[str]
+    """Type: str."""
+    Value: Required[str]
+    """Type: str."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::IoTSiteWise::Dashboard",
     schema_file="aws-iotsitewise-dashboard.json",
@@ -67,18 +74,9 @@ METADATA = _TypeMetadata(
     additional_identifiers=(("/DashboardArn",),),
     read_only=("/DashboardArn", "/DashboardId"),
     create_only=("/ProjectId",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("DashboardDefinition", "DashboardDescription", "DashboardName"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -88,54 +86,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Key", "Value"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "DashboardArn": {"type": "string"},
-        "DashboardDefinition": {
-            "maxLength": 204800,
-            "minLength": 0,
-            "pattern": "^.+$",
-            "type": "string",
-        },
-        "DashboardDescription": {
-            "maxLength": 2048,
-            "minLength": 1,
-            "pattern": "^[^\\u0000-\\u001F\\u007F]+$",
-            "type": "string",
-        },
-        "DashboardId": {"type": "string"},
-        "DashboardName": {
-            "maxLength": 256,
-            "minLength": 1,
-            "pattern": "^[^\\u0000-\\u001F\\u007F]+$",
-            "type": "string",
-        },
-        "ProjectId": {
-            "maxLength": 36,
-            "minLength": 36,
-            "pattern": "^(?!00000000-0000-0000-0000-000000000000)[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$",
-            "type": "string",
-        },
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": False},
-    },
-    "required": ["DashboardDefinition", "DashboardDescription", "DashboardName"],
-}
-
 
 class Dashboard(_Resource):
     """AWS::IoTSiteWise::Dashboard: Resource schema for AWS::IoTSiteWise::Dashboard
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: DashboardId.
+    Also identified by: DashboardArn.
+    Replaced when any of these change (create-only): ProjectId.
+    Read-only attributes (known once deployed): DashboardArn, DashboardId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-iotsitewise-dashboard.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -143,41 +104,48 @@ class Dashboard(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "DashboardAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "dashboard.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     DashboardArn: str
+    """The ARN of the dashboard."""
     DashboardId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The ID of the dashboard."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     DashboardDefinition: str
     DashboardDescription: str
     DashboardName: str
     ProjectId: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        DashboardDefinition: str,
+        DashboardDescription: str,
+        DashboardName: str,
+        ProjectId: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::IoTSiteWise::Dashboard; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            DashboardDefinition: str,
-            DashboardDescription: str,
-            DashboardName: str,
-            ProjectId: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::IoTSiteWise::Dashboard; `await` it inside an App to deploy it.
-
-            DashboardDefinition: The dashboard definition specified in a JSON literal.
-            DashboardDescription: A description for the dashboard.
-            DashboardName: A friendly name for the dashboard.
-            ProjectId: The ID of the project in which to create the dashboard.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            DashboardDefinition: The dashboard definition specified in a JSON literal. Required.
+            DashboardDescription: A description for the dashboard. Required.
+            DashboardName: A friendly name for the dashboard. Required.
+            ProjectId: The ID of the project in which to create the dashboard. Create-only: changing
+                it replaces the resource.
             Tags: A list of key-value pairs that contain metadata for the dashboard.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -71,78 +75,69 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-DatasetDatasetConfigDict = TypedDict(
-    "DatasetDatasetConfigDict",
-    {
-        "Session": "SessionConfigDict",
-    },
-    total=False,
-)
 
-DatasetDatasetSourceDict = TypedDict(
-    "DatasetDatasetSourceDict",
-    {
-        "SourceDetail": "DatasetSourceDetailDict",
-        "SourceFormat": "Required[Literal['KNOWLEDGE_BASE', 'TIMESERIES']]",
-        "SourceType": "Required[Literal['KENDRA', 'SITEWISE']]",
-    },
-    total=False,
-)
+class DatasetDatasetConfigDict(TypedDict, total=False):
+    """DatasetDatasetConfig as a plain dict."""
 
-DatasetSourceDetailDict = TypedDict(
-    "DatasetSourceDetailDict",
-    {
-        "Kendra": "KendraSourceDetailDict",
-    },
-    total=False,
-)
+    Session: SessionConfigDict
+    """The session configuration for a SESSION dataset."""
 
-KendraSourceDetailDict = TypedDict(
-    "KendraSourceDetailDict",
-    {
-        "KnowledgeBaseArn": "Required[str]",
-        "RoleArn": "Required[str]",
-    },
-    total=False,
-)
 
-SessionConfigDict = TypedDict(
-    "SessionConfigDict",
-    {
-        "SessionEndTime": "Required[str]",
-        "SessionStartTime": "Required[str]",
-    },
-    total=False,
-)
+class DatasetDatasetSourceDict(TypedDict, total=False):
+    """DatasetDatasetSource as a plain dict."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    SourceDetail: DatasetSourceDetailDict
+    """The details of the dataset source associated with the dataset."""
+    SourceFormat: Required[Literal["KNOWLEDGE_BASE", "TIMESERIES"]]
+    """The format of the dataset source associated with the dataset."""
+    SourceType: Required[Literal["KENDRA", "SITEWISE"]]
+    """The type of data source for the dataset."""
 
+
+class DatasetSourceDetailDict(TypedDict, total=False):
+    """DatasetSourceDetail as a plain dict."""
+
+    Kendra: KendraSourceDetailDict
+    """Contains details about the Kendra dataset source."""
+
+
+class KendraSourceDetailDict(TypedDict, total=False):
+    """KendraSourceDetail as a plain dict."""
+
+    KnowledgeBaseArn: Required[str]
+    """The knowledgeBaseArn details for the Kendra dataset source."""
+    RoleArn: Required[str]
+    """The roleARN details for the Kendra dataset source."""
+
+
+class SessionConfigDict(TypedDict, total=False):
+    """SessionConfig as a plain dict."""
+
+    SessionEndTime: Required[str]
+    """The end time of the session as an ISO 8601 UTC instant, for example 2024-12-31T23:59:59Z."""
+    SessionStartTime: Required[str]
+    """The start time of the session as an ISO 8601 UTC instant, for example 2024-01-01T00:00:00Z."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Type: str."""
+    Value: Required[str]
+    """Type: str."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::IoTSiteWise::Dataset",
     schema_file="aws-iotsitewise-dataset.json",
     primary_identifier=("/DatasetId",),
-    additional_identifiers=(),
     read_only=("/DatasetArn", "/DatasetId"),
     create_only=("/DatasetType", "/WorkspaceName"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("DatasetName",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -152,104 +147,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "DatasetConfig": {
-            "additionalProperties": False,
-            "properties": {"Session": {"$ref": "#/definitions/SessionConfig"}},
-            "type": "object",
-        },
-        "DatasetSource": {
-            "additionalProperties": False,
-            "properties": {
-                "SourceDetail": {"$ref": "#/definitions/SourceDetail"},
-                "SourceFormat": {"enum": ["KNOWLEDGE_BASE", "TIMESERIES"], "type": "string"},
-                "SourceType": {"enum": ["KENDRA", "SITEWISE"], "type": "string"},
-            },
-            "required": ["SourceFormat", "SourceType"],
-            "type": "object",
-        },
-        "KendraSourceDetail": {
-            "additionalProperties": False,
-            "properties": {
-                "KnowledgeBaseArn": {
-                    "maxLength": 1600,
-                    "minLength": 1,
-                    "pattern": "^arn:aws(-cn|-us-gov)?:[a-zA-Z0-9-:\\/_\\.]+$",
-                    "type": "string",
-                },
-                "RoleArn": {
-                    "maxLength": 1600,
-                    "minLength": 1,
-                    "pattern": "^arn:aws(-cn|-us-gov)?:[a-zA-Z0-9-:\\/_\\.]+$",
-                    "type": "string",
-                },
-            },
-            "required": ["KnowledgeBaseArn", "RoleArn"],
-            "type": "object",
-        },
-        "SessionConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "SessionEndTime": {"type": "string"},
-                "SessionStartTime": {"type": "string"},
-            },
-            "required": ["SessionStartTime", "SessionEndTime"],
-            "type": "object",
-        },
-        "SourceDetail": {
-            "additionalProperties": False,
-            "properties": {"Kendra": {"$ref": "#/definitions/KendraSourceDetail"}},
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "DatasetArn": {"type": "string"},
-        "DatasetConfig": {"$ref": "#/definitions/DatasetConfig"},
-        "DatasetDescription": {
-            "maxLength": 2048,
-            "minLength": 1,
-            "pattern": "^[^\\u0000-\\u001F\\u007F]+$",
-            "type": "string",
-        },
-        "DatasetId": {
-            "maxLength": 101,
-            "minLength": 36,
-            "pattern": "^([a-zA-Z0-9_-]{1,64}/)?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$",
-            "type": "string",
-        },
-        "DatasetName": {
-            "maxLength": 256,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9 _\\-#$*!@.]+$",
-            "type": "string",
-        },
-        "DatasetSource": {"$ref": "#/definitions/DatasetSource"},
-        "DatasetType": {"enum": ["SESSION", "CURATED", "EXTERNAL"], "type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-        "WorkspaceName": {
-            "maxLength": 64,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9_-]+$",
-            "type": "string",
-        },
-    },
-    "required": ["DatasetName"],
-}
-
 
 class Dataset(_Resource):
     """AWS::IoTSiteWise::Dataset: Resource schema for AWS::IoTSiteWise::Dataset.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: DatasetId.
+    Replaced when any of these change (create-only): DatasetType, WorkspaceName.
+    Read-only attributes (known once deployed): DatasetArn, DatasetId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-iotsitewise-dataset.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -257,12 +164,16 @@ class Dataset(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "DatasetAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "dataset.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     DatasetArn: str
+    """The ARN of the dataset."""
     DatasetId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The ID of the dataset. For workspace-scoped datasets this is the workspace name and dataset
+    ID joined by a slash, for example my-workspace/123e4567-e89b-42d3-a456-426614174000."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     DatasetConfig: DatasetDatasetConfigDict
     DatasetDescription: str
     DatasetName: str
@@ -271,33 +182,37 @@ class Dataset(_Resource):
     Tags: list[TagDict]
     WorkspaceName: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        DatasetName: str,
+        DatasetConfig: DatasetDatasetConfig | DatasetDatasetConfigDict | None = None,
+        DatasetDescription: str | None = None,
+        DatasetSource: DatasetDatasetSource | DatasetDatasetSourceDict | None = None,
+        DatasetType: Literal["SESSION", "CURATED", "EXTERNAL"] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        WorkspaceName: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::IoTSiteWise::Dataset; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            DatasetName: str,
-            DatasetConfig: DatasetDatasetConfig | DatasetDatasetConfigDict | None = None,
-            DatasetDescription: str | None = None,
-            DatasetSource: DatasetDatasetSource | DatasetDatasetSourceDict | None = None,
-            DatasetType: Literal["SESSION", "CURATED", "EXTERNAL"] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            WorkspaceName: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::IoTSiteWise::Dataset; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            DatasetName: The name of the dataset. Required.
             DatasetConfig: The configuration for the dataset.
             DatasetDescription: A description about the dataset, and its functionality.
-            DatasetName: The name of the dataset.
             DatasetSource: The data source for the dataset.
-            DatasetType: The type of the dataset.
+            DatasetType: The type of the dataset. Create-only: changing it replaces the resource.
             Tags: An array of key-value pairs to apply to this resource.
-            WorkspaceName: The name of the workspace associated with the dataset.
+            WorkspaceName: The name of the workspace associated with the dataset. Create-only:
+                changing it replaces the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

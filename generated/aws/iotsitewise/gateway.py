@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -67,69 +71,64 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-GatewayCapabilitySummaryDict = TypedDict(
-    "GatewayCapabilitySummaryDict",
-    {
-        "CapabilityConfiguration": "str",
-        "CapabilityNamespace": "Required[str]",
-    },
-    total=False,
-)
 
-GatewayGatewayPlatformDict = TypedDict(
-    "GatewayGatewayPlatformDict",
-    {
-        "GreengrassV2": "GatewayGreengrassV2Dict",
-        "SiemensIE": "GatewaySiemensIEDict",
-    },
-    total=False,
-)
+class GatewayCapabilitySummaryDict(TypedDict, total=False):
+    """GatewayCapabilitySummary as a plain dict: Contains a summary of a gateway capability
+    configuration."""
 
-GatewayGreengrassV2Dict = TypedDict(
-    "GatewayGreengrassV2Dict",
-    {
-        "CoreDeviceOperatingSystem": "Literal['LINUX_AARCH64', 'LINUX_AMD64', 'WINDOWS_AMD64']",
-        "CoreDeviceThingName": "Required[str]",
-    },
-    total=False,
-)
+    CapabilityConfiguration: str
+    """The JSON document that defines the gateway capability's configuration."""
+    CapabilityNamespace: Required[str]
+    """The namespace of the capability configuration."""
 
-GatewaySiemensIEDict = TypedDict(
-    "GatewaySiemensIEDict",
-    {
-        "IotCoreThingName": "Required[str]",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class GatewayGatewayPlatformDict(TypedDict, total=False):
+    """GatewayGatewayPlatform as a plain dict: Contains a gateway's platform information."""
 
+    GreengrassV2: GatewayGreengrassV2Dict
+    """A gateway that runs on AWS IoT Greengrass V2."""
+    SiemensIE: GatewaySiemensIEDict
+    """A gateway that runs on Siemens Industrial Edge."""
+
+
+class GatewayGreengrassV2Dict(TypedDict, total=False):
+    """GatewayGreengrassV2 as a plain dict: Contains the CoreDeviceThingName of AWS IoT Greengrass
+    Group V2 that the gateway runs on."""
+
+    CoreDeviceOperatingSystem: Literal["LINUX_AARCH64", "LINUX_AMD64", "WINDOWS_AMD64"]
+    """The operating system of the core device in AWS IoT Greengrass V2."""
+    CoreDeviceThingName: Required[str]
+    """The name of the CoreDevice in GreenGrass V2."""
+
+
+class GatewaySiemensIEDict(TypedDict, total=False):
+    """GatewaySiemensIE as a plain dict: Contains the IotCoreThingName of AWS IoT Thing that the
+    gateway runs on."""
+
+    IotCoreThingName: Required[str]
+    """The name of the IoT Core Thing."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: To add or update tag, provide both key and value. To delete tag, provide
+    only tag key to be deleted"""
+
+    Key: Required[str]
+    """Type: str."""
+    Value: Required[str]
+    """Type: str."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::IoTSiteWise::Gateway",
     schema_file="aws-iotsitewise-gateway.json",
     primary_identifier=("/GatewayId",),
-    additional_identifiers=(),
     read_only=("/GatewayId",),
     create_only=("/GatewayPlatform", "/GatewayVersion"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("GatewayName", "GatewayPlatform"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -139,98 +138,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "CapabilityConfiguration": {"type": "string"},
-        "CapabilityNamespace": {"type": "string"},
-        "GatewayCapabilitySummary": {
-            "additionalProperties": False,
-            "properties": {
-                "CapabilityConfiguration": {"$ref": "#/definitions/CapabilityConfiguration"},
-                "CapabilityNamespace": {"$ref": "#/definitions/CapabilityNamespace"},
-            },
-            "required": ["CapabilityNamespace"],
-            "type": "object",
-        },
-        "GatewayPlatform": {
-            "additionalProperties": False,
-            "oneOf": [{"required": ["GreengrassV2"]}, {"required": ["SiemensIE"]}],
-            "properties": {
-                "GreengrassV2": {"$ref": "#/definitions/GreengrassV2"},
-                "SiemensIE": {"$ref": "#/definitions/SiemensIE"},
-            },
-            "type": "object",
-        },
-        "GatewayVersion": {"type": "string"},
-        "GreengrassV2": {
-            "additionalProperties": False,
-            "properties": {
-                "CoreDeviceOperatingSystem": {
-                    "enum": ["LINUX_AARCH64", "LINUX_AMD64", "WINDOWS_AMD64"],
-                    "type": "string",
-                },
-                "CoreDeviceThingName": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9:_-]+$",
-                    "type": "string",
-                },
-            },
-            "required": ["CoreDeviceThingName"],
-            "type": "object",
-        },
-        "SiemensIE": {
-            "additionalProperties": False,
-            "properties": {
-                "IotCoreThingName": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9:_-]+$",
-                    "type": "string",
-                }
-            },
-            "required": ["IotCoreThingName"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "GatewayCapabilitySummaries": {
-            "items": {"$ref": "#/definitions/GatewayCapabilitySummary"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "GatewayId": {"type": "string"},
-        "GatewayName": {
-            "maxLength": 256,
-            "minLength": 1,
-            "pattern": "^[^\\u0000-\\u001F\\u007F]+$",
-            "type": "string",
-        },
-        "GatewayPlatform": {"$ref": "#/definitions/GatewayPlatform"},
-        "GatewayVersion": {
-            "maxLength": 1024,
-            "minLength": 1,
-            "pattern": "^[0-9]+$",
-            "type": "string",
-        },
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": False},
-    },
-    "required": ["GatewayName", "GatewayPlatform"],
-}
-
 
 class Gateway(_Resource):
     """AWS::IoTSiteWise::Gateway: Resource schema for AWS::IoTSiteWise::Gateway
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: GatewayId.
+    Replaced when any of these change (create-only): GatewayPlatform, GatewayVersion.
+    Read-only attributes (known once deployed): GatewayId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-iotsitewise-gateway.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -238,43 +155,49 @@ class Gateway(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "GatewayAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "gateway.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     GatewayId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The ID of the gateway device."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     GatewayCapabilitySummaries: list[GatewayCapabilitySummaryDict]
     GatewayName: str
     GatewayPlatform: GatewayGatewayPlatformDict
     GatewayVersion: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        GatewayName: str,
+        GatewayPlatform: GatewayGatewayPlatform | GatewayGatewayPlatformDict,
+        GatewayCapabilitySummaries: list[GatewayCapabilitySummary | GatewayCapabilitySummaryDict]
+        | None = None,
+        GatewayVersion: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::IoTSiteWise::Gateway; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            GatewayName: str,
-            GatewayPlatform: GatewayGatewayPlatform | GatewayGatewayPlatformDict,
-            GatewayCapabilitySummaries: list[
-                GatewayCapabilitySummary | GatewayCapabilitySummaryDict
-            ]
-            | None = None,
-            GatewayVersion: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::IoTSiteWise::Gateway; `await` it inside an App to deploy it.
-
-            GatewayCapabilitySummaries: A list of gateway capability summaries that each contain a namespace and status.
-            GatewayName: A unique, friendly name for the gateway.
-            GatewayPlatform: The gateway's platform.
-            GatewayVersion: The version of the gateway you want to create.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            GatewayName: A unique, friendly name for the gateway. Required.
+            GatewayPlatform: The gateway's platform. You can only specify one platform in a gateway.
+                Create-only: changing it replaces the resource. Required.
+            GatewayCapabilitySummaries: A list of gateway capability summaries that each contain a
+                namespace and status.
+            GatewayVersion: The version of the gateway you want to create. Create-only: changing it
+                replaces the resource.
             Tags: A list of key-value pairs that contain metadata for the gateway.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,26 +59,30 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ComputeNodeDict = TypedDict(
-    "ComputeNodeDict",
-    {
-        "ComputeNodeName": "Required[str]",
-        "DependsOn": "list[str]",
-        "EnvironmentVariables": "dict[str, Any]",
-        "TaskName": "Required[str]",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class ComputeNodeDict(TypedDict, total=False):
+    """ComputeNode as a plain dict: A single compute node in a pipeline DAG."""
 
+    ComputeNodeName: Required[str]
+    """The unique name for this compute node within the pipeline."""
+    DependsOn: list[str]
+    """A list of compute node names that must complete successfully before this node can start."""
+    EnvironmentVariables: dict[str, str]
+    """A map of environment variable key-value pairs."""
+    TaskName: Required[str]
+    """The name of the task to execute for this compute node."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag."""
+    Value: Required[str]
+    """The value for the tag."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::IoTSiteWise::Pipeline",
     schema_file="aws-iotsitewise-pipeline.json",
@@ -82,18 +90,10 @@ METADATA = _TypeMetadata(
     additional_identifiers=(("/WorkspaceName", "/PipelineName"),),
     read_only=("/PipelineArn", "/Status"),
     create_only=("/WorkspaceName", "/PipelineName"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Computations", "/Computations/*/DependsOn", "/Tags"),
     required=("WorkspaceName", "PipelineName", "Computations"),
     list_required=("WorkspaceName",),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -103,105 +103,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ComputeNode": {
-            "additionalProperties": False,
-            "properties": {
-                "ComputeNodeName": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9_-]+$",
-                    "type": "string",
-                },
-                "DependsOn": {
-                    "items": {
-                        "maxLength": 128,
-                        "minLength": 1,
-                        "pattern": "^[a-zA-Z0-9_-]+$",
-                        "type": "string",
-                    },
-                    "maxItems": 50,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "EnvironmentVariables": {"$ref": "#/definitions/EnvironmentVariablesMap"},
-                "TaskName": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9_-]+$",
-                    "type": "string",
-                },
-            },
-            "required": ["ComputeNodeName", "TaskName"],
-            "type": "object",
-        },
-        "EnvironmentVariablesMap": {
-            "additionalProperties": False,
-            "maxProperties": 100,
-            "patternProperties": {
-                "^[a-zA-Z_][a-zA-Z0-9_]*$": {"maxLength": 2048, "type": "string"}
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Computations": {
-            "items": {"$ref": "#/definitions/ComputeNode"},
-            "maxItems": 50,
-            "minItems": 1,
-            "type": "array",
-        },
-        "Description": {
-            "maxLength": 2048,
-            "minLength": 0,
-            "pattern": "^[^\\u0000-\\u001F\\u007F]+$",
-            "type": "string",
-        },
-        "EnvironmentVariables": {"$ref": "#/definitions/EnvironmentVariablesMap"},
-        "PipelineArn": {
-            "maxLength": 2048,
-            "minLength": 1,
-            "pattern": "^arn:[\\w+=\\/,.@-]+:[\\w+=\\/,.@-]+:[\\w+=\\/,.@-]*:[0-9]+:[\\w+=\\/,.@-]+$",
-            "type": "string",
-        },
-        "PipelineName": {
-            "maxLength": 128,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9_-]+$",
-            "type": "string",
-        },
-        "Status": {
-            "enum": ["ACTIVE", "CREATING", "UPDATING", "DELETING", "FAILED"],
-            "type": "string",
-        },
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "maxItems": 50, "type": "array"},
-        "WorkspaceName": {
-            "maxLength": 128,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9_-]+$",
-            "type": "string",
-        },
-    },
-    "required": ["WorkspaceName", "PipelineName", "Computations"],
-}
-
 
 class Pipeline(_Resource):
-    """AWS::IoTSiteWise::Pipeline: Resource schema for AWS::IoTSiteWise::Pipeline. A pipeline defines a directed acyclic graph (DAG) of compute nodes, where each node references a task ...
+    """AWS::IoTSiteWise::Pipeline: Resource schema for AWS::IoTSiteWise::Pipeline. A pipeline
+    defines a directed acyclic graph (DAG) of compute nodes, where each node references a task
+    definition and can declare dependencies on other nodes.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: PipelineArn.
+    Also identified by: WorkspaceName, PipelineName.
+    Replaced when any of these change (create-only): WorkspaceName, PipelineName.
+    Read-only attributes (known once deployed): PipelineArn, Status.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-iotsitewise-pipeline.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -209,44 +123,53 @@ class Pipeline(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "PipelineAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "pipeline.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     PipelineArn: str
+    """The ARN of the pipeline."""
     Status: Literal["ACTIVE", "CREATING", "UPDATING", "DELETING", "FAILED"]
-    # Declared properties (as declared, or as AWS returned them).
+    """The current lifecycle status of the pipeline."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Computations: list[ComputeNodeDict]
     Description: str
-    EnvironmentVariables: dict[str, Any]
+    EnvironmentVariables: dict[str, str]
     PipelineName: str
     Tags: list[TagDict]
     WorkspaceName: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Computations: list[ComputeNode | ComputeNodeDict],
+        PipelineName: str,
+        WorkspaceName: str,
+        Description: str | None = None,
+        EnvironmentVariables: dict[str, str] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::IoTSiteWise::Pipeline; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Computations: list[ComputeNode | ComputeNodeDict],
-            PipelineName: str,
-            WorkspaceName: str,
-            Description: str | None = None,
-            EnvironmentVariables: dict[str, Any] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::IoTSiteWise::Pipeline; `await` it inside an App to deploy it.
-
-            Computations: The list of compute nodes that form the pipeline DAG.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Computations: The list of compute nodes that form the pipeline DAG. Required.
+            PipelineName: The name of the pipeline. Must be unique within the workspace.
+                Create-only: changing it replaces the resource. Required.
+            WorkspaceName: The name of the workspace. Create-only: changing it replaces the
+                resource. Required.
             Description: A description of the pipeline.
-            EnvironmentVariables: Environment variables shared across all compute nodes in the pipeline.
-            PipelineName: The name of the pipeline.
+            EnvironmentVariables: Environment variables shared across all compute nodes in the
+                pipeline.
             Tags: An array of key-value pairs to apply to this resource.
-            WorkspaceName: The name of the workspace.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

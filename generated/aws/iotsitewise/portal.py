@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,32 +63,38 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-PortalAlarmsDict = TypedDict(
-    "PortalAlarmsDict",
-    {
-        "AlarmRoleArn": "str",
-        "NotificationLambdaArn": "str",
-    },
-    total=False,
-)
 
-PortalTypeEntryDict = TypedDict(
-    "PortalTypeEntryDict",
-    {
-        "PortalTools": "Required[list[str]]",
-    },
-    total=False,
-)
+class PortalAlarmsDict(TypedDict, total=False):
+    """PortalAlarms as a plain dict: Contains the configuration information of an alarm created in
+    an AWS IoT SiteWise Monitor portal. You can use the alarm to monitor an asset property and get
+    notified when the asset property value is outside a specified range."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    AlarmRoleArn: str
+    """The ARN of the IAM role that allows the alarm to perform actions and access AWS resources and
+    services, such as AWS IoT Events."""
+    NotificationLambdaArn: str
+    """The ARN of the AWS Lambda function that manages alarm notifications. For more information,
+    see Managing alarm notifications in the AWS IoT Events Developer Guide."""
 
+
+class PortalTypeEntryDict(TypedDict, total=False):
+    """PortalTypeEntry as a plain dict: Container associated a certain PortalType."""
+
+    PortalTools: Required[list[str]]
+    """List of enabled Tools for a certain portal."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: To add or update tag, provide both key and value. To delete tag, provide
+    only tag key to be deleted."""
+
+    Key: Required[str]
+    """Type: str."""
+    Value: Required[str]
+    """Type: str."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::IoTSiteWise::Portal",
     schema_file="aws-iotsitewise-portal.json",
@@ -92,18 +102,9 @@ METADATA = _TypeMetadata(
     additional_identifiers=(("/PortalArn",),),
     read_only=("/PortalArn", "/PortalClientId", "/PortalId", "/PortalStartUrl"),
     create_only=("/PortalAuthMode", "/PortalType"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("PortalContactEmail", "PortalName", "RoleArn"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -113,97 +114,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "PortalTools": {"items": {"type": "string"}, "type": "array"},
-        "PortalTypeConfiguration": {
-            "additionalProperties": False,
-            "patternProperties": {
-                "^[a-z][a-zA-Z0-9_]*$": {"$ref": "#/definitions/PortalTypeEntry"}
-            },
-            "type": "object",
-        },
-        "PortalTypeEntry": {
-            "additionalProperties": False,
-            "properties": {"PortalTools": {"$ref": "#/definitions/PortalTools"}},
-            "required": ["PortalTools"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Alarms": {
-            "additionalProperties": False,
-            "properties": {
-                "AlarmRoleArn": {
-                    "maxLength": 1600,
-                    "minLength": 1,
-                    "pattern": "^arn:aws(-cn|-us-gov)?:[a-zA-Z0-9-:\\/_\\.\\+=,@]+$",
-                    "type": "string",
-                },
-                "NotificationLambdaArn": {
-                    "maxLength": 1600,
-                    "minLength": 1,
-                    "pattern": "^arn:aws(-cn|-us-gov)?:[a-zA-Z0-9-:\\/_\\.]+$",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "NotificationSenderEmail": {
-            "maxLength": 255,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9_\\-\\.\\+]+@[a-zA-Z0-9_\\-\\.\\+]+\\.[a-zA-Z]{2,}$",
-            "type": "string",
-        },
-        "PortalArn": {"type": "string"},
-        "PortalAuthMode": {"enum": ["IAM", "SSO"], "type": "string"},
-        "PortalClientId": {"type": "string"},
-        "PortalContactEmail": {
-            "maxLength": 255,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9_\\-\\.\\+]+@[a-zA-Z0-9_\\-\\.\\+]+\\.[a-zA-Z]{2,}$",
-            "type": "string",
-        },
-        "PortalDescription": {
-            "maxLength": 2048,
-            "minLength": 1,
-            "pattern": "^[^\\u0000-\\u001F\\u007F]+$",
-            "type": "string",
-        },
-        "PortalId": {"type": "string"},
-        "PortalName": {
-            "maxLength": 256,
-            "minLength": 1,
-            "pattern": "^[^\\u0000-\\u001F\\u007F]+$",
-            "type": "string",
-        },
-        "PortalStartUrl": {"type": "string"},
-        "PortalType": {"enum": ["SITEWISE_PORTAL_V1", "SITEWISE_PORTAL_V2"], "type": "string"},
-        "PortalTypeConfiguration": {"$ref": "#/definitions/PortalTypeConfiguration"},
-        "RoleArn": {
-            "maxLength": 1600,
-            "minLength": 1,
-            "pattern": "^arn:aws(-cn|-us-gov)?:[a-zA-Z0-9-:\\/_\\.\\+=,@]+$",
-            "type": "string",
-        },
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": False},
-    },
-    "required": ["PortalContactEmail", "PortalName", "RoleArn"],
-}
-
 
 class Portal(_Resource):
     """AWS::IoTSiteWise::Portal: Resource schema for AWS::IoTSiteWise::Portal
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: PortalId.
+    Also identified by: PortalArn.
+    Replaced when any of these change (create-only): PortalAuthMode, PortalType.
+    Read-only attributes (known once deployed): PortalArn, PortalClientId, PortalId, PortalStartUrl.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-iotsitewise-portal.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -211,14 +132,19 @@ class Portal(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "PortalAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "portal.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     PortalArn: str
+    """The ARN of the portal, which has the following format."""
     PortalClientId: str
+    """The AWS SSO application generated client ID (used with AWS SSO APIs)."""
     PortalId: str
+    """The ID of the portal."""
     PortalStartUrl: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The public root URL for the AWS IoT AWS IoT SiteWise Monitor application portal."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Alarms: PortalAlarmsDict
     NotificationSenderEmail: str
     PortalAuthMode: Literal["IAM", "SSO"]
@@ -226,42 +152,52 @@ class Portal(_Resource):
     PortalDescription: str
     PortalName: str
     PortalType: Literal["SITEWISE_PORTAL_V1", "SITEWISE_PORTAL_V2"]
-    PortalTypeConfiguration: dict[str, Any]
+    PortalTypeConfiguration: dict[str, PortalTypeEntryDict]
     RoleArn: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        PortalContactEmail: str,
+        PortalName: str,
+        RoleArn: str,
+        Alarms: PortalAlarms | PortalAlarmsDict | None = None,
+        NotificationSenderEmail: str | None = None,
+        PortalAuthMode: Literal["IAM", "SSO"] | None = None,
+        PortalDescription: str | None = None,
+        PortalType: Literal["SITEWISE_PORTAL_V1", "SITEWISE_PORTAL_V2"] | None = None,
+        PortalTypeConfiguration: dict[str, PortalTypeEntry | PortalTypeEntryDict] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::IoTSiteWise::Portal; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            PortalContactEmail: str,
-            PortalName: str,
-            RoleArn: str,
-            Alarms: PortalAlarms | PortalAlarmsDict | None = None,
-            NotificationSenderEmail: str | None = None,
-            PortalAuthMode: Literal["IAM", "SSO"] | None = None,
-            PortalDescription: str | None = None,
-            PortalType: Literal["SITEWISE_PORTAL_V1", "SITEWISE_PORTAL_V2"] | None = None,
-            PortalTypeConfiguration: dict[str, Any] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::IoTSiteWise::Portal; `await` it inside an App to deploy it.
-
-            Alarms: Contains the configuration information of an alarm created in an AWS IoT SiteWise Monitor portal.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            PortalContactEmail: The AWS administrator's contact email address. Required.
+            PortalName: A friendly name for the portal. Required.
+            RoleArn: The ARN of a service role that allows the portal's users to access your AWS IoT
+                SiteWise resources on your behalf. Required.
+            Alarms: Contains the configuration information of an alarm created in an AWS IoT
+                SiteWise Monitor portal. You can use the alarm to monitor an asset property and get
+                notified when the asset property value is outside a specified range.
             NotificationSenderEmail: The email address that sends alarm notifications.
-            PortalAuthMode: The service to use to authenticate users to the portal.
-            PortalContactEmail: The AWS administrator's contact email address.
+            PortalAuthMode: The service to use to authenticate users to the portal. Choose from SSO
+                or IAM. You can't change this value after you create a portal. Create-only: changing
+                it replaces the resource.
             PortalDescription: A description for the portal.
-            PortalName: A friendly name for the portal.
-            PortalType: The type of portal
-            RoleArn: The ARN of a service role that allows the portal's users to access your AWS IoT SiteWise resources on your behalf.
+            PortalType: The type of portal Create-only: changing it replaces the resource.
+            PortalTypeConfiguration: Map to associate detail of configuration related with a
+                PortalType.
             Tags: A list of key-value pairs that contain metadata for the portal.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

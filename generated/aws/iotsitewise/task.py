@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -75,76 +79,115 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-MountDict = TypedDict(
-    "MountDict",
-    {
-        "Name": "Required[str]",
-        "RelativePath": "Required[str]",
-        "Source": "Required[MountSourceDict]",
-        "StorageType": "Required[Literal['SHARED_STORAGE']]",
-    },
-    total=False,
-)
 
-MountSourceDict = TypedDict(
-    "MountSourceDict",
-    {
-        "S3AccessPoint": "Required[S3AccessPointSourceDict]",
-    },
-    total=False,
-)
+class MountDict(TypedDict, total=False):
+    """Mount as a plain dict: Attaches a data source to the container filesystem for a task at a
+    customer-supplied relative path under the service-owned mount root."""
 
-S3AccessPointSourceDict = TypedDict(
-    "S3AccessPointSourceDict",
-    {
-        "AccessPointArn": "Required[str]",
-        "Prefix": "str",
-    },
-    total=False,
-)
+    Name: Required[str]
+    """A unique name for the mount within the task."""
+    RelativePath: Required[str]
+    """The relative path under the service-owned mount root where this mount is attached inside the
+    container."""
+    Source: Required[MountSourceDict]
+    """The data source configuration for a mount."""
+    StorageType: Required[Literal["SHARED_STORAGE"]]
+    """The type of storage used for the mount inside the container."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
-TaskContainerTaskConfigurationDict = TypedDict(
-    "TaskContainerTaskConfigurationDict",
-    {
-        "Command": "list[str]",
-        "EcrUri": "Required[str]",
-        "EnvironmentVariables": "dict[str, Any]",
-        "EphemeralStorageConfiguration": "TaskEphemeralStorageConfigurationDict",
-        "Mounts": "list[MountDict]",
-        "ProcessingType": "Required[Literal['GENERIC_COMPUTE_PROCESSING', 'HARDWARE_ACCELERATED_PROCESSING']]",
-        "ProcessingUnit": "Required[Literal['UNITS_2', 'UNITS_4', 'UNITS_8', 'UNITS_12', 'UNITS_16', 'UNITS_24', 'UNITS_32', 'UNITS_36', 'UNITS_48', 'UNITS_60', 'UNITS_64', 'UNITS_72', 'UNITS_84', 'UNITS_96']]",
-        "TaskExecutionRole": "Required[str]",
-        "TimeoutSeconds": "int",
-    },
-    total=False,
-)
+class MountSourceDict(TypedDict, total=False):
+    """MountSource as a plain dict: The data source configuration for a mount."""
 
-TaskEphemeralStorageConfigurationDict = TypedDict(
-    "TaskEphemeralStorageConfigurationDict",
-    {
-        "StorageClass": "Required[Literal['STANDARD_1', 'STANDARD_2', 'THROUGHPUT_1', 'THROUGHPUT_2']]",
-        "StorageSizeInGiB": "Required[int]",
-    },
-    total=False,
-)
+    S3AccessPoint: Required[S3AccessPointSourceDict]
+    """Configures a mount that reads from an Amazon S3 access point."""
 
-TaskTaskConfigurationDict = TypedDict(
-    "TaskTaskConfigurationDict",
-    {
-        "ContainerTaskConfiguration": "Required[TaskContainerTaskConfigurationDict]",
-    },
-    total=False,
-)
 
+class S3AccessPointSourceDict(TypedDict, total=False):
+    """S3AccessPointSource as a plain dict: Configures a mount that reads from an Amazon S3 access
+    point."""
+
+    AccessPointArn: Required[str]
+    """The Amazon Resource Name (ARN) of the Amazon S3 access point. The mount reads objects from
+    the bucket associated with this access point. Access is governed by the access point policy and
+    the task execution role's IAM permissions."""
+    Prefix: str
+    """An object key name prefix. If specified, the mount includes only objects whose keys begin
+    with this prefix. To include all objects at the access point, omit this field."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag."""
+    Value: Required[str]
+    """The value for the tag."""
+
+
+class TaskContainerTaskConfigurationDict(TypedDict, total=False):
+    """TaskContainerTaskConfiguration as a plain dict: Configuration for running a custom container
+    image on managed compute."""
+
+    Command: list[str]
+    """The command to execute in the container."""
+    EcrUri: Required[str]
+    """The Amazon ECR image URI for the task container."""
+    EnvironmentVariables: dict[str, str]
+    """A map of environment variable key-value pairs."""
+    EphemeralStorageConfiguration: TaskEphemeralStorageConfigurationDict
+    """Configuration for ephemeral storage attached to the container task."""
+    Mounts: list[MountDict]
+    """Mounts attached to the container filesystem. Each mount exposes an external data source as a
+    local directory inside the container."""
+    ProcessingType: Required[
+        Literal["GENERIC_COMPUTE_PROCESSING", "HARDWARE_ACCELERATED_PROCESSING"]
+    ]
+    """The processing type for compute resources."""
+    ProcessingUnit: Required[
+        Literal[
+            "UNITS_2",
+            "UNITS_4",
+            "UNITS_8",
+            "UNITS_12",
+            "UNITS_16",
+            "UNITS_24",
+            "UNITS_32",
+            "UNITS_36",
+            "UNITS_48",
+            "UNITS_60",
+            "UNITS_64",
+            "UNITS_72",
+            "UNITS_84",
+            "UNITS_96",
+        ]
+    ]
+    """The processing unit allocation that determines vCPU, memory, and GPU resources."""
+    TaskExecutionRole: Required[str]
+    """The ARN of the IAM role that grants the containerized workload permissions to access AWS
+    resources."""
+    TimeoutSeconds: int
+    """The timeout in seconds for task execution. Default: 3600 (1 hour)."""
+
+
+class TaskEphemeralStorageConfigurationDict(TypedDict, total=False):
+    """TaskEphemeralStorageConfiguration as a plain dict: Configuration for ephemeral storage
+    attached to the container task."""
+
+    StorageClass: Required[Literal["STANDARD_1", "STANDARD_2", "THROUGHPUT_1", "THROUGHPUT_2"]]
+    """The storage type that determines I/O performance characteristics. Family name indicates
+    workload pattern, level number indicates performance within that family."""
+    StorageSizeInGiB: Required[int]
+    """Storage volume size in GiB."""
+
+
+class TaskTaskConfigurationDict(TypedDict, total=False):
+    """TaskTaskConfiguration as a plain dict: The task execution configuration."""
+
+    ContainerTaskConfiguration: Required[TaskContainerTaskConfigurationDict]
+    """Configuration for running a custom container image on managed compute."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::IoTSiteWise::Task",
     schema_file="aws-iotsitewise-task.json",
@@ -152,18 +195,10 @@ METADATA = _TypeMetadata(
     additional_identifiers=(("/WorkspaceName", "/TaskName"),),
     read_only=("/TaskArn", "/Status"),
     create_only=("/WorkspaceName", "/TaskName"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags", "/TaskConfiguration/ContainerTaskConfiguration/Mounts"),
     required=("WorkspaceName", "TaskName", "TaskConfiguration"),
     list_required=("WorkspaceName",),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -173,223 +208,66 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ContainerTaskConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Command": {"items": {"type": "string"}, "type": "array"},
-                "EcrUri": {
-                    "maxLength": 1024,
-                    "minLength": 1,
-                    "pattern": "^((\\d{12}\\.dkr\\.ecr\\.[a-z0-9-]+\\.[a-z.]+)|public\\.ecr\\.aws/[a-z][a-z0-9]+([._-][a-z0-9]+)*)/[a-z0-9]+((\\.||__|__|-+)[a-z0-9]+)*(/[a-z0-9]+((\\.||__|__|-+)[a-z0-9]+)*)*(:[a-zA-Z0-9._-]+|@sha256:[a-f0-9]{64})?$",
-                    "type": "string",
-                },
-                "EnvironmentVariables": {"$ref": "#/definitions/EnvironmentVariablesMap"},
-                "EphemeralStorageConfiguration": {
-                    "$ref": "#/definitions/EphemeralStorageConfiguration"
-                },
-                "Mounts": {
-                    "items": {"$ref": "#/definitions/Mount"},
-                    "maxItems": 5,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "ProcessingType": {
-                    "enum": ["GENERIC_COMPUTE_PROCESSING", "HARDWARE_ACCELERATED_PROCESSING"],
-                    "type": "string",
-                },
-                "ProcessingUnit": {
-                    "enum": [
-                        "UNITS_2",
-                        "UNITS_4",
-                        "UNITS_8",
-                        "UNITS_12",
-                        "UNITS_16",
-                        "UNITS_24",
-                        "UNITS_32",
-                        "UNITS_36",
-                        "UNITS_48",
-                        "UNITS_60",
-                        "UNITS_64",
-                        "UNITS_72",
-                        "UNITS_84",
-                        "UNITS_96",
-                    ],
-                    "type": "string",
-                },
-                "TaskExecutionRole": {
-                    "maxLength": 2048,
-                    "minLength": 20,
-                    "pattern": "^arn:[\\w+=\\/,.@-]+:iam::[0-9]+:role/[\\w+=,.@/-]+$",
-                    "type": "string",
-                },
-                "TimeoutSeconds": {"maximum": 86400, "minimum": 60, "type": "integer"},
-            },
-            "required": ["EcrUri", "TaskExecutionRole", "ProcessingType", "ProcessingUnit"],
-            "type": "object",
-        },
-        "EnvironmentVariablesMap": {
-            "additionalProperties": False,
-            "maxProperties": 100,
-            "patternProperties": {
-                "^[a-zA-Z_][a-zA-Z0-9_]*$": {"maxLength": 2048, "type": "string"}
-            },
-            "type": "object",
-        },
-        "EphemeralStorageConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "StorageClass": {
-                    "enum": ["STANDARD_1", "STANDARD_2", "THROUGHPUT_1", "THROUGHPUT_2"],
-                    "type": "string",
-                },
-                "StorageSizeInGiB": {"maximum": 16384, "minimum": 1, "type": "integer"},
-            },
-            "required": ["StorageClass", "StorageSizeInGiB"],
-            "type": "object",
-        },
-        "Mount": {
-            "additionalProperties": False,
-            "properties": {
-                "Name": {
-                    "maxLength": 64,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9_-]+$",
-                    "type": "string",
-                },
-                "RelativePath": {
-                    "maxLength": 1024,
-                    "minLength": 1,
-                    "pattern": "^((?!.*(^|/)\\.\\.?(/|$))(?!.*//)[a-zA-Z0-9._-][a-zA-Z0-9._/-]*[a-zA-Z0-9._-]|[a-zA-Z0-9_-])$",
-                    "type": "string",
-                },
-                "Source": {"$ref": "#/definitions/MountSource"},
-                "StorageType": {"enum": ["SHARED_STORAGE"], "type": "string"},
-            },
-            "required": ["Name", "RelativePath", "Source", "StorageType"],
-            "type": "object",
-        },
-        "MountSource": {
-            "additionalProperties": False,
-            "properties": {"S3AccessPoint": {"$ref": "#/definitions/S3AccessPointSource"}},
-            "required": ["S3AccessPoint"],
-            "type": "object",
-        },
-        "S3AccessPointSource": {
-            "additionalProperties": False,
-            "properties": {
-                "AccessPointArn": {
-                    "maxLength": 128,
-                    "minLength": 4,
-                    "pattern": "^arn:aws(-cn|-us-gov)?:s3:[a-z0-9-]*:\\d{12}:accesspoint[/:][a-zA-Z0-9._-]+$",
-                    "type": "string",
-                },
-                "Prefix": {"maxLength": 1024, "minLength": 1, "type": "string"},
-            },
-            "required": ["AccessPointArn"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "TaskConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "ContainerTaskConfiguration": {"$ref": "#/definitions/ContainerTaskConfiguration"}
-            },
-            "required": ["ContainerTaskConfiguration"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Description": {
-            "maxLength": 2048,
-            "minLength": 0,
-            "pattern": "^[^\\u0000-\\u001F\\u007F]+$",
-            "type": "string",
-        },
-        "Status": {
-            "enum": ["ACTIVE", "CREATING", "UPDATING", "DELETING", "FAILED"],
-            "type": "string",
-        },
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "maxItems": 50, "type": "array"},
-        "TaskArn": {
-            "maxLength": 2048,
-            "minLength": 1,
-            "pattern": "^arn:[\\w+=\\/,.@-]+:[\\w+=\\/,.@-]+:[\\w+=\\/,.@-]*:[0-9]+:[\\w+=\\/,.@-]+$",
-            "type": "string",
-        },
-        "TaskConfiguration": {"$ref": "#/definitions/TaskConfiguration"},
-        "TaskName": {
-            "maxLength": 128,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9_-]+$",
-            "type": "string",
-        },
-        "WorkspaceName": {
-            "maxLength": 128,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9_-]+$",
-            "type": "string",
-        },
-    },
-    "required": ["WorkspaceName", "TaskName", "TaskConfiguration"],
-}
-
 
 class Task(_Resource):
-    """AWS::IoTSiteWise::Task: Resource schema for AWS::IoTSiteWise::Task. A task defines a reusable containerized compute workload that can be referenced by one or more pipeline co...
+    """AWS::IoTSiteWise::Task: Resource schema for AWS::IoTSiteWise::Task. A task defines a reusable
+    containerized compute workload that can be referenced by one or more pipeline compute nodes.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: TaskArn.
+    Also identified by: WorkspaceName, TaskName.
+    Replaced when any of these change (create-only): WorkspaceName, TaskName.
+    Read-only attributes (known once deployed): Status, TaskArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-iotsitewise-task.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
     props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "TaskProps")
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "TaskAttributes")
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "task.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Status: Literal["ACTIVE", "CREATING", "UPDATING", "DELETING", "FAILED"]
+    """The current lifecycle status of the task."""
     TaskArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The ARN of the task."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     Tags: list[TagDict]
     TaskConfiguration: TaskTaskConfigurationDict
     TaskName: str
     WorkspaceName: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        TaskConfiguration: TaskTaskConfiguration | TaskTaskConfigurationDict,
+        TaskName: str,
+        WorkspaceName: str,
+        Description: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::IoTSiteWise::Task; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            TaskConfiguration: TaskTaskConfiguration | TaskTaskConfigurationDict,
-            TaskName: str,
-            WorkspaceName: str,
-            Description: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::IoTSiteWise::Task; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            TaskConfiguration: The task execution configuration. Required.
+            TaskName: The name of the task. Must be unique within the workspace. Create-only:
+                changing it replaces the resource. Required.
+            WorkspaceName: The name of the workspace. Create-only: changing it replaces the
+                resource. Required.
             Description: A description of the task.
             Tags: An array of key-value pairs to apply to this resource.
-            TaskConfiguration: The task execution configuration.
-            TaskName: The name of the task.
-            WorkspaceName: The name of the workspace.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

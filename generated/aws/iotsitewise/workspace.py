@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,23 +59,25 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
-WorkspaceEncryptionConfigurationDict = TypedDict(
-    "WorkspaceEncryptionConfigurationDict",
-    {
-        "EncryptionType": "Required[Literal['SITEWISE_DEFAULT_ENCRYPTION', 'KMS_BASED_ENCRYPTION']]",
-    },
-    total=False,
-)
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
 
+    Key: Required[str]
+    """The key name of the tag."""
+    Value: Required[str]
+    """The value for the tag."""
+
+
+class WorkspaceEncryptionConfigurationDict(TypedDict, total=False):
+    """WorkspaceEncryptionConfiguration as a plain dict: The encryption configuration for the
+    workspace."""
+
+    EncryptionType: Required[Literal["SITEWISE_DEFAULT_ENCRYPTION", "KMS_BASED_ENCRYPTION"]]
+    """The type of encryption."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::IoTSiteWise::Workspace",
     schema_file="aws-iotsitewise-workspace.json",
@@ -79,18 +85,9 @@ METADATA = _TypeMetadata(
     additional_identifiers=(("/WorkspaceName",),),
     read_only=("/WorkspaceArn", "/Status", "/CreatedAt", "/UpdatedAt"),
     create_only=("/WorkspaceName", "/EncryptionConfiguration", "/KmsKeyId"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("WorkspaceName", "EncryptionConfiguration"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -100,69 +97,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "EncryptionConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "EncryptionType": {
-                    "enum": ["SITEWISE_DEFAULT_ENCRYPTION", "KMS_BASED_ENCRYPTION"],
-                    "type": "string",
-                }
-            },
-            "required": ["EncryptionType"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "CreatedAt": {"type": "string"},
-        "EncryptionConfiguration": {"$ref": "#/definitions/EncryptionConfiguration"},
-        "KmsKeyId": {
-            "anyOf": [{}, {}, {}],
-            "maxLength": 2048,
-            "minLength": 1,
-            "pattern": "^arn:aws[a-zA-Z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/.+$",
-            "type": "string",
-        },
-        "Status": {
-            "enum": ["CREATING", "ACTIVE", "UPDATING", "DELETING", "FAILED"],
-            "type": "string",
-        },
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "maxItems": 50, "type": "array"},
-        "UpdatedAt": {"type": "string"},
-        "WorkspaceArn": {"maxLength": 1600, "minLength": 1, "type": "string"},
-        "WorkspaceDescription": {
-            "maxLength": 2048,
-            "minLength": 0,
-            "pattern": "^[^\\u0000-\\u001F\\u007F]+$",
-            "type": "string",
-        },
-        "WorkspaceName": {
-            "maxLength": 128,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9_-]+$",
-            "type": "string",
-        },
-    },
-    "required": ["WorkspaceName", "EncryptionConfiguration"],
-}
-
 
 class Workspace(_Resource):
-    """AWS::IoTSiteWise::Workspace: Represents an AWS IoT SiteWise workspace that provides logical isolation for tasks and pipelines.
+    """AWS::IoTSiteWise::Workspace: Represents an AWS IoT SiteWise workspace that provides logical
+    isolation for tasks and pipelines.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: WorkspaceArn.
+    Also identified by: WorkspaceName.
+    Replaced when any of these change (create-only): WorkspaceName, EncryptionConfiguration,
+    KmsKeyId.
+    Read-only attributes (known once deployed): CreatedAt, Status, UpdatedAt, WorkspaceArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-iotsitewise-workspace.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -170,43 +117,56 @@ class Workspace(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "WorkspaceAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "workspace.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     CreatedAt: str
+    """The time the workspace was created."""
     Status: Literal["CREATING", "ACTIVE", "UPDATING", "DELETING", "FAILED"]
+    """The current state of the workspace."""
     UpdatedAt: str
+    """The time the workspace was last updated."""
     WorkspaceArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The ARN of the workspace."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     EncryptionConfiguration: WorkspaceEncryptionConfigurationDict
     KmsKeyId: str
     Tags: list[TagDict]
     WorkspaceDescription: str
     WorkspaceName: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        EncryptionConfiguration: WorkspaceEncryptionConfiguration
+        | WorkspaceEncryptionConfigurationDict,
+        WorkspaceName: str,
+        KmsKeyId: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        WorkspaceDescription: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::IoTSiteWise::Workspace; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            EncryptionConfiguration: WorkspaceEncryptionConfiguration
-            | WorkspaceEncryptionConfigurationDict,
-            WorkspaceName: str,
-            KmsKeyId: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            WorkspaceDescription: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::IoTSiteWise::Workspace; `await` it inside an App to deploy it.
-
-            KmsKeyId: The ARN of the AWS KMS key used for KMS_BASED_ENCRYPTION.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            EncryptionConfiguration: The encryption configuration for the workspace. Create-only:
+                changing it replaces the resource. Required.
+            WorkspaceName: The name of the workspace. Create-only: changing it replaces the
+                resource. Required.
+            KmsKeyId: The ARN of the AWS KMS key used for KMS_BASED_ENCRYPTION. Required when
+                EncryptionConfiguration.EncryptionType is KMS_BASED_ENCRYPTION. Create-only:
+                changing it replaces the resource.
             Tags: An array of key-value pairs to apply to this resource.
             WorkspaceDescription: A description of the workspace.
-            WorkspaceName: The name of the workspace.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

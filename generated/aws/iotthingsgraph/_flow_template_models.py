@@ -7,9 +7,10 @@ Imported on first use by flow_template.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "DefinitionDocument",
@@ -22,14 +23,22 @@ class DefinitionDocument(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Language: str
-    Text: str
+    Language: Annotated[str, Field(description="Type: str.")]
+    Text: Annotated[str, Field(description="Type: str.")]
 
 
 class FlowTemplateAttributes(DeferredModel):
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::IoTThingsGraph::FlowTemplate, set by AWS.
+    """
+
+    Id: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class FlowTemplateProps(DeferredModel):
-    CompatibleNamespaceVersion: float | None = None
-    Definition: DefinitionDocument
+    """
+    The properties a program declares for a AWS::IoTThingsGraph::FlowTemplate.
+    """
+
+    CompatibleNamespaceVersion: Annotated[float | None, Field(description="Type: float.")] = None
+    Definition: Annotated[DefinitionDocument, Field(description="Type: DefinitionDocumentDict.")]

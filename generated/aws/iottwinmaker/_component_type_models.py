@@ -30,136 +30,332 @@ __all__ = [
 ]
 
 
-class ComponentTypeProps(DeferredModel):
-    ComponentTypeId: str
-    CompositeComponentTypes: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Description: str | None = None
-    ExtendsFrom: list[str] | None = None
-    Functions: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    IsSingleton: bool | None = None
-    PropertyDefinitions: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    PropertyGroups: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    WorkspaceId: str
-
-
 class ComponentTypeRelationship(DeferredModel):
+    """
+    The type of the relationship.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    RelationshipType: str | None = None
-    TargetComponentTypeId: str | None = None
+    RelationshipType: Annotated[str | None, Field(description="The type of the relationship.")] = (
+        None
+    )
+    TargetComponentTypeId: Annotated[
+        str | None,
+        Field(description="The ID of the target component type associated with this relationship."),
+    ] = None
 
 
 class ComponentTypeStatusErrorOption2(DeferredModel):
+    """
+    Error object with Message and Code.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Code: Literal["VALIDATION_ERROR", "INTERNAL_FAILURE"] | None = None
-    Message: str | None = None
+    Code: Annotated[
+        Literal["VALIDATION_ERROR", "INTERNAL_FAILURE"] | None,
+        Field(description="Allowed values: 'VALIDATION_ERROR', 'INTERNAL_FAILURE'."),
+    ] = None
+    Message: Annotated[str | None, Field(description="Length: 0 to 2048 characters.")] = None
 
 
 class CompositeComponentType(DeferredModel):
+    """
+    An object that sets information about a composite component type.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ComponentTypeId: str | None = None
+    ComponentTypeId: Annotated[
+        str | None, Field(description="The id of the composite component type.")
+    ] = None
 
 
 class DataValueRelationshipValue(DeferredModel):
+    """
+    A value that relates a component to another component.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    TargetComponentName: str | None = None
-    TargetEntityId: str | None = None
+    TargetComponentName: Annotated[
+        str | None, Field(description="Pattern: [a-zA-Z_\\-0-9]+ Length: 1 to 256 characters.")
+    ] = None
+    TargetEntityId: Annotated[
+        str | None,
+        Field(
+            description="Pattern: [0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|^[a-zA-Z0-9][a-zA-Z_\\-0-9.:]*[a-zA-Z0-9]+ Length: 1 to 128 characters."
+        ),
+    ] = None
 
 
 class LambdaFunction(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Arn: str
+    Arn: Annotated[
+        str,
+        Field(
+            description="Pattern: arn:((aws)|(aws-cn)|(aws-us-gov)):lambda:[a-z0-9-]+:[0-9]{12}:function:[\\/a-zA-Z0-9_-]+ Length: 1 to 128 characters."
+        ),
+    ]
 
 
 class PropertyGroup(DeferredModel):
+    """
+    An object that sets information about a property group.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    GroupType: Literal["TABULAR"] | None = None
-    PropertyNames: list[str] | None = None
+    GroupType: Annotated[
+        Literal["TABULAR"] | None, Field(description="The type of property group.")
+    ] = None
+    PropertyNames: Annotated[
+        list[str] | None, Field(description="The list of property names in the property group.")
+    ] = None
 
 
 class ComponentTypeStatus(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Error: dict[str, Any] | ComponentTypeStatusErrorOption2 | None = None
-    State: Literal["CREATING", "UPDATING", "DELETING", "ACTIVE", "ERROR"] | None = None
+    Error: Annotated[
+        dict[str, Any] | ComponentTypeStatusErrorOption2 | None,
+        Field(description="Type: dict[str, Any]."),
+    ] = None
+    State: Annotated[
+        Literal["CREATING", "UPDATING", "DELETING", "ACTIVE", "ERROR"] | None,
+        Field(description="Allowed values: 'CREATING', 'UPDATING', 'DELETING', 'ACTIVE', 'ERROR'."),
+    ] = None
 
 
 class DataConnector(DeferredModel):
+    """
+    The data connector.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    IsNative: bool | None = None
-    Lambda: LambdaFunction | None = None
+    IsNative: Annotated[
+        bool | None,
+        Field(
+            description="A Boolean value that specifies whether the data connector is native to IoT TwinMaker."
+        ),
+    ] = None
+    Lambda: Annotated[
+        LambdaFunction | None,
+        Field(description="The Lambda function associated with this data connector."),
+    ] = None
 
 
 class DataValue(DeferredModel):
+    """
+    An object that specifies a value for a property.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    BooleanValue: bool | None = None
-    DoubleValue: float | None = None
-    Expression: str | None = None
-    IntegerValue: int | None = None
-    ListValue: list[DataValue] | None = None
-    LongValue: float | None = None
-    MapValue: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    RelationshipValue: DataValueRelationshipValue | None = None
-    StringValue: str | None = None
+    BooleanValue: Annotated[bool | None, Field(description="A Boolean value.")] = None
+    DoubleValue: Annotated[float | None, Field(description="A double value.")] = None
+    Expression: Annotated[
+        str | None, Field(description="An expression that produces the value.")
+    ] = None
+    IntegerValue: Annotated[int | None, Field(description="An integer value.")] = None
+    ListValue: Annotated[
+        list[DataValue] | None, Field(description="A list of multiple values.")
+    ] = None
+    LongValue: Annotated[float | None, Field(description="A long value.")] = None
+    MapValue: Annotated[
+        dict[str, DataValue] | None,
+        Field(description="An object that maps strings to multiple DataValue objects."),
+    ] = None
+    RelationshipValue: Annotated[
+        DataValueRelationshipValue | None,
+        Field(description="A value that relates a component to another component."),
+    ] = None
+    StringValue: Annotated[str | None, Field(description="A string value.")] = None
 
 
 class Function(DeferredModel):
+    """
+    The function of component type.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ImplementedBy: DataConnector | None = None
-    RequiredProperties: list[str] | None = None
-    Scope: Literal["ENTITY", "WORKSPACE"] | None = None
+    ImplementedBy: Annotated[DataConnector | None, Field(description="The data connector.")] = None
+    RequiredProperties: Annotated[
+        list[str] | None, Field(description="The required properties of the function.")
+    ] = None
+    Scope: Annotated[
+        Literal["ENTITY", "WORKSPACE"] | None, Field(description="The scope of the function.")
+    ] = None
 
 
 class ComponentTypeAttributes(DeferredModel):
-    Arn: str | None = None
-    CreationDateTime: str | None = None
-    IsAbstract: bool | None = None
-    IsSchemaInitialized: bool | None = None
-    Status: ComponentTypeStatus | None = None
-    UpdateDateTime: str | None = None
+    """
+    The read-only attributes of a AWS::IoTTwinMaker::ComponentType, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="The ARN of the component type.")] = None
+    CreationDateTime: Annotated[
+        str | None, Field(description="The date and time when the component type was created.")
+    ] = None
+    IsAbstract: Annotated[
+        bool | None,
+        Field(description="A Boolean value that specifies whether the component type is abstract."),
+    ] = None
+    IsSchemaInitialized: Annotated[
+        bool | None,
+        Field(
+            description="A Boolean value that specifies whether the component type has a schema initializer and that the schema initializer has run."
+        ),
+    ] = None
+    Status: Annotated[
+        ComponentTypeStatus | None, Field(description="The current status of the component type.")
+    ] = None
+    UpdateDateTime: Annotated[
+        str | None, Field(description="The last date and time when the component type was updated.")
+    ] = None
 
 
 class ComponentTypeDataType(DeferredModel):
+    """
+    An object that specifies the data type of a property.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AllowedValues: list[DataValue] | None = None
-    NestedType: ComponentTypeDataType | None = None
-    Relationship: ComponentTypeRelationship | None = None
-    Type: Literal["RELATIONSHIP", "STRING", "LONG", "BOOLEAN", "INTEGER", "DOUBLE", "LIST", "MAP"]
-    UnitOfMeasure: str | None = None
+    AllowedValues: Annotated[
+        list[DataValue] | None, Field(description="The allowed values for this data type.")
+    ] = None
+    NestedType: Annotated[
+        ComponentTypeDataType | None, Field(description="The nested type in the data type.")
+    ] = None
+    Relationship: Annotated[
+        ComponentTypeRelationship | None,
+        Field(description="A relationship that associates a component with another component."),
+    ] = None
+    Type: Annotated[
+        Literal["RELATIONSHIP", "STRING", "LONG", "BOOLEAN", "INTEGER", "DOUBLE", "LIST", "MAP"],
+        Field(description="The underlying type of the data type."),
+    ]
+    UnitOfMeasure: Annotated[
+        str | None, Field(description="The unit of measure used in this data type.")
+    ] = None
 
 
 class PropertyDefinition(DeferredModel):
+    """
+    An object that sets information about a property.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Configurations: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    DataType: ComponentTypeDataType | None = None
-    DefaultValue: DataValue | None = None
-    IsExternalId: bool | None = None
-    IsRequiredInEntity: bool | None = None
-    IsStoredExternally: bool | None = None
-    IsTimeSeries: bool | None = None
+    Configurations: Annotated[
+        dict[str, str] | None,
+        Field(description="An object that specifies information about a property."),
+    ] = None
+    DataType: Annotated[
+        ComponentTypeDataType | None,
+        Field(description="An object that contains information about the data type."),
+    ] = None
+    DefaultValue: Annotated[
+        DataValue | None, Field(description="An object that contains the default value.")
+    ] = None
+    IsExternalId: Annotated[
+        bool | None,
+        Field(
+            description="A Boolean value that specifies whether the property ID comes from an external data store."
+        ),
+    ] = None
+    IsRequiredInEntity: Annotated[
+        bool | None,
+        Field(description="A Boolean value that specifies whether the property is required."),
+    ] = None
+    IsStoredExternally: Annotated[
+        bool | None,
+        Field(
+            description="A Boolean value that specifies whether the property is stored externally."
+        ),
+    ] = None
+    IsTimeSeries: Annotated[
+        bool | None,
+        Field(
+            description="A Boolean value that specifies whether the property consists of time series data."
+        ),
+    ] = None
+
+
+class ComponentTypeProps(DeferredModel):
+    """
+    The properties a program declares for a AWS::IoTTwinMaker::ComponentType.
+    """
+
+    ComponentTypeId: Annotated[
+        str,
+        Field(
+            description="The ID of the component type. Create-only: changing it replaces the resource."
+        ),
+    ]
+    CompositeComponentTypes: Annotated[
+        dict[str, CompositeComponentType] | None,
+        Field(
+            description="An map of the composite component types in the component type. Each composite component type's key must be unique to this map."
+        ),
+    ] = None
+    Description: Annotated[
+        str | None, Field(description="The description of the component type.")
+    ] = None
+    ExtendsFrom: Annotated[
+        list[str] | None, Field(description="Specifies the parent component type to extend.")
+    ] = None
+    Functions: Annotated[
+        dict[str, Function] | None,
+        Field(
+            description="a Map of functions in the component type. Each function's key must be unique to this map."
+        ),
+    ] = None
+    IsSingleton: Annotated[
+        bool | None,
+        Field(
+            description="A Boolean value that specifies whether an entity can have more than one component of this type."
+        ),
+    ] = None
+    PropertyDefinitions: Annotated[
+        dict[str, PropertyDefinition] | None,
+        Field(
+            description="An map of the property definitions in the component type. Each property definition's key must be unique to this map."
+        ),
+    ] = None
+    PropertyGroups: Annotated[
+        dict[str, PropertyGroup] | None,
+        Field(
+            description="An map of the property groups in the component type. Each property group's key must be unique to this map."
+        ),
+    ] = None
+    Tags: Annotated[
+        dict[str, str] | None,
+        Field(description="A map of key-value pairs to associate with a resource."),
+    ] = None
+    WorkspaceId: Annotated[
+        str,
+        Field(
+            description="The ID of the workspace that contains the component type. Create-only: changing it replaces the resource."
+        ),
+    ]
 
 
 DataValue.model_rebuild()

@@ -29,142 +29,330 @@ __all__ = [
 ]
 
 
-class EntityProps(DeferredModel):
-    Components: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    CompositeComponents: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Description: str | None = None
-    EntityId: str | None = None
-    EntityName: str
-    ParentEntityId: str | None = None
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    WorkspaceId: str
-
-
 class DataValueRelationshipValue(DeferredModel):
+    """
+    A value that relates a component to another component.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    TargetComponentName: str | None = None
-    TargetEntityId: str | None = None
+    TargetComponentName: Annotated[
+        str | None, Field(description="Pattern: [a-zA-Z_\\-0-9]+ Length: 1 to 256 characters.")
+    ] = None
+    TargetEntityId: Annotated[
+        str | None,
+        Field(
+            description="Pattern: [0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|^[a-zA-Z0-9][a-zA-Z_\\-0-9.:]*[a-zA-Z0-9]+ Length: 1 to 128 characters."
+        ),
+    ] = None
 
 
 class EntityRelationship(DeferredModel):
+    """
+    The type of the relationship.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    RelationshipType: str | None = None
-    TargetComponentTypeId: str | None = None
+    RelationshipType: Annotated[str | None, Field(description="The type of the relationship.")] = (
+        None
+    )
+    TargetComponentTypeId: Annotated[
+        str | None,
+        Field(description="The ID of the target component type associated with this relationship."),
+    ] = None
 
 
 class EntityStatusErrorOption2(DeferredModel):
+    """
+    Error object with Message and Code.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Code: Literal["VALIDATION_ERROR", "INTERNAL_FAILURE"] | None = None
-    Message: str | None = None
+    Code: Annotated[
+        Literal["VALIDATION_ERROR", "INTERNAL_FAILURE"] | None,
+        Field(description="Allowed values: 'VALIDATION_ERROR', 'INTERNAL_FAILURE'."),
+    ] = None
+    Message: Annotated[str | None, Field(description="Length: 0 to 2048 characters.")] = None
 
 
 class PropertyGroup(DeferredModel):
+    """
+    An object that specifies information about a property group.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    GroupType: Literal["TABULAR"] | None = None
-    PropertyNames: list[str] | None = None
+    GroupType: Annotated[
+        Literal["TABULAR"] | None, Field(description="The type of property group.")
+    ] = None
+    PropertyNames: Annotated[
+        list[str] | None, Field(description="The list of property names in the property group.")
+    ] = None
 
 
 class DataValue(DeferredModel):
+    """
+    An object that specifies a value for a property.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    BooleanValue: bool | None = None
-    DoubleValue: float | None = None
-    Expression: str | None = None
-    IntegerValue: int | None = None
-    ListValue: list[DataValue] | None = None
-    LongValue: float | None = None
-    MapValue: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    RelationshipValue: DataValueRelationshipValue | None = None
-    StringValue: str | None = None
+    BooleanValue: Annotated[bool | None, Field(description="A Boolean value.")] = None
+    DoubleValue: Annotated[float | None, Field(description="A double value.")] = None
+    Expression: Annotated[
+        str | None, Field(description="An expression that produces the value.")
+    ] = None
+    IntegerValue: Annotated[int | None, Field(description="An integer value.")] = None
+    ListValue: Annotated[
+        list[DataValue] | None, Field(description="A list of multiple values.")
+    ] = None
+    LongValue: Annotated[float | None, Field(description="A long value.")] = None
+    MapValue: Annotated[
+        dict[str, DataValue] | None,
+        Field(description="An object that maps strings to multiple DataValue objects."),
+    ] = None
+    RelationshipValue: Annotated[
+        DataValueRelationshipValue | None,
+        Field(description="A value that relates a component to another component."),
+    ] = None
+    StringValue: Annotated[str | None, Field(description="A string value.")] = None
 
 
 class EntityDataType(DeferredModel):
+    """
+    An object that specifies the data type of a property.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AllowedValues: list[DataValue] | None = None
-    NestedType: EntityDataType | None = None
-    Relationship: EntityRelationship | None = None
-    Type: (
+    AllowedValues: Annotated[
+        list[DataValue] | None, Field(description="The allowed values for this data type.")
+    ] = None
+    NestedType: Annotated[
+        EntityDataType | None, Field(description="The nested type in the data type.")
+    ] = None
+    Relationship: Annotated[
+        EntityRelationship | None,
+        Field(description="A relationship that associates a component with another component."),
+    ] = None
+    Type: Annotated[
         Literal["RELATIONSHIP", "STRING", "LONG", "BOOLEAN", "INTEGER", "DOUBLE", "LIST", "MAP"]
-        | None
-    ) = None
-    UnitOfMeasure: str | None = None
+        | None,
+        Field(description="The underlying type of the data type."),
+    ] = None
+    UnitOfMeasure: Annotated[
+        str | None, Field(description="The unit of measure used in this data type.")
+    ] = None
 
 
 class EntityDefinition(DeferredModel):
+    """
+    An object that specifies information about a property definition.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Configuration: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    DataType: EntityDataType | None = None
-    DefaultValue: DataValue | None = None
-    IsExternalId: bool | None = None
-    IsFinal: bool | None = None
-    IsImported: bool | None = None
-    IsInherited: bool | None = None
-    IsRequiredInEntity: bool | None = None
-    IsStoredExternally: bool | None = None
-    IsTimeSeries: bool | None = None
+    Configuration: Annotated[
+        dict[str, str] | None,
+        Field(description="An object that specifies information about a property configuration."),
+    ] = None
+    DataType: Annotated[
+        EntityDataType | None,
+        Field(description="An object that contains information about the data type."),
+    ] = None
+    DefaultValue: Annotated[
+        DataValue | None, Field(description="An object that contains the default value.")
+    ] = None
+    IsExternalId: Annotated[
+        bool | None,
+        Field(
+            description="A Boolean value that specifies whether the property ID comes from an external data store."
+        ),
+    ] = None
+    IsFinal: Annotated[
+        bool | None,
+        Field(
+            description="A Boolean value that specifies whether the property definition can be updated."
+        ),
+    ] = None
+    IsImported: Annotated[
+        bool | None,
+        Field(
+            description="A Boolean value that specifies whether the property definition is imported from an external data store."
+        ),
+    ] = None
+    IsInherited: Annotated[
+        bool | None,
+        Field(
+            description="A Boolean value that specifies whether the property definition is inherited from a parent entity."
+        ),
+    ] = None
+    IsRequiredInEntity: Annotated[
+        bool | None,
+        Field(description="A Boolean value that specifies whether the property is required."),
+    ] = None
+    IsStoredExternally: Annotated[
+        bool | None,
+        Field(
+            description="A Boolean value that specifies whether the property is stored externally."
+        ),
+    ] = None
+    IsTimeSeries: Annotated[
+        bool | None,
+        Field(
+            description="A Boolean value that specifies whether the property consists of time series data."
+        ),
+    ] = None
 
 
 class EntityStatus(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Error: dict[str, Any] | EntityStatusErrorOption2 | None = None
-    State: Literal["CREATING", "UPDATING", "DELETING", "ACTIVE", "ERROR"] | None = None
+    Error: Annotated[
+        dict[str, Any] | EntityStatusErrorOption2 | None, Field(description="Type: dict[str, Any].")
+    ] = None
+    State: Annotated[
+        Literal["CREATING", "UPDATING", "DELETING", "ACTIVE", "ERROR"] | None,
+        Field(description="Allowed values: 'CREATING', 'UPDATING', 'DELETING', 'ACTIVE', 'ERROR'."),
+    ] = None
 
 
 class Property(DeferredModel):
+    """
+    An object that specifies information about a property.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Definition: EntityDefinition | None = None
-    Value: DataValue | None = None
+    Definition: Annotated[
+        EntityDefinition | None, Field(description="The definition of the property.")
+    ] = None
+    Value: Annotated[DataValue | None, Field(description="The value of the property.")] = None
 
 
 class EntityAttributes(DeferredModel):
-    Arn: str | None = None
-    CreationDateTime: str | None = None
-    HasChildEntities: bool | None = None
-    Status: EntityStatus | None = None
-    UpdateDateTime: str | None = None
+    """
+    The read-only attributes of a AWS::IoTTwinMaker::Entity, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="The ARN of the entity.")] = None
+    CreationDateTime: Annotated[
+        str | None, Field(description="The date and time when the entity was created.")
+    ] = None
+    HasChildEntities: Annotated[
+        bool | None,
+        Field(
+            description="A Boolean value that specifies whether the entity has child entities or not."
+        ),
+    ] = None
+    Status: Annotated[
+        EntityStatus | None, Field(description="The current status of the entity.")
+    ] = None
+    UpdateDateTime: Annotated[
+        str | None, Field(description="The last date and time when the entity was updated.")
+    ] = None
 
 
 class Component(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ComponentName: str | None = None
-    ComponentTypeId: str | None = None
-    DefinedIn: str | None = None
-    Description: str | None = None
-    Properties: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    PropertyGroups: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Status: EntityStatus | None = None
+    ComponentName: Annotated[str | None, Field(description="The name of the component.")] = None
+    ComponentTypeId: Annotated[str | None, Field(description="The ID of the component type.")] = (
+        None
+    )
+    DefinedIn: Annotated[
+        str | None, Field(description="The name of the property definition set in the component.")
+    ] = None
+    Description: Annotated[str | None, Field(description="The description of the component.")] = (
+        None
+    )
+    Properties: Annotated[
+        dict[str, Property] | None,
+        Field(
+            description="An object that maps strings to the properties to set in the component type. Each string in the mapping must be unique to this object."
+        ),
+    ] = None
+    PropertyGroups: Annotated[
+        dict[str, PropertyGroup] | None,
+        Field(
+            description="An object that maps strings to the property groups to set in the component type. Each string in the mapping must be unique to this object."
+        ),
+    ] = None
+    Status: Annotated[
+        EntityStatus | None, Field(description="The current status of the entity.")
+    ] = None
 
 
 class CompositeComponent(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ComponentName: str | None = None
-    ComponentPath: str | None = None
-    ComponentTypeId: str | None = None
-    Description: str | None = None
-    Properties: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    PropertyGroups: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Status: EntityStatus | None = None
+    ComponentName: Annotated[str | None, Field(description="The name of the component.")] = None
+    ComponentPath: Annotated[str | None, Field(description="The path of the component.")] = None
+    ComponentTypeId: Annotated[str | None, Field(description="The ID of the component type.")] = (
+        None
+    )
+    Description: Annotated[str | None, Field(description="The description of the component.")] = (
+        None
+    )
+    Properties: Annotated[
+        dict[str, Property] | None,
+        Field(
+            description="An object that maps strings to the properties to set in the component type. Each string in the mapping must be unique to this object."
+        ),
+    ] = None
+    PropertyGroups: Annotated[
+        dict[str, PropertyGroup] | None,
+        Field(
+            description="An object that maps strings to the property groups to set in the component type. Each string in the mapping must be unique to this object."
+        ),
+    ] = None
+    Status: Annotated[
+        EntityStatus | None, Field(description="The current status of the component.")
+    ] = None
+
+
+class EntityProps(DeferredModel):
+    """
+    The properties a program declares for a AWS::IoTTwinMaker::Entity.
+    """
+
+    Components: Annotated[
+        dict[str, Component] | None,
+        Field(description="A map that sets information about a component type."),
+    ] = None
+    CompositeComponents: Annotated[
+        dict[str, CompositeComponent] | None,
+        Field(description="A map that sets information about a composite component."),
+    ] = None
+    Description: Annotated[str | None, Field(description="The description of the entity.")] = None
+    EntityId: Annotated[
+        str | None,
+        Field(description="The ID of the entity. Create-only: changing it replaces the resource."),
+    ] = None
+    EntityName: Annotated[str, Field(description="The name of the entity.")]
+    ParentEntityId: Annotated[str | None, Field(description="The ID of the parent entity.")] = None
+    Tags: Annotated[
+        dict[str, str] | None, Field(description="A key-value pair to associate with a resource.")
+    ] = None
+    WorkspaceId: Annotated[
+        str,
+        Field(
+            description="The ID of the workspace. Create-only: changing it replaces the resource."
+        ),
+    ]
 
 
 DataValue.model_rebuild()

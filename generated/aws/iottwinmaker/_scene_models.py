@@ -7,7 +7,7 @@ Imported on first use by scene.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import Field
@@ -19,17 +19,50 @@ __all__ = [
 
 
 class SceneProps(DeferredModel):
-    Capabilities: list[str] | None = None
-    ContentLocation: str
-    Description: str | None = None
-    SceneId: str
-    SceneMetadata: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    WorkspaceId: str
+    """
+    The properties a program declares for a AWS::IoTTwinMaker::Scene.
+    """
+
+    Capabilities: Annotated[
+        list[str] | None, Field(description="A list of capabilities that the scene uses to render.")
+    ] = None
+    ContentLocation: Annotated[
+        str,
+        Field(
+            description="The relative path that specifies the location of the content definition file."
+        ),
+    ]
+    Description: Annotated[str | None, Field(description="The description of the scene.")] = None
+    SceneId: Annotated[
+        str,
+        Field(description="The ID of the scene. Create-only: changing it replaces the resource."),
+    ]
+    SceneMetadata: Annotated[
+        dict[str, str] | None,
+        Field(description="A key-value pair of scene metadata for the scene."),
+    ] = None
+    Tags: Annotated[
+        dict[str, str] | None, Field(description="A key-value pair to associate with a resource.")
+    ] = None
+    WorkspaceId: Annotated[
+        str,
+        Field(description="The ID of the scene. Create-only: changing it replaces the resource."),
+    ]
 
 
 class SceneAttributes(DeferredModel):
-    Arn: str | None = None
-    CreationDateTime: str | None = None
-    GeneratedSceneMetadata: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    UpdateDateTime: str | None = None
+    """
+    The read-only attributes of a AWS::IoTTwinMaker::Scene, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="The ARN of the scene.")] = None
+    CreationDateTime: Annotated[
+        str | None, Field(description="The date and time when the scene was created.")
+    ] = None
+    GeneratedSceneMetadata: Annotated[
+        dict[str, str] | None,
+        Field(description="A key-value pair of generated scene metadata for the scene."),
+    ] = None
+    UpdateDateTime: Annotated[
+        str | None, Field(description="The date and time of the current update.")
+    ] = None

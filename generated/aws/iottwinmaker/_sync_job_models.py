@@ -7,7 +7,7 @@ Imported on first use by sync_job.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import Field
@@ -19,14 +19,46 @@ __all__ = [
 
 
 class SyncJobProps(DeferredModel):
-    SyncRole: str
-    SyncSource: str
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    WorkspaceId: str
+    """
+    The properties a program declares for a AWS::IoTTwinMaker::SyncJob.
+    """
+
+    SyncRole: Annotated[
+        str,
+        Field(
+            description="The IAM Role that execute SyncJob. Create-only: changing it replaces the resource."
+        ),
+    ]
+    SyncSource: Annotated[
+        str,
+        Field(
+            description="The source of the SyncJob. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        dict[str, str] | None,
+        Field(
+            description="A key-value pair to associate with a resource. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    WorkspaceId: Annotated[
+        str,
+        Field(
+            description="The ID of the workspace. Create-only: changing it replaces the resource."
+        ),
+    ]
 
 
 class SyncJobAttributes(DeferredModel):
-    Arn: str | None = None
-    CreationDateTime: str | None = None
-    State: str | None = None
-    UpdateDateTime: str | None = None
+    """
+    The read-only attributes of a AWS::IoTTwinMaker::SyncJob, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="The ARN of the SyncJob.")] = None
+    CreationDateTime: Annotated[
+        str | None, Field(description="The date and time when the sync job was created.")
+    ] = None
+    State: Annotated[str | None, Field(description="The state of SyncJob.")] = None
+    UpdateDateTime: Annotated[
+        str | None, Field(description="The date and time when the sync job was updated.")
+    ] = None

@@ -7,7 +7,7 @@ Imported on first use by workspace.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import Field
@@ -19,14 +19,43 @@ __all__ = [
 
 
 class WorkspaceProps(DeferredModel):
-    Description: str | None = None
-    Role: str
-    S3Location: str
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    WorkspaceId: str
+    """
+    The properties a program declares for a AWS::IoTTwinMaker::Workspace.
+    """
+
+    Description: Annotated[str | None, Field(description="The description of the workspace.")] = (
+        None
+    )
+    Role: Annotated[
+        str, Field(description="The ARN of the execution role associated with the workspace.")
+    ]
+    S3Location: Annotated[
+        str,
+        Field(
+            description="The ARN of the S3 bucket where resources associated with the workspace are stored."
+        ),
+    ]
+    Tags: Annotated[
+        dict[str, str] | None,
+        Field(description="A map of key-value pairs to associate with a resource."),
+    ] = None
+    WorkspaceId: Annotated[
+        str,
+        Field(
+            description="The ID of the workspace. Create-only: changing it replaces the resource."
+        ),
+    ]
 
 
 class WorkspaceAttributes(DeferredModel):
-    Arn: str | None = None
-    CreationDateTime: str | None = None
-    UpdateDateTime: str | None = None
+    """
+    The read-only attributes of a AWS::IoTTwinMaker::Workspace, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="The ARN of the workspace.")] = None
+    CreationDateTime: Annotated[
+        str | None, Field(description="The date and time when the workspace was created.")
+    ] = None
+    UpdateDateTime: Annotated[
+        str | None, Field(description="The date and time of the current update.")
+    ] = None

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -95,133 +99,156 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ComponentTypeDataTypeDict = TypedDict(
-    "ComponentTypeDataTypeDict",
-    {
-        "AllowedValues": "list[DataValueDict]",
-        "NestedType": "ComponentTypeDataTypeDict",
-        "Relationship": "ComponentTypeRelationshipDict",
-        "Type": "Required[Literal['RELATIONSHIP', 'STRING', 'LONG', 'BOOLEAN', 'INTEGER', 'DOUBLE', 'LIST', 'MAP']]",
-        "UnitOfMeasure": "str",
-    },
-    total=False,
-)
 
-ComponentTypeRelationshipDict = TypedDict(
-    "ComponentTypeRelationshipDict",
-    {
-        "RelationshipType": "str",
-        "TargetComponentTypeId": "str",
-    },
-    total=False,
-)
+class ComponentTypeDataTypeDict(TypedDict, total=False):
+    """ComponentTypeDataType as a plain dict: An object that specifies the data type of a property."""
 
-ComponentTypeStatusDict = TypedDict(
-    "ComponentTypeStatusDict",
-    {
-        "Error": "dict[str, Any]",
-        "State": "Literal['CREATING', 'UPDATING', 'DELETING', 'ACTIVE', 'ERROR']",
-    },
-    total=False,
-)
+    AllowedValues: list[DataValueDict]
+    """The allowed values for this data type."""
+    NestedType: ComponentTypeDataTypeDict
+    """The nested type in the data type."""
+    Relationship: ComponentTypeRelationshipDict
+    """A relationship that associates a component with another component."""
+    Type: Required[
+        Literal["RELATIONSHIP", "STRING", "LONG", "BOOLEAN", "INTEGER", "DOUBLE", "LIST", "MAP"]
+    ]
+    """The underlying type of the data type."""
+    UnitOfMeasure: str
+    """The unit of measure used in this data type."""
 
-ComponentTypeStatusErrorOption2Dict = TypedDict(
-    "ComponentTypeStatusErrorOption2Dict",
-    {
-        "Code": "Literal['VALIDATION_ERROR', 'INTERNAL_FAILURE']",
-        "Message": "str",
-    },
-    total=False,
-)
 
-CompositeComponentTypeDict = TypedDict(
-    "CompositeComponentTypeDict",
-    {
-        "ComponentTypeId": "str",
-    },
-    total=False,
-)
+class ComponentTypeRelationshipDict(TypedDict, total=False):
+    """ComponentTypeRelationship as a plain dict: The type of the relationship."""
 
-DataConnectorDict = TypedDict(
-    "DataConnectorDict",
-    {
-        "IsNative": "bool",
-        "Lambda": "LambdaFunctionDict",
-    },
-    total=False,
-)
+    RelationshipType: str
+    """The type of the relationship."""
+    TargetComponentTypeId: str
+    """The ID of the target component type associated with this relationship."""
 
-DataValueDict = TypedDict(
-    "DataValueDict",
-    {
-        "BooleanValue": "bool",
-        "DoubleValue": "float",
-        "Expression": "str",
-        "IntegerValue": "int",
-        "ListValue": "list[DataValueDict]",
-        "LongValue": "float",
-        "MapValue": "dict[str, Any]",
-        "RelationshipValue": "DataValueRelationshipValueDict",
-        "StringValue": "str",
-    },
-    total=False,
-)
 
-DataValueRelationshipValueDict = TypedDict(
-    "DataValueRelationshipValueDict",
-    {
-        "TargetComponentName": "str",
-        "TargetEntityId": "str",
-    },
-    total=False,
-)
+class ComponentTypeStatusDict(TypedDict, total=False):
+    """ComponentTypeStatus as a plain dict."""
 
-FunctionDict = TypedDict(
-    "FunctionDict",
-    {
-        "ImplementedBy": "DataConnectorDict",
-        "RequiredProperties": "list[str]",
-        "Scope": "Literal['ENTITY', 'WORKSPACE']",
-    },
-    total=False,
-)
+    Error: dict[str, Any]
+    """Type: dict[str, Any]."""
+    State: Literal["CREATING", "UPDATING", "DELETING", "ACTIVE", "ERROR"]
+    """Allowed values: 'CREATING', 'UPDATING', 'DELETING', 'ACTIVE', 'ERROR'."""
 
-LambdaFunctionDict = TypedDict(
-    "LambdaFunctionDict",
-    {
-        "Arn": "Required[str]",
-    },
-    total=False,
-)
 
-PropertyDefinitionDict = TypedDict(
-    "PropertyDefinitionDict",
-    {
-        "Configurations": "dict[str, Any]",
-        "DataType": "ComponentTypeDataTypeDict",
-        "DefaultValue": "DataValueDict",
-        "IsExternalId": "bool",
-        "IsRequiredInEntity": "bool",
-        "IsStoredExternally": "bool",
-        "IsTimeSeries": "bool",
-    },
-    total=False,
-)
+class ComponentTypeStatusErrorOption2Dict(TypedDict, total=False):
+    """ComponentTypeStatusErrorOption2 as a plain dict: Error object with Message and Code."""
 
-PropertyGroupDict = TypedDict(
-    "PropertyGroupDict",
-    {
-        "GroupType": "Literal['TABULAR']",
-        "PropertyNames": "list[str]",
-    },
-    total=False,
-)
+    Code: Literal["VALIDATION_ERROR", "INTERNAL_FAILURE"]
+    """Allowed values: 'VALIDATION_ERROR', 'INTERNAL_FAILURE'."""
+    Message: str
+    """Length: 0 to 2048 characters."""
 
+
+class CompositeComponentTypeDict(TypedDict, total=False):
+    """CompositeComponentType as a plain dict: An object that sets information about a composite
+    component type."""
+
+    ComponentTypeId: str
+    """The id of the composite component type."""
+
+
+class DataConnectorDict(TypedDict, total=False):
+    """DataConnector as a plain dict: The data connector."""
+
+    IsNative: bool
+    """A Boolean value that specifies whether the data connector is native to IoT TwinMaker."""
+    Lambda: LambdaFunctionDict
+    """The Lambda function associated with this data connector."""
+
+
+class DataValueDict(TypedDict, total=False):
+    """DataValue as a plain dict: An object that specifies a value for a property."""
+
+    BooleanValue: bool
+    """A Boolean value."""
+    DoubleValue: float
+    """A double value."""
+    Expression: str
+    """An expression that produces the value."""
+    IntegerValue: int
+    """An integer value."""
+    ListValue: list[DataValueDict]
+    """A list of multiple values."""
+    LongValue: float
+    """A long value."""
+    MapValue: dict[str, DataValueDict]
+    """An object that maps strings to multiple DataValue objects."""
+    RelationshipValue: DataValueRelationshipValueDict
+    """A value that relates a component to another component."""
+    StringValue: str
+    """A string value."""
+
+
+class DataValueRelationshipValueDict(TypedDict, total=False):
+    """DataValueRelationshipValue as a plain dict: A value that relates a component to another
+    component."""
+
+    TargetComponentName: str
+    """Pattern: [a-zA-Z_\\-0-9]+ Length: 1 to 256 characters."""
+    TargetEntityId: str
+    """Pattern:
+    [0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|^[a-zA-Z0-9][a-zA-Z_\\-0-9.:]*[a-zA-Z0-9]+
+    Length: 1 to 128 characters."""
+
+
+class FunctionDict(TypedDict, total=False):
+    """Function as a plain dict: The function of component type."""
+
+    ImplementedBy: DataConnectorDict
+    """The data connector."""
+    RequiredProperties: list[str]
+    """The required properties of the function."""
+    Scope: Literal["ENTITY", "WORKSPACE"]
+    """The scope of the function."""
+
+
+class LambdaFunctionDict(TypedDict, total=False):
+    """LambdaFunction as a plain dict."""
+
+    Arn: Required[str]
+    """Pattern:
+    arn:((aws)|(aws-cn)|(aws-us-gov)):lambda:[a-z0-9-]+:[0-9]{12}:function:[\\/a-zA-Z0-9_-]+ Length:
+    1 to 128 characters."""
+
+
+class PropertyDefinitionDict(TypedDict, total=False):
+    """PropertyDefinition as a plain dict: An object that sets information about a property."""
+
+    Configurations: dict[str, str]
+    """An object that specifies information about a property."""
+    DataType: ComponentTypeDataTypeDict
+    """An object that contains information about the data type."""
+    DefaultValue: DataValueDict
+    """An object that contains the default value."""
+    IsExternalId: bool
+    """A Boolean value that specifies whether the property ID comes from an external data store."""
+    IsRequiredInEntity: bool
+    """A Boolean value that specifies whether the property is required."""
+    IsStoredExternally: bool
+    """A Boolean value that specifies whether the property is stored externally."""
+    IsTimeSeries: bool
+    """A Boolean value that specifies whether the property consists of time series data."""
+
+
+class PropertyGroupDict(TypedDict, total=False):
+    """PropertyGroup as a plain dict: An object that sets information about a property group."""
+
+    GroupType: Literal["TABULAR"]
+    """The type of property group."""
+    PropertyNames: list[str]
+    """The list of property names in the property group."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::IoTTwinMaker::ComponentType",
     schema_file="aws-iottwinmaker-componenttype.json",
     primary_identifier=("/WorkspaceId", "/ComponentTypeId"),
-    additional_identifiers=(),
     read_only=(
         "/Arn",
         "/CreationDateTime",
@@ -231,8 +258,6 @@ METADATA = _TypeMetadata(
         "/IsSchemaInitialized",
     ),
     create_only=("/WorkspaceId", "/ComponentTypeId"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=(
         "/ExtendsFrom",
         "/Functions/*/RequiredProperties",
@@ -243,13 +268,7 @@ METADATA = _TypeMetadata(
     ),
     required=("WorkspaceId", "ComponentTypeId"),
     list_required=("WorkspaceId",),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -259,314 +278,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "CompositeComponentType": {
-            "additionalProperties": False,
-            "properties": {
-                "ComponentTypeId": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "pattern": "[a-zA-Z_\\.\\-0-9:]+",
-                    "type": "string",
-                }
-            },
-            "type": "object",
-        },
-        "DataConnector": {
-            "additionalProperties": False,
-            "properties": {
-                "IsNative": {"type": "boolean"},
-                "Lambda": {"$ref": "#/definitions/LambdaFunction"},
-            },
-            "type": "object",
-        },
-        "DataType": {
-            "additionalProperties": False,
-            "properties": {
-                "AllowedValues": {
-                    "items": {"$ref": "#/definitions/DataValue"},
-                    "maxItems": 50,
-                    "minItems": 0,
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "NestedType": {"$ref": "#/definitions/DataType"},
-                "Relationship": {"$ref": "#/definitions/Relationship"},
-                "Type": {
-                    "enum": [
-                        "RELATIONSHIP",
-                        "STRING",
-                        "LONG",
-                        "BOOLEAN",
-                        "INTEGER",
-                        "DOUBLE",
-                        "LIST",
-                        "MAP",
-                    ],
-                    "type": "string",
-                },
-                "UnitOfMeasure": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "pattern": ".*",
-                    "type": "string",
-                },
-            },
-            "required": ["Type"],
-            "type": "object",
-        },
-        "DataValue": {
-            "additionalProperties": False,
-            "properties": {
-                "BooleanValue": {"type": "boolean"},
-                "DoubleValue": {"type": "number"},
-                "Expression": {
-                    "maxLength": 316,
-                    "minLength": 1,
-                    "pattern": "(^\\$\\{Parameters\\.[a-zA-z]+([a-zA-z_0-9]*)}$)",
-                    "type": "string",
-                },
-                "IntegerValue": {"type": "integer"},
-                "ListValue": {
-                    "items": {"$ref": "#/definitions/DataValue"},
-                    "maxItems": 50,
-                    "minItems": 0,
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "LongValue": {"type": "number"},
-                "MapValue": {
-                    "additionalProperties": False,
-                    "patternProperties": {"[a-zA-Z_\\-0-9]+": {"$ref": "#/definitions/DataValue"}},
-                    "type": "object",
-                },
-                "RelationshipValue": {
-                    "additionalProperties": False,
-                    "properties": {
-                        "TargetComponentName": {
-                            "maxLength": 256,
-                            "minLength": 1,
-                            "pattern": "[a-zA-Z_\\-0-9]+",
-                            "type": "string",
-                        },
-                        "TargetEntityId": {
-                            "maxLength": 128,
-                            "minLength": 1,
-                            "pattern": "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|^[a-zA-Z0-9][a-zA-Z_\\-0-9.:]*[a-zA-Z0-9]+",
-                            "type": "string",
-                        },
-                    },
-                    "type": "object",
-                },
-                "StringValue": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "pattern": ".*",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "DateTimeFormat": {"type": "string"},
-        "Function": {
-            "additionalProperties": False,
-            "properties": {
-                "ImplementedBy": {"$ref": "#/definitions/DataConnector"},
-                "RequiredProperties": {
-                    "items": {"$ref": "#/definitions/RequiredProperty"},
-                    "maxItems": 256,
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "Scope": {"enum": ["ENTITY", "WORKSPACE"], "type": "string"},
-            },
-            "type": "object",
-        },
-        "LambdaFunction": {
-            "additionalProperties": False,
-            "properties": {
-                "Arn": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "arn:((aws)|(aws-cn)|(aws-us-gov)):lambda:[a-z0-9-]+:[0-9]{12}:function:[\\/a-zA-Z0-9_-]+",
-                    "type": "string",
-                }
-            },
-            "required": ["Arn"],
-            "type": "object",
-        },
-        "ParentComponentType": {
-            "maxLength": 256,
-            "minLength": 1,
-            "pattern": "[a-zA-Z_\\.\\-0-9:]+",
-            "type": "string",
-        },
-        "PropertyDefinition": {
-            "additionalProperties": False,
-            "properties": {
-                "Configurations": {
-                    "additionalProperties": False,
-                    "patternProperties": {
-                        "[a-zA-Z_\\-0-9]+": {
-                            "maxLength": 256,
-                            "minLength": 1,
-                            "pattern": "[a-zA-Z_\\-0-9]+",
-                            "type": "string",
-                        }
-                    },
-                    "type": "object",
-                },
-                "DataType": {"$ref": "#/definitions/DataType"},
-                "DefaultValue": {"$ref": "#/definitions/DataValue"},
-                "IsExternalId": {"type": "boolean"},
-                "IsRequiredInEntity": {"type": "boolean"},
-                "IsStoredExternally": {"type": "boolean"},
-                "IsTimeSeries": {"type": "boolean"},
-            },
-            "type": "object",
-        },
-        "PropertyGroup": {
-            "additionalProperties": False,
-            "properties": {
-                "GroupType": {"enum": ["TABULAR"], "type": "string"},
-                "PropertyNames": {
-                    "items": {"$ref": "#/definitions/PropertyName"},
-                    "maxItems": 256,
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-            },
-            "type": "object",
-        },
-        "PropertyName": {"pattern": "[a-zA-Z_\\-0-9]+", "type": "string"},
-        "Relationship": {
-            "additionalProperties": False,
-            "properties": {
-                "RelationshipType": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "pattern": ".*",
-                    "type": "string",
-                },
-                "TargetComponentTypeId": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "pattern": "[a-zA-Z_\\.\\-0-9:]+",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "RequiredProperty": {"pattern": "[a-zA-Z_\\-0-9]+", "type": "string"},
-        "Status": {
-            "additionalProperties": False,
-            "properties": {
-                "Error": {
-                    "anyOf": [
-                        {"additionalProperties": False, "type": "object"},
-                        {
-                            "additionalProperties": False,
-                            "properties": {
-                                "Code": {
-                                    "enum": ["VALIDATION_ERROR", "INTERNAL_FAILURE"],
-                                    "type": "string",
-                                },
-                                "Message": {"maxLength": 2048, "minLength": 0, "type": "string"},
-                            },
-                            "type": "object",
-                        },
-                    ],
-                    "type": "object",
-                },
-                "State": {
-                    "enum": ["CREATING", "UPDATING", "DELETING", "ACTIVE", "ERROR"],
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {
-            "maxLength": 2048,
-            "minLength": 20,
-            "pattern": "arn:((aws)|(aws-cn)|(aws-us-gov)):iottwinmaker:[a-z0-9-]+:[0-9]{12}:[\\/a-zA-Z0-9_\\-\\.:]+",
-            "type": "string",
-        },
-        "ComponentTypeId": {
-            "maxLength": 256,
-            "minLength": 1,
-            "pattern": "[a-zA-Z_\\.\\-0-9:]+",
-            "type": "string",
-        },
-        "CompositeComponentTypes": {
-            "additionalProperties": False,
-            "patternProperties": {
-                "[a-zA-Z_\\-0-9]+": {"$ref": "#/definitions/CompositeComponentType"}
-            },
-            "type": "object",
-        },
-        "CreationDateTime": {"$ref": "#/definitions/DateTimeFormat"},
-        "Description": {"maxLength": 512, "minLength": 0, "type": "string"},
-        "ExtendsFrom": {
-            "items": {"$ref": "#/definitions/ParentComponentType"},
-            "maxItems": 256,
-            "minItems": 1,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "Functions": {
-            "additionalProperties": False,
-            "patternProperties": {"[a-zA-Z_\\-0-9]+": {"$ref": "#/definitions/Function"}},
-            "type": "object",
-        },
-        "IsAbstract": {"type": "boolean"},
-        "IsSchemaInitialized": {"type": "boolean"},
-        "IsSingleton": {"type": "boolean"},
-        "PropertyDefinitions": {
-            "additionalProperties": False,
-            "patternProperties": {"[a-zA-Z_\\-0-9]+": {"$ref": "#/definitions/PropertyDefinition"}},
-            "type": "object",
-        },
-        "PropertyGroups": {
-            "additionalProperties": False,
-            "patternProperties": {"[a-zA-Z_\\-0-9]+": {"$ref": "#/definitions/PropertyGroup"}},
-            "type": "object",
-        },
-        "Status": {"$ref": "#/definitions/Status"},
-        "Tags": {
-            "additionalProperties": False,
-            "maxProperties": 50,
-            "patternProperties": {
-                "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "type": "string",
-                }
-            },
-            "type": "object",
-        },
-        "UpdateDateTime": {"$ref": "#/definitions/DateTimeFormat"},
-        "WorkspaceId": {
-            "maxLength": 128,
-            "minLength": 1,
-            "pattern": "[a-zA-Z_0-9][a-zA-Z_\\-0-9]*[a-zA-Z0-9]+",
-            "type": "string",
-        },
-    },
-    "required": ["WorkspaceId", "ComponentTypeId"],
-}
-
 
 class ComponentType(_Resource):
     """AWS::IoTTwinMaker::ComponentType: Resource schema for AWS::IoTTwinMaker::ComponentType
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: WorkspaceId, ComponentTypeId (composite: the values joined by '|').
+    Replaced when any of these change (create-only): WorkspaceId, ComponentTypeId.
+    Read-only attributes (known once deployed): Arn, CreationDateTime, IsAbstract,
+    IsSchemaInitialized, Status, UpdateDateTime.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-iottwinmaker-componenttype.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -574,60 +296,79 @@ class ComponentType(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ComponentTypeAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "component_type.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The ARN of the component type."""
     CreationDateTime: str
+    """The date and time when the component type was created."""
     IsAbstract: bool
+    """A Boolean value that specifies whether the component type is abstract."""
     IsSchemaInitialized: bool
+    """A Boolean value that specifies whether the component type has a schema initializer and that
+    the schema initializer has run."""
     Status: ComponentTypeStatusDict
+    """The current status of the component type."""
     UpdateDateTime: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The last date and time when the component type was updated."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ComponentTypeId: str
-    CompositeComponentTypes: dict[str, Any]
+    CompositeComponentTypes: dict[str, CompositeComponentTypeDict]
     Description: str
     ExtendsFrom: list[str]
-    Functions: dict[str, Any]
+    Functions: dict[str, FunctionDict]
     IsSingleton: bool
-    PropertyDefinitions: dict[str, Any]
-    PropertyGroups: dict[str, Any]
-    Tags: dict[str, Any]
+    PropertyDefinitions: dict[str, PropertyDefinitionDict]
+    PropertyGroups: dict[str, PropertyGroupDict]
+    Tags: dict[str, str]
     WorkspaceId: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ComponentTypeId: str,
+        WorkspaceId: str,
+        CompositeComponentTypes: dict[str, CompositeComponentType | CompositeComponentTypeDict]
+        | None = None,
+        Description: str | None = None,
+        ExtendsFrom: list[str] | None = None,
+        Functions: dict[str, Function | FunctionDict] | None = None,
+        IsSingleton: bool | None = None,
+        PropertyDefinitions: dict[str, PropertyDefinition | PropertyDefinitionDict] | None = None,
+        PropertyGroups: dict[str, PropertyGroup | PropertyGroupDict] | None = None,
+        Tags: dict[str, str] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::IoTTwinMaker::ComponentType; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ComponentTypeId: str,
-            WorkspaceId: str,
-            CompositeComponentTypes: dict[str, Any] | None = None,
-            Description: str | None = None,
-            ExtendsFrom: list[str] | None = None,
-            Functions: dict[str, Any] | None = None,
-            IsSingleton: bool | None = None,
-            PropertyDefinitions: dict[str, Any] | None = None,
-            PropertyGroups: dict[str, Any] | None = None,
-            Tags: dict[str, Any] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::IoTTwinMaker::ComponentType; `await` it inside an App to deploy it.
-
-            ComponentTypeId: The ID of the component type.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ComponentTypeId: The ID of the component type. Create-only: changing it replaces the
+                resource. Required.
+            WorkspaceId: The ID of the workspace that contains the component type. Create-only:
+                changing it replaces the resource. Required.
             CompositeComponentTypes: An map of the composite component types in the component type.
+                Each composite component type's key must be unique to this map.
             Description: The description of the component type.
             ExtendsFrom: Specifies the parent component type to extend.
-            Functions: a Map of functions in the component type.
-            IsSingleton: A Boolean value that specifies whether an entity can have more than one component of this type.
-            PropertyDefinitions: An map of the property definitions in the component type.
-            PropertyGroups: An map of the property groups in the component type.
+            Functions: a Map of functions in the component type. Each function's key must be unique
+                to this map.
+            IsSingleton: A Boolean value that specifies whether an entity can have more than one
+                component of this type.
+            PropertyDefinitions: An map of the property definitions in the component type. Each
+                property definition's key must be unique to this map.
+            PropertyGroups: An map of the property groups in the component type. Each property
+                group's key must be unique to this map.
             Tags: A map of key-value pairs to associate with a resource.
-            WorkspaceId: The ID of the workspace that contains the component type.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

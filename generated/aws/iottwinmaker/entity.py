@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -91,142 +95,179 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ComponentDict = TypedDict(
-    "ComponentDict",
-    {
-        "ComponentName": "str",
-        "ComponentTypeId": "str",
-        "DefinedIn": "str",
-        "Description": "str",
-        "Properties": "dict[str, Any]",
-        "PropertyGroups": "dict[str, Any]",
-        "Status": "EntityStatusDict",
-    },
-    total=False,
-)
 
-CompositeComponentDict = TypedDict(
-    "CompositeComponentDict",
-    {
-        "ComponentName": "str",
-        "ComponentPath": "str",
-        "ComponentTypeId": "str",
-        "Description": "str",
-        "Properties": "dict[str, Any]",
-        "PropertyGroups": "dict[str, Any]",
-        "Status": "EntityStatusDict",
-    },
-    total=False,
-)
+class ComponentDict(TypedDict, total=False):
+    """Component as a plain dict."""
 
-DataValueDict = TypedDict(
-    "DataValueDict",
-    {
-        "BooleanValue": "bool",
-        "DoubleValue": "float",
-        "Expression": "str",
-        "IntegerValue": "int",
-        "ListValue": "list[DataValueDict]",
-        "LongValue": "float",
-        "MapValue": "dict[str, Any]",
-        "RelationshipValue": "DataValueRelationshipValueDict",
-        "StringValue": "str",
-    },
-    total=False,
-)
+    ComponentName: str
+    """The name of the component."""
+    ComponentTypeId: str
+    """The ID of the component type."""
+    DefinedIn: str
+    """The name of the property definition set in the component."""
+    Description: str
+    """The description of the component."""
+    Properties: dict[str, PropertyDict]
+    """An object that maps strings to the properties to set in the component type. Each string in
+    the mapping must be unique to this object."""
+    PropertyGroups: dict[str, PropertyGroupDict]
+    """An object that maps strings to the property groups to set in the component type. Each string
+    in the mapping must be unique to this object."""
+    Status: EntityStatusDict
+    """The current status of the entity."""
 
-DataValueRelationshipValueDict = TypedDict(
-    "DataValueRelationshipValueDict",
-    {
-        "TargetComponentName": "str",
-        "TargetEntityId": "str",
-    },
-    total=False,
-)
 
-EntityDataTypeDict = TypedDict(
-    "EntityDataTypeDict",
-    {
-        "AllowedValues": "list[DataValueDict]",
-        "NestedType": "EntityDataTypeDict",
-        "Relationship": "EntityRelationshipDict",
-        "Type": "Literal['RELATIONSHIP', 'STRING', 'LONG', 'BOOLEAN', 'INTEGER', 'DOUBLE', 'LIST', 'MAP']",
-        "UnitOfMeasure": "str",
-    },
-    total=False,
-)
+class CompositeComponentDict(TypedDict, total=False):
+    """CompositeComponent as a plain dict."""
 
-EntityDefinitionDict = TypedDict(
-    "EntityDefinitionDict",
-    {
-        "Configuration": "dict[str, Any]",
-        "DataType": "EntityDataTypeDict",
-        "DefaultValue": "DataValueDict",
-        "IsExternalId": "bool",
-        "IsFinal": "bool",
-        "IsImported": "bool",
-        "IsInherited": "bool",
-        "IsRequiredInEntity": "bool",
-        "IsStoredExternally": "bool",
-        "IsTimeSeries": "bool",
-    },
-    total=False,
-)
+    ComponentName: str
+    """The name of the component."""
+    ComponentPath: str
+    """The path of the component."""
+    ComponentTypeId: str
+    """The ID of the component type."""
+    Description: str
+    """The description of the component."""
+    Properties: dict[str, PropertyDict]
+    """An object that maps strings to the properties to set in the component type. Each string in
+    the mapping must be unique to this object."""
+    PropertyGroups: dict[str, PropertyGroupDict]
+    """An object that maps strings to the property groups to set in the component type. Each string
+    in the mapping must be unique to this object."""
+    Status: EntityStatusDict
+    """The current status of the component."""
 
-EntityRelationshipDict = TypedDict(
-    "EntityRelationshipDict",
-    {
-        "RelationshipType": "str",
-        "TargetComponentTypeId": "str",
-    },
-    total=False,
-)
 
-EntityStatusDict = TypedDict(
-    "EntityStatusDict",
-    {
-        "Error": "dict[str, Any]",
-        "State": "Literal['CREATING', 'UPDATING', 'DELETING', 'ACTIVE', 'ERROR']",
-    },
-    total=False,
-)
+class DataValueDict(TypedDict, total=False):
+    """DataValue as a plain dict: An object that specifies a value for a property."""
 
-EntityStatusErrorOption2Dict = TypedDict(
-    "EntityStatusErrorOption2Dict",
-    {
-        "Code": "Literal['VALIDATION_ERROR', 'INTERNAL_FAILURE']",
-        "Message": "str",
-    },
-    total=False,
-)
+    BooleanValue: bool
+    """A Boolean value."""
+    DoubleValue: float
+    """A double value."""
+    Expression: str
+    """An expression that produces the value."""
+    IntegerValue: int
+    """An integer value."""
+    ListValue: list[DataValueDict]
+    """A list of multiple values."""
+    LongValue: float
+    """A long value."""
+    MapValue: dict[str, DataValueDict]
+    """An object that maps strings to multiple DataValue objects."""
+    RelationshipValue: DataValueRelationshipValueDict
+    """A value that relates a component to another component."""
+    StringValue: str
+    """A string value."""
 
-PropertyDict = TypedDict(
-    "PropertyDict",
-    {
-        "Definition": "EntityDefinitionDict",
-        "Value": "DataValueDict",
-    },
-    total=False,
-)
 
-PropertyGroupDict = TypedDict(
-    "PropertyGroupDict",
-    {
-        "GroupType": "Literal['TABULAR']",
-        "PropertyNames": "list[str]",
-    },
-    total=False,
-)
+class DataValueRelationshipValueDict(TypedDict, total=False):
+    """DataValueRelationshipValue as a plain dict: A value that relates a component to another
+    component."""
 
+    TargetComponentName: str
+    """Pattern: [a-zA-Z_\\-0-9]+ Length: 1 to 256 characters."""
+    TargetEntityId: str
+    """Pattern:
+    [0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|^[a-zA-Z0-9][a-zA-Z_\\-0-9.:]*[a-zA-Z0-9]+
+    Length: 1 to 128 characters."""
+
+
+class EntityDataTypeDict(TypedDict, total=False):
+    """EntityDataType as a plain dict: An object that specifies the data type of a property."""
+
+    AllowedValues: list[DataValueDict]
+    """The allowed values for this data type."""
+    NestedType: EntityDataTypeDict
+    """The nested type in the data type."""
+    Relationship: EntityRelationshipDict
+    """A relationship that associates a component with another component."""
+    Type: Literal["RELATIONSHIP", "STRING", "LONG", "BOOLEAN", "INTEGER", "DOUBLE", "LIST", "MAP"]
+    """The underlying type of the data type."""
+    UnitOfMeasure: str
+    """The unit of measure used in this data type."""
+
+
+class EntityDefinitionDict(TypedDict, total=False):
+    """EntityDefinition as a plain dict: An object that specifies information about a property
+    definition."""
+
+    Configuration: dict[str, str]
+    """An object that specifies information about a property configuration."""
+    DataType: EntityDataTypeDict
+    """An object that contains information about the data type."""
+    DefaultValue: DataValueDict
+    """An object that contains the default value."""
+    IsExternalId: bool
+    """A Boolean value that specifies whether the property ID comes from an external data store."""
+    IsFinal: bool
+    """A Boolean value that specifies whether the property definition can be updated."""
+    IsImported: bool
+    """A Boolean value that specifies whether the property definition is imported from an external
+    data store."""
+    IsInherited: bool
+    """A Boolean value that specifies whether the property definition is inherited from a parent
+    entity."""
+    IsRequiredInEntity: bool
+    """A Boolean value that specifies whether the property is required."""
+    IsStoredExternally: bool
+    """A Boolean value that specifies whether the property is stored externally."""
+    IsTimeSeries: bool
+    """A Boolean value that specifies whether the property consists of time series data."""
+
+
+class EntityRelationshipDict(TypedDict, total=False):
+    """EntityRelationship as a plain dict: The type of the relationship."""
+
+    RelationshipType: str
+    """The type of the relationship."""
+    TargetComponentTypeId: str
+    """The ID of the target component type associated with this relationship."""
+
+
+class EntityStatusDict(TypedDict, total=False):
+    """EntityStatus as a plain dict."""
+
+    Error: dict[str, Any]
+    """Type: dict[str, Any]."""
+    State: Literal["CREATING", "UPDATING", "DELETING", "ACTIVE", "ERROR"]
+    """Allowed values: 'CREATING', 'UPDATING', 'DELETING', 'ACTIVE', 'ERROR'."""
+
+
+class EntityStatusErrorOption2Dict(TypedDict, total=False):
+    """EntityStatusErrorOption2 as a plain dict: Error object with Message and Code."""
+
+    Code: Literal["VALIDATION_ERROR", "INTERNAL_FAILURE"]
+    """Allowed values: 'VALIDATION_ERROR', 'INTERNAL_FAILURE'."""
+    Message: str
+    """Length: 0 to 2048 characters."""
+
+
+class PropertyDict(TypedDict, total=False):
+    """Property as a plain dict: An object that specifies information about a property."""
+
+    Definition: EntityDefinitionDict
+    """The definition of the property."""
+    Value: DataValueDict
+    """The value of the property."""
+
+
+class PropertyGroupDict(TypedDict, total=False):
+    """PropertyGroup as a plain dict: An object that specifies information about a property group."""
+
+    GroupType: Literal["TABULAR"]
+    """The type of property group."""
+    PropertyNames: list[str]
+    """The list of property names in the property group."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::IoTTwinMaker::Entity",
     schema_file="aws-iottwinmaker-entity.json",
     primary_identifier=("/WorkspaceId", "/EntityId"),
-    additional_identifiers=(),
     read_only=("/Arn", "/CreationDateTime", "/UpdateDateTime", "/Status", "/HasChildEntities"),
     create_only=("/WorkspaceId", "/EntityId"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=(
         "/Components/*/Properties/*/Definition/DataType/AllowedValues",
         "/Components/*/Properties/*/Definition/DataType/AllowedValues/*/ListValue",
@@ -241,13 +282,7 @@ METADATA = _TypeMetadata(
     ),
     required=("WorkspaceId", "EntityName"),
     list_required=("WorkspaceId",),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -257,333 +292,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Component": {
-            "additionalProperties": False,
-            "properties": {
-                "ComponentName": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "pattern": "[a-zA-Z_\\-0-9]+",
-                    "type": "string",
-                },
-                "ComponentTypeId": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "pattern": "[a-zA-Z_\\-0-9]+",
-                    "type": "string",
-                },
-                "DefinedIn": {"maxLength": 256, "minLength": 1, "type": "string"},
-                "Description": {"maxLength": 512, "minLength": 0, "type": "string"},
-                "Properties": {
-                    "additionalProperties": False,
-                    "patternProperties": {"[a-zA-Z_\\-0-9]+": {"$ref": "#/definitions/Property"}},
-                    "type": "object",
-                },
-                "PropertyGroups": {
-                    "additionalProperties": False,
-                    "patternProperties": {
-                        "[a-zA-Z_\\-0-9]+": {"$ref": "#/definitions/PropertyGroup"}
-                    },
-                    "type": "object",
-                },
-                "Status": {"$ref": "#/definitions/Status"},
-            },
-            "type": "object",
-        },
-        "CompositeComponent": {
-            "additionalProperties": False,
-            "properties": {
-                "ComponentName": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "pattern": "[a-zA-Z_\\-0-9]+",
-                    "type": "string",
-                },
-                "ComponentPath": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "pattern": "[a-zA-Z_\\-0-9/]+",
-                    "type": "string",
-                },
-                "ComponentTypeId": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "pattern": "[a-zA-Z_\\-0-9]+",
-                    "type": "string",
-                },
-                "Description": {"maxLength": 512, "minLength": 0, "type": "string"},
-                "Properties": {
-                    "additionalProperties": False,
-                    "patternProperties": {"[a-zA-Z_\\-0-9]+": {"$ref": "#/definitions/Property"}},
-                    "type": "object",
-                },
-                "PropertyGroups": {
-                    "additionalProperties": False,
-                    "patternProperties": {
-                        "[a-zA-Z_\\-0-9]+": {"$ref": "#/definitions/PropertyGroup"}
-                    },
-                    "type": "object",
-                },
-                "Status": {"$ref": "#/definitions/Status"},
-            },
-            "type": "object",
-        },
-        "DataType": {
-            "additionalProperties": False,
-            "properties": {
-                "AllowedValues": {
-                    "items": {"$ref": "#/definitions/DataValue"},
-                    "maxItems": 50,
-                    "minItems": 0,
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "NestedType": {"$ref": "#/definitions/DataType"},
-                "Relationship": {"$ref": "#/definitions/Relationship"},
-                "Type": {
-                    "enum": [
-                        "RELATIONSHIP",
-                        "STRING",
-                        "LONG",
-                        "BOOLEAN",
-                        "INTEGER",
-                        "DOUBLE",
-                        "LIST",
-                        "MAP",
-                    ],
-                    "type": "string",
-                },
-                "UnitOfMeasure": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "pattern": ".*",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "DataValue": {
-            "additionalProperties": False,
-            "properties": {
-                "BooleanValue": {"type": "boolean"},
-                "DoubleValue": {"type": "number"},
-                "Expression": {
-                    "maxLength": 316,
-                    "minLength": 1,
-                    "pattern": "(^\\$\\{Parameters\\.[a-zA-z]+([a-zA-z_0-9]*)}$)",
-                    "type": "string",
-                },
-                "IntegerValue": {"type": "integer"},
-                "ListValue": {
-                    "items": {"$ref": "#/definitions/DataValue"},
-                    "maxItems": 50,
-                    "minItems": 0,
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "LongValue": {"type": "number"},
-                "MapValue": {
-                    "additionalProperties": False,
-                    "patternProperties": {"[a-zA-Z_\\-0-9]+": {"$ref": "#/definitions/DataValue"}},
-                    "type": "object",
-                },
-                "RelationshipValue": {
-                    "additionalProperties": False,
-                    "properties": {
-                        "TargetComponentName": {
-                            "maxLength": 256,
-                            "minLength": 1,
-                            "pattern": "[a-zA-Z_\\-0-9]+",
-                            "type": "string",
-                        },
-                        "TargetEntityId": {
-                            "maxLength": 128,
-                            "minLength": 1,
-                            "pattern": "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|^[a-zA-Z0-9][a-zA-Z_\\-0-9.:]*[a-zA-Z0-9]+",
-                            "type": "string",
-                        },
-                    },
-                    "type": "object",
-                },
-                "StringValue": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "pattern": ".*",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "DateTimeFormat": {"type": "string"},
-        "Definition": {
-            "additionalProperties": False,
-            "properties": {
-                "Configuration": {"$ref": "#/definitions/PropertyDefinitionConfiguration"},
-                "DataType": {"$ref": "#/definitions/DataType"},
-                "DefaultValue": {"$ref": "#/definitions/DataValue"},
-                "IsExternalId": {"type": "boolean"},
-                "IsFinal": {"type": "boolean"},
-                "IsImported": {"type": "boolean"},
-                "IsInherited": {"type": "boolean"},
-                "IsRequiredInEntity": {"type": "boolean"},
-                "IsStoredExternally": {"type": "boolean"},
-                "IsTimeSeries": {"type": "boolean"},
-            },
-            "type": "object",
-        },
-        "Property": {
-            "additionalProperties": False,
-            "properties": {
-                "Definition": {"$ref": "#/definitions/Definition"},
-                "Value": {"$ref": "#/definitions/DataValue"},
-            },
-            "type": "object",
-        },
-        "PropertyDefinitionConfiguration": {
-            "additionalProperties": False,
-            "patternProperties": {
-                "[a-zA-Z_\\-0-9]+": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "pattern": "[a-zA-Z_\\-0-9]+",
-                    "type": "string",
-                }
-            },
-            "type": "object",
-        },
-        "PropertyGroup": {
-            "additionalProperties": False,
-            "properties": {
-                "GroupType": {"enum": ["TABULAR"], "type": "string"},
-                "PropertyNames": {
-                    "items": {"$ref": "#/definitions/PropertyName"},
-                    "maxItems": 256,
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-            },
-            "type": "object",
-        },
-        "PropertyName": {"pattern": "[a-zA-Z_\\-0-9]+", "type": "string"},
-        "Relationship": {
-            "additionalProperties": False,
-            "properties": {
-                "RelationshipType": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "pattern": ".*",
-                    "type": "string",
-                },
-                "TargetComponentTypeId": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "pattern": "[a-zA-Z_\\.\\-0-9:]+",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "Status": {
-            "additionalProperties": False,
-            "properties": {
-                "Error": {
-                    "anyOf": [
-                        {"additionalProperties": False, "type": "object"},
-                        {
-                            "additionalProperties": False,
-                            "properties": {
-                                "Code": {
-                                    "enum": ["VALIDATION_ERROR", "INTERNAL_FAILURE"],
-                                    "type": "string",
-                                },
-                                "Message": {"maxLength": 2048, "minLength": 0, "type": "string"},
-                            },
-                            "type": "object",
-                        },
-                    ],
-                    "type": "object",
-                },
-                "State": {
-                    "enum": ["CREATING", "UPDATING", "DELETING", "ACTIVE", "ERROR"],
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {
-            "maxLength": 2048,
-            "minLength": 20,
-            "pattern": "arn:((aws)|(aws-cn)|(aws-us-gov)):iottwinmaker:[a-z0-9-]+:[0-9]{12}:[\\/a-zA-Z0-9_\\-\\.:]+",
-            "type": "string",
-        },
-        "Components": {
-            "additionalProperties": False,
-            "patternProperties": {"[a-zA-Z_\\-0-9]+": {"$ref": "#/definitions/Component"}},
-            "type": "object",
-        },
-        "CompositeComponents": {
-            "additionalProperties": False,
-            "patternProperties": {
-                "[a-zA-Z_\\-0-9/]+": {"$ref": "#/definitions/CompositeComponent"}
-            },
-            "type": "object",
-        },
-        "CreationDateTime": {"$ref": "#/definitions/DateTimeFormat"},
-        "Description": {"maxLength": 512, "minLength": 0, "type": "string"},
-        "EntityId": {
-            "maxLength": 128,
-            "minLength": 1,
-            "pattern": "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|^[a-zA-Z0-9][a-zA-Z_\\-0-9.:]*[a-zA-Z0-9]+",
-            "type": "string",
-        },
-        "EntityName": {
-            "maxLength": 256,
-            "minLength": 1,
-            "pattern": "[a-zA-Z_0-9-.][a-zA-Z_0-9-. ]*[a-zA-Z0-9]+",
-            "type": "string",
-        },
-        "HasChildEntities": {"type": "boolean"},
-        "ParentEntityId": {
-            "maxLength": 128,
-            "minLength": 1,
-            "pattern": "\\$ROOT|^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|^[a-zA-Z0-9][a-zA-Z_\\-0-9.:]*[a-zA-Z0-9]+",
-            "type": "string",
-        },
-        "Status": {"$ref": "#/definitions/Status"},
-        "Tags": {
-            "additionalProperties": False,
-            "patternProperties": {
-                "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "type": "string",
-                }
-            },
-            "type": "object",
-        },
-        "UpdateDateTime": {"$ref": "#/definitions/DateTimeFormat"},
-        "WorkspaceId": {
-            "maxLength": 128,
-            "minLength": 1,
-            "pattern": "[a-zA-Z_0-9][a-zA-Z_\\-0-9]*[a-zA-Z0-9]+",
-            "type": "string",
-        },
-    },
-    "required": ["WorkspaceId", "EntityName"],
-}
-
 
 class Entity(_Resource):
     """AWS::IoTTwinMaker::Entity: Resource schema for AWS::IoTTwinMaker::Entity
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: WorkspaceId, EntityId (composite: the values joined by '|').
+    Replaced when any of these change (create-only): WorkspaceId, EntityId.
+    Read-only attributes (known once deployed): Arn, CreationDateTime, HasChildEntities, Status,
+    UpdateDateTime.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-iottwinmaker-entity.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -591,53 +310,63 @@ class Entity(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "EntityAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "entity.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The ARN of the entity."""
     CreationDateTime: str
+    """The date and time when the entity was created."""
     HasChildEntities: bool
+    """A Boolean value that specifies whether the entity has child entities or not."""
     Status: EntityStatusDict
+    """The current status of the entity."""
     UpdateDateTime: str
-    # Declared properties (as declared, or as AWS returned them).
-    Components: dict[str, Any]
-    CompositeComponents: dict[str, Any]
+    """The last date and time when the entity was updated."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
+    Components: dict[str, ComponentDict]
+    CompositeComponents: dict[str, CompositeComponentDict]
     Description: str
     EntityId: str
     EntityName: str
     ParentEntityId: str
-    Tags: dict[str, Any]
+    Tags: dict[str, str]
     WorkspaceId: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        EntityName: str,
+        WorkspaceId: str,
+        Components: dict[str, Component | ComponentDict] | None = None,
+        CompositeComponents: dict[str, CompositeComponent | CompositeComponentDict] | None = None,
+        Description: str | None = None,
+        EntityId: str | None = None,
+        ParentEntityId: str | None = None,
+        Tags: dict[str, str] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::IoTTwinMaker::Entity; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            EntityName: str,
-            WorkspaceId: str,
-            Components: dict[str, Any] | None = None,
-            CompositeComponents: dict[str, Any] | None = None,
-            Description: str | None = None,
-            EntityId: str | None = None,
-            ParentEntityId: str | None = None,
-            Tags: dict[str, Any] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::IoTTwinMaker::Entity; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            EntityName: The name of the entity. Required.
+            WorkspaceId: The ID of the workspace. Create-only: changing it replaces the resource.
+                Required.
             Components: A map that sets information about a component type.
             CompositeComponents: A map that sets information about a composite component.
             Description: The description of the entity.
-            EntityId: The ID of the entity.
-            EntityName: The name of the entity.
+            EntityId: The ID of the entity. Create-only: changing it replaces the resource.
             ParentEntityId: The ID of the parent entity.
             Tags: A key-value pair to associate with a resource.
-            WorkspaceId: The ID of the workspace.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

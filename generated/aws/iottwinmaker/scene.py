@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,25 +51,17 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::IoTTwinMaker::Scene",
     schema_file="aws-iottwinmaker-scene.json",
     primary_identifier=("/WorkspaceId", "/SceneId"),
-    additional_identifiers=(),
     read_only=("/Arn", "/CreationDateTime", "/UpdateDateTime", "/GeneratedSceneMetadata"),
     create_only=("/SceneId", "/WorkspaceId"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Capabilities",),
     required=("WorkspaceId", "SceneId", "ContentLocation"),
     list_required=("WorkspaceId",),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -75,131 +71,75 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {"DateTimeFormat": {"type": "string"}},
-    "properties": {
-        "Arn": {
-            "maxLength": 2048,
-            "minLength": 20,
-            "pattern": "arn:((aws)|(aws-cn)|(aws-us-gov)):iottwinmaker:[a-z0-9-]+:[0-9]{12}:[\\/a-zA-Z0-9_\\-\\.:]+",
-            "type": "string",
-        },
-        "Capabilities": {
-            "items": {"maxLength": 256, "minLength": 0, "pattern": ".*", "type": "string"},
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "ContentLocation": {
-            "maxLength": 256,
-            "minLength": 0,
-            "pattern": "[sS]3://[A-Za-z0-9._/-]+",
-            "type": "string",
-        },
-        "CreationDateTime": {"$ref": "#/definitions/DateTimeFormat"},
-        "Description": {"maxLength": 512, "minLength": 0, "type": "string"},
-        "GeneratedSceneMetadata": {
-            "additionalProperties": False,
-            "maxLength": 50,
-            "minLength": 0,
-            "patternProperties": {
-                "[a-zA-Z_\\-0-9]+": {"maxLength": 2048, "minLength": 0, "type": "string"}
-            },
-            "type": "object",
-        },
-        "SceneId": {
-            "maxLength": 128,
-            "minLength": 1,
-            "pattern": "[a-zA-Z_0-9][a-zA-Z_\\-0-9]*[a-zA-Z0-9]+",
-            "type": "string",
-        },
-        "SceneMetadata": {
-            "additionalProperties": False,
-            "maxLength": 50,
-            "minLength": 0,
-            "patternProperties": {
-                "[a-zA-Z_\\-0-9]+": {"maxLength": 2048, "minLength": 0, "type": "string"}
-            },
-            "type": "object",
-        },
-        "Tags": {
-            "additionalProperties": False,
-            "patternProperties": {
-                "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "type": "string",
-                }
-            },
-            "type": "object",
-        },
-        "UpdateDateTime": {"$ref": "#/definitions/DateTimeFormat"},
-        "WorkspaceId": {
-            "maxLength": 128,
-            "minLength": 1,
-            "pattern": "[a-zA-Z_0-9][a-zA-Z_\\-0-9]*[a-zA-Z0-9]+",
-            "type": "string",
-        },
-    },
-    "required": ["WorkspaceId", "SceneId", "ContentLocation"],
-}
-
 
 class Scene(_Resource):
     """AWS::IoTTwinMaker::Scene: Resource schema for AWS::IoTTwinMaker::Scene
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: WorkspaceId, SceneId (composite: the values joined by '|').
+    Replaced when any of these change (create-only): SceneId, WorkspaceId.
+    Read-only attributes (known once deployed): Arn, CreationDateTime, GeneratedSceneMetadata,
+    UpdateDateTime.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-iottwinmaker-scene.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
     props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "SceneProps")
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "SceneAttributes")
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "scene.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The ARN of the scene."""
     CreationDateTime: str
-    GeneratedSceneMetadata: dict[str, Any]
+    """The date and time when the scene was created."""
+    GeneratedSceneMetadata: dict[str, str]
+    """A key-value pair of generated scene metadata for the scene."""
     UpdateDateTime: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The date and time of the current update."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Capabilities: list[str]
     ContentLocation: str
     Description: str
     SceneId: str
-    SceneMetadata: dict[str, Any]
-    Tags: dict[str, Any]
+    SceneMetadata: dict[str, str]
+    Tags: dict[str, str]
     WorkspaceId: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ContentLocation: str,
+        SceneId: str,
+        WorkspaceId: str,
+        Capabilities: list[str] | None = None,
+        Description: str | None = None,
+        SceneMetadata: dict[str, str] | None = None,
+        Tags: dict[str, str] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::IoTTwinMaker::Scene; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ContentLocation: str,
-            SceneId: str,
-            WorkspaceId: str,
-            Capabilities: list[str] | None = None,
-            Description: str | None = None,
-            SceneMetadata: dict[str, Any] | None = None,
-            Tags: dict[str, Any] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::IoTTwinMaker::Scene; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ContentLocation: The relative path that specifies the location of the content definition
+                file. Required.
+            SceneId: The ID of the scene. Create-only: changing it replaces the resource. Required.
+            WorkspaceId: The ID of the scene. Create-only: changing it replaces the resource.
+                Required.
             Capabilities: A list of capabilities that the scene uses to render.
-            ContentLocation: The relative path that specifies the location of the content definition file.
             Description: The description of the scene.
-            SceneId: The ID of the scene.
             SceneMetadata: A key-value pair of scene metadata for the scene.
             Tags: A key-value pair to associate with a resource.
-            WorkspaceId: The ID of the scene.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

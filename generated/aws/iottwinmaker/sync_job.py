@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,23 +51,17 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::IoTTwinMaker::SyncJob",
     schema_file="aws-iottwinmaker-syncjob.json",
     primary_identifier=("/WorkspaceId", "/SyncSource"),
-    additional_identifiers=(),
     read_only=("/Arn", "/CreationDateTime", "/UpdateDateTime", "/State"),
     create_only=("/WorkspaceId", "/SyncSource", "/SyncRole", "/Tags"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("WorkspaceId", "SyncSource", "SyncRole"),
     list_required=("WorkspaceId",),
     tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
         tag_updatable=False,
-        tag_property="/Tags",
     ),
     replacement_strategy="delete_then_create",
     replacement_strategy_stated=True,
@@ -75,63 +73,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {"DateTimeFormat": {"type": "string"}},
-    "properties": {
-        "Arn": {
-            "maxLength": 2048,
-            "minLength": 20,
-            "pattern": "arn:((aws)|(aws-cn)|(aws-us-gov)):iottwinmaker:[a-z0-9-]+:[0-9]{12}:[\\/a-zA-Z0-9_\\-\\.:]+",
-            "type": "string",
-        },
-        "CreationDateTime": {"$ref": "#/definitions/DateTimeFormat"},
-        "State": {
-            "maxLength": 128,
-            "minLength": 1,
-            "pattern": "[a-zA-Z_\\-0-9]+",
-            "type": "string",
-        },
-        "SyncRole": {
-            "maxLength": 2048,
-            "minLength": 20,
-            "pattern": "arn:((aws)|(aws-cn)|(aws-us-gov)):iam::[0-9]{12}:role/.*",
-            "type": "string",
-        },
-        "SyncSource": {
-            "maxLength": 128,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z_0-9]+$",
-            "type": "string",
-        },
-        "Tags": {
-            "additionalProperties": False,
-            "patternProperties": {
-                "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "type": "string",
-                }
-            },
-            "type": "object",
-        },
-        "UpdateDateTime": {"$ref": "#/definitions/DateTimeFormat"},
-        "WorkspaceId": {
-            "maxLength": 128,
-            "minLength": 1,
-            "pattern": "[a-zA-Z_0-9][a-zA-Z_\\-0-9]*[a-zA-Z0-9]+",
-            "type": "string",
-        },
-    },
-    "required": ["WorkspaceId", "SyncSource", "SyncRole"],
-}
-
 
 class SyncJob(_Resource):
     """AWS::IoTTwinMaker::SyncJob: Resource schema for AWS::IoTTwinMaker::SyncJob
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: WorkspaceId, SyncSource (composite: the values joined by '|').
+    Replaced when any of these change (create-only): WorkspaceId, SyncSource, SyncRole, Tags.
+    Read-only attributes (known once deployed): Arn, CreationDateTime, State, UpdateDateTime.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-iottwinmaker-syncjob.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -139,40 +90,52 @@ class SyncJob(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "SyncJobAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "sync_job.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The ARN of the SyncJob."""
     CreationDateTime: str
+    """The date and time when the sync job was created."""
     State: str
+    """The state of SyncJob."""
     UpdateDateTime: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The date and time when the sync job was updated."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     SyncRole: str
     SyncSource: str
-    Tags: dict[str, Any]
+    Tags: dict[str, str]
     WorkspaceId: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        SyncRole: str,
+        SyncSource: str,
+        WorkspaceId: str,
+        Tags: dict[str, str] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::IoTTwinMaker::SyncJob; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            SyncRole: str,
-            SyncSource: str,
-            WorkspaceId: str,
-            Tags: dict[str, Any] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::IoTTwinMaker::SyncJob; `await` it inside an App to deploy it.
-
-            SyncRole: The IAM Role that execute SyncJob.
-            SyncSource: The source of the SyncJob.
-            Tags: A key-value pair to associate with a resource.
-            WorkspaceId: The ID of the workspace.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            SyncRole: The IAM Role that execute SyncJob. Create-only: changing it replaces the
+                resource. Required.
+            SyncSource: The source of the SyncJob. Create-only: changing it replaces the resource.
+                Required.
+            WorkspaceId: The ID of the workspace. Create-only: changing it replaces the resource.
+                Required.
+            Tags: A key-value pair to associate with a resource. Create-only: changing it replaces
+                the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

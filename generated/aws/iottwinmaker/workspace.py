@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,25 +51,15 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::IoTTwinMaker::Workspace",
     schema_file="aws-iottwinmaker-workspace.json",
     primary_identifier=("/WorkspaceId",),
-    additional_identifiers=(),
     read_only=("/Arn", "/CreationDateTime", "/UpdateDateTime"),
     create_only=("/WorkspaceId",),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("WorkspaceId", "Role", "S3Location"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -75,59 +69,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {"DateTimeFormat": {"type": "string"}},
-    "properties": {
-        "Arn": {
-            "maxLength": 2048,
-            "minLength": 20,
-            "pattern": "arn:((aws)|(aws-cn)|(aws-us-gov)):iottwinmaker:[a-z0-9-]+:[0-9]{12}:[\\/a-zA-Z0-9_\\-\\.:]+",
-            "type": "string",
-        },
-        "CreationDateTime": {"$ref": "#/definitions/DateTimeFormat"},
-        "Description": {"maxLength": 512, "minLength": 0, "type": "string"},
-        "Role": {
-            "maxLength": 2048,
-            "minLength": 20,
-            "pattern": "arn:((aws)|(aws-cn)|(aws-us-gov)):iam::[0-9]{12}:role/.*",
-            "type": "string",
-        },
-        "S3Location": {
-            "maxLength": 1024,
-            "minLength": 0,
-            "pattern": "(^arn:((aws)|(aws-cn)|(aws-us-gov)):s3:::)([a-zA-Z0-9_-]+$)",
-            "type": "string",
-        },
-        "Tags": {
-            "additionalProperties": False,
-            "maxProperties": 50,
-            "patternProperties": {
-                "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "type": "string",
-                }
-            },
-            "type": "object",
-        },
-        "UpdateDateTime": {"$ref": "#/definitions/DateTimeFormat"},
-        "WorkspaceId": {
-            "maxLength": 128,
-            "minLength": 1,
-            "pattern": "[a-zA-Z_0-9][a-zA-Z_\\-0-9]*[a-zA-Z0-9]+",
-            "type": "string",
-        },
-    },
-    "required": ["WorkspaceId", "Role", "S3Location"],
-}
-
 
 class Workspace(_Resource):
     """AWS::IoTTwinMaker::Workspace: Resource schema for AWS::IoTTwinMaker::Workspace
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: WorkspaceId.
+    Replaced when any of these change (create-only): WorkspaceId.
+    Read-only attributes (known once deployed): Arn, CreationDateTime, UpdateDateTime.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-iottwinmaker-workspace.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -135,42 +86,51 @@ class Workspace(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "WorkspaceAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "workspace.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The ARN of the workspace."""
     CreationDateTime: str
+    """The date and time when the workspace was created."""
     UpdateDateTime: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The date and time of the current update."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     Role: str
     S3Location: str
-    Tags: dict[str, Any]
+    Tags: dict[str, str]
     WorkspaceId: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Role: str,
+        S3Location: str,
+        WorkspaceId: str,
+        Description: str | None = None,
+        Tags: dict[str, str] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::IoTTwinMaker::Workspace; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Role: str,
-            S3Location: str,
-            WorkspaceId: str,
-            Description: str | None = None,
-            Tags: dict[str, Any] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::IoTTwinMaker::Workspace; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Role: The ARN of the execution role associated with the workspace. Required.
+            S3Location: The ARN of the S3 bucket where resources associated with the workspace are
+                stored. Required.
+            WorkspaceId: The ID of the workspace. Create-only: changing it replaces the resource.
+                Required.
             Description: The description of the workspace.
-            Role: The ARN of the execution role associated with the workspace.
-            S3Location: The ARN of the S3 bucket where resources associated with the workspace are stored.
             Tags: A map of key-value pairs to associate with a resource.
-            WorkspaceId: The ID of the workspace.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -7,10 +7,10 @@ Imported on first use by destination.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "DestinationAttributes",
@@ -23,18 +23,38 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str | None = None
-    Value: str | None = None
+    Key: Annotated[str | None, Field(description="Length: 1 to 127 characters.")] = None
+    Value: Annotated[str | None, Field(description="Length: 1 to 255 characters.")] = None
 
 
 class DestinationAttributes(DeferredModel):
-    Arn: str | None = None
+    """
+    The read-only attributes of a AWS::IoTWireless::Destination, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None, Field(description="Destination arn. Returned after successful create.")
+    ] = None
 
 
 class DestinationProps(DeferredModel):
-    Description: str | None = None
-    Expression: str
-    ExpressionType: Literal["RuleName", "MqttTopic", "SnsTopic"]
-    Name: str
-    RoleArn: str | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::IoTWireless::Destination.
+    """
+
+    Description: Annotated[str | None, Field(description="Destination description")] = None
+    Expression: Annotated[str, Field(description="Destination expression")]
+    ExpressionType: Annotated[
+        Literal["RuleName", "MqttTopic", "SnsTopic"], Field(description="Must be RuleName")
+    ]
+    Name: Annotated[
+        str,
+        Field(
+            description="Unique name of destination Create-only: changing it replaces the resource."
+        ),
+    ]
+    RoleArn: Annotated[str | None, Field(description="AWS role ARN that grants access")] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="A list of key-value pairs that contain metadata for the destination."),
+    ] = None

@@ -7,9 +7,10 @@ Imported on first use by device_profile.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "DeviceProfileAttributes",
@@ -23,41 +24,81 @@ class LoRaWANDeviceProfile(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ClassBTimeout: int | None = None
-    ClassCTimeout: int | None = None
-    FactoryPresetFreqsList: list[int] | None = None
-    MacVersion: str | None = None
-    MaxDutyCycle: int | None = None
-    MaxEirp: int | None = None
-    PingSlotDr: int | None = None
-    PingSlotFreq: int | None = None
-    PingSlotPeriod: int | None = None
-    RegParamsRevision: str | None = None
-    RfRegion: str | None = None
-    RxDataRate2: int | None = None
-    RxDelay1: int | None = None
-    RxDrOffset1: int | None = None
-    RxFreq2: int | None = None
-    Supports32BitFCnt: bool | None = None
-    SupportsClassB: bool | None = None
-    SupportsClassC: bool | None = None
-    SupportsJoin: bool | None = None
+    ClassBTimeout: Annotated[int | None, Field(description="Range: 0 to 1000 (inclusive).")] = None
+    ClassCTimeout: Annotated[int | None, Field(description="Range: 0 to 1000 (inclusive).")] = None
+    FactoryPresetFreqsList: Annotated[
+        list[int] | None,
+        Field(
+            description="Items: 0 to 20 items. Each item: Range: 1000000 to 16700000 (inclusive)."
+        ),
+    ] = None
+    MacVersion: Annotated[str | None, Field(description="Length: 0 to 64 characters.")] = None
+    MaxDutyCycle: Annotated[int | None, Field(description="Range: 0 to 100 (inclusive).")] = None
+    MaxEirp: Annotated[int | None, Field(description="Range: 0 to 15 (inclusive).")] = None
+    PingSlotDr: Annotated[int | None, Field(description="Range: 0 to 15 (inclusive).")] = None
+    PingSlotFreq: Annotated[
+        int | None, Field(description="Range: 1000000 to 16700000 (inclusive).")
+    ] = None
+    PingSlotPeriod: Annotated[int | None, Field(description="Range: 128 to 4096 (inclusive).")] = (
+        None
+    )
+    RegParamsRevision: Annotated[str | None, Field(description="Length: 0 to 64 characters.")] = (
+        None
+    )
+    RfRegion: Annotated[str | None, Field(description="Length: 0 to 64 characters.")] = None
+    RxDataRate2: Annotated[int | None, Field(description="Range: 0 to 15 (inclusive).")] = None
+    RxDelay1: Annotated[int | None, Field(description="Range: 0 to 15 (inclusive).")] = None
+    RxDrOffset1: Annotated[int | None, Field(description="Range: 0 to 7 (inclusive).")] = None
+    RxFreq2: Annotated[int | None, Field(description="Range: 1000000 to 16700000 (inclusive).")] = (
+        None
+    )
+    Supports32BitFCnt: Annotated[bool | None, Field(description="Type: bool.")] = None
+    SupportsClassB: Annotated[bool | None, Field(description="Type: bool.")] = None
+    SupportsClassC: Annotated[bool | None, Field(description="Type: bool.")] = None
+    SupportsJoin: Annotated[bool | None, Field(description="Type: bool.")] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str | None = None
-    Value: str | None = None
+    Key: Annotated[str | None, Field(description="Length: 1 to 128 characters.")] = None
+    Value: Annotated[str | None, Field(description="Length: 1 to 256 characters.")] = None
 
 
 class DeviceProfileAttributes(DeferredModel):
-    Arn: str | None = None
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::IoTWireless::DeviceProfile, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None, Field(description="Service profile Arn. Returned after successful create.")
+    ] = None
+    Id: Annotated[
+        str | None, Field(description="Service profile Id. Returned after successful create.")
+    ] = None
 
 
 class DeviceProfileProps(DeferredModel):
-    LoRaWAN: LoRaWANDeviceProfile | None = None
-    Name: str | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::IoTWireless::DeviceProfile.
+    """
+
+    LoRaWAN: Annotated[
+        LoRaWANDeviceProfile | None,
+        Field(
+            description="LoRaWANDeviceProfile supports all LoRa specific attributes for service profile for CreateDeviceProfile operation Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Name: Annotated[
+        str | None,
+        Field(
+            description="Name of service profile Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(
+            description="A list of key-value pairs that contain metadata for the device profile."
+        ),
+    ] = None

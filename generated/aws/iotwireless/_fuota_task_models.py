@@ -7,10 +7,10 @@ Imported on first use by fuota_task.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "FuotaTaskAttributes",
@@ -24,46 +24,78 @@ class FuotaTaskLoRaWAN(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    RfRegion: Literal[
-        "AS923-1",
-        "AS923-2",
-        "AS923-3",
-        "AS923-4",
-        "AU915",
-        "CN470",
-        "CN779",
-        "EU433",
-        "EU868",
-        "IN865",
-        "KR920",
-        "RU864",
-        "US915",
+    RfRegion: Annotated[
+        Literal[
+            "AS923-1",
+            "AS923-2",
+            "AS923-3",
+            "AS923-4",
+            "AU915",
+            "CN470",
+            "CN779",
+            "EU433",
+            "EU868",
+            "IN865",
+            "KR920",
+            "RU864",
+            "US915",
+        ],
+        Field(description="FUOTA task LoRaWAN RF region"),
     ]
-    StartTime: str | None = None
+    StartTime: Annotated[str | None, Field(description="FUOTA task LoRaWAN start time")] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str | None = None
-    Value: str | None = None
+    Key: Annotated[str | None, Field(description="Length: 1 to 128 characters.")] = None
+    Value: Annotated[str | None, Field(description="Length: 0 to 256 characters.")] = None
 
 
 class FuotaTaskAttributes(DeferredModel):
-    Arn: str | None = None
-    FuotaTaskStatus: str | None = None
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::IoTWireless::FuotaTask, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None, Field(description="FUOTA task arn. Returned after successful create.")
+    ] = None
+    FuotaTaskStatus: Annotated[
+        str | None, Field(description="FUOTA task status. Returned after successful read.")
+    ] = None
+    Id: Annotated[
+        str | None, Field(description="FUOTA task id. Returned after successful create.")
+    ] = None
 
 
 class FuotaTaskProps(DeferredModel):
-    AssociateMulticastGroup: str | None = None
-    AssociateWirelessDevice: str | None = None
-    Description: str | None = None
-    DisassociateMulticastGroup: str | None = None
-    DisassociateWirelessDevice: str | None = None
-    FirmwareUpdateImage: str
-    FirmwareUpdateRole: str
-    LoRaWAN: FuotaTaskLoRaWAN
-    Name: str | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::IoTWireless::FuotaTask.
+    """
+
+    AssociateMulticastGroup: Annotated[
+        str | None, Field(description="Multicast group to associate. Only for update request.")
+    ] = None
+    AssociateWirelessDevice: Annotated[
+        str | None, Field(description="Wireless device to associate. Only for update request.")
+    ] = None
+    Description: Annotated[str | None, Field(description="FUOTA task description")] = None
+    DisassociateMulticastGroup: Annotated[
+        str | None, Field(description="Multicast group to disassociate. Only for update request.")
+    ] = None
+    DisassociateWirelessDevice: Annotated[
+        str | None, Field(description="Wireless device to disassociate. Only for update request.")
+    ] = None
+    FirmwareUpdateImage: Annotated[
+        str, Field(description="FUOTA task firmware update image binary S3 link")
+    ]
+    FirmwareUpdateRole: Annotated[
+        str, Field(description="FUOTA task firmware IAM role for reading S3")
+    ]
+    LoRaWAN: Annotated[FuotaTaskLoRaWAN, Field(description="FUOTA task LoRaWAN")]
+    Name: Annotated[str | None, Field(description="Name of FUOTA task")] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="A list of key-value pairs that contain metadata for the FUOTA task."),
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by multicast_group.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "MulticastGroupAttributes",
@@ -24,23 +24,38 @@ class MulticastGroupLoRaWAN(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DlClass: Literal["ClassB", "ClassC"]
-    NumberOfDevicesInGroup: int | None = None
-    NumberOfDevicesRequested: int | None = None
-    RfRegion: Literal[
-        "AS923-1",
-        "AS923-2",
-        "AS923-3",
-        "AS923-4",
-        "AU915",
-        "CN470",
-        "CN779",
-        "EU433",
-        "EU868",
-        "IN865",
-        "KR920",
-        "RU864",
-        "US915",
+    DlClass: Annotated[
+        Literal["ClassB", "ClassC"], Field(description="Multicast group LoRaWAN DL Class")
+    ]
+    NumberOfDevicesInGroup: Annotated[
+        int | None,
+        Field(
+            description="Multicast group number of devices in group. Returned after successful read."
+        ),
+    ] = None
+    NumberOfDevicesRequested: Annotated[
+        int | None,
+        Field(
+            description="Multicast group number of devices requested. Returned after successful read."
+        ),
+    ] = None
+    RfRegion: Annotated[
+        Literal[
+            "AS923-1",
+            "AS923-2",
+            "AS923-3",
+            "AS923-4",
+            "AU915",
+            "CN470",
+            "CN779",
+            "EU433",
+            "EU868",
+            "IN865",
+            "KR920",
+            "RU864",
+            "US915",
+        ],
+        Field(description="Multicast group LoRaWAN RF region"),
     ]
 
 
@@ -48,20 +63,43 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str | None = None
-    Value: str | None = None
+    Key: Annotated[str | None, Field(description="Length: 1 to 128 characters.")] = None
+    Value: Annotated[str | None, Field(description="Length: 0 to 256 characters.")] = None
 
 
 class MulticastGroupAttributes(DeferredModel):
-    Arn: str | None = None
-    Id: str | None = None
-    Status: str | None = None
+    """
+    The read-only attributes of a AWS::IoTWireless::MulticastGroup, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None, Field(description="Multicast group arn. Returned after successful create.")
+    ] = None
+    Id: Annotated[
+        str | None, Field(description="Multicast group id. Returned after successful create.")
+    ] = None
+    Status: Annotated[
+        str | None, Field(description="Multicast group status. Returned after successful read.")
+    ] = None
 
 
 class MulticastGroupProps(DeferredModel):
-    AssociateWirelessDevice: str | None = None
-    Description: str | None = None
-    DisassociateWirelessDevice: str | None = None
-    LoRaWAN: MulticastGroupLoRaWAN
-    Name: str | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::IoTWireless::MulticastGroup.
+    """
+
+    AssociateWirelessDevice: Annotated[
+        str | None, Field(description="Wireless device to associate. Only for update request.")
+    ] = None
+    Description: Annotated[str | None, Field(description="Multicast group description")] = None
+    DisassociateWirelessDevice: Annotated[
+        str | None, Field(description="Wireless device to disassociate. Only for update request.")
+    ] = None
+    LoRaWAN: Annotated[MulticastGroupLoRaWAN, Field(description="Multicast group LoRaWAN")]
+    Name: Annotated[str | None, Field(description="Name of Multicast group")] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(
+            description="A list of key-value pairs that contain metadata for the Multicast group."
+        ),
+    ] = None

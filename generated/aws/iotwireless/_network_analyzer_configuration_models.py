@@ -7,10 +7,10 @@ Imported on first use by network_analyzer_configuration.py, which re-exports eve
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "NetworkAnalyzerConfigurationAttributes",
@@ -21,29 +21,89 @@ __all__ = [
 
 
 class NetworkAnalyzerConfigurationTraceContent(DeferredModel):
+    """
+    Trace content for your wireless gateway and wireless device resources
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    LogLevel: Literal["INFO", "ERROR", "DISABLED"] | None = None
-    WirelessDeviceFrameInfo: Literal["ENABLED", "DISABLED"] | None = None
+    LogLevel: Annotated[
+        Literal["INFO", "ERROR", "DISABLED"] | None,
+        Field(description="Allowed values: 'INFO', 'ERROR', 'DISABLED'."),
+    ] = None
+    WirelessDeviceFrameInfo: Annotated[
+        Literal["ENABLED", "DISABLED"] | None,
+        Field(description="Allowed values: 'ENABLED', 'DISABLED'."),
+    ] = None
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class NetworkAnalyzerConfigurationAttributes(DeferredModel):
-    Arn: str | None = None
+    """
+    The read-only attributes of a AWS::IoTWireless::NetworkAnalyzerConfiguration, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None,
+        Field(
+            description="Arn for network analyzer configuration, Returned upon successful create."
+        ),
+    ] = None
 
 
 class NetworkAnalyzerConfigurationProps(DeferredModel):
-    Description: str | None = None
-    Name: str
-    Tags: list[Tag] | None = None
-    TraceContent: NetworkAnalyzerConfigurationTraceContent | None = None
-    WirelessDevices: list[str] | None = None
-    WirelessGateways: list[str] | None = None
+    """
+    The properties a program declares for a AWS::IoTWireless::NetworkAnalyzerConfiguration.
+    """
+
+    Description: Annotated[str | None, Field(description="The description of the new resource")] = (
+        None
+    )
+    Name: Annotated[
+        str,
+        Field(
+            description="Name of the network analyzer configuration Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None
+    TraceContent: Annotated[
+        NetworkAnalyzerConfigurationTraceContent | None,
+        Field(description="Trace content for your wireless gateway and wireless device resources"),
+    ] = None
+    WirelessDevices: Annotated[
+        list[str] | None,
+        Field(
+            description="List of wireless gateway resources that have been added to the network analyzer configuration"
+        ),
+    ] = None
+    WirelessGateways: Annotated[
+        list[str] | None,
+        Field(
+            description="List of wireless gateway resources that have been added to the network analyzer configuration"
+        ),
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by partner_account.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "PartnerAccountAttributes",
@@ -26,43 +26,85 @@ class SidewalkAccountInfo(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AppServerPrivateKey: str
+    AppServerPrivateKey: Annotated[
+        str, Field(description="Pattern: [a-fA-F0-9]{64} Length: 1 to 4096 characters.")
+    ]
 
 
 class SidewalkAccountInfoWithFingerprint(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AmazonId: str | None = None
-    Arn: str | None = None
-    Fingerprint: str | None = None
+    AmazonId: Annotated[str | None, Field(description="Length: at most 2048 characters.")] = None
+    Arn: Annotated[str | None, Field(description="Type: str.")] = None
+    Fingerprint: Annotated[
+        str | None, Field(description="Pattern: [a-fA-F0-9]{64} Length: exactly 64 characters.")
+    ] = None
 
 
 class SidewalkUpdateAccount(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AppServerPrivateKey: str | None = None
+    AppServerPrivateKey: Annotated[
+        str | None, Field(description="Pattern: [a-fA-F0-9]{64} Length: 1 to 4096 characters.")
+    ] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str | None = None
-    Value: str | None = None
+    Key: Annotated[str | None, Field(description="Length: 1 to 127 characters.")] = None
+    Value: Annotated[str | None, Field(description="Length: 1 to 255 characters.")] = None
 
 
 class PartnerAccountAttributes(DeferredModel):
-    Arn: str | None = None
-    Fingerprint: str | None = None
+    """
+    The read-only attributes of a AWS::IoTWireless::PartnerAccount, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None, Field(description="PartnerAccount arn. Returned after successful create.")
+    ] = None
+    Fingerprint: Annotated[
+        str | None,
+        Field(description="The fingerprint of the Sidewalk application server private key."),
+    ] = None
 
 
 class PartnerAccountProps(DeferredModel):
-    AccountLinked: bool | None = None
-    PartnerAccountId: str | None = None
-    PartnerType: Literal["Sidewalk"] | None = None
-    Sidewalk: SidewalkAccountInfo | None = None
-    SidewalkResponse: SidewalkAccountInfoWithFingerprint | None = None
-    SidewalkUpdate: SidewalkUpdateAccount | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::IoTWireless::PartnerAccount.
+    """
+
+    AccountLinked: Annotated[
+        bool | None, Field(description="Whether the partner account is linked to the AWS account.")
+    ] = None
+    PartnerAccountId: Annotated[
+        str | None,
+        Field(
+            description="The partner account ID to disassociate from the AWS account Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    PartnerType: Annotated[Literal["Sidewalk"] | None, Field(description="The partner type")] = None
+    Sidewalk: Annotated[
+        SidewalkAccountInfo | None,
+        Field(
+            description="The Sidewalk account credentials. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    SidewalkResponse: Annotated[
+        SidewalkAccountInfoWithFingerprint | None,
+        Field(description="The Sidewalk account credentials."),
+    ] = None
+    SidewalkUpdate: Annotated[
+        SidewalkUpdateAccount | None,
+        Field(
+            description="The Sidewalk account credentials. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="A list of key-value pairs that contain metadata for the destination."),
+    ] = None

@@ -7,9 +7,10 @@ Imported on first use by service_profile.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "LoRaWANServiceProfile",
@@ -23,41 +24,68 @@ class LoRaWANServiceProfile(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AddGwMetadata: bool | None = None
-    ChannelMask: str | None = None
-    DevStatusReqFreq: int | None = None
-    DlBucketSize: int | None = None
-    DlRate: int | None = None
-    DlRatePolicy: str | None = None
-    DrMax: int | None = None
-    DrMin: int | None = None
-    HrAllowed: bool | None = None
-    MinGwDiversity: int | None = None
-    NwkGeoLoc: bool | None = None
-    PrAllowed: bool | None = None
-    RaAllowed: bool | None = None
-    ReportDevStatusBattery: bool | None = None
-    ReportDevStatusMargin: bool | None = None
-    TargetPer: int | None = None
-    UlBucketSize: int | None = None
-    UlRate: int | None = None
-    UlRatePolicy: str | None = None
+    AddGwMetadata: Annotated[bool | None, Field(description="Type: bool.")] = None
+    ChannelMask: Annotated[str | None, Field(description="Type: str.")] = None
+    DevStatusReqFreq: Annotated[int | None, Field(description="Type: int.")] = None
+    DlBucketSize: Annotated[int | None, Field(description="Type: int.")] = None
+    DlRate: Annotated[int | None, Field(description="Type: int.")] = None
+    DlRatePolicy: Annotated[str | None, Field(description="Type: str.")] = None
+    DrMax: Annotated[int | None, Field(description="Range: 0 to 15 (inclusive).")] = None
+    DrMin: Annotated[int | None, Field(description="Range: 0 to 15 (inclusive).")] = None
+    HrAllowed: Annotated[bool | None, Field(description="Type: bool.")] = None
+    MinGwDiversity: Annotated[int | None, Field(description="Type: int.")] = None
+    NwkGeoLoc: Annotated[bool | None, Field(description="Type: bool.")] = None
+    PrAllowed: Annotated[bool | None, Field(description="Type: bool.")] = None
+    RaAllowed: Annotated[bool | None, Field(description="Type: bool.")] = None
+    ReportDevStatusBattery: Annotated[bool | None, Field(description="Type: bool.")] = None
+    ReportDevStatusMargin: Annotated[bool | None, Field(description="Type: bool.")] = None
+    TargetPer: Annotated[int | None, Field(description="Type: int.")] = None
+    UlBucketSize: Annotated[int | None, Field(description="Type: int.")] = None
+    UlRate: Annotated[int | None, Field(description="Type: int.")] = None
+    UlRatePolicy: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str | None = None
-    Value: str | None = None
+    Key: Annotated[str | None, Field(description="Length: 1 to 128 characters.")] = None
+    Value: Annotated[str | None, Field(description="Length: 1 to 256 characters.")] = None
 
 
 class ServiceProfileAttributes(DeferredModel):
-    Arn: str | None = None
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::IoTWireless::ServiceProfile, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None, Field(description="Service profile Arn. Returned after successful create.")
+    ] = None
+    Id: Annotated[
+        str | None, Field(description="Service profile Id. Returned after successful create.")
+    ] = None
 
 
 class ServiceProfileProps(DeferredModel):
-    LoRaWAN: LoRaWANServiceProfile | None = None
-    Name: str | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::IoTWireless::ServiceProfile.
+    """
+
+    LoRaWAN: Annotated[
+        LoRaWANServiceProfile | None,
+        Field(
+            description="LoRaWAN supports all LoRa specific attributes for service profile for CreateServiceProfile operation Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Name: Annotated[
+        str | None,
+        Field(
+            description="Name of service profile Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(
+            description="A list of key-value pairs that contain metadata for the service profile."
+        ),
+    ] = None

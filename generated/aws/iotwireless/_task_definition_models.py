@@ -7,10 +7,10 @@ Imported on first use by task_definition.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "LoRaWANGatewayVersion",
@@ -27,55 +27,103 @@ class LoRaWANGatewayVersion(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Model: str | None = None
-    PackageVersion: str | None = None
-    Station: str | None = None
+    Model: Annotated[str | None, Field(description="Length: 1 to 4096 characters.")] = None
+    PackageVersion: Annotated[str | None, Field(description="Length: 1 to 32 characters.")] = None
+    Station: Annotated[str | None, Field(description="Length: 1 to 4096 characters.")] = None
 
 
 class LoRaWANUpdateGatewayTaskCreate(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CurrentVersion: LoRaWANGatewayVersion | None = None
-    SigKeyCrc: int | None = None
-    UpdateSignature: str | None = None
-    UpdateVersion: LoRaWANGatewayVersion | None = None
+    CurrentVersion: Annotated[
+        LoRaWANGatewayVersion | None, Field(description="Type: LoRaWANGatewayVersionDict.")
+    ] = None
+    SigKeyCrc: Annotated[int | None, Field(description="Range: 1 to 4294967295 (inclusive).")] = (
+        None
+    )
+    UpdateSignature: Annotated[str | None, Field(description="Length: 1 to 4096 characters.")] = (
+        None
+    )
+    UpdateVersion: Annotated[
+        LoRaWANGatewayVersion | None, Field(description="Type: LoRaWANGatewayVersionDict.")
+    ] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str | None = None
-    Value: str | None = None
+    Key: Annotated[str | None, Field(description="Length: 1 to 127 characters.")] = None
+    Value: Annotated[str | None, Field(description="Length: 1 to 255 characters.")] = None
 
 
 class TaskDefinitionLoRaWANUpdateGatewayTaskEntry(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CurrentVersion: LoRaWANGatewayVersion | None = None
-    UpdateVersion: LoRaWANGatewayVersion | None = None
+    CurrentVersion: Annotated[
+        LoRaWANGatewayVersion | None, Field(description="Type: LoRaWANGatewayVersionDict.")
+    ] = None
+    UpdateVersion: Annotated[
+        LoRaWANGatewayVersion | None, Field(description="Type: LoRaWANGatewayVersionDict.")
+    ] = None
 
 
 class UpdateWirelessGatewayTaskCreate(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    LoRaWAN: LoRaWANUpdateGatewayTaskCreate | None = None
-    UpdateDataRole: str | None = None
-    UpdateDataSource: str | None = None
+    LoRaWAN: Annotated[
+        LoRaWANUpdateGatewayTaskCreate | None,
+        Field(description="Type: LoRaWANUpdateGatewayTaskCreateDict."),
+    ] = None
+    UpdateDataRole: Annotated[str | None, Field(description="Length: 1 to 2048 characters.")] = None
+    UpdateDataSource: Annotated[str | None, Field(description="Length: 1 to 4096 characters.")] = (
+        None
+    )
 
 
 class TaskDefinitionAttributes(DeferredModel):
-    Arn: str | None = None
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::IoTWireless::TaskDefinition, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None, Field(description="TaskDefinition arn. Returned after successful create.")
+    ] = None
+    Id: Annotated[
+        str | None, Field(description="The ID of the new wireless gateway task definition")
+    ] = None
 
 
 class TaskDefinitionProps(DeferredModel):
-    AutoCreateTasks: bool
-    LoRaWANUpdateGatewayTaskEntry: TaskDefinitionLoRaWANUpdateGatewayTaskEntry | None = None
-    Name: str | None = None
-    Tags: list[Tag] | None = None
-    TaskDefinitionType: Literal["UPDATE"] | None = None
-    Update: UpdateWirelessGatewayTaskCreate | None = None
+    """
+    The properties a program declares for a AWS::IoTWireless::TaskDefinition.
+    """
+
+    AutoCreateTasks: Annotated[
+        bool,
+        Field(
+            description="Whether to automatically create tasks using this task definition for all gateways with the specified current version. If false, the task must me created by calling CreateWirelessGatewayTask."
+        ),
+    ]
+    LoRaWANUpdateGatewayTaskEntry: Annotated[
+        TaskDefinitionLoRaWANUpdateGatewayTaskEntry | None,
+        Field(description="The list of task definitions."),
+    ] = None
+    Name: Annotated[str | None, Field(description="The name of the new resource.")] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="A list of key-value pairs that contain metadata for the destination."),
+    ] = None
+    TaskDefinitionType: Annotated[
+        Literal["UPDATE"] | None,
+        Field(
+            description="A filter to list only the wireless gateway task definitions that use this task definition type"
+        ),
+    ] = None
+    Update: Annotated[
+        UpdateWirelessGatewayTaskCreate | None,
+        Field(description="Information about the gateways to update."),
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by wireless_device_import_task.py, which re-exports every 
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "Tag",
@@ -21,38 +21,91 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class WirelessDeviceImportTaskSidewalk(DeferredModel):
+    """
+    sidewalk contain file for created device and role
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DeviceCreationFile: str | None = None
-    DeviceCreationFileList: list[str] | None = None
-    Role: str | None = None
-    SidewalkManufacturingSn: str | None = None
+    DeviceCreationFile: Annotated[
+        str | None, Field(description="Length: 0 to 1024 characters.")
+    ] = None
+    DeviceCreationFileList: Annotated[
+        list[str] | None, Field(description="sidewalk create device's file path")
+    ] = None
+    Role: Annotated[str | None, Field(description="sidewalk role")] = None
+    SidewalkManufacturingSn: Annotated[
+        str | None, Field(description="Length: 0 to 64 characters.")
+    ] = None
 
 
 class WirelessDeviceImportTaskAttributes(DeferredModel):
-    Arn: str | None = None
-    CreationDate: str | None = None
-    FailedImportedDevicesCount: int | None = None
-    Id: str | None = None
-    InitializedImportedDevicesCount: int | None = None
-    OnboardedImportedDevicesCount: int | None = None
-    PendingImportedDevicesCount: int | None = None
-    Status: (
-        Literal["INITIALIZING", "INITIALIZED", "PENDING", "COMPLETE", "FAILED", "DELETING"] | None
-    ) = None
-    StatusReason: str | None = None
+    """
+    The read-only attributes of a AWS::IoTWireless::WirelessDeviceImportTask, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None,
+        Field(description="Arn for Wireless Device Import Task, Returned upon successful start."),
+    ] = None
+    CreationDate: Annotated[str | None, Field(description="CreationDate for import task")] = None
+    FailedImportedDevicesCount: Annotated[
+        int | None, Field(description="Failed Imported Devices Count")
+    ] = None
+    Id: Annotated[
+        str | None,
+        Field(description="Id for Wireless Device Import Task, Returned upon successful start."),
+    ] = None
+    InitializedImportedDevicesCount: Annotated[
+        int | None, Field(description="Initialized Imported Devices Count")
+    ] = None
+    OnboardedImportedDevicesCount: Annotated[
+        int | None, Field(description="Onboarded Imported Devices Count")
+    ] = None
+    PendingImportedDevicesCount: Annotated[
+        int | None, Field(description="Pending Imported Devices Count")
+    ] = None
+    Status: Annotated[
+        Literal["INITIALIZING", "INITIALIZED", "PENDING", "COMPLETE", "FAILED", "DELETING"] | None,
+        Field(description="Status for import task"),
+    ] = None
+    StatusReason: Annotated[str | None, Field(description="StatusReason for import task")] = None
 
 
 class WirelessDeviceImportTaskProps(DeferredModel):
-    DestinationName: str
-    Sidewalk: WirelessDeviceImportTaskSidewalk
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::IoTWireless::WirelessDeviceImportTask.
+    """
+
+    DestinationName: Annotated[str, Field(description="Destination Name for import task")]
+    Sidewalk: Annotated[
+        WirelessDeviceImportTaskSidewalk,
+        Field(description="sidewalk contain file for created device and role"),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by wireless_device.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "Application",
@@ -29,107 +29,178 @@ __all__ = [
 
 
 class Application(DeferredModel):
+    """
+    LoRaWAN application configuration, which can be used to perform geolocation.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DestinationName: str | None = None
-    FPort: int | None = None
-    Type: Literal["SemtechGeolocation", "SemtechGNSS", "SemtechGNSSNG", "SemtechWiFi"] | None = None
+    DestinationName: Annotated[
+        str | None,
+        Field(
+            description="The name of the position data destination that describes the AWS IoT rule that processes the device's position data for use by AWS IoT Core for LoRaWAN."
+        ),
+    ] = None
+    FPort: Annotated[int | None, Field(description="The Fport value.")] = None
+    Type: Annotated[
+        Literal["SemtechGeolocation", "SemtechGNSS", "SemtechGNSSNG", "SemtechWiFi"] | None,
+        Field(
+            description="Application type, which can be specified to obtain real-time position information of your LoRaWAN device."
+        ),
+    ] = None
 
 
 class SessionKeysAbpV10x(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AppSKey: str
-    NwkSKey: str
+    AppSKey: Annotated[str, Field(description="Pattern: [a-fA-F0-9]{32}")]
+    NwkSKey: Annotated[str, Field(description="Pattern: [a-fA-F0-9]{32}")]
 
 
 class SessionKeysAbpV11(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AppSKey: str
-    FNwkSIntKey: str
-    NwkSEncKey: str
-    SNwkSIntKey: str
+    AppSKey: Annotated[str, Field(description="Pattern: [a-fA-F0-9]{32}")]
+    FNwkSIntKey: Annotated[str, Field(description="Pattern: [a-fA-F0-9]{32}")]
+    NwkSEncKey: Annotated[str, Field(description="Pattern: [a-fA-F0-9]{32}")]
+    SNwkSIntKey: Annotated[str, Field(description="Pattern: [a-fA-F0-9]{32}")]
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str | None = None
-    Value: str | None = None
+    Key: Annotated[str | None, Field(description="Length: 1 to 128 characters.")] = None
+    Value: Annotated[str | None, Field(description="Length: 0 to 256 characters.")] = None
 
 
 class WirelessDeviceAbpV10x(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DevAddr: str
-    SessionKeys: SessionKeysAbpV10x
+    DevAddr: Annotated[str, Field(description="Pattern: [a-fA-F0-9]{8}")]
+    SessionKeys: Annotated[SessionKeysAbpV10x, Field(description="Type: SessionKeysAbpV10xDict.")]
 
 
 class WirelessDeviceAbpV11(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DevAddr: str
-    SessionKeys: SessionKeysAbpV11
+    DevAddr: Annotated[str, Field(description="Pattern: [a-fA-F0-9]{8}")]
+    SessionKeys: Annotated[SessionKeysAbpV11, Field(description="Type: SessionKeysAbpV11Dict.")]
 
 
 class WirelessDeviceFPorts(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Applications: list[Application] | None = None
+    Applications: Annotated[
+        list[Application] | None,
+        Field(
+            description="A list of optional LoRaWAN application information, which can be used for geolocation."
+        ),
+    ] = None
 
 
 class WirelessDeviceOtaaV10x(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AppEui: str
-    AppKey: str
+    AppEui: Annotated[str, Field(description="Pattern: [a-fA-F0-9]{16}")]
+    AppKey: Annotated[str, Field(description="Pattern: [a-fA-F0-9]{32}")]
 
 
 class WirelessDeviceOtaaV11(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AppKey: str
-    JoinEui: str
-    NwkKey: str
+    AppKey: Annotated[str, Field(description="Pattern: [a-fA-F0-9]{32}")]
+    JoinEui: Annotated[str, Field(description="Pattern: [a-fA-F0-9]{16}")]
+    NwkKey: Annotated[str, Field(description="Pattern: [a-fA-F0-9]{32}")]
 
 
 class WirelessDeviceAttributes(DeferredModel):
-    Arn: str | None = None
-    Id: str | None = None
-    ThingName: str | None = None
+    """
+    The read-only attributes of a AWS::IoTWireless::WirelessDevice, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None, Field(description="Wireless device arn. Returned after successful create.")
+    ] = None
+    Id: Annotated[
+        str | None, Field(description="Wireless device Id. Returned after successful create.")
+    ] = None
+    ThingName: Annotated[
+        str | None,
+        Field(
+            description="Thing Arn. If there is a Thing created, this can be returned with a Get call."
+        ),
+    ] = None
 
 
 class LoRaWANDevice(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AbpV10x: WirelessDeviceAbpV10x | None = None
-    AbpV11: WirelessDeviceAbpV11 | None = None
-    DevEui: str | None = None
-    DeviceProfileId: str | None = None
-    FPorts: WirelessDeviceFPorts | None = None
-    OtaaV10x: WirelessDeviceOtaaV10x | None = None
-    OtaaV11: WirelessDeviceOtaaV11 | None = None
-    ServiceProfileId: str | None = None
+    AbpV10x: Annotated[
+        WirelessDeviceAbpV10x | None, Field(description="Type: WirelessDeviceAbpV10xDict.")
+    ] = None
+    AbpV11: Annotated[
+        WirelessDeviceAbpV11 | None, Field(description="Type: WirelessDeviceAbpV11Dict.")
+    ] = None
+    DevEui: Annotated[str | None, Field(description="Pattern: [a-f0-9]{16}")] = None
+    DeviceProfileId: Annotated[str | None, Field(description="Length: 0 to 256 characters.")] = None
+    FPorts: Annotated[
+        WirelessDeviceFPorts | None, Field(description="Type: WirelessDeviceFPortsDict.")
+    ] = None
+    OtaaV10x: Annotated[
+        WirelessDeviceOtaaV10x | None, Field(description="Type: WirelessDeviceOtaaV10xDict.")
+    ] = None
+    OtaaV11: Annotated[
+        WirelessDeviceOtaaV11 | None, Field(description="Type: WirelessDeviceOtaaV11Dict.")
+    ] = None
+    ServiceProfileId: Annotated[str | None, Field(description="Length: 0 to 256 characters.")] = (
+        None
+    )
 
 
 class WirelessDeviceProps(DeferredModel):
-    Description: str | None = None
-    DestinationName: str
-    LastUplinkReceivedAt: str | None = None
-    LoRaWAN: LoRaWANDevice | None = None
-    Name: str | None = None
-    Positioning: Literal["Enabled", "Disabled"] | None = None
-    Tags: list[Tag] | None = None
-    ThingArn: str | None = None
-    Type: Literal["Sidewalk", "LoRaWAN"]
+    """
+    The properties a program declares for a AWS::IoTWireless::WirelessDevice.
+    """
+
+    Description: Annotated[str | None, Field(description="Wireless device description")] = None
+    DestinationName: Annotated[str, Field(description="Wireless device destination name")]
+    LastUplinkReceivedAt: Annotated[
+        str | None, Field(description="The date and time when the most recent uplink was received.")
+    ] = None
+    LoRaWAN: Annotated[
+        LoRaWANDevice | None,
+        Field(
+            description="The combination of Package, Station and Model which represents the version of the LoRaWAN Wireless Device."
+        ),
+    ] = None
+    Name: Annotated[str | None, Field(description="Wireless device name")] = None
+    Positioning: Annotated[
+        Literal["Enabled", "Disabled"] | None,
+        Field(
+            description="FPort values for the GNSS, stream, and ClockSync functions of the positioning information."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(
+            description="A list of key-value pairs that contain metadata for the device. Currently not supported, will not create if tags are passed."
+        ),
+    ] = None
+    ThingArn: Annotated[
+        str | None,
+        Field(description="Thing arn. Passed into update to associate Thing with Wireless device."),
+    ] = None
+    Type: Annotated[
+        Literal["Sidewalk", "LoRaWAN"],
+        Field(description="Wireless device type, currently only Sidewalk and LoRa"),
+    ]

@@ -7,9 +7,10 @@ Imported on first use by wireless_gateway.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "LoRaWANGateway",
@@ -23,28 +24,65 @@ class LoRaWANGateway(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    GatewayEui: str
-    RfRegion: str
+    GatewayEui: Annotated[
+        str,
+        Field(
+            description="Pattern: ^(([0-9A-Fa-f]{2}-){7}|([0-9A-Fa-f]{2}:){7}|([0-9A-Fa-f]{2}\\s){7}|([0-9A-Fa-f]{2}){7})([0-9A-Fa-f]{2})$"
+        ),
+    ]
+    RfRegion: Annotated[str, Field(description="Length: 0 to 64 characters.")]
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str | None = None
-    Value: str | None = None
+    Key: Annotated[str | None, Field(description="Length: 1 to 128 characters.")] = None
+    Value: Annotated[str | None, Field(description="Length: 0 to 256 characters.")] = None
 
 
 class WirelessGatewayAttributes(DeferredModel):
-    Arn: str | None = None
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::IoTWireless::WirelessGateway, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None, Field(description="Arn for Wireless Gateway. Returned upon successful create.")
+    ] = None
+    Id: Annotated[
+        str | None, Field(description="Id for Wireless Gateway. Returned upon successful create.")
+    ] = None
 
 
 class WirelessGatewayProps(DeferredModel):
-    Description: str | None = None
-    LastUplinkReceivedAt: str | None = None
-    LoRaWAN: LoRaWANGateway
-    Name: str | None = None
-    Tags: list[Tag] | None = None
-    ThingArn: str | None = None
-    ThingName: str | None = None
+    """
+    The properties a program declares for a AWS::IoTWireless::WirelessGateway.
+    """
+
+    Description: Annotated[str | None, Field(description="Description of Wireless Gateway.")] = None
+    LastUplinkReceivedAt: Annotated[
+        str | None, Field(description="The date and time when the most recent uplink was received.")
+    ] = None
+    LoRaWAN: Annotated[
+        LoRaWANGateway,
+        Field(
+            description="The combination of Package, Station and Model which represents the version of the LoRaWAN Wireless Gateway."
+        ),
+    ]
+    Name: Annotated[str | None, Field(description="Name of Wireless Gateway.")] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="A list of key-value pairs that contain metadata for the gateway."),
+    ] = None
+    ThingArn: Annotated[
+        str | None,
+        Field(
+            description="Thing Arn. Passed into Update to associate a Thing with the Wireless Gateway."
+        ),
+    ] = None
+    ThingName: Annotated[
+        str | None,
+        Field(
+            description="Thing Name. If there is a Thing created, this can be returned with a Get call."
+        ),
+    ] = None

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,60 +59,68 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-LoRaWANDeviceProfileDict = TypedDict(
-    "LoRaWANDeviceProfileDict",
-    {
-        "ClassBTimeout": "int",
-        "ClassCTimeout": "int",
-        "FactoryPresetFreqsList": "list[int]",
-        "MacVersion": "str",
-        "MaxDutyCycle": "int",
-        "MaxEirp": "int",
-        "PingSlotDr": "int",
-        "PingSlotFreq": "int",
-        "PingSlotPeriod": "int",
-        "RegParamsRevision": "str",
-        "RfRegion": "str",
-        "RxDataRate2": "int",
-        "RxDelay1": "int",
-        "RxDrOffset1": "int",
-        "RxFreq2": "int",
-        "Supports32BitFCnt": "bool",
-        "SupportsClassB": "bool",
-        "SupportsClassC": "bool",
-        "SupportsJoin": "bool",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "str",
-        "Value": "str",
-    },
-    total=False,
-)
+class LoRaWANDeviceProfileDict(TypedDict, total=False):
+    """LoRaWANDeviceProfile as a plain dict."""
 
+    ClassBTimeout: int
+    """Range: 0 to 1000 (inclusive)."""
+    ClassCTimeout: int
+    """Range: 0 to 1000 (inclusive)."""
+    FactoryPresetFreqsList: list[int]
+    """Items: 0 to 20 items. Each item: Range: 1000000 to 16700000 (inclusive)."""
+    MacVersion: str
+    """Length: 0 to 64 characters."""
+    MaxDutyCycle: int
+    """Range: 0 to 100 (inclusive)."""
+    MaxEirp: int
+    """Range: 0 to 15 (inclusive)."""
+    PingSlotDr: int
+    """Range: 0 to 15 (inclusive)."""
+    PingSlotFreq: int
+    """Range: 1000000 to 16700000 (inclusive)."""
+    PingSlotPeriod: int
+    """Range: 128 to 4096 (inclusive)."""
+    RegParamsRevision: str
+    """Length: 0 to 64 characters."""
+    RfRegion: str
+    """Length: 0 to 64 characters."""
+    RxDataRate2: int
+    """Range: 0 to 15 (inclusive)."""
+    RxDelay1: int
+    """Range: 0 to 15 (inclusive)."""
+    RxDrOffset1: int
+    """Range: 0 to 7 (inclusive)."""
+    RxFreq2: int
+    """Range: 1000000 to 16700000 (inclusive)."""
+    Supports32BitFCnt: bool
+    """Type: bool."""
+    SupportsClassB: bool
+    """Type: bool."""
+    SupportsClassC: bool
+    """Type: bool."""
+    SupportsJoin: bool
+    """Type: bool."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: str
+    """Length: 1 to 128 characters."""
+    Value: str
+    """Length: 1 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::IoTWireless::DeviceProfile",
     schema_file="aws-iotwireless-deviceprofile.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=("/Arn", "/Id"),
     create_only=("/Name", "/LoRaWAN"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
-    required=(),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -118,71 +130,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "FactoryPresetFreq": {"maximum": 16700000, "minimum": 1000000, "type": "integer"},
-        "LoRaWANDeviceProfile": {
-            "additionalProperties": False,
-            "properties": {
-                "ClassBTimeout": {"maximum": 1000, "minimum": 0, "type": "integer"},
-                "ClassCTimeout": {"maximum": 1000, "minimum": 0, "type": "integer"},
-                "FactoryPresetFreqsList": {
-                    "items": {"$ref": "#/definitions/FactoryPresetFreq"},
-                    "maxItems": 20,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "MacVersion": {"maxLength": 64, "minLength": 0, "type": "string"},
-                "MaxDutyCycle": {"maximum": 100, "minimum": 0, "type": "integer"},
-                "MaxEirp": {"maximum": 15, "minimum": 0, "type": "integer"},
-                "PingSlotDr": {"maximum": 15, "minimum": 0, "type": "integer"},
-                "PingSlotFreq": {"maximum": 16700000, "minimum": 1000000, "type": "integer"},
-                "PingSlotPeriod": {"maximum": 4096, "minimum": 128, "type": "integer"},
-                "RegParamsRevision": {"maxLength": 64, "minLength": 0, "type": "string"},
-                "RfRegion": {"maxLength": 64, "minLength": 0, "type": "string"},
-                "RxDataRate2": {"maximum": 15, "minimum": 0, "type": "integer"},
-                "RxDelay1": {"maximum": 15, "minimum": 0, "type": "integer"},
-                "RxDrOffset1": {"maximum": 7, "minimum": 0, "type": "integer"},
-                "RxFreq2": {"maximum": 16700000, "minimum": 1000000, "type": "integer"},
-                "Supports32BitFCnt": {"type": "boolean"},
-                "SupportsClassB": {"type": "boolean"},
-                "SupportsClassC": {"type": "boolean"},
-                "SupportsJoin": {"type": "boolean"},
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 1, "type": "string"},
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"type": "string"},
-        "Id": {"maxLength": 256, "type": "string"},
-        "LoRaWAN": {"$ref": "#/definitions/LoRaWANDeviceProfile"},
-        "Name": {"maxLength": 256, "minLength": 0, "type": "string"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 200,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": True,
-        },
-    },
-    "required": [],
-}
-
 
 class DeviceProfile(_Resource):
-    """AWS::IoTWireless::DeviceProfile: Device Profile's resource schema demonstrating some basic constructs and validation rules.
+    """AWS::IoTWireless::DeviceProfile: Device Profile's resource schema demonstrating some basic
+    constructs and validation rules.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Replaced when any of these change (create-only): Name, LoRaWAN.
+    Read-only attributes (known once deployed): Arn, Id.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-iotwireless-deviceprofile.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -190,35 +148,42 @@ class DeviceProfile(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "DeviceProfileAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "device_profile.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Service profile Arn. Returned after successful create."""
     Id: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Service profile Id. Returned after successful create."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     LoRaWAN: LoRaWANDeviceProfileDict
     Name: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        LoRaWAN: LoRaWANDeviceProfile | LoRaWANDeviceProfileDict | None = None,
+        Name: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::IoTWireless::DeviceProfile; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            LoRaWAN: LoRaWANDeviceProfile | LoRaWANDeviceProfileDict | None = None,
-            Name: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::IoTWireless::DeviceProfile; `await` it inside an App to deploy it.
-
-            LoRaWAN: LoRaWANDeviceProfile supports all LoRa specific attributes for service profile for CreateDeviceProfile operation
-            Name: Name of service profile
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            LoRaWAN: LoRaWANDeviceProfile supports all LoRa specific attributes for service profile
+                for CreateDeviceProfile operation Create-only: changing it replaces the resource.
+            Name: Name of service profile Create-only: changing it replaces the resource.
             Tags: A list of key-value pairs that contain metadata for the device profile.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

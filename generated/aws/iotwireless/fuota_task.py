@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,43 +59,50 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-FuotaTaskLoRaWANDict = TypedDict(
-    "FuotaTaskLoRaWANDict",
-    {
-        "RfRegion": "Required[Literal['AS923-1', 'AS923-2', 'AS923-3', 'AS923-4', 'AU915', 'CN470', 'CN779', 'EU433', 'EU868', 'IN865', 'KR920', 'RU864', 'US915']]",
-        "StartTime": "str",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "str",
-        "Value": "str",
-    },
-    total=False,
-)
+class FuotaTaskLoRaWANDict(TypedDict, total=False):
+    """FuotaTaskLoRaWAN as a plain dict."""
 
+    RfRegion: Required[
+        Literal[
+            "AS923-1",
+            "AS923-2",
+            "AS923-3",
+            "AS923-4",
+            "AU915",
+            "CN470",
+            "CN779",
+            "EU433",
+            "EU868",
+            "IN865",
+            "KR920",
+            "RU864",
+            "US915",
+        ]
+    ]
+    """FUOTA task LoRaWAN RF region"""
+    StartTime: str
+    """FUOTA task LoRaWAN start time"""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: str
+    """Length: 1 to 128 characters."""
+    Value: str
+    """Length: 0 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::IoTWireless::FuotaTask",
     schema_file="aws-iotwireless-fuotatask.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=("/Arn", "/Id", "/FuotaTaskStatus", "/LoRaWAN/StartTime"),
-    create_only=(),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("LoRaWAN", "FirmwareUpdateImage", "FirmwareUpdateRole"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -101,76 +112,15 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "LoRaWAN": {
-            "additionalProperties": False,
-            "properties": {
-                "RfRegion": {
-                    "enum": [
-                        "AS923-1",
-                        "AS923-2",
-                        "AS923-3",
-                        "AS923-4",
-                        "AU915",
-                        "CN470",
-                        "CN779",
-                        "EU433",
-                        "EU868",
-                        "IN865",
-                        "KR920",
-                        "RU864",
-                        "US915",
-                    ],
-                    "maxLength": 64,
-                    "minLength": 1,
-                    "type": "string",
-                },
-                "StartTime": {"maxLength": 64, "type": "string"},
-            },
-            "required": ["RfRegion"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"type": "string"},
-        "AssociateMulticastGroup": {"maxLength": 256, "type": "string"},
-        "AssociateWirelessDevice": {"maxLength": 256, "type": "string"},
-        "Description": {"maxLength": 2048, "minLength": 0, "type": "string"},
-        "DisassociateMulticastGroup": {"maxLength": 256, "type": "string"},
-        "DisassociateWirelessDevice": {"maxLength": 256, "type": "string"},
-        "FirmwareUpdateImage": {"maxLength": 2048, "minLength": 1, "type": "string"},
-        "FirmwareUpdateRole": {"maxLength": 256, "minLength": 1, "type": "string"},
-        "FuotaTaskStatus": {"type": "string"},
-        "Id": {"maxLength": 256, "type": "string"},
-        "LoRaWAN": {"$ref": "#/definitions/LoRaWAN"},
-        "Name": {"maxLength": 256, "minLength": 0, "type": "string"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 200,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": True,
-        },
-    },
-    "required": ["LoRaWAN", "FirmwareUpdateImage", "FirmwareUpdateRole"],
-}
-
 
 class FuotaTask(_Resource):
     """AWS::IoTWireless::FuotaTask: Create and manage FUOTA tasks.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Read-only attributes (known once deployed): Arn, FuotaTaskStatus, Id.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-iotwireless-fuotatask.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -178,13 +128,17 @@ class FuotaTask(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "FuotaTaskAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "fuota_task.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """FUOTA task arn. Returned after successful create."""
     FuotaTaskStatus: str
+    """FUOTA task status. Returned after successful read."""
     Id: str
-    # Declared properties (as declared, or as AWS returned them).
+    """FUOTA task id. Returned after successful create."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AssociateMulticastGroup: str
     AssociateWirelessDevice: str
     Description: str
@@ -196,39 +150,42 @@ class FuotaTask(_Resource):
     Name: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        FirmwareUpdateImage: str,
+        FirmwareUpdateRole: str,
+        LoRaWAN: FuotaTaskLoRaWAN | FuotaTaskLoRaWANDict,
+        AssociateMulticastGroup: str | None = None,
+        AssociateWirelessDevice: str | None = None,
+        Description: str | None = None,
+        DisassociateMulticastGroup: str | None = None,
+        DisassociateWirelessDevice: str | None = None,
+        Name: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::IoTWireless::FuotaTask; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            FirmwareUpdateImage: str,
-            FirmwareUpdateRole: str,
-            LoRaWAN: FuotaTaskLoRaWAN | FuotaTaskLoRaWANDict,
-            AssociateMulticastGroup: str | None = None,
-            AssociateWirelessDevice: str | None = None,
-            Description: str | None = None,
-            DisassociateMulticastGroup: str | None = None,
-            DisassociateWirelessDevice: str | None = None,
-            Name: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::IoTWireless::FuotaTask; `await` it inside an App to deploy it.
-
-            AssociateMulticastGroup: Multicast group to associate.
-            AssociateWirelessDevice: Wireless device to associate.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            FirmwareUpdateImage: FUOTA task firmware update image binary S3 link Required.
+            FirmwareUpdateRole: FUOTA task firmware IAM role for reading S3 Required.
+            LoRaWAN: FUOTA task LoRaWAN Required.
+            AssociateMulticastGroup: Multicast group to associate. Only for update request.
+            AssociateWirelessDevice: Wireless device to associate. Only for update request.
             Description: FUOTA task description
-            DisassociateMulticastGroup: Multicast group to disassociate.
-            DisassociateWirelessDevice: Wireless device to disassociate.
-            FirmwareUpdateImage: FUOTA task firmware update image binary S3 link
-            FirmwareUpdateRole: FUOTA task firmware IAM role for reading S3
-            LoRaWAN: FUOTA task LoRaWAN
+            DisassociateMulticastGroup: Multicast group to disassociate. Only for update request.
+            DisassociateWirelessDevice: Wireless device to disassociate. Only for update request.
             Name: Name of FUOTA task
             Tags: A list of key-value pairs that contain metadata for the FUOTA task.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,31 +59,50 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-MulticastGroupLoRaWANDict = TypedDict(
-    "MulticastGroupLoRaWANDict",
-    {
-        "DlClass": "Required[Literal['ClassB', 'ClassC']]",
-        "NumberOfDevicesInGroup": "int",
-        "NumberOfDevicesRequested": "int",
-        "RfRegion": "Required[Literal['AS923-1', 'AS923-2', 'AS923-3', 'AS923-4', 'AU915', 'CN470', 'CN779', 'EU433', 'EU868', 'IN865', 'KR920', 'RU864', 'US915']]",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "str",
-        "Value": "str",
-    },
-    total=False,
-)
+class MulticastGroupLoRaWANDict(TypedDict, total=False):
+    """MulticastGroupLoRaWAN as a plain dict."""
 
+    DlClass: Required[Literal["ClassB", "ClassC"]]
+    """Multicast group LoRaWAN DL Class"""
+    NumberOfDevicesInGroup: int
+    """Multicast group number of devices in group. Returned after successful read."""
+    NumberOfDevicesRequested: int
+    """Multicast group number of devices requested. Returned after successful read."""
+    RfRegion: Required[
+        Literal[
+            "AS923-1",
+            "AS923-2",
+            "AS923-3",
+            "AS923-4",
+            "AU915",
+            "CN470",
+            "CN779",
+            "EU433",
+            "EU868",
+            "IN865",
+            "KR920",
+            "RU864",
+            "US915",
+        ]
+    ]
+    """Multicast group LoRaWAN RF region"""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: str
+    """Length: 1 to 128 characters."""
+    Value: str
+    """Length: 0 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::IoTWireless::MulticastGroup",
     schema_file="aws-iotwireless-multicastgroup.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=(
         "/Arn",
         "/Id",
@@ -87,19 +110,9 @@ METADATA = _TypeMetadata(
         "/LoRaWAN/NumberOfDevicesRequested",
         "/LoRaWAN/NumberOfDevicesInGroup",
     ),
-    create_only=(),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("LoRaWAN",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -109,79 +122,15 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "LoRaWAN": {
-            "additionalProperties": False,
-            "properties": {
-                "DlClass": {
-                    "enum": ["ClassB", "ClassC"],
-                    "maxLength": 64,
-                    "minLength": 1,
-                    "type": "string",
-                },
-                "NumberOfDevicesInGroup": {"type": "integer"},
-                "NumberOfDevicesRequested": {"type": "integer"},
-                "RfRegion": {
-                    "enum": [
-                        "AS923-1",
-                        "AS923-2",
-                        "AS923-3",
-                        "AS923-4",
-                        "AU915",
-                        "CN470",
-                        "CN779",
-                        "EU433",
-                        "EU868",
-                        "IN865",
-                        "KR920",
-                        "RU864",
-                        "US915",
-                    ],
-                    "maxLength": 64,
-                    "minLength": 1,
-                    "type": "string",
-                },
-            },
-            "required": ["RfRegion", "DlClass"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"type": "string"},
-        "AssociateWirelessDevice": {"maxLength": 256, "type": "string"},
-        "Description": {"maxLength": 2048, "minLength": 0, "type": "string"},
-        "DisassociateWirelessDevice": {"maxLength": 256, "type": "string"},
-        "Id": {"maxLength": 256, "type": "string"},
-        "LoRaWAN": {"$ref": "#/definitions/LoRaWAN"},
-        "Name": {"maxLength": 256, "minLength": 0, "type": "string"},
-        "Status": {"type": "string"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 200,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": True,
-        },
-    },
-    "required": ["LoRaWAN"],
-}
-
 
 class MulticastGroup(_Resource):
     """AWS::IoTWireless::MulticastGroup: Create and manage Multicast groups.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Read-only attributes (known once deployed): Arn, Id, Status.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-iotwireless-multicastgroup.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -189,13 +138,17 @@ class MulticastGroup(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "MulticastGroupAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "multicast_group.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Multicast group arn. Returned after successful create."""
     Id: str
+    """Multicast group id. Returned after successful create."""
     Status: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Multicast group status. Returned after successful read."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AssociateWirelessDevice: str
     Description: str
     DisassociateWirelessDevice: str
@@ -203,31 +156,34 @@ class MulticastGroup(_Resource):
     Name: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        LoRaWAN: MulticastGroupLoRaWAN | MulticastGroupLoRaWANDict,
+        AssociateWirelessDevice: str | None = None,
+        Description: str | None = None,
+        DisassociateWirelessDevice: str | None = None,
+        Name: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::IoTWireless::MulticastGroup; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            LoRaWAN: MulticastGroupLoRaWAN | MulticastGroupLoRaWANDict,
-            AssociateWirelessDevice: str | None = None,
-            Description: str | None = None,
-            DisassociateWirelessDevice: str | None = None,
-            Name: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::IoTWireless::MulticastGroup; `await` it inside an App to deploy it.
-
-            AssociateWirelessDevice: Wireless device to associate.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            LoRaWAN: Multicast group LoRaWAN Required.
+            AssociateWirelessDevice: Wireless device to associate. Only for update request.
             Description: Multicast group description
-            DisassociateWirelessDevice: Wireless device to disassociate.
-            LoRaWAN: Multicast group LoRaWAN
+            DisassociateWirelessDevice: Wireless device to disassociate. Only for update request.
             Name: Name of Multicast group
             Tags: A list of key-value pairs that contain metadata for the Multicast group.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

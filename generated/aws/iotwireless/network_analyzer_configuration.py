@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,43 +59,40 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-NetworkAnalyzerConfigurationTraceContentDict = TypedDict(
-    "NetworkAnalyzerConfigurationTraceContentDict",
-    {
-        "LogLevel": "Literal['INFO', 'ERROR', 'DISABLED']",
-        "WirelessDeviceFrameInfo": "Literal['ENABLED', 'DISABLED']",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class NetworkAnalyzerConfigurationTraceContentDict(TypedDict, total=False):
+    """NetworkAnalyzerConfigurationTraceContent as a plain dict: Trace content for your wireless
+    gateway and wireless device resources"""
 
+    LogLevel: Literal["INFO", "ERROR", "DISABLED"]
+    """Allowed values: 'INFO', 'ERROR', 'DISABLED'."""
+    WirelessDeviceFrameInfo: Literal["ENABLED", "DISABLED"]
+    """Allowed values: 'ENABLED', 'DISABLED'."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::IoTWireless::NetworkAnalyzerConfiguration",
     schema_file="aws-iotwireless-networkanalyzerconfiguration.json",
     primary_identifier=("/Name",),
-    additional_identifiers=(),
     read_only=("/Arn",),
     create_only=("/Name",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags", "/WirelessDevices", "/WirelessGateways"),
     required=("Name",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -101,66 +102,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "LogLevel": {"enum": ["INFO", "ERROR", "DISABLED"], "type": "string"},
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "WirelessDeviceFrameInfo": {"enum": ["ENABLED", "DISABLED"], "type": "string"},
-    },
-    "properties": {
-        "Arn": {"type": "string"},
-        "Description": {"maxLength": 2048, "minLength": 0, "type": "string"},
-        "Name": {
-            "maxLength": 1024,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9-_]+$",
-            "type": "string",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 200,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "TraceContent": {
-            "additionalProperties": False,
-            "properties": {
-                "LogLevel": {"$ref": "#/definitions/LogLevel"},
-                "WirelessDeviceFrameInfo": {"$ref": "#/definitions/WirelessDeviceFrameInfo"},
-            },
-            "type": "object",
-        },
-        "WirelessDevices": {
-            "items": {"maxLength": 256, "minLength": 0, "type": "string"},
-            "maxItems": 250,
-            "minItems": 0,
-            "type": "array",
-        },
-        "WirelessGateways": {
-            "items": {"maxLength": 256, "minLength": 0, "type": "string"},
-            "maxItems": 250,
-            "type": "array",
-        },
-    },
-    "required": ["Name"],
-}
-
 
 class NetworkAnalyzerConfiguration(_Resource):
-    """AWS::IoTWireless::NetworkAnalyzerConfiguration: Create and manage NetworkAnalyzerConfiguration resource.
+    """AWS::IoTWireless::NetworkAnalyzerConfiguration: Create and manage
+    NetworkAnalyzerConfiguration resource.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Name.
+    Replaced when any of these change (create-only): Name.
+    Read-only attributes (known once deployed): Arn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-iotwireless-networkanalyzerconfiguration.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -170,11 +122,15 @@ class NetworkAnalyzerConfiguration(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "NetworkAnalyzerConfigurationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "network_analyzer_configuration.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Arn for network analyzer configuration, Returned upon successful create."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     Name: str
     Tags: list[TagDict]
@@ -182,33 +138,39 @@ class NetworkAnalyzerConfiguration(_Resource):
     WirelessDevices: list[str]
     WirelessGateways: list[str]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str,
+        Description: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        TraceContent: NetworkAnalyzerConfigurationTraceContent
+        | NetworkAnalyzerConfigurationTraceContentDict
+        | None = None,
+        WirelessDevices: list[str] | None = None,
+        WirelessGateways: list[str] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::IoTWireless::NetworkAnalyzerConfiguration; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str,
-            Description: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            TraceContent: NetworkAnalyzerConfigurationTraceContent
-            | NetworkAnalyzerConfigurationTraceContentDict
-            | None = None,
-            WirelessDevices: list[str] | None = None,
-            WirelessGateways: list[str] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::IoTWireless::NetworkAnalyzerConfiguration; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Name: Name of the network analyzer configuration Create-only: changing it replaces the
+                resource. Required.
             Description: The description of the new resource
-            Name: Name of the network analyzer configuration
             Tags: An array of key-value pairs to apply to this resource.
             TraceContent: Trace content for your wireless gateway and wireless device resources
-            WirelessDevices: List of wireless gateway resources that have been added to the network analyzer configuration
-            WirelessGateways: List of wireless gateway resources that have been added to the network analyzer configuration
+            WirelessDevices: List of wireless gateway resources that have been added to the network
+                analyzer configuration
+            WirelessGateways: List of wireless gateway resources that have been added to the network
+                analyzer configuration
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -63,60 +67,51 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-SidewalkAccountInfoDict = TypedDict(
-    "SidewalkAccountInfoDict",
-    {
-        "AppServerPrivateKey": "Required[str]",
-    },
-    total=False,
-)
 
-SidewalkAccountInfoWithFingerprintDict = TypedDict(
-    "SidewalkAccountInfoWithFingerprintDict",
-    {
-        "AmazonId": "str",
-        "Arn": "str",
-        "Fingerprint": "str",
-    },
-    total=False,
-)
+class SidewalkAccountInfoDict(TypedDict, total=False):
+    """SidewalkAccountInfo as a plain dict."""
 
-SidewalkUpdateAccountDict = TypedDict(
-    "SidewalkUpdateAccountDict",
-    {
-        "AppServerPrivateKey": "str",
-    },
-    total=False,
-)
+    AppServerPrivateKey: Required[str]
+    """Pattern: [a-fA-F0-9]{64} Length: 1 to 4096 characters."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "str",
-        "Value": "str",
-    },
-    total=False,
-)
 
+class SidewalkAccountInfoWithFingerprintDict(TypedDict, total=False):
+    """SidewalkAccountInfoWithFingerprint as a plain dict."""
+
+    AmazonId: str
+    """Length: at most 2048 characters."""
+    Arn: str
+    """Type: str."""
+    Fingerprint: str
+    """Pattern: [a-fA-F0-9]{64} Length: exactly 64 characters."""
+
+
+class SidewalkUpdateAccountDict(TypedDict, total=False):
+    """SidewalkUpdateAccount as a plain dict."""
+
+    AppServerPrivateKey: str
+    """Pattern: [a-fA-F0-9]{64} Length: 1 to 4096 characters."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: str
+    """Length: 1 to 127 characters."""
+    Value: str
+    """Length: 1 to 255 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::IoTWireless::PartnerAccount",
     schema_file="aws-iotwireless-partneraccount.json",
     primary_identifier=("/PartnerAccountId",),
-    additional_identifiers=(),
     read_only=("/Arn", "/Fingerprint"),
     create_only=("/PartnerAccountId",),
     write_only=("/SidewalkUpdate", "/Sidewalk"),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
-    required=(),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -126,82 +121,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "SidewalkAccountInfo": {
-            "additionalProperties": False,
-            "properties": {
-                "AppServerPrivateKey": {
-                    "maxLength": 4096,
-                    "minLength": 1,
-                    "pattern": "[a-fA-F0-9]{64}",
-                    "type": "string",
-                }
-            },
-            "required": ["AppServerPrivateKey"],
-            "type": "object",
-        },
-        "SidewalkAccountInfoWithFingerprint": {
-            "additionalProperties": False,
-            "properties": {
-                "AmazonId": {"maxLength": 2048, "type": "string"},
-                "Arn": {"type": "string"},
-                "Fingerprint": {
-                    "maxLength": 64,
-                    "minLength": 64,
-                    "pattern": "[a-fA-F0-9]{64}",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "SidewalkUpdateAccount": {
-            "additionalProperties": False,
-            "properties": {
-                "AppServerPrivateKey": {
-                    "maxLength": 4096,
-                    "minLength": 1,
-                    "pattern": "[a-fA-F0-9]{64}",
-                    "type": "string",
-                }
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 127, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 255, "minLength": 1, "type": "string"},
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AccountLinked": {"type": "boolean"},
-        "Arn": {"type": "string"},
-        "Fingerprint": {"type": "string"},
-        "PartnerAccountId": {"maxLength": 256, "type": "string"},
-        "PartnerType": {"enum": ["Sidewalk"], "type": "string"},
-        "Sidewalk": {"$ref": "#/definitions/SidewalkAccountInfo"},
-        "SidewalkResponse": {"$ref": "#/definitions/SidewalkAccountInfoWithFingerprint"},
-        "SidewalkUpdate": {"$ref": "#/definitions/SidewalkUpdateAccount"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 200,
-            "type": "array",
-            "uniqueItems": True,
-        },
-    },
-    "required": [],
-}
-
 
 class PartnerAccount(_Resource):
     """AWS::IoTWireless::PartnerAccount: Create and manage partner account
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: PartnerAccountId.
+    Replaced when any of these change (create-only): PartnerAccountId.
+    Write-only (sent to AWS, never read back): SidewalkUpdate, Sidewalk.
+    Read-only attributes (known once deployed): Arn, Fingerprint.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-iotwireless-partneraccount.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -209,12 +139,15 @@ class PartnerAccount(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "PartnerAccountAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "partner_account.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """PartnerAccount arn. Returned after successful create."""
     Fingerprint: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The fingerprint of the Sidewalk application server private key."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AccountLinked: bool
     PartnerAccountId: str
     PartnerType: Literal["Sidewalk"]
@@ -223,35 +156,40 @@ class PartnerAccount(_Resource):
     SidewalkUpdate: SidewalkUpdateAccountDict
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AccountLinked: bool | None = None,
+        PartnerAccountId: str | None = None,
+        PartnerType: Literal["Sidewalk"] | None = None,
+        Sidewalk: SidewalkAccountInfo | SidewalkAccountInfoDict | None = None,
+        SidewalkResponse: SidewalkAccountInfoWithFingerprint
+        | SidewalkAccountInfoWithFingerprintDict
+        | None = None,
+        SidewalkUpdate: SidewalkUpdateAccount | SidewalkUpdateAccountDict | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::IoTWireless::PartnerAccount; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AccountLinked: bool | None = None,
-            PartnerAccountId: str | None = None,
-            PartnerType: Literal["Sidewalk"] | None = None,
-            Sidewalk: SidewalkAccountInfo | SidewalkAccountInfoDict | None = None,
-            SidewalkResponse: SidewalkAccountInfoWithFingerprint
-            | SidewalkAccountInfoWithFingerprintDict
-            | None = None,
-            SidewalkUpdate: SidewalkUpdateAccount | SidewalkUpdateAccountDict | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::IoTWireless::PartnerAccount; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
             AccountLinked: Whether the partner account is linked to the AWS account.
             PartnerAccountId: The partner account ID to disassociate from the AWS account
+                Create-only: changing it replaces the resource.
             PartnerType: The partner type
-            Sidewalk: The Sidewalk account credentials.
+            Sidewalk: The Sidewalk account credentials. Write-only: sent to AWS, never read back.
             SidewalkResponse: The Sidewalk account credentials.
-            SidewalkUpdate: The Sidewalk account credentials.
+            SidewalkUpdate: The Sidewalk account credentials. Write-only: sent to AWS, never read
+                back.
             Tags: A list of key-value pairs that contain metadata for the destination.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

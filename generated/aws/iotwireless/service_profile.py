@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,46 +59,64 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-LoRaWANServiceProfileDict = TypedDict(
-    "LoRaWANServiceProfileDict",
-    {
-        "AddGwMetadata": "bool",
-        "ChannelMask": "str",
-        "DevStatusReqFreq": "int",
-        "DlBucketSize": "int",
-        "DlRate": "int",
-        "DlRatePolicy": "str",
-        "DrMax": "int",
-        "DrMin": "int",
-        "HrAllowed": "bool",
-        "MinGwDiversity": "int",
-        "NwkGeoLoc": "bool",
-        "PrAllowed": "bool",
-        "RaAllowed": "bool",
-        "ReportDevStatusBattery": "bool",
-        "ReportDevStatusMargin": "bool",
-        "TargetPer": "int",
-        "UlBucketSize": "int",
-        "UlRate": "int",
-        "UlRatePolicy": "str",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "str",
-        "Value": "str",
-    },
-    total=False,
-)
+class LoRaWANServiceProfileDict(TypedDict, total=False):
+    """LoRaWANServiceProfile as a plain dict."""
 
+    AddGwMetadata: bool
+    """Type: bool."""
+    ChannelMask: str
+    """Type: str."""
+    DevStatusReqFreq: int
+    """Type: int."""
+    DlBucketSize: int
+    """Type: int."""
+    DlRate: int
+    """Type: int."""
+    DlRatePolicy: str
+    """Type: str."""
+    DrMax: int
+    """Range: 0 to 15 (inclusive)."""
+    DrMin: int
+    """Range: 0 to 15 (inclusive)."""
+    HrAllowed: bool
+    """Type: bool."""
+    MinGwDiversity: int
+    """Type: int."""
+    NwkGeoLoc: bool
+    """Type: bool."""
+    PrAllowed: bool
+    """Type: bool."""
+    RaAllowed: bool
+    """Type: bool."""
+    ReportDevStatusBattery: bool
+    """Type: bool."""
+    ReportDevStatusMargin: bool
+    """Type: bool."""
+    TargetPer: int
+    """Type: int."""
+    UlBucketSize: int
+    """Type: int."""
+    UlRate: int
+    """Type: int."""
+    UlRatePolicy: str
+    """Type: str."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: str
+    """Length: 1 to 128 characters."""
+    Value: str
+    """Length: 1 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::IoTWireless::ServiceProfile",
     schema_file="aws-iotwireless-serviceprofile.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=(
         "/Id",
         "/Arn",
@@ -116,18 +138,8 @@ METADATA = _TypeMetadata(
         "/LoRaWAN/MinGwDiversity",
     ),
     create_only=("/Name", "/LoRaWAN"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
-    required=(),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -137,65 +149,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "LoRaWANServiceProfile": {
-            "additionalProperties": False,
-            "properties": {
-                "AddGwMetadata": {"type": "boolean"},
-                "ChannelMask": {"type": "string"},
-                "DevStatusReqFreq": {"type": "integer"},
-                "DlBucketSize": {"type": "integer"},
-                "DlRate": {"type": "integer"},
-                "DlRatePolicy": {"type": "string"},
-                "DrMax": {"maximum": 15, "minimum": 0, "type": "integer"},
-                "DrMin": {"maximum": 15, "minimum": 0, "type": "integer"},
-                "HrAllowed": {"type": "boolean"},
-                "MinGwDiversity": {"type": "integer"},
-                "NwkGeoLoc": {"type": "boolean"},
-                "PrAllowed": {"type": "boolean"},
-                "RaAllowed": {"type": "boolean"},
-                "ReportDevStatusBattery": {"type": "boolean"},
-                "ReportDevStatusMargin": {"type": "boolean"},
-                "TargetPer": {"type": "integer"},
-                "UlBucketSize": {"type": "integer"},
-                "UlRate": {"type": "integer"},
-                "UlRatePolicy": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 1, "type": "string"},
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"type": "string"},
-        "Id": {"maxLength": 256, "type": "string"},
-        "LoRaWAN": {"$ref": "#/definitions/LoRaWANServiceProfile"},
-        "Name": {"maxLength": 256, "minLength": 0, "type": "string"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 200,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": True,
-        },
-    },
-    "required": [],
-}
-
 
 class ServiceProfile(_Resource):
-    """AWS::IoTWireless::ServiceProfile: An example resource schema demonstrating some basic constructs and validation rules.
+    """AWS::IoTWireless::ServiceProfile: An example resource schema demonstrating some basic
+    constructs and validation rules.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Replaced when any of these change (create-only): Name, LoRaWAN.
+    Read-only attributes (known once deployed): Arn, Id.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-iotwireless-serviceprofile.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -203,35 +167,42 @@ class ServiceProfile(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ServiceProfileAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "service_profile.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Service profile Arn. Returned after successful create."""
     Id: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Service profile Id. Returned after successful create."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     LoRaWAN: LoRaWANServiceProfileDict
     Name: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        LoRaWAN: LoRaWANServiceProfile | LoRaWANServiceProfileDict | None = None,
+        Name: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::IoTWireless::ServiceProfile; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            LoRaWAN: LoRaWANServiceProfile | LoRaWANServiceProfileDict | None = None,
-            Name: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::IoTWireless::ServiceProfile; `await` it inside an App to deploy it.
-
-            LoRaWAN: LoRaWAN supports all LoRa specific attributes for service profile for CreateServiceProfile operation
-            Name: Name of service profile
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            LoRaWAN: LoRaWAN supports all LoRa specific attributes for service profile for
+                CreateServiceProfile operation Create-only: changing it replaces the resource.
+            Name: Name of service profile Create-only: changing it replaces the resource.
             Tags: A list of key-value pairs that contain metadata for the service profile.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -67,74 +71,69 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-LoRaWANGatewayVersionDict = TypedDict(
-    "LoRaWANGatewayVersionDict",
-    {
-        "Model": "str",
-        "PackageVersion": "str",
-        "Station": "str",
-    },
-    total=False,
-)
 
-LoRaWANUpdateGatewayTaskCreateDict = TypedDict(
-    "LoRaWANUpdateGatewayTaskCreateDict",
-    {
-        "CurrentVersion": "LoRaWANGatewayVersionDict",
-        "SigKeyCrc": "int",
-        "UpdateSignature": "str",
-        "UpdateVersion": "LoRaWANGatewayVersionDict",
-    },
-    total=False,
-)
+class LoRaWANGatewayVersionDict(TypedDict, total=False):
+    """LoRaWANGatewayVersion as a plain dict."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "str",
-        "Value": "str",
-    },
-    total=False,
-)
+    Model: str
+    """Length: 1 to 4096 characters."""
+    PackageVersion: str
+    """Length: 1 to 32 characters."""
+    Station: str
+    """Length: 1 to 4096 characters."""
 
-TaskDefinitionLoRaWANUpdateGatewayTaskEntryDict = TypedDict(
-    "TaskDefinitionLoRaWANUpdateGatewayTaskEntryDict",
-    {
-        "CurrentVersion": "LoRaWANGatewayVersionDict",
-        "UpdateVersion": "LoRaWANGatewayVersionDict",
-    },
-    total=False,
-)
 
-UpdateWirelessGatewayTaskCreateDict = TypedDict(
-    "UpdateWirelessGatewayTaskCreateDict",
-    {
-        "LoRaWAN": "LoRaWANUpdateGatewayTaskCreateDict",
-        "UpdateDataRole": "str",
-        "UpdateDataSource": "str",
-    },
-    total=False,
-)
+class LoRaWANUpdateGatewayTaskCreateDict(TypedDict, total=False):
+    """LoRaWANUpdateGatewayTaskCreate as a plain dict."""
 
+    CurrentVersion: LoRaWANGatewayVersionDict
+    """Type: LoRaWANGatewayVersionDict."""
+    SigKeyCrc: int
+    """Range: 1 to 4294967295 (inclusive)."""
+    UpdateSignature: str
+    """Length: 1 to 4096 characters."""
+    UpdateVersion: LoRaWANGatewayVersionDict
+    """Type: LoRaWANGatewayVersionDict."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: str
+    """Length: 1 to 127 characters."""
+    Value: str
+    """Length: 1 to 255 characters."""
+
+
+class TaskDefinitionLoRaWANUpdateGatewayTaskEntryDict(TypedDict, total=False):
+    """TaskDefinitionLoRaWANUpdateGatewayTaskEntry as a plain dict."""
+
+    CurrentVersion: LoRaWANGatewayVersionDict
+    """Type: LoRaWANGatewayVersionDict."""
+    UpdateVersion: LoRaWANGatewayVersionDict
+    """Type: LoRaWANGatewayVersionDict."""
+
+
+class UpdateWirelessGatewayTaskCreateDict(TypedDict, total=False):
+    """UpdateWirelessGatewayTaskCreate as a plain dict."""
+
+    LoRaWAN: LoRaWANUpdateGatewayTaskCreateDict
+    """Type: LoRaWANUpdateGatewayTaskCreateDict."""
+    UpdateDataRole: str
+    """Length: 1 to 2048 characters."""
+    UpdateDataSource: str
+    """Length: 1 to 4096 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::IoTWireless::TaskDefinition",
     schema_file="aws-iotwireless-taskdefinition.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=("/Id", "/Arn"),
-    create_only=(),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("AutoCreateTasks",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -144,82 +143,15 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "LoRaWANGatewayVersion": {
-            "additionalProperties": False,
-            "properties": {
-                "Model": {"maxLength": 4096, "minLength": 1, "type": "string"},
-                "PackageVersion": {"maxLength": 32, "minLength": 1, "type": "string"},
-                "Station": {"maxLength": 4096, "minLength": 1, "type": "string"},
-            },
-            "type": "object",
-        },
-        "LoRaWANUpdateGatewayTaskCreate": {
-            "additionalProperties": False,
-            "properties": {
-                "CurrentVersion": {"$ref": "#/definitions/LoRaWANGatewayVersion"},
-                "SigKeyCrc": {"maximum": 4294967295, "minimum": 1, "type": "integer"},
-                "UpdateSignature": {"maxLength": 4096, "minLength": 1, "type": "string"},
-                "UpdateVersion": {"$ref": "#/definitions/LoRaWANGatewayVersion"},
-            },
-            "type": "object",
-        },
-        "LoRaWANUpdateGatewayTaskEntry": {
-            "additionalProperties": False,
-            "properties": {
-                "CurrentVersion": {"$ref": "#/definitions/LoRaWANGatewayVersion"},
-                "UpdateVersion": {"$ref": "#/definitions/LoRaWANGatewayVersion"},
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 127, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 255, "minLength": 1, "type": "string"},
-            },
-            "type": "object",
-        },
-        "UpdateWirelessGatewayTaskCreate": {
-            "additionalProperties": False,
-            "properties": {
-                "LoRaWAN": {"$ref": "#/definitions/LoRaWANUpdateGatewayTaskCreate"},
-                "UpdateDataRole": {"maxLength": 2048, "minLength": 1, "type": "string"},
-                "UpdateDataSource": {"maxLength": 4096, "minLength": 1, "type": "string"},
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"type": "string"},
-        "AutoCreateTasks": {"type": "boolean"},
-        "Id": {
-            "pattern": "[a-fA-F0-9]{8}-[a-fA-F0-9]{4}-[a-fA-F0-9]{4}-[a-fA-F0-9]{4}-[a-fA-F0-9]{12}",
-            "type": "string",
-        },
-        "LoRaWANUpdateGatewayTaskEntry": {"$ref": "#/definitions/LoRaWANUpdateGatewayTaskEntry"},
-        "Name": {"maxLength": 256, "minLength": 1, "type": "string"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 200,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "TaskDefinitionType": {"enum": ["UPDATE"], "type": "string"},
-        "Update": {"$ref": "#/definitions/UpdateWirelessGatewayTaskCreate"},
-    },
-    "required": ["AutoCreateTasks"],
-}
-
 
 class TaskDefinition(_Resource):
     """AWS::IoTWireless::TaskDefinition: Creates a gateway task definition.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Read-only attributes (known once deployed): Arn, Id.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-iotwireless-taskdefinition.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -227,12 +159,15 @@ class TaskDefinition(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "TaskDefinitionAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "task_definition.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """TaskDefinition arn. Returned after successful create."""
     Id: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The ID of the new wireless gateway task definition"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AutoCreateTasks: bool
     LoRaWANUpdateGatewayTaskEntry: TaskDefinitionLoRaWANUpdateGatewayTaskEntryDict
     Name: str
@@ -240,35 +175,39 @@ class TaskDefinition(_Resource):
     TaskDefinitionType: Literal["UPDATE"]
     Update: UpdateWirelessGatewayTaskCreateDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AutoCreateTasks: bool,
+        LoRaWANUpdateGatewayTaskEntry: TaskDefinitionLoRaWANUpdateGatewayTaskEntry
+        | TaskDefinitionLoRaWANUpdateGatewayTaskEntryDict
+        | None = None,
+        Name: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        TaskDefinitionType: Literal["UPDATE"] | None = None,
+        Update: UpdateWirelessGatewayTaskCreate | UpdateWirelessGatewayTaskCreateDict | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::IoTWireless::TaskDefinition; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AutoCreateTasks: bool,
-            LoRaWANUpdateGatewayTaskEntry: TaskDefinitionLoRaWANUpdateGatewayTaskEntry
-            | TaskDefinitionLoRaWANUpdateGatewayTaskEntryDict
-            | None = None,
-            Name: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            TaskDefinitionType: Literal["UPDATE"] | None = None,
-            Update: UpdateWirelessGatewayTaskCreate
-            | UpdateWirelessGatewayTaskCreateDict
-            | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::IoTWireless::TaskDefinition; `await` it inside an App to deploy it.
-
-            AutoCreateTasks: Whether to automatically create tasks using this task definition for all gateways with the specified current version.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AutoCreateTasks: Whether to automatically create tasks using this task definition for
+                all gateways with the specified current version. If false, the task must me created
+                by calling CreateWirelessGatewayTask. Required.
             LoRaWANUpdateGatewayTaskEntry: The list of task definitions.
             Name: The name of the new resource.
             Tags: A list of key-value pairs that contain metadata for the destination.
-            TaskDefinitionType: A filter to list only the wireless gateway task definitions that use this task definition type
+            TaskDefinitionType: A filter to list only the wireless gateway task definitions that use
+                this task definition type
             Update: Information about the gateways to update.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

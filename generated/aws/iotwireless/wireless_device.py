@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -87,124 +91,127 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ApplicationDict = TypedDict(
-    "ApplicationDict",
-    {
-        "DestinationName": "str",
-        "FPort": "int",
-        "Type": "Literal['SemtechGeolocation', 'SemtechGNSS', 'SemtechGNSSNG', 'SemtechWiFi']",
-    },
-    total=False,
-)
 
-LoRaWANDeviceDict = TypedDict(
-    "LoRaWANDeviceDict",
-    {
-        "AbpV10x": "WirelessDeviceAbpV10xDict",
-        "AbpV11": "WirelessDeviceAbpV11Dict",
-        "DevEui": "str",
-        "DeviceProfileId": "str",
-        "FPorts": "WirelessDeviceFPortsDict",
-        "OtaaV10x": "WirelessDeviceOtaaV10xDict",
-        "OtaaV11": "WirelessDeviceOtaaV11Dict",
-        "ServiceProfileId": "str",
-    },
-    total=False,
-)
+class ApplicationDict(TypedDict, total=False):
+    """Application as a plain dict: LoRaWAN application configuration, which can be used to perform
+    geolocation."""
 
-SessionKeysAbpV10xDict = TypedDict(
-    "SessionKeysAbpV10xDict",
-    {
-        "AppSKey": "Required[str]",
-        "NwkSKey": "Required[str]",
-    },
-    total=False,
-)
+    DestinationName: str
+    """The name of the position data destination that describes the AWS IoT rule that processes the
+    device's position data for use by AWS IoT Core for LoRaWAN."""
+    FPort: int
+    """The Fport value."""
+    Type: Literal["SemtechGeolocation", "SemtechGNSS", "SemtechGNSSNG", "SemtechWiFi"]
+    """Application type, which can be specified to obtain real-time position information of your
+    LoRaWAN device."""
 
-SessionKeysAbpV11Dict = TypedDict(
-    "SessionKeysAbpV11Dict",
-    {
-        "AppSKey": "Required[str]",
-        "FNwkSIntKey": "Required[str]",
-        "NwkSEncKey": "Required[str]",
-        "SNwkSIntKey": "Required[str]",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "str",
-        "Value": "str",
-    },
-    total=False,
-)
+class LoRaWANDeviceDict(TypedDict, total=False):
+    """LoRaWANDevice as a plain dict."""
 
-WirelessDeviceAbpV10xDict = TypedDict(
-    "WirelessDeviceAbpV10xDict",
-    {
-        "DevAddr": "Required[str]",
-        "SessionKeys": "Required[SessionKeysAbpV10xDict]",
-    },
-    total=False,
-)
+    AbpV10x: WirelessDeviceAbpV10xDict
+    """Type: WirelessDeviceAbpV10xDict."""
+    AbpV11: WirelessDeviceAbpV11Dict
+    """Type: WirelessDeviceAbpV11Dict."""
+    DevEui: str
+    """Pattern: [a-f0-9]{16}"""
+    DeviceProfileId: str
+    """Length: 0 to 256 characters."""
+    FPorts: WirelessDeviceFPortsDict
+    """Type: WirelessDeviceFPortsDict."""
+    OtaaV10x: WirelessDeviceOtaaV10xDict
+    """Type: WirelessDeviceOtaaV10xDict."""
+    OtaaV11: WirelessDeviceOtaaV11Dict
+    """Type: WirelessDeviceOtaaV11Dict."""
+    ServiceProfileId: str
+    """Length: 0 to 256 characters."""
 
-WirelessDeviceAbpV11Dict = TypedDict(
-    "WirelessDeviceAbpV11Dict",
-    {
-        "DevAddr": "Required[str]",
-        "SessionKeys": "Required[SessionKeysAbpV11Dict]",
-    },
-    total=False,
-)
 
-WirelessDeviceFPortsDict = TypedDict(
-    "WirelessDeviceFPortsDict",
-    {
-        "Applications": "list[ApplicationDict]",
-    },
-    total=False,
-)
+class SessionKeysAbpV10xDict(TypedDict, total=False):
+    """SessionKeysAbpV10x as a plain dict."""
 
-WirelessDeviceOtaaV10xDict = TypedDict(
-    "WirelessDeviceOtaaV10xDict",
-    {
-        "AppEui": "Required[str]",
-        "AppKey": "Required[str]",
-    },
-    total=False,
-)
+    AppSKey: Required[str]
+    """Pattern: [a-fA-F0-9]{32}"""
+    NwkSKey: Required[str]
+    """Pattern: [a-fA-F0-9]{32}"""
 
-WirelessDeviceOtaaV11Dict = TypedDict(
-    "WirelessDeviceOtaaV11Dict",
-    {
-        "AppKey": "Required[str]",
-        "JoinEui": "Required[str]",
-        "NwkKey": "Required[str]",
-    },
-    total=False,
-)
 
+class SessionKeysAbpV11Dict(TypedDict, total=False):
+    """SessionKeysAbpV11 as a plain dict."""
+
+    AppSKey: Required[str]
+    """Pattern: [a-fA-F0-9]{32}"""
+    FNwkSIntKey: Required[str]
+    """Pattern: [a-fA-F0-9]{32}"""
+    NwkSEncKey: Required[str]
+    """Pattern: [a-fA-F0-9]{32}"""
+    SNwkSIntKey: Required[str]
+    """Pattern: [a-fA-F0-9]{32}"""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: str
+    """Length: 1 to 128 characters."""
+    Value: str
+    """Length: 0 to 256 characters."""
+
+
+class WirelessDeviceAbpV10xDict(TypedDict, total=False):
+    """WirelessDeviceAbpV10x as a plain dict."""
+
+    DevAddr: Required[str]
+    """Pattern: [a-fA-F0-9]{8}"""
+    SessionKeys: Required[SessionKeysAbpV10xDict]
+    """Type: SessionKeysAbpV10xDict."""
+
+
+class WirelessDeviceAbpV11Dict(TypedDict, total=False):
+    """WirelessDeviceAbpV11 as a plain dict."""
+
+    DevAddr: Required[str]
+    """Pattern: [a-fA-F0-9]{8}"""
+    SessionKeys: Required[SessionKeysAbpV11Dict]
+    """Type: SessionKeysAbpV11Dict."""
+
+
+class WirelessDeviceFPortsDict(TypedDict, total=False):
+    """WirelessDeviceFPorts as a plain dict."""
+
+    Applications: list[ApplicationDict]
+    """A list of optional LoRaWAN application information, which can be used for geolocation."""
+
+
+class WirelessDeviceOtaaV10xDict(TypedDict, total=False):
+    """WirelessDeviceOtaaV10x as a plain dict."""
+
+    AppEui: Required[str]
+    """Pattern: [a-fA-F0-9]{16}"""
+    AppKey: Required[str]
+    """Pattern: [a-fA-F0-9]{32}"""
+
+
+class WirelessDeviceOtaaV11Dict(TypedDict, total=False):
+    """WirelessDeviceOtaaV11 as a plain dict."""
+
+    AppKey: Required[str]
+    """Pattern: [a-fA-F0-9]{32}"""
+    JoinEui: Required[str]
+    """Pattern: [a-fA-F0-9]{16}"""
+    NwkKey: Required[str]
+    """Pattern: [a-fA-F0-9]{32}"""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::IoTWireless::WirelessDevice",
     schema_file="aws-iotwireless-wirelessdevice.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=("/ThingName", "/Id", "/Arn"),
-    create_only=(),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/LoRaWAN/FPorts/Applications", "/Tags"),
     required=("Type", "DestinationName"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -214,157 +221,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AbpV10x": {
-            "additionalProperties": False,
-            "properties": {
-                "DevAddr": {"pattern": "[a-fA-F0-9]{8}", "type": "string"},
-                "SessionKeys": {"$ref": "#/definitions/SessionKeysAbpV10x"},
-            },
-            "required": ["DevAddr", "SessionKeys"],
-            "type": "object",
-        },
-        "AbpV11": {
-            "additionalProperties": False,
-            "properties": {
-                "DevAddr": {"pattern": "[a-fA-F0-9]{8}", "type": "string"},
-                "SessionKeys": {"$ref": "#/definitions/SessionKeysAbpV11"},
-            },
-            "required": ["DevAddr", "SessionKeys"],
-            "type": "object",
-        },
-        "Application": {
-            "additionalProperties": False,
-            "properties": {
-                "DestinationName": {
-                    "maxLength": 128,
-                    "minLength": 0,
-                    "pattern": "[a-zA-Z0-9-_]+",
-                    "type": "string",
-                },
-                "FPort": {"maximum": 223, "minimum": 1, "type": "integer"},
-                "Type": {
-                    "enum": ["SemtechGeolocation", "SemtechGNSS", "SemtechGNSSNG", "SemtechWiFi"],
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "FPorts": {
-            "additionalProperties": False,
-            "properties": {
-                "Applications": {
-                    "items": {"$ref": "#/definitions/Application"},
-                    "type": "array",
-                    "uniqueItems": True,
-                }
-            },
-            "type": "object",
-        },
-        "LoRaWANDevice": {
-            "additionalProperties": False,
-            "oneOf": [
-                {"required": ["OtaaV11"]},
-                {"required": ["OtaaV10x"]},
-                {"required": ["AbpV11"]},
-                {"required": ["AbpV10x"]},
-            ],
-            "properties": {
-                "AbpV10x": {"$ref": "#/definitions/AbpV10x"},
-                "AbpV11": {"$ref": "#/definitions/AbpV11"},
-                "DevEui": {"pattern": "[a-f0-9]{16}", "type": "string"},
-                "DeviceProfileId": {"maxLength": 256, "minLength": 0, "type": "string"},
-                "FPorts": {"$ref": "#/definitions/FPorts"},
-                "OtaaV10x": {"$ref": "#/definitions/OtaaV10x"},
-                "OtaaV11": {"$ref": "#/definitions/OtaaV11"},
-                "ServiceProfileId": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "type": "object",
-        },
-        "OtaaV10x": {
-            "additionalProperties": False,
-            "properties": {
-                "AppEui": {"pattern": "[a-fA-F0-9]{16}", "type": "string"},
-                "AppKey": {"pattern": "[a-fA-F0-9]{32}", "type": "string"},
-            },
-            "required": ["AppKey", "AppEui"],
-            "type": "object",
-        },
-        "OtaaV11": {
-            "additionalProperties": False,
-            "properties": {
-                "AppKey": {"pattern": "[a-fA-F0-9]{32}", "type": "string"},
-                "JoinEui": {"pattern": "[a-fA-F0-9]{16}", "type": "string"},
-                "NwkKey": {"pattern": "[a-fA-F0-9]{32}", "type": "string"},
-            },
-            "required": ["AppKey", "NwkKey", "JoinEui"],
-            "type": "object",
-        },
-        "SessionKeysAbpV10x": {
-            "additionalProperties": False,
-            "properties": {
-                "AppSKey": {"pattern": "[a-fA-F0-9]{32}", "type": "string"},
-                "NwkSKey": {"pattern": "[a-fA-F0-9]{32}", "type": "string"},
-            },
-            "required": ["NwkSKey", "AppSKey"],
-            "type": "object",
-        },
-        "SessionKeysAbpV11": {
-            "additionalProperties": False,
-            "properties": {
-                "AppSKey": {"pattern": "[a-fA-F0-9]{32}", "type": "string"},
-                "FNwkSIntKey": {"pattern": "[a-fA-F0-9]{32}", "type": "string"},
-                "NwkSEncKey": {"pattern": "[a-fA-F0-9]{32}", "type": "string"},
-                "SNwkSIntKey": {"pattern": "[a-fA-F0-9]{32}", "type": "string"},
-            },
-            "required": ["FNwkSIntKey", "SNwkSIntKey", "NwkSEncKey", "AppSKey"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"type": "string"},
-        "Description": {"maxLength": 2048, "minLength": 0, "type": "string"},
-        "DestinationName": {
-            "maxLength": 128,
-            "minLength": 0,
-            "pattern": "^[a-zA-Z0-9-_]+$",
-            "type": "string",
-        },
-        "Id": {"maxLength": 256, "type": "string"},
-        "LastUplinkReceivedAt": {"type": "string"},
-        "LoRaWAN": {"$ref": "#/definitions/LoRaWANDevice"},
-        "Name": {"maxLength": 256, "minLength": 0, "type": "string"},
-        "Positioning": {"enum": ["Enabled", "Disabled"], "type": "string"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 200,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "ThingArn": {"type": "string"},
-        "ThingName": {"type": "string"},
-        "Type": {"enum": ["Sidewalk", "LoRaWAN"], "type": "string"},
-    },
-    "required": ["Type", "DestinationName"],
-}
-
 
 class WirelessDevice(_Resource):
-    """AWS::IoTWireless::WirelessDevice: Create and manage wireless gateways, including LoRa gateways.
+    """AWS::IoTWireless::WirelessDevice: Create and manage wireless gateways, including LoRa
+    gateways.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Read-only attributes (known once deployed): Arn, Id, ThingName.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-iotwireless-wirelessdevice.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -372,13 +238,17 @@ class WirelessDevice(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "WirelessDeviceAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "wireless_device.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Wireless device arn. Returned after successful create."""
     Id: str
+    """Wireless device Id. Returned after successful create."""
     ThingName: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Thing Arn. If there is a Thing created, this can be returned with a Get call."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     DestinationName: str
     LastUplinkReceivedAt: str
@@ -389,37 +259,43 @@ class WirelessDevice(_Resource):
     ThingArn: str
     Type: Literal["Sidewalk", "LoRaWAN"]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        DestinationName: str,
+        Type: Literal["Sidewalk", "LoRaWAN"],
+        Description: str | None = None,
+        LastUplinkReceivedAt: str | None = None,
+        LoRaWAN: LoRaWANDevice | LoRaWANDeviceDict | None = None,
+        Name: str | None = None,
+        Positioning: Literal["Enabled", "Disabled"] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        ThingArn: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::IoTWireless::WirelessDevice; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            DestinationName: str,
-            Type: Literal["Sidewalk", "LoRaWAN"],
-            Description: str | None = None,
-            LastUplinkReceivedAt: str | None = None,
-            LoRaWAN: LoRaWANDevice | LoRaWANDeviceDict | None = None,
-            Name: str | None = None,
-            Positioning: Literal["Enabled", "Disabled"] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            ThingArn: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::IoTWireless::WirelessDevice; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            DestinationName: Wireless device destination name Required.
+            Type: Wireless device type, currently only Sidewalk and LoRa Required.
             Description: Wireless device description
-            DestinationName: Wireless device destination name
             LastUplinkReceivedAt: The date and time when the most recent uplink was received.
-            LoRaWAN: The combination of Package, Station and Model which represents the version of the LoRaWAN Wireless Device.
+            LoRaWAN: The combination of Package, Station and Model which represents the version of
+                the LoRaWAN Wireless Device.
             Name: Wireless device name
-            Positioning: FPort values for the GNSS, stream, and ClockSync functions of the positioning information.
-            Tags: A list of key-value pairs that contain metadata for the device.
-            ThingArn: Thing arn.
-            Type: Wireless device type, currently only Sidewalk and LoRa
+            Positioning: FPort values for the GNSS, stream, and ClockSync functions of the
+                positioning information.
+            Tags: A list of key-value pairs that contain metadata for the device. Currently not
+                supported, will not create if tags are passed.
+            ThingArn: Thing arn. Passed into update to associate Thing with Wireless device.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

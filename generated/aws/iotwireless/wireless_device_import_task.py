@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,31 +59,39 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
-WirelessDeviceImportTaskSidewalkDict = TypedDict(
-    "WirelessDeviceImportTaskSidewalkDict",
-    {
-        "DeviceCreationFile": "str",
-        "DeviceCreationFileList": "list[str]",
-        "Role": "str",
-        "SidewalkManufacturingSn": "str",
-    },
-    total=False,
-)
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
 
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+class WirelessDeviceImportTaskSidewalkDict(TypedDict, total=False):
+    """WirelessDeviceImportTaskSidewalk as a plain dict: sidewalk contain file for created device
+    and role"""
+
+    DeviceCreationFile: str
+    """Length: 0 to 1024 characters."""
+    DeviceCreationFileList: list[str]
+    """sidewalk create device's file path"""
+    Role: str
+    """sidewalk role"""
+    SidewalkManufacturingSn: str
+    """Length: 0 to 64 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::IoTWireless::WirelessDeviceImportTask",
     schema_file="aws-iotwireless-wirelessdeviceimporttask.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=(
         "/Id",
         "/Arn",
@@ -92,19 +104,10 @@ METADATA = _TypeMetadata(
         "/FailedImportedDevicesCount",
         "/Sidewalk/DeviceCreationFileList",
     ),
-    create_only=(),
     write_only=("/Sidewalk/DeviceCreationFile", "/Sidewalk/SidewalkManufacturingSn"),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("DestinationName", "Sidewalk"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -114,67 +117,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "DeviceCreationFileList": {"items": {"maxLength": 1024, "type": "string"}, "type": "array"},
-        "Role": {"maxLength": 2048, "minLength": 0, "type": "string"},
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"maxLength": 128, "type": "string"},
-        "CreationDate": {"type": "string"},
-        "DestinationName": {
-            "maxLength": 128,
-            "minLength": 0,
-            "pattern": "[a-zA-Z0-9-_]+",
-            "type": "string",
-        },
-        "FailedImportedDevicesCount": {"type": "integer"},
-        "Id": {"maxLength": 256, "type": "string"},
-        "InitializedImportedDevicesCount": {"type": "integer"},
-        "OnboardedImportedDevicesCount": {"type": "integer"},
-        "PendingImportedDevicesCount": {"type": "integer"},
-        "Sidewalk": {
-            "additionalProperties": False,
-            "properties": {
-                "DeviceCreationFile": {"maxLength": 1024, "minLength": 0, "type": "string"},
-                "DeviceCreationFileList": {"$ref": "#/definitions/DeviceCreationFileList"},
-                "Role": {"$ref": "#/definitions/Role"},
-                "SidewalkManufacturingSn": {"maxLength": 64, "minLength": 0, "type": "string"},
-            },
-            "type": "object",
-        },
-        "Status": {
-            "enum": ["INITIALIZING", "INITIALIZED", "PENDING", "COMPLETE", "FAILED", "DELETING"],
-            "type": "string",
-        },
-        "StatusReason": {"type": "string"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 200,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": True,
-        },
-    },
-    "required": ["DestinationName", "Sidewalk"],
-}
-
 
 class WirelessDeviceImportTask(_Resource):
     """AWS::IoTWireless::WirelessDeviceImportTask: Wireless Device Import Tasks
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Write-only (sent to AWS, never read back): Sidewalk.DeviceCreationFile,
+    Sidewalk.SidewalkManufacturingSn.
+    Read-only attributes (known once deployed): Arn, CreationDate, FailedImportedDevicesCount, Id,
+    InitializedImportedDevicesCount, OnboardedImportedDevicesCount, PendingImportedDevicesCount,
+    Status, StatusReason.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-iotwireless-wirelessdeviceimporttask.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -184,42 +139,57 @@ class WirelessDeviceImportTask(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "WirelessDeviceImportTaskAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "wireless_device_import_task.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Arn for Wireless Device Import Task, Returned upon successful start."""
     CreationDate: str
+    """CreationDate for import task"""
     FailedImportedDevicesCount: int
+    """Failed Imported Devices Count"""
     Id: str
+    """Id for Wireless Device Import Task, Returned upon successful start."""
     InitializedImportedDevicesCount: int
+    """Initialized Imported Devices Count"""
     OnboardedImportedDevicesCount: int
+    """Onboarded Imported Devices Count"""
     PendingImportedDevicesCount: int
+    """Pending Imported Devices Count"""
     Status: Literal["INITIALIZING", "INITIALIZED", "PENDING", "COMPLETE", "FAILED", "DELETING"]
+    """Status for import task"""
     StatusReason: str
-    # Declared properties (as declared, or as AWS returned them).
+    """StatusReason for import task"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     DestinationName: str
     Sidewalk: WirelessDeviceImportTaskSidewalkDict
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        DestinationName: str,
+        Sidewalk: WirelessDeviceImportTaskSidewalk | WirelessDeviceImportTaskSidewalkDict,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::IoTWireless::WirelessDeviceImportTask; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            DestinationName: str,
-            Sidewalk: WirelessDeviceImportTaskSidewalk | WirelessDeviceImportTaskSidewalkDict,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::IoTWireless::WirelessDeviceImportTask; `await` it inside an App to deploy it.
-
-            DestinationName: Destination Name for import task
-            Sidewalk: sidewalk contain file for created device and role
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            DestinationName: Destination Name for import task Required.
+            Sidewalk: sidewalk contain file for created device and role Required.
             Tags: An array of key-value pairs to apply to this resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

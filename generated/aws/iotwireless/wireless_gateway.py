@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,43 +59,35 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-LoRaWANGatewayDict = TypedDict(
-    "LoRaWANGatewayDict",
-    {
-        "GatewayEui": "Required[str]",
-        "RfRegion": "Required[str]",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "str",
-        "Value": "str",
-    },
-    total=False,
-)
+class LoRaWANGatewayDict(TypedDict, total=False):
+    """LoRaWANGateway as a plain dict."""
 
+    GatewayEui: Required[str]
+    """Pattern:
+    ^(([0-9A-Fa-f]{2}-){7}|([0-9A-Fa-f]{2}:){7}|([0-9A-Fa-f]{2}\\s){7}|([0-9A-Fa-f]{2}){7})([0-9A-Fa-f]{2})$"""
+    RfRegion: Required[str]
+    """Length: 0 to 64 characters."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: str
+    """Length: 1 to 128 characters."""
+    Value: str
+    """Length: 0 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::IoTWireless::WirelessGateway",
     schema_file="aws-iotwireless-wirelessgateway.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=("/Id", "/Arn"),
-    create_only=(),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("LoRaWAN",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -101,56 +97,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "LoRaWANGateway": {
-            "additionalProperties": False,
-            "properties": {
-                "GatewayEui": {
-                    "pattern": "^(([0-9A-Fa-f]{2}-){7}|([0-9A-Fa-f]{2}:){7}|([0-9A-Fa-f]{2}\\s){7}|([0-9A-Fa-f]{2}){7})([0-9A-Fa-f]{2})$",
-                    "type": "string",
-                },
-                "RfRegion": {"maxLength": 64, "minLength": 0, "type": "string"},
-            },
-            "required": ["GatewayEui", "RfRegion"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"type": "string"},
-        "Description": {"maxLength": 2048, "minLength": 0, "type": "string"},
-        "Id": {"maxLength": 256, "type": "string"},
-        "LastUplinkReceivedAt": {"type": "string"},
-        "LoRaWAN": {"$ref": "#/definitions/LoRaWANGateway"},
-        "Name": {"maxLength": 256, "minLength": 0, "type": "string"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 200,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "ThingArn": {"type": "string"},
-        "ThingName": {"type": "string"},
-    },
-    "required": ["LoRaWAN"],
-}
-
 
 class WirelessGateway(_Resource):
-    """AWS::IoTWireless::WirelessGateway: Create and manage wireless gateways, including LoRa gateways.
+    """AWS::IoTWireless::WirelessGateway: Create and manage wireless gateways, including LoRa
+    gateways.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Read-only attributes (known once deployed): Arn, Id.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-iotwireless-wirelessgateway.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -158,12 +114,15 @@ class WirelessGateway(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "WirelessGatewayAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "wireless_gateway.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Arn for Wireless Gateway. Returned upon successful create."""
     Id: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Id for Wireless Gateway. Returned upon successful create."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     LastUplinkReceivedAt: str
     LoRaWAN: LoRaWANGatewayDict
@@ -172,33 +131,38 @@ class WirelessGateway(_Resource):
     ThingArn: str
     ThingName: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        LoRaWAN: LoRaWANGateway | LoRaWANGatewayDict,
+        Description: str | None = None,
+        LastUplinkReceivedAt: str | None = None,
+        Name: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        ThingArn: str | None = None,
+        ThingName: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::IoTWireless::WirelessGateway; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            LoRaWAN: LoRaWANGateway | LoRaWANGatewayDict,
-            Description: str | None = None,
-            LastUplinkReceivedAt: str | None = None,
-            Name: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            ThingArn: str | None = None,
-            ThingName: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::IoTWireless::WirelessGateway; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            LoRaWAN: The combination of Package, Station and Model which represents the version of
+                the LoRaWAN Wireless Gateway. Required.
             Description: Description of Wireless Gateway.
             LastUplinkReceivedAt: The date and time when the most recent uplink was received.
-            LoRaWAN: The combination of Package, Station and Model which represents the version of the LoRaWAN Wireless Gateway.
             Name: Name of Wireless Gateway.
             Tags: A list of key-value pairs that contain metadata for the gateway.
-            ThingArn: Thing Arn.
-            ThingName: Thing Name.
+            ThingArn: Thing Arn. Passed into Update to associate a Thing with the Wireless Gateway.
+            ThingName: Thing Name. If there is a Thing created, this can be returned with a Get
+                call.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -7,9 +7,10 @@ Imported on first use by ad_configuration.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "AdConfigurationAttributes",
@@ -21,34 +22,76 @@ __all__ = [
 
 
 class AdConfigurationPostRollConfiguration(DeferredModel):
+    """
+    Configuration for the post-roll ad break to use for this ad configuration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DurationSeconds: int
-    Enabled: bool
+    DurationSeconds: Annotated[
+        int, Field(description="Duration of the post-roll ad break, in seconds.")
+    ]
+    Enabled: Annotated[
+        bool, Field(description="Whether the post-roll ad configuration is enabled.")
+    ]
 
 
 class MediaTailorPlaybackConfiguration(DeferredModel):
+    """
+    Object specifying a configuration for integration with an AWS Elemental MediaTailor (EMT).
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    PlaybackConfigurationArn: str | None = None
+    PlaybackConfigurationArn: Annotated[
+        str | None,
+        Field(
+            description="ARN of the customer-created EMT PlaybackConfiguration resource in the same region and account."
+        ),
+    ] = None
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key name of the tag.")]
+    Value: Annotated[str, Field(description="The value for the tag.")]
 
 
 class AdConfigurationAttributes(DeferredModel):
-    Arn: str | None = None
+    """
+    The read-only attributes of a AWS::IVS::AdConfiguration, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="Ad configuration ARN.")] = None
 
 
 class AdConfigurationProps(DeferredModel):
-    MediaTailorPlaybackConfigurations: list[MediaTailorPlaybackConfiguration]
-    Name: str | None = None
-    PostRollConfiguration: AdConfigurationPostRollConfiguration | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::IVS::AdConfiguration.
+    """
+
+    MediaTailorPlaybackConfigurations: Annotated[
+        list[MediaTailorPlaybackConfiguration],
+        Field(
+            description="List of integration configurations with MediaTailor resources. The first item in the list is the default playback configuration used for the ad configuration."
+        ),
+    ]
+    Name: Annotated[
+        str | None,
+        Field(description="Ad configuration name. The value does not need to be unique."),
+    ] = None
+    PostRollConfiguration: Annotated[
+        AdConfigurationPostRollConfiguration | None,
+        Field(
+            description="Configuration for the post-roll ad break to use for this ad configuration."
+        ),
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="Tags attached to the resource.")] = None

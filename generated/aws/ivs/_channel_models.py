@@ -7,10 +7,10 @@ Imported on first use by channel.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ChannelAttributes",
@@ -24,33 +24,106 @@ class ChannelMultitrackInputConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Enabled: bool | None = None
-    MaximumResolution: Literal["SD", "HD", "FULL_HD"] | None = None
-    Policy: Literal["ALLOW", "REQUIRE"] | None = None
+    Enabled: Annotated[
+        bool | None,
+        Field(
+            description="Indicates whether multitrack input is enabled. Can be set to true only if channel type is STANDARD. Setting enabled to true with any other channel type will cause an exception. If true, then policy, maximumResolution, and containerFormat are required, and containerFormat must be set to FRAGMENTED_MP4. Default: false."
+        ),
+    ] = None
+    MaximumResolution: Annotated[
+        Literal["SD", "HD", "FULL_HD"] | None,
+        Field(description="Maximum resolution for multitrack input. Required if enabled is true."),
+    ] = None
+    Policy: Annotated[
+        Literal["ALLOW", "REQUIRE"] | None,
+        Field(
+            description="Indicates whether multitrack input is allowed or required. Required if enabled is true."
+        ),
+    ] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class ChannelAttributes(DeferredModel):
-    Arn: str | None = None
-    IngestEndpoint: str | None = None
-    PlaybackUrl: str | None = None
+    """
+    The read-only attributes of a AWS::IVS::Channel, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None,
+        Field(
+            description="Channel ARN is automatically generated on creation and assigned as the unique identifier."
+        ),
+    ] = None
+    IngestEndpoint: Annotated[
+        str | None,
+        Field(
+            description="Channel ingest endpoint, part of the definition of an ingest server, used when you set up streaming software."
+        ),
+    ] = None
+    PlaybackUrl: Annotated[str | None, Field(description="Channel Playback URL.")] = None
 
 
 class ChannelProps(DeferredModel):
-    Authorized: bool | None = None
-    ContainerFormat: Literal["TS", "FRAGMENTED_MP4"] | None = None
-    InsecureIngest: bool | None = None
-    LatencyMode: Literal["NORMAL", "LOW"] | None = None
-    MultitrackInputConfiguration: ChannelMultitrackInputConfiguration | None = None
-    Name: str | None = None
-    Preset: Literal["", "HIGHER_BANDWIDTH_DELIVERY", "CONSTRAINED_BANDWIDTH_DELIVERY"] | None = None
-    RecordingConfigurationArn: str | None = None
-    Tags: list[Tag] | None = None
-    Type: Literal["STANDARD", "BASIC", "ADVANCED_SD", "ADVANCED_HD"] | None = None
+    """
+    The properties a program declares for a AWS::IVS::Channel.
+    """
+
+    Authorized: Annotated[bool | None, Field(description="Whether the channel is authorized.")] = (
+        None
+    )
+    ContainerFormat: Annotated[
+        Literal["TS", "FRAGMENTED_MP4"] | None,
+        Field(
+            description="Indicates which content-packaging format is used (MPEG-TS or fMP4). If multitrackInputConfiguration is specified and enabled is true, then containerFormat is required and must be set to FRAGMENTED_MP4. Otherwise, containerFormat may be set to TS or FRAGMENTED_MP4. Default: TS."
+        ),
+    ] = None
+    InsecureIngest: Annotated[
+        bool | None, Field(description="Whether the channel allows insecure ingest.")
+    ] = None
+    LatencyMode: Annotated[
+        Literal["NORMAL", "LOW"] | None, Field(description="Channel latency mode.")
+    ] = None
+    MultitrackInputConfiguration: Annotated[
+        ChannelMultitrackInputConfiguration | None,
+        Field(description="Type: ChannelMultitrackInputConfigurationDict."),
+    ] = None
+    Name: Annotated[str | None, Field(description="Channel")] = None
+    Preset: Annotated[
+        Literal["", "HIGHER_BANDWIDTH_DELIVERY", "CONSTRAINED_BANDWIDTH_DELIVERY"] | None,
+        Field(
+            description='Optional transcode preset for the channel. This is selectable only for ADVANCED_HD and ADVANCED_SD channel types. For those channel types, the default preset is HIGHER_BANDWIDTH_DELIVERY. For other channel types (BASIC and STANDARD), preset is the empty string ("").'
+        ),
+    ] = None
+    RecordingConfigurationArn: Annotated[
+        str | None,
+        Field(
+            description='Recording Configuration ARN. A value other than an empty string indicates that recording is enabled. Default: "" (recording is disabled).'
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="A list of key-value pairs that contain metadata for the asset model."),
+    ] = None
+    Type: Annotated[
+        Literal["STANDARD", "BASIC", "ADVANCED_SD", "ADVANCED_HD"] | None,
+        Field(
+            description="Channel type, which determines the allowable resolution and bitrate. If you exceed the allowable resolution or bitrate, the stream probably will disconnect immediately."
+        ),
+    ] = None

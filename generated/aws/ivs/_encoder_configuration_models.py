@@ -7,9 +7,10 @@ Imported on first use by encoder_configuration.py, which re-exports every name h
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "EncoderConfigurationAttributes",
@@ -20,28 +21,81 @@ __all__ = [
 
 
 class EncoderConfigurationVideo(DeferredModel):
+    """
+    Video configuration. Default: video resolution 1280x720, bitrate 2500 kbps, 30 fps
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Bitrate: int | None = None
-    Framerate: float | None = None
-    Height: int | None = None
-    Width: int | None = None
+    Bitrate: Annotated[
+        int | None, Field(description="Bitrate for generated output, in bps. Default: 2500000.")
+    ] = None
+    Framerate: Annotated[
+        float | None, Field(description="Video frame rate, in fps. Default: 30.")
+    ] = None
+    Height: Annotated[
+        int | None,
+        Field(
+            description="Video-resolution height. This must be an even number. Note that the maximum value is determined by width times height, such that the maximum total pixels is 2073600 (1920x1080 or 1080x1920). Default: 720."
+        ),
+    ] = None
+    Width: Annotated[
+        int | None,
+        Field(
+            description="Video-resolution width. This must be an even number. Note that the maximum value is determined by width times height, such that the maximum total pixels is 2073600 (1920x1080 or 1080x1920). Default: 1280."
+        ),
+    ] = None
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class EncoderConfigurationAttributes(DeferredModel):
-    Arn: str | None = None
+    """
+    The read-only attributes of a AWS::IVS::EncoderConfiguration, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="Encoder configuration identifier.")] = None
 
 
 class EncoderConfigurationProps(DeferredModel):
-    Name: str | None = None
-    Tags: list[Tag] | None = None
-    Video: EncoderConfigurationVideo | None = None
+    """
+    The properties a program declares for a AWS::IVS::EncoderConfiguration.
+    """
+
+    Name: Annotated[
+        str | None,
+        Field(
+            description="Encoder configuration name. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None
+    Video: Annotated[
+        EncoderConfigurationVideo | None,
+        Field(
+            description="Video configuration. Default: video resolution 1280x720, bitrate 2500 kbps, 30 fps Create-only: changing it replaces the resource."
+        ),
+    ] = None

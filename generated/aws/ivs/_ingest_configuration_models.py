@@ -7,10 +7,10 @@ Imported on first use by ingest_configuration.py, which re-exports every name he
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "IngestConfigurationAttributes",
@@ -23,21 +23,76 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class IngestConfigurationAttributes(DeferredModel):
-    Arn: str | None = None
-    ParticipantId: str | None = None
-    State: Literal["ACTIVE", "INACTIVE"] | None = None
-    StreamKey: str | None = None
+    """
+    The read-only attributes of a AWS::IVS::IngestConfiguration, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None,
+        Field(
+            description="IngestConfiguration ARN is automatically generated on creation and assigned as the unique identifier."
+        ),
+    ] = None
+    ParticipantId: Annotated[
+        str | None,
+        Field(description="Participant Id is automatically generated on creation and assigned."),
+    ] = None
+    State: Annotated[
+        Literal["ACTIVE", "INACTIVE"] | None,
+        Field(
+            description="State of IngestConfiguration which determines whether IngestConfiguration is in use or not."
+        ),
+    ] = None
+    StreamKey: Annotated[str | None, Field(description="Stream-key value.")] = None
 
 
 class IngestConfigurationProps(DeferredModel):
-    IngestProtocol: Literal["RTMP", "RTMPS"] | None = None
-    InsecureIngest: bool | None = None
-    Name: str | None = None
-    StageArn: str | None = None
-    Tags: list[Tag] | None = None
-    UserId: str | None = None
+    """
+    The properties a program declares for a AWS::IVS::IngestConfiguration.
+    """
+
+    IngestProtocol: Annotated[
+        Literal["RTMP", "RTMPS"] | None,
+        Field(description="Ingest Protocol. Create-only: changing it replaces the resource."),
+    ] = None
+    InsecureIngest: Annotated[
+        bool | None,
+        Field(
+            description="Whether ingest configuration allows insecure ingest. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Name: Annotated[
+        str | None,
+        Field(description="IngestConfiguration Create-only: changing it replaces the resource."),
+    ] = None
+    StageArn: Annotated[
+        str | None,
+        Field(
+            description='Stage ARN. A value other than an empty string indicates that stage is linked to IngestConfiguration. Default: "" (recording is disabled).'
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="A list of key-value pairs that contain metadata for the asset model."),
+    ] = None
+    UserId: Annotated[
+        str | None,
+        Field(
+            description="User defined indentifier for participant associated with IngestConfiguration. Create-only: changing it replaces the resource."
+        ),
+    ] = None

@@ -7,9 +7,10 @@ Imported on first use by playback_key_pair.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "PlaybackKeyPairAttributes",
@@ -22,16 +23,37 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: 0 to 256 characters.")]
 
 
 class PlaybackKeyPairAttributes(DeferredModel):
-    Arn: str | None = None
-    Fingerprint: str | None = None
+    """
+    The read-only attributes of a AWS::IVS::PlaybackKeyPair, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="Key-pair identifier.")] = None
+    Fingerprint: Annotated[str | None, Field(description="Key-pair identifier.")] = None
 
 
 class PlaybackKeyPairProps(DeferredModel):
-    Name: str | None = None
-    PublicKeyMaterial: str | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::IVS::PlaybackKeyPair.
+    """
+
+    Name: Annotated[
+        str | None,
+        Field(
+            description="An arbitrary string (a nickname) assigned to a playback key pair that helps the customer identify that resource. The value does not need to be unique. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    PublicKeyMaterial: Annotated[
+        str | None,
+        Field(
+            description="The public portion of a customer-generated key pair. This field is required to create the AWS::IVS::PlaybackKeyPair resource. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="A list of key-value pairs that contain metadata for the asset model."),
+    ] = None

@@ -7,9 +7,10 @@ Imported on first use by playback_restriction_policy.py, which re-exports every 
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "PlaybackRestrictionPolicyAttributes",
@@ -19,20 +20,57 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class PlaybackRestrictionPolicyAttributes(DeferredModel):
-    Arn: str | None = None
+    """
+    The read-only attributes of a AWS::IVS::PlaybackRestrictionPolicy, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="Playback-restriction-policy identifier.")] = None
 
 
 class PlaybackRestrictionPolicyProps(DeferredModel):
-    AllowedCountries: list[str] | None = None
-    AllowedOrigins: list[str] | None = None
-    EnableStrictOriginEnforcement: bool | None = None
-    Name: str | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::IVS::PlaybackRestrictionPolicy.
+    """
+
+    AllowedCountries: Annotated[
+        list[str] | None,
+        Field(
+            description="A list of country codes that control geoblocking restriction. Allowed values are the officially assigned ISO 3166-1 alpha-2 codes. Default: All countries (an empty array)."
+        ),
+    ] = None
+    AllowedOrigins: Annotated[
+        list[str] | None,
+        Field(
+            description="A list of origin sites that control CORS restriction. Allowed values are the same as valid values of the Origin header defined at https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/Origin"
+        ),
+    ] = None
+    EnableStrictOriginEnforcement: Annotated[
+        bool | None, Field(description="Whether channel playback is constrained by origin site.")
+    ] = None
+    Name: Annotated[str | None, Field(description="Playback-restriction-policy name.")] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by recording_configuration.py, which re-exports every name
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "RecordingConfigurationAttributes",
@@ -24,54 +24,153 @@ __all__ = [
 
 
 class RecordingConfigurationRenditionConfiguration(DeferredModel):
+    """
+    Rendition Configuration describes which renditions should be recorded for a stream.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    RenditionSelection: Literal["ALL", "NONE", "CUSTOM"] | None = None
-    Renditions: list[Literal["FULL_HD", "HD", "SD", "LOWEST_RESOLUTION"]] | None = None
+    RenditionSelection: Annotated[
+        Literal["ALL", "NONE", "CUSTOM"] | None,
+        Field(
+            description="Resolution Selection indicates which set of renditions are recorded for a stream."
+        ),
+    ] = None
+    Renditions: Annotated[
+        list[Literal["FULL_HD", "HD", "SD", "LOWEST_RESOLUTION"]] | None,
+        Field(description="Renditions indicates which renditions are recorded for a stream."),
+    ] = None
 
 
 class RecordingConfigurationThumbnailConfiguration(DeferredModel):
+    """
+    Recording Thumbnail Configuration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    RecordingMode: Literal["INTERVAL", "DISABLED"] | None = None
-    Resolution: Literal["FULL_HD", "HD", "SD", "LOWEST_RESOLUTION"] | None = None
-    Storage: list[Literal["SEQUENTIAL", "LATEST"]] | None = None
-    TargetIntervalSeconds: int | None = None
+    RecordingMode: Annotated[
+        Literal["INTERVAL", "DISABLED"] | None,
+        Field(
+            description="Thumbnail Recording Mode, which determines whether thumbnails are recorded at an interval or are disabled."
+        ),
+    ] = None
+    Resolution: Annotated[
+        Literal["FULL_HD", "HD", "SD", "LOWEST_RESOLUTION"] | None,
+        Field(description="Resolution indicates the desired resolution of recorded thumbnails."),
+    ] = None
+    Storage: Annotated[
+        list[Literal["SEQUENTIAL", "LATEST"]] | None,
+        Field(description="Storage indicates the format in which thumbnails are recorded."),
+    ] = None
+    TargetIntervalSeconds: Annotated[
+        int | None,
+        Field(
+            description="Target Interval Seconds defines the interval at which thumbnails are recorded. This field is required if RecordingMode is INTERVAL."
+        ),
+    ] = None
 
 
 class S3DestinationConfiguration(DeferredModel):
+    """
+    Recording S3 Destination Configuration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    BucketName: str
+    BucketName: Annotated[
+        str, Field(description="Pattern: ^[a-z0-9-.]+$ Length: 3 to 63 characters.")
+    ]
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class RecordingConfigurationAttributes(DeferredModel):
-    Arn: str | None = None
-    State: Literal["CREATING", "CREATE_FAILED", "ACTIVE"] | None = None
+    """
+    The read-only attributes of a AWS::IVS::RecordingConfiguration, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None,
+        Field(
+            description="Recording Configuration ARN is automatically generated on creation and assigned as the unique identifier."
+        ),
+    ] = None
+    State: Annotated[
+        Literal["CREATING", "CREATE_FAILED", "ACTIVE"] | None,
+        Field(description="Recording Configuration State."),
+    ] = None
 
 
 class RecordingConfigurationDestinationConfiguration(DeferredModel):
+    """
+    Recording Destination Configuration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    S3: S3DestinationConfiguration | None = None
+    S3: Annotated[
+        S3DestinationConfiguration | None,
+        Field(description="Recording S3 Destination Configuration."),
+    ] = None
 
 
 class RecordingConfigurationProps(DeferredModel):
-    DestinationConfiguration: RecordingConfigurationDestinationConfiguration
-    Name: str | None = None
-    RecordingReconnectWindowSeconds: int | None = None
-    RenditionConfiguration: RecordingConfigurationRenditionConfiguration | None = None
-    Tags: list[Tag] | None = None
-    ThumbnailConfiguration: RecordingConfigurationThumbnailConfiguration | None = None
+    """
+    The properties a program declares for a AWS::IVS::RecordingConfiguration.
+    """
+
+    DestinationConfiguration: Annotated[
+        RecordingConfigurationDestinationConfiguration,
+        Field(
+            description="Recording Destination Configuration. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Name: Annotated[
+        str | None,
+        Field(
+            description="Recording Configuration Name. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    RecordingReconnectWindowSeconds: Annotated[
+        int | None,
+        Field(
+            description="Recording Reconnect Window Seconds. (0 means disabled) Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    RenditionConfiguration: Annotated[
+        RecordingConfigurationRenditionConfiguration | None,
+        Field(
+            description="Rendition Configuration describes which renditions should be recorded for a stream. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="A list of key-value pairs that contain metadata for the asset model."),
+    ] = None
+    ThumbnailConfiguration: Annotated[
+        RecordingConfigurationThumbnailConfiguration | None,
+        Field(
+            description="Recording Thumbnail Configuration. Create-only: changing it replaces the resource."
+        ),
+    ] = None

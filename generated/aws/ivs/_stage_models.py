@@ -7,10 +7,10 @@ Imported on first use by stage.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "StageAttributes",
@@ -25,62 +25,162 @@ __all__ = [
 
 
 class StageParticipantRecordingHlsConfiguration(DeferredModel):
+    """
+    An object representing a configuration of participant HLS recordings for individual participant recording.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    TargetSegmentDurationSeconds: int | None = None
+    TargetSegmentDurationSeconds: Annotated[
+        int | None,
+        Field(
+            description="Defines the target duration for recorded segments generated when recording a stage participant. Segments may have durations longer than the specified value when needed to ensure each segment begins with a keyframe. Default: 6."
+        ),
+    ] = None
 
 
 class StageThumbnailConfigurationParticipantThumbnailConfiguration(DeferredModel):
+    """
+    An object representing a configuration of thumbnails for recorded video from an individual participant.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    RecordingMode: Literal["INTERVAL", "DISABLED"] | None = None
-    Storage: list[Literal["SEQUENTIAL", "LATEST"]] | None = None
-    TargetIntervalSeconds: int | None = None
+    RecordingMode: Annotated[
+        Literal["INTERVAL", "DISABLED"] | None,
+        Field(description="Thumbnail recording mode. Default: DISABLED."),
+    ] = None
+    Storage: Annotated[
+        list[Literal["SEQUENTIAL", "LATEST"]] | None,
+        Field(
+            description="Indicates the format in which thumbnails are recorded. SEQUENTIAL records all generated thumbnails in a serial manner, to the media/thumbnails/high directory. LATEST saves the latest thumbnail in media/latest_thumbnail/high/thumb.jpg and overwrites it at the interval specified by targetIntervalSeconds. You can enable both SEQUENTIAL and LATEST. Default: SEQUENTIAL."
+        ),
+    ] = None
+    TargetIntervalSeconds: Annotated[
+        int | None,
+        Field(
+            description="The targeted thumbnail-generation interval in seconds. This is configurable only if recordingMode is INTERVAL. Default: 60."
+        ),
+    ] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class StageAttributes(DeferredModel):
-    ActiveSessionId: str | None = None
-    Arn: str | None = None
+    """
+    The read-only attributes of a AWS::IVS::Stage, set by AWS.
+    """
+
+    ActiveSessionId: Annotated[
+        str | None, Field(description="ID of the active session within the stage.")
+    ] = None
+    Arn: Annotated[
+        str | None,
+        Field(
+            description="Stage ARN is automatically generated on creation and assigned as the unique identifier."
+        ),
+    ] = None
 
 
 class StageHlsConfiguration(DeferredModel):
+    """
+    HLS configuration object for individual participant recording.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ParticipantRecordingHlsConfiguration: StageParticipantRecordingHlsConfiguration | None = None
+    ParticipantRecordingHlsConfiguration: Annotated[
+        StageParticipantRecordingHlsConfiguration | None,
+        Field(
+            description="An object representing a configuration of participant HLS recordings for individual participant recording."
+        ),
+    ] = None
 
 
 class StageThumbnailConfiguration(DeferredModel):
+    """
+    A complex type that allows you to enable/disable the recording of thumbnails for individual participant recording and modify the interval at which thumbnails are generated for the live session.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ParticipantThumbnailConfiguration: (
-        StageThumbnailConfigurationParticipantThumbnailConfiguration | None
-    ) = None
+    ParticipantThumbnailConfiguration: Annotated[
+        StageThumbnailConfigurationParticipantThumbnailConfiguration | None,
+        Field(
+            description="An object representing a configuration of thumbnails for recorded video from an individual participant."
+        ),
+    ] = None
 
 
 class StageAutoParticipantRecordingConfiguration(DeferredModel):
+    """
+    Configuration object for individual participant recording, to attach to the new stage.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    HlsConfiguration: StageHlsConfiguration | None = None
-    MediaTypes: list[Literal["AUDIO_VIDEO", "AUDIO_ONLY"]] | None = None
-    RecordingReconnectWindowSeconds: int | None = None
-    StorageConfigurationArn: str
-    ThumbnailConfiguration: StageThumbnailConfiguration | None = None
+    HlsConfiguration: Annotated[
+        StageHlsConfiguration | None,
+        Field(description="HLS configuration object for individual participant recording."),
+    ] = None
+    MediaTypes: Annotated[
+        list[Literal["AUDIO_VIDEO", "AUDIO_ONLY"]] | None,
+        Field(description="Types of media to be recorded. Default: AUDIO_VIDEO."),
+    ] = None
+    RecordingReconnectWindowSeconds: Annotated[
+        int | None,
+        Field(
+            description="If a stage publisher disconnects and then reconnects within the specified interval, the multiple recordings will be considered a single recording and merged together. The default value is 0, which disables merging."
+        ),
+    ] = None
+    StorageConfigurationArn: Annotated[
+        str,
+        Field(
+            description="ARN of the StorageConfiguration resource to use for individual participant recording."
+        ),
+    ]
+    ThumbnailConfiguration: Annotated[
+        StageThumbnailConfiguration | None,
+        Field(
+            description="A complex type that allows you to enable/disable the recording of thumbnails for individual participant recording and modify the interval at which thumbnails are generated for the live session."
+        ),
+    ] = None
 
 
 class StageProps(DeferredModel):
-    AutoParticipantRecordingConfiguration: StageAutoParticipantRecordingConfiguration | None = None
-    Name: str | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::IVS::Stage.
+    """
+
+    AutoParticipantRecordingConfiguration: Annotated[
+        StageAutoParticipantRecordingConfiguration | None,
+        Field(
+            description="Configuration object for individual participant recording, to attach to the new stage."
+        ),
+    ] = None
+    Name: Annotated[str | None, Field(description="Stage name")] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None

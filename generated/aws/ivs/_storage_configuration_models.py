@@ -7,9 +7,10 @@ Imported on first use by storage_configuration.py, which re-exports every name h
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "S3StorageConfiguration",
@@ -20,25 +21,70 @@ __all__ = [
 
 
 class S3StorageConfiguration(DeferredModel):
+    """
+    A complex type that describes an S3 location where recorded videos will be stored.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    BucketName: str
+    BucketName: Annotated[
+        str,
+        Field(
+            description="Location (S3 bucket name) where recorded videos will be stored. Note that the StorageConfiguration and S3 bucket must be in the same region as the Composition."
+        ),
+    ]
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class StorageConfigurationAttributes(DeferredModel):
-    Arn: str | None = None
+    """
+    The read-only attributes of a AWS::IVS::StorageConfiguration, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None,
+        Field(
+            description="Storage Configuration ARN is automatically generated on creation and assigned as the unique identifier."
+        ),
+    ] = None
 
 
 class StorageConfigurationProps(DeferredModel):
-    Name: str | None = None
-    S3: S3StorageConfiguration
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::IVS::StorageConfiguration.
+    """
+
+    Name: Annotated[
+        str | None,
+        Field(
+            description="Storage Configuration Name. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    S3: Annotated[
+        S3StorageConfiguration,
+        Field(
+            description="A complex type that describes an S3 location where recorded videos will be stored. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="A list of key-value pairs that contain metadata for the asset model."),
+    ] = None

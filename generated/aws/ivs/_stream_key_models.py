@@ -7,9 +7,10 @@ Imported on first use by stream_key.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "StreamKeyAttributes",
@@ -22,15 +23,46 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class StreamKeyAttributes(DeferredModel):
-    Arn: str | None = None
-    Value: str | None = None
+    """
+    The read-only attributes of a AWS::IVS::StreamKey, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None,
+        Field(
+            description="Stream Key ARN is automatically generated on creation and assigned as the unique identifier."
+        ),
+    ] = None
+    Value: Annotated[str | None, Field(description="Stream-key value.")] = None
 
 
 class StreamKeyProps(DeferredModel):
-    ChannelArn: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::IVS::StreamKey.
+    """
+
+    ChannelArn: Annotated[
+        str,
+        Field(
+            description="Channel ARN for the stream. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="A list of key-value pairs that contain metadata for the asset model."),
+    ] = None

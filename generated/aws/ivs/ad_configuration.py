@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,51 +63,44 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AdConfigurationPostRollConfigurationDict = TypedDict(
-    "AdConfigurationPostRollConfigurationDict",
-    {
-        "DurationSeconds": "Required[int]",
-        "Enabled": "Required[bool]",
-    },
-    total=False,
-)
 
-MediaTailorPlaybackConfigurationDict = TypedDict(
-    "MediaTailorPlaybackConfigurationDict",
-    {
-        "PlaybackConfigurationArn": "str",
-    },
-    total=False,
-)
+class AdConfigurationPostRollConfigurationDict(TypedDict, total=False):
+    """AdConfigurationPostRollConfiguration as a plain dict: Configuration for the post-roll ad
+    break to use for this ad configuration."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    DurationSeconds: Required[int]
+    """Duration of the post-roll ad break, in seconds."""
+    Enabled: Required[bool]
+    """Whether the post-roll ad configuration is enabled."""
 
+
+class MediaTailorPlaybackConfigurationDict(TypedDict, total=False):
+    """MediaTailorPlaybackConfiguration as a plain dict: Object specifying a configuration for
+    integration with an AWS Elemental MediaTailor (EMT)."""
+
+    PlaybackConfigurationArn: str
+    """ARN of the customer-created EMT PlaybackConfiguration resource in the same region and
+    account."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag."""
+    Value: Required[str]
+    """The value for the tag."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::IVS::AdConfiguration",
     schema_file="aws-ivs-adconfiguration.json",
     primary_identifier=("/Arn",),
-    additional_identifiers=(),
     read_only=("/Arn",),
-    create_only=(),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("MediaTailorPlaybackConfigurations",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -113,81 +110,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "MediaTailorPlaybackConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "PlaybackConfigurationArn": {
-                    "maxLength": 128,
-                    "minLength": 0,
-                    "pattern": "^arn:aws:mediatailor:[a-z0-9-]+:[0-9]+:playbackConfiguration/[a-zA-Z0-9-]+$",
-                    "type": "string",
-                }
-            },
-            "type": "object",
-        },
-        "PostRollConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "DurationSeconds": {"maximum": 300, "minimum": 1, "type": "integer"},
-                "Enabled": {"type": "boolean"},
-            },
-            "required": ["DurationSeconds", "Enabled"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+)$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {
-            "maxLength": 128,
-            "minLength": 0,
-            "pattern": "^arn:aws:ivs:[a-z0-9-]+:[0-9]+:ad-configuration/[a-zA-Z0-9-]+$",
-            "type": "string",
-        },
-        "MediaTailorPlaybackConfigurations": {
-            "items": {"$ref": "#/definitions/MediaTailorPlaybackConfiguration"},
-            "maxItems": 3,
-            "minItems": 1,
-            "type": "array",
-        },
-        "Name": {"maxLength": 128, "minLength": 0, "pattern": "^[a-zA-Z0-9-_]*$", "type": "string"},
-        "PostRollConfiguration": {"$ref": "#/definitions/PostRollConfiguration"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "type": "array",
-            "uniqueItems": True,
-        },
-    },
-    "required": ["MediaTailorPlaybackConfigurations"],
-}
-
 
 class AdConfiguration(_Resource):
-    """AWS::IVS::AdConfiguration: Resource type definition for AWS::IVS::AdConfiguration. An ad configuration links Amazon IVS resources to AWS Elemental MediaTailor playback configura...
+    """AWS::IVS::AdConfiguration: Resource type definition for AWS::IVS::AdConfiguration. An ad
+    configuration links Amazon IVS resources to AWS Elemental MediaTailor playback configurations,
+    enabling server-side ad insertion for a channel.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Read-only attributes (known once deployed): Arn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ivs-adconfiguration.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -195,40 +128,49 @@ class AdConfiguration(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "AdConfigurationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "ad_configuration.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Ad configuration ARN."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     MediaTailorPlaybackConfigurations: list[MediaTailorPlaybackConfigurationDict]
     Name: str
     PostRollConfiguration: AdConfigurationPostRollConfigurationDict
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        MediaTailorPlaybackConfigurations: list[
+            MediaTailorPlaybackConfiguration | MediaTailorPlaybackConfigurationDict
+        ],
+        Name: str | None = None,
+        PostRollConfiguration: AdConfigurationPostRollConfiguration
+        | AdConfigurationPostRollConfigurationDict
+        | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::IVS::AdConfiguration; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            MediaTailorPlaybackConfigurations: list[
-                MediaTailorPlaybackConfiguration | MediaTailorPlaybackConfigurationDict
-            ],
-            Name: str | None = None,
-            PostRollConfiguration: AdConfigurationPostRollConfiguration
-            | AdConfigurationPostRollConfigurationDict
-            | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::IVS::AdConfiguration; `await` it inside an App to deploy it.
-
-            MediaTailorPlaybackConfigurations: List of integration configurations with MediaTailor resources.
-            Name: Ad configuration name.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            MediaTailorPlaybackConfigurations: List of integration configurations with MediaTailor
+                resources. The first item in the list is the default playback configuration used for
+                the ad configuration. Required.
+            Name: Ad configuration name. The value does not need to be unique.
+            PostRollConfiguration: Configuration for the post-roll ad break to use for this ad
+                configuration.
             Tags: Tags attached to the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,44 +59,42 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ChannelMultitrackInputConfigurationDict = TypedDict(
-    "ChannelMultitrackInputConfigurationDict",
-    {
-        "Enabled": "bool",
-        "MaximumResolution": "Literal['SD', 'HD', 'FULL_HD']",
-        "Policy": "Literal['ALLOW', 'REQUIRE']",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class ChannelMultitrackInputConfigurationDict(TypedDict, total=False):
+    """ChannelMultitrackInputConfiguration as a plain dict."""
 
+    Enabled: bool
+    """Indicates whether multitrack input is enabled. Can be set to true only if channel type is
+    STANDARD. Setting enabled to true with any other channel type will cause an exception. If true,
+    then policy, maximumResolution, and containerFormat are required, and containerFormat must be
+    set to FRAGMENTED_MP4. Default: false."""
+    MaximumResolution: Literal["SD", "HD", "FULL_HD"]
+    """Maximum resolution for multitrack input. Required if enabled is true."""
+    Policy: Literal["ALLOW", "REQUIRE"]
+    """Indicates whether multitrack input is allowed or required. Required if enabled is true."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::IVS::Channel",
     schema_file="aws-ivs-channel.json",
     primary_identifier=("/Arn",),
-    additional_identifiers=(),
     read_only=("/Arn", "/PlaybackUrl", "/IngestEndpoint"),
-    create_only=(),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
-    required=(),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -102,70 +104,15 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "MultitrackInputConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Enabled": {"type": "boolean"},
-                "MaximumResolution": {"enum": ["SD", "HD", "FULL_HD"], "type": "string"},
-                "Policy": {"enum": ["ALLOW", "REQUIRE"], "type": "string"},
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {
-            "maxLength": 128,
-            "minLength": 1,
-            "pattern": "^arn:aws:ivs:[a-z0-9-]+:[0-9]+:channel/[a-zA-Z0-9-]+$",
-            "type": "string",
-        },
-        "Authorized": {"type": "boolean"},
-        "ContainerFormat": {"enum": ["TS", "FRAGMENTED_MP4"], "type": "string"},
-        "IngestEndpoint": {"type": "string"},
-        "InsecureIngest": {"type": "boolean"},
-        "LatencyMode": {"enum": ["NORMAL", "LOW"], "type": "string"},
-        "MultitrackInputConfiguration": {"$ref": "#/definitions/MultitrackInputConfiguration"},
-        "Name": {"maxLength": 128, "minLength": 0, "pattern": "^[a-zA-Z0-9-_]*$", "type": "string"},
-        "PlaybackUrl": {"type": "string"},
-        "Preset": {
-            "enum": ["", "HIGHER_BANDWIDTH_DELIVERY", "CONSTRAINED_BANDWIDTH_DELIVERY"],
-            "type": "string",
-        },
-        "RecordingConfigurationArn": {
-            "maxLength": 128,
-            "minLength": 0,
-            "pattern": "^$|arn:aws:ivs:[a-z0-9-]+:[0-9]+:recording-configuration/[a-zA-Z0-9-]+$",
-            "type": "string",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "Type": {"enum": ["STANDARD", "BASIC", "ADVANCED_SD", "ADVANCED_HD"], "type": "string"},
-    },
-    "required": [],
-}
-
 
 class Channel(_Resource):
     """AWS::IVS::Channel: Resource Type definition for AWS::IVS::Channel
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Read-only attributes (known once deployed): Arn, IngestEndpoint, PlaybackUrl.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ivs-channel.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -173,13 +120,18 @@ class Channel(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ChannelAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "channel.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Channel ARN is automatically generated on creation and assigned as the unique identifier."""
     IngestEndpoint: str
+    """Channel ingest endpoint, part of the definition of an ingest server, used when you set up
+    streaming software."""
     PlaybackUrl: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Channel Playback URL."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Authorized: bool
     ContainerFormat: Literal["TS", "FRAGMENTED_MP4"]
     InsecureIngest: bool
@@ -191,41 +143,54 @@ class Channel(_Resource):
     Tags: list[TagDict]
     Type: Literal["STANDARD", "BASIC", "ADVANCED_SD", "ADVANCED_HD"]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Authorized: bool | None = None,
+        ContainerFormat: Literal["TS", "FRAGMENTED_MP4"] | None = None,
+        InsecureIngest: bool | None = None,
+        LatencyMode: Literal["NORMAL", "LOW"] | None = None,
+        MultitrackInputConfiguration: ChannelMultitrackInputConfiguration
+        | ChannelMultitrackInputConfigurationDict
+        | None = None,
+        Name: str | None = None,
+        Preset: Literal["", "HIGHER_BANDWIDTH_DELIVERY", "CONSTRAINED_BANDWIDTH_DELIVERY"]
+        | None = None,
+        RecordingConfigurationArn: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        Type: Literal["STANDARD", "BASIC", "ADVANCED_SD", "ADVANCED_HD"] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::IVS::Channel; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Authorized: bool | None = None,
-            ContainerFormat: Literal["TS", "FRAGMENTED_MP4"] | None = None,
-            InsecureIngest: bool | None = None,
-            LatencyMode: Literal["NORMAL", "LOW"] | None = None,
-            MultitrackInputConfiguration: ChannelMultitrackInputConfiguration
-            | ChannelMultitrackInputConfigurationDict
-            | None = None,
-            Name: str | None = None,
-            Preset: Literal["", "HIGHER_BANDWIDTH_DELIVERY", "CONSTRAINED_BANDWIDTH_DELIVERY"]
-            | None = None,
-            RecordingConfigurationArn: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            Type: Literal["STANDARD", "BASIC", "ADVANCED_SD", "ADVANCED_HD"] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::IVS::Channel; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
             Authorized: Whether the channel is authorized.
-            ContainerFormat: Indicates which content-packaging format is used (MPEG-TS or fMP4).
+            ContainerFormat: Indicates which content-packaging format is used (MPEG-TS or fMP4). If
+                multitrackInputConfiguration is specified and enabled is true, then containerFormat
+                is required and must be set to FRAGMENTED_MP4. Otherwise, containerFormat may be set
+                to TS or FRAGMENTED_MP4. Default: TS.
             InsecureIngest: Whether the channel allows insecure ingest.
             LatencyMode: Channel latency mode.
+            MultitrackInputConfiguration: Type: ChannelMultitrackInputConfigurationDict.
             Name: Channel
-            Preset: Optional transcode preset for the channel.
-            RecordingConfigurationArn: Recording Configuration ARN.
+            Preset: Optional transcode preset for the channel. This is selectable only for
+                ADVANCED_HD and ADVANCED_SD channel types. For those channel types, the default
+                preset is HIGHER_BANDWIDTH_DELIVERY. For other channel types (BASIC and STANDARD),
+                preset is the empty string ("").
+            RecordingConfigurationArn: Recording Configuration ARN. A value other than an empty
+                string indicates that recording is enabled. Default: "" (recording is disabled).
             Tags: A list of key-value pairs that contain metadata for the asset model.
-            Type: Channel type, which determines the allowable resolution and bitrate.
+            Type: Channel type, which determines the allowable resolution and bitrate. If you exceed
+                the allowable resolution or bitrate, the stream probably will disconnect
+                immediately.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,31 +59,43 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-EncoderConfigurationVideoDict = TypedDict(
-    "EncoderConfigurationVideoDict",
-    {
-        "Bitrate": "int",
-        "Framerate": "float",
-        "Height": "int",
-        "Width": "int",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class EncoderConfigurationVideoDict(TypedDict, total=False):
+    """EncoderConfigurationVideo as a plain dict: Video configuration. Default: video resolution
+    1280x720, bitrate 2500 kbps, 30 fps"""
 
+    Bitrate: int
+    """Bitrate for generated output, in bps. Default: 2500000."""
+    Framerate: float
+    """Video frame rate, in fps. Default: 30."""
+    Height: int
+    """Video-resolution height. This must be an even number. Note that the maximum value is
+    determined by width times height, such that the maximum total pixels is 2073600 (1920x1080 or
+    1080x1920). Default: 720."""
+    Width: int
+    """Video-resolution width. This must be an even number. Note that the maximum value is
+    determined by width times height, such that the maximum total pixels is 2073600 (1920x1080 or
+    1080x1920). Default: 1280."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::IVS::EncoderConfiguration",
     schema_file="aws-ivs-encoderconfiguration.json",
     primary_identifier=("/Arn",),
-    additional_identifiers=(),
     read_only=("/Arn",),
     create_only=(
         "/Name",
@@ -89,18 +105,8 @@ METADATA = _TypeMetadata(
         "/Video/Height",
         "/Video/Width",
     ),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
-    required=(),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -110,53 +116,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "Arn": {
-            "maxLength": 128,
-            "minLength": 1,
-            "pattern": "^arn:aws:ivs:[a-z0-9-]+:[0-9]+:encoder-configuration/[a-zA-Z0-9-]+$",
-            "type": "string",
-        },
-        "Name": {"maxLength": 128, "minLength": 0, "pattern": "^[a-zA-Z0-9-_]*$", "type": "string"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "Video": {
-            "additionalProperties": False,
-            "properties": {
-                "Bitrate": {"maximum": 8500000, "minimum": 1, "type": "integer"},
-                "Framerate": {"maximum": 60, "minimum": 1, "type": "number"},
-                "Height": {"maximum": 1920, "minimum": 2, "type": "integer"},
-                "Width": {"maximum": 1920, "minimum": 2, "type": "integer"},
-            },
-            "type": "object",
-        },
-    },
-    "required": [],
-}
-
 
 class EncoderConfiguration(_Resource):
     """AWS::IVS::EncoderConfiguration: Resource Type definition for AWS::IVS::EncoderConfiguration.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Replaced when any of these change (create-only): Name, Video, Video.Bitrate, Video.Framerate,
+    Video.Height, Video.Width.
+    Read-only attributes (known once deployed): Arn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ivs-encoderconfiguration.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -166,34 +136,42 @@ class EncoderConfiguration(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "EncoderConfigurationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "encoder_configuration.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Encoder configuration identifier."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Name: str
     Tags: list[TagDict]
     Video: EncoderConfigurationVideoDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        Video: EncoderConfigurationVideo | EncoderConfigurationVideoDict | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::IVS::EncoderConfiguration; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            Video: EncoderConfigurationVideo | EncoderConfigurationVideoDict | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::IVS::EncoderConfiguration; `await` it inside an App to deploy it.
-
-            Name: Encoder configuration name.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Name: Encoder configuration name. Create-only: changing it replaces the resource.
             Tags: An array of key-value pairs to apply to this resource.
-            Video: Video configuration.
+            Video: Video configuration. Default: video resolution 1280x720, bitrate 2500 kbps, 30
+                fps Create-only: changing it replaces the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

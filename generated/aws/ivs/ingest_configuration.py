@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,34 +55,30 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::IVS::IngestConfiguration",
     schema_file="aws-ivs-ingestconfiguration.json",
     primary_identifier=("/Arn",),
-    additional_identifiers=(),
     read_only=("/Arn", "/ParticipantId", "/StreamKey", "/State"),
     create_only=("/InsecureIngest", "/UserId", "/Name", "/IngestProtocol"),
     write_only=("/InsecureIngest",),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
-    required=(),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -88,60 +88,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Value", "Key"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "Arn": {
-            "maxLength": 128,
-            "minLength": 1,
-            "pattern": "^arn:aws:ivs:[a-z0-9-]+:[0-9]+:ingest-configuration/[a-zA-Z0-9-]+$",
-            "type": "string",
-        },
-        "IngestProtocol": {"enum": ["RTMP", "RTMPS"], "type": "string"},
-        "InsecureIngest": {"type": "boolean"},
-        "Name": {"maxLength": 128, "minLength": 0, "pattern": "^[a-zA-Z0-9-_]*$", "type": "string"},
-        "ParticipantId": {
-            "maxLength": 64,
-            "minLength": 0,
-            "pattern": "^[a-zA-Z0-9-_]*$",
-            "type": "string",
-        },
-        "StageArn": {
-            "maxLength": 128,
-            "minLength": 0,
-            "pattern": "^arn:aws:ivs:[a-z0-9-]+:[0-9]+:stage/[a-zA-Z0-9-]+$",
-            "type": "string",
-        },
-        "State": {"enum": ["ACTIVE", "INACTIVE"], "type": "string"},
-        "StreamKey": {"type": "string"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "UserId": {"type": "string"},
-    },
-    "required": [],
-}
-
 
 class IngestConfiguration(_Resource):
     """AWS::IVS::IngestConfiguration: Resource Type definition for AWS::IVS::IngestConfiguration
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Replaced when any of these change (create-only): InsecureIngest, UserId, Name, IngestProtocol.
+    Write-only (sent to AWS, never read back): InsecureIngest.
+    Read-only attributes (known once deployed): Arn, ParticipantId, State, StreamKey.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ivs-ingestconfiguration.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -151,14 +108,22 @@ class IngestConfiguration(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "IngestConfigurationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "ingest_configuration.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """IngestConfiguration ARN is automatically generated on creation and assigned as the unique
+    identifier."""
     ParticipantId: str
+    """Participant Id is automatically generated on creation and assigned."""
     State: Literal["ACTIVE", "INACTIVE"]
+    """State of IngestConfiguration which determines whether IngestConfiguration is in use or not."""
     StreamKey: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Stream-key value."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     IngestProtocol: Literal["RTMP", "RTMPS"]
     InsecureIngest: bool
     Name: str
@@ -166,31 +131,37 @@ class IngestConfiguration(_Resource):
     Tags: list[TagDict]
     UserId: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        IngestProtocol: Literal["RTMP", "RTMPS"] | None = None,
+        InsecureIngest: bool | None = None,
+        Name: str | None = None,
+        StageArn: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        UserId: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::IVS::IngestConfiguration; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            IngestProtocol: Literal["RTMP", "RTMPS"] | None = None,
-            InsecureIngest: bool | None = None,
-            Name: str | None = None,
-            StageArn: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            UserId: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::IVS::IngestConfiguration; `await` it inside an App to deploy it.
-
-            IngestProtocol: Ingest Protocol.
-            InsecureIngest: Whether ingest configuration allows insecure ingest.
-            Name: IngestConfiguration
-            StageArn: Stage ARN.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            IngestProtocol: Ingest Protocol. Create-only: changing it replaces the resource.
+            InsecureIngest: Whether ingest configuration allows insecure ingest. Create-only:
+                changing it replaces the resource. Write-only: sent to AWS, never read back.
+            Name: IngestConfiguration Create-only: changing it replaces the resource.
+            StageArn: Stage ARN. A value other than an empty string indicates that stage is linked
+                to IngestConfiguration. Default: "" (recording is disabled).
             Tags: A list of key-value pairs that contain metadata for the asset model.
             UserId: User defined indentifier for participant associated with IngestConfiguration.
+                Create-only: changing it replaces the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -67,56 +71,66 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-RecordingConfigurationDestinationConfigurationDict = TypedDict(
-    "RecordingConfigurationDestinationConfigurationDict",
-    {
-        "S3": "S3DestinationConfigurationDict",
-    },
-    total=False,
-)
 
-RecordingConfigurationRenditionConfigurationDict = TypedDict(
-    "RecordingConfigurationRenditionConfigurationDict",
-    {
-        "RenditionSelection": "Literal['ALL', 'NONE', 'CUSTOM']",
-        "Renditions": "list[Literal['FULL_HD', 'HD', 'SD', 'LOWEST_RESOLUTION']]",
-    },
-    total=False,
-)
+class RecordingConfigurationDestinationConfigurationDict(TypedDict, total=False):
+    """RecordingConfigurationDestinationConfiguration as a plain dict: Recording Destination
+    Configuration."""
 
-RecordingConfigurationThumbnailConfigurationDict = TypedDict(
-    "RecordingConfigurationThumbnailConfigurationDict",
-    {
-        "RecordingMode": "Literal['INTERVAL', 'DISABLED']",
-        "Resolution": "Literal['FULL_HD', 'HD', 'SD', 'LOWEST_RESOLUTION']",
-        "Storage": "list[Literal['SEQUENTIAL', 'LATEST']]",
-        "TargetIntervalSeconds": "int",
-    },
-    total=False,
-)
+    S3: S3DestinationConfigurationDict
+    """Recording S3 Destination Configuration."""
 
-S3DestinationConfigurationDict = TypedDict(
-    "S3DestinationConfigurationDict",
-    {
-        "BucketName": "Required[str]",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class RecordingConfigurationRenditionConfigurationDict(TypedDict, total=False):
+    """RecordingConfigurationRenditionConfiguration as a plain dict: Rendition Configuration
+    describes which renditions should be recorded for a stream."""
 
+    RenditionSelection: Literal["ALL", "NONE", "CUSTOM"]
+    """Resolution Selection indicates which set of renditions are recorded for a stream."""
+    Renditions: list[Literal["FULL_HD", "HD", "SD", "LOWEST_RESOLUTION"]]
+    """Renditions indicates which renditions are recorded for a stream."""
+
+
+class RecordingConfigurationThumbnailConfigurationDict(TypedDict, total=False):
+    """RecordingConfigurationThumbnailConfiguration as a plain dict: Recording Thumbnail
+    Configuration."""
+
+    RecordingMode: Literal["INTERVAL", "DISABLED"]
+    """Thumbnail Recording Mode, which determines whether thumbnails are recorded at an interval or
+    are disabled."""
+    Resolution: Literal["FULL_HD", "HD", "SD", "LOWEST_RESOLUTION"]
+    """Resolution indicates the desired resolution of recorded thumbnails."""
+    Storage: list[Literal["SEQUENTIAL", "LATEST"]]
+    """Storage indicates the format in which thumbnails are recorded."""
+    TargetIntervalSeconds: int
+    """Target Interval Seconds defines the interval at which thumbnails are recorded. This field is
+    required if RecordingMode is INTERVAL."""
+
+
+class S3DestinationConfigurationDict(TypedDict, total=False):
+    """S3DestinationConfiguration as a plain dict: Recording S3 Destination Configuration."""
+
+    BucketName: Required[str]
+    """Pattern: ^[a-z0-9-.]+$ Length: 3 to 63 characters."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::IVS::RecordingConfiguration",
     schema_file="aws-ivs-recordingconfiguration.json",
     primary_identifier=("/Arn",),
-    additional_identifiers=(),
     read_only=("/Arn", "/State"),
     create_only=(
         "/Name",
@@ -133,22 +147,13 @@ METADATA = _TypeMetadata(
         "/RenditionConfiguration/RenditionSelection",
         "/RenditionConfiguration/Renditions",
     ),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=(
         "/RenditionConfiguration/Renditions",
         "/Tags",
         "/ThumbnailConfiguration/Storage",
     ),
     required=("DestinationConfiguration",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -158,105 +163,22 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "DestinationConfiguration": {
-            "additionalProperties": False,
-            "properties": {"S3": {"$ref": "#/definitions/S3DestinationConfiguration"}},
-            "required": [],
-            "type": "object",
-        },
-        "RenditionConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "RenditionSelection": {"enum": ["ALL", "NONE", "CUSTOM"], "type": "string"},
-                "Renditions": {
-                    "items": {
-                        "enum": ["FULL_HD", "HD", "SD", "LOWEST_RESOLUTION"],
-                        "type": "string",
-                    },
-                    "maxItems": 4,
-                    "minItems": 0,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-            },
-            "required": [],
-            "type": "object",
-        },
-        "S3DestinationConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "BucketName": {
-                    "maxLength": 63,
-                    "minLength": 3,
-                    "pattern": "^[a-z0-9-.]+$",
-                    "type": "string",
-                }
-            },
-            "required": ["BucketName"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-        "ThumbnailConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "RecordingMode": {"enum": ["INTERVAL", "DISABLED"], "type": "string"},
-                "Resolution": {
-                    "enum": ["FULL_HD", "HD", "SD", "LOWEST_RESOLUTION"],
-                    "type": "string",
-                },
-                "Storage": {
-                    "items": {"enum": ["SEQUENTIAL", "LATEST"], "type": "string"},
-                    "maxItems": 2,
-                    "minItems": 0,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "TargetIntervalSeconds": {"maximum": 60, "minimum": 1, "type": "integer"},
-            },
-            "required": [],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {
-            "maxLength": 128,
-            "minLength": 0,
-            "pattern": "^arn:aws[-a-z]*:ivs:[a-z0-9-]+:[0-9]+:recording-configuration/[a-zA-Z0-9-]+$",
-            "type": "string",
-        },
-        "DestinationConfiguration": {"$ref": "#/definitions/DestinationConfiguration"},
-        "Name": {"maxLength": 128, "minLength": 0, "pattern": "^[a-zA-Z0-9-_]*$", "type": "string"},
-        "RecordingReconnectWindowSeconds": {"maximum": 300, "minimum": 0, "type": "integer"},
-        "RenditionConfiguration": {"$ref": "#/definitions/RenditionConfiguration"},
-        "State": {"enum": ["CREATING", "CREATE_FAILED", "ACTIVE"], "type": "string"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "ThumbnailConfiguration": {"$ref": "#/definitions/ThumbnailConfiguration"},
-    },
-    "required": ["DestinationConfiguration"],
-}
-
 
 class RecordingConfiguration(_Resource):
-    """AWS::IVS::RecordingConfiguration: Resource Type definition for AWS::IVS::RecordingConfiguration
+    """AWS::IVS::RecordingConfiguration: Resource Type definition for
+    AWS::IVS::RecordingConfiguration
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Replaced when any of these change (create-only): Name, DestinationConfiguration,
+    DestinationConfiguration.S3, DestinationConfiguration.S3.BucketName,
+    RecordingReconnectWindowSeconds, ThumbnailConfiguration, ThumbnailConfiguration.RecordingMode,
+    ThumbnailConfiguration.TargetIntervalSeconds, ThumbnailConfiguration.Storage,
+    ThumbnailConfiguration.Resolution, RenditionConfiguration,
+    RenditionConfiguration.RenditionSelection, RenditionConfiguration.Renditions.
+    Read-only attributes (known once deployed): Arn, State.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ivs-recordingconfiguration.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -266,12 +188,18 @@ class RecordingConfiguration(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "RecordingConfigurationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "recording_configuration.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Recording Configuration ARN is automatically generated on creation and assigned as the unique
+    identifier."""
     State: Literal["CREATING", "CREATE_FAILED", "ACTIVE"]
-    # Declared properties (as declared, or as AWS returned them).
+    """Recording Configuration State."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     DestinationConfiguration: RecordingConfigurationDestinationConfigurationDict
     Name: str
     RecordingReconnectWindowSeconds: int
@@ -279,33 +207,43 @@ class RecordingConfiguration(_Resource):
     Tags: list[TagDict]
     ThumbnailConfiguration: RecordingConfigurationThumbnailConfigurationDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        DestinationConfiguration: RecordingConfigurationDestinationConfiguration
+        | RecordingConfigurationDestinationConfigurationDict,
+        Name: str | None = None,
+        RecordingReconnectWindowSeconds: int | None = None,
+        RenditionConfiguration: RecordingConfigurationRenditionConfiguration
+        | RecordingConfigurationRenditionConfigurationDict
+        | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        ThumbnailConfiguration: RecordingConfigurationThumbnailConfiguration
+        | RecordingConfigurationThumbnailConfigurationDict
+        | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::IVS::RecordingConfiguration; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            DestinationConfiguration: RecordingConfigurationDestinationConfiguration
-            | RecordingConfigurationDestinationConfigurationDict,
-            Name: str | None = None,
-            RecordingReconnectWindowSeconds: int | None = None,
-            RenditionConfiguration: RecordingConfigurationRenditionConfiguration
-            | RecordingConfigurationRenditionConfigurationDict
-            | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            ThumbnailConfiguration: RecordingConfigurationThumbnailConfiguration
-            | RecordingConfigurationThumbnailConfigurationDict
-            | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::IVS::RecordingConfiguration; `await` it inside an App to deploy it.
-
-            Name: Recording Configuration Name.
-            RecordingReconnectWindowSeconds: Recording Reconnect Window Seconds.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            DestinationConfiguration: Recording Destination Configuration. Create-only: changing it
+                replaces the resource. Required.
+            Name: Recording Configuration Name. Create-only: changing it replaces the resource.
+            RecordingReconnectWindowSeconds: Recording Reconnect Window Seconds. (0 means disabled)
+                Create-only: changing it replaces the resource.
+            RenditionConfiguration: Rendition Configuration describes which renditions should be
+                recorded for a stream. Create-only: changing it replaces the resource.
             Tags: A list of key-value pairs that contain metadata for the asset model.
+            ThumbnailConfiguration: Recording Thumbnail Configuration. Create-only: changing it
+                replaces the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

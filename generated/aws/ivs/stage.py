@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -71,84 +75,99 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-StageAutoParticipantRecordingConfigurationDict = TypedDict(
-    "StageAutoParticipantRecordingConfigurationDict",
-    {
-        "HlsConfiguration": "StageHlsConfigurationDict",
-        "MediaTypes": "list[Literal['AUDIO_VIDEO', 'AUDIO_ONLY']]",
-        "RecordingReconnectWindowSeconds": "int",
-        "StorageConfigurationArn": "Required[str]",
-        "ThumbnailConfiguration": "StageThumbnailConfigurationDict",
-    },
-    total=False,
-)
 
-StageHlsConfigurationDict = TypedDict(
-    "StageHlsConfigurationDict",
-    {
-        "ParticipantRecordingHlsConfiguration": "StageParticipantRecordingHlsConfigurationDict",
-    },
-    total=False,
-)
+class StageAutoParticipantRecordingConfigurationDict(TypedDict, total=False):
+    """StageAutoParticipantRecordingConfiguration as a plain dict: Configuration object for
+    individual participant recording, to attach to the new stage."""
 
-StageParticipantRecordingHlsConfigurationDict = TypedDict(
-    "StageParticipantRecordingHlsConfigurationDict",
-    {
-        "TargetSegmentDurationSeconds": "int",
-    },
-    total=False,
-)
+    HlsConfiguration: StageHlsConfigurationDict
+    """HLS configuration object for individual participant recording."""
+    MediaTypes: list[Literal["AUDIO_VIDEO", "AUDIO_ONLY"]]
+    """Types of media to be recorded. Default: AUDIO_VIDEO."""
+    RecordingReconnectWindowSeconds: int
+    """If a stage publisher disconnects and then reconnects within the specified interval, the
+    multiple recordings will be considered a single recording and merged together. The default value
+    is 0, which disables merging."""
+    StorageConfigurationArn: Required[str]
+    """ARN of the StorageConfiguration resource to use for individual participant recording."""
+    ThumbnailConfiguration: StageThumbnailConfigurationDict
+    """A complex type that allows you to enable/disable the recording of thumbnails for individual
+    participant recording and modify the interval at which thumbnails are generated for the live
+    session."""
 
-StageThumbnailConfigurationDict = TypedDict(
-    "StageThumbnailConfigurationDict",
-    {
-        "ParticipantThumbnailConfiguration": "StageThumbnailConfigurationParticipantThumbnailConfigurationDict",
-    },
-    total=False,
-)
 
-StageThumbnailConfigurationParticipantThumbnailConfigurationDict = TypedDict(
-    "StageThumbnailConfigurationParticipantThumbnailConfigurationDict",
-    {
-        "RecordingMode": "Literal['INTERVAL', 'DISABLED']",
-        "Storage": "list[Literal['SEQUENTIAL', 'LATEST']]",
-        "TargetIntervalSeconds": "int",
-    },
-    total=False,
-)
+class StageHlsConfigurationDict(TypedDict, total=False):
+    """StageHlsConfiguration as a plain dict: HLS configuration object for individual participant
+    recording."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    ParticipantRecordingHlsConfiguration: StageParticipantRecordingHlsConfigurationDict
+    """An object representing a configuration of participant HLS recordings for individual
+    participant recording."""
 
+
+class StageParticipantRecordingHlsConfigurationDict(TypedDict, total=False):
+    """StageParticipantRecordingHlsConfiguration as a plain dict: An object representing a
+    configuration of participant HLS recordings for individual participant recording."""
+
+    TargetSegmentDurationSeconds: int
+    """Defines the target duration for recorded segments generated when recording a stage
+    participant. Segments may have durations longer than the specified value when needed to ensure
+    each segment begins with a keyframe. Default: 6."""
+
+
+class StageThumbnailConfigurationDict(TypedDict, total=False):
+    """StageThumbnailConfiguration as a plain dict: A complex type that allows you to enable/disable
+    the recording of thumbnails for individual participant recording and modify the interval at
+    which thumbnails are generated for the live session."""
+
+    ParticipantThumbnailConfiguration: (
+        StageThumbnailConfigurationParticipantThumbnailConfigurationDict
+    )
+    """An object representing a configuration of thumbnails for recorded video from an individual
+    participant."""
+
+
+class StageThumbnailConfigurationParticipantThumbnailConfigurationDict(TypedDict, total=False):
+    """StageThumbnailConfigurationParticipantThumbnailConfiguration as a plain dict: An object
+    representing a configuration of thumbnails for recorded video from an individual participant."""
+
+    RecordingMode: Literal["INTERVAL", "DISABLED"]
+    """Thumbnail recording mode. Default: DISABLED."""
+    Storage: list[Literal["SEQUENTIAL", "LATEST"]]
+    """Indicates the format in which thumbnails are recorded. SEQUENTIAL records all generated
+    thumbnails in a serial manner, to the media/thumbnails/high directory. LATEST saves the latest
+    thumbnail in media/latest_thumbnail/high/thumb.jpg and overwrites it at the interval specified
+    by targetIntervalSeconds. You can enable both SEQUENTIAL and LATEST. Default: SEQUENTIAL."""
+    TargetIntervalSeconds: int
+    """The targeted thumbnail-generation interval in seconds. This is configurable only if
+    recordingMode is INTERVAL. Default: 60."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::IVS::Stage",
     schema_file="aws-ivs-stage.json",
     primary_identifier=("/Arn",),
-    additional_identifiers=(),
     read_only=("/Arn", "/ActiveSessionId"),
-    create_only=(),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=(
         "/AutoParticipantRecordingConfiguration/MediaTypes",
         "/AutoParticipantRecordingConfiguration/ThumbnailConfiguration/ParticipantThumbnailConfiguration/Storage",
         "/Tags",
     ),
-    required=(),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -158,152 +177,58 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AutoParticipantRecordingConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "HlsConfiguration": {"$ref": "#/definitions/HlsConfiguration"},
-                "MediaTypes": {
-                    "items": {"enum": ["AUDIO_VIDEO", "AUDIO_ONLY"], "type": "string"},
-                    "maxItems": 1,
-                    "minItems": 0,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "RecordingReconnectWindowSeconds": {
-                    "maximum": 300,
-                    "minimum": 0,
-                    "type": "integer",
-                },
-                "StorageConfigurationArn": {
-                    "maxLength": 128,
-                    "minLength": 0,
-                    "pattern": "^$|^arn:aws:ivs:[a-z0-9-]+:[0-9]+:storage-configuration/[a-zA-Z0-9-]+$",
-                    "type": "string",
-                },
-                "ThumbnailConfiguration": {"$ref": "#/definitions/ThumbnailConfiguration"},
-            },
-            "required": ["StorageConfigurationArn"],
-            "type": "object",
-        },
-        "HlsConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "ParticipantRecordingHlsConfiguration": {
-                    "$ref": "#/definitions/ParticipantRecordingHlsConfiguration"
-                }
-            },
-            "required": [],
-            "type": "object",
-        },
-        "ParticipantRecordingHlsConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "TargetSegmentDurationSeconds": {"maximum": 10, "minimum": 2, "type": "integer"}
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-        "ThumbnailConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "ParticipantThumbnailConfiguration": {
-                    "additionalProperties": False,
-                    "properties": {
-                        "RecordingMode": {"enum": ["INTERVAL", "DISABLED"], "type": "string"},
-                        "Storage": {
-                            "items": {"enum": ["SEQUENTIAL", "LATEST"], "type": "string"},
-                            "maxItems": 2,
-                            "minItems": 0,
-                            "type": "array",
-                            "uniqueItems": True,
-                        },
-                        "TargetIntervalSeconds": {
-                            "maximum": 86400,
-                            "minimum": 1,
-                            "type": "integer",
-                        },
-                    },
-                    "type": "object",
-                }
-            },
-            "required": [],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "ActiveSessionId": {"maxLength": 128, "minLength": 0, "type": "string"},
-        "Arn": {
-            "maxLength": 128,
-            "minLength": 0,
-            "pattern": "^arn:aws[-a-z]*:ivs:[a-z0-9-]+:[0-9]+:stage/[a-zA-Z0-9-]+$",
-            "type": "string",
-        },
-        "AutoParticipantRecordingConfiguration": {
-            "$ref": "#/definitions/AutoParticipantRecordingConfiguration"
-        },
-        "Name": {"maxLength": 128, "minLength": 0, "pattern": "^[a-zA-Z0-9-_]*$", "type": "string"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "type": "array",
-            "uniqueItems": True,
-        },
-    },
-    "required": [],
-}
-
 
 class Stage(_Resource):
     """AWS::IVS::Stage: Resource Type definition for AWS::IVS::Stage.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Read-only attributes (known once deployed): ActiveSessionId, Arn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ivs-stage.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
     props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "StageProps")
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "StageAttributes")
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "stage.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     ActiveSessionId: str
+    """ID of the active session within the stage."""
     Arn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Stage ARN is automatically generated on creation and assigned as the unique identifier."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AutoParticipantRecordingConfiguration: StageAutoParticipantRecordingConfigurationDict
     Name: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AutoParticipantRecordingConfiguration: StageAutoParticipantRecordingConfiguration
+        | StageAutoParticipantRecordingConfigurationDict
+        | None = None,
+        Name: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::IVS::Stage; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AutoParticipantRecordingConfiguration: StageAutoParticipantRecordingConfiguration
-            | StageAutoParticipantRecordingConfigurationDict
-            | None = None,
-            Name: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::IVS::Stage; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AutoParticipantRecordingConfiguration: Configuration object for individual participant
+                recording, to attach to the new stage.
             Name: Stage name
             Tags: An array of key-value pairs to apply to this resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

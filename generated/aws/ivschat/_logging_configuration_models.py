@@ -7,10 +7,10 @@ Imported on first use by logging_configuration.py, which re-exports every name h
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "CloudWatchLogsDestinationConfiguration",
@@ -24,38 +24,87 @@ __all__ = [
 
 
 class CloudWatchLogsDestinationConfiguration(DeferredModel):
+    """
+    CloudWatch destination configuration for IVS Chat logging.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    LogGroupName: str
+    LogGroupName: Annotated[
+        str,
+        Field(
+            description="Name of the Amazon CloudWatch Logs log group where chat activity will be logged."
+        ),
+    ]
 
 
 class FirehoseDestinationConfiguration(DeferredModel):
+    """
+    Kinesis Firehose destination configuration for IVS Chat logging.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DeliveryStreamName: str
+    DeliveryStreamName: Annotated[
+        str,
+        Field(
+            description="Name of the Amazon Kinesis Firehose delivery stream where chat activity will be logged."
+        ),
+    ]
 
 
 class S3DestinationConfiguration(DeferredModel):
+    """
+    S3 destination configuration for IVS Chat logging.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    BucketName: str
+    BucketName: Annotated[
+        str, Field(description="Name of the Amazon S3 bucket where chat activity will be logged.")
+    ]
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class LoggingConfigurationAttributes(DeferredModel):
-    Arn: str | None = None
-    Id: str | None = None
-    State: (
+    """
+    The read-only attributes of a AWS::IVSChat::LoggingConfiguration, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None,
+        Field(
+            description="LoggingConfiguration ARN is automatically generated on creation and assigned as the unique identifier."
+        ),
+    ] = None
+    Id: Annotated[
+        str | None, Field(description="The system-generated ID of the logging configuration.")
+    ] = None
+    State: Annotated[
         Literal[
             "CREATING",
             "CREATE_FAILED",
@@ -65,20 +114,51 @@ class LoggingConfigurationAttributes(DeferredModel):
             "UPDATING_FAILED",
             "ACTIVE",
         ]
-        | None
-    ) = None
+        | None,
+        Field(
+            description="The state of the logging configuration. When the state is ACTIVE, the configuration is ready to log chat content."
+        ),
+    ] = None
 
 
 class LoggingConfigurationDestinationConfiguration(DeferredModel):
+    """
+    Destination configuration for IVS Chat logging.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CloudWatchLogs: CloudWatchLogsDestinationConfiguration | None = None
-    Firehose: FirehoseDestinationConfiguration | None = None
-    S3: S3DestinationConfiguration | None = None
+    CloudWatchLogs: Annotated[
+        CloudWatchLogsDestinationConfiguration | None,
+        Field(description="CloudWatch destination configuration for IVS Chat logging."),
+    ] = None
+    Firehose: Annotated[
+        FirehoseDestinationConfiguration | None,
+        Field(description="Kinesis Firehose destination configuration for IVS Chat logging."),
+    ] = None
+    S3: Annotated[
+        S3DestinationConfiguration | None,
+        Field(description="S3 destination configuration for IVS Chat logging."),
+    ] = None
 
 
 class LoggingConfigurationProps(DeferredModel):
-    DestinationConfiguration: LoggingConfigurationDestinationConfiguration
-    Name: str | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::IVSChat::LoggingConfiguration.
+    """
+
+    DestinationConfiguration: Annotated[
+        LoggingConfigurationDestinationConfiguration,
+        Field(description="Destination configuration for IVS Chat logging."),
+    ]
+    Name: Annotated[
+        str | None,
+        Field(
+            description="The name of the logging configuration. The value does not need to be unique."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None

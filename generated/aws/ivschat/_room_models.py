@@ -7,10 +7,10 @@ Imported on first use by room.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "RoomAttributes",
@@ -21,30 +21,86 @@ __all__ = [
 
 
 class RoomMessageReviewHandler(DeferredModel):
+    """
+    Configuration information for optional review of messages.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    FallbackResult: Literal["ALLOW", "DENY"] | None = None
-    Uri: str | None = None
+    FallbackResult: Annotated[
+        Literal["ALLOW", "DENY"] | None,
+        Field(
+            description="Specifies the fallback behavior if the handler does not return a valid response, encounters an error, or times out."
+        ),
+    ] = None
+    Uri: Annotated[str | None, Field(description="Identifier of the message review handler.")] = (
+        None
+    )
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class RoomAttributes(DeferredModel):
-    Arn: str | None = None
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::IVSChat::Room, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None,
+        Field(
+            description="Room ARN is automatically generated on creation and assigned as the unique identifier."
+        ),
+    ] = None
+    Id: Annotated[str | None, Field(description="The system-generated ID of the room.")] = None
 
 
 class RoomProps(DeferredModel):
-    LoggingConfigurationIdentifiers: list[str] | None = None
-    MaximumMessageLength: int | None = None
-    MaximumMessageRatePerSecond: int | None = None
-    MessageReviewHandler: RoomMessageReviewHandler | None = None
-    Name: str | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::IVSChat::Room.
+    """
+
+    LoggingConfigurationIdentifiers: Annotated[
+        list[str] | None,
+        Field(description="Array of logging configuration identifiers attached to the room."),
+    ] = None
+    MaximumMessageLength: Annotated[
+        int | None, Field(description="The maximum number of characters in a single message.")
+    ] = None
+    MaximumMessageRatePerSecond: Annotated[
+        int | None,
+        Field(
+            description="The maximum number of messages per second that can be sent to the room."
+        ),
+    ] = None
+    MessageReviewHandler: Annotated[
+        RoomMessageReviewHandler | None,
+        Field(description="Configuration information for optional review of messages."),
+    ] = None
+    Name: Annotated[
+        str | None, Field(description="The name of the room. The value does not need to be unique.")
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -67,68 +71,65 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-CloudWatchLogsDestinationConfigurationDict = TypedDict(
-    "CloudWatchLogsDestinationConfigurationDict",
-    {
-        "LogGroupName": "Required[str]",
-    },
-    total=False,
-)
 
-FirehoseDestinationConfigurationDict = TypedDict(
-    "FirehoseDestinationConfigurationDict",
-    {
-        "DeliveryStreamName": "Required[str]",
-    },
-    total=False,
-)
+class CloudWatchLogsDestinationConfigurationDict(TypedDict, total=False):
+    """CloudWatchLogsDestinationConfiguration as a plain dict: CloudWatch destination configuration
+    for IVS Chat logging."""
 
-LoggingConfigurationDestinationConfigurationDict = TypedDict(
-    "LoggingConfigurationDestinationConfigurationDict",
-    {
-        "CloudWatchLogs": "CloudWatchLogsDestinationConfigurationDict",
-        "Firehose": "FirehoseDestinationConfigurationDict",
-        "S3": "S3DestinationConfigurationDict",
-    },
-    total=False,
-)
+    LogGroupName: Required[str]
+    """Name of the Amazon CloudWatch Logs log group where chat activity will be logged."""
 
-S3DestinationConfigurationDict = TypedDict(
-    "S3DestinationConfigurationDict",
-    {
-        "BucketName": "Required[str]",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class FirehoseDestinationConfigurationDict(TypedDict, total=False):
+    """FirehoseDestinationConfiguration as a plain dict: Kinesis Firehose destination configuration
+    for IVS Chat logging."""
 
+    DeliveryStreamName: Required[str]
+    """Name of the Amazon Kinesis Firehose delivery stream where chat activity will be logged."""
+
+
+class LoggingConfigurationDestinationConfigurationDict(TypedDict, total=False):
+    """LoggingConfigurationDestinationConfiguration as a plain dict: Destination configuration for
+    IVS Chat logging."""
+
+    CloudWatchLogs: CloudWatchLogsDestinationConfigurationDict
+    """CloudWatch destination configuration for IVS Chat logging."""
+    Firehose: FirehoseDestinationConfigurationDict
+    """Kinesis Firehose destination configuration for IVS Chat logging."""
+    S3: S3DestinationConfigurationDict
+    """S3 destination configuration for IVS Chat logging."""
+
+
+class S3DestinationConfigurationDict(TypedDict, total=False):
+    """S3DestinationConfiguration as a plain dict: S3 destination configuration for IVS Chat
+    logging."""
+
+    BucketName: Required[str]
+    """Name of the Amazon S3 bucket where chat activity will be logged."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::IVSChat::LoggingConfiguration",
     schema_file="aws-ivschat-loggingconfiguration.json",
     primary_identifier=("/Arn",),
-    additional_identifiers=(),
     read_only=("/Arn", "/Id", "/State"),
-    create_only=(),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("DestinationConfiguration",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -138,101 +139,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "CloudWatchLogsDestinationConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "LogGroupName": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\.\\-_/#A-Za-z0-9]+$",
-                    "type": "string",
-                }
-            },
-            "required": ["LogGroupName"],
-            "type": "object",
-        },
-        "DestinationConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "CloudWatchLogs": {"$ref": "#/definitions/CloudWatchLogsDestinationConfiguration"},
-                "Firehose": {"$ref": "#/definitions/FirehoseDestinationConfiguration"},
-                "S3": {"$ref": "#/definitions/S3DestinationConfiguration"},
-            },
-            "required": [],
-            "type": "object",
-        },
-        "FirehoseDestinationConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "DeliveryStreamName": {
-                    "maxLength": 64,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9_.-]+$",
-                    "type": "string",
-                }
-            },
-            "required": ["DeliveryStreamName"],
-            "type": "object",
-        },
-        "S3DestinationConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "BucketName": {
-                    "maxLength": 63,
-                    "minLength": 3,
-                    "pattern": "^[a-z0-9-.]+$",
-                    "type": "string",
-                }
-            },
-            "required": ["BucketName"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {
-            "maxLength": 128,
-            "minLength": 1,
-            "pattern": "^arn:aws:ivschat:[a-z0-9-]+:[0-9]+:logging-configuration/[a-zA-Z0-9-]+$",
-            "type": "string",
-        },
-        "DestinationConfiguration": {"$ref": "#/definitions/DestinationConfiguration"},
-        "Id": {"maxLength": 12, "minLength": 12, "pattern": "^[a-zA-Z0-9]+$", "type": "string"},
-        "Name": {"maxLength": 128, "minLength": 0, "pattern": "^[a-zA-Z0-9-_]*$", "type": "string"},
-        "State": {
-            "enum": [
-                "CREATING",
-                "CREATE_FAILED",
-                "DELETING",
-                "DELETE_FAILED",
-                "UPDATING",
-                "UPDATING_FAILED",
-                "ACTIVE",
-            ],
-            "type": "string",
-        },
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-    },
-    "required": ["DestinationConfiguration"],
-}
-
 
 class LoggingConfiguration(_Resource):
-    """AWS::IVSChat::LoggingConfiguration: Resource type definition for AWS::IVSChat::LoggingConfiguration.
+    """AWS::IVSChat::LoggingConfiguration: Resource type definition for
+    AWS::IVSChat::LoggingConfiguration.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Read-only attributes (known once deployed): Arn, Id, State.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ivschat-loggingconfiguration.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -242,11 +158,17 @@ class LoggingConfiguration(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "LoggingConfigurationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "logging_configuration.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """LoggingConfiguration ARN is automatically generated on creation and assigned as the unique
+    identifier."""
     Id: str
+    """The system-generated ID of the logging configuration."""
     State: Literal[
         "CREATING",
         "CREATE_FAILED",
@@ -256,30 +178,36 @@ class LoggingConfiguration(_Resource):
         "UPDATING_FAILED",
         "ACTIVE",
     ]
-    # Declared properties (as declared, or as AWS returned them).
+    """The state of the logging configuration. When the state is ACTIVE, the configuration is ready
+    to log chat content."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     DestinationConfiguration: LoggingConfigurationDestinationConfigurationDict
     Name: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        DestinationConfiguration: LoggingConfigurationDestinationConfiguration
+        | LoggingConfigurationDestinationConfigurationDict,
+        Name: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::IVSChat::LoggingConfiguration; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            DestinationConfiguration: LoggingConfigurationDestinationConfiguration
-            | LoggingConfigurationDestinationConfigurationDict,
-            Name: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::IVSChat::LoggingConfiguration; `await` it inside an App to deploy it.
-
-            Name: The name of the logging configuration.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            DestinationConfiguration: Destination configuration for IVS Chat logging. Required.
+            Name: The name of the logging configuration. The value does not need to be unique.
             Tags: An array of key-value pairs to apply to this resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

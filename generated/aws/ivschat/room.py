@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,43 +59,39 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-RoomMessageReviewHandlerDict = TypedDict(
-    "RoomMessageReviewHandlerDict",
-    {
-        "FallbackResult": "Literal['ALLOW', 'DENY']",
-        "Uri": "str",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class RoomMessageReviewHandlerDict(TypedDict, total=False):
+    """RoomMessageReviewHandler as a plain dict: Configuration information for optional review of
+    messages."""
 
+    FallbackResult: Literal["ALLOW", "DENY"]
+    """Specifies the fallback behavior if the handler does not return a valid response, encounters
+    an error, or times out."""
+    Uri: str
+    """Identifier of the message review handler."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::IVSChat::Room",
     schema_file="aws-ivschat-room.json",
     primary_identifier=("/Arn",),
-    additional_identifiers=(),
     read_only=("/Arn", "/Id"),
-    create_only=(),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/LoggingConfigurationIdentifiers", "/Tags"),
-    required=(),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -101,79 +101,29 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "MessageReviewHandler": {
-            "additionalProperties": False,
-            "properties": {
-                "FallbackResult": {"enum": ["ALLOW", "DENY"], "type": "string"},
-                "Uri": {
-                    "maxLength": 170,
-                    "minLength": 0,
-                    "pattern": "^$|^arn:aws:lambda:[a-z0-9-]+:[0-9]{12}:function:.+",
-                    "type": "string",
-                },
-            },
-            "required": [],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 1, "type": "string"},
-            },
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {
-            "maxLength": 128,
-            "minLength": 1,
-            "pattern": "^arn:aws:ivschat:[a-z0-9-]+:[0-9]+:room/[a-zA-Z0-9-]+$",
-            "type": "string",
-        },
-        "Id": {"maxLength": 12, "minLength": 12, "pattern": "^[a-zA-Z0-9]+$", "type": "string"},
-        "LoggingConfigurationIdentifiers": {
-            "items": {
-                "maxLength": 128,
-                "minLength": 1,
-                "pattern": "^arn:aws:ivschat:[a-z0-9-]+:[0-9]+:logging-configuration/[a-zA-Z0-9-]+$",
-                "type": "string",
-            },
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "MaximumMessageLength": {"maximum": 500, "minimum": 1, "type": "integer"},
-        "MaximumMessageRatePerSecond": {"maximum": 10, "minimum": 1, "type": "integer"},
-        "MessageReviewHandler": {"$ref": "#/definitions/MessageReviewHandler"},
-        "Name": {"maxLength": 128, "minLength": 0, "pattern": "^[a-zA-Z0-9-_]*$", "type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-    },
-    "required": [],
-}
-
 
 class Room(_Resource):
     """AWS::IVSChat::Room: Resource type definition for AWS::IVSChat::Room.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Read-only attributes (known once deployed): Arn, Id.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ivschat-room.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
     props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "RoomProps")
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "RoomAttributes")
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "room.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Room ARN is automatically generated on creation and assigned as the unique identifier."""
     Id: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The system-generated ID of the room."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     LoggingConfigurationIdentifiers: list[str]
     MaximumMessageLength: int
     MaximumMessageRatePerSecond: int
@@ -181,32 +131,36 @@ class Room(_Resource):
     Name: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        LoggingConfigurationIdentifiers: list[str] | None = None,
+        MaximumMessageLength: int | None = None,
+        MaximumMessageRatePerSecond: int | None = None,
+        MessageReviewHandler: RoomMessageReviewHandler | RoomMessageReviewHandlerDict | None = None,
+        Name: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::IVSChat::Room; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            LoggingConfigurationIdentifiers: list[str] | None = None,
-            MaximumMessageLength: int | None = None,
-            MaximumMessageRatePerSecond: int | None = None,
-            MessageReviewHandler: RoomMessageReviewHandler
-            | RoomMessageReviewHandlerDict
-            | None = None,
-            Name: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::IVSChat::Room; `await` it inside an App to deploy it.
-
-            LoggingConfigurationIdentifiers: Array of logging configuration identifiers attached to the room.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            LoggingConfigurationIdentifiers: Array of logging configuration identifiers attached to
+                the room.
             MaximumMessageLength: The maximum number of characters in a single message.
-            MaximumMessageRatePerSecond: The maximum number of messages per second that can be sent to the room.
-            Name: The name of the room.
+            MaximumMessageRatePerSecond: The maximum number of messages per second that can be sent
+                to the room.
+            MessageReviewHandler: Configuration information for optional review of messages.
+            Name: The name of the room. The value does not need to be unique.
             Tags: An array of key-value pairs to apply to this resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -7,7 +7,7 @@ Imported on first use by connector.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -38,172 +38,425 @@ __all__ = [
 
 
 class CloudWatchLogsLogDelivery(DeferredModel):
+    """
+    Details about delivering logs to Amazon CloudWatch Logs.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Enabled: bool
-    LogGroup: str | None = None
+    Enabled: Annotated[
+        bool,
+        Field(
+            description="Specifies whether the logs get sent to the specified CloudWatch Logs destination."
+        ),
+    ]
+    LogGroup: Annotated[
+        str | None,
+        Field(description="The CloudWatch log group that is the destination for log delivery."),
+    ] = None
 
 
 class ConnectorCustomPlugin(DeferredModel):
+    """
+    Details about a custom plugin.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CustomPluginArn: str
-    Revision: int
+    CustomPluginArn: Annotated[
+        str, Field(description="The Amazon Resource Name (ARN) of the custom plugin to use.")
+    ]
+    Revision: Annotated[int, Field(description="The revision of the custom plugin to use.")]
 
 
 class ConnectorKafkaClusterClientAuthentication(DeferredModel):
+    """
+    Details of the client authentication used by the Kafka cluster.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AuthenticationType: Literal["NONE", "IAM"]
+    AuthenticationType: Annotated[
+        Literal["NONE", "IAM"],
+        Field(
+            description="The type of client authentication used to connect to the Kafka cluster. Value NONE means that no client authentication is used."
+        ),
+    ]
 
 
 class ConnectorKafkaClusterEncryptionInTransit(DeferredModel):
+    """
+    Details of encryption in transit to the Kafka cluster.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EncryptionType: Literal["PLAINTEXT", "TLS"]
+    EncryptionType: Annotated[
+        Literal["PLAINTEXT", "TLS"],
+        Field(description="The type of encryption in transit to the Kafka cluster."),
+    ]
 
 
 class ConnectorProvisionedCapacity(DeferredModel):
+    """
+    Details about a fixed capacity allocated to a connector.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    McuCount: Literal[1, 2, 4, 8]
-    WorkerCount: int
+    McuCount: Annotated[
+        Literal[1, 2, 4, 8],
+        Field(
+            description="Specifies how many MSK Connect Units (MCU) are allocated to the connector."
+        ),
+    ]
+    WorkerCount: Annotated[int, Field(description="Number of workers for a connector.")]
 
 
 class ConnectorScaleInPolicy(DeferredModel):
+    """
+    Information about the scale in policy of the connector.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CpuUtilizationPercentage: int
+    CpuUtilizationPercentage: Annotated[
+        int,
+        Field(
+            description="Specifies the CPU utilization percentage threshold at which connector scale in should trigger."
+        ),
+    ]
 
 
 class ConnectorScaleOutPolicy(DeferredModel):
+    """
+    Information about the scale out policy of the connector.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CpuUtilizationPercentage: int
+    CpuUtilizationPercentage: Annotated[
+        int,
+        Field(
+            description="Specifies the CPU utilization percentage threshold at which connector scale out should trigger."
+        ),
+    ]
 
 
 class ConnectorVpc(DeferredModel):
+    """
+    Information about a VPC used with the connector.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    SecurityGroups: list[str]
-    Subnets: list[str]
+    SecurityGroups: Annotated[
+        list[str],
+        Field(
+            description="The AWS security groups to associate with the elastic network interfaces in order to specify what the connector has access to."
+        ),
+    ]
+    Subnets: Annotated[
+        list[str],
+        Field(
+            description="The list of subnets to connect to in the virtual private cloud (VPC). AWS creates elastic network interfaces inside these subnets."
+        ),
+    ]
 
 
 class ConnectorWorkerConfiguration(DeferredModel):
+    """
+    Specifies the worker configuration to use with the connector.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Revision: int
-    WorkerConfigurationArn: str
+    Revision: Annotated[int, Field(description="The revision of the worker configuration to use.")]
+    WorkerConfigurationArn: Annotated[
+        str, Field(description="The Amazon Resource Name (ARN) of the worker configuration to use.")
+    ]
 
 
 class FirehoseLogDelivery(DeferredModel):
+    """
+    Details about delivering logs to Amazon Kinesis Data Firehose.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DeliveryStream: str | None = None
-    Enabled: bool
+    DeliveryStream: Annotated[
+        str | None,
+        Field(
+            description="The Kinesis Data Firehose delivery stream that is the destination for log delivery."
+        ),
+    ] = None
+    Enabled: Annotated[
+        bool,
+        Field(
+            description="Specifies whether the logs get sent to the specified Kinesis Data Firehose delivery stream."
+        ),
+    ]
 
 
 class Plugin(DeferredModel):
+    """
+    Details about a Kafka Connect plugin which will be used with the connector.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CustomPlugin: ConnectorCustomPlugin
+    CustomPlugin: Annotated[
+        ConnectorCustomPlugin, Field(description="Details about a custom plugin.")
+    ]
 
 
 class S3LogDelivery(DeferredModel):
+    """
+    Details about delivering logs to Amazon S3.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Bucket: str | None = None
-    Enabled: bool
-    Prefix: str | None = None
+    Bucket: Annotated[
+        str | None,
+        Field(description="The name of the S3 bucket that is the destination for log delivery."),
+    ] = None
+    Enabled: Annotated[
+        bool,
+        Field(
+            description="Specifies whether the logs get sent to the specified Amazon S3 destination."
+        ),
+    ]
+    Prefix: Annotated[
+        str | None, Field(description="The S3 prefix that is the destination for log delivery.")
+    ] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: at most 256 characters.")]
 
 
 class ConnectorAttributes(DeferredModel):
-    ConnectorArn: str | None = None
+    """
+    The read-only attributes of a AWS::KafkaConnect::Connector, set by AWS.
+    """
+
+    ConnectorArn: Annotated[
+        str | None, Field(description="Amazon Resource Name for the created Connector.")
+    ] = None
 
 
 class ConnectorApacheKafkaCluster(DeferredModel):
+    """
+    Details of how to connect to an Apache Kafka cluster.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    BootstrapServers: str
-    Vpc: ConnectorVpc
+    BootstrapServers: Annotated[
+        str, Field(description="The bootstrap servers string of the Apache Kafka cluster.")
+    ]
+    Vpc: Annotated[
+        ConnectorVpc, Field(description="Information about a VPC used with the connector.")
+    ]
 
 
 class ConnectorAutoScaling(DeferredModel):
+    """
+    Details about auto scaling of a connector.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    MaxAutoscalingTaskCount: int | None = None
-    MaxWorkerCount: int
-    McuCount: Literal[1, 2, 4, 8]
-    MinWorkerCount: int
-    ScaleInPolicy: ConnectorScaleInPolicy
-    ScaleOutPolicy: ConnectorScaleOutPolicy
+    MaxAutoscalingTaskCount: Annotated[
+        int | None,
+        Field(
+            description="The maximum number of tasks allocated to the connector during autoscaling operations."
+        ),
+    ] = None
+    MaxWorkerCount: Annotated[
+        int, Field(description="The maximum number of workers for a connector.")
+    ]
+    McuCount: Annotated[
+        Literal[1, 2, 4, 8],
+        Field(
+            description="Specifies how many MSK Connect Units (MCU) as the minimum scaling unit."
+        ),
+    ]
+    MinWorkerCount: Annotated[
+        int, Field(description="The minimum number of workers for a connector.")
+    ]
+    ScaleInPolicy: Annotated[
+        ConnectorScaleInPolicy,
+        Field(description="Information about the scale in policy of the connector."),
+    ]
+    ScaleOutPolicy: Annotated[
+        ConnectorScaleOutPolicy,
+        Field(description="Information about the scale out policy of the connector."),
+    ]
 
 
 class ConnectorCapacity(DeferredModel):
+    """
+    Information about the capacity allocated to the connector.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AutoScaling: ConnectorAutoScaling | None = None
-    ProvisionedCapacity: ConnectorProvisionedCapacity | None = None
+    AutoScaling: Annotated[
+        ConnectorAutoScaling | None, Field(description="Details about auto scaling of a connector.")
+    ] = None
+    ProvisionedCapacity: Annotated[
+        ConnectorProvisionedCapacity | None,
+        Field(description="Details about a fixed capacity allocated to a connector."),
+    ] = None
 
 
 class ConnectorKafkaCluster(DeferredModel):
+    """
+    Details of how to connect to the Kafka cluster.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ApacheKafkaCluster: ConnectorApacheKafkaCluster
+    ApacheKafkaCluster: Annotated[
+        ConnectorApacheKafkaCluster,
+        Field(description="Details of how to connect to an Apache Kafka cluster."),
+    ]
 
 
 class ConnectorWorkerLogDelivery(DeferredModel):
+    """
+    Specifies where worker logs are delivered.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CloudWatchLogs: CloudWatchLogsLogDelivery | None = None
-    Firehose: FirehoseLogDelivery | None = None
-    S3: S3LogDelivery | None = None
+    CloudWatchLogs: Annotated[
+        CloudWatchLogsLogDelivery | None,
+        Field(description="Details about delivering logs to Amazon CloudWatch Logs."),
+    ] = None
+    Firehose: Annotated[
+        FirehoseLogDelivery | None,
+        Field(description="Details about delivering logs to Amazon Kinesis Data Firehose."),
+    ] = None
+    S3: Annotated[
+        S3LogDelivery | None, Field(description="Details about delivering logs to Amazon S3.")
+    ] = None
 
 
 class ConnectorLogDelivery(DeferredModel):
+    """
+    Details of what logs are delivered and where they are delivered.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    WorkerLogDelivery: ConnectorWorkerLogDelivery
+    WorkerLogDelivery: Annotated[
+        ConnectorWorkerLogDelivery, Field(description="Specifies where worker logs are delivered.")
+    ]
 
 
 class ConnectorProps(DeferredModel):
-    Capacity: ConnectorCapacity
-    ConnectorConfiguration: Annotated[dict[str, Any], Field(max_length=0)]
-    ConnectorDescription: str | None = None
-    ConnectorName: str
-    KafkaCluster: ConnectorKafkaCluster
-    KafkaClusterClientAuthentication: ConnectorKafkaClusterClientAuthentication
-    KafkaClusterEncryptionInTransit: ConnectorKafkaClusterEncryptionInTransit
-    KafkaConnectVersion: str
-    LogDelivery: ConnectorLogDelivery | None = None
-    NetworkType: Literal["IPV4", "DUAL"] | None = None
-    Plugins: list[Plugin]
-    ServiceExecutionRoleArn: str
-    Tags: list[Tag] | None = None
-    WorkerConfiguration: ConnectorWorkerConfiguration | None = None
+    """
+    The properties a program declares for a AWS::KafkaConnect::Connector.
+    """
+
+    Capacity: Annotated[
+        ConnectorCapacity,
+        Field(description="Information about the capacity allocated to the connector."),
+    ]
+    ConnectorConfiguration: Annotated[
+        dict[str, str], Field(description="The configuration for the connector.")
+    ]
+    ConnectorDescription: Annotated[
+        str | None,
+        Field(
+            description="A summary description of the connector. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    ConnectorName: Annotated[
+        str,
+        Field(
+            description="The name of the connector. Create-only: changing it replaces the resource."
+        ),
+    ]
+    KafkaCluster: Annotated[
+        ConnectorKafkaCluster,
+        Field(
+            description="Details of how to connect to the Kafka cluster. Create-only: changing it replaces the resource."
+        ),
+    ]
+    KafkaClusterClientAuthentication: Annotated[
+        ConnectorKafkaClusterClientAuthentication,
+        Field(
+            description="Details of the client authentication used by the Kafka cluster. Create-only: changing it replaces the resource."
+        ),
+    ]
+    KafkaClusterEncryptionInTransit: Annotated[
+        ConnectorKafkaClusterEncryptionInTransit,
+        Field(
+            description="Details of encryption in transit to the Kafka cluster. Create-only: changing it replaces the resource."
+        ),
+    ]
+    KafkaConnectVersion: Annotated[
+        str,
+        Field(
+            description="The version of Kafka Connect. It has to be compatible with both the Kafka cluster's version and the plugins. Create-only: changing it replaces the resource."
+        ),
+    ]
+    LogDelivery: Annotated[
+        ConnectorLogDelivery | None,
+        Field(
+            description="Details of what logs are delivered and where they are delivered. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    NetworkType: Annotated[
+        Literal["IPV4", "DUAL"] | None,
+        Field(
+            description="The network type of the Connector. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Plugins: Annotated[
+        list[Plugin],
+        Field(
+            description="List of plugins to use with the connector. Create-only: changing it replaces the resource."
+        ),
+    ]
+    ServiceExecutionRoleArn: Annotated[
+        str,
+        Field(
+            description="The Amazon Resource Name (ARN) of the IAM role used by the connector to access Amazon S3 objects and other external resources. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None, Field(description="A collection of tags associated with a resource")
+    ] = None
+    WorkerConfiguration: Annotated[
+        ConnectorWorkerConfiguration | None,
+        Field(
+            description="Specifies the worker configuration to use with the connector. Create-only: changing it replaces the resource."
+        ),
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by custom_plugin.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "CustomPluginAttributes",
@@ -23,46 +23,125 @@ __all__ = [
 
 
 class CustomPluginFileDescription(DeferredModel):
+    """
+    Details about the custom plugin file.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    FileMd5: str | None = None
-    FileSize: int | None = None
+    FileMd5: Annotated[
+        str | None,
+        Field(
+            description="The hex-encoded MD5 checksum of the custom plugin file. You can use it to validate the file."
+        ),
+    ] = None
+    FileSize: Annotated[
+        int | None,
+        Field(
+            description="The size in bytes of the custom plugin file. You can use it to validate the file."
+        ),
+    ] = None
 
 
 class CustomPluginS3Location(DeferredModel):
+    """
+    The S3 bucket Amazon Resource Name (ARN), file key, and object version of the plugin file stored in Amazon S3.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    BucketArn: str
-    FileKey: str
-    ObjectVersion: str | None = None
+    BucketArn: Annotated[str, Field(description="The Amazon Resource Name (ARN) of an S3 bucket.")]
+    FileKey: Annotated[str, Field(description="The file key for an object in an S3 bucket.")]
+    ObjectVersion: Annotated[
+        str | None, Field(description="The version of an object in an S3 bucket.")
+    ] = None
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class CustomPluginAttributes(DeferredModel):
-    CustomPluginArn: str | None = None
-    FileDescription: CustomPluginFileDescription | None = None
-    Revision: int | None = None
+    """
+    The read-only attributes of a AWS::KafkaConnect::CustomPlugin, set by AWS.
+    """
+
+    CustomPluginArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the custom plugin to use.")
+    ] = None
+    FileDescription: Annotated[
+        CustomPluginFileDescription | None,
+        Field(description="Details about the custom plugin file."),
+    ] = None
+    Revision: Annotated[int | None, Field(description="The revision of the custom plugin.")] = None
 
 
 class CustomPluginLocation(DeferredModel):
+    """
+    Information about the location of a custom plugin.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    S3Location: CustomPluginS3Location
+    S3Location: Annotated[
+        CustomPluginS3Location,
+        Field(
+            description="The S3 bucket Amazon Resource Name (ARN), file key, and object version of the plugin file stored in Amazon S3."
+        ),
+    ]
 
 
 class CustomPluginProps(DeferredModel):
-    ContentType: Literal["JAR", "ZIP"]
-    Description: str | None = None
-    Location: CustomPluginLocation
-    Name: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::KafkaConnect::CustomPlugin.
+    """
+
+    ContentType: Annotated[
+        Literal["JAR", "ZIP"],
+        Field(
+            description="The type of the plugin file. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Description: Annotated[
+        str | None,
+        Field(
+            description="A summary description of the custom plugin. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Location: Annotated[
+        CustomPluginLocation,
+        Field(
+            description="Information about the location of a custom plugin. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Name: Annotated[
+        str,
+        Field(
+            description="The name of the custom plugin. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None

@@ -7,9 +7,10 @@ Imported on first use by worker_configuration.py, which re-exports every name he
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "Tag",
@@ -22,17 +23,46 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: at most 256 characters.")]
 
 
 class WorkerConfigurationAttributes(DeferredModel):
-    Revision: int | None = None
-    WorkerConfigurationArn: str | None = None
+    """
+    The read-only attributes of a AWS::KafkaConnect::WorkerConfiguration, set by AWS.
+    """
+
+    Revision: Annotated[
+        int | None, Field(description="The description of a revision of the worker configuration.")
+    ] = None
+    WorkerConfigurationArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the custom configuration.")
+    ] = None
 
 
 class WorkerConfigurationProps(DeferredModel):
-    Description: str | None = None
-    Name: str
-    PropertiesFileContent: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::KafkaConnect::WorkerConfiguration.
+    """
+
+    Description: Annotated[
+        str | None,
+        Field(
+            description="A summary description of the worker configuration. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Name: Annotated[
+        str,
+        Field(
+            description="The name of the worker configuration. Create-only: changing it replaces the resource."
+        ),
+    ]
+    PropertiesFileContent: Annotated[
+        str,
+        Field(
+            description="Base64 encoded contents of connect-distributed.properties file. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None, Field(description="A collection of tags associated with a resource")
+    ] = None

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -123,176 +127,193 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-CloudWatchLogsLogDeliveryDict = TypedDict(
-    "CloudWatchLogsLogDeliveryDict",
-    {
-        "Enabled": "Required[bool]",
-        "LogGroup": "str",
-    },
-    total=False,
-)
 
-ConnectorApacheKafkaClusterDict = TypedDict(
-    "ConnectorApacheKafkaClusterDict",
-    {
-        "BootstrapServers": "Required[str]",
-        "Vpc": "Required[ConnectorVpcDict]",
-    },
-    total=False,
-)
+class CloudWatchLogsLogDeliveryDict(TypedDict, total=False):
+    """CloudWatchLogsLogDelivery as a plain dict: Details about delivering logs to Amazon CloudWatch
+    Logs."""
 
-ConnectorAutoScalingDict = TypedDict(
-    "ConnectorAutoScalingDict",
-    {
-        "MaxAutoscalingTaskCount": "int",
-        "MaxWorkerCount": "Required[int]",
-        "McuCount": "Required[Literal[1, 2, 4, 8]]",
-        "MinWorkerCount": "Required[int]",
-        "ScaleInPolicy": "Required[ConnectorScaleInPolicyDict]",
-        "ScaleOutPolicy": "Required[ConnectorScaleOutPolicyDict]",
-    },
-    total=False,
-)
+    Enabled: Required[bool]
+    """Specifies whether the logs get sent to the specified CloudWatch Logs destination."""
+    LogGroup: str
+    """The CloudWatch log group that is the destination for log delivery."""
 
-ConnectorCapacityDict = TypedDict(
-    "ConnectorCapacityDict",
-    {
-        "AutoScaling": "ConnectorAutoScalingDict",
-        "ProvisionedCapacity": "ConnectorProvisionedCapacityDict",
-    },
-    total=False,
-)
 
-ConnectorCustomPluginDict = TypedDict(
-    "ConnectorCustomPluginDict",
-    {
-        "CustomPluginArn": "Required[str]",
-        "Revision": "Required[int]",
-    },
-    total=False,
-)
+class ConnectorApacheKafkaClusterDict(TypedDict, total=False):
+    """ConnectorApacheKafkaCluster as a plain dict: Details of how to connect to an Apache Kafka
+    cluster."""
 
-ConnectorKafkaClusterDict = TypedDict(
-    "ConnectorKafkaClusterDict",
-    {
-        "ApacheKafkaCluster": "Required[ConnectorApacheKafkaClusterDict]",
-    },
-    total=False,
-)
+    BootstrapServers: Required[str]
+    """The bootstrap servers string of the Apache Kafka cluster."""
+    Vpc: Required[ConnectorVpcDict]
+    """Information about a VPC used with the connector."""
 
-ConnectorKafkaClusterClientAuthenticationDict = TypedDict(
-    "ConnectorKafkaClusterClientAuthenticationDict",
-    {
-        "AuthenticationType": "Required[Literal['NONE', 'IAM']]",
-    },
-    total=False,
-)
 
-ConnectorKafkaClusterEncryptionInTransitDict = TypedDict(
-    "ConnectorKafkaClusterEncryptionInTransitDict",
-    {
-        "EncryptionType": "Required[Literal['PLAINTEXT', 'TLS']]",
-    },
-    total=False,
-)
+class ConnectorAutoScalingDict(TypedDict, total=False):
+    """ConnectorAutoScaling as a plain dict: Details about auto scaling of a connector."""
 
-ConnectorLogDeliveryDict = TypedDict(
-    "ConnectorLogDeliveryDict",
-    {
-        "WorkerLogDelivery": "Required[ConnectorWorkerLogDeliveryDict]",
-    },
-    total=False,
-)
+    MaxAutoscalingTaskCount: int
+    """The maximum number of tasks allocated to the connector during autoscaling operations."""
+    MaxWorkerCount: Required[int]
+    """The maximum number of workers for a connector."""
+    McuCount: Required[Literal[1, 2, 4, 8]]
+    """Specifies how many MSK Connect Units (MCU) as the minimum scaling unit."""
+    MinWorkerCount: Required[int]
+    """The minimum number of workers for a connector."""
+    ScaleInPolicy: Required[ConnectorScaleInPolicyDict]
+    """Information about the scale in policy of the connector."""
+    ScaleOutPolicy: Required[ConnectorScaleOutPolicyDict]
+    """Information about the scale out policy of the connector."""
 
-ConnectorProvisionedCapacityDict = TypedDict(
-    "ConnectorProvisionedCapacityDict",
-    {
-        "McuCount": "Required[Literal[1, 2, 4, 8]]",
-        "WorkerCount": "Required[int]",
-    },
-    total=False,
-)
 
-ConnectorScaleInPolicyDict = TypedDict(
-    "ConnectorScaleInPolicyDict",
-    {
-        "CpuUtilizationPercentage": "Required[int]",
-    },
-    total=False,
-)
+class ConnectorCapacityDict(TypedDict, total=False):
+    """ConnectorCapacity as a plain dict: Information about the capacity allocated to the connector."""
 
-ConnectorScaleOutPolicyDict = TypedDict(
-    "ConnectorScaleOutPolicyDict",
-    {
-        "CpuUtilizationPercentage": "Required[int]",
-    },
-    total=False,
-)
+    AutoScaling: ConnectorAutoScalingDict
+    """Details about auto scaling of a connector."""
+    ProvisionedCapacity: ConnectorProvisionedCapacityDict
+    """Details about a fixed capacity allocated to a connector."""
 
-ConnectorVpcDict = TypedDict(
-    "ConnectorVpcDict",
-    {
-        "SecurityGroups": "Required[list[str]]",
-        "Subnets": "Required[list[str]]",
-    },
-    total=False,
-)
 
-ConnectorWorkerConfigurationDict = TypedDict(
-    "ConnectorWorkerConfigurationDict",
-    {
-        "Revision": "Required[int]",
-        "WorkerConfigurationArn": "Required[str]",
-    },
-    total=False,
-)
+class ConnectorCustomPluginDict(TypedDict, total=False):
+    """ConnectorCustomPlugin as a plain dict: Details about a custom plugin."""
 
-ConnectorWorkerLogDeliveryDict = TypedDict(
-    "ConnectorWorkerLogDeliveryDict",
-    {
-        "CloudWatchLogs": "CloudWatchLogsLogDeliveryDict",
-        "Firehose": "FirehoseLogDeliveryDict",
-        "S3": "S3LogDeliveryDict",
-    },
-    total=False,
-)
+    CustomPluginArn: Required[str]
+    """The Amazon Resource Name (ARN) of the custom plugin to use."""
+    Revision: Required[int]
+    """The revision of the custom plugin to use."""
 
-FirehoseLogDeliveryDict = TypedDict(
-    "FirehoseLogDeliveryDict",
-    {
-        "DeliveryStream": "str",
-        "Enabled": "Required[bool]",
-    },
-    total=False,
-)
 
-PluginDict = TypedDict(
-    "PluginDict",
-    {
-        "CustomPlugin": "Required[ConnectorCustomPluginDict]",
-    },
-    total=False,
-)
+class ConnectorKafkaClusterDict(TypedDict, total=False):
+    """ConnectorKafkaCluster as a plain dict: Details of how to connect to the Kafka cluster."""
 
-S3LogDeliveryDict = TypedDict(
-    "S3LogDeliveryDict",
-    {
-        "Bucket": "str",
-        "Enabled": "Required[bool]",
-        "Prefix": "str",
-    },
-    total=False,
-)
+    ApacheKafkaCluster: Required[ConnectorApacheKafkaClusterDict]
+    """Details of how to connect to an Apache Kafka cluster."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class ConnectorKafkaClusterClientAuthenticationDict(TypedDict, total=False):
+    """ConnectorKafkaClusterClientAuthentication as a plain dict: Details of the client
+    authentication used by the Kafka cluster."""
+
+    AuthenticationType: Required[Literal["NONE", "IAM"]]
+    """The type of client authentication used to connect to the Kafka cluster. Value NONE means that
+    no client authentication is used."""
+
+
+class ConnectorKafkaClusterEncryptionInTransitDict(TypedDict, total=False):
+    """ConnectorKafkaClusterEncryptionInTransit as a plain dict: Details of encryption in transit to
+    the Kafka cluster."""
+
+    EncryptionType: Required[Literal["PLAINTEXT", "TLS"]]
+    """The type of encryption in transit to the Kafka cluster."""
+
+
+class ConnectorLogDeliveryDict(TypedDict, total=False):
+    """ConnectorLogDelivery as a plain dict: Details of what logs are delivered and where they are
+    delivered."""
+
+    WorkerLogDelivery: Required[ConnectorWorkerLogDeliveryDict]
+    """Specifies where worker logs are delivered."""
+
+
+class ConnectorProvisionedCapacityDict(TypedDict, total=False):
+    """ConnectorProvisionedCapacity as a plain dict: Details about a fixed capacity allocated to a
+    connector."""
+
+    McuCount: Required[Literal[1, 2, 4, 8]]
+    """Specifies how many MSK Connect Units (MCU) are allocated to the connector."""
+    WorkerCount: Required[int]
+    """Number of workers for a connector."""
+
+
+class ConnectorScaleInPolicyDict(TypedDict, total=False):
+    """ConnectorScaleInPolicy as a plain dict: Information about the scale in policy of the
+    connector."""
+
+    CpuUtilizationPercentage: Required[int]
+    """Specifies the CPU utilization percentage threshold at which connector scale in should
+    trigger."""
+
+
+class ConnectorScaleOutPolicyDict(TypedDict, total=False):
+    """ConnectorScaleOutPolicy as a plain dict: Information about the scale out policy of the
+    connector."""
+
+    CpuUtilizationPercentage: Required[int]
+    """Specifies the CPU utilization percentage threshold at which connector scale out should
+    trigger."""
+
+
+class ConnectorVpcDict(TypedDict, total=False):
+    """ConnectorVpc as a plain dict: Information about a VPC used with the connector."""
+
+    SecurityGroups: Required[list[str]]
+    """The AWS security groups to associate with the elastic network interfaces in order to specify
+    what the connector has access to."""
+    Subnets: Required[list[str]]
+    """The list of subnets to connect to in the virtual private cloud (VPC). AWS creates elastic
+    network interfaces inside these subnets."""
+
+
+class ConnectorWorkerConfigurationDict(TypedDict, total=False):
+    """ConnectorWorkerConfiguration as a plain dict: Specifies the worker configuration to use with
+    the connector."""
+
+    Revision: Required[int]
+    """The revision of the worker configuration to use."""
+    WorkerConfigurationArn: Required[str]
+    """The Amazon Resource Name (ARN) of the worker configuration to use."""
+
+
+class ConnectorWorkerLogDeliveryDict(TypedDict, total=False):
+    """ConnectorWorkerLogDelivery as a plain dict: Specifies where worker logs are delivered."""
+
+    CloudWatchLogs: CloudWatchLogsLogDeliveryDict
+    """Details about delivering logs to Amazon CloudWatch Logs."""
+    Firehose: FirehoseLogDeliveryDict
+    """Details about delivering logs to Amazon Kinesis Data Firehose."""
+    S3: S3LogDeliveryDict
+    """Details about delivering logs to Amazon S3."""
+
+
+class FirehoseLogDeliveryDict(TypedDict, total=False):
+    """FirehoseLogDelivery as a plain dict: Details about delivering logs to Amazon Kinesis Data
+    Firehose."""
+
+    DeliveryStream: str
+    """The Kinesis Data Firehose delivery stream that is the destination for log delivery."""
+    Enabled: Required[bool]
+    """Specifies whether the logs get sent to the specified Kinesis Data Firehose delivery stream."""
+
+
+class PluginDict(TypedDict, total=False):
+    """Plugin as a plain dict: Details about a Kafka Connect plugin which will be used with the
+    connector."""
+
+    CustomPlugin: Required[ConnectorCustomPluginDict]
+    """Details about a custom plugin."""
+
+
+class S3LogDeliveryDict(TypedDict, total=False):
+    """S3LogDelivery as a plain dict: Details about delivering logs to Amazon S3."""
+
+    Bucket: str
+    """The name of the S3 bucket that is the destination for log delivery."""
+    Enabled: Required[bool]
+    """Specifies whether the logs get sent to the specified Amazon S3 destination."""
+    Prefix: str
+    """The S3 prefix that is the destination for log delivery."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: at most 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::KafkaConnect::Connector",
     schema_file="aws-kafkaconnect-connector.json",
@@ -312,8 +333,6 @@ METADATA = _TypeMetadata(
         "/WorkerConfiguration",
         "/NetworkType",
     ),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=(
         "/KafkaCluster/ApacheKafkaCluster/Vpc/SecurityGroups",
         "/KafkaCluster/ApacheKafkaCluster/Vpc/Subnets",
@@ -331,13 +350,7 @@ METADATA = _TypeMetadata(
         "Plugins",
         "ServiceExecutionRoleArn",
     ),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
+    tagging=_Tagging(),
     replacement_strategy="delete_then_create",
     replacement_strategy_stated=True,
     handlers={
@@ -349,245 +362,20 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ApacheKafkaCluster": {
-            "additionalProperties": False,
-            "properties": {
-                "BootstrapServers": {"type": "string"},
-                "Vpc": {"$ref": "#/definitions/Vpc"},
-            },
-            "required": ["BootstrapServers", "Vpc"],
-            "type": "object",
-        },
-        "AutoScaling": {
-            "additionalProperties": False,
-            "properties": {
-                "MaxAutoscalingTaskCount": {"type": "integer"},
-                "MaxWorkerCount": {"type": "integer"},
-                "McuCount": {"enum": [1, 2, 4, 8], "maximum": 8, "minimum": 1, "type": "integer"},
-                "MinWorkerCount": {"type": "integer"},
-                "ScaleInPolicy": {"$ref": "#/definitions/ScaleInPolicy"},
-                "ScaleOutPolicy": {"$ref": "#/definitions/ScaleOutPolicy"},
-            },
-            "required": [
-                "MaxWorkerCount",
-                "MinWorkerCount",
-                "ScaleInPolicy",
-                "ScaleOutPolicy",
-                "McuCount",
-            ],
-            "type": "object",
-        },
-        "Capacity": {
-            "additionalProperties": False,
-            "oneOf": [{"required": ["AutoScaling"]}, {"required": ["ProvisionedCapacity"]}],
-            "properties": {
-                "AutoScaling": {"$ref": "#/definitions/AutoScaling"},
-                "ProvisionedCapacity": {"$ref": "#/definitions/ProvisionedCapacity"},
-            },
-            "type": "object",
-        },
-        "CloudWatchLogsLogDelivery": {
-            "additionalProperties": False,
-            "properties": {"Enabled": {"type": "boolean"}, "LogGroup": {"type": "string"}},
-            "required": ["Enabled"],
-            "type": "object",
-        },
-        "CustomPlugin": {
-            "additionalProperties": False,
-            "properties": {
-                "CustomPluginArn": {
-                    "pattern": "arn:(aws|aws-us-gov|aws-cn):kafkaconnect:.*",
-                    "type": "string",
-                },
-                "Revision": {"maximum": 9223372036854775807, "minimum": 1, "type": "integer"},
-            },
-            "required": ["CustomPluginArn", "Revision"],
-            "type": "object",
-        },
-        "FirehoseLogDelivery": {
-            "additionalProperties": False,
-            "properties": {"DeliveryStream": {"type": "string"}, "Enabled": {"type": "boolean"}},
-            "required": ["Enabled"],
-            "type": "object",
-        },
-        "KafkaCluster": {
-            "additionalProperties": False,
-            "properties": {"ApacheKafkaCluster": {"$ref": "#/definitions/ApacheKafkaCluster"}},
-            "required": ["ApacheKafkaCluster"],
-            "type": "object",
-        },
-        "KafkaClusterClientAuthentication": {
-            "additionalProperties": False,
-            "properties": {
-                "AuthenticationType": {"$ref": "#/definitions/KafkaClusterClientAuthenticationType"}
-            },
-            "required": ["AuthenticationType"],
-            "type": "object",
-        },
-        "KafkaClusterClientAuthenticationType": {"enum": ["NONE", "IAM"], "type": "string"},
-        "KafkaClusterEncryptionInTransit": {
-            "additionalProperties": False,
-            "properties": {
-                "EncryptionType": {"$ref": "#/definitions/KafkaClusterEncryptionInTransitType"}
-            },
-            "required": ["EncryptionType"],
-            "type": "object",
-        },
-        "KafkaClusterEncryptionInTransitType": {"enum": ["PLAINTEXT", "TLS"], "type": "string"},
-        "LogDelivery": {
-            "additionalProperties": False,
-            "properties": {"WorkerLogDelivery": {"$ref": "#/definitions/WorkerLogDelivery"}},
-            "required": ["WorkerLogDelivery"],
-            "type": "object",
-        },
-        "Plugin": {
-            "additionalProperties": False,
-            "properties": {"CustomPlugin": {"$ref": "#/definitions/CustomPlugin"}},
-            "required": ["CustomPlugin"],
-            "type": "object",
-        },
-        "ProvisionedCapacity": {
-            "additionalProperties": False,
-            "properties": {
-                "McuCount": {"enum": [1, 2, 4, 8], "maximum": 8, "minimum": 1, "type": "integer"},
-                "WorkerCount": {"type": "integer"},
-            },
-            "required": ["McuCount", "WorkerCount"],
-            "type": "object",
-        },
-        "S3LogDelivery": {
-            "additionalProperties": False,
-            "properties": {
-                "Bucket": {"type": "string"},
-                "Enabled": {"type": "boolean"},
-                "Prefix": {"type": "string"},
-            },
-            "required": ["Enabled"],
-            "type": "object",
-        },
-        "ScaleInPolicy": {
-            "additionalProperties": False,
-            "properties": {
-                "CpuUtilizationPercentage": {"maximum": 100, "minimum": 1, "type": "integer"}
-            },
-            "required": ["CpuUtilizationPercentage"],
-            "type": "object",
-        },
-        "ScaleOutPolicy": {
-            "additionalProperties": False,
-            "properties": {
-                "CpuUtilizationPercentage": {"maximum": 100, "minimum": 1, "type": "integer"}
-            },
-            "required": ["CpuUtilizationPercentage"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "type": "string"},
-            },
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-        "Vpc": {
-            "additionalProperties": False,
-            "properties": {
-                "SecurityGroups": {
-                    "items": {"type": "string"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "Subnets": {
-                    "items": {"type": "string"},
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-            },
-            "required": ["SecurityGroups", "Subnets"],
-            "type": "object",
-        },
-        "WorkerConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Revision": {"maximum": 9223372036854775807, "minimum": 1, "type": "integer"},
-                "WorkerConfigurationArn": {
-                    "pattern": "arn:(aws|aws-us-gov|aws-cn):kafkaconnect:.*",
-                    "type": "string",
-                },
-            },
-            "required": ["Revision", "WorkerConfigurationArn"],
-            "type": "object",
-        },
-        "WorkerLogDelivery": {
-            "additionalProperties": False,
-            "properties": {
-                "CloudWatchLogs": {"$ref": "#/definitions/CloudWatchLogsLogDelivery"},
-                "Firehose": {"$ref": "#/definitions/FirehoseLogDelivery"},
-                "S3": {"$ref": "#/definitions/S3LogDelivery"},
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Capacity": {"$ref": "#/definitions/Capacity"},
-        "ConnectorArn": {
-            "pattern": "arn:(aws|aws-us-gov|aws-cn):kafkaconnect:.*",
-            "type": "string",
-        },
-        "ConnectorConfiguration": {
-            "additionalProperties": False,
-            "patternProperties": {".*": {"type": "string"}},
-            "type": "object",
-        },
-        "ConnectorDescription": {"maxLength": 1024, "minLength": 0, "type": "string"},
-        "ConnectorName": {"maxLength": 128, "minLength": 1, "type": "string"},
-        "KafkaCluster": {"$ref": "#/definitions/KafkaCluster"},
-        "KafkaClusterClientAuthentication": {
-            "$ref": "#/definitions/KafkaClusterClientAuthentication"
-        },
-        "KafkaClusterEncryptionInTransit": {
-            "$ref": "#/definitions/KafkaClusterEncryptionInTransit"
-        },
-        "KafkaConnectVersion": {"type": "string"},
-        "LogDelivery": {"$ref": "#/definitions/LogDelivery"},
-        "NetworkType": {"enum": ["IPV4", "DUAL"], "type": "string"},
-        "Plugins": {
-            "items": {"$ref": "#/definitions/Plugin"},
-            "minItems": 1,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "ServiceExecutionRoleArn": {
-            "pattern": "arn:(aws|aws-us-gov|aws-cn):iam:.*",
-            "type": "string",
-        },
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-        "WorkerConfiguration": {"$ref": "#/definitions/WorkerConfiguration"},
-    },
-    "required": [
-        "Capacity",
-        "ConnectorConfiguration",
-        "ConnectorName",
-        "KafkaConnectVersion",
-        "KafkaCluster",
-        "KafkaClusterClientAuthentication",
-        "KafkaClusterEncryptionInTransit",
-        "Plugins",
-        "ServiceExecutionRoleArn",
-    ],
-}
-
 
 class Connector(_Resource):
     """AWS::KafkaConnect::Connector: Resource Type definition for AWS::KafkaConnect::Connector
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ConnectorArn.
+    Also identified by: ConnectorName.
+    Replaced when any of these change (create-only): ConnectorDescription, ConnectorName,
+    KafkaCluster, KafkaClusterClientAuthentication, KafkaClusterEncryptionInTransit,
+    KafkaConnectVersion, LogDelivery, Plugins, ServiceExecutionRoleArn, WorkerConfiguration,
+    NetworkType.
+    Read-only attributes (known once deployed): ConnectorArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-kafkaconnect-connector.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -595,13 +383,15 @@ class Connector(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ConnectorAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "connector.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     ConnectorArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Amazon Resource Name for the created Connector."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Capacity: ConnectorCapacityDict
-    ConnectorConfiguration: dict[str, Any]
+    ConnectorConfiguration: dict[str, str]
     ConnectorDescription: str
     ConnectorName: str
     KafkaCluster: ConnectorKafkaClusterDict
@@ -615,45 +405,67 @@ class Connector(_Resource):
     Tags: list[TagDict]
     WorkerConfiguration: ConnectorWorkerConfigurationDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Capacity: ConnectorCapacity | ConnectorCapacityDict,
+        ConnectorConfiguration: dict[str, str],
+        ConnectorName: str,
+        KafkaCluster: ConnectorKafkaCluster | ConnectorKafkaClusterDict,
+        KafkaClusterClientAuthentication: ConnectorKafkaClusterClientAuthentication
+        | ConnectorKafkaClusterClientAuthenticationDict,
+        KafkaClusterEncryptionInTransit: ConnectorKafkaClusterEncryptionInTransit
+        | ConnectorKafkaClusterEncryptionInTransitDict,
+        KafkaConnectVersion: str,
+        Plugins: list[Plugin | PluginDict],
+        ServiceExecutionRoleArn: str,
+        ConnectorDescription: str | None = None,
+        LogDelivery: ConnectorLogDelivery | ConnectorLogDeliveryDict | None = None,
+        NetworkType: Literal["IPV4", "DUAL"] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        WorkerConfiguration: ConnectorWorkerConfiguration
+        | ConnectorWorkerConfigurationDict
+        | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::KafkaConnect::Connector; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Capacity: ConnectorCapacity | ConnectorCapacityDict,
-            ConnectorConfiguration: dict[str, Any],
-            ConnectorName: str,
-            KafkaCluster: ConnectorKafkaCluster | ConnectorKafkaClusterDict,
-            KafkaClusterClientAuthentication: ConnectorKafkaClusterClientAuthentication
-            | ConnectorKafkaClusterClientAuthenticationDict,
-            KafkaClusterEncryptionInTransit: ConnectorKafkaClusterEncryptionInTransit
-            | ConnectorKafkaClusterEncryptionInTransitDict,
-            KafkaConnectVersion: str,
-            Plugins: list[Plugin | PluginDict],
-            ServiceExecutionRoleArn: str,
-            ConnectorDescription: str | None = None,
-            LogDelivery: ConnectorLogDelivery | ConnectorLogDeliveryDict | None = None,
-            NetworkType: Literal["IPV4", "DUAL"] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            WorkerConfiguration: ConnectorWorkerConfiguration
-            | ConnectorWorkerConfigurationDict
-            | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::KafkaConnect::Connector; `await` it inside an App to deploy it.
-
-            ConnectorConfiguration: The configuration for the connector.
-            ConnectorDescription: A summary description of the connector.
-            ConnectorName: The name of the connector.
-            KafkaConnectVersion: The version of Kafka Connect.
-            NetworkType: The network type of the Connector.
-            Plugins: List of plugins to use with the connector.
-            ServiceExecutionRoleArn: The Amazon Resource Name (ARN) of the IAM role used by the connector to access Amazon S3 objects and other external resources.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Capacity: Information about the capacity allocated to the connector. Required.
+            ConnectorConfiguration: The configuration for the connector. Required.
+            ConnectorName: The name of the connector. Create-only: changing it replaces the
+                resource. Required.
+            KafkaCluster: Details of how to connect to the Kafka cluster. Create-only: changing it
+                replaces the resource. Required.
+            KafkaClusterClientAuthentication: Details of the client authentication used by the Kafka
+                cluster. Create-only: changing it replaces the resource. Required.
+            KafkaClusterEncryptionInTransit: Details of encryption in transit to the Kafka cluster.
+                Create-only: changing it replaces the resource. Required.
+            KafkaConnectVersion: The version of Kafka Connect. It has to be compatible with both the
+                Kafka cluster's version and the plugins. Create-only: changing it replaces the
+                resource. Required.
+            Plugins: List of plugins to use with the connector. Create-only: changing it replaces
+                the resource. Required.
+            ServiceExecutionRoleArn: The Amazon Resource Name (ARN) of the IAM role used by the
+                connector to access Amazon S3 objects and other external resources. Create-only:
+                changing it replaces the resource. Required.
+            ConnectorDescription: A summary description of the connector. Create-only: changing it
+                replaces the resource.
+            LogDelivery: Details of what logs are delivered and where they are delivered.
+                Create-only: changing it replaces the resource.
+            NetworkType: The network type of the Connector. Create-only: changing it replaces the
+                resource.
             Tags: A collection of tags associated with a resource
+            WorkerConfiguration: Specifies the worker configuration to use with the connector.
+                Create-only: changing it replaces the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -63,42 +67,50 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-CustomPluginFileDescriptionDict = TypedDict(
-    "CustomPluginFileDescriptionDict",
-    {
-        "FileMd5": "str",
-        "FileSize": "int",
-    },
-    total=False,
-)
 
-CustomPluginLocationDict = TypedDict(
-    "CustomPluginLocationDict",
-    {
-        "S3Location": "Required[CustomPluginS3LocationDict]",
-    },
-    total=False,
-)
+class CustomPluginFileDescriptionDict(TypedDict, total=False):
+    """CustomPluginFileDescription as a plain dict: Details about the custom plugin file."""
 
-CustomPluginS3LocationDict = TypedDict(
-    "CustomPluginS3LocationDict",
-    {
-        "BucketArn": "Required[str]",
-        "FileKey": "Required[str]",
-        "ObjectVersion": "str",
-    },
-    total=False,
-)
+    FileMd5: str
+    """The hex-encoded MD5 checksum of the custom plugin file. You can use it to validate the file."""
+    FileSize: int
+    """The size in bytes of the custom plugin file. You can use it to validate the file."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class CustomPluginLocationDict(TypedDict, total=False):
+    """CustomPluginLocation as a plain dict: Information about the location of a custom plugin."""
+
+    S3Location: Required[CustomPluginS3LocationDict]
+    """The S3 bucket Amazon Resource Name (ARN), file key, and object version of the plugin file
+    stored in Amazon S3."""
+
+
+class CustomPluginS3LocationDict(TypedDict, total=False):
+    """CustomPluginS3Location as a plain dict: The S3 bucket Amazon Resource Name (ARN), file key,
+    and object version of the plugin file stored in Amazon S3."""
+
+    BucketArn: Required[str]
+    """The Amazon Resource Name (ARN) of an S3 bucket."""
+    FileKey: Required[str]
+    """The file key for an object in an S3 bucket."""
+    ObjectVersion: str
+    """The version of an object in an S3 bucket."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::KafkaConnect::CustomPlugin",
     schema_file="aws-kafkaconnect-customplugin.json",
@@ -106,18 +118,9 @@ METADATA = _TypeMetadata(
     additional_identifiers=(("/Name",),),
     read_only=("/CustomPluginArn", "/Revision", "/FileDescription"),
     create_only=("/Name", "/Description", "/ContentType", "/Location"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("Name", "ContentType", "Location"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -127,62 +130,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "CustomPluginFileDescription": {
-            "additionalProperties": False,
-            "properties": {"FileMd5": {"type": "string"}, "FileSize": {"type": "integer"}},
-            "type": "object",
-        },
-        "CustomPluginLocation": {
-            "additionalProperties": False,
-            "properties": {"S3Location": {"$ref": "#/definitions/S3Location"}},
-            "required": ["S3Location"],
-            "type": "object",
-        },
-        "S3Location": {
-            "additionalProperties": False,
-            "properties": {
-                "BucketArn": {"type": "string"},
-                "FileKey": {"type": "string"},
-                "ObjectVersion": {"type": "string"},
-            },
-            "required": ["BucketArn", "FileKey"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "ContentType": {"enum": ["JAR", "ZIP"], "type": "string"},
-        "CustomPluginArn": {
-            "pattern": "arn:(aws|aws-us-gov|aws-cn):kafkaconnect:.*",
-            "type": "string",
-        },
-        "Description": {"maxLength": 1024, "minLength": 0, "type": "string"},
-        "FileDescription": {"$ref": "#/definitions/CustomPluginFileDescription"},
-        "Location": {"$ref": "#/definitions/CustomPluginLocation"},
-        "Name": {"maxLength": 128, "minLength": 1, "type": "string"},
-        "Revision": {"type": "integer"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": False},
-    },
-    "required": ["Name", "ContentType", "Location"],
-}
-
 
 class CustomPlugin(_Resource):
-    """AWS::KafkaConnect::CustomPlugin: An example resource schema demonstrating some basic constructs and validation rules.
+    """AWS::KafkaConnect::CustomPlugin: An example resource schema demonstrating some basic
+    constructs and validation rules.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: CustomPluginArn.
+    Also identified by: Name.
+    Replaced when any of these change (create-only): Name, Description, ContentType, Location.
+    Read-only attributes (known once deployed): CustomPluginArn, FileDescription, Revision.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-kafkaconnect-customplugin.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -190,41 +149,53 @@ class CustomPlugin(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "CustomPluginAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "custom_plugin.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     CustomPluginArn: str
+    """The Amazon Resource Name (ARN) of the custom plugin to use."""
     FileDescription: CustomPluginFileDescriptionDict
+    """Details about the custom plugin file."""
     Revision: int
-    # Declared properties (as declared, or as AWS returned them).
+    """The revision of the custom plugin."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ContentType: Literal["JAR", "ZIP"]
     Description: str
     Location: CustomPluginLocationDict
     Name: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ContentType: Literal["JAR", "ZIP"],
+        Location: CustomPluginLocation | CustomPluginLocationDict,
+        Name: str,
+        Description: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::KafkaConnect::CustomPlugin; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ContentType: Literal["JAR", "ZIP"],
-            Location: CustomPluginLocation | CustomPluginLocationDict,
-            Name: str,
-            Description: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::KafkaConnect::CustomPlugin; `await` it inside an App to deploy it.
-
-            ContentType: The type of the plugin file.
-            Description: A summary description of the custom plugin.
-            Name: The name of the custom plugin.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ContentType: The type of the plugin file. Create-only: changing it replaces the
+                resource. Required.
+            Location: Information about the location of a custom plugin. Create-only: changing it
+                replaces the resource. Required.
+            Name: The name of the custom plugin. Create-only: changing it replaces the resource.
+                Required.
+            Description: A summary description of the custom plugin. Create-only: changing it
+                replaces the resource.
             Tags: An array of key-value pairs to apply to this resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -7,10 +7,10 @@ Imported on first use by data_source.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ConfluenceAttachmentConfiguration",
@@ -73,249 +73,361 @@ class ConfluenceAttachmentToIndexFieldMapping(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DataSourceFieldName: Literal[
-        "AUTHOR",
-        "CONTENT_TYPE",
-        "CREATED_DATE",
-        "DISPLAY_URL",
-        "FILE_SIZE",
-        "ITEM_TYPE",
-        "PARENT_ID",
-        "SPACE_KEY",
-        "SPACE_NAME",
-        "URL",
-        "VERSION",
+    DataSourceFieldName: Annotated[
+        Literal[
+            "AUTHOR",
+            "CONTENT_TYPE",
+            "CREATED_DATE",
+            "DISPLAY_URL",
+            "FILE_SIZE",
+            "ITEM_TYPE",
+            "PARENT_ID",
+            "SPACE_KEY",
+            "SPACE_NAME",
+            "URL",
+            "VERSION",
+        ],
+        Field(
+            description="Allowed values: 'AUTHOR', 'CONTENT_TYPE', 'CREATED_DATE', 'DISPLAY_URL', 'FILE_SIZE', 'ITEM_TYPE', 'PARENT_ID', 'SPACE_KEY', 'SPACE_NAME', 'URL', 'VERSION'."
+        ),
     ]
-    DateFieldFormat: str | None = None
-    IndexFieldName: str
+    DateFieldFormat: Annotated[str | None, Field(description="Length: 4 to 40 characters.")] = None
+    IndexFieldName: Annotated[str, Field(description="Length: 1 to 30 characters.")]
 
 
 class ConfluenceBlogToIndexFieldMapping(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DataSourceFieldName: Literal[
-        "AUTHOR",
-        "DISPLAY_URL",
-        "ITEM_TYPE",
-        "LABELS",
-        "PUBLISH_DATE",
-        "SPACE_KEY",
-        "SPACE_NAME",
-        "URL",
-        "VERSION",
+    DataSourceFieldName: Annotated[
+        Literal[
+            "AUTHOR",
+            "DISPLAY_URL",
+            "ITEM_TYPE",
+            "LABELS",
+            "PUBLISH_DATE",
+            "SPACE_KEY",
+            "SPACE_NAME",
+            "URL",
+            "VERSION",
+        ],
+        Field(
+            description="Allowed values: 'AUTHOR', 'DISPLAY_URL', 'ITEM_TYPE', 'LABELS', 'PUBLISH_DATE', 'SPACE_KEY', 'SPACE_NAME', 'URL', 'VERSION'."
+        ),
     ]
-    DateFieldFormat: str | None = None
-    IndexFieldName: str
+    DateFieldFormat: Annotated[str | None, Field(description="Length: 4 to 40 characters.")] = None
+    IndexFieldName: Annotated[str, Field(description="Length: 1 to 30 characters.")]
 
 
 class ConfluencePageToIndexFieldMapping(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DataSourceFieldName: Literal[
-        "AUTHOR",
-        "CONTENT_STATUS",
-        "CREATED_DATE",
-        "DISPLAY_URL",
-        "ITEM_TYPE",
-        "LABELS",
-        "MODIFIED_DATE",
-        "PARENT_ID",
-        "SPACE_KEY",
-        "SPACE_NAME",
-        "URL",
-        "VERSION",
+    DataSourceFieldName: Annotated[
+        Literal[
+            "AUTHOR",
+            "CONTENT_STATUS",
+            "CREATED_DATE",
+            "DISPLAY_URL",
+            "ITEM_TYPE",
+            "LABELS",
+            "MODIFIED_DATE",
+            "PARENT_ID",
+            "SPACE_KEY",
+            "SPACE_NAME",
+            "URL",
+            "VERSION",
+        ],
+        Field(
+            description="Allowed values: 'AUTHOR', 'CONTENT_STATUS', 'CREATED_DATE', 'DISPLAY_URL', 'ITEM_TYPE', 'LABELS', 'MODIFIED_DATE', 'PARENT_ID', 'SPACE_KEY', 'SPACE_NAME', 'URL', 'VERSION'."
+        ),
     ]
-    DateFieldFormat: str | None = None
-    IndexFieldName: str
+    DateFieldFormat: Annotated[str | None, Field(description="Length: 4 to 40 characters.")] = None
+    IndexFieldName: Annotated[str, Field(description="Length: 1 to 30 characters.")]
 
 
 class ConfluenceSpaceToIndexFieldMapping(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DataSourceFieldName: Literal["DISPLAY_URL", "ITEM_TYPE", "SPACE_KEY", "URL"]
-    DateFieldFormat: str | None = None
-    IndexFieldName: str
+    DataSourceFieldName: Annotated[
+        Literal["DISPLAY_URL", "ITEM_TYPE", "SPACE_KEY", "URL"],
+        Field(description="Allowed values: 'DISPLAY_URL', 'ITEM_TYPE', 'SPACE_KEY', 'URL'."),
+    ]
+    DateFieldFormat: Annotated[str | None, Field(description="Length: 4 to 40 characters.")] = None
+    IndexFieldName: Annotated[str, Field(description="Length: 1 to 30 characters.")]
 
 
 class DataSourceAccessControlListConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    KeyPath: str | None = None
+    KeyPath: Annotated[str | None, Field(description="Length: 1 to 1024 characters.")] = None
 
 
 class DataSourceAclConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AllowedGroupsColumnName: str
+    AllowedGroupsColumnName: Annotated[str, Field(description="Length: 1 to 100 characters.")]
 
 
 class DataSourceConnectionConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DatabaseHost: str
-    DatabaseName: str
-    DatabasePort: int
-    SecretArn: str
-    TableName: str
+    DatabaseHost: Annotated[str, Field(description="Length: 1 to 253 characters.")]
+    DatabaseName: Annotated[str, Field(description="Length: 1 to 100 characters.")]
+    DatabasePort: Annotated[int, Field(description="Range: 1 to 65535 (inclusive).")]
+    SecretArn: Annotated[
+        str,
+        Field(
+            description="Pattern: arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023} Length: 1 to 1284 characters."
+        ),
+    ]
+    TableName: Annotated[str, Field(description="Length: 1 to 100 characters.")]
 
 
 class DataSourceDocumentsMetadataConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    S3Prefix: str | None = None
+    S3Prefix: Annotated[str | None, Field(description="Length: 1 to 1024 characters.")] = None
 
 
 class DataSourceProxyConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Credentials: str | None = None
-    Host: str
-    Port: int
+    Credentials: Annotated[
+        str | None,
+        Field(
+            description="Pattern: arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023} Length: 1 to 1284 characters."
+        ),
+    ] = None
+    Host: Annotated[str, Field(description="Pattern: ([^\\s]*) Length: 1 to 253 characters.")]
+    Port: Annotated[int, Field(description="Range: 1 to 65535 (inclusive).")]
 
 
 class DataSourceSqlConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    QueryIdentifiersEnclosingOption: Literal["DOUBLE_QUOTES", "NONE"] | None = None
+    QueryIdentifiersEnclosingOption: Annotated[
+        Literal["DOUBLE_QUOTES", "NONE"] | None,
+        Field(description="Allowed values: 'DOUBLE_QUOTES', 'NONE'."),
+    ] = None
 
 
 class DataSourceTemplateConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Template: dict[str, Any]
+    Template: Annotated[dict[str, Any], Field(description="Type: dict[str, Any].")]
 
 
 class DataSourceToIndexFieldMapping(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DataSourceFieldName: str
-    DateFieldFormat: str | None = None
-    IndexFieldName: str
+    DataSourceFieldName: Annotated[str, Field(description="Length: 1 to 100 characters.")]
+    DateFieldFormat: Annotated[str | None, Field(description="Length: 4 to 40 characters.")] = None
+    IndexFieldName: Annotated[str, Field(description="Length: 1 to 30 characters.")]
 
 
 class DataSourceVpcConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    SecurityGroupIds: list[str]
-    SubnetIds: list[str]
+    SecurityGroupIds: Annotated[
+        list[str],
+        Field(
+            description="Items: at most 10 items. Each item: Pattern: [\\-0-9a-zA-Z]+ Length: 1 to 200 characters."
+        ),
+    ]
+    SubnetIds: Annotated[
+        list[str],
+        Field(
+            description="Items: at most 6 items. Each item: Pattern: [\\-0-9a-zA-Z]+ Length: 1 to 200 characters."
+        ),
+    ]
 
 
 class DataSourceWorkDocsConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CrawlComments: bool | None = None
-    ExclusionPatterns: list[str] | None = None
-    FieldMappings: list[DataSourceToIndexFieldMapping] | None = None
-    InclusionPatterns: list[str] | None = None
-    OrganizationId: str
-    UseChangeLog: bool | None = None
+    CrawlComments: Annotated[bool | None, Field(description="Type: bool.")] = None
+    ExclusionPatterns: Annotated[
+        list[str] | None,
+        Field(description="Items: at most 100 items. Each item: Length: 1 to 50 characters."),
+    ] = None
+    FieldMappings: Annotated[
+        list[DataSourceToIndexFieldMapping] | None, Field(description="Items: at most 100 items.")
+    ] = None
+    InclusionPatterns: Annotated[
+        list[str] | None,
+        Field(description="Items: at most 100 items. Each item: Length: 1 to 50 characters."),
+    ] = None
+    OrganizationId: Annotated[
+        str, Field(description="Pattern: d-[0-9a-fA-F]{10} Length: exactly 12 characters.")
+    ]
+    UseChangeLog: Annotated[bool | None, Field(description="Type: bool.")] = None
 
 
 class DocumentAttributeValue(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DateValue: str | None = None
-    LongValue: int | None = None
-    StringListValue: list[str] | None = None
-    StringValue: str | None = None
+    DateValue: Annotated[str | None, Field(description="Type: str.")] = None
+    LongValue: Annotated[int | None, Field(description="Type: int.")] = None
+    StringListValue: Annotated[
+        list[str] | None, Field(description="Each item: Length: 1 to 2048 characters.")
+    ] = None
+    StringValue: Annotated[str | None, Field(description="Length: 1 to 2048 characters.")] = None
 
 
 class S3DataSourceConfiguration(DeferredModel):
+    """
+    S3 data source configuration
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AccessControlListConfiguration: DataSourceAccessControlListConfiguration | None = None
-    BucketName: str
-    DocumentsMetadataConfiguration: DataSourceDocumentsMetadataConfiguration | None = None
-    ExclusionPatterns: list[str] | None = None
-    InclusionPatterns: list[str] | None = None
-    InclusionPrefixes: list[str] | None = None
+    AccessControlListConfiguration: Annotated[
+        DataSourceAccessControlListConfiguration | None,
+        Field(description="Type: DataSourceAccessControlListConfigurationDict."),
+    ] = None
+    BucketName: Annotated[
+        str,
+        Field(
+            description="Pattern: [a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9] Length: 3 to 63 characters."
+        ),
+    ]
+    DocumentsMetadataConfiguration: Annotated[
+        DataSourceDocumentsMetadataConfiguration | None,
+        Field(description="Type: DataSourceDocumentsMetadataConfigurationDict."),
+    ] = None
+    ExclusionPatterns: Annotated[
+        list[str] | None,
+        Field(description="Items: at most 100 items. Each item: Length: 1 to 50 characters."),
+    ] = None
+    InclusionPatterns: Annotated[
+        list[str] | None,
+        Field(description="Items: at most 100 items. Each item: Length: 1 to 50 characters."),
+    ] = None
+    InclusionPrefixes: Annotated[
+        list[str] | None,
+        Field(description="Items: at most 100 items. Each item: Length: 1 to 50 characters."),
+    ] = None
 
 
 class S3Path(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Bucket: str
-    Key: str
+    Bucket: Annotated[
+        str,
+        Field(
+            description="Pattern: [a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9] Length: 3 to 63 characters."
+        ),
+    ]
+    Key: Annotated[str, Field(description="Length: 1 to 1024 characters.")]
 
 
 class SalesforceChatterFeedConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DocumentDataFieldName: str
-    DocumentTitleFieldName: str | None = None
-    FieldMappings: list[DataSourceToIndexFieldMapping] | None = None
-    IncludeFilterTypes: list[Literal["ACTIVE_USER", "STANDARD_USER"]] | None = None
+    DocumentDataFieldName: Annotated[str, Field(description="Length: 1 to 100 characters.")]
+    DocumentTitleFieldName: Annotated[
+        str | None, Field(description="Length: 1 to 100 characters.")
+    ] = None
+    FieldMappings: Annotated[
+        list[DataSourceToIndexFieldMapping] | None, Field(description="Items: at most 100 items.")
+    ] = None
+    IncludeFilterTypes: Annotated[
+        list[Literal["ACTIVE_USER", "STANDARD_USER"]] | None,
+        Field(
+            description="Items: 1 to 2 items. Each item: Allowed values: 'ACTIVE_USER', 'STANDARD_USER'."
+        ),
+    ] = None
 
 
 class SalesforceCustomKnowledgeArticleTypeConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DocumentDataFieldName: str
-    DocumentTitleFieldName: str | None = None
-    FieldMappings: list[DataSourceToIndexFieldMapping] | None = None
-    Name: str
+    DocumentDataFieldName: Annotated[str, Field(description="Length: 1 to 100 characters.")]
+    DocumentTitleFieldName: Annotated[
+        str | None, Field(description="Length: 1 to 100 characters.")
+    ] = None
+    FieldMappings: Annotated[
+        list[DataSourceToIndexFieldMapping] | None, Field(description="Items: at most 100 items.")
+    ] = None
+    Name: Annotated[str, Field(description="Length: 1 to 100 characters.")]
 
 
 class SalesforceStandardKnowledgeArticleTypeConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DocumentDataFieldName: str
-    DocumentTitleFieldName: str | None = None
-    FieldMappings: list[DataSourceToIndexFieldMapping] | None = None
+    DocumentDataFieldName: Annotated[str, Field(description="Length: 1 to 100 characters.")]
+    DocumentTitleFieldName: Annotated[
+        str | None, Field(description="Length: 1 to 100 characters.")
+    ] = None
+    FieldMappings: Annotated[
+        list[DataSourceToIndexFieldMapping] | None, Field(description="Items: at most 100 items.")
+    ] = None
 
 
 class SalesforceStandardObjectAttachmentConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DocumentTitleFieldName: str | None = None
-    FieldMappings: list[DataSourceToIndexFieldMapping] | None = None
+    DocumentTitleFieldName: Annotated[
+        str | None, Field(description="Length: 1 to 100 characters.")
+    ] = None
+    FieldMappings: Annotated[
+        list[DataSourceToIndexFieldMapping] | None, Field(description="Items: at most 100 items.")
+    ] = None
 
 
 class SalesforceStandardObjectConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DocumentDataFieldName: str
-    DocumentTitleFieldName: str | None = None
-    FieldMappings: list[DataSourceToIndexFieldMapping] | None = None
-    Name: Literal[
-        "ACCOUNT",
-        "CAMPAIGN",
-        "CASE",
-        "CONTACT",
-        "CONTRACT",
-        "DOCUMENT",
-        "GROUP",
-        "IDEA",
-        "LEAD",
-        "OPPORTUNITY",
-        "PARTNER",
-        "PRICEBOOK",
-        "PRODUCT",
-        "PROFILE",
-        "SOLUTION",
-        "TASK",
-        "USER",
+    DocumentDataFieldName: Annotated[str, Field(description="Length: 1 to 100 characters.")]
+    DocumentTitleFieldName: Annotated[
+        str | None, Field(description="Length: 1 to 100 characters.")
+    ] = None
+    FieldMappings: Annotated[
+        list[DataSourceToIndexFieldMapping] | None, Field(description="Items: at most 100 items.")
+    ] = None
+    Name: Annotated[
+        Literal[
+            "ACCOUNT",
+            "CAMPAIGN",
+            "CASE",
+            "CONTACT",
+            "CONTRACT",
+            "DOCUMENT",
+            "GROUP",
+            "IDEA",
+            "LEAD",
+            "OPPORTUNITY",
+            "PARTNER",
+            "PRICEBOOK",
+            "PRODUCT",
+            "PROFILE",
+            "SOLUTION",
+            "TASK",
+            "USER",
+        ],
+        Field(
+            description="Allowed values: 'ACCOUNT', 'CAMPAIGN', 'CASE', 'CONTACT', 'CONTRACT', 'DOCUMENT', 'GROUP', 'IDEA', 'LEAD', 'OPPORTUNITY', 'PARTNER', 'PRICEBOOK' (and 5 more)."
+        ),
     ]
 
 
@@ -323,215 +435,425 @@ class ServiceNowKnowledgeArticleConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CrawlAttachments: bool | None = None
-    DocumentDataFieldName: str
-    DocumentTitleFieldName: str | None = None
-    ExcludeAttachmentFilePatterns: list[str] | None = None
-    FieldMappings: list[DataSourceToIndexFieldMapping] | None = None
-    FilterQuery: str | None = None
-    IncludeAttachmentFilePatterns: list[str] | None = None
+    CrawlAttachments: Annotated[bool | None, Field(description="Type: bool.")] = None
+    DocumentDataFieldName: Annotated[str, Field(description="Length: 1 to 100 characters.")]
+    DocumentTitleFieldName: Annotated[
+        str | None, Field(description="Length: 1 to 100 characters.")
+    ] = None
+    ExcludeAttachmentFilePatterns: Annotated[
+        list[str] | None,
+        Field(description="Items: at most 100 items. Each item: Length: 1 to 50 characters."),
+    ] = None
+    FieldMappings: Annotated[
+        list[DataSourceToIndexFieldMapping] | None, Field(description="Items: at most 100 items.")
+    ] = None
+    FilterQuery: Annotated[str | None, Field(description="Length: 1 to 2048 characters.")] = None
+    IncludeAttachmentFilePatterns: Annotated[
+        list[str] | None,
+        Field(description="Items: at most 100 items. Each item: Length: 1 to 50 characters."),
+    ] = None
 
 
 class ServiceNowServiceCatalogConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CrawlAttachments: bool | None = None
-    DocumentDataFieldName: str
-    DocumentTitleFieldName: str | None = None
-    ExcludeAttachmentFilePatterns: list[str] | None = None
-    FieldMappings: list[DataSourceToIndexFieldMapping] | None = None
-    IncludeAttachmentFilePatterns: list[str] | None = None
+    CrawlAttachments: Annotated[bool | None, Field(description="Type: bool.")] = None
+    DocumentDataFieldName: Annotated[str, Field(description="Length: 1 to 100 characters.")]
+    DocumentTitleFieldName: Annotated[
+        str | None, Field(description="Length: 1 to 100 characters.")
+    ] = None
+    ExcludeAttachmentFilePatterns: Annotated[
+        list[str] | None,
+        Field(description="Items: at most 100 items. Each item: Length: 1 to 50 characters."),
+    ] = None
+    FieldMappings: Annotated[
+        list[DataSourceToIndexFieldMapping] | None, Field(description="Items: at most 100 items.")
+    ] = None
+    IncludeAttachmentFilePatterns: Annotated[
+        list[str] | None,
+        Field(description="Items: at most 100 items. Each item: Length: 1 to 50 characters."),
+    ] = None
 
 
 class Tag(DeferredModel):
+    """
+    A label for tagging Kendra resources
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="A string used to identify this tag")]
+    Value: Annotated[str, Field(description="A string containing the value for the tag")]
 
 
 class WebCrawlerBasicAuthentication(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Credentials: str
-    Host: str
-    Port: int
+    Credentials: Annotated[
+        str,
+        Field(
+            description="Pattern: arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023} Length: 1 to 1284 characters."
+        ),
+    ]
+    Host: Annotated[str, Field(description="Pattern: ([^\\s]*) Length: 1 to 253 characters.")]
+    Port: Annotated[int, Field(description="Range: 1 to 65535 (inclusive).")]
 
 
 class WebCrawlerSeedUrlConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    SeedUrls: list[str]
-    WebCrawlerMode: Literal["HOST_ONLY", "SUBDOMAINS", "EVERYTHING"] | None = None
+    SeedUrls: Annotated[
+        list[str],
+        Field(
+            description="Items: 0 to 100 items. Each item: Pattern: ^(https?)://([^\\s]*) Length: 1 to 2048 characters."
+        ),
+    ]
+    WebCrawlerMode: Annotated[
+        Literal["HOST_ONLY", "SUBDOMAINS", "EVERYTHING"] | None,
+        Field(description="Allowed values: 'HOST_ONLY', 'SUBDOMAINS', 'EVERYTHING'."),
+    ] = None
 
 
 class WebCrawlerSiteMapsConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    SiteMaps: list[str]
+    SiteMaps: Annotated[
+        list[str],
+        Field(
+            description="Items: 0 to 3 items. Each item: Pattern: ^(https?):\\/\\/([^\\s]*) Length: 1 to 2048 characters."
+        ),
+    ]
 
 
 class WebCrawlerUrls(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    SeedUrlConfiguration: WebCrawlerSeedUrlConfiguration | None = None
-    SiteMapsConfiguration: WebCrawlerSiteMapsConfiguration | None = None
+    SeedUrlConfiguration: Annotated[
+        WebCrawlerSeedUrlConfiguration | None,
+        Field(description="Type: WebCrawlerSeedUrlConfigurationDict."),
+    ] = None
+    SiteMapsConfiguration: Annotated[
+        WebCrawlerSiteMapsConfiguration | None,
+        Field(description="Type: WebCrawlerSiteMapsConfigurationDict."),
+    ] = None
 
 
 class DataSourceAttributes(DeferredModel):
-    Arn: str | None = None
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::Kendra::DataSource, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="Length: at most 1000 characters.")] = None
+    Id: Annotated[str | None, Field(description="ID of data source")] = None
 
 
 class ConfluenceAttachmentConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AttachmentFieldMappings: list[ConfluenceAttachmentToIndexFieldMapping] | None = None
-    CrawlAttachments: bool | None = None
+    AttachmentFieldMappings: Annotated[
+        list[ConfluenceAttachmentToIndexFieldMapping] | None,
+        Field(description="Items: 1 to 11 items."),
+    ] = None
+    CrawlAttachments: Annotated[bool | None, Field(description="Type: bool.")] = None
 
 
 class ConfluenceBlogConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BlogFieldMappings: list[ConfluenceBlogToIndexFieldMapping] | None = None
+    BlogFieldMappings: Annotated[
+        list[ConfluenceBlogToIndexFieldMapping] | None, Field(description="Items: 1 to 9 items.")
+    ] = None
 
 
 class ConfluencePageConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    PageFieldMappings: list[ConfluencePageToIndexFieldMapping] | None = None
+    PageFieldMappings: Annotated[
+        list[ConfluencePageToIndexFieldMapping] | None, Field(description="Items: 1 to 12 items.")
+    ] = None
 
 
 class ConfluenceSpaceConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CrawlArchivedSpaces: bool | None = None
-    CrawlPersonalSpaces: bool | None = None
-    ExcludeSpaces: list[str] | None = None
-    IncludeSpaces: list[str] | None = None
-    SpaceFieldMappings: list[ConfluenceSpaceToIndexFieldMapping] | None = None
+    CrawlArchivedSpaces: Annotated[bool | None, Field(description="Type: bool.")] = None
+    CrawlPersonalSpaces: Annotated[bool | None, Field(description="Type: bool.")] = None
+    ExcludeSpaces: Annotated[
+        list[str] | None,
+        Field(description="Items: at least 1 items. Each item: Length: 1 to 255 characters."),
+    ] = None
+    IncludeSpaces: Annotated[
+        list[str] | None,
+        Field(description="Items: at least 1 items. Each item: Length: 1 to 255 characters."),
+    ] = None
+    SpaceFieldMappings: Annotated[
+        list[ConfluenceSpaceToIndexFieldMapping] | None, Field(description="Items: 1 to 4 items.")
+    ] = None
 
 
 class DataSourceColumnConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ChangeDetectingColumns: list[str]
-    DocumentDataColumnName: str
-    DocumentIdColumnName: str
-    DocumentTitleColumnName: str | None = None
-    FieldMappings: list[DataSourceToIndexFieldMapping] | None = None
+    ChangeDetectingColumns: Annotated[
+        list[str], Field(description="Items: 1 to 5 items. Each item: Length: 1 to 100 characters.")
+    ]
+    DocumentDataColumnName: Annotated[str, Field(description="Length: 1 to 100 characters.")]
+    DocumentIdColumnName: Annotated[str, Field(description="Length: 1 to 100 characters.")]
+    DocumentTitleColumnName: Annotated[
+        str | None, Field(description="Length: 1 to 100 characters.")
+    ] = None
+    FieldMappings: Annotated[
+        list[DataSourceToIndexFieldMapping] | None, Field(description="Items: at most 100 items.")
+    ] = None
 
 
 class DataSourceConfluenceConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AttachmentConfiguration: ConfluenceAttachmentConfiguration | None = None
-    BlogConfiguration: ConfluenceBlogConfiguration | None = None
-    ExclusionPatterns: list[str] | None = None
-    InclusionPatterns: list[str] | None = None
-    PageConfiguration: ConfluencePageConfiguration | None = None
-    SecretArn: str
-    ServerUrl: str
-    SpaceConfiguration: ConfluenceSpaceConfiguration | None = None
-    Version: Literal["CLOUD", "SERVER"]
-    VpcConfiguration: DataSourceVpcConfiguration | None = None
+    AttachmentConfiguration: Annotated[
+        ConfluenceAttachmentConfiguration | None,
+        Field(description="Type: ConfluenceAttachmentConfigurationDict."),
+    ] = None
+    BlogConfiguration: Annotated[
+        ConfluenceBlogConfiguration | None,
+        Field(description="Type: ConfluenceBlogConfigurationDict."),
+    ] = None
+    ExclusionPatterns: Annotated[
+        list[str] | None,
+        Field(description="Items: at most 100 items. Each item: Length: 1 to 50 characters."),
+    ] = None
+    InclusionPatterns: Annotated[
+        list[str] | None,
+        Field(description="Items: at most 100 items. Each item: Length: 1 to 50 characters."),
+    ] = None
+    PageConfiguration: Annotated[
+        ConfluencePageConfiguration | None,
+        Field(description="Type: ConfluencePageConfigurationDict."),
+    ] = None
+    SecretArn: Annotated[
+        str,
+        Field(
+            description="Pattern: arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023} Length: 1 to 1284 characters."
+        ),
+    ]
+    ServerUrl: Annotated[
+        str,
+        Field(description="Pattern: ^(https?|ftp|file)://([^\\s]*) Length: 1 to 2048 characters."),
+    ]
+    SpaceConfiguration: Annotated[
+        ConfluenceSpaceConfiguration | None,
+        Field(description="Type: ConfluenceSpaceConfigurationDict."),
+    ] = None
+    Version: Annotated[
+        Literal["CLOUD", "SERVER"], Field(description="Allowed values: 'CLOUD', 'SERVER'.")
+    ]
+    VpcConfiguration: Annotated[
+        DataSourceVpcConfiguration | None,
+        Field(description="Type: DataSourceVpcConfigurationDict."),
+    ] = None
 
 
 class DataSourceDatabaseConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AclConfiguration: DataSourceAclConfiguration | None = None
-    ColumnConfiguration: DataSourceColumnConfiguration
-    ConnectionConfiguration: DataSourceConnectionConfiguration
-    DatabaseEngineType: Literal[
-        "RDS_AURORA_MYSQL", "RDS_AURORA_POSTGRESQL", "RDS_MYSQL", "RDS_POSTGRESQL"
+    AclConfiguration: Annotated[
+        DataSourceAclConfiguration | None,
+        Field(description="Type: DataSourceAclConfigurationDict."),
+    ] = None
+    ColumnConfiguration: Annotated[
+        DataSourceColumnConfiguration, Field(description="Type: DataSourceColumnConfigurationDict.")
     ]
-    SqlConfiguration: DataSourceSqlConfiguration | None = None
-    VpcConfiguration: DataSourceVpcConfiguration | None = None
+    ConnectionConfiguration: Annotated[
+        DataSourceConnectionConfiguration,
+        Field(description="Type: DataSourceConnectionConfigurationDict."),
+    ]
+    DatabaseEngineType: Annotated[
+        Literal["RDS_AURORA_MYSQL", "RDS_AURORA_POSTGRESQL", "RDS_MYSQL", "RDS_POSTGRESQL"],
+        Field(
+            description="Allowed values: 'RDS_AURORA_MYSQL', 'RDS_AURORA_POSTGRESQL', 'RDS_MYSQL', 'RDS_POSTGRESQL'."
+        ),
+    ]
+    SqlConfiguration: Annotated[
+        DataSourceSqlConfiguration | None,
+        Field(description="Type: DataSourceSqlConfigurationDict."),
+    ] = None
+    VpcConfiguration: Annotated[
+        DataSourceVpcConfiguration | None,
+        Field(description="Type: DataSourceVpcConfigurationDict."),
+    ] = None
 
 
 class DataSourceGoogleDriveConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ExcludeMimeTypes: list[str] | None = None
-    ExcludeSharedDrives: list[str] | None = None
-    ExcludeUserAccounts: list[str] | None = None
-    ExclusionPatterns: list[str] | None = None
-    FieldMappings: list[DataSourceToIndexFieldMapping] | None = None
-    InclusionPatterns: list[str] | None = None
-    SecretArn: str
+    ExcludeMimeTypes: Annotated[
+        list[str] | None,
+        Field(description="Items: 0 to 30 items. Each item: Length: 1 to 256 characters."),
+    ] = None
+    ExcludeSharedDrives: Annotated[
+        list[str] | None,
+        Field(description="Items: 0 to 100 items. Each item: Length: 1 to 256 characters."),
+    ] = None
+    ExcludeUserAccounts: Annotated[
+        list[str] | None,
+        Field(description="Items: 0 to 100 items. Each item: Length: 1 to 256 characters."),
+    ] = None
+    ExclusionPatterns: Annotated[
+        list[str] | None,
+        Field(description="Items: at most 100 items. Each item: Length: 1 to 50 characters."),
+    ] = None
+    FieldMappings: Annotated[
+        list[DataSourceToIndexFieldMapping] | None, Field(description="Items: at most 100 items.")
+    ] = None
+    InclusionPatterns: Annotated[
+        list[str] | None,
+        Field(description="Items: at most 100 items. Each item: Length: 1 to 50 characters."),
+    ] = None
+    SecretArn: Annotated[
+        str,
+        Field(
+            description="Pattern: arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023} Length: 1 to 1284 characters."
+        ),
+    ]
 
 
 class DataSourceOneDriveUsers(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    OneDriveUserList: list[str] | None = None
-    OneDriveUserS3Path: S3Path | None = None
+    OneDriveUserList: Annotated[
+        list[str] | None,
+        Field(
+            description="Items: 1 to 100 items. Each item: Pattern: ^(?!\\s).+@([a-zA-Z0-9_\\-\\.]+)\\.([a-zA-Z]{2,5})$ Length: 1 to 256 characters."
+        ),
+    ] = None
+    OneDriveUserS3Path: Annotated[S3Path | None, Field(description="Type: S3PathDict.")] = None
 
 
 class DataSourceServiceNowConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AuthenticationType: Literal["HTTP_BASIC", "OAUTH2"] | None = None
-    HostUrl: str
-    KnowledgeArticleConfiguration: ServiceNowKnowledgeArticleConfiguration | None = None
-    SecretArn: str
-    ServiceCatalogConfiguration: ServiceNowServiceCatalogConfiguration | None = None
-    ServiceNowBuildVersion: Literal["LONDON", "OTHERS"]
+    AuthenticationType: Annotated[
+        Literal["HTTP_BASIC", "OAUTH2"] | None,
+        Field(description="Allowed values: 'HTTP_BASIC', 'OAUTH2'."),
+    ] = None
+    HostUrl: Annotated[
+        str,
+        Field(
+            description="Pattern: ^(?!(^(https?|ftp|file):\\/\\/))[a-z0-9-]+(\\.service-now\\.com)$ Length: 1 to 2048 characters."
+        ),
+    ]
+    KnowledgeArticleConfiguration: Annotated[
+        ServiceNowKnowledgeArticleConfiguration | None,
+        Field(description="Type: ServiceNowKnowledgeArticleConfigurationDict."),
+    ] = None
+    SecretArn: Annotated[
+        str,
+        Field(
+            description="Pattern: arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023} Length: 1 to 1284 characters."
+        ),
+    ]
+    ServiceCatalogConfiguration: Annotated[
+        ServiceNowServiceCatalogConfiguration | None,
+        Field(description="Type: ServiceNowServiceCatalogConfigurationDict."),
+    ] = None
+    ServiceNowBuildVersion: Annotated[
+        Literal["LONDON", "OTHERS"], Field(description="Allowed values: 'LONDON', 'OTHERS'.")
+    ]
 
 
 class DataSourceSharePointConfiguration(DeferredModel):
+    """
+    SharePoint configuration
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CrawlAttachments: bool | None = None
-    DisableLocalGroups: bool | None = None
-    DocumentTitleFieldName: str | None = None
-    ExclusionPatterns: list[str] | None = None
-    FieldMappings: list[DataSourceToIndexFieldMapping] | None = None
-    InclusionPatterns: list[str] | None = None
-    SecretArn: str
-    SharePointVersion: Literal["SHAREPOINT_ONLINE", "SHAREPOINT_2013", "SHAREPOINT_2016"]
-    SslCertificateS3Path: S3Path | None = None
-    Urls: list[str]
-    UseChangeLog: bool | None = None
-    VpcConfiguration: DataSourceVpcConfiguration | None = None
+    CrawlAttachments: Annotated[bool | None, Field(description="Type: bool.")] = None
+    DisableLocalGroups: Annotated[bool | None, Field(description="Type: bool.")] = None
+    DocumentTitleFieldName: Annotated[
+        str | None, Field(description="Length: 1 to 100 characters.")
+    ] = None
+    ExclusionPatterns: Annotated[
+        list[str] | None,
+        Field(description="Items: at most 100 items. Each item: Length: 1 to 50 characters."),
+    ] = None
+    FieldMappings: Annotated[
+        list[DataSourceToIndexFieldMapping] | None, Field(description="Items: at most 100 items.")
+    ] = None
+    InclusionPatterns: Annotated[
+        list[str] | None,
+        Field(description="Items: at most 100 items. Each item: Length: 1 to 50 characters."),
+    ] = None
+    SecretArn: Annotated[
+        str,
+        Field(
+            description="Pattern: arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023} Length: 1 to 1284 characters."
+        ),
+    ]
+    SharePointVersion: Annotated[
+        Literal["SHAREPOINT_ONLINE", "SHAREPOINT_2013", "SHAREPOINT_2016"],
+        Field(
+            description="Allowed values: 'SHAREPOINT_ONLINE', 'SHAREPOINT_2013', 'SHAREPOINT_2016'."
+        ),
+    ]
+    SslCertificateS3Path: Annotated[S3Path | None, Field(description="Type: S3PathDict.")] = None
+    Urls: Annotated[
+        list[str],
+        Field(
+            description="Items: at most 100 items. Each item: Pattern: ^(https?|ftp|file)://([^\\s]*) Length: 1 to 2048 characters."
+        ),
+    ]
+    UseChangeLog: Annotated[bool | None, Field(description="Type: bool.")] = None
+    VpcConfiguration: Annotated[
+        DataSourceVpcConfiguration | None,
+        Field(description="Type: DataSourceVpcConfigurationDict."),
+    ] = None
 
 
 class DocumentAttributeCondition(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ConditionDocumentAttributeKey: str
-    ConditionOnValue: DocumentAttributeValue | None = None
-    Operator: Literal[
-        "GreaterThan",
-        "GreaterThanOrEquals",
-        "LessThan",
-        "LessThanOrEquals",
-        "Equals",
-        "NotEquals",
-        "Contains",
-        "NotContains",
-        "Exists",
-        "NotExists",
-        "BeginsWith",
+    ConditionDocumentAttributeKey: Annotated[
+        str, Field(description="Pattern: [a-zA-Z0-9_][a-zA-Z0-9_-]* Length: 1 to 200 characters.")
+    ]
+    ConditionOnValue: Annotated[
+        DocumentAttributeValue | None, Field(description="Type: DocumentAttributeValueDict.")
+    ] = None
+    Operator: Annotated[
+        Literal[
+            "GreaterThan",
+            "GreaterThanOrEquals",
+            "LessThan",
+            "LessThanOrEquals",
+            "Equals",
+            "NotEquals",
+            "Contains",
+            "NotContains",
+            "Exists",
+            "NotExists",
+            "BeginsWith",
+        ],
+        Field(
+            description="Allowed values: 'GreaterThan', 'GreaterThanOrEquals', 'LessThan', 'LessThanOrEquals', 'Equals', 'NotEquals', 'Contains', 'NotContains', 'Exists', 'NotExists', 'BeginsWith'."
+        ),
     ]
 
 
@@ -539,144 +861,290 @@ class DocumentAttributeTarget(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    TargetDocumentAttributeKey: str
-    TargetDocumentAttributeValue: DocumentAttributeValue | None = None
-    TargetDocumentAttributeValueDeletion: bool | None = None
+    TargetDocumentAttributeKey: Annotated[
+        str, Field(description="Pattern: [a-zA-Z0-9_][a-zA-Z0-9_-]* Length: 1 to 200 characters.")
+    ]
+    TargetDocumentAttributeValue: Annotated[
+        DocumentAttributeValue | None, Field(description="Type: DocumentAttributeValueDict.")
+    ] = None
+    TargetDocumentAttributeValueDeletion: Annotated[
+        bool | None, Field(description="Type: bool.")
+    ] = None
 
 
 class HookConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    InvocationCondition: DocumentAttributeCondition | None = None
-    LambdaArn: str
-    S3Bucket: str
+    InvocationCondition: Annotated[
+        DocumentAttributeCondition | None,
+        Field(description="Type: DocumentAttributeConditionDict."),
+    ] = None
+    LambdaArn: Annotated[
+        str,
+        Field(
+            description="Pattern: ^/arn:aws[a-zA-Z-]*:lambda:[a-z]+-[a-z]+-[0-9]:[0-9]{12}:function:[a-zA-Z0-9-_]+(\\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})?(:[a-zA-Z0-9-_]+)?/$ Length: 1 to 2048 characters."
+        ),
+    ]
+    S3Bucket: Annotated[
+        str,
+        Field(
+            description="Pattern: [a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9] Length: 3 to 63 characters."
+        ),
+    ]
 
 
 class InlineCustomDocumentEnrichmentConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Condition: DocumentAttributeCondition | None = None
-    DocumentContentDeletion: bool | None = None
-    Target: DocumentAttributeTarget | None = None
+    Condition: Annotated[
+        DocumentAttributeCondition | None,
+        Field(description="Type: DocumentAttributeConditionDict."),
+    ] = None
+    DocumentContentDeletion: Annotated[bool | None, Field(description="Type: bool.")] = None
+    Target: Annotated[
+        DocumentAttributeTarget | None, Field(description="Type: DocumentAttributeTargetDict.")
+    ] = None
 
 
 class SalesforceKnowledgeArticleConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CustomKnowledgeArticleTypeConfigurations: (
-        list[SalesforceCustomKnowledgeArticleTypeConfiguration] | None
-    ) = None
-    IncludedStates: list[Literal["DRAFT", "PUBLISHED", "ARCHIVED"]]
-    StandardKnowledgeArticleTypeConfiguration: (
-        SalesforceStandardKnowledgeArticleTypeConfiguration | None
-    ) = None
+    CustomKnowledgeArticleTypeConfigurations: Annotated[
+        list[SalesforceCustomKnowledgeArticleTypeConfiguration] | None,
+        Field(description="Items: 1 to 10 items."),
+    ] = None
+    IncludedStates: Annotated[
+        list[Literal["DRAFT", "PUBLISHED", "ARCHIVED"]],
+        Field(
+            description="Items: 1 to 3 items. Each item: Allowed values: 'DRAFT', 'PUBLISHED', 'ARCHIVED'."
+        ),
+    ]
+    StandardKnowledgeArticleTypeConfiguration: Annotated[
+        SalesforceStandardKnowledgeArticleTypeConfiguration | None,
+        Field(description="Type: SalesforceStandardKnowledgeArticleTypeConfigurationDict."),
+    ] = None
 
 
 class WebCrawlerAuthenticationConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BasicAuthentication: list[WebCrawlerBasicAuthentication] | None = None
+    BasicAuthentication: Annotated[
+        list[WebCrawlerBasicAuthentication] | None, Field(description="Items: at most 10 items.")
+    ] = None
 
 
 class DataSourceCustomDocumentEnrichmentConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    InlineConfigurations: list[InlineCustomDocumentEnrichmentConfiguration] | None = None
-    PostExtractionHookConfiguration: HookConfiguration | None = None
-    PreExtractionHookConfiguration: HookConfiguration | None = None
-    RoleArn: str | None = None
+    InlineConfigurations: Annotated[
+        list[InlineCustomDocumentEnrichmentConfiguration] | None,
+        Field(description="List of InlineCustomDocumentEnrichmentConfigurations"),
+    ] = None
+    PostExtractionHookConfiguration: Annotated[
+        HookConfiguration | None, Field(description="Type: HookConfigurationDict.")
+    ] = None
+    PreExtractionHookConfiguration: Annotated[
+        HookConfiguration | None, Field(description="Type: HookConfigurationDict.")
+    ] = None
+    RoleArn: Annotated[str | None, Field(description="Role ARN")] = None
 
 
 class DataSourceOneDriveConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DisableLocalGroups: bool | None = None
-    ExclusionPatterns: list[str] | None = None
-    FieldMappings: list[DataSourceToIndexFieldMapping] | None = None
-    InclusionPatterns: list[str] | None = None
-    OneDriveUsers: DataSourceOneDriveUsers
-    SecretArn: str
-    TenantDomain: str
+    DisableLocalGroups: Annotated[bool | None, Field(description="Type: bool.")] = None
+    ExclusionPatterns: Annotated[
+        list[str] | None,
+        Field(description="Items: at most 100 items. Each item: Length: 1 to 50 characters."),
+    ] = None
+    FieldMappings: Annotated[
+        list[DataSourceToIndexFieldMapping] | None, Field(description="Items: at most 100 items.")
+    ] = None
+    InclusionPatterns: Annotated[
+        list[str] | None,
+        Field(description="Items: at most 100 items. Each item: Length: 1 to 50 characters."),
+    ] = None
+    OneDriveUsers: Annotated[
+        DataSourceOneDriveUsers, Field(description="Type: DataSourceOneDriveUsersDict.")
+    ]
+    SecretArn: Annotated[
+        str,
+        Field(
+            description="Pattern: arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023} Length: 1 to 1284 characters."
+        ),
+    ]
+    TenantDomain: Annotated[
+        str,
+        Field(
+            description="Pattern: ^([a-zA-Z0-9]+(-[a-zA-Z0-9]+)*\\.)+[a-z]{2,}$ Length: 1 to 256 characters."
+        ),
+    ]
 
 
 class DataSourceSalesforceConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ChatterFeedConfiguration: SalesforceChatterFeedConfiguration | None = None
-    CrawlAttachments: bool | None = None
-    ExcludeAttachmentFilePatterns: list[str] | None = None
-    IncludeAttachmentFilePatterns: list[str] | None = None
-    KnowledgeArticleConfiguration: SalesforceKnowledgeArticleConfiguration | None = None
-    SecretArn: str
-    ServerUrl: str
-    StandardObjectAttachmentConfiguration: (
-        SalesforceStandardObjectAttachmentConfiguration | None
-    ) = None
-    StandardObjectConfigurations: list[SalesforceStandardObjectConfiguration] | None = None
+    ChatterFeedConfiguration: Annotated[
+        SalesforceChatterFeedConfiguration | None,
+        Field(description="Type: SalesforceChatterFeedConfigurationDict."),
+    ] = None
+    CrawlAttachments: Annotated[bool | None, Field(description="Type: bool.")] = None
+    ExcludeAttachmentFilePatterns: Annotated[
+        list[str] | None,
+        Field(description="Items: at most 100 items. Each item: Length: 1 to 50 characters."),
+    ] = None
+    IncludeAttachmentFilePatterns: Annotated[
+        list[str] | None,
+        Field(description="Items: at most 100 items. Each item: Length: 1 to 50 characters."),
+    ] = None
+    KnowledgeArticleConfiguration: Annotated[
+        SalesforceKnowledgeArticleConfiguration | None,
+        Field(description="Type: SalesforceKnowledgeArticleConfigurationDict."),
+    ] = None
+    SecretArn: Annotated[
+        str,
+        Field(
+            description="Pattern: arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023} Length: 1 to 1284 characters."
+        ),
+    ]
+    ServerUrl: Annotated[
+        str,
+        Field(description="Pattern: ^(https?|ftp|file)://([^\\s]*) Length: 1 to 2048 characters."),
+    ]
+    StandardObjectAttachmentConfiguration: Annotated[
+        SalesforceStandardObjectAttachmentConfiguration | None,
+        Field(description="Type: SalesforceStandardObjectAttachmentConfigurationDict."),
+    ] = None
+    StandardObjectConfigurations: Annotated[
+        list[SalesforceStandardObjectConfiguration] | None,
+        Field(description="Items: 1 to 17 items."),
+    ] = None
 
 
 class DataSourceWebCrawlerConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AuthenticationConfiguration: WebCrawlerAuthenticationConfiguration | None = None
-    CrawlDepth: int | None = None
-    MaxContentSizePerPageInMegaBytes: float | None = None
-    MaxLinksPerPage: int | None = None
-    MaxUrlsPerMinuteCrawlRate: int | None = None
-    ProxyConfiguration: DataSourceProxyConfiguration | None = None
-    UrlExclusionPatterns: list[str] | None = None
-    UrlInclusionPatterns: list[str] | None = None
-    Urls: WebCrawlerUrls
+    AuthenticationConfiguration: Annotated[
+        WebCrawlerAuthenticationConfiguration | None,
+        Field(description="Type: WebCrawlerAuthenticationConfigurationDict."),
+    ] = None
+    CrawlDepth: Annotated[int | None, Field(description="Range: 1 to 10 (inclusive).")] = None
+    MaxContentSizePerPageInMegaBytes: Annotated[
+        float | None, Field(description="Range: 0 to 50 (inclusive).")
+    ] = None
+    MaxLinksPerPage: Annotated[int | None, Field(description="Range: 1 to 1000 (inclusive).")] = (
+        None
+    )
+    MaxUrlsPerMinuteCrawlRate: Annotated[
+        int | None, Field(description="Range: 1 to 300 (inclusive).")
+    ] = None
+    ProxyConfiguration: Annotated[
+        DataSourceProxyConfiguration | None,
+        Field(description="Type: DataSourceProxyConfigurationDict."),
+    ] = None
+    UrlExclusionPatterns: Annotated[
+        list[str] | None,
+        Field(description="Items: at most 100 items. Each item: Length: 1 to 50 characters."),
+    ] = None
+    UrlInclusionPatterns: Annotated[
+        list[str] | None,
+        Field(description="Items: at most 100 items. Each item: Length: 1 to 50 characters."),
+    ] = None
+    Urls: Annotated[WebCrawlerUrls, Field(description="Type: WebCrawlerUrlsDict.")]
 
 
 class DataSourceDataSourceConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ConfluenceConfiguration: DataSourceConfluenceConfiguration | None = None
-    DatabaseConfiguration: DataSourceDatabaseConfiguration | None = None
-    GoogleDriveConfiguration: DataSourceGoogleDriveConfiguration | None = None
-    OneDriveConfiguration: DataSourceOneDriveConfiguration | None = None
-    S3Configuration: S3DataSourceConfiguration | None = None
-    SalesforceConfiguration: DataSourceSalesforceConfiguration | None = None
-    ServiceNowConfiguration: DataSourceServiceNowConfiguration | None = None
-    SharePointConfiguration: DataSourceSharePointConfiguration | None = None
-    TemplateConfiguration: DataSourceTemplateConfiguration | None = None
-    WebCrawlerConfiguration: DataSourceWebCrawlerConfiguration | None = None
-    WorkDocsConfiguration: DataSourceWorkDocsConfiguration | None = None
+    ConfluenceConfiguration: Annotated[
+        DataSourceConfluenceConfiguration | None,
+        Field(description="Type: DataSourceConfluenceConfigurationDict."),
+    ] = None
+    DatabaseConfiguration: Annotated[
+        DataSourceDatabaseConfiguration | None,
+        Field(description="Type: DataSourceDatabaseConfigurationDict."),
+    ] = None
+    GoogleDriveConfiguration: Annotated[
+        DataSourceGoogleDriveConfiguration | None,
+        Field(description="Type: DataSourceGoogleDriveConfigurationDict."),
+    ] = None
+    OneDriveConfiguration: Annotated[
+        DataSourceOneDriveConfiguration | None,
+        Field(description="Type: DataSourceOneDriveConfigurationDict."),
+    ] = None
+    S3Configuration: Annotated[
+        S3DataSourceConfiguration | None, Field(description="S3 data source configuration")
+    ] = None
+    SalesforceConfiguration: Annotated[
+        DataSourceSalesforceConfiguration | None,
+        Field(description="Type: DataSourceSalesforceConfigurationDict."),
+    ] = None
+    ServiceNowConfiguration: Annotated[
+        DataSourceServiceNowConfiguration | None,
+        Field(description="Type: DataSourceServiceNowConfigurationDict."),
+    ] = None
+    SharePointConfiguration: Annotated[
+        DataSourceSharePointConfiguration | None, Field(description="SharePoint configuration")
+    ] = None
+    TemplateConfiguration: Annotated[
+        DataSourceTemplateConfiguration | None,
+        Field(description="Type: DataSourceTemplateConfigurationDict."),
+    ] = None
+    WebCrawlerConfiguration: Annotated[
+        DataSourceWebCrawlerConfiguration | None,
+        Field(description="Type: DataSourceWebCrawlerConfigurationDict."),
+    ] = None
+    WorkDocsConfiguration: Annotated[
+        DataSourceWorkDocsConfiguration | None,
+        Field(description="Type: DataSourceWorkDocsConfigurationDict."),
+    ] = None
 
 
 class DataSourceProps(DeferredModel):
-    CustomDocumentEnrichmentConfiguration: (
-        DataSourceCustomDocumentEnrichmentConfiguration | None
-    ) = None
-    DataSourceConfiguration: DataSourceDataSourceConfiguration | None = None
-    Description: str | None = None
-    IndexId: str
-    LanguageCode: str | None = None
-    Name: str
-    RoleArn: str | None = None
-    Schedule: str | None = None
-    Tags: list[Tag] | None = None
-    Type: Literal[
-        "S3",
-        "SHAREPOINT",
-        "SALESFORCE",
-        "ONEDRIVE",
-        "SERVICENOW",
-        "DATABASE",
-        "CUSTOM",
-        "CONFLUENCE",
-        "GOOGLEDRIVE",
-        "WEBCRAWLER",
-        "WORKDOCS",
-        "TEMPLATE",
+    """
+    The properties a program declares for a AWS::Kendra::DataSource.
+    """
+
+    CustomDocumentEnrichmentConfiguration: Annotated[
+        DataSourceCustomDocumentEnrichmentConfiguration | None,
+        Field(description="Type: DataSourceCustomDocumentEnrichmentConfigurationDict."),
+    ] = None
+    DataSourceConfiguration: Annotated[
+        DataSourceDataSourceConfiguration | None,
+        Field(description="Type: DataSourceDataSourceConfigurationDict."),
+    ] = None
+    Description: Annotated[str | None, Field(description="Description of data source")] = None
+    IndexId: Annotated[
+        str, Field(description="ID of Index Create-only: changing it replaces the resource.")
+    ]
+    LanguageCode: Annotated[str | None, Field(description="The code for a language.")] = None
+    Name: Annotated[str, Field(description="Name of data source")]
+    RoleArn: Annotated[str | None, Field(description="Role ARN")] = None
+    Schedule: Annotated[str | None, Field(description="Schedule")] = None
+    Tags: Annotated[list[Tag] | None, Field(description="Tags for labeling the data source")] = None
+    Type: Annotated[
+        Literal[
+            "S3",
+            "SHAREPOINT",
+            "SALESFORCE",
+            "ONEDRIVE",
+            "SERVICENOW",
+            "DATABASE",
+            "CUSTOM",
+            "CONFLUENCE",
+            "GOOGLEDRIVE",
+            "WEBCRAWLER",
+            "WORKDOCS",
+            "TEMPLATE",
+        ],
+        Field(description="Data source type Create-only: changing it replaces the resource."),
     ]

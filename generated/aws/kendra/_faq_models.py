@@ -7,10 +7,10 @@ Imported on first use by faq.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "FaqAttributes",
@@ -24,29 +24,60 @@ class FaqS3Path(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Bucket: str
-    Key: str
+    Bucket: Annotated[
+        str,
+        Field(
+            description="Pattern: [a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9] Length: 3 to 63 characters."
+        ),
+    ]
+    Key: Annotated[str, Field(description="Length: 1 to 1024 characters.")]
 
 
 class Tag(DeferredModel):
+    """
+    A label for tagging Kendra resources
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="A string used to identify this tag")]
+    Value: Annotated[str, Field(description="A string containing the value for the tag")]
 
 
 class FaqAttributes(DeferredModel):
-    Arn: str | None = None
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::Kendra::Faq, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="Length: at most 1000 characters.")] = None
+    Id: Annotated[str | None, Field(description="Unique ID of the FAQ")] = None
 
 
 class FaqProps(DeferredModel):
-    Description: str | None = None
-    FileFormat: Literal["CSV", "CSV_WITH_HEADER", "JSON"] | None = None
-    IndexId: str
-    LanguageCode: str | None = None
-    Name: str
-    RoleArn: str
-    S3Path: FaqS3Path
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Kendra::Faq.
+    """
+
+    Description: Annotated[
+        str | None,
+        Field(description="FAQ description Create-only: changing it replaces the resource."),
+    ] = None
+    FileFormat: Annotated[
+        Literal["CSV", "CSV_WITH_HEADER", "JSON"] | None,
+        Field(description="FAQ file format Create-only: changing it replaces the resource."),
+    ] = None
+    IndexId: Annotated[
+        str, Field(description="Index ID Create-only: changing it replaces the resource.")
+    ]
+    LanguageCode: Annotated[str | None, Field(description="The code for a language.")] = None
+    Name: Annotated[
+        str, Field(description="FAQ name Create-only: changing it replaces the resource.")
+    ]
+    RoleArn: Annotated[
+        str, Field(description="FAQ role ARN Create-only: changing it replaces the resource.")
+    ]
+    S3Path: Annotated[
+        FaqS3Path, Field(description="FAQ S3 path Create-only: changing it replaces the resource.")
+    ]
+    Tags: Annotated[list[Tag] | None, Field(description="Tags for labeling the FAQ")] = None

@@ -7,10 +7,10 @@ Imported on first use by featured_results_set.py, which re-exports every name he
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "FeaturedDocument",
@@ -21,30 +21,79 @@ __all__ = [
 
 
 class FeaturedDocument(DeferredModel):
+    """
+    A featured document. This document is displayed at the top of the search results page.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Id: str | None = None
+    Id: Annotated[
+        str | None,
+        Field(description="The identifier of the document to feature in the search results."),
+    ] = None
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair that identifies or categorizes a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key for the tag.")]
+    Value: Annotated[str, Field(description="The value associated with the tag.")]
 
 
 class FeaturedResultsSetAttributes(DeferredModel):
-    Arn: str | None = None
-    FeaturedResultsSetId: str | None = None
+    """
+    The read-only attributes of a AWS::Kendra::FeaturedResultsSet, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the featured results set.")
+    ] = None
+    FeaturedResultsSetId: Annotated[
+        str | None, Field(description="The identifier of the set of featured results.")
+    ] = None
 
 
 class FeaturedResultsSetProps(DeferredModel):
-    Description: str | None = None
-    FeaturedDocuments: list[FeaturedDocument] | None = None
-    FeaturedResultsSetName: str
-    IndexId: str
-    QueryTexts: list[str] | None = None
-    Status: Literal["ACTIVE", "INACTIVE"] | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Kendra::FeaturedResultsSet.
+    """
+
+    Description: Annotated[
+        str | None, Field(description="A description for the set of featured results.")
+    ] = None
+    FeaturedDocuments: Annotated[
+        list[FeaturedDocument] | None,
+        Field(
+            description="A list of document IDs for the documents you want to feature at the top of the search results page. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    FeaturedResultsSetName: Annotated[
+        str, Field(description="A name for the set of featured results.")
+    ]
+    IndexId: Annotated[
+        str,
+        Field(
+            description="The identifier of the index that you want to use for featuring results. Create-only: changing it replaces the resource."
+        ),
+    ]
+    QueryTexts: Annotated[
+        list[str] | None, Field(description="A list of queries for featuring results.")
+    ] = None
+    Status: Annotated[
+        Literal["ACTIVE", "INACTIVE"] | None,
+        Field(
+            description="The current status of the set of featured results. When the value is ACTIVE, featured results are ready for use."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(
+            description="A list of key-value pairs that identify or categorize the featured results set."
+        ),
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by index.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "CapacityUnitsConfiguration",
@@ -32,106 +32,172 @@ class CapacityUnitsConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    QueryCapacityUnits: int
-    StorageCapacityUnits: int
+    QueryCapacityUnits: Annotated[int, Field(description="Range: at least 0 (inclusive).")]
+    StorageCapacityUnits: Annotated[int, Field(description="Range: at least 0 (inclusive).")]
 
 
 class IndexJsonTokenTypeConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    GroupAttributeField: str
-    UserNameAttributeField: str
+    GroupAttributeField: Annotated[str, Field(description="Length: 1 to 100 characters.")]
+    UserNameAttributeField: Annotated[str, Field(description="Length: 1 to 100 characters.")]
 
 
 class IndexJwtTokenTypeConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ClaimRegex: str | None = None
-    GroupAttributeField: str | None = None
-    Issuer: str | None = None
-    KeyLocation: Literal["URL", "SECRET_MANAGER"]
-    SecretManagerArn: str | None = None
-    URL: str | None = None
-    UserNameAttributeField: str | None = None
+    ClaimRegex: Annotated[
+        str | None, Field(description="Pattern: ^\\P{C}*$ Length: 1 to 100 characters.")
+    ] = None
+    GroupAttributeField: Annotated[
+        str | None, Field(description="Length: 1 to 100 characters.")
+    ] = None
+    Issuer: Annotated[
+        str | None, Field(description="Pattern: ^\\P{C}*$ Length: 1 to 65 characters.")
+    ] = None
+    KeyLocation: Annotated[
+        Literal["URL", "SECRET_MANAGER"],
+        Field(description="Allowed values: 'URL', 'SECRET_MANAGER'."),
+    ]
+    SecretManagerArn: Annotated[str | None, Field(description="Role Arn")] = None
+    URL: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^(https?|ftp|file):\\/\\/([^\\s]*) Length: 1 to 2048 characters."
+        ),
+    ] = None
+    UserNameAttributeField: Annotated[
+        str | None, Field(description="Length: 1 to 100 characters.")
+    ] = None
 
 
 class IndexSearch(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Displayable: bool | None = None
-    Facetable: bool | None = None
-    Searchable: bool | None = None
-    Sortable: bool | None = None
+    Displayable: Annotated[bool | None, Field(description="Type: bool.")] = None
+    Facetable: Annotated[bool | None, Field(description="Type: bool.")] = None
+    Searchable: Annotated[bool | None, Field(description="Type: bool.")] = None
+    Sortable: Annotated[bool | None, Field(description="Type: bool.")] = None
 
 
 class IndexServerSideEncryptionConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    KmsKeyId: str | None = None
+    KmsKeyId: Annotated[str | None, Field(description="Length: 1 to 2048 characters.")] = None
 
 
 class Tag(DeferredModel):
+    """
+    A label for tagging Kendra resources
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="A string used to identify this tag")]
+    Value: Annotated[str, Field(description="A string containing the value for the tag")]
 
 
 class UserTokenConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    JsonTokenTypeConfiguration: IndexJsonTokenTypeConfiguration | None = None
-    JwtTokenTypeConfiguration: IndexJwtTokenTypeConfiguration | None = None
+    JsonTokenTypeConfiguration: Annotated[
+        IndexJsonTokenTypeConfiguration | None,
+        Field(description="Type: IndexJsonTokenTypeConfigurationDict."),
+    ] = None
+    JwtTokenTypeConfiguration: Annotated[
+        IndexJwtTokenTypeConfiguration | None,
+        Field(description="Type: IndexJwtTokenTypeConfigurationDict."),
+    ] = None
 
 
 class ValueImportanceItem(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str | None = None
-    Value: int | None = None
+    Key: Annotated[str | None, Field(description="Length: 1 to 50 characters.")] = None
+    Value: Annotated[int | None, Field(description="Range: 1 to 10 (inclusive).")] = None
 
 
 class IndexAttributes(DeferredModel):
-    Arn: str | None = None
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::Kendra::Index, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="Length: at most 1000 characters.")] = None
+    Id: Annotated[str | None, Field(description="Unique ID of index")] = None
 
 
 class IndexRelevance(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Duration: str | None = None
-    Freshness: bool | None = None
-    Importance: int | None = None
-    RankOrder: Literal["ASCENDING", "DESCENDING"] | None = None
-    ValueImportanceItems: list[ValueImportanceItem] | None = None
+    Duration: Annotated[
+        str | None, Field(description="Pattern: [0-9]+[s] Length: 1 to 10 characters.")
+    ] = None
+    Freshness: Annotated[bool | None, Field(description="Type: bool.")] = None
+    Importance: Annotated[int | None, Field(description="Range: 1 to 10 (inclusive).")] = None
+    RankOrder: Annotated[
+        Literal["ASCENDING", "DESCENDING"] | None,
+        Field(description="Allowed values: 'ASCENDING', 'DESCENDING'."),
+    ] = None
+    ValueImportanceItems: Annotated[
+        list[ValueImportanceItem] | None, Field(description="Type: list[ValueImportanceItemDict].")
+    ] = None
 
 
 class DocumentMetadataConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str
-    Relevance: IndexRelevance | None = None
-    Search: IndexSearch | None = None
-    Type: Literal["STRING_VALUE", "STRING_LIST_VALUE", "LONG_VALUE", "DATE_VALUE"]
+    Name: Annotated[str, Field(description="Length: 1 to 30 characters.")]
+    Relevance: Annotated[IndexRelevance | None, Field(description="Type: IndexRelevanceDict.")] = (
+        None
+    )
+    Search: Annotated[IndexSearch | None, Field(description="Type: IndexSearchDict.")] = None
+    Type: Annotated[
+        Literal["STRING_VALUE", "STRING_LIST_VALUE", "LONG_VALUE", "DATE_VALUE"],
+        Field(
+            description="Allowed values: 'STRING_VALUE', 'STRING_LIST_VALUE', 'LONG_VALUE', 'DATE_VALUE'."
+        ),
+    ]
 
 
 class IndexProps(DeferredModel):
-    CapacityUnits: CapacityUnitsConfiguration | None = None
-    Description: str | None = None
-    DocumentMetadataConfigurations: list[DocumentMetadataConfiguration] | None = None
-    Edition: Literal["DEVELOPER_EDITION", "ENTERPRISE_EDITION", "GEN_AI_ENTERPRISE_EDITION"]
-    Name: str
-    RoleArn: str
-    ServerSideEncryptionConfiguration: IndexServerSideEncryptionConfiguration | None = None
-    Tags: list[Tag] | None = None
-    UserContextPolicy: Literal["ATTRIBUTE_FILTER", "USER_TOKEN"] | None = None
-    UserTokenConfigurations: list[UserTokenConfiguration] | None = None
+    """
+    The properties a program declares for a AWS::Kendra::Index.
+    """
+
+    CapacityUnits: Annotated[
+        CapacityUnitsConfiguration | None, Field(description="Capacity units")
+    ] = None
+    Description: Annotated[str | None, Field(description="A description for the index")] = None
+    DocumentMetadataConfigurations: Annotated[
+        list[DocumentMetadataConfiguration] | None,
+        Field(description="Document metadata configurations"),
+    ] = None
+    Edition: Annotated[
+        Literal["DEVELOPER_EDITION", "ENTERPRISE_EDITION", "GEN_AI_ENTERPRISE_EDITION"],
+        Field(description="Edition of index Create-only: changing it replaces the resource."),
+    ]
+    Name: Annotated[str, Field(description="Name of index")]
+    RoleArn: Annotated[str, Field(description="Role Arn")]
+    ServerSideEncryptionConfiguration: Annotated[
+        IndexServerSideEncryptionConfiguration | None,
+        Field(
+            description="Server side encryption configuration Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="Tags for labeling the index")] = None
+    UserContextPolicy: Annotated[
+        Literal["ATTRIBUTE_FILTER", "USER_TOKEN"] | None,
+        Field(description="Allowed values: 'ATTRIBUTE_FILTER', 'USER_TOKEN'."),
+    ] = None
+    UserTokenConfigurations: Annotated[
+        list[UserTokenConfiguration] | None, Field(description="Items: 0 to 1 items.")
+    ] = None

@@ -7,9 +7,10 @@ Imported on first use by thesaurus.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "S3Path",
@@ -20,30 +21,64 @@ __all__ = [
 
 
 class S3Path(DeferredModel):
+    """
+    Information required to find a specific file in an Amazon S3 bucket.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Bucket: str
-    Key: str
+    Bucket: Annotated[str, Field(description="The name of the S3 bucket that contains the file.")]
+    Key: Annotated[str, Field(description="The name of the file.")]
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair that identifies or categorizes a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key for the tag.")]
+    Value: Annotated[str, Field(description="The value associated with the tag.")]
 
 
 class ThesaurusAttributes(DeferredModel):
-    Arn: str | None = None
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::Kendra::Thesaurus, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the thesaurus.")
+    ] = None
+    Id: Annotated[str | None, Field(description="The identifier of the thesaurus.")] = None
 
 
 class ThesaurusProps(DeferredModel):
-    Description: str | None = None
-    IndexId: str
-    Name: str
-    RoleArn: str
-    SourceS3Path: S3Path
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Kendra::Thesaurus.
+    """
+
+    Description: Annotated[str | None, Field(description="A description for the thesaurus.")] = None
+    IndexId: Annotated[
+        str,
+        Field(
+            description="The identifier of the index for the thesaurus. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Name: Annotated[str, Field(description="A name for the thesaurus.")]
+    RoleArn: Annotated[
+        str,
+        Field(
+            description="An IAM role that gives Amazon Kendra permissions to access the thesaurus file specified in SourceS3Path."
+        ),
+    ]
+    SourceS3Path: Annotated[
+        S3Path,
+        Field(description="Information required to find a specific file in an Amazon S3 bucket."),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="A list of key-value pairs that identify or categorize the thesaurus."),
+    ] = None

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -251,583 +255,784 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ConfluenceAttachmentConfigurationDict = TypedDict(
-    "ConfluenceAttachmentConfigurationDict",
-    {
-        "AttachmentFieldMappings": "list[ConfluenceAttachmentToIndexFieldMappingDict]",
-        "CrawlAttachments": "bool",
-    },
-    total=False,
-)
 
-ConfluenceAttachmentToIndexFieldMappingDict = TypedDict(
-    "ConfluenceAttachmentToIndexFieldMappingDict",
-    {
-        "DataSourceFieldName": "Required[Literal['AUTHOR', 'CONTENT_TYPE', 'CREATED_DATE', 'DISPLAY_URL', 'FILE_SIZE', 'ITEM_TYPE', 'PARENT_ID', 'SPACE_KEY', 'SPACE_NAME', 'URL', 'VERSION']]",
-        "DateFieldFormat": "str",
-        "IndexFieldName": "Required[str]",
-    },
-    total=False,
-)
+class ConfluenceAttachmentConfigurationDict(TypedDict, total=False):
+    """ConfluenceAttachmentConfiguration as a plain dict."""
 
-ConfluenceBlogConfigurationDict = TypedDict(
-    "ConfluenceBlogConfigurationDict",
-    {
-        "BlogFieldMappings": "list[ConfluenceBlogToIndexFieldMappingDict]",
-    },
-    total=False,
-)
+    AttachmentFieldMappings: list[ConfluenceAttachmentToIndexFieldMappingDict]
+    """Items: 1 to 11 items."""
+    CrawlAttachments: bool
+    """Type: bool."""
 
-ConfluenceBlogToIndexFieldMappingDict = TypedDict(
-    "ConfluenceBlogToIndexFieldMappingDict",
-    {
-        "DataSourceFieldName": "Required[Literal['AUTHOR', 'DISPLAY_URL', 'ITEM_TYPE', 'LABELS', 'PUBLISH_DATE', 'SPACE_KEY', 'SPACE_NAME', 'URL', 'VERSION']]",
-        "DateFieldFormat": "str",
-        "IndexFieldName": "Required[str]",
-    },
-    total=False,
-)
 
-ConfluencePageConfigurationDict = TypedDict(
-    "ConfluencePageConfigurationDict",
-    {
-        "PageFieldMappings": "list[ConfluencePageToIndexFieldMappingDict]",
-    },
-    total=False,
-)
+class ConfluenceAttachmentToIndexFieldMappingDict(TypedDict, total=False):
+    """ConfluenceAttachmentToIndexFieldMapping as a plain dict."""
 
-ConfluencePageToIndexFieldMappingDict = TypedDict(
-    "ConfluencePageToIndexFieldMappingDict",
-    {
-        "DataSourceFieldName": "Required[Literal['AUTHOR', 'CONTENT_STATUS', 'CREATED_DATE', 'DISPLAY_URL', 'ITEM_TYPE', 'LABELS', 'MODIFIED_DATE', 'PARENT_ID', 'SPACE_KEY', 'SPACE_NAME', 'URL', 'VERSION']]",
-        "DateFieldFormat": "str",
-        "IndexFieldName": "Required[str]",
-    },
-    total=False,
-)
+    DataSourceFieldName: Required[
+        Literal[
+            "AUTHOR",
+            "CONTENT_TYPE",
+            "CREATED_DATE",
+            "DISPLAY_URL",
+            "FILE_SIZE",
+            "ITEM_TYPE",
+            "PARENT_ID",
+            "SPACE_KEY",
+            "SPACE_NAME",
+            "URL",
+            "VERSION",
+        ]
+    ]
+    """Allowed values: 'AUTHOR', 'CONTENT_TYPE', 'CREATED_DATE', 'DISPLAY_URL', 'FILE_SIZE',
+    'ITEM_TYPE', 'PARENT_ID', 'SPACE_KEY', 'SPACE_NAME', 'URL', 'VERSION'."""
+    DateFieldFormat: str
+    """Length: 4 to 40 characters."""
+    IndexFieldName: Required[str]
+    """Length: 1 to 30 characters."""
 
-ConfluenceSpaceConfigurationDict = TypedDict(
-    "ConfluenceSpaceConfigurationDict",
-    {
-        "CrawlArchivedSpaces": "bool",
-        "CrawlPersonalSpaces": "bool",
-        "ExcludeSpaces": "list[str]",
-        "IncludeSpaces": "list[str]",
-        "SpaceFieldMappings": "list[ConfluenceSpaceToIndexFieldMappingDict]",
-    },
-    total=False,
-)
 
-ConfluenceSpaceToIndexFieldMappingDict = TypedDict(
-    "ConfluenceSpaceToIndexFieldMappingDict",
-    {
-        "DataSourceFieldName": "Required[Literal['DISPLAY_URL', 'ITEM_TYPE', 'SPACE_KEY', 'URL']]",
-        "DateFieldFormat": "str",
-        "IndexFieldName": "Required[str]",
-    },
-    total=False,
-)
+class ConfluenceBlogConfigurationDict(TypedDict, total=False):
+    """ConfluenceBlogConfiguration as a plain dict."""
 
-DataSourceAccessControlListConfigurationDict = TypedDict(
-    "DataSourceAccessControlListConfigurationDict",
-    {
-        "KeyPath": "str",
-    },
-    total=False,
-)
+    BlogFieldMappings: list[ConfluenceBlogToIndexFieldMappingDict]
+    """Items: 1 to 9 items."""
 
-DataSourceAclConfigurationDict = TypedDict(
-    "DataSourceAclConfigurationDict",
-    {
-        "AllowedGroupsColumnName": "Required[str]",
-    },
-    total=False,
-)
 
-DataSourceColumnConfigurationDict = TypedDict(
-    "DataSourceColumnConfigurationDict",
-    {
-        "ChangeDetectingColumns": "Required[list[str]]",
-        "DocumentDataColumnName": "Required[str]",
-        "DocumentIdColumnName": "Required[str]",
-        "DocumentTitleColumnName": "str",
-        "FieldMappings": "list[DataSourceToIndexFieldMappingDict]",
-    },
-    total=False,
-)
+class ConfluenceBlogToIndexFieldMappingDict(TypedDict, total=False):
+    """ConfluenceBlogToIndexFieldMapping as a plain dict."""
 
-DataSourceConfluenceConfigurationDict = TypedDict(
-    "DataSourceConfluenceConfigurationDict",
-    {
-        "AttachmentConfiguration": "ConfluenceAttachmentConfigurationDict",
-        "BlogConfiguration": "ConfluenceBlogConfigurationDict",
-        "ExclusionPatterns": "list[str]",
-        "InclusionPatterns": "list[str]",
-        "PageConfiguration": "ConfluencePageConfigurationDict",
-        "SecretArn": "Required[str]",
-        "ServerUrl": "Required[str]",
-        "SpaceConfiguration": "ConfluenceSpaceConfigurationDict",
-        "Version": "Required[Literal['CLOUD', 'SERVER']]",
-        "VpcConfiguration": "DataSourceVpcConfigurationDict",
-    },
-    total=False,
-)
+    DataSourceFieldName: Required[
+        Literal[
+            "AUTHOR",
+            "DISPLAY_URL",
+            "ITEM_TYPE",
+            "LABELS",
+            "PUBLISH_DATE",
+            "SPACE_KEY",
+            "SPACE_NAME",
+            "URL",
+            "VERSION",
+        ]
+    ]
+    """Allowed values: 'AUTHOR', 'DISPLAY_URL', 'ITEM_TYPE', 'LABELS', 'PUBLISH_DATE', 'SPACE_KEY',
+    'SPACE_NAME', 'URL', 'VERSION'."""
+    DateFieldFormat: str
+    """Length: 4 to 40 characters."""
+    IndexFieldName: Required[str]
+    """Length: 1 to 30 characters."""
 
-DataSourceConnectionConfigurationDict = TypedDict(
-    "DataSourceConnectionConfigurationDict",
-    {
-        "DatabaseHost": "Required[str]",
-        "DatabaseName": "Required[str]",
-        "DatabasePort": "Required[int]",
-        "SecretArn": "Required[str]",
-        "TableName": "Required[str]",
-    },
-    total=False,
-)
 
-DataSourceCustomDocumentEnrichmentConfigurationDict = TypedDict(
-    "DataSourceCustomDocumentEnrichmentConfigurationDict",
-    {
-        "InlineConfigurations": "list[InlineCustomDocumentEnrichmentConfigurationDict]",
-        "PostExtractionHookConfiguration": "HookConfigurationDict",
-        "PreExtractionHookConfiguration": "HookConfigurationDict",
-        "RoleArn": "str",
-    },
-    total=False,
-)
+class ConfluencePageConfigurationDict(TypedDict, total=False):
+    """ConfluencePageConfiguration as a plain dict."""
 
-DataSourceDataSourceConfigurationDict = TypedDict(
-    "DataSourceDataSourceConfigurationDict",
-    {
-        "ConfluenceConfiguration": "DataSourceConfluenceConfigurationDict",
-        "DatabaseConfiguration": "DataSourceDatabaseConfigurationDict",
-        "GoogleDriveConfiguration": "DataSourceGoogleDriveConfigurationDict",
-        "OneDriveConfiguration": "DataSourceOneDriveConfigurationDict",
-        "S3Configuration": "S3DataSourceConfigurationDict",
-        "SalesforceConfiguration": "DataSourceSalesforceConfigurationDict",
-        "ServiceNowConfiguration": "DataSourceServiceNowConfigurationDict",
-        "SharePointConfiguration": "DataSourceSharePointConfigurationDict",
-        "TemplateConfiguration": "DataSourceTemplateConfigurationDict",
-        "WebCrawlerConfiguration": "DataSourceWebCrawlerConfigurationDict",
-        "WorkDocsConfiguration": "DataSourceWorkDocsConfigurationDict",
-    },
-    total=False,
-)
+    PageFieldMappings: list[ConfluencePageToIndexFieldMappingDict]
+    """Items: 1 to 12 items."""
 
-DataSourceDatabaseConfigurationDict = TypedDict(
-    "DataSourceDatabaseConfigurationDict",
-    {
-        "AclConfiguration": "DataSourceAclConfigurationDict",
-        "ColumnConfiguration": "Required[DataSourceColumnConfigurationDict]",
-        "ConnectionConfiguration": "Required[DataSourceConnectionConfigurationDict]",
-        "DatabaseEngineType": "Required[Literal['RDS_AURORA_MYSQL', 'RDS_AURORA_POSTGRESQL', 'RDS_MYSQL', 'RDS_POSTGRESQL']]",
-        "SqlConfiguration": "DataSourceSqlConfigurationDict",
-        "VpcConfiguration": "DataSourceVpcConfigurationDict",
-    },
-    total=False,
-)
 
-DataSourceDocumentsMetadataConfigurationDict = TypedDict(
-    "DataSourceDocumentsMetadataConfigurationDict",
-    {
-        "S3Prefix": "str",
-    },
-    total=False,
-)
+class ConfluencePageToIndexFieldMappingDict(TypedDict, total=False):
+    """ConfluencePageToIndexFieldMapping as a plain dict."""
 
-DataSourceGoogleDriveConfigurationDict = TypedDict(
-    "DataSourceGoogleDriveConfigurationDict",
-    {
-        "ExcludeMimeTypes": "list[str]",
-        "ExcludeSharedDrives": "list[str]",
-        "ExcludeUserAccounts": "list[str]",
-        "ExclusionPatterns": "list[str]",
-        "FieldMappings": "list[DataSourceToIndexFieldMappingDict]",
-        "InclusionPatterns": "list[str]",
-        "SecretArn": "Required[str]",
-    },
-    total=False,
-)
+    DataSourceFieldName: Required[
+        Literal[
+            "AUTHOR",
+            "CONTENT_STATUS",
+            "CREATED_DATE",
+            "DISPLAY_URL",
+            "ITEM_TYPE",
+            "LABELS",
+            "MODIFIED_DATE",
+            "PARENT_ID",
+            "SPACE_KEY",
+            "SPACE_NAME",
+            "URL",
+            "VERSION",
+        ]
+    ]
+    """Allowed values: 'AUTHOR', 'CONTENT_STATUS', 'CREATED_DATE', 'DISPLAY_URL', 'ITEM_TYPE',
+    'LABELS', 'MODIFIED_DATE', 'PARENT_ID', 'SPACE_KEY', 'SPACE_NAME', 'URL', 'VERSION'."""
+    DateFieldFormat: str
+    """Length: 4 to 40 characters."""
+    IndexFieldName: Required[str]
+    """Length: 1 to 30 characters."""
 
-DataSourceOneDriveConfigurationDict = TypedDict(
-    "DataSourceOneDriveConfigurationDict",
-    {
-        "DisableLocalGroups": "bool",
-        "ExclusionPatterns": "list[str]",
-        "FieldMappings": "list[DataSourceToIndexFieldMappingDict]",
-        "InclusionPatterns": "list[str]",
-        "OneDriveUsers": "Required[DataSourceOneDriveUsersDict]",
-        "SecretArn": "Required[str]",
-        "TenantDomain": "Required[str]",
-    },
-    total=False,
-)
 
-DataSourceOneDriveUsersDict = TypedDict(
-    "DataSourceOneDriveUsersDict",
-    {
-        "OneDriveUserList": "list[str]",
-        "OneDriveUserS3Path": "S3PathDict",
-    },
-    total=False,
-)
+class ConfluenceSpaceConfigurationDict(TypedDict, total=False):
+    """ConfluenceSpaceConfiguration as a plain dict."""
 
-DataSourceProxyConfigurationDict = TypedDict(
-    "DataSourceProxyConfigurationDict",
-    {
-        "Credentials": "str",
-        "Host": "Required[str]",
-        "Port": "Required[int]",
-    },
-    total=False,
-)
+    CrawlArchivedSpaces: bool
+    """Type: bool."""
+    CrawlPersonalSpaces: bool
+    """Type: bool."""
+    ExcludeSpaces: list[str]
+    """Items: at least 1 items. Each item: Length: 1 to 255 characters."""
+    IncludeSpaces: list[str]
+    """Items: at least 1 items. Each item: Length: 1 to 255 characters."""
+    SpaceFieldMappings: list[ConfluenceSpaceToIndexFieldMappingDict]
+    """Items: 1 to 4 items."""
 
-DataSourceSalesforceConfigurationDict = TypedDict(
-    "DataSourceSalesforceConfigurationDict",
-    {
-        "ChatterFeedConfiguration": "SalesforceChatterFeedConfigurationDict",
-        "CrawlAttachments": "bool",
-        "ExcludeAttachmentFilePatterns": "list[str]",
-        "IncludeAttachmentFilePatterns": "list[str]",
-        "KnowledgeArticleConfiguration": "SalesforceKnowledgeArticleConfigurationDict",
-        "SecretArn": "Required[str]",
-        "ServerUrl": "Required[str]",
-        "StandardObjectAttachmentConfiguration": "SalesforceStandardObjectAttachmentConfigurationDict",
-        "StandardObjectConfigurations": "list[SalesforceStandardObjectConfigurationDict]",
-    },
-    total=False,
-)
 
-DataSourceServiceNowConfigurationDict = TypedDict(
-    "DataSourceServiceNowConfigurationDict",
-    {
-        "AuthenticationType": "Literal['HTTP_BASIC', 'OAUTH2']",
-        "HostUrl": "Required[str]",
-        "KnowledgeArticleConfiguration": "ServiceNowKnowledgeArticleConfigurationDict",
-        "SecretArn": "Required[str]",
-        "ServiceCatalogConfiguration": "ServiceNowServiceCatalogConfigurationDict",
-        "ServiceNowBuildVersion": "Required[Literal['LONDON', 'OTHERS']]",
-    },
-    total=False,
-)
+class ConfluenceSpaceToIndexFieldMappingDict(TypedDict, total=False):
+    """ConfluenceSpaceToIndexFieldMapping as a plain dict."""
 
-DataSourceSharePointConfigurationDict = TypedDict(
-    "DataSourceSharePointConfigurationDict",
-    {
-        "CrawlAttachments": "bool",
-        "DisableLocalGroups": "bool",
-        "DocumentTitleFieldName": "str",
-        "ExclusionPatterns": "list[str]",
-        "FieldMappings": "list[DataSourceToIndexFieldMappingDict]",
-        "InclusionPatterns": "list[str]",
-        "SecretArn": "Required[str]",
-        "SharePointVersion": "Required[Literal['SHAREPOINT_ONLINE', 'SHAREPOINT_2013', 'SHAREPOINT_2016']]",
-        "SslCertificateS3Path": "S3PathDict",
-        "Urls": "Required[list[str]]",
-        "UseChangeLog": "bool",
-        "VpcConfiguration": "DataSourceVpcConfigurationDict",
-    },
-    total=False,
-)
+    DataSourceFieldName: Required[Literal["DISPLAY_URL", "ITEM_TYPE", "SPACE_KEY", "URL"]]
+    """Allowed values: 'DISPLAY_URL', 'ITEM_TYPE', 'SPACE_KEY', 'URL'."""
+    DateFieldFormat: str
+    """Length: 4 to 40 characters."""
+    IndexFieldName: Required[str]
+    """Length: 1 to 30 characters."""
 
-DataSourceSqlConfigurationDict = TypedDict(
-    "DataSourceSqlConfigurationDict",
-    {
-        "QueryIdentifiersEnclosingOption": "Literal['DOUBLE_QUOTES', 'NONE']",
-    },
-    total=False,
-)
 
-DataSourceTemplateConfigurationDict = TypedDict(
-    "DataSourceTemplateConfigurationDict",
-    {
-        "Template": "Required[dict[str, Any]]",
-    },
-    total=False,
-)
+class DataSourceAccessControlListConfigurationDict(TypedDict, total=False):
+    """DataSourceAccessControlListConfiguration as a plain dict."""
 
-DataSourceToIndexFieldMappingDict = TypedDict(
-    "DataSourceToIndexFieldMappingDict",
-    {
-        "DataSourceFieldName": "Required[str]",
-        "DateFieldFormat": "str",
-        "IndexFieldName": "Required[str]",
-    },
-    total=False,
-)
+    KeyPath: str
+    """Length: 1 to 1024 characters."""
 
-DataSourceVpcConfigurationDict = TypedDict(
-    "DataSourceVpcConfigurationDict",
-    {
-        "SecurityGroupIds": "Required[list[str]]",
-        "SubnetIds": "Required[list[str]]",
-    },
-    total=False,
-)
 
-DataSourceWebCrawlerConfigurationDict = TypedDict(
-    "DataSourceWebCrawlerConfigurationDict",
-    {
-        "AuthenticationConfiguration": "WebCrawlerAuthenticationConfigurationDict",
-        "CrawlDepth": "int",
-        "MaxContentSizePerPageInMegaBytes": "float",
-        "MaxLinksPerPage": "int",
-        "MaxUrlsPerMinuteCrawlRate": "int",
-        "ProxyConfiguration": "DataSourceProxyConfigurationDict",
-        "UrlExclusionPatterns": "list[str]",
-        "UrlInclusionPatterns": "list[str]",
-        "Urls": "Required[WebCrawlerUrlsDict]",
-    },
-    total=False,
-)
+class DataSourceAclConfigurationDict(TypedDict, total=False):
+    """DataSourceAclConfiguration as a plain dict."""
 
-DataSourceWorkDocsConfigurationDict = TypedDict(
-    "DataSourceWorkDocsConfigurationDict",
-    {
-        "CrawlComments": "bool",
-        "ExclusionPatterns": "list[str]",
-        "FieldMappings": "list[DataSourceToIndexFieldMappingDict]",
-        "InclusionPatterns": "list[str]",
-        "OrganizationId": "Required[str]",
-        "UseChangeLog": "bool",
-    },
-    total=False,
-)
+    AllowedGroupsColumnName: Required[str]
+    """Length: 1 to 100 characters."""
 
-DocumentAttributeConditionDict = TypedDict(
-    "DocumentAttributeConditionDict",
-    {
-        "ConditionDocumentAttributeKey": "Required[str]",
-        "ConditionOnValue": "DocumentAttributeValueDict",
-        "Operator": "Required[Literal['GreaterThan', 'GreaterThanOrEquals', 'LessThan', 'LessThanOrEquals', 'Equals', 'NotEquals', 'Contains', 'NotContains', 'Exists', 'NotExists', 'BeginsWith']]",
-    },
-    total=False,
-)
 
-DocumentAttributeTargetDict = TypedDict(
-    "DocumentAttributeTargetDict",
-    {
-        "TargetDocumentAttributeKey": "Required[str]",
-        "TargetDocumentAttributeValue": "DocumentAttributeValueDict",
-        "TargetDocumentAttributeValueDeletion": "bool",
-    },
-    total=False,
-)
+class DataSourceColumnConfigurationDict(TypedDict, total=False):
+    """DataSourceColumnConfiguration as a plain dict."""
 
-DocumentAttributeValueDict = TypedDict(
-    "DocumentAttributeValueDict",
-    {
-        "DateValue": "str",
-        "LongValue": "int",
-        "StringListValue": "list[str]",
-        "StringValue": "str",
-    },
-    total=False,
-)
+    ChangeDetectingColumns: Required[list[str]]
+    """Items: 1 to 5 items. Each item: Length: 1 to 100 characters."""
+    DocumentDataColumnName: Required[str]
+    """Length: 1 to 100 characters."""
+    DocumentIdColumnName: Required[str]
+    """Length: 1 to 100 characters."""
+    DocumentTitleColumnName: str
+    """Length: 1 to 100 characters."""
+    FieldMappings: list[DataSourceToIndexFieldMappingDict]
+    """Items: at most 100 items."""
 
-HookConfigurationDict = TypedDict(
-    "HookConfigurationDict",
-    {
-        "InvocationCondition": "DocumentAttributeConditionDict",
-        "LambdaArn": "Required[str]",
-        "S3Bucket": "Required[str]",
-    },
-    total=False,
-)
 
-InlineCustomDocumentEnrichmentConfigurationDict = TypedDict(
-    "InlineCustomDocumentEnrichmentConfigurationDict",
-    {
-        "Condition": "DocumentAttributeConditionDict",
-        "DocumentContentDeletion": "bool",
-        "Target": "DocumentAttributeTargetDict",
-    },
-    total=False,
-)
+class DataSourceConfluenceConfigurationDict(TypedDict, total=False):
+    """DataSourceConfluenceConfiguration as a plain dict."""
 
-S3DataSourceConfigurationDict = TypedDict(
-    "S3DataSourceConfigurationDict",
-    {
-        "AccessControlListConfiguration": "DataSourceAccessControlListConfigurationDict",
-        "BucketName": "Required[str]",
-        "DocumentsMetadataConfiguration": "DataSourceDocumentsMetadataConfigurationDict",
-        "ExclusionPatterns": "list[str]",
-        "InclusionPatterns": "list[str]",
-        "InclusionPrefixes": "list[str]",
-    },
-    total=False,
-)
+    AttachmentConfiguration: ConfluenceAttachmentConfigurationDict
+    """Type: ConfluenceAttachmentConfigurationDict."""
+    BlogConfiguration: ConfluenceBlogConfigurationDict
+    """Type: ConfluenceBlogConfigurationDict."""
+    ExclusionPatterns: list[str]
+    """Items: at most 100 items. Each item: Length: 1 to 50 characters."""
+    InclusionPatterns: list[str]
+    """Items: at most 100 items. Each item: Length: 1 to 50 characters."""
+    PageConfiguration: ConfluencePageConfigurationDict
+    """Type: ConfluencePageConfigurationDict."""
+    SecretArn: Required[str]
+    """Pattern:
+    arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}
+    Length: 1 to 1284 characters."""
+    ServerUrl: Required[str]
+    """Pattern: ^(https?|ftp|file)://([^\\s]*) Length: 1 to 2048 characters."""
+    SpaceConfiguration: ConfluenceSpaceConfigurationDict
+    """Type: ConfluenceSpaceConfigurationDict."""
+    Version: Required[Literal["CLOUD", "SERVER"]]
+    """Allowed values: 'CLOUD', 'SERVER'."""
+    VpcConfiguration: DataSourceVpcConfigurationDict
+    """Type: DataSourceVpcConfigurationDict."""
 
-S3PathDict = TypedDict(
-    "S3PathDict",
-    {
-        "Bucket": "Required[str]",
-        "Key": "Required[str]",
-    },
-    total=False,
-)
 
-SalesforceChatterFeedConfigurationDict = TypedDict(
-    "SalesforceChatterFeedConfigurationDict",
-    {
-        "DocumentDataFieldName": "Required[str]",
-        "DocumentTitleFieldName": "str",
-        "FieldMappings": "list[DataSourceToIndexFieldMappingDict]",
-        "IncludeFilterTypes": "list[Literal['ACTIVE_USER', 'STANDARD_USER']]",
-    },
-    total=False,
-)
+class DataSourceConnectionConfigurationDict(TypedDict, total=False):
+    """DataSourceConnectionConfiguration as a plain dict."""
 
-SalesforceCustomKnowledgeArticleTypeConfigurationDict = TypedDict(
-    "SalesforceCustomKnowledgeArticleTypeConfigurationDict",
-    {
-        "DocumentDataFieldName": "Required[str]",
-        "DocumentTitleFieldName": "str",
-        "FieldMappings": "list[DataSourceToIndexFieldMappingDict]",
-        "Name": "Required[str]",
-    },
-    total=False,
-)
+    DatabaseHost: Required[str]
+    """Length: 1 to 253 characters."""
+    DatabaseName: Required[str]
+    """Length: 1 to 100 characters."""
+    DatabasePort: Required[int]
+    """Range: 1 to 65535 (inclusive)."""
+    SecretArn: Required[str]
+    """Pattern:
+    arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}
+    Length: 1 to 1284 characters."""
+    TableName: Required[str]
+    """Length: 1 to 100 characters."""
 
-SalesforceKnowledgeArticleConfigurationDict = TypedDict(
-    "SalesforceKnowledgeArticleConfigurationDict",
-    {
-        "CustomKnowledgeArticleTypeConfigurations": "list[SalesforceCustomKnowledgeArticleTypeConfigurationDict]",
-        "IncludedStates": "Required[list[Literal['DRAFT', 'PUBLISHED', 'ARCHIVED']]]",
-        "StandardKnowledgeArticleTypeConfiguration": "SalesforceStandardKnowledgeArticleTypeConfigurationDict",
-    },
-    total=False,
-)
 
-SalesforceStandardKnowledgeArticleTypeConfigurationDict = TypedDict(
-    "SalesforceStandardKnowledgeArticleTypeConfigurationDict",
-    {
-        "DocumentDataFieldName": "Required[str]",
-        "DocumentTitleFieldName": "str",
-        "FieldMappings": "list[DataSourceToIndexFieldMappingDict]",
-    },
-    total=False,
-)
+class DataSourceCustomDocumentEnrichmentConfigurationDict(TypedDict, total=False):
+    """DataSourceCustomDocumentEnrichmentConfiguration as a plain dict."""
 
-SalesforceStandardObjectAttachmentConfigurationDict = TypedDict(
-    "SalesforceStandardObjectAttachmentConfigurationDict",
-    {
-        "DocumentTitleFieldName": "str",
-        "FieldMappings": "list[DataSourceToIndexFieldMappingDict]",
-    },
-    total=False,
-)
+    InlineConfigurations: list[InlineCustomDocumentEnrichmentConfigurationDict]
+    """List of InlineCustomDocumentEnrichmentConfigurations"""
+    PostExtractionHookConfiguration: HookConfigurationDict
+    """Type: HookConfigurationDict."""
+    PreExtractionHookConfiguration: HookConfigurationDict
+    """Type: HookConfigurationDict."""
+    RoleArn: str
+    """Role ARN"""
 
-SalesforceStandardObjectConfigurationDict = TypedDict(
-    "SalesforceStandardObjectConfigurationDict",
-    {
-        "DocumentDataFieldName": "Required[str]",
-        "DocumentTitleFieldName": "str",
-        "FieldMappings": "list[DataSourceToIndexFieldMappingDict]",
-        "Name": "Required[Literal['ACCOUNT', 'CAMPAIGN', 'CASE', 'CONTACT', 'CONTRACT', 'DOCUMENT', 'GROUP', 'IDEA', 'LEAD', 'OPPORTUNITY', 'PARTNER', 'PRICEBOOK', 'PRODUCT', 'PROFILE', 'SOLUTION', 'TASK', 'USER']]",
-    },
-    total=False,
-)
 
-ServiceNowKnowledgeArticleConfigurationDict = TypedDict(
-    "ServiceNowKnowledgeArticleConfigurationDict",
-    {
-        "CrawlAttachments": "bool",
-        "DocumentDataFieldName": "Required[str]",
-        "DocumentTitleFieldName": "str",
-        "ExcludeAttachmentFilePatterns": "list[str]",
-        "FieldMappings": "list[DataSourceToIndexFieldMappingDict]",
-        "FilterQuery": "str",
-        "IncludeAttachmentFilePatterns": "list[str]",
-    },
-    total=False,
-)
+class DataSourceDataSourceConfigurationDict(TypedDict, total=False):
+    """DataSourceDataSourceConfiguration as a plain dict."""
 
-ServiceNowServiceCatalogConfigurationDict = TypedDict(
-    "ServiceNowServiceCatalogConfigurationDict",
-    {
-        "CrawlAttachments": "bool",
-        "DocumentDataFieldName": "Required[str]",
-        "DocumentTitleFieldName": "str",
-        "ExcludeAttachmentFilePatterns": "list[str]",
-        "FieldMappings": "list[DataSourceToIndexFieldMappingDict]",
-        "IncludeAttachmentFilePatterns": "list[str]",
-    },
-    total=False,
-)
+    ConfluenceConfiguration: DataSourceConfluenceConfigurationDict
+    """Type: DataSourceConfluenceConfigurationDict."""
+    DatabaseConfiguration: DataSourceDatabaseConfigurationDict
+    """Type: DataSourceDatabaseConfigurationDict."""
+    GoogleDriveConfiguration: DataSourceGoogleDriveConfigurationDict
+    """Type: DataSourceGoogleDriveConfigurationDict."""
+    OneDriveConfiguration: DataSourceOneDriveConfigurationDict
+    """Type: DataSourceOneDriveConfigurationDict."""
+    S3Configuration: S3DataSourceConfigurationDict
+    """S3 data source configuration"""
+    SalesforceConfiguration: DataSourceSalesforceConfigurationDict
+    """Type: DataSourceSalesforceConfigurationDict."""
+    ServiceNowConfiguration: DataSourceServiceNowConfigurationDict
+    """Type: DataSourceServiceNowConfigurationDict."""
+    SharePointConfiguration: DataSourceSharePointConfigurationDict
+    """SharePoint configuration"""
+    TemplateConfiguration: DataSourceTemplateConfigurationDict
+    """Type: DataSourceTemplateConfigurationDict."""
+    WebCrawlerConfiguration: DataSourceWebCrawlerConfigurationDict
+    """Type: DataSourceWebCrawlerConfigurationDict."""
+    WorkDocsConfiguration: DataSourceWorkDocsConfigurationDict
+    """Type: DataSourceWorkDocsConfigurationDict."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
-WebCrawlerAuthenticationConfigurationDict = TypedDict(
-    "WebCrawlerAuthenticationConfigurationDict",
-    {
-        "BasicAuthentication": "list[WebCrawlerBasicAuthenticationDict]",
-    },
-    total=False,
-)
+class DataSourceDatabaseConfigurationDict(TypedDict, total=False):
+    """DataSourceDatabaseConfiguration as a plain dict."""
 
-WebCrawlerBasicAuthenticationDict = TypedDict(
-    "WebCrawlerBasicAuthenticationDict",
-    {
-        "Credentials": "Required[str]",
-        "Host": "Required[str]",
-        "Port": "Required[int]",
-    },
-    total=False,
-)
+    AclConfiguration: DataSourceAclConfigurationDict
+    """Type: DataSourceAclConfigurationDict."""
+    ColumnConfiguration: Required[DataSourceColumnConfigurationDict]
+    """Type: DataSourceColumnConfigurationDict."""
+    ConnectionConfiguration: Required[DataSourceConnectionConfigurationDict]
+    """Type: DataSourceConnectionConfigurationDict."""
+    DatabaseEngineType: Required[
+        Literal["RDS_AURORA_MYSQL", "RDS_AURORA_POSTGRESQL", "RDS_MYSQL", "RDS_POSTGRESQL"]
+    ]
+    """Allowed values: 'RDS_AURORA_MYSQL', 'RDS_AURORA_POSTGRESQL', 'RDS_MYSQL', 'RDS_POSTGRESQL'."""
+    SqlConfiguration: DataSourceSqlConfigurationDict
+    """Type: DataSourceSqlConfigurationDict."""
+    VpcConfiguration: DataSourceVpcConfigurationDict
+    """Type: DataSourceVpcConfigurationDict."""
 
-WebCrawlerSeedUrlConfigurationDict = TypedDict(
-    "WebCrawlerSeedUrlConfigurationDict",
-    {
-        "SeedUrls": "Required[list[str]]",
-        "WebCrawlerMode": "Literal['HOST_ONLY', 'SUBDOMAINS', 'EVERYTHING']",
-    },
-    total=False,
-)
 
-WebCrawlerSiteMapsConfigurationDict = TypedDict(
-    "WebCrawlerSiteMapsConfigurationDict",
-    {
-        "SiteMaps": "Required[list[str]]",
-    },
-    total=False,
-)
+class DataSourceDocumentsMetadataConfigurationDict(TypedDict, total=False):
+    """DataSourceDocumentsMetadataConfiguration as a plain dict."""
 
-WebCrawlerUrlsDict = TypedDict(
-    "WebCrawlerUrlsDict",
-    {
-        "SeedUrlConfiguration": "WebCrawlerSeedUrlConfigurationDict",
-        "SiteMapsConfiguration": "WebCrawlerSiteMapsConfigurationDict",
-    },
-    total=False,
-)
+    S3Prefix: str
+    """Length: 1 to 1024 characters."""
 
+
+class DataSourceGoogleDriveConfigurationDict(TypedDict, total=False):
+    """DataSourceGoogleDriveConfiguration as a plain dict."""
+
+    ExcludeMimeTypes: list[str]
+    """Items: 0 to 30 items. Each item: Length: 1 to 256 characters."""
+    ExcludeSharedDrives: list[str]
+    """Items: 0 to 100 items. Each item: Length: 1 to 256 characters."""
+    ExcludeUserAccounts: list[str]
+    """Items: 0 to 100 items. Each item: Length: 1 to 256 characters."""
+    ExclusionPatterns: list[str]
+    """Items: at most 100 items. Each item: Length: 1 to 50 characters."""
+    FieldMappings: list[DataSourceToIndexFieldMappingDict]
+    """Items: at most 100 items."""
+    InclusionPatterns: list[str]
+    """Items: at most 100 items. Each item: Length: 1 to 50 characters."""
+    SecretArn: Required[str]
+    """Pattern:
+    arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}
+    Length: 1 to 1284 characters."""
+
+
+class DataSourceOneDriveConfigurationDict(TypedDict, total=False):
+    """DataSourceOneDriveConfiguration as a plain dict."""
+
+    DisableLocalGroups: bool
+    """Type: bool."""
+    ExclusionPatterns: list[str]
+    """Items: at most 100 items. Each item: Length: 1 to 50 characters."""
+    FieldMappings: list[DataSourceToIndexFieldMappingDict]
+    """Items: at most 100 items."""
+    InclusionPatterns: list[str]
+    """Items: at most 100 items. Each item: Length: 1 to 50 characters."""
+    OneDriveUsers: Required[DataSourceOneDriveUsersDict]
+    """Type: DataSourceOneDriveUsersDict."""
+    SecretArn: Required[str]
+    """Pattern:
+    arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}
+    Length: 1 to 1284 characters."""
+    TenantDomain: Required[str]
+    """Pattern: ^([a-zA-Z0-9]+(-[a-zA-Z0-9]+)*\\.)+[a-z]{2,}$ Length: 1 to 256 characters."""
+
+
+class DataSourceOneDriveUsersDict(TypedDict, total=False):
+    """DataSourceOneDriveUsers as a plain dict."""
+
+    OneDriveUserList: list[str]
+    """Items: 1 to 100 items. Each item: Pattern:
+    ^(?!\\s).+@([a-zA-Z0-9_\\-\\.]+)\\.([a-zA-Z]{2,5})$ Length: 1 to 256 characters."""
+    OneDriveUserS3Path: S3PathDict
+    """Type: S3PathDict."""
+
+
+class DataSourceProxyConfigurationDict(TypedDict, total=False):
+    """DataSourceProxyConfiguration as a plain dict."""
+
+    Credentials: str
+    """Pattern:
+    arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}
+    Length: 1 to 1284 characters."""
+    Host: Required[str]
+    """Pattern: ([^\\s]*) Length: 1 to 253 characters."""
+    Port: Required[int]
+    """Range: 1 to 65535 (inclusive)."""
+
+
+class DataSourceSalesforceConfigurationDict(TypedDict, total=False):
+    """DataSourceSalesforceConfiguration as a plain dict."""
+
+    ChatterFeedConfiguration: SalesforceChatterFeedConfigurationDict
+    """Type: SalesforceChatterFeedConfigurationDict."""
+    CrawlAttachments: bool
+    """Type: bool."""
+    ExcludeAttachmentFilePatterns: list[str]
+    """Items: at most 100 items. Each item: Length: 1 to 50 characters."""
+    IncludeAttachmentFilePatterns: list[str]
+    """Items: at most 100 items. Each item: Length: 1 to 50 characters."""
+    KnowledgeArticleConfiguration: SalesforceKnowledgeArticleConfigurationDict
+    """Type: SalesforceKnowledgeArticleConfigurationDict."""
+    SecretArn: Required[str]
+    """Pattern:
+    arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}
+    Length: 1 to 1284 characters."""
+    ServerUrl: Required[str]
+    """Pattern: ^(https?|ftp|file)://([^\\s]*) Length: 1 to 2048 characters."""
+    StandardObjectAttachmentConfiguration: SalesforceStandardObjectAttachmentConfigurationDict
+    """Type: SalesforceStandardObjectAttachmentConfigurationDict."""
+    StandardObjectConfigurations: list[SalesforceStandardObjectConfigurationDict]
+    """Items: 1 to 17 items."""
+
+
+class DataSourceServiceNowConfigurationDict(TypedDict, total=False):
+    """DataSourceServiceNowConfiguration as a plain dict."""
+
+    AuthenticationType: Literal["HTTP_BASIC", "OAUTH2"]
+    """Allowed values: 'HTTP_BASIC', 'OAUTH2'."""
+    HostUrl: Required[str]
+    """Pattern: ^(?!(^(https?|ftp|file):\\/\\/))[a-z0-9-]+(\\.service-now\\.com)$ Length: 1 to 2048
+    characters."""
+    KnowledgeArticleConfiguration: ServiceNowKnowledgeArticleConfigurationDict
+    """Type: ServiceNowKnowledgeArticleConfigurationDict."""
+    SecretArn: Required[str]
+    """Pattern:
+    arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}
+    Length: 1 to 1284 characters."""
+    ServiceCatalogConfiguration: ServiceNowServiceCatalogConfigurationDict
+    """Type: ServiceNowServiceCatalogConfigurationDict."""
+    ServiceNowBuildVersion: Required[Literal["LONDON", "OTHERS"]]
+    """Allowed values: 'LONDON', 'OTHERS'."""
+
+
+class DataSourceSharePointConfigurationDict(TypedDict, total=False):
+    """DataSourceSharePointConfiguration as a plain dict: SharePoint configuration"""
+
+    CrawlAttachments: bool
+    """Type: bool."""
+    DisableLocalGroups: bool
+    """Type: bool."""
+    DocumentTitleFieldName: str
+    """Length: 1 to 100 characters."""
+    ExclusionPatterns: list[str]
+    """Items: at most 100 items. Each item: Length: 1 to 50 characters."""
+    FieldMappings: list[DataSourceToIndexFieldMappingDict]
+    """Items: at most 100 items."""
+    InclusionPatterns: list[str]
+    """Items: at most 100 items. Each item: Length: 1 to 50 characters."""
+    SecretArn: Required[str]
+    """Pattern:
+    arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}
+    Length: 1 to 1284 characters."""
+    SharePointVersion: Required[Literal["SHAREPOINT_ONLINE", "SHAREPOINT_2013", "SHAREPOINT_2016"]]
+    """Allowed values: 'SHAREPOINT_ONLINE', 'SHAREPOINT_2013', 'SHAREPOINT_2016'."""
+    SslCertificateS3Path: S3PathDict
+    """Type: S3PathDict."""
+    Urls: Required[list[str]]
+    """Items: at most 100 items. Each item: Pattern: ^(https?|ftp|file)://([^\\s]*) Length: 1 to
+    2048 characters."""
+    UseChangeLog: bool
+    """Type: bool."""
+    VpcConfiguration: DataSourceVpcConfigurationDict
+    """Type: DataSourceVpcConfigurationDict."""
+
+
+class DataSourceSqlConfigurationDict(TypedDict, total=False):
+    """DataSourceSqlConfiguration as a plain dict."""
+
+    QueryIdentifiersEnclosingOption: Literal["DOUBLE_QUOTES", "NONE"]
+    """Allowed values: 'DOUBLE_QUOTES', 'NONE'."""
+
+
+class DataSourceTemplateConfigurationDict(TypedDict, total=False):
+    """DataSourceTemplateConfiguration as a plain dict."""
+
+    Template: Required[dict[str, Any]]
+    """Type: dict[str, Any]."""
+
+
+class DataSourceToIndexFieldMappingDict(TypedDict, total=False):
+    """DataSourceToIndexFieldMapping as a plain dict."""
+
+    DataSourceFieldName: Required[str]
+    """Length: 1 to 100 characters."""
+    DateFieldFormat: str
+    """Length: 4 to 40 characters."""
+    IndexFieldName: Required[str]
+    """Length: 1 to 30 characters."""
+
+
+class DataSourceVpcConfigurationDict(TypedDict, total=False):
+    """DataSourceVpcConfiguration as a plain dict."""
+
+    SecurityGroupIds: Required[list[str]]
+    """Items: at most 10 items. Each item: Pattern: [\\-0-9a-zA-Z]+ Length: 1 to 200 characters."""
+    SubnetIds: Required[list[str]]
+    """Items: at most 6 items. Each item: Pattern: [\\-0-9a-zA-Z]+ Length: 1 to 200 characters."""
+
+
+class DataSourceWebCrawlerConfigurationDict(TypedDict, total=False):
+    """DataSourceWebCrawlerConfiguration as a plain dict."""
+
+    AuthenticationConfiguration: WebCrawlerAuthenticationConfigurationDict
+    """Type: WebCrawlerAuthenticationConfigurationDict."""
+    CrawlDepth: int
+    """Range: 1 to 10 (inclusive)."""
+    MaxContentSizePerPageInMegaBytes: float
+    """Range: 0 to 50 (inclusive)."""
+    MaxLinksPerPage: int
+    """Range: 1 to 1000 (inclusive)."""
+    MaxUrlsPerMinuteCrawlRate: int
+    """Range: 1 to 300 (inclusive)."""
+    ProxyConfiguration: DataSourceProxyConfigurationDict
+    """Type: DataSourceProxyConfigurationDict."""
+    UrlExclusionPatterns: list[str]
+    """Items: at most 100 items. Each item: Length: 1 to 50 characters."""
+    UrlInclusionPatterns: list[str]
+    """Items: at most 100 items. Each item: Length: 1 to 50 characters."""
+    Urls: Required[WebCrawlerUrlsDict]
+    """Type: WebCrawlerUrlsDict."""
+
+
+class DataSourceWorkDocsConfigurationDict(TypedDict, total=False):
+    """DataSourceWorkDocsConfiguration as a plain dict."""
+
+    CrawlComments: bool
+    """Type: bool."""
+    ExclusionPatterns: list[str]
+    """Items: at most 100 items. Each item: Length: 1 to 50 characters."""
+    FieldMappings: list[DataSourceToIndexFieldMappingDict]
+    """Items: at most 100 items."""
+    InclusionPatterns: list[str]
+    """Items: at most 100 items. Each item: Length: 1 to 50 characters."""
+    OrganizationId: Required[str]
+    """Pattern: d-[0-9a-fA-F]{10} Length: exactly 12 characters."""
+    UseChangeLog: bool
+    """Type: bool."""
+
+
+class DocumentAttributeConditionDict(TypedDict, total=False):
+    """DocumentAttributeCondition as a plain dict."""
+
+    ConditionDocumentAttributeKey: Required[str]
+    """Pattern: [a-zA-Z0-9_][a-zA-Z0-9_-]* Length: 1 to 200 characters."""
+    ConditionOnValue: DocumentAttributeValueDict
+    """Type: DocumentAttributeValueDict."""
+    Operator: Required[
+        Literal[
+            "GreaterThan",
+            "GreaterThanOrEquals",
+            "LessThan",
+            "LessThanOrEquals",
+            "Equals",
+            "NotEquals",
+            "Contains",
+            "NotContains",
+            "Exists",
+            "NotExists",
+            "BeginsWith",
+        ]
+    ]
+    """Allowed values: 'GreaterThan', 'GreaterThanOrEquals', 'LessThan', 'LessThanOrEquals',
+    'Equals', 'NotEquals', 'Contains', 'NotContains', 'Exists', 'NotExists', 'BeginsWith'."""
+
+
+class DocumentAttributeTargetDict(TypedDict, total=False):
+    """DocumentAttributeTarget as a plain dict."""
+
+    TargetDocumentAttributeKey: Required[str]
+    """Pattern: [a-zA-Z0-9_][a-zA-Z0-9_-]* Length: 1 to 200 characters."""
+    TargetDocumentAttributeValue: DocumentAttributeValueDict
+    """Type: DocumentAttributeValueDict."""
+    TargetDocumentAttributeValueDeletion: bool
+    """Type: bool."""
+
+
+class DocumentAttributeValueDict(TypedDict, total=False):
+    """DocumentAttributeValue as a plain dict."""
+
+    DateValue: str
+    """Type: str."""
+    LongValue: int
+    """Type: int."""
+    StringListValue: list[str]
+    """Each item: Length: 1 to 2048 characters."""
+    StringValue: str
+    """Length: 1 to 2048 characters."""
+
+
+class HookConfigurationDict(TypedDict, total=False):
+    """HookConfiguration as a plain dict."""
+
+    InvocationCondition: DocumentAttributeConditionDict
+    """Type: DocumentAttributeConditionDict."""
+    LambdaArn: Required[str]
+    """Pattern:
+    ^/arn:aws[a-zA-Z-]*:lambda:[a-z]+-[a-z]+-[0-9]:[0-9]{12}:function:[a-zA-Z0-9-_]+(\\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})?(:[a-zA-Z0-9-_]+)?/$
+    Length: 1 to 2048 characters."""
+    S3Bucket: Required[str]
+    """Pattern: [a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9] Length: 3 to 63 characters."""
+
+
+class InlineCustomDocumentEnrichmentConfigurationDict(TypedDict, total=False):
+    """InlineCustomDocumentEnrichmentConfiguration as a plain dict."""
+
+    Condition: DocumentAttributeConditionDict
+    """Type: DocumentAttributeConditionDict."""
+    DocumentContentDeletion: bool
+    """Type: bool."""
+    Target: DocumentAttributeTargetDict
+    """Type: DocumentAttributeTargetDict."""
+
+
+class S3DataSourceConfigurationDict(TypedDict, total=False):
+    """S3DataSourceConfiguration as a plain dict: S3 data source configuration"""
+
+    AccessControlListConfiguration: DataSourceAccessControlListConfigurationDict
+    """Type: DataSourceAccessControlListConfigurationDict."""
+    BucketName: Required[str]
+    """Pattern: [a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9] Length: 3 to 63 characters."""
+    DocumentsMetadataConfiguration: DataSourceDocumentsMetadataConfigurationDict
+    """Type: DataSourceDocumentsMetadataConfigurationDict."""
+    ExclusionPatterns: list[str]
+    """Items: at most 100 items. Each item: Length: 1 to 50 characters."""
+    InclusionPatterns: list[str]
+    """Items: at most 100 items. Each item: Length: 1 to 50 characters."""
+    InclusionPrefixes: list[str]
+    """Items: at most 100 items. Each item: Length: 1 to 50 characters."""
+
+
+class S3PathDict(TypedDict, total=False):
+    """S3Path as a plain dict."""
+
+    Bucket: Required[str]
+    """Pattern: [a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9] Length: 3 to 63 characters."""
+    Key: Required[str]
+    """Length: 1 to 1024 characters."""
+
+
+class SalesforceChatterFeedConfigurationDict(TypedDict, total=False):
+    """SalesforceChatterFeedConfiguration as a plain dict."""
+
+    DocumentDataFieldName: Required[str]
+    """Length: 1 to 100 characters."""
+    DocumentTitleFieldName: str
+    """Length: 1 to 100 characters."""
+    FieldMappings: list[DataSourceToIndexFieldMappingDict]
+    """Items: at most 100 items."""
+    IncludeFilterTypes: list[Literal["ACTIVE_USER", "STANDARD_USER"]]
+    """Items: 1 to 2 items. Each item: Allowed values: 'ACTIVE_USER', 'STANDARD_USER'."""
+
+
+class SalesforceCustomKnowledgeArticleTypeConfigurationDict(TypedDict, total=False):
+    """SalesforceCustomKnowledgeArticleTypeConfiguration as a plain dict."""
+
+    DocumentDataFieldName: Required[str]
+    """Length: 1 to 100 characters."""
+    DocumentTitleFieldName: str
+    """Length: 1 to 100 characters."""
+    FieldMappings: list[DataSourceToIndexFieldMappingDict]
+    """Items: at most 100 items."""
+    Name: Required[str]
+    """Length: 1 to 100 characters."""
+
+
+class SalesforceKnowledgeArticleConfigurationDict(TypedDict, total=False):
+    """SalesforceKnowledgeArticleConfiguration as a plain dict."""
+
+    CustomKnowledgeArticleTypeConfigurations: list[
+        SalesforceCustomKnowledgeArticleTypeConfigurationDict
+    ]
+    """Items: 1 to 10 items."""
+    IncludedStates: Required[list[Literal["DRAFT", "PUBLISHED", "ARCHIVED"]]]
+    """Items: 1 to 3 items. Each item: Allowed values: 'DRAFT', 'PUBLISHED', 'ARCHIVED'."""
+    StandardKnowledgeArticleTypeConfiguration: (
+        SalesforceStandardKnowledgeArticleTypeConfigurationDict
+    )
+    """Type: SalesforceStandardKnowledgeArticleTypeConfigurationDict."""
+
+
+class SalesforceStandardKnowledgeArticleTypeConfigurationDict(TypedDict, total=False):
+    """SalesforceStandardKnowledgeArticleTypeConfiguration as a plain dict."""
+
+    DocumentDataFieldName: Required[str]
+    """Length: 1 to 100 characters."""
+    DocumentTitleFieldName: str
+    """Length: 1 to 100 characters."""
+    FieldMappings: list[DataSourceToIndexFieldMappingDict]
+    """Items: at most 100 items."""
+
+
+class SalesforceStandardObjectAttachmentConfigurationDict(TypedDict, total=False):
+    """SalesforceStandardObjectAttachmentConfiguration as a plain dict."""
+
+    DocumentTitleFieldName: str
+    """Length: 1 to 100 characters."""
+    FieldMappings: list[DataSourceToIndexFieldMappingDict]
+    """Items: at most 100 items."""
+
+
+class SalesforceStandardObjectConfigurationDict(TypedDict, total=False):
+    """SalesforceStandardObjectConfiguration as a plain dict."""
+
+    DocumentDataFieldName: Required[str]
+    """Length: 1 to 100 characters."""
+    DocumentTitleFieldName: str
+    """Length: 1 to 100 characters."""
+    FieldMappings: list[DataSourceToIndexFieldMappingDict]
+    """Items: at most 100 items."""
+    Name: Required[
+        Literal[
+            "ACCOUNT",
+            "CAMPAIGN",
+            "CASE",
+            "CONTACT",
+            "CONTRACT",
+            "DOCUMENT",
+            "GROUP",
+            "IDEA",
+            "LEAD",
+            "OPPORTUNITY",
+            "PARTNER",
+            "PRICEBOOK",
+            "PRODUCT",
+            "PROFILE",
+            "SOLUTION",
+            "TASK",
+            "USER",
+        ]
+    ]
+    """Allowed values: 'ACCOUNT', 'CAMPAIGN', 'CASE', 'CONTACT', 'CONTRACT', 'DOCUMENT', 'GROUP',
+    'IDEA', 'LEAD', 'OPPORTUNITY', 'PARTNER', 'PRICEBOOK' (and 5 more)."""
+
+
+class ServiceNowKnowledgeArticleConfigurationDict(TypedDict, total=False):
+    """ServiceNowKnowledgeArticleConfiguration as a plain dict."""
+
+    CrawlAttachments: bool
+    """Type: bool."""
+    DocumentDataFieldName: Required[str]
+    """Length: 1 to 100 characters."""
+    DocumentTitleFieldName: str
+    """Length: 1 to 100 characters."""
+    ExcludeAttachmentFilePatterns: list[str]
+    """Items: at most 100 items. Each item: Length: 1 to 50 characters."""
+    FieldMappings: list[DataSourceToIndexFieldMappingDict]
+    """Items: at most 100 items."""
+    FilterQuery: str
+    """Length: 1 to 2048 characters."""
+    IncludeAttachmentFilePatterns: list[str]
+    """Items: at most 100 items. Each item: Length: 1 to 50 characters."""
+
+
+class ServiceNowServiceCatalogConfigurationDict(TypedDict, total=False):
+    """ServiceNowServiceCatalogConfiguration as a plain dict."""
+
+    CrawlAttachments: bool
+    """Type: bool."""
+    DocumentDataFieldName: Required[str]
+    """Length: 1 to 100 characters."""
+    DocumentTitleFieldName: str
+    """Length: 1 to 100 characters."""
+    ExcludeAttachmentFilePatterns: list[str]
+    """Items: at most 100 items. Each item: Length: 1 to 50 characters."""
+    FieldMappings: list[DataSourceToIndexFieldMappingDict]
+    """Items: at most 100 items."""
+    IncludeAttachmentFilePatterns: list[str]
+    """Items: at most 100 items. Each item: Length: 1 to 50 characters."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A label for tagging Kendra resources"""
+
+    Key: Required[str]
+    """A string used to identify this tag"""
+    Value: Required[str]
+    """A string containing the value for the tag"""
+
+
+class WebCrawlerAuthenticationConfigurationDict(TypedDict, total=False):
+    """WebCrawlerAuthenticationConfiguration as a plain dict."""
+
+    BasicAuthentication: list[WebCrawlerBasicAuthenticationDict]
+    """Items: at most 10 items."""
+
+
+class WebCrawlerBasicAuthenticationDict(TypedDict, total=False):
+    """WebCrawlerBasicAuthentication as a plain dict."""
+
+    Credentials: Required[str]
+    """Pattern:
+    arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}
+    Length: 1 to 1284 characters."""
+    Host: Required[str]
+    """Pattern: ([^\\s]*) Length: 1 to 253 characters."""
+    Port: Required[int]
+    """Range: 1 to 65535 (inclusive)."""
+
+
+class WebCrawlerSeedUrlConfigurationDict(TypedDict, total=False):
+    """WebCrawlerSeedUrlConfiguration as a plain dict."""
+
+    SeedUrls: Required[list[str]]
+    """Items: 0 to 100 items. Each item: Pattern: ^(https?)://([^\\s]*) Length: 1 to 2048
+    characters."""
+    WebCrawlerMode: Literal["HOST_ONLY", "SUBDOMAINS", "EVERYTHING"]
+    """Allowed values: 'HOST_ONLY', 'SUBDOMAINS', 'EVERYTHING'."""
+
+
+class WebCrawlerSiteMapsConfigurationDict(TypedDict, total=False):
+    """WebCrawlerSiteMapsConfiguration as a plain dict."""
+
+    SiteMaps: Required[list[str]]
+    """Items: 0 to 3 items. Each item: Pattern: ^(https?):\\/\\/([^\\s]*) Length: 1 to 2048
+    characters."""
+
+
+class WebCrawlerUrlsDict(TypedDict, total=False):
+    """WebCrawlerUrls as a plain dict."""
+
+    SeedUrlConfiguration: WebCrawlerSeedUrlConfigurationDict
+    """Type: WebCrawlerSeedUrlConfigurationDict."""
+    SiteMapsConfiguration: WebCrawlerSiteMapsConfigurationDict
+    """Type: WebCrawlerSiteMapsConfigurationDict."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Kendra::DataSource",
     schema_file="aws-kendra-datasource.json",
     primary_identifier=("/Id", "/IndexId"),
-    additional_identifiers=(),
     read_only=("/Id", "/Arn"),
     create_only=("/Type", "/IndexId"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("Name", "IndexId", "Type"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -837,1063 +1042,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AccessControlListConfiguration": {
-            "additionalProperties": False,
-            "properties": {"KeyPath": {"$ref": "#/definitions/S3ObjectKey"}},
-            "type": "object",
-        },
-        "AclConfiguration": {
-            "additionalProperties": False,
-            "properties": {"AllowedGroupsColumnName": {"$ref": "#/definitions/ColumnName"}},
-            "required": ["AllowedGroupsColumnName"],
-            "type": "object",
-        },
-        "Arn": {"maxLength": 1000, "type": "string"},
-        "ChangeDetectingColumns": {
-            "items": {"$ref": "#/definitions/ColumnName"},
-            "maxItems": 5,
-            "minItems": 1,
-            "type": "array",
-        },
-        "ColumnConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "ChangeDetectingColumns": {"$ref": "#/definitions/ChangeDetectingColumns"},
-                "DocumentDataColumnName": {"$ref": "#/definitions/ColumnName"},
-                "DocumentIdColumnName": {"$ref": "#/definitions/ColumnName"},
-                "DocumentTitleColumnName": {"$ref": "#/definitions/ColumnName"},
-                "FieldMappings": {"$ref": "#/definitions/DataSourceToIndexFieldMappingList"},
-            },
-            "required": [
-                "DocumentIdColumnName",
-                "DocumentDataColumnName",
-                "ChangeDetectingColumns",
-            ],
-            "type": "object",
-        },
-        "ColumnName": {"maxLength": 100, "minLength": 1, "type": "string"},
-        "ConditionOperator": {
-            "enum": [
-                "GreaterThan",
-                "GreaterThanOrEquals",
-                "LessThan",
-                "LessThanOrEquals",
-                "Equals",
-                "NotEquals",
-                "Contains",
-                "NotContains",
-                "Exists",
-                "NotExists",
-                "BeginsWith",
-            ],
-            "type": "string",
-        },
-        "ConfluenceAttachmentConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AttachmentFieldMappings": {
-                    "$ref": "#/definitions/ConfluenceAttachmentFieldMappingsList"
-                },
-                "CrawlAttachments": {"type": "boolean"},
-            },
-            "type": "object",
-        },
-        "ConfluenceAttachmentFieldMappingsList": {
-            "items": {"$ref": "#/definitions/ConfluenceAttachmentToIndexFieldMapping"},
-            "maxItems": 11,
-            "minItems": 1,
-            "type": "array",
-        },
-        "ConfluenceAttachmentFieldName": {
-            "enum": [
-                "AUTHOR",
-                "CONTENT_TYPE",
-                "CREATED_DATE",
-                "DISPLAY_URL",
-                "FILE_SIZE",
-                "ITEM_TYPE",
-                "PARENT_ID",
-                "SPACE_KEY",
-                "SPACE_NAME",
-                "URL",
-                "VERSION",
-            ],
-            "type": "string",
-        },
-        "ConfluenceAttachmentToIndexFieldMapping": {
-            "additionalProperties": False,
-            "properties": {
-                "DataSourceFieldName": {"$ref": "#/definitions/ConfluenceAttachmentFieldName"},
-                "DateFieldFormat": {"$ref": "#/definitions/DateFieldFormat"},
-                "IndexFieldName": {"$ref": "#/definitions/IndexFieldName"},
-            },
-            "required": ["DataSourceFieldName", "IndexFieldName"],
-            "type": "object",
-        },
-        "ConfluenceBlogConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "BlogFieldMappings": {"$ref": "#/definitions/ConfluenceBlogFieldMappingsList"}
-            },
-            "type": "object",
-        },
-        "ConfluenceBlogFieldMappingsList": {
-            "items": {"$ref": "#/definitions/ConfluenceBlogToIndexFieldMapping"},
-            "maxItems": 9,
-            "minItems": 1,
-            "type": "array",
-        },
-        "ConfluenceBlogFieldName": {
-            "enum": [
-                "AUTHOR",
-                "DISPLAY_URL",
-                "ITEM_TYPE",
-                "LABELS",
-                "PUBLISH_DATE",
-                "SPACE_KEY",
-                "SPACE_NAME",
-                "URL",
-                "VERSION",
-            ],
-            "type": "string",
-        },
-        "ConfluenceBlogToIndexFieldMapping": {
-            "additionalProperties": False,
-            "properties": {
-                "DataSourceFieldName": {"$ref": "#/definitions/ConfluenceBlogFieldName"},
-                "DateFieldFormat": {"$ref": "#/definitions/DateFieldFormat"},
-                "IndexFieldName": {"$ref": "#/definitions/IndexFieldName"},
-            },
-            "required": ["DataSourceFieldName", "IndexFieldName"],
-            "type": "object",
-        },
-        "ConfluenceConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AttachmentConfiguration": {
-                    "$ref": "#/definitions/ConfluenceAttachmentConfiguration"
-                },
-                "BlogConfiguration": {"$ref": "#/definitions/ConfluenceBlogConfiguration"},
-                "ExclusionPatterns": {
-                    "$ref": "#/definitions/DataSourceInclusionsExclusionsStrings"
-                },
-                "InclusionPatterns": {
-                    "$ref": "#/definitions/DataSourceInclusionsExclusionsStrings"
-                },
-                "PageConfiguration": {"$ref": "#/definitions/ConfluencePageConfiguration"},
-                "SecretArn": {"$ref": "#/definitions/SecretArn"},
-                "ServerUrl": {"$ref": "#/definitions/Url"},
-                "SpaceConfiguration": {"$ref": "#/definitions/ConfluenceSpaceConfiguration"},
-                "Version": {"$ref": "#/definitions/ConfluenceVersion"},
-                "VpcConfiguration": {"$ref": "#/definitions/DataSourceVpcConfiguration"},
-            },
-            "required": ["ServerUrl", "SecretArn", "Version"],
-            "type": "object",
-        },
-        "ConfluencePageConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "PageFieldMappings": {"$ref": "#/definitions/ConfluencePageFieldMappingsList"}
-            },
-            "type": "object",
-        },
-        "ConfluencePageFieldMappingsList": {
-            "items": {"$ref": "#/definitions/ConfluencePageToIndexFieldMapping"},
-            "maxItems": 12,
-            "minItems": 1,
-            "type": "array",
-        },
-        "ConfluencePageFieldName": {
-            "enum": [
-                "AUTHOR",
-                "CONTENT_STATUS",
-                "CREATED_DATE",
-                "DISPLAY_URL",
-                "ITEM_TYPE",
-                "LABELS",
-                "MODIFIED_DATE",
-                "PARENT_ID",
-                "SPACE_KEY",
-                "SPACE_NAME",
-                "URL",
-                "VERSION",
-            ],
-            "type": "string",
-        },
-        "ConfluencePageToIndexFieldMapping": {
-            "additionalProperties": False,
-            "properties": {
-                "DataSourceFieldName": {"$ref": "#/definitions/ConfluencePageFieldName"},
-                "DateFieldFormat": {"$ref": "#/definitions/DateFieldFormat"},
-                "IndexFieldName": {"$ref": "#/definitions/IndexFieldName"},
-            },
-            "required": ["DataSourceFieldName", "IndexFieldName"],
-            "type": "object",
-        },
-        "ConfluenceSpaceConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "CrawlArchivedSpaces": {"type": "boolean"},
-                "CrawlPersonalSpaces": {"type": "boolean"},
-                "ExcludeSpaces": {"$ref": "#/definitions/ConfluenceSpaceList"},
-                "IncludeSpaces": {"$ref": "#/definitions/ConfluenceSpaceList"},
-                "SpaceFieldMappings": {"$ref": "#/definitions/ConfluenceSpaceFieldMappingsList"},
-            },
-            "type": "object",
-        },
-        "ConfluenceSpaceFieldMappingsList": {
-            "items": {"$ref": "#/definitions/ConfluenceSpaceToIndexFieldMapping"},
-            "maxItems": 4,
-            "minItems": 1,
-            "type": "array",
-        },
-        "ConfluenceSpaceFieldName": {
-            "enum": ["DISPLAY_URL", "ITEM_TYPE", "SPACE_KEY", "URL"],
-            "type": "string",
-        },
-        "ConfluenceSpaceIdentifier": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "ConfluenceSpaceList": {
-            "items": {"$ref": "#/definitions/ConfluenceSpaceIdentifier"},
-            "minItems": 1,
-            "type": "array",
-        },
-        "ConfluenceSpaceToIndexFieldMapping": {
-            "additionalProperties": False,
-            "properties": {
-                "DataSourceFieldName": {"$ref": "#/definitions/ConfluenceSpaceFieldName"},
-                "DateFieldFormat": {"$ref": "#/definitions/DateFieldFormat"},
-                "IndexFieldName": {"$ref": "#/definitions/IndexFieldName"},
-            },
-            "required": ["DataSourceFieldName", "IndexFieldName"],
-            "type": "object",
-        },
-        "ConfluenceVersion": {"enum": ["CLOUD", "SERVER"], "type": "string"},
-        "ConnectionConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "DatabaseHost": {"$ref": "#/definitions/DatabaseHost"},
-                "DatabaseName": {"$ref": "#/definitions/DatabaseName"},
-                "DatabasePort": {"$ref": "#/definitions/DatabasePort"},
-                "SecretArn": {"$ref": "#/definitions/SecretArn"},
-                "TableName": {"$ref": "#/definitions/TableName"},
-            },
-            "required": ["DatabaseHost", "DatabasePort", "DatabaseName", "TableName", "SecretArn"],
-            "type": "object",
-        },
-        "CustomDocumentEnrichmentConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "InlineConfigurations": {"$ref": "#/definitions/InlineConfigurations"},
-                "PostExtractionHookConfiguration": {"$ref": "#/definitions/HookConfiguration"},
-                "PreExtractionHookConfiguration": {"$ref": "#/definitions/HookConfiguration"},
-                "RoleArn": {"$ref": "#/definitions/RoleArn"},
-            },
-            "type": "object",
-        },
-        "DataSourceConfiguration": {
-            "additionalProperties": False,
-            "oneOf": [
-                {"required": ["S3Configuration"]},
-                {"required": ["SharePointConfiguration"]},
-                {"required": ["SalesforceConfiguration"]},
-                {"required": ["OneDriveConfiguration"]},
-                {"required": ["ServiceNowConfiguration"]},
-                {"required": ["DatabaseConfiguration"]},
-                {"required": ["ConfluenceConfiguration"]},
-                {"required": ["GoogleDriveConfiguration"]},
-                {"required": ["WebCrawlerConfiguration"]},
-                {"required": ["WorkDocsConfiguration"]},
-                {"required": ["TemplateConfiguration"]},
-            ],
-            "properties": {
-                "ConfluenceConfiguration": {"$ref": "#/definitions/ConfluenceConfiguration"},
-                "DatabaseConfiguration": {"$ref": "#/definitions/DatabaseConfiguration"},
-                "GoogleDriveConfiguration": {"$ref": "#/definitions/GoogleDriveConfiguration"},
-                "OneDriveConfiguration": {"$ref": "#/definitions/OneDriveConfiguration"},
-                "S3Configuration": {"$ref": "#/definitions/S3DataSourceConfiguration"},
-                "SalesforceConfiguration": {"$ref": "#/definitions/SalesforceConfiguration"},
-                "ServiceNowConfiguration": {"$ref": "#/definitions/ServiceNowConfiguration"},
-                "SharePointConfiguration": {"$ref": "#/definitions/SharePointConfiguration"},
-                "TemplateConfiguration": {"$ref": "#/definitions/TemplateConfiguration"},
-                "WebCrawlerConfiguration": {"$ref": "#/definitions/WebCrawlerConfiguration"},
-                "WorkDocsConfiguration": {"$ref": "#/definitions/WorkDocsConfiguration"},
-            },
-            "type": "object",
-        },
-        "DataSourceFieldName": {"maxLength": 100, "minLength": 1, "type": "string"},
-        "DataSourceInclusionsExclusionsStrings": {
-            "items": {"maxLength": 50, "minLength": 1, "type": "string"},
-            "maxItems": 100,
-            "type": "array",
-        },
-        "DataSourceToIndexFieldMapping": {
-            "additionalProperties": False,
-            "properties": {
-                "DataSourceFieldName": {"$ref": "#/definitions/DataSourceFieldName"},
-                "DateFieldFormat": {"$ref": "#/definitions/DateFieldFormat"},
-                "IndexFieldName": {"$ref": "#/definitions/IndexFieldName"},
-            },
-            "required": ["DataSourceFieldName", "IndexFieldName"],
-            "type": "object",
-        },
-        "DataSourceToIndexFieldMappingList": {
-            "items": {"$ref": "#/definitions/DataSourceToIndexFieldMapping"},
-            "maxItems": 100,
-            "type": "array",
-        },
-        "DataSourceVpcConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "SecurityGroupIds": {
-                    "items": {
-                        "maxLength": 200,
-                        "minLength": 1,
-                        "pattern": "[\\-0-9a-zA-Z]+",
-                        "type": "string",
-                    },
-                    "maxItems": 10,
-                    "type": "array",
-                },
-                "SubnetIds": {
-                    "items": {
-                        "maxLength": 200,
-                        "minLength": 1,
-                        "pattern": "[\\-0-9a-zA-Z]+",
-                        "type": "string",
-                    },
-                    "maxItems": 6,
-                    "type": "array",
-                },
-            },
-            "required": ["SubnetIds", "SecurityGroupIds"],
-            "type": "object",
-        },
-        "DatabaseConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AclConfiguration": {"$ref": "#/definitions/AclConfiguration"},
-                "ColumnConfiguration": {"$ref": "#/definitions/ColumnConfiguration"},
-                "ConnectionConfiguration": {"$ref": "#/definitions/ConnectionConfiguration"},
-                "DatabaseEngineType": {"$ref": "#/definitions/DatabaseEngineType"},
-                "SqlConfiguration": {"$ref": "#/definitions/SqlConfiguration"},
-                "VpcConfiguration": {"$ref": "#/definitions/DataSourceVpcConfiguration"},
-            },
-            "required": ["ConnectionConfiguration", "ColumnConfiguration", "DatabaseEngineType"],
-            "type": "object",
-        },
-        "DatabaseEngineType": {
-            "enum": ["RDS_AURORA_MYSQL", "RDS_AURORA_POSTGRESQL", "RDS_MYSQL", "RDS_POSTGRESQL"],
-            "type": "string",
-        },
-        "DatabaseHost": {"maxLength": 253, "minLength": 1, "type": "string"},
-        "DatabaseName": {"maxLength": 100, "minLength": 1, "type": "string"},
-        "DatabasePort": {"maximum": 65535, "minimum": 1, "type": "integer"},
-        "DateFieldFormat": {"maxLength": 40, "minLength": 4, "type": "string"},
-        "Description": {
-            "maxLength": 1000,
-            "minLength": 1,
-            "pattern": "^\\P{C}*$",
-            "type": "string",
-        },
-        "DisableLocalGroups": {"type": "boolean"},
-        "DocumentAttributeCondition": {
-            "additionalProperties": False,
-            "properties": {
-                "ConditionDocumentAttributeKey": {"$ref": "#/definitions/DocumentAttributeKey"},
-                "ConditionOnValue": {"$ref": "#/definitions/DocumentAttributeValue"},
-                "Operator": {"$ref": "#/definitions/ConditionOperator"},
-            },
-            "required": ["ConditionDocumentAttributeKey", "Operator"],
-            "type": "object",
-        },
-        "DocumentAttributeKey": {
-            "maxLength": 200,
-            "minLength": 1,
-            "pattern": "[a-zA-Z0-9_][a-zA-Z0-9_-]*",
-            "type": "string",
-        },
-        "DocumentAttributeTarget": {
-            "additionalProperties": False,
-            "properties": {
-                "TargetDocumentAttributeKey": {"$ref": "#/definitions/DocumentAttributeKey"},
-                "TargetDocumentAttributeValue": {"$ref": "#/definitions/DocumentAttributeValue"},
-                "TargetDocumentAttributeValueDeletion": {"type": "boolean"},
-            },
-            "required": ["TargetDocumentAttributeKey"],
-            "type": "object",
-        },
-        "DocumentAttributeValue": {
-            "additionalProperties": False,
-            "properties": {
-                "DateValue": {"$ref": "#/definitions/Timestamp"},
-                "LongValue": {"$ref": "#/definitions/Long"},
-                "StringListValue": {
-                    "items": {"maxLength": 2048, "minLength": 1, "type": "string"},
-                    "type": "array",
-                },
-                "StringValue": {"maxLength": 2048, "minLength": 1, "type": "string"},
-            },
-            "type": "object",
-        },
-        "DocumentsMetadataConfiguration": {
-            "additionalProperties": False,
-            "properties": {"S3Prefix": {"$ref": "#/definitions/S3ObjectKey"}},
-            "type": "object",
-        },
-        "ExcludeMimeTypesList": {
-            "items": {"$ref": "#/definitions/MimeType"},
-            "maxItems": 30,
-            "minItems": 0,
-            "type": "array",
-        },
-        "ExcludeSharedDrivesList": {
-            "items": {"$ref": "#/definitions/SharedDriveId"},
-            "maxItems": 100,
-            "minItems": 0,
-            "type": "array",
-        },
-        "ExcludeUserAccountsList": {
-            "items": {"$ref": "#/definitions/UserAccount"},
-            "maxItems": 100,
-            "minItems": 0,
-            "type": "array",
-        },
-        "GoogleDriveConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "ExcludeMimeTypes": {"$ref": "#/definitions/ExcludeMimeTypesList"},
-                "ExcludeSharedDrives": {"$ref": "#/definitions/ExcludeSharedDrivesList"},
-                "ExcludeUserAccounts": {"$ref": "#/definitions/ExcludeUserAccountsList"},
-                "ExclusionPatterns": {
-                    "$ref": "#/definitions/DataSourceInclusionsExclusionsStrings"
-                },
-                "FieldMappings": {"$ref": "#/definitions/DataSourceToIndexFieldMappingList"},
-                "InclusionPatterns": {
-                    "$ref": "#/definitions/DataSourceInclusionsExclusionsStrings"
-                },
-                "SecretArn": {"$ref": "#/definitions/SecretArn"},
-            },
-            "required": ["SecretArn"],
-            "type": "object",
-        },
-        "HookConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "InvocationCondition": {"$ref": "#/definitions/DocumentAttributeCondition"},
-                "LambdaArn": {"$ref": "#/definitions/LambdaArn"},
-                "S3Bucket": {"$ref": "#/definitions/S3BucketName"},
-            },
-            "required": ["LambdaArn", "S3Bucket"],
-            "type": "object",
-        },
-        "Id": {"maxLength": 100, "minLength": 1, "type": "string"},
-        "IndexFieldName": {"maxLength": 30, "minLength": 1, "type": "string"},
-        "IndexId": {
-            "maxLength": 36,
-            "minLength": 36,
-            "pattern": "^[a-zA-Z0-9][a-zA-Z0-9-]*$",
-            "type": "string",
-        },
-        "InlineConfigurations": {
-            "items": {"$ref": "#/definitions/InlineCustomDocumentEnrichmentConfiguration"},
-            "maxItems": 100,
-            "minItems": 0,
-            "type": "array",
-        },
-        "InlineCustomDocumentEnrichmentConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Condition": {"$ref": "#/definitions/DocumentAttributeCondition"},
-                "DocumentContentDeletion": {"type": "boolean"},
-                "Target": {"$ref": "#/definitions/DocumentAttributeTarget"},
-            },
-            "type": "object",
-        },
-        "LambdaArn": {
-            "maxLength": 2048,
-            "minLength": 1,
-            "pattern": "^/arn:aws[a-zA-Z-]*:lambda:[a-z]+-[a-z]+-[0-9]:[0-9]{12}:function:[a-zA-Z0-9-_]+(\\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})?(:[a-zA-Z0-9-_]+)?/$",
-            "type": "string",
-        },
-        "LanguageCode": {
-            "maxLength": 10,
-            "minLength": 2,
-            "pattern": "[a-zA-Z-]*",
-            "type": "string",
-        },
-        "Long": {"type": "integer"},
-        "MimeType": {"maxLength": 256, "minLength": 1, "type": "string"},
-        "Name": {
-            "maxLength": 1000,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9][a-zA-Z0-9_-]*$",
-            "type": "string",
-        },
-        "OneDriveConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "DisableLocalGroups": {"$ref": "#/definitions/DisableLocalGroups"},
-                "ExclusionPatterns": {
-                    "$ref": "#/definitions/DataSourceInclusionsExclusionsStrings"
-                },
-                "FieldMappings": {"$ref": "#/definitions/DataSourceToIndexFieldMappingList"},
-                "InclusionPatterns": {
-                    "$ref": "#/definitions/DataSourceInclusionsExclusionsStrings"
-                },
-                "OneDriveUsers": {"$ref": "#/definitions/OneDriveUsers"},
-                "SecretArn": {"$ref": "#/definitions/SecretArn"},
-                "TenantDomain": {"$ref": "#/definitions/TenantDomain"},
-            },
-            "required": ["TenantDomain", "SecretArn", "OneDriveUsers"],
-            "type": "object",
-        },
-        "OneDriveUser": {
-            "maxLength": 256,
-            "minLength": 1,
-            "pattern": "^(?!\\s).+@([a-zA-Z0-9_\\-\\.]+)\\.([a-zA-Z]{2,5})$",
-            "type": "string",
-        },
-        "OneDriveUserList": {
-            "items": {"$ref": "#/definitions/OneDriveUser"},
-            "maxItems": 100,
-            "minItems": 1,
-            "type": "array",
-        },
-        "OneDriveUsers": {
-            "additionalProperties": False,
-            "oneOf": [{"required": ["OneDriveUserList"]}, {"required": ["OneDriveUserS3Path"]}],
-            "properties": {
-                "OneDriveUserList": {"$ref": "#/definitions/OneDriveUserList"},
-                "OneDriveUserS3Path": {"$ref": "#/definitions/S3Path"},
-            },
-            "type": "object",
-        },
-        "ProxyConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Credentials": {"$ref": "#/definitions/SecretArn"},
-                "Host": {
-                    "maxLength": 253,
-                    "minLength": 1,
-                    "pattern": "([^\\s]*)",
-                    "type": "string",
-                },
-                "Port": {"maximum": 65535, "minimum": 1, "type": "integer"},
-            },
-            "required": ["Host", "Port"],
-            "type": "object",
-        },
-        "QueryIdentifiersEnclosingOption": {"enum": ["DOUBLE_QUOTES", "NONE"], "type": "string"},
-        "RoleArn": {
-            "maxLength": 1284,
-            "minLength": 1,
-            "pattern": "arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}",
-            "type": "string",
-        },
-        "S3BucketName": {
-            "maxLength": 63,
-            "minLength": 3,
-            "pattern": "[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9]",
-            "type": "string",
-        },
-        "S3DataSourceConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AccessControlListConfiguration": {
-                    "$ref": "#/definitions/AccessControlListConfiguration"
-                },
-                "BucketName": {"$ref": "#/definitions/S3BucketName"},
-                "DocumentsMetadataConfiguration": {
-                    "$ref": "#/definitions/DocumentsMetadataConfiguration"
-                },
-                "ExclusionPatterns": {
-                    "$ref": "#/definitions/DataSourceInclusionsExclusionsStrings"
-                },
-                "InclusionPatterns": {
-                    "$ref": "#/definitions/DataSourceInclusionsExclusionsStrings"
-                },
-                "InclusionPrefixes": {
-                    "$ref": "#/definitions/DataSourceInclusionsExclusionsStrings"
-                },
-            },
-            "required": ["BucketName"],
-            "type": "object",
-        },
-        "S3ObjectKey": {"maxLength": 1024, "minLength": 1, "type": "string"},
-        "S3Path": {
-            "additionalProperties": False,
-            "properties": {
-                "Bucket": {"$ref": "#/definitions/S3BucketName"},
-                "Key": {"$ref": "#/definitions/S3ObjectKey"},
-            },
-            "required": ["Bucket", "Key"],
-            "type": "object",
-        },
-        "SalesforceChatterFeedConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "DocumentDataFieldName": {"$ref": "#/definitions/DataSourceFieldName"},
-                "DocumentTitleFieldName": {"$ref": "#/definitions/DataSourceFieldName"},
-                "FieldMappings": {"$ref": "#/definitions/DataSourceToIndexFieldMappingList"},
-                "IncludeFilterTypes": {
-                    "$ref": "#/definitions/SalesforceChatterFeedIncludeFilterTypes"
-                },
-            },
-            "required": ["DocumentDataFieldName"],
-            "type": "object",
-        },
-        "SalesforceChatterFeedIncludeFilterType": {
-            "enum": ["ACTIVE_USER", "STANDARD_USER"],
-            "type": "string",
-        },
-        "SalesforceChatterFeedIncludeFilterTypes": {
-            "items": {"$ref": "#/definitions/SalesforceChatterFeedIncludeFilterType"},
-            "maxItems": 2,
-            "minItems": 1,
-            "type": "array",
-        },
-        "SalesforceConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "ChatterFeedConfiguration": {
-                    "$ref": "#/definitions/SalesforceChatterFeedConfiguration"
-                },
-                "CrawlAttachments": {"type": "boolean"},
-                "ExcludeAttachmentFilePatterns": {
-                    "$ref": "#/definitions/DataSourceInclusionsExclusionsStrings"
-                },
-                "IncludeAttachmentFilePatterns": {
-                    "$ref": "#/definitions/DataSourceInclusionsExclusionsStrings"
-                },
-                "KnowledgeArticleConfiguration": {
-                    "$ref": "#/definitions/SalesforceKnowledgeArticleConfiguration"
-                },
-                "SecretArn": {"$ref": "#/definitions/SecretArn"},
-                "ServerUrl": {"$ref": "#/definitions/Url"},
-                "StandardObjectAttachmentConfiguration": {
-                    "$ref": "#/definitions/SalesforceStandardObjectAttachmentConfiguration"
-                },
-                "StandardObjectConfigurations": {
-                    "$ref": "#/definitions/SalesforceStandardObjectConfigurationList"
-                },
-            },
-            "required": ["ServerUrl", "SecretArn"],
-            "type": "object",
-        },
-        "SalesforceCustomKnowledgeArticleTypeConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "DocumentDataFieldName": {"$ref": "#/definitions/DataSourceFieldName"},
-                "DocumentTitleFieldName": {"$ref": "#/definitions/DataSourceFieldName"},
-                "FieldMappings": {"$ref": "#/definitions/DataSourceToIndexFieldMappingList"},
-                "Name": {"$ref": "#/definitions/SalesforceCustomKnowledgeArticleTypeName"},
-            },
-            "required": ["Name", "DocumentDataFieldName"],
-            "type": "object",
-        },
-        "SalesforceCustomKnowledgeArticleTypeConfigurationList": {
-            "items": {"$ref": "#/definitions/SalesforceCustomKnowledgeArticleTypeConfiguration"},
-            "maxItems": 10,
-            "minItems": 1,
-            "type": "array",
-        },
-        "SalesforceCustomKnowledgeArticleTypeName": {
-            "maxLength": 100,
-            "minLength": 1,
-            "type": "string",
-        },
-        "SalesforceKnowledgeArticleConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "CustomKnowledgeArticleTypeConfigurations": {
-                    "$ref": "#/definitions/SalesforceCustomKnowledgeArticleTypeConfigurationList"
-                },
-                "IncludedStates": {"$ref": "#/definitions/SalesforceKnowledgeArticleStateList"},
-                "StandardKnowledgeArticleTypeConfiguration": {
-                    "$ref": "#/definitions/SalesforceStandardKnowledgeArticleTypeConfiguration"
-                },
-            },
-            "required": ["IncludedStates"],
-            "type": "object",
-        },
-        "SalesforceKnowledgeArticleState": {
-            "enum": ["DRAFT", "PUBLISHED", "ARCHIVED"],
-            "type": "string",
-        },
-        "SalesforceKnowledgeArticleStateList": {
-            "items": {"$ref": "#/definitions/SalesforceKnowledgeArticleState"},
-            "maxItems": 3,
-            "minItems": 1,
-            "type": "array",
-        },
-        "SalesforceStandardKnowledgeArticleTypeConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "DocumentDataFieldName": {"$ref": "#/definitions/DataSourceFieldName"},
-                "DocumentTitleFieldName": {"$ref": "#/definitions/DataSourceFieldName"},
-                "FieldMappings": {"$ref": "#/definitions/DataSourceToIndexFieldMappingList"},
-            },
-            "required": ["DocumentDataFieldName"],
-            "type": "object",
-        },
-        "SalesforceStandardObjectAttachmentConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "DocumentTitleFieldName": {"$ref": "#/definitions/DataSourceFieldName"},
-                "FieldMappings": {"$ref": "#/definitions/DataSourceToIndexFieldMappingList"},
-            },
-            "type": "object",
-        },
-        "SalesforceStandardObjectConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "DocumentDataFieldName": {"$ref": "#/definitions/DataSourceFieldName"},
-                "DocumentTitleFieldName": {"$ref": "#/definitions/DataSourceFieldName"},
-                "FieldMappings": {"$ref": "#/definitions/DataSourceToIndexFieldMappingList"},
-                "Name": {"$ref": "#/definitions/SalesforceStandardObjectName"},
-            },
-            "required": ["Name", "DocumentDataFieldName"],
-            "type": "object",
-        },
-        "SalesforceStandardObjectConfigurationList": {
-            "items": {"$ref": "#/definitions/SalesforceStandardObjectConfiguration"},
-            "maxItems": 17,
-            "minItems": 1,
-            "type": "array",
-        },
-        "SalesforceStandardObjectName": {
-            "enum": [
-                "ACCOUNT",
-                "CAMPAIGN",
-                "CASE",
-                "CONTACT",
-                "CONTRACT",
-                "DOCUMENT",
-                "GROUP",
-                "IDEA",
-                "LEAD",
-                "OPPORTUNITY",
-                "PARTNER",
-                "PRICEBOOK",
-                "PRODUCT",
-                "PROFILE",
-                "SOLUTION",
-                "TASK",
-                "USER",
-            ],
-            "type": "string",
-        },
-        "Schedule": {"maxLength": 1000, "type": "string"},
-        "SecretArn": {
-            "maxLength": 1284,
-            "minLength": 1,
-            "pattern": "arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}",
-            "type": "string",
-        },
-        "ServiceNowAuthenticationType": {"enum": ["HTTP_BASIC", "OAUTH2"], "type": "string"},
-        "ServiceNowBuildVersionType": {"enum": ["LONDON", "OTHERS"], "type": "string"},
-        "ServiceNowConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AuthenticationType": {"$ref": "#/definitions/ServiceNowAuthenticationType"},
-                "HostUrl": {"$ref": "#/definitions/ServiceNowHostUrl"},
-                "KnowledgeArticleConfiguration": {
-                    "$ref": "#/definitions/ServiceNowKnowledgeArticleConfiguration"
-                },
-                "SecretArn": {"$ref": "#/definitions/SecretArn"},
-                "ServiceCatalogConfiguration": {
-                    "$ref": "#/definitions/ServiceNowServiceCatalogConfiguration"
-                },
-                "ServiceNowBuildVersion": {"$ref": "#/definitions/ServiceNowBuildVersionType"},
-            },
-            "required": ["HostUrl", "SecretArn", "ServiceNowBuildVersion"],
-            "type": "object",
-        },
-        "ServiceNowHostUrl": {
-            "maxLength": 2048,
-            "minLength": 1,
-            "pattern": "^(?!(^(https?|ftp|file):\\/\\/))[a-z0-9-]+(\\.service-now\\.com)$",
-            "type": "string",
-        },
-        "ServiceNowKnowledgeArticleConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "CrawlAttachments": {"type": "boolean"},
-                "DocumentDataFieldName": {"$ref": "#/definitions/DataSourceFieldName"},
-                "DocumentTitleFieldName": {"$ref": "#/definitions/DataSourceFieldName"},
-                "ExcludeAttachmentFilePatterns": {
-                    "$ref": "#/definitions/DataSourceInclusionsExclusionsStrings"
-                },
-                "FieldMappings": {"$ref": "#/definitions/DataSourceToIndexFieldMappingList"},
-                "FilterQuery": {"$ref": "#/definitions/ServiceNowKnowledgeArticleFilterQuery"},
-                "IncludeAttachmentFilePatterns": {
-                    "$ref": "#/definitions/DataSourceInclusionsExclusionsStrings"
-                },
-            },
-            "required": ["DocumentDataFieldName"],
-            "type": "object",
-        },
-        "ServiceNowKnowledgeArticleFilterQuery": {
-            "maxLength": 2048,
-            "minLength": 1,
-            "type": "string",
-        },
-        "ServiceNowServiceCatalogConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "CrawlAttachments": {"type": "boolean"},
-                "DocumentDataFieldName": {"$ref": "#/definitions/DataSourceFieldName"},
-                "DocumentTitleFieldName": {"$ref": "#/definitions/DataSourceFieldName"},
-                "ExcludeAttachmentFilePatterns": {
-                    "$ref": "#/definitions/DataSourceInclusionsExclusionsStrings"
-                },
-                "FieldMappings": {"$ref": "#/definitions/DataSourceToIndexFieldMappingList"},
-                "IncludeAttachmentFilePatterns": {
-                    "$ref": "#/definitions/DataSourceInclusionsExclusionsStrings"
-                },
-            },
-            "required": ["DocumentDataFieldName"],
-            "type": "object",
-        },
-        "SharePointConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "CrawlAttachments": {"type": "boolean"},
-                "DisableLocalGroups": {"$ref": "#/definitions/DisableLocalGroups"},
-                "DocumentTitleFieldName": {"$ref": "#/definitions/DataSourceFieldName"},
-                "ExclusionPatterns": {
-                    "$ref": "#/definitions/DataSourceInclusionsExclusionsStrings"
-                },
-                "FieldMappings": {"$ref": "#/definitions/DataSourceToIndexFieldMappingList"},
-                "InclusionPatterns": {
-                    "$ref": "#/definitions/DataSourceInclusionsExclusionsStrings"
-                },
-                "SecretArn": {"$ref": "#/definitions/SecretArn"},
-                "SharePointVersion": {
-                    "enum": ["SHAREPOINT_ONLINE", "SHAREPOINT_2013", "SHAREPOINT_2016"],
-                    "type": "string",
-                },
-                "SslCertificateS3Path": {"$ref": "#/definitions/S3Path"},
-                "Urls": {"items": {"$ref": "#/definitions/Url"}, "maxItems": 100, "type": "array"},
-                "UseChangeLog": {"type": "boolean"},
-                "VpcConfiguration": {"$ref": "#/definitions/DataSourceVpcConfiguration"},
-            },
-            "required": ["Urls", "SecretArn", "SharePointVersion"],
-            "type": "object",
-        },
-        "SharedDriveId": {"maxLength": 256, "minLength": 1, "type": "string"},
-        "SqlConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "QueryIdentifiersEnclosingOption": {
-                    "$ref": "#/definitions/QueryIdentifiersEnclosingOption"
-                }
-            },
-            "type": "object",
-        },
-        "TableName": {"maxLength": 100, "minLength": 1, "type": "string"},
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "TagList": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 200,
-            "minItems": 0,
-            "type": "array",
-        },
-        "TemplateConfiguration": {
-            "additionalProperties": False,
-            "properties": {"Template": {"type": "object"}},
-            "required": ["Template"],
-            "type": "object",
-        },
-        "TenantDomain": {
-            "maxLength": 256,
-            "minLength": 1,
-            "pattern": "^([a-zA-Z0-9]+(-[a-zA-Z0-9]+)*\\.)+[a-z]{2,}$",
-            "type": "string",
-        },
-        "Timestamp": {"type": "string"},
-        "Type": {
-            "enum": [
-                "S3",
-                "SHAREPOINT",
-                "SALESFORCE",
-                "ONEDRIVE",
-                "SERVICENOW",
-                "DATABASE",
-                "CUSTOM",
-                "CONFLUENCE",
-                "GOOGLEDRIVE",
-                "WEBCRAWLER",
-                "WORKDOCS",
-                "TEMPLATE",
-            ],
-            "type": "string",
-        },
-        "Url": {
-            "maxLength": 2048,
-            "minLength": 1,
-            "pattern": "^(https?|ftp|file)://([^\\s]*)",
-            "type": "string",
-        },
-        "UserAccount": {"maxLength": 256, "minLength": 1, "type": "string"},
-        "WebCrawlerAuthenticationConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "BasicAuthentication": {"$ref": "#/definitions/WebCrawlerBasicAuthenticationList"}
-            },
-            "type": "object",
-        },
-        "WebCrawlerBasicAuthentication": {
-            "additionalProperties": False,
-            "properties": {
-                "Credentials": {"$ref": "#/definitions/SecretArn"},
-                "Host": {
-                    "maxLength": 253,
-                    "minLength": 1,
-                    "pattern": "([^\\s]*)",
-                    "type": "string",
-                },
-                "Port": {"maximum": 65535, "minimum": 1, "type": "integer"},
-            },
-            "required": ["Host", "Port", "Credentials"],
-            "type": "object",
-        },
-        "WebCrawlerBasicAuthenticationList": {
-            "items": {"$ref": "#/definitions/WebCrawlerBasicAuthentication"},
-            "maxItems": 10,
-            "type": "array",
-        },
-        "WebCrawlerConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AuthenticationConfiguration": {
-                    "$ref": "#/definitions/WebCrawlerAuthenticationConfiguration"
-                },
-                "CrawlDepth": {"maximum": 10, "minimum": 1, "type": "integer"},
-                "MaxContentSizePerPageInMegaBytes": {"maximum": 50, "minimum": 0, "type": "number"},
-                "MaxLinksPerPage": {"maximum": 1000, "minimum": 1, "type": "integer"},
-                "MaxUrlsPerMinuteCrawlRate": {"maximum": 300, "minimum": 1, "type": "integer"},
-                "ProxyConfiguration": {"$ref": "#/definitions/ProxyConfiguration"},
-                "UrlExclusionPatterns": {
-                    "$ref": "#/definitions/DataSourceInclusionsExclusionsStrings"
-                },
-                "UrlInclusionPatterns": {
-                    "$ref": "#/definitions/DataSourceInclusionsExclusionsStrings"
-                },
-                "Urls": {"$ref": "#/definitions/WebCrawlerUrls"},
-            },
-            "required": ["Urls"],
-            "type": "object",
-        },
-        "WebCrawlerSeedUrl": {
-            "maxLength": 2048,
-            "minLength": 1,
-            "pattern": "^(https?)://([^\\s]*)",
-            "type": "string",
-        },
-        "WebCrawlerSeedUrlConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "SeedUrls": {"$ref": "#/definitions/WebCrawlerSeedUrlList"},
-                "WebCrawlerMode": {
-                    "enum": ["HOST_ONLY", "SUBDOMAINS", "EVERYTHING"],
-                    "type": "string",
-                },
-            },
-            "required": ["SeedUrls"],
-            "type": "object",
-        },
-        "WebCrawlerSeedUrlList": {
-            "items": {"$ref": "#/definitions/WebCrawlerSeedUrl"},
-            "maxItems": 100,
-            "minItems": 0,
-            "type": "array",
-        },
-        "WebCrawlerSiteMap": {
-            "maxLength": 2048,
-            "minLength": 1,
-            "pattern": "^(https?):\\/\\/([^\\s]*)",
-            "type": "string",
-        },
-        "WebCrawlerSiteMaps": {
-            "items": {"$ref": "#/definitions/WebCrawlerSiteMap"},
-            "maxItems": 3,
-            "minItems": 0,
-            "type": "array",
-        },
-        "WebCrawlerSiteMapsConfiguration": {
-            "additionalProperties": False,
-            "properties": {"SiteMaps": {"$ref": "#/definitions/WebCrawlerSiteMaps"}},
-            "required": ["SiteMaps"],
-            "type": "object",
-        },
-        "WebCrawlerUrls": {
-            "additionalProperties": False,
-            "properties": {
-                "SeedUrlConfiguration": {"$ref": "#/definitions/WebCrawlerSeedUrlConfiguration"},
-                "SiteMapsConfiguration": {"$ref": "#/definitions/WebCrawlerSiteMapsConfiguration"},
-            },
-            "type": "object",
-        },
-        "WorkDocsConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "CrawlComments": {"type": "boolean"},
-                "ExclusionPatterns": {
-                    "$ref": "#/definitions/DataSourceInclusionsExclusionsStrings"
-                },
-                "FieldMappings": {"$ref": "#/definitions/DataSourceToIndexFieldMappingList"},
-                "InclusionPatterns": {
-                    "$ref": "#/definitions/DataSourceInclusionsExclusionsStrings"
-                },
-                "OrganizationId": {
-                    "maxLength": 12,
-                    "minLength": 12,
-                    "pattern": "d-[0-9a-fA-F]{10}",
-                    "type": "string",
-                },
-                "UseChangeLog": {"type": "boolean"},
-            },
-            "required": ["OrganizationId"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"$ref": "#/definitions/Arn"},
-        "CustomDocumentEnrichmentConfiguration": {
-            "$ref": "#/definitions/CustomDocumentEnrichmentConfiguration"
-        },
-        "DataSourceConfiguration": {"$ref": "#/definitions/DataSourceConfiguration"},
-        "Description": {"$ref": "#/definitions/Description"},
-        "Id": {"$ref": "#/definitions/Id"},
-        "IndexId": {"$ref": "#/definitions/IndexId"},
-        "LanguageCode": {"$ref": "#/definitions/LanguageCode"},
-        "Name": {"$ref": "#/definitions/Name"},
-        "RoleArn": {"$ref": "#/definitions/RoleArn"},
-        "Schedule": {"$ref": "#/definitions/Schedule"},
-        "Tags": {"$ref": "#/definitions/TagList"},
-        "Type": {"$ref": "#/definitions/Type"},
-    },
-    "required": ["Name", "IndexId", "Type"],
-}
-
 
 class DataSource(_Resource):
     """AWS::Kendra::DataSource: Kendra DataSource
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id, IndexId (composite: the values joined by '|').
+    Replaced when any of these change (create-only): Type, IndexId.
+    Read-only attributes (known once deployed): Arn, Id.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-kendra-datasource.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -1901,12 +1059,15 @@ class DataSource(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "DataSourceAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "data_source.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Length: at most 1000 characters."""
     Id: str
-    # Declared properties (as declared, or as AWS returned them).
+    """ID of data source"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     CustomDocumentEnrichmentConfiguration: DataSourceCustomDocumentEnrichmentConfigurationDict
     DataSourceConfiguration: DataSourceDataSourceConfigurationDict
     Description: str
@@ -1931,47 +1092,60 @@ class DataSource(_Resource):
         "TEMPLATE",
     ]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        IndexId: str,
+        Name: str,
+        Type: Literal[
+            "S3",
+            "SHAREPOINT",
+            "SALESFORCE",
+            "ONEDRIVE",
+            "SERVICENOW",
+            "DATABASE",
+            "CUSTOM",
+            "CONFLUENCE",
+            "GOOGLEDRIVE",
+            "WEBCRAWLER",
+            "WORKDOCS",
+            "TEMPLATE",
+        ],
+        CustomDocumentEnrichmentConfiguration: DataSourceCustomDocumentEnrichmentConfiguration
+        | DataSourceCustomDocumentEnrichmentConfigurationDict
+        | None = None,
+        DataSourceConfiguration: DataSourceDataSourceConfiguration
+        | DataSourceDataSourceConfigurationDict
+        | None = None,
+        Description: str | None = None,
+        LanguageCode: str | None = None,
+        RoleArn: str | None = None,
+        Schedule: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Kendra::DataSource; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            IndexId: str,
-            Name: str,
-            Type: Literal[
-                "S3",
-                "SHAREPOINT",
-                "SALESFORCE",
-                "ONEDRIVE",
-                "SERVICENOW",
-                "DATABASE",
-                "CUSTOM",
-                "CONFLUENCE",
-                "GOOGLEDRIVE",
-                "WEBCRAWLER",
-                "WORKDOCS",
-                "TEMPLATE",
-            ],
-            CustomDocumentEnrichmentConfiguration: DataSourceCustomDocumentEnrichmentConfiguration
-            | DataSourceCustomDocumentEnrichmentConfigurationDict
-            | None = None,
-            DataSourceConfiguration: DataSourceDataSourceConfiguration
-            | DataSourceDataSourceConfigurationDict
-            | None = None,
-            Description: str | None = None,
-            LanguageCode: str | None = None,
-            RoleArn: str | None = None,
-            Schedule: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Kendra::DataSource; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            IndexId: ID of Index Create-only: changing it replaces the resource. Required.
+            Name: Name of data source Required.
+            Type: Data source type Create-only: changing it replaces the resource. Required.
+            CustomDocumentEnrichmentConfiguration: Type:
+                DataSourceCustomDocumentEnrichmentConfigurationDict.
+            DataSourceConfiguration: Type: DataSourceDataSourceConfigurationDict.
+            Description: Description of data source
+            LanguageCode: The code for a language.
+            RoleArn: Role ARN
+            Schedule: Schedule
             Tags: Tags for labeling the data source
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,43 +59,34 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-FaqS3PathDict = TypedDict(
-    "FaqS3PathDict",
-    {
-        "Bucket": "Required[str]",
-        "Key": "Required[str]",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class FaqS3PathDict(TypedDict, total=False):
+    """FaqS3Path as a plain dict."""
 
+    Bucket: Required[str]
+    """Pattern: [a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9] Length: 3 to 63 characters."""
+    Key: Required[str]
+    """Length: 1 to 1024 characters."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A label for tagging Kendra resources"""
+
+    Key: Required[str]
+    """A string used to identify this tag"""
+    Value: Required[str]
+    """A string containing the value for the tag"""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Kendra::Faq",
     schema_file="aws-kendra-faq.json",
     primary_identifier=("/Id", "/IndexId"),
-    additional_identifiers=(),
     read_only=("/Id", "/Arn"),
     create_only=("/IndexId", "/Name", "/S3Path", "/RoleArn", "/Description", "/FileFormat"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("IndexId", "Name", "S3Path", "RoleArn"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -101,105 +96,31 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Description": {
-            "maxLength": 1000,
-            "minLength": 1,
-            "pattern": "^\\P{C}*$",
-            "type": "string",
-        },
-        "FaqName": {
-            "maxLength": 100,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9][a-zA-Z0-9_-]*$",
-            "type": "string",
-        },
-        "FileFormat": {"enum": ["CSV", "CSV_WITH_HEADER", "JSON"], "type": "string"},
-        "Id": {"maxLength": 100, "minLength": 1, "type": "string"},
-        "IndexId": {
-            "maxLength": 36,
-            "minLength": 36,
-            "pattern": "^[a-zA-Z0-9][a-zA-Z0-9-]*$",
-            "type": "string",
-        },
-        "LanguageCode": {
-            "maxLength": 10,
-            "minLength": 2,
-            "pattern": "[a-zA-Z-]*",
-            "type": "string",
-        },
-        "RoleArn": {
-            "maxLength": 1284,
-            "minLength": 1,
-            "pattern": "arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}",
-            "type": "string",
-        },
-        "S3BucketName": {
-            "maxLength": 63,
-            "minLength": 3,
-            "pattern": "[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9]",
-            "type": "string",
-        },
-        "S3ObjectKey": {"maxLength": 1024, "minLength": 1, "type": "string"},
-        "S3Path": {
-            "additionalProperties": False,
-            "properties": {
-                "Bucket": {"$ref": "#/definitions/S3BucketName"},
-                "Key": {"$ref": "#/definitions/S3ObjectKey"},
-            },
-            "required": ["Bucket", "Key"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "TagList": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 200,
-            "minItems": 0,
-            "type": "array",
-        },
-    },
-    "properties": {
-        "Arn": {"maxLength": 1000, "type": "string"},
-        "Description": {"$ref": "#/definitions/Description"},
-        "FileFormat": {"$ref": "#/definitions/FileFormat"},
-        "Id": {"$ref": "#/definitions/Id"},
-        "IndexId": {"$ref": "#/definitions/IndexId"},
-        "LanguageCode": {"$ref": "#/definitions/LanguageCode"},
-        "Name": {"$ref": "#/definitions/FaqName"},
-        "RoleArn": {"$ref": "#/definitions/RoleArn"},
-        "S3Path": {"$ref": "#/definitions/S3Path"},
-        "Tags": {"$ref": "#/definitions/TagList"},
-    },
-    "required": ["IndexId", "Name", "S3Path", "RoleArn"],
-}
-
 
 class Faq(_Resource):
     """AWS::Kendra::Faq: A Kendra FAQ resource
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id, IndexId (composite: the values joined by '|').
+    Replaced when any of these change (create-only): IndexId, Name, S3Path, RoleArn, Description,
+    FileFormat.
+    Read-only attributes (known once deployed): Arn, Id.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-kendra-faq.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
     props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "FaqProps")
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "FaqAttributes")
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "faq.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Length: at most 1000 characters."""
     Id: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Unique ID of the FAQ"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     FileFormat: Literal["CSV", "CSV_WITH_HEADER", "JSON"]
     IndexId: str
@@ -209,34 +130,38 @@ class Faq(_Resource):
     S3Path: FaqS3PathDict
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        IndexId: str,
+        Name: str,
+        RoleArn: str,
+        S3Path: FaqS3Path | FaqS3PathDict,
+        Description: str | None = None,
+        FileFormat: Literal["CSV", "CSV_WITH_HEADER", "JSON"] | None = None,
+        LanguageCode: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Kendra::Faq; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            IndexId: str,
-            Name: str,
-            RoleArn: str,
-            S3Path: FaqS3Path | FaqS3PathDict,
-            Description: str | None = None,
-            FileFormat: Literal["CSV", "CSV_WITH_HEADER", "JSON"] | None = None,
-            LanguageCode: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Kendra::Faq; `await` it inside an App to deploy it.
-
-            Description: FAQ description
-            FileFormat: FAQ file format
-            IndexId: Index ID
-            Name: FAQ name
-            RoleArn: FAQ role ARN
-            S3Path: FAQ S3 path
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            IndexId: Index ID Create-only: changing it replaces the resource. Required.
+            Name: FAQ name Create-only: changing it replaces the resource. Required.
+            RoleArn: FAQ role ARN Create-only: changing it replaces the resource. Required.
+            S3Path: FAQ S3 path Create-only: changing it replaces the resource. Required.
+            Description: FAQ description Create-only: changing it replaces the resource.
+            FileFormat: FAQ file format Create-only: changing it replaces the resource.
+            LanguageCode: The code for a language.
             Tags: Tags for labeling the FAQ
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

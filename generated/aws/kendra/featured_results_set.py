@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,23 +59,25 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-FeaturedDocumentDict = TypedDict(
-    "FeaturedDocumentDict",
-    {
-        "Id": "str",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class FeaturedDocumentDict(TypedDict, total=False):
+    """FeaturedDocument as a plain dict: A featured document. This document is displayed at the top
+    of the search results page."""
 
+    Id: str
+    """The identifier of the document to feature in the search results."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair that identifies or categorizes a resource."""
+
+    Key: Required[str]
+    """The key for the tag."""
+    Value: Required[str]
+    """The value associated with the tag."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Kendra::FeaturedResultsSet",
     schema_file="aws-kendra-featuredresultsset.json",
@@ -80,17 +86,9 @@ METADATA = _TypeMetadata(
     read_only=("/Arn", "/FeaturedResultsSetId"),
     create_only=("/IndexId",),
     write_only=("/FeaturedDocuments",),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("IndexId", "FeaturedResultsSetName"),
     list_required=("IndexId",),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -100,72 +98,22 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "FeaturedDocument": {
-            "additionalProperties": False,
-            "properties": {"Id": {"maxLength": 2048, "minLength": 1, "type": "string"}},
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {
-            "pattern": "^arn:[a-z0-9-]+:kendra:[a-z0-9-]+:[0-9]{12}:index/[a-zA-Z0-9][a-zA-Z0-9-]*/featured-results-set/[a-zA-Z-0-9]+$",
-            "type": "string",
-        },
-        "Description": {
-            "maxLength": 1000,
-            "minLength": 0,
-            "pattern": "^\\P{C}*$",
-            "type": "string",
-        },
-        "FeaturedDocuments": {"items": {"$ref": "#/definitions/FeaturedDocument"}, "type": "array"},
-        "FeaturedResultsSetId": {
-            "maxLength": 36,
-            "minLength": 36,
-            "pattern": "^[a-zA-Z-0-9]*$",
-            "type": "string",
-        },
-        "FeaturedResultsSetName": {
-            "maxLength": 1000,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9][ a-zA-Z0-9_-]*$",
-            "type": "string",
-        },
-        "IndexId": {
-            "maxLength": 36,
-            "minLength": 36,
-            "pattern": "^[a-zA-Z0-9][a-zA-Z0-9-]*$",
-            "type": "string",
-        },
-        "QueryTexts": {"items": {"type": "string"}, "maxItems": 49, "minItems": 0, "type": "array"},
-        "Status": {"enum": ["ACTIVE", "INACTIVE"], "type": "string"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 200,
-            "minItems": 0,
-            "type": "array",
-        },
-    },
-    "required": ["IndexId", "FeaturedResultsSetName"],
-}
-
 
 class FeaturedResultsSet(_Resource):
-    """AWS::Kendra::FeaturedResultsSet: Resource Type definition for AWS::Kendra::FeaturedResultsSet. A set of featured results that are displayed at the top of your search results. Featured...
+    """AWS::Kendra::FeaturedResultsSet: Resource Type definition for
+    AWS::Kendra::FeaturedResultsSet. A set of featured results that are displayed at the top of your
+    search results. Featured results are placed above all other results for certain queries. If
+    there's an exact match of a query, then one or more specific documents are featured in the
+    search results.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Also identified by: IndexId, FeaturedResultsSetId.
+    Replaced when any of these change (create-only): IndexId.
+    Write-only (sent to AWS, never read back): FeaturedDocuments.
+    Read-only attributes (known once deployed): Arn, FeaturedResultsSetId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-kendra-featuredresultsset.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -175,12 +123,17 @@ class FeaturedResultsSet(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "FeaturedResultsSetAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "featured_results_set.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The Amazon Resource Name (ARN) of the featured results set."""
     FeaturedResultsSetId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The identifier of the set of featured results."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     FeaturedDocuments: list[FeaturedDocumentDict]
     FeaturedResultsSetName: str
@@ -189,33 +142,39 @@ class FeaturedResultsSet(_Resource):
     Status: Literal["ACTIVE", "INACTIVE"]
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        FeaturedResultsSetName: str,
+        IndexId: str,
+        Description: str | None = None,
+        FeaturedDocuments: list[FeaturedDocument | FeaturedDocumentDict] | None = None,
+        QueryTexts: list[str] | None = None,
+        Status: Literal["ACTIVE", "INACTIVE"] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Kendra::FeaturedResultsSet; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            FeaturedResultsSetName: str,
-            IndexId: str,
-            Description: str | None = None,
-            FeaturedDocuments: list[FeaturedDocument | FeaturedDocumentDict] | None = None,
-            QueryTexts: list[str] | None = None,
-            Status: Literal["ACTIVE", "INACTIVE"] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Kendra::FeaturedResultsSet; `await` it inside an App to deploy it.
-
-            Description: A description for the set of featured results.
-            FeaturedDocuments: A list of document IDs for the documents you want to feature at the top of the search results page.
-            FeaturedResultsSetName: A name for the set of featured results.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            FeaturedResultsSetName: A name for the set of featured results. Required.
             IndexId: The identifier of the index that you want to use for featuring results.
+                Create-only: changing it replaces the resource. Required.
+            Description: A description for the set of featured results.
+            FeaturedDocuments: A list of document IDs for the documents you want to feature at the
+                top of the search results page. Write-only: sent to AWS, never read back.
             QueryTexts: A list of queries for featuring results.
-            Status: The current status of the set of featured results.
+            Status: The current status of the set of featured results. When the value is ACTIVE,
+                featured results are ready for use.
             Tags: A list of key-value pairs that identify or categorize the featured results set.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

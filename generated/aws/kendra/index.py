@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -87,35 +91,47 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-CapacityUnitsConfigurationDict = TypedDict(
-    "CapacityUnitsConfigurationDict",
-    {
-        "QueryCapacityUnits": "Required[int]",
-        "StorageCapacityUnits": "Required[int]",
-    },
-    total=False,
-)
 
-DocumentMetadataConfigurationDict = TypedDict(
-    "DocumentMetadataConfigurationDict",
-    {
-        "Name": "Required[str]",
-        "Relevance": "IndexRelevanceDict",
-        "Search": "IndexSearchDict",
-        "Type": "Required[Literal['STRING_VALUE', 'STRING_LIST_VALUE', 'LONG_VALUE', 'DATE_VALUE']]",
-    },
-    total=False,
-)
+class CapacityUnitsConfigurationDict(TypedDict, total=False):
+    """CapacityUnitsConfiguration as a plain dict."""
 
-IndexJsonTokenTypeConfigurationDict = TypedDict(
-    "IndexJsonTokenTypeConfigurationDict",
-    {
-        "GroupAttributeField": "Required[str]",
-        "UserNameAttributeField": "Required[str]",
-    },
-    total=False,
-)
+    QueryCapacityUnits: Required[int]
+    """Range: at least 0 (inclusive)."""
+    StorageCapacityUnits: Required[int]
+    """Range: at least 0 (inclusive)."""
 
+
+class DocumentMetadataConfigurationDict(TypedDict, total=False):
+    """DocumentMetadataConfiguration as a plain dict."""
+
+    Name: Required[str]
+    """Length: 1 to 30 characters."""
+    Relevance: IndexRelevanceDict
+    """Type: IndexRelevanceDict."""
+    Search: IndexSearchDict
+    """Type: IndexSearchDict."""
+    Type: Required[Literal["STRING_VALUE", "STRING_LIST_VALUE", "LONG_VALUE", "DATE_VALUE"]]
+    """Allowed values: 'STRING_VALUE', 'STRING_LIST_VALUE', 'LONG_VALUE', 'DATE_VALUE'."""
+
+
+class IndexJsonTokenTypeConfigurationDict(TypedDict, total=False):
+    """IndexJsonTokenTypeConfiguration as a plain dict."""
+
+    GroupAttributeField: Required[str]
+    """Length: 1 to 100 characters."""
+    UserNameAttributeField: Required[str]
+    """Length: 1 to 100 characters."""
+
+
+# IndexJwtTokenTypeConfiguration as a plain dict.
+# Functional form: some keys are not Python identifiers.
+# ClaimRegex: Pattern: ^\P{C}*$ Length: 1 to 100 characters.
+# GroupAttributeField: Length: 1 to 100 characters.
+# Issuer: Pattern: ^\P{C}*$ Length: 1 to 65 characters.
+# KeyLocation: Allowed values: 'URL', 'SECRET_MANAGER'.
+# SecretManagerArn: Role Arn
+# URL: Pattern: ^(https?|ftp|file):\/\/([^\s]*) Length: 1 to 2048 characters.
+# UserNameAttributeField: Length: 1 to 100 characters.
 IndexJwtTokenTypeConfigurationDict = TypedDict(
     "IndexJwtTokenTypeConfigurationDict",
     {
@@ -130,73 +146,76 @@ IndexJwtTokenTypeConfigurationDict = TypedDict(
     total=False,
 )
 
-IndexRelevanceDict = TypedDict(
-    "IndexRelevanceDict",
-    {
-        "Duration": "str",
-        "Freshness": "bool",
-        "Importance": "int",
-        "RankOrder": "Literal['ASCENDING', 'DESCENDING']",
-        "ValueImportanceItems": "list[ValueImportanceItemDict]",
-    },
-    total=False,
-)
 
-IndexSearchDict = TypedDict(
-    "IndexSearchDict",
-    {
-        "Displayable": "bool",
-        "Facetable": "bool",
-        "Searchable": "bool",
-        "Sortable": "bool",
-    },
-    total=False,
-)
+class IndexRelevanceDict(TypedDict, total=False):
+    """IndexRelevance as a plain dict."""
 
-IndexServerSideEncryptionConfigurationDict = TypedDict(
-    "IndexServerSideEncryptionConfigurationDict",
-    {
-        "KmsKeyId": "str",
-    },
-    total=False,
-)
+    Duration: str
+    """Pattern: [0-9]+[s] Length: 1 to 10 characters."""
+    Freshness: bool
+    """Type: bool."""
+    Importance: int
+    """Range: 1 to 10 (inclusive)."""
+    RankOrder: Literal["ASCENDING", "DESCENDING"]
+    """Allowed values: 'ASCENDING', 'DESCENDING'."""
+    ValueImportanceItems: list[ValueImportanceItemDict]
+    """Type: list[ValueImportanceItemDict]."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
-UserTokenConfigurationDict = TypedDict(
-    "UserTokenConfigurationDict",
-    {
-        "JsonTokenTypeConfiguration": "IndexJsonTokenTypeConfigurationDict",
-        "JwtTokenTypeConfiguration": "IndexJwtTokenTypeConfigurationDict",
-    },
-    total=False,
-)
+class IndexSearchDict(TypedDict, total=False):
+    """IndexSearch as a plain dict."""
 
-ValueImportanceItemDict = TypedDict(
-    "ValueImportanceItemDict",
-    {
-        "Key": "str",
-        "Value": "int",
-    },
-    total=False,
-)
+    Displayable: bool
+    """Type: bool."""
+    Facetable: bool
+    """Type: bool."""
+    Searchable: bool
+    """Type: bool."""
+    Sortable: bool
+    """Type: bool."""
 
+
+class IndexServerSideEncryptionConfigurationDict(TypedDict, total=False):
+    """IndexServerSideEncryptionConfiguration as a plain dict."""
+
+    KmsKeyId: str
+    """Length: 1 to 2048 characters."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A label for tagging Kendra resources"""
+
+    Key: Required[str]
+    """A string used to identify this tag"""
+    Value: Required[str]
+    """A string containing the value for the tag"""
+
+
+class UserTokenConfigurationDict(TypedDict, total=False):
+    """UserTokenConfiguration as a plain dict."""
+
+    JsonTokenTypeConfiguration: IndexJsonTokenTypeConfigurationDict
+    """Type: IndexJsonTokenTypeConfigurationDict."""
+    JwtTokenTypeConfiguration: IndexJwtTokenTypeConfigurationDict
+    """Type: IndexJwtTokenTypeConfigurationDict."""
+
+
+class ValueImportanceItemDict(TypedDict, total=False):
+    """ValueImportanceItem as a plain dict."""
+
+    Key: str
+    """Length: 1 to 50 characters."""
+    Value: int
+    """Range: 1 to 10 (inclusive)."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Kendra::Index",
     schema_file="aws-kendra-index.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=("/Id", "/Arn"),
     create_only=("/Edition", "/ServerSideEncryptionConfiguration"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=(
         "/DocumentMetadataConfigurations",
         "/DocumentMetadataConfigurations/*/Relevance/ValueImportanceItems",
@@ -204,14 +223,7 @@ METADATA = _TypeMetadata(
         "/UserTokenConfigurations",
     ),
     required=("Name", "RoleArn", "Edition"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 240,
         "read": 120,
@@ -221,212 +233,30 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Arn": {"maxLength": 1000, "type": "string"},
-        "CapacityUnitsConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "QueryCapacityUnits": {"$ref": "#/definitions/QueryCapacityUnits"},
-                "StorageCapacityUnits": {"$ref": "#/definitions/StorageCapacityUnits"},
-            },
-            "required": ["StorageCapacityUnits", "QueryCapacityUnits"],
-            "type": "object",
-        },
-        "ClaimRegex": {"maxLength": 100, "minLength": 1, "pattern": "^\\P{C}*$", "type": "string"},
-        "Description": {
-            "maxLength": 1000,
-            "minLength": 0,
-            "pattern": "^\\P{C}*$",
-            "type": "string",
-        },
-        "DocumentAttributeValueType": {
-            "enum": ["STRING_VALUE", "STRING_LIST_VALUE", "LONG_VALUE", "DATE_VALUE"],
-            "type": "string",
-        },
-        "DocumentMetadataConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Name": {"$ref": "#/definitions/DocumentMetadataConfigurationName"},
-                "Relevance": {"$ref": "#/definitions/Relevance"},
-                "Search": {"$ref": "#/definitions/Search"},
-                "Type": {"$ref": "#/definitions/DocumentAttributeValueType"},
-            },
-            "required": ["Name", "Type"],
-            "type": "object",
-        },
-        "DocumentMetadataConfigurationList": {
-            "items": {"$ref": "#/definitions/DocumentMetadataConfiguration"},
-            "maxItems": 500,
-            "type": "array",
-        },
-        "DocumentMetadataConfigurationName": {"maxLength": 30, "minLength": 1, "type": "string"},
-        "Duration": {"maxLength": 10, "minLength": 1, "pattern": "[0-9]+[s]", "type": "string"},
-        "Edition": {
-            "enum": ["DEVELOPER_EDITION", "ENTERPRISE_EDITION", "GEN_AI_ENTERPRISE_EDITION"],
-            "type": "string",
-        },
-        "Freshness": {"type": "boolean"},
-        "GroupAttributeField": {"maxLength": 100, "minLength": 1, "type": "string"},
-        "Id": {"maxLength": 36, "minLength": 36, "type": "string"},
-        "Importance": {"maximum": 10, "minimum": 1, "type": "integer"},
-        "Issuer": {"maxLength": 65, "minLength": 1, "pattern": "^\\P{C}*$", "type": "string"},
-        "JsonTokenTypeConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "GroupAttributeField": {"$ref": "#/definitions/GroupAttributeField"},
-                "UserNameAttributeField": {"$ref": "#/definitions/UserNameAttributeField"},
-            },
-            "required": ["UserNameAttributeField", "GroupAttributeField"],
-            "type": "object",
-        },
-        "JwtTokenTypeConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "ClaimRegex": {"$ref": "#/definitions/ClaimRegex"},
-                "GroupAttributeField": {"$ref": "#/definitions/GroupAttributeField"},
-                "Issuer": {"$ref": "#/definitions/Issuer"},
-                "KeyLocation": {"$ref": "#/definitions/KeyLocation"},
-                "SecretManagerArn": {"$ref": "#/definitions/RoleArn"},
-                "URL": {"$ref": "#/definitions/Url"},
-                "UserNameAttributeField": {"$ref": "#/definitions/UserNameAttributeField"},
-            },
-            "required": ["KeyLocation"],
-            "type": "object",
-        },
-        "KeyLocation": {"enum": ["URL", "SECRET_MANAGER"], "type": "string"},
-        "KmsKeyId": {"anyOf": [{}, {}, {}], "maxLength": 2048, "minLength": 1, "type": "string"},
-        "Name": {
-            "maxLength": 1000,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9][a-zA-Z0-9_-]*$",
-            "type": "string",
-        },
-        "Order": {"enum": ["ASCENDING", "DESCENDING"], "type": "string"},
-        "QueryCapacityUnits": {"minimum": 0, "type": "integer"},
-        "Relevance": {
-            "additionalProperties": False,
-            "properties": {
-                "Duration": {"$ref": "#/definitions/Duration"},
-                "Freshness": {"$ref": "#/definitions/Freshness"},
-                "Importance": {"$ref": "#/definitions/Importance"},
-                "RankOrder": {"$ref": "#/definitions/Order"},
-                "ValueImportanceItems": {"$ref": "#/definitions/ValueImportanceItems"},
-            },
-            "type": "object",
-        },
-        "RoleArn": {
-            "maxLength": 1284,
-            "minLength": 1,
-            "pattern": "arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}",
-            "type": "string",
-        },
-        "Search": {
-            "additionalProperties": False,
-            "properties": {
-                "Displayable": {"type": "boolean"},
-                "Facetable": {"type": "boolean"},
-                "Searchable": {"type": "boolean"},
-                "Sortable": {"type": "boolean"},
-            },
-            "type": "object",
-        },
-        "ServerSideEncryptionConfiguration": {
-            "additionalProperties": False,
-            "properties": {"KmsKeyId": {"$ref": "#/definitions/KmsKeyId"}},
-            "type": "object",
-        },
-        "StorageCapacityUnits": {"minimum": 0, "type": "integer"},
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "TagList": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 200,
-            "minItems": 0,
-            "type": "array",
-        },
-        "Url": {
-            "maxLength": 2048,
-            "minLength": 1,
-            "pattern": "^(https?|ftp|file):\\/\\/([^\\s]*)",
-            "type": "string",
-        },
-        "UserContextPolicy": {"enum": ["ATTRIBUTE_FILTER", "USER_TOKEN"], "type": "string"},
-        "UserNameAttributeField": {"maxLength": 100, "minLength": 1, "type": "string"},
-        "UserTokenConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "JsonTokenTypeConfiguration": {"$ref": "#/definitions/JsonTokenTypeConfiguration"},
-                "JwtTokenTypeConfiguration": {"$ref": "#/definitions/JwtTokenTypeConfiguration"},
-            },
-            "type": "object",
-        },
-        "UserTokenConfigurationList": {
-            "items": {"$ref": "#/definitions/UserTokenConfiguration"},
-            "maxItems": 1,
-            "minItems": 0,
-            "type": "array",
-        },
-        "ValueImportanceItem": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"$ref": "#/definitions/ValueImportanceItemKey"},
-                "Value": {"$ref": "#/definitions/Importance"},
-            },
-            "type": "object",
-        },
-        "ValueImportanceItemKey": {"maxLength": 50, "minLength": 1, "type": "string"},
-        "ValueImportanceItems": {
-            "items": {"$ref": "#/definitions/ValueImportanceItem"},
-            "type": "array",
-        },
-    },
-    "properties": {
-        "Arn": {"$ref": "#/definitions/Arn"},
-        "CapacityUnits": {"$ref": "#/definitions/CapacityUnitsConfiguration"},
-        "Description": {"$ref": "#/definitions/Description"},
-        "DocumentMetadataConfigurations": {
-            "$ref": "#/definitions/DocumentMetadataConfigurationList"
-        },
-        "Edition": {"$ref": "#/definitions/Edition"},
-        "Id": {"$ref": "#/definitions/Id"},
-        "Name": {"$ref": "#/definitions/Name"},
-        "RoleArn": {"$ref": "#/definitions/RoleArn"},
-        "ServerSideEncryptionConfiguration": {
-            "$ref": "#/definitions/ServerSideEncryptionConfiguration"
-        },
-        "Tags": {"$ref": "#/definitions/TagList"},
-        "UserContextPolicy": {"$ref": "#/definitions/UserContextPolicy"},
-        "UserTokenConfigurations": {"$ref": "#/definitions/UserTokenConfigurationList"},
-    },
-    "required": ["Name", "RoleArn", "Edition"],
-}
-
 
 class Index(_Resource):
     """AWS::Kendra::Index: A Kendra index
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Replaced when any of these change (create-only): Edition, ServerSideEncryptionConfiguration.
+    Read-only attributes (known once deployed): Arn, Id.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-kendra-index.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
     props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "IndexProps")
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "IndexAttributes")
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "index.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Length: at most 1000 characters."""
     Id: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Unique ID of index"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     CapacityUnits: CapacityUnitsConfigurationDict
     Description: str
     DocumentMetadataConfigurations: list[DocumentMetadataConfigurationDict]
@@ -438,44 +268,49 @@ class Index(_Resource):
     UserContextPolicy: Literal["ATTRIBUTE_FILTER", "USER_TOKEN"]
     UserTokenConfigurations: list[UserTokenConfigurationDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Edition: Literal["DEVELOPER_EDITION", "ENTERPRISE_EDITION", "GEN_AI_ENTERPRISE_EDITION"],
+        Name: str,
+        RoleArn: str,
+        CapacityUnits: CapacityUnitsConfiguration | CapacityUnitsConfigurationDict | None = None,
+        Description: str | None = None,
+        DocumentMetadataConfigurations: list[
+            DocumentMetadataConfiguration | DocumentMetadataConfigurationDict
+        ]
+        | None = None,
+        ServerSideEncryptionConfiguration: IndexServerSideEncryptionConfiguration
+        | IndexServerSideEncryptionConfigurationDict
+        | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        UserContextPolicy: Literal["ATTRIBUTE_FILTER", "USER_TOKEN"] | None = None,
+        UserTokenConfigurations: list[UserTokenConfiguration | UserTokenConfigurationDict]
+        | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Kendra::Index; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Edition: Literal[
-                "DEVELOPER_EDITION", "ENTERPRISE_EDITION", "GEN_AI_ENTERPRISE_EDITION"
-            ],
-            Name: str,
-            RoleArn: str,
-            CapacityUnits: CapacityUnitsConfiguration
-            | CapacityUnitsConfigurationDict
-            | None = None,
-            Description: str | None = None,
-            DocumentMetadataConfigurations: list[
-                DocumentMetadataConfiguration | DocumentMetadataConfigurationDict
-            ]
-            | None = None,
-            ServerSideEncryptionConfiguration: IndexServerSideEncryptionConfiguration
-            | IndexServerSideEncryptionConfigurationDict
-            | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            UserContextPolicy: Literal["ATTRIBUTE_FILTER", "USER_TOKEN"] | None = None,
-            UserTokenConfigurations: list[UserTokenConfiguration | UserTokenConfigurationDict]
-            | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Kendra::Index; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Edition: Edition of index Create-only: changing it replaces the resource. Required.
+            Name: Name of index Required.
+            RoleArn: Role Arn Required.
             CapacityUnits: Capacity units
             Description: A description for the index
             DocumentMetadataConfigurations: Document metadata configurations
-            ServerSideEncryptionConfiguration: Server side encryption configuration
+            ServerSideEncryptionConfiguration: Server side encryption configuration Create-only:
+                changing it replaces the resource.
             Tags: Tags for labeling the index
+            UserContextPolicy: Allowed values: 'ATTRIBUTE_FILTER', 'USER_TOKEN'.
+            UserTokenConfigurations: Items: 0 to 1 items.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

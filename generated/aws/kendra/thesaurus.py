@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,24 +59,26 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-S3PathDict = TypedDict(
-    "S3PathDict",
-    {
-        "Bucket": "Required[str]",
-        "Key": "Required[str]",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class S3PathDict(TypedDict, total=False):
+    """S3Path as a plain dict: Information required to find a specific file in an Amazon S3 bucket."""
 
+    Bucket: Required[str]
+    """The name of the S3 bucket that contains the file."""
+    Key: Required[str]
+    """The name of the file."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair that identifies or categorizes a resource."""
+
+    Key: Required[str]
+    """The key for the tag."""
+    Value: Required[str]
+    """The value associated with the tag."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Kendra::Thesaurus",
     schema_file="aws-kendra-thesaurus.json",
@@ -80,18 +86,9 @@ METADATA = _TypeMetadata(
     additional_identifiers=(("/IndexId", "/Id"),),
     read_only=("/Arn", "/Id"),
     create_only=("/IndexId",),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("IndexId", "Name", "RoleArn", "SourceS3Path"),
     list_required=("IndexId",),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -101,85 +98,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "S3Path": {
-            "additionalProperties": False,
-            "properties": {
-                "Bucket": {
-                    "maxLength": 63,
-                    "minLength": 3,
-                    "pattern": "^[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9]$",
-                    "type": "string",
-                },
-                "Key": {"maxLength": 1024, "minLength": 1, "type": "string"},
-            },
-            "required": ["Bucket", "Key"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {
-            "pattern": "^arn:[a-z0-9-]+:kendra:[a-z0-9-]+:[0-9]{12}:index/[a-zA-Z0-9][a-zA-Z0-9-]*/thesaurus/[a-zA-Z0-9][a-zA-Z0-9_-]*$",
-            "type": "string",
-        },
-        "Description": {
-            "maxLength": 1000,
-            "minLength": 0,
-            "pattern": "^\\P{C}*$",
-            "type": "string",
-        },
-        "Id": {
-            "maxLength": 100,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9][a-zA-Z0-9_-]*$",
-            "type": "string",
-        },
-        "IndexId": {
-            "maxLength": 36,
-            "minLength": 36,
-            "pattern": "^[a-zA-Z0-9][a-zA-Z0-9-]*$",
-            "type": "string",
-        },
-        "Name": {
-            "maxLength": 100,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9][a-zA-Z0-9_-]*$",
-            "type": "string",
-        },
-        "RoleArn": {
-            "maxLength": 1284,
-            "minLength": 0,
-            "pattern": "^arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}$",
-            "type": "string",
-        },
-        "SourceS3Path": {"$ref": "#/definitions/S3Path"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 200,
-            "minItems": 0,
-            "type": "array",
-        },
-    },
-    "required": ["IndexId", "Name", "RoleArn", "SourceS3Path"],
-}
-
 
 class Thesaurus(_Resource):
-    """AWS::Kendra::Thesaurus: A thesaurus for an Amazon Kendra index. The thesaurus contains a list of synonyms in Solr format.
+    """AWS::Kendra::Thesaurus: A thesaurus for an Amazon Kendra index. The thesaurus contains a list
+    of synonyms in Solr format.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Also identified by: IndexId, Id.
+    Replaced when any of these change (create-only): IndexId.
+    Read-only attributes (known once deployed): Arn, Id.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-kendra-thesaurus.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -187,12 +117,15 @@ class Thesaurus(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ThesaurusAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "thesaurus.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The Amazon Resource Name (ARN) of the thesaurus."""
     Id: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The identifier of the thesaurus."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     IndexId: str
     Name: str
@@ -200,30 +133,37 @@ class Thesaurus(_Resource):
     SourceS3Path: S3PathDict
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        IndexId: str,
+        Name: str,
+        RoleArn: str,
+        SourceS3Path: S3Path | S3PathDict,
+        Description: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Kendra::Thesaurus; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            IndexId: str,
-            Name: str,
-            RoleArn: str,
-            SourceS3Path: S3Path | S3PathDict,
-            Description: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Kendra::Thesaurus; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            IndexId: The identifier of the index for the thesaurus. Create-only: changing it
+                replaces the resource. Required.
+            Name: A name for the thesaurus. Required.
+            RoleArn: An IAM role that gives Amazon Kendra permissions to access the thesaurus file
+                specified in SourceS3Path. Required.
+            SourceS3Path: Information required to find a specific file in an Amazon S3 bucket.
+                Required.
             Description: A description for the thesaurus.
-            IndexId: The identifier of the index for the thesaurus.
-            Name: A name for the thesaurus.
-            RoleArn: An IAM role that gives Amazon Kendra permissions to access the thesaurus file specified in SourceS3Path.
             Tags: A list of key-value pairs that identify or categorize the thesaurus.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

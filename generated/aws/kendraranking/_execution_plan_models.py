@@ -7,9 +7,10 @@ Imported on first use by execution_plan.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "CapacityUnitsConfiguration",
@@ -23,24 +24,42 @@ class CapacityUnitsConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    RescoreCapacityUnits: int
+    RescoreCapacityUnits: Annotated[int, Field(description="Range: at least 0 (inclusive).")]
 
 
 class Tag(DeferredModel):
+    """
+    A label for tagging KendraRanking resources
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="A string used to identify this tag")]
+    Value: Annotated[str, Field(description="A string containing the value for the tag")]
 
 
 class ExecutionPlanAttributes(DeferredModel):
-    Arn: str | None = None
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::KendraRanking::ExecutionPlan, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="Length: at most 1000 characters.")] = None
+    Id: Annotated[str | None, Field(description="Unique ID of rescore execution plan")] = None
 
 
 class ExecutionPlanProps(DeferredModel):
-    CapacityUnits: CapacityUnitsConfiguration | None = None
-    Description: str | None = None
-    Name: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::KendraRanking::ExecutionPlan.
+    """
+
+    CapacityUnits: Annotated[
+        CapacityUnitsConfiguration | None, Field(description="Capacity units")
+    ] = None
+    Description: Annotated[
+        str | None, Field(description="A description for the execution plan")
+    ] = None
+    Name: Annotated[str, Field(description="Name of kendra ranking rescore execution plan")]
+    Tags: Annotated[list[Tag] | None, Field(description="Tags for labeling the execution plan")] = (
+        None
+    )

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,42 +59,34 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-CapacityUnitsConfigurationDict = TypedDict(
-    "CapacityUnitsConfigurationDict",
-    {
-        "RescoreCapacityUnits": "Required[int]",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class CapacityUnitsConfigurationDict(TypedDict, total=False):
+    """CapacityUnitsConfiguration as a plain dict."""
 
+    RescoreCapacityUnits: Required[int]
+    """Range: at least 0 (inclusive)."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A label for tagging KendraRanking resources"""
+
+    Key: Required[str]
+    """A string used to identify this tag"""
+    Value: Required[str]
+    """A string containing the value for the tag"""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::KendraRanking::ExecutionPlan",
     schema_file="aws-kendraranking-executionplan.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=("/Id", "/Arn"),
-    create_only=(),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("Name",),
-    list_required=(),
     tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
         tag_updatable=False,
-        tag_property="/Tags",
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 240,
         "read": 120,
@@ -100,63 +96,15 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Arn": {"maxLength": 1000, "type": "string"},
-        "CapacityUnitsConfiguration": {
-            "additionalProperties": False,
-            "properties": {"RescoreCapacityUnits": {"$ref": "#/definitions/RescoreCapacityUnits"}},
-            "required": ["RescoreCapacityUnits"],
-            "type": "object",
-        },
-        "Description": {
-            "maxLength": 1000,
-            "minLength": 0,
-            "pattern": "^\\P{C}*$",
-            "type": "string",
-        },
-        "Id": {"maxLength": 36, "minLength": 36, "type": "string"},
-        "Name": {
-            "maxLength": 1000,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9][a-zA-Z0-9_-]*$",
-            "type": "string",
-        },
-        "RescoreCapacityUnits": {"minimum": 0, "type": "integer"},
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 200,
-            "minItems": 0,
-            "type": "array",
-        },
-    },
-    "properties": {
-        "Arn": {"$ref": "#/definitions/Arn"},
-        "CapacityUnits": {"$ref": "#/definitions/CapacityUnitsConfiguration"},
-        "Description": {"$ref": "#/definitions/Description"},
-        "Id": {"$ref": "#/definitions/Id"},
-        "Name": {"$ref": "#/definitions/Name"},
-        "Tags": {"$ref": "#/definitions/Tags"},
-    },
-    "required": ["Name"],
-}
-
 
 class ExecutionPlan(_Resource):
     """AWS::KendraRanking::ExecutionPlan: A KendraRanking Rescore execution plan
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Read-only attributes (known once deployed): Arn, Id.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-kendraranking-executionplan.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -164,39 +112,44 @@ class ExecutionPlan(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ExecutionPlanAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "execution_plan.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Length: at most 1000 characters."""
     Id: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Unique ID of rescore execution plan"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     CapacityUnits: CapacityUnitsConfigurationDict
     Description: str
     Name: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str,
+        CapacityUnits: CapacityUnitsConfiguration | CapacityUnitsConfigurationDict | None = None,
+        Description: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::KendraRanking::ExecutionPlan; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str,
-            CapacityUnits: CapacityUnitsConfiguration
-            | CapacityUnitsConfigurationDict
-            | None = None,
-            Description: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::KendraRanking::ExecutionPlan; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Name: Name of kendra ranking rescore execution plan Required.
             CapacityUnits: Capacity units
             Description: A description for the execution plan
             Tags: Tags for labeling the execution plan
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -7,10 +7,10 @@ Imported on first use by channel.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ChannelAttributes",
@@ -32,130 +32,383 @@ __all__ = [
 
 
 class ChannelDeadLetterQueueS3Configuration(DeferredModel):
+    """
+    Configuration of the S3 bucket used to capture records that cannot be delivered to the primary destination.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    BucketARN: str
-    ErrorOutputPrefix: str | None = None
-    ExpectedBucketOwner: str
+    BucketARN: Annotated[
+        str, Field(description="The ARN of the S3 bucket for storing failed records.")
+    ]
+    ErrorOutputPrefix: Annotated[
+        str | None,
+        Field(
+            description="Optional S3 key prefix under which error records are organized. When omitted, the service uses the default 'kinesis-channel/errors/<channelName>/<channelId>/'."
+        ),
+    ] = None
+    ExpectedBucketOwner: Annotated[
+        str,
+        Field(
+            description="The AWS account ID of the expected owner of the dead-letter queue S3 bucket. Used to verify bucket ownership before delivery."
+        ),
+    ]
 
 
 class ChannelEncryptionConfiguration(DeferredModel):
+    """
+    Server-side encryption configuration for data at rest in the destination. Data delivered to S3 / S3 Tables is encrypted with the same key.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EncryptionType: Literal["KMS"]
-    KeyId: str
+    EncryptionType: Annotated[
+        Literal["KMS"], Field(description="The encryption type. KMS is the only supported value.")
+    ]
+    KeyId: Annotated[
+        str,
+        Field(
+            description="The customer-managed AWS KMS key. Accepts a key GUID, key ARN, alias ARN, or alias name prefixed by 'alias/'. The Kinesis Data Streams managed alias 'aws/kinesis' is not accepted - the key must be customer-owned so it can also be used by readers of the destination."
+        ),
+    ]
 
 
 class ChannelRecordConfiguration(DeferredModel):
+    """
+    The configuration that describes how records on the source stream are encoded.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    GSRSchemaARN: str | None = None
-    RecordFormatType: Literal["GSR_JSON", "JSON", "STRING", "BYTE_ARRAY"]
+    GSRSchemaARN: Annotated[
+        str | None,
+        Field(
+            description="The ARN of the AWS Glue Schema Registry (GSR) schema. Required for the S3 Tables destination, where it is used to create the S3 Table and to validate that the record format matches the table schema. Also used when RecordFormatType is GSR_JSON to interpret records read from the source stream. Vanilla S3 delivery writes records as S3 objects and does not need a schema. The schema must be in the same account and region as the channel."
+        ),
+    ] = None
+    RecordFormatType: Annotated[
+        Literal["GSR_JSON", "JSON", "STRING", "BYTE_ARRAY"],
+        Field(description="The format used to interpret records read from the source stream."),
+    ]
 
 
 class CloudWatchLogsConfiguration(DeferredModel):
+    """
+    CloudWatch Logs configuration for the channel. When Enabled is true and LogGroupName is omitted, the service uses a default group derived from the channel name and id; LogStreamName defaults to the literal string 'DestinationDelivery'.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Enabled: bool
-    LogGroupName: str | None = None
-    LogStreamName: str | None = None
+    Enabled: Annotated[bool, Field(description="Whether CloudWatch Logs delivery is enabled.")]
+    LogGroupName: Annotated[
+        str | None,
+        Field(
+            description="The CloudWatch log group name. When Enabled is true and LogGroupName is omitted, the service uses the default '/aws/kinesis/<channelName>/<channelId>'."
+        ),
+    ] = None
+    LogStreamName: Annotated[
+        str | None,
+        Field(
+            description="The CloudWatch log stream name. Defaults to the literal string 'DestinationDelivery' when omitted."
+        ),
+    ] = None
 
 
 class PartitionField(DeferredModel):
+    """
+    A single partition field consisting of a transform applied to a source column.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    SourceName: str
-    Transform: Literal["TIME_HOUR"]
+    SourceName: Annotated[
+        str, Field(description="The name of the source column on which the transform is applied.")
+    ]
+    Transform: Annotated[
+        Literal["TIME_HOUR"],
+        Field(description="The partitioning transform applied to the SourceName column."),
+    ]
 
 
 class S3StorageConfiguration(DeferredModel):
+    """
+    S3 storage configuration that describes the destination bucket and how delivered objects are stored.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    BucketARN: str
-    CompressionType: Literal["NONE", "GZIP", "ZSTD"]
-    ExpectedBucketOwner: str
-    OutputKeyTemplate: str | None = None
-    StorageClass: Literal["STANDARD", "INTELLIGENT_TIERING", "GLACIER_IR"] | None = None
+    BucketARN: Annotated[
+        str,
+        Field(
+            description="The ARN of the S3 bucket for record delivery. Different channels can deliver to the same bucket. Buckets can be cross-account but must be in the same region as the channel."
+        ),
+    ]
+    CompressionType: Annotated[
+        Literal["NONE", "GZIP", "ZSTD"],
+        Field(description="The compression algorithm applied to delivered objects."),
+    ]
+    ExpectedBucketOwner: Annotated[
+        str,
+        Field(
+            description="The AWS account ID of the expected owner of the destination S3 bucket. Used to verify bucket ownership before delivery."
+        ),
+    ]
+    OutputKeyTemplate: Annotated[
+        str | None,
+        Field(
+            description="Optional template for the S3 object key path. Supports placeholders in the form !{name}: !{channel-name}, !{channel-id}, !{stream-name}, !{yyyy}, !{yy}, !{MM}, !{dd}, !{HH}, !{mm}, and !{extension} (a literal file extension can be supplied as !{extension:.json.gz}). When omitted, the service uses the default 'kinesis-channel/!{channel-name}/!{channel-id}/!{yyyy}/!{MM}/!{dd}/!{HH}/!{channel-name}-!{channel-id}-!{yyyy}-!{MM}-!{dd}-!{HH}-!{mm}!{extension}'."
+        ),
+    ] = None
+    StorageClass: Annotated[
+        Literal["STANDARD", "INTELLIGENT_TIERING", "GLACIER_IR"] | None,
+        Field(description="The S3 storage class for delivered objects."),
+    ] = None
 
 
 class StreamConfiguration(DeferredModel):
+    """
+    The configuration of a Kinesis stream that the channel reads from.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    RecordConfiguration: ChannelRecordConfiguration
-    StreamARN: str
+    RecordConfiguration: Annotated[
+        ChannelRecordConfiguration,
+        Field(
+            description="The configuration that describes how records on the source stream are encoded."
+        ),
+    ]
+    StreamARN: Annotated[
+        str,
+        Field(
+            description="The Amazon resource name (ARN) of the Kinesis data stream that the channel reads from."
+        ),
+    ]
 
 
 class Tag(DeferredModel):
+    """
+    An arbitrary set of tags (key-value pairs) to associate with the Kinesis channel.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 255 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class ChannelAttributes(DeferredModel):
-    ChannelARN: str | None = None
-    ChannelCreationTimestamp: str | None = None
-    ChannelId: str | None = None
-    ChannelStatus: Literal["CREATING", "ACTIVE", "UPDATING", "DELETING", "FAILED"] | None = None
+    """
+    The read-only attributes of a AWS::Kinesis::Channel, set by AWS.
+    """
+
+    ChannelARN: Annotated[str | None, Field(description="The ARN of the channel.")] = None
+    ChannelCreationTimestamp: Annotated[
+        str | None, Field(description="Timestamp of when the channel was created.")
+    ] = None
+    ChannelId: Annotated[
+        str | None, Field(description="The service-generated unique identifier for the channel.")
+    ] = None
+    ChannelStatus: Annotated[
+        Literal["CREATING", "ACTIVE", "UPDATING", "DELETING", "FAILED"] | None,
+        Field(description="The status of the channel."),
+    ] = None
 
 
 class ChannelLoggingConfiguration(DeferredModel):
+    """
+    Configuration for delivering channel operational logs.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CloudWatchLogs: CloudWatchLogsConfiguration
+    CloudWatchLogs: Annotated[
+        CloudWatchLogsConfiguration,
+        Field(
+            description="CloudWatch Logs configuration block. When provided, controls whether and where the channel writes operational logs."
+        ),
+    ]
 
 
 class ChannelPartitionSpec(DeferredModel):
+    """
+    Partitioning specification for the destination Iceberg table. Follows the S3 Tables / Iceberg PartitionSpec format.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    PartitionFields: list[PartitionField]
+    PartitionFields: Annotated[
+        list[PartitionField],
+        Field(
+            description="List of partition fields that define how records are partitioned when written to the destination table."
+        ),
+    ]
 
 
 class ChannelS3DestinationConfiguration(DeferredModel):
+    """
+    Configuration for delivery to a vanilla S3 bucket destination. Exactly one of S3DestinationConfiguration and S3TablesDestinationConfiguration must be specified on the channel.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DataFreshnessInSeconds: int | None = None
-    DeadLetterQueueS3Configuration: ChannelDeadLetterQueueS3Configuration | None = None
-    StorageConfiguration: S3StorageConfiguration
+    DataFreshnessInSeconds: Annotated[
+        int | None,
+        Field(
+            description="The maximum time in seconds the channel buffers records before delivery if the minimum target file size is not reached."
+        ),
+    ] = None
+    DeadLetterQueueS3Configuration: Annotated[
+        ChannelDeadLetterQueueS3Configuration | None,
+        Field(
+            description="Optional dead-letter queue (DLQ) configuration for records that cannot be delivered to the destination. When omitted, the service auto-fills using the storage BucketARN with an error prefix."
+        ),
+    ] = None
+    StorageConfiguration: Annotated[
+        S3StorageConfiguration,
+        Field(
+            description="S3 storage configuration including the destination bucket, output key template, storage class, and compression type."
+        ),
+    ]
 
 
 class S3TableConfiguration(DeferredModel):
+    """
+    An S3 Tables destination including its table bucket, namespace, table name, and partition spec.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CompressionType: Literal["NONE", "ZSTD", "SNAPPY"]
-    Namespace: str
-    PartitionSpec: ChannelPartitionSpec | None = None
-    TableBucketARN: str
-    TableName: str
+    CompressionType: Annotated[
+        Literal["NONE", "ZSTD", "SNAPPY"],
+        Field(
+            description="The compression algorithm applied to objects delivered to the S3 Tables destination."
+        ),
+    ]
+    Namespace: Annotated[
+        str,
+        Field(
+            description="The name of the S3 Tables namespace that contains the destination table."
+        ),
+    ]
+    PartitionSpec: Annotated[
+        ChannelPartitionSpec | None,
+        Field(description="The partition specification used by the destination Iceberg table."),
+    ] = None
+    TableBucketARN: Annotated[
+        str,
+        Field(
+            description="The ARN of the S3 Tables table bucket for record delivery. Buckets can be cross-account but must be in the same region as the channel."
+        ),
+    ]
+    TableName: Annotated[
+        str,
+        Field(
+            description="The name of the destination S3 Tables table. The table is created for the customer if it does not yet exist."
+        ),
+    ]
 
 
 class ChannelS3TablesDestinationConfiguration(DeferredModel):
+    """
+    Configuration for delivery to S3 Tables destinations. Exactly one of S3DestinationConfiguration and S3TablesDestinationConfiguration must be specified on the channel.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DataFreshnessInSeconds: int | None = None
-    DeadLetterQueueS3Configuration: ChannelDeadLetterQueueS3Configuration
-    S3TablesConfigurationList: list[S3TableConfiguration]
+    DataFreshnessInSeconds: Annotated[
+        int | None,
+        Field(
+            description="The maximum time in seconds the channel buffers records before delivery if the minimum target file size is not reached."
+        ),
+    ] = None
+    DeadLetterQueueS3Configuration: Annotated[
+        ChannelDeadLetterQueueS3Configuration,
+        Field(
+            description="The dead-letter queue (DLQ) configuration for records that cannot be delivered to the S3 Tables destination. Required for S3 Tables: there is no safe fallback because S3 Tables metadata writes are critical-path."
+        ),
+    ]
+    S3TablesConfigurationList: Annotated[
+        list[S3TableConfiguration],
+        Field(
+            description="The list of S3 Tables destinations. v1 supports a single element; the list shape allows future extensibility to fan out to multiple tables."
+        ),
+    ]
 
 
 class ChannelProps(DeferredModel):
-    ChannelName: str
-    EncryptionConfiguration: ChannelEncryptionConfiguration | None = None
-    LoggingConfiguration: ChannelLoggingConfiguration | None = None
-    S3DestinationConfiguration: ChannelS3DestinationConfiguration | None = None
-    S3TablesDestinationConfiguration: ChannelS3TablesDestinationConfiguration | None = None
-    ServiceExecutionRoleARN: str
-    StreamConfigurationList: list[StreamConfiguration]
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Kinesis::Channel.
+    """
+
+    ChannelName: Annotated[
+        str,
+        Field(
+            description="The name of the channel. The name's uniqueness is scoped per AWS account and region. Create-only: changing it replaces the resource."
+        ),
+    ]
+    EncryptionConfiguration: Annotated[
+        ChannelEncryptionConfiguration | None,
+        Field(
+            description="Server-side encryption configuration for data at rest. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    LoggingConfiguration: Annotated[
+        ChannelLoggingConfiguration | None,
+        Field(
+            description="Configuration for delivering channel operational logs. Defaults to CloudWatch Logs disabled."
+        ),
+    ] = None
+    S3DestinationConfiguration: Annotated[
+        ChannelS3DestinationConfiguration | None,
+        Field(
+            description="Configuration for delivery to a vanilla S3 bucket destination. Exactly one of S3DestinationConfiguration and S3TablesDestinationConfiguration must be specified."
+        ),
+    ] = None
+    S3TablesDestinationConfiguration: Annotated[
+        ChannelS3TablesDestinationConfiguration | None,
+        Field(
+            description="Configuration for delivery to S3 Tables destinations. Exactly one of S3DestinationConfiguration and S3TablesDestinationConfiguration must be specified."
+        ),
+    ] = None
+    ServiceExecutionRoleARN: Annotated[
+        str,
+        Field(
+            description="The ARN of the IAM role that the channel assumes to read from the source stream, deliver records to the destination, and (when enabled) write CloudWatch Logs. Create-only: changing it replaces the resource."
+        ),
+    ]
+    StreamConfigurationList: Annotated[
+        list[StreamConfiguration],
+        Field(
+            description="List of stream configurations associated with the channel. v1 supports a single element; the list shape allows future extensibility to fan in from multiple streams. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(
+            description="An arbitrary set of tags (key-value pairs) to associate with the Kinesis channel."
+        ),
+    ] = None

@@ -7,9 +7,10 @@ Imported on first use by stream_consumer.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "StreamConsumerAttributes",
@@ -19,20 +20,69 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    An arbitrary set of tags (key-value pairs) to associate with the Kinesis consumer.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 255 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class StreamConsumerAttributes(DeferredModel):
-    ConsumerARN: str | None = None
-    ConsumerCreationTimestamp: str | None = None
-    ConsumerStatus: str | None = None
+    """
+    The read-only attributes of a AWS::Kinesis::StreamConsumer, set by AWS.
+    """
+
+    ConsumerARN: Annotated[
+        str | None,
+        Field(
+            description="The ARN returned by Kinesis Data Streams when you registered the consumer. If you don't know the ARN of the consumer that you want to deregister, you can use the ListStreamConsumers operation to get a list of the descriptions of all the consumers that are currently registered with a given data stream. The description of a consumer contains its ARN."
+        ),
+    ] = None
+    ConsumerCreationTimestamp: Annotated[
+        str | None, Field(description="Timestamp when the consumer was created.")
+    ] = None
+    ConsumerStatus: Annotated[
+        str | None,
+        Field(
+            description="A consumer can't read data while in the CREATING or DELETING states. Valid Values: CREATING | DELETING | ACTIVE"
+        ),
+    ] = None
 
 
 class StreamConsumerProps(DeferredModel):
-    ConsumerName: str
-    StreamARN: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Kinesis::StreamConsumer.
+    """
+
+    ConsumerName: Annotated[
+        str,
+        Field(
+            description="The name of the Kinesis Stream Consumer. For a given Kinesis data stream, each consumer must have a unique name. However, consumer names don't have to be unique across data streams. Create-only: changing it replaces the resource."
+        ),
+    ]
+    StreamARN: Annotated[
+        str,
+        Field(
+            description="The Amazon resource name (ARN) of the Kinesis data stream that you want to register the consumer with. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(
+            description="An arbitrary set of tags (key–value pairs) to associate with the Kinesis consumer. Create-only: changing it replaces the resource."
+        ),
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by stream.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "StreamAttributes",
@@ -23,43 +23,101 @@ __all__ = [
 
 
 class StreamStreamEncryption(DeferredModel):
+    """
+    When specified, enables or updates server-side encryption using an AWS KMS key for a specified stream. Removing this property from your stack template and updating your stack disables encryption.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EncryptionType: Literal["KMS"]
-    KeyId: str
+    EncryptionType: Annotated[
+        Literal["KMS"],
+        Field(description="The encryption type to use. The only valid value is KMS."),
+    ]
+    KeyId: Annotated[
+        str,
+        Field(
+            description='The GUID for the customer-managed AWS KMS key to use for encryption. This value can be a globally unique identifier, a fully specified Amazon Resource Name (ARN) to either an alias or a key, or an alias name prefixed by "alias/".You can also use a master key owned by Kinesis Data Streams by specifying the alias aws/kinesis.'
+        ),
+    ]
 
 
 class StreamStreamModeDetails(DeferredModel):
+    """
+    When specified, enables or updates the mode of stream. Default is PROVISIONED.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    StreamMode: Literal["ON_DEMAND", "PROVISIONED"]
+    StreamMode: Annotated[
+        Literal["ON_DEMAND", "PROVISIONED"], Field(description="The mode of the stream")
+    ]
 
 
 class StreamWarmThroughputObject(DeferredModel):
+    """
+    Warm throughput configuration details for the stream. Only present for ON_DEMAND streams.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CurrentMiBps: int | None = None
-    TargetMiBps: int | None = None
+    CurrentMiBps: Annotated[int | None, Field(description="Current warm throughput in MiB/s")] = (
+        None
+    )
+    TargetMiBps: Annotated[
+        int | None,
+        Field(
+            description="Target warm throughput in MiB/s that a customer can write to a stream at any given time"
+        ),
+    ] = None
 
 
 class Tag(DeferredModel):
+    """
+    An arbitrary set of tags (key-value pairs) to associate with the Kinesis stream.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 255 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class StreamAttributes(DeferredModel):
-    Arn: str | None = None
-    WarmThroughputObject: StreamWarmThroughputObject | None = None
+    """
+    The read-only attributes of a AWS::Kinesis::Stream, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None, Field(description="The Amazon resource name (ARN) of the Kinesis stream")
+    ] = None
+    WarmThroughputObject: Annotated[
+        StreamWarmThroughputObject | None,
+        Field(
+            description="Warm throughput configuration details for the stream. Only present for ON_DEMAND streams."
+        ),
+    ] = None
 
 
 class StreamProps(DeferredModel):
-    DesiredShardLevelMetrics: (
+    """
+    The properties a program declares for a AWS::Kinesis::Stream.
+    """
+
+    DesiredShardLevelMetrics: Annotated[
         list[
             Literal[
                 "IncomingBytes",
@@ -72,14 +130,58 @@ class StreamProps(DeferredModel):
                 "ALL",
             ]
         ]
-        | None
-    ) = None
-    MaxRecordSizeInKiB: int | None = None
-    Name: str | None = None
-    RecordDistributionStrategy: Literal["AUTO", "USER_PARTITION_KEY"] | None = None
-    RetentionPeriodHours: int | None = None
-    ShardCount: int | None = None
-    StreamEncryption: StreamStreamEncryption | None = None
-    StreamModeDetails: StreamStreamModeDetails | None = None
-    Tags: list[Tag] | None = None
-    WarmThroughputMiBps: int | None = None
+        | None,
+        Field(description="The final list of shard-level metrics"),
+    ] = None
+    MaxRecordSizeInKiB: Annotated[
+        int | None,
+        Field(
+            description="Maximum size of a data record in KiB allowed to be put into Kinesis stream."
+        ),
+    ] = None
+    Name: Annotated[
+        str | None,
+        Field(
+            description="The name of the Kinesis stream. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    RecordDistributionStrategy: Annotated[
+        Literal["AUTO", "USER_PARTITION_KEY"] | None,
+        Field(
+            description="The record distribution strategy for the stream. This property can ONLY be set when StreamMode is ON_DEMAND"
+        ),
+    ] = None
+    RetentionPeriodHours: Annotated[
+        int | None,
+        Field(
+            description="The number of hours for the data records that are stored in shards to remain accessible."
+        ),
+    ] = None
+    ShardCount: Annotated[
+        int | None,
+        Field(
+            description="The number of shards that the stream uses. Required when StreamMode = PROVISIONED is passed."
+        ),
+    ] = None
+    StreamEncryption: Annotated[
+        StreamStreamEncryption | None,
+        Field(
+            description="When specified, enables or updates server-side encryption using an AWS KMS key for a specified stream."
+        ),
+    ] = None
+    StreamModeDetails: Annotated[
+        StreamStreamModeDetails | None,
+        Field(description="The mode in which the stream is running."),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(
+            description="An arbitrary set of tags (key-value pairs) to associate with the Kinesis stream."
+        ),
+    ] = None
+    WarmThroughputMiBps: Annotated[
+        int | None,
+        Field(
+            description="Target warm throughput in MiB/s for the stream. This property can ONLY be set when StreamMode is ON_DEMAND. Write-only: sent to AWS, never read back."
+        ),
+    ] = None

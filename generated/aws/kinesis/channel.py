@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -99,136 +103,193 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ChannelDeadLetterQueueS3ConfigurationDict = TypedDict(
-    "ChannelDeadLetterQueueS3ConfigurationDict",
-    {
-        "BucketARN": "Required[str]",
-        "ErrorOutputPrefix": "str",
-        "ExpectedBucketOwner": "Required[str]",
-    },
-    total=False,
-)
 
-ChannelEncryptionConfigurationDict = TypedDict(
-    "ChannelEncryptionConfigurationDict",
-    {
-        "EncryptionType": "Required[Literal['KMS']]",
-        "KeyId": "Required[str]",
-    },
-    total=False,
-)
+class ChannelDeadLetterQueueS3ConfigurationDict(TypedDict, total=False):
+    """ChannelDeadLetterQueueS3Configuration as a plain dict: Configuration of the S3 bucket used to
+    capture records that cannot be delivered to the primary destination."""
 
-ChannelLoggingConfigurationDict = TypedDict(
-    "ChannelLoggingConfigurationDict",
-    {
-        "CloudWatchLogs": "Required[CloudWatchLogsConfigurationDict]",
-    },
-    total=False,
-)
+    BucketARN: Required[str]
+    """The ARN of the S3 bucket for storing failed records."""
+    ErrorOutputPrefix: str
+    """Optional S3 key prefix under which error records are organized. When omitted, the service
+    uses the default 'kinesis-channel/errors/<channelName>/<channelId>/'."""
+    ExpectedBucketOwner: Required[str]
+    """The AWS account ID of the expected owner of the dead-letter queue S3 bucket. Used to verify
+    bucket ownership before delivery."""
 
-ChannelPartitionSpecDict = TypedDict(
-    "ChannelPartitionSpecDict",
-    {
-        "PartitionFields": "Required[list[PartitionFieldDict]]",
-    },
-    total=False,
-)
 
-ChannelRecordConfigurationDict = TypedDict(
-    "ChannelRecordConfigurationDict",
-    {
-        "GSRSchemaARN": "str",
-        "RecordFormatType": "Required[Literal['GSR_JSON', 'JSON', 'STRING', 'BYTE_ARRAY']]",
-    },
-    total=False,
-)
+class ChannelEncryptionConfigurationDict(TypedDict, total=False):
+    """ChannelEncryptionConfiguration as a plain dict: Server-side encryption configuration for data
+    at rest in the destination. Data delivered to S3 / S3 Tables is encrypted with the same key."""
 
-ChannelS3DestinationConfigurationDict = TypedDict(
-    "ChannelS3DestinationConfigurationDict",
-    {
-        "DataFreshnessInSeconds": "int",
-        "DeadLetterQueueS3Configuration": "ChannelDeadLetterQueueS3ConfigurationDict",
-        "StorageConfiguration": "Required[S3StorageConfigurationDict]",
-    },
-    total=False,
-)
+    EncryptionType: Required[Literal["KMS"]]
+    """The encryption type. KMS is the only supported value."""
+    KeyId: Required[str]
+    """The customer-managed AWS KMS key. Accepts a key GUID, key ARN, alias ARN, or alias name
+    prefixed by 'alias/'. The Kinesis Data Streams managed alias 'aws/kinesis' is not accepted - the
+    key must be customer-owned so it can also be used by readers of the destination."""
 
-ChannelS3TablesDestinationConfigurationDict = TypedDict(
-    "ChannelS3TablesDestinationConfigurationDict",
-    {
-        "DataFreshnessInSeconds": "int",
-        "DeadLetterQueueS3Configuration": "Required[ChannelDeadLetterQueueS3ConfigurationDict]",
-        "S3TablesConfigurationList": "Required[list[S3TableConfigurationDict]]",
-    },
-    total=False,
-)
 
-CloudWatchLogsConfigurationDict = TypedDict(
-    "CloudWatchLogsConfigurationDict",
-    {
-        "Enabled": "Required[bool]",
-        "LogGroupName": "str",
-        "LogStreamName": "str",
-    },
-    total=False,
-)
+class ChannelLoggingConfigurationDict(TypedDict, total=False):
+    """ChannelLoggingConfiguration as a plain dict: Configuration for delivering channel operational
+    logs."""
 
-PartitionFieldDict = TypedDict(
-    "PartitionFieldDict",
-    {
-        "SourceName": "Required[str]",
-        "Transform": "Required[Literal['TIME_HOUR']]",
-    },
-    total=False,
-)
+    CloudWatchLogs: Required[CloudWatchLogsConfigurationDict]
+    """CloudWatch Logs configuration block. When provided, controls whether and where the channel
+    writes operational logs."""
 
-S3StorageConfigurationDict = TypedDict(
-    "S3StorageConfigurationDict",
-    {
-        "BucketARN": "Required[str]",
-        "CompressionType": "Required[Literal['NONE', 'GZIP', 'ZSTD']]",
-        "ExpectedBucketOwner": "Required[str]",
-        "OutputKeyTemplate": "str",
-        "StorageClass": "Literal['STANDARD', 'INTELLIGENT_TIERING', 'GLACIER_IR']",
-    },
-    total=False,
-)
 
-S3TableConfigurationDict = TypedDict(
-    "S3TableConfigurationDict",
-    {
-        "CompressionType": "Required[Literal['NONE', 'ZSTD', 'SNAPPY']]",
-        "Namespace": "Required[str]",
-        "PartitionSpec": "ChannelPartitionSpecDict",
-        "TableBucketARN": "Required[str]",
-        "TableName": "Required[str]",
-    },
-    total=False,
-)
+class ChannelPartitionSpecDict(TypedDict, total=False):
+    """ChannelPartitionSpec as a plain dict: Partitioning specification for the destination Iceberg
+    table. Follows the S3 Tables / Iceberg PartitionSpec format."""
 
-StreamConfigurationDict = TypedDict(
-    "StreamConfigurationDict",
-    {
-        "RecordConfiguration": "Required[ChannelRecordConfigurationDict]",
-        "StreamARN": "Required[str]",
-    },
-    total=False,
-)
+    PartitionFields: Required[list[PartitionFieldDict]]
+    """List of partition fields that define how records are partitioned when written to the
+    destination table."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class ChannelRecordConfigurationDict(TypedDict, total=False):
+    """ChannelRecordConfiguration as a plain dict: The configuration that describes how records on
+    the source stream are encoded."""
+
+    GSRSchemaARN: str
+    """The ARN of the AWS Glue Schema Registry (GSR) schema. Required for the S3 Tables destination,
+    where it is used to create the S3 Table and to validate that the record format matches the table
+    schema. Also used when RecordFormatType is GSR_JSON to interpret records read from the source
+    stream. Vanilla S3 delivery writes records as S3 objects and does not need a schema. The schema
+    must be in the same account and region as the channel."""
+    RecordFormatType: Required[Literal["GSR_JSON", "JSON", "STRING", "BYTE_ARRAY"]]
+    """The format used to interpret records read from the source stream."""
+
+
+class ChannelS3DestinationConfigurationDict(TypedDict, total=False):
+    """ChannelS3DestinationConfiguration as a plain dict: Configuration for delivery to a vanilla S3
+    bucket destination. Exactly one of S3DestinationConfiguration and
+    S3TablesDestinationConfiguration must be specified on the channel."""
+
+    DataFreshnessInSeconds: int
+    """The maximum time in seconds the channel buffers records before delivery if the minimum target
+    file size is not reached."""
+    DeadLetterQueueS3Configuration: ChannelDeadLetterQueueS3ConfigurationDict
+    """Optional dead-letter queue (DLQ) configuration for records that cannot be delivered to the
+    destination. When omitted, the service auto-fills using the storage BucketARN with an error
+    prefix."""
+    StorageConfiguration: Required[S3StorageConfigurationDict]
+    """S3 storage configuration including the destination bucket, output key template, storage
+    class, and compression type."""
+
+
+class ChannelS3TablesDestinationConfigurationDict(TypedDict, total=False):
+    """ChannelS3TablesDestinationConfiguration as a plain dict: Configuration for delivery to S3
+    Tables destinations. Exactly one of S3DestinationConfiguration and
+    S3TablesDestinationConfiguration must be specified on the channel."""
+
+    DataFreshnessInSeconds: int
+    """The maximum time in seconds the channel buffers records before delivery if the minimum target
+    file size is not reached."""
+    DeadLetterQueueS3Configuration: Required[ChannelDeadLetterQueueS3ConfigurationDict]
+    """The dead-letter queue (DLQ) configuration for records that cannot be delivered to the S3
+    Tables destination. Required for S3 Tables: there is no safe fallback because S3 Tables metadata
+    writes are critical-path."""
+    S3TablesConfigurationList: Required[list[S3TableConfigurationDict]]
+    """The list of S3 Tables destinations. v1 supports a single element; the list shape allows
+    future extensibility to fan out to multiple tables."""
+
+
+class CloudWatchLogsConfigurationDict(TypedDict, total=False):
+    """CloudWatchLogsConfiguration as a plain dict: CloudWatch Logs configuration for the channel.
+    When Enabled is true and LogGroupName is omitted, the service uses a default group derived from
+    the channel name and id; LogStreamName defaults to the literal string 'DestinationDelivery'."""
+
+    Enabled: Required[bool]
+    """Whether CloudWatch Logs delivery is enabled."""
+    LogGroupName: str
+    """The CloudWatch log group name. When Enabled is true and LogGroupName is omitted, the service
+    uses the default '/aws/kinesis/<channelName>/<channelId>'."""
+    LogStreamName: str
+    """The CloudWatch log stream name. Defaults to the literal string 'DestinationDelivery' when
+    omitted."""
+
+
+class PartitionFieldDict(TypedDict, total=False):
+    """PartitionField as a plain dict: A single partition field consisting of a transform applied to
+    a source column."""
+
+    SourceName: Required[str]
+    """The name of the source column on which the transform is applied."""
+    Transform: Required[Literal["TIME_HOUR"]]
+    """The partitioning transform applied to the SourceName column."""
+
+
+class S3StorageConfigurationDict(TypedDict, total=False):
+    """S3StorageConfiguration as a plain dict: S3 storage configuration that describes the
+    destination bucket and how delivered objects are stored."""
+
+    BucketARN: Required[str]
+    """The ARN of the S3 bucket for record delivery. Different channels can deliver to the same
+    bucket. Buckets can be cross-account but must be in the same region as the channel."""
+    CompressionType: Required[Literal["NONE", "GZIP", "ZSTD"]]
+    """The compression algorithm applied to delivered objects."""
+    ExpectedBucketOwner: Required[str]
+    """The AWS account ID of the expected owner of the destination S3 bucket. Used to verify bucket
+    ownership before delivery."""
+    OutputKeyTemplate: str
+    """Optional template for the S3 object key path. Supports placeholders in the form !{name}:
+    !{channel-name}, !{channel-id}, !{stream-name}, !{yyyy}, !{yy}, !{MM}, !{dd}, !{HH}, !{mm}, and
+    !{extension} (a literal file extension can be supplied as !{extension:.json.gz}). When omitted,
+    the service uses the default
+    'kinesis-channel/!{channel-name}/!{channel-id}/!{yyyy}/!{MM}/!{dd}/!{HH}/!{channel-name}-!{channel-id}-!{yyyy}-!{MM}-!{dd}-!{HH}-!{mm}!{extension}'."""
+    StorageClass: Literal["STANDARD", "INTELLIGENT_TIERING", "GLACIER_IR"]
+    """The S3 storage class for delivered objects."""
+
+
+class S3TableConfigurationDict(TypedDict, total=False):
+    """S3TableConfiguration as a plain dict: An S3 Tables destination including its table bucket,
+    namespace, table name, and partition spec."""
+
+    CompressionType: Required[Literal["NONE", "ZSTD", "SNAPPY"]]
+    """The compression algorithm applied to objects delivered to the S3 Tables destination."""
+    Namespace: Required[str]
+    """The name of the S3 Tables namespace that contains the destination table."""
+    PartitionSpec: ChannelPartitionSpecDict
+    """The partition specification used by the destination Iceberg table."""
+    TableBucketARN: Required[str]
+    """The ARN of the S3 Tables table bucket for record delivery. Buckets can be cross-account but
+    must be in the same region as the channel."""
+    TableName: Required[str]
+    """The name of the destination S3 Tables table. The table is created for the customer if it does
+    not yet exist."""
+
+
+class StreamConfigurationDict(TypedDict, total=False):
+    """StreamConfiguration as a plain dict: The configuration of a Kinesis stream that the channel
+    reads from."""
+
+    RecordConfiguration: Required[ChannelRecordConfigurationDict]
+    """The configuration that describes how records on the source stream are encoded."""
+    StreamARN: Required[str]
+    """The Amazon resource name (ARN) of the Kinesis data stream that the channel reads from."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: An arbitrary set of tags (key-value pairs) to associate with the Kinesis
+    channel."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 0 to 255 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Kinesis::Channel",
     schema_file="aws-kinesis-channel.json",
     primary_identifier=("/ChannelARN",),
-    additional_identifiers=(),
     read_only=("/ChannelARN", "/ChannelId", "/ChannelStatus", "/ChannelCreationTimestamp"),
     create_only=(
         "/ChannelName",
@@ -240,8 +301,6 @@ METADATA = _TypeMetadata(
         "/S3TablesDestinationConfiguration/S3TablesConfigurationList",
         "/S3TablesDestinationConfiguration/DeadLetterQueueS3Configuration",
     ),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=(
         "/S3TablesDestinationConfiguration/S3TablesConfigurationList",
         "/S3TablesDestinationConfiguration/S3TablesConfigurationList/*/PartitionSpec/PartitionFields",
@@ -249,14 +308,7 @@ METADATA = _TypeMetadata(
         "/Tags",
     ),
     required=("ChannelName", "ServiceExecutionRoleARN", "StreamConfigurationList"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 60,
         "read": 120,
@@ -266,280 +318,22 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "CloudWatchLogsConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Enabled": {"type": "boolean"},
-                "LogGroupName": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\.\\-_/#A-Za-z0-9]+$",
-                    "type": "string",
-                },
-                "LogStreamName": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[^:*]+$",
-                    "type": "string",
-                },
-            },
-            "required": ["Enabled"],
-            "type": "object",
-        },
-        "DeadLetterQueueS3Configuration": {
-            "additionalProperties": False,
-            "properties": {
-                "BucketARN": {
-                    "maxLength": 2048,
-                    "minLength": 1,
-                    "pattern": "^arn:aws[-a-z0-9]*:s3:::[a-z0-9._-]{3,63}$",
-                    "type": "string",
-                },
-                "ErrorOutputPrefix": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[0-9A-Za-z!\\-_'.*()\\/]+$",
-                    "type": "string",
-                },
-                "ExpectedBucketOwner": {
-                    "maxLength": 12,
-                    "minLength": 12,
-                    "pattern": "^\\d{12}$",
-                    "type": "string",
-                },
-            },
-            "required": ["BucketARN", "ExpectedBucketOwner"],
-            "type": "object",
-        },
-        "EncryptionConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "EncryptionType": {"enum": ["KMS"], "type": "string"},
-                "KeyId": {"maxLength": 2048, "minLength": 1, "type": "string"},
-            },
-            "required": ["EncryptionType", "KeyId"],
-            "type": "object",
-        },
-        "LoggingConfiguration": {
-            "additionalProperties": False,
-            "properties": {"CloudWatchLogs": {"$ref": "#/definitions/CloudWatchLogsConfiguration"}},
-            "required": ["CloudWatchLogs"],
-            "type": "object",
-        },
-        "PartitionField": {
-            "additionalProperties": False,
-            "properties": {
-                "SourceName": {
-                    "maxLength": 255,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9._]+$",
-                    "type": "string",
-                },
-                "Transform": {"enum": ["TIME_HOUR"], "type": "string"},
-            },
-            "required": ["Transform", "SourceName"],
-            "type": "object",
-        },
-        "PartitionSpec": {
-            "additionalProperties": False,
-            "properties": {
-                "PartitionFields": {
-                    "items": {"$ref": "#/definitions/PartitionField"},
-                    "maxItems": 10,
-                    "minItems": 1,
-                    "type": "array",
-                }
-            },
-            "required": ["PartitionFields"],
-            "type": "object",
-        },
-        "RecordConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "GSRSchemaARN": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^arn:aws[-a-z0-9]*:glue:[-a-z0-9]+:\\d{12}:schema/[-a-zA-Z0-9_$#.]+/[-a-zA-Z0-9_$#.]+$",
-                    "type": "string",
-                },
-                "RecordFormatType": {
-                    "enum": ["GSR_JSON", "JSON", "STRING", "BYTE_ARRAY"],
-                    "type": "string",
-                },
-            },
-            "required": ["RecordFormatType"],
-            "type": "object",
-        },
-        "S3DestinationConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "DataFreshnessInSeconds": {"type": "integer"},
-                "DeadLetterQueueS3Configuration": {
-                    "$ref": "#/definitions/DeadLetterQueueS3Configuration"
-                },
-                "StorageConfiguration": {"$ref": "#/definitions/S3StorageConfiguration"},
-            },
-            "required": ["StorageConfiguration"],
-            "type": "object",
-        },
-        "S3StorageConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "BucketARN": {
-                    "maxLength": 2048,
-                    "minLength": 1,
-                    "pattern": "^arn:aws[-a-z0-9]*:s3:::[a-z0-9._-]{3,63}$",
-                    "type": "string",
-                },
-                "CompressionType": {"enum": ["NONE", "GZIP", "ZSTD"], "type": "string"},
-                "ExpectedBucketOwner": {
-                    "maxLength": 12,
-                    "minLength": 12,
-                    "pattern": "^\\d{12}$",
-                    "type": "string",
-                },
-                "OutputKeyTemplate": {
-                    "maxLength": 1024,
-                    "minLength": 1,
-                    "pattern": "^[0-9A-Za-z!\\-_'.*()\\/=:{}]+$",
-                    "type": "string",
-                },
-                "StorageClass": {
-                    "enum": ["STANDARD", "INTELLIGENT_TIERING", "GLACIER_IR"],
-                    "type": "string",
-                },
-            },
-            "required": ["BucketARN", "ExpectedBucketOwner", "CompressionType"],
-            "type": "object",
-        },
-        "S3TableConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "CompressionType": {"enum": ["NONE", "ZSTD", "SNAPPY"], "type": "string"},
-                "Namespace": {
-                    "maxLength": 255,
-                    "minLength": 1,
-                    "pattern": "^[0-9a-z_]+$",
-                    "type": "string",
-                },
-                "PartitionSpec": {"$ref": "#/definitions/PartitionSpec"},
-                "TableBucketARN": {
-                    "maxLength": 2048,
-                    "minLength": 1,
-                    "pattern": "^arn:aws[-a-z0-9]*:s3tables:[-a-z0-9]+:[0-9]{12}:bucket/[a-z0-9_-]{3,63}$",
-                    "type": "string",
-                },
-                "TableName": {
-                    "maxLength": 255,
-                    "minLength": 1,
-                    "pattern": "^[0-9a-z_]+$",
-                    "type": "string",
-                },
-            },
-            "required": ["TableBucketARN", "Namespace", "TableName", "CompressionType"],
-            "type": "object",
-        },
-        "S3TablesDestinationConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "DataFreshnessInSeconds": {"type": "integer"},
-                "DeadLetterQueueS3Configuration": {
-                    "$ref": "#/definitions/DeadLetterQueueS3Configuration"
-                },
-                "S3TablesConfigurationList": {
-                    "items": {"$ref": "#/definitions/S3TableConfiguration"},
-                    "maxItems": 10000,
-                    "minItems": 1,
-                    "type": "array",
-                },
-            },
-            "required": ["DeadLetterQueueS3Configuration", "S3TablesConfigurationList"],
-            "type": "object",
-        },
-        "StreamConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "RecordConfiguration": {"$ref": "#/definitions/RecordConfiguration"},
-                "StreamARN": {
-                    "maxLength": 2048,
-                    "minLength": 1,
-                    "pattern": "^arn:aws.*:kinesis:.*:\\d{12}:stream/\\S+",
-                    "type": "string",
-                },
-            },
-            "required": ["StreamARN", "RecordConfiguration"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 255, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "oneOf": [
-        {"required": ["S3DestinationConfiguration"]},
-        {"required": ["S3TablesDestinationConfiguration"]},
-    ],
-    "properties": {
-        "ChannelARN": {
-            "maxLength": 2048,
-            "minLength": 1,
-            "pattern": "^arn:aws.*:kinesis:.*:\\d{12}:channel/\\S+",
-            "type": "string",
-        },
-        "ChannelCreationTimestamp": {"type": "string"},
-        "ChannelId": {"maxLength": 64, "minLength": 1, "type": "string"},
-        "ChannelName": {
-            "maxLength": 128,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9_.-]+$",
-            "type": "string",
-        },
-        "ChannelStatus": {
-            "enum": ["CREATING", "ACTIVE", "UPDATING", "DELETING", "FAILED"],
-            "type": "string",
-        },
-        "EncryptionConfiguration": {"$ref": "#/definitions/EncryptionConfiguration"},
-        "LoggingConfiguration": {"$ref": "#/definitions/LoggingConfiguration"},
-        "S3DestinationConfiguration": {"$ref": "#/definitions/S3DestinationConfiguration"},
-        "S3TablesDestinationConfiguration": {
-            "$ref": "#/definitions/S3TablesDestinationConfiguration"
-        },
-        "ServiceExecutionRoleARN": {
-            "maxLength": 512,
-            "minLength": 1,
-            "pattern": "^arn:aws[-a-z0-9]*:iam::\\d{12}:role/[a-zA-Z_0-9+=,.@\\-_/]+$",
-            "type": "string",
-        },
-        "StreamConfigurationList": {
-            "items": {"$ref": "#/definitions/StreamConfiguration"},
-            "maxItems": 10000,
-            "minItems": 1,
-            "type": "array",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "type": "array",
-            "uniqueItems": False,
-        },
-    },
-    "required": ["ChannelName", "ServiceExecutionRoleARN", "StreamConfigurationList"],
-}
-
 
 class Channel(_Resource):
     """AWS::Kinesis::Channel: Resource Type definition for AWS::Kinesis::Channel
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ChannelARN.
+    Replaced when any of these change (create-only): ChannelName, ServiceExecutionRoleARN,
+    StreamConfigurationList, EncryptionConfiguration,
+    S3DestinationConfiguration.StorageConfiguration,
+    S3DestinationConfiguration.DeadLetterQueueS3Configuration,
+    S3TablesDestinationConfiguration.S3TablesConfigurationList,
+    S3TablesDestinationConfiguration.DeadLetterQueueS3Configuration.
+    Read-only attributes (known once deployed): ChannelARN, ChannelCreationTimestamp, ChannelId,
+    ChannelStatus.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-kinesis-channel.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -547,14 +341,19 @@ class Channel(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ChannelAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "channel.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     ChannelARN: str
+    """The ARN of the channel."""
     ChannelCreationTimestamp: str
+    """Timestamp of when the channel was created."""
     ChannelId: str
+    """The service-generated unique identifier for the channel."""
     ChannelStatus: Literal["CREATING", "ACTIVE", "UPDATING", "DELETING", "FAILED"]
-    # Declared properties (as declared, or as AWS returned them).
+    """The status of the channel."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ChannelName: str
     EncryptionConfiguration: ChannelEncryptionConfigurationDict
     LoggingConfiguration: ChannelLoggingConfigurationDict
@@ -564,43 +363,57 @@ class Channel(_Resource):
     StreamConfigurationList: list[StreamConfigurationDict]
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ChannelName: str,
+        ServiceExecutionRoleARN: str,
+        StreamConfigurationList: list[StreamConfiguration | StreamConfigurationDict],
+        EncryptionConfiguration: ChannelEncryptionConfiguration
+        | ChannelEncryptionConfigurationDict
+        | None = None,
+        LoggingConfiguration: ChannelLoggingConfiguration
+        | ChannelLoggingConfigurationDict
+        | None = None,
+        S3DestinationConfiguration: ChannelS3DestinationConfiguration
+        | ChannelS3DestinationConfigurationDict
+        | None = None,
+        S3TablesDestinationConfiguration: ChannelS3TablesDestinationConfiguration
+        | ChannelS3TablesDestinationConfigurationDict
+        | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Kinesis::Channel; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ChannelName: str,
-            ServiceExecutionRoleARN: str,
-            StreamConfigurationList: list[StreamConfiguration | StreamConfigurationDict],
-            EncryptionConfiguration: ChannelEncryptionConfiguration
-            | ChannelEncryptionConfigurationDict
-            | None = None,
-            LoggingConfiguration: ChannelLoggingConfiguration
-            | ChannelLoggingConfigurationDict
-            | None = None,
-            S3DestinationConfiguration: ChannelS3DestinationConfiguration
-            | ChannelS3DestinationConfigurationDict
-            | None = None,
-            S3TablesDestinationConfiguration: ChannelS3TablesDestinationConfiguration
-            | ChannelS3TablesDestinationConfigurationDict
-            | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Kinesis::Channel; `await` it inside an App to deploy it.
-
-            ChannelName: The name of the channel.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ChannelName: The name of the channel. The name's uniqueness is scoped per AWS account
+                and region. Create-only: changing it replaces the resource. Required.
+            ServiceExecutionRoleARN: The ARN of the IAM role that the channel assumes to read from
+                the source stream, deliver records to the destination, and (when enabled) write
+                CloudWatch Logs. Create-only: changing it replaces the resource. Required.
+            StreamConfigurationList: List of stream configurations associated with the channel. v1
+                supports a single element; the list shape allows future extensibility to fan in from
+                multiple streams. Create-only: changing it replaces the resource. Required.
             EncryptionConfiguration: Server-side encryption configuration for data at rest.
-            LoggingConfiguration: Configuration for delivering channel operational logs.
-            S3DestinationConfiguration: Configuration for delivery to a vanilla S3 bucket destination.
+                Create-only: changing it replaces the resource.
+            LoggingConfiguration: Configuration for delivering channel operational logs. Defaults to
+                CloudWatch Logs disabled.
+            S3DestinationConfiguration: Configuration for delivery to a vanilla S3 bucket
+                destination. Exactly one of S3DestinationConfiguration and
+                S3TablesDestinationConfiguration must be specified.
             S3TablesDestinationConfiguration: Configuration for delivery to S3 Tables destinations.
-            ServiceExecutionRoleARN: The ARN of the IAM role that the channel assumes to read from the source stream, deliver records to the destination, and (when enabled) write CloudWatch Logs.
-            StreamConfigurationList: List of stream configurations associated with the channel.
+                Exactly one of S3DestinationConfiguration and S3TablesDestinationConfiguration must
+                be specified.
             Tags: An arbitrary set of tags (key-value pairs) to associate with the Kinesis channel.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -63,60 +67,63 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-StreamStreamEncryptionDict = TypedDict(
-    "StreamStreamEncryptionDict",
-    {
-        "EncryptionType": "Required[Literal['KMS']]",
-        "KeyId": "Required[str]",
-    },
-    total=False,
-)
 
-StreamStreamModeDetailsDict = TypedDict(
-    "StreamStreamModeDetailsDict",
-    {
-        "StreamMode": "Required[Literal['ON_DEMAND', 'PROVISIONED']]",
-    },
-    total=False,
-)
+class StreamStreamEncryptionDict(TypedDict, total=False):
+    """StreamStreamEncryption as a plain dict: When specified, enables or updates server-side
+    encryption using an AWS KMS key for a specified stream. Removing this property from your stack
+    template and updating your stack disables encryption."""
 
-StreamWarmThroughputObjectDict = TypedDict(
-    "StreamWarmThroughputObjectDict",
-    {
-        "CurrentMiBps": "int",
-        "TargetMiBps": "int",
-    },
-    total=False,
-)
+    EncryptionType: Required[Literal["KMS"]]
+    """The encryption type to use. The only valid value is KMS."""
+    KeyId: Required[str]
+    """The GUID for the customer-managed AWS KMS key to use for encryption. This value can be a
+    globally unique identifier, a fully specified Amazon Resource Name (ARN) to either an alias or a
+    key, or an alias name prefixed by "alias/".You can also use a master key owned by Kinesis Data
+    Streams by specifying the alias aws/kinesis."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class StreamStreamModeDetailsDict(TypedDict, total=False):
+    """StreamStreamModeDetails as a plain dict: When specified, enables or updates the mode of
+    stream. Default is PROVISIONED."""
+
+    StreamMode: Required[Literal["ON_DEMAND", "PROVISIONED"]]
+    """The mode of the stream"""
+
+
+class StreamWarmThroughputObjectDict(TypedDict, total=False):
+    """StreamWarmThroughputObject as a plain dict: Warm throughput configuration details for the
+    stream. Only present for ON_DEMAND streams."""
+
+    CurrentMiBps: int
+    """Current warm throughput in MiB/s"""
+    TargetMiBps: int
+    """Target warm throughput in MiB/s that a customer can write to a stream at any given time"""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: An arbitrary set of tags (key-value pairs) to associate with the Kinesis
+    stream."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 0 to 255 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Kinesis::Stream",
     schema_file="aws-kinesis-stream.json",
     primary_identifier=("/Name",),
-    additional_identifiers=(),
     read_only=("/Arn", "/WarmThroughputObject"),
     create_only=("/Name",),
     write_only=("/WarmThroughputMiBps",),
-    conditional_create_only=(),
     unordered_arrays=("/DesiredShardLevelMetrics", "/Tags"),
-    required=(),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -126,91 +133,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "EnhancedMetric": {
-            "additionalProperties": False,
-            "enum": [
-                "IncomingBytes",
-                "IncomingRecords",
-                "OutgoingBytes",
-                "OutgoingRecords",
-                "WriteProvisionedThroughputExceeded",
-                "ReadProvisionedThroughputExceeded",
-                "IteratorAgeMilliseconds",
-                "ALL",
-            ],
-            "type": "string",
-        },
-        "StreamEncryption": {
-            "additionalProperties": False,
-            "properties": {
-                "EncryptionType": {"enum": ["KMS"], "type": "string"},
-                "KeyId": {"anyOf": [{}, {}], "maxLength": 2048, "minLength": 1, "type": "string"},
-            },
-            "required": ["EncryptionType", "KeyId"],
-            "type": "object",
-        },
-        "StreamModeDetails": {
-            "additionalProperties": False,
-            "properties": {"StreamMode": {"enum": ["ON_DEMAND", "PROVISIONED"], "type": "string"}},
-            "required": ["StreamMode"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 255, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "WarmThroughputObject": {
-            "additionalProperties": False,
-            "properties": {"CurrentMiBps": {"type": "integer"}, "TargetMiBps": {"type": "integer"}},
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"type": "string"},
-        "DesiredShardLevelMetrics": {
-            "items": {"$ref": "#/definitions/EnhancedMetric"},
-            "maxItems": 7,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "MaxRecordSizeInKiB": {"maximum": 10240, "minimum": 1024, "type": "integer"},
-        "Name": {
-            "maxLength": 128,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9_.-]+$",
-            "type": "string",
-        },
-        "RecordDistributionStrategy": {"enum": ["AUTO", "USER_PARTITION_KEY"], "type": "string"},
-        "RetentionPeriodHours": {"maximum": 8760, "minimum": 1, "type": "integer"},
-        "ShardCount": {"maximum": 100000, "minimum": 1, "type": "integer"},
-        "StreamEncryption": {"$ref": "#/definitions/StreamEncryption"},
-        "StreamModeDetails": {"$ref": "#/definitions/StreamModeDetails"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "WarmThroughputMiBps": {"minimum": 0, "type": "integer"},
-        "WarmThroughputObject": {"$ref": "#/definitions/WarmThroughputObject"},
-    },
-    "required": [],
-}
-
 
 class Stream(_Resource):
     """AWS::Kinesis::Stream: Resource Type definition for AWS::Kinesis::Stream
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Name.
+    Replaced when any of these change (create-only): Name.
+    Write-only (sent to AWS, never read back): WarmThroughputMiBps.
+    Read-only attributes (known once deployed): Arn, WarmThroughputObject.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-kinesis-stream.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -218,12 +151,15 @@ class Stream(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "StreamAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "stream.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The Amazon resource name (ARN) of the Kinesis stream"""
     WarmThroughputObject: StreamWarmThroughputObjectDict
-    # Declared properties (as declared, or as AWS returned them).
+    """Warm throughput configuration details for the stream. Only present for ON_DEMAND streams."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     DesiredShardLevelMetrics: list[
         Literal[
             "IncomingBytes",
@@ -246,51 +182,60 @@ class Stream(_Resource):
     Tags: list[TagDict]
     WarmThroughputMiBps: int
 
-    if TYPE_CHECKING:
-
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            DesiredShardLevelMetrics: list[
-                Literal[
-                    "IncomingBytes",
-                    "IncomingRecords",
-                    "OutgoingBytes",
-                    "OutgoingRecords",
-                    "WriteProvisionedThroughputExceeded",
-                    "ReadProvisionedThroughputExceeded",
-                    "IteratorAgeMilliseconds",
-                    "ALL",
-                ]
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        DesiredShardLevelMetrics: list[
+            Literal[
+                "IncomingBytes",
+                "IncomingRecords",
+                "OutgoingBytes",
+                "OutgoingRecords",
+                "WriteProvisionedThroughputExceeded",
+                "ReadProvisionedThroughputExceeded",
+                "IteratorAgeMilliseconds",
+                "ALL",
             ]
-            | None = None,
-            MaxRecordSizeInKiB: int | None = None,
-            Name: str | None = None,
-            RecordDistributionStrategy: Literal["AUTO", "USER_PARTITION_KEY"] | None = None,
-            RetentionPeriodHours: int | None = None,
-            ShardCount: int | None = None,
-            StreamEncryption: StreamStreamEncryption | StreamStreamEncryptionDict | None = None,
-            StreamModeDetails: StreamStreamModeDetails | StreamStreamModeDetailsDict | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            WarmThroughputMiBps: int | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Kinesis::Stream; `await` it inside an App to deploy it.
+        ]
+        | None = None,
+        MaxRecordSizeInKiB: int | None = None,
+        Name: str | None = None,
+        RecordDistributionStrategy: Literal["AUTO", "USER_PARTITION_KEY"] | None = None,
+        RetentionPeriodHours: int | None = None,
+        ShardCount: int | None = None,
+        StreamEncryption: StreamStreamEncryption | StreamStreamEncryptionDict | None = None,
+        StreamModeDetails: StreamStreamModeDetails | StreamStreamModeDetailsDict | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        WarmThroughputMiBps: int | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Kinesis::Stream; `await` it inside an App to deploy it.
 
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
             DesiredShardLevelMetrics: The final list of shard-level metrics
-            MaxRecordSizeInKiB: Maximum size of a data record in KiB allowed to be put into Kinesis stream.
-            Name: The name of the Kinesis stream.
-            RecordDistributionStrategy: The record distribution strategy for the stream.
-            RetentionPeriodHours: The number of hours for the data records that are stored in shards to remain accessible.
-            ShardCount: The number of shards that the stream uses.
-            StreamEncryption: When specified, enables or updates server-side encryption using an AWS KMS key for a specified stream.
+            MaxRecordSizeInKiB: Maximum size of a data record in KiB allowed to be put into Kinesis
+                stream.
+            Name: The name of the Kinesis stream. Create-only: changing it replaces the resource.
+            RecordDistributionStrategy: The record distribution strategy for the stream. This
+                property can ONLY be set when StreamMode is ON_DEMAND
+            RetentionPeriodHours: The number of hours for the data records that are stored in shards
+                to remain accessible.
+            ShardCount: The number of shards that the stream uses. Required when StreamMode =
+                PROVISIONED is passed.
+            StreamEncryption: When specified, enables or updates server-side encryption using an AWS
+                KMS key for a specified stream.
             StreamModeDetails: The mode in which the stream is running.
             Tags: An arbitrary set of tags (key-value pairs) to associate with the Kinesis stream.
-            WarmThroughputMiBps: Target warm throughput in MiB/s for the stream.
+            WarmThroughputMiBps: Target warm throughput in MiB/s for the stream. This property can
+                ONLY be set when StreamMode is ON_DEMAND. Write-only: sent to AWS, never read back.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

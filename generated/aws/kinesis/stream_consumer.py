@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,34 +55,33 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: An arbitrary set of tags (key-value pairs) to associate with the Kinesis
+    consumer."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 0 to 255 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Kinesis::StreamConsumer",
     schema_file="aws-kinesis-streamconsumer.json",
     primary_identifier=("/ConsumerARN",),
-    additional_identifiers=(),
     read_only=("/ConsumerARN", "/ConsumerStatus", "/ConsumerCreationTimestamp"),
     create_only=("/ConsumerName", "/StreamARN", "/Tags"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("ConsumerName", "StreamARN"),
-    list_required=(),
     tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
         tag_updatable=False,
-        tag_property="/Tags",
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -87,51 +90,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 255, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "ConsumerARN": {"type": "string"},
-        "ConsumerCreationTimestamp": {"type": "string"},
-        "ConsumerName": {
-            "maxLength": 128,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9_.-]+$",
-            "type": "string",
-        },
-        "ConsumerStatus": {"type": "string"},
-        "StreamARN": {
-            "maxLength": 2048,
-            "minLength": 1,
-            "pattern": "^arn:aws.*:kinesis:.*:\\d{12}:stream/\\S+",
-            "type": "string",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "type": "array",
-            "uniqueItems": False,
-        },
-    },
-    "required": ["ConsumerName", "StreamARN"],
-}
-
 
 class StreamConsumer(_Resource):
     """AWS::Kinesis::StreamConsumer: Resource Type definition for AWS::Kinesis::StreamConsumer
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ConsumerARN.
+    Replaced when any of these change (create-only): ConsumerName, StreamARN, Tags.
+    Read-only attributes (known once deployed): ConsumerARN, ConsumerCreationTimestamp,
+    ConsumerStatus.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-kinesis-streamconsumer.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -139,36 +108,53 @@ class StreamConsumer(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "StreamConsumerAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "stream_consumer.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     ConsumerARN: str
+    """The ARN returned by Kinesis Data Streams when you registered the consumer. If you don't know
+    the ARN of the consumer that you want to deregister, you can use the ListStreamConsumers
+    operation to get a list of the descriptions of all the consumers that are currently registered
+    with a given data stream. The description of a consumer contains its ARN."""
     ConsumerCreationTimestamp: str
+    """Timestamp when the consumer was created."""
     ConsumerStatus: str
-    # Declared properties (as declared, or as AWS returned them).
+    """A consumer can't read data while in the CREATING or DELETING states. Valid Values: CREATING |
+    DELETING | ACTIVE"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ConsumerName: str
     StreamARN: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ConsumerName: str,
+        StreamARN: str,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Kinesis::StreamConsumer; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ConsumerName: str,
-            StreamARN: str,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Kinesis::StreamConsumer; `await` it inside an App to deploy it.
-
-            ConsumerName: The name of the Kinesis Stream Consumer.
-            StreamARN: The Amazon resource name (ARN) of the Kinesis data stream that you want to register the consumer with.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ConsumerName: The name of the Kinesis Stream Consumer. For a given Kinesis data stream,
+                each consumer must have a unique name. However, consumer names don't have to be
+                unique across data streams. Create-only: changing it replaces the resource.
+                Required.
+            StreamARN: The Amazon resource name (ARN) of the Kinesis data stream that you want to
+                register the consumer with. Create-only: changing it replaces the resource.
+                Required.
             Tags: An arbitrary set of tags (key–value pairs) to associate with the Kinesis consumer.
+                Create-only: changing it replaces the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

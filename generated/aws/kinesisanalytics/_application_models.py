@@ -7,9 +7,10 @@ Imported on first use by application.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ApplicationAttributes",
@@ -33,107 +34,145 @@ class ApplicationCSVMappingParameters(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    RecordColumnDelimiter: str
-    RecordRowDelimiter: str
+    RecordColumnDelimiter: Annotated[str, Field(description="Type: str.")]
+    RecordRowDelimiter: Annotated[str, Field(description="Type: str.")]
 
 
 class ApplicationInputLambdaProcessor(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ResourceARN: str
-    RoleARN: str
+    ResourceARN: Annotated[str, Field(description="Type: str.")]
+    RoleARN: Annotated[str, Field(description="Type: str.")]
 
 
 class ApplicationInputParallelism(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Count: int | None = None
+    Count: Annotated[int | None, Field(description="Type: int.")] = None
 
 
 class ApplicationInputProcessingConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    InputLambdaProcessor: ApplicationInputLambdaProcessor | None = None
+    InputLambdaProcessor: Annotated[
+        ApplicationInputLambdaProcessor | None,
+        Field(description="Type: ApplicationInputLambdaProcessorDict."),
+    ] = None
 
 
 class ApplicationJSONMappingParameters(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    RecordRowPath: str
+    RecordRowPath: Annotated[str, Field(description="Type: str.")]
 
 
 class ApplicationKinesisFirehoseInput(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ResourceARN: str
-    RoleARN: str
+    ResourceARN: Annotated[str, Field(description="Type: str.")]
+    RoleARN: Annotated[str, Field(description="Type: str.")]
 
 
 class ApplicationKinesisStreamsInput(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ResourceARN: str
-    RoleARN: str
+    ResourceARN: Annotated[str, Field(description="Type: str.")]
+    RoleARN: Annotated[str, Field(description="Type: str.")]
 
 
 class ApplicationMappingParameters(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CSVMappingParameters: ApplicationCSVMappingParameters | None = None
-    JSONMappingParameters: ApplicationJSONMappingParameters | None = None
+    CSVMappingParameters: Annotated[
+        ApplicationCSVMappingParameters | None,
+        Field(description="Type: ApplicationCSVMappingParametersDict."),
+    ] = None
+    JSONMappingParameters: Annotated[
+        ApplicationJSONMappingParameters | None,
+        Field(description="Type: ApplicationJSONMappingParametersDict."),
+    ] = None
 
 
 class ApplicationRecordFormat(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    MappingParameters: ApplicationMappingParameters | None = None
-    RecordFormatType: str
+    MappingParameters: Annotated[
+        ApplicationMappingParameters | None,
+        Field(description="Type: ApplicationMappingParametersDict."),
+    ] = None
+    RecordFormatType: Annotated[str, Field(description="Type: str.")]
 
 
 class RecordColumn(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Mapping: str | None = None
-    Name: str
-    SqlType: str
+    Mapping: Annotated[str | None, Field(description="Type: str.")] = None
+    Name: Annotated[str, Field(description="Type: str.")]
+    SqlType: Annotated[str, Field(description="Type: str.")]
 
 
 class ApplicationAttributes(DeferredModel):
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::KinesisAnalytics::Application, set by AWS.
+    """
+
+    Id: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ApplicationInputSchema(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    RecordColumns: list[RecordColumn]
-    RecordEncoding: str | None = None
-    RecordFormat: ApplicationRecordFormat
+    RecordColumns: Annotated[list[RecordColumn], Field(description="Type: list[RecordColumnDict].")]
+    RecordEncoding: Annotated[str | None, Field(description="Type: str.")] = None
+    RecordFormat: Annotated[
+        ApplicationRecordFormat, Field(description="Type: ApplicationRecordFormatDict.")
+    ]
 
 
 class Input(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    InputParallelism: ApplicationInputParallelism | None = None
-    InputProcessingConfiguration: ApplicationInputProcessingConfiguration | None = None
-    InputSchema: ApplicationInputSchema
-    KinesisFirehoseInput: ApplicationKinesisFirehoseInput | None = None
-    KinesisStreamsInput: ApplicationKinesisStreamsInput | None = None
-    NamePrefix: str
+    InputParallelism: Annotated[
+        ApplicationInputParallelism | None,
+        Field(description="Type: ApplicationInputParallelismDict."),
+    ] = None
+    InputProcessingConfiguration: Annotated[
+        ApplicationInputProcessingConfiguration | None,
+        Field(description="Type: ApplicationInputProcessingConfigurationDict."),
+    ] = None
+    InputSchema: Annotated[
+        ApplicationInputSchema, Field(description="Type: ApplicationInputSchemaDict.")
+    ]
+    KinesisFirehoseInput: Annotated[
+        ApplicationKinesisFirehoseInput | None,
+        Field(description="Type: ApplicationKinesisFirehoseInputDict."),
+    ] = None
+    KinesisStreamsInput: Annotated[
+        ApplicationKinesisStreamsInput | None,
+        Field(description="Type: ApplicationKinesisStreamsInputDict."),
+    ] = None
+    NamePrefix: Annotated[str, Field(description="Type: str.")]
 
 
 class ApplicationProps(DeferredModel):
-    ApplicationCode: str | None = None
-    ApplicationDescription: str | None = None
-    ApplicationName: str | None = None
-    Inputs: list[Input]
+    """
+    The properties a program declares for a AWS::KinesisAnalytics::Application.
+    """
+
+    ApplicationCode: Annotated[str | None, Field(description="Type: str.")] = None
+    ApplicationDescription: Annotated[str | None, Field(description="Type: str.")] = None
+    ApplicationName: Annotated[
+        str | None, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ] = None
+    Inputs: Annotated[list[Input], Field(description="Type: list[InputDict].")]

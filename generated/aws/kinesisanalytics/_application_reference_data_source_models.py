@@ -7,9 +7,10 @@ Imported on first use by application_reference_data_source.py, which re-exports 
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ApplicationReferenceDataSourceAttributes",
@@ -29,73 +30,104 @@ class ApplicationReferenceDataSourceCSVMappingParameters(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    RecordColumnDelimiter: str
-    RecordRowDelimiter: str
+    RecordColumnDelimiter: Annotated[str, Field(description="Type: str.")]
+    RecordRowDelimiter: Annotated[str, Field(description="Type: str.")]
 
 
 class ApplicationReferenceDataSourceJSONMappingParameters(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    RecordRowPath: str
+    RecordRowPath: Annotated[str, Field(description="Type: str.")]
 
 
 class ApplicationReferenceDataSourceMappingParameters(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CSVMappingParameters: ApplicationReferenceDataSourceCSVMappingParameters | None = None
-    JSONMappingParameters: ApplicationReferenceDataSourceJSONMappingParameters | None = None
+    CSVMappingParameters: Annotated[
+        ApplicationReferenceDataSourceCSVMappingParameters | None,
+        Field(description="Type: ApplicationReferenceDataSourceCSVMappingParametersDict."),
+    ] = None
+    JSONMappingParameters: Annotated[
+        ApplicationReferenceDataSourceJSONMappingParameters | None,
+        Field(description="Type: ApplicationReferenceDataSourceJSONMappingParametersDict."),
+    ] = None
 
 
 class ApplicationReferenceDataSourceRecordFormat(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    MappingParameters: ApplicationReferenceDataSourceMappingParameters | None = None
-    RecordFormatType: str
+    MappingParameters: Annotated[
+        ApplicationReferenceDataSourceMappingParameters | None,
+        Field(description="Type: ApplicationReferenceDataSourceMappingParametersDict."),
+    ] = None
+    RecordFormatType: Annotated[str, Field(description="Type: str.")]
 
 
 class ApplicationReferenceDataSourceS3ReferenceDataSource(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BucketARN: str
-    FileKey: str
-    ReferenceRoleARN: str
+    BucketARN: Annotated[str, Field(description="Type: str.")]
+    FileKey: Annotated[str, Field(description="Type: str.")]
+    ReferenceRoleARN: Annotated[str, Field(description="Type: str.")]
 
 
 class RecordColumn(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Mapping: str | None = None
-    Name: str
-    SqlType: str
+    Mapping: Annotated[str | None, Field(description="Type: str.")] = None
+    Name: Annotated[str, Field(description="Type: str.")]
+    SqlType: Annotated[str, Field(description="Type: str.")]
 
 
 class ApplicationReferenceDataSourceAttributes(DeferredModel):
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::KinesisAnalytics::ApplicationReferenceDataSource, set by AWS.
+    """
+
+    Id: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ApplicationReferenceDataSourceReferenceSchema(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    RecordColumns: list[RecordColumn]
-    RecordEncoding: str | None = None
-    RecordFormat: ApplicationReferenceDataSourceRecordFormat
+    RecordColumns: Annotated[list[RecordColumn], Field(description="Type: list[RecordColumnDict].")]
+    RecordEncoding: Annotated[str | None, Field(description="Type: str.")] = None
+    RecordFormat: Annotated[
+        ApplicationReferenceDataSourceRecordFormat,
+        Field(description="Type: ApplicationReferenceDataSourceRecordFormatDict."),
+    ]
 
 
 class ApplicationReferenceDataSourceReferenceDataSource(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ReferenceSchema: ApplicationReferenceDataSourceReferenceSchema
-    S3ReferenceDataSource: ApplicationReferenceDataSourceS3ReferenceDataSource | None = None
-    TableName: str | None = None
+    ReferenceSchema: Annotated[
+        ApplicationReferenceDataSourceReferenceSchema,
+        Field(description="Type: ApplicationReferenceDataSourceReferenceSchemaDict."),
+    ]
+    S3ReferenceDataSource: Annotated[
+        ApplicationReferenceDataSourceS3ReferenceDataSource | None,
+        Field(description="Type: ApplicationReferenceDataSourceS3ReferenceDataSourceDict."),
+    ] = None
+    TableName: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ApplicationReferenceDataSourceProps(DeferredModel):
-    ApplicationName: str
-    ReferenceDataSource: ApplicationReferenceDataSourceReferenceDataSource
+    """
+    The properties a program declares for a AWS::KinesisAnalytics::ApplicationReferenceDataSource.
+    """
+
+    ApplicationName: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]
+    ReferenceDataSource: Annotated[
+        ApplicationReferenceDataSourceReferenceDataSource,
+        Field(description="Type: ApplicationReferenceDataSourceReferenceDataSourceDict."),
+    ]

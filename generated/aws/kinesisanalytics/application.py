@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -95,253 +99,142 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ApplicationCSVMappingParametersDict = TypedDict(
-    "ApplicationCSVMappingParametersDict",
-    {
-        "RecordColumnDelimiter": "Required[str]",
-        "RecordRowDelimiter": "Required[str]",
-    },
-    total=False,
-)
 
-ApplicationInputLambdaProcessorDict = TypedDict(
-    "ApplicationInputLambdaProcessorDict",
-    {
-        "ResourceARN": "Required[str]",
-        "RoleARN": "Required[str]",
-    },
-    total=False,
-)
+class ApplicationCSVMappingParametersDict(TypedDict, total=False):
+    """ApplicationCSVMappingParameters as a plain dict."""
 
-ApplicationInputParallelismDict = TypedDict(
-    "ApplicationInputParallelismDict",
-    {
-        "Count": "int",
-    },
-    total=False,
-)
+    RecordColumnDelimiter: Required[str]
+    """Type: str."""
+    RecordRowDelimiter: Required[str]
+    """Type: str."""
 
-ApplicationInputProcessingConfigurationDict = TypedDict(
-    "ApplicationInputProcessingConfigurationDict",
-    {
-        "InputLambdaProcessor": "ApplicationInputLambdaProcessorDict",
-    },
-    total=False,
-)
 
-ApplicationInputSchemaDict = TypedDict(
-    "ApplicationInputSchemaDict",
-    {
-        "RecordColumns": "Required[list[RecordColumnDict]]",
-        "RecordEncoding": "str",
-        "RecordFormat": "Required[ApplicationRecordFormatDict]",
-    },
-    total=False,
-)
+class ApplicationInputLambdaProcessorDict(TypedDict, total=False):
+    """ApplicationInputLambdaProcessor as a plain dict."""
 
-ApplicationJSONMappingParametersDict = TypedDict(
-    "ApplicationJSONMappingParametersDict",
-    {
-        "RecordRowPath": "Required[str]",
-    },
-    total=False,
-)
+    ResourceARN: Required[str]
+    """Type: str."""
+    RoleARN: Required[str]
+    """Type: str."""
 
-ApplicationKinesisFirehoseInputDict = TypedDict(
-    "ApplicationKinesisFirehoseInputDict",
-    {
-        "ResourceARN": "Required[str]",
-        "RoleARN": "Required[str]",
-    },
-    total=False,
-)
 
-ApplicationKinesisStreamsInputDict = TypedDict(
-    "ApplicationKinesisStreamsInputDict",
-    {
-        "ResourceARN": "Required[str]",
-        "RoleARN": "Required[str]",
-    },
-    total=False,
-)
+class ApplicationInputParallelismDict(TypedDict, total=False):
+    """ApplicationInputParallelism as a plain dict."""
 
-ApplicationMappingParametersDict = TypedDict(
-    "ApplicationMappingParametersDict",
-    {
-        "CSVMappingParameters": "ApplicationCSVMappingParametersDict",
-        "JSONMappingParameters": "ApplicationJSONMappingParametersDict",
-    },
-    total=False,
-)
+    Count: int
+    """Type: int."""
 
-ApplicationRecordFormatDict = TypedDict(
-    "ApplicationRecordFormatDict",
-    {
-        "MappingParameters": "ApplicationMappingParametersDict",
-        "RecordFormatType": "Required[str]",
-    },
-    total=False,
-)
 
-InputDict = TypedDict(
-    "InputDict",
-    {
-        "InputParallelism": "ApplicationInputParallelismDict",
-        "InputProcessingConfiguration": "ApplicationInputProcessingConfigurationDict",
-        "InputSchema": "Required[ApplicationInputSchemaDict]",
-        "KinesisFirehoseInput": "ApplicationKinesisFirehoseInputDict",
-        "KinesisStreamsInput": "ApplicationKinesisStreamsInputDict",
-        "NamePrefix": "Required[str]",
-    },
-    total=False,
-)
+class ApplicationInputProcessingConfigurationDict(TypedDict, total=False):
+    """ApplicationInputProcessingConfiguration as a plain dict."""
 
-RecordColumnDict = TypedDict(
-    "RecordColumnDict",
-    {
-        "Mapping": "str",
-        "Name": "Required[str]",
-        "SqlType": "Required[str]",
-    },
-    total=False,
-)
+    InputLambdaProcessor: ApplicationInputLambdaProcessorDict
+    """Type: ApplicationInputLambdaProcessorDict."""
 
+
+class ApplicationInputSchemaDict(TypedDict, total=False):
+    """ApplicationInputSchema as a plain dict."""
+
+    RecordColumns: Required[list[RecordColumnDict]]
+    """Type: list[RecordColumnDict]."""
+    RecordEncoding: str
+    """Type: str."""
+    RecordFormat: Required[ApplicationRecordFormatDict]
+    """Type: ApplicationRecordFormatDict."""
+
+
+class ApplicationJSONMappingParametersDict(TypedDict, total=False):
+    """ApplicationJSONMappingParameters as a plain dict."""
+
+    RecordRowPath: Required[str]
+    """Type: str."""
+
+
+class ApplicationKinesisFirehoseInputDict(TypedDict, total=False):
+    """ApplicationKinesisFirehoseInput as a plain dict."""
+
+    ResourceARN: Required[str]
+    """Type: str."""
+    RoleARN: Required[str]
+    """Type: str."""
+
+
+class ApplicationKinesisStreamsInputDict(TypedDict, total=False):
+    """ApplicationKinesisStreamsInput as a plain dict."""
+
+    ResourceARN: Required[str]
+    """Type: str."""
+    RoleARN: Required[str]
+    """Type: str."""
+
+
+class ApplicationMappingParametersDict(TypedDict, total=False):
+    """ApplicationMappingParameters as a plain dict."""
+
+    CSVMappingParameters: ApplicationCSVMappingParametersDict
+    """Type: ApplicationCSVMappingParametersDict."""
+    JSONMappingParameters: ApplicationJSONMappingParametersDict
+    """Type: ApplicationJSONMappingParametersDict."""
+
+
+class ApplicationRecordFormatDict(TypedDict, total=False):
+    """ApplicationRecordFormat as a plain dict."""
+
+    MappingParameters: ApplicationMappingParametersDict
+    """Type: ApplicationMappingParametersDict."""
+    RecordFormatType: Required[str]
+    """Type: str."""
+
+
+class InputDict(TypedDict, total=False):
+    """Input as a plain dict."""
+
+    InputParallelism: ApplicationInputParallelismDict
+    """Type: ApplicationInputParallelismDict."""
+    InputProcessingConfiguration: ApplicationInputProcessingConfigurationDict
+    """Type: ApplicationInputProcessingConfigurationDict."""
+    InputSchema: Required[ApplicationInputSchemaDict]
+    """Type: ApplicationInputSchemaDict."""
+    KinesisFirehoseInput: ApplicationKinesisFirehoseInputDict
+    """Type: ApplicationKinesisFirehoseInputDict."""
+    KinesisStreamsInput: ApplicationKinesisStreamsInputDict
+    """Type: ApplicationKinesisStreamsInputDict."""
+    NamePrefix: Required[str]
+    """Type: str."""
+
+
+class RecordColumnDict(TypedDict, total=False):
+    """RecordColumn as a plain dict."""
+
+    Mapping: str
+    """Type: str."""
+    Name: Required[str]
+    """Type: str."""
+    SqlType: Required[str]
+    """Type: str."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::KinesisAnalytics::Application",
     schema_file="aws-kinesisanalytics-application.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=("/Id",),
     create_only=("/ApplicationName",),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("Inputs",),
-    list_required=(),
-    tagging=None,
-    replacement_strategy="create_then_delete",
-    handlers={},
 )
-
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "CSVMappingParameters": {
-            "additionalProperties": False,
-            "properties": {
-                "RecordColumnDelimiter": {"type": "string"},
-                "RecordRowDelimiter": {"type": "string"},
-            },
-            "required": ["RecordColumnDelimiter", "RecordRowDelimiter"],
-            "type": "object",
-        },
-        "Input": {
-            "additionalProperties": False,
-            "properties": {
-                "InputParallelism": {"$ref": "#/definitions/InputParallelism"},
-                "InputProcessingConfiguration": {
-                    "$ref": "#/definitions/InputProcessingConfiguration"
-                },
-                "InputSchema": {"$ref": "#/definitions/InputSchema"},
-                "KinesisFirehoseInput": {"$ref": "#/definitions/KinesisFirehoseInput"},
-                "KinesisStreamsInput": {"$ref": "#/definitions/KinesisStreamsInput"},
-                "NamePrefix": {"type": "string"},
-            },
-            "required": ["NamePrefix", "InputSchema"],
-            "type": "object",
-        },
-        "InputLambdaProcessor": {
-            "additionalProperties": False,
-            "properties": {"ResourceARN": {"type": "string"}, "RoleARN": {"type": "string"}},
-            "required": ["ResourceARN", "RoleARN"],
-            "type": "object",
-        },
-        "InputParallelism": {
-            "additionalProperties": False,
-            "properties": {"Count": {"type": "integer"}},
-            "type": "object",
-        },
-        "InputProcessingConfiguration": {
-            "additionalProperties": False,
-            "properties": {"InputLambdaProcessor": {"$ref": "#/definitions/InputLambdaProcessor"}},
-            "type": "object",
-        },
-        "InputSchema": {
-            "additionalProperties": False,
-            "properties": {
-                "RecordColumns": {
-                    "items": {"$ref": "#/definitions/RecordColumn"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "RecordEncoding": {"type": "string"},
-                "RecordFormat": {"$ref": "#/definitions/RecordFormat"},
-            },
-            "required": ["RecordColumns", "RecordFormat"],
-            "type": "object",
-        },
-        "JSONMappingParameters": {
-            "additionalProperties": False,
-            "properties": {"RecordRowPath": {"type": "string"}},
-            "required": ["RecordRowPath"],
-            "type": "object",
-        },
-        "KinesisFirehoseInput": {
-            "additionalProperties": False,
-            "properties": {"ResourceARN": {"type": "string"}, "RoleARN": {"type": "string"}},
-            "required": ["ResourceARN", "RoleARN"],
-            "type": "object",
-        },
-        "KinesisStreamsInput": {
-            "additionalProperties": False,
-            "properties": {"ResourceARN": {"type": "string"}, "RoleARN": {"type": "string"}},
-            "required": ["ResourceARN", "RoleARN"],
-            "type": "object",
-        },
-        "MappingParameters": {
-            "additionalProperties": False,
-            "properties": {
-                "CSVMappingParameters": {"$ref": "#/definitions/CSVMappingParameters"},
-                "JSONMappingParameters": {"$ref": "#/definitions/JSONMappingParameters"},
-            },
-            "type": "object",
-        },
-        "RecordColumn": {
-            "additionalProperties": False,
-            "properties": {
-                "Mapping": {"type": "string"},
-                "Name": {"type": "string"},
-                "SqlType": {"type": "string"},
-            },
-            "required": ["SqlType", "Name"],
-            "type": "object",
-        },
-        "RecordFormat": {
-            "additionalProperties": False,
-            "properties": {
-                "MappingParameters": {"$ref": "#/definitions/MappingParameters"},
-                "RecordFormatType": {"type": "string"},
-            },
-            "required": ["RecordFormatType"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "ApplicationCode": {"type": "string"},
-        "ApplicationDescription": {"type": "string"},
-        "ApplicationName": {"type": "string"},
-        "Id": {"type": "string"},
-        "Inputs": {"items": {"$ref": "#/definitions/Input"}, "type": "array", "uniqueItems": False},
-    },
-    "required": ["Inputs"],
-}
 
 
 class Application(_Resource):
-    """AWS::KinesisAnalytics::Application: Resource Type definition for AWS::KinesisAnalytics::Application
+    """AWS::KinesisAnalytics::Application: Resource Type definition for
+    AWS::KinesisAnalytics::Application
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Replaced when any of these change (create-only): ApplicationName.
+    Read-only attributes (known once deployed): Id.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-kinesisanalytics-application.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -349,33 +242,42 @@ class Application(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ApplicationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "application.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Id: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ApplicationCode: str
     ApplicationDescription: str
     ApplicationName: str
     Inputs: list[InputDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Inputs: list[Input | InputDict],
+        ApplicationCode: str | None = None,
+        ApplicationDescription: str | None = None,
+        ApplicationName: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::KinesisAnalytics::Application; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Inputs: list[Input | InputDict],
-            ApplicationCode: str | None = None,
-            ApplicationDescription: str | None = None,
-            ApplicationName: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::KinesisAnalytics::Application; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Inputs: Type: list[InputDict]. Required.
+            ApplicationCode: Type: str.
+            ApplicationDescription: Type: str.
+            ApplicationName: Type: str. Create-only: changing it replaces the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -67,123 +71,77 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ApplicationOutputDestinationSchemaDict = TypedDict(
-    "ApplicationOutputDestinationSchemaDict",
-    {
-        "RecordFormatType": "str",
-    },
-    total=False,
-)
 
-ApplicationOutputKinesisFirehoseOutputDict = TypedDict(
-    "ApplicationOutputKinesisFirehoseOutputDict",
-    {
-        "ResourceARN": "Required[str]",
-        "RoleARN": "Required[str]",
-    },
-    total=False,
-)
+class ApplicationOutputDestinationSchemaDict(TypedDict, total=False):
+    """ApplicationOutputDestinationSchema as a plain dict."""
 
-ApplicationOutputKinesisStreamsOutputDict = TypedDict(
-    "ApplicationOutputKinesisStreamsOutputDict",
-    {
-        "ResourceARN": "Required[str]",
-        "RoleARN": "Required[str]",
-    },
-    total=False,
-)
+    RecordFormatType: str
+    """Type: str."""
 
-ApplicationOutputLambdaOutputDict = TypedDict(
-    "ApplicationOutputLambdaOutputDict",
-    {
-        "ResourceARN": "Required[str]",
-        "RoleARN": "Required[str]",
-    },
-    total=False,
-)
 
-ApplicationOutputOutputDict = TypedDict(
-    "ApplicationOutputOutputDict",
-    {
-        "DestinationSchema": "Required[ApplicationOutputDestinationSchemaDict]",
-        "KinesisFirehoseOutput": "ApplicationOutputKinesisFirehoseOutputDict",
-        "KinesisStreamsOutput": "ApplicationOutputKinesisStreamsOutputDict",
-        "LambdaOutput": "ApplicationOutputLambdaOutputDict",
-        "Name": "str",
-    },
-    total=False,
-)
+class ApplicationOutputKinesisFirehoseOutputDict(TypedDict, total=False):
+    """ApplicationOutputKinesisFirehoseOutput as a plain dict."""
 
+    ResourceARN: Required[str]
+    """Type: str."""
+    RoleARN: Required[str]
+    """Type: str."""
+
+
+class ApplicationOutputKinesisStreamsOutputDict(TypedDict, total=False):
+    """ApplicationOutputKinesisStreamsOutput as a plain dict."""
+
+    ResourceARN: Required[str]
+    """Type: str."""
+    RoleARN: Required[str]
+    """Type: str."""
+
+
+class ApplicationOutputLambdaOutputDict(TypedDict, total=False):
+    """ApplicationOutputLambdaOutput as a plain dict."""
+
+    ResourceARN: Required[str]
+    """Type: str."""
+    RoleARN: Required[str]
+    """Type: str."""
+
+
+class ApplicationOutputOutputDict(TypedDict, total=False):
+    """ApplicationOutputOutput as a plain dict."""
+
+    DestinationSchema: Required[ApplicationOutputDestinationSchemaDict]
+    """Type: ApplicationOutputDestinationSchemaDict."""
+    KinesisFirehoseOutput: ApplicationOutputKinesisFirehoseOutputDict
+    """Type: ApplicationOutputKinesisFirehoseOutputDict."""
+    KinesisStreamsOutput: ApplicationOutputKinesisStreamsOutputDict
+    """Type: ApplicationOutputKinesisStreamsOutputDict."""
+    LambdaOutput: ApplicationOutputLambdaOutputDict
+    """Type: ApplicationOutputLambdaOutputDict."""
+    Name: str
+    """Type: str."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::KinesisAnalytics::ApplicationOutput",
     schema_file="aws-kinesisanalytics-applicationoutput.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=("/Id",),
     create_only=("/ApplicationName",),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("ApplicationName", "Output"),
-    list_required=(),
-    tagging=None,
-    replacement_strategy="create_then_delete",
-    handlers={},
 )
-
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "DestinationSchema": {
-            "additionalProperties": False,
-            "properties": {"RecordFormatType": {"type": "string"}},
-            "type": "object",
-        },
-        "KinesisFirehoseOutput": {
-            "additionalProperties": False,
-            "properties": {"ResourceARN": {"type": "string"}, "RoleARN": {"type": "string"}},
-            "required": ["ResourceARN", "RoleARN"],
-            "type": "object",
-        },
-        "KinesisStreamsOutput": {
-            "additionalProperties": False,
-            "properties": {"ResourceARN": {"type": "string"}, "RoleARN": {"type": "string"}},
-            "required": ["ResourceARN", "RoleARN"],
-            "type": "object",
-        },
-        "LambdaOutput": {
-            "additionalProperties": False,
-            "properties": {"ResourceARN": {"type": "string"}, "RoleARN": {"type": "string"}},
-            "required": ["ResourceARN", "RoleARN"],
-            "type": "object",
-        },
-        "Output": {
-            "additionalProperties": False,
-            "properties": {
-                "DestinationSchema": {"$ref": "#/definitions/DestinationSchema"},
-                "KinesisFirehoseOutput": {"$ref": "#/definitions/KinesisFirehoseOutput"},
-                "KinesisStreamsOutput": {"$ref": "#/definitions/KinesisStreamsOutput"},
-                "LambdaOutput": {"$ref": "#/definitions/LambdaOutput"},
-                "Name": {"type": "string"},
-            },
-            "required": ["DestinationSchema"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "ApplicationName": {"type": "string"},
-        "Id": {"type": "string"},
-        "Output": {"$ref": "#/definitions/Output"},
-    },
-    "required": ["ApplicationName", "Output"],
-}
 
 
 class ApplicationOutput(_Resource):
-    """AWS::KinesisAnalytics::ApplicationOutput: Resource Type definition for AWS::KinesisAnalytics::ApplicationOutput
+    """AWS::KinesisAnalytics::ApplicationOutput: Resource Type definition for
+    AWS::KinesisAnalytics::ApplicationOutput
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Replaced when any of these change (create-only): ApplicationName.
+    Read-only attributes (known once deployed): Id.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-kinesisanalytics-applicationoutput.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -193,29 +151,38 @@ class ApplicationOutput(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ApplicationOutputAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "application_output.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     Id: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ApplicationName: str
     Output: ApplicationOutputOutputDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ApplicationName: str,
+        Output: ApplicationOutputOutput | ApplicationOutputOutputDict,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::KinesisAnalytics::ApplicationOutput; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ApplicationName: str,
-            Output: ApplicationOutputOutput | ApplicationOutputOutputDict,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::KinesisAnalytics::ApplicationOutput; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ApplicationName: Type: str. Create-only: changing it replaces the resource. Required.
+            Output: Type: ApplicationOutputOutputDict. Required.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -7,9 +7,10 @@ Imported on first use by application_cloud_watch_logging_option.py, which re-exp
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ApplicationCloudWatchLoggingOptionAttributes",
@@ -22,13 +23,26 @@ class ApplicationCloudWatchLoggingOptionCloudWatchLoggingOption(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    LogStreamARN: str
+    LogStreamARN: Annotated[str, Field(description="Type: str.")]
 
 
 class ApplicationCloudWatchLoggingOptionAttributes(DeferredModel):
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::KinesisAnalyticsV2::ApplicationCloudWatchLoggingOption, set by AWS.
+    """
+
+    Id: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ApplicationCloudWatchLoggingOptionProps(DeferredModel):
-    ApplicationName: str
-    CloudWatchLoggingOption: ApplicationCloudWatchLoggingOptionCloudWatchLoggingOption
+    """
+    The properties a program declares for a AWS::KinesisAnalyticsV2::ApplicationCloudWatchLoggingOption.
+    """
+
+    ApplicationName: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]
+    CloudWatchLoggingOption: Annotated[
+        ApplicationCloudWatchLoggingOptionCloudWatchLoggingOption,
+        Field(description="Type: ApplicationCloudWatchLoggingOptionCloudWatchLoggingOptionDict."),
+    ]

@@ -7,7 +7,7 @@ Imported on first use by application.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -59,366 +59,923 @@ __all__ = [
 
 
 class ApplicationApplicationEncryptionConfiguration(DeferredModel):
+    """
+    Describes whether customer managed key is enabled and key details for customer data encryption
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    KeyId: str | None = None
-    KeyType: Literal["AWS_OWNED_KEY", "CUSTOMER_MANAGED_KEY"]
+    KeyId: Annotated[
+        str | None,
+        Field(
+            description="KMS KeyId. Can be either key uuid or full key arn or key alias arn or short key alias"
+        ),
+    ] = None
+    KeyType: Annotated[
+        Literal["AWS_OWNED_KEY", "CUSTOMER_MANAGED_KEY"],
+        Field(
+            description="Specifies whether application data is encrypted using service key: AWS_OWNED_KEY or customer key: CUSTOMER_MANAGED_KEY"
+        ),
+    ]
 
 
 class ApplicationApplicationMaintenanceConfiguration(DeferredModel):
+    """
+    Describes the maintenance configuration for the application.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ApplicationMaintenanceWindowStartTime: str
+    ApplicationMaintenanceWindowStartTime: Annotated[
+        str, Field(description="The start time for the maintenance window.")
+    ]
 
 
 class ApplicationApplicationRestoreConfiguration(DeferredModel):
+    """
+    Describes the restore behavior of a restarting application.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ApplicationRestoreType: Literal[
-        "SKIP_RESTORE_FROM_SNAPSHOT", "RESTORE_FROM_LATEST_SNAPSHOT", "RESTORE_FROM_CUSTOM_SNAPSHOT"
+    ApplicationRestoreType: Annotated[
+        Literal[
+            "SKIP_RESTORE_FROM_SNAPSHOT",
+            "RESTORE_FROM_LATEST_SNAPSHOT",
+            "RESTORE_FROM_CUSTOM_SNAPSHOT",
+        ],
+        Field(description="Specifies how the application should be restored."),
     ]
-    SnapshotName: str | None = None
+    SnapshotName: Annotated[
+        str | None,
+        Field(
+            description="The identifier of an existing snapshot of application state to use to restart an application. The application uses this value if RESTORE_FROM_CUSTOM_SNAPSHOT is specified for the ApplicationRestoreType."
+        ),
+    ] = None
 
 
 class ApplicationApplicationSnapshotConfiguration(DeferredModel):
+    """
+    Describes whether snapshots are enabled for a Flink-based Kinesis Data Analytics application.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    SnapshotsEnabled: bool
+    SnapshotsEnabled: Annotated[
+        bool,
+        Field(
+            description="Describes whether snapshots are enabled for a Flink-based Kinesis Data Analytics application."
+        ),
+    ]
 
 
 class ApplicationApplicationSystemRollbackConfiguration(DeferredModel):
+    """
+    Describes whether system initiated rollbacks are enabled for a Flink-based Kinesis Data Analytics application.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    RollbackEnabled: bool
+    RollbackEnabled: Annotated[
+        bool,
+        Field(
+            description="Describes whether system initiated rollbacks are enabled for a Flink-based Kinesis Data Analytics application."
+        ),
+    ]
 
 
 class ApplicationCSVMappingParameters(DeferredModel):
+    """
+    For a SQL-based Kinesis Data Analytics application, provides additional mapping information when the record format uses delimiters, such as CSV. For example, the following sample records use CSV format, where the records use the '\\n' as the row delimiter and a comma (",") as the column delimiter: `"name1", "address1"` `"name2", "address2"`
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    RecordColumnDelimiter: str
-    RecordRowDelimiter: str
+    RecordColumnDelimiter: Annotated[
+        str,
+        Field(
+            description='The column delimiter. For example, in a CSV format, a comma (",") is the typical column delimiter.'
+        ),
+    ]
+    RecordRowDelimiter: Annotated[
+        str,
+        Field(
+            description="The row delimiter. For example, in a CSV format, '\\n' is the typical row delimiter."
+        ),
+    ]
 
 
 class ApplicationCheckpointConfiguration(DeferredModel):
+    """
+    Describes an application's checkpointing configuration. Checkpointing is the process of persisting application state for fault tolerance. For more information, see Checkpoints for Fault Tolerance in the Apache Flink Documentation.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CheckpointInterval: int | None = None
-    CheckpointingEnabled: bool | None = None
-    ConfigurationType: Literal["DEFAULT", "CUSTOM"]
-    MinPauseBetweenCheckpoints: int | None = None
+    CheckpointInterval: Annotated[
+        int | None,
+        Field(description="Describes the interval in milliseconds between checkpoint operations."),
+    ] = None
+    CheckpointingEnabled: Annotated[
+        bool | None,
+        Field(
+            description="Describes whether checkpointing is enabled for a Flink-based Kinesis Data Analytics application."
+        ),
+    ] = None
+    ConfigurationType: Annotated[
+        Literal["DEFAULT", "CUSTOM"],
+        Field(
+            description="Describes whether the application uses Kinesis Data Analytics' default checkpointing behavior. You must set this property to `CUSTOM` in order to set the `CheckpointingEnabled`, `CheckpointInterval`, or `MinPauseBetweenCheckpoints` parameters."
+        ),
+    ]
+    MinPauseBetweenCheckpoints: Annotated[
+        int | None,
+        Field(
+            description="Describes the minimum time in milliseconds after a checkpoint operation completes that a new checkpoint operation can start. If a checkpoint operation takes longer than the CheckpointInterval, the application otherwise performs continual checkpoint operations. For more information, see Tuning Checkpointing in the Apache Flink Documentation."
+        ),
+    ] = None
 
 
 class ApplicationFlinkRunConfiguration(DeferredModel):
+    """
+    Describes the starting parameters for a Flink-based Kinesis Data Analytics application.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AllowNonRestoredState: bool | None = None
+    AllowNonRestoredState: Annotated[
+        bool | None,
+        Field(
+            description="When restoring from a snapshot, specifies whether the runtime is allowed to skip a state that cannot be mapped to the new program. Defaults to false. If you update your application without specifying this parameter, AllowNonRestoredState will be set to false, even if it was previously set to true."
+        ),
+    ] = None
 
 
 class ApplicationGlueDataCatalogConfiguration(DeferredModel):
+    """
+    The configuration of the Glue Data Catalog that you use for Apache Flink SQL queries and table API transforms that you write in an application.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DatabaseARN: str | None = None
+    DatabaseARN: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the database.")
+    ] = None
 
 
 class ApplicationInputLambdaProcessor(DeferredModel):
+    """
+    An object that contains the Amazon Resource Name (ARN) of the Amazon Lambda function that is used to preprocess records in the stream in a SQL-based Kinesis Data Analytics application.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ResourceARN: str
+    ResourceARN: Annotated[
+        str,
+        Field(
+            description="The ARN of the Amazon Lambda function that operates on records in the stream."
+        ),
+    ]
 
 
 class ApplicationInputParallelism(DeferredModel):
+    """
+    For a SQL-based Kinesis Data Analytics application, describes the number of in-application streams to create for a given streaming source.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Count: int | None = None
+    Count: Annotated[
+        int | None, Field(description="The number of in-application streams to create.")
+    ] = None
 
 
 class ApplicationInputProcessingConfiguration(DeferredModel):
+    """
+    For an SQL-based Amazon Kinesis Data Analytics application, describes a processor that is used to preprocess the records in the stream before being processed by your application code. Currently, the only input processor available is Amazon Lambda.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    InputLambdaProcessor: ApplicationInputLambdaProcessor | None = None
+    InputLambdaProcessor: Annotated[
+        ApplicationInputLambdaProcessor | None,
+        Field(
+            description="The InputLambdaProcessor that is used to preprocess the records in the stream before being processed by your application code."
+        ),
+    ] = None
 
 
 class ApplicationJSONMappingParameters(DeferredModel):
+    """
+    For a SQL-based Kinesis Data Analytics application, provides additional mapping information when JSON is the record format on the streaming source.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    RecordRowPath: str
+    RecordRowPath: Annotated[
+        str, Field(description="The path to the top-level parent that contains the records.")
+    ]
 
 
 class ApplicationKinesisFirehoseInput(DeferredModel):
+    """
+    For a SQL-based Kinesis Data Analytics application, identifies a Kinesis Data Firehose delivery stream as the streaming source. You provide the delivery stream's Amazon Resource Name (ARN).
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ResourceARN: str
+    ResourceARN: Annotated[
+        str, Field(description="The Amazon Resource Name (ARN) of the delivery stream.")
+    ]
 
 
 class ApplicationKinesisStreamsInput(DeferredModel):
+    """
+    Identifies a Kinesis data stream as the streaming source. You provide the stream's Amazon Resource Name (ARN).
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ResourceARN: str
+    ResourceARN: Annotated[
+        str, Field(description="The ARN of the input Kinesis data stream to read.")
+    ]
 
 
 class ApplicationMappingParameters(DeferredModel):
+    """
+    When you configure a SQL-based Kinesis Data Analytics application's input at the time of creating or updating an application, provides additional mapping information specific to the record format (such as JSON, CSV, or record fields delimited by some delimiter) on the streaming source.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CSVMappingParameters: ApplicationCSVMappingParameters | None = None
-    JSONMappingParameters: ApplicationJSONMappingParameters | None = None
+    CSVMappingParameters: Annotated[
+        ApplicationCSVMappingParameters | None,
+        Field(
+            description="Provides additional mapping information when the record format uses delimiters (for example, CSV)."
+        ),
+    ] = None
+    JSONMappingParameters: Annotated[
+        ApplicationJSONMappingParameters | None,
+        Field(
+            description="Provides additional mapping information when JSON is the record format on the streaming source."
+        ),
+    ] = None
 
 
 class ApplicationMavenReference(DeferredModel):
+    """
+    The information required to specify a Maven reference. You can use Maven references to specify dependency JAR files.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ArtifactId: str
-    GroupId: str
-    Version: str
+    ArtifactId: Annotated[str, Field(description="The artifact ID of the Maven reference.")]
+    GroupId: Annotated[str, Field(description="The group ID of the Maven reference.")]
+    Version: Annotated[str, Field(description="The version of the Maven reference.")]
 
 
 class ApplicationMonitoringConfiguration(DeferredModel):
+    """
+    Describes configuration parameters for Amazon CloudWatch logging for a Java-based Kinesis Data Analytics application. For more information about CloudWatch logging, see Monitoring.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ConfigurationType: Literal["DEFAULT", "CUSTOM"]
-    LogLevel: Literal["DEBUG", "INFO", "WARN", "ERROR"] | None = None
-    MetricsLevel: Literal["APPLICATION", "OPERATOR", "PARALLELISM", "TASK"] | None = None
+    ConfigurationType: Annotated[
+        Literal["DEFAULT", "CUSTOM"],
+        Field(
+            description="Describes whether to use the default CloudWatch logging configuration for an application. You must set this property to CUSTOM in order to set the LogLevel or MetricsLevel parameters."
+        ),
+    ]
+    LogLevel: Annotated[
+        Literal["DEBUG", "INFO", "WARN", "ERROR"] | None,
+        Field(description="Describes the verbosity of the CloudWatch Logs for an application."),
+    ] = None
+    MetricsLevel: Annotated[
+        Literal["APPLICATION", "OPERATOR", "PARALLELISM", "TASK"] | None,
+        Field(
+            description="Describes the granularity of the CloudWatch Logs for an application. The Parallelism level is not recommended for applications with a Parallelism over 64 due to excessive costs."
+        ),
+    ] = None
 
 
 class ApplicationParallelismConfiguration(DeferredModel):
+    """
+    Describes parameters for how a Flink-based Kinesis Data Analytics application executes multiple tasks simultaneously. For more information about parallelism, see Parallel Execution in the Apache Flink Documentation
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AutoScalingEnabled: bool | None = None
-    ConfigurationType: Literal["CUSTOM", "DEFAULT"]
-    Parallelism: int | None = None
-    ParallelismPerKPU: int | None = None
+    AutoScalingEnabled: Annotated[
+        bool | None,
+        Field(
+            description="Describes whether the Kinesis Data Analytics service can increase the parallelism of the application in response to increased throughput."
+        ),
+    ] = None
+    ConfigurationType: Annotated[
+        Literal["CUSTOM", "DEFAULT"],
+        Field(
+            description="Describes whether the application uses the default parallelism for the Kinesis Data Analytics service. You must set this property to `CUSTOM` in order to change your application's `AutoScalingEnabled`, `Parallelism`, or `ParallelismPerKPU` properties."
+        ),
+    ]
+    Parallelism: Annotated[
+        int | None,
+        Field(
+            description="Describes the initial number of parallel tasks that a Java-based Kinesis Data Analytics application can perform. The Kinesis Data Analytics service can increase this number automatically if ParallelismConfiguration:AutoScalingEnabled is set to true."
+        ),
+    ] = None
+    ParallelismPerKPU: Annotated[
+        int | None,
+        Field(
+            description="Describes the number of parallel tasks that a Java-based Kinesis Data Analytics application can perform per Kinesis Processing Unit (KPU) used by the application. For more information about KPUs, see Amazon Kinesis Data Analytics Pricing."
+        ),
+    ] = None
 
 
 class ApplicationRecordFormat(DeferredModel):
+    """
+    For a SQL-based Kinesis Data Analytics application, describes the record format and relevant mapping information that should be applied to schematize the records on the stream.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    MappingParameters: ApplicationMappingParameters | None = None
-    RecordFormatType: Literal["CSV", "JSON"]
+    MappingParameters: Annotated[
+        ApplicationMappingParameters | None,
+        Field(
+            description="When you configure application input at the time of creating or updating an application, provides additional mapping information specific to the record format (such as JSON, CSV, or record fields delimited by some delimiter) on the streaming source."
+        ),
+    ] = None
+    RecordFormatType: Annotated[
+        Literal["CSV", "JSON"], Field(description="The type of record format.")
+    ]
 
 
 class ApplicationRunConfiguration(DeferredModel):
+    """
+    Identifies the run configuration (start parameters) of a Kinesis Data Analytics application. This section is evaluated only on stack updates for applications in running RUNNING state and has no effect during manual application start.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ApplicationRestoreConfiguration: ApplicationApplicationRestoreConfiguration | None = None
-    FlinkRunConfiguration: ApplicationFlinkRunConfiguration | None = None
+    ApplicationRestoreConfiguration: Annotated[
+        ApplicationApplicationRestoreConfiguration | None,
+        Field(description="Describes the restore behavior of a restarting application."),
+    ] = None
+    FlinkRunConfiguration: Annotated[
+        ApplicationFlinkRunConfiguration | None,
+        Field(
+            description="Describes the starting parameters for a Flink-based Kinesis Data Analytics application."
+        ),
+    ] = None
 
 
 class ApplicationS3ContentLocation(DeferredModel):
+    """
+    The location of an application or a custom artifact.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    BucketARN: str
-    FileKey: str
-    ObjectVersion: str | None = None
+    BucketARN: Annotated[
+        str,
+        Field(
+            description="The Amazon Resource Name (ARN) for the S3 bucket containing the application code."
+        ),
+    ]
+    FileKey: Annotated[
+        str, Field(description="The file key for the object containing the application code.")
+    ]
+    ObjectVersion: Annotated[
+        str | None, Field(description="The version of the object containing the application code.")
+    ] = None
 
 
 class CustomArtifactConfiguration(DeferredModel):
+    """
+    The configuration of connectors and user-defined functions.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ArtifactType: Literal["DEPENDENCY_JAR", "UDF"]
-    MavenReference: ApplicationMavenReference | None = None
-    S3ContentLocation: ApplicationS3ContentLocation | None = None
+    ArtifactType: Annotated[
+        Literal["DEPENDENCY_JAR", "UDF"],
+        Field(
+            description="Set this to either `UDF` or `DEPENDENCY_JAR`. `UDF` stands for user-defined functions. This type of artifact must be in an S3 bucket. A `DEPENDENCY_JAR` can be in either Maven or an S3 bucket."
+        ),
+    ]
+    MavenReference: Annotated[
+        ApplicationMavenReference | None,
+        Field(description="The parameters required to fully specify a Maven reference."),
+    ] = None
+    S3ContentLocation: Annotated[
+        ApplicationS3ContentLocation | None,
+        Field(description="The location of the custom artifacts."),
+    ] = None
 
 
 class PropertyGroup(DeferredModel):
+    """
+    Property key-value pairs passed into an application.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    PropertyGroupId: str | None = None
-    PropertyMap: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
+    PropertyGroupId: Annotated[
+        str | None,
+        Field(description="Describes the key of an application execution property key-value pair."),
+    ] = None
+    PropertyMap: Annotated[
+        dict[str, str] | None,
+        Field(
+            description="Describes the value of an application execution property key-value pair."
+        ),
+    ] = None
 
 
 class RecordColumn(DeferredModel):
+    """
+    For a SQL-based Kinesis Data Analytics application, describes the mapping of each data element in the streaming source to the corresponding column in the in-application stream. Also used to describe the format of the reference data source.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Mapping: str | None = None
-    Name: str
-    SqlType: str
+    Mapping: Annotated[
+        str | None,
+        Field(
+            description="A reference to the data element in the streaming input or the reference data source."
+        ),
+    ] = None
+    Name: Annotated[
+        str,
+        Field(
+            description="The name of the column that is created in the in-application input stream or reference table."
+        ),
+    ]
+    SqlType: Annotated[
+        str,
+        Field(
+            description="The type of column created in the in-application input stream or reference table."
+        ),
+    ]
 
 
 class S3ContentBaseLocation(DeferredModel):
+    """
+    The base location of the Amazon Data Analytics application.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    BasePath: str | None = None
-    BucketARN: str
+    BasePath: Annotated[str | None, Field(description="The base path for the S3 bucket.")] = None
+    BucketARN: Annotated[str, Field(description="The Amazon Resource Name (ARN) of the S3 bucket.")]
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair that identifies an application.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that's 1 to 128 Unicode characters in length and can't be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that's 0 to 256 characters in length."
+        ),
+    ]
 
 
 class VpcConfiguration(DeferredModel):
+    """
+    Describes the parameters of a VPC used by the application.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    SecurityGroupIds: list[str]
-    SubnetIds: list[str]
+    SecurityGroupIds: Annotated[
+        list[str],
+        Field(description="The array of SecurityGroup IDs used by the VPC configuration."),
+    ]
+    SubnetIds: Annotated[
+        list[str], Field(description="The array of Subnet IDs used by the VPC configuration.")
+    ]
 
 
 class ZeppelinMonitoringConfiguration(DeferredModel):
+    """
+    Describes configuration parameters for Amazon CloudWatch logging for a Kinesis Data Analytics Studio notebook. For more information about CloudWatch logging, see Monitoring.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    LogLevel: Literal["DEBUG", "INFO", "WARN", "ERROR"] | None = None
+    LogLevel: Annotated[
+        Literal["DEBUG", "INFO", "WARN", "ERROR"] | None,
+        Field(
+            description="The verbosity of the CloudWatch Logs for an application. You can set it to `INFO`, `WARN`, `ERROR`, or `DEBUG`."
+        ),
+    ] = None
 
 
 class ApplicationAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::KinesisAnalyticsV2::Application, set by AWS.
+    """
 
 
 class ApplicationCatalogConfiguration(DeferredModel):
+    """
+    The configuration parameters for the default Amazon Glue database. You use this database for SQL queries that you write in a Kinesis Data Analytics Studio notebook.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    GlueDataCatalogConfiguration: ApplicationGlueDataCatalogConfiguration | None = None
+    GlueDataCatalogConfiguration: Annotated[
+        ApplicationGlueDataCatalogConfiguration | None,
+        Field(
+            description="The configuration parameters for the default Amazon Glue database. You use this database for Apache Flink SQL queries and table API transforms that you write in a Kinesis Data Analytics Studio notebook."
+        ),
+    ] = None
 
 
 class ApplicationCodeContent(DeferredModel):
+    """
+    Specifies either the application code, or the location of the application code, for a Flink-based Kinesis Data Analytics application.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    S3ContentLocation: ApplicationS3ContentLocation | None = None
-    TextContent: str | None = None
-    ZipFileContent: str | None = None
+    S3ContentLocation: Annotated[
+        ApplicationS3ContentLocation | None,
+        Field(
+            description="Information about the Amazon S3 bucket that contains the application code."
+        ),
+    ] = None
+    TextContent: Annotated[
+        str | None,
+        Field(
+            description="The text-format code for a Flink-based Kinesis Data Analytics application."
+        ),
+    ] = None
+    ZipFileContent: Annotated[
+        str | None,
+        Field(
+            description="The zip-format code for a Flink-based Kinesis Data Analytics application."
+        ),
+    ] = None
 
 
 class ApplicationDeployAsApplicationConfiguration(DeferredModel):
+    """
+    The information required to deploy a Kinesis Data Analytics Studio notebook as an application with durable state.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    S3ContentLocation: S3ContentBaseLocation
+    S3ContentLocation: Annotated[
+        S3ContentBaseLocation,
+        Field(
+            description="The description of an Amazon S3 object that contains the Amazon Data Analytics application, including the Amazon Resource Name (ARN) of the S3 bucket, the name of the Amazon S3 object that contains the data, and the version number of the Amazon S3 object that contains the data."
+        ),
+    ]
 
 
 class ApplicationEnvironmentProperties(DeferredModel):
+    """
+    Describes execution properties for a Flink-based Kinesis Data Analytics application.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    PropertyGroups: list[PropertyGroup] | None = None
+    PropertyGroups: Annotated[
+        list[PropertyGroup] | None, Field(description="Describes the execution property groups.")
+    ] = None
 
 
 class ApplicationFlinkApplicationConfiguration(DeferredModel):
+    """
+    Describes configuration parameters for a Flink-based Kinesis Data Analytics application or a Studio notebook.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CheckpointConfiguration: ApplicationCheckpointConfiguration | None = None
-    MonitoringConfiguration: ApplicationMonitoringConfiguration | None = None
-    ParallelismConfiguration: ApplicationParallelismConfiguration | None = None
+    CheckpointConfiguration: Annotated[
+        ApplicationCheckpointConfiguration | None,
+        Field(
+            description="Describes an application's checkpointing configuration. Checkpointing is the process of persisting application state for fault tolerance. For more information, see Checkpoints for Fault Tolerance in the Apache Flink Documentation."
+        ),
+    ] = None
+    MonitoringConfiguration: Annotated[
+        ApplicationMonitoringConfiguration | None,
+        Field(
+            description="Describes configuration parameters for Amazon CloudWatch logging for an application."
+        ),
+    ] = None
+    ParallelismConfiguration: Annotated[
+        ApplicationParallelismConfiguration | None,
+        Field(
+            description="Describes parameters for how an application executes multiple tasks simultaneously."
+        ),
+    ] = None
 
 
 class ApplicationInputSchema(DeferredModel):
+    """
+    For a SQL-based Kinesis Data Analytics application, describes the format of the data in the streaming source, and how each data element maps to corresponding columns created in the in-application stream.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    RecordColumns: list[RecordColumn]
-    RecordEncoding: Literal["UTF-8"] | None = None
-    RecordFormat: ApplicationRecordFormat
+    RecordColumns: Annotated[
+        list[RecordColumn], Field(description="A list of `RecordColumn` objects.")
+    ]
+    RecordEncoding: Annotated[
+        Literal["UTF-8"] | None,
+        Field(
+            description="Specifies the encoding of the records in the streaming source. For example, UTF-8."
+        ),
+    ] = None
+    RecordFormat: Annotated[
+        ApplicationRecordFormat,
+        Field(description="Specifies the format of the records on the streaming source."),
+    ]
 
 
 class ApplicationZeppelinApplicationConfiguration(DeferredModel):
+    """
+    The configuration of a Kinesis Data Analytics Studio notebook.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CatalogConfiguration: ApplicationCatalogConfiguration | None = None
-    CustomArtifactsConfiguration: list[CustomArtifactConfiguration] | None = None
-    DeployAsApplicationConfiguration: ApplicationDeployAsApplicationConfiguration | None = None
-    MonitoringConfiguration: ZeppelinMonitoringConfiguration | None = None
+    CatalogConfiguration: Annotated[
+        ApplicationCatalogConfiguration | None,
+        Field(
+            description="The Amazon Glue Data Catalog that you use in queries in a Kinesis Data Analytics Studio notebook."
+        ),
+    ] = None
+    CustomArtifactsConfiguration: Annotated[
+        list[CustomArtifactConfiguration] | None,
+        Field(description="A list of CustomArtifactConfiguration objects."),
+    ] = None
+    DeployAsApplicationConfiguration: Annotated[
+        ApplicationDeployAsApplicationConfiguration | None,
+        Field(
+            description="The information required to deploy a Kinesis Data Analytics Studio notebook as an application with durable state."
+        ),
+    ] = None
+    MonitoringConfiguration: Annotated[
+        ZeppelinMonitoringConfiguration | None,
+        Field(
+            description="The monitoring configuration of a Kinesis Data Analytics Studio notebook."
+        ),
+    ] = None
 
 
 class Input(DeferredModel):
+    """
+    When you configure the application input for a SQL-based Kinesis Data Analytics application, you specify the streaming source, the in-application stream name that is created, and the mapping between the two.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    InputParallelism: ApplicationInputParallelism | None = None
-    InputProcessingConfiguration: ApplicationInputProcessingConfiguration | None = None
-    InputSchema: ApplicationInputSchema
-    KinesisFirehoseInput: ApplicationKinesisFirehoseInput | None = None
-    KinesisStreamsInput: ApplicationKinesisStreamsInput | None = None
-    NamePrefix: str
+    InputParallelism: Annotated[
+        ApplicationInputParallelism | None,
+        Field(description="Describes the number of in-application streams to create."),
+    ] = None
+    InputProcessingConfiguration: Annotated[
+        ApplicationInputProcessingConfiguration | None,
+        Field(
+            description="The InputProcessingConfiguration for the input. An input processor transforms records as they are received from the stream, before the application's SQL code executes. Currently, the only input processing configuration available is InputLambdaProcessor."
+        ),
+    ] = None
+    InputSchema: Annotated[
+        ApplicationInputSchema,
+        Field(
+            description="Describes the format of the data in the streaming source, and how each data element maps to corresponding columns in the in-application stream that is being created."
+        ),
+    ]
+    KinesisFirehoseInput: Annotated[
+        ApplicationKinesisFirehoseInput | None,
+        Field(
+            description="If the streaming source is an Amazon Kinesis Data Firehose delivery stream, identifies the delivery stream's ARN."
+        ),
+    ] = None
+    KinesisStreamsInput: Annotated[
+        ApplicationKinesisStreamsInput | None,
+        Field(
+            description="If the streaming source is an Amazon Kinesis data stream, identifies the stream's Amazon Resource Name (ARN)."
+        ),
+    ] = None
+    NamePrefix: Annotated[
+        str,
+        Field(
+            description='The name prefix to use when creating an in-application stream. Suppose that you specify a prefix `"MyInApplicationStream"`. Kinesis Data Analytics then creates one or more (as per the InputParallelism count you specified) in-application streams with the names `"MyInApplicationStream_001"`, `"MyInApplicationStream_002"`, and so on.'
+        ),
+    ]
 
 
 class ApplicationApplicationCodeConfiguration(DeferredModel):
+    """
+    Describes code configuration for an application.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CodeContent: ApplicationCodeContent
-    CodeContentType: Literal["PLAINTEXT", "ZIPFILE"]
+    CodeContent: Annotated[
+        ApplicationCodeContent, Field(description="The location and type of the application code.")
+    ]
+    CodeContentType: Annotated[
+        Literal["PLAINTEXT", "ZIPFILE"],
+        Field(description="Specifies whether the code content is in text or zip format."),
+    ]
 
 
 class ApplicationSqlApplicationConfiguration(DeferredModel):
+    """
+    Describes the inputs, outputs, and reference data sources for a SQL-based Kinesis Data Analytics application.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Inputs: list[Input] | None = None
+    Inputs: Annotated[
+        list[Input] | None,
+        Field(
+            description="The array of Input objects describing the input streams used by the application."
+        ),
+    ] = None
 
 
 class ApplicationApplicationConfiguration(DeferredModel):
+    """
+    Specifies the creation parameters for a Kinesis Data Analytics application.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ApplicationCodeConfiguration: ApplicationApplicationCodeConfiguration | None = None
-    ApplicationEncryptionConfiguration: ApplicationApplicationEncryptionConfiguration | None = None
-    ApplicationSnapshotConfiguration: ApplicationApplicationSnapshotConfiguration | None = None
-    ApplicationSystemRollbackConfiguration: (
-        ApplicationApplicationSystemRollbackConfiguration | None
-    ) = None
-    EnvironmentProperties: ApplicationEnvironmentProperties | None = None
-    FlinkApplicationConfiguration: ApplicationFlinkApplicationConfiguration | None = None
-    SqlApplicationConfiguration: ApplicationSqlApplicationConfiguration | None = None
-    VpcConfigurations: list[VpcConfiguration] | None = None
-    ZeppelinApplicationConfiguration: ApplicationZeppelinApplicationConfiguration | None = None
+    ApplicationCodeConfiguration: Annotated[
+        ApplicationApplicationCodeConfiguration | None,
+        Field(
+            description="The code location and type parameters for a Flink-based Kinesis Data Analytics application."
+        ),
+    ] = None
+    ApplicationEncryptionConfiguration: Annotated[
+        ApplicationApplicationEncryptionConfiguration | None,
+        Field(
+            description="Describes whether customer managed key is enabled and key details for customer data encryption"
+        ),
+    ] = None
+    ApplicationSnapshotConfiguration: Annotated[
+        ApplicationApplicationSnapshotConfiguration | None,
+        Field(
+            description="Describes whether snapshots are enabled for a Flink-based Kinesis Data Analytics application."
+        ),
+    ] = None
+    ApplicationSystemRollbackConfiguration: Annotated[
+        ApplicationApplicationSystemRollbackConfiguration | None,
+        Field(
+            description="Describes whether system initiated rollbacks are enabled for a Flink-based Kinesis Data Analytics application."
+        ),
+    ] = None
+    EnvironmentProperties: Annotated[
+        ApplicationEnvironmentProperties | None,
+        Field(
+            description="Describes execution properties for a Flink-based Kinesis Data Analytics application."
+        ),
+    ] = None
+    FlinkApplicationConfiguration: Annotated[
+        ApplicationFlinkApplicationConfiguration | None,
+        Field(
+            description="The creation and update parameters for a Flink-based Kinesis Data Analytics application."
+        ),
+    ] = None
+    SqlApplicationConfiguration: Annotated[
+        ApplicationSqlApplicationConfiguration | None,
+        Field(
+            description="The creation and update parameters for a SQL-based Kinesis Data Analytics application."
+        ),
+    ] = None
+    VpcConfigurations: Annotated[
+        list[VpcConfiguration] | None,
+        Field(
+            description="The array of descriptions of VPC configurations available to the application."
+        ),
+    ] = None
+    ZeppelinApplicationConfiguration: Annotated[
+        ApplicationZeppelinApplicationConfiguration | None,
+        Field(
+            description="The configuration parameters for a Kinesis Data Analytics Studio notebook."
+        ),
+    ] = None
 
 
 class ApplicationProps(DeferredModel):
-    ApplicationConfiguration: ApplicationApplicationConfiguration | None = None
-    ApplicationDescription: str | None = None
-    ApplicationMaintenanceConfiguration: ApplicationApplicationMaintenanceConfiguration | None = (
-        None
-    )
-    ApplicationMode: Literal["INTERACTIVE", "STREAMING"] | None = None
-    ApplicationName: str | None = None
-    RunConfiguration: ApplicationRunConfiguration | None = None
-    RuntimeEnvironment: Literal[
-        "FLINK-1_11",
-        "FLINK-1_13",
-        "FLINK-1_15",
-        "FLINK-1_18",
-        "FLINK-1_19",
-        "FLINK-1_20",
-        "FLINK-1_6",
-        "FLINK-1_8",
-        "FLINK-2_2",
-        "FLINK-2_3",
-        "SQL-1_0",
-        "ZEPPELIN-FLINK-1_0",
-        "ZEPPELIN-FLINK-2_0",
-        "ZEPPELIN-FLINK-3_0",
+    """
+    The properties a program declares for a AWS::KinesisAnalyticsV2::Application.
+    """
+
+    ApplicationConfiguration: Annotated[
+        ApplicationApplicationConfiguration | None,
+        Field(description="Use this parameter to configure the application."),
+    ] = None
+    ApplicationDescription: Annotated[
+        str | None, Field(description="The description of the application.")
+    ] = None
+    ApplicationMaintenanceConfiguration: Annotated[
+        ApplicationApplicationMaintenanceConfiguration | None,
+        Field(description="Used to configure start of maintenance window."),
+    ] = None
+    ApplicationMode: Annotated[
+        Literal["INTERACTIVE", "STREAMING"] | None,
+        Field(
+            description="To create a Kinesis Data Analytics Studio notebook, you must set the mode to `INTERACTIVE`. However, for a Kinesis Data Analytics for Apache Flink application, the mode is optional. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    ApplicationName: Annotated[
+        str | None,
+        Field(
+            description="The name of the application. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    RunConfiguration: Annotated[
+        ApplicationRunConfiguration | None,
+        Field(
+            description="Specifies run configuration (start parameters) of a Kinesis Data Analytics application. Evaluated on update for RUNNING applications an only. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    RuntimeEnvironment: Annotated[
+        Literal[
+            "FLINK-1_11",
+            "FLINK-1_13",
+            "FLINK-1_15",
+            "FLINK-1_18",
+            "FLINK-1_19",
+            "FLINK-1_20",
+            "FLINK-1_6",
+            "FLINK-1_8",
+            "FLINK-2_2",
+            "FLINK-2_3",
+            "SQL-1_0",
+            "ZEPPELIN-FLINK-1_0",
+            "ZEPPELIN-FLINK-2_0",
+            "ZEPPELIN-FLINK-3_0",
+        ],
+        Field(description="The runtime environment for the application."),
     ]
-    ServiceExecutionRole: str
-    Tags: list[Tag] | None = None
+    ServiceExecutionRole: Annotated[
+        str,
+        Field(
+            description="Specifies the IAM role that the application uses to access external resources."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(
+            description="A list of one or more tags to assign to the application. A tag is a key-value pair that identifies an application. Note that the maximum number of application tags includes system tags. The maximum number of user-defined application tags is 50."
+        ),
+    ] = None

@@ -7,9 +7,10 @@ Imported on first use by application_output.py, which re-exports every name here
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ApplicationOutputAttributes",
@@ -26,45 +27,69 @@ class ApplicationOutputDestinationSchema(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    RecordFormatType: str | None = None
+    RecordFormatType: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ApplicationOutputKinesisFirehoseOutput(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ResourceARN: str
+    ResourceARN: Annotated[str, Field(description="Type: str.")]
 
 
 class ApplicationOutputKinesisStreamsOutput(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ResourceARN: str
+    ResourceARN: Annotated[str, Field(description="Type: str.")]
 
 
 class ApplicationOutputLambdaOutput(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ResourceARN: str
+    ResourceARN: Annotated[str, Field(description="Type: str.")]
 
 
 class ApplicationOutputOutput(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DestinationSchema: ApplicationOutputDestinationSchema
-    KinesisFirehoseOutput: ApplicationOutputKinesisFirehoseOutput | None = None
-    KinesisStreamsOutput: ApplicationOutputKinesisStreamsOutput | None = None
-    LambdaOutput: ApplicationOutputLambdaOutput | None = None
-    Name: str | None = None
+    DestinationSchema: Annotated[
+        ApplicationOutputDestinationSchema,
+        Field(description="Type: ApplicationOutputDestinationSchemaDict."),
+    ]
+    KinesisFirehoseOutput: Annotated[
+        ApplicationOutputKinesisFirehoseOutput | None,
+        Field(description="Type: ApplicationOutputKinesisFirehoseOutputDict."),
+    ] = None
+    KinesisStreamsOutput: Annotated[
+        ApplicationOutputKinesisStreamsOutput | None,
+        Field(description="Type: ApplicationOutputKinesisStreamsOutputDict."),
+    ] = None
+    LambdaOutput: Annotated[
+        ApplicationOutputLambdaOutput | None,
+        Field(description="Type: ApplicationOutputLambdaOutputDict."),
+    ] = None
+    Name: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ApplicationOutputAttributes(DeferredModel):
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::KinesisAnalyticsV2::ApplicationOutput, set by AWS.
+    """
+
+    Id: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ApplicationOutputProps(DeferredModel):
-    ApplicationName: str
-    Output: ApplicationOutputOutput
+    """
+    The properties a program declares for a AWS::KinesisAnalyticsV2::ApplicationOutput.
+    """
+
+    ApplicationName: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]
+    Output: Annotated[
+        ApplicationOutputOutput, Field(description="Type: ApplicationOutputOutputDict.")
+    ]

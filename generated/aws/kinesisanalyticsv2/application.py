@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -207,388 +211,513 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ApplicationApplicationCodeConfigurationDict = TypedDict(
-    "ApplicationApplicationCodeConfigurationDict",
-    {
-        "CodeContent": "Required[ApplicationCodeContentDict]",
-        "CodeContentType": "Required[Literal['PLAINTEXT', 'ZIPFILE']]",
-    },
-    total=False,
-)
 
-ApplicationApplicationConfigurationDict = TypedDict(
-    "ApplicationApplicationConfigurationDict",
-    {
-        "ApplicationCodeConfiguration": "ApplicationApplicationCodeConfigurationDict",
-        "ApplicationEncryptionConfiguration": "ApplicationApplicationEncryptionConfigurationDict",
-        "ApplicationSnapshotConfiguration": "ApplicationApplicationSnapshotConfigurationDict",
-        "ApplicationSystemRollbackConfiguration": "ApplicationApplicationSystemRollbackConfigurationDict",
-        "EnvironmentProperties": "ApplicationEnvironmentPropertiesDict",
-        "FlinkApplicationConfiguration": "ApplicationFlinkApplicationConfigurationDict",
-        "SqlApplicationConfiguration": "ApplicationSqlApplicationConfigurationDict",
-        "VpcConfigurations": "list[VpcConfigurationDict]",
-        "ZeppelinApplicationConfiguration": "ApplicationZeppelinApplicationConfigurationDict",
-    },
-    total=False,
-)
+class ApplicationApplicationCodeConfigurationDict(TypedDict, total=False):
+    """ApplicationApplicationCodeConfiguration as a plain dict: Describes code configuration for an
+    application."""
 
-ApplicationApplicationEncryptionConfigurationDict = TypedDict(
-    "ApplicationApplicationEncryptionConfigurationDict",
-    {
-        "KeyId": "str",
-        "KeyType": "Required[Literal['AWS_OWNED_KEY', 'CUSTOMER_MANAGED_KEY']]",
-    },
-    total=False,
-)
+    CodeContent: Required[ApplicationCodeContentDict]
+    """The location and type of the application code."""
+    CodeContentType: Required[Literal["PLAINTEXT", "ZIPFILE"]]
+    """Specifies whether the code content is in text or zip format."""
 
-ApplicationApplicationMaintenanceConfigurationDict = TypedDict(
-    "ApplicationApplicationMaintenanceConfigurationDict",
-    {
-        "ApplicationMaintenanceWindowStartTime": "Required[str]",
-    },
-    total=False,
-)
 
-ApplicationApplicationRestoreConfigurationDict = TypedDict(
-    "ApplicationApplicationRestoreConfigurationDict",
-    {
-        "ApplicationRestoreType": "Required[Literal['SKIP_RESTORE_FROM_SNAPSHOT', 'RESTORE_FROM_LATEST_SNAPSHOT', 'RESTORE_FROM_CUSTOM_SNAPSHOT']]",
-        "SnapshotName": "str",
-    },
-    total=False,
-)
+class ApplicationApplicationConfigurationDict(TypedDict, total=False):
+    """ApplicationApplicationConfiguration as a plain dict: Specifies the creation parameters for a
+    Kinesis Data Analytics application."""
 
-ApplicationApplicationSnapshotConfigurationDict = TypedDict(
-    "ApplicationApplicationSnapshotConfigurationDict",
-    {
-        "SnapshotsEnabled": "Required[bool]",
-    },
-    total=False,
-)
+    ApplicationCodeConfiguration: ApplicationApplicationCodeConfigurationDict
+    """The code location and type parameters for a Flink-based Kinesis Data Analytics application."""
+    ApplicationEncryptionConfiguration: ApplicationApplicationEncryptionConfigurationDict
+    """Describes whether customer managed key is enabled and key details for customer data
+    encryption"""
+    ApplicationSnapshotConfiguration: ApplicationApplicationSnapshotConfigurationDict
+    """Describes whether snapshots are enabled for a Flink-based Kinesis Data Analytics application."""
+    ApplicationSystemRollbackConfiguration: ApplicationApplicationSystemRollbackConfigurationDict
+    """Describes whether system initiated rollbacks are enabled for a Flink-based Kinesis Data
+    Analytics application."""
+    EnvironmentProperties: ApplicationEnvironmentPropertiesDict
+    """Describes execution properties for a Flink-based Kinesis Data Analytics application."""
+    FlinkApplicationConfiguration: ApplicationFlinkApplicationConfigurationDict
+    """The creation and update parameters for a Flink-based Kinesis Data Analytics application."""
+    SqlApplicationConfiguration: ApplicationSqlApplicationConfigurationDict
+    """The creation and update parameters for a SQL-based Kinesis Data Analytics application."""
+    VpcConfigurations: list[VpcConfigurationDict]
+    """The array of descriptions of VPC configurations available to the application."""
+    ZeppelinApplicationConfiguration: ApplicationZeppelinApplicationConfigurationDict
+    """The configuration parameters for a Kinesis Data Analytics Studio notebook."""
 
-ApplicationApplicationSystemRollbackConfigurationDict = TypedDict(
-    "ApplicationApplicationSystemRollbackConfigurationDict",
-    {
-        "RollbackEnabled": "Required[bool]",
-    },
-    total=False,
-)
 
-ApplicationCSVMappingParametersDict = TypedDict(
-    "ApplicationCSVMappingParametersDict",
-    {
-        "RecordColumnDelimiter": "Required[str]",
-        "RecordRowDelimiter": "Required[str]",
-    },
-    total=False,
-)
+class ApplicationApplicationEncryptionConfigurationDict(TypedDict, total=False):
+    """ApplicationApplicationEncryptionConfiguration as a plain dict: Describes whether customer
+    managed key is enabled and key details for customer data encryption"""
 
-ApplicationCatalogConfigurationDict = TypedDict(
-    "ApplicationCatalogConfigurationDict",
-    {
-        "GlueDataCatalogConfiguration": "ApplicationGlueDataCatalogConfigurationDict",
-    },
-    total=False,
-)
+    KeyId: str
+    """KMS KeyId. Can be either key uuid or full key arn or key alias arn or short key alias"""
+    KeyType: Required[Literal["AWS_OWNED_KEY", "CUSTOMER_MANAGED_KEY"]]
+    """Specifies whether application data is encrypted using service key: AWS_OWNED_KEY or customer
+    key: CUSTOMER_MANAGED_KEY"""
 
-ApplicationCheckpointConfigurationDict = TypedDict(
-    "ApplicationCheckpointConfigurationDict",
-    {
-        "CheckpointInterval": "int",
-        "CheckpointingEnabled": "bool",
-        "ConfigurationType": "Required[Literal['DEFAULT', 'CUSTOM']]",
-        "MinPauseBetweenCheckpoints": "int",
-    },
-    total=False,
-)
 
-ApplicationCodeContentDict = TypedDict(
-    "ApplicationCodeContentDict",
-    {
-        "S3ContentLocation": "ApplicationS3ContentLocationDict",
-        "TextContent": "str",
-        "ZipFileContent": "str",
-    },
-    total=False,
-)
+class ApplicationApplicationMaintenanceConfigurationDict(TypedDict, total=False):
+    """ApplicationApplicationMaintenanceConfiguration as a plain dict: Describes the maintenance
+    configuration for the application."""
 
-ApplicationDeployAsApplicationConfigurationDict = TypedDict(
-    "ApplicationDeployAsApplicationConfigurationDict",
-    {
-        "S3ContentLocation": "Required[S3ContentBaseLocationDict]",
-    },
-    total=False,
-)
+    ApplicationMaintenanceWindowStartTime: Required[str]
+    """The start time for the maintenance window."""
 
-ApplicationEnvironmentPropertiesDict = TypedDict(
-    "ApplicationEnvironmentPropertiesDict",
-    {
-        "PropertyGroups": "list[PropertyGroupDict]",
-    },
-    total=False,
-)
 
-ApplicationFlinkApplicationConfigurationDict = TypedDict(
-    "ApplicationFlinkApplicationConfigurationDict",
-    {
-        "CheckpointConfiguration": "ApplicationCheckpointConfigurationDict",
-        "MonitoringConfiguration": "ApplicationMonitoringConfigurationDict",
-        "ParallelismConfiguration": "ApplicationParallelismConfigurationDict",
-    },
-    total=False,
-)
+class ApplicationApplicationRestoreConfigurationDict(TypedDict, total=False):
+    """ApplicationApplicationRestoreConfiguration as a plain dict: Describes the restore behavior of
+    a restarting application."""
 
-ApplicationFlinkRunConfigurationDict = TypedDict(
-    "ApplicationFlinkRunConfigurationDict",
-    {
-        "AllowNonRestoredState": "bool",
-    },
-    total=False,
-)
+    ApplicationRestoreType: Required[
+        Literal[
+            "SKIP_RESTORE_FROM_SNAPSHOT",
+            "RESTORE_FROM_LATEST_SNAPSHOT",
+            "RESTORE_FROM_CUSTOM_SNAPSHOT",
+        ]
+    ]
+    """Specifies how the application should be restored."""
+    SnapshotName: str
+    """The identifier of an existing snapshot of application state to use to restart an application.
+    The application uses this value if RESTORE_FROM_CUSTOM_SNAPSHOT is specified for the
+    ApplicationRestoreType."""
 
-ApplicationGlueDataCatalogConfigurationDict = TypedDict(
-    "ApplicationGlueDataCatalogConfigurationDict",
-    {
-        "DatabaseARN": "str",
-    },
-    total=False,
-)
 
-ApplicationInputLambdaProcessorDict = TypedDict(
-    "ApplicationInputLambdaProcessorDict",
-    {
-        "ResourceARN": "Required[str]",
-    },
-    total=False,
-)
+class ApplicationApplicationSnapshotConfigurationDict(TypedDict, total=False):
+    """ApplicationApplicationSnapshotConfiguration as a plain dict: Describes whether snapshots are
+    enabled for a Flink-based Kinesis Data Analytics application."""
 
-ApplicationInputParallelismDict = TypedDict(
-    "ApplicationInputParallelismDict",
-    {
-        "Count": "int",
-    },
-    total=False,
-)
+    SnapshotsEnabled: Required[bool]
+    """Describes whether snapshots are enabled for a Flink-based Kinesis Data Analytics application."""
 
-ApplicationInputProcessingConfigurationDict = TypedDict(
-    "ApplicationInputProcessingConfigurationDict",
-    {
-        "InputLambdaProcessor": "ApplicationInputLambdaProcessorDict",
-    },
-    total=False,
-)
 
-ApplicationInputSchemaDict = TypedDict(
-    "ApplicationInputSchemaDict",
-    {
-        "RecordColumns": "Required[list[RecordColumnDict]]",
-        "RecordEncoding": "Literal['UTF-8']",
-        "RecordFormat": "Required[ApplicationRecordFormatDict]",
-    },
-    total=False,
-)
+class ApplicationApplicationSystemRollbackConfigurationDict(TypedDict, total=False):
+    """ApplicationApplicationSystemRollbackConfiguration as a plain dict: Describes whether system
+    initiated rollbacks are enabled for a Flink-based Kinesis Data Analytics application."""
 
-ApplicationJSONMappingParametersDict = TypedDict(
-    "ApplicationJSONMappingParametersDict",
-    {
-        "RecordRowPath": "Required[str]",
-    },
-    total=False,
-)
+    RollbackEnabled: Required[bool]
+    """Describes whether system initiated rollbacks are enabled for a Flink-based Kinesis Data
+    Analytics application."""
 
-ApplicationKinesisFirehoseInputDict = TypedDict(
-    "ApplicationKinesisFirehoseInputDict",
-    {
-        "ResourceARN": "Required[str]",
-    },
-    total=False,
-)
 
-ApplicationKinesisStreamsInputDict = TypedDict(
-    "ApplicationKinesisStreamsInputDict",
-    {
-        "ResourceARN": "Required[str]",
-    },
-    total=False,
-)
+class ApplicationCSVMappingParametersDict(TypedDict, total=False):
+    """ApplicationCSVMappingParameters as a plain dict: For a SQL-based Kinesis Data Analytics
+    application, provides additional mapping information when the record format uses delimiters,
+    such as CSV. For example, the following sample records use CSV format, where the records use the
+    '\\n' as the row delimiter and a comma (",") as the column delimiter: `"name1", "address1"`
+    `"name2", "address2"`"""
 
-ApplicationMappingParametersDict = TypedDict(
-    "ApplicationMappingParametersDict",
-    {
-        "CSVMappingParameters": "ApplicationCSVMappingParametersDict",
-        "JSONMappingParameters": "ApplicationJSONMappingParametersDict",
-    },
-    total=False,
-)
+    RecordColumnDelimiter: Required[str]
+    """The column delimiter. For example, in a CSV format, a comma (",") is the typical column
+    delimiter."""
+    RecordRowDelimiter: Required[str]
+    """The row delimiter. For example, in a CSV format, '\\n' is the typical row delimiter."""
 
-ApplicationMavenReferenceDict = TypedDict(
-    "ApplicationMavenReferenceDict",
-    {
-        "ArtifactId": "Required[str]",
-        "GroupId": "Required[str]",
-        "Version": "Required[str]",
-    },
-    total=False,
-)
 
-ApplicationMonitoringConfigurationDict = TypedDict(
-    "ApplicationMonitoringConfigurationDict",
-    {
-        "ConfigurationType": "Required[Literal['DEFAULT', 'CUSTOM']]",
-        "LogLevel": "Literal['DEBUG', 'INFO', 'WARN', 'ERROR']",
-        "MetricsLevel": "Literal['APPLICATION', 'OPERATOR', 'PARALLELISM', 'TASK']",
-    },
-    total=False,
-)
+class ApplicationCatalogConfigurationDict(TypedDict, total=False):
+    """ApplicationCatalogConfiguration as a plain dict: The configuration parameters for the default
+    Amazon Glue database. You use this database for SQL queries that you write in a Kinesis Data
+    Analytics Studio notebook."""
 
-ApplicationParallelismConfigurationDict = TypedDict(
-    "ApplicationParallelismConfigurationDict",
-    {
-        "AutoScalingEnabled": "bool",
-        "ConfigurationType": "Required[Literal['CUSTOM', 'DEFAULT']]",
-        "Parallelism": "int",
-        "ParallelismPerKPU": "int",
-    },
-    total=False,
-)
+    GlueDataCatalogConfiguration: ApplicationGlueDataCatalogConfigurationDict
+    """The configuration parameters for the default Amazon Glue database. You use this database for
+    Apache Flink SQL queries and table API transforms that you write in a Kinesis Data Analytics
+    Studio notebook."""
 
-ApplicationRecordFormatDict = TypedDict(
-    "ApplicationRecordFormatDict",
-    {
-        "MappingParameters": "ApplicationMappingParametersDict",
-        "RecordFormatType": "Required[Literal['CSV', 'JSON']]",
-    },
-    total=False,
-)
 
-ApplicationRunConfigurationDict = TypedDict(
-    "ApplicationRunConfigurationDict",
-    {
-        "ApplicationRestoreConfiguration": "ApplicationApplicationRestoreConfigurationDict",
-        "FlinkRunConfiguration": "ApplicationFlinkRunConfigurationDict",
-    },
-    total=False,
-)
+class ApplicationCheckpointConfigurationDict(TypedDict, total=False):
+    """ApplicationCheckpointConfiguration as a plain dict: Describes an application's checkpointing
+    configuration. Checkpointing is the process of persisting application state for fault tolerance.
+    For more information, see Checkpoints for Fault Tolerance in the Apache Flink Documentation."""
 
-ApplicationS3ContentLocationDict = TypedDict(
-    "ApplicationS3ContentLocationDict",
-    {
-        "BucketARN": "Required[str]",
-        "FileKey": "Required[str]",
-        "ObjectVersion": "str",
-    },
-    total=False,
-)
+    CheckpointInterval: int
+    """Describes the interval in milliseconds between checkpoint operations."""
+    CheckpointingEnabled: bool
+    """Describes whether checkpointing is enabled for a Flink-based Kinesis Data Analytics
+    application."""
+    ConfigurationType: Required[Literal["DEFAULT", "CUSTOM"]]
+    """Describes whether the application uses Kinesis Data Analytics' default checkpointing
+    behavior. You must set this property to `CUSTOM` in order to set the `CheckpointingEnabled`,
+    `CheckpointInterval`, or `MinPauseBetweenCheckpoints` parameters."""
+    MinPauseBetweenCheckpoints: int
+    """Describes the minimum time in milliseconds after a checkpoint operation completes that a new
+    checkpoint operation can start. If a checkpoint operation takes longer than the
+    CheckpointInterval, the application otherwise performs continual checkpoint operations. For more
+    information, see Tuning Checkpointing in the Apache Flink Documentation."""
 
-ApplicationSqlApplicationConfigurationDict = TypedDict(
-    "ApplicationSqlApplicationConfigurationDict",
-    {
-        "Inputs": "list[InputDict]",
-    },
-    total=False,
-)
 
-ApplicationZeppelinApplicationConfigurationDict = TypedDict(
-    "ApplicationZeppelinApplicationConfigurationDict",
-    {
-        "CatalogConfiguration": "ApplicationCatalogConfigurationDict",
-        "CustomArtifactsConfiguration": "list[CustomArtifactConfigurationDict]",
-        "DeployAsApplicationConfiguration": "ApplicationDeployAsApplicationConfigurationDict",
-        "MonitoringConfiguration": "ZeppelinMonitoringConfigurationDict",
-    },
-    total=False,
-)
+class ApplicationCodeContentDict(TypedDict, total=False):
+    """ApplicationCodeContent as a plain dict: Specifies either the application code, or the
+    location of the application code, for a Flink-based Kinesis Data Analytics application."""
 
-CustomArtifactConfigurationDict = TypedDict(
-    "CustomArtifactConfigurationDict",
-    {
-        "ArtifactType": "Required[Literal['DEPENDENCY_JAR', 'UDF']]",
-        "MavenReference": "ApplicationMavenReferenceDict",
-        "S3ContentLocation": "ApplicationS3ContentLocationDict",
-    },
-    total=False,
-)
+    S3ContentLocation: ApplicationS3ContentLocationDict
+    """Information about the Amazon S3 bucket that contains the application code."""
+    TextContent: str
+    """The text-format code for a Flink-based Kinesis Data Analytics application."""
+    ZipFileContent: str
+    """The zip-format code for a Flink-based Kinesis Data Analytics application."""
 
-InputDict = TypedDict(
-    "InputDict",
-    {
-        "InputParallelism": "ApplicationInputParallelismDict",
-        "InputProcessingConfiguration": "ApplicationInputProcessingConfigurationDict",
-        "InputSchema": "Required[ApplicationInputSchemaDict]",
-        "KinesisFirehoseInput": "ApplicationKinesisFirehoseInputDict",
-        "KinesisStreamsInput": "ApplicationKinesisStreamsInputDict",
-        "NamePrefix": "Required[str]",
-    },
-    total=False,
-)
 
-PropertyGroupDict = TypedDict(
-    "PropertyGroupDict",
-    {
-        "PropertyGroupId": "str",
-        "PropertyMap": "dict[str, Any]",
-    },
-    total=False,
-)
+class ApplicationDeployAsApplicationConfigurationDict(TypedDict, total=False):
+    """ApplicationDeployAsApplicationConfiguration as a plain dict: The information required to
+    deploy a Kinesis Data Analytics Studio notebook as an application with durable state."""
 
-RecordColumnDict = TypedDict(
-    "RecordColumnDict",
-    {
-        "Mapping": "str",
-        "Name": "Required[str]",
-        "SqlType": "Required[str]",
-    },
-    total=False,
-)
+    S3ContentLocation: Required[S3ContentBaseLocationDict]
+    """The description of an Amazon S3 object that contains the Amazon Data Analytics application,
+    including the Amazon Resource Name (ARN) of the S3 bucket, the name of the Amazon S3 object that
+    contains the data, and the version number of the Amazon S3 object that contains the data."""
 
-S3ContentBaseLocationDict = TypedDict(
-    "S3ContentBaseLocationDict",
-    {
-        "BasePath": "str",
-        "BucketARN": "Required[str]",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class ApplicationEnvironmentPropertiesDict(TypedDict, total=False):
+    """ApplicationEnvironmentProperties as a plain dict: Describes execution properties for a
+    Flink-based Kinesis Data Analytics application."""
 
-VpcConfigurationDict = TypedDict(
-    "VpcConfigurationDict",
-    {
-        "SecurityGroupIds": "Required[list[str]]",
-        "SubnetIds": "Required[list[str]]",
-    },
-    total=False,
-)
+    PropertyGroups: list[PropertyGroupDict]
+    """Describes the execution property groups."""
 
-ZeppelinMonitoringConfigurationDict = TypedDict(
-    "ZeppelinMonitoringConfigurationDict",
-    {
-        "LogLevel": "Literal['DEBUG', 'INFO', 'WARN', 'ERROR']",
-    },
-    total=False,
-)
 
+class ApplicationFlinkApplicationConfigurationDict(TypedDict, total=False):
+    """ApplicationFlinkApplicationConfiguration as a plain dict: Describes configuration parameters
+    for a Flink-based Kinesis Data Analytics application or a Studio notebook."""
+
+    CheckpointConfiguration: ApplicationCheckpointConfigurationDict
+    """Describes an application's checkpointing configuration. Checkpointing is the process of
+    persisting application state for fault tolerance. For more information, see Checkpoints for
+    Fault Tolerance in the Apache Flink Documentation."""
+    MonitoringConfiguration: ApplicationMonitoringConfigurationDict
+    """Describes configuration parameters for Amazon CloudWatch logging for an application."""
+    ParallelismConfiguration: ApplicationParallelismConfigurationDict
+    """Describes parameters for how an application executes multiple tasks simultaneously."""
+
+
+class ApplicationFlinkRunConfigurationDict(TypedDict, total=False):
+    """ApplicationFlinkRunConfiguration as a plain dict: Describes the starting parameters for a
+    Flink-based Kinesis Data Analytics application."""
+
+    AllowNonRestoredState: bool
+    """When restoring from a snapshot, specifies whether the runtime is allowed to skip a state that
+    cannot be mapped to the new program. Defaults to false. If you update your application without
+    specifying this parameter, AllowNonRestoredState will be set to false, even if it was previously
+    set to true."""
+
+
+class ApplicationGlueDataCatalogConfigurationDict(TypedDict, total=False):
+    """ApplicationGlueDataCatalogConfiguration as a plain dict: The configuration of the Glue Data
+    Catalog that you use for Apache Flink SQL queries and table API transforms that you write in an
+    application."""
+
+    DatabaseARN: str
+    """The Amazon Resource Name (ARN) of the database."""
+
+
+class ApplicationInputLambdaProcessorDict(TypedDict, total=False):
+    """ApplicationInputLambdaProcessor as a plain dict: An object that contains the Amazon Resource
+    Name (ARN) of the Amazon Lambda function that is used to preprocess records in the stream in a
+    SQL-based Kinesis Data Analytics application."""
+
+    ResourceARN: Required[str]
+    """The ARN of the Amazon Lambda function that operates on records in the stream."""
+
+
+class ApplicationInputParallelismDict(TypedDict, total=False):
+    """ApplicationInputParallelism as a plain dict: For a SQL-based Kinesis Data Analytics
+    application, describes the number of in-application streams to create for a given streaming
+    source."""
+
+    Count: int
+    """The number of in-application streams to create."""
+
+
+class ApplicationInputProcessingConfigurationDict(TypedDict, total=False):
+    """ApplicationInputProcessingConfiguration as a plain dict: For an SQL-based Amazon Kinesis Data
+    Analytics application, describes a processor that is used to preprocess the records in the
+    stream before being processed by your application code. Currently, the only input processor
+    available is Amazon Lambda."""
+
+    InputLambdaProcessor: ApplicationInputLambdaProcessorDict
+    """The InputLambdaProcessor that is used to preprocess the records in the stream before being
+    processed by your application code."""
+
+
+class ApplicationInputSchemaDict(TypedDict, total=False):
+    """ApplicationInputSchema as a plain dict: For a SQL-based Kinesis Data Analytics application,
+    describes the format of the data in the streaming source, and how each data element maps to
+    corresponding columns created in the in-application stream."""
+
+    RecordColumns: Required[list[RecordColumnDict]]
+    """A list of `RecordColumn` objects."""
+    RecordEncoding: Literal["UTF-8"]
+    """Specifies the encoding of the records in the streaming source. For example, UTF-8."""
+    RecordFormat: Required[ApplicationRecordFormatDict]
+    """Specifies the format of the records on the streaming source."""
+
+
+class ApplicationJSONMappingParametersDict(TypedDict, total=False):
+    """ApplicationJSONMappingParameters as a plain dict: For a SQL-based Kinesis Data Analytics
+    application, provides additional mapping information when JSON is the record format on the
+    streaming source."""
+
+    RecordRowPath: Required[str]
+    """The path to the top-level parent that contains the records."""
+
+
+class ApplicationKinesisFirehoseInputDict(TypedDict, total=False):
+    """ApplicationKinesisFirehoseInput as a plain dict: For a SQL-based Kinesis Data Analytics
+    application, identifies a Kinesis Data Firehose delivery stream as the streaming source. You
+    provide the delivery stream's Amazon Resource Name (ARN)."""
+
+    ResourceARN: Required[str]
+    """The Amazon Resource Name (ARN) of the delivery stream."""
+
+
+class ApplicationKinesisStreamsInputDict(TypedDict, total=False):
+    """ApplicationKinesisStreamsInput as a plain dict: Identifies a Kinesis data stream as the
+    streaming source. You provide the stream's Amazon Resource Name (ARN)."""
+
+    ResourceARN: Required[str]
+    """The ARN of the input Kinesis data stream to read."""
+
+
+class ApplicationMappingParametersDict(TypedDict, total=False):
+    """ApplicationMappingParameters as a plain dict: When you configure a SQL-based Kinesis Data
+    Analytics application's input at the time of creating or updating an application, provides
+    additional mapping information specific to the record format (such as JSON, CSV, or record
+    fields delimited by some delimiter) on the streaming source."""
+
+    CSVMappingParameters: ApplicationCSVMappingParametersDict
+    """Provides additional mapping information when the record format uses delimiters (for example,
+    CSV)."""
+    JSONMappingParameters: ApplicationJSONMappingParametersDict
+    """Provides additional mapping information when JSON is the record format on the streaming
+    source."""
+
+
+class ApplicationMavenReferenceDict(TypedDict, total=False):
+    """ApplicationMavenReference as a plain dict: The information required to specify a Maven
+    reference. You can use Maven references to specify dependency JAR files."""
+
+    ArtifactId: Required[str]
+    """The artifact ID of the Maven reference."""
+    GroupId: Required[str]
+    """The group ID of the Maven reference."""
+    Version: Required[str]
+    """The version of the Maven reference."""
+
+
+class ApplicationMonitoringConfigurationDict(TypedDict, total=False):
+    """ApplicationMonitoringConfiguration as a plain dict: Describes configuration parameters for
+    Amazon CloudWatch logging for a Java-based Kinesis Data Analytics application. For more
+    information about CloudWatch logging, see Monitoring."""
+
+    ConfigurationType: Required[Literal["DEFAULT", "CUSTOM"]]
+    """Describes whether to use the default CloudWatch logging configuration for an application. You
+    must set this property to CUSTOM in order to set the LogLevel or MetricsLevel parameters."""
+    LogLevel: Literal["DEBUG", "INFO", "WARN", "ERROR"]
+    """Describes the verbosity of the CloudWatch Logs for an application."""
+    MetricsLevel: Literal["APPLICATION", "OPERATOR", "PARALLELISM", "TASK"]
+    """Describes the granularity of the CloudWatch Logs for an application. The Parallelism level is
+    not recommended for applications with a Parallelism over 64 due to excessive costs."""
+
+
+class ApplicationParallelismConfigurationDict(TypedDict, total=False):
+    """ApplicationParallelismConfiguration as a plain dict: Describes parameters for how a
+    Flink-based Kinesis Data Analytics application executes multiple tasks simultaneously. For more
+    information about parallelism, see Parallel Execution in the Apache Flink Documentation"""
+
+    AutoScalingEnabled: bool
+    """Describes whether the Kinesis Data Analytics service can increase the parallelism of the
+    application in response to increased throughput."""
+    ConfigurationType: Required[Literal["CUSTOM", "DEFAULT"]]
+    """Describes whether the application uses the default parallelism for the Kinesis Data Analytics
+    service. You must set this property to `CUSTOM` in order to change your application's
+    `AutoScalingEnabled`, `Parallelism`, or `ParallelismPerKPU` properties."""
+    Parallelism: int
+    """Describes the initial number of parallel tasks that a Java-based Kinesis Data Analytics
+    application can perform. The Kinesis Data Analytics service can increase this number
+    automatically if ParallelismConfiguration:AutoScalingEnabled is set to true."""
+    ParallelismPerKPU: int
+    """Describes the number of parallel tasks that a Java-based Kinesis Data Analytics application
+    can perform per Kinesis Processing Unit (KPU) used by the application. For more information
+    about KPUs, see Amazon Kinesis Data Analytics Pricing."""
+
+
+class ApplicationRecordFormatDict(TypedDict, total=False):
+    """ApplicationRecordFormat as a plain dict: For a SQL-based Kinesis Data Analytics application,
+    describes the record format and relevant mapping information that should be applied to
+    schematize the records on the stream."""
+
+    MappingParameters: ApplicationMappingParametersDict
+    """When you configure application input at the time of creating or updating an application,
+    provides additional mapping information specific to the record format (such as JSON, CSV, or
+    record fields delimited by some delimiter) on the streaming source."""
+    RecordFormatType: Required[Literal["CSV", "JSON"]]
+    """The type of record format."""
+
+
+class ApplicationRunConfigurationDict(TypedDict, total=False):
+    """ApplicationRunConfiguration as a plain dict: Identifies the run configuration (start
+    parameters) of a Kinesis Data Analytics application. This section is evaluated only on stack
+    updates for applications in running RUNNING state and has no effect during manual application
+    start."""
+
+    ApplicationRestoreConfiguration: ApplicationApplicationRestoreConfigurationDict
+    """Describes the restore behavior of a restarting application."""
+    FlinkRunConfiguration: ApplicationFlinkRunConfigurationDict
+    """Describes the starting parameters for a Flink-based Kinesis Data Analytics application."""
+
+
+class ApplicationS3ContentLocationDict(TypedDict, total=False):
+    """ApplicationS3ContentLocation as a plain dict: The location of an application or a custom
+    artifact."""
+
+    BucketARN: Required[str]
+    """The Amazon Resource Name (ARN) for the S3 bucket containing the application code."""
+    FileKey: Required[str]
+    """The file key for the object containing the application code."""
+    ObjectVersion: str
+    """The version of the object containing the application code."""
+
+
+class ApplicationSqlApplicationConfigurationDict(TypedDict, total=False):
+    """ApplicationSqlApplicationConfiguration as a plain dict: Describes the inputs, outputs, and
+    reference data sources for a SQL-based Kinesis Data Analytics application."""
+
+    Inputs: list[InputDict]
+    """The array of Input objects describing the input streams used by the application."""
+
+
+class ApplicationZeppelinApplicationConfigurationDict(TypedDict, total=False):
+    """ApplicationZeppelinApplicationConfiguration as a plain dict: The configuration of a Kinesis
+    Data Analytics Studio notebook."""
+
+    CatalogConfiguration: ApplicationCatalogConfigurationDict
+    """The Amazon Glue Data Catalog that you use in queries in a Kinesis Data Analytics Studio
+    notebook."""
+    CustomArtifactsConfiguration: list[CustomArtifactConfigurationDict]
+    """A list of CustomArtifactConfiguration objects."""
+    DeployAsApplicationConfiguration: ApplicationDeployAsApplicationConfigurationDict
+    """The information required to deploy a Kinesis Data Analytics Studio notebook as an application
+    with durable state."""
+    MonitoringConfiguration: ZeppelinMonitoringConfigurationDict
+    """The monitoring configuration of a Kinesis Data Analytics Studio notebook."""
+
+
+class CustomArtifactConfigurationDict(TypedDict, total=False):
+    """CustomArtifactConfiguration as a plain dict: The configuration of connectors and user-defined
+    functions."""
+
+    ArtifactType: Required[Literal["DEPENDENCY_JAR", "UDF"]]
+    """Set this to either `UDF` or `DEPENDENCY_JAR`. `UDF` stands for user-defined functions. This
+    type of artifact must be in an S3 bucket. A `DEPENDENCY_JAR` can be in either Maven or an S3
+    bucket."""
+    MavenReference: ApplicationMavenReferenceDict
+    """The parameters required to fully specify a Maven reference."""
+    S3ContentLocation: ApplicationS3ContentLocationDict
+    """The location of the custom artifacts."""
+
+
+class InputDict(TypedDict, total=False):
+    """Input as a plain dict: When you configure the application input for a SQL-based Kinesis Data
+    Analytics application, you specify the streaming source, the in-application stream name that is
+    created, and the mapping between the two."""
+
+    InputParallelism: ApplicationInputParallelismDict
+    """Describes the number of in-application streams to create."""
+    InputProcessingConfiguration: ApplicationInputProcessingConfigurationDict
+    """The InputProcessingConfiguration for the input. An input processor transforms records as they
+    are received from the stream, before the application's SQL code executes. Currently, the only
+    input processing configuration available is InputLambdaProcessor."""
+    InputSchema: Required[ApplicationInputSchemaDict]
+    """Describes the format of the data in the streaming source, and how each data element maps to
+    corresponding columns in the in-application stream that is being created."""
+    KinesisFirehoseInput: ApplicationKinesisFirehoseInputDict
+    """If the streaming source is an Amazon Kinesis Data Firehose delivery stream, identifies the
+    delivery stream's ARN."""
+    KinesisStreamsInput: ApplicationKinesisStreamsInputDict
+    """If the streaming source is an Amazon Kinesis data stream, identifies the stream's Amazon
+    Resource Name (ARN)."""
+    NamePrefix: Required[str]
+    """The name prefix to use when creating an in-application stream. Suppose that you specify a
+    prefix `"MyInApplicationStream"`. Kinesis Data Analytics then creates one or more (as per the
+    InputParallelism count you specified) in-application streams with the names
+    `"MyInApplicationStream_001"`, `"MyInApplicationStream_002"`, and so on."""
+
+
+class PropertyGroupDict(TypedDict, total=False):
+    """PropertyGroup as a plain dict: Property key-value pairs passed into an application."""
+
+    PropertyGroupId: str
+    """Describes the key of an application execution property key-value pair."""
+    PropertyMap: dict[str, str]
+    """Describes the value of an application execution property key-value pair."""
+
+
+class RecordColumnDict(TypedDict, total=False):
+    """RecordColumn as a plain dict: For a SQL-based Kinesis Data Analytics application, describes
+    the mapping of each data element in the streaming source to the corresponding column in the
+    in-application stream. Also used to describe the format of the reference data source."""
+
+    Mapping: str
+    """A reference to the data element in the streaming input or the reference data source."""
+    Name: Required[str]
+    """The name of the column that is created in the in-application input stream or reference table."""
+    SqlType: Required[str]
+    """The type of column created in the in-application input stream or reference table."""
+
+
+class S3ContentBaseLocationDict(TypedDict, total=False):
+    """S3ContentBaseLocation as a plain dict: The base location of the Amazon Data Analytics
+    application."""
+
+    BasePath: str
+    """The base path for the S3 bucket."""
+    BucketARN: Required[str]
+    """The Amazon Resource Name (ARN) of the S3 bucket."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair that identifies an application."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that's 1 to 128 Unicode characters in length
+    and can't be prefixed with aws:. You can use any of the following characters: the set of Unicode
+    letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that's 0 to 256 characters in length."""
+
+
+class VpcConfigurationDict(TypedDict, total=False):
+    """VpcConfiguration as a plain dict: Describes the parameters of a VPC used by the application."""
+
+    SecurityGroupIds: Required[list[str]]
+    """The array of SecurityGroup IDs used by the VPC configuration."""
+    SubnetIds: Required[list[str]]
+    """The array of Subnet IDs used by the VPC configuration."""
+
+
+class ZeppelinMonitoringConfigurationDict(TypedDict, total=False):
+    """ZeppelinMonitoringConfiguration as a plain dict: Describes configuration parameters for
+    Amazon CloudWatch logging for a Kinesis Data Analytics Studio notebook. For more information
+    about CloudWatch logging, see Monitoring."""
+
+    LogLevel: Literal["DEBUG", "INFO", "WARN", "ERROR"]
+    """The verbosity of the CloudWatch Logs for an application. You can set it to `INFO`, `WARN`,
+    `ERROR`, or `DEBUG`."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::KinesisAnalyticsV2::Application",
     schema_file="aws-kinesisanalyticsv2-application.json",
     primary_identifier=("/ApplicationName",),
-    additional_identifiers=(),
-    read_only=(),
     create_only=("/ApplicationName", "/ApplicationMode"),
     write_only=(
         "/RunConfiguration",
         "/ApplicationConfiguration/EnvironmentProperties",
         "/ApplicationConfiguration/ApplicationCodeConfiguration/CodeContent/ZipFileContent",
     ),
-    conditional_create_only=(),
     unordered_arrays=(
         "/ApplicationConfiguration/EnvironmentProperties/PropertyGroups",
         "/ApplicationConfiguration/SqlApplicationConfiguration/Inputs",
@@ -600,14 +729,7 @@ METADATA = _TypeMetadata(
         "/Tags",
     ),
     required=("RuntimeEnvironment", "ServiceExecutionRole"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -617,547 +739,20 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ApplicationCodeConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "CodeContent": {"$ref": "#/definitions/CodeContent"},
-                "CodeContentType": {"enum": ["PLAINTEXT", "ZIPFILE"], "type": "string"},
-            },
-            "required": ["CodeContentType", "CodeContent"],
-            "type": "object",
-        },
-        "ApplicationConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "ApplicationCodeConfiguration": {
-                    "$ref": "#/definitions/ApplicationCodeConfiguration"
-                },
-                "ApplicationEncryptionConfiguration": {
-                    "$ref": "#/definitions/ApplicationEncryptionConfiguration"
-                },
-                "ApplicationSnapshotConfiguration": {
-                    "$ref": "#/definitions/ApplicationSnapshotConfiguration"
-                },
-                "ApplicationSystemRollbackConfiguration": {
-                    "$ref": "#/definitions/ApplicationSystemRollbackConfiguration"
-                },
-                "EnvironmentProperties": {"$ref": "#/definitions/EnvironmentProperties"},
-                "FlinkApplicationConfiguration": {
-                    "$ref": "#/definitions/FlinkApplicationConfiguration"
-                },
-                "SqlApplicationConfiguration": {
-                    "$ref": "#/definitions/SqlApplicationConfiguration"
-                },
-                "VpcConfigurations": {"$ref": "#/definitions/VpcConfigurations"},
-                "ZeppelinApplicationConfiguration": {
-                    "$ref": "#/definitions/ZeppelinApplicationConfiguration"
-                },
-            },
-            "type": "object",
-        },
-        "ApplicationEncryptionConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "KeyId": {
-                    "maxLength": 2048,
-                    "minLength": 1,
-                    "pattern": "^(?:arn:.*:kms:.*:.*:(?:key\\/.*|alias\\/.*)|alias\\/.*|(?i)[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$",
-                    "type": "string",
-                },
-                "KeyType": {"enum": ["AWS_OWNED_KEY", "CUSTOMER_MANAGED_KEY"], "type": "string"},
-            },
-            "required": ["KeyType"],
-            "type": "object",
-        },
-        "ApplicationMaintenanceConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "ApplicationMaintenanceWindowStartTime": {
-                    "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$",
-                    "type": "string",
-                }
-            },
-            "required": ["ApplicationMaintenanceWindowStartTime"],
-            "type": "object",
-        },
-        "ApplicationRestoreConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "ApplicationRestoreType": {
-                    "enum": [
-                        "SKIP_RESTORE_FROM_SNAPSHOT",
-                        "RESTORE_FROM_LATEST_SNAPSHOT",
-                        "RESTORE_FROM_CUSTOM_SNAPSHOT",
-                    ],
-                    "type": "string",
-                },
-                "SnapshotName": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9_.-]+$",
-                    "type": "string",
-                },
-            },
-            "required": ["ApplicationRestoreType"],
-            "type": "object",
-        },
-        "ApplicationSnapshotConfiguration": {
-            "additionalProperties": False,
-            "properties": {"SnapshotsEnabled": {"type": "boolean"}},
-            "required": ["SnapshotsEnabled"],
-            "type": "object",
-        },
-        "ApplicationSystemRollbackConfiguration": {
-            "additionalProperties": False,
-            "properties": {"RollbackEnabled": {"type": "boolean"}},
-            "required": ["RollbackEnabled"],
-            "type": "object",
-        },
-        "Arn": {"maxLength": 2048, "minLength": 1, "pattern": "^arn:.*$", "type": "string"},
-        "CSVMappingParameters": {
-            "additionalProperties": False,
-            "properties": {
-                "RecordColumnDelimiter": {"maxLength": 1024, "minLength": 1, "type": "string"},
-                "RecordRowDelimiter": {"maxLength": 1024, "minLength": 1, "type": "string"},
-            },
-            "required": ["RecordRowDelimiter", "RecordColumnDelimiter"],
-            "type": "object",
-        },
-        "CatalogConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "GlueDataCatalogConfiguration": {
-                    "$ref": "#/definitions/GlueDataCatalogConfiguration"
-                }
-            },
-            "type": "object",
-        },
-        "CheckpointConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "CheckpointInterval": {
-                    "maximum": 9223372036854775807,
-                    "minimum": 1,
-                    "type": "integer",
-                },
-                "CheckpointingEnabled": {"type": "boolean"},
-                "ConfigurationType": {"enum": ["DEFAULT", "CUSTOM"], "type": "string"},
-                "MinPauseBetweenCheckpoints": {
-                    "maximum": 9223372036854775807,
-                    "minimum": 0,
-                    "type": "integer",
-                },
-            },
-            "required": ["ConfigurationType"],
-            "type": "object",
-        },
-        "CodeContent": {
-            "additionalProperties": False,
-            "properties": {
-                "S3ContentLocation": {"$ref": "#/definitions/S3ContentLocation"},
-                "TextContent": {"maxLength": 102400, "minLength": 1, "type": "string"},
-                "ZipFileContent": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "CustomArtifactConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "ArtifactType": {"enum": ["DEPENDENCY_JAR", "UDF"], "type": "string"},
-                "MavenReference": {"$ref": "#/definitions/MavenReference"},
-                "S3ContentLocation": {"$ref": "#/definitions/S3ContentLocation"},
-            },
-            "required": ["ArtifactType"],
-            "type": "object",
-        },
-        "CustomArtifactsConfiguration": {
-            "items": {"$ref": "#/definitions/CustomArtifactConfiguration"},
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "DeployAsApplicationConfiguration": {
-            "additionalProperties": False,
-            "properties": {"S3ContentLocation": {"$ref": "#/definitions/S3ContentBaseLocation"}},
-            "required": ["S3ContentLocation"],
-            "type": "object",
-        },
-        "EnvironmentProperties": {
-            "additionalProperties": False,
-            "properties": {
-                "PropertyGroups": {
-                    "items": {"$ref": "#/definitions/PropertyGroup"},
-                    "maxItems": 50,
-                    "minItems": 0,
-                    "type": "array",
-                    "uniqueItems": False,
-                }
-            },
-            "type": "object",
-        },
-        "FlinkApplicationConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "CheckpointConfiguration": {"$ref": "#/definitions/CheckpointConfiguration"},
-                "MonitoringConfiguration": {"$ref": "#/definitions/MonitoringConfiguration"},
-                "ParallelismConfiguration": {"$ref": "#/definitions/ParallelismConfiguration"},
-            },
-            "type": "object",
-        },
-        "FlinkRunConfiguration": {
-            "additionalProperties": False,
-            "properties": {"AllowNonRestoredState": {"type": "boolean"}},
-            "type": "object",
-        },
-        "GlueDataCatalogConfiguration": {
-            "additionalProperties": False,
-            "properties": {"DatabaseARN": {"$ref": "#/definitions/Arn"}},
-            "type": "object",
-        },
-        "Input": {
-            "additionalProperties": False,
-            "properties": {
-                "InputParallelism": {"$ref": "#/definitions/InputParallelism"},
-                "InputProcessingConfiguration": {
-                    "$ref": "#/definitions/InputProcessingConfiguration"
-                },
-                "InputSchema": {"$ref": "#/definitions/InputSchema"},
-                "KinesisFirehoseInput": {"$ref": "#/definitions/KinesisFirehoseInput"},
-                "KinesisStreamsInput": {"$ref": "#/definitions/KinesisStreamsInput"},
-                "NamePrefix": {
-                    "maxLength": 32,
-                    "minLength": 1,
-                    "pattern": "^[^-\\s<>&]*$",
-                    "type": "string",
-                },
-            },
-            "required": ["NamePrefix", "InputSchema"],
-            "type": "object",
-        },
-        "InputLambdaProcessor": {
-            "additionalProperties": False,
-            "properties": {"ResourceARN": {"$ref": "#/definitions/Arn"}},
-            "required": ["ResourceARN"],
-            "type": "object",
-        },
-        "InputParallelism": {
-            "additionalProperties": False,
-            "properties": {"Count": {"maximum": 64, "minimum": 1, "type": "integer"}},
-            "type": "object",
-        },
-        "InputProcessingConfiguration": {
-            "additionalProperties": False,
-            "properties": {"InputLambdaProcessor": {"$ref": "#/definitions/InputLambdaProcessor"}},
-            "type": "object",
-        },
-        "InputSchema": {
-            "additionalProperties": False,
-            "properties": {
-                "RecordColumns": {
-                    "items": {"$ref": "#/definitions/RecordColumn"},
-                    "maxItems": 1000,
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "RecordEncoding": {
-                    "enum": ["UTF-8"],
-                    "maxLength": 5,
-                    "minLength": 5,
-                    "type": "string",
-                },
-                "RecordFormat": {"$ref": "#/definitions/RecordFormat"},
-            },
-            "required": ["RecordColumns", "RecordFormat"],
-            "type": "object",
-        },
-        "JSONMappingParameters": {
-            "additionalProperties": False,
-            "properties": {
-                "RecordRowPath": {
-                    "maxLength": 65535,
-                    "minLength": 1,
-                    "pattern": "^(?=^\\$)(?=^\\S+$).*$",
-                    "type": "string",
-                }
-            },
-            "required": ["RecordRowPath"],
-            "type": "object",
-        },
-        "KinesisFirehoseInput": {
-            "additionalProperties": False,
-            "properties": {"ResourceARN": {"$ref": "#/definitions/Arn"}},
-            "required": ["ResourceARN"],
-            "type": "object",
-        },
-        "KinesisStreamsInput": {
-            "additionalProperties": False,
-            "properties": {"ResourceARN": {"$ref": "#/definitions/Arn"}},
-            "required": ["ResourceARN"],
-            "type": "object",
-        },
-        "MappingParameters": {
-            "additionalProperties": False,
-            "properties": {
-                "CSVMappingParameters": {"$ref": "#/definitions/CSVMappingParameters"},
-                "JSONMappingParameters": {"$ref": "#/definitions/JSONMappingParameters"},
-            },
-            "type": "object",
-        },
-        "MavenReference": {
-            "additionalProperties": False,
-            "properties": {
-                "ArtifactId": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9_.-]+$",
-                    "type": "string",
-                },
-                "GroupId": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9_.-]+$",
-                    "type": "string",
-                },
-                "Version": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9_.-]+$",
-                    "type": "string",
-                },
-            },
-            "required": ["ArtifactId", "GroupId", "Version"],
-            "type": "object",
-        },
-        "MonitoringConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "ConfigurationType": {"enum": ["DEFAULT", "CUSTOM"], "type": "string"},
-                "LogLevel": {"enum": ["DEBUG", "INFO", "WARN", "ERROR"], "type": "string"},
-                "MetricsLevel": {
-                    "enum": ["APPLICATION", "OPERATOR", "PARALLELISM", "TASK"],
-                    "type": "string",
-                },
-            },
-            "required": ["ConfigurationType"],
-            "type": "object",
-        },
-        "ParallelismConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AutoScalingEnabled": {"type": "boolean"},
-                "ConfigurationType": {"enum": ["CUSTOM", "DEFAULT"], "type": "string"},
-                "Parallelism": {"minimum": 1, "type": "integer"},
-                "ParallelismPerKPU": {"minimum": 1, "type": "integer"},
-            },
-            "required": ["ConfigurationType"],
-            "type": "object",
-        },
-        "PropertyGroup": {
-            "additionalProperties": False,
-            "properties": {
-                "PropertyGroupId": {
-                    "maxLength": 50,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9_.-]+$",
-                    "type": "string",
-                },
-                "PropertyMap": {
-                    "additionalProperties": False,
-                    "maxProperties": 50,
-                    "patternProperties": {
-                        "^.{1,2048}$": {"maxLength": 2048, "minLength": 1, "type": "string"}
-                    },
-                    "type": "object",
-                },
-            },
-            "type": "object",
-        },
-        "RecordColumn": {
-            "additionalProperties": False,
-            "properties": {
-                "Mapping": {"maxLength": 65535, "minLength": 1, "type": "string"},
-                "Name": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "pattern": "^[^-\\s<>&]*$",
-                    "type": "string",
-                },
-                "SqlType": {"maxLength": 100, "minLength": 1, "type": "string"},
-            },
-            "required": ["SqlType", "Name"],
-            "type": "object",
-        },
-        "RecordFormat": {
-            "additionalProperties": False,
-            "properties": {
-                "MappingParameters": {"$ref": "#/definitions/MappingParameters"},
-                "RecordFormatType": {"enum": ["CSV", "JSON"], "type": "string"},
-            },
-            "required": ["RecordFormatType"],
-            "type": "object",
-        },
-        "RunConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "ApplicationRestoreConfiguration": {
-                    "$ref": "#/definitions/ApplicationRestoreConfiguration"
-                },
-                "FlinkRunConfiguration": {"$ref": "#/definitions/FlinkRunConfiguration"},
-            },
-            "type": "object",
-        },
-        "S3ContentBaseLocation": {
-            "additionalProperties": False,
-            "properties": {
-                "BasePath": {
-                    "maxLength": 1024,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9/!-_.*'()]+$",
-                    "type": "string",
-                },
-                "BucketARN": {"$ref": "#/definitions/Arn"},
-            },
-            "required": ["BucketARN"],
-            "type": "object",
-        },
-        "S3ContentLocation": {
-            "additionalProperties": False,
-            "properties": {
-                "BucketARN": {"$ref": "#/definitions/Arn"},
-                "FileKey": {"maxLength": 1024, "minLength": 1, "type": "string"},
-                "ObjectVersion": {"maxLength": 1024, "minLength": 1, "type": "string"},
-            },
-            "required": ["BucketARN", "FileKey"],
-            "type": "object",
-        },
-        "SqlApplicationConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Inputs": {
-                    "items": {"$ref": "#/definitions/Input"},
-                    "maxItems": 1,
-                    "type": "array",
-                    "uniqueItems": False,
-                }
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "VpcConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "SecurityGroupIds": {
-                    "items": {"type": "string"},
-                    "maxItems": 5,
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "SubnetIds": {
-                    "items": {"type": "string"},
-                    "maxItems": 16,
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-            },
-            "required": ["SecurityGroupIds", "SubnetIds"],
-            "type": "object",
-        },
-        "VpcConfigurations": {
-            "items": {"$ref": "#/definitions/VpcConfiguration"},
-            "maxItems": 1,
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "ZeppelinApplicationConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "CatalogConfiguration": {"$ref": "#/definitions/CatalogConfiguration"},
-                "CustomArtifactsConfiguration": {
-                    "$ref": "#/definitions/CustomArtifactsConfiguration"
-                },
-                "DeployAsApplicationConfiguration": {
-                    "$ref": "#/definitions/DeployAsApplicationConfiguration"
-                },
-                "MonitoringConfiguration": {
-                    "$ref": "#/definitions/ZeppelinMonitoringConfiguration"
-                },
-            },
-            "type": "object",
-        },
-        "ZeppelinMonitoringConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "LogLevel": {"enum": ["DEBUG", "INFO", "WARN", "ERROR"], "type": "string"}
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "ApplicationConfiguration": {"$ref": "#/definitions/ApplicationConfiguration"},
-        "ApplicationDescription": {"maxLength": 1024, "minLength": 0, "type": "string"},
-        "ApplicationMaintenanceConfiguration": {
-            "$ref": "#/definitions/ApplicationMaintenanceConfiguration"
-        },
-        "ApplicationMode": {"enum": ["INTERACTIVE", "STREAMING"], "type": "string"},
-        "ApplicationName": {
-            "maxLength": 128,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9_.-]+$",
-            "type": "string",
-        },
-        "RunConfiguration": {"$ref": "#/definitions/RunConfiguration"},
-        "RuntimeEnvironment": {
-            "enum": [
-                "FLINK-1_11",
-                "FLINK-1_13",
-                "FLINK-1_15",
-                "FLINK-1_18",
-                "FLINK-1_19",
-                "FLINK-1_20",
-                "FLINK-1_6",
-                "FLINK-1_8",
-                "FLINK-2_2",
-                "FLINK-2_3",
-                "SQL-1_0",
-                "ZEPPELIN-FLINK-1_0",
-                "ZEPPELIN-FLINK-2_0",
-                "ZEPPELIN-FLINK-3_0",
-            ],
-            "type": "string",
-        },
-        "ServiceExecutionRole": {"$ref": "#/definitions/Arn"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 1,
-            "type": "array",
-            "uniqueItems": False,
-        },
-    },
-    "required": ["RuntimeEnvironment", "ServiceExecutionRole"],
-}
-
 
 class Application(_Resource):
-    """AWS::KinesisAnalyticsV2::Application: Creates an Amazon Kinesis Data Analytics application. For information about creating a Kinesis Data Analytics application, see [Creating an Applicatio...
+    """AWS::KinesisAnalyticsV2::Application: Creates an Amazon Kinesis Data Analytics application.
+    For information about creating a Kinesis Data Analytics application, see [Creating an
+    Application](https://docs.aws.amazon.com/kinesisanalytics/latest/java/getting-started.html).
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ApplicationName.
+    Replaced when any of these change (create-only): ApplicationName, ApplicationMode.
+    Write-only (sent to AWS, never read back): RunConfiguration,
+    ApplicationConfiguration.EnvironmentProperties,
+    ApplicationConfiguration.ApplicationCodeConfiguration.CodeContent.ZipFileContent.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-kinesisanalyticsv2-application.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -1165,10 +760,11 @@ class Application(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ApplicationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "application.schema.json")
 
     # Read-only attributes, set from what AWS returns.
-    # Declared properties (as declared, or as AWS returned them).
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ApplicationConfiguration: ApplicationApplicationConfigurationDict
     ApplicationDescription: str
     ApplicationMaintenanceConfiguration: ApplicationApplicationMaintenanceConfigurationDict
@@ -1194,58 +790,69 @@ class Application(_Resource):
     ServiceExecutionRole: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        RuntimeEnvironment: Literal[
+            "FLINK-1_11",
+            "FLINK-1_13",
+            "FLINK-1_15",
+            "FLINK-1_18",
+            "FLINK-1_19",
+            "FLINK-1_20",
+            "FLINK-1_6",
+            "FLINK-1_8",
+            "FLINK-2_2",
+            "FLINK-2_3",
+            "SQL-1_0",
+            "ZEPPELIN-FLINK-1_0",
+            "ZEPPELIN-FLINK-2_0",
+            "ZEPPELIN-FLINK-3_0",
+        ],
+        ServiceExecutionRole: str,
+        ApplicationConfiguration: ApplicationApplicationConfiguration
+        | ApplicationApplicationConfigurationDict
+        | None = None,
+        ApplicationDescription: str | None = None,
+        ApplicationMaintenanceConfiguration: ApplicationApplicationMaintenanceConfiguration
+        | ApplicationApplicationMaintenanceConfigurationDict
+        | None = None,
+        ApplicationMode: Literal["INTERACTIVE", "STREAMING"] | None = None,
+        ApplicationName: str | None = None,
+        RunConfiguration: ApplicationRunConfiguration
+        | ApplicationRunConfigurationDict
+        | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::KinesisAnalyticsV2::Application; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            RuntimeEnvironment: Literal[
-                "FLINK-1_11",
-                "FLINK-1_13",
-                "FLINK-1_15",
-                "FLINK-1_18",
-                "FLINK-1_19",
-                "FLINK-1_20",
-                "FLINK-1_6",
-                "FLINK-1_8",
-                "FLINK-2_2",
-                "FLINK-2_3",
-                "SQL-1_0",
-                "ZEPPELIN-FLINK-1_0",
-                "ZEPPELIN-FLINK-2_0",
-                "ZEPPELIN-FLINK-3_0",
-            ],
-            ServiceExecutionRole: str,
-            ApplicationConfiguration: ApplicationApplicationConfiguration
-            | ApplicationApplicationConfigurationDict
-            | None = None,
-            ApplicationDescription: str | None = None,
-            ApplicationMaintenanceConfiguration: ApplicationApplicationMaintenanceConfiguration
-            | ApplicationApplicationMaintenanceConfigurationDict
-            | None = None,
-            ApplicationMode: Literal["INTERACTIVE", "STREAMING"] | None = None,
-            ApplicationName: str | None = None,
-            RunConfiguration: ApplicationRunConfiguration
-            | ApplicationRunConfigurationDict
-            | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::KinesisAnalyticsV2::Application; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            RuntimeEnvironment: The runtime environment for the application. Required.
+            ServiceExecutionRole: Specifies the IAM role that the application uses to access
+                external resources. Required.
             ApplicationConfiguration: Use this parameter to configure the application.
             ApplicationDescription: The description of the application.
             ApplicationMaintenanceConfiguration: Used to configure start of maintenance window.
-            ApplicationMode: To create a Kinesis Data Analytics Studio notebook, you must set the mode to `INTERACTIVE`.
-            ApplicationName: The name of the application.
-            RunConfiguration: Specifies run configuration (start parameters) of a Kinesis Data Analytics application.
-            RuntimeEnvironment: The runtime environment for the application.
-            ServiceExecutionRole: Specifies the IAM role that the application uses to access external resources.
-            Tags: A list of one or more tags to assign to the application.
+            ApplicationMode: To create a Kinesis Data Analytics Studio notebook, you must set the
+                mode to `INTERACTIVE`. However, for a Kinesis Data Analytics for Apache Flink
+                application, the mode is optional. Create-only: changing it replaces the resource.
+            ApplicationName: The name of the application. Create-only: changing it replaces the
+                resource.
+            RunConfiguration: Specifies run configuration (start parameters) of a Kinesis Data
+                Analytics application. Evaluated on update for RUNNING applications an only.
+                Write-only: sent to AWS, never read back.
+            Tags: A list of one or more tags to assign to the application. A tag is a key-value pair
+                that identifies an application. Note that the maximum number of application tags
+                includes system tags. The maximum number of user-defined application tags is 50.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -79,187 +83,104 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ApplicationReferenceDataSourceCSVMappingParametersDict = TypedDict(
-    "ApplicationReferenceDataSourceCSVMappingParametersDict",
-    {
-        "RecordColumnDelimiter": "Required[str]",
-        "RecordRowDelimiter": "Required[str]",
-    },
-    total=False,
-)
 
-ApplicationReferenceDataSourceJSONMappingParametersDict = TypedDict(
-    "ApplicationReferenceDataSourceJSONMappingParametersDict",
-    {
-        "RecordRowPath": "Required[str]",
-    },
-    total=False,
-)
+class ApplicationReferenceDataSourceCSVMappingParametersDict(TypedDict, total=False):
+    """ApplicationReferenceDataSourceCSVMappingParameters as a plain dict."""
 
-ApplicationReferenceDataSourceMappingParametersDict = TypedDict(
-    "ApplicationReferenceDataSourceMappingParametersDict",
-    {
-        "CSVMappingParameters": "ApplicationReferenceDataSourceCSVMappingParametersDict",
-        "JSONMappingParameters": "ApplicationReferenceDataSourceJSONMappingParametersDict",
-    },
-    total=False,
-)
+    RecordColumnDelimiter: Required[str]
+    """Type: str."""
+    RecordRowDelimiter: Required[str]
+    """Type: str."""
 
-ApplicationReferenceDataSourceRecordFormatDict = TypedDict(
-    "ApplicationReferenceDataSourceRecordFormatDict",
-    {
-        "MappingParameters": "ApplicationReferenceDataSourceMappingParametersDict",
-        "RecordFormatType": "Required[str]",
-    },
-    total=False,
-)
 
-ApplicationReferenceDataSourceReferenceDataSourceDict = TypedDict(
-    "ApplicationReferenceDataSourceReferenceDataSourceDict",
-    {
-        "ReferenceSchema": "Required[ApplicationReferenceDataSourceReferenceSchemaDict]",
-        "S3ReferenceDataSource": "ApplicationReferenceDataSourceS3ReferenceDataSourceDict",
-        "TableName": "str",
-    },
-    total=False,
-)
+class ApplicationReferenceDataSourceJSONMappingParametersDict(TypedDict, total=False):
+    """ApplicationReferenceDataSourceJSONMappingParameters as a plain dict."""
 
-ApplicationReferenceDataSourceReferenceSchemaDict = TypedDict(
-    "ApplicationReferenceDataSourceReferenceSchemaDict",
-    {
-        "RecordColumns": "Required[list[RecordColumnDict]]",
-        "RecordEncoding": "str",
-        "RecordFormat": "Required[ApplicationReferenceDataSourceRecordFormatDict]",
-    },
-    total=False,
-)
+    RecordRowPath: Required[str]
+    """Type: str."""
 
-ApplicationReferenceDataSourceS3ReferenceDataSourceDict = TypedDict(
-    "ApplicationReferenceDataSourceS3ReferenceDataSourceDict",
-    {
-        "BucketARN": "Required[str]",
-        "FileKey": "Required[str]",
-    },
-    total=False,
-)
 
-RecordColumnDict = TypedDict(
-    "RecordColumnDict",
-    {
-        "Mapping": "str",
-        "Name": "Required[str]",
-        "SqlType": "Required[str]",
-    },
-    total=False,
-)
+class ApplicationReferenceDataSourceMappingParametersDict(TypedDict, total=False):
+    """ApplicationReferenceDataSourceMappingParameters as a plain dict."""
 
+    CSVMappingParameters: ApplicationReferenceDataSourceCSVMappingParametersDict
+    """Type: ApplicationReferenceDataSourceCSVMappingParametersDict."""
+    JSONMappingParameters: ApplicationReferenceDataSourceJSONMappingParametersDict
+    """Type: ApplicationReferenceDataSourceJSONMappingParametersDict."""
+
+
+class ApplicationReferenceDataSourceRecordFormatDict(TypedDict, total=False):
+    """ApplicationReferenceDataSourceRecordFormat as a plain dict."""
+
+    MappingParameters: ApplicationReferenceDataSourceMappingParametersDict
+    """Type: ApplicationReferenceDataSourceMappingParametersDict."""
+    RecordFormatType: Required[str]
+    """Type: str."""
+
+
+class ApplicationReferenceDataSourceReferenceDataSourceDict(TypedDict, total=False):
+    """ApplicationReferenceDataSourceReferenceDataSource as a plain dict."""
+
+    ReferenceSchema: Required[ApplicationReferenceDataSourceReferenceSchemaDict]
+    """Type: ApplicationReferenceDataSourceReferenceSchemaDict."""
+    S3ReferenceDataSource: ApplicationReferenceDataSourceS3ReferenceDataSourceDict
+    """Type: ApplicationReferenceDataSourceS3ReferenceDataSourceDict."""
+    TableName: str
+    """Type: str."""
+
+
+class ApplicationReferenceDataSourceReferenceSchemaDict(TypedDict, total=False):
+    """ApplicationReferenceDataSourceReferenceSchema as a plain dict."""
+
+    RecordColumns: Required[list[RecordColumnDict]]
+    """Type: list[RecordColumnDict]."""
+    RecordEncoding: str
+    """Type: str."""
+    RecordFormat: Required[ApplicationReferenceDataSourceRecordFormatDict]
+    """Type: ApplicationReferenceDataSourceRecordFormatDict."""
+
+
+class ApplicationReferenceDataSourceS3ReferenceDataSourceDict(TypedDict, total=False):
+    """ApplicationReferenceDataSourceS3ReferenceDataSource as a plain dict."""
+
+    BucketARN: Required[str]
+    """Type: str."""
+    FileKey: Required[str]
+    """Type: str."""
+
+
+class RecordColumnDict(TypedDict, total=False):
+    """RecordColumn as a plain dict."""
+
+    Mapping: str
+    """Type: str."""
+    Name: Required[str]
+    """Type: str."""
+    SqlType: Required[str]
+    """Type: str."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::KinesisAnalyticsV2::ApplicationReferenceDataSource",
     schema_file="aws-kinesisanalyticsv2-applicationreferencedatasource.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=("/Id",),
     create_only=("/ApplicationName",),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("ReferenceDataSource", "ApplicationName"),
-    list_required=(),
-    tagging=None,
-    replacement_strategy="create_then_delete",
-    handlers={},
 )
-
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "CSVMappingParameters": {
-            "additionalProperties": False,
-            "properties": {
-                "RecordColumnDelimiter": {"type": "string"},
-                "RecordRowDelimiter": {"type": "string"},
-            },
-            "required": ["RecordColumnDelimiter", "RecordRowDelimiter"],
-            "type": "object",
-        },
-        "JSONMappingParameters": {
-            "additionalProperties": False,
-            "properties": {"RecordRowPath": {"type": "string"}},
-            "required": ["RecordRowPath"],
-            "type": "object",
-        },
-        "MappingParameters": {
-            "additionalProperties": False,
-            "properties": {
-                "CSVMappingParameters": {"$ref": "#/definitions/CSVMappingParameters"},
-                "JSONMappingParameters": {"$ref": "#/definitions/JSONMappingParameters"},
-            },
-            "type": "object",
-        },
-        "RecordColumn": {
-            "additionalProperties": False,
-            "properties": {
-                "Mapping": {"type": "string"},
-                "Name": {"type": "string"},
-                "SqlType": {"type": "string"},
-            },
-            "required": ["SqlType", "Name"],
-            "type": "object",
-        },
-        "RecordFormat": {
-            "additionalProperties": False,
-            "properties": {
-                "MappingParameters": {"$ref": "#/definitions/MappingParameters"},
-                "RecordFormatType": {"type": "string"},
-            },
-            "required": ["RecordFormatType"],
-            "type": "object",
-        },
-        "ReferenceDataSource": {
-            "additionalProperties": False,
-            "properties": {
-                "ReferenceSchema": {"$ref": "#/definitions/ReferenceSchema"},
-                "S3ReferenceDataSource": {"$ref": "#/definitions/S3ReferenceDataSource"},
-                "TableName": {"type": "string"},
-            },
-            "required": ["ReferenceSchema"],
-            "type": "object",
-        },
-        "ReferenceSchema": {
-            "additionalProperties": False,
-            "properties": {
-                "RecordColumns": {
-                    "items": {"$ref": "#/definitions/RecordColumn"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "RecordEncoding": {"type": "string"},
-                "RecordFormat": {"$ref": "#/definitions/RecordFormat"},
-            },
-            "required": ["RecordColumns", "RecordFormat"],
-            "type": "object",
-        },
-        "S3ReferenceDataSource": {
-            "additionalProperties": False,
-            "properties": {"BucketARN": {"type": "string"}, "FileKey": {"type": "string"}},
-            "required": ["BucketARN", "FileKey"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "ApplicationName": {"type": "string"},
-        "Id": {"type": "string"},
-        "ReferenceDataSource": {"$ref": "#/definitions/ReferenceDataSource"},
-    },
-    "required": ["ReferenceDataSource", "ApplicationName"],
-}
 
 
 class ApplicationReferenceDataSource(_Resource):
-    """AWS::KinesisAnalyticsV2::ApplicationReferenceDataSource: Resource Type definition for AWS::KinesisAnalyticsV2::ApplicationReferenceDataSource
+    """AWS::KinesisAnalyticsV2::ApplicationReferenceDataSource: Resource Type definition for
+    AWS::KinesisAnalyticsV2::ApplicationReferenceDataSource
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Replaced when any of these change (create-only): ApplicationName.
+    Read-only attributes (known once deployed): Id.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-kinesisanalyticsv2-applicationreferencedatasource.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -269,30 +190,40 @@ class ApplicationReferenceDataSource(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ApplicationReferenceDataSourceAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "application_reference_data_source.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     Id: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ApplicationName: str
     ReferenceDataSource: ApplicationReferenceDataSourceReferenceDataSourceDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ApplicationName: str,
+        ReferenceDataSource: ApplicationReferenceDataSourceReferenceDataSource
+        | ApplicationReferenceDataSourceReferenceDataSourceDict,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::KinesisAnalyticsV2::ApplicationReferenceDataSource; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ApplicationName: str,
-            ReferenceDataSource: ApplicationReferenceDataSourceReferenceDataSource
-            | ApplicationReferenceDataSourceReferenceDataSourceDict,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::KinesisAnalyticsV2::ApplicationReferenceDataSource; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ApplicationName: Type: str. Create-only: changing it replaces the resource. Required.
+            ReferenceDataSource: Type: ApplicationReferenceDataSourceReferenceDataSourceDict.
+                Required.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

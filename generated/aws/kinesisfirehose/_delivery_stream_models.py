@@ -7,7 +7,7 @@ Imported on first use by delivery_stream.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -89,487 +89,752 @@ class AmazonOpenSearchServerlessBufferingHints(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    IntervalInSeconds: int | None = None
-    SizeInMBs: int | None = None
+    IntervalInSeconds: Annotated[int | None, Field(description="Range: 0 to 900 (inclusive).")] = (
+        None
+    )
+    SizeInMBs: Annotated[int | None, Field(description="Range: 1 to 100 (inclusive).")] = None
 
 
 class AmazonOpenSearchServerlessRetryOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DurationInSeconds: int | None = None
+    DurationInSeconds: Annotated[int | None, Field(description="Range: 0 to 7200 (inclusive).")] = (
+        None
+    )
 
 
 class AmazonopensearchserviceBufferingHints(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    IntervalInSeconds: int | None = None
-    SizeInMBs: int | None = None
+    IntervalInSeconds: Annotated[int | None, Field(description="Range: 0 to 900 (inclusive).")] = (
+        None
+    )
+    SizeInMBs: Annotated[int | None, Field(description="Range: 1 to 100 (inclusive).")] = None
 
 
 class AmazonopensearchserviceRetryOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DurationInSeconds: int | None = None
+    DurationInSeconds: Annotated[int | None, Field(description="Range: 0 to 7200 (inclusive).")] = (
+        None
+    )
 
 
 class DatabaseColumns(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Exclude: list[str] | None = None
-    Include: list[str] | None = None
+    Exclude: Annotated[
+        list[str] | None,
+        Field(description="Each item: Pattern: [\\u0001-\\uFFFF]* Length: 1 to 194 characters."),
+    ] = None
+    Include: Annotated[
+        list[str] | None,
+        Field(description="Each item: Pattern: [\\u0001-\\uFFFF]* Length: 1 to 194 characters."),
+    ] = None
 
 
 class DatabaseTables(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Exclude: list[str] | None = None
-    Include: list[str] | None = None
+    Exclude: Annotated[
+        list[str] | None,
+        Field(description="Each item: Pattern: [\\u0001-\\uFFFF]* Length: 1 to 129 characters."),
+    ] = None
+    Include: Annotated[
+        list[str] | None,
+        Field(description="Each item: Pattern: [\\u0001-\\uFFFF]* Length: 1 to 129 characters."),
+    ] = None
 
 
 class DeliveryStreamAuthenticationConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Connectivity: Literal["PUBLIC", "PRIVATE"]
-    RoleARN: str
+    Connectivity: Annotated[
+        Literal["PUBLIC", "PRIVATE"], Field(description="Allowed values: 'PUBLIC', 'PRIVATE'.")
+    ]
+    RoleARN: Annotated[str, Field(description="Pattern: arn:.* Length: 1 to 512 characters.")]
 
 
 class DeliveryStreamBufferingHints(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    IntervalInSeconds: int | None = None
-    SizeInMBs: int | None = None
+    IntervalInSeconds: Annotated[int | None, Field(description="Range: 0 to 900 (inclusive).")] = (
+        None
+    )
+    SizeInMBs: Annotated[int | None, Field(description="Range: 1 to 128 (inclusive).")] = None
 
 
 class DeliveryStreamCatalogConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CatalogArn: str | None = None
-    WarehouseLocation: str | None = None
+    CatalogArn: Annotated[
+        str | None, Field(description="Pattern: arn:.* Length: 1 to 512 characters.")
+    ] = None
+    WarehouseLocation: Annotated[
+        str | None, Field(description="Pattern: s3:\\/\\/.* Length: 1 to 2048 characters.")
+    ] = None
 
 
 class DeliveryStreamCloudWatchLoggingOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Enabled: bool | None = None
-    LogGroupName: str | None = None
-    LogStreamName: str | None = None
+    Enabled: Annotated[bool | None, Field(description="Type: bool.")] = None
+    LogGroupName: Annotated[
+        str | None,
+        Field(description="Pattern: ^[\\.\\-_/#A-Za-z0-9]*$ Length: 0 to 512 characters."),
+    ] = None
+    LogStreamName: Annotated[
+        str | None, Field(description="Pattern: ^[^:*]*$ Length: 0 to 512 characters.")
+    ] = None
 
 
 class DeliveryStreamCopyCommand(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CopyOptions: str | None = None
-    DataTableColumns: str | None = None
-    DataTableName: str
+    CopyOptions: Annotated[str | None, Field(description="Length: 0 to 204800 characters.")] = None
+    DataTableColumns: Annotated[
+        str | None, Field(description="Length: 0 to 204800 characters.")
+    ] = None
+    DataTableName: Annotated[str, Field(description="Length: 1 to 512 characters.")]
 
 
 class DeliveryStreamDatabaseSourceVPCConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    VpcEndpointServiceName: str
+    VpcEndpointServiceName: Annotated[
+        str,
+        Field(
+            description="Pattern: ([a-zA-Z0-9\\-\\_]+\\.){2,3}vpce\\.[a-zA-Z0-9\\-]*\\.vpce-svc\\-[a-zA-Z0-9\\-]{17}$ Length: 47 to 255 characters."
+        ),
+    ]
 
 
 class DeliveryStreamDatabases(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Exclude: list[str] | None = None
-    Include: list[str] | None = None
+    Exclude: Annotated[
+        list[str] | None,
+        Field(description="Each item: Pattern: [\\u0001-\\uFFFF]* Length: 1 to 64 characters."),
+    ] = None
+    Include: Annotated[
+        list[str] | None,
+        Field(description="Each item: Pattern: [\\u0001-\\uFFFF]* Length: 1 to 64 characters."),
+    ] = None
 
 
 class DeliveryStreamDeliveryStreamEncryptionConfigurationInput(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    KeyARN: str | None = None
-    KeyType: Literal["AWS_OWNED_CMK", "CUSTOMER_MANAGED_CMK"]
+    KeyARN: Annotated[
+        str | None, Field(description="Pattern: arn:.* Length: 1 to 512 characters.")
+    ] = None
+    KeyType: Annotated[
+        Literal["AWS_OWNED_CMK", "CUSTOMER_MANAGED_CMK"],
+        Field(description="Allowed values: 'AWS_OWNED_CMK', 'CUSTOMER_MANAGED_CMK'."),
+    ]
 
 
 class DeliveryStreamDirectPutSourceConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ThroughputHintInMBs: int | None = None
+    ThroughputHintInMBs: Annotated[
+        int | None, Field(description="Range: 1 to 100 (inclusive).")
+    ] = None
 
 
 class DeliveryStreamDocumentIdOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DefaultDocumentIdFormat: Literal["FIREHOSE_DEFAULT", "NO_DOCUMENT_ID"]
+    DefaultDocumentIdFormat: Annotated[
+        Literal["FIREHOSE_DEFAULT", "NO_DOCUMENT_ID"],
+        Field(description="Allowed values: 'FIREHOSE_DEFAULT', 'NO_DOCUMENT_ID'."),
+    ]
 
 
 class DeliveryStreamHiveJsonSerDe(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    TimestampFormats: list[str] | None = None
+    TimestampFormats: Annotated[
+        list[str] | None,
+        Field(
+            description="Items are unique. Each item: Pattern: ^(?!\\s*$).+$ Length: 1 to 1024 characters."
+        ),
+    ] = None
 
 
 class DeliveryStreamKMSEncryptionConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AWSKMSKeyARN: str
+    AWSKMSKeyARN: Annotated[
+        str,
+        Field(
+            description="Pattern: ^arn:.*:kms:[a-zA-Z0-9\\-]+:\\d{12}:(key|alias)/[a-zA-Z_0-9+=,.@\\-_/]+$ Length: 1 to 512 characters."
+        ),
+    ]
 
 
 class DeliveryStreamKinesisStreamSourceConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    KinesisStreamARN: str
-    RoleARN: str
+    KinesisStreamARN: Annotated[
+        str, Field(description="Pattern: arn:.* Length: 1 to 512 characters.")
+    ]
+    RoleARN: Annotated[str, Field(description="Pattern: arn:.* Length: 1 to 512 characters.")]
 
 
 class DeliveryStreamMSKSourceConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AuthenticationConfiguration: DeliveryStreamAuthenticationConfiguration
-    MSKClusterARN: str
-    ReadFromTimestamp: str | None = None
-    TopicName: str
+    AuthenticationConfiguration: Annotated[
+        DeliveryStreamAuthenticationConfiguration,
+        Field(description="Type: DeliveryStreamAuthenticationConfigurationDict."),
+    ]
+    MSKClusterARN: Annotated[str, Field(description="Pattern: arn:.* Length: 1 to 512 characters.")]
+    ReadFromTimestamp: Annotated[str | None, Field(description="Type: str.")] = None
+    TopicName: Annotated[
+        str, Field(description="Pattern: [a-zA-Z0-9\\._\\-]+ Length: 1 to 255 characters.")
+    ]
 
 
 class DeliveryStreamOpenXJsonSerDe(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CaseInsensitive: bool | None = None
-    ColumnToJsonKeyMappings: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    ConvertDotsInJsonKeysToUnderscores: bool | None = None
+    CaseInsensitive: Annotated[bool | None, Field(description="Type: bool.")] = None
+    ColumnToJsonKeyMappings: Annotated[
+        dict[str, str] | None, Field(description="Type: dict[str, str].")
+    ] = None
+    ConvertDotsInJsonKeysToUnderscores: Annotated[bool | None, Field(description="Type: bool.")] = (
+        None
+    )
 
 
 class DeliveryStreamOrcSerDe(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BlockSizeBytes: int | None = None
-    BloomFilterColumns: list[str] | None = None
-    BloomFilterFalsePositiveProbability: float | None = None
-    Compression: Literal["NONE", "SNAPPY", "ZLIB"] | None = None
-    DictionaryKeyThreshold: float | None = None
-    EnablePadding: bool | None = None
-    FormatVersion: Literal["V0_11", "V0_12"] | None = None
-    PaddingTolerance: float | None = None
-    RowIndexStride: int | None = None
-    StripeSizeBytes: int | None = None
+    BlockSizeBytes: Annotated[
+        int | None, Field(description="Range: at least 67108864 (inclusive).")
+    ] = None
+    BloomFilterColumns: Annotated[
+        list[str] | None,
+        Field(
+            description="Items are unique. Each item: Pattern: ^\\S+$ Length: 1 to 1024 characters."
+        ),
+    ] = None
+    BloomFilterFalsePositiveProbability: Annotated[
+        float | None, Field(description="Range: 0 to 1 (inclusive).")
+    ] = None
+    Compression: Annotated[
+        Literal["NONE", "SNAPPY", "ZLIB"] | None,
+        Field(description="Allowed values: 'NONE', 'SNAPPY', 'ZLIB'."),
+    ] = None
+    DictionaryKeyThreshold: Annotated[
+        float | None, Field(description="Range: 0 to 1 (inclusive).")
+    ] = None
+    EnablePadding: Annotated[bool | None, Field(description="Type: bool.")] = None
+    FormatVersion: Annotated[
+        Literal["V0_11", "V0_12"] | None, Field(description="Allowed values: 'V0_11', 'V0_12'.")
+    ] = None
+    PaddingTolerance: Annotated[float | None, Field(description="Range: 0 to 1 (inclusive).")] = (
+        None
+    )
+    RowIndexStride: Annotated[
+        int | None, Field(description="Range: at least 1000 (inclusive).")
+    ] = None
+    StripeSizeBytes: Annotated[
+        int | None, Field(description="Range: at least 8388608 (inclusive).")
+    ] = None
 
 
 class DeliveryStreamParquetSerDe(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BlockSizeBytes: int | None = None
-    Compression: Literal["GZIP", "SNAPPY", "UNCOMPRESSED"] | None = None
-    EnableDictionaryCompression: bool | None = None
-    MaxPaddingBytes: int | None = None
-    PageSizeBytes: int | None = None
-    WriterVersion: Literal["V1", "V2"] | None = None
+    BlockSizeBytes: Annotated[
+        int | None, Field(description="Range: at least 67108864 (inclusive).")
+    ] = None
+    Compression: Annotated[
+        Literal["GZIP", "SNAPPY", "UNCOMPRESSED"] | None,
+        Field(description="Allowed values: 'GZIP', 'SNAPPY', 'UNCOMPRESSED'."),
+    ] = None
+    EnableDictionaryCompression: Annotated[bool | None, Field(description="Type: bool.")] = None
+    MaxPaddingBytes: Annotated[int | None, Field(description="Range: at least 0 (inclusive).")] = (
+        None
+    )
+    PageSizeBytes: Annotated[
+        int | None, Field(description="Range: at least 65536 (inclusive).")
+    ] = None
+    WriterVersion: Annotated[
+        Literal["V1", "V2"] | None, Field(description="Allowed values: 'V1', 'V2'.")
+    ] = None
 
 
 class DeliveryStreamRetryOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DurationInSeconds: int | None = None
+    DurationInSeconds: Annotated[int | None, Field(description="Range: 0 to 7200 (inclusive).")] = (
+        None
+    )
 
 
 class DeliveryStreamSchemaConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CatalogId: str | None = None
-    DatabaseName: str | None = None
-    Region: str | None = None
-    RoleARN: str | None = None
-    TableName: str | None = None
-    VersionId: str | None = None
+    CatalogId: Annotated[
+        str | None, Field(description="Pattern: ^\\S+$ Length: 1 to 1024 characters.")
+    ] = None
+    DatabaseName: Annotated[
+        str | None, Field(description="Pattern: ^\\S+$ Length: 1 to 1024 characters.")
+    ] = None
+    Region: Annotated[
+        str | None, Field(description="Pattern: ^\\S+$ Length: 1 to 1024 characters.")
+    ] = None
+    RoleARN: Annotated[
+        str | None, Field(description="Pattern: arn:.* Length: 1 to 512 characters.")
+    ] = None
+    TableName: Annotated[
+        str | None, Field(description="Pattern: ^\\S+$ Length: 1 to 1024 characters.")
+    ] = None
+    VersionId: Annotated[
+        str | None, Field(description="Pattern: ^\\S+$ Length: 1 to 1024 characters.")
+    ] = None
 
 
 class DeliveryStreamSchemaEvolutionConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Enabled: bool | None = None
+    Enabled: Annotated[bool | None, Field(description="Type: bool.")] = None
 
 
 class DeliveryStreamSecretsManagerConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Enabled: bool
-    RoleARN: str | None = None
-    SecretARN: str | None = None
+    Enabled: Annotated[bool, Field(description="Type: bool.")]
+    RoleARN: Annotated[
+        str | None,
+        Field(
+            description="Pattern: arn:.*:iam::\\d{12}:role/[a-zA-Z_0-9+=,.@\\-_/]+ Length: 1 to 512 characters."
+        ),
+    ] = None
+    SecretARN: Annotated[
+        str | None,
+        Field(
+            description="Pattern: arn:.*:secretsmanager:[a-zA-Z0-9\\-]+:\\d{12}:secret:[a-zA-Z0-9\\-/_+=.@]+ Length: 1 to 2048 characters."
+        ),
+    ] = None
 
 
 class DeliveryStreamSerializer(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    OrcSerDe: DeliveryStreamOrcSerDe | None = None
-    ParquetSerDe: DeliveryStreamParquetSerDe | None = None
+    OrcSerDe: Annotated[
+        DeliveryStreamOrcSerDe | None, Field(description="Type: DeliveryStreamOrcSerDeDict.")
+    ] = None
+    ParquetSerDe: Annotated[
+        DeliveryStreamParquetSerDe | None,
+        Field(description="Type: DeliveryStreamParquetSerDeDict."),
+    ] = None
 
 
 class DeliveryStreamSnowflakeRoleConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Enabled: bool | None = None
-    SnowflakeRole: str | None = None
+    Enabled: Annotated[bool | None, Field(description="Type: bool.")] = None
+    SnowflakeRole: Annotated[str | None, Field(description="Length: 1 to 255 characters.")] = None
 
 
 class DeliveryStreamSnowflakeVpcConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    PrivateLinkVpceId: str
+    PrivateLinkVpceId: Annotated[
+        str,
+        Field(
+            description="Pattern: ([a-zA-Z0-9\\-\\_]+\\.){2,3}vpce\\.[a-zA-Z0-9\\-]*\\.vpce-svc\\-[a-zA-Z0-9\\-]{17}$ Length: 47 to 255 characters."
+        ),
+    ]
 
 
 class DeliveryStreamTableCreationConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Enabled: bool | None = None
+    Enabled: Annotated[bool | None, Field(description="Type: bool.")] = None
 
 
 class DeliveryStreamVpcConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    RoleARN: str
-    SecurityGroupIds: list[str]
-    SubnetIds: list[str]
+    RoleARN: Annotated[str, Field(description="Pattern: arn:.* Length: 1 to 512 characters.")]
+    SecurityGroupIds: Annotated[
+        list[str],
+        Field(
+            description="Items: 1 to 5 items. Items are unique. Each item: Pattern: ^\\S+$ Length: 1 to 1024 characters."
+        ),
+    ]
+    SubnetIds: Annotated[
+        list[str],
+        Field(
+            description="Items: 1 to 16 items. Items are unique. Each item: Pattern: ^\\S+$ Length: 1 to 1024 characters."
+        ),
+    ]
 
 
 class ElasticsearchBufferingHints(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    IntervalInSeconds: int | None = None
-    SizeInMBs: int | None = None
+    IntervalInSeconds: Annotated[int | None, Field(description="Range: 0 to 900 (inclusive).")] = (
+        None
+    )
+    SizeInMBs: Annotated[int | None, Field(description="Range: 1 to 100 (inclusive).")] = None
 
 
 class ElasticsearchRetryOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DurationInSeconds: int | None = None
+    DurationInSeconds: Annotated[int | None, Field(description="Range: 0 to 7200 (inclusive).")] = (
+        None
+    )
 
 
 class HttpEndpointCommonAttribute(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AttributeName: str
-    AttributeValue: str
+    AttributeName: Annotated[
+        str, Field(description="Pattern: ^(?!\\s*$).+$ Length: 1 to 256 characters.")
+    ]
+    AttributeValue: Annotated[str, Field(description="Length: 0 to 1024 characters.")]
 
 
 class HttpEndpointConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AccessKey: str | None = None
-    Name: str | None = None
-    Url: str
+    AccessKey: Annotated[str | None, Field(description="Length: 0 to 4096 characters.")] = None
+    Name: Annotated[
+        str | None, Field(description="Pattern: ^(?!\\s*$).+$ Length: 1 to 256 characters.")
+    ] = None
+    Url: Annotated[str, Field(description="Pattern: ^https:// Length: 1 to 1000 characters.")]
 
 
 class HttpEndpointRequestConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CommonAttributes: list[HttpEndpointCommonAttribute] | None = None
-    ContentEncoding: Literal["NONE", "GZIP"] | None = None
+    CommonAttributes: Annotated[
+        list[HttpEndpointCommonAttribute] | None,
+        Field(description="Items: 0 to 50 items. Items are unique."),
+    ] = None
+    ContentEncoding: Annotated[
+        Literal["NONE", "GZIP"] | None, Field(description="Allowed values: 'NONE', 'GZIP'.")
+    ] = None
 
 
 class PartitionField(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    SourceName: str
+    SourceName: Annotated[str, Field(description="Pattern: ^\\S+$ Length: 1 to 255 characters.")]
 
 
 class ProcessorParameter(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ParameterName: Literal[
-        "BufferIntervalInSeconds",
-        "BufferSizeInMBs",
-        "CompressionFormat",
-        "DataMessageExtraction",
-        "Delimiter",
-        "JsonParsingEngine",
-        "LambdaArn",
-        "MetadataExtractionQuery",
-        "NumberOfRetries",
-        "RoleArn",
-        "SubRecordType",
+    ParameterName: Annotated[
+        Literal[
+            "BufferIntervalInSeconds",
+            "BufferSizeInMBs",
+            "CompressionFormat",
+            "DataMessageExtraction",
+            "Delimiter",
+            "JsonParsingEngine",
+            "LambdaArn",
+            "MetadataExtractionQuery",
+            "NumberOfRetries",
+            "RoleArn",
+            "SubRecordType",
+        ],
+        Field(
+            description="Allowed values: 'BufferIntervalInSeconds', 'BufferSizeInMBs', 'CompressionFormat', 'DataMessageExtraction', 'Delimiter', 'JsonParsingEngine', 'LambdaArn', 'MetadataExtractionQuery', 'NumberOfRetries', 'RoleArn', 'SubRecordType'."
+        ),
     ]
-    ParameterValue: str
+    ParameterValue: Annotated[
+        str, Field(description="Pattern: ^(?!\\s*$).+$ Length: 1 to 5120 characters.")
+    ]
 
 
 class RedshiftRetryOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DurationInSeconds: int | None = None
+    DurationInSeconds: Annotated[int | None, Field(description="Range: 0 to 7200 (inclusive).")] = (
+        None
+    )
 
 
 class SnowflakeBufferingHints(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    IntervalInSeconds: int | None = None
-    SizeInMBs: int | None = None
+    IntervalInSeconds: Annotated[int | None, Field(description="Range: 0 to 900 (inclusive).")] = (
+        None
+    )
+    SizeInMBs: Annotated[int | None, Field(description="Range: 1 to 128 (inclusive).")] = None
 
 
 class SnowflakeRetryOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DurationInSeconds: int | None = None
+    DurationInSeconds: Annotated[int | None, Field(description="Range: 0 to 7200 (inclusive).")] = (
+        None
+    )
 
 
 class SplunkBufferingHints(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    IntervalInSeconds: int | None = None
-    SizeInMBs: int | None = None
+    IntervalInSeconds: Annotated[int | None, Field(description="Range: 0 to 60 (inclusive).")] = (
+        None
+    )
+    SizeInMBs: Annotated[int | None, Field(description="Range: 1 to 5 (inclusive).")] = None
 
 
 class SplunkRetryOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DurationInSeconds: int | None = None
+    DurationInSeconds: Annotated[int | None, Field(description="Range: 0 to 7200 (inclusive).")] = (
+        None
+    )
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str | None = None
+    Key: Annotated[
+        str,
+        Field(
+            description="Pattern: ^(?!aws:)[\\p{L}\\p{Z}\\p{N}_.:\\/=+\\-@%]*$ Length: 1 to 128 characters."
+        ),
+    ]
+    Value: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^[\\p{L}\\p{Z}\\p{N}_.:\\/=+\\-@%]*$ Length: 0 to 256 characters."
+        ),
+    ] = None
 
 
 class DeliveryStreamAttributes(DeferredModel):
-    Arn: str | None = None
+    """
+    The read-only attributes of a AWS::KinesisFirehose::DeliveryStream, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class DeliveryStreamDatabaseSourceAuthenticationConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    SecretsManagerConfiguration: DeliveryStreamSecretsManagerConfiguration
+    SecretsManagerConfiguration: Annotated[
+        DeliveryStreamSecretsManagerConfiguration,
+        Field(description="Type: DeliveryStreamSecretsManagerConfigurationDict."),
+    ]
 
 
 class DeliveryStreamDatabaseSourceConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Columns: DatabaseColumns | None = None
-    DatabaseSourceAuthenticationConfiguration: (
-        DeliveryStreamDatabaseSourceAuthenticationConfiguration
+    Columns: Annotated[DatabaseColumns | None, Field(description="Type: DatabaseColumnsDict.")] = (
+        None
     )
-    DatabaseSourceVPCConfiguration: DeliveryStreamDatabaseSourceVPCConfiguration
-    Databases: DeliveryStreamDatabases
-    Digest: str | None = None
-    Endpoint: str
-    Port: int
-    PublicCertificate: str | None = None
-    SSLMode: Literal["Disabled", "Enabled"] | None = None
-    SnapshotWatermarkTable: str
-    SurrogateKeys: list[str] | None = None
-    Tables: DatabaseTables
-    Type: Literal["MySQL", "PostgreSQL"]
+    DatabaseSourceAuthenticationConfiguration: Annotated[
+        DeliveryStreamDatabaseSourceAuthenticationConfiguration,
+        Field(description="Type: DeliveryStreamDatabaseSourceAuthenticationConfigurationDict."),
+    ]
+    DatabaseSourceVPCConfiguration: Annotated[
+        DeliveryStreamDatabaseSourceVPCConfiguration,
+        Field(description="Type: DeliveryStreamDatabaseSourceVPCConfigurationDict."),
+    ]
+    Databases: Annotated[
+        DeliveryStreamDatabases, Field(description="Type: DeliveryStreamDatabasesDict.")
+    ]
+    Digest: Annotated[str | None, Field(description="Pattern: .* Length: 1 to 512 characters.")] = (
+        None
+    )
+    Endpoint: Annotated[
+        str, Field(description="Pattern: ^(?!\\s*$).+ Length: 1 to 255 characters.")
+    ]
+    Port: Annotated[int, Field(description="Range: 0 to 65535 (inclusive).")]
+    PublicCertificate: Annotated[
+        str | None, Field(description="Pattern: .* Length: 1 to 4096 characters.")
+    ] = None
+    SSLMode: Annotated[
+        Literal["Disabled", "Enabled"] | None,
+        Field(description="Allowed values: 'Disabled', 'Enabled'."),
+    ] = None
+    SnapshotWatermarkTable: Annotated[
+        str, Field(description="Pattern: [\\u0001-\\uFFFF]* Length: 1 to 129 characters.")
+    ]
+    SurrogateKeys: Annotated[
+        list[str] | None,
+        Field(description="Each item: Pattern: ^\\S+$ Length: 1 to 1024 characters."),
+    ] = None
+    Tables: Annotated[DatabaseTables, Field(description="Type: DatabaseTablesDict.")]
+    Type: Annotated[
+        Literal["MySQL", "PostgreSQL"], Field(description="Allowed values: 'MySQL', 'PostgreSQL'.")
+    ]
 
 
 class DeliveryStreamDeserializer(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    HiveJsonSerDe: DeliveryStreamHiveJsonSerDe | None = None
-    OpenXJsonSerDe: DeliveryStreamOpenXJsonSerDe | None = None
+    HiveJsonSerDe: Annotated[
+        DeliveryStreamHiveJsonSerDe | None,
+        Field(description="Type: DeliveryStreamHiveJsonSerDeDict."),
+    ] = None
+    OpenXJsonSerDe: Annotated[
+        DeliveryStreamOpenXJsonSerDe | None,
+        Field(description="Type: DeliveryStreamOpenXJsonSerDeDict."),
+    ] = None
 
 
 class DeliveryStreamDynamicPartitioningConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Enabled: bool | None = None
-    RetryOptions: DeliveryStreamRetryOptions | None = None
+    Enabled: Annotated[bool | None, Field(description="Type: bool.")] = None
+    RetryOptions: Annotated[
+        DeliveryStreamRetryOptions | None,
+        Field(description="Type: DeliveryStreamRetryOptionsDict."),
+    ] = None
 
 
 class DeliveryStreamEncryptionConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    KMSEncryptionConfig: DeliveryStreamKMSEncryptionConfig | None = None
-    NoEncryptionConfig: Literal["NoEncryption"] | None = None
+    KMSEncryptionConfig: Annotated[
+        DeliveryStreamKMSEncryptionConfig | None,
+        Field(description="Type: DeliveryStreamKMSEncryptionConfigDict."),
+    ] = None
+    NoEncryptionConfig: Annotated[
+        Literal["NoEncryption"] | None, Field(description="Allowed values: 'NoEncryption'.")
+    ] = None
 
 
 class DeliveryStreamInputFormatConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Deserializer: DeliveryStreamDeserializer | None = None
+    Deserializer: Annotated[
+        DeliveryStreamDeserializer | None,
+        Field(description="Type: DeliveryStreamDeserializerDict."),
+    ] = None
 
 
 class DeliveryStreamOutputFormatConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Serializer: DeliveryStreamSerializer | None = None
+    Serializer: Annotated[
+        DeliveryStreamSerializer | None, Field(description="Type: DeliveryStreamSerializerDict.")
+    ] = None
 
 
 class DeliveryStreamS3DestinationConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BucketARN: str
-    BufferingHints: DeliveryStreamBufferingHints | None = None
-    CloudWatchLoggingOptions: DeliveryStreamCloudWatchLoggingOptions | None = None
-    CompressionFormat: Literal["UNCOMPRESSED", "GZIP", "ZIP", "Snappy", "HADOOP_SNAPPY"] | None = (
+    BucketARN: Annotated[str, Field(description="Pattern: arn:.* Length: 1 to 2048 characters.")]
+    BufferingHints: Annotated[
+        DeliveryStreamBufferingHints | None,
+        Field(description="Type: DeliveryStreamBufferingHintsDict."),
+    ] = None
+    CloudWatchLoggingOptions: Annotated[
+        DeliveryStreamCloudWatchLoggingOptions | None,
+        Field(description="Type: DeliveryStreamCloudWatchLoggingOptionsDict."),
+    ] = None
+    CompressionFormat: Annotated[
+        Literal["UNCOMPRESSED", "GZIP", "ZIP", "Snappy", "HADOOP_SNAPPY"] | None,
+        Field(
+            description="Allowed values: 'UNCOMPRESSED', 'GZIP', 'ZIP', 'Snappy', 'HADOOP_SNAPPY'."
+        ),
+    ] = None
+    EncryptionConfiguration: Annotated[
+        DeliveryStreamEncryptionConfiguration | None,
+        Field(description="Type: DeliveryStreamEncryptionConfigurationDict."),
+    ] = None
+    ErrorOutputPrefix: Annotated[str | None, Field(description="Length: 0 to 1024 characters.")] = (
         None
     )
-    EncryptionConfiguration: DeliveryStreamEncryptionConfiguration | None = None
-    ErrorOutputPrefix: str | None = None
-    Prefix: str | None = None
-    RoleARN: str
+    Prefix: Annotated[str | None, Field(description="Length: 0 to 1024 characters.")] = None
+    RoleARN: Annotated[str, Field(description="Pattern: arn:.* Length: 1 to 512 characters.")]
 
 
 class DestinationTableConfigurationPartitionSpec(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Identity: list[PartitionField] | None = None
+    Identity: Annotated[list[PartitionField] | None, Field(description="Items are unique.")] = None
 
 
 class Processor(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Parameters: list[ProcessorParameter] | None = None
-    Type: Literal[
-        "RecordDeAggregation",
-        "Decompression",
-        "CloudWatchLogProcessing",
-        "Lambda",
-        "MetadataExtraction",
-        "AppendDelimiterToRecord",
+    Parameters: Annotated[
+        list[ProcessorParameter] | None, Field(description="Items are unique.")
+    ] = None
+    Type: Annotated[
+        Literal[
+            "RecordDeAggregation",
+            "Decompression",
+            "CloudWatchLogProcessing",
+            "Lambda",
+            "MetadataExtraction",
+            "AppendDelimiterToRecord",
+        ],
+        Field(
+            description="Allowed values: 'RecordDeAggregation', 'Decompression', 'CloudWatchLogProcessing', 'Lambda', 'MetadataExtraction', 'AppendDelimiterToRecord'."
+        ),
     ]
 
 
@@ -577,242 +842,596 @@ class DeliveryStreamDataFormatConversionConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Enabled: bool | None = None
-    InputFormatConfiguration: DeliveryStreamInputFormatConfiguration | None = None
-    OutputFormatConfiguration: DeliveryStreamOutputFormatConfiguration | None = None
-    SchemaConfiguration: DeliveryStreamSchemaConfiguration | None = None
+    Enabled: Annotated[bool | None, Field(description="Type: bool.")] = None
+    InputFormatConfiguration: Annotated[
+        DeliveryStreamInputFormatConfiguration | None,
+        Field(description="Type: DeliveryStreamInputFormatConfigurationDict."),
+    ] = None
+    OutputFormatConfiguration: Annotated[
+        DeliveryStreamOutputFormatConfiguration | None,
+        Field(description="Type: DeliveryStreamOutputFormatConfigurationDict."),
+    ] = None
+    SchemaConfiguration: Annotated[
+        DeliveryStreamSchemaConfiguration | None,
+        Field(description="Type: DeliveryStreamSchemaConfigurationDict."),
+    ] = None
 
 
 class DeliveryStreamProcessingConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Enabled: bool | None = None
-    Processors: list[Processor] | None = None
+    Enabled: Annotated[bool | None, Field(description="Type: bool.")] = None
+    Processors: Annotated[list[Processor] | None, Field(description="Items are unique.")] = None
 
 
 class DeliveryStreamRedshiftDestinationConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CloudWatchLoggingOptions: DeliveryStreamCloudWatchLoggingOptions | None = None
-    ClusterJDBCURL: str
-    CopyCommand: DeliveryStreamCopyCommand
-    Password: str | None = None
-    ProcessingConfiguration: DeliveryStreamProcessingConfiguration | None = None
-    RetryOptions: RedshiftRetryOptions | None = None
-    RoleARN: str
-    S3BackupConfiguration: DeliveryStreamS3DestinationConfiguration | None = None
-    S3BackupMode: Literal["Disabled", "Enabled"] | None = None
-    S3Configuration: DeliveryStreamS3DestinationConfiguration
-    SecretsManagerConfiguration: DeliveryStreamSecretsManagerConfiguration | None = None
-    Username: str | None = None
+    CloudWatchLoggingOptions: Annotated[
+        DeliveryStreamCloudWatchLoggingOptions | None,
+        Field(description="Type: DeliveryStreamCloudWatchLoggingOptionsDict."),
+    ] = None
+    ClusterJDBCURL: Annotated[
+        str,
+        Field(
+            description="Pattern: ^jdbc:(redshift|postgresql)://((?!-)[A-Za-z0-9-]{1,63}(?<!-)\\.)+(redshift(-serverless)?)\\.([a-zA-Z0-9\\.\\-]+):\\d{1,5}/[a-zA-Z0-9_$-]+$ Length: 1 to 512 characters."
+        ),
+    ]
+    CopyCommand: Annotated[
+        DeliveryStreamCopyCommand, Field(description="Type: DeliveryStreamCopyCommandDict.")
+    ]
+    Password: Annotated[str | None, Field(description="Length: 6 to 512 characters.")] = None
+    ProcessingConfiguration: Annotated[
+        DeliveryStreamProcessingConfiguration | None,
+        Field(description="Type: DeliveryStreamProcessingConfigurationDict."),
+    ] = None
+    RetryOptions: Annotated[
+        RedshiftRetryOptions | None, Field(description="Type: RedshiftRetryOptionsDict.")
+    ] = None
+    RoleARN: Annotated[str, Field(description="Pattern: arn:.* Length: 1 to 512 characters.")]
+    S3BackupConfiguration: Annotated[
+        DeliveryStreamS3DestinationConfiguration | None,
+        Field(description="Type: DeliveryStreamS3DestinationConfigurationDict."),
+    ] = None
+    S3BackupMode: Annotated[
+        Literal["Disabled", "Enabled"] | None,
+        Field(description="Allowed values: 'Disabled', 'Enabled'."),
+    ] = None
+    S3Configuration: Annotated[
+        DeliveryStreamS3DestinationConfiguration,
+        Field(description="Type: DeliveryStreamS3DestinationConfigurationDict."),
+    ]
+    SecretsManagerConfiguration: Annotated[
+        DeliveryStreamSecretsManagerConfiguration | None,
+        Field(description="Type: DeliveryStreamSecretsManagerConfigurationDict."),
+    ] = None
+    Username: Annotated[str | None, Field(description="Length: 1 to 512 characters.")] = None
 
 
 class DeliveryStreamSnowflakeDestinationConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AccountUrl: str
-    BufferingHints: SnowflakeBufferingHints | None = None
-    CloudWatchLoggingOptions: DeliveryStreamCloudWatchLoggingOptions | None = None
-    ContentColumnName: str | None = None
-    DataLoadingOption: (
+    AccountUrl: Annotated[
+        str,
+        Field(description="Pattern: .+?\\.snowflakecomputing\\.com Length: 24 to 2048 characters."),
+    ]
+    BufferingHints: Annotated[
+        SnowflakeBufferingHints | None, Field(description="Type: SnowflakeBufferingHintsDict.")
+    ] = None
+    CloudWatchLoggingOptions: Annotated[
+        DeliveryStreamCloudWatchLoggingOptions | None,
+        Field(description="Type: DeliveryStreamCloudWatchLoggingOptionsDict."),
+    ] = None
+    ContentColumnName: Annotated[str | None, Field(description="Length: 1 to 255 characters.")] = (
+        None
+    )
+    DataLoadingOption: Annotated[
         Literal["JSON_MAPPING", "VARIANT_CONTENT_MAPPING", "VARIANT_CONTENT_AND_METADATA_MAPPING"]
-        | None
-    ) = None
-    Database: str
-    KeyPassphrase: str | None = None
-    MetaDataColumnName: str | None = None
-    PrivateKey: str | None = None
-    ProcessingConfiguration: DeliveryStreamProcessingConfiguration | None = None
-    RetryOptions: SnowflakeRetryOptions | None = None
-    RoleARN: str
-    S3BackupMode: Literal["FailedDataOnly", "AllData"] | None = None
-    S3Configuration: DeliveryStreamS3DestinationConfiguration
-    Schema: str
-    SecretsManagerConfiguration: DeliveryStreamSecretsManagerConfiguration | None = None
-    SnowflakeRoleConfiguration: DeliveryStreamSnowflakeRoleConfiguration | None = None
-    SnowflakeVpcConfiguration: DeliveryStreamSnowflakeVpcConfiguration | None = None
-    Table: str
-    User: str | None = None
+        | None,
+        Field(
+            description="Allowed values: 'JSON_MAPPING', 'VARIANT_CONTENT_MAPPING', 'VARIANT_CONTENT_AND_METADATA_MAPPING'."
+        ),
+    ] = None
+    Database: Annotated[str, Field(description="Length: 1 to 255 characters.")]
+    KeyPassphrase: Annotated[str | None, Field(description="Length: 7 to 255 characters.")] = None
+    MetaDataColumnName: Annotated[str | None, Field(description="Length: 1 to 255 characters.")] = (
+        None
+    )
+    PrivateKey: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^(?:[A-Za-z0-9+\\/]{4})*(?:[A-Za-z0-9+\\/]{2}==|[A-Za-z0-9+\\/]{3}=)?$ Length: 256 to 4096 characters."
+        ),
+    ] = None
+    ProcessingConfiguration: Annotated[
+        DeliveryStreamProcessingConfiguration | None,
+        Field(description="Type: DeliveryStreamProcessingConfigurationDict."),
+    ] = None
+    RetryOptions: Annotated[
+        SnowflakeRetryOptions | None, Field(description="Type: SnowflakeRetryOptionsDict.")
+    ] = None
+    RoleARN: Annotated[str, Field(description="Pattern: arn:.* Length: 1 to 512 characters.")]
+    S3BackupMode: Annotated[
+        Literal["FailedDataOnly", "AllData"] | None,
+        Field(description="Allowed values: 'FailedDataOnly', 'AllData'."),
+    ] = None
+    S3Configuration: Annotated[
+        DeliveryStreamS3DestinationConfiguration,
+        Field(description="Type: DeliveryStreamS3DestinationConfigurationDict."),
+    ]
+    Schema: Annotated[str, Field(description="Length: 1 to 255 characters.")]
+    SecretsManagerConfiguration: Annotated[
+        DeliveryStreamSecretsManagerConfiguration | None,
+        Field(description="Type: DeliveryStreamSecretsManagerConfigurationDict."),
+    ] = None
+    SnowflakeRoleConfiguration: Annotated[
+        DeliveryStreamSnowflakeRoleConfiguration | None,
+        Field(description="Type: DeliveryStreamSnowflakeRoleConfigurationDict."),
+    ] = None
+    SnowflakeVpcConfiguration: Annotated[
+        DeliveryStreamSnowflakeVpcConfiguration | None,
+        Field(description="Type: DeliveryStreamSnowflakeVpcConfigurationDict."),
+    ] = None
+    Table: Annotated[str, Field(description="Length: 1 to 255 characters.")]
+    User: Annotated[str | None, Field(description="Length: 1 to 255 characters.")] = None
 
 
 class DeliveryStreamSplunkDestinationConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BufferingHints: SplunkBufferingHints | None = None
-    CloudWatchLoggingOptions: DeliveryStreamCloudWatchLoggingOptions | None = None
-    HECAcknowledgmentTimeoutInSeconds: int | None = None
-    HECEndpoint: str
-    HECEndpointType: Literal["Raw", "Event"]
-    HECToken: str | None = None
-    ProcessingConfiguration: DeliveryStreamProcessingConfiguration | None = None
-    RetryOptions: SplunkRetryOptions | None = None
-    S3BackupMode: Literal["AllEvents", "FailedEventsOnly"] | None = None
-    S3Configuration: DeliveryStreamS3DestinationConfiguration
-    SecretsManagerConfiguration: DeliveryStreamSecretsManagerConfiguration | None = None
+    BufferingHints: Annotated[
+        SplunkBufferingHints | None, Field(description="Type: SplunkBufferingHintsDict.")
+    ] = None
+    CloudWatchLoggingOptions: Annotated[
+        DeliveryStreamCloudWatchLoggingOptions | None,
+        Field(description="Type: DeliveryStreamCloudWatchLoggingOptionsDict."),
+    ] = None
+    HECAcknowledgmentTimeoutInSeconds: Annotated[
+        int | None, Field(description="Range: 180 to 600 (inclusive).")
+    ] = None
+    HECEndpoint: Annotated[str, Field(description="Length: 0 to 2048 characters.")]
+    HECEndpointType: Annotated[
+        Literal["Raw", "Event"], Field(description="Allowed values: 'Raw', 'Event'.")
+    ]
+    HECToken: Annotated[str | None, Field(description="Length: 0 to 2048 characters.")] = None
+    ProcessingConfiguration: Annotated[
+        DeliveryStreamProcessingConfiguration | None,
+        Field(description="Type: DeliveryStreamProcessingConfigurationDict."),
+    ] = None
+    RetryOptions: Annotated[
+        SplunkRetryOptions | None, Field(description="Type: SplunkRetryOptionsDict.")
+    ] = None
+    S3BackupMode: Annotated[
+        Literal["AllEvents", "FailedEventsOnly"] | None,
+        Field(description="Allowed values: 'AllEvents', 'FailedEventsOnly'."),
+    ] = None
+    S3Configuration: Annotated[
+        DeliveryStreamS3DestinationConfiguration,
+        Field(description="Type: DeliveryStreamS3DestinationConfigurationDict."),
+    ]
+    SecretsManagerConfiguration: Annotated[
+        DeliveryStreamSecretsManagerConfiguration | None,
+        Field(description="Type: DeliveryStreamSecretsManagerConfigurationDict."),
+    ] = None
 
 
 class DestinationTableConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DestinationDatabaseName: str
-    DestinationTableName: str
-    PartitionSpec: DestinationTableConfigurationPartitionSpec | None = None
-    S3ErrorOutputPrefix: str | None = None
-    UniqueKeys: list[str] | None = None
+    DestinationDatabaseName: Annotated[
+        str, Field(description="Pattern: ^[a-zA-Z0-9\\.\\_]+$ Length: 1 to 512 characters.")
+    ]
+    DestinationTableName: Annotated[
+        str, Field(description="Pattern: ^[a-zA-Z0-9\\.\\_]+$ Length: 1 to 512 characters.")
+    ]
+    PartitionSpec: Annotated[
+        DestinationTableConfigurationPartitionSpec | None,
+        Field(description="Type: DestinationTableConfigurationPartitionSpecDict."),
+    ] = None
+    S3ErrorOutputPrefix: Annotated[
+        str | None, Field(description="Length: 1 to 1024 characters.")
+    ] = None
+    UniqueKeys: Annotated[
+        list[str] | None,
+        Field(
+            description="Items are unique. Each item: Pattern: ^\\S+$ Length: 1 to 512 characters."
+        ),
+    ] = None
 
 
 class DeliveryStreamAmazonOpenSearchServerlessDestinationConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BufferingHints: AmazonOpenSearchServerlessBufferingHints | None = None
-    CloudWatchLoggingOptions: DeliveryStreamCloudWatchLoggingOptions | None = None
-    CollectionEndpoint: str | None = None
-    IndexName: str
-    ProcessingConfiguration: DeliveryStreamProcessingConfiguration | None = None
-    RetryOptions: AmazonOpenSearchServerlessRetryOptions | None = None
-    RoleARN: str
-    S3BackupMode: Literal["FailedDocumentsOnly", "AllDocuments"] | None = None
-    S3Configuration: DeliveryStreamS3DestinationConfiguration
-    VpcConfiguration: DeliveryStreamVpcConfiguration | None = None
+    BufferingHints: Annotated[
+        AmazonOpenSearchServerlessBufferingHints | None,
+        Field(description="Type: AmazonOpenSearchServerlessBufferingHintsDict."),
+    ] = None
+    CloudWatchLoggingOptions: Annotated[
+        DeliveryStreamCloudWatchLoggingOptions | None,
+        Field(description="Type: DeliveryStreamCloudWatchLoggingOptionsDict."),
+    ] = None
+    CollectionEndpoint: Annotated[
+        str | None, Field(description="Pattern: https:.* Length: 1 to 512 characters.")
+    ] = None
+    IndexName: Annotated[str, Field(description="Length: 1 to 80 characters.")]
+    ProcessingConfiguration: Annotated[
+        DeliveryStreamProcessingConfiguration | None,
+        Field(description="Type: DeliveryStreamProcessingConfigurationDict."),
+    ] = None
+    RetryOptions: Annotated[
+        AmazonOpenSearchServerlessRetryOptions | None,
+        Field(description="Type: AmazonOpenSearchServerlessRetryOptionsDict."),
+    ] = None
+    RoleARN: Annotated[str, Field(description="Pattern: arn:.* Length: 1 to 512 characters.")]
+    S3BackupMode: Annotated[
+        Literal["FailedDocumentsOnly", "AllDocuments"] | None,
+        Field(description="Allowed values: 'FailedDocumentsOnly', 'AllDocuments'."),
+    ] = None
+    S3Configuration: Annotated[
+        DeliveryStreamS3DestinationConfiguration,
+        Field(description="Type: DeliveryStreamS3DestinationConfigurationDict."),
+    ]
+    VpcConfiguration: Annotated[
+        DeliveryStreamVpcConfiguration | None,
+        Field(description="Type: DeliveryStreamVpcConfigurationDict."),
+    ] = None
 
 
 class DeliveryStreamAmazonopensearchserviceDestinationConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BufferingHints: AmazonopensearchserviceBufferingHints | None = None
-    CloudWatchLoggingOptions: DeliveryStreamCloudWatchLoggingOptions | None = None
-    ClusterEndpoint: str | None = None
-    DocumentIdOptions: DeliveryStreamDocumentIdOptions | None = None
-    DomainARN: str | None = None
-    IndexName: str
-    IndexRotationPeriod: (
-        Literal["NoRotation", "OneHour", "OneDay", "OneWeek", "OneMonth"] | None
-    ) = None
-    ProcessingConfiguration: DeliveryStreamProcessingConfiguration | None = None
-    RetryOptions: AmazonopensearchserviceRetryOptions | None = None
-    RoleARN: str
-    S3BackupMode: Literal["FailedDocumentsOnly", "AllDocuments"] | None = None
-    S3Configuration: DeliveryStreamS3DestinationConfiguration
-    TypeName: str | None = None
-    VpcConfiguration: DeliveryStreamVpcConfiguration | None = None
+    BufferingHints: Annotated[
+        AmazonopensearchserviceBufferingHints | None,
+        Field(description="Type: AmazonopensearchserviceBufferingHintsDict."),
+    ] = None
+    CloudWatchLoggingOptions: Annotated[
+        DeliveryStreamCloudWatchLoggingOptions | None,
+        Field(description="Type: DeliveryStreamCloudWatchLoggingOptionsDict."),
+    ] = None
+    ClusterEndpoint: Annotated[
+        str | None, Field(description="Pattern: https:.* Length: 1 to 512 characters.")
+    ] = None
+    DocumentIdOptions: Annotated[
+        DeliveryStreamDocumentIdOptions | None,
+        Field(description="Type: DeliveryStreamDocumentIdOptionsDict."),
+    ] = None
+    DomainARN: Annotated[
+        str | None, Field(description="Pattern: arn:.* Length: 1 to 512 characters.")
+    ] = None
+    IndexName: Annotated[str, Field(description="Length: 1 to 80 characters.")]
+    IndexRotationPeriod: Annotated[
+        Literal["NoRotation", "OneHour", "OneDay", "OneWeek", "OneMonth"] | None,
+        Field(
+            description="Allowed values: 'NoRotation', 'OneHour', 'OneDay', 'OneWeek', 'OneMonth'."
+        ),
+    ] = None
+    ProcessingConfiguration: Annotated[
+        DeliveryStreamProcessingConfiguration | None,
+        Field(description="Type: DeliveryStreamProcessingConfigurationDict."),
+    ] = None
+    RetryOptions: Annotated[
+        AmazonopensearchserviceRetryOptions | None,
+        Field(description="Type: AmazonopensearchserviceRetryOptionsDict."),
+    ] = None
+    RoleARN: Annotated[str, Field(description="Pattern: arn:.* Length: 1 to 512 characters.")]
+    S3BackupMode: Annotated[
+        Literal["FailedDocumentsOnly", "AllDocuments"] | None,
+        Field(description="Allowed values: 'FailedDocumentsOnly', 'AllDocuments'."),
+    ] = None
+    S3Configuration: Annotated[
+        DeliveryStreamS3DestinationConfiguration,
+        Field(description="Type: DeliveryStreamS3DestinationConfigurationDict."),
+    ]
+    TypeName: Annotated[str | None, Field(description="Length: 0 to 100 characters.")] = None
+    VpcConfiguration: Annotated[
+        DeliveryStreamVpcConfiguration | None,
+        Field(description="Type: DeliveryStreamVpcConfigurationDict."),
+    ] = None
 
 
 class DeliveryStreamElasticsearchDestinationConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BufferingHints: ElasticsearchBufferingHints | None = None
-    CloudWatchLoggingOptions: DeliveryStreamCloudWatchLoggingOptions | None = None
-    ClusterEndpoint: str | None = None
-    DocumentIdOptions: DeliveryStreamDocumentIdOptions | None = None
-    DomainARN: str | None = None
-    IndexName: str
-    IndexRotationPeriod: (
-        Literal["NoRotation", "OneHour", "OneDay", "OneWeek", "OneMonth"] | None
-    ) = None
-    ProcessingConfiguration: DeliveryStreamProcessingConfiguration | None = None
-    RetryOptions: ElasticsearchRetryOptions | None = None
-    RoleARN: str
-    S3BackupMode: Literal["FailedDocumentsOnly", "AllDocuments"] | None = None
-    S3Configuration: DeliveryStreamS3DestinationConfiguration
-    TypeName: str | None = None
-    VpcConfiguration: DeliveryStreamVpcConfiguration | None = None
+    BufferingHints: Annotated[
+        ElasticsearchBufferingHints | None,
+        Field(description="Type: ElasticsearchBufferingHintsDict."),
+    ] = None
+    CloudWatchLoggingOptions: Annotated[
+        DeliveryStreamCloudWatchLoggingOptions | None,
+        Field(description="Type: DeliveryStreamCloudWatchLoggingOptionsDict."),
+    ] = None
+    ClusterEndpoint: Annotated[
+        str | None, Field(description="Pattern: https:.* Length: 1 to 512 characters.")
+    ] = None
+    DocumentIdOptions: Annotated[
+        DeliveryStreamDocumentIdOptions | None,
+        Field(description="Type: DeliveryStreamDocumentIdOptionsDict."),
+    ] = None
+    DomainARN: Annotated[
+        str | None, Field(description="Pattern: arn:.* Length: 1 to 512 characters.")
+    ] = None
+    IndexName: Annotated[str, Field(description="Length: 1 to 80 characters.")]
+    IndexRotationPeriod: Annotated[
+        Literal["NoRotation", "OneHour", "OneDay", "OneWeek", "OneMonth"] | None,
+        Field(
+            description="Allowed values: 'NoRotation', 'OneHour', 'OneDay', 'OneWeek', 'OneMonth'."
+        ),
+    ] = None
+    ProcessingConfiguration: Annotated[
+        DeliveryStreamProcessingConfiguration | None,
+        Field(description="Type: DeliveryStreamProcessingConfigurationDict."),
+    ] = None
+    RetryOptions: Annotated[
+        ElasticsearchRetryOptions | None, Field(description="Type: ElasticsearchRetryOptionsDict.")
+    ] = None
+    RoleARN: Annotated[str, Field(description="Pattern: arn:.* Length: 1 to 512 characters.")]
+    S3BackupMode: Annotated[
+        Literal["FailedDocumentsOnly", "AllDocuments"] | None,
+        Field(description="Allowed values: 'FailedDocumentsOnly', 'AllDocuments'."),
+    ] = None
+    S3Configuration: Annotated[
+        DeliveryStreamS3DestinationConfiguration,
+        Field(description="Type: DeliveryStreamS3DestinationConfigurationDict."),
+    ]
+    TypeName: Annotated[str | None, Field(description="Length: 0 to 100 characters.")] = None
+    VpcConfiguration: Annotated[
+        DeliveryStreamVpcConfiguration | None,
+        Field(description="Type: DeliveryStreamVpcConfigurationDict."),
+    ] = None
 
 
 class DeliveryStreamExtendedS3DestinationConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BucketARN: str
-    BufferingHints: DeliveryStreamBufferingHints | None = None
-    CloudWatchLoggingOptions: DeliveryStreamCloudWatchLoggingOptions | None = None
-    CompressionFormat: Literal["UNCOMPRESSED", "GZIP", "ZIP", "Snappy", "HADOOP_SNAPPY"] | None = (
+    BucketARN: Annotated[str, Field(description="Pattern: arn:.* Length: 1 to 2048 characters.")]
+    BufferingHints: Annotated[
+        DeliveryStreamBufferingHints | None,
+        Field(description="Type: DeliveryStreamBufferingHintsDict."),
+    ] = None
+    CloudWatchLoggingOptions: Annotated[
+        DeliveryStreamCloudWatchLoggingOptions | None,
+        Field(description="Type: DeliveryStreamCloudWatchLoggingOptionsDict."),
+    ] = None
+    CompressionFormat: Annotated[
+        Literal["UNCOMPRESSED", "GZIP", "ZIP", "Snappy", "HADOOP_SNAPPY"] | None,
+        Field(
+            description="Allowed values: 'UNCOMPRESSED', 'GZIP', 'ZIP', 'Snappy', 'HADOOP_SNAPPY'."
+        ),
+    ] = None
+    CustomTimeZone: Annotated[
+        str | None, Field(description="Pattern: ^$|[a-zA-Z/_]+$ Length: 0 to 50 characters.")
+    ] = None
+    DataFormatConversionConfiguration: Annotated[
+        DeliveryStreamDataFormatConversionConfiguration | None,
+        Field(description="Type: DeliveryStreamDataFormatConversionConfigurationDict."),
+    ] = None
+    DynamicPartitioningConfiguration: Annotated[
+        DeliveryStreamDynamicPartitioningConfiguration | None,
+        Field(description="Type: DeliveryStreamDynamicPartitioningConfigurationDict."),
+    ] = None
+    EncryptionConfiguration: Annotated[
+        DeliveryStreamEncryptionConfiguration | None,
+        Field(description="Type: DeliveryStreamEncryptionConfigurationDict."),
+    ] = None
+    ErrorOutputPrefix: Annotated[str | None, Field(description="Length: 0 to 1024 characters.")] = (
         None
     )
-    CustomTimeZone: str | None = None
-    DataFormatConversionConfiguration: DeliveryStreamDataFormatConversionConfiguration | None = None
-    DynamicPartitioningConfiguration: DeliveryStreamDynamicPartitioningConfiguration | None = None
-    EncryptionConfiguration: DeliveryStreamEncryptionConfiguration | None = None
-    ErrorOutputPrefix: str | None = None
-    FileExtension: str | None = None
-    Prefix: str | None = None
-    ProcessingConfiguration: DeliveryStreamProcessingConfiguration | None = None
-    RoleARN: str
-    S3BackupConfiguration: DeliveryStreamS3DestinationConfiguration | None = None
-    S3BackupMode: Literal["Disabled", "Enabled"] | None = None
+    FileExtension: Annotated[
+        str | None,
+        Field(description="Pattern: ^$|\\.[0-9a-z!\\-_.*'()]+ Length: 0 to 128 characters."),
+    ] = None
+    Prefix: Annotated[str | None, Field(description="Length: 0 to 1024 characters.")] = None
+    ProcessingConfiguration: Annotated[
+        DeliveryStreamProcessingConfiguration | None,
+        Field(description="Type: DeliveryStreamProcessingConfigurationDict."),
+    ] = None
+    RoleARN: Annotated[str, Field(description="Pattern: arn:.* Length: 1 to 512 characters.")]
+    S3BackupConfiguration: Annotated[
+        DeliveryStreamS3DestinationConfiguration | None,
+        Field(description="Type: DeliveryStreamS3DestinationConfigurationDict."),
+    ] = None
+    S3BackupMode: Annotated[
+        Literal["Disabled", "Enabled"] | None,
+        Field(description="Allowed values: 'Disabled', 'Enabled'."),
+    ] = None
 
 
 class DeliveryStreamHttpEndpointDestinationConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BufferingHints: DeliveryStreamBufferingHints | None = None
-    CloudWatchLoggingOptions: DeliveryStreamCloudWatchLoggingOptions | None = None
-    EndpointConfiguration: HttpEndpointConfiguration
-    ProcessingConfiguration: DeliveryStreamProcessingConfiguration | None = None
-    RequestConfiguration: HttpEndpointRequestConfiguration | None = None
-    RetryOptions: DeliveryStreamRetryOptions | None = None
-    RoleARN: str | None = None
-    S3BackupMode: Literal["AllData", "FailedDataOnly"] | None = None
-    S3Configuration: DeliveryStreamS3DestinationConfiguration
-    SecretsManagerConfiguration: DeliveryStreamSecretsManagerConfiguration | None = None
+    BufferingHints: Annotated[
+        DeliveryStreamBufferingHints | None,
+        Field(description="Type: DeliveryStreamBufferingHintsDict."),
+    ] = None
+    CloudWatchLoggingOptions: Annotated[
+        DeliveryStreamCloudWatchLoggingOptions | None,
+        Field(description="Type: DeliveryStreamCloudWatchLoggingOptionsDict."),
+    ] = None
+    EndpointConfiguration: Annotated[
+        HttpEndpointConfiguration, Field(description="Type: HttpEndpointConfigurationDict.")
+    ]
+    ProcessingConfiguration: Annotated[
+        DeliveryStreamProcessingConfiguration | None,
+        Field(description="Type: DeliveryStreamProcessingConfigurationDict."),
+    ] = None
+    RequestConfiguration: Annotated[
+        HttpEndpointRequestConfiguration | None,
+        Field(description="Type: HttpEndpointRequestConfigurationDict."),
+    ] = None
+    RetryOptions: Annotated[
+        DeliveryStreamRetryOptions | None,
+        Field(description="Type: DeliveryStreamRetryOptionsDict."),
+    ] = None
+    RoleARN: Annotated[
+        str | None, Field(description="Pattern: arn:.* Length: 1 to 512 characters.")
+    ] = None
+    S3BackupMode: Annotated[
+        Literal["AllData", "FailedDataOnly"] | None,
+        Field(description="Allowed values: 'AllData', 'FailedDataOnly'."),
+    ] = None
+    S3Configuration: Annotated[
+        DeliveryStreamS3DestinationConfiguration,
+        Field(description="Type: DeliveryStreamS3DestinationConfigurationDict."),
+    ]
+    SecretsManagerConfiguration: Annotated[
+        DeliveryStreamSecretsManagerConfiguration | None,
+        Field(description="Type: DeliveryStreamSecretsManagerConfigurationDict."),
+    ] = None
 
 
 class DeliveryStreamIcebergDestinationConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AppendOnly: bool | None = None
-    BufferingHints: DeliveryStreamBufferingHints | None = None
-    CatalogConfiguration: DeliveryStreamCatalogConfiguration
-    CloudWatchLoggingOptions: DeliveryStreamCloudWatchLoggingOptions | None = None
-    DestinationTableConfigurationList: list[DestinationTableConfiguration] | None = None
-    ProcessingConfiguration: DeliveryStreamProcessingConfiguration | None = None
-    RetryOptions: DeliveryStreamRetryOptions | None = None
-    RoleARN: str
-    S3Configuration: DeliveryStreamS3DestinationConfiguration
-    SchemaEvolutionConfiguration: DeliveryStreamSchemaEvolutionConfiguration | None = None
-    TableCreationConfiguration: DeliveryStreamTableCreationConfiguration | None = None
-    s3BackupMode: Literal["AllData", "FailedDataOnly"] | None = None
+    AppendOnly: Annotated[bool | None, Field(description="Type: bool.")] = None
+    BufferingHints: Annotated[
+        DeliveryStreamBufferingHints | None,
+        Field(description="Type: DeliveryStreamBufferingHintsDict."),
+    ] = None
+    CatalogConfiguration: Annotated[
+        DeliveryStreamCatalogConfiguration,
+        Field(description="Type: DeliveryStreamCatalogConfigurationDict."),
+    ]
+    CloudWatchLoggingOptions: Annotated[
+        DeliveryStreamCloudWatchLoggingOptions | None,
+        Field(description="Type: DeliveryStreamCloudWatchLoggingOptionsDict."),
+    ] = None
+    DestinationTableConfigurationList: Annotated[
+        list[DestinationTableConfiguration] | None,
+        Field(description="Type: list[DestinationTableConfigurationDict]."),
+    ] = None
+    ProcessingConfiguration: Annotated[
+        DeliveryStreamProcessingConfiguration | None,
+        Field(description="Type: DeliveryStreamProcessingConfigurationDict."),
+    ] = None
+    RetryOptions: Annotated[
+        DeliveryStreamRetryOptions | None,
+        Field(description="Type: DeliveryStreamRetryOptionsDict."),
+    ] = None
+    RoleARN: Annotated[str, Field(description="Pattern: arn:.* Length: 1 to 512 characters.")]
+    S3Configuration: Annotated[
+        DeliveryStreamS3DestinationConfiguration,
+        Field(description="Type: DeliveryStreamS3DestinationConfigurationDict."),
+    ]
+    SchemaEvolutionConfiguration: Annotated[
+        DeliveryStreamSchemaEvolutionConfiguration | None,
+        Field(description="Type: DeliveryStreamSchemaEvolutionConfigurationDict."),
+    ] = None
+    TableCreationConfiguration: Annotated[
+        DeliveryStreamTableCreationConfiguration | None,
+        Field(description="Type: DeliveryStreamTableCreationConfigurationDict."),
+    ] = None
+    s3BackupMode: Annotated[
+        Literal["AllData", "FailedDataOnly"] | None,
+        Field(description="Allowed values: 'AllData', 'FailedDataOnly'."),
+    ] = None
 
 
 class DeliveryStreamProps(DeferredModel):
-    AmazonOpenSearchServerlessDestinationConfiguration: (
-        DeliveryStreamAmazonOpenSearchServerlessDestinationConfiguration | None
-    ) = None
-    AmazonopensearchserviceDestinationConfiguration: (
-        DeliveryStreamAmazonopensearchserviceDestinationConfiguration | None
-    ) = None
-    DatabaseSourceConfiguration: DeliveryStreamDatabaseSourceConfiguration | None = None
-    DeliveryStreamEncryptionConfigurationInput: (
-        DeliveryStreamDeliveryStreamEncryptionConfigurationInput | None
-    ) = None
-    DeliveryStreamName: str | None = None
-    DeliveryStreamType: (
-        Literal["DatabaseAsSource", "DirectPut", "KinesisStreamAsSource", "MSKAsSource"] | None
-    ) = None
-    DirectPutSourceConfiguration: DeliveryStreamDirectPutSourceConfiguration | None = None
-    ElasticsearchDestinationConfiguration: (
-        DeliveryStreamElasticsearchDestinationConfiguration | None
-    ) = None
-    ExtendedS3DestinationConfiguration: DeliveryStreamExtendedS3DestinationConfiguration | None = (
-        None
-    )
-    HttpEndpointDestinationConfiguration: (
-        DeliveryStreamHttpEndpointDestinationConfiguration | None
-    ) = None
-    IcebergDestinationConfiguration: DeliveryStreamIcebergDestinationConfiguration | None = None
-    KinesisStreamSourceConfiguration: DeliveryStreamKinesisStreamSourceConfiguration | None = None
-    MSKSourceConfiguration: DeliveryStreamMSKSourceConfiguration | None = None
-    RedshiftDestinationConfiguration: DeliveryStreamRedshiftDestinationConfiguration | None = None
-    S3DestinationConfiguration: DeliveryStreamS3DestinationConfiguration | None = None
-    SnowflakeDestinationConfiguration: DeliveryStreamSnowflakeDestinationConfiguration | None = None
-    SplunkDestinationConfiguration: DeliveryStreamSplunkDestinationConfiguration | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::KinesisFirehose::DeliveryStream.
+    """
+
+    AmazonOpenSearchServerlessDestinationConfiguration: Annotated[
+        DeliveryStreamAmazonOpenSearchServerlessDestinationConfiguration | None,
+        Field(
+            description="Type: DeliveryStreamAmazonOpenSearchServerlessDestinationConfigurationDict. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    AmazonopensearchserviceDestinationConfiguration: Annotated[
+        DeliveryStreamAmazonopensearchserviceDestinationConfiguration | None,
+        Field(
+            description="Type: DeliveryStreamAmazonopensearchserviceDestinationConfigurationDict. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    DatabaseSourceConfiguration: Annotated[
+        DeliveryStreamDatabaseSourceConfiguration | None,
+        Field(
+            description="Type: DeliveryStreamDatabaseSourceConfigurationDict. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    DeliveryStreamEncryptionConfigurationInput: Annotated[
+        DeliveryStreamDeliveryStreamEncryptionConfigurationInput | None,
+        Field(description="Type: DeliveryStreamDeliveryStreamEncryptionConfigurationInputDict."),
+    ] = None
+    DeliveryStreamName: Annotated[
+        str | None,
+        Field(
+            description="Pattern: [a-zA-Z0-9._-]+ Length: 1 to 64 characters. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    DeliveryStreamType: Annotated[
+        Literal["DatabaseAsSource", "DirectPut", "KinesisStreamAsSource", "MSKAsSource"] | None,
+        Field(
+            description="Allowed values: 'DatabaseAsSource', 'DirectPut', 'KinesisStreamAsSource', 'MSKAsSource'. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    DirectPutSourceConfiguration: Annotated[
+        DeliveryStreamDirectPutSourceConfiguration | None,
+        Field(
+            description="Type: DeliveryStreamDirectPutSourceConfigurationDict. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    ElasticsearchDestinationConfiguration: Annotated[
+        DeliveryStreamElasticsearchDestinationConfiguration | None,
+        Field(
+            description="Type: DeliveryStreamElasticsearchDestinationConfigurationDict. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    ExtendedS3DestinationConfiguration: Annotated[
+        DeliveryStreamExtendedS3DestinationConfiguration | None,
+        Field(description="Type: DeliveryStreamExtendedS3DestinationConfigurationDict."),
+    ] = None
+    HttpEndpointDestinationConfiguration: Annotated[
+        DeliveryStreamHttpEndpointDestinationConfiguration | None,
+        Field(description="Type: DeliveryStreamHttpEndpointDestinationConfigurationDict."),
+    ] = None
+    IcebergDestinationConfiguration: Annotated[
+        DeliveryStreamIcebergDestinationConfiguration | None,
+        Field(
+            description="Type: DeliveryStreamIcebergDestinationConfigurationDict. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    KinesisStreamSourceConfiguration: Annotated[
+        DeliveryStreamKinesisStreamSourceConfiguration | None,
+        Field(
+            description="Type: DeliveryStreamKinesisStreamSourceConfigurationDict. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    MSKSourceConfiguration: Annotated[
+        DeliveryStreamMSKSourceConfiguration | None,
+        Field(
+            description="Type: DeliveryStreamMSKSourceConfigurationDict. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    RedshiftDestinationConfiguration: Annotated[
+        DeliveryStreamRedshiftDestinationConfiguration | None,
+        Field(description="Type: DeliveryStreamRedshiftDestinationConfigurationDict."),
+    ] = None
+    S3DestinationConfiguration: Annotated[
+        DeliveryStreamS3DestinationConfiguration | None,
+        Field(
+            description="Type: DeliveryStreamS3DestinationConfigurationDict. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    SnowflakeDestinationConfiguration: Annotated[
+        DeliveryStreamSnowflakeDestinationConfiguration | None,
+        Field(
+            description="Type: DeliveryStreamSnowflakeDestinationConfigurationDict. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    SplunkDestinationConfiguration: Annotated[
+        DeliveryStreamSplunkDestinationConfiguration | None,
+        Field(description="Type: DeliveryStreamSplunkDestinationConfigurationDict."),
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="Items: 1 to 50 items.")] = None

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -315,740 +319,907 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AmazonOpenSearchServerlessBufferingHintsDict = TypedDict(
-    "AmazonOpenSearchServerlessBufferingHintsDict",
-    {
-        "IntervalInSeconds": "int",
-        "SizeInMBs": "int",
-    },
-    total=False,
-)
-
-AmazonOpenSearchServerlessRetryOptionsDict = TypedDict(
-    "AmazonOpenSearchServerlessRetryOptionsDict",
-    {
-        "DurationInSeconds": "int",
-    },
-    total=False,
-)
-
-AmazonopensearchserviceBufferingHintsDict = TypedDict(
-    "AmazonopensearchserviceBufferingHintsDict",
-    {
-        "IntervalInSeconds": "int",
-        "SizeInMBs": "int",
-    },
-    total=False,
-)
-
-AmazonopensearchserviceRetryOptionsDict = TypedDict(
-    "AmazonopensearchserviceRetryOptionsDict",
-    {
-        "DurationInSeconds": "int",
-    },
-    total=False,
-)
-
-DatabaseColumnsDict = TypedDict(
-    "DatabaseColumnsDict",
-    {
-        "Exclude": "list[str]",
-        "Include": "list[str]",
-    },
-    total=False,
-)
-
-DatabaseTablesDict = TypedDict(
-    "DatabaseTablesDict",
-    {
-        "Exclude": "list[str]",
-        "Include": "list[str]",
-    },
-    total=False,
-)
-
-DeliveryStreamAmazonOpenSearchServerlessDestinationConfigurationDict = TypedDict(
-    "DeliveryStreamAmazonOpenSearchServerlessDestinationConfigurationDict",
-    {
-        "BufferingHints": "AmazonOpenSearchServerlessBufferingHintsDict",
-        "CloudWatchLoggingOptions": "DeliveryStreamCloudWatchLoggingOptionsDict",
-        "CollectionEndpoint": "str",
-        "IndexName": "Required[str]",
-        "ProcessingConfiguration": "DeliveryStreamProcessingConfigurationDict",
-        "RetryOptions": "AmazonOpenSearchServerlessRetryOptionsDict",
-        "RoleARN": "Required[str]",
-        "S3BackupMode": "Literal['FailedDocumentsOnly', 'AllDocuments']",
-        "S3Configuration": "Required[DeliveryStreamS3DestinationConfigurationDict]",
-        "VpcConfiguration": "DeliveryStreamVpcConfigurationDict",
-    },
-    total=False,
-)
-
-DeliveryStreamAmazonopensearchserviceDestinationConfigurationDict = TypedDict(
-    "DeliveryStreamAmazonopensearchserviceDestinationConfigurationDict",
-    {
-        "BufferingHints": "AmazonopensearchserviceBufferingHintsDict",
-        "CloudWatchLoggingOptions": "DeliveryStreamCloudWatchLoggingOptionsDict",
-        "ClusterEndpoint": "str",
-        "DocumentIdOptions": "DeliveryStreamDocumentIdOptionsDict",
-        "DomainARN": "str",
-        "IndexName": "Required[str]",
-        "IndexRotationPeriod": "Literal['NoRotation', 'OneHour', 'OneDay', 'OneWeek', 'OneMonth']",
-        "ProcessingConfiguration": "DeliveryStreamProcessingConfigurationDict",
-        "RetryOptions": "AmazonopensearchserviceRetryOptionsDict",
-        "RoleARN": "Required[str]",
-        "S3BackupMode": "Literal['FailedDocumentsOnly', 'AllDocuments']",
-        "S3Configuration": "Required[DeliveryStreamS3DestinationConfigurationDict]",
-        "TypeName": "str",
-        "VpcConfiguration": "DeliveryStreamVpcConfigurationDict",
-    },
-    total=False,
-)
-
-DeliveryStreamAuthenticationConfigurationDict = TypedDict(
-    "DeliveryStreamAuthenticationConfigurationDict",
-    {
-        "Connectivity": "Required[Literal['PUBLIC', 'PRIVATE']]",
-        "RoleARN": "Required[str]",
-    },
-    total=False,
-)
-
-DeliveryStreamBufferingHintsDict = TypedDict(
-    "DeliveryStreamBufferingHintsDict",
-    {
-        "IntervalInSeconds": "int",
-        "SizeInMBs": "int",
-    },
-    total=False,
-)
-
-DeliveryStreamCatalogConfigurationDict = TypedDict(
-    "DeliveryStreamCatalogConfigurationDict",
-    {
-        "CatalogArn": "str",
-        "WarehouseLocation": "str",
-    },
-    total=False,
-)
-
-DeliveryStreamCloudWatchLoggingOptionsDict = TypedDict(
-    "DeliveryStreamCloudWatchLoggingOptionsDict",
-    {
-        "Enabled": "bool",
-        "LogGroupName": "str",
-        "LogStreamName": "str",
-    },
-    total=False,
-)
-
-DeliveryStreamCopyCommandDict = TypedDict(
-    "DeliveryStreamCopyCommandDict",
-    {
-        "CopyOptions": "str",
-        "DataTableColumns": "str",
-        "DataTableName": "Required[str]",
-    },
-    total=False,
-)
-
-DeliveryStreamDataFormatConversionConfigurationDict = TypedDict(
-    "DeliveryStreamDataFormatConversionConfigurationDict",
-    {
-        "Enabled": "bool",
-        "InputFormatConfiguration": "DeliveryStreamInputFormatConfigurationDict",
-        "OutputFormatConfiguration": "DeliveryStreamOutputFormatConfigurationDict",
-        "SchemaConfiguration": "DeliveryStreamSchemaConfigurationDict",
-    },
-    total=False,
-)
-
-DeliveryStreamDatabaseSourceAuthenticationConfigurationDict = TypedDict(
-    "DeliveryStreamDatabaseSourceAuthenticationConfigurationDict",
-    {
-        "SecretsManagerConfiguration": "Required[DeliveryStreamSecretsManagerConfigurationDict]",
-    },
-    total=False,
-)
-
-DeliveryStreamDatabaseSourceConfigurationDict = TypedDict(
-    "DeliveryStreamDatabaseSourceConfigurationDict",
-    {
-        "Columns": "DatabaseColumnsDict",
-        "DatabaseSourceAuthenticationConfiguration": "Required[DeliveryStreamDatabaseSourceAuthenticationConfigurationDict]",
-        "DatabaseSourceVPCConfiguration": "Required[DeliveryStreamDatabaseSourceVPCConfigurationDict]",
-        "Databases": "Required[DeliveryStreamDatabasesDict]",
-        "Digest": "str",
-        "Endpoint": "Required[str]",
-        "Port": "Required[int]",
-        "PublicCertificate": "str",
-        "SSLMode": "Literal['Disabled', 'Enabled']",
-        "SnapshotWatermarkTable": "Required[str]",
-        "SurrogateKeys": "list[str]",
-        "Tables": "Required[DatabaseTablesDict]",
-        "Type": "Required[Literal['MySQL', 'PostgreSQL']]",
-    },
-    total=False,
-)
-
-DeliveryStreamDatabaseSourceVPCConfigurationDict = TypedDict(
-    "DeliveryStreamDatabaseSourceVPCConfigurationDict",
-    {
-        "VpcEndpointServiceName": "Required[str]",
-    },
-    total=False,
-)
-
-DeliveryStreamDatabasesDict = TypedDict(
-    "DeliveryStreamDatabasesDict",
-    {
-        "Exclude": "list[str]",
-        "Include": "list[str]",
-    },
-    total=False,
-)
-
-DeliveryStreamDeliveryStreamEncryptionConfigurationInputDict = TypedDict(
-    "DeliveryStreamDeliveryStreamEncryptionConfigurationInputDict",
-    {
-        "KeyARN": "str",
-        "KeyType": "Required[Literal['AWS_OWNED_CMK', 'CUSTOMER_MANAGED_CMK']]",
-    },
-    total=False,
-)
-
-DeliveryStreamDeserializerDict = TypedDict(
-    "DeliveryStreamDeserializerDict",
-    {
-        "HiveJsonSerDe": "DeliveryStreamHiveJsonSerDeDict",
-        "OpenXJsonSerDe": "DeliveryStreamOpenXJsonSerDeDict",
-    },
-    total=False,
-)
-
-DeliveryStreamDirectPutSourceConfigurationDict = TypedDict(
-    "DeliveryStreamDirectPutSourceConfigurationDict",
-    {
-        "ThroughputHintInMBs": "int",
-    },
-    total=False,
-)
-
-DeliveryStreamDocumentIdOptionsDict = TypedDict(
-    "DeliveryStreamDocumentIdOptionsDict",
-    {
-        "DefaultDocumentIdFormat": "Required[Literal['FIREHOSE_DEFAULT', 'NO_DOCUMENT_ID']]",
-    },
-    total=False,
-)
-
-DeliveryStreamDynamicPartitioningConfigurationDict = TypedDict(
-    "DeliveryStreamDynamicPartitioningConfigurationDict",
-    {
-        "Enabled": "bool",
-        "RetryOptions": "DeliveryStreamRetryOptionsDict",
-    },
-    total=False,
-)
-
-DeliveryStreamElasticsearchDestinationConfigurationDict = TypedDict(
-    "DeliveryStreamElasticsearchDestinationConfigurationDict",
-    {
-        "BufferingHints": "ElasticsearchBufferingHintsDict",
-        "CloudWatchLoggingOptions": "DeliveryStreamCloudWatchLoggingOptionsDict",
-        "ClusterEndpoint": "str",
-        "DocumentIdOptions": "DeliveryStreamDocumentIdOptionsDict",
-        "DomainARN": "str",
-        "IndexName": "Required[str]",
-        "IndexRotationPeriod": "Literal['NoRotation', 'OneHour', 'OneDay', 'OneWeek', 'OneMonth']",
-        "ProcessingConfiguration": "DeliveryStreamProcessingConfigurationDict",
-        "RetryOptions": "ElasticsearchRetryOptionsDict",
-        "RoleARN": "Required[str]",
-        "S3BackupMode": "Literal['FailedDocumentsOnly', 'AllDocuments']",
-        "S3Configuration": "Required[DeliveryStreamS3DestinationConfigurationDict]",
-        "TypeName": "str",
-        "VpcConfiguration": "DeliveryStreamVpcConfigurationDict",
-    },
-    total=False,
-)
-
-DeliveryStreamEncryptionConfigurationDict = TypedDict(
-    "DeliveryStreamEncryptionConfigurationDict",
-    {
-        "KMSEncryptionConfig": "DeliveryStreamKMSEncryptionConfigDict",
-        "NoEncryptionConfig": "Literal['NoEncryption']",
-    },
-    total=False,
-)
-
-DeliveryStreamExtendedS3DestinationConfigurationDict = TypedDict(
-    "DeliveryStreamExtendedS3DestinationConfigurationDict",
-    {
-        "BucketARN": "Required[str]",
-        "BufferingHints": "DeliveryStreamBufferingHintsDict",
-        "CloudWatchLoggingOptions": "DeliveryStreamCloudWatchLoggingOptionsDict",
-        "CompressionFormat": "Literal['UNCOMPRESSED', 'GZIP', 'ZIP', 'Snappy', 'HADOOP_SNAPPY']",
-        "CustomTimeZone": "str",
-        "DataFormatConversionConfiguration": "DeliveryStreamDataFormatConversionConfigurationDict",
-        "DynamicPartitioningConfiguration": "DeliveryStreamDynamicPartitioningConfigurationDict",
-        "EncryptionConfiguration": "DeliveryStreamEncryptionConfigurationDict",
-        "ErrorOutputPrefix": "str",
-        "FileExtension": "str",
-        "Prefix": "str",
-        "ProcessingConfiguration": "DeliveryStreamProcessingConfigurationDict",
-        "RoleARN": "Required[str]",
-        "S3BackupConfiguration": "DeliveryStreamS3DestinationConfigurationDict",
-        "S3BackupMode": "Literal['Disabled', 'Enabled']",
-    },
-    total=False,
-)
-
-DeliveryStreamHiveJsonSerDeDict = TypedDict(
-    "DeliveryStreamHiveJsonSerDeDict",
-    {
-        "TimestampFormats": "list[str]",
-    },
-    total=False,
-)
-
-DeliveryStreamHttpEndpointDestinationConfigurationDict = TypedDict(
-    "DeliveryStreamHttpEndpointDestinationConfigurationDict",
-    {
-        "BufferingHints": "DeliveryStreamBufferingHintsDict",
-        "CloudWatchLoggingOptions": "DeliveryStreamCloudWatchLoggingOptionsDict",
-        "EndpointConfiguration": "Required[HttpEndpointConfigurationDict]",
-        "ProcessingConfiguration": "DeliveryStreamProcessingConfigurationDict",
-        "RequestConfiguration": "HttpEndpointRequestConfigurationDict",
-        "RetryOptions": "DeliveryStreamRetryOptionsDict",
-        "RoleARN": "str",
-        "S3BackupMode": "Literal['AllData', 'FailedDataOnly']",
-        "S3Configuration": "Required[DeliveryStreamS3DestinationConfigurationDict]",
-        "SecretsManagerConfiguration": "DeliveryStreamSecretsManagerConfigurationDict",
-    },
-    total=False,
-)
-
-DeliveryStreamIcebergDestinationConfigurationDict = TypedDict(
-    "DeliveryStreamIcebergDestinationConfigurationDict",
-    {
-        "AppendOnly": "bool",
-        "BufferingHints": "DeliveryStreamBufferingHintsDict",
-        "CatalogConfiguration": "Required[DeliveryStreamCatalogConfigurationDict]",
-        "CloudWatchLoggingOptions": "DeliveryStreamCloudWatchLoggingOptionsDict",
-        "DestinationTableConfigurationList": "list[DestinationTableConfigurationDict]",
-        "ProcessingConfiguration": "DeliveryStreamProcessingConfigurationDict",
-        "RetryOptions": "DeliveryStreamRetryOptionsDict",
-        "RoleARN": "Required[str]",
-        "S3Configuration": "Required[DeliveryStreamS3DestinationConfigurationDict]",
-        "SchemaEvolutionConfiguration": "DeliveryStreamSchemaEvolutionConfigurationDict",
-        "TableCreationConfiguration": "DeliveryStreamTableCreationConfigurationDict",
-        "s3BackupMode": "Literal['AllData', 'FailedDataOnly']",
-    },
-    total=False,
-)
-
-DeliveryStreamInputFormatConfigurationDict = TypedDict(
-    "DeliveryStreamInputFormatConfigurationDict",
-    {
-        "Deserializer": "DeliveryStreamDeserializerDict",
-    },
-    total=False,
-)
-
-DeliveryStreamKMSEncryptionConfigDict = TypedDict(
-    "DeliveryStreamKMSEncryptionConfigDict",
-    {
-        "AWSKMSKeyARN": "Required[str]",
-    },
-    total=False,
-)
-
-DeliveryStreamKinesisStreamSourceConfigurationDict = TypedDict(
-    "DeliveryStreamKinesisStreamSourceConfigurationDict",
-    {
-        "KinesisStreamARN": "Required[str]",
-        "RoleARN": "Required[str]",
-    },
-    total=False,
-)
-
-DeliveryStreamMSKSourceConfigurationDict = TypedDict(
-    "DeliveryStreamMSKSourceConfigurationDict",
-    {
-        "AuthenticationConfiguration": "Required[DeliveryStreamAuthenticationConfigurationDict]",
-        "MSKClusterARN": "Required[str]",
-        "ReadFromTimestamp": "str",
-        "TopicName": "Required[str]",
-    },
-    total=False,
-)
-
-DeliveryStreamOpenXJsonSerDeDict = TypedDict(
-    "DeliveryStreamOpenXJsonSerDeDict",
-    {
-        "CaseInsensitive": "bool",
-        "ColumnToJsonKeyMappings": "dict[str, Any]",
-        "ConvertDotsInJsonKeysToUnderscores": "bool",
-    },
-    total=False,
-)
-
-DeliveryStreamOrcSerDeDict = TypedDict(
-    "DeliveryStreamOrcSerDeDict",
-    {
-        "BlockSizeBytes": "int",
-        "BloomFilterColumns": "list[str]",
-        "BloomFilterFalsePositiveProbability": "float",
-        "Compression": "Literal['NONE', 'SNAPPY', 'ZLIB']",
-        "DictionaryKeyThreshold": "float",
-        "EnablePadding": "bool",
-        "FormatVersion": "Literal['V0_11', 'V0_12']",
-        "PaddingTolerance": "float",
-        "RowIndexStride": "int",
-        "StripeSizeBytes": "int",
-    },
-    total=False,
-)
-
-DeliveryStreamOutputFormatConfigurationDict = TypedDict(
-    "DeliveryStreamOutputFormatConfigurationDict",
-    {
-        "Serializer": "DeliveryStreamSerializerDict",
-    },
-    total=False,
-)
-
-DeliveryStreamParquetSerDeDict = TypedDict(
-    "DeliveryStreamParquetSerDeDict",
-    {
-        "BlockSizeBytes": "int",
-        "Compression": "Literal['GZIP', 'SNAPPY', 'UNCOMPRESSED']",
-        "EnableDictionaryCompression": "bool",
-        "MaxPaddingBytes": "int",
-        "PageSizeBytes": "int",
-        "WriterVersion": "Literal['V1', 'V2']",
-    },
-    total=False,
-)
-
-DeliveryStreamProcessingConfigurationDict = TypedDict(
-    "DeliveryStreamProcessingConfigurationDict",
-    {
-        "Enabled": "bool",
-        "Processors": "list[ProcessorDict]",
-    },
-    total=False,
-)
-
-DeliveryStreamRedshiftDestinationConfigurationDict = TypedDict(
-    "DeliveryStreamRedshiftDestinationConfigurationDict",
-    {
-        "CloudWatchLoggingOptions": "DeliveryStreamCloudWatchLoggingOptionsDict",
-        "ClusterJDBCURL": "Required[str]",
-        "CopyCommand": "Required[DeliveryStreamCopyCommandDict]",
-        "Password": "str",
-        "ProcessingConfiguration": "DeliveryStreamProcessingConfigurationDict",
-        "RetryOptions": "RedshiftRetryOptionsDict",
-        "RoleARN": "Required[str]",
-        "S3BackupConfiguration": "DeliveryStreamS3DestinationConfigurationDict",
-        "S3BackupMode": "Literal['Disabled', 'Enabled']",
-        "S3Configuration": "Required[DeliveryStreamS3DestinationConfigurationDict]",
-        "SecretsManagerConfiguration": "DeliveryStreamSecretsManagerConfigurationDict",
-        "Username": "str",
-    },
-    total=False,
-)
-
-DeliveryStreamRetryOptionsDict = TypedDict(
-    "DeliveryStreamRetryOptionsDict",
-    {
-        "DurationInSeconds": "int",
-    },
-    total=False,
-)
-
-DeliveryStreamS3DestinationConfigurationDict = TypedDict(
-    "DeliveryStreamS3DestinationConfigurationDict",
-    {
-        "BucketARN": "Required[str]",
-        "BufferingHints": "DeliveryStreamBufferingHintsDict",
-        "CloudWatchLoggingOptions": "DeliveryStreamCloudWatchLoggingOptionsDict",
-        "CompressionFormat": "Literal['UNCOMPRESSED', 'GZIP', 'ZIP', 'Snappy', 'HADOOP_SNAPPY']",
-        "EncryptionConfiguration": "DeliveryStreamEncryptionConfigurationDict",
-        "ErrorOutputPrefix": "str",
-        "Prefix": "str",
-        "RoleARN": "Required[str]",
-    },
-    total=False,
-)
-
-DeliveryStreamSchemaConfigurationDict = TypedDict(
-    "DeliveryStreamSchemaConfigurationDict",
-    {
-        "CatalogId": "str",
-        "DatabaseName": "str",
-        "Region": "str",
-        "RoleARN": "str",
-        "TableName": "str",
-        "VersionId": "str",
-    },
-    total=False,
-)
-
-DeliveryStreamSchemaEvolutionConfigurationDict = TypedDict(
-    "DeliveryStreamSchemaEvolutionConfigurationDict",
-    {
-        "Enabled": "bool",
-    },
-    total=False,
-)
-
-DeliveryStreamSecretsManagerConfigurationDict = TypedDict(
-    "DeliveryStreamSecretsManagerConfigurationDict",
-    {
-        "Enabled": "Required[bool]",
-        "RoleARN": "str",
-        "SecretARN": "str",
-    },
-    total=False,
-)
-
-DeliveryStreamSerializerDict = TypedDict(
-    "DeliveryStreamSerializerDict",
-    {
-        "OrcSerDe": "DeliveryStreamOrcSerDeDict",
-        "ParquetSerDe": "DeliveryStreamParquetSerDeDict",
-    },
-    total=False,
-)
-
-DeliveryStreamSnowflakeDestinationConfigurationDict = TypedDict(
-    "DeliveryStreamSnowflakeDestinationConfigurationDict",
-    {
-        "AccountUrl": "Required[str]",
-        "BufferingHints": "SnowflakeBufferingHintsDict",
-        "CloudWatchLoggingOptions": "DeliveryStreamCloudWatchLoggingOptionsDict",
-        "ContentColumnName": "str",
-        "DataLoadingOption": "Literal['JSON_MAPPING', 'VARIANT_CONTENT_MAPPING', 'VARIANT_CONTENT_AND_METADATA_MAPPING']",
-        "Database": "Required[str]",
-        "KeyPassphrase": "str",
-        "MetaDataColumnName": "str",
-        "PrivateKey": "str",
-        "ProcessingConfiguration": "DeliveryStreamProcessingConfigurationDict",
-        "RetryOptions": "SnowflakeRetryOptionsDict",
-        "RoleARN": "Required[str]",
-        "S3BackupMode": "Literal['FailedDataOnly', 'AllData']",
-        "S3Configuration": "Required[DeliveryStreamS3DestinationConfigurationDict]",
-        "Schema": "Required[str]",
-        "SecretsManagerConfiguration": "DeliveryStreamSecretsManagerConfigurationDict",
-        "SnowflakeRoleConfiguration": "DeliveryStreamSnowflakeRoleConfigurationDict",
-        "SnowflakeVpcConfiguration": "DeliveryStreamSnowflakeVpcConfigurationDict",
-        "Table": "Required[str]",
-        "User": "str",
-    },
-    total=False,
-)
-
-DeliveryStreamSnowflakeRoleConfigurationDict = TypedDict(
-    "DeliveryStreamSnowflakeRoleConfigurationDict",
-    {
-        "Enabled": "bool",
-        "SnowflakeRole": "str",
-    },
-    total=False,
-)
-
-DeliveryStreamSnowflakeVpcConfigurationDict = TypedDict(
-    "DeliveryStreamSnowflakeVpcConfigurationDict",
-    {
-        "PrivateLinkVpceId": "Required[str]",
-    },
-    total=False,
-)
-
-DeliveryStreamSplunkDestinationConfigurationDict = TypedDict(
-    "DeliveryStreamSplunkDestinationConfigurationDict",
-    {
-        "BufferingHints": "SplunkBufferingHintsDict",
-        "CloudWatchLoggingOptions": "DeliveryStreamCloudWatchLoggingOptionsDict",
-        "HECAcknowledgmentTimeoutInSeconds": "int",
-        "HECEndpoint": "Required[str]",
-        "HECEndpointType": "Required[Literal['Raw', 'Event']]",
-        "HECToken": "str",
-        "ProcessingConfiguration": "DeliveryStreamProcessingConfigurationDict",
-        "RetryOptions": "SplunkRetryOptionsDict",
-        "S3BackupMode": "Literal['AllEvents', 'FailedEventsOnly']",
-        "S3Configuration": "Required[DeliveryStreamS3DestinationConfigurationDict]",
-        "SecretsManagerConfiguration": "DeliveryStreamSecretsManagerConfigurationDict",
-    },
-    total=False,
-)
-
-DeliveryStreamTableCreationConfigurationDict = TypedDict(
-    "DeliveryStreamTableCreationConfigurationDict",
-    {
-        "Enabled": "bool",
-    },
-    total=False,
-)
-
-DeliveryStreamVpcConfigurationDict = TypedDict(
-    "DeliveryStreamVpcConfigurationDict",
-    {
-        "RoleARN": "Required[str]",
-        "SecurityGroupIds": "Required[list[str]]",
-        "SubnetIds": "Required[list[str]]",
-    },
-    total=False,
-)
-
-DestinationTableConfigurationDict = TypedDict(
-    "DestinationTableConfigurationDict",
-    {
-        "DestinationDatabaseName": "Required[str]",
-        "DestinationTableName": "Required[str]",
-        "PartitionSpec": "DestinationTableConfigurationPartitionSpecDict",
-        "S3ErrorOutputPrefix": "str",
-        "UniqueKeys": "list[str]",
-    },
-    total=False,
-)
-
-DestinationTableConfigurationPartitionSpecDict = TypedDict(
-    "DestinationTableConfigurationPartitionSpecDict",
-    {
-        "Identity": "list[PartitionFieldDict]",
-    },
-    total=False,
-)
-
-ElasticsearchBufferingHintsDict = TypedDict(
-    "ElasticsearchBufferingHintsDict",
-    {
-        "IntervalInSeconds": "int",
-        "SizeInMBs": "int",
-    },
-    total=False,
-)
-
-ElasticsearchRetryOptionsDict = TypedDict(
-    "ElasticsearchRetryOptionsDict",
-    {
-        "DurationInSeconds": "int",
-    },
-    total=False,
-)
-
-HttpEndpointCommonAttributeDict = TypedDict(
-    "HttpEndpointCommonAttributeDict",
-    {
-        "AttributeName": "Required[str]",
-        "AttributeValue": "Required[str]",
-    },
-    total=False,
-)
-
-HttpEndpointConfigurationDict = TypedDict(
-    "HttpEndpointConfigurationDict",
-    {
-        "AccessKey": "str",
-        "Name": "str",
-        "Url": "Required[str]",
-    },
-    total=False,
-)
-
-HttpEndpointRequestConfigurationDict = TypedDict(
-    "HttpEndpointRequestConfigurationDict",
-    {
-        "CommonAttributes": "list[HttpEndpointCommonAttributeDict]",
-        "ContentEncoding": "Literal['NONE', 'GZIP']",
-    },
-    total=False,
-)
-
-PartitionFieldDict = TypedDict(
-    "PartitionFieldDict",
-    {
-        "SourceName": "Required[str]",
-    },
-    total=False,
-)
-
-ProcessorDict = TypedDict(
-    "ProcessorDict",
-    {
-        "Parameters": "list[ProcessorParameterDict]",
-        "Type": "Required[Literal['RecordDeAggregation', 'Decompression', 'CloudWatchLogProcessing', 'Lambda', 'MetadataExtraction', 'AppendDelimiterToRecord']]",
-    },
-    total=False,
-)
-
-ProcessorParameterDict = TypedDict(
-    "ProcessorParameterDict",
-    {
-        "ParameterName": "Required[Literal['BufferIntervalInSeconds', 'BufferSizeInMBs', 'CompressionFormat', 'DataMessageExtraction', 'Delimiter', 'JsonParsingEngine', 'LambdaArn', 'MetadataExtractionQuery', 'NumberOfRetries', 'RoleArn', 'SubRecordType']]",
-        "ParameterValue": "Required[str]",
-    },
-    total=False,
-)
-
-RedshiftRetryOptionsDict = TypedDict(
-    "RedshiftRetryOptionsDict",
-    {
-        "DurationInSeconds": "int",
-    },
-    total=False,
-)
-
-SnowflakeBufferingHintsDict = TypedDict(
-    "SnowflakeBufferingHintsDict",
-    {
-        "IntervalInSeconds": "int",
-        "SizeInMBs": "int",
-    },
-    total=False,
-)
-
-SnowflakeRetryOptionsDict = TypedDict(
-    "SnowflakeRetryOptionsDict",
-    {
-        "DurationInSeconds": "int",
-    },
-    total=False,
-)
-
-SplunkBufferingHintsDict = TypedDict(
-    "SplunkBufferingHintsDict",
-    {
-        "IntervalInSeconds": "int",
-        "SizeInMBs": "int",
-    },
-    total=False,
-)
-
-SplunkRetryOptionsDict = TypedDict(
-    "SplunkRetryOptionsDict",
-    {
-        "DurationInSeconds": "int",
-    },
-    total=False,
-)
-
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "str",
-    },
-    total=False,
-)
 
+class AmazonOpenSearchServerlessBufferingHintsDict(TypedDict, total=False):
+    """AmazonOpenSearchServerlessBufferingHints as a plain dict."""
+
+    IntervalInSeconds: int
+    """Range: 0 to 900 (inclusive)."""
+    SizeInMBs: int
+    """Range: 1 to 100 (inclusive)."""
+
+
+class AmazonOpenSearchServerlessRetryOptionsDict(TypedDict, total=False):
+    """AmazonOpenSearchServerlessRetryOptions as a plain dict."""
+
+    DurationInSeconds: int
+    """Range: 0 to 7200 (inclusive)."""
+
+
+class AmazonopensearchserviceBufferingHintsDict(TypedDict, total=False):
+    """AmazonopensearchserviceBufferingHints as a plain dict."""
+
+    IntervalInSeconds: int
+    """Range: 0 to 900 (inclusive)."""
+    SizeInMBs: int
+    """Range: 1 to 100 (inclusive)."""
+
+
+class AmazonopensearchserviceRetryOptionsDict(TypedDict, total=False):
+    """AmazonopensearchserviceRetryOptions as a plain dict."""
+
+    DurationInSeconds: int
+    """Range: 0 to 7200 (inclusive)."""
+
+
+class DatabaseColumnsDict(TypedDict, total=False):
+    """DatabaseColumns as a plain dict."""
+
+    Exclude: list[str]
+    """Each item: Pattern: [\\u0001-\\uFFFF]* Length: 1 to 194 characters."""
+    Include: list[str]
+    """Each item: Pattern: [\\u0001-\\uFFFF]* Length: 1 to 194 characters."""
+
+
+class DatabaseTablesDict(TypedDict, total=False):
+    """DatabaseTables as a plain dict."""
+
+    Exclude: list[str]
+    """Each item: Pattern: [\\u0001-\\uFFFF]* Length: 1 to 129 characters."""
+    Include: list[str]
+    """Each item: Pattern: [\\u0001-\\uFFFF]* Length: 1 to 129 characters."""
+
+
+class DeliveryStreamAmazonOpenSearchServerlessDestinationConfigurationDict(TypedDict, total=False):
+    """DeliveryStreamAmazonOpenSearchServerlessDestinationConfiguration as a plain dict."""
+
+    BufferingHints: AmazonOpenSearchServerlessBufferingHintsDict
+    """Type: AmazonOpenSearchServerlessBufferingHintsDict."""
+    CloudWatchLoggingOptions: DeliveryStreamCloudWatchLoggingOptionsDict
+    """Type: DeliveryStreamCloudWatchLoggingOptionsDict."""
+    CollectionEndpoint: str
+    """Pattern: https:.* Length: 1 to 512 characters."""
+    IndexName: Required[str]
+    """Length: 1 to 80 characters."""
+    ProcessingConfiguration: DeliveryStreamProcessingConfigurationDict
+    """Type: DeliveryStreamProcessingConfigurationDict."""
+    RetryOptions: AmazonOpenSearchServerlessRetryOptionsDict
+    """Type: AmazonOpenSearchServerlessRetryOptionsDict."""
+    RoleARN: Required[str]
+    """Pattern: arn:.* Length: 1 to 512 characters."""
+    S3BackupMode: Literal["FailedDocumentsOnly", "AllDocuments"]
+    """Allowed values: 'FailedDocumentsOnly', 'AllDocuments'."""
+    S3Configuration: Required[DeliveryStreamS3DestinationConfigurationDict]
+    """Type: DeliveryStreamS3DestinationConfigurationDict."""
+    VpcConfiguration: DeliveryStreamVpcConfigurationDict
+    """Type: DeliveryStreamVpcConfigurationDict."""
+
+
+class DeliveryStreamAmazonopensearchserviceDestinationConfigurationDict(TypedDict, total=False):
+    """DeliveryStreamAmazonopensearchserviceDestinationConfiguration as a plain dict."""
+
+    BufferingHints: AmazonopensearchserviceBufferingHintsDict
+    """Type: AmazonopensearchserviceBufferingHintsDict."""
+    CloudWatchLoggingOptions: DeliveryStreamCloudWatchLoggingOptionsDict
+    """Type: DeliveryStreamCloudWatchLoggingOptionsDict."""
+    ClusterEndpoint: str
+    """Pattern: https:.* Length: 1 to 512 characters."""
+    DocumentIdOptions: DeliveryStreamDocumentIdOptionsDict
+    """Type: DeliveryStreamDocumentIdOptionsDict."""
+    DomainARN: str
+    """Pattern: arn:.* Length: 1 to 512 characters."""
+    IndexName: Required[str]
+    """Length: 1 to 80 characters."""
+    IndexRotationPeriod: Literal["NoRotation", "OneHour", "OneDay", "OneWeek", "OneMonth"]
+    """Allowed values: 'NoRotation', 'OneHour', 'OneDay', 'OneWeek', 'OneMonth'."""
+    ProcessingConfiguration: DeliveryStreamProcessingConfigurationDict
+    """Type: DeliveryStreamProcessingConfigurationDict."""
+    RetryOptions: AmazonopensearchserviceRetryOptionsDict
+    """Type: AmazonopensearchserviceRetryOptionsDict."""
+    RoleARN: Required[str]
+    """Pattern: arn:.* Length: 1 to 512 characters."""
+    S3BackupMode: Literal["FailedDocumentsOnly", "AllDocuments"]
+    """Allowed values: 'FailedDocumentsOnly', 'AllDocuments'."""
+    S3Configuration: Required[DeliveryStreamS3DestinationConfigurationDict]
+    """Type: DeliveryStreamS3DestinationConfigurationDict."""
+    TypeName: str
+    """Length: 0 to 100 characters."""
+    VpcConfiguration: DeliveryStreamVpcConfigurationDict
+    """Type: DeliveryStreamVpcConfigurationDict."""
+
+
+class DeliveryStreamAuthenticationConfigurationDict(TypedDict, total=False):
+    """DeliveryStreamAuthenticationConfiguration as a plain dict."""
+
+    Connectivity: Required[Literal["PUBLIC", "PRIVATE"]]
+    """Allowed values: 'PUBLIC', 'PRIVATE'."""
+    RoleARN: Required[str]
+    """Pattern: arn:.* Length: 1 to 512 characters."""
+
+
+class DeliveryStreamBufferingHintsDict(TypedDict, total=False):
+    """DeliveryStreamBufferingHints as a plain dict."""
+
+    IntervalInSeconds: int
+    """Range: 0 to 900 (inclusive)."""
+    SizeInMBs: int
+    """Range: 1 to 128 (inclusive)."""
+
+
+class DeliveryStreamCatalogConfigurationDict(TypedDict, total=False):
+    """DeliveryStreamCatalogConfiguration as a plain dict."""
+
+    CatalogArn: str
+    """Pattern: arn:.* Length: 1 to 512 characters."""
+    WarehouseLocation: str
+    """Pattern: s3:\\/\\/.* Length: 1 to 2048 characters."""
+
+
+class DeliveryStreamCloudWatchLoggingOptionsDict(TypedDict, total=False):
+    """DeliveryStreamCloudWatchLoggingOptions as a plain dict."""
+
+    Enabled: bool
+    """Type: bool."""
+    LogGroupName: str
+    """Pattern: ^[\\.\\-_/#A-Za-z0-9]*$ Length: 0 to 512 characters."""
+    LogStreamName: str
+    """Pattern: ^[^:*]*$ Length: 0 to 512 characters."""
+
+
+class DeliveryStreamCopyCommandDict(TypedDict, total=False):
+    """DeliveryStreamCopyCommand as a plain dict."""
+
+    CopyOptions: str
+    """Length: 0 to 204800 characters."""
+    DataTableColumns: str
+    """Length: 0 to 204800 characters."""
+    DataTableName: Required[str]
+    """Length: 1 to 512 characters."""
+
+
+class DeliveryStreamDataFormatConversionConfigurationDict(TypedDict, total=False):
+    """DeliveryStreamDataFormatConversionConfiguration as a plain dict."""
+
+    Enabled: bool
+    """Type: bool."""
+    InputFormatConfiguration: DeliveryStreamInputFormatConfigurationDict
+    """Type: DeliveryStreamInputFormatConfigurationDict."""
+    OutputFormatConfiguration: DeliveryStreamOutputFormatConfigurationDict
+    """Type: DeliveryStreamOutputFormatConfigurationDict."""
+    SchemaConfiguration: DeliveryStreamSchemaConfigurationDict
+    """Type: DeliveryStreamSchemaConfigurationDict."""
+
+
+class DeliveryStreamDatabaseSourceAuthenticationConfigurationDict(TypedDict, total=False):
+    """DeliveryStreamDatabaseSourceAuthenticationConfiguration as a plain dict."""
+
+    SecretsManagerConfiguration: Required[DeliveryStreamSecretsManagerConfigurationDict]
+    """Type: DeliveryStreamSecretsManagerConfigurationDict."""
+
+
+class DeliveryStreamDatabaseSourceConfigurationDict(TypedDict, total=False):
+    """DeliveryStreamDatabaseSourceConfiguration as a plain dict."""
+
+    Columns: DatabaseColumnsDict
+    """Type: DatabaseColumnsDict."""
+    DatabaseSourceAuthenticationConfiguration: Required[
+        DeliveryStreamDatabaseSourceAuthenticationConfigurationDict
+    ]
+    """Type: DeliveryStreamDatabaseSourceAuthenticationConfigurationDict."""
+    DatabaseSourceVPCConfiguration: Required[DeliveryStreamDatabaseSourceVPCConfigurationDict]
+    """Type: DeliveryStreamDatabaseSourceVPCConfigurationDict."""
+    Databases: Required[DeliveryStreamDatabasesDict]
+    """Type: DeliveryStreamDatabasesDict."""
+    Digest: str
+    """Pattern: .* Length: 1 to 512 characters."""
+    Endpoint: Required[str]
+    """Pattern: ^(?!\\s*$).+ Length: 1 to 255 characters."""
+    Port: Required[int]
+    """Range: 0 to 65535 (inclusive)."""
+    PublicCertificate: str
+    """Pattern: .* Length: 1 to 4096 characters."""
+    SSLMode: Literal["Disabled", "Enabled"]
+    """Allowed values: 'Disabled', 'Enabled'."""
+    SnapshotWatermarkTable: Required[str]
+    """Pattern: [\\u0001-\\uFFFF]* Length: 1 to 129 characters."""
+    SurrogateKeys: list[str]
+    """Each item: Pattern: ^\\S+$ Length: 1 to 1024 characters."""
+    Tables: Required[DatabaseTablesDict]
+    """Type: DatabaseTablesDict."""
+    Type: Required[Literal["MySQL", "PostgreSQL"]]
+    """Allowed values: 'MySQL', 'PostgreSQL'."""
+
+
+class DeliveryStreamDatabaseSourceVPCConfigurationDict(TypedDict, total=False):
+    """DeliveryStreamDatabaseSourceVPCConfiguration as a plain dict."""
+
+    VpcEndpointServiceName: Required[str]
+    """Pattern: ([a-zA-Z0-9\\-\\_]+\\.){2,3}vpce\\.[a-zA-Z0-9\\-]*\\.vpce-svc\\-[a-zA-Z0-9\\-]{17}$
+    Length: 47 to 255 characters."""
+
+
+class DeliveryStreamDatabasesDict(TypedDict, total=False):
+    """DeliveryStreamDatabases as a plain dict."""
+
+    Exclude: list[str]
+    """Each item: Pattern: [\\u0001-\\uFFFF]* Length: 1 to 64 characters."""
+    Include: list[str]
+    """Each item: Pattern: [\\u0001-\\uFFFF]* Length: 1 to 64 characters."""
+
+
+class DeliveryStreamDeliveryStreamEncryptionConfigurationInputDict(TypedDict, total=False):
+    """DeliveryStreamDeliveryStreamEncryptionConfigurationInput as a plain dict."""
+
+    KeyARN: str
+    """Pattern: arn:.* Length: 1 to 512 characters."""
+    KeyType: Required[Literal["AWS_OWNED_CMK", "CUSTOMER_MANAGED_CMK"]]
+    """Allowed values: 'AWS_OWNED_CMK', 'CUSTOMER_MANAGED_CMK'."""
+
+
+class DeliveryStreamDeserializerDict(TypedDict, total=False):
+    """DeliveryStreamDeserializer as a plain dict."""
+
+    HiveJsonSerDe: DeliveryStreamHiveJsonSerDeDict
+    """Type: DeliveryStreamHiveJsonSerDeDict."""
+    OpenXJsonSerDe: DeliveryStreamOpenXJsonSerDeDict
+    """Type: DeliveryStreamOpenXJsonSerDeDict."""
+
+
+class DeliveryStreamDirectPutSourceConfigurationDict(TypedDict, total=False):
+    """DeliveryStreamDirectPutSourceConfiguration as a plain dict."""
+
+    ThroughputHintInMBs: int
+    """Range: 1 to 100 (inclusive)."""
+
+
+class DeliveryStreamDocumentIdOptionsDict(TypedDict, total=False):
+    """DeliveryStreamDocumentIdOptions as a plain dict."""
+
+    DefaultDocumentIdFormat: Required[Literal["FIREHOSE_DEFAULT", "NO_DOCUMENT_ID"]]
+    """Allowed values: 'FIREHOSE_DEFAULT', 'NO_DOCUMENT_ID'."""
+
+
+class DeliveryStreamDynamicPartitioningConfigurationDict(TypedDict, total=False):
+    """DeliveryStreamDynamicPartitioningConfiguration as a plain dict."""
+
+    Enabled: bool
+    """Type: bool."""
+    RetryOptions: DeliveryStreamRetryOptionsDict
+    """Type: DeliveryStreamRetryOptionsDict."""
+
+
+class DeliveryStreamElasticsearchDestinationConfigurationDict(TypedDict, total=False):
+    """DeliveryStreamElasticsearchDestinationConfiguration as a plain dict."""
+
+    BufferingHints: ElasticsearchBufferingHintsDict
+    """Type: ElasticsearchBufferingHintsDict."""
+    CloudWatchLoggingOptions: DeliveryStreamCloudWatchLoggingOptionsDict
+    """Type: DeliveryStreamCloudWatchLoggingOptionsDict."""
+    ClusterEndpoint: str
+    """Pattern: https:.* Length: 1 to 512 characters."""
+    DocumentIdOptions: DeliveryStreamDocumentIdOptionsDict
+    """Type: DeliveryStreamDocumentIdOptionsDict."""
+    DomainARN: str
+    """Pattern: arn:.* Length: 1 to 512 characters."""
+    IndexName: Required[str]
+    """Length: 1 to 80 characters."""
+    IndexRotationPeriod: Literal["NoRotation", "OneHour", "OneDay", "OneWeek", "OneMonth"]
+    """Allowed values: 'NoRotation', 'OneHour', 'OneDay', 'OneWeek', 'OneMonth'."""
+    ProcessingConfiguration: DeliveryStreamProcessingConfigurationDict
+    """Type: DeliveryStreamProcessingConfigurationDict."""
+    RetryOptions: ElasticsearchRetryOptionsDict
+    """Type: ElasticsearchRetryOptionsDict."""
+    RoleARN: Required[str]
+    """Pattern: arn:.* Length: 1 to 512 characters."""
+    S3BackupMode: Literal["FailedDocumentsOnly", "AllDocuments"]
+    """Allowed values: 'FailedDocumentsOnly', 'AllDocuments'."""
+    S3Configuration: Required[DeliveryStreamS3DestinationConfigurationDict]
+    """Type: DeliveryStreamS3DestinationConfigurationDict."""
+    TypeName: str
+    """Length: 0 to 100 characters."""
+    VpcConfiguration: DeliveryStreamVpcConfigurationDict
+    """Type: DeliveryStreamVpcConfigurationDict."""
+
+
+class DeliveryStreamEncryptionConfigurationDict(TypedDict, total=False):
+    """DeliveryStreamEncryptionConfiguration as a plain dict."""
+
+    KMSEncryptionConfig: DeliveryStreamKMSEncryptionConfigDict
+    """Type: DeliveryStreamKMSEncryptionConfigDict."""
+    NoEncryptionConfig: Literal["NoEncryption"]
+    """Allowed values: 'NoEncryption'."""
+
+
+class DeliveryStreamExtendedS3DestinationConfigurationDict(TypedDict, total=False):
+    """DeliveryStreamExtendedS3DestinationConfiguration as a plain dict."""
+
+    BucketARN: Required[str]
+    """Pattern: arn:.* Length: 1 to 2048 characters."""
+    BufferingHints: DeliveryStreamBufferingHintsDict
+    """Type: DeliveryStreamBufferingHintsDict."""
+    CloudWatchLoggingOptions: DeliveryStreamCloudWatchLoggingOptionsDict
+    """Type: DeliveryStreamCloudWatchLoggingOptionsDict."""
+    CompressionFormat: Literal["UNCOMPRESSED", "GZIP", "ZIP", "Snappy", "HADOOP_SNAPPY"]
+    """Allowed values: 'UNCOMPRESSED', 'GZIP', 'ZIP', 'Snappy', 'HADOOP_SNAPPY'."""
+    CustomTimeZone: str
+    """Pattern: ^$|[a-zA-Z/_]+$ Length: 0 to 50 characters."""
+    DataFormatConversionConfiguration: DeliveryStreamDataFormatConversionConfigurationDict
+    """Type: DeliveryStreamDataFormatConversionConfigurationDict."""
+    DynamicPartitioningConfiguration: DeliveryStreamDynamicPartitioningConfigurationDict
+    """Type: DeliveryStreamDynamicPartitioningConfigurationDict."""
+    EncryptionConfiguration: DeliveryStreamEncryptionConfigurationDict
+    """Type: DeliveryStreamEncryptionConfigurationDict."""
+    ErrorOutputPrefix: str
+    """Length: 0 to 1024 characters."""
+    FileExtension: str
+    """Pattern: ^$|\\.[0-9a-z!\\-_.*'()]+ Length: 0 to 128 characters."""
+    Prefix: str
+    """Length: 0 to 1024 characters."""
+    ProcessingConfiguration: DeliveryStreamProcessingConfigurationDict
+    """Type: DeliveryStreamProcessingConfigurationDict."""
+    RoleARN: Required[str]
+    """Pattern: arn:.* Length: 1 to 512 characters."""
+    S3BackupConfiguration: DeliveryStreamS3DestinationConfigurationDict
+    """Type: DeliveryStreamS3DestinationConfigurationDict."""
+    S3BackupMode: Literal["Disabled", "Enabled"]
+    """Allowed values: 'Disabled', 'Enabled'."""
+
+
+class DeliveryStreamHiveJsonSerDeDict(TypedDict, total=False):
+    """DeliveryStreamHiveJsonSerDe as a plain dict."""
+
+    TimestampFormats: list[str]
+    """Items are unique. Each item: Pattern: ^(?!\\s*$).+$ Length: 1 to 1024 characters."""
+
+
+class DeliveryStreamHttpEndpointDestinationConfigurationDict(TypedDict, total=False):
+    """DeliveryStreamHttpEndpointDestinationConfiguration as a plain dict."""
+
+    BufferingHints: DeliveryStreamBufferingHintsDict
+    """Type: DeliveryStreamBufferingHintsDict."""
+    CloudWatchLoggingOptions: DeliveryStreamCloudWatchLoggingOptionsDict
+    """Type: DeliveryStreamCloudWatchLoggingOptionsDict."""
+    EndpointConfiguration: Required[HttpEndpointConfigurationDict]
+    """Type: HttpEndpointConfigurationDict."""
+    ProcessingConfiguration: DeliveryStreamProcessingConfigurationDict
+    """Type: DeliveryStreamProcessingConfigurationDict."""
+    RequestConfiguration: HttpEndpointRequestConfigurationDict
+    """Type: HttpEndpointRequestConfigurationDict."""
+    RetryOptions: DeliveryStreamRetryOptionsDict
+    """Type: DeliveryStreamRetryOptionsDict."""
+    RoleARN: str
+    """Pattern: arn:.* Length: 1 to 512 characters."""
+    S3BackupMode: Literal["AllData", "FailedDataOnly"]
+    """Allowed values: 'AllData', 'FailedDataOnly'."""
+    S3Configuration: Required[DeliveryStreamS3DestinationConfigurationDict]
+    """Type: DeliveryStreamS3DestinationConfigurationDict."""
+    SecretsManagerConfiguration: DeliveryStreamSecretsManagerConfigurationDict
+    """Type: DeliveryStreamSecretsManagerConfigurationDict."""
+
+
+class DeliveryStreamIcebergDestinationConfigurationDict(TypedDict, total=False):
+    """DeliveryStreamIcebergDestinationConfiguration as a plain dict."""
+
+    AppendOnly: bool
+    """Type: bool."""
+    BufferingHints: DeliveryStreamBufferingHintsDict
+    """Type: DeliveryStreamBufferingHintsDict."""
+    CatalogConfiguration: Required[DeliveryStreamCatalogConfigurationDict]
+    """Type: DeliveryStreamCatalogConfigurationDict."""
+    CloudWatchLoggingOptions: DeliveryStreamCloudWatchLoggingOptionsDict
+    """Type: DeliveryStreamCloudWatchLoggingOptionsDict."""
+    DestinationTableConfigurationList: list[DestinationTableConfigurationDict]
+    """Type: list[DestinationTableConfigurationDict]."""
+    ProcessingConfiguration: DeliveryStreamProcessingConfigurationDict
+    """Type: DeliveryStreamProcessingConfigurationDict."""
+    RetryOptions: DeliveryStreamRetryOptionsDict
+    """Type: DeliveryStreamRetryOptionsDict."""
+    RoleARN: Required[str]
+    """Pattern: arn:.* Length: 1 to 512 characters."""
+    S3Configuration: Required[DeliveryStreamS3DestinationConfigurationDict]
+    """Type: DeliveryStreamS3DestinationConfigurationDict."""
+    SchemaEvolutionConfiguration: DeliveryStreamSchemaEvolutionConfigurationDict
+    """Type: DeliveryStreamSchemaEvolutionConfigurationDict."""
+    TableCreationConfiguration: DeliveryStreamTableCreationConfigurationDict
+    """Type: DeliveryStreamTableCreationConfigurationDict."""
+    s3BackupMode: Literal["AllData", "FailedDataOnly"]
+    """Allowed values: 'AllData', 'FailedDataOnly'."""
+
+
+class DeliveryStreamInputFormatConfigurationDict(TypedDict, total=False):
+    """DeliveryStreamInputFormatConfiguration as a plain dict."""
+
+    Deserializer: DeliveryStreamDeserializerDict
+    """Type: DeliveryStreamDeserializerDict."""
+
+
+class DeliveryStreamKMSEncryptionConfigDict(TypedDict, total=False):
+    """DeliveryStreamKMSEncryptionConfig as a plain dict."""
+
+    AWSKMSKeyARN: Required[str]
+    """Pattern: ^arn:.*:kms:[a-zA-Z0-9\\-]+:\\d{12}:(key|alias)/[a-zA-Z_0-9+=,.@\\-_/]+$ Length: 1
+    to 512 characters."""
+
+
+class DeliveryStreamKinesisStreamSourceConfigurationDict(TypedDict, total=False):
+    """DeliveryStreamKinesisStreamSourceConfiguration as a plain dict."""
+
+    KinesisStreamARN: Required[str]
+    """Pattern: arn:.* Length: 1 to 512 characters."""
+    RoleARN: Required[str]
+    """Pattern: arn:.* Length: 1 to 512 characters."""
+
+
+class DeliveryStreamMSKSourceConfigurationDict(TypedDict, total=False):
+    """DeliveryStreamMSKSourceConfiguration as a plain dict."""
+
+    AuthenticationConfiguration: Required[DeliveryStreamAuthenticationConfigurationDict]
+    """Type: DeliveryStreamAuthenticationConfigurationDict."""
+    MSKClusterARN: Required[str]
+    """Pattern: arn:.* Length: 1 to 512 characters."""
+    ReadFromTimestamp: str
+    """Type: str."""
+    TopicName: Required[str]
+    """Pattern: [a-zA-Z0-9\\._\\-]+ Length: 1 to 255 characters."""
+
+
+class DeliveryStreamOpenXJsonSerDeDict(TypedDict, total=False):
+    """DeliveryStreamOpenXJsonSerDe as a plain dict."""
+
+    CaseInsensitive: bool
+    """Type: bool."""
+    ColumnToJsonKeyMappings: dict[str, str]
+    """Type: dict[str, str]."""
+    ConvertDotsInJsonKeysToUnderscores: bool
+    """Type: bool."""
+
+
+class DeliveryStreamOrcSerDeDict(TypedDict, total=False):
+    """DeliveryStreamOrcSerDe as a plain dict."""
+
+    BlockSizeBytes: int
+    """Range: at least 67108864 (inclusive)."""
+    BloomFilterColumns: list[str]
+    """Items are unique. Each item: Pattern: ^\\S+$ Length: 1 to 1024 characters."""
+    BloomFilterFalsePositiveProbability: float
+    """Range: 0 to 1 (inclusive)."""
+    Compression: Literal["NONE", "SNAPPY", "ZLIB"]
+    """Allowed values: 'NONE', 'SNAPPY', 'ZLIB'."""
+    DictionaryKeyThreshold: float
+    """Range: 0 to 1 (inclusive)."""
+    EnablePadding: bool
+    """Type: bool."""
+    FormatVersion: Literal["V0_11", "V0_12"]
+    """Allowed values: 'V0_11', 'V0_12'."""
+    PaddingTolerance: float
+    """Range: 0 to 1 (inclusive)."""
+    RowIndexStride: int
+    """Range: at least 1000 (inclusive)."""
+    StripeSizeBytes: int
+    """Range: at least 8388608 (inclusive)."""
+
+
+class DeliveryStreamOutputFormatConfigurationDict(TypedDict, total=False):
+    """DeliveryStreamOutputFormatConfiguration as a plain dict."""
+
+    Serializer: DeliveryStreamSerializerDict
+    """Type: DeliveryStreamSerializerDict."""
+
+
+class DeliveryStreamParquetSerDeDict(TypedDict, total=False):
+    """DeliveryStreamParquetSerDe as a plain dict."""
+
+    BlockSizeBytes: int
+    """Range: at least 67108864 (inclusive)."""
+    Compression: Literal["GZIP", "SNAPPY", "UNCOMPRESSED"]
+    """Allowed values: 'GZIP', 'SNAPPY', 'UNCOMPRESSED'."""
+    EnableDictionaryCompression: bool
+    """Type: bool."""
+    MaxPaddingBytes: int
+    """Range: at least 0 (inclusive)."""
+    PageSizeBytes: int
+    """Range: at least 65536 (inclusive)."""
+    WriterVersion: Literal["V1", "V2"]
+    """Allowed values: 'V1', 'V2'."""
+
+
+class DeliveryStreamProcessingConfigurationDict(TypedDict, total=False):
+    """DeliveryStreamProcessingConfiguration as a plain dict."""
+
+    Enabled: bool
+    """Type: bool."""
+    Processors: list[ProcessorDict]
+    """Items are unique."""
+
+
+class DeliveryStreamRedshiftDestinationConfigurationDict(TypedDict, total=False):
+    """DeliveryStreamRedshiftDestinationConfiguration as a plain dict."""
+
+    CloudWatchLoggingOptions: DeliveryStreamCloudWatchLoggingOptionsDict
+    """Type: DeliveryStreamCloudWatchLoggingOptionsDict."""
+    ClusterJDBCURL: Required[str]
+    """Pattern:
+    ^jdbc:(redshift|postgresql)://((?!-)[A-Za-z0-9-]{1,63}(?<!-)\\.)+(redshift(-serverless)?)\\.([a-zA-Z0-9\\.\\-]+):\\d{1,5}/[a-zA-Z0-9_$-]+$
+    Length: 1 to 512 characters."""
+    CopyCommand: Required[DeliveryStreamCopyCommandDict]
+    """Type: DeliveryStreamCopyCommandDict."""
+    Password: str
+    """Length: 6 to 512 characters."""
+    ProcessingConfiguration: DeliveryStreamProcessingConfigurationDict
+    """Type: DeliveryStreamProcessingConfigurationDict."""
+    RetryOptions: RedshiftRetryOptionsDict
+    """Type: RedshiftRetryOptionsDict."""
+    RoleARN: Required[str]
+    """Pattern: arn:.* Length: 1 to 512 characters."""
+    S3BackupConfiguration: DeliveryStreamS3DestinationConfigurationDict
+    """Type: DeliveryStreamS3DestinationConfigurationDict."""
+    S3BackupMode: Literal["Disabled", "Enabled"]
+    """Allowed values: 'Disabled', 'Enabled'."""
+    S3Configuration: Required[DeliveryStreamS3DestinationConfigurationDict]
+    """Type: DeliveryStreamS3DestinationConfigurationDict."""
+    SecretsManagerConfiguration: DeliveryStreamSecretsManagerConfigurationDict
+    """Type: DeliveryStreamSecretsManagerConfigurationDict."""
+    Username: str
+    """Length: 1 to 512 characters."""
+
+
+class DeliveryStreamRetryOptionsDict(TypedDict, total=False):
+    """DeliveryStreamRetryOptions as a plain dict."""
+
+    DurationInSeconds: int
+    """Range: 0 to 7200 (inclusive)."""
+
+
+class DeliveryStreamS3DestinationConfigurationDict(TypedDict, total=False):
+    """DeliveryStreamS3DestinationConfiguration as a plain dict."""
+
+    BucketARN: Required[str]
+    """Pattern: arn:.* Length: 1 to 2048 characters."""
+    BufferingHints: DeliveryStreamBufferingHintsDict
+    """Type: DeliveryStreamBufferingHintsDict."""
+    CloudWatchLoggingOptions: DeliveryStreamCloudWatchLoggingOptionsDict
+    """Type: DeliveryStreamCloudWatchLoggingOptionsDict."""
+    CompressionFormat: Literal["UNCOMPRESSED", "GZIP", "ZIP", "Snappy", "HADOOP_SNAPPY"]
+    """Allowed values: 'UNCOMPRESSED', 'GZIP', 'ZIP', 'Snappy', 'HADOOP_SNAPPY'."""
+    EncryptionConfiguration: DeliveryStreamEncryptionConfigurationDict
+    """Type: DeliveryStreamEncryptionConfigurationDict."""
+    ErrorOutputPrefix: str
+    """Length: 0 to 1024 characters."""
+    Prefix: str
+    """Length: 0 to 1024 characters."""
+    RoleARN: Required[str]
+    """Pattern: arn:.* Length: 1 to 512 characters."""
+
+
+class DeliveryStreamSchemaConfigurationDict(TypedDict, total=False):
+    """DeliveryStreamSchemaConfiguration as a plain dict."""
+
+    CatalogId: str
+    """Pattern: ^\\S+$ Length: 1 to 1024 characters."""
+    DatabaseName: str
+    """Pattern: ^\\S+$ Length: 1 to 1024 characters."""
+    Region: str
+    """Pattern: ^\\S+$ Length: 1 to 1024 characters."""
+    RoleARN: str
+    """Pattern: arn:.* Length: 1 to 512 characters."""
+    TableName: str
+    """Pattern: ^\\S+$ Length: 1 to 1024 characters."""
+    VersionId: str
+    """Pattern: ^\\S+$ Length: 1 to 1024 characters."""
+
+
+class DeliveryStreamSchemaEvolutionConfigurationDict(TypedDict, total=False):
+    """DeliveryStreamSchemaEvolutionConfiguration as a plain dict."""
+
+    Enabled: bool
+    """Type: bool."""
+
+
+class DeliveryStreamSecretsManagerConfigurationDict(TypedDict, total=False):
+    """DeliveryStreamSecretsManagerConfiguration as a plain dict."""
+
+    Enabled: Required[bool]
+    """Type: bool."""
+    RoleARN: str
+    """Pattern: arn:.*:iam::\\d{12}:role/[a-zA-Z_0-9+=,.@\\-_/]+ Length: 1 to 512 characters."""
+    SecretARN: str
+    """Pattern: arn:.*:secretsmanager:[a-zA-Z0-9\\-]+:\\d{12}:secret:[a-zA-Z0-9\\-/_+=.@]+ Length: 1
+    to 2048 characters."""
+
+
+class DeliveryStreamSerializerDict(TypedDict, total=False):
+    """DeliveryStreamSerializer as a plain dict."""
+
+    OrcSerDe: DeliveryStreamOrcSerDeDict
+    """Type: DeliveryStreamOrcSerDeDict."""
+    ParquetSerDe: DeliveryStreamParquetSerDeDict
+    """Type: DeliveryStreamParquetSerDeDict."""
+
+
+class DeliveryStreamSnowflakeDestinationConfigurationDict(TypedDict, total=False):
+    """DeliveryStreamSnowflakeDestinationConfiguration as a plain dict."""
+
+    AccountUrl: Required[str]
+    """Pattern: .+?\\.snowflakecomputing\\.com Length: 24 to 2048 characters."""
+    BufferingHints: SnowflakeBufferingHintsDict
+    """Type: SnowflakeBufferingHintsDict."""
+    CloudWatchLoggingOptions: DeliveryStreamCloudWatchLoggingOptionsDict
+    """Type: DeliveryStreamCloudWatchLoggingOptionsDict."""
+    ContentColumnName: str
+    """Length: 1 to 255 characters."""
+    DataLoadingOption: Literal[
+        "JSON_MAPPING", "VARIANT_CONTENT_MAPPING", "VARIANT_CONTENT_AND_METADATA_MAPPING"
+    ]
+    """Allowed values: 'JSON_MAPPING', 'VARIANT_CONTENT_MAPPING',
+    'VARIANT_CONTENT_AND_METADATA_MAPPING'."""
+    Database: Required[str]
+    """Length: 1 to 255 characters."""
+    KeyPassphrase: str
+    """Length: 7 to 255 characters."""
+    MetaDataColumnName: str
+    """Length: 1 to 255 characters."""
+    PrivateKey: str
+    """Pattern: ^(?:[A-Za-z0-9+\\/]{4})*(?:[A-Za-z0-9+\\/]{2}==|[A-Za-z0-9+\\/]{3}=)?$ Length: 256
+    to 4096 characters."""
+    ProcessingConfiguration: DeliveryStreamProcessingConfigurationDict
+    """Type: DeliveryStreamProcessingConfigurationDict."""
+    RetryOptions: SnowflakeRetryOptionsDict
+    """Type: SnowflakeRetryOptionsDict."""
+    RoleARN: Required[str]
+    """Pattern: arn:.* Length: 1 to 512 characters."""
+    S3BackupMode: Literal["FailedDataOnly", "AllData"]
+    """Allowed values: 'FailedDataOnly', 'AllData'."""
+    S3Configuration: Required[DeliveryStreamS3DestinationConfigurationDict]
+    """Type: DeliveryStreamS3DestinationConfigurationDict."""
+    Schema: Required[str]
+    """Length: 1 to 255 characters."""
+    SecretsManagerConfiguration: DeliveryStreamSecretsManagerConfigurationDict
+    """Type: DeliveryStreamSecretsManagerConfigurationDict."""
+    SnowflakeRoleConfiguration: DeliveryStreamSnowflakeRoleConfigurationDict
+    """Type: DeliveryStreamSnowflakeRoleConfigurationDict."""
+    SnowflakeVpcConfiguration: DeliveryStreamSnowflakeVpcConfigurationDict
+    """Type: DeliveryStreamSnowflakeVpcConfigurationDict."""
+    Table: Required[str]
+    """Length: 1 to 255 characters."""
+    User: str
+    """Length: 1 to 255 characters."""
+
+
+class DeliveryStreamSnowflakeRoleConfigurationDict(TypedDict, total=False):
+    """DeliveryStreamSnowflakeRoleConfiguration as a plain dict."""
+
+    Enabled: bool
+    """Type: bool."""
+    SnowflakeRole: str
+    """Length: 1 to 255 characters."""
+
+
+class DeliveryStreamSnowflakeVpcConfigurationDict(TypedDict, total=False):
+    """DeliveryStreamSnowflakeVpcConfiguration as a plain dict."""
+
+    PrivateLinkVpceId: Required[str]
+    """Pattern: ([a-zA-Z0-9\\-\\_]+\\.){2,3}vpce\\.[a-zA-Z0-9\\-]*\\.vpce-svc\\-[a-zA-Z0-9\\-]{17}$
+    Length: 47 to 255 characters."""
+
+
+class DeliveryStreamSplunkDestinationConfigurationDict(TypedDict, total=False):
+    """DeliveryStreamSplunkDestinationConfiguration as a plain dict."""
+
+    BufferingHints: SplunkBufferingHintsDict
+    """Type: SplunkBufferingHintsDict."""
+    CloudWatchLoggingOptions: DeliveryStreamCloudWatchLoggingOptionsDict
+    """Type: DeliveryStreamCloudWatchLoggingOptionsDict."""
+    HECAcknowledgmentTimeoutInSeconds: int
+    """Range: 180 to 600 (inclusive)."""
+    HECEndpoint: Required[str]
+    """Length: 0 to 2048 characters."""
+    HECEndpointType: Required[Literal["Raw", "Event"]]
+    """Allowed values: 'Raw', 'Event'."""
+    HECToken: str
+    """Length: 0 to 2048 characters."""
+    ProcessingConfiguration: DeliveryStreamProcessingConfigurationDict
+    """Type: DeliveryStreamProcessingConfigurationDict."""
+    RetryOptions: SplunkRetryOptionsDict
+    """Type: SplunkRetryOptionsDict."""
+    S3BackupMode: Literal["AllEvents", "FailedEventsOnly"]
+    """Allowed values: 'AllEvents', 'FailedEventsOnly'."""
+    S3Configuration: Required[DeliveryStreamS3DestinationConfigurationDict]
+    """Type: DeliveryStreamS3DestinationConfigurationDict."""
+    SecretsManagerConfiguration: DeliveryStreamSecretsManagerConfigurationDict
+    """Type: DeliveryStreamSecretsManagerConfigurationDict."""
+
+
+class DeliveryStreamTableCreationConfigurationDict(TypedDict, total=False):
+    """DeliveryStreamTableCreationConfiguration as a plain dict."""
+
+    Enabled: bool
+    """Type: bool."""
+
+
+class DeliveryStreamVpcConfigurationDict(TypedDict, total=False):
+    """DeliveryStreamVpcConfiguration as a plain dict."""
+
+    RoleARN: Required[str]
+    """Pattern: arn:.* Length: 1 to 512 characters."""
+    SecurityGroupIds: Required[list[str]]
+    """Items: 1 to 5 items. Items are unique. Each item: Pattern: ^\\S+$ Length: 1 to 1024
+    characters."""
+    SubnetIds: Required[list[str]]
+    """Items: 1 to 16 items. Items are unique. Each item: Pattern: ^\\S+$ Length: 1 to 1024
+    characters."""
+
+
+class DestinationTableConfigurationDict(TypedDict, total=False):
+    """DestinationTableConfiguration as a plain dict."""
+
+    DestinationDatabaseName: Required[str]
+    """Pattern: ^[a-zA-Z0-9\\.\\_]+$ Length: 1 to 512 characters."""
+    DestinationTableName: Required[str]
+    """Pattern: ^[a-zA-Z0-9\\.\\_]+$ Length: 1 to 512 characters."""
+    PartitionSpec: DestinationTableConfigurationPartitionSpecDict
+    """Type: DestinationTableConfigurationPartitionSpecDict."""
+    S3ErrorOutputPrefix: str
+    """Length: 1 to 1024 characters."""
+    UniqueKeys: list[str]
+    """Items are unique. Each item: Pattern: ^\\S+$ Length: 1 to 512 characters."""
+
+
+class DestinationTableConfigurationPartitionSpecDict(TypedDict, total=False):
+    """DestinationTableConfigurationPartitionSpec as a plain dict."""
+
+    Identity: list[PartitionFieldDict]
+    """Items are unique."""
+
+
+class ElasticsearchBufferingHintsDict(TypedDict, total=False):
+    """ElasticsearchBufferingHints as a plain dict."""
+
+    IntervalInSeconds: int
+    """Range: 0 to 900 (inclusive)."""
+    SizeInMBs: int
+    """Range: 1 to 100 (inclusive)."""
+
+
+class ElasticsearchRetryOptionsDict(TypedDict, total=False):
+    """ElasticsearchRetryOptions as a plain dict."""
+
+    DurationInSeconds: int
+    """Range: 0 to 7200 (inclusive)."""
+
+
+class HttpEndpointCommonAttributeDict(TypedDict, total=False):
+    """HttpEndpointCommonAttribute as a plain dict."""
+
+    AttributeName: Required[str]
+    """Pattern: ^(?!\\s*$).+$ Length: 1 to 256 characters."""
+    AttributeValue: Required[str]
+    """Length: 0 to 1024 characters."""
+
+
+class HttpEndpointConfigurationDict(TypedDict, total=False):
+    """HttpEndpointConfiguration as a plain dict."""
+
+    AccessKey: str
+    """Length: 0 to 4096 characters."""
+    Name: str
+    """Pattern: ^(?!\\s*$).+$ Length: 1 to 256 characters."""
+    Url: Required[str]
+    """Pattern: ^https:// Length: 1 to 1000 characters."""
+
+
+class HttpEndpointRequestConfigurationDict(TypedDict, total=False):
+    """HttpEndpointRequestConfiguration as a plain dict."""
+
+    CommonAttributes: list[HttpEndpointCommonAttributeDict]
+    """Items: 0 to 50 items. Items are unique."""
+    ContentEncoding: Literal["NONE", "GZIP"]
+    """Allowed values: 'NONE', 'GZIP'."""
+
+
+class PartitionFieldDict(TypedDict, total=False):
+    """PartitionField as a plain dict."""
+
+    SourceName: Required[str]
+    """Pattern: ^\\S+$ Length: 1 to 255 characters."""
+
+
+class ProcessorDict(TypedDict, total=False):
+    """Processor as a plain dict."""
+
+    Parameters: list[ProcessorParameterDict]
+    """Items are unique."""
+    Type: Required[
+        Literal[
+            "RecordDeAggregation",
+            "Decompression",
+            "CloudWatchLogProcessing",
+            "Lambda",
+            "MetadataExtraction",
+            "AppendDelimiterToRecord",
+        ]
+    ]
+    """Allowed values: 'RecordDeAggregation', 'Decompression', 'CloudWatchLogProcessing', 'Lambda',
+    'MetadataExtraction', 'AppendDelimiterToRecord'."""
+
+
+class ProcessorParameterDict(TypedDict, total=False):
+    """ProcessorParameter as a plain dict."""
+
+    ParameterName: Required[
+        Literal[
+            "BufferIntervalInSeconds",
+            "BufferSizeInMBs",
+            "CompressionFormat",
+            "DataMessageExtraction",
+            "Delimiter",
+            "JsonParsingEngine",
+            "LambdaArn",
+            "MetadataExtractionQuery",
+            "NumberOfRetries",
+            "RoleArn",
+            "SubRecordType",
+        ]
+    ]
+    """Allowed values: 'BufferIntervalInSeconds', 'BufferSizeInMBs', 'CompressionFormat',
+    'DataMessageExtraction', 'Delimiter', 'JsonParsingEngine', 'LambdaArn',
+    'MetadataExtractionQuery', 'NumberOfRetries', 'RoleArn', 'SubRecordType'."""
+    ParameterValue: Required[str]
+    """Pattern: ^(?!\\s*$).+$ Length: 1 to 5120 characters."""
+
+
+class RedshiftRetryOptionsDict(TypedDict, total=False):
+    """RedshiftRetryOptions as a plain dict."""
+
+    DurationInSeconds: int
+    """Range: 0 to 7200 (inclusive)."""
+
+
+class SnowflakeBufferingHintsDict(TypedDict, total=False):
+    """SnowflakeBufferingHints as a plain dict."""
+
+    IntervalInSeconds: int
+    """Range: 0 to 900 (inclusive)."""
+    SizeInMBs: int
+    """Range: 1 to 128 (inclusive)."""
+
+
+class SnowflakeRetryOptionsDict(TypedDict, total=False):
+    """SnowflakeRetryOptions as a plain dict."""
+
+    DurationInSeconds: int
+    """Range: 0 to 7200 (inclusive)."""
+
+
+class SplunkBufferingHintsDict(TypedDict, total=False):
+    """SplunkBufferingHints as a plain dict."""
+
+    IntervalInSeconds: int
+    """Range: 0 to 60 (inclusive)."""
+    SizeInMBs: int
+    """Range: 1 to 5 (inclusive)."""
+
+
+class SplunkRetryOptionsDict(TypedDict, total=False):
+    """SplunkRetryOptions as a plain dict."""
+
+    DurationInSeconds: int
+    """Range: 0 to 7200 (inclusive)."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Pattern: ^(?!aws:)[\\p{L}\\p{Z}\\p{N}_.:\\/=+\\-@%]*$ Length: 1 to 128 characters."""
+    Value: str
+    """Pattern: ^[\\p{L}\\p{Z}\\p{N}_.:\\/=+\\-@%]*$ Length: 0 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::KinesisFirehose::DeliveryStream",
     schema_file="aws-kinesisfirehose-deliverystream.json",
     primary_identifier=("/DeliveryStreamName",),
-    additional_identifiers=(),
     read_only=("/Arn",),
     create_only=(
         "/DeliveryStreamName",
@@ -1097,17 +1268,7 @@ METADATA = _TypeMetadata(
         "/RedshiftDestinationConfiguration/SecretsManagerConfiguration/RoleARN",
         "/DirectPutSourceConfiguration/ThroughputHintInMBs",
     ),
-    conditional_create_only=(),
-    unordered_arrays=(),
-    required=(),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -1117,1195 +1278,51 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AmazonOpenSearchServerlessBufferingHints": {
-            "additionalProperties": False,
-            "properties": {
-                "IntervalInSeconds": {"maximum": 900, "minimum": 0, "type": "integer"},
-                "SizeInMBs": {"maximum": 100, "minimum": 1, "type": "integer"},
-            },
-            "type": "object",
-        },
-        "AmazonOpenSearchServerlessDestinationConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "BufferingHints": {
-                    "$ref": "#/definitions/AmazonOpenSearchServerlessBufferingHints"
-                },
-                "CloudWatchLoggingOptions": {"$ref": "#/definitions/CloudWatchLoggingOptions"},
-                "CollectionEndpoint": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "https:.*",
-                    "type": "string",
-                },
-                "IndexName": {"maxLength": 80, "minLength": 1, "type": "string"},
-                "ProcessingConfiguration": {"$ref": "#/definitions/ProcessingConfiguration"},
-                "RetryOptions": {"$ref": "#/definitions/AmazonOpenSearchServerlessRetryOptions"},
-                "RoleARN": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "arn:.*",
-                    "type": "string",
-                },
-                "S3BackupMode": {"enum": ["FailedDocumentsOnly", "AllDocuments"], "type": "string"},
-                "S3Configuration": {"$ref": "#/definitions/S3DestinationConfiguration"},
-                "VpcConfiguration": {"$ref": "#/definitions/VpcConfiguration"},
-            },
-            "required": ["IndexName", "S3Configuration", "RoleARN"],
-            "type": "object",
-        },
-        "AmazonOpenSearchServerlessRetryOptions": {
-            "additionalProperties": False,
-            "properties": {"DurationInSeconds": {"maximum": 7200, "minimum": 0, "type": "integer"}},
-            "type": "object",
-        },
-        "AmazonopensearchserviceBufferingHints": {
-            "additionalProperties": False,
-            "properties": {
-                "IntervalInSeconds": {"maximum": 900, "minimum": 0, "type": "integer"},
-                "SizeInMBs": {"maximum": 100, "minimum": 1, "type": "integer"},
-            },
-            "type": "object",
-        },
-        "AmazonopensearchserviceDestinationConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "BufferingHints": {"$ref": "#/definitions/AmazonopensearchserviceBufferingHints"},
-                "CloudWatchLoggingOptions": {"$ref": "#/definitions/CloudWatchLoggingOptions"},
-                "ClusterEndpoint": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "https:.*",
-                    "type": "string",
-                },
-                "DocumentIdOptions": {"$ref": "#/definitions/DocumentIdOptions"},
-                "DomainARN": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "arn:.*",
-                    "type": "string",
-                },
-                "IndexName": {"maxLength": 80, "minLength": 1, "type": "string"},
-                "IndexRotationPeriod": {
-                    "enum": ["NoRotation", "OneHour", "OneDay", "OneWeek", "OneMonth"],
-                    "type": "string",
-                },
-                "ProcessingConfiguration": {"$ref": "#/definitions/ProcessingConfiguration"},
-                "RetryOptions": {"$ref": "#/definitions/AmazonopensearchserviceRetryOptions"},
-                "RoleARN": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "arn:.*",
-                    "type": "string",
-                },
-                "S3BackupMode": {"enum": ["FailedDocumentsOnly", "AllDocuments"], "type": "string"},
-                "S3Configuration": {"$ref": "#/definitions/S3DestinationConfiguration"},
-                "TypeName": {"maxLength": 100, "minLength": 0, "type": "string"},
-                "VpcConfiguration": {"$ref": "#/definitions/VpcConfiguration"},
-            },
-            "required": ["IndexName", "S3Configuration", "RoleARN"],
-            "type": "object",
-        },
-        "AmazonopensearchserviceRetryOptions": {
-            "additionalProperties": False,
-            "properties": {"DurationInSeconds": {"maximum": 7200, "minimum": 0, "type": "integer"}},
-            "type": "object",
-        },
-        "AuthenticationConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Connectivity": {"enum": ["PUBLIC", "PRIVATE"], "type": "string"},
-                "RoleARN": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "arn:.*",
-                    "type": "string",
-                },
-            },
-            "required": ["RoleARN", "Connectivity"],
-            "type": "object",
-        },
-        "BufferingHints": {
-            "additionalProperties": False,
-            "properties": {
-                "IntervalInSeconds": {"maximum": 900, "minimum": 0, "type": "integer"},
-                "SizeInMBs": {"maximum": 128, "minimum": 1, "type": "integer"},
-            },
-            "type": "object",
-        },
-        "CatalogConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "CatalogArn": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "arn:.*",
-                    "type": "string",
-                },
-                "WarehouseLocation": {
-                    "maxLength": 2048,
-                    "minLength": 1,
-                    "pattern": "s3:\\/\\/.*",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "CloudWatchLoggingOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "Enabled": {"type": "boolean"},
-                "LogGroupName": {
-                    "maxLength": 512,
-                    "minLength": 0,
-                    "pattern": "^[\\.\\-_/#A-Za-z0-9]*$",
-                    "type": "string",
-                },
-                "LogStreamName": {
-                    "maxLength": 512,
-                    "minLength": 0,
-                    "pattern": "^[^:*]*$",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "CopyCommand": {
-            "additionalProperties": False,
-            "properties": {
-                "CopyOptions": {"maxLength": 204800, "minLength": 0, "type": "string"},
-                "DataTableColumns": {"maxLength": 204800, "minLength": 0, "type": "string"},
-                "DataTableName": {"maxLength": 512, "minLength": 1, "type": "string"},
-            },
-            "required": ["DataTableName"],
-            "type": "object",
-        },
-        "DataFormatConversionConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Enabled": {"type": "boolean"},
-                "InputFormatConfiguration": {"$ref": "#/definitions/InputFormatConfiguration"},
-                "OutputFormatConfiguration": {"$ref": "#/definitions/OutputFormatConfiguration"},
-                "SchemaConfiguration": {"$ref": "#/definitions/SchemaConfiguration"},
-            },
-            "type": "object",
-        },
-        "DatabaseColumnName": {
-            "maxLength": 194,
-            "minLength": 1,
-            "pattern": "[\\u0001-\\uFFFF]*",
-            "type": "string",
-        },
-        "DatabaseColumns": {
-            "additionalProperties": False,
-            "properties": {
-                "Exclude": {"items": {"$ref": "#/definitions/DatabaseColumnName"}, "type": "array"},
-                "Include": {"items": {"$ref": "#/definitions/DatabaseColumnName"}, "type": "array"},
-            },
-            "type": "object",
-        },
-        "DatabaseName": {
-            "maxLength": 64,
-            "minLength": 1,
-            "pattern": "[\\u0001-\\uFFFF]*",
-            "type": "string",
-        },
-        "DatabaseSourceAuthenticationConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "SecretsManagerConfiguration": {"$ref": "#/definitions/SecretsManagerConfiguration"}
-            },
-            "required": ["SecretsManagerConfiguration"],
-            "type": "object",
-        },
-        "DatabaseSourceConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Columns": {"$ref": "#/definitions/DatabaseColumns"},
-                "DatabaseSourceAuthenticationConfiguration": {
-                    "$ref": "#/definitions/DatabaseSourceAuthenticationConfiguration"
-                },
-                "DatabaseSourceVPCConfiguration": {
-                    "$ref": "#/definitions/DatabaseSourceVPCConfiguration"
-                },
-                "Databases": {"$ref": "#/definitions/Databases"},
-                "Digest": {"maxLength": 512, "minLength": 1, "pattern": ".*", "type": "string"},
-                "Endpoint": {
-                    "maxLength": 255,
-                    "minLength": 1,
-                    "pattern": "^(?!\\s*$).+",
-                    "type": "string",
-                },
-                "Port": {"maximum": 65535, "minimum": 0, "type": "integer"},
-                "PublicCertificate": {
-                    "maxLength": 4096,
-                    "minLength": 1,
-                    "pattern": ".*",
-                    "type": "string",
-                },
-                "SSLMode": {"enum": ["Disabled", "Enabled"], "type": "string"},
-                "SnapshotWatermarkTable": {"$ref": "#/definitions/DatabaseTableName"},
-                "SurrogateKeys": {
-                    "items": {
-                        "maxLength": 1024,
-                        "minLength": 1,
-                        "pattern": "^\\S+$",
-                        "type": "string",
-                    },
-                    "type": "array",
-                },
-                "Tables": {"$ref": "#/definitions/DatabaseTables"},
-                "Type": {"enum": ["MySQL", "PostgreSQL"], "type": "string"},
-            },
-            "required": [
-                "Type",
-                "Endpoint",
-                "Port",
-                "Databases",
-                "Tables",
-                "SnapshotWatermarkTable",
-                "DatabaseSourceAuthenticationConfiguration",
-                "DatabaseSourceVPCConfiguration",
-            ],
-            "type": "object",
-        },
-        "DatabaseSourceVPCConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "VpcEndpointServiceName": {"$ref": "#/definitions/VpcEndpointServiceName"}
-            },
-            "required": ["VpcEndpointServiceName"],
-            "type": "object",
-        },
-        "DatabaseTableName": {
-            "maxLength": 129,
-            "minLength": 1,
-            "pattern": "[\\u0001-\\uFFFF]*",
-            "type": "string",
-        },
-        "DatabaseTables": {
-            "additionalProperties": False,
-            "properties": {
-                "Exclude": {"items": {"$ref": "#/definitions/DatabaseTableName"}, "type": "array"},
-                "Include": {"items": {"$ref": "#/definitions/DatabaseTableName"}, "type": "array"},
-            },
-            "type": "object",
-        },
-        "Databases": {
-            "additionalProperties": False,
-            "properties": {
-                "Exclude": {"items": {"$ref": "#/definitions/DatabaseName"}, "type": "array"},
-                "Include": {"items": {"$ref": "#/definitions/DatabaseName"}, "type": "array"},
-            },
-            "type": "object",
-        },
-        "DeliveryStreamEncryptionConfigurationInput": {
-            "additionalProperties": False,
-            "properties": {
-                "KeyARN": {"maxLength": 512, "minLength": 1, "pattern": "arn:.*", "type": "string"},
-                "KeyType": {"enum": ["AWS_OWNED_CMK", "CUSTOMER_MANAGED_CMK"], "type": "string"},
-            },
-            "required": ["KeyType"],
-            "type": "object",
-        },
-        "Deserializer": {
-            "additionalProperties": False,
-            "properties": {
-                "HiveJsonSerDe": {"$ref": "#/definitions/HiveJsonSerDe"},
-                "OpenXJsonSerDe": {"$ref": "#/definitions/OpenXJsonSerDe"},
-            },
-            "type": "object",
-        },
-        "DestinationTableConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "DestinationDatabaseName": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9\\.\\_]+$",
-                    "type": "string",
-                },
-                "DestinationTableName": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9\\.\\_]+$",
-                    "type": "string",
-                },
-                "PartitionSpec": {
-                    "additionalProperties": False,
-                    "properties": {
-                        "Identity": {
-                            "items": {"$ref": "#/definitions/PartitionField"},
-                            "type": "array",
-                            "uniqueItems": True,
-                        }
-                    },
-                    "type": "object",
-                },
-                "S3ErrorOutputPrefix": {"maxLength": 1024, "minLength": 1, "type": "string"},
-                "UniqueKeys": {
-                    "items": {"$ref": "#/definitions/UniqueKey"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-            },
-            "required": ["DestinationDatabaseName", "DestinationTableName"],
-            "type": "object",
-        },
-        "DestinationTableConfigurationList": {
-            "items": {"$ref": "#/definitions/DestinationTableConfiguration"},
-            "type": "array",
-        },
-        "DirectPutSourceConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "ThroughputHintInMBs": {"maximum": 100, "minimum": 1, "type": "integer"}
-            },
-            "type": "object",
-        },
-        "DocumentIdOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "DefaultDocumentIdFormat": {
-                    "enum": ["FIREHOSE_DEFAULT", "NO_DOCUMENT_ID"],
-                    "type": "string",
-                }
-            },
-            "required": ["DefaultDocumentIdFormat"],
-            "type": "object",
-        },
-        "DynamicPartitioningConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Enabled": {"type": "boolean"},
-                "RetryOptions": {"$ref": "#/definitions/RetryOptions"},
-            },
-            "type": "object",
-        },
-        "ElasticsearchBufferingHints": {
-            "additionalProperties": False,
-            "properties": {
-                "IntervalInSeconds": {"maximum": 900, "minimum": 0, "type": "integer"},
-                "SizeInMBs": {"maximum": 100, "minimum": 1, "type": "integer"},
-            },
-            "type": "object",
-        },
-        "ElasticsearchDestinationConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "BufferingHints": {"$ref": "#/definitions/ElasticsearchBufferingHints"},
-                "CloudWatchLoggingOptions": {"$ref": "#/definitions/CloudWatchLoggingOptions"},
-                "ClusterEndpoint": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "https:.*",
-                    "type": "string",
-                },
-                "DocumentIdOptions": {"$ref": "#/definitions/DocumentIdOptions"},
-                "DomainARN": {
-                    "anyOf": [{}, {}],
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "arn:.*",
-                    "type": "string",
-                },
-                "IndexName": {"maxLength": 80, "minLength": 1, "type": "string"},
-                "IndexRotationPeriod": {
-                    "enum": ["NoRotation", "OneHour", "OneDay", "OneWeek", "OneMonth"],
-                    "type": "string",
-                },
-                "ProcessingConfiguration": {"$ref": "#/definitions/ProcessingConfiguration"},
-                "RetryOptions": {"$ref": "#/definitions/ElasticsearchRetryOptions"},
-                "RoleARN": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "arn:.*",
-                    "type": "string",
-                },
-                "S3BackupMode": {"enum": ["FailedDocumentsOnly", "AllDocuments"], "type": "string"},
-                "S3Configuration": {"$ref": "#/definitions/S3DestinationConfiguration"},
-                "TypeName": {"maxLength": 100, "minLength": 0, "type": "string"},
-                "VpcConfiguration": {"$ref": "#/definitions/VpcConfiguration"},
-            },
-            "required": ["IndexName", "S3Configuration", "RoleARN"],
-            "type": "object",
-        },
-        "ElasticsearchRetryOptions": {
-            "additionalProperties": False,
-            "properties": {"DurationInSeconds": {"maximum": 7200, "minimum": 0, "type": "integer"}},
-            "type": "object",
-        },
-        "EncryptionConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "KMSEncryptionConfig": {"$ref": "#/definitions/KMSEncryptionConfig"},
-                "NoEncryptionConfig": {"enum": ["NoEncryption"], "type": "string"},
-            },
-            "type": "object",
-        },
-        "ExtendedS3DestinationConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "BucketARN": {
-                    "maxLength": 2048,
-                    "minLength": 1,
-                    "pattern": "arn:.*",
-                    "type": "string",
-                },
-                "BufferingHints": {"$ref": "#/definitions/BufferingHints"},
-                "CloudWatchLoggingOptions": {"$ref": "#/definitions/CloudWatchLoggingOptions"},
-                "CompressionFormat": {
-                    "enum": ["UNCOMPRESSED", "GZIP", "ZIP", "Snappy", "HADOOP_SNAPPY"],
-                    "type": "string",
-                },
-                "CustomTimeZone": {
-                    "maxLength": 50,
-                    "minLength": 0,
-                    "pattern": "^$|[a-zA-Z/_]+$",
-                    "type": "string",
-                },
-                "DataFormatConversionConfiguration": {
-                    "$ref": "#/definitions/DataFormatConversionConfiguration"
-                },
-                "DynamicPartitioningConfiguration": {
-                    "$ref": "#/definitions/DynamicPartitioningConfiguration"
-                },
-                "EncryptionConfiguration": {"$ref": "#/definitions/EncryptionConfiguration"},
-                "ErrorOutputPrefix": {"maxLength": 1024, "minLength": 0, "type": "string"},
-                "FileExtension": {
-                    "maxLength": 128,
-                    "minLength": 0,
-                    "pattern": "^$|\\.[0-9a-z!\\-_.*'()]+",
-                    "type": "string",
-                },
-                "Prefix": {"maxLength": 1024, "minLength": 0, "type": "string"},
-                "ProcessingConfiguration": {"$ref": "#/definitions/ProcessingConfiguration"},
-                "RoleARN": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "arn:.*",
-                    "type": "string",
-                },
-                "S3BackupConfiguration": {"$ref": "#/definitions/S3DestinationConfiguration"},
-                "S3BackupMode": {"enum": ["Disabled", "Enabled"], "type": "string"},
-            },
-            "required": ["BucketARN", "RoleARN"],
-            "type": "object",
-        },
-        "HiveJsonSerDe": {
-            "additionalProperties": False,
-            "properties": {
-                "TimestampFormats": {
-                    "items": {
-                        "maxLength": 1024,
-                        "minLength": 1,
-                        "pattern": "^(?!\\s*$).+$",
-                        "type": "string",
-                    },
-                    "type": "array",
-                    "uniqueItems": True,
-                }
-            },
-            "type": "object",
-        },
-        "HttpEndpointCommonAttribute": {
-            "additionalProperties": False,
-            "properties": {
-                "AttributeName": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "pattern": "^(?!\\s*$).+$",
-                    "type": "string",
-                },
-                "AttributeValue": {"maxLength": 1024, "minLength": 0, "type": "string"},
-            },
-            "required": ["AttributeName", "AttributeValue"],
-            "type": "object",
-        },
-        "HttpEndpointConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AccessKey": {"maxLength": 4096, "minLength": 0, "type": "string"},
-                "Name": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "pattern": "^(?!\\s*$).+$",
-                    "type": "string",
-                },
-                "Url": {
-                    "maxLength": 1000,
-                    "minLength": 1,
-                    "pattern": "^https://",
-                    "type": "string",
-                },
-            },
-            "required": ["Url"],
-            "type": "object",
-        },
-        "HttpEndpointDestinationConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "BufferingHints": {"$ref": "#/definitions/BufferingHints"},
-                "CloudWatchLoggingOptions": {"$ref": "#/definitions/CloudWatchLoggingOptions"},
-                "EndpointConfiguration": {"$ref": "#/definitions/HttpEndpointConfiguration"},
-                "ProcessingConfiguration": {"$ref": "#/definitions/ProcessingConfiguration"},
-                "RequestConfiguration": {"$ref": "#/definitions/HttpEndpointRequestConfiguration"},
-                "RetryOptions": {"$ref": "#/definitions/RetryOptions"},
-                "RoleARN": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "arn:.*",
-                    "type": "string",
-                },
-                "S3BackupMode": {"enum": ["AllData", "FailedDataOnly"], "type": "string"},
-                "S3Configuration": {"$ref": "#/definitions/S3DestinationConfiguration"},
-                "SecretsManagerConfiguration": {
-                    "$ref": "#/definitions/SecretsManagerConfiguration"
-                },
-            },
-            "required": ["EndpointConfiguration", "S3Configuration"],
-            "type": "object",
-        },
-        "HttpEndpointRequestConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "CommonAttributes": {
-                    "items": {"$ref": "#/definitions/HttpEndpointCommonAttribute"},
-                    "maxItems": 50,
-                    "minItems": 0,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "ContentEncoding": {"enum": ["NONE", "GZIP"], "type": "string"},
-            },
-            "type": "object",
-        },
-        "IcebergDestinationConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AppendOnly": {"type": "boolean"},
-                "BufferingHints": {"$ref": "#/definitions/BufferingHints"},
-                "CatalogConfiguration": {"$ref": "#/definitions/CatalogConfiguration"},
-                "CloudWatchLoggingOptions": {"$ref": "#/definitions/CloudWatchLoggingOptions"},
-                "DestinationTableConfigurationList": {
-                    "$ref": "#/definitions/DestinationTableConfigurationList"
-                },
-                "ProcessingConfiguration": {"$ref": "#/definitions/ProcessingConfiguration"},
-                "RetryOptions": {"$ref": "#/definitions/RetryOptions"},
-                "RoleARN": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "arn:.*",
-                    "type": "string",
-                },
-                "S3Configuration": {"$ref": "#/definitions/S3DestinationConfiguration"},
-                "SchemaEvolutionConfiguration": {
-                    "$ref": "#/definitions/SchemaEvolutionConfiguration"
-                },
-                "TableCreationConfiguration": {"$ref": "#/definitions/TableCreationConfiguration"},
-                "s3BackupMode": {"enum": ["AllData", "FailedDataOnly"], "type": "string"},
-            },
-            "required": ["RoleARN", "CatalogConfiguration", "S3Configuration"],
-            "type": "object",
-        },
-        "InputFormatConfiguration": {
-            "additionalProperties": False,
-            "properties": {"Deserializer": {"$ref": "#/definitions/Deserializer"}},
-            "type": "object",
-        },
-        "KMSEncryptionConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "AWSKMSKeyARN": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^arn:.*:kms:[a-zA-Z0-9\\-]+:\\d{12}:(key|alias)/[a-zA-Z_0-9+=,.@\\-_/]+$",
-                    "type": "string",
-                }
-            },
-            "required": ["AWSKMSKeyARN"],
-            "type": "object",
-        },
-        "KinesisStreamSourceConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "KinesisStreamARN": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "arn:.*",
-                    "type": "string",
-                },
-                "RoleARN": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "arn:.*",
-                    "type": "string",
-                },
-            },
-            "required": ["RoleARN", "KinesisStreamARN"],
-            "type": "object",
-        },
-        "MSKSourceConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AuthenticationConfiguration": {
-                    "$ref": "#/definitions/AuthenticationConfiguration"
-                },
-                "MSKClusterARN": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "arn:.*",
-                    "type": "string",
-                },
-                "ReadFromTimestamp": {"type": "string"},
-                "TopicName": {
-                    "maxLength": 255,
-                    "minLength": 1,
-                    "pattern": "[a-zA-Z0-9\\._\\-]+",
-                    "type": "string",
-                },
-            },
-            "required": ["MSKClusterARN", "TopicName", "AuthenticationConfiguration"],
-            "type": "object",
-        },
-        "OpenXJsonSerDe": {
-            "additionalProperties": False,
-            "properties": {
-                "CaseInsensitive": {"type": "boolean"},
-                "ColumnToJsonKeyMappings": {
-                    "additionalProperties": False,
-                    "patternProperties": {"[a-zA-Z0-9]+": {"type": "string"}},
-                    "type": "object",
-                },
-                "ConvertDotsInJsonKeysToUnderscores": {"type": "boolean"},
-            },
-            "type": "object",
-        },
-        "OrcSerDe": {
-            "additionalProperties": False,
-            "properties": {
-                "BlockSizeBytes": {"minimum": 67108864, "type": "integer"},
-                "BloomFilterColumns": {
-                    "items": {
-                        "maxLength": 1024,
-                        "minLength": 1,
-                        "pattern": "^\\S+$",
-                        "type": "string",
-                    },
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "BloomFilterFalsePositiveProbability": {
-                    "maximum": 1,
-                    "minimum": 0,
-                    "type": "number",
-                },
-                "Compression": {"enum": ["NONE", "SNAPPY", "ZLIB"], "type": "string"},
-                "DictionaryKeyThreshold": {"maximum": 1, "minimum": 0, "type": "number"},
-                "EnablePadding": {"type": "boolean"},
-                "FormatVersion": {"enum": ["V0_11", "V0_12"], "type": "string"},
-                "PaddingTolerance": {"maximum": 1, "minimum": 0, "type": "number"},
-                "RowIndexStride": {"minimum": 1000, "type": "integer"},
-                "StripeSizeBytes": {"minimum": 8388608, "type": "integer"},
-            },
-            "type": "object",
-        },
-        "OutputFormatConfiguration": {
-            "additionalProperties": False,
-            "properties": {"Serializer": {"$ref": "#/definitions/Serializer"}},
-            "type": "object",
-        },
-        "ParquetSerDe": {
-            "additionalProperties": False,
-            "properties": {
-                "BlockSizeBytes": {"minimum": 67108864, "type": "integer"},
-                "Compression": {"enum": ["GZIP", "SNAPPY", "UNCOMPRESSED"], "type": "string"},
-                "EnableDictionaryCompression": {"type": "boolean"},
-                "MaxPaddingBytes": {"minimum": 0, "type": "integer"},
-                "PageSizeBytes": {"minimum": 65536, "type": "integer"},
-                "WriterVersion": {"enum": ["V1", "V2"], "type": "string"},
-            },
-            "type": "object",
-        },
-        "PartitionField": {
-            "additionalProperties": False,
-            "properties": {
-                "SourceName": {
-                    "maxLength": 255,
-                    "minLength": 1,
-                    "pattern": "^\\S+$",
-                    "type": "string",
-                }
-            },
-            "required": ["SourceName"],
-            "type": "object",
-        },
-        "ProcessingConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Enabled": {"type": "boolean"},
-                "Processors": {
-                    "items": {"$ref": "#/definitions/Processor"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-            },
-            "type": "object",
-        },
-        "Processor": {
-            "additionalProperties": False,
-            "properties": {
-                "Parameters": {
-                    "items": {"$ref": "#/definitions/ProcessorParameter"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "Type": {
-                    "enum": [
-                        "RecordDeAggregation",
-                        "Decompression",
-                        "CloudWatchLogProcessing",
-                        "Lambda",
-                        "MetadataExtraction",
-                        "AppendDelimiterToRecord",
-                    ],
-                    "type": "string",
-                },
-            },
-            "required": ["Type"],
-            "type": "object",
-        },
-        "ProcessorParameter": {
-            "additionalProperties": False,
-            "properties": {
-                "ParameterName": {
-                    "enum": [
-                        "BufferIntervalInSeconds",
-                        "BufferSizeInMBs",
-                        "CompressionFormat",
-                        "DataMessageExtraction",
-                        "Delimiter",
-                        "JsonParsingEngine",
-                        "LambdaArn",
-                        "MetadataExtractionQuery",
-                        "NumberOfRetries",
-                        "RoleArn",
-                        "SubRecordType",
-                    ],
-                    "type": "string",
-                },
-                "ParameterValue": {
-                    "anyOf": [{}, {}, {}],
-                    "maxLength": 5120,
-                    "minLength": 1,
-                    "pattern": "^(?!\\s*$).+$",
-                    "type": "string",
-                },
-            },
-            "required": ["ParameterValue", "ParameterName"],
-            "type": "object",
-        },
-        "RedshiftDestinationConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "CloudWatchLoggingOptions": {"$ref": "#/definitions/CloudWatchLoggingOptions"},
-                "ClusterJDBCURL": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^jdbc:(redshift|postgresql)://((?!-)[A-Za-z0-9-]{1,63}(?<!-)\\.)+(redshift(-serverless)?)\\.([a-zA-Z0-9\\.\\-]+):\\d{1,5}/[a-zA-Z0-9_$-]+$",
-                    "type": "string",
-                },
-                "CopyCommand": {"$ref": "#/definitions/CopyCommand"},
-                "Password": {"maxLength": 512, "minLength": 6, "type": "string"},
-                "ProcessingConfiguration": {"$ref": "#/definitions/ProcessingConfiguration"},
-                "RetryOptions": {"$ref": "#/definitions/RedshiftRetryOptions"},
-                "RoleARN": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "arn:.*",
-                    "type": "string",
-                },
-                "S3BackupConfiguration": {"$ref": "#/definitions/S3DestinationConfiguration"},
-                "S3BackupMode": {"enum": ["Disabled", "Enabled"], "type": "string"},
-                "S3Configuration": {"$ref": "#/definitions/S3DestinationConfiguration"},
-                "SecretsManagerConfiguration": {
-                    "$ref": "#/definitions/SecretsManagerConfiguration"
-                },
-                "Username": {"maxLength": 512, "minLength": 1, "type": "string"},
-            },
-            "required": ["S3Configuration", "ClusterJDBCURL", "CopyCommand", "RoleARN"],
-            "type": "object",
-        },
-        "RedshiftRetryOptions": {
-            "additionalProperties": False,
-            "properties": {"DurationInSeconds": {"maximum": 7200, "minimum": 0, "type": "integer"}},
-            "type": "object",
-        },
-        "RetryOptions": {
-            "additionalProperties": False,
-            "properties": {"DurationInSeconds": {"maximum": 7200, "minimum": 0, "type": "integer"}},
-            "type": "object",
-        },
-        "S3DestinationConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "BucketARN": {
-                    "maxLength": 2048,
-                    "minLength": 1,
-                    "pattern": "arn:.*",
-                    "type": "string",
-                },
-                "BufferingHints": {"$ref": "#/definitions/BufferingHints"},
-                "CloudWatchLoggingOptions": {"$ref": "#/definitions/CloudWatchLoggingOptions"},
-                "CompressionFormat": {
-                    "enum": ["UNCOMPRESSED", "GZIP", "ZIP", "Snappy", "HADOOP_SNAPPY"],
-                    "type": "string",
-                },
-                "EncryptionConfiguration": {"$ref": "#/definitions/EncryptionConfiguration"},
-                "ErrorOutputPrefix": {"maxLength": 1024, "minLength": 0, "type": "string"},
-                "Prefix": {"maxLength": 1024, "minLength": 0, "type": "string"},
-                "RoleARN": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "arn:.*",
-                    "type": "string",
-                },
-            },
-            "required": ["BucketARN", "RoleARN"],
-            "type": "object",
-        },
-        "SchemaConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "CatalogId": {
-                    "maxLength": 1024,
-                    "minLength": 1,
-                    "pattern": "^\\S+$",
-                    "type": "string",
-                },
-                "DatabaseName": {
-                    "maxLength": 1024,
-                    "minLength": 1,
-                    "pattern": "^\\S+$",
-                    "type": "string",
-                },
-                "Region": {
-                    "maxLength": 1024,
-                    "minLength": 1,
-                    "pattern": "^\\S+$",
-                    "type": "string",
-                },
-                "RoleARN": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "arn:.*",
-                    "type": "string",
-                },
-                "TableName": {
-                    "maxLength": 1024,
-                    "minLength": 1,
-                    "pattern": "^\\S+$",
-                    "type": "string",
-                },
-                "VersionId": {
-                    "maxLength": 1024,
-                    "minLength": 1,
-                    "pattern": "^\\S+$",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "SchemaEvolutionConfiguration": {
-            "additionalProperties": False,
-            "properties": {"Enabled": {"type": "boolean"}},
-            "type": "object",
-        },
-        "SecretsManagerConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Enabled": {"type": "boolean"},
-                "RoleARN": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "arn:.*:iam::\\d{12}:role/[a-zA-Z_0-9+=,.@\\-_/]+",
-                    "type": "string",
-                },
-                "SecretARN": {
-                    "maxLength": 2048,
-                    "minLength": 1,
-                    "pattern": "arn:.*:secretsmanager:[a-zA-Z0-9\\-]+:\\d{12}:secret:[a-zA-Z0-9\\-/_+=.@]+",
-                    "type": "string",
-                },
-            },
-            "required": ["Enabled"],
-            "type": "object",
-        },
-        "Serializer": {
-            "additionalProperties": False,
-            "properties": {
-                "OrcSerDe": {"$ref": "#/definitions/OrcSerDe"},
-                "ParquetSerDe": {"$ref": "#/definitions/ParquetSerDe"},
-            },
-            "type": "object",
-        },
-        "SnowflakeBufferingHints": {
-            "additionalProperties": False,
-            "properties": {
-                "IntervalInSeconds": {"maximum": 900, "minimum": 0, "type": "integer"},
-                "SizeInMBs": {"maximum": 128, "minimum": 1, "type": "integer"},
-            },
-            "type": "object",
-        },
-        "SnowflakeDestinationConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AccountUrl": {
-                    "maxLength": 2048,
-                    "minLength": 24,
-                    "pattern": ".+?\\.snowflakecomputing\\.com",
-                    "type": "string",
-                },
-                "BufferingHints": {"$ref": "#/definitions/SnowflakeBufferingHints"},
-                "CloudWatchLoggingOptions": {"$ref": "#/definitions/CloudWatchLoggingOptions"},
-                "ContentColumnName": {"maxLength": 255, "minLength": 1, "type": "string"},
-                "DataLoadingOption": {
-                    "enum": [
-                        "JSON_MAPPING",
-                        "VARIANT_CONTENT_MAPPING",
-                        "VARIANT_CONTENT_AND_METADATA_MAPPING",
-                    ],
-                    "type": "string",
-                },
-                "Database": {"maxLength": 255, "minLength": 1, "type": "string"},
-                "KeyPassphrase": {"maxLength": 255, "minLength": 7, "type": "string"},
-                "MetaDataColumnName": {"maxLength": 255, "minLength": 1, "type": "string"},
-                "PrivateKey": {
-                    "maxLength": 4096,
-                    "minLength": 256,
-                    "pattern": "^(?:[A-Za-z0-9+\\/]{4})*(?:[A-Za-z0-9+\\/]{2}==|[A-Za-z0-9+\\/]{3}=)?$",
-                    "type": "string",
-                },
-                "ProcessingConfiguration": {"$ref": "#/definitions/ProcessingConfiguration"},
-                "RetryOptions": {"$ref": "#/definitions/SnowflakeRetryOptions"},
-                "RoleARN": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "arn:.*",
-                    "type": "string",
-                },
-                "S3BackupMode": {"enum": ["FailedDataOnly", "AllData"], "type": "string"},
-                "S3Configuration": {"$ref": "#/definitions/S3DestinationConfiguration"},
-                "Schema": {"maxLength": 255, "minLength": 1, "type": "string"},
-                "SecretsManagerConfiguration": {
-                    "$ref": "#/definitions/SecretsManagerConfiguration"
-                },
-                "SnowflakeRoleConfiguration": {"$ref": "#/definitions/SnowflakeRoleConfiguration"},
-                "SnowflakeVpcConfiguration": {"$ref": "#/definitions/SnowflakeVpcConfiguration"},
-                "Table": {"maxLength": 255, "minLength": 1, "type": "string"},
-                "User": {"maxLength": 255, "minLength": 1, "type": "string"},
-            },
-            "required": ["AccountUrl", "Database", "Schema", "Table", "RoleARN", "S3Configuration"],
-            "type": "object",
-        },
-        "SnowflakeRetryOptions": {
-            "additionalProperties": False,
-            "properties": {"DurationInSeconds": {"maximum": 7200, "minimum": 0, "type": "integer"}},
-            "type": "object",
-        },
-        "SnowflakeRoleConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Enabled": {"type": "boolean"},
-                "SnowflakeRole": {"maxLength": 255, "minLength": 1, "type": "string"},
-            },
-            "type": "object",
-        },
-        "SnowflakeVpcConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "PrivateLinkVpceId": {
-                    "maxLength": 255,
-                    "minLength": 47,
-                    "pattern": "([a-zA-Z0-9\\-\\_]+\\.){2,3}vpce\\.[a-zA-Z0-9\\-]*\\.vpce-svc\\-[a-zA-Z0-9\\-]{17}$",
-                    "type": "string",
-                }
-            },
-            "required": ["PrivateLinkVpceId"],
-            "type": "object",
-        },
-        "SplunkBufferingHints": {
-            "additionalProperties": False,
-            "properties": {
-                "IntervalInSeconds": {"maximum": 60, "minimum": 0, "type": "integer"},
-                "SizeInMBs": {"maximum": 5, "minimum": 1, "type": "integer"},
-            },
-            "type": "object",
-        },
-        "SplunkDestinationConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "BufferingHints": {"$ref": "#/definitions/SplunkBufferingHints"},
-                "CloudWatchLoggingOptions": {"$ref": "#/definitions/CloudWatchLoggingOptions"},
-                "HECAcknowledgmentTimeoutInSeconds": {
-                    "maximum": 600,
-                    "minimum": 180,
-                    "type": "integer",
-                },
-                "HECEndpoint": {"maxLength": 2048, "minLength": 0, "type": "string"},
-                "HECEndpointType": {"enum": ["Raw", "Event"], "type": "string"},
-                "HECToken": {"maxLength": 2048, "minLength": 0, "type": "string"},
-                "ProcessingConfiguration": {"$ref": "#/definitions/ProcessingConfiguration"},
-                "RetryOptions": {"$ref": "#/definitions/SplunkRetryOptions"},
-                "S3BackupMode": {"enum": ["AllEvents", "FailedEventsOnly"], "type": "string"},
-                "S3Configuration": {"$ref": "#/definitions/S3DestinationConfiguration"},
-                "SecretsManagerConfiguration": {
-                    "$ref": "#/definitions/SecretsManagerConfiguration"
-                },
-            },
-            "required": ["HECEndpoint", "S3Configuration", "HECEndpointType"],
-            "type": "object",
-        },
-        "SplunkRetryOptions": {
-            "additionalProperties": False,
-            "properties": {"DurationInSeconds": {"maximum": 7200, "minimum": 0, "type": "integer"}},
-            "type": "object",
-        },
-        "TableCreationConfiguration": {
-            "additionalProperties": False,
-            "properties": {"Enabled": {"type": "boolean"}},
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^(?!aws:)[\\p{L}\\p{Z}\\p{N}_.:\\/=+\\-@%]*$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^[\\p{L}\\p{Z}\\p{N}_.:\\/=+\\-@%]*$",
-                    "type": "string",
-                },
-            },
-            "required": ["Key"],
-            "type": "object",
-        },
-        "UniqueKey": {"maxLength": 512, "minLength": 1, "pattern": "^\\S+$", "type": "string"},
-        "VpcConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "RoleARN": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "arn:.*",
-                    "type": "string",
-                },
-                "SecurityGroupIds": {
-                    "items": {
-                        "maxLength": 1024,
-                        "minLength": 1,
-                        "pattern": "^\\S+$",
-                        "type": "string",
-                    },
-                    "maxItems": 5,
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "SubnetIds": {
-                    "items": {
-                        "maxLength": 1024,
-                        "minLength": 1,
-                        "pattern": "^\\S+$",
-                        "type": "string",
-                    },
-                    "maxItems": 16,
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-            },
-            "required": ["RoleARN", "SubnetIds", "SecurityGroupIds"],
-            "type": "object",
-        },
-        "VpcEndpointServiceName": {
-            "maxLength": 255,
-            "minLength": 47,
-            "pattern": "([a-zA-Z0-9\\-\\_]+\\.){2,3}vpce\\.[a-zA-Z0-9\\-]*\\.vpce-svc\\-[a-zA-Z0-9\\-]{17}$",
-            "type": "string",
-        },
-    },
-    "properties": {
-        "AmazonOpenSearchServerlessDestinationConfiguration": {
-            "$ref": "#/definitions/AmazonOpenSearchServerlessDestinationConfiguration"
-        },
-        "AmazonopensearchserviceDestinationConfiguration": {
-            "$ref": "#/definitions/AmazonopensearchserviceDestinationConfiguration"
-        },
-        "Arn": {"type": "string"},
-        "DatabaseSourceConfiguration": {"$ref": "#/definitions/DatabaseSourceConfiguration"},
-        "DeliveryStreamEncryptionConfigurationInput": {
-            "$ref": "#/definitions/DeliveryStreamEncryptionConfigurationInput"
-        },
-        "DeliveryStreamName": {
-            "maxLength": 64,
-            "minLength": 1,
-            "pattern": "[a-zA-Z0-9._-]+",
-            "type": "string",
-        },
-        "DeliveryStreamType": {
-            "enum": ["DatabaseAsSource", "DirectPut", "KinesisStreamAsSource", "MSKAsSource"],
-            "type": "string",
-        },
-        "DirectPutSourceConfiguration": {"$ref": "#/definitions/DirectPutSourceConfiguration"},
-        "ElasticsearchDestinationConfiguration": {
-            "$ref": "#/definitions/ElasticsearchDestinationConfiguration"
-        },
-        "ExtendedS3DestinationConfiguration": {
-            "$ref": "#/definitions/ExtendedS3DestinationConfiguration"
-        },
-        "HttpEndpointDestinationConfiguration": {
-            "$ref": "#/definitions/HttpEndpointDestinationConfiguration"
-        },
-        "IcebergDestinationConfiguration": {
-            "$ref": "#/definitions/IcebergDestinationConfiguration"
-        },
-        "KinesisStreamSourceConfiguration": {
-            "$ref": "#/definitions/KinesisStreamSourceConfiguration"
-        },
-        "MSKSourceConfiguration": {"$ref": "#/definitions/MSKSourceConfiguration"},
-        "RedshiftDestinationConfiguration": {
-            "$ref": "#/definitions/RedshiftDestinationConfiguration"
-        },
-        "S3DestinationConfiguration": {"$ref": "#/definitions/S3DestinationConfiguration"},
-        "SnowflakeDestinationConfiguration": {
-            "$ref": "#/definitions/SnowflakeDestinationConfiguration"
-        },
-        "SplunkDestinationConfiguration": {"$ref": "#/definitions/SplunkDestinationConfiguration"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 1,
-            "type": "array",
-        },
-    },
-    "required": [],
-}
-
 
 class DeliveryStream(_Resource):
-    """AWS::KinesisFirehose::DeliveryStream: Resource Type definition for AWS::KinesisFirehose::DeliveryStream
+    """AWS::KinesisFirehose::DeliveryStream: Resource Type definition for
+    AWS::KinesisFirehose::DeliveryStream
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: DeliveryStreamName.
+    Replaced when any of these change (create-only): DeliveryStreamName, DeliveryStreamType,
+    ElasticsearchDestinationConfiguration.VpcConfiguration,
+    AmazonopensearchserviceDestinationConfiguration.VpcConfiguration,
+    AmazonOpenSearchServerlessDestinationConfiguration.VpcConfiguration,
+    DatabaseSourceConfiguration, KinesisStreamSourceConfiguration, DirectPutSourceConfiguration,
+    MSKSourceConfiguration, IcebergDestinationConfiguration.CatalogConfiguration,
+    SnowflakeDestinationConfiguration.SnowflakeVpcConfiguration.
+    Write-only (sent to AWS, never read back):
+    HttpEndpointDestinationConfiguration.EndpointConfiguration.AccessKey,
+    RedshiftDestinationConfiguration.Password,
+    ElasticsearchDestinationConfiguration.CloudWatchLoggingOptions.Enabled,
+    AmazonopensearchserviceDestinationConfiguration, ElasticsearchDestinationConfiguration,
+    SnowflakeDestinationConfiguration, AmazonOpenSearchServerlessDestinationConfiguration,
+    DatabaseSourceConfiguration, IcebergDestinationConfiguration,
+    HttpEndpointDestinationConfiguration.SecretsManagerConfiguration,
+    RedshiftDestinationConfiguration.ProcessingConfiguration, S3DestinationConfiguration,
+    MSKSourceConfiguration, KinesisStreamSourceConfiguration,
+    SnowflakeDestinationConfiguration.SnowflakeVpcConfiguration,
+    HttpEndpointDestinationConfiguration.ProcessingConfiguration,
+    RedshiftDestinationConfiguration.S3Configuration.EncryptionConfiguration.KMSEncryptionConfig.AWSKMSKeyARN,
+    SplunkDestinationConfiguration.BufferingHints,
+    SplunkDestinationConfiguration.SecretsManagerConfiguration,
+    SplunkDestinationConfiguration.ProcessingConfiguration,
+    SplunkDestinationConfiguration.CloudWatchLoggingOptions,
+    SplunkDestinationConfiguration.S3Configuration.EncryptionConfiguration.NoEncryptionConfig,
+    RedshiftDestinationConfiguration.S3BackupConfiguration.ErrorOutputPrefix,
+    RedshiftDestinationConfiguration.S3BackupConfiguration.EncryptionConfiguration.KMSEncryptionConfig.AWSKMSKeyARN,
+    ExtendedS3DestinationConfiguration.FileExtension,
+    RedshiftDestinationConfiguration.S3Configuration.ErrorOutputPrefix,
+    RedshiftDestinationConfiguration.SecretsManagerConfiguration.Enabled,
+    RedshiftDestinationConfiguration.SecretsManagerConfiguration.SecretARN,
+    HttpEndpointDestinationConfiguration.S3Configuration.EncryptionConfiguration.KMSEncryptionConfig.AWSKMSKeyARN,
+    ExtendedS3DestinationConfiguration.CustomTimeZone,
+    RedshiftDestinationConfiguration.SecretsManagerConfiguration.RoleARN,
+    DirectPutSourceConfiguration.ThroughputHintInMBs.
+    Read-only attributes (known once deployed): Arn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-kinesisfirehose-deliverystream.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -2313,11 +1330,13 @@ class DeliveryStream(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "DeliveryStreamAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "delivery_stream.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AmazonOpenSearchServerlessDestinationConfiguration: (
         DeliveryStreamAmazonOpenSearchServerlessDestinationConfigurationDict
     )
@@ -2345,70 +1364,115 @@ class DeliveryStream(_Resource):
     SplunkDestinationConfiguration: DeliveryStreamSplunkDestinationConfigurationDict
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AmazonOpenSearchServerlessDestinationConfiguration: DeliveryStreamAmazonOpenSearchServerlessDestinationConfiguration
+        | DeliveryStreamAmazonOpenSearchServerlessDestinationConfigurationDict
+        | None = None,
+        AmazonopensearchserviceDestinationConfiguration: DeliveryStreamAmazonopensearchserviceDestinationConfiguration
+        | DeliveryStreamAmazonopensearchserviceDestinationConfigurationDict
+        | None = None,
+        DatabaseSourceConfiguration: DeliveryStreamDatabaseSourceConfiguration
+        | DeliveryStreamDatabaseSourceConfigurationDict
+        | None = None,
+        DeliveryStreamEncryptionConfigurationInput: DeliveryStreamDeliveryStreamEncryptionConfigurationInput
+        | DeliveryStreamDeliveryStreamEncryptionConfigurationInputDict
+        | None = None,
+        DeliveryStreamName: str | None = None,
+        DeliveryStreamType: Literal[
+            "DatabaseAsSource", "DirectPut", "KinesisStreamAsSource", "MSKAsSource"
+        ]
+        | None = None,
+        DirectPutSourceConfiguration: DeliveryStreamDirectPutSourceConfiguration
+        | DeliveryStreamDirectPutSourceConfigurationDict
+        | None = None,
+        ElasticsearchDestinationConfiguration: DeliveryStreamElasticsearchDestinationConfiguration
+        | DeliveryStreamElasticsearchDestinationConfigurationDict
+        | None = None,
+        ExtendedS3DestinationConfiguration: DeliveryStreamExtendedS3DestinationConfiguration
+        | DeliveryStreamExtendedS3DestinationConfigurationDict
+        | None = None,
+        HttpEndpointDestinationConfiguration: DeliveryStreamHttpEndpointDestinationConfiguration
+        | DeliveryStreamHttpEndpointDestinationConfigurationDict
+        | None = None,
+        IcebergDestinationConfiguration: DeliveryStreamIcebergDestinationConfiguration
+        | DeliveryStreamIcebergDestinationConfigurationDict
+        | None = None,
+        KinesisStreamSourceConfiguration: DeliveryStreamKinesisStreamSourceConfiguration
+        | DeliveryStreamKinesisStreamSourceConfigurationDict
+        | None = None,
+        MSKSourceConfiguration: DeliveryStreamMSKSourceConfiguration
+        | DeliveryStreamMSKSourceConfigurationDict
+        | None = None,
+        RedshiftDestinationConfiguration: DeliveryStreamRedshiftDestinationConfiguration
+        | DeliveryStreamRedshiftDestinationConfigurationDict
+        | None = None,
+        S3DestinationConfiguration: DeliveryStreamS3DestinationConfiguration
+        | DeliveryStreamS3DestinationConfigurationDict
+        | None = None,
+        SnowflakeDestinationConfiguration: DeliveryStreamSnowflakeDestinationConfiguration
+        | DeliveryStreamSnowflakeDestinationConfigurationDict
+        | None = None,
+        SplunkDestinationConfiguration: DeliveryStreamSplunkDestinationConfiguration
+        | DeliveryStreamSplunkDestinationConfigurationDict
+        | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::KinesisFirehose::DeliveryStream; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AmazonOpenSearchServerlessDestinationConfiguration: DeliveryStreamAmazonOpenSearchServerlessDestinationConfiguration
-            | DeliveryStreamAmazonOpenSearchServerlessDestinationConfigurationDict
-            | None = None,
-            AmazonopensearchserviceDestinationConfiguration: DeliveryStreamAmazonopensearchserviceDestinationConfiguration
-            | DeliveryStreamAmazonopensearchserviceDestinationConfigurationDict
-            | None = None,
-            DatabaseSourceConfiguration: DeliveryStreamDatabaseSourceConfiguration
-            | DeliveryStreamDatabaseSourceConfigurationDict
-            | None = None,
-            DeliveryStreamEncryptionConfigurationInput: DeliveryStreamDeliveryStreamEncryptionConfigurationInput
-            | DeliveryStreamDeliveryStreamEncryptionConfigurationInputDict
-            | None = None,
-            DeliveryStreamName: str | None = None,
-            DeliveryStreamType: Literal[
-                "DatabaseAsSource", "DirectPut", "KinesisStreamAsSource", "MSKAsSource"
-            ]
-            | None = None,
-            DirectPutSourceConfiguration: DeliveryStreamDirectPutSourceConfiguration
-            | DeliveryStreamDirectPutSourceConfigurationDict
-            | None = None,
-            ElasticsearchDestinationConfiguration: DeliveryStreamElasticsearchDestinationConfiguration
-            | DeliveryStreamElasticsearchDestinationConfigurationDict
-            | None = None,
-            ExtendedS3DestinationConfiguration: DeliveryStreamExtendedS3DestinationConfiguration
-            | DeliveryStreamExtendedS3DestinationConfigurationDict
-            | None = None,
-            HttpEndpointDestinationConfiguration: DeliveryStreamHttpEndpointDestinationConfiguration
-            | DeliveryStreamHttpEndpointDestinationConfigurationDict
-            | None = None,
-            IcebergDestinationConfiguration: DeliveryStreamIcebergDestinationConfiguration
-            | DeliveryStreamIcebergDestinationConfigurationDict
-            | None = None,
-            KinesisStreamSourceConfiguration: DeliveryStreamKinesisStreamSourceConfiguration
-            | DeliveryStreamKinesisStreamSourceConfigurationDict
-            | None = None,
-            MSKSourceConfiguration: DeliveryStreamMSKSourceConfiguration
-            | DeliveryStreamMSKSourceConfigurationDict
-            | None = None,
-            RedshiftDestinationConfiguration: DeliveryStreamRedshiftDestinationConfiguration
-            | DeliveryStreamRedshiftDestinationConfigurationDict
-            | None = None,
-            S3DestinationConfiguration: DeliveryStreamS3DestinationConfiguration
-            | DeliveryStreamS3DestinationConfigurationDict
-            | None = None,
-            SnowflakeDestinationConfiguration: DeliveryStreamSnowflakeDestinationConfiguration
-            | DeliveryStreamSnowflakeDestinationConfigurationDict
-            | None = None,
-            SplunkDestinationConfiguration: DeliveryStreamSplunkDestinationConfiguration
-            | DeliveryStreamSplunkDestinationConfigurationDict
-            | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::KinesisFirehose::DeliveryStream; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AmazonOpenSearchServerlessDestinationConfiguration: Type:
+                DeliveryStreamAmazonOpenSearchServerlessDestinationConfigurationDict. Write-only:
+                sent to AWS, never read back.
+            AmazonopensearchserviceDestinationConfiguration: Type:
+                DeliveryStreamAmazonopensearchserviceDestinationConfigurationDict. Write-only: sent
+                to AWS, never read back.
+            DatabaseSourceConfiguration: Type: DeliveryStreamDatabaseSourceConfigurationDict.
+                Create-only: changing it replaces the resource. Write-only: sent to AWS, never read
+                back.
+            DeliveryStreamEncryptionConfigurationInput: Type:
+                DeliveryStreamDeliveryStreamEncryptionConfigurationInputDict.
+            DeliveryStreamName: Pattern: [a-zA-Z0-9._-]+ Length: 1 to 64 characters. Create-only:
+                changing it replaces the resource.
+            DeliveryStreamType: Allowed values: 'DatabaseAsSource', 'DirectPut',
+                'KinesisStreamAsSource', 'MSKAsSource'. Create-only: changing it replaces the
+                resource.
+            DirectPutSourceConfiguration: Type: DeliveryStreamDirectPutSourceConfigurationDict.
+                Create-only: changing it replaces the resource.
+            ElasticsearchDestinationConfiguration: Type:
+                DeliveryStreamElasticsearchDestinationConfigurationDict. Write-only: sent to AWS,
+                never read back.
+            ExtendedS3DestinationConfiguration: Type:
+                DeliveryStreamExtendedS3DestinationConfigurationDict.
+            HttpEndpointDestinationConfiguration: Type:
+                DeliveryStreamHttpEndpointDestinationConfigurationDict.
+            IcebergDestinationConfiguration: Type:
+                DeliveryStreamIcebergDestinationConfigurationDict. Write-only: sent to AWS, never
+                read back.
+            KinesisStreamSourceConfiguration: Type:
+                DeliveryStreamKinesisStreamSourceConfigurationDict. Create-only: changing it
+                replaces the resource. Write-only: sent to AWS, never read back.
+            MSKSourceConfiguration: Type: DeliveryStreamMSKSourceConfigurationDict. Create-only:
+                changing it replaces the resource. Write-only: sent to AWS, never read back.
+            RedshiftDestinationConfiguration: Type:
+                DeliveryStreamRedshiftDestinationConfigurationDict.
+            S3DestinationConfiguration: Type: DeliveryStreamS3DestinationConfigurationDict.
+                Write-only: sent to AWS, never read back.
+            SnowflakeDestinationConfiguration: Type:
+                DeliveryStreamSnowflakeDestinationConfigurationDict. Write-only: sent to AWS, never
+                read back.
+            SplunkDestinationConfiguration: Type: DeliveryStreamSplunkDestinationConfigurationDict.
+            Tags: Items: 1 to 50 items.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

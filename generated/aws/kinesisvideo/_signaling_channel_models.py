@@ -7,10 +7,10 @@ Imported on first use by signaling_channel.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "SignalingChannelAttributes",
@@ -20,19 +20,62 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. Specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. The following characters can be used: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. Specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. The following characters can be used: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class SignalingChannelAttributes(DeferredModel):
-    Arn: str | None = None
+    """
+    The read-only attributes of a AWS::KinesisVideo::SignalingChannel, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None,
+        Field(description="The Amazon Resource Name (ARN) of the Kinesis Video Signaling Channel."),
+    ] = None
 
 
 class SignalingChannelProps(DeferredModel):
-    MessageTtlSeconds: int | None = None
-    Name: str | None = None
-    Tags: list[Tag] | None = None
-    Type: Literal["SINGLE_MASTER"] | None = None
+    """
+    The properties a program declares for a AWS::KinesisVideo::SignalingChannel.
+    """
+
+    MessageTtlSeconds: Annotated[
+        int | None,
+        Field(
+            description="The period of time a signaling channel retains undelivered messages before they are discarded."
+        ),
+    ] = None
+    Name: Annotated[
+        str | None,
+        Field(
+            description="The name of the Kinesis Video Signaling Channel. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None
+    Type: Annotated[
+        Literal["SINGLE_MASTER"] | None,
+        Field(
+            description="The type of the Kinesis Video Signaling Channel to create. Currently, SINGLE_MASTER is the only supported channel type."
+        ),
+    ] = None

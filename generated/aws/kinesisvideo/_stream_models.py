@@ -7,10 +7,10 @@ Imported on first use by stream.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "StreamAttributes",
@@ -21,29 +21,88 @@ __all__ = [
 
 
 class StreamStreamStorageConfiguration(DeferredModel):
+    """
+    Configuration for the storage tier of the Kinesis Video Stream.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DefaultStorageTier: Literal["HOT", "WARM"] | None = None
+    DefaultStorageTier: Annotated[
+        Literal["HOT", "WARM"] | None,
+        Field(
+            description="The storage tier for the Kinesis Video Stream. Determines the storage class used for stream data."
+        ),
+    ] = None
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associated with the Kinesis Video Stream.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. Specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. The following characters can be used: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. Specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. The following characters can be used: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class StreamAttributes(DeferredModel):
-    Arn: str | None = None
+    """
+    The read-only attributes of a AWS::KinesisVideo::Stream, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the Kinesis Video stream.")
+    ] = None
 
 
 class StreamProps(DeferredModel):
-    DataRetentionInHours: int | None = None
-    DeviceName: str | None = None
-    KmsKeyId: str | None = None
-    MediaType: str | None = None
-    Name: str | None = None
-    StreamStorageConfiguration: StreamStreamStorageConfiguration | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::KinesisVideo::Stream.
+    """
+
+    DataRetentionInHours: Annotated[
+        int | None,
+        Field(
+            description="The number of hours till which Kinesis Video will retain the data in the stream"
+        ),
+    ] = None
+    DeviceName: Annotated[
+        str | None, Field(description="The name of the device that is writing to the stream.")
+    ] = None
+    KmsKeyId: Annotated[
+        str | None,
+        Field(description="AWS KMS key ID that Kinesis Video Streams uses to encrypt stream data."),
+    ] = None
+    MediaType: Annotated[
+        str | None,
+        Field(
+            description="The media type of the stream. Consumers of the stream can use this information when processing the stream."
+        ),
+    ] = None
+    Name: Annotated[
+        str | None,
+        Field(
+            description="The name of the Kinesis Video stream. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    StreamStorageConfiguration: Annotated[
+        StreamStreamStorageConfiguration | None,
+        Field(description="Configuration for the storage tier of the Kinesis Video Stream."),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs associated with the Kinesis Video Stream."),
+    ] = None

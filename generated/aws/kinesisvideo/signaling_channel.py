@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,34 +55,29 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. Specify a value that is 1 to 128 Unicode characters in length and
+    cannot be prefixed with aws:. The following characters can be used: the set of Unicode letters,
+    digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. Specify a value that is 0 to 256 Unicode characters in length and
+    cannot be prefixed with aws:. The following characters can be used: the set of Unicode letters,
+    digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::KinesisVideo::SignalingChannel",
     schema_file="aws-kinesisvideo-signalingchannel.json",
     primary_identifier=("/Name",),
-    additional_identifiers=(),
     read_only=("/Arn",),
     create_only=("/Name",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
-    required=(),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -88,51 +87,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*$",
-                    "type": "string",
-                },
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "Arn": {"type": "string"},
-        "MessageTtlSeconds": {"maximum": 120, "minimum": 5, "type": "integer"},
-        "Name": {"maxLength": 256, "minLength": 1, "pattern": "[a-zA-Z0-9_.-]+", "type": "string"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 1,
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "Type": {"enum": ["SINGLE_MASTER"], "type": "string"},
-    },
-    "required": [],
-}
-
 
 class SignalingChannel(_Resource):
-    """AWS::KinesisVideo::SignalingChannel: Resource Type Definition for AWS::KinesisVideo::SignalingChannel
+    """AWS::KinesisVideo::SignalingChannel: Resource Type Definition for
+    AWS::KinesisVideo::SignalingChannel
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Name.
+    Replaced when any of these change (create-only): Name.
+    Read-only attributes (known once deployed): Arn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-kinesisvideo-signalingchannel.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -142,37 +107,45 @@ class SignalingChannel(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "SignalingChannelAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "signaling_channel.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The Amazon Resource Name (ARN) of the Kinesis Video Signaling Channel."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     MessageTtlSeconds: int
     Name: str
     Tags: list[TagDict]
     Type: Literal["SINGLE_MASTER"]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        MessageTtlSeconds: int | None = None,
+        Name: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        Type: Literal["SINGLE_MASTER"] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::KinesisVideo::SignalingChannel; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            MessageTtlSeconds: int | None = None,
-            Name: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            Type: Literal["SINGLE_MASTER"] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::KinesisVideo::SignalingChannel; `await` it inside an App to deploy it.
-
-            MessageTtlSeconds: The period of time a signaling channel retains undelivered messages before they are discarded.
-            Name: The name of the Kinesis Video Signaling Channel.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            MessageTtlSeconds: The period of time a signaling channel retains undelivered messages
+                before they are discarded.
+            Name: The name of the Kinesis Video Signaling Channel. Create-only: changing it replaces
+                the resource.
             Tags: An array of key-value pairs to apply to this resource.
-            Type: The type of the Kinesis Video Signaling Channel to create.
+            Type: The type of the Kinesis Video Signaling Channel to create. Currently,
+                SINGLE_MASTER is the only supported channel type.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,42 +59,38 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-StreamStreamStorageConfigurationDict = TypedDict(
-    "StreamStreamStorageConfigurationDict",
-    {
-        "DefaultStorageTier": "Literal['HOT', 'WARM']",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class StreamStreamStorageConfigurationDict(TypedDict, total=False):
+    """StreamStreamStorageConfiguration as a plain dict: Configuration for the storage tier of the
+    Kinesis Video Stream."""
 
+    DefaultStorageTier: Literal["HOT", "WARM"]
+    """The storage tier for the Kinesis Video Stream. Determines the storage class used for stream
+    data."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associated with the Kinesis Video Stream."""
+
+    Key: Required[str]
+    """The key name of the tag. Specify a value that is 1 to 128 Unicode characters in length and
+    cannot be prefixed with aws:. The following characters can be used: the set of Unicode letters,
+    digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. Specify a value that is 0 to 256 Unicode characters in length and
+    cannot be prefixed with aws:. The following characters can be used: the set of Unicode letters,
+    digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::KinesisVideo::Stream",
     schema_file="aws-kinesisvideo-stream.json",
     primary_identifier=("/Name",),
-    additional_identifiers=(),
     read_only=("/Arn",),
     create_only=("/Name",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
-    required=(),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -100,65 +100,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "StreamStorageConfiguration": {
-            "additionalProperties": False,
-            "properties": {"DefaultStorageTier": {"enum": ["HOT", "WARM"], "type": "string"}},
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"type": "string"},
-        "DataRetentionInHours": {"maximum": 87600, "minimum": 0, "type": "integer"},
-        "DeviceName": {
-            "maxLength": 128,
-            "minLength": 1,
-            "pattern": "[a-zA-Z0-9_.-]+",
-            "type": "string",
-        },
-        "KmsKeyId": {
-            "anyOf": [{}, {}, {}],
-            "maxLength": 2048,
-            "minLength": 1,
-            "pattern": ".+",
-            "type": "string",
-        },
-        "MediaType": {
-            "maxLength": 128,
-            "minLength": 1,
-            "pattern": "[\\w\\-\\.\\+]+/[\\w\\-\\.\\+]+(,[\\w\\-\\.\\+]+/[\\w\\-\\.\\+]+)*",
-            "type": "string",
-        },
-        "Name": {"maxLength": 256, "minLength": 1, "pattern": "[a-zA-Z0-9_.-]+", "type": "string"},
-        "StreamStorageConfiguration": {"$ref": "#/definitions/StreamStorageConfiguration"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 1,
-            "type": "array",
-            "uniqueItems": False,
-        },
-    },
-    "required": [],
-}
-
 
 class Stream(_Resource):
     """AWS::KinesisVideo::Stream: Resource Type Definition for AWS::KinesisVideo::Stream
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Name.
+    Replaced when any of these change (create-only): Name.
+    Read-only attributes (known once deployed): Arn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-kinesisvideo-stream.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -166,11 +117,13 @@ class Stream(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "StreamAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "stream.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The Amazon Resource Name (ARN) of the Kinesis Video stream."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     DataRetentionInHours: int
     DeviceName: str
     KmsKeyId: str
@@ -179,35 +132,42 @@ class Stream(_Resource):
     StreamStorageConfiguration: StreamStreamStorageConfigurationDict
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        DataRetentionInHours: int | None = None,
+        DeviceName: str | None = None,
+        KmsKeyId: str | None = None,
+        MediaType: str | None = None,
+        Name: str | None = None,
+        StreamStorageConfiguration: StreamStreamStorageConfiguration
+        | StreamStreamStorageConfigurationDict
+        | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::KinesisVideo::Stream; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            DataRetentionInHours: int | None = None,
-            DeviceName: str | None = None,
-            KmsKeyId: str | None = None,
-            MediaType: str | None = None,
-            Name: str | None = None,
-            StreamStorageConfiguration: StreamStreamStorageConfiguration
-            | StreamStreamStorageConfigurationDict
-            | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::KinesisVideo::Stream; `await` it inside an App to deploy it.
-
-            DataRetentionInHours: The number of hours till which Kinesis Video will retain the data in the stream
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            DataRetentionInHours: The number of hours till which Kinesis Video will retain the data
+                in the stream
             DeviceName: The name of the device that is writing to the stream.
             KmsKeyId: AWS KMS key ID that Kinesis Video Streams uses to encrypt stream data.
-            MediaType: The media type of the stream.
-            Name: The name of the Kinesis Video stream.
-            StreamStorageConfiguration: Configuration for the storage tier of the Kinesis Video Stream.
+            MediaType: The media type of the stream. Consumers of the stream can use this
+                information when processing the stream.
+            Name: The name of the Kinesis Video stream. Create-only: changing it replaces the
+                resource.
+            StreamStorageConfiguration: Configuration for the storage tier of the Kinesis Video
+                Stream.
             Tags: An array of key-value pairs associated with the Kinesis Video Stream.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

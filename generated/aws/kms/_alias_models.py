@@ -7,8 +7,10 @@ Imported on first use by alias.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "AliasAttributes",
@@ -17,9 +19,25 @@ __all__ = [
 
 
 class AliasProps(DeferredModel):
-    AliasName: str
-    TargetKeyId: str
+    """
+    The properties a program declares for a AWS::KMS::Alias.
+    """
+
+    AliasName: Annotated[
+        str,
+        Field(
+            description="Specifies the alias name. This value must begin with ``alias/`` followed by a name, such as ``alias/ExampleAlias``. If you change the value of the ``AliasName`` property, the existing alias is deleted and a new alias is created for the specified KMS key. This change can disrupt applications that use the alias. It can also allow or deny access to a KMS key affected by attribute-based access control (ABAC). The alias must be string of 1-256 characters. It can contain only alphanumeric characters, forward slashes (/), underscores (_), and dashes (-). The alias name cannot begin with ``alias/aws/``. The ``alias/aws/`` prefix is reserved for [](https://docs.aws.amazon.com/kms/latest/developerguide/concepts.html#aws-managed-cmk). Create-only: changing it replaces the resource."
+        ),
+    ]
+    TargetKeyId: Annotated[
+        str,
+        Field(
+            description="Associates the alias with the specified [](https://docs.aws.amazon.com/kms/latest/developerguide/concepts.html#customer-cmk). The KMS key must be in the same AWS-account and Region. A valid key ID is required. If you supply a null or empty string value, this operation returns an error. For help finding the key ID and ARN, see [Finding the key ID and ARN](https://docs.aws.amazon.com/kms/latest/developerguide/viewing-keys.html#find-cmk-id-arn) in the *Developer Guide*. Specify the key ID or the key ARN of the KMS key. For example: + Key ID: ``1234abcd-12ab-34cd-56ef-1234567890ab`` + Key ARN: ``arn:aws:kms:us-east-2:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab`` To get the key ID and key ARN for a KMS key, use [ListKeys](https://docs.aws.amazon.com/kms/latest/APIReference/API_ListKeys.html) or [DescribeKey](https://docs.aws.amazon.com/kms/latest/APIReference/API_DescribeKey.html)."
+        ),
+    ]
 
 
 class AliasAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::KMS::Alias, set by AWS.
+    """

@@ -7,10 +7,10 @@ Imported on first use by replica_key.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ReplicaKeyAttributes",
@@ -20,22 +20,72 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class ReplicaKeyAttributes(DeferredModel):
-    Arn: str | None = None
-    KeyId: str | None = None
+    """
+    The read-only attributes of a AWS::KMS::ReplicaKey, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="Type: str.")] = None
+    KeyId: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ReplicaKeyProps(DeferredModel):
-    Description: str | None = None
-    Enabled: bool | None = None
-    KeyPolicy: dict[str, Any] | str
-    PendingWindowInDays: int | None = None
-    PrimaryKeyArn: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::KMS::ReplicaKey.
+    """
+
+    Description: Annotated[
+        str | None,
+        Field(
+            description="A description of the AWS KMS key. Use a description that helps you to distinguish this AWS KMS key from others in the account, such as its intended use."
+        ),
+    ] = None
+    Enabled: Annotated[
+        bool | None,
+        Field(
+            description="Specifies whether the AWS KMS key is enabled. Disabled AWS KMS keys cannot be used in cryptographic operations."
+        ),
+    ] = None
+    KeyPolicy: Annotated[
+        dict[str, Any] | str,
+        Field(
+            description="The key policy that authorizes use of the AWS KMS key. The key policy must observe the following rules."
+        ),
+    ]
+    PendingWindowInDays: Annotated[
+        int | None,
+        Field(
+            description="Specifies the number of days in the waiting period before AWS KMS deletes an AWS KMS key that has been removed from a CloudFormation stack. Enter a value between 7 and 30 days. The default value is 30 days. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    PrimaryKeyArn: Annotated[
+        str,
+        Field(
+            description="Identifies the primary AWS KMS key to create a replica of. Specify the Amazon Resource Name (ARN) of the AWS KMS key. You cannot specify an alias or key ID. For help finding the ARN, see Finding the Key ID and ARN in the AWS Key Management Service Developer Guide. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,25 +51,17 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::KMS::Alias",
     schema_file="aws-kms-alias.json",
     primary_identifier=("/AliasName",),
-    additional_identifiers=(),
-    read_only=(),
     create_only=("/AliasName",),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("AliasName", "TargetKeyId"),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -75,56 +71,94 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "AliasName": {
-            "maxLength": 256,
-            "minLength": 1,
-            "pattern": "^(alias/)[a-zA-Z0-9:/_-]+$",
-            "type": "string",
-        },
-        "TargetKeyId": {"maxLength": 256, "minLength": 1, "type": "string"},
-    },
-    "required": ["AliasName", "TargetKeyId"],
-}
-
 
 class Alias(_Resource):
-    """AWS::KMS::Alias: The ``AWS::KMS::Alias`` resource specifies a display name for a [KMS key](https://docs.aws.amazon.com/kms/latest/developerguide/concepts.html#kms_keys...
+    """AWS::KMS::Alias: The ``AWS::KMS::Alias`` resource specifies a display name for a [KMS
+    key](https://docs.aws.amazon.com/kms/latest/developerguide/concepts.html#kms_keys). You can use
+    an alias to identify a KMS key in the KMS console, in the
+    [DescribeKey](https://docs.aws.amazon.com/kms/latest/APIReference/API_DescribeKey.html)
+    operation, and in [cryptographic
+    operations](https://docs.aws.amazon.com/kms/latest/developerguide/concepts.html#cryptographic-operations),
+    such as [Decrypt](https://docs.aws.amazon.com/kms/latest/APIReference/API_Decrypt.html) and
+    [GenerateDataKey](https://docs.aws.amazon.com/kms/latest/APIReference/API_GenerateDataKey.html).
+    Adding, deleting, or updating an alias can allow or deny permission to the KMS key. For details,
+    see [ABAC for](https://docs.aws.amazon.com/kms/latest/developerguide/abac.html) in the
+    *Developer Guide*. Using an alias to refer to a KMS key can help you simplify key management.
+    For example, an alias in your code can be associated with different KMS keys in different
+    AWS-Regions. For more information, see [Using
+    aliases](https://docs.aws.amazon.com/kms/latest/developerguide/kms-alias.html) in the *Developer
+    Guide*. When specifying an alias, observe the following rules. + Each alias is associated with
+    one KMS key, but multiple aliases can be associated with the same KMS key. + The alias and its
+    associated KMS key must be in the same AWS-account and Region. + The alias name must be unique
+    in the AWS-account and Region. However, you can create aliases with the same name in different
+    AWS-Regions. For example, you can have an ``alias/projectKey`` in multiple Regions, each of
+    which is associated with a KMS key in its Region. + Each alias name must begin with ``alias/``
+    followed by a name, such as ``alias/exampleKey``. The alias name can contain only alphanumeric
+    characters, forward slashes (/), underscores (_), and dashes (-). Alias names cannot begin with
+    ``alias/aws/``. That alias name prefix is reserved for
+    [](https://docs.aws.amazon.com/kms/latest/developerguide/concepts.html#aws-managed-cmk).
+    *Regions* KMS CloudFormation resources are available in all AWS-Regions in which KMS and CFN are
+    supported.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: AliasName.
+    Replaced when any of these change (create-only): AliasName.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-kms-alias.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
     props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "AliasProps")
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "AliasAttributes")
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "alias.schema.json")
 
     # Read-only attributes, set from what AWS returns.
-    # Declared properties (as declared, or as AWS returned them).
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AliasName: str
     TargetKeyId: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AliasName: str,
+        TargetKeyId: str,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::KMS::Alias; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AliasName: str,
-            TargetKeyId: str,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::KMS::Alias; `await` it inside an App to deploy it.
-
-            AliasName: Specifies the alias name.
-            TargetKeyId: Associates the alias with the specified [](https://docs.aws.amazon.com/kms/latest/developerguide/concepts.html#customer-cmk).
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AliasName: Specifies the alias name. This value must begin with ``alias/`` followed by a
+                name, such as ``alias/ExampleAlias``. If you change the value of the ``AliasName``
+                property, the existing alias is deleted and a new alias is created for the specified
+                KMS key. This change can disrupt applications that use the alias. It can also allow
+                or deny access to a KMS key affected by attribute-based access control (ABAC). The
+                alias must be string of 1-256 characters. It can contain only alphanumeric
+                characters, forward slashes (/), underscores (_), and dashes (-). The alias name
+                cannot begin with ``alias/aws/``. The ``alias/aws/`` prefix is reserved for
+                [](https://docs.aws.amazon.com/kms/latest/developerguide/concepts.html#aws-managed-cmk).
+                Create-only: changing it replaces the resource. Required.
+            TargetKeyId: Associates the alias with the specified
+                [](https://docs.aws.amazon.com/kms/latest/developerguide/concepts.html#customer-cmk).
+                The KMS key must be in the same AWS-account and Region. A valid key ID is required.
+                If you supply a null or empty string value, this operation returns an error. For
+                help finding the key ID and ARN, see [Finding the key ID and
+                ARN](https://docs.aws.amazon.com/kms/latest/developerguide/viewing-keys.html#find-cmk-id-arn)
+                in the *Developer Guide*. Specify the key ID or the key ARN of the KMS key. For
+                example: + Key ID: ``1234abcd-12ab-34cd-56ef-1234567890ab`` + Key ARN:
+                ``arn:aws:kms:us-east-2:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab`` To
+                get the key ID and key ARN for a KMS key, use
+                [ListKeys](https://docs.aws.amazon.com/kms/latest/APIReference/API_ListKeys.html) or
+                [DescribeKey](https://docs.aws.amazon.com/kms/latest/APIReference/API_DescribeKey.html).
+                Required.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,34 +55,31 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::KMS::ReplicaKey",
     schema_file="aws-kms-replicakey.json",
     primary_identifier=("/KeyId",),
-    additional_identifiers=(),
     read_only=("/Arn", "/KeyId"),
     create_only=("/PrimaryKeyArn",),
     write_only=("/PendingWindowInDays",),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("PrimaryKeyArn", "KeyPolicy"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -88,38 +89,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "Arn": {"type": "string"},
-        "Description": {"maxLength": 8192, "minLength": 0, "type": "string"},
-        "Enabled": {"type": "boolean"},
-        "KeyId": {"type": "string"},
-        "KeyPolicy": {"type": ["object", "string"]},
-        "PendingWindowInDays": {"maximum": 30, "minimum": 7, "type": "integer"},
-        "PrimaryKeyArn": {"maxLength": 256, "minLength": 1, "type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-    },
-    "required": ["PrimaryKeyArn", "KeyPolicy"],
-}
-
 
 class ReplicaKey(_Resource):
-    """AWS::KMS::ReplicaKey: The AWS::KMS::ReplicaKey resource specifies a multi-region replica AWS KMS key in AWS Key Management Service (AWS KMS).
+    """AWS::KMS::ReplicaKey: The AWS::KMS::ReplicaKey resource specifies a multi-region replica AWS
+    KMS key in AWS Key Management Service (AWS KMS).
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: KeyId.
+    Replaced when any of these change (create-only): PrimaryKeyArn.
+    Write-only (sent to AWS, never read back): PendingWindowInDays.
+    Read-only attributes (known once deployed): Arn, KeyId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-kms-replicakey.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -127,12 +108,15 @@ class ReplicaKey(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ReplicaKeyAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "replica_key.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Type: str."""
     KeyId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     Enabled: bool
     KeyPolicy: dict[str, Any] | str
@@ -140,31 +124,44 @@ class ReplicaKey(_Resource):
     PrimaryKeyArn: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        KeyPolicy: dict[str, Any] | str,
+        PrimaryKeyArn: str,
+        Description: str | None = None,
+        Enabled: bool | None = None,
+        PendingWindowInDays: int | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::KMS::ReplicaKey; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            KeyPolicy: dict[str, Any] | str,
-            PrimaryKeyArn: str,
-            Description: str | None = None,
-            Enabled: bool | None = None,
-            PendingWindowInDays: int | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::KMS::ReplicaKey; `await` it inside an App to deploy it.
-
-            Description: A description of the AWS KMS key.
-            Enabled: Specifies whether the AWS KMS key is enabled.
-            KeyPolicy: The key policy that authorizes use of the AWS KMS key.
-            PendingWindowInDays: Specifies the number of days in the waiting period before AWS KMS deletes an AWS KMS key that has been removed from a CloudFormation stack.
-            PrimaryKeyArn: Identifies the primary AWS KMS key to create a replica of.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            KeyPolicy: The key policy that authorizes use of the AWS KMS key. The key policy must
+                observe the following rules. Required.
+            PrimaryKeyArn: Identifies the primary AWS KMS key to create a replica of. Specify the
+                Amazon Resource Name (ARN) of the AWS KMS key. You cannot specify an alias or key
+                ID. For help finding the ARN, see Finding the Key ID and ARN in the AWS Key
+                Management Service Developer Guide. Create-only: changing it replaces the resource.
+                Required.
+            Description: A description of the AWS KMS key. Use a description that helps you to
+                distinguish this AWS KMS key from others in the account, such as its intended use.
+            Enabled: Specifies whether the AWS KMS key is enabled. Disabled AWS KMS keys cannot be
+                used in cryptographic operations.
+            PendingWindowInDays: Specifies the number of days in the waiting period before AWS KMS
+                deletes an AWS KMS key that has been removed from a CloudFormation stack. Enter a
+                value between 7 and 30 days. The default value is 30 days. Write-only: sent to AWS,
+                never read back.
             Tags: An array of key-value pairs to apply to this resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -21,29 +21,84 @@ __all__ = [
 
 
 class DataCellsFilterColumnWildcard(DeferredModel):
+    """
+    An object representing the Data Cells Filter's Columns. Either Column Names or a Wildcard is required.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ExcludedColumnNames: list[str] | None = None
+    ExcludedColumnNames: Annotated[
+        list[str] | None,
+        Field(description="A list of column names to be excluded from the Data Cells Filter."),
+    ] = None
 
 
 class DataCellsFilterRowFilter(DeferredModel):
+    """
+    An object representing the Data Cells Filter's Row Filter. Either a Filter Expression or a Wildcard is required.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AllRowsWildcard: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    FilterExpression: str | None = None
+    AllRowsWildcard: Annotated[
+        dict[str, Any] | None,
+        Field(description="An empty object representing a row wildcard.", max_length=0),
+    ] = None
+    FilterExpression: Annotated[str | None, Field(description="A PartiQL predicate.")] = None
 
 
 class DataCellsFilterAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::LakeFormation::DataCellsFilter, set by AWS.
+    """
 
 
 class DataCellsFilterProps(DeferredModel):
-    ColumnNames: list[str] | None = None
-    ColumnWildcard: DataCellsFilterColumnWildcard | None = None
-    DatabaseName: str
-    Name: str
-    RowFilter: DataCellsFilterRowFilter | None = None
-    TableCatalogId: str
-    TableName: str
+    """
+    The properties a program declares for a AWS::LakeFormation::DataCellsFilter.
+    """
+
+    ColumnNames: Annotated[
+        list[str] | None,
+        Field(
+            description="A list of columns to be included in this Data Cells Filter. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    ColumnWildcard: Annotated[
+        DataCellsFilterColumnWildcard | None,
+        Field(
+            description="An object representing the Data Cells Filter's Columns. Either Column Names or a Wildcard is required Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    DatabaseName: Annotated[
+        str,
+        Field(
+            description="The name of the Database that the Table resides in. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Name: Annotated[
+        str,
+        Field(
+            description="The desired name of the Data Cells Filter. Create-only: changing it replaces the resource."
+        ),
+    ]
+    RowFilter: Annotated[
+        DataCellsFilterRowFilter | None,
+        Field(
+            description="An object representing the Data Cells Filter's Row Filter. Either a Filter Expression or a Wildcard is required Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    TableCatalogId: Annotated[
+        str,
+        Field(
+            description="The Catalog Id of the Table on which to create a Data Cells Filter. Create-only: changing it replaces the resource."
+        ),
+    ]
+    TableName: Annotated[
+        str,
+        Field(
+            description="The name of the Table to create a Data Cells Filter for. Create-only: changing it replaces the resource."
+        ),
+    ]

@@ -7,10 +7,10 @@ Imported on first use by data_lake_settings.py, which re-exports every name here
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "DataLakePrincipal",
@@ -24,30 +24,56 @@ class DataLakePrincipal(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DataLakePrincipalIdentifier: str
+    DataLakePrincipalIdentifier: Annotated[str, Field(description="Type: str.")]
 
 
 class PrincipalPermissions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Permissions: list[str]
-    Principal: DataLakePrincipal
+    Permissions: Annotated[list[str], Field(description="Type: list[str].")]
+    Principal: Annotated[DataLakePrincipal, Field(description="Type: DataLakePrincipalDict.")]
 
 
 class DataLakeSettingsAttributes(DeferredModel):
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::LakeFormation::DataLakeSettings, set by AWS.
+    """
+
+    Id: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class DataLakeSettingsProps(DeferredModel):
-    Admins: list[DataLakePrincipal] | None = None
-    AllowExternalDataFiltering: bool | None = None
-    AllowFullTableExternalDataAccess: bool | None = None
-    AuthorizedSessionTagValueList: list[str] | None = None
-    CreateDatabaseDefaultPermissions: list[PrincipalPermissions] | None = None
-    CreateTableDefaultPermissions: list[PrincipalPermissions] | None = None
-    ExternalDataFilteringAllowList: list[DataLakePrincipal] | None = None
-    MutationType: str | None = None
-    Parameters: dict[str, Any] | str | None = None
-    ReadOnlyAdmins: list[DataLakePrincipal] | None = None
-    TrustedResourceOwners: list[str] | None = None
+    """
+    The properties a program declares for a AWS::LakeFormation::DataLakeSettings.
+    """
+
+    Admins: Annotated[
+        list[DataLakePrincipal] | None, Field(description="Type: list[DataLakePrincipalDict].")
+    ] = None
+    AllowExternalDataFiltering: Annotated[bool | None, Field(description="Type: bool.")] = None
+    AllowFullTableExternalDataAccess: Annotated[bool | None, Field(description="Type: bool.")] = (
+        None
+    )
+    AuthorizedSessionTagValueList: Annotated[
+        list[str] | None, Field(description="Type: list[str].")
+    ] = None
+    CreateDatabaseDefaultPermissions: Annotated[
+        list[PrincipalPermissions] | None,
+        Field(description="Type: list[PrincipalPermissionsDict]."),
+    ] = None
+    CreateTableDefaultPermissions: Annotated[
+        list[PrincipalPermissions] | None,
+        Field(description="Type: list[PrincipalPermissionsDict]."),
+    ] = None
+    ExternalDataFilteringAllowList: Annotated[
+        list[DataLakePrincipal] | None, Field(description="Type: list[DataLakePrincipalDict].")
+    ] = None
+    MutationType: Annotated[str | None, Field(description="Type: str.")] = None
+    Parameters: Annotated[
+        dict[str, Any] | str | None, Field(description="Type: dict[str, Any] | str.")
+    ] = None
+    ReadOnlyAdmins: Annotated[
+        list[DataLakePrincipal] | None, Field(description="Type: list[DataLakePrincipalDict].")
+    ] = None
+    TrustedResourceOwners: Annotated[list[str] | None, Field(description="Type: list[str].")] = None

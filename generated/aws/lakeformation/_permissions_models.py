@@ -7,10 +7,10 @@ Imported on first use by permissions.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "PermissionsAttributes",
@@ -29,69 +29,104 @@ class PermissionsColumnWildcard(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ExcludedColumnNames: list[str] | None = None
+    ExcludedColumnNames: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
 
 
 class PermissionsDataLakePrincipal(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DataLakePrincipalIdentifier: str | None = None
+    DataLakePrincipalIdentifier: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class PermissionsDataLocationResource(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CatalogId: str | None = None
-    S3Resource: str | None = None
+    CatalogId: Annotated[str | None, Field(description="Type: str.")] = None
+    S3Resource: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class PermissionsDatabaseResource(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CatalogId: str | None = None
-    Name: str | None = None
+    CatalogId: Annotated[str | None, Field(description="Type: str.")] = None
+    Name: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class PermissionsTableResource(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CatalogId: str | None = None
-    DatabaseName: str | None = None
-    Name: str | None = None
-    TableWildcard: dict[str, Any] | str | None = None
+    CatalogId: Annotated[str | None, Field(description="Type: str.")] = None
+    DatabaseName: Annotated[str | None, Field(description="Type: str.")] = None
+    Name: Annotated[str | None, Field(description="Type: str.")] = None
+    TableWildcard: Annotated[
+        dict[str, Any] | str | None, Field(description="Type: dict[str, Any] | str.")
+    ] = None
 
 
 class PermissionsTableWithColumnsResource(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CatalogId: str | None = None
-    ColumnNames: list[str] | None = None
-    ColumnWildcard: PermissionsColumnWildcard | None = None
-    DatabaseName: str | None = None
-    Name: str | None = None
+    CatalogId: Annotated[str | None, Field(description="Type: str.")] = None
+    ColumnNames: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
+    ColumnWildcard: Annotated[
+        PermissionsColumnWildcard | None, Field(description="Type: PermissionsColumnWildcardDict.")
+    ] = None
+    DatabaseName: Annotated[str | None, Field(description="Type: str.")] = None
+    Name: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class PermissionsAttributes(DeferredModel):
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::LakeFormation::Permissions, set by AWS.
+    """
+
+    Id: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class PermissionsResource(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DataLocationResource: PermissionsDataLocationResource | None = None
-    DatabaseResource: PermissionsDatabaseResource | None = None
-    TableResource: PermissionsTableResource | None = None
-    TableWithColumnsResource: PermissionsTableWithColumnsResource | None = None
+    DataLocationResource: Annotated[
+        PermissionsDataLocationResource | None,
+        Field(description="Type: PermissionsDataLocationResourceDict."),
+    ] = None
+    DatabaseResource: Annotated[
+        PermissionsDatabaseResource | None,
+        Field(description="Type: PermissionsDatabaseResourceDict."),
+    ] = None
+    TableResource: Annotated[
+        PermissionsTableResource | None, Field(description="Type: PermissionsTableResourceDict.")
+    ] = None
+    TableWithColumnsResource: Annotated[
+        PermissionsTableWithColumnsResource | None,
+        Field(description="Type: PermissionsTableWithColumnsResourceDict."),
+    ] = None
 
 
 class PermissionsProps(DeferredModel):
-    DataLakePrincipal: PermissionsDataLakePrincipal
-    Permissions: list[str] | None = None
-    PermissionsWithGrantOption: list[str] | None = None
-    Resource: PermissionsResource
+    """
+    The properties a program declares for a AWS::LakeFormation::Permissions.
+    """
+
+    DataLakePrincipal: Annotated[
+        PermissionsDataLakePrincipal,
+        Field(
+            description="Type: PermissionsDataLakePrincipalDict. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Permissions: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
+    PermissionsWithGrantOption: Annotated[
+        list[str] | None, Field(description="Type: list[str].")
+    ] = None
+    Resource: Annotated[
+        PermissionsResource,
+        Field(
+            description="Type: PermissionsResourceDict. Create-only: changing it replaces the resource."
+        ),
+    ]

@@ -7,10 +7,10 @@ Imported on first use by principal_permissions.py, which re-exports every name h
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "DataCellsFilterResource",
@@ -33,77 +33,149 @@ __all__ = [
 
 
 class DataCellsFilterResource(DeferredModel):
+    """
+    A structure that describes certain columns on certain rows.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DatabaseName: str
-    Name: str
-    TableCatalogId: str
-    TableName: str
+    DatabaseName: Annotated[str, Field(description="A database in the GLUDC.")]
+    Name: Annotated[str, Field(description="The name given by the user to the data filter cell.")]
+    TableCatalogId: Annotated[
+        str, Field(description="The ID of the catalog to which the table belongs.")
+    ]
+    TableName: Annotated[str, Field(description="The name of the table.")]
 
 
 class DataLocationResource(DeferredModel):
+    """
+    A structure for a data location object where permissions are granted or revoked.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CatalogId: str
-    ResourceArn: str
+    CatalogId: Annotated[
+        str,
+        Field(
+            description="The identifier for the GLUDC where the location is registered with LFlong."
+        ),
+    ]
+    ResourceArn: Annotated[
+        str,
+        Field(
+            description="The Amazon Resource Name (ARN) that uniquely identifies the data location resource."
+        ),
+    ]
 
 
 class DatabaseResource(DeferredModel):
+    """
+    A structure for the database object.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CatalogId: str
-    Name: str
+    CatalogId: Annotated[
+        str,
+        Field(
+            description="The identifier for the Data Catalog. By default, it is the account ID of the caller."
+        ),
+    ]
+    Name: Annotated[
+        str, Field(description="The name of the database resource. Unique to the Data Catalog.")
+    ]
 
 
 class LFTagKeyResource(DeferredModel):
+    """
+    A structure containing an LF-tag key and values for a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CatalogId: str
-    TagKey: str
-    TagValues: list[str]
+    CatalogId: Annotated[
+        str,
+        Field(
+            description="The identifier for the GLUDC where the location is registered with GLUDC."
+        ),
+    ]
+    TagKey: Annotated[str, Field(description="The key-name for the LF-tag.")]
+    TagValues: Annotated[
+        list[str],
+        Field(
+            description="A list of possible values for the corresponding ``TagKey`` of an LF-tag key-value pair."
+        ),
+    ]
 
 
 class LFTagPair(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CatalogId: str | None = None
-    TagKey: str
-    TagValues: list[str]
+    CatalogId: Annotated[str | None, Field(description="Length: 12 to 255 characters.")] = None
+    TagKey: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    TagValues: Annotated[
+        list[str],
+        Field(description="Items: 1 to 50 items. Each item: Length: 0 to 256 characters."),
+    ]
 
 
 class PrincipalPermissionsColumnWildcard(DeferredModel):
+    """
+    A wildcard object, consisting of an optional list of excluded column names or indexes.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ExcludedColumnNames: list[str] | None = None
+    ExcludedColumnNames: Annotated[
+        list[str] | None,
+        Field(description="Excludes column names. Any column with this name will be excluded."),
+    ] = None
 
 
 class PrincipalPermissionsDataLakePrincipal(DeferredModel):
+    """
+    The LFlong principal.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DataLakePrincipalIdentifier: str | None = None
+    DataLakePrincipalIdentifier: Annotated[
+        str | None, Field(description="An identifier for the LFlong principal.")
+    ] = None
 
 
 class PrincipalPermissionsLFTag(DeferredModel):
+    """
+    The LF-tag key and values attached to a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    TagKey: str | None = None
-    TagValues: list[str] | None = None
+    TagKey: Annotated[str | None, Field(description="The key-name for the LF-tag.")] = None
+    TagValues: Annotated[
+        list[str] | None,
+        Field(
+            description="A list of possible values of the corresponding ``TagKey`` of an LF-tag key-value pair."
+        ),
+    ] = None
 
 
 class PrincipalPermissionsPrincipalPermissions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DataLakePrincipal: PrincipalPermissionsDataLakePrincipal | None = None
-    PermissionList: (
+    DataLakePrincipal: Annotated[
+        PrincipalPermissionsDataLakePrincipal | None, Field(description="The LFlong principal.")
+    ] = None
+    PermissionList: Annotated[
         list[
             Literal[
                 "ALL",
@@ -121,102 +193,244 @@ class PrincipalPermissionsPrincipalPermissions(DeferredModel):
                 "GRANT_WITH_LF_TAG_EXPRESSION",
             ]
         ]
-        | None
-    ) = None
+        | None,
+        Field(
+            description="Each item: Allowed values: 'ALL', 'SELECT', 'ALTER', 'DROP', 'DELETE', 'INSERT', 'DESCRIBE', 'CREATE_DATABASE', 'CREATE_TABLE', 'DATA_LOCATION_ACCESS', 'CREATE_LF_TAG', 'ASSOCIATE' (and 1 more)."
+        ),
+    ] = None
 
 
 class TableResource(DeferredModel):
+    """
+    A structure for the table object. A table is a metadata definition that represents your data. You can Grant and Revoke table privileges to a principal.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CatalogId: str
-    DatabaseName: str
-    Name: str | None = None
-    TableWildcard: dict[str, Any] | str | None = None
+    CatalogId: Annotated[
+        str,
+        Field(
+            description="The identifier for the Data Catalog. By default, it is the account ID of the caller."
+        ),
+    ]
+    DatabaseName: Annotated[
+        str,
+        Field(
+            description="The name of the database for the table. Unique to a Data Catalog. A database is a set of associated table definitions organized into a logical group. You can Grant and Revoke database privileges to a principal."
+        ),
+    ]
+    Name: Annotated[str | None, Field(description="The name of the table.")] = None
+    TableWildcard: Annotated[
+        dict[str, Any] | str | None,
+        Field(
+            description="A wildcard object representing every table under a database. At least one of ``TableResource$Name`` or ``TableResource$TableWildcard`` is required."
+        ),
+    ] = None
 
 
 class TableWithColumnsResource(DeferredModel):
+    """
+    A structure for a table with columns object. This object is only used when granting a SELECT permission. This object must take a value for at least one of ``ColumnsNames``, ``ColumnsIndexes``, or ``ColumnsWildcard``.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CatalogId: str
-    ColumnNames: list[str] | None = None
-    ColumnWildcard: PrincipalPermissionsColumnWildcard | None = None
-    DatabaseName: str
-    Name: str
+    CatalogId: Annotated[
+        str,
+        Field(
+            description="The identifier for the GLUDC where the location is registered with LFlong."
+        ),
+    ]
+    ColumnNames: Annotated[
+        list[str] | None,
+        Field(
+            description="The list of column names for the table. At least one of ``ColumnNames`` or ``ColumnWildcard`` is required."
+        ),
+    ] = None
+    ColumnWildcard: Annotated[
+        PrincipalPermissionsColumnWildcard | None,
+        Field(
+            description="A wildcard specified by a ``ColumnWildcard`` object. At least one of ``ColumnNames`` or ``ColumnWildcard`` is required."
+        ),
+    ] = None
+    DatabaseName: Annotated[
+        str,
+        Field(
+            description="The name of the database for the table with columns resource. Unique to the Data Catalog. A database is a set of associated table definitions organized into a logical group. You can Grant and Revoke database privileges to a principal."
+        ),
+    ]
+    Name: Annotated[
+        str,
+        Field(
+            description="The name of the table resource. A table is a metadata definition that represents your data. You can Grant and Revoke table privileges to a principal."
+        ),
+    ]
 
 
 class PrincipalPermissionsAttributes(DeferredModel):
-    PrincipalIdentifier: str | None = None
-    ResourceIdentifier: str | None = None
+    """
+    The read-only attributes of a AWS::LakeFormation::PrincipalPermissions, set by AWS.
+    """
+
+    PrincipalIdentifier: Annotated[str | None, Field(description="Type: str.")] = None
+    ResourceIdentifier: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class LFTagPolicyResource(DeferredModel):
+    """
+    A list of LF-tag conditions that define a resource's LF-tag policy. A structure that allows an admin to grant user permissions on certain conditions. For example, granting a role access to all columns that do not have the LF-tag 'PII' in tables that have the LF-tag 'Prod'.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CatalogId: str
-    Expression: list[PrincipalPermissionsLFTag]
-    ResourceType: Literal["DATABASE", "TABLE"]
+    CatalogId: Annotated[
+        str,
+        Field(
+            description="The identifier for the GLUDC. The GLUDC is the persistent metadata store. It contains database definitions, table definitions, and other control information to manage your LFlong environment."
+        ),
+    ]
+    Expression: Annotated[
+        list[PrincipalPermissionsLFTag],
+        Field(
+            description="A list of LF-tag conditions that apply to the resource's LF-tag policy."
+        ),
+    ]
+    ResourceType: Annotated[
+        Literal["DATABASE", "TABLE"],
+        Field(description="The resource type for which the LF-tag policy applies."),
+    ]
 
 
 class PrincipalPermissionsResource(DeferredModel):
+    """
+    A structure for the resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Catalog: str | None = None
-    DataCellsFilter: DataCellsFilterResource | None = None
-    DataLocation: DataLocationResource | None = None
-    Database: DatabaseResource | None = None
-    LFTag: LFTagKeyResource | None = None
-    LFTagPolicy: LFTagPolicyResource | None = None
-    Table: TableResource | None = None
-    TableWithColumns: TableWithColumnsResource | None = None
+    Catalog: Annotated[
+        str | None,
+        Field(
+            description="The identifier for the Data Catalog. By default, the account ID. The Data Catalog is the persistent metadata store. It contains database definitions, table definitions, and other control information to manage your LFlong environment."
+        ),
+    ] = None
+    DataCellsFilter: Annotated[
+        DataCellsFilterResource | None, Field(description="A data cell filter.")
+    ] = None
+    DataLocation: Annotated[
+        DataLocationResource | None,
+        Field(
+            description="The location of an Amazon S3 path where permissions are granted or revoked."
+        ),
+    ] = None
+    Database: Annotated[
+        DatabaseResource | None,
+        Field(
+            description="The database for the resource. Unique to the Data Catalog. A database is a set of associated table definitions organized into a logical group. You can Grant and Revoke database permissions to a principal."
+        ),
+    ] = None
+    LFTag: Annotated[
+        LFTagKeyResource | None,
+        Field(description="The LF-tag key and values attached to a resource."),
+    ] = None
+    LFTagPolicy: Annotated[
+        LFTagPolicyResource | None,
+        Field(description="A list of LF-tag conditions that define a resource's LF-tag policy."),
+    ] = None
+    Table: Annotated[
+        TableResource | None,
+        Field(
+            description="The table for the resource. A table is a metadata definition that represents your data. You can Grant and Revoke table privileges to a principal."
+        ),
+    ] = None
+    TableWithColumns: Annotated[
+        TableWithColumnsResource | None,
+        Field(
+            description="The table with columns for the resource. A principal with permissions to this resource can select metadata from the columns of a table in the Data Catalog and the underlying data in Amazon S3."
+        ),
+    ] = None
 
 
 class PrincipalResourcePair(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Principal: PrincipalPermissionsDataLakePrincipal
-    Resource: PrincipalPermissionsResource
+    Principal: Annotated[
+        PrincipalPermissionsDataLakePrincipal, Field(description="The LFlong principal.")
+    ]
+    Resource: Annotated[
+        PrincipalPermissionsResource, Field(description="A structure for the resource.")
+    ]
 
 
 class PrincipalPermissionsProps(DeferredModel):
-    Catalog: str | None = None
-    Permissions: list[
-        Literal[
-            "ALL",
-            "SELECT",
-            "ALTER",
-            "DROP",
-            "DELETE",
-            "INSERT",
-            "DESCRIBE",
-            "CREATE_DATABASE",
-            "CREATE_TABLE",
-            "DATA_LOCATION_ACCESS",
-            "CREATE_LF_TAG",
-            "ASSOCIATE",
-            "GRANT_WITH_LF_TAG_EXPRESSION",
-        ]
+    """
+    The properties a program declares for a AWS::LakeFormation::PrincipalPermissions.
+    """
+
+    Catalog: Annotated[
+        str | None,
+        Field(
+            description="The identifier for the GLUDC. By default, the account ID. The GLUDC is the persistent metadata store. It contains database definitions, table definitions, and other control information to manage your Lake Formation environment. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Permissions: Annotated[
+        list[
+            Literal[
+                "ALL",
+                "SELECT",
+                "ALTER",
+                "DROP",
+                "DELETE",
+                "INSERT",
+                "DESCRIBE",
+                "CREATE_DATABASE",
+                "CREATE_TABLE",
+                "DATA_LOCATION_ACCESS",
+                "CREATE_LF_TAG",
+                "ASSOCIATE",
+                "GRANT_WITH_LF_TAG_EXPRESSION",
+            ]
+        ],
+        Field(
+            description="The permissions granted or revoked. Create-only: changing it replaces the resource."
+        ),
     ]
-    PermissionsWithGrantOption: list[
-        Literal[
-            "ALL",
-            "SELECT",
-            "ALTER",
-            "DROP",
-            "DELETE",
-            "INSERT",
-            "DESCRIBE",
-            "CREATE_DATABASE",
-            "CREATE_TABLE",
-            "DATA_LOCATION_ACCESS",
-            "CREATE_LF_TAG",
-            "ASSOCIATE",
-            "GRANT_WITH_LF_TAG_EXPRESSION",
-        ]
+    PermissionsWithGrantOption: Annotated[
+        list[
+            Literal[
+                "ALL",
+                "SELECT",
+                "ALTER",
+                "DROP",
+                "DELETE",
+                "INSERT",
+                "DESCRIBE",
+                "CREATE_DATABASE",
+                "CREATE_TABLE",
+                "DATA_LOCATION_ACCESS",
+                "CREATE_LF_TAG",
+                "ASSOCIATE",
+                "GRANT_WITH_LF_TAG_EXPRESSION",
+            ]
+        ],
+        Field(
+            description="Indicates the ability to grant permissions (as a subset of permissions granted). Create-only: changing it replaces the resource."
+        ),
     ]
-    Principal: PrincipalPermissionsDataLakePrincipal
-    Resource: PrincipalPermissionsResource
+    Principal: Annotated[
+        PrincipalPermissionsDataLakePrincipal,
+        Field(
+            description="The principal to be granted a permission. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Resource: Annotated[
+        PrincipalPermissionsResource,
+        Field(
+            description="The resource to be granted or revoked permissions. Create-only: changing it replaces the resource."
+        ),
+    ]

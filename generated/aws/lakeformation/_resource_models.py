@@ -7,8 +7,10 @@ Imported on first use by resource.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "ResourceAttributes",
@@ -17,12 +19,22 @@ __all__ = [
 
 
 class ResourceProps(DeferredModel):
-    HybridAccessEnabled: bool | None = None
-    ResourceArn: str
-    RoleArn: str | None = None
-    UseServiceLinkedRole: bool
-    WithFederation: bool | None = None
+    """
+    The properties a program declares for a AWS::LakeFormation::Resource.
+    """
+
+    HybridAccessEnabled: Annotated[bool | None, Field(description="Type: bool.")] = None
+    ResourceArn: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]
+    RoleArn: Annotated[str | None, Field(description="Type: str.")] = None
+    UseServiceLinkedRole: Annotated[bool, Field(description="Type: bool.")]
+    WithFederation: Annotated[bool | None, Field(description="Type: bool.")] = None
 
 
 class ResourceAttributes(DeferredModel):
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::LakeFormation::Resource, set by AWS.
+    """
+
+    Id: Annotated[str | None, Field(description="Type: str.")] = None

@@ -7,10 +7,10 @@ Imported on first use by tag_association.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "DataLakePrincipal",
@@ -28,61 +28,107 @@ class DataLakePrincipal(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DataLakePrincipalIdentifier: str | None = None
+    DataLakePrincipalIdentifier: Annotated[
+        str | None, Field(description="Length: 1 to 255 characters.")
+    ] = None
 
 
 class DatabaseResource(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CatalogId: str
-    Name: str
+    CatalogId: Annotated[str, Field(description="Length: exactly 12 characters.")]
+    Name: Annotated[str, Field(description="Length: 1 to 255 characters.")]
 
 
 class LFTagPair(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CatalogId: str
-    TagKey: str
-    TagValues: list[str]
+    CatalogId: Annotated[str, Field(description="Length: exactly 12 characters.")]
+    TagKey: Annotated[
+        str,
+        Field(
+            description="Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:\\/=+\\-@%]*)$ Length: 1 to 128 characters."
+        ),
+    ]
+    TagValues: Annotated[
+        list[str],
+        Field(
+            description="Items: 1 to 50 items. Each item: Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:\\*\\/=+\\-@%]*)$ Length: 0 to 256 characters."
+        ),
+    ]
 
 
 class TableResource(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CatalogId: str
-    DatabaseName: str
-    Name: str | None = None
-    TableWildcard: dict[str, Any] | str | None = None
+    CatalogId: Annotated[str, Field(description="Length: exactly 12 characters.")]
+    DatabaseName: Annotated[str, Field(description="Length: 1 to 255 characters.")]
+    Name: Annotated[str | None, Field(description="Length: 1 to 255 characters.")] = None
+    TableWildcard: Annotated[
+        dict[str, Any] | str | None, Field(description="Type: dict[str, Any] | str.")
+    ] = None
 
 
 class TableWithColumnsResource(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CatalogId: str
-    ColumnNames: list[str]
-    DatabaseName: str
-    Name: str
+    CatalogId: Annotated[str, Field(description="Length: exactly 12 characters.")]
+    ColumnNames: Annotated[list[str], Field(description="Each item: Length: 1 to 255 characters.")]
+    DatabaseName: Annotated[str, Field(description="Length: 1 to 255 characters.")]
+    Name: Annotated[str, Field(description="Length: 1 to 255 characters.")]
 
 
 class TagAssociationResource(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Catalog: str | None = None
-    Database: DatabaseResource | None = None
-    Table: TableResource | None = None
-    TableWithColumns: TableWithColumnsResource | None = None
+    Catalog: Annotated[str | None, Field(description="Type: str.")] = None
+    Database: Annotated[
+        DatabaseResource | None, Field(description="Type: DatabaseResourceDict.")
+    ] = None
+    Table: Annotated[TableResource | None, Field(description="Type: TableResourceDict.")] = None
+    TableWithColumns: Annotated[
+        TableWithColumnsResource | None, Field(description="Type: TableWithColumnsResourceDict.")
+    ] = None
 
 
 class TagAssociationAttributes(DeferredModel):
-    ResourceIdentifier: str | None = None
-    TagsIdentifier: str | None = None
+    """
+    The read-only attributes of a AWS::LakeFormation::TagAssociation, set by AWS.
+    """
+
+    ResourceIdentifier: Annotated[
+        str | None,
+        Field(
+            description="Unique string identifying the resource. Used as primary identifier, which ideally should be a string"
+        ),
+    ] = None
+    TagsIdentifier: Annotated[
+        str | None,
+        Field(
+            description="Unique string identifying the resource's tags. Used as primary identifier, which ideally should be a string"
+        ),
+    ] = None
 
 
 class TagAssociationProps(DeferredModel):
-    LFTags: list[LFTagPair]
-    Resource: TagAssociationResource
+    """
+    The properties a program declares for a AWS::LakeFormation::TagAssociation.
+    """
+
+    LFTags: Annotated[
+        list[LFTagPair],
+        Field(
+            description="List of Lake Formation Tags to associate with the Lake Formation Resource Create-only: changing it replaces the resource."
+        ),
+    ]
+    Resource: Annotated[
+        TagAssociationResource,
+        Field(
+            description="Resource to tag with the Lake Formation Tags Create-only: changing it replaces the resource."
+        ),
+    ]

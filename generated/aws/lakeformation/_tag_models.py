@@ -7,8 +7,10 @@ Imported on first use by tag.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "TagAttributes",
@@ -17,10 +19,28 @@ __all__ = [
 
 
 class TagProps(DeferredModel):
-    CatalogId: str | None = None
-    TagKey: str
-    TagValues: list[str]
+    """
+    The properties a program declares for a AWS::LakeFormation::Tag.
+    """
+
+    CatalogId: Annotated[
+        str | None,
+        Field(
+            description="The identifier for the Data Catalog. By default, the account ID. The Data Catalog is the persistent metadata store. It contains database definitions, table definitions, and other control information to manage your Lake Formation environment. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    TagKey: Annotated[
+        str,
+        Field(
+            description="The key-name for the LF-tag. Create-only: changing it replaces the resource."
+        ),
+    ]
+    TagValues: Annotated[
+        list[str], Field(description="A list of possible values an attribute can take.")
+    ]
 
 
 class TagAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::LakeFormation::Tag, set by AWS.
+    """

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,29 +59,30 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-DataCellsFilterColumnWildcardDict = TypedDict(
-    "DataCellsFilterColumnWildcardDict",
-    {
-        "ExcludedColumnNames": "list[str]",
-    },
-    total=False,
-)
 
-DataCellsFilterRowFilterDict = TypedDict(
-    "DataCellsFilterRowFilterDict",
-    {
-        "AllRowsWildcard": "dict[str, Any]",
-        "FilterExpression": "str",
-    },
-    total=False,
-)
+class DataCellsFilterColumnWildcardDict(TypedDict, total=False):
+    """DataCellsFilterColumnWildcard as a plain dict: An object representing the Data Cells Filter's
+    Columns. Either Column Names or a Wildcard is required."""
 
+    ExcludedColumnNames: list[str]
+    """A list of column names to be excluded from the Data Cells Filter."""
+
+
+class DataCellsFilterRowFilterDict(TypedDict, total=False):
+    """DataCellsFilterRowFilter as a plain dict: An object representing the Data Cells Filter's Row
+    Filter. Either a Filter Expression or a Wildcard is required."""
+
+    AllRowsWildcard: dict[str, Any]
+    """An empty object representing a row wildcard."""
+    FilterExpression: str
+    """A PartiQL predicate."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::LakeFormation::DataCellsFilter",
     schema_file="aws-lakeformation-datacellsfilter.json",
     primary_identifier=("/TableCatalogId", "/DatabaseName", "/TableName", "/Name"),
-    additional_identifiers=(),
-    read_only=(),
     create_only=(
         "/TableCatalogId",
         "/DatabaseName",
@@ -87,15 +92,10 @@ METADATA = _TypeMetadata(
         "/ColumnNames",
         "/ColumnWildcard",
     ),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/ColumnNames", "/ColumnWildcard/ExcludedColumnNames"),
     required=("TableCatalogId", "DatabaseName", "TableName", "Name"),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
     replacement_strategy="delete_then_create",
@@ -108,44 +108,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "CatalogIdString": {"maxLength": 12, "minLength": 12, "type": "string"},
-        "ColumnNames": {"items": {"$ref": "#/definitions/NameString"}, "type": "array"},
-        "ColumnWildcard": {
-            "additionalProperties": False,
-            "properties": {"ExcludedColumnNames": {"$ref": "#/definitions/ColumnNames"}},
-            "type": "object",
-        },
-        "NameString": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "RowFilter": {
-            "additionalProperties": False,
-            "properties": {
-                "AllRowsWildcard": {"additionalProperties": False, "type": "object"},
-                "FilterExpression": {"type": "string"},
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "ColumnNames": {"$ref": "#/definitions/ColumnNames"},
-        "ColumnWildcard": {"$ref": "#/definitions/ColumnWildcard"},
-        "DatabaseName": {"$ref": "#/definitions/NameString"},
-        "Name": {"$ref": "#/definitions/NameString"},
-        "RowFilter": {"$ref": "#/definitions/RowFilter"},
-        "TableCatalogId": {"$ref": "#/definitions/CatalogIdString"},
-        "TableName": {"$ref": "#/definitions/NameString"},
-    },
-    "required": ["TableCatalogId", "DatabaseName", "TableName", "Name"],
-}
-
 
 class DataCellsFilter(_Resource):
-    """AWS::LakeFormation::DataCellsFilter: Resource Type definition for AWS::LakeFormation::DataCellsFilter
+    """AWS::LakeFormation::DataCellsFilter: Resource Type definition for
+    AWS::LakeFormation::DataCellsFilter
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: TableCatalogId, DatabaseName, TableName, Name (composite: the values joined by '|').
+    Replaced when any of these change (create-only): TableCatalogId, DatabaseName, TableName, Name,
+    RowFilter, ColumnNames, ColumnWildcard.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-lakeformation-datacellsfilter.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -153,10 +126,11 @@ class DataCellsFilter(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "DataCellsFilterAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "data_cells_filter.schema.json")
 
     # Read-only attributes, set from what AWS returns.
-    # Declared properties (as declared, or as AWS returned them).
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ColumnNames: list[str]
     ColumnWildcard: DataCellsFilterColumnWildcardDict
     DatabaseName: str
@@ -165,35 +139,45 @@ class DataCellsFilter(_Resource):
     TableCatalogId: str
     TableName: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        DatabaseName: str,
+        Name: str,
+        TableCatalogId: str,
+        TableName: str,
+        ColumnNames: list[str] | None = None,
+        ColumnWildcard: DataCellsFilterColumnWildcard
+        | DataCellsFilterColumnWildcardDict
+        | None = None,
+        RowFilter: DataCellsFilterRowFilter | DataCellsFilterRowFilterDict | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::LakeFormation::DataCellsFilter; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            DatabaseName: str,
-            Name: str,
-            TableCatalogId: str,
-            TableName: str,
-            ColumnNames: list[str] | None = None,
-            ColumnWildcard: DataCellsFilterColumnWildcard
-            | DataCellsFilterColumnWildcardDict
-            | None = None,
-            RowFilter: DataCellsFilterRowFilter | DataCellsFilterRowFilterDict | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::LakeFormation::DataCellsFilter; `await` it inside an App to deploy it.
-
-            ColumnNames: A list of columns to be included in this Data Cells Filter.
-            ColumnWildcard: An object representing the Data Cells Filter's Columns.
-            DatabaseName: The name of the Database that the Table resides in.
-            Name: The desired name of the Data Cells Filter.
-            RowFilter: An object representing the Data Cells Filter's Row Filter.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            DatabaseName: The name of the Database that the Table resides in. Create-only: changing
+                it replaces the resource. Required.
+            Name: The desired name of the Data Cells Filter. Create-only: changing it replaces the
+                resource. Required.
             TableCatalogId: The Catalog Id of the Table on which to create a Data Cells Filter.
-            TableName: The name of the Table to create a Data Cells Filter for.
+                Create-only: changing it replaces the resource. Required.
+            TableName: The name of the Table to create a Data Cells Filter for. Create-only:
+                changing it replaces the resource. Required.
+            ColumnNames: A list of columns to be included in this Data Cells Filter. Create-only:
+                changing it replaces the resource.
+            ColumnWildcard: An object representing the Data Cells Filter's Columns. Either Column
+                Names or a Wildcard is required Create-only: changing it replaces the resource.
+            RowFilter: An object representing the Data Cells Filter's Row Filter. Either a Filter
+                Expression or a Wildcard is required Create-only: changing it replaces the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,110 +59,41 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-DataLakePrincipalDict = TypedDict(
-    "DataLakePrincipalDict",
-    {
-        "DataLakePrincipalIdentifier": "Required[str]",
-    },
-    total=False,
-)
 
-PrincipalPermissionsDict = TypedDict(
-    "PrincipalPermissionsDict",
-    {
-        "Permissions": "Required[list[str]]",
-        "Principal": "Required[DataLakePrincipalDict]",
-    },
-    total=False,
-)
+class DataLakePrincipalDict(TypedDict, total=False):
+    """DataLakePrincipal as a plain dict."""
 
+    DataLakePrincipalIdentifier: Required[str]
+    """Type: str."""
+
+
+class PrincipalPermissionsDict(TypedDict, total=False):
+    """PrincipalPermissions as a plain dict."""
+
+    Permissions: Required[list[str]]
+    """Type: list[str]."""
+    Principal: Required[DataLakePrincipalDict]
+    """Type: DataLakePrincipalDict."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::LakeFormation::DataLakeSettings",
     schema_file="aws-lakeformation-datalakesettings.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=("/Id",),
-    create_only=(),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
-    required=(),
-    list_required=(),
-    tagging=None,
-    replacement_strategy="create_then_delete",
-    handlers={},
 )
-
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "DataLakePrincipal": {
-            "additionalProperties": False,
-            "properties": {"DataLakePrincipalIdentifier": {"type": "string"}},
-            "required": ["DataLakePrincipalIdentifier"],
-            "type": "object",
-        },
-        "PrincipalPermissions": {
-            "additionalProperties": False,
-            "properties": {
-                "Permissions": {"items": {"type": "string"}, "type": "array", "uniqueItems": False},
-                "Principal": {"$ref": "#/definitions/DataLakePrincipal"},
-            },
-            "required": ["Permissions", "Principal"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Admins": {
-            "items": {"$ref": "#/definitions/DataLakePrincipal"},
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "AllowExternalDataFiltering": {"type": "boolean"},
-        "AllowFullTableExternalDataAccess": {"type": "boolean"},
-        "AuthorizedSessionTagValueList": {
-            "items": {"type": "string"},
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "CreateDatabaseDefaultPermissions": {
-            "items": {"$ref": "#/definitions/PrincipalPermissions"},
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "CreateTableDefaultPermissions": {
-            "items": {"$ref": "#/definitions/PrincipalPermissions"},
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "ExternalDataFilteringAllowList": {
-            "items": {"$ref": "#/definitions/DataLakePrincipal"},
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "Id": {"type": "string"},
-        "MutationType": {"type": "string"},
-        "Parameters": {"type": ["object", "string"]},
-        "ReadOnlyAdmins": {
-            "items": {"$ref": "#/definitions/DataLakePrincipal"},
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "TrustedResourceOwners": {
-            "items": {"type": "string"},
-            "type": "array",
-            "uniqueItems": False,
-        },
-    },
-    "required": [],
-}
 
 
 class DataLakeSettings(_Resource):
-    """AWS::LakeFormation::DataLakeSettings: Resource Type definition for AWS::LakeFormation::DataLakeSettings
+    """AWS::LakeFormation::DataLakeSettings: Resource Type definition for
+    AWS::LakeFormation::DataLakeSettings
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Read-only attributes (known once deployed): Id.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-lakeformation-datalakesettings.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -168,11 +103,15 @@ class DataLakeSettings(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "DataLakeSettingsAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "data_lake_settings.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     Id: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Admins: list[DataLakePrincipalDict]
     AllowExternalDataFiltering: bool
     AllowFullTableExternalDataAccess: bool
@@ -185,33 +124,47 @@ class DataLakeSettings(_Resource):
     ReadOnlyAdmins: list[DataLakePrincipalDict]
     TrustedResourceOwners: list[str]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Admins: list[DataLakePrincipal | DataLakePrincipalDict] | None = None,
+        AllowExternalDataFiltering: bool | None = None,
+        AllowFullTableExternalDataAccess: bool | None = None,
+        AuthorizedSessionTagValueList: list[str] | None = None,
+        CreateDatabaseDefaultPermissions: list[PrincipalPermissions | PrincipalPermissionsDict]
+        | None = None,
+        CreateTableDefaultPermissions: list[PrincipalPermissions | PrincipalPermissionsDict]
+        | None = None,
+        ExternalDataFilteringAllowList: list[DataLakePrincipal | DataLakePrincipalDict]
+        | None = None,
+        MutationType: str | None = None,
+        Parameters: dict[str, Any] | str | None = None,
+        ReadOnlyAdmins: list[DataLakePrincipal | DataLakePrincipalDict] | None = None,
+        TrustedResourceOwners: list[str] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::LakeFormation::DataLakeSettings; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Admins: list[DataLakePrincipal | DataLakePrincipalDict] | None = None,
-            AllowExternalDataFiltering: bool | None = None,
-            AllowFullTableExternalDataAccess: bool | None = None,
-            AuthorizedSessionTagValueList: list[str] | None = None,
-            CreateDatabaseDefaultPermissions: list[PrincipalPermissions | PrincipalPermissionsDict]
-            | None = None,
-            CreateTableDefaultPermissions: list[PrincipalPermissions | PrincipalPermissionsDict]
-            | None = None,
-            ExternalDataFilteringAllowList: list[DataLakePrincipal | DataLakePrincipalDict]
-            | None = None,
-            MutationType: str | None = None,
-            Parameters: dict[str, Any] | str | None = None,
-            ReadOnlyAdmins: list[DataLakePrincipal | DataLakePrincipalDict] | None = None,
-            TrustedResourceOwners: list[str] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::LakeFormation::DataLakeSettings; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Admins: Type: list[DataLakePrincipalDict].
+            AllowExternalDataFiltering: Type: bool.
+            AllowFullTableExternalDataAccess: Type: bool.
+            AuthorizedSessionTagValueList: Type: list[str].
+            CreateDatabaseDefaultPermissions: Type: list[PrincipalPermissionsDict].
+            CreateTableDefaultPermissions: Type: list[PrincipalPermissionsDict].
+            ExternalDataFilteringAllowList: Type: list[DataLakePrincipalDict].
+            MutationType: Type: str.
+            Parameters: Type: dict[str, Any] | str.
+            ReadOnlyAdmins: Type: list[DataLakePrincipalDict].
+            TrustedResourceOwners: Type: list[str].
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -75,173 +79,100 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-PermissionsColumnWildcardDict = TypedDict(
-    "PermissionsColumnWildcardDict",
-    {
-        "ExcludedColumnNames": "list[str]",
-    },
-    total=False,
-)
 
-PermissionsDataLakePrincipalDict = TypedDict(
-    "PermissionsDataLakePrincipalDict",
-    {
-        "DataLakePrincipalIdentifier": "str",
-    },
-    total=False,
-)
+class PermissionsColumnWildcardDict(TypedDict, total=False):
+    """PermissionsColumnWildcard as a plain dict."""
 
-PermissionsDataLocationResourceDict = TypedDict(
-    "PermissionsDataLocationResourceDict",
-    {
-        "CatalogId": "str",
-        "S3Resource": "str",
-    },
-    total=False,
-)
+    ExcludedColumnNames: list[str]
+    """Type: list[str]."""
 
-PermissionsDatabaseResourceDict = TypedDict(
-    "PermissionsDatabaseResourceDict",
-    {
-        "CatalogId": "str",
-        "Name": "str",
-    },
-    total=False,
-)
 
-PermissionsResourceDict = TypedDict(
-    "PermissionsResourceDict",
-    {
-        "DataLocationResource": "PermissionsDataLocationResourceDict",
-        "DatabaseResource": "PermissionsDatabaseResourceDict",
-        "TableResource": "PermissionsTableResourceDict",
-        "TableWithColumnsResource": "PermissionsTableWithColumnsResourceDict",
-    },
-    total=False,
-)
+class PermissionsDataLakePrincipalDict(TypedDict, total=False):
+    """PermissionsDataLakePrincipal as a plain dict."""
 
-PermissionsTableResourceDict = TypedDict(
-    "PermissionsTableResourceDict",
-    {
-        "CatalogId": "str",
-        "DatabaseName": "str",
-        "Name": "str",
-        "TableWildcard": "dict[str, Any] | str",
-    },
-    total=False,
-)
+    DataLakePrincipalIdentifier: str
+    """Type: str."""
 
-PermissionsTableWithColumnsResourceDict = TypedDict(
-    "PermissionsTableWithColumnsResourceDict",
-    {
-        "CatalogId": "str",
-        "ColumnNames": "list[str]",
-        "ColumnWildcard": "PermissionsColumnWildcardDict",
-        "DatabaseName": "str",
-        "Name": "str",
-    },
-    total=False,
-)
 
+class PermissionsDataLocationResourceDict(TypedDict, total=False):
+    """PermissionsDataLocationResource as a plain dict."""
+
+    CatalogId: str
+    """Type: str."""
+    S3Resource: str
+    """Type: str."""
+
+
+class PermissionsDatabaseResourceDict(TypedDict, total=False):
+    """PermissionsDatabaseResource as a plain dict."""
+
+    CatalogId: str
+    """Type: str."""
+    Name: str
+    """Type: str."""
+
+
+class PermissionsResourceDict(TypedDict, total=False):
+    """PermissionsResource as a plain dict."""
+
+    DataLocationResource: PermissionsDataLocationResourceDict
+    """Type: PermissionsDataLocationResourceDict."""
+    DatabaseResource: PermissionsDatabaseResourceDict
+    """Type: PermissionsDatabaseResourceDict."""
+    TableResource: PermissionsTableResourceDict
+    """Type: PermissionsTableResourceDict."""
+    TableWithColumnsResource: PermissionsTableWithColumnsResourceDict
+    """Type: PermissionsTableWithColumnsResourceDict."""
+
+
+class PermissionsTableResourceDict(TypedDict, total=False):
+    """PermissionsTableResource as a plain dict."""
+
+    CatalogId: str
+    """Type: str."""
+    DatabaseName: str
+    """Type: str."""
+    Name: str
+    """Type: str."""
+    TableWildcard: dict[str, Any] | str
+    """Type: dict[str, Any] | str."""
+
+
+class PermissionsTableWithColumnsResourceDict(TypedDict, total=False):
+    """PermissionsTableWithColumnsResource as a plain dict."""
+
+    CatalogId: str
+    """Type: str."""
+    ColumnNames: list[str]
+    """Type: list[str]."""
+    ColumnWildcard: PermissionsColumnWildcardDict
+    """Type: PermissionsColumnWildcardDict."""
+    DatabaseName: str
+    """Type: str."""
+    Name: str
+    """Type: str."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::LakeFormation::Permissions",
     schema_file="aws-lakeformation-permissions.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=("/Id",),
     create_only=("/DataLakePrincipal", "/Resource"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("DataLakePrincipal", "Resource"),
-    list_required=(),
-    tagging=None,
-    replacement_strategy="create_then_delete",
-    handlers={},
 )
-
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ColumnWildcard": {
-            "additionalProperties": False,
-            "properties": {
-                "ExcludedColumnNames": {
-                    "items": {"type": "string"},
-                    "type": "array",
-                    "uniqueItems": False,
-                }
-            },
-            "type": "object",
-        },
-        "DataLakePrincipal": {
-            "additionalProperties": False,
-            "properties": {"DataLakePrincipalIdentifier": {"type": "string"}},
-            "type": "object",
-        },
-        "DataLocationResource": {
-            "additionalProperties": False,
-            "properties": {"CatalogId": {"type": "string"}, "S3Resource": {"type": "string"}},
-            "type": "object",
-        },
-        "DatabaseResource": {
-            "additionalProperties": False,
-            "properties": {"CatalogId": {"type": "string"}, "Name": {"type": "string"}},
-            "type": "object",
-        },
-        "Resource": {
-            "additionalProperties": False,
-            "properties": {
-                "DataLocationResource": {"$ref": "#/definitions/DataLocationResource"},
-                "DatabaseResource": {"$ref": "#/definitions/DatabaseResource"},
-                "TableResource": {"$ref": "#/definitions/TableResource"},
-                "TableWithColumnsResource": {"$ref": "#/definitions/TableWithColumnsResource"},
-            },
-            "type": "object",
-        },
-        "TableResource": {
-            "additionalProperties": False,
-            "properties": {
-                "CatalogId": {"type": "string"},
-                "DatabaseName": {"type": "string"},
-                "Name": {"type": "string"},
-                "TableWildcard": {"$ref": "#/definitions/TableWildcard"},
-            },
-            "type": "object",
-        },
-        "TableWildcard": {"type": ["object", "string"]},
-        "TableWithColumnsResource": {
-            "additionalProperties": False,
-            "properties": {
-                "CatalogId": {"type": "string"},
-                "ColumnNames": {"items": {"type": "string"}, "type": "array", "uniqueItems": False},
-                "ColumnWildcard": {"$ref": "#/definitions/ColumnWildcard"},
-                "DatabaseName": {"type": "string"},
-                "Name": {"type": "string"},
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "DataLakePrincipal": {"$ref": "#/definitions/DataLakePrincipal"},
-        "Id": {"type": "string"},
-        "Permissions": {"items": {"type": "string"}, "type": "array", "uniqueItems": False},
-        "PermissionsWithGrantOption": {
-            "items": {"type": "string"},
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "Resource": {"$ref": "#/definitions/Resource"},
-    },
-    "required": ["DataLakePrincipal", "Resource"],
-}
 
 
 class Permissions(_Resource):
     """AWS::LakeFormation::Permissions: Resource Type definition for AWS::LakeFormation::Permissions
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Replaced when any of these change (create-only): DataLakePrincipal, Resource.
+    Read-only attributes (known once deployed): Id.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-lakeformation-permissions.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -249,33 +180,44 @@ class Permissions(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "PermissionsAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "permissions.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Id: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     DataLakePrincipal: PermissionsDataLakePrincipalDict
     Permissions: list[str]
     PermissionsWithGrantOption: list[str]
     Resource: PermissionsResourceDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        DataLakePrincipal: PermissionsDataLakePrincipal | PermissionsDataLakePrincipalDict,
+        Resource: PermissionsResource | PermissionsResourceDict,
+        Permissions: list[str] | None = None,
+        PermissionsWithGrantOption: list[str] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::LakeFormation::Permissions; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            DataLakePrincipal: PermissionsDataLakePrincipal | PermissionsDataLakePrincipalDict,
-            Resource: PermissionsResource | PermissionsResourceDict,
-            Permissions: list[str] | None = None,
-            PermissionsWithGrantOption: list[str] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::LakeFormation::Permissions; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            DataLakePrincipal: Type: PermissionsDataLakePrincipalDict. Create-only: changing it
+                replaces the resource. Required.
+            Resource: Type: PermissionsResourceDict. Create-only: changing it replaces the resource.
+                Required.
+            Permissions: Type: list[str].
+            PermissionsWithGrantOption: Type: list[str].
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -103,151 +107,211 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-DataCellsFilterResourceDict = TypedDict(
-    "DataCellsFilterResourceDict",
-    {
-        "DatabaseName": "Required[str]",
-        "Name": "Required[str]",
-        "TableCatalogId": "Required[str]",
-        "TableName": "Required[str]",
-    },
-    total=False,
-)
 
-DataLocationResourceDict = TypedDict(
-    "DataLocationResourceDict",
-    {
-        "CatalogId": "Required[str]",
-        "ResourceArn": "Required[str]",
-    },
-    total=False,
-)
+class DataCellsFilterResourceDict(TypedDict, total=False):
+    """DataCellsFilterResource as a plain dict: A structure that describes certain columns on
+    certain rows."""
 
-DatabaseResourceDict = TypedDict(
-    "DatabaseResourceDict",
-    {
-        "CatalogId": "Required[str]",
-        "Name": "Required[str]",
-    },
-    total=False,
-)
+    DatabaseName: Required[str]
+    """A database in the GLUDC."""
+    Name: Required[str]
+    """The name given by the user to the data filter cell."""
+    TableCatalogId: Required[str]
+    """The ID of the catalog to which the table belongs."""
+    TableName: Required[str]
+    """The name of the table."""
 
-LFTagKeyResourceDict = TypedDict(
-    "LFTagKeyResourceDict",
-    {
-        "CatalogId": "Required[str]",
-        "TagKey": "Required[str]",
-        "TagValues": "Required[list[str]]",
-    },
-    total=False,
-)
 
-LFTagPairDict = TypedDict(
-    "LFTagPairDict",
-    {
-        "CatalogId": "str",
-        "TagKey": "Required[str]",
-        "TagValues": "Required[list[str]]",
-    },
-    total=False,
-)
+class DataLocationResourceDict(TypedDict, total=False):
+    """DataLocationResource as a plain dict: A structure for a data location object where
+    permissions are granted or revoked."""
 
-LFTagPolicyResourceDict = TypedDict(
-    "LFTagPolicyResourceDict",
-    {
-        "CatalogId": "Required[str]",
-        "Expression": "Required[list[PrincipalPermissionsLFTagDict]]",
-        "ResourceType": "Required[Literal['DATABASE', 'TABLE']]",
-    },
-    total=False,
-)
+    CatalogId: Required[str]
+    """The identifier for the GLUDC where the location is registered with LFlong."""
+    ResourceArn: Required[str]
+    """The Amazon Resource Name (ARN) that uniquely identifies the data location resource."""
 
-PrincipalPermissionsColumnWildcardDict = TypedDict(
-    "PrincipalPermissionsColumnWildcardDict",
-    {
-        "ExcludedColumnNames": "list[str]",
-    },
-    total=False,
-)
 
-PrincipalPermissionsDataLakePrincipalDict = TypedDict(
-    "PrincipalPermissionsDataLakePrincipalDict",
-    {
-        "DataLakePrincipalIdentifier": "str",
-    },
-    total=False,
-)
+class DatabaseResourceDict(TypedDict, total=False):
+    """DatabaseResource as a plain dict: A structure for the database object."""
 
-PrincipalPermissionsLFTagDict = TypedDict(
-    "PrincipalPermissionsLFTagDict",
-    {
-        "TagKey": "str",
-        "TagValues": "list[str]",
-    },
-    total=False,
-)
+    CatalogId: Required[str]
+    """The identifier for the Data Catalog. By default, it is the account ID of the caller."""
+    Name: Required[str]
+    """The name of the database resource. Unique to the Data Catalog."""
 
-PrincipalPermissionsPrincipalPermissionsDict = TypedDict(
-    "PrincipalPermissionsPrincipalPermissionsDict",
-    {
-        "DataLakePrincipal": "PrincipalPermissionsDataLakePrincipalDict",
-        "PermissionList": "list[Literal['ALL', 'SELECT', 'ALTER', 'DROP', 'DELETE', 'INSERT', 'DESCRIBE', 'CREATE_DATABASE', 'CREATE_TABLE', 'DATA_LOCATION_ACCESS', 'CREATE_LF_TAG', 'ASSOCIATE', 'GRANT_WITH_LF_TAG_EXPRESSION']]",
-    },
-    total=False,
-)
 
-PrincipalPermissionsResourceDict = TypedDict(
-    "PrincipalPermissionsResourceDict",
-    {
-        "Catalog": "str",
-        "DataCellsFilter": "DataCellsFilterResourceDict",
-        "DataLocation": "DataLocationResourceDict",
-        "Database": "DatabaseResourceDict",
-        "LFTag": "LFTagKeyResourceDict",
-        "LFTagPolicy": "LFTagPolicyResourceDict",
-        "Table": "TableResourceDict",
-        "TableWithColumns": "TableWithColumnsResourceDict",
-    },
-    total=False,
-)
+class LFTagKeyResourceDict(TypedDict, total=False):
+    """LFTagKeyResource as a plain dict: A structure containing an LF-tag key and values for a
+    resource."""
 
-PrincipalResourcePairDict = TypedDict(
-    "PrincipalResourcePairDict",
-    {
-        "Principal": "Required[PrincipalPermissionsDataLakePrincipalDict]",
-        "Resource": "Required[PrincipalPermissionsResourceDict]",
-    },
-    total=False,
-)
+    CatalogId: Required[str]
+    """The identifier for the GLUDC where the location is registered with GLUDC."""
+    TagKey: Required[str]
+    """The key-name for the LF-tag."""
+    TagValues: Required[list[str]]
+    """A list of possible values for the corresponding ``TagKey`` of an LF-tag key-value pair."""
 
-TableResourceDict = TypedDict(
-    "TableResourceDict",
-    {
-        "CatalogId": "Required[str]",
-        "DatabaseName": "Required[str]",
-        "Name": "str",
-        "TableWildcard": "dict[str, Any] | str",
-    },
-    total=False,
-)
 
-TableWithColumnsResourceDict = TypedDict(
-    "TableWithColumnsResourceDict",
-    {
-        "CatalogId": "Required[str]",
-        "ColumnNames": "list[str]",
-        "ColumnWildcard": "PrincipalPermissionsColumnWildcardDict",
-        "DatabaseName": "Required[str]",
-        "Name": "Required[str]",
-    },
-    total=False,
-)
+class LFTagPairDict(TypedDict, total=False):
+    """LFTagPair as a plain dict."""
 
+    CatalogId: str
+    """Length: 12 to 255 characters."""
+    TagKey: Required[str]
+    """Length: 1 to 128 characters."""
+    TagValues: Required[list[str]]
+    """Items: 1 to 50 items. Each item: Length: 0 to 256 characters."""
+
+
+class LFTagPolicyResourceDict(TypedDict, total=False):
+    """LFTagPolicyResource as a plain dict: A list of LF-tag conditions that define a resource's
+    LF-tag policy. A structure that allows an admin to grant user permissions on certain conditions.
+    For example, granting a role access to all columns that do not have the LF-tag 'PII' in tables
+    that have the LF-tag 'Prod'."""
+
+    CatalogId: Required[str]
+    """The identifier for the GLUDC. The GLUDC is the persistent metadata store. It contains
+    database definitions, table definitions, and other control information to manage your LFlong
+    environment."""
+    Expression: Required[list[PrincipalPermissionsLFTagDict]]
+    """A list of LF-tag conditions that apply to the resource's LF-tag policy."""
+    ResourceType: Required[Literal["DATABASE", "TABLE"]]
+    """The resource type for which the LF-tag policy applies."""
+
+
+class PrincipalPermissionsColumnWildcardDict(TypedDict, total=False):
+    """PrincipalPermissionsColumnWildcard as a plain dict: A wildcard object, consisting of an
+    optional list of excluded column names or indexes."""
+
+    ExcludedColumnNames: list[str]
+    """Excludes column names. Any column with this name will be excluded."""
+
+
+class PrincipalPermissionsDataLakePrincipalDict(TypedDict, total=False):
+    """PrincipalPermissionsDataLakePrincipal as a plain dict: The LFlong principal."""
+
+    DataLakePrincipalIdentifier: str
+    """An identifier for the LFlong principal."""
+
+
+class PrincipalPermissionsLFTagDict(TypedDict, total=False):
+    """PrincipalPermissionsLFTag as a plain dict: The LF-tag key and values attached to a resource."""
+
+    TagKey: str
+    """The key-name for the LF-tag."""
+    TagValues: list[str]
+    """A list of possible values of the corresponding ``TagKey`` of an LF-tag key-value pair."""
+
+
+class PrincipalPermissionsPrincipalPermissionsDict(TypedDict, total=False):
+    """PrincipalPermissionsPrincipalPermissions as a plain dict."""
+
+    DataLakePrincipal: PrincipalPermissionsDataLakePrincipalDict
+    """The LFlong principal."""
+    PermissionList: list[
+        Literal[
+            "ALL",
+            "SELECT",
+            "ALTER",
+            "DROP",
+            "DELETE",
+            "INSERT",
+            "DESCRIBE",
+            "CREATE_DATABASE",
+            "CREATE_TABLE",
+            "DATA_LOCATION_ACCESS",
+            "CREATE_LF_TAG",
+            "ASSOCIATE",
+            "GRANT_WITH_LF_TAG_EXPRESSION",
+        ]
+    ]
+    """Each item: Allowed values: 'ALL', 'SELECT', 'ALTER', 'DROP', 'DELETE', 'INSERT', 'DESCRIBE',
+    'CREATE_DATABASE', 'CREATE_TABLE', 'DATA_LOCATION_ACCESS', 'CREATE_LF_TAG', 'ASSOCIATE' (and 1
+    more)."""
+
+
+class PrincipalPermissionsResourceDict(TypedDict, total=False):
+    """PrincipalPermissionsResource as a plain dict: A structure for the resource."""
+
+    Catalog: str
+    """The identifier for the Data Catalog. By default, the account ID. The Data Catalog is the
+    persistent metadata store. It contains database definitions, table definitions, and other
+    control information to manage your LFlong environment."""
+    DataCellsFilter: DataCellsFilterResourceDict
+    """A data cell filter."""
+    DataLocation: DataLocationResourceDict
+    """The location of an Amazon S3 path where permissions are granted or revoked."""
+    Database: DatabaseResourceDict
+    """The database for the resource. Unique to the Data Catalog. A database is a set of associated
+    table definitions organized into a logical group. You can Grant and Revoke database permissions
+    to a principal."""
+    LFTag: LFTagKeyResourceDict
+    """The LF-tag key and values attached to a resource."""
+    LFTagPolicy: LFTagPolicyResourceDict
+    """A list of LF-tag conditions that define a resource's LF-tag policy."""
+    Table: TableResourceDict
+    """The table for the resource. A table is a metadata definition that represents your data. You
+    can Grant and Revoke table privileges to a principal."""
+    TableWithColumns: TableWithColumnsResourceDict
+    """The table with columns for the resource. A principal with permissions to this resource can
+    select metadata from the columns of a table in the Data Catalog and the underlying data in
+    Amazon S3."""
+
+
+class PrincipalResourcePairDict(TypedDict, total=False):
+    """PrincipalResourcePair as a plain dict."""
+
+    Principal: Required[PrincipalPermissionsDataLakePrincipalDict]
+    """The LFlong principal."""
+    Resource: Required[PrincipalPermissionsResourceDict]
+    """A structure for the resource."""
+
+
+class TableResourceDict(TypedDict, total=False):
+    """TableResource as a plain dict: A structure for the table object. A table is a metadata
+    definition that represents your data. You can Grant and Revoke table privileges to a principal."""
+
+    CatalogId: Required[str]
+    """The identifier for the Data Catalog. By default, it is the account ID of the caller."""
+    DatabaseName: Required[str]
+    """The name of the database for the table. Unique to a Data Catalog. A database is a set of
+    associated table definitions organized into a logical group. You can Grant and Revoke database
+    privileges to a principal."""
+    Name: str
+    """The name of the table."""
+    TableWildcard: dict[str, Any] | str
+    """A wildcard object representing every table under a database. At least one of
+    ``TableResource$Name`` or ``TableResource$TableWildcard`` is required."""
+
+
+class TableWithColumnsResourceDict(TypedDict, total=False):
+    """TableWithColumnsResource as a plain dict: A structure for a table with columns object. This
+    object is only used when granting a SELECT permission. This object must take a value for at
+    least one of ``ColumnsNames``, ``ColumnsIndexes``, or ``ColumnsWildcard``."""
+
+    CatalogId: Required[str]
+    """The identifier for the GLUDC where the location is registered with LFlong."""
+    ColumnNames: list[str]
+    """The list of column names for the table. At least one of ``ColumnNames`` or ``ColumnWildcard``
+    is required."""
+    ColumnWildcard: PrincipalPermissionsColumnWildcardDict
+    """A wildcard specified by a ``ColumnWildcard`` object. At least one of ``ColumnNames`` or
+    ``ColumnWildcard`` is required."""
+    DatabaseName: Required[str]
+    """The name of the database for the table with columns resource. Unique to the Data Catalog. A
+    database is a set of associated table definitions organized into a logical group. You can Grant
+    and Revoke database privileges to a principal."""
+    Name: Required[str]
+    """The name of the table resource. A table is a metadata definition that represents your data.
+    You can Grant and Revoke table privileges to a principal."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::LakeFormation::PrincipalPermissions",
     schema_file="aws-lakeformation-principalpermissions.json",
     primary_identifier=("/PrincipalIdentifier", "/ResourceIdentifier"),
-    additional_identifiers=(),
     read_only=("/PrincipalIdentifier", "/ResourceIdentifier"),
     create_only=(
         "/Catalog",
@@ -257,7 +321,6 @@ METADATA = _TypeMetadata(
         "/PermissionsWithGrantOption",
     ),
     write_only=("/Catalog",),
-    conditional_create_only=(),
     unordered_arrays=(
         "/Permissions",
         "/PermissionsWithGrantOption",
@@ -271,8 +334,6 @@ METADATA = _TypeMetadata(
     list_required=("Resource",),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
     replacement_strategy="delete_then_create",
@@ -285,214 +346,23 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "CatalogIdString": {"maxLength": 255, "minLength": 12, "type": "string"},
-        "CatalogResource": {"type": "string"},
-        "ColumnNames": {"items": {"$ref": "#/definitions/NameString"}, "type": "array"},
-        "ColumnWildcard": {
-            "additionalProperties": False,
-            "properties": {"ExcludedColumnNames": {"$ref": "#/definitions/ColumnNames"}},
-            "type": "object",
-        },
-        "DataCellsFilterResource": {
-            "additionalProperties": False,
-            "properties": {
-                "DatabaseName": {"$ref": "#/definitions/NameString"},
-                "Name": {"$ref": "#/definitions/NameString"},
-                "TableCatalogId": {"$ref": "#/definitions/CatalogIdString"},
-                "TableName": {"$ref": "#/definitions/NameString"},
-            },
-            "required": ["TableCatalogId", "DatabaseName", "TableName", "Name"],
-            "type": "object",
-        },
-        "DataLakePrincipal": {
-            "additionalProperties": False,
-            "properties": {
-                "DataLakePrincipalIdentifier": {"$ref": "#/definitions/DataLakePrincipalString"}
-            },
-            "type": "object",
-        },
-        "DataLakePrincipalList": {
-            "items": {"$ref": "#/definitions/DataLakePrincipal"},
-            "type": "array",
-        },
-        "DataLakePrincipalString": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "DataLocationResource": {
-            "additionalProperties": False,
-            "properties": {
-                "CatalogId": {"$ref": "#/definitions/CatalogIdString"},
-                "ResourceArn": {"$ref": "#/definitions/ResourceArnString"},
-            },
-            "required": ["CatalogId", "ResourceArn"],
-            "type": "object",
-        },
-        "DatabaseResource": {
-            "additionalProperties": False,
-            "properties": {
-                "CatalogId": {"$ref": "#/definitions/CatalogIdString"},
-                "Name": {"$ref": "#/definitions/NameString"},
-            },
-            "required": ["CatalogId", "Name"],
-            "type": "object",
-        },
-        "Expression": {
-            "items": {"$ref": "#/definitions/LFTag"},
-            "maxItems": 5,
-            "minItems": 1,
-            "type": "array",
-        },
-        "IAMRoleArn": {"pattern": "arn:*:iam::[0-9]*:role/.*", "type": "string"},
-        "LFTag": {
-            "additionalProperties": False,
-            "properties": {
-                "TagKey": {"$ref": "#/definitions/LFTagKey"},
-                "TagValues": {"$ref": "#/definitions/TagValueList"},
-            },
-            "type": "object",
-        },
-        "LFTagKey": {"maxLength": 128, "minLength": 1, "type": "string"},
-        "LFTagKeyResource": {
-            "additionalProperties": False,
-            "properties": {
-                "CatalogId": {"$ref": "#/definitions/CatalogIdString"},
-                "TagKey": {"$ref": "#/definitions/NameString"},
-                "TagValues": {"$ref": "#/definitions/TagValueList"},
-            },
-            "required": ["CatalogId", "TagKey", "TagValues"],
-            "type": "object",
-        },
-        "LFTagPair": {
-            "additionalProperties": False,
-            "properties": {
-                "CatalogId": {"$ref": "#/definitions/CatalogIdString"},
-                "TagKey": {"$ref": "#/definitions/LFTagKey"},
-                "TagValues": {"$ref": "#/definitions/TagValueList"},
-            },
-            "required": ["TagKey", "TagValues"],
-            "type": "object",
-        },
-        "LFTagPolicyResource": {
-            "additionalProperties": False,
-            "properties": {
-                "CatalogId": {"$ref": "#/definitions/CatalogIdString"},
-                "Expression": {"$ref": "#/definitions/Expression"},
-                "ResourceType": {"$ref": "#/definitions/ResourceType"},
-            },
-            "required": ["CatalogId", "ResourceType", "Expression"],
-            "type": "object",
-        },
-        "LFTagValue": {"maxLength": 256, "minLength": 0, "type": "string"},
-        "LFTagsList": {"items": {"$ref": "#/definitions/LFTagPair"}, "type": "array"},
-        "NameString": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "NullableBoolean": {"type": ["boolean", "null"]},
-        "PathString": {"type": "string"},
-        "Permission": {
-            "enum": [
-                "ALL",
-                "SELECT",
-                "ALTER",
-                "DROP",
-                "DELETE",
-                "INSERT",
-                "DESCRIBE",
-                "CREATE_DATABASE",
-                "CREATE_TABLE",
-                "DATA_LOCATION_ACCESS",
-                "CREATE_LF_TAG",
-                "ASSOCIATE",
-                "GRANT_WITH_LF_TAG_EXPRESSION",
-            ],
-            "type": "string",
-        },
-        "PermissionList": {"items": {"$ref": "#/definitions/Permission"}, "type": "array"},
-        "PrincipalPermissions": {
-            "additionalProperties": False,
-            "properties": {
-                "DataLakePrincipal": {"$ref": "#/definitions/DataLakePrincipal"},
-                "PermissionList": {"$ref": "#/definitions/PermissionList"},
-            },
-            "type": "object",
-        },
-        "PrincipalPermissionsList": {
-            "items": {"$ref": "#/definitions/PrincipalPermissions"},
-            "type": "array",
-        },
-        "PrincipalResourcePair": {
-            "additionalProperties": False,
-            "properties": {
-                "Principal": {"$ref": "#/definitions/DataLakePrincipal"},
-                "Resource": {"$ref": "#/definitions/Resource"},
-            },
-            "required": ["Principal", "Resource"],
-            "type": "object",
-        },
-        "Resource": {
-            "additionalProperties": False,
-            "properties": {
-                "Catalog": {"$ref": "#/definitions/CatalogResource"},
-                "DataCellsFilter": {"$ref": "#/definitions/DataCellsFilterResource"},
-                "DataLocation": {"$ref": "#/definitions/DataLocationResource"},
-                "Database": {"$ref": "#/definitions/DatabaseResource"},
-                "LFTag": {"$ref": "#/definitions/LFTagKeyResource"},
-                "LFTagPolicy": {"$ref": "#/definitions/LFTagPolicyResource"},
-                "Table": {"$ref": "#/definitions/TableResource"},
-                "TableWithColumns": {"$ref": "#/definitions/TableWithColumnsResource"},
-            },
-            "type": "object",
-        },
-        "ResourceArnString": {"type": "string"},
-        "ResourceType": {"enum": ["DATABASE", "TABLE"], "type": "string"},
-        "TableResource": {
-            "additionalProperties": False,
-            "properties": {
-                "CatalogId": {"$ref": "#/definitions/CatalogIdString"},
-                "DatabaseName": {"$ref": "#/definitions/NameString"},
-                "Name": {"$ref": "#/definitions/NameString"},
-                "TableWildcard": {"$ref": "#/definitions/TableWildcard"},
-            },
-            "required": ["CatalogId", "DatabaseName"],
-            "type": "object",
-        },
-        "TableWildcard": {"type": ["object", "string"]},
-        "TableWithColumnsResource": {
-            "additionalProperties": False,
-            "properties": {
-                "CatalogId": {"$ref": "#/definitions/CatalogIdString"},
-                "ColumnNames": {"$ref": "#/definitions/ColumnNames"},
-                "ColumnWildcard": {"$ref": "#/definitions/ColumnWildcard"},
-                "DatabaseName": {"$ref": "#/definitions/NameString"},
-                "Name": {"$ref": "#/definitions/NameString"},
-            },
-            "required": ["CatalogId", "DatabaseName", "Name"],
-            "type": "object",
-        },
-        "TagValueList": {
-            "items": {"$ref": "#/definitions/LFTagValue"},
-            "maxItems": 50,
-            "minItems": 1,
-            "type": "array",
-        },
-    },
-    "properties": {
-        "Catalog": {"$ref": "#/definitions/CatalogIdString"},
-        "Permissions": {"$ref": "#/definitions/PermissionList"},
-        "PermissionsWithGrantOption": {"$ref": "#/definitions/PermissionList"},
-        "Principal": {"$ref": "#/definitions/DataLakePrincipal"},
-        "PrincipalIdentifier": {"type": "string"},
-        "Resource": {"$ref": "#/definitions/Resource"},
-        "ResourceIdentifier": {"type": "string"},
-    },
-    "required": ["Principal", "Resource", "Permissions", "PermissionsWithGrantOption"],
-}
-
 
 class PrincipalPermissions(_Resource):
-    """AWS::LakeFormation::PrincipalPermissions: The ``AWS::LakeFormation::PrincipalPermissions`` resource represents the permissions that a principal has on a GLUDC resource (such as GLUlong databas...
+    """AWS::LakeFormation::PrincipalPermissions: The ``AWS::LakeFormation::PrincipalPermissions``
+    resource represents the permissions that a principal has on a GLUDC resource (such as GLUlong
+    databases or GLUlong tables). When you create a ``PrincipalPermissions`` resource, the
+    permissions are granted via the LFlong``GrantPermissions`` API operation. When you delete a
+    ``PrincipalPermissions`` resource, the permissions on principal-resource pair are revoked via
+    the LFlong``RevokePermissions`` API operation.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: PrincipalIdentifier, ResourceIdentifier (composite: the values joined by '|').
+    Replaced when any of these change (create-only): Catalog, Principal, Resource, Permissions,
+    PermissionsWithGrantOption.
+    Write-only (sent to AWS, never read back): Catalog.
+    Read-only attributes (known once deployed): PrincipalIdentifier, ResourceIdentifier.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-lakeformation-principalpermissions.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -502,12 +372,17 @@ class PrincipalPermissions(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "PrincipalPermissionsAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "principal_permissions.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     PrincipalIdentifier: str
+    """Type: str."""
     ResourceIdentifier: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Catalog: str
     Permissions: list[
         Literal[
@@ -546,62 +421,72 @@ class PrincipalPermissions(_Resource):
     Principal: PrincipalPermissionsDataLakePrincipalDict
     Resource: PrincipalPermissionsResourceDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Permissions: list[
+            Literal[
+                "ALL",
+                "SELECT",
+                "ALTER",
+                "DROP",
+                "DELETE",
+                "INSERT",
+                "DESCRIBE",
+                "CREATE_DATABASE",
+                "CREATE_TABLE",
+                "DATA_LOCATION_ACCESS",
+                "CREATE_LF_TAG",
+                "ASSOCIATE",
+                "GRANT_WITH_LF_TAG_EXPRESSION",
+            ]
+        ],
+        PermissionsWithGrantOption: list[
+            Literal[
+                "ALL",
+                "SELECT",
+                "ALTER",
+                "DROP",
+                "DELETE",
+                "INSERT",
+                "DESCRIBE",
+                "CREATE_DATABASE",
+                "CREATE_TABLE",
+                "DATA_LOCATION_ACCESS",
+                "CREATE_LF_TAG",
+                "ASSOCIATE",
+                "GRANT_WITH_LF_TAG_EXPRESSION",
+            ]
+        ],
+        Principal: PrincipalPermissionsDataLakePrincipal
+        | PrincipalPermissionsDataLakePrincipalDict,
+        Resource: PrincipalPermissionsResource | PrincipalPermissionsResourceDict,
+        Catalog: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::LakeFormation::PrincipalPermissions; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Permissions: list[
-                Literal[
-                    "ALL",
-                    "SELECT",
-                    "ALTER",
-                    "DROP",
-                    "DELETE",
-                    "INSERT",
-                    "DESCRIBE",
-                    "CREATE_DATABASE",
-                    "CREATE_TABLE",
-                    "DATA_LOCATION_ACCESS",
-                    "CREATE_LF_TAG",
-                    "ASSOCIATE",
-                    "GRANT_WITH_LF_TAG_EXPRESSION",
-                ]
-            ],
-            PermissionsWithGrantOption: list[
-                Literal[
-                    "ALL",
-                    "SELECT",
-                    "ALTER",
-                    "DROP",
-                    "DELETE",
-                    "INSERT",
-                    "DESCRIBE",
-                    "CREATE_DATABASE",
-                    "CREATE_TABLE",
-                    "DATA_LOCATION_ACCESS",
-                    "CREATE_LF_TAG",
-                    "ASSOCIATE",
-                    "GRANT_WITH_LF_TAG_EXPRESSION",
-                ]
-            ],
-            Principal: PrincipalPermissionsDataLakePrincipal
-            | PrincipalPermissionsDataLakePrincipalDict,
-            Resource: PrincipalPermissionsResource | PrincipalPermissionsResourceDict,
-            Catalog: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::LakeFormation::PrincipalPermissions; `await` it inside an App to deploy it.
-
-            Catalog: The identifier for the GLUDC.
-            Permissions: The permissions granted or revoked.
-            PermissionsWithGrantOption: Indicates the ability to grant permissions (as a subset of permissions granted).
-            Principal: The principal to be granted a permission.
-            Resource: The resource to be granted or revoked permissions.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Permissions: The permissions granted or revoked. Create-only: changing it replaces the
+                resource. Required.
+            PermissionsWithGrantOption: Indicates the ability to grant permissions (as a subset of
+                permissions granted). Create-only: changing it replaces the resource. Required.
+            Principal: The principal to be granted a permission. Create-only: changing it replaces
+                the resource. Required.
+            Resource: The resource to be granted or revoked permissions. Create-only: changing it
+                replaces the resource. Required.
+            Catalog: The identifier for the GLUDC. By default, the account ID. The GLUDC is the
+                persistent metadata store. It contains database definitions, table definitions, and
+                other control information to manage your Lake Formation environment. Create-only:
+                changing it replaces the resource. Write-only: sent to AWS, never read back.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,22 +51,16 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::LakeFormation::Tag",
     schema_file="aws-lakeformation-tag.json",
     primary_identifier=("/TagKey",),
-    additional_identifiers=(),
-    read_only=(),
     create_only=("/CatalogId", "/TagKey"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/TagValues",),
     required=("TagKey", "TagValues"),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
     replacement_strategy="delete_then_create",
@@ -76,75 +74,55 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "CatalogIdString": {"maxLength": 12, "minLength": 12, "type": "string"},
-        "LFTagKey": {
-            "maxLength": 128,
-            "minLength": 1,
-            "pattern": "^([{a-zA-Z}{\\s}{0-9}_.:\\/=+\\-@%]*)$",
-            "type": "string",
-        },
-        "LFTagValue": {
-            "maxLength": 256,
-            "minLength": 0,
-            "pattern": "^([{a-zA-Z}{\\s}{0-9}_.:\\*\\/=+\\-@%]*)$",
-            "type": "string",
-        },
-        "TagValueList": {
-            "items": {"$ref": "#/definitions/LFTagValue"},
-            "maxItems": 1000,
-            "minItems": 1,
-            "type": "array",
-        },
-    },
-    "properties": {
-        "CatalogId": {"$ref": "#/definitions/CatalogIdString"},
-        "TagKey": {"$ref": "#/definitions/LFTagKey"},
-        "TagValues": {"$ref": "#/definitions/TagValueList"},
-    },
-    "required": ["TagKey", "TagValues"],
-}
-
 
 class Tag(_Resource):
     """AWS::LakeFormation::Tag: A resource schema representing a Lake Formation Tag.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: TagKey.
+    Replaced when any of these change (create-only): CatalogId, TagKey.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-lakeformation-tag.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
     props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "TagProps")
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "TagAttributes")
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "tag.schema.json")
 
     # Read-only attributes, set from what AWS returns.
-    # Declared properties (as declared, or as AWS returned them).
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     CatalogId: str
     TagKey: str
     TagValues: list[str]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        TagKey: str,
+        TagValues: list[str],
+        CatalogId: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::LakeFormation::Tag; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            TagKey: str,
-            TagValues: list[str],
-            CatalogId: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::LakeFormation::Tag; `await` it inside an App to deploy it.
-
-            CatalogId: The identifier for the Data Catalog.
-            TagKey: The key-name for the LF-tag.
-            TagValues: A list of possible values an attribute can take.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            TagKey: The key-name for the LF-tag. Create-only: changing it replaces the resource.
+                Required.
+            TagValues: A list of possible values an attribute can take. Required.
+            CatalogId: The identifier for the Data Catalog. By default, the account ID. The Data
+                Catalog is the persistent metadata store. It contains database definitions, table
+                definitions, and other control information to manage your Lake Formation
+                environment. Create-only: changing it replaces the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

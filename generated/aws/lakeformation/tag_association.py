@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -71,82 +75,86 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-DataLakePrincipalDict = TypedDict(
-    "DataLakePrincipalDict",
-    {
-        "DataLakePrincipalIdentifier": "str",
-    },
-    total=False,
-)
 
-DatabaseResourceDict = TypedDict(
-    "DatabaseResourceDict",
-    {
-        "CatalogId": "Required[str]",
-        "Name": "Required[str]",
-    },
-    total=False,
-)
+class DataLakePrincipalDict(TypedDict, total=False):
+    """DataLakePrincipal as a plain dict."""
 
-LFTagPairDict = TypedDict(
-    "LFTagPairDict",
-    {
-        "CatalogId": "Required[str]",
-        "TagKey": "Required[str]",
-        "TagValues": "Required[list[str]]",
-    },
-    total=False,
-)
+    DataLakePrincipalIdentifier: str
+    """Length: 1 to 255 characters."""
 
-TableResourceDict = TypedDict(
-    "TableResourceDict",
-    {
-        "CatalogId": "Required[str]",
-        "DatabaseName": "Required[str]",
-        "Name": "str",
-        "TableWildcard": "dict[str, Any] | str",
-    },
-    total=False,
-)
 
-TableWithColumnsResourceDict = TypedDict(
-    "TableWithColumnsResourceDict",
-    {
-        "CatalogId": "Required[str]",
-        "ColumnNames": "Required[list[str]]",
-        "DatabaseName": "Required[str]",
-        "Name": "Required[str]",
-    },
-    total=False,
-)
+class DatabaseResourceDict(TypedDict, total=False):
+    """DatabaseResource as a plain dict."""
 
-TagAssociationResourceDict = TypedDict(
-    "TagAssociationResourceDict",
-    {
-        "Catalog": "str",
-        "Database": "DatabaseResourceDict",
-        "Table": "TableResourceDict",
-        "TableWithColumns": "TableWithColumnsResourceDict",
-    },
-    total=False,
-)
+    CatalogId: Required[str]
+    """Length: exactly 12 characters."""
+    Name: Required[str]
+    """Length: 1 to 255 characters."""
 
+
+class LFTagPairDict(TypedDict, total=False):
+    """LFTagPair as a plain dict."""
+
+    CatalogId: Required[str]
+    """Length: exactly 12 characters."""
+    TagKey: Required[str]
+    """Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:\\/=+\\-@%]*)$ Length: 1 to 128 characters."""
+    TagValues: Required[list[str]]
+    """Items: 1 to 50 items. Each item: Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:\\*\\/=+\\-@%]*)$ Length: 0
+    to 256 characters."""
+
+
+class TableResourceDict(TypedDict, total=False):
+    """TableResource as a plain dict."""
+
+    CatalogId: Required[str]
+    """Length: exactly 12 characters."""
+    DatabaseName: Required[str]
+    """Length: 1 to 255 characters."""
+    Name: str
+    """Length: 1 to 255 characters."""
+    TableWildcard: dict[str, Any] | str
+    """Type: dict[str, Any] | str."""
+
+
+class TableWithColumnsResourceDict(TypedDict, total=False):
+    """TableWithColumnsResource as a plain dict."""
+
+    CatalogId: Required[str]
+    """Length: exactly 12 characters."""
+    ColumnNames: Required[list[str]]
+    """Each item: Length: 1 to 255 characters."""
+    DatabaseName: Required[str]
+    """Length: 1 to 255 characters."""
+    Name: Required[str]
+    """Length: 1 to 255 characters."""
+
+
+class TagAssociationResourceDict(TypedDict, total=False):
+    """TagAssociationResource as a plain dict."""
+
+    Catalog: str
+    """Type: str."""
+    Database: DatabaseResourceDict
+    """Type: DatabaseResourceDict."""
+    Table: TableResourceDict
+    """Type: TableResourceDict."""
+    TableWithColumns: TableWithColumnsResourceDict
+    """Type: TableWithColumnsResourceDict."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::LakeFormation::TagAssociation",
     schema_file="aws-lakeformation-tagassociation.json",
     primary_identifier=("/ResourceIdentifier", "/TagsIdentifier"),
-    additional_identifiers=(),
     read_only=("/ResourceIdentifier", "/TagsIdentifier"),
     create_only=("/Resource", "/LFTags"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/LFTags", "/LFTags/*/TagValues", "/Resource/TableWithColumns/ColumnNames"),
     required=("Resource", "LFTags"),
     list_required=("Resource",),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
     replacement_strategy="delete_then_create",
@@ -159,114 +167,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "CatalogIdString": {"maxLength": 12, "minLength": 12, "type": "string"},
-        "CatalogResource": {"type": "string"},
-        "ColumnNames": {"items": {"$ref": "#/definitions/NameString"}, "type": "array"},
-        "DataLakePrincipal": {
-            "additionalProperties": False,
-            "properties": {
-                "DataLakePrincipalIdentifier": {"$ref": "#/definitions/DataLakePrincipalString"}
-            },
-            "type": "object",
-        },
-        "DataLakePrincipalString": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "DatabaseResource": {
-            "additionalProperties": False,
-            "properties": {
-                "CatalogId": {"$ref": "#/definitions/CatalogIdString"},
-                "Name": {"$ref": "#/definitions/NameString"},
-            },
-            "required": ["CatalogId", "Name"],
-            "type": "object",
-        },
-        "LFTagKey": {
-            "maxLength": 128,
-            "minLength": 1,
-            "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:\\/=+\\-@%]*)$",
-            "type": "string",
-        },
-        "LFTagPair": {
-            "additionalProperties": False,
-            "properties": {
-                "CatalogId": {"$ref": "#/definitions/CatalogIdString"},
-                "TagKey": {"$ref": "#/definitions/LFTagKey"},
-                "TagValues": {"$ref": "#/definitions/TagValueList"},
-            },
-            "required": ["CatalogId", "TagKey", "TagValues"],
-            "type": "object",
-        },
-        "LFTagValue": {
-            "maxLength": 256,
-            "minLength": 0,
-            "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:\\*\\/=+\\-@%]*)$",
-            "type": "string",
-        },
-        "LFTagsList": {
-            "items": {"$ref": "#/definitions/LFTagPair"},
-            "maxItems": 50,
-            "minItems": 1,
-            "type": "array",
-        },
-        "NameString": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "Resource": {
-            "additionalProperties": False,
-            "properties": {
-                "Catalog": {"$ref": "#/definitions/CatalogResource"},
-                "Database": {"$ref": "#/definitions/DatabaseResource"},
-                "Table": {"$ref": "#/definitions/TableResource"},
-                "TableWithColumns": {"$ref": "#/definitions/TableWithColumnsResource"},
-            },
-            "type": "object",
-        },
-        "ResourceType": {"enum": ["DATABASE", "TABLE"], "type": "string"},
-        "TableResource": {
-            "additionalProperties": False,
-            "properties": {
-                "CatalogId": {"$ref": "#/definitions/CatalogIdString"},
-                "DatabaseName": {"$ref": "#/definitions/NameString"},
-                "Name": {"$ref": "#/definitions/NameString"},
-                "TableWildcard": {"$ref": "#/definitions/TableWildcard"},
-            },
-            "required": ["CatalogId", "DatabaseName"],
-            "type": "object",
-        },
-        "TableWildcard": {"type": ["object", "string"]},
-        "TableWithColumnsResource": {
-            "additionalProperties": False,
-            "properties": {
-                "CatalogId": {"$ref": "#/definitions/CatalogIdString"},
-                "ColumnNames": {"$ref": "#/definitions/ColumnNames"},
-                "DatabaseName": {"$ref": "#/definitions/NameString"},
-                "Name": {"$ref": "#/definitions/NameString"},
-            },
-            "required": ["CatalogId", "DatabaseName", "Name", "ColumnNames"],
-            "type": "object",
-        },
-        "TagValueList": {
-            "items": {"$ref": "#/definitions/LFTagValue"},
-            "maxItems": 50,
-            "minItems": 1,
-            "type": "array",
-        },
-    },
-    "properties": {
-        "LFTags": {"$ref": "#/definitions/LFTagsList"},
-        "Resource": {"$ref": "#/definitions/Resource"},
-        "ResourceIdentifier": {"type": "string"},
-        "TagsIdentifier": {"type": "string"},
-    },
-    "required": ["Resource", "LFTags"],
-}
-
 
 class TagAssociation(_Resource):
-    """AWS::LakeFormation::TagAssociation: A resource schema representing a Lake Formation Tag Association. While tag associations are not explicit Lake Formation resources, this CloudFormation...
+    """AWS::LakeFormation::TagAssociation: A resource schema representing a Lake Formation Tag
+    Association. While tag associations are not explicit Lake Formation resources, this
+    CloudFormation resource can be used to associate tags with Lake Formation entities.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ResourceIdentifier, TagsIdentifier (composite: the values joined by '|').
+    Replaced when any of these change (create-only): Resource, LFTags.
+    Read-only attributes (known once deployed): ResourceIdentifier, TagsIdentifier.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-lakeformation-tagassociation.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -274,32 +186,42 @@ class TagAssociation(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "TagAssociationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "tag_association.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     ResourceIdentifier: str
+    """Unique string identifying the resource. Used as primary identifier, which ideally should be a
+    string"""
     TagsIdentifier: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Unique string identifying the resource's tags. Used as primary identifier, which ideally
+    should be a string"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     LFTags: list[LFTagPairDict]
     Resource: TagAssociationResourceDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        LFTags: list[LFTagPair | LFTagPairDict],
+        Resource: TagAssociationResource | TagAssociationResourceDict,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::LakeFormation::TagAssociation; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            LFTags: list[LFTagPair | LFTagPairDict],
-            Resource: TagAssociationResource | TagAssociationResourceDict,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::LakeFormation::TagAssociation; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
             LFTags: List of Lake Formation Tags to associate with the Lake Formation Resource
-            Resource: Resource to tag with the Lake Formation Tags
+                Create-only: changing it replaces the resource. Required.
+            Resource: Resource to tag with the Lake Formation Tags Create-only: changing it replaces
+                the resource. Required.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

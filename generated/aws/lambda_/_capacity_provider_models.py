@@ -7,10 +7,10 @@ Imported on first use by capacity_provider.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "CapacityProviderAttributes",
@@ -28,91 +28,261 @@ __all__ = [
 
 
 class CapacityProviderInstanceRequirements(DeferredModel):
+    """
+    Specifications that define the characteristics and constraints for compute instances used by the capacity provider.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AllowedInstanceTypes: list[str] | None = None
-    Architectures: list[Literal["x86_64", "arm64"]] | None = None
-    ExcludedInstanceTypes: list[str] | None = None
+    AllowedInstanceTypes: Annotated[
+        list[str] | None,
+        Field(
+            description="A list of EC2 instance types that the capacity provider is allowed to use. If not specified, all compatible instance types are allowed."
+        ),
+    ] = None
+    Architectures: Annotated[
+        list[Literal["x86_64", "arm64"]] | None,
+        Field(
+            description="A list of supported CPU architectures for compute instances. Valid values include ``x86_64`` and ``arm64``."
+        ),
+    ] = None
+    ExcludedInstanceTypes: Annotated[
+        list[str] | None,
+        Field(
+            description="A list of EC2 instance types that the capacity provider should not use, even if they meet other requirements."
+        ),
+    ] = None
 
 
 class CapacityProviderLoggingConfig(DeferredModel):
+    """
+    The capacity provider's Amazon CloudWatch Logs configuration settings.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    LogGroup: str | None = None
-    SystemLogLevel: Literal["DEBUG", "INFO", "WARN"] | None = None
+    LogGroup: Annotated[
+        str | None,
+        Field(
+            description="The name of the Amazon CloudWatch log group the capacity provider sends logs to. By default, Lambda capacity providers send logs to a default log group named ``/aws/lambda/capacity-provider/<capacity provider name>``. To use a different log group, enter an existing log group or enter a new log group name."
+        ),
+    ] = None
+    SystemLogLevel: Annotated[
+        Literal["DEBUG", "INFO", "WARN"] | None,
+        Field(
+            description="Set this property to filter the system logs for your capacity provider that Lambda sends to CloudWatch. Lambda only sends system logs at the selected level of detail and lower, where ``DEBUG`` is the highest level and ``WARN`` is the lowest."
+        ),
+    ] = None
 
 
 class CapacityProviderPermissionsConfig(DeferredModel):
+    """
+    Configuration that specifies the permissions required for the capacity provider to manage compute resources.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CapacityProviderOperatorRoleArn: str
+    CapacityProviderOperatorRoleArn: Annotated[
+        str,
+        Field(
+            description="The ARN of the IAM role that the capacity provider uses to manage compute instances and other AWS resources."
+        ),
+    ]
 
 
 class CapacityProviderTelemetryConfig(DeferredModel):
+    """
+    Configuration that specifies the telemetry collection for the capacity provider.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    LoggingConfig: CapacityProviderLoggingConfig | None = None
+    LoggingConfig: Annotated[
+        CapacityProviderLoggingConfig | None,
+        Field(description="The capacity provider's Amazon CloudWatch Logs configuration settings."),
+    ] = None
 
 
 class CapacityProviderVpcConfig(DeferredModel):
+    """
+    VPC configuration that specifies the network settings for compute instances managed by the capacity provider.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    SecurityGroupIds: list[str]
-    SubnetIds: list[str]
+    SecurityGroupIds: Annotated[
+        list[str],
+        Field(
+            description="A list of security group IDs that control network access for compute instances managed by the capacity provider."
+        ),
+    ]
+    SubnetIds: Annotated[
+        list[str],
+        Field(
+            description="A list of subnet IDs where the capacity provider launches compute instances."
+        ),
+    ]
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair that provides metadata for the capacity provider.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str | None = None
+    Key: Annotated[str, Field(description="The key name of the tag.")]
+    Value: Annotated[str | None, Field(description="The value for the tag.")] = None
 
 
 class TargetTrackingScalingPolicy(DeferredModel):
+    """
+    A scaling policy for the capacity provider that automatically adjusts capacity to maintain a target value for a specific metric.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    PredefinedMetricType: Literal[
-        "LambdaCapacityProviderAverageCPUUtilization", "LambdaCapacityProviderAverageGPUUtilization"
+    PredefinedMetricType: Annotated[
+        Literal[
+            "LambdaCapacityProviderAverageCPUUtilization",
+            "LambdaCapacityProviderAverageGPUUtilization",
+        ],
+        Field(description="The predefined metric type to track for scaling decisions."),
     ]
-    TargetValue: float
+    TargetValue: Annotated[
+        float,
+        Field(
+            description="The target value for the metric that the scaling policy attempts to maintain through scaling actions."
+        ),
+    ]
 
 
 class CapacityProviderAttributes(DeferredModel):
-    Arn: str | None = None
-    State: Literal["Pending", "Active", "Failed", "Deleting"] | None = None
+    """
+    The read-only attributes of a AWS::Lambda::CapacityProvider, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:aws[a-zA-Z-]*:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:capacity-provider:[a-zA-Z0-9-_]+$ Length: 1 to 140 characters."
+        ),
+    ] = None
+    State: Annotated[
+        Literal["Pending", "Active", "Failed", "Deleting"] | None,
+        Field(
+            description="The current state of the capacity provider. Indicates whether the provider is being created, is active and ready for use, has failed, or is being deleted."
+        ),
+    ] = None
 
 
 class CapacityProviderCapacityProviderScalingConfig(DeferredModel):
+    """
+    Configuration that defines how the capacity provider scales compute instances based on demand and policies.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    MaxVCpuCount: int | None = None
-    ScalingMode: Literal["Auto", "Manual"] | None = None
-    ScalingPolicies: list[TargetTrackingScalingPolicy] | None = None
+    MaxVCpuCount: Annotated[
+        int | None,
+        Field(
+            description="The maximum number of vCPUs that the capacity provider can provision across all compute instances."
+        ),
+    ] = None
+    ScalingMode: Annotated[
+        Literal["Auto", "Manual"] | None,
+        Field(
+            description="The scaling mode that determines how the capacity provider responds to changes in demand."
+        ),
+    ] = None
+    ScalingPolicies: Annotated[
+        list[TargetTrackingScalingPolicy] | None,
+        Field(description="A list of target tracking scaling policies for the capacity provider."),
+    ] = None
 
 
 class PropagateTagsConfig(DeferredModel):
+    """
+    Configuration that defines how tags are propagated to managed resources.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ExplicitTags: list[Tag] | None = None
-    Mode: Literal["None", "Explicit"] | None = None
+    ExplicitTags: Annotated[
+        list[Tag] | None,
+        Field(
+            description="A list of tags to explicitly propagate to managed resources. Maximum of 40 tags."
+        ),
+    ] = None
+    Mode: Annotated[
+        Literal["None", "Explicit"] | None,
+        Field(
+            description="The mode for tag propagation. Use ``Explicit`` to propagate specific tags, or ``None`` to disable propagation."
+        ),
+    ] = None
 
 
 class CapacityProviderProps(DeferredModel):
-    CapacityProviderName: str | None = None
-    CapacityProviderScalingConfig: CapacityProviderCapacityProviderScalingConfig | None = None
-    InstanceRequirements: CapacityProviderInstanceRequirements | None = None
-    KmsKeyArn: str | None = None
-    PermissionsConfig: CapacityProviderPermissionsConfig
-    PropagateTags: PropagateTagsConfig | None = None
-    Tags: list[Tag] | None = None
-    TelemetryConfig: CapacityProviderTelemetryConfig | None = None
-    VpcConfig: CapacityProviderVpcConfig
+    """
+    The properties a program declares for a AWS::Lambda::CapacityProvider.
+    """
+
+    CapacityProviderName: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^(arn:aws[a-zA-Z-]*:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:capacity-provider:[a-zA-Z0-9-_]+)|[a-zA-Z0-9-_]+$ Length: 1 to 140 characters. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    CapacityProviderScalingConfig: Annotated[
+        CapacityProviderCapacityProviderScalingConfig | None,
+        Field(description="The scaling configuration for the capacity provider."),
+    ] = None
+    InstanceRequirements: Annotated[
+        CapacityProviderInstanceRequirements | None,
+        Field(
+            description="The instance requirements for compute resources managed by the capacity provider. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    KmsKeyArn: Annotated[
+        str | None,
+        Field(
+            description="The ARN of the KMS key used to encrypt the capacity provider's resources. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    PermissionsConfig: Annotated[
+        CapacityProviderPermissionsConfig,
+        Field(
+            description="The permissions configuration for the capacity provider. Create-only: changing it replaces the resource."
+        ),
+    ]
+    PropagateTags: Annotated[
+        PropagateTagsConfig | None,
+        Field(
+            description="Configuration for tag propagation to managed resources launched by the capacity provider."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="A key-value pair that provides metadata for the capacity provider."),
+    ] = None
+    TelemetryConfig: Annotated[
+        CapacityProviderTelemetryConfig | None,
+        Field(
+            description="The telemetry configuration for the capacity provider, including logging settings."
+        ),
+    ] = None
+    VpcConfig: Annotated[
+        CapacityProviderVpcConfig,
+        Field(
+            description="The VPC configuration for the capacity provider. Create-only: changing it replaces the resource."
+        ),
+    ]

@@ -7,10 +7,10 @@ Imported on first use by code_signing_config.py, which re-exports every name her
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "CodeSigningConfigAllowedPublishers",
@@ -22,34 +22,83 @@ __all__ = [
 
 
 class CodeSigningConfigAllowedPublishers(DeferredModel):
+    """
+    When the CodeSigningConfig is later on attached to a function, the function code will be expected to be signed by profiles from this list
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    SigningProfileVersionArns: list[str]
+    SigningProfileVersionArns: Annotated[
+        list[str], Field(description="List of Signing profile version Arns")
+    ]
 
 
 class CodeSigningConfigCodeSigningPolicies(DeferredModel):
+    """
+    Policies to control how to act if a signature is invalid
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    UntrustedArtifactOnDeployment: Literal["Warn", "Enforce"]
+    UntrustedArtifactOnDeployment: Annotated[
+        Literal["Warn", "Enforce"],
+        Field(
+            description="Indicates how Lambda operations involve updating the code artifact will operate. Default to Warn if not provided"
+        ),
+    ]
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str | None = None
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str | None,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ] = None
 
 
 class CodeSigningConfigAttributes(DeferredModel):
-    CodeSigningConfigArn: str | None = None
-    CodeSigningConfigId: str | None = None
+    """
+    The read-only attributes of a AWS::Lambda::CodeSigningConfig, set by AWS.
+    """
+
+    CodeSigningConfigArn: Annotated[
+        str | None, Field(description="A unique Arn for CodeSigningConfig resource")
+    ] = None
+    CodeSigningConfigId: Annotated[
+        str | None, Field(description="A unique identifier for CodeSigningConfig resource")
+    ] = None
 
 
 class CodeSigningConfigProps(DeferredModel):
-    AllowedPublishers: CodeSigningConfigAllowedPublishers
-    CodeSigningPolicies: CodeSigningConfigCodeSigningPolicies | None = None
-    Description: str | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Lambda::CodeSigningConfig.
+    """
+
+    AllowedPublishers: Annotated[
+        CodeSigningConfigAllowedPublishers,
+        Field(
+            description="When the CodeSigningConfig is later on attached to a function, the function code will be expected to be signed by profiles from this list"
+        ),
+    ]
+    CodeSigningPolicies: Annotated[
+        CodeSigningConfigCodeSigningPolicies | None,
+        Field(description="Policies to control how to act if a signature is invalid"),
+    ] = None
+    Description: Annotated[
+        str | None, Field(description="A description of the CodeSigningConfig")
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None, Field(description="A list of tags to apply to CodeSigningConfig resource")
+    ] = None

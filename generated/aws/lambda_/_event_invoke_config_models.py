@@ -7,9 +7,10 @@ Imported on first use by event_invoke_config.py, which re-exports every name her
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "EventInvokeConfigAttributes",
@@ -21,34 +22,87 @@ __all__ = [
 
 
 class EventInvokeConfigOnFailure(DeferredModel):
+    """
+    The destination configuration for failed invocations.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Destination: str
+    Destination: Annotated[
+        str, Field(description="The Amazon Resource Name (ARN) of the destination resource.")
+    ]
 
 
 class EventInvokeConfigOnSuccess(DeferredModel):
+    """
+    The destination configuration for successful invocations.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Destination: str
+    Destination: Annotated[
+        str, Field(description="The Amazon Resource Name (ARN) of the destination resource.")
+    ]
 
 
 class EventInvokeConfigAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::Lambda::EventInvokeConfig, set by AWS.
+    """
 
 
 class EventInvokeConfigDestinationConfig(DeferredModel):
+    """
+    A destination for events after they have been sent to a function for processing.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    OnFailure: EventInvokeConfigOnFailure | None = None
-    OnSuccess: EventInvokeConfigOnSuccess | None = None
+    OnFailure: Annotated[
+        EventInvokeConfigOnFailure | None,
+        Field(description="The destination configuration for failed invocations."),
+    ] = None
+    OnSuccess: Annotated[
+        EventInvokeConfigOnSuccess | None,
+        Field(description="The destination configuration for successful invocations."),
+    ] = None
 
 
 class EventInvokeConfigProps(DeferredModel):
-    DestinationConfig: EventInvokeConfigDestinationConfig | None = None
-    FunctionName: str
-    MaximumEventAgeInSeconds: int | None = None
-    MaximumRetryAttempts: int | None = None
-    Qualifier: str
+    """
+    The properties a program declares for a AWS::Lambda::EventInvokeConfig.
+    """
+
+    DestinationConfig: Annotated[
+        EventInvokeConfigDestinationConfig | None,
+        Field(
+            description="A destination for events after they have been sent to a function for processing."
+        ),
+    ] = None
+    FunctionName: Annotated[
+        str,
+        Field(
+            description="The name of the Lambda function. Create-only: changing it replaces the resource."
+        ),
+    ]
+    MaximumEventAgeInSeconds: Annotated[
+        int | None,
+        Field(
+            description="The maximum age of a request that Lambda sends to a function for processing."
+        ),
+    ] = None
+    MaximumRetryAttempts: Annotated[
+        int | None,
+        Field(
+            description="The maximum number of times to retry when the function returns an error."
+        ),
+    ] = None
+    Qualifier: Annotated[
+        str,
+        Field(
+            description="The identifier of a version or alias. Create-only: changing it replaces the resource."
+        ),
+    ]

@@ -7,10 +7,10 @@ Imported on first use by event_source_mapping.py, which re-exports every name he
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "EventSourceMappingAmazonManagedKafkaEventSourceConfig",
@@ -37,100 +37,222 @@ __all__ = [
 
 
 class EventSourceMappingDocumentDBEventSourceConfig(DeferredModel):
+    """
+    Specific configuration settings for a DocumentDB event source.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CollectionName: str | None = None
-    DatabaseName: str | None = None
-    FullDocument: Literal["UpdateLookup", "Default"] | None = None
+    CollectionName: Annotated[
+        str | None,
+        Field(
+            description="The name of the collection to consume within the database. If you do not specify a collection, Lambda consumes all collections."
+        ),
+    ] = None
+    DatabaseName: Annotated[
+        str | None,
+        Field(description="The name of the database to consume within the DocumentDB cluster."),
+    ] = None
+    FullDocument: Annotated[
+        Literal["UpdateLookup", "Default"] | None,
+        Field(
+            description="Determines what DocumentDB sends to your event stream during document update operations. If set to UpdateLookup, DocumentDB sends a delta describing the changes, along with a copy of the entire document. Otherwise, DocumentDB sends only a partial document that contains the changes."
+        ),
+    ] = None
 
 
 class EventSourceMappingEndpoints(DeferredModel):
+    """
+    The list of bootstrap servers for your Kafka brokers in the following format: ``"KafkaBootstrapServers": ["abc.xyz.com:xxxx","abc2.xyz.com:xxxx"]``.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    KafkaBootstrapServers: list[str] | None = None
+    KafkaBootstrapServers: Annotated[
+        list[str] | None,
+        Field(
+            description='The list of bootstrap servers for your Kafka brokers in the following format: ``"KafkaBootstrapServers": ["abc.xyz.com:xxxx","abc2.xyz.com:xxxx"]``.'
+        ),
+    ] = None
 
 
 class EventSourceMappingLoggingConfig(DeferredModel):
+    """
+    The function's Amazon CloudWatch Logs configuration settings.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    SystemLogLevel: Literal["DEBUG", "INFO", "WARN"] | None = None
+    SystemLogLevel: Annotated[
+        Literal["DEBUG", "INFO", "WARN"] | None,
+        Field(
+            description="Set this property to filter the system logs for your function that Lambda sends to CloudWatch. Lambda only sends system logs at the selected level of detail and lower, where ``DEBUG`` is the highest level and ``WARN`` is the lowest."
+        ),
+    ] = None
 
 
 class EventSourceMappingMetricsConfig(DeferredModel):
+    """
+    The metrics configuration for your event source. Use this configuration object to define which metrics you want your event source mapping to produce.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Metrics: list[Literal["EventCount", "ErrorCount", "KafkaMetrics"]] | None = None
+    Metrics: Annotated[
+        list[Literal["EventCount", "ErrorCount", "KafkaMetrics"]] | None,
+        Field(
+            description="The metrics you want your event source mapping to produce, including ``EventCount``, ``ErrorCount``, ``KafkaMetrics``. + ``EventCount`` to receive metrics related to the number of events processed by your event source mapping. + ``ErrorCount`` (Amazon MSK and self-managed Apache Kafka) to receive metrics related to the number of errors in your event source mapping processing. + ``KafkaMetrics`` (Amazon MSK and self-managed Apache Kafka) to receive metrics related to the Kafka consumers from your event source mapping. For more information about these metrics, see [Event source mapping metrics](https://docs.aws.amazon.com/lambda/latest/dg/monitoring-metrics-types.html#event-source-mapping-metrics)."
+        ),
+    ] = None
 
 
 class EventSourceMappingOnFailure(DeferredModel):
+    """
+    A destination for events that failed processing. For more information, see [Adding a destination](https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html#invocation-async-destinations).
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Destination: str | None = None
+    Destination: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of the destination resource. To retain records of failed invocations from [Kinesis](https://docs.aws.amazon.com/lambda/latest/dg/with-kinesis.html), [DynamoDB](https://docs.aws.amazon.com/lambda/latest/dg/with-ddb.html), [self-managed Apache Kafka](https://docs.aws.amazon.com/lambda/latest/dg/kafka-on-failure.html), or [Amazon MSK](https://docs.aws.amazon.com/lambda/latest/dg/kafka-on-failure.html), you can configure an Amazon SNS topic, Amazon SQS queue, Amazon S3 bucket, or Kafka topic as the destination. Amazon SNS destinations have a message size limit of 256 KB. If the combined size of the function request and response payload exceeds the limit, Lambda will drop the payload when sending ``OnFailure`` event to the destination. For details on this behavior, refer to [Retaining records of asynchronous invocations](https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html). To retain records of failed invocations from [Kinesis](https://docs.aws.amazon.com/lambda/latest/dg/with-kinesis.html), [DynamoDB](https://docs.aws.amazon.com/lambda/latest/dg/with-ddb.html), [self-managed Kafka](https://docs.aws.amazon.com/lambda/latest/dg/with-kafka.html#services-smaa-onfailure-destination) or [Amazon MSK](https://docs.aws.amazon.com/lambda/latest/dg/with-msk.html#services-msk-onfailure-destination), you can configure an Amazon SNS topic, Amazon SQS queue, or Amazon S3 bucket as the destination."
+        ),
+    ] = None
 
 
 class EventSourceMappingProvisionedPollerConfig(DeferredModel):
+    """
+    The [provisioned mode](https://docs.aws.amazon.com/lambda/latest/dg/invocation-eventsourcemapping.html#invocation-eventsourcemapping-provisioned-mode) configuration for the event source. Use Provisioned Mode to customize the minimum and maximum number of event pollers for your event source.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    MaximumPollers: int | None = None
-    MinimumPollers: int | None = None
-    PollerGroupName: str | None = None
+    MaximumPollers: Annotated[
+        int | None,
+        Field(
+            description="The maximum number of event pollers this event source can scale up to. For Amazon SQS event source mappings, the accepted range is between 2 and 10,000, with a default of 200. For Amazon MSK and self-managed Apache Kafka event source mappings, the accepted range is between 1 and 2,000, with a default of 200."
+        ),
+    ] = None
+    MinimumPollers: Annotated[
+        int | None,
+        Field(
+            description="The minimum number of event pollers this event source can scale down to. For Amazon SQS events source mappings, default is 2, and minimum 2 required. For Amazon MSK and self-managed Apache Kafka event source mappings, default is 1."
+        ),
+    ] = None
+    PollerGroupName: Annotated[
+        str | None,
+        Field(
+            description="(Amazon MSK and self-managed Apache Kafka) The name of the provisioned poller group. Use this option to group multiple ESMs within the event source's VPC to share Event Poller Unit (EPU) capacity. You can use this option to optimize Provisioned mode costs for your ESMs. You can group up to 100 ESMs per poller group and aggregate maximum pollers across all ESMs in a group cannot exceed 2000."
+        ),
+    ] = None
 
 
 class EventSourceMappingScalingConfig(DeferredModel):
+    """
+    (Amazon SQS only) The scaling configuration for the event source. To remove the configuration, pass an empty value.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    MaximumConcurrency: int | None = None
+    MaximumConcurrency: Annotated[
+        int | None,
+        Field(
+            description="Limits the number of concurrent instances that the SQS event source can invoke."
+        ),
+    ] = None
 
 
 class EventSourceMappingSelfManagedEventSource(DeferredModel):
+    """
+    The self-managed Apache Kafka cluster for your event source.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Endpoints: EventSourceMappingEndpoints | None = None
+    Endpoints: Annotated[
+        EventSourceMappingEndpoints | None,
+        Field(
+            description='The list of bootstrap servers for your Kafka brokers in the following format: ``"KafkaBootstrapServers": ["abc.xyz.com:xxxx","abc2.xyz.com:xxxx"]``.'
+        ),
+    ] = None
 
 
 class Filter(DeferredModel):
+    """
+    A structure within a ``FilterCriteria`` object that defines an event filtering pattern.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Pattern: str | None = None
+    Pattern: Annotated[
+        str | None,
+        Field(
+            description="A filter pattern. For more information on the syntax of a filter pattern, see [Filter rule syntax](https://docs.aws.amazon.com/lambda/latest/dg/invocation-eventfiltering.html#filtering-syntax)."
+        ),
+    ] = None
 
 
 class SchemaRegistryAccessConfig(DeferredModel):
+    """
+    Specific access configuration settings that tell Lambda how to authenticate with your schema registry. If you're working with an GLU schema registry, don't provide authentication details in this object. Instead, ensure that your execution role has the required permissions for Lambda to access your cluster. If you're working with a Confluent schema registry, choose the authentication method in the ``Type`` field, and provide the ASMlong secret ARN in the ``URI`` field.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Type: (
+    Type: Annotated[
         Literal[
             "BASIC_AUTH",
             "CLIENT_CERTIFICATE_TLS_AUTH",
             "SERVER_ROOT_CA_CERTIFICATE",
             "OAUTHBEARER_AUTH",
         ]
-        | None
-    ) = None
-    URI: str | None = None
+        | None,
+        Field(description="The type of authentication Lambda uses to access your schema registry."),
+    ] = None
+    URI: Annotated[
+        str | None,
+        Field(
+            description="The URI of the secret (Secrets Manager secret ARN) to authenticate with your schema registry."
+        ),
+    ] = None
 
 
 class SchemaValidationConfig(DeferredModel):
+    """
+    Specific schema validation configuration settings that tell Lambda the message attributes you want to validate and filter using your schema registry.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Attribute: Literal["KEY", "VALUE"] | None = None
+    Attribute: Annotated[
+        Literal["KEY", "VALUE"] | None,
+        Field(
+            description="The attributes you want your schema registry to validate and filter for. If you selected ``JSON`` as the ``EventRecordFormat``, Lambda also deserializes the selected message attributes."
+        ),
+    ] = None
 
 
 class SourceAccessConfiguration(DeferredModel):
+    """
+    An array of the authentication protocol, VPC components, or virtual host to secure and define your event source.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Type: (
+    Type: Annotated[
         Literal[
             "BASIC_AUTH",
             "VPC_SUBNET",
@@ -148,95 +270,318 @@ class SourceAccessConfiguration(DeferredModel):
             "IAM_AUTH",
             "IAM_OAUTHBEARER_AUTH",
         ]
-        | None
-    ) = None
-    URI: str | None = None
+        | None,
+        Field(
+            description='The type of authentication protocol, VPC components, or virtual host for your event source. For example: ``"Type":"SASL_SCRAM_512_AUTH"``. + ``BASIC_AUTH`` – (Amazon MQ) The ASMlong secret that stores your broker credentials. + ``BASIC_AUTH`` – (Self-managed Apache Kafka) The Secrets Manager ARN of your secret key used for SASL/PLAIN authentication of your Apache Kafka brokers. + ``VPC_SUBNET`` – (Self-managed Apache Kafka) The subnets associated with your VPC. Lambda connects to these subnets to fetch data from your self-managed Apache Kafka cluster. + ``VPC_SECURITY_GROUP`` – (Self-managed Apache Kafka) The VPC security group used to manage access to your self-managed Apache Kafka brokers. + ``SASL_SCRAM_256_AUTH`` – (Self-managed Apache Kafka) The Secrets Manager ARN of your secret key used for SASL SCRAM-256 authentication of your self-managed Apache Kafka brokers. + ``SASL_SCRAM_512_AUTH`` – (Amazon MSK, Self-managed Apache Kafka) The Secrets Manager ARN of your secret key used for SASL SCRAM-512 authentication of your self-managed Apache Kafka brokers. + ``VIRTUAL_HOST`` –- (RabbitMQ) The name of the virtual host in your RabbitMQ broker. Lambda uses this RabbitMQ host as the event source. This property cannot be specified in an UpdateEventSourceMapping API call. + ``CLIENT_CERTIFICATE_TLS_AUTH`` – (Amazon MSK, self-managed Apache Kafka) The Secrets Manager ARN of your secret key containing the certificate chain (X.509 PEM), private key (PKCS#8 PEM), and private key password (optional) used for mutual TLS authentication of your MSK/Apache Kafka brokers. + ``SERVER_ROOT_CA_CERTIFICATE`` – (Self-managed Apache Kafka) The Secrets Manager ARN of your secret key containing the root CA certificate (X.509 PEM) used for TLS encryption of your Apache Kafka brokers.'
+        ),
+    ] = None
+    URI: Annotated[
+        str | None,
+        Field(
+            description='The value for your chosen configuration in ``Type``. For example: ``"URI": "arn:aws:secretsmanager:us-east-1:01234567890:secret:MyBrokerSecretName"``.'
+        ),
+    ] = None
 
 
 class Tag(DeferredModel):
+    """
+    A [tag](https://docs.aws.amazon.com/lambda/latest/dg/tagging.html) to apply to the event source mapping.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str | None = None
+    Key: Annotated[str, Field(description="The key for this tag.")]
+    Value: Annotated[str | None, Field(description="The value for this tag.")] = None
 
 
 class EventSourceMappingAttributes(DeferredModel):
-    EventSourceMappingArn: str | None = None
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::Lambda::EventSourceMapping, set by AWS.
+    """
+
+    EventSourceMappingArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: arn:(aws[a-zA-Z-]*)?:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:event-source-mapping:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12} Length: 85 to 120 characters."
+        ),
+    ] = None
+    Id: Annotated[
+        str | None,
+        Field(
+            description="Pattern: [a-fA-F0-9]{8}-[a-fA-F0-9]{4}-[a-fA-F0-9]{4}-[a-fA-F0-9]{4}-[a-fA-F0-9]{12} Length: exactly 36 characters."
+        ),
+    ] = None
 
 
 class EventSourceMappingDestinationConfig(DeferredModel):
+    """
+    A configuration object that specifies the destination of an event after Lambda processes it. For more information, see [Adding a destination](https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html#invocation-async-destinations).
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    OnFailure: EventSourceMappingOnFailure | None = None
+    OnFailure: Annotated[
+        EventSourceMappingOnFailure | None,
+        Field(description="The destination configuration for failed invocations."),
+    ] = None
 
 
 class EventSourceMappingFilterCriteria(DeferredModel):
+    """
+    An object that contains the filters for an event source.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Filters: list[Filter] | None = None
+    Filters: Annotated[list[Filter] | None, Field(description="A list of filters.")] = None
 
 
 class EventSourceMappingSchemaRegistryConfig(DeferredModel):
+    """
+    Specific configuration settings for a Kafka schema registry.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AccessConfigs: list[SchemaRegistryAccessConfig] | None = None
-    EventRecordFormat: Literal["JSON", "SOURCE"] | None = None
-    SchemaRegistryURI: str | None = None
-    SchemaValidationConfigs: list[SchemaValidationConfig] | None = None
+    AccessConfigs: Annotated[
+        list[SchemaRegistryAccessConfig] | None,
+        Field(
+            description="An array of access configuration objects that tell Lambda how to authenticate with your schema registry."
+        ),
+    ] = None
+    EventRecordFormat: Annotated[
+        Literal["JSON", "SOURCE"] | None,
+        Field(
+            description="The record format that Lambda delivers to your function after schema validation. + Choose ``JSON`` to have Lambda deliver the record to your function as a standard JSON object. + Choose ``SOURCE`` to have Lambda deliver the record to your function in its original source format. Lambda removes all schema metadata, such as the schema ID, before sending the record to your function."
+        ),
+    ] = None
+    SchemaRegistryURI: Annotated[
+        str | None,
+        Field(
+            description="The URI for your schema registry. The correct URI format depends on the type of schema registry you're using. + For GLU schema registries, use the ARN of the registry. + For Confluent schema registries, use the URL of the registry."
+        ),
+    ] = None
+    SchemaValidationConfigs: Annotated[
+        list[SchemaValidationConfig] | None,
+        Field(
+            description="An array of schema validation configuration objects, which tell Lambda the message attributes you want to validate and filter using your schema registry."
+        ),
+    ] = None
 
 
 class EventSourceMappingSelfManagedKafkaEventSourceConfig(DeferredModel):
+    """
+    Specific configuration settings for a self-managed Apache Kafka event source.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ConsumerGroupId: str | None = None
-    ConsumptionMode: Literal["Stream", "Queue"] | None = None
-    SchemaRegistryConfig: EventSourceMappingSchemaRegistryConfig | None = None
+    ConsumerGroupId: Annotated[
+        str | None,
+        Field(
+            description="The identifier for the Kafka consumer group to join. The consumer group ID must be unique among all your Kafka event sources. After creating a Kafka event source mapping with the consumer group ID specified, you cannot update this value. For more information, see [Customizable consumer group ID](https://docs.aws.amazon.com/lambda/latest/dg/with-kafka-process.html#services-smaa-topic-add)."
+        ),
+    ] = None
+    ConsumptionMode: Annotated[
+        Literal["Stream", "Queue"] | None,
+        Field(
+            description="The mode that determines how Lambda reads from a Kafka topic. Use Stream for ordered processing or Queue for higher throughput when ordering is not required."
+        ),
+    ] = None
+    SchemaRegistryConfig: Annotated[
+        EventSourceMappingSchemaRegistryConfig | None,
+        Field(description="Specific configuration settings for a Kafka schema registry."),
+    ] = None
 
 
 class EventSourceMappingAmazonManagedKafkaEventSourceConfig(DeferredModel):
+    """
+    Specific configuration settings for an Amazon Managed Streaming for Apache Kafka (Amazon MSK) event source.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ConsumerGroupId: str | None = None
-    SchemaRegistryConfig: EventSourceMappingSchemaRegistryConfig | None = None
+    ConsumerGroupId: Annotated[
+        str | None,
+        Field(
+            description="The identifier for the Kafka consumer group to join. The consumer group ID must be unique among all your Kafka event sources. After creating a Kafka event source mapping with the consumer group ID specified, you cannot update this value. For more information, see [Customizable consumer group ID](https://docs.aws.amazon.com/lambda/latest/dg/with-msk.html#services-msk-consumer-group-id)."
+        ),
+    ] = None
+    SchemaRegistryConfig: Annotated[
+        EventSourceMappingSchemaRegistryConfig | None,
+        Field(description="Specific configuration settings for a Kafka schema registry."),
+    ] = None
 
 
 class EventSourceMappingProps(DeferredModel):
-    AmazonManagedKafkaEventSourceConfig: (
-        EventSourceMappingAmazonManagedKafkaEventSourceConfig | None
-    ) = None
-    BatchSize: int | None = None
-    BisectBatchOnFunctionError: bool | None = None
-    DestinationConfig: EventSourceMappingDestinationConfig | None = None
-    DocumentDBEventSourceConfig: EventSourceMappingDocumentDBEventSourceConfig | None = None
-    Enabled: bool | None = None
-    EventSourceArn: str | None = None
-    FilterCriteria: EventSourceMappingFilterCriteria | None = None
-    FunctionName: str
-    FunctionResponseTypes: list[Literal["ReportBatchItemFailures"]] | None = None
-    KmsKeyArn: str | None = None
-    LoggingConfig: EventSourceMappingLoggingConfig | None = None
-    MaximumBatchingWindowInSeconds: int | None = None
-    MaximumRecordAgeInSeconds: int | None = None
-    MaximumRetryAttempts: int | None = None
-    MetricsConfig: EventSourceMappingMetricsConfig | None = None
-    ParallelizationFactor: int | None = None
-    ProvisionedPollerConfig: EventSourceMappingProvisionedPollerConfig | None = None
-    Queues: list[str] | None = None
-    ScalingConfig: EventSourceMappingScalingConfig | None = None
-    SelfManagedEventSource: EventSourceMappingSelfManagedEventSource | None = None
-    SelfManagedKafkaEventSourceConfig: (
-        EventSourceMappingSelfManagedKafkaEventSourceConfig | None
-    ) = None
-    SourceAccessConfigurations: list[SourceAccessConfiguration] | None = None
-    StartingPosition: str | None = None
-    StartingPositionTimestamp: float | None = None
-    Tags: list[Tag] | None = None
-    Topics: list[str] | None = None
-    TumblingWindowInSeconds: int | None = None
+    """
+    The properties a program declares for a AWS::Lambda::EventSourceMapping.
+    """
+
+    AmazonManagedKafkaEventSourceConfig: Annotated[
+        EventSourceMappingAmazonManagedKafkaEventSourceConfig | None,
+        Field(
+            description="Specific configuration settings for an Amazon Managed Streaming for Apache Kafka (Amazon MSK) event source."
+        ),
+    ] = None
+    BatchSize: Annotated[
+        int | None,
+        Field(
+            description="The maximum number of records in each batch that Lambda pulls from your stream or queue and sends to your function. Lambda passes all of the records in the batch to the function in a single call, up to the payload limit for synchronous invocation (6 MB). + *Amazon Kinesis* – Default 100. Max 10,000. + *Amazon DynamoDB Streams* – Default 100. Max 10,000. + *Amazon Simple Queue Service* – Default 10. For standard queues the max is 10,000. For FIFO queues the max is 10. + *Amazon Managed Streaming for Apache Kafka* – Default 100. Max 10,000. + *Self-managed Apache Kafka* – Default 100. Max 10,000. + *Amazon MQ (ActiveMQ and RabbitMQ)* – Default 100. Max 10,000. + *DocumentDB* – Default 100. Max 10,000."
+        ),
+    ] = None
+    BisectBatchOnFunctionError: Annotated[
+        bool | None,
+        Field(
+            description="(Kinesis and DynamoDB Streams only) If the function returns an error, split the batch in two and retry. The default value is false. When using ``BisectBatchOnFunctionError``, check the ``BatchSize`` parameter in the ``OnFailure`` destination message's metadata. The ``BatchSize`` could be greater than 1 since LAM consolidates failed messages metadata when writing to the ``OnFailure`` destination."
+        ),
+    ] = None
+    DestinationConfig: Annotated[
+        EventSourceMappingDestinationConfig | None,
+        Field(
+            description="(Kinesis, DynamoDB Streams, Amazon MSK, and self-managed Apache Kafka) A configuration object that specifies the destination of an event after Lambda processes it."
+        ),
+    ] = None
+    DocumentDBEventSourceConfig: Annotated[
+        EventSourceMappingDocumentDBEventSourceConfig | None,
+        Field(description="Specific configuration settings for a DocumentDB event source."),
+    ] = None
+    Enabled: Annotated[
+        bool | None,
+        Field(
+            description="When true, the event source mapping is active. When false, Lambda pauses polling and invocation. Default: True"
+        ),
+    ] = None
+    EventSourceArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of the event source. + *Amazon Kinesis* – The ARN of the data stream or a stream consumer. + *Amazon DynamoDB Streams* – The ARN of the stream. + *Amazon Simple Queue Service* – The ARN of the queue. + *Amazon Managed Streaming for Apache Kafka* – The ARN of the cluster or the ARN of the VPC connection (for [cross-account event source mappings](https://docs.aws.amazon.com/lambda/latest/dg/with-msk.html#msk-multi-vpc)). + *Amazon MQ* – The ARN of the broker. + *Amazon DocumentDB* – The ARN of the DocumentDB change stream. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    FilterCriteria: Annotated[
+        EventSourceMappingFilterCriteria | None,
+        Field(
+            description="An object that defines the filter criteria that determine whether Lambda should process an event. For more information, see [Lambda event filtering](https://docs.aws.amazon.com/lambda/latest/dg/invocation-eventfiltering.html)."
+        ),
+    ] = None
+    FunctionName: Annotated[
+        str,
+        Field(
+            description="The name or ARN of the Lambda function. **Name formats** + *Function name* – ``MyFunction``. + *Function ARN* – ``arn:aws:lambda:us-west-2:123456789012:function:MyFunction``. + *Version or Alias ARN* – ``arn:aws:lambda:us-west-2:123456789012:function:MyFunction:PROD``. + *Partial ARN* – ``123456789012:function:MyFunction``. The length constraint applies only to the full ARN. If you specify only the function name, it's limited to 64 characters in length."
+        ),
+    ]
+    FunctionResponseTypes: Annotated[
+        list[Literal["ReportBatchItemFailures"]] | None,
+        Field(
+            description="(Kinesis, DynamoDB Streams, and SQS) A list of current response type enums applied to the event source mapping. Valid Values: ``ReportBatchItemFailures``"
+        ),
+    ] = None
+    KmsKeyArn: Annotated[
+        str | None,
+        Field(
+            description="The ARN of the KMSlong (KMS) customer managed key that Lambda uses to encrypt your function's [filter criteria](https://docs.aws.amazon.com/lambda/latest/dg/invocation-eventfiltering.html#filtering-basics)."
+        ),
+    ] = None
+    LoggingConfig: Annotated[
+        EventSourceMappingLoggingConfig | None,
+        Field(
+            description="(Amazon MSK, and self-managed Apache Kafka only) The logging configuration for your event source. For more information, see [Event source mapping logging](https://docs.aws.amazon.com/lambda/latest/dg/esm-logging.html)."
+        ),
+    ] = None
+    MaximumBatchingWindowInSeconds: Annotated[
+        int | None,
+        Field(
+            description="The maximum amount of time, in seconds, that Lambda spends gathering records before invoking the function. *Default (, , event sources)*: 0 *Default (, Kafka, , event sources)*: 500 ms *Related setting:* For SQS event sources, when you set ``BatchSize`` to a value greater than 10, you must set ``MaximumBatchingWindowInSeconds`` to at least 1."
+        ),
+    ] = None
+    MaximumRecordAgeInSeconds: Annotated[
+        int | None,
+        Field(
+            description="(Kinesis, DynamoDB Streams, Amazon MSK, and self-managed Apache Kafka) Discard records older than the specified age. The default value is -1, which sets the maximum age to infinite. When the value is set to infinite, Lambda never discards old records. The minimum valid value for maximum record age is 60s. Although values less than 60 and greater than -1 fall within the parameter's absolute range, they are not allowed"
+        ),
+    ] = None
+    MaximumRetryAttempts: Annotated[
+        int | None,
+        Field(
+            description="(Kinesis, DynamoDB Streams, Amazon MSK, and self-managed Apache Kafka) Discard records after the specified number of retries. The default value is -1, which sets the maximum number of retries to infinite. When MaximumRetryAttempts is infinite, Lambda retries failed records until the record expires in the event source."
+        ),
+    ] = None
+    MetricsConfig: Annotated[
+        EventSourceMappingMetricsConfig | None,
+        Field(
+            description="The metrics configuration for your event source. For more information, see [Event source mapping metrics](https://docs.aws.amazon.com/lambda/latest/dg/monitoring-metrics-types.html#event-source-mapping-metrics)."
+        ),
+    ] = None
+    ParallelizationFactor: Annotated[
+        int | None,
+        Field(
+            description="(Kinesis and DynamoDB Streams only) The number of batches to process concurrently from each shard. The default value is 1."
+        ),
+    ] = None
+    ProvisionedPollerConfig: Annotated[
+        EventSourceMappingProvisionedPollerConfig | None,
+        Field(
+            description="(Amazon SQS, Amazon MSK, and self-managed Apache Kafka only) The provisioned mode configuration for the event source. For more information, see [provisioned mode](https://docs.aws.amazon.com/lambda/latest/dg/invocation-eventsourcemapping.html#invocation-eventsourcemapping-provisioned-mode)."
+        ),
+    ] = None
+    Queues: Annotated[
+        list[str] | None,
+        Field(
+            description="(Amazon MQ) The name of the Amazon MQ broker destination queue to consume."
+        ),
+    ] = None
+    ScalingConfig: Annotated[
+        EventSourceMappingScalingConfig | None,
+        Field(
+            description="This property is for Amazon SQS event sources only. You cannot use ``ProvisionedPollerConfig`` while using ``ScalingConfig``. These options are mutually exclusive. To remove the scaling configuration, pass an empty value."
+        ),
+    ] = None
+    SelfManagedEventSource: Annotated[
+        EventSourceMappingSelfManagedEventSource | None,
+        Field(
+            description="The self-managed Apache Kafka cluster for your event source. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    SelfManagedKafkaEventSourceConfig: Annotated[
+        EventSourceMappingSelfManagedKafkaEventSourceConfig | None,
+        Field(
+            description="Specific configuration settings for a self-managed Apache Kafka event source."
+        ),
+    ] = None
+    SourceAccessConfigurations: Annotated[
+        list[SourceAccessConfiguration] | None,
+        Field(
+            description="An array of the authentication protocol, VPC components, or virtual host to secure and define your event source."
+        ),
+    ] = None
+    StartingPosition: Annotated[
+        str | None,
+        Field(
+            description="The position in a stream from which to start reading. Required for Amazon Kinesis and Amazon DynamoDB. + *LATEST* - Read only new records. + *TRIM_HORIZON* - Process all available records. + *AT_TIMESTAMP* - Specify a time from which to start reading records. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    StartingPositionTimestamp: Annotated[
+        float | None,
+        Field(
+            description="With ``StartingPosition`` set to ``AT_TIMESTAMP``, the time from which to start reading, in Unix time seconds. ``StartingPositionTimestamp`` cannot be in the future. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(
+            description="A list of tags to add to the event source mapping. You must have the ``lambda:TagResource``, ``lambda:UntagResource``, and ``lambda:ListTags`` permissions for your [principal](https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_terms-and-concepts.html) to manage the CFN stack. If you don't have these permissions, there might be unexpected behavior with stack-level tags propagating to the resource during resource creation and update."
+        ),
+    ] = None
+    Topics: Annotated[list[str] | None, Field(description="The name of the Kafka topic.")] = None
+    TumblingWindowInSeconds: Annotated[
+        int | None,
+        Field(
+            description="(Kinesis and DynamoDB Streams only) The duration in seconds of a processing window for DynamoDB and Kinesis Streams event sources. A value of 0 seconds indicates no tumbling window."
+        ),
+    ] = None

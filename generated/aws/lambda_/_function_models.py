@@ -38,193 +38,558 @@ __all__ = [
 
 
 class FunctionCode(DeferredModel):
+    """
+    The [deployment package](https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-package.html) for a Lambda function. To deploy a function defined as a container image, you specify the location of a container image in the Amazon ECR registry. For a .zip file deployment package, you can specify the location of an object in Amazon S3. For Node.js and Python functions, you can specify the function code inline in the template. When you specify source code inline for a Node.js function, the ``index`` file that CFN creates uses the extension ``.js``. This means that Node.js treats the file as a CommonJS module. Changes to a deployment package in Amazon S3 or a container image in ECR are not detected automatically during stack updates. To update the function code, change the object key or version in the template.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ImageUri: str | None = None
-    S3Bucket: str | None = None
-    S3Key: str | None = None
-    S3ObjectStorageMode: Literal["COPY", "REFERENCE"] | None = None
-    S3ObjectVersion: str | None = None
-    SourceKMSKeyArn: str | None = None
-    ZipFile: str | None = None
+    ImageUri: Annotated[
+        str | None,
+        Field(
+            description="URI of a [container image](https://docs.aws.amazon.com/lambda/latest/dg/lambda-images.html) in the Amazon ECR registry."
+        ),
+    ] = None
+    S3Bucket: Annotated[
+        str | None,
+        Field(
+            description="An Amazon S3 bucket in the same AWS-Region as your function. The bucket can be in a different AWS-account."
+        ),
+    ] = None
+    S3Key: Annotated[
+        str | None, Field(description="The Amazon S3 key of the deployment package.")
+    ] = None
+    S3ObjectStorageMode: Annotated[
+        Literal["COPY", "REFERENCE"] | None,
+        Field(
+            description="Specifies the storage mode for the deployment package. Use ``COPY`` to store the package in LAMlong-managed storage. Use ``REFERENCE`` to read the package directly from the Amazon S3 bucket. If omitted, the default is ``COPY``."
+        ),
+    ] = None
+    S3ObjectVersion: Annotated[
+        str | None,
+        Field(
+            description="For versioned objects, the version of the deployment package object to use."
+        ),
+    ] = None
+    SourceKMSKeyArn: Annotated[
+        str | None,
+        Field(
+            description="The ARN of the KMSlong (KMS) customer managed key that's used to encrypt your function's .zip deployment package. If you don't provide a customer managed key, Lambda uses an [owned key](https://docs.aws.amazon.com/kms/latest/developerguide/concepts.html#aws-owned-cmk)."
+        ),
+    ] = None
+    ZipFile: Annotated[
+        str | None,
+        Field(
+            description="(Node.js and Python) The source code of your Lambda function. If you include your function source inline with this parameter, CFN places it in a file named ``index`` and zips it to create a [deployment package](https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-package.html). This zip file cannot exceed 4MB. For the ``Handler`` property, the first part of the handler identifier must be ``index``. For example, ``index.handler``. When you specify source code inline for a Node.js function, the ``index`` file that CFN creates uses the extension ``.js``. This means that Node.js treats the file as a CommonJS module. When using Node.js 24 or later, Node.js can automatically detect if a ``.js`` file should be treated as CommonJS or as an ES module. To enable auto-detection, add the ``--experimental-detect-module`` flag to the ``NODE_OPTIONS`` environment variable. For more information, see [Experimental Node.js features](https://docs.aws.amazon.com//lambda/latest/dg/lambda-nodejs.html#nodejs-experimental-features). For JSON, you must escape quotes and special characters such as newline (``\\n``) with a backslash. If you specify a function that interacts with an AWS CloudFormation custom resource, you don't have to write your own functions to send responses to the custom resource that invoked the function. AWS CloudFormation provides a response module ([cfn-response](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cfn-lambda-function-code-cfnresponsemodule.html)) that simplifies sending responses. See [Using Lambda with CloudFormation](https://docs.aws.amazon.com/lambda/latest/dg/services-cloudformation.html) for details."
+        ),
+    ] = None
 
 
 class FunctionDeadLetterConfig(DeferredModel):
+    """
+    The [dead-letter queue](https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html#invocation-dlq) for failed asynchronous invocations.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    TargetArn: str | None = None
+    TargetArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of an Amazon SQS queue or Amazon SNS topic."
+        ),
+    ] = None
 
 
 class FunctionDurableConfig(DeferredModel):
+    """
+    Configuration settings for [durable functions](https://docs.aws.amazon.com/lambda/latest/dg/durable-functions.html), including execution timeout, retention period for execution history, and an optional ARN of the KMSlong (KMS) customer managed key that is used to encrypt your durable execution's payload data, including input, output, and error payloads.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ExecutionTimeout: int
-    KMSKeyArn: str | None = None
-    RetentionPeriodInDays: int | None = None
+    ExecutionTimeout: Annotated[
+        int,
+        Field(
+            description="The maximum time (in seconds) that a durable execution can run before timing out. This timeout applies to the entire durable execution, not individual function invocations."
+        ),
+    ]
+    KMSKeyArn: Annotated[
+        str | None,
+        Field(
+            description="The ARN of the KMSlong (KMS) customer managed key that is used to encrypt your durable execution's payload data, including input, output, and error payloads."
+        ),
+    ] = None
+    RetentionPeriodInDays: Annotated[
+        int | None,
+        Field(
+            description="The number of days to retain execution history after a durable execution completes. After this period, execution history is no longer available through the GetDurableExecutionHistory API."
+        ),
+    ] = None
 
 
 class FunctionEnvironment(DeferredModel):
+    """
+    A function's environment variable settings. You can use environment variables to adjust your function's behavior without updating code. An environment variable is a pair of strings that are stored in a function's version-specific configuration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Variables: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
+    Variables: Annotated[
+        dict[str, str | float | int | dict[str, Any] | list[Any] | bool] | None,
+        Field(
+            description="Environment variable key-value pairs. For more information, see [Using Lambda environment variables](https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html). If the value of the environment variable is a time or a duration, enclose the value in quotes."
+        ),
+    ] = None
 
 
 class FunctionEphemeralStorage(DeferredModel):
+    """
+    The size of the function's ``/tmp`` directory in MB. The default value is 512, but it can be any whole number between 512 and 10,240 MB.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Size: int
+    Size: Annotated[int, Field(description="The size of the function's ``/tmp`` directory.")]
 
 
 class FunctionFunctionScalingConfig(DeferredModel):
+    """
+    Configuration that defines the scaling behavior for a Lambda Managed Instances function, including the minimum and maximum number of execution environments that can be provisioned.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    MaxExecutionEnvironments: int | None = None
-    MinExecutionEnvironments: int | None = None
+    MaxExecutionEnvironments: Annotated[
+        int | None,
+        Field(
+            description="The maximum number of execution environments that can be provisioned for the function."
+        ),
+    ] = None
+    MinExecutionEnvironments: Annotated[
+        int | None,
+        Field(
+            description="The minimum number of execution environments to maintain for the function."
+        ),
+    ] = None
 
 
 class FunctionImageConfig(DeferredModel):
+    """
+    Configuration values that override the container image Dockerfile settings. For more information, see [Container image settings](https://docs.aws.amazon.com/lambda/latest/dg/images-create.html#images-parms).
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Command: list[str] | None = None
-    EntryPoint: list[str] | None = None
-    WorkingDirectory: str | None = None
+    Command: Annotated[
+        list[str] | None,
+        Field(
+            description="Specifies parameters that you want to pass in with ENTRYPOINT. You can specify a maximum of 1,500 parameters in the list."
+        ),
+    ] = None
+    EntryPoint: Annotated[
+        list[str] | None,
+        Field(
+            description="Specifies the entry point to their application, which is typically the location of the runtime executable. You can specify a maximum of 1,500 string entries in the list."
+        ),
+    ] = None
+    WorkingDirectory: Annotated[
+        str | None,
+        Field(
+            description="Specifies the working directory. The length of the directory string cannot exceed 1,000 characters."
+        ),
+    ] = None
 
 
 class FunctionLambdaManagedInstancesCapacityProviderConfig(DeferredModel):
+    """
+    Configuration for Lambda-managed instances used by the capacity provider.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CapacityProviderArn: str
-    ExecutionEnvironmentMemoryGiBPerVCpu: float | None = None
-    PerExecutionEnvironmentMaxConcurrency: int | None = None
+    CapacityProviderArn: Annotated[
+        str, Field(description="The Amazon Resource Name (ARN) of the capacity provider.")
+    ]
+    ExecutionEnvironmentMemoryGiBPerVCpu: Annotated[
+        float | None,
+        Field(
+            description="The amount of memory in GiB allocated per vCPU for execution environments."
+        ),
+    ] = None
+    PerExecutionEnvironmentMaxConcurrency: Annotated[
+        int | None,
+        Field(
+            description="The maximum number of concurrent executions that can run on each execution environment."
+        ),
+    ] = None
 
 
 class FunctionLoggingConfig(DeferredModel):
+    """
+    The function's Amazon CloudWatch Logs configuration settings.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ApplicationLogLevel: Literal["TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL"] | None = None
-    LogFormat: Literal["Text", "JSON"] | None = None
-    LogGroup: str | None = None
-    SystemLogLevel: Literal["DEBUG", "INFO", "WARN"] | None = None
+    ApplicationLogLevel: Annotated[
+        Literal["TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL"] | None,
+        Field(
+            description="Set this property to filter the application logs for your function that Lambda sends to CloudWatch. Lambda only sends application logs at the selected level of detail and lower, where ``TRACE`` is the highest level and ``FATAL`` is the lowest."
+        ),
+    ] = None
+    LogFormat: Annotated[
+        Literal["Text", "JSON"] | None,
+        Field(
+            description="The format in which Lambda sends your function's application and system logs to CloudWatch. Select between plain text and structured JSON."
+        ),
+    ] = None
+    LogGroup: Annotated[
+        str | None,
+        Field(
+            description="The name of the Amazon CloudWatch log group the function sends logs to. By default, Lambda functions send logs to a default log group named ``/aws/lambda/<function name>``. To use a different log group, enter an existing log group or enter a new log group name."
+        ),
+    ] = None
+    SystemLogLevel: Annotated[
+        Literal["DEBUG", "INFO", "WARN"] | None,
+        Field(
+            description="Set this property to filter the system logs for your function that Lambda sends to CloudWatch. Lambda only sends system logs at the selected level of detail and lower, where ``DEBUG`` is the highest level and ``WARN`` is the lowest."
+        ),
+    ] = None
 
 
 class FunctionRuntimeManagementConfig(DeferredModel):
+    """
+    Sets the runtime management configuration for a function's version. For more information, see [Runtime updates](https://docs.aws.amazon.com/lambda/latest/dg/runtimes-update.html).
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    RuntimeVersionArn: str | None = None
-    UpdateRuntimeOn: Literal["Auto", "FunctionUpdate", "Manual"]
+    RuntimeVersionArn: Annotated[
+        str | None,
+        Field(
+            description="The ARN of the runtime version you want the function to use. This is only required if you're using the *Manual* runtime update mode."
+        ),
+    ] = None
+    UpdateRuntimeOn: Annotated[
+        Literal["Auto", "FunctionUpdate", "Manual"],
+        Field(
+            description="Specify the runtime update mode. + *Auto (default)* - Automatically update to the most recent and secure runtime version using a [Two-phase runtime version rollout](https://docs.aws.amazon.com/lambda/latest/dg/runtimes-update.html#runtime-management-two-phase). This is the best choice for most customers to ensure they always benefit from runtime updates. + *FunctionUpdate* - LAM updates the runtime of you function to the most recent and secure runtime version when you update your function. This approach synchronizes runtime updates with function deployments, giving you control over when runtime updates are applied and allowing you to detect and mitigate rare runtime update incompatibilities early. When using this setting, you need to regularly update your functions to keep their runtime up-to-date. + *Manual* - You specify a runtime version in your function configuration. The function will use this runtime version indefinitely. In the rare case where a new runtime version is incompatible with an existing function, this allows you to roll back your function to an earlier runtime version. For more information, see [Roll back a runtime version](https://docs.aws.amazon.com/lambda/latest/dg/runtimes-update.html#runtime-management-rollback). *Valid Values*: ``Auto`` | ``FunctionUpdate`` | ``Manual``"
+        ),
+    ]
 
 
 class FunctionS3FilesConfig(DeferredModel):
+    """
+    Setting controls how your function accesses data from an Amazon S3 file system.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DirectS3Read: Literal["ENABLED", "DISABLED", "AUTO"] | None = None
+    DirectS3Read: Annotated[
+        Literal["ENABLED", "DISABLED", "AUTO"] | None,
+        Field(
+            description='Specifies if a function reads from the file system for the lowest latency, or through Amazon S3 Files feature "direct Amazon S3 bucket reads" for the highest throughput. Valid values: + ``AUTO`` (default) – Direct reads are active for functions you configure with 512 MB or more of memory. + ``ENABLED`` – Enforces all reads are directly from the Amazon S3 bucket, regardless of available memory (less than 512 MB). + ``DISABLED`` – Routes all reads through the file system, regardless of memory configuration. To use direct reads, you must grant the execution role the ``s3:GetObject`` and ``s3:GetObjectVersion`` permissions. If a direct read fails, Lambda automatically falls back to reading through the file system.'
+        ),
+    ] = None
 
 
 class FunctionSnapStart(DeferredModel):
+    """
+    The function's [SnapStart](https://docs.aws.amazon.com/lambda/latest/dg/snapstart.html) setting.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ApplyOn: Literal["PublishedVersions", "None"]
+    ApplyOn: Annotated[
+        Literal["PublishedVersions", "None"],
+        Field(
+            description="Set ``ApplyOn`` to ``PublishedVersions`` to create a snapshot of the initialized execution environment when you publish a function version."
+        ),
+    ]
 
 
 class FunctionSnapStartResponse(DeferredModel):
+    """
+    The function's [SnapStart](https://docs.aws.amazon.com/lambda/latest/dg/snapstart.html) setting.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ApplyOn: Literal["PublishedVersions", "None"] | None = None
-    OptimizationStatus: Literal["On", "Off"] | None = None
+    ApplyOn: Annotated[
+        Literal["PublishedVersions", "None"] | None,
+        Field(
+            description="When set to ``PublishedVersions``, Lambda creates a snapshot of the execution environment when you publish a function version."
+        ),
+    ] = None
+    OptimizationStatus: Annotated[
+        Literal["On", "Off"] | None,
+        Field(
+            description="When you provide a [qualified Amazon Resource Name (ARN)](https://docs.aws.amazon.com/lambda/latest/dg/configuration-versions.html#versioning-versions-using), this response element indicates whether SnapStart is activated for the specified function version."
+        ),
+    ] = None
 
 
 class FunctionTenancyConfig(DeferredModel):
+    """
+    Specifies the tenant isolation mode configuration for a Lambda function. This allows you to configure specific tenant isolation strategies for your function invocations. Tenant isolation configuration cannot be modified after function creation.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    TenantIsolationMode: Literal["PER_TENANT"]
+    TenantIsolationMode: Annotated[
+        Literal["PER_TENANT"],
+        Field(
+            description="Tenant isolation mode allows for invocation to be sent to a corresponding execution environment dedicated to a specific tenant ID."
+        ),
+    ]
 
 
 class FunctionTracingConfig(DeferredModel):
+    """
+    The function's [](https://docs.aws.amazon.com/lambda/latest/dg/services-xray.html) tracing configuration. To sample and record incoming requests, set ``Mode`` to ``Active``.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Mode: Literal["Active", "PassThrough"] | None = None
+    Mode: Annotated[
+        Literal["Active", "PassThrough"] | None, Field(description="The tracing mode.")
+    ] = None
 
 
 class FunctionVpcConfig(DeferredModel):
+    """
+    The VPC security groups and subnets that are attached to a Lambda function. When you connect a function to a VPC, Lambda creates an elastic network interface for each combination of security group and subnet in the function's VPC configuration. The function can only access resources and the internet through that VPC. For more information, see [VPC Settings](https://docs.aws.amazon.com/lambda/latest/dg/configuration-vpc.html). When you delete a function, CFN monitors the state of its network interfaces and waits for Lambda to delete them before proceeding. If the VPC is defined in the same stack, the network interfaces need to be deleted by Lambda before CFN can delete the VPC's resources. To monitor network interfaces, CFN needs the ``ec2:DescribeNetworkInterfaces`` permission. It obtains this from the user or role that modifies the stack. If you don't provide this permission, CFN does not wait for network interfaces to be deleted.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Ipv6AllowedForDualStack: bool | None = None
-    SecurityGroupIds: list[str] | None = None
-    SubnetIds: list[str] | None = None
+    Ipv6AllowedForDualStack: Annotated[
+        bool | None,
+        Field(
+            description="Allows outbound IPv6 traffic on VPC functions that are connected to dual-stack subnets."
+        ),
+    ] = None
+    SecurityGroupIds: Annotated[
+        list[str] | None, Field(description="A list of VPC security group IDs.")
+    ] = None
+    SubnetIds: Annotated[list[str] | None, Field(description="A list of VPC subnet IDs.")] = None
 
 
 class Tag(DeferredModel):
+    """
+    A [tag](https://docs.aws.amazon.com/lambda/latest/dg/tagging.html) to apply to the function.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str | None = None
+    Key: Annotated[str, Field(description="The key for this tag.")]
+    Value: Annotated[str | None, Field(description="The value for this tag.")] = None
 
 
 class FunctionAttributes(DeferredModel):
-    Arn: str | None = None
-    SnapStartResponse: FunctionSnapStartResponse | None = None
+    """
+    The read-only attributes of a AWS::Lambda::Function, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="Type: str.")] = None
+    SnapStartResponse: Annotated[
+        FunctionSnapStartResponse | None,
+        Field(
+            description="The function's [SnapStart](https://docs.aws.amazon.com/lambda/latest/dg/snapstart.html) setting."
+        ),
+    ] = None
 
 
 class FileSystemConfig(DeferredModel):
+    """
+    Details about the connection between a Lambda function and an [Amazon EFS file system](https://docs.aws.amazon.com/lambda/latest/dg/configuration-filesystem.html) or an [Amazon S3 file system](https://docs.aws.amazon.com/lambda/latest/dg/configuration-filesystem.html).
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Arn: str
-    LocalMountPath: str
-    S3FilesConfig: FunctionS3FilesConfig | None = None
+    Arn: Annotated[
+        str,
+        Field(
+            description="The Amazon Resource Name (ARN) of the Amazon EFS or Amazon S3 Files access point that provides access to the file system."
+        ),
+    ]
+    LocalMountPath: Annotated[
+        str,
+        Field(
+            description="The path where the function can access the file system, starting with ``/mnt/``."
+        ),
+    ]
+    S3FilesConfig: Annotated[
+        FunctionS3FilesConfig | None,
+        Field(
+            description="The configuration for how your function accesses data on an Amazon S3 file system. Valid only when the file system access point ARN is an Amazon S3 Files access point. If you specify a different access point type (for example, Amazon Elastic File System), the operation returns an ``InvalidParameterException``."
+        ),
+    ] = None
 
 
 class FunctionCapacityProviderConfig(DeferredModel):
+    """
+    Configuration for the capacity provider that manages compute resources for Lambda functions.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    LambdaManagedInstancesCapacityProviderConfig: (
-        FunctionLambdaManagedInstancesCapacityProviderConfig
-    )
+    LambdaManagedInstancesCapacityProviderConfig: Annotated[
+        FunctionLambdaManagedInstancesCapacityProviderConfig,
+        Field(
+            description="Configuration for Lambda-managed instances used by the capacity provider."
+        ),
+    ]
 
 
 class FunctionProps(DeferredModel):
-    Architectures: list[Literal["x86_64", "arm64"]] | None = None
-    CapacityProviderConfig: FunctionCapacityProviderConfig | None = None
-    Code: FunctionCode
-    CodeSigningConfigArn: str | None = None
-    DeadLetterConfig: FunctionDeadLetterConfig | None = None
-    Description: str | None = None
-    DurableConfig: FunctionDurableConfig | None = None
-    Environment: FunctionEnvironment | None = None
-    EphemeralStorage: FunctionEphemeralStorage | None = None
-    FileSystemConfigs: list[FileSystemConfig] | None = None
-    FunctionName: str | None = None
-    FunctionScalingConfig: FunctionFunctionScalingConfig | None = None
-    Handler: str | None = None
-    ImageConfig: FunctionImageConfig | None = None
-    KmsKeyArn: str | None = None
-    Layers: list[str] | None = None
-    LoggingConfig: FunctionLoggingConfig | None = None
-    MemorySize: int | None = None
-    PackageType: Literal["Image", "Zip"] | None = None
-    PublishToLatestPublished: bool | None = None
-    RecursiveLoop: Literal["Allow", "Terminate"] | None = None
-    ReservedConcurrentExecutions: int | None = None
-    Role: str
-    Runtime: (
+    """
+    The properties a program declares for a AWS::Lambda::Function.
+    """
+
+    Architectures: Annotated[
+        list[Literal["x86_64", "arm64"]] | None,
+        Field(
+            description="The instruction set architecture that the function supports. Enter a string array with one of the valid values (arm64 or x86_64). The default value is ``x86_64``."
+        ),
+    ] = None
+    CapacityProviderConfig: Annotated[
+        FunctionCapacityProviderConfig | None,
+        Field(
+            description="Configuration for the capacity provider that manages compute resources for Lambda functions."
+        ),
+    ] = None
+    Code: Annotated[
+        FunctionCode,
+        Field(
+            description="The code for the function. You can define your function code in multiple ways: + For .zip deployment packages, you can specify the S3 location of the .zip file in the ``S3Bucket``, ``S3Key``, and ``S3ObjectVersion`` properties. + For .zip deployment packages, you can alternatively define the function code inline in the ``ZipFile`` property. This method works only for Node.js and Python functions. + For container images, specify the URI of your container image in the ECR registry in the ``ImageUri`` property."
+        ),
+    ]
+    CodeSigningConfigArn: Annotated[
+        str | None,
+        Field(
+            description="To enable code signing for this function, specify the ARN of a code-signing configuration. A code-signing configuration includes a set of signing profiles, which define the trusted publishers for this function."
+        ),
+    ] = None
+    DeadLetterConfig: Annotated[
+        FunctionDeadLetterConfig | None,
+        Field(
+            description="A dead-letter queue configuration that specifies the queue or topic where Lambda sends asynchronous events when they fail processing. For more information, see [Dead-letter queues](https://docs.aws.amazon.com/lambda/latest/dg/invocation-async.html#invocation-dlq)."
+        ),
+    ] = None
+    Description: Annotated[str | None, Field(description="A description of the function.")] = None
+    DurableConfig: Annotated[
+        FunctionDurableConfig | None,
+        Field(
+            description="Configuration settings for [durable functions](https://docs.aws.amazon.com/lambda/latest/dg/durable-functions.html), including execution timeout, retention period for execution history, and an optional ARN of the KMSlong (KMS) customer managed key that is used to encrypt your durable execution's payload data, including input, output, and error payloads. Conditionally create-only: some changes replace the resource."
+        ),
+    ] = None
+    Environment: Annotated[
+        FunctionEnvironment | None,
+        Field(
+            description="Environment variables that are accessible from function code during execution."
+        ),
+    ] = None
+    EphemeralStorage: Annotated[
+        FunctionEphemeralStorage | None,
+        Field(
+            description="The size of the function's ``/tmp`` directory in MB. The default value is 512, but it can be any whole number between 512 and 10,240 MB."
+        ),
+    ] = None
+    FileSystemConfigs: Annotated[
+        list[FileSystemConfig] | None,
+        Field(
+            description="Connection settings for an Amazon EFS or Amazon S3 Files file system. To connect a function to a file system, a mount target must be available in every Availability Zone that your function connects to. If your template contains an [AWS::EFS::MountTarget](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-efs-mounttarget.html) or [AWS::S3Files::MountTarget](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-s3files-mounttarget.html) resource, you must also specify a ``DependsOn`` attribute to ensure that the mount target is created or updated before the function. For more information about using the ``DependsOn`` attribute, see [DependsOn Attribute](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-attribute-dependson.html)."
+        ),
+    ] = None
+    FunctionName: Annotated[
+        str | None,
+        Field(
+            description="The name of the Lambda function, up to 64 characters in length. If you don't specify a name, CFN generates one. If you specify a name, you cannot perform updates that require replacement of this resource. You can perform updates that require no or some interruption. If you must replace the resource, specify a new name. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    FunctionScalingConfig: Annotated[
+        FunctionFunctionScalingConfig | None,
+        Field(
+            description="Configuration that defines the scaling behavior for a Lambda Managed Instances function, including the minimum and maximum number of execution environments that can be provisioned."
+        ),
+    ] = None
+    Handler: Annotated[
+        str | None,
+        Field(
+            description="The name of the method within your code that Lambda calls to run your function. Handler is required if the deployment package is a .zip file archive. The format includes the file name. It can also include namespaces and other qualifiers, depending on the runtime. For more information, see [Lambda programming model](https://docs.aws.amazon.com/lambda/latest/dg/foundation-progmodel.html)."
+        ),
+    ] = None
+    ImageConfig: Annotated[
+        FunctionImageConfig | None,
+        Field(
+            description="Configuration values that override the container image Dockerfile settings. For more information, see [Container image settings](https://docs.aws.amazon.com/lambda/latest/dg/images-create.html#images-parms)."
+        ),
+    ] = None
+    KmsKeyArn: Annotated[
+        str | None,
+        Field(
+            description="The ARN of the KMSlong (KMS) customer managed key that's used to encrypt the following resources: + The function's [environment variables](https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html#configuration-envvars-encryption). + The function's [Lambda SnapStart](https://docs.aws.amazon.com/lambda/latest/dg/snapstart-security.html) snapshots. + When used with ``SourceKMSKeyArn``, the unzipped version of the .zip deployment package that's used for function invocations. For more information, see [Specifying a customer managed key for Lambda](https://docs.aws.amazon.com/lambda/latest/dg/encrypt-zip-package.html#enable-zip-custom-encryption). + The optimized version of the container image that's used for function invocations. Note that this is not the same key that's used to protect your container image in the Amazon Elastic Container Registry (Amazon ECR). For more information, see [Function lifecycle](https://docs.aws.amazon.com/lambda/latest/dg/images-create.html#images-lifecycle). If you don't provide a customer managed key, Lambda uses an [owned key](https://docs.aws.amazon.com/kms/latest/developerguide/concepts.html#aws-owned-cmk) or an [](https://docs.aws.amazon.com/kms/latest/developerguide/concepts.html#aws-managed-cmk)."
+        ),
+    ] = None
+    Layers: Annotated[
+        list[str] | None,
+        Field(
+            description="A list of [function layers](https://docs.aws.amazon.com/lambda/latest/dg/configuration-layers.html) to add to the function's execution environment. Specify each layer by its ARN, including the version."
+        ),
+    ] = None
+    LoggingConfig: Annotated[
+        FunctionLoggingConfig | None,
+        Field(description="The function's Amazon CloudWatch Logs configuration settings."),
+    ] = None
+    MemorySize: Annotated[
+        int | None,
+        Field(
+            description="The amount of [memory available to the function](https://docs.aws.amazon.com/lambda/latest/dg/configuration-function-common.html#configuration-memory-console) at runtime. Increasing the function memory also increases its CPU allocation. The default value is 128 MB. The value can be any multiple of 1 MB. Note that new AWS accounts have reduced concurrency and memory quotas. AWS raises these quotas automatically based on your usage. You can also request a quota increase."
+        ),
+    ] = None
+    PackageType: Annotated[
+        Literal["Image", "Zip"] | None,
+        Field(
+            description="The type of deployment package. Set to ``Image`` for container image and set ``Zip`` for .zip file archive. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    PublishToLatestPublished: Annotated[
+        bool | None, Field(description="Type: bool. Write-only: sent to AWS, never read back.")
+    ] = None
+    RecursiveLoop: Annotated[
+        Literal["Allow", "Terminate"] | None,
+        Field(
+            description="The status of your function's recursive loop detection configuration. When this value is set to ``Allow``and Lambda detects your function being invoked as part of a recursive loop, it doesn't take any action. When this value is set to ``Terminate`` and Lambda detects your function being invoked as part of a recursive loop, it stops your function being invoked and notifies you."
+        ),
+    ] = None
+    ReservedConcurrentExecutions: Annotated[
+        int | None,
+        Field(description="The number of simultaneous executions to reserve for the function."),
+    ] = None
+    Role: Annotated[
+        str, Field(description="The Amazon Resource Name (ARN) of the function's execution role.")
+    ]
+    Runtime: Annotated[
         Literal[
             "dotnet10",
             "dotnet6",
@@ -278,12 +643,50 @@ class FunctionProps(DeferredModel):
             "ruby3.4",
             "ruby4.0",
         ]
-        | None
-    ) = None
-    RuntimeManagementConfig: FunctionRuntimeManagementConfig | None = None
-    SnapStart: FunctionSnapStart | None = None
-    Tags: list[Tag] | None = None
-    TenancyConfig: FunctionTenancyConfig | None = None
-    Timeout: int | None = None
-    TracingConfig: FunctionTracingConfig | None = None
-    VpcConfig: FunctionVpcConfig | None = None
+        | None,
+        Field(
+            description="The identifier of the function's [runtime](https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html). Runtime is required if the deployment package is a .zip file archive. Specifying a runtime results in an error if you're deploying a function using a container image. The following list includes deprecated runtimes. Lambda blocks creating new functions and updating existing functions shortly after each runtime is deprecated. For more information, see [Runtime use after deprecation](https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html#runtime-deprecation-levels). For a list of all currently supported runtimes, see [Supported runtimes](https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html#runtimes-supported)."
+        ),
+    ] = None
+    RuntimeManagementConfig: Annotated[
+        FunctionRuntimeManagementConfig | None,
+        Field(
+            description="Sets the runtime management configuration for a function's version. For more information, see [Runtime updates](https://docs.aws.amazon.com/lambda/latest/dg/runtimes-update.html)."
+        ),
+    ] = None
+    SnapStart: Annotated[
+        FunctionSnapStart | None,
+        Field(
+            description="The function's [SnapStart](https://docs.aws.amazon.com/lambda/latest/dg/snapstart.html) setting. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(
+            description="A list of [tags](https://docs.aws.amazon.com/lambda/latest/dg/tagging.html) to apply to the function. You must have the ``lambda:TagResource``, ``lambda:UntagResource``, and ``lambda:ListTags`` permissions for your [principal](https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_terms-and-concepts.html) to manage the CFN stack. If you don't have these permissions, there might be unexpected behavior with stack-level tags propagating to the resource during resource creation and update."
+        ),
+    ] = None
+    TenancyConfig: Annotated[
+        FunctionTenancyConfig | None,
+        Field(
+            description="The function's tenant isolation configuration settings. Determines whether the Lambda function runs on a shared or dedicated infrastructure per unique tenant. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Timeout: Annotated[
+        int | None,
+        Field(
+            description="The amount of time (in seconds) that Lambda allows a function to run before stopping it. The default is 3 seconds, and the maximum allowed value is 900 seconds. For functions using Lambda Managed Instances, asynchronous invocations and event source mapping invocations (except Amazon MQ and Amazon DocumentDB) support a maximum allowed value of 5,400 seconds (90 minutes). For more information, see [Lambda execution environment](https://docs.aws.amazon.com/lambda/latest/dg/runtimes-context.html)."
+        ),
+    ] = None
+    TracingConfig: Annotated[
+        FunctionTracingConfig | None,
+        Field(
+            description="Set ``Mode`` to ``Active`` to sample and trace a subset of incoming requests with [X-Ray](https://docs.aws.amazon.com/lambda/latest/dg/services-xray.html)."
+        ),
+    ] = None
+    VpcConfig: Annotated[
+        FunctionVpcConfig | None,
+        Field(
+            description="For network connectivity to AWS resources in a VPC, specify a list of security groups and subnets in the VPC. When you connect a function to a VPC, it can access resources and the internet only through that VPC. For more information, see [Configuring a Lambda function to access resources in a VPC](https://docs.aws.amazon.com/lambda/latest/dg/configuration-vpc.html)."
+        ),
+    ] = None

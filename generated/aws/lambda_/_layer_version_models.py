@@ -7,10 +7,10 @@ Imported on first use by layer_version.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "LayerVersionAttributes",
@@ -23,19 +23,40 @@ class LayerVersionContent(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    S3Bucket: str
-    S3Key: str
-    S3ObjectStorageMode: Literal["COPY", "REFERENCE"] | None = None
-    S3ObjectVersion: str | None = None
+    S3Bucket: Annotated[str, Field(description="The Amazon S3 bucket of the layer archive.")]
+    S3Key: Annotated[str, Field(description="The Amazon S3 key of the layer archive.")]
+    S3ObjectStorageMode: Annotated[
+        Literal["COPY", "REFERENCE"] | None,
+        Field(
+            description="Specifies whether Lambda should copy the deployment package to its internal storage (COPY) or reference it directly from your S3 bucket (REFERENCE)."
+        ),
+    ] = None
+    S3ObjectVersion: Annotated[
+        str | None,
+        Field(description="For versioned objects, the version of the layer archive object to use."),
+    ] = None
 
 
 class LayerVersionAttributes(DeferredModel):
-    LayerVersionArn: str | None = None
+    """
+    The read-only attributes of a AWS::Lambda::LayerVersion, set by AWS.
+    """
+
+    LayerVersionArn: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class LayerVersionProps(DeferredModel):
-    CompatibleArchitectures: list[Literal["arm64", "x86_64"]] | None = None
-    CompatibleRuntimes: (
+    """
+    The properties a program declares for a AWS::Lambda::LayerVersion.
+    """
+
+    CompatibleArchitectures: Annotated[
+        list[Literal["arm64", "x86_64"]] | None,
+        Field(
+            description="A list of compatible instruction set architectures. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    CompatibleRuntimes: Annotated[
         list[
             Literal[
                 "dotnet10",
@@ -91,9 +112,32 @@ class LayerVersionProps(DeferredModel):
                 "ruby4.0",
             ]
         ]
-        | None
-    ) = None
-    Content: LayerVersionContent
-    Description: str | None = None
-    LayerName: str | None = None
-    LicenseInfo: str | None = None
+        | None,
+        Field(
+            description="A list of compatible function runtimes. Used for filtering with ListLayers and ListLayerVersions. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Content: Annotated[
+        LayerVersionContent,
+        Field(
+            description="The function layer archive. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ]
+    Description: Annotated[
+        str | None,
+        Field(
+            description="The description of the version. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    LayerName: Annotated[
+        str | None,
+        Field(
+            description="The name or Amazon Resource Name (ARN) of the layer. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    LicenseInfo: Annotated[
+        str | None,
+        Field(
+            description="The layer's software license. Create-only: changing it replaces the resource."
+        ),
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by microvm_image.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "CloudWatchLogging",
@@ -32,85 +32,131 @@ class CloudWatchLogging(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    LogGroup: str | None = None
-    LogStream: str | None = None
+    LogGroup: Annotated[
+        str | None, Field(description="Pattern: ^[a-zA-Z0-9_\\-/.#]+$ Length: 1 to 512 characters.")
+    ] = None
+    LogStream: Annotated[
+        str | None, Field(description="Pattern: ^[^:*]*$ Length: 1 to 512 characters.")
+    ] = None
 
 
 class CpuConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Architecture: Literal["ARM_64"]
+    Architecture: Annotated[Literal["ARM_64"], Field(description="Allowed values: 'ARM_64'.")]
 
 
 class EnvironmentVariable(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Pattern: ^[^\\s]+$ Length: 1 to 256 characters.")]
+    Value: Annotated[str, Field(description="Length: 0 to 4096 characters.")]
 
 
 class MicrovmImageCodeArtifact(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Uri: str
+    Uri: Annotated[str, Field(description="Pattern: ^[^\\s]+$ Length: 1 to 2048 characters.")]
 
 
 class MicrovmImageLogging(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CloudWatch: CloudWatchLogging | None = None
-    Disabled: bool | None = None
+    CloudWatch: Annotated[
+        CloudWatchLogging | None, Field(description="Type: CloudWatchLoggingDict.")
+    ] = None
+    Disabled: Annotated[bool | None, Field(description="Type: bool.")] = None
 
 
 class MicrovmImageMicrovmHooks(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Resume: Literal["DISABLED", "ENABLED"] | None = None
-    ResumeTimeoutInSeconds: int | None = None
-    Run: Literal["DISABLED", "ENABLED"] | None = None
-    RunTimeoutInSeconds: int | None = None
-    Suspend: Literal["DISABLED", "ENABLED"] | None = None
-    SuspendTimeoutInSeconds: int | None = None
-    Terminate: Literal["DISABLED", "ENABLED"] | None = None
-    TerminateTimeoutInSeconds: int | None = None
+    Resume: Annotated[
+        Literal["DISABLED", "ENABLED"] | None,
+        Field(description="Allowed values: 'DISABLED', 'ENABLED'."),
+    ] = None
+    ResumeTimeoutInSeconds: Annotated[
+        int | None, Field(description="Range: 1 to 60 (inclusive).")
+    ] = None
+    Run: Annotated[
+        Literal["DISABLED", "ENABLED"] | None,
+        Field(description="Allowed values: 'DISABLED', 'ENABLED'."),
+    ] = None
+    RunTimeoutInSeconds: Annotated[int | None, Field(description="Range: 1 to 60 (inclusive).")] = (
+        None
+    )
+    Suspend: Annotated[
+        Literal["DISABLED", "ENABLED"] | None,
+        Field(description="Allowed values: 'DISABLED', 'ENABLED'."),
+    ] = None
+    SuspendTimeoutInSeconds: Annotated[
+        int | None, Field(description="Range: 1 to 60 (inclusive).")
+    ] = None
+    Terminate: Annotated[
+        Literal["DISABLED", "ENABLED"] | None,
+        Field(description="Allowed values: 'DISABLED', 'ENABLED'."),
+    ] = None
+    TerminateTimeoutInSeconds: Annotated[
+        int | None, Field(description="Range: 1 to 60 (inclusive).")
+    ] = None
 
 
 class MicrovmImageMicrovmImageHooks(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Ready: Literal["DISABLED", "ENABLED"] | None = None
-    ReadyTimeoutInSeconds: int | None = None
-    Validate: Literal["DISABLED", "ENABLED"] | None = None
-    ValidateTimeoutInSeconds: int | None = None
+    Ready: Annotated[
+        Literal["DISABLED", "ENABLED"] | None,
+        Field(description="Allowed values: 'DISABLED', 'ENABLED'."),
+    ] = None
+    ReadyTimeoutInSeconds: Annotated[
+        int | None, Field(description="Range: 1 to 3600 (inclusive).")
+    ] = None
+    Validate: Annotated[
+        Literal["DISABLED", "ENABLED"] | None,
+        Field(description="Allowed values: 'DISABLED', 'ENABLED'."),
+    ] = None
+    ValidateTimeoutInSeconds: Annotated[
+        int | None, Field(description="Range: 1 to 3600 (inclusive).")
+    ] = None
 
 
 class MicrovmImageResources(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    MinimumMemoryInMiB: int
+    MinimumMemoryInMiB: Annotated[int, Field(description="Type: int.")]
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str | None = None
+    Key: Annotated[str, Field(description="The key name of the tag.")]
+    Value: Annotated[str | None, Field(description="The value for the tag.")] = None
 
 
 class MicrovmImageAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    ImageArn: str | None = None
-    LatestActiveImageVersion: str | None = None
-    LatestFailedImageVersion: str | None = None
-    State: (
+    """
+    The read-only attributes of a AWS::Lambda::MicrovmImage, set by AWS.
+    """
+
+    CreatedAt: Annotated[
+        str | None, Field(description="Timestamp when the MicroVM image was created.")
+    ] = None
+    ImageArn: Annotated[str | None, Field(description="ARN of the MicroVM image.")] = None
+    LatestActiveImageVersion: Annotated[
+        str | None, Field(description="The latest active version of the MicroVM image.")
+    ] = None
+    LatestFailedImageVersion: Annotated[
+        str | None, Field(description="The latest failed version of the MicroVM image.")
+    ] = None
+    State: Annotated[
         Literal[
             "CREATING",
             "CREATED",
@@ -122,32 +168,108 @@ class MicrovmImageAttributes(DeferredModel):
             "DELETE_FAILED",
             "DELETED",
         ]
-        | None
-    ) = None
-    UpdatedAt: str | None = None
+        | None,
+        Field(description="Current state of the MicroVM image."),
+    ] = None
+    UpdatedAt: Annotated[
+        str | None, Field(description="Timestamp when the MicroVM image was updated.")
+    ] = None
 
 
 class HooksObject(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    MicrovmHooks: MicrovmImageMicrovmHooks | None = None
-    MicrovmImageHooks: MicrovmImageMicrovmImageHooks | None = None
-    Port: int | None = None
+    MicrovmHooks: Annotated[
+        MicrovmImageMicrovmHooks | None, Field(description="Type: MicrovmImageMicrovmHooksDict.")
+    ] = None
+    MicrovmImageHooks: Annotated[
+        MicrovmImageMicrovmImageHooks | None,
+        Field(description="Type: MicrovmImageMicrovmImageHooksDict."),
+    ] = None
+    Port: Annotated[int | None, Field(description="Range: 1 to 65535 (inclusive).")] = None
 
 
 class MicrovmImageProps(DeferredModel):
-    AdditionalOsCapabilities: list[Literal["ALL"]]
-    BaseImageArn: str
-    BaseImageVersion: str
-    BuildRoleArn: str
-    CodeArtifact: MicrovmImageCodeArtifact
-    CpuConfigurations: list[CpuConfiguration]
-    Description: str
-    EgressNetworkConnectors: list[str]
-    EnvironmentVariables: list[EnvironmentVariable]
-    Hooks: HooksObject
-    Logging: MicrovmImageLogging
-    Name: str
-    Resources: list[MicrovmImageResources]
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Lambda::MicrovmImage.
+    """
+
+    AdditionalOsCapabilities: Annotated[
+        list[Literal["ALL"]],
+        Field(
+            description="Items are unique. Each item: Allowed values: 'ALL'. Write-only: sent to AWS, never read back."
+        ),
+    ]
+    BaseImageArn: Annotated[
+        str,
+        Field(
+            description="ARN of the base MicroVM image. Write-only: sent to AWS, never read back."
+        ),
+    ]
+    BaseImageVersion: Annotated[
+        str,
+        Field(
+            description="Specific version of the base MicroVM image to use. Write-only: sent to AWS, never read back."
+        ),
+    ]
+    BuildRoleArn: Annotated[
+        str,
+        Field(description="ARN of the IAM build role. Write-only: sent to AWS, never read back."),
+    ]
+    CodeArtifact: Annotated[
+        MicrovmImageCodeArtifact,
+        Field(
+            description="Code artifact for the active MicroVM image. Write-only: sent to AWS, never read back."
+        ),
+    ]
+    CpuConfigurations: Annotated[
+        list[CpuConfiguration],
+        Field(description="Items are unique. Write-only: sent to AWS, never read back."),
+    ]
+    Description: Annotated[
+        str,
+        Field(
+            description="Human-readable description of the MicroVM image and its purpose. Write-only: sent to AWS, never read back."
+        ),
+    ]
+    EgressNetworkConnectors: Annotated[
+        list[str],
+        Field(
+            description="Items: at most 10 items. Items are unique. Write-only: sent to AWS, never read back."
+        ),
+    ]
+    EnvironmentVariables: Annotated[
+        list[EnvironmentVariable],
+        Field(
+            description="Environment variables to set in the container during the snapshot build. Write-only: sent to AWS, never read back."
+        ),
+    ]
+    Hooks: Annotated[
+        HooksObject,
+        Field(description="Type: HooksObjectDict. Write-only: sent to AWS, never read back."),
+    ]
+    Logging: Annotated[
+        MicrovmImageLogging,
+        Field(
+            description="Configuration for MicroVM image logging. Write-only: sent to AWS, never read back."
+        ),
+    ]
+    Name: Annotated[
+        str,
+        Field(
+            description="Unique name for the MicroVM image within the account. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Resources: Annotated[
+        list[MicrovmImageResources],
+        Field(
+            description="Items: at most 1 items. Items are unique. Write-only: sent to AWS, never read back."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(
+            description="Key-value pairs to associate with the MicroVM image for organization and management."
+        ),
+    ] = None

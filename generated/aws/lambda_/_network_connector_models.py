@@ -7,10 +7,10 @@ Imported on first use by network_connector.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "Config",
@@ -22,41 +22,119 @@ __all__ = [
 
 
 class NetworkConnectorVpcEgressConfiguration(DeferredModel):
+    """
+    The VPC egress configuration for the network connector. Specifies the subnets, security groups, and network protocol for routing outbound traffic through your VPC.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AssociatedComputeResourceTypes: list[Literal["MicroVm", "WebFunction"]]
-    NetworkProtocol: Literal["IPv4", "DualStack"]
-    SecurityGroupIds: list[str]
-    SubnetIds: list[str]
+    AssociatedComputeResourceTypes: Annotated[
+        list[Literal["MicroVm", "WebFunction"]],
+        Field(
+            description="The types of Lambda compute resources that can use this connector. Supported values are MicroVm and WebFunction."
+        ),
+    ]
+    NetworkProtocol: Annotated[
+        Literal["IPv4", "DualStack"],
+        Field(
+            description="The network protocol for the connector. Specify IPv4 for IPv4-only networking, or DualStack for both IPv4 and IPv6."
+        ),
+    ]
+    SecurityGroupIds: Annotated[
+        list[str],
+        Field(
+            description="The IDs of the VPC security groups to attach to the ENIs. All security groups must be in the same VPC as the subnets."
+        ),
+    ]
+    SubnetIds: Annotated[
+        list[str],
+        Field(
+            description="The IDs of the VPC subnets where Lambda provisions elastic network interfaces (ENIs). Specify 1 to 16 subnets. All subnets must be in the same VPC."
+        ),
+    ]
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair that provides metadata for the network connector.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str | None = None
+    Key: Annotated[str, Field(description="The key name of the tag.")]
+    Value: Annotated[str | None, Field(description="The value for the tag.")] = None
 
 
 class NetworkConnectorAttributes(DeferredModel):
-    Arn: str | None = None
-    LatestVersion: int | None = None
-    LatestVersionArn: str | None = None
-    State: (
-        Literal["PENDING", "ACTIVE", "INACTIVE", "FAILED", "DELETING", "DELETE_FAILED"] | None
-    ) = None
+    """
+    The read-only attributes of a AWS::Lambda::NetworkConnector, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the network connector.")
+    ] = None
+    LatestVersion: Annotated[
+        int | None,
+        Field(
+            description="The version number of the network connector's latest version. Updates to the connector's configuration create a new immutable version; this attribute exposes the most recent one."
+        ),
+    ] = None
+    LatestVersionArn: Annotated[
+        str | None,
+        Field(
+            description="The qualified Amazon Resource Name (ARN) of the network connector's latest version. Includes the immutable version suffix and can be used to pin to a specific version."
+        ),
+    ] = None
+    State: Annotated[
+        Literal["PENDING", "ACTIVE", "INACTIVE", "FAILED", "DELETING", "DELETE_FAILED"] | None,
+        Field(description="The current state of the network connector."),
+    ] = None
 
 
 class Config(DeferredModel):
+    """
+    The network configuration for the connector. Specify a VpcEgressConfiguration to enable outbound traffic routing through your VPC.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    VpcEgressConfiguration: NetworkConnectorVpcEgressConfiguration
+    VpcEgressConfiguration: Annotated[
+        NetworkConnectorVpcEgressConfiguration,
+        Field(
+            description="The VPC egress configuration for the network connector. Specifies the subnets, security groups, and network protocol for routing outbound traffic through your VPC."
+        ),
+    ]
 
 
 class NetworkConnectorProps(DeferredModel):
-    Configuration: Config
-    Name: str | None = None
-    OperatorRole: str | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Lambda::NetworkConnector.
+    """
+
+    Configuration: Annotated[
+        Config,
+        Field(
+            description="The network configuration for the connector. Specify a VpcEgressConfiguration to enable outbound traffic routing through your VPC."
+        ),
+    ]
+    Name: Annotated[
+        str | None,
+        Field(
+            description="A unique name for the network connector within your account and Region. Must be 1 to 64 alphanumeric characters, hyphens, or underscores. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    OperatorRole: Annotated[
+        str | None,
+        Field(
+            description="The ARN of the IAM role that Lambda assumes to manage elastic network interfaces in your VPC. This role must have permissions for ec2:CreateNetworkInterface and related describe operations."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(
+            description="A list of tags to apply to the network connector. Use tags to categorize network connectors for cost allocation, access control, or operational management."
+        ),
+    ] = None

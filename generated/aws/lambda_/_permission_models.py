@@ -7,9 +7,10 @@ Imported on first use by permission.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "PermissionAttributes",
@@ -18,16 +19,71 @@ __all__ = [
 
 
 class PermissionProps(DeferredModel):
-    Action: str
-    EventSourceToken: str | None = None
-    FunctionName: str
-    FunctionUrlAuthType: Literal["AWS_IAM", "NONE"] | None = None
-    InvokedViaFunctionUrl: bool | None = None
-    Principal: str
-    PrincipalOrgID: str | None = None
-    SourceAccount: str | None = None
-    SourceArn: str | None = None
+    """
+    The properties a program declares for a AWS::Lambda::Permission.
+    """
+
+    Action: Annotated[
+        str,
+        Field(
+            description="The action that the principal can use on the function. For example, ``lambda:InvokeFunction`` or ``lambda:GetFunction``. Create-only: changing it replaces the resource."
+        ),
+    ]
+    EventSourceToken: Annotated[
+        str | None,
+        Field(
+            description="For Alexa Smart Home functions, a token that the invoker must supply. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    FunctionName: Annotated[
+        str,
+        Field(
+            description="The name or ARN of the Lambda function, version, or alias. **Name formats** + *Function name* – ``my-function`` (name-only), ``my-function:v1`` (with alias). + *Function ARN* – ``arn:aws:lambda:us-west-2:123456789012:function:my-function``. + *Partial ARN* – ``123456789012:function:my-function``. You can append a version number or alias to any of the formats. The length constraint applies only to the full ARN. If you specify only the function name, it is limited to 64 characters in length. Create-only: changing it replaces the resource."
+        ),
+    ]
+    FunctionUrlAuthType: Annotated[
+        Literal["AWS_IAM", "NONE"] | None,
+        Field(
+            description="The type of authentication that your function URL uses. Set to ``AWS_IAM`` if you want to restrict access to authenticated users only. Set to ``NONE`` if you want to bypass IAM authentication to create a public endpoint. For more information, see [Control access to Lambda function URLs](https://docs.aws.amazon.com/lambda/latest/dg/urls-auth.html). Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    InvokedViaFunctionUrl: Annotated[
+        bool | None,
+        Field(
+            description="Indicates whether the permission applies when the function is invoked through a function URL. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Principal: Annotated[
+        str,
+        Field(
+            description="The AWS-service, AWS-account, IAM user, or IAM role that invokes the function. If you specify a service, use ``SourceArn`` or ``SourceAccount`` to limit who can invoke the function through that service. Create-only: changing it replaces the resource."
+        ),
+    ]
+    PrincipalOrgID: Annotated[
+        str | None,
+        Field(
+            description="The identifier for your organization in AOlong. Use this to grant permissions to all the AWS-accounts under this organization. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    SourceAccount: Annotated[
+        str | None,
+        Field(
+            description="For AWS-service, the ID of the AWS-account that owns the resource. Use this together with ``SourceArn`` to ensure that the specified account owns the resource. It is possible for an Amazon S3 bucket to be deleted by its owner and recreated by another account. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    SourceArn: Annotated[
+        str | None,
+        Field(
+            description="For AWS-services, the ARN of the AWS resource that invokes the function. For example, an Amazon S3 bucket or Amazon SNS topic. Note that Lambda configures the comparison using the ``StringLike`` operator. Create-only: changing it replaces the resource."
+        ),
+    ] = None
 
 
 class PermissionAttributes(DeferredModel):
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::Lambda::Permission, set by AWS.
+    """
+
+    Id: Annotated[str | None, Field(description="Pattern: ^.*$ Length: 1 to 256 characters.")] = (
+        None
+    )

@@ -7,10 +7,10 @@ Imported on first use by url.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "UrlAttributes",
@@ -23,22 +23,69 @@ class UrlCors(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AllowCredentials: bool | None = None
-    AllowHeaders: list[str] | None = None
-    AllowMethods: list[Literal["GET", "PUT", "HEAD", "POST", "PATCH", "DELETE", "*"]] | None = None
-    AllowOrigins: list[str] | None = None
-    ExposeHeaders: list[str] | None = None
-    MaxAge: int | None = None
+    AllowCredentials: Annotated[
+        bool | None,
+        Field(description="Specifies whether credentials are included in the CORS request."),
+    ] = None
+    AllowHeaders: Annotated[
+        list[str] | None, Field(description="Represents a collection of allowed headers.")
+    ] = None
+    AllowMethods: Annotated[
+        list[Literal["GET", "PUT", "HEAD", "POST", "PATCH", "DELETE", "*"]] | None,
+        Field(description="Represents a collection of allowed HTTP methods."),
+    ] = None
+    AllowOrigins: Annotated[
+        list[str] | None, Field(description="Represents a collection of allowed origins.")
+    ] = None
+    ExposeHeaders: Annotated[
+        list[str] | None, Field(description="Represents a collection of exposed headers.")
+    ] = None
+    MaxAge: Annotated[int | None, Field(description="Range: 0 to 86400 (inclusive).")] = None
 
 
 class UrlAttributes(DeferredModel):
-    FunctionArn: str | None = None
-    FunctionUrl: str | None = None
+    """
+    The read-only attributes of a AWS::Lambda::Url, set by AWS.
+    """
+
+    FunctionArn: Annotated[
+        str | None,
+        Field(
+            description="The full Amazon Resource Name (ARN) of the function associated with the Function URL."
+        ),
+    ] = None
+    FunctionUrl: Annotated[
+        str | None, Field(description="The generated url for this resource.")
+    ] = None
 
 
 class UrlProps(DeferredModel):
-    AuthType: Literal["AWS_IAM", "NONE"]
-    Cors: UrlCors | None = None
-    InvokeMode: Literal["BUFFERED", "RESPONSE_STREAM"] | None = None
-    Qualifier: str | None = None
-    TargetFunctionArn: str
+    """
+    The properties a program declares for a AWS::Lambda::Url.
+    """
+
+    AuthType: Annotated[
+        Literal["AWS_IAM", "NONE"],
+        Field(
+            description="Can be either AWS_IAM if the requests are authorized via IAM, or NONE if no authorization is configured on the Function URL."
+        ),
+    ]
+    Cors: Annotated[UrlCors | None, Field(description="Type: UrlCorsDict.")] = None
+    InvokeMode: Annotated[
+        Literal["BUFFERED", "RESPONSE_STREAM"] | None,
+        Field(
+            description="The invocation mode for the function's URL. Set to BUFFERED if you want to buffer responses before returning them to the client. Set to RESPONSE_STREAM if you want to stream responses, allowing faster time to first byte and larger response payload sizes. If not set, defaults to BUFFERED."
+        ),
+    ] = None
+    Qualifier: Annotated[
+        str | None,
+        Field(
+            description="The alias qualifier for the target function. If TargetFunctionArn is unqualified then Qualifier must be passed. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    TargetFunctionArn: Annotated[
+        str,
+        Field(
+            description="The Amazon Resource Name (ARN) of the function associated with the Function URL. Create-only: changing it replaces the resource."
+        ),
+    ]

@@ -7,9 +7,10 @@ Imported on first use by version.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ProvisionedConcurrencyConfiguration",
@@ -21,37 +22,104 @@ __all__ = [
 
 
 class ProvisionedConcurrencyConfiguration(DeferredModel):
+    """
+    A provisioned concurrency configuration for a function's version.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ProvisionedConcurrentExecutions: int
+    ProvisionedConcurrentExecutions: Annotated[
+        int, Field(description="The amount of provisioned concurrency to allocate for the version.")
+    ]
 
 
 class VersionFunctionScalingConfig(DeferredModel):
+    """
+    Configuration that defines the scaling behavior for a Lambda Managed Instances function, including the minimum and maximum number of execution environments that can be provisioned.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    MaxExecutionEnvironments: int | None = None
-    MinExecutionEnvironments: int | None = None
+    MaxExecutionEnvironments: Annotated[
+        int | None,
+        Field(
+            description="The maximum number of execution environments that can be provisioned for the function."
+        ),
+    ] = None
+    MinExecutionEnvironments: Annotated[
+        int | None,
+        Field(
+            description="The minimum number of execution environments to maintain for the function."
+        ),
+    ] = None
 
 
 class VersionRuntimePolicy(DeferredModel):
+    """
+    Runtime Management Config of a function.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    RuntimeVersionArn: str | None = None
-    UpdateRuntimeOn: str
+    RuntimeVersionArn: Annotated[
+        str | None,
+        Field(
+            description="The ARN of the runtime the function is configured to use. If the runtime update mode is manual, the ARN is returned, otherwise null is returned."
+        ),
+    ] = None
+    UpdateRuntimeOn: Annotated[str, Field(description="The runtime update mode.")]
 
 
 class VersionAttributes(DeferredModel):
-    FunctionArn: str | None = None
-    Version: str | None = None
+    """
+    The read-only attributes of a AWS::Lambda::Version, set by AWS.
+    """
+
+    FunctionArn: Annotated[str | None, Field(description="The ARN of the version.")] = None
+    Version: Annotated[str | None, Field(description="The version number.")] = None
 
 
 class VersionProps(DeferredModel):
-    CodeSha256: str | None = None
-    Description: str | None = None
-    FunctionName: str
-    FunctionScalingConfig: VersionFunctionScalingConfig | None = None
-    ProvisionedConcurrencyConfig: ProvisionedConcurrencyConfiguration | None = None
-    RuntimePolicy: VersionRuntimePolicy | None = None
+    """
+    The properties a program declares for a AWS::Lambda::Version.
+    """
+
+    CodeSha256: Annotated[
+        str | None,
+        Field(
+            description="Only publish a version if the hash value matches the value that's specified. Use this option to avoid publishing a version if the function code has changed since you last updated it. Updates are not supported for this property. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Description: Annotated[
+        str | None,
+        Field(
+            description="A description for the version to override the description in the function configuration. Updates are not supported for this property. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    FunctionName: Annotated[
+        str,
+        Field(
+            description="The name of the Lambda function. Create-only: changing it replaces the resource."
+        ),
+    ]
+    FunctionScalingConfig: Annotated[
+        VersionFunctionScalingConfig | None,
+        Field(
+            description="The scaling configuration to apply to the function, including minimum and maximum execution environment limits."
+        ),
+    ] = None
+    ProvisionedConcurrencyConfig: Annotated[
+        ProvisionedConcurrencyConfiguration | None,
+        Field(
+            description="Specifies a provisioned concurrency configuration for a function's version. Updates are not supported for this property. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    RuntimePolicy: Annotated[
+        VersionRuntimePolicy | None,
+        Field(
+            description="Specifies the runtime management configuration of a function. Displays runtimeVersionArn only for Manual. Create-only: changing it replaces the resource."
+        ),
+    ] = None

@@ -7,7 +7,7 @@ Imported on first use by web_function_endpoint.py, which re-exports every name h
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -23,62 +23,176 @@ __all__ = [
 
 
 class RevisionWeight(DeferredModel):
+    """
+    A revision routing entry.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    RevisionId: str
-    Weight: int
+    RevisionId: Annotated[str, Field(description="The revision identifier.")]
+    Weight: Annotated[int, Field(description="The traffic weight for this revision.")]
 
 
 class WebFunctionEndpointScalingConfig(DeferredModel):
+    """
+    The scaling configuration for the endpoint. Optionally constrains how many concurrent execution environments the endpoint can use, in addition to your account's vCPU quota.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    MaxEnvironments: int | None = None
+    MaxEnvironments: Annotated[
+        int | None,
+        Field(
+            description="The maximum number of concurrent execution environments for the endpoint. This optional limit further constrains the endpoint's scaling. When omitted, the endpoint's scaling is limited only by your account's vCPU quota."
+        ),
+    ] = None
 
 
 class WebFunctionEndpointThrottleConfig(DeferredModel):
+    """
+    The throttling configuration for the endpoint. Optionally constrains the request rate that the endpoint accepts, in addition to your account's rate limit quota.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    RateLimit: int | None = None
-
-
-class WebFunctionEndpointAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    DomainName: str | None = None
-    EndpointArn: str | None = None
-    FunctionArn: str | None = None
-    RegionalEndpoints: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    State: Literal["Pending", "Active", "Failed", "Deleting"] | None = None
-    StateReason: str | None = None
-    UpdateStatus: Literal["InProgress", "Successful", "Failed"] | None = None
-    UpdateStatusReason: str | None = None
-    UpdatedAt: str | None = None
+    RateLimit: Annotated[
+        int | None,
+        Field(
+            description="The maximum request rate per second for the endpoint, up to a maximum of 10000. This optional limit further constrains the endpoint's request rate. When omitted, the endpoint's request rate is limited only by your account's rate limit quota. Specify 0 to reject all new requests. Other supported values are 100 through 1000 in increments of 100, and 2000 through 10000 in increments of 1000. Supported values can vary by Region; if you specify an unsupported value, the error lists the values available in that Region."
+        ),
+    ] = None
 
 
 class WebFunctionEndpointProps(DeferredModel):
-    AuthType: Literal["ApplicationManaged", "IamAuth"]
-    Description: str | None = None
-    EndpointName: str
-    EndpointType: Literal["HomeRegion", "MultiRegion", "PerRegion"]
-    FunctionName: str
-    Regions: list[str] | None = None
-    RevisionWeights: list[RevisionWeight] | None = None
-    ScalingConfig: WebFunctionEndpointScalingConfig | None = None
-    ThrottleConfig: WebFunctionEndpointThrottleConfig | None = None
+    """
+    The properties a program declares for a AWS::Lambda::WebFunctionEndpoint.
+    """
+
+    AuthType: Annotated[
+        Literal["ApplicationManaged", "IamAuth"],
+        Field(description="The authentication type for the endpoint."),
+    ]
+    Description: Annotated[str | None, Field(description="A description of the endpoint.")] = None
+    EndpointName: Annotated[
+        str,
+        Field(
+            description="The name of the endpoint. Create-only: changing it replaces the resource."
+        ),
+    ]
+    EndpointType: Annotated[
+        Literal["HomeRegion", "MultiRegion", "PerRegion"],
+        Field(
+            description="The type of the endpoint. Create-only: changing it replaces the resource."
+        ),
+    ]
+    FunctionName: Annotated[
+        str,
+        Field(
+            description="The name of the web function this endpoint belongs to. The length constraint applies only to the full ARN. If you specify only the function name, it is limited to 64 characters in length. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Regions: Annotated[
+        list[str] | None,
+        Field(
+            description="The list of AWS Regions for the endpoint. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    RevisionWeights: Annotated[
+        list[RevisionWeight] | None,
+        Field(
+            description="List of revision routing entries. 1 or 2 entries. With 1 entry, weight must be 100. With 2 entries, weights must sum to 100."
+        ),
+    ] = None
+    ScalingConfig: Annotated[
+        WebFunctionEndpointScalingConfig | None,
+        Field(
+            description="The scaling configuration for the endpoint. Optionally constrains how many concurrent execution environments the endpoint can use, in addition to your account's vCPU quota."
+        ),
+    ] = None
+    ThrottleConfig: Annotated[
+        WebFunctionEndpointThrottleConfig | None,
+        Field(
+            description="The throttling configuration for the endpoint. Optionally constrains the request rate that the endpoint accepts, in addition to your account's rate limit quota."
+        ),
+    ] = None
 
 
 class RegionalEndpoint(DeferredModel):
+    """
+    Per-region endpoint information.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AuthType: Literal["ApplicationManaged", "IamAuth"] | None = None
-    DomainName: str | None = None
-    RevisionWeights: list[RevisionWeight] | None = None
-    ScalingConfig: WebFunctionEndpointScalingConfig | None = None
-    State: Literal["Pending", "Active", "Failed", "Deleting"] | None = None
-    StateReason: str | None = None
-    ThrottleConfig: WebFunctionEndpointThrottleConfig | None = None
-    UpdateStatus: Literal["InProgress", "Successful", "Failed"] | None = None
-    UpdateStatusReason: str | None = None
+    AuthType: Annotated[
+        Literal["ApplicationManaged", "IamAuth"] | None,
+        Field(description="The authentication type for the endpoint."),
+    ] = None
+    DomainName: Annotated[str | None, Field(description="The domain name of the endpoint.")] = None
+    RevisionWeights: Annotated[
+        list[RevisionWeight] | None, Field(description="The revision weights for the endpoint.")
+    ] = None
+    ScalingConfig: Annotated[
+        WebFunctionEndpointScalingConfig | None,
+        Field(description="The scaling configuration for the endpoint."),
+    ] = None
+    State: Annotated[
+        Literal["Pending", "Active", "Failed", "Deleting"] | None,
+        Field(description="The current state of the endpoint."),
+    ] = None
+    StateReason: Annotated[
+        str | None, Field(description="The reason for the current state of the endpoint.")
+    ] = None
+    ThrottleConfig: Annotated[
+        WebFunctionEndpointThrottleConfig | None,
+        Field(description="The throttling configuration for the endpoint."),
+    ] = None
+    UpdateStatus: Annotated[
+        Literal["InProgress", "Successful", "Failed"] | None,
+        Field(description="The status of the most recent update to the endpoint."),
+    ] = None
+    UpdateStatusReason: Annotated[
+        str | None, Field(description="The reason for the current update status of the endpoint.")
+    ] = None
+
+
+class WebFunctionEndpointAttributes(DeferredModel):
+    """
+    The read-only attributes of a AWS::Lambda::WebFunctionEndpoint, set by AWS.
+    """
+
+    CreatedAt: Annotated[
+        str | None, Field(description="The timestamp when the endpoint was created.")
+    ] = None
+    DomainName: Annotated[str | None, Field(description="The domain name of the endpoint.")] = None
+    EndpointArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the endpoint.")
+    ] = None
+    FunctionArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the function.")
+    ] = None
+    RegionalEndpoints: Annotated[
+        dict[str, RegionalEndpoint] | None,
+        Field(description="Per-region endpoint status and configuration."),
+    ] = None
+    State: Annotated[
+        Literal["Pending", "Active", "Failed", "Deleting"] | None,
+        Field(description="The current state of the endpoint."),
+    ] = None
+    StateReason: Annotated[
+        str | None, Field(description="The reason for the endpoint's current state.")
+    ] = None
+    UpdateStatus: Annotated[
+        Literal["InProgress", "Successful", "Failed"] | None,
+        Field(description="The status of the last update operation."),
+    ] = None
+    UpdateStatusReason: Annotated[
+        str | None, Field(description="The reason for the update status.")
+    ] = None
+    UpdatedAt: Annotated[
+        str | None, Field(description="The timestamp when the endpoint was last updated.")
+    ] = None

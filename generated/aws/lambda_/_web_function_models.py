@@ -7,10 +7,10 @@ Imported on first use by web_function.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "Tag",
@@ -20,21 +20,51 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with the function.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The tag key.")]
+    Value: Annotated[str, Field(description="The tag value.")]
 
 
 class WebFunctionAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    FunctionArn: str | None = None
-    State: Literal["Pending", "Active", "Failed", "Deleting"] | None = None
-    StateReason: str | None = None
-    UpdatedAt: str | None = None
+    """
+    The read-only attributes of a AWS::Lambda::WebFunction, set by AWS.
+    """
+
+    CreatedAt: Annotated[
+        str | None, Field(description="The timestamp when the function was created.")
+    ] = None
+    FunctionArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the function.")
+    ] = None
+    State: Annotated[
+        Literal["Pending", "Active", "Failed", "Deleting"] | None,
+        Field(description="The current state of the function."),
+    ] = None
+    StateReason: Annotated[
+        str | None, Field(description="The reason for the function's current state.")
+    ] = None
+    UpdatedAt: Annotated[
+        str | None, Field(description="The timestamp when the function was last updated.")
+    ] = None
 
 
 class WebFunctionProps(DeferredModel):
-    FunctionName: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Lambda::WebFunction.
+    """
+
+    FunctionName: Annotated[
+        str,
+        Field(
+            description="The name of the web function. The name can contain letters, numbers, hyphens (-), and underscores (_), and cannot begin or end with a hyphen or an underscore. The length constraint applies only to the full ARN. If you specify only the function name, it is limited to 64 characters in length. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None, Field(description="A list of tags to apply to the function.")
+    ] = None

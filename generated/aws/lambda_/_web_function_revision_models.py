@@ -7,7 +7,7 @@ Imported on first use by web_function_revision.py, which re-exports every name h
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -26,76 +26,181 @@ __all__ = [
 
 
 class WebFunctionRevisionBuildConfigRuntimeConfig(DeferredModel):
+    """
+    The runtime configuration for the revision.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Runtime: str
+    Runtime: Annotated[str, Field(description="The runtime identifier.")]
 
 
 class WebFunctionRevisionLoggingConfig(DeferredModel):
+    """
+    The logging configuration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ApplicationLogLevel: Literal["TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL"] | None = None
-    LogGroup: str | None = None
-    SystemLogLevel: Literal["DEBUG", "INFO", "WARN"] | None = None
+    ApplicationLogLevel: Annotated[
+        Literal["TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL"] | None,
+        Field(description="The application log level."),
+    ] = None
+    LogGroup: Annotated[str | None, Field(description="The CloudWatch log group name.")] = None
+    SystemLogLevel: Annotated[
+        Literal["DEBUG", "INFO", "WARN"] | None, Field(description="The system log level.")
+    ] = None
 
 
 class WebFunctionRevisionS3Object(DeferredModel):
+    """
+    The S3 location of the function code.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Bucket: str
-    Key: str
-    VersionId: str | None = None
+    Bucket: Annotated[str, Field(description="The S3 bucket name.")]
+    Key: Annotated[str, Field(description="The S3 object key.")]
+    VersionId: Annotated[str | None, Field(description="The S3 object version ID.")] = None
 
 
 class WebFunctionRevisionServiceConfigTelemetryConfig(DeferredModel):
+    """
+    The telemetry configuration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    LoggingConfig: WebFunctionRevisionLoggingConfig | None = None
+    LoggingConfig: Annotated[
+        WebFunctionRevisionLoggingConfig | None,
+        Field(description="The logging configuration for the web function."),
+    ] = None
 
 
 class WebFunctionRevisionAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    FunctionArn: str | None = None
-    RevisionArn: str | None = None
-    RevisionId: str | None = None
-    State: Literal["Pending", "Active", "Failed"] | None = None
-    StateReason: str | None = None
+    """
+    The read-only attributes of a AWS::Lambda::WebFunctionRevision, set by AWS.
+    """
+
+    CreatedAt: Annotated[
+        str | None, Field(description="The timestamp when the revision was created.")
+    ] = None
+    FunctionArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the function.")
+    ] = None
+    RevisionArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the revision.")
+    ] = None
+    RevisionId: Annotated[
+        str | None, Field(description="The unique identifier of the revision.")
+    ] = None
+    State: Annotated[
+        Literal["Pending", "Active", "Failed"] | None,
+        Field(description="The current state of the revision."),
+    ] = None
+    StateReason: Annotated[
+        str | None, Field(description="The reason for the revision's current state.")
+    ] = None
 
 
 class WebFunctionRevisionBuildConfigCodeConfig(DeferredModel):
+    """
+    The code configuration for the revision.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    S3Object: WebFunctionRevisionS3Object
+    S3Object: Annotated[
+        WebFunctionRevisionS3Object,
+        Field(description="The Amazon S3 location of the deployment artifact."),
+    ]
 
 
 class WebFunctionRevisionServiceConfig(DeferredModel):
+    """
+    The service configuration for the revision.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EgressNetworkConnectorArn: str | None = None
-    EnvironmentVariables: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    ExecutionRoleArn: str
-    MaxConcurrencyPerEnvironment: int | None = None
-    TelemetryConfig: WebFunctionRevisionServiceConfigTelemetryConfig | None = None
-    TimeoutSeconds: int | None = None
+    EgressNetworkConnectorArn: Annotated[
+        str | None,
+        Field(
+            description="The versioned ARN of the network connector used for outbound network access from the revision."
+        ),
+    ] = None
+    EnvironmentVariables: Annotated[
+        dict[str, str] | None, Field(description="Environment variables for the function.")
+    ] = None
+    ExecutionRoleArn: Annotated[str, Field(description="The ARN of the execution role.")]
+    MaxConcurrencyPerEnvironment: Annotated[
+        int | None, Field(description="The maximum concurrency per environment.")
+    ] = None
+    TelemetryConfig: Annotated[
+        WebFunctionRevisionServiceConfigTelemetryConfig | None,
+        Field(description="The telemetry configuration."),
+    ] = None
+    TimeoutSeconds: Annotated[int | None, Field(description="The function timeout in seconds.")] = (
+        None
+    )
 
 
 class WebFunctionRevisionBuildConfig(DeferredModel):
+    """
+    The build configuration for the revision.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CodeConfig: WebFunctionRevisionBuildConfigCodeConfig
-    RuntimeConfig: WebFunctionRevisionBuildConfigRuntimeConfig
+    CodeConfig: Annotated[
+        WebFunctionRevisionBuildConfigCodeConfig,
+        Field(description="The code configuration for the revision."),
+    ]
+    RuntimeConfig: Annotated[
+        WebFunctionRevisionBuildConfigRuntimeConfig,
+        Field(description="The runtime configuration for the revision."),
+    ]
 
 
 class WebFunctionRevisionProps(DeferredModel):
-    BuildConfig: WebFunctionRevisionBuildConfig
-    Description: str | None = None
-    FunctionName: str
-    KmsKeyArn: str | None = None
-    ServiceConfig: WebFunctionRevisionServiceConfig
+    """
+    The properties a program declares for a AWS::Lambda::WebFunctionRevision.
+    """
+
+    BuildConfig: Annotated[
+        WebFunctionRevisionBuildConfig,
+        Field(
+            description="The build configuration for the revision. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Description: Annotated[
+        str | None,
+        Field(
+            description="A description of the revision. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    FunctionName: Annotated[
+        str,
+        Field(
+            description="The name of the web function this revision belongs to. The length constraint applies only to the full ARN. If you specify only the function name, it is limited to 64 characters in length. Create-only: changing it replaces the resource."
+        ),
+    ]
+    KmsKeyArn: Annotated[
+        str | None,
+        Field(
+            description="The ARN of the KMS key used to encrypt the revision. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    ServiceConfig: Annotated[
+        WebFunctionRevisionServiceConfig,
+        Field(
+            description="The service configuration for the revision. Create-only: changing it replaces the resource."
+        ),
+    ]

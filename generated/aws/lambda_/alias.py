@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,50 +63,46 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AliasRoutingConfigurationDict = TypedDict(
-    "AliasRoutingConfigurationDict",
-    {
-        "AdditionalVersionWeights": "list[VersionWeightDict]",
-    },
-    total=False,
-)
 
-ProvisionedConcurrencyConfigurationDict = TypedDict(
-    "ProvisionedConcurrencyConfigurationDict",
-    {
-        "ProvisionedConcurrentExecutions": "Required[int]",
-    },
-    total=False,
-)
+class AliasRoutingConfigurationDict(TypedDict, total=False):
+    """AliasRoutingConfiguration as a plain dict: The traffic-shifting configuration of a Lambda
+    function alias."""
 
-VersionWeightDict = TypedDict(
-    "VersionWeightDict",
-    {
-        "FunctionVersion": "Required[str]",
-        "FunctionWeight": "Required[float]",
-    },
-    total=False,
-)
+    AdditionalVersionWeights: list[VersionWeightDict]
+    """The second version, and the percentage of traffic that's routed to it."""
 
+
+class ProvisionedConcurrencyConfigurationDict(TypedDict, total=False):
+    """ProvisionedConcurrencyConfiguration as a plain dict: A provisioned concurrency configuration
+    for a function's alias."""
+
+    ProvisionedConcurrentExecutions: Required[int]
+    """The amount of provisioned concurrency to allocate for the alias."""
+
+
+class VersionWeightDict(TypedDict, total=False):
+    """VersionWeight as a plain dict: The traffic-shifting configuration of a Lambda function alias."""
+
+    FunctionVersion: Required[str]
+    """The qualifier of the second version."""
+    FunctionWeight: Required[float]
+    """The percentage of traffic that the alias routes to the second version."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Lambda::Alias",
     schema_file="aws-lambda-alias.json",
     primary_identifier=("/AliasArn",),
-    additional_identifiers=(),
     read_only=("/AliasArn",),
     create_only=("/Name", "/FunctionName"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/RoutingConfig/AdditionalVersionWeights",),
     required=("FunctionName", "FunctionVersion", "Name"),
     list_required=("FunctionName",),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 45,
         "read": 120,
@@ -112,76 +112,28 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AliasRoutingConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AdditionalVersionWeights": {
-                    "items": {"$ref": "#/definitions/VersionWeight"},
-                    "type": "array",
-                    "uniqueItems": True,
-                }
-            },
-            "type": "object",
-        },
-        "ProvisionedConcurrencyConfiguration": {
-            "additionalProperties": False,
-            "properties": {"ProvisionedConcurrentExecutions": {"type": "integer"}},
-            "required": ["ProvisionedConcurrentExecutions"],
-            "type": "object",
-        },
-        "VersionWeight": {
-            "additionalProperties": False,
-            "properties": {
-                "FunctionVersion": {"type": "string"},
-                "FunctionWeight": {"type": "number"},
-            },
-            "required": ["FunctionVersion", "FunctionWeight"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AliasArn": {"type": "string"},
-        "Description": {"maxLength": 256, "minLength": 0, "type": "string"},
-        "FunctionName": {"type": "string"},
-        "FunctionVersion": {
-            "maxLength": 1024,
-            "minLength": 0,
-            "pattern": "^(\\$LATEST(\\.PUBLISHED)?|[0-9]*)$",
-            "type": "string",
-        },
-        "Name": {
-            "maxLength": 128,
-            "minLength": 1,
-            "pattern": "^(?!^[0-9]+$)([a-zA-Z0-9-_]+)$",
-            "type": "string",
-        },
-        "ProvisionedConcurrencyConfig": {
-            "$ref": "#/definitions/ProvisionedConcurrencyConfiguration"
-        },
-        "RoutingConfig": {"$ref": "#/definitions/AliasRoutingConfiguration"},
-    },
-    "required": ["FunctionName", "FunctionVersion", "Name"],
-}
-
 
 class Alias(_Resource):
     """AWS::Lambda::Alias: Resource Type definition for AWS::Lambda::Alias
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: AliasArn.
+    Replaced when any of these change (create-only): Name, FunctionName.
+    Read-only attributes (known once deployed): AliasArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-lambda-alias.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
     props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "AliasProps")
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "AliasAttributes")
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "alias.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     AliasArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Lambda Alias ARN generated by the service."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     FunctionName: str
     FunctionVersion: str
@@ -189,33 +141,38 @@ class Alias(_Resource):
     ProvisionedConcurrencyConfig: ProvisionedConcurrencyConfigurationDict
     RoutingConfig: AliasRoutingConfigurationDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        FunctionName: str,
+        FunctionVersion: str,
+        Name: str,
+        Description: str | None = None,
+        ProvisionedConcurrencyConfig: ProvisionedConcurrencyConfiguration
+        | ProvisionedConcurrencyConfigurationDict
+        | None = None,
+        RoutingConfig: AliasRoutingConfiguration | AliasRoutingConfigurationDict | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Lambda::Alias; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            FunctionName: str,
-            FunctionVersion: str,
-            Name: str,
-            Description: str | None = None,
-            ProvisionedConcurrencyConfig: ProvisionedConcurrencyConfiguration
-            | ProvisionedConcurrencyConfigurationDict
-            | None = None,
-            RoutingConfig: AliasRoutingConfiguration | AliasRoutingConfigurationDict | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Lambda::Alias; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            FunctionName: The name of the Lambda function. Create-only: changing it replaces the
+                resource. Required.
+            FunctionVersion: The function version that the alias invokes. Required.
+            Name: The name of the alias. Create-only: changing it replaces the resource. Required.
             Description: A description of the alias.
-            FunctionName: The name of the Lambda function.
-            FunctionVersion: The function version that the alias invokes.
-            Name: The name of the alias.
-            ProvisionedConcurrencyConfig: Specifies a provisioned concurrency configuration for a function's alias.
+            ProvisionedConcurrencyConfig: Specifies a provisioned concurrency configuration for a
+                function's alias.
             RoutingConfig: The routing configuration of the alias.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

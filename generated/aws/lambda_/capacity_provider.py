@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -83,92 +87,119 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-CapacityProviderCapacityProviderScalingConfigDict = TypedDict(
-    "CapacityProviderCapacityProviderScalingConfigDict",
-    {
-        "MaxVCpuCount": "int",
-        "ScalingMode": "Literal['Auto', 'Manual']",
-        "ScalingPolicies": "list[TargetTrackingScalingPolicyDict]",
-    },
-    total=False,
-)
 
-CapacityProviderInstanceRequirementsDict = TypedDict(
-    "CapacityProviderInstanceRequirementsDict",
-    {
-        "AllowedInstanceTypes": "list[str]",
-        "Architectures": "list[Literal['x86_64', 'arm64']]",
-        "ExcludedInstanceTypes": "list[str]",
-    },
-    total=False,
-)
+class CapacityProviderCapacityProviderScalingConfigDict(TypedDict, total=False):
+    """CapacityProviderCapacityProviderScalingConfig as a plain dict: Configuration that defines how
+    the capacity provider scales compute instances based on demand and policies."""
 
-CapacityProviderLoggingConfigDict = TypedDict(
-    "CapacityProviderLoggingConfigDict",
-    {
-        "LogGroup": "str",
-        "SystemLogLevel": "Literal['DEBUG', 'INFO', 'WARN']",
-    },
-    total=False,
-)
+    MaxVCpuCount: int
+    """The maximum number of vCPUs that the capacity provider can provision across all compute
+    instances."""
+    ScalingMode: Literal["Auto", "Manual"]
+    """The scaling mode that determines how the capacity provider responds to changes in demand."""
+    ScalingPolicies: list[TargetTrackingScalingPolicyDict]
+    """A list of target tracking scaling policies for the capacity provider."""
 
-CapacityProviderPermissionsConfigDict = TypedDict(
-    "CapacityProviderPermissionsConfigDict",
-    {
-        "CapacityProviderOperatorRoleArn": "Required[str]",
-    },
-    total=False,
-)
 
-CapacityProviderTelemetryConfigDict = TypedDict(
-    "CapacityProviderTelemetryConfigDict",
-    {
-        "LoggingConfig": "CapacityProviderLoggingConfigDict",
-    },
-    total=False,
-)
+class CapacityProviderInstanceRequirementsDict(TypedDict, total=False):
+    """CapacityProviderInstanceRequirements as a plain dict: Specifications that define the
+    characteristics and constraints for compute instances used by the capacity provider."""
 
-CapacityProviderVpcConfigDict = TypedDict(
-    "CapacityProviderVpcConfigDict",
-    {
-        "SecurityGroupIds": "Required[list[str]]",
-        "SubnetIds": "Required[list[str]]",
-    },
-    total=False,
-)
+    AllowedInstanceTypes: list[str]
+    """A list of EC2 instance types that the capacity provider is allowed to use. If not specified,
+    all compatible instance types are allowed."""
+    Architectures: list[Literal["x86_64", "arm64"]]
+    """A list of supported CPU architectures for compute instances. Valid values include ``x86_64``
+    and ``arm64``."""
+    ExcludedInstanceTypes: list[str]
+    """A list of EC2 instance types that the capacity provider should not use, even if they meet
+    other requirements."""
 
-PropagateTagsConfigDict = TypedDict(
-    "PropagateTagsConfigDict",
-    {
-        "ExplicitTags": "list[TagDict]",
-        "Mode": "Literal['None', 'Explicit']",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "str",
-    },
-    total=False,
-)
+class CapacityProviderLoggingConfigDict(TypedDict, total=False):
+    """CapacityProviderLoggingConfig as a plain dict: The capacity provider's Amazon CloudWatch Logs
+    configuration settings."""
 
-TargetTrackingScalingPolicyDict = TypedDict(
-    "TargetTrackingScalingPolicyDict",
-    {
-        "PredefinedMetricType": "Required[Literal['LambdaCapacityProviderAverageCPUUtilization', 'LambdaCapacityProviderAverageGPUUtilization']]",
-        "TargetValue": "Required[float]",
-    },
-    total=False,
-)
+    LogGroup: str
+    """The name of the Amazon CloudWatch log group the capacity provider sends logs to. By default,
+    Lambda capacity providers send logs to a default log group named
+    ``/aws/lambda/capacity-provider/<capacity provider name>``. To use a different log group, enter
+    an existing log group or enter a new log group name."""
+    SystemLogLevel: Literal["DEBUG", "INFO", "WARN"]
+    """Set this property to filter the system logs for your capacity provider that Lambda sends to
+    CloudWatch. Lambda only sends system logs at the selected level of detail and lower, where
+    ``DEBUG`` is the highest level and ``WARN`` is the lowest."""
 
+
+class CapacityProviderPermissionsConfigDict(TypedDict, total=False):
+    """CapacityProviderPermissionsConfig as a plain dict: Configuration that specifies the
+    permissions required for the capacity provider to manage compute resources."""
+
+    CapacityProviderOperatorRoleArn: Required[str]
+    """The ARN of the IAM role that the capacity provider uses to manage compute instances and other
+    AWS resources."""
+
+
+class CapacityProviderTelemetryConfigDict(TypedDict, total=False):
+    """CapacityProviderTelemetryConfig as a plain dict: Configuration that specifies the telemetry
+    collection for the capacity provider."""
+
+    LoggingConfig: CapacityProviderLoggingConfigDict
+    """The capacity provider's Amazon CloudWatch Logs configuration settings."""
+
+
+class CapacityProviderVpcConfigDict(TypedDict, total=False):
+    """CapacityProviderVpcConfig as a plain dict: VPC configuration that specifies the network
+    settings for compute instances managed by the capacity provider."""
+
+    SecurityGroupIds: Required[list[str]]
+    """A list of security group IDs that control network access for compute instances managed by the
+    capacity provider."""
+    SubnetIds: Required[list[str]]
+    """A list of subnet IDs where the capacity provider launches compute instances."""
+
+
+class PropagateTagsConfigDict(TypedDict, total=False):
+    """PropagateTagsConfig as a plain dict: Configuration that defines how tags are propagated to
+    managed resources."""
+
+    ExplicitTags: list[TagDict]
+    """A list of tags to explicitly propagate to managed resources. Maximum of 40 tags."""
+    Mode: Literal["None", "Explicit"]
+    """The mode for tag propagation. Use ``Explicit`` to propagate specific tags, or ``None`` to
+    disable propagation."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair that provides metadata for the capacity provider."""
+
+    Key: Required[str]
+    """The key name of the tag."""
+    Value: str
+    """The value for the tag."""
+
+
+class TargetTrackingScalingPolicyDict(TypedDict, total=False):
+    """TargetTrackingScalingPolicy as a plain dict: A scaling policy for the capacity provider that
+    automatically adjusts capacity to maintain a target value for a specific metric."""
+
+    PredefinedMetricType: Required[
+        Literal[
+            "LambdaCapacityProviderAverageCPUUtilization",
+            "LambdaCapacityProviderAverageGPUUtilization",
+        ]
+    ]
+    """The predefined metric type to track for scaling decisions."""
+    TargetValue: Required[float]
+    """The target value for the metric that the scaling policy attempts to maintain through scaling
+    actions."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Lambda::CapacityProvider",
     schema_file="aws-lambda-capacityprovider.json",
     primary_identifier=("/CapacityProviderName",),
-    additional_identifiers=(),
     read_only=("/State", "/Arn"),
     create_only=(
         "/CapacityProviderName",
@@ -177,8 +208,6 @@ METADATA = _TypeMetadata(
         "/PermissionsConfig",
         "/KmsKeyArn",
     ),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=(
         "/CapacityProviderScalingConfig/ScalingPolicies",
         "/InstanceRequirements/AllowedInstanceTypes",
@@ -190,14 +219,7 @@ METADATA = _TypeMetadata(
         "/VpcConfig/SubnetIds",
     ),
     required=("PermissionsConfig", "VpcConfig"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -207,205 +229,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Architecture": {"enum": ["x86_64", "arm64"], "type": "string"},
-        "CapacityProviderLoggingConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "LogGroup": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "[\\.\\-_/#A-Za-z0-9]+",
-                    "type": "string",
-                },
-                "SystemLogLevel": {"enum": ["DEBUG", "INFO", "WARN"], "type": "string"},
-            },
-            "type": "object",
-        },
-        "CapacityProviderPermissionsConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "CapacityProviderOperatorRoleArn": {
-                    "maxLength": 10000,
-                    "minLength": 0,
-                    "pattern": "^arn:(aws[a-zA-Z-]*)?:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+$",
-                    "type": "string",
-                }
-            },
-            "required": ["CapacityProviderOperatorRoleArn"],
-            "type": "object",
-        },
-        "CapacityProviderPredefinedMetricType": {
-            "enum": [
-                "LambdaCapacityProviderAverageCPUUtilization",
-                "LambdaCapacityProviderAverageGPUUtilization",
-            ],
-            "type": "string",
-        },
-        "CapacityProviderScalingConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "MaxVCpuCount": {"maximum": 15000, "minimum": 2, "type": "integer"},
-                "ScalingMode": {"$ref": "#/definitions/CapacityProviderScalingMode"},
-                "ScalingPolicies": {
-                    "items": {"$ref": "#/definitions/TargetTrackingScalingPolicy"},
-                    "maxItems": 10,
-                    "minItems": 1,
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "CapacityProviderScalingMode": {"enum": ["Auto", "Manual"], "type": "string"},
-        "CapacityProviderState": {
-            "enum": ["Pending", "Active", "Failed", "Deleting"],
-            "type": "string",
-        },
-        "CapacityProviderTelemetryConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "LoggingConfig": {"$ref": "#/definitions/CapacityProviderLoggingConfig"}
-            },
-            "type": "object",
-        },
-        "CapacityProviderVpcConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "SecurityGroupIds": {
-                    "items": {
-                        "maxLength": 1024,
-                        "minLength": 0,
-                        "pattern": "^sg-[0-9a-zA-Z]*$",
-                        "type": "string",
-                    },
-                    "maxItems": 5,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "SubnetIds": {
-                    "items": {
-                        "maxLength": 1024,
-                        "minLength": 0,
-                        "pattern": "^subnet-[0-9a-z]*$",
-                        "type": "string",
-                    },
-                    "maxItems": 16,
-                    "minItems": 1,
-                    "type": "array",
-                },
-            },
-            "required": ["SubnetIds", "SecurityGroupIds"],
-            "type": "object",
-        },
-        "InstanceRequirements": {
-            "additionalProperties": False,
-            "properties": {
-                "AllowedInstanceTypes": {
-                    "items": {
-                        "maxLength": 30,
-                        "minLength": 1,
-                        "pattern": "^[a-zA-Z0-9\\.\\*\\-]+$",
-                        "type": "string",
-                    },
-                    "maxItems": 400,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Architectures": {
-                    "items": {"$ref": "#/definitions/Architecture"},
-                    "maxItems": 1,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "ExcludedInstanceTypes": {
-                    "items": {
-                        "maxLength": 30,
-                        "minLength": 1,
-                        "pattern": "^[a-zA-Z0-9\\.\\*\\-]+$",
-                        "type": "string",
-                    },
-                    "maxItems": 400,
-                    "minItems": 0,
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "PropagateTagsConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "ExplicitTags": {
-                    "items": {"$ref": "#/definitions/Tag"},
-                    "maxItems": 40,
-                    "minItems": 0,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "Mode": {"$ref": "#/definitions/PropagateTagsMode"},
-            },
-            "type": "object",
-        },
-        "PropagateTagsMode": {"enum": ["None", "Explicit"], "type": "string"},
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key"],
-            "type": "object",
-        },
-        "TargetTrackingScalingPolicy": {
-            "additionalProperties": False,
-            "properties": {
-                "PredefinedMetricType": {
-                    "$ref": "#/definitions/CapacityProviderPredefinedMetricType"
-                },
-                "TargetValue": {"maximum": 100, "minimum": 0, "type": "number"},
-            },
-            "required": ["PredefinedMetricType", "TargetValue"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {
-            "maxLength": 140,
-            "minLength": 1,
-            "pattern": "^arn:aws[a-zA-Z-]*:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:capacity-provider:[a-zA-Z0-9-_]+$",
-            "type": "string",
-        },
-        "CapacityProviderName": {
-            "maxLength": 140,
-            "minLength": 1,
-            "pattern": "^(arn:aws[a-zA-Z-]*:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:capacity-provider:[a-zA-Z0-9-_]+)|[a-zA-Z0-9-_]+$",
-            "type": "string",
-        },
-        "CapacityProviderScalingConfig": {"$ref": "#/definitions/CapacityProviderScalingConfig"},
-        "InstanceRequirements": {"$ref": "#/definitions/InstanceRequirements"},
-        "KmsKeyArn": {
-            "maxLength": 10000,
-            "minLength": 0,
-            "pattern": "^(arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()$",
-            "type": "string",
-        },
-        "PermissionsConfig": {"$ref": "#/definitions/CapacityProviderPermissionsConfig"},
-        "PropagateTags": {"$ref": "#/definitions/PropagateTagsConfig"},
-        "State": {"$ref": "#/definitions/CapacityProviderState"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-        "TelemetryConfig": {"$ref": "#/definitions/CapacityProviderTelemetryConfig"},
-        "VpcConfig": {"$ref": "#/definitions/CapacityProviderVpcConfig"},
-    },
-    "required": ["PermissionsConfig", "VpcConfig"],
-}
-
 
 class CapacityProvider(_Resource):
-    """AWS::Lambda::CapacityProvider: Creates a capacity provider that manages compute resources for Lambda functions
+    """AWS::Lambda::CapacityProvider: Creates a capacity provider that manages compute resources for
+    Lambda functions
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: CapacityProviderName.
+    Replaced when any of these change (create-only): CapacityProviderName, VpcConfig,
+    InstanceRequirements, PermissionsConfig, KmsKeyArn.
+    Read-only attributes (known once deployed): Arn, State.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-lambda-capacityprovider.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -415,12 +250,18 @@ class CapacityProvider(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "CapacityProviderAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "capacity_provider.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Pattern:
+    ^arn:aws[a-zA-Z-]*:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:capacity-provider:[a-zA-Z0-9-_]+$
+    Length: 1 to 140 characters."""
     State: Literal["Pending", "Active", "Failed", "Deleting"]
-    # Declared properties (as declared, or as AWS returned them).
+    """The current state of the capacity provider. Indicates whether the provider is being created,
+    is active and ready for use, has failed, or is being deleted."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     CapacityProviderName: str
     CapacityProviderScalingConfig: CapacityProviderCapacityProviderScalingConfigDict
     InstanceRequirements: CapacityProviderInstanceRequirementsDict
@@ -431,43 +272,55 @@ class CapacityProvider(_Resource):
     TelemetryConfig: CapacityProviderTelemetryConfigDict
     VpcConfig: CapacityProviderVpcConfigDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        PermissionsConfig: CapacityProviderPermissionsConfig
+        | CapacityProviderPermissionsConfigDict,
+        VpcConfig: CapacityProviderVpcConfig | CapacityProviderVpcConfigDict,
+        CapacityProviderName: str | None = None,
+        CapacityProviderScalingConfig: CapacityProviderCapacityProviderScalingConfig
+        | CapacityProviderCapacityProviderScalingConfigDict
+        | None = None,
+        InstanceRequirements: CapacityProviderInstanceRequirements
+        | CapacityProviderInstanceRequirementsDict
+        | None = None,
+        KmsKeyArn: str | None = None,
+        PropagateTags: PropagateTagsConfig | PropagateTagsConfigDict | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        TelemetryConfig: CapacityProviderTelemetryConfig
+        | CapacityProviderTelemetryConfigDict
+        | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Lambda::CapacityProvider; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            PermissionsConfig: CapacityProviderPermissionsConfig
-            | CapacityProviderPermissionsConfigDict,
-            VpcConfig: CapacityProviderVpcConfig | CapacityProviderVpcConfigDict,
-            CapacityProviderName: str | None = None,
-            CapacityProviderScalingConfig: CapacityProviderCapacityProviderScalingConfig
-            | CapacityProviderCapacityProviderScalingConfigDict
-            | None = None,
-            InstanceRequirements: CapacityProviderInstanceRequirements
-            | CapacityProviderInstanceRequirementsDict
-            | None = None,
-            KmsKeyArn: str | None = None,
-            PropagateTags: PropagateTagsConfig | PropagateTagsConfigDict | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            TelemetryConfig: CapacityProviderTelemetryConfig
-            | CapacityProviderTelemetryConfigDict
-            | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Lambda::CapacityProvider; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            PermissionsConfig: The permissions configuration for the capacity provider. Create-only:
+                changing it replaces the resource. Required.
+            VpcConfig: The VPC configuration for the capacity provider. Create-only: changing it
+                replaces the resource. Required.
+            CapacityProviderName: Pattern:
+                ^(arn:aws[a-zA-Z-]*:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:capacity-provider:[a-zA-Z0-9-_]+)|[a-zA-Z0-9-_]+$
+                Length: 1 to 140 characters. Create-only: changing it replaces the resource.
             CapacityProviderScalingConfig: The scaling configuration for the capacity provider.
-            InstanceRequirements: The instance requirements for compute resources managed by the capacity provider.
+            InstanceRequirements: The instance requirements for compute resources managed by the
+                capacity provider. Create-only: changing it replaces the resource.
             KmsKeyArn: The ARN of the KMS key used to encrypt the capacity provider's resources.
-            PermissionsConfig: The permissions configuration for the capacity provider.
-            PropagateTags: Configuration for tag propagation to managed resources launched by the capacity provider.
+                Create-only: changing it replaces the resource.
+            PropagateTags: Configuration for tag propagation to managed resources launched by the
+                capacity provider.
             Tags: A key-value pair that provides metadata for the capacity provider.
-            TelemetryConfig: The telemetry configuration for the capacity provider, including logging settings.
-            VpcConfig: The VPC configuration for the capacity provider.
+            TelemetryConfig: The telemetry configuration for the capacity provider, including
+                logging settings.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

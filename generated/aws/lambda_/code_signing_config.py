@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,50 +63,47 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-CodeSigningConfigAllowedPublishersDict = TypedDict(
-    "CodeSigningConfigAllowedPublishersDict",
-    {
-        "SigningProfileVersionArns": "Required[list[str]]",
-    },
-    total=False,
-)
 
-CodeSigningConfigCodeSigningPoliciesDict = TypedDict(
-    "CodeSigningConfigCodeSigningPoliciesDict",
-    {
-        "UntrustedArtifactOnDeployment": "Required[Literal['Warn', 'Enforce']]",
-    },
-    total=False,
-)
+class CodeSigningConfigAllowedPublishersDict(TypedDict, total=False):
+    """CodeSigningConfigAllowedPublishers as a plain dict: When the CodeSigningConfig is later on
+    attached to a function, the function code will be expected to be signed by profiles from this
+    list"""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "str",
-    },
-    total=False,
-)
+    SigningProfileVersionArns: Required[list[str]]
+    """List of Signing profile version Arns"""
 
+
+class CodeSigningConfigCodeSigningPoliciesDict(TypedDict, total=False):
+    """CodeSigningConfigCodeSigningPolicies as a plain dict: Policies to control how to act if a
+    signature is invalid"""
+
+    UntrustedArtifactOnDeployment: Required[Literal["Warn", "Enforce"]]
+    """Indicates how Lambda operations involve updating the code artifact will operate. Default to
+    Warn if not provided"""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: str
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Lambda::CodeSigningConfig",
     schema_file="aws-lambda-codesigningconfig.json",
     primary_identifier=("/CodeSigningConfigArn",),
-    additional_identifiers=(),
     read_only=("/CodeSigningConfigId", "/CodeSigningConfigArn"),
-    create_only=(),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("AllowedPublishers",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -112,65 +113,15 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AllowedPublishers": {
-            "additionalProperties": False,
-            "properties": {
-                "SigningProfileVersionArns": {
-                    "items": {
-                        "maxLength": 1024,
-                        "minLength": 12,
-                        "pattern": "arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\\-])+:((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1})?:(\\d{12})?:(.*)",
-                        "type": "string",
-                    },
-                    "maxItems": 20,
-                    "minItems": 1,
-                    "type": "array",
-                }
-            },
-            "required": ["SigningProfileVersionArns"],
-            "type": "object",
-        },
-        "CodeSigningPolicies": {
-            "additionalProperties": False,
-            "properties": {
-                "UntrustedArtifactOnDeployment": {"enum": ["Warn", "Enforce"], "type": "string"}
-            },
-            "required": ["UntrustedArtifactOnDeployment"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AllowedPublishers": {"$ref": "#/definitions/AllowedPublishers"},
-        "CodeSigningConfigArn": {
-            "pattern": "arn:(aws[a-zA-Z-]*)?:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:code-signing-config:csc-[a-z0-9]{17}",
-            "type": "string",
-        },
-        "CodeSigningConfigId": {"pattern": "csc-[a-zA-Z0-9-_\\.]{17}", "type": "string"},
-        "CodeSigningPolicies": {"$ref": "#/definitions/CodeSigningPolicies"},
-        "Description": {"maxLength": 256, "minLength": 0, "type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-    },
-    "required": ["AllowedPublishers"],
-}
-
 
 class CodeSigningConfig(_Resource):
     """AWS::Lambda::CodeSigningConfig: Resource Type definition for AWS::Lambda::CodeSigningConfig.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: CodeSigningConfigArn.
+    Read-only attributes (known once deployed): CodeSigningConfigArn, CodeSigningConfigId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-lambda-codesigningconfig.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -180,41 +131,50 @@ class CodeSigningConfig(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "CodeSigningConfigAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "code_signing_config.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     CodeSigningConfigArn: str
+    """A unique Arn for CodeSigningConfig resource"""
     CodeSigningConfigId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """A unique identifier for CodeSigningConfig resource"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AllowedPublishers: CodeSigningConfigAllowedPublishersDict
     CodeSigningPolicies: CodeSigningConfigCodeSigningPoliciesDict
     Description: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AllowedPublishers: CodeSigningConfigAllowedPublishers
+        | CodeSigningConfigAllowedPublishersDict,
+        CodeSigningPolicies: CodeSigningConfigCodeSigningPolicies
+        | CodeSigningConfigCodeSigningPoliciesDict
+        | None = None,
+        Description: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Lambda::CodeSigningConfig; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AllowedPublishers: CodeSigningConfigAllowedPublishers
-            | CodeSigningConfigAllowedPublishersDict,
-            CodeSigningPolicies: CodeSigningConfigCodeSigningPolicies
-            | CodeSigningConfigCodeSigningPoliciesDict
-            | None = None,
-            Description: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Lambda::CodeSigningConfig; `await` it inside an App to deploy it.
-
-            AllowedPublishers: When the CodeSigningConfig is later on attached to a function, the function code will be expected to be signed by profiles from this list
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AllowedPublishers: When the CodeSigningConfig is later on attached to a function, the
+                function code will be expected to be signed by profiles from this list Required.
             CodeSigningPolicies: Policies to control how to act if a signature is invalid
             Description: A description of the CodeSigningConfig
             Tags: A list of tags to apply to CodeSigningConfig resource
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,41 +63,39 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-EventInvokeConfigDestinationConfigDict = TypedDict(
-    "EventInvokeConfigDestinationConfigDict",
-    {
-        "OnFailure": "EventInvokeConfigOnFailureDict",
-        "OnSuccess": "EventInvokeConfigOnSuccessDict",
-    },
-    total=False,
-)
 
-EventInvokeConfigOnFailureDict = TypedDict(
-    "EventInvokeConfigOnFailureDict",
-    {
-        "Destination": "Required[str]",
-    },
-    total=False,
-)
+class EventInvokeConfigDestinationConfigDict(TypedDict, total=False):
+    """EventInvokeConfigDestinationConfig as a plain dict: A destination for events after they have
+    been sent to a function for processing."""
 
-EventInvokeConfigOnSuccessDict = TypedDict(
-    "EventInvokeConfigOnSuccessDict",
-    {
-        "Destination": "Required[str]",
-    },
-    total=False,
-)
+    OnFailure: EventInvokeConfigOnFailureDict
+    """The destination configuration for failed invocations."""
+    OnSuccess: EventInvokeConfigOnSuccessDict
+    """The destination configuration for successful invocations."""
 
+
+class EventInvokeConfigOnFailureDict(TypedDict, total=False):
+    """EventInvokeConfigOnFailure as a plain dict: The destination configuration for failed
+    invocations."""
+
+    Destination: Required[str]
+    """The Amazon Resource Name (ARN) of the destination resource."""
+
+
+class EventInvokeConfigOnSuccessDict(TypedDict, total=False):
+    """EventInvokeConfigOnSuccess as a plain dict: The destination configuration for successful
+    invocations."""
+
+    Destination: Required[str]
+    """The Amazon Resource Name (ARN) of the destination resource."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Lambda::EventInvokeConfig",
     schema_file="aws-lambda-eventinvokeconfig.json",
     primary_identifier=("/FunctionName", "/Qualifier"),
-    additional_identifiers=(),
-    read_only=(),
     create_only=("/FunctionName", "/Qualifier"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("FunctionName", "Qualifier"),
     list_required=("FunctionName",),
     tagging=_Tagging(
@@ -102,7 +104,6 @@ METADATA = _TypeMetadata(
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -112,66 +113,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "DestinationConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "OnFailure": {"$ref": "#/definitions/OnFailure"},
-                "OnSuccess": {"$ref": "#/definitions/OnSuccess"},
-            },
-            "type": "object",
-        },
-        "OnFailure": {
-            "additionalProperties": False,
-            "properties": {
-                "Destination": {
-                    "maxLength": 350,
-                    "minLength": 0,
-                    "pattern": "^$|arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\\-])+:([a-z]+(-[a-z]+)+-\\d{1})?:(\\d{12})?:(.*)",
-                    "type": "string",
-                }
-            },
-            "required": ["Destination"],
-            "type": "object",
-        },
-        "OnSuccess": {
-            "additionalProperties": False,
-            "properties": {
-                "Destination": {
-                    "maxLength": 350,
-                    "minLength": 0,
-                    "pattern": "^$|arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\\-])+:([a-z]+(-[a-z]+)+-\\d{1})?:(\\d{12})?:(.*)",
-                    "type": "string",
-                }
-            },
-            "required": ["Destination"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "DestinationConfig": {"$ref": "#/definitions/DestinationConfig"},
-        "FunctionName": {
-            "pattern": "^(arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]+(-[a-z]+)+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\\$LATEST(\\.PUBLISHED)?|[a-zA-Z0-9-_]+))?$",
-            "type": "string",
-        },
-        "MaximumEventAgeInSeconds": {"maximum": 21600, "minimum": 60, "type": "integer"},
-        "MaximumRetryAttempts": {"maximum": 2, "minimum": 0, "type": "integer"},
-        "Qualifier": {
-            "pattern": "^\\$(LATEST(\\.PUBLISHED)?)|[a-zA-Z0-9$_-]{1,129}$",
-            "type": "string",
-        },
-    },
-    "required": ["FunctionName", "Qualifier"],
-}
-
 
 class EventInvokeConfig(_Resource):
-    """AWS::Lambda::EventInvokeConfig: The AWS::Lambda::EventInvokeConfig resource configures options for asynchronous invocation on a version or an alias.
+    """AWS::Lambda::EventInvokeConfig: The AWS::Lambda::EventInvokeConfig resource configures
+    options for asynchronous invocation on a version or an alias.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: FunctionName, Qualifier (composite: the values joined by '|').
+    Replaced when any of these change (create-only): FunctionName, Qualifier.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-lambda-eventinvokeconfig.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -181,40 +132,52 @@ class EventInvokeConfig(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "EventInvokeConfigAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "event_invoke_config.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
-    # Declared properties (as declared, or as AWS returned them).
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     DestinationConfig: EventInvokeConfigDestinationConfigDict
     FunctionName: str
     MaximumEventAgeInSeconds: int
     MaximumRetryAttempts: int
     Qualifier: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        FunctionName: str,
+        Qualifier: str,
+        DestinationConfig: EventInvokeConfigDestinationConfig
+        | EventInvokeConfigDestinationConfigDict
+        | None = None,
+        MaximumEventAgeInSeconds: int | None = None,
+        MaximumRetryAttempts: int | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Lambda::EventInvokeConfig; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            FunctionName: str,
-            Qualifier: str,
-            DestinationConfig: EventInvokeConfigDestinationConfig
-            | EventInvokeConfigDestinationConfigDict
-            | None = None,
-            MaximumEventAgeInSeconds: int | None = None,
-            MaximumRetryAttempts: int | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Lambda::EventInvokeConfig; `await` it inside an App to deploy it.
-
-            FunctionName: The name of the Lambda function.
-            MaximumEventAgeInSeconds: The maximum age of a request that Lambda sends to a function for processing.
-            MaximumRetryAttempts: The maximum number of times to retry when the function returns an error.
-            Qualifier: The identifier of a version or alias.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            FunctionName: The name of the Lambda function. Create-only: changing it replaces the
+                resource. Required.
+            Qualifier: The identifier of a version or alias. Create-only: changing it replaces the
+                resource. Required.
+            DestinationConfig: A destination for events after they have been sent to a function for
+                processing.
+            MaximumEventAgeInSeconds: The maximum age of a request that Lambda sends to a function
+                for processing.
+            MaximumRetryAttempts: The maximum number of times to retry when the function returns an
+                error.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -119,168 +123,293 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-EventSourceMappingAmazonManagedKafkaEventSourceConfigDict = TypedDict(
-    "EventSourceMappingAmazonManagedKafkaEventSourceConfigDict",
-    {
-        "ConsumerGroupId": "str",
-        "SchemaRegistryConfig": "EventSourceMappingSchemaRegistryConfigDict",
-    },
-    total=False,
-)
 
-EventSourceMappingDestinationConfigDict = TypedDict(
-    "EventSourceMappingDestinationConfigDict",
-    {
-        "OnFailure": "EventSourceMappingOnFailureDict",
-    },
-    total=False,
-)
+class EventSourceMappingAmazonManagedKafkaEventSourceConfigDict(TypedDict, total=False):
+    """EventSourceMappingAmazonManagedKafkaEventSourceConfig as a plain dict: Specific configuration
+    settings for an Amazon Managed Streaming for Apache Kafka (Amazon MSK) event source."""
 
-EventSourceMappingDocumentDBEventSourceConfigDict = TypedDict(
-    "EventSourceMappingDocumentDBEventSourceConfigDict",
-    {
-        "CollectionName": "str",
-        "DatabaseName": "str",
-        "FullDocument": "Literal['UpdateLookup', 'Default']",
-    },
-    total=False,
-)
+    ConsumerGroupId: str
+    """The identifier for the Kafka consumer group to join. The consumer group ID must be unique
+    among all your Kafka event sources. After creating a Kafka event source mapping with the
+    consumer group ID specified, you cannot update this value. For more information, see
+    [Customizable consumer group
+    ID](https://docs.aws.amazon.com/lambda/latest/dg/with-msk.html#services-msk-consumer-group-id)."""
+    SchemaRegistryConfig: EventSourceMappingSchemaRegistryConfigDict
+    """Specific configuration settings for a Kafka schema registry."""
 
-EventSourceMappingEndpointsDict = TypedDict(
-    "EventSourceMappingEndpointsDict",
-    {
-        "KafkaBootstrapServers": "list[str]",
-    },
-    total=False,
-)
 
-EventSourceMappingFilterCriteriaDict = TypedDict(
-    "EventSourceMappingFilterCriteriaDict",
-    {
-        "Filters": "list[FilterDict]",
-    },
-    total=False,
-)
+class EventSourceMappingDestinationConfigDict(TypedDict, total=False):
+    """EventSourceMappingDestinationConfig as a plain dict: A configuration object that specifies
+    the destination of an event after Lambda processes it. For more information, see [Adding a
+    destination](https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html#invocation-async-destinations)."""
 
-EventSourceMappingLoggingConfigDict = TypedDict(
-    "EventSourceMappingLoggingConfigDict",
-    {
-        "SystemLogLevel": "Literal['DEBUG', 'INFO', 'WARN']",
-    },
-    total=False,
-)
+    OnFailure: EventSourceMappingOnFailureDict
+    """The destination configuration for failed invocations."""
 
-EventSourceMappingMetricsConfigDict = TypedDict(
-    "EventSourceMappingMetricsConfigDict",
-    {
-        "Metrics": "list[Literal['EventCount', 'ErrorCount', 'KafkaMetrics']]",
-    },
-    total=False,
-)
 
-EventSourceMappingOnFailureDict = TypedDict(
-    "EventSourceMappingOnFailureDict",
-    {
-        "Destination": "str",
-    },
-    total=False,
-)
+class EventSourceMappingDocumentDBEventSourceConfigDict(TypedDict, total=False):
+    """EventSourceMappingDocumentDBEventSourceConfig as a plain dict: Specific configuration
+    settings for a DocumentDB event source."""
 
-EventSourceMappingProvisionedPollerConfigDict = TypedDict(
-    "EventSourceMappingProvisionedPollerConfigDict",
-    {
-        "MaximumPollers": "int",
-        "MinimumPollers": "int",
-        "PollerGroupName": "str",
-    },
-    total=False,
-)
+    CollectionName: str
+    """The name of the collection to consume within the database. If you do not specify a
+    collection, Lambda consumes all collections."""
+    DatabaseName: str
+    """The name of the database to consume within the DocumentDB cluster."""
+    FullDocument: Literal["UpdateLookup", "Default"]
+    """Determines what DocumentDB sends to your event stream during document update operations. If
+    set to UpdateLookup, DocumentDB sends a delta describing the changes, along with a copy of the
+    entire document. Otherwise, DocumentDB sends only a partial document that contains the changes."""
 
-EventSourceMappingScalingConfigDict = TypedDict(
-    "EventSourceMappingScalingConfigDict",
-    {
-        "MaximumConcurrency": "int",
-    },
-    total=False,
-)
 
-EventSourceMappingSchemaRegistryConfigDict = TypedDict(
-    "EventSourceMappingSchemaRegistryConfigDict",
-    {
-        "AccessConfigs": "list[SchemaRegistryAccessConfigDict]",
-        "EventRecordFormat": "Literal['JSON', 'SOURCE']",
-        "SchemaRegistryURI": "str",
-        "SchemaValidationConfigs": "list[SchemaValidationConfigDict]",
-    },
-    total=False,
-)
+class EventSourceMappingEndpointsDict(TypedDict, total=False):
+    """EventSourceMappingEndpoints as a plain dict: The list of bootstrap servers for your Kafka
+    brokers in the following format: ``"KafkaBootstrapServers":
+    ["abc.xyz.com:xxxx","abc2.xyz.com:xxxx"]``."""
 
-EventSourceMappingSelfManagedEventSourceDict = TypedDict(
-    "EventSourceMappingSelfManagedEventSourceDict",
-    {
-        "Endpoints": "EventSourceMappingEndpointsDict",
-    },
-    total=False,
-)
+    KafkaBootstrapServers: list[str]
+    """The list of bootstrap servers for your Kafka brokers in the following format:
+    ``"KafkaBootstrapServers": ["abc.xyz.com:xxxx","abc2.xyz.com:xxxx"]``."""
 
-EventSourceMappingSelfManagedKafkaEventSourceConfigDict = TypedDict(
-    "EventSourceMappingSelfManagedKafkaEventSourceConfigDict",
-    {
-        "ConsumerGroupId": "str",
-        "ConsumptionMode": "Literal['Stream', 'Queue']",
-        "SchemaRegistryConfig": "EventSourceMappingSchemaRegistryConfigDict",
-    },
-    total=False,
-)
 
-FilterDict = TypedDict(
-    "FilterDict",
-    {
-        "Pattern": "str",
-    },
-    total=False,
-)
+class EventSourceMappingFilterCriteriaDict(TypedDict, total=False):
+    """EventSourceMappingFilterCriteria as a plain dict: An object that contains the filters for an
+    event source."""
 
-SchemaRegistryAccessConfigDict = TypedDict(
-    "SchemaRegistryAccessConfigDict",
-    {
-        "Type": "Literal['BASIC_AUTH', 'CLIENT_CERTIFICATE_TLS_AUTH', 'SERVER_ROOT_CA_CERTIFICATE', 'OAUTHBEARER_AUTH']",
-        "URI": "str",
-    },
-    total=False,
-)
+    Filters: list[FilterDict]
+    """A list of filters."""
 
-SchemaValidationConfigDict = TypedDict(
-    "SchemaValidationConfigDict",
-    {
-        "Attribute": "Literal['KEY', 'VALUE']",
-    },
-    total=False,
-)
 
-SourceAccessConfigurationDict = TypedDict(
-    "SourceAccessConfigurationDict",
-    {
-        "Type": "Literal['BASIC_AUTH', 'VPC_SUBNET', 'VPC_SECURITY_GROUP', 'SASL_SCRAM_512_AUTH', 'SASL_SCRAM_256_AUTH', 'VIRTUAL_HOST', 'CLIENT_CERTIFICATE_TLS_AUTH', 'SERVER_ROOT_CA_CERTIFICATE', 'OAUTHBEARER_AUTH', 'OAUTHBEARER_SCOPE', 'OAUTHBEARER_AUDIENCE', 'OAUTHBEARER_LOGICAL_CLUSTER', 'OAUTHBEARER_IDENTITY_POOL', 'IAM_AUTH', 'IAM_OAUTHBEARER_AUTH']",
-        "URI": "str",
-    },
-    total=False,
-)
+class EventSourceMappingLoggingConfigDict(TypedDict, total=False):
+    """EventSourceMappingLoggingConfig as a plain dict: The function's Amazon CloudWatch Logs
+    configuration settings."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "str",
-    },
-    total=False,
-)
+    SystemLogLevel: Literal["DEBUG", "INFO", "WARN"]
+    """Set this property to filter the system logs for your function that Lambda sends to
+    CloudWatch. Lambda only sends system logs at the selected level of detail and lower, where
+    ``DEBUG`` is the highest level and ``WARN`` is the lowest."""
 
+
+class EventSourceMappingMetricsConfigDict(TypedDict, total=False):
+    """EventSourceMappingMetricsConfig as a plain dict: The metrics configuration for your event
+    source. Use this configuration object to define which metrics you want your event source mapping
+    to produce."""
+
+    Metrics: list[Literal["EventCount", "ErrorCount", "KafkaMetrics"]]
+    """The metrics you want your event source mapping to produce, including ``EventCount``,
+    ``ErrorCount``, ``KafkaMetrics``. + ``EventCount`` to receive metrics related to the number of
+    events processed by your event source mapping. + ``ErrorCount`` (Amazon MSK and self-managed
+    Apache Kafka) to receive metrics related to the number of errors in your event source mapping
+    processing. + ``KafkaMetrics`` (Amazon MSK and self-managed Apache Kafka) to receive metrics
+    related to the Kafka consumers from your event source mapping. For more information about these
+    metrics, see [Event source mapping
+    metrics](https://docs.aws.amazon.com/lambda/latest/dg/monitoring-metrics-types.html#event-source-mapping-metrics)."""
+
+
+class EventSourceMappingOnFailureDict(TypedDict, total=False):
+    """EventSourceMappingOnFailure as a plain dict: A destination for events that failed processing.
+    For more information, see [Adding a
+    destination](https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html#invocation-async-destinations)."""
+
+    Destination: str
+    """The Amazon Resource Name (ARN) of the destination resource. To retain records of failed
+    invocations from [Kinesis](https://docs.aws.amazon.com/lambda/latest/dg/with-kinesis.html),
+    [DynamoDB](https://docs.aws.amazon.com/lambda/latest/dg/with-ddb.html), [self-managed Apache
+    Kafka](https://docs.aws.amazon.com/lambda/latest/dg/kafka-on-failure.html), or [Amazon
+    MSK](https://docs.aws.amazon.com/lambda/latest/dg/kafka-on-failure.html), you can configure an
+    Amazon SNS topic, Amazon SQS queue, Amazon S3 bucket, or Kafka topic as the destination. Amazon
+    SNS destinations have a message size limit of 256 KB. If the combined size of the function
+    request and response payload exceeds the limit, Lambda will drop the payload when sending
+    ``OnFailure`` event to the destination. For details on this behavior, refer to [Retaining
+    records of asynchronous
+    invocations](https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html).
+    To retain records of failed invocations from
+    [Kinesis](https://docs.aws.amazon.com/lambda/latest/dg/with-kinesis.html),
+    [DynamoDB](https://docs.aws.amazon.com/lambda/latest/dg/with-ddb.html), [self-managed
+    Kafka](https://docs.aws.amazon.com/lambda/latest/dg/with-kafka.html#services-smaa-onfailure-destination)
+    or [Amazon
+    MSK](https://docs.aws.amazon.com/lambda/latest/dg/with-msk.html#services-msk-onfailure-destination),
+    you can configure an Amazon SNS topic, Amazon SQS queue, or Amazon S3 bucket as the destination."""
+
+
+class EventSourceMappingProvisionedPollerConfigDict(TypedDict, total=False):
+    """EventSourceMappingProvisionedPollerConfig as a plain dict: The [provisioned
+    mode](https://docs.aws.amazon.com/lambda/latest/dg/invocation-eventsourcemapping.html#invocation-eventsourcemapping-provisioned-mode)
+    configuration for the event source. Use Provisioned Mode to customize the minimum and maximum
+    number of event pollers for your event source."""
+
+    MaximumPollers: int
+    """The maximum number of event pollers this event source can scale up to. For Amazon SQS event
+    source mappings, the accepted range is between 2 and 10,000, with a default of 200. For Amazon
+    MSK and self-managed Apache Kafka event source mappings, the accepted range is between 1 and
+    2,000, with a default of 200."""
+    MinimumPollers: int
+    """The minimum number of event pollers this event source can scale down to. For Amazon SQS
+    events source mappings, default is 2, and minimum 2 required. For Amazon MSK and self-managed
+    Apache Kafka event source mappings, default is 1."""
+    PollerGroupName: str
+    """(Amazon MSK and self-managed Apache Kafka) The name of the provisioned poller group. Use this
+    option to group multiple ESMs within the event source's VPC to share Event Poller Unit (EPU)
+    capacity. You can use this option to optimize Provisioned mode costs for your ESMs. You can
+    group up to 100 ESMs per poller group and aggregate maximum pollers across all ESMs in a group
+    cannot exceed 2000."""
+
+
+class EventSourceMappingScalingConfigDict(TypedDict, total=False):
+    """EventSourceMappingScalingConfig as a plain dict: (Amazon SQS only) The scaling configuration
+    for the event source. To remove the configuration, pass an empty value."""
+
+    MaximumConcurrency: int
+    """Limits the number of concurrent instances that the SQS event source can invoke."""
+
+
+class EventSourceMappingSchemaRegistryConfigDict(TypedDict, total=False):
+    """EventSourceMappingSchemaRegistryConfig as a plain dict: Specific configuration settings for a
+    Kafka schema registry."""
+
+    AccessConfigs: list[SchemaRegistryAccessConfigDict]
+    """An array of access configuration objects that tell Lambda how to authenticate with your
+    schema registry."""
+    EventRecordFormat: Literal["JSON", "SOURCE"]
+    """The record format that Lambda delivers to your function after schema validation. + Choose
+    ``JSON`` to have Lambda deliver the record to your function as a standard JSON object. + Choose
+    ``SOURCE`` to have Lambda deliver the record to your function in its original source format.
+    Lambda removes all schema metadata, such as the schema ID, before sending the record to your
+    function."""
+    SchemaRegistryURI: str
+    """The URI for your schema registry. The correct URI format depends on the type of schema
+    registry you're using. + For GLU schema registries, use the ARN of the registry. + For Confluent
+    schema registries, use the URL of the registry."""
+    SchemaValidationConfigs: list[SchemaValidationConfigDict]
+    """An array of schema validation configuration objects, which tell Lambda the message attributes
+    you want to validate and filter using your schema registry."""
+
+
+class EventSourceMappingSelfManagedEventSourceDict(TypedDict, total=False):
+    """EventSourceMappingSelfManagedEventSource as a plain dict: The self-managed Apache Kafka
+    cluster for your event source."""
+
+    Endpoints: EventSourceMappingEndpointsDict
+    """The list of bootstrap servers for your Kafka brokers in the following format:
+    ``"KafkaBootstrapServers": ["abc.xyz.com:xxxx","abc2.xyz.com:xxxx"]``."""
+
+
+class EventSourceMappingSelfManagedKafkaEventSourceConfigDict(TypedDict, total=False):
+    """EventSourceMappingSelfManagedKafkaEventSourceConfig as a plain dict: Specific configuration
+    settings for a self-managed Apache Kafka event source."""
+
+    ConsumerGroupId: str
+    """The identifier for the Kafka consumer group to join. The consumer group ID must be unique
+    among all your Kafka event sources. After creating a Kafka event source mapping with the
+    consumer group ID specified, you cannot update this value. For more information, see
+    [Customizable consumer group
+    ID](https://docs.aws.amazon.com/lambda/latest/dg/with-kafka-process.html#services-smaa-topic-add)."""
+    ConsumptionMode: Literal["Stream", "Queue"]
+    """The mode that determines how Lambda reads from a Kafka topic. Use Stream for ordered
+    processing or Queue for higher throughput when ordering is not required."""
+    SchemaRegistryConfig: EventSourceMappingSchemaRegistryConfigDict
+    """Specific configuration settings for a Kafka schema registry."""
+
+
+class FilterDict(TypedDict, total=False):
+    """Filter as a plain dict: A structure within a ``FilterCriteria`` object that defines an event
+    filtering pattern."""
+
+    Pattern: str
+    """A filter pattern. For more information on the syntax of a filter pattern, see [Filter rule
+    syntax](https://docs.aws.amazon.com/lambda/latest/dg/invocation-eventfiltering.html#filtering-syntax)."""
+
+
+class SchemaRegistryAccessConfigDict(TypedDict, total=False):
+    """SchemaRegistryAccessConfig as a plain dict: Specific access configuration settings that tell
+    Lambda how to authenticate with your schema registry. If you're working with an GLU schema
+    registry, don't provide authentication details in this object. Instead, ensure that your
+    execution role has the required permissions for Lambda to access your cluster. If you're working
+    with a Confluent schema registry, choose the authentication method in the ``Type`` field, and
+    provide the ASMlong secret ARN in the ``URI`` field."""
+
+    Type: Literal[
+        "BASIC_AUTH",
+        "CLIENT_CERTIFICATE_TLS_AUTH",
+        "SERVER_ROOT_CA_CERTIFICATE",
+        "OAUTHBEARER_AUTH",
+    ]
+    """The type of authentication Lambda uses to access your schema registry."""
+    URI: str
+    """The URI of the secret (Secrets Manager secret ARN) to authenticate with your schema registry."""
+
+
+class SchemaValidationConfigDict(TypedDict, total=False):
+    """SchemaValidationConfig as a plain dict: Specific schema validation configuration settings
+    that tell Lambda the message attributes you want to validate and filter using your schema
+    registry."""
+
+    Attribute: Literal["KEY", "VALUE"]
+    """The attributes you want your schema registry to validate and filter for. If you selected
+    ``JSON`` as the ``EventRecordFormat``, Lambda also deserializes the selected message attributes."""
+
+
+class SourceAccessConfigurationDict(TypedDict, total=False):
+    """SourceAccessConfiguration as a plain dict: An array of the authentication protocol, VPC
+    components, or virtual host to secure and define your event source."""
+
+    Type: Literal[
+        "BASIC_AUTH",
+        "VPC_SUBNET",
+        "VPC_SECURITY_GROUP",
+        "SASL_SCRAM_512_AUTH",
+        "SASL_SCRAM_256_AUTH",
+        "VIRTUAL_HOST",
+        "CLIENT_CERTIFICATE_TLS_AUTH",
+        "SERVER_ROOT_CA_CERTIFICATE",
+        "OAUTHBEARER_AUTH",
+        "OAUTHBEARER_SCOPE",
+        "OAUTHBEARER_AUDIENCE",
+        "OAUTHBEARER_LOGICAL_CLUSTER",
+        "OAUTHBEARER_IDENTITY_POOL",
+        "IAM_AUTH",
+        "IAM_OAUTHBEARER_AUTH",
+    ]
+    """The type of authentication protocol, VPC components, or virtual host for your event source.
+    For example: ``"Type":"SASL_SCRAM_512_AUTH"``. + ``BASIC_AUTH`` – (Amazon MQ) The ASMlong secret
+    that stores your broker credentials. + ``BASIC_AUTH`` – (Self-managed Apache Kafka) The Secrets
+    Manager ARN of your secret key used for SASL/PLAIN authentication of your Apache Kafka brokers.
+    + ``VPC_SUBNET`` – (Self-managed Apache Kafka) The subnets associated with your VPC. Lambda
+    connects to these subnets to fetch data from your self-managed Apache Kafka cluster. +
+    ``VPC_SECURITY_GROUP`` – (Self-managed Apache Kafka) The VPC security group used to manage
+    access to your self-managed Apache Kafka brokers. + ``SASL_SCRAM_256_AUTH`` – (Self-managed
+    Apache Kafka) The Secrets Manager ARN of your secret key used for SASL SCRAM-256 authentication
+    of your self-managed Apache Kafka brokers. + ``SASL_SCRAM_512_AUTH`` – (Amazon MSK, Self-managed
+    Apache Kafka) The Secrets Manager ARN of your secret key used for SASL SCRAM-512 authentication
+    of your self-managed Apache Kafka brokers. + ``VIRTUAL_HOST`` –- (RabbitMQ) The name of the
+    virtual host in your RabbitMQ broker. Lambda uses this RabbitMQ host as the event source. This
+    property cannot be specified in an UpdateEventSourceMapping API call. +
+    ``CLIENT_CERTIFICATE_TLS_AUTH`` – (Amazon MSK, self-managed Apache Kafka) The Secrets Manager
+    ARN of your secret key containing the certificate chain (X.509 PEM), private key (PKCS#8 PEM),
+    and private key password (optional) used for mutual TLS authentication of your MSK/Apache Kafka
+    brokers. + ``SERVER_ROOT_CA_CERTIFICATE`` – (Self-managed Apache Kafka) The Secrets Manager ARN
+    of your secret key containing the root CA certificate (X.509 PEM) used for TLS encryption of
+    your Apache Kafka brokers."""
+    URI: str
+    """The value for your chosen configuration in ``Type``. For example: ``"URI":
+    "arn:aws:secretsmanager:us-east-1:01234567890:secret:MyBrokerSecretName"``."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A [tag](https://docs.aws.amazon.com/lambda/latest/dg/tagging.html) to
+    apply to the event source mapping."""
+
+    Key: Required[str]
+    """The key for this tag."""
+    Value: str
+    """The value for this tag."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Lambda::EventSourceMapping",
     schema_file="aws-lambda-eventsourcemapping.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=("/Id", "/EventSourceMappingArn"),
     create_only=(
         "/EventSourceArn",
@@ -288,18 +417,9 @@ METADATA = _TypeMetadata(
         "/StartingPositionTimestamp",
         "/SelfManagedEventSource",
     ),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("FunctionName",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -309,353 +429,33 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AmazonManagedKafkaEventSourceConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "ConsumerGroupId": {"$ref": "#/definitions/ConsumerGroupId"},
-                "SchemaRegistryConfig": {"$ref": "#/definitions/SchemaRegistryConfig"},
-            },
-            "type": "object",
-        },
-        "ConsumerGroupId": {
-            "maxLength": 200,
-            "minLength": 1,
-            "pattern": "[a-zA-Z0-9-\\/*:_+=.@-]*",
-            "type": "string",
-        },
-        "ConsumptionMode": {"enum": ["Stream", "Queue"], "type": "string"},
-        "DestinationConfig": {
-            "additionalProperties": False,
-            "properties": {"OnFailure": {"$ref": "#/definitions/OnFailure"}},
-            "type": "object",
-        },
-        "DocumentDBEventSourceConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "CollectionName": {
-                    "maxLength": 57,
-                    "minLength": 1,
-                    "pattern": "^(^(?!(system\\x2e)))(^[_a-zA-Z0-9])([^$]*)$",
-                    "type": "string",
-                },
-                "DatabaseName": {
-                    "maxLength": 63,
-                    "minLength": 1,
-                    "pattern": "^[^ /\\.$\\x22]*$",
-                    "type": "string",
-                },
-                "FullDocument": {"enum": ["UpdateLookup", "Default"], "type": "string"},
-            },
-            "type": "object",
-        },
-        "Endpoints": {
-            "additionalProperties": False,
-            "properties": {
-                "KafkaBootstrapServers": {
-                    "items": {
-                        "maxLength": 300,
-                        "minLength": 1,
-                        "pattern": "^(([a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9\\-]*[a-zA-Z0-9])\\.)*([A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9\\-]*[A-Za-z0-9]):[0-9]{1,5}",
-                        "type": "string",
-                    },
-                    "maxItems": 10,
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": True,
-                }
-            },
-            "type": "object",
-        },
-        "Filter": {
-            "additionalProperties": False,
-            "properties": {
-                "Pattern": {"maxLength": 4096, "minLength": 0, "pattern": ".*", "type": "string"}
-            },
-            "type": "object",
-        },
-        "FilterCriteria": {
-            "additionalProperties": False,
-            "properties": {
-                "Filters": {
-                    "items": {"$ref": "#/definitions/Filter"},
-                    "maxItems": 20,
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": True,
-                }
-            },
-            "type": "object",
-        },
-        "LoggingConfig": {
-            "additionalProperties": False,
-            "properties": {"SystemLogLevel": {"enum": ["DEBUG", "INFO", "WARN"], "type": "string"}},
-            "type": "object",
-        },
-        "MaximumConcurrency": {"maximum": 1000, "minimum": 2, "type": "integer"},
-        "MetricsConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "Metrics": {
-                    "items": {
-                        "enum": ["EventCount", "ErrorCount", "KafkaMetrics"],
-                        "type": "string",
-                    },
-                    "maxItems": 3,
-                    "minItems": 0,
-                    "type": "array",
-                    "uniqueItems": True,
-                }
-            },
-            "type": "object",
-        },
-        "OnFailure": {
-            "additionalProperties": False,
-            "properties": {
-                "Destination": {
-                    "maxLength": 1024,
-                    "minLength": 12,
-                    "pattern": "^$|kafka://([^.]([a-zA-Z0-9\\-_.]{0,248}))|arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\\-])+:((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1})?:(\\d{12})?:(.*)",
-                    "type": "string",
-                }
-            },
-            "type": "object",
-        },
-        "ProvisionedPollerConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "MaximumPollers": {"maximum": 10000, "minimum": 1, "type": "integer"},
-                "MinimumPollers": {"maximum": 200, "minimum": 1, "type": "integer"},
-                "PollerGroupName": {
-                    "maxLength": 128,
-                    "minLength": 0,
-                    "pattern": "^[a-zA-Z0-9-_]*$",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "ScalingConfig": {
-            "additionalProperties": False,
-            "properties": {"MaximumConcurrency": {"$ref": "#/definitions/MaximumConcurrency"}},
-            "type": "object",
-        },
-        "SchemaRegistryAccessConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "Type": {
-                    "enum": [
-                        "BASIC_AUTH",
-                        "CLIENT_CERTIFICATE_TLS_AUTH",
-                        "SERVER_ROOT_CA_CERTIFICATE",
-                        "OAUTHBEARER_AUTH",
-                    ],
-                    "type": "string",
-                },
-                "URI": {
-                    "maxLength": 10000,
-                    "minLength": 1,
-                    "pattern": "arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\\-])+:((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1})?:(\\d{12})?:(.*)",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "SchemaRegistryConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "AccessConfigs": {
-                    "items": {"$ref": "#/definitions/SchemaRegistryAccessConfig"},
-                    "maxItems": 2,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "EventRecordFormat": {"enum": ["JSON", "SOURCE"], "type": "string"},
-                "SchemaRegistryURI": {
-                    "maxLength": 10000,
-                    "minLength": 1,
-                    "pattern": "[a-zA-Z0-9-/*:_+=.@-]*",
-                    "type": "string",
-                },
-                "SchemaValidationConfigs": {
-                    "items": {"$ref": "#/definitions/SchemaValidationConfig"},
-                    "maxItems": 2,
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-            },
-            "type": "object",
-        },
-        "SchemaValidationConfig": {
-            "additionalProperties": False,
-            "properties": {"Attribute": {"enum": ["KEY", "VALUE"], "type": "string"}},
-            "type": "object",
-        },
-        "SelfManagedEventSource": {
-            "additionalProperties": False,
-            "properties": {"Endpoints": {"$ref": "#/definitions/Endpoints"}},
-            "type": "object",
-        },
-        "SelfManagedKafkaEventSourceConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "ConsumerGroupId": {"$ref": "#/definitions/ConsumerGroupId"},
-                "ConsumptionMode": {"$ref": "#/definitions/ConsumptionMode"},
-                "SchemaRegistryConfig": {"$ref": "#/definitions/SchemaRegistryConfig"},
-            },
-            "type": "object",
-        },
-        "SourceAccessConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Type": {
-                    "enum": [
-                        "BASIC_AUTH",
-                        "VPC_SUBNET",
-                        "VPC_SECURITY_GROUP",
-                        "SASL_SCRAM_512_AUTH",
-                        "SASL_SCRAM_256_AUTH",
-                        "VIRTUAL_HOST",
-                        "CLIENT_CERTIFICATE_TLS_AUTH",
-                        "SERVER_ROOT_CA_CERTIFICATE",
-                        "OAUTHBEARER_AUTH",
-                        "OAUTHBEARER_SCOPE",
-                        "OAUTHBEARER_AUDIENCE",
-                        "OAUTHBEARER_LOGICAL_CLUSTER",
-                        "OAUTHBEARER_IDENTITY_POOL",
-                        "IAM_AUTH",
-                        "IAM_OAUTHBEARER_AUTH",
-                    ],
-                    "type": "string",
-                },
-                "URI": {
-                    "maxLength": 200,
-                    "minLength": 1,
-                    "pattern": "[a-zA-Z0-9-\\/*:_+=.@-]*",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AmazonManagedKafkaEventSourceConfig": {
-            "$ref": "#/definitions/AmazonManagedKafkaEventSourceConfig"
-        },
-        "BatchSize": {"maximum": 10000, "minimum": 1, "type": "integer"},
-        "BisectBatchOnFunctionError": {"type": "boolean"},
-        "DestinationConfig": {"$ref": "#/definitions/DestinationConfig"},
-        "DocumentDBEventSourceConfig": {"$ref": "#/definitions/DocumentDBEventSourceConfig"},
-        "Enabled": {"type": "boolean"},
-        "EventSourceArn": {
-            "maxLength": 1024,
-            "minLength": 12,
-            "pattern": "arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\\-])+:((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1})?:(\\d{12})?:(.*)",
-            "type": "string",
-        },
-        "EventSourceMappingArn": {
-            "maxLength": 120,
-            "minLength": 85,
-            "pattern": "arn:(aws[a-zA-Z-]*)?:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:event-source-mapping:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}",
-            "type": "string",
-        },
-        "FilterCriteria": {"$ref": "#/definitions/FilterCriteria"},
-        "FunctionName": {
-            "maxLength": 140,
-            "minLength": 1,
-            "pattern": "(arn:(aws[a-zA-Z-]*)?:lambda:)?((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\\$LATEST(\\.PUBLISHED)?|[a-zA-Z0-9-_]+))?",
-            "type": "string",
-        },
-        "FunctionResponseTypes": {
-            "items": {"enum": ["ReportBatchItemFailures"], "type": "string"},
-            "maxItems": 1,
-            "maxLength": 1,
-            "minItems": 0,
-            "minLength": 0,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "Id": {
-            "maxLength": 36,
-            "minLength": 36,
-            "pattern": "[a-fA-F0-9]{8}-[a-fA-F0-9]{4}-[a-fA-F0-9]{4}-[a-fA-F0-9]{4}-[a-fA-F0-9]{12}",
-            "type": "string",
-        },
-        "KmsKeyArn": {
-            "maxLength": 2048,
-            "minLength": 12,
-            "pattern": "(arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()",
-            "type": "string",
-        },
-        "LoggingConfig": {"$ref": "#/definitions/LoggingConfig"},
-        "MaximumBatchingWindowInSeconds": {"maximum": 300, "minimum": 0, "type": "integer"},
-        "MaximumRecordAgeInSeconds": {"maximum": 604800, "minimum": -1, "type": "integer"},
-        "MaximumRetryAttempts": {"maximum": 10000, "minimum": -1, "type": "integer"},
-        "MetricsConfig": {"$ref": "#/definitions/MetricsConfig"},
-        "ParallelizationFactor": {"maximum": 10, "minimum": 1, "type": "integer"},
-        "ProvisionedPollerConfig": {"$ref": "#/definitions/ProvisionedPollerConfig"},
-        "Queues": {
-            "items": {"maxLength": 1000, "minLength": 1, "pattern": "[\\s\\S]*", "type": "string"},
-            "maxItems": 1,
-            "minItems": 1,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "ScalingConfig": {"$ref": "#/definitions/ScalingConfig"},
-        "SelfManagedEventSource": {"$ref": "#/definitions/SelfManagedEventSource"},
-        "SelfManagedKafkaEventSourceConfig": {
-            "$ref": "#/definitions/SelfManagedKafkaEventSourceConfig"
-        },
-        "SourceAccessConfigurations": {
-            "items": {"$ref": "#/definitions/SourceAccessConfiguration"},
-            "maxItems": 29,
-            "minItems": 1,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "StartingPosition": {
-            "maxLength": 12,
-            "minLength": 6,
-            "pattern": "(LATEST|TRIM_HORIZON|AT_TIMESTAMP)+",
-            "type": "string",
-        },
-        "StartingPositionTimestamp": {"type": "number"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-        "Topics": {
-            "items": {
-                "maxLength": 249,
-                "minLength": 1,
-                "pattern": "^[^.]([a-zA-Z0-9\\-_.]+)",
-                "type": "string",
-            },
-            "maxItems": 1,
-            "minItems": 1,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "TumblingWindowInSeconds": {"maximum": 900, "minimum": 0, "type": "integer"},
-    },
-    "required": ["FunctionName"],
-}
-
 
 class EventSourceMapping(_Resource):
-    """AWS::Lambda::EventSourceMapping: The ``AWS::Lambda::EventSourceMapping`` resource creates a mapping between an event source and an LAMlong function. LAM reads items from the event sou...
+    """AWS::Lambda::EventSourceMapping: The ``AWS::Lambda::EventSourceMapping`` resource creates a
+    mapping between an event source and an LAMlong function. LAM reads items from the event source
+    and triggers the function. For details about each event source type, see the following topics.
+    In particular, each of the topics describes the required and optional parameters for the
+    specific event source. + [Configuring a Dynamo DB stream as an event
+    source](https://docs.aws.amazon.com/lambda/latest/dg/with-ddb.html#services-dynamodb-eventsourcemapping)
+    + [Configuring a Kinesis stream as an event
+    source](https://docs.aws.amazon.com/lambda/latest/dg/with-kinesis.html#services-kinesis-eventsourcemapping)
+    + [Configuring an SQS queue as an event
+    source](https://docs.aws.amazon.com/lambda/latest/dg/with-sqs.html#events-sqs-eventsource) +
+    [Configuring an MQ broker as an event
+    source](https://docs.aws.amazon.com/lambda/latest/dg/with-mq.html#services-mq-eventsourcemapping)
+    + [Configuring MSK as an event
+    source](https://docs.aws.amazon.com/lambda/latest/dg/with-msk.html) + [Configuring Self-Managed
+    Apache Kafka as an event source](https://docs.aws.amazon.com/lambda/latest/dg/kafka-smaa.html) +
+    [Configuring Amazon DocumentDB as an event
+    source](https://docs.aws.amazon.com/lambda/latest/dg/with-documentdb.html)
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Replaced when any of these change (create-only): EventSourceArn, StartingPosition,
+    StartingPositionTimestamp, SelfManagedEventSource.
+    Read-only attributes (known once deployed): EventSourceMappingArn, Id.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-lambda-eventsourcemapping.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -665,12 +465,20 @@ class EventSourceMapping(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "EventSourceMappingAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "event_source_mapping.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     EventSourceMappingArn: str
+    """Pattern:
+    arn:(aws[a-zA-Z-]*)?:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:event-source-mapping:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}
+    Length: 85 to 120 characters."""
     Id: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Pattern: [a-fA-F0-9]{8}-[a-fA-F0-9]{4}-[a-fA-F0-9]{4}-[a-fA-F0-9]{4}-[a-fA-F0-9]{12} Length:
+    exactly 36 characters."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AmazonManagedKafkaEventSourceConfig: EventSourceMappingAmazonManagedKafkaEventSourceConfigDict
     BatchSize: int
     BisectBatchOnFunctionError: bool
@@ -700,98 +508,175 @@ class EventSourceMapping(_Resource):
     Topics: list[str]
     TumblingWindowInSeconds: int
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        FunctionName: str,
+        AmazonManagedKafkaEventSourceConfig: EventSourceMappingAmazonManagedKafkaEventSourceConfig
+        | EventSourceMappingAmazonManagedKafkaEventSourceConfigDict
+        | None = None,
+        BatchSize: int | None = None,
+        BisectBatchOnFunctionError: bool | None = None,
+        DestinationConfig: EventSourceMappingDestinationConfig
+        | EventSourceMappingDestinationConfigDict
+        | None = None,
+        DocumentDBEventSourceConfig: EventSourceMappingDocumentDBEventSourceConfig
+        | EventSourceMappingDocumentDBEventSourceConfigDict
+        | None = None,
+        Enabled: bool | None = None,
+        EventSourceArn: str | None = None,
+        FilterCriteria: EventSourceMappingFilterCriteria
+        | EventSourceMappingFilterCriteriaDict
+        | None = None,
+        FunctionResponseTypes: list[Literal["ReportBatchItemFailures"]] | None = None,
+        KmsKeyArn: str | None = None,
+        LoggingConfig: EventSourceMappingLoggingConfig
+        | EventSourceMappingLoggingConfigDict
+        | None = None,
+        MaximumBatchingWindowInSeconds: int | None = None,
+        MaximumRecordAgeInSeconds: int | None = None,
+        MaximumRetryAttempts: int | None = None,
+        MetricsConfig: EventSourceMappingMetricsConfig
+        | EventSourceMappingMetricsConfigDict
+        | None = None,
+        ParallelizationFactor: int | None = None,
+        ProvisionedPollerConfig: EventSourceMappingProvisionedPollerConfig
+        | EventSourceMappingProvisionedPollerConfigDict
+        | None = None,
+        Queues: list[str] | None = None,
+        ScalingConfig: EventSourceMappingScalingConfig
+        | EventSourceMappingScalingConfigDict
+        | None = None,
+        SelfManagedEventSource: EventSourceMappingSelfManagedEventSource
+        | EventSourceMappingSelfManagedEventSourceDict
+        | None = None,
+        SelfManagedKafkaEventSourceConfig: EventSourceMappingSelfManagedKafkaEventSourceConfig
+        | EventSourceMappingSelfManagedKafkaEventSourceConfigDict
+        | None = None,
+        SourceAccessConfigurations: list[SourceAccessConfiguration | SourceAccessConfigurationDict]
+        | None = None,
+        StartingPosition: str | None = None,
+        StartingPositionTimestamp: float | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        Topics: list[str] | None = None,
+        TumblingWindowInSeconds: int | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Lambda::EventSourceMapping; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            FunctionName: str,
-            AmazonManagedKafkaEventSourceConfig: EventSourceMappingAmazonManagedKafkaEventSourceConfig
-            | EventSourceMappingAmazonManagedKafkaEventSourceConfigDict
-            | None = None,
-            BatchSize: int | None = None,
-            BisectBatchOnFunctionError: bool | None = None,
-            DestinationConfig: EventSourceMappingDestinationConfig
-            | EventSourceMappingDestinationConfigDict
-            | None = None,
-            DocumentDBEventSourceConfig: EventSourceMappingDocumentDBEventSourceConfig
-            | EventSourceMappingDocumentDBEventSourceConfigDict
-            | None = None,
-            Enabled: bool | None = None,
-            EventSourceArn: str | None = None,
-            FilterCriteria: EventSourceMappingFilterCriteria
-            | EventSourceMappingFilterCriteriaDict
-            | None = None,
-            FunctionResponseTypes: list[Literal["ReportBatchItemFailures"]] | None = None,
-            KmsKeyArn: str | None = None,
-            LoggingConfig: EventSourceMappingLoggingConfig
-            | EventSourceMappingLoggingConfigDict
-            | None = None,
-            MaximumBatchingWindowInSeconds: int | None = None,
-            MaximumRecordAgeInSeconds: int | None = None,
-            MaximumRetryAttempts: int | None = None,
-            MetricsConfig: EventSourceMappingMetricsConfig
-            | EventSourceMappingMetricsConfigDict
-            | None = None,
-            ParallelizationFactor: int | None = None,
-            ProvisionedPollerConfig: EventSourceMappingProvisionedPollerConfig
-            | EventSourceMappingProvisionedPollerConfigDict
-            | None = None,
-            Queues: list[str] | None = None,
-            ScalingConfig: EventSourceMappingScalingConfig
-            | EventSourceMappingScalingConfigDict
-            | None = None,
-            SelfManagedEventSource: EventSourceMappingSelfManagedEventSource
-            | EventSourceMappingSelfManagedEventSourceDict
-            | None = None,
-            SelfManagedKafkaEventSourceConfig: EventSourceMappingSelfManagedKafkaEventSourceConfig
-            | EventSourceMappingSelfManagedKafkaEventSourceConfigDict
-            | None = None,
-            SourceAccessConfigurations: list[
-                SourceAccessConfiguration | SourceAccessConfigurationDict
-            ]
-            | None = None,
-            StartingPosition: str | None = None,
-            StartingPositionTimestamp: float | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            Topics: list[str] | None = None,
-            TumblingWindowInSeconds: int | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Lambda::EventSourceMapping; `await` it inside an App to deploy it.
-
-            AmazonManagedKafkaEventSourceConfig: Specific configuration settings for an Amazon Managed Streaming for Apache Kafka (Amazon MSK) event source.
-            BatchSize: The maximum number of records in each batch that Lambda pulls from your stream or queue and sends to your function.
-            BisectBatchOnFunctionError: (Kinesis and DynamoDB Streams only) If the function returns an error, split the batch in two and retry.
-            DestinationConfig: (Kinesis, DynamoDB Streams, Amazon MSK, and self-managed Apache Kafka) A configuration object that specifies the destination of an event after Lambda processes it.
-            DocumentDBEventSourceConfig: Specific configuration settings for a DocumentDB event source.
-            Enabled: When true, the event source mapping is active.
-            EventSourceArn: The Amazon Resource Name (ARN) of the event source.
-            FilterCriteria: An object that defines the filter criteria that determine whether Lambda should process an event.
-            FunctionName: The name or ARN of the Lambda function.
-            FunctionResponseTypes: (Kinesis, DynamoDB Streams, and SQS) A list of current response type enums applied to the event source mapping.
-            KmsKeyArn: The ARN of the KMSlong (KMS) customer managed key that Lambda uses to encrypt your function's [filter criteria](https://docs.aws.amazon.com/lambda/latest/dg/invocation-eventfiltering.html#filtering-ba
-            LoggingConfig: (Amazon MSK, and self-managed Apache Kafka only) The logging configuration for your event source.
-            MaximumBatchingWindowInSeconds: The maximum amount of time, in seconds, that Lambda spends gathering records before invoking the function.
-            MaximumRecordAgeInSeconds: (Kinesis, DynamoDB Streams, Amazon MSK, and self-managed Apache Kafka) Discard records older than the specified age.
-            MaximumRetryAttempts: (Kinesis, DynamoDB Streams, Amazon MSK, and self-managed Apache Kafka) Discard records after the specified number of retries.
-            MetricsConfig: The metrics configuration for your event source.
-            ParallelizationFactor: (Kinesis and DynamoDB Streams only) The number of batches to process concurrently from each shard.
-            ProvisionedPollerConfig: (Amazon SQS, Amazon MSK, and self-managed Apache Kafka only) The provisioned mode configuration for the event source.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            FunctionName: The name or ARN of the Lambda function. **Name formats** + *Function name*
+                – ``MyFunction``. + *Function ARN* –
+                ``arn:aws:lambda:us-west-2:123456789012:function:MyFunction``. + *Version or Alias
+                ARN* – ``arn:aws:lambda:us-west-2:123456789012:function:MyFunction:PROD``. +
+                *Partial ARN* – ``123456789012:function:MyFunction``. The length constraint applies
+                only to the full ARN. If you specify only the function name, it's limited to 64
+                characters in length. Required.
+            AmazonManagedKafkaEventSourceConfig: Specific configuration settings for an Amazon
+                Managed Streaming for Apache Kafka (Amazon MSK) event source.
+            BatchSize: The maximum number of records in each batch that Lambda pulls from your
+                stream or queue and sends to your function. Lambda passes all of the records in the
+                batch to the function in a single call, up to the payload limit for synchronous
+                invocation (6 MB). + *Amazon Kinesis* – Default 100. Max 10,000. + *Amazon DynamoDB
+                Streams* – Default 100. Max 10,000. + *Amazon Simple Queue Service* – Default 10.
+                For standard queues the max is 10,000. For FIFO queues the max is 10. + *Amazon
+                Managed Streaming for Apache Kafka* – Default 100. Max 10,000. + *Self-managed
+                Apache Kafka* – Default 100. Max 10,000. + *Amazon MQ (ActiveMQ and RabbitMQ)* –
+                Default 100. Max 10,000. + *DocumentDB* – Default 100. Max 10,000.
+            BisectBatchOnFunctionError: (Kinesis and DynamoDB Streams only) If the function returns
+                an error, split the batch in two and retry. The default value is false. When using
+                ``BisectBatchOnFunctionError``, check the ``BatchSize`` parameter in the
+                ``OnFailure`` destination message's metadata. The ``BatchSize`` could be greater
+                than 1 since LAM consolidates failed messages metadata when writing to the
+                ``OnFailure`` destination.
+            DestinationConfig: (Kinesis, DynamoDB Streams, Amazon MSK, and self-managed Apache
+                Kafka) A configuration object that specifies the destination of an event after
+                Lambda processes it.
+            DocumentDBEventSourceConfig: Specific configuration settings for a DocumentDB event
+                source.
+            Enabled: When true, the event source mapping is active. When false, Lambda pauses
+                polling and invocation. Default: True
+            EventSourceArn: The Amazon Resource Name (ARN) of the event source. + *Amazon Kinesis* –
+                The ARN of the data stream or a stream consumer. + *Amazon DynamoDB Streams* – The
+                ARN of the stream. + *Amazon Simple Queue Service* – The ARN of the queue. + *Amazon
+                Managed Streaming for Apache Kafka* – The ARN of the cluster or the ARN of the VPC
+                connection (for [cross-account event source
+                mappings](https://docs.aws.amazon.com/lambda/latest/dg/with-msk.html#msk-multi-vpc)).
+                + *Amazon MQ* – The ARN of the broker. + *Amazon DocumentDB* – The ARN of the
+                DocumentDB change stream. Create-only: changing it replaces the resource.
+            FilterCriteria: An object that defines the filter criteria that determine whether Lambda
+                should process an event. For more information, see [Lambda event
+                filtering](https://docs.aws.amazon.com/lambda/latest/dg/invocation-eventfiltering.html).
+            FunctionResponseTypes: (Kinesis, DynamoDB Streams, and SQS) A list of current response
+                type enums applied to the event source mapping. Valid Values:
+                ``ReportBatchItemFailures``
+            KmsKeyArn: The ARN of the KMSlong (KMS) customer managed key that Lambda uses to encrypt
+                your function's [filter
+                criteria](https://docs.aws.amazon.com/lambda/latest/dg/invocation-eventfiltering.html#filtering-basics).
+            LoggingConfig: (Amazon MSK, and self-managed Apache Kafka only) The logging
+                configuration for your event source. For more information, see [Event source mapping
+                logging](https://docs.aws.amazon.com/lambda/latest/dg/esm-logging.html).
+            MaximumBatchingWindowInSeconds: The maximum amount of time, in seconds, that Lambda
+                spends gathering records before invoking the function. *Default (, , event
+                sources)*: 0 *Default (, Kafka, , event sources)*: 500 ms *Related setting:* For SQS
+                event sources, when you set ``BatchSize`` to a value greater than 10, you must set
+                ``MaximumBatchingWindowInSeconds`` to at least 1.
+            MaximumRecordAgeInSeconds: (Kinesis, DynamoDB Streams, Amazon MSK, and self-managed
+                Apache Kafka) Discard records older than the specified age. The default value is -1,
+                which sets the maximum age to infinite. When the value is set to infinite, Lambda
+                never discards old records. The minimum valid value for maximum record age is 60s.
+                Although values less than 60 and greater than -1 fall within the parameter's
+                absolute range, they are not allowed
+            MaximumRetryAttempts: (Kinesis, DynamoDB Streams, Amazon MSK, and self-managed Apache
+                Kafka) Discard records after the specified number of retries. The default value is
+                -1, which sets the maximum number of retries to infinite. When MaximumRetryAttempts
+                is infinite, Lambda retries failed records until the record expires in the event
+                source.
+            MetricsConfig: The metrics configuration for your event source. For more information,
+                see [Event source mapping
+                metrics](https://docs.aws.amazon.com/lambda/latest/dg/monitoring-metrics-types.html#event-source-mapping-metrics).
+            ParallelizationFactor: (Kinesis and DynamoDB Streams only) The number of batches to
+                process concurrently from each shard. The default value is 1.
+            ProvisionedPollerConfig: (Amazon SQS, Amazon MSK, and self-managed Apache Kafka only)
+                The provisioned mode configuration for the event source. For more information, see
+                [provisioned
+                mode](https://docs.aws.amazon.com/lambda/latest/dg/invocation-eventsourcemapping.html#invocation-eventsourcemapping-provisioned-mode).
             Queues: (Amazon MQ) The name of the Amazon MQ broker destination queue to consume.
-            ScalingConfig: This property is for Amazon SQS event sources only.
+            ScalingConfig: This property is for Amazon SQS event sources only. You cannot use
+                ``ProvisionedPollerConfig`` while using ``ScalingConfig``. These options are
+                mutually exclusive. To remove the scaling configuration, pass an empty value.
             SelfManagedEventSource: The self-managed Apache Kafka cluster for your event source.
-            SelfManagedKafkaEventSourceConfig: Specific configuration settings for a self-managed Apache Kafka event source.
-            SourceAccessConfigurations: An array of the authentication protocol, VPC components, or virtual host to secure and define your event source.
-            StartingPosition: The position in a stream from which to start reading.
-            StartingPositionTimestamp: With ``StartingPosition`` set to ``AT_TIMESTAMP``, the time from which to start reading, in Unix time seconds.
-            Tags: A list of tags to add to the event source mapping.
+                Create-only: changing it replaces the resource.
+            SelfManagedKafkaEventSourceConfig: Specific configuration settings for a self-managed
+                Apache Kafka event source.
+            SourceAccessConfigurations: An array of the authentication protocol, VPC components, or
+                virtual host to secure and define your event source.
+            StartingPosition: The position in a stream from which to start reading. Required for
+                Amazon Kinesis and Amazon DynamoDB. + *LATEST* - Read only new records. +
+                *TRIM_HORIZON* - Process all available records. + *AT_TIMESTAMP* - Specify a time
+                from which to start reading records. Create-only: changing it replaces the resource.
+            StartingPositionTimestamp: With ``StartingPosition`` set to ``AT_TIMESTAMP``, the time
+                from which to start reading, in Unix time seconds. ``StartingPositionTimestamp``
+                cannot be in the future. Create-only: changing it replaces the resource.
+            Tags: A list of tags to add to the event source mapping. You must have the
+                ``lambda:TagResource``, ``lambda:UntagResource``, and ``lambda:ListTags``
+                permissions for your
+                [principal](https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_terms-and-concepts.html)
+                to manage the CFN stack. If you don't have these permissions, there might be
+                unexpected behavior with stack-level tags propagating to the resource during
+                resource creation and update.
             Topics: The name of the Kafka topic.
-            TumblingWindowInSeconds: (Kinesis and DynamoDB Streams only) The duration in seconds of a processing window for DynamoDB and Kinesis Streams event sources.
+            TumblingWindowInSeconds: (Kinesis and DynamoDB Streams only) The duration in seconds of
+                a processing window for DynamoDB and Kinesis Streams event sources. A value of 0
+                seconds indicates no tumbling window.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -123,186 +127,315 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-FileSystemConfigDict = TypedDict(
-    "FileSystemConfigDict",
-    {
-        "Arn": "Required[str]",
-        "LocalMountPath": "Required[str]",
-        "S3FilesConfig": "FunctionS3FilesConfigDict",
-    },
-    total=False,
-)
 
-FunctionCapacityProviderConfigDict = TypedDict(
-    "FunctionCapacityProviderConfigDict",
-    {
-        "LambdaManagedInstancesCapacityProviderConfig": "Required[FunctionLambdaManagedInstancesCapacityProviderConfigDict]",
-    },
-    total=False,
-)
+class FileSystemConfigDict(TypedDict, total=False):
+    """FileSystemConfig as a plain dict: Details about the connection between a Lambda function and
+    an [Amazon EFS file
+    system](https://docs.aws.amazon.com/lambda/latest/dg/configuration-filesystem.html) or an
+    [Amazon S3 file
+    system](https://docs.aws.amazon.com/lambda/latest/dg/configuration-filesystem.html)."""
 
-FunctionCodeDict = TypedDict(
-    "FunctionCodeDict",
-    {
-        "ImageUri": "str",
-        "S3Bucket": "str",
-        "S3Key": "str",
-        "S3ObjectStorageMode": "Literal['COPY', 'REFERENCE']",
-        "S3ObjectVersion": "str",
-        "SourceKMSKeyArn": "str",
-        "ZipFile": "str",
-    },
-    total=False,
-)
+    Arn: Required[str]
+    """The Amazon Resource Name (ARN) of the Amazon EFS or Amazon S3 Files access point that
+    provides access to the file system."""
+    LocalMountPath: Required[str]
+    """The path where the function can access the file system, starting with ``/mnt/``."""
+    S3FilesConfig: FunctionS3FilesConfigDict
+    """The configuration for how your function accesses data on an Amazon S3 file system. Valid only
+    when the file system access point ARN is an Amazon S3 Files access point. If you specify a
+    different access point type (for example, Amazon Elastic File System), the operation returns an
+    ``InvalidParameterException``."""
 
-FunctionDeadLetterConfigDict = TypedDict(
-    "FunctionDeadLetterConfigDict",
-    {
-        "TargetArn": "str",
-    },
-    total=False,
-)
 
-FunctionDurableConfigDict = TypedDict(
-    "FunctionDurableConfigDict",
-    {
-        "ExecutionTimeout": "Required[int]",
-        "KMSKeyArn": "str",
-        "RetentionPeriodInDays": "int",
-    },
-    total=False,
-)
+class FunctionCapacityProviderConfigDict(TypedDict, total=False):
+    """FunctionCapacityProviderConfig as a plain dict: Configuration for the capacity provider that
+    manages compute resources for Lambda functions."""
 
-FunctionEnvironmentDict = TypedDict(
-    "FunctionEnvironmentDict",
-    {
-        "Variables": "dict[str, Any]",
-    },
-    total=False,
-)
+    LambdaManagedInstancesCapacityProviderConfig: Required[
+        FunctionLambdaManagedInstancesCapacityProviderConfigDict
+    ]
+    """Configuration for Lambda-managed instances used by the capacity provider."""
 
-FunctionEphemeralStorageDict = TypedDict(
-    "FunctionEphemeralStorageDict",
-    {
-        "Size": "Required[int]",
-    },
-    total=False,
-)
 
-FunctionFunctionScalingConfigDict = TypedDict(
-    "FunctionFunctionScalingConfigDict",
-    {
-        "MaxExecutionEnvironments": "int",
-        "MinExecutionEnvironments": "int",
-    },
-    total=False,
-)
+class FunctionCodeDict(TypedDict, total=False):
+    """FunctionCode as a plain dict: The [deployment
+    package](https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-package.html) for a Lambda
+    function. To deploy a function defined as a container image, you specify the location of a
+    container image in the Amazon ECR registry. For a .zip file deployment package, you can specify
+    the location of an object in Amazon S3. For Node.js and Python functions, you can specify the
+    function code inline in the template. When you specify source code inline for a Node.js
+    function, the ``index`` file that CFN creates uses the extension ``.js``. This means that
+    Node.js treats the file as a CommonJS module. Changes to a deployment package in Amazon S3 or a
+    container image in ECR are not detected automatically during stack updates. To update the
+    function code, change the object key or version in the template."""
 
-FunctionImageConfigDict = TypedDict(
-    "FunctionImageConfigDict",
-    {
-        "Command": "list[str]",
-        "EntryPoint": "list[str]",
-        "WorkingDirectory": "str",
-    },
-    total=False,
-)
+    ImageUri: str
+    """URI of a [container image](https://docs.aws.amazon.com/lambda/latest/dg/lambda-images.html)
+    in the Amazon ECR registry."""
+    S3Bucket: str
+    """An Amazon S3 bucket in the same AWS-Region as your function. The bucket can be in a different
+    AWS-account."""
+    S3Key: str
+    """The Amazon S3 key of the deployment package."""
+    S3ObjectStorageMode: Literal["COPY", "REFERENCE"]
+    """Specifies the storage mode for the deployment package. Use ``COPY`` to store the package in
+    LAMlong-managed storage. Use ``REFERENCE`` to read the package directly from the Amazon S3
+    bucket. If omitted, the default is ``COPY``."""
+    S3ObjectVersion: str
+    """For versioned objects, the version of the deployment package object to use."""
+    SourceKMSKeyArn: str
+    """The ARN of the KMSlong (KMS) customer managed key that's used to encrypt your function's .zip
+    deployment package. If you don't provide a customer managed key, Lambda uses an [owned
+    key](https://docs.aws.amazon.com/kms/latest/developerguide/concepts.html#aws-owned-cmk)."""
+    ZipFile: str
+    """(Node.js and Python) The source code of your Lambda function. If you include your function
+    source inline with this parameter, CFN places it in a file named ``index`` and zips it to create
+    a [deployment
+    package](https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-package.html). This zip
+    file cannot exceed 4MB. For the ``Handler`` property, the first part of the handler identifier
+    must be ``index``. For example, ``index.handler``. When you specify source code inline for a
+    Node.js function, the ``index`` file that CFN creates uses the extension ``.js``. This means
+    that Node.js treats the file as a CommonJS module. When using Node.js 24 or later, Node.js can
+    automatically detect if a ``.js`` file should be treated as CommonJS or as an ES module. To
+    enable auto-detection, add the ``--experimental-detect-module`` flag to the ``NODE_OPTIONS``
+    environment variable. For more information, see [Experimental Node.js
+    features](https://docs.aws.amazon.com//lambda/latest/dg/lambda-nodejs.html#nodejs-experimental-features).
+    For JSON, you must escape quotes and special characters such as newline (``\\n``) with a
+    backslash. If you specify a function that interacts with an AWS CloudFormation custom resource,
+    you don't have to write your own functions to send responses to the custom resource that invoked
+    the function. AWS CloudFormation provides a response module
+    ([cfn-response](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cfn-lambda-function-code-cfnresponsemodule.html))
+    that simplifies sending responses. See [Using Lambda with
+    CloudFormation](https://docs.aws.amazon.com/lambda/latest/dg/services-cloudformation.html) for
+    details."""
 
-FunctionLambdaManagedInstancesCapacityProviderConfigDict = TypedDict(
-    "FunctionLambdaManagedInstancesCapacityProviderConfigDict",
-    {
-        "CapacityProviderArn": "Required[str]",
-        "ExecutionEnvironmentMemoryGiBPerVCpu": "float",
-        "PerExecutionEnvironmentMaxConcurrency": "int",
-    },
-    total=False,
-)
 
-FunctionLoggingConfigDict = TypedDict(
-    "FunctionLoggingConfigDict",
-    {
-        "ApplicationLogLevel": "Literal['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'FATAL']",
-        "LogFormat": "Literal['Text', 'JSON']",
-        "LogGroup": "str",
-        "SystemLogLevel": "Literal['DEBUG', 'INFO', 'WARN']",
-    },
-    total=False,
-)
+class FunctionDeadLetterConfigDict(TypedDict, total=False):
+    """FunctionDeadLetterConfig as a plain dict: The [dead-letter
+    queue](https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html#invocation-dlq)
+    for failed asynchronous invocations."""
 
-FunctionRuntimeManagementConfigDict = TypedDict(
-    "FunctionRuntimeManagementConfigDict",
-    {
-        "RuntimeVersionArn": "str",
-        "UpdateRuntimeOn": "Required[Literal['Auto', 'FunctionUpdate', 'Manual']]",
-    },
-    total=False,
-)
+    TargetArn: str
+    """The Amazon Resource Name (ARN) of an Amazon SQS queue or Amazon SNS topic."""
 
-FunctionS3FilesConfigDict = TypedDict(
-    "FunctionS3FilesConfigDict",
-    {
-        "DirectS3Read": "Literal['ENABLED', 'DISABLED', 'AUTO']",
-    },
-    total=False,
-)
 
-FunctionSnapStartDict = TypedDict(
-    "FunctionSnapStartDict",
-    {
-        "ApplyOn": "Required[Literal['PublishedVersions', 'None']]",
-    },
-    total=False,
-)
+class FunctionDurableConfigDict(TypedDict, total=False):
+    """FunctionDurableConfig as a plain dict: Configuration settings for [durable
+    functions](https://docs.aws.amazon.com/lambda/latest/dg/durable-functions.html), including
+    execution timeout, retention period for execution history, and an optional ARN of the KMSlong
+    (KMS) customer managed key that is used to encrypt your durable execution's payload data,
+    including input, output, and error payloads."""
 
-FunctionSnapStartResponseDict = TypedDict(
-    "FunctionSnapStartResponseDict",
-    {
-        "ApplyOn": "Literal['PublishedVersions', 'None']",
-        "OptimizationStatus": "Literal['On', 'Off']",
-    },
-    total=False,
-)
+    ExecutionTimeout: Required[int]
+    """The maximum time (in seconds) that a durable execution can run before timing out. This
+    timeout applies to the entire durable execution, not individual function invocations."""
+    KMSKeyArn: str
+    """The ARN of the KMSlong (KMS) customer managed key that is used to encrypt your durable
+    execution's payload data, including input, output, and error payloads."""
+    RetentionPeriodInDays: int
+    """The number of days to retain execution history after a durable execution completes. After
+    this period, execution history is no longer available through the GetDurableExecutionHistory
+    API."""
 
-FunctionTenancyConfigDict = TypedDict(
-    "FunctionTenancyConfigDict",
-    {
-        "TenantIsolationMode": "Required[Literal['PER_TENANT']]",
-    },
-    total=False,
-)
 
-FunctionTracingConfigDict = TypedDict(
-    "FunctionTracingConfigDict",
-    {
-        "Mode": "Literal['Active', 'PassThrough']",
-    },
-    total=False,
-)
+class FunctionEnvironmentDict(TypedDict, total=False):
+    """FunctionEnvironment as a plain dict: A function's environment variable settings. You can use
+    environment variables to adjust your function's behavior without updating code. An environment
+    variable is a pair of strings that are stored in a function's version-specific configuration."""
 
-FunctionVpcConfigDict = TypedDict(
-    "FunctionVpcConfigDict",
-    {
-        "Ipv6AllowedForDualStack": "bool",
-        "SecurityGroupIds": "list[str]",
-        "SubnetIds": "list[str]",
-    },
-    total=False,
-)
+    Variables: dict[str, str | float | int | dict[str, Any] | list[Any] | bool]
+    """Environment variable key-value pairs. For more information, see [Using Lambda environment
+    variables](https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html). If the
+    value of the environment variable is a time or a duration, enclose the value in quotes."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "str",
-    },
-    total=False,
-)
 
+class FunctionEphemeralStorageDict(TypedDict, total=False):
+    """FunctionEphemeralStorage as a plain dict: The size of the function's ``/tmp`` directory in
+    MB. The default value is 512, but it can be any whole number between 512 and 10,240 MB."""
+
+    Size: Required[int]
+    """The size of the function's ``/tmp`` directory."""
+
+
+class FunctionFunctionScalingConfigDict(TypedDict, total=False):
+    """FunctionFunctionScalingConfig as a plain dict: Configuration that defines the scaling
+    behavior for a Lambda Managed Instances function, including the minimum and maximum number of
+    execution environments that can be provisioned."""
+
+    MaxExecutionEnvironments: int
+    """The maximum number of execution environments that can be provisioned for the function."""
+    MinExecutionEnvironments: int
+    """The minimum number of execution environments to maintain for the function."""
+
+
+class FunctionImageConfigDict(TypedDict, total=False):
+    """FunctionImageConfig as a plain dict: Configuration values that override the container image
+    Dockerfile settings. For more information, see [Container image
+    settings](https://docs.aws.amazon.com/lambda/latest/dg/images-create.html#images-parms)."""
+
+    Command: list[str]
+    """Specifies parameters that you want to pass in with ENTRYPOINT. You can specify a maximum of
+    1,500 parameters in the list."""
+    EntryPoint: list[str]
+    """Specifies the entry point to their application, which is typically the location of the
+    runtime executable. You can specify a maximum of 1,500 string entries in the list."""
+    WorkingDirectory: str
+    """Specifies the working directory. The length of the directory string cannot exceed 1,000
+    characters."""
+
+
+class FunctionLambdaManagedInstancesCapacityProviderConfigDict(TypedDict, total=False):
+    """FunctionLambdaManagedInstancesCapacityProviderConfig as a plain dict: Configuration for
+    Lambda-managed instances used by the capacity provider."""
+
+    CapacityProviderArn: Required[str]
+    """The Amazon Resource Name (ARN) of the capacity provider."""
+    ExecutionEnvironmentMemoryGiBPerVCpu: float
+    """The amount of memory in GiB allocated per vCPU for execution environments."""
+    PerExecutionEnvironmentMaxConcurrency: int
+    """The maximum number of concurrent executions that can run on each execution environment."""
+
+
+class FunctionLoggingConfigDict(TypedDict, total=False):
+    """FunctionLoggingConfig as a plain dict: The function's Amazon CloudWatch Logs configuration
+    settings."""
+
+    ApplicationLogLevel: Literal["TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL"]
+    """Set this property to filter the application logs for your function that Lambda sends to
+    CloudWatch. Lambda only sends application logs at the selected level of detail and lower, where
+    ``TRACE`` is the highest level and ``FATAL`` is the lowest."""
+    LogFormat: Literal["Text", "JSON"]
+    """The format in which Lambda sends your function's application and system logs to CloudWatch.
+    Select between plain text and structured JSON."""
+    LogGroup: str
+    """The name of the Amazon CloudWatch log group the function sends logs to. By default, Lambda
+    functions send logs to a default log group named ``/aws/lambda/<function name>``. To use a
+    different log group, enter an existing log group or enter a new log group name."""
+    SystemLogLevel: Literal["DEBUG", "INFO", "WARN"]
+    """Set this property to filter the system logs for your function that Lambda sends to
+    CloudWatch. Lambda only sends system logs at the selected level of detail and lower, where
+    ``DEBUG`` is the highest level and ``WARN`` is the lowest."""
+
+
+class FunctionRuntimeManagementConfigDict(TypedDict, total=False):
+    """FunctionRuntimeManagementConfig as a plain dict: Sets the runtime management configuration
+    for a function's version. For more information, see [Runtime
+    updates](https://docs.aws.amazon.com/lambda/latest/dg/runtimes-update.html)."""
+
+    RuntimeVersionArn: str
+    """The ARN of the runtime version you want the function to use. This is only required if you're
+    using the *Manual* runtime update mode."""
+    UpdateRuntimeOn: Required[Literal["Auto", "FunctionUpdate", "Manual"]]
+    """Specify the runtime update mode. + *Auto (default)* - Automatically update to the most recent
+    and secure runtime version using a [Two-phase runtime version
+    rollout](https://docs.aws.amazon.com/lambda/latest/dg/runtimes-update.html#runtime-management-two-phase).
+    This is the best choice for most customers to ensure they always benefit from runtime updates. +
+    *FunctionUpdate* - LAM updates the runtime of you function to the most recent and secure runtime
+    version when you update your function. This approach synchronizes runtime updates with function
+    deployments, giving you control over when runtime updates are applied and allowing you to detect
+    and mitigate rare runtime update incompatibilities early. When using this setting, you need to
+    regularly update your functions to keep their runtime up-to-date. + *Manual* - You specify a
+    runtime version in your function configuration. The function will use this runtime version
+    indefinitely. In the rare case where a new runtime version is incompatible with an existing
+    function, this allows you to roll back your function to an earlier runtime version. For more
+    information, see [Roll back a runtime
+    version](https://docs.aws.amazon.com/lambda/latest/dg/runtimes-update.html#runtime-management-rollback).
+    *Valid Values*: ``Auto`` | ``FunctionUpdate`` | ``Manual``"""
+
+
+class FunctionS3FilesConfigDict(TypedDict, total=False):
+    """FunctionS3FilesConfig as a plain dict: Setting controls how your function accesses data from
+    an Amazon S3 file system."""
+
+    DirectS3Read: Literal["ENABLED", "DISABLED", "AUTO"]
+    """Specifies if a function reads from the file system for the lowest latency, or through Amazon
+    S3 Files feature "direct Amazon S3 bucket reads" for the highest throughput. Valid values: +
+    ``AUTO`` (default) – Direct reads are active for functions you configure with 512 MB or more of
+    memory. + ``ENABLED`` – Enforces all reads are directly from the Amazon S3 bucket, regardless of
+    available memory (less than 512 MB). + ``DISABLED`` – Routes all reads through the file system,
+    regardless of memory configuration. To use direct reads, you must grant the execution role the
+    ``s3:GetObject`` and ``s3:GetObjectVersion`` permissions. If a direct read fails, Lambda
+    automatically falls back to reading through the file system."""
+
+
+class FunctionSnapStartDict(TypedDict, total=False):
+    """FunctionSnapStart as a plain dict: The function's
+    [SnapStart](https://docs.aws.amazon.com/lambda/latest/dg/snapstart.html) setting."""
+
+    ApplyOn: Required[Literal["PublishedVersions", "None"]]
+    """Set ``ApplyOn`` to ``PublishedVersions`` to create a snapshot of the initialized execution
+    environment when you publish a function version."""
+
+
+class FunctionSnapStartResponseDict(TypedDict, total=False):
+    """FunctionSnapStartResponse as a plain dict: The function's
+    [SnapStart](https://docs.aws.amazon.com/lambda/latest/dg/snapstart.html) setting."""
+
+    ApplyOn: Literal["PublishedVersions", "None"]
+    """When set to ``PublishedVersions``, Lambda creates a snapshot of the execution environment
+    when you publish a function version."""
+    OptimizationStatus: Literal["On", "Off"]
+    """When you provide a [qualified Amazon Resource Name
+    (ARN)](https://docs.aws.amazon.com/lambda/latest/dg/configuration-versions.html#versioning-versions-using),
+    this response element indicates whether SnapStart is activated for the specified function
+    version."""
+
+
+class FunctionTenancyConfigDict(TypedDict, total=False):
+    """FunctionTenancyConfig as a plain dict: Specifies the tenant isolation mode configuration for
+    a Lambda function. This allows you to configure specific tenant isolation strategies for your
+    function invocations. Tenant isolation configuration cannot be modified after function creation."""
+
+    TenantIsolationMode: Required[Literal["PER_TENANT"]]
+    """Tenant isolation mode allows for invocation to be sent to a corresponding execution
+    environment dedicated to a specific tenant ID."""
+
+
+class FunctionTracingConfigDict(TypedDict, total=False):
+    """FunctionTracingConfig as a plain dict: The function's
+    [](https://docs.aws.amazon.com/lambda/latest/dg/services-xray.html) tracing configuration. To
+    sample and record incoming requests, set ``Mode`` to ``Active``."""
+
+    Mode: Literal["Active", "PassThrough"]
+    """The tracing mode."""
+
+
+class FunctionVpcConfigDict(TypedDict, total=False):
+    """FunctionVpcConfig as a plain dict: The VPC security groups and subnets that are attached to a
+    Lambda function. When you connect a function to a VPC, Lambda creates an elastic network
+    interface for each combination of security group and subnet in the function's VPC configuration.
+    The function can only access resources and the internet through that VPC. For more information,
+    see [VPC Settings](https://docs.aws.amazon.com/lambda/latest/dg/configuration-vpc.html). When
+    you delete a function, CFN monitors the state of its network interfaces and waits for Lambda to
+    delete them before proceeding. If the VPC is defined in the same stack, the network interfaces
+    need to be deleted by Lambda before CFN can delete the VPC's resources. To monitor network
+    interfaces, CFN needs the ``ec2:DescribeNetworkInterfaces`` permission. It obtains this from the
+    user or role that modifies the stack. If you don't provide this permission, CFN does not wait
+    for network interfaces to be deleted."""
+
+    Ipv6AllowedForDualStack: bool
+    """Allows outbound IPv6 traffic on VPC functions that are connected to dual-stack subnets."""
+    SecurityGroupIds: list[str]
+    """A list of VPC security group IDs."""
+    SubnetIds: list[str]
+    """A list of VPC subnet IDs."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A [tag](https://docs.aws.amazon.com/lambda/latest/dg/tagging.html) to
+    apply to the function."""
+
+    Key: Required[str]
+    """The key for this tag."""
+    Value: str
+    """The value for this tag."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Lambda::Function",
     schema_file="aws-lambda-function.json",
     primary_identifier=("/FunctionName",),
-    additional_identifiers=(),
     read_only=(
         "/SnapStartResponse",
         "/SnapStartResponse/ApplyOn",
@@ -325,14 +458,7 @@ METADATA = _TypeMetadata(
     conditional_create_only=("/DurableConfig",),
     unordered_arrays=("/Tags",),
     required=("Code", "Role"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -342,400 +468,59 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "CapacityProviderConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "LambdaManagedInstancesCapacityProviderConfig": {
-                    "$ref": "#/definitions/LambdaManagedInstancesCapacityProviderConfig"
-                }
-            },
-            "required": ["LambdaManagedInstancesCapacityProviderConfig"],
-            "type": "object",
-        },
-        "Code": {
-            "additionalProperties": False,
-            "properties": {
-                "ImageUri": {"type": "string"},
-                "S3Bucket": {
-                    "maxLength": 63,
-                    "minLength": 3,
-                    "pattern": "^[0-9A-Za-z\\.\\-_]*(?<!\\.)$",
-                    "type": "string",
-                },
-                "S3Key": {"maxLength": 1024, "minLength": 1, "type": "string"},
-                "S3ObjectStorageMode": {"enum": ["COPY", "REFERENCE"], "type": "string"},
-                "S3ObjectVersion": {"maxLength": 1024, "minLength": 1, "type": "string"},
-                "SourceKMSKeyArn": {
-                    "maxLength": 10000,
-                    "minLength": 0,
-                    "pattern": "^(arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()$",
-                    "type": "string",
-                },
-                "ZipFile": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "DeadLetterConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "TargetArn": {
-                    "maxLength": 10000,
-                    "minLength": 0,
-                    "pattern": "^(arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()$",
-                    "type": "string",
-                }
-            },
-            "type": "object",
-        },
-        "DurableConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "ExecutionTimeout": {"maximum": 31622400, "minimum": 1, "type": "integer"},
-                "KMSKeyArn": {
-                    "maxLength": 10000,
-                    "minLength": 0,
-                    "pattern": "^(arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()$",
-                    "type": "string",
-                },
-                "RetentionPeriodInDays": {"maximum": 90, "minimum": 1, "type": "integer"},
-            },
-            "required": ["ExecutionTimeout"],
-            "type": "object",
-        },
-        "Environment": {
-            "additionalProperties": False,
-            "properties": {
-                "Variables": {
-                    "additionalProperties": False,
-                    "patternProperties": {
-                        "[a-zA-Z][a-zA-Z0-9_]+": {
-                            "type": ["string", "number", "integer", "object", "array", "boolean"]
-                        }
-                    },
-                    "type": "object",
-                }
-            },
-            "type": "object",
-        },
-        "EphemeralStorage": {
-            "additionalProperties": False,
-            "properties": {"Size": {"maximum": 32768, "minimum": 512, "type": "integer"}},
-            "required": ["Size"],
-            "type": "object",
-        },
-        "FileSystemConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "Arn": {
-                    "maxLength": 200,
-                    "pattern": "^arn:aws[a-zA-Z-]*:elasticfilesystem:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:access-point/fsap-[a-f0-9]{17}$|^arn:aws[-a-z]*:s3files:[0-9a-z-:]+:file-system/fs-[0-9a-f]{17,40}/access-point/fsap-[0-9a-f]{17,40}$",
-                    "type": "string",
-                },
-                "LocalMountPath": {
-                    "maxLength": 160,
-                    "minLength": 0,
-                    "pattern": "^/mnt/[a-zA-Z0-9-_.]+$",
-                    "type": "string",
-                },
-                "S3FilesConfig": {"$ref": "#/definitions/S3FilesConfig"},
-            },
-            "required": ["Arn", "LocalMountPath"],
-            "type": "object",
-        },
-        "FunctionScalingConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "MaxExecutionEnvironments": {"maximum": 15000, "minimum": 0, "type": "integer"},
-                "MinExecutionEnvironments": {"maximum": 15000, "minimum": 0, "type": "integer"},
-            },
-            "type": "object",
-        },
-        "ImageConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "Command": {
-                    "items": {"type": "string"},
-                    "maxItems": 1500,
-                    "minItems": 0,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "EntryPoint": {
-                    "items": {"type": "string"},
-                    "maxItems": 1500,
-                    "minItems": 0,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "WorkingDirectory": {"maxLength": 1000, "minLength": 0, "type": "string"},
-            },
-            "type": "object",
-        },
-        "LambdaManagedInstancesCapacityProviderConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "CapacityProviderArn": {
-                    "maxLength": 140,
-                    "minLength": 1,
-                    "pattern": "^arn:aws[a-zA-Z-]*:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:capacity-provider:[a-zA-Z0-9-_]+$",
-                    "type": "string",
-                },
-                "ExecutionEnvironmentMemoryGiBPerVCpu": {
-                    "maximum": 8,
-                    "minimum": 2,
-                    "type": "number",
-                },
-                "PerExecutionEnvironmentMaxConcurrency": {
-                    "maximum": 1600,
-                    "minimum": 1,
-                    "type": "integer",
-                },
-            },
-            "required": ["CapacityProviderArn"],
-            "type": "object",
-        },
-        "LoggingConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "ApplicationLogLevel": {
-                    "enum": ["TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL"],
-                    "type": "string",
-                },
-                "LogFormat": {"enum": ["Text", "JSON"], "type": "string"},
-                "LogGroup": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "[\\.\\-_/#A-Za-z0-9]+",
-                    "type": "string",
-                },
-                "SystemLogLevel": {"enum": ["DEBUG", "INFO", "WARN"], "type": "string"},
-            },
-            "type": "object",
-        },
-        "RecursiveLoop": {"enum": ["Allow", "Terminate"], "type": "string"},
-        "RuntimeManagementConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "RuntimeVersionArn": {"type": "string"},
-                "UpdateRuntimeOn": {"enum": ["Auto", "FunctionUpdate", "Manual"], "type": "string"},
-            },
-            "required": ["UpdateRuntimeOn"],
-            "type": "object",
-        },
-        "S3FilesConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "DirectS3Read": {"enum": ["ENABLED", "DISABLED", "AUTO"], "type": "string"}
-            },
-            "type": "object",
-        },
-        "SnapStart": {
-            "additionalProperties": False,
-            "properties": {"ApplyOn": {"enum": ["PublishedVersions", "None"], "type": "string"}},
-            "required": ["ApplyOn"],
-            "type": "object",
-        },
-        "SnapStartResponse": {
-            "additionalProperties": False,
-            "properties": {
-                "ApplyOn": {"enum": ["PublishedVersions", "None"], "type": "string"},
-                "OptimizationStatus": {"enum": ["On", "Off"], "type": "string"},
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key"],
-            "type": "object",
-        },
-        "TenancyConfig": {
-            "additionalProperties": False,
-            "properties": {"TenantIsolationMode": {"enum": ["PER_TENANT"], "type": "string"}},
-            "required": ["TenantIsolationMode"],
-            "type": "object",
-        },
-        "TracingConfig": {
-            "additionalProperties": False,
-            "properties": {"Mode": {"enum": ["Active", "PassThrough"], "type": "string"}},
-            "type": "object",
-        },
-        "VpcConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "Ipv6AllowedForDualStack": {"type": "boolean"},
-                "SecurityGroupIds": {
-                    "items": {
-                        "maxLength": 1024,
-                        "minLength": 0,
-                        "pattern": "^sg-[0-9a-zA-Z]*$",
-                        "type": "string",
-                    },
-                    "maxItems": 5,
-                    "minItems": 0,
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "SubnetIds": {
-                    "items": {
-                        "maxLength": 1024,
-                        "minLength": 0,
-                        "pattern": "^subnet-[0-9a-z]*$",
-                        "type": "string",
-                    },
-                    "maxItems": 16,
-                    "minItems": 0,
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Architectures": {
-            "items": {"enum": ["x86_64", "arm64"], "type": "string"},
-            "maxItems": 1,
-            "minItems": 1,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "Arn": {"type": "string"},
-        "CapacityProviderConfig": {"$ref": "#/definitions/CapacityProviderConfig"},
-        "Code": {"$ref": "#/definitions/Code"},
-        "CodeSigningConfigArn": {
-            "maxLength": 200,
-            "minLength": 0,
-            "pattern": "arn:(aws[a-zA-Z-]*)?:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:code-signing-config:csc-[a-z0-9]{17}",
-            "type": "string",
-        },
-        "DeadLetterConfig": {"$ref": "#/definitions/DeadLetterConfig"},
-        "Description": {"maxLength": 256, "minLength": 0, "type": "string"},
-        "DurableConfig": {"$ref": "#/definitions/DurableConfig"},
-        "Environment": {"$ref": "#/definitions/Environment"},
-        "EphemeralStorage": {"$ref": "#/definitions/EphemeralStorage"},
-        "FileSystemConfigs": {
-            "items": {"$ref": "#/definitions/FileSystemConfig"},
-            "maxItems": 1,
-            "minItems": 0,
-            "type": "array",
-        },
-        "FunctionName": {
-            "minLength": 1,
-            "pattern": "^([a-zA-Z0-9_-]{1,64}|arn:[a-zA-Z0-9-]+:lambda:[a-zA-Z0-9-]+:\\d{12}:function:[a-zA-Z0-9_-]{1,64})$",
-            "type": "string",
-        },
-        "FunctionScalingConfig": {"$ref": "#/definitions/FunctionScalingConfig"},
-        "Handler": {"maxLength": 128, "minLength": 0, "pattern": "^[^\\s]+$", "type": "string"},
-        "ImageConfig": {"$ref": "#/definitions/ImageConfig"},
-        "KmsKeyArn": {
-            "maxLength": 10000,
-            "minLength": 0,
-            "pattern": "^(arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()$",
-            "type": "string",
-        },
-        "Layers": {
-            "items": {
-                "minLength": 1,
-                "pattern": "^(arn:[a-zA-Z0-9-]+:lambda:[a-zA-Z0-9-]+:\\d{12}:layer:[a-zA-Z0-9-_]+:[0-9]+|arn:[a-zA-Z0-9-]+:lambda:::awslayer:[a-zA-Z0-9-_]+)$",
-                "type": "string",
-            },
-            "maxItems": 5,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "LoggingConfig": {"$ref": "#/definitions/LoggingConfig"},
-        "MemorySize": {"maximum": 32768, "minimum": 128, "type": "integer"},
-        "PackageType": {"enum": ["Image", "Zip"], "type": "string"},
-        "PublishToLatestPublished": {"type": "boolean"},
-        "RecursiveLoop": {"$ref": "#/definitions/RecursiveLoop"},
-        "ReservedConcurrentExecutions": {"minimum": 0, "type": "integer"},
-        "Role": {
-            "maxLength": 10000,
-            "minLength": 0,
-            "pattern": "^arn:(aws[a-zA-Z-]*)?:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+$",
-            "type": "string",
-        },
-        "Runtime": {
-            "enum": [
-                "dotnet10",
-                "dotnet6",
-                "dotnet8",
-                "dotnetcore1.0",
-                "dotnetcore2.0",
-                "dotnetcore2.1",
-                "dotnetcore3.1",
-                "go1.x",
-                "java11",
-                "java11.al2023",
-                "java17",
-                "java17.al2023",
-                "java21",
-                "java25",
-                "java8",
-                "java8.al2",
-                "java8.al2023",
-                "nodejs",
-                "nodejs10.x",
-                "nodejs12.x",
-                "nodejs14.x",
-                "nodejs16.x",
-                "nodejs18.x",
-                "nodejs20.x",
-                "nodejs22.x",
-                "nodejs24.x",
-                "nodejs26.x",
-                "nodejs4.3",
-                "nodejs4.3-edge",
-                "nodejs6.10",
-                "nodejs8.10",
-                "provided",
-                "provided.al2",
-                "provided.al2023",
-                "python2.7",
-                "python3.10",
-                "python3.11",
-                "python3.12",
-                "python3.13",
-                "python3.14",
-                "python3.15",
-                "python3.6",
-                "python3.7",
-                "python3.8",
-                "python3.9",
-                "ruby2.5",
-                "ruby2.7",
-                "ruby3.2",
-                "ruby3.3",
-                "ruby3.4",
-                "ruby4.0",
-            ],
-            "type": "string",
-        },
-        "RuntimeManagementConfig": {"$ref": "#/definitions/RuntimeManagementConfig"},
-        "SnapStart": {"$ref": "#/definitions/SnapStart"},
-        "SnapStartResponse": {"$ref": "#/definitions/SnapStartResponse"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-        "TenancyConfig": {"$ref": "#/definitions/TenancyConfig"},
-        "Timeout": {"maximum": 5400, "minimum": 1, "type": "integer"},
-        "TracingConfig": {"$ref": "#/definitions/TracingConfig"},
-        "VpcConfig": {"$ref": "#/definitions/VpcConfig"},
-    },
-    "required": ["Code", "Role"],
-}
-
 
 class Function(_Resource):
-    """AWS::Lambda::Function: The ``AWS::Lambda::Function`` resource creates a Lambda function. To create a function, you need a [deployment package](https://docs.aws.amazon.com/la...
+    """AWS::Lambda::Function: The ``AWS::Lambda::Function`` resource creates a Lambda function. To
+    create a function, you need a [deployment
+    package](https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-package.html) and an
+    [execution role](https://docs.aws.amazon.com/lambda/latest/dg/lambda-intro-execution-role.html).
+    The deployment package is a .zip file archive or container image that contains your function
+    code. The execution role grants the function permission to use AWS services, such as Amazon
+    CloudWatch Logs for log streaming and AWS X-Ray for request tracing. You set the package type to
+    ``Image`` if the deployment package is a [container
+    image](https://docs.aws.amazon.com/lambda/latest/dg/lambda-images.html). For these functions,
+    include the URI of the container image in the ECR registry in the [ImageUri property of the Code
+    property](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-lambda-function-code.html#cfn-lambda-function-code-imageuri).
+    You do not need to specify the handler and runtime properties. You set the package type to
+    ``Zip`` if the deployment package is a [.zip file
+    archive](https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-package.html#gettingstarted-package-zip).
+    For these functions, specify the S3 location of your .zip file in the ``Code`` property.
+    Alternatively, for Node.js and Python functions, you can define your function inline in the
+    [ZipFile property of the Code
+    property](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-lambda-function-code.html#cfn-lambda-function-code-zipfile).
+    In both cases, you must also specify the handler and runtime properties. You can use [code
+    signing](https://docs.aws.amazon.com/lambda/latest/dg/configuration-codesigning.html) if your
+    deployment package is a .zip file archive. To enable code signing for this function, specify the
+    ARN of a code-signing configuration. When a user attempts to deploy a code package with
+    ``UpdateFunctionCode``, Lambda checks that the code package has a valid signature from a trusted
+    publisher. The code-signing configuration includes a set of signing profiles, which define the
+    trusted publishers for this function. When you update a ``AWS::Lambda::Function`` resource,
+    CFNshort calls the
+    [UpdateFunctionConfiguration](https://docs.aws.amazon.com/lambda/latest/api/API_UpdateFunctionConfiguration.html)
+    and
+    [UpdateFunctionCode](https://docs.aws.amazon.com/lambda/latest/api/API_UpdateFunctionCode.html)LAM
+    APIs under the hood. Because these calls happen sequentially, and invocations can happen between
+    these calls, your function may encounter errors in the time between the calls. For example, if
+    you remove an environment variable, and the code that references that environment variable in
+    the same CFNshort update, you may see invocation errors related to a missing environment
+    variable. To work around this, you can invoke your function against a version or alias by
+    default, rather than the ``$LATEST`` version. Note that you configure [provisioned
+    concurrency](https://docs.aws.amazon.com/lambda/latest/dg/provisioned-concurrency.html) on a
+    ``AWS::Lambda::Version`` or a ``AWS::Lambda::Alias``. For a complete introduction to Lambda
+    functions, see [What is
+    Lambda?](https://docs.aws.amazon.com/lambda/latest/dg/lambda-welcome.html) in the *Lambda
+    developer guide.*
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: FunctionName.
+    Replaced when any of these change (create-only): FunctionName, PackageType, TenancyConfig.
+    May be replaced when these change (conditionally create-only): DurableConfig.
+    Write-only (sent to AWS, never read back): SnapStart, SnapStart.ApplyOn, Code.ImageUri,
+    Code.S3Bucket, Code.S3Key, Code.S3ObjectVersion, Code.ZipFile, Code.SourceKMSKeyArn,
+    Code.S3ObjectStorageMode, PublishToLatestPublished.
+    Read-only attributes (known once deployed): Arn, SnapStartResponse.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-lambda-function.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -743,12 +528,16 @@ class Function(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "FunctionAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "function.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Type: str."""
     SnapStartResponse: FunctionSnapStartResponseDict
-    # Declared properties (as declared, or as AWS returned them).
+    """The function's [SnapStart](https://docs.aws.amazon.com/lambda/latest/dg/snapstart.html)
+    setting."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Architectures: list[Literal["x86_64", "arm64"]]
     CapacityProviderConfig: FunctionCapacityProviderConfigDict
     Code: FunctionCodeDict
@@ -833,139 +622,249 @@ class Function(_Resource):
     TracingConfig: FunctionTracingConfigDict
     VpcConfig: FunctionVpcConfigDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Code: FunctionCode | FunctionCodeDict,
+        Role: str,
+        Architectures: list[Literal["x86_64", "arm64"]] | None = None,
+        CapacityProviderConfig: FunctionCapacityProviderConfig
+        | FunctionCapacityProviderConfigDict
+        | None = None,
+        CodeSigningConfigArn: str | None = None,
+        DeadLetterConfig: FunctionDeadLetterConfig | FunctionDeadLetterConfigDict | None = None,
+        Description: str | None = None,
+        DurableConfig: FunctionDurableConfig | FunctionDurableConfigDict | None = None,
+        Environment: FunctionEnvironment | FunctionEnvironmentDict | None = None,
+        EphemeralStorage: FunctionEphemeralStorage | FunctionEphemeralStorageDict | None = None,
+        FileSystemConfigs: list[FileSystemConfig | FileSystemConfigDict] | None = None,
+        FunctionName: str | None = None,
+        FunctionScalingConfig: FunctionFunctionScalingConfig
+        | FunctionFunctionScalingConfigDict
+        | None = None,
+        Handler: str | None = None,
+        ImageConfig: FunctionImageConfig | FunctionImageConfigDict | None = None,
+        KmsKeyArn: str | None = None,
+        Layers: list[str] | None = None,
+        LoggingConfig: FunctionLoggingConfig | FunctionLoggingConfigDict | None = None,
+        MemorySize: int | None = None,
+        PackageType: Literal["Image", "Zip"] | None = None,
+        PublishToLatestPublished: bool | None = None,
+        RecursiveLoop: Literal["Allow", "Terminate"] | None = None,
+        ReservedConcurrentExecutions: int | None = None,
+        Runtime: Literal[
+            "dotnet10",
+            "dotnet6",
+            "dotnet8",
+            "dotnetcore1.0",
+            "dotnetcore2.0",
+            "dotnetcore2.1",
+            "dotnetcore3.1",
+            "go1.x",
+            "java11",
+            "java11.al2023",
+            "java17",
+            "java17.al2023",
+            "java21",
+            "java25",
+            "java8",
+            "java8.al2",
+            "java8.al2023",
+            "nodejs",
+            "nodejs10.x",
+            "nodejs12.x",
+            "nodejs14.x",
+            "nodejs16.x",
+            "nodejs18.x",
+            "nodejs20.x",
+            "nodejs22.x",
+            "nodejs24.x",
+            "nodejs26.x",
+            "nodejs4.3",
+            "nodejs4.3-edge",
+            "nodejs6.10",
+            "nodejs8.10",
+            "provided",
+            "provided.al2",
+            "provided.al2023",
+            "python2.7",
+            "python3.10",
+            "python3.11",
+            "python3.12",
+            "python3.13",
+            "python3.14",
+            "python3.15",
+            "python3.6",
+            "python3.7",
+            "python3.8",
+            "python3.9",
+            "ruby2.5",
+            "ruby2.7",
+            "ruby3.2",
+            "ruby3.3",
+            "ruby3.4",
+            "ruby4.0",
+        ]
+        | None = None,
+        RuntimeManagementConfig: FunctionRuntimeManagementConfig
+        | FunctionRuntimeManagementConfigDict
+        | None = None,
+        SnapStart: FunctionSnapStart | FunctionSnapStartDict | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        TenancyConfig: FunctionTenancyConfig | FunctionTenancyConfigDict | None = None,
+        Timeout: int | None = None,
+        TracingConfig: FunctionTracingConfig | FunctionTracingConfigDict | None = None,
+        VpcConfig: FunctionVpcConfig | FunctionVpcConfigDict | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Lambda::Function; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Code: FunctionCode | FunctionCodeDict,
-            Role: str,
-            Architectures: list[Literal["x86_64", "arm64"]] | None = None,
-            CapacityProviderConfig: FunctionCapacityProviderConfig
-            | FunctionCapacityProviderConfigDict
-            | None = None,
-            CodeSigningConfigArn: str | None = None,
-            DeadLetterConfig: FunctionDeadLetterConfig | FunctionDeadLetterConfigDict | None = None,
-            Description: str | None = None,
-            DurableConfig: FunctionDurableConfig | FunctionDurableConfigDict | None = None,
-            Environment: FunctionEnvironment | FunctionEnvironmentDict | None = None,
-            EphemeralStorage: FunctionEphemeralStorage | FunctionEphemeralStorageDict | None = None,
-            FileSystemConfigs: list[FileSystemConfig | FileSystemConfigDict] | None = None,
-            FunctionName: str | None = None,
-            FunctionScalingConfig: FunctionFunctionScalingConfig
-            | FunctionFunctionScalingConfigDict
-            | None = None,
-            Handler: str | None = None,
-            ImageConfig: FunctionImageConfig | FunctionImageConfigDict | None = None,
-            KmsKeyArn: str | None = None,
-            Layers: list[str] | None = None,
-            LoggingConfig: FunctionLoggingConfig | FunctionLoggingConfigDict | None = None,
-            MemorySize: int | None = None,
-            PackageType: Literal["Image", "Zip"] | None = None,
-            PublishToLatestPublished: bool | None = None,
-            RecursiveLoop: Literal["Allow", "Terminate"] | None = None,
-            ReservedConcurrentExecutions: int | None = None,
-            Runtime: Literal[
-                "dotnet10",
-                "dotnet6",
-                "dotnet8",
-                "dotnetcore1.0",
-                "dotnetcore2.0",
-                "dotnetcore2.1",
-                "dotnetcore3.1",
-                "go1.x",
-                "java11",
-                "java11.al2023",
-                "java17",
-                "java17.al2023",
-                "java21",
-                "java25",
-                "java8",
-                "java8.al2",
-                "java8.al2023",
-                "nodejs",
-                "nodejs10.x",
-                "nodejs12.x",
-                "nodejs14.x",
-                "nodejs16.x",
-                "nodejs18.x",
-                "nodejs20.x",
-                "nodejs22.x",
-                "nodejs24.x",
-                "nodejs26.x",
-                "nodejs4.3",
-                "nodejs4.3-edge",
-                "nodejs6.10",
-                "nodejs8.10",
-                "provided",
-                "provided.al2",
-                "provided.al2023",
-                "python2.7",
-                "python3.10",
-                "python3.11",
-                "python3.12",
-                "python3.13",
-                "python3.14",
-                "python3.15",
-                "python3.6",
-                "python3.7",
-                "python3.8",
-                "python3.9",
-                "ruby2.5",
-                "ruby2.7",
-                "ruby3.2",
-                "ruby3.3",
-                "ruby3.4",
-                "ruby4.0",
-            ]
-            | None = None,
-            RuntimeManagementConfig: FunctionRuntimeManagementConfig
-            | FunctionRuntimeManagementConfigDict
-            | None = None,
-            SnapStart: FunctionSnapStart | FunctionSnapStartDict | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            TenancyConfig: FunctionTenancyConfig | FunctionTenancyConfigDict | None = None,
-            Timeout: int | None = None,
-            TracingConfig: FunctionTracingConfig | FunctionTracingConfigDict | None = None,
-            VpcConfig: FunctionVpcConfig | FunctionVpcConfigDict | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Lambda::Function; `await` it inside an App to deploy it.
-
-            Architectures: The instruction set architecture that the function supports.
-            CapacityProviderConfig: Configuration for the capacity provider that manages compute resources for Lambda functions.
-            Code: The code for the function.
-            CodeSigningConfigArn: To enable code signing for this function, specify the ARN of a code-signing configuration.
-            DeadLetterConfig: A dead-letter queue configuration that specifies the queue or topic where Lambda sends asynchronous events when they fail processing.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Code: The code for the function. You can define your function code in multiple ways: +
+                For .zip deployment packages, you can specify the S3 location of the .zip file in
+                the ``S3Bucket``, ``S3Key``, and ``S3ObjectVersion`` properties. + For .zip
+                deployment packages, you can alternatively define the function code inline in the
+                ``ZipFile`` property. This method works only for Node.js and Python functions. + For
+                container images, specify the URI of your container image in the ECR registry in the
+                ``ImageUri`` property. Required.
+            Role: The Amazon Resource Name (ARN) of the function's execution role. Required.
+            Architectures: The instruction set architecture that the function supports. Enter a
+                string array with one of the valid values (arm64 or x86_64). The default value is
+                ``x86_64``.
+            CapacityProviderConfig: Configuration for the capacity provider that manages compute
+                resources for Lambda functions.
+            CodeSigningConfigArn: To enable code signing for this function, specify the ARN of a
+                code-signing configuration. A code-signing configuration includes a set of signing
+                profiles, which define the trusted publishers for this function.
+            DeadLetterConfig: A dead-letter queue configuration that specifies the queue or topic
+                where Lambda sends asynchronous events when they fail processing. For more
+                information, see [Dead-letter
+                queues](https://docs.aws.amazon.com/lambda/latest/dg/invocation-async.html#invocation-dlq).
             Description: A description of the function.
-            DurableConfig: Configuration settings for [durable functions](https://docs.aws.amazon.com/lambda/latest/dg/durable-functions.html), including execution timeout, retention period for execution history, and an optiona
-            Environment: Environment variables that are accessible from function code during execution.
-            EphemeralStorage: The size of the function's ``/tmp`` directory in MB.
+            DurableConfig: Configuration settings for [durable
+                functions](https://docs.aws.amazon.com/lambda/latest/dg/durable-functions.html),
+                including execution timeout, retention period for execution history, and an optional
+                ARN of the KMSlong (KMS) customer managed key that is used to encrypt your durable
+                execution's payload data, including input, output, and error payloads. Conditionally
+                create-only: some changes replace the resource.
+            Environment: Environment variables that are accessible from function code during
+                execution.
+            EphemeralStorage: The size of the function's ``/tmp`` directory in MB. The default value
+                is 512, but it can be any whole number between 512 and 10,240 MB.
             FileSystemConfigs: Connection settings for an Amazon EFS or Amazon S3 Files file system.
-            FunctionName: The name of the Lambda function, up to 64 characters in length.
-            FunctionScalingConfig: Configuration that defines the scaling behavior for a Lambda Managed Instances function, including the minimum and maximum number of execution environments that can be provisioned.
+                To connect a function to a file system, a mount target must be available in every
+                Availability Zone that your function connects to. If your template contains an
+                [AWS::EFS::MountTarget](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-efs-mounttarget.html)
+                or
+                [AWS::S3Files::MountTarget](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-s3files-mounttarget.html)
+                resource, you must also specify a ``DependsOn`` attribute to ensure that the mount
+                target is created or updated before the function. For more information about using
+                the ``DependsOn`` attribute, see [DependsOn
+                Attribute](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-attribute-dependson.html).
+            FunctionName: The name of the Lambda function, up to 64 characters in length. If you
+                don't specify a name, CFN generates one. If you specify a name, you cannot perform
+                updates that require replacement of this resource. You can perform updates that
+                require no or some interruption. If you must replace the resource, specify a new
+                name. Create-only: changing it replaces the resource.
+            FunctionScalingConfig: Configuration that defines the scaling behavior for a Lambda
+                Managed Instances function, including the minimum and maximum number of execution
+                environments that can be provisioned.
             Handler: The name of the method within your code that Lambda calls to run your function.
+                Handler is required if the deployment package is a .zip file archive. The format
+                includes the file name. It can also include namespaces and other qualifiers,
+                depending on the runtime. For more information, see [Lambda programming
+                model](https://docs.aws.amazon.com/lambda/latest/dg/foundation-progmodel.html).
             ImageConfig: Configuration values that override the container image Dockerfile settings.
-            KmsKeyArn: The ARN of the KMSlong (KMS) customer managed key that's used to encrypt the following resources: + The function's [environment variables](https://docs.aws.amazon.com/lambda/latest/dg/configuration-en
-            Layers: A list of [function layers](https://docs.aws.amazon.com/lambda/latest/dg/configuration-layers.html) to add to the function's execution environment.
+                For more information, see [Container image
+                settings](https://docs.aws.amazon.com/lambda/latest/dg/images-create.html#images-parms).
+            KmsKeyArn: The ARN of the KMSlong (KMS) customer managed key that's used to encrypt the
+                following resources: + The function's [environment
+                variables](https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html#configuration-envvars-encryption).
+                + The function's [Lambda
+                SnapStart](https://docs.aws.amazon.com/lambda/latest/dg/snapstart-security.html)
+                snapshots. + When used with ``SourceKMSKeyArn``, the unzipped version of the .zip
+                deployment package that's used for function invocations. For more information, see
+                [Specifying a customer managed key for
+                Lambda](https://docs.aws.amazon.com/lambda/latest/dg/encrypt-zip-package.html#enable-zip-custom-encryption).
+                + The optimized version of the container image that's used for function invocations.
+                Note that this is not the same key that's used to protect your container image in
+                the Amazon Elastic Container Registry (Amazon ECR). For more information, see
+                [Function
+                lifecycle](https://docs.aws.amazon.com/lambda/latest/dg/images-create.html#images-lifecycle).
+                If you don't provide a customer managed key, Lambda uses an [owned
+                key](https://docs.aws.amazon.com/kms/latest/developerguide/concepts.html#aws-owned-cmk)
+                or an
+                [](https://docs.aws.amazon.com/kms/latest/developerguide/concepts.html#aws-managed-cmk).
+            Layers: A list of [function
+                layers](https://docs.aws.amazon.com/lambda/latest/dg/configuration-layers.html) to
+                add to the function's execution environment. Specify each layer by its ARN,
+                including the version.
             LoggingConfig: The function's Amazon CloudWatch Logs configuration settings.
-            MemorySize: The amount of [memory available to the function](https://docs.aws.amazon.com/lambda/latest/dg/configuration-function-common.html#configuration-memory-console) at runtime.
-            PackageType: The type of deployment package.
+            MemorySize: The amount of [memory available to the
+                function](https://docs.aws.amazon.com/lambda/latest/dg/configuration-function-common.html#configuration-memory-console)
+                at runtime. Increasing the function memory also increases its CPU allocation. The
+                default value is 128 MB. The value can be any multiple of 1 MB. Note that new AWS
+                accounts have reduced concurrency and memory quotas. AWS raises these quotas
+                automatically based on your usage. You can also request a quota increase.
+            PackageType: The type of deployment package. Set to ``Image`` for container image and
+                set ``Zip`` for .zip file archive. Create-only: changing it replaces the resource.
+            PublishToLatestPublished: Type: bool. Write-only: sent to AWS, never read back.
             RecursiveLoop: The status of your function's recursive loop detection configuration.
-            ReservedConcurrentExecutions: The number of simultaneous executions to reserve for the function.
-            Role: The Amazon Resource Name (ARN) of the function's execution role.
-            Runtime: The identifier of the function's [runtime](https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html).
-            RuntimeManagementConfig: Sets the runtime management configuration for a function's version.
-            SnapStart: The function's [SnapStart](https://docs.aws.amazon.com/lambda/latest/dg/snapstart.html) setting.
-            Tags: A list of [tags](https://docs.aws.amazon.com/lambda/latest/dg/tagging.html) to apply to the function.
-            TenancyConfig: The function's tenant isolation configuration settings.
-            Timeout: The amount of time (in seconds) that Lambda allows a function to run before stopping it.
-            TracingConfig: Set ``Mode`` to ``Active`` to sample and trace a subset of incoming requests with [X-Ray](https://docs.aws.amazon.com/lambda/latest/dg/services-xray.html).
-            VpcConfig: For network connectivity to AWS resources in a VPC, specify a list of security groups and subnets in the VPC.
+                When this value is set to ``Allow``and Lambda detects your function being invoked as
+                part of a recursive loop, it doesn't take any action. When this value is set to
+                ``Terminate`` and Lambda detects your function being invoked as part of a recursive
+                loop, it stops your function being invoked and notifies you.
+            ReservedConcurrentExecutions: The number of simultaneous executions to reserve for the
+                function.
+            Runtime: The identifier of the function's
+                [runtime](https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html).
+                Runtime is required if the deployment package is a .zip file archive. Specifying a
+                runtime results in an error if you're deploying a function using a container image.
+                The following list includes deprecated runtimes. Lambda blocks creating new
+                functions and updating existing functions shortly after each runtime is deprecated.
+                For more information, see [Runtime use after
+                deprecation](https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html#runtime-deprecation-levels).
+                For a list of all currently supported runtimes, see [Supported
+                runtimes](https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html#runtimes-supported).
+            RuntimeManagementConfig: Sets the runtime management configuration for a function's
+                version. For more information, see [Runtime
+                updates](https://docs.aws.amazon.com/lambda/latest/dg/runtimes-update.html).
+            SnapStart: The function's
+                [SnapStart](https://docs.aws.amazon.com/lambda/latest/dg/snapstart.html) setting.
+                Write-only: sent to AWS, never read back.
+            Tags: A list of [tags](https://docs.aws.amazon.com/lambda/latest/dg/tagging.html) to
+                apply to the function. You must have the ``lambda:TagResource``,
+                ``lambda:UntagResource``, and ``lambda:ListTags`` permissions for your
+                [principal](https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_terms-and-concepts.html)
+                to manage the CFN stack. If you don't have these permissions, there might be
+                unexpected behavior with stack-level tags propagating to the resource during
+                resource creation and update.
+            TenancyConfig: The function's tenant isolation configuration settings. Determines
+                whether the Lambda function runs on a shared or dedicated infrastructure per unique
+                tenant. Create-only: changing it replaces the resource.
+            Timeout: The amount of time (in seconds) that Lambda allows a function to run before
+                stopping it. The default is 3 seconds, and the maximum allowed value is 900 seconds.
+                For functions using Lambda Managed Instances, asynchronous invocations and event
+                source mapping invocations (except Amazon MQ and Amazon DocumentDB) support a
+                maximum allowed value of 5,400 seconds (90 minutes). For more information, see
+                [Lambda execution
+                environment](https://docs.aws.amazon.com/lambda/latest/dg/runtimes-context.html).
+            TracingConfig: Set ``Mode`` to ``Active`` to sample and trace a subset of incoming
+                requests with
+                [X-Ray](https://docs.aws.amazon.com/lambda/latest/dg/services-xray.html).
+            VpcConfig: For network connectivity to AWS resources in a VPC, specify a list of
+                security groups and subnets in the VPC. When you connect a function to a VPC, it can
+                access resources and the internet only through that VPC. For more information, see
+                [Configuring a Lambda function to access resources in a
+                VPC](https://docs.aws.amazon.com/lambda/latest/dg/configuration-vpc.html).
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,22 +55,26 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-LayerVersionContentDict = TypedDict(
-    "LayerVersionContentDict",
-    {
-        "S3Bucket": "Required[str]",
-        "S3Key": "Required[str]",
-        "S3ObjectStorageMode": "Literal['COPY', 'REFERENCE']",
-        "S3ObjectVersion": "str",
-    },
-    total=False,
-)
 
+class LayerVersionContentDict(TypedDict, total=False):
+    """LayerVersionContent as a plain dict."""
+
+    S3Bucket: Required[str]
+    """The Amazon S3 bucket of the layer archive."""
+    S3Key: Required[str]
+    """The Amazon S3 key of the layer archive."""
+    S3ObjectStorageMode: Literal["COPY", "REFERENCE"]
+    """Specifies whether Lambda should copy the deployment package to its internal storage (COPY) or
+    reference it directly from your S3 bucket (REFERENCE)."""
+    S3ObjectVersion: str
+    """For versioned objects, the version of the layer archive object to use."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Lambda::LayerVersion",
     schema_file="aws-lambda-layerversion.json",
     primary_identifier=("/LayerVersionArn",),
-    additional_identifiers=(),
     read_only=("/LayerVersionArn",),
     create_only=(
         "/CompatibleRuntimes",
@@ -77,7 +85,6 @@ METADATA = _TypeMetadata(
         "/Content",
     ),
     write_only=("/Content",),
-    conditional_create_only=(),
     unordered_arrays=("/CompatibleArchitectures", "/CompatibleRuntimes"),
     required=("Content",),
     list_required=("LayerName",),
@@ -87,7 +94,6 @@ METADATA = _TypeMetadata(
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -96,116 +102,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Content": {
-            "additionalProperties": False,
-            "properties": {
-                "S3Bucket": {
-                    "maxLength": 63,
-                    "minLength": 3,
-                    "pattern": "^[0-9A-Za-z\\.\\-_]*(?<!\\.)$",
-                    "type": "string",
-                },
-                "S3Key": {"maxLength": 1024, "minLength": 1, "type": "string"},
-                "S3ObjectStorageMode": {"enum": ["COPY", "REFERENCE"], "type": "string"},
-                "S3ObjectVersion": {"maxLength": 1024, "minLength": 1, "type": "string"},
-            },
-            "required": ["S3Bucket", "S3Key"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "CompatibleArchitectures": {
-            "items": {"enum": ["arm64", "x86_64"], "type": "string"},
-            "maxItems": 2,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "CompatibleRuntimes": {
-            "items": {
-                "enum": [
-                    "dotnet10",
-                    "dotnet6",
-                    "dotnet8",
-                    "dotnetcore1.0",
-                    "dotnetcore2.0",
-                    "dotnetcore2.1",
-                    "dotnetcore3.1",
-                    "go1.x",
-                    "java11",
-                    "java11.al2023",
-                    "java17",
-                    "java17.al2023",
-                    "java21",
-                    "java25",
-                    "java8",
-                    "java8.al2",
-                    "java8.al2023",
-                    "nodejs",
-                    "nodejs10.x",
-                    "nodejs12.x",
-                    "nodejs14.x",
-                    "nodejs16.x",
-                    "nodejs18.x",
-                    "nodejs20.x",
-                    "nodejs22.x",
-                    "nodejs24.x",
-                    "nodejs26.x",
-                    "nodejs4.3",
-                    "nodejs4.3-edge",
-                    "nodejs6.10",
-                    "nodejs8.10",
-                    "provided",
-                    "provided.al2",
-                    "provided.al2023",
-                    "python2.7",
-                    "python3.10",
-                    "python3.11",
-                    "python3.12",
-                    "python3.13",
-                    "python3.14",
-                    "python3.15",
-                    "python3.6",
-                    "python3.7",
-                    "python3.8",
-                    "python3.9",
-                    "ruby2.5",
-                    "ruby2.7",
-                    "ruby3.2",
-                    "ruby3.3",
-                    "ruby3.4",
-                    "ruby4.0",
-                ],
-                "type": "string",
-            },
-            "maxItems": 15,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "Content": {"$ref": "#/definitions/Content"},
-        "Description": {"maxLength": 256, "minLength": 0, "type": "string"},
-        "LayerName": {
-            "maxLength": 140,
-            "minLength": 1,
-            "pattern": "^(arn:(aws[a-zA-Z-]*)?:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:layer:[a-zA-Z0-9-_]+)|[a-zA-Z0-9-_]+$",
-            "type": "string",
-        },
-        "LayerVersionArn": {"type": "string"},
-        "LicenseInfo": {"maxLength": 512, "minLength": 0, "type": "string"},
-    },
-    "required": ["Content"],
-}
-
 
 class LayerVersion(_Resource):
     """AWS::Lambda::LayerVersion: Resource Type definition for AWS::Lambda::LayerVersion
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: LayerVersionArn.
+    Replaced when any of these change (create-only): CompatibleRuntimes, LicenseInfo,
+    CompatibleArchitectures, LayerName, Description, Content.
+    Write-only (sent to AWS, never read back): Content.
+    Read-only attributes (known once deployed): LayerVersionArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-lambda-layerversion.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -213,11 +121,13 @@ class LayerVersion(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "LayerVersionAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "layer_version.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     LayerVersionArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     CompatibleArchitectures: list[Literal["arm64", "x86_64"]]
     CompatibleRuntimes: list[
         Literal[
@@ -279,86 +189,95 @@ class LayerVersion(_Resource):
     LayerName: str
     LicenseInfo: str
 
-    if TYPE_CHECKING:
-
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Content: LayerVersionContent | LayerVersionContentDict,
-            CompatibleArchitectures: list[Literal["arm64", "x86_64"]] | None = None,
-            CompatibleRuntimes: list[
-                Literal[
-                    "dotnet10",
-                    "dotnet6",
-                    "dotnet8",
-                    "dotnetcore1.0",
-                    "dotnetcore2.0",
-                    "dotnetcore2.1",
-                    "dotnetcore3.1",
-                    "go1.x",
-                    "java11",
-                    "java11.al2023",
-                    "java17",
-                    "java17.al2023",
-                    "java21",
-                    "java25",
-                    "java8",
-                    "java8.al2",
-                    "java8.al2023",
-                    "nodejs",
-                    "nodejs10.x",
-                    "nodejs12.x",
-                    "nodejs14.x",
-                    "nodejs16.x",
-                    "nodejs18.x",
-                    "nodejs20.x",
-                    "nodejs22.x",
-                    "nodejs24.x",
-                    "nodejs26.x",
-                    "nodejs4.3",
-                    "nodejs4.3-edge",
-                    "nodejs6.10",
-                    "nodejs8.10",
-                    "provided",
-                    "provided.al2",
-                    "provided.al2023",
-                    "python2.7",
-                    "python3.10",
-                    "python3.11",
-                    "python3.12",
-                    "python3.13",
-                    "python3.14",
-                    "python3.15",
-                    "python3.6",
-                    "python3.7",
-                    "python3.8",
-                    "python3.9",
-                    "ruby2.5",
-                    "ruby2.7",
-                    "ruby3.2",
-                    "ruby3.3",
-                    "ruby3.4",
-                    "ruby4.0",
-                ]
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Content: LayerVersionContent | LayerVersionContentDict,
+        CompatibleArchitectures: list[Literal["arm64", "x86_64"]] | None = None,
+        CompatibleRuntimes: list[
+            Literal[
+                "dotnet10",
+                "dotnet6",
+                "dotnet8",
+                "dotnetcore1.0",
+                "dotnetcore2.0",
+                "dotnetcore2.1",
+                "dotnetcore3.1",
+                "go1.x",
+                "java11",
+                "java11.al2023",
+                "java17",
+                "java17.al2023",
+                "java21",
+                "java25",
+                "java8",
+                "java8.al2",
+                "java8.al2023",
+                "nodejs",
+                "nodejs10.x",
+                "nodejs12.x",
+                "nodejs14.x",
+                "nodejs16.x",
+                "nodejs18.x",
+                "nodejs20.x",
+                "nodejs22.x",
+                "nodejs24.x",
+                "nodejs26.x",
+                "nodejs4.3",
+                "nodejs4.3-edge",
+                "nodejs6.10",
+                "nodejs8.10",
+                "provided",
+                "provided.al2",
+                "provided.al2023",
+                "python2.7",
+                "python3.10",
+                "python3.11",
+                "python3.12",
+                "python3.13",
+                "python3.14",
+                "python3.15",
+                "python3.6",
+                "python3.7",
+                "python3.8",
+                "python3.9",
+                "ruby2.5",
+                "ruby2.7",
+                "ruby3.2",
+                "ruby3.3",
+                "ruby3.4",
+                "ruby4.0",
             ]
-            | None = None,
-            Description: str | None = None,
-            LayerName: str | None = None,
-            LicenseInfo: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Lambda::LayerVersion; `await` it inside an App to deploy it.
+        ]
+        | None = None,
+        Description: str | None = None,
+        LayerName: str | None = None,
+        LicenseInfo: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Lambda::LayerVersion; `await` it inside an App to deploy it.
 
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Content: The function layer archive. Create-only: changing it replaces the resource.
+                Write-only: sent to AWS, never read back. Required.
             CompatibleArchitectures: A list of compatible instruction set architectures.
-            CompatibleRuntimes: A list of compatible function runtimes.
-            Content: The function layer archive.
-            Description: The description of the version.
-            LayerName: The name or Amazon Resource Name (ARN) of the layer.
-            LicenseInfo: The layer's software license.
+                Create-only: changing it replaces the resource.
+            CompatibleRuntimes: A list of compatible function runtimes. Used for filtering with
+                ListLayers and ListLayerVersions. Create-only: changing it replaces the resource.
+            Description: The description of the version. Create-only: changing it replaces the
+                resource.
+            LayerName: The name or Amazon Resource Name (ARN) of the layer. Create-only: changing it
+                replaces the resource.
+            LicenseInfo: The layer's software license. Create-only: changing it replaces the
+                resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

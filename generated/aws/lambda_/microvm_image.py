@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -87,102 +91,110 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-CloudWatchLoggingDict = TypedDict(
-    "CloudWatchLoggingDict",
-    {
-        "LogGroup": "str",
-        "LogStream": "str",
-    },
-    total=False,
-)
 
-CpuConfigurationDict = TypedDict(
-    "CpuConfigurationDict",
-    {
-        "Architecture": "Required[Literal['ARM_64']]",
-    },
-    total=False,
-)
+class CloudWatchLoggingDict(TypedDict, total=False):
+    """CloudWatchLogging as a plain dict."""
 
-EnvironmentVariableDict = TypedDict(
-    "EnvironmentVariableDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    LogGroup: str
+    """Pattern: ^[a-zA-Z0-9_\\-/.#]+$ Length: 1 to 512 characters."""
+    LogStream: str
+    """Pattern: ^[^:*]*$ Length: 1 to 512 characters."""
 
-HooksObjectDict = TypedDict(
-    "HooksObjectDict",
-    {
-        "MicrovmHooks": "MicrovmImageMicrovmHooksDict",
-        "MicrovmImageHooks": "MicrovmImageMicrovmImageHooksDict",
-        "Port": "int",
-    },
-    total=False,
-)
 
-MicrovmImageCodeArtifactDict = TypedDict(
-    "MicrovmImageCodeArtifactDict",
-    {
-        "Uri": "Required[str]",
-    },
-    total=False,
-)
+class CpuConfigurationDict(TypedDict, total=False):
+    """CpuConfiguration as a plain dict."""
 
-MicrovmImageLoggingDict = TypedDict(
-    "MicrovmImageLoggingDict",
-    {
-        "CloudWatch": "CloudWatchLoggingDict",
-        "Disabled": "bool",
-    },
-    total=False,
-)
+    Architecture: Required[Literal["ARM_64"]]
+    """Allowed values: 'ARM_64'."""
 
-MicrovmImageMicrovmHooksDict = TypedDict(
-    "MicrovmImageMicrovmHooksDict",
-    {
-        "Resume": "Literal['DISABLED', 'ENABLED']",
-        "ResumeTimeoutInSeconds": "int",
-        "Run": "Literal['DISABLED', 'ENABLED']",
-        "RunTimeoutInSeconds": "int",
-        "Suspend": "Literal['DISABLED', 'ENABLED']",
-        "SuspendTimeoutInSeconds": "int",
-        "Terminate": "Literal['DISABLED', 'ENABLED']",
-        "TerminateTimeoutInSeconds": "int",
-    },
-    total=False,
-)
 
-MicrovmImageMicrovmImageHooksDict = TypedDict(
-    "MicrovmImageMicrovmImageHooksDict",
-    {
-        "Ready": "Literal['DISABLED', 'ENABLED']",
-        "ReadyTimeoutInSeconds": "int",
-        "Validate": "Literal['DISABLED', 'ENABLED']",
-        "ValidateTimeoutInSeconds": "int",
-    },
-    total=False,
-)
+class EnvironmentVariableDict(TypedDict, total=False):
+    """EnvironmentVariable as a plain dict."""
 
-MicrovmImageResourcesDict = TypedDict(
-    "MicrovmImageResourcesDict",
-    {
-        "MinimumMemoryInMiB": "Required[int]",
-    },
-    total=False,
-)
+    Key: Required[str]
+    """Pattern: ^[^\\s]+$ Length: 1 to 256 characters."""
+    Value: Required[str]
+    """Length: 0 to 4096 characters."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "str",
-    },
-    total=False,
-)
 
+class HooksObjectDict(TypedDict, total=False):
+    """HooksObject as a plain dict."""
+
+    MicrovmHooks: MicrovmImageMicrovmHooksDict
+    """Type: MicrovmImageMicrovmHooksDict."""
+    MicrovmImageHooks: MicrovmImageMicrovmImageHooksDict
+    """Type: MicrovmImageMicrovmImageHooksDict."""
+    Port: int
+    """Range: 1 to 65535 (inclusive)."""
+
+
+class MicrovmImageCodeArtifactDict(TypedDict, total=False):
+    """MicrovmImageCodeArtifact as a plain dict."""
+
+    Uri: Required[str]
+    """Pattern: ^[^\\s]+$ Length: 1 to 2048 characters."""
+
+
+class MicrovmImageLoggingDict(TypedDict, total=False):
+    """MicrovmImageLogging as a plain dict."""
+
+    CloudWatch: CloudWatchLoggingDict
+    """Type: CloudWatchLoggingDict."""
+    Disabled: bool
+    """Type: bool."""
+
+
+class MicrovmImageMicrovmHooksDict(TypedDict, total=False):
+    """MicrovmImageMicrovmHooks as a plain dict."""
+
+    Resume: Literal["DISABLED", "ENABLED"]
+    """Allowed values: 'DISABLED', 'ENABLED'."""
+    ResumeTimeoutInSeconds: int
+    """Range: 1 to 60 (inclusive)."""
+    Run: Literal["DISABLED", "ENABLED"]
+    """Allowed values: 'DISABLED', 'ENABLED'."""
+    RunTimeoutInSeconds: int
+    """Range: 1 to 60 (inclusive)."""
+    Suspend: Literal["DISABLED", "ENABLED"]
+    """Allowed values: 'DISABLED', 'ENABLED'."""
+    SuspendTimeoutInSeconds: int
+    """Range: 1 to 60 (inclusive)."""
+    Terminate: Literal["DISABLED", "ENABLED"]
+    """Allowed values: 'DISABLED', 'ENABLED'."""
+    TerminateTimeoutInSeconds: int
+    """Range: 1 to 60 (inclusive)."""
+
+
+class MicrovmImageMicrovmImageHooksDict(TypedDict, total=False):
+    """MicrovmImageMicrovmImageHooks as a plain dict."""
+
+    Ready: Literal["DISABLED", "ENABLED"]
+    """Allowed values: 'DISABLED', 'ENABLED'."""
+    ReadyTimeoutInSeconds: int
+    """Range: 1 to 3600 (inclusive)."""
+    Validate: Literal["DISABLED", "ENABLED"]
+    """Allowed values: 'DISABLED', 'ENABLED'."""
+    ValidateTimeoutInSeconds: int
+    """Range: 1 to 3600 (inclusive)."""
+
+
+class MicrovmImageResourcesDict(TypedDict, total=False):
+    """MicrovmImageResources as a plain dict."""
+
+    MinimumMemoryInMiB: Required[int]
+    """Type: int."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """The key name of the tag."""
+    Value: str
+    """The value for the tag."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Lambda::MicrovmImage",
     schema_file="aws-lambda-microvmimage.json",
@@ -211,7 +223,6 @@ METADATA = _TypeMetadata(
         "/Hooks",
         "/EnvironmentVariables",
     ),
-    conditional_create_only=(),
     unordered_arrays=(
         "/AdditionalOsCapabilities",
         "/CpuConfigurations",
@@ -235,14 +246,7 @@ METADATA = _TypeMetadata(
         "Hooks",
         "EnvironmentVariables",
     ),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -252,203 +256,21 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "CloudWatchLogging": {
-            "additionalProperties": False,
-            "properties": {
-                "LogGroup": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9_\\-/.#]+$",
-                    "type": "string",
-                },
-                "LogStream": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[^:*]*$",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "CodeArtifact": {
-            "additionalProperties": False,
-            "properties": {
-                "Uri": {"maxLength": 2048, "minLength": 1, "pattern": "^[^\\s]+$", "type": "string"}
-            },
-            "required": ["Uri"],
-            "type": "object",
-        },
-        "CpuConfiguration": {
-            "additionalProperties": False,
-            "properties": {"Architecture": {"enum": ["ARM_64"], "type": "string"}},
-            "required": ["Architecture"],
-            "type": "object",
-        },
-        "EnvironmentVariable": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 256, "minLength": 1, "pattern": "^[^\\s]+$", "type": "string"},
-                "Value": {"maxLength": 4096, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "HookState": {"enum": ["DISABLED", "ENABLED"], "type": "string"},
-        "Hooks": {
-            "additionalProperties": False,
-            "properties": {
-                "MicrovmHooks": {"$ref": "#/definitions/MicrovmHooks"},
-                "MicrovmImageHooks": {"$ref": "#/definitions/MicrovmImageHooks"},
-                "Port": {"maximum": 65535, "minimum": 1, "type": "integer"},
-            },
-            "type": "object",
-        },
-        "Logging": {
-            "additionalProperties": False,
-            "properties": {
-                "CloudWatch": {"$ref": "#/definitions/CloudWatchLogging"},
-                "Disabled": {"type": "boolean"},
-            },
-            "type": "object",
-        },
-        "MicrovmHooks": {
-            "additionalProperties": False,
-            "properties": {
-                "Resume": {"$ref": "#/definitions/HookState"},
-                "ResumeTimeoutInSeconds": {"maximum": 60, "minimum": 1, "type": "integer"},
-                "Run": {"$ref": "#/definitions/HookState"},
-                "RunTimeoutInSeconds": {"maximum": 60, "minimum": 1, "type": "integer"},
-                "Suspend": {"$ref": "#/definitions/HookState"},
-                "SuspendTimeoutInSeconds": {"maximum": 60, "minimum": 1, "type": "integer"},
-                "Terminate": {"$ref": "#/definitions/HookState"},
-                "TerminateTimeoutInSeconds": {"maximum": 60, "minimum": 1, "type": "integer"},
-            },
-            "type": "object",
-        },
-        "MicrovmImageHooks": {
-            "additionalProperties": False,
-            "properties": {
-                "Ready": {"$ref": "#/definitions/HookState"},
-                "ReadyTimeoutInSeconds": {"maximum": 3600, "minimum": 1, "type": "integer"},
-                "Validate": {"$ref": "#/definitions/HookState"},
-                "ValidateTimeoutInSeconds": {"maximum": 3600, "minimum": 1, "type": "integer"},
-            },
-            "type": "object",
-        },
-        "MicrovmImageState": {
-            "enum": [
-                "CREATING",
-                "CREATED",
-                "CREATE_FAILED",
-                "UPDATING",
-                "UPDATED",
-                "UPDATE_FAILED",
-                "DELETING",
-                "DELETE_FAILED",
-                "DELETED",
-            ],
-            "type": "string",
-        },
-        "Resources": {
-            "additionalProperties": False,
-            "properties": {"MinimumMemoryInMiB": {"type": "integer"}},
-            "required": ["MinimumMemoryInMiB"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AdditionalOsCapabilities": {
-            "items": {"enum": ["ALL"], "type": "string"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "BaseImageArn": {
-            "maxLength": 2048,
-            "minLength": 1,
-            "pattern": "^[^\\s]+$",
-            "type": "string",
-        },
-        "BaseImageVersion": {
-            "maxLength": 2048,
-            "minLength": 1,
-            "pattern": "^[^\\s]+$",
-            "type": "string",
-        },
-        "BuildRoleArn": {
-            "pattern": "^arn:aws[a-zA-Z-]*:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+$",
-            "type": "string",
-        },
-        "CodeArtifact": {"$ref": "#/definitions/CodeArtifact"},
-        "CpuConfigurations": {
-            "items": {"$ref": "#/definitions/CpuConfiguration"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "CreatedAt": {"type": "string"},
-        "Description": {"type": "string"},
-        "EgressNetworkConnectors": {
-            "items": {"type": "string"},
-            "maxItems": 10,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "EnvironmentVariables": {
-            "items": {"$ref": "#/definitions/EnvironmentVariable"},
-            "maxItems": 50,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "Hooks": {"$ref": "#/definitions/Hooks"},
-        "ImageArn": {"type": "string"},
-        "LatestActiveImageVersion": {"type": "string"},
-        "LatestFailedImageVersion": {"type": "string"},
-        "Logging": {"$ref": "#/definitions/Logging"},
-        "Name": {"maxLength": 64, "minLength": 1, "pattern": "^[a-zA-Z0-9-_]+$", "type": "string"},
-        "Resources": {
-            "items": {"$ref": "#/definitions/Resources"},
-            "maxItems": 1,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "State": {"$ref": "#/definitions/MicrovmImageState"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-        "UpdatedAt": {"type": "string"},
-    },
-    "required": [
-        "Name",
-        "BaseImageArn",
-        "BaseImageVersion",
-        "BuildRoleArn",
-        "Description",
-        "CodeArtifact",
-        "Logging",
-        "EgressNetworkConnectors",
-        "CpuConfigurations",
-        "Resources",
-        "AdditionalOsCapabilities",
-        "Hooks",
-        "EnvironmentVariables",
-    ],
-}
-
 
 class MicrovmImage(_Resource):
     """AWS::Lambda::MicrovmImage: Resource Type definition for AWS::Lambda::MicrovmImage
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ImageArn.
+    Also identified by: Name.
+    Replaced when any of these change (create-only): Name.
+    Write-only (sent to AWS, never read back): BaseImageArn, BaseImageVersion, BuildRoleArn,
+    Description, CodeArtifact, Logging, EgressNetworkConnectors, CpuConfigurations, Resources,
+    AdditionalOsCapabilities, Hooks, EnvironmentVariables.
+    Read-only attributes (known once deployed): CreatedAt, ImageArn, LatestActiveImageVersion,
+    LatestFailedImageVersion, State, UpdatedAt.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-lambda-microvmimage.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -456,13 +278,18 @@ class MicrovmImage(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "MicrovmImageAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "microvm_image.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     CreatedAt: str
+    """Timestamp when the MicroVM image was created."""
     ImageArn: str
+    """ARN of the MicroVM image."""
     LatestActiveImageVersion: str
+    """The latest active version of the MicroVM image."""
     LatestFailedImageVersion: str
+    """The latest failed version of the MicroVM image."""
     State: Literal[
         "CREATING",
         "CREATED",
@@ -474,8 +301,10 @@ class MicrovmImage(_Resource):
         "DELETE_FAILED",
         "DELETED",
     ]
+    """Current state of the MicroVM image."""
     UpdatedAt: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Timestamp when the MicroVM image was updated."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AdditionalOsCapabilities: list[Literal["ALL"]]
     BaseImageArn: str
     BaseImageVersion: str
@@ -491,42 +320,62 @@ class MicrovmImage(_Resource):
     Resources: list[MicrovmImageResourcesDict]
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AdditionalOsCapabilities: list[Literal["ALL"]],
+        BaseImageArn: str,
+        BaseImageVersion: str,
+        BuildRoleArn: str,
+        CodeArtifact: MicrovmImageCodeArtifact | MicrovmImageCodeArtifactDict,
+        CpuConfigurations: list[CpuConfiguration | CpuConfigurationDict],
+        Description: str,
+        EgressNetworkConnectors: list[str],
+        EnvironmentVariables: list[EnvironmentVariable | EnvironmentVariableDict],
+        Hooks: HooksObject | HooksObjectDict,
+        Logging: MicrovmImageLogging | MicrovmImageLoggingDict,
+        Name: str,
+        Resources: list[MicrovmImageResources | MicrovmImageResourcesDict],
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Lambda::MicrovmImage; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AdditionalOsCapabilities: list[Literal["ALL"]],
-            BaseImageArn: str,
-            BaseImageVersion: str,
-            BuildRoleArn: str,
-            CodeArtifact: MicrovmImageCodeArtifact | MicrovmImageCodeArtifactDict,
-            CpuConfigurations: list[CpuConfiguration | CpuConfigurationDict],
-            Description: str,
-            EgressNetworkConnectors: list[str],
-            EnvironmentVariables: list[EnvironmentVariable | EnvironmentVariableDict],
-            Hooks: HooksObject | HooksObjectDict,
-            Logging: MicrovmImageLogging | MicrovmImageLoggingDict,
-            Name: str,
-            Resources: list[MicrovmImageResources | MicrovmImageResourcesDict],
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Lambda::MicrovmImage; `await` it inside an App to deploy it.
-
-            BaseImageArn: ARN of the base MicroVM image.
-            BaseImageVersion: Specific version of the base MicroVM image to use.
-            BuildRoleArn: ARN of the IAM build role.
-            CodeArtifact: Code artifact for the active MicroVM image.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AdditionalOsCapabilities: Items are unique. Each item: Allowed values: 'ALL'.
+                Write-only: sent to AWS, never read back. Required.
+            BaseImageArn: ARN of the base MicroVM image. Write-only: sent to AWS, never read back.
+                Required.
+            BaseImageVersion: Specific version of the base MicroVM image to use. Write-only: sent to
+                AWS, never read back. Required.
+            BuildRoleArn: ARN of the IAM build role. Write-only: sent to AWS, never read back.
+                Required.
+            CodeArtifact: Code artifact for the active MicroVM image. Write-only: sent to AWS, never
+                read back. Required.
+            CpuConfigurations: Items are unique. Write-only: sent to AWS, never read back. Required.
             Description: Human-readable description of the MicroVM image and its purpose.
-            EnvironmentVariables: Environment variables to set in the container during the snapshot build.
-            Logging: Configuration for MicroVM image logging.
-            Name: Unique name for the MicroVM image within the account.
-            Tags: Key-value pairs to associate with the MicroVM image for organization and management.
+                Write-only: sent to AWS, never read back. Required.
+            EgressNetworkConnectors: Items: at most 10 items. Items are unique. Write-only: sent to
+                AWS, never read back. Required.
+            EnvironmentVariables: Environment variables to set in the container during the snapshot
+                build. Write-only: sent to AWS, never read back. Required.
+            Hooks: Type: HooksObjectDict. Write-only: sent to AWS, never read back. Required.
+            Logging: Configuration for MicroVM image logging. Write-only: sent to AWS, never read
+                back. Required.
+            Name: Unique name for the MicroVM image within the account. Create-only: changing it
+                replaces the resource. Required.
+            Resources: Items: at most 1 items. Items are unique. Write-only: sent to AWS, never read
+                back. Required.
+            Tags: Key-value pairs to associate with the MicroVM image for organization and
+                management.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,34 +63,45 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ConfigDict = TypedDict(
-    "ConfigDict",
-    {
-        "VpcEgressConfiguration": "Required[NetworkConnectorVpcEgressConfigurationDict]",
-    },
-    total=False,
-)
 
-NetworkConnectorVpcEgressConfigurationDict = TypedDict(
-    "NetworkConnectorVpcEgressConfigurationDict",
-    {
-        "AssociatedComputeResourceTypes": "Required[list[Literal['MicroVm', 'WebFunction']]]",
-        "NetworkProtocol": "Required[Literal['IPv4', 'DualStack']]",
-        "SecurityGroupIds": "Required[list[str]]",
-        "SubnetIds": "Required[list[str]]",
-    },
-    total=False,
-)
+class ConfigDict(TypedDict, total=False):
+    """Config as a plain dict: The network configuration for the connector. Specify a
+    VpcEgressConfiguration to enable outbound traffic routing through your VPC."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "str",
-    },
-    total=False,
-)
+    VpcEgressConfiguration: Required[NetworkConnectorVpcEgressConfigurationDict]
+    """The VPC egress configuration for the network connector. Specifies the subnets, security
+    groups, and network protocol for routing outbound traffic through your VPC."""
 
+
+class NetworkConnectorVpcEgressConfigurationDict(TypedDict, total=False):
+    """NetworkConnectorVpcEgressConfiguration as a plain dict: The VPC egress configuration for the
+    network connector. Specifies the subnets, security groups, and network protocol for routing
+    outbound traffic through your VPC."""
+
+    AssociatedComputeResourceTypes: Required[list[Literal["MicroVm", "WebFunction"]]]
+    """The types of Lambda compute resources that can use this connector. Supported values are
+    MicroVm and WebFunction."""
+    NetworkProtocol: Required[Literal["IPv4", "DualStack"]]
+    """The network protocol for the connector. Specify IPv4 for IPv4-only networking, or DualStack
+    for both IPv4 and IPv6."""
+    SecurityGroupIds: Required[list[str]]
+    """The IDs of the VPC security groups to attach to the ENIs. All security groups must be in the
+    same VPC as the subnets."""
+    SubnetIds: Required[list[str]]
+    """The IDs of the VPC subnets where Lambda provisions elastic network interfaces (ENIs). Specify
+    1 to 16 subnets. All subnets must be in the same VPC."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair that provides metadata for the network connector."""
+
+    Key: Required[str]
+    """The key name of the tag."""
+    Value: str
+    """The value for the tag."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Lambda::NetworkConnector",
     schema_file="aws-lambda-networkconnector.json",
@@ -94,8 +109,6 @@ METADATA = _TypeMetadata(
     additional_identifiers=(("/Name",),),
     read_only=("/Arn", "/State", "/LatestVersionArn", "/LatestVersion"),
     create_only=("/Name",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=(
         "/Configuration/VpcEgressConfiguration/AssociatedComputeResourceTypes",
         "/Configuration/VpcEgressConfiguration/SecurityGroupIds",
@@ -103,14 +116,7 @@ METADATA = _TypeMetadata(
         "/Tags",
     ),
     required=("Configuration",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -120,116 +126,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Arn": {
-            "maxLength": 140,
-            "minLength": 1,
-            "pattern": "^(arn:aws[a-zA-Z-]*:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:network-connector:[a-zA-Z0-9-_]+(:[1-9][0-9]*)?)$",
-            "type": "string",
-        },
-        "Config": {
-            "additionalProperties": False,
-            "properties": {
-                "VpcEgressConfiguration": {"$ref": "#/definitions/VpcEgressConfiguration"}
-            },
-            "required": ["VpcEgressConfiguration"],
-            "type": "object",
-        },
-        "LatestVersion": {"minimum": 1, "type": "integer"},
-        "LatestVersionArn": {
-            "maxLength": 140,
-            "minLength": 1,
-            "pattern": "^(arn:aws[a-zA-Z-]*:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:network-connector:[a-zA-Z0-9-_]+(:[1-9][0-9]*)?)$",
-            "type": "string",
-        },
-        "Name": {
-            "maxLength": 140,
-            "minLength": 1,
-            "pattern": "^(arn:aws[a-zA-Z-]*:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:network-connector:[a-zA-Z0-9-_]+(:[1-9][0-9]*)?)|[a-zA-Z0-9_-]{1,64}$",
-            "type": "string",
-        },
-        "RoleArn": {
-            "maxLength": 10000,
-            "minLength": 0,
-            "pattern": "^arn:(aws[a-zA-Z-]*)?:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+$",
-            "type": "string",
-        },
-        "State": {
-            "enum": ["PENDING", "ACTIVE", "INACTIVE", "FAILED", "DELETING", "DELETE_FAILED"],
-            "type": "string",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key"],
-            "type": "object",
-        },
-        "VpcEgressConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AssociatedComputeResourceTypes": {
-                    "items": {"enum": ["MicroVm", "WebFunction"], "type": "string"},
-                    "maxItems": 1,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "NetworkProtocol": {"enum": ["IPv4", "DualStack"], "type": "string"},
-                "SecurityGroupIds": {
-                    "items": {
-                        "maxLength": 1024,
-                        "minLength": 0,
-                        "pattern": "^sg-[0-9a-zA-Z]*$",
-                        "type": "string",
-                    },
-                    "maxItems": 16,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "SubnetIds": {
-                    "items": {
-                        "maxLength": 1024,
-                        "minLength": 0,
-                        "pattern": "^subnet-[0-9a-z]*$",
-                        "type": "string",
-                    },
-                    "maxItems": 16,
-                    "minItems": 1,
-                    "type": "array",
-                },
-            },
-            "required": [
-                "SubnetIds",
-                "SecurityGroupIds",
-                "NetworkProtocol",
-                "AssociatedComputeResourceTypes",
-            ],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"$ref": "#/definitions/Arn"},
-        "Configuration": {"$ref": "#/definitions/Config"},
-        "LatestVersion": {"$ref": "#/definitions/LatestVersion"},
-        "LatestVersionArn": {"$ref": "#/definitions/LatestVersionArn"},
-        "Name": {"$ref": "#/definitions/Name"},
-        "OperatorRole": {"$ref": "#/definitions/RoleArn"},
-        "State": {"$ref": "#/definitions/State"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-    },
-    "required": ["Configuration"],
-}
-
 
 class NetworkConnector(_Resource):
     """AWS::Lambda::NetworkConnector: Resource Type definition for AWS::Lambda::NetworkConnector
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Also identified by: Name.
+    Replaced when any of these change (create-only): Name.
+    Read-only attributes (known once deployed): Arn, LatestVersion, LatestVersionArn, State.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-lambda-networkconnector.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -239,37 +146,57 @@ class NetworkConnector(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "NetworkConnectorAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "network_connector.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The Amazon Resource Name (ARN) of the network connector."""
     LatestVersion: int
+    """The version number of the network connector's latest version. Updates to the connector's
+    configuration create a new immutable version; this attribute exposes the most recent one."""
     LatestVersionArn: str
+    """The qualified Amazon Resource Name (ARN) of the network connector's latest version. Includes
+    the immutable version suffix and can be used to pin to a specific version."""
     State: Literal["PENDING", "ACTIVE", "INACTIVE", "FAILED", "DELETING", "DELETE_FAILED"]
-    # Declared properties (as declared, or as AWS returned them).
+    """The current state of the network connector."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Configuration: ConfigDict
     Name: str
     OperatorRole: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Configuration: Config | ConfigDict,
+        Name: str | None = None,
+        OperatorRole: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Lambda::NetworkConnector; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Configuration: Config | ConfigDict,
-            Name: str | None = None,
-            OperatorRole: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Lambda::NetworkConnector; `await` it inside an App to deploy it.
-
-            Tags: A list of tags to apply to the network connector.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Configuration: The network configuration for the connector. Specify a
+                VpcEgressConfiguration to enable outbound traffic routing through your VPC.
+                Required.
+            Name: A unique name for the network connector within your account and Region. Must be 1
+                to 64 alphanumeric characters, hyphens, or underscores. Create-only: changing it
+                replaces the resource.
+            OperatorRole: The ARN of the IAM role that Lambda assumes to manage elastic network
+                interfaces in your VPC. This role must have permissions for
+                ec2:CreateNetworkInterface and related describe operations.
+            Tags: A list of tags to apply to the network connector. Use tags to categorize network
+                connectors for cost allocation, access control, or operational management.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

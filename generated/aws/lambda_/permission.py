@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,11 +51,11 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Lambda::Permission",
     schema_file="aws-lambda-permission.json",
     primary_identifier=("/FunctionName", "/Id"),
-    additional_identifiers=(),
     read_only=("/Id",),
     create_only=(
         "/FunctionName",
@@ -64,9 +68,6 @@ METADATA = _TypeMetadata(
         "/Action",
         "/EventSourceToken",
     ),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("FunctionName", "Action", "Principal"),
     list_required=("FunctionName",),
     tagging=_Tagging(
@@ -75,7 +76,6 @@ METADATA = _TypeMetadata(
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -84,60 +84,35 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "Action": {
-            "maxLength": 256,
-            "minLength": 1,
-            "pattern": "^(lambda:[*]|lambda:[a-zA-Z]+|[*])$",
-            "type": "string",
-        },
-        "EventSourceToken": {
-            "maxLength": 256,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9._\\-]+$",
-            "type": "string",
-        },
-        "FunctionName": {
-            "maxLength": 140,
-            "minLength": 1,
-            "pattern": "^(arn:(aws[a-zA-Z-]*)?:lambda:)?((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\\$LATEST(\\.PUBLISHED)?|[a-zA-Z0-9-_]+))?$",
-            "type": "string",
-        },
-        "FunctionUrlAuthType": {"enum": ["AWS_IAM", "NONE"], "type": "string"},
-        "Id": {"maxLength": 256, "minLength": 1, "pattern": "^.*$", "type": "string"},
-        "InvokedViaFunctionUrl": {"type": "boolean"},
-        "Principal": {"maxLength": 256, "minLength": 1, "pattern": "^.*$", "type": "string"},
-        "PrincipalOrgID": {
-            "maxLength": 34,
-            "minLength": 12,
-            "pattern": "^o-[a-z0-9]{10,32}$",
-            "type": "string",
-        },
-        "SourceAccount": {
-            "maxLength": 12,
-            "minLength": 12,
-            "pattern": "^\\d{12}$",
-            "type": "string",
-        },
-        "SourceArn": {
-            "maxLength": 1024,
-            "minLength": 12,
-            "pattern": "^arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\\-])+:((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1})?:(\\d{12})?:(.*)$",
-            "type": "string",
-        },
-    },
-    "required": ["FunctionName", "Action", "Principal"],
-}
-
 
 class Permission(_Resource):
-    """AWS::Lambda::Permission: The ``AWS::Lambda::Permission`` resource grants an AWS service or another account permission to use a function. You can apply the policy at the functi...
+    """AWS::Lambda::Permission: The ``AWS::Lambda::Permission`` resource grants an AWS service or
+    another account permission to use a function. You can apply the policy at the function level, or
+    specify a qualifier to restrict access to a single version or alias. If you use a qualifier, the
+    invoker must use the full Amazon Resource Name (ARN) of that version or alias to invoke the
+    function. To grant permission to another account, specify the account ID as the ``Principal``.
+    To grant permission to an organization defined in AOlong, specify the organization ID as the
+    ``PrincipalOrgID``. For AWS services, the principal is a domain-style identifier defined by the
+    service, like ``s3.amazonaws.com`` or ``sns.amazonaws.com``. For AWS services, you can also
+    specify the ARN of the associated resource as the ``SourceArn``. If you grant permission to a
+    service principal without specifying the source, other accounts could potentially configure
+    resources in their account to invoke your Lambda function. If your function has a function URL,
+    you can specify the ``FunctionUrlAuthType`` parameter. This adds a condition to your permission
+    that only applies when your function URL's ``AuthType`` matches the specified
+    ``FunctionUrlAuthType``. For more information about the ``AuthType`` parameter, see [Control
+    access to function URLs](https://docs.aws.amazon.com/lambda/latest/dg/urls-auth.html). This
+    resource adds a statement to a resource-based permission policy for the function. For more
+    information about function policies, see [Lambda Function
+    Policies](https://docs.aws.amazon.com/lambda/latest/dg/access-control-resource-based.html).
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: FunctionName, Id (composite: the values joined by '|').
+    Replaced when any of these change (create-only): FunctionName, FunctionUrlAuthType,
+    InvokedViaFunctionUrl, SourceAccount, SourceArn, Principal, PrincipalOrgID, Action,
+    EventSourceToken.
+    Read-only attributes (known once deployed): Id.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-lambda-permission.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -145,11 +120,13 @@ class Permission(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "PermissionAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "permission.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Id: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Pattern: ^.*$ Length: 1 to 256 characters."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Action: str
     EventSourceToken: str
     FunctionName: str
@@ -160,37 +137,67 @@ class Permission(_Resource):
     SourceAccount: str
     SourceArn: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Action: str,
+        FunctionName: str,
+        Principal: str,
+        EventSourceToken: str | None = None,
+        FunctionUrlAuthType: Literal["AWS_IAM", "NONE"] | None = None,
+        InvokedViaFunctionUrl: bool | None = None,
+        PrincipalOrgID: str | None = None,
+        SourceAccount: str | None = None,
+        SourceArn: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Lambda::Permission; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Action: str,
-            FunctionName: str,
-            Principal: str,
-            EventSourceToken: str | None = None,
-            FunctionUrlAuthType: Literal["AWS_IAM", "NONE"] | None = None,
-            InvokedViaFunctionUrl: bool | None = None,
-            PrincipalOrgID: str | None = None,
-            SourceAccount: str | None = None,
-            SourceArn: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Lambda::Permission; `await` it inside an App to deploy it.
-
-            Action: The action that the principal can use on the function.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Action: The action that the principal can use on the function. For example,
+                ``lambda:InvokeFunction`` or ``lambda:GetFunction``. Create-only: changing it
+                replaces the resource. Required.
+            FunctionName: The name or ARN of the Lambda function, version, or alias. **Name
+                formats** + *Function name* – ``my-function`` (name-only), ``my-function:v1`` (with
+                alias). + *Function ARN* –
+                ``arn:aws:lambda:us-west-2:123456789012:function:my-function``. + *Partial ARN* –
+                ``123456789012:function:my-function``. You can append a version number or alias to
+                any of the formats. The length constraint applies only to the full ARN. If you
+                specify only the function name, it is limited to 64 characters in length.
+                Create-only: changing it replaces the resource. Required.
+            Principal: The AWS-service, AWS-account, IAM user, or IAM role that invokes the
+                function. If you specify a service, use ``SourceArn`` or ``SourceAccount`` to limit
+                who can invoke the function through that service. Create-only: changing it replaces
+                the resource. Required.
             EventSourceToken: For Alexa Smart Home functions, a token that the invoker must supply.
-            FunctionName: The name or ARN of the Lambda function, version, or alias.
-            FunctionUrlAuthType: The type of authentication that your function URL uses.
-            InvokedViaFunctionUrl: Indicates whether the permission applies when the function is invoked through a function URL.
-            Principal: The AWS-service, AWS-account, IAM user, or IAM role that invokes the function.
-            PrincipalOrgID: The identifier for your organization in AOlong.
-            SourceAccount: For AWS-service, the ID of the AWS-account that owns the resource.
-            SourceArn: For AWS-services, the ARN of the AWS resource that invokes the function.
+                Create-only: changing it replaces the resource.
+            FunctionUrlAuthType: The type of authentication that your function URL uses. Set to
+                ``AWS_IAM`` if you want to restrict access to authenticated users only. Set to
+                ``NONE`` if you want to bypass IAM authentication to create a public endpoint. For
+                more information, see [Control access to Lambda function
+                URLs](https://docs.aws.amazon.com/lambda/latest/dg/urls-auth.html). Create-only:
+                changing it replaces the resource.
+            InvokedViaFunctionUrl: Indicates whether the permission applies when the function is
+                invoked through a function URL. Create-only: changing it replaces the resource.
+            PrincipalOrgID: The identifier for your organization in AOlong. Use this to grant
+                permissions to all the AWS-accounts under this organization. Create-only: changing
+                it replaces the resource.
+            SourceAccount: For AWS-service, the ID of the AWS-account that owns the resource. Use
+                this together with ``SourceArn`` to ensure that the specified account owns the
+                resource. It is possible for an Amazon S3 bucket to be deleted by its owner and
+                recreated by another account. Create-only: changing it replaces the resource.
+            SourceArn: For AWS-services, the ARN of the AWS resource that invokes the function. For
+                example, an Amazon S3 bucket or Amazon SNS topic. Note that Lambda configures the
+                comparison using the ``StringLike`` operator. Create-only: changing it replaces the
+                resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

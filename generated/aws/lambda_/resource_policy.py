@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,25 +51,19 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Lambda::ResourcePolicy",
     schema_file="aws-lambda-resourcepolicy.json",
     primary_identifier=("/ResourceArn",),
-    additional_identifiers=(),
-    read_only=(),
     create_only=("/ResourceArn",),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("ResourceArn", "PolicyDocument"),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
         tag_on_create=False,
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -74,40 +72,54 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "FunctionResourceArn": {
-            "pattern": "^(arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\\$LATEST(\\.PUBLISHED)?|[a-zA-Z0-9-_]+))?$",
-            "type": "string",
-        },
-        "WebFunctionResourceArn": {
-            "pattern": "^(?:arn:(?:aws[a-zA-Z-]*)?:lambda:)?(?:[a-z]{2}(?:(?:-gov)|(?:-iso(?:[a-z]?)))?-[a-z]+-\\d{1}:)?(?:\\d{12}:)?web-function/[a-zA-Z0-9-_]+$",
-            "type": "string",
-        },
-    },
-    "properties": {
-        "PolicyDocument": {"type": "object"},
-        "ResourceArn": {
-            "anyOf": [
-                {"$ref": "#/definitions/FunctionResourceArn"},
-                {"$ref": "#/definitions/WebFunctionResourceArn"},
-            ],
-            "maxLength": 1024,
-            "minLength": 12,
-            "pattern": "^arn:(aws[a-zA-Z-]*)?:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:(runtime/|function:)[a-zA-Z0-9-_]+(:(\\$LATEST(\\.PUBLISHED)?|[a-zA-Z0-9-_])+)?$",
-            "type": "string",
-        },
-    },
-    "required": ["ResourceArn", "PolicyDocument"],
-}
-
 
 class ResourcePolicy(_Resource):
-    """AWS::Lambda::ResourcePolicy: Use the ``AWS::Lambda::ResourcePolicy`` resource to attach a resource-based policy to a LAM resource. A resource-based policy applies to a single LAM ...
+    """AWS::Lambda::ResourcePolicy: Use the ``AWS::Lambda::ResourcePolicy`` resource to attach a
+    resource-based policy to a LAM resource. A resource-based policy applies to a single LAM
+    resource, for example, a function, function version, or function alias. To learn more about
+    using resource-based policies with LAM, see [Working with resource-based policies
+    in](https://docs.aws.amazon.com/lambda/latest/dg/access-control-resource-based.html) in the
+    *Developer Guide*. You can use resource-based policies to grant permissions to other AWS
+    services, AWS accounts and organizations, and IAM users and roles to access your LAM resource.
+    You can also deny access to specific entities, and use the full range of IAM global condition
+    keys to further restrict who has access to your LAM resource. For example, you can limit access
+    to calls originating from a specified IP address or VPC. A resource-based policy is a JSON
+    document containing a number of statements. Each statement defines the entities you want to
+    grant permission to, the API actions you want to allow or deny, and the LAM resource you want
+    the statement to apply to. A statement can also optionally include an array of logical
+    conditions using the IAM global condition keys. To use the ``AWS::Lambda::ResourcePolicy``
+    resource, make sure that you have the [resource-based policy permissions for
+    Lambda](https://docs.aws.amazon.com/lambda/latest/dg/access-control-resource-based.html#access-control-resource-based-permissions).
+    To learn more about creating resource-based policies, see [Policies and permissions
+    in](https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies.html) in the *User Guide*.
+    For more information about example policies for providing permissions to AWS services, other AWS
+    accounts, and IAM users and roles, see [Example resource-based policies for
+    functions](https://docs.aws.amazon.com/lambda/latest/dg/permissions-function-examples.html) in
+    the *Developer Guide*. **Avoid mixing permission resource types** To grant permissions to access
+    your function, we recommend using the ``AWS::Lambda::ResourcePolicy`` resource to set access
+    permissions. With this resource, you have more flexibility and fine-grained control than
+    ``AWS::Lambda::Permission``. This resource grants an AWS service or another account permission
+    to call a particular API action on a function. You can also use the ``AWS::Lambda::Permission``
+    resource, however using both ``AWS::Lambda::Permission`` and ``AWS::Lambda::ResourcePolicy`` to
+    set permissions on a function can result in errors. Permissions defined in
+    ``AWS::Lambda::Permission`` can be unintentionally overwritten, whether in a single CFN stack or
+    across multiple stacks. Don't use both resource types to set permissions on a function. To
+    migrate existing permissions for a function from ``AWS::Lambda::Permission`` to
+    ``AWS::Lambda::ResourcePolicy``, do the following: 1. Set a ``Retain``[deletion
+    policy](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-attribute-deletionpolicy.html)
+    on the ``AWS::Lambda::Permission`` resources you want to migrate. This is necessary so that
+    Lambda does not delete statements with the same statement ID when you delete these resources. 1.
+    Use the
+    [GetResourcePolicy](https://docs.aws.amazon.com/lambda/latest/api/API_GetResourcePolicy.html)LAM
+    API to retrieve the resource-based policy currently attached to the function. 1. Use this policy
+    to create a new ``AWS::Lambda::ResourcePolicy`` resource. 1. Delete all the existing
+    ``AWS::Lambda::Permission`` resources for the function.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ResourceArn.
+    Replaced when any of these change (create-only): ResourceArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-lambda-resourcepolicy.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -115,29 +127,41 @@ class ResourcePolicy(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ResourcePolicyAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "resource_policy.schema.json")
 
     # Read-only attributes, set from what AWS returns.
-    # Declared properties (as declared, or as AWS returned them).
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     PolicyDocument: dict[str, Any]
     ResourceArn: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        PolicyDocument: dict[str, Any],
+        ResourceArn: str,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Lambda::ResourcePolicy; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            PolicyDocument: dict[str, Any],
-            ResourceArn: str,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Lambda::ResourcePolicy; `await` it inside an App to deploy it.
-
-            PolicyDocument: The policy document you want to add to your LAM resource.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            PolicyDocument: The policy document you want to add to your LAM resource. This is
+                formatted as a JSON string. For more information, see [Working with resource-based
+                policies
+                in](https://docs.aws.amazon.com/lambda/latest/dg/access-control-resource-based.html)
+                in the *Developer Guide*. Required.
+            ResourceArn: Pattern:
+                ^arn:(aws[a-zA-Z-]*)?:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:(runtime/|function:)[a-zA-Z0-9-_]+(:(\\$LATEST(\\.PUBLISHED)?|[a-zA-Z0-9-_])+)?$
+                Length: 12 to 1024 characters. Create-only: changing it replaces the resource.
+                Required.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

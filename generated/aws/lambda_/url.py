@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,38 +55,37 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-UrlCorsDict = TypedDict(
-    "UrlCorsDict",
-    {
-        "AllowCredentials": "bool",
-        "AllowHeaders": "list[str]",
-        "AllowMethods": "list[Literal['GET', 'PUT', 'HEAD', 'POST', 'PATCH', 'DELETE', '*']]",
-        "AllowOrigins": "list[str]",
-        "ExposeHeaders": "list[str]",
-        "MaxAge": "int",
-    },
-    total=False,
-)
 
+class UrlCorsDict(TypedDict, total=False):
+    """UrlCors as a plain dict."""
+
+    AllowCredentials: bool
+    """Specifies whether credentials are included in the CORS request."""
+    AllowHeaders: list[str]
+    """Represents a collection of allowed headers."""
+    AllowMethods: list[Literal["GET", "PUT", "HEAD", "POST", "PATCH", "DELETE", "*"]]
+    """Represents a collection of allowed HTTP methods."""
+    AllowOrigins: list[str]
+    """Represents a collection of allowed origins."""
+    ExposeHeaders: list[str]
+    """Represents a collection of exposed headers."""
+    MaxAge: int
+    """Range: 0 to 86400 (inclusive)."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Lambda::Url",
     schema_file="aws-lambda-url.json",
     primary_identifier=("/FunctionArn",),
-    additional_identifiers=(),
     read_only=("/FunctionUrl", "/FunctionArn"),
     create_only=("/TargetFunctionArn", "/Qualifier"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("TargetFunctionArn", "AuthType"),
     list_required=("TargetFunctionArn",),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -92,119 +95,69 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AllowHeaders": {
-            "items": {"maxLength": 1024, "minLength": 1, "type": "string"},
-            "maxItems": 100,
-            "minItems": 1,
-            "type": "array",
-        },
-        "AllowMethods": {
-            "items": {
-                "enum": ["GET", "PUT", "HEAD", "POST", "PATCH", "DELETE", "*"],
-                "maxLength": 6,
-                "minLength": 0,
-                "type": "string",
-            },
-            "maxItems": 6,
-            "minItems": 1,
-            "type": "array",
-        },
-        "AllowOrigins": {
-            "items": {"maxLength": 253, "minLength": 1, "type": "string"},
-            "maxItems": 100,
-            "minItems": 1,
-            "type": "array",
-        },
-        "Cors": {
-            "additionalProperties": False,
-            "properties": {
-                "AllowCredentials": {"type": "boolean"},
-                "AllowHeaders": {"$ref": "#/definitions/AllowHeaders"},
-                "AllowMethods": {"$ref": "#/definitions/AllowMethods"},
-                "AllowOrigins": {"$ref": "#/definitions/AllowOrigins"},
-                "ExposeHeaders": {"$ref": "#/definitions/ExposeHeaders"},
-                "MaxAge": {"maximum": 86400, "minimum": 0, "type": "integer"},
-            },
-            "type": "object",
-        },
-        "ExposeHeaders": {
-            "items": {"maxLength": 1024, "minLength": 1, "type": "string"},
-            "maxItems": 100,
-            "minItems": 1,
-            "type": "array",
-        },
-    },
-    "properties": {
-        "AuthType": {"enum": ["AWS_IAM", "NONE"], "type": "string"},
-        "Cors": {"$ref": "#/definitions/Cors"},
-        "FunctionArn": {
-            "pattern": "^(arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}((-gov)|(-iso(b?)))?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:((?!\\d+)[0-9a-zA-Z-_]+))?$",
-            "type": "string",
-        },
-        "FunctionUrl": {"type": "string"},
-        "InvokeMode": {"enum": ["BUFFERED", "RESPONSE_STREAM"], "type": "string"},
-        "Qualifier": {
-            "maxLength": 128,
-            "minLength": 1,
-            "pattern": "((?!^[0-9]+$)([a-zA-Z0-9-_]+))",
-            "type": "string",
-        },
-        "TargetFunctionArn": {
-            "pattern": "^(arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}((-gov)|(-iso(b?)))?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:((?!\\d+)[0-9a-zA-Z-_]+))?$",
-            "type": "string",
-        },
-    },
-    "required": ["TargetFunctionArn", "AuthType"],
-}
-
 
 class Url(_Resource):
     """AWS::Lambda::Url: Resource Type definition for AWS::Lambda::Url
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: FunctionArn.
+    Replaced when any of these change (create-only): TargetFunctionArn, Qualifier.
+    Read-only attributes (known once deployed): FunctionArn, FunctionUrl.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-lambda-url.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
     props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "UrlProps")
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "UrlAttributes")
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "url.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     FunctionArn: str
+    """The full Amazon Resource Name (ARN) of the function associated with the Function URL."""
     FunctionUrl: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The generated url for this resource."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AuthType: Literal["AWS_IAM", "NONE"]
     Cors: UrlCorsDict
     InvokeMode: Literal["BUFFERED", "RESPONSE_STREAM"]
     Qualifier: str
     TargetFunctionArn: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AuthType: Literal["AWS_IAM", "NONE"],
+        TargetFunctionArn: str,
+        Cors: UrlCors | UrlCorsDict | None = None,
+        InvokeMode: Literal["BUFFERED", "RESPONSE_STREAM"] | None = None,
+        Qualifier: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Lambda::Url; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AuthType: Literal["AWS_IAM", "NONE"],
-            TargetFunctionArn: str,
-            Cors: UrlCors | UrlCorsDict | None = None,
-            InvokeMode: Literal["BUFFERED", "RESPONSE_STREAM"] | None = None,
-            Qualifier: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Lambda::Url; `await` it inside an App to deploy it.
-
-            AuthType: Can be either AWS_IAM if the requests are authorized via IAM, or NONE if no authorization is configured on the Function URL.
-            InvokeMode: The invocation mode for the function's URL.
-            Qualifier: The alias qualifier for the target function.
-            TargetFunctionArn: The Amazon Resource Name (ARN) of the function associated with the Function URL.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AuthType: Can be either AWS_IAM if the requests are authorized via IAM, or NONE if no
+                authorization is configured on the Function URL. Required.
+            TargetFunctionArn: The Amazon Resource Name (ARN) of the function associated with the
+                Function URL. Create-only: changing it replaces the resource. Required.
+            Cors: Type: UrlCorsDict.
+            InvokeMode: The invocation mode for the function's URL. Set to BUFFERED if you want to
+                buffer responses before returning them to the client. Set to RESPONSE_STREAM if you
+                want to stream responses, allowing faster time to first byte and larger response
+                payload sizes. If not set, defaults to BUFFERED.
+            Qualifier: The alias qualifier for the target function. If TargetFunctionArn is
+                unqualified then Qualifier must be passed. Create-only: changing it replaces the
+                resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,37 +63,41 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ProvisionedConcurrencyConfigurationDict = TypedDict(
-    "ProvisionedConcurrencyConfigurationDict",
-    {
-        "ProvisionedConcurrentExecutions": "Required[int]",
-    },
-    total=False,
-)
 
-VersionFunctionScalingConfigDict = TypedDict(
-    "VersionFunctionScalingConfigDict",
-    {
-        "MaxExecutionEnvironments": "int",
-        "MinExecutionEnvironments": "int",
-    },
-    total=False,
-)
+class ProvisionedConcurrencyConfigurationDict(TypedDict, total=False):
+    """ProvisionedConcurrencyConfiguration as a plain dict: A provisioned concurrency configuration
+    for a function's version."""
 
-VersionRuntimePolicyDict = TypedDict(
-    "VersionRuntimePolicyDict",
-    {
-        "RuntimeVersionArn": "str",
-        "UpdateRuntimeOn": "Required[str]",
-    },
-    total=False,
-)
+    ProvisionedConcurrentExecutions: Required[int]
+    """The amount of provisioned concurrency to allocate for the version."""
 
+
+class VersionFunctionScalingConfigDict(TypedDict, total=False):
+    """VersionFunctionScalingConfig as a plain dict: Configuration that defines the scaling behavior
+    for a Lambda Managed Instances function, including the minimum and maximum number of execution
+    environments that can be provisioned."""
+
+    MaxExecutionEnvironments: int
+    """The maximum number of execution environments that can be provisioned for the function."""
+    MinExecutionEnvironments: int
+    """The minimum number of execution environments to maintain for the function."""
+
+
+class VersionRuntimePolicyDict(TypedDict, total=False):
+    """VersionRuntimePolicy as a plain dict: Runtime Management Config of a function."""
+
+    RuntimeVersionArn: str
+    """The ARN of the runtime the function is configured to use. If the runtime update mode is
+    manual, the ARN is returned, otherwise null is returned."""
+    UpdateRuntimeOn: Required[str]
+    """The runtime update mode."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Lambda::Version",
     schema_file="aws-lambda-version.json",
     primary_identifier=("/FunctionArn",),
-    additional_identifiers=(),
     read_only=("/Version", "/FunctionArn"),
     create_only=(
         "/FunctionName",
@@ -98,9 +106,6 @@ METADATA = _TypeMetadata(
         "/ProvisionedConcurrencyConfig",
         "/RuntimePolicy",
     ),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("FunctionName",),
     list_required=("FunctionName",),
     tagging=_Tagging(
@@ -109,7 +114,6 @@ METADATA = _TypeMetadata(
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 180,
         "read": 120,
@@ -119,67 +123,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "FunctionScalingConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "MaxExecutionEnvironments": {"maximum": 15000, "minimum": 0, "type": "integer"},
-                "MinExecutionEnvironments": {"maximum": 15000, "minimum": 0, "type": "integer"},
-            },
-            "type": "object",
-        },
-        "ProvisionedConcurrencyConfiguration": {
-            "additionalProperties": False,
-            "properties": {"ProvisionedConcurrentExecutions": {"type": "integer"}},
-            "required": ["ProvisionedConcurrentExecutions"],
-            "type": "object",
-        },
-        "RuntimePolicy": {
-            "additionalProperties": False,
-            "properties": {
-                "RuntimeVersionArn": {
-                    "maxLength": 2048,
-                    "minLength": 26,
-                    "pattern": "^arn:(aws[a-zA-Z-]*):lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}::runtime:.+$",
-                    "type": "string",
-                },
-                "UpdateRuntimeOn": {"type": "string"},
-            },
-            "required": ["UpdateRuntimeOn"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "CodeSha256": {"type": "string"},
-        "Description": {"maxLength": 256, "minLength": 0, "type": "string"},
-        "FunctionArn": {
-            "pattern": "^(arn:(aws[a-zA-Z-]*)?:lambda:)?((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?$",
-            "type": "string",
-        },
-        "FunctionName": {
-            "maxLength": 140,
-            "minLength": 1,
-            "pattern": "^(arn:(aws[a-zA-Z-]*)?:lambda:)?((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?$",
-            "type": "string",
-        },
-        "FunctionScalingConfig": {"$ref": "#/definitions/FunctionScalingConfig"},
-        "ProvisionedConcurrencyConfig": {
-            "$ref": "#/definitions/ProvisionedConcurrencyConfiguration"
-        },
-        "RuntimePolicy": {"$ref": "#/definitions/RuntimePolicy"},
-        "Version": {"type": "string"},
-    },
-    "required": ["FunctionName"],
-}
-
 
 class Version(_Resource):
     """AWS::Lambda::Version: Resource Type definition for AWS::Lambda::Version
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: FunctionArn.
+    Replaced when any of these change (create-only): FunctionName, Description, CodeSha256,
+    ProvisionedConcurrencyConfig, RuntimePolicy.
+    Read-only attributes (known once deployed): FunctionArn, Version.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-lambda-version.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -187,12 +141,15 @@ class Version(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "VersionAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "version.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     FunctionArn: str
+    """The ARN of the version."""
     Version: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The version number."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     CodeSha256: str
     Description: str
     FunctionName: str
@@ -200,35 +157,48 @@ class Version(_Resource):
     ProvisionedConcurrencyConfig: ProvisionedConcurrencyConfigurationDict
     RuntimePolicy: VersionRuntimePolicyDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        FunctionName: str,
+        CodeSha256: str | None = None,
+        Description: str | None = None,
+        FunctionScalingConfig: VersionFunctionScalingConfig
+        | VersionFunctionScalingConfigDict
+        | None = None,
+        ProvisionedConcurrencyConfig: ProvisionedConcurrencyConfiguration
+        | ProvisionedConcurrencyConfigurationDict
+        | None = None,
+        RuntimePolicy: VersionRuntimePolicy | VersionRuntimePolicyDict | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Lambda::Version; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            FunctionName: str,
-            CodeSha256: str | None = None,
-            Description: str | None = None,
-            FunctionScalingConfig: VersionFunctionScalingConfig
-            | VersionFunctionScalingConfigDict
-            | None = None,
-            ProvisionedConcurrencyConfig: ProvisionedConcurrencyConfiguration
-            | ProvisionedConcurrencyConfigurationDict
-            | None = None,
-            RuntimePolicy: VersionRuntimePolicy | VersionRuntimePolicyDict | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Lambda::Version; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            FunctionName: The name of the Lambda function. Create-only: changing it replaces the
+                resource. Required.
             CodeSha256: Only publish a version if the hash value matches the value that's specified.
-            Description: A description for the version to override the description in the function configuration.
-            FunctionName: The name of the Lambda function.
-            FunctionScalingConfig: The scaling configuration to apply to the function, including minimum and maximum execution environment limits.
-            ProvisionedConcurrencyConfig: Specifies a provisioned concurrency configuration for a function's version.
-            RuntimePolicy: Specifies the runtime management configuration of a function.
+                Use this option to avoid publishing a version if the function code has changed since
+                you last updated it. Updates are not supported for this property. Create-only:
+                changing it replaces the resource.
+            Description: A description for the version to override the description in the function
+                configuration. Updates are not supported for this property. Create-only: changing it
+                replaces the resource.
+            FunctionScalingConfig: The scaling configuration to apply to the function, including
+                minimum and maximum execution environment limits.
+            ProvisionedConcurrencyConfig: Specifies a provisioned concurrency configuration for a
+                function's version. Updates are not supported for this property. Create-only:
+                changing it replaces the resource.
+            RuntimePolicy: Specifies the runtime management configuration of a function. Displays
+                runtimeVersionArn only for Manual. Create-only: changing it replaces the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -63,52 +67,69 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-RegionalEndpointDict = TypedDict(
-    "RegionalEndpointDict",
-    {
-        "AuthType": "Literal['ApplicationManaged', 'IamAuth']",
-        "DomainName": "str",
-        "RevisionWeights": "list[RevisionWeightDict]",
-        "ScalingConfig": "WebFunctionEndpointScalingConfigDict",
-        "State": "Literal['Pending', 'Active', 'Failed', 'Deleting']",
-        "StateReason": "str",
-        "ThrottleConfig": "WebFunctionEndpointThrottleConfigDict",
-        "UpdateStatus": "Literal['InProgress', 'Successful', 'Failed']",
-        "UpdateStatusReason": "str",
-    },
-    total=False,
-)
 
-RevisionWeightDict = TypedDict(
-    "RevisionWeightDict",
-    {
-        "RevisionId": "Required[str]",
-        "Weight": "Required[int]",
-    },
-    total=False,
-)
+class RegionalEndpointDict(TypedDict, total=False):
+    """RegionalEndpoint as a plain dict: Per-region endpoint information."""
 
-WebFunctionEndpointScalingConfigDict = TypedDict(
-    "WebFunctionEndpointScalingConfigDict",
-    {
-        "MaxEnvironments": "int",
-    },
-    total=False,
-)
+    AuthType: Literal["ApplicationManaged", "IamAuth"]
+    """The authentication type for the endpoint."""
+    DomainName: str
+    """The domain name of the endpoint."""
+    RevisionWeights: list[RevisionWeightDict]
+    """The revision weights for the endpoint."""
+    ScalingConfig: WebFunctionEndpointScalingConfigDict
+    """The scaling configuration for the endpoint."""
+    State: Literal["Pending", "Active", "Failed", "Deleting"]
+    """The current state of the endpoint."""
+    StateReason: str
+    """The reason for the current state of the endpoint."""
+    ThrottleConfig: WebFunctionEndpointThrottleConfigDict
+    """The throttling configuration for the endpoint."""
+    UpdateStatus: Literal["InProgress", "Successful", "Failed"]
+    """The status of the most recent update to the endpoint."""
+    UpdateStatusReason: str
+    """The reason for the current update status of the endpoint."""
 
-WebFunctionEndpointThrottleConfigDict = TypedDict(
-    "WebFunctionEndpointThrottleConfigDict",
-    {
-        "RateLimit": "int",
-    },
-    total=False,
-)
 
+class RevisionWeightDict(TypedDict, total=False):
+    """RevisionWeight as a plain dict: A revision routing entry."""
+
+    RevisionId: Required[str]
+    """The revision identifier."""
+    Weight: Required[int]
+    """The traffic weight for this revision."""
+
+
+class WebFunctionEndpointScalingConfigDict(TypedDict, total=False):
+    """WebFunctionEndpointScalingConfig as a plain dict: The scaling configuration for the endpoint.
+    Optionally constrains how many concurrent execution environments the endpoint can use, in
+    addition to your account's vCPU quota."""
+
+    MaxEnvironments: int
+    """The maximum number of concurrent execution environments for the endpoint. This optional limit
+    further constrains the endpoint's scaling. When omitted, the endpoint's scaling is limited only
+    by your account's vCPU quota."""
+
+
+class WebFunctionEndpointThrottleConfigDict(TypedDict, total=False):
+    """WebFunctionEndpointThrottleConfig as a plain dict: The throttling configuration for the
+    endpoint. Optionally constrains the request rate that the endpoint accepts, in addition to your
+    account's rate limit quota."""
+
+    RateLimit: int
+    """The maximum request rate per second for the endpoint, up to a maximum of 10000. This optional
+    limit further constrains the endpoint's request rate. When omitted, the endpoint's request rate
+    is limited only by your account's rate limit quota. Specify 0 to reject all new requests. Other
+    supported values are 100 through 1000 in increments of 100, and 2000 through 10000 in increments
+    of 1000. Supported values can vary by Region; if you specify an unsupported value, the error
+    lists the values available in that Region."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Lambda::WebFunctionEndpoint",
     schema_file="aws-lambda-webfunctionendpoint.json",
     primary_identifier=("/EndpointArn",),
-    additional_identifiers=(),
     read_only=(
         "/FunctionArn",
         "/EndpointArn",
@@ -122,18 +143,13 @@ METADATA = _TypeMetadata(
         "/UpdatedAt",
     ),
     create_only=("/FunctionName", "/EndpointName", "/EndpointType", "/Regions"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/RegionalEndpoints/*/RevisionWeights", "/Regions", "/RevisionWeights"),
     required=("FunctionName", "EndpointName", "EndpointType", "AuthType"),
     list_required=("FunctionName",),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -143,112 +159,21 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "RegionalEndpoint": {
-            "additionalProperties": False,
-            "properties": {
-                "AuthType": {"enum": ["ApplicationManaged", "IamAuth"], "type": "string"},
-                "DomainName": {"type": "string"},
-                "RevisionWeights": {
-                    "items": {"$ref": "#/definitions/RevisionWeight"},
-                    "type": "array",
-                },
-                "ScalingConfig": {"$ref": "#/definitions/ScalingConfig"},
-                "State": {"enum": ["Pending", "Active", "Failed", "Deleting"], "type": "string"},
-                "StateReason": {"type": "string"},
-                "ThrottleConfig": {"$ref": "#/definitions/ThrottleConfig"},
-                "UpdateStatus": {"enum": ["InProgress", "Successful", "Failed"], "type": "string"},
-                "UpdateStatusReason": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "RevisionWeight": {
-            "additionalProperties": False,
-            "properties": {
-                "RevisionId": {"maxLength": 256, "minLength": 1, "type": "string"},
-                "Weight": {"maximum": 100, "minimum": 1, "type": "integer"},
-            },
-            "required": ["RevisionId", "Weight"],
-            "type": "object",
-        },
-        "ScalingConfig": {
-            "additionalProperties": False,
-            "properties": {"MaxEnvironments": {"minimum": 2, "type": "integer"}},
-            "type": "object",
-        },
-        "ThrottleConfig": {
-            "additionalProperties": False,
-            "properties": {"RateLimit": {"minimum": 0, "type": "integer"}},
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AuthType": {"enum": ["ApplicationManaged", "IamAuth"], "type": "string"},
-        "CreatedAt": {"type": "string"},
-        "Description": {"maxLength": 256, "minLength": 0, "type": "string"},
-        "DomainName": {
-            "maxLength": 256,
-            "minLength": 4,
-            "pattern": "^([a-z0-9-]+\\.)+[a-z]+$",
-            "type": "string",
-        },
-        "EndpointArn": {
-            "maxLength": 2048,
-            "minLength": 1,
-            "pattern": "^arn:(aws[a-z-]*):lambda:[a-z0-9-]+:[0-9]{12}:web-function/.+/endpoint/.+$",
-            "type": "string",
-        },
-        "EndpointName": {"maxLength": 256, "minLength": 1, "type": "string"},
-        "EndpointType": {"enum": ["HomeRegion", "MultiRegion", "PerRegion"], "type": "string"},
-        "FunctionArn": {
-            "maxLength": 2048,
-            "minLength": 1,
-            "pattern": "^arn:(aws[a-z-]*):lambda:[a-z0-9-]+:[0-9]{12}:web-function/.+$",
-            "type": "string",
-        },
-        "FunctionName": {"maxLength": 256, "minLength": 1, "type": "string"},
-        "RegionalEndpoints": {
-            "additionalProperties": False,
-            "patternProperties": {
-                "^([a-z]{2,}-){2,}[0-9]$": {"$ref": "#/definitions/RegionalEndpoint"}
-            },
-            "type": "object",
-        },
-        "Regions": {
-            "items": {
-                "maxLength": 50,
-                "minLength": 1,
-                "pattern": "^([a-z]{2,}-){2,}[0-9]$",
-                "type": "string",
-            },
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "RevisionWeights": {
-            "items": {"$ref": "#/definitions/RevisionWeight"},
-            "maxItems": 2,
-            "minItems": 1,
-            "type": "array",
-        },
-        "ScalingConfig": {"$ref": "#/definitions/ScalingConfig"},
-        "State": {"enum": ["Pending", "Active", "Failed", "Deleting"], "type": "string"},
-        "StateReason": {"type": "string"},
-        "ThrottleConfig": {"$ref": "#/definitions/ThrottleConfig"},
-        "UpdateStatus": {"enum": ["InProgress", "Successful", "Failed"], "type": "string"},
-        "UpdateStatusReason": {"type": "string"},
-        "UpdatedAt": {"type": "string"},
-    },
-    "required": ["FunctionName", "EndpointName", "EndpointType", "AuthType"],
-}
-
 
 class WebFunctionEndpoint(_Resource):
-    """AWS::Lambda::WebFunctionEndpoint: Resource Type definition for AWS::Lambda::WebFunctionEndpoint. An endpoint exposes a Lambda web function over HTTPS and routes traffic to one or more ...
+    """AWS::Lambda::WebFunctionEndpoint: Resource Type definition for
+    AWS::Lambda::WebFunctionEndpoint. An endpoint exposes a Lambda web function over HTTPS and
+    routes traffic to one or more revisions. The endpoint type determines how traffic is served and
+    routed across Regions.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: EndpointArn.
+    Replaced when any of these change (create-only): FunctionName, EndpointName, EndpointType,
+    Regions.
+    Read-only attributes (known once deployed): CreatedAt, DomainName, EndpointArn, FunctionArn,
+    RegionalEndpoints, State, StateReason, UpdateStatus, UpdateStatusReason, UpdatedAt.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-lambda-webfunctionendpoint.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -258,20 +183,33 @@ class WebFunctionEndpoint(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "WebFunctionEndpointAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "web_function_endpoint.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     CreatedAt: str
+    """The timestamp when the endpoint was created."""
     DomainName: str
+    """The domain name of the endpoint."""
     EndpointArn: str
+    """The Amazon Resource Name (ARN) of the endpoint."""
     FunctionArn: str
-    RegionalEndpoints: dict[str, Any]
+    """The Amazon Resource Name (ARN) of the function."""
+    RegionalEndpoints: dict[str, RegionalEndpointDict]
+    """Per-region endpoint status and configuration."""
     State: Literal["Pending", "Active", "Failed", "Deleting"]
+    """The current state of the endpoint."""
     StateReason: str
+    """The reason for the endpoint's current state."""
     UpdateStatus: Literal["InProgress", "Successful", "Failed"]
+    """The status of the last update operation."""
     UpdateStatusReason: str
+    """The reason for the update status."""
     UpdatedAt: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The timestamp when the endpoint was last updated."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AuthType: Literal["ApplicationManaged", "IamAuth"]
     Description: str
     EndpointName: str
@@ -282,41 +220,55 @@ class WebFunctionEndpoint(_Resource):
     ScalingConfig: WebFunctionEndpointScalingConfigDict
     ThrottleConfig: WebFunctionEndpointThrottleConfigDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AuthType: Literal["ApplicationManaged", "IamAuth"],
+        EndpointName: str,
+        EndpointType: Literal["HomeRegion", "MultiRegion", "PerRegion"],
+        FunctionName: str,
+        Description: str | None = None,
+        Regions: list[str] | None = None,
+        RevisionWeights: list[RevisionWeight | RevisionWeightDict] | None = None,
+        ScalingConfig: WebFunctionEndpointScalingConfig
+        | WebFunctionEndpointScalingConfigDict
+        | None = None,
+        ThrottleConfig: WebFunctionEndpointThrottleConfig
+        | WebFunctionEndpointThrottleConfigDict
+        | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Lambda::WebFunctionEndpoint; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AuthType: Literal["ApplicationManaged", "IamAuth"],
-            EndpointName: str,
-            EndpointType: Literal["HomeRegion", "MultiRegion", "PerRegion"],
-            FunctionName: str,
-            Description: str | None = None,
-            Regions: list[str] | None = None,
-            RevisionWeights: list[RevisionWeight | RevisionWeightDict] | None = None,
-            ScalingConfig: WebFunctionEndpointScalingConfig
-            | WebFunctionEndpointScalingConfigDict
-            | None = None,
-            ThrottleConfig: WebFunctionEndpointThrottleConfig
-            | WebFunctionEndpointThrottleConfigDict
-            | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Lambda::WebFunctionEndpoint; `await` it inside an App to deploy it.
-
-            AuthType: The authentication type for the endpoint.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AuthType: The authentication type for the endpoint. Required.
+            EndpointName: The name of the endpoint. Create-only: changing it replaces the resource.
+                Required.
+            EndpointType: The type of the endpoint. Create-only: changing it replaces the resource.
+                Required.
+            FunctionName: The name of the web function this endpoint belongs to. The length
+                constraint applies only to the full ARN. If you specify only the function name, it
+                is limited to 64 characters in length. Create-only: changing it replaces the
+                resource. Required.
             Description: A description of the endpoint.
-            EndpointName: The name of the endpoint.
-            EndpointType: The type of the endpoint.
-            FunctionName: The name of the web function this endpoint belongs to.
-            Regions: The list of AWS Regions for the endpoint.
-            RevisionWeights: List of revision routing entries.
-            ScalingConfig: The scaling configuration for the endpoint.
-            ThrottleConfig: The throttling configuration for the endpoint.
+            Regions: The list of AWS Regions for the endpoint. Create-only: changing it replaces the
+                resource.
+            RevisionWeights: List of revision routing entries. 1 or 2 entries. With 1 entry, weight
+                must be 100. With 2 entries, weights must sum to 100.
+            ScalingConfig: The scaling configuration for the endpoint. Optionally constrains how
+                many concurrent execution environments the endpoint can use, in addition to your
+                account's vCPU quota.
+            ThrottleConfig: The throttling configuration for the endpoint. Optionally constrains the
+                request rate that the endpoint accepts, in addition to your account's rate limit
+                quota.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

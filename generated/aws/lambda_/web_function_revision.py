@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -75,77 +79,84 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-WebFunctionRevisionBuildConfigDict = TypedDict(
-    "WebFunctionRevisionBuildConfigDict",
-    {
-        "CodeConfig": "Required[WebFunctionRevisionBuildConfigCodeConfigDict]",
-        "RuntimeConfig": "Required[WebFunctionRevisionBuildConfigRuntimeConfigDict]",
-    },
-    total=False,
-)
 
-WebFunctionRevisionBuildConfigCodeConfigDict = TypedDict(
-    "WebFunctionRevisionBuildConfigCodeConfigDict",
-    {
-        "S3Object": "Required[WebFunctionRevisionS3ObjectDict]",
-    },
-    total=False,
-)
+class WebFunctionRevisionBuildConfigDict(TypedDict, total=False):
+    """WebFunctionRevisionBuildConfig as a plain dict: The build configuration for the revision."""
 
-WebFunctionRevisionBuildConfigRuntimeConfigDict = TypedDict(
-    "WebFunctionRevisionBuildConfigRuntimeConfigDict",
-    {
-        "Runtime": "Required[str]",
-    },
-    total=False,
-)
+    CodeConfig: Required[WebFunctionRevisionBuildConfigCodeConfigDict]
+    """The code configuration for the revision."""
+    RuntimeConfig: Required[WebFunctionRevisionBuildConfigRuntimeConfigDict]
+    """The runtime configuration for the revision."""
 
-WebFunctionRevisionLoggingConfigDict = TypedDict(
-    "WebFunctionRevisionLoggingConfigDict",
-    {
-        "ApplicationLogLevel": "Literal['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'FATAL']",
-        "LogGroup": "str",
-        "SystemLogLevel": "Literal['DEBUG', 'INFO', 'WARN']",
-    },
-    total=False,
-)
 
-WebFunctionRevisionS3ObjectDict = TypedDict(
-    "WebFunctionRevisionS3ObjectDict",
-    {
-        "Bucket": "Required[str]",
-        "Key": "Required[str]",
-        "VersionId": "str",
-    },
-    total=False,
-)
+class WebFunctionRevisionBuildConfigCodeConfigDict(TypedDict, total=False):
+    """WebFunctionRevisionBuildConfigCodeConfig as a plain dict: The code configuration for the
+    revision."""
 
-WebFunctionRevisionServiceConfigDict = TypedDict(
-    "WebFunctionRevisionServiceConfigDict",
-    {
-        "EgressNetworkConnectorArn": "str",
-        "EnvironmentVariables": "dict[str, Any]",
-        "ExecutionRoleArn": "Required[str]",
-        "MaxConcurrencyPerEnvironment": "int",
-        "TelemetryConfig": "WebFunctionRevisionServiceConfigTelemetryConfigDict",
-        "TimeoutSeconds": "int",
-    },
-    total=False,
-)
+    S3Object: Required[WebFunctionRevisionS3ObjectDict]
+    """The Amazon S3 location of the deployment artifact."""
 
-WebFunctionRevisionServiceConfigTelemetryConfigDict = TypedDict(
-    "WebFunctionRevisionServiceConfigTelemetryConfigDict",
-    {
-        "LoggingConfig": "WebFunctionRevisionLoggingConfigDict",
-    },
-    total=False,
-)
 
+class WebFunctionRevisionBuildConfigRuntimeConfigDict(TypedDict, total=False):
+    """WebFunctionRevisionBuildConfigRuntimeConfig as a plain dict: The runtime configuration for
+    the revision."""
+
+    Runtime: Required[str]
+    """The runtime identifier."""
+
+
+class WebFunctionRevisionLoggingConfigDict(TypedDict, total=False):
+    """WebFunctionRevisionLoggingConfig as a plain dict: The logging configuration."""
+
+    ApplicationLogLevel: Literal["TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL"]
+    """The application log level."""
+    LogGroup: str
+    """The CloudWatch log group name."""
+    SystemLogLevel: Literal["DEBUG", "INFO", "WARN"]
+    """The system log level."""
+
+
+class WebFunctionRevisionS3ObjectDict(TypedDict, total=False):
+    """WebFunctionRevisionS3Object as a plain dict: The S3 location of the function code."""
+
+    Bucket: Required[str]
+    """The S3 bucket name."""
+    Key: Required[str]
+    """The S3 object key."""
+    VersionId: str
+    """The S3 object version ID."""
+
+
+class WebFunctionRevisionServiceConfigDict(TypedDict, total=False):
+    """WebFunctionRevisionServiceConfig as a plain dict: The service configuration for the revision."""
+
+    EgressNetworkConnectorArn: str
+    """The versioned ARN of the network connector used for outbound network access from the
+    revision."""
+    EnvironmentVariables: dict[str, str]
+    """Environment variables for the function."""
+    ExecutionRoleArn: Required[str]
+    """The ARN of the execution role."""
+    MaxConcurrencyPerEnvironment: int
+    """The maximum concurrency per environment."""
+    TelemetryConfig: WebFunctionRevisionServiceConfigTelemetryConfigDict
+    """The telemetry configuration."""
+    TimeoutSeconds: int
+    """The function timeout in seconds."""
+
+
+class WebFunctionRevisionServiceConfigTelemetryConfigDict(TypedDict, total=False):
+    """WebFunctionRevisionServiceConfigTelemetryConfig as a plain dict: The telemetry configuration."""
+
+    LoggingConfig: WebFunctionRevisionLoggingConfigDict
+    """The logging configuration for the web function."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Lambda::WebFunctionRevision",
     schema_file="aws-lambda-webfunctionrevision.json",
     primary_identifier=("/RevisionArn",),
-    additional_identifiers=(),
     read_only=(
         "/FunctionArn",
         "/RevisionId",
@@ -155,18 +166,12 @@ METADATA = _TypeMetadata(
         "/CreatedAt",
     ),
     create_only=("/FunctionName", "/Description", "/KmsKeyArn", "/BuildConfig", "/ServiceConfig"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("FunctionName", "BuildConfig", "ServiceConfig"),
     list_required=("FunctionName",),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -175,140 +180,20 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "LoggingConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "ApplicationLogLevel": {
-                    "enum": ["TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL"],
-                    "type": "string",
-                },
-                "LogGroup": {
-                    "maxLength": 500,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9\\.\\-_/#]+$",
-                    "type": "string",
-                },
-                "SystemLogLevel": {"enum": ["DEBUG", "INFO", "WARN"], "type": "string"},
-            },
-            "type": "object",
-        },
-        "S3Object": {
-            "additionalProperties": False,
-            "properties": {
-                "Bucket": {
-                    "maxLength": 63,
-                    "minLength": 3,
-                    "pattern": "^([a-z0-9][a-z0-9\\.\\-]{1,61}[a-z0-9])$",
-                    "type": "string",
-                },
-                "Key": {"maxLength": 1024, "minLength": 1, "type": "string"},
-                "VersionId": {"type": "string"},
-            },
-            "required": ["Bucket", "Key"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "BuildConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "CodeConfig": {
-                    "additionalProperties": False,
-                    "properties": {"S3Object": {"$ref": "#/definitions/S3Object"}},
-                    "required": ["S3Object"],
-                    "type": "object",
-                },
-                "RuntimeConfig": {
-                    "additionalProperties": False,
-                    "properties": {
-                        "Runtime": {
-                            "maxLength": 30,
-                            "minLength": 1,
-                            "pattern": "^[a-z][a-z0-9]*[0-9]+(\\.[a-z0-9]+)*$",
-                            "type": "string",
-                        }
-                    },
-                    "required": ["Runtime"],
-                    "type": "object",
-                },
-            },
-            "required": ["CodeConfig", "RuntimeConfig"],
-            "type": "object",
-        },
-        "CreatedAt": {"type": "string"},
-        "Description": {"maxLength": 256, "minLength": 0, "type": "string"},
-        "FunctionArn": {
-            "maxLength": 2048,
-            "minLength": 1,
-            "pattern": "^arn:(aws[a-z-]*):lambda:[a-z0-9-]+:[0-9]{12}:web-function/.+$",
-            "type": "string",
-        },
-        "FunctionName": {"maxLength": 256, "minLength": 1, "type": "string"},
-        "KmsKeyArn": {
-            "maxLength": 2048,
-            "minLength": 20,
-            "pattern": "^arn:(aws[a-z-]*){1}:kms:[a-z0-9-]+:[0-9]{12}:key/.*$",
-            "type": "string",
-        },
-        "RevisionArn": {
-            "maxLength": 2048,
-            "minLength": 1,
-            "pattern": "^arn:(aws[a-z-]*):lambda:[a-z0-9-]+:[0-9]{12}:web-function/.+/revision/.+$",
-            "type": "string",
-        },
-        "RevisionId": {"maxLength": 256, "minLength": 1, "type": "string"},
-        "ServiceConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "EgressNetworkConnectorArn": {
-                    "maxLength": 2048,
-                    "minLength": 1,
-                    "pattern": "^arn:(aws[a-z-]*):lambda:[a-z0-9-]+:[0-9]{12}:network-connector:[a-zA-Z0-9_-]+:[0-9]+$",
-                    "type": "string",
-                },
-                "EnvironmentVariables": {
-                    "additionalProperties": False,
-                    "patternProperties": {
-                        "^[a-zA-Z]([a-zA-Z0-9_])*$": {
-                            "maxLength": 4096,
-                            "minLength": 1,
-                            "type": "string",
-                        }
-                    },
-                    "type": "object",
-                },
-                "ExecutionRoleArn": {
-                    "maxLength": 2048,
-                    "minLength": 20,
-                    "pattern": "^arn:(aws[a-z-]*){1}:iam::[0-9]{12}:role/.*$",
-                    "type": "string",
-                },
-                "MaxConcurrencyPerEnvironment": {"maximum": 128, "minimum": 1, "type": "integer"},
-                "TelemetryConfig": {
-                    "additionalProperties": False,
-                    "properties": {"LoggingConfig": {"$ref": "#/definitions/LoggingConfig"}},
-                    "type": "object",
-                },
-                "TimeoutSeconds": {"maximum": 900, "minimum": 3, "type": "integer"},
-            },
-            "required": ["ExecutionRoleArn"],
-            "type": "object",
-        },
-        "State": {"enum": ["Pending", "Active", "Failed"], "type": "string"},
-        "StateReason": {"type": "string"},
-    },
-    "required": ["FunctionName", "BuildConfig", "ServiceConfig"],
-}
-
 
 class WebFunctionRevision(_Resource):
-    """AWS::Lambda::WebFunctionRevision: Resource Type definition for AWS::Lambda::WebFunctionRevision. An immutable revision of a Lambda web function, containing the function code and config...
+    """AWS::Lambda::WebFunctionRevision: Resource Type definition for
+    AWS::Lambda::WebFunctionRevision. An immutable revision of a Lambda web function, containing the
+    function code and configuration.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: RevisionArn.
+    Replaced when any of these change (create-only): FunctionName, Description, KmsKeyArn,
+    BuildConfig, ServiceConfig.
+    Read-only attributes (known once deployed): CreatedAt, FunctionArn, RevisionArn, RevisionId,
+    State, StateReason.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-lambda-webfunctionrevision.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -318,45 +203,64 @@ class WebFunctionRevision(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "WebFunctionRevisionAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "web_function_revision.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     CreatedAt: str
+    """The timestamp when the revision was created."""
     FunctionArn: str
+    """The Amazon Resource Name (ARN) of the function."""
     RevisionArn: str
+    """The Amazon Resource Name (ARN) of the revision."""
     RevisionId: str
+    """The unique identifier of the revision."""
     State: Literal["Pending", "Active", "Failed"]
+    """The current state of the revision."""
     StateReason: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The reason for the revision's current state."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     BuildConfig: WebFunctionRevisionBuildConfigDict
     Description: str
     FunctionName: str
     KmsKeyArn: str
     ServiceConfig: WebFunctionRevisionServiceConfigDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        BuildConfig: WebFunctionRevisionBuildConfig | WebFunctionRevisionBuildConfigDict,
+        FunctionName: str,
+        ServiceConfig: WebFunctionRevisionServiceConfig | WebFunctionRevisionServiceConfigDict,
+        Description: str | None = None,
+        KmsKeyArn: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Lambda::WebFunctionRevision; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            BuildConfig: WebFunctionRevisionBuildConfig | WebFunctionRevisionBuildConfigDict,
-            FunctionName: str,
-            ServiceConfig: WebFunctionRevisionServiceConfig | WebFunctionRevisionServiceConfigDict,
-            Description: str | None = None,
-            KmsKeyArn: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Lambda::WebFunctionRevision; `await` it inside an App to deploy it.
-
-            BuildConfig: The build configuration for the revision.
-            Description: A description of the revision.
-            FunctionName: The name of the web function this revision belongs to.
-            KmsKeyArn: The ARN of the KMS key used to encrypt the revision.
-            ServiceConfig: The service configuration for the revision.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            BuildConfig: The build configuration for the revision. Create-only: changing it replaces
+                the resource. Required.
+            FunctionName: The name of the web function this revision belongs to. The length
+                constraint applies only to the full ARN. If you specify only the function name, it
+                is limited to 64 characters in length. Create-only: changing it replaces the
+                resource. Required.
+            ServiceConfig: The service configuration for the revision. Create-only: changing it
+                replaces the resource. Required.
+            Description: A description of the revision. Create-only: changing it replaces the
+                resource.
+            KmsKeyArn: The ARN of the KMS key used to encrypt the revision. Create-only: changing it
+                replaces the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -7,7 +7,7 @@ Imported on first use by deployment.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -23,17 +23,39 @@ class DeploymentTags(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str | None = None
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 127 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str | None,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 255 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ] = None
 
 
 class DeploymentAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedAt: str | None = None
-    DeletedAt: str | None = None
-    DeploymentId: str | None = None
-    ResourceGroup: str | None = None
-    Status: (
+    """
+    The read-only attributes of a AWS::LaunchWizard::Deployment, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="ARN of the LaunchWizard deployment")] = None
+    CreatedAt: Annotated[
+        str | None, Field(description="Timestamp of LaunchWizard deployment creation")
+    ] = None
+    DeletedAt: Annotated[
+        str | None, Field(description="Timestamp of LaunchWizard deployment deletion")
+    ] = None
+    DeploymentId: Annotated[
+        str | None, Field(description="Deployment ID of the LaunchWizard deployment")
+    ] = None
+    ResourceGroup: Annotated[
+        str | None, Field(description="Resource Group Name created for LaunchWizard deployment")
+    ] = None
+    Status: Annotated[
         Literal[
             "COMPLETED",
             "CREATING",
@@ -45,13 +67,40 @@ class DeploymentAttributes(DeferredModel):
             "IN_PROGRESS",
             "VALIDATING",
         ]
-        | None
-    ) = None
+        | None,
+        Field(description="Status of LaunchWizard deployment"),
+    ] = None
 
 
 class DeploymentProps(DeferredModel):
-    DeploymentPatternName: str
-    Name: str
-    Specifications: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Tags: list[DeploymentTags] | None = None
-    WorkloadName: str
+    """
+    The properties a program declares for a AWS::LaunchWizard::Deployment.
+    """
+
+    DeploymentPatternName: Annotated[
+        str,
+        Field(
+            description="Workload deployment pattern name Create-only: changing it replaces the resource."
+        ),
+    ]
+    Name: Annotated[
+        str,
+        Field(
+            description="Name of LaunchWizard deployment Create-only: changing it replaces the resource."
+        ),
+    ]
+    Specifications: Annotated[
+        dict[str, str] | None,
+        Field(
+            description="LaunchWizard deployment specifications Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[DeploymentTags] | None, Field(description="Tags for LaunchWizard deployment")
+    ] = None
+    WorkloadName: Annotated[
+        str,
+        Field(
+            description="Workload Name for LaunchWizard deployment Create-only: changing it replaces the resource."
+        ),
+    ]

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,34 +55,31 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-DeploymentTagsDict = TypedDict(
-    "DeploymentTagsDict",
-    {
-        "Key": "Required[str]",
-        "Value": "str",
-    },
-    total=False,
-)
 
+class DeploymentTagsDict(TypedDict, total=False):
+    """DeploymentTags as a plain dict."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 127 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: str
+    """The value for the tag. You can specify a value that is 0 to 255 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::LaunchWizard::Deployment",
     schema_file="aws-launchwizard-deployment.json",
     primary_identifier=("/Arn",),
-    additional_identifiers=(),
     read_only=("/Arn", "/CreatedAt", "/DeletedAt", "/DeploymentId", "/ResourceGroup", "/Status"),
     create_only=("/DeploymentPatternName", "/Name", "/WorkloadName"),
     write_only=("/Specifications",),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("DeploymentPatternName", "Name", "WorkloadName"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 370,
         "read": 120,
@@ -88,92 +89,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "DeploymentSpecifications": {
-            "additionalProperties": False,
-            "maxProperties": 100,
-            "minProperties": 1,
-            "patternProperties": {
-                "^[a-zA-Z0-9-:]{3,256}$": {"maxLength": 1500, "minLength": 1, "type": "string"}
-            },
-            "type": "object",
-        },
-        "DeploymentStatus": {
-            "enum": [
-                "COMPLETED",
-                "CREATING",
-                "DELETE_IN_PROGRESS",
-                "DELETE_INITIATING",
-                "DELETE_FAILED",
-                "DELETED",
-                "FAILED",
-                "IN_PROGRESS",
-                "VALIDATING",
-            ],
-            "type": "string",
-        },
-        "Tags": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z+-=._:/]+$",
-                    "type": "string",
-                },
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {
-            "pattern": "^arn:aws(-cn|-us-gov)?:launchwizard:[a-z0-9-]+:[0-9]{12}:deployment/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$",
-            "type": "string",
-        },
-        "CreatedAt": {"type": "string"},
-        "DeletedAt": {"type": "string"},
-        "DeploymentId": {
-            "maxLength": 128,
-            "minLength": 2,
-            "pattern": "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$",
-            "type": "string",
-        },
-        "DeploymentPatternName": {
-            "maxLength": 256,
-            "minLength": 1,
-            "pattern": "^[A-Za-z0-9][a-zA-Z0-9-]*$",
-            "type": "string",
-        },
-        "Name": {
-            "maxLength": 50,
-            "minLength": 1,
-            "pattern": "^[A-Za-z0-9_\\s\\.-]+$",
-            "type": "string",
-        },
-        "ResourceGroup": {"type": "string"},
-        "Specifications": {"$ref": "#/definitions/DeploymentSpecifications"},
-        "Status": {"$ref": "#/definitions/DeploymentStatus"},
-        "Tags": {"items": {"$ref": "#/definitions/Tags"}, "type": "array"},
-        "WorkloadName": {
-            "maxLength": 100,
-            "minLength": 1,
-            "pattern": "^[A-Za-z][a-zA-Z0-9-_]*$",
-            "type": "string",
-        },
-    },
-    "required": ["DeploymentPatternName", "Name", "WorkloadName"],
-}
-
 
 class Deployment(_Resource):
     """AWS::LaunchWizard::Deployment: Definition of AWS::LaunchWizard::Deployment Resource Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Replaced when any of these change (create-only): DeploymentPatternName, Name, WorkloadName.
+    Write-only (sent to AWS, never read back): Specifications.
+    Read-only attributes (known once deployed): Arn, CreatedAt, DeletedAt, DeploymentId,
+    ResourceGroup, Status.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-launchwizard-deployment.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -181,14 +108,20 @@ class Deployment(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "DeploymentAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "deployment.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """ARN of the LaunchWizard deployment"""
     CreatedAt: str
+    """Timestamp of LaunchWizard deployment creation"""
     DeletedAt: str
+    """Timestamp of LaunchWizard deployment deletion"""
     DeploymentId: str
+    """Deployment ID of the LaunchWizard deployment"""
     ResourceGroup: str
+    """Resource Group Name created for LaunchWizard deployment"""
     Status: Literal[
         "COMPLETED",
         "CREATING",
@@ -200,36 +133,44 @@ class Deployment(_Resource):
         "IN_PROGRESS",
         "VALIDATING",
     ]
-    # Declared properties (as declared, or as AWS returned them).
+    """Status of LaunchWizard deployment"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     DeploymentPatternName: str
     Name: str
-    Specifications: dict[str, Any]
+    Specifications: dict[str, str]
     Tags: list[DeploymentTagsDict]
     WorkloadName: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        DeploymentPatternName: str,
+        Name: str,
+        WorkloadName: str,
+        Specifications: dict[str, str] | None = None,
+        Tags: list[DeploymentTags | DeploymentTagsDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::LaunchWizard::Deployment; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            DeploymentPatternName: str,
-            Name: str,
-            WorkloadName: str,
-            Specifications: dict[str, Any] | None = None,
-            Tags: list[DeploymentTags | DeploymentTagsDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::LaunchWizard::Deployment; `await` it inside an App to deploy it.
-
-            DeploymentPatternName: Workload deployment pattern name
-            Name: Name of LaunchWizard deployment
-            Specifications: LaunchWizard deployment specifications
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            DeploymentPatternName: Workload deployment pattern name Create-only: changing it
+                replaces the resource. Required.
+            Name: Name of LaunchWizard deployment Create-only: changing it replaces the resource.
+                Required.
+            WorkloadName: Workload Name for LaunchWizard deployment Create-only: changing it
+                replaces the resource. Required.
+            Specifications: LaunchWizard deployment specifications Write-only: sent to AWS, never
+                read back.
             Tags: Tags for LaunchWizard deployment
-            WorkloadName: Workload Name for LaunchWizard deployment
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

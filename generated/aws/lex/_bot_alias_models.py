@@ -7,10 +7,10 @@ Imported on first use by bot_alias.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "AudioLogDestination",
@@ -32,118 +32,260 @@ __all__ = [
 
 
 class BotAliasLambdaCodeHook(DeferredModel):
+    """
+    Contains information about code hooks that Amazon Lex calls during a conversation.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CodeHookInterfaceVersion: str
-    LambdaArn: str
+    CodeHookInterfaceVersion: Annotated[
+        str,
+        Field(
+            description="The version of the request-response that you want Amazon Lex to use to invoke your Lambda function."
+        ),
+    ]
+    LambdaArn: Annotated[
+        str, Field(description="The Amazon Resource Name (ARN) of the Lambda function.")
+    ]
 
 
 class BotAliasSentimentAnalysisSettings(DeferredModel):
+    """
+    Determines whether Amazon Lex will use Amazon Comprehend to detect the sentiment of user utterances.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DetectSentiment: bool
+    DetectSentiment: Annotated[
+        bool,
+        Field(description="Enable to call Amazon Comprehend for Sentiment natively within Lex"),
+    ]
 
 
 class CloudWatchLogGroupLogDestination(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CloudWatchLogGroupArn: str
-    LogPrefix: str
+    CloudWatchLogGroupArn: Annotated[
+        str,
+        Field(description="A string used to identify the groupArn for the Cloudwatch Log Group"),
+    ]
+    LogPrefix: Annotated[str, Field(description="A string containing the value for the Log Prefix")]
 
 
 class S3BucketLogDestination(DeferredModel):
+    """
+    Specifies an Amazon S3 bucket for logging audio conversations
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    KmsKeyArn: str | None = None
-    LogPrefix: str
-    S3BucketArn: str
+    KmsKeyArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of an AWS Key Management Service (KMS) key for encrypting audio log files stored in an S3 bucket."
+        ),
+    ] = None
+    LogPrefix: Annotated[str, Field(description="The Amazon S3 key of the deployment package.")]
+    S3BucketArn: Annotated[
+        str,
+        Field(
+            description="The Amazon Resource Name (ARN) of an Amazon S3 bucket where audio log files are stored."
+        ),
+    ]
 
 
 class Tag(DeferredModel):
+    """
+    A label for tagging Lex resources
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="A string used to identify this tag")]
+    Value: Annotated[str, Field(description="A string containing the value for the tag")]
 
 
 class TextLogDestination(DeferredModel):
+    """
+    Defines the Amazon CloudWatch Logs destination log group for conversation text logs.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CloudWatch: CloudWatchLogGroupLogDestination
+    CloudWatch: Annotated[
+        CloudWatchLogGroupLogDestination,
+        Field(description="Type: CloudWatchLogGroupLogDestinationDict."),
+    ]
 
 
 class TextLogSetting(DeferredModel):
+    """
+    Contains information about code hooks that Amazon Lex calls during a conversation.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Destination: TextLogDestination
-    Enabled: bool
+    Destination: Annotated[
+        TextLogDestination,
+        Field(
+            description="Defines the Amazon CloudWatch Logs destination log group for conversation text logs."
+        ),
+    ]
+    Enabled: Annotated[bool, Field(description="Type: bool.")]
 
 
 class BotAliasAttributes(DeferredModel):
-    Arn: str | None = None
-    BotAliasId: str | None = None
-    BotAliasStatus: Literal["Creating", "Available", "Deleting", "Failed"] | None = None
+    """
+    The read-only attributes of a AWS::Lex::BotAlias, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the bot alias.")
+    ] = None
+    BotAliasId: Annotated[str | None, Field(description="Unique ID of resource")] = None
+    BotAliasStatus: Annotated[
+        Literal["Creating", "Available", "Deleting", "Failed"] | None,
+        Field(description="Allowed values: 'Creating', 'Available', 'Deleting', 'Failed'."),
+    ] = None
 
 
 class AudioLogDestination(DeferredModel):
+    """
+    The location of audio log files collected when conversation logging is enabled for a bot.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    S3Bucket: S3BucketLogDestination
+    S3Bucket: Annotated[
+        S3BucketLogDestination,
+        Field(description="Specifies an Amazon S3 bucket for logging audio conversations"),
+    ]
 
 
 class AudioLogSetting(DeferredModel):
+    """
+    Settings for logging audio of conversations between Amazon Lex and a user. You specify whether to log audio and the Amazon S3 bucket where the audio file is stored.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Destination: AudioLogDestination
-    Enabled: bool
+    Destination: Annotated[
+        AudioLogDestination,
+        Field(
+            description="The location of audio log files collected when conversation logging is enabled for a bot."
+        ),
+    ]
+    Enabled: Annotated[bool, Field(description="Type: bool.")]
 
 
 class BotAliasCodeHookSpecification(DeferredModel):
+    """
+    Contains information about code hooks that Amazon Lex calls during a conversation.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    LambdaCodeHook: BotAliasLambdaCodeHook
+    LambdaCodeHook: Annotated[
+        BotAliasLambdaCodeHook,
+        Field(
+            description="Contains information about code hooks that Amazon Lex calls during a conversation."
+        ),
+    ]
 
 
 class BotAliasConversationLogSettings(DeferredModel):
+    """
+    Contains information about code hooks that Amazon Lex calls during a conversation.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AudioLogSettings: list[AudioLogSetting] | None = None
-    TextLogSettings: list[TextLogSetting] | None = None
+    AudioLogSettings: Annotated[
+        list[AudioLogSetting] | None, Field(description="List of audio log settings")
+    ] = None
+    TextLogSettings: Annotated[
+        list[TextLogSetting] | None, Field(description="List of text log settings")
+    ] = None
 
 
 class BotAliasBotAliasLocaleSettings(DeferredModel):
+    """
+    You can use this parameter to specify a specific Lambda function to run different functions in different locales.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CodeHookSpecification: BotAliasCodeHookSpecification | None = None
-    Enabled: bool
+    CodeHookSpecification: Annotated[
+        BotAliasCodeHookSpecification | None,
+        Field(
+            description="Contains information about code hooks that Amazon Lex calls during a conversation."
+        ),
+    ] = None
+    Enabled: Annotated[bool, Field(description="Whether the Lambda code hook is enabled")]
 
 
 class BotAliasLocaleSettingsItem(DeferredModel):
+    """
+    A locale setting in alias
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    BotAliasLocaleSetting: BotAliasBotAliasLocaleSettings
-    LocaleId: str
+    BotAliasLocaleSetting: Annotated[
+        BotAliasBotAliasLocaleSettings,
+        Field(
+            description="You can use this parameter to specify a specific Lambda function to run different functions in different locales."
+        ),
+    ]
+    LocaleId: Annotated[str, Field(description="A string used to identify the locale")]
 
 
 class BotAliasProps(DeferredModel):
-    BotAliasLocaleSettings: list[BotAliasLocaleSettingsItem] | None = None
-    BotAliasName: str
-    BotAliasTags: list[Tag] | None = None
-    BotId: str
-    BotVersion: str | None = None
-    ConversationLogSettings: BotAliasConversationLogSettings | None = None
-    Description: str | None = None
-    SentimentAnalysisSettings: BotAliasSentimentAnalysisSettings | None = None
+    """
+    The properties a program declares for a AWS::Lex::BotAlias.
+    """
+
+    BotAliasLocaleSettings: Annotated[
+        list[BotAliasLocaleSettingsItem] | None,
+        Field(description="A list of bot alias locale settings to add to the bot alias."),
+    ] = None
+    BotAliasName: Annotated[str, Field(description="A unique identifier for a resource.")]
+    BotAliasTags: Annotated[
+        list[Tag] | None, Field(description="A list of tags to add to the bot alias.")
+    ] = None
+    BotId: Annotated[
+        str,
+        Field(description="Unique ID of resource Create-only: changing it replaces the resource."),
+    ]
+    BotVersion: Annotated[str | None, Field(description="The version of a bot.")] = None
+    ConversationLogSettings: Annotated[
+        BotAliasConversationLogSettings | None,
+        Field(
+            description="Contains information about code hooks that Amazon Lex calls during a conversation."
+        ),
+    ] = None
+    Description: Annotated[
+        str | None,
+        Field(
+            description="A description of the bot alias. Use the description to help identify the bot alias in lists."
+        ),
+    ] = None
+    SentimentAnalysisSettings: Annotated[
+        BotAliasSentimentAnalysisSettings | None,
+        Field(
+            description="Determines whether Amazon Lex will use Amazon Comprehend to detect the sentiment of user utterances."
+        ),
+    ] = None

@@ -7,7 +7,7 @@ Imported on first use by bot.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -143,22 +143,25 @@ class BotAdvancedRecognitionSetting(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AudioRecognitionStrategy: Literal["UseSlotValuesAsCustomVocabulary"] | None = None
+    AudioRecognitionStrategy: Annotated[
+        Literal["UseSlotValuesAsCustomVocabulary"] | None,
+        Field(description="Allowed values: 'UseSlotValuesAsCustomVocabulary'."),
+    ] = None
 
 
 class BotAllowedInputTypes(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AllowAudioInput: bool
-    AllowDTMFInput: bool
+    AllowAudioInput: Annotated[bool, Field(description="Type: bool.")]
+    AllowDTMFInput: Annotated[bool, Field(description="Type: bool.")]
 
 
 class BotAudioFillerSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AudioType: (
+    AudioType: Annotated[
         Literal[
             "MELODY_CHIPPER_CHIME",
             "MELODY_CURIOUS_CRAWL",
@@ -168,172 +171,233 @@ class BotAudioFillerSettings(DeferredModel):
             "TYPING_KINETIC_KEYS",
             "TYPING_QUIET_QWERTY",
         ]
-        | None
-    ) = None
-    Enabled: bool
-    MinimumPlayDurationInMilliseconds: int | None = None
-    ResponseDeliveryDelayInMilliseconds: int | None = None
-    StartDelayInMilliseconds: int | None = None
+        | None,
+        Field(
+            description="Allowed values: 'MELODY_CHIPPER_CHIME', 'MELODY_CURIOUS_CRAWL', 'MELODY_RISING_RIPPLE', 'MELODY_PATIENT_PING', 'MELODY_PONDERING_PONG', 'TYPING_KINETIC_KEYS', 'TYPING_QUIET_QWERTY'."
+        ),
+    ] = None
+    Enabled: Annotated[bool, Field(description="Type: bool.")]
+    MinimumPlayDurationInMilliseconds: Annotated[
+        int | None, Field(description="Range: 1000 to 5000 (inclusive).")
+    ] = None
+    ResponseDeliveryDelayInMilliseconds: Annotated[
+        int | None, Field(description="Range: 200 to 1000 (inclusive).")
+    ] = None
+    StartDelayInMilliseconds: Annotated[
+        int | None, Field(description="Range: 500 to 5000 (inclusive).")
+    ] = None
 
 
 class BotAudioSpecification(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    EndTimeoutMs: int
-    MaxLengthMs: int
+    EndTimeoutMs: Annotated[int, Field(description="Range: at least 1 (inclusive).")]
+    MaxLengthMs: Annotated[int, Field(description="Range: at least 1 (inclusive).")]
 
 
 class BotBedrockAgentIntentConfigurationBedrockAgentConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BedrockAgentAliasId: str | None = None
-    BedrockAgentId: str | None = None
+    BedrockAgentAliasId: Annotated[
+        str | None, Field(description="Length: 1 to 5000 characters.")
+    ] = None
+    BedrockAgentId: Annotated[str | None, Field(description="Length: 1 to 5000 characters.")] = None
 
 
 class BotBedrockModelSpecificationBedrockGuardrailConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BedrockGuardrailIdentifier: str | None = None
-    BedrockGuardrailVersion: str | None = None
+    BedrockGuardrailIdentifier: Annotated[
+        str | None, Field(description="Length: 1 to 5000 characters.")
+    ] = None
+    BedrockGuardrailVersion: Annotated[
+        str | None, Field(description="Length: 1 to 5000 characters.")
+    ] = None
 
 
 class BotCondition(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ExpressionString: str
+    ExpressionString: Annotated[str, Field(description="Length: 1 to 1024 characters.")]
 
 
 class BotCustomPayload(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Value: str
+    Value: Annotated[str, Field(description="Length: 1 to 1000 characters.")]
 
 
 class BotDTMFSpecification(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DeletionCharacter: str
-    EndCharacter: str
-    EndTimeoutMs: int
-    MaxLength: int
+    DeletionCharacter: Annotated[str, Field(description="Pattern: ^[A-D0-9#*]{1}$")]
+    EndCharacter: Annotated[str, Field(description="Pattern: ^[A-D0-9#*]{1}$")]
+    EndTimeoutMs: Annotated[int, Field(description="Range: at least 1 (inclusive).")]
+    MaxLength: Annotated[int, Field(description="Range: 1 to 1024 (inclusive).")]
 
 
 class BotDataPrivacy(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ChildDirected: bool
+    ChildDirected: Annotated[bool, Field(description="Type: bool.")]
 
 
 class BotDataPrivacyObject(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ChildDirected: bool
+    ChildDirected: Annotated[bool, Field(description="Type: bool.")]
 
 
 class BotDialogAction(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    SlotToElicit: str | None = None
-    SuppressNextMessage: bool | None = None
-    Type: Literal[
-        "CloseIntent",
-        "ConfirmIntent",
-        "ElicitIntent",
-        "ElicitSlot",
-        "StartIntent",
-        "FulfillIntent",
-        "EndConversation",
-        "EvaluateConditional",
-        "InvokeDialogCodeHook",
+    SlotToElicit: Annotated[
+        str | None, Field(description="Pattern: ^([0-9a-zA-Z][_-]?)+$ Length: 1 to 100 characters.")
+    ] = None
+    SuppressNextMessage: Annotated[bool | None, Field(description="Type: bool.")] = None
+    Type: Annotated[
+        Literal[
+            "CloseIntent",
+            "ConfirmIntent",
+            "ElicitIntent",
+            "ElicitSlot",
+            "StartIntent",
+            "FulfillIntent",
+            "EndConversation",
+            "EvaluateConditional",
+            "InvokeDialogCodeHook",
+        ],
+        Field(
+            description="Allowed values: 'CloseIntent', 'ConfirmIntent', 'ElicitIntent', 'ElicitSlot', 'StartIntent', 'FulfillIntent', 'EndConversation', 'EvaluateConditional', 'InvokeDialogCodeHook'."
+        ),
     ]
 
 
 class BotErrorLogSettings(DeferredModel):
+    """
+    Error logs configuration for this bot. This is used by Amazon Lex to emit any errors that occur during Lex Runtime API invocations.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Enabled: bool
+    Enabled: Annotated[
+        bool, Field(description="Specify whether error log feature has been enabled")
+    ]
 
 
 class BotErrorLogSettingsObject(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Enabled: bool
+    Enabled: Annotated[bool, Field(description="Type: bool.")]
 
 
 class BotIntentDisambiguationSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CustomDisambiguationMessage: str | None = None
-    Enabled: bool
-    MaxDisambiguationIntents: int | None = None
+    CustomDisambiguationMessage: Annotated[
+        str | None, Field(description="Length: 1 to 1000 characters.")
+    ] = None
+    Enabled: Annotated[bool, Field(description="Type: bool.")]
+    MaxDisambiguationIntents: Annotated[
+        int | None, Field(description="Range: 2 to 5 (inclusive).")
+    ] = None
 
 
 class BotKendraConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    KendraIndex: str
-    QueryFilterString: str | None = None
-    QueryFilterStringEnabled: bool | None = None
+    KendraIndex: Annotated[
+        str,
+        Field(
+            description="Pattern: ^arn:aws[a-zA-Z-]*:kendra:[a-z]+-(?:[a-z]+-)*[0-9]:[0-9]{12}:index/[a-zA-Z0-9][a-zA-Z0-9_-]*$ Length: 32 to 2048 characters."
+        ),
+    ]
+    QueryFilterString: Annotated[str | None, Field(description="Length: 1 to 5000 characters.")] = (
+        None
+    )
+    QueryFilterStringEnabled: Annotated[bool | None, Field(description="Type: bool.")] = None
 
 
 class BotLambdaCodeHook(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CodeHookInterfaceVersion: str
-    LambdaArn: str
+    CodeHookInterfaceVersion: Annotated[str, Field(description="Length: 1 to 5 characters.")]
+    LambdaArn: Annotated[str, Field(description="Length: 20 to 2048 characters.")]
 
 
 class BotMember(DeferredModel):
+    """
+    A bot that is a member of a bot network.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    BotMemberAliasId: str
-    BotMemberAliasName: str
-    BotMemberId: str
-    BotMemberName: str
-    BotMemberVersion: str
+    BotMemberAliasId: Annotated[
+        str, Field(description="The alias ID of a bot that is a member of this network of bots.")
+    ]
+    BotMemberAliasName: Annotated[
+        str, Field(description="The alias name of a bot that is a member of this network of bots.")
+    ]
+    BotMemberId: Annotated[
+        str, Field(description="The unique ID of a bot that is a member of this network of bots.")
+    ]
+    BotMemberName: Annotated[
+        str, Field(description="The unique name of a bot that is a member of this network of bots.")
+    ]
+    BotMemberVersion: Annotated[
+        str, Field(description="The version of a bot that is a member of this network of bots.")
+    ]
 
 
 class BotMultipleValuesSetting(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AllowMultipleValues: bool | None = None
+    AllowMultipleValues: Annotated[bool | None, Field(description="Type: bool.")] = None
 
 
 class BotObfuscationSetting(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ObfuscationSettingType: Literal["None", "DefaultObfuscation"]
+    ObfuscationSettingType: Annotated[
+        Literal["None", "DefaultObfuscation"],
+        Field(description="Allowed values: 'None', 'DefaultObfuscation'."),
+    ]
 
 
 class BotPlainTextMessage(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Value: str
+    Value: Annotated[str, Field(description="Length: 1 to 1000 characters.")]
 
 
 class BotQInConnectIntentConfigurationQInConnectAssistantConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AssistantArn: str
+    AssistantArn: Annotated[
+        str,
+        Field(
+            description="Pattern: ^arn:[a-z-]*?:wisdom:[a-z0-9-]*?:[0-9]{12}:[a-z-]*?/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(?:/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}){0,2}$ Length: 1 to 200 characters."
+        ),
+    ]
 
 
 class BotQnAIntentConfigurationDataSourceConfigurationBedrockKnowledgeStoreConfigurationBKBExactResponseFields(
@@ -342,7 +406,7 @@ class BotQnAIntentConfigurationDataSourceConfigurationBedrockKnowledgeStoreConfi
     model_config = ConfigDict(
         extra="forbid",
     )
-    AnswerField: str | None = None
+    AnswerField: Annotated[str | None, Field(description="Length: 1 to 5000 characters.")] = None
 
 
 class BotQnAIntentConfigurationDataSourceConfigurationOpensearchConfigurationExactResponseFields(
@@ -351,407 +415,545 @@ class BotQnAIntentConfigurationDataSourceConfigurationOpensearchConfigurationExa
     model_config = ConfigDict(
         extra="forbid",
     )
-    AnswerField: str | None = None
-    QuestionField: str | None = None
+    AnswerField: Annotated[str | None, Field(description="Length: 1 to 5000 characters.")] = None
+    QuestionField: Annotated[str | None, Field(description="Length: 1 to 5000 characters.")] = None
 
 
 class BotReplication(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ReplicaRegions: list[str]
+    ReplicaRegions: Annotated[
+        list[str],
+        Field(
+            description="Items: exactly 1 items. Items are unique. Each item: Length: 2 to 25 characters."
+        ),
+    ]
 
 
 class BotSSMLMessage(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Value: str
+    Value: Annotated[str, Field(description="Length: 1 to 1000 characters.")]
 
 
 class BotSampleValue(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Value: str
-
-
-class BotSubSlotSetting(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Expression: str | None = None
-    SlotSpecifications: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
+    Value: Annotated[str, Field(description="Length: 1 to 140 characters.")]
 
 
 class BotTestBotAliasSettingsSentimentAnalysisSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DetectSentiment: bool
+    DetectSentiment: Annotated[bool, Field(description="Type: bool.")]
 
 
 class BotTextInputSpecification(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    StartTimeoutMs: int
+    StartTimeoutMs: Annotated[int, Field(description="Range: at least 1 (inclusive).")]
 
 
 class BotUnifiedSpeechSettingsSpeechFoundationModel(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ModelArn: str
-    VoiceId: str | None = None
+    ModelArn: Annotated[str, Field(description="Type: str.")]
+    VoiceId: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class BotVoiceSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Engine: Literal["standard", "neural", "long-form", "generative"] | None = None
-    VoiceId: str
+    Engine: Annotated[
+        Literal["standard", "neural", "long-form", "generative"] | None,
+        Field(description="Allowed values: 'standard', 'neural', 'long-form', 'generative'."),
+    ] = None
+    VoiceId: Annotated[str, Field(description="Type: str.")]
 
 
 class Button(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Text: str
-    Value: str
+    Text: Annotated[str, Field(description="Length: 1 to 50 characters.")]
+    Value: Annotated[str, Field(description="Length: 1 to 50 characters.")]
 
 
 class CloudWatchLogGroupLogDestination(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CloudWatchLogGroupArn: str
-    LogPrefix: str
+    CloudWatchLogGroupArn: Annotated[str, Field(description="Length: 1 to 2048 characters.")]
+    LogPrefix: Annotated[str, Field(description="Length: 0 to 1024 characters.")]
 
 
 class CustomVocabularyItem(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DisplayAs: str | None = None
-    Phrase: str
-    Weight: int | None = None
+    DisplayAs: Annotated[str | None, Field(description="Length: 1 to 100 characters.")] = None
+    Phrase: Annotated[str, Field(description="Length: 1 to 100 characters.")]
+    Weight: Annotated[int | None, Field(description="Range: 0 to 3 (inclusive).")] = None
 
 
 class DeepgramSpeechModelConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ApiTokenSecretArn: str
-    ModelId: str | None = None
+    ApiTokenSecretArn: Annotated[
+        str,
+        Field(
+            description="Pattern: ^arn:aws[A-Za-z-]*:secretsmanager:[a-z0-9-]{1,20}:[0-9]{12}:secret:[A-Za-z0-9/_+=.@-]{1,512}-[A-Za-z0-9]{6}$ Length: 20 to 2048 characters."
+        ),
+    ]
+    ModelId: Annotated[
+        str | None, Field(description="Pattern: [A-Za-z0-9-_]+ Length: 4 to 32 characters.")
+    ] = None
 
 
 class DialogCodeHookSetting(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Enabled: bool
+    Enabled: Annotated[bool, Field(description="Type: bool.")]
 
 
 class ElicitationCodeHookInvocationSetting(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    EnableCodeHookInvocation: bool
-    InvocationLabel: str | None = None
+    EnableCodeHookInvocation: Annotated[bool, Field(description="Type: bool.")]
+    InvocationLabel: Annotated[
+        str | None, Field(description="Pattern: ^([0-9a-zA-Z][_-]?)+$ Length: 1 to 100 characters.")
+    ] = None
 
 
 class GrammarSlotTypeSource(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    KmsKeyArn: str | None = None
-    S3BucketName: str
-    S3ObjectKey: str
+    KmsKeyArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:[\\w\\-]+:kms:[\\w\\-]+:[\\d]{12}:(?:key\\/[\\w\\-]+|alias\\/[a-zA-Z0-9:\\/_\\-]{1,256})$ Length: 20 to 2048 characters."
+        ),
+    ] = None
+    S3BucketName: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9]$ Length: 3 to 63 characters."
+        ),
+    ]
+    S3ObjectKey: Annotated[
+        str,
+        Field(
+            description="Pattern: [\\.\\-\\!\\*\\_\\'\\(\\)a-zA-Z0-9][\\.\\-\\!\\*\\_\\'\\(\\)\\/a-zA-Z0-9]*$ Length: 1 to 1024 characters."
+        ),
+    ]
 
 
 class InputContext(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str
+    Name: Annotated[
+        str, Field(description="Pattern: ^([0-9a-zA-Z][_-]?)+$ Length: 1 to 100 characters.")
+    ]
 
 
 class OutputContext(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str
-    TimeToLiveInSeconds: int
-    TurnsToLive: int
+    Name: Annotated[
+        str, Field(description="Pattern: ^([0-9a-zA-Z][_-]?)+$ Length: 1 to 100 characters.")
+    ]
+    TimeToLiveInSeconds: Annotated[int, Field(description="Range: 5 to 86400 (inclusive).")]
+    TurnsToLive: Annotated[int, Field(description="Range: 1 to 20 (inclusive).")]
 
 
 class QnAKendraConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ExactResponse: bool
-    KendraIndex: str
-    QueryFilterString: str | None = None
-    QueryFilterStringEnabled: bool
+    ExactResponse: Annotated[bool, Field(description="Type: bool.")]
+    KendraIndex: Annotated[str, Field(description="Length: 1 to 5000 characters.")]
+    QueryFilterString: Annotated[str | None, Field(description="Length: 1 to 5000 characters.")] = (
+        None
+    )
+    QueryFilterStringEnabled: Annotated[bool, Field(description="Type: bool.")]
 
 
 class S3BucketLogDestination(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    KmsKeyArn: str | None = None
-    LogPrefix: str
-    S3BucketArn: str
+    KmsKeyArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:[\\w\\-]+:kms:[\\w\\-]+:[\\d]{12}:(?:key\\/[\\w\\-]+|alias\\/[a-zA-Z0-9:\\/_\\-]{1,256})$ Length: 20 to 2048 characters."
+        ),
+    ] = None
+    LogPrefix: Annotated[str, Field(description="Length: 0 to 1024 characters.")]
+    S3BucketArn: Annotated[
+        str,
+        Field(
+            description="Pattern: ^arn:[\\w\\-]+:s3:::[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9]$ Length: 1 to 2048 characters."
+        ),
+    ]
 
 
 class S3Location(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    S3Bucket: str
-    S3ObjectKey: str
-    S3ObjectVersion: str | None = None
+    S3Bucket: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9]$ Length: 3 to 63 characters."
+        ),
+    ]
+    S3ObjectKey: Annotated[
+        str,
+        Field(
+            description="Pattern: [\\.\\-\\!\\*\\_\\'\\(\\)a-zA-Z0-9][\\.\\-\\!\\*\\_\\'\\(\\)\\/a-zA-Z0-9]*$ Length: 1 to 1024 characters."
+        ),
+    ]
+    S3ObjectVersion: Annotated[str | None, Field(description="Length: 1 to 1024 characters.")] = (
+        None
+    )
 
 
 class SampleUtterance(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Utterance: str
+    Utterance: Annotated[str, Field(description="Type: str.")]
 
 
 class SessionAttribute(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str | None = None
+    Key: Annotated[str, Field(description="Length: 1 to 1024 characters.")]
+    Value: Annotated[str | None, Field(description="Length: 0 to 1024 characters.")] = None
 
 
 class SlotDefaultValue(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DefaultValue: str
+    DefaultValue: Annotated[str, Field(description="Length: 1 to 202 characters.")]
 
 
 class SlotDefaultValueSpecification(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DefaultValueList: list[SlotDefaultValue]
+    DefaultValueList: Annotated[
+        list[SlotDefaultValue], Field(description="Items: at most 10 items.")
+    ]
 
 
 class SlotPriority(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Priority: int
-    SlotName: str
+    Priority: Annotated[int, Field(description="Range: 0 to 100 (inclusive).")]
+    SlotName: Annotated[
+        str, Field(description="Pattern: ^([0-9a-zA-Z][_-]?)+$ Length: 1 to 100 characters.")
+    ]
 
 
 class SlotTypeValue(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    SampleValue: BotSampleValue
-    Synonyms: list[BotSampleValue] | None = None
+    SampleValue: Annotated[BotSampleValue, Field(description="Type: BotSampleValueDict.")]
+    Synonyms: Annotated[
+        list[BotSampleValue] | None, Field(description="Items: at most 10000 items.")
+    ] = None
 
 
 class SlotValue(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    InterpretedValue: str | None = None
+    InterpretedValue: Annotated[str | None, Field(description="Length: 1 to 202 characters.")] = (
+        None
+    )
 
 
 class SlotValueRegexFilter(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Pattern: str
+    Pattern: Annotated[str, Field(description="Length: 1 to 300 characters.")]
 
 
 class SlotValueSelectionSetting(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AdvancedRecognitionSetting: BotAdvancedRecognitionSetting | None = None
-    RegexFilter: SlotValueRegexFilter | None = None
-    ResolutionStrategy: Literal["ORIGINAL_VALUE", "TOP_RESOLUTION", "CONCATENATION"]
+    AdvancedRecognitionSetting: Annotated[
+        BotAdvancedRecognitionSetting | None,
+        Field(description="Type: BotAdvancedRecognitionSettingDict."),
+    ] = None
+    RegexFilter: Annotated[
+        SlotValueRegexFilter | None, Field(description="Type: SlotValueRegexFilterDict.")
+    ] = None
+    ResolutionStrategy: Annotated[
+        Literal["ORIGINAL_VALUE", "TOP_RESOLUTION", "CONCATENATION"],
+        Field(description="Allowed values: 'ORIGINAL_VALUE', 'TOP_RESOLUTION', 'CONCATENATION'."),
+    ]
 
 
 class SubSlotTypeComposition(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str
-    SlotTypeId: str | None = None
-    SlotTypeName: str | None = None
+    Name: Annotated[
+        str, Field(description="Pattern: ^([0-9a-zA-Z][_-]?){1,100}$ Length: 1 to 100 characters.")
+    ]
+    SlotTypeId: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^((AMAZON\\.)[a-zA-Z_]+?|[0-9a-zA-Z]+)$ Length: 1 to 25 characters."
+        ),
+    ] = None
+    SlotTypeName: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: 0 to 256 characters.")]
 
 
 class TextLogDestination(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CloudWatch: CloudWatchLogGroupLogDestination
+    CloudWatch: Annotated[
+        CloudWatchLogGroupLogDestination,
+        Field(description="Type: CloudWatchLogGroupLogDestinationDict."),
+    ]
 
 
 class TextLogSetting(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Destination: TextLogDestination
-    Enabled: bool
+    Destination: Annotated[TextLogDestination, Field(description="Type: TextLogDestinationDict.")]
+    Enabled: Annotated[bool, Field(description="Type: bool.")]
 
 
 class BotAttributes(DeferredModel):
-    Arn: str | None = None
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::Lex::Bot, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:aws[a-zA-Z-]*:lex:[a-z]+-(?:[a-z]+-)*[0-9]:[0-9]{12}:bot/[0-9a-zA-Z]+$ Length: 1 to 1011 characters."
+        ),
+    ] = None
+    Id: Annotated[
+        str | None, Field(description="Pattern: ^[0-9a-zA-Z]+$ Length: exactly 10 characters.")
+    ] = None
 
 
 class AudioLogDestination(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    S3Bucket: S3BucketLogDestination
+    S3Bucket: Annotated[
+        S3BucketLogDestination, Field(description="Type: S3BucketLogDestinationDict.")
+    ]
 
 
 class AudioLogSetting(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Destination: AudioLogDestination
-    Enabled: bool
+    Destination: Annotated[AudioLogDestination, Field(description="Type: AudioLogDestinationDict.")]
+    Enabled: Annotated[bool, Field(description="Type: bool.")]
 
 
 class BotAudioAndDTMFInputSpecification(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AudioSpecification: BotAudioSpecification | None = None
-    DTMFSpecification: BotDTMFSpecification | None = None
-    StartTimeoutMs: int
+    AudioSpecification: Annotated[
+        BotAudioSpecification | None, Field(description="Type: BotAudioSpecificationDict.")
+    ] = None
+    DTMFSpecification: Annotated[
+        BotDTMFSpecification | None, Field(description="Type: BotDTMFSpecificationDict.")
+    ] = None
+    StartTimeoutMs: Annotated[int, Field(description="Range: at least 1 (inclusive).")]
 
 
 class BotBedrockModelSpecification(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BedrockGuardrailConfiguration: (
-        BotBedrockModelSpecificationBedrockGuardrailConfiguration | None
-    ) = None
-    BedrockModelCustomPrompt: str | None = None
-    BedrockTraceStatus: Literal["ENABLED", "DISABLED"] | None = None
-    ModelArn: str
+    BedrockGuardrailConfiguration: Annotated[
+        BotBedrockModelSpecificationBedrockGuardrailConfiguration | None,
+        Field(description="Type: BotBedrockModelSpecificationBedrockGuardrailConfigurationDict."),
+    ] = None
+    BedrockModelCustomPrompt: Annotated[
+        str | None, Field(description="Length: 1 to 5000 characters.")
+    ] = None
+    BedrockTraceStatus: Annotated[
+        Literal["ENABLED", "DISABLED"] | None,
+        Field(description="Allowed values: 'ENABLED', 'DISABLED'."),
+    ] = None
+    ModelArn: Annotated[str, Field(description="Length: 1 to 5000 characters.")]
 
 
 class BotCodeHookSpecification(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    LambdaCodeHook: BotLambdaCodeHook
+    LambdaCodeHook: Annotated[BotLambdaCodeHook, Field(description="Type: BotLambdaCodeHookDict.")]
 
 
 class BotCompositeSlotTypeSetting(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    SubSlots: list[SubSlotTypeComposition] | None = None
+    SubSlots: Annotated[
+        list[SubSlotTypeComposition] | None,
+        Field(description="Items: 1 to 6 items. Items are unique."),
+    ] = None
 
 
 class BotConversationLogSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AudioLogSettings: list[AudioLogSetting] | None = None
-    TextLogSettings: list[TextLogSetting] | None = None
+    AudioLogSettings: Annotated[
+        list[AudioLogSetting] | None, Field(description="Items: at most 1 items. Items are unique.")
+    ] = None
+    TextLogSettings: Annotated[
+        list[TextLogSetting] | None, Field(description="Items: at most 1 items. Items are unique.")
+    ] = None
 
 
 class BotCustomVocabulary(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CustomVocabularyItems: list[CustomVocabularyItem]
+    CustomVocabularyItems: Annotated[
+        list[CustomVocabularyItem], Field(description="Items: at most 500 items. Items are unique.")
+    ]
 
 
 class BotGenerativeAISettingsBuildtimeSettingsDescriptiveBotBuilderSpecification(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BedrockModelSpecification: BotBedrockModelSpecification | None = None
-    Enabled: bool
+    BedrockModelSpecification: Annotated[
+        BotBedrockModelSpecification | None,
+        Field(description="Type: BotBedrockModelSpecificationDict."),
+    ] = None
+    Enabled: Annotated[bool, Field(description="Type: bool.")]
 
 
 class BotGenerativeAISettingsBuildtimeSettingsSampleUtteranceGenerationSpecification(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BedrockModelSpecification: BotBedrockModelSpecification | None = None
-    Enabled: bool
+    BedrockModelSpecification: Annotated[
+        BotBedrockModelSpecification | None,
+        Field(description="Type: BotBedrockModelSpecificationDict."),
+    ] = None
+    Enabled: Annotated[bool, Field(description="Type: bool.")]
 
 
 class BotGenerativeAISettingsRuntimeSettingsNluImprovementSpecification(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AssistedNluMode: Literal["Primary", "Fallback"] | None = None
-    Enabled: bool
-    IntentDisambiguationSettings: BotIntentDisambiguationSettings | None = None
+    AssistedNluMode: Annotated[
+        Literal["Primary", "Fallback"] | None,
+        Field(description="Allowed values: 'Primary', 'Fallback'."),
+    ] = None
+    Enabled: Annotated[bool, Field(description="Type: bool.")]
+    IntentDisambiguationSettings: Annotated[
+        BotIntentDisambiguationSettings | None,
+        Field(description="Type: BotIntentDisambiguationSettingsDict."),
+    ] = None
 
 
 class BotGenerativeAISettingsRuntimeSettingsSlotResolutionImprovementSpecification(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BedrockModelSpecification: BotBedrockModelSpecification | None = None
-    Enabled: bool
+    BedrockModelSpecification: Annotated[
+        BotBedrockModelSpecification | None,
+        Field(description="Type: BotBedrockModelSpecificationDict."),
+    ] = None
+    Enabled: Annotated[bool, Field(description="Type: bool.")]
 
 
 class BotGrammarSlotTypeSetting(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Source: GrammarSlotTypeSource | None = None
+    Source: Annotated[
+        GrammarSlotTypeSource | None, Field(description="Type: GrammarSlotTypeSourceDict.")
+    ] = None
 
 
 class BotImageResponseCard(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Buttons: list[Button] | None = None
-    ImageUrl: str | None = None
-    Subtitle: str | None = None
-    Title: str
+    Buttons: Annotated[list[Button] | None, Field(description="Items: at most 5 items.")] = None
+    ImageUrl: Annotated[str | None, Field(description="Length: 1 to 250 characters.")] = None
+    Subtitle: Annotated[str | None, Field(description="Length: 1 to 250 characters.")] = None
+    Title: Annotated[str, Field(description="Length: 1 to 250 characters.")]
 
 
 class BotMessage(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CustomPayload: BotCustomPayload | None = None
-    ImageResponseCard: BotImageResponseCard | None = None
-    PlainTextMessage: BotPlainTextMessage | None = None
-    SSMLMessage: BotSSMLMessage | None = None
+    CustomPayload: Annotated[
+        BotCustomPayload | None, Field(description="Type: BotCustomPayloadDict.")
+    ] = None
+    ImageResponseCard: Annotated[
+        BotImageResponseCard | None, Field(description="Type: BotImageResponseCardDict.")
+    ] = None
+    PlainTextMessage: Annotated[
+        BotPlainTextMessage | None, Field(description="Type: BotPlainTextMessageDict.")
+    ] = None
+    SSMLMessage: Annotated[
+        BotSSMLMessage | None, Field(description="Type: BotSSMLMessageDict.")
+    ] = None
 
 
 class BotQInConnectIntentConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    QInConnectAssistantConfiguration: (
-        BotQInConnectIntentConfigurationQInConnectAssistantConfiguration | None
-    ) = None
+    QInConnectAssistantConfiguration: Annotated[
+        BotQInConnectIntentConfigurationQInConnectAssistantConfiguration | None,
+        Field(
+            description="Type: BotQInConnectIntentConfigurationQInConnectAssistantConfigurationDict."
+        ),
+    ] = None
 
 
 class BotQnAIntentConfigurationDataSourceConfigurationBedrockKnowledgeStoreConfiguration(
@@ -760,530 +962,935 @@ class BotQnAIntentConfigurationDataSourceConfigurationBedrockKnowledgeStoreConfi
     model_config = ConfigDict(
         extra="forbid",
     )
-    BKBExactResponseFields: (
+    BKBExactResponseFields: Annotated[
         BotQnAIntentConfigurationDataSourceConfigurationBedrockKnowledgeStoreConfigurationBKBExactResponseFields
-        | None
-    ) = None
-    BedrockKnowledgeBaseArn: str | None = None
-    ExactResponse: bool | None = None
+        | None,
+        Field(
+            description="Type: BotQnAIntentConfigurationDataSourceConfigurationBedrockKnowledgeStoreConfigurationBKBExactResponseFieldsDict."
+        ),
+    ] = None
+    BedrockKnowledgeBaseArn: Annotated[
+        str | None, Field(description="Length: 1 to 5000 characters.")
+    ] = None
+    ExactResponse: Annotated[bool | None, Field(description="Type: bool.")] = None
 
 
 class BotQnAIntentConfigurationDataSourceConfigurationOpensearchConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DomainEndpoint: str | None = None
-    ExactResponse: bool | None = None
-    ExactResponseFields: (
+    DomainEndpoint: Annotated[str | None, Field(description="Length: 1 to 5000 characters.")] = None
+    ExactResponse: Annotated[bool | None, Field(description="Type: bool.")] = None
+    ExactResponseFields: Annotated[
         BotQnAIntentConfigurationDataSourceConfigurationOpensearchConfigurationExactResponseFields
-        | None
-    ) = None
-    IncludeFields: list[str] | None = None
-    IndexName: str | None = None
+        | None,
+        Field(
+            description="Type: BotQnAIntentConfigurationDataSourceConfigurationOpensearchConfigurationExactResponseFieldsDict."
+        ),
+    ] = None
+    IncludeFields: Annotated[
+        list[str] | None, Field(description="Each item: Length: 1 to 5000 characters.")
+    ] = None
+    IndexName: Annotated[str | None, Field(description="Length: 1 to 5000 characters.")] = None
 
 
 class BotSlotValueOverride(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Shape: Literal["Scalar", "List"] | None = None
-    Value: SlotValue | None = None
-    Values: list[BotSlotValueOverride] | None = None
+    Shape: Annotated[
+        Literal["Scalar", "List"] | None, Field(description="Allowed values: 'Scalar', 'List'.")
+    ] = None
+    Value: Annotated[SlotValue | None, Field(description="Type: SlotValueDict.")] = None
+    Values: Annotated[
+        list[BotSlotValueOverride] | None,
+        Field(description="Type: list[BotSlotValueOverrideDict]."),
+    ] = None
 
 
 class BotSpeechModelConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DeepgramConfig: DeepgramSpeechModelConfig | None = None
+    DeepgramConfig: Annotated[
+        DeepgramSpeechModelConfig | None, Field(description="Type: DeepgramSpeechModelConfigDict.")
+    ] = None
 
 
 class BotSpeechRecognitionSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    SpeechModelConfig: BotSpeechModelConfig | None = None
-    SpeechModelPreference: Literal["Standard", "Neural", "Deepgram", "Advanced"] | None = None
+    SpeechModelConfig: Annotated[
+        BotSpeechModelConfig | None, Field(description="Type: BotSpeechModelConfigDict.")
+    ] = None
+    SpeechModelPreference: Annotated[
+        Literal["Standard", "Neural", "Deepgram", "Advanced"] | None,
+        Field(description="Allowed values: 'Standard', 'Neural', 'Deepgram', 'Advanced'."),
+    ] = None
 
 
 class BotUnifiedSpeechSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    SpeechFoundationModel: BotUnifiedSpeechSettingsSpeechFoundationModel
+    SpeechFoundationModel: Annotated[
+        BotUnifiedSpeechSettingsSpeechFoundationModel,
+        Field(description="Type: BotUnifiedSpeechSettingsSpeechFoundationModelDict."),
+    ]
 
 
 class MessageGroup(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Message: BotMessage
-    Variations: list[BotMessage] | None = None
+    Message: Annotated[BotMessage, Field(description="Type: BotMessageDict.")]
+    Variations: Annotated[list[BotMessage] | None, Field(description="Items: at most 2 items.")] = (
+        None
+    )
 
 
 class PromptAttemptSpecification(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AllowInterrupt: bool | None = None
-    AllowedInputTypes: BotAllowedInputTypes
-    AudioAndDTMFInputSpecification: BotAudioAndDTMFInputSpecification | None = None
-    TextInputSpecification: BotTextInputSpecification | None = None
+    AllowInterrupt: Annotated[bool | None, Field(description="Type: bool.")] = None
+    AllowedInputTypes: Annotated[
+        BotAllowedInputTypes, Field(description="Type: BotAllowedInputTypesDict.")
+    ]
+    AudioAndDTMFInputSpecification: Annotated[
+        BotAudioAndDTMFInputSpecification | None,
+        Field(description="Type: BotAudioAndDTMFInputSpecificationDict."),
+    ] = None
+    TextInputSpecification: Annotated[
+        BotTextInputSpecification | None, Field(description="Type: BotTextInputSpecificationDict.")
+    ] = None
 
 
 class ResponseSpecification(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AllowInterrupt: bool | None = None
-    MessageGroupsList: list[MessageGroup]
+    AllowInterrupt: Annotated[bool | None, Field(description="Type: bool.")] = None
+    MessageGroupsList: Annotated[list[MessageGroup], Field(description="Items: 1 to 5 items.")]
 
 
 class SlotValueOverrideMap(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    SlotName: str | None = None
-    SlotValueOverride: BotSlotValueOverride | None = None
+    SlotName: Annotated[
+        str | None, Field(description="Pattern: ^([0-9a-zA-Z][_-]?)+$ Length: 1 to 100 characters.")
+    ] = None
+    SlotValueOverride: Annotated[
+        BotSlotValueOverride | None, Field(description="Type: BotSlotValueOverrideDict.")
+    ] = None
 
 
 class StillWaitingResponseSpecification(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AllowInterrupt: bool | None = None
-    FrequencyInSeconds: int
-    MessageGroupsList: list[MessageGroup]
-    TimeoutInSeconds: int
+    AllowInterrupt: Annotated[bool | None, Field(description="Type: bool.")] = None
+    FrequencyInSeconds: Annotated[int, Field(description="Range: 1 to 300 (inclusive).")]
+    MessageGroupsList: Annotated[list[MessageGroup], Field(description="Items: 1 to 5 items.")]
+    TimeoutInSeconds: Annotated[int, Field(description="Range: 1 to 900 (inclusive).")]
 
 
 class BotBedrockAgentIntentConfigurationBedrockAgentIntentKnowledgeBaseConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BedrockKnowledgeBaseArn: str
-    BedrockModelConfiguration: BotBedrockModelSpecification
+    BedrockKnowledgeBaseArn: Annotated[str, Field(description="Length: 1 to 5000 characters.")]
+    BedrockModelConfiguration: Annotated[
+        BotBedrockModelSpecification, Field(description="Type: BotBedrockModelSpecificationDict.")
+    ]
 
 
 class BotBotAliasLocaleSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CodeHookSpecification: BotCodeHookSpecification | None = None
-    Enabled: bool
+    CodeHookSpecification: Annotated[
+        BotCodeHookSpecification | None, Field(description="Type: BotCodeHookSpecificationDict.")
+    ] = None
+    Enabled: Annotated[bool, Field(description="Type: bool.")]
 
 
 class BotExternalSourceSetting(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    GrammarSlotTypeSetting: BotGrammarSlotTypeSetting | None = None
+    GrammarSlotTypeSetting: Annotated[
+        BotGrammarSlotTypeSetting | None, Field(description="Type: BotGrammarSlotTypeSettingDict.")
+    ] = None
 
 
 class BotGenerativeAISettingsBuildtimeSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DescriptiveBotBuilderSpecification: (
-        BotGenerativeAISettingsBuildtimeSettingsDescriptiveBotBuilderSpecification | None
-    ) = None
-    SampleUtteranceGenerationSpecification: (
-        BotGenerativeAISettingsBuildtimeSettingsSampleUtteranceGenerationSpecification | None
-    ) = None
+    DescriptiveBotBuilderSpecification: Annotated[
+        BotGenerativeAISettingsBuildtimeSettingsDescriptiveBotBuilderSpecification | None,
+        Field(
+            description="Type: BotGenerativeAISettingsBuildtimeSettingsDescriptiveBotBuilderSpecificationDict."
+        ),
+    ] = None
+    SampleUtteranceGenerationSpecification: Annotated[
+        BotGenerativeAISettingsBuildtimeSettingsSampleUtteranceGenerationSpecification | None,
+        Field(
+            description="Type: BotGenerativeAISettingsBuildtimeSettingsSampleUtteranceGenerationSpecificationDict."
+        ),
+    ] = None
 
 
 class BotGenerativeAISettingsRuntimeSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    NluImprovementSpecification: (
-        BotGenerativeAISettingsRuntimeSettingsNluImprovementSpecification | None
-    ) = None
-    SlotResolutionImprovementSpecification: (
-        BotGenerativeAISettingsRuntimeSettingsSlotResolutionImprovementSpecification | None
-    ) = None
+    NluImprovementSpecification: Annotated[
+        BotGenerativeAISettingsRuntimeSettingsNluImprovementSpecification | None,
+        Field(
+            description="Type: BotGenerativeAISettingsRuntimeSettingsNluImprovementSpecificationDict."
+        ),
+    ] = None
+    SlotResolutionImprovementSpecification: Annotated[
+        BotGenerativeAISettingsRuntimeSettingsSlotResolutionImprovementSpecification | None,
+        Field(
+            description="Type: BotGenerativeAISettingsRuntimeSettingsSlotResolutionImprovementSpecificationDict."
+        ),
+    ] = None
 
 
 class BotPromptSpecification(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AllowInterrupt: bool | None = None
-    MaxRetries: int
-    MessageGroupsList: list[MessageGroup]
-    MessageSelectionStrategy: Literal["Random", "Ordered"] | None = None
-    PromptAttemptsSpecification: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
+    AllowInterrupt: Annotated[bool | None, Field(description="Type: bool.")] = None
+    MaxRetries: Annotated[int, Field(description="Range: 0 to 5 (inclusive).")]
+    MessageGroupsList: Annotated[list[MessageGroup], Field(description="Items: 1 to 5 items.")]
+    MessageSelectionStrategy: Annotated[
+        Literal["Random", "Ordered"] | None,
+        Field(description="Allowed values: 'Random', 'Ordered'."),
+    ] = None
+    PromptAttemptsSpecification: Annotated[
+        dict[str, PromptAttemptSpecification] | None,
+        Field(description="Type: dict[str, PromptAttemptSpecificationDict]."),
+    ] = None
 
 
 class BotQnAIntentConfigurationDataSourceConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BedrockKnowledgeStoreConfiguration: (
-        BotQnAIntentConfigurationDataSourceConfigurationBedrockKnowledgeStoreConfiguration | None
-    ) = None
-    KendraConfiguration: QnAKendraConfiguration | None = None
-    OpensearchConfiguration: (
-        BotQnAIntentConfigurationDataSourceConfigurationOpensearchConfiguration | None
-    ) = None
+    BedrockKnowledgeStoreConfiguration: Annotated[
+        BotQnAIntentConfigurationDataSourceConfigurationBedrockKnowledgeStoreConfiguration | None,
+        Field(
+            description="Type: BotQnAIntentConfigurationDataSourceConfigurationBedrockKnowledgeStoreConfigurationDict."
+        ),
+    ] = None
+    KendraConfiguration: Annotated[
+        QnAKendraConfiguration | None, Field(description="Type: QnAKendraConfigurationDict.")
+    ] = None
+    OpensearchConfiguration: Annotated[
+        BotQnAIntentConfigurationDataSourceConfigurationOpensearchConfiguration | None,
+        Field(
+            description="Type: BotQnAIntentConfigurationDataSourceConfigurationOpensearchConfigurationDict."
+        ),
+    ] = None
 
 
 class BotWaitAndContinueSpecification(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ContinueResponse: ResponseSpecification
-    IsActive: bool | None = None
-    StillWaitingResponse: StillWaitingResponseSpecification | None = None
-    WaitingResponse: ResponseSpecification
+    ContinueResponse: Annotated[
+        ResponseSpecification, Field(description="Type: ResponseSpecificationDict.")
+    ]
+    IsActive: Annotated[bool | None, Field(description="Type: bool.")] = None
+    StillWaitingResponse: Annotated[
+        StillWaitingResponseSpecification | None,
+        Field(description="Type: StillWaitingResponseSpecificationDict."),
+    ] = None
+    WaitingResponse: Annotated[
+        ResponseSpecification, Field(description="Type: ResponseSpecificationDict.")
+    ]
 
 
 class FulfillmentStartResponseSpecification(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AllowInterrupt: bool | None = None
-    DelayInSeconds: int
-    MessageGroups: list[MessageGroup]
+    AllowInterrupt: Annotated[bool | None, Field(description="Type: bool.")] = None
+    DelayInSeconds: Annotated[int, Field(description="Range: 1 to 900 (inclusive).")]
+    MessageGroups: Annotated[list[MessageGroup], Field(description="Items: 1 to 5 items.")]
 
 
 class FulfillmentUpdateResponseSpecification(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AllowInterrupt: bool | None = None
-    FrequencyInSeconds: int
-    MessageGroups: list[MessageGroup]
+    AllowInterrupt: Annotated[bool | None, Field(description="Type: bool.")] = None
+    FrequencyInSeconds: Annotated[int, Field(description="Range: 1 to 900 (inclusive).")]
+    MessageGroups: Annotated[list[MessageGroup], Field(description="Items: 1 to 5 items.")]
 
 
 class IntentOverride(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str | None = None
-    Slots: list[SlotValueOverrideMap] | None = None
+    Name: Annotated[
+        str | None, Field(description="Pattern: ^([0-9a-zA-Z][_-]?)+$ Length: 1 to 100 characters.")
+    ] = None
+    Slots: Annotated[
+        list[SlotValueOverrideMap] | None,
+        Field(description="Type: list[SlotValueOverrideMapDict]."),
+    ] = None
 
 
 class SlotType(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CompositeSlotTypeSetting: BotCompositeSlotTypeSetting | None = None
-    Description: str | None = None
-    ExternalSourceSetting: BotExternalSourceSetting | None = None
-    Name: str
-    ParentSlotTypeSignature: str | None = None
-    SlotTypeValues: list[SlotTypeValue] | None = None
-    ValueSelectionSetting: SlotValueSelectionSetting | None = None
+    CompositeSlotTypeSetting: Annotated[
+        BotCompositeSlotTypeSetting | None,
+        Field(description="Type: BotCompositeSlotTypeSettingDict."),
+    ] = None
+    Description: Annotated[str | None, Field(description="A description of the resource")] = None
+    ExternalSourceSetting: Annotated[
+        BotExternalSourceSetting | None, Field(description="Type: BotExternalSourceSettingDict.")
+    ] = None
+    Name: Annotated[
+        str, Field(description="Pattern: ^([0-9a-zA-Z][_-]?)+$ Length: 1 to 100 characters.")
+    ]
+    ParentSlotTypeSignature: Annotated[str | None, Field(description="Type: str.")] = None
+    SlotTypeValues: Annotated[
+        list[SlotTypeValue] | None, Field(description="Items: at most 10000 items.")
+    ] = None
+    ValueSelectionSetting: Annotated[
+        SlotValueSelectionSetting | None, Field(description="Type: SlotValueSelectionSettingDict.")
+    ] = None
 
 
 class SubSlotValueElicitationSetting(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DefaultValueSpecification: SlotDefaultValueSpecification | None = None
-    PromptSpecification: BotPromptSpecification | None = None
-    SampleUtterances: list[SampleUtterance] | None = None
-    WaitAndContinueSpecification: BotWaitAndContinueSpecification | None = None
+    DefaultValueSpecification: Annotated[
+        SlotDefaultValueSpecification | None,
+        Field(description="Type: SlotDefaultValueSpecificationDict."),
+    ] = None
+    PromptSpecification: Annotated[
+        BotPromptSpecification | None, Field(description="Type: BotPromptSpecificationDict.")
+    ] = None
+    SampleUtterances: Annotated[
+        list[SampleUtterance] | None, Field(description="Type: list[SampleUtteranceDict].")
+    ] = None
+    WaitAndContinueSpecification: Annotated[
+        BotWaitAndContinueSpecification | None,
+        Field(description="Type: BotWaitAndContinueSpecificationDict."),
+    ] = None
 
 
 class BotAliasLocaleSettingsItem(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BotAliasLocaleSetting: BotBotAliasLocaleSettings
-    LocaleId: str
+    BotAliasLocaleSetting: Annotated[
+        BotBotAliasLocaleSettings, Field(description="Type: BotBotAliasLocaleSettingsDict.")
+    ]
+    LocaleId: Annotated[str, Field(description="Length: 1 to 128 characters.")]
 
 
 class BotBedrockAgentIntentConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BedrockAgentConfiguration: (
-        BotBedrockAgentIntentConfigurationBedrockAgentConfiguration | None
-    ) = None
-    BedrockAgentIntentKnowledgeBaseConfiguration: (
-        BotBedrockAgentIntentConfigurationBedrockAgentIntentKnowledgeBaseConfiguration | None
-    ) = None
+    BedrockAgentConfiguration: Annotated[
+        BotBedrockAgentIntentConfigurationBedrockAgentConfiguration | None,
+        Field(description="Type: BotBedrockAgentIntentConfigurationBedrockAgentConfigurationDict."),
+    ] = None
+    BedrockAgentIntentKnowledgeBaseConfiguration: Annotated[
+        BotBedrockAgentIntentConfigurationBedrockAgentIntentKnowledgeBaseConfiguration | None,
+        Field(
+            description="Type: BotBedrockAgentIntentConfigurationBedrockAgentIntentKnowledgeBaseConfigurationDict."
+        ),
+    ] = None
 
 
 class BotFulfillmentUpdatesSpecification(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Active: bool
-    StartResponse: FulfillmentStartResponseSpecification | None = None
-    TimeoutInSeconds: int | None = None
-    UpdateResponse: FulfillmentUpdateResponseSpecification | None = None
+    Active: Annotated[bool, Field(description="Type: bool.")]
+    StartResponse: Annotated[
+        FulfillmentStartResponseSpecification | None,
+        Field(description="Type: FulfillmentStartResponseSpecificationDict."),
+    ] = None
+    TimeoutInSeconds: Annotated[int | None, Field(description="Range: 1 to 900 (inclusive).")] = (
+        None
+    )
+    UpdateResponse: Annotated[
+        FulfillmentUpdateResponseSpecification | None,
+        Field(description="Type: FulfillmentUpdateResponseSpecificationDict."),
+    ] = None
 
 
 class BotGenerativeAISettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BuildtimeSettings: BotGenerativeAISettingsBuildtimeSettings | None = None
-    RuntimeSettings: BotGenerativeAISettingsRuntimeSettings | None = None
+    BuildtimeSettings: Annotated[
+        BotGenerativeAISettingsBuildtimeSettings | None,
+        Field(description="Type: BotGenerativeAISettingsBuildtimeSettingsDict."),
+    ] = None
+    RuntimeSettings: Annotated[
+        BotGenerativeAISettingsRuntimeSettings | None,
+        Field(description="Type: BotGenerativeAISettingsRuntimeSettingsDict."),
+    ] = None
 
 
 class BotQnAIntentConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BedrockModelConfiguration: BotBedrockModelSpecification
-    DataSourceConfiguration: BotQnAIntentConfigurationDataSourceConfiguration
+    BedrockModelConfiguration: Annotated[
+        BotBedrockModelSpecification, Field(description="Type: BotBedrockModelSpecificationDict.")
+    ]
+    DataSourceConfiguration: Annotated[
+        BotQnAIntentConfigurationDataSourceConfiguration,
+        Field(description="Type: BotQnAIntentConfigurationDataSourceConfigurationDict."),
+    ]
 
 
 class BotTestBotAliasSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BotAliasLocaleSettings: list[BotAliasLocaleSettingsItem] | None = None
-    ConversationLogSettings: BotConversationLogSettings | None = None
-    Description: str | None = None
-    SentimentAnalysisSettings: BotTestBotAliasSettingsSentimentAnalysisSettings | None = None
+    BotAliasLocaleSettings: Annotated[
+        list[BotAliasLocaleSettingsItem] | None,
+        Field(description="Items: at most 50 items. Items are unique."),
+    ] = None
+    ConversationLogSettings: Annotated[
+        BotConversationLogSettings | None,
+        Field(description="Type: BotConversationLogSettingsDict."),
+    ] = None
+    Description: Annotated[str | None, Field(description="A description of the resource")] = None
+    SentimentAnalysisSettings: Annotated[
+        BotTestBotAliasSettingsSentimentAnalysisSettings | None,
+        Field(description="Type: BotTestBotAliasSettingsSentimentAnalysisSettingsDict."),
+    ] = None
 
 
 class DialogState(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DialogAction: BotDialogAction | None = None
-    Intent: IntentOverride | None = None
-    SessionAttributes: list[SessionAttribute] | None = None
+    DialogAction: Annotated[
+        BotDialogAction | None, Field(description="Type: BotDialogActionDict.")
+    ] = None
+    Intent: Annotated[IntentOverride | None, Field(description="Type: IntentOverrideDict.")] = None
+    SessionAttributes: Annotated[
+        list[SessionAttribute] | None, Field(description="Type: list[SessionAttributeDict].")
+    ] = None
 
 
 class Specifications(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    SlotTypeId: str | None = None
-    SlotTypeName: str | None = None
-    ValueElicitationSetting: SubSlotValueElicitationSetting
+    SlotTypeId: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^((AMAZON\\.)[a-zA-Z_]+?|[0-9a-zA-Z]+)$ Length: 1 to 25 characters."
+        ),
+    ] = None
+    SlotTypeName: Annotated[str | None, Field(description="Type: str.")] = None
+    ValueElicitationSetting: Annotated[
+        SubSlotValueElicitationSetting,
+        Field(description="Type: SubSlotValueElicitationSettingDict."),
+    ]
+
+
+class BotSubSlotSetting(DeferredModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    Expression: Annotated[
+        str | None,
+        Field(description="Pattern: [0-9A-Za-z_\\-\\s\\(\\)]+ Length: 1 to 1000 characters."),
+    ] = None
+    SlotSpecifications: Annotated[
+        dict[str, Specifications] | None, Field(description="Type: dict[str, SpecificationsDict].")
+    ] = None
 
 
 class ConditionalBranch(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Condition: BotCondition
-    Name: str
-    NextStep: DialogState
-    Response: ResponseSpecification | None = None
+    Condition: Annotated[BotCondition, Field(description="Type: BotConditionDict.")]
+    Name: Annotated[
+        str, Field(description="Pattern: ^([0-9a-zA-Z][_-]?)+$ Length: 1 to 100 characters.")
+    ]
+    NextStep: Annotated[DialogState, Field(description="Type: DialogStateDict.")]
+    Response: Annotated[
+        ResponseSpecification | None, Field(description="Type: ResponseSpecificationDict.")
+    ] = None
 
 
 class DefaultConditionalBranch(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    NextStep: DialogState | None = None
-    Response: ResponseSpecification | None = None
+    NextStep: Annotated[DialogState | None, Field(description="Type: DialogStateDict.")] = None
+    Response: Annotated[
+        ResponseSpecification | None, Field(description="Type: ResponseSpecificationDict.")
+    ] = None
 
 
 class BotConditional(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ConditionalBranches: list[ConditionalBranch]
-    IsActive: bool
+    ConditionalBranches: Annotated[
+        list[ConditionalBranch], Field(description="Items: 1 to 4 items.")
+    ]
+    IsActive: Annotated[bool, Field(description="Type: bool.")]
 
 
 class ConditionalSpecification(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ConditionalBranches: list[ConditionalBranch]
-    DefaultBranch: DefaultConditionalBranch
-    IsActive: bool
+    ConditionalBranches: Annotated[
+        list[ConditionalBranch], Field(description="Items: 1 to 4 items.")
+    ]
+    DefaultBranch: Annotated[
+        DefaultConditionalBranch, Field(description="Type: DefaultConditionalBranchDict.")
+    ]
+    IsActive: Annotated[bool, Field(description="Type: bool.")]
 
 
 class PostDialogCodeHookInvocationSpecification(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    FailureConditional: ConditionalSpecification | None = None
-    FailureNextStep: DialogState | None = None
-    FailureResponse: ResponseSpecification | None = None
-    SuccessConditional: ConditionalSpecification | None = None
-    SuccessNextStep: DialogState | None = None
-    SuccessResponse: ResponseSpecification | None = None
-    TimeoutConditional: ConditionalSpecification | None = None
-    TimeoutNextStep: DialogState | None = None
-    TimeoutResponse: ResponseSpecification | None = None
+    FailureConditional: Annotated[
+        ConditionalSpecification | None, Field(description="Type: ConditionalSpecificationDict.")
+    ] = None
+    FailureNextStep: Annotated[DialogState | None, Field(description="Type: DialogStateDict.")] = (
+        None
+    )
+    FailureResponse: Annotated[
+        ResponseSpecification | None, Field(description="Type: ResponseSpecificationDict.")
+    ] = None
+    SuccessConditional: Annotated[
+        ConditionalSpecification | None, Field(description="Type: ConditionalSpecificationDict.")
+    ] = None
+    SuccessNextStep: Annotated[DialogState | None, Field(description="Type: DialogStateDict.")] = (
+        None
+    )
+    SuccessResponse: Annotated[
+        ResponseSpecification | None, Field(description="Type: ResponseSpecificationDict.")
+    ] = None
+    TimeoutConditional: Annotated[
+        ConditionalSpecification | None, Field(description="Type: ConditionalSpecificationDict.")
+    ] = None
+    TimeoutNextStep: Annotated[DialogState | None, Field(description="Type: DialogStateDict.")] = (
+        None
+    )
+    TimeoutResponse: Annotated[
+        ResponseSpecification | None, Field(description="Type: ResponseSpecificationDict.")
+    ] = None
 
 
 class BotIntentClosingSetting(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ClosingResponse: ResponseSpecification | None = None
-    Conditional: ConditionalSpecification | None = None
-    IsActive: bool | None = None
-    NextStep: DialogState | None = None
+    ClosingResponse: Annotated[
+        ResponseSpecification | None, Field(description="Type: ResponseSpecificationDict.")
+    ] = None
+    Conditional: Annotated[
+        ConditionalSpecification | None, Field(description="Type: ConditionalSpecificationDict.")
+    ] = None
+    IsActive: Annotated[bool | None, Field(description="Type: bool.")] = None
+    NextStep: Annotated[DialogState | None, Field(description="Type: DialogStateDict.")] = None
 
 
 class BotPostFulfillmentStatusSpecification(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    FailureConditional: ConditionalSpecification | None = None
-    FailureNextStep: DialogState | None = None
-    FailureResponse: ResponseSpecification | None = None
-    SuccessConditional: ConditionalSpecification | None = None
-    SuccessNextStep: DialogState | None = None
-    SuccessResponse: ResponseSpecification | None = None
-    TimeoutConditional: ConditionalSpecification | None = None
-    TimeoutNextStep: DialogState | None = None
-    TimeoutResponse: ResponseSpecification | None = None
+    FailureConditional: Annotated[
+        ConditionalSpecification | None, Field(description="Type: ConditionalSpecificationDict.")
+    ] = None
+    FailureNextStep: Annotated[DialogState | None, Field(description="Type: DialogStateDict.")] = (
+        None
+    )
+    FailureResponse: Annotated[
+        ResponseSpecification | None, Field(description="Type: ResponseSpecificationDict.")
+    ] = None
+    SuccessConditional: Annotated[
+        ConditionalSpecification | None, Field(description="Type: ConditionalSpecificationDict.")
+    ] = None
+    SuccessNextStep: Annotated[DialogState | None, Field(description="Type: DialogStateDict.")] = (
+        None
+    )
+    SuccessResponse: Annotated[
+        ResponseSpecification | None, Field(description="Type: ResponseSpecificationDict.")
+    ] = None
+    TimeoutConditional: Annotated[
+        ConditionalSpecification | None, Field(description="Type: ConditionalSpecificationDict.")
+    ] = None
+    TimeoutNextStep: Annotated[DialogState | None, Field(description="Type: DialogStateDict.")] = (
+        None
+    )
+    TimeoutResponse: Annotated[
+        ResponseSpecification | None, Field(description="Type: ResponseSpecificationDict.")
+    ] = None
 
 
 class DialogCodeHookInvocationSetting(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    EnableCodeHookInvocation: bool
-    InvocationLabel: str | None = None
-    IsActive: bool
-    PostCodeHookSpecification: PostDialogCodeHookInvocationSpecification
+    EnableCodeHookInvocation: Annotated[bool, Field(description="Type: bool.")]
+    InvocationLabel: Annotated[
+        str | None, Field(description="Pattern: ^([0-9a-zA-Z][_-]?)+$ Length: 1 to 100 characters.")
+    ] = None
+    IsActive: Annotated[bool, Field(description="Type: bool.")]
+    PostCodeHookSpecification: Annotated[
+        PostDialogCodeHookInvocationSpecification,
+        Field(description="Type: PostDialogCodeHookInvocationSpecificationDict."),
+    ]
 
 
 class FulfillmentCodeHookSetting(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Enabled: bool
-    FulfillmentUpdatesSpecification: BotFulfillmentUpdatesSpecification | None = None
-    IsActive: bool | None = None
-    PostFulfillmentStatusSpecification: BotPostFulfillmentStatusSpecification | None = None
+    Enabled: Annotated[bool, Field(description="Type: bool.")]
+    FulfillmentUpdatesSpecification: Annotated[
+        BotFulfillmentUpdatesSpecification | None,
+        Field(description="Type: BotFulfillmentUpdatesSpecificationDict."),
+    ] = None
+    IsActive: Annotated[bool | None, Field(description="Type: bool.")] = None
+    PostFulfillmentStatusSpecification: Annotated[
+        BotPostFulfillmentStatusSpecification | None,
+        Field(description="Type: BotPostFulfillmentStatusSpecificationDict."),
+    ] = None
 
 
 class BotInitialResponseSetting(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CodeHook: DialogCodeHookInvocationSetting | None = None
-    Conditional: ConditionalSpecification | None = None
-    InitialResponse: ResponseSpecification | None = None
-    NextStep: DialogState | None = None
+    CodeHook: Annotated[
+        DialogCodeHookInvocationSetting | None,
+        Field(description="Type: DialogCodeHookInvocationSettingDict."),
+    ] = None
+    Conditional: Annotated[
+        ConditionalSpecification | None, Field(description="Type: ConditionalSpecificationDict.")
+    ] = None
+    InitialResponse: Annotated[
+        ResponseSpecification | None, Field(description="Type: ResponseSpecificationDict.")
+    ] = None
+    NextStep: Annotated[DialogState | None, Field(description="Type: DialogStateDict.")] = None
 
 
 class BotIntentConfirmationSetting(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CodeHook: DialogCodeHookInvocationSetting | None = None
-    ConfirmationConditional: ConditionalSpecification | None = None
-    ConfirmationNextStep: DialogState | None = None
-    ConfirmationResponse: ResponseSpecification | None = None
-    DeclinationConditional: ConditionalSpecification | None = None
-    DeclinationNextStep: DialogState | None = None
-    DeclinationResponse: ResponseSpecification | None = None
-    ElicitationCodeHook: ElicitationCodeHookInvocationSetting | None = None
-    FailureConditional: ConditionalSpecification | None = None
-    FailureNextStep: DialogState | None = None
-    FailureResponse: ResponseSpecification | None = None
-    IsActive: bool | None = None
-    PromptSpecification: BotPromptSpecification
+    CodeHook: Annotated[
+        DialogCodeHookInvocationSetting | None,
+        Field(description="Type: DialogCodeHookInvocationSettingDict."),
+    ] = None
+    ConfirmationConditional: Annotated[
+        ConditionalSpecification | None, Field(description="Type: ConditionalSpecificationDict.")
+    ] = None
+    ConfirmationNextStep: Annotated[
+        DialogState | None, Field(description="Type: DialogStateDict.")
+    ] = None
+    ConfirmationResponse: Annotated[
+        ResponseSpecification | None, Field(description="Type: ResponseSpecificationDict.")
+    ] = None
+    DeclinationConditional: Annotated[
+        ConditionalSpecification | None, Field(description="Type: ConditionalSpecificationDict.")
+    ] = None
+    DeclinationNextStep: Annotated[
+        DialogState | None, Field(description="Type: DialogStateDict.")
+    ] = None
+    DeclinationResponse: Annotated[
+        ResponseSpecification | None, Field(description="Type: ResponseSpecificationDict.")
+    ] = None
+    ElicitationCodeHook: Annotated[
+        ElicitationCodeHookInvocationSetting | None,
+        Field(description="Type: ElicitationCodeHookInvocationSettingDict."),
+    ] = None
+    FailureConditional: Annotated[
+        ConditionalSpecification | None, Field(description="Type: ConditionalSpecificationDict.")
+    ] = None
+    FailureNextStep: Annotated[DialogState | None, Field(description="Type: DialogStateDict.")] = (
+        None
+    )
+    FailureResponse: Annotated[
+        ResponseSpecification | None, Field(description="Type: ResponseSpecificationDict.")
+    ] = None
+    IsActive: Annotated[bool | None, Field(description="Type: bool.")] = None
+    PromptSpecification: Annotated[
+        BotPromptSpecification, Field(description="Type: BotPromptSpecificationDict.")
+    ]
 
 
 class BotSlotCaptureSetting(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CaptureConditional: ConditionalSpecification | None = None
-    CaptureNextStep: DialogState | None = None
-    CaptureResponse: ResponseSpecification | None = None
-    CodeHook: DialogCodeHookInvocationSetting | None = None
-    ElicitationCodeHook: ElicitationCodeHookInvocationSetting | None = None
-    FailureConditional: ConditionalSpecification | None = None
-    FailureNextStep: DialogState | None = None
-    FailureResponse: ResponseSpecification | None = None
+    CaptureConditional: Annotated[
+        ConditionalSpecification | None, Field(description="Type: ConditionalSpecificationDict.")
+    ] = None
+    CaptureNextStep: Annotated[DialogState | None, Field(description="Type: DialogStateDict.")] = (
+        None
+    )
+    CaptureResponse: Annotated[
+        ResponseSpecification | None, Field(description="Type: ResponseSpecificationDict.")
+    ] = None
+    CodeHook: Annotated[
+        DialogCodeHookInvocationSetting | None,
+        Field(description="Type: DialogCodeHookInvocationSettingDict."),
+    ] = None
+    ElicitationCodeHook: Annotated[
+        ElicitationCodeHookInvocationSetting | None,
+        Field(description="Type: ElicitationCodeHookInvocationSettingDict."),
+    ] = None
+    FailureConditional: Annotated[
+        ConditionalSpecification | None, Field(description="Type: ConditionalSpecificationDict.")
+    ] = None
+    FailureNextStep: Annotated[DialogState | None, Field(description="Type: DialogStateDict.")] = (
+        None
+    )
+    FailureResponse: Annotated[
+        ResponseSpecification | None, Field(description="Type: ResponseSpecificationDict.")
+    ] = None
 
 
 class SlotValueElicitationSetting(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DefaultValueSpecification: SlotDefaultValueSpecification | None = None
-    PromptSpecification: BotPromptSpecification | None = None
-    SampleUtterances: list[SampleUtterance] | None = None
-    SlotCaptureSetting: BotSlotCaptureSetting | None = None
-    SlotConstraint: Literal["Required", "Optional"]
-    WaitAndContinueSpecification: BotWaitAndContinueSpecification | None = None
+    DefaultValueSpecification: Annotated[
+        SlotDefaultValueSpecification | None,
+        Field(description="Type: SlotDefaultValueSpecificationDict."),
+    ] = None
+    PromptSpecification: Annotated[
+        BotPromptSpecification | None, Field(description="Type: BotPromptSpecificationDict.")
+    ] = None
+    SampleUtterances: Annotated[
+        list[SampleUtterance] | None, Field(description="Type: list[SampleUtteranceDict].")
+    ] = None
+    SlotCaptureSetting: Annotated[
+        BotSlotCaptureSetting | None, Field(description="Type: BotSlotCaptureSettingDict.")
+    ] = None
+    SlotConstraint: Annotated[
+        Literal["Required", "Optional"],
+        Field(description="Allowed values: 'Required', 'Optional'."),
+    ]
+    WaitAndContinueSpecification: Annotated[
+        BotWaitAndContinueSpecification | None,
+        Field(description="Type: BotWaitAndContinueSpecificationDict."),
+    ] = None
 
 
 class Slot(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Description: str | None = None
-    MultipleValuesSetting: BotMultipleValuesSetting | None = None
-    Name: str
-    ObfuscationSetting: BotObfuscationSetting | None = None
-    SlotTypeName: str
-    SubSlotSetting: BotSubSlotSetting | None = None
-    ValueElicitationSetting: SlotValueElicitationSetting
+    Description: Annotated[str | None, Field(description="A description of the resource")] = None
+    MultipleValuesSetting: Annotated[
+        BotMultipleValuesSetting | None, Field(description="Type: BotMultipleValuesSettingDict.")
+    ] = None
+    Name: Annotated[
+        str, Field(description="Pattern: ^([0-9a-zA-Z][_-]?)+$ Length: 1 to 100 characters.")
+    ]
+    ObfuscationSetting: Annotated[
+        BotObfuscationSetting | None, Field(description="Type: BotObfuscationSettingDict.")
+    ] = None
+    SlotTypeName: Annotated[str, Field(description="Type: str.")]
+    SubSlotSetting: Annotated[
+        BotSubSlotSetting | None, Field(description="Type: BotSubSlotSettingDict.")
+    ] = None
+    ValueElicitationSetting: Annotated[
+        SlotValueElicitationSetting, Field(description="Type: SlotValueElicitationSettingDict.")
+    ]
 
 
 class BotIntent(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BedrockAgentIntentConfiguration: BotBedrockAgentIntentConfiguration | None = None
-    Description: str | None = None
-    DialogCodeHook: DialogCodeHookSetting | None = None
-    DisplayName: str | None = None
-    FulfillmentCodeHook: FulfillmentCodeHookSetting | None = None
-    InitialResponseSetting: BotInitialResponseSetting | None = None
-    InputContexts: list[InputContext] | None = None
-    IntentClosingSetting: BotIntentClosingSetting | None = None
-    IntentConfirmationSetting: BotIntentConfirmationSetting | None = None
-    KendraConfiguration: BotKendraConfiguration | None = None
-    Name: str
-    OutputContexts: list[OutputContext] | None = None
-    ParentIntentSignature: str | None = None
-    QInConnectIntentConfiguration: BotQInConnectIntentConfiguration | None = None
-    QnAIntentConfiguration: BotQnAIntentConfiguration | None = None
-    SampleUtterances: list[SampleUtterance] | None = None
-    SlotPriorities: list[SlotPriority] | None = None
-    Slots: list[Slot] | None = None
+    BedrockAgentIntentConfiguration: Annotated[
+        BotBedrockAgentIntentConfiguration | None,
+        Field(description="Type: BotBedrockAgentIntentConfigurationDict."),
+    ] = None
+    Description: Annotated[
+        str | None, Field(description="Resource Type definition for the intent.")
+    ] = None
+    DialogCodeHook: Annotated[
+        DialogCodeHookSetting | None, Field(description="Type: DialogCodeHookSettingDict.")
+    ] = None
+    DisplayName: Annotated[str | None, Field(description="Length: 1 to 100 characters.")] = None
+    FulfillmentCodeHook: Annotated[
+        FulfillmentCodeHookSetting | None,
+        Field(description="Type: FulfillmentCodeHookSettingDict."),
+    ] = None
+    InitialResponseSetting: Annotated[
+        BotInitialResponseSetting | None, Field(description="Type: BotInitialResponseSettingDict.")
+    ] = None
+    InputContexts: Annotated[
+        list[InputContext] | None, Field(description="Items: at most 5 items.")
+    ] = None
+    IntentClosingSetting: Annotated[
+        BotIntentClosingSetting | None, Field(description="Type: BotIntentClosingSettingDict.")
+    ] = None
+    IntentConfirmationSetting: Annotated[
+        BotIntentConfirmationSetting | None,
+        Field(description="Type: BotIntentConfirmationSettingDict."),
+    ] = None
+    KendraConfiguration: Annotated[
+        BotKendraConfiguration | None, Field(description="Type: BotKendraConfigurationDict.")
+    ] = None
+    Name: Annotated[
+        str, Field(description="Pattern: ^([0-9a-zA-Z][_-]?)+$ Length: 1 to 100 characters.")
+    ]
+    OutputContexts: Annotated[
+        list[OutputContext] | None, Field(description="Items: at most 10 items.")
+    ] = None
+    ParentIntentSignature: Annotated[str | None, Field(description="Type: str.")] = None
+    QInConnectIntentConfiguration: Annotated[
+        BotQInConnectIntentConfiguration | None,
+        Field(description="Type: BotQInConnectIntentConfigurationDict."),
+    ] = None
+    QnAIntentConfiguration: Annotated[
+        BotQnAIntentConfiguration | None, Field(description="Type: BotQnAIntentConfigurationDict.")
+    ] = None
+    SampleUtterances: Annotated[
+        list[SampleUtterance] | None, Field(description="Type: list[SampleUtteranceDict].")
+    ] = None
+    SlotPriorities: Annotated[
+        list[SlotPriority] | None, Field(description="Type: list[SlotPriorityDict].")
+    ] = None
+    Slots: Annotated[
+        list[Slot] | None, Field(description="Items: at most 100 items. Items are unique.")
+    ] = None
 
 
 class BotLocale(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AudioFillerSettings: BotAudioFillerSettings | None = None
-    CustomVocabulary: BotCustomVocabulary | None = None
-    Description: str | None = None
-    GenerativeAISettings: BotGenerativeAISettings | None = None
-    Intents: list[BotIntent] | None = None
-    LocaleId: str
-    NluConfidenceThreshold: float
-    SlotTypes: list[SlotType] | None = None
-    SpeechDetectionSensitivity: (
-        Literal["Default", "HighNoiseTolerance", "MaximumNoiseTolerance"] | None
-    ) = None
-    SpeechRecognitionSettings: BotSpeechRecognitionSettings | None = None
-    UnifiedSpeechSettings: BotUnifiedSpeechSettings | None = None
-    VoiceSettings: BotVoiceSettings | None = None
+    AudioFillerSettings: Annotated[
+        BotAudioFillerSettings | None, Field(description="Type: BotAudioFillerSettingsDict.")
+    ] = None
+    CustomVocabulary: Annotated[
+        BotCustomVocabulary | None, Field(description="Type: BotCustomVocabularyDict.")
+    ] = None
+    Description: Annotated[str | None, Field(description="A description of the resource")] = None
+    GenerativeAISettings: Annotated[
+        BotGenerativeAISettings | None, Field(description="Type: BotGenerativeAISettingsDict.")
+    ] = None
+    Intents: Annotated[
+        list[BotIntent] | None, Field(description="Items: at most 1000 items. Items are unique.")
+    ] = None
+    LocaleId: Annotated[str, Field(description="Type: str.")]
+    NluConfidenceThreshold: Annotated[float, Field(description="Range: 0 to 1 (inclusive).")]
+    SlotTypes: Annotated[
+        list[SlotType] | None, Field(description="Items: at most 250 items. Items are unique.")
+    ] = None
+    SpeechDetectionSensitivity: Annotated[
+        Literal["Default", "HighNoiseTolerance", "MaximumNoiseTolerance"] | None,
+        Field(
+            description="Allowed values: 'Default', 'HighNoiseTolerance', 'MaximumNoiseTolerance'."
+        ),
+    ] = None
+    SpeechRecognitionSettings: Annotated[
+        BotSpeechRecognitionSettings | None,
+        Field(description="Type: BotSpeechRecognitionSettingsDict."),
+    ] = None
+    UnifiedSpeechSettings: Annotated[
+        BotUnifiedSpeechSettings | None, Field(description="Type: BotUnifiedSpeechSettingsDict.")
+    ] = None
+    VoiceSettings: Annotated[
+        BotVoiceSettings | None, Field(description="Type: BotVoiceSettingsDict.")
+    ] = None
 
 
 class BotProps(DeferredModel):
-    AutoBuildBotLocales: bool | None = None
-    BotFileS3Location: S3Location | None = None
-    BotLocales: list[BotLocale] | None = None
-    BotMembers: list[BotMember] | None = None
-    BotTags: list[Tag] | None = None
-    BotType: Literal["Bot", "BotNetwork"] | None = None
-    DataPrivacy: BotDataPrivacyObject
-    Description: str | None = None
-    ErrorLogSettings: BotErrorLogSettingsObject | None = None
-    IdleSessionTTLInSeconds: int
-    Name: str
-    Replication: BotReplication | None = None
-    RoleArn: str
-    TestBotAliasSettings: BotTestBotAliasSettings | None = None
-    TestBotAliasTags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Lex::Bot.
+    """
+
+    AutoBuildBotLocales: Annotated[
+        bool | None, Field(description="Type: bool. Write-only: sent to AWS, never read back.")
+    ] = None
+    BotFileS3Location: Annotated[
+        S3Location | None,
+        Field(description="Type: S3LocationDict. Write-only: sent to AWS, never read back."),
+    ] = None
+    BotLocales: Annotated[
+        list[BotLocale] | None,
+        Field(description="Items are unique. Write-only: sent to AWS, never read back."),
+    ] = None
+    BotMembers: Annotated[
+        list[BotMember] | None,
+        Field(
+            description="The list of bot members in a network to be created. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    BotTags: Annotated[
+        list[Tag] | None, Field(description="Items: at most 200 items. Items are unique.")
+    ] = None
+    BotType: Annotated[
+        Literal["Bot", "BotNetwork"] | None,
+        Field(
+            description="The type of a bot to create. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    DataPrivacy: Annotated[
+        BotDataPrivacyObject, Field(description="Type: BotDataPrivacyObjectDict.")
+    ]
+    Description: Annotated[str | None, Field(description="A description of the resource")] = None
+    ErrorLogSettings: Annotated[
+        BotErrorLogSettingsObject | None, Field(description="Type: BotErrorLogSettingsObjectDict.")
+    ] = None
+    IdleSessionTTLInSeconds: Annotated[int, Field(description="Range: 60 to 86400 (inclusive).")]
+    Name: Annotated[
+        str, Field(description="Pattern: ^([0-9a-zA-Z][_-]?)+$ Length: 1 to 100 characters.")
+    ]
+    Replication: Annotated[
+        BotReplication | None,
+        Field(description="Type: BotReplicationDict. Write-only: sent to AWS, never read back."),
+    ] = None
+    RoleArn: Annotated[
+        str,
+        Field(
+            description="Pattern: ^arn:aws[a-zA-Z-]*:iam::[0-9]{12}:role/.*$ Length: 32 to 2048 characters."
+        ),
+    ]
+    TestBotAliasSettings: Annotated[
+        BotTestBotAliasSettings | None,
+        Field(
+            description="Type: BotTestBotAliasSettingsDict. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    TestBotAliasTags: Annotated[
+        list[Tag] | None,
+        Field(
+            description="Items: at most 200 items. Items are unique. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
 
 
 BotSlotValueOverride.model_rebuild()

@@ -7,9 +7,10 @@ Imported on first use by bot_version.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "BotVersionAttributes",
@@ -20,25 +21,58 @@ __all__ = [
 
 
 class BotVersionBotVersionLocaleDetails(DeferredModel):
+    """
+    The version of a bot used for a bot locale.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    SourceBotVersion: str
+    SourceBotVersion: Annotated[str, Field(description="The version of a bot.")]
 
 
 class BotVersionBotVersionLocaleSpecification(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BotVersionLocaleDetails: BotVersionBotVersionLocaleDetails
-    LocaleId: str
+    BotVersionLocaleDetails: Annotated[
+        BotVersionBotVersionLocaleDetails,
+        Field(description="The version of a bot used for a bot locale."),
+    ]
+    LocaleId: Annotated[
+        str,
+        Field(
+            description="The identifier of the language and locale that the bot will be used in."
+        ),
+    ]
 
 
 class BotVersionAttributes(DeferredModel):
-    BotVersion: str | None = None
+    """
+    The read-only attributes of a AWS::Lex::BotVersion, set by AWS.
+    """
+
+    BotVersion: Annotated[str | None, Field(description="The version of a bot.")] = None
 
 
 class BotVersionProps(DeferredModel):
-    BotId: str
-    BotVersionLocaleSpecification: list[BotVersionBotVersionLocaleSpecification]
-    Description: str | None = None
+    """
+    The properties a program declares for a AWS::Lex::BotVersion.
+    """
+
+    BotId: Annotated[
+        str,
+        Field(description="Unique ID of resource Create-only: changing it replaces the resource."),
+    ]
+    BotVersionLocaleSpecification: Annotated[
+        list[BotVersionBotVersionLocaleSpecification],
+        Field(
+            description="Specifies the locales that Amazon Lex adds to this version. You can choose the Draft version or any other previously published version for each locale. Write-only: sent to AWS, never read back."
+        ),
+    ]
+    Description: Annotated[
+        str | None,
+        Field(
+            description="A description of the version. Use the description to help identify the version in lists."
+        ),
+    ] = None

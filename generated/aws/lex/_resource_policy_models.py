@@ -7,9 +7,10 @@ Imported on first use by resource_policy.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "ResourcePolicyAttributes",
@@ -18,10 +19,28 @@ __all__ = [
 
 
 class ResourcePolicyProps(DeferredModel):
-    Policy: dict[str, Any] | str
-    ResourceArn: str
+    """
+    The properties a program declares for a AWS::Lex::ResourcePolicy.
+    """
+
+    Policy: Annotated[dict[str, Any] | str, Field(description="Type: dict[str, Any] | str.")]
+    ResourceArn: Annotated[
+        str,
+        Field(
+            description="The Amazon Resource Name (ARN) of the bot or bot alias that the resource policy is attached to. Create-only: changing it replaces the resource."
+        ),
+    ]
 
 
 class ResourcePolicyAttributes(DeferredModel):
-    Id: str | None = None
-    RevisionId: str | None = None
+    """
+    The read-only attributes of a AWS::Lex::ResourcePolicy, set by AWS.
+    """
+
+    Id: Annotated[str | None, Field(description="The Physical ID of the resource policy.")] = None
+    RevisionId: Annotated[
+        str | None,
+        Field(
+            description="The current revision of the resource policy. Use the revision ID to make sure that you are updating the most current version of a resource policy when you add a policy statement to a resource, delete a resource, or update a resource."
+        ),
+    ] = None

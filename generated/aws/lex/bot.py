@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -531,1201 +535,1378 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AudioLogDestinationDict = TypedDict(
-    "AudioLogDestinationDict",
-    {
-        "S3Bucket": "Required[S3BucketLogDestinationDict]",
-    },
-    total=False,
-)
-
-AudioLogSettingDict = TypedDict(
-    "AudioLogSettingDict",
-    {
-        "Destination": "Required[AudioLogDestinationDict]",
-        "Enabled": "Required[bool]",
-    },
-    total=False,
-)
-
-BotAdvancedRecognitionSettingDict = TypedDict(
-    "BotAdvancedRecognitionSettingDict",
-    {
-        "AudioRecognitionStrategy": "Literal['UseSlotValuesAsCustomVocabulary']",
-    },
-    total=False,
-)
-
-BotAliasLocaleSettingsItemDict = TypedDict(
-    "BotAliasLocaleSettingsItemDict",
-    {
-        "BotAliasLocaleSetting": "Required[BotBotAliasLocaleSettingsDict]",
-        "LocaleId": "Required[str]",
-    },
-    total=False,
-)
-
-BotAllowedInputTypesDict = TypedDict(
-    "BotAllowedInputTypesDict",
-    {
-        "AllowAudioInput": "Required[bool]",
-        "AllowDTMFInput": "Required[bool]",
-    },
-    total=False,
-)
-
-BotAudioAndDTMFInputSpecificationDict = TypedDict(
-    "BotAudioAndDTMFInputSpecificationDict",
-    {
-        "AudioSpecification": "BotAudioSpecificationDict",
-        "DTMFSpecification": "BotDTMFSpecificationDict",
-        "StartTimeoutMs": "Required[int]",
-    },
-    total=False,
-)
-
-BotAudioFillerSettingsDict = TypedDict(
-    "BotAudioFillerSettingsDict",
-    {
-        "AudioType": "Literal['MELODY_CHIPPER_CHIME', 'MELODY_CURIOUS_CRAWL', 'MELODY_RISING_RIPPLE', 'MELODY_PATIENT_PING', 'MELODY_PONDERING_PONG', 'TYPING_KINETIC_KEYS', 'TYPING_QUIET_QWERTY']",
-        "Enabled": "Required[bool]",
-        "MinimumPlayDurationInMilliseconds": "int",
-        "ResponseDeliveryDelayInMilliseconds": "int",
-        "StartDelayInMilliseconds": "int",
-    },
-    total=False,
-)
-
-BotAudioSpecificationDict = TypedDict(
-    "BotAudioSpecificationDict",
-    {
-        "EndTimeoutMs": "Required[int]",
-        "MaxLengthMs": "Required[int]",
-    },
-    total=False,
-)
-
-BotBedrockAgentIntentConfigurationDict = TypedDict(
-    "BotBedrockAgentIntentConfigurationDict",
-    {
-        "BedrockAgentConfiguration": "BotBedrockAgentIntentConfigurationBedrockAgentConfigurationDict",
-        "BedrockAgentIntentKnowledgeBaseConfiguration": "BotBedrockAgentIntentConfigurationBedrockAgentIntentKnowledgeBaseConfigurationDict",
-    },
-    total=False,
-)
-
-BotBedrockAgentIntentConfigurationBedrockAgentConfigurationDict = TypedDict(
-    "BotBedrockAgentIntentConfigurationBedrockAgentConfigurationDict",
-    {
-        "BedrockAgentAliasId": "str",
-        "BedrockAgentId": "str",
-    },
-    total=False,
-)
-
-BotBedrockAgentIntentConfigurationBedrockAgentIntentKnowledgeBaseConfigurationDict = TypedDict(
-    "BotBedrockAgentIntentConfigurationBedrockAgentIntentKnowledgeBaseConfigurationDict",
-    {
-        "BedrockKnowledgeBaseArn": "Required[str]",
-        "BedrockModelConfiguration": "Required[BotBedrockModelSpecificationDict]",
-    },
-    total=False,
-)
-
-BotBedrockModelSpecificationDict = TypedDict(
-    "BotBedrockModelSpecificationDict",
-    {
-        "BedrockGuardrailConfiguration": "BotBedrockModelSpecificationBedrockGuardrailConfigurationDict",
-        "BedrockModelCustomPrompt": "str",
-        "BedrockTraceStatus": "Literal['ENABLED', 'DISABLED']",
-        "ModelArn": "Required[str]",
-    },
-    total=False,
-)
-
-BotBedrockModelSpecificationBedrockGuardrailConfigurationDict = TypedDict(
-    "BotBedrockModelSpecificationBedrockGuardrailConfigurationDict",
-    {
-        "BedrockGuardrailIdentifier": "str",
-        "BedrockGuardrailVersion": "str",
-    },
-    total=False,
-)
-
-BotBotAliasLocaleSettingsDict = TypedDict(
-    "BotBotAliasLocaleSettingsDict",
-    {
-        "CodeHookSpecification": "BotCodeHookSpecificationDict",
-        "Enabled": "Required[bool]",
-    },
-    total=False,
-)
-
-BotCodeHookSpecificationDict = TypedDict(
-    "BotCodeHookSpecificationDict",
-    {
-        "LambdaCodeHook": "Required[BotLambdaCodeHookDict]",
-    },
-    total=False,
-)
-
-BotCompositeSlotTypeSettingDict = TypedDict(
-    "BotCompositeSlotTypeSettingDict",
-    {
-        "SubSlots": "list[SubSlotTypeCompositionDict]",
-    },
-    total=False,
-)
-
-BotConditionDict = TypedDict(
-    "BotConditionDict",
-    {
-        "ExpressionString": "Required[str]",
-    },
-    total=False,
-)
-
-BotConditionalDict = TypedDict(
-    "BotConditionalDict",
-    {
-        "ConditionalBranches": "Required[list[ConditionalBranchDict]]",
-        "IsActive": "Required[bool]",
-    },
-    total=False,
-)
-
-BotConversationLogSettingsDict = TypedDict(
-    "BotConversationLogSettingsDict",
-    {
-        "AudioLogSettings": "list[AudioLogSettingDict]",
-        "TextLogSettings": "list[TextLogSettingDict]",
-    },
-    total=False,
-)
-
-BotCustomPayloadDict = TypedDict(
-    "BotCustomPayloadDict",
-    {
-        "Value": "Required[str]",
-    },
-    total=False,
-)
-
-BotCustomVocabularyDict = TypedDict(
-    "BotCustomVocabularyDict",
-    {
-        "CustomVocabularyItems": "Required[list[CustomVocabularyItemDict]]",
-    },
-    total=False,
-)
-
-BotDTMFSpecificationDict = TypedDict(
-    "BotDTMFSpecificationDict",
-    {
-        "DeletionCharacter": "Required[str]",
-        "EndCharacter": "Required[str]",
-        "EndTimeoutMs": "Required[int]",
-        "MaxLength": "Required[int]",
-    },
-    total=False,
-)
-
-BotDataPrivacyDict = TypedDict(
-    "BotDataPrivacyDict",
-    {
-        "ChildDirected": "Required[bool]",
-    },
-    total=False,
-)
-
-BotDataPrivacyObjectDict = TypedDict(
-    "BotDataPrivacyObjectDict",
-    {
-        "ChildDirected": "Required[bool]",
-    },
-    total=False,
-)
-
-BotDialogActionDict = TypedDict(
-    "BotDialogActionDict",
-    {
-        "SlotToElicit": "str",
-        "SuppressNextMessage": "bool",
-        "Type": "Required[Literal['CloseIntent', 'ConfirmIntent', 'ElicitIntent', 'ElicitSlot', 'StartIntent', 'FulfillIntent', 'EndConversation', 'EvaluateConditional', 'InvokeDialogCodeHook']]",
-    },
-    total=False,
-)
-
-BotErrorLogSettingsDict = TypedDict(
-    "BotErrorLogSettingsDict",
-    {
-        "Enabled": "Required[bool]",
-    },
-    total=False,
-)
-
-BotErrorLogSettingsObjectDict = TypedDict(
-    "BotErrorLogSettingsObjectDict",
-    {
-        "Enabled": "Required[bool]",
-    },
-    total=False,
-)
-
-BotExternalSourceSettingDict = TypedDict(
-    "BotExternalSourceSettingDict",
-    {
-        "GrammarSlotTypeSetting": "BotGrammarSlotTypeSettingDict",
-    },
-    total=False,
-)
-
-BotFulfillmentUpdatesSpecificationDict = TypedDict(
-    "BotFulfillmentUpdatesSpecificationDict",
-    {
-        "Active": "Required[bool]",
-        "StartResponse": "FulfillmentStartResponseSpecificationDict",
-        "TimeoutInSeconds": "int",
-        "UpdateResponse": "FulfillmentUpdateResponseSpecificationDict",
-    },
-    total=False,
-)
-
-BotGenerativeAISettingsDict = TypedDict(
-    "BotGenerativeAISettingsDict",
-    {
-        "BuildtimeSettings": "BotGenerativeAISettingsBuildtimeSettingsDict",
-        "RuntimeSettings": "BotGenerativeAISettingsRuntimeSettingsDict",
-    },
-    total=False,
-)
-
-BotGenerativeAISettingsBuildtimeSettingsDict = TypedDict(
-    "BotGenerativeAISettingsBuildtimeSettingsDict",
-    {
-        "DescriptiveBotBuilderSpecification": "BotGenerativeAISettingsBuildtimeSettingsDescriptiveBotBuilderSpecificationDict",
-        "SampleUtteranceGenerationSpecification": "BotGenerativeAISettingsBuildtimeSettingsSampleUtteranceGenerationSpecificationDict",
-    },
-    total=False,
-)
-
-BotGenerativeAISettingsBuildtimeSettingsDescriptiveBotBuilderSpecificationDict = TypedDict(
-    "BotGenerativeAISettingsBuildtimeSettingsDescriptiveBotBuilderSpecificationDict",
-    {
-        "BedrockModelSpecification": "BotBedrockModelSpecificationDict",
-        "Enabled": "Required[bool]",
-    },
-    total=False,
-)
-
-BotGenerativeAISettingsBuildtimeSettingsSampleUtteranceGenerationSpecificationDict = TypedDict(
-    "BotGenerativeAISettingsBuildtimeSettingsSampleUtteranceGenerationSpecificationDict",
-    {
-        "BedrockModelSpecification": "BotBedrockModelSpecificationDict",
-        "Enabled": "Required[bool]",
-    },
-    total=False,
-)
-
-BotGenerativeAISettingsRuntimeSettingsDict = TypedDict(
-    "BotGenerativeAISettingsRuntimeSettingsDict",
-    {
-        "NluImprovementSpecification": "BotGenerativeAISettingsRuntimeSettingsNluImprovementSpecificationDict",
-        "SlotResolutionImprovementSpecification": "BotGenerativeAISettingsRuntimeSettingsSlotResolutionImprovementSpecificationDict",
-    },
-    total=False,
-)
-
-BotGenerativeAISettingsRuntimeSettingsNluImprovementSpecificationDict = TypedDict(
-    "BotGenerativeAISettingsRuntimeSettingsNluImprovementSpecificationDict",
-    {
-        "AssistedNluMode": "Literal['Primary', 'Fallback']",
-        "Enabled": "Required[bool]",
-        "IntentDisambiguationSettings": "BotIntentDisambiguationSettingsDict",
-    },
-    total=False,
-)
-
-BotGenerativeAISettingsRuntimeSettingsSlotResolutionImprovementSpecificationDict = TypedDict(
-    "BotGenerativeAISettingsRuntimeSettingsSlotResolutionImprovementSpecificationDict",
-    {
-        "BedrockModelSpecification": "BotBedrockModelSpecificationDict",
-        "Enabled": "Required[bool]",
-    },
-    total=False,
-)
-
-BotGrammarSlotTypeSettingDict = TypedDict(
-    "BotGrammarSlotTypeSettingDict",
-    {
-        "Source": "GrammarSlotTypeSourceDict",
-    },
-    total=False,
-)
-
-BotImageResponseCardDict = TypedDict(
-    "BotImageResponseCardDict",
-    {
-        "Buttons": "list[ButtonDict]",
-        "ImageUrl": "str",
-        "Subtitle": "str",
-        "Title": "Required[str]",
-    },
-    total=False,
-)
-
-BotInitialResponseSettingDict = TypedDict(
-    "BotInitialResponseSettingDict",
-    {
-        "CodeHook": "DialogCodeHookInvocationSettingDict",
-        "Conditional": "ConditionalSpecificationDict",
-        "InitialResponse": "ResponseSpecificationDict",
-        "NextStep": "DialogStateDict",
-    },
-    total=False,
-)
-
-BotIntentDict = TypedDict(
-    "BotIntentDict",
-    {
-        "BedrockAgentIntentConfiguration": "BotBedrockAgentIntentConfigurationDict",
-        "Description": "str",
-        "DialogCodeHook": "DialogCodeHookSettingDict",
-        "DisplayName": "str",
-        "FulfillmentCodeHook": "FulfillmentCodeHookSettingDict",
-        "InitialResponseSetting": "BotInitialResponseSettingDict",
-        "InputContexts": "list[InputContextDict]",
-        "IntentClosingSetting": "BotIntentClosingSettingDict",
-        "IntentConfirmationSetting": "BotIntentConfirmationSettingDict",
-        "KendraConfiguration": "BotKendraConfigurationDict",
-        "Name": "Required[str]",
-        "OutputContexts": "list[OutputContextDict]",
-        "ParentIntentSignature": "str",
-        "QInConnectIntentConfiguration": "BotQInConnectIntentConfigurationDict",
-        "QnAIntentConfiguration": "BotQnAIntentConfigurationDict",
-        "SampleUtterances": "list[SampleUtteranceDict]",
-        "SlotPriorities": "list[SlotPriorityDict]",
-        "Slots": "list[SlotDict]",
-    },
-    total=False,
-)
-
-BotIntentClosingSettingDict = TypedDict(
-    "BotIntentClosingSettingDict",
-    {
-        "ClosingResponse": "ResponseSpecificationDict",
-        "Conditional": "ConditionalSpecificationDict",
-        "IsActive": "bool",
-        "NextStep": "DialogStateDict",
-    },
-    total=False,
-)
-
-BotIntentConfirmationSettingDict = TypedDict(
-    "BotIntentConfirmationSettingDict",
-    {
-        "CodeHook": "DialogCodeHookInvocationSettingDict",
-        "ConfirmationConditional": "ConditionalSpecificationDict",
-        "ConfirmationNextStep": "DialogStateDict",
-        "ConfirmationResponse": "ResponseSpecificationDict",
-        "DeclinationConditional": "ConditionalSpecificationDict",
-        "DeclinationNextStep": "DialogStateDict",
-        "DeclinationResponse": "ResponseSpecificationDict",
-        "ElicitationCodeHook": "ElicitationCodeHookInvocationSettingDict",
-        "FailureConditional": "ConditionalSpecificationDict",
-        "FailureNextStep": "DialogStateDict",
-        "FailureResponse": "ResponseSpecificationDict",
-        "IsActive": "bool",
-        "PromptSpecification": "Required[BotPromptSpecificationDict]",
-    },
-    total=False,
-)
-
-BotIntentDisambiguationSettingsDict = TypedDict(
-    "BotIntentDisambiguationSettingsDict",
-    {
-        "CustomDisambiguationMessage": "str",
-        "Enabled": "Required[bool]",
-        "MaxDisambiguationIntents": "int",
-    },
-    total=False,
-)
-
-BotKendraConfigurationDict = TypedDict(
-    "BotKendraConfigurationDict",
-    {
-        "KendraIndex": "Required[str]",
-        "QueryFilterString": "str",
-        "QueryFilterStringEnabled": "bool",
-    },
-    total=False,
-)
-
-BotLambdaCodeHookDict = TypedDict(
-    "BotLambdaCodeHookDict",
-    {
-        "CodeHookInterfaceVersion": "Required[str]",
-        "LambdaArn": "Required[str]",
-    },
-    total=False,
-)
-
-BotLocaleDict = TypedDict(
-    "BotLocaleDict",
-    {
-        "AudioFillerSettings": "BotAudioFillerSettingsDict",
-        "CustomVocabulary": "BotCustomVocabularyDict",
-        "Description": "str",
-        "GenerativeAISettings": "BotGenerativeAISettingsDict",
-        "Intents": "list[BotIntentDict]",
-        "LocaleId": "Required[str]",
-        "NluConfidenceThreshold": "Required[float]",
-        "SlotTypes": "list[SlotTypeDict]",
-        "SpeechDetectionSensitivity": "Literal['Default', 'HighNoiseTolerance', 'MaximumNoiseTolerance']",
-        "SpeechRecognitionSettings": "BotSpeechRecognitionSettingsDict",
-        "UnifiedSpeechSettings": "BotUnifiedSpeechSettingsDict",
-        "VoiceSettings": "BotVoiceSettingsDict",
-    },
-    total=False,
-)
-
-BotMemberDict = TypedDict(
-    "BotMemberDict",
-    {
-        "BotMemberAliasId": "Required[str]",
-        "BotMemberAliasName": "Required[str]",
-        "BotMemberId": "Required[str]",
-        "BotMemberName": "Required[str]",
-        "BotMemberVersion": "Required[str]",
-    },
-    total=False,
-)
-
-BotMessageDict = TypedDict(
-    "BotMessageDict",
-    {
-        "CustomPayload": "BotCustomPayloadDict",
-        "ImageResponseCard": "BotImageResponseCardDict",
-        "PlainTextMessage": "BotPlainTextMessageDict",
-        "SSMLMessage": "BotSSMLMessageDict",
-    },
-    total=False,
-)
-
-BotMultipleValuesSettingDict = TypedDict(
-    "BotMultipleValuesSettingDict",
-    {
-        "AllowMultipleValues": "bool",
-    },
-    total=False,
-)
-
-BotObfuscationSettingDict = TypedDict(
-    "BotObfuscationSettingDict",
-    {
-        "ObfuscationSettingType": "Required[Literal['None', 'DefaultObfuscation']]",
-    },
-    total=False,
-)
-
-BotPlainTextMessageDict = TypedDict(
-    "BotPlainTextMessageDict",
-    {
-        "Value": "Required[str]",
-    },
-    total=False,
-)
-
-BotPostFulfillmentStatusSpecificationDict = TypedDict(
-    "BotPostFulfillmentStatusSpecificationDict",
-    {
-        "FailureConditional": "ConditionalSpecificationDict",
-        "FailureNextStep": "DialogStateDict",
-        "FailureResponse": "ResponseSpecificationDict",
-        "SuccessConditional": "ConditionalSpecificationDict",
-        "SuccessNextStep": "DialogStateDict",
-        "SuccessResponse": "ResponseSpecificationDict",
-        "TimeoutConditional": "ConditionalSpecificationDict",
-        "TimeoutNextStep": "DialogStateDict",
-        "TimeoutResponse": "ResponseSpecificationDict",
-    },
-    total=False,
-)
-
-BotPromptSpecificationDict = TypedDict(
-    "BotPromptSpecificationDict",
-    {
-        "AllowInterrupt": "bool",
-        "MaxRetries": "Required[int]",
-        "MessageGroupsList": "Required[list[MessageGroupDict]]",
-        "MessageSelectionStrategy": "Literal['Random', 'Ordered']",
-        "PromptAttemptsSpecification": "dict[str, Any]",
-    },
-    total=False,
-)
-
-BotQInConnectIntentConfigurationDict = TypedDict(
-    "BotQInConnectIntentConfigurationDict",
-    {
-        "QInConnectAssistantConfiguration": "BotQInConnectIntentConfigurationQInConnectAssistantConfigurationDict",
-    },
-    total=False,
-)
-
-BotQInConnectIntentConfigurationQInConnectAssistantConfigurationDict = TypedDict(
-    "BotQInConnectIntentConfigurationQInConnectAssistantConfigurationDict",
-    {
-        "AssistantArn": "Required[str]",
-    },
-    total=False,
-)
-
-BotQnAIntentConfigurationDict = TypedDict(
-    "BotQnAIntentConfigurationDict",
-    {
-        "BedrockModelConfiguration": "Required[BotBedrockModelSpecificationDict]",
-        "DataSourceConfiguration": "Required[BotQnAIntentConfigurationDataSourceConfigurationDict]",
-    },
-    total=False,
-)
-
-BotQnAIntentConfigurationDataSourceConfigurationDict = TypedDict(
-    "BotQnAIntentConfigurationDataSourceConfigurationDict",
-    {
-        "BedrockKnowledgeStoreConfiguration": "BotQnAIntentConfigurationDataSourceConfigurationBedrockKnowledgeStoreConfigurationDict",
-        "KendraConfiguration": "QnAKendraConfigurationDict",
-        "OpensearchConfiguration": "BotQnAIntentConfigurationDataSourceConfigurationOpensearchConfigurationDict",
-    },
-    total=False,
-)
-
-BotQnAIntentConfigurationDataSourceConfigurationBedrockKnowledgeStoreConfigurationDict = TypedDict(
-    "BotQnAIntentConfigurationDataSourceConfigurationBedrockKnowledgeStoreConfigurationDict",
-    {
-        "BKBExactResponseFields": "BotQnAIntentConfigurationDataSourceConfigurationBedrockKnowledgeStoreConfigurationBKBExactResponseFieldsDict",
-        "BedrockKnowledgeBaseArn": "str",
-        "ExactResponse": "bool",
-    },
-    total=False,
-)
-
-BotQnAIntentConfigurationDataSourceConfigurationBedrockKnowledgeStoreConfigurationBKBExactResponseFieldsDict = TypedDict(
-    "BotQnAIntentConfigurationDataSourceConfigurationBedrockKnowledgeStoreConfigurationBKBExactResponseFieldsDict",
-    {
-        "AnswerField": "str",
-    },
-    total=False,
-)
-
-BotQnAIntentConfigurationDataSourceConfigurationOpensearchConfigurationDict = TypedDict(
-    "BotQnAIntentConfigurationDataSourceConfigurationOpensearchConfigurationDict",
-    {
-        "DomainEndpoint": "str",
-        "ExactResponse": "bool",
-        "ExactResponseFields": "BotQnAIntentConfigurationDataSourceConfigurationOpensearchConfigurationExactResponseFieldsDict",
-        "IncludeFields": "list[str]",
-        "IndexName": "str",
-    },
-    total=False,
-)
-
-BotQnAIntentConfigurationDataSourceConfigurationOpensearchConfigurationExactResponseFieldsDict = TypedDict(
-    "BotQnAIntentConfigurationDataSourceConfigurationOpensearchConfigurationExactResponseFieldsDict",
-    {
-        "AnswerField": "str",
-        "QuestionField": "str",
-    },
-    total=False,
-)
-
-BotReplicationDict = TypedDict(
-    "BotReplicationDict",
-    {
-        "ReplicaRegions": "Required[list[str]]",
-    },
-    total=False,
-)
-
-BotSSMLMessageDict = TypedDict(
-    "BotSSMLMessageDict",
-    {
-        "Value": "Required[str]",
-    },
-    total=False,
-)
-
-BotSampleValueDict = TypedDict(
-    "BotSampleValueDict",
-    {
-        "Value": "Required[str]",
-    },
-    total=False,
-)
-
-BotSlotCaptureSettingDict = TypedDict(
-    "BotSlotCaptureSettingDict",
-    {
-        "CaptureConditional": "ConditionalSpecificationDict",
-        "CaptureNextStep": "DialogStateDict",
-        "CaptureResponse": "ResponseSpecificationDict",
-        "CodeHook": "DialogCodeHookInvocationSettingDict",
-        "ElicitationCodeHook": "ElicitationCodeHookInvocationSettingDict",
-        "FailureConditional": "ConditionalSpecificationDict",
-        "FailureNextStep": "DialogStateDict",
-        "FailureResponse": "ResponseSpecificationDict",
-    },
-    total=False,
-)
-
-BotSlotValueOverrideDict = TypedDict(
-    "BotSlotValueOverrideDict",
-    {
-        "Shape": "Literal['Scalar', 'List']",
-        "Value": "SlotValueDict",
-        "Values": "list[BotSlotValueOverrideDict]",
-    },
-    total=False,
-)
-
-BotSpeechModelConfigDict = TypedDict(
-    "BotSpeechModelConfigDict",
-    {
-        "DeepgramConfig": "DeepgramSpeechModelConfigDict",
-    },
-    total=False,
-)
-
-BotSpeechRecognitionSettingsDict = TypedDict(
-    "BotSpeechRecognitionSettingsDict",
-    {
-        "SpeechModelConfig": "BotSpeechModelConfigDict",
-        "SpeechModelPreference": "Literal['Standard', 'Neural', 'Deepgram', 'Advanced']",
-    },
-    total=False,
-)
-
-BotSubSlotSettingDict = TypedDict(
-    "BotSubSlotSettingDict",
-    {
-        "Expression": "str",
-        "SlotSpecifications": "dict[str, Any]",
-    },
-    total=False,
-)
-
-BotTestBotAliasSettingsDict = TypedDict(
-    "BotTestBotAliasSettingsDict",
-    {
-        "BotAliasLocaleSettings": "list[BotAliasLocaleSettingsItemDict]",
-        "ConversationLogSettings": "BotConversationLogSettingsDict",
-        "Description": "str",
-        "SentimentAnalysisSettings": "BotTestBotAliasSettingsSentimentAnalysisSettingsDict",
-    },
-    total=False,
-)
-
-BotTestBotAliasSettingsSentimentAnalysisSettingsDict = TypedDict(
-    "BotTestBotAliasSettingsSentimentAnalysisSettingsDict",
-    {
-        "DetectSentiment": "Required[bool]",
-    },
-    total=False,
-)
-
-BotTextInputSpecificationDict = TypedDict(
-    "BotTextInputSpecificationDict",
-    {
-        "StartTimeoutMs": "Required[int]",
-    },
-    total=False,
-)
-
-BotUnifiedSpeechSettingsDict = TypedDict(
-    "BotUnifiedSpeechSettingsDict",
-    {
-        "SpeechFoundationModel": "Required[BotUnifiedSpeechSettingsSpeechFoundationModelDict]",
-    },
-    total=False,
-)
-
-BotUnifiedSpeechSettingsSpeechFoundationModelDict = TypedDict(
-    "BotUnifiedSpeechSettingsSpeechFoundationModelDict",
-    {
-        "ModelArn": "Required[str]",
-        "VoiceId": "str",
-    },
-    total=False,
-)
-
-BotVoiceSettingsDict = TypedDict(
-    "BotVoiceSettingsDict",
-    {
-        "Engine": "Literal['standard', 'neural', 'long-form', 'generative']",
-        "VoiceId": "Required[str]",
-    },
-    total=False,
-)
-
-BotWaitAndContinueSpecificationDict = TypedDict(
-    "BotWaitAndContinueSpecificationDict",
-    {
-        "ContinueResponse": "Required[ResponseSpecificationDict]",
-        "IsActive": "bool",
-        "StillWaitingResponse": "StillWaitingResponseSpecificationDict",
-        "WaitingResponse": "Required[ResponseSpecificationDict]",
-    },
-    total=False,
-)
-
-ButtonDict = TypedDict(
-    "ButtonDict",
-    {
-        "Text": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
-
-CloudWatchLogGroupLogDestinationDict = TypedDict(
-    "CloudWatchLogGroupLogDestinationDict",
-    {
-        "CloudWatchLogGroupArn": "Required[str]",
-        "LogPrefix": "Required[str]",
-    },
-    total=False,
-)
-
-ConditionalBranchDict = TypedDict(
-    "ConditionalBranchDict",
-    {
-        "Condition": "Required[BotConditionDict]",
-        "Name": "Required[str]",
-        "NextStep": "Required[DialogStateDict]",
-        "Response": "ResponseSpecificationDict",
-    },
-    total=False,
-)
-
-ConditionalSpecificationDict = TypedDict(
-    "ConditionalSpecificationDict",
-    {
-        "ConditionalBranches": "Required[list[ConditionalBranchDict]]",
-        "DefaultBranch": "Required[DefaultConditionalBranchDict]",
-        "IsActive": "Required[bool]",
-    },
-    total=False,
-)
-
-CustomVocabularyItemDict = TypedDict(
-    "CustomVocabularyItemDict",
-    {
-        "DisplayAs": "str",
-        "Phrase": "Required[str]",
-        "Weight": "int",
-    },
-    total=False,
-)
-
-DeepgramSpeechModelConfigDict = TypedDict(
-    "DeepgramSpeechModelConfigDict",
-    {
-        "ApiTokenSecretArn": "Required[str]",
-        "ModelId": "str",
-    },
-    total=False,
-)
-
-DefaultConditionalBranchDict = TypedDict(
-    "DefaultConditionalBranchDict",
-    {
-        "NextStep": "DialogStateDict",
-        "Response": "ResponseSpecificationDict",
-    },
-    total=False,
-)
-
-DialogCodeHookInvocationSettingDict = TypedDict(
-    "DialogCodeHookInvocationSettingDict",
-    {
-        "EnableCodeHookInvocation": "Required[bool]",
-        "InvocationLabel": "str",
-        "IsActive": "Required[bool]",
-        "PostCodeHookSpecification": "Required[PostDialogCodeHookInvocationSpecificationDict]",
-    },
-    total=False,
-)
-
-DialogCodeHookSettingDict = TypedDict(
-    "DialogCodeHookSettingDict",
-    {
-        "Enabled": "Required[bool]",
-    },
-    total=False,
-)
-
-DialogStateDict = TypedDict(
-    "DialogStateDict",
-    {
-        "DialogAction": "BotDialogActionDict",
-        "Intent": "IntentOverrideDict",
-        "SessionAttributes": "list[SessionAttributeDict]",
-    },
-    total=False,
-)
-
-ElicitationCodeHookInvocationSettingDict = TypedDict(
-    "ElicitationCodeHookInvocationSettingDict",
-    {
-        "EnableCodeHookInvocation": "Required[bool]",
-        "InvocationLabel": "str",
-    },
-    total=False,
-)
-
-FulfillmentCodeHookSettingDict = TypedDict(
-    "FulfillmentCodeHookSettingDict",
-    {
-        "Enabled": "Required[bool]",
-        "FulfillmentUpdatesSpecification": "BotFulfillmentUpdatesSpecificationDict",
-        "IsActive": "bool",
-        "PostFulfillmentStatusSpecification": "BotPostFulfillmentStatusSpecificationDict",
-    },
-    total=False,
-)
-
-FulfillmentStartResponseSpecificationDict = TypedDict(
-    "FulfillmentStartResponseSpecificationDict",
-    {
-        "AllowInterrupt": "bool",
-        "DelayInSeconds": "Required[int]",
-        "MessageGroups": "Required[list[MessageGroupDict]]",
-    },
-    total=False,
-)
-
-FulfillmentUpdateResponseSpecificationDict = TypedDict(
-    "FulfillmentUpdateResponseSpecificationDict",
-    {
-        "AllowInterrupt": "bool",
-        "FrequencyInSeconds": "Required[int]",
-        "MessageGroups": "Required[list[MessageGroupDict]]",
-    },
-    total=False,
-)
-
-GrammarSlotTypeSourceDict = TypedDict(
-    "GrammarSlotTypeSourceDict",
-    {
-        "KmsKeyArn": "str",
-        "S3BucketName": "Required[str]",
-        "S3ObjectKey": "Required[str]",
-    },
-    total=False,
-)
-
-InputContextDict = TypedDict(
-    "InputContextDict",
-    {
-        "Name": "Required[str]",
-    },
-    total=False,
-)
-
-IntentOverrideDict = TypedDict(
-    "IntentOverrideDict",
-    {
-        "Name": "str",
-        "Slots": "list[SlotValueOverrideMapDict]",
-    },
-    total=False,
-)
-
-MessageGroupDict = TypedDict(
-    "MessageGroupDict",
-    {
-        "Message": "Required[BotMessageDict]",
-        "Variations": "list[BotMessageDict]",
-    },
-    total=False,
-)
-
-OutputContextDict = TypedDict(
-    "OutputContextDict",
-    {
-        "Name": "Required[str]",
-        "TimeToLiveInSeconds": "Required[int]",
-        "TurnsToLive": "Required[int]",
-    },
-    total=False,
-)
-
-PostDialogCodeHookInvocationSpecificationDict = TypedDict(
-    "PostDialogCodeHookInvocationSpecificationDict",
-    {
-        "FailureConditional": "ConditionalSpecificationDict",
-        "FailureNextStep": "DialogStateDict",
-        "FailureResponse": "ResponseSpecificationDict",
-        "SuccessConditional": "ConditionalSpecificationDict",
-        "SuccessNextStep": "DialogStateDict",
-        "SuccessResponse": "ResponseSpecificationDict",
-        "TimeoutConditional": "ConditionalSpecificationDict",
-        "TimeoutNextStep": "DialogStateDict",
-        "TimeoutResponse": "ResponseSpecificationDict",
-    },
-    total=False,
-)
-
-PromptAttemptSpecificationDict = TypedDict(
-    "PromptAttemptSpecificationDict",
-    {
-        "AllowInterrupt": "bool",
-        "AllowedInputTypes": "Required[BotAllowedInputTypesDict]",
-        "AudioAndDTMFInputSpecification": "BotAudioAndDTMFInputSpecificationDict",
-        "TextInputSpecification": "BotTextInputSpecificationDict",
-    },
-    total=False,
-)
-
-QnAKendraConfigurationDict = TypedDict(
-    "QnAKendraConfigurationDict",
-    {
-        "ExactResponse": "Required[bool]",
-        "KendraIndex": "Required[str]",
-        "QueryFilterString": "str",
-        "QueryFilterStringEnabled": "Required[bool]",
-    },
-    total=False,
-)
-
-ResponseSpecificationDict = TypedDict(
-    "ResponseSpecificationDict",
-    {
-        "AllowInterrupt": "bool",
-        "MessageGroupsList": "Required[list[MessageGroupDict]]",
-    },
-    total=False,
-)
-
-S3BucketLogDestinationDict = TypedDict(
-    "S3BucketLogDestinationDict",
-    {
-        "KmsKeyArn": "str",
-        "LogPrefix": "Required[str]",
-        "S3BucketArn": "Required[str]",
-    },
-    total=False,
-)
-
-S3LocationDict = TypedDict(
-    "S3LocationDict",
-    {
-        "S3Bucket": "Required[str]",
-        "S3ObjectKey": "Required[str]",
-        "S3ObjectVersion": "str",
-    },
-    total=False,
-)
-
-SampleUtteranceDict = TypedDict(
-    "SampleUtteranceDict",
-    {
-        "Utterance": "Required[str]",
-    },
-    total=False,
-)
-
-SessionAttributeDict = TypedDict(
-    "SessionAttributeDict",
-    {
-        "Key": "Required[str]",
-        "Value": "str",
-    },
-    total=False,
-)
-
-SlotDict = TypedDict(
-    "SlotDict",
-    {
-        "Description": "str",
-        "MultipleValuesSetting": "BotMultipleValuesSettingDict",
-        "Name": "Required[str]",
-        "ObfuscationSetting": "BotObfuscationSettingDict",
-        "SlotTypeName": "Required[str]",
-        "SubSlotSetting": "BotSubSlotSettingDict",
-        "ValueElicitationSetting": "Required[SlotValueElicitationSettingDict]",
-    },
-    total=False,
-)
-
-SlotDefaultValueDict = TypedDict(
-    "SlotDefaultValueDict",
-    {
-        "DefaultValue": "Required[str]",
-    },
-    total=False,
-)
-
-SlotDefaultValueSpecificationDict = TypedDict(
-    "SlotDefaultValueSpecificationDict",
-    {
-        "DefaultValueList": "Required[list[SlotDefaultValueDict]]",
-    },
-    total=False,
-)
-
-SlotPriorityDict = TypedDict(
-    "SlotPriorityDict",
-    {
-        "Priority": "Required[int]",
-        "SlotName": "Required[str]",
-    },
-    total=False,
-)
-
-SlotTypeDict = TypedDict(
-    "SlotTypeDict",
-    {
-        "CompositeSlotTypeSetting": "BotCompositeSlotTypeSettingDict",
-        "Description": "str",
-        "ExternalSourceSetting": "BotExternalSourceSettingDict",
-        "Name": "Required[str]",
-        "ParentSlotTypeSignature": "str",
-        "SlotTypeValues": "list[SlotTypeValueDict]",
-        "ValueSelectionSetting": "SlotValueSelectionSettingDict",
-    },
-    total=False,
-)
-
-SlotTypeValueDict = TypedDict(
-    "SlotTypeValueDict",
-    {
-        "SampleValue": "Required[BotSampleValueDict]",
-        "Synonyms": "list[BotSampleValueDict]",
-    },
-    total=False,
-)
-
-SlotValueDict = TypedDict(
-    "SlotValueDict",
-    {
-        "InterpretedValue": "str",
-    },
-    total=False,
-)
-
-SlotValueElicitationSettingDict = TypedDict(
-    "SlotValueElicitationSettingDict",
-    {
-        "DefaultValueSpecification": "SlotDefaultValueSpecificationDict",
-        "PromptSpecification": "BotPromptSpecificationDict",
-        "SampleUtterances": "list[SampleUtteranceDict]",
-        "SlotCaptureSetting": "BotSlotCaptureSettingDict",
-        "SlotConstraint": "Required[Literal['Required', 'Optional']]",
-        "WaitAndContinueSpecification": "BotWaitAndContinueSpecificationDict",
-    },
-    total=False,
-)
-
-SlotValueOverrideMapDict = TypedDict(
-    "SlotValueOverrideMapDict",
-    {
-        "SlotName": "str",
-        "SlotValueOverride": "BotSlotValueOverrideDict",
-    },
-    total=False,
-)
-
-SlotValueRegexFilterDict = TypedDict(
-    "SlotValueRegexFilterDict",
-    {
-        "Pattern": "Required[str]",
-    },
-    total=False,
-)
-
-SlotValueSelectionSettingDict = TypedDict(
-    "SlotValueSelectionSettingDict",
-    {
-        "AdvancedRecognitionSetting": "BotAdvancedRecognitionSettingDict",
-        "RegexFilter": "SlotValueRegexFilterDict",
-        "ResolutionStrategy": "Required[Literal['ORIGINAL_VALUE', 'TOP_RESOLUTION', 'CONCATENATION']]",
-    },
-    total=False,
-)
-
-SpecificationsDict = TypedDict(
-    "SpecificationsDict",
-    {
-        "SlotTypeId": "str",
-        "SlotTypeName": "str",
-        "ValueElicitationSetting": "Required[SubSlotValueElicitationSettingDict]",
-    },
-    total=False,
-)
-
-StillWaitingResponseSpecificationDict = TypedDict(
-    "StillWaitingResponseSpecificationDict",
-    {
-        "AllowInterrupt": "bool",
-        "FrequencyInSeconds": "Required[int]",
-        "MessageGroupsList": "Required[list[MessageGroupDict]]",
-        "TimeoutInSeconds": "Required[int]",
-    },
-    total=False,
-)
-
-SubSlotTypeCompositionDict = TypedDict(
-    "SubSlotTypeCompositionDict",
-    {
-        "Name": "Required[str]",
-        "SlotTypeId": "str",
-        "SlotTypeName": "str",
-    },
-    total=False,
-)
-
-SubSlotValueElicitationSettingDict = TypedDict(
-    "SubSlotValueElicitationSettingDict",
-    {
-        "DefaultValueSpecification": "SlotDefaultValueSpecificationDict",
-        "PromptSpecification": "BotPromptSpecificationDict",
-        "SampleUtterances": "list[SampleUtteranceDict]",
-        "WaitAndContinueSpecification": "BotWaitAndContinueSpecificationDict",
-    },
-    total=False,
-)
-
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
-
-TextLogDestinationDict = TypedDict(
-    "TextLogDestinationDict",
-    {
-        "CloudWatch": "Required[CloudWatchLogGroupLogDestinationDict]",
-    },
-    total=False,
-)
-
-TextLogSettingDict = TypedDict(
-    "TextLogSettingDict",
-    {
-        "Destination": "Required[TextLogDestinationDict]",
-        "Enabled": "Required[bool]",
-    },
-    total=False,
-)
 
+class AudioLogDestinationDict(TypedDict, total=False):
+    """AudioLogDestination as a plain dict."""
+
+    S3Bucket: Required[S3BucketLogDestinationDict]
+    """Type: S3BucketLogDestinationDict."""
+
+
+class AudioLogSettingDict(TypedDict, total=False):
+    """AudioLogSetting as a plain dict."""
+
+    Destination: Required[AudioLogDestinationDict]
+    """Type: AudioLogDestinationDict."""
+    Enabled: Required[bool]
+    """Type: bool."""
+
+
+class BotAdvancedRecognitionSettingDict(TypedDict, total=False):
+    """BotAdvancedRecognitionSetting as a plain dict."""
+
+    AudioRecognitionStrategy: Literal["UseSlotValuesAsCustomVocabulary"]
+    """Allowed values: 'UseSlotValuesAsCustomVocabulary'."""
+
+
+class BotAliasLocaleSettingsItemDict(TypedDict, total=False):
+    """BotAliasLocaleSettingsItem as a plain dict."""
+
+    BotAliasLocaleSetting: Required[BotBotAliasLocaleSettingsDict]
+    """Type: BotBotAliasLocaleSettingsDict."""
+    LocaleId: Required[str]
+    """Length: 1 to 128 characters."""
+
+
+class BotAllowedInputTypesDict(TypedDict, total=False):
+    """BotAllowedInputTypes as a plain dict."""
+
+    AllowAudioInput: Required[bool]
+    """Type: bool."""
+    AllowDTMFInput: Required[bool]
+    """Type: bool."""
+
+
+class BotAudioAndDTMFInputSpecificationDict(TypedDict, total=False):
+    """BotAudioAndDTMFInputSpecification as a plain dict."""
+
+    AudioSpecification: BotAudioSpecificationDict
+    """Type: BotAudioSpecificationDict."""
+    DTMFSpecification: BotDTMFSpecificationDict
+    """Type: BotDTMFSpecificationDict."""
+    StartTimeoutMs: Required[int]
+    """Range: at least 1 (inclusive)."""
+
+
+class BotAudioFillerSettingsDict(TypedDict, total=False):
+    """BotAudioFillerSettings as a plain dict."""
+
+    AudioType: Literal[
+        "MELODY_CHIPPER_CHIME",
+        "MELODY_CURIOUS_CRAWL",
+        "MELODY_RISING_RIPPLE",
+        "MELODY_PATIENT_PING",
+        "MELODY_PONDERING_PONG",
+        "TYPING_KINETIC_KEYS",
+        "TYPING_QUIET_QWERTY",
+    ]
+    """Allowed values: 'MELODY_CHIPPER_CHIME', 'MELODY_CURIOUS_CRAWL', 'MELODY_RISING_RIPPLE',
+    'MELODY_PATIENT_PING', 'MELODY_PONDERING_PONG', 'TYPING_KINETIC_KEYS', 'TYPING_QUIET_QWERTY'."""
+    Enabled: Required[bool]
+    """Type: bool."""
+    MinimumPlayDurationInMilliseconds: int
+    """Range: 1000 to 5000 (inclusive)."""
+    ResponseDeliveryDelayInMilliseconds: int
+    """Range: 200 to 1000 (inclusive)."""
+    StartDelayInMilliseconds: int
+    """Range: 500 to 5000 (inclusive)."""
+
+
+class BotAudioSpecificationDict(TypedDict, total=False):
+    """BotAudioSpecification as a plain dict."""
+
+    EndTimeoutMs: Required[int]
+    """Range: at least 1 (inclusive)."""
+    MaxLengthMs: Required[int]
+    """Range: at least 1 (inclusive)."""
+
+
+class BotBedrockAgentIntentConfigurationDict(TypedDict, total=False):
+    """BotBedrockAgentIntentConfiguration as a plain dict."""
+
+    BedrockAgentConfiguration: BotBedrockAgentIntentConfigurationBedrockAgentConfigurationDict
+    """Type: BotBedrockAgentIntentConfigurationBedrockAgentConfigurationDict."""
+    BedrockAgentIntentKnowledgeBaseConfiguration: (
+        BotBedrockAgentIntentConfigurationBedrockAgentIntentKnowledgeBaseConfigurationDict
+    )
+    """Type: BotBedrockAgentIntentConfigurationBedrockAgentIntentKnowledgeBaseConfigurationDict."""
+
+
+class BotBedrockAgentIntentConfigurationBedrockAgentConfigurationDict(TypedDict, total=False):
+    """BotBedrockAgentIntentConfigurationBedrockAgentConfiguration as a plain dict."""
+
+    BedrockAgentAliasId: str
+    """Length: 1 to 5000 characters."""
+    BedrockAgentId: str
+    """Length: 1 to 5000 characters."""
+
+
+class BotBedrockAgentIntentConfigurationBedrockAgentIntentKnowledgeBaseConfigurationDict(
+    TypedDict, total=False
+):
+    """BotBedrockAgentIntentConfigurationBedrockAgentIntentKnowledgeBaseConfiguration as a plain
+    dict."""
+
+    BedrockKnowledgeBaseArn: Required[str]
+    """Length: 1 to 5000 characters."""
+    BedrockModelConfiguration: Required[BotBedrockModelSpecificationDict]
+    """Type: BotBedrockModelSpecificationDict."""
+
+
+class BotBedrockModelSpecificationDict(TypedDict, total=False):
+    """BotBedrockModelSpecification as a plain dict."""
+
+    BedrockGuardrailConfiguration: BotBedrockModelSpecificationBedrockGuardrailConfigurationDict
+    """Type: BotBedrockModelSpecificationBedrockGuardrailConfigurationDict."""
+    BedrockModelCustomPrompt: str
+    """Length: 1 to 5000 characters."""
+    BedrockTraceStatus: Literal["ENABLED", "DISABLED"]
+    """Allowed values: 'ENABLED', 'DISABLED'."""
+    ModelArn: Required[str]
+    """Length: 1 to 5000 characters."""
+
+
+class BotBedrockModelSpecificationBedrockGuardrailConfigurationDict(TypedDict, total=False):
+    """BotBedrockModelSpecificationBedrockGuardrailConfiguration as a plain dict."""
+
+    BedrockGuardrailIdentifier: str
+    """Length: 1 to 5000 characters."""
+    BedrockGuardrailVersion: str
+    """Length: 1 to 5000 characters."""
+
+
+class BotBotAliasLocaleSettingsDict(TypedDict, total=False):
+    """BotBotAliasLocaleSettings as a plain dict."""
+
+    CodeHookSpecification: BotCodeHookSpecificationDict
+    """Type: BotCodeHookSpecificationDict."""
+    Enabled: Required[bool]
+    """Type: bool."""
+
+
+class BotCodeHookSpecificationDict(TypedDict, total=False):
+    """BotCodeHookSpecification as a plain dict."""
+
+    LambdaCodeHook: Required[BotLambdaCodeHookDict]
+    """Type: BotLambdaCodeHookDict."""
+
+
+class BotCompositeSlotTypeSettingDict(TypedDict, total=False):
+    """BotCompositeSlotTypeSetting as a plain dict."""
+
+    SubSlots: list[SubSlotTypeCompositionDict]
+    """Items: 1 to 6 items. Items are unique."""
+
+
+class BotConditionDict(TypedDict, total=False):
+    """BotCondition as a plain dict."""
+
+    ExpressionString: Required[str]
+    """Length: 1 to 1024 characters."""
+
+
+class BotConditionalDict(TypedDict, total=False):
+    """BotConditional as a plain dict."""
+
+    ConditionalBranches: Required[list[ConditionalBranchDict]]
+    """Items: 1 to 4 items."""
+    IsActive: Required[bool]
+    """Type: bool."""
+
+
+class BotConversationLogSettingsDict(TypedDict, total=False):
+    """BotConversationLogSettings as a plain dict."""
+
+    AudioLogSettings: list[AudioLogSettingDict]
+    """Items: at most 1 items. Items are unique."""
+    TextLogSettings: list[TextLogSettingDict]
+    """Items: at most 1 items. Items are unique."""
+
+
+class BotCustomPayloadDict(TypedDict, total=False):
+    """BotCustomPayload as a plain dict."""
+
+    Value: Required[str]
+    """Length: 1 to 1000 characters."""
+
+
+class BotCustomVocabularyDict(TypedDict, total=False):
+    """BotCustomVocabulary as a plain dict."""
+
+    CustomVocabularyItems: Required[list[CustomVocabularyItemDict]]
+    """Items: at most 500 items. Items are unique."""
+
+
+class BotDTMFSpecificationDict(TypedDict, total=False):
+    """BotDTMFSpecification as a plain dict."""
+
+    DeletionCharacter: Required[str]
+    """Pattern: ^[A-D0-9#*]{1}$"""
+    EndCharacter: Required[str]
+    """Pattern: ^[A-D0-9#*]{1}$"""
+    EndTimeoutMs: Required[int]
+    """Range: at least 1 (inclusive)."""
+    MaxLength: Required[int]
+    """Range: 1 to 1024 (inclusive)."""
+
+
+class BotDataPrivacyDict(TypedDict, total=False):
+    """BotDataPrivacy as a plain dict."""
+
+    ChildDirected: Required[bool]
+    """Type: bool."""
+
+
+class BotDataPrivacyObjectDict(TypedDict, total=False):
+    """BotDataPrivacyObject as a plain dict."""
+
+    ChildDirected: Required[bool]
+    """Type: bool."""
+
+
+class BotDialogActionDict(TypedDict, total=False):
+    """BotDialogAction as a plain dict."""
+
+    SlotToElicit: str
+    """Pattern: ^([0-9a-zA-Z][_-]?)+$ Length: 1 to 100 characters."""
+    SuppressNextMessage: bool
+    """Type: bool."""
+    Type: Required[
+        Literal[
+            "CloseIntent",
+            "ConfirmIntent",
+            "ElicitIntent",
+            "ElicitSlot",
+            "StartIntent",
+            "FulfillIntent",
+            "EndConversation",
+            "EvaluateConditional",
+            "InvokeDialogCodeHook",
+        ]
+    ]
+    """Allowed values: 'CloseIntent', 'ConfirmIntent', 'ElicitIntent', 'ElicitSlot', 'StartIntent',
+    'FulfillIntent', 'EndConversation', 'EvaluateConditional', 'InvokeDialogCodeHook'."""
+
+
+class BotErrorLogSettingsDict(TypedDict, total=False):
+    """BotErrorLogSettings as a plain dict: Error logs configuration for this bot. This is used by
+    Amazon Lex to emit any errors that occur during Lex Runtime API invocations."""
+
+    Enabled: Required[bool]
+    """Specify whether error log feature has been enabled"""
+
+
+class BotErrorLogSettingsObjectDict(TypedDict, total=False):
+    """BotErrorLogSettingsObject as a plain dict."""
+
+    Enabled: Required[bool]
+    """Type: bool."""
+
+
+class BotExternalSourceSettingDict(TypedDict, total=False):
+    """BotExternalSourceSetting as a plain dict."""
+
+    GrammarSlotTypeSetting: BotGrammarSlotTypeSettingDict
+    """Type: BotGrammarSlotTypeSettingDict."""
+
+
+class BotFulfillmentUpdatesSpecificationDict(TypedDict, total=False):
+    """BotFulfillmentUpdatesSpecification as a plain dict."""
+
+    Active: Required[bool]
+    """Type: bool."""
+    StartResponse: FulfillmentStartResponseSpecificationDict
+    """Type: FulfillmentStartResponseSpecificationDict."""
+    TimeoutInSeconds: int
+    """Range: 1 to 900 (inclusive)."""
+    UpdateResponse: FulfillmentUpdateResponseSpecificationDict
+    """Type: FulfillmentUpdateResponseSpecificationDict."""
+
+
+class BotGenerativeAISettingsDict(TypedDict, total=False):
+    """BotGenerativeAISettings as a plain dict."""
+
+    BuildtimeSettings: BotGenerativeAISettingsBuildtimeSettingsDict
+    """Type: BotGenerativeAISettingsBuildtimeSettingsDict."""
+    RuntimeSettings: BotGenerativeAISettingsRuntimeSettingsDict
+    """Type: BotGenerativeAISettingsRuntimeSettingsDict."""
+
+
+class BotGenerativeAISettingsBuildtimeSettingsDict(TypedDict, total=False):
+    """BotGenerativeAISettingsBuildtimeSettings as a plain dict."""
+
+    DescriptiveBotBuilderSpecification: (
+        BotGenerativeAISettingsBuildtimeSettingsDescriptiveBotBuilderSpecificationDict
+    )
+    """Type: BotGenerativeAISettingsBuildtimeSettingsDescriptiveBotBuilderSpecificationDict."""
+    SampleUtteranceGenerationSpecification: (
+        BotGenerativeAISettingsBuildtimeSettingsSampleUtteranceGenerationSpecificationDict
+    )
+    """Type: BotGenerativeAISettingsBuildtimeSettingsSampleUtteranceGenerationSpecificationDict."""
+
+
+class BotGenerativeAISettingsBuildtimeSettingsDescriptiveBotBuilderSpecificationDict(
+    TypedDict, total=False
+):
+    """BotGenerativeAISettingsBuildtimeSettingsDescriptiveBotBuilderSpecification as a plain dict."""
+
+    BedrockModelSpecification: BotBedrockModelSpecificationDict
+    """Type: BotBedrockModelSpecificationDict."""
+    Enabled: Required[bool]
+    """Type: bool."""
+
+
+class BotGenerativeAISettingsBuildtimeSettingsSampleUtteranceGenerationSpecificationDict(
+    TypedDict, total=False
+):
+    """BotGenerativeAISettingsBuildtimeSettingsSampleUtteranceGenerationSpecification as a plain
+    dict."""
+
+    BedrockModelSpecification: BotBedrockModelSpecificationDict
+    """Type: BotBedrockModelSpecificationDict."""
+    Enabled: Required[bool]
+    """Type: bool."""
+
+
+class BotGenerativeAISettingsRuntimeSettingsDict(TypedDict, total=False):
+    """BotGenerativeAISettingsRuntimeSettings as a plain dict."""
+
+    NluImprovementSpecification: (
+        BotGenerativeAISettingsRuntimeSettingsNluImprovementSpecificationDict
+    )
+    """Type: BotGenerativeAISettingsRuntimeSettingsNluImprovementSpecificationDict."""
+    SlotResolutionImprovementSpecification: (
+        BotGenerativeAISettingsRuntimeSettingsSlotResolutionImprovementSpecificationDict
+    )
+    """Type: BotGenerativeAISettingsRuntimeSettingsSlotResolutionImprovementSpecificationDict."""
+
+
+class BotGenerativeAISettingsRuntimeSettingsNluImprovementSpecificationDict(TypedDict, total=False):
+    """BotGenerativeAISettingsRuntimeSettingsNluImprovementSpecification as a plain dict."""
+
+    AssistedNluMode: Literal["Primary", "Fallback"]
+    """Allowed values: 'Primary', 'Fallback'."""
+    Enabled: Required[bool]
+    """Type: bool."""
+    IntentDisambiguationSettings: BotIntentDisambiguationSettingsDict
+    """Type: BotIntentDisambiguationSettingsDict."""
+
+
+class BotGenerativeAISettingsRuntimeSettingsSlotResolutionImprovementSpecificationDict(
+    TypedDict, total=False
+):
+    """BotGenerativeAISettingsRuntimeSettingsSlotResolutionImprovementSpecification as a plain dict."""
+
+    BedrockModelSpecification: BotBedrockModelSpecificationDict
+    """Type: BotBedrockModelSpecificationDict."""
+    Enabled: Required[bool]
+    """Type: bool."""
+
+
+class BotGrammarSlotTypeSettingDict(TypedDict, total=False):
+    """BotGrammarSlotTypeSetting as a plain dict."""
+
+    Source: GrammarSlotTypeSourceDict
+    """Type: GrammarSlotTypeSourceDict."""
+
+
+class BotImageResponseCardDict(TypedDict, total=False):
+    """BotImageResponseCard as a plain dict."""
+
+    Buttons: list[ButtonDict]
+    """Items: at most 5 items."""
+    ImageUrl: str
+    """Length: 1 to 250 characters."""
+    Subtitle: str
+    """Length: 1 to 250 characters."""
+    Title: Required[str]
+    """Length: 1 to 250 characters."""
+
+
+class BotInitialResponseSettingDict(TypedDict, total=False):
+    """BotInitialResponseSetting as a plain dict."""
+
+    CodeHook: DialogCodeHookInvocationSettingDict
+    """Type: DialogCodeHookInvocationSettingDict."""
+    Conditional: ConditionalSpecificationDict
+    """Type: ConditionalSpecificationDict."""
+    InitialResponse: ResponseSpecificationDict
+    """Type: ResponseSpecificationDict."""
+    NextStep: DialogStateDict
+    """Type: DialogStateDict."""
+
+
+class BotIntentDict(TypedDict, total=False):
+    """BotIntent as a plain dict."""
+
+    BedrockAgentIntentConfiguration: BotBedrockAgentIntentConfigurationDict
+    """Type: BotBedrockAgentIntentConfigurationDict."""
+    Description: str
+    """Resource Type definition for the intent."""
+    DialogCodeHook: DialogCodeHookSettingDict
+    """Type: DialogCodeHookSettingDict."""
+    DisplayName: str
+    """Length: 1 to 100 characters."""
+    FulfillmentCodeHook: FulfillmentCodeHookSettingDict
+    """Type: FulfillmentCodeHookSettingDict."""
+    InitialResponseSetting: BotInitialResponseSettingDict
+    """Type: BotInitialResponseSettingDict."""
+    InputContexts: list[InputContextDict]
+    """Items: at most 5 items."""
+    IntentClosingSetting: BotIntentClosingSettingDict
+    """Type: BotIntentClosingSettingDict."""
+    IntentConfirmationSetting: BotIntentConfirmationSettingDict
+    """Type: BotIntentConfirmationSettingDict."""
+    KendraConfiguration: BotKendraConfigurationDict
+    """Type: BotKendraConfigurationDict."""
+    Name: Required[str]
+    """Pattern: ^([0-9a-zA-Z][_-]?)+$ Length: 1 to 100 characters."""
+    OutputContexts: list[OutputContextDict]
+    """Items: at most 10 items."""
+    ParentIntentSignature: str
+    """Type: str."""
+    QInConnectIntentConfiguration: BotQInConnectIntentConfigurationDict
+    """Type: BotQInConnectIntentConfigurationDict."""
+    QnAIntentConfiguration: BotQnAIntentConfigurationDict
+    """Type: BotQnAIntentConfigurationDict."""
+    SampleUtterances: list[SampleUtteranceDict]
+    """Type: list[SampleUtteranceDict]."""
+    SlotPriorities: list[SlotPriorityDict]
+    """Type: list[SlotPriorityDict]."""
+    Slots: list[SlotDict]
+    """Items: at most 100 items. Items are unique."""
+
+
+class BotIntentClosingSettingDict(TypedDict, total=False):
+    """BotIntentClosingSetting as a plain dict."""
+
+    ClosingResponse: ResponseSpecificationDict
+    """Type: ResponseSpecificationDict."""
+    Conditional: ConditionalSpecificationDict
+    """Type: ConditionalSpecificationDict."""
+    IsActive: bool
+    """Type: bool."""
+    NextStep: DialogStateDict
+    """Type: DialogStateDict."""
+
+
+class BotIntentConfirmationSettingDict(TypedDict, total=False):
+    """BotIntentConfirmationSetting as a plain dict."""
+
+    CodeHook: DialogCodeHookInvocationSettingDict
+    """Type: DialogCodeHookInvocationSettingDict."""
+    ConfirmationConditional: ConditionalSpecificationDict
+    """Type: ConditionalSpecificationDict."""
+    ConfirmationNextStep: DialogStateDict
+    """Type: DialogStateDict."""
+    ConfirmationResponse: ResponseSpecificationDict
+    """Type: ResponseSpecificationDict."""
+    DeclinationConditional: ConditionalSpecificationDict
+    """Type: ConditionalSpecificationDict."""
+    DeclinationNextStep: DialogStateDict
+    """Type: DialogStateDict."""
+    DeclinationResponse: ResponseSpecificationDict
+    """Type: ResponseSpecificationDict."""
+    ElicitationCodeHook: ElicitationCodeHookInvocationSettingDict
+    """Type: ElicitationCodeHookInvocationSettingDict."""
+    FailureConditional: ConditionalSpecificationDict
+    """Type: ConditionalSpecificationDict."""
+    FailureNextStep: DialogStateDict
+    """Type: DialogStateDict."""
+    FailureResponse: ResponseSpecificationDict
+    """Type: ResponseSpecificationDict."""
+    IsActive: bool
+    """Type: bool."""
+    PromptSpecification: Required[BotPromptSpecificationDict]
+    """Type: BotPromptSpecificationDict."""
+
+
+class BotIntentDisambiguationSettingsDict(TypedDict, total=False):
+    """BotIntentDisambiguationSettings as a plain dict."""
+
+    CustomDisambiguationMessage: str
+    """Length: 1 to 1000 characters."""
+    Enabled: Required[bool]
+    """Type: bool."""
+    MaxDisambiguationIntents: int
+    """Range: 2 to 5 (inclusive)."""
+
+
+class BotKendraConfigurationDict(TypedDict, total=False):
+    """BotKendraConfiguration as a plain dict."""
+
+    KendraIndex: Required[str]
+    """Pattern:
+    ^arn:aws[a-zA-Z-]*:kendra:[a-z]+-(?:[a-z]+-)*[0-9]:[0-9]{12}:index/[a-zA-Z0-9][a-zA-Z0-9_-]*$
+    Length: 32 to 2048 characters."""
+    QueryFilterString: str
+    """Length: 1 to 5000 characters."""
+    QueryFilterStringEnabled: bool
+    """Type: bool."""
+
+
+class BotLambdaCodeHookDict(TypedDict, total=False):
+    """BotLambdaCodeHook as a plain dict."""
+
+    CodeHookInterfaceVersion: Required[str]
+    """Length: 1 to 5 characters."""
+    LambdaArn: Required[str]
+    """Length: 20 to 2048 characters."""
+
+
+class BotLocaleDict(TypedDict, total=False):
+    """BotLocale as a plain dict."""
+
+    AudioFillerSettings: BotAudioFillerSettingsDict
+    """Type: BotAudioFillerSettingsDict."""
+    CustomVocabulary: BotCustomVocabularyDict
+    """Type: BotCustomVocabularyDict."""
+    Description: str
+    """A description of the resource"""
+    GenerativeAISettings: BotGenerativeAISettingsDict
+    """Type: BotGenerativeAISettingsDict."""
+    Intents: list[BotIntentDict]
+    """Items: at most 1000 items. Items are unique."""
+    LocaleId: Required[str]
+    """Type: str."""
+    NluConfidenceThreshold: Required[float]
+    """Range: 0 to 1 (inclusive)."""
+    SlotTypes: list[SlotTypeDict]
+    """Items: at most 250 items. Items are unique."""
+    SpeechDetectionSensitivity: Literal["Default", "HighNoiseTolerance", "MaximumNoiseTolerance"]
+    """Allowed values: 'Default', 'HighNoiseTolerance', 'MaximumNoiseTolerance'."""
+    SpeechRecognitionSettings: BotSpeechRecognitionSettingsDict
+    """Type: BotSpeechRecognitionSettingsDict."""
+    UnifiedSpeechSettings: BotUnifiedSpeechSettingsDict
+    """Type: BotUnifiedSpeechSettingsDict."""
+    VoiceSettings: BotVoiceSettingsDict
+    """Type: BotVoiceSettingsDict."""
+
+
+class BotMemberDict(TypedDict, total=False):
+    """BotMember as a plain dict: A bot that is a member of a bot network."""
+
+    BotMemberAliasId: Required[str]
+    """The alias ID of a bot that is a member of this network of bots."""
+    BotMemberAliasName: Required[str]
+    """The alias name of a bot that is a member of this network of bots."""
+    BotMemberId: Required[str]
+    """The unique ID of a bot that is a member of this network of bots."""
+    BotMemberName: Required[str]
+    """The unique name of a bot that is a member of this network of bots."""
+    BotMemberVersion: Required[str]
+    """The version of a bot that is a member of this network of bots."""
+
+
+class BotMessageDict(TypedDict, total=False):
+    """BotMessage as a plain dict."""
+
+    CustomPayload: BotCustomPayloadDict
+    """Type: BotCustomPayloadDict."""
+    ImageResponseCard: BotImageResponseCardDict
+    """Type: BotImageResponseCardDict."""
+    PlainTextMessage: BotPlainTextMessageDict
+    """Type: BotPlainTextMessageDict."""
+    SSMLMessage: BotSSMLMessageDict
+    """Type: BotSSMLMessageDict."""
+
+
+class BotMultipleValuesSettingDict(TypedDict, total=False):
+    """BotMultipleValuesSetting as a plain dict."""
+
+    AllowMultipleValues: bool
+    """Type: bool."""
+
+
+class BotObfuscationSettingDict(TypedDict, total=False):
+    """BotObfuscationSetting as a plain dict."""
+
+    ObfuscationSettingType: Required[Literal["None", "DefaultObfuscation"]]
+    """Allowed values: 'None', 'DefaultObfuscation'."""
+
+
+class BotPlainTextMessageDict(TypedDict, total=False):
+    """BotPlainTextMessage as a plain dict."""
+
+    Value: Required[str]
+    """Length: 1 to 1000 characters."""
+
+
+class BotPostFulfillmentStatusSpecificationDict(TypedDict, total=False):
+    """BotPostFulfillmentStatusSpecification as a plain dict."""
+
+    FailureConditional: ConditionalSpecificationDict
+    """Type: ConditionalSpecificationDict."""
+    FailureNextStep: DialogStateDict
+    """Type: DialogStateDict."""
+    FailureResponse: ResponseSpecificationDict
+    """Type: ResponseSpecificationDict."""
+    SuccessConditional: ConditionalSpecificationDict
+    """Type: ConditionalSpecificationDict."""
+    SuccessNextStep: DialogStateDict
+    """Type: DialogStateDict."""
+    SuccessResponse: ResponseSpecificationDict
+    """Type: ResponseSpecificationDict."""
+    TimeoutConditional: ConditionalSpecificationDict
+    """Type: ConditionalSpecificationDict."""
+    TimeoutNextStep: DialogStateDict
+    """Type: DialogStateDict."""
+    TimeoutResponse: ResponseSpecificationDict
+    """Type: ResponseSpecificationDict."""
+
+
+class BotPromptSpecificationDict(TypedDict, total=False):
+    """BotPromptSpecification as a plain dict."""
+
+    AllowInterrupt: bool
+    """Type: bool."""
+    MaxRetries: Required[int]
+    """Range: 0 to 5 (inclusive)."""
+    MessageGroupsList: Required[list[MessageGroupDict]]
+    """Items: 1 to 5 items."""
+    MessageSelectionStrategy: Literal["Random", "Ordered"]
+    """Allowed values: 'Random', 'Ordered'."""
+    PromptAttemptsSpecification: dict[str, PromptAttemptSpecificationDict]
+    """Type: dict[str, PromptAttemptSpecificationDict]."""
+
+
+class BotQInConnectIntentConfigurationDict(TypedDict, total=False):
+    """BotQInConnectIntentConfiguration as a plain dict."""
+
+    QInConnectAssistantConfiguration: (
+        BotQInConnectIntentConfigurationQInConnectAssistantConfigurationDict
+    )
+    """Type: BotQInConnectIntentConfigurationQInConnectAssistantConfigurationDict."""
+
+
+class BotQInConnectIntentConfigurationQInConnectAssistantConfigurationDict(TypedDict, total=False):
+    """BotQInConnectIntentConfigurationQInConnectAssistantConfiguration as a plain dict."""
+
+    AssistantArn: Required[str]
+    """Pattern:
+    ^arn:[a-z-]*?:wisdom:[a-z0-9-]*?:[0-9]{12}:[a-z-]*?/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(?:/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}){0,2}$
+    Length: 1 to 200 characters."""
+
+
+class BotQnAIntentConfigurationDict(TypedDict, total=False):
+    """BotQnAIntentConfiguration as a plain dict."""
+
+    BedrockModelConfiguration: Required[BotBedrockModelSpecificationDict]
+    """Type: BotBedrockModelSpecificationDict."""
+    DataSourceConfiguration: Required[BotQnAIntentConfigurationDataSourceConfigurationDict]
+    """Type: BotQnAIntentConfigurationDataSourceConfigurationDict."""
+
+
+class BotQnAIntentConfigurationDataSourceConfigurationDict(TypedDict, total=False):
+    """BotQnAIntentConfigurationDataSourceConfiguration as a plain dict."""
+
+    BedrockKnowledgeStoreConfiguration: (
+        BotQnAIntentConfigurationDataSourceConfigurationBedrockKnowledgeStoreConfigurationDict
+    )
+    """Type: BotQnAIntentConfigurationDataSourceConfigurationBedrockKnowledgeStoreConfigurationDict."""
+    KendraConfiguration: QnAKendraConfigurationDict
+    """Type: QnAKendraConfigurationDict."""
+    OpensearchConfiguration: (
+        BotQnAIntentConfigurationDataSourceConfigurationOpensearchConfigurationDict
+    )
+    """Type: BotQnAIntentConfigurationDataSourceConfigurationOpensearchConfigurationDict."""
+
+
+class BotQnAIntentConfigurationDataSourceConfigurationBedrockKnowledgeStoreConfigurationDict(
+    TypedDict, total=False
+):
+    """BotQnAIntentConfigurationDataSourceConfigurationBedrockKnowledgeStoreConfiguration as a plain
+    dict."""
+
+    BKBExactResponseFields: BotQnAIntentConfigurationDataSourceConfigurationBedrockKnowledgeStoreConfigurationBKBExactResponseFieldsDict
+    """Type:
+    BotQnAIntentConfigurationDataSourceConfigurationBedrockKnowledgeStoreConfigurationBKBExactResponseFieldsDict."""
+    BedrockKnowledgeBaseArn: str
+    """Length: 1 to 5000 characters."""
+    ExactResponse: bool
+    """Type: bool."""
+
+
+class BotQnAIntentConfigurationDataSourceConfigurationBedrockKnowledgeStoreConfigurationBKBExactResponseFieldsDict(
+    TypedDict, total=False
+):
+    """BotQnAIntentConfigurationDataSourceConfigurationBedrockKnowledgeStoreConfigurationBKBExactResponseFields
+    as a plain dict."""
+
+    AnswerField: str
+    """Length: 1 to 5000 characters."""
+
+
+class BotQnAIntentConfigurationDataSourceConfigurationOpensearchConfigurationDict(
+    TypedDict, total=False
+):
+    """BotQnAIntentConfigurationDataSourceConfigurationOpensearchConfiguration as a plain dict."""
+
+    DomainEndpoint: str
+    """Length: 1 to 5000 characters."""
+    ExactResponse: bool
+    """Type: bool."""
+    ExactResponseFields: BotQnAIntentConfigurationDataSourceConfigurationOpensearchConfigurationExactResponseFieldsDict
+    """Type:
+    BotQnAIntentConfigurationDataSourceConfigurationOpensearchConfigurationExactResponseFieldsDict."""
+    IncludeFields: list[str]
+    """Each item: Length: 1 to 5000 characters."""
+    IndexName: str
+    """Length: 1 to 5000 characters."""
+
+
+class BotQnAIntentConfigurationDataSourceConfigurationOpensearchConfigurationExactResponseFieldsDict(
+    TypedDict, total=False
+):
+    """BotQnAIntentConfigurationDataSourceConfigurationOpensearchConfigurationExactResponseFields as
+    a plain dict."""
+
+    AnswerField: str
+    """Length: 1 to 5000 characters."""
+    QuestionField: str
+    """Length: 1 to 5000 characters."""
+
+
+class BotReplicationDict(TypedDict, total=False):
+    """BotReplication as a plain dict."""
+
+    ReplicaRegions: Required[list[str]]
+    """Items: exactly 1 items. Items are unique. Each item: Length: 2 to 25 characters."""
+
+
+class BotSSMLMessageDict(TypedDict, total=False):
+    """BotSSMLMessage as a plain dict."""
+
+    Value: Required[str]
+    """Length: 1 to 1000 characters."""
+
+
+class BotSampleValueDict(TypedDict, total=False):
+    """BotSampleValue as a plain dict."""
+
+    Value: Required[str]
+    """Length: 1 to 140 characters."""
+
+
+class BotSlotCaptureSettingDict(TypedDict, total=False):
+    """BotSlotCaptureSetting as a plain dict."""
+
+    CaptureConditional: ConditionalSpecificationDict
+    """Type: ConditionalSpecificationDict."""
+    CaptureNextStep: DialogStateDict
+    """Type: DialogStateDict."""
+    CaptureResponse: ResponseSpecificationDict
+    """Type: ResponseSpecificationDict."""
+    CodeHook: DialogCodeHookInvocationSettingDict
+    """Type: DialogCodeHookInvocationSettingDict."""
+    ElicitationCodeHook: ElicitationCodeHookInvocationSettingDict
+    """Type: ElicitationCodeHookInvocationSettingDict."""
+    FailureConditional: ConditionalSpecificationDict
+    """Type: ConditionalSpecificationDict."""
+    FailureNextStep: DialogStateDict
+    """Type: DialogStateDict."""
+    FailureResponse: ResponseSpecificationDict
+    """Type: ResponseSpecificationDict."""
+
+
+class BotSlotValueOverrideDict(TypedDict, total=False):
+    """BotSlotValueOverride as a plain dict."""
+
+    Shape: Literal["Scalar", "List"]
+    """Allowed values: 'Scalar', 'List'."""
+    Value: SlotValueDict
+    """Type: SlotValueDict."""
+    Values: list[BotSlotValueOverrideDict]
+    """Type: list[BotSlotValueOverrideDict]."""
+
+
+class BotSpeechModelConfigDict(TypedDict, total=False):
+    """BotSpeechModelConfig as a plain dict."""
+
+    DeepgramConfig: DeepgramSpeechModelConfigDict
+    """Type: DeepgramSpeechModelConfigDict."""
+
+
+class BotSpeechRecognitionSettingsDict(TypedDict, total=False):
+    """BotSpeechRecognitionSettings as a plain dict."""
+
+    SpeechModelConfig: BotSpeechModelConfigDict
+    """Type: BotSpeechModelConfigDict."""
+    SpeechModelPreference: Literal["Standard", "Neural", "Deepgram", "Advanced"]
+    """Allowed values: 'Standard', 'Neural', 'Deepgram', 'Advanced'."""
+
+
+class BotSubSlotSettingDict(TypedDict, total=False):
+    """BotSubSlotSetting as a plain dict."""
+
+    Expression: str
+    """Pattern: [0-9A-Za-z_\\-\\s\\(\\)]+ Length: 1 to 1000 characters."""
+    SlotSpecifications: dict[str, SpecificationsDict]
+    """Type: dict[str, SpecificationsDict]."""
+
+
+class BotTestBotAliasSettingsDict(TypedDict, total=False):
+    """BotTestBotAliasSettings as a plain dict."""
+
+    BotAliasLocaleSettings: list[BotAliasLocaleSettingsItemDict]
+    """Items: at most 50 items. Items are unique."""
+    ConversationLogSettings: BotConversationLogSettingsDict
+    """Type: BotConversationLogSettingsDict."""
+    Description: str
+    """A description of the resource"""
+    SentimentAnalysisSettings: BotTestBotAliasSettingsSentimentAnalysisSettingsDict
+    """Type: BotTestBotAliasSettingsSentimentAnalysisSettingsDict."""
+
+
+class BotTestBotAliasSettingsSentimentAnalysisSettingsDict(TypedDict, total=False):
+    """BotTestBotAliasSettingsSentimentAnalysisSettings as a plain dict."""
+
+    DetectSentiment: Required[bool]
+    """Type: bool."""
+
+
+class BotTextInputSpecificationDict(TypedDict, total=False):
+    """BotTextInputSpecification as a plain dict."""
+
+    StartTimeoutMs: Required[int]
+    """Range: at least 1 (inclusive)."""
+
+
+class BotUnifiedSpeechSettingsDict(TypedDict, total=False):
+    """BotUnifiedSpeechSettings as a plain dict."""
+
+    SpeechFoundationModel: Required[BotUnifiedSpeechSettingsSpeechFoundationModelDict]
+    """Type: BotUnifiedSpeechSettingsSpeechFoundationModelDict."""
+
+
+class BotUnifiedSpeechSettingsSpeechFoundationModelDict(TypedDict, total=False):
+    """BotUnifiedSpeechSettingsSpeechFoundationModel as a plain dict."""
+
+    ModelArn: Required[str]
+    """Type: str."""
+    VoiceId: str
+    """Type: str."""
+
+
+class BotVoiceSettingsDict(TypedDict, total=False):
+    """BotVoiceSettings as a plain dict."""
+
+    Engine: Literal["standard", "neural", "long-form", "generative"]
+    """Allowed values: 'standard', 'neural', 'long-form', 'generative'."""
+    VoiceId: Required[str]
+    """Type: str."""
+
+
+class BotWaitAndContinueSpecificationDict(TypedDict, total=False):
+    """BotWaitAndContinueSpecification as a plain dict."""
+
+    ContinueResponse: Required[ResponseSpecificationDict]
+    """Type: ResponseSpecificationDict."""
+    IsActive: bool
+    """Type: bool."""
+    StillWaitingResponse: StillWaitingResponseSpecificationDict
+    """Type: StillWaitingResponseSpecificationDict."""
+    WaitingResponse: Required[ResponseSpecificationDict]
+    """Type: ResponseSpecificationDict."""
+
+
+class ButtonDict(TypedDict, total=False):
+    """Button as a plain dict."""
+
+    Text: Required[str]
+    """Length: 1 to 50 characters."""
+    Value: Required[str]
+    """Length: 1 to 50 characters."""
+
+
+class CloudWatchLogGroupLogDestinationDict(TypedDict, total=False):
+    """CloudWatchLogGroupLogDestination as a plain dict."""
+
+    CloudWatchLogGroupArn: Required[str]
+    """Length: 1 to 2048 characters."""
+    LogPrefix: Required[str]
+    """Length: 0 to 1024 characters."""
+
+
+class ConditionalBranchDict(TypedDict, total=False):
+    """ConditionalBranch as a plain dict."""
+
+    Condition: Required[BotConditionDict]
+    """Type: BotConditionDict."""
+    Name: Required[str]
+    """Pattern: ^([0-9a-zA-Z][_-]?)+$ Length: 1 to 100 characters."""
+    NextStep: Required[DialogStateDict]
+    """Type: DialogStateDict."""
+    Response: ResponseSpecificationDict
+    """Type: ResponseSpecificationDict."""
+
+
+class ConditionalSpecificationDict(TypedDict, total=False):
+    """ConditionalSpecification as a plain dict."""
+
+    ConditionalBranches: Required[list[ConditionalBranchDict]]
+    """Items: 1 to 4 items."""
+    DefaultBranch: Required[DefaultConditionalBranchDict]
+    """Type: DefaultConditionalBranchDict."""
+    IsActive: Required[bool]
+    """Type: bool."""
+
+
+class CustomVocabularyItemDict(TypedDict, total=False):
+    """CustomVocabularyItem as a plain dict."""
+
+    DisplayAs: str
+    """Length: 1 to 100 characters."""
+    Phrase: Required[str]
+    """Length: 1 to 100 characters."""
+    Weight: int
+    """Range: 0 to 3 (inclusive)."""
+
+
+class DeepgramSpeechModelConfigDict(TypedDict, total=False):
+    """DeepgramSpeechModelConfig as a plain dict."""
+
+    ApiTokenSecretArn: Required[str]
+    """Pattern:
+    ^arn:aws[A-Za-z-]*:secretsmanager:[a-z0-9-]{1,20}:[0-9]{12}:secret:[A-Za-z0-9/_+=.@-]{1,512}-[A-Za-z0-9]{6}$
+    Length: 20 to 2048 characters."""
+    ModelId: str
+    """Pattern: [A-Za-z0-9-_]+ Length: 4 to 32 characters."""
+
+
+class DefaultConditionalBranchDict(TypedDict, total=False):
+    """DefaultConditionalBranch as a plain dict."""
+
+    NextStep: DialogStateDict
+    """Type: DialogStateDict."""
+    Response: ResponseSpecificationDict
+    """Type: ResponseSpecificationDict."""
+
+
+class DialogCodeHookInvocationSettingDict(TypedDict, total=False):
+    """DialogCodeHookInvocationSetting as a plain dict."""
+
+    EnableCodeHookInvocation: Required[bool]
+    """Type: bool."""
+    InvocationLabel: str
+    """Pattern: ^([0-9a-zA-Z][_-]?)+$ Length: 1 to 100 characters."""
+    IsActive: Required[bool]
+    """Type: bool."""
+    PostCodeHookSpecification: Required[PostDialogCodeHookInvocationSpecificationDict]
+    """Type: PostDialogCodeHookInvocationSpecificationDict."""
+
+
+class DialogCodeHookSettingDict(TypedDict, total=False):
+    """DialogCodeHookSetting as a plain dict."""
+
+    Enabled: Required[bool]
+    """Type: bool."""
+
+
+class DialogStateDict(TypedDict, total=False):
+    """DialogState as a plain dict."""
+
+    DialogAction: BotDialogActionDict
+    """Type: BotDialogActionDict."""
+    Intent: IntentOverrideDict
+    """Type: IntentOverrideDict."""
+    SessionAttributes: list[SessionAttributeDict]
+    """Type: list[SessionAttributeDict]."""
+
+
+class ElicitationCodeHookInvocationSettingDict(TypedDict, total=False):
+    """ElicitationCodeHookInvocationSetting as a plain dict."""
+
+    EnableCodeHookInvocation: Required[bool]
+    """Type: bool."""
+    InvocationLabel: str
+    """Pattern: ^([0-9a-zA-Z][_-]?)+$ Length: 1 to 100 characters."""
+
+
+class FulfillmentCodeHookSettingDict(TypedDict, total=False):
+    """FulfillmentCodeHookSetting as a plain dict."""
+
+    Enabled: Required[bool]
+    """Type: bool."""
+    FulfillmentUpdatesSpecification: BotFulfillmentUpdatesSpecificationDict
+    """Type: BotFulfillmentUpdatesSpecificationDict."""
+    IsActive: bool
+    """Type: bool."""
+    PostFulfillmentStatusSpecification: BotPostFulfillmentStatusSpecificationDict
+    """Type: BotPostFulfillmentStatusSpecificationDict."""
+
+
+class FulfillmentStartResponseSpecificationDict(TypedDict, total=False):
+    """FulfillmentStartResponseSpecification as a plain dict."""
+
+    AllowInterrupt: bool
+    """Type: bool."""
+    DelayInSeconds: Required[int]
+    """Range: 1 to 900 (inclusive)."""
+    MessageGroups: Required[list[MessageGroupDict]]
+    """Items: 1 to 5 items."""
+
+
+class FulfillmentUpdateResponseSpecificationDict(TypedDict, total=False):
+    """FulfillmentUpdateResponseSpecification as a plain dict."""
+
+    AllowInterrupt: bool
+    """Type: bool."""
+    FrequencyInSeconds: Required[int]
+    """Range: 1 to 900 (inclusive)."""
+    MessageGroups: Required[list[MessageGroupDict]]
+    """Items: 1 to 5 items."""
+
+
+class GrammarSlotTypeSourceDict(TypedDict, total=False):
+    """GrammarSlotTypeSource as a plain dict."""
+
+    KmsKeyArn: str
+    """Pattern:
+    ^arn:[\\w\\-]+:kms:[\\w\\-]+:[\\d]{12}:(?:key\\/[\\w\\-]+|alias\\/[a-zA-Z0-9:\\/_\\-]{1,256})$
+    Length: 20 to 2048 characters."""
+    S3BucketName: Required[str]
+    """Pattern: ^[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9]$ Length: 3 to 63 characters."""
+    S3ObjectKey: Required[str]
+    """Pattern: [\\.\\-\\!\\*\\_\\'\\(\\)a-zA-Z0-9][\\.\\-\\!\\*\\_\\'\\(\\)\\/a-zA-Z0-9]*$ Length:
+    1 to 1024 characters."""
+
+
+class InputContextDict(TypedDict, total=False):
+    """InputContext as a plain dict."""
+
+    Name: Required[str]
+    """Pattern: ^([0-9a-zA-Z][_-]?)+$ Length: 1 to 100 characters."""
+
+
+class IntentOverrideDict(TypedDict, total=False):
+    """IntentOverride as a plain dict."""
+
+    Name: str
+    """Pattern: ^([0-9a-zA-Z][_-]?)+$ Length: 1 to 100 characters."""
+    Slots: list[SlotValueOverrideMapDict]
+    """Type: list[SlotValueOverrideMapDict]."""
+
+
+class MessageGroupDict(TypedDict, total=False):
+    """MessageGroup as a plain dict."""
+
+    Message: Required[BotMessageDict]
+    """Type: BotMessageDict."""
+    Variations: list[BotMessageDict]
+    """Items: at most 2 items."""
+
+
+class OutputContextDict(TypedDict, total=False):
+    """OutputContext as a plain dict."""
+
+    Name: Required[str]
+    """Pattern: ^([0-9a-zA-Z][_-]?)+$ Length: 1 to 100 characters."""
+    TimeToLiveInSeconds: Required[int]
+    """Range: 5 to 86400 (inclusive)."""
+    TurnsToLive: Required[int]
+    """Range: 1 to 20 (inclusive)."""
+
+
+class PostDialogCodeHookInvocationSpecificationDict(TypedDict, total=False):
+    """PostDialogCodeHookInvocationSpecification as a plain dict."""
+
+    FailureConditional: ConditionalSpecificationDict
+    """Type: ConditionalSpecificationDict."""
+    FailureNextStep: DialogStateDict
+    """Type: DialogStateDict."""
+    FailureResponse: ResponseSpecificationDict
+    """Type: ResponseSpecificationDict."""
+    SuccessConditional: ConditionalSpecificationDict
+    """Type: ConditionalSpecificationDict."""
+    SuccessNextStep: DialogStateDict
+    """Type: DialogStateDict."""
+    SuccessResponse: ResponseSpecificationDict
+    """Type: ResponseSpecificationDict."""
+    TimeoutConditional: ConditionalSpecificationDict
+    """Type: ConditionalSpecificationDict."""
+    TimeoutNextStep: DialogStateDict
+    """Type: DialogStateDict."""
+    TimeoutResponse: ResponseSpecificationDict
+    """Type: ResponseSpecificationDict."""
+
+
+class PromptAttemptSpecificationDict(TypedDict, total=False):
+    """PromptAttemptSpecification as a plain dict."""
+
+    AllowInterrupt: bool
+    """Type: bool."""
+    AllowedInputTypes: Required[BotAllowedInputTypesDict]
+    """Type: BotAllowedInputTypesDict."""
+    AudioAndDTMFInputSpecification: BotAudioAndDTMFInputSpecificationDict
+    """Type: BotAudioAndDTMFInputSpecificationDict."""
+    TextInputSpecification: BotTextInputSpecificationDict
+    """Type: BotTextInputSpecificationDict."""
+
+
+class QnAKendraConfigurationDict(TypedDict, total=False):
+    """QnAKendraConfiguration as a plain dict."""
+
+    ExactResponse: Required[bool]
+    """Type: bool."""
+    KendraIndex: Required[str]
+    """Length: 1 to 5000 characters."""
+    QueryFilterString: str
+    """Length: 1 to 5000 characters."""
+    QueryFilterStringEnabled: Required[bool]
+    """Type: bool."""
+
+
+class ResponseSpecificationDict(TypedDict, total=False):
+    """ResponseSpecification as a plain dict."""
+
+    AllowInterrupt: bool
+    """Type: bool."""
+    MessageGroupsList: Required[list[MessageGroupDict]]
+    """Items: 1 to 5 items."""
+
+
+class S3BucketLogDestinationDict(TypedDict, total=False):
+    """S3BucketLogDestination as a plain dict."""
+
+    KmsKeyArn: str
+    """Pattern:
+    ^arn:[\\w\\-]+:kms:[\\w\\-]+:[\\d]{12}:(?:key\\/[\\w\\-]+|alias\\/[a-zA-Z0-9:\\/_\\-]{1,256})$
+    Length: 20 to 2048 characters."""
+    LogPrefix: Required[str]
+    """Length: 0 to 1024 characters."""
+    S3BucketArn: Required[str]
+    """Pattern: ^arn:[\\w\\-]+:s3:::[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9]$ Length: 1 to 2048
+    characters."""
+
+
+class S3LocationDict(TypedDict, total=False):
+    """S3Location as a plain dict."""
+
+    S3Bucket: Required[str]
+    """Pattern: ^[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9]$ Length: 3 to 63 characters."""
+    S3ObjectKey: Required[str]
+    """Pattern: [\\.\\-\\!\\*\\_\\'\\(\\)a-zA-Z0-9][\\.\\-\\!\\*\\_\\'\\(\\)\\/a-zA-Z0-9]*$ Length:
+    1 to 1024 characters."""
+    S3ObjectVersion: str
+    """Length: 1 to 1024 characters."""
+
+
+class SampleUtteranceDict(TypedDict, total=False):
+    """SampleUtterance as a plain dict."""
+
+    Utterance: Required[str]
+    """Type: str."""
+
+
+class SessionAttributeDict(TypedDict, total=False):
+    """SessionAttribute as a plain dict."""
+
+    Key: Required[str]
+    """Length: 1 to 1024 characters."""
+    Value: str
+    """Length: 0 to 1024 characters."""
+
+
+class SlotDict(TypedDict, total=False):
+    """Slot as a plain dict."""
+
+    Description: str
+    """A description of the resource"""
+    MultipleValuesSetting: BotMultipleValuesSettingDict
+    """Type: BotMultipleValuesSettingDict."""
+    Name: Required[str]
+    """Pattern: ^([0-9a-zA-Z][_-]?)+$ Length: 1 to 100 characters."""
+    ObfuscationSetting: BotObfuscationSettingDict
+    """Type: BotObfuscationSettingDict."""
+    SlotTypeName: Required[str]
+    """Type: str."""
+    SubSlotSetting: BotSubSlotSettingDict
+    """Type: BotSubSlotSettingDict."""
+    ValueElicitationSetting: Required[SlotValueElicitationSettingDict]
+    """Type: SlotValueElicitationSettingDict."""
+
+
+class SlotDefaultValueDict(TypedDict, total=False):
+    """SlotDefaultValue as a plain dict."""
+
+    DefaultValue: Required[str]
+    """Length: 1 to 202 characters."""
+
+
+class SlotDefaultValueSpecificationDict(TypedDict, total=False):
+    """SlotDefaultValueSpecification as a plain dict."""
+
+    DefaultValueList: Required[list[SlotDefaultValueDict]]
+    """Items: at most 10 items."""
+
+
+class SlotPriorityDict(TypedDict, total=False):
+    """SlotPriority as a plain dict."""
+
+    Priority: Required[int]
+    """Range: 0 to 100 (inclusive)."""
+    SlotName: Required[str]
+    """Pattern: ^([0-9a-zA-Z][_-]?)+$ Length: 1 to 100 characters."""
+
+
+class SlotTypeDict(TypedDict, total=False):
+    """SlotType as a plain dict."""
+
+    CompositeSlotTypeSetting: BotCompositeSlotTypeSettingDict
+    """Type: BotCompositeSlotTypeSettingDict."""
+    Description: str
+    """A description of the resource"""
+    ExternalSourceSetting: BotExternalSourceSettingDict
+    """Type: BotExternalSourceSettingDict."""
+    Name: Required[str]
+    """Pattern: ^([0-9a-zA-Z][_-]?)+$ Length: 1 to 100 characters."""
+    ParentSlotTypeSignature: str
+    """Type: str."""
+    SlotTypeValues: list[SlotTypeValueDict]
+    """Items: at most 10000 items."""
+    ValueSelectionSetting: SlotValueSelectionSettingDict
+    """Type: SlotValueSelectionSettingDict."""
+
+
+class SlotTypeValueDict(TypedDict, total=False):
+    """SlotTypeValue as a plain dict."""
+
+    SampleValue: Required[BotSampleValueDict]
+    """Type: BotSampleValueDict."""
+    Synonyms: list[BotSampleValueDict]
+    """Items: at most 10000 items."""
+
+
+class SlotValueDict(TypedDict, total=False):
+    """SlotValue as a plain dict."""
+
+    InterpretedValue: str
+    """Length: 1 to 202 characters."""
+
+
+class SlotValueElicitationSettingDict(TypedDict, total=False):
+    """SlotValueElicitationSetting as a plain dict."""
+
+    DefaultValueSpecification: SlotDefaultValueSpecificationDict
+    """Type: SlotDefaultValueSpecificationDict."""
+    PromptSpecification: BotPromptSpecificationDict
+    """Type: BotPromptSpecificationDict."""
+    SampleUtterances: list[SampleUtteranceDict]
+    """Type: list[SampleUtteranceDict]."""
+    SlotCaptureSetting: BotSlotCaptureSettingDict
+    """Type: BotSlotCaptureSettingDict."""
+    SlotConstraint: Required[Literal["Required", "Optional"]]
+    """Allowed values: 'Required', 'Optional'."""
+    WaitAndContinueSpecification: BotWaitAndContinueSpecificationDict
+    """Type: BotWaitAndContinueSpecificationDict."""
+
+
+class SlotValueOverrideMapDict(TypedDict, total=False):
+    """SlotValueOverrideMap as a plain dict."""
+
+    SlotName: str
+    """Pattern: ^([0-9a-zA-Z][_-]?)+$ Length: 1 to 100 characters."""
+    SlotValueOverride: BotSlotValueOverrideDict
+    """Type: BotSlotValueOverrideDict."""
+
+
+class SlotValueRegexFilterDict(TypedDict, total=False):
+    """SlotValueRegexFilter as a plain dict."""
+
+    Pattern: Required[str]
+    """Length: 1 to 300 characters."""
+
+
+class SlotValueSelectionSettingDict(TypedDict, total=False):
+    """SlotValueSelectionSetting as a plain dict."""
+
+    AdvancedRecognitionSetting: BotAdvancedRecognitionSettingDict
+    """Type: BotAdvancedRecognitionSettingDict."""
+    RegexFilter: SlotValueRegexFilterDict
+    """Type: SlotValueRegexFilterDict."""
+    ResolutionStrategy: Required[Literal["ORIGINAL_VALUE", "TOP_RESOLUTION", "CONCATENATION"]]
+    """Allowed values: 'ORIGINAL_VALUE', 'TOP_RESOLUTION', 'CONCATENATION'."""
+
+
+class SpecificationsDict(TypedDict, total=False):
+    """Specifications as a plain dict."""
+
+    SlotTypeId: str
+    """Pattern: ^((AMAZON\\.)[a-zA-Z_]+?|[0-9a-zA-Z]+)$ Length: 1 to 25 characters."""
+    SlotTypeName: str
+    """Type: str."""
+    ValueElicitationSetting: Required[SubSlotValueElicitationSettingDict]
+    """Type: SubSlotValueElicitationSettingDict."""
+
+
+class StillWaitingResponseSpecificationDict(TypedDict, total=False):
+    """StillWaitingResponseSpecification as a plain dict."""
+
+    AllowInterrupt: bool
+    """Type: bool."""
+    FrequencyInSeconds: Required[int]
+    """Range: 1 to 300 (inclusive)."""
+    MessageGroupsList: Required[list[MessageGroupDict]]
+    """Items: 1 to 5 items."""
+    TimeoutInSeconds: Required[int]
+    """Range: 1 to 900 (inclusive)."""
+
+
+class SubSlotTypeCompositionDict(TypedDict, total=False):
+    """SubSlotTypeComposition as a plain dict."""
+
+    Name: Required[str]
+    """Pattern: ^([0-9a-zA-Z][_-]?){1,100}$ Length: 1 to 100 characters."""
+    SlotTypeId: str
+    """Pattern: ^((AMAZON\\.)[a-zA-Z_]+?|[0-9a-zA-Z]+)$ Length: 1 to 25 characters."""
+    SlotTypeName: str
+    """Type: str."""
+
+
+class SubSlotValueElicitationSettingDict(TypedDict, total=False):
+    """SubSlotValueElicitationSetting as a plain dict."""
+
+    DefaultValueSpecification: SlotDefaultValueSpecificationDict
+    """Type: SlotDefaultValueSpecificationDict."""
+    PromptSpecification: BotPromptSpecificationDict
+    """Type: BotPromptSpecificationDict."""
+    SampleUtterances: list[SampleUtteranceDict]
+    """Type: list[SampleUtteranceDict]."""
+    WaitAndContinueSpecification: BotWaitAndContinueSpecificationDict
+    """Type: BotWaitAndContinueSpecificationDict."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 0 to 256 characters."""
+
+
+class TextLogDestinationDict(TypedDict, total=False):
+    """TextLogDestination as a plain dict."""
+
+    CloudWatch: Required[CloudWatchLogGroupLogDestinationDict]
+    """Type: CloudWatchLogGroupLogDestinationDict."""
+
+
+class TextLogSettingDict(TypedDict, total=False):
+    """TextLogSetting as a plain dict."""
+
+    Destination: Required[TextLogDestinationDict]
+    """Type: TextLogDestinationDict."""
+    Enabled: Required[bool]
+    """Type: bool."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Lex::Bot",
     schema_file="aws-lex-bot.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=("/Id", "/Arn"),
     create_only=("/BotType",),
     write_only=(
@@ -1737,7 +1918,6 @@ METADATA = _TypeMetadata(
         "/TestBotAliasSettings",
         "/BotMembers",
     ),
-    conditional_create_only=(),
     unordered_arrays=(
         "/BotLocales",
         "/BotLocales/*/CustomVocabulary/CustomVocabularyItems",
@@ -2207,14 +2387,9 @@ METADATA = _TypeMetadata(
         "/TestBotAliasTags",
     ),
     required=("Name", "RoleArn", "DataPrivacy", "IdleSessionTTLInSeconds"),
-    list_required=(),
     tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property="/BotTags",
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -2224,1527 +2399,34 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AdvancedRecognitionSetting": {
-            "additionalProperties": False,
-            "properties": {
-                "AudioRecognitionStrategy": {"$ref": "#/definitions/AudioRecognitionStrategy"}
-            },
-            "type": "object",
-        },
-        "AllowedInputTypes": {
-            "additionalProperties": False,
-            "properties": {
-                "AllowAudioInput": {"type": "boolean"},
-                "AllowDTMFInput": {"type": "boolean"},
-            },
-            "required": ["AllowAudioInput", "AllowDTMFInput"],
-            "type": "object",
-        },
-        "AttachmentTitle": {"maxLength": 250, "minLength": 1, "type": "string"},
-        "AttachmentUrl": {"maxLength": 250, "minLength": 1, "type": "string"},
-        "AudioAndDTMFInputSpecification": {
-            "additionalProperties": False,
-            "properties": {
-                "AudioSpecification": {"$ref": "#/definitions/AudioSpecification"},
-                "DTMFSpecification": {"$ref": "#/definitions/DTMFSpecification"},
-                "StartTimeoutMs": {"minimum": 1, "type": "integer"},
-            },
-            "required": ["StartTimeoutMs"],
-            "type": "object",
-        },
-        "AudioFillerSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "AudioType": {
-                    "enum": [
-                        "MELODY_CHIPPER_CHIME",
-                        "MELODY_CURIOUS_CRAWL",
-                        "MELODY_RISING_RIPPLE",
-                        "MELODY_PATIENT_PING",
-                        "MELODY_PONDERING_PONG",
-                        "TYPING_KINETIC_KEYS",
-                        "TYPING_QUIET_QWERTY",
-                    ],
-                    "type": "string",
-                },
-                "Enabled": {"type": "boolean"},
-                "MinimumPlayDurationInMilliseconds": {
-                    "maximum": 5000,
-                    "minimum": 1000,
-                    "type": "integer",
-                },
-                "ResponseDeliveryDelayInMilliseconds": {
-                    "maximum": 1000,
-                    "minimum": 200,
-                    "type": "integer",
-                },
-                "StartDelayInMilliseconds": {"maximum": 5000, "minimum": 500, "type": "integer"},
-            },
-            "required": ["Enabled"],
-            "type": "object",
-        },
-        "AudioLogDestination": {
-            "additionalProperties": False,
-            "properties": {"S3Bucket": {"$ref": "#/definitions/S3BucketLogDestination"}},
-            "required": ["S3Bucket"],
-            "type": "object",
-        },
-        "AudioLogSetting": {
-            "additionalProperties": False,
-            "properties": {
-                "Destination": {"$ref": "#/definitions/AudioLogDestination"},
-                "Enabled": {"type": "boolean"},
-            },
-            "required": ["Destination", "Enabled"],
-            "type": "object",
-        },
-        "AudioLogSettings": {
-            "items": {"$ref": "#/definitions/AudioLogSetting"},
-            "maxItems": 1,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "AudioRecognitionStrategy": {"enum": ["UseSlotValuesAsCustomVocabulary"], "type": "string"},
-        "AudioSpecification": {
-            "additionalProperties": False,
-            "properties": {
-                "EndTimeoutMs": {"minimum": 1, "type": "integer"},
-                "MaxLengthMs": {"minimum": 1, "type": "integer"},
-            },
-            "required": ["EndTimeoutMs", "MaxLengthMs"],
-            "type": "object",
-        },
-        "BedrockAgentIntentConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "BedrockAgentConfiguration": {
-                    "additionalProperties": False,
-                    "properties": {
-                        "BedrockAgentAliasId": {
-                            "maxLength": 5000,
-                            "minLength": 1,
-                            "type": "string",
-                        },
-                        "BedrockAgentId": {"maxLength": 5000, "minLength": 1, "type": "string"},
-                    },
-                    "type": "object",
-                },
-                "BedrockAgentIntentKnowledgeBaseConfiguration": {
-                    "additionalProperties": False,
-                    "properties": {
-                        "BedrockKnowledgeBaseArn": {
-                            "maxLength": 5000,
-                            "minLength": 1,
-                            "type": "string",
-                        },
-                        "BedrockModelConfiguration": {
-                            "$ref": "#/definitions/BedrockModelSpecification"
-                        },
-                    },
-                    "required": ["BedrockKnowledgeBaseArn", "BedrockModelConfiguration"],
-                    "type": "object",
-                },
-            },
-            "type": "object",
-        },
-        "BedrockModelSpecification": {
-            "additionalProperties": False,
-            "properties": {
-                "BedrockGuardrailConfiguration": {
-                    "additionalProperties": False,
-                    "properties": {
-                        "BedrockGuardrailIdentifier": {
-                            "maxLength": 5000,
-                            "minLength": 1,
-                            "type": "string",
-                        },
-                        "BedrockGuardrailVersion": {
-                            "maxLength": 5000,
-                            "minLength": 1,
-                            "type": "string",
-                        },
-                    },
-                    "type": "object",
-                },
-                "BedrockModelCustomPrompt": {"maxLength": 5000, "minLength": 1, "type": "string"},
-                "BedrockTraceStatus": {"enum": ["ENABLED", "DISABLED"], "type": "string"},
-                "ModelArn": {"maxLength": 5000, "minLength": 1, "type": "string"},
-            },
-            "required": ["ModelArn"],
-            "type": "object",
-        },
-        "BotAliasLocaleSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "CodeHookSpecification": {"$ref": "#/definitions/CodeHookSpecification"},
-                "Enabled": {"type": "boolean"},
-            },
-            "required": ["Enabled"],
-            "type": "object",
-        },
-        "BotAliasLocaleSettingsItem": {
-            "additionalProperties": False,
-            "properties": {
-                "BotAliasLocaleSetting": {"$ref": "#/definitions/BotAliasLocaleSettings"},
-                "LocaleId": {"maxLength": 128, "minLength": 1, "type": "string"},
-            },
-            "required": ["LocaleId", "BotAliasLocaleSetting"],
-            "type": "object",
-        },
-        "BotAliasLocaleSettingsList": {
-            "items": {"$ref": "#/definitions/BotAliasLocaleSettingsItem"},
-            "maxItems": 50,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "BotArn": {
-            "maxLength": 1011,
-            "minLength": 1,
-            "pattern": "^arn:aws[a-zA-Z-]*:lex:[a-z]+-(?:[a-z]+-)*[0-9]:[0-9]{12}:bot/[0-9a-zA-Z]+$",
-            "type": "string",
-        },
-        "BotLocale": {
-            "additionalProperties": False,
-            "properties": {
-                "AudioFillerSettings": {"$ref": "#/definitions/AudioFillerSettings"},
-                "CustomVocabulary": {"$ref": "#/definitions/CustomVocabulary"},
-                "Description": {"$ref": "#/definitions/Description"},
-                "GenerativeAISettings": {"$ref": "#/definitions/GenerativeAISettings"},
-                "Intents": {
-                    "items": {"$ref": "#/definitions/Intent"},
-                    "maxItems": 1000,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "LocaleId": {"$ref": "#/definitions/LocaleId"},
-                "NluConfidenceThreshold": {"$ref": "#/definitions/ConfidenceThreshold"},
-                "SlotTypes": {
-                    "items": {"$ref": "#/definitions/SlotType"},
-                    "maxItems": 250,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "SpeechDetectionSensitivity": {"$ref": "#/definitions/SpeechDetectionSensitivity"},
-                "SpeechRecognitionSettings": {"$ref": "#/definitions/SpeechRecognitionSettings"},
-                "UnifiedSpeechSettings": {"$ref": "#/definitions/UnifiedSpeechSettings"},
-                "VoiceSettings": {"$ref": "#/definitions/VoiceSettings"},
-            },
-            "required": ["LocaleId", "NluConfidenceThreshold"],
-            "type": "object",
-        },
-        "BotMember": {
-            "additionalProperties": False,
-            "properties": {
-                "BotMemberAliasId": {"maxLength": 10, "minLength": 10, "type": "string"},
-                "BotMemberAliasName": {"maxLength": 100, "minLength": 1, "type": "string"},
-                "BotMemberId": {"maxLength": 10, "minLength": 10, "type": "string"},
-                "BotMemberName": {"maxLength": 100, "minLength": 1, "type": "string"},
-                "BotMemberVersion": {"maxLength": 5, "minLength": 1, "type": "string"},
-            },
-            "required": [
-                "BotMemberAliasId",
-                "BotMemberAliasName",
-                "BotMemberId",
-                "BotMemberName",
-                "BotMemberVersion",
-            ],
-            "type": "object",
-        },
-        "Button": {
-            "additionalProperties": False,
-            "properties": {
-                "Text": {"maxLength": 50, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 50, "minLength": 1, "type": "string"},
-            },
-            "required": ["Text", "Value"],
-            "type": "object",
-        },
-        "CloudWatchLogGroupLogDestination": {
-            "additionalProperties": False,
-            "properties": {
-                "CloudWatchLogGroupArn": {"maxLength": 2048, "minLength": 1, "type": "string"},
-                "LogPrefix": {"maxLength": 1024, "minLength": 0, "type": "string"},
-            },
-            "required": ["CloudWatchLogGroupArn", "LogPrefix"],
-            "type": "object",
-        },
-        "CodeHookSpecification": {
-            "additionalProperties": False,
-            "properties": {"LambdaCodeHook": {"$ref": "#/definitions/LambdaCodeHook"}},
-            "required": ["LambdaCodeHook"],
-            "type": "object",
-        },
-        "CompositeSlotTypeSetting": {
-            "additionalProperties": False,
-            "properties": {
-                "SubSlots": {
-                    "items": {"$ref": "#/definitions/SubSlotTypeComposition"},
-                    "maxItems": 6,
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": True,
-                }
-            },
-            "type": "object",
-        },
-        "Condition": {
-            "additionalProperties": False,
-            "properties": {"ExpressionString": {"$ref": "#/definitions/ConditionExpression"}},
-            "required": ["ExpressionString"],
-            "type": "object",
-        },
-        "ConditionExpression": {"maxLength": 1024, "minLength": 1, "type": "string"},
-        "Conditional": {
-            "additionalProperties": False,
-            "properties": {
-                "ConditionalBranches": {"$ref": "#/definitions/ConditionalBranches"},
-                "IsActive": {"type": "boolean"},
-            },
-            "required": ["IsActive", "ConditionalBranches"],
-            "type": "object",
-        },
-        "ConditionalBranch": {
-            "additionalProperties": False,
-            "properties": {
-                "Condition": {"$ref": "#/definitions/Condition"},
-                "Name": {"$ref": "#/definitions/Name"},
-                "NextStep": {"$ref": "#/definitions/DialogState"},
-                "Response": {"$ref": "#/definitions/ResponseSpecification"},
-            },
-            "required": ["Name", "Condition", "NextStep"],
-            "type": "object",
-        },
-        "ConditionalBranches": {
-            "items": {"$ref": "#/definitions/ConditionalBranch"},
-            "maxItems": 4,
-            "minItems": 1,
-            "type": "array",
-        },
-        "ConditionalSpecification": {
-            "additionalProperties": False,
-            "properties": {
-                "ConditionalBranches": {"$ref": "#/definitions/ConditionalBranches"},
-                "DefaultBranch": {"$ref": "#/definitions/DefaultConditionalBranch"},
-                "IsActive": {"type": "boolean"},
-            },
-            "required": ["IsActive", "ConditionalBranches", "DefaultBranch"],
-            "type": "object",
-        },
-        "ConfidenceThreshold": {"maximum": 1, "minimum": 0, "type": "number"},
-        "ContextTimeToLiveInSeconds": {"maximum": 86400, "minimum": 5, "type": "integer"},
-        "ContextTurnsToLive": {"maximum": 20, "minimum": 1, "type": "integer"},
-        "ConversationLogSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "AudioLogSettings": {"$ref": "#/definitions/AudioLogSettings"},
-                "TextLogSettings": {"$ref": "#/definitions/TextLogSettings"},
-            },
-            "type": "object",
-        },
-        "CustomPayload": {
-            "additionalProperties": False,
-            "properties": {"Value": {"maxLength": 1000, "minLength": 1, "type": "string"}},
-            "required": ["Value"],
-            "type": "object",
-        },
-        "CustomVocabulary": {
-            "additionalProperties": False,
-            "properties": {
-                "CustomVocabularyItems": {"$ref": "#/definitions/CustomVocabularyItems"}
-            },
-            "required": ["CustomVocabularyItems"],
-            "type": "object",
-        },
-        "CustomVocabularyItem": {
-            "additionalProperties": False,
-            "properties": {
-                "DisplayAs": {"maxLength": 100, "minLength": 1, "type": "string"},
-                "Phrase": {"maxLength": 100, "minLength": 1, "type": "string"},
-                "Weight": {"maximum": 3, "minimum": 0, "type": "integer"},
-            },
-            "required": ["Phrase"],
-            "type": "object",
-        },
-        "CustomVocabularyItems": {
-            "items": {"$ref": "#/definitions/CustomVocabularyItem"},
-            "maxItems": 500,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "DTMFSpecification": {
-            "additionalProperties": False,
-            "properties": {
-                "DeletionCharacter": {"pattern": "^[A-D0-9#*]{1}$", "type": "string"},
-                "EndCharacter": {"pattern": "^[A-D0-9#*]{1}$", "type": "string"},
-                "EndTimeoutMs": {"minimum": 1, "type": "integer"},
-                "MaxLength": {"maximum": 1024, "minimum": 1, "type": "integer"},
-            },
-            "required": ["DeletionCharacter", "EndCharacter", "EndTimeoutMs", "MaxLength"],
-            "type": "object",
-        },
-        "DataPrivacy": {
-            "additionalProperties": False,
-            "properties": {"ChildDirected": {"type": "boolean"}},
-            "required": ["ChildDirected"],
-            "type": "object",
-        },
-        "DeepgramModelId": {
-            "maxLength": 32,
-            "minLength": 4,
-            "pattern": "[A-Za-z0-9-_]+",
-            "type": "string",
-        },
-        "DeepgramSpeechModelConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "ApiTokenSecretArn": {"$ref": "#/definitions/SecretsManagerSecretArn"},
-                "ModelId": {"$ref": "#/definitions/DeepgramModelId"},
-            },
-            "required": ["ApiTokenSecretArn"],
-            "type": "object",
-        },
-        "DefaultConditionalBranch": {
-            "additionalProperties": False,
-            "properties": {
-                "NextStep": {"$ref": "#/definitions/DialogState"},
-                "Response": {"$ref": "#/definitions/ResponseSpecification"},
-            },
-            "type": "object",
-        },
-        "Description": {"maxLength": 2000, "type": "string"},
-        "DialogAction": {
-            "additionalProperties": False,
-            "properties": {
-                "SlotToElicit": {"$ref": "#/definitions/Name"},
-                "SuppressNextMessage": {"type": "boolean"},
-                "Type": {"$ref": "#/definitions/DialogActionType"},
-            },
-            "required": ["Type"],
-            "type": "object",
-        },
-        "DialogActionType": {
-            "enum": [
-                "CloseIntent",
-                "ConfirmIntent",
-                "ElicitIntent",
-                "ElicitSlot",
-                "StartIntent",
-                "FulfillIntent",
-                "EndConversation",
-                "EvaluateConditional",
-                "InvokeDialogCodeHook",
-            ],
-            "type": "string",
-        },
-        "DialogCodeHookInvocationSetting": {
-            "additionalProperties": False,
-            "properties": {
-                "EnableCodeHookInvocation": {"type": "boolean"},
-                "InvocationLabel": {"$ref": "#/definitions/Name"},
-                "IsActive": {"type": "boolean"},
-                "PostCodeHookSpecification": {
-                    "$ref": "#/definitions/PostDialogCodeHookInvocationSpecification"
-                },
-            },
-            "required": ["IsActive", "EnableCodeHookInvocation", "PostCodeHookSpecification"],
-            "type": "object",
-        },
-        "DialogCodeHookSetting": {
-            "additionalProperties": False,
-            "properties": {"Enabled": {"type": "boolean"}},
-            "required": ["Enabled"],
-            "type": "object",
-        },
-        "DialogState": {
-            "additionalProperties": False,
-            "properties": {
-                "DialogAction": {"$ref": "#/definitions/DialogAction"},
-                "Intent": {"$ref": "#/definitions/IntentOverride"},
-                "SessionAttributes": {
-                    "items": {"$ref": "#/definitions/SessionAttribute"},
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "DisplayName": {"maxLength": 100, "minLength": 1, "type": "string"},
-        "ElicitationCodeHookInvocationSetting": {
-            "additionalProperties": False,
-            "properties": {
-                "EnableCodeHookInvocation": {"type": "boolean"},
-                "InvocationLabel": {"$ref": "#/definitions/Name"},
-            },
-            "required": ["EnableCodeHookInvocation"],
-            "type": "object",
-        },
-        "ErrorLogSettings": {
-            "additionalProperties": False,
-            "properties": {"Enabled": {"type": "boolean"}},
-            "required": ["Enabled"],
-            "type": "object",
-        },
-        "ExternalSourceSetting": {
-            "additionalProperties": False,
-            "properties": {
-                "GrammarSlotTypeSetting": {"$ref": "#/definitions/GrammarSlotTypeSetting"}
-            },
-            "type": "object",
-        },
-        "FulfillmentCodeHookSetting": {
-            "additionalProperties": False,
-            "properties": {
-                "Enabled": {"type": "boolean"},
-                "FulfillmentUpdatesSpecification": {
-                    "$ref": "#/definitions/FulfillmentUpdatesSpecification"
-                },
-                "IsActive": {"type": "boolean"},
-                "PostFulfillmentStatusSpecification": {
-                    "$ref": "#/definitions/PostFulfillmentStatusSpecification"
-                },
-            },
-            "required": ["Enabled"],
-            "type": "object",
-        },
-        "FulfillmentStartResponseSpecification": {
-            "additionalProperties": False,
-            "properties": {
-                "AllowInterrupt": {"type": "boolean"},
-                "DelayInSeconds": {"maximum": 900, "minimum": 1, "type": "integer"},
-                "MessageGroups": {"$ref": "#/definitions/MessageGroupsList"},
-            },
-            "required": ["DelayInSeconds", "MessageGroups"],
-            "type": "object",
-        },
-        "FulfillmentUpdateResponseSpecification": {
-            "additionalProperties": False,
-            "properties": {
-                "AllowInterrupt": {"type": "boolean"},
-                "FrequencyInSeconds": {"maximum": 900, "minimum": 1, "type": "integer"},
-                "MessageGroups": {"$ref": "#/definitions/MessageGroupsList"},
-            },
-            "required": ["FrequencyInSeconds", "MessageGroups"],
-            "type": "object",
-        },
-        "FulfillmentUpdatesSpecification": {
-            "additionalProperties": False,
-            "properties": {
-                "Active": {"type": "boolean"},
-                "StartResponse": {"$ref": "#/definitions/FulfillmentStartResponseSpecification"},
-                "TimeoutInSeconds": {"maximum": 900, "minimum": 1, "type": "integer"},
-                "UpdateResponse": {"$ref": "#/definitions/FulfillmentUpdateResponseSpecification"},
-            },
-            "required": ["Active"],
-            "type": "object",
-        },
-        "GenerativeAISettings": {
-            "additionalProperties": False,
-            "properties": {
-                "BuildtimeSettings": {
-                    "additionalProperties": False,
-                    "properties": {
-                        "DescriptiveBotBuilderSpecification": {
-                            "additionalProperties": False,
-                            "properties": {
-                                "BedrockModelSpecification": {
-                                    "$ref": "#/definitions/BedrockModelSpecification"
-                                },
-                                "Enabled": {"type": "boolean"},
-                            },
-                            "required": ["Enabled"],
-                            "type": "object",
-                        },
-                        "SampleUtteranceGenerationSpecification": {
-                            "additionalProperties": False,
-                            "properties": {
-                                "BedrockModelSpecification": {
-                                    "$ref": "#/definitions/BedrockModelSpecification"
-                                },
-                                "Enabled": {"type": "boolean"},
-                            },
-                            "required": ["Enabled"],
-                            "type": "object",
-                        },
-                    },
-                    "type": "object",
-                },
-                "RuntimeSettings": {
-                    "additionalProperties": False,
-                    "properties": {
-                        "NluImprovementSpecification": {
-                            "additionalProperties": False,
-                            "properties": {
-                                "AssistedNluMode": {
-                                    "enum": ["Primary", "Fallback"],
-                                    "type": "string",
-                                },
-                                "Enabled": {"type": "boolean"},
-                                "IntentDisambiguationSettings": {
-                                    "$ref": "#/definitions/IntentDisambiguationSettings"
-                                },
-                            },
-                            "required": ["Enabled"],
-                            "type": "object",
-                        },
-                        "SlotResolutionImprovementSpecification": {
-                            "additionalProperties": False,
-                            "properties": {
-                                "BedrockModelSpecification": {
-                                    "$ref": "#/definitions/BedrockModelSpecification"
-                                },
-                                "Enabled": {"type": "boolean"},
-                            },
-                            "required": ["Enabled"],
-                            "type": "object",
-                        },
-                    },
-                    "type": "object",
-                },
-            },
-            "type": "object",
-        },
-        "GrammarSlotTypeSetting": {
-            "additionalProperties": False,
-            "properties": {"Source": {"$ref": "#/definitions/GrammarSlotTypeSource"}},
-            "type": "object",
-        },
-        "GrammarSlotTypeSource": {
-            "additionalProperties": False,
-            "properties": {
-                "KmsKeyArn": {
-                    "maxLength": 2048,
-                    "minLength": 20,
-                    "pattern": "^arn:[\\w\\-]+:kms:[\\w\\-]+:[\\d]{12}:(?:key\\/[\\w\\-]+|alias\\/[a-zA-Z0-9:\\/_\\-]{1,256})$",
-                    "type": "string",
-                },
-                "S3BucketName": {"$ref": "#/definitions/S3BucketName"},
-                "S3ObjectKey": {"$ref": "#/definitions/S3ObjectKey"},
-            },
-            "required": ["S3BucketName", "S3ObjectKey"],
-            "type": "object",
-        },
-        "Id": {"maxLength": 10, "minLength": 10, "pattern": "^[0-9a-zA-Z]+$", "type": "string"},
-        "IdleSessionTTLInSeconds": {"maximum": 86400, "minimum": 60, "type": "integer"},
-        "ImageResponseCard": {
-            "additionalProperties": False,
-            "properties": {
-                "Buttons": {
-                    "items": {"$ref": "#/definitions/Button"},
-                    "maxItems": 5,
-                    "type": "array",
-                },
-                "ImageUrl": {"$ref": "#/definitions/AttachmentUrl"},
-                "Subtitle": {"$ref": "#/definitions/AttachmentTitle"},
-                "Title": {"$ref": "#/definitions/AttachmentTitle"},
-            },
-            "required": ["Title"],
-            "type": "object",
-        },
-        "InitialResponseSetting": {
-            "additionalProperties": False,
-            "properties": {
-                "CodeHook": {"$ref": "#/definitions/DialogCodeHookInvocationSetting"},
-                "Conditional": {"$ref": "#/definitions/ConditionalSpecification"},
-                "InitialResponse": {"$ref": "#/definitions/ResponseSpecification"},
-                "NextStep": {"$ref": "#/definitions/DialogState"},
-            },
-            "type": "object",
-        },
-        "InputContext": {
-            "additionalProperties": False,
-            "properties": {"Name": {"$ref": "#/definitions/Name"}},
-            "required": ["Name"],
-            "type": "object",
-        },
-        "InputContextsList": {
-            "items": {"$ref": "#/definitions/InputContext"},
-            "maxItems": 5,
-            "type": "array",
-        },
-        "Intent": {
-            "additionalProperties": False,
-            "properties": {
-                "BedrockAgentIntentConfiguration": {
-                    "$ref": "#/definitions/BedrockAgentIntentConfiguration"
-                },
-                "Description": {"$ref": "#/definitions/Description"},
-                "DialogCodeHook": {"$ref": "#/definitions/DialogCodeHookSetting"},
-                "DisplayName": {"$ref": "#/definitions/DisplayName"},
-                "FulfillmentCodeHook": {"$ref": "#/definitions/FulfillmentCodeHookSetting"},
-                "InitialResponseSetting": {"$ref": "#/definitions/InitialResponseSetting"},
-                "InputContexts": {"$ref": "#/definitions/InputContextsList"},
-                "IntentClosingSetting": {"$ref": "#/definitions/IntentClosingSetting"},
-                "IntentConfirmationSetting": {"$ref": "#/definitions/IntentConfirmationSetting"},
-                "KendraConfiguration": {"$ref": "#/definitions/KendraConfiguration"},
-                "Name": {"$ref": "#/definitions/Name"},
-                "OutputContexts": {"$ref": "#/definitions/OutputContextsList"},
-                "ParentIntentSignature": {"$ref": "#/definitions/ParentIntentSignature"},
-                "QInConnectIntentConfiguration": {
-                    "$ref": "#/definitions/QInConnectIntentConfiguration"
-                },
-                "QnAIntentConfiguration": {"$ref": "#/definitions/QnAIntentConfiguration"},
-                "SampleUtterances": {"$ref": "#/definitions/SampleUtterancesList"},
-                "SlotPriorities": {"$ref": "#/definitions/SlotPrioritiesList"},
-                "Slots": {
-                    "items": {"$ref": "#/definitions/Slot"},
-                    "maxItems": 100,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-            },
-            "required": ["Name"],
-            "type": "object",
-        },
-        "IntentClosingSetting": {
-            "additionalProperties": False,
-            "properties": {
-                "ClosingResponse": {"$ref": "#/definitions/ResponseSpecification"},
-                "Conditional": {"$ref": "#/definitions/ConditionalSpecification"},
-                "IsActive": {"type": "boolean"},
-                "NextStep": {"$ref": "#/definitions/DialogState"},
-            },
-            "type": "object",
-        },
-        "IntentConfirmationSetting": {
-            "additionalProperties": False,
-            "properties": {
-                "CodeHook": {"$ref": "#/definitions/DialogCodeHookInvocationSetting"},
-                "ConfirmationConditional": {"$ref": "#/definitions/ConditionalSpecification"},
-                "ConfirmationNextStep": {"$ref": "#/definitions/DialogState"},
-                "ConfirmationResponse": {"$ref": "#/definitions/ResponseSpecification"},
-                "DeclinationConditional": {"$ref": "#/definitions/ConditionalSpecification"},
-                "DeclinationNextStep": {"$ref": "#/definitions/DialogState"},
-                "DeclinationResponse": {"$ref": "#/definitions/ResponseSpecification"},
-                "ElicitationCodeHook": {
-                    "$ref": "#/definitions/ElicitationCodeHookInvocationSetting"
-                },
-                "FailureConditional": {"$ref": "#/definitions/ConditionalSpecification"},
-                "FailureNextStep": {"$ref": "#/definitions/DialogState"},
-                "FailureResponse": {"$ref": "#/definitions/ResponseSpecification"},
-                "IsActive": {"type": "boolean"},
-                "PromptSpecification": {"$ref": "#/definitions/PromptSpecification"},
-            },
-            "required": ["PromptSpecification"],
-            "type": "object",
-        },
-        "IntentDisambiguationSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "CustomDisambiguationMessage": {
-                    "maxLength": 1000,
-                    "minLength": 1,
-                    "type": "string",
-                },
-                "Enabled": {"type": "boolean"},
-                "MaxDisambiguationIntents": {"maximum": 5, "minimum": 2, "type": "integer"},
-            },
-            "required": ["Enabled"],
-            "type": "object",
-        },
-        "IntentOverride": {
-            "additionalProperties": False,
-            "properties": {
-                "Name": {"$ref": "#/definitions/Name"},
-                "Slots": {"items": {"$ref": "#/definitions/SlotValueOverrideMap"}, "type": "array"},
-            },
-            "type": "object",
-        },
-        "KendraConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "KendraIndex": {"$ref": "#/definitions/KendraIndexArn"},
-                "QueryFilterString": {"$ref": "#/definitions/QueryFilterString"},
-                "QueryFilterStringEnabled": {"type": "boolean"},
-            },
-            "required": ["KendraIndex"],
-            "type": "object",
-        },
-        "KendraIndexArn": {
-            "maxLength": 2048,
-            "minLength": 32,
-            "pattern": "^arn:aws[a-zA-Z-]*:kendra:[a-z]+-(?:[a-z]+-)*[0-9]:[0-9]{12}:index/[a-zA-Z0-9][a-zA-Z0-9_-]*$",
-            "type": "string",
-        },
-        "LambdaCodeHook": {
-            "additionalProperties": False,
-            "properties": {
-                "CodeHookInterfaceVersion": {"maxLength": 5, "minLength": 1, "type": "string"},
-                "LambdaArn": {"maxLength": 2048, "minLength": 20, "type": "string"},
-            },
-            "required": ["CodeHookInterfaceVersion", "LambdaArn"],
-            "type": "object",
-        },
-        "LocaleId": {"type": "string"},
-        "Message": {
-            "additionalProperties": False,
-            "properties": {
-                "CustomPayload": {"$ref": "#/definitions/CustomPayload"},
-                "ImageResponseCard": {"$ref": "#/definitions/ImageResponseCard"},
-                "PlainTextMessage": {"$ref": "#/definitions/PlainTextMessage"},
-                "SSMLMessage": {"$ref": "#/definitions/SSMLMessage"},
-            },
-            "required": [],
-            "type": "object",
-        },
-        "MessageGroup": {
-            "additionalProperties": False,
-            "properties": {
-                "Message": {"$ref": "#/definitions/Message"},
-                "Variations": {
-                    "items": {"$ref": "#/definitions/Message"},
-                    "maxItems": 2,
-                    "type": "array",
-                },
-            },
-            "required": ["Message"],
-            "type": "object",
-        },
-        "MessageGroupsList": {
-            "items": {"$ref": "#/definitions/MessageGroup"},
-            "maxItems": 5,
-            "minItems": 1,
-            "type": "array",
-        },
-        "MessageSelectionStrategy": {"enum": ["Random", "Ordered"], "type": "string"},
-        "MultipleValuesSetting": {
-            "additionalProperties": False,
-            "properties": {"AllowMultipleValues": {"type": "boolean"}},
-            "required": [],
-            "type": "object",
-        },
-        "Name": {
-            "maxLength": 100,
-            "minLength": 1,
-            "pattern": "^([0-9a-zA-Z][_-]?)+$",
-            "type": "string",
-        },
-        "ObfuscationSetting": {
-            "additionalProperties": False,
-            "properties": {
-                "ObfuscationSettingType": {"enum": ["None", "DefaultObfuscation"], "type": "string"}
-            },
-            "required": ["ObfuscationSettingType"],
-            "type": "object",
-        },
-        "OutputContext": {
-            "additionalProperties": False,
-            "properties": {
-                "Name": {"$ref": "#/definitions/Name"},
-                "TimeToLiveInSeconds": {"$ref": "#/definitions/ContextTimeToLiveInSeconds"},
-                "TurnsToLive": {"$ref": "#/definitions/ContextTurnsToLive"},
-            },
-            "required": ["Name", "TimeToLiveInSeconds", "TurnsToLive"],
-            "type": "object",
-        },
-        "OutputContextsList": {
-            "items": {"$ref": "#/definitions/OutputContext"},
-            "maxItems": 10,
-            "type": "array",
-        },
-        "ParentIntentSignature": {"type": "string"},
-        "ParentSlotTypeSignature": {"type": "string"},
-        "PlainTextMessage": {
-            "additionalProperties": False,
-            "properties": {"Value": {"maxLength": 1000, "minLength": 1, "type": "string"}},
-            "required": ["Value"],
-            "type": "object",
-        },
-        "PostDialogCodeHookInvocationSpecification": {
-            "additionalProperties": False,
-            "properties": {
-                "FailureConditional": {"$ref": "#/definitions/ConditionalSpecification"},
-                "FailureNextStep": {"$ref": "#/definitions/DialogState"},
-                "FailureResponse": {"$ref": "#/definitions/ResponseSpecification"},
-                "SuccessConditional": {"$ref": "#/definitions/ConditionalSpecification"},
-                "SuccessNextStep": {"$ref": "#/definitions/DialogState"},
-                "SuccessResponse": {"$ref": "#/definitions/ResponseSpecification"},
-                "TimeoutConditional": {"$ref": "#/definitions/ConditionalSpecification"},
-                "TimeoutNextStep": {"$ref": "#/definitions/DialogState"},
-                "TimeoutResponse": {"$ref": "#/definitions/ResponseSpecification"},
-            },
-            "type": "object",
-        },
-        "PostFulfillmentStatusSpecification": {
-            "additionalProperties": False,
-            "properties": {
-                "FailureConditional": {"$ref": "#/definitions/ConditionalSpecification"},
-                "FailureNextStep": {"$ref": "#/definitions/DialogState"},
-                "FailureResponse": {"$ref": "#/definitions/ResponseSpecification"},
-                "SuccessConditional": {"$ref": "#/definitions/ConditionalSpecification"},
-                "SuccessNextStep": {"$ref": "#/definitions/DialogState"},
-                "SuccessResponse": {"$ref": "#/definitions/ResponseSpecification"},
-                "TimeoutConditional": {"$ref": "#/definitions/ConditionalSpecification"},
-                "TimeoutNextStep": {"$ref": "#/definitions/DialogState"},
-                "TimeoutResponse": {"$ref": "#/definitions/ResponseSpecification"},
-            },
-            "required": [],
-            "type": "object",
-        },
-        "PriorityValue": {"maximum": 100, "minimum": 0, "type": "integer"},
-        "PromptAttemptSpecification": {
-            "additionalProperties": False,
-            "properties": {
-                "AllowInterrupt": {"type": "boolean"},
-                "AllowedInputTypes": {"$ref": "#/definitions/AllowedInputTypes"},
-                "AudioAndDTMFInputSpecification": {
-                    "$ref": "#/definitions/AudioAndDTMFInputSpecification"
-                },
-                "TextInputSpecification": {"$ref": "#/definitions/TextInputSpecification"},
-            },
-            "required": ["AllowedInputTypes"],
-            "type": "object",
-        },
-        "PromptMaxRetries": {"maximum": 5, "minimum": 0, "type": "integer"},
-        "PromptSpecification": {
-            "additionalProperties": False,
-            "properties": {
-                "AllowInterrupt": {"type": "boolean"},
-                "MaxRetries": {"$ref": "#/definitions/PromptMaxRetries"},
-                "MessageGroupsList": {"$ref": "#/definitions/MessageGroupsList"},
-                "MessageSelectionStrategy": {"$ref": "#/definitions/MessageSelectionStrategy"},
-                "PromptAttemptsSpecification": {
-                    "additionalProperties": False,
-                    "patternProperties": {
-                        "^(Initial|Retry1|Retry2|Retry3|Retry4|Retry5)$": {
-                            "$ref": "#/definitions/PromptAttemptSpecification"
-                        }
-                    },
-                    "type": "object",
-                },
-            },
-            "required": ["MessageGroupsList", "MaxRetries"],
-            "type": "object",
-        },
-        "QInConnectIntentConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "QInConnectAssistantConfiguration": {
-                    "additionalProperties": False,
-                    "properties": {
-                        "AssistantArn": {
-                            "maxLength": 200,
-                            "minLength": 1,
-                            "pattern": "^arn:[a-z-]*?:wisdom:[a-z0-9-]*?:[0-9]{12}:[a-z-]*?/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(?:/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}){0,2}$",
-                            "type": "string",
-                        }
-                    },
-                    "required": ["AssistantArn"],
-                    "type": "object",
-                }
-            },
-            "type": "object",
-        },
-        "QnAIntentConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "BedrockModelConfiguration": {"$ref": "#/definitions/BedrockModelSpecification"},
-                "DataSourceConfiguration": {
-                    "additionalProperties": False,
-                    "properties": {
-                        "BedrockKnowledgeStoreConfiguration": {
-                            "additionalProperties": False,
-                            "properties": {
-                                "BKBExactResponseFields": {
-                                    "additionalProperties": False,
-                                    "properties": {
-                                        "AnswerField": {
-                                            "maxLength": 5000,
-                                            "minLength": 1,
-                                            "type": "string",
-                                        }
-                                    },
-                                    "type": "object",
-                                },
-                                "BedrockKnowledgeBaseArn": {
-                                    "maxLength": 5000,
-                                    "minLength": 1,
-                                    "type": "string",
-                                },
-                                "ExactResponse": {"type": "boolean"},
-                            },
-                            "type": "object",
-                        },
-                        "KendraConfiguration": {"$ref": "#/definitions/QnAKendraConfiguration"},
-                        "OpensearchConfiguration": {
-                            "additionalProperties": False,
-                            "properties": {
-                                "DomainEndpoint": {
-                                    "maxLength": 5000,
-                                    "minLength": 1,
-                                    "type": "string",
-                                },
-                                "ExactResponse": {"type": "boolean"},
-                                "ExactResponseFields": {
-                                    "additionalProperties": False,
-                                    "properties": {
-                                        "AnswerField": {
-                                            "maxLength": 5000,
-                                            "minLength": 1,
-                                            "type": "string",
-                                        },
-                                        "QuestionField": {
-                                            "maxLength": 5000,
-                                            "minLength": 1,
-                                            "type": "string",
-                                        },
-                                    },
-                                    "type": "object",
-                                },
-                                "IncludeFields": {
-                                    "items": {"maxLength": 5000, "minLength": 1, "type": "string"},
-                                    "type": "array",
-                                },
-                                "IndexName": {"maxLength": 5000, "minLength": 1, "type": "string"},
-                            },
-                            "type": "object",
-                        },
-                    },
-                    "type": "object",
-                },
-            },
-            "required": ["DataSourceConfiguration", "BedrockModelConfiguration"],
-            "type": "object",
-        },
-        "QnAKendraConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "ExactResponse": {"type": "boolean"},
-                "KendraIndex": {"maxLength": 5000, "minLength": 1, "type": "string"},
-                "QueryFilterString": {"maxLength": 5000, "minLength": 1, "type": "string"},
-                "QueryFilterStringEnabled": {"type": "boolean"},
-            },
-            "required": ["KendraIndex", "QueryFilterStringEnabled", "ExactResponse"],
-            "type": "object",
-        },
-        "QueryFilterString": {"maxLength": 5000, "minLength": 1, "type": "string"},
-        "ReplicaRegion": {"maxLength": 25, "minLength": 2, "type": "string"},
-        "Replication": {
-            "additionalProperties": False,
-            "properties": {
-                "ReplicaRegions": {
-                    "items": {"$ref": "#/definitions/ReplicaRegion"},
-                    "maxItems": 1,
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": True,
-                }
-            },
-            "required": ["ReplicaRegions"],
-            "type": "object",
-        },
-        "ResponseSpecification": {
-            "additionalProperties": False,
-            "properties": {
-                "AllowInterrupt": {"type": "boolean"},
-                "MessageGroupsList": {"$ref": "#/definitions/MessageGroupsList"},
-            },
-            "required": ["MessageGroupsList"],
-            "type": "object",
-        },
-        "RoleArn": {
-            "maxLength": 2048,
-            "minLength": 32,
-            "pattern": "^arn:aws[a-zA-Z-]*:iam::[0-9]{12}:role/.*$",
-            "type": "string",
-        },
-        "S3BucketLogDestination": {
-            "additionalProperties": False,
-            "properties": {
-                "KmsKeyArn": {
-                    "maxLength": 2048,
-                    "minLength": 20,
-                    "pattern": "^arn:[\\w\\-]+:kms:[\\w\\-]+:[\\d]{12}:(?:key\\/[\\w\\-]+|alias\\/[a-zA-Z0-9:\\/_\\-]{1,256})$",
-                    "type": "string",
-                },
-                "LogPrefix": {"maxLength": 1024, "minLength": 0, "type": "string"},
-                "S3BucketArn": {
-                    "maxLength": 2048,
-                    "minLength": 1,
-                    "pattern": "^arn:[\\w\\-]+:s3:::[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9]$",
-                    "type": "string",
-                },
-            },
-            "required": ["LogPrefix", "S3BucketArn"],
-            "type": "object",
-        },
-        "S3BucketName": {
-            "maxLength": 63,
-            "minLength": 3,
-            "pattern": "^[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9]$",
-            "type": "string",
-        },
-        "S3Location": {
-            "additionalProperties": False,
-            "properties": {
-                "S3Bucket": {"$ref": "#/definitions/S3BucketName"},
-                "S3ObjectKey": {"$ref": "#/definitions/S3ObjectKey"},
-                "S3ObjectVersion": {"maxLength": 1024, "minLength": 1, "type": "string"},
-            },
-            "required": ["S3Bucket", "S3ObjectKey"],
-            "type": "object",
-        },
-        "S3ObjectKey": {
-            "maxLength": 1024,
-            "minLength": 1,
-            "pattern": "[\\.\\-\\!\\*\\_\\'\\(\\)a-zA-Z0-9][\\.\\-\\!\\*\\_\\'\\(\\)\\/a-zA-Z0-9]*$",
-            "type": "string",
-        },
-        "SSMLMessage": {
-            "additionalProperties": False,
-            "properties": {"Value": {"maxLength": 1000, "minLength": 1, "type": "string"}},
-            "required": ["Value"],
-            "type": "object",
-        },
-        "SampleUtterance": {
-            "additionalProperties": False,
-            "properties": {"Utterance": {"$ref": "#/definitions/Utterance"}},
-            "required": ["Utterance"],
-            "type": "object",
-        },
-        "SampleUtterancesList": {
-            "items": {"$ref": "#/definitions/SampleUtterance"},
-            "type": "array",
-        },
-        "SampleValue": {
-            "additionalProperties": False,
-            "properties": {"Value": {"maxLength": 140, "minLength": 1, "type": "string"}},
-            "required": ["Value"],
-            "type": "object",
-        },
-        "SecretsManagerSecretArn": {
-            "maxLength": 2048,
-            "minLength": 20,
-            "pattern": "^arn:aws[A-Za-z-]*:secretsmanager:[a-z0-9-]{1,20}:[0-9]{12}:secret:[A-Za-z0-9/_+=.@-]{1,512}-[A-Za-z0-9]{6}$",
-            "type": "string",
-        },
-        "SessionAttribute": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 1024, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 1024, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key"],
-            "type": "object",
-        },
-        "Slot": {
-            "additionalProperties": False,
-            "properties": {
-                "Description": {"$ref": "#/definitions/Description"},
-                "MultipleValuesSetting": {"$ref": "#/definitions/MultipleValuesSetting"},
-                "Name": {"$ref": "#/definitions/Name"},
-                "ObfuscationSetting": {"$ref": "#/definitions/ObfuscationSetting"},
-                "SlotTypeName": {"$ref": "#/definitions/SlotTypeName"},
-                "SubSlotSetting": {"$ref": "#/definitions/SubSlotSetting"},
-                "ValueElicitationSetting": {"$ref": "#/definitions/SlotValueElicitationSetting"},
-            },
-            "required": ["Name", "SlotTypeName", "ValueElicitationSetting"],
-            "type": "object",
-        },
-        "SlotCaptureSetting": {
-            "additionalProperties": False,
-            "properties": {
-                "CaptureConditional": {"$ref": "#/definitions/ConditionalSpecification"},
-                "CaptureNextStep": {"$ref": "#/definitions/DialogState"},
-                "CaptureResponse": {"$ref": "#/definitions/ResponseSpecification"},
-                "CodeHook": {"$ref": "#/definitions/DialogCodeHookInvocationSetting"},
-                "ElicitationCodeHook": {
-                    "$ref": "#/definitions/ElicitationCodeHookInvocationSetting"
-                },
-                "FailureConditional": {"$ref": "#/definitions/ConditionalSpecification"},
-                "FailureNextStep": {"$ref": "#/definitions/DialogState"},
-                "FailureResponse": {"$ref": "#/definitions/ResponseSpecification"},
-            },
-            "type": "object",
-        },
-        "SlotConstraint": {"enum": ["Required", "Optional"], "type": "string"},
-        "SlotDefaultValue": {
-            "additionalProperties": False,
-            "properties": {"DefaultValue": {"maxLength": 202, "minLength": 1, "type": "string"}},
-            "required": ["DefaultValue"],
-            "type": "object",
-        },
-        "SlotDefaultValueSpecification": {
-            "additionalProperties": False,
-            "properties": {
-                "DefaultValueList": {
-                    "items": {"$ref": "#/definitions/SlotDefaultValue"},
-                    "maxItems": 10,
-                    "type": "array",
-                }
-            },
-            "required": ["DefaultValueList"],
-            "type": "object",
-        },
-        "SlotPrioritiesList": {"items": {"$ref": "#/definitions/SlotPriority"}, "type": "array"},
-        "SlotPriority": {
-            "additionalProperties": False,
-            "properties": {
-                "Priority": {"$ref": "#/definitions/PriorityValue"},
-                "SlotName": {"$ref": "#/definitions/Name"},
-            },
-            "required": ["SlotName", "Priority"],
-            "type": "object",
-        },
-        "SlotShape": {"enum": ["Scalar", "List"], "type": "string"},
-        "SlotType": {
-            "additionalProperties": False,
-            "properties": {
-                "CompositeSlotTypeSetting": {"$ref": "#/definitions/CompositeSlotTypeSetting"},
-                "Description": {"$ref": "#/definitions/Description"},
-                "ExternalSourceSetting": {"$ref": "#/definitions/ExternalSourceSetting"},
-                "Name": {"$ref": "#/definitions/Name"},
-                "ParentSlotTypeSignature": {"$ref": "#/definitions/ParentSlotTypeSignature"},
-                "SlotTypeValues": {"$ref": "#/definitions/SlotTypeValues"},
-                "ValueSelectionSetting": {"$ref": "#/definitions/SlotValueSelectionSetting"},
-            },
-            "required": ["Name"],
-            "type": "object",
-        },
-        "SlotTypeId": {
-            "maxLength": 25,
-            "minLength": 1,
-            "pattern": "^((AMAZON\\.)[a-zA-Z_]+?|[0-9a-zA-Z]+)$",
-            "type": "string",
-        },
-        "SlotTypeName": {"type": "string"},
-        "SlotTypeValue": {
-            "additionalProperties": False,
-            "properties": {
-                "SampleValue": {"$ref": "#/definitions/SampleValue"},
-                "Synonyms": {"$ref": "#/definitions/SynonymList"},
-            },
-            "required": ["SampleValue"],
-            "type": "object",
-        },
-        "SlotTypeValues": {
-            "items": {"$ref": "#/definitions/SlotTypeValue"},
-            "maxItems": 10000,
-            "type": "array",
-        },
-        "SlotValue": {
-            "additionalProperties": False,
-            "properties": {
-                "InterpretedValue": {"maxLength": 202, "minLength": 1, "type": "string"}
-            },
-            "type": "object",
-        },
-        "SlotValueElicitationSetting": {
-            "additionalProperties": False,
-            "properties": {
-                "DefaultValueSpecification": {
-                    "$ref": "#/definitions/SlotDefaultValueSpecification"
-                },
-                "PromptSpecification": {"$ref": "#/definitions/PromptSpecification"},
-                "SampleUtterances": {"$ref": "#/definitions/SampleUtterancesList"},
-                "SlotCaptureSetting": {"$ref": "#/definitions/SlotCaptureSetting"},
-                "SlotConstraint": {"$ref": "#/definitions/SlotConstraint"},
-                "WaitAndContinueSpecification": {
-                    "$ref": "#/definitions/WaitAndContinueSpecification"
-                },
-            },
-            "required": ["SlotConstraint"],
-            "type": "object",
-        },
-        "SlotValueOverride": {
-            "additionalProperties": False,
-            "properties": {
-                "Shape": {"$ref": "#/definitions/SlotShape"},
-                "Value": {"$ref": "#/definitions/SlotValue"},
-                "Values": {"$ref": "#/definitions/SlotValues"},
-            },
-            "type": "object",
-        },
-        "SlotValueOverrideMap": {
-            "additionalProperties": False,
-            "properties": {
-                "SlotName": {"$ref": "#/definitions/Name"},
-                "SlotValueOverride": {"$ref": "#/definitions/SlotValueOverride"},
-            },
-            "type": "object",
-        },
-        "SlotValueRegexFilter": {
-            "additionalProperties": False,
-            "properties": {"Pattern": {"maxLength": 300, "minLength": 1, "type": "string"}},
-            "required": ["Pattern"],
-            "type": "object",
-        },
-        "SlotValueResolutionStrategy": {
-            "enum": ["ORIGINAL_VALUE", "TOP_RESOLUTION", "CONCATENATION"],
-            "type": "string",
-        },
-        "SlotValueSelectionSetting": {
-            "additionalProperties": False,
-            "properties": {
-                "AdvancedRecognitionSetting": {"$ref": "#/definitions/AdvancedRecognitionSetting"},
-                "RegexFilter": {"$ref": "#/definitions/SlotValueRegexFilter"},
-                "ResolutionStrategy": {"$ref": "#/definitions/SlotValueResolutionStrategy"},
-            },
-            "required": ["ResolutionStrategy"],
-            "type": "object",
-        },
-        "SlotValues": {"items": {"$ref": "#/definitions/SlotValueOverride"}, "type": "array"},
-        "Specifications": {
-            "additionalProperties": False,
-            "oneOf": [{"required": ["SlotTypeId"]}, {"required": ["SlotTypeName"]}],
-            "properties": {
-                "SlotTypeId": {"$ref": "#/definitions/SlotTypeId"},
-                "SlotTypeName": {"$ref": "#/definitions/SlotTypeName"},
-                "ValueElicitationSetting": {"$ref": "#/definitions/SubSlotValueElicitationSetting"},
-            },
-            "required": ["ValueElicitationSetting"],
-            "type": "object",
-        },
-        "SpeechDetectionSensitivity": {
-            "enum": ["Default", "HighNoiseTolerance", "MaximumNoiseTolerance"],
-            "type": "string",
-        },
-        "SpeechModelConfig": {
-            "additionalProperties": False,
-            "properties": {"DeepgramConfig": {"$ref": "#/definitions/DeepgramSpeechModelConfig"}},
-            "type": "object",
-        },
-        "SpeechModelPreference": {
-            "enum": ["Standard", "Neural", "Deepgram", "Advanced"],
-            "type": "string",
-        },
-        "SpeechRecognitionSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "SpeechModelConfig": {"$ref": "#/definitions/SpeechModelConfig"},
-                "SpeechModelPreference": {"$ref": "#/definitions/SpeechModelPreference"},
-            },
-            "type": "object",
-        },
-        "StillWaitingResponseFrequency": {"maximum": 300, "minimum": 1, "type": "integer"},
-        "StillWaitingResponseSpecification": {
-            "additionalProperties": False,
-            "properties": {
-                "AllowInterrupt": {"type": "boolean"},
-                "FrequencyInSeconds": {"$ref": "#/definitions/StillWaitingResponseFrequency"},
-                "MessageGroupsList": {"$ref": "#/definitions/MessageGroupsList"},
-                "TimeoutInSeconds": {"$ref": "#/definitions/StillWaitingResponseTimeout"},
-            },
-            "required": ["MessageGroupsList", "FrequencyInSeconds", "TimeoutInSeconds"],
-            "type": "object",
-        },
-        "StillWaitingResponseTimeout": {"maximum": 900, "minimum": 1, "type": "integer"},
-        "SubSlotSetting": {
-            "additionalProperties": False,
-            "properties": {
-                "Expression": {
-                    "maxLength": 1000,
-                    "minLength": 1,
-                    "pattern": "[0-9A-Za-z_\\-\\s\\(\\)]+",
-                    "type": "string",
-                },
-                "SlotSpecifications": {
-                    "additionalProperties": False,
-                    "maxProperties": 6,
-                    "minProperties": 0,
-                    "patternProperties": {
-                        "^([0-9a-zA-Z][_-]?){1,100}$": {"$ref": "#/definitions/Specifications"}
-                    },
-                    "type": "object",
-                },
-            },
-            "type": "object",
-        },
-        "SubSlotTypeComposition": {
-            "additionalProperties": False,
-            "oneOf": [{"required": ["SlotTypeId"]}, {"required": ["SlotTypeName"]}],
-            "properties": {
-                "Name": {
-                    "maxLength": 100,
-                    "minLength": 1,
-                    "pattern": "^([0-9a-zA-Z][_-]?){1,100}$",
-                    "type": "string",
-                },
-                "SlotTypeId": {"$ref": "#/definitions/SlotTypeId"},
-                "SlotTypeName": {"$ref": "#/definitions/SlotTypeName"},
-            },
-            "required": ["Name"],
-            "type": "object",
-        },
-        "SubSlotValueElicitationSetting": {
-            "additionalProperties": False,
-            "properties": {
-                "DefaultValueSpecification": {
-                    "$ref": "#/definitions/SlotDefaultValueSpecification"
-                },
-                "PromptSpecification": {"$ref": "#/definitions/PromptSpecification"},
-                "SampleUtterances": {"$ref": "#/definitions/SampleUtterancesList"},
-                "WaitAndContinueSpecification": {
-                    "$ref": "#/definitions/WaitAndContinueSpecification"
-                },
-            },
-            "type": "object",
-        },
-        "SynonymList": {
-            "items": {"$ref": "#/definitions/SampleValue"},
-            "maxItems": 10000,
-            "type": "array",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "TestBotAliasSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "BotAliasLocaleSettings": {"$ref": "#/definitions/BotAliasLocaleSettingsList"},
-                "ConversationLogSettings": {"$ref": "#/definitions/ConversationLogSettings"},
-                "Description": {"$ref": "#/definitions/Description"},
-                "SentimentAnalysisSettings": {
-                    "additionalProperties": False,
-                    "properties": {"DetectSentiment": {"type": "boolean"}},
-                    "required": ["DetectSentiment"],
-                    "type": "object",
-                },
-            },
-            "type": "object",
-        },
-        "TextInputSpecification": {
-            "additionalProperties": False,
-            "properties": {"StartTimeoutMs": {"minimum": 1, "type": "integer"}},
-            "required": ["StartTimeoutMs"],
-            "type": "object",
-        },
-        "TextLogDestination": {
-            "additionalProperties": False,
-            "properties": {
-                "CloudWatch": {"$ref": "#/definitions/CloudWatchLogGroupLogDestination"}
-            },
-            "required": ["CloudWatch"],
-            "type": "object",
-        },
-        "TextLogSetting": {
-            "additionalProperties": False,
-            "properties": {
-                "Destination": {"$ref": "#/definitions/TextLogDestination"},
-                "Enabled": {"type": "boolean"},
-            },
-            "required": ["Destination", "Enabled"],
-            "type": "object",
-        },
-        "TextLogSettings": {
-            "items": {"$ref": "#/definitions/TextLogSetting"},
-            "maxItems": 1,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "UnifiedSpeechSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "SpeechFoundationModel": {
-                    "additionalProperties": False,
-                    "properties": {"ModelArn": {"type": "string"}, "VoiceId": {"type": "string"}},
-                    "required": ["ModelArn"],
-                    "type": "object",
-                }
-            },
-            "required": ["SpeechFoundationModel"],
-            "type": "object",
-        },
-        "Utterance": {"type": "string"},
-        "VoiceSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "Engine": {
-                    "enum": ["standard", "neural", "long-form", "generative"],
-                    "type": "string",
-                },
-                "VoiceId": {"type": "string"},
-            },
-            "required": ["VoiceId"],
-            "type": "object",
-        },
-        "WaitAndContinueSpecification": {
-            "additionalProperties": False,
-            "properties": {
-                "ContinueResponse": {"$ref": "#/definitions/ResponseSpecification"},
-                "IsActive": {"type": "boolean"},
-                "StillWaitingResponse": {"$ref": "#/definitions/StillWaitingResponseSpecification"},
-                "WaitingResponse": {"$ref": "#/definitions/ResponseSpecification"},
-            },
-            "required": ["WaitingResponse", "ContinueResponse"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"$ref": "#/definitions/BotArn"},
-        "AutoBuildBotLocales": {"type": "boolean"},
-        "BotFileS3Location": {"$ref": "#/definitions/S3Location"},
-        "BotLocales": {
-            "items": {"$ref": "#/definitions/BotLocale"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "BotMembers": {
-            "items": {"$ref": "#/definitions/BotMember"},
-            "maxItems": 10,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "BotTags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 200,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "BotType": {"enum": ["Bot", "BotNetwork"], "type": "string"},
-        "DataPrivacy": {
-            "additionalProperties": False,
-            "properties": {"ChildDirected": {"type": "boolean"}},
-            "required": ["ChildDirected"],
-            "type": "object",
-        },
-        "Description": {"$ref": "#/definitions/Description"},
-        "ErrorLogSettings": {
-            "additionalProperties": False,
-            "properties": {"Enabled": {"type": "boolean"}},
-            "required": ["Enabled"],
-            "type": "object",
-        },
-        "Id": {"$ref": "#/definitions/Id"},
-        "IdleSessionTTLInSeconds": {"maximum": 86400, "minimum": 60, "type": "integer"},
-        "Name": {"$ref": "#/definitions/Name"},
-        "Replication": {"$ref": "#/definitions/Replication"},
-        "RoleArn": {"$ref": "#/definitions/RoleArn"},
-        "TestBotAliasSettings": {"$ref": "#/definitions/TestBotAliasSettings"},
-        "TestBotAliasTags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 200,
-            "type": "array",
-            "uniqueItems": True,
-        },
-    },
-    "required": ["Name", "RoleArn", "DataPrivacy", "IdleSessionTTLInSeconds"],
-}
-
 
 class Bot(_Resource):
-    """AWS::Lex::Bot: Resource Type definition for an Amazon Lex conversational bot performing automated tasks such as ordering a pizza, booking a hotel, and so on.
+    """AWS::Lex::Bot: Resource Type definition for an Amazon Lex conversational bot performing
+    automated tasks such as ordering a pizza, booking a hotel, and so on.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Replaced when any of these change (create-only): BotType.
+    Write-only (sent to AWS, never read back): BotLocales, BotFileS3Location, AutoBuildBotLocales,
+    TestBotAliasTags, Replication, TestBotAliasSettings, BotMembers.
+    Read-only attributes (known once deployed): Arn, Id.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-lex-bot.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
     props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "BotProps")
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "BotAttributes")
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "bot.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Pattern: ^arn:aws[a-zA-Z-]*:lex:[a-z]+-(?:[a-z]+-)*[0-9]:[0-9]{12}:bot/[0-9a-zA-Z]+$ Length:
+    1 to 1011 characters."""
     Id: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Pattern: ^[0-9a-zA-Z]+$ Length: exactly 10 characters."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AutoBuildBotLocales: bool
     BotFileS3Location: S3LocationDict
     BotLocales: list[BotLocaleDict]
@@ -3761,40 +2443,56 @@ class Bot(_Resource):
     TestBotAliasSettings: BotTestBotAliasSettingsDict
     TestBotAliasTags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        DataPrivacy: BotDataPrivacyObject | BotDataPrivacyObjectDict,
+        IdleSessionTTLInSeconds: int,
+        Name: str,
+        RoleArn: str,
+        AutoBuildBotLocales: bool | None = None,
+        BotFileS3Location: S3Location | S3LocationDict | None = None,
+        BotLocales: list[BotLocale | BotLocaleDict] | None = None,
+        BotMembers: list[BotMember | BotMemberDict] | None = None,
+        BotTags: list[Tag | TagDict] | None = None,
+        BotType: Literal["Bot", "BotNetwork"] | None = None,
+        Description: str | None = None,
+        ErrorLogSettings: BotErrorLogSettingsObject | BotErrorLogSettingsObjectDict | None = None,
+        Replication: BotReplication | BotReplicationDict | None = None,
+        TestBotAliasSettings: BotTestBotAliasSettings | BotTestBotAliasSettingsDict | None = None,
+        TestBotAliasTags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Lex::Bot; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            DataPrivacy: BotDataPrivacyObject | BotDataPrivacyObjectDict,
-            IdleSessionTTLInSeconds: int,
-            Name: str,
-            RoleArn: str,
-            AutoBuildBotLocales: bool | None = None,
-            BotFileS3Location: S3Location | S3LocationDict | None = None,
-            BotLocales: list[BotLocale | BotLocaleDict] | None = None,
-            BotMembers: list[BotMember | BotMemberDict] | None = None,
-            BotTags: list[Tag | TagDict] | None = None,
-            BotType: Literal["Bot", "BotNetwork"] | None = None,
-            Description: str | None = None,
-            ErrorLogSettings: BotErrorLogSettingsObject
-            | BotErrorLogSettingsObjectDict
-            | None = None,
-            Replication: BotReplication | BotReplicationDict | None = None,
-            TestBotAliasSettings: BotTestBotAliasSettings
-            | BotTestBotAliasSettingsDict
-            | None = None,
-            TestBotAliasTags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Lex::Bot; `await` it inside an App to deploy it.
-
-            BotMembers: The list of bot members in a network to be created.
-            BotType: The type of a bot to create.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            DataPrivacy: Type: BotDataPrivacyObjectDict. Required.
+            IdleSessionTTLInSeconds: Range: 60 to 86400 (inclusive). Required.
+            Name: Pattern: ^([0-9a-zA-Z][_-]?)+$ Length: 1 to 100 characters. Required.
+            RoleArn: Pattern: ^arn:aws[a-zA-Z-]*:iam::[0-9]{12}:role/.*$ Length: 32 to 2048
+                characters. Required.
+            AutoBuildBotLocales: Type: bool. Write-only: sent to AWS, never read back.
+            BotFileS3Location: Type: S3LocationDict. Write-only: sent to AWS, never read back.
+            BotLocales: Items are unique. Write-only: sent to AWS, never read back.
+            BotMembers: The list of bot members in a network to be created. Write-only: sent to AWS,
+                never read back.
+            BotTags: Items: at most 200 items. Items are unique.
+            BotType: The type of a bot to create. Create-only: changing it replaces the resource.
+            Description: A description of the resource
+            ErrorLogSettings: Type: BotErrorLogSettingsObjectDict.
+            Replication: Type: BotReplicationDict. Write-only: sent to AWS, never read back.
+            TestBotAliasSettings: Type: BotTestBotAliasSettingsDict. Write-only: sent to AWS, never
+                read back.
+            TestBotAliasTags: Items: at most 200 items. Items are unique. Write-only: sent to AWS,
+                never read back.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

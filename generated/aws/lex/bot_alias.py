@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -99,129 +103,139 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AudioLogDestinationDict = TypedDict(
-    "AudioLogDestinationDict",
-    {
-        "S3Bucket": "Required[S3BucketLogDestinationDict]",
-    },
-    total=False,
-)
 
-AudioLogSettingDict = TypedDict(
-    "AudioLogSettingDict",
-    {
-        "Destination": "Required[AudioLogDestinationDict]",
-        "Enabled": "Required[bool]",
-    },
-    total=False,
-)
+class AudioLogDestinationDict(TypedDict, total=False):
+    """AudioLogDestination as a plain dict: The location of audio log files collected when
+    conversation logging is enabled for a bot."""
 
-BotAliasBotAliasLocaleSettingsDict = TypedDict(
-    "BotAliasBotAliasLocaleSettingsDict",
-    {
-        "CodeHookSpecification": "BotAliasCodeHookSpecificationDict",
-        "Enabled": "Required[bool]",
-    },
-    total=False,
-)
+    S3Bucket: Required[S3BucketLogDestinationDict]
+    """Specifies an Amazon S3 bucket for logging audio conversations"""
 
-BotAliasCodeHookSpecificationDict = TypedDict(
-    "BotAliasCodeHookSpecificationDict",
-    {
-        "LambdaCodeHook": "Required[BotAliasLambdaCodeHookDict]",
-    },
-    total=False,
-)
 
-BotAliasConversationLogSettingsDict = TypedDict(
-    "BotAliasConversationLogSettingsDict",
-    {
-        "AudioLogSettings": "list[AudioLogSettingDict]",
-        "TextLogSettings": "list[TextLogSettingDict]",
-    },
-    total=False,
-)
+class AudioLogSettingDict(TypedDict, total=False):
+    """AudioLogSetting as a plain dict: Settings for logging audio of conversations between Amazon
+    Lex and a user. You specify whether to log audio and the Amazon S3 bucket where the audio file
+    is stored."""
 
-BotAliasLambdaCodeHookDict = TypedDict(
-    "BotAliasLambdaCodeHookDict",
-    {
-        "CodeHookInterfaceVersion": "Required[str]",
-        "LambdaArn": "Required[str]",
-    },
-    total=False,
-)
+    Destination: Required[AudioLogDestinationDict]
+    """The location of audio log files collected when conversation logging is enabled for a bot."""
+    Enabled: Required[bool]
+    """Type: bool."""
 
-BotAliasLocaleSettingsItemDict = TypedDict(
-    "BotAliasLocaleSettingsItemDict",
-    {
-        "BotAliasLocaleSetting": "Required[BotAliasBotAliasLocaleSettingsDict]",
-        "LocaleId": "Required[str]",
-    },
-    total=False,
-)
 
-BotAliasSentimentAnalysisSettingsDict = TypedDict(
-    "BotAliasSentimentAnalysisSettingsDict",
-    {
-        "DetectSentiment": "Required[bool]",
-    },
-    total=False,
-)
+class BotAliasBotAliasLocaleSettingsDict(TypedDict, total=False):
+    """BotAliasBotAliasLocaleSettings as a plain dict: You can use this parameter to specify a
+    specific Lambda function to run different functions in different locales."""
 
-CloudWatchLogGroupLogDestinationDict = TypedDict(
-    "CloudWatchLogGroupLogDestinationDict",
-    {
-        "CloudWatchLogGroupArn": "Required[str]",
-        "LogPrefix": "Required[str]",
-    },
-    total=False,
-)
+    CodeHookSpecification: BotAliasCodeHookSpecificationDict
+    """Contains information about code hooks that Amazon Lex calls during a conversation."""
+    Enabled: Required[bool]
+    """Whether the Lambda code hook is enabled"""
 
-S3BucketLogDestinationDict = TypedDict(
-    "S3BucketLogDestinationDict",
-    {
-        "KmsKeyArn": "str",
-        "LogPrefix": "Required[str]",
-        "S3BucketArn": "Required[str]",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class BotAliasCodeHookSpecificationDict(TypedDict, total=False):
+    """BotAliasCodeHookSpecification as a plain dict: Contains information about code hooks that
+    Amazon Lex calls during a conversation."""
 
-TextLogDestinationDict = TypedDict(
-    "TextLogDestinationDict",
-    {
-        "CloudWatch": "Required[CloudWatchLogGroupLogDestinationDict]",
-    },
-    total=False,
-)
+    LambdaCodeHook: Required[BotAliasLambdaCodeHookDict]
+    """Contains information about code hooks that Amazon Lex calls during a conversation."""
 
-TextLogSettingDict = TypedDict(
-    "TextLogSettingDict",
-    {
-        "Destination": "Required[TextLogDestinationDict]",
-        "Enabled": "Required[bool]",
-    },
-    total=False,
-)
 
+class BotAliasConversationLogSettingsDict(TypedDict, total=False):
+    """BotAliasConversationLogSettings as a plain dict: Contains information about code hooks that
+    Amazon Lex calls during a conversation."""
+
+    AudioLogSettings: list[AudioLogSettingDict]
+    """List of audio log settings"""
+    TextLogSettings: list[TextLogSettingDict]
+    """List of text log settings"""
+
+
+class BotAliasLambdaCodeHookDict(TypedDict, total=False):
+    """BotAliasLambdaCodeHook as a plain dict: Contains information about code hooks that Amazon Lex
+    calls during a conversation."""
+
+    CodeHookInterfaceVersion: Required[str]
+    """The version of the request-response that you want Amazon Lex to use to invoke your Lambda
+    function."""
+    LambdaArn: Required[str]
+    """The Amazon Resource Name (ARN) of the Lambda function."""
+
+
+class BotAliasLocaleSettingsItemDict(TypedDict, total=False):
+    """BotAliasLocaleSettingsItem as a plain dict: A locale setting in alias"""
+
+    BotAliasLocaleSetting: Required[BotAliasBotAliasLocaleSettingsDict]
+    """You can use this parameter to specify a specific Lambda function to run different functions
+    in different locales."""
+    LocaleId: Required[str]
+    """A string used to identify the locale"""
+
+
+class BotAliasSentimentAnalysisSettingsDict(TypedDict, total=False):
+    """BotAliasSentimentAnalysisSettings as a plain dict: Determines whether Amazon Lex will use
+    Amazon Comprehend to detect the sentiment of user utterances."""
+
+    DetectSentiment: Required[bool]
+    """Enable to call Amazon Comprehend for Sentiment natively within Lex"""
+
+
+class CloudWatchLogGroupLogDestinationDict(TypedDict, total=False):
+    """CloudWatchLogGroupLogDestination as a plain dict."""
+
+    CloudWatchLogGroupArn: Required[str]
+    """A string used to identify the groupArn for the Cloudwatch Log Group"""
+    LogPrefix: Required[str]
+    """A string containing the value for the Log Prefix"""
+
+
+class S3BucketLogDestinationDict(TypedDict, total=False):
+    """S3BucketLogDestination as a plain dict: Specifies an Amazon S3 bucket for logging audio
+    conversations"""
+
+    KmsKeyArn: str
+    """The Amazon Resource Name (ARN) of an AWS Key Management Service (KMS) key for encrypting
+    audio log files stored in an S3 bucket."""
+    LogPrefix: Required[str]
+    """The Amazon S3 key of the deployment package."""
+    S3BucketArn: Required[str]
+    """The Amazon Resource Name (ARN) of an Amazon S3 bucket where audio log files are stored."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A label for tagging Lex resources"""
+
+    Key: Required[str]
+    """A string used to identify this tag"""
+    Value: Required[str]
+    """A string containing the value for the tag"""
+
+
+class TextLogDestinationDict(TypedDict, total=False):
+    """TextLogDestination as a plain dict: Defines the Amazon CloudWatch Logs destination log group
+    for conversation text logs."""
+
+    CloudWatch: Required[CloudWatchLogGroupLogDestinationDict]
+    """Type: CloudWatchLogGroupLogDestinationDict."""
+
+
+class TextLogSettingDict(TypedDict, total=False):
+    """TextLogSetting as a plain dict: Contains information about code hooks that Amazon Lex calls
+    during a conversation."""
+
+    Destination: Required[TextLogDestinationDict]
+    """Defines the Amazon CloudWatch Logs destination log group for conversation text logs."""
+    Enabled: Required[bool]
+    """Type: bool."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Lex::BotAlias",
     schema_file="aws-lex-botalias.json",
     primary_identifier=("/BotAliasId", "/BotId"),
-    additional_identifiers=(),
     read_only=("/BotAliasId", "/Arn", "/BotAliasStatus"),
     create_only=("/BotId",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=(
         "/BotAliasLocaleSettings",
         "/BotAliasTags",
@@ -231,12 +245,8 @@ METADATA = _TypeMetadata(
     required=("BotId", "BotAliasName"),
     list_required=("BotId",),
     tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property="/BotAliasTags",
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -246,191 +256,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Arn": {"maxLength": 1000, "type": "string"},
-        "AudioLogDestination": {
-            "additionalProperties": False,
-            "properties": {"S3Bucket": {"$ref": "#/definitions/S3BucketLogDestination"}},
-            "required": ["S3Bucket"],
-            "type": "object",
-        },
-        "AudioLogSetting": {
-            "additionalProperties": False,
-            "properties": {
-                "Destination": {"$ref": "#/definitions/AudioLogDestination"},
-                "Enabled": {"type": "boolean"},
-            },
-            "required": ["Destination", "Enabled"],
-            "type": "object",
-        },
-        "AudioLogSettings": {
-            "items": {"$ref": "#/definitions/AudioLogSetting"},
-            "maxItems": 1,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "BotAliasLocaleSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "CodeHookSpecification": {"$ref": "#/definitions/CodeHookSpecification"},
-                "Enabled": {"type": "boolean"},
-            },
-            "required": ["Enabled"],
-            "type": "object",
-        },
-        "BotAliasLocaleSettingsItem": {
-            "additionalProperties": False,
-            "properties": {
-                "BotAliasLocaleSetting": {"$ref": "#/definitions/BotAliasLocaleSettings"},
-                "LocaleId": {"maxLength": 128, "minLength": 1, "type": "string"},
-            },
-            "required": ["LocaleId", "BotAliasLocaleSetting"],
-            "type": "object",
-        },
-        "BotAliasLocaleSettingsList": {
-            "items": {"$ref": "#/definitions/BotAliasLocaleSettingsItem"},
-            "maxItems": 50,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "BotAliasStatus": {
-            "enum": ["Creating", "Available", "Deleting", "Failed"],
-            "type": "string",
-        },
-        "BotVersion": {
-            "maxLength": 5,
-            "minLength": 1,
-            "pattern": "^(DRAFT|[0-9]+)$",
-            "type": "string",
-        },
-        "CloudWatchLogGroupLogDestination": {
-            "additionalProperties": False,
-            "properties": {
-                "CloudWatchLogGroupArn": {"maxLength": 2048, "minLength": 1, "type": "string"},
-                "LogPrefix": {"maxLength": 1024, "minLength": 0, "type": "string"},
-            },
-            "required": ["CloudWatchLogGroupArn", "LogPrefix"],
-            "type": "object",
-        },
-        "CodeHookSpecification": {
-            "additionalProperties": False,
-            "properties": {"LambdaCodeHook": {"$ref": "#/definitions/LambdaCodeHook"}},
-            "required": ["LambdaCodeHook"],
-            "type": "object",
-        },
-        "ConversationLogSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "AudioLogSettings": {"$ref": "#/definitions/AudioLogSettings"},
-                "TextLogSettings": {"$ref": "#/definitions/TextLogSettings"},
-            },
-            "type": "object",
-        },
-        "Description": {"maxLength": 200, "type": "string"},
-        "Id": {"maxLength": 10, "minLength": 10, "pattern": "^[0-9a-zA-Z]+$", "type": "string"},
-        "LambdaCodeHook": {
-            "additionalProperties": False,
-            "properties": {
-                "CodeHookInterfaceVersion": {"maxLength": 5, "minLength": 1, "type": "string"},
-                "LambdaArn": {"maxLength": 2048, "minLength": 20, "type": "string"},
-            },
-            "required": ["CodeHookInterfaceVersion", "LambdaArn"],
-            "type": "object",
-        },
-        "LocaleId": {"type": "string"},
-        "Name": {
-            "maxLength": 100,
-            "minLength": 1,
-            "pattern": "^([0-9a-zA-Z][_-]?)+$",
-            "type": "string",
-        },
-        "S3BucketLogDestination": {
-            "additionalProperties": False,
-            "properties": {
-                "KmsKeyArn": {
-                    "maxLength": 2048,
-                    "minLength": 20,
-                    "pattern": "^arn:[\\w\\-]+:kms:[\\w\\-]+:[\\d]{12}:(?:key\\/[\\w\\-]+|alias\\/[a-zA-Z0-9:\\/_\\-]{1,256})$",
-                    "type": "string",
-                },
-                "LogPrefix": {"maxLength": 1024, "minLength": 0, "type": "string"},
-                "S3BucketArn": {
-                    "maxLength": 2048,
-                    "minLength": 1,
-                    "pattern": "^arn:[\\w\\-]+:s3:::[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9]$",
-                    "type": "string",
-                },
-            },
-            "required": ["LogPrefix", "S3BucketArn"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "TextLogDestination": {
-            "additionalProperties": False,
-            "properties": {
-                "CloudWatch": {"$ref": "#/definitions/CloudWatchLogGroupLogDestination"}
-            },
-            "required": ["CloudWatch"],
-            "type": "object",
-        },
-        "TextLogSetting": {
-            "additionalProperties": False,
-            "properties": {
-                "Destination": {"$ref": "#/definitions/TextLogDestination"},
-                "Enabled": {"type": "boolean"},
-            },
-            "required": ["Destination", "Enabled"],
-            "type": "object",
-        },
-        "TextLogSettings": {
-            "items": {"$ref": "#/definitions/TextLogSetting"},
-            "maxItems": 1,
-            "type": "array",
-            "uniqueItems": True,
-        },
-    },
-    "properties": {
-        "Arn": {"$ref": "#/definitions/Arn"},
-        "BotAliasId": {"$ref": "#/definitions/Id"},
-        "BotAliasLocaleSettings": {"$ref": "#/definitions/BotAliasLocaleSettingsList"},
-        "BotAliasName": {"$ref": "#/definitions/Name"},
-        "BotAliasStatus": {"$ref": "#/definitions/BotAliasStatus"},
-        "BotAliasTags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 200,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "BotId": {"$ref": "#/definitions/Id"},
-        "BotVersion": {"$ref": "#/definitions/BotVersion"},
-        "ConversationLogSettings": {"$ref": "#/definitions/ConversationLogSettings"},
-        "Description": {"$ref": "#/definitions/Description"},
-        "SentimentAnalysisSettings": {
-            "additionalProperties": False,
-            "properties": {"DetectSentiment": {"type": "boolean"}},
-            "required": ["DetectSentiment"],
-            "type": "object",
-        },
-    },
-    "required": ["BotId", "BotAliasName"],
-}
-
 
 class BotAlias(_Resource):
-    """AWS::Lex::BotAlias: Resource Type definition for a Bot Alias, which enables you to change the version of a bot without updating applications that use the bot
+    """AWS::Lex::BotAlias: Resource Type definition for a Bot Alias, which enables you to change the
+    version of a bot without updating applications that use the bot
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: BotAliasId, BotId (composite: the values joined by '|').
+    Replaced when any of these change (create-only): BotId.
+    Read-only attributes (known once deployed): Arn, BotAliasId, BotAliasStatus.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-lex-botalias.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -438,13 +274,17 @@ class BotAlias(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "BotAliasAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "bot_alias.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The Amazon Resource Name (ARN) of the bot alias."""
     BotAliasId: str
+    """Unique ID of resource"""
     BotAliasStatus: Literal["Creating", "Available", "Deleting", "Failed"]
-    # Declared properties (as declared, or as AWS returned them).
+    """Allowed values: 'Creating', 'Available', 'Deleting', 'Failed'."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     BotAliasLocaleSettings: list[BotAliasLocaleSettingsItemDict]
     BotAliasName: str
     BotAliasTags: list[TagDict]
@@ -454,36 +294,46 @@ class BotAlias(_Resource):
     Description: str
     SentimentAnalysisSettings: BotAliasSentimentAnalysisSettingsDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        BotAliasName: str,
+        BotId: str,
+        BotAliasLocaleSettings: list[BotAliasLocaleSettingsItem | BotAliasLocaleSettingsItemDict]
+        | None = None,
+        BotAliasTags: list[Tag | TagDict] | None = None,
+        BotVersion: str | None = None,
+        ConversationLogSettings: BotAliasConversationLogSettings
+        | BotAliasConversationLogSettingsDict
+        | None = None,
+        Description: str | None = None,
+        SentimentAnalysisSettings: BotAliasSentimentAnalysisSettings
+        | BotAliasSentimentAnalysisSettingsDict
+        | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Lex::BotAlias; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            BotAliasName: str,
-            BotId: str,
-            BotAliasLocaleSettings: list[
-                BotAliasLocaleSettingsItem | BotAliasLocaleSettingsItemDict
-            ]
-            | None = None,
-            BotAliasTags: list[Tag | TagDict] | None = None,
-            BotVersion: str | None = None,
-            ConversationLogSettings: BotAliasConversationLogSettings
-            | BotAliasConversationLogSettingsDict
-            | None = None,
-            Description: str | None = None,
-            SentimentAnalysisSettings: BotAliasSentimentAnalysisSettings
-            | BotAliasSentimentAnalysisSettingsDict
-            | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Lex::BotAlias; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            BotAliasName: A unique identifier for a resource. Required.
+            BotId: Unique ID of resource Create-only: changing it replaces the resource. Required.
+            BotAliasLocaleSettings: A list of bot alias locale settings to add to the bot alias.
             BotAliasTags: A list of tags to add to the bot alias.
-            SentimentAnalysisSettings: Determines whether Amazon Lex will use Amazon Comprehend to detect the sentiment of user utterances.
+            BotVersion: The version of a bot.
+            ConversationLogSettings: Contains information about code hooks that Amazon Lex calls
+                during a conversation.
+            Description: A description of the bot alias. Use the description to help identify the
+                bot alias in lists.
+            SentimentAnalysisSettings: Determines whether Amazon Lex will use Amazon Comprehend to
+                detect the sentiment of user utterances.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

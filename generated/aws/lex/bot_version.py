@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,42 +59,39 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-BotVersionBotVersionLocaleDetailsDict = TypedDict(
-    "BotVersionBotVersionLocaleDetailsDict",
-    {
-        "SourceBotVersion": "Required[str]",
-    },
-    total=False,
-)
 
-BotVersionBotVersionLocaleSpecificationDict = TypedDict(
-    "BotVersionBotVersionLocaleSpecificationDict",
-    {
-        "BotVersionLocaleDetails": "Required[BotVersionBotVersionLocaleDetailsDict]",
-        "LocaleId": "Required[str]",
-    },
-    total=False,
-)
+class BotVersionBotVersionLocaleDetailsDict(TypedDict, total=False):
+    """BotVersionBotVersionLocaleDetails as a plain dict: The version of a bot used for a bot
+    locale."""
 
+    SourceBotVersion: Required[str]
+    """The version of a bot."""
+
+
+class BotVersionBotVersionLocaleSpecificationDict(TypedDict, total=False):
+    """BotVersionBotVersionLocaleSpecification as a plain dict."""
+
+    BotVersionLocaleDetails: Required[BotVersionBotVersionLocaleDetailsDict]
+    """The version of a bot used for a bot locale."""
+    LocaleId: Required[str]
+    """The identifier of the language and locale that the bot will be used in."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Lex::BotVersion",
     schema_file="aws-lex-botversion.json",
     primary_identifier=("/BotId", "/BotVersion"),
-    additional_identifiers=(),
     read_only=("/BotVersion",),
     create_only=("/BotId",),
     write_only=("/BotVersionLocaleSpecification",),
-    conditional_create_only=(),
     unordered_arrays=("/BotVersionLocaleSpecification",),
     required=("BotId", "BotVersionLocaleSpecification"),
     list_required=("BotId",),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -99,56 +100,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "BotVersion": {
-            "maxLength": 5,
-            "minLength": 1,
-            "pattern": "^(DRAFT|[0-9]+)$",
-            "type": "string",
-        },
-        "BotVersionLocaleDetails": {
-            "additionalProperties": False,
-            "properties": {"SourceBotVersion": {"$ref": "#/definitions/BotVersion"}},
-            "required": ["SourceBotVersion"],
-            "type": "object",
-        },
-        "BotVersionLocaleSpecification": {
-            "additionalProperties": False,
-            "properties": {
-                "BotVersionLocaleDetails": {"$ref": "#/definitions/BotVersionLocaleDetails"},
-                "LocaleId": {"$ref": "#/definitions/LocaleId"},
-            },
-            "required": ["LocaleId", "BotVersionLocaleDetails"],
-            "type": "object",
-        },
-        "BotVersionLocaleSpecificationList": {
-            "items": {"$ref": "#/definitions/BotVersionLocaleSpecification"},
-            "minItems": 1,
-            "type": "array",
-        },
-        "Description": {"maxLength": 200, "type": "string"},
-        "Id": {"maxLength": 10, "minLength": 10, "pattern": "^[0-9a-zA-Z]+$", "type": "string"},
-        "LocaleId": {"type": "string"},
-    },
-    "properties": {
-        "BotId": {"$ref": "#/definitions/Id"},
-        "BotVersion": {"$ref": "#/definitions/BotVersion"},
-        "BotVersionLocaleSpecification": {
-            "$ref": "#/definitions/BotVersionLocaleSpecificationList"
-        },
-        "Description": {"$ref": "#/definitions/Description"},
-    },
-    "required": ["BotId", "BotVersionLocaleSpecification"],
-}
-
 
 class BotVersion(_Resource):
-    """AWS::Lex::BotVersion: Resource Type definition for bot versions, a numbered snapshot of your work that you can publish for use in different parts of your workflow, such as ...
+    """AWS::Lex::BotVersion: Resource Type definition for bot versions, a numbered snapshot of your
+    work that you can publish for use in different parts of your workflow, such as development, beta
+    deployment, and production.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: BotId, BotVersion (composite: the values joined by '|').
+    Replaced when any of these change (create-only): BotId.
+    Write-only (sent to AWS, never read back): BotVersionLocaleSpecification.
+    Read-only attributes (known once deployed): BotVersion.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-lex-botversion.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -156,34 +120,44 @@ class BotVersion(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "BotVersionAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "bot_version.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     BotVersion: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The version of a bot."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     BotId: str
     BotVersionLocaleSpecification: list[BotVersionBotVersionLocaleSpecificationDict]
     Description: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        BotId: str,
+        BotVersionLocaleSpecification: list[
+            BotVersionBotVersionLocaleSpecification | BotVersionBotVersionLocaleSpecificationDict
+        ],
+        Description: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Lex::BotVersion; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            BotId: str,
-            BotVersionLocaleSpecification: list[
-                BotVersionBotVersionLocaleSpecification
-                | BotVersionBotVersionLocaleSpecificationDict
-            ],
-            Description: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Lex::BotVersion; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            BotId: Unique ID of resource Create-only: changing it replaces the resource. Required.
+            BotVersionLocaleSpecification: Specifies the locales that Amazon Lex adds to this
+                version. You can choose the Draft version or any other previously published version
+                for each locale. Write-only: sent to AWS, never read back. Required.
+            Description: A description of the version. Use the description to help identify the
+                version in lists.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,6 +51,7 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Lex::ResourcePolicy",
     schema_file="aws-lex-resourcepolicy.json",
@@ -54,18 +59,12 @@ METADATA = _TypeMetadata(
     additional_identifiers=(("/ResourceArn",),),
     read_only=("/Id", "/RevisionId"),
     create_only=("/ResourceArn",),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("Policy", "ResourceArn"),
     list_required=("ResourceArn",),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -75,29 +74,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "PhysicalId": {"type": "string"},
-        "Policy": {"type": ["object", "string"]},
-        "ResourceArn": {"maxLength": 1011, "minLength": 1, "type": "string"},
-        "RevisionId": {"maxLength": 5, "minLength": 1, "pattern": "^[0-9]+$", "type": "string"},
-    },
-    "properties": {
-        "Id": {"$ref": "#/definitions/PhysicalId"},
-        "Policy": {"$ref": "#/definitions/Policy"},
-        "ResourceArn": {"$ref": "#/definitions/ResourceArn"},
-        "RevisionId": {"$ref": "#/definitions/RevisionId"},
-    },
-    "required": ["Policy", "ResourceArn"],
-}
-
 
 class ResourcePolicy(_Resource):
-    """AWS::Lex::ResourcePolicy: Resource Type definition for a resource policy with specified policy statements that attaches to a Lex bot or bot alias.
+    """AWS::Lex::ResourcePolicy: Resource Type definition for a resource policy with specified
+    policy statements that attaches to a Lex bot or bot alias.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Also identified by: ResourceArn.
+    Replaced when any of these change (create-only): ResourceArn.
+    Read-only attributes (known once deployed): Id, RevisionId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-lex-resourcepolicy.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -105,30 +93,41 @@ class ResourcePolicy(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ResourcePolicyAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "resource_policy.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Id: str
+    """The Physical ID of the resource policy."""
     RevisionId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The current revision of the resource policy. Use the revision ID to make sure that you are
+    updating the most current version of a resource policy when you add a policy statement to a
+    resource, delete a resource, or update a resource."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Policy: dict[str, Any] | str
     ResourceArn: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Policy: dict[str, Any] | str,
+        ResourceArn: str,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Lex::ResourcePolicy; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Policy: dict[str, Any] | str,
-            ResourceArn: str,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Lex::ResourcePolicy; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Policy: Type: dict[str, Any] | str. Required.
+            ResourceArn: The Amazon Resource Name (ARN) of the bot or bot alias that the resource
+                policy is attached to. Create-only: changing it replaces the resource. Required.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -7,10 +7,10 @@ Imported on first use by grant.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "GrantAttributes",
@@ -20,20 +20,32 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key name of the tag.")]
+    Value: Annotated[str, Field(description="The value for the tag.")]
 
 
 class GrantAttributes(DeferredModel):
-    GrantArn: str | None = None
-    Version: str | None = None
+    """
+    The read-only attributes of a AWS::LicenseManager::Grant, set by AWS.
+    """
+
+    GrantArn: Annotated[str | None, Field(description="Arn of the grant.")] = None
+    Version: Annotated[str | None, Field(description="The version of the grant.")] = None
 
 
 class GrantProps(DeferredModel):
-    AllowedOperations: (
+    """
+    The properties a program declares for a AWS::LicenseManager::Grant.
+    """
+
+    AllowedOperations: Annotated[
         list[
             Literal[
                 "CheckInLicense",
@@ -45,13 +57,23 @@ class GrantProps(DeferredModel):
                 "ListPurchasedLicenses",
             ]
         ]
-        | None
-    ) = None
-    GrantName: str | None = None
-    HomeRegion: str | None = None
-    LicenseArn: str | None = None
-    Principals: list[str] | None = None
-    Status: (
+        | None,
+        Field(
+            description="Items: 1 to 8 items. Items are unique. Each item: Allowed values: 'CheckInLicense', 'CheckoutBorrowLicense', 'CheckoutLicense', 'CreateGrant', 'CreateToken', 'ExtendConsumptionLicense', 'ListPurchasedLicenses'. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    GrantName: Annotated[str | None, Field(description="Name for the created Grant.")] = None
+    HomeRegion: Annotated[str | None, Field(description="Home region for the created grant.")] = (
+        None
+    )
+    LicenseArn: Annotated[str | None, Field(description="License Arn for the grant.")] = None
+    Principals: Annotated[
+        list[str] | None,
+        Field(
+            description="Items: exactly 1 items. Items are unique. Each item: Pattern: ^arn:aws[a-zA-Z-]*:[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9][A-Za-z0-9:_/+=,@.-]{0,1023}$ Length: 0 to 2048 characters. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Status: Annotated[
         Literal[
             "ACTIVE",
             "DELETED",
@@ -63,6 +85,9 @@ class GrantProps(DeferredModel):
             "REJECTED",
             "WORKFLOW_COMPLETED",
         ]
-        | None
-    ) = None
-    Tags: list[Tag] | None = None
+        | None,
+        Field(
+            description="Allowed values: 'ACTIVE', 'DELETED', 'DISABLED', 'FAILED_WORKFLOW', 'PENDING_ACCEPT', 'PENDING_DELETE', 'PENDING_WORKFLOW', 'REJECTED', 'WORKFLOW_COMPLETED'. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="A list of tags to attach.")] = None

@@ -7,9 +7,10 @@ Imported on first use by license_asset_group.py, which re-exports every name her
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "LicenseAssetGroupAttributes",
@@ -24,33 +25,54 @@ class LicenseAssetGroupConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    UsageDimension: str | None = None
+    UsageDimension: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class LicenseAssetGroupProperty(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str | None = None
-    Value: str | None = None
+    Key: Annotated[str | None, Field(description="Type: str.")] = None
+    Value: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: 0 to 256 characters.")]
 
 
 class LicenseAssetGroupAttributes(DeferredModel):
-    LicenseAssetGroupArn: str | None = None
+    """
+    The read-only attributes of a AWS::LicenseManager::LicenseAssetGroup, set by AWS.
+    """
+
+    LicenseAssetGroupArn: Annotated[
+        str | None, Field(description="Amazon Resource Name (ARN) of the license asset group.")
+    ] = None
 
 
 class LicenseAssetGroupProps(DeferredModel):
-    AssociatedLicenseAssetRulesetARNs: list[str]
-    Description: str | None = None
-    LicenseAssetGroupConfigurations: list[LicenseAssetGroupConfiguration]
-    Name: str
-    Properties: list[LicenseAssetGroupProperty] | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::LicenseManager::LicenseAssetGroup.
+    """
+
+    AssociatedLicenseAssetRulesetARNs: Annotated[
+        list[str], Field(description="ARNs of associated license asset rulesets.")
+    ]
+    Description: Annotated[str | None, Field(description="License asset group description.")] = None
+    LicenseAssetGroupConfigurations: Annotated[
+        list[LicenseAssetGroupConfiguration],
+        Field(
+            description="License asset group configurations. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Name: Annotated[str, Field(description="License asset group name.")]
+    Properties: Annotated[
+        list[LicenseAssetGroupProperty] | None, Field(description="License asset group properties.")
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None, Field(description="Tags to add to the license asset group.")
+    ] = None

@@ -7,9 +7,10 @@ Imported on first use by license_asset_rule_set.py, which re-exports every name 
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "LicenseAssetRule",
@@ -27,87 +28,171 @@ __all__ = [
 
 
 class LicenseAssetRuleSetMatchingRuleStatement(DeferredModel):
+    """
+    Matching rule statement.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Constraint: str
-    KeyToMatch: str
-    ValueToMatch: list[str]
+    Constraint: Annotated[str, Field(description="Constraint (e.g. Equals, Not_Equals).")]
+    KeyToMatch: Annotated[str, Field(description="Key to match.")]
+    ValueToMatch: Annotated[list[str], Field(description="Values to match.")]
 
 
 class LicenseAssetRuleSetOrRuleStatement(DeferredModel):
+    """
+    OR rule statement.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    MatchingRuleStatements: list[LicenseAssetRuleSetMatchingRuleStatement] | None = None
+    MatchingRuleStatements: Annotated[
+        list[LicenseAssetRuleSetMatchingRuleStatement] | None,
+        Field(description="Type: list[LicenseAssetRuleSetMatchingRuleStatementDict]."),
+    ] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: 0 to 256 characters.")]
 
 
 class LicenseAssetRuleSetAttributes(DeferredModel):
-    LicenseAssetRulesetArn: str | None = None
+    """
+    The read-only attributes of a AWS::LicenseManager::LicenseAssetRuleSet, set by AWS.
+    """
+
+    LicenseAssetRulesetArn: Annotated[
+        str | None, Field(description="Amazon Resource Name (ARN) of the license asset ruleset.")
+    ] = None
 
 
 class LicenseAssetRuleSetAndRuleStatement(DeferredModel):
+    """
+    AND rule statement.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    MatchingRuleStatements: list[LicenseAssetRuleSetMatchingRuleStatement] | None = None
+    MatchingRuleStatements: Annotated[
+        list[LicenseAssetRuleSetMatchingRuleStatement] | None,
+        Field(description="Type: list[LicenseAssetRuleSetMatchingRuleStatementDict]."),
+    ] = None
 
 
 class LicenseAssetRuleSetInstanceRuleStatement(DeferredModel):
+    """
+    Instance rule statement.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AndRuleStatement: LicenseAssetRuleSetAndRuleStatement | None = None
-    MatchingRuleStatement: LicenseAssetRuleSetMatchingRuleStatement | None = None
-    OrRuleStatement: LicenseAssetRuleSetOrRuleStatement | None = None
+    AndRuleStatement: Annotated[
+        LicenseAssetRuleSetAndRuleStatement | None, Field(description="AND rule statement.")
+    ] = None
+    MatchingRuleStatement: Annotated[
+        LicenseAssetRuleSetMatchingRuleStatement | None,
+        Field(description="Matching rule statement."),
+    ] = None
+    OrRuleStatement: Annotated[
+        LicenseAssetRuleSetOrRuleStatement | None, Field(description="OR rule statement.")
+    ] = None
 
 
 class LicenseAssetRuleSetLicenseConfigurationRuleStatement(DeferredModel):
+    """
+    License configuration rule statement.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AndRuleStatement: LicenseAssetRuleSetAndRuleStatement | None = None
-    MatchingRuleStatement: LicenseAssetRuleSetMatchingRuleStatement | None = None
-    OrRuleStatement: LicenseAssetRuleSetOrRuleStatement | None = None
+    AndRuleStatement: Annotated[
+        LicenseAssetRuleSetAndRuleStatement | None, Field(description="AND rule statement.")
+    ] = None
+    MatchingRuleStatement: Annotated[
+        LicenseAssetRuleSetMatchingRuleStatement | None,
+        Field(description="Matching rule statement."),
+    ] = None
+    OrRuleStatement: Annotated[
+        LicenseAssetRuleSetOrRuleStatement | None, Field(description="OR rule statement.")
+    ] = None
 
 
 class LicenseAssetRuleSetLicenseRuleStatement(DeferredModel):
+    """
+    License rule statement.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AndRuleStatement: LicenseAssetRuleSetAndRuleStatement | None = None
-    MatchingRuleStatement: LicenseAssetRuleSetMatchingRuleStatement | None = None
-    OrRuleStatement: LicenseAssetRuleSetOrRuleStatement | None = None
+    AndRuleStatement: Annotated[
+        LicenseAssetRuleSetAndRuleStatement | None, Field(description="AND rule statement.")
+    ] = None
+    MatchingRuleStatement: Annotated[
+        LicenseAssetRuleSetMatchingRuleStatement | None,
+        Field(description="Matching rule statement."),
+    ] = None
+    OrRuleStatement: Annotated[
+        LicenseAssetRuleSetOrRuleStatement | None, Field(description="OR rule statement.")
+    ] = None
 
 
 class LicenseAssetRuleSetRuleStatement(DeferredModel):
+    """
+    Rule statement. Specify exactly one of InstanceRuleStatement, LicenseRuleStatement, or LicenseConfigurationRuleStatement.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    InstanceRuleStatement: LicenseAssetRuleSetInstanceRuleStatement | None = None
-    LicenseConfigurationRuleStatement: (
-        LicenseAssetRuleSetLicenseConfigurationRuleStatement | None
-    ) = None
-    LicenseRuleStatement: LicenseAssetRuleSetLicenseRuleStatement | None = None
+    InstanceRuleStatement: Annotated[
+        LicenseAssetRuleSetInstanceRuleStatement | None,
+        Field(description="Instance rule statement."),
+    ] = None
+    LicenseConfigurationRuleStatement: Annotated[
+        LicenseAssetRuleSetLicenseConfigurationRuleStatement | None,
+        Field(description="License configuration rule statement."),
+    ] = None
+    LicenseRuleStatement: Annotated[
+        LicenseAssetRuleSetLicenseRuleStatement | None, Field(description="License rule statement.")
+    ] = None
 
 
 class LicenseAssetRule(DeferredModel):
+    """
+    License asset rule.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    RuleStatement: LicenseAssetRuleSetRuleStatement
+    RuleStatement: Annotated[
+        LicenseAssetRuleSetRuleStatement,
+        Field(
+            description="Rule statement. Specify exactly one of InstanceRuleStatement, LicenseRuleStatement, or LicenseConfigurationRuleStatement."
+        ),
+    ]
 
 
 class LicenseAssetRuleSetProps(DeferredModel):
-    Description: str | None = None
-    Name: str
-    Rules: list[LicenseAssetRule]
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::LicenseManager::LicenseAssetRuleSet.
+    """
+
+    Description: Annotated[str | None, Field(description="License asset ruleset description.")] = (
+        None
+    )
+    Name: Annotated[str, Field(description="License asset ruleset name.")]
+    Rules: Annotated[list[LicenseAssetRule], Field(description="License asset rules.")]
+    Tags: Annotated[
+        list[Tag] | None, Field(description="Tags to add to the license asset ruleset.")
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by license_configuration.py, which re-exports every name h
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "LicenseConfigurationAttributes",
@@ -22,45 +22,104 @@ __all__ = [
 
 
 class ProductInformationFilter(DeferredModel):
+    """
+    Describes a product information filter.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ProductInformationFilterComparator: str
-    ProductInformationFilterName: str
-    ProductInformationFilterValue: list[str] | None = None
+    ProductInformationFilterComparator: Annotated[str, Field(description="Logical operator.")]
+    ProductInformationFilterName: Annotated[str, Field(description="Filter name.")]
+    ProductInformationFilterValue: Annotated[
+        list[str] | None, Field(description="Filter value.")
+    ] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: 0 to 256 characters.")]
 
 
 class LicenseConfigurationAttributes(DeferredModel):
-    LicenseConfigurationArn: str | None = None
-    LicenseConfigurationId: str | None = None
-    OwnerAccountId: str | None = None
-    Status: str | None = None
+    """
+    The read-only attributes of a AWS::LicenseManager::LicenseConfiguration, set by AWS.
+    """
+
+    LicenseConfigurationArn: Annotated[
+        str | None, Field(description="Amazon Resource Name (ARN) of the license configuration.")
+    ] = None
+    LicenseConfigurationId: Annotated[
+        str | None, Field(description="Unique ID of the license configuration.")
+    ] = None
+    OwnerAccountId: Annotated[
+        str | None, Field(description="Account ID of the owner of the license configuration.")
+    ] = None
+    Status: Annotated[str | None, Field(description="License configuration status.")] = None
 
 
 class ProductInformation(DeferredModel):
+    """
+    Describes product information for a license configuration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ProductInformationFilterList: list[ProductInformationFilter]
-    ResourceType: str
+    ProductInformationFilterList: Annotated[
+        list[ProductInformationFilter], Field(description="A product information filter list.")
+    ]
+    ResourceType: Annotated[
+        str, Field(description="Resource type. The possible values are SSM_MANAGED | RDS.")
+    ]
 
 
 class LicenseConfigurationProps(DeferredModel):
-    Description: str | None = None
-    DisassociateWhenNotFound: bool | None = None
-    LicenseCount: int | None = None
-    LicenseCountHardLimit: bool | None = None
-    LicenseCountingType: Literal["vCPU", "Instance", "Core", "Socket"]
-    LicenseExpiry: int | None = None
-    LicenseRules: list[str] | None = None
-    Name: str
-    ProductInformationList: list[ProductInformation] | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::LicenseManager::LicenseConfiguration.
+    """
+
+    Description: Annotated[
+        str | None, Field(description="Description of the license configuration.")
+    ] = None
+    DisassociateWhenNotFound: Annotated[
+        bool | None,
+        Field(description="When true, disassociates a resource when software is uninstalled."),
+    ] = None
+    LicenseCount: Annotated[
+        int | None, Field(description="Number of licenses managed by the license configuration.")
+    ] = None
+    LicenseCountHardLimit: Annotated[
+        bool | None,
+        Field(
+            description="Indicates whether hard or soft license enforcement is used. Exceeding a hard limit blocks the launch of new instances."
+        ),
+    ] = None
+    LicenseCountingType: Annotated[
+        Literal["vCPU", "Instance", "Core", "Socket"],
+        Field(
+            description="Dimension used to track the license inventory. Create-only: changing it replaces the resource."
+        ),
+    ]
+    LicenseExpiry: Annotated[
+        int | None,
+        Field(
+            description="License configuration expiry as an epoch timestamp (seconds since 1970-01-01T00:00:00Z)."
+        ),
+    ] = None
+    LicenseRules: Annotated[
+        list[str] | None,
+        Field(
+            description="License rules. The syntax is #name=value (for example, #allowedTenancy=EC2-DedicatedHost). Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Name: Annotated[str, Field(description="Name of the license configuration.")]
+    ProductInformationList: Annotated[
+        list[ProductInformation] | None, Field(description="Product information.")
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None, Field(description="Tags to add to the license configuration.")
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by license.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "Entitlement",
@@ -30,113 +30,144 @@ class Entitlement(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AllowCheckIn: bool | None = None
-    MaxCount: int | None = None
-    Name: str
-    Overage: bool | None = None
-    Unit: Literal[
-        "Bits",
-        "Bits/Second",
-        "Bytes",
-        "Bytes/Second",
-        "Count",
-        "Count/Second",
-        "Gigabits",
-        "Gigabits/Second",
-        "Gigabytes",
-        "Gigabytes/Second",
-        "Kilobits",
-        "Kilobits/Second",
-        "Kilobytes",
-        "Kilobytes/Second",
-        "Megabits",
-        "Megabits/Second",
-        "Megabytes",
-        "Megabytes/Second",
-        "Microseconds",
-        "Milliseconds",
-        "None",
-        "Percent",
-        "Seconds",
-        "Terabits",
-        "Terabits/Second",
-        "Terabytes",
-        "Terabytes/Second",
+    AllowCheckIn: Annotated[bool | None, Field(description="Type: bool.")] = None
+    MaxCount: Annotated[int | None, Field(description="Type: int.")] = None
+    Name: Annotated[str, Field(description="Type: str.")]
+    Overage: Annotated[bool | None, Field(description="Type: bool.")] = None
+    Unit: Annotated[
+        Literal[
+            "Bits",
+            "Bits/Second",
+            "Bytes",
+            "Bytes/Second",
+            "Count",
+            "Count/Second",
+            "Gigabits",
+            "Gigabits/Second",
+            "Gigabytes",
+            "Gigabytes/Second",
+            "Kilobits",
+            "Kilobits/Second",
+            "Kilobytes",
+            "Kilobytes/Second",
+            "Megabits",
+            "Megabits/Second",
+            "Megabytes",
+            "Megabytes/Second",
+            "Microseconds",
+            "Milliseconds",
+            "None",
+            "Percent",
+            "Seconds",
+            "Terabits",
+            "Terabits/Second",
+            "Terabytes",
+            "Terabytes/Second",
+        ],
+        Field(
+            description="Allowed values: 'Bits', 'Bits/Second', 'Bytes', 'Bytes/Second', 'Count', 'Count/Second', 'Gigabits', 'Gigabits/Second', 'Gigabytes', 'Gigabytes/Second', 'Kilobits', 'Kilobits/Second' (and 15 more)."
+        ),
     ]
-    Value: str | None = None
+    Value: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class IssuerData(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str
-    SignKey: str | None = None
+    Name: Annotated[str, Field(description="Type: str.")]
+    SignKey: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class LicenseBorrowConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AllowEarlyCheckIn: bool
-    MaxTimeToLiveInMinutes: int
+    AllowEarlyCheckIn: Annotated[bool, Field(description="Type: bool.")]
+    MaxTimeToLiveInMinutes: Annotated[int, Field(description="Type: int.")]
 
 
 class LicenseProvisionalConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    MaxTimeToLiveInMinutes: int
+    MaxTimeToLiveInMinutes: Annotated[int, Field(description="Type: int.")]
 
 
 class Metadata(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str
-    Value: str
+    Name: Annotated[str, Field(description="Type: str.")]
+    Value: Annotated[str, Field(description="Type: str.")]
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key name of the tag.")]
+    Value: Annotated[str, Field(description="The value for the tag.")]
 
 
 class ValidityDateFormat(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Begin: str
-    End: str
+    Begin: Annotated[str, Field(description="Validity begin date for the license.")]
+    End: Annotated[str, Field(description="Validity begin date for the license.")]
 
 
 class LicenseAttributes(DeferredModel):
-    LicenseArn: str | None = None
-    Version: str | None = None
+    """
+    The read-only attributes of a AWS::LicenseManager::License, set by AWS.
+    """
+
+    LicenseArn: Annotated[
+        str | None, Field(description="Amazon Resource Name is a unique name for each resource.")
+    ] = None
+    Version: Annotated[str | None, Field(description="The version of the license.")] = None
 
 
 class LicenseConsumptionConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BorrowConfiguration: LicenseBorrowConfiguration | None = None
-    ProvisionalConfiguration: LicenseProvisionalConfiguration | None = None
-    RenewType: Literal["Monthly", "None", "Weekly"] | None = None
+    BorrowConfiguration: Annotated[
+        LicenseBorrowConfiguration | None,
+        Field(description="Type: LicenseBorrowConfigurationDict."),
+    ] = None
+    ProvisionalConfiguration: Annotated[
+        LicenseProvisionalConfiguration | None,
+        Field(description="Type: LicenseProvisionalConfigurationDict."),
+    ] = None
+    RenewType: Annotated[
+        Literal["Monthly", "None", "Weekly"] | None,
+        Field(description="Allowed values: 'Monthly', 'None', 'Weekly'."),
+    ] = None
 
 
 class LicenseProps(DeferredModel):
-    Beneficiary: str
-    ConsumptionConfiguration: LicenseConsumptionConfiguration
-    Entitlements: list[Entitlement]
-    HomeRegion: str
-    Issuer: IssuerData
-    LicenseMetadata: list[Metadata] | None = None
-    LicenseName: str
-    ProductName: str
-    ProductSKU: str
-    Status: str | None = None
-    Tags: list[Tag] | None = None
-    Validity: ValidityDateFormat
+    """
+    The properties a program declares for a AWS::LicenseManager::License.
+    """
+
+    Beneficiary: Annotated[str, Field(description="Beneficiary of the license.")]
+    ConsumptionConfiguration: Annotated[
+        LicenseConsumptionConfiguration,
+        Field(description="Type: LicenseConsumptionConfigurationDict."),
+    ]
+    Entitlements: Annotated[list[Entitlement], Field(description="Items are unique.")]
+    HomeRegion: Annotated[str, Field(description="Home region for the created license.")]
+    Issuer: Annotated[IssuerData, Field(description="Type: IssuerDataDict.")]
+    LicenseMetadata: Annotated[list[Metadata] | None, Field(description="Items are unique.")] = None
+    LicenseName: Annotated[str, Field(description="Name for the created license.")]
+    ProductName: Annotated[str, Field(description="Product name for the created license.")]
+    ProductSKU: Annotated[str, Field(description="ProductSKU of the license.")]
+    Status: Annotated[str | None, Field(description="Type: str.")] = None
+    Tags: Annotated[list[Tag] | None, Field(description="A list of tags to attach.")] = None
+    Validity: Annotated[ValidityDateFormat, Field(description="Type: ValidityDateFormatDict.")]

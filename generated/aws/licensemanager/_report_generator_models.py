@@ -7,10 +7,10 @@ Imported on first use by report_generator.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ReportGeneratorAttributes",
@@ -23,56 +23,135 @@ __all__ = [
 
 
 class ReportGeneratorReportContext(DeferredModel):
+    """
+    Details of the license configurations and asset groups that this generator reports on.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    LicenseAssetGroupArns: list[str] | None = None
-    LicenseConfigurationArns: list[str] | None = None
-    ReportEndDate: str | None = None
-    ReportStartDate: str | None = None
+    LicenseAssetGroupArns: Annotated[
+        list[str] | None,
+        Field(
+            description="Amazon Resource Names (ARNs) of the license asset groups to include in the report."
+        ),
+    ] = None
+    LicenseConfigurationArns: Annotated[
+        list[str] | None,
+        Field(
+            description="Amazon Resource Names (ARNs) of the license configurations that this generator reports on."
+        ),
+    ] = None
+    ReportEndDate: Annotated[
+        str | None, Field(description="End date for the report data collection period.")
+    ] = None
+    ReportStartDate: Annotated[
+        str | None, Field(description="Start date for the report data collection period.")
+    ] = None
 
 
 class ReportGeneratorReportFrequency(DeferredModel):
+    """
+    Details about how frequently reports are generated.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Period: Literal["DAY", "WEEK", "MONTH", "ONE_TIME"] | None = None
-    Value: int | None = None
+    Period: Annotated[
+        Literal["DAY", "WEEK", "MONTH", "ONE_TIME"] | None,
+        Field(
+            description="Time period between each report. The period can be daily, weekly, or monthly."
+        ),
+    ] = None
+    Value: Annotated[
+        int | None,
+        Field(
+            description="Number of times within the frequency period that a report is generated. The only supported value is 1."
+        ),
+    ] = None
 
 
 class ReportGeneratorS3Location(DeferredModel):
+    """
+    Details of the S3 bucket that report generator reports are published to.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Bucket: str | None = None
-    KeyPrefix: str | None = None
+    Bucket: Annotated[
+        str | None, Field(description="Name of the S3 bucket reports are published to.")
+    ] = None
+    KeyPrefix: Annotated[
+        str | None, Field(description="Prefix of the S3 bucket reports are published to.")
+    ] = None
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The tag key.")]
+    Value: Annotated[str, Field(description="The tag value.")]
 
 
 class ReportGeneratorAttributes(DeferredModel):
-    Arn: str | None = None
-    CreateTime: str | None = None
-    ReportCreatorAccount: str | None = None
-    S3Location: ReportGeneratorS3Location | None = None
+    """
+    The read-only attributes of a AWS::LicenseManager::ReportGenerator, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None, Field(description="Amazon Resource Name (ARN) of the report generator.")
+    ] = None
+    CreateTime: Annotated[str | None, Field(description="Time the report was created.")] = None
+    ReportCreatorAccount: Annotated[
+        str | None, Field(description="The AWS account ID used to create the report generator.")
+    ] = None
+    S3Location: Annotated[
+        ReportGeneratorS3Location | None,
+        Field(
+            description="Details of the S3 bucket that report generator reports are published to."
+        ),
+    ] = None
 
 
 class ReportGeneratorProps(DeferredModel):
-    Description: str | None = None
-    ReportContext: ReportGeneratorReportContext
-    ReportFrequency: ReportGeneratorReportFrequency
-    ReportGeneratorName: str
-    ReportType: list[
-        Literal[
-            "LicenseConfigurationSummaryReport",
-            "LicenseConfigurationUsageReport",
-            "LicenseAssetGroupUsageReport",
-        ]
+    """
+    The properties a program declares for a AWS::LicenseManager::ReportGenerator.
+    """
+
+    Description: Annotated[
+        str | None, Field(description="Description of the report generator.")
+    ] = None
+    ReportContext: Annotated[
+        ReportGeneratorReportContext,
+        Field(
+            description="Details of the license configurations and asset groups that this generator reports on."
+        ),
     ]
-    Tags: list[Tag] | None = None
+    ReportFrequency: Annotated[
+        ReportGeneratorReportFrequency,
+        Field(description="Details about how frequently reports are generated."),
+    ]
+    ReportGeneratorName: Annotated[str, Field(description="Name of the report generator.")]
+    ReportType: Annotated[
+        list[
+            Literal[
+                "LicenseConfigurationSummaryReport",
+                "LicenseConfigurationUsageReport",
+                "LicenseAssetGroupUsageReport",
+            ]
+        ],
+        Field(
+            description="Type of reports to generate. The report type determines the data reported on."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None

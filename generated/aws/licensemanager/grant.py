@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,34 +55,25 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag."""
+    Value: Required[str]
+    """The value for the tag."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::LicenseManager::Grant",
     schema_file="aws-licensemanager-grant.json",
     primary_identifier=("/GrantArn",),
-    additional_identifiers=(),
     read_only=("/GrantArn", "/Version"),
-    create_only=(),
     write_only=("/Principals", "/AllowedOperations", "/Status"),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
-    required=(),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -88,89 +83,31 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Arn": {
-            "maxLength": 2048,
-            "minLength": 0,
-            "pattern": "^arn:aws[a-zA-Z-]*:[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9][A-Za-z0-9:_/+=,@.-]{0,1023}$",
-            "type": "string",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AllowedOperations": {
-            "items": {
-                "enum": [
-                    "CheckInLicense",
-                    "CheckoutBorrowLicense",
-                    "CheckoutLicense",
-                    "CreateGrant",
-                    "CreateToken",
-                    "ExtendConsumptionLicense",
-                    "ListPurchasedLicenses",
-                ],
-                "type": "string",
-            },
-            "maxItems": 8,
-            "minItems": 1,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "GrantArn": {"$ref": "#/definitions/Arn"},
-        "GrantName": {"type": "string"},
-        "HomeRegion": {"type": "string"},
-        "LicenseArn": {"$ref": "#/definitions/Arn"},
-        "Principals": {
-            "items": {"$ref": "#/definitions/Arn"},
-            "maxItems": 1,
-            "minItems": 1,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "Status": {
-            "enum": [
-                "ACTIVE",
-                "DELETED",
-                "DISABLED",
-                "FAILED_WORKFLOW",
-                "PENDING_ACCEPT",
-                "PENDING_DELETE",
-                "PENDING_WORKFLOW",
-                "REJECTED",
-                "WORKFLOW_COMPLETED",
-            ],
-            "type": "string",
-        },
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": False},
-        "Version": {"type": "string"},
-    },
-    "required": [],
-}
-
 
 class Grant(_Resource):
-    """AWS::LicenseManager::Grant: An example resource schema demonstrating some basic constructs and validation rules.
+    """AWS::LicenseManager::Grant: An example resource schema demonstrating some basic constructs
+    and validation rules.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: GrantArn.
+    Write-only (sent to AWS, never read back): Principals, AllowedOperations, Status.
+    Read-only attributes (known once deployed): GrantArn, Version.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-licensemanager-grant.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
     props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "GrantProps")
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "GrantAttributes")
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "grant.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     GrantArn: str
+    """Arn of the grant."""
     Version: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The version of the grant."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AllowedOperations: list[
         Literal[
             "CheckInLicense",
@@ -199,52 +136,65 @@ class Grant(_Resource):
     ]
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
-
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AllowedOperations: list[
-                Literal[
-                    "CheckInLicense",
-                    "CheckoutBorrowLicense",
-                    "CheckoutLicense",
-                    "CreateGrant",
-                    "CreateToken",
-                    "ExtendConsumptionLicense",
-                    "ListPurchasedLicenses",
-                ]
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AllowedOperations: list[
+            Literal[
+                "CheckInLicense",
+                "CheckoutBorrowLicense",
+                "CheckoutLicense",
+                "CreateGrant",
+                "CreateToken",
+                "ExtendConsumptionLicense",
+                "ListPurchasedLicenses",
             ]
-            | None = None,
-            GrantName: str | None = None,
-            HomeRegion: str | None = None,
-            LicenseArn: str | None = None,
-            Principals: list[str] | None = None,
-            Status: Literal[
-                "ACTIVE",
-                "DELETED",
-                "DISABLED",
-                "FAILED_WORKFLOW",
-                "PENDING_ACCEPT",
-                "PENDING_DELETE",
-                "PENDING_WORKFLOW",
-                "REJECTED",
-                "WORKFLOW_COMPLETED",
-            ]
-            | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::LicenseManager::Grant; `await` it inside an App to deploy it.
+        ]
+        | None = None,
+        GrantName: str | None = None,
+        HomeRegion: str | None = None,
+        LicenseArn: str | None = None,
+        Principals: list[str] | None = None,
+        Status: Literal[
+            "ACTIVE",
+            "DELETED",
+            "DISABLED",
+            "FAILED_WORKFLOW",
+            "PENDING_ACCEPT",
+            "PENDING_DELETE",
+            "PENDING_WORKFLOW",
+            "REJECTED",
+            "WORKFLOW_COMPLETED",
+        ]
+        | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::LicenseManager::Grant; `await` it inside an App to deploy it.
 
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AllowedOperations: Items: 1 to 8 items. Items are unique. Each item: Allowed values:
+                'CheckInLicense', 'CheckoutBorrowLicense', 'CheckoutLicense', 'CreateGrant',
+                'CreateToken', 'ExtendConsumptionLicense', 'ListPurchasedLicenses'. Write-only: sent
+                to AWS, never read back.
             GrantName: Name for the created Grant.
             HomeRegion: Home region for the created grant.
             LicenseArn: License Arn for the grant.
+            Principals: Items: exactly 1 items. Items are unique. Each item: Pattern:
+                ^arn:aws[a-zA-Z-]*:[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9][A-Za-z0-9:_/+=,@.-]{0,1023}$
+                Length: 0 to 2048 characters. Write-only: sent to AWS, never read back.
+            Status: Allowed values: 'ACTIVE', 'DELETED', 'DISABLED', 'FAILED_WORKFLOW',
+                'PENDING_ACCEPT', 'PENDING_DELETE', 'PENDING_WORKFLOW', 'REJECTED',
+                'WORKFLOW_COMPLETED'. Write-only: sent to AWS, never read back.
             Tags: A list of tags to attach.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

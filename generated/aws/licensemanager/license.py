@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -79,91 +83,125 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-EntitlementDict = TypedDict(
-    "EntitlementDict",
-    {
-        "AllowCheckIn": "bool",
-        "MaxCount": "int",
-        "Name": "Required[str]",
-        "Overage": "bool",
-        "Unit": "Required[Literal['Bits', 'Bits/Second', 'Bytes', 'Bytes/Second', 'Count', 'Count/Second', 'Gigabits', 'Gigabits/Second', 'Gigabytes', 'Gigabytes/Second', 'Kilobits', 'Kilobits/Second', 'Kilobytes', 'Kilobytes/Second', 'Megabits', 'Megabits/Second', 'Megabytes', 'Megabytes/Second', 'Microseconds', 'Milliseconds', 'None', 'Percent', 'Seconds', 'Terabits', 'Terabits/Second', 'Terabytes', 'Terabytes/Second']]",
-        "Value": "str",
-    },
-    total=False,
-)
 
-IssuerDataDict = TypedDict(
-    "IssuerDataDict",
-    {
-        "Name": "Required[str]",
-        "SignKey": "str",
-    },
-    total=False,
-)
+class EntitlementDict(TypedDict, total=False):
+    """Entitlement as a plain dict."""
 
-LicenseBorrowConfigurationDict = TypedDict(
-    "LicenseBorrowConfigurationDict",
-    {
-        "AllowEarlyCheckIn": "Required[bool]",
-        "MaxTimeToLiveInMinutes": "Required[int]",
-    },
-    total=False,
-)
+    AllowCheckIn: bool
+    """Type: bool."""
+    MaxCount: int
+    """Type: int."""
+    Name: Required[str]
+    """Type: str."""
+    Overage: bool
+    """Type: bool."""
+    Unit: Required[
+        Literal[
+            "Bits",
+            "Bits/Second",
+            "Bytes",
+            "Bytes/Second",
+            "Count",
+            "Count/Second",
+            "Gigabits",
+            "Gigabits/Second",
+            "Gigabytes",
+            "Gigabytes/Second",
+            "Kilobits",
+            "Kilobits/Second",
+            "Kilobytes",
+            "Kilobytes/Second",
+            "Megabits",
+            "Megabits/Second",
+            "Megabytes",
+            "Megabytes/Second",
+            "Microseconds",
+            "Milliseconds",
+            "None",
+            "Percent",
+            "Seconds",
+            "Terabits",
+            "Terabits/Second",
+            "Terabytes",
+            "Terabytes/Second",
+        ]
+    ]
+    """Allowed values: 'Bits', 'Bits/Second', 'Bytes', 'Bytes/Second', 'Count', 'Count/Second',
+    'Gigabits', 'Gigabits/Second', 'Gigabytes', 'Gigabytes/Second', 'Kilobits', 'Kilobits/Second'
+    (and 15 more)."""
+    Value: str
+    """Type: str."""
 
-LicenseConsumptionConfigurationDict = TypedDict(
-    "LicenseConsumptionConfigurationDict",
-    {
-        "BorrowConfiguration": "LicenseBorrowConfigurationDict",
-        "ProvisionalConfiguration": "LicenseProvisionalConfigurationDict",
-        "RenewType": "Literal['Monthly', 'None', 'Weekly']",
-    },
-    total=False,
-)
 
-LicenseProvisionalConfigurationDict = TypedDict(
-    "LicenseProvisionalConfigurationDict",
-    {
-        "MaxTimeToLiveInMinutes": "Required[int]",
-    },
-    total=False,
-)
+class IssuerDataDict(TypedDict, total=False):
+    """IssuerData as a plain dict."""
 
-MetadataDict = TypedDict(
-    "MetadataDict",
-    {
-        "Name": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    Name: Required[str]
+    """Type: str."""
+    SignKey: str
+    """Type: str."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
-ValidityDateFormatDict = TypedDict(
-    "ValidityDateFormatDict",
-    {
-        "Begin": "Required[str]",
-        "End": "Required[str]",
-    },
-    total=False,
-)
+class LicenseBorrowConfigurationDict(TypedDict, total=False):
+    """LicenseBorrowConfiguration as a plain dict."""
 
+    AllowEarlyCheckIn: Required[bool]
+    """Type: bool."""
+    MaxTimeToLiveInMinutes: Required[int]
+    """Type: int."""
+
+
+class LicenseConsumptionConfigurationDict(TypedDict, total=False):
+    """LicenseConsumptionConfiguration as a plain dict."""
+
+    BorrowConfiguration: LicenseBorrowConfigurationDict
+    """Type: LicenseBorrowConfigurationDict."""
+    ProvisionalConfiguration: LicenseProvisionalConfigurationDict
+    """Type: LicenseProvisionalConfigurationDict."""
+    RenewType: Literal["Monthly", "None", "Weekly"]
+    """Allowed values: 'Monthly', 'None', 'Weekly'."""
+
+
+class LicenseProvisionalConfigurationDict(TypedDict, total=False):
+    """LicenseProvisionalConfiguration as a plain dict."""
+
+    MaxTimeToLiveInMinutes: Required[int]
+    """Type: int."""
+
+
+class MetadataDict(TypedDict, total=False):
+    """Metadata as a plain dict."""
+
+    Name: Required[str]
+    """Type: str."""
+    Value: Required[str]
+    """Type: str."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag."""
+    Value: Required[str]
+    """The value for the tag."""
+
+
+class ValidityDateFormatDict(TypedDict, total=False):
+    """ValidityDateFormat as a plain dict."""
+
+    Begin: Required[str]
+    """Validity begin date for the license."""
+    End: Required[str]
+    """Validity begin date for the license."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::LicenseManager::License",
     schema_file="aws-licensemanager-license.json",
     primary_identifier=("/LicenseArn",),
-    additional_identifiers=(),
     read_only=("/LicenseArn", "/Version"),
-    create_only=(),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=(
         "LicenseName",
@@ -176,14 +214,7 @@ METADATA = _TypeMetadata(
         "Beneficiary",
         "ProductSKU",
     ),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -193,167 +224,15 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Arn": {
-            "maxLength": 2048,
-            "minLength": 0,
-            "pattern": "^arn:aws[a-zA-Z-]*:[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9][A-Za-z0-9:_/+=,@.-]{0,1023}$",
-            "type": "string",
-        },
-        "BorrowConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AllowEarlyCheckIn": {"type": "boolean"},
-                "MaxTimeToLiveInMinutes": {"type": "integer"},
-            },
-            "required": ["MaxTimeToLiveInMinutes", "AllowEarlyCheckIn"],
-            "type": "object",
-        },
-        "ConsumptionConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "BorrowConfiguration": {"$ref": "#/definitions/BorrowConfiguration"},
-                "ProvisionalConfiguration": {"$ref": "#/definitions/ProvisionalConfiguration"},
-                "RenewType": {"enum": ["Monthly", "None", "Weekly"], "type": "string"},
-            },
-            "type": "object",
-        },
-        "Entitlement": {
-            "additionalProperties": False,
-            "properties": {
-                "AllowCheckIn": {"type": "boolean"},
-                "MaxCount": {"type": "integer"},
-                "Name": {"type": "string"},
-                "Overage": {"type": "boolean"},
-                "Unit": {
-                    "enum": [
-                        "Bits",
-                        "Bits/Second",
-                        "Bytes",
-                        "Bytes/Second",
-                        "Count",
-                        "Count/Second",
-                        "Gigabits",
-                        "Gigabits/Second",
-                        "Gigabytes",
-                        "Gigabytes/Second",
-                        "Kilobits",
-                        "Kilobits/Second",
-                        "Kilobytes",
-                        "Kilobytes/Second",
-                        "Megabits",
-                        "Megabits/Second",
-                        "Megabytes",
-                        "Megabytes/Second",
-                        "Microseconds",
-                        "Milliseconds",
-                        "None",
-                        "Percent",
-                        "Seconds",
-                        "Terabits",
-                        "Terabits/Second",
-                        "Terabytes",
-                        "Terabytes/Second",
-                    ],
-                    "type": "string",
-                },
-                "Value": {"type": "string"},
-            },
-            "required": ["Name", "Unit"],
-            "type": "object",
-        },
-        "IssuerData": {
-            "additionalProperties": False,
-            "properties": {"Name": {"type": "string"}, "SignKey": {"type": "string"}},
-            "required": ["Name"],
-            "type": "object",
-        },
-        "LicenseStatus": {"type": "string"},
-        "Metadata": {
-            "additionalProperties": False,
-            "properties": {"Name": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Name", "Value"],
-            "type": "object",
-        },
-        "ProvisionalConfiguration": {
-            "additionalProperties": False,
-            "properties": {"MaxTimeToLiveInMinutes": {"type": "integer"}},
-            "required": ["MaxTimeToLiveInMinutes"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "ValidityDateFormat": {
-            "additionalProperties": False,
-            "properties": {
-                "Begin": {
-                    "maxLength": 50,
-                    "minLength": 0,
-                    "pattern": "^(-?(?:[1-9][0-9]*)?[0-9]{4})-(1[0-2]|0[1-9])-(3[0-1]|0[1-9]|[1-2][0-9])T(2[0-3]|[0-1][0-9]):([0-5][0-9]):([0-5][0-9])(\\.[0-9]+)?(Z|[+-](?:2[ "
-                    "0-3]|[0-1][0-9]):[0-5][0-9])+$",
-                    "type": "string",
-                },
-                "End": {
-                    "maxLength": 50,
-                    "minLength": 0,
-                    "pattern": "^(-?(?:[1-9][0-9]*)?[0-9]{4})-(1[0-2]|0[1-9])-(3[0-1]|0[1-9]|[1-2][0-9])T(2[0-3]|[0-1][0-9]):([0-5][0-9]):([0-5][0-9])(\\.[0-9]+)?(Z|[+-](?:2[ "
-                    "0-3]|[0-1][0-9]):[0-5][0-9])+$",
-                    "type": "string",
-                },
-            },
-            "required": ["Begin", "End"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Beneficiary": {"type": "string"},
-        "ConsumptionConfiguration": {"$ref": "#/definitions/ConsumptionConfiguration"},
-        "Entitlements": {
-            "items": {"$ref": "#/definitions/Entitlement"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "HomeRegion": {"type": "string"},
-        "Issuer": {"$ref": "#/definitions/IssuerData"},
-        "LicenseArn": {"$ref": "#/definitions/Arn"},
-        "LicenseMetadata": {
-            "items": {"$ref": "#/definitions/Metadata"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "LicenseName": {"type": "string"},
-        "ProductName": {"type": "string"},
-        "ProductSKU": {"maxLength": 1024, "minLength": 1, "type": "string"},
-        "Status": {"$ref": "#/definitions/LicenseStatus"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": False},
-        "Validity": {"$ref": "#/definitions/ValidityDateFormat"},
-        "Version": {"type": "string"},
-    },
-    "required": [
-        "LicenseName",
-        "ProductName",
-        "Issuer",
-        "HomeRegion",
-        "Validity",
-        "ConsumptionConfiguration",
-        "Entitlements",
-        "Beneficiary",
-        "ProductSKU",
-    ],
-}
-
 
 class License(_Resource):
     """AWS::LicenseManager::License: Resource Type definition for AWS::LicenseManager::License
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: LicenseArn.
+    Read-only attributes (known once deployed): LicenseArn, Version.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-licensemanager-license.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -361,12 +240,15 @@ class License(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "LicenseAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "license.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     LicenseArn: str
+    """Amazon Resource Name is a unique name for each resource."""
     Version: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The version of the license."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Beneficiary: str
     ConsumptionConfiguration: LicenseConsumptionConfigurationDict
     Entitlements: list[EntitlementDict]
@@ -380,38 +262,47 @@ class License(_Resource):
     Tags: list[TagDict]
     Validity: ValidityDateFormatDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Beneficiary: str,
+        ConsumptionConfiguration: LicenseConsumptionConfiguration
+        | LicenseConsumptionConfigurationDict,
+        Entitlements: list[Entitlement | EntitlementDict],
+        HomeRegion: str,
+        Issuer: IssuerData | IssuerDataDict,
+        LicenseName: str,
+        ProductName: str,
+        ProductSKU: str,
+        Validity: ValidityDateFormat | ValidityDateFormatDict,
+        LicenseMetadata: list[Metadata | MetadataDict] | None = None,
+        Status: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::LicenseManager::License; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Beneficiary: str,
-            ConsumptionConfiguration: LicenseConsumptionConfiguration
-            | LicenseConsumptionConfigurationDict,
-            Entitlements: list[Entitlement | EntitlementDict],
-            HomeRegion: str,
-            Issuer: IssuerData | IssuerDataDict,
-            LicenseName: str,
-            ProductName: str,
-            ProductSKU: str,
-            Validity: ValidityDateFormat | ValidityDateFormatDict,
-            LicenseMetadata: list[Metadata | MetadataDict] | None = None,
-            Status: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::LicenseManager::License; `await` it inside an App to deploy it.
-
-            Beneficiary: Beneficiary of the license.
-            HomeRegion: Home region for the created license.
-            LicenseName: Name for the created license.
-            ProductName: Product name for the created license.
-            ProductSKU: ProductSKU of the license.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Beneficiary: Beneficiary of the license. Required.
+            ConsumptionConfiguration: Type: LicenseConsumptionConfigurationDict. Required.
+            Entitlements: Items are unique. Required.
+            HomeRegion: Home region for the created license. Required.
+            Issuer: Type: IssuerDataDict. Required.
+            LicenseName: Name for the created license. Required.
+            ProductName: Product name for the created license. Required.
+            ProductSKU: ProductSKU of the license. Required.
+            Validity: Type: ValidityDateFormatDict. Required.
+            LicenseMetadata: Items are unique.
+            Status: Type: str.
             Tags: A list of tags to attach.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,41 +63,39 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-LicenseAssetGroupConfigurationDict = TypedDict(
-    "LicenseAssetGroupConfigurationDict",
-    {
-        "UsageDimension": "str",
-    },
-    total=False,
-)
 
-LicenseAssetGroupPropertyDict = TypedDict(
-    "LicenseAssetGroupPropertyDict",
-    {
-        "Key": "str",
-        "Value": "str",
-    },
-    total=False,
-)
+class LicenseAssetGroupConfigurationDict(TypedDict, total=False):
+    """LicenseAssetGroupConfiguration as a plain dict."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    UsageDimension: str
+    """Type: str."""
 
+
+class LicenseAssetGroupPropertyDict(TypedDict, total=False):
+    """LicenseAssetGroupProperty as a plain dict."""
+
+    Key: str
+    """Type: str."""
+    Value: str
+    """Type: str."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 0 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::LicenseManager::LicenseAssetGroup",
     schema_file="aws-licensemanager-licenseassetgroup.json",
     primary_identifier=("/LicenseAssetGroupArn",),
-    additional_identifiers=(),
     read_only=("/LicenseAssetGroupArn",),
     create_only=("/LicenseAssetGroupConfigurations",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=(
         "/AssociatedLicenseAssetRulesetARNs",
         "/LicenseAssetGroupConfigurations",
@@ -101,14 +103,7 @@ METADATA = _TypeMetadata(
         "/Tags",
     ),
     required=("Name", "AssociatedLicenseAssetRulesetARNs", "LicenseAssetGroupConfigurations"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -118,64 +113,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "LicenseAssetGroupConfiguration": {
-            "additionalProperties": False,
-            "properties": {"UsageDimension": {"type": "string"}},
-            "type": "object",
-        },
-        "LicenseAssetGroupProperty": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AssociatedLicenseAssetRulesetARNs": {
-            "items": {
-                "maxLength": 2048,
-                "pattern": "^arn:aws[a-zA-Z-]*:[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9][A-Za-z0-9:_/+=,@.-]{0,1023}$",
-                "type": "string",
-            },
-            "type": "array",
-        },
-        "Description": {"maxLength": 1024, "minLength": 0, "type": "string"},
-        "LicenseAssetGroupArn": {
-            "maxLength": 2048,
-            "pattern": "^arn:aws[a-zA-Z-]*:[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9][A-Za-z0-9:_/+=,@.-]{0,1023}$",
-            "type": "string",
-        },
-        "LicenseAssetGroupConfigurations": {
-            "items": {"$ref": "#/definitions/LicenseAssetGroupConfiguration"},
-            "type": "array",
-        },
-        "Name": {"maxLength": 128, "minLength": 0, "type": "string"},
-        "Properties": {
-            "items": {"$ref": "#/definitions/LicenseAssetGroupProperty"},
-            "type": "array",
-        },
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-    },
-    "required": ["Name", "AssociatedLicenseAssetRulesetARNs", "LicenseAssetGroupConfigurations"],
-}
-
 
 class LicenseAssetGroup(_Resource):
-    """AWS::LicenseManager::LicenseAssetGroup: Resource Type definition for AWS::LicenseManager::LicenseAssetGroup
+    """AWS::LicenseManager::LicenseAssetGroup: Resource Type definition for
+    AWS::LicenseManager::LicenseAssetGroup
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: LicenseAssetGroupArn.
+    Replaced when any of these change (create-only): LicenseAssetGroupConfigurations.
+    Read-only attributes (known once deployed): LicenseAssetGroupArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-licensemanager-licenseassetgroup.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -185,11 +133,15 @@ class LicenseAssetGroup(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "LicenseAssetGroupAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "license_asset_group.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     LicenseAssetGroupArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Amazon Resource Name (ARN) of the license asset group."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AssociatedLicenseAssetRulesetARNs: list[str]
     Description: str
     LicenseAssetGroupConfigurations: list[LicenseAssetGroupConfigurationDict]
@@ -197,34 +149,37 @@ class LicenseAssetGroup(_Resource):
     Properties: list[LicenseAssetGroupPropertyDict]
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AssociatedLicenseAssetRulesetARNs: list[str],
+        LicenseAssetGroupConfigurations: list[
+            LicenseAssetGroupConfiguration | LicenseAssetGroupConfigurationDict
+        ],
+        Name: str,
+        Description: str | None = None,
+        Properties: list[LicenseAssetGroupProperty | LicenseAssetGroupPropertyDict] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::LicenseManager::LicenseAssetGroup; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AssociatedLicenseAssetRulesetARNs: list[str],
-            LicenseAssetGroupConfigurations: list[
-                LicenseAssetGroupConfiguration | LicenseAssetGroupConfigurationDict
-            ],
-            Name: str,
-            Description: str | None = None,
-            Properties: list[LicenseAssetGroupProperty | LicenseAssetGroupPropertyDict]
-            | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::LicenseManager::LicenseAssetGroup; `await` it inside an App to deploy it.
-
-            AssociatedLicenseAssetRulesetARNs: ARNs of associated license asset rulesets.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AssociatedLicenseAssetRulesetARNs: ARNs of associated license asset rulesets. Required.
+            LicenseAssetGroupConfigurations: License asset group configurations. Create-only:
+                changing it replaces the resource. Required.
+            Name: License asset group name. Required.
             Description: License asset group description.
-            LicenseAssetGroupConfigurations: License asset group configurations.
-            Name: License asset group name.
             Properties: License asset group properties.
             Tags: Tags to add to the license asset group.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

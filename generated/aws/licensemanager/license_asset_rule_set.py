@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -83,98 +87,101 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-LicenseAssetRuleDict = TypedDict(
-    "LicenseAssetRuleDict",
-    {
-        "RuleStatement": "Required[LicenseAssetRuleSetRuleStatementDict]",
-    },
-    total=False,
-)
 
-LicenseAssetRuleSetAndRuleStatementDict = TypedDict(
-    "LicenseAssetRuleSetAndRuleStatementDict",
-    {
-        "MatchingRuleStatements": "list[LicenseAssetRuleSetMatchingRuleStatementDict]",
-    },
-    total=False,
-)
+class LicenseAssetRuleDict(TypedDict, total=False):
+    """LicenseAssetRule as a plain dict: License asset rule."""
 
-LicenseAssetRuleSetInstanceRuleStatementDict = TypedDict(
-    "LicenseAssetRuleSetInstanceRuleStatementDict",
-    {
-        "AndRuleStatement": "LicenseAssetRuleSetAndRuleStatementDict",
-        "MatchingRuleStatement": "LicenseAssetRuleSetMatchingRuleStatementDict",
-        "OrRuleStatement": "LicenseAssetRuleSetOrRuleStatementDict",
-    },
-    total=False,
-)
+    RuleStatement: Required[LicenseAssetRuleSetRuleStatementDict]
+    """Rule statement. Specify exactly one of InstanceRuleStatement, LicenseRuleStatement, or
+    LicenseConfigurationRuleStatement."""
 
-LicenseAssetRuleSetLicenseConfigurationRuleStatementDict = TypedDict(
-    "LicenseAssetRuleSetLicenseConfigurationRuleStatementDict",
-    {
-        "AndRuleStatement": "LicenseAssetRuleSetAndRuleStatementDict",
-        "MatchingRuleStatement": "LicenseAssetRuleSetMatchingRuleStatementDict",
-        "OrRuleStatement": "LicenseAssetRuleSetOrRuleStatementDict",
-    },
-    total=False,
-)
 
-LicenseAssetRuleSetLicenseRuleStatementDict = TypedDict(
-    "LicenseAssetRuleSetLicenseRuleStatementDict",
-    {
-        "AndRuleStatement": "LicenseAssetRuleSetAndRuleStatementDict",
-        "MatchingRuleStatement": "LicenseAssetRuleSetMatchingRuleStatementDict",
-        "OrRuleStatement": "LicenseAssetRuleSetOrRuleStatementDict",
-    },
-    total=False,
-)
+class LicenseAssetRuleSetAndRuleStatementDict(TypedDict, total=False):
+    """LicenseAssetRuleSetAndRuleStatement as a plain dict: AND rule statement."""
 
-LicenseAssetRuleSetMatchingRuleStatementDict = TypedDict(
-    "LicenseAssetRuleSetMatchingRuleStatementDict",
-    {
-        "Constraint": "Required[str]",
-        "KeyToMatch": "Required[str]",
-        "ValueToMatch": "Required[list[str]]",
-    },
-    total=False,
-)
+    MatchingRuleStatements: list[LicenseAssetRuleSetMatchingRuleStatementDict]
+    """Type: list[LicenseAssetRuleSetMatchingRuleStatementDict]."""
 
-LicenseAssetRuleSetOrRuleStatementDict = TypedDict(
-    "LicenseAssetRuleSetOrRuleStatementDict",
-    {
-        "MatchingRuleStatements": "list[LicenseAssetRuleSetMatchingRuleStatementDict]",
-    },
-    total=False,
-)
 
-LicenseAssetRuleSetRuleStatementDict = TypedDict(
-    "LicenseAssetRuleSetRuleStatementDict",
-    {
-        "InstanceRuleStatement": "LicenseAssetRuleSetInstanceRuleStatementDict",
-        "LicenseConfigurationRuleStatement": "LicenseAssetRuleSetLicenseConfigurationRuleStatementDict",
-        "LicenseRuleStatement": "LicenseAssetRuleSetLicenseRuleStatementDict",
-    },
-    total=False,
-)
+class LicenseAssetRuleSetInstanceRuleStatementDict(TypedDict, total=False):
+    """LicenseAssetRuleSetInstanceRuleStatement as a plain dict: Instance rule statement."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    AndRuleStatement: LicenseAssetRuleSetAndRuleStatementDict
+    """AND rule statement."""
+    MatchingRuleStatement: LicenseAssetRuleSetMatchingRuleStatementDict
+    """Matching rule statement."""
+    OrRuleStatement: LicenseAssetRuleSetOrRuleStatementDict
+    """OR rule statement."""
 
+
+class LicenseAssetRuleSetLicenseConfigurationRuleStatementDict(TypedDict, total=False):
+    """LicenseAssetRuleSetLicenseConfigurationRuleStatement as a plain dict: License configuration
+    rule statement."""
+
+    AndRuleStatement: LicenseAssetRuleSetAndRuleStatementDict
+    """AND rule statement."""
+    MatchingRuleStatement: LicenseAssetRuleSetMatchingRuleStatementDict
+    """Matching rule statement."""
+    OrRuleStatement: LicenseAssetRuleSetOrRuleStatementDict
+    """OR rule statement."""
+
+
+class LicenseAssetRuleSetLicenseRuleStatementDict(TypedDict, total=False):
+    """LicenseAssetRuleSetLicenseRuleStatement as a plain dict: License rule statement."""
+
+    AndRuleStatement: LicenseAssetRuleSetAndRuleStatementDict
+    """AND rule statement."""
+    MatchingRuleStatement: LicenseAssetRuleSetMatchingRuleStatementDict
+    """Matching rule statement."""
+    OrRuleStatement: LicenseAssetRuleSetOrRuleStatementDict
+    """OR rule statement."""
+
+
+class LicenseAssetRuleSetMatchingRuleStatementDict(TypedDict, total=False):
+    """LicenseAssetRuleSetMatchingRuleStatement as a plain dict: Matching rule statement."""
+
+    Constraint: Required[str]
+    """Constraint (e.g. Equals, Not_Equals)."""
+    KeyToMatch: Required[str]
+    """Key to match."""
+    ValueToMatch: Required[list[str]]
+    """Values to match."""
+
+
+class LicenseAssetRuleSetOrRuleStatementDict(TypedDict, total=False):
+    """LicenseAssetRuleSetOrRuleStatement as a plain dict: OR rule statement."""
+
+    MatchingRuleStatements: list[LicenseAssetRuleSetMatchingRuleStatementDict]
+    """Type: list[LicenseAssetRuleSetMatchingRuleStatementDict]."""
+
+
+class LicenseAssetRuleSetRuleStatementDict(TypedDict, total=False):
+    """LicenseAssetRuleSetRuleStatement as a plain dict: Rule statement. Specify exactly one of
+    InstanceRuleStatement, LicenseRuleStatement, or LicenseConfigurationRuleStatement."""
+
+    InstanceRuleStatement: LicenseAssetRuleSetInstanceRuleStatementDict
+    """Instance rule statement."""
+    LicenseConfigurationRuleStatement: LicenseAssetRuleSetLicenseConfigurationRuleStatementDict
+    """License configuration rule statement."""
+    LicenseRuleStatement: LicenseAssetRuleSetLicenseRuleStatementDict
+    """License rule statement."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 0 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::LicenseManager::LicenseAssetRuleSet",
     schema_file="aws-licensemanager-licenseassetruleset.json",
     primary_identifier=("/LicenseAssetRulesetArn",),
-    additional_identifiers=(),
     read_only=("/LicenseAssetRulesetArn",),
-    create_only=(),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=(
         "/Rules",
         "/Rules/*/RuleStatement/InstanceRuleStatement/AndRuleStatement/MatchingRuleStatements",
@@ -195,14 +202,7 @@ METADATA = _TypeMetadata(
         "/Tags",
     ),
     required=("Name", "Rules"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -212,113 +212,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AndRuleStatement": {
-            "additionalProperties": False,
-            "properties": {
-                "MatchingRuleStatements": {
-                    "items": {"$ref": "#/definitions/MatchingRuleStatement"},
-                    "type": "array",
-                }
-            },
-            "type": "object",
-        },
-        "InstanceRuleStatement": {
-            "additionalProperties": False,
-            "properties": {
-                "AndRuleStatement": {"$ref": "#/definitions/AndRuleStatement"},
-                "MatchingRuleStatement": {"$ref": "#/definitions/MatchingRuleStatement"},
-                "OrRuleStatement": {"$ref": "#/definitions/OrRuleStatement"},
-            },
-            "type": "object",
-        },
-        "LicenseAssetRule": {
-            "additionalProperties": False,
-            "properties": {"RuleStatement": {"$ref": "#/definitions/RuleStatement"}},
-            "required": ["RuleStatement"],
-            "type": "object",
-        },
-        "LicenseConfigurationRuleStatement": {
-            "additionalProperties": False,
-            "properties": {
-                "AndRuleStatement": {"$ref": "#/definitions/AndRuleStatement"},
-                "MatchingRuleStatement": {"$ref": "#/definitions/MatchingRuleStatement"},
-                "OrRuleStatement": {"$ref": "#/definitions/OrRuleStatement"},
-            },
-            "type": "object",
-        },
-        "LicenseRuleStatement": {
-            "additionalProperties": False,
-            "properties": {
-                "AndRuleStatement": {"$ref": "#/definitions/AndRuleStatement"},
-                "MatchingRuleStatement": {"$ref": "#/definitions/MatchingRuleStatement"},
-                "OrRuleStatement": {"$ref": "#/definitions/OrRuleStatement"},
-            },
-            "type": "object",
-        },
-        "MatchingRuleStatement": {
-            "additionalProperties": False,
-            "properties": {
-                "Constraint": {"type": "string"},
-                "KeyToMatch": {"type": "string"},
-                "ValueToMatch": {"items": {"type": "string"}, "type": "array"},
-            },
-            "required": ["KeyToMatch", "Constraint", "ValueToMatch"],
-            "type": "object",
-        },
-        "OrRuleStatement": {
-            "additionalProperties": False,
-            "properties": {
-                "MatchingRuleStatements": {
-                    "items": {"$ref": "#/definitions/MatchingRuleStatement"},
-                    "type": "array",
-                }
-            },
-            "type": "object",
-        },
-        "RuleStatement": {
-            "additionalProperties": False,
-            "properties": {
-                "InstanceRuleStatement": {"$ref": "#/definitions/InstanceRuleStatement"},
-                "LicenseConfigurationRuleStatement": {
-                    "$ref": "#/definitions/LicenseConfigurationRuleStatement"
-                },
-                "LicenseRuleStatement": {"$ref": "#/definitions/LicenseRuleStatement"},
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Description": {"maxLength": 1024, "minLength": 0, "type": "string"},
-        "LicenseAssetRulesetArn": {
-            "maxLength": 2048,
-            "pattern": "^arn:aws[a-zA-Z-]*:[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9][A-Za-z0-9:_/+=,@.-]{0,1023}$",
-            "type": "string",
-        },
-        "Name": {"maxLength": 128, "minLength": 0, "type": "string"},
-        "Rules": {"items": {"$ref": "#/definitions/LicenseAssetRule"}, "type": "array"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-    },
-    "required": ["Name", "Rules"],
-}
-
 
 class LicenseAssetRuleSet(_Resource):
-    """AWS::LicenseManager::LicenseAssetRuleSet: Resource schema for AWS::LicenseManager::LicenseAssetRuleSet.
+    """AWS::LicenseManager::LicenseAssetRuleSet: Resource schema for
+    AWS::LicenseManager::LicenseAssetRuleSet.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: LicenseAssetRulesetArn.
+    Read-only attributes (known once deployed): LicenseAssetRulesetArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-licensemanager-licenseassetruleset.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -328,37 +231,44 @@ class LicenseAssetRuleSet(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "LicenseAssetRuleSetAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "license_asset_rule_set.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     LicenseAssetRulesetArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Amazon Resource Name (ARN) of the license asset ruleset."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     Name: str
     Rules: list[LicenseAssetRuleDict]
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str,
+        Rules: list[LicenseAssetRule | LicenseAssetRuleDict],
+        Description: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::LicenseManager::LicenseAssetRuleSet; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str,
-            Rules: list[LicenseAssetRule | LicenseAssetRuleDict],
-            Description: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::LicenseManager::LicenseAssetRuleSet; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Name: License asset ruleset name. Required.
+            Rules: License asset rules. Required.
             Description: License asset ruleset description.
-            Name: License asset ruleset name.
-            Rules: License asset rules.
             Tags: Tags to add to the license asset ruleset.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,34 +63,38 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ProductInformationDict = TypedDict(
-    "ProductInformationDict",
-    {
-        "ProductInformationFilterList": "Required[list[ProductInformationFilterDict]]",
-        "ResourceType": "Required[str]",
-    },
-    total=False,
-)
 
-ProductInformationFilterDict = TypedDict(
-    "ProductInformationFilterDict",
-    {
-        "ProductInformationFilterComparator": "Required[str]",
-        "ProductInformationFilterName": "Required[str]",
-        "ProductInformationFilterValue": "list[str]",
-    },
-    total=False,
-)
+class ProductInformationDict(TypedDict, total=False):
+    """ProductInformation as a plain dict: Describes product information for a license
+    configuration."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    ProductInformationFilterList: Required[list[ProductInformationFilterDict]]
+    """A product information filter list."""
+    ResourceType: Required[str]
+    """Resource type. The possible values are SSM_MANAGED | RDS."""
 
+
+class ProductInformationFilterDict(TypedDict, total=False):
+    """ProductInformationFilter as a plain dict: Describes a product information filter."""
+
+    ProductInformationFilterComparator: Required[str]
+    """Logical operator."""
+    ProductInformationFilterName: Required[str]
+    """Filter name."""
+    ProductInformationFilterValue: list[str]
+    """Filter value."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 0 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::LicenseManager::LicenseConfiguration",
     schema_file="aws-licensemanager-licenseconfiguration.json",
@@ -94,8 +102,6 @@ METADATA = _TypeMetadata(
     additional_identifiers=(("/LicenseConfigurationId",),),
     read_only=("/LicenseConfigurationId", "/LicenseConfigurationArn", "/Status", "/OwnerAccountId"),
     create_only=("/LicenseCountingType", "/LicenseRules"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=(
         "/LicenseRules",
         "/ProductInformationList",
@@ -104,14 +110,7 @@ METADATA = _TypeMetadata(
         "/Tags",
     ),
     required=("Name", "LicenseCountingType"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -121,69 +120,20 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ProductInformation": {
-            "additionalProperties": False,
-            "properties": {
-                "ProductInformationFilterList": {
-                    "items": {"$ref": "#/definitions/ProductInformationFilter"},
-                    "type": "array",
-                },
-                "ResourceType": {"type": "string"},
-            },
-            "required": ["ResourceType", "ProductInformationFilterList"],
-            "type": "object",
-        },
-        "ProductInformationFilter": {
-            "additionalProperties": False,
-            "properties": {
-                "ProductInformationFilterComparator": {"type": "string"},
-                "ProductInformationFilterName": {"type": "string"},
-                "ProductInformationFilterValue": {"items": {"type": "string"}, "type": "array"},
-            },
-            "required": ["ProductInformationFilterName", "ProductInformationFilterComparator"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Description": {"type": "string"},
-        "DisassociateWhenNotFound": {"type": "boolean"},
-        "LicenseConfigurationArn": {"maxLength": 2048, "type": "string"},
-        "LicenseConfigurationId": {"type": "string"},
-        "LicenseCount": {"type": "integer"},
-        "LicenseCountHardLimit": {"type": "boolean"},
-        "LicenseCountingType": {"enum": ["vCPU", "Instance", "Core", "Socket"], "type": "string"},
-        "LicenseExpiry": {"type": "integer"},
-        "LicenseRules": {"items": {"type": "string"}, "type": "array"},
-        "Name": {"type": "string"},
-        "OwnerAccountId": {"type": "string"},
-        "ProductInformationList": {
-            "items": {"$ref": "#/definitions/ProductInformation"},
-            "type": "array",
-        },
-        "Status": {"type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-    },
-    "required": ["Name", "LicenseCountingType"],
-}
-
 
 class LicenseConfiguration(_Resource):
-    """AWS::LicenseManager::LicenseConfiguration: Resource schema for AWS::LicenseManager::LicenseConfiguration. A license configuration is an abstraction of a customer license agreement that can be c...
+    """AWS::LicenseManager::LicenseConfiguration: Resource schema for
+    AWS::LicenseManager::LicenseConfiguration. A license configuration is an abstraction of a
+    customer license agreement that can be consumed and enforced by License Manager.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: LicenseConfigurationArn.
+    Also identified by: LicenseConfigurationId.
+    Replaced when any of these change (create-only): LicenseCountingType, LicenseRules.
+    Read-only attributes (known once deployed): LicenseConfigurationArn, LicenseConfigurationId,
+    OwnerAccountId, Status.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-licensemanager-licenseconfiguration.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -193,14 +143,21 @@ class LicenseConfiguration(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "LicenseConfigurationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "license_configuration.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     LicenseConfigurationArn: str
+    """Amazon Resource Name (ARN) of the license configuration."""
     LicenseConfigurationId: str
+    """Unique ID of the license configuration."""
     OwnerAccountId: str
+    """Account ID of the owner of the license configuration."""
     Status: str
-    # Declared properties (as declared, or as AWS returned them).
+    """License configuration status."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     DisassociateWhenNotFound: bool
     LicenseCount: int
@@ -212,39 +169,47 @@ class LicenseConfiguration(_Resource):
     ProductInformationList: list[ProductInformationDict]
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        LicenseCountingType: Literal["vCPU", "Instance", "Core", "Socket"],
+        Name: str,
+        Description: str | None = None,
+        DisassociateWhenNotFound: bool | None = None,
+        LicenseCount: int | None = None,
+        LicenseCountHardLimit: bool | None = None,
+        LicenseExpiry: int | None = None,
+        LicenseRules: list[str] | None = None,
+        ProductInformationList: list[ProductInformation | ProductInformationDict] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::LicenseManager::LicenseConfiguration; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            LicenseCountingType: Literal["vCPU", "Instance", "Core", "Socket"],
-            Name: str,
-            Description: str | None = None,
-            DisassociateWhenNotFound: bool | None = None,
-            LicenseCount: int | None = None,
-            LicenseCountHardLimit: bool | None = None,
-            LicenseExpiry: int | None = None,
-            LicenseRules: list[str] | None = None,
-            ProductInformationList: list[ProductInformation | ProductInformationDict] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::LicenseManager::LicenseConfiguration; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            LicenseCountingType: Dimension used to track the license inventory. Create-only:
+                changing it replaces the resource. Required.
+            Name: Name of the license configuration. Required.
             Description: Description of the license configuration.
-            DisassociateWhenNotFound: When true, disassociates a resource when software is uninstalled.
+            DisassociateWhenNotFound: When true, disassociates a resource when software is
+                uninstalled.
             LicenseCount: Number of licenses managed by the license configuration.
             LicenseCountHardLimit: Indicates whether hard or soft license enforcement is used.
-            LicenseCountingType: Dimension used to track the license inventory.
-            LicenseExpiry: License configuration expiry as an epoch timestamp (seconds since 1970-01-01T00:00:00Z).
-            LicenseRules: License rules.
-            Name: Name of the license configuration.
+                Exceeding a hard limit blocks the launch of new instances.
+            LicenseExpiry: License configuration expiry as an epoch timestamp (seconds since
+                1970-01-01T00:00:00Z).
+            LicenseRules: License rules. The syntax is #name=value (for example,
+                #allowedTenancy=EC2-DedicatedHost). Create-only: changing it replaces the resource.
             ProductInformationList: Product information.
             Tags: Tags to add to the license configuration.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

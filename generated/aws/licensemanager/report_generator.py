@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -63,53 +67,57 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ReportGeneratorReportContextDict = TypedDict(
-    "ReportGeneratorReportContextDict",
-    {
-        "LicenseAssetGroupArns": "list[str]",
-        "LicenseConfigurationArns": "list[str]",
-        "ReportEndDate": "str",
-        "ReportStartDate": "str",
-    },
-    total=False,
-)
 
-ReportGeneratorReportFrequencyDict = TypedDict(
-    "ReportGeneratorReportFrequencyDict",
-    {
-        "Period": "Literal['DAY', 'WEEK', 'MONTH', 'ONE_TIME']",
-        "Value": "int",
-    },
-    total=False,
-)
+class ReportGeneratorReportContextDict(TypedDict, total=False):
+    """ReportGeneratorReportContext as a plain dict: Details of the license configurations and asset
+    groups that this generator reports on."""
 
-ReportGeneratorS3LocationDict = TypedDict(
-    "ReportGeneratorS3LocationDict",
-    {
-        "Bucket": "str",
-        "KeyPrefix": "str",
-    },
-    total=False,
-)
+    LicenseAssetGroupArns: list[str]
+    """Amazon Resource Names (ARNs) of the license asset groups to include in the report."""
+    LicenseConfigurationArns: list[str]
+    """Amazon Resource Names (ARNs) of the license configurations that this generator reports on."""
+    ReportEndDate: str
+    """End date for the report data collection period."""
+    ReportStartDate: str
+    """Start date for the report data collection period."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class ReportGeneratorReportFrequencyDict(TypedDict, total=False):
+    """ReportGeneratorReportFrequency as a plain dict: Details about how frequently reports are
+    generated."""
+
+    Period: Literal["DAY", "WEEK", "MONTH", "ONE_TIME"]
+    """Time period between each report. The period can be daily, weekly, or monthly."""
+    Value: int
+    """Number of times within the frequency period that a report is generated. The only supported
+    value is 1."""
+
+
+class ReportGeneratorS3LocationDict(TypedDict, total=False):
+    """ReportGeneratorS3Location as a plain dict: Details of the S3 bucket that report generator
+    reports are published to."""
+
+    Bucket: str
+    """Name of the S3 bucket reports are published to."""
+    KeyPrefix: str
+    """Prefix of the S3 bucket reports are published to."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The tag key."""
+    Value: Required[str]
+    """The tag value."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::LicenseManager::ReportGenerator",
     schema_file="aws-licensemanager-reportgenerator.json",
     primary_identifier=("/Arn",),
-    additional_identifiers=(),
     read_only=("/Arn", "/S3Location", "/CreateTime", "/ReportCreatorAccount"),
-    create_only=(),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=(
         "/ReportContext/LicenseAssetGroupArns",
         "/ReportContext/LicenseConfigurationArns",
@@ -117,14 +125,7 @@ METADATA = _TypeMetadata(
         "/Tags",
     ),
     required=("ReportGeneratorName", "ReportType", "ReportContext", "ReportFrequency"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -134,91 +135,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ReportContext": {
-            "additionalProperties": False,
-            "properties": {
-                "LicenseAssetGroupArns": {
-                    "items": {
-                        "maxLength": 2048,
-                        "minLength": 0,
-                        "pattern": "^arn:aws[a-zA-Z-]*:[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9][A-Za-z0-9:_/+=,@.-]{0,1023}$",
-                        "type": "string",
-                    },
-                    "type": "array",
-                },
-                "LicenseConfigurationArns": {
-                    "items": {
-                        "maxLength": 2048,
-                        "minLength": 0,
-                        "pattern": "^arn:aws[a-zA-Z-]*:[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9][A-Za-z0-9:_/+=,@.-]{0,1023}$",
-                        "type": "string",
-                    },
-                    "type": "array",
-                },
-                "ReportEndDate": {"type": "string"},
-                "ReportStartDate": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "ReportFrequency": {
-            "additionalProperties": False,
-            "properties": {
-                "Period": {"enum": ["DAY", "WEEK", "MONTH", "ONE_TIME"], "type": "string"},
-                "Value": {"type": "integer"},
-            },
-            "type": "object",
-        },
-        "S3Location": {
-            "additionalProperties": False,
-            "properties": {"Bucket": {"type": "string"}, "KeyPrefix": {"type": "string"}},
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {
-            "maxLength": 2048,
-            "minLength": 0,
-            "pattern": "^arn:aws[a-zA-Z-]*:[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9][A-Za-z0-9:_/+=,@.-]{0,1023}$",
-            "type": "string",
-        },
-        "CreateTime": {"type": "string"},
-        "Description": {"type": "string"},
-        "ReportContext": {"$ref": "#/definitions/ReportContext"},
-        "ReportCreatorAccount": {"type": "string"},
-        "ReportFrequency": {"$ref": "#/definitions/ReportFrequency"},
-        "ReportGeneratorName": {"maxLength": 100, "minLength": 1, "type": "string"},
-        "ReportType": {
-            "items": {
-                "enum": [
-                    "LicenseConfigurationSummaryReport",
-                    "LicenseConfigurationUsageReport",
-                    "LicenseAssetGroupUsageReport",
-                ],
-                "type": "string",
-            },
-            "type": "array",
-        },
-        "S3Location": {"$ref": "#/definitions/S3Location"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-    },
-    "required": ["ReportGeneratorName", "ReportType", "ReportContext", "ReportFrequency"],
-}
-
 
 class ReportGenerator(_Resource):
-    """AWS::LicenseManager::ReportGenerator: A report generator that creates periodic reports about your AWS License Manager license configurations.
+    """AWS::LicenseManager::ReportGenerator: A report generator that creates periodic reports about
+    your AWS License Manager license configurations.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Read-only attributes (known once deployed): Arn, CreateTime, ReportCreatorAccount, S3Location.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-licensemanager-reportgenerator.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -226,14 +152,19 @@ class ReportGenerator(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ReportGeneratorAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "report_generator.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Amazon Resource Name (ARN) of the report generator."""
     CreateTime: str
+    """Time the report was created."""
     ReportCreatorAccount: str
+    """The AWS account ID used to create the report generator."""
     S3Location: ReportGeneratorS3LocationDict
-    # Declared properties (as declared, or as AWS returned them).
+    """Details of the S3 bucket that report generator reports are published to."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     ReportContext: ReportGeneratorReportContextDict
     ReportFrequency: ReportGeneratorReportFrequencyDict
@@ -247,35 +178,42 @@ class ReportGenerator(_Resource):
     ]
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ReportContext: ReportGeneratorReportContext | ReportGeneratorReportContextDict,
+        ReportFrequency: ReportGeneratorReportFrequency | ReportGeneratorReportFrequencyDict,
+        ReportGeneratorName: str,
+        ReportType: list[
+            Literal[
+                "LicenseConfigurationSummaryReport",
+                "LicenseConfigurationUsageReport",
+                "LicenseAssetGroupUsageReport",
+            ]
+        ],
+        Description: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::LicenseManager::ReportGenerator; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ReportContext: ReportGeneratorReportContext | ReportGeneratorReportContextDict,
-            ReportFrequency: ReportGeneratorReportFrequency | ReportGeneratorReportFrequencyDict,
-            ReportGeneratorName: str,
-            ReportType: list[
-                Literal[
-                    "LicenseConfigurationSummaryReport",
-                    "LicenseConfigurationUsageReport",
-                    "LicenseAssetGroupUsageReport",
-                ]
-            ],
-            Description: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::LicenseManager::ReportGenerator; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ReportContext: Details of the license configurations and asset groups that this
+                generator reports on. Required.
+            ReportFrequency: Details about how frequently reports are generated. Required.
+            ReportGeneratorName: Name of the report generator. Required.
+            ReportType: Type of reports to generate. The report type determines the data reported
+                on. Required.
             Description: Description of the report generator.
-            ReportGeneratorName: Name of the report generator.
-            ReportType: Type of reports to generate.
             Tags: An array of key-value pairs to apply to this resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

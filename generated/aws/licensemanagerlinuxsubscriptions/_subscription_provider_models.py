@@ -7,10 +7,10 @@ Imported on first use by subscription_provider.py, which re-exports every name h
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "SubscriptionProviderAttributes",
@@ -20,21 +20,76 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length."
+        ),
+    ]
 
 
 class SubscriptionProviderAttributes(DeferredModel):
-    LastSuccessfulDataRetrievalTime: str | None = None
-    SubscriptionProviderArn: str | None = None
-    SubscriptionProviderStatus: Literal["ACTIVE", "INVALID", "PENDING"] | None = None
-    SubscriptionProviderStatusMessage: str | None = None
+    """
+    The read-only attributes of a AWS::LicenseManagerLinuxSubscriptions::SubscriptionProvider, set by AWS.
+    """
+
+    LastSuccessfulDataRetrievalTime: Annotated[
+        str | None,
+        Field(
+            description="The timestamp from the last time that License Manager retrieved subscription details from the registered third-party Linux subscription provider."
+        ),
+    ] = None
+    SubscriptionProviderArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of the Linux subscription provider resource that you registered."
+        ),
+    ] = None
+    SubscriptionProviderStatus: Annotated[
+        Literal["ACTIVE", "INVALID", "PENDING"] | None,
+        Field(
+            description="The status of the third-party subscription provider access token from the last subscription data request."
+        ),
+    ] = None
+    SubscriptionProviderStatusMessage: Annotated[
+        str | None,
+        Field(
+            description="A message that describes the status of the third-party subscription provider access token."
+        ),
+    ] = None
 
 
 class SubscriptionProviderProps(DeferredModel):
-    SecretArn: str
-    SubscriptionProviderSource: Literal["RedHat"]
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::LicenseManagerLinuxSubscriptions::SubscriptionProvider.
+    """
+
+    SecretArn: Annotated[
+        str,
+        Field(
+            description="The Amazon Resource Name (ARN) of the Secrets Manager secret that contains the access token for the third-party Linux subscription provider. Create-only: changing it replaces the resource."
+        ),
+    ]
+    SubscriptionProviderSource: Annotated[
+        Literal["RedHat"],
+        Field(
+            description="The Linux subscription provider that the registration is for. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="The metadata tags assigned to the registered subscription provider."),
+    ] = None

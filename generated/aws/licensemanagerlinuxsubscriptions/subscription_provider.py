@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,20 +55,22 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::LicenseManagerLinuxSubscriptions::SubscriptionProvider",
     schema_file="aws-licensemanagerlinuxsubscriptions-subscriptionprovider.json",
     primary_identifier=("/SubscriptionProviderArn",),
-    additional_identifiers=(),
     read_only=(
         "/SubscriptionProviderArn",
         "/SubscriptionProviderStatus",
@@ -72,17 +78,9 @@ METADATA = _TypeMetadata(
         "/LastSuccessfulDataRetrievalTime",
     ),
     create_only=("/SubscriptionProviderSource", "/SecretArn"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("SecretArn", "SubscriptionProviderSource"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
+    tagging=_Tagging(),
     replacement_strategy="delete_then_create",
     replacement_strategy_stated=True,
     handlers={
@@ -94,48 +92,20 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "LastSuccessfulDataRetrievalTime": {"type": "string"},
-        "SecretArn": {
-            "pattern": "^arn:[a-z0-9-\\.]{1,63}:secretsmanager:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:secret:[^/]{1,1023}$",
-            "type": "string",
-        },
-        "SubscriptionProviderArn": {
-            "pattern": "^arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{1,510}/[a-z0-9-\\.]{1,510}$",
-            "type": "string",
-        },
-        "SubscriptionProviderSource": {"enum": ["RedHat"], "type": "string"},
-        "SubscriptionProviderStatus": {"enum": ["ACTIVE", "INVALID", "PENDING"], "type": "string"},
-        "SubscriptionProviderStatusMessage": {"type": "string"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "type": "array",
-            "uniqueItems": True,
-        },
-    },
-    "required": ["SecretArn", "SubscriptionProviderSource"],
-}
-
 
 class SubscriptionProvider(_Resource):
-    """AWS::LicenseManagerLinuxSubscriptions::SubscriptionProvider: Resource Type definition for AWS::LicenseManagerLinuxSubscriptions::SubscriptionProvider. Registers a third-party Linux subscription provider so that ...
+    """AWS::LicenseManagerLinuxSubscriptions::SubscriptionProvider: Resource Type definition for
+    AWS::LicenseManagerLinuxSubscriptions::SubscriptionProvider. Registers a third-party Linux
+    subscription provider so that License Manager can retrieve subscription details for the
+    discovered Linux instances in an account.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: SubscriptionProviderArn.
+    Replaced when any of these change (create-only): SubscriptionProviderSource, SecretArn.
+    Read-only attributes (known once deployed): LastSuccessfulDataRetrievalTime,
+    SubscriptionProviderArn, SubscriptionProviderStatus, SubscriptionProviderStatusMessage.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-licensemanagerlinuxsubscriptions-subscriptionprovider.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -145,37 +115,53 @@ class SubscriptionProvider(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "SubscriptionProviderAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "subscription_provider.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     LastSuccessfulDataRetrievalTime: str
+    """The timestamp from the last time that License Manager retrieved subscription details from the
+    registered third-party Linux subscription provider."""
     SubscriptionProviderArn: str
+    """The Amazon Resource Name (ARN) of the Linux subscription provider resource that you
+    registered."""
     SubscriptionProviderStatus: Literal["ACTIVE", "INVALID", "PENDING"]
+    """The status of the third-party subscription provider access token from the last subscription
+    data request."""
     SubscriptionProviderStatusMessage: str
-    # Declared properties (as declared, or as AWS returned them).
+    """A message that describes the status of the third-party subscription provider access token."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     SecretArn: str
     SubscriptionProviderSource: Literal["RedHat"]
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        SecretArn: str,
+        SubscriptionProviderSource: Literal["RedHat"],
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::LicenseManagerLinuxSubscriptions::SubscriptionProvider; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            SecretArn: str,
-            SubscriptionProviderSource: Literal["RedHat"],
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::LicenseManagerLinuxSubscriptions::SubscriptionProvider; `await` it inside an App to deploy it.
-
-            SecretArn: The Amazon Resource Name (ARN) of the Secrets Manager secret that contains the access token for the third-party Linux subscription provider.
-            SubscriptionProviderSource: The Linux subscription provider that the registration is for.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            SecretArn: The Amazon Resource Name (ARN) of the Secrets Manager secret that contains
+                the access token for the third-party Linux subscription provider. Create-only:
+                changing it replaces the resource. Required.
+            SubscriptionProviderSource: The Linux subscription provider that the registration is
+                for. Create-only: changing it replaces the resource. Required.
             Tags: The metadata tags assigned to the registered subscription provider.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -7,10 +7,10 @@ Imported on first use by license_server_endpoint.py, which re-exports every name
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "CredentialsProvider",
@@ -27,13 +27,24 @@ __all__ = [
 
 
 class LicenseServer(DeferredModel):
+    """
+    A Remote Desktop Services license server that is accessed through the endpoint.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    HealthStatus: Literal["HEALTHY", "UNHEALTHY", "NOT_APPLICABLE"] | None = None
-    Ipv4Address: str | None = None
-    Ipv6Address: str | None = None
-    ProvisioningStatus: (
+    HealthStatus: Annotated[
+        Literal["HEALTHY", "UNHEALTHY", "NOT_APPLICABLE"] | None,
+        Field(description="The health status of the license server."),
+    ] = None
+    Ipv4Address: Annotated[
+        str | None, Field(description="The domain IPv4 address of the license server.")
+    ] = None
+    Ipv6Address: Annotated[
+        str | None, Field(description="The domain IPv6 address of the license server.")
+    ] = None
+    ProvisioningStatus: Annotated[
         Literal[
             "PROVISIONING",
             "PROVISIONING_FAILED",
@@ -42,37 +53,67 @@ class LicenseServer(DeferredModel):
             "DELETION_FAILED",
             "DELETED",
         ]
-        | None
-    ) = None
+        | None,
+        Field(description="The current state of the provisioning process for the license server."),
+    ] = None
 
 
 class LicenseServerEndpointSecretsManagerCredentialsProvider(DeferredModel):
+    """
+    Credentials held in AWS Secrets Manager.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    SecretId: str
+    SecretId: Annotated[
+        str,
+        Field(
+            description="The identifier of the Secrets Manager secret that holds the license server administrator credentials. The name of the secret must begin with the prefix license-manager-user-."
+        ),
+    ]
 
 
 class LicenseServerEndpointServerEndpoint(DeferredModel):
+    """
+    The network address of a license server endpoint.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Endpoint: str | None = None
+    Endpoint: Annotated[str | None, Field(description="The network address of the endpoint.")] = (
+        None
+    )
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The tag key.")]
+    Value: Annotated[str, Field(description="The tag value.")]
 
 
 class LicenseServerEndpointAttributes(DeferredModel):
-    CreationTime: str | None = None
-    LicenseServerEndpointArn: str | None = None
-    LicenseServerEndpointId: str | None = None
-    LicenseServerEndpointProvisioningStatus: (
+    """
+    The read-only attributes of a AWS::LicenseManagerUserSubscriptions::LicenseServerEndpoint, set by AWS.
+    """
+
+    CreationTime: Annotated[
+        str | None,
+        Field(
+            description="The timestamp when License Manager created the license server endpoint."
+        ),
+    ] = None
+    LicenseServerEndpointArn: Annotated[
+        str | None,
+        Field(description="The Amazon Resource Name (ARN) of the license server endpoint."),
+    ] = None
+    LicenseServerEndpointId: Annotated[
+        str | None, Field(description="The ID of the license server endpoint.")
+    ] = None
+    LicenseServerEndpointProvisioningStatus: Annotated[
         Literal[
             "PROVISIONING",
             "PROVISIONING_FAILED",
@@ -81,43 +122,105 @@ class LicenseServerEndpointAttributes(DeferredModel):
             "DELETION_FAILED",
             "DELETED",
         ]
-        | None
-    ) = None
-    LicenseServers: list[LicenseServer] | None = None
-    ServerEndpoint: LicenseServerEndpointServerEndpoint | None = None
-    ServerType: Literal["RDS_SAL"] | None = None
+        | None,
+        Field(
+            description="The current state of the provisioning process for the license server endpoint."
+        ),
+    ] = None
+    LicenseServers: Annotated[
+        list[LicenseServer] | None,
+        Field(description="The license servers that are accessed through this endpoint."),
+    ] = None
+    ServerEndpoint: Annotated[
+        LicenseServerEndpointServerEndpoint | None,
+        Field(description="The network address of a license server endpoint."),
+    ] = None
+    ServerType: Annotated[
+        Literal["RDS_SAL"] | None, Field(description="The type of license server.")
+    ] = None
 
 
 class CredentialsProvider(DeferredModel):
+    """
+    The source of the credentials that License Manager uses to reach the license server.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    SecretsManagerCredentialsProvider: LicenseServerEndpointSecretsManagerCredentialsProvider
+    SecretsManagerCredentialsProvider: Annotated[
+        LicenseServerEndpointSecretsManagerCredentialsProvider,
+        Field(description="Credentials held in AWS Secrets Manager."),
+    ]
 
 
 class LicenseServerEndpointRdsSalSettings(DeferredModel):
+    """
+    The settings of a Remote Desktop Services Subscriber Access License server.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    RdsSalCredentialsProvider: CredentialsProvider
+    RdsSalCredentialsProvider: Annotated[
+        CredentialsProvider,
+        Field(
+            description="The source of the credentials that License Manager uses to reach the license server."
+        ),
+    ]
 
 
 class LicenseServerEndpointServerSettings(DeferredModel):
+    """
+    The settings of a license server, by server type.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    RdsSalSettings: LicenseServerEndpointRdsSalSettings
+    RdsSalSettings: Annotated[
+        LicenseServerEndpointRdsSalSettings,
+        Field(
+            description="The settings of a Remote Desktop Services Subscriber Access License server."
+        ),
+    ]
 
 
 class LicenseServerEndpointLicenseServerSettings(DeferredModel):
+    """
+    The settings of the RDS license server to create the endpoint for.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ServerSettings: LicenseServerEndpointServerSettings
-    ServerType: Literal["RDS_SAL"]
+    ServerSettings: Annotated[
+        LicenseServerEndpointServerSettings,
+        Field(description="The settings of a license server, by server type."),
+    ]
+    ServerType: Annotated[Literal["RDS_SAL"], Field(description="The type of license server.")]
 
 
 class LicenseServerEndpointProps(DeferredModel):
-    IdentityProviderArn: str
-    LicenseServerSettings: LicenseServerEndpointLicenseServerSettings | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::LicenseManagerUserSubscriptions::LicenseServerEndpoint.
+    """
+
+    IdentityProviderArn: Annotated[
+        str,
+        Field(
+            description="The Amazon Resource Name (ARN) that identifies the registered identity provider the license server endpoint is created for. For Active Directory, that can be a self-managed Active Directory or an AWS Managed Microsoft AD. Create-only: changing it replaces the resource."
+        ),
+    ]
+    LicenseServerSettings: Annotated[
+        LicenseServerEndpointLicenseServerSettings | None,
+        Field(
+            description="The settings of the RDS license server to create the endpoint for. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(
+            description="The tags that apply for the license server endpoint. A maximum of 50 tags."
+        ),
+    ] = None

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -79,75 +83,91 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-CredentialsProviderDict = TypedDict(
-    "CredentialsProviderDict",
-    {
-        "SecretsManagerCredentialsProvider": "Required[LicenseServerEndpointSecretsManagerCredentialsProviderDict]",
-    },
-    total=False,
-)
 
-LicenseServerDict = TypedDict(
-    "LicenseServerDict",
-    {
-        "HealthStatus": "Literal['HEALTHY', 'UNHEALTHY', 'NOT_APPLICABLE']",
-        "Ipv4Address": "str",
-        "Ipv6Address": "str",
-        "ProvisioningStatus": "Literal['PROVISIONING', 'PROVISIONING_FAILED', 'PROVISIONED', 'DELETING', 'DELETION_FAILED', 'DELETED']",
-    },
-    total=False,
-)
+class CredentialsProviderDict(TypedDict, total=False):
+    """CredentialsProvider as a plain dict: The source of the credentials that License Manager uses
+    to reach the license server."""
 
-LicenseServerEndpointLicenseServerSettingsDict = TypedDict(
-    "LicenseServerEndpointLicenseServerSettingsDict",
-    {
-        "ServerSettings": "Required[LicenseServerEndpointServerSettingsDict]",
-        "ServerType": "Required[Literal['RDS_SAL']]",
-    },
-    total=False,
-)
+    SecretsManagerCredentialsProvider: Required[
+        LicenseServerEndpointSecretsManagerCredentialsProviderDict
+    ]
+    """Credentials held in AWS Secrets Manager."""
 
-LicenseServerEndpointRdsSalSettingsDict = TypedDict(
-    "LicenseServerEndpointRdsSalSettingsDict",
-    {
-        "RdsSalCredentialsProvider": "Required[CredentialsProviderDict]",
-    },
-    total=False,
-)
 
-LicenseServerEndpointSecretsManagerCredentialsProviderDict = TypedDict(
-    "LicenseServerEndpointSecretsManagerCredentialsProviderDict",
-    {
-        "SecretId": "Required[str]",
-    },
-    total=False,
-)
+class LicenseServerDict(TypedDict, total=False):
+    """LicenseServer as a plain dict: A Remote Desktop Services license server that is accessed
+    through the endpoint."""
 
-LicenseServerEndpointServerEndpointDict = TypedDict(
-    "LicenseServerEndpointServerEndpointDict",
-    {
-        "Endpoint": "str",
-    },
-    total=False,
-)
+    HealthStatus: Literal["HEALTHY", "UNHEALTHY", "NOT_APPLICABLE"]
+    """The health status of the license server."""
+    Ipv4Address: str
+    """The domain IPv4 address of the license server."""
+    Ipv6Address: str
+    """The domain IPv6 address of the license server."""
+    ProvisioningStatus: Literal[
+        "PROVISIONING",
+        "PROVISIONING_FAILED",
+        "PROVISIONED",
+        "DELETING",
+        "DELETION_FAILED",
+        "DELETED",
+    ]
+    """The current state of the provisioning process for the license server."""
 
-LicenseServerEndpointServerSettingsDict = TypedDict(
-    "LicenseServerEndpointServerSettingsDict",
-    {
-        "RdsSalSettings": "Required[LicenseServerEndpointRdsSalSettingsDict]",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class LicenseServerEndpointLicenseServerSettingsDict(TypedDict, total=False):
+    """LicenseServerEndpointLicenseServerSettings as a plain dict: The settings of the RDS license
+    server to create the endpoint for."""
 
+    ServerSettings: Required[LicenseServerEndpointServerSettingsDict]
+    """The settings of a license server, by server type."""
+    ServerType: Required[Literal["RDS_SAL"]]
+    """The type of license server."""
+
+
+class LicenseServerEndpointRdsSalSettingsDict(TypedDict, total=False):
+    """LicenseServerEndpointRdsSalSettings as a plain dict: The settings of a Remote Desktop
+    Services Subscriber Access License server."""
+
+    RdsSalCredentialsProvider: Required[CredentialsProviderDict]
+    """The source of the credentials that License Manager uses to reach the license server."""
+
+
+class LicenseServerEndpointSecretsManagerCredentialsProviderDict(TypedDict, total=False):
+    """LicenseServerEndpointSecretsManagerCredentialsProvider as a plain dict: Credentials held in
+    AWS Secrets Manager."""
+
+    SecretId: Required[str]
+    """The identifier of the Secrets Manager secret that holds the license server administrator
+    credentials. The name of the secret must begin with the prefix license-manager-user-."""
+
+
+class LicenseServerEndpointServerEndpointDict(TypedDict, total=False):
+    """LicenseServerEndpointServerEndpoint as a plain dict: The network address of a license server
+    endpoint."""
+
+    Endpoint: str
+    """The network address of the endpoint."""
+
+
+class LicenseServerEndpointServerSettingsDict(TypedDict, total=False):
+    """LicenseServerEndpointServerSettings as a plain dict: The settings of a license server, by
+    server type."""
+
+    RdsSalSettings: Required[LicenseServerEndpointRdsSalSettingsDict]
+    """The settings of a Remote Desktop Services Subscriber Access License server."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """The tag key."""
+    Value: Required[str]
+    """The tag value."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::LicenseManagerUserSubscriptions::LicenseServerEndpoint",
     schema_file="aws-licensemanagerusersubscriptions-licenseserverendpoint.json",
@@ -164,16 +184,9 @@ METADATA = _TypeMetadata(
     ),
     create_only=("/IdentityProviderArn", "/LicenseServerSettings"),
     write_only=("/LicenseServerSettings",),
-    conditional_create_only=(),
     unordered_arrays=("/LicenseServers", "/Tags"),
     required=("IdentityProviderArn",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
+    tagging=_Tagging(),
     replacement_strategy="delete_then_create",
     replacement_strategy_stated=True,
     handlers={
@@ -185,128 +198,23 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "CredentialsProvider": {
-            "additionalProperties": False,
-            "properties": {
-                "SecretsManagerCredentialsProvider": {
-                    "$ref": "#/definitions/SecretsManagerCredentialsProvider"
-                }
-            },
-            "required": ["SecretsManagerCredentialsProvider"],
-            "type": "object",
-        },
-        "LicenseServer": {
-            "additionalProperties": False,
-            "properties": {
-                "HealthStatus": {
-                    "enum": ["HEALTHY", "UNHEALTHY", "NOT_APPLICABLE"],
-                    "type": "string",
-                },
-                "Ipv4Address": {"type": "string"},
-                "Ipv6Address": {"type": "string"},
-                "ProvisioningStatus": {
-                    "enum": [
-                        "PROVISIONING",
-                        "PROVISIONING_FAILED",
-                        "PROVISIONED",
-                        "DELETING",
-                        "DELETION_FAILED",
-                        "DELETED",
-                    ],
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "LicenseServerSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "ServerSettings": {"$ref": "#/definitions/ServerSettings"},
-                "ServerType": {"enum": ["RDS_SAL"], "type": "string"},
-            },
-            "required": ["ServerType", "ServerSettings"],
-            "type": "object",
-        },
-        "RdsSalSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "RdsSalCredentialsProvider": {"$ref": "#/definitions/CredentialsProvider"}
-            },
-            "required": ["RdsSalCredentialsProvider"],
-            "type": "object",
-        },
-        "SecretsManagerCredentialsProvider": {
-            "additionalProperties": False,
-            "properties": {"SecretId": {"minLength": 1, "type": "string"}},
-            "required": ["SecretId"],
-            "type": "object",
-        },
-        "ServerEndpoint": {
-            "additionalProperties": False,
-            "properties": {"Endpoint": {"type": "string"}},
-            "type": "object",
-        },
-        "ServerSettings": {
-            "additionalProperties": False,
-            "properties": {"RdsSalSettings": {"$ref": "#/definitions/RdsSalSettings"}},
-            "required": ["RdsSalSettings"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "CreationTime": {"type": "string"},
-        "IdentityProviderArn": {
-            "pattern": "^arn:[a-z0-9-\\.]{1,63}:license-manager-user-subscriptions:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{1,63}:[a-zA-Z0-9-\\.]{1,510}/[a-zA-Z0-9-\\.]{1,510}$",
-            "type": "string",
-        },
-        "LicenseServerEndpointArn": {
-            "pattern": "^arn:[a-z0-9-\\.]{1,63}:license-manager-user-subscriptions:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{1,63}:license-server-endpoint/[a-zA-Z0-9-\\.]{1,510}$",
-            "type": "string",
-        },
-        "LicenseServerEndpointId": {"type": "string"},
-        "LicenseServerEndpointProvisioningStatus": {
-            "enum": [
-                "PROVISIONING",
-                "PROVISIONING_FAILED",
-                "PROVISIONED",
-                "DELETING",
-                "DELETION_FAILED",
-                "DELETED",
-            ],
-            "type": "string",
-        },
-        "LicenseServerSettings": {"$ref": "#/definitions/LicenseServerSettings"},
-        "LicenseServers": {"items": {"$ref": "#/definitions/LicenseServer"}, "type": "array"},
-        "ServerEndpoint": {"$ref": "#/definitions/ServerEndpoint"},
-        "ServerType": {"enum": ["RDS_SAL"], "type": "string"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "type": "array",
-            "uniqueItems": True,
-        },
-    },
-    "required": ["IdentityProviderArn"],
-}
-
 
 class LicenseServerEndpoint(_Resource):
-    """AWS::LicenseManagerUserSubscriptions::LicenseServerEndpoint: Resource Type definition for AWS::LicenseManagerUserSubscriptions::LicenseServerEndpoint. A license server endpoint that provides access to Remote Des...
+    """AWS::LicenseManagerUserSubscriptions::LicenseServerEndpoint: Resource Type definition for
+    AWS::LicenseManagerUserSubscriptions::LicenseServerEndpoint. A license server endpoint that
+    provides access to Remote Desktop Services Subscriber Access License servers for a registered
+    identity provider.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: IdentityProviderArn, LicenseServerEndpointArn (composite: the values joined by '|').
+    Also identified by: IdentityProviderArn, LicenseServerEndpointId.
+    Replaced when any of these change (create-only): IdentityProviderArn, LicenseServerSettings.
+    Write-only (sent to AWS, never read back): LicenseServerSettings.
+    Read-only attributes (known once deployed): CreationTime, LicenseServerEndpointArn,
+    LicenseServerEndpointId, LicenseServerEndpointProvisioningStatus, LicenseServers,
+    ServerEndpoint, ServerType.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-licensemanagerusersubscriptions-licenseserverendpoint.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -316,12 +224,18 @@ class LicenseServerEndpoint(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "LicenseServerEndpointAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "license_server_endpoint.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     CreationTime: str
+    """The timestamp when License Manager created the license server endpoint."""
     LicenseServerEndpointArn: str
+    """The Amazon Resource Name (ARN) of the license server endpoint."""
     LicenseServerEndpointId: str
+    """The ID of the license server endpoint."""
     LicenseServerEndpointProvisioningStatus: Literal[
         "PROVISIONING",
         "PROVISIONING_FAILED",
@@ -330,34 +244,47 @@ class LicenseServerEndpoint(_Resource):
         "DELETION_FAILED",
         "DELETED",
     ]
+    """The current state of the provisioning process for the license server endpoint."""
     LicenseServers: list[LicenseServerDict]
+    """The license servers that are accessed through this endpoint."""
     ServerEndpoint: LicenseServerEndpointServerEndpointDict
+    """The network address of a license server endpoint."""
     ServerType: Literal["RDS_SAL"]
-    # Declared properties (as declared, or as AWS returned them).
+    """The type of license server."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     IdentityProviderArn: str
     LicenseServerSettings: LicenseServerEndpointLicenseServerSettingsDict
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        IdentityProviderArn: str,
+        LicenseServerSettings: LicenseServerEndpointLicenseServerSettings
+        | LicenseServerEndpointLicenseServerSettingsDict
+        | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::LicenseManagerUserSubscriptions::LicenseServerEndpoint; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            IdentityProviderArn: str,
-            LicenseServerSettings: LicenseServerEndpointLicenseServerSettings
-            | LicenseServerEndpointLicenseServerSettingsDict
-            | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::LicenseManagerUserSubscriptions::LicenseServerEndpoint; `await` it inside an App to deploy it.
-
-            IdentityProviderArn: The Amazon Resource Name (ARN) that identifies the registered identity provider the license server endpoint is created for.
-            Tags: The tags that apply for the license server endpoint.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            IdentityProviderArn: The Amazon Resource Name (ARN) that identifies the registered
+                identity provider the license server endpoint is created for. For Active Directory,
+                that can be a self-managed Active Directory or an AWS Managed Microsoft AD.
+                Create-only: changing it replaces the resource. Required.
+            LicenseServerSettings: The settings of the RDS license server to create the endpoint
+                for. Create-only: changing it replaces the resource. Write-only: sent to AWS, never
+                read back.
+            Tags: The tags that apply for the license server endpoint. A maximum of 50 tags.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

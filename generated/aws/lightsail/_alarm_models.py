@@ -7,9 +7,10 @@ Imported on first use by alarm.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "AlarmAttributes",
@@ -18,52 +19,108 @@ __all__ = [
 
 
 class AlarmProps(DeferredModel):
-    AlarmName: str
-    ComparisonOperator: Literal[
-        "GreaterThanOrEqualToThreshold",
-        "GreaterThanThreshold",
-        "LessThanOrEqualToThreshold",
-        "LessThanThreshold",
+    """
+    The properties a program declares for a AWS::Lightsail::Alarm.
+    """
+
+    AlarmName: Annotated[
+        str,
+        Field(
+            description="The name for the alarm. Specify the name of an existing alarm to update, and overwrite the previous configuration of the alarm. Create-only: changing it replaces the resource."
+        ),
     ]
-    ContactProtocols: list[Literal["Email", "SMS"]] | None = None
-    DatapointsToAlarm: int | None = None
-    EvaluationPeriods: int
-    MetricName: Literal[
-        "BurstCapacityPercentage",
-        "BurstCapacityTime",
-        "CPUUtilization",
-        "ClientTLSNegotiationErrorCount",
-        "DatabaseConnections",
-        "DiskQueueDepth",
-        "FreeStorageSpace",
-        "FreeableMemory",
-        "HTTPCode_Instance_2XX_Count",
-        "HTTPCode_Instance_3XX_Count",
-        "HTTPCode_Instance_4XX_Count",
-        "HTTPCode_Instance_5XX_Count",
-        "HTTPCode_LB_4XX_Count",
-        "HTTPCode_LB_5XX_Count",
-        "HealthyHostCount",
-        "InstanceResponseTime",
-        "NetworkIn",
-        "NetworkOut",
-        "NetworkReceiveThroughput",
-        "NetworkTransmitThroughput",
-        "RejectedConnectionCount",
-        "RequestCount",
-        "StatusCheckFailed",
-        "StatusCheckFailed_Instance",
-        "StatusCheckFailed_System",
-        "SwapUsage",
-        "UnhealthyHostCount",
+    ComparisonOperator: Annotated[
+        Literal[
+            "GreaterThanOrEqualToThreshold",
+            "GreaterThanThreshold",
+            "LessThanOrEqualToThreshold",
+            "LessThanThreshold",
+        ],
+        Field(
+            description="The arithmetic operation to use when comparing the specified statistic to the threshold. The specified statistic value is used as the first operand."
+        ),
     ]
-    MonitoredResourceName: str
-    NotificationEnabled: bool | None = None
-    NotificationTriggers: list[Literal["ALARM", "INSUFFICIENT_DATA", "OK"]] | None = None
-    Threshold: float
-    TreatMissingData: Literal["breaching", "ignore", "missing", "notBreaching"] | None = None
+    ContactProtocols: Annotated[
+        list[Literal["Email", "SMS"]] | None,
+        Field(
+            description="The contact protocols to use for the alarm, such as Email, SMS (text messaging), or both."
+        ),
+    ] = None
+    DatapointsToAlarm: Annotated[
+        int | None,
+        Field(
+            description='The number of data points that must be not within the specified threshold to trigger the alarm. If you are setting an "M out of N" alarm, this value (datapointsToAlarm) is the M.'
+        ),
+    ] = None
+    EvaluationPeriods: Annotated[
+        int,
+        Field(
+            description='The number of most recent periods over which data is compared to the specified threshold. If you are setting an "M out of N" alarm, this value (evaluationPeriods) is the N.'
+        ),
+    ]
+    MetricName: Annotated[
+        Literal[
+            "BurstCapacityPercentage",
+            "BurstCapacityTime",
+            "CPUUtilization",
+            "ClientTLSNegotiationErrorCount",
+            "DatabaseConnections",
+            "DiskQueueDepth",
+            "FreeStorageSpace",
+            "FreeableMemory",
+            "HTTPCode_Instance_2XX_Count",
+            "HTTPCode_Instance_3XX_Count",
+            "HTTPCode_Instance_4XX_Count",
+            "HTTPCode_Instance_5XX_Count",
+            "HTTPCode_LB_4XX_Count",
+            "HTTPCode_LB_5XX_Count",
+            "HealthyHostCount",
+            "InstanceResponseTime",
+            "NetworkIn",
+            "NetworkOut",
+            "NetworkReceiveThroughput",
+            "NetworkTransmitThroughput",
+            "RejectedConnectionCount",
+            "RequestCount",
+            "StatusCheckFailed",
+            "StatusCheckFailed_Instance",
+            "StatusCheckFailed_System",
+            "SwapUsage",
+            "UnhealthyHostCount",
+        ],
+        Field(
+            description="The name of the metric to associate with the alarm. Create-only: changing it replaces the resource."
+        ),
+    ]
+    MonitoredResourceName: Annotated[
+        str,
+        Field(
+            description="The name of the Lightsail resource that the alarm monitors. Create-only: changing it replaces the resource."
+        ),
+    ]
+    NotificationEnabled: Annotated[
+        bool | None,
+        Field(
+            description="Indicates whether the alarm is enabled. Notifications are enabled by default if you don't specify this parameter."
+        ),
+    ] = None
+    NotificationTriggers: Annotated[
+        list[Literal["ALARM", "INSUFFICIENT_DATA", "OK"]] | None,
+        Field(description="The alarm states that trigger a notification."),
+    ] = None
+    Threshold: Annotated[
+        float, Field(description="The value against which the specified statistic is compared.")
+    ]
+    TreatMissingData: Annotated[
+        Literal["breaching", "ignore", "missing", "notBreaching"] | None,
+        Field(description="Sets how this alarm will handle missing data points."),
+    ] = None
 
 
 class AlarmAttributes(DeferredModel):
-    AlarmArn: str | None = None
-    State: str | None = None
+    """
+    The read-only attributes of a AWS::Lightsail::Alarm, set by AWS.
+    """
+
+    AlarmArn: Annotated[str | None, Field(description="Type: str.")] = None
+    State: Annotated[str | None, Field(description="The current state of the alarm.")] = None

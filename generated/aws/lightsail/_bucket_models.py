@@ -7,9 +7,10 @@ Imported on first use by bucket.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "BucketAccessRules",
@@ -20,32 +21,96 @@ __all__ = [
 
 
 class BucketAccessRules(DeferredModel):
+    """
+    An object that sets the public accessibility of objects in the specified bucket.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AllowPublicOverrides: bool | None = None
-    GetObject: str | None = None
+    AllowPublicOverrides: Annotated[
+        bool | None,
+        Field(
+            description="A Boolean value that indicates whether the access control list (ACL) permissions that are applied to individual objects override the getObject option that is currently specified."
+        ),
+    ] = None
+    GetObject: Annotated[
+        str | None, Field(description="Specifies the anonymous access to all objects in a bucket.")
+    ] = None
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str | None = None
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str | None,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ] = None
 
 
 class BucketAttributes(DeferredModel):
-    AbleToUpdateBundle: bool | None = None
-    BucketArn: str | None = None
-    Url: str | None = None
+    """
+    The read-only attributes of a AWS::Lightsail::Bucket, set by AWS.
+    """
+
+    AbleToUpdateBundle: Annotated[
+        bool | None,
+        Field(
+            description="Indicates whether the bundle that is currently applied to a bucket can be changed to another bundle. You can update a bucket's bundle only one time within a monthly AWS billing cycle."
+        ),
+    ] = None
+    BucketArn: Annotated[str | None, Field(description="Type: str.")] = None
+    Url: Annotated[str | None, Field(description="The URL of the bucket.")] = None
 
 
 class BucketProps(DeferredModel):
-    AccessRules: BucketAccessRules | None = None
-    BucketName: str
-    BundleId: str
-    ObjectVersioning: bool | None = None
-    ReadOnlyAccessAccounts: list[str] | None = None
-    ResourcesReceivingAccess: list[str] | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Lightsail::Bucket.
+    """
+
+    AccessRules: Annotated[
+        BucketAccessRules | None,
+        Field(
+            description="An object that sets the public accessibility of objects in the specified bucket."
+        ),
+    ] = None
+    BucketName: Annotated[
+        str,
+        Field(
+            description="The name for the bucket. Create-only: changing it replaces the resource."
+        ),
+    ]
+    BundleId: Annotated[str, Field(description="The ID of the bundle to use for the bucket.")]
+    ObjectVersioning: Annotated[
+        bool | None,
+        Field(
+            description="Specifies whether to enable or disable versioning of objects in the bucket."
+        ),
+    ] = None
+    ReadOnlyAccessAccounts: Annotated[
+        list[str] | None,
+        Field(
+            description="An array of strings to specify the AWS account IDs that can access the bucket."
+        ),
+    ] = None
+    ResourcesReceivingAccess: Annotated[
+        list[str] | None,
+        Field(description="The names of the Lightsail resources for which to set bucket access."),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None

@@ -7,9 +7,10 @@ Imported on first use by certificate.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "CertificateAttributes",
@@ -19,20 +20,62 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str | None = None
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str | None,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ] = None
 
 
 class CertificateAttributes(DeferredModel):
-    CertificateArn: str | None = None
-    Status: str | None = None
+    """
+    The read-only attributes of a AWS::Lightsail::Certificate, set by AWS.
+    """
+
+    CertificateArn: Annotated[str | None, Field(description="Type: str.")] = None
+    Status: Annotated[
+        str | None, Field(description="The validation status of the certificate.")
+    ] = None
 
 
 class CertificateProps(DeferredModel):
-    CertificateName: str
-    DomainName: str
-    SubjectAlternativeNames: list[str] | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Lightsail::Certificate.
+    """
+
+    CertificateName: Annotated[
+        str,
+        Field(
+            description="The name for the certificate. Create-only: changing it replaces the resource."
+        ),
+    ]
+    DomainName: Annotated[
+        str,
+        Field(
+            description="The domain name (e.g., example.com ) for the certificate. Create-only: changing it replaces the resource."
+        ),
+    ]
+    SubjectAlternativeNames: Annotated[
+        list[str] | None,
+        Field(
+            description="An array of strings that specify the alternate domains (e.g., example2.com) and subdomains (e.g., blog.example.com) for the certificate. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None

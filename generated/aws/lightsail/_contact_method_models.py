@@ -7,9 +7,10 @@ Imported on first use by contact_method.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "ContactMethodAttributes",
@@ -18,14 +19,43 @@ __all__ = [
 
 
 class ContactMethodProps(DeferredModel):
-    ContactEndpoint: str
-    Protocol: Literal["Email", "SMS"]
+    """
+    The properties a program declares for a AWS::Lightsail::ContactMethod.
+    """
+
+    ContactEndpoint: Annotated[
+        str,
+        Field(
+            description="The destination of the contact method, such as an email address or a mobile phone number. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Protocol: Annotated[
+        Literal["Email", "SMS"],
+        Field(
+            description="The protocol of the contact method, such as Email or SMS (text messaging). Create-only: changing it replaces the resource."
+        ),
+    ]
 
 
 class ContactMethodAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedAt: str | None = None
-    Name: str | None = None
-    ResourceType: str | None = None
-    Status: Literal["PendingVerification", "Valid", "Invalid"] | None = None
-    SupportCode: str | None = None
+    """
+    The read-only attributes of a AWS::Lightsail::ContactMethod, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the contact method.")
+    ] = None
+    CreatedAt: Annotated[
+        str | None, Field(description="The timestamp when the contact method was created.")
+    ] = None
+    Name: Annotated[str | None, Field(description="The name of the contact method.")] = None
+    ResourceType: Annotated[
+        str | None, Field(description="The Lightsail resource type of the contact method.")
+    ] = None
+    Status: Annotated[
+        Literal["PendingVerification", "Valid", "Invalid"] | None,
+        Field(description="The current status of the contact method."),
+    ] = None
+    SupportCode: Annotated[
+        str | None, Field(description="The support code for the contact method.")
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by container.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ContainerAttributes",
@@ -29,104 +29,259 @@ __all__ = [
 
 
 class ContainerHealthCheckConfig(DeferredModel):
+    """
+    Describes the health check configuration of an Amazon Lightsail container service.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    HealthyThreshold: int | None = None
-    IntervalSeconds: int | None = None
-    Path: str | None = None
-    SuccessCodes: str | None = None
-    TimeoutSeconds: int | None = None
-    UnhealthyThreshold: int | None = None
+    HealthyThreshold: Annotated[
+        int | None,
+        Field(
+            description="The number of consecutive health checks successes required before moving the container to the Healthy state. The default value is 2."
+        ),
+    ] = None
+    IntervalSeconds: Annotated[
+        int | None,
+        Field(
+            description="The approximate interval, in seconds, between health checks of an individual container. You can specify between 5 and 300 seconds. The default value is 5."
+        ),
+    ] = None
+    Path: Annotated[
+        str | None,
+        Field(
+            description="The path on the container on which to perform the health check. The default value is /."
+        ),
+    ] = None
+    SuccessCodes: Annotated[
+        str | None,
+        Field(
+            description="The HTTP codes to use when checking for a successful response from a container. You can specify values between 200 and 499. You can specify multiple values (for example, 200,202) or a range of values (for example, 200-299)."
+        ),
+    ] = None
+    TimeoutSeconds: Annotated[
+        int | None,
+        Field(
+            description="The amount of time, in seconds, during which no response means a failed health check. You can specify between 2 and 60 seconds. The default value is 2."
+        ),
+    ] = None
+    UnhealthyThreshold: Annotated[
+        int | None,
+        Field(
+            description="The number of consecutive health check failures required before moving the container to the Unhealthy state. The default value is 2."
+        ),
+    ] = None
 
 
 class ContainerPrivateRegistryAccessEcrImagePullerRole(DeferredModel):
+    """
+    An object to describe a request to activate or deactivate the role that you can use to grant an Amazon Lightsail container service access to Amazon Elastic Container Registry (Amazon ECR) private repositories.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    IsActive: bool | None = None
-    PrincipalArn: str | None = None
+    IsActive: Annotated[
+        bool | None,
+        Field(description="A Boolean value that indicates whether to activate the role."),
+    ] = None
+    PrincipalArn: Annotated[
+        str | None,
+        Field(description="The Amazon Resource Name (ARN) of the role, if it is activated."),
+    ] = None
 
 
 class ContainerPublicEndpoint(DeferredModel):
+    """
+    Describes the settings of a public endpoint for an Amazon Lightsail container service.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ContainerName: str | None = None
-    ContainerPort: int | None = None
-    HealthCheckConfig: ContainerHealthCheckConfig | None = None
+    ContainerName: Annotated[
+        str | None, Field(description="The name of the container for the endpoint.")
+    ] = None
+    ContainerPort: Annotated[
+        int | None, Field(description="The port of the container to which traffic is forwarded to.")
+    ] = None
+    HealthCheckConfig: Annotated[
+        ContainerHealthCheckConfig | None,
+        Field(
+            description="An object that describes the health check configuration of the container."
+        ),
+    ] = None
 
 
 class EnvironmentVariable(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Value: str | None = None
-    Variable: str | None = None
+    Value: Annotated[str | None, Field(description="Type: str.")] = None
+    Variable: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class PortInfo(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Port: str | None = None
-    Protocol: str | None = None
+    Port: Annotated[str | None, Field(description="Type: str.")] = None
+    Protocol: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class PublicDomainName(DeferredModel):
+    """
+    The public domain name to use with the container service, such as example.com and www.example.com.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CertificateName: str | None = None
-    DomainNames: list[str] | None = None
+    CertificateName: Annotated[str | None, Field(description="Type: str.")] = None
+    DomainNames: Annotated[
+        list[str] | None,
+        Field(
+            description="An object that describes the configuration for the containers of the deployment."
+        ),
+    ] = None
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str | None = None
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str | None,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ] = None
 
 
 class ContainerAttributes(DeferredModel):
-    ContainerArn: str | None = None
-    PrincipalArn: str | None = None
-    Url: str | None = None
+    """
+    The read-only attributes of a AWS::Lightsail::Container, set by AWS.
+    """
+
+    ContainerArn: Annotated[str | None, Field(description="Type: str.")] = None
+    PrincipalArn: Annotated[
+        str | None, Field(description="The principal ARN of the container service.")
+    ] = None
+    Url: Annotated[
+        str | None, Field(description="The publicly accessible URL of the container service.")
+    ] = None
 
 
 class ContainerContainer(DeferredModel):
+    """
+    Describes the settings of a container that will be launched, or that is launched, to an Amazon Lightsail container service.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Command: list[str] | None = None
-    ContainerName: str | None = None
-    Environment: list[EnvironmentVariable] | None = None
-    Image: str | None = None
-    Ports: list[PortInfo] | None = None
+    Command: Annotated[
+        list[str] | None, Field(description="The launch command for the container.")
+    ] = None
+    ContainerName: Annotated[str | None, Field(description="The name of the container.")] = None
+    Environment: Annotated[
+        list[EnvironmentVariable] | None,
+        Field(description="The environment variables of the container."),
+    ] = None
+    Image: Annotated[
+        str | None, Field(description="The name of the image used for the container.")
+    ] = None
+    Ports: Annotated[
+        list[PortInfo] | None, Field(description="The open firewall ports of the container.")
+    ] = None
 
 
 class ContainerContainerServiceDeployment(DeferredModel):
+    """
+    Describes a container deployment configuration of an Amazon Lightsail container service.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Containers: list[ContainerContainer] | None = None
-    PublicEndpoint: ContainerPublicEndpoint | None = None
+    Containers: Annotated[
+        list[ContainerContainer] | None,
+        Field(
+            description="An object that describes the configuration for the containers of the deployment."
+        ),
+    ] = None
+    PublicEndpoint: Annotated[
+        ContainerPublicEndpoint | None,
+        Field(description="An object that describes the endpoint of the deployment."),
+    ] = None
 
 
 class ContainerPrivateRegistryAccess(DeferredModel):
+    """
+    An object to describe the configuration for the container service to access private container image repositories, such as Amazon Elastic Container Registry (Amazon ECR) private repositories.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EcrImagePullerRole: ContainerPrivateRegistryAccessEcrImagePullerRole | None = None
+    EcrImagePullerRole: Annotated[
+        ContainerPrivateRegistryAccessEcrImagePullerRole | None,
+        Field(
+            description="An object to describe a request to activate or deactivate the role that you can use to grant an Amazon Lightsail container service access to Amazon Elastic Container Registry (Amazon ECR) private repositories."
+        ),
+    ] = None
 
 
 class ContainerProps(DeferredModel):
-    ContainerServiceDeployment: ContainerContainerServiceDeployment | None = None
-    IsDisabled: bool | None = None
-    Power: Literal["large", "medium", "micro", "nano", "small", "xlarge"]
-    PrivateRegistryAccess: ContainerPrivateRegistryAccess | None = None
-    PublicDomainNames: list[PublicDomainName] | None = None
-    Scale: int
-    ServiceName: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Lightsail::Container.
+    """
+
+    ContainerServiceDeployment: Annotated[
+        ContainerContainerServiceDeployment | None,
+        Field(
+            description="Describes a container deployment configuration of an Amazon Lightsail container service."
+        ),
+    ] = None
+    IsDisabled: Annotated[
+        bool | None,
+        Field(description="A Boolean value to indicate whether the container service is disabled."),
+    ] = None
+    Power: Annotated[
+        Literal["large", "medium", "micro", "nano", "small", "xlarge"],
+        Field(description="The power specification for the container service."),
+    ]
+    PrivateRegistryAccess: Annotated[
+        ContainerPrivateRegistryAccess | None,
+        Field(
+            description="A Boolean value to indicate whether the container service has access to private container image repositories, such as Amazon Elastic Container Registry (Amazon ECR) private repositories."
+        ),
+    ] = None
+    PublicDomainNames: Annotated[
+        list[PublicDomainName] | None,
+        Field(
+            description="The public domain names to use with the container service, such as example.com and www.example.com."
+        ),
+    ] = None
+    Scale: Annotated[int, Field(description="The scale specification for the container service.")]
+    ServiceName: Annotated[
+        str,
+        Field(
+            description="The name for the container service. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None

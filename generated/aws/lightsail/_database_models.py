@@ -7,9 +7,10 @@ Imported on first use by database.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "DatabaseAttributes",
@@ -20,44 +21,163 @@ __all__ = [
 
 
 class RelationalDatabaseParameter(DeferredModel):
+    """
+    Describes the parameters of the database.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AllowedValues: str | None = None
-    ApplyMethod: str | None = None
-    ApplyType: str | None = None
-    DataType: str | None = None
-    Description: str | None = None
-    IsModifiable: bool | None = None
-    ParameterName: str | None = None
-    ParameterValue: str | None = None
+    AllowedValues: Annotated[
+        str | None, Field(description="Specifies the valid range of values for the parameter.")
+    ] = None
+    ApplyMethod: Annotated[
+        str | None,
+        Field(
+            description="Indicates when parameter updates are applied. Can be immediate or pending-reboot."
+        ),
+    ] = None
+    ApplyType: Annotated[
+        str | None, Field(description="Specifies the engine-specific parameter type.")
+    ] = None
+    DataType: Annotated[
+        str | None, Field(description="Specifies the valid data type for the parameter.")
+    ] = None
+    Description: Annotated[
+        str | None, Field(description="Provides a description of the parameter.")
+    ] = None
+    IsModifiable: Annotated[
+        bool | None,
+        Field(description="A Boolean value indicating whether the parameter can be modified."),
+    ] = None
+    ParameterName: Annotated[
+        str | None, Field(description="Specifies the name of the parameter.")
+    ] = None
+    ParameterValue: Annotated[
+        str | None, Field(description="Specifies the value of the parameter.")
+    ] = None
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str | None = None
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str | None,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ] = None
 
 
 class DatabaseAttributes(DeferredModel):
-    DatabaseArn: str | None = None
+    """
+    The read-only attributes of a AWS::Lightsail::Database, set by AWS.
+    """
+
+    DatabaseArn: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class DatabaseProps(DeferredModel):
-    AvailabilityZone: str | None = None
-    BackupRetention: bool | None = None
-    CaCertificateIdentifier: str | None = None
-    MasterDatabaseName: str
-    MasterUserPassword: str | None = None
-    MasterUsername: str
-    PreferredBackupWindow: str | None = None
-    PreferredMaintenanceWindow: str | None = None
-    PubliclyAccessible: bool | None = None
-    RelationalDatabaseBlueprintId: str
-    RelationalDatabaseBundleId: str
-    RelationalDatabaseName: str
-    RelationalDatabaseParameters: list[RelationalDatabaseParameter] | None = None
-    RotateMasterUserPassword: bool | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Lightsail::Database.
+    """
+
+    AvailabilityZone: Annotated[
+        str | None,
+        Field(
+            description="The Availability Zone in which to create your new database. Use the us-east-2a case-sensitive format. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    BackupRetention: Annotated[
+        bool | None,
+        Field(
+            description="When true, enables automated backup retention for your database. Updates are applied during the next maintenance window because this can result in an outage."
+        ),
+    ] = None
+    CaCertificateIdentifier: Annotated[
+        str | None,
+        Field(
+            description="Indicates the certificate that needs to be associated with the database."
+        ),
+    ] = None
+    MasterDatabaseName: Annotated[
+        str,
+        Field(
+            description="The name of the database to create when the Lightsail database resource is created. For MySQL, if this parameter isn't specified, no database is created in the database resource. For PostgreSQL, if this parameter isn't specified, a database named postgres is created in the database resource. Create-only: changing it replaces the resource."
+        ),
+    ]
+    MasterUserPassword: Annotated[
+        str | None,
+        Field(
+            description='The password for the master user. The password can include any printable ASCII character except "/", """, or "@". It cannot contain spaces. Write-only: sent to AWS, never read back.'
+        ),
+    ] = None
+    MasterUsername: Annotated[
+        str,
+        Field(
+            description="The name for the master user. Create-only: changing it replaces the resource."
+        ),
+    ]
+    PreferredBackupWindow: Annotated[
+        str | None,
+        Field(
+            description="The daily time range during which automated backups are created for your new database if automated backups are enabled."
+        ),
+    ] = None
+    PreferredMaintenanceWindow: Annotated[
+        str | None,
+        Field(
+            description="The weekly time range during which system maintenance can occur on your new database."
+        ),
+    ] = None
+    PubliclyAccessible: Annotated[
+        bool | None,
+        Field(
+            description="Specifies the accessibility options for your new database. A value of true specifies a database that is available to resources outside of your Lightsail account. A value of false specifies a database that is available only to your Lightsail resources in the same region as your database."
+        ),
+    ] = None
+    RelationalDatabaseBlueprintId: Annotated[
+        str,
+        Field(
+            description="The blueprint ID for your new database. A blueprint describes the major engine version of a database. Create-only: changing it replaces the resource."
+        ),
+    ]
+    RelationalDatabaseBundleId: Annotated[
+        str,
+        Field(
+            description="The bundle ID for your new database. A bundle describes the performance specifications for your database. Create-only: changing it replaces the resource."
+        ),
+    ]
+    RelationalDatabaseName: Annotated[
+        str,
+        Field(
+            description="The name to use for your new Lightsail database resource. Create-only: changing it replaces the resource."
+        ),
+    ]
+    RelationalDatabaseParameters: Annotated[
+        list[RelationalDatabaseParameter] | None,
+        Field(
+            description="Update one or more parameters of the relational database. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    RotateMasterUserPassword: Annotated[
+        bool | None,
+        Field(
+            description="When true, the master user password is changed to a new strong password generated by Lightsail. Use the get relational database master user password operation to get the new password. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by database_snapshot.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "DatabaseSnapshotAttributes",
@@ -21,39 +21,132 @@ __all__ = [
 
 
 class DatabaseSnapshotLocation(DeferredModel):
+    """
+    The Region name and Availability Zone where the database snapshot is located.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AvailabilityZone: str | None = None
-    RegionName: str | None = None
+    AvailabilityZone: Annotated[
+        str | None,
+        Field(description="The Availability Zone where the database snapshot was created."),
+    ] = None
+    RegionName: Annotated[
+        str | None, Field(description="The AWS Region where the database snapshot was created.")
+    ] = None
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str | None = None
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str | None,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ] = None
 
 
 class DatabaseSnapshotAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedAt: str | None = None
-    Engine: str | None = None
-    EngineVersion: str | None = None
-    FromRelationalDatabaseArn: str | None = None
-    FromRelationalDatabaseBlueprintId: str | None = None
-    FromRelationalDatabaseBundleId: str | None = None
-    FromRelationalDatabaseName: str | None = None
-    Location: DatabaseSnapshotLocation | None = None
-    Name: str | None = None
-    ResourceType: Literal["RelationalDatabaseSnapshot"] | None = None
-    SizeInGb: int | None = None
-    State: str | None = None
-    SupportCode: str | None = None
+    """
+    The read-only attributes of a AWS::Lightsail::DatabaseSnapshot, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the database snapshot.")
+    ] = None
+    CreatedAt: Annotated[
+        str | None, Field(description="The timestamp when the database snapshot was created.")
+    ] = None
+    Engine: Annotated[
+        str | None, Field(description="The software of the database snapshot (for example, MySQL).")
+    ] = None
+    EngineVersion: Annotated[
+        str | None,
+        Field(
+            description="The database engine version for the database snapshot (for example, 5.7.23)."
+        ),
+    ] = None
+    FromRelationalDatabaseArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of the database from which the database snapshot was created."
+        ),
+    ] = None
+    FromRelationalDatabaseBlueprintId: Annotated[
+        str | None,
+        Field(
+            description="The blueprint ID of the database from which the database snapshot was created. A blueprint describes the major engine version of a database."
+        ),
+    ] = None
+    FromRelationalDatabaseBundleId: Annotated[
+        str | None,
+        Field(
+            description="The bundle ID of the database from which the database snapshot was created."
+        ),
+    ] = None
+    FromRelationalDatabaseName: Annotated[
+        str | None,
+        Field(
+            description="The name of the source database from which the database snapshot was created."
+        ),
+    ] = None
+    Location: Annotated[
+        DatabaseSnapshotLocation | None,
+        Field(
+            description="The Region name and Availability Zone where the database snapshot is located."
+        ),
+    ] = None
+    Name: Annotated[str | None, Field(description="The name of the database snapshot.")] = None
+    ResourceType: Annotated[
+        Literal["RelationalDatabaseSnapshot"] | None,
+        Field(description="The Lightsail resource type."),
+    ] = None
+    SizeInGb: Annotated[
+        int | None,
+        Field(
+            description="The size of the disk in GB (for example, 32) for the database snapshot."
+        ),
+    ] = None
+    State: Annotated[str | None, Field(description="The state of the database snapshot.")] = None
+    SupportCode: Annotated[
+        str | None,
+        Field(
+            description="The support code for the database snapshot. Include this code in your email to support when you have questions about a database snapshot in Lightsail. This code enables our support team to look up your Lightsail information more easily."
+        ),
+    ] = None
 
 
 class DatabaseSnapshotProps(DeferredModel):
-    RelationalDatabaseName: str
-    RelationalDatabaseSnapshotName: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Lightsail::DatabaseSnapshot.
+    """
+
+    RelationalDatabaseName: Annotated[
+        str,
+        Field(
+            description="The name of the database on which to base your new snapshot. Create-only: changing it replaces the resource."
+        ),
+    ]
+    RelationalDatabaseSnapshotName: Annotated[
+        str,
+        Field(
+            description="The name for your new database snapshot. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by disk.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "AddOn",
@@ -23,58 +23,140 @@ __all__ = [
 
 
 class AutoSnapshotAddOn(DeferredModel):
+    """
+    An object that represents additional parameters when enabling or modifying the automatic snapshot add-on
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    SnapshotTimeOfDay: str | None = None
+    SnapshotTimeOfDay: Annotated[
+        str | None, Field(description="The daily time when an automatic snapshot will be created.")
+    ] = None
 
 
 class DiskLocation(DeferredModel):
+    """
+    Location of a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AvailabilityZone: str | None = None
-    RegionName: str | None = None
+    AvailabilityZone: Annotated[
+        str | None,
+        Field(
+            description="The Availability Zone in which to create your disk. Use the following format: us-east-2a (case sensitive). Be sure to add the include Availability Zones parameter to your request."
+        ),
+    ] = None
+    RegionName: Annotated[
+        str | None, Field(description="The Region Name in which to create your disk.")
+    ] = None
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str | None = None
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str | None,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ] = None
 
 
 class DiskAttributes(DeferredModel):
-    AttachedTo: str | None = None
-    AttachmentState: str | None = None
-    DiskArn: str | None = None
-    Iops: int | None = None
-    IsAttached: bool | None = None
-    Path: str | None = None
-    ResourceType: str | None = None
-    State: str | None = None
-    SupportCode: str | None = None
+    """
+    The read-only attributes of a AWS::Lightsail::Disk, set by AWS.
+    """
+
+    AttachedTo: Annotated[
+        str | None, Field(description="Name of the attached Lightsail Instance")
+    ] = None
+    AttachmentState: Annotated[
+        str | None, Field(description="Attachment State of the Lightsail disk")
+    ] = None
+    DiskArn: Annotated[str | None, Field(description="Type: str.")] = None
+    Iops: Annotated[int | None, Field(description="Iops of the Lightsail disk")] = None
+    IsAttached: Annotated[bool | None, Field(description="Check is Disk is attached state")] = None
+    Path: Annotated[str | None, Field(description="Path of the attached Disk")] = None
+    ResourceType: Annotated[
+        str | None, Field(description="Resource type of Lightsail instance.")
+    ] = None
+    State: Annotated[str | None, Field(description="State of the Lightsail disk")] = None
+    SupportCode: Annotated[
+        str | None, Field(description="Support code to help identify any issues")
+    ] = None
 
 
 class AddOn(DeferredModel):
+    """
+    A addon associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AddOnType: Literal["AutoSnapshot", "StopInstanceOnIdle"]
-    AutoSnapshotAddOnRequest: AutoSnapshotAddOn | None = None
-    Status: (
+    AddOnType: Annotated[
+        Literal["AutoSnapshot", "StopInstanceOnIdle"], Field(description="The add-on type")
+    ]
+    AutoSnapshotAddOnRequest: Annotated[
+        AutoSnapshotAddOn | None,
+        Field(
+            description="An object that represents additional parameters when enabling or modifying the automatic snapshot add-on"
+        ),
+    ] = None
+    Status: Annotated[
         Literal[
             "Enabling", "Disabling", "Enabled", "Terminating", "Terminated", "Disabled", "Failed"
         ]
-        | None
-    ) = None
+        | None,
+        Field(description="Status of the Addon"),
+    ] = None
 
 
 class DiskProps(DeferredModel):
-    AddOns: list[AddOn] | None = None
-    AvailabilityZone: str | None = None
-    DiskName: str
-    Location: DiskLocation | None = None
-    SizeInGb: int
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Lightsail::Disk.
+    """
+
+    AddOns: Annotated[
+        list[AddOn] | None,
+        Field(
+            description="An array of objects representing the add-ons to enable for the new instance."
+        ),
+    ] = None
+    AvailabilityZone: Annotated[
+        str | None,
+        Field(
+            description="The Availability Zone in which to create your instance. Use the following format: us-east-2a (case sensitive). Be sure to add the include Availability Zones parameter to your request. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    DiskName: Annotated[
+        str,
+        Field(
+            description="The names to use for your new Lightsail disk. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Location: Annotated[DiskLocation | None, Field(description="Location of a resource.")] = None
+    SizeInGb: Annotated[
+        int,
+        Field(
+            description="Size of the Lightsail disk Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None

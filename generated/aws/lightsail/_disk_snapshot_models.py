@@ -7,10 +7,10 @@ Imported on first use by disk_snapshot.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "DiskSnapshotAttributes",
@@ -21,35 +21,110 @@ __all__ = [
 
 
 class DiskSnapshotLocation(DeferredModel):
+    """
+    The AWS Region and Availability Zone where the disk snapshot was created.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AvailabilityZone: str | None = None
-    RegionName: str | None = None
+    AvailabilityZone: Annotated[
+        str | None, Field(description="The Availability Zone where the disk snapshot was created.")
+    ] = None
+    RegionName: Annotated[
+        str | None, Field(description="The AWS Region where the disk snapshot was created.")
+    ] = None
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str | None = None
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str | None,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ] = None
 
 
 class DiskSnapshotAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    DiskSnapshotArn: str | None = None
-    FromDiskName: str | None = None
-    IsFromAutoSnapshot: bool | None = None
-    Location: DiskSnapshotLocation | None = None
-    Progress: str | None = None
-    ResourceType: Literal["DiskSnapshot"] | None = None
-    SizeInGb: int | None = None
-    State: Literal["pending", "completed", "error", "unknown"] | None = None
-    SupportCode: str | None = None
+    """
+    The read-only attributes of a AWS::Lightsail::DiskSnapshot, set by AWS.
+    """
+
+    CreatedAt: Annotated[
+        str | None, Field(description="The timestamp when the disk snapshot was created.")
+    ] = None
+    DiskSnapshotArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the disk snapshot.")
+    ] = None
+    FromDiskName: Annotated[
+        str | None,
+        Field(description="The name of the source disk from which the disk snapshot was created."),
+    ] = None
+    IsFromAutoSnapshot: Annotated[
+        bool | None,
+        Field(
+            description="A Boolean value indicating whether the snapshot was created from an automatic snapshot."
+        ),
+    ] = None
+    Location: Annotated[
+        DiskSnapshotLocation | None,
+        Field(
+            description="The AWS Region and Availability Zone where the disk snapshot was created."
+        ),
+    ] = None
+    Progress: Annotated[
+        str | None, Field(description="The progress of the disk snapshot creation operation.")
+    ] = None
+    ResourceType: Annotated[
+        Literal["DiskSnapshot"] | None,
+        Field(description="The Lightsail resource type (DiskSnapshot)."),
+    ] = None
+    SizeInGb: Annotated[int | None, Field(description="The size of the disk snapshot in GB.")] = (
+        None
+    )
+    State: Annotated[
+        Literal["pending", "completed", "error", "unknown"] | None,
+        Field(description="The status of the disk snapshot operation."),
+    ] = None
+    SupportCode: Annotated[
+        str | None,
+        Field(
+            description="The support code. Include this code in your email to support when you have questions about an instance or another resource in Lightsail."
+        ),
+    ] = None
 
 
 class DiskSnapshotProps(DeferredModel):
-    DiskName: str
-    DiskSnapshotName: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Lightsail::DiskSnapshot.
+    """
+
+    DiskName: Annotated[
+        str,
+        Field(
+            description="The name of the source disk from which the snapshot was created. Create-only: changing it replaces the resource."
+        ),
+    ]
+    DiskSnapshotName: Annotated[
+        str,
+        Field(
+            description="The name of the disk snapshot (e.g., my-disk-snapshot). Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by distribution.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "CacheBehavior",
@@ -27,43 +27,95 @@ __all__ = [
 
 
 class CacheBehavior(DeferredModel):
+    """
+    Describes the default cache behavior of an Amazon Lightsail content delivery network (CDN) distribution.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Behavior: Literal["cache", "dont-cache"] | None = None
+    Behavior: Annotated[
+        Literal["cache", "dont-cache"] | None,
+        Field(description="The cache behavior of the distribution."),
+    ] = None
 
 
 class CacheBehaviorPerPath(DeferredModel):
+    """
+    Describes the per-path cache behavior of an Amazon Lightsail content delivery network (CDN) distribution.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Behavior: Literal["cache", "dont-cache"] | None = None
-    Path: str | None = None
+    Behavior: Annotated[
+        Literal["cache", "dont-cache"] | None,
+        Field(description="The cache behavior for the specified path."),
+    ] = None
+    Path: Annotated[
+        str | None,
+        Field(
+            description="The path to a directory or file to cached, or not cache. Use an asterisk symbol to specify wildcard directories (path/to/assets/*), and file types (*.html, *jpg, *js). Directories and file paths are case-sensitive."
+        ),
+    ] = None
 
 
 class CookieObject(DeferredModel):
+    """
+    Describes whether an Amazon Lightsail content delivery network (CDN) distribution forwards cookies to the origin and, if so, which ones.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CookiesAllowList: list[str] | None = None
-    Option: Literal["all", "allow-list", "none"] | None = None
+    CookiesAllowList: Annotated[
+        list[str] | None,
+        Field(description="The specific cookies to forward to your distribution's origin."),
+    ] = None
+    Option: Annotated[
+        Literal["all", "allow-list", "none"] | None,
+        Field(
+            description="Specifies which cookies to forward to the distribution's origin for a cache behavior: all, none, or allow-list to forward only the cookies specified in the cookiesAllowList parameter."
+        ),
+    ] = None
 
 
 class HeaderObject(DeferredModel):
+    """
+    Describes the request headers that a Lightsail distribution bases caching on.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    HeadersAllowList: list[str] | None = None
-    Option: Literal["all", "allow-list", "none"] | None = None
+    HeadersAllowList: Annotated[
+        list[str] | None,
+        Field(description="The specific headers to forward to your distribution's origin."),
+    ] = None
+    Option: Annotated[
+        Literal["all", "allow-list", "none"] | None,
+        Field(
+            description="The headers that you want your distribution to forward to your origin and base caching on."
+        ),
+    ] = None
 
 
 class InputOrigin(DeferredModel):
+    """
+    Describes the origin resource of an Amazon Lightsail content delivery network (CDN) distribution.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str | None = None
-    ProtocolPolicy: Literal["http-only", "https-only"] | None = None
-    RegionName: (
+    Name: Annotated[str | None, Field(description="The name of the origin resource.")] = None
+    ProtocolPolicy: Annotated[
+        Literal["http-only", "https-only"] | None,
+        Field(
+            description="The protocol that your Amazon Lightsail distribution uses when establishing a connection with your origin to pull content."
+        ),
+    ] = None
+    RegionName: Annotated[
         Literal[
             "ap-east-1",
             "ap-northeast-1",
@@ -86,54 +138,175 @@ class InputOrigin(DeferredModel):
             "us-west-1",
             "us-west-2",
         ]
-        | None
-    ) = None
+        | None,
+        Field(description="The AWS Region name of the origin resource."),
+    ] = None
 
 
 class QueryStringObject(DeferredModel):
+    """
+    Describes the query string parameters that an Amazon Lightsail content delivery network (CDN) distribution to bases caching on.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Option: bool | None = None
-    QueryStringsAllowList: list[str] | None = None
+    Option: Annotated[
+        bool | None,
+        Field(
+            description="Indicates whether the distribution forwards and caches based on query strings."
+        ),
+    ] = None
+    QueryStringsAllowList: Annotated[
+        list[str] | None,
+        Field(
+            description="The specific query strings that the distribution forwards to the origin."
+        ),
+    ] = None
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str | None = None
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str | None,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ] = None
 
 
 class DistributionAttributes(DeferredModel):
-    AbleToUpdateBundle: bool | None = None
-    DistributionArn: str | None = None
-    Status: str | None = None
+    """
+    The read-only attributes of a AWS::Lightsail::Distribution, set by AWS.
+    """
+
+    AbleToUpdateBundle: Annotated[
+        bool | None,
+        Field(
+            description="Indicates whether the bundle that is currently applied to your distribution, specified using the distributionName parameter, can be changed to another bundle."
+        ),
+    ] = None
+    DistributionArn: Annotated[str | None, Field(description="Type: str.")] = None
+    Status: Annotated[str | None, Field(description="The status of the distribution.")] = None
 
 
 class CacheSettings(DeferredModel):
+    """
+    Describes the cache settings of an Amazon Lightsail content delivery network (CDN) distribution.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AllowedHTTPMethods: str | None = None
-    CachedHTTPMethods: str | None = None
-    DefaultTTL: int | None = None
-    ForwardedCookies: CookieObject | None = None
-    ForwardedHeaders: HeaderObject | None = None
-    ForwardedQueryStrings: QueryStringObject | None = None
-    MaximumTTL: int | None = None
-    MinimumTTL: int | None = None
+    AllowedHTTPMethods: Annotated[
+        str | None,
+        Field(
+            description="The HTTP methods that are processed and forwarded to the distribution's origin."
+        ),
+    ] = None
+    CachedHTTPMethods: Annotated[
+        str | None,
+        Field(description="The HTTP method responses that are cached by your distribution."),
+    ] = None
+    DefaultTTL: Annotated[
+        int | None,
+        Field(
+            description="The default amount of time that objects stay in the distribution's cache before the distribution forwards another request to the origin to determine whether the content has been updated."
+        ),
+    ] = None
+    ForwardedCookies: Annotated[
+        CookieObject | None,
+        Field(
+            description="An object that describes the cookies that are forwarded to the origin. Your content is cached based on the cookies that are forwarded."
+        ),
+    ] = None
+    ForwardedHeaders: Annotated[
+        HeaderObject | None,
+        Field(
+            description="An object that describes the headers that are forwarded to the origin. Your content is cached based on the headers that are forwarded."
+        ),
+    ] = None
+    ForwardedQueryStrings: Annotated[
+        QueryStringObject | None,
+        Field(
+            description="An object that describes the query strings that are forwarded to the origin. Your content is cached based on the query strings that are forwarded."
+        ),
+    ] = None
+    MaximumTTL: Annotated[
+        int | None,
+        Field(
+            description="The maximum amount of time that objects stay in the distribution's cache before the distribution forwards another request to the origin to determine whether the object has been updated."
+        ),
+    ] = None
+    MinimumTTL: Annotated[
+        int | None,
+        Field(
+            description="The minimum amount of time that objects stay in the distribution's cache before the distribution forwards another request to the origin to determine whether the object has been updated."
+        ),
+    ] = None
 
 
 class DistributionProps(DeferredModel):
-    BundleId: str
-    CacheBehaviorSettings: CacheSettings | None = None
-    CacheBehaviors: list[CacheBehaviorPerPath] | None = None
-    CertificateName: str | None = None
-    DefaultCacheBehavior: CacheBehavior
-    DistributionName: str
-    IpAddressType: Literal["dualstack", "ipv4", "ipv6"] | None = None
-    IsEnabled: bool | None = None
-    Origin: InputOrigin
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Lightsail::Distribution.
+    """
+
+    BundleId: Annotated[str, Field(description="The bundle ID to use for the distribution.")]
+    CacheBehaviorSettings: Annotated[
+        CacheSettings | None,
+        Field(
+            description="An object that describes the cache behavior settings for the distribution."
+        ),
+    ] = None
+    CacheBehaviors: Annotated[
+        list[CacheBehaviorPerPath] | None,
+        Field(
+            description="An array of objects that describe the per-path cache behavior for the distribution."
+        ),
+    ] = None
+    CertificateName: Annotated[
+        str | None, Field(description="The certificate attached to the Distribution.")
+    ] = None
+    DefaultCacheBehavior: Annotated[
+        CacheBehavior,
+        Field(
+            description="An object that describes the default cache behavior for the distribution."
+        ),
+    ]
+    DistributionName: Annotated[
+        str,
+        Field(
+            description="The name for the distribution. Create-only: changing it replaces the resource."
+        ),
+    ]
+    IpAddressType: Annotated[
+        Literal["dualstack", "ipv4", "ipv6"] | None,
+        Field(
+            description="The IP address type for the distribution. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    IsEnabled: Annotated[
+        bool | None, Field(description="Indicates whether the distribution is enabled.")
+    ] = None
+    Origin: Annotated[
+        InputOrigin,
+        Field(
+            description="An object that describes the origin resource for the distribution, such as a Lightsail instance or load balancer."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by domain.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "DomainAttributes",
@@ -22,41 +22,100 @@ __all__ = [
 
 
 class DomainEntry(DeferredModel):
+    """
+    Describes the domain recordset entry (e.g., A record, CNAME record, TXT record, etc.)
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Id: str | None = None
-    IsAlias: bool | None = None
-    Name: str
-    Target: str
-    Type: Literal["A", "AAAA", "CNAME", "MX", "NS", "SOA", "SRV", "TXT"]
+    Id: Annotated[str | None, Field(description="The ID of the domain recordset entry.")] = None
+    IsAlias: Annotated[
+        bool | None,
+        Field(
+            description="When true, specifies whether the domain entry is an alias used by the Lightsail load balancer, Lightsail container service, Lightsail content delivery network (CDN) distribution, or another AWS resource. You can include an alias (A type) record in your request, which points to the DNS name of a load balancer, container service, CDN distribution, or other AWS resource and routes traffic to that resource."
+        ),
+    ] = None
+    Name: Annotated[str, Field(description="The name of the domain entry.")]
+    Target: Annotated[
+        str, Field(description="The target AWS name server (e.g., ns-111.awsdns-11.com).")
+    ]
+    Type: Annotated[
+        Literal["A", "AAAA", "CNAME", "MX", "NS", "SOA", "SRV", "TXT"],
+        Field(description="The type of domain entry (e.g., A, CNAME, MX, NS, SOA, SRV, TXT)."),
+    ]
 
 
 class DomainLocation(DeferredModel):
+    """
+    The AWS Region and Availability Zone where the domain was created (read-only).
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AvailabilityZone: str | None = None
-    RegionName: str | None = None
+    AvailabilityZone: Annotated[str | None, Field(description="The Availability Zone.")] = None
+    RegionName: Annotated[str | None, Field(description="The AWS Region name.")] = None
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str | None = None
+    Key: Annotated[str, Field(description="The key name of the tag.")]
+    Value: Annotated[str | None, Field(description="The value for the tag.")] = None
 
 
 class DomainAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedAt: str | None = None
-    Location: DomainLocation | None = None
-    ResourceType: Literal["Domain"] | None = None
-    SupportCode: str | None = None
+    """
+    The read-only attributes of a AWS::Lightsail::Domain, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the domain (read-only).")
+    ] = None
+    CreatedAt: Annotated[
+        str | None, Field(description="The timestamp when the domain was created (read-only).")
+    ] = None
+    Location: Annotated[
+        DomainLocation | None,
+        Field(
+            description="The AWS Region and Availability Zone where the domain was created (read-only)."
+        ),
+    ] = None
+    ResourceType: Annotated[
+        Literal["Domain"] | None, Field(description="The Lightsail resource type (read-only).")
+    ] = None
+    SupportCode: Annotated[
+        str | None,
+        Field(
+            description="The support code. Include this code in your email to support when you have questions (read-only)."
+        ),
+    ] = None
 
 
 class DomainProps(DeferredModel):
-    DomainEntries: list[DomainEntry] | None = None
-    DomainName: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Lightsail::Domain.
+    """
+
+    DomainEntries: Annotated[
+        list[DomainEntry] | None,
+        Field(
+            description="An array of key-value pairs containing information about the domain entries."
+        ),
+    ] = None
+    DomainName: Annotated[
+        str,
+        Field(
+            description="The name of the domain to manage in Lightsail. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by instance.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "AddOn",
@@ -29,125 +29,274 @@ __all__ = [
 
 
 class AutoSnapshotAddOn(DeferredModel):
+    """
+    An object that represents additional parameters when enabling or modifying the automatic snapshot add-on
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    SnapshotTimeOfDay: str | None = None
+    SnapshotTimeOfDay: Annotated[
+        str | None, Field(description="The daily time when an automatic snapshot will be created.")
+    ] = None
 
 
 class Disk(DeferredModel):
+    """
+    Disk associated with the Instance.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AttachedTo: str | None = None
-    AttachmentState: str | None = None
-    DiskName: str
-    IOPS: int | None = None
-    IsSystemDisk: bool | None = None
-    Path: str
-    SizeInGb: str | None = None
+    AttachedTo: Annotated[str | None, Field(description="Instance attached to the disk.")] = None
+    AttachmentState: Annotated[str | None, Field(description="Attachment state of the disk.")] = (
+        None
+    )
+    DiskName: Annotated[str, Field(description="The names to use for your new Lightsail disk.")]
+    IOPS: Annotated[int | None, Field(description="IOPS of disk.")] = None
+    IsSystemDisk: Annotated[
+        bool | None, Field(description="Is the Attached disk is the system disk of the Instance.")
+    ] = None
+    Path: Annotated[str, Field(description="Path of the disk attached to the instance.")]
+    SizeInGb: Annotated[
+        str | None, Field(description="Size of the disk attached to the Instance.")
+    ] = None
 
 
 class InstanceHardware(DeferredModel):
+    """
+    Hardware of the Instance.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CpuCount: int | None = None
-    Disks: list[Disk] | None = None
-    RamSizeInGb: int | None = None
+    CpuCount: Annotated[int | None, Field(description="CPU count of the Instance.")] = None
+    Disks: Annotated[list[Disk] | None, Field(description="Disks attached to the Instance.")] = None
+    RamSizeInGb: Annotated[int | None, Field(description="RAM Size of the Instance.")] = None
 
 
 class InstanceLocation(DeferredModel):
+    """
+    Location of a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AvailabilityZone: str | None = None
-    RegionName: str | None = None
+    AvailabilityZone: Annotated[
+        str | None,
+        Field(
+            description="The Availability Zone in which to create your instance. Use the following format: us-east-2a (case sensitive). Be sure to add the include Availability Zones parameter to your request."
+        ),
+    ] = None
+    RegionName: Annotated[
+        str | None, Field(description="The Region Name in which to create your instance.")
+    ] = None
 
 
 class InstanceMonthlyTransfer(DeferredModel):
+    """
+    Monthly Transfer of the Instance.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    GbPerMonthAllocated: str | None = None
+    GbPerMonthAllocated: Annotated[
+        str | None, Field(description="GbPerMonthAllocated of the Instance.")
+    ] = None
 
 
 class InstanceState(DeferredModel):
+    """
+    Current State of the Instance.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Code: int | None = None
-    Name: str | None = None
+    Code: Annotated[int | None, Field(description="Status code of the Instance.")] = None
+    Name: Annotated[str | None, Field(description="Status code of the Instance.")] = None
 
 
 class Port(DeferredModel):
+    """
+    Port of the Instance.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AccessDirection: str | None = None
-    AccessFrom: str | None = None
-    AccessType: str | None = None
-    CidrListAliases: list[str] | None = None
-    Cidrs: list[str] | None = None
-    CommonName: str | None = None
-    FromPort: int | None = None
-    Ipv6Cidrs: list[str] | None = None
-    Protocol: str | None = None
-    ToPort: int | None = None
+    AccessDirection: Annotated[
+        str | None,
+        Field(description="Access Direction for Protocol of the Instance(inbound/outbound)."),
+    ] = None
+    AccessFrom: Annotated[
+        str | None, Field(description="Access From Protocol of the Instance.")
+    ] = None
+    AccessType: Annotated[
+        str | None, Field(description="Access Type Protocol of the Instance.")
+    ] = None
+    CidrListAliases: Annotated[list[str] | None, Field(description="cidr List Aliases")] = None
+    Cidrs: Annotated[list[str] | None, Field(description="cidrs")] = None
+    CommonName: Annotated[
+        str | None, Field(description="CommonName for Protocol of the Instance.")
+    ] = None
+    FromPort: Annotated[int | None, Field(description="From Port of the Instance.")] = None
+    Ipv6Cidrs: Annotated[list[str] | None, Field(description="IPv6 Cidrs")] = None
+    Protocol: Annotated[str | None, Field(description="Port Protocol of the Instance.")] = None
+    ToPort: Annotated[int | None, Field(description="To Port of the Instance.")] = None
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str | None = None
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str | None,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ] = None
 
 
 class InstanceAttributes(DeferredModel):
-    InstanceArn: str | None = None
-    Ipv6Addresses: list[str] | None = None
-    IsStaticIp: bool | None = None
-    PrivateIpAddress: str | None = None
-    PublicIpAddress: str | None = None
-    ResourceType: str | None = None
-    SshKeyName: str | None = None
-    SupportCode: str | None = None
-    UserName: str | None = None
+    """
+    The read-only attributes of a AWS::Lightsail::Instance, set by AWS.
+    """
+
+    InstanceArn: Annotated[str | None, Field(description="Type: str.")] = None
+    Ipv6Addresses: Annotated[
+        list[str] | None, Field(description="IPv6 addresses of the instance")
+    ] = None
+    IsStaticIp: Annotated[
+        bool | None, Field(description="Is the IP Address of the Instance is the static IP")
+    ] = None
+    PrivateIpAddress: Annotated[
+        str | None, Field(description="Private IP Address of the Instance")
+    ] = None
+    PublicIpAddress: Annotated[
+        str | None, Field(description="Public IP Address of the Instance")
+    ] = None
+    ResourceType: Annotated[
+        str | None, Field(description="Resource type of Lightsail instance.")
+    ] = None
+    SshKeyName: Annotated[
+        str | None, Field(description="SSH Key Name of the Lightsail instance.")
+    ] = None
+    SupportCode: Annotated[
+        str | None, Field(description="Support code to help identify any issues")
+    ] = None
+    UserName: Annotated[str | None, Field(description="Username of the Lightsail instance.")] = None
 
 
 class AddOn(DeferredModel):
+    """
+    A addon associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AddOnType: Literal["AutoSnapshot", "StopInstanceOnIdle"]
-    AutoSnapshotAddOnRequest: AutoSnapshotAddOn | None = None
-    Status: (
+    AddOnType: Annotated[
+        Literal["AutoSnapshot", "StopInstanceOnIdle"], Field(description="The add-on type")
+    ]
+    AutoSnapshotAddOnRequest: Annotated[
+        AutoSnapshotAddOn | None,
+        Field(
+            description="An object that represents additional parameters when enabling or modifying the automatic snapshot add-on"
+        ),
+    ] = None
+    Status: Annotated[
         Literal[
             "Enabling", "Disabling", "Enabled", "Terminating", "Terminated", "Disabled", "Failed"
         ]
-        | None
-    ) = None
+        | None,
+        Field(description="Status of the Addon"),
+    ] = None
 
 
 class InstanceNetworking(DeferredModel):
+    """
+    Networking of the Instance.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    MonthlyTransfer: InstanceMonthlyTransfer | None = None
-    Ports: list[Port]
+    MonthlyTransfer: Annotated[
+        InstanceMonthlyTransfer | None, Field(description="Monthly Transfer of the Instance.")
+    ] = None
+    Ports: Annotated[list[Port], Field(description="Ports to the Instance.")]
 
 
 class InstanceProps(DeferredModel):
-    AddOns: list[AddOn] | None = None
-    AvailabilityZone: str | None = None
-    BlueprintId: str
-    BundleId: str
-    Hardware: InstanceHardware | None = None
-    InstanceName: str
-    KeyPairName: str | None = None
-    Location: InstanceLocation | None = None
-    Networking: InstanceNetworking | None = None
-    State: InstanceState | None = None
-    Tags: list[Tag] | None = None
-    UserData: str | None = None
+    """
+    The properties a program declares for a AWS::Lightsail::Instance.
+    """
+
+    AddOns: Annotated[
+        list[AddOn] | None,
+        Field(
+            description="An array of objects representing the add-ons to enable for the new instance."
+        ),
+    ] = None
+    AvailabilityZone: Annotated[
+        str | None,
+        Field(
+            description="The Availability Zone in which to create your instance. Use the following format: us-east-2a (case sensitive). Be sure to add the include Availability Zones parameter to your request. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    BlueprintId: Annotated[
+        str,
+        Field(
+            description="The ID for a virtual private server image (e.g., app_wordpress_4_4 or app_lamp_7_0 ). Use the get blueprints operation to return a list of available images (or blueprints ). Create-only: changing it replaces the resource."
+        ),
+    ]
+    BundleId: Annotated[
+        str,
+        Field(
+            description="The bundle of specification information for your virtual private server (or instance ), including the pricing plan (e.g., micro_1_0 ). Create-only: changing it replaces the resource."
+        ),
+    ]
+    Hardware: Annotated[InstanceHardware | None, Field(description="Hardware of the Instance.")] = (
+        None
+    )
+    InstanceName: Annotated[
+        str,
+        Field(
+            description="The names to use for your new Lightsail instance. Create-only: changing it replaces the resource."
+        ),
+    ]
+    KeyPairName: Annotated[str | None, Field(description="The name of your key pair.")] = None
+    Location: Annotated[InstanceLocation | None, Field(description="Location of a resource.")] = (
+        None
+    )
+    Networking: Annotated[
+        InstanceNetworking | None, Field(description="Networking of the Instance.")
+    ] = None
+    State: Annotated[InstanceState | None, Field(description="Current State of the Instance.")] = (
+        None
+    )
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None
+    UserData: Annotated[
+        str | None,
+        Field(
+            description="A launch script you can create that configures a server with additional user data. For example, you might want to run apt-get -y update. Write-only: sent to AWS, never read back."
+        ),
+    ] = None

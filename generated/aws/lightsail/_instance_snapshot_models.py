@@ -7,9 +7,10 @@ Imported on first use by instance_snapshot.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "InstanceSnapshotAttributes",
@@ -20,34 +21,97 @@ __all__ = [
 
 
 class InstanceSnapshotLocation(DeferredModel):
+    """
+    The region name and Availability Zone where you created the snapshot.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AvailabilityZone: str | None = None
-    RegionName: str | None = None
+    AvailabilityZone: Annotated[
+        str | None,
+        Field(description="The Availability Zone. Follows the format us-east-2a (case-sensitive)."),
+    ] = None
+    RegionName: Annotated[str | None, Field(description="The AWS Region name.")] = None
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str | None = None
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str | None,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ] = None
 
 
 class InstanceSnapshotAttributes(DeferredModel):
-    Arn: str | None = None
-    FromInstanceArn: str | None = None
-    FromInstanceName: str | None = None
-    IsFromAutoSnapshot: bool | None = None
-    Location: InstanceSnapshotLocation | None = None
-    ResourceType: str | None = None
-    SizeInGb: int | None = None
-    State: str | None = None
-    SupportCode: str | None = None
+    """
+    The read-only attributes of a AWS::Lightsail::InstanceSnapshot, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the snapshot.")
+    ] = None
+    FromInstanceArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of the instance from which the snapshot was created."
+        ),
+    ] = None
+    FromInstanceName: Annotated[
+        str | None, Field(description="The instance from which the snapshot was created.")
+    ] = None
+    IsFromAutoSnapshot: Annotated[
+        bool | None,
+        Field(
+            description="A Boolean value indicating whether the snapshot was created from an automatic snapshot."
+        ),
+    ] = None
+    Location: Annotated[
+        InstanceSnapshotLocation | None,
+        Field(description="The region name and Availability Zone where you created the snapshot."),
+    ] = None
+    ResourceType: Annotated[
+        str | None, Field(description="The type of resource (usually InstanceSnapshot).")
+    ] = None
+    SizeInGb: Annotated[int | None, Field(description="The size in GB of the SSD")] = None
+    State: Annotated[str | None, Field(description="The state the snapshot is in.")] = None
+    SupportCode: Annotated[
+        str | None, Field(description="Support code to help identify any issues")
+    ] = None
 
 
 class InstanceSnapshotProps(DeferredModel):
-    InstanceName: str
-    InstanceSnapshotName: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Lightsail::InstanceSnapshot.
+    """
+
+    InstanceName: Annotated[
+        str,
+        Field(
+            description="The instance from which the snapshot was created. Create-only: changing it replaces the resource."
+        ),
+    ]
+    InstanceSnapshotName: Annotated[
+        str,
+        Field(
+            description="The name of the snapshot. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None

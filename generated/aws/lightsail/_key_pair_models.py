@@ -7,9 +7,10 @@ Imported on first use by key_pair.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "KeyPairAttributes",
@@ -23,27 +24,65 @@ class ResourceLocation(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AvailabilityZone: str | None = None
-    RegionName: str | None = None
+    AvailabilityZone: Annotated[
+        str | None,
+        Field(description="The Availability Zone. Follows the format us-east-2a (case-sensitive)."),
+    ] = None
+    RegionName: Annotated[str | None, Field(description="The AWS Region name.")] = None
 
 
 class Tag(DeferredModel):
+    """
+    A tag key-value pair.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key of the tag.")]
+    Value: Annotated[str, Field(description="The value of the tag.")]
 
 
 class KeyPairAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    Fingerprint: str | None = None
-    KeyPairArn: str | None = None
-    Location: ResourceLocation | None = None
-    ResourceType: str | None = None
-    SupportCode: str | None = None
+    """
+    The read-only attributes of a AWS::Lightsail::KeyPair, set by AWS.
+    """
+
+    CreatedAt: Annotated[
+        str | None, Field(description="The timestamp when the key pair was created.")
+    ] = None
+    Fingerprint: Annotated[
+        str | None, Field(description="The RSA fingerprint of the key pair.")
+    ] = None
+    KeyPairArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the key pair.")
+    ] = None
+    Location: Annotated[
+        ResourceLocation | None, Field(description="Type: ResourceLocationDict.")
+    ] = None
+    ResourceType: Annotated[
+        str | None, Field(description="The Lightsail resource type (KeyPair).")
+    ] = None
+    SupportCode: Annotated[
+        str | None,
+        Field(
+            description="The support code. Include this code in your email to support when you have questions about a key pair in Lightsail."
+        ),
+    ] = None
 
 
 class KeyPairProps(DeferredModel):
-    KeyPairName: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Lightsail::KeyPair.
+    """
+
+    KeyPairName: Annotated[
+        str,
+        Field(
+            description="The name of the key pair. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="The tag keys and optional values to add to the resource during create."),
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by load_balancer.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "LoadBalancerAttributes",
@@ -20,24 +20,81 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str | None = None
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str | None,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ] = None
 
 
 class LoadBalancerAttributes(DeferredModel):
-    LoadBalancerArn: str | None = None
+    """
+    The read-only attributes of a AWS::Lightsail::LoadBalancer, set by AWS.
+    """
+
+    LoadBalancerArn: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class LoadBalancerProps(DeferredModel):
-    AttachedInstances: list[str] | None = None
-    HealthCheckPath: str | None = None
-    InstancePort: int
-    IpAddressType: Literal["dualstack", "ipv4", "ipv6"] | None = None
-    LoadBalancerName: str
-    SessionStickinessEnabled: bool | None = None
-    SessionStickinessLBCookieDurationSeconds: str | None = None
-    Tags: list[Tag] | None = None
-    TlsPolicyName: str | None = None
+    """
+    The properties a program declares for a AWS::Lightsail::LoadBalancer.
+    """
+
+    AttachedInstances: Annotated[
+        list[str] | None,
+        Field(description="The names of the instances attached to the load balancer."),
+    ] = None
+    HealthCheckPath: Annotated[
+        str | None,
+        Field(
+            description='The path you provided to perform the load balancer health check. If you didn\'t specify a health check path, Lightsail uses the root path of your website (e.g., "/").'
+        ),
+    ] = None
+    InstancePort: Annotated[
+        int,
+        Field(
+            description="The instance port where you're creating your load balancer. Create-only: changing it replaces the resource."
+        ),
+    ]
+    IpAddressType: Annotated[
+        Literal["dualstack", "ipv4", "ipv6"] | None,
+        Field(
+            description="The IP address type for the load balancer. The possible values are ipv4 for IPv4 only, and dualstack for IPv4 and IPv6. The default value is dualstack. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    LoadBalancerName: Annotated[
+        str,
+        Field(
+            description="The name of your load balancer. Create-only: changing it replaces the resource."
+        ),
+    ]
+    SessionStickinessEnabled: Annotated[
+        bool | None, Field(description="Configuration option to enable session stickiness.")
+    ] = None
+    SessionStickinessLBCookieDurationSeconds: Annotated[
+        str | None,
+        Field(
+            description="Configuration option to adjust session stickiness cookie duration parameter."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None
+    TlsPolicyName: Annotated[
+        str | None, Field(description="The name of the TLS policy to apply to the load balancer.")
+    ] = None

@@ -7,8 +7,10 @@ Imported on first use by load_balancer_tls_certificate.py, which re-exports ever
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "LoadBalancerTlsCertificateAttributes",
@@ -17,14 +19,54 @@ __all__ = [
 
 
 class LoadBalancerTlsCertificateProps(DeferredModel):
-    CertificateAlternativeNames: list[str] | None = None
-    CertificateDomainName: str
-    CertificateName: str
-    HttpsRedirectionEnabled: bool | None = None
-    IsAttached: bool | None = None
-    LoadBalancerName: str
+    """
+    The properties a program declares for a AWS::Lightsail::LoadBalancerTlsCertificate.
+    """
+
+    CertificateAlternativeNames: Annotated[
+        list[str] | None,
+        Field(
+            description="An array of strings listing alternative domains and subdomains for your SSL/TLS certificate. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    CertificateDomainName: Annotated[
+        str,
+        Field(
+            description="The domain name (e.g., example.com ) for your SSL/TLS certificate. Create-only: changing it replaces the resource."
+        ),
+    ]
+    CertificateName: Annotated[
+        str,
+        Field(
+            description="The SSL/TLS certificate name. Create-only: changing it replaces the resource."
+        ),
+    ]
+    HttpsRedirectionEnabled: Annotated[
+        bool | None,
+        Field(
+            description="A Boolean value that indicates whether HTTPS redirection is enabled for the load balancer."
+        ),
+    ] = None
+    IsAttached: Annotated[
+        bool | None,
+        Field(
+            description="When true, the SSL/TLS certificate is attached to the Lightsail load balancer."
+        ),
+    ] = None
+    LoadBalancerName: Annotated[
+        str,
+        Field(
+            description="The name of your load balancer. Create-only: changing it replaces the resource."
+        ),
+    ]
 
 
 class LoadBalancerTlsCertificateAttributes(DeferredModel):
-    LoadBalancerTlsCertificateArn: str | None = None
-    Status: str | None = None
+    """
+    The read-only attributes of a AWS::Lightsail::LoadBalancerTlsCertificate, set by AWS.
+    """
+
+    LoadBalancerTlsCertificateArn: Annotated[str | None, Field(description="Type: str.")] = None
+    Status: Annotated[
+        str | None, Field(description="The validation status of the SSL/TLS certificate.")
+    ] = None

@@ -7,8 +7,10 @@ Imported on first use by static_ip.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "StaticIpAttributes",
@@ -17,11 +19,29 @@ __all__ = [
 
 
 class StaticIpProps(DeferredModel):
-    AttachedTo: str | None = None
-    StaticIpName: str
+    """
+    The properties a program declares for a AWS::Lightsail::StaticIp.
+    """
+
+    AttachedTo: Annotated[
+        str | None, Field(description="The instance where the static IP is attached.")
+    ] = None
+    StaticIpName: Annotated[
+        str,
+        Field(
+            description="The name of the static IP address. Create-only: changing it replaces the resource."
+        ),
+    ]
 
 
 class StaticIpAttributes(DeferredModel):
-    IpAddress: str | None = None
-    IsAttached: bool | None = None
-    StaticIpArn: str | None = None
+    """
+    The read-only attributes of a AWS::Lightsail::StaticIp, set by AWS.
+    """
+
+    IpAddress: Annotated[str | None, Field(description="The static IP address.")] = None
+    IsAttached: Annotated[
+        bool | None,
+        Field(description="A Boolean value indicating whether the static IP is attached."),
+    ] = None
+    StaticIpArn: Annotated[str | None, Field(description="Type: str.")] = None

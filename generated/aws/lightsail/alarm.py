@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,15 +51,13 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Lightsail::Alarm",
     schema_file="aws-lightsail-alarm.json",
     primary_identifier=("/AlarmName",),
-    additional_identifiers=(),
     read_only=("/AlarmArn", "/State"),
     create_only=("/AlarmName", "/MonitoredResourceName", "/MetricName"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/ContactProtocols", "/NotificationTriggers"),
     required=(
         "AlarmName",
@@ -65,9 +67,6 @@ METADATA = _TypeMetadata(
         "EvaluationPeriods",
         "Threshold",
     ),
-    list_required=(),
-    tagging=None,
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -77,101 +76,30 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "AlarmArn": {"type": "string"},
-        "AlarmName": {"pattern": "\\w[\\w\\-]*\\w", "type": "string"},
-        "ComparisonOperator": {
-            "enum": [
-                "GreaterThanOrEqualToThreshold",
-                "GreaterThanThreshold",
-                "LessThanOrEqualToThreshold",
-                "LessThanThreshold",
-            ],
-            "type": "string",
-        },
-        "ContactProtocols": {
-            "items": {"enum": ["Email", "SMS"], "type": "string"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "DatapointsToAlarm": {"type": "integer"},
-        "EvaluationPeriods": {"type": "integer"},
-        "MetricName": {
-            "enum": [
-                "BurstCapacityPercentage",
-                "BurstCapacityTime",
-                "CPUUtilization",
-                "ClientTLSNegotiationErrorCount",
-                "DatabaseConnections",
-                "DiskQueueDepth",
-                "FreeStorageSpace",
-                "FreeableMemory",
-                "HTTPCode_Instance_2XX_Count",
-                "HTTPCode_Instance_3XX_Count",
-                "HTTPCode_Instance_4XX_Count",
-                "HTTPCode_Instance_5XX_Count",
-                "HTTPCode_LB_4XX_Count",
-                "HTTPCode_LB_5XX_Count",
-                "HealthyHostCount",
-                "InstanceResponseTime",
-                "NetworkIn",
-                "NetworkOut",
-                "NetworkReceiveThroughput",
-                "NetworkTransmitThroughput",
-                "RejectedConnectionCount",
-                "RequestCount",
-                "StatusCheckFailed",
-                "StatusCheckFailed_Instance",
-                "StatusCheckFailed_System",
-                "SwapUsage",
-                "UnhealthyHostCount",
-            ],
-            "type": "string",
-        },
-        "MonitoredResourceName": {"pattern": "^\\w[\\w\\-]*\\w$", "type": "string"},
-        "NotificationEnabled": {"type": "boolean"},
-        "NotificationTriggers": {
-            "items": {"enum": ["ALARM", "INSUFFICIENT_DATA", "OK"], "type": "string"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "State": {"type": "string"},
-        "Threshold": {"type": "number"},
-        "TreatMissingData": {
-            "enum": ["breaching", "ignore", "missing", "notBreaching"],
-            "type": "string",
-        },
-    },
-    "required": [
-        "AlarmName",
-        "MonitoredResourceName",
-        "MetricName",
-        "ComparisonOperator",
-        "EvaluationPeriods",
-        "Threshold",
-    ],
-}
-
 
 class Alarm(_Resource):
     """AWS::Lightsail::Alarm: Resource Type definition for AWS::Lightsail::Alarm
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: AlarmName.
+    Replaced when any of these change (create-only): AlarmName, MonitoredResourceName, MetricName.
+    Read-only attributes (known once deployed): AlarmArn, State.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-lightsail-alarm.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
     props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "AlarmProps")
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "AlarmAttributes")
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "alarm.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     AlarmArn: str
+    """Type: str."""
     State: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The current state of the alarm."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AlarmName: str
     ComparisonOperator: Literal[
         "GreaterThanOrEqualToThreshold",
@@ -217,75 +145,89 @@ class Alarm(_Resource):
     Threshold: float
     TreatMissingData: Literal["breaching", "ignore", "missing", "notBreaching"]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AlarmName: str,
+        ComparisonOperator: Literal[
+            "GreaterThanOrEqualToThreshold",
+            "GreaterThanThreshold",
+            "LessThanOrEqualToThreshold",
+            "LessThanThreshold",
+        ],
+        EvaluationPeriods: int,
+        MetricName: Literal[
+            "BurstCapacityPercentage",
+            "BurstCapacityTime",
+            "CPUUtilization",
+            "ClientTLSNegotiationErrorCount",
+            "DatabaseConnections",
+            "DiskQueueDepth",
+            "FreeStorageSpace",
+            "FreeableMemory",
+            "HTTPCode_Instance_2XX_Count",
+            "HTTPCode_Instance_3XX_Count",
+            "HTTPCode_Instance_4XX_Count",
+            "HTTPCode_Instance_5XX_Count",
+            "HTTPCode_LB_4XX_Count",
+            "HTTPCode_LB_5XX_Count",
+            "HealthyHostCount",
+            "InstanceResponseTime",
+            "NetworkIn",
+            "NetworkOut",
+            "NetworkReceiveThroughput",
+            "NetworkTransmitThroughput",
+            "RejectedConnectionCount",
+            "RequestCount",
+            "StatusCheckFailed",
+            "StatusCheckFailed_Instance",
+            "StatusCheckFailed_System",
+            "SwapUsage",
+            "UnhealthyHostCount",
+        ],
+        MonitoredResourceName: str,
+        Threshold: float,
+        ContactProtocols: list[Literal["Email", "SMS"]] | None = None,
+        DatapointsToAlarm: int | None = None,
+        NotificationEnabled: bool | None = None,
+        NotificationTriggers: list[Literal["ALARM", "INSUFFICIENT_DATA", "OK"]] | None = None,
+        TreatMissingData: Literal["breaching", "ignore", "missing", "notBreaching"] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Lightsail::Alarm; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AlarmName: str,
-            ComparisonOperator: Literal[
-                "GreaterThanOrEqualToThreshold",
-                "GreaterThanThreshold",
-                "LessThanOrEqualToThreshold",
-                "LessThanThreshold",
-            ],
-            EvaluationPeriods: int,
-            MetricName: Literal[
-                "BurstCapacityPercentage",
-                "BurstCapacityTime",
-                "CPUUtilization",
-                "ClientTLSNegotiationErrorCount",
-                "DatabaseConnections",
-                "DiskQueueDepth",
-                "FreeStorageSpace",
-                "FreeableMemory",
-                "HTTPCode_Instance_2XX_Count",
-                "HTTPCode_Instance_3XX_Count",
-                "HTTPCode_Instance_4XX_Count",
-                "HTTPCode_Instance_5XX_Count",
-                "HTTPCode_LB_4XX_Count",
-                "HTTPCode_LB_5XX_Count",
-                "HealthyHostCount",
-                "InstanceResponseTime",
-                "NetworkIn",
-                "NetworkOut",
-                "NetworkReceiveThroughput",
-                "NetworkTransmitThroughput",
-                "RejectedConnectionCount",
-                "RequestCount",
-                "StatusCheckFailed",
-                "StatusCheckFailed_Instance",
-                "StatusCheckFailed_System",
-                "SwapUsage",
-                "UnhealthyHostCount",
-            ],
-            MonitoredResourceName: str,
-            Threshold: float,
-            ContactProtocols: list[Literal["Email", "SMS"]] | None = None,
-            DatapointsToAlarm: int | None = None,
-            NotificationEnabled: bool | None = None,
-            NotificationTriggers: list[Literal["ALARM", "INSUFFICIENT_DATA", "OK"]] | None = None,
-            TreatMissingData: Literal["breaching", "ignore", "missing", "notBreaching"]
-            | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Lightsail::Alarm; `await` it inside an App to deploy it.
-
-            AlarmName: The name for the alarm.
-            ComparisonOperator: The arithmetic operation to use when comparing the specified statistic to the threshold.
-            ContactProtocols: The contact protocols to use for the alarm, such as Email, SMS (text messaging), or both.
-            DatapointsToAlarm: The number of data points that must be not within the specified threshold to trigger the alarm.
-            EvaluationPeriods: The number of most recent periods over which data is compared to the specified threshold.
-            MetricName: The name of the metric to associate with the alarm.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AlarmName: The name for the alarm. Specify the name of an existing alarm to update, and
+                overwrite the previous configuration of the alarm. Create-only: changing it replaces
+                the resource. Required.
+            ComparisonOperator: The arithmetic operation to use when comparing the specified
+                statistic to the threshold. The specified statistic value is used as the first
+                operand. Required.
+            EvaluationPeriods: The number of most recent periods over which data is compared to the
+                specified threshold. If you are setting an "M out of N" alarm, this value
+                (evaluationPeriods) is the N. Required.
+            MetricName: The name of the metric to associate with the alarm. Create-only: changing it
+                replaces the resource. Required.
             MonitoredResourceName: The name of the Lightsail resource that the alarm monitors.
-            NotificationEnabled: Indicates whether the alarm is enabled.
+                Create-only: changing it replaces the resource. Required.
+            Threshold: The value against which the specified statistic is compared. Required.
+            ContactProtocols: The contact protocols to use for the alarm, such as Email, SMS (text
+                messaging), or both.
+            DatapointsToAlarm: The number of data points that must be not within the specified
+                threshold to trigger the alarm. If you are setting an "M out of N" alarm, this value
+                (datapointsToAlarm) is the M.
+            NotificationEnabled: Indicates whether the alarm is enabled. Notifications are enabled
+                by default if you don't specify this parameter.
             NotificationTriggers: The alarm states that trigger a notification.
-            Threshold: The value against which the specified statistic is compared.
             TreatMissingData: Sets how this alarm will handle missing data points.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,43 +59,41 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-BucketAccessRulesDict = TypedDict(
-    "BucketAccessRulesDict",
-    {
-        "AllowPublicOverrides": "bool",
-        "GetObject": "str",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "str",
-    },
-    total=False,
-)
+class BucketAccessRulesDict(TypedDict, total=False):
+    """BucketAccessRules as a plain dict: An object that sets the public accessibility of objects in
+    the specified bucket."""
 
+    AllowPublicOverrides: bool
+    """A Boolean value that indicates whether the access control list (ACL) permissions that are
+    applied to individual objects override the getObject option that is currently specified."""
+    GetObject: str
+    """Specifies the anonymous access to all objects in a bucket."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: str
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Lightsail::Bucket",
     schema_file="aws-lightsail-bucket.json",
     primary_identifier=("/BucketName",),
-    additional_identifiers=(),
     read_only=("/BucketArn", "/Url", "/AbleToUpdateBundle"),
     create_only=("/BucketName",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/ReadOnlyAccessAccounts", "/ResourcesReceivingAccess", "/Tags"),
     required=("BucketName", "BundleId"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -101,61 +103,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AccessRules": {
-            "additionalProperties": False,
-            "properties": {
-                "AllowPublicOverrides": {"type": "boolean"},
-                "GetObject": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AbleToUpdateBundle": {"type": "boolean"},
-        "AccessRules": {"$ref": "#/definitions/AccessRules"},
-        "BucketArn": {"type": "string"},
-        "BucketName": {
-            "maxLength": 54,
-            "minLength": 3,
-            "pattern": "^[a-z0-9][a-z0-9-]{1,52}[a-z0-9]$",
-            "type": "string",
-        },
-        "BundleId": {"pattern": "\\S", "type": "string"},
-        "ObjectVersioning": {"type": "boolean"},
-        "ReadOnlyAccessAccounts": {
-            "items": {"type": "string"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "ResourcesReceivingAccess": {
-            "items": {"type": "string"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-        "Url": {"type": "string"},
-    },
-    "required": ["BucketName", "BundleId"],
-}
-
 
 class Bucket(_Resource):
     """AWS::Lightsail::Bucket: Resource Type definition for AWS::Lightsail::Bucket
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: BucketName.
+    Replaced when any of these change (create-only): BucketName.
+    Read-only attributes (known once deployed): AbleToUpdateBundle, BucketArn, Url.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-lightsail-bucket.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -163,13 +120,18 @@ class Bucket(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "BucketAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "bucket.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     AbleToUpdateBundle: bool
+    """Indicates whether the bundle that is currently applied to a bucket can be changed to another
+    bundle. You can update a bucket's bundle only one time within a monthly AWS billing cycle."""
     BucketArn: str
+    """Type: str."""
     Url: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The URL of the bucket."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AccessRules: BucketAccessRulesDict
     BucketName: str
     BundleId: str
@@ -178,32 +140,41 @@ class Bucket(_Resource):
     ResourcesReceivingAccess: list[str]
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        BucketName: str,
+        BundleId: str,
+        AccessRules: BucketAccessRules | BucketAccessRulesDict | None = None,
+        ObjectVersioning: bool | None = None,
+        ReadOnlyAccessAccounts: list[str] | None = None,
+        ResourcesReceivingAccess: list[str] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Lightsail::Bucket; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            BucketName: str,
-            BundleId: str,
-            AccessRules: BucketAccessRules | BucketAccessRulesDict | None = None,
-            ObjectVersioning: bool | None = None,
-            ReadOnlyAccessAccounts: list[str] | None = None,
-            ResourcesReceivingAccess: list[str] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Lightsail::Bucket; `await` it inside an App to deploy it.
-
-            BucketName: The name for the bucket.
-            BundleId: The ID of the bundle to use for the bucket.
-            ObjectVersioning: Specifies whether to enable or disable versioning of objects in the bucket.
-            ReadOnlyAccessAccounts: An array of strings to specify the AWS account IDs that can access the bucket.
-            ResourcesReceivingAccess: The names of the Lightsail resources for which to set bucket access.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            BucketName: The name for the bucket. Create-only: changing it replaces the resource.
+                Required.
+            BundleId: The ID of the bundle to use for the bucket. Required.
+            AccessRules: An object that sets the public accessibility of objects in the specified
+                bucket.
+            ObjectVersioning: Specifies whether to enable or disable versioning of objects in the
+                bucket.
+            ReadOnlyAccessAccounts: An array of strings to specify the AWS account IDs that can
+                access the bucket.
+            ResourcesReceivingAccess: The names of the Lightsail resources for which to set bucket
+                access.
             Tags: An array of key-value pairs to apply to this resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,6 +51,7 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Lightsail::ContactMethod",
     schema_file="aws-lightsail-contactmethod.json",
@@ -54,18 +59,11 @@ METADATA = _TypeMetadata(
     additional_identifiers=(("/Protocol",),),
     read_only=("/Arn", "/Status", "/Name", "/CreatedAt", "/SupportCode", "/ResourceType"),
     create_only=("/Protocol", "/ContactEndpoint"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("Protocol", "ContactEndpoint"),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -74,31 +72,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "Arn": {
-            "pattern": "^arn:aws(-[a-z]+)*:lightsail:[a-z0-9-]+:[0-9]+:ContactMethod/(Email|SMS)$",
-            "type": "string",
-        },
-        "ContactEndpoint": {"maxLength": 256, "minLength": 1, "type": "string"},
-        "CreatedAt": {"type": "string"},
-        "Name": {"type": "string"},
-        "Protocol": {"enum": ["Email", "SMS"], "type": "string"},
-        "ResourceType": {"type": "string"},
-        "Status": {"enum": ["PendingVerification", "Valid", "Invalid"], "type": "string"},
-        "SupportCode": {"type": "string"},
-    },
-    "required": ["Protocol", "ContactEndpoint"],
-}
-
 
 class ContactMethod(_Resource):
     """AWS::Lightsail::ContactMethod: Resource Type definition for AWS::Lightsail::ContactMethod
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Also identified by: Protocol.
+    Replaced when any of these change (create-only): Protocol, ContactEndpoint.
+    Read-only attributes (known once deployed): Arn, CreatedAt, Name, ResourceType, Status,
+    SupportCode.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-lightsail-contactmethod.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -106,36 +91,48 @@ class ContactMethod(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ContactMethodAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "contact_method.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The Amazon Resource Name (ARN) of the contact method."""
     CreatedAt: str
+    """The timestamp when the contact method was created."""
     Name: str
+    """The name of the contact method."""
     ResourceType: str
+    """The Lightsail resource type of the contact method."""
     Status: Literal["PendingVerification", "Valid", "Invalid"]
+    """The current status of the contact method."""
     SupportCode: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The support code for the contact method."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ContactEndpoint: str
     Protocol: Literal["Email", "SMS"]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ContactEndpoint: str,
+        Protocol: Literal["Email", "SMS"],
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Lightsail::ContactMethod; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ContactEndpoint: str,
-            Protocol: Literal["Email", "SMS"],
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Lightsail::ContactMethod; `await` it inside an App to deploy it.
-
-            ContactEndpoint: The destination of the contact method, such as an email address or a mobile phone number.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ContactEndpoint: The destination of the contact method, such as an email address or a
+                mobile phone number. Create-only: changing it replaces the resource. Required.
             Protocol: The protocol of the contact method, such as Email or SMS (text messaging).
+                Create-only: changing it replaces the resource. Required.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -87,108 +91,137 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ContainerContainerDict = TypedDict(
-    "ContainerContainerDict",
-    {
-        "Command": "list[str]",
-        "ContainerName": "str",
-        "Environment": "list[EnvironmentVariableDict]",
-        "Image": "str",
-        "Ports": "list[PortInfoDict]",
-    },
-    total=False,
-)
 
-ContainerContainerServiceDeploymentDict = TypedDict(
-    "ContainerContainerServiceDeploymentDict",
-    {
-        "Containers": "list[ContainerContainerDict]",
-        "PublicEndpoint": "ContainerPublicEndpointDict",
-    },
-    total=False,
-)
+class ContainerContainerDict(TypedDict, total=False):
+    """ContainerContainer as a plain dict: Describes the settings of a container that will be
+    launched, or that is launched, to an Amazon Lightsail container service."""
 
-ContainerHealthCheckConfigDict = TypedDict(
-    "ContainerHealthCheckConfigDict",
-    {
-        "HealthyThreshold": "int",
-        "IntervalSeconds": "int",
-        "Path": "str",
-        "SuccessCodes": "str",
-        "TimeoutSeconds": "int",
-        "UnhealthyThreshold": "int",
-    },
-    total=False,
-)
+    Command: list[str]
+    """The launch command for the container."""
+    ContainerName: str
+    """The name of the container."""
+    Environment: list[EnvironmentVariableDict]
+    """The environment variables of the container."""
+    Image: str
+    """The name of the image used for the container."""
+    Ports: list[PortInfoDict]
+    """The open firewall ports of the container."""
 
-ContainerPrivateRegistryAccessDict = TypedDict(
-    "ContainerPrivateRegistryAccessDict",
-    {
-        "EcrImagePullerRole": "ContainerPrivateRegistryAccessEcrImagePullerRoleDict",
-    },
-    total=False,
-)
 
-ContainerPrivateRegistryAccessEcrImagePullerRoleDict = TypedDict(
-    "ContainerPrivateRegistryAccessEcrImagePullerRoleDict",
-    {
-        "IsActive": "bool",
-        "PrincipalArn": "str",
-    },
-    total=False,
-)
+class ContainerContainerServiceDeploymentDict(TypedDict, total=False):
+    """ContainerContainerServiceDeployment as a plain dict: Describes a container deployment
+    configuration of an Amazon Lightsail container service."""
 
-ContainerPublicEndpointDict = TypedDict(
-    "ContainerPublicEndpointDict",
-    {
-        "ContainerName": "str",
-        "ContainerPort": "int",
-        "HealthCheckConfig": "ContainerHealthCheckConfigDict",
-    },
-    total=False,
-)
+    Containers: list[ContainerContainerDict]
+    """An object that describes the configuration for the containers of the deployment."""
+    PublicEndpoint: ContainerPublicEndpointDict
+    """An object that describes the endpoint of the deployment."""
 
-EnvironmentVariableDict = TypedDict(
-    "EnvironmentVariableDict",
-    {
-        "Value": "str",
-        "Variable": "str",
-    },
-    total=False,
-)
 
-PortInfoDict = TypedDict(
-    "PortInfoDict",
-    {
-        "Port": "str",
-        "Protocol": "str",
-    },
-    total=False,
-)
+class ContainerHealthCheckConfigDict(TypedDict, total=False):
+    """ContainerHealthCheckConfig as a plain dict: Describes the health check configuration of an
+    Amazon Lightsail container service."""
 
-PublicDomainNameDict = TypedDict(
-    "PublicDomainNameDict",
-    {
-        "CertificateName": "str",
-        "DomainNames": "list[str]",
-    },
-    total=False,
-)
+    HealthyThreshold: int
+    """The number of consecutive health checks successes required before moving the container to the
+    Healthy state. The default value is 2."""
+    IntervalSeconds: int
+    """The approximate interval, in seconds, between health checks of an individual container. You
+    can specify between 5 and 300 seconds. The default value is 5."""
+    Path: str
+    """The path on the container on which to perform the health check. The default value is /."""
+    SuccessCodes: str
+    """The HTTP codes to use when checking for a successful response from a container. You can
+    specify values between 200 and 499. You can specify multiple values (for example, 200,202) or a
+    range of values (for example, 200-299)."""
+    TimeoutSeconds: int
+    """The amount of time, in seconds, during which no response means a failed health check. You can
+    specify between 2 and 60 seconds. The default value is 2."""
+    UnhealthyThreshold: int
+    """The number of consecutive health check failures required before moving the container to the
+    Unhealthy state. The default value is 2."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "str",
-    },
-    total=False,
-)
 
+class ContainerPrivateRegistryAccessDict(TypedDict, total=False):
+    """ContainerPrivateRegistryAccess as a plain dict: An object to describe the configuration for
+    the container service to access private container image repositories, such as Amazon Elastic
+    Container Registry (Amazon ECR) private repositories."""
+
+    EcrImagePullerRole: ContainerPrivateRegistryAccessEcrImagePullerRoleDict
+    """An object to describe a request to activate or deactivate the role that you can use to grant
+    an Amazon Lightsail container service access to Amazon Elastic Container Registry (Amazon ECR)
+    private repositories."""
+
+
+class ContainerPrivateRegistryAccessEcrImagePullerRoleDict(TypedDict, total=False):
+    """ContainerPrivateRegistryAccessEcrImagePullerRole as a plain dict: An object to describe a
+    request to activate or deactivate the role that you can use to grant an Amazon Lightsail
+    container service access to Amazon Elastic Container Registry (Amazon ECR) private repositories."""
+
+    IsActive: bool
+    """A Boolean value that indicates whether to activate the role."""
+    PrincipalArn: str
+    """The Amazon Resource Name (ARN) of the role, if it is activated."""
+
+
+class ContainerPublicEndpointDict(TypedDict, total=False):
+    """ContainerPublicEndpoint as a plain dict: Describes the settings of a public endpoint for an
+    Amazon Lightsail container service."""
+
+    ContainerName: str
+    """The name of the container for the endpoint."""
+    ContainerPort: int
+    """The port of the container to which traffic is forwarded to."""
+    HealthCheckConfig: ContainerHealthCheckConfigDict
+    """An object that describes the health check configuration of the container."""
+
+
+class EnvironmentVariableDict(TypedDict, total=False):
+    """EnvironmentVariable as a plain dict."""
+
+    Value: str
+    """Type: str."""
+    Variable: str
+    """Type: str."""
+
+
+class PortInfoDict(TypedDict, total=False):
+    """PortInfo as a plain dict."""
+
+    Port: str
+    """Type: str."""
+    Protocol: str
+    """Type: str."""
+
+
+class PublicDomainNameDict(TypedDict, total=False):
+    """PublicDomainName as a plain dict: The public domain name to use with the container service,
+    such as example.com and www.example.com."""
+
+    CertificateName: str
+    """Type: str."""
+    DomainNames: list[str]
+    """An object that describes the configuration for the containers of the deployment."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: str
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Lightsail::Container",
     schema_file="aws-lightsail-container.json",
     primary_identifier=("/ServiceName",),
-    additional_identifiers=(),
     read_only=(
         "/ContainerArn",
         "/Url",
@@ -196,8 +229,6 @@ METADATA = _TypeMetadata(
         "/PrivateRegistryAccess/EcrImagePullerRole/PrincipalArn",
     ),
     create_only=("/ServiceName",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=(
         "/ContainerServiceDeployment/Containers",
         "/ContainerServiceDeployment/Containers/*/Command",
@@ -208,14 +239,7 @@ METADATA = _TypeMetadata(
         "/Tags",
     ),
     required=("ServiceName", "Power", "Scale"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -225,137 +249,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Container": {
-            "additionalProperties": False,
-            "properties": {
-                "Command": {"items": {"type": "string"}, "type": "array", "uniqueItems": True},
-                "ContainerName": {"type": "string"},
-                "Environment": {
-                    "items": {"$ref": "#/definitions/EnvironmentVariable"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "Image": {"type": "string"},
-                "Ports": {
-                    "items": {"$ref": "#/definitions/PortInfo"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-            },
-            "type": "object",
-        },
-        "ContainerServiceDeployment": {
-            "additionalProperties": False,
-            "properties": {
-                "Containers": {
-                    "items": {"$ref": "#/definitions/Container"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "PublicEndpoint": {"$ref": "#/definitions/PublicEndpoint"},
-            },
-            "type": "object",
-        },
-        "EnvironmentVariable": {
-            "additionalProperties": False,
-            "properties": {"Value": {"type": "string"}, "Variable": {"type": "string"}},
-            "type": "object",
-        },
-        "HealthCheckConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "HealthyThreshold": {"type": "integer"},
-                "IntervalSeconds": {"type": "integer"},
-                "Path": {"type": "string"},
-                "SuccessCodes": {"type": "string"},
-                "TimeoutSeconds": {"type": "integer"},
-                "UnhealthyThreshold": {"type": "integer"},
-            },
-            "type": "object",
-        },
-        "PortInfo": {
-            "additionalProperties": False,
-            "properties": {"Port": {"type": "string"}, "Protocol": {"type": "string"}},
-            "type": "object",
-        },
-        "PrivateRegistryAccess": {
-            "additionalProperties": False,
-            "properties": {
-                "EcrImagePullerRole": {
-                    "additionalProperties": False,
-                    "properties": {
-                        "IsActive": {"type": "boolean"},
-                        "PrincipalArn": {"type": "string"},
-                    },
-                    "type": "object",
-                }
-            },
-            "type": "object",
-        },
-        "PublicDomainName": {
-            "additionalProperties": False,
-            "properties": {
-                "CertificateName": {"type": "string"},
-                "DomainNames": {"items": {"type": "string"}, "type": "array", "uniqueItems": True},
-            },
-            "type": "object",
-        },
-        "PublicEndpoint": {
-            "additionalProperties": False,
-            "properties": {
-                "ContainerName": {"type": "string"},
-                "ContainerPort": {"type": "integer"},
-                "HealthCheckConfig": {"$ref": "#/definitions/HealthCheckConfig"},
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "ContainerArn": {"type": "string"},
-        "ContainerServiceDeployment": {"$ref": "#/definitions/ContainerServiceDeployment"},
-        "IsDisabled": {"type": "boolean"},
-        "Power": {
-            "enum": ["large", "medium", "micro", "nano", "small", "xlarge"],
-            "type": "string",
-        },
-        "PrincipalArn": {"type": "string"},
-        "PrivateRegistryAccess": {"$ref": "#/definitions/PrivateRegistryAccess"},
-        "PublicDomainNames": {
-            "items": {"$ref": "#/definitions/PublicDomainName"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "Scale": {"maximum": 20, "minimum": 1, "type": "integer"},
-        "ServiceName": {
-            "maxLength": 63,
-            "minLength": 1,
-            "pattern": "^[a-z0-9]{1,2}|[a-z0-9][a-z0-9-]+[a-z0-9]$",
-            "type": "string",
-        },
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-        "Url": {"type": "string"},
-    },
-    "required": ["ServiceName", "Power", "Scale"],
-}
-
 
 class Container(_Resource):
     """AWS::Lightsail::Container: Resource Type definition for AWS::Lightsail::Container
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ServiceName.
+    Replaced when any of these change (create-only): ServiceName.
+    Read-only attributes (known once deployed): ContainerArn, PrincipalArn, Url.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-lightsail-container.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -363,13 +266,17 @@ class Container(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ContainerAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "container.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     ContainerArn: str
+    """Type: str."""
     PrincipalArn: str
+    """The principal ARN of the container service."""
     Url: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The publicly accessible URL of the container service."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ContainerServiceDeployment: ContainerContainerServiceDeploymentDict
     IsDisabled: bool
     Power: Literal["large", "medium", "micro", "nano", "small", "xlarge"]
@@ -379,39 +286,47 @@ class Container(_Resource):
     ServiceName: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Power: Literal["large", "medium", "micro", "nano", "small", "xlarge"],
+        Scale: int,
+        ServiceName: str,
+        ContainerServiceDeployment: ContainerContainerServiceDeployment
+        | ContainerContainerServiceDeploymentDict
+        | None = None,
+        IsDisabled: bool | None = None,
+        PrivateRegistryAccess: ContainerPrivateRegistryAccess
+        | ContainerPrivateRegistryAccessDict
+        | None = None,
+        PublicDomainNames: list[PublicDomainName | PublicDomainNameDict] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Lightsail::Container; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Power: Literal["large", "medium", "micro", "nano", "small", "xlarge"],
-            Scale: int,
-            ServiceName: str,
-            ContainerServiceDeployment: ContainerContainerServiceDeployment
-            | ContainerContainerServiceDeploymentDict
-            | None = None,
-            IsDisabled: bool | None = None,
-            PrivateRegistryAccess: ContainerPrivateRegistryAccess
-            | ContainerPrivateRegistryAccessDict
-            | None = None,
-            PublicDomainNames: list[PublicDomainName | PublicDomainNameDict] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Lightsail::Container; `await` it inside an App to deploy it.
-
-            ContainerServiceDeployment: Describes a container deployment configuration of an Amazon Lightsail container service.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Power: The power specification for the container service. Required.
+            Scale: The scale specification for the container service. Required.
+            ServiceName: The name for the container service. Create-only: changing it replaces the
+                resource. Required.
+            ContainerServiceDeployment: Describes a container deployment configuration of an Amazon
+                Lightsail container service.
             IsDisabled: A Boolean value to indicate whether the container service is disabled.
-            Power: The power specification for the container service.
-            PrivateRegistryAccess: A Boolean value to indicate whether the container service has access to private container image repositories, such as Amazon Elastic Container Registry (Amazon ECR) private repositories.
-            PublicDomainNames: The public domain names to use with the container service, such as example.com and www.example.com.
-            Scale: The scale specification for the container service.
-            ServiceName: The name for the container service.
+            PrivateRegistryAccess: A Boolean value to indicate whether the container service has
+                access to private container image repositories, such as Amazon Elastic Container
+                Registry (Amazon ECR) private repositories.
+            PublicDomainNames: The public domain names to use with the container service, such as
+                example.com and www.example.com.
             Tags: An array of key-value pairs to apply to this resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,35 +59,46 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-RelationalDatabaseParameterDict = TypedDict(
-    "RelationalDatabaseParameterDict",
-    {
-        "AllowedValues": "str",
-        "ApplyMethod": "str",
-        "ApplyType": "str",
-        "DataType": "str",
-        "Description": "str",
-        "IsModifiable": "bool",
-        "ParameterName": "str",
-        "ParameterValue": "str",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "str",
-    },
-    total=False,
-)
+class RelationalDatabaseParameterDict(TypedDict, total=False):
+    """RelationalDatabaseParameter as a plain dict: Describes the parameters of the database."""
 
+    AllowedValues: str
+    """Specifies the valid range of values for the parameter."""
+    ApplyMethod: str
+    """Indicates when parameter updates are applied. Can be immediate or pending-reboot."""
+    ApplyType: str
+    """Specifies the engine-specific parameter type."""
+    DataType: str
+    """Specifies the valid data type for the parameter."""
+    Description: str
+    """Provides a description of the parameter."""
+    IsModifiable: bool
+    """A Boolean value indicating whether the parameter can be modified."""
+    ParameterName: str
+    """Specifies the name of the parameter."""
+    ParameterValue: str
+    """Specifies the value of the parameter."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: str
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Lightsail::Database",
     schema_file="aws-lightsail-database.json",
     primary_identifier=("/RelationalDatabaseName",),
-    additional_identifiers=(),
     read_only=("/DatabaseArn",),
     create_only=(
         "/RelationalDatabaseName",
@@ -98,7 +113,6 @@ METADATA = _TypeMetadata(
         "/RelationalDatabaseParameters",
         "/RotateMasterUserPassword",
     ),
-    conditional_create_only=(),
     unordered_arrays=("/RelationalDatabaseParameters", "/Tags"),
     required=(
         "RelationalDatabaseName",
@@ -107,14 +121,7 @@ METADATA = _TypeMetadata(
         "MasterDatabaseName",
         "MasterUsername",
     ),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -124,75 +131,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "RelationalDatabaseParameter": {
-            "additionalProperties": False,
-            "properties": {
-                "AllowedValues": {"type": "string"},
-                "ApplyMethod": {"type": "string"},
-                "ApplyType": {"type": "string"},
-                "DataType": {"type": "string"},
-                "Description": {"type": "string"},
-                "IsModifiable": {"type": "boolean"},
-                "ParameterName": {"type": "string"},
-                "ParameterValue": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AvailabilityZone": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "BackupRetention": {"type": "boolean"},
-        "CaCertificateIdentifier": {"type": "string"},
-        "DatabaseArn": {"type": "string"},
-        "MasterDatabaseName": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "MasterUserPassword": {"maxLength": 63, "minLength": 1, "type": "string"},
-        "MasterUsername": {"maxLength": 63, "minLength": 1, "type": "string"},
-        "PreferredBackupWindow": {"type": "string"},
-        "PreferredMaintenanceWindow": {"type": "string"},
-        "PubliclyAccessible": {"type": "boolean"},
-        "RelationalDatabaseBlueprintId": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "RelationalDatabaseBundleId": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "RelationalDatabaseName": {
-            "maxLength": 255,
-            "minLength": 2,
-            "pattern": "\\w[\\w\\-]*\\w",
-            "type": "string",
-        },
-        "RelationalDatabaseParameters": {
-            "items": {"$ref": "#/definitions/RelationalDatabaseParameter"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "RotateMasterUserPassword": {"type": "boolean"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-    },
-    "required": [
-        "RelationalDatabaseName",
-        "RelationalDatabaseBlueprintId",
-        "RelationalDatabaseBundleId",
-        "MasterDatabaseName",
-        "MasterUsername",
-    ],
-}
-
 
 class Database(_Resource):
     """AWS::Lightsail::Database: Resource Type definition for AWS::Lightsail::Database
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: RelationalDatabaseName.
+    Replaced when any of these change (create-only): RelationalDatabaseName, AvailabilityZone,
+    RelationalDatabaseBlueprintId, RelationalDatabaseBundleId, MasterDatabaseName, MasterUsername.
+    Write-only (sent to AWS, never read back): MasterUserPassword, RelationalDatabaseParameters,
+    RotateMasterUserPassword.
+    Read-only attributes (known once deployed): DatabaseArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-lightsail-database.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -200,11 +151,13 @@ class Database(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "DatabaseAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "database.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     DatabaseArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AvailabilityZone: str
     BackupRetention: bool
     CaCertificateIdentifier: str
@@ -221,52 +174,80 @@ class Database(_Resource):
     RotateMasterUserPassword: bool
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        MasterDatabaseName: str,
+        MasterUsername: str,
+        RelationalDatabaseBlueprintId: str,
+        RelationalDatabaseBundleId: str,
+        RelationalDatabaseName: str,
+        AvailabilityZone: str | None = None,
+        BackupRetention: bool | None = None,
+        CaCertificateIdentifier: str | None = None,
+        MasterUserPassword: str | None = None,
+        PreferredBackupWindow: str | None = None,
+        PreferredMaintenanceWindow: str | None = None,
+        PubliclyAccessible: bool | None = None,
+        RelationalDatabaseParameters: list[
+            RelationalDatabaseParameter | RelationalDatabaseParameterDict
+        ]
+        | None = None,
+        RotateMasterUserPassword: bool | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Lightsail::Database; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            MasterDatabaseName: str,
-            MasterUsername: str,
-            RelationalDatabaseBlueprintId: str,
-            RelationalDatabaseBundleId: str,
-            RelationalDatabaseName: str,
-            AvailabilityZone: str | None = None,
-            BackupRetention: bool | None = None,
-            CaCertificateIdentifier: str | None = None,
-            MasterUserPassword: str | None = None,
-            PreferredBackupWindow: str | None = None,
-            PreferredMaintenanceWindow: str | None = None,
-            PubliclyAccessible: bool | None = None,
-            RelationalDatabaseParameters: list[
-                RelationalDatabaseParameter | RelationalDatabaseParameterDict
-            ]
-            | None = None,
-            RotateMasterUserPassword: bool | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Lightsail::Database; `await` it inside an App to deploy it.
-
-            AvailabilityZone: The Availability Zone in which to create your new database.
-            BackupRetention: When true, enables automated backup retention for your database.
-            CaCertificateIdentifier: Indicates the certificate that needs to be associated with the database.
-            MasterDatabaseName: The name of the database to create when the Lightsail database resource is created.
-            MasterUserPassword: The password for the master user.
-            MasterUsername: The name for the master user.
-            PreferredBackupWindow: The daily time range during which automated backups are created for your new database if automated backups are enabled.
-            PreferredMaintenanceWindow: The weekly time range during which system maintenance can occur on your new database.
-            PubliclyAccessible: Specifies the accessibility options for your new database.
-            RelationalDatabaseBlueprintId: The blueprint ID for your new database.
-            RelationalDatabaseBundleId: The bundle ID for your new database.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            MasterDatabaseName: The name of the database to create when the Lightsail database
+                resource is created. For MySQL, if this parameter isn't specified, no database is
+                created in the database resource. For PostgreSQL, if this parameter isn't specified,
+                a database named postgres is created in the database resource. Create-only: changing
+                it replaces the resource. Required.
+            MasterUsername: The name for the master user. Create-only: changing it replaces the
+                resource. Required.
+            RelationalDatabaseBlueprintId: The blueprint ID for your new database. A blueprint
+                describes the major engine version of a database. Create-only: changing it replaces
+                the resource. Required.
+            RelationalDatabaseBundleId: The bundle ID for your new database. A bundle describes the
+                performance specifications for your database. Create-only: changing it replaces the
+                resource. Required.
             RelationalDatabaseName: The name to use for your new Lightsail database resource.
+                Create-only: changing it replaces the resource. Required.
+            AvailabilityZone: The Availability Zone in which to create your new database. Use the
+                us-east-2a case-sensitive format. Create-only: changing it replaces the resource.
+            BackupRetention: When true, enables automated backup retention for your database.
+                Updates are applied during the next maintenance window because this can result in an
+                outage.
+            CaCertificateIdentifier: Indicates the certificate that needs to be associated with the
+                database.
+            MasterUserPassword: The password for the master user. The password can include any
+                printable ASCII character except "/", ''', or "@". It cannot contain spaces.
+                Write-only: sent to AWS, never read back.
+            PreferredBackupWindow: The daily time range during which automated backups are created
+                for your new database if automated backups are enabled.
+            PreferredMaintenanceWindow: The weekly time range during which system maintenance can
+                occur on your new database.
+            PubliclyAccessible: Specifies the accessibility options for your new database. A value
+                of true specifies a database that is available to resources outside of your
+                Lightsail account. A value of false specifies a database that is available only to
+                your Lightsail resources in the same region as your database.
             RelationalDatabaseParameters: Update one or more parameters of the relational database.
-            RotateMasterUserPassword: When true, the master user password is changed to a new strong password generated by Lightsail.
+                Write-only: sent to AWS, never read back.
+            RotateMasterUserPassword: When true, the master user password is changed to a new strong
+                password generated by Lightsail. Use the get relational database master user
+                password operation to get the new password. Write-only: sent to AWS, never read
+                back.
             Tags: An array of key-value pairs to apply to this resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

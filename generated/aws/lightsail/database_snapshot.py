@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,29 +59,35 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-DatabaseSnapshotLocationDict = TypedDict(
-    "DatabaseSnapshotLocationDict",
-    {
-        "AvailabilityZone": "str",
-        "RegionName": "str",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "str",
-    },
-    total=False,
-)
+class DatabaseSnapshotLocationDict(TypedDict, total=False):
+    """DatabaseSnapshotLocation as a plain dict: The Region name and Availability Zone where the
+    database snapshot is located."""
 
+    AvailabilityZone: str
+    """The Availability Zone where the database snapshot was created."""
+    RegionName: str
+    """The AWS Region where the database snapshot was created."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: str
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Lightsail::DatabaseSnapshot",
     schema_file="aws-lightsail-databasesnapshot.json",
     primary_identifier=("/RelationalDatabaseSnapshotName",),
-    additional_identifiers=(),
     read_only=(
         "/Arn",
         "/CreatedAt",
@@ -95,18 +105,9 @@ METADATA = _TypeMetadata(
         "/SupportCode",
     ),
     create_only=("/RelationalDatabaseSnapshotName", "/RelationalDatabaseName"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("RelationalDatabaseSnapshotName", "RelationalDatabaseName"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -116,64 +117,20 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "Arn": {"pattern": ".*\\S.*", "type": "string"},
-        "CreatedAt": {"type": "string"},
-        "Engine": {"pattern": ".*\\S.*", "type": "string"},
-        "EngineVersion": {"pattern": ".*\\S.*", "type": "string"},
-        "FromRelationalDatabaseArn": {"pattern": ".*\\S.*", "type": "string"},
-        "FromRelationalDatabaseBlueprintId": {"type": "string"},
-        "FromRelationalDatabaseBundleId": {"type": "string"},
-        "FromRelationalDatabaseName": {"pattern": ".*\\S.*", "type": "string"},
-        "Location": {
-            "additionalProperties": False,
-            "properties": {
-                "AvailabilityZone": {"type": "string"},
-                "RegionName": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "Name": {"pattern": "^\\w[\\w\\-]*\\w$", "type": "string"},
-        "RelationalDatabaseName": {"pattern": "^\\w[\\w\\-]*\\w$", "type": "string"},
-        "RelationalDatabaseSnapshotName": {
-            "maxLength": 255,
-            "minLength": 2,
-            "pattern": "^\\w[\\w\\-]*\\w$",
-            "type": "string",
-        },
-        "ResourceType": {"enum": ["RelationalDatabaseSnapshot"], "type": "string"},
-        "SizeInGb": {"type": "integer"},
-        "State": {"pattern": ".*\\S.*", "type": "string"},
-        "SupportCode": {"type": "string"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "type": "array",
-            "uniqueItems": True,
-        },
-    },
-    "required": ["RelationalDatabaseSnapshotName", "RelationalDatabaseName"],
-}
-
 
 class DatabaseSnapshot(_Resource):
-    """AWS::Lightsail::DatabaseSnapshot: Resource Type definition for AWS::Lightsail::DatabaseSnapshot
+    """AWS::Lightsail::DatabaseSnapshot: Resource Type definition for
+    AWS::Lightsail::DatabaseSnapshot
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: RelationalDatabaseSnapshotName.
+    Replaced when any of these change (create-only): RelationalDatabaseSnapshotName,
+    RelationalDatabaseName.
+    Read-only attributes (known once deployed): Arn, CreatedAt, Engine, EngineVersion,
+    FromRelationalDatabaseArn, FromRelationalDatabaseBlueprintId, FromRelationalDatabaseBundleId,
+    FromRelationalDatabaseName, Location, Name, ResourceType, SizeInGb, State, SupportCode.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-lightsail-databasesnapshot.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -183,47 +140,70 @@ class DatabaseSnapshot(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "DatabaseSnapshotAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "database_snapshot.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The Amazon Resource Name (ARN) of the database snapshot."""
     CreatedAt: str
+    """The timestamp when the database snapshot was created."""
     Engine: str
+    """The software of the database snapshot (for example, MySQL)."""
     EngineVersion: str
+    """The database engine version for the database snapshot (for example, 5.7.23)."""
     FromRelationalDatabaseArn: str
+    """The Amazon Resource Name (ARN) of the database from which the database snapshot was created."""
     FromRelationalDatabaseBlueprintId: str
+    """The blueprint ID of the database from which the database snapshot was created. A blueprint
+    describes the major engine version of a database."""
     FromRelationalDatabaseBundleId: str
+    """The bundle ID of the database from which the database snapshot was created."""
     FromRelationalDatabaseName: str
+    """The name of the source database from which the database snapshot was created."""
     Location: DatabaseSnapshotLocationDict
+    """The Region name and Availability Zone where the database snapshot is located."""
     Name: str
+    """The name of the database snapshot."""
     ResourceType: Literal["RelationalDatabaseSnapshot"]
+    """The Lightsail resource type."""
     SizeInGb: int
+    """The size of the disk in GB (for example, 32) for the database snapshot."""
     State: str
+    """The state of the database snapshot."""
     SupportCode: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The support code for the database snapshot. Include this code in your email to support when
+    you have questions about a database snapshot in Lightsail. This code enables our support team to
+    look up your Lightsail information more easily."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     RelationalDatabaseName: str
     RelationalDatabaseSnapshotName: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        RelationalDatabaseName: str,
+        RelationalDatabaseSnapshotName: str,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Lightsail::DatabaseSnapshot; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            RelationalDatabaseName: str,
-            RelationalDatabaseSnapshotName: str,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Lightsail::DatabaseSnapshot; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
             RelationalDatabaseName: The name of the database on which to base your new snapshot.
-            RelationalDatabaseSnapshotName: The name for your new database snapshot.
+                Create-only: changing it replaces the resource. Required.
+            RelationalDatabaseSnapshotName: The name for your new database snapshot. Create-only:
+                changing it replaces the resource. Required.
             Tags: An array of key-value pairs to apply to this resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

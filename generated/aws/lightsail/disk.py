@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -63,47 +67,57 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AddOnDict = TypedDict(
-    "AddOnDict",
-    {
-        "AddOnType": "Required[Literal['AutoSnapshot', 'StopInstanceOnIdle']]",
-        "AutoSnapshotAddOnRequest": "AutoSnapshotAddOnDict",
-        "Status": "Literal['Enabling', 'Disabling', 'Enabled', 'Terminating', 'Terminated', 'Disabled', 'Failed']",
-    },
-    total=False,
-)
 
-AutoSnapshotAddOnDict = TypedDict(
-    "AutoSnapshotAddOnDict",
-    {
-        "SnapshotTimeOfDay": "str",
-    },
-    total=False,
-)
+class AddOnDict(TypedDict, total=False):
+    """AddOn as a plain dict: A addon associate with a resource."""
 
-DiskLocationDict = TypedDict(
-    "DiskLocationDict",
-    {
-        "AvailabilityZone": "str",
-        "RegionName": "str",
-    },
-    total=False,
-)
+    AddOnType: Required[Literal["AutoSnapshot", "StopInstanceOnIdle"]]
+    """The add-on type"""
+    AutoSnapshotAddOnRequest: AutoSnapshotAddOnDict
+    """An object that represents additional parameters when enabling or modifying the automatic
+    snapshot add-on"""
+    Status: Literal[
+        "Enabling", "Disabling", "Enabled", "Terminating", "Terminated", "Disabled", "Failed"
+    ]
+    """Status of the Addon"""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "str",
-    },
-    total=False,
-)
 
+class AutoSnapshotAddOnDict(TypedDict, total=False):
+    """AutoSnapshotAddOn as a plain dict: An object that represents additional parameters when
+    enabling or modifying the automatic snapshot add-on"""
+
+    SnapshotTimeOfDay: str
+    """The daily time when an automatic snapshot will be created."""
+
+
+class DiskLocationDict(TypedDict, total=False):
+    """DiskLocation as a plain dict: Location of a resource."""
+
+    AvailabilityZone: str
+    """The Availability Zone in which to create your disk. Use the following format: us-east-2a
+    (case sensitive). Be sure to add the include Availability Zones parameter to your request."""
+    RegionName: str
+    """The Region Name in which to create your disk."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: str
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Lightsail::Disk",
     schema_file="aws-lightsail-disk.json",
     primary_identifier=("/DiskName",),
-    additional_identifiers=(),
     read_only=(
         "/AttachedTo",
         "/Path",
@@ -118,18 +132,9 @@ METADATA = _TypeMetadata(
         "/DiskArn",
     ),
     create_only=("/DiskName", "/AvailabilityZone", "/SizeInGb"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/AddOns", "/Tags"),
     required=("DiskName", "SizeInGb"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -139,107 +144,45 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AddOn": {
-            "additionalProperties": False,
-            "properties": {
-                "AddOnType": {
-                    "enum": ["AutoSnapshot", "StopInstanceOnIdle"],
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "type": "string",
-                },
-                "AutoSnapshotAddOnRequest": {"$ref": "#/definitions/AutoSnapshotAddOn"},
-                "Status": {
-                    "enum": [
-                        "Enabling",
-                        "Disabling",
-                        "Enabled",
-                        "Terminating",
-                        "Terminated",
-                        "Disabled",
-                        "Failed",
-                    ],
-                    "type": "string",
-                },
-            },
-            "required": ["AddOnType"],
-            "type": "object",
-        },
-        "AutoSnapshotAddOn": {
-            "additionalProperties": False,
-            "properties": {"SnapshotTimeOfDay": {"pattern": "^[0-9]{2}:00$", "type": "string"}},
-            "type": "object",
-        },
-        "Location": {
-            "additionalProperties": False,
-            "properties": {
-                "AvailabilityZone": {"type": "string"},
-                "RegionName": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AddOns": {"items": {"$ref": "#/definitions/AddOn"}, "type": "array"},
-        "AttachedTo": {"type": "string"},
-        "AttachmentState": {"type": "string"},
-        "AvailabilityZone": {"maxLength": 255, "minLength": 1, "pattern": "\\S", "type": "string"},
-        "DiskArn": {"type": "string"},
-        "DiskName": {
-            "maxLength": 254,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9][\\w\\-.]*[a-zA-Z0-9]$",
-            "type": "string",
-        },
-        "Iops": {"type": "integer"},
-        "IsAttached": {"type": "boolean"},
-        "Location": {"$ref": "#/definitions/Location"},
-        "Path": {"type": "string"},
-        "ResourceType": {"type": "string"},
-        "SizeInGb": {"type": "integer"},
-        "State": {"type": "string"},
-        "SupportCode": {"type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-    },
-    "required": ["DiskName", "SizeInGb"],
-}
-
 
 class Disk(_Resource):
     """AWS::Lightsail::Disk: Resource Type definition for AWS::Lightsail::Disk
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: DiskName.
+    Replaced when any of these change (create-only): DiskName, AvailabilityZone, SizeInGb.
+    Read-only attributes (known once deployed): AttachedTo, AttachmentState, DiskArn, Iops,
+    IsAttached, Path, ResourceType, State, SupportCode.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-lightsail-disk.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
     props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "DiskProps")
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "DiskAttributes")
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "disk.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     AttachedTo: str
+    """Name of the attached Lightsail Instance"""
     AttachmentState: str
+    """Attachment State of the Lightsail disk"""
     DiskArn: str
+    """Type: str."""
     Iops: int
+    """Iops of the Lightsail disk"""
     IsAttached: bool
+    """Check is Disk is attached state"""
     Path: str
+    """Path of the attached Disk"""
     ResourceType: str
+    """Resource type of Lightsail instance."""
     State: str
+    """State of the Lightsail disk"""
     SupportCode: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Support code to help identify any issues"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AddOns: list[AddOnDict]
     AvailabilityZone: str
     DiskName: str
@@ -247,30 +190,39 @@ class Disk(_Resource):
     SizeInGb: int
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        DiskName: str,
+        SizeInGb: int,
+        AddOns: list[AddOn | AddOnDict] | None = None,
+        AvailabilityZone: str | None = None,
+        Location: DiskLocation | DiskLocationDict | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Lightsail::Disk; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            DiskName: str,
-            SizeInGb: int,
-            AddOns: list[AddOn | AddOnDict] | None = None,
-            AvailabilityZone: str | None = None,
-            Location: DiskLocation | DiskLocationDict | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Lightsail::Disk; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            DiskName: The names to use for your new Lightsail disk. Create-only: changing it
+                replaces the resource. Required.
+            SizeInGb: Size of the Lightsail disk Create-only: changing it replaces the resource.
+                Required.
             AddOns: An array of objects representing the add-ons to enable for the new instance.
-            AvailabilityZone: The Availability Zone in which to create your instance.
-            DiskName: The names to use for your new Lightsail disk.
-            SizeInGb: Size of the Lightsail disk
+            AvailabilityZone: The Availability Zone in which to create your instance. Use the
+                following format: us-east-2a (case sensitive). Be sure to add the include
+                Availability Zones parameter to your request. Create-only: changing it replaces the
+                resource.
+            Location: Location of a resource.
             Tags: An array of key-value pairs to apply to this resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

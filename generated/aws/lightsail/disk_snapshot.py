@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,29 +59,35 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-DiskSnapshotLocationDict = TypedDict(
-    "DiskSnapshotLocationDict",
-    {
-        "AvailabilityZone": "str",
-        "RegionName": "str",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "str",
-    },
-    total=False,
-)
+class DiskSnapshotLocationDict(TypedDict, total=False):
+    """DiskSnapshotLocation as a plain dict: The AWS Region and Availability Zone where the disk
+    snapshot was created."""
 
+    AvailabilityZone: str
+    """The Availability Zone where the disk snapshot was created."""
+    RegionName: str
+    """The AWS Region where the disk snapshot was created."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: str
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Lightsail::DiskSnapshot",
     schema_file="aws-lightsail-disksnapshot.json",
     primary_identifier=("/DiskSnapshotName",),
-    additional_identifiers=(),
     read_only=(
         "/DiskSnapshotArn",
         "/Location",
@@ -91,18 +101,9 @@ METADATA = _TypeMetadata(
         "/SupportCode",
     ),
     create_only=("/DiskSnapshotName", "/DiskName"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("DiskSnapshotName", "DiskName"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -112,65 +113,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "CreatedAt": {"type": "string"},
-        "DiskName": {
-            "maxLength": 255,
-            "minLength": 2,
-            "pattern": "^\\w[\\w\\-]*\\w$",
-            "type": "string",
-        },
-        "DiskSnapshotArn": {"pattern": ".*\\S.*", "type": "string"},
-        "DiskSnapshotName": {
-            "maxLength": 255,
-            "minLength": 2,
-            "pattern": "^\\w[\\w\\-]*\\w$",
-            "type": "string",
-        },
-        "FromDiskName": {"pattern": "^\\w[\\w\\-]*\\w$", "type": "string"},
-        "IsFromAutoSnapshot": {"type": "boolean"},
-        "Location": {
-            "additionalProperties": False,
-            "properties": {
-                "AvailabilityZone": {"type": "string"},
-                "RegionName": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "Progress": {"type": "string"},
-        "ResourceType": {"enum": ["DiskSnapshot"], "type": "string"},
-        "SizeInGb": {"minimum": 1, "type": "integer"},
-        "State": {"enum": ["pending", "completed", "error", "unknown"], "type": "string"},
-        "SupportCode": {"type": "string"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "type": "array",
-            "uniqueItems": True,
-        },
-    },
-    "required": ["DiskSnapshotName", "DiskName"],
-}
-
 
 class DiskSnapshot(_Resource):
     """AWS::Lightsail::DiskSnapshot: Resource Type definition for AWS::Lightsail::DiskSnapshot
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: DiskSnapshotName.
+    Replaced when any of these change (create-only): DiskSnapshotName, DiskName.
+    Read-only attributes (known once deployed): CreatedAt, DiskSnapshotArn, FromDiskName,
+    IsFromAutoSnapshot, Location, Progress, ResourceType, SizeInGb, State, SupportCode.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-lightsail-disksnapshot.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -178,43 +131,60 @@ class DiskSnapshot(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "DiskSnapshotAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "disk_snapshot.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     CreatedAt: str
+    """The timestamp when the disk snapshot was created."""
     DiskSnapshotArn: str
+    """The Amazon Resource Name (ARN) of the disk snapshot."""
     FromDiskName: str
+    """The name of the source disk from which the disk snapshot was created."""
     IsFromAutoSnapshot: bool
+    """A Boolean value indicating whether the snapshot was created from an automatic snapshot."""
     Location: DiskSnapshotLocationDict
+    """The AWS Region and Availability Zone where the disk snapshot was created."""
     Progress: str
+    """The progress of the disk snapshot creation operation."""
     ResourceType: Literal["DiskSnapshot"]
+    """The Lightsail resource type (DiskSnapshot)."""
     SizeInGb: int
+    """The size of the disk snapshot in GB."""
     State: Literal["pending", "completed", "error", "unknown"]
+    """The status of the disk snapshot operation."""
     SupportCode: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The support code. Include this code in your email to support when you have questions about an
+    instance or another resource in Lightsail."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     DiskName: str
     DiskSnapshotName: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        DiskName: str,
+        DiskSnapshotName: str,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Lightsail::DiskSnapshot; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            DiskName: str,
-            DiskSnapshotName: str,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Lightsail::DiskSnapshot; `await` it inside an App to deploy it.
-
-            DiskName: The name of the source disk from which the snapshot was created.
-            DiskSnapshotName: The name of the disk snapshot (e.g., my-disk-snapshot).
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            DiskName: The name of the source disk from which the snapshot was created. Create-only:
+                changing it replaces the resource. Required.
+            DiskSnapshotName: The name of the disk snapshot (e.g., my-disk-snapshot). Create-only:
+                changing it replaces the resource. Required.
             Tags: An array of key-value pairs to apply to this resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

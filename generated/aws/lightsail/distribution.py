@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -79,93 +83,143 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-CacheBehaviorDict = TypedDict(
-    "CacheBehaviorDict",
-    {
-        "Behavior": "Literal['cache', 'dont-cache']",
-    },
-    total=False,
-)
 
-CacheBehaviorPerPathDict = TypedDict(
-    "CacheBehaviorPerPathDict",
-    {
-        "Behavior": "Literal['cache', 'dont-cache']",
-        "Path": "str",
-    },
-    total=False,
-)
+class CacheBehaviorDict(TypedDict, total=False):
+    """CacheBehavior as a plain dict: Describes the default cache behavior of an Amazon Lightsail
+    content delivery network (CDN) distribution."""
 
-CacheSettingsDict = TypedDict(
-    "CacheSettingsDict",
-    {
-        "AllowedHTTPMethods": "str",
-        "CachedHTTPMethods": "str",
-        "DefaultTTL": "int",
-        "ForwardedCookies": "CookieObjectDict",
-        "ForwardedHeaders": "HeaderObjectDict",
-        "ForwardedQueryStrings": "QueryStringObjectDict",
-        "MaximumTTL": "int",
-        "MinimumTTL": "int",
-    },
-    total=False,
-)
+    Behavior: Literal["cache", "dont-cache"]
+    """The cache behavior of the distribution."""
 
-CookieObjectDict = TypedDict(
-    "CookieObjectDict",
-    {
-        "CookiesAllowList": "list[str]",
-        "Option": "Literal['all', 'allow-list', 'none']",
-    },
-    total=False,
-)
 
-HeaderObjectDict = TypedDict(
-    "HeaderObjectDict",
-    {
-        "HeadersAllowList": "list[str]",
-        "Option": "Literal['all', 'allow-list', 'none']",
-    },
-    total=False,
-)
+class CacheBehaviorPerPathDict(TypedDict, total=False):
+    """CacheBehaviorPerPath as a plain dict: Describes the per-path cache behavior of an Amazon
+    Lightsail content delivery network (CDN) distribution."""
 
-InputOriginDict = TypedDict(
-    "InputOriginDict",
-    {
-        "Name": "str",
-        "ProtocolPolicy": "Literal['http-only', 'https-only']",
-        "RegionName": "Literal['ap-east-1', 'ap-northeast-1', 'ap-northeast-2', 'ap-south-1', 'ap-southeast-1', 'ap-southeast-2', 'ap-southeast-3', 'ap-southeast-5', 'ca-central-1', 'eu-central-1', 'eu-north-1', 'eu-south-2', 'eu-west-1', 'eu-west-2', 'eu-west-3', 'sa-east-1', 'us-east-1', 'us-east-2', 'us-west-1', 'us-west-2']",
-    },
-    total=False,
-)
+    Behavior: Literal["cache", "dont-cache"]
+    """The cache behavior for the specified path."""
+    Path: str
+    """The path to a directory or file to cached, or not cache. Use an asterisk symbol to specify
+    wildcard directories (path/to/assets/*), and file types (*.html, *jpg, *js). Directories and
+    file paths are case-sensitive."""
 
-QueryStringObjectDict = TypedDict(
-    "QueryStringObjectDict",
-    {
-        "Option": "bool",
-        "QueryStringsAllowList": "list[str]",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "str",
-    },
-    total=False,
-)
+class CacheSettingsDict(TypedDict, total=False):
+    """CacheSettings as a plain dict: Describes the cache settings of an Amazon Lightsail content
+    delivery network (CDN) distribution."""
 
+    AllowedHTTPMethods: str
+    """The HTTP methods that are processed and forwarded to the distribution's origin."""
+    CachedHTTPMethods: str
+    """The HTTP method responses that are cached by your distribution."""
+    DefaultTTL: int
+    """The default amount of time that objects stay in the distribution's cache before the
+    distribution forwards another request to the origin to determine whether the content has been
+    updated."""
+    ForwardedCookies: CookieObjectDict
+    """An object that describes the cookies that are forwarded to the origin. Your content is cached
+    based on the cookies that are forwarded."""
+    ForwardedHeaders: HeaderObjectDict
+    """An object that describes the headers that are forwarded to the origin. Your content is cached
+    based on the headers that are forwarded."""
+    ForwardedQueryStrings: QueryStringObjectDict
+    """An object that describes the query strings that are forwarded to the origin. Your content is
+    cached based on the query strings that are forwarded."""
+    MaximumTTL: int
+    """The maximum amount of time that objects stay in the distribution's cache before the
+    distribution forwards another request to the origin to determine whether the object has been
+    updated."""
+    MinimumTTL: int
+    """The minimum amount of time that objects stay in the distribution's cache before the
+    distribution forwards another request to the origin to determine whether the object has been
+    updated."""
+
+
+class CookieObjectDict(TypedDict, total=False):
+    """CookieObject as a plain dict: Describes whether an Amazon Lightsail content delivery network
+    (CDN) distribution forwards cookies to the origin and, if so, which ones."""
+
+    CookiesAllowList: list[str]
+    """The specific cookies to forward to your distribution's origin."""
+    Option: Literal["all", "allow-list", "none"]
+    """Specifies which cookies to forward to the distribution's origin for a cache behavior: all,
+    none, or allow-list to forward only the cookies specified in the cookiesAllowList parameter."""
+
+
+class HeaderObjectDict(TypedDict, total=False):
+    """HeaderObject as a plain dict: Describes the request headers that a Lightsail distribution
+    bases caching on."""
+
+    HeadersAllowList: list[str]
+    """The specific headers to forward to your distribution's origin."""
+    Option: Literal["all", "allow-list", "none"]
+    """The headers that you want your distribution to forward to your origin and base caching on."""
+
+
+class InputOriginDict(TypedDict, total=False):
+    """InputOrigin as a plain dict: Describes the origin resource of an Amazon Lightsail content
+    delivery network (CDN) distribution."""
+
+    Name: str
+    """The name of the origin resource."""
+    ProtocolPolicy: Literal["http-only", "https-only"]
+    """The protocol that your Amazon Lightsail distribution uses when establishing a connection with
+    your origin to pull content."""
+    RegionName: Literal[
+        "ap-east-1",
+        "ap-northeast-1",
+        "ap-northeast-2",
+        "ap-south-1",
+        "ap-southeast-1",
+        "ap-southeast-2",
+        "ap-southeast-3",
+        "ap-southeast-5",
+        "ca-central-1",
+        "eu-central-1",
+        "eu-north-1",
+        "eu-south-2",
+        "eu-west-1",
+        "eu-west-2",
+        "eu-west-3",
+        "sa-east-1",
+        "us-east-1",
+        "us-east-2",
+        "us-west-1",
+        "us-west-2",
+    ]
+    """The AWS Region name of the origin resource."""
+
+
+class QueryStringObjectDict(TypedDict, total=False):
+    """QueryStringObject as a plain dict: Describes the query string parameters that an Amazon
+    Lightsail content delivery network (CDN) distribution to bases caching on."""
+
+    Option: bool
+    """Indicates whether the distribution forwards and caches based on query strings."""
+    QueryStringsAllowList: list[str]
+    """The specific query strings that the distribution forwards to the origin."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: str
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Lightsail::Distribution",
     schema_file="aws-lightsail-distribution.json",
     primary_identifier=("/DistributionName",),
-    additional_identifiers=(),
     read_only=("/DistributionArn", "/Status", "/AbleToUpdateBundle"),
     create_only=("/DistributionName", "/IpAddressType"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=(
         "/CacheBehaviorSettings/ForwardedCookies/CookiesAllowList",
         "/CacheBehaviorSettings/ForwardedHeaders/HeadersAllowList",
@@ -174,14 +228,7 @@ METADATA = _TypeMetadata(
         "/Tags",
     ),
     required=("DistributionName", "BundleId", "DefaultCacheBehavior", "Origin"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -191,143 +238,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "CacheBehavior": {
-            "additionalProperties": False,
-            "properties": {"Behavior": {"enum": ["cache", "dont-cache"], "type": "string"}},
-            "type": "object",
-        },
-        "CacheBehaviorPerPath": {
-            "additionalProperties": False,
-            "properties": {
-                "Behavior": {"enum": ["cache", "dont-cache"], "type": "string"},
-                "Path": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "CacheSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "AllowedHTTPMethods": {"pattern": "\\S", "type": "string"},
-                "CachedHTTPMethods": {"pattern": "\\S", "type": "string"},
-                "DefaultTTL": {"type": "integer"},
-                "ForwardedCookies": {"$ref": "#/definitions/CookieObject"},
-                "ForwardedHeaders": {"$ref": "#/definitions/HeaderObject"},
-                "ForwardedQueryStrings": {"$ref": "#/definitions/QueryStringObject"},
-                "MaximumTTL": {"type": "integer"},
-                "MinimumTTL": {"type": "integer"},
-            },
-            "type": "object",
-        },
-        "CookieObject": {
-            "additionalProperties": False,
-            "properties": {
-                "CookiesAllowList": {
-                    "items": {"type": "string"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "Option": {"enum": ["all", "allow-list", "none"], "type": "string"},
-            },
-            "type": "object",
-        },
-        "HeaderObject": {
-            "additionalProperties": False,
-            "properties": {
-                "HeadersAllowList": {
-                    "items": {"type": "string"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "Option": {"enum": ["all", "allow-list", "none"], "type": "string"},
-            },
-            "type": "object",
-        },
-        "InputOrigin": {
-            "additionalProperties": False,
-            "properties": {
-                "Name": {"pattern": "^\\w[\\w\\-]*\\w$", "type": "string"},
-                "ProtocolPolicy": {"enum": ["http-only", "https-only"], "type": "string"},
-                "RegionName": {
-                    "enum": [
-                        "ap-east-1",
-                        "ap-northeast-1",
-                        "ap-northeast-2",
-                        "ap-south-1",
-                        "ap-southeast-1",
-                        "ap-southeast-2",
-                        "ap-southeast-3",
-                        "ap-southeast-5",
-                        "ca-central-1",
-                        "eu-central-1",
-                        "eu-north-1",
-                        "eu-south-2",
-                        "eu-west-1",
-                        "eu-west-2",
-                        "eu-west-3",
-                        "sa-east-1",
-                        "us-east-1",
-                        "us-east-2",
-                        "us-west-1",
-                        "us-west-2",
-                    ],
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "QueryStringObject": {
-            "additionalProperties": False,
-            "properties": {
-                "Option": {"type": "boolean"},
-                "QueryStringsAllowList": {
-                    "items": {"type": "string"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AbleToUpdateBundle": {"type": "boolean"},
-        "BundleId": {"type": "string"},
-        "CacheBehaviorSettings": {"$ref": "#/definitions/CacheSettings"},
-        "CacheBehaviors": {
-            "items": {"$ref": "#/definitions/CacheBehaviorPerPath"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "CertificateName": {"pattern": "^\\w[\\w\\-]*\\w$", "type": "string"},
-        "DefaultCacheBehavior": {"$ref": "#/definitions/CacheBehavior"},
-        "DistributionArn": {"type": "string"},
-        "DistributionName": {"pattern": "\\w[\\w\\-]*\\w", "type": "string"},
-        "IpAddressType": {"enum": ["dualstack", "ipv4", "ipv6"], "type": "string"},
-        "IsEnabled": {"type": "boolean"},
-        "Origin": {"$ref": "#/definitions/InputOrigin"},
-        "Status": {"type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-    },
-    "required": ["DistributionName", "BundleId", "DefaultCacheBehavior", "Origin"],
-}
-
 
 class Distribution(_Resource):
     """AWS::Lightsail::Distribution: Resource Type definition for AWS::Lightsail::Distribution
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: DistributionName.
+    Replaced when any of these change (create-only): DistributionName, IpAddressType.
+    Read-only attributes (known once deployed): AbleToUpdateBundle, DistributionArn, Status.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-lightsail-distribution.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -335,13 +255,18 @@ class Distribution(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "DistributionAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "distribution.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     AbleToUpdateBundle: bool
+    """Indicates whether the bundle that is currently applied to your distribution, specified using
+    the distributionName parameter, can be changed to another bundle."""
     DistributionArn: str
+    """Type: str."""
     Status: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The status of the distribution."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     BundleId: str
     CacheBehaviorSettings: CacheSettingsDict
     CacheBehaviors: list[CacheBehaviorPerPathDict]
@@ -353,39 +278,48 @@ class Distribution(_Resource):
     Origin: InputOriginDict
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        BundleId: str,
+        DefaultCacheBehavior: CacheBehavior | CacheBehaviorDict,
+        DistributionName: str,
+        Origin: InputOrigin | InputOriginDict,
+        CacheBehaviorSettings: CacheSettings | CacheSettingsDict | None = None,
+        CacheBehaviors: list[CacheBehaviorPerPath | CacheBehaviorPerPathDict] | None = None,
+        CertificateName: str | None = None,
+        IpAddressType: Literal["dualstack", "ipv4", "ipv6"] | None = None,
+        IsEnabled: bool | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Lightsail::Distribution; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            BundleId: str,
-            DefaultCacheBehavior: CacheBehavior | CacheBehaviorDict,
-            DistributionName: str,
-            Origin: InputOrigin | InputOriginDict,
-            CacheBehaviorSettings: CacheSettings | CacheSettingsDict | None = None,
-            CacheBehaviors: list[CacheBehaviorPerPath | CacheBehaviorPerPathDict] | None = None,
-            CertificateName: str | None = None,
-            IpAddressType: Literal["dualstack", "ipv4", "ipv6"] | None = None,
-            IsEnabled: bool | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Lightsail::Distribution; `await` it inside an App to deploy it.
-
-            BundleId: The bundle ID to use for the distribution.
-            CacheBehaviorSettings: An object that describes the cache behavior settings for the distribution.
-            CacheBehaviors: An array of objects that describe the per-path cache behavior for the distribution.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            BundleId: The bundle ID to use for the distribution. Required.
+            DefaultCacheBehavior: An object that describes the default cache behavior for the
+                distribution. Required.
+            DistributionName: The name for the distribution. Create-only: changing it replaces the
+                resource. Required.
+            Origin: An object that describes the origin resource for the distribution, such as a
+                Lightsail instance or load balancer. Required.
+            CacheBehaviorSettings: An object that describes the cache behavior settings for the
+                distribution.
+            CacheBehaviors: An array of objects that describe the per-path cache behavior for the
+                distribution.
             CertificateName: The certificate attached to the Distribution.
-            DefaultCacheBehavior: An object that describes the default cache behavior for the distribution.
-            DistributionName: The name for the distribution.
-            IpAddressType: The IP address type for the distribution.
+            IpAddressType: The IP address type for the distribution. Create-only: changing it
+                replaces the resource.
             IsEnabled: Indicates whether the distribution is enabled.
-            Origin: An object that describes the origin resource for the distribution, such as a Lightsail instance or load balancer.
             Tags: An array of key-value pairs to apply to this resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,41 +63,51 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-DomainEntryDict = TypedDict(
-    "DomainEntryDict",
-    {
-        "Id": "str",
-        "IsAlias": "bool",
-        "Name": "Required[str]",
-        "Target": "Required[str]",
-        "Type": "Required[Literal['A', 'AAAA', 'CNAME', 'MX', 'NS', 'SOA', 'SRV', 'TXT']]",
-    },
-    total=False,
-)
 
-DomainLocationDict = TypedDict(
-    "DomainLocationDict",
-    {
-        "AvailabilityZone": "str",
-        "RegionName": "str",
-    },
-    total=False,
-)
+class DomainEntryDict(TypedDict, total=False):
+    """DomainEntry as a plain dict: Describes the domain recordset entry (e.g., A record, CNAME
+    record, TXT record, etc.)"""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "str",
-    },
-    total=False,
-)
+    Id: str
+    """The ID of the domain recordset entry."""
+    IsAlias: bool
+    """When true, specifies whether the domain entry is an alias used by the Lightsail load
+    balancer, Lightsail container service, Lightsail content delivery network (CDN) distribution, or
+    another AWS resource. You can include an alias (A type) record in your request, which points to
+    the DNS name of a load balancer, container service, CDN distribution, or other AWS resource and
+    routes traffic to that resource."""
+    Name: Required[str]
+    """The name of the domain entry."""
+    Target: Required[str]
+    """The target AWS name server (e.g., ns-111.awsdns-11.com)."""
+    Type: Required[Literal["A", "AAAA", "CNAME", "MX", "NS", "SOA", "SRV", "TXT"]]
+    """The type of domain entry (e.g., A, CNAME, MX, NS, SOA, SRV, TXT)."""
 
+
+class DomainLocationDict(TypedDict, total=False):
+    """DomainLocation as a plain dict: The AWS Region and Availability Zone where the domain was
+    created (read-only)."""
+
+    AvailabilityZone: str
+    """The Availability Zone."""
+    RegionName: str
+    """The AWS Region name."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag."""
+    Value: str
+    """The value for the tag."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Lightsail::Domain",
     schema_file="aws-lightsail-domain.json",
     primary_identifier=("/DomainName",),
-    additional_identifiers=(),
     read_only=(
         "/Arn",
         "/SupportCode",
@@ -103,18 +117,9 @@ METADATA = _TypeMetadata(
         "/DomainEntries/*/Id",
     ),
     create_only=("/DomainName",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/DomainEntries", "/Tags"),
     required=("DomainName",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -124,64 +129,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "DomainEntry": {
-            "additionalProperties": False,
-            "properties": {
-                "Id": {"type": "string"},
-                "IsAlias": {"type": "boolean"},
-                "Name": {"type": "string"},
-                "Target": {"type": "string"},
-                "Type": {
-                    "enum": ["A", "AAAA", "CNAME", "MX", "NS", "SOA", "SRV", "TXT"],
-                    "type": "string",
-                },
-            },
-            "required": ["Name", "Type", "Target"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Key"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {
-            "pattern": "^arn:.+:lightsail:[a-z0-9-]+:[0-9]{12}:Domain/[a-zA-Z0-9][a-zA-Z0-9-_.]{0,253}[a-zA-Z0-9]$",
-            "type": "string",
-        },
-        "CreatedAt": {"type": "string"},
-        "DomainEntries": {
-            "items": {"$ref": "#/definitions/DomainEntry"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "DomainName": {"type": "string"},
-        "Location": {
-            "additionalProperties": False,
-            "properties": {
-                "AvailabilityZone": {"type": "string"},
-                "RegionName": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "ResourceType": {"enum": ["Domain"], "type": "string"},
-        "SupportCode": {"type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-    },
-    "required": ["DomainName"],
-}
-
 
 class Domain(_Resource):
     """AWS::Lightsail::Domain: Resource Type definition for AWS::Lightsail::Domain
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: DomainName.
+    Replaced when any of these change (create-only): DomainName.
+    Read-only attributes (known once deployed): Arn, CreatedAt, Location, ResourceType, SupportCode.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-lightsail-domain.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -189,38 +146,50 @@ class Domain(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "DomainAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "domain.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The Amazon Resource Name (ARN) of the domain (read-only)."""
     CreatedAt: str
+    """The timestamp when the domain was created (read-only)."""
     Location: DomainLocationDict
+    """The AWS Region and Availability Zone where the domain was created (read-only)."""
     ResourceType: Literal["Domain"]
+    """The Lightsail resource type (read-only)."""
     SupportCode: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The support code. Include this code in your email to support when you have questions
+    (read-only)."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     DomainEntries: list[DomainEntryDict]
     DomainName: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        DomainName: str,
+        DomainEntries: list[DomainEntry | DomainEntryDict] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Lightsail::Domain; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            DomainName: str,
-            DomainEntries: list[DomainEntry | DomainEntryDict] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Lightsail::Domain; `await` it inside an App to deploy it.
-
-            DomainEntries: An array of key-value pairs containing information about the domain entries.
-            DomainName: The name of the domain to manage in Lightsail.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            DomainName: The name of the domain to manage in Lightsail. Create-only: changing it
+                replaces the resource. Required.
+            DomainEntries: An array of key-value pairs containing information about the domain
+                entries.
             Tags: An array of key-value pairs to apply to this resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

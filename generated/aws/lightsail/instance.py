@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -87,114 +91,137 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AddOnDict = TypedDict(
-    "AddOnDict",
-    {
-        "AddOnType": "Required[Literal['AutoSnapshot', 'StopInstanceOnIdle']]",
-        "AutoSnapshotAddOnRequest": "AutoSnapshotAddOnDict",
-        "Status": "Literal['Enabling', 'Disabling', 'Enabled', 'Terminating', 'Terminated', 'Disabled', 'Failed']",
-    },
-    total=False,
-)
 
-AutoSnapshotAddOnDict = TypedDict(
-    "AutoSnapshotAddOnDict",
-    {
-        "SnapshotTimeOfDay": "str",
-    },
-    total=False,
-)
+class AddOnDict(TypedDict, total=False):
+    """AddOn as a plain dict: A addon associate with a resource."""
 
-DiskDict = TypedDict(
-    "DiskDict",
-    {
-        "AttachedTo": "str",
-        "AttachmentState": "str",
-        "DiskName": "Required[str]",
-        "IOPS": "int",
-        "IsSystemDisk": "bool",
-        "Path": "Required[str]",
-        "SizeInGb": "str",
-    },
-    total=False,
-)
+    AddOnType: Required[Literal["AutoSnapshot", "StopInstanceOnIdle"]]
+    """The add-on type"""
+    AutoSnapshotAddOnRequest: AutoSnapshotAddOnDict
+    """An object that represents additional parameters when enabling or modifying the automatic
+    snapshot add-on"""
+    Status: Literal[
+        "Enabling", "Disabling", "Enabled", "Terminating", "Terminated", "Disabled", "Failed"
+    ]
+    """Status of the Addon"""
 
-InstanceHardwareDict = TypedDict(
-    "InstanceHardwareDict",
-    {
-        "CpuCount": "int",
-        "Disks": "list[DiskDict]",
-        "RamSizeInGb": "int",
-    },
-    total=False,
-)
 
-InstanceLocationDict = TypedDict(
-    "InstanceLocationDict",
-    {
-        "AvailabilityZone": "str",
-        "RegionName": "str",
-    },
-    total=False,
-)
+class AutoSnapshotAddOnDict(TypedDict, total=False):
+    """AutoSnapshotAddOn as a plain dict: An object that represents additional parameters when
+    enabling or modifying the automatic snapshot add-on"""
 
-InstanceMonthlyTransferDict = TypedDict(
-    "InstanceMonthlyTransferDict",
-    {
-        "GbPerMonthAllocated": "str",
-    },
-    total=False,
-)
+    SnapshotTimeOfDay: str
+    """The daily time when an automatic snapshot will be created."""
 
-InstanceNetworkingDict = TypedDict(
-    "InstanceNetworkingDict",
-    {
-        "MonthlyTransfer": "InstanceMonthlyTransferDict",
-        "Ports": "Required[list[PortDict]]",
-    },
-    total=False,
-)
 
-InstanceStateDict = TypedDict(
-    "InstanceStateDict",
-    {
-        "Code": "int",
-        "Name": "str",
-    },
-    total=False,
-)
+class DiskDict(TypedDict, total=False):
+    """Disk as a plain dict: Disk associated with the Instance."""
 
-PortDict = TypedDict(
-    "PortDict",
-    {
-        "AccessDirection": "str",
-        "AccessFrom": "str",
-        "AccessType": "str",
-        "CidrListAliases": "list[str]",
-        "Cidrs": "list[str]",
-        "CommonName": "str",
-        "FromPort": "int",
-        "Ipv6Cidrs": "list[str]",
-        "Protocol": "str",
-        "ToPort": "int",
-    },
-    total=False,
-)
+    AttachedTo: str
+    """Instance attached to the disk."""
+    AttachmentState: str
+    """Attachment state of the disk."""
+    DiskName: Required[str]
+    """The names to use for your new Lightsail disk."""
+    IOPS: int
+    """IOPS of disk."""
+    IsSystemDisk: bool
+    """Is the Attached disk is the system disk of the Instance."""
+    Path: Required[str]
+    """Path of the disk attached to the instance."""
+    SizeInGb: str
+    """Size of the disk attached to the Instance."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "str",
-    },
-    total=False,
-)
 
+class InstanceHardwareDict(TypedDict, total=False):
+    """InstanceHardware as a plain dict: Hardware of the Instance."""
+
+    CpuCount: int
+    """CPU count of the Instance."""
+    Disks: list[DiskDict]
+    """Disks attached to the Instance."""
+    RamSizeInGb: int
+    """RAM Size of the Instance."""
+
+
+class InstanceLocationDict(TypedDict, total=False):
+    """InstanceLocation as a plain dict: Location of a resource."""
+
+    AvailabilityZone: str
+    """The Availability Zone in which to create your instance. Use the following format: us-east-2a
+    (case sensitive). Be sure to add the include Availability Zones parameter to your request."""
+    RegionName: str
+    """The Region Name in which to create your instance."""
+
+
+class InstanceMonthlyTransferDict(TypedDict, total=False):
+    """InstanceMonthlyTransfer as a plain dict: Monthly Transfer of the Instance."""
+
+    GbPerMonthAllocated: str
+    """GbPerMonthAllocated of the Instance."""
+
+
+class InstanceNetworkingDict(TypedDict, total=False):
+    """InstanceNetworking as a plain dict: Networking of the Instance."""
+
+    MonthlyTransfer: InstanceMonthlyTransferDict
+    """Monthly Transfer of the Instance."""
+    Ports: Required[list[PortDict]]
+    """Ports to the Instance."""
+
+
+class InstanceStateDict(TypedDict, total=False):
+    """InstanceState as a plain dict: Current State of the Instance."""
+
+    Code: int
+    """Status code of the Instance."""
+    Name: str
+    """Status code of the Instance."""
+
+
+class PortDict(TypedDict, total=False):
+    """Port as a plain dict: Port of the Instance."""
+
+    AccessDirection: str
+    """Access Direction for Protocol of the Instance(inbound/outbound)."""
+    AccessFrom: str
+    """Access From Protocol of the Instance."""
+    AccessType: str
+    """Access Type Protocol of the Instance."""
+    CidrListAliases: list[str]
+    """cidr List Aliases"""
+    Cidrs: list[str]
+    """cidrs"""
+    CommonName: str
+    """CommonName for Protocol of the Instance."""
+    FromPort: int
+    """From Port of the Instance."""
+    Ipv6Cidrs: list[str]
+    """IPv6 Cidrs"""
+    Protocol: str
+    """Port Protocol of the Instance."""
+    ToPort: int
+    """To Port of the Instance."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: str
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Lightsail::Instance",
     schema_file="aws-lightsail-instance.json",
     primary_identifier=("/InstanceName",),
-    additional_identifiers=(),
     read_only=(
         "/InstanceArn",
         "/SshKeyName",
@@ -215,7 +242,6 @@ METADATA = _TypeMetadata(
     ),
     create_only=("/InstanceName", "/BlueprintId", "/BundleId", "/AvailabilityZone"),
     write_only=("/UserData",),
-    conditional_create_only=(),
     unordered_arrays=(
         "/AddOns",
         "/Hardware/Disks",
@@ -227,14 +253,7 @@ METADATA = _TypeMetadata(
         "/Tags",
     ),
     required=("InstanceName", "BlueprintId", "BundleId"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -244,169 +263,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AddOn": {
-            "additionalProperties": False,
-            "properties": {
-                "AddOnType": {
-                    "enum": ["AutoSnapshot", "StopInstanceOnIdle"],
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "type": "string",
-                },
-                "AutoSnapshotAddOnRequest": {"$ref": "#/definitions/AutoSnapshotAddOn"},
-                "Status": {
-                    "enum": [
-                        "Enabling",
-                        "Disabling",
-                        "Enabled",
-                        "Terminating",
-                        "Terminated",
-                        "Disabled",
-                        "Failed",
-                    ],
-                    "type": "string",
-                },
-            },
-            "required": ["AddOnType"],
-            "type": "object",
-        },
-        "AutoSnapshotAddOn": {
-            "additionalProperties": False,
-            "properties": {"SnapshotTimeOfDay": {"pattern": "^[0-9]{2}:00$", "type": "string"}},
-            "type": "object",
-        },
-        "Disk": {
-            "additionalProperties": False,
-            "properties": {
-                "AttachedTo": {"type": "string"},
-                "AttachmentState": {"type": "string"},
-                "DiskName": {
-                    "maxLength": 254,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9][\\w\\-.]*[a-zA-Z0-9]$",
-                    "type": "string",
-                },
-                "IOPS": {"type": "integer"},
-                "IsSystemDisk": {"type": "boolean"},
-                "Path": {"type": "string"},
-                "SizeInGb": {"type": "string"},
-            },
-            "required": ["DiskName", "Path"],
-            "type": "object",
-        },
-        "Hardware": {
-            "additionalProperties": False,
-            "properties": {
-                "CpuCount": {"type": "integer"},
-                "Disks": {
-                    "items": {"$ref": "#/definitions/Disk"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "RamSizeInGb": {"type": "integer"},
-            },
-            "type": "object",
-        },
-        "Location": {
-            "additionalProperties": False,
-            "properties": {
-                "AvailabilityZone": {"type": "string"},
-                "RegionName": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "MonthlyTransfer": {
-            "additionalProperties": False,
-            "properties": {"GbPerMonthAllocated": {"type": "string"}},
-            "type": "object",
-        },
-        "Networking": {
-            "additionalProperties": False,
-            "properties": {
-                "MonthlyTransfer": {"$ref": "#/definitions/MonthlyTransfer"},
-                "Ports": {
-                    "items": {"$ref": "#/definitions/Port"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-            },
-            "required": ["Ports"],
-            "type": "object",
-        },
-        "Port": {
-            "additionalProperties": False,
-            "properties": {
-                "AccessDirection": {"type": "string"},
-                "AccessFrom": {"type": "string"},
-                "AccessType": {"type": "string"},
-                "CidrListAliases": {"$ref": "#/definitions/cidrListAliases"},
-                "Cidrs": {"$ref": "#/definitions/cidrs"},
-                "CommonName": {"type": "string"},
-                "FromPort": {"type": "integer"},
-                "Ipv6Cidrs": {"$ref": "#/definitions/ipv6Cidrs"},
-                "Protocol": {"type": "string"},
-                "ToPort": {"type": "integer"},
-            },
-            "type": "object",
-        },
-        "State": {
-            "additionalProperties": False,
-            "properties": {"Code": {"type": "integer"}, "Name": {"type": "string"}},
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key"],
-            "type": "object",
-        },
-        "cidrListAliases": {"items": {"type": "string"}, "type": "array"},
-        "cidrs": {"items": {"type": "string"}, "type": "array"},
-        "ipv6Cidrs": {"items": {"type": "string"}, "type": "array"},
-    },
-    "properties": {
-        "AddOns": {"items": {"$ref": "#/definitions/AddOn"}, "type": "array"},
-        "AvailabilityZone": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "BlueprintId": {"maxLength": 255, "minLength": 1, "pattern": "\\S", "type": "string"},
-        "BundleId": {"maxLength": 255, "minLength": 1, "pattern": "\\S", "type": "string"},
-        "Hardware": {"$ref": "#/definitions/Hardware"},
-        "InstanceArn": {"type": "string"},
-        "InstanceName": {
-            "maxLength": 254,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9][\\w\\-.]*[a-zA-Z0-9]$",
-            "type": "string",
-        },
-        "Ipv6Addresses": {"items": {"type": "string"}, "type": "array"},
-        "IsStaticIp": {"type": "boolean"},
-        "KeyPairName": {"pattern": "^\\w[\\w\\-]*\\w$", "type": "string"},
-        "Location": {"$ref": "#/definitions/Location"},
-        "Networking": {"$ref": "#/definitions/Networking"},
-        "PrivateIpAddress": {"type": "string"},
-        "PublicIpAddress": {"type": "string"},
-        "ResourceType": {"type": "string"},
-        "SshKeyName": {"type": "string"},
-        "State": {"$ref": "#/definitions/State"},
-        "SupportCode": {"type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-        "UserData": {"type": "string"},
-        "UserName": {"type": "string"},
-    },
-    "required": ["InstanceName", "BlueprintId", "BundleId"],
-}
-
 
 class Instance(_Resource):
     """AWS::Lightsail::Instance: Resource Type definition for AWS::Lightsail::Instance
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: InstanceName.
+    Replaced when any of these change (create-only): InstanceName, BlueprintId, BundleId,
+    AvailabilityZone.
+    Write-only (sent to AWS, never read back): UserData.
+    Read-only attributes (known once deployed): InstanceArn, Ipv6Addresses, IsStaticIp,
+    PrivateIpAddress, PublicIpAddress, ResourceType, SshKeyName, SupportCode, UserName.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-lightsail-instance.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -414,19 +283,29 @@ class Instance(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "InstanceAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "instance.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     InstanceArn: str
+    """Type: str."""
     Ipv6Addresses: list[str]
+    """IPv6 addresses of the instance"""
     IsStaticIp: bool
+    """Is the IP Address of the Instance is the static IP"""
     PrivateIpAddress: str
+    """Private IP Address of the Instance"""
     PublicIpAddress: str
+    """Public IP Address of the Instance"""
     ResourceType: str
+    """Resource type of Lightsail instance."""
     SshKeyName: str
+    """SSH Key Name of the Lightsail instance."""
     SupportCode: str
+    """Support code to help identify any issues"""
     UserName: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Username of the Lightsail instance."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AddOns: list[AddOnDict]
     AvailabilityZone: str
     BlueprintId: str
@@ -440,39 +319,56 @@ class Instance(_Resource):
     Tags: list[TagDict]
     UserData: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        BlueprintId: str,
+        BundleId: str,
+        InstanceName: str,
+        AddOns: list[AddOn | AddOnDict] | None = None,
+        AvailabilityZone: str | None = None,
+        Hardware: InstanceHardware | InstanceHardwareDict | None = None,
+        KeyPairName: str | None = None,
+        Location: InstanceLocation | InstanceLocationDict | None = None,
+        Networking: InstanceNetworking | InstanceNetworkingDict | None = None,
+        State: InstanceState | InstanceStateDict | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        UserData: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Lightsail::Instance; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            BlueprintId: str,
-            BundleId: str,
-            InstanceName: str,
-            AddOns: list[AddOn | AddOnDict] | None = None,
-            AvailabilityZone: str | None = None,
-            Hardware: InstanceHardware | InstanceHardwareDict | None = None,
-            KeyPairName: str | None = None,
-            Location: InstanceLocation | InstanceLocationDict | None = None,
-            Networking: InstanceNetworking | InstanceNetworkingDict | None = None,
-            State: InstanceState | InstanceStateDict | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            UserData: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Lightsail::Instance; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            BlueprintId: The ID for a virtual private server image (e.g., app_wordpress_4_4 or
+                app_lamp_7_0 ). Use the get blueprints operation to return a list of available
+                images (or blueprints ). Create-only: changing it replaces the resource. Required.
+            BundleId: The bundle of specification information for your virtual private server (or
+                instance ), including the pricing plan (e.g., micro_1_0 ). Create-only: changing it
+                replaces the resource. Required.
+            InstanceName: The names to use for your new Lightsail instance. Create-only: changing it
+                replaces the resource. Required.
             AddOns: An array of objects representing the add-ons to enable for the new instance.
-            AvailabilityZone: The Availability Zone in which to create your instance.
-            BlueprintId: The ID for a virtual private server image (e.g., app_wordpress_4_4 or app_lamp_7_0 ).
-            BundleId: The bundle of specification information for your virtual private server (or instance ), including the pricing plan (e.g., micro_1_0 ).
-            InstanceName: The names to use for your new Lightsail instance.
+            AvailabilityZone: The Availability Zone in which to create your instance. Use the
+                following format: us-east-2a (case sensitive). Be sure to add the include
+                Availability Zones parameter to your request. Create-only: changing it replaces the
+                resource.
+            Hardware: Hardware of the Instance.
             KeyPairName: The name of your key pair.
+            Location: Location of a resource.
+            Networking: Networking of the Instance.
+            State: Current State of the Instance.
             Tags: An array of key-value pairs to apply to this resource.
-            UserData: A launch script you can create that configures a server with additional user data.
+            UserData: A launch script you can create that configures a server with additional user
+                data. For example, you might want to run apt-get -y update. Write-only: sent to AWS,
+                never read back.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

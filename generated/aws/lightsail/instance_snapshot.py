@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,29 +59,35 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-InstanceSnapshotLocationDict = TypedDict(
-    "InstanceSnapshotLocationDict",
-    {
-        "AvailabilityZone": "str",
-        "RegionName": "str",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "str",
-    },
-    total=False,
-)
+class InstanceSnapshotLocationDict(TypedDict, total=False):
+    """InstanceSnapshotLocation as a plain dict: The region name and Availability Zone where you
+    created the snapshot."""
 
+    AvailabilityZone: str
+    """The Availability Zone. Follows the format us-east-2a (case-sensitive)."""
+    RegionName: str
+    """The AWS Region name."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: str
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Lightsail::InstanceSnapshot",
     schema_file="aws-lightsail-instancesnapshot.json",
     primary_identifier=("/InstanceSnapshotName",),
-    additional_identifiers=(),
     read_only=(
         "/Arn",
         "/IsFromAutoSnapshot",
@@ -90,18 +100,9 @@ METADATA = _TypeMetadata(
         "/SupportCode",
     ),
     create_only=("/InstanceSnapshotName", "/InstanceName"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("InstanceSnapshotName", "InstanceName"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -111,50 +112,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Location": {
-            "additionalProperties": False,
-            "properties": {
-                "AvailabilityZone": {"type": "string"},
-                "RegionName": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"type": "string"},
-        "FromInstanceArn": {"type": "string"},
-        "FromInstanceName": {"type": "string"},
-        "InstanceName": {"pattern": "^\\w[\\w\\-]*\\w$", "type": "string"},
-        "InstanceSnapshotName": {"pattern": "^\\w[\\w\\-]*\\w$", "type": "string"},
-        "IsFromAutoSnapshot": {"type": "boolean"},
-        "Location": {"$ref": "#/definitions/Location"},
-        "ResourceType": {"type": "string"},
-        "SizeInGb": {"type": "integer"},
-        "State": {"type": "string"},
-        "SupportCode": {"type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-    },
-    "required": ["InstanceSnapshotName", "InstanceName"],
-}
-
 
 class InstanceSnapshot(_Resource):
-    """AWS::Lightsail::InstanceSnapshot: Resource Type definition for AWS::Lightsail::InstanceSnapshot
+    """AWS::Lightsail::InstanceSnapshot: Resource Type definition for
+    AWS::Lightsail::InstanceSnapshot
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: InstanceSnapshotName.
+    Replaced when any of these change (create-only): InstanceSnapshotName, InstanceName.
+    Read-only attributes (known once deployed): Arn, FromInstanceArn, FromInstanceName,
+    IsFromAutoSnapshot, Location, ResourceType, SizeInGb, State, SupportCode.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-lightsail-instancesnapshot.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -164,42 +133,57 @@ class InstanceSnapshot(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "InstanceSnapshotAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "instance_snapshot.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The Amazon Resource Name (ARN) of the snapshot."""
     FromInstanceArn: str
+    """The Amazon Resource Name (ARN) of the instance from which the snapshot was created."""
     FromInstanceName: str
+    """The instance from which the snapshot was created."""
     IsFromAutoSnapshot: bool
+    """A Boolean value indicating whether the snapshot was created from an automatic snapshot."""
     Location: InstanceSnapshotLocationDict
+    """The region name and Availability Zone where you created the snapshot."""
     ResourceType: str
+    """The type of resource (usually InstanceSnapshot)."""
     SizeInGb: int
+    """The size in GB of the SSD"""
     State: str
+    """The state the snapshot is in."""
     SupportCode: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Support code to help identify any issues"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     InstanceName: str
     InstanceSnapshotName: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        InstanceName: str,
+        InstanceSnapshotName: str,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Lightsail::InstanceSnapshot; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            InstanceName: str,
-            InstanceSnapshotName: str,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Lightsail::InstanceSnapshot; `await` it inside an App to deploy it.
-
-            InstanceName: The instance from which the snapshot was created.
-            InstanceSnapshotName: The name of the snapshot.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            InstanceName: The instance from which the snapshot was created. Create-only: changing it
+                replaces the resource. Required.
+            InstanceSnapshotName: The name of the snapshot. Create-only: changing it replaces the
+                resource. Required.
             Tags: An array of key-value pairs to apply to this resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

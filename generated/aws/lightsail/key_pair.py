@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,29 +59,30 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ResourceLocationDict = TypedDict(
-    "ResourceLocationDict",
-    {
-        "AvailabilityZone": "str",
-        "RegionName": "str",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class ResourceLocationDict(TypedDict, total=False):
+    """ResourceLocation as a plain dict."""
 
+    AvailabilityZone: str
+    """The Availability Zone. Follows the format us-east-2a (case-sensitive)."""
+    RegionName: str
+    """The AWS Region name."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A tag key-value pair."""
+
+    Key: Required[str]
+    """The key of the tag."""
+    Value: Required[str]
+    """The value of the tag."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Lightsail::KeyPair",
     schema_file="aws-lightsail-keypair.json",
     primary_identifier=("/KeyPairName",),
-    additional_identifiers=(),
     read_only=(
         "/KeyPairArn",
         "/Fingerprint",
@@ -87,18 +92,9 @@ METADATA = _TypeMetadata(
         "/Location",
     ),
     create_only=("/KeyPairName",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("KeyPairName",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -108,46 +104,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ResourceLocation": {
-            "additionalProperties": False,
-            "properties": {
-                "AvailabilityZone": {"type": "string"},
-                "RegionName": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "CreatedAt": {"type": "string"},
-        "Fingerprint": {"type": "string"},
-        "KeyPairArn": {"type": "string"},
-        "KeyPairName": {"pattern": "^\\w[\\w\\-]*\\w$", "type": "string"},
-        "Location": {"$ref": "#/definitions/ResourceLocation"},
-        "ResourceType": {"type": "string"},
-        "SupportCode": {"type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array"},
-    },
-    "required": ["KeyPairName"],
-}
-
 
 class KeyPair(_Resource):
     """AWS::Lightsail::KeyPair: Resource Type definition for AWS::Lightsail::KeyPair
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: KeyPairName.
+    Replaced when any of these change (create-only): KeyPairName.
+    Read-only attributes (known once deployed): CreatedAt, Fingerprint, KeyPairArn, Location,
+    ResourceType, SupportCode.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-lightsail-keypair.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -155,36 +122,48 @@ class KeyPair(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "KeyPairAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "key_pair.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     CreatedAt: str
+    """The timestamp when the key pair was created."""
     Fingerprint: str
+    """The RSA fingerprint of the key pair."""
     KeyPairArn: str
+    """The Amazon Resource Name (ARN) of the key pair."""
     Location: ResourceLocationDict
+    """Type: ResourceLocationDict."""
     ResourceType: str
+    """The Lightsail resource type (KeyPair)."""
     SupportCode: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The support code. Include this code in your email to support when you have questions about a
+    key pair in Lightsail."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     KeyPairName: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        KeyPairName: str,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Lightsail::KeyPair; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            KeyPairName: str,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Lightsail::KeyPair; `await` it inside an App to deploy it.
-
-            KeyPairName: The name of the key pair.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            KeyPairName: The name of the key pair. Create-only: changing it replaces the resource.
+                Required.
             Tags: The tag keys and optional values to add to the resource during create.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

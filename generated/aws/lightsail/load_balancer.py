@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,34 +55,30 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "str",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: str
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Lightsail::LoadBalancer",
     schema_file="aws-lightsail-loadbalancer.json",
     primary_identifier=("/LoadBalancerName",),
-    additional_identifiers=(),
     read_only=("/LoadBalancerArn",),
     create_only=("/LoadBalancerName", "/InstancePort", "/IpAddressType"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/AttachedInstances", "/Tags"),
     required=("LoadBalancerName", "InstancePort"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -88,40 +88,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "AttachedInstances": {"items": {"type": "string"}, "type": "array", "uniqueItems": True},
-        "HealthCheckPath": {"type": "string"},
-        "InstancePort": {"maximum": 65535, "minimum": -1, "type": "integer"},
-        "IpAddressType": {"enum": ["dualstack", "ipv4", "ipv6"], "type": "string"},
-        "LoadBalancerArn": {"type": "string"},
-        "LoadBalancerName": {"pattern": "\\w[\\w\\-]*\\w", "type": "string"},
-        "SessionStickinessEnabled": {"type": "boolean"},
-        "SessionStickinessLBCookieDurationSeconds": {"type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-        "TlsPolicyName": {"type": "string"},
-    },
-    "required": ["LoadBalancerName", "InstancePort"],
-}
-
 
 class LoadBalancer(_Resource):
     """AWS::Lightsail::LoadBalancer: Resource Type definition for AWS::Lightsail::LoadBalancer
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: LoadBalancerName.
+    Replaced when any of these change (create-only): LoadBalancerName, InstancePort, IpAddressType.
+    Read-only attributes (known once deployed): LoadBalancerArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-lightsail-loadbalancer.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -129,11 +105,13 @@ class LoadBalancer(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "LoadBalancerAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "load_balancer.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     LoadBalancerArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AttachedInstances: list[str]
     HealthCheckPath: str
     InstancePort: int
@@ -144,37 +122,47 @@ class LoadBalancer(_Resource):
     Tags: list[TagDict]
     TlsPolicyName: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        InstancePort: int,
+        LoadBalancerName: str,
+        AttachedInstances: list[str] | None = None,
+        HealthCheckPath: str | None = None,
+        IpAddressType: Literal["dualstack", "ipv4", "ipv6"] | None = None,
+        SessionStickinessEnabled: bool | None = None,
+        SessionStickinessLBCookieDurationSeconds: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        TlsPolicyName: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Lightsail::LoadBalancer; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            InstancePort: int,
-            LoadBalancerName: str,
-            AttachedInstances: list[str] | None = None,
-            HealthCheckPath: str | None = None,
-            IpAddressType: Literal["dualstack", "ipv4", "ipv6"] | None = None,
-            SessionStickinessEnabled: bool | None = None,
-            SessionStickinessLBCookieDurationSeconds: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            TlsPolicyName: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Lightsail::LoadBalancer; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            InstancePort: The instance port where you're creating your load balancer. Create-only:
+                changing it replaces the resource. Required.
+            LoadBalancerName: The name of your load balancer. Create-only: changing it replaces the
+                resource. Required.
             AttachedInstances: The names of the instances attached to the load balancer.
-            HealthCheckPath: The path you provided to perform the load balancer health check.
-            InstancePort: The instance port where you're creating your load balancer.
-            IpAddressType: The IP address type for the load balancer.
-            LoadBalancerName: The name of your load balancer.
+            HealthCheckPath: The path you provided to perform the load balancer health check. If you
+                didn't specify a health check path, Lightsail uses the root path of your website
+                (e.g., "/").
+            IpAddressType: The IP address type for the load balancer. The possible values are ipv4
+                for IPv4 only, and dualstack for IPv4 and IPv6. The default value is dualstack.
+                Create-only: changing it replaces the resource.
             SessionStickinessEnabled: Configuration option to enable session stickiness.
-            SessionStickinessLBCookieDurationSeconds: Configuration option to adjust session stickiness cookie duration parameter.
+            SessionStickinessLBCookieDurationSeconds: Configuration option to adjust session
+                stickiness cookie duration parameter.
             Tags: An array of key-value pairs to apply to this resource.
             TlsPolicyName: The name of the TLS policy to apply to the load balancer.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,11 +51,11 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Lightsail::LoadBalancerTlsCertificate",
     schema_file="aws-lightsail-loadbalancertlscertificate.json",
     primary_identifier=("/CertificateName", "/LoadBalancerName"),
-    additional_identifiers=(),
     read_only=("/LoadBalancerTlsCertificateArn", "/Status"),
     create_only=(
         "/LoadBalancerName",
@@ -59,13 +63,8 @@ METADATA = _TypeMetadata(
         "/CertificateDomainName",
         "/CertificateAlternativeNames",
     ),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/CertificateAlternativeNames",),
     required=("LoadBalancerName", "CertificateName", "CertificateDomainName"),
-    list_required=(),
-    tagging=None,
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -75,32 +74,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "CertificateAlternativeNames": {
-            "items": {"type": "string"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "CertificateDomainName": {"type": "string"},
-        "CertificateName": {"pattern": "^\\w[\\w\\-]*\\w$", "type": "string"},
-        "HttpsRedirectionEnabled": {"type": "boolean"},
-        "IsAttached": {"type": "boolean"},
-        "LoadBalancerName": {"pattern": "\\w[\\w\\-]*\\w", "type": "string"},
-        "LoadBalancerTlsCertificateArn": {"type": "string"},
-        "Status": {"type": "string"},
-    },
-    "required": ["LoadBalancerName", "CertificateName", "CertificateDomainName"],
-}
-
 
 class LoadBalancerTlsCertificate(_Resource):
-    """AWS::Lightsail::LoadBalancerTlsCertificate: Resource Type definition for AWS::Lightsail::LoadBalancerTlsCertificate
+    """AWS::Lightsail::LoadBalancerTlsCertificate: Resource Type definition for
+    AWS::Lightsail::LoadBalancerTlsCertificate
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: CertificateName, LoadBalancerName (composite: the values joined by '|').
+    Replaced when any of these change (create-only): LoadBalancerName, CertificateName,
+    CertificateDomainName, CertificateAlternativeNames.
+    Read-only attributes (known once deployed): LoadBalancerTlsCertificateArn, Status.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-lightsail-loadbalancertlscertificate.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -110,12 +95,17 @@ class LoadBalancerTlsCertificate(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "LoadBalancerTlsCertificateAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "load_balancer_tls_certificate.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     LoadBalancerTlsCertificateArn: str
+    """Type: str."""
     Status: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The validation status of the SSL/TLS certificate."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     CertificateAlternativeNames: list[str]
     CertificateDomainName: str
     CertificateName: str
@@ -123,31 +113,41 @@ class LoadBalancerTlsCertificate(_Resource):
     IsAttached: bool
     LoadBalancerName: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        CertificateDomainName: str,
+        CertificateName: str,
+        LoadBalancerName: str,
+        CertificateAlternativeNames: list[str] | None = None,
+        HttpsRedirectionEnabled: bool | None = None,
+        IsAttached: bool | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Lightsail::LoadBalancerTlsCertificate; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            CertificateDomainName: str,
-            CertificateName: str,
-            LoadBalancerName: str,
-            CertificateAlternativeNames: list[str] | None = None,
-            HttpsRedirectionEnabled: bool | None = None,
-            IsAttached: bool | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Lightsail::LoadBalancerTlsCertificate; `await` it inside an App to deploy it.
-
-            CertificateAlternativeNames: An array of strings listing alternative domains and subdomains for your SSL/TLS certificate.
-            CertificateDomainName: The domain name (e.g., example.com ) for your SSL/TLS certificate.
-            CertificateName: The SSL/TLS certificate name.
-            HttpsRedirectionEnabled: A Boolean value that indicates whether HTTPS redirection is enabled for the load balancer.
-            IsAttached: When true, the SSL/TLS certificate is attached to the Lightsail load balancer.
-            LoadBalancerName: The name of your load balancer.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            CertificateDomainName: The domain name (e.g., example.com ) for your SSL/TLS
+                certificate. Create-only: changing it replaces the resource. Required.
+            CertificateName: The SSL/TLS certificate name. Create-only: changing it replaces the
+                resource. Required.
+            LoadBalancerName: The name of your load balancer. Create-only: changing it replaces the
+                resource. Required.
+            CertificateAlternativeNames: An array of strings listing alternative domains and
+                subdomains for your SSL/TLS certificate. Create-only: changing it replaces the
+                resource.
+            HttpsRedirectionEnabled: A Boolean value that indicates whether HTTPS redirection is
+                enabled for the load balancer.
+            IsAttached: When true, the SSL/TLS certificate is attached to the Lightsail load
+                balancer.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

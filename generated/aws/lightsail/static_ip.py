@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,20 +51,14 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Lightsail::StaticIp",
     schema_file="aws-lightsail-staticip.json",
     primary_identifier=("/StaticIpName",),
-    additional_identifiers=(),
     read_only=("/StaticIpArn", "/IsAttached", "/IpAddress"),
     create_only=("/StaticIpName",),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("StaticIpName",),
-    list_required=(),
-    tagging=None,
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -70,25 +68,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "AttachedTo": {"type": "string"},
-        "IpAddress": {"type": "string"},
-        "IsAttached": {"type": "boolean"},
-        "StaticIpArn": {"type": "string"},
-        "StaticIpName": {"pattern": "^\\w[\\w\\-]*\\w$", "type": "string"},
-    },
-    "required": ["StaticIpName"],
-}
-
 
 class StaticIp(_Resource):
     """AWS::Lightsail::StaticIp: Resource Type definition for AWS::Lightsail::StaticIp
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: StaticIpName.
+    Replaced when any of these change (create-only): StaticIpName.
+    Read-only attributes (known once deployed): IpAddress, IsAttached, StaticIpArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-lightsail-staticip.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -96,33 +85,41 @@ class StaticIp(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "StaticIpAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "static_ip.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     IpAddress: str
+    """The static IP address."""
     IsAttached: bool
+    """A Boolean value indicating whether the static IP is attached."""
     StaticIpArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AttachedTo: str
     StaticIpName: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        StaticIpName: str,
+        AttachedTo: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Lightsail::StaticIp; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            StaticIpName: str,
-            AttachedTo: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Lightsail::StaticIp; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            StaticIpName: The name of the static IP address. Create-only: changing it replaces the
+                resource. Required.
             AttachedTo: The instance where the static IP is attached.
-            StaticIpName: The name of the static IP address.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -7,9 +7,10 @@ Imported on first use by api_key.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "APIKeyAttributes",
@@ -25,49 +26,144 @@ class AndroidApp(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CertificateFingerprint: str
-    Package: str
+    CertificateFingerprint: Annotated[
+        str,
+        Field(
+            description="Pattern: ^([A-Fa-f0-9]{2}:){19}[A-Fa-f0-9]{2}$ Length: exactly 59 characters."
+        ),
+    ]
+    Package: Annotated[
+        str,
+        Field(
+            description="Pattern: ^([A-Za-z][A-Za-z\\d_]*\\.)+[A-Za-z][A-Za-z\\d_]*$ Length: 1 to 255 characters."
+        ),
+    ]
 
 
 class AppleApp(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BundleId: str
+    BundleId: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[A-Za-z0-9\\-]+(\\.[A-Za-z0-9\\-]+)+$ Length: 1 to 155 characters."
+        ),
+    ]
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class APIKeyAttributes(DeferredModel):
-    Arn: str | None = None
-    CreateTime: str | None = None
-    KeyArn: str | None = None
-    UpdateTime: str | None = None
+    """
+    The read-only attributes of a AWS::Location::APIKey, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn(:[a-z0-9]+([.-][a-z0-9]+)*){2}(:([a-z0-9]+([.-][a-z0-9]+)*)?){2}:([^/].*)?$ Length: at most 1600 characters."
+        ),
+    ] = None
+    CreateTime: Annotated[
+        str | None,
+        Field(
+            description="The datetime value in ISO 8601 format. The timezone is always UTC. (YYYY-MM-DDThh:mm:ss.sssZ)"
+        ),
+    ] = None
+    KeyArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn(:[a-z0-9]+([.-][a-z0-9]+)*){2}(:([a-z0-9]+([.-][a-z0-9]+)*)?){2}:([^/].*)?$ Length: at most 1600 characters."
+        ),
+    ] = None
+    UpdateTime: Annotated[
+        str | None,
+        Field(
+            description="The datetime value in ISO 8601 format. The timezone is always UTC. (YYYY-MM-DDThh:mm:ss.sssZ)"
+        ),
+    ] = None
 
 
 class ApiKeyRestrictions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AllowActions: list[str]
-    AllowAndroidApps: list[AndroidApp] | None = None
-    AllowAppleApps: list[AppleApp] | None = None
-    AllowReferers: list[str] | None = None
-    AllowResources: list[str]
+    AllowActions: Annotated[
+        list[str],
+        Field(
+            description="Items: 1 to 24 items. Each item: Pattern: ^(geo|geo-routes|geo-places|geo-maps):\\w*\\*?$ Length: 5 to 200 characters."
+        ),
+    ]
+    AllowAndroidApps: Annotated[
+        list[AndroidApp] | None, Field(description="Items: 0 to 5 items.")
+    ] = None
+    AllowAppleApps: Annotated[list[AppleApp] | None, Field(description="Items: 0 to 5 items.")] = (
+        None
+    )
+    AllowReferers: Annotated[
+        list[str] | None,
+        Field(
+            description="Items: 0 to 5 items. Each item: Pattern: ^([\\w!$&()*+,./:;=?@\\x60-]|%([\\dA-Fa-f]{2}|[\\dA-Fa-f]?\\*))+$ Length: at most 253 characters."
+        ),
+    ] = None
+    AllowResources: Annotated[
+        list[str],
+        Field(
+            description="Items: 1 to 8 items. Each item: Pattern: (^arn(:[a-z0-9]+([.-][a-z0-9]+)*):geo(:([a-z0-9]+([.-][a-z0-9]+)*))(:[0-9]+):((\\*)|([-a-z]+[/][*-._\\w]+))$)|(^arn(:[a-z0-9]+([.-][a-z0-9]+)*):(geo-routes|geo-places|geo-maps)(:((\\*)|([a-z0-9]+([.-][a-z0-9]+)*)))::((provider[\\/][*-._\\w]+))$) Length: at most 1600 characters."
+        ),
+    ]
 
 
 class APIKeyProps(DeferredModel):
-    Description: str | None = None
-    ExpireTime: str | None = None
-    ForceDelete: bool | None = None
-    ForceUpdate: bool | None = None
-    KeyName: str
-    NoExpiry: bool | None = None
-    Restrictions: ApiKeyRestrictions
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Location::APIKey.
+    """
+
+    Description: Annotated[str | None, Field(description="Length: 0 to 1000 characters.")] = None
+    ExpireTime: Annotated[
+        str | None,
+        Field(
+            description="The datetime value in ISO 8601 format. The timezone is always UTC. (YYYY-MM-DDThh:mm:ss.sssZ)"
+        ),
+    ] = None
+    ForceDelete: Annotated[
+        bool | None, Field(description="Type: bool. Write-only: sent to AWS, never read back.")
+    ] = None
+    ForceUpdate: Annotated[
+        bool | None, Field(description="Type: bool. Write-only: sent to AWS, never read back.")
+    ] = None
+    KeyName: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[-._\\w]+$ Length: 1 to 100 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    NoExpiry: Annotated[
+        bool | None, Field(description="Type: bool. Write-only: sent to AWS, never read back.")
+    ] = None
+    Restrictions: Annotated[ApiKeyRestrictions, Field(description="Type: ApiKeyRestrictionsDict.")]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None

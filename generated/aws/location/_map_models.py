@@ -7,10 +7,10 @@ Imported on first use by map.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "MapAttributes",
@@ -24,29 +24,94 @@ class MapConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CustomLayers: list[str] | None = None
-    PoliticalView: str | None = None
-    Style: str
+    CustomLayers: Annotated[
+        list[str] | None,
+        Field(
+            description="Items: at most 10 items. Each item: Pattern: ^[-._\\w]+$ Length: 1 to 100 characters."
+        ),
+    ] = None
+    PoliticalView: Annotated[
+        str | None, Field(description="Pattern: ^[A-Z]{3}$ Length: exactly 3 characters.")
+    ] = None
+    Style: Annotated[str, Field(description="Pattern: ^[-._\\w]+$ Length: 1 to 100 characters.")]
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class MapAttributes(DeferredModel):
-    Arn: str | None = None
-    CreateTime: str | None = None
-    MapArn: str | None = None
-    UpdateTime: str | None = None
+    """
+    The read-only attributes of a AWS::Location::Map, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn(:[a-z0-9]+([.-][a-z0-9]+)*){2}(:([a-z0-9]+([.-][a-z0-9]+)*)?){2}:([^/].*)?$ Length: at most 1600 characters."
+        ),
+    ] = None
+    CreateTime: Annotated[
+        str | None,
+        Field(
+            description="The datetime value in ISO 8601 format. The timezone is always UTC. (YYYY-MM-DDThh:mm:ss.sssZ)"
+        ),
+    ] = None
+    MapArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn(:[a-z0-9]+([.-][a-z0-9]+)*):geo(:([a-z0-9]+([.-][a-z0-9]+)*))(:[0-9]+):((\\*)|([-a-z]+[/][*-._\\w]+))$ Length: at most 1600 characters."
+        ),
+    ] = None
+    UpdateTime: Annotated[
+        str | None,
+        Field(
+            description="The datetime value in ISO 8601 format. The timezone is always UTC. (YYYY-MM-DDThh:mm:ss.sssZ)"
+        ),
+    ] = None
 
 
 class MapProps(DeferredModel):
-    Configuration: MapConfiguration
-    Description: str | None = None
-    MapName: str
-    PricingPlan: Literal["RequestBasedUsage"] | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Location::Map.
+    """
+
+    Configuration: Annotated[
+        MapConfiguration,
+        Field(
+            description="Type: MapConfigurationDict. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Description: Annotated[str | None, Field(description="Length: 0 to 1000 characters.")] = None
+    MapName: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[-._\\w]+$ Length: 1 to 100 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    PricingPlan: Annotated[
+        Literal["RequestBasedUsage"] | None,
+        Field(description="Allowed values: 'RequestBasedUsage'."),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None

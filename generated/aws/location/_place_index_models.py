@@ -7,10 +7,10 @@ Imported on first use by place_index.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "PlaceIndexAttributes",
@@ -24,28 +24,89 @@ class PlaceIndexDataSourceConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    IntendedUse: Literal["SingleUse", "Storage"] | None = None
+    IntendedUse: Annotated[
+        Literal["SingleUse", "Storage"] | None,
+        Field(description="Allowed values: 'SingleUse', 'Storage'."),
+    ] = None
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class PlaceIndexAttributes(DeferredModel):
-    Arn: str | None = None
-    CreateTime: str | None = None
-    IndexArn: str | None = None
-    UpdateTime: str | None = None
+    """
+    The read-only attributes of a AWS::Location::PlaceIndex, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn(:[a-z0-9]+([.-][a-z0-9]+)*){2}(:([a-z0-9]+([.-][a-z0-9]+)*)?){2}:([^/].*)?$ Length: at most 1600 characters."
+        ),
+    ] = None
+    CreateTime: Annotated[
+        str | None,
+        Field(
+            description="The datetime value in ISO 8601 format. The timezone is always UTC. (YYYY-MM-DDThh:mm:ss.sssZ)"
+        ),
+    ] = None
+    IndexArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn(:[a-z0-9]+([.-][a-z0-9]+)*):geo(:([a-z0-9]+([.-][a-z0-9]+)*))(:[0-9]+):((\\*)|([-a-z]+[/][*-._\\w]+))$ Length: at most 1600 characters."
+        ),
+    ] = None
+    UpdateTime: Annotated[
+        str | None,
+        Field(
+            description="The datetime value in ISO 8601 format. The timezone is always UTC. (YYYY-MM-DDThh:mm:ss.sssZ)"
+        ),
+    ] = None
 
 
 class PlaceIndexProps(DeferredModel):
-    DataSource: str
-    DataSourceConfiguration: PlaceIndexDataSourceConfiguration | None = None
-    Description: str | None = None
-    IndexName: str
-    PricingPlan: Literal["RequestBasedUsage"] | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Location::PlaceIndex.
+    """
+
+    DataSource: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]
+    DataSourceConfiguration: Annotated[
+        PlaceIndexDataSourceConfiguration | None,
+        Field(description="Type: PlaceIndexDataSourceConfigurationDict."),
+    ] = None
+    Description: Annotated[str | None, Field(description="Length: 0 to 1000 characters.")] = None
+    IndexName: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[-._\\w]+$ Length: 1 to 100 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    PricingPlan: Annotated[
+        Literal["RequestBasedUsage"] | None,
+        Field(description="Allowed values: 'RequestBasedUsage'."),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None

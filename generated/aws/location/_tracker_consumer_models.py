@@ -7,8 +7,10 @@ Imported on first use by tracker_consumer.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "TrackerConsumerAttributes",
@@ -17,9 +19,25 @@ __all__ = [
 
 
 class TrackerConsumerProps(DeferredModel):
-    ConsumerArn: str
-    TrackerName: str
+    """
+    The properties a program declares for a AWS::Location::TrackerConsumer.
+    """
+
+    ConsumerArn: Annotated[
+        str,
+        Field(
+            description="Pattern: ^arn(:[a-z0-9]+([.-][a-z0-9]+)*){2}(:([a-z0-9]+([.-][a-z0-9]+)*)?){2}:([^/].*)?$ Length: at most 1600 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    TrackerName: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[-._\\w]+$ Length: 1 to 100 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
 
 
 class TrackerConsumerAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::Location::TrackerConsumer, set by AWS.
+    """

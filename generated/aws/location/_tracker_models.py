@@ -7,10 +7,10 @@ Imported on first use by tracker.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "Tag",
@@ -20,27 +20,93 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class TrackerAttributes(DeferredModel):
-    Arn: str | None = None
-    CreateTime: str | None = None
-    TrackerArn: str | None = None
-    UpdateTime: str | None = None
+    """
+    The read-only attributes of a AWS::Location::Tracker, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn(:[a-z0-9]+([.-][a-z0-9]+)*){2}(:([a-z0-9]+([.-][a-z0-9]+)*)?){2}:([^/].*)?$ Length: at most 1600 characters."
+        ),
+    ] = None
+    CreateTime: Annotated[
+        str | None,
+        Field(
+            description="The datetime value in ISO 8601 format. The timezone is always UTC. (YYYY-MM-DDThh:mm:ss.sssZ)"
+        ),
+    ] = None
+    TrackerArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn(:[a-z0-9]+([.-][a-z0-9]+)*){2}(:([a-z0-9]+([.-][a-z0-9]+)*)?){2}:([^/].*)?$ Length: at most 1600 characters."
+        ),
+    ] = None
+    UpdateTime: Annotated[
+        str | None,
+        Field(
+            description="The datetime value in ISO 8601 format. The timezone is always UTC. (YYYY-MM-DDThh:mm:ss.sssZ)"
+        ),
+    ] = None
 
 
 class TrackerProps(DeferredModel):
-    Description: str | None = None
-    EventBridgeEnabled: bool | None = None
-    KmsKeyEnableGeospatialQueries: bool | None = None
-    KmsKeyId: str | None = None
-    PositionFiltering: Literal["TimeBased", "DistanceBased", "AccuracyBased"] | None = None
-    PricingPlan: Literal["RequestBasedUsage"] | None = None
-    PricingPlanDataSource: str | None = None
-    Tags: list[Tag] | None = None
-    TrackerName: str
+    """
+    The properties a program declares for a AWS::Location::Tracker.
+    """
+
+    Description: Annotated[str | None, Field(description="Length: 0 to 1000 characters.")] = None
+    EventBridgeEnabled: Annotated[bool | None, Field(description="Type: bool.")] = None
+    KmsKeyEnableGeospatialQueries: Annotated[bool | None, Field(description="Type: bool.")] = None
+    KmsKeyId: Annotated[
+        str | None,
+        Field(
+            description="Length: 1 to 2048 characters. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    PositionFiltering: Annotated[
+        Literal["TimeBased", "DistanceBased", "AccuracyBased"] | None,
+        Field(description="Allowed values: 'TimeBased', 'DistanceBased', 'AccuracyBased'."),
+    ] = None
+    PricingPlan: Annotated[
+        Literal["RequestBasedUsage"] | None,
+        Field(description="Allowed values: 'RequestBasedUsage'."),
+    ] = None
+    PricingPlanDataSource: Annotated[
+        str | None,
+        Field(
+            description="This shape is deprecated since 2022-02-01: Deprecated. No longer allowed."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None
+    TrackerName: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[-._\\w]+$ Length: 1 to 100 characters. Create-only: changing it replaces the resource."
+        ),
+    ]

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -63,53 +67,64 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AndroidAppDict = TypedDict(
-    "AndroidAppDict",
-    {
-        "CertificateFingerprint": "Required[str]",
-        "Package": "Required[str]",
-    },
-    total=False,
-)
 
-ApiKeyRestrictionsDict = TypedDict(
-    "ApiKeyRestrictionsDict",
-    {
-        "AllowActions": "Required[list[str]]",
-        "AllowAndroidApps": "list[AndroidAppDict]",
-        "AllowAppleApps": "list[AppleAppDict]",
-        "AllowReferers": "list[str]",
-        "AllowResources": "Required[list[str]]",
-    },
-    total=False,
-)
+class AndroidAppDict(TypedDict, total=False):
+    """AndroidApp as a plain dict."""
 
-AppleAppDict = TypedDict(
-    "AppleAppDict",
-    {
-        "BundleId": "Required[str]",
-    },
-    total=False,
-)
+    CertificateFingerprint: Required[str]
+    """Pattern: ^([A-Fa-f0-9]{2}:){19}[A-Fa-f0-9]{2}$ Length: exactly 59 characters."""
+    Package: Required[str]
+    """Pattern: ^([A-Za-z][A-Za-z\\d_]*\\.)+[A-Za-z][A-Za-z\\d_]*$ Length: 1 to 255 characters."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class ApiKeyRestrictionsDict(TypedDict, total=False):
+    """ApiKeyRestrictions as a plain dict."""
+
+    AllowActions: Required[list[str]]
+    """Items: 1 to 24 items. Each item: Pattern: ^(geo|geo-routes|geo-places|geo-maps):\\w*\\*?$
+    Length: 5 to 200 characters."""
+    AllowAndroidApps: list[AndroidAppDict]
+    """Items: 0 to 5 items."""
+    AllowAppleApps: list[AppleAppDict]
+    """Items: 0 to 5 items."""
+    AllowReferers: list[str]
+    """Items: 0 to 5 items. Each item: Pattern:
+    ^([\\w!$&()*+,./:;=?@\\x60-]|%([\\dA-Fa-f]{2}|[\\dA-Fa-f]?\\*))+$ Length: at most 253
+    characters."""
+    AllowResources: Required[list[str]]
+    """Items: 1 to 8 items. Each item: Pattern:
+    (^arn(:[a-z0-9]+([.-][a-z0-9]+)*):geo(:([a-z0-9]+([.-][a-z0-9]+)*))(:[0-9]+):((\\*)|([-a-z]+[/][*-._\\w]+))$)|(^arn(:[a-z0-9]+([.-][a-z0-9]+)*):(geo-routes|geo-places|geo-maps)(:((\\*)|([a-z0-9]+([.-][a-z0-9]+)*)))::((provider[\\/][*-._\\w]+))$)
+    Length: at most 1600 characters."""
+
+
+class AppleAppDict(TypedDict, total=False):
+    """AppleApp as a plain dict."""
+
+    BundleId: Required[str]
+    """Pattern: ^[A-Za-z0-9\\-]+(\\.[A-Za-z0-9\\-]+)+$ Length: 1 to 155 characters."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Location::APIKey",
     schema_file="aws-location-apikey.json",
     primary_identifier=("/KeyName",),
-    additional_identifiers=(),
     read_only=("/CreateTime", "/Arn", "/KeyArn", "/UpdateTime"),
     create_only=("/KeyName",),
     write_only=("/ForceUpdate", "/ForceDelete", "/NoExpiry"),
-    conditional_create_only=(),
     unordered_arrays=(
         "/Restrictions/AllowActions",
         "/Restrictions/AllowAndroidApps",
@@ -119,14 +134,7 @@ METADATA = _TypeMetadata(
         "/Tags",
     ),
     required=("KeyName", "Restrictions"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -136,165 +144,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AndroidApp": {
-            "additionalProperties": False,
-            "properties": {
-                "CertificateFingerprint": {
-                    "maxLength": 59,
-                    "minLength": 59,
-                    "pattern": "^([A-Fa-f0-9]{2}:){19}[A-Fa-f0-9]{2}$",
-                    "type": "string",
-                },
-                "Package": {
-                    "maxLength": 255,
-                    "minLength": 1,
-                    "pattern": "^([A-Za-z][A-Za-z\\d_]*\\.)+[A-Za-z][A-Za-z\\d_]*$",
-                    "type": "string",
-                },
-            },
-            "required": ["CertificateFingerprint", "Package"],
-            "type": "object",
-        },
-        "ApiKeyRestrictions": {
-            "additionalProperties": False,
-            "properties": {
-                "AllowActions": {
-                    "items": {
-                        "maxLength": 200,
-                        "minLength": 5,
-                        "pattern": "^(geo|geo-routes|geo-places|geo-maps):\\w*\\*?$",
-                        "type": "string",
-                    },
-                    "maxItems": 24,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "AllowAndroidApps": {
-                    "items": {"$ref": "#/definitions/AndroidApp"},
-                    "maxItems": 5,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "AllowAppleApps": {
-                    "items": {"$ref": "#/definitions/AppleApp"},
-                    "maxItems": 5,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "AllowReferers": {
-                    "items": {
-                        "maxLength": 253,
-                        "pattern": "^([\\w!$&()*+,./:;=?@\\x60-]|%([\\dA-Fa-f]{2}|[\\dA-Fa-f]?\\*))+$",
-                        "type": "string",
-                    },
-                    "maxItems": 5,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "AllowResources": {
-                    "items": {
-                        "maxLength": 1600,
-                        "pattern": "(^arn(:[a-z0-9]+([.-][a-z0-9]+)*):geo(:([a-z0-9]+([.-][a-z0-9]+)*))(:[0-9]+):((\\*)|([-a-z]+[/][*-._\\w]+))$)|(^arn(:[a-z0-9]+([.-][a-z0-9]+)*):(geo-routes|geo-places|geo-maps)(:((\\*)|([a-z0-9]+([.-][a-z0-9]+)*)))::((provider[\\/][*-._\\w]+))$)",
-                        "type": "string",
-                    },
-                    "maxItems": 8,
-                    "minItems": 1,
-                    "type": "array",
-                },
-            },
-            "required": ["AllowActions", "AllowResources"],
-            "type": "object",
-        },
-        "AppleApp": {
-            "additionalProperties": False,
-            "properties": {
-                "BundleId": {
-                    "maxLength": 155,
-                    "minLength": 1,
-                    "pattern": "^[A-Za-z0-9\\-]+(\\.[A-Za-z0-9\\-]+)+$",
-                    "type": "string",
-                }
-            },
-            "required": ["BundleId"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z+-=._:/]+$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^[A-Za-z0-9 _=@:.+-/]*$",
-                    "type": "string",
-                },
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "TagMap": {
-            "additionalProperties": False,
-            "maxProperties": 50,
-            "patternProperties": {
-                "^([\\p{L}\\p{Z}\\p{N}_.,:/=+\\-@]*)$": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.,:/=+\\-@]*)$",
-                    "type": "string",
-                }
-            },
-            "type": "object",
-        },
-        "iso8601UTC": {
-            "pattern": "^([0-2]\\d{3})-(0[0-9]|1[0-2])-([0-2]\\d|3[01])T([01]\\d|2[0-4]):([0-5]\\d):([0-6]\\d)((\\.\\d{3})?)Z$",
-            "type": "string",
-        },
-    },
-    "properties": {
-        "Arn": {
-            "maxLength": 1600,
-            "pattern": "^arn(:[a-z0-9]+([.-][a-z0-9]+)*){2}(:([a-z0-9]+([.-][a-z0-9]+)*)?){2}:([^/].*)?$",
-            "type": "string",
-        },
-        "CreateTime": {"$ref": "#/definitions/iso8601UTC"},
-        "Description": {"maxLength": 1000, "minLength": 0, "type": "string"},
-        "ExpireTime": {"$ref": "#/definitions/iso8601UTC"},
-        "ForceDelete": {"type": "boolean"},
-        "ForceUpdate": {"type": "boolean"},
-        "KeyArn": {
-            "maxLength": 1600,
-            "pattern": "^arn(:[a-z0-9]+([.-][a-z0-9]+)*){2}(:([a-z0-9]+([.-][a-z0-9]+)*)?){2}:([^/].*)?$",
-            "type": "string",
-        },
-        "KeyName": {"maxLength": 100, "minLength": 1, "pattern": "^[-._\\w]+$", "type": "string"},
-        "NoExpiry": {"type": "boolean"},
-        "Restrictions": {"$ref": "#/definitions/ApiKeyRestrictions"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 200,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "UpdateTime": {"$ref": "#/definitions/iso8601UTC"},
-    },
-    "required": ["KeyName", "Restrictions"],
-}
-
 
 class APIKey(_Resource):
     """AWS::Location::APIKey: Definition of AWS::Location::APIKey Resource Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: KeyName.
+    Replaced when any of these change (create-only): KeyName.
+    Write-only (sent to AWS, never read back): ForceUpdate, ForceDelete, NoExpiry.
+    Read-only attributes (known once deployed): Arn, CreateTime, KeyArn, UpdateTime.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-location-apikey.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -302,14 +162,21 @@ class APIKey(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "APIKeyAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "api_key.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Pattern: ^arn(:[a-z0-9]+([.-][a-z0-9]+)*){2}(:([a-z0-9]+([.-][a-z0-9]+)*)?){2}:([^/].*)?$
+    Length: at most 1600 characters."""
     CreateTime: str
+    """The datetime value in ISO 8601 format. The timezone is always UTC. (YYYY-MM-DDThh:mm:ss.sssZ)"""
     KeyArn: str
+    """Pattern: ^arn(:[a-z0-9]+([.-][a-z0-9]+)*){2}(:([a-z0-9]+([.-][a-z0-9]+)*)?){2}:([^/].*)?$
+    Length: at most 1600 characters."""
     UpdateTime: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The datetime value in ISO 8601 format. The timezone is always UTC. (YYYY-MM-DDThh:mm:ss.sssZ)"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     ExpireTime: str
     ForceDelete: bool
@@ -319,28 +186,40 @@ class APIKey(_Resource):
     Restrictions: ApiKeyRestrictionsDict
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        KeyName: str,
+        Restrictions: ApiKeyRestrictions | ApiKeyRestrictionsDict,
+        Description: str | None = None,
+        ExpireTime: str | None = None,
+        ForceDelete: bool | None = None,
+        ForceUpdate: bool | None = None,
+        NoExpiry: bool | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Location::APIKey; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            KeyName: str,
-            Restrictions: ApiKeyRestrictions | ApiKeyRestrictionsDict,
-            Description: str | None = None,
-            ExpireTime: str | None = None,
-            ForceDelete: bool | None = None,
-            ForceUpdate: bool | None = None,
-            NoExpiry: bool | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Location::APIKey; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            KeyName: Pattern: ^[-._\\w]+$ Length: 1 to 100 characters. Create-only: changing it
+                replaces the resource. Required.
+            Restrictions: Type: ApiKeyRestrictionsDict. Required.
+            Description: Length: 0 to 1000 characters.
+            ExpireTime: The datetime value in ISO 8601 format. The timezone is always UTC.
+                (YYYY-MM-DDThh:mm:ss.sssZ)
+            ForceDelete: Type: bool. Write-only: sent to AWS, never read back.
+            ForceUpdate: Type: bool. Write-only: sent to AWS, never read back.
+            NoExpiry: Type: bool. Write-only: sent to AWS, never read back.
             Tags: An array of key-value pairs to apply to this resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -7,9 +7,10 @@ Imported on first use by account_policy.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "AccountPolicyAttributes",
@@ -18,18 +19,46 @@ __all__ = [
 
 
 class AccountPolicyProps(DeferredModel):
-    PolicyDocument: str
-    PolicyName: str
-    PolicyType: Literal[
-        "DATA_PROTECTION_POLICY",
-        "SUBSCRIPTION_FILTER_POLICY",
-        "FIELD_INDEX_POLICY",
-        "TRANSFORMER_POLICY",
-        "METRIC_EXTRACTION_POLICY",
+    """
+    The properties a program declares for a AWS::Logs::AccountPolicy.
+    """
+
+    PolicyDocument: Annotated[
+        str,
+        Field(
+            description="The body of the policy document you want to use for this topic. You can only add one policy per PolicyType. The policy must be in JSON string format. Length Constraints: Maximum length of 30720"
+        ),
     ]
-    Scope: Literal["ALL"] | None = None
-    SelectionCriteria: str | None = None
+    PolicyName: Annotated[
+        str,
+        Field(
+            description="The name of the account policy Create-only: changing it replaces the resource."
+        ),
+    ]
+    PolicyType: Annotated[
+        Literal[
+            "DATA_PROTECTION_POLICY",
+            "SUBSCRIPTION_FILTER_POLICY",
+            "FIELD_INDEX_POLICY",
+            "TRANSFORMER_POLICY",
+            "METRIC_EXTRACTION_POLICY",
+        ],
+        Field(description="Type of the policy. Create-only: changing it replaces the resource."),
+    ]
+    Scope: Annotated[Literal["ALL"] | None, Field(description="Scope for policy application")] = (
+        None
+    )
+    SelectionCriteria: Annotated[
+        str | None,
+        Field(
+            description="Log group selection criteria to apply policy only to a subset of log groups. SelectionCriteria string can be up to 25KB and cloudwatchlogs determines the length of selectionCriteria by using its UTF-8 bytes"
+        ),
+    ] = None
 
 
 class AccountPolicyAttributes(DeferredModel):
-    AccountId: str | None = None
+    """
+    The read-only attributes of a AWS::Logs::AccountPolicy, set by AWS.
+    """
+
+    AccountId: Annotated[str | None, Field(description="User account id")] = None

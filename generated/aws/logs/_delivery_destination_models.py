@@ -7,10 +7,10 @@ Imported on first use by delivery_destination.py, which re-exports every name he
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "DeliveryDestinationAttributes",
@@ -24,26 +24,87 @@ class DestinationPolicy(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DeliveryDestinationName: str | None = None
-    DeliveryDestinationPolicy: dict[str, Any] | None = None
+    DeliveryDestinationName: Annotated[
+        str | None,
+        Field(description="The name of the delivery destination to assign this policy to"),
+    ] = None
+    DeliveryDestinationPolicy: Annotated[
+        dict[str, Any] | None,
+        Field(description="The contents of the policy attached to the delivery destination"),
+    ] = None
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class DeliveryDestinationAttributes(DeferredModel):
-    Arn: str | None = None
+    """
+    The read-only attributes of a AWS::Logs::DeliveryDestination, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) that uniquely identifies this delivery destination."
+        ),
+    ] = None
 
 
 class DeliveryDestinationProps(DeferredModel):
-    DeliveryDestinationPolicy: DestinationPolicy | None = None
-    DeliveryDestinationType: str | None = None
-    DestinationResourceArn: str | None = None
-    Name: str
-    OutputFormat: str | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Logs::DeliveryDestination.
+    """
+
+    DeliveryDestinationPolicy: Annotated[
+        DestinationPolicy | None,
+        Field(
+            description="IAM policy that grants permissions to CloudWatch Logs to deliver logs cross-account to a specified destination in this account. The policy must be in JSON string format. Length Constraints: Maximum length of 51200 Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    DeliveryDestinationType: Annotated[
+        str | None,
+        Field(
+            description="Displays whether this delivery destination is CloudWatch Logs, Amazon S3, Kinesis Data Firehose, or XRay. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    DestinationResourceArn: Annotated[
+        str | None,
+        Field(
+            description="The ARN of the Amazon Web Services destination that this delivery destination represents. That Amazon Web Services destination can be a log group in CloudWatch Logs, an Amazon S3 bucket, or a delivery stream in Firehose. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Name: Annotated[
+        str,
+        Field(
+            description="The name of this delivery destination. Create-only: changing it replaces the resource."
+        ),
+    ]
+    OutputFormat: Annotated[
+        str | None,
+        Field(
+            description="The format of the logs that are sent to this delivery destination. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="The tags that have been assigned to this delivery destination."),
+    ] = None

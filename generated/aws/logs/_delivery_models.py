@@ -7,9 +7,10 @@ Imported on first use by delivery.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "DeliveryAttributes",
@@ -19,24 +20,89 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode"
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode"
+        ),
+    ]
 
 
 class DeliveryAttributes(DeferredModel):
-    Arn: str | None = None
-    DeliveryDestinationType: str | None = None
-    DeliveryId: str | None = None
+    """
+    The read-only attributes of a AWS::Logs::Delivery, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None,
+        Field(description="The Amazon Resource Name (ARN) that uniquely identifies this delivery."),
+    ] = None
+    DeliveryDestinationType: Annotated[
+        str | None,
+        Field(
+            description="Displays whether the delivery destination associated with this delivery is CloudWatch Logs, Amazon S3, or Kinesis Data Firehose."
+        ),
+    ] = None
+    DeliveryId: Annotated[
+        str | None,
+        Field(description="The unique ID that identifies this delivery in your account."),
+    ] = None
 
 
 class DeliveryProps(DeferredModel):
-    DeliveryDestinationArn: str
-    DeliverySourceName: str
-    FieldDelimiter: str | None = None
-    RecordFields: list[str] | None = None
-    S3EnableHiveCompatiblePath: bool | None = None
-    S3SuffixPath: str | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Logs::Delivery.
+    """
+
+    DeliveryDestinationArn: Annotated[
+        str,
+        Field(
+            description="The ARN of the delivery destination that is associated with this delivery. Create-only: changing it replaces the resource."
+        ),
+    ]
+    DeliverySourceName: Annotated[
+        str,
+        Field(
+            description="The name of the delivery source that is associated with this delivery. Create-only: changing it replaces the resource."
+        ),
+    ]
+    FieldDelimiter: Annotated[
+        str | None,
+        Field(
+            description="The field delimiter to use between record fields when the final output format of a delivery is in Plain , W3C , or Raw format."
+        ),
+    ] = None
+    RecordFields: Annotated[
+        list[str] | None,
+        Field(
+            description="The list of record fields to be delivered to the destination, in order. If the delivery's log source has mandatory fields, they must be included in this list."
+        ),
+    ] = None
+    S3EnableHiveCompatiblePath: Annotated[
+        bool | None,
+        Field(
+            description="This parameter causes the S3 objects that contain delivered logs to use a prefix structure that allows for integration with Apache Hive."
+        ),
+    ] = None
+    S3SuffixPath: Annotated[
+        str | None,
+        Field(
+            description="This string allows re-configuring the S3 object prefix to contain either static or variable sections. The valid variables to use in the suffix path will vary by each log source. See ConfigurationTemplate$allowedSuffixPathFields for more info on what values are supported in the suffix path for each log source."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None, Field(description="The tags that have been assigned to this delivery.")
+    ] = None

@@ -7,7 +7,7 @@ Imported on first use by delivery_source.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -20,24 +20,91 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode"
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode"
+        ),
+    ]
 
 
 class DeliverySourceAttributes(DeferredModel):
-    Arn: str | None = None
-    ResourceArns: list[str] | None = None
-    Service: str | None = None
-    Status: Literal["ACTIVE", "INACTIVE"] | None = None
-    StatusReason: Literal["RESOURCE_DELETED"] | None = None
+    """
+    The read-only attributes of a AWS::Logs::DeliverySource, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) that uniquely identifies this delivery source."
+        ),
+    ] = None
+    ResourceArns: Annotated[
+        list[str] | None,
+        Field(
+            description="This array contains the ARN of the AWS resource that sends logs and is represented by this delivery source. Currently, only one ARN can be in the array."
+        ),
+    ] = None
+    Service: Annotated[str | None, Field(description="The AWS service that is sending logs.")] = (
+        None
+    )
+    Status: Annotated[
+        Literal["ACTIVE", "INACTIVE"] | None,
+        Field(
+            description="The status of this delivery source. The value can be ACTIVE or INACTIVE."
+        ),
+    ] = None
+    StatusReason: Annotated[
+        Literal["RESOURCE_DELETED"] | None,
+        Field(
+            description="The reason for the status of this delivery source, such as RESOURCE_DELETED."
+        ),
+    ] = None
 
 
 class DeliverySourceProps(DeferredModel):
-    DeliverySourceConfiguration: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    LogType: str | None = None
-    Name: str
-    ResourceArn: str | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Logs::DeliverySource.
+    """
+
+    DeliverySourceConfiguration: Annotated[
+        dict[str, str] | None,
+        Field(
+            description="A map of key-value pairs to configure the delivery source. Both keys and values must be between 1 and 255 characters in length."
+        ),
+    ] = None
+    LogType: Annotated[
+        str | None,
+        Field(
+            description="The type of logs being delivered. Only mandatory when the resourceArn could match more than one. In such a case, the error message will contain all the possible options."
+        ),
+    ] = None
+    Name: Annotated[
+        str,
+        Field(
+            description="The unique name of the Log source. Create-only: changing it replaces the resource."
+        ),
+    ]
+    ResourceArn: Annotated[
+        str | None,
+        Field(
+            description="The ARN of the resource that will be sending the logs. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="The tags that have been assigned to this delivery source."),
+    ] = None

@@ -7,9 +7,10 @@ Imported on first use by destination.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "DestinationAttributes",
@@ -19,20 +20,65 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., :, /, =, +, - and @."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., :, /, =, +, - and @."
+        ),
+    ]
 
 
 class DestinationAttributes(DeferredModel):
-    Arn: str | None = None
+    """
+    The read-only attributes of a AWS::Logs::Destination, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class DestinationProps(DeferredModel):
-    DestinationName: str
-    DestinationPolicy: str | None = None
-    RoleArn: str
-    Tags: list[Tag] | None = None
-    TargetArn: str
+    """
+    The properties a program declares for a AWS::Logs::Destination.
+    """
+
+    DestinationName: Annotated[
+        str,
+        Field(
+            description="The name of the destination resource Create-only: changing it replaces the resource."
+        ),
+    ]
+    DestinationPolicy: Annotated[
+        str | None,
+        Field(
+            description="An IAM policy document that governs which AWS accounts can create subscription filters against this destination."
+        ),
+    ] = None
+    RoleArn: Annotated[
+        str,
+        Field(
+            description="The ARN of an IAM role that permits CloudWatch Logs to send data to the specified AWS resource"
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None
+    TargetArn: Annotated[
+        str,
+        Field(
+            description="The ARN of the physical target where the log events are delivered (for example, a Kinesis stream)"
+        ),
+    ]

@@ -7,10 +7,10 @@ Imported on first use by integration.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "IntegrationAttributes",
@@ -24,25 +24,67 @@ class IntegrationOpenSearchResourceConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ApplicationARN: str | None = None
-    DashboardViewerPrincipals: list[str]
-    DataSourceRoleArn: str
-    KmsKeyArn: str | None = None
-    RetentionDays: int | None = None
+    ApplicationARN: Annotated[
+        str | None, Field(description="Pattern: [\\w#+=/:,.@-]*\\*? Length: 20 to 2048 characters.")
+    ] = None
+    DashboardViewerPrincipals: Annotated[
+        list[str],
+        Field(description="Each item: Pattern: [\\w#+=/:,.@-]*\\*? Length: 20 to 2048 characters."),
+    ]
+    DataSourceRoleArn: Annotated[
+        str, Field(description="Pattern: [\\w#+=/:,.@-]*\\*? Length: 20 to 2048 characters.")
+    ]
+    KmsKeyArn: Annotated[
+        str | None, Field(description="Pattern: [\\w#+=/:,.@-]*\\*? Length: 20 to 2048 characters.")
+    ] = None
+    RetentionDays: Annotated[int | None, Field(description="Range: 1 to 3650 (inclusive).")] = None
 
 
 class IntegrationResourceConfig(DeferredModel):
+    """
+    OpenSearchResourceConfig for the given Integration
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    OpenSearchResourceConfig: IntegrationOpenSearchResourceConfig | None = None
+    OpenSearchResourceConfig: Annotated[
+        IntegrationOpenSearchResourceConfig | None,
+        Field(description="Type: IntegrationOpenSearchResourceConfigDict."),
+    ] = None
 
 
 class IntegrationAttributes(DeferredModel):
-    IntegrationStatus: Literal["PROVISIONING", "ACTIVE", "FAILED"] | None = None
+    """
+    The read-only attributes of a AWS::Logs::Integration, set by AWS.
+    """
+
+    IntegrationStatus: Annotated[
+        Literal["PROVISIONING", "ACTIVE", "FAILED"] | None,
+        Field(description="Status of creation for the Integration and its resources"),
+    ] = None
 
 
 class IntegrationProps(DeferredModel):
-    IntegrationName: str
-    IntegrationType: Literal["OPENSEARCH"]
-    ResourceConfig: IntegrationResourceConfig
+    """
+    The properties a program declares for a AWS::Logs::Integration.
+    """
+
+    IntegrationName: Annotated[
+        str,
+        Field(
+            description="User provided identifier for integration, unique to the user account. Create-only: changing it replaces the resource."
+        ),
+    ]
+    IntegrationType: Annotated[
+        Literal["OPENSEARCH"],
+        Field(
+            description="The type of the Integration. Create-only: changing it replaces the resource."
+        ),
+    ]
+    ResourceConfig: Annotated[
+        IntegrationResourceConfig,
+        Field(
+            description="OpenSearchResourceConfig for the given Integration Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ]

@@ -7,9 +7,10 @@ Imported on first use by log_anomaly_detector.py, which re-exports every name he
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "LogAnomalyDetectorAttributes",
@@ -18,19 +19,48 @@ __all__ = [
 
 
 class LogAnomalyDetectorProps(DeferredModel):
-    AccountId: str | None = None
-    AnomalyVisibilityTime: float | None = None
-    DetectorName: str | None = None
-    EvaluationFrequency: (
-        Literal["FIVE_MIN", "TEN_MIN", "FIFTEEN_MIN", "THIRTY_MIN", "ONE_HOUR"] | None
-    ) = None
-    FilterPattern: str | None = None
-    KmsKeyId: str | None = None
-    LogGroupArnList: list[str] | None = None
+    """
+    The properties a program declares for a AWS::Logs::LogAnomalyDetector.
+    """
+
+    AccountId: Annotated[
+        str | None,
+        Field(
+            description="Account ID for owner of detector Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    AnomalyVisibilityTime: Annotated[
+        float | None, Field(description="Range: 7 to 90 (inclusive).")
+    ] = None
+    DetectorName: Annotated[str | None, Field(description="Name of detector")] = None
+    EvaluationFrequency: Annotated[
+        Literal["FIVE_MIN", "TEN_MIN", "FIFTEEN_MIN", "THIRTY_MIN", "ONE_HOUR"] | None,
+        Field(description="How often log group is evaluated"),
+    ] = None
+    FilterPattern: Annotated[str | None, Field(description="Length: 0 to 1024 characters.")] = None
+    KmsKeyId: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of the CMK to use when encrypting log data."
+        ),
+    ] = None
+    LogGroupArnList: Annotated[
+        list[str] | None, Field(description="List of Arns for the given log group")
+    ] = None
 
 
 class LogAnomalyDetectorAttributes(DeferredModel):
-    AnomalyDetectorArn: str | None = None
-    AnomalyDetectorStatus: str | None = None
-    CreationTimeStamp: float | None = None
-    LastModifiedTimeStamp: float | None = None
+    """
+    The read-only attributes of a AWS::Logs::LogAnomalyDetector, set by AWS.
+    """
+
+    AnomalyDetectorArn: Annotated[str | None, Field(description="ARN of LogAnomalyDetector")] = None
+    AnomalyDetectorStatus: Annotated[
+        str | None, Field(description="Current status of detector.")
+    ] = None
+    CreationTimeStamp: Annotated[float | None, Field(description="When detector was created.")] = (
+        None
+    )
+    LastModifiedTimeStamp: Annotated[
+        float | None, Field(description="When detector was lsat modified.")
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by log_group.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "LogGroupAttributes",
@@ -20,27 +20,76 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    The value of this key-value pair.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="The value of this key-value pair.")]
 
 
 class LogGroupAttributes(DeferredModel):
-    Arn: str | None = None
+    """
+    The read-only attributes of a AWS::Logs::LogGroup, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class LogGroupProps(DeferredModel):
-    BearerTokenAuthenticationEnabled: bool | None = None
-    DataProtectionPolicy: dict[str, Any] | str | None = None
-    DeletionProtectionEnabled: bool | None = None
-    FieldIndexPolicies: list[dict[str, Any]] | None = None
-    KmsKeyId: str | None = None
-    LogGroupClass: Literal["STANDARD", "INFREQUENT_ACCESS", "DELIVERY"] | None = None
-    LogGroupName: str | None = None
-    ResourcePolicyDocument: dict[str, Any] | None = None
-    RetentionInDays: (
+    """
+    The properties a program declares for a AWS::Logs::LogGroup.
+    """
+
+    BearerTokenAuthenticationEnabled: Annotated[
+        bool | None,
+        Field(
+            description="Indicates whether bearer token authentication is enabled for this log group. When enabled, bearer token authentication is allowed on operations until it is explicitly disabled."
+        ),
+    ] = None
+    DataProtectionPolicy: Annotated[
+        dict[str, Any] | str | None, Field(description="Type: dict[str, Any] | str.")
+    ] = None
+    DeletionProtectionEnabled: Annotated[
+        bool | None,
+        Field(
+            description="Indicates whether deletion protection is enabled for this log group. When enabled, deletion protection blocks all deletion operations until it is explicitly disabled."
+        ),
+    ] = None
+    FieldIndexPolicies: Annotated[
+        list[dict[str, Any]] | None,
+        Field(
+            description="Creates or updates a *field index policy* for the specified log group. Only log groups in the Standard log class support field index policies. For more information about log classes, see [Log classes](https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/CloudWatch_Logs_Log_Classes.html). You can use field index policies to create *field indexes* on fields found in log events in the log group. Creating field indexes lowers the costs for CWL Insights queries that reference those field indexes, because these queries attempt to skip the processing of log events that are known to not match the indexed field. Good fields to index are fields that you often need to query for and fields that have high cardinality of values Common examples of indexes include request ID, session ID, userID, and instance IDs. For more information, see [Create field indexes to improve query performance and reduce costs](https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/CloudWatchLogs-Field-Indexing.html). Currently, this array supports only one field index policy object."
+        ),
+    ] = None
+    KmsKeyId: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of the KMS key to use when encrypting log data. To associate an KMS key with the log group, specify the ARN of that KMS key here. If you do so, ingested data is encrypted using this key. This association is stored as long as the data encrypted with the KMS key is still within CWL. This enables CWL to decrypt this data whenever it is requested. If you attempt to associate a KMS key with the log group but the KMS key doesn't exist or is deactivated, you will receive an ``InvalidParameterException`` error. Log group data is always encrypted in CWL. If you omit this key, the encryption does not use KMS. For more information, see [Encrypt log data in using](https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html)"
+        ),
+    ] = None
+    LogGroupClass: Annotated[
+        Literal["STANDARD", "INFREQUENT_ACCESS", "DELIVERY"] | None,
+        Field(
+            description="Specifies the log group class for this log group. There are two classes: + The ``Standard`` log class supports all CWL features. + The ``Infrequent Access`` log class supports a subset of CWL features and incurs lower costs. For details about the features supported by each class, see [Log classes](https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/CloudWatch_Logs_Log_Classes.html)"
+        ),
+    ] = None
+    LogGroupName: Annotated[
+        str | None,
+        Field(
+            description="The name of the log group. If you don't specify a name, CFNlong generates a unique ID for the log group. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    ResourcePolicyDocument: Annotated[
+        dict[str, Any] | None,
+        Field(
+            description="Creates or updates a resource policy for the specified log group that allows other services to put log events to this account. A LogGroup can have 1 resource policy."
+        ),
+    ] = None
+    RetentionInDays: Annotated[
         Literal[
             1,
             3,
@@ -65,6 +114,14 @@ class LogGroupProps(DeferredModel):
             3288,
             3653,
         ]
-        | None
-    ) = None
-    Tags: list[Tag] | None = None
+        | None,
+        Field(
+            description="The number of days to retain the log events in the specified log group. Possible values are: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, and 3653. To set a log group so that its log events do not expire, do not specify this property."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(
+            description="An array of key-value pairs to apply to the log group. For more information, see [Tag](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-resource-tags.html)."
+        ),
+    ] = None

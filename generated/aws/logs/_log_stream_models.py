@@ -7,8 +7,10 @@ Imported on first use by log_stream.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "LogStreamAttributes",
@@ -17,9 +19,25 @@ __all__ = [
 
 
 class LogStreamProps(DeferredModel):
-    LogGroupName: str
-    LogStreamName: str | None = None
+    """
+    The properties a program declares for a AWS::Logs::LogStream.
+    """
+
+    LogGroupName: Annotated[
+        str,
+        Field(
+            description="The name of the log group where the log stream is created. Create-only: changing it replaces the resource."
+        ),
+    ]
+    LogStreamName: Annotated[
+        str | None,
+        Field(
+            description="The name of the log stream. The name must be unique wihtin the log group. Create-only: changing it replaces the resource."
+        ),
+    ] = None
 
 
 class LogStreamAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::Logs::LogStream, set by AWS.
+    """

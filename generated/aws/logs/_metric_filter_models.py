@@ -7,10 +7,10 @@ Imported on first use by metric_filter.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "Dimension",
@@ -21,23 +21,61 @@ __all__ = [
 
 
 class Dimension(DeferredModel):
+    """
+    Specifies the CW metric dimensions to publish with this metric. Because dimensions are part of the unique identifier for a metric, whenever a unique dimension name/value pair is extracted from your logs, you are creating a new variation of that metric. For more information about publishing dimensions with metrics created by metric filters, see [Publishing dimensions with metrics from values in JSON or space-delimited log events](https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/FilterAndPatternSyntax.html#logs-metric-filters-dimensions). Metrics extracted from log events are charged as custom metrics. To prevent unexpected high charges, do not specify high-cardinality fields such as ``IPAddress`` or ``requestID`` as dimensions. Each different value found for a dimension is treated as a separate metric and accrues charges as a separate custom metric. To help prevent accidental high charges, Amazon disables a metric filter if it generates 1000 different name/value pairs for the dimensions that you have specified within a certain amount of time. You can also set up a billing alarm to alert you if your charges are higher than expected. For more information, see [Creating a Billing Alarm to Monitor Your Estimated Charges](https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/monitor_estimated_charges_with_cloudwatch.html).
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The name for the CW metric dimension that the metric filter creates. Dimension names must contain only ASCII characters, must include at least one non-whitespace character, and cannot start with a colon (:)."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The log event field that will contain the value for this dimension. This dimension will only be published for a metric if the value is found in the log event. For example, ``$.eventType`` for JSON log events, or ``$server`` for space-delimited log events."
+        ),
+    ]
 
 
 class MetricTransformation(DeferredModel):
+    """
+    ``MetricTransformation`` is a property of the ``AWS::Logs::MetricFilter`` resource that describes how to transform log streams into a CloudWatch metric.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DefaultValue: float | None = None
-    Dimensions: list[Dimension] | None = None
-    MetricName: str
-    MetricNamespace: str
-    MetricValue: str
-    Unit: (
+    DefaultValue: Annotated[
+        float | None,
+        Field(
+            description="(Optional) The value to emit when a filter pattern does not match a log event. This value can be null."
+        ),
+    ] = None
+    Dimensions: Annotated[
+        list[Dimension] | None,
+        Field(
+            description="The fields to use as dimensions for the metric. One metric filter can include as many as three dimensions. Metrics extracted from log events are charged as custom metrics. To prevent unexpected high charges, do not specify high-cardinality fields such as ``IPAddress`` or ``requestID`` as dimensions. Each different value found for a dimension is treated as a separate metric and accrues charges as a separate custom metric. CloudWatch Logs disables a metric filter if it generates 1000 different name/value pairs for your specified dimensions within a certain amount of time. This helps to prevent accidental high charges. You can also set up a billing alarm to alert you if your charges are higher than expected. For more information, see [Creating a Billing Alarm to Monitor Your Estimated Charges](https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/monitor_estimated_charges_with_cloudwatch.html)."
+        ),
+    ] = None
+    MetricName: Annotated[str, Field(description="The name of the CloudWatch metric.")]
+    MetricNamespace: Annotated[
+        str,
+        Field(
+            description="A custom namespace to contain your metric in CloudWatch. Use namespaces to group together metrics that are similar. For more information, see [Namespaces](https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch_concepts.html#Namespace)."
+        ),
+    ]
+    MetricValue: Annotated[
+        str,
+        Field(
+            description="The value that is published to the CloudWatch metric. For example, if you're counting the occurrences of a particular term like ``Error``, specify 1 for the metric value. If you're counting the number of bytes transferred, reference the value that is in the log event by using $. followed by the name of the field that you specified in the filter pattern, such as ``$.size``."
+        ),
+    ]
+    Unit: Annotated[
         Literal[
             "Seconds",
             "Microseconds",
@@ -67,19 +105,60 @@ class MetricTransformation(DeferredModel):
             "Count/Second",
             "None",
         ]
-        | None
-    ) = None
+        | None,
+        Field(
+            description="The unit to assign to the metric. If you omit this, the unit is set as ``None``."
+        ),
+    ] = None
 
 
 class MetricFilterAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::Logs::MetricFilter, set by AWS.
+    """
 
 
 class MetricFilterProps(DeferredModel):
-    ApplyOnTransformedLogs: bool | None = None
-    EmitSystemFieldDimensions: list[str] | None = None
-    FieldSelectionCriteria: str | None = None
-    FilterName: str | None = None
-    FilterPattern: str
-    LogGroupName: str
-    MetricTransformations: list[MetricTransformation]
+    """
+    The properties a program declares for a AWS::Logs::MetricFilter.
+    """
+
+    ApplyOnTransformedLogs: Annotated[
+        bool | None,
+        Field(
+            description="This parameter is valid only for log groups that have an active log transformer. For more information about log transformers, see [PutTransformer](https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutTransformer.html). If this value is ``true``, the metric filter is applied on the transformed version of the log events instead of the original ingested log events."
+        ),
+    ] = None
+    EmitSystemFieldDimensions: Annotated[
+        list[str] | None,
+        Field(
+            description="The list of system fields that are emitted as additional dimensions in the generated metrics. Returns the ``emitSystemFieldDimensions`` value if it was specified when the metric filter was created."
+        ),
+    ] = None
+    FieldSelectionCriteria: Annotated[
+        str | None,
+        Field(
+            description="The filter expression that specifies which log events are processed by this metric filter based on system fields. Returns the ``fieldSelectionCriteria`` value if it was specified when the metric filter was created."
+        ),
+    ] = None
+    FilterName: Annotated[
+        str | None,
+        Field(
+            description="The name of the metric filter. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    FilterPattern: Annotated[
+        str,
+        Field(
+            description="A filter pattern for extracting metric data out of ingested log events. For more information, see [Filter and Pattern Syntax](https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/FilterAndPatternSyntax.html)."
+        ),
+    ]
+    LogGroupName: Annotated[
+        str,
+        Field(
+            description="The name of an existing log group that you want to associate with this metric filter. Create-only: changing it replaces the resource."
+        ),
+    ]
+    MetricTransformations: Annotated[
+        list[MetricTransformation], Field(description="The metric transformations.")
+    ]

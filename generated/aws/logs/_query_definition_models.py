@@ -7,10 +7,10 @@ Imported on first use by query_definition.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "QueryDefinitionAttributes",
@@ -20,21 +20,63 @@ __all__ = [
 
 
 class QueryParameter(DeferredModel):
+    """
+    This structure defines a query parameter for a saved CloudWatch Logs Insights query definition. Query parameters are supported only for Logs Insights QL queries. They are placeholder variables that you can reference in a query string using the {{parameterName}} syntax. Each parameter can include a default value and a description.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DefaultValue: str | None = None
-    Description: str | None = None
-    Name: str
+    DefaultValue: Annotated[
+        str | None,
+        Field(
+            description="The default value to use for this query parameter if no value is supplied at execution time."
+        ),
+    ] = None
+    Description: Annotated[
+        str | None,
+        Field(
+            description="A description of the query parameter that explains its purpose or expected values."
+        ),
+    ] = None
+    Name: Annotated[
+        str,
+        Field(
+            description="The name of the query parameter. A query parameter name must start with a letter or underscore, and contain only letters, digits, and underscores."
+        ),
+    ]
 
 
 class QueryDefinitionAttributes(DeferredModel):
-    QueryDefinitionId: str | None = None
+    """
+    The read-only attributes of a AWS::Logs::QueryDefinition, set by AWS.
+    """
+
+    QueryDefinitionId: Annotated[
+        str | None, Field(description="Unique identifier of a query definition")
+    ] = None
 
 
 class QueryDefinitionProps(DeferredModel):
-    LogGroupNames: list[str] | None = None
-    Name: str
-    Parameters: list[QueryParameter] | None = None
-    QueryLanguage: Literal["CWLI", "SQL", "PPL"] | None = None
-    QueryString: str
+    """
+    The properties a program declares for a AWS::Logs::QueryDefinition.
+    """
+
+    LogGroupNames: Annotated[
+        list[str] | None,
+        Field(description="Optionally define specific log groups as part of your query definition"),
+    ] = None
+    Name: Annotated[str, Field(description="A name for the saved query definition")]
+    Parameters: Annotated[
+        list[QueryParameter] | None,
+        Field(
+            description="Use this parameter to include specific query parameters as part of your query definition. Query parameters are supported only for Logs Insights QL queries. Query parameters allow you to use placeholder variables in your query string that are substituted with values at execution time. Use the {{parameterName}} syntax in your query string to reference a parameter."
+        ),
+    ] = None
+    QueryLanguage: Annotated[
+        Literal["CWLI", "SQL", "PPL"] | None,
+        Field(
+            description="Query language of the query string. Possible values are CWLI, SQL, PPL, with CWLI being the default."
+        ),
+    ] = None
+    QueryString: Annotated[str, Field(description="The query string to use for this definition")]

@@ -7,9 +7,10 @@ Imported on first use by resource_policy.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "ResourcePolicyAttributes",
@@ -18,9 +19,20 @@ __all__ = [
 
 
 class ResourcePolicyProps(DeferredModel):
-    PolicyDocument: str | dict[str, Any]
-    PolicyName: str
+    """
+    The properties a program declares for a AWS::Logs::ResourcePolicy.
+    """
+
+    PolicyDocument: Annotated[str | dict[str, Any], Field(description="The policy document")]
+    PolicyName: Annotated[
+        str,
+        Field(
+            description="A name for resource policy Create-only: changing it replaces the resource."
+        ),
+    ]
 
 
 class ResourcePolicyAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::Logs::ResourcePolicy, set by AWS.
+    """

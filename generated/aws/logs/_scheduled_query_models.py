@@ -7,10 +7,10 @@ Imported on first use by scheduled_query.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ScheduledQueryAttributes",
@@ -25,47 +25,91 @@ class ScheduledQueryS3Configuration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DestinationIdentifier: str
-    RoleArn: str
+    DestinationIdentifier: Annotated[
+        str,
+        Field(
+            description="Pattern: ^s3://[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9](/.*)? Length: 0 to 1024 characters."
+        ),
+    ]
+    RoleArn: Annotated[str, Field(description="Length: at least 1 characters.")]
 
 
 class ScheduledQueryTagsItem(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: 0 to 256 characters.")]
 
 
 class ScheduledQueryAttributes(DeferredModel):
-    CreationTime: float | None = None
-    LastExecutionStatus: (
-        Literal["Pending", "InvalidQuery", "Complete", "Failed", "Timeout"] | None
-    ) = None
-    LastTriggeredTime: float | None = None
-    LastUpdatedTime: float | None = None
-    ScheduledQueryArn: str | None = None
+    """
+    The read-only attributes of a AWS::Logs::ScheduledQuery, set by AWS.
+    """
+
+    CreationTime: Annotated[float | None, Field(description="Type: float.")] = None
+    LastExecutionStatus: Annotated[
+        Literal["Pending", "InvalidQuery", "Complete", "Failed", "Timeout"] | None,
+        Field(
+            description="Allowed values: 'Pending', 'InvalidQuery', 'Complete', 'Failed', 'Timeout'."
+        ),
+    ] = None
+    LastTriggeredTime: Annotated[float | None, Field(description="Type: float.")] = None
+    LastUpdatedTime: Annotated[float | None, Field(description="Type: float.")] = None
+    ScheduledQueryArn: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ScheduledQueryDestinationConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    S3Configuration: ScheduledQueryS3Configuration | None = None
+    S3Configuration: Annotated[
+        ScheduledQueryS3Configuration | None,
+        Field(description="Type: ScheduledQueryS3ConfigurationDict."),
+    ] = None
 
 
 class ScheduledQueryProps(DeferredModel):
-    Description: str | None = None
-    DestinationConfiguration: ScheduledQueryDestinationConfiguration | None = None
-    ExecutionRoleArn: str
-    LogGroupIdentifiers: list[str] | None = None
-    Name: str
-    QueryLanguage: Literal["CWLI", "PPL", "SQL"]
-    QueryString: str
-    ScheduleEndTime: float | None = None
-    ScheduleExpression: str
-    ScheduleStartTime: float | None = None
-    StartTimeOffset: int | None = None
-    State: Literal["ENABLED", "DISABLED"] | None = None
-    Tags: list[ScheduledQueryTagsItem] | None = None
-    Timezone: str | None = None
+    """
+    The properties a program declares for a AWS::Logs::ScheduledQuery.
+    """
+
+    Description: Annotated[str | None, Field(description="Length: 0 to 1024 characters.")] = None
+    DestinationConfiguration: Annotated[
+        ScheduledQueryDestinationConfiguration | None,
+        Field(description="Type: ScheduledQueryDestinationConfigurationDict."),
+    ] = None
+    ExecutionRoleArn: Annotated[str, Field(description="Length: at least 1 characters.")]
+    LogGroupIdentifiers: Annotated[
+        list[str] | None,
+        Field(
+            description="Items: 1 to 50 items. Each item: Pattern: ^[\\w#+=/:,.@-]*$ Length: 1 to 2048 characters."
+        ),
+    ] = None
+    Name: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[a-zA-Z0-9_\\-/.#]+$ Length: 1 to 255 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    QueryLanguage: Annotated[
+        Literal["CWLI", "PPL", "SQL"], Field(description="Allowed values: 'CWLI', 'PPL', 'SQL'.")
+    ]
+    QueryString: Annotated[str, Field(description="Length: 0 to 10000 characters.")]
+    ScheduleEndTime: Annotated[
+        float | None, Field(description="Range: at least 0 (inclusive).")
+    ] = None
+    ScheduleExpression: Annotated[str, Field(description="Length: 0 to 256 characters.")]
+    ScheduleStartTime: Annotated[
+        float | None, Field(description="Range: at least 0 (inclusive).")
+    ] = None
+    StartTimeOffset: Annotated[int | None, Field(description="Type: int.")] = None
+    State: Annotated[
+        Literal["ENABLED", "DISABLED"] | None,
+        Field(description="Allowed values: 'ENABLED', 'DISABLED'."),
+    ] = None
+    Tags: Annotated[
+        list[ScheduledQueryTagsItem] | None,
+        Field(description="Type: list[ScheduledQueryTagsItemDict]."),
+    ] = None
+    Timezone: Annotated[str | None, Field(description="Length: at least 1 characters.")] = None

@@ -7,9 +7,10 @@ Imported on first use by storage_tier_policy.py, which re-exports every name her
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "StorageTierPolicyAttributes",
@@ -18,9 +19,29 @@ __all__ = [
 
 
 class StorageTierPolicyProps(DeferredModel):
-    StorageTier: Literal["INTELLIGENT_TIERING"]
+    """
+    The properties a program declares for a AWS::Logs::StorageTierPolicy.
+    """
+
+    StorageTier: Annotated[
+        Literal["INTELLIGENT_TIERING"],
+        Field(
+            description="The storage tier to apply. Only INTELLIGENT_TIERING is accepted for creation."
+        ),
+    ]
 
 
 class StorageTierPolicyAttributes(DeferredModel):
-    AccountId: str | None = None
-    LastUpdatedTime: float | None = None
+    """
+    The read-only attributes of a AWS::Logs::StorageTierPolicy, set by AWS.
+    """
+
+    AccountId: Annotated[
+        str | None, Field(description="The AWS account ID that owns this storage tier policy.")
+    ] = None
+    LastUpdatedTime: Annotated[
+        float | None,
+        Field(
+            description="Timestamp (milliseconds after Jan 1, 1970 00:00:00 UTC) when the storage tier policy was last updated."
+        ),
+    ] = None

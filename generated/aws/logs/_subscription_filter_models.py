@@ -7,9 +7,10 @@ Imported on first use by subscription_filter.py, which re-exports every name her
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "SubscriptionFilterAttributes",
@@ -18,16 +19,64 @@ __all__ = [
 
 
 class SubscriptionFilterProps(DeferredModel):
-    ApplyOnTransformedLogs: bool | None = None
-    DestinationArn: str
-    Distribution: Literal["Random", "ByLogStream"] | None = None
-    EmitSystemFields: list[str] | None = None
-    FieldSelectionCriteria: str | None = None
-    FilterName: str | None = None
-    FilterPattern: str
-    LogGroupName: str
-    RoleArn: str | None = None
+    """
+    The properties a program declares for a AWS::Logs::SubscriptionFilter.
+    """
+
+    ApplyOnTransformedLogs: Annotated[
+        bool | None,
+        Field(
+            description="This parameter is valid only for log groups that have an active log transformer. For more information about log transformers, see [PutTransformer](https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutTransformer.html). If this value is ``true``, the subscription filter is applied on the transformed version of the log events instead of the original ingested log events."
+        ),
+    ] = None
+    DestinationArn: Annotated[
+        str, Field(description="The Amazon Resource Name (ARN) of the destination.")
+    ]
+    Distribution: Annotated[
+        Literal["Random", "ByLogStream"] | None,
+        Field(
+            description="The method used to distribute log data to the destination, which can be either random or grouped by log stream."
+        ),
+    ] = None
+    EmitSystemFields: Annotated[
+        list[str] | None,
+        Field(
+            description="The list of system fields that are included in the log events sent to the subscription destination. Returns the ``emitSystemFields`` value if it was specified when the subscription filter was created."
+        ),
+    ] = None
+    FieldSelectionCriteria: Annotated[
+        str | None,
+        Field(
+            description="The filter expression that specifies which log events are processed by this subscription filter based on system fields. Returns the ``fieldSelectionCriteria`` value if it was specified when the subscription filter was created."
+        ),
+    ] = None
+    FilterName: Annotated[
+        str | None,
+        Field(
+            description="The name of the subscription filter. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    FilterPattern: Annotated[
+        str,
+        Field(
+            description="The filtering expressions that restrict what gets delivered to the destination AWS resource. For more information about the filter pattern syntax, see [Filter and Pattern Syntax](https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/FilterAndPatternSyntax.html)."
+        ),
+    ]
+    LogGroupName: Annotated[
+        str,
+        Field(
+            description="The log group to associate with the subscription filter. All log events that are uploaded to this log group are filtered and delivered to the specified AWS resource if the filter pattern matches the log events. Create-only: changing it replaces the resource."
+        ),
+    ]
+    RoleArn: Annotated[
+        str | None,
+        Field(
+            description="The ARN of an IAM role that grants CWL permissions to deliver ingested log events to the destination stream. You don't need to provide the ARN when you are working with a logical destination for cross-account delivery."
+        ),
+    ] = None
 
 
 class SubscriptionFilterAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::Logs::SubscriptionFilter, set by AWS.
+    """

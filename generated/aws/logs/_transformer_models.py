@@ -7,10 +7,10 @@ Imported on first use by transformer.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "AddKeyEntry",
@@ -53,282 +53,452 @@ class AddKeyEntry(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    OverwriteIfExists: bool | None = None
-    Value: str
+    Key: Annotated[
+        str, Field(description="Pattern: ^.*[a-zA-Z0-9]+.*$ Length: 1 to 128 characters.")
+    ]
+    OverwriteIfExists: Annotated[bool | None, Field(description="Type: bool.")] = None
+    Value: Annotated[str, Field(description="Length: 1 to 256 characters.")]
 
 
 class CopyValueEntry(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    OverwriteIfExists: bool | None = None
-    Source: str
-    Target: str
+    OverwriteIfExists: Annotated[bool | None, Field(description="Type: bool.")] = None
+    Source: Annotated[
+        str, Field(description="Pattern: ^.*[a-zA-Z0-9]+.*$ Length: 1 to 128 characters.")
+    ]
+    Target: Annotated[
+        str, Field(description="Pattern: ^.*[a-zA-Z0-9]+.*$ Length: 1 to 128 characters.")
+    ]
 
 
 class MoveKeyEntry(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    OverwriteIfExists: bool | None = None
-    Source: str
-    Target: str
+    OverwriteIfExists: Annotated[bool | None, Field(description="Type: bool.")] = None
+    Source: Annotated[
+        str, Field(description="Pattern: ^.*[a-zA-Z0-9]+.*$ Length: 1 to 128 characters.")
+    ]
+    Target: Annotated[
+        str, Field(description="Pattern: ^.*[a-zA-Z0-9]+.*$ Length: 1 to 128 characters.")
+    ]
 
 
 class ProcessorAddKeys(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Entries: list[AddKeyEntry]
+    Entries: Annotated[
+        list[AddKeyEntry], Field(description="Items: 1 to 5 items. Items are unique.")
+    ]
 
 
 class ProcessorCopyValue(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Entries: list[CopyValueEntry]
+    Entries: Annotated[list[CopyValueEntry], Field(description="Items: 1 to 5 items.")]
 
 
 class ProcessorCsv(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Columns: list[str] | None = None
-    Delimiter: str | None = None
-    QuoteCharacter: str | None = None
-    Source: str | None = None
+    Columns: Annotated[
+        list[str] | None,
+        Field(
+            description="Items: 1 to 100 items. Each item: Pattern: ^.*[a-zA-Z0-9]+.*$ Length: 1 to 128 characters."
+        ),
+    ] = None
+    Delimiter: Annotated[str | None, Field(description="Length: 1 to 2 characters.")] = None
+    QuoteCharacter: Annotated[str | None, Field(description="Length: exactly 1 characters.")] = None
+    Source: Annotated[str | None, Field(description="Length: 1 to 128 characters.")] = None
 
 
 class ProcessorDateTimeConverter(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Locale: str | None = None
-    MatchPatterns: list[str]
-    Source: str
-    SourceTimezone: str | None = None
-    Target: str
-    TargetFormat: str | None = None
-    TargetTimezone: str | None = None
+    Locale: Annotated[str | None, Field(description="Length: at least 1 characters.")] = None
+    MatchPatterns: Annotated[
+        list[str],
+        Field(
+            description="Items: 1 to 5 items. Items are unique. Each item: Pattern: ^.*[a-zA-Z0-9]+.*$ Length: 1 to 128 characters."
+        ),
+    ]
+    Source: Annotated[
+        str, Field(description="Pattern: ^.*[a-zA-Z0-9]+.*$ Length: 1 to 128 characters.")
+    ]
+    SourceTimezone: Annotated[str | None, Field(description="Length: at least 1 characters.")] = (
+        None
+    )
+    Target: Annotated[
+        str, Field(description="Pattern: ^.*[a-zA-Z0-9]+.*$ Length: 1 to 128 characters.")
+    ]
+    TargetFormat: Annotated[str | None, Field(description="Length: 1 to 64 characters.")] = None
+    TargetTimezone: Annotated[str | None, Field(description="Length: at least 1 characters.")] = (
+        None
+    )
 
 
 class ProcessorDeleteKeys(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    WithKeys: list[str]
+    WithKeys: Annotated[
+        list[str],
+        Field(
+            description="Items: 1 to 5 items. Items are unique. Each item: Length: 1 to 128 characters."
+        ),
+    ]
 
 
 class ProcessorGrok(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Match: str
-    Source: str | None = None
+    Match: Annotated[str, Field(description="Length: 1 to 512 characters.")]
+    Source: Annotated[
+        str | None, Field(description="Pattern: ^.*[a-zA-Z0-9]+.*$ Length: 1 to 128 characters.")
+    ] = None
 
 
 class ProcessorListToMap(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Flatten: bool | None = None
-    FlattenedElement: Literal["first", "last"] | None = None
-    Key: str
-    Source: str
-    Target: str | None = None
-    ValueKey: str | None = None
+    Flatten: Annotated[bool | None, Field(description="Type: bool.")] = None
+    FlattenedElement: Annotated[
+        Literal["first", "last"] | None, Field(description="Allowed values: 'first', 'last'.")
+    ] = None
+    Key: Annotated[
+        str, Field(description="Pattern: ^.*[a-zA-Z0-9]+.*$ Length: 1 to 128 characters.")
+    ]
+    Source: Annotated[
+        str, Field(description="Pattern: ^.*[a-zA-Z0-9]+.*$ Length: 1 to 128 characters.")
+    ]
+    Target: Annotated[
+        str | None, Field(description="Pattern: ^.*[a-zA-Z0-9]+.*$ Length: 1 to 128 characters.")
+    ] = None
+    ValueKey: Annotated[
+        str | None, Field(description="Pattern: ^.*[a-zA-Z0-9]+.*$ Length: 1 to 128 characters.")
+    ] = None
 
 
 class ProcessorLowerCaseString(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    WithKeys: list[str]
+    WithKeys: Annotated[
+        list[str],
+        Field(
+            description="Items: 1 to 10 items. Items are unique. Each item: Length: 1 to 128 characters."
+        ),
+    ]
 
 
 class ProcessorMoveKeys(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Entries: list[MoveKeyEntry]
+    Entries: Annotated[list[MoveKeyEntry], Field(description="Items: 1 to 5 items.")]
 
 
 class ProcessorParseJSON(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Destination: str | None = None
-    Source: str | None = None
+    Destination: Annotated[
+        str | None, Field(description="Pattern: ^.*[a-zA-Z0-9]+.*$ Length: 1 to 128 characters.")
+    ] = None
+    Source: Annotated[str | None, Field(description="Length: 1 to 128 characters.")] = None
 
 
 class ProcessorParseKeyValue(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Destination: str | None = None
-    FieldDelimiter: str | None = None
-    KeyPrefix: str | None = None
-    KeyValueDelimiter: str | None = None
-    NonMatchValue: str | None = None
-    OverwriteIfExists: bool | None = None
-    Source: str | None = None
+    Destination: Annotated[
+        str | None, Field(description="Pattern: ^.*[a-zA-Z0-9]+.*$ Length: 1 to 128 characters.")
+    ] = None
+    FieldDelimiter: Annotated[str | None, Field(description="Length: 1 to 128 characters.")] = None
+    KeyPrefix: Annotated[
+        str | None, Field(description="Pattern: ^.*[a-zA-Z0-9]+.*$ Length: 1 to 128 characters.")
+    ] = None
+    KeyValueDelimiter: Annotated[str | None, Field(description="Length: 1 to 128 characters.")] = (
+        None
+    )
+    NonMatchValue: Annotated[
+        str | None, Field(description="Pattern: ^.*[a-zA-Z0-9]+.*$ Length: 1 to 128 characters.")
+    ] = None
+    OverwriteIfExists: Annotated[bool | None, Field(description="Type: bool.")] = None
+    Source: Annotated[
+        str | None, Field(description="Pattern: ^.*[a-zA-Z0-9]+.*$ Length: 1 to 128 characters.")
+    ] = None
 
 
 class ProcessorTrimString(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    WithKeys: list[str]
+    WithKeys: Annotated[
+        list[str],
+        Field(
+            description="Items: 1 to 10 items. Items are unique. Each item: Length: 1 to 128 characters."
+        ),
+    ]
 
 
 class ProcessorUpperCaseString(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    WithKeys: list[str]
+    WithKeys: Annotated[
+        list[str],
+        Field(
+            description="Items: 1 to 10 items. Items are unique. Each item: Length: 1 to 128 characters."
+        ),
+    ]
 
 
 class RenameKeyEntry(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    OverwriteIfExists: bool | None = None
-    RenameTo: str
+    Key: Annotated[
+        str, Field(description="Pattern: ^.*[a-zA-Z0-9]+.*$ Length: 1 to 128 characters.")
+    ]
+    OverwriteIfExists: Annotated[bool | None, Field(description="Type: bool.")] = None
+    RenameTo: Annotated[
+        str, Field(description="Pattern: ^.*[a-zA-Z0-9]+.*$ Length: 1 to 128 characters.")
+    ]
 
 
 class SplitStringEntry(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Delimiter: str
-    Source: str
+    Delimiter: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Source: Annotated[
+        str, Field(description="Pattern: ^.*[a-zA-Z0-9]+.*$ Length: 1 to 128 characters.")
+    ]
 
 
 class SubstituteStringEntry(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    From: str
-    Source: str
-    To: str
+    From: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Source: Annotated[
+        str, Field(description="Pattern: ^.*[a-zA-Z0-9]+.*$ Length: 1 to 128 characters.")
+    ]
+    To: Annotated[str, Field(description="Length: 1 to 128 characters.")]
 
 
 class TransformerParseCloudfront(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Source: str | None = None
+    Source: Annotated[
+        str | None, Field(description="Pattern: ^.*[a-zA-Z0-9]+.*$ Length: 1 to 128 characters.")
+    ] = None
 
 
 class TransformerParsePostgres(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Source: str | None = None
+    Source: Annotated[
+        str | None, Field(description="Pattern: ^.*[a-zA-Z0-9]+.*$ Length: 1 to 128 characters.")
+    ] = None
 
 
 class TransformerParseRoute53(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Source: str | None = None
+    Source: Annotated[
+        str | None, Field(description="Pattern: ^.*[a-zA-Z0-9]+.*$ Length: 1 to 128 characters.")
+    ] = None
 
 
 class TransformerParseToOCSF(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    EventSource: Literal["CloudTrail", "Route53Resolver", "VPCFlow", "EKSAudit", "AWSWAF"]
-    MappingVersion: str | None = None
-    OcsfVersion: Literal["V1.1", "V1.5"]
-    Source: str | None = None
+    EventSource: Annotated[
+        Literal["CloudTrail", "Route53Resolver", "VPCFlow", "EKSAudit", "AWSWAF"],
+        Field(
+            description="Allowed values: 'CloudTrail', 'Route53Resolver', 'VPCFlow', 'EKSAudit', 'AWSWAF'."
+        ),
+    ]
+    MappingVersion: Annotated[
+        str | None,
+        Field(description="Pattern: ^v\\d+\\.\\d+(\\.\\d+)?$ Length: 1 to 10 characters."),
+    ] = None
+    OcsfVersion: Annotated[
+        Literal["V1.1", "V1.5"], Field(description="Allowed values: 'V1.1', 'V1.5'.")
+    ]
+    Source: Annotated[
+        str | None, Field(description="Pattern: ^.*[a-zA-Z0-9]+.*$ Length: 1 to 128 characters.")
+    ] = None
 
 
 class TransformerParseVPC(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Source: str | None = None
+    Source: Annotated[
+        str | None, Field(description="Pattern: ^.*[a-zA-Z0-9]+.*$ Length: 1 to 128 characters.")
+    ] = None
 
 
 class TransformerParseWAF(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Source: str | None = None
+    Source: Annotated[
+        str | None, Field(description="Pattern: ^.*[a-zA-Z0-9]+.*$ Length: 1 to 128 characters.")
+    ] = None
 
 
 class TypeConverterEntry(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Type: Literal["boolean", "integer", "double", "string"]
+    Key: Annotated[
+        str, Field(description="Pattern: ^.*[a-zA-Z0-9]+.*$ Length: 1 to 128 characters.")
+    ]
+    Type: Annotated[
+        Literal["boolean", "integer", "double", "string"],
+        Field(description="Allowed values: 'boolean', 'integer', 'double', 'string'."),
+    ]
 
 
 class TransformerAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::Logs::Transformer, set by AWS.
+    """
 
 
 class ProcessorRenameKeys(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Entries: list[RenameKeyEntry]
+    Entries: Annotated[list[RenameKeyEntry], Field(description="Items: 1 to 5 items.")]
 
 
 class ProcessorSplitString(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Entries: list[SplitStringEntry]
+    Entries: Annotated[list[SplitStringEntry], Field(description="Items: 1 to 10 items.")]
 
 
 class ProcessorSubstituteString(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Entries: list[SubstituteStringEntry]
+    Entries: Annotated[list[SubstituteStringEntry], Field(description="Items: 1 to 10 items.")]
 
 
 class ProcessorTypeConverter(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Entries: list[TypeConverterEntry]
+    Entries: Annotated[list[TypeConverterEntry], Field(description="Items: 1 to 5 items.")]
 
 
 class Processor(DeferredModel):
+    """
+    Individual processor configuration
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AddKeys: ProcessorAddKeys | None = None
-    CopyValue: ProcessorCopyValue | None = None
-    Csv: ProcessorCsv | None = None
-    DateTimeConverter: ProcessorDateTimeConverter | None = None
-    DeleteKeys: ProcessorDeleteKeys | None = None
-    Grok: ProcessorGrok | None = None
-    ListToMap: ProcessorListToMap | None = None
-    LowerCaseString: ProcessorLowerCaseString | None = None
-    MoveKeys: ProcessorMoveKeys | None = None
-    ParseCloudfront: TransformerParseCloudfront | None = None
-    ParseJSON: ProcessorParseJSON | None = None
-    ParseKeyValue: ProcessorParseKeyValue | None = None
-    ParsePostgres: TransformerParsePostgres | None = None
-    ParseRoute53: TransformerParseRoute53 | None = None
-    ParseToOCSF: TransformerParseToOCSF | None = None
-    ParseVPC: TransformerParseVPC | None = None
-    ParseWAF: TransformerParseWAF | None = None
-    RenameKeys: ProcessorRenameKeys | None = None
-    SplitString: ProcessorSplitString | None = None
-    SubstituteString: ProcessorSubstituteString | None = None
-    TrimString: ProcessorTrimString | None = None
-    TypeConverter: ProcessorTypeConverter | None = None
-    UpperCaseString: ProcessorUpperCaseString | None = None
+    AddKeys: Annotated[
+        ProcessorAddKeys | None, Field(description="Type: ProcessorAddKeysDict.")
+    ] = None
+    CopyValue: Annotated[
+        ProcessorCopyValue | None, Field(description="Type: ProcessorCopyValueDict.")
+    ] = None
+    Csv: Annotated[ProcessorCsv | None, Field(description="Type: ProcessorCsvDict.")] = None
+    DateTimeConverter: Annotated[
+        ProcessorDateTimeConverter | None,
+        Field(description="Type: ProcessorDateTimeConverterDict."),
+    ] = None
+    DeleteKeys: Annotated[
+        ProcessorDeleteKeys | None, Field(description="Type: ProcessorDeleteKeysDict.")
+    ] = None
+    Grok: Annotated[ProcessorGrok | None, Field(description="Type: ProcessorGrokDict.")] = None
+    ListToMap: Annotated[
+        ProcessorListToMap | None, Field(description="Type: ProcessorListToMapDict.")
+    ] = None
+    LowerCaseString: Annotated[
+        ProcessorLowerCaseString | None, Field(description="Type: ProcessorLowerCaseStringDict.")
+    ] = None
+    MoveKeys: Annotated[
+        ProcessorMoveKeys | None, Field(description="Type: ProcessorMoveKeysDict.")
+    ] = None
+    ParseCloudfront: Annotated[
+        TransformerParseCloudfront | None,
+        Field(description="Type: TransformerParseCloudfrontDict."),
+    ] = None
+    ParseJSON: Annotated[
+        ProcessorParseJSON | None, Field(description="Type: ProcessorParseJSONDict.")
+    ] = None
+    ParseKeyValue: Annotated[
+        ProcessorParseKeyValue | None, Field(description="Type: ProcessorParseKeyValueDict.")
+    ] = None
+    ParsePostgres: Annotated[
+        TransformerParsePostgres | None, Field(description="Type: TransformerParsePostgresDict.")
+    ] = None
+    ParseRoute53: Annotated[
+        TransformerParseRoute53 | None, Field(description="Type: TransformerParseRoute53Dict.")
+    ] = None
+    ParseToOCSF: Annotated[
+        TransformerParseToOCSF | None, Field(description="Type: TransformerParseToOCSFDict.")
+    ] = None
+    ParseVPC: Annotated[
+        TransformerParseVPC | None, Field(description="Type: TransformerParseVPCDict.")
+    ] = None
+    ParseWAF: Annotated[
+        TransformerParseWAF | None, Field(description="Type: TransformerParseWAFDict.")
+    ] = None
+    RenameKeys: Annotated[
+        ProcessorRenameKeys | None, Field(description="Type: ProcessorRenameKeysDict.")
+    ] = None
+    SplitString: Annotated[
+        ProcessorSplitString | None, Field(description="Type: ProcessorSplitStringDict.")
+    ] = None
+    SubstituteString: Annotated[
+        ProcessorSubstituteString | None, Field(description="Type: ProcessorSubstituteStringDict.")
+    ] = None
+    TrimString: Annotated[
+        ProcessorTrimString | None, Field(description="Type: ProcessorTrimStringDict.")
+    ] = None
+    TypeConverter: Annotated[
+        ProcessorTypeConverter | None, Field(description="Type: ProcessorTypeConverterDict.")
+    ] = None
+    UpperCaseString: Annotated[
+        ProcessorUpperCaseString | None, Field(description="Type: ProcessorUpperCaseStringDict.")
+    ] = None
 
 
 class TransformerProps(DeferredModel):
-    LogGroupIdentifier: str
-    TransformerConfig: list[Processor]
+    """
+    The properties a program declares for a AWS::Logs::Transformer.
+    """
+
+    LogGroupIdentifier: Annotated[
+        str,
+        Field(
+            description="Existing log group that you want to associate with this transformer. Create-only: changing it replaces the resource."
+        ),
+    ]
+    TransformerConfig: Annotated[
+        list[Processor], Field(description="List of processors in a transformer")
+    ]

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,16 +51,13 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Logs::AccountPolicy",
     schema_file="aws-logs-accountpolicy.json",
     primary_identifier=("/AccountId", "/PolicyType", "/PolicyName"),
-    additional_identifiers=(),
     read_only=("/AccountId",),
     create_only=("/PolicyName", "/PolicyType"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("PolicyName", "PolicyType", "PolicyDocument"),
     list_required=("PolicyType",),
     tagging=_Tagging(
@@ -76,40 +77,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "AccountId": {"pattern": "^\\d{12}$", "type": "string"},
-        "PolicyDocument": {"maxLength": 30720, "minLength": 1, "type": "string"},
-        "PolicyName": {
-            "maxLength": 256,
-            "minLength": 1,
-            "pattern": "^[^:*]{1,256}$",
-            "type": "string",
-        },
-        "PolicyType": {
-            "enum": [
-                "DATA_PROTECTION_POLICY",
-                "SUBSCRIPTION_FILTER_POLICY",
-                "FIELD_INDEX_POLICY",
-                "TRANSFORMER_POLICY",
-                "METRIC_EXTRACTION_POLICY",
-            ],
-            "type": "string",
-        },
-        "Scope": {"enum": ["ALL"], "type": "string"},
-        "SelectionCriteria": {"type": "string"},
-    },
-    "required": ["PolicyName", "PolicyType", "PolicyDocument"],
-}
-
 
 class AccountPolicy(_Resource):
-    """AWS::Logs::AccountPolicy: The AWS::Logs::AccountPolicy resource specifies a CloudWatch Logs AccountPolicy.
+    """AWS::Logs::AccountPolicy: The AWS::Logs::AccountPolicy resource specifies a CloudWatch Logs
+    AccountPolicy.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: AccountId, PolicyType, PolicyName (composite: the values joined by '|').
+    Replaced when any of these change (create-only): PolicyName, PolicyType.
+    Read-only attributes (known once deployed): AccountId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-logs-accountpolicy.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -117,11 +95,13 @@ class AccountPolicy(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "AccountPolicyAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "account_policy.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     AccountId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """User account id"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     PolicyDocument: str
     PolicyName: str
     PolicyType: Literal[
@@ -134,35 +114,44 @@ class AccountPolicy(_Resource):
     Scope: Literal["ALL"]
     SelectionCriteria: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        PolicyDocument: str,
+        PolicyName: str,
+        PolicyType: Literal[
+            "DATA_PROTECTION_POLICY",
+            "SUBSCRIPTION_FILTER_POLICY",
+            "FIELD_INDEX_POLICY",
+            "TRANSFORMER_POLICY",
+            "METRIC_EXTRACTION_POLICY",
+        ],
+        Scope: Literal["ALL"] | None = None,
+        SelectionCriteria: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Logs::AccountPolicy; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            PolicyDocument: str,
-            PolicyName: str,
-            PolicyType: Literal[
-                "DATA_PROTECTION_POLICY",
-                "SUBSCRIPTION_FILTER_POLICY",
-                "FIELD_INDEX_POLICY",
-                "TRANSFORMER_POLICY",
-                "METRIC_EXTRACTION_POLICY",
-            ],
-            Scope: Literal["ALL"] | None = None,
-            SelectionCriteria: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Logs::AccountPolicy; `await` it inside an App to deploy it.
-
-            PolicyDocument: The body of the policy document you want to use for this topic.
-            PolicyName: The name of the account policy
-            PolicyType: Type of the policy.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            PolicyDocument: The body of the policy document you want to use for this topic. You can
+                only add one policy per PolicyType. The policy must be in JSON string format. Length
+                Constraints: Maximum length of 30720 Required.
+            PolicyName: The name of the account policy Create-only: changing it replaces the
+                resource. Required.
+            PolicyType: Type of the policy. Create-only: changing it replaces the resource.
+                Required.
             Scope: Scope for policy application
-            SelectionCriteria: Log group selection criteria to apply policy only to a subset of log groups.
+            SelectionCriteria: Log group selection criteria to apply policy only to a subset of log
+                groups. SelectionCriteria string can be up to 25KB and cloudwatchlogs determines the
+                length of selectionCriteria by using its UTF-8 bytes
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,34 +55,26 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode"""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode"""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Logs::Delivery",
     schema_file="aws-logs-delivery.json",
     primary_identifier=("/DeliveryId",),
-    additional_identifiers=(),
     read_only=("/DeliveryId", "/Arn", "/DeliveryDestinationType"),
     create_only=("/DeliverySourceName", "/DeliveryDestinationArn"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("DeliverySourceName", "DeliveryDestinationArn"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -88,67 +84,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Arn": {
-            "maxLength": 2048,
-            "minLength": 16,
-            "pattern": "[\\w#+=/:,.@-]*\\*?",
-            "type": "string",
-        },
-        "FieldHeader": {"maxLength": 50, "minLength": 1, "type": "string"},
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"$ref": "#/definitions/Arn"},
-        "DeliveryDestinationArn": {"$ref": "#/definitions/Arn"},
-        "DeliveryDestinationType": {
-            "maxLength": 12,
-            "minLength": 1,
-            "pattern": "^[0-9A-Za-z]+$",
-            "type": "string",
-        },
-        "DeliveryId": {
-            "maxLength": 64,
-            "minLength": 1,
-            "pattern": "^[0-9A-Za-z]+$",
-            "type": "string",
-        },
-        "DeliverySourceName": {
-            "maxLength": 60,
-            "minLength": 1,
-            "pattern": "[\\w-]*$",
-            "type": "string",
-        },
-        "FieldDelimiter": {"maxLength": 5, "minLength": 1, "type": "string"},
-        "RecordFields": {
-            "items": {"$ref": "#/definitions/FieldHeader"},
-            "maxItems": 128,
-            "minItems": 0,
-            "type": "array",
-        },
-        "S3EnableHiveCompatiblePath": {"type": "boolean"},
-        "S3SuffixPath": {"maxLength": 256, "minLength": 0, "type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-    },
-    "required": ["DeliverySourceName", "DeliveryDestinationArn"],
-}
-
 
 class Delivery(_Resource):
-    """AWS::Logs::Delivery: This structure contains information about one delivery in your account. A delivery is a connection between a logical delivery source and a logical del...
+    """AWS::Logs::Delivery: This structure contains information about one delivery in your account.
+    A delivery is a connection between a logical delivery source and a logical delivery destination.
+    For more information, see
+    [CreateDelivery](https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_CreateDelivery.html).
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: DeliveryId.
+    Replaced when any of these change (create-only): DeliverySourceName, DeliveryDestinationArn.
+    Read-only attributes (known once deployed): Arn, DeliveryDestinationType, DeliveryId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-logs-delivery.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -156,13 +104,18 @@ class Delivery(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "DeliveryAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "delivery.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The Amazon Resource Name (ARN) that uniquely identifies this delivery."""
     DeliveryDestinationType: str
+    """Displays whether the delivery destination associated with this delivery is CloudWatch Logs,
+    Amazon S3, or Kinesis Data Firehose."""
     DeliveryId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The unique ID that identifies this delivery in your account."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     DeliveryDestinationArn: str
     DeliverySourceName: str
     FieldDelimiter: str
@@ -171,33 +124,44 @@ class Delivery(_Resource):
     S3SuffixPath: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        DeliveryDestinationArn: str,
+        DeliverySourceName: str,
+        FieldDelimiter: str | None = None,
+        RecordFields: list[str] | None = None,
+        S3EnableHiveCompatiblePath: bool | None = None,
+        S3SuffixPath: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Logs::Delivery; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            DeliveryDestinationArn: str,
-            DeliverySourceName: str,
-            FieldDelimiter: str | None = None,
-            RecordFields: list[str] | None = None,
-            S3EnableHiveCompatiblePath: bool | None = None,
-            S3SuffixPath: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Logs::Delivery; `await` it inside an App to deploy it.
-
-            DeliveryDestinationArn: The ARN of the delivery destination that is associated with this delivery.
-            DeliverySourceName: The name of the delivery source that is associated with this delivery.
-            FieldDelimiter: The field delimiter to use between record fields when the final output format of a delivery is in Plain , W3C , or Raw format.
-            RecordFields: The list of record fields to be delivered to the destination, in order.
-            S3EnableHiveCompatiblePath: This parameter causes the S3 objects that contain delivered logs to use a prefix structure that allows for integration with Apache Hive.
-            S3SuffixPath: This string allows re-configuring the S3 object prefix to contain either static or variable sections.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            DeliveryDestinationArn: The ARN of the delivery destination that is associated with this
+                delivery. Create-only: changing it replaces the resource. Required.
+            DeliverySourceName: The name of the delivery source that is associated with this
+                delivery. Create-only: changing it replaces the resource. Required.
+            FieldDelimiter: The field delimiter to use between record fields when the final output
+                format of a delivery is in Plain , W3C , or Raw format.
+            RecordFields: The list of record fields to be delivered to the destination, in order. If
+                the delivery's log source has mandatory fields, they must be included in this list.
+            S3EnableHiveCompatiblePath: This parameter causes the S3 objects that contain delivered
+                logs to use a prefix structure that allows for integration with Apache Hive.
+            S3SuffixPath: This string allows re-configuring the S3 object prefix to contain either
+                static or variable sections. The valid variables to use in the suffix path will vary
+                by each log source. See ConfigurationTemplate$allowedSuffixPathFields for more info
+                on what values are supported in the suffix path for each log source.
             Tags: The tags that have been assigned to this delivery.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

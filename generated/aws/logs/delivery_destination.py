@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,43 +59,40 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-DestinationPolicyDict = TypedDict(
-    "DestinationPolicyDict",
-    {
-        "DeliveryDestinationName": "str",
-        "DeliveryDestinationPolicy": "dict[str, Any]",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class DestinationPolicyDict(TypedDict, total=False):
+    """DestinationPolicy as a plain dict."""
 
+    DeliveryDestinationName: str
+    """The name of the delivery destination to assign this policy to"""
+    DeliveryDestinationPolicy: dict[str, Any]
+    """The contents of the policy attached to the delivery destination"""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Logs::DeliveryDestination",
     schema_file="aws-logs-deliverydestination.json",
     primary_identifier=("/Name",),
-    additional_identifiers=(),
     read_only=("/Arn",),
     create_only=("/Name", "/OutputFormat", "/DestinationResourceArn", "/DeliveryDestinationType"),
     write_only=("/DeliveryDestinationPolicy",),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("Name",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -101,63 +102,21 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Arn": {
-            "maxLength": 2048,
-            "minLength": 16,
-            "pattern": "[\\w#+=/:,.@-]*\\*?",
-            "type": "string",
-        },
-        "DestinationPolicy": {
-            "additionalProperties": False,
-            "maxLength": 51200,
-            "minLength": 1,
-            "properties": {
-                "DeliveryDestinationName": {"maxLength": 60, "minLength": 1, "type": "string"},
-                "DeliveryDestinationPolicy": {"type": "object"},
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"$ref": "#/definitions/Arn"},
-        "DeliveryDestinationPolicy": {"$ref": "#/definitions/DestinationPolicy"},
-        "DeliveryDestinationType": {
-            "maxLength": 12,
-            "minLength": 1,
-            "pattern": "^[0-9A-Za-z]+$",
-            "type": "string",
-        },
-        "DestinationResourceArn": {"$ref": "#/definitions/Arn"},
-        "Name": {"maxLength": 60, "minLength": 1, "pattern": "[\\w-]*$", "type": "string"},
-        "OutputFormat": {
-            "maxLength": 12,
-            "minLength": 1,
-            "pattern": "^[0-9A-Za-z]+$",
-            "type": "string",
-        },
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-    },
-    "required": ["Name"],
-}
-
 
 class DeliveryDestination(_Resource):
-    """AWS::Logs::DeliveryDestination: This structure contains information about one delivery destination in your account. A delivery destination is an AWS resource that represents an AWS s...
+    """AWS::Logs::DeliveryDestination: This structure contains information about one delivery
+    destination in your account. A delivery destination is an AWS resource that represents an AWS
+    service that logs can be sent to CloudWatch Logs, Amazon S3, are supported as Kinesis Data
+    Firehose delivery destinations.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Name.
+    Replaced when any of these change (create-only): Name, OutputFormat, DestinationResourceArn,
+    DeliveryDestinationType.
+    Write-only (sent to AWS, never read back): DeliveryDestinationPolicy.
+    Read-only attributes (known once deployed): Arn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-logs-deliverydestination.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -167,11 +126,15 @@ class DeliveryDestination(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "DeliveryDestinationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "delivery_destination.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The Amazon Resource Name (ARN) that uniquely identifies this delivery destination."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     DeliveryDestinationPolicy: DestinationPolicyDict
     DeliveryDestinationType: str
     DestinationResourceArn: str
@@ -179,31 +142,44 @@ class DeliveryDestination(_Resource):
     OutputFormat: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str,
+        DeliveryDestinationPolicy: DestinationPolicy | DestinationPolicyDict | None = None,
+        DeliveryDestinationType: str | None = None,
+        DestinationResourceArn: str | None = None,
+        OutputFormat: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Logs::DeliveryDestination; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str,
-            DeliveryDestinationPolicy: DestinationPolicy | DestinationPolicyDict | None = None,
-            DeliveryDestinationType: str | None = None,
-            DestinationResourceArn: str | None = None,
-            OutputFormat: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Logs::DeliveryDestination; `await` it inside an App to deploy it.
-
-            DeliveryDestinationPolicy: IAM policy that grants permissions to CloudWatch Logs to deliver logs cross-account to a specified destination in this account.
-            DeliveryDestinationType: Displays whether this delivery destination is CloudWatch Logs, Amazon S3, Kinesis Data Firehose, or XRay.
-            DestinationResourceArn: The ARN of the Amazon Web Services destination that this delivery destination represents.
-            Name: The name of this delivery destination.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Name: The name of this delivery destination. Create-only: changing it replaces the
+                resource. Required.
+            DeliveryDestinationPolicy: IAM policy that grants permissions to CloudWatch Logs to
+                deliver logs cross-account to a specified destination in this account. The policy
+                must be in JSON string format. Length Constraints: Maximum length of 51200
+                Write-only: sent to AWS, never read back.
+            DeliveryDestinationType: Displays whether this delivery destination is CloudWatch Logs,
+                Amazon S3, Kinesis Data Firehose, or XRay. Create-only: changing it replaces the
+                resource.
+            DestinationResourceArn: The ARN of the Amazon Web Services destination that this
+                delivery destination represents. That Amazon Web Services destination can be a log
+                group in CloudWatch Logs, an Amazon S3 bucket, or a delivery stream in Firehose.
+                Create-only: changing it replaces the resource.
             OutputFormat: The format of the logs that are sent to this delivery destination.
+                Create-only: changing it replaces the resource.
             Tags: The tags that have been assigned to this delivery destination.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

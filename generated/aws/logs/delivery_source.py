@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,34 +55,27 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode"""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode"""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Logs::DeliverySource",
     schema_file="aws-logs-deliverysource.json",
     primary_identifier=("/Name",),
-    additional_identifiers=(),
     read_only=("/Service", "/ResourceArns", "/Arn", "/Status", "/StatusReason"),
     create_only=("/Name",),
     write_only=("/ResourceArn",),
-    conditional_create_only=(),
     unordered_arrays=("/ResourceArns", "/Tags"),
     required=("Name",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -88,56 +85,21 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Arn": {
-            "maxLength": 2048,
-            "minLength": 16,
-            "pattern": "[\\w#+=/:,.@-]*\\*?",
-            "type": "string",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"$ref": "#/definitions/Arn"},
-        "DeliverySourceConfiguration": {
-            "additionalProperties": False,
-            "patternProperties": {
-                "^.{1,255}$": {"maxLength": 255, "minLength": 1, "type": "string"}
-            },
-            "type": "object",
-        },
-        "LogType": {"maxLength": 255, "minLength": 1, "pattern": "[\\w-]*$", "type": "string"},
-        "Name": {"maxLength": 60, "minLength": 1, "pattern": "[\\w-]*$", "type": "string"},
-        "ResourceArn": {"$ref": "#/definitions/Arn"},
-        "ResourceArns": {
-            "items": {"$ref": "#/definitions/Arn"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "Service": {"maxLength": 255, "minLength": 1, "pattern": "[\\w-]*$", "type": "string"},
-        "Status": {"enum": ["ACTIVE", "INACTIVE"], "type": "string"},
-        "StatusReason": {"enum": ["RESOURCE_DELETED"], "type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-    },
-    "required": ["Name"],
-}
-
 
 class DeliverySource(_Resource):
-    """AWS::Logs::DeliverySource: A delivery source is an AWS resource that sends logs to an AWS destination. The destination can be CloudWatch Logs, Amazon S3, or Kinesis Data Firehos...
+    """AWS::Logs::DeliverySource: A delivery source is an AWS resource that sends logs to an AWS
+    destination. The destination can be CloudWatch Logs, Amazon S3, or Kinesis Data Firehose. Only
+    some AWS services support being configured as a delivery source. These services are listed as
+    Supported [V2 Permissions] in the table at [Enabling logging from AWS
+    services](https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/AWS-logs-and-resource-policy.html).
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Name.
+    Replaced when any of these change (create-only): Name.
+    Write-only (sent to AWS, never read back): ResourceArn.
+    Read-only attributes (known once deployed): Arn, ResourceArns, Service, Status, StatusReason.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-logs-deliverysource.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -145,44 +107,59 @@ class DeliverySource(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "DeliverySourceAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "delivery_source.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The Amazon Resource Name (ARN) that uniquely identifies this delivery source."""
     ResourceArns: list[str]
+    """This array contains the ARN of the AWS resource that sends logs and is represented by this
+    delivery source. Currently, only one ARN can be in the array."""
     Service: str
+    """The AWS service that is sending logs."""
     Status: Literal["ACTIVE", "INACTIVE"]
+    """The status of this delivery source. The value can be ACTIVE or INACTIVE."""
     StatusReason: Literal["RESOURCE_DELETED"]
-    # Declared properties (as declared, or as AWS returned them).
-    DeliverySourceConfiguration: dict[str, Any]
+    """The reason for the status of this delivery source, such as RESOURCE_DELETED."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
+    DeliverySourceConfiguration: dict[str, str]
     LogType: str
     Name: str
     ResourceArn: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str,
+        DeliverySourceConfiguration: dict[str, str] | None = None,
+        LogType: str | None = None,
+        ResourceArn: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Logs::DeliverySource; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str,
-            DeliverySourceConfiguration: dict[str, Any] | None = None,
-            LogType: str | None = None,
-            ResourceArn: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Logs::DeliverySource; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Name: The unique name of the Log source. Create-only: changing it replaces the resource.
+                Required.
             DeliverySourceConfiguration: A map of key-value pairs to configure the delivery source.
-            LogType: The type of logs being delivered.
-            Name: The unique name of the Log source.
-            ResourceArn: The ARN of the resource that will be sending the logs.
+                Both keys and values must be between 1 and 255 characters in length.
+            LogType: The type of logs being delivered. Only mandatory when the resourceArn could
+                match more than one. In such a case, the error message will contain all the possible
+                options.
+            ResourceArn: The ARN of the resource that will be sending the logs. Write-only: sent to
+                AWS, never read back.
             Tags: The tags that have been assigned to this delivery source.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,34 +55,30 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., :, /, =, +, - and @."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length.
+    You can use any of the following characters: the set of Unicode letters, digits, whitespace, _,
+    ., :, /, =, +, - and @."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Logs::Destination",
     schema_file="aws-logs-destination.json",
     primary_identifier=("/DestinationName",),
-    additional_identifiers=(),
     read_only=("/Arn",),
     create_only=("/DestinationName",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("DestinationName", "TargetArn", "RoleArn"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -88,41 +88,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "Arn": {"type": "string"},
-        "DestinationName": {
-            "maxLength": 512,
-            "minLength": 1,
-            "pattern": "^[^:*]{1,512}$",
-            "type": "string",
-        },
-        "DestinationPolicy": {"minLength": 1, "type": "string"},
-        "RoleArn": {"minLength": 1, "type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-        "TargetArn": {"minLength": 1, "type": "string"},
-    },
-    "required": ["DestinationName", "TargetArn", "RoleArn"],
-}
-
 
 class Destination(_Resource):
-    """AWS::Logs::Destination: The AWS::Logs::Destination resource specifies a CloudWatch Logs destination. A destination encapsulates a physical resource (such as an Amazon Kinesis...
+    """AWS::Logs::Destination: The AWS::Logs::Destination resource specifies a CloudWatch Logs
+    destination. A destination encapsulates a physical resource (such as an Amazon Kinesis data
+    stream) and enables you to subscribe that resource to a stream of log events.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: DestinationName.
+    Replaced when any of these change (create-only): DestinationName.
+    Read-only attributes (known once deployed): Arn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-logs-destination.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -130,40 +107,49 @@ class Destination(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "DestinationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "destination.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     DestinationName: str
     DestinationPolicy: str
     RoleArn: str
     Tags: list[TagDict]
     TargetArn: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        DestinationName: str,
+        RoleArn: str,
+        TargetArn: str,
+        DestinationPolicy: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Logs::Destination; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            DestinationName: str,
-            RoleArn: str,
-            TargetArn: str,
-            DestinationPolicy: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Logs::Destination; `await` it inside an App to deploy it.
-
-            DestinationName: The name of the destination resource
-            DestinationPolicy: An IAM policy document that governs which AWS accounts can create subscription filters against this destination.
-            RoleArn: The ARN of an IAM role that permits CloudWatch Logs to send data to the specified AWS resource
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            DestinationName: The name of the destination resource Create-only: changing it replaces
+                the resource. Required.
+            RoleArn: The ARN of an IAM role that permits CloudWatch Logs to send data to the
+                specified AWS resource Required.
+            TargetArn: The ARN of the physical target where the log events are delivered (for
+                example, a Kinesis stream) Required.
+            DestinationPolicy: An IAM policy document that governs which AWS accounts can create
+                subscription filters against this destination.
             Tags: An array of key-value pairs to apply to this resource.
-            TargetArn: The ARN of the physical target where the log events are delivered (for example, a Kinesis stream)
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

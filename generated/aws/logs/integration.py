@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,38 +59,38 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-IntegrationOpenSearchResourceConfigDict = TypedDict(
-    "IntegrationOpenSearchResourceConfigDict",
-    {
-        "ApplicationARN": "str",
-        "DashboardViewerPrincipals": "Required[list[str]]",
-        "DataSourceRoleArn": "Required[str]",
-        "KmsKeyArn": "str",
-        "RetentionDays": "int",
-    },
-    total=False,
-)
 
-IntegrationResourceConfigDict = TypedDict(
-    "IntegrationResourceConfigDict",
-    {
-        "OpenSearchResourceConfig": "IntegrationOpenSearchResourceConfigDict",
-    },
-    total=False,
-)
+class IntegrationOpenSearchResourceConfigDict(TypedDict, total=False):
+    """IntegrationOpenSearchResourceConfig as a plain dict."""
 
+    ApplicationARN: str
+    """Pattern: [\\w#+=/:,.@-]*\\*? Length: 20 to 2048 characters."""
+    DashboardViewerPrincipals: Required[list[str]]
+    """Each item: Pattern: [\\w#+=/:,.@-]*\\*? Length: 20 to 2048 characters."""
+    DataSourceRoleArn: Required[str]
+    """Pattern: [\\w#+=/:,.@-]*\\*? Length: 20 to 2048 characters."""
+    KmsKeyArn: str
+    """Pattern: [\\w#+=/:,.@-]*\\*? Length: 20 to 2048 characters."""
+    RetentionDays: int
+    """Range: 1 to 3650 (inclusive)."""
+
+
+class IntegrationResourceConfigDict(TypedDict, total=False):
+    """IntegrationResourceConfig as a plain dict: OpenSearchResourceConfig for the given Integration"""
+
+    OpenSearchResourceConfig: IntegrationOpenSearchResourceConfigDict
+    """Type: IntegrationOpenSearchResourceConfigDict."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Logs::Integration",
     schema_file="aws-logs-integration.json",
     primary_identifier=("/IntegrationName",),
-    additional_identifiers=(),
     read_only=("/IntegrationStatus",),
     create_only=("/IntegrationName", "/IntegrationType", "/ResourceConfig"),
     write_only=("/ResourceConfig",),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("IntegrationName", "IntegrationType", "ResourceConfig"),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
         tag_on_create=False,
@@ -103,57 +107,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Arn": {
-            "maxLength": 2048,
-            "minLength": 20,
-            "pattern": "[\\w#+=/:,.@-]*\\*?",
-            "type": "string",
-        },
-        "OpenSearchResourceConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "ApplicationARN": {"$ref": "#/definitions/Arn"},
-                "DashboardViewerPrincipals": {
-                    "items": {"$ref": "#/definitions/Arn"},
-                    "type": "array",
-                },
-                "DataSourceRoleArn": {"$ref": "#/definitions/Arn"},
-                "KmsKeyArn": {"$ref": "#/definitions/Arn"},
-                "RetentionDays": {"maximum": 3650, "minimum": 1, "type": "integer"},
-            },
-            "required": ["DataSourceRoleArn", "DashboardViewerPrincipals"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "IntegrationName": {
-            "maxLength": 50,
-            "minLength": 1,
-            "pattern": "[\\.\\-_/#A-Za-z0-9]+",
-            "type": "string",
-        },
-        "IntegrationStatus": {"enum": ["PROVISIONING", "ACTIVE", "FAILED"], "type": "string"},
-        "IntegrationType": {"enum": ["OPENSEARCH"], "type": "string"},
-        "ResourceConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "OpenSearchResourceConfig": {"$ref": "#/definitions/OpenSearchResourceConfig"}
-            },
-            "type": "object",
-        },
-    },
-    "required": ["IntegrationName", "IntegrationType", "ResourceConfig"],
-}
-
 
 class Integration(_Resource):
     """AWS::Logs::Integration: Resource Schema for Logs Integration Resource
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: IntegrationName.
+    Replaced when any of these change (create-only): IntegrationName, IntegrationType,
+    ResourceConfig.
+    Write-only (sent to AWS, never read back): ResourceConfig.
+    Read-only attributes (known once deployed): IntegrationStatus.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-logs-integration.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -161,34 +126,42 @@ class Integration(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "IntegrationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "integration.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     IntegrationStatus: Literal["PROVISIONING", "ACTIVE", "FAILED"]
-    # Declared properties (as declared, or as AWS returned them).
+    """Status of creation for the Integration and its resources"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     IntegrationName: str
     IntegrationType: Literal["OPENSEARCH"]
     ResourceConfig: IntegrationResourceConfigDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        IntegrationName: str,
+        IntegrationType: Literal["OPENSEARCH"],
+        ResourceConfig: IntegrationResourceConfig | IntegrationResourceConfigDict,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Logs::Integration; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            IntegrationName: str,
-            IntegrationType: Literal["OPENSEARCH"],
-            ResourceConfig: IntegrationResourceConfig | IntegrationResourceConfigDict,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Logs::Integration; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
             IntegrationName: User provided identifier for integration, unique to the user account.
-            IntegrationType: The type of the Integration.
-            ResourceConfig: OpenSearchResourceConfig for the given Integration
+                Create-only: changing it replaces the resource. Required.
+            IntegrationType: The type of the Integration. Create-only: changing it replaces the
+                resource. Required.
+            ResourceConfig: OpenSearchResourceConfig for the given Integration Create-only: changing
+                it replaces the resource. Write-only: sent to AWS, never read back. Required.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

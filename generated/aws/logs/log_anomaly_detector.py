@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,30 +51,23 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Logs::LogAnomalyDetector",
     schema_file="aws-logs-loganomalydetector.json",
     primary_identifier=("/AnomalyDetectorArn",),
-    additional_identifiers=(),
     read_only=(
         "/AnomalyDetectorArn",
         "/CreationTimeStamp",
         "/LastModifiedTimeStamp",
         "/AnomalyDetectorStatus",
     ),
-    create_only=(),
     write_only=("/AccountId",),
-    conditional_create_only=(),
     unordered_arrays=("/LogGroupArnList",),
-    required=(),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -80,49 +77,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "AccountId": {"type": "string"},
-        "AnomalyDetectorArn": {"type": "string"},
-        "AnomalyDetectorStatus": {"type": "string"},
-        "AnomalyVisibilityTime": {"maximum": 90, "minimum": 7, "type": "number"},
-        "CreationTimeStamp": {"type": "number"},
-        "DetectorName": {"minLength": 1, "type": "string"},
-        "EvaluationFrequency": {
-            "enum": ["FIVE_MIN", "TEN_MIN", "FIFTEEN_MIN", "THIRTY_MIN", "ONE_HOUR"],
-            "type": "string",
-        },
-        "FilterPattern": {"maxLength": 1024, "minLength": 0, "type": "string"},
-        "KmsKeyId": {
-            "anyOf": [{}, {}, {}],
-            "maxLength": 256,
-            "minLength": 0,
-            "pattern": "^arn:aws[a-z\\-]*:kms:[-a-z0-9]*:[0-9]*:key/[-a-z0-9]*$",
-            "type": "string",
-        },
-        "LastModifiedTimeStamp": {"type": "number"},
-        "LogGroupArnList": {
-            "items": {
-                "maxLength": 2048,
-                "minLength": 20,
-                "pattern": "^[\\w#+=/:,.@*-]*$",
-                "type": "string",
-            },
-            "type": "array",
-            "uniqueItems": True,
-        },
-    },
-    "required": [],
-}
-
 
 class LogAnomalyDetector(_Resource):
-    """AWS::Logs::LogAnomalyDetector: The AWS::Logs::LogAnomalyDetector resource specifies a CloudWatch Logs LogAnomalyDetector.
+    """AWS::Logs::LogAnomalyDetector: The AWS::Logs::LogAnomalyDetector resource specifies a
+    CloudWatch Logs LogAnomalyDetector.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: AnomalyDetectorArn.
+    Write-only (sent to AWS, never read back): AccountId.
+    Read-only attributes (known once deployed): AnomalyDetectorArn, AnomalyDetectorStatus,
+    CreationTimeStamp, LastModifiedTimeStamp.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-logs-loganomalydetector.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -132,14 +98,21 @@ class LogAnomalyDetector(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "LogAnomalyDetectorAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "log_anomaly_detector.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     AnomalyDetectorArn: str
+    """ARN of LogAnomalyDetector"""
     AnomalyDetectorStatus: str
+    """Current status of detector."""
     CreationTimeStamp: float
+    """When detector was created."""
     LastModifiedTimeStamp: float
-    # Declared properties (as declared, or as AWS returned them).
+    """When detector was lsat modified."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AccountId: str
     AnomalyVisibilityTime: float
     DetectorName: str
@@ -148,34 +121,37 @@ class LogAnomalyDetector(_Resource):
     KmsKeyId: str
     LogGroupArnList: list[str]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AccountId: str | None = None,
+        AnomalyVisibilityTime: float | None = None,
+        DetectorName: str | None = None,
+        EvaluationFrequency: Literal["FIVE_MIN", "TEN_MIN", "FIFTEEN_MIN", "THIRTY_MIN", "ONE_HOUR"]
+        | None = None,
+        FilterPattern: str | None = None,
+        KmsKeyId: str | None = None,
+        LogGroupArnList: list[str] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Logs::LogAnomalyDetector; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AccountId: str | None = None,
-            AnomalyVisibilityTime: float | None = None,
-            DetectorName: str | None = None,
-            EvaluationFrequency: Literal[
-                "FIVE_MIN", "TEN_MIN", "FIFTEEN_MIN", "THIRTY_MIN", "ONE_HOUR"
-            ]
-            | None = None,
-            FilterPattern: str | None = None,
-            KmsKeyId: str | None = None,
-            LogGroupArnList: list[str] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Logs::LogAnomalyDetector; `await` it inside an App to deploy it.
-
-            AccountId: Account ID for owner of detector
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AccountId: Account ID for owner of detector Write-only: sent to AWS, never read back.
+            AnomalyVisibilityTime: Range: 7 to 90 (inclusive).
             DetectorName: Name of detector
             EvaluationFrequency: How often log group is evaluated
+            FilterPattern: Length: 0 to 1024 characters.
             KmsKeyId: The Amazon Resource Name (ARN) of the CMK to use when encrypting log data.
             LogGroupArnList: List of Arns for the given log group
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,34 +55,25 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: The value of this key-value pair."""
+
+    Key: Required[str]
+    """Length: 1 to 128 characters."""
+    Value: Required[str]
+    """The value of this key-value pair."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Logs::LogGroup",
     schema_file="aws-logs-loggroup.json",
     primary_identifier=("/LogGroupName",),
-    additional_identifiers=(),
     read_only=("/Arn",),
     create_only=("/LogGroupName",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/FieldIndexPolicies", "/Tags"),
-    required=(),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -88,78 +83,22 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "Arn": {"type": "string"},
-        "BearerTokenAuthenticationEnabled": {"type": "boolean"},
-        "DataProtectionPolicy": {"type": ["object", "string"]},
-        "DeletionProtectionEnabled": {"type": "boolean"},
-        "FieldIndexPolicies": {"items": {"type": "object"}, "type": "array", "uniqueItems": True},
-        "KmsKeyId": {
-            "anyOf": [{}, {}, {}],
-            "maxLength": 256,
-            "minLength": 0,
-            "pattern": "^arn:[a-z0-9-]+:kms:[a-z0-9-]+:\\d{12}:(key|alias)/.+\\Z",
-            "type": "string",
-        },
-        "LogGroupClass": {"enum": ["STANDARD", "INFREQUENT_ACCESS", "DELIVERY"], "type": "string"},
-        "LogGroupName": {
-            "maxLength": 512,
-            "minLength": 1,
-            "pattern": "^[.\\-_/#A-Za-z0-9]{1,512}\\Z",
-            "type": "string",
-        },
-        "ResourcePolicyDocument": {"type": "object"},
-        "RetentionInDays": {
-            "enum": [
-                1,
-                3,
-                5,
-                7,
-                14,
-                30,
-                60,
-                90,
-                120,
-                150,
-                180,
-                365,
-                400,
-                545,
-                731,
-                1096,
-                1827,
-                2192,
-                2557,
-                2922,
-                3288,
-                3653,
-            ],
-            "type": "integer",
-        },
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-    },
-    "required": [],
-}
-
 
 class LogGroup(_Resource):
-    """AWS::Logs::LogGroup: The ``AWS::Logs::LogGroup`` resource specifies a log group. A log group defines common properties for log streams, such as their retention and access ...
+    """AWS::Logs::LogGroup: The ``AWS::Logs::LogGroup`` resource specifies a log group. A log group
+    defines common properties for log streams, such as their retention and access control rules.
+    Each log stream must belong to one log group. You can create up to 1,000,000 log groups per
+    Region per account. You must use the following guidelines when naming a log group: + Log group
+    names must be unique within a Region for an AWS account. + Log group names can be between 1 and
+    512 characters long. + Log group names consist of the following characters: a-z, A-Z, 0-9, '_'
+    (underscore), '-' (hyphen), '/' (forward slash), and '.' (period).
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: LogGroupName.
+    Replaced when any of these change (create-only): LogGroupName.
+    Read-only attributes (known once deployed): Arn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-logs-loggroup.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -167,11 +106,13 @@ class LogGroup(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "LogGroupAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "log_group.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     BearerTokenAuthenticationEnabled: bool
     DataProtectionPolicy: dict[str, Any] | str
     DeletionProtectionEnabled: bool
@@ -206,62 +147,103 @@ class LogGroup(_Resource):
     ]
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        BearerTokenAuthenticationEnabled: bool | None = None,
+        DataProtectionPolicy: dict[str, Any] | str | None = None,
+        DeletionProtectionEnabled: bool | None = None,
+        FieldIndexPolicies: list[dict[str, Any]] | None = None,
+        KmsKeyId: str | None = None,
+        LogGroupClass: Literal["STANDARD", "INFREQUENT_ACCESS", "DELIVERY"] | None = None,
+        LogGroupName: str | None = None,
+        ResourcePolicyDocument: dict[str, Any] | None = None,
+        RetentionInDays: Literal[
+            1,
+            3,
+            5,
+            7,
+            14,
+            30,
+            60,
+            90,
+            120,
+            150,
+            180,
+            365,
+            400,
+            545,
+            731,
+            1096,
+            1827,
+            2192,
+            2557,
+            2922,
+            3288,
+            3653,
+        ]
+        | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Logs::LogGroup; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            BearerTokenAuthenticationEnabled: bool | None = None,
-            DataProtectionPolicy: dict[str, Any] | str | None = None,
-            DeletionProtectionEnabled: bool | None = None,
-            FieldIndexPolicies: list[dict[str, Any]] | None = None,
-            KmsKeyId: str | None = None,
-            LogGroupClass: Literal["STANDARD", "INFREQUENT_ACCESS", "DELIVERY"] | None = None,
-            LogGroupName: str | None = None,
-            ResourcePolicyDocument: dict[str, Any] | None = None,
-            RetentionInDays: Literal[
-                1,
-                3,
-                5,
-                7,
-                14,
-                30,
-                60,
-                90,
-                120,
-                150,
-                180,
-                365,
-                400,
-                545,
-                731,
-                1096,
-                1827,
-                2192,
-                2557,
-                2922,
-                3288,
-                3653,
-            ]
-            | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Logs::LogGroup; `await` it inside an App to deploy it.
-
-            BearerTokenAuthenticationEnabled: Indicates whether bearer token authentication is enabled for this log group.
-            DeletionProtectionEnabled: Indicates whether deletion protection is enabled for this log group.
-            FieldIndexPolicies: Creates or updates a *field index policy* for the specified log group.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            BearerTokenAuthenticationEnabled: Indicates whether bearer token authentication is
+                enabled for this log group. When enabled, bearer token authentication is allowed on
+                operations until it is explicitly disabled.
+            DataProtectionPolicy: Type: dict[str, Any] | str.
+            DeletionProtectionEnabled: Indicates whether deletion protection is enabled for this log
+                group. When enabled, deletion protection blocks all deletion operations until it is
+                explicitly disabled.
+            FieldIndexPolicies: Creates or updates a *field index policy* for the specified log
+                group. Only log groups in the Standard log class support field index policies. For
+                more information about log classes, see [Log
+                classes](https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/CloudWatch_Logs_Log_Classes.html).
+                You can use field index policies to create *field indexes* on fields found in log
+                events in the log group. Creating field indexes lowers the costs for CWL Insights
+                queries that reference those field indexes, because these queries attempt to skip
+                the processing of log events that are known to not match the indexed field. Good
+                fields to index are fields that you often need to query for and fields that have
+                high cardinality of values Common examples of indexes include request ID, session
+                ID, userID, and instance IDs. For more information, see [Create field indexes to
+                improve query performance and reduce
+                costs](https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/CloudWatchLogs-Field-Indexing.html).
+                Currently, this array supports only one field index policy object.
             KmsKeyId: The Amazon Resource Name (ARN) of the KMS key to use when encrypting log data.
-            LogGroupClass: Specifies the log group class for this log group.
-            LogGroupName: The name of the log group.
-            ResourcePolicyDocument: Creates or updates a resource policy for the specified log group that allows other services to put log events to this account.
+                To associate an KMS key with the log group, specify the ARN of that KMS key here. If
+                you do so, ingested data is encrypted using this key. This association is stored as
+                long as the data encrypted with the KMS key is still within CWL. This enables CWL to
+                decrypt this data whenever it is requested. If you attempt to associate a KMS key
+                with the log group but the KMS key doesn't exist or is deactivated, you will receive
+                an ``InvalidParameterException`` error. Log group data is always encrypted in CWL.
+                If you omit this key, the encryption does not use KMS. For more information, see
+                [Encrypt log data in
+                using](https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html)
+            LogGroupClass: Specifies the log group class for this log group. There are two classes:
+                + The ``Standard`` log class supports all CWL features. + The ``Infrequent Access``
+                log class supports a subset of CWL features and incurs lower costs. For details
+                about the features supported by each class, see [Log
+                classes](https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/CloudWatch_Logs_Log_Classes.html)
+            LogGroupName: The name of the log group. If you don't specify a name, CFNlong generates
+                a unique ID for the log group. Create-only: changing it replaces the resource.
+            ResourcePolicyDocument: Creates or updates a resource policy for the specified log group
+                that allows other services to put log events to this account. A LogGroup can have 1
+                resource policy.
             RetentionInDays: The number of days to retain the log events in the specified log group.
-            Tags: An array of key-value pairs to apply to the log group.
+                Possible values are: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731,
+                1096, 1827, 2192, 2557, 2922, 3288, and 3653. To set a log group so that its log
+                events do not expire, do not specify this property.
+            Tags: An array of key-value pairs to apply to the log group. For more information, see
+                [Tag](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-resource-tags.html).
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

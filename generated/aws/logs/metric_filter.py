@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,48 +59,111 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-DimensionDict = TypedDict(
-    "DimensionDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
-MetricTransformationDict = TypedDict(
-    "MetricTransformationDict",
-    {
-        "DefaultValue": "float",
-        "Dimensions": "list[DimensionDict]",
-        "MetricName": "Required[str]",
-        "MetricNamespace": "Required[str]",
-        "MetricValue": "Required[str]",
-        "Unit": "Literal['Seconds', 'Microseconds', 'Milliseconds', 'Bytes', 'Kilobytes', 'Megabytes', 'Gigabytes', 'Terabytes', 'Bits', 'Kilobits', 'Megabits', 'Gigabits', 'Terabits', 'Percent', 'Count', 'Bytes/Second', 'Kilobytes/Second', 'Megabytes/Second', 'Gigabytes/Second', 'Terabytes/Second', 'Bits/Second', 'Kilobits/Second', 'Megabits/Second', 'Gigabits/Second', 'Terabits/Second', 'Count/Second', 'None']",
-    },
-    total=False,
-)
+class DimensionDict(TypedDict, total=False):
+    """Dimension as a plain dict: Specifies the CW metric dimensions to publish with this metric.
+    Because dimensions are part of the unique identifier for a metric, whenever a unique dimension
+    name/value pair is extracted from your logs, you are creating a new variation of that metric.
+    For more information about publishing dimensions with metrics created by metric filters, see
+    [Publishing dimensions with metrics from values in JSON or space-delimited log
+    events](https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/FilterAndPatternSyntax.html#logs-metric-filters-dimensions).
+    Metrics extracted from log events are charged as custom metrics. To prevent unexpected high
+    charges, do not specify high-cardinality fields such as ``IPAddress`` or ``requestID`` as
+    dimensions. Each different value found for a dimension is treated as a separate metric and
+    accrues charges as a separate custom metric. To help prevent accidental high charges, Amazon
+    disables a metric filter if it generates 1000 different name/value pairs for the dimensions that
+    you have specified within a certain amount of time. You can also set up a billing alarm to alert
+    you if your charges are higher than expected. For more information, see [Creating a Billing
+    Alarm to Monitor Your Estimated
+    Charges](https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/monitor_estimated_charges_with_cloudwatch.html)."""
 
+    Key: Required[str]
+    """The name for the CW metric dimension that the metric filter creates. Dimension names must
+    contain only ASCII characters, must include at least one non-whitespace character, and cannot
+    start with a colon (:)."""
+    Value: Required[str]
+    """The log event field that will contain the value for this dimension. This dimension will only
+    be published for a metric if the value is found in the log event. For example, ``$.eventType``
+    for JSON log events, or ``$server`` for space-delimited log events."""
+
+
+class MetricTransformationDict(TypedDict, total=False):
+    """MetricTransformation as a plain dict: ``MetricTransformation`` is a property of the
+    ``AWS::Logs::MetricFilter`` resource that describes how to transform log streams into a
+    CloudWatch metric."""
+
+    DefaultValue: float
+    """(Optional) The value to emit when a filter pattern does not match a log event. This value can
+    be null."""
+    Dimensions: list[DimensionDict]
+    """The fields to use as dimensions for the metric. One metric filter can include as many as
+    three dimensions. Metrics extracted from log events are charged as custom metrics. To prevent
+    unexpected high charges, do not specify high-cardinality fields such as ``IPAddress`` or
+    ``requestID`` as dimensions. Each different value found for a dimension is treated as a separate
+    metric and accrues charges as a separate custom metric. CloudWatch Logs disables a metric filter
+    if it generates 1000 different name/value pairs for your specified dimensions within a certain
+    amount of time. This helps to prevent accidental high charges. You can also set up a billing
+    alarm to alert you if your charges are higher than expected. For more information, see [Creating
+    a Billing Alarm to Monitor Your Estimated
+    Charges](https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/monitor_estimated_charges_with_cloudwatch.html)."""
+    MetricName: Required[str]
+    """The name of the CloudWatch metric."""
+    MetricNamespace: Required[str]
+    """A custom namespace to contain your metric in CloudWatch. Use namespaces to group together
+    metrics that are similar. For more information, see
+    [Namespaces](https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch_concepts.html#Namespace)."""
+    MetricValue: Required[str]
+    """The value that is published to the CloudWatch metric. For example, if you're counting the
+    occurrences of a particular term like ``Error``, specify 1 for the metric value. If you're
+    counting the number of bytes transferred, reference the value that is in the log event by using
+    $. followed by the name of the field that you specified in the filter pattern, such as
+    ``$.size``."""
+    Unit: Literal[
+        "Seconds",
+        "Microseconds",
+        "Milliseconds",
+        "Bytes",
+        "Kilobytes",
+        "Megabytes",
+        "Gigabytes",
+        "Terabytes",
+        "Bits",
+        "Kilobits",
+        "Megabits",
+        "Gigabits",
+        "Terabits",
+        "Percent",
+        "Count",
+        "Bytes/Second",
+        "Kilobytes/Second",
+        "Megabytes/Second",
+        "Gigabytes/Second",
+        "Terabytes/Second",
+        "Bits/Second",
+        "Kilobits/Second",
+        "Megabits/Second",
+        "Gigabits/Second",
+        "Terabits/Second",
+        "Count/Second",
+        "None",
+    ]
+    """The unit to assign to the metric. If you omit this, the unit is set as ``None``."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Logs::MetricFilter",
     schema_file="aws-logs-metricfilter.json",
     primary_identifier=("/LogGroupName", "/FilterName"),
-    additional_identifiers=(),
-    read_only=(),
     create_only=("/FilterName", "/LogGroupName"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=(
         "/EmitSystemFieldDimensions",
         "/MetricTransformations",
         "/MetricTransformations/*/Dimensions",
     ),
     required=("FilterPattern", "LogGroupName", "MetricTransformations"),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
     replacement_strategy="delete_then_create",
@@ -110,117 +177,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Dimension": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 255, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 255, "minLength": 1, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "MetricTransformation": {
-            "additionalProperties": False,
-            "properties": {
-                "DefaultValue": {"type": "number"},
-                "Dimensions": {
-                    "items": {"$ref": "#/definitions/Dimension"},
-                    "maxItems": 3,
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "MetricName": {
-                    "maxLength": 255,
-                    "minLength": 1,
-                    "pattern": "^((?![:*$])[\\x00-\\x7F]){1,255}",
-                    "type": "string",
-                },
-                "MetricNamespace": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "pattern": "^[0-9a-zA-Z\\.\\-_\\/#]{1,256}",
-                    "type": "string",
-                },
-                "MetricValue": {
-                    "maxLength": 100,
-                    "minLength": 1,
-                    "pattern": "^([+-]?([0-9]*\\.?[0-9]*)|(\\$.*))$",
-                    "type": "string",
-                },
-                "Unit": {
-                    "enum": [
-                        "Seconds",
-                        "Microseconds",
-                        "Milliseconds",
-                        "Bytes",
-                        "Kilobytes",
-                        "Megabytes",
-                        "Gigabytes",
-                        "Terabytes",
-                        "Bits",
-                        "Kilobits",
-                        "Megabits",
-                        "Gigabits",
-                        "Terabits",
-                        "Percent",
-                        "Count",
-                        "Bytes/Second",
-                        "Kilobytes/Second",
-                        "Megabytes/Second",
-                        "Gigabytes/Second",
-                        "Terabytes/Second",
-                        "Bits/Second",
-                        "Kilobits/Second",
-                        "Megabits/Second",
-                        "Gigabits/Second",
-                        "Terabits/Second",
-                        "Count/Second",
-                        "None",
-                    ],
-                    "type": "string",
-                },
-            },
-            "required": ["MetricName", "MetricNamespace", "MetricValue"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "ApplyOnTransformedLogs": {"type": "boolean"},
-        "EmitSystemFieldDimensions": {"items": {"type": "string"}, "type": "array"},
-        "FieldSelectionCriteria": {"maxLength": 2000, "minLength": 0, "type": "string"},
-        "FilterName": {
-            "maxLength": 512,
-            "minLength": 1,
-            "pattern": "^[^:*]{1,512}",
-            "type": "string",
-        },
-        "FilterPattern": {"maxLength": 1024, "minLength": 0, "type": "string"},
-        "LogGroupName": {
-            "maxLength": 512,
-            "minLength": 1,
-            "pattern": "^[.\\-_/#A-Za-z0-9]{1,512}",
-            "type": "string",
-        },
-        "MetricTransformations": {
-            "items": {"$ref": "#/definitions/MetricTransformation"},
-            "maxItems": 1,
-            "minItems": 1,
-            "type": "array",
-        },
-    },
-    "required": ["FilterPattern", "LogGroupName", "MetricTransformations"],
-}
-
 
 class MetricFilter(_Resource):
-    """AWS::Logs::MetricFilter: The ``AWS::Logs::MetricFilter`` resource specifies a metric filter that describes how CWL extracts information from logs and transforms it into Amazon...
+    """AWS::Logs::MetricFilter: The ``AWS::Logs::MetricFilter`` resource specifies a metric filter
+    that describes how CWL extracts information from logs and transforms it into Amazon CloudWatch
+    metrics. If you have multiple metric filters that are associated with a log group, all the
+    filters are applied to the log streams in that group. The maximum number of metric filters that
+    can be associated with a log group is 100.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: LogGroupName, FilterName (composite: the values joined by '|').
+    Replaced when any of these change (create-only): FilterName, LogGroupName.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-logs-metricfilter.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -228,10 +197,11 @@ class MetricFilter(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "MetricFilterAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "metric_filter.schema.json")
 
     # Read-only attributes, set from what AWS returns.
-    # Declared properties (as declared, or as AWS returned them).
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ApplyOnTransformedLogs: bool
     EmitSystemFieldDimensions: list[str]
     FieldSelectionCriteria: str
@@ -240,33 +210,50 @@ class MetricFilter(_Resource):
     LogGroupName: str
     MetricTransformations: list[MetricTransformationDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        FilterPattern: str,
+        LogGroupName: str,
+        MetricTransformations: list[MetricTransformation | MetricTransformationDict],
+        ApplyOnTransformedLogs: bool | None = None,
+        EmitSystemFieldDimensions: list[str] | None = None,
+        FieldSelectionCriteria: str | None = None,
+        FilterName: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Logs::MetricFilter; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            FilterPattern: str,
-            LogGroupName: str,
-            MetricTransformations: list[MetricTransformation | MetricTransformationDict],
-            ApplyOnTransformedLogs: bool | None = None,
-            EmitSystemFieldDimensions: list[str] | None = None,
-            FieldSelectionCriteria: str | None = None,
-            FilterName: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Logs::MetricFilter; `await` it inside an App to deploy it.
-
-            ApplyOnTransformedLogs: This parameter is valid only for log groups that have an active log transformer.
-            EmitSystemFieldDimensions: The list of system fields that are emitted as additional dimensions in the generated metrics.
-            FieldSelectionCriteria: The filter expression that specifies which log events are processed by this metric filter based on system fields.
-            FilterName: The name of the metric filter.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
             FilterPattern: A filter pattern for extracting metric data out of ingested log events.
-            LogGroupName: The name of an existing log group that you want to associate with this metric filter.
-            MetricTransformations: The metric transformations.
+                For more information, see [Filter and Pattern
+                Syntax](https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/FilterAndPatternSyntax.html).
+                Required.
+            LogGroupName: The name of an existing log group that you want to associate with this
+                metric filter. Create-only: changing it replaces the resource. Required.
+            MetricTransformations: The metric transformations. Required.
+            ApplyOnTransformedLogs: This parameter is valid only for log groups that have an active
+                log transformer. For more information about log transformers, see
+                [PutTransformer](https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutTransformer.html).
+                If this value is ``true``, the metric filter is applied on the transformed version
+                of the log events instead of the original ingested log events.
+            EmitSystemFieldDimensions: The list of system fields that are emitted as additional
+                dimensions in the generated metrics. Returns the ``emitSystemFieldDimensions`` value
+                if it was specified when the metric filter was created.
+            FieldSelectionCriteria: The filter expression that specifies which log events are
+                processed by this metric filter based on system fields. Returns the
+                ``fieldSelectionCriteria`` value if it was specified when the metric filter was
+                created.
+            FilterName: The name of the metric filter. Create-only: changing it replaces the
+                resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

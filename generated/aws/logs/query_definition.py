@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,35 +55,34 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-QueryParameterDict = TypedDict(
-    "QueryParameterDict",
-    {
-        "DefaultValue": "str",
-        "Description": "str",
-        "Name": "Required[str]",
-    },
-    total=False,
-)
 
+class QueryParameterDict(TypedDict, total=False):
+    """QueryParameter as a plain dict: This structure defines a query parameter for a saved
+    CloudWatch Logs Insights query definition. Query parameters are supported only for Logs Insights
+    QL queries. They are placeholder variables that you can reference in a query string using the
+    {{parameterName}} syntax. Each parameter can include a default value and a description."""
+
+    DefaultValue: str
+    """The default value to use for this query parameter if no value is supplied at execution time."""
+    Description: str
+    """A description of the query parameter that explains its purpose or expected values."""
+    Name: Required[str]
+    """The name of the query parameter. A query parameter name must start with a letter or
+    underscore, and contain only letters, digits, and underscores."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Logs::QueryDefinition",
     schema_file="aws-logs-querydefinition.json",
     primary_identifier=("/QueryDefinitionId",),
-    additional_identifiers=(),
     read_only=("/QueryDefinitionId",),
-    create_only=(),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/LogGroupNames", "/Parameters"),
     required=("Name", "QueryString"),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -89,53 +92,15 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "LogGroup": {
-            "maxLength": 512,
-            "minLength": 1,
-            "pattern": "[\\.\\-_/#A-Za-z0-9]+",
-            "type": "string",
-        },
-        "QueryParameter": {
-            "additionalProperties": False,
-            "properties": {
-                "DefaultValue": {"maxLength": 1024, "minLength": 0, "type": "string"},
-                "Description": {"maxLength": 512, "minLength": 0, "type": "string"},
-                "Name": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z_][a-zA-Z0-9_]*$",
-                    "type": "string",
-                },
-            },
-            "required": ["Name"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "LogGroupNames": {"items": {"$ref": "#/definitions/LogGroup"}, "type": "array"},
-        "Name": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "Parameters": {
-            "items": {"$ref": "#/definitions/QueryParameter"},
-            "maxItems": 20,
-            "minItems": 0,
-            "type": "array",
-        },
-        "QueryDefinitionId": {"maxLength": 256, "minLength": 0, "type": "string"},
-        "QueryLanguage": {"enum": ["CWLI", "SQL", "PPL"], "type": "string"},
-        "QueryString": {"maxLength": 10000, "minLength": 1, "type": "string"},
-    },
-    "required": ["Name", "QueryString"],
-}
-
 
 class QueryDefinition(_Resource):
     """AWS::Logs::QueryDefinition: The resource schema for AWSLogs QueryDefinition
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: QueryDefinitionId.
+    Read-only attributes (known once deployed): QueryDefinitionId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-logs-querydefinition.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -143,40 +108,50 @@ class QueryDefinition(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "QueryDefinitionAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "query_definition.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     QueryDefinitionId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Unique identifier of a query definition"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     LogGroupNames: list[str]
     Name: str
     Parameters: list[QueryParameterDict]
     QueryLanguage: Literal["CWLI", "SQL", "PPL"]
     QueryString: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str,
+        QueryString: str,
+        LogGroupNames: list[str] | None = None,
+        Parameters: list[QueryParameter | QueryParameterDict] | None = None,
+        QueryLanguage: Literal["CWLI", "SQL", "PPL"] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Logs::QueryDefinition; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str,
-            QueryString: str,
-            LogGroupNames: list[str] | None = None,
-            Parameters: list[QueryParameter | QueryParameterDict] | None = None,
-            QueryLanguage: Literal["CWLI", "SQL", "PPL"] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Logs::QueryDefinition; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Name: A name for the saved query definition Required.
+            QueryString: The query string to use for this definition Required.
             LogGroupNames: Optionally define specific log groups as part of your query definition
-            Name: A name for the saved query definition
-            Parameters: Use this parameter to include specific query parameters as part of your query definition.
-            QueryLanguage: Query language of the query string.
-            QueryString: The query string to use for this definition
+            Parameters: Use this parameter to include specific query parameters as part of your
+                query definition. Query parameters are supported only for Logs Insights QL queries.
+                Query parameters allow you to use placeholder variables in your query string that
+                are substituted with values at execution time. Use the {{parameterName}} syntax in
+                your query string to reference a parameter.
+            QueryLanguage: Query language of the query string. Possible values are CWLI, SQL, PPL,
+                with CWLI being the default.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

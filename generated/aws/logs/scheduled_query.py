@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,32 +63,33 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ScheduledQueryDestinationConfigurationDict = TypedDict(
-    "ScheduledQueryDestinationConfigurationDict",
-    {
-        "S3Configuration": "ScheduledQueryS3ConfigurationDict",
-    },
-    total=False,
-)
 
-ScheduledQueryS3ConfigurationDict = TypedDict(
-    "ScheduledQueryS3ConfigurationDict",
-    {
-        "DestinationIdentifier": "Required[str]",
-        "RoleArn": "Required[str]",
-    },
-    total=False,
-)
+class ScheduledQueryDestinationConfigurationDict(TypedDict, total=False):
+    """ScheduledQueryDestinationConfiguration as a plain dict."""
 
-ScheduledQueryTagsItemDict = TypedDict(
-    "ScheduledQueryTagsItemDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    S3Configuration: ScheduledQueryS3ConfigurationDict
+    """Type: ScheduledQueryS3ConfigurationDict."""
 
+
+class ScheduledQueryS3ConfigurationDict(TypedDict, total=False):
+    """ScheduledQueryS3Configuration as a plain dict."""
+
+    DestinationIdentifier: Required[str]
+    """Pattern: ^s3://[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9](/.*)? Length: 0 to 1024 characters."""
+    RoleArn: Required[str]
+    """Length: at least 1 characters."""
+
+
+class ScheduledQueryTagsItemDict(TypedDict, total=False):
+    """ScheduledQueryTagsItem as a plain dict."""
+
+    Key: Required[str]
+    """Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 0 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Logs::ScheduledQuery",
     schema_file="aws-logs-scheduledquery.json",
@@ -98,18 +103,8 @@ METADATA = _TypeMetadata(
         "/LastUpdatedTime",
     ),
     create_only=("/Name",),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("Name", "QueryLanguage", "QueryString", "ScheduleExpression", "ExecutionRoleArn"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -119,89 +114,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "DestinationConfiguration": {
-            "additionalProperties": False,
-            "properties": {"S3Configuration": {"$ref": "#/definitions/S3Configuration"}},
-            "type": "object",
-        },
-        "S3Configuration": {
-            "additionalProperties": False,
-            "properties": {
-                "DestinationIdentifier": {
-                    "maxLength": 1024,
-                    "minLength": 0,
-                    "pattern": "^s3://[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9](/.*)?",
-                    "type": "string",
-                },
-                "RoleArn": {"minLength": 1, "type": "string"},
-            },
-            "required": ["DestinationIdentifier", "RoleArn"],
-            "type": "object",
-        },
-        "ScheduledQueryState": {"enum": ["ENABLED", "DISABLED"], "type": "string"},
-    },
-    "properties": {
-        "CreationTime": {"type": "number"},
-        "Description": {"maxLength": 1024, "minLength": 0, "type": "string"},
-        "DestinationConfiguration": {"$ref": "#/definitions/DestinationConfiguration"},
-        "ExecutionRoleArn": {"minLength": 1, "type": "string"},
-        "LastExecutionStatus": {
-            "enum": ["Pending", "InvalidQuery", "Complete", "Failed", "Timeout"],
-            "type": "string",
-        },
-        "LastTriggeredTime": {"type": "number"},
-        "LastUpdatedTime": {"type": "number"},
-        "LogGroupIdentifiers": {
-            "items": {
-                "maxLength": 2048,
-                "minLength": 1,
-                "pattern": "^[\\w#+=/:,.@-]*$",
-                "type": "string",
-            },
-            "maxItems": 50,
-            "minItems": 1,
-            "type": "array",
-        },
-        "Name": {
-            "maxLength": 255,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9_\\-/.#]+$",
-            "type": "string",
-        },
-        "QueryLanguage": {"enum": ["CWLI", "PPL", "SQL"], "type": "string"},
-        "QueryString": {"maxLength": 10000, "minLength": 0, "type": "string"},
-        "ScheduleEndTime": {"minimum": 0, "type": "number"},
-        "ScheduleExpression": {"maxLength": 256, "minLength": 0, "type": "string"},
-        "ScheduleStartTime": {"minimum": 0, "type": "number"},
-        "ScheduledQueryArn": {"type": "string"},
-        "StartTimeOffset": {"type": "integer"},
-        "State": {"$ref": "#/definitions/ScheduledQueryState"},
-        "Tags": {
-            "items": {
-                "additionalProperties": False,
-                "properties": {
-                    "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                    "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-                },
-                "required": ["Key", "Value"],
-                "type": "object",
-            },
-            "type": "array",
-        },
-        "Timezone": {"minLength": 1, "type": "string"},
-    },
-    "required": ["Name", "QueryLanguage", "QueryString", "ScheduleExpression", "ExecutionRoleArn"],
-}
-
 
 class ScheduledQuery(_Resource):
-    """AWS::Logs::ScheduledQuery: Creates a new Scheduled Query that allows you to define a Logs Insights query that will run on a schedule and configure actions to take with the query...
+    """AWS::Logs::ScheduledQuery: Creates a new Scheduled Query that allows you to define a Logs
+    Insights query that will run on a schedule and configure actions to take with the query results.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ScheduledQueryArn.
+    Also identified by: Name.
+    Replaced when any of these change (create-only): Name.
+    Read-only attributes (known once deployed): CreationTime, LastExecutionStatus,
+    LastTriggeredTime, LastUpdatedTime, ScheduledQueryArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-logs-scheduledquery.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -209,15 +134,21 @@ class ScheduledQuery(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ScheduledQueryAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "scheduled_query.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     CreationTime: float
+    """Type: float."""
     LastExecutionStatus: Literal["Pending", "InvalidQuery", "Complete", "Failed", "Timeout"]
+    """Allowed values: 'Pending', 'InvalidQuery', 'Complete', 'Failed', 'Timeout'."""
     LastTriggeredTime: float
+    """Type: float."""
     LastUpdatedTime: float
+    """Type: float."""
     ScheduledQueryArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     DestinationConfiguration: ScheduledQueryDestinationConfigurationDict
     ExecutionRoleArn: str
@@ -233,35 +164,54 @@ class ScheduledQuery(_Resource):
     Tags: list[ScheduledQueryTagsItemDict]
     Timezone: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ExecutionRoleArn: str,
+        Name: str,
+        QueryLanguage: Literal["CWLI", "PPL", "SQL"],
+        QueryString: str,
+        ScheduleExpression: str,
+        Description: str | None = None,
+        DestinationConfiguration: ScheduledQueryDestinationConfiguration
+        | ScheduledQueryDestinationConfigurationDict
+        | None = None,
+        LogGroupIdentifiers: list[str] | None = None,
+        ScheduleEndTime: float | None = None,
+        ScheduleStartTime: float | None = None,
+        StartTimeOffset: int | None = None,
+        State: Literal["ENABLED", "DISABLED"] | None = None,
+        Tags: list[ScheduledQueryTagsItem | ScheduledQueryTagsItemDict] | None = None,
+        Timezone: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Logs::ScheduledQuery; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ExecutionRoleArn: str,
-            Name: str,
-            QueryLanguage: Literal["CWLI", "PPL", "SQL"],
-            QueryString: str,
-            ScheduleExpression: str,
-            Description: str | None = None,
-            DestinationConfiguration: ScheduledQueryDestinationConfiguration
-            | ScheduledQueryDestinationConfigurationDict
-            | None = None,
-            LogGroupIdentifiers: list[str] | None = None,
-            ScheduleEndTime: float | None = None,
-            ScheduleStartTime: float | None = None,
-            StartTimeOffset: int | None = None,
-            State: Literal["ENABLED", "DISABLED"] | None = None,
-            Tags: list[ScheduledQueryTagsItem | ScheduledQueryTagsItemDict] | None = None,
-            Timezone: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Logs::ScheduledQuery; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ExecutionRoleArn: Length: at least 1 characters. Required.
+            Name: Pattern: ^[a-zA-Z0-9_\\-/.#]+$ Length: 1 to 255 characters. Create-only: changing
+                it replaces the resource. Required.
+            QueryLanguage: Allowed values: 'CWLI', 'PPL', 'SQL'. Required.
+            QueryString: Length: 0 to 10000 characters. Required.
+            ScheduleExpression: Length: 0 to 256 characters. Required.
+            Description: Length: 0 to 1024 characters.
+            DestinationConfiguration: Type: ScheduledQueryDestinationConfigurationDict.
+            LogGroupIdentifiers: Items: 1 to 50 items. Each item: Pattern: ^[\\w#+=/:,.@-]*$ Length:
+                1 to 2048 characters.
+            ScheduleEndTime: Range: at least 0 (inclusive).
+            ScheduleStartTime: Range: at least 0 (inclusive).
+            StartTimeOffset: Type: int.
+            State: Allowed values: 'ENABLED', 'DISABLED'.
+            Tags: Type: list[ScheduledQueryTagsItemDict].
+            Timezone: Length: at least 1 characters.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,25 +51,19 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Logs::StorageTierPolicy",
     schema_file="aws-logs-storagetierpolicy.json",
     primary_identifier=("/AccountId",),
-    additional_identifiers=(),
     read_only=("/AccountId", "/LastUpdatedTime"),
-    create_only=(),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("StorageTier",),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
         tag_on_create=False,
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -75,23 +73,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "AccountId": {"pattern": "^\\d{12}$", "type": "string"},
-        "LastUpdatedTime": {"type": "number"},
-        "StorageTier": {"enum": ["INTELLIGENT_TIERING"], "type": "string"},
-    },
-    "required": ["StorageTier"],
-}
-
 
 class StorageTierPolicy(_Resource):
-    """AWS::Logs::StorageTierPolicy: Resource Type definition for AWS::Logs::StorageTierPolicy. Manages the storage tier policy for a CloudWatch Logs account. When created, enables Intell...
+    """AWS::Logs::StorageTierPolicy: Resource Type definition for AWS::Logs::StorageTierPolicy.
+    Manages the storage tier policy for a CloudWatch Logs account. When created, enables
+    Intelligent-Tiering which automatically moves infrequently accessed log data to lower-cost
+    storage tiers. Deleting this resource reverts the account to standard (single-tier) storage.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: AccountId.
+    Read-only attributes (known once deployed): AccountId, LastUpdatedTime.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-logs-storagetierpolicy.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -101,29 +94,39 @@ class StorageTierPolicy(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "StorageTierPolicyAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "storage_tier_policy.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     AccountId: str
+    """The AWS account ID that owns this storage tier policy."""
     LastUpdatedTime: float
-    # Declared properties (as declared, or as AWS returned them).
+    """Timestamp (milliseconds after Jan 1, 1970 00:00:00 UTC) when the storage tier policy was last
+    updated."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     StorageTier: Literal["INTELLIGENT_TIERING"]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        StorageTier: Literal["INTELLIGENT_TIERING"],
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Logs::StorageTierPolicy; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            StorageTier: Literal["INTELLIGENT_TIERING"],
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Logs::StorageTierPolicy; `await` it inside an App to deploy it.
-
-            StorageTier: The storage tier to apply.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            StorageTier: The storage tier to apply. Only INTELLIGENT_TIERING is accepted for
+                creation. Required.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

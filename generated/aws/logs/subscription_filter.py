@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,15 +51,12 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Logs::SubscriptionFilter",
     schema_file="aws-logs-subscriptionfilter.json",
     primary_identifier=("/FilterName", "/LogGroupName"),
-    additional_identifiers=(),
-    read_only=(),
     create_only=("/FilterName", "/LogGroupName"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/EmitSystemFields",),
     required=("DestinationArn", "FilterPattern", "LogGroupName"),
     list_required=("LogGroupName",),
@@ -76,34 +77,24 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "ApplyOnTransformedLogs": {"type": "boolean"},
-        "DestinationArn": {"minLength": 1, "type": "string"},
-        "Distribution": {"enum": ["Random", "ByLogStream"], "type": "string"},
-        "EmitSystemFields": {"items": {"type": "string"}, "type": "array"},
-        "FieldSelectionCriteria": {"maxLength": 2000, "minLength": 0, "type": "string"},
-        "FilterName": {"maxLength": 512, "minLength": 1, "pattern": "^[^:*]*$", "type": "string"},
-        "FilterPattern": {"maxLength": 1024, "minLength": 0, "type": "string"},
-        "LogGroupName": {
-            "maxLength": 512,
-            "minLength": 1,
-            "pattern": "^[\\.\\-_/#A-Za-z0-9]+$",
-            "type": "string",
-        },
-        "RoleArn": {"minLength": 1, "type": "string"},
-    },
-    "required": ["DestinationArn", "FilterPattern", "LogGroupName"],
-}
-
 
 class SubscriptionFilter(_Resource):
-    """AWS::Logs::SubscriptionFilter: The ``AWS::Logs::SubscriptionFilter`` resource specifies a subscription filter and associates it with the specified log group. Subscription filters al...
+    """AWS::Logs::SubscriptionFilter: The ``AWS::Logs::SubscriptionFilter`` resource specifies a
+    subscription filter and associates it with the specified log group. Subscription filters allow
+    you to subscribe to a real-time stream of log events and have them delivered to a specific
+    destination. Currently, the supported destinations are: + An Amazon Kinesis data stream
+    belonging to the same account as the subscription filter, for same-account delivery. + A logical
+    destination that belongs to a different account, for cross-account delivery. + An Amazon Kinesis
+    Firehose delivery stream that belongs to the same account as the subscription filter, for
+    same-account delivery. + An LAMlong function that belongs to the same account as the
+    subscription filter, for same-account delivery. There can be as many as two subscription filters
+    associated with a log group.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: FilterName, LogGroupName (composite: the values joined by '|').
+    Replaced when any of these change (create-only): FilterName, LogGroupName.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-logs-subscriptionfilter.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -113,10 +104,13 @@ class SubscriptionFilter(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "SubscriptionFilterAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "subscription_filter.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
-    # Declared properties (as declared, or as AWS returned them).
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ApplyOnTransformedLogs: bool
     DestinationArn: str
     Distribution: Literal["Random", "ByLogStream"]
@@ -127,37 +121,60 @@ class SubscriptionFilter(_Resource):
     LogGroupName: str
     RoleArn: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        DestinationArn: str,
+        FilterPattern: str,
+        LogGroupName: str,
+        ApplyOnTransformedLogs: bool | None = None,
+        Distribution: Literal["Random", "ByLogStream"] | None = None,
+        EmitSystemFields: list[str] | None = None,
+        FieldSelectionCriteria: str | None = None,
+        FilterName: str | None = None,
+        RoleArn: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Logs::SubscriptionFilter; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            DestinationArn: str,
-            FilterPattern: str,
-            LogGroupName: str,
-            ApplyOnTransformedLogs: bool | None = None,
-            Distribution: Literal["Random", "ByLogStream"] | None = None,
-            EmitSystemFields: list[str] | None = None,
-            FieldSelectionCriteria: str | None = None,
-            FilterName: str | None = None,
-            RoleArn: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Logs::SubscriptionFilter; `await` it inside an App to deploy it.
-
-            ApplyOnTransformedLogs: This parameter is valid only for log groups that have an active log transformer.
-            DestinationArn: The Amazon Resource Name (ARN) of the destination.
-            Distribution: The method used to distribute log data to the destination, which can be either random or grouped by log stream.
-            EmitSystemFields: The list of system fields that are included in the log events sent to the subscription destination.
-            FieldSelectionCriteria: The filter expression that specifies which log events are processed by this subscription filter based on system fields.
-            FilterName: The name of the subscription filter.
-            FilterPattern: The filtering expressions that restrict what gets delivered to the destination AWS resource.
-            LogGroupName: The log group to associate with the subscription filter.
-            RoleArn: The ARN of an IAM role that grants CWL permissions to deliver ingested log events to the destination stream.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            DestinationArn: The Amazon Resource Name (ARN) of the destination. Required.
+            FilterPattern: The filtering expressions that restrict what gets delivered to the
+                destination AWS resource. For more information about the filter pattern syntax, see
+                [Filter and Pattern
+                Syntax](https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/FilterAndPatternSyntax.html).
+                Required.
+            LogGroupName: The log group to associate with the subscription filter. All log events
+                that are uploaded to this log group are filtered and delivered to the specified AWS
+                resource if the filter pattern matches the log events. Create-only: changing it
+                replaces the resource. Required.
+            ApplyOnTransformedLogs: This parameter is valid only for log groups that have an active
+                log transformer. For more information about log transformers, see
+                [PutTransformer](https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutTransformer.html).
+                If this value is ``true``, the subscription filter is applied on the transformed
+                version of the log events instead of the original ingested log events.
+            Distribution: The method used to distribute log data to the destination, which can be
+                either random or grouped by log stream.
+            EmitSystemFields: The list of system fields that are included in the log events sent to
+                the subscription destination. Returns the ``emitSystemFields`` value if it was
+                specified when the subscription filter was created.
+            FieldSelectionCriteria: The filter expression that specifies which log events are
+                processed by this subscription filter based on system fields. Returns the
+                ``fieldSelectionCriteria`` value if it was specified when the subscription filter
+                was created.
+            FilterName: The name of the subscription filter. Create-only: changing it replaces the
+                resource.
+            RoleArn: The ARN of an IAM role that grants CWL permissions to deliver ingested log
+                events to the destination stream. You don't need to provide the ARN when you are
+                working with a logical destination for cross-account delivery.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

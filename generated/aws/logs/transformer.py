@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -171,322 +175,349 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AddKeyEntryDict = TypedDict(
-    "AddKeyEntryDict",
-    {
-        "Key": "Required[str]",
-        "OverwriteIfExists": "bool",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
-CopyValueEntryDict = TypedDict(
-    "CopyValueEntryDict",
-    {
-        "OverwriteIfExists": "bool",
-        "Source": "Required[str]",
-        "Target": "Required[str]",
-    },
-    total=False,
-)
+class AddKeyEntryDict(TypedDict, total=False):
+    """AddKeyEntry as a plain dict."""
 
-MoveKeyEntryDict = TypedDict(
-    "MoveKeyEntryDict",
-    {
-        "OverwriteIfExists": "bool",
-        "Source": "Required[str]",
-        "Target": "Required[str]",
-    },
-    total=False,
-)
+    Key: Required[str]
+    """Pattern: ^.*[a-zA-Z0-9]+.*$ Length: 1 to 128 characters."""
+    OverwriteIfExists: bool
+    """Type: bool."""
+    Value: Required[str]
+    """Length: 1 to 256 characters."""
 
-ProcessorDict = TypedDict(
-    "ProcessorDict",
-    {
-        "AddKeys": "ProcessorAddKeysDict",
-        "CopyValue": "ProcessorCopyValueDict",
-        "Csv": "ProcessorCsvDict",
-        "DateTimeConverter": "ProcessorDateTimeConverterDict",
-        "DeleteKeys": "ProcessorDeleteKeysDict",
-        "Grok": "ProcessorGrokDict",
-        "ListToMap": "ProcessorListToMapDict",
-        "LowerCaseString": "ProcessorLowerCaseStringDict",
-        "MoveKeys": "ProcessorMoveKeysDict",
-        "ParseCloudfront": "TransformerParseCloudfrontDict",
-        "ParseJSON": "ProcessorParseJSONDict",
-        "ParseKeyValue": "ProcessorParseKeyValueDict",
-        "ParsePostgres": "TransformerParsePostgresDict",
-        "ParseRoute53": "TransformerParseRoute53Dict",
-        "ParseToOCSF": "TransformerParseToOCSFDict",
-        "ParseVPC": "TransformerParseVPCDict",
-        "ParseWAF": "TransformerParseWAFDict",
-        "RenameKeys": "ProcessorRenameKeysDict",
-        "SplitString": "ProcessorSplitStringDict",
-        "SubstituteString": "ProcessorSubstituteStringDict",
-        "TrimString": "ProcessorTrimStringDict",
-        "TypeConverter": "ProcessorTypeConverterDict",
-        "UpperCaseString": "ProcessorUpperCaseStringDict",
-    },
-    total=False,
-)
 
-ProcessorAddKeysDict = TypedDict(
-    "ProcessorAddKeysDict",
-    {
-        "Entries": "Required[list[AddKeyEntryDict]]",
-    },
-    total=False,
-)
+class CopyValueEntryDict(TypedDict, total=False):
+    """CopyValueEntry as a plain dict."""
 
-ProcessorCopyValueDict = TypedDict(
-    "ProcessorCopyValueDict",
-    {
-        "Entries": "Required[list[CopyValueEntryDict]]",
-    },
-    total=False,
-)
+    OverwriteIfExists: bool
+    """Type: bool."""
+    Source: Required[str]
+    """Pattern: ^.*[a-zA-Z0-9]+.*$ Length: 1 to 128 characters."""
+    Target: Required[str]
+    """Pattern: ^.*[a-zA-Z0-9]+.*$ Length: 1 to 128 characters."""
 
-ProcessorCsvDict = TypedDict(
-    "ProcessorCsvDict",
-    {
-        "Columns": "list[str]",
-        "Delimiter": "str",
-        "QuoteCharacter": "str",
-        "Source": "str",
-    },
-    total=False,
-)
 
-ProcessorDateTimeConverterDict = TypedDict(
-    "ProcessorDateTimeConverterDict",
-    {
-        "Locale": "str",
-        "MatchPatterns": "Required[list[str]]",
-        "Source": "Required[str]",
-        "SourceTimezone": "str",
-        "Target": "Required[str]",
-        "TargetFormat": "str",
-        "TargetTimezone": "str",
-    },
-    total=False,
-)
+class MoveKeyEntryDict(TypedDict, total=False):
+    """MoveKeyEntry as a plain dict."""
 
-ProcessorDeleteKeysDict = TypedDict(
-    "ProcessorDeleteKeysDict",
-    {
-        "WithKeys": "Required[list[str]]",
-    },
-    total=False,
-)
+    OverwriteIfExists: bool
+    """Type: bool."""
+    Source: Required[str]
+    """Pattern: ^.*[a-zA-Z0-9]+.*$ Length: 1 to 128 characters."""
+    Target: Required[str]
+    """Pattern: ^.*[a-zA-Z0-9]+.*$ Length: 1 to 128 characters."""
 
-ProcessorGrokDict = TypedDict(
-    "ProcessorGrokDict",
-    {
-        "Match": "Required[str]",
-        "Source": "str",
-    },
-    total=False,
-)
 
-ProcessorListToMapDict = TypedDict(
-    "ProcessorListToMapDict",
-    {
-        "Flatten": "bool",
-        "FlattenedElement": "Literal['first', 'last']",
-        "Key": "Required[str]",
-        "Source": "Required[str]",
-        "Target": "str",
-        "ValueKey": "str",
-    },
-    total=False,
-)
+class ProcessorDict(TypedDict, total=False):
+    """Processor as a plain dict: Individual processor configuration"""
 
-ProcessorLowerCaseStringDict = TypedDict(
-    "ProcessorLowerCaseStringDict",
-    {
-        "WithKeys": "Required[list[str]]",
-    },
-    total=False,
-)
+    AddKeys: ProcessorAddKeysDict
+    """Type: ProcessorAddKeysDict."""
+    CopyValue: ProcessorCopyValueDict
+    """Type: ProcessorCopyValueDict."""
+    Csv: ProcessorCsvDict
+    """Type: ProcessorCsvDict."""
+    DateTimeConverter: ProcessorDateTimeConverterDict
+    """Type: ProcessorDateTimeConverterDict."""
+    DeleteKeys: ProcessorDeleteKeysDict
+    """Type: ProcessorDeleteKeysDict."""
+    Grok: ProcessorGrokDict
+    """Type: ProcessorGrokDict."""
+    ListToMap: ProcessorListToMapDict
+    """Type: ProcessorListToMapDict."""
+    LowerCaseString: ProcessorLowerCaseStringDict
+    """Type: ProcessorLowerCaseStringDict."""
+    MoveKeys: ProcessorMoveKeysDict
+    """Type: ProcessorMoveKeysDict."""
+    ParseCloudfront: TransformerParseCloudfrontDict
+    """Type: TransformerParseCloudfrontDict."""
+    ParseJSON: ProcessorParseJSONDict
+    """Type: ProcessorParseJSONDict."""
+    ParseKeyValue: ProcessorParseKeyValueDict
+    """Type: ProcessorParseKeyValueDict."""
+    ParsePostgres: TransformerParsePostgresDict
+    """Type: TransformerParsePostgresDict."""
+    ParseRoute53: TransformerParseRoute53Dict
+    """Type: TransformerParseRoute53Dict."""
+    ParseToOCSF: TransformerParseToOCSFDict
+    """Type: TransformerParseToOCSFDict."""
+    ParseVPC: TransformerParseVPCDict
+    """Type: TransformerParseVPCDict."""
+    ParseWAF: TransformerParseWAFDict
+    """Type: TransformerParseWAFDict."""
+    RenameKeys: ProcessorRenameKeysDict
+    """Type: ProcessorRenameKeysDict."""
+    SplitString: ProcessorSplitStringDict
+    """Type: ProcessorSplitStringDict."""
+    SubstituteString: ProcessorSubstituteStringDict
+    """Type: ProcessorSubstituteStringDict."""
+    TrimString: ProcessorTrimStringDict
+    """Type: ProcessorTrimStringDict."""
+    TypeConverter: ProcessorTypeConverterDict
+    """Type: ProcessorTypeConverterDict."""
+    UpperCaseString: ProcessorUpperCaseStringDict
+    """Type: ProcessorUpperCaseStringDict."""
 
-ProcessorMoveKeysDict = TypedDict(
-    "ProcessorMoveKeysDict",
-    {
-        "Entries": "Required[list[MoveKeyEntryDict]]",
-    },
-    total=False,
-)
 
-ProcessorParseJSONDict = TypedDict(
-    "ProcessorParseJSONDict",
-    {
-        "Destination": "str",
-        "Source": "str",
-    },
-    total=False,
-)
+class ProcessorAddKeysDict(TypedDict, total=False):
+    """ProcessorAddKeys as a plain dict."""
 
-ProcessorParseKeyValueDict = TypedDict(
-    "ProcessorParseKeyValueDict",
-    {
-        "Destination": "str",
-        "FieldDelimiter": "str",
-        "KeyPrefix": "str",
-        "KeyValueDelimiter": "str",
-        "NonMatchValue": "str",
-        "OverwriteIfExists": "bool",
-        "Source": "str",
-    },
-    total=False,
-)
+    Entries: Required[list[AddKeyEntryDict]]
+    """Items: 1 to 5 items. Items are unique."""
 
-ProcessorRenameKeysDict = TypedDict(
-    "ProcessorRenameKeysDict",
-    {
-        "Entries": "Required[list[RenameKeyEntryDict]]",
-    },
-    total=False,
-)
 
-ProcessorSplitStringDict = TypedDict(
-    "ProcessorSplitStringDict",
-    {
-        "Entries": "Required[list[SplitStringEntryDict]]",
-    },
-    total=False,
-)
+class ProcessorCopyValueDict(TypedDict, total=False):
+    """ProcessorCopyValue as a plain dict."""
 
-ProcessorSubstituteStringDict = TypedDict(
-    "ProcessorSubstituteStringDict",
-    {
-        "Entries": "Required[list[SubstituteStringEntryDict]]",
-    },
-    total=False,
-)
+    Entries: Required[list[CopyValueEntryDict]]
+    """Items: 1 to 5 items."""
 
-ProcessorTrimStringDict = TypedDict(
-    "ProcessorTrimStringDict",
-    {
-        "WithKeys": "Required[list[str]]",
-    },
-    total=False,
-)
 
-ProcessorTypeConverterDict = TypedDict(
-    "ProcessorTypeConverterDict",
-    {
-        "Entries": "Required[list[TypeConverterEntryDict]]",
-    },
-    total=False,
-)
+class ProcessorCsvDict(TypedDict, total=False):
+    """ProcessorCsv as a plain dict."""
 
-ProcessorUpperCaseStringDict = TypedDict(
-    "ProcessorUpperCaseStringDict",
-    {
-        "WithKeys": "Required[list[str]]",
-    },
-    total=False,
-)
+    Columns: list[str]
+    """Items: 1 to 100 items. Each item: Pattern: ^.*[a-zA-Z0-9]+.*$ Length: 1 to 128 characters."""
+    Delimiter: str
+    """Length: 1 to 2 characters."""
+    QuoteCharacter: str
+    """Length: exactly 1 characters."""
+    Source: str
+    """Length: 1 to 128 characters."""
 
-RenameKeyEntryDict = TypedDict(
-    "RenameKeyEntryDict",
-    {
-        "Key": "Required[str]",
-        "OverwriteIfExists": "bool",
-        "RenameTo": "Required[str]",
-    },
-    total=False,
-)
 
-SplitStringEntryDict = TypedDict(
-    "SplitStringEntryDict",
-    {
-        "Delimiter": "Required[str]",
-        "Source": "Required[str]",
-    },
-    total=False,
-)
+class ProcessorDateTimeConverterDict(TypedDict, total=False):
+    """ProcessorDateTimeConverter as a plain dict."""
 
-SubstituteStringEntryDict = TypedDict(
-    "SubstituteStringEntryDict",
-    {
-        "From": "Required[str]",
-        "Source": "Required[str]",
-        "To": "Required[str]",
-    },
-    total=False,
-)
+    Locale: str
+    """Length: at least 1 characters."""
+    MatchPatterns: Required[list[str]]
+    """Items: 1 to 5 items. Items are unique. Each item: Pattern: ^.*[a-zA-Z0-9]+.*$ Length: 1 to
+    128 characters."""
+    Source: Required[str]
+    """Pattern: ^.*[a-zA-Z0-9]+.*$ Length: 1 to 128 characters."""
+    SourceTimezone: str
+    """Length: at least 1 characters."""
+    Target: Required[str]
+    """Pattern: ^.*[a-zA-Z0-9]+.*$ Length: 1 to 128 characters."""
+    TargetFormat: str
+    """Length: 1 to 64 characters."""
+    TargetTimezone: str
+    """Length: at least 1 characters."""
 
-TransformerParseCloudfrontDict = TypedDict(
-    "TransformerParseCloudfrontDict",
-    {
-        "Source": "str",
-    },
-    total=False,
-)
 
-TransformerParsePostgresDict = TypedDict(
-    "TransformerParsePostgresDict",
-    {
-        "Source": "str",
-    },
-    total=False,
-)
+class ProcessorDeleteKeysDict(TypedDict, total=False):
+    """ProcessorDeleteKeys as a plain dict."""
 
-TransformerParseRoute53Dict = TypedDict(
-    "TransformerParseRoute53Dict",
-    {
-        "Source": "str",
-    },
-    total=False,
-)
+    WithKeys: Required[list[str]]
+    """Items: 1 to 5 items. Items are unique. Each item: Length: 1 to 128 characters."""
 
-TransformerParseToOCSFDict = TypedDict(
-    "TransformerParseToOCSFDict",
-    {
-        "EventSource": "Required[Literal['CloudTrail', 'Route53Resolver', 'VPCFlow', 'EKSAudit', 'AWSWAF']]",
-        "MappingVersion": "str",
-        "OcsfVersion": "Required[Literal['V1.1', 'V1.5']]",
-        "Source": "str",
-    },
-    total=False,
-)
 
-TransformerParseVPCDict = TypedDict(
-    "TransformerParseVPCDict",
-    {
-        "Source": "str",
-    },
-    total=False,
-)
+class ProcessorGrokDict(TypedDict, total=False):
+    """ProcessorGrok as a plain dict."""
 
-TransformerParseWAFDict = TypedDict(
-    "TransformerParseWAFDict",
-    {
-        "Source": "str",
-    },
-    total=False,
-)
+    Match: Required[str]
+    """Length: 1 to 512 characters."""
+    Source: str
+    """Pattern: ^.*[a-zA-Z0-9]+.*$ Length: 1 to 128 characters."""
 
-TypeConverterEntryDict = TypedDict(
-    "TypeConverterEntryDict",
-    {
-        "Key": "Required[str]",
-        "Type": "Required[Literal['boolean', 'integer', 'double', 'string']]",
-    },
-    total=False,
-)
 
+class ProcessorListToMapDict(TypedDict, total=False):
+    """ProcessorListToMap as a plain dict."""
+
+    Flatten: bool
+    """Type: bool."""
+    FlattenedElement: Literal["first", "last"]
+    """Allowed values: 'first', 'last'."""
+    Key: Required[str]
+    """Pattern: ^.*[a-zA-Z0-9]+.*$ Length: 1 to 128 characters."""
+    Source: Required[str]
+    """Pattern: ^.*[a-zA-Z0-9]+.*$ Length: 1 to 128 characters."""
+    Target: str
+    """Pattern: ^.*[a-zA-Z0-9]+.*$ Length: 1 to 128 characters."""
+    ValueKey: str
+    """Pattern: ^.*[a-zA-Z0-9]+.*$ Length: 1 to 128 characters."""
+
+
+class ProcessorLowerCaseStringDict(TypedDict, total=False):
+    """ProcessorLowerCaseString as a plain dict."""
+
+    WithKeys: Required[list[str]]
+    """Items: 1 to 10 items. Items are unique. Each item: Length: 1 to 128 characters."""
+
+
+class ProcessorMoveKeysDict(TypedDict, total=False):
+    """ProcessorMoveKeys as a plain dict."""
+
+    Entries: Required[list[MoveKeyEntryDict]]
+    """Items: 1 to 5 items."""
+
+
+class ProcessorParseJSONDict(TypedDict, total=False):
+    """ProcessorParseJSON as a plain dict."""
+
+    Destination: str
+    """Pattern: ^.*[a-zA-Z0-9]+.*$ Length: 1 to 128 characters."""
+    Source: str
+    """Length: 1 to 128 characters."""
+
+
+class ProcessorParseKeyValueDict(TypedDict, total=False):
+    """ProcessorParseKeyValue as a plain dict."""
+
+    Destination: str
+    """Pattern: ^.*[a-zA-Z0-9]+.*$ Length: 1 to 128 characters."""
+    FieldDelimiter: str
+    """Length: 1 to 128 characters."""
+    KeyPrefix: str
+    """Pattern: ^.*[a-zA-Z0-9]+.*$ Length: 1 to 128 characters."""
+    KeyValueDelimiter: str
+    """Length: 1 to 128 characters."""
+    NonMatchValue: str
+    """Pattern: ^.*[a-zA-Z0-9]+.*$ Length: 1 to 128 characters."""
+    OverwriteIfExists: bool
+    """Type: bool."""
+    Source: str
+    """Pattern: ^.*[a-zA-Z0-9]+.*$ Length: 1 to 128 characters."""
+
+
+class ProcessorRenameKeysDict(TypedDict, total=False):
+    """ProcessorRenameKeys as a plain dict."""
+
+    Entries: Required[list[RenameKeyEntryDict]]
+    """Items: 1 to 5 items."""
+
+
+class ProcessorSplitStringDict(TypedDict, total=False):
+    """ProcessorSplitString as a plain dict."""
+
+    Entries: Required[list[SplitStringEntryDict]]
+    """Items: 1 to 10 items."""
+
+
+class ProcessorSubstituteStringDict(TypedDict, total=False):
+    """ProcessorSubstituteString as a plain dict."""
+
+    Entries: Required[list[SubstituteStringEntryDict]]
+    """Items: 1 to 10 items."""
+
+
+class ProcessorTrimStringDict(TypedDict, total=False):
+    """ProcessorTrimString as a plain dict."""
+
+    WithKeys: Required[list[str]]
+    """Items: 1 to 10 items. Items are unique. Each item: Length: 1 to 128 characters."""
+
+
+class ProcessorTypeConverterDict(TypedDict, total=False):
+    """ProcessorTypeConverter as a plain dict."""
+
+    Entries: Required[list[TypeConverterEntryDict]]
+    """Items: 1 to 5 items."""
+
+
+class ProcessorUpperCaseStringDict(TypedDict, total=False):
+    """ProcessorUpperCaseString as a plain dict."""
+
+    WithKeys: Required[list[str]]
+    """Items: 1 to 10 items. Items are unique. Each item: Length: 1 to 128 characters."""
+
+
+class RenameKeyEntryDict(TypedDict, total=False):
+    """RenameKeyEntry as a plain dict."""
+
+    Key: Required[str]
+    """Pattern: ^.*[a-zA-Z0-9]+.*$ Length: 1 to 128 characters."""
+    OverwriteIfExists: bool
+    """Type: bool."""
+    RenameTo: Required[str]
+    """Pattern: ^.*[a-zA-Z0-9]+.*$ Length: 1 to 128 characters."""
+
+
+class SplitStringEntryDict(TypedDict, total=False):
+    """SplitStringEntry as a plain dict."""
+
+    Delimiter: Required[str]
+    """Length: 1 to 128 characters."""
+    Source: Required[str]
+    """Pattern: ^.*[a-zA-Z0-9]+.*$ Length: 1 to 128 characters."""
+
+
+class SubstituteStringEntryDict(TypedDict, total=False):
+    """SubstituteStringEntry as a plain dict."""
+
+    From: Required[str]
+    """Length: 1 to 128 characters."""
+    Source: Required[str]
+    """Pattern: ^.*[a-zA-Z0-9]+.*$ Length: 1 to 128 characters."""
+    To: Required[str]
+    """Length: 1 to 128 characters."""
+
+
+class TransformerParseCloudfrontDict(TypedDict, total=False):
+    """TransformerParseCloudfront as a plain dict."""
+
+    Source: str
+    """Pattern: ^.*[a-zA-Z0-9]+.*$ Length: 1 to 128 characters."""
+
+
+class TransformerParsePostgresDict(TypedDict, total=False):
+    """TransformerParsePostgres as a plain dict."""
+
+    Source: str
+    """Pattern: ^.*[a-zA-Z0-9]+.*$ Length: 1 to 128 characters."""
+
+
+class TransformerParseRoute53Dict(TypedDict, total=False):
+    """TransformerParseRoute53 as a plain dict."""
+
+    Source: str
+    """Pattern: ^.*[a-zA-Z0-9]+.*$ Length: 1 to 128 characters."""
+
+
+class TransformerParseToOCSFDict(TypedDict, total=False):
+    """TransformerParseToOCSF as a plain dict."""
+
+    EventSource: Required[Literal["CloudTrail", "Route53Resolver", "VPCFlow", "EKSAudit", "AWSWAF"]]
+    """Allowed values: 'CloudTrail', 'Route53Resolver', 'VPCFlow', 'EKSAudit', 'AWSWAF'."""
+    MappingVersion: str
+    """Pattern: ^v\\d+\\.\\d+(\\.\\d+)?$ Length: 1 to 10 characters."""
+    OcsfVersion: Required[Literal["V1.1", "V1.5"]]
+    """Allowed values: 'V1.1', 'V1.5'."""
+    Source: str
+    """Pattern: ^.*[a-zA-Z0-9]+.*$ Length: 1 to 128 characters."""
+
+
+class TransformerParseVPCDict(TypedDict, total=False):
+    """TransformerParseVPC as a plain dict."""
+
+    Source: str
+    """Pattern: ^.*[a-zA-Z0-9]+.*$ Length: 1 to 128 characters."""
+
+
+class TransformerParseWAFDict(TypedDict, total=False):
+    """TransformerParseWAF as a plain dict."""
+
+    Source: str
+    """Pattern: ^.*[a-zA-Z0-9]+.*$ Length: 1 to 128 characters."""
+
+
+class TypeConverterEntryDict(TypedDict, total=False):
+    """TypeConverterEntry as a plain dict."""
+
+    Key: Required[str]
+    """Pattern: ^.*[a-zA-Z0-9]+.*$ Length: 1 to 128 characters."""
+    Type: Required[Literal["boolean", "integer", "double", "string"]]
+    """Allowed values: 'boolean', 'integer', 'double', 'string'."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Logs::Transformer",
     schema_file="aws-logs-transformer.json",
     primary_identifier=("/LogGroupIdentifier",),
-    additional_identifiers=(),
-    read_only=(),
     create_only=("/LogGroupIdentifier",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=(
         "/TransformerConfig",
         "/TransformerConfig/*/AddKeys/Entries",
@@ -504,14 +535,12 @@ METADATA = _TypeMetadata(
         "/TransformerConfig/*/UpperCaseString/WithKeys",
     ),
     required=("LogGroupIdentifier", "TransformerConfig"),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
         tag_on_create=False,
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -521,404 +550,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AddKeyEntry": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"$ref": "#/definitions/NonEmptyAndMaxLengthString"},
-                "OverwriteIfExists": {"type": "boolean"},
-                "Value": {"maxLength": 256, "minLength": 1, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "Column": {"$ref": "#/definitions/NonEmptyAndMaxLengthString"},
-        "CopyValueEntry": {
-            "additionalProperties": False,
-            "properties": {
-                "OverwriteIfExists": {"type": "boolean"},
-                "Source": {"$ref": "#/definitions/NonEmptyString"},
-                "Target": {"$ref": "#/definitions/NonEmptyAndMaxLengthString"},
-            },
-            "required": ["Source", "Target"],
-            "type": "object",
-        },
-        "EventSource": {
-            "enum": ["CloudTrail", "Route53Resolver", "VPCFlow", "EKSAudit", "AWSWAF"],
-            "type": "string",
-        },
-        "MappingVersion": {
-            "maxLength": 10,
-            "minLength": 1,
-            "pattern": "^v\\d+\\.\\d+(\\.\\d+)?$",
-            "type": "string",
-        },
-        "MatchPattern": {"$ref": "#/definitions/NonEmptyString"},
-        "MaxLengthString": {"maxLength": 128, "minLength": 1, "type": "string"},
-        "MoveKeyEntry": {
-            "additionalProperties": False,
-            "properties": {
-                "OverwriteIfExists": {"type": "boolean"},
-                "Source": {"$ref": "#/definitions/NonEmptyString"},
-                "Target": {"$ref": "#/definitions/NonEmptyString"},
-            },
-            "required": ["Source", "Target"],
-            "type": "object",
-        },
-        "NonEmptyAndMaxLengthString": {
-            "maxLength": 128,
-            "minLength": 1,
-            "pattern": "^.*[a-zA-Z0-9]+.*$",
-            "type": "string",
-        },
-        "NonEmptyString": {
-            "maxLength": 128,
-            "minLength": 1,
-            "pattern": "^.*[a-zA-Z0-9]+.*$",
-            "type": "string",
-        },
-        "OcsfVersion": {"enum": ["V1.1", "V1.5"], "type": "string"},
-        "ParseCloudfront": {
-            "additionalProperties": False,
-            "properties": {"Source": {"$ref": "#/definitions/NonEmptyString"}},
-            "type": "object",
-        },
-        "ParsePostgres": {
-            "additionalProperties": False,
-            "properties": {"Source": {"$ref": "#/definitions/NonEmptyString"}},
-            "type": "object",
-        },
-        "ParseRoute53": {
-            "additionalProperties": False,
-            "properties": {"Source": {"$ref": "#/definitions/NonEmptyString"}},
-            "type": "object",
-        },
-        "ParseToOCSF": {
-            "additionalProperties": False,
-            "properties": {
-                "EventSource": {"$ref": "#/definitions/EventSource"},
-                "MappingVersion": {"$ref": "#/definitions/MappingVersion"},
-                "OcsfVersion": {"$ref": "#/definitions/OcsfVersion"},
-                "Source": {"$ref": "#/definitions/NonEmptyString"},
-            },
-            "required": ["EventSource", "OcsfVersion"],
-            "type": "object",
-        },
-        "ParseVPC": {
-            "additionalProperties": False,
-            "properties": {"Source": {"$ref": "#/definitions/NonEmptyString"}},
-            "type": "object",
-        },
-        "ParseWAF": {
-            "additionalProperties": False,
-            "properties": {"Source": {"$ref": "#/definitions/NonEmptyString"}},
-            "type": "object",
-        },
-        "Processor": {
-            "additionalProperties": False,
-            "maxProperties": 1,
-            "minProperties": 1,
-            "properties": {
-                "AddKeys": {
-                    "additionalProperties": False,
-                    "properties": {
-                        "Entries": {
-                            "items": {"$ref": "#/definitions/AddKeyEntry"},
-                            "maxItems": 5,
-                            "minItems": 1,
-                            "type": "array",
-                            "uniqueItems": True,
-                        }
-                    },
-                    "required": ["Entries"],
-                    "type": "object",
-                },
-                "CopyValue": {
-                    "additionalProperties": False,
-                    "properties": {
-                        "Entries": {
-                            "items": {"$ref": "#/definitions/CopyValueEntry"},
-                            "maxItems": 5,
-                            "minItems": 1,
-                            "type": "array",
-                        }
-                    },
-                    "required": ["Entries"],
-                    "type": "object",
-                },
-                "Csv": {
-                    "additionalProperties": False,
-                    "properties": {
-                        "Columns": {
-                            "items": {"$ref": "#/definitions/Column"},
-                            "maxItems": 100,
-                            "minItems": 1,
-                            "type": "array",
-                        },
-                        "Delimiter": {"maxLength": 2, "minLength": 1, "type": "string"},
-                        "QuoteCharacter": {"maxLength": 1, "minLength": 1, "type": "string"},
-                        "Source": {"maxLength": 128, "minLength": 1, "type": "string"},
-                    },
-                    "type": "object",
-                },
-                "DateTimeConverter": {
-                    "additionalProperties": False,
-                    "properties": {
-                        "Locale": {"minLength": 1, "type": "string"},
-                        "MatchPatterns": {
-                            "items": {"$ref": "#/definitions/MatchPattern"},
-                            "maxItems": 5,
-                            "minItems": 1,
-                            "type": "array",
-                            "uniqueItems": True,
-                        },
-                        "Source": {"$ref": "#/definitions/NonEmptyString"},
-                        "SourceTimezone": {"minLength": 1, "type": "string"},
-                        "Target": {"$ref": "#/definitions/NonEmptyAndMaxLengthString"},
-                        "TargetFormat": {"maxLength": 64, "minLength": 1, "type": "string"},
-                        "TargetTimezone": {"minLength": 1, "type": "string"},
-                    },
-                    "required": ["Source", "Target", "MatchPatterns"],
-                    "type": "object",
-                },
-                "DeleteKeys": {
-                    "additionalProperties": False,
-                    "properties": {
-                        "WithKeys": {
-                            "items": {"$ref": "#/definitions/WithKey"},
-                            "maxItems": 5,
-                            "minItems": 1,
-                            "type": "array",
-                            "uniqueItems": True,
-                        }
-                    },
-                    "required": ["WithKeys"],
-                    "type": "object",
-                },
-                "Grok": {
-                    "additionalProperties": False,
-                    "properties": {
-                        "Match": {"maxLength": 512, "minLength": 1, "type": "string"},
-                        "Source": {"$ref": "#/definitions/NonEmptyString"},
-                    },
-                    "required": ["Match"],
-                    "type": "object",
-                },
-                "ListToMap": {
-                    "additionalProperties": False,
-                    "properties": {
-                        "Flatten": {"type": "boolean"},
-                        "FlattenedElement": {"enum": ["first", "last"], "type": "string"},
-                        "Key": {"$ref": "#/definitions/NonEmptyString"},
-                        "Source": {"$ref": "#/definitions/NonEmptyString"},
-                        "Target": {"$ref": "#/definitions/NonEmptyAndMaxLengthString"},
-                        "ValueKey": {"$ref": "#/definitions/NonEmptyString"},
-                    },
-                    "required": ["Source", "Key"],
-                    "type": "object",
-                },
-                "LowerCaseString": {
-                    "additionalProperties": False,
-                    "properties": {
-                        "WithKeys": {
-                            "items": {"$ref": "#/definitions/WithKey"},
-                            "maxItems": 10,
-                            "minItems": 1,
-                            "type": "array",
-                            "uniqueItems": True,
-                        }
-                    },
-                    "required": ["WithKeys"],
-                    "type": "object",
-                },
-                "MoveKeys": {
-                    "additionalProperties": False,
-                    "properties": {
-                        "Entries": {
-                            "items": {"$ref": "#/definitions/MoveKeyEntry"},
-                            "maxItems": 5,
-                            "minItems": 1,
-                            "type": "array",
-                        }
-                    },
-                    "required": ["Entries"],
-                    "type": "object",
-                },
-                "ParseCloudfront": {"$ref": "#/definitions/ParseCloudfront"},
-                "ParseJSON": {
-                    "additionalProperties": False,
-                    "properties": {
-                        "Destination": {"$ref": "#/definitions/NonEmptyAndMaxLengthString"},
-                        "Source": {"maxLength": 128, "minLength": 1, "type": "string"},
-                    },
-                    "type": "object",
-                },
-                "ParseKeyValue": {
-                    "additionalProperties": False,
-                    "properties": {
-                        "Destination": {"$ref": "#/definitions/NonEmptyString"},
-                        "FieldDelimiter": {"maxLength": 128, "minLength": 1, "type": "string"},
-                        "KeyPrefix": {"$ref": "#/definitions/NonEmptyString"},
-                        "KeyValueDelimiter": {"maxLength": 128, "minLength": 1, "type": "string"},
-                        "NonMatchValue": {"$ref": "#/definitions/NonEmptyString"},
-                        "OverwriteIfExists": {"type": "boolean"},
-                        "Source": {"$ref": "#/definitions/NonEmptyString"},
-                    },
-                    "type": "object",
-                },
-                "ParsePostgres": {"$ref": "#/definitions/ParsePostgres"},
-                "ParseRoute53": {"$ref": "#/definitions/ParseRoute53"},
-                "ParseToOCSF": {"$ref": "#/definitions/ParseToOCSF"},
-                "ParseVPC": {"$ref": "#/definitions/ParseVPC"},
-                "ParseWAF": {"$ref": "#/definitions/ParseWAF"},
-                "RenameKeys": {
-                    "additionalProperties": False,
-                    "properties": {
-                        "Entries": {
-                            "items": {"$ref": "#/definitions/RenameKeyEntry"},
-                            "maxItems": 5,
-                            "minItems": 1,
-                            "type": "array",
-                        }
-                    },
-                    "required": ["Entries"],
-                    "type": "object",
-                },
-                "SplitString": {
-                    "additionalProperties": False,
-                    "properties": {
-                        "Entries": {
-                            "items": {"$ref": "#/definitions/SplitStringEntry"},
-                            "maxItems": 10,
-                            "minItems": 1,
-                            "type": "array",
-                        }
-                    },
-                    "required": ["Entries"],
-                    "type": "object",
-                },
-                "SubstituteString": {
-                    "additionalProperties": False,
-                    "properties": {
-                        "Entries": {
-                            "items": {"$ref": "#/definitions/SubstituteStringEntry"},
-                            "maxItems": 10,
-                            "minItems": 1,
-                            "type": "array",
-                        }
-                    },
-                    "required": ["Entries"],
-                    "type": "object",
-                },
-                "TrimString": {
-                    "additionalProperties": False,
-                    "properties": {
-                        "WithKeys": {
-                            "items": {"$ref": "#/definitions/WithKey"},
-                            "maxItems": 10,
-                            "minItems": 1,
-                            "type": "array",
-                            "uniqueItems": True,
-                        }
-                    },
-                    "required": ["WithKeys"],
-                    "type": "object",
-                },
-                "TypeConverter": {
-                    "additionalProperties": False,
-                    "properties": {
-                        "Entries": {
-                            "items": {"$ref": "#/definitions/TypeConverterEntry"},
-                            "maxItems": 5,
-                            "minItems": 1,
-                            "type": "array",
-                        }
-                    },
-                    "required": ["Entries"],
-                    "type": "object",
-                },
-                "UpperCaseString": {
-                    "additionalProperties": False,
-                    "properties": {
-                        "WithKeys": {
-                            "items": {"$ref": "#/definitions/WithKey"},
-                            "maxItems": 10,
-                            "minItems": 1,
-                            "type": "array",
-                            "uniqueItems": True,
-                        }
-                    },
-                    "required": ["WithKeys"],
-                    "type": "object",
-                },
-            },
-            "type": "object",
-        },
-        "RenameKeyEntry": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"$ref": "#/definitions/NonEmptyString"},
-                "OverwriteIfExists": {"type": "boolean"},
-                "RenameTo": {"$ref": "#/definitions/NonEmptyString"},
-            },
-            "required": ["Key", "RenameTo"],
-            "type": "object",
-        },
-        "SplitStringEntry": {
-            "additionalProperties": False,
-            "properties": {
-                "Delimiter": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Source": {"$ref": "#/definitions/NonEmptyString"},
-            },
-            "required": ["Source", "Delimiter"],
-            "type": "object",
-        },
-        "SubstituteStringEntry": {
-            "additionalProperties": False,
-            "properties": {
-                "From": {"$ref": "#/definitions/MaxLengthString"},
-                "Source": {"$ref": "#/definitions/NonEmptyString"},
-                "To": {"$ref": "#/definitions/MaxLengthString"},
-            },
-            "required": ["Source", "From", "To"],
-            "type": "object",
-        },
-        "TypeConverterEntry": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"$ref": "#/definitions/NonEmptyString"},
-                "Type": {"enum": ["boolean", "integer", "double", "string"], "type": "string"},
-            },
-            "required": ["Key", "Type"],
-            "type": "object",
-        },
-        "WithKey": {"maxLength": 128, "minLength": 1, "type": "string"},
-    },
-    "properties": {
-        "LogGroupIdentifier": {
-            "maxLength": 2048,
-            "minLength": 1,
-            "pattern": "[\\w#+=/:,.@-]*",
-            "type": "string",
-        },
-        "TransformerConfig": {
-            "items": {"$ref": "#/definitions/Processor"},
-            "maxItems": 20,
-            "minItems": 1,
-            "type": "array",
-        },
-    },
-    "required": ["LogGroupIdentifier", "TransformerConfig"],
-}
-
 
 class Transformer(_Resource):
-    """AWS::Logs::Transformer: Specifies a transformer on the log group to transform logs into consistent structured and information rich format.
+    """AWS::Logs::Transformer: Specifies a transformer on the log group to transform logs into
+    consistent structured and information rich format.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: LogGroupIdentifier.
+    Replaced when any of these change (create-only): LogGroupIdentifier.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-logs-transformer.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -926,30 +567,35 @@ class Transformer(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "TransformerAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "transformer.schema.json")
 
     # Read-only attributes, set from what AWS returns.
-    # Declared properties (as declared, or as AWS returned them).
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     LogGroupIdentifier: str
     TransformerConfig: list[ProcessorDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        LogGroupIdentifier: str,
+        TransformerConfig: list[Processor | ProcessorDict],
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Logs::Transformer; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            LogGroupIdentifier: str,
-            TransformerConfig: list[Processor | ProcessorDict],
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Logs::Transformer; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
             LogGroupIdentifier: Existing log group that you want to associate with this transformer.
-            TransformerConfig: List of processors in a transformer
+                Create-only: changing it replaces the resource. Required.
+            TransformerConfig: List of processors in a transformer Required.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

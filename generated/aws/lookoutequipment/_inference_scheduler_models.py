@@ -7,10 +7,10 @@ Imported on first use by inference_scheduler.py, which re-exports every name her
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "InferenceSchedulerAttributes",
@@ -25,65 +25,195 @@ __all__ = [
 
 
 class InferenceSchedulerS3InputConfiguration(DeferredModel):
+    """
+    Specifies configuration information for the input data for the inference, including input data S3 location.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Bucket: str
-    Prefix: str | None = None
+    Bucket: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9]$ Length: 3 to 63 characters."
+        ),
+    ]
+    Prefix: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^(^$)|([\\u0009\\u000A\\u000D\\u0020-\\u00FF]{1,1023}/$)$ Length: 0 to 1024 characters."
+        ),
+    ] = None
 
 
 class InferenceSchedulerS3OutputConfiguration(DeferredModel):
+    """
+    Specifies configuration information for the output results from the inference, including output S3 location.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Bucket: str
-    Prefix: str | None = None
+    Bucket: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9]$ Length: 3 to 63 characters."
+        ),
+    ]
+    Prefix: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^(^$)|([\\u0009\\u000A\\u000D\\u0020-\\u00FF]{1,1023}/$)$ Length: 0 to 1024 characters."
+        ),
+    ] = None
 
 
 class InputNameConfiguration(DeferredModel):
+    """
+    Specifies configuration information for the input data for the inference, including timestamp format and delimiter.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ComponentTimestampDelimiter: str | None = None
-    TimestampFormat: str | None = None
+    ComponentTimestampDelimiter: Annotated[
+        str | None,
+        Field(description="Indicates the delimiter character used between items in the data."),
+    ] = None
+    TimestampFormat: Annotated[
+        str | None,
+        Field(
+            description="The format of the timestamp, whether Epoch time, or standard, with or without hyphens (-)."
+        ),
+    ] = None
 
 
 class Tag(DeferredModel):
+    """
+    A tag is a key-value pair that can be added to a resource as metadata.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key for the specified tag.")]
+    Value: Annotated[str, Field(description="The value for the specified tag.")]
 
 
 class InferenceSchedulerAttributes(DeferredModel):
-    InferenceSchedulerArn: str | None = None
+    """
+    The read-only attributes of a AWS::LookoutEquipment::InferenceScheduler, set by AWS.
+    """
+
+    InferenceSchedulerArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of the inference scheduler being created."
+        ),
+    ] = None
 
 
 class InferenceSchedulerDataInputConfiguration(DeferredModel):
+    """
+    Specifies configuration information for the input data for the inference scheduler, including delimiter, format, and dataset location.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    InferenceInputNameConfiguration: InputNameConfiguration | None = None
-    InputTimeZoneOffset: str | None = None
-    S3InputConfiguration: InferenceSchedulerS3InputConfiguration
+    InferenceInputNameConfiguration: Annotated[
+        InputNameConfiguration | None,
+        Field(
+            description="Specifies configuration information for the input data for the inference, including timestamp format and delimiter."
+        ),
+    ] = None
+    InputTimeZoneOffset: Annotated[
+        str | None,
+        Field(
+            description="Indicates the difference between your time zone and Greenwich Mean Time (GMT)."
+        ),
+    ] = None
+    S3InputConfiguration: Annotated[
+        InferenceSchedulerS3InputConfiguration,
+        Field(
+            description="Specifies configuration information for the input data for the inference, including input data S3 location."
+        ),
+    ]
 
 
 class InferenceSchedulerDataOutputConfiguration(DeferredModel):
+    """
+    Specifies configuration information for the output results for the inference scheduler, including the S3 location for the output.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    KmsKeyId: str | None = None
-    S3OutputConfiguration: InferenceSchedulerS3OutputConfiguration
+    KmsKeyId: Annotated[
+        str | None,
+        Field(
+            description="The ID number for the AWS KMS key used to encrypt the inference output."
+        ),
+    ] = None
+    S3OutputConfiguration: Annotated[
+        InferenceSchedulerS3OutputConfiguration,
+        Field(
+            description="Specifies configuration information for the output results from the inference, including output S3 location."
+        ),
+    ]
 
 
 class InferenceSchedulerProps(DeferredModel):
-    DataDelayOffsetInMinutes: int | None = None
-    DataInputConfiguration: InferenceSchedulerDataInputConfiguration
-    DataOutputConfiguration: InferenceSchedulerDataOutputConfiguration
-    DataUploadFrequency: Literal["PT5M", "PT10M", "PT15M", "PT30M", "PT1H"]
-    InferenceSchedulerName: str | None = None
-    ModelName: str
-    RoleArn: str
-    ServerSideKmsKeyId: str | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::LookoutEquipment::InferenceScheduler.
+    """
+
+    DataDelayOffsetInMinutes: Annotated[
+        int | None,
+        Field(
+            description="A period of time (in minutes) by which inference on the data is delayed after the data starts."
+        ),
+    ] = None
+    DataInputConfiguration: Annotated[
+        InferenceSchedulerDataInputConfiguration,
+        Field(
+            description="Specifies configuration information for the input data for the inference scheduler, including delimiter, format, and dataset location."
+        ),
+    ]
+    DataOutputConfiguration: Annotated[
+        InferenceSchedulerDataOutputConfiguration,
+        Field(
+            description="Specifies configuration information for the output results for the inference scheduler, including the S3 location for the output."
+        ),
+    ]
+    DataUploadFrequency: Annotated[
+        Literal["PT5M", "PT10M", "PT15M", "PT30M", "PT1H"],
+        Field(description="How often data is uploaded to the source S3 bucket for the input data."),
+    ]
+    InferenceSchedulerName: Annotated[
+        str | None,
+        Field(
+            description="The name of the inference scheduler being created. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    ModelName: Annotated[
+        str,
+        Field(
+            description="The name of the previously trained ML model being used to create the inference scheduler. Create-only: changing it replaces the resource."
+        ),
+    ]
+    RoleArn: Annotated[
+        str,
+        Field(
+            description="The Amazon Resource Name (ARN) of a role with permission to access the data source being used for the inference."
+        ),
+    ]
+    ServerSideKmsKeyId: Annotated[
+        str | None,
+        Field(
+            description="Provides the identifier of the AWS KMS customer master key (CMK) used to encrypt inference scheduler data by Amazon Lookout for Equipment. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None, Field(description="Any tags associated with the inference scheduler.")
+    ] = None

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -71,70 +75,82 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-InferenceSchedulerDataInputConfigurationDict = TypedDict(
-    "InferenceSchedulerDataInputConfigurationDict",
-    {
-        "InferenceInputNameConfiguration": "InputNameConfigurationDict",
-        "InputTimeZoneOffset": "str",
-        "S3InputConfiguration": "Required[InferenceSchedulerS3InputConfigurationDict]",
-    },
-    total=False,
-)
 
-InferenceSchedulerDataOutputConfigurationDict = TypedDict(
-    "InferenceSchedulerDataOutputConfigurationDict",
-    {
-        "KmsKeyId": "str",
-        "S3OutputConfiguration": "Required[InferenceSchedulerS3OutputConfigurationDict]",
-    },
-    total=False,
-)
+class InferenceSchedulerDataInputConfigurationDict(TypedDict, total=False):
+    """InferenceSchedulerDataInputConfiguration as a plain dict: Specifies configuration information
+    for the input data for the inference scheduler, including delimiter, format, and dataset
+    location."""
 
-InferenceSchedulerS3InputConfigurationDict = TypedDict(
-    "InferenceSchedulerS3InputConfigurationDict",
-    {
-        "Bucket": "Required[str]",
-        "Prefix": "str",
-    },
-    total=False,
-)
+    InferenceInputNameConfiguration: InputNameConfigurationDict
+    """Specifies configuration information for the input data for the inference, including timestamp
+    format and delimiter."""
+    InputTimeZoneOffset: str
+    """Indicates the difference between your time zone and Greenwich Mean Time (GMT)."""
+    S3InputConfiguration: Required[InferenceSchedulerS3InputConfigurationDict]
+    """Specifies configuration information for the input data for the inference, including input
+    data S3 location."""
 
-InferenceSchedulerS3OutputConfigurationDict = TypedDict(
-    "InferenceSchedulerS3OutputConfigurationDict",
-    {
-        "Bucket": "Required[str]",
-        "Prefix": "str",
-    },
-    total=False,
-)
 
-InputNameConfigurationDict = TypedDict(
-    "InputNameConfigurationDict",
-    {
-        "ComponentTimestampDelimiter": "str",
-        "TimestampFormat": "str",
-    },
-    total=False,
-)
+class InferenceSchedulerDataOutputConfigurationDict(TypedDict, total=False):
+    """InferenceSchedulerDataOutputConfiguration as a plain dict: Specifies configuration
+    information for the output results for the inference scheduler, including the S3 location for
+    the output."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    KmsKeyId: str
+    """The ID number for the AWS KMS key used to encrypt the inference output."""
+    S3OutputConfiguration: Required[InferenceSchedulerS3OutputConfigurationDict]
+    """Specifies configuration information for the output results from the inference, including
+    output S3 location."""
 
+
+class InferenceSchedulerS3InputConfigurationDict(TypedDict, total=False):
+    """InferenceSchedulerS3InputConfiguration as a plain dict: Specifies configuration information
+    for the input data for the inference, including input data S3 location."""
+
+    Bucket: Required[str]
+    """Pattern: ^[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9]$ Length: 3 to 63 characters."""
+    Prefix: str
+    """Pattern: ^(^$)|([\\u0009\\u000A\\u000D\\u0020-\\u00FF]{1,1023}/$)$ Length: 0 to 1024
+    characters."""
+
+
+class InferenceSchedulerS3OutputConfigurationDict(TypedDict, total=False):
+    """InferenceSchedulerS3OutputConfiguration as a plain dict: Specifies configuration information
+    for the output results from the inference, including output S3 location."""
+
+    Bucket: Required[str]
+    """Pattern: ^[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9]$ Length: 3 to 63 characters."""
+    Prefix: str
+    """Pattern: ^(^$)|([\\u0009\\u000A\\u000D\\u0020-\\u00FF]{1,1023}/$)$ Length: 0 to 1024
+    characters."""
+
+
+class InputNameConfigurationDict(TypedDict, total=False):
+    """InputNameConfiguration as a plain dict: Specifies configuration information for the input
+    data for the inference, including timestamp format and delimiter."""
+
+    ComponentTimestampDelimiter: str
+    """Indicates the delimiter character used between items in the data."""
+    TimestampFormat: str
+    """The format of the timestamp, whether Epoch time, or standard, with or without hyphens (-)."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A tag is a key-value pair that can be added to a resource as metadata."""
+
+    Key: Required[str]
+    """The key for the specified tag."""
+    Value: Required[str]
+    """The value for the specified tag."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::LookoutEquipment::InferenceScheduler",
     schema_file="aws-lookoutequipment-inferencescheduler.json",
     primary_identifier=("/InferenceSchedulerName",),
-    additional_identifiers=(),
     read_only=("/InferenceSchedulerArn",),
     create_only=("/InferenceSchedulerName", "/ModelName", "/ServerSideKmsKeyId"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=(
         "DataInputConfiguration",
@@ -143,9 +159,6 @@ METADATA = _TypeMetadata(
         "ModelName",
         "RoleArn",
     ),
-    list_required=(),
-    tagging=None,
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -155,162 +168,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Bucket": {
-            "maxLength": 63,
-            "minLength": 3,
-            "pattern": "^[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9]$",
-            "type": "string",
-        },
-        "InputNameConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "ComponentTimestampDelimiter": {
-                    "maxLength": 1,
-                    "minLength": 0,
-                    "pattern": "^(\\-|\\_|\\s)?$",
-                    "type": "string",
-                },
-                "TimestampFormat": {
-                    "pattern": "^EPOCH|yyyy-MM-dd-HH-mm-ss|yyyyMMddHHmmss$",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "Prefix": {
-            "maxLength": 1024,
-            "minLength": 0,
-            "pattern": "^(^$)|([\\u0009\\u000A\\u000D\\u0020-\\u00FF]{1,1023}/$)$",
-            "type": "string",
-        },
-        "S3InputConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Bucket": {"$ref": "#/definitions/Bucket"},
-                "Prefix": {"$ref": "#/definitions/Prefix"},
-            },
-            "required": ["Bucket"],
-            "type": "object",
-        },
-        "S3OutputConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Bucket": {"$ref": "#/definitions/Bucket"},
-                "Prefix": {"$ref": "#/definitions/Prefix"},
-            },
-            "required": ["Bucket"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^(?!aws:)[a-zA-Z+-=._:/]+$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "[\\s\\w+-=\\.:/@]*",
-                    "type": "string",
-                },
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "DataDelayOffsetInMinutes": {"maximum": 60, "minimum": 0, "type": "integer"},
-        "DataInputConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "InferenceInputNameConfiguration": {"$ref": "#/definitions/InputNameConfiguration"},
-                "InputTimeZoneOffset": {
-                    "pattern": "^(\\+|\\-)[0-9]{2}\\:[0-9]{2}$",
-                    "type": "string",
-                },
-                "S3InputConfiguration": {"$ref": "#/definitions/S3InputConfiguration"},
-            },
-            "required": ["S3InputConfiguration"],
-            "type": "object",
-        },
-        "DataOutputConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "KmsKeyId": {
-                    "anyOf": [{}, {}, {}],
-                    "maxLength": 2048,
-                    "minLength": 1,
-                    "pattern": "^[A-Za-z0-9][A-Za-z0-9:_/+=,@.-]{0,2048}$",
-                    "type": "string",
-                },
-                "S3OutputConfiguration": {"$ref": "#/definitions/S3OutputConfiguration"},
-            },
-            "required": ["S3OutputConfiguration"],
-            "type": "object",
-        },
-        "DataUploadFrequency": {
-            "enum": ["PT5M", "PT10M", "PT15M", "PT30M", "PT1H"],
-            "type": "string",
-        },
-        "InferenceSchedulerArn": {
-            "maxLength": 200,
-            "minLength": 1,
-            "pattern": "arn:aws(-[^:]+)?:lookoutequipment:[a-zA-Z0-9\\-]*:[0-9]{12}:inference-scheduler\\/.+",
-            "type": "string",
-        },
-        "InferenceSchedulerName": {
-            "maxLength": 200,
-            "minLength": 1,
-            "pattern": "^[0-9a-zA-Z_-]{1,200}$",
-            "type": "string",
-        },
-        "ModelName": {
-            "maxLength": 200,
-            "minLength": 1,
-            "pattern": "^[0-9a-zA-Z_-]{1,200}$",
-            "type": "string",
-        },
-        "RoleArn": {
-            "maxLength": 2048,
-            "minLength": 20,
-            "pattern": "arn:aws(-[^:]+)?:iam::[0-9]{12}:role/.+",
-            "type": "string",
-        },
-        "ServerSideKmsKeyId": {
-            "maxLength": 2048,
-            "minLength": 1,
-            "pattern": "^[A-Za-z0-9][A-Za-z0-9:_/+=,@.-]{0,2048}$",
-            "type": "string",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 200,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": True,
-        },
-    },
-    "required": [
-        "DataInputConfiguration",
-        "DataOutputConfiguration",
-        "DataUploadFrequency",
-        "ModelName",
-        "RoleArn",
-    ],
-}
-
 
 class InferenceScheduler(_Resource):
-    """AWS::LookoutEquipment::InferenceScheduler: Resource schema for LookoutEquipment InferenceScheduler.
+    """AWS::LookoutEquipment::InferenceScheduler: Resource schema for LookoutEquipment
+    InferenceScheduler.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: InferenceSchedulerName.
+    Replaced when any of these change (create-only): InferenceSchedulerName, ModelName,
+    ServerSideKmsKeyId.
+    Read-only attributes (known once deployed): InferenceSchedulerArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-lookoutequipment-inferencescheduler.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -320,11 +189,15 @@ class InferenceScheduler(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "InferenceSchedulerAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "inference_scheduler.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     InferenceSchedulerArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The Amazon Resource Name (ARN) of the inference scheduler being created."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     DataDelayOffsetInMinutes: int
     DataInputConfiguration: InferenceSchedulerDataInputConfigurationDict
     DataOutputConfiguration: InferenceSchedulerDataOutputConfigurationDict
@@ -335,39 +208,51 @@ class InferenceScheduler(_Resource):
     ServerSideKmsKeyId: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        DataInputConfiguration: InferenceSchedulerDataInputConfiguration
+        | InferenceSchedulerDataInputConfigurationDict,
+        DataOutputConfiguration: InferenceSchedulerDataOutputConfiguration
+        | InferenceSchedulerDataOutputConfigurationDict,
+        DataUploadFrequency: Literal["PT5M", "PT10M", "PT15M", "PT30M", "PT1H"],
+        ModelName: str,
+        RoleArn: str,
+        DataDelayOffsetInMinutes: int | None = None,
+        InferenceSchedulerName: str | None = None,
+        ServerSideKmsKeyId: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::LookoutEquipment::InferenceScheduler; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            DataInputConfiguration: InferenceSchedulerDataInputConfiguration
-            | InferenceSchedulerDataInputConfigurationDict,
-            DataOutputConfiguration: InferenceSchedulerDataOutputConfiguration
-            | InferenceSchedulerDataOutputConfigurationDict,
-            DataUploadFrequency: Literal["PT5M", "PT10M", "PT15M", "PT30M", "PT1H"],
-            ModelName: str,
-            RoleArn: str,
-            DataDelayOffsetInMinutes: int | None = None,
-            InferenceSchedulerName: str | None = None,
-            ServerSideKmsKeyId: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::LookoutEquipment::InferenceScheduler; `await` it inside an App to deploy it.
-
-            DataDelayOffsetInMinutes: A period of time (in minutes) by which inference on the data is delayed after the data starts.
-            DataInputConfiguration: Specifies configuration information for the input data for the inference scheduler, including delimiter, format, and dataset location.
-            DataOutputConfiguration: Specifies configuration information for the output results for the inference scheduler, including the S3 location for the output.
-            DataUploadFrequency: How often data is uploaded to the source S3 bucket for the input data.
-            InferenceSchedulerName: The name of the inference scheduler being created.
-            ModelName: The name of the previously trained ML model being used to create the inference scheduler.
-            RoleArn: The Amazon Resource Name (ARN) of a role with permission to access the data source being used for the inference.
-            ServerSideKmsKeyId: Provides the identifier of the AWS KMS customer master key (CMK) used to encrypt inference scheduler data by Amazon Lookout for Equipment.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            DataInputConfiguration: Specifies configuration information for the input data for the
+                inference scheduler, including delimiter, format, and dataset location. Required.
+            DataOutputConfiguration: Specifies configuration information for the output results for
+                the inference scheduler, including the S3 location for the output. Required.
+            DataUploadFrequency: How often data is uploaded to the source S3 bucket for the input
+                data. Required.
+            ModelName: The name of the previously trained ML model being used to create the
+                inference scheduler. Create-only: changing it replaces the resource. Required.
+            RoleArn: The Amazon Resource Name (ARN) of a role with permission to access the data
+                source being used for the inference. Required.
+            DataDelayOffsetInMinutes: A period of time (in minutes) by which inference on the data
+                is delayed after the data starts.
+            InferenceSchedulerName: The name of the inference scheduler being created. Create-only:
+                changing it replaces the resource.
+            ServerSideKmsKeyId: Provides the identifier of the AWS KMS customer master key (CMK)
+                used to encrypt inference scheduler data by Amazon Lookout for Equipment.
+                Create-only: changing it replaces the resource.
             Tags: Any tags associated with the inference scheduler.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

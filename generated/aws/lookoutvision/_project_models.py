@@ -7,8 +7,10 @@ Imported on first use by project.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "ProjectAttributes",
@@ -17,8 +19,21 @@ __all__ = [
 
 
 class ProjectProps(DeferredModel):
-    ProjectName: str
+    """
+    The properties a program declares for a AWS::LookoutVision::Project.
+    """
+
+    ProjectName: Annotated[
+        str,
+        Field(
+            description="The name of the Amazon Lookout for Vision project Create-only: changing it replaces the resource."
+        ),
+    ]
 
 
 class ProjectAttributes(DeferredModel):
-    Arn: str | None = None
+    """
+    The read-only attributes of a AWS::LookoutVision::Project, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="Length: at most 1000 characters.")] = None

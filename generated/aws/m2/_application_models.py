@@ -7,7 +7,7 @@ Imported on first use by application.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -24,26 +24,64 @@ class ApplicationDefinitionOption1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    S3Location: str
+    S3Location: Annotated[str, Field(description="Pattern: ^\\S{1,2000}$")]
 
 
 class ApplicationDefinitionOption2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Content: str
+    Content: Annotated[str, Field(description="Length: 1 to 6500 characters.")]
 
 
 class ApplicationAttributes(DeferredModel):
-    ApplicationArn: str | None = None
-    ApplicationId: str | None = None
+    """
+    The read-only attributes of a AWS::M2::Application, set by AWS.
+    """
+
+    ApplicationArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:(aws|aws-cn|aws-iso|aws-iso-[a-z]{1}|aws-us-gov):[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:([a-z]{2}-((iso[a-z]{0,1}-)|(gov-)){0,1}[a-z]+-[0-9]):[0-9]{12}:[A-Za-z0-9/][A-Za-z0-9:_/+=,@.-]{0,1023}$"
+        ),
+    ] = None
+    ApplicationId: Annotated[str | None, Field(description="Pattern: ^\\S{1,80}$")] = None
 
 
 class ApplicationProps(DeferredModel):
-    Definition: ApplicationDefinitionOption1 | ApplicationDefinitionOption2 | None = None
-    Description: str | None = None
-    EngineType: Literal["microfocus", "bluage"]
-    KmsKeyId: str | None = None
-    Name: str
-    RoleArn: str | None = None
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
+    """
+    The properties a program declares for a AWS::M2::Application.
+    """
+
+    Definition: Annotated[
+        ApplicationDefinitionOption1 | ApplicationDefinitionOption2 | None,
+        Field(
+            description="Type: ApplicationDefinitionOption1Dict | ApplicationDefinitionOption2Dict. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Description: Annotated[str | None, Field(description="Length: 0 to 500 characters.")] = None
+    EngineType: Annotated[
+        Literal["microfocus", "bluage"],
+        Field(
+            description="Allowed values: 'microfocus', 'bluage'. Create-only: changing it replaces the resource."
+        ),
+    ]
+    KmsKeyId: Annotated[
+        str | None,
+        Field(
+            description="The ID or the Amazon Resource Name (ARN) of the customer managed KMS Key used for encrypting application-related resources. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Name: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[A-Za-z0-9][A-Za-z0-9_\\-]{1,59}$ Create-only: changing it replaces the resource."
+        ),
+    ]
+    RoleArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:(aws|aws-cn|aws-iso|aws-iso-[a-z]{1}|aws-us-gov):[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:([a-z]{2}-((iso[a-z]{0,1}-)|(gov-)){0,1}[a-z]+-[0-9]|):[0-9]{12}:[A-Za-z0-9/][A-Za-z0-9:_/+=,@.-]{0,1023}$ Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[dict[str, str] | None, Field(description="Type: dict[str, str].")] = None

@@ -7,8 +7,10 @@ Imported on first use by deployment.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "DeploymentAttributes",
@@ -17,11 +19,27 @@ __all__ = [
 
 
 class DeploymentProps(DeferredModel):
-    ApplicationId: str
-    ApplicationVersion: int
-    EnvironmentId: str
+    """
+    The properties a program declares for a AWS::M2::Deployment.
+    """
+
+    ApplicationId: Annotated[
+        str,
+        Field(description="The application ID. Create-only: changing it replaces the resource."),
+    ]
+    ApplicationVersion: Annotated[
+        int, Field(description="The version number of the application to deploy")
+    ]
+    EnvironmentId: Annotated[
+        str,
+        Field(description="The environment ID. Create-only: changing it replaces the resource."),
+    ]
 
 
 class DeploymentAttributes(DeferredModel):
-    DeploymentId: str | None = None
-    Status: str | None = None
+    """
+    The read-only attributes of a AWS::M2::Deployment, set by AWS.
+    """
+
+    DeploymentId: Annotated[str | None, Field(description="The deployment ID.")] = None
+    Status: Annotated[str | None, Field(description="The status of the deployment.")] = None

@@ -7,7 +7,7 @@ Imported on first use by environment.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -24,65 +24,152 @@ __all__ = [
 
 
 class EfsStorageConfiguration(DeferredModel):
+    """
+    Defines the storage configuration for an Amazon EFS file system.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    FileSystemId: str
-    MountPoint: str
+    FileSystemId: Annotated[str, Field(description="The file system identifier.")]
+    MountPoint: Annotated[str, Field(description="The mount point for the file system.")]
 
 
 class EnvironmentHighAvailabilityConfig(DeferredModel):
+    """
+    Defines the details of a high availability configuration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DesiredCapacity: int
+    DesiredCapacity: Annotated[int, Field(description="Range: 1 to 100 (inclusive).")]
 
 
 class EnvironmentStorageConfigurationsItemOption1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Efs: EfsStorageConfiguration
+    Efs: Annotated[
+        EfsStorageConfiguration,
+        Field(description="Defines the storage configuration for an Amazon EFS file system."),
+    ]
 
 
 class FsxStorageConfiguration(DeferredModel):
+    """
+    Defines the storage configuration for an Amazon FSx file system.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    FileSystemId: str
-    MountPoint: str
+    FileSystemId: Annotated[str, Field(description="The file system identifier.")]
+    MountPoint: Annotated[str, Field(description="The mount point for the file system.")]
 
 
 class EnvironmentAttributes(DeferredModel):
-    EnvironmentArn: str | None = None
-    EnvironmentId: str | None = None
+    """
+    The read-only attributes of a AWS::M2::Environment, set by AWS.
+    """
+
+    EnvironmentArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the runtime environment.")
+    ] = None
+    EnvironmentId: Annotated[
+        str | None, Field(description="The unique identifier of the environment.")
+    ] = None
 
 
 class EnvironmentStorageConfigurationsItemOption2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Fsx: FsxStorageConfiguration
+    Fsx: Annotated[
+        FsxStorageConfiguration,
+        Field(description="Defines the storage configuration for an Amazon FSx file system."),
+    ]
 
 
 class EnvironmentProps(DeferredModel):
-    Description: str | None = None
-    EngineType: Literal["microfocus", "bluage"]
-    EngineVersion: str | None = None
-    HighAvailabilityConfig: EnvironmentHighAvailabilityConfig | None = None
-    InstanceType: str
-    KmsKeyId: str | None = None
-    Name: str
-    NetworkType: Literal["ipv4", "dual"] | None = None
-    PreferredMaintenanceWindow: str | None = None
-    PubliclyAccessible: bool | None = None
-    SecurityGroupIds: list[str] | None = None
-    StorageConfigurations: (
+    """
+    The properties a program declares for a AWS::M2::Environment.
+    """
+
+    Description: Annotated[
+        str | None,
+        Field(
+            description="The description of the environment. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    EngineType: Annotated[
+        Literal["microfocus", "bluage"],
+        Field(
+            description="The target platform for the environment. Create-only: changing it replaces the resource."
+        ),
+    ]
+    EngineVersion: Annotated[
+        str | None, Field(description="The version of the runtime engine for the environment.")
+    ] = None
+    HighAvailabilityConfig: Annotated[
+        EnvironmentHighAvailabilityConfig | None,
+        Field(description="Defines the details of a high availability configuration."),
+    ] = None
+    InstanceType: Annotated[
+        str, Field(description="The type of instance underlying the environment.")
+    ]
+    KmsKeyId: Annotated[
+        str | None,
+        Field(
+            description="The ID or the Amazon Resource Name (ARN) of the customer managed KMS Key used for encrypting environment-related resources. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Name: Annotated[
+        str,
+        Field(
+            description="The name of the environment. Create-only: changing it replaces the resource."
+        ),
+    ]
+    NetworkType: Annotated[
+        Literal["ipv4", "dual"] | None,
+        Field(
+            description="Allowed values: 'ipv4', 'dual'. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    PreferredMaintenanceWindow: Annotated[
+        str | None,
+        Field(
+            description="Configures a desired maintenance window for the environment. If you do not provide a value, a random system-generated value will be assigned."
+        ),
+    ] = None
+    PubliclyAccessible: Annotated[
+        bool | None,
+        Field(
+            description="Specifies whether the environment is publicly accessible. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    SecurityGroupIds: Annotated[
+        list[str] | None,
+        Field(
+            description="The list of security groups for the VPC associated with this environment. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    StorageConfigurations: Annotated[
         list[
             EnvironmentStorageConfigurationsItemOption1
             | EnvironmentStorageConfigurationsItemOption2
         ]
-        | None
-    ) = None
-    SubnetIds: list[str] | None = None
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
+        | None,
+        Field(
+            description="The storage configurations defined for the runtime environment. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    SubnetIds: Annotated[
+        list[str] | None,
+        Field(
+            description="The unique identifiers of the subnets assigned to this runtime environment. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[
+        dict[str, str] | None, Field(description="Tags associated to this environment.")
+    ] = None

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,41 +59,31 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ApplicationDefinitionOption1Dict = TypedDict(
-    "ApplicationDefinitionOption1Dict",
-    {
-        "S3Location": "Required[str]",
-    },
-    total=False,
-)
 
-ApplicationDefinitionOption2Dict = TypedDict(
-    "ApplicationDefinitionOption2Dict",
-    {
-        "Content": "Required[str]",
-    },
-    total=False,
-)
+class ApplicationDefinitionOption1Dict(TypedDict, total=False):
+    """ApplicationDefinitionOption1 as a plain dict."""
 
+    S3Location: Required[str]
+    """Pattern: ^\\S{1,2000}$"""
+
+
+class ApplicationDefinitionOption2Dict(TypedDict, total=False):
+    """ApplicationDefinitionOption2 as a plain dict."""
+
+    Content: Required[str]
+    """Length: 1 to 6500 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::M2::Application",
     schema_file="aws-m2-application.json",
     primary_identifier=("/ApplicationArn",),
-    additional_identifiers=(),
     read_only=("/ApplicationArn", "/ApplicationId"),
     create_only=("/EngineType", "/Name", "/KmsKeyId", "/RoleArn"),
     write_only=("/Definition",),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("EngineType", "Name"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -99,64 +93,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Definition": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {"S3Location": {"pattern": "^\\S{1,2000}$", "type": "string"}},
-                    "required": ["S3Location"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "Content": {"maxLength": 6500, "minLength": 1, "type": "string"}
-                    },
-                    "required": ["Content"],
-                    "type": "object",
-                },
-            ]
-        },
-        "EngineType": {"enum": ["microfocus", "bluage"], "type": "string"},
-        "TagMap": {
-            "additionalProperties": False,
-            "maxProperties": 200,
-            "minProperties": 0,
-            "patternProperties": {
-                "^(?!aws:).+$": {"maxLength": 256, "minLength": 0, "type": "string"}
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "ApplicationArn": {
-            "pattern": "^arn:(aws|aws-cn|aws-iso|aws-iso-[a-z]{1}|aws-us-gov):[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:([a-z]{2}-((iso[a-z]{0,1}-)|(gov-)){0,1}[a-z]+-[0-9]):[0-9]{12}:[A-Za-z0-9/][A-Za-z0-9:_/+=,@.-]{0,1023}$",
-            "type": "string",
-        },
-        "ApplicationId": {"pattern": "^\\S{1,80}$", "type": "string"},
-        "Definition": {"$ref": "#/definitions/Definition"},
-        "Description": {"maxLength": 500, "minLength": 0, "type": "string"},
-        "EngineType": {"$ref": "#/definitions/EngineType"},
-        "KmsKeyId": {"anyOf": [{}, {}, {}], "maxLength": 2048, "type": "string"},
-        "Name": {"pattern": "^[A-Za-z0-9][A-Za-z0-9_\\-]{1,59}$", "type": "string"},
-        "RoleArn": {
-            "pattern": "^arn:(aws|aws-cn|aws-iso|aws-iso-[a-z]{1}|aws-us-gov):[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:([a-z]{2}-((iso[a-z]{0,1}-)|(gov-)){0,1}[a-z]+-[0-9]|):[0-9]{12}:[A-Za-z0-9/][A-Za-z0-9:_/+=,@.-]{0,1023}$",
-            "type": "string",
-        },
-        "Tags": {"$ref": "#/definitions/TagMap"},
-    },
-    "required": ["EngineType", "Name"],
-}
-
 
 class Application(_Resource):
-    """AWS::M2::Application: Represents an application that runs on an AWS Mainframe Modernization Environment
+    """AWS::M2::Application: Represents an application that runs on an AWS Mainframe Modernization
+    Environment
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ApplicationArn.
+    Replaced when any of these change (create-only): EngineType, Name, KmsKeyId, RoleArn.
+    Write-only (sent to AWS, never read back): Definition.
+    Read-only attributes (known once deployed): ApplicationArn, ApplicationId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-m2-application.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -164,45 +112,65 @@ class Application(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ApplicationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "application.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     ApplicationArn: str
+    """Pattern:
+    ^arn:(aws|aws-cn|aws-iso|aws-iso-[a-z]{1}|aws-us-gov):[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:([a-z]{2}-((iso[a-z]{0,1}-)|(gov-)){0,1}[a-z]+-[0-9]):[0-9]{12}:[A-Za-z0-9/][A-Za-z0-9:_/+=,@.-]{0,1023}$"""
     ApplicationId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Pattern: ^\\S{1,80}$"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Definition: ApplicationDefinitionOption1Dict | ApplicationDefinitionOption2Dict
     Description: str
     EngineType: Literal["microfocus", "bluage"]
     KmsKeyId: str
     Name: str
     RoleArn: str
-    Tags: dict[str, Any]
+    Tags: dict[str, str]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        EngineType: Literal["microfocus", "bluage"],
+        Name: str,
+        Definition: ApplicationDefinitionOption1
+        | ApplicationDefinitionOption1Dict
+        | ApplicationDefinitionOption2
+        | ApplicationDefinitionOption2Dict
+        | None = None,
+        Description: str | None = None,
+        KmsKeyId: str | None = None,
+        RoleArn: str | None = None,
+        Tags: dict[str, str] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::M2::Application; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            EngineType: Literal["microfocus", "bluage"],
-            Name: str,
-            Definition: ApplicationDefinitionOption1
-            | ApplicationDefinitionOption1Dict
-            | ApplicationDefinitionOption2
-            | ApplicationDefinitionOption2Dict
-            | None = None,
-            Description: str | None = None,
-            KmsKeyId: str | None = None,
-            RoleArn: str | None = None,
-            Tags: dict[str, Any] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::M2::Application; `await` it inside an App to deploy it.
-
-            KmsKeyId: The ID or the Amazon Resource Name (ARN) of the customer managed KMS Key used for encrypting application-related resources.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            EngineType: Allowed values: 'microfocus', 'bluage'. Create-only: changing it replaces
+                the resource. Required.
+            Name: Pattern: ^[A-Za-z0-9][A-Za-z0-9_\\-]{1,59}$ Create-only: changing it replaces the
+                resource. Required.
+            Definition: Type: ApplicationDefinitionOption1Dict | ApplicationDefinitionOption2Dict.
+                Write-only: sent to AWS, never read back.
+            Description: Length: 0 to 500 characters.
+            KmsKeyId: The ID or the Amazon Resource Name (ARN) of the customer managed KMS Key used
+                for encrypting application-related resources. Create-only: changing it replaces the
+                resource.
+            RoleArn: Pattern:
+                ^arn:(aws|aws-cn|aws-iso|aws-iso-[a-z]{1}|aws-us-gov):[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:([a-z]{2}-((iso[a-z]{0,1}-)|(gov-)){0,1}[a-z]+-[0-9]|):[0-9]{12}:[A-Za-z0-9/][A-Za-z0-9:_/+=,@.-]{0,1023}$
+                Create-only: changing it replaces the resource.
+            Tags: Type: dict[str, str].
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,16 +51,13 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::M2::Deployment",
     schema_file="aws-m2-deployment.json",
     primary_identifier=("/ApplicationId",),
-    additional_identifiers=(),
     read_only=("/DeploymentId", "/Status"),
     create_only=("/EnvironmentId", "/ApplicationId"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("EnvironmentId", "ApplicationId", "ApplicationVersion"),
     list_required=("ApplicationId",),
     tagging=_Tagging(
@@ -65,7 +66,6 @@ METADATA = _TypeMetadata(
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 60,
         "read": 120,
@@ -75,25 +75,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "ApplicationId": {"pattern": "^\\S{1,80}$", "type": "string"},
-        "ApplicationVersion": {"minimum": 1, "type": "integer"},
-        "DeploymentId": {"pattern": "^\\S{1,80}$", "type": "string"},
-        "EnvironmentId": {"pattern": "^\\S{1,80}$", "type": "string"},
-        "Status": {"type": "string"},
-    },
-    "required": ["EnvironmentId", "ApplicationId", "ApplicationVersion"],
-}
-
 
 class Deployment(_Resource):
-    """AWS::M2::Deployment: Represents a deployment resource of an AWS Mainframe Modernization (M2) application to a specified environment
+    """AWS::M2::Deployment: Represents a deployment resource of an AWS Mainframe Modernization (M2)
+    application to a specified environment
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ApplicationId.
+    Replaced when any of these change (create-only): EnvironmentId, ApplicationId.
+    Read-only attributes (known once deployed): DeploymentId, Status.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-m2-deployment.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -101,35 +93,43 @@ class Deployment(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "DeploymentAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "deployment.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     DeploymentId: str
+    """The deployment ID."""
     Status: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The status of the deployment."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ApplicationId: str
     ApplicationVersion: int
     EnvironmentId: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ApplicationId: str,
+        ApplicationVersion: int,
+        EnvironmentId: str,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::M2::Deployment; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ApplicationId: str,
-            ApplicationVersion: int,
-            EnvironmentId: str,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::M2::Deployment; `await` it inside an App to deploy it.
-
-            ApplicationId: The application ID.
-            ApplicationVersion: The version number of the application to deploy
-            EnvironmentId: The environment ID.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ApplicationId: The application ID. Create-only: changing it replaces the resource.
+                Required.
+            ApplicationVersion: The version number of the application to deploy Required.
+            EnvironmentId: The environment ID. Create-only: changing it replaces the resource.
+                Required.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -67,53 +71,54 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-EfsStorageConfigurationDict = TypedDict(
-    "EfsStorageConfigurationDict",
-    {
-        "FileSystemId": "Required[str]",
-        "MountPoint": "Required[str]",
-    },
-    total=False,
-)
 
-EnvironmentHighAvailabilityConfigDict = TypedDict(
-    "EnvironmentHighAvailabilityConfigDict",
-    {
-        "DesiredCapacity": "Required[int]",
-    },
-    total=False,
-)
+class EfsStorageConfigurationDict(TypedDict, total=False):
+    """EfsStorageConfiguration as a plain dict: Defines the storage configuration for an Amazon EFS
+    file system."""
 
-EnvironmentStorageConfigurationsItemOption1Dict = TypedDict(
-    "EnvironmentStorageConfigurationsItemOption1Dict",
-    {
-        "Efs": "Required[EfsStorageConfigurationDict]",
-    },
-    total=False,
-)
+    FileSystemId: Required[str]
+    """The file system identifier."""
+    MountPoint: Required[str]
+    """The mount point for the file system."""
 
-EnvironmentStorageConfigurationsItemOption2Dict = TypedDict(
-    "EnvironmentStorageConfigurationsItemOption2Dict",
-    {
-        "Fsx": "Required[FsxStorageConfigurationDict]",
-    },
-    total=False,
-)
 
-FsxStorageConfigurationDict = TypedDict(
-    "FsxStorageConfigurationDict",
-    {
-        "FileSystemId": "Required[str]",
-        "MountPoint": "Required[str]",
-    },
-    total=False,
-)
+class EnvironmentHighAvailabilityConfigDict(TypedDict, total=False):
+    """EnvironmentHighAvailabilityConfig as a plain dict: Defines the details of a high availability
+    configuration."""
 
+    DesiredCapacity: Required[int]
+    """Range: 1 to 100 (inclusive)."""
+
+
+class EnvironmentStorageConfigurationsItemOption1Dict(TypedDict, total=False):
+    """EnvironmentStorageConfigurationsItemOption1 as a plain dict."""
+
+    Efs: Required[EfsStorageConfigurationDict]
+    """Defines the storage configuration for an Amazon EFS file system."""
+
+
+class EnvironmentStorageConfigurationsItemOption2Dict(TypedDict, total=False):
+    """EnvironmentStorageConfigurationsItemOption2 as a plain dict."""
+
+    Fsx: Required[FsxStorageConfigurationDict]
+    """Defines the storage configuration for an Amazon FSx file system."""
+
+
+class FsxStorageConfigurationDict(TypedDict, total=False):
+    """FsxStorageConfiguration as a plain dict: Defines the storage configuration for an Amazon FSx
+    file system."""
+
+    FileSystemId: Required[str]
+    """The file system identifier."""
+    MountPoint: Required[str]
+    """The mount point for the file system."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::M2::Environment",
     schema_file="aws-m2-environment.json",
     primary_identifier=("/EnvironmentArn",),
-    additional_identifiers=(),
     read_only=("/EnvironmentArn", "/EnvironmentId"),
     create_only=(
         "/Description",
@@ -126,18 +131,9 @@ METADATA = _TypeMetadata(
         "/StorageConfigurations",
         "/SubnetIds",
     ),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/SecurityGroupIds", "/StorageConfigurations", "/SubnetIds"),
     required=("EngineType", "InstanceType", "Name"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -147,96 +143,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "EfsStorageConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "FileSystemId": {"pattern": "^\\S{1,200}$", "type": "string"},
-                "MountPoint": {"pattern": "^\\S{1,200}$", "type": "string"},
-            },
-            "required": ["FileSystemId", "MountPoint"],
-            "type": "object",
-        },
-        "EngineType": {"enum": ["microfocus", "bluage"], "type": "string"},
-        "FsxStorageConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "FileSystemId": {"pattern": "^\\S{1,200}$", "type": "string"},
-                "MountPoint": {"pattern": "^\\S{1,200}$", "type": "string"},
-            },
-            "required": ["FileSystemId", "MountPoint"],
-            "type": "object",
-        },
-        "HighAvailabilityConfig": {
-            "additionalProperties": False,
-            "properties": {"DesiredCapacity": {"maximum": 100, "minimum": 1, "type": "integer"}},
-            "required": ["DesiredCapacity"],
-            "type": "object",
-        },
-        "NetworkType": {"enum": ["ipv4", "dual"], "type": "string"},
-        "StorageConfiguration": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {"Efs": {"$ref": "#/definitions/EfsStorageConfiguration"}},
-                    "required": ["Efs"],
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {"Fsx": {"$ref": "#/definitions/FsxStorageConfiguration"}},
-                    "required": ["Fsx"],
-                },
-            ],
-            "type": "object",
-        },
-        "TagMap": {
-            "additionalProperties": False,
-            "maxProperties": 200,
-            "minProperties": 0,
-            "patternProperties": {
-                "^(?!aws:).+$": {"maxLength": 256, "minLength": 0, "type": "string"}
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Description": {"maxLength": 500, "minLength": 0, "type": "string"},
-        "EngineType": {"$ref": "#/definitions/EngineType"},
-        "EngineVersion": {"pattern": "^\\S{1,10}$", "type": "string"},
-        "EnvironmentArn": {
-            "pattern": "^arn:(aws|aws-cn|aws-iso|aws-iso-[a-z]{1}|aws-us-gov):[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:([a-z]{2}-((iso[a-z]{0,1}-)|(gov-)){0,1}[a-z]+-[0-9]):[0-9]{12}:[A-Za-z0-9/][A-Za-z0-9:_/+=,@.-]{0,1023}$",
-            "type": "string",
-        },
-        "EnvironmentId": {"pattern": "^\\S{1,80}$", "type": "string"},
-        "HighAvailabilityConfig": {"$ref": "#/definitions/HighAvailabilityConfig"},
-        "InstanceType": {"pattern": "^\\S{1,20}$", "type": "string"},
-        "KmsKeyId": {"anyOf": [{}, {}, {}], "maxLength": 2048, "type": "string"},
-        "Name": {"pattern": "^[A-Za-z0-9][A-Za-z0-9_\\-]{1,59}$", "type": "string"},
-        "NetworkType": {"$ref": "#/definitions/NetworkType"},
-        "PreferredMaintenanceWindow": {"pattern": "^\\S{1,50}$", "type": "string"},
-        "PubliclyAccessible": {"type": "boolean"},
-        "SecurityGroupIds": {
-            "items": {"pattern": "^\\S{1,50}$", "type": "string"},
-            "type": "array",
-        },
-        "StorageConfigurations": {
-            "items": {"$ref": "#/definitions/StorageConfiguration"},
-            "type": "array",
-        },
-        "SubnetIds": {"items": {"pattern": "^\\S{1,50}$", "type": "string"}, "type": "array"},
-        "Tags": {"$ref": "#/definitions/TagMap"},
-    },
-    "required": ["EngineType", "InstanceType", "Name"],
-}
-
 
 class Environment(_Resource):
-    """AWS::M2::Environment: Represents a runtime environment that can run migrated mainframe applications.
+    """AWS::M2::Environment: Represents a runtime environment that can run migrated mainframe
+    applications.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: EnvironmentArn.
+    Replaced when any of these change (create-only): Description, EngineType, KmsKeyId, Name,
+    NetworkType, PubliclyAccessible, SecurityGroupIds, StorageConfigurations, SubnetIds.
+    Read-only attributes (known once deployed): EnvironmentArn, EnvironmentId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-m2-environment.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -244,12 +162,15 @@ class Environment(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "EnvironmentAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "environment.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     EnvironmentArn: str
+    """The Amazon Resource Name (ARN) of the runtime environment."""
     EnvironmentId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The unique identifier of the environment."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     EngineType: Literal["microfocus", "bluage"]
     EngineVersion: str
@@ -263,48 +184,65 @@ class Environment(_Resource):
     SecurityGroupIds: list[str]
     StorageConfigurations: list[dict[str, Any]]
     SubnetIds: list[str]
-    Tags: dict[str, Any]
+    Tags: dict[str, str]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        EngineType: Literal["microfocus", "bluage"],
+        InstanceType: str,
+        Name: str,
+        Description: str | None = None,
+        EngineVersion: str | None = None,
+        HighAvailabilityConfig: EnvironmentHighAvailabilityConfig
+        | EnvironmentHighAvailabilityConfigDict
+        | None = None,
+        KmsKeyId: str | None = None,
+        NetworkType: Literal["ipv4", "dual"] | None = None,
+        PreferredMaintenanceWindow: str | None = None,
+        PubliclyAccessible: bool | None = None,
+        SecurityGroupIds: list[str] | None = None,
+        StorageConfigurations: list[dict[str, Any]] | None = None,
+        SubnetIds: list[str] | None = None,
+        Tags: dict[str, str] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::M2::Environment; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            EngineType: Literal["microfocus", "bluage"],
-            InstanceType: str,
-            Name: str,
-            Description: str | None = None,
-            EngineVersion: str | None = None,
-            HighAvailabilityConfig: EnvironmentHighAvailabilityConfig
-            | EnvironmentHighAvailabilityConfigDict
-            | None = None,
-            KmsKeyId: str | None = None,
-            NetworkType: Literal["ipv4", "dual"] | None = None,
-            PreferredMaintenanceWindow: str | None = None,
-            PubliclyAccessible: bool | None = None,
-            SecurityGroupIds: list[str] | None = None,
-            StorageConfigurations: list[dict[str, Any]] | None = None,
-            SubnetIds: list[str] | None = None,
-            Tags: dict[str, Any] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::M2::Environment; `await` it inside an App to deploy it.
-
-            Description: The description of the environment.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            EngineType: The target platform for the environment. Create-only: changing it replaces
+                the resource. Required.
+            InstanceType: The type of instance underlying the environment. Required.
+            Name: The name of the environment. Create-only: changing it replaces the resource.
+                Required.
+            Description: The description of the environment. Create-only: changing it replaces the
+                resource.
             EngineVersion: The version of the runtime engine for the environment.
-            InstanceType: The type of instance underlying the environment.
-            KmsKeyId: The ID or the Amazon Resource Name (ARN) of the customer managed KMS Key used for encrypting environment-related resources.
-            Name: The name of the environment.
+            HighAvailabilityConfig: Defines the details of a high availability configuration.
+            KmsKeyId: The ID or the Amazon Resource Name (ARN) of the customer managed KMS Key used
+                for encrypting environment-related resources. Create-only: changing it replaces the
+                resource.
+            NetworkType: Allowed values: 'ipv4', 'dual'. Create-only: changing it replaces the
+                resource.
             PreferredMaintenanceWindow: Configures a desired maintenance window for the environment.
+                If you do not provide a value, a random system-generated value will be assigned.
             PubliclyAccessible: Specifies whether the environment is publicly accessible.
-            SecurityGroupIds: The list of security groups for the VPC associated with this environment.
+                Create-only: changing it replaces the resource.
+            SecurityGroupIds: The list of security groups for the VPC associated with this
+                environment. Create-only: changing it replaces the resource.
             StorageConfigurations: The storage configurations defined for the runtime environment.
+                Create-only: changing it replaces the resource.
             SubnetIds: The unique identifiers of the subnets assigned to this runtime environment.
+                Create-only: changing it replaces the resource.
             Tags: Tags associated to this environment.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -7,10 +7,10 @@ Imported on first use by allow_list.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "AllowListAttributes",
@@ -26,29 +26,37 @@ class AllowListCriteriaOption1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Regex: str
+    Regex: Annotated[str, Field(description="The S3 object key for the AllowList.")]
 
 
 class AllowListS3WordsList(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BucketName: str
-    ObjectKey: str
+    BucketName: Annotated[str, Field(description="Type: str.")]
+    ObjectKey: Annotated[str, Field(description="Type: str.")]
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The tag's key.")]
+    Value: Annotated[str, Field(description="The tag's value.")]
 
 
 class AllowListAttributes(DeferredModel):
-    Arn: str | None = None
-    Id: str | None = None
-    Status: (
+    """
+    The read-only attributes of a AWS::Macie::AllowList, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="AllowList ARN.")] = None
+    Id: Annotated[str | None, Field(description="AllowList ID.")] = None
+    Status: Annotated[
         Literal[
             "OK",
             "S3_OBJECT_NOT_FOUND",
@@ -59,19 +67,31 @@ class AllowListAttributes(DeferredModel):
             "S3_OBJECT_EMPTY",
             "UNKNOWN_ERROR",
         ]
-        | None
-    ) = None
+        | None,
+        Field(description="AllowList status."),
+    ] = None
 
 
 class AllowListCriteriaOption2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    S3WordsList: AllowListS3WordsList
+    S3WordsList: Annotated[
+        AllowListS3WordsList, Field(description="The S3 location for the AllowList.")
+    ]
 
 
 class AllowListProps(DeferredModel):
-    Criteria: AllowListCriteriaOption1 | AllowListCriteriaOption2
-    Description: str | None = None
-    Name: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Macie::AllowList.
+    """
+
+    Criteria: Annotated[
+        AllowListCriteriaOption1 | AllowListCriteriaOption2,
+        Field(description="AllowList criteria."),
+    ]
+    Description: Annotated[str | None, Field(description="Description of AllowList.")] = None
+    Name: Annotated[str, Field(description="Name of AllowList.")]
+    Tags: Annotated[
+        list[Tag] | None, Field(description="A collection of tags associated with a resource")
+    ] = None

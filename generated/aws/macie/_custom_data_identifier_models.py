@@ -7,9 +7,10 @@ Imported on first use by custom_data_identifier.py, which re-exports every name 
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "CustomDataIdentifierAttributes",
@@ -19,23 +20,65 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The tag's key.")]
+    Value: Annotated[str, Field(description="The tag's value.")]
 
 
 class CustomDataIdentifierAttributes(DeferredModel):
-    Arn: str | None = None
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::Macie::CustomDataIdentifier, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="Custom data identifier ARN.")] = None
+    Id: Annotated[str | None, Field(description="Custom data identifier ID.")] = None
 
 
 class CustomDataIdentifierProps(DeferredModel):
-    Description: str | None = None
-    IgnoreWords: list[str] | None = None
-    Keywords: list[str] | None = None
-    MaximumMatchDistance: int | None = None
-    Name: str
-    Regex: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Macie::CustomDataIdentifier.
+    """
+
+    Description: Annotated[
+        str | None,
+        Field(
+            description="Description of custom data identifier. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    IgnoreWords: Annotated[
+        list[str] | None,
+        Field(description="Words to be ignored. Create-only: changing it replaces the resource."),
+    ] = None
+    Keywords: Annotated[
+        list[str] | None,
+        Field(
+            description="Keywords to be matched against. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    MaximumMatchDistance: Annotated[
+        int | None,
+        Field(
+            description="Maximum match distance. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Name: Annotated[
+        str,
+        Field(
+            description="Name of custom data identifier. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Regex: Annotated[
+        str,
+        Field(
+            description="Regular expression for custom data identifier. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None, Field(description="A collection of tags associated with a resource")
+    ] = None

@@ -7,7 +7,7 @@ Imported on first use by findings_filter.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -26,43 +26,68 @@ class CriterionAdditionalProperties(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    eq: list[str] | None = None
-    gt: int | None = None
-    gte: int | None = None
-    lt: int | None = None
-    lte: int | None = None
-    neq: list[str] | None = None
+    eq: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
+    gt: Annotated[int | None, Field(description="Type: int.")] = None
+    gte: Annotated[int | None, Field(description="Type: int.")] = None
+    lt: Annotated[int | None, Field(description="Type: int.")] = None
+    lte: Annotated[int | None, Field(description="Type: int.")] = None
+    neq: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
 
 
 class FindingsFilterFindingCriteria(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Criterion: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
+    Criterion: Annotated[
+        dict[str, CriterionAdditionalProperties] | None,
+        Field(description="Map of filter criteria."),
+    ] = None
 
 
 class FindingsFilterListItem(DeferredModel):
-    Id: str | None = None
-    Name: str | None = None
+    """
+    Returned by ListHandler representing filter name and ID.
+    """
+
+    Id: Annotated[str | None, Field(description="Type: str.")] = None
+    Name: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The tag's key.")]
+    Value: Annotated[str, Field(description="The tag's value.")]
 
 
 class FindingsFilterAttributes(DeferredModel):
-    Arn: str | None = None
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::Macie::FindingsFilter, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="Findings filter ARN.")] = None
+    Id: Annotated[str | None, Field(description="Findings filter ID.")] = None
 
 
 class FindingsFilterProps(DeferredModel):
-    Action: Literal["ARCHIVE", "NOOP"] | None = None
-    Description: str | None = None
-    FindingCriteria: FindingsFilterFindingCriteria
-    Name: str
-    Position: int | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Macie::FindingsFilter.
+    """
+
+    Action: Annotated[
+        Literal["ARCHIVE", "NOOP"] | None, Field(description="Findings filter action.")
+    ] = None
+    Description: Annotated[str | None, Field(description="Findings filter description")] = None
+    FindingCriteria: Annotated[
+        FindingsFilterFindingCriteria, Field(description="Findings filter criteria.")
+    ]
+    Name: Annotated[str, Field(description="Findings filter name")]
+    Position: Annotated[int | None, Field(description="Findings filter position.")] = None
+    Tags: Annotated[
+        list[Tag] | None, Field(description="A collection of tags associated with a resource")
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by member.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "MemberAttributes",
@@ -20,17 +20,41 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with the Amazon Macie member account.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(description="The key of the tag. The maximum length of a tag key is 128 characters."),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value of the tag. The maximum length of a tag value is 256 characters."
+        ),
+    ]
 
 
 class MemberAttributes(DeferredModel):
-    AdministratorAccountId: str | None = None
-    Arn: str | None = None
-    RelationshipStatus: (
+    """
+    The read-only attributes of a AWS::Macie::Member, set by AWS.
+    """
+
+    AdministratorAccountId: Annotated[
+        str | None,
+        Field(description="The AWS account ID for the Amazon Macie administrator account."),
+    ] = None
+    Arn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of the association between the member account and the Amazon Macie administrator account."
+        ),
+    ] = None
+    RelationshipStatus: Annotated[
         Literal[
             "Enabled",
             "Paused",
@@ -43,12 +67,37 @@ class MemberAttributes(DeferredModel):
             "RegionDisabled",
             "AccountSuspended",
         ]
-        | None
-    ) = None
-    UpdatedAt: str | None = None
+        | None,
+        Field(
+            description="The current status of the relationship between the account and the Amazon Macie administrator account."
+        ),
+    ] = None
+    UpdatedAt: Annotated[
+        str | None,
+        Field(
+            description="The date and time, in UTC and extended ISO 8601 format, of the most recent change to the status of the relationship between the account and the Amazon Macie administrator account."
+        ),
+    ] = None
 
 
 class MemberProps(DeferredModel):
-    AccountId: str
-    Email: str | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Macie::Member.
+    """
+
+    AccountId: Annotated[
+        str,
+        Field(
+            description="The AWS account ID for the account to associate with the Amazon Macie administrator account. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Email: Annotated[
+        str | None,
+        Field(
+            description="The email address for the account to associate with the Amazon Macie administrator account. Required by the Amazon Macie CreateMember API at creation time; it is write-only because the service does not return it (it is null when the account is associated through AWS Organizations). Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="The tags to associate with the member account in Amazon Macie."),
+    ] = None

@@ -7,9 +7,10 @@ Imported on first use by session.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "SessionAttributes",
@@ -18,11 +19,32 @@ __all__ = [
 
 
 class SessionProps(DeferredModel):
-    FindingPublishingFrequency: Literal["FIFTEEN_MINUTES", "ONE_HOUR", "SIX_HOURS"] | None = None
-    Status: Literal["ENABLED", "PAUSED"] | None = None
+    """
+    The properties a program declares for a AWS::Macie::Session.
+    """
+
+    FindingPublishingFrequency: Annotated[
+        Literal["FIFTEEN_MINUTES", "ONE_HOUR", "SIX_HOURS"] | None,
+        Field(
+            description="A enumeration value that specifies how frequently finding updates are published."
+        ),
+    ] = None
+    Status: Annotated[
+        Literal["ENABLED", "PAUSED"] | None,
+        Field(description="A enumeration value that specifies the status of the Macie Session."),
+    ] = None
 
 
 class SessionAttributes(DeferredModel):
-    AutomatedDiscoveryStatus: Literal["ENABLED", "DISABLED"] | None = None
-    AwsAccountId: str | None = None
-    ServiceRole: str | None = None
+    """
+    The read-only attributes of a AWS::Macie::Session, set by AWS.
+    """
+
+    AutomatedDiscoveryStatus: Annotated[
+        Literal["ENABLED", "DISABLED"] | None,
+        Field(
+            description="The status of automated sensitive data discovery for the Macie session."
+        ),
+    ] = None
+    AwsAccountId: Annotated[str | None, Field(description="AWS account ID of customer")] = None
+    ServiceRole: Annotated[str | None, Field(description="Service role used by Macie")] = None

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -63,59 +67,49 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AllowListCriteriaOption1Dict = TypedDict(
-    "AllowListCriteriaOption1Dict",
-    {
-        "Regex": "Required[str]",
-    },
-    total=False,
-)
 
-AllowListCriteriaOption2Dict = TypedDict(
-    "AllowListCriteriaOption2Dict",
-    {
-        "S3WordsList": "Required[AllowListS3WordsListDict]",
-    },
-    total=False,
-)
+class AllowListCriteriaOption1Dict(TypedDict, total=False):
+    """AllowListCriteriaOption1 as a plain dict."""
 
-AllowListS3WordsListDict = TypedDict(
-    "AllowListS3WordsListDict",
-    {
-        "BucketName": "Required[str]",
-        "ObjectKey": "Required[str]",
-    },
-    total=False,
-)
+    Regex: Required[str]
+    """The S3 object key for the AllowList."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class AllowListCriteriaOption2Dict(TypedDict, total=False):
+    """AllowListCriteriaOption2 as a plain dict."""
+
+    S3WordsList: Required[AllowListS3WordsListDict]
+    """The S3 location for the AllowList."""
+
+
+class AllowListS3WordsListDict(TypedDict, total=False):
+    """AllowListS3WordsList as a plain dict."""
+
+    BucketName: Required[str]
+    """Type: str."""
+    ObjectKey: Required[str]
+    """Type: str."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The tag's key."""
+    Value: Required[str]
+    """The tag's value."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Macie::AllowList",
     schema_file="aws-macie-allowlist.json",
     primary_identifier=("/Id",),
     additional_identifiers=(("/Arn",),),
     read_only=("/Id", "/Arn", "/Status"),
-    create_only=(),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("Name", "Criteria"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -125,69 +119,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Criteria": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {"Regex": {"type": "string"}},
-                    "required": ["Regex"],
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {"S3WordsList": {"$ref": "#/definitions/S3WordsList"}},
-                    "required": ["S3WordsList"],
-                },
-            ],
-            "type": "object",
-        },
-        "Regex": {"type": "string"},
-        "S3WordsList": {
-            "additionalProperties": False,
-            "properties": {"BucketName": {"type": "string"}, "ObjectKey": {"type": "string"}},
-            "required": ["BucketName", "ObjectKey"],
-            "type": "object",
-        },
-        "Status": {
-            "enum": [
-                "OK",
-                "S3_OBJECT_NOT_FOUND",
-                "S3_USER_ACCESS_DENIED",
-                "S3_OBJECT_ACCESS_DENIED",
-                "S3_THROTTLED",
-                "S3_OBJECT_OVERSIZE",
-                "S3_OBJECT_EMPTY",
-                "UNKNOWN_ERROR",
-            ],
-            "type": "string",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"type": "string"},
-        "Criteria": {"$ref": "#/definitions/Criteria"},
-        "Description": {"type": "string"},
-        "Id": {"type": "string"},
-        "Name": {"type": "string"},
-        "Status": {"$ref": "#/definitions/Status"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array"},
-    },
-    "required": ["Name", "Criteria"],
-}
-
 
 class AllowList(_Resource):
     """AWS::Macie::AllowList: Macie AllowList resource schema
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Also identified by: Arn.
+    Read-only attributes (known once deployed): Arn, Id, Status.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-macie-allowlist.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -195,11 +136,14 @@ class AllowList(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "AllowListAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "allow_list.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """AllowList ARN."""
     Id: str
+    """AllowList ID."""
     Status: Literal[
         "OK",
         "S3_OBJECT_NOT_FOUND",
@@ -210,33 +154,37 @@ class AllowList(_Resource):
         "S3_OBJECT_EMPTY",
         "UNKNOWN_ERROR",
     ]
-    # Declared properties (as declared, or as AWS returned them).
+    """AllowList status."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Criteria: dict[str, Any]
     Description: str
     Name: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Criteria: dict[str, Any],
+        Name: str,
+        Description: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Macie::AllowList; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Criteria: dict[str, Any],
-            Name: str,
-            Description: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Macie::AllowList; `await` it inside an App to deploy it.
-
-            Criteria: AllowList criteria.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Criteria: AllowList criteria. Required.
+            Name: Name of AllowList. Required.
             Description: Description of AllowList.
-            Name: Name of AllowList.
             Tags: A collection of tags associated with a resource
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

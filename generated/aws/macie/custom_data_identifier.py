@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,15 +55,17 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The tag's key."""
+    Value: Required[str]
+    """The tag's value."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Macie::CustomDataIdentifier",
     schema_file="aws-macie-customdataidentifier.json",
@@ -74,18 +80,9 @@ METADATA = _TypeMetadata(
         "/Keywords",
         "/IgnoreWords",
     ),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("Name", "Regex"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -95,36 +92,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Value", "Key"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "Arn": {"type": "string"},
-        "Description": {"type": "string"},
-        "Id": {"type": "string"},
-        "IgnoreWords": {"items": {"type": "string"}, "type": "array"},
-        "Keywords": {"items": {"type": "string"}, "type": "array"},
-        "MaximumMatchDistance": {"type": "integer"},
-        "Name": {"type": "string"},
-        "Regex": {"type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array"},
-    },
-    "required": ["Name", "Regex"],
-}
-
 
 class CustomDataIdentifier(_Resource):
     """AWS::Macie::CustomDataIdentifier: Macie CustomDataIdentifier resource schema
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Also identified by: Arn.
+    Replaced when any of these change (create-only): Name, Description, Regex, MaximumMatchDistance,
+    Keywords, IgnoreWords.
+    Read-only attributes (known once deployed): Arn, Id.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-macie-customdataidentifier.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -134,12 +113,17 @@ class CustomDataIdentifier(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "CustomDataIdentifierAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "custom_data_identifier.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Custom data identifier ARN."""
     Id: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Custom data identifier ID."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     IgnoreWords: list[str]
     Keywords: list[str]
@@ -148,33 +132,41 @@ class CustomDataIdentifier(_Resource):
     Regex: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str,
+        Regex: str,
+        Description: str | None = None,
+        IgnoreWords: list[str] | None = None,
+        Keywords: list[str] | None = None,
+        MaximumMatchDistance: int | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Macie::CustomDataIdentifier; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str,
-            Regex: str,
-            Description: str | None = None,
-            IgnoreWords: list[str] | None = None,
-            Keywords: list[str] | None = None,
-            MaximumMatchDistance: int | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Macie::CustomDataIdentifier; `await` it inside an App to deploy it.
-
-            Description: Description of custom data identifier.
-            IgnoreWords: Words to be ignored.
-            Keywords: Keywords to be matched against.
-            MaximumMatchDistance: Maximum match distance.
-            Name: Name of custom data identifier.
-            Regex: Regular expression for custom data identifier.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Name: Name of custom data identifier. Create-only: changing it replaces the resource.
+                Required.
+            Regex: Regular expression for custom data identifier. Create-only: changing it replaces
+                the resource. Required.
+            Description: Description of custom data identifier. Create-only: changing it replaces
+                the resource.
+            IgnoreWords: Words to be ignored. Create-only: changing it replaces the resource.
+            Keywords: Keywords to be matched against. Create-only: changing it replaces the
+                resource.
+            MaximumMatchDistance: Maximum match distance. Create-only: changing it replaces the
+                resource.
             Tags: A collection of tags associated with a resource
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

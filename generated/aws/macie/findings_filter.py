@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -63,45 +67,51 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-CriterionAdditionalPropertiesDict = TypedDict(
-    "CriterionAdditionalPropertiesDict",
-    {
-        "eq": "list[str]",
-        "gt": "int",
-        "gte": "int",
-        "lt": "int",
-        "lte": "int",
-        "neq": "list[str]",
-    },
-    total=False,
-)
 
-FindingsFilterFindingCriteriaDict = TypedDict(
-    "FindingsFilterFindingCriteriaDict",
-    {
-        "Criterion": "dict[str, Any]",
-    },
-    total=False,
-)
+class CriterionAdditionalPropertiesDict(TypedDict, total=False):
+    """CriterionAdditionalProperties as a plain dict."""
 
-FindingsFilterListItemDict = TypedDict(
-    "FindingsFilterListItemDict",
-    {
-        "Id": "str",
-        "Name": "str",
-    },
-    total=False,
-)
+    eq: list[str]
+    """Type: list[str]."""
+    gt: int
+    """Type: int."""
+    gte: int
+    """Type: int."""
+    lt: int
+    """Type: int."""
+    lte: int
+    """Type: int."""
+    neq: list[str]
+    """Type: list[str]."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class FindingsFilterFindingCriteriaDict(TypedDict, total=False):
+    """FindingsFilterFindingCriteria as a plain dict."""
+
+    Criterion: dict[str, CriterionAdditionalPropertiesDict]
+    """Map of filter criteria."""
+
+
+class FindingsFilterListItemDict(TypedDict, total=False):
+    """FindingsFilterListItem as a plain dict: Returned by ListHandler representing filter name and
+    ID."""
+
+    Id: str
+    """Type: str."""
+    Name: str
+    """Type: str."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The tag's key."""
+    Value: Required[str]
+    """The tag's value."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Macie::FindingsFilter",
     schema_file="aws-macie-findingsfilter.json",
@@ -111,19 +121,9 @@ METADATA = _TypeMetadata(
         ("/Name",),
     ),
     read_only=("/Id", "/Arn"),
-    create_only=(),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("Name", "FindingCriteria"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -133,62 +133,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Criterion": {
-            "additionalProperties": False,
-            "patternProperties": {"\\w": {"$ref": "#/definitions/CriterionAdditionalProperties"}},
-            "type": "object",
-        },
-        "CriterionAdditionalProperties": {
-            "additionalProperties": False,
-            "properties": {
-                "eq": {"items": {"type": "string"}, "type": "array"},
-                "gt": {"type": "integer"},
-                "gte": {"type": "integer"},
-                "lt": {"type": "integer"},
-                "lte": {"type": "integer"},
-                "neq": {"items": {"type": "string"}, "type": "array"},
-            },
-            "type": "object",
-        },
-        "FindingCriteria": {
-            "additionalProperties": False,
-            "properties": {"Criterion": {"$ref": "#/definitions/Criterion"}},
-            "type": "object",
-        },
-        "FindingFilterAction": {"enum": ["ARCHIVE", "NOOP"], "type": "string"},
-        "FindingsFilterListItem": {
-            "properties": {"Id": {"type": "string"}, "Name": {"type": "string"}},
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Action": {"$ref": "#/definitions/FindingFilterAction"},
-        "Arn": {"type": "string"},
-        "Description": {"type": "string"},
-        "FindingCriteria": {"$ref": "#/definitions/FindingCriteria"},
-        "Id": {"type": "string"},
-        "Name": {"type": "string"},
-        "Position": {"type": "integer"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array"},
-    },
-    "required": ["Name", "FindingCriteria"],
-}
-
 
 class FindingsFilter(_Resource):
     """AWS::Macie::FindingsFilter: Macie FindingsFilter resource schema.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Also identified by: Arn; Name.
+    Read-only attributes (known once deployed): Arn, Id.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-macie-findingsfilter.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -196,12 +150,15 @@ class FindingsFilter(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "FindingsFilterAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "findings_filter.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Findings filter ARN."""
     Id: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Findings filter ID."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Action: Literal["ARCHIVE", "NOOP"]
     Description: str
     FindingCriteria: FindingsFilterFindingCriteriaDict
@@ -209,31 +166,34 @@ class FindingsFilter(_Resource):
     Position: int
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        FindingCriteria: FindingsFilterFindingCriteria | FindingsFilterFindingCriteriaDict,
+        Name: str,
+        Action: Literal["ARCHIVE", "NOOP"] | None = None,
+        Description: str | None = None,
+        Position: int | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Macie::FindingsFilter; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            FindingCriteria: FindingsFilterFindingCriteria | FindingsFilterFindingCriteriaDict,
-            Name: str,
-            Action: Literal["ARCHIVE", "NOOP"] | None = None,
-            Description: str | None = None,
-            Position: int | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Macie::FindingsFilter; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            FindingCriteria: Findings filter criteria. Required.
+            Name: Findings filter name Required.
             Action: Findings filter action.
             Description: Findings filter description
-            FindingCriteria: Findings filter criteria.
-            Name: Findings filter name
             Position: Findings filter position.
             Tags: A collection of tags associated with a resource
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

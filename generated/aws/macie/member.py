@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,15 +55,17 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with the Amazon Macie member account."""
+
+    Key: Required[str]
+    """The key of the tag. The maximum length of a tag key is 128 characters."""
+    Value: Required[str]
+    """The value of the tag. The maximum length of a tag value is 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Macie::Member",
     schema_file="aws-macie-member.json",
@@ -68,17 +74,9 @@ METADATA = _TypeMetadata(
     read_only=("/Arn", "/AdministratorAccountId", "/RelationshipStatus", "/UpdatedAt"),
     create_only=("/AccountId", "/Email"),
     write_only=("/Email",),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("AccountId",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -88,51 +86,21 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "AccountId": {"pattern": "^[0-9]{12}$", "type": "string"},
-        "AdministratorAccountId": {"type": "string"},
-        "Arn": {"type": "string"},
-        "Email": {"type": "string"},
-        "RelationshipStatus": {
-            "enum": [
-                "Enabled",
-                "Paused",
-                "Invited",
-                "Created",
-                "Removed",
-                "Resigned",
-                "EmailVerificationInProgress",
-                "EmailVerificationFailed",
-                "RegionDisabled",
-                "AccountSuspended",
-            ],
-            "type": "string",
-        },
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-        "UpdatedAt": {"type": "string"},
-    },
-    "required": ["AccountId"],
-}
-
 
 class Member(_Resource):
-    """AWS::Macie::Member: Represents the association between an Amazon Macie administrator account and a member account. Creating this resource associates the specified account...
+    """AWS::Macie::Member: Represents the association between an Amazon Macie administrator account
+    and a member account. Creating this resource associates the specified account with the Macie
+    administrator account that performs the operation; deleting it removes the association.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Also identified by: AccountId.
+    Replaced when any of these change (create-only): AccountId, Email.
+    Write-only (sent to AWS, never read back): Email.
+    Read-only attributes (known once deployed): AdministratorAccountId, Arn, RelationshipStatus,
+    UpdatedAt.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-macie-member.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -140,11 +108,15 @@ class Member(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "MemberAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "member.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     AdministratorAccountId: str
+    """The AWS account ID for the Amazon Macie administrator account."""
     Arn: str
+    """The Amazon Resource Name (ARN) of the association between the member account and the Amazon
+    Macie administrator account."""
     RelationshipStatus: Literal[
         "Enabled",
         "Paused",
@@ -157,31 +129,43 @@ class Member(_Resource):
         "RegionDisabled",
         "AccountSuspended",
     ]
+    """The current status of the relationship between the account and the Amazon Macie administrator
+    account."""
     UpdatedAt: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The date and time, in UTC and extended ISO 8601 format, of the most recent change to the
+    status of the relationship between the account and the Amazon Macie administrator account."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AccountId: str
     Email: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AccountId: str,
+        Email: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Macie::Member; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AccountId: str,
-            Email: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Macie::Member; `await` it inside an App to deploy it.
-
-            AccountId: The AWS account ID for the account to associate with the Amazon Macie administrator account.
-            Email: The email address for the account to associate with the Amazon Macie administrator account.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AccountId: The AWS account ID for the account to associate with the Amazon Macie
+                administrator account. Create-only: changing it replaces the resource. Required.
+            Email: The email address for the account to associate with the Amazon Macie
+                administrator account. Required by the Amazon Macie CreateMember API at creation
+                time; it is write-only because the service does not return it (it is null when the
+                account is associated through AWS Organizations). Create-only: changing it replaces
+                the resource. Write-only: sent to AWS, never read back.
             Tags: The tags to associate with the member account in Amazon Macie.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

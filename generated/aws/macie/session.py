@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,25 +51,18 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Macie::Session",
     schema_file="aws-macie-session.json",
     primary_identifier=("/AwsAccountId",),
-    additional_identifiers=(),
     read_only=("/AwsAccountId", "/ServiceRole", "/AutomatedDiscoveryStatus"),
-    create_only=(),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
-    required=(),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
         tag_on_create=False,
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -75,28 +72,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "AutomatedDiscoveryStatus": {"enum": ["ENABLED", "DISABLED"], "type": "string"},
-        "AwsAccountId": {"type": "string"},
-        "FindingPublishingFrequency": {
-            "enum": ["FIFTEEN_MINUTES", "ONE_HOUR", "SIX_HOURS"],
-            "type": "string",
-        },
-        "ServiceRole": {"type": "string"},
-        "Status": {"enum": ["ENABLED", "PAUSED"], "type": "string"},
-    },
-    "required": [],
-}
-
 
 class Session(_Resource):
-    """AWS::Macie::Session: The AWS::Macie::Session resource specifies a new Amazon Macie session. A session is an object that represents the Amazon Macie service. A session is r...
+    """AWS::Macie::Session: The AWS::Macie::Session resource specifies a new Amazon Macie session. A
+    session is an object that represents the Amazon Macie service. A session is required for Amazon
+    Macie to become operational.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: AwsAccountId.
+    Read-only attributes (known once deployed): AutomatedDiscoveryStatus, AwsAccountId, ServiceRole.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-macie-session.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -104,34 +90,42 @@ class Session(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "SessionAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "session.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     AutomatedDiscoveryStatus: Literal["ENABLED", "DISABLED"]
+    """The status of automated sensitive data discovery for the Macie session."""
     AwsAccountId: str
+    """AWS account ID of customer"""
     ServiceRole: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Service role used by Macie"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     FindingPublishingFrequency: Literal["FIFTEEN_MINUTES", "ONE_HOUR", "SIX_HOURS"]
     Status: Literal["ENABLED", "PAUSED"]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        FindingPublishingFrequency: Literal["FIFTEEN_MINUTES", "ONE_HOUR", "SIX_HOURS"]
+        | None = None,
+        Status: Literal["ENABLED", "PAUSED"] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Macie::Session; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            FindingPublishingFrequency: Literal["FIFTEEN_MINUTES", "ONE_HOUR", "SIX_HOURS"]
-            | None = None,
-            Status: Literal["ENABLED", "PAUSED"] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Macie::Session; `await` it inside an App to deploy it.
-
-            FindingPublishingFrequency: A enumeration value that specifies how frequently finding updates are published.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            FindingPublishingFrequency: A enumeration value that specifies how frequently finding
+                updates are published.
             Status: A enumeration value that specifies the status of the Macie Session.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

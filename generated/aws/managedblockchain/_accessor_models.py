@@ -7,10 +7,10 @@ Imported on first use by accessor.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "AccessorAttributes",
@@ -20,24 +20,56 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 127 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 1 to 255 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class AccessorAttributes(DeferredModel):
-    Arn: str | None = None
-    BillingToken: str | None = None
-    CreationDate: str | None = None
-    Id: str | None = None
-    Status: Literal["AVAILABLE", "PENDING_DELETION", "DELETED"] | None = None
+    """
+    The read-only attributes of a AWS::ManagedBlockchain::Accessor, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None, Field(description="Pattern: ^arn:.+:.+:.+:.+:.+$ Length: 1 to 1011 characters.")
+    ] = None
+    BillingToken: Annotated[str | None, Field(description="Length: exactly 42 characters.")] = None
+    CreationDate: Annotated[str | None, Field(description="Type: str.")] = None
+    Id: Annotated[str | None, Field(description="Length: 1 to 32 characters.")] = None
+    Status: Annotated[
+        Literal["AVAILABLE", "PENDING_DELETION", "DELETED"] | None,
+        Field(description="Allowed values: 'AVAILABLE', 'PENDING_DELETION', 'DELETED'."),
+    ] = None
 
 
 class AccessorProps(DeferredModel):
-    AccessorType: Literal["BILLING_TOKEN"]
-    NetworkType: (
+    """
+    The properties a program declares for a AWS::ManagedBlockchain::Accessor.
+    """
+
+    AccessorType: Annotated[
+        Literal["BILLING_TOKEN"],
+        Field(
+            description="Allowed values: 'BILLING_TOKEN'. Create-only: changing it replaces the resource."
+        ),
+    ]
+    NetworkType: Annotated[
         Literal[
             "ETHEREUM_GOERLI",
             "ETHEREUM_MAINNET",
@@ -45,6 +77,14 @@ class AccessorProps(DeferredModel):
             "POLYGON_MAINNET",
             "POLYGON_MUMBAI",
         ]
-        | None
-    ) = None
-    Tags: list[Tag] | None = None
+        | None,
+        Field(
+            description="Allowed values: 'ETHEREUM_GOERLI', 'ETHEREUM_MAINNET', 'ETHEREUM_MAINNET_AND_GOERLI', 'POLYGON_MAINNET', 'POLYGON_MUMBAI'. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(
+            description="An array of key-value pairs to apply to this resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None

@@ -7,9 +7,10 @@ Imported on first use by member.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "MemberApprovalThresholdPolicy",
@@ -29,74 +30,102 @@ class MemberApprovalThresholdPolicy(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ProposalDurationInHours: int | None = None
-    ThresholdComparator: str | None = None
-    ThresholdPercentage: int | None = None
+    ProposalDurationInHours: Annotated[int | None, Field(description="Type: int.")] = None
+    ThresholdComparator: Annotated[str | None, Field(description="Type: str.")] = None
+    ThresholdPercentage: Annotated[int | None, Field(description="Type: int.")] = None
 
 
 class MemberMemberFabricConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AdminPassword: str
-    AdminUsername: str
+    AdminPassword: Annotated[str, Field(description="Type: str.")]
+    AdminUsername: Annotated[str, Field(description="Type: str.")]
 
 
 class MemberMemberFrameworkConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    MemberFabricConfiguration: MemberMemberFabricConfiguration | None = None
+    MemberFabricConfiguration: Annotated[
+        MemberMemberFabricConfiguration | None,
+        Field(description="Type: MemberMemberFabricConfigurationDict."),
+    ] = None
 
 
 class MemberNetworkFabricConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Edition: str
+    Edition: Annotated[str, Field(description="Type: str.")]
 
 
 class MemberNetworkFrameworkConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    NetworkFabricConfiguration: MemberNetworkFabricConfiguration | None = None
+    NetworkFabricConfiguration: Annotated[
+        MemberNetworkFabricConfiguration | None,
+        Field(description="Type: MemberNetworkFabricConfigurationDict."),
+    ] = None
 
 
 class MemberVotingPolicy(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ApprovalThresholdPolicy: MemberApprovalThresholdPolicy | None = None
+    ApprovalThresholdPolicy: Annotated[
+        MemberApprovalThresholdPolicy | None,
+        Field(description="Type: MemberApprovalThresholdPolicyDict."),
+    ] = None
 
 
 class MemberAttributes(DeferredModel):
-    MemberId: str | None = None
+    """
+    The read-only attributes of a AWS::ManagedBlockchain::Member, set by AWS.
+    """
+
+    MemberId: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class MemberMemberConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Description: str | None = None
-    MemberFrameworkConfiguration: MemberMemberFrameworkConfiguration | None = None
-    Name: str
+    Description: Annotated[str | None, Field(description="Type: str.")] = None
+    MemberFrameworkConfiguration: Annotated[
+        MemberMemberFrameworkConfiguration | None,
+        Field(description="Type: MemberMemberFrameworkConfigurationDict."),
+    ] = None
+    Name: Annotated[str, Field(description="Type: str.")]
 
 
 class MemberNetworkConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Description: str | None = None
-    Framework: str
-    FrameworkVersion: str
-    Name: str
-    NetworkFrameworkConfiguration: MemberNetworkFrameworkConfiguration | None = None
-    VotingPolicy: MemberVotingPolicy
+    Description: Annotated[str | None, Field(description="Type: str.")] = None
+    Framework: Annotated[str, Field(description="Type: str.")]
+    FrameworkVersion: Annotated[str, Field(description="Type: str.")]
+    Name: Annotated[str, Field(description="Type: str.")]
+    NetworkFrameworkConfiguration: Annotated[
+        MemberNetworkFrameworkConfiguration | None,
+        Field(description="Type: MemberNetworkFrameworkConfigurationDict."),
+    ] = None
+    VotingPolicy: Annotated[MemberVotingPolicy, Field(description="Type: MemberVotingPolicyDict.")]
 
 
 class MemberProps(DeferredModel):
-    InvitationId: str | None = None
-    MemberConfiguration: MemberMemberConfiguration
-    NetworkConfiguration: MemberNetworkConfiguration | None = None
-    NetworkId: str | None = None
+    """
+    The properties a program declares for a AWS::ManagedBlockchain::Member.
+    """
+
+    InvitationId: Annotated[str | None, Field(description="Type: str.")] = None
+    MemberConfiguration: Annotated[
+        MemberMemberConfiguration, Field(description="Type: MemberMemberConfigurationDict.")
+    ]
+    NetworkConfiguration: Annotated[
+        MemberNetworkConfiguration | None,
+        Field(description="Type: MemberNetworkConfigurationDict."),
+    ] = None
+    NetworkId: Annotated[str | None, Field(description="Type: str.")] = None

@@ -7,9 +7,10 @@ Imported on first use by node.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "NodeAttributes",
@@ -22,16 +23,26 @@ class NodeNodeConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AvailabilityZone: str
-    InstanceType: str
+    AvailabilityZone: Annotated[str, Field(description="Type: str.")]
+    InstanceType: Annotated[str, Field(description="Type: str.")]
 
 
 class NodeAttributes(DeferredModel):
-    Arn: str | None = None
-    NodeId: str | None = None
+    """
+    The read-only attributes of a AWS::ManagedBlockchain::Node, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="Type: str.")] = None
+    NodeId: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class NodeProps(DeferredModel):
-    MemberId: str | None = None
-    NetworkId: str
-    NodeConfiguration: NodeNodeConfiguration
+    """
+    The properties a program declares for a AWS::ManagedBlockchain::Node.
+    """
+
+    MemberId: Annotated[str | None, Field(description="Type: str.")] = None
+    NetworkId: Annotated[str, Field(description="Type: str.")]
+    NodeConfiguration: Annotated[
+        NodeNodeConfiguration, Field(description="Type: NodeNodeConfigurationDict.")
+    ]

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,15 +55,21 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 127 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 1 to 255 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::ManagedBlockchain::Accessor",
     schema_file="aws-managedblockchain-accessor.json",
@@ -68,17 +78,9 @@ METADATA = _TypeMetadata(
     read_only=("/Arn", "/Id", "/BillingToken", "/CreationDate", "/Status"),
     create_only=("/AccessorType", "/NetworkType"),
     write_only=("/Tags",),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("AccessorType",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -88,60 +90,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AccessorStatus": {"enum": ["AVAILABLE", "PENDING_DELETION", "DELETED"], "type": "string"},
-        "AccessorType": {"enum": ["BILLING_TOKEN"], "type": "string"},
-        "NetworkAccessorType": {
-            "enum": [
-                "ETHEREUM_GOERLI",
-                "ETHEREUM_MAINNET",
-                "ETHEREUM_MAINNET_AND_GOERLI",
-                "POLYGON_MAINNET",
-                "POLYGON_MUMBAI",
-            ],
-            "type": "string",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 127, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 255, "minLength": 1, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AccessorType": {"$ref": "#/definitions/AccessorType"},
-        "Arn": {
-            "maxLength": 1011,
-            "minLength": 1,
-            "pattern": "^arn:.+:.+:.+:.+:.+$",
-            "type": "string",
-        },
-        "BillingToken": {"maxLength": 42, "minLength": 42, "type": "string"},
-        "CreationDate": {"type": "string"},
-        "Id": {"maxLength": 32, "minLength": 1, "type": "string"},
-        "NetworkType": {"$ref": "#/definitions/NetworkAccessorType"},
-        "Status": {"$ref": "#/definitions/AccessorStatus"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "type": "array",
-            "uniqueItems": True,
-        },
-    },
-    "required": ["AccessorType"],
-}
-
 
 class Accessor(_Resource):
-    """AWS::ManagedBlockchain::Accessor: Definition of AWS::ManagedBlockchain::com.amazonaws.taiga.webservice.api#Accessor Resource Type
+    """AWS::ManagedBlockchain::Accessor: Definition of
+    AWS::ManagedBlockchain::com.amazonaws.taiga.webservice.api#Accessor Resource Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Also identified by: Arn.
+    Replaced when any of these change (create-only): AccessorType, NetworkType.
+    Write-only (sent to AWS, never read back): Tags.
+    Read-only attributes (known once deployed): Arn, BillingToken, CreationDate, Id, Status.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-managedblockchain-accessor.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -149,15 +110,21 @@ class Accessor(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "AccessorAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "accessor.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Pattern: ^arn:.+:.+:.+:.+:.+$ Length: 1 to 1011 characters."""
     BillingToken: str
+    """Length: exactly 42 characters."""
     CreationDate: str
+    """Type: str."""
     Id: str
+    """Length: 1 to 32 characters."""
     Status: Literal["AVAILABLE", "PENDING_DELETION", "DELETED"]
-    # Declared properties (as declared, or as AWS returned them).
+    """Allowed values: 'AVAILABLE', 'PENDING_DELETION', 'DELETED'."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AccessorType: Literal["BILLING_TOKEN"]
     NetworkType: Literal[
         "ETHEREUM_GOERLI",
@@ -168,30 +135,39 @@ class Accessor(_Resource):
     ]
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AccessorType: Literal["BILLING_TOKEN"],
+        NetworkType: Literal[
+            "ETHEREUM_GOERLI",
+            "ETHEREUM_MAINNET",
+            "ETHEREUM_MAINNET_AND_GOERLI",
+            "POLYGON_MAINNET",
+            "POLYGON_MUMBAI",
+        ]
+        | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::ManagedBlockchain::Accessor; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AccessorType: Literal["BILLING_TOKEN"],
-            NetworkType: Literal[
-                "ETHEREUM_GOERLI",
-                "ETHEREUM_MAINNET",
-                "ETHEREUM_MAINNET_AND_GOERLI",
-                "POLYGON_MAINNET",
-                "POLYGON_MUMBAI",
-            ]
-            | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::ManagedBlockchain::Accessor; `await` it inside an App to deploy it.
-
-            Tags: An array of key-value pairs to apply to this resource.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AccessorType: Allowed values: 'BILLING_TOKEN'. Create-only: changing it replaces the
+                resource. Required.
+            NetworkType: Allowed values: 'ETHEREUM_GOERLI', 'ETHEREUM_MAINNET',
+                'ETHEREUM_MAINNET_AND_GOERLI', 'POLYGON_MAINNET', 'POLYGON_MUMBAI'. Create-only:
+                changing it replaces the resource.
+            Tags: An array of key-value pairs to apply to this resource. Write-only: sent to AWS,
+                never read back.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -79,189 +83,101 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-MemberApprovalThresholdPolicyDict = TypedDict(
-    "MemberApprovalThresholdPolicyDict",
-    {
-        "ProposalDurationInHours": "int",
-        "ThresholdComparator": "str",
-        "ThresholdPercentage": "int",
-    },
-    total=False,
-)
 
-MemberMemberConfigurationDict = TypedDict(
-    "MemberMemberConfigurationDict",
-    {
-        "Description": "str",
-        "MemberFrameworkConfiguration": "MemberMemberFrameworkConfigurationDict",
-        "Name": "Required[str]",
-    },
-    total=False,
-)
+class MemberApprovalThresholdPolicyDict(TypedDict, total=False):
+    """MemberApprovalThresholdPolicy as a plain dict."""
 
-MemberMemberFabricConfigurationDict = TypedDict(
-    "MemberMemberFabricConfigurationDict",
-    {
-        "AdminPassword": "Required[str]",
-        "AdminUsername": "Required[str]",
-    },
-    total=False,
-)
+    ProposalDurationInHours: int
+    """Type: int."""
+    ThresholdComparator: str
+    """Type: str."""
+    ThresholdPercentage: int
+    """Type: int."""
 
-MemberMemberFrameworkConfigurationDict = TypedDict(
-    "MemberMemberFrameworkConfigurationDict",
-    {
-        "MemberFabricConfiguration": "MemberMemberFabricConfigurationDict",
-    },
-    total=False,
-)
 
-MemberNetworkConfigurationDict = TypedDict(
-    "MemberNetworkConfigurationDict",
-    {
-        "Description": "str",
-        "Framework": "Required[str]",
-        "FrameworkVersion": "Required[str]",
-        "Name": "Required[str]",
-        "NetworkFrameworkConfiguration": "MemberNetworkFrameworkConfigurationDict",
-        "VotingPolicy": "Required[MemberVotingPolicyDict]",
-    },
-    total=False,
-)
+class MemberMemberConfigurationDict(TypedDict, total=False):
+    """MemberMemberConfiguration as a plain dict."""
 
-MemberNetworkFabricConfigurationDict = TypedDict(
-    "MemberNetworkFabricConfigurationDict",
-    {
-        "Edition": "Required[str]",
-    },
-    total=False,
-)
+    Description: str
+    """Type: str."""
+    MemberFrameworkConfiguration: MemberMemberFrameworkConfigurationDict
+    """Type: MemberMemberFrameworkConfigurationDict."""
+    Name: Required[str]
+    """Type: str."""
 
-MemberNetworkFrameworkConfigurationDict = TypedDict(
-    "MemberNetworkFrameworkConfigurationDict",
-    {
-        "NetworkFabricConfiguration": "MemberNetworkFabricConfigurationDict",
-    },
-    total=False,
-)
 
-MemberVotingPolicyDict = TypedDict(
-    "MemberVotingPolicyDict",
-    {
-        "ApprovalThresholdPolicy": "MemberApprovalThresholdPolicyDict",
-    },
-    total=False,
-)
+class MemberMemberFabricConfigurationDict(TypedDict, total=False):
+    """MemberMemberFabricConfiguration as a plain dict."""
 
+    AdminPassword: Required[str]
+    """Type: str."""
+    AdminUsername: Required[str]
+    """Type: str."""
+
+
+class MemberMemberFrameworkConfigurationDict(TypedDict, total=False):
+    """MemberMemberFrameworkConfiguration as a plain dict."""
+
+    MemberFabricConfiguration: MemberMemberFabricConfigurationDict
+    """Type: MemberMemberFabricConfigurationDict."""
+
+
+class MemberNetworkConfigurationDict(TypedDict, total=False):
+    """MemberNetworkConfiguration as a plain dict."""
+
+    Description: str
+    """Type: str."""
+    Framework: Required[str]
+    """Type: str."""
+    FrameworkVersion: Required[str]
+    """Type: str."""
+    Name: Required[str]
+    """Type: str."""
+    NetworkFrameworkConfiguration: MemberNetworkFrameworkConfigurationDict
+    """Type: MemberNetworkFrameworkConfigurationDict."""
+    VotingPolicy: Required[MemberVotingPolicyDict]
+    """Type: MemberVotingPolicyDict."""
+
+
+class MemberNetworkFabricConfigurationDict(TypedDict, total=False):
+    """MemberNetworkFabricConfiguration as a plain dict."""
+
+    Edition: Required[str]
+    """Type: str."""
+
+
+class MemberNetworkFrameworkConfigurationDict(TypedDict, total=False):
+    """MemberNetworkFrameworkConfiguration as a plain dict."""
+
+    NetworkFabricConfiguration: MemberNetworkFabricConfigurationDict
+    """Type: MemberNetworkFabricConfigurationDict."""
+
+
+class MemberVotingPolicyDict(TypedDict, total=False):
+    """MemberVotingPolicy as a plain dict."""
+
+    ApprovalThresholdPolicy: MemberApprovalThresholdPolicyDict
+    """Type: MemberApprovalThresholdPolicyDict."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::ManagedBlockchain::Member",
     schema_file="aws-managedblockchain-member.json",
     primary_identifier=("/MemberId",),
-    additional_identifiers=(),
     read_only=("/MemberId",),
-    create_only=(),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("MemberConfiguration",),
-    list_required=(),
-    tagging=None,
-    replacement_strategy="create_then_delete",
-    handlers={},
 )
-
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ApprovalThresholdPolicy": {
-            "additionalProperties": False,
-            "properties": {
-                "ProposalDurationInHours": {"type": "integer"},
-                "ThresholdComparator": {"type": "string"},
-                "ThresholdPercentage": {"type": "integer"},
-            },
-            "type": "object",
-        },
-        "MemberConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Description": {"type": "string"},
-                "MemberFrameworkConfiguration": {
-                    "$ref": "#/definitions/MemberFrameworkConfiguration"
-                },
-                "Name": {"type": "string"},
-            },
-            "required": ["Name"],
-            "type": "object",
-        },
-        "MemberFabricConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AdminPassword": {"type": "string"},
-                "AdminUsername": {"type": "string"},
-            },
-            "required": ["AdminUsername", "AdminPassword"],
-            "type": "object",
-        },
-        "MemberFrameworkConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "MemberFabricConfiguration": {"$ref": "#/definitions/MemberFabricConfiguration"}
-            },
-            "type": "object",
-        },
-        "NetworkConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Description": {"type": "string"},
-                "Framework": {"type": "string"},
-                "FrameworkVersion": {"type": "string"},
-                "Name": {"type": "string"},
-                "NetworkFrameworkConfiguration": {
-                    "$ref": "#/definitions/NetworkFrameworkConfiguration"
-                },
-                "VotingPolicy": {"$ref": "#/definitions/VotingPolicy"},
-            },
-            "required": ["VotingPolicy", "Framework", "FrameworkVersion", "Name"],
-            "type": "object",
-        },
-        "NetworkFabricConfiguration": {
-            "additionalProperties": False,
-            "properties": {"Edition": {"type": "string"}},
-            "required": ["Edition"],
-            "type": "object",
-        },
-        "NetworkFrameworkConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "NetworkFabricConfiguration": {"$ref": "#/definitions/NetworkFabricConfiguration"}
-            },
-            "type": "object",
-        },
-        "VotingPolicy": {
-            "additionalProperties": False,
-            "properties": {
-                "ApprovalThresholdPolicy": {"$ref": "#/definitions/ApprovalThresholdPolicy"}
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "InvitationId": {"type": "string"},
-        "MemberConfiguration": {"$ref": "#/definitions/MemberConfiguration"},
-        "MemberId": {"type": "string"},
-        "NetworkConfiguration": {"$ref": "#/definitions/NetworkConfiguration"},
-        "NetworkId": {"type": "string"},
-    },
-    "required": ["MemberConfiguration"],
-}
 
 
 class Member(_Resource):
     """AWS::ManagedBlockchain::Member: Resource Type definition for AWS::ManagedBlockchain::Member
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: MemberId.
+    Read-only attributes (known once deployed): MemberId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-managedblockchain-member.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -269,35 +185,44 @@ class Member(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "MemberAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "member.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     MemberId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     InvitationId: str
     MemberConfiguration: MemberMemberConfigurationDict
     NetworkConfiguration: MemberNetworkConfigurationDict
     NetworkId: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        MemberConfiguration: MemberMemberConfiguration | MemberMemberConfigurationDict,
+        InvitationId: str | None = None,
+        NetworkConfiguration: MemberNetworkConfiguration
+        | MemberNetworkConfigurationDict
+        | None = None,
+        NetworkId: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::ManagedBlockchain::Member; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            MemberConfiguration: MemberMemberConfiguration | MemberMemberConfigurationDict,
-            InvitationId: str | None = None,
-            NetworkConfiguration: MemberNetworkConfiguration
-            | MemberNetworkConfigurationDict
-            | None = None,
-            NetworkId: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::ManagedBlockchain::Member; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            MemberConfiguration: Type: MemberMemberConfigurationDict. Required.
+            InvitationId: Type: str.
+            NetworkConfiguration: Type: MemberNetworkConfigurationDict.
+            NetworkId: Type: str.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,92 +55,74 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-NodeNodeConfigurationDict = TypedDict(
-    "NodeNodeConfigurationDict",
-    {
-        "AvailabilityZone": "Required[str]",
-        "InstanceType": "Required[str]",
-    },
-    total=False,
-)
 
+class NodeNodeConfigurationDict(TypedDict, total=False):
+    """NodeNodeConfiguration as a plain dict."""
+
+    AvailabilityZone: Required[str]
+    """Type: str."""
+    InstanceType: Required[str]
+    """Type: str."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::ManagedBlockchain::Node",
     schema_file="aws-managedblockchain-node.json",
     primary_identifier=("/NodeId",),
-    additional_identifiers=(),
     read_only=("/NodeId", "/Arn"),
-    create_only=(),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("NetworkId", "NodeConfiguration"),
-    list_required=(),
-    tagging=None,
-    replacement_strategy="create_then_delete",
-    handlers={},
 )
-
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "NodeConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AvailabilityZone": {"type": "string"},
-                "InstanceType": {"type": "string"},
-            },
-            "required": ["AvailabilityZone", "InstanceType"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "Arn": {"type": "string"},
-        "MemberId": {"type": "string"},
-        "NetworkId": {"type": "string"},
-        "NodeConfiguration": {"$ref": "#/definitions/NodeConfiguration"},
-        "NodeId": {"type": "string"},
-    },
-    "required": ["NetworkId", "NodeConfiguration"],
-}
 
 
 class Node(_Resource):
     """AWS::ManagedBlockchain::Node: Resource Type definition for AWS::ManagedBlockchain::Node
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: NodeId.
+    Read-only attributes (known once deployed): Arn, NodeId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-managedblockchain-node.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
     props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "NodeProps")
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "NodeAttributes")
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "node.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Type: str."""
     NodeId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     MemberId: str
     NetworkId: str
     NodeConfiguration: NodeNodeConfigurationDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        NetworkId: str,
+        NodeConfiguration: NodeNodeConfiguration | NodeNodeConfigurationDict,
+        MemberId: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::ManagedBlockchain::Node; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            NetworkId: str,
-            NodeConfiguration: NodeNodeConfiguration | NodeNodeConfigurationDict,
-            MemberId: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::ManagedBlockchain::Node; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            NetworkId: Type: str. Required.
+            NodeConfiguration: Type: NodeNodeConfigurationDict. Required.
+            MemberId: Type: str.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -7,10 +7,10 @@ Imported on first use by bridge.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "BridgeAttributes",
@@ -33,81 +33,154 @@ class BridgeEgressGatewayBridge(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    MaxBitrate: int
+    MaxBitrate: Annotated[
+        int, Field(description="The maximum expected bitrate of the egress bridge.")
+    ]
 
 
 class BridgeIngressGatewayBridge(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    MaxBitrate: int
-    MaxOutputs: int
+    MaxBitrate: Annotated[
+        int, Field(description="The maximum expected bitrate of the ingress bridge.")
+    ]
+    MaxOutputs: Annotated[
+        int, Field(description="The maximum number of outputs on the ingress bridge.")
+    ]
 
 
 class BridgeMulticastSourceSettings(DeferredModel):
+    """
+    The settings related to the multicast source.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    MulticastSourceIp: str | None = None
+    MulticastSourceIp: Annotated[
+        str | None,
+        Field(description="The IP address of the source for source-specific multicast (SSM)."),
+    ] = None
 
 
 class BridgeNetworkOutput(DeferredModel):
+    """
+    The output of the bridge. A network output is delivered to your premises.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    IpAddress: str
-    Name: str
-    NetworkName: str
-    Port: int
-    Protocol: Literal["rtp-fec", "rtp", "udp"]
-    Ttl: int
+    IpAddress: Annotated[str, Field(description="The network output IP Address.")]
+    Name: Annotated[str, Field(description="The network output name.")]
+    NetworkName: Annotated[str, Field(description="The network output's gateway network name.")]
+    Port: Annotated[int, Field(description="The network output port.")]
+    Protocol: Annotated[
+        Literal["rtp-fec", "rtp", "udp"], Field(description="The network output protocol.")
+    ]
+    Ttl: Annotated[int, Field(description="The network output TTL.")]
 
 
 class BridgeNetworkSource(DeferredModel):
+    """
+    The source of the bridge. A network source originates at your premises.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    MulticastIp: str
-    MulticastSourceSettings: BridgeMulticastSourceSettings | None = None
-    Name: str
-    NetworkName: str
-    Port: int
-    Protocol: Literal["rtp-fec", "rtp", "udp"]
+    MulticastIp: Annotated[str, Field(description="The network source multicast IP.")]
+    MulticastSourceSettings: Annotated[
+        BridgeMulticastSourceSettings | None,
+        Field(description="The settings related to the multicast source."),
+    ] = None
+    Name: Annotated[str, Field(description="The name of the network source.")]
+    NetworkName: Annotated[str, Field(description="The network source's gateway network name.")]
+    Port: Annotated[int, Field(description="The network source port.")]
+    Protocol: Annotated[
+        Literal["rtp-fec", "rtp", "udp"], Field(description="The network source protocol.")
+    ]
 
 
 class BridgeOutput(DeferredModel):
+    """
+    The output of the bridge.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    NetworkOutput: BridgeNetworkOutput | None = None
+    NetworkOutput: Annotated[
+        BridgeNetworkOutput | None,
+        Field(
+            description="The output of the bridge. A network output is delivered to your premises."
+        ),
+    ] = None
 
 
 class BridgeSourcePriority(DeferredModel):
+    """
+    The priority you want to assign to a source. You can have a primary stream and a backup stream or two equally prioritized streams.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    PrimarySource: str | None = None
+    PrimarySource: Annotated[
+        str | None,
+        Field(description="The name of the source you choose as the primary source for this flow."),
+    ] = None
 
 
 class FailoverConfig(DeferredModel):
+    """
+    The settings for source failover.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    FailoverMode: Literal["FAILOVER"]
-    SourcePriority: BridgeSourcePriority | None = None
-    State: Literal["ENABLED", "DISABLED"] | None = None
+    FailoverMode: Annotated[
+        Literal["FAILOVER"],
+        Field(
+            description="The type of failover you choose for this flow. FAILOVER allows switching between different streams."
+        ),
+    ]
+    SourcePriority: Annotated[
+        BridgeSourcePriority | None,
+        Field(
+            description="The priority you want to assign to a source. You can have a primary stream and a backup stream or two equally prioritized streams."
+        ),
+    ] = None
+    State: Annotated[
+        Literal["ENABLED", "DISABLED"] | None,
+        Field(description="Allowed values: 'ENABLED', 'DISABLED'."),
+    ] = None
 
 
 class VpcInterfaceAttachment(DeferredModel):
+    """
+    The settings for attaching a VPC interface to an resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    VpcInterfaceName: str | None = None
+    VpcInterfaceName: Annotated[
+        str | None, Field(description="The name of the VPC interface to use for this resource.")
+    ] = None
 
 
 class BridgeAttributes(DeferredModel):
-    BridgeArn: str | None = None
-    BridgeState: (
+    """
+    The read-only attributes of a AWS::MediaConnect::Bridge, set by AWS.
+    """
+
+    BridgeArn: Annotated[
+        str | None, Field(description="The Amazon Resource Number (ARN) of the bridge.")
+    ] = None
+    BridgeState: Annotated[
         Literal[
             "CREATING",
             "STANDBY",
@@ -121,32 +194,73 @@ class BridgeAttributes(DeferredModel):
             "START_PENDING",
             "UPDATING",
         ]
-        | None
-    ) = None
+        | None,
+        Field(
+            description="Allowed values: 'CREATING', 'STANDBY', 'STARTING', 'DEPLOYING', 'ACTIVE', 'STOPPING', 'DELETING', 'DELETED', 'START_FAILED', 'START_PENDING', 'UPDATING'."
+        ),
+    ] = None
 
 
 class BridgeFlowSource(DeferredModel):
+    """
+    The source of the bridge. A flow source originates in MediaConnect as an existing cloud flow.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    FlowArn: str
-    FlowVpcInterfaceAttachment: VpcInterfaceAttachment | None = None
-    Name: str
+    FlowArn: Annotated[
+        str, Field(description="The ARN of the cloud flow used as a source of this bridge.")
+    ]
+    FlowVpcInterfaceAttachment: Annotated[
+        VpcInterfaceAttachment | None,
+        Field(description="The name of the VPC interface attachment to use for this source."),
+    ] = None
+    Name: Annotated[str, Field(description="The name of the flow source.")]
 
 
 class BridgeSource(DeferredModel):
+    """
+    The bridge's source.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    FlowSource: BridgeFlowSource | None = None
-    NetworkSource: BridgeNetworkSource | None = None
+    FlowSource: Annotated[
+        BridgeFlowSource | None,
+        Field(
+            description="The source of the bridge. A flow source originates in MediaConnect as an existing cloud flow."
+        ),
+    ] = None
+    NetworkSource: Annotated[
+        BridgeNetworkSource | None,
+        Field(
+            description="The source of the bridge. A network source originates at your premises."
+        ),
+    ] = None
 
 
 class BridgeProps(DeferredModel):
-    EgressGatewayBridge: BridgeEgressGatewayBridge | None = None
-    IngressGatewayBridge: BridgeIngressGatewayBridge | None = None
-    Name: str
-    Outputs: list[BridgeOutput] | None = None
-    PlacementArn: str
-    SourceFailoverConfig: FailoverConfig | None = None
-    Sources: list[BridgeSource]
+    """
+    The properties a program declares for a AWS::MediaConnect::Bridge.
+    """
+
+    EgressGatewayBridge: Annotated[
+        BridgeEgressGatewayBridge | None, Field(description="Type: BridgeEgressGatewayBridgeDict.")
+    ] = None
+    IngressGatewayBridge: Annotated[
+        BridgeIngressGatewayBridge | None,
+        Field(description="Type: BridgeIngressGatewayBridgeDict."),
+    ] = None
+    Name: Annotated[str, Field(description="The name of the bridge.")]
+    Outputs: Annotated[
+        list[BridgeOutput] | None, Field(description="The outputs on this bridge.")
+    ] = None
+    PlacementArn: Annotated[
+        str, Field(description="The placement Amazon Resource Number (ARN) of the bridge.")
+    ]
+    SourceFailoverConfig: Annotated[
+        FailoverConfig | None, Field(description="The settings for source failover.")
+    ] = None
+    Sources: Annotated[list[BridgeSource], Field(description="The sources on this bridge.")]

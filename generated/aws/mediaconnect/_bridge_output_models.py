@@ -7,10 +7,10 @@ Imported on first use by bridge_output.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "BridgeNetworkOutput",
@@ -20,21 +20,43 @@ __all__ = [
 
 
 class BridgeNetworkOutput(DeferredModel):
+    """
+    The output of the bridge. A network output is delivered to your premises.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    IpAddress: str
-    NetworkName: str
-    Port: int
-    Protocol: Literal["rtp-fec", "rtp", "udp"]
-    Ttl: int
+    IpAddress: Annotated[str, Field(description="The network output IP Address.")]
+    NetworkName: Annotated[str, Field(description="The network output's gateway network name.")]
+    Port: Annotated[int, Field(description="The network output port.")]
+    Protocol: Annotated[
+        Literal["rtp-fec", "rtp", "udp"], Field(description="The network output protocol.")
+    ]
+    Ttl: Annotated[int, Field(description="The network output TTL.")]
 
 
 class BridgeOutputAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::MediaConnect::BridgeOutput, set by AWS.
+    """
 
 
 class BridgeOutputProps(DeferredModel):
-    BridgeArn: str
-    Name: str
-    NetworkOutput: BridgeNetworkOutput
+    """
+    The properties a program declares for a AWS::MediaConnect::BridgeOutput.
+    """
+
+    BridgeArn: Annotated[
+        str,
+        Field(
+            description="The Amazon Resource Number (ARN) of the bridge. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Name: Annotated[
+        str,
+        Field(
+            description="The network output name. Create-only: changing it replaces the resource."
+        ),
+    ]
+    NetworkOutput: Annotated[BridgeNetworkOutput, Field(description="The output of the bridge.")]

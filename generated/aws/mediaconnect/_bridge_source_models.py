@@ -7,10 +7,10 @@ Imported on first use by bridge_source.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "BridgeFlowSource",
@@ -23,44 +23,101 @@ __all__ = [
 
 
 class BridgeSourceMulticastSourceSettings(DeferredModel):
+    """
+    The settings related to the multicast source.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    MulticastSourceIp: str | None = None
+    MulticastSourceIp: Annotated[
+        str | None,
+        Field(description="The IP address of the source for source-specific multicast (SSM)."),
+    ] = None
 
 
 class VpcInterfaceAttachment(DeferredModel):
+    """
+    The settings for attaching a VPC interface to an resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    VpcInterfaceName: str | None = None
+    VpcInterfaceName: Annotated[
+        str | None, Field(description="The name of the VPC interface to use for this resource.")
+    ] = None
 
 
 class BridgeSourceAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::MediaConnect::BridgeSource, set by AWS.
+    """
 
 
 class BridgeFlowSource(DeferredModel):
+    """
+    The source of the bridge. A flow source originates in MediaConnect as an existing cloud flow.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    FlowArn: str
-    FlowVpcInterfaceAttachment: VpcInterfaceAttachment | None = None
+    FlowArn: Annotated[
+        str, Field(description="The ARN of the cloud flow used as a source of this bridge.")
+    ]
+    FlowVpcInterfaceAttachment: Annotated[
+        VpcInterfaceAttachment | None,
+        Field(description="The name of the VPC interface attachment to use for this source."),
+    ] = None
 
 
 class BridgeNetworkSource(DeferredModel):
+    """
+    The source of the bridge. A network source originates at your premises.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    MulticastIp: str
-    MulticastSourceSettings: BridgeSourceMulticastSourceSettings | None = None
-    NetworkName: str
-    Port: int
-    Protocol: Literal["rtp-fec", "rtp", "udp"]
+    MulticastIp: Annotated[str, Field(description="The network source multicast IP.")]
+    MulticastSourceSettings: Annotated[
+        BridgeSourceMulticastSourceSettings | None,
+        Field(description="The settings related to the multicast source."),
+    ] = None
+    NetworkName: Annotated[str, Field(description="The network source's gateway network name.")]
+    Port: Annotated[int, Field(description="The network source port.")]
+    Protocol: Annotated[
+        Literal["rtp-fec", "rtp", "udp"], Field(description="The network source protocol.")
+    ]
 
 
 class BridgeSourceProps(DeferredModel):
-    BridgeArn: str
-    FlowSource: BridgeFlowSource | None = None
-    Name: str
-    NetworkSource: BridgeNetworkSource | None = None
+    """
+    The properties a program declares for a AWS::MediaConnect::BridgeSource.
+    """
+
+    BridgeArn: Annotated[
+        str,
+        Field(
+            description="The Amazon Resource Number (ARN) of the bridge. Create-only: changing it replaces the resource."
+        ),
+    ]
+    FlowSource: Annotated[
+        BridgeFlowSource | None,
+        Field(
+            description="The source of the bridge. A flow source originates in MediaConnect as an existing cloud flow."
+        ),
+    ] = None
+    Name: Annotated[
+        str,
+        Field(
+            description="The name of the source. Create-only: changing it replaces the resource."
+        ),
+    ]
+    NetworkSource: Annotated[
+        BridgeNetworkSource | None,
+        Field(
+            description="The source of the bridge. A network source originates at your premises."
+        ),
+    ] = None

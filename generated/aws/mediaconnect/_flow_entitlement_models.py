@@ -7,10 +7,10 @@ Imported on first use by flow_entitlement.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "FlowEntitlementAttributes",
@@ -21,38 +21,126 @@ __all__ = [
 
 
 class FlowEntitlementEncryption(DeferredModel):
+    """
+    Information about the encryption of the flow.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Algorithm: Literal["aes128", "aes192", "aes256"]
-    ConstantInitializationVector: str | None = None
-    DeviceId: str | None = None
-    KeyType: Literal["speke", "static-key"] | None = None
-    Region: str | None = None
-    ResourceId: str | None = None
-    RoleArn: str
-    SecretArn: str | None = None
-    Url: str | None = None
+    Algorithm: Annotated[
+        Literal["aes128", "aes192", "aes256"],
+        Field(
+            description="The type of algorithm that is used for the encryption (such as aes128, aes192, or aes256)."
+        ),
+    ]
+    ConstantInitializationVector: Annotated[
+        str | None,
+        Field(
+            description="A 128-bit, 16-byte hex value represented by a 32-character string, to be used with the key for encrypting content. This parameter is not valid for static key encryption."
+        ),
+    ] = None
+    DeviceId: Annotated[
+        str | None,
+        Field(
+            description="The value of one of the devices that you configured with your digital rights management (DRM) platform key provider. This parameter is required for SPEKE encryption and is not valid for static key encryption."
+        ),
+    ] = None
+    KeyType: Annotated[
+        Literal["speke", "static-key"] | None,
+        Field(
+            description="The type of key that is used for the encryption. If no keyType is provided, the service will use the default setting (static-key)."
+        ),
+    ] = None
+    Region: Annotated[
+        str | None,
+        Field(
+            description="The AWS Region that the API Gateway proxy endpoint was created in. This parameter is required for SPEKE encryption and is not valid for static key encryption."
+        ),
+    ] = None
+    ResourceId: Annotated[
+        str | None,
+        Field(
+            description="An identifier for the content. The service sends this value to the key server to identify the current endpoint. The resource ID is also known as the content ID. This parameter is required for SPEKE encryption and is not valid for static key encryption."
+        ),
+    ] = None
+    RoleArn: Annotated[
+        str,
+        Field(
+            description="The ARN of the role that you created during setup (when you set up AWS Elemental MediaConnect as a trusted entity)."
+        ),
+    ]
+    SecretArn: Annotated[
+        str | None,
+        Field(
+            description="The ARN of the secret that you created in AWS Secrets Manager to store the encryption key. This parameter is required for static key encryption and is not valid for SPEKE encryption."
+        ),
+    ] = None
+    Url: Annotated[
+        str | None,
+        Field(
+            description="The URL from the API Gateway proxy that you set up to talk to your key server. This parameter is required for SPEKE encryption and is not valid for static key encryption."
+        ),
+    ] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Type: str.")]
+    Value: Annotated[str, Field(description="Type: str.")]
 
 
 class FlowEntitlementAttributes(DeferredModel):
-    EntitlementArn: str | None = None
+    """
+    The read-only attributes of a AWS::MediaConnect::FlowEntitlement, set by AWS.
+    """
+
+    EntitlementArn: Annotated[str | None, Field(description="The ARN of the entitlement.")] = None
 
 
 class FlowEntitlementProps(DeferredModel):
-    DataTransferSubscriberFeePercent: int | None = None
-    Description: str
-    Encryption: FlowEntitlementEncryption | None = None
-    EntitlementStatus: Literal["ENABLED", "DISABLED"] | None = None
-    FlowArn: str
-    Name: str
-    Subscribers: list[str]
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::MediaConnect::FlowEntitlement.
+    """
+
+    DataTransferSubscriberFeePercent: Annotated[
+        int | None,
+        Field(
+            description="Percentage from 0-100 of the data transfer cost to be billed to the subscriber. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Description: Annotated[str, Field(description="A description of the entitlement.")]
+    Encryption: Annotated[
+        FlowEntitlementEncryption | None,
+        Field(
+            description="The type of encryption that will be used on the output that is associated with this entitlement."
+        ),
+    ] = None
+    EntitlementStatus: Annotated[
+        Literal["ENABLED", "DISABLED"] | None,
+        Field(description="An indication of whether the entitlement is enabled."),
+    ] = None
+    FlowArn: Annotated[
+        str,
+        Field(description="The ARN of the flow. Create-only: changing it replaces the resource."),
+    ]
+    Name: Annotated[
+        str,
+        Field(
+            description="The name of the entitlement. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Subscribers: Annotated[
+        list[str],
+        Field(
+            description="The AWS account IDs that you want to share your content with. The receiving accounts (subscribers) will be allowed to create their own flow using your content as the source."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(
+            description="Key-value pairs that can be used to tag and organize this flow entitlement."
+        ),
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by flow_media_stream.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "FlowMediaStreamAttributes",
@@ -22,18 +22,43 @@ __all__ = [
 
 
 class FlowMediaStreamFmtp(DeferredModel):
+    """
+    A set of parameters that define the media stream.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ChannelOrder: str | None = None
-    Colorimetry: (
-        Literal["BT601", "BT709", "BT2020", "BT2100", "ST2065-1", "ST2065-3", "XYZ"] | None
-    ) = None
-    ExactFramerate: str | None = None
-    Par: str | None = None
-    Range: Literal["NARROW", "FULL", "FULLPROTECT"] | None = None
-    ScanMode: Literal["progressive", "interlace", "progressive-segmented-frame"] | None = None
-    Tcs: (
+    ChannelOrder: Annotated[
+        str | None,
+        Field(
+            description="The format of the audio channel. Can only be specified for an audio media stream."
+        ),
+    ] = None
+    Colorimetry: Annotated[
+        Literal["BT601", "BT709", "BT2020", "BT2100", "ST2065-1", "ST2065-3", "XYZ"] | None,
+        Field(description="The format used for the representation of color."),
+    ] = None
+    ExactFramerate: Annotated[
+        str | None,
+        Field(
+            description="The frame rate for the video stream, in frames/second. For example: 60000/1001."
+        ),
+    ] = None
+    Par: Annotated[str | None, Field(description="The pixel aspect ratio (PAR) of the video.")] = (
+        None
+    )
+    Range: Annotated[
+        Literal["NARROW", "FULL", "FULLPROTECT"] | None,
+        Field(description="The encoding range of the video."),
+    ] = None
+    ScanMode: Annotated[
+        Literal["progressive", "interlace", "progressive-segmented-frame"] | None,
+        Field(
+            description="The type of compression that was used to smooth the video's appearance."
+        ),
+    ] = None
+    Tcs: Annotated[
         Literal[
             "SDR",
             "PQ",
@@ -45,38 +70,113 @@ class FlowMediaStreamFmtp(DeferredModel):
             "ST428-1",
             "DENSITY",
         ]
-        | None
-    ) = None
+        | None,
+        Field(description="The transfer characteristic system (TCS) that is used in the video."),
+    ] = None
 
 
 class MediaStreamAttributes(DeferredModel):
+    """
+    Attributes that are related to the media stream.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Fmtp: FlowMediaStreamFmtp | None = None
-    Lang: str | None = None
+    Fmtp: Annotated[
+        FlowMediaStreamFmtp | None,
+        Field(description="A set of parameters that define the media stream."),
+    ] = None
+    Lang: Annotated[
+        str | None,
+        Field(
+            description="The audio language, in a format that is recognized by the receiver. Can only be specified for an audio media stream."
+        ),
+    ] = None
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key name of the tag.")]
+    Value: Annotated[str, Field(description="The value for the tag.")]
 
 
 class FlowMediaStreamAttributes(DeferredModel):
-    Arn: str | None = None
-    Fmt: int | None = None
+    """
+    The read-only attributes of a AWS::MediaConnect::FlowMediaStream, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of the media stream, composed of the flow ARN followed by /mediaStream/ and the media stream name."
+        ),
+    ] = None
+    Fmt: Annotated[
+        int | None,
+        Field(
+            description="The format type number (sometimes referred to as RTP payload type) of the media stream. MediaConnect assigns this value to the media stream."
+        ),
+    ] = None
 
 
 class FlowMediaStreamProps(DeferredModel):
-    Attributes: MediaStreamAttributes | None = None
-    ClockRate: int | None = None
-    Description: str | None = None
-    FlowArn: str
-    MediaStreamId: int
-    MediaStreamName: str
-    MediaStreamType: Literal["video", "audio", "ancillary-data"]
-    Tags: list[Tag] | None = None
-    VideoFormat: str | None = None
+    """
+    The properties a program declares for a AWS::MediaConnect::FlowMediaStream.
+    """
+
+    Attributes: Annotated[
+        MediaStreamAttributes | None,
+        Field(description="Attributes that are related to the media stream."),
+    ] = None
+    ClockRate: Annotated[
+        int | None,
+        Field(
+            description="The sample rate (in Hz) for the stream. If the media stream type is video or ancillary data, set this value to 90000. If the media stream type is audio, set this value to either 48000 or 96000."
+        ),
+    ] = None
+    Description: Annotated[
+        str | None,
+        Field(
+            description="A description that can help you quickly identify what your media stream is used for."
+        ),
+    ] = None
+    FlowArn: Annotated[
+        str,
+        Field(
+            description="The Amazon Resource Name (ARN) of the flow that the media stream belongs to. Create-only: changing it replaces the resource."
+        ),
+    ]
+    MediaStreamId: Annotated[
+        int,
+        Field(
+            description="A unique identifier for the media stream. Create-only: changing it replaces the resource."
+        ),
+    ]
+    MediaStreamName: Annotated[
+        str,
+        Field(
+            description="A name that helps you distinguish one media stream from another. Create-only: changing it replaces the resource."
+        ),
+    ]
+    MediaStreamType: Annotated[
+        Literal["video", "audio", "ancillary-data"], Field(description="The type of media stream.")
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(
+            description="The key-value pairs that can be used to tag and organize the media stream."
+        ),
+    ] = None
+    VideoFormat: Annotated[
+        str | None,
+        Field(
+            description="The resolution of the video. Required for a video media stream and rejected for other media stream types."
+        ),
+    ] = None

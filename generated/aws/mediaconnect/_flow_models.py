@@ -48,56 +48,156 @@ __all__ = [
 
 
 class Encryption(DeferredModel):
+    """
+    Information about the encryption of the flow.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Algorithm: Literal["aes128", "aes192", "aes256"] | None = None
-    ConstantInitializationVector: str | None = None
-    DeviceId: str | None = None
-    KeyType: Literal["speke", "static-key", "srt-password"] | None = None
-    Region: str | None = None
-    ResourceId: str | None = None
-    RoleArn: str
-    SecretArn: str | None = None
-    Url: str | None = None
+    Algorithm: Annotated[
+        Literal["aes128", "aes192", "aes256"] | None,
+        Field(
+            description="The type of algorithm that is used for the encryption (such as aes128, aes192, or aes256)."
+        ),
+    ] = None
+    ConstantInitializationVector: Annotated[
+        str | None,
+        Field(
+            description="A 128-bit, 16-byte hex value represented by a 32-character string, to be used with the key for encrypting content. This parameter is not valid for static key encryption."
+        ),
+    ] = None
+    DeviceId: Annotated[
+        str | None,
+        Field(
+            description="The value of one of the devices that you configured with your digital rights management (DRM) platform key provider. This parameter is required for SPEKE encryption and is not valid for static key encryption."
+        ),
+    ] = None
+    KeyType: Annotated[
+        Literal["speke", "static-key", "srt-password"] | None,
+        Field(
+            description="The type of key that is used for the encryption. If no keyType is provided, the service will use the default setting (static-key)."
+        ),
+    ] = None
+    Region: Annotated[
+        str | None,
+        Field(
+            description="The AWS Region that the API Gateway proxy endpoint was created in. This parameter is required for SPEKE encryption and is not valid for static key encryption."
+        ),
+    ] = None
+    ResourceId: Annotated[
+        str | None,
+        Field(
+            description="An identifier for the content. The service sends this value to the key server to identify the current endpoint. The resource ID is also known as the content ID. This parameter is required for SPEKE encryption and is not valid for static key encryption."
+        ),
+    ] = None
+    RoleArn: Annotated[
+        str,
+        Field(
+            description="The ARN of the role that you created during setup (when you set up AWS Elemental MediaConnect as a trusted entity)."
+        ),
+    ]
+    SecretArn: Annotated[
+        str | None,
+        Field(
+            description="The ARN of the secret that you created in AWS Secrets Manager to store the encryption key. This parameter is required for static key encryption and is not valid for SPEKE encryption."
+        ),
+    ] = None
+    Url: Annotated[
+        str | None,
+        Field(
+            description="The URL from the API Gateway proxy that you set up to talk to your key server. This parameter is required for SPEKE encryption and is not valid for static key encryption."
+        ),
+    ] = None
 
 
 class FailoverConfigSourcePriority(DeferredModel):
+    """
+    The priority you want to assign to a source. You can have a primary stream and a backup stream or two equally prioritized streams.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    PrimarySource: str
+    PrimarySource: Annotated[
+        str,
+        Field(description="The name of the source you choose as the primary source for this flow."),
+    ]
 
 
 class FlowBlackFrames(DeferredModel):
+    """
+    Configures settings for the BlackFrames metric.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    State: Literal["ENABLED", "DISABLED"] | None = None
-    ThresholdSeconds: int | None = None
+    State: Annotated[
+        Literal["ENABLED", "DISABLED"] | None,
+        Field(description="Indicates whether the BlackFrames metric is enabled or disabled."),
+    ] = None
+    ThresholdSeconds: Annotated[
+        int | None,
+        Field(
+            description="Specifies the number of consecutive seconds of black frames that triggers an event or alert."
+        ),
+    ] = None
 
 
 class FlowEncodingConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    EncodingProfile: Literal["DISTRIBUTION_H264_DEFAULT", "CONTRIBUTION_H264_DEFAULT"] | None = None
-    VideoMaxBitrate: int | None = None
+    EncodingProfile: Annotated[
+        Literal["DISTRIBUTION_H264_DEFAULT", "CONTRIBUTION_H264_DEFAULT"] | None,
+        Field(
+            description="The encoding profile to use when transcoding the NDI source to a Transport Stream. You can change this value while a flow is running."
+        ),
+    ] = None
+    VideoMaxBitrate: Annotated[
+        int | None,
+        Field(
+            description="The maximum video bitrate to use when transcoding the NDI source to a Transport Stream. This parameter enables you to override the default video bitrate within the encoding profile's supported range. The supported range is 10,000,000 - 50,000,000 bits per second (bps). If you do not specify a value, MediaConnect uses the default value of 20,000,000 bps."
+        ),
+    ] = None
 
 
 class FlowFmtp(DeferredModel):
+    """
+    A set of parameters that define the media stream.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ChannelOrder: str | None = None
-    Colorimetry: (
-        Literal["BT601", "BT709", "BT2020", "BT2100", "ST2065-1", "ST2065-3", "XYZ"] | None
-    ) = None
-    ExactFramerate: str | None = None
-    Par: str | None = None
-    Range: Literal["NARROW", "FULL", "FULLPROTECT"] | None = None
-    ScanMode: Literal["progressive", "interlace", "progressive-segmented-frame"] | None = None
-    Tcs: (
+    ChannelOrder: Annotated[str | None, Field(description="The format of the audio channel.")] = (
+        None
+    )
+    Colorimetry: Annotated[
+        Literal["BT601", "BT709", "BT2020", "BT2100", "ST2065-1", "ST2065-3", "XYZ"] | None,
+        Field(description="The format used for the representation of color."),
+    ] = None
+    ExactFramerate: Annotated[
+        str | None,
+        Field(
+            description="The frame rate for the video stream, in frames/second. For example: 60000/1001."
+        ),
+    ] = None
+    Par: Annotated[str | None, Field(description="The pixel aspect ratio (PAR) of the video.")] = (
+        None
+    )
+    Range: Annotated[
+        Literal["NARROW", "FULL", "FULLPROTECT"] | None,
+        Field(description="The encoding range of the video."),
+    ] = None
+    ScanMode: Annotated[
+        Literal["progressive", "interlace", "progressive-segmented-frame"] | None,
+        Field(
+            description="The type of compression that was used to smooth the video's appearance."
+        ),
+    ] = None
+    Tcs: Annotated[
         Literal[
             "SDR",
             "PQ",
@@ -109,238 +209,586 @@ class FlowFmtp(DeferredModel):
             "ST428-1",
             "DENSITY",
         ]
-        | None
-    ) = None
+        | None,
+        Field(description="The transfer characteristic system (TCS) that is used in the video."),
+    ] = None
 
 
 class FlowFrozenFrames(DeferredModel):
+    """
+    Configures settings for the FrozenFrames metric.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    State: Literal["ENABLED", "DISABLED"] | None = None
-    ThresholdSeconds: int | None = None
+    State: Annotated[
+        Literal["ENABLED", "DISABLED"] | None,
+        Field(description="Indicates whether the FrozenFrames metric is enabled or disabled."),
+    ] = None
+    ThresholdSeconds: Annotated[
+        int | None,
+        Field(
+            description="Specifies the number of consecutive seconds of a static image that triggers an event or alert."
+        ),
+    ] = None
 
 
 class FlowInterface(DeferredModel):
+    """
+    The VPC interface that you want to use for the media stream associated with the output.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str
+    Name: Annotated[
+        str,
+        Field(
+            description="The name of the VPC interface that you want to use for the media stream associated with the output."
+        ),
+    ]
 
 
 class FlowMaintenance(DeferredModel):
+    """
+    The maintenance setting of a flow.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    MaintenanceDay: Literal[
-        "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"
+    MaintenanceDay: Annotated[
+        Literal["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"],
+        Field(
+            description="A day of a week when the maintenance will happen. Use Monday/Tuesday/Wednesday/Thursday/Friday/Saturday/Sunday."
+        ),
     ]
-    MaintenanceStartHour: str
+    MaintenanceStartHour: Annotated[
+        str,
+        Field(
+            description="UTC time when the maintenance will happen. Use 24-hour HH:MM format. Minutes must be 00. Example: 13:00. The default value is 02:00."
+        ),
+    ]
 
 
 class FlowNdiSourceSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AudioReferenceLevel: int | None = None
-    SourceName: str | None = None
+    AudioReferenceLevel: Annotated[
+        int | None, Field(description="The audio reference level of the NDI sender, in dBFS.")
+    ] = None
+    SourceName: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class FlowSilentAudio(DeferredModel):
+    """
+    Configures settings for the SilentAudio metric.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    State: Literal["ENABLED", "DISABLED"] | None = None
-    ThresholdSeconds: int | None = None
+    State: Annotated[
+        Literal["ENABLED", "DISABLED"] | None,
+        Field(description="Indicates whether the SilentAudio metric is enabled or disabled."),
+    ] = None
+    ThresholdSeconds: Annotated[
+        int | None,
+        Field(
+            description="Specifies the number of consecutive seconds of silence that triggers an event or alert."
+        ),
+    ] = None
 
 
 class FlowTransitEncryptionEncryptionKeyConfigurationOption2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Automatic: Annotated[dict[str, Any], Field(max_length=0)]
+    Automatic: Annotated[
+        dict[str, Any],
+        Field(
+            description="Configuration settings for automatic encryption key management, where MediaConnect handles key creation and rotation.",
+            max_length=0,
+        ),
+    ]
 
 
 class FlowVpcInterfaceAttachment(DeferredModel):
+    """
+    The settings for attaching a VPC interface to an resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    VpcInterfaceName: str | None = None
+    VpcInterfaceName: Annotated[
+        str | None, Field(description="The name of the VPC interface to use for this resource.")
+    ] = None
 
 
 class InputConfiguration(DeferredModel):
+    """
+    The transport parameters associated with an incoming media stream.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    InputPort: int
-    Interface: FlowInterface
+    InputPort: Annotated[
+        int, Field(description="The port that the flow listens on for an incoming media stream.")
+    ]
+    Interface: Annotated[
+        FlowInterface, Field(description="The VPC interface where the media stream comes in from.")
+    ]
 
 
 class MediaStreamAttributes(DeferredModel):
+    """
+    Attributes that are related to the media stream.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Fmtp: FlowFmtp | None = None
-    Lang: str | None = None
+    Fmtp: Annotated[
+        FlowFmtp | None, Field(description="A set of parameters that define the media stream.")
+    ] = None
+    Lang: Annotated[
+        str | None,
+        Field(description="The audio language, in a format that is recognized by the receiver."),
+    ] = None
 
 
 class MediaStreamSourceConfiguration(DeferredModel):
+    """
+    The media stream that is associated with the source, and the parameters for that association.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EncodingName: Literal["jxsv", "raw", "smpte291", "pcm"]
-    InputConfigurations: list[InputConfiguration] | None = None
-    MediaStreamName: str
+    EncodingName: Annotated[
+        Literal["jxsv", "raw", "smpte291", "pcm"],
+        Field(
+            description="The format that was used to encode the data. For ancillary data streams, set the encoding name to smpte291. For audio streams, set the encoding name to pcm. For video, 2110 streams, set the encoding name to raw. For video, JPEG XS streams, set the encoding name to jxsv."
+        ),
+    ]
+    InputConfigurations: Annotated[
+        list[InputConfiguration] | None,
+        Field(description="The media streams that you want to associate with the source."),
+    ] = None
+    MediaStreamName: Annotated[
+        str, Field(description="A name that helps you distinguish one media stream from another.")
+    ]
 
 
 class NdiDiscoveryServerConfig(DeferredModel):
+    """
+    Specifies the configuration settings for individual NDI discovery servers. A maximum of 3 servers is allowed.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DiscoveryServerAddress: str
-    DiscoveryServerPort: int | None = None
-    VpcInterfaceAdapter: str
+    DiscoveryServerAddress: Annotated[
+        str, Field(description="The unique network address of the NDI discovery server.")
+    ]
+    DiscoveryServerPort: Annotated[
+        int | None,
+        Field(
+            description="The port for the NDI discovery server. Defaults to 5959 if a custom port isn't specified."
+        ),
+    ] = None
+    VpcInterfaceAdapter: Annotated[
+        str,
+        Field(
+            description="The identifier for the Virtual Private Cloud (VPC) network interface used by the flow."
+        ),
+    ]
 
 
 class SecretsManagerEncryptionKeyConfiguration(DeferredModel):
+    """
+    The configuration settings for transit encryption of a flow source using AWS Secrets Manager, including the secret ARN and role ARN.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    RoleArn: str
-    SecretArn: str
+    RoleArn: Annotated[
+        str,
+        Field(
+            description="The ARN of the IAM role used for transit encryption from the router output using AWS Secrets Manager."
+        ),
+    ]
+    SecretArn: Annotated[
+        str,
+        Field(
+            description="The ARN of the AWS Secrets Manager secret used for transit encryption from the router output."
+        ),
+    ]
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Type: str.")]
+    Value: Annotated[str, Field(description="Type: str.")]
 
 
 class VideoMonitoringSetting(DeferredModel):
+    """
+    Specifies the configuration for video stream metrics monitoring.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    BlackFrames: FlowBlackFrames | None = None
-    FrozenFrames: FlowFrozenFrames | None = None
+    BlackFrames: Annotated[
+        FlowBlackFrames | None, Field(description="Configures settings for the BlackFrames metric.")
+    ] = None
+    FrozenFrames: Annotated[
+        FlowFrozenFrames | None,
+        Field(description="Configures settings for the FrozenFrames metric."),
+    ] = None
 
 
 class VpcInterface(DeferredModel):
+    """
+    The details of a VPC interface.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str
-    NetworkInterfaceIds: list[str] | None = None
-    NetworkInterfaceType: Literal["ena", "efa"] | None = None
-    RoleArn: str
-    SecurityGroupIds: list[str]
-    SubnetId: str
-    Tags: list[Tag] | None = None
+    Name: Annotated[
+        str,
+        Field(
+            description="Immutable and has to be a unique against other VpcInterfaces in this Flow."
+        ),
+    ]
+    NetworkInterfaceIds: Annotated[
+        list[str] | None,
+        Field(
+            description="IDs of the network interfaces created in customer's account by MediaConnect."
+        ),
+    ] = None
+    NetworkInterfaceType: Annotated[
+        Literal["ena", "efa"] | None,
+        Field(
+            description="The type of network adapter that you want MediaConnect to use on this interface. If you don't set this value, it defaults to ENA."
+        ),
+    ] = None
+    RoleArn: Annotated[
+        str,
+        Field(description="Role Arn MediaConnect can assume to create ENIs in customer's account."),
+    ]
+    SecurityGroupIds: Annotated[
+        list[str], Field(description="Security Group IDs to be used on ENI.")
+    ]
+    SubnetId: Annotated[str, Field(description="Subnet must be in the AZ of the Flow")]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="Key-value pairs that can be used to tag this VPC interface."),
+    ] = None
 
 
 class FlowAttributes(DeferredModel):
-    EgressIp: str | None = None
-    FlowArn: str | None = None
-    FlowAvailabilityZone: str | None = None
-    FlowNdiMachineName: str | None = None
+    """
+    The read-only attributes of a AWS::MediaConnect::Flow, set by AWS.
+    """
+
+    EgressIp: Annotated[
+        str | None,
+        Field(description="The IP address from which video will be sent to output destinations."),
+    ] = None
+    FlowArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN), a unique identifier for any AWS resource, of the flow."
+        ),
+    ] = None
+    FlowAvailabilityZone: Annotated[
+        str | None,
+        Field(
+            description="The Availability Zone that you want to create the flow in. These options are limited to the Availability Zones within the current AWS.(ReadOnly)"
+        ),
+    ] = None
+    FlowNdiMachineName: Annotated[
+        str | None,
+        Field(
+            description="A prefix for the names of the NDI sources that the flow creates.(ReadOnly)"
+        ),
+    ] = None
 
 
 class AudioMonitoringSetting(DeferredModel):
+    """
+    Specifies the configuration for audio stream metrics monitoring.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    SilentAudio: FlowSilentAudio | None = None
+    SilentAudio: Annotated[
+        FlowSilentAudio | None, Field(description="Configures settings for the SilentAudio metric.")
+    ] = None
 
 
 class FailoverConfig(DeferredModel):
+    """
+    The settings for source failover
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    FailoverMode: Literal["MERGE", "FAILOVER"] | None = None
-    RecoveryWindow: int | None = None
-    SourcePriority: FailoverConfigSourcePriority | None = None
-    State: Literal["ENABLED", "DISABLED"] | None = None
+    FailoverMode: Annotated[
+        Literal["MERGE", "FAILOVER"] | None,
+        Field(
+            description="The type of failover you choose for this flow. MERGE combines the source streams into a single stream, allowing graceful recovery from any single-source loss. FAILOVER allows switching between different streams."
+        ),
+    ] = None
+    RecoveryWindow: Annotated[
+        int | None, Field(description="Search window time to look for dash-7 packets")
+    ] = None
+    SourcePriority: Annotated[
+        FailoverConfigSourcePriority | None,
+        Field(
+            description="The priority you want to assign to a source. You can have a primary stream and a backup stream or two equally prioritized streams."
+        ),
+    ] = None
+    State: Annotated[
+        Literal["ENABLED", "DISABLED"] | None,
+        Field(description="Allowed values: 'ENABLED', 'DISABLED'."),
+    ] = None
 
 
 class FlowGatewayBridgeSource(DeferredModel):
+    """
+    The source configuration for cloud flows receiving a stream from a bridge.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    BridgeArn: str
-    VpcInterfaceAttachment: FlowVpcInterfaceAttachment | None = None
+    BridgeArn: Annotated[str, Field(description="The ARN of the bridge feeding this flow.")]
+    VpcInterfaceAttachment: Annotated[
+        FlowVpcInterfaceAttachment | None,
+        Field(
+            description="The name of the VPC interface attachment to use for this bridge source."
+        ),
+    ] = None
 
 
 class FlowNdiConfig(DeferredModel):
+    """
+    Specifies the configuration settings for NDI sources and outputs. Required when the flow includes NDI sources or outputs.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    MachineName: str | None = None
-    NdiDiscoveryServers: list[NdiDiscoveryServerConfig] | None = None
-    NdiState: Literal["ENABLED", "DISABLED"] | None = None
+    MachineName: Annotated[
+        str | None,
+        Field(
+            description="A prefix for the names of the NDI sources that the flow creates. If a custom name isn't specified, MediaConnect generates a unique 12-character ID as the prefix."
+        ),
+    ] = None
+    NdiDiscoveryServers: Annotated[
+        list[NdiDiscoveryServerConfig] | None,
+        Field(
+            description="A list of up to three NDI discovery server configurations. While not required by the API, this configuration is necessary for NDI functionality to work properly."
+        ),
+    ] = None
+    NdiState: Annotated[
+        Literal["ENABLED", "DISABLED"] | None,
+        Field(
+            description="A setting that controls whether NDI sources or outputs can be used in the flow. The default value is DISABLED. This value must be set as ENABLED for your flow to support NDI sources or outputs."
+        ),
+    ] = None
 
 
 class FlowSourceMonitoringConfig(DeferredModel):
+    """
+    The settings for source monitoring.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AudioMonitoringSettings: list[AudioMonitoringSetting] | None = None
-    ContentQualityAnalysisState: Literal["ENABLED", "DISABLED"] | None = None
-    ThumbnailState: Literal["ENABLED", "DISABLED"] | None = None
-    VideoMonitoringSettings: list[VideoMonitoringSetting] | None = None
+    AudioMonitoringSettings: Annotated[
+        list[AudioMonitoringSetting] | None,
+        Field(description="Contains the settings for audio stream metrics monitoring."),
+    ] = None
+    ContentQualityAnalysisState: Annotated[
+        Literal["ENABLED", "DISABLED"] | None,
+        Field(description="Indicates whether content quality analysis is enabled or disabled."),
+    ] = None
+    ThumbnailState: Annotated[
+        Literal["ENABLED", "DISABLED"] | None,
+        Field(description="The state of thumbnail monitoring."),
+    ] = None
+    VideoMonitoringSettings: Annotated[
+        list[VideoMonitoringSetting] | None,
+        Field(description="Contains the settings for video stream metrics monitoring."),
+    ] = None
 
 
 class FlowTransitEncryptionEncryptionKeyConfigurationOption1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    SecretsManager: SecretsManagerEncryptionKeyConfiguration
+    SecretsManager: Annotated[
+        SecretsManagerEncryptionKeyConfiguration,
+        Field(
+            description="The configuration settings for transit encryption of a flow source using AWS Secrets Manager, including the secret ARN and role ARN."
+        ),
+    ]
 
 
 class MediaStream(DeferredModel):
+    """
+    A single track or stream of media that contains video, audio, or ancillary data. After you add a media stream to a flow, you can associate it with sources and outputs on that flow, as long as they use the CDI protocol or the ST 2110 JPEG XS protocol. Each source or output can consist of one or many media streams.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Attributes: MediaStreamAttributes | None = None
-    ClockRate: int | None = None
-    Description: str | None = None
-    Fmt: int | None = None
-    MediaStreamId: int
-    MediaStreamName: str
-    MediaStreamType: Literal["video", "audio", "ancillary-data"]
-    Tags: list[Tag] | None = None
-    VideoFormat: Literal["2160p", "1080p", "1080i", "720p", "480p"] | None = None
+    Attributes: Annotated[
+        MediaStreamAttributes | None,
+        Field(description="Attributes that are related to the media stream."),
+    ] = None
+    ClockRate: Annotated[
+        int | None,
+        Field(description="The sample rate for the stream. This value in measured in kHz."),
+    ] = None
+    Description: Annotated[
+        str | None,
+        Field(
+            description="A description that can help you quickly identify what your media stream is used for."
+        ),
+    ] = None
+    Fmt: Annotated[
+        int | None,
+        Field(
+            description="The format type number (sometimes referred to as RTP payload type) of the media stream. MediaConnect assigns this value to the media stream. For ST 2110 JPEG XS outputs, you need to provide this value to the receiver."
+        ),
+    ] = None
+    MediaStreamId: Annotated[int, Field(description="A unique identifier for the media stream.")]
+    MediaStreamName: Annotated[
+        str, Field(description="A name that helps you distinguish one media stream from another.")
+    ]
+    MediaStreamType: Annotated[
+        Literal["video", "audio", "ancillary-data"], Field(description="The type of media stream.")
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="Key-value pairs that can be used to tag this media stream."),
+    ] = None
+    VideoFormat: Annotated[
+        Literal["2160p", "1080p", "1080i", "720p", "480p"] | None,
+        Field(description="The resolution of the video."),
+    ] = None
 
 
 class FlowTransitEncryption(DeferredModel):
+    """
+    The configuration that defines how content is encrypted during transit between the MediaConnect router and a MediaConnect flow.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EncryptionKeyConfiguration: (
+    EncryptionKeyConfiguration: Annotated[
         FlowTransitEncryptionEncryptionKeyConfigurationOption1
-        | FlowTransitEncryptionEncryptionKeyConfigurationOption2
-    )
-    EncryptionKeyType: Literal["SECRETS_MANAGER", "AUTOMATIC"] | None = None
+        | FlowTransitEncryptionEncryptionKeyConfigurationOption2,
+        Field(description="Configuration settings for flow transit encryption keys."),
+    ]
+    EncryptionKeyType: Annotated[
+        Literal["SECRETS_MANAGER", "AUTOMATIC"] | None,
+        Field(description="Allowed values: 'SECRETS_MANAGER', 'AUTOMATIC'."),
+    ] = None
 
 
 class FlowSource(DeferredModel):
+    """
+    The settings for the source of the flow.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Decryption: Encryption | None = None
-    Description: str | None = None
-    EntitlementArn: str | None = None
-    GatewayBridgeSource: FlowGatewayBridgeSource | None = None
-    IngestIp: str | None = None
-    IngestPort: int | None = None
-    MaxBitrate: int | None = None
-    MaxLatency: int | None = None
-    MaxSyncBuffer: int | None = None
-    MediaStreamSourceConfigurations: list[MediaStreamSourceConfiguration] | None = None
-    MinLatency: int | None = None
-    Name: str | None = None
-    NdiSourceSettings: FlowNdiSourceSettings | None = None
-    Protocol: (
+    Decryption: Annotated[
+        Encryption | None,
+        Field(
+            description="The type of decryption that is used on the content ingested from this source."
+        ),
+    ] = None
+    Description: Annotated[
+        str | None,
+        Field(
+            description="A description for the source. This value is not used or seen outside of the current AWS Elemental MediaConnect account."
+        ),
+    ] = None
+    EntitlementArn: Annotated[
+        str | None,
+        Field(
+            description="The ARN of the entitlement that allows you to subscribe to content that comes from another AWS account. The entitlement is set by the content originator and the ARN is generated as part of the originator's flow."
+        ),
+    ] = None
+    GatewayBridgeSource: Annotated[
+        FlowGatewayBridgeSource | None,
+        Field(
+            description="The source configuration for cloud flows receiving a stream from a bridge."
+        ),
+    ] = None
+    IngestIp: Annotated[
+        str | None,
+        Field(
+            description="The IP address that the flow will be listening on for incoming content."
+        ),
+    ] = None
+    IngestPort: Annotated[
+        int | None,
+        Field(description="The port that the flow will be listening on for incoming content."),
+    ] = None
+    MaxBitrate: Annotated[
+        int | None,
+        Field(description="The smoothing max bitrate for RIST, RTP, and RTP-FEC streams."),
+    ] = None
+    MaxLatency: Annotated[
+        int | None,
+        Field(
+            description="The maximum latency in milliseconds. This parameter applies only to RIST-based and Zixi-based streams."
+        ),
+    ] = None
+    MaxSyncBuffer: Annotated[
+        int | None,
+        Field(
+            description="The size of the buffer (in milliseconds) to use to sync incoming source data."
+        ),
+    ] = None
+    MediaStreamSourceConfigurations: Annotated[
+        list[MediaStreamSourceConfiguration] | None,
+        Field(
+            description="The media stream that is associated with the source, and the parameters for that association."
+        ),
+    ] = None
+    MinLatency: Annotated[int | None, Field(description="The minimum latency in milliseconds.")] = (
+        None
+    )
+    Name: Annotated[str | None, Field(description="The name of the source.")] = None
+    NdiSourceSettings: Annotated[
+        FlowNdiSourceSettings | None,
+        Field(
+            description="The settings for the NDI flow source. This includes the exact name of the upstream NDI sender that you want to connect to your flow source."
+        ),
+    ] = None
+    Protocol: Annotated[
         Literal[
             "zixi-push",
             "rtp-fec",
@@ -352,32 +800,120 @@ class FlowSource(DeferredModel):
             "cdi",
             "ndi-speed-hq",
         ]
-        | None
-    ) = None
-    RouterIntegrationState: Literal["ENABLED", "DISABLED"] | None = None
-    RouterIntegrationTransitDecryption: FlowTransitEncryption | None = None
-    SenderControlPort: int | None = None
-    SenderIpAddress: str | None = None
-    SourceArn: str | None = None
-    SourceIngestPort: str | None = None
-    SourceListenerAddress: str | None = None
-    SourceListenerPort: int | None = None
-    StreamId: str | None = None
-    Tags: list[Tag] | None = None
-    VpcInterfaceName: str | None = None
-    WhitelistCidr: str | None = None
+        | None,
+        Field(description="The protocol that is used by the source."),
+    ] = None
+    RouterIntegrationState: Annotated[
+        Literal["ENABLED", "DISABLED"] | None,
+        Field(description="Allowed values: 'ENABLED', 'DISABLED'."),
+    ] = None
+    RouterIntegrationTransitDecryption: Annotated[
+        FlowTransitEncryption | None,
+        Field(
+            description="The configuration that defines how content is encrypted during transit between the MediaConnect router and a MediaConnect flow."
+        ),
+    ] = None
+    SenderControlPort: Annotated[
+        int | None,
+        Field(
+            description="The port that the flow uses to send outbound requests to initiate connection with the sender for fujitsu-qos protocol."
+        ),
+    ] = None
+    SenderIpAddress: Annotated[
+        str | None,
+        Field(
+            description="The IP address that the flow communicates with to initiate connection with the sender for fujitsu-qos protocol."
+        ),
+    ] = None
+    SourceArn: Annotated[str | None, Field(description="The ARN of the source.")] = None
+    SourceIngestPort: Annotated[
+        str | None,
+        Field(
+            description="The port that the flow will be listening on for incoming content.(ReadOnly)"
+        ),
+    ] = None
+    SourceListenerAddress: Annotated[
+        str | None, Field(description="Source IP or domain name for SRT-caller protocol.")
+    ] = None
+    SourceListenerPort: Annotated[
+        int | None, Field(description="Source port for SRT-caller protocol.")
+    ] = None
+    StreamId: Annotated[
+        str | None,
+        Field(
+            description="The stream ID that you want to use for this transport. This parameter applies only to Zixi-based streams."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None, Field(description="Key-value pairs that can be used to tag this source.")
+    ] = None
+    VpcInterfaceName: Annotated[
+        str | None,
+        Field(description="The name of the VPC Interface this Source is configured with."),
+    ] = None
+    WhitelistCidr: Annotated[
+        str | None,
+        Field(
+            description="The range of IP addresses that should be allowed to contribute content to your source. These IP addresses should be in the form of a Classless Inter-Domain Routing (CIDR) block; for example, 10.0.0.0/16."
+        ),
+    ] = None
 
 
 class FlowProps(DeferredModel):
-    AvailabilityZone: str | None = None
-    EncodingConfig: FlowEncodingConfig | None = None
-    FlowSize: Literal["MEDIUM", "LARGE", "LARGE_4X"] | None = None
-    Maintenance: FlowMaintenance | None = None
-    MediaStreams: list[MediaStream] | None = None
-    Name: str
-    NdiConfig: FlowNdiConfig | None = None
-    Source: FlowSource
-    SourceFailoverConfig: FailoverConfig | None = None
-    SourceMonitoringConfig: FlowSourceMonitoringConfig | None = None
-    Tags: list[Tag] | None = None
-    VpcInterfaces: list[VpcInterface] | None = None
+    """
+    The properties a program declares for a AWS::MediaConnect::Flow.
+    """
+
+    AvailabilityZone: Annotated[
+        str | None,
+        Field(
+            description="The Availability Zone that you want to create the flow in. These options are limited to the Availability Zones within the current AWS. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    EncodingConfig: Annotated[
+        FlowEncodingConfig | None,
+        Field(
+            description="The encoding configuration to apply to the NDI source content when transcoding it to a transport stream (TS) for downstream distribution. You can choose between several predefined encoding profiles based on common use cases."
+        ),
+    ] = None
+    FlowSize: Annotated[
+        Literal["MEDIUM", "LARGE", "LARGE_4X"] | None,
+        Field(
+            description="Determines the processing capacity and feature set of the flow. Set this optional parameter to LARGE if you want to enable NDI sources or outputs on the flow."
+        ),
+    ] = None
+    Maintenance: Annotated[
+        FlowMaintenance | None,
+        Field(description="The maintenance settings you want to use for the flow."),
+    ] = None
+    MediaStreams: Annotated[
+        list[MediaStream] | None,
+        Field(
+            description="The media streams associated with the flow. You can associate any of these media streams with sources and outputs on the flow."
+        ),
+    ] = None
+    Name: Annotated[
+        str,
+        Field(description="The name of the flow. Create-only: changing it replaces the resource."),
+    ]
+    NdiConfig: Annotated[
+        FlowNdiConfig | None,
+        Field(
+            description="Specifies the configuration settings for NDI sources and outputs. Required when the flow includes NDI sources or outputs."
+        ),
+    ] = None
+    Source: Annotated[FlowSource, Field(description="The source of the flow.")]
+    SourceFailoverConfig: Annotated[
+        FailoverConfig | None, Field(description="The source failover config of the flow.")
+    ] = None
+    SourceMonitoringConfig: Annotated[
+        FlowSourceMonitoringConfig | None,
+        Field(description="The source monitoring config of the flow."),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None, Field(description="Key-value pairs that can be used to tag this flow.")
+    ] = None
+    VpcInterfaces: Annotated[
+        list[VpcInterface] | None,
+        Field(description="The VPC interfaces that you added to this flow."),
+    ] = None

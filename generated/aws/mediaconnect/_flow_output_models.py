@@ -30,118 +30,298 @@ __all__ = [
 
 
 class FlowOutputEncodingParameters(DeferredModel):
+    """
+    A collection of parameters that determine how MediaConnect will convert the content. These fields only apply to outputs on flows that have a CDI source.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CompressionFactor: float
-    EncoderProfile: Literal["main", "high"] | None = None
+    CompressionFactor: Annotated[
+        float,
+        Field(
+            description="A value that is used to calculate compression for an output. The bitrate of the output is calculated as follows: Output bitrate = (1 / compressionFactor) * (source bitrate) This property only applies to outputs that use the ST 2110 JPEG XS protocol, with a flow source that uses the CDI protocol. Valid values are in the range of 3.0 to 10.0, inclusive."
+        ),
+    ]
+    EncoderProfile: Annotated[
+        Literal["main", "high"] | None,
+        Field(
+            description="A setting on the encoder that drives compression settings. This property only applies to video media streams associated with outputs that use the ST 2110 JPEG XS protocol, with a flow source that uses the CDI protocol."
+        ),
+    ] = None
 
 
 class FlowOutputEncryption(DeferredModel):
+    """
+    Information about the encryption of the flow.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Algorithm: Literal["aes128", "aes192", "aes256"] | None = None
-    KeyType: Literal["static-key", "srt-password"] | None = None
-    RoleArn: str
-    SecretArn: str
+    Algorithm: Annotated[
+        Literal["aes128", "aes192", "aes256"] | None,
+        Field(
+            description="The type of algorithm that is used for the encryption (such as aes128, aes192, or aes256)."
+        ),
+    ] = None
+    KeyType: Annotated[
+        Literal["static-key", "srt-password"] | None,
+        Field(
+            description="The type of key that is used for the encryption. If no keyType is provided, the service will use the default setting (static-key)."
+        ),
+    ] = None
+    RoleArn: Annotated[
+        str,
+        Field(
+            description="The ARN of the role that you created during setup (when you set up AWS Elemental MediaConnect as a trusted entity)."
+        ),
+    ]
+    SecretArn: Annotated[
+        str,
+        Field(
+            description="The ARN of the secret that you created in AWS Secrets Manager to store the encryption key. This parameter is required for static key encryption and is not valid for SPEKE encryption."
+        ),
+    ]
 
 
 class FlowOutputInterface(DeferredModel):
+    """
+    The VPC interface that you want to use for the media stream associated with the output.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str
+    Name: Annotated[
+        str,
+        Field(
+            description="The name of the VPC interface that you want to use for the media stream associated with the output."
+        ),
+    ]
 
 
 class FlowOutputVpcInterfaceAttachment(DeferredModel):
+    """
+    The settings for attaching a VPC interface to an output.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    VpcInterfaceName: str | None = None
+    VpcInterfaceName: Annotated[
+        str | None, Field(description="The name of the VPC interface to use for this output.")
+    ] = None
 
 
 class FlowTransitEncryptionEncryptionKeyConfigurationOption2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Automatic: Annotated[dict[str, Any], Field(max_length=0)]
+    Automatic: Annotated[
+        dict[str, Any],
+        Field(
+            description="Configuration settings for automatic encryption key management, where MediaConnect handles key creation and rotation.",
+            max_length=0,
+        ),
+    ]
 
 
 class SecretsManagerEncryptionKeyConfiguration(DeferredModel):
+    """
+    The configuration settings for transit encryption of a flow output using AWS Secrets Manager, including the secret ARN and role ARN.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    RoleArn: str
-    SecretArn: str
+    RoleArn: Annotated[
+        str,
+        Field(
+            description="The ARN of the IAM role used for transit encryption to the router input using AWS Secrets Manager."
+        ),
+    ]
+    SecretArn: Annotated[
+        str,
+        Field(
+            description="The ARN of the AWS Secrets Manager secret used for transit encryption to the router input."
+        ),
+    ]
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Type: str.")]
+    Value: Annotated[str, Field(description="Type: str.")]
 
 
 class FlowOutputAttributes(DeferredModel):
-    OutputArn: str | None = None
+    """
+    The read-only attributes of a AWS::MediaConnect::FlowOutput, set by AWS.
+    """
+
+    OutputArn: Annotated[str | None, Field(description="The ARN of the output.")] = None
 
 
 class DestinationConfiguration(DeferredModel):
+    """
+    The definition of a media stream that is associated with the output.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DestinationIp: str
-    DestinationPort: int
-    Interface: FlowOutputInterface
+    DestinationIp: Annotated[
+        str, Field(description="The IP address where contents of the media stream will be sent.")
+    ]
+    DestinationPort: Annotated[
+        int,
+        Field(
+            description="The port to use when the content of the media stream is distributed to the output."
+        ),
+    ]
+    Interface: Annotated[
+        FlowOutputInterface,
+        Field(
+            description="The VPC interface that is used for the media stream associated with the output."
+        ),
+    ]
 
 
 class FlowTransitEncryptionEncryptionKeyConfigurationOption1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    SecretsManager: SecretsManagerEncryptionKeyConfiguration
+    SecretsManager: Annotated[
+        SecretsManagerEncryptionKeyConfiguration,
+        Field(
+            description="The configuration settings for transit encryption of a flow output using AWS Secrets Manager, including the secret ARN and role ARN."
+        ),
+    ]
 
 
 class MediaStreamOutputConfiguration(DeferredModel):
+    """
+    The media stream that is associated with the output, and the parameters for that association.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DestinationConfigurations: list[DestinationConfiguration] | None = None
-    EncodingName: Literal["jxsv", "raw", "smpte291", "pcm"]
-    EncodingParameters: FlowOutputEncodingParameters | None = None
-    MediaStreamName: str
+    DestinationConfigurations: Annotated[
+        list[DestinationConfiguration] | None,
+        Field(description="The media streams that you want to associate with the output."),
+    ] = None
+    EncodingName: Annotated[
+        Literal["jxsv", "raw", "smpte291", "pcm"],
+        Field(
+            description="The format that will be used to encode the data. For ancillary data streams, set the encoding name to smpte291. For audio streams, set the encoding name to pcm. For video streams on sources or outputs that use the CDI protocol, set the encoding name to raw. For video streams on sources or outputs that use the ST 2110 JPEG XS protocol, set the encoding name to jxsv."
+        ),
+    ]
+    EncodingParameters: Annotated[
+        FlowOutputEncodingParameters | None,
+        Field(
+            description="A collection of parameters that determine how MediaConnect will convert the content. These fields only apply to outputs on flows that have a CDI source."
+        ),
+    ] = None
+    MediaStreamName: Annotated[
+        str, Field(description="A name that helps you distinguish one media stream from another.")
+    ]
 
 
 class FlowTransitEncryption(DeferredModel):
+    """
+    The configuration that defines how content is encrypted during transit between the MediaConnect router and a MediaConnect flow.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EncryptionKeyConfiguration: (
+    EncryptionKeyConfiguration: Annotated[
         FlowTransitEncryptionEncryptionKeyConfigurationOption1
-        | FlowTransitEncryptionEncryptionKeyConfigurationOption2
-    )
-    EncryptionKeyType: Literal["SECRETS_MANAGER", "AUTOMATIC"] | None = None
+        | FlowTransitEncryptionEncryptionKeyConfigurationOption2,
+        Field(description="Configuration settings for flow transit encryption keys."),
+    ]
+    EncryptionKeyType: Annotated[
+        Literal["SECRETS_MANAGER", "AUTOMATIC"] | None,
+        Field(description="Allowed values: 'SECRETS_MANAGER', 'AUTOMATIC'."),
+    ] = None
 
 
 class FlowOutputProps(DeferredModel):
-    CidrAllowList: list[str] | None = None
-    Description: str | None = None
-    Destination: str | None = None
-    Encryption: FlowOutputEncryption | None = None
-    FlowArn: str
-    MaxLatency: int | None = None
-    MediaStreamOutputConfigurations: list[MediaStreamOutputConfiguration] | None = None
-    MinLatency: int | None = None
-    Name: str | None = None
-    NdiAudioReferenceLevel: int | None = None
-    NdiOutputTimecodeSource: Literal["EMBEDDED_TIMECODE", "UTC_SYSTEM_TIME"] | None = None
-    NdiProgramName: str | None = None
-    NdiSpeedHqQuality: int | None = None
-    OutputStatus: Literal["ENABLED", "DISABLED"] | None = None
-    Port: int | None = None
-    Protocol: (
+    """
+    The properties a program declares for a AWS::MediaConnect::FlowOutput.
+    """
+
+    CidrAllowList: Annotated[
+        list[str] | None,
+        Field(
+            description="The range of IP addresses that should be allowed to initiate output requests to this flow. These IP addresses should be in the form of a Classless Inter-Domain Routing (CIDR) block; for example, 10.0.0.0/16."
+        ),
+    ] = None
+    Description: Annotated[str | None, Field(description="A description of the output.")] = None
+    Destination: Annotated[
+        str | None, Field(description="The address where you want to send the output.")
+    ] = None
+    Encryption: Annotated[
+        FlowOutputEncryption | None,
+        Field(
+            description="The type of key used for the encryption. If no keyType is provided, the service will use the default setting (static-key)."
+        ),
+    ] = None
+    FlowArn: Annotated[
+        str,
+        Field(
+            description="The Amazon Resource Name (ARN), a unique identifier for any AWS resource, of the flow. Create-only: changing it replaces the resource."
+        ),
+    ]
+    MaxLatency: Annotated[
+        int | None,
+        Field(
+            description="The maximum latency in milliseconds. This parameter applies only to RIST-based and Zixi-based streams."
+        ),
+    ] = None
+    MediaStreamOutputConfigurations: Annotated[
+        list[MediaStreamOutputConfiguration] | None,
+        Field(
+            description="The definition for each media stream that is associated with the output."
+        ),
+    ] = None
+    MinLatency: Annotated[int | None, Field(description="The minimum latency in milliseconds.")] = (
+        None
+    )
+    Name: Annotated[
+        str | None,
+        Field(
+            description="The name of the output. This value must be unique within the current flow. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    NdiAudioReferenceLevel: Annotated[
+        int | None, Field(description="The audio reference level of the NDI receiver, in dBFS.")
+    ] = None
+    NdiOutputTimecodeSource: Annotated[
+        Literal["EMBEDDED_TIMECODE", "UTC_SYSTEM_TIME"] | None,
+        Field(description="The timecode source for the NDI output."),
+    ] = None
+    NdiProgramName: Annotated[
+        str | None,
+        Field(
+            description="A suffix for the names of the NDI sources that the flow creates. If a custom name isn't specified, MediaConnect uses the output name."
+        ),
+    ] = None
+    NdiSpeedHqQuality: Annotated[
+        int | None, Field(description="A quality setting for the NDI Speed HQ encoder.")
+    ] = None
+    OutputStatus: Annotated[
+        Literal["ENABLED", "DISABLED"] | None,
+        Field(description="An indication of whether the output should transmit data or not."),
+    ] = None
+    Port: Annotated[
+        int | None, Field(description="The port to use when content is distributed to this output.")
+    ] = None
+    Protocol: Annotated[
         Literal[
             "zixi-push",
             "rtp-fec",
@@ -154,12 +334,39 @@ class FlowOutputProps(DeferredModel):
             "cdi",
             "ndi-speed-hq",
         ]
-        | None
-    ) = None
-    RemoteId: str | None = None
-    RouterIntegrationState: Literal["ENABLED", "DISABLED"] | None = None
-    RouterIntegrationTransitEncryption: FlowTransitEncryption | None = None
-    SmoothingLatency: int | None = None
-    StreamId: str | None = None
-    Tags: list[Tag] | None = None
-    VpcInterfaceAttachment: FlowOutputVpcInterfaceAttachment | None = None
+        | None,
+        Field(description="The protocol that is used by the source or output."),
+    ] = None
+    RemoteId: Annotated[
+        str | None, Field(description="The remote ID for the Zixi-pull stream.")
+    ] = None
+    RouterIntegrationState: Annotated[
+        Literal["ENABLED", "DISABLED"] | None,
+        Field(description="Allowed values: 'ENABLED', 'DISABLED'."),
+    ] = None
+    RouterIntegrationTransitEncryption: Annotated[
+        FlowTransitEncryption | None,
+        Field(
+            description="The configuration that defines how content is encrypted during transit between the MediaConnect router and a MediaConnect flow."
+        ),
+    ] = None
+    SmoothingLatency: Annotated[
+        int | None,
+        Field(
+            description="The smoothing latency in milliseconds for RIST, RTP, and RTP-FEC streams."
+        ),
+    ] = None
+    StreamId: Annotated[
+        str | None,
+        Field(
+            description="The stream ID that you want to use for this transport. This parameter applies only to Zixi-based streams."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="Key-value pairs that can be used to tag and organize this flow output."),
+    ] = None
+    VpcInterfaceAttachment: Annotated[
+        FlowOutputVpcInterfaceAttachment | None,
+        Field(description="The name of the VPC interface attachment to use for this output."),
+    ] = None

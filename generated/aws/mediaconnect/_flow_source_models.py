@@ -7,10 +7,10 @@ Imported on first use by flow_source.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "Encryption",
@@ -23,68 +23,224 @@ __all__ = [
 
 
 class Encryption(DeferredModel):
+    """
+    Information about the encryption of the flow.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Algorithm: Literal["aes128", "aes192", "aes256"] | None = None
-    ConstantInitializationVector: str | None = None
-    DeviceId: str | None = None
-    KeyType: Literal["speke", "static-key", "srt-password"] | None = None
-    Region: str | None = None
-    ResourceId: str | None = None
-    RoleArn: str
-    SecretArn: str | None = None
-    Url: str | None = None
+    Algorithm: Annotated[
+        Literal["aes128", "aes192", "aes256"] | None,
+        Field(
+            description="The type of algorithm that is used for the encryption (such as aes128, aes192, or aes256)."
+        ),
+    ] = None
+    ConstantInitializationVector: Annotated[
+        str | None,
+        Field(
+            description="A 128-bit, 16-byte hex value represented by a 32-character string, to be used with the key for encrypting content. This parameter is not valid for static key encryption."
+        ),
+    ] = None
+    DeviceId: Annotated[
+        str | None,
+        Field(
+            description="The value of one of the devices that you configured with your digital rights management (DRM) platform key provider. This parameter is required for SPEKE encryption and is not valid for static key encryption."
+        ),
+    ] = None
+    KeyType: Annotated[
+        Literal["speke", "static-key", "srt-password"] | None,
+        Field(
+            description="The type of key that is used for the encryption. If no keyType is provided, the service will use the default setting (static-key)."
+        ),
+    ] = None
+    Region: Annotated[
+        str | None,
+        Field(
+            description="The AWS Region that the API Gateway proxy endpoint was created in. This parameter is required for SPEKE encryption and is not valid for static key encryption."
+        ),
+    ] = None
+    ResourceId: Annotated[
+        str | None,
+        Field(
+            description="An identifier for the content. The service sends this value to the key server to identify the current endpoint. The resource ID is also known as the content ID. This parameter is required for SPEKE encryption and is not valid for static key encryption."
+        ),
+    ] = None
+    RoleArn: Annotated[
+        str,
+        Field(
+            description="The ARN of the role that you created during setup (when you set up AWS Elemental MediaConnect as a trusted entity)."
+        ),
+    ]
+    SecretArn: Annotated[
+        str | None,
+        Field(
+            description="The ARN of the secret that you created in AWS Secrets Manager to store the encryption key. This parameter is required for static key encryption and is not valid for SPEKE encryption."
+        ),
+    ] = None
+    Url: Annotated[
+        str | None,
+        Field(
+            description="The URL from the API Gateway proxy that you set up to talk to your key server. This parameter is required for SPEKE encryption and is not valid for static key encryption."
+        ),
+    ] = None
 
 
 class FlowSourceVpcInterfaceAttachment(DeferredModel):
+    """
+    The settings for attaching a VPC interface to an resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    VpcInterfaceName: str | None = None
+    VpcInterfaceName: Annotated[
+        str | None, Field(description="The name of the VPC interface to use for this resource.")
+    ] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Type: str.")]
+    Value: Annotated[str, Field(description="Type: str.")]
 
 
 class FlowSourceAttributes(DeferredModel):
-    IngestIp: str | None = None
-    SourceArn: str | None = None
-    SourceIngestPort: str | None = None
+    """
+    The read-only attributes of a AWS::MediaConnect::FlowSource, set by AWS.
+    """
+
+    IngestIp: Annotated[
+        str | None,
+        Field(
+            description="The IP address that the flow will be listening on for incoming content."
+        ),
+    ] = None
+    SourceArn: Annotated[str | None, Field(description="The ARN of the source.")] = None
+    SourceIngestPort: Annotated[
+        str | None,
+        Field(
+            description="The port that the flow will be listening on for incoming content.(ReadOnly)"
+        ),
+    ] = None
 
 
 class FlowSourceGatewayBridgeSource(DeferredModel):
+    """
+    The source configuration for cloud flows receiving a stream from a bridge.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    BridgeArn: str
-    VpcInterfaceAttachment: FlowSourceVpcInterfaceAttachment | None = None
+    BridgeArn: Annotated[str, Field(description="The ARN of the bridge feeding this flow.")]
+    VpcInterfaceAttachment: Annotated[
+        FlowSourceVpcInterfaceAttachment | None,
+        Field(
+            description="The name of the VPC interface attachment to use for this bridge source."
+        ),
+    ] = None
 
 
 class FlowSourceProps(DeferredModel):
-    Decryption: Encryption | None = None
-    Description: str
-    EntitlementArn: str | None = None
-    FlowArn: str
-    GatewayBridgeSource: FlowSourceGatewayBridgeSource | None = None
-    IngestPort: int | None = None
-    MaxBitrate: int | None = None
-    MaxLatency: int | None = None
-    MinLatency: int | None = None
-    Name: str
-    Protocol: (
-        Literal["zixi-push", "rtp-fec", "rtp", "rist", "srt-listener", "srt-caller"] | None
-    ) = None
-    SenderControlPort: int | None = None
-    SenderIpAddress: str | None = None
-    SourceListenerAddress: str | None = None
-    SourceListenerPort: int | None = None
-    StreamId: str | None = None
-    Tags: list[Tag] | None = None
-    VpcInterfaceName: str | None = None
-    WhitelistCidr: str | None = None
+    """
+    The properties a program declares for a AWS::MediaConnect::FlowSource.
+    """
+
+    Decryption: Annotated[
+        Encryption | None,
+        Field(
+            description="The type of encryption that is used on the content ingested from this source."
+        ),
+    ] = None
+    Description: Annotated[
+        str,
+        Field(
+            description="A description for the source. This value is not used or seen outside of the current AWS Elemental MediaConnect account."
+        ),
+    ]
+    EntitlementArn: Annotated[
+        str | None,
+        Field(
+            description="The ARN of the entitlement that allows you to subscribe to content that comes from another AWS account. The entitlement is set by the content originator and the ARN is generated as part of the originator's flow."
+        ),
+    ] = None
+    FlowArn: Annotated[
+        str,
+        Field(description="The ARN of the flow. Create-only: changing it replaces the resource."),
+    ]
+    GatewayBridgeSource: Annotated[
+        FlowSourceGatewayBridgeSource | None,
+        Field(
+            description="The source configuration for cloud flows receiving a stream from a bridge."
+        ),
+    ] = None
+    IngestPort: Annotated[
+        int | None,
+        Field(description="The port that the flow will be listening on for incoming content."),
+    ] = None
+    MaxBitrate: Annotated[
+        int | None,
+        Field(description="The smoothing max bitrate for RIST, RTP, and RTP-FEC streams."),
+    ] = None
+    MaxLatency: Annotated[
+        int | None,
+        Field(
+            description="The maximum latency in milliseconds. This parameter applies only to RIST-based and Zixi-based streams."
+        ),
+    ] = None
+    MinLatency: Annotated[int | None, Field(description="The minimum latency in milliseconds.")] = (
+        None
+    )
+    Name: Annotated[
+        str,
+        Field(
+            description="The name of the source. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Protocol: Annotated[
+        Literal["zixi-push", "rtp-fec", "rtp", "rist", "srt-listener", "srt-caller"] | None,
+        Field(
+            description="The protocol that is used by the source. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    SenderControlPort: Annotated[
+        int | None,
+        Field(
+            description="The port that the flow uses to send outbound requests to initiate connection with the sender for fujitsu-qos protocol."
+        ),
+    ] = None
+    SenderIpAddress: Annotated[
+        str | None,
+        Field(
+            description="The IP address that the flow communicates with to initiate connection with the sender for fujitsu-qos protocol."
+        ),
+    ] = None
+    SourceListenerAddress: Annotated[
+        str | None, Field(description="Source IP or domain name for SRT-caller protocol.")
+    ] = None
+    SourceListenerPort: Annotated[
+        int | None, Field(description="Source port for SRT-caller protocol.")
+    ] = None
+    StreamId: Annotated[
+        str | None,
+        Field(
+            description="The stream ID that you want to use for this transport. This parameter applies only to Zixi-based streams."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="Key-value pairs that can be used to tag and organize this flow source."),
+    ] = None
+    VpcInterfaceName: Annotated[
+        str | None,
+        Field(description="The name of the VPC Interface this Source is configured with."),
+    ] = None
+    WhitelistCidr: Annotated[
+        str | None,
+        Field(
+            description="The range of IP addresses that should be allowed to contribute content to your source. These IP addresses should be in the form of a Classless Inter-Domain Routing (CIDR) block; for example, 10.0.0.0/16."
+        ),
+    ] = None

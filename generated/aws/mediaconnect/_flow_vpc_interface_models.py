@@ -7,9 +7,10 @@ Imported on first use by flow_vpc_interface.py, which re-exports every name here
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "FlowVpcInterfaceAttributes",
@@ -22,18 +23,51 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Type: str.")]
+    Value: Annotated[str, Field(description="Type: str.")]
 
 
 class FlowVpcInterfaceAttributes(DeferredModel):
-    NetworkInterfaceIds: list[str] | None = None
+    """
+    The read-only attributes of a AWS::MediaConnect::FlowVpcInterface, set by AWS.
+    """
+
+    NetworkInterfaceIds: Annotated[
+        list[str] | None,
+        Field(
+            description="IDs of the network interfaces created in customer's account by MediaConnect."
+        ),
+    ] = None
 
 
 class FlowVpcInterfaceProps(DeferredModel):
-    FlowArn: str
-    Name: str
-    RoleArn: str
-    SecurityGroupIds: list[str]
-    SubnetId: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::MediaConnect::FlowVpcInterface.
+    """
+
+    FlowArn: Annotated[
+        str,
+        Field(
+            description="The Amazon Resource Name (ARN), a unique identifier for any AWS resource, of the flow. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Name: Annotated[
+        str,
+        Field(
+            description="Immutable and has to be a unique against other VpcInterfaces in this Flow. Create-only: changing it replaces the resource."
+        ),
+    ]
+    RoleArn: Annotated[
+        str,
+        Field(description="Role Arn MediaConnect can assume to create ENIs in customer's account."),
+    ]
+    SecurityGroupIds: Annotated[
+        list[str], Field(description="Security Group IDs to be used on ENI.")
+    ]
+    SubnetId: Annotated[str, Field(description="Subnet must be in the AZ of the Flow")]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(
+            description="Key-value pairs that can be used to tag and organize this VPC network interface."
+        ),
+    ] = None

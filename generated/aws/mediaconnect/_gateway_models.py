@@ -7,10 +7,10 @@ Imported on first use by gateway.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "GatewayAttributes",
@@ -20,21 +20,61 @@ __all__ = [
 
 
 class GatewayNetwork(DeferredModel):
+    """
+    The network settings for a gateway.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CidrBlock: str
-    Name: str
+    CidrBlock: Annotated[
+        str,
+        Field(
+            description="A unique IP address range to use for this network. These IP addresses should be in the form of a Classless Inter-Domain Routing (CIDR) block; for example, 10.0.0.0/16."
+        ),
+    ]
+    Name: Annotated[
+        str,
+        Field(
+            description="The name of the network. This name is used to reference the network and must be unique among networks in this gateway."
+        ),
+    ]
 
 
 class GatewayAttributes(DeferredModel):
-    GatewayArn: str | None = None
-    GatewayState: (
-        Literal["CREATING", "ACTIVE", "UPDATING", "ERROR", "DELETING", "DELETED"] | None
-    ) = None
+    """
+    The read-only attributes of a AWS::MediaConnect::Gateway, set by AWS.
+    """
+
+    GatewayArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the gateway.")
+    ] = None
+    GatewayState: Annotated[
+        Literal["CREATING", "ACTIVE", "UPDATING", "ERROR", "DELETING", "DELETED"] | None,
+        Field(description="The current status of the gateway."),
+    ] = None
 
 
 class GatewayProps(DeferredModel):
-    EgressCidrBlocks: list[str]
-    Name: str
-    Networks: list[GatewayNetwork]
+    """
+    The properties a program declares for a AWS::MediaConnect::Gateway.
+    """
+
+    EgressCidrBlocks: Annotated[
+        list[str],
+        Field(
+            description="The range of IP addresses that contribute content or initiate output requests for flows communicating with this gateway. These IP addresses should be in the form of a Classless Inter-Domain Routing (CIDR) block; for example, 10.0.0.0/16. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Name: Annotated[
+        str,
+        Field(
+            description="The name of the gateway. This name can not be modified after the gateway is created. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Networks: Annotated[
+        list[GatewayNetwork],
+        Field(
+            description="The list of networks in the gateway. Create-only: changing it replaces the resource."
+        ),
+    ]

@@ -63,153 +63,324 @@ __all__ = [
 
 
 class BlackFramesConfiguration(DeferredModel):
+    """
+    Detects black frames in the router input's source content and reports them through a CloudWatch metric, an EventBridge event, and a router input message.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    State: Literal["ENABLED", "DISABLED"]
-    ThresholdSeconds: int
+    State: Annotated[
+        Literal["ENABLED", "DISABLED"], Field(description="Allowed values: 'ENABLED', 'DISABLED'.")
+    ]
+    ThresholdSeconds: Annotated[
+        int,
+        Field(
+            description="The number of consecutive seconds of black frames that MediaConnect must detect before it reports an issue."
+        ),
+    ]
 
 
 class FlowTransitEncryptionEncryptionKeyConfigurationOption2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Automatic: Annotated[dict[str, Any], Field(max_length=0)]
+    Automatic: Annotated[
+        dict[str, Any],
+        Field(
+            description="Configuration settings for automatic encryption key management, where MediaConnect handles key creation and rotation.",
+            max_length=0,
+        ),
+    ]
 
 
 class FrozenFramesConfiguration(DeferredModel):
+    """
+    Detects frozen video frames in the router input's source content and reports them through a CloudWatch metric, an EventBridge event, and a router input message.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    State: Literal["ENABLED", "DISABLED"]
-    ThresholdSeconds: int
+    State: Annotated[
+        Literal["ENABLED", "DISABLED"], Field(description="Allowed values: 'ENABLED', 'DISABLED'.")
+    ]
+    ThresholdSeconds: Annotated[
+        int,
+        Field(
+            description="The number of consecutive seconds of a frozen frame that MediaConnect must detect before it reports an issue."
+        ),
+    ]
 
 
 class MediaLiveTransitEncryptionEncryptionKeyConfigurationOption2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Automatic: Annotated[dict[str, Any], Field(max_length=0)]
+    Automatic: Annotated[
+        dict[str, Any],
+        Field(
+            description="Configuration settings for automatic encryption key management, where MediaConnect handles key creation and rotation.",
+            max_length=0,
+        ),
+    ]
 
 
 class PreferredDayTimeMaintenanceConfiguration(DeferredModel):
+    """
+    Configuration for preferred day and time maintenance settings.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Day: Literal["MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY"]
-    Time: str
+    Day: Annotated[
+        Literal["MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY"],
+        Field(
+            description="Allowed values: 'MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY', 'FRIDAY', 'SATURDAY', 'SUNDAY'."
+        ),
+    ]
+    Time: Annotated[str, Field(description="The preferred time for maintenance operations.")]
 
 
 class RistRouterInputConfiguration(DeferredModel):
+    """
+    The configuration settings for a router input using the RIST (Reliable Internet Stream Transport) protocol, including the port and recovery latency.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Port: int
-    RecoveryLatencyMilliseconds: int
+    Port: Annotated[
+        int,
+        Field(
+            description="The port number used for the RIST protocol in the router input configuration."
+        ),
+    ]
+    RecoveryLatencyMilliseconds: Annotated[
+        int,
+        Field(
+            description="The recovery latency in milliseconds for the RIST protocol in the router input configuration."
+        ),
+    ]
 
 
 class RouterInputMaintenanceConfigurationOption1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    PreferredDayTime: PreferredDayTimeMaintenanceConfiguration
+    PreferredDayTime: Annotated[
+        PreferredDayTimeMaintenanceConfiguration,
+        Field(description="Configuration for preferred day and time maintenance settings."),
+    ]
 
 
 class RouterInputMaintenanceConfigurationOption2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Default: Annotated[dict[str, Any], Field(max_length=0)]
+    Default: Annotated[
+        dict[str, Any],
+        Field(
+            description="Configuration settings for default maintenance scheduling.", max_length=0
+        ),
+    ]
 
 
 class RouterInputTransitEncryptionEncryptionKeyConfigurationOption2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Automatic: Annotated[dict[str, Any], Field(max_length=0)]
+    Automatic: Annotated[
+        dict[str, Any],
+        Field(
+            description="Configuration settings for automatic encryption key management, where MediaConnect handles key creation and rotation.",
+            max_length=0,
+        ),
+    ]
 
 
 class RtpRouterInputConfiguration(DeferredModel):
+    """
+    The configuration settings for a Router Input using the RTP (Real-Time Transport Protocol) protocol, including the port and forward error correction state.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ForwardErrorCorrection: Literal["ENABLED", "DISABLED"] | None = None
-    Port: int
+    ForwardErrorCorrection: Annotated[
+        Literal["ENABLED", "DISABLED"] | None,
+        Field(description="Allowed values: 'ENABLED', 'DISABLED'."),
+    ] = None
+    Port: Annotated[
+        int,
+        Field(
+            description="The port number used for the RTP protocol in the router input configuration."
+        ),
+    ]
 
 
 class SecretsManagerEncryptionKeyConfiguration(DeferredModel):
+    """
+    The configuration settings for transit encryption using Secrets Manager, including the secret ARN and role ARN.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    RoleArn: str
-    SecretArn: str
+    RoleArn: Annotated[
+        str,
+        Field(
+            description="The ARN of the IAM role assumed by MediaConnect to access the Secrets Manager secret."
+        ),
+    ]
+    SecretArn: Annotated[
+        str, Field(description="The ARN of the Secrets Manager secret used for transit encryption.")
+    ]
 
 
 class SilentAudioConfiguration(DeferredModel):
+    """
+    Detects silent audio in the router input's source content and reports it through a CloudWatch metric, an EventBridge event, and a router input message.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    State: Literal["ENABLED", "DISABLED"]
-    ThresholdSeconds: int
+    State: Annotated[
+        Literal["ENABLED", "DISABLED"], Field(description="Allowed values: 'ENABLED', 'DISABLED'.")
+    ]
+    ThresholdSeconds: Annotated[
+        int,
+        Field(
+            description="The number of consecutive seconds of silence that MediaConnect must detect before it reports an issue."
+        ),
+    ]
 
 
 class SrtDecryptionConfiguration(DeferredModel):
+    """
+    Contains the configuration settings for decrypting SRT streams, including the encryption key details and decryption parameters.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EncryptionKey: SecretsManagerEncryptionKeyConfiguration
+    EncryptionKey: Annotated[
+        SecretsManagerEncryptionKeyConfiguration,
+        Field(
+            description="The configuration settings for transit encryption using Secrets Manager, including the secret ARN and role ARN."
+        ),
+    ]
 
 
 class SrtListenerRouterInputConfiguration(DeferredModel):
+    """
+    The configuration settings for a router input using the SRT (Secure Reliable Transport) protocol in listener mode, including the port, minimum latency, and decryption key configuration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DecryptionConfiguration: SrtDecryptionConfiguration | None = None
-    MinimumLatencyMilliseconds: int
-    Port: int
+    DecryptionConfiguration: Annotated[
+        SrtDecryptionConfiguration | None,
+        Field(
+            description="Contains the configuration settings for decrypting SRT streams, including the encryption key details and decryption parameters."
+        ),
+    ] = None
+    MinimumLatencyMilliseconds: Annotated[
+        int,
+        Field(
+            description="The minimum latency in milliseconds for the SRT protocol in listener mode."
+        ),
+    ]
+    Port: Annotated[
+        int, Field(description="The port number for the SRT protocol in listener mode.")
+    ]
 
 
 class StandardRouterInputConfigurationProtocolConfigurationOption1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Rtp: RtpRouterInputConfiguration
+    Rtp: Annotated[
+        RtpRouterInputConfiguration,
+        Field(
+            description="The configuration settings for a Router Input using the RTP (Real-Time Transport Protocol) protocol, including the port and forward error correction state."
+        ),
+    ]
 
 
 class StandardRouterInputConfigurationProtocolConfigurationOption2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Rist: RistRouterInputConfiguration
+    Rist: Annotated[
+        RistRouterInputConfiguration,
+        Field(
+            description="The configuration settings for a router input using the RIST (Reliable Internet Stream Transport) protocol, including the port and recovery latency."
+        ),
+    ]
 
 
 class StandardRouterInputConfigurationProtocolConfigurationOption3(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    SrtListener: SrtListenerRouterInputConfiguration
+    SrtListener: Annotated[
+        SrtListenerRouterInputConfiguration,
+        Field(
+            description="The configuration settings for a router input using the SRT (Secure Reliable Transport) protocol in listener mode, including the port, minimum latency, and decryption key configuration."
+        ),
+    ]
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Type: str.")]
+    Value: Annotated[str, Field(description="Type: str.")]
 
 
 class RouterInputAttributes(DeferredModel):
-    Arn: str | None = None
-    ContentQualityAnalysisType: Literal["CONTENT_LEVEL"] | None = None
-    CreatedAt: str | None = None
-    Id: str | None = None
-    InputType: (
-        Literal["STANDARD", "FAILOVER", "MERGE", "MEDIACONNECT_FLOW", "MEDIALIVE_CHANNEL"] | None
-    ) = None
-    IpAddress: str | None = None
-    MaintenanceType: Literal["PREFERRED_DAY_TIME", "DEFAULT"] | None = None
-    RoutedOutputs: int | None = None
-    State: (
+    """
+    The read-only attributes of a AWS::MediaConnect::RouterInput, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:(aws[a-zA-Z-]*):mediaconnect:[a-z0-9-]+:[0-9]{12}:routerInput:[a-z0-9]{12}$"
+        ),
+    ] = None
+    ContentQualityAnalysisType: Annotated[
+        Literal["CONTENT_LEVEL"] | None, Field(description="Allowed values: 'CONTENT_LEVEL'.")
+    ] = None
+    CreatedAt: Annotated[
+        str | None, Field(description="The timestamp when the router input was created.")
+    ] = None
+    Id: Annotated[str | None, Field(description="The unique identifier of the router input.")] = (
+        None
+    )
+    InputType: Annotated[
+        Literal["STANDARD", "FAILOVER", "MERGE", "MEDIACONNECT_FLOW", "MEDIALIVE_CHANNEL"] | None,
+        Field(
+            description="Allowed values: 'STANDARD', 'FAILOVER', 'MERGE', 'MEDIACONNECT_FLOW', 'MEDIALIVE_CHANNEL'."
+        ),
+    ] = None
+    IpAddress: Annotated[str | None, Field(description="The IP address of the router input.")] = (
+        None
+    )
+    MaintenanceType: Annotated[
+        Literal["PREFERRED_DAY_TIME", "DEFAULT"] | None,
+        Field(description="Allowed values: 'PREFERRED_DAY_TIME', 'DEFAULT'."),
+    ] = None
+    RoutedOutputs: Annotated[
+        int | None,
+        Field(description="The number of router outputs associated with the router input."),
+    ] = None
+    State: Annotated[
         Literal[
             "CREATING",
             "STANDBY",
@@ -222,148 +393,286 @@ class RouterInputAttributes(DeferredModel):
             "RECOVERING",
             "MIGRATING",
         ]
-        | None
-    ) = None
-    UpdatedAt: str | None = None
+        | None,
+        Field(
+            description="Allowed values: 'CREATING', 'STANDBY', 'STARTING', 'ACTIVE', 'STOPPING', 'DELETING', 'UPDATING', 'ERROR', 'RECOVERING', 'MIGRATING'."
+        ),
+    ] = None
+    UpdatedAt: Annotated[
+        str | None, Field(description="The timestamp when the router input was last updated.")
+    ] = None
 
 
 class ContentQualityAnalysisFeatureConfiguration(DeferredModel):
+    """
+    Configures the content quality analysis features for the router input.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    BlackFrames: BlackFramesConfiguration | None = None
-    FrozenFrames: FrozenFramesConfiguration | None = None
-    SilentAudio: SilentAudioConfiguration | None = None
+    BlackFrames: Annotated[
+        BlackFramesConfiguration | None,
+        Field(
+            description="Detects black frames in the router input's source content and reports them through a CloudWatch metric, an EventBridge event, and a router input message."
+        ),
+    ] = None
+    FrozenFrames: Annotated[
+        FrozenFramesConfiguration | None,
+        Field(
+            description="Detects frozen video frames in the router input's source content and reports them through a CloudWatch metric, an EventBridge event, and a router input message."
+        ),
+    ] = None
+    SilentAudio: Annotated[
+        SilentAudioConfiguration | None,
+        Field(
+            description="Detects silent audio in the router input's source content and reports it through a CloudWatch metric, an EventBridge event, and a router input message."
+        ),
+    ] = None
 
 
 class FailoverRouterInputConfigurationProtocolConfigurationsItemOption1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Rtp: RtpRouterInputConfiguration
+    Rtp: Annotated[
+        RtpRouterInputConfiguration,
+        Field(
+            description="The configuration settings for a Router Input using the RTP (Real-Time Transport Protocol) protocol, including the port and forward error correction state."
+        ),
+    ]
 
 
 class FailoverRouterInputConfigurationProtocolConfigurationsItemOption2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Rist: RistRouterInputConfiguration
+    Rist: Annotated[
+        RistRouterInputConfiguration,
+        Field(
+            description="The configuration settings for a router input using the RIST (Reliable Internet Stream Transport) protocol, including the port and recovery latency."
+        ),
+    ]
 
 
 class FailoverRouterInputConfigurationProtocolConfigurationsItemOption3(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    SrtListener: SrtListenerRouterInputConfiguration
+    SrtListener: Annotated[
+        SrtListenerRouterInputConfiguration,
+        Field(
+            description="The configuration settings for a router input using the SRT (Secure Reliable Transport) protocol in listener mode, including the port, minimum latency, and decryption key configuration."
+        ),
+    ]
 
 
 class FlowTransitEncryptionEncryptionKeyConfigurationOption1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    SecretsManager: SecretsManagerEncryptionKeyConfiguration
+    SecretsManager: Annotated[
+        SecretsManagerEncryptionKeyConfiguration,
+        Field(
+            description="The configuration settings for transit encryption using Secrets Manager, including the secret ARN and role ARN."
+        ),
+    ]
 
 
 class MediaLiveTransitEncryptionEncryptionKeyConfigurationOption1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    SecretsManager: SecretsManagerEncryptionKeyConfiguration
+    SecretsManager: Annotated[
+        SecretsManagerEncryptionKeyConfiguration,
+        Field(
+            description="The configuration settings for transit encryption using Secrets Manager, including the secret ARN and role ARN."
+        ),
+    ]
 
 
 class MergeRouterInputConfigurationProtocolConfigurationsItemOption1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Rtp: RtpRouterInputConfiguration
+    Rtp: Annotated[
+        RtpRouterInputConfiguration,
+        Field(
+            description="The configuration settings for a Router Input using the RTP (Real-Time Transport Protocol) protocol, including the port and forward error correction state."
+        ),
+    ]
 
 
 class MergeRouterInputConfigurationProtocolConfigurationsItemOption2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Rist: RistRouterInputConfiguration
+    Rist: Annotated[
+        RistRouterInputConfiguration,
+        Field(
+            description="The configuration settings for a router input using the RIST (Reliable Internet Stream Transport) protocol, including the port and recovery latency."
+        ),
+    ]
 
 
 class RouterInputContentQualityAnalysisConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ContentLevel: ContentQualityAnalysisFeatureConfiguration
+    ContentLevel: Annotated[
+        ContentQualityAnalysisFeatureConfiguration,
+        Field(description="Configures the content quality analysis features for the router input."),
+    ]
 
 
 class RouterInputTransitEncryptionEncryptionKeyConfigurationOption1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    SecretsManager: SecretsManagerEncryptionKeyConfiguration
+    SecretsManager: Annotated[
+        SecretsManagerEncryptionKeyConfiguration,
+        Field(
+            description="The configuration settings for transit encryption using Secrets Manager, including the secret ARN and role ARN."
+        ),
+    ]
 
 
 class SrtCallerRouterInputConfiguration(DeferredModel):
+    """
+    The configuration settings for a router input using the SRT (Secure Reliable Transport) protocol in caller mode, including the source address and port, minimum latency, stream ID, and decryption key configuration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DecryptionConfiguration: SrtDecryptionConfiguration | None = None
-    MinimumLatencyMilliseconds: int
-    SourceAddress: str
-    SourcePort: int
-    StreamId: str | None = None
+    DecryptionConfiguration: Annotated[
+        SrtDecryptionConfiguration | None,
+        Field(
+            description="Contains the configuration settings for decrypting SRT streams, including the encryption key details and decryption parameters."
+        ),
+    ] = None
+    MinimumLatencyMilliseconds: Annotated[
+        int,
+        Field(
+            description="The minimum latency in milliseconds for the SRT protocol in caller mode."
+        ),
+    ]
+    SourceAddress: Annotated[
+        str, Field(description="The source IP address for the SRT protocol in caller mode.")
+    ]
+    SourcePort: Annotated[
+        int, Field(description="The source port number for the SRT protocol in caller mode.")
+    ]
+    StreamId: Annotated[
+        str | None, Field(description="The stream ID for the SRT protocol in caller mode.")
+    ] = None
 
 
 class StandardRouterInputConfigurationProtocolConfigurationOption4(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    SrtCaller: SrtCallerRouterInputConfiguration
+    SrtCaller: Annotated[
+        SrtCallerRouterInputConfiguration,
+        Field(
+            description="The configuration settings for a router input using the SRT (Secure Reliable Transport) protocol in caller mode, including the source address and port, minimum latency, stream ID, and decryption key configuration."
+        ),
+    ]
 
 
 class FailoverRouterInputConfigurationProtocolConfigurationsItemOption4(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    SrtCaller: SrtCallerRouterInputConfiguration
+    SrtCaller: Annotated[
+        SrtCallerRouterInputConfiguration,
+        Field(
+            description="The configuration settings for a router input using the SRT (Secure Reliable Transport) protocol in caller mode, including the source address and port, minimum latency, stream ID, and decryption key configuration."
+        ),
+    ]
 
 
 class FlowTransitEncryption(DeferredModel):
+    """
+    The configuration that defines how content is encrypted during transit between the MediaConnect router and a MediaConnect flow.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EncryptionKeyConfiguration: (
+    EncryptionKeyConfiguration: Annotated[
         FlowTransitEncryptionEncryptionKeyConfigurationOption1
-        | FlowTransitEncryptionEncryptionKeyConfigurationOption2
-    )
-    EncryptionKeyType: Literal["SECRETS_MANAGER", "AUTOMATIC"] | None = None
+        | FlowTransitEncryptionEncryptionKeyConfigurationOption2,
+        Field(description="Configuration settings for flow transit encryption keys."),
+    ]
+    EncryptionKeyType: Annotated[
+        Literal["SECRETS_MANAGER", "AUTOMATIC"] | None,
+        Field(description="Allowed values: 'SECRETS_MANAGER', 'AUTOMATIC'."),
+    ] = None
 
 
 class MediaConnectFlowRouterInputConfiguration(DeferredModel):
+    """
+    Configuration settings for connecting a router input to a flow output.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    FlowArn: str | None = None
-    FlowOutputArn: str | None = None
-    SourceTransitDecryption: FlowTransitEncryption
+    FlowArn: Annotated[str | None, Field(description="The ARN of the flow to connect to.")] = None
+    FlowOutputArn: Annotated[
+        str | None, Field(description="The ARN of the flow output to connect to this router input.")
+    ] = None
+    SourceTransitDecryption: Annotated[
+        FlowTransitEncryption,
+        Field(
+            description="The configuration that defines how content is encrypted during transit between the MediaConnect router and a MediaConnect flow."
+        ),
+    ]
 
 
 class MediaLiveTransitEncryption(DeferredModel):
+    """
+    The encryption configuration that defines how content is encrypted during transit between MediaConnect Router and MediaLive. This configuration determines whether encryption keys are automatically managed by the service or manually managed through Secrets Manager.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EncryptionKeyConfiguration: (
+    EncryptionKeyConfiguration: Annotated[
         MediaLiveTransitEncryptionEncryptionKeyConfigurationOption1
-        | MediaLiveTransitEncryptionEncryptionKeyConfigurationOption2
-    )
-    EncryptionKeyType: Literal["SECRETS_MANAGER", "AUTOMATIC"] | None = None
+        | MediaLiveTransitEncryptionEncryptionKeyConfigurationOption2,
+        Field(description="Configuration settings for the MediaLive transit encryption key."),
+    ]
+    EncryptionKeyType: Annotated[
+        Literal["SECRETS_MANAGER", "AUTOMATIC"] | None,
+        Field(description="Allowed values: 'SECRETS_MANAGER', 'AUTOMATIC'."),
+    ] = None
 
 
 class MergeRouterInputConfiguration(DeferredModel):
+    """
+    Configuration settings for a merge router input that combines two input sources.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    MergeRecoveryWindowMilliseconds: int
-    NetworkInterfaceArn: str
-    ProtocolConfigurations: list[
-        MergeRouterInputConfigurationProtocolConfigurationsItemOption1
-        | MergeRouterInputConfigurationProtocolConfigurationsItemOption2
+    MergeRecoveryWindowMilliseconds: Annotated[
+        int, Field(description="The time window in milliseconds for merging the two input sources.")
+    ]
+    NetworkInterfaceArn: Annotated[
+        str,
+        Field(description="The ARN of the network interface to use for this merge router input."),
+    ]
+    ProtocolConfigurations: Annotated[
+        list[
+            MergeRouterInputConfigurationProtocolConfigurationsItemOption1
+            | MergeRouterInputConfigurationProtocolConfigurationsItemOption2
+        ],
+        Field(
+            description="A list of exactly two protocol configurations for the merge input sources. Both must use the same protocol type."
+        ),
     ]
 
 
@@ -371,108 +680,228 @@ class RouterInputConfigurationOption3(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Merge: MergeRouterInputConfiguration
+    Merge: Annotated[
+        MergeRouterInputConfiguration,
+        Field(
+            description="Configuration settings for a merge router input that combines two input sources."
+        ),
+    ]
 
 
 class RouterInputConfigurationOption4(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    MediaConnectFlow: MediaConnectFlowRouterInputConfiguration
+    MediaConnectFlow: Annotated[
+        MediaConnectFlowRouterInputConfiguration,
+        Field(description="Configuration settings for connecting a router input to a flow output."),
+    ]
 
 
 class RouterInputTransitEncryption(DeferredModel):
+    """
+    The transit encryption settings for a router input.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EncryptionKeyConfiguration: (
+    EncryptionKeyConfiguration: Annotated[
         RouterInputTransitEncryptionEncryptionKeyConfigurationOption1
-        | RouterInputTransitEncryptionEncryptionKeyConfigurationOption2
-    )
-    EncryptionKeyType: Literal["SECRETS_MANAGER", "AUTOMATIC"] | None = None
+        | RouterInputTransitEncryptionEncryptionKeyConfigurationOption2,
+        Field(description="Defines the configuration settings for transit encryption keys."),
+    ]
+    EncryptionKeyType: Annotated[
+        Literal["SECRETS_MANAGER", "AUTOMATIC"] | None,
+        Field(description="Allowed values: 'SECRETS_MANAGER', 'AUTOMATIC'."),
+    ] = None
 
 
 class StandardRouterInputConfiguration(DeferredModel):
+    """
+    The configuration settings for a standard router input, including the protocol, protocol-specific configuration, network interface, and availability zone.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    NetworkInterfaceArn: str
-    Protocol: Literal["RTP", "RIST", "SRT_CALLER", "SRT_LISTENER"] | None = None
-    ProtocolConfiguration: (
+    NetworkInterfaceArn: Annotated[
+        str,
+        Field(
+            description="The Amazon Resource Name (ARN) of the network interface associated with the standard router input."
+        ),
+    ]
+    Protocol: Annotated[
+        Literal["RTP", "RIST", "SRT_CALLER", "SRT_LISTENER"] | None,
+        Field(description="Allowed values: 'RTP', 'RIST', 'SRT_CALLER', 'SRT_LISTENER'."),
+    ] = None
+    ProtocolConfiguration: Annotated[
         StandardRouterInputConfigurationProtocolConfigurationOption1
         | StandardRouterInputConfigurationProtocolConfigurationOption2
         | StandardRouterInputConfigurationProtocolConfigurationOption3
-        | StandardRouterInputConfigurationProtocolConfigurationOption4
-    )
+        | StandardRouterInputConfigurationProtocolConfigurationOption4,
+        Field(description="The protocol configuration settings for a router input."),
+    ]
 
 
 class FailoverRouterInputConfiguration(DeferredModel):
+    """
+    Configuration settings for a failover router input that allows switching between two input sources.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    NetworkInterfaceArn: str
-    PrimarySourceIndex: int | None = None
-    ProtocolConfigurations: list[
-        FailoverRouterInputConfigurationProtocolConfigurationsItemOption1
-        | FailoverRouterInputConfigurationProtocolConfigurationsItemOption2
-        | FailoverRouterInputConfigurationProtocolConfigurationsItemOption3
-        | FailoverRouterInputConfigurationProtocolConfigurationsItemOption4
+    NetworkInterfaceArn: Annotated[
+        str,
+        Field(
+            description="The ARN of the network interface to use for this failover router input."
+        ),
     ]
-    SourcePriorityMode: Literal["NO_PRIORITY", "PRIMARY_SECONDARY"]
+    PrimarySourceIndex: Annotated[
+        int | None,
+        Field(
+            description="The index (0 or 1) that specifies which source in the protocol configurations list is currently active. Used to control which of the two failover sources is currently selected. This field is ignored when sourcePriorityMode is set to NO_PRIORITY"
+        ),
+    ] = None
+    ProtocolConfigurations: Annotated[
+        list[
+            FailoverRouterInputConfigurationProtocolConfigurationsItemOption1
+            | FailoverRouterInputConfigurationProtocolConfigurationsItemOption2
+            | FailoverRouterInputConfigurationProtocolConfigurationsItemOption3
+            | FailoverRouterInputConfigurationProtocolConfigurationsItemOption4
+        ],
+        Field(
+            description="A list of exactly two protocol configurations for the failover input sources. Both must use the same protocol type."
+        ),
+    ]
+    SourcePriorityMode: Annotated[
+        Literal["NO_PRIORITY", "PRIMARY_SECONDARY"],
+        Field(description="Allowed values: 'NO_PRIORITY', 'PRIMARY_SECONDARY'."),
+    ]
 
 
 class MediaLiveChannelRouterInputConfiguration(DeferredModel):
+    """
+    Configuration settings for connecting a router input to a MediaLive channel output.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    MediaLiveChannelArn: str | None = None
-    MediaLiveChannelOutputName: str | None = None
-    MediaLivePipelineId: Literal["PIPELINE_0", "PIPELINE_1"] | None = None
-    SourceTransitDecryption: MediaLiveTransitEncryption
+    MediaLiveChannelArn: Annotated[
+        str | None,
+        Field(description="The ARN of the MediaLive channel to connect to this router input."),
+    ] = None
+    MediaLiveChannelOutputName: Annotated[
+        str | None,
+        Field(
+            description="The name of the MediaLive channel output to connect to this router input."
+        ),
+    ] = None
+    MediaLivePipelineId: Annotated[
+        Literal["PIPELINE_0", "PIPELINE_1"] | None,
+        Field(description="Allowed values: 'PIPELINE_0', 'PIPELINE_1'."),
+    ] = None
+    SourceTransitDecryption: Annotated[
+        MediaLiveTransitEncryption,
+        Field(
+            description="The encryption configuration that defines how content is encrypted during transit between MediaConnect Router and MediaLive. This configuration determines whether encryption keys are automatically managed by the service or manually managed through Secrets Manager."
+        ),
+    ]
 
 
 class RouterInputConfigurationOption1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Standard: StandardRouterInputConfiguration
+    Standard: Annotated[
+        StandardRouterInputConfiguration,
+        Field(
+            description="The configuration settings for a standard router input, including the protocol, protocol-specific configuration, network interface, and availability zone."
+        ),
+    ]
 
 
 class RouterInputConfigurationOption2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Failover: FailoverRouterInputConfiguration
+    Failover: Annotated[
+        FailoverRouterInputConfiguration,
+        Field(
+            description="Configuration settings for a failover router input that allows switching between two input sources."
+        ),
+    ]
 
 
 class RouterInputConfigurationOption5(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    MediaLiveChannel: MediaLiveChannelRouterInputConfiguration
+    MediaLiveChannel: Annotated[
+        MediaLiveChannelRouterInputConfiguration,
+        Field(
+            description="Configuration settings for connecting a router input to a MediaLive channel output."
+        ),
+    ]
 
 
 class RouterInputProps(DeferredModel):
-    AvailabilityZone: str | None = None
-    Configuration: (
+    """
+    The properties a program declares for a AWS::MediaConnect::RouterInput.
+    """
+
+    AvailabilityZone: Annotated[
+        str | None,
+        Field(
+            description="The Availability Zone where you want to create the router input. This must be a valid Availability Zone for the region specified by regionName, or the current region if no regionName is provided. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Configuration: Annotated[
         RouterInputConfigurationOption1
         | RouterInputConfigurationOption2
         | RouterInputConfigurationOption3
         | RouterInputConfigurationOption4
-        | RouterInputConfigurationOption5
-    )
-    ContentQualityAnalysisConfiguration: RouterInputContentQualityAnalysisConfiguration | None = (
-        None
-    )
-    MaintenanceConfiguration: (
+        | RouterInputConfigurationOption5,
+        Field(description="The configuration settings for a router input."),
+    ]
+    ContentQualityAnalysisConfiguration: Annotated[
+        RouterInputContentQualityAnalysisConfiguration | None,
+        Field(
+            description="The content quality analysis configuration for the router input. The content quality analysis feature only monitors the first video stream and the first audio stream it encounters within the router input source."
+        ),
+    ] = None
+    MaintenanceConfiguration: Annotated[
         RouterInputMaintenanceConfigurationOption1
         | RouterInputMaintenanceConfigurationOption2
-        | None
-    ) = None
-    MaximumBitrate: int
-    Name: str
-    RegionName: str | None = None
-    RoutingScope: Literal["REGIONAL", "GLOBAL"]
-    Tags: list[Tag] | None = None
-    Tier: Literal["INPUT_100", "INPUT_50", "INPUT_20"]
-    TransitEncryption: RouterInputTransitEncryption | None = None
+        | None,
+        Field(
+            description="The configuration settings for maintenance operations, including preferred maintenance windows and schedules."
+        ),
+    ] = None
+    MaximumBitrate: Annotated[int, Field(description="The maximum bitrate for the router input.")]
+    Name: Annotated[str, Field(description="The name of the router input.")]
+    RegionName: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Web Services Region for the router input. Defaults to the current region if not specified. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    RoutingScope: Annotated[
+        Literal["REGIONAL", "GLOBAL"], Field(description="Allowed values: 'REGIONAL', 'GLOBAL'.")
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(
+            description="Key-value pairs that can be used to tag and organize this router input."
+        ),
+    ] = None
+    Tier: Annotated[
+        Literal["INPUT_100", "INPUT_50", "INPUT_20"],
+        Field(description="Allowed values: 'INPUT_100', 'INPUT_50', 'INPUT_20'."),
+    ]
+    TransitEncryption: Annotated[
+        RouterInputTransitEncryption | None,
+        Field(description="The transit encryption settings for a router input."),
+    ] = None

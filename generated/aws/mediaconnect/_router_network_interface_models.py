@@ -7,10 +7,10 @@ Imported on first use by router_network_interface.py, which re-exports every nam
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "PublicRouterNetworkInterfaceConfiguration",
@@ -25,66 +25,151 @@ __all__ = [
 
 
 class PublicRouterNetworkInterfaceRule(DeferredModel):
+    """
+    A rule that allows a specific CIDR block to access the public router network interface.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Cidr: str
+    Cidr: Annotated[
+        str,
+        Field(
+            description="The CIDR block that is allowed to access the public router network interface."
+        ),
+    ]
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Type: str.")]
+    Value: Annotated[str, Field(description="Type: str.")]
 
 
 class VpcRouterNetworkInterfaceConfiguration(DeferredModel):
+    """
+    The configuration settings for a router network interface within a VPC, including the security group IDs and subnet ID.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    SecurityGroupIds: list[str]
-    SubnetId: str
+    SecurityGroupIds: Annotated[
+        list[str],
+        Field(
+            description="The IDs of the security groups to associate with the router network interface within the VPC."
+        ),
+    ]
+    SubnetId: Annotated[
+        str,
+        Field(
+            description="The ID of the subnet within the VPC to associate the router network interface with."
+        ),
+    ]
 
 
 class RouterNetworkInterfaceAttributes(DeferredModel):
-    Arn: str | None = None
-    AssociatedInputCount: int | None = None
-    AssociatedOutputCount: int | None = None
-    CreatedAt: str | None = None
-    Id: str | None = None
-    NetworkInterfaceType: Literal["PUBLIC", "VPC"] | None = None
-    State: Literal["CREATING", "ACTIVE", "UPDATING", "DELETING", "ERROR", "RECOVERING"] | None = (
-        None
-    )
-    UpdatedAt: str | None = None
+    """
+    The read-only attributes of a AWS::MediaConnect::RouterNetworkInterface, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:(aws[a-zA-Z-]*):mediaconnect:[a-z0-9-]+:[0-9]{12}:routerNetworkInterface:[a-z0-9]{12}$"
+        ),
+    ] = None
+    AssociatedInputCount: Annotated[
+        int | None,
+        Field(description="The number of router inputs associated with the network interface."),
+    ] = None
+    AssociatedOutputCount: Annotated[
+        int | None,
+        Field(description="The number of router outputs associated with the network interface."),
+    ] = None
+    CreatedAt: Annotated[
+        str | None,
+        Field(description="The timestamp when the router network interface was created."),
+    ] = None
+    Id: Annotated[
+        str | None, Field(description="The unique identifier of the router network interface.")
+    ] = None
+    NetworkInterfaceType: Annotated[
+        Literal["PUBLIC", "VPC"] | None, Field(description="Allowed values: 'PUBLIC', 'VPC'.")
+    ] = None
+    State: Annotated[
+        Literal["CREATING", "ACTIVE", "UPDATING", "DELETING", "ERROR", "RECOVERING"] | None,
+        Field(
+            description="Allowed values: 'CREATING', 'ACTIVE', 'UPDATING', 'DELETING', 'ERROR', 'RECOVERING'."
+        ),
+    ] = None
+    UpdatedAt: Annotated[
+        str | None,
+        Field(description="The timestamp when the router network interface was last updated."),
+    ] = None
 
 
 class PublicRouterNetworkInterfaceConfiguration(DeferredModel):
+    """
+    The configuration settings for a public router network interface, including the list of allowed CIDR blocks.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AllowRules: list[PublicRouterNetworkInterfaceRule]
+    AllowRules: Annotated[
+        list[PublicRouterNetworkInterfaceRule],
+        Field(
+            description="The list of allowed CIDR blocks for the public router network interface."
+        ),
+    ]
 
 
 class RouterNetworkInterfaceConfigurationOption1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Public: PublicRouterNetworkInterfaceConfiguration
+    Public: Annotated[
+        PublicRouterNetworkInterfaceConfiguration,
+        Field(
+            description="The configuration settings for a public router network interface, including the list of allowed CIDR blocks."
+        ),
+    ]
 
 
 class RouterNetworkInterfaceConfigurationOption2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Vpc: VpcRouterNetworkInterfaceConfiguration
+    Vpc: Annotated[
+        VpcRouterNetworkInterfaceConfiguration,
+        Field(
+            description="The configuration settings for a router network interface within a VPC, including the security group IDs and subnet ID."
+        ),
+    ]
 
 
 class RouterNetworkInterfaceProps(DeferredModel):
-    Configuration: (
-        RouterNetworkInterfaceConfigurationOption1 | RouterNetworkInterfaceConfigurationOption2
-    )
-    Name: str
-    RegionName: str | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::MediaConnect::RouterNetworkInterface.
+    """
+
+    Configuration: Annotated[
+        RouterNetworkInterfaceConfigurationOption1 | RouterNetworkInterfaceConfigurationOption2,
+        Field(description="The configuration settings for a router network interface."),
+    ]
+    Name: Annotated[str, Field(description="The name of the router network interface.")]
+    RegionName: Annotated[
+        str | None,
+        Field(
+            description="The AWS Region for the router network interface. Defaults to the current region if not specified. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(
+            description="Key-value pairs that can be used to tag and organize this router network interface."
+        ),
+    ] = None

@@ -53,131 +53,279 @@ class FlowTransitEncryptionEncryptionKeyConfigurationOption2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Automatic: Annotated[dict[str, Any], Field(max_length=0)]
+    Automatic: Annotated[
+        dict[str, Any],
+        Field(
+            description="Configuration settings for automatic encryption key management, where MediaConnect handles key creation and rotation.",
+            max_length=0,
+        ),
+    ]
 
 
 class MediaLiveTransitEncryptionEncryptionKeyConfigurationOption2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Automatic: Annotated[dict[str, Any], Field(max_length=0)]
+    Automatic: Annotated[
+        dict[str, Any],
+        Field(
+            description="Configuration settings for automatic encryption key management, where MediaConnect handles key creation and rotation.",
+            max_length=0,
+        ),
+    ]
 
 
 class PreferredDayTimeMaintenanceConfiguration(DeferredModel):
+    """
+    Configuration for preferred day and time maintenance settings.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Day: Literal["MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY"]
-    Time: str
+    Day: Annotated[
+        Literal["MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY"],
+        Field(
+            description="Allowed values: 'MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY', 'FRIDAY', 'SATURDAY', 'SUNDAY'."
+        ),
+    ]
+    Time: Annotated[str, Field(description="The preferred time for maintenance operations.")]
 
 
 class RistRouterOutputConfiguration(DeferredModel):
+    """
+    The configuration settings for a router output using the RIST (Reliable Internet Stream Transport) protocol, including the destination address and port.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DestinationAddress: str
-    DestinationPort: int
+    DestinationAddress: Annotated[
+        str,
+        Field(
+            description="The destination IP address for the RIST protocol in the router output configuration."
+        ),
+    ]
+    DestinationPort: Annotated[
+        int,
+        Field(
+            description="The destination port number for the RIST protocol in the router output configuration."
+        ),
+    ]
 
 
 class RouterOutputFabricConfiguration(DeferredModel):
+    """
+    The fabric configuration settings for the router output.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    RecoveryLatencyMode: Literal["BALANCED", "LOW_LATENCY"]
+    RecoveryLatencyMode: Annotated[
+        Literal["BALANCED", "LOW_LATENCY"],
+        Field(description="Allowed values: 'BALANCED', 'LOW_LATENCY'."),
+    ]
 
 
 class RouterOutputMaintenanceConfigurationOption1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    PreferredDayTime: PreferredDayTimeMaintenanceConfiguration
+    PreferredDayTime: Annotated[
+        PreferredDayTimeMaintenanceConfiguration,
+        Field(description="Configuration for preferred day and time maintenance settings."),
+    ]
 
 
 class RouterOutputMaintenanceConfigurationOption2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Default: Annotated[dict[str, Any], Field(max_length=0)]
+    Default: Annotated[
+        dict[str, Any],
+        Field(
+            description="Configuration settings for default maintenance scheduling.", max_length=0
+        ),
+    ]
 
 
 class RouterOutputTlsEncryptionEncryptionConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Public: Annotated[dict[str, Any], Field(max_length=0)]
+    Public: Annotated[
+        dict[str, Any],
+        Field(
+            description="The TLS encryption configuration for destinations that present a certificate from a publicly trusted certificate authority. This type does not require any additional settings.",
+            max_length=0,
+        ),
+    ]
 
 
 class RtpRouterOutputConfiguration(DeferredModel):
+    """
+    The configuration settings for a router output using the RTP (Real-Time Transport Protocol) protocol, including the destination address and port, and forward error correction state.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DestinationAddress: str
-    DestinationPort: int
-    ForwardErrorCorrection: Literal["ENABLED", "DISABLED"] | None = None
+    DestinationAddress: Annotated[
+        str,
+        Field(
+            description="The destination IP address for the RTP protocol in the router output configuration."
+        ),
+    ]
+    DestinationPort: Annotated[
+        int,
+        Field(
+            description="The destination port number for the RTP protocol in the router output configuration."
+        ),
+    ]
+    ForwardErrorCorrection: Annotated[
+        Literal["ENABLED", "DISABLED"] | None,
+        Field(description="Allowed values: 'ENABLED', 'DISABLED'."),
+    ] = None
 
 
 class SecretsManagerEncryptionKeyConfiguration(DeferredModel):
+    """
+    The configuration settings for transit encryption using Secrets Manager, including the secret ARN and role ARN.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    RoleArn: str
-    SecretArn: str
+    RoleArn: Annotated[
+        str,
+        Field(
+            description="The ARN of the IAM role assumed by MediaConnect to access the Secrets Manager secret."
+        ),
+    ]
+    SecretArn: Annotated[
+        str, Field(description="The ARN of the Secrets Manager secret used for transit encryption.")
+    ]
 
 
 class SrtEncryptionConfiguration(DeferredModel):
+    """
+    Contains the configuration settings for encrypting SRT streams, including the encryption key details and encryption parameters.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EncryptionKey: SecretsManagerEncryptionKeyConfiguration
+    EncryptionKey: Annotated[
+        SecretsManagerEncryptionKeyConfiguration,
+        Field(
+            description="The configuration settings for transit encryption using Secrets Manager, including the secret ARN and role ARN."
+        ),
+    ]
 
 
 class SrtListenerRouterOutputConfiguration(DeferredModel):
+    """
+    The configuration settings for a router output using the SRT (Secure Reliable Transport) protocol in listener mode, including the port, minimum latency, and encryption key configuration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EncryptionConfiguration: SrtEncryptionConfiguration | None = None
-    MinimumLatencyMilliseconds: int
-    Port: int
+    EncryptionConfiguration: Annotated[
+        SrtEncryptionConfiguration | None,
+        Field(
+            description="Contains the configuration settings for encrypting SRT streams, including the encryption key details and encryption parameters."
+        ),
+    ] = None
+    MinimumLatencyMilliseconds: Annotated[
+        int,
+        Field(
+            description="The minimum latency in milliseconds for the SRT protocol in listener mode."
+        ),
+    ]
+    Port: Annotated[
+        int, Field(description="The port number for the SRT protocol in listener mode.")
+    ]
 
 
 class StandardRouterOutputConfigurationProtocolConfigurationOption1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Rtp: RtpRouterOutputConfiguration
+    Rtp: Annotated[
+        RtpRouterOutputConfiguration,
+        Field(
+            description="The configuration settings for a router output using the RTP (Real-Time Transport Protocol) protocol, including the destination address and port, and forward error correction state."
+        ),
+    ]
 
 
 class StandardRouterOutputConfigurationProtocolConfigurationOption2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Rist: RistRouterOutputConfiguration
+    Rist: Annotated[
+        RistRouterOutputConfiguration,
+        Field(
+            description="The configuration settings for a router output using the RIST (Reliable Internet Stream Transport) protocol, including the destination address and port."
+        ),
+    ]
 
 
 class StandardRouterOutputConfigurationProtocolConfigurationOption3(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    SrtListener: SrtListenerRouterOutputConfiguration
+    SrtListener: Annotated[
+        SrtListenerRouterOutputConfiguration,
+        Field(
+            description="The configuration settings for a router output using the SRT (Secure Reliable Transport) protocol in listener mode, including the port, minimum latency, and encryption key configuration."
+        ),
+    ]
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Type: str.")]
+    Value: Annotated[str, Field(description="Type: str.")]
 
 
 class RouterOutputAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedAt: str | None = None
-    Id: str | None = None
-    IpAddress: str | None = None
-    MaintenanceType: Literal["PREFERRED_DAY_TIME", "DEFAULT"] | None = None
-    OutputType: Literal["STANDARD", "MEDIACONNECT_FLOW", "MEDIALIVE_INPUT"] | None = None
-    RoutedState: Literal["ROUTED", "ROUTING", "UNROUTED"] | None = None
-    State: (
+    """
+    The read-only attributes of a AWS::MediaConnect::RouterOutput, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:(aws[a-zA-Z-]*):mediaconnect:[a-z0-9-]+:[0-9]{12}:routerOutput:[a-z0-9]{12}$"
+        ),
+    ] = None
+    CreatedAt: Annotated[
+        str | None, Field(description="The timestamp when the router output was created.")
+    ] = None
+    Id: Annotated[str | None, Field(description="The unique identifier of the router output.")] = (
+        None
+    )
+    IpAddress: Annotated[str | None, Field(description="The IP address of the router output.")] = (
+        None
+    )
+    MaintenanceType: Annotated[
+        Literal["PREFERRED_DAY_TIME", "DEFAULT"] | None,
+        Field(description="Allowed values: 'PREFERRED_DAY_TIME', 'DEFAULT'."),
+    ] = None
+    OutputType: Annotated[
+        Literal["STANDARD", "MEDIACONNECT_FLOW", "MEDIALIVE_INPUT"] | None,
+        Field(description="Allowed values: 'STANDARD', 'MEDIACONNECT_FLOW', 'MEDIALIVE_INPUT'."),
+    ] = None
+    RoutedState: Annotated[
+        Literal["ROUTED", "ROUTING", "UNROUTED"] | None,
+        Field(description="Allowed values: 'ROUTED', 'ROUTING', 'UNROUTED'."),
+    ] = None
+    State: Annotated[
         Literal[
             "CREATING",
             "STANDBY",
@@ -190,161 +338,348 @@ class RouterOutputAttributes(DeferredModel):
             "RECOVERING",
             "MIGRATING",
         ]
-        | None
-    ) = None
-    UpdatedAt: str | None = None
+        | None,
+        Field(
+            description="Allowed values: 'CREATING', 'STANDBY', 'STARTING', 'ACTIVE', 'STOPPING', 'DELETING', 'UPDATING', 'ERROR', 'RECOVERING', 'MIGRATING'."
+        ),
+    ] = None
+    UpdatedAt: Annotated[
+        str | None, Field(description="The timestamp when the router output was last updated.")
+    ] = None
 
 
 class FlowTransitEncryptionEncryptionKeyConfigurationOption1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    SecretsManager: SecretsManagerEncryptionKeyConfiguration
+    SecretsManager: Annotated[
+        SecretsManagerEncryptionKeyConfiguration,
+        Field(
+            description="The configuration settings for transit encryption using Secrets Manager, including the secret ARN and role ARN."
+        ),
+    ]
 
 
 class MediaLiveTransitEncryptionEncryptionKeyConfigurationOption1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    SecretsManager: SecretsManagerEncryptionKeyConfiguration
+    SecretsManager: Annotated[
+        SecretsManagerEncryptionKeyConfiguration,
+        Field(
+            description="The configuration settings for transit encryption using Secrets Manager, including the secret ARN and role ARN."
+        ),
+    ]
 
 
 class RouterOutputTlsEncryption(DeferredModel):
+    """
+    The Transport Layer Security (TLS) encryption settings used to establish a secure connection to a destination.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EncryptionConfiguration: RouterOutputTlsEncryptionEncryptionConfiguration
-    EncryptionType: Literal["PUBLIC"] | None = None
+    EncryptionConfiguration: Annotated[
+        RouterOutputTlsEncryptionEncryptionConfiguration,
+        Field(description="The configuration settings for TLS encryption."),
+    ]
+    EncryptionType: Annotated[
+        Literal["PUBLIC"] | None, Field(description="Allowed values: 'PUBLIC'.")
+    ] = None
 
 
 class RtmpPushRouterOutputConfiguration(DeferredModel):
+    """
+    The configuration settings for a router output that pushes a stream to a destination using the RTMP (Real-Time Messaging Protocol) protocol, or RTMPS (RTMP over TLS) when TLS encryption is specified. These settings include the destination address and port, the application and stream names, and optional TLS encryption configuration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ApplicationName: str
-    DestinationAddress: str
-    DestinationPort: int
-    StreamName: str
-    TlsEncryption: RouterOutputTlsEncryption | None = None
+    ApplicationName: Annotated[
+        str,
+        Field(
+            description="The name of the RTMP application on the destination server. Together with the stream name, the application name forms the RTMP URL path, in the pattern rtmp://destinationAddress/applicationName/streamName."
+        ),
+    ]
+    DestinationAddress: Annotated[
+        str,
+        Field(
+            description="The IP address or hostname of the destination RTMP server that the router output pushes the stream to. Provide only the server address; specify the application and stream names separately."
+        ),
+    ]
+    DestinationPort: Annotated[
+        int,
+        Field(
+            description="The TCP port on the destination RTMP server. For RTMP, valid values range from 1024 to 65535. For RTMPS (RTMP over TLS), valid values are 443 or 1024 to 65535. RTMP typically uses port 1935, and RTMPS typically uses port 443."
+        ),
+    ]
+    StreamName: Annotated[
+        str,
+        Field(
+            description="The name of the RTMP stream that the output publishes to the destination application. The stream name forms the final segment of the RTMP URL path."
+        ),
+    ]
+    TlsEncryption: Annotated[
+        RouterOutputTlsEncryption | None,
+        Field(
+            description="The Transport Layer Security (TLS) encryption settings used to establish a secure connection to a destination."
+        ),
+    ] = None
 
 
 class SrtCallerRouterOutputConfiguration(DeferredModel):
+    """
+    The configuration settings for a router output using the SRT (Secure Reliable Transport) protocol in caller mode, including the destination address and port, minimum latency, stream ID, and encryption key configuration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DestinationAddress: str
-    DestinationPort: int
-    EncryptionConfiguration: SrtEncryptionConfiguration | None = None
-    MinimumLatencyMilliseconds: int
-    StreamId: str | None = None
+    DestinationAddress: Annotated[
+        str, Field(description="The destination IP address for the SRT protocol in caller mode.")
+    ]
+    DestinationPort: Annotated[
+        int, Field(description="The destination port number for the SRT protocol in caller mode.")
+    ]
+    EncryptionConfiguration: Annotated[
+        SrtEncryptionConfiguration | None,
+        Field(
+            description="Contains the configuration settings for encrypting SRT streams, including the encryption key details and encryption parameters."
+        ),
+    ] = None
+    MinimumLatencyMilliseconds: Annotated[
+        int,
+        Field(
+            description="The minimum latency in milliseconds for the SRT protocol in caller mode."
+        ),
+    ]
+    StreamId: Annotated[
+        str | None, Field(description="The stream ID for the SRT protocol in caller mode.")
+    ] = None
 
 
 class StandardRouterOutputConfigurationProtocolConfigurationOption4(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    SrtCaller: SrtCallerRouterOutputConfiguration
+    SrtCaller: Annotated[
+        SrtCallerRouterOutputConfiguration,
+        Field(
+            description="The configuration settings for a router output using the SRT (Secure Reliable Transport) protocol in caller mode, including the destination address and port, minimum latency, stream ID, and encryption key configuration."
+        ),
+    ]
 
 
 class StandardRouterOutputConfigurationProtocolConfigurationOption5(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    RtmpPush: RtmpPushRouterOutputConfiguration
+    RtmpPush: Annotated[
+        RtmpPushRouterOutputConfiguration,
+        Field(
+            description="The configuration settings for a router output that pushes a stream to a destination using the RTMP (Real-Time Messaging Protocol) protocol, or RTMPS (RTMP over TLS) when TLS encryption is specified. These settings include the destination address and port, the application and stream names, and optional TLS encryption configuration."
+        ),
+    ]
 
 
 class FlowTransitEncryption(DeferredModel):
+    """
+    The configuration that defines how content is encrypted during transit between the MediaConnect router and a MediaConnect flow.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EncryptionKeyConfiguration: (
+    EncryptionKeyConfiguration: Annotated[
         FlowTransitEncryptionEncryptionKeyConfigurationOption1
-        | FlowTransitEncryptionEncryptionKeyConfigurationOption2
-    )
-    EncryptionKeyType: Literal["SECRETS_MANAGER", "AUTOMATIC"] | None = None
+        | FlowTransitEncryptionEncryptionKeyConfigurationOption2,
+        Field(description="Configuration settings for flow transit encryption keys."),
+    ]
+    EncryptionKeyType: Annotated[
+        Literal["SECRETS_MANAGER", "AUTOMATIC"] | None,
+        Field(description="Allowed values: 'SECRETS_MANAGER', 'AUTOMATIC'."),
+    ] = None
 
 
 class MediaConnectFlowRouterOutputConfiguration(DeferredModel):
+    """
+    Configuration settings for connecting a router output to a MediaConnect flow source.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DestinationTransitEncryption: FlowTransitEncryption
-    FlowArn: str | None = None
-    FlowSourceArn: str | None = None
+    DestinationTransitEncryption: Annotated[
+        FlowTransitEncryption,
+        Field(
+            description="The configuration that defines how content is encrypted during transit between the MediaConnect router and a MediaConnect flow."
+        ),
+    ]
+    FlowArn: Annotated[
+        str | None, Field(description="The ARN of the flow to connect to this router output.")
+    ] = None
+    FlowSourceArn: Annotated[
+        str | None,
+        Field(description="The ARN of the flow source to connect to this router output."),
+    ] = None
 
 
 class MediaLiveTransitEncryption(DeferredModel):
+    """
+    The encryption configuration that defines how content is encrypted during transit between MediaConnect Router and MediaLive. This configuration determines whether encryption keys are automatically managed by the service or manually managed through Secrets Manager.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EncryptionKeyConfiguration: (
+    EncryptionKeyConfiguration: Annotated[
         MediaLiveTransitEncryptionEncryptionKeyConfigurationOption1
-        | MediaLiveTransitEncryptionEncryptionKeyConfigurationOption2
-    )
-    EncryptionKeyType: Literal["SECRETS_MANAGER", "AUTOMATIC"] | None = None
+        | MediaLiveTransitEncryptionEncryptionKeyConfigurationOption2,
+        Field(description="Configuration settings for the MediaLive transit encryption key."),
+    ]
+    EncryptionKeyType: Annotated[
+        Literal["SECRETS_MANAGER", "AUTOMATIC"] | None,
+        Field(description="Allowed values: 'SECRETS_MANAGER', 'AUTOMATIC'."),
+    ] = None
 
 
 class RouterOutputConfigurationOption2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    MediaConnectFlow: MediaConnectFlowRouterOutputConfiguration
+    MediaConnectFlow: Annotated[
+        MediaConnectFlowRouterOutputConfiguration,
+        Field(
+            description="Configuration settings for connecting a router output to a MediaConnect flow source."
+        ),
+    ]
 
 
 class StandardRouterOutputConfiguration(DeferredModel):
+    """
+    The configuration settings for a standard router output, including the protocol, protocol-specific configuration, network interface, and availability zone.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    NetworkInterfaceArn: str
-    Protocol: Literal["RTP", "RIST", "SRT_CALLER", "SRT_LISTENER", "RTMP_PUSH"] | None = None
-    ProtocolConfiguration: (
+    NetworkInterfaceArn: Annotated[
+        str,
+        Field(
+            description="The Amazon Resource Name (ARN) of the network interface associated with the standard router output."
+        ),
+    ]
+    Protocol: Annotated[
+        Literal["RTP", "RIST", "SRT_CALLER", "SRT_LISTENER", "RTMP_PUSH"] | None,
+        Field(
+            description="Allowed values: 'RTP', 'RIST', 'SRT_CALLER', 'SRT_LISTENER', 'RTMP_PUSH'."
+        ),
+    ] = None
+    ProtocolConfiguration: Annotated[
         StandardRouterOutputConfigurationProtocolConfigurationOption1
         | StandardRouterOutputConfigurationProtocolConfigurationOption2
         | StandardRouterOutputConfigurationProtocolConfigurationOption3
         | StandardRouterOutputConfigurationProtocolConfigurationOption4
-        | StandardRouterOutputConfigurationProtocolConfigurationOption5
-    )
+        | StandardRouterOutputConfigurationProtocolConfigurationOption5,
+        Field(description="The protocol configuration settings for a router output."),
+    ]
 
 
 class MediaLiveInputRouterOutputConfiguration(DeferredModel):
+    """
+    Configuration settings for connecting a router output to a MediaLive input.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DestinationTransitEncryption: MediaLiveTransitEncryption
-    MediaLiveInputArn: str | None = None
-    MediaLivePipelineId: Literal["PIPELINE_0", "PIPELINE_1"] | None = None
+    DestinationTransitEncryption: Annotated[
+        MediaLiveTransitEncryption,
+        Field(
+            description="The encryption configuration that defines how content is encrypted during transit between MediaConnect Router and MediaLive. This configuration determines whether encryption keys are automatically managed by the service or manually managed through Secrets Manager."
+        ),
+    ]
+    MediaLiveInputArn: Annotated[
+        str | None,
+        Field(description="The ARN of the MediaLive input to connect to this router output."),
+    ] = None
+    MediaLivePipelineId: Annotated[
+        Literal["PIPELINE_0", "PIPELINE_1"] | None,
+        Field(description="Allowed values: 'PIPELINE_0', 'PIPELINE_1'."),
+    ] = None
 
 
 class RouterOutputConfigurationOption1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Standard: StandardRouterOutputConfiguration
+    Standard: Annotated[
+        StandardRouterOutputConfiguration,
+        Field(
+            description="The configuration settings for a standard router output, including the protocol, protocol-specific configuration, network interface, and availability zone."
+        ),
+    ]
 
 
 class RouterOutputConfigurationOption3(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    MediaLiveInput: MediaLiveInputRouterOutputConfiguration
+    MediaLiveInput: Annotated[
+        MediaLiveInputRouterOutputConfiguration,
+        Field(
+            description="Configuration settings for connecting a router output to a MediaLive input."
+        ),
+    ]
 
 
 class RouterOutputProps(DeferredModel):
-    AvailabilityZone: str | None = None
-    Configuration: (
+    """
+    The properties a program declares for a AWS::MediaConnect::RouterOutput.
+    """
+
+    AvailabilityZone: Annotated[
+        str | None,
+        Field(
+            description="The Availability Zone where you want to create the router output. This must be a valid Availability Zone for the region specified by regionName, or the current region if no regionName is provided. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Configuration: Annotated[
         RouterOutputConfigurationOption1
         | RouterOutputConfigurationOption2
-        | RouterOutputConfigurationOption3
-    )
-    FabricConfiguration: RouterOutputFabricConfiguration | None = None
-    MaintenanceConfiguration: (
+        | RouterOutputConfigurationOption3,
+        Field(description="The configuration settings for a router output."),
+    ]
+    FabricConfiguration: Annotated[
+        RouterOutputFabricConfiguration | None,
+        Field(description="The fabric configuration settings for the router output."),
+    ] = None
+    MaintenanceConfiguration: Annotated[
         RouterOutputMaintenanceConfigurationOption1
         | RouterOutputMaintenanceConfigurationOption2
-        | None
-    ) = None
-    MaximumBitrate: int
-    Name: str
-    RegionName: str | None = None
-    RoutingScope: Literal["REGIONAL", "GLOBAL"]
-    Tags: list[Tag] | None = None
-    Tier: Literal["OUTPUT_100", "OUTPUT_50", "OUTPUT_20"]
+        | None,
+        Field(
+            description="The configuration settings for maintenance operations, including preferred maintenance windows and schedules."
+        ),
+    ] = None
+    MaximumBitrate: Annotated[int, Field(description="The maximum bitrate for the router output.")]
+    Name: Annotated[str, Field(description="The name of the router output.")]
+    RegionName: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Web Services Region for the router output. Defaults to the current region if not specified. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    RoutingScope: Annotated[
+        Literal["REGIONAL", "GLOBAL"], Field(description="Allowed values: 'REGIONAL', 'GLOBAL'.")
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="Key-value pairs that can be used to tag this router output."),
+    ] = None
+    Tier: Annotated[
+        Literal["OUTPUT_100", "OUTPUT_50", "OUTPUT_20"],
+        Field(description="Allowed values: 'OUTPUT_100', 'OUTPUT_50', 'OUTPUT_20'."),
+    ]

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -91,129 +95,134 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-BridgeEgressGatewayBridgeDict = TypedDict(
-    "BridgeEgressGatewayBridgeDict",
-    {
-        "MaxBitrate": "Required[int]",
-    },
-    total=False,
-)
 
-BridgeFlowSourceDict = TypedDict(
-    "BridgeFlowSourceDict",
-    {
-        "FlowArn": "Required[str]",
-        "FlowVpcInterfaceAttachment": "VpcInterfaceAttachmentDict",
-        "Name": "Required[str]",
-    },
-    total=False,
-)
+class BridgeEgressGatewayBridgeDict(TypedDict, total=False):
+    """BridgeEgressGatewayBridge as a plain dict."""
 
-BridgeIngressGatewayBridgeDict = TypedDict(
-    "BridgeIngressGatewayBridgeDict",
-    {
-        "MaxBitrate": "Required[int]",
-        "MaxOutputs": "Required[int]",
-    },
-    total=False,
-)
+    MaxBitrate: Required[int]
+    """The maximum expected bitrate of the egress bridge."""
 
-BridgeMulticastSourceSettingsDict = TypedDict(
-    "BridgeMulticastSourceSettingsDict",
-    {
-        "MulticastSourceIp": "str",
-    },
-    total=False,
-)
 
-BridgeNetworkOutputDict = TypedDict(
-    "BridgeNetworkOutputDict",
-    {
-        "IpAddress": "Required[str]",
-        "Name": "Required[str]",
-        "NetworkName": "Required[str]",
-        "Port": "Required[int]",
-        "Protocol": "Required[Literal['rtp-fec', 'rtp', 'udp']]",
-        "Ttl": "Required[int]",
-    },
-    total=False,
-)
+class BridgeFlowSourceDict(TypedDict, total=False):
+    """BridgeFlowSource as a plain dict: The source of the bridge. A flow source originates in
+    MediaConnect as an existing cloud flow."""
 
-BridgeNetworkSourceDict = TypedDict(
-    "BridgeNetworkSourceDict",
-    {
-        "MulticastIp": "Required[str]",
-        "MulticastSourceSettings": "BridgeMulticastSourceSettingsDict",
-        "Name": "Required[str]",
-        "NetworkName": "Required[str]",
-        "Port": "Required[int]",
-        "Protocol": "Required[Literal['rtp-fec', 'rtp', 'udp']]",
-    },
-    total=False,
-)
+    FlowArn: Required[str]
+    """The ARN of the cloud flow used as a source of this bridge."""
+    FlowVpcInterfaceAttachment: VpcInterfaceAttachmentDict
+    """The name of the VPC interface attachment to use for this source."""
+    Name: Required[str]
+    """The name of the flow source."""
 
-BridgeOutputDict = TypedDict(
-    "BridgeOutputDict",
-    {
-        "NetworkOutput": "BridgeNetworkOutputDict",
-    },
-    total=False,
-)
 
-BridgeSourceDict = TypedDict(
-    "BridgeSourceDict",
-    {
-        "FlowSource": "BridgeFlowSourceDict",
-        "NetworkSource": "BridgeNetworkSourceDict",
-    },
-    total=False,
-)
+class BridgeIngressGatewayBridgeDict(TypedDict, total=False):
+    """BridgeIngressGatewayBridge as a plain dict."""
 
-BridgeSourcePriorityDict = TypedDict(
-    "BridgeSourcePriorityDict",
-    {
-        "PrimarySource": "str",
-    },
-    total=False,
-)
+    MaxBitrate: Required[int]
+    """The maximum expected bitrate of the ingress bridge."""
+    MaxOutputs: Required[int]
+    """The maximum number of outputs on the ingress bridge."""
 
-FailoverConfigDict = TypedDict(
-    "FailoverConfigDict",
-    {
-        "FailoverMode": "Required[Literal['FAILOVER']]",
-        "SourcePriority": "BridgeSourcePriorityDict",
-        "State": "Literal['ENABLED', 'DISABLED']",
-    },
-    total=False,
-)
 
-VpcInterfaceAttachmentDict = TypedDict(
-    "VpcInterfaceAttachmentDict",
-    {
-        "VpcInterfaceName": "str",
-    },
-    total=False,
-)
+class BridgeMulticastSourceSettingsDict(TypedDict, total=False):
+    """BridgeMulticastSourceSettings as a plain dict: The settings related to the multicast source."""
 
+    MulticastSourceIp: str
+    """The IP address of the source for source-specific multicast (SSM)."""
+
+
+class BridgeNetworkOutputDict(TypedDict, total=False):
+    """BridgeNetworkOutput as a plain dict: The output of the bridge. A network output is delivered
+    to your premises."""
+
+    IpAddress: Required[str]
+    """The network output IP Address."""
+    Name: Required[str]
+    """The network output name."""
+    NetworkName: Required[str]
+    """The network output's gateway network name."""
+    Port: Required[int]
+    """The network output port."""
+    Protocol: Required[Literal["rtp-fec", "rtp", "udp"]]
+    """The network output protocol."""
+    Ttl: Required[int]
+    """The network output TTL."""
+
+
+class BridgeNetworkSourceDict(TypedDict, total=False):
+    """BridgeNetworkSource as a plain dict: The source of the bridge. A network source originates at
+    your premises."""
+
+    MulticastIp: Required[str]
+    """The network source multicast IP."""
+    MulticastSourceSettings: BridgeMulticastSourceSettingsDict
+    """The settings related to the multicast source."""
+    Name: Required[str]
+    """The name of the network source."""
+    NetworkName: Required[str]
+    """The network source's gateway network name."""
+    Port: Required[int]
+    """The network source port."""
+    Protocol: Required[Literal["rtp-fec", "rtp", "udp"]]
+    """The network source protocol."""
+
+
+class BridgeOutputDict(TypedDict, total=False):
+    """BridgeOutput as a plain dict: The output of the bridge."""
+
+    NetworkOutput: BridgeNetworkOutputDict
+    """The output of the bridge. A network output is delivered to your premises."""
+
+
+class BridgeSourceDict(TypedDict, total=False):
+    """BridgeSource as a plain dict: The bridge's source."""
+
+    FlowSource: BridgeFlowSourceDict
+    """The source of the bridge. A flow source originates in MediaConnect as an existing cloud flow."""
+    NetworkSource: BridgeNetworkSourceDict
+    """The source of the bridge. A network source originates at your premises."""
+
+
+class BridgeSourcePriorityDict(TypedDict, total=False):
+    """BridgeSourcePriority as a plain dict: The priority you want to assign to a source. You can
+    have a primary stream and a backup stream or two equally prioritized streams."""
+
+    PrimarySource: str
+    """The name of the source you choose as the primary source for this flow."""
+
+
+class FailoverConfigDict(TypedDict, total=False):
+    """FailoverConfig as a plain dict: The settings for source failover."""
+
+    FailoverMode: Required[Literal["FAILOVER"]]
+    """The type of failover you choose for this flow. FAILOVER allows switching between different
+    streams."""
+    SourcePriority: BridgeSourcePriorityDict
+    """The priority you want to assign to a source. You can have a primary stream and a backup
+    stream or two equally prioritized streams."""
+    State: Literal["ENABLED", "DISABLED"]
+    """Allowed values: 'ENABLED', 'DISABLED'."""
+
+
+class VpcInterfaceAttachmentDict(TypedDict, total=False):
+    """VpcInterfaceAttachment as a plain dict: The settings for attaching a VPC interface to an
+    resource."""
+
+    VpcInterfaceName: str
+    """The name of the VPC interface to use for this resource."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::MediaConnect::Bridge",
     schema_file="aws-mediaconnect-bridge.json",
     primary_identifier=("/BridgeArn",),
-    additional_identifiers=(),
     read_only=("/BridgeArn", "/BridgeState"),
-    create_only=(),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("Name", "PlacementArn", "Sources"),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -223,145 +232,15 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "BridgeFlowSource": {
-            "additionalProperties": False,
-            "properties": {
-                "FlowArn": {"type": "string"},
-                "FlowVpcInterfaceAttachment": {"$ref": "#/definitions/VpcInterfaceAttachment"},
-                "Name": {"type": "string"},
-            },
-            "required": ["Name", "FlowArn"],
-            "type": "object",
-        },
-        "BridgeNetworkOutput": {
-            "additionalProperties": False,
-            "properties": {
-                "IpAddress": {"type": "string"},
-                "Name": {"type": "string"},
-                "NetworkName": {"type": "string"},
-                "Port": {"type": "integer"},
-                "Protocol": {"$ref": "#/definitions/ProtocolEnum"},
-                "Ttl": {"type": "integer"},
-            },
-            "required": ["Name", "Protocol", "IpAddress", "Port", "NetworkName", "Ttl"],
-            "type": "object",
-        },
-        "BridgeNetworkSource": {
-            "additionalProperties": False,
-            "properties": {
-                "MulticastIp": {"type": "string"},
-                "MulticastSourceSettings": {"$ref": "#/definitions/MulticastSourceSettings"},
-                "Name": {"type": "string"},
-                "NetworkName": {"type": "string"},
-                "Port": {"type": "integer"},
-                "Protocol": {"$ref": "#/definitions/ProtocolEnum"},
-            },
-            "required": ["Name", "Protocol", "MulticastIp", "Port", "NetworkName"],
-            "type": "object",
-        },
-        "BridgeOutput": {
-            "additionalProperties": False,
-            "properties": {"NetworkOutput": {"$ref": "#/definitions/BridgeNetworkOutput"}},
-            "type": "object",
-        },
-        "BridgeSource": {
-            "additionalProperties": False,
-            "properties": {
-                "FlowSource": {"$ref": "#/definitions/BridgeFlowSource"},
-                "NetworkSource": {"$ref": "#/definitions/BridgeNetworkSource"},
-            },
-            "type": "object",
-        },
-        "BridgeStateEnum": {
-            "enum": [
-                "CREATING",
-                "STANDBY",
-                "STARTING",
-                "DEPLOYING",
-                "ACTIVE",
-                "STOPPING",
-                "DELETING",
-                "DELETED",
-                "START_FAILED",
-                "START_PENDING",
-                "UPDATING",
-            ],
-            "type": "string",
-        },
-        "EgressGatewayBridge": {
-            "additionalProperties": False,
-            "properties": {"MaxBitrate": {"type": "integer"}},
-            "required": ["MaxBitrate"],
-            "type": "object",
-        },
-        "FailoverConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "FailoverMode": {"$ref": "#/definitions/FailoverModeEnum"},
-                "SourcePriority": {"$ref": "#/definitions/SourcePriority"},
-                "State": {"$ref": "#/definitions/FailoverConfigStateEnum"},
-            },
-            "required": ["FailoverMode"],
-            "type": "object",
-        },
-        "FailoverConfigStateEnum": {"enum": ["ENABLED", "DISABLED"], "type": "string"},
-        "FailoverModeEnum": {"enum": ["FAILOVER"], "type": "string"},
-        "IngressGatewayBridge": {
-            "additionalProperties": False,
-            "properties": {"MaxBitrate": {"type": "integer"}, "MaxOutputs": {"type": "integer"}},
-            "required": ["MaxBitrate", "MaxOutputs"],
-            "type": "object",
-        },
-        "MulticastSourceSettings": {
-            "additionalProperties": False,
-            "properties": {"MulticastSourceIp": {"type": "string"}},
-            "type": "object",
-        },
-        "ProtocolEnum": {"enum": ["rtp-fec", "rtp", "udp"], "type": "string"},
-        "SourcePriority": {
-            "additionalProperties": False,
-            "properties": {"PrimarySource": {"type": "string"}},
-            "type": "object",
-        },
-        "VpcInterfaceAttachment": {
-            "additionalProperties": False,
-            "properties": {"VpcInterfaceName": {"type": "string"}},
-            "type": "object",
-        },
-    },
-    "properties": {
-        "BridgeArn": {"type": "string"},
-        "BridgeState": {"$ref": "#/definitions/BridgeStateEnum"},
-        "EgressGatewayBridge": {"$ref": "#/definitions/EgressGatewayBridge"},
-        "IngressGatewayBridge": {"$ref": "#/definitions/IngressGatewayBridge"},
-        "Name": {"type": "string"},
-        "Outputs": {
-            "items": {"$ref": "#/definitions/BridgeOutput"},
-            "maxItems": 2,
-            "minItems": 0,
-            "type": "array",
-        },
-        "PlacementArn": {"type": "string"},
-        "SourceFailoverConfig": {"$ref": "#/definitions/FailoverConfig"},
-        "Sources": {
-            "items": {"$ref": "#/definitions/BridgeSource"},
-            "maxItems": 2,
-            "minItems": 0,
-            "type": "array",
-        },
-    },
-    "required": ["Name", "PlacementArn", "Sources"],
-}
-
 
 class Bridge(_Resource):
     """AWS::MediaConnect::Bridge: Resource schema for AWS::MediaConnect::Bridge
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: BridgeArn.
+    Read-only attributes (known once deployed): BridgeArn, BridgeState.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-mediaconnect-bridge.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -369,10 +248,12 @@ class Bridge(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "BridgeAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "bridge.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     BridgeArn: str
+    """The Amazon Resource Number (ARN) of the bridge."""
     BridgeState: Literal[
         "CREATING",
         "STANDBY",
@@ -386,7 +267,9 @@ class Bridge(_Resource):
         "START_PENDING",
         "UPDATING",
     ]
-    # Declared properties (as declared, or as AWS returned them).
+    """Allowed values: 'CREATING', 'STANDBY', 'STARTING', 'DEPLOYING', 'ACTIVE', 'STOPPING',
+    'DELETING', 'DELETED', 'START_FAILED', 'START_PENDING', 'UPDATING'."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     EgressGatewayBridge: BridgeEgressGatewayBridgeDict
     IngressGatewayBridge: BridgeIngressGatewayBridgeDict
     Name: str
@@ -395,34 +278,40 @@ class Bridge(_Resource):
     SourceFailoverConfig: FailoverConfigDict
     Sources: list[BridgeSourceDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str,
+        PlacementArn: str,
+        Sources: list[BridgeSource | BridgeSourceDict],
+        EgressGatewayBridge: BridgeEgressGatewayBridge
+        | BridgeEgressGatewayBridgeDict
+        | None = None,
+        IngressGatewayBridge: BridgeIngressGatewayBridge
+        | BridgeIngressGatewayBridgeDict
+        | None = None,
+        Outputs: list[BridgeOutput | BridgeOutputDict] | None = None,
+        SourceFailoverConfig: FailoverConfig | FailoverConfigDict | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::MediaConnect::Bridge; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str,
-            PlacementArn: str,
-            Sources: list[BridgeSource | BridgeSourceDict],
-            EgressGatewayBridge: BridgeEgressGatewayBridge
-            | BridgeEgressGatewayBridgeDict
-            | None = None,
-            IngressGatewayBridge: BridgeIngressGatewayBridge
-            | BridgeIngressGatewayBridgeDict
-            | None = None,
-            Outputs: list[BridgeOutput | BridgeOutputDict] | None = None,
-            SourceFailoverConfig: FailoverConfig | FailoverConfigDict | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::MediaConnect::Bridge; `await` it inside an App to deploy it.
-
-            Name: The name of the bridge.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Name: The name of the bridge. Required.
+            PlacementArn: The placement Amazon Resource Number (ARN) of the bridge. Required.
+            Sources: The sources on this bridge. Required.
+            EgressGatewayBridge: Type: BridgeEgressGatewayBridgeDict.
+            IngressGatewayBridge: Type: BridgeIngressGatewayBridgeDict.
             Outputs: The outputs on this bridge.
-            PlacementArn: The placement Amazon Resource Number (ARN) of the bridge.
-            Sources: The sources on this bridge.
+            SourceFailoverConfig: The settings for source failover.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

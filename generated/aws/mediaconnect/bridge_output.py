@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,37 +55,34 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-BridgeNetworkOutputDict = TypedDict(
-    "BridgeNetworkOutputDict",
-    {
-        "IpAddress": "Required[str]",
-        "NetworkName": "Required[str]",
-        "Port": "Required[int]",
-        "Protocol": "Required[Literal['rtp-fec', 'rtp', 'udp']]",
-        "Ttl": "Required[int]",
-    },
-    total=False,
-)
 
+class BridgeNetworkOutputDict(TypedDict, total=False):
+    """BridgeNetworkOutput as a plain dict: The output of the bridge. A network output is delivered
+    to your premises."""
+
+    IpAddress: Required[str]
+    """The network output IP Address."""
+    NetworkName: Required[str]
+    """The network output's gateway network name."""
+    Port: Required[int]
+    """The network output port."""
+    Protocol: Required[Literal["rtp-fec", "rtp", "udp"]]
+    """The network output protocol."""
+    Ttl: Required[int]
+    """The network output TTL."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::MediaConnect::BridgeOutput",
     schema_file="aws-mediaconnect-bridgeoutput.json",
     primary_identifier=("/BridgeArn", "/Name"),
-    additional_identifiers=(),
-    read_only=(),
     create_only=("/BridgeArn", "/Name"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("BridgeArn", "Name", "NetworkOutput"),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -90,36 +91,15 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "BridgeNetworkOutput": {
-            "additionalProperties": False,
-            "properties": {
-                "IpAddress": {"type": "string"},
-                "NetworkName": {"type": "string"},
-                "Port": {"type": "integer"},
-                "Protocol": {"enum": ["rtp-fec", "rtp", "udp"], "type": "string"},
-                "Ttl": {"type": "integer"},
-            },
-            "required": ["Protocol", "IpAddress", "Port", "NetworkName", "Ttl"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "BridgeArn": {"type": "string"},
-        "Name": {"type": "string"},
-        "NetworkOutput": {"$ref": "#/definitions/BridgeNetworkOutput"},
-    },
-    "required": ["BridgeArn", "Name", "NetworkOutput"],
-}
-
 
 class BridgeOutput(_Resource):
     """AWS::MediaConnect::BridgeOutput: Resource schema for AWS::MediaConnect::BridgeOutput
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: BridgeArn, Name (composite: the values joined by '|').
+    Replaced when any of these change (create-only): BridgeArn, Name.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-mediaconnect-bridgeoutput.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -127,33 +107,38 @@ class BridgeOutput(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "BridgeOutputAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "bridge_output.schema.json")
 
     # Read-only attributes, set from what AWS returns.
-    # Declared properties (as declared, or as AWS returned them).
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     BridgeArn: str
     Name: str
     NetworkOutput: BridgeNetworkOutputDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        BridgeArn: str,
+        Name: str,
+        NetworkOutput: BridgeNetworkOutput | BridgeNetworkOutputDict,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::MediaConnect::BridgeOutput; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            BridgeArn: str,
-            Name: str,
-            NetworkOutput: BridgeNetworkOutput | BridgeNetworkOutputDict,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::MediaConnect::BridgeOutput; `await` it inside an App to deploy it.
-
-            BridgeArn: The Amazon Resource Number (ARN) of the bridge.
-            Name: The network output name.
-            NetworkOutput: The output of the bridge.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            BridgeArn: The Amazon Resource Number (ARN) of the bridge. Create-only: changing it
+                replaces the resource. Required.
+            Name: The network output name. Create-only: changing it replaces the resource. Required.
+            NetworkOutput: The output of the bridge. Required.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

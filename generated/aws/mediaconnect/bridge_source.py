@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -63,62 +67,60 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-BridgeFlowSourceDict = TypedDict(
-    "BridgeFlowSourceDict",
-    {
-        "FlowArn": "Required[str]",
-        "FlowVpcInterfaceAttachment": "VpcInterfaceAttachmentDict",
-    },
-    total=False,
-)
 
-BridgeNetworkSourceDict = TypedDict(
-    "BridgeNetworkSourceDict",
-    {
-        "MulticastIp": "Required[str]",
-        "MulticastSourceSettings": "BridgeSourceMulticastSourceSettingsDict",
-        "NetworkName": "Required[str]",
-        "Port": "Required[int]",
-        "Protocol": "Required[Literal['rtp-fec', 'rtp', 'udp']]",
-    },
-    total=False,
-)
+class BridgeFlowSourceDict(TypedDict, total=False):
+    """BridgeFlowSource as a plain dict: The source of the bridge. A flow source originates in
+    MediaConnect as an existing cloud flow."""
 
-BridgeSourceMulticastSourceSettingsDict = TypedDict(
-    "BridgeSourceMulticastSourceSettingsDict",
-    {
-        "MulticastSourceIp": "str",
-    },
-    total=False,
-)
+    FlowArn: Required[str]
+    """The ARN of the cloud flow used as a source of this bridge."""
+    FlowVpcInterfaceAttachment: VpcInterfaceAttachmentDict
+    """The name of the VPC interface attachment to use for this source."""
 
-VpcInterfaceAttachmentDict = TypedDict(
-    "VpcInterfaceAttachmentDict",
-    {
-        "VpcInterfaceName": "str",
-    },
-    total=False,
-)
 
+class BridgeNetworkSourceDict(TypedDict, total=False):
+    """BridgeNetworkSource as a plain dict: The source of the bridge. A network source originates at
+    your premises."""
+
+    MulticastIp: Required[str]
+    """The network source multicast IP."""
+    MulticastSourceSettings: BridgeSourceMulticastSourceSettingsDict
+    """The settings related to the multicast source."""
+    NetworkName: Required[str]
+    """The network source's gateway network name."""
+    Port: Required[int]
+    """The network source port."""
+    Protocol: Required[Literal["rtp-fec", "rtp", "udp"]]
+    """The network source protocol."""
+
+
+class BridgeSourceMulticastSourceSettingsDict(TypedDict, total=False):
+    """BridgeSourceMulticastSourceSettings as a plain dict: The settings related to the multicast
+    source."""
+
+    MulticastSourceIp: str
+    """The IP address of the source for source-specific multicast (SSM)."""
+
+
+class VpcInterfaceAttachmentDict(TypedDict, total=False):
+    """VpcInterfaceAttachment as a plain dict: The settings for attaching a VPC interface to an
+    resource."""
+
+    VpcInterfaceName: str
+    """The name of the VPC interface to use for this resource."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::MediaConnect::BridgeSource",
     schema_file="aws-mediaconnect-bridgesource.json",
     primary_identifier=("/BridgeArn", "/Name"),
-    additional_identifiers=(),
-    read_only=(),
     create_only=("/BridgeArn", "/Name"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("Name", "BridgeArn"),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -127,57 +129,15 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "BridgeFlowSource": {
-            "additionalProperties": False,
-            "properties": {
-                "FlowArn": {"type": "string"},
-                "FlowVpcInterfaceAttachment": {"$ref": "#/definitions/VpcInterfaceAttachment"},
-            },
-            "required": ["FlowArn"],
-            "type": "object",
-        },
-        "BridgeNetworkSource": {
-            "additionalProperties": False,
-            "properties": {
-                "MulticastIp": {"type": "string"},
-                "MulticastSourceSettings": {"$ref": "#/definitions/MulticastSourceSettings"},
-                "NetworkName": {"type": "string"},
-                "Port": {"type": "integer"},
-                "Protocol": {"$ref": "#/definitions/ProtocolEnum"},
-            },
-            "required": ["Protocol", "MulticastIp", "Port", "NetworkName"],
-            "type": "object",
-        },
-        "MulticastSourceSettings": {
-            "additionalProperties": False,
-            "properties": {"MulticastSourceIp": {"type": "string"}},
-            "type": "object",
-        },
-        "ProtocolEnum": {"enum": ["rtp-fec", "rtp", "udp"], "type": "string"},
-        "VpcInterfaceAttachment": {
-            "additionalProperties": False,
-            "properties": {"VpcInterfaceName": {"type": "string"}},
-            "type": "object",
-        },
-    },
-    "properties": {
-        "BridgeArn": {"type": "string"},
-        "FlowSource": {"$ref": "#/definitions/BridgeFlowSource"},
-        "Name": {"type": "string"},
-        "NetworkSource": {"$ref": "#/definitions/BridgeNetworkSource"},
-    },
-    "required": ["Name", "BridgeArn"],
-}
-
 
 class BridgeSource(_Resource):
     """AWS::MediaConnect::BridgeSource: Resource schema for AWS::MediaConnect::BridgeSource
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: BridgeArn, Name (composite: the values joined by '|').
+    Replaced when any of these change (create-only): BridgeArn, Name.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-mediaconnect-bridgesource.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -185,34 +145,42 @@ class BridgeSource(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "BridgeSourceAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "bridge_source.schema.json")
 
     # Read-only attributes, set from what AWS returns.
-    # Declared properties (as declared, or as AWS returned them).
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     BridgeArn: str
     FlowSource: BridgeFlowSourceDict
     Name: str
     NetworkSource: BridgeNetworkSourceDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        BridgeArn: str,
+        Name: str,
+        FlowSource: BridgeFlowSource | BridgeFlowSourceDict | None = None,
+        NetworkSource: BridgeNetworkSource | BridgeNetworkSourceDict | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::MediaConnect::BridgeSource; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            BridgeArn: str,
-            Name: str,
-            FlowSource: BridgeFlowSource | BridgeFlowSourceDict | None = None,
-            NetworkSource: BridgeNetworkSource | BridgeNetworkSourceDict | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::MediaConnect::BridgeSource; `await` it inside an App to deploy it.
-
-            BridgeArn: The Amazon Resource Number (ARN) of the bridge.
-            Name: The name of the source.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            BridgeArn: The Amazon Resource Number (ARN) of the bridge. Create-only: changing it
+                replaces the resource. Required.
+            Name: The name of the source. Create-only: changing it replaces the resource. Required.
+            FlowSource: The source of the bridge. A flow source originates in MediaConnect as an
+                existing cloud flow.
+            NetworkSource: The source of the bridge. A network source originates at your premises.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -163,321 +167,456 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AudioMonitoringSettingDict = TypedDict(
-    "AudioMonitoringSettingDict",
-    {
-        "SilentAudio": "FlowSilentAudioDict",
-    },
-    total=False,
-)
 
-EncryptionDict = TypedDict(
-    "EncryptionDict",
-    {
-        "Algorithm": "Literal['aes128', 'aes192', 'aes256']",
-        "ConstantInitializationVector": "str",
-        "DeviceId": "str",
-        "KeyType": "Literal['speke', 'static-key', 'srt-password']",
-        "Region": "str",
-        "ResourceId": "str",
-        "RoleArn": "Required[str]",
-        "SecretArn": "str",
-        "Url": "str",
-    },
-    total=False,
-)
+class AudioMonitoringSettingDict(TypedDict, total=False):
+    """AudioMonitoringSetting as a plain dict: Specifies the configuration for audio stream metrics
+    monitoring."""
 
-FailoverConfigDict = TypedDict(
-    "FailoverConfigDict",
-    {
-        "FailoverMode": "Literal['MERGE', 'FAILOVER']",
-        "RecoveryWindow": "int",
-        "SourcePriority": "FailoverConfigSourcePriorityDict",
-        "State": "Literal['ENABLED', 'DISABLED']",
-    },
-    total=False,
-)
+    SilentAudio: FlowSilentAudioDict
+    """Configures settings for the SilentAudio metric."""
 
-FailoverConfigSourcePriorityDict = TypedDict(
-    "FailoverConfigSourcePriorityDict",
-    {
-        "PrimarySource": "Required[str]",
-    },
-    total=False,
-)
 
-FlowBlackFramesDict = TypedDict(
-    "FlowBlackFramesDict",
-    {
-        "State": "Literal['ENABLED', 'DISABLED']",
-        "ThresholdSeconds": "int",
-    },
-    total=False,
-)
+class EncryptionDict(TypedDict, total=False):
+    """Encryption as a plain dict: Information about the encryption of the flow."""
 
-FlowEncodingConfigDict = TypedDict(
-    "FlowEncodingConfigDict",
-    {
-        "EncodingProfile": "Literal['DISTRIBUTION_H264_DEFAULT', 'CONTRIBUTION_H264_DEFAULT']",
-        "VideoMaxBitrate": "int",
-    },
-    total=False,
-)
+    Algorithm: Literal["aes128", "aes192", "aes256"]
+    """The type of algorithm that is used for the encryption (such as aes128, aes192, or aes256)."""
+    ConstantInitializationVector: str
+    """A 128-bit, 16-byte hex value represented by a 32-character string, to be used with the key
+    for encrypting content. This parameter is not valid for static key encryption."""
+    DeviceId: str
+    """The value of one of the devices that you configured with your digital rights management (DRM)
+    platform key provider. This parameter is required for SPEKE encryption and is not valid for
+    static key encryption."""
+    KeyType: Literal["speke", "static-key", "srt-password"]
+    """The type of key that is used for the encryption. If no keyType is provided, the service will
+    use the default setting (static-key)."""
+    Region: str
+    """The AWS Region that the API Gateway proxy endpoint was created in. This parameter is required
+    for SPEKE encryption and is not valid for static key encryption."""
+    ResourceId: str
+    """An identifier for the content. The service sends this value to the key server to identify the
+    current endpoint. The resource ID is also known as the content ID. This parameter is required
+    for SPEKE encryption and is not valid for static key encryption."""
+    RoleArn: Required[str]
+    """The ARN of the role that you created during setup (when you set up AWS Elemental MediaConnect
+    as a trusted entity)."""
+    SecretArn: str
+    """The ARN of the secret that you created in AWS Secrets Manager to store the encryption key.
+    This parameter is required for static key encryption and is not valid for SPEKE encryption."""
+    Url: str
+    """The URL from the API Gateway proxy that you set up to talk to your key server. This parameter
+    is required for SPEKE encryption and is not valid for static key encryption."""
 
-FlowFmtpDict = TypedDict(
-    "FlowFmtpDict",
-    {
-        "ChannelOrder": "str",
-        "Colorimetry": "Literal['BT601', 'BT709', 'BT2020', 'BT2100', 'ST2065-1', 'ST2065-3', 'XYZ']",
-        "ExactFramerate": "str",
-        "Par": "str",
-        "Range": "Literal['NARROW', 'FULL', 'FULLPROTECT']",
-        "ScanMode": "Literal['progressive', 'interlace', 'progressive-segmented-frame']",
-        "Tcs": "Literal['SDR', 'PQ', 'HLG', 'LINEAR', 'BT2100LINPQ', 'BT2100LINHLG', 'ST2065-1', 'ST428-1', 'DENSITY']",
-    },
-    total=False,
-)
 
-FlowFrozenFramesDict = TypedDict(
-    "FlowFrozenFramesDict",
-    {
-        "State": "Literal['ENABLED', 'DISABLED']",
-        "ThresholdSeconds": "int",
-    },
-    total=False,
-)
+class FailoverConfigDict(TypedDict, total=False):
+    """FailoverConfig as a plain dict: The settings for source failover"""
 
-FlowGatewayBridgeSourceDict = TypedDict(
-    "FlowGatewayBridgeSourceDict",
-    {
-        "BridgeArn": "Required[str]",
-        "VpcInterfaceAttachment": "FlowVpcInterfaceAttachmentDict",
-    },
-    total=False,
-)
+    FailoverMode: Literal["MERGE", "FAILOVER"]
+    """The type of failover you choose for this flow. MERGE combines the source streams into a
+    single stream, allowing graceful recovery from any single-source loss. FAILOVER allows switching
+    between different streams."""
+    RecoveryWindow: int
+    """Search window time to look for dash-7 packets"""
+    SourcePriority: FailoverConfigSourcePriorityDict
+    """The priority you want to assign to a source. You can have a primary stream and a backup
+    stream or two equally prioritized streams."""
+    State: Literal["ENABLED", "DISABLED"]
+    """Allowed values: 'ENABLED', 'DISABLED'."""
 
-FlowInterfaceDict = TypedDict(
-    "FlowInterfaceDict",
-    {
-        "Name": "Required[str]",
-    },
-    total=False,
-)
 
-FlowMaintenanceDict = TypedDict(
-    "FlowMaintenanceDict",
-    {
-        "MaintenanceDay": "Required[Literal['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday']]",
-        "MaintenanceStartHour": "Required[str]",
-    },
-    total=False,
-)
+class FailoverConfigSourcePriorityDict(TypedDict, total=False):
+    """FailoverConfigSourcePriority as a plain dict: The priority you want to assign to a source.
+    You can have a primary stream and a backup stream or two equally prioritized streams."""
 
-FlowNdiConfigDict = TypedDict(
-    "FlowNdiConfigDict",
-    {
-        "MachineName": "str",
-        "NdiDiscoveryServers": "list[NdiDiscoveryServerConfigDict]",
-        "NdiState": "Literal['ENABLED', 'DISABLED']",
-    },
-    total=False,
-)
+    PrimarySource: Required[str]
+    """The name of the source you choose as the primary source for this flow."""
 
-FlowNdiSourceSettingsDict = TypedDict(
-    "FlowNdiSourceSettingsDict",
-    {
-        "AudioReferenceLevel": "int",
-        "SourceName": "str",
-    },
-    total=False,
-)
 
-FlowSilentAudioDict = TypedDict(
-    "FlowSilentAudioDict",
-    {
-        "State": "Literal['ENABLED', 'DISABLED']",
-        "ThresholdSeconds": "int",
-    },
-    total=False,
-)
+class FlowBlackFramesDict(TypedDict, total=False):
+    """FlowBlackFrames as a plain dict: Configures settings for the BlackFrames metric."""
 
-FlowSourceDict = TypedDict(
-    "FlowSourceDict",
-    {
-        "Decryption": "EncryptionDict",
-        "Description": "str",
-        "EntitlementArn": "str",
-        "GatewayBridgeSource": "FlowGatewayBridgeSourceDict",
-        "IngestIp": "str",
-        "IngestPort": "int",
-        "MaxBitrate": "int",
-        "MaxLatency": "int",
-        "MaxSyncBuffer": "int",
-        "MediaStreamSourceConfigurations": "list[MediaStreamSourceConfigurationDict]",
-        "MinLatency": "int",
-        "Name": "str",
-        "NdiSourceSettings": "FlowNdiSourceSettingsDict",
-        "Protocol": "Literal['zixi-push', 'rtp-fec', 'rtp', 'rist', 'srt-listener', 'srt-caller', 'st2110-jpegxs', 'cdi', 'ndi-speed-hq']",
-        "RouterIntegrationState": "Literal['ENABLED', 'DISABLED']",
-        "RouterIntegrationTransitDecryption": "FlowTransitEncryptionDict",
-        "SenderControlPort": "int",
-        "SenderIpAddress": "str",
-        "SourceArn": "str",
-        "SourceIngestPort": "str",
-        "SourceListenerAddress": "str",
-        "SourceListenerPort": "int",
-        "StreamId": "str",
-        "Tags": "list[TagDict]",
-        "VpcInterfaceName": "str",
-        "WhitelistCidr": "str",
-    },
-    total=False,
-)
+    State: Literal["ENABLED", "DISABLED"]
+    """Indicates whether the BlackFrames metric is enabled or disabled."""
+    ThresholdSeconds: int
+    """Specifies the number of consecutive seconds of black frames that triggers an event or alert."""
 
-FlowSourceMonitoringConfigDict = TypedDict(
-    "FlowSourceMonitoringConfigDict",
-    {
-        "AudioMonitoringSettings": "list[AudioMonitoringSettingDict]",
-        "ContentQualityAnalysisState": "Literal['ENABLED', 'DISABLED']",
-        "ThumbnailState": "Literal['ENABLED', 'DISABLED']",
-        "VideoMonitoringSettings": "list[VideoMonitoringSettingDict]",
-    },
-    total=False,
-)
 
-FlowTransitEncryptionDict = TypedDict(
-    "FlowTransitEncryptionDict",
-    {
-        "EncryptionKeyConfiguration": "Required[FlowTransitEncryptionEncryptionKeyConfigurationOption1Dict | FlowTransitEncryptionEncryptionKeyConfigurationOption2Dict]",
-        "EncryptionKeyType": "Literal['SECRETS_MANAGER', 'AUTOMATIC']",
-    },
-    total=False,
-)
+class FlowEncodingConfigDict(TypedDict, total=False):
+    """FlowEncodingConfig as a plain dict."""
 
-FlowTransitEncryptionEncryptionKeyConfigurationOption1Dict = TypedDict(
-    "FlowTransitEncryptionEncryptionKeyConfigurationOption1Dict",
-    {
-        "SecretsManager": "Required[SecretsManagerEncryptionKeyConfigurationDict]",
-    },
-    total=False,
-)
+    EncodingProfile: Literal["DISTRIBUTION_H264_DEFAULT", "CONTRIBUTION_H264_DEFAULT"]
+    """The encoding profile to use when transcoding the NDI source to a Transport Stream. You can
+    change this value while a flow is running."""
+    VideoMaxBitrate: int
+    """The maximum video bitrate to use when transcoding the NDI source to a Transport Stream. This
+    parameter enables you to override the default video bitrate within the encoding profile's
+    supported range. The supported range is 10,000,000 - 50,000,000 bits per second (bps). If you do
+    not specify a value, MediaConnect uses the default value of 20,000,000 bps."""
 
-FlowTransitEncryptionEncryptionKeyConfigurationOption2Dict = TypedDict(
-    "FlowTransitEncryptionEncryptionKeyConfigurationOption2Dict",
-    {
-        "Automatic": "Required[dict[str, Any]]",
-    },
-    total=False,
-)
 
-FlowVpcInterfaceAttachmentDict = TypedDict(
-    "FlowVpcInterfaceAttachmentDict",
-    {
-        "VpcInterfaceName": "str",
-    },
-    total=False,
-)
+class FlowFmtpDict(TypedDict, total=False):
+    """FlowFmtp as a plain dict: A set of parameters that define the media stream."""
 
-InputConfigurationDict = TypedDict(
-    "InputConfigurationDict",
-    {
-        "InputPort": "Required[int]",
-        "Interface": "Required[FlowInterfaceDict]",
-    },
-    total=False,
-)
+    ChannelOrder: str
+    """The format of the audio channel."""
+    Colorimetry: Literal["BT601", "BT709", "BT2020", "BT2100", "ST2065-1", "ST2065-3", "XYZ"]
+    """The format used for the representation of color."""
+    ExactFramerate: str
+    """The frame rate for the video stream, in frames/second. For example: 60000/1001."""
+    Par: str
+    """The pixel aspect ratio (PAR) of the video."""
+    Range: Literal["NARROW", "FULL", "FULLPROTECT"]
+    """The encoding range of the video."""
+    ScanMode: Literal["progressive", "interlace", "progressive-segmented-frame"]
+    """The type of compression that was used to smooth the video's appearance."""
+    Tcs: Literal[
+        "SDR",
+        "PQ",
+        "HLG",
+        "LINEAR",
+        "BT2100LINPQ",
+        "BT2100LINHLG",
+        "ST2065-1",
+        "ST428-1",
+        "DENSITY",
+    ]
+    """The transfer characteristic system (TCS) that is used in the video."""
 
-MediaStreamDict = TypedDict(
-    "MediaStreamDict",
-    {
-        "Attributes": "MediaStreamAttributesDict",
-        "ClockRate": "int",
-        "Description": "str",
-        "Fmt": "int",
-        "MediaStreamId": "Required[int]",
-        "MediaStreamName": "Required[str]",
-        "MediaStreamType": "Required[Literal['video', 'audio', 'ancillary-data']]",
-        "Tags": "list[TagDict]",
-        "VideoFormat": "Literal['2160p', '1080p', '1080i', '720p', '480p']",
-    },
-    total=False,
-)
 
-MediaStreamAttributesDict = TypedDict(
-    "MediaStreamAttributesDict",
-    {
-        "Fmtp": "FlowFmtpDict",
-        "Lang": "str",
-    },
-    total=False,
-)
+class FlowFrozenFramesDict(TypedDict, total=False):
+    """FlowFrozenFrames as a plain dict: Configures settings for the FrozenFrames metric."""
 
-MediaStreamSourceConfigurationDict = TypedDict(
-    "MediaStreamSourceConfigurationDict",
-    {
-        "EncodingName": "Required[Literal['jxsv', 'raw', 'smpte291', 'pcm']]",
-        "InputConfigurations": "list[InputConfigurationDict]",
-        "MediaStreamName": "Required[str]",
-    },
-    total=False,
-)
+    State: Literal["ENABLED", "DISABLED"]
+    """Indicates whether the FrozenFrames metric is enabled or disabled."""
+    ThresholdSeconds: int
+    """Specifies the number of consecutive seconds of a static image that triggers an event or
+    alert."""
 
-NdiDiscoveryServerConfigDict = TypedDict(
-    "NdiDiscoveryServerConfigDict",
-    {
-        "DiscoveryServerAddress": "Required[str]",
-        "DiscoveryServerPort": "int",
-        "VpcInterfaceAdapter": "Required[str]",
-    },
-    total=False,
-)
 
-SecretsManagerEncryptionKeyConfigurationDict = TypedDict(
-    "SecretsManagerEncryptionKeyConfigurationDict",
-    {
-        "RoleArn": "Required[str]",
-        "SecretArn": "Required[str]",
-    },
-    total=False,
-)
+class FlowGatewayBridgeSourceDict(TypedDict, total=False):
+    """FlowGatewayBridgeSource as a plain dict: The source configuration for cloud flows receiving a
+    stream from a bridge."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    BridgeArn: Required[str]
+    """The ARN of the bridge feeding this flow."""
+    VpcInterfaceAttachment: FlowVpcInterfaceAttachmentDict
+    """The name of the VPC interface attachment to use for this bridge source."""
 
-VideoMonitoringSettingDict = TypedDict(
-    "VideoMonitoringSettingDict",
-    {
-        "BlackFrames": "FlowBlackFramesDict",
-        "FrozenFrames": "FlowFrozenFramesDict",
-    },
-    total=False,
-)
 
-VpcInterfaceDict = TypedDict(
-    "VpcInterfaceDict",
-    {
-        "Name": "Required[str]",
-        "NetworkInterfaceIds": "list[str]",
-        "NetworkInterfaceType": "Literal['ena', 'efa']",
-        "RoleArn": "Required[str]",
-        "SecurityGroupIds": "Required[list[str]]",
-        "SubnetId": "Required[str]",
-        "Tags": "list[TagDict]",
-    },
-    total=False,
-)
+class FlowInterfaceDict(TypedDict, total=False):
+    """FlowInterface as a plain dict: The VPC interface that you want to use for the media stream
+    associated with the output."""
 
+    Name: Required[str]
+    """The name of the VPC interface that you want to use for the media stream associated with the
+    output."""
+
+
+class FlowMaintenanceDict(TypedDict, total=False):
+    """FlowMaintenance as a plain dict: The maintenance setting of a flow."""
+
+    MaintenanceDay: Required[
+        Literal["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+    ]
+    """A day of a week when the maintenance will happen. Use
+    Monday/Tuesday/Wednesday/Thursday/Friday/Saturday/Sunday."""
+    MaintenanceStartHour: Required[str]
+    """UTC time when the maintenance will happen. Use 24-hour HH:MM format. Minutes must be 00.
+    Example: 13:00. The default value is 02:00."""
+
+
+class FlowNdiConfigDict(TypedDict, total=False):
+    """FlowNdiConfig as a plain dict: Specifies the configuration settings for NDI sources and
+    outputs. Required when the flow includes NDI sources or outputs."""
+
+    MachineName: str
+    """A prefix for the names of the NDI sources that the flow creates. If a custom name isn't
+    specified, MediaConnect generates a unique 12-character ID as the prefix."""
+    NdiDiscoveryServers: list[NdiDiscoveryServerConfigDict]
+    """A list of up to three NDI discovery server configurations. While not required by the API,
+    this configuration is necessary for NDI functionality to work properly."""
+    NdiState: Literal["ENABLED", "DISABLED"]
+    """A setting that controls whether NDI sources or outputs can be used in the flow. The default
+    value is DISABLED. This value must be set as ENABLED for your flow to support NDI sources or
+    outputs."""
+
+
+class FlowNdiSourceSettingsDict(TypedDict, total=False):
+    """FlowNdiSourceSettings as a plain dict."""
+
+    AudioReferenceLevel: int
+    """The audio reference level of the NDI sender, in dBFS."""
+    SourceName: str
+    """Type: str."""
+
+
+class FlowSilentAudioDict(TypedDict, total=False):
+    """FlowSilentAudio as a plain dict: Configures settings for the SilentAudio metric."""
+
+    State: Literal["ENABLED", "DISABLED"]
+    """Indicates whether the SilentAudio metric is enabled or disabled."""
+    ThresholdSeconds: int
+    """Specifies the number of consecutive seconds of silence that triggers an event or alert."""
+
+
+class FlowSourceDict(TypedDict, total=False):
+    """FlowSource as a plain dict: The settings for the source of the flow."""
+
+    Decryption: EncryptionDict
+    """The type of decryption that is used on the content ingested from this source."""
+    Description: str
+    """A description for the source. This value is not used or seen outside of the current AWS
+    Elemental MediaConnect account."""
+    EntitlementArn: str
+    """The ARN of the entitlement that allows you to subscribe to content that comes from another
+    AWS account. The entitlement is set by the content originator and the ARN is generated as part
+    of the originator's flow."""
+    GatewayBridgeSource: FlowGatewayBridgeSourceDict
+    """The source configuration for cloud flows receiving a stream from a bridge."""
+    IngestIp: str
+    """The IP address that the flow will be listening on for incoming content."""
+    IngestPort: int
+    """The port that the flow will be listening on for incoming content."""
+    MaxBitrate: int
+    """The smoothing max bitrate for RIST, RTP, and RTP-FEC streams."""
+    MaxLatency: int
+    """The maximum latency in milliseconds. This parameter applies only to RIST-based and Zixi-based
+    streams."""
+    MaxSyncBuffer: int
+    """The size of the buffer (in milliseconds) to use to sync incoming source data."""
+    MediaStreamSourceConfigurations: list[MediaStreamSourceConfigurationDict]
+    """The media stream that is associated with the source, and the parameters for that association."""
+    MinLatency: int
+    """The minimum latency in milliseconds."""
+    Name: str
+    """The name of the source."""
+    NdiSourceSettings: FlowNdiSourceSettingsDict
+    """The settings for the NDI flow source. This includes the exact name of the upstream NDI sender
+    that you want to connect to your flow source."""
+    Protocol: Literal[
+        "zixi-push",
+        "rtp-fec",
+        "rtp",
+        "rist",
+        "srt-listener",
+        "srt-caller",
+        "st2110-jpegxs",
+        "cdi",
+        "ndi-speed-hq",
+    ]
+    """The protocol that is used by the source."""
+    RouterIntegrationState: Literal["ENABLED", "DISABLED"]
+    """Allowed values: 'ENABLED', 'DISABLED'."""
+    RouterIntegrationTransitDecryption: FlowTransitEncryptionDict
+    """The configuration that defines how content is encrypted during transit between the
+    MediaConnect router and a MediaConnect flow."""
+    SenderControlPort: int
+    """The port that the flow uses to send outbound requests to initiate connection with the sender
+    for fujitsu-qos protocol."""
+    SenderIpAddress: str
+    """The IP address that the flow communicates with to initiate connection with the sender for
+    fujitsu-qos protocol."""
+    SourceArn: str
+    """The ARN of the source."""
+    SourceIngestPort: str
+    """The port that the flow will be listening on for incoming content.(ReadOnly)"""
+    SourceListenerAddress: str
+    """Source IP or domain name for SRT-caller protocol."""
+    SourceListenerPort: int
+    """Source port for SRT-caller protocol."""
+    StreamId: str
+    """The stream ID that you want to use for this transport. This parameter applies only to
+    Zixi-based streams."""
+    Tags: list[TagDict]
+    """Key-value pairs that can be used to tag this source."""
+    VpcInterfaceName: str
+    """The name of the VPC Interface this Source is configured with."""
+    WhitelistCidr: str
+    """The range of IP addresses that should be allowed to contribute content to your source. These
+    IP addresses should be in the form of a Classless Inter-Domain Routing (CIDR) block; for
+    example, 10.0.0.0/16."""
+
+
+class FlowSourceMonitoringConfigDict(TypedDict, total=False):
+    """FlowSourceMonitoringConfig as a plain dict: The settings for source monitoring."""
+
+    AudioMonitoringSettings: list[AudioMonitoringSettingDict]
+    """Contains the settings for audio stream metrics monitoring."""
+    ContentQualityAnalysisState: Literal["ENABLED", "DISABLED"]
+    """Indicates whether content quality analysis is enabled or disabled."""
+    ThumbnailState: Literal["ENABLED", "DISABLED"]
+    """The state of thumbnail monitoring."""
+    VideoMonitoringSettings: list[VideoMonitoringSettingDict]
+    """Contains the settings for video stream metrics monitoring."""
+
+
+class FlowTransitEncryptionDict(TypedDict, total=False):
+    """FlowTransitEncryption as a plain dict: The configuration that defines how content is
+    encrypted during transit between the MediaConnect router and a MediaConnect flow."""
+
+    EncryptionKeyConfiguration: Required[
+        FlowTransitEncryptionEncryptionKeyConfigurationOption1Dict
+        | FlowTransitEncryptionEncryptionKeyConfigurationOption2Dict
+    ]
+    """Configuration settings for flow transit encryption keys."""
+    EncryptionKeyType: Literal["SECRETS_MANAGER", "AUTOMATIC"]
+    """Allowed values: 'SECRETS_MANAGER', 'AUTOMATIC'."""
+
+
+class FlowTransitEncryptionEncryptionKeyConfigurationOption1Dict(TypedDict, total=False):
+    """FlowTransitEncryptionEncryptionKeyConfigurationOption1 as a plain dict."""
+
+    SecretsManager: Required[SecretsManagerEncryptionKeyConfigurationDict]
+    """The configuration settings for transit encryption of a flow source using AWS Secrets Manager,
+    including the secret ARN and role ARN."""
+
+
+class FlowTransitEncryptionEncryptionKeyConfigurationOption2Dict(TypedDict, total=False):
+    """FlowTransitEncryptionEncryptionKeyConfigurationOption2 as a plain dict."""
+
+    Automatic: Required[dict[str, Any]]
+    """Configuration settings for automatic encryption key management, where MediaConnect handles
+    key creation and rotation."""
+
+
+class FlowVpcInterfaceAttachmentDict(TypedDict, total=False):
+    """FlowVpcInterfaceAttachment as a plain dict: The settings for attaching a VPC interface to an
+    resource."""
+
+    VpcInterfaceName: str
+    """The name of the VPC interface to use for this resource."""
+
+
+class InputConfigurationDict(TypedDict, total=False):
+    """InputConfiguration as a plain dict: The transport parameters associated with an incoming
+    media stream."""
+
+    InputPort: Required[int]
+    """The port that the flow listens on for an incoming media stream."""
+    Interface: Required[FlowInterfaceDict]
+    """The VPC interface where the media stream comes in from."""
+
+
+class MediaStreamDict(TypedDict, total=False):
+    """MediaStream as a plain dict: A single track or stream of media that contains video, audio, or
+    ancillary data. After you add a media stream to a flow, you can associate it with sources and
+    outputs on that flow, as long as they use the CDI protocol or the ST 2110 JPEG XS protocol. Each
+    source or output can consist of one or many media streams."""
+
+    Attributes: MediaStreamAttributesDict
+    """Attributes that are related to the media stream."""
+    ClockRate: int
+    """The sample rate for the stream. This value in measured in kHz."""
+    Description: str
+    """A description that can help you quickly identify what your media stream is used for."""
+    Fmt: int
+    """The format type number (sometimes referred to as RTP payload type) of the media stream.
+    MediaConnect assigns this value to the media stream. For ST 2110 JPEG XS outputs, you need to
+    provide this value to the receiver."""
+    MediaStreamId: Required[int]
+    """A unique identifier for the media stream."""
+    MediaStreamName: Required[str]
+    """A name that helps you distinguish one media stream from another."""
+    MediaStreamType: Required[Literal["video", "audio", "ancillary-data"]]
+    """The type of media stream."""
+    Tags: list[TagDict]
+    """Key-value pairs that can be used to tag this media stream."""
+    VideoFormat: Literal["2160p", "1080p", "1080i", "720p", "480p"]
+    """The resolution of the video."""
+
+
+class MediaStreamAttributesDict(TypedDict, total=False):
+    """MediaStreamAttributes as a plain dict: Attributes that are related to the media stream."""
+
+    Fmtp: FlowFmtpDict
+    """A set of parameters that define the media stream."""
+    Lang: str
+    """The audio language, in a format that is recognized by the receiver."""
+
+
+class MediaStreamSourceConfigurationDict(TypedDict, total=False):
+    """MediaStreamSourceConfiguration as a plain dict: The media stream that is associated with the
+    source, and the parameters for that association."""
+
+    EncodingName: Required[Literal["jxsv", "raw", "smpte291", "pcm"]]
+    """The format that was used to encode the data. For ancillary data streams, set the encoding
+    name to smpte291. For audio streams, set the encoding name to pcm. For video, 2110 streams, set
+    the encoding name to raw. For video, JPEG XS streams, set the encoding name to jxsv."""
+    InputConfigurations: list[InputConfigurationDict]
+    """The media streams that you want to associate with the source."""
+    MediaStreamName: Required[str]
+    """A name that helps you distinguish one media stream from another."""
+
+
+class NdiDiscoveryServerConfigDict(TypedDict, total=False):
+    """NdiDiscoveryServerConfig as a plain dict: Specifies the configuration settings for individual
+    NDI discovery servers. A maximum of 3 servers is allowed."""
+
+    DiscoveryServerAddress: Required[str]
+    """The unique network address of the NDI discovery server."""
+    DiscoveryServerPort: int
+    """The port for the NDI discovery server. Defaults to 5959 if a custom port isn't specified."""
+    VpcInterfaceAdapter: Required[str]
+    """The identifier for the Virtual Private Cloud (VPC) network interface used by the flow."""
+
+
+class SecretsManagerEncryptionKeyConfigurationDict(TypedDict, total=False):
+    """SecretsManagerEncryptionKeyConfiguration as a plain dict: The configuration settings for
+    transit encryption of a flow source using AWS Secrets Manager, including the secret ARN and role
+    ARN."""
+
+    RoleArn: Required[str]
+    """The ARN of the IAM role used for transit encryption from the router output using AWS Secrets
+    Manager."""
+    SecretArn: Required[str]
+    """The ARN of the AWS Secrets Manager secret used for transit encryption from the router output."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Type: str."""
+    Value: Required[str]
+    """Type: str."""
+
+
+class VideoMonitoringSettingDict(TypedDict, total=False):
+    """VideoMonitoringSetting as a plain dict: Specifies the configuration for video stream metrics
+    monitoring."""
+
+    BlackFrames: FlowBlackFramesDict
+    """Configures settings for the BlackFrames metric."""
+    FrozenFrames: FlowFrozenFramesDict
+    """Configures settings for the FrozenFrames metric."""
+
+
+class VpcInterfaceDict(TypedDict, total=False):
+    """VpcInterface as a plain dict: The details of a VPC interface."""
+
+    Name: Required[str]
+    """Immutable and has to be a unique against other VpcInterfaces in this Flow."""
+    NetworkInterfaceIds: list[str]
+    """IDs of the network interfaces created in customer's account by MediaConnect."""
+    NetworkInterfaceType: Literal["ena", "efa"]
+    """The type of network adapter that you want MediaConnect to use on this interface. If you don't
+    set this value, it defaults to ENA."""
+    RoleArn: Required[str]
+    """Role Arn MediaConnect can assume to create ENIs in customer's account."""
+    SecurityGroupIds: Required[list[str]]
+    """Security Group IDs to be used on ENI."""
+    SubnetId: Required[str]
+    """Subnet must be in the AZ of the Flow"""
+    Tags: list[TagDict]
+    """Key-value pairs that can be used to tag this VPC interface."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::MediaConnect::Flow",
     schema_file="aws-mediaconnect-flow.json",
     primary_identifier=("/FlowArn",),
-    additional_identifiers=(),
     read_only=(
         "/FlowArn",
         "/FlowAvailabilityZone",
@@ -488,18 +627,9 @@ METADATA = _TypeMetadata(
         "/FlowNdiMachineName",
     ),
     create_only=("/Name", "/AvailabilityZone", "/Source/Name"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/MediaStreams/*/Tags", "/Source/Tags", "/Tags", "/VpcInterfaces/*/Tags"),
     required=("Name", "Source"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -509,439 +639,36 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AudioMonitoringSetting": {
-            "additionalProperties": False,
-            "properties": {"SilentAudio": {"$ref": "#/definitions/SilentAudio"}},
-            "type": "object",
-        },
-        "AutomaticEncryptionKeyConfiguration": {"additionalProperties": False, "type": "object"},
-        "BlackFrames": {
-            "additionalProperties": False,
-            "properties": {
-                "State": {"enum": ["ENABLED", "DISABLED"], "type": "string"},
-                "ThresholdSeconds": {"type": "integer"},
-            },
-            "type": "object",
-        },
-        "EncodingConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "EncodingProfile": {"$ref": "#/definitions/EncodingProfile"},
-                "VideoMaxBitrate": {"type": "integer"},
-            },
-            "type": "object",
-        },
-        "EncodingProfile": {
-            "enum": ["DISTRIBUTION_H264_DEFAULT", "CONTRIBUTION_H264_DEFAULT"],
-            "type": "string",
-        },
-        "Encryption": {
-            "additionalProperties": False,
-            "properties": {
-                "Algorithm": {"enum": ["aes128", "aes192", "aes256"], "type": "string"},
-                "ConstantInitializationVector": {"type": "string"},
-                "DeviceId": {"type": "string"},
-                "KeyType": {"enum": ["speke", "static-key", "srt-password"], "type": "string"},
-                "Region": {"type": "string"},
-                "ResourceId": {"type": "string"},
-                "RoleArn": {
-                    "pattern": "^arn:(aws[a-zA-Z-]*):iam::[0-9]{12}:role/[a-zA-Z0-9_+=,.@-]+$",
-                    "type": "string",
-                },
-                "SecretArn": {
-                    "pattern": "^arn:(aws[a-zA-Z-]*):secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[a-zA-Z0-9/_+=.@-]+$",
-                    "type": "string",
-                },
-                "Url": {"type": "string"},
-            },
-            "required": ["RoleArn"],
-            "type": "object",
-        },
-        "FailoverConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "FailoverMode": {"enum": ["MERGE", "FAILOVER"], "type": "string"},
-                "RecoveryWindow": {"type": "integer"},
-                "SourcePriority": {
-                    "additionalProperties": False,
-                    "properties": {"PrimarySource": {"type": "string"}},
-                    "required": ["PrimarySource"],
-                    "type": "object",
-                },
-                "State": {"enum": ["ENABLED", "DISABLED"], "type": "string"},
-            },
-            "type": "object",
-        },
-        "FlowTransitEncryption": {
-            "additionalProperties": False,
-            "properties": {
-                "EncryptionKeyConfiguration": {
-                    "$ref": "#/definitions/FlowTransitEncryptionKeyConfiguration"
-                },
-                "EncryptionKeyType": {"$ref": "#/definitions/FlowTransitEncryptionKeyType"},
-            },
-            "required": ["EncryptionKeyConfiguration"],
-            "type": "object",
-        },
-        "FlowTransitEncryptionKeyConfiguration": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "SecretsManager": {
-                            "$ref": "#/definitions/SecretsManagerEncryptionKeyConfiguration"
-                        }
-                    },
-                    "required": ["SecretsManager"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "Automatic": {"$ref": "#/definitions/AutomaticEncryptionKeyConfiguration"}
-                    },
-                    "required": ["Automatic"],
-                    "type": "object",
-                },
-            ]
-        },
-        "FlowTransitEncryptionKeyType": {
-            "enum": ["SECRETS_MANAGER", "AUTOMATIC"],
-            "type": "string",
-        },
-        "Fmtp": {
-            "additionalProperties": False,
-            "properties": {
-                "ChannelOrder": {"type": "string"},
-                "Colorimetry": {
-                    "enum": ["BT601", "BT709", "BT2020", "BT2100", "ST2065-1", "ST2065-3", "XYZ"],
-                    "type": "string",
-                },
-                "ExactFramerate": {"type": "string"},
-                "Par": {"type": "string"},
-                "Range": {"enum": ["NARROW", "FULL", "FULLPROTECT"], "type": "string"},
-                "ScanMode": {
-                    "enum": ["progressive", "interlace", "progressive-segmented-frame"],
-                    "type": "string",
-                },
-                "Tcs": {
-                    "enum": [
-                        "SDR",
-                        "PQ",
-                        "HLG",
-                        "LINEAR",
-                        "BT2100LINPQ",
-                        "BT2100LINHLG",
-                        "ST2065-1",
-                        "ST428-1",
-                        "DENSITY",
-                    ],
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "FrozenFrames": {
-            "additionalProperties": False,
-            "properties": {
-                "State": {"enum": ["ENABLED", "DISABLED"], "type": "string"},
-                "ThresholdSeconds": {"type": "integer"},
-            },
-            "type": "object",
-        },
-        "GatewayBridgeSource": {
-            "additionalProperties": False,
-            "properties": {
-                "BridgeArn": {
-                    "pattern": "^arn:(aws[a-zA-Z-]*):mediaconnect:[a-z0-9-]+:[0-9]{12}:bridge:[a-zA-Z0-9-]+:[a-zA-Z0-9_-]+$",
-                    "type": "string",
-                },
-                "VpcInterfaceAttachment": {"$ref": "#/definitions/VpcInterfaceAttachment"},
-            },
-            "required": ["BridgeArn"],
-            "type": "object",
-        },
-        "InputConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "InputPort": {"type": "integer"},
-                "Interface": {"$ref": "#/definitions/Interface"},
-            },
-            "required": ["InputPort", "Interface"],
-            "type": "object",
-        },
-        "Interface": {
-            "additionalProperties": False,
-            "properties": {"Name": {"type": "string"}},
-            "required": ["Name"],
-            "type": "object",
-        },
-        "Maintenance": {
-            "additionalProperties": False,
-            "properties": {
-                "MaintenanceDay": {
-                    "enum": [
-                        "Monday",
-                        "Tuesday",
-                        "Wednesday",
-                        "Thursday",
-                        "Friday",
-                        "Saturday",
-                        "Sunday",
-                    ],
-                    "type": "string",
-                },
-                "MaintenanceStartHour": {"type": "string"},
-            },
-            "required": ["MaintenanceDay", "MaintenanceStartHour"],
-            "type": "object",
-        },
-        "MediaStream": {
-            "additionalProperties": False,
-            "properties": {
-                "Attributes": {"$ref": "#/definitions/MediaStreamAttributes"},
-                "ClockRate": {"type": "integer"},
-                "Description": {"type": "string"},
-                "Fmt": {"type": "integer"},
-                "MediaStreamId": {"type": "integer"},
-                "MediaStreamName": {"type": "string"},
-                "MediaStreamType": {"enum": ["video", "audio", "ancillary-data"], "type": "string"},
-                "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array"},
-                "VideoFormat": {
-                    "enum": ["2160p", "1080p", "1080i", "720p", "480p"],
-                    "type": "string",
-                },
-            },
-            "required": ["MediaStreamId", "MediaStreamType", "MediaStreamName"],
-            "type": "object",
-        },
-        "MediaStreamAttributes": {
-            "additionalProperties": False,
-            "properties": {"Fmtp": {"$ref": "#/definitions/Fmtp"}, "Lang": {"type": "string"}},
-            "type": "object",
-        },
-        "MediaStreamSourceConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "EncodingName": {"enum": ["jxsv", "raw", "smpte291", "pcm"], "type": "string"},
-                "InputConfigurations": {
-                    "items": {"$ref": "#/definitions/InputConfiguration"},
-                    "type": "array",
-                },
-                "MediaStreamName": {"type": "string"},
-            },
-            "required": ["EncodingName", "MediaStreamName"],
-            "type": "object",
-        },
-        "NdiConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "MachineName": {"type": "string"},
-                "NdiDiscoveryServers": {
-                    "items": {"$ref": "#/definitions/NdiDiscoveryServerConfig"},
-                    "type": "array",
-                },
-                "NdiState": {"$ref": "#/definitions/NdiState"},
-            },
-            "type": "object",
-        },
-        "NdiDiscoveryServerConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "DiscoveryServerAddress": {"type": "string"},
-                "DiscoveryServerPort": {"type": "integer"},
-                "VpcInterfaceAdapter": {"type": "string"},
-            },
-            "required": ["DiscoveryServerAddress", "VpcInterfaceAdapter"],
-            "type": "object",
-        },
-        "NdiSourceSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "AudioReferenceLevel": {"maximum": 0, "minimum": -40, "type": "integer"},
-                "SourceName": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "NdiState": {"enum": ["ENABLED", "DISABLED"], "type": "string"},
-        "SecretsManagerEncryptionKeyConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "RoleArn": {
-                    "pattern": "^arn:(aws[a-zA-Z-]*):iam::[0-9]{12}:role/[a-zA-Z0-9_+=,.@-]+$",
-                    "type": "string",
-                },
-                "SecretArn": {
-                    "pattern": "^arn:(aws[a-zA-Z-]*):secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[a-zA-Z0-9/_+=.@-]+$",
-                    "type": "string",
-                },
-            },
-            "required": ["RoleArn", "SecretArn"],
-            "type": "object",
-        },
-        "SilentAudio": {
-            "additionalProperties": False,
-            "properties": {
-                "State": {"enum": ["ENABLED", "DISABLED"], "type": "string"},
-                "ThresholdSeconds": {"type": "integer"},
-            },
-            "type": "object",
-        },
-        "Source": {
-            "additionalProperties": False,
-            "properties": {
-                "Decryption": {"$ref": "#/definitions/Encryption"},
-                "Description": {"type": "string"},
-                "EntitlementArn": {
-                    "pattern": "^arn:(aws[a-zA-Z-]*):mediaconnect:[a-z0-9-]+:[0-9]{12}:entitlement:[a-zA-Z0-9-]+:[a-zA-Z0-9_-]+$",
-                    "type": "string",
-                },
-                "GatewayBridgeSource": {"$ref": "#/definitions/GatewayBridgeSource"},
-                "IngestIp": {"type": "string"},
-                "IngestPort": {"type": "integer"},
-                "MaxBitrate": {"type": "integer"},
-                "MaxLatency": {"type": "integer"},
-                "MaxSyncBuffer": {"type": "integer"},
-                "MediaStreamSourceConfigurations": {
-                    "items": {"$ref": "#/definitions/MediaStreamSourceConfiguration"},
-                    "type": "array",
-                },
-                "MinLatency": {"type": "integer"},
-                "Name": {"type": "string"},
-                "NdiSourceSettings": {"$ref": "#/definitions/NdiSourceSettings"},
-                "Protocol": {
-                    "enum": [
-                        "zixi-push",
-                        "rtp-fec",
-                        "rtp",
-                        "rist",
-                        "srt-listener",
-                        "srt-caller",
-                        "st2110-jpegxs",
-                        "cdi",
-                        "ndi-speed-hq",
-                    ],
-                    "type": "string",
-                },
-                "RouterIntegrationState": {"enum": ["ENABLED", "DISABLED"], "type": "string"},
-                "RouterIntegrationTransitDecryption": {
-                    "$ref": "#/definitions/FlowTransitEncryption"
-                },
-                "SenderControlPort": {"type": "integer"},
-                "SenderIpAddress": {"type": "string"},
-                "SourceArn": {
-                    "pattern": "^arn:(aws[a-zA-Z-]*):mediaconnect:[a-z0-9-]+:[0-9]{12}:source:[a-zA-Z0-9-]+:[a-zA-Z0-9_-]+$",
-                    "type": "string",
-                },
-                "SourceIngestPort": {"type": "string"},
-                "SourceListenerAddress": {"type": "string"},
-                "SourceListenerPort": {"type": "integer"},
-                "StreamId": {"type": "string"},
-                "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array"},
-                "VpcInterfaceName": {"type": "string"},
-                "WhitelistCidr": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "SourceMonitoringConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "AudioMonitoringSettings": {
-                    "items": {"$ref": "#/definitions/AudioMonitoringSetting"},
-                    "type": "array",
-                },
-                "ContentQualityAnalysisState": {"enum": ["ENABLED", "DISABLED"], "type": "string"},
-                "ThumbnailState": {"enum": ["ENABLED", "DISABLED"], "type": "string"},
-                "VideoMonitoringSettings": {
-                    "items": {"$ref": "#/definitions/VideoMonitoringSetting"},
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "VideoMonitoringSetting": {
-            "additionalProperties": False,
-            "properties": {
-                "BlackFrames": {"$ref": "#/definitions/BlackFrames"},
-                "FrozenFrames": {"$ref": "#/definitions/FrozenFrames"},
-            },
-            "type": "object",
-        },
-        "VpcInterface": {
-            "additionalProperties": False,
-            "properties": {
-                "Name": {"type": "string"},
-                "NetworkInterfaceIds": {"items": {"type": "string"}, "type": "array"},
-                "NetworkInterfaceType": {"enum": ["ena", "efa"], "type": "string"},
-                "RoleArn": {
-                    "pattern": "^arn:(aws[a-zA-Z-]*):iam::[0-9]{12}:role/[a-zA-Z0-9_+=,.@-]+$",
-                    "type": "string",
-                },
-                "SecurityGroupIds": {"items": {"type": "string"}, "type": "array"},
-                "SubnetId": {"type": "string"},
-                "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array"},
-            },
-            "required": ["Name", "RoleArn", "SecurityGroupIds", "SubnetId"],
-            "type": "object",
-        },
-        "VpcInterfaceAttachment": {
-            "additionalProperties": False,
-            "properties": {"VpcInterfaceName": {"type": "string"}},
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AvailabilityZone": {"type": "string"},
-        "EgressIp": {"type": "string"},
-        "EncodingConfig": {"$ref": "#/definitions/EncodingConfig"},
-        "FlowArn": {
-            "pattern": "^arn:(aws[a-zA-Z-]*):mediaconnect:[a-z0-9-]+:[0-9]{12}:flow:[a-zA-Z0-9-]+:[a-zA-Z0-9_-]+$",
-            "type": "string",
-        },
-        "FlowAvailabilityZone": {"type": "string"},
-        "FlowNdiMachineName": {"type": "string"},
-        "FlowSize": {"enum": ["MEDIUM", "LARGE", "LARGE_4X"], "type": "string"},
-        "Maintenance": {"$ref": "#/definitions/Maintenance"},
-        "MediaStreams": {"items": {"$ref": "#/definitions/MediaStream"}, "type": "array"},
-        "Name": {"type": "string"},
-        "NdiConfig": {"$ref": "#/definitions/NdiConfig"},
-        "Source": {"$ref": "#/definitions/Source"},
-        "SourceFailoverConfig": {"$ref": "#/definitions/FailoverConfig"},
-        "SourceMonitoringConfig": {"$ref": "#/definitions/SourceMonitoringConfig"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array"},
-        "VpcInterfaces": {"items": {"$ref": "#/definitions/VpcInterface"}, "type": "array"},
-    },
-    "required": ["Name", "Source"],
-}
-
 
 class Flow(_Resource):
     """AWS::MediaConnect::Flow: Resource Type definition for AWS::MediaConnect::Flow
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: FlowArn.
+    Replaced when any of these change (create-only): Name, AvailabilityZone, Source.Name.
+    Read-only attributes (known once deployed): EgressIp, FlowArn, FlowAvailabilityZone,
+    FlowNdiMachineName.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-mediaconnect-flow.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
     props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "FlowProps")
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "FlowAttributes")
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "flow.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     EgressIp: str
+    """The IP address from which video will be sent to output destinations."""
     FlowArn: str
+    """The Amazon Resource Name (ARN), a unique identifier for any AWS resource, of the flow."""
     FlowAvailabilityZone: str
+    """The Availability Zone that you want to create the flow in. These options are limited to the
+    Availability Zones within the current AWS.(ReadOnly)"""
     FlowNdiMachineName: str
-    # Declared properties (as declared, or as AWS returned them).
+    """A prefix for the names of the NDI sources that the flow creates.(ReadOnly)"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AvailabilityZone: str
     EncodingConfig: FlowEncodingConfigDict
     FlowSize: Literal["MEDIUM", "LARGE", "LARGE_4X"]
@@ -955,40 +682,48 @@ class Flow(_Resource):
     Tags: list[TagDict]
     VpcInterfaces: list[VpcInterfaceDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str,
+        Source: FlowSource | FlowSourceDict,
+        AvailabilityZone: str | None = None,
+        EncodingConfig: FlowEncodingConfig | FlowEncodingConfigDict | None = None,
+        FlowSize: Literal["MEDIUM", "LARGE", "LARGE_4X"] | None = None,
+        Maintenance: FlowMaintenance | FlowMaintenanceDict | None = None,
+        MediaStreams: list[MediaStream | MediaStreamDict] | None = None,
+        NdiConfig: FlowNdiConfig | FlowNdiConfigDict | None = None,
+        SourceFailoverConfig: FailoverConfig | FailoverConfigDict | None = None,
+        SourceMonitoringConfig: FlowSourceMonitoringConfig
+        | FlowSourceMonitoringConfigDict
+        | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        VpcInterfaces: list[VpcInterface | VpcInterfaceDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::MediaConnect::Flow; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str,
-            Source: FlowSource | FlowSourceDict,
-            AvailabilityZone: str | None = None,
-            EncodingConfig: FlowEncodingConfig | FlowEncodingConfigDict | None = None,
-            FlowSize: Literal["MEDIUM", "LARGE", "LARGE_4X"] | None = None,
-            Maintenance: FlowMaintenance | FlowMaintenanceDict | None = None,
-            MediaStreams: list[MediaStream | MediaStreamDict] | None = None,
-            NdiConfig: FlowNdiConfig | FlowNdiConfigDict | None = None,
-            SourceFailoverConfig: FailoverConfig | FailoverConfigDict | None = None,
-            SourceMonitoringConfig: FlowSourceMonitoringConfig
-            | FlowSourceMonitoringConfigDict
-            | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            VpcInterfaces: list[VpcInterface | VpcInterfaceDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::MediaConnect::Flow; `await` it inside an App to deploy it.
-
-            AvailabilityZone: The Availability Zone that you want to create the flow in.
-            EncodingConfig: The encoding configuration to apply to the NDI source content when transcoding it to a transport stream (TS) for downstream distribution.
-            FlowSize: Determines the processing capacity and feature set of the flow.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Name: The name of the flow. Create-only: changing it replaces the resource. Required.
+            Source: The source of the flow. Required.
+            AvailabilityZone: The Availability Zone that you want to create the flow in. These
+                options are limited to the Availability Zones within the current AWS. Create-only:
+                changing it replaces the resource.
+            EncodingConfig: The encoding configuration to apply to the NDI source content when
+                transcoding it to a transport stream (TS) for downstream distribution. You can
+                choose between several predefined encoding profiles based on common use cases.
+            FlowSize: Determines the processing capacity and feature set of the flow. Set this
+                optional parameter to LARGE if you want to enable NDI sources or outputs on the
+                flow.
             Maintenance: The maintenance settings you want to use for the flow.
-            MediaStreams: The media streams associated with the flow.
-            Name: The name of the flow.
-            NdiConfig: Specifies the configuration settings for NDI sources and outputs.
-            Source: The source of the flow.
+            MediaStreams: The media streams associated with the flow. You can associate any of these
+                media streams with sources and outputs on the flow.
+            NdiConfig: Specifies the configuration settings for NDI sources and outputs. Required
+                when the flow includes NDI sources or outputs.
             SourceFailoverConfig: The source failover config of the flow.
             SourceMonitoringConfig: The source monitoring config of the flow.
             Tags: Key-value pairs that can be used to tag this flow.
@@ -996,4 +731,7 @@ class Flow(_Resource):
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,50 +59,60 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-FlowEntitlementEncryptionDict = TypedDict(
-    "FlowEntitlementEncryptionDict",
-    {
-        "Algorithm": "Required[Literal['aes128', 'aes192', 'aes256']]",
-        "ConstantInitializationVector": "str",
-        "DeviceId": "str",
-        "KeyType": "Literal['speke', 'static-key']",
-        "Region": "str",
-        "ResourceId": "str",
-        "RoleArn": "Required[str]",
-        "SecretArn": "str",
-        "Url": "str",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class FlowEntitlementEncryptionDict(TypedDict, total=False):
+    """FlowEntitlementEncryption as a plain dict: Information about the encryption of the flow."""
 
+    Algorithm: Required[Literal["aes128", "aes192", "aes256"]]
+    """The type of algorithm that is used for the encryption (such as aes128, aes192, or aes256)."""
+    ConstantInitializationVector: str
+    """A 128-bit, 16-byte hex value represented by a 32-character string, to be used with the key
+    for encrypting content. This parameter is not valid for static key encryption."""
+    DeviceId: str
+    """The value of one of the devices that you configured with your digital rights management (DRM)
+    platform key provider. This parameter is required for SPEKE encryption and is not valid for
+    static key encryption."""
+    KeyType: Literal["speke", "static-key"]
+    """The type of key that is used for the encryption. If no keyType is provided, the service will
+    use the default setting (static-key)."""
+    Region: str
+    """The AWS Region that the API Gateway proxy endpoint was created in. This parameter is required
+    for SPEKE encryption and is not valid for static key encryption."""
+    ResourceId: str
+    """An identifier for the content. The service sends this value to the key server to identify the
+    current endpoint. The resource ID is also known as the content ID. This parameter is required
+    for SPEKE encryption and is not valid for static key encryption."""
+    RoleArn: Required[str]
+    """The ARN of the role that you created during setup (when you set up AWS Elemental MediaConnect
+    as a trusted entity)."""
+    SecretArn: str
+    """The ARN of the secret that you created in AWS Secrets Manager to store the encryption key.
+    This parameter is required for static key encryption and is not valid for SPEKE encryption."""
+    Url: str
+    """The URL from the API Gateway proxy that you set up to talk to your key server. This parameter
+    is required for SPEKE encryption and is not valid for static key encryption."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Type: str."""
+    Value: Required[str]
+    """Type: str."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::MediaConnect::FlowEntitlement",
     schema_file="aws-mediaconnect-flowentitlement.json",
     primary_identifier=("/EntitlementArn",),
-    additional_identifiers=(),
     read_only=("/EntitlementArn",),
     create_only=("/FlowArn", "/DataTransferSubscriberFeePercent", "/Name"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("FlowArn", "Name", "Subscribers", "Description"),
     list_required=("FlowArn",),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -108,61 +122,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Encryption": {
-            "additionalProperties": False,
-            "properties": {
-                "Algorithm": {"enum": ["aes128", "aes192", "aes256"], "type": "string"},
-                "ConstantInitializationVector": {"type": "string"},
-                "DeviceId": {"type": "string"},
-                "KeyType": {"enum": ["speke", "static-key"], "type": "string"},
-                "Region": {"type": "string"},
-                "ResourceId": {"type": "string"},
-                "RoleArn": {
-                    "pattern": "^arn:(aws[a-zA-Z-]*):iam::[0-9]{12}:role/[a-zA-Z0-9_+=,.@-]+$",
-                    "type": "string",
-                },
-                "SecretArn": {
-                    "pattern": "^arn:(aws[a-zA-Z-]*):secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[a-zA-Z0-9/_+=.@-]+$",
-                    "type": "string",
-                },
-                "Url": {"type": "string"},
-            },
-            "required": ["Algorithm", "RoleArn"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "DataTransferSubscriberFeePercent": {"type": "integer"},
-        "Description": {"type": "string"},
-        "Encryption": {"$ref": "#/definitions/Encryption"},
-        "EntitlementArn": {
-            "pattern": "^arn:(aws[a-zA-Z-]*):mediaconnect:[a-z0-9-]+:[0-9]{12}:entitlement:[a-zA-Z0-9-]+:[a-zA-Z0-9_-]+$",
-            "type": "string",
-        },
-        "EntitlementStatus": {"enum": ["ENABLED", "DISABLED"], "type": "string"},
-        "FlowArn": {"type": "string"},
-        "Name": {"type": "string"},
-        "Subscribers": {"items": {"type": "string"}, "type": "array"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-    },
-    "required": ["FlowArn", "Name", "Subscribers", "Description"],
-}
-
 
 class FlowEntitlement(_Resource):
     """AWS::MediaConnect::FlowEntitlement: Resource schema for AWS::MediaConnect::FlowEntitlement
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: EntitlementArn.
+    Replaced when any of these change (create-only): FlowArn, DataTransferSubscriberFeePercent,
+    Name.
+    Read-only attributes (known once deployed): EntitlementArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-mediaconnect-flowentitlement.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -170,11 +140,13 @@ class FlowEntitlement(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "FlowEntitlementAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "flow_entitlement.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     EntitlementArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The ARN of the entitlement."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     DataTransferSubscriberFeePercent: int
     Description: str
     Encryption: FlowEntitlementEncryptionDict
@@ -184,35 +156,43 @@ class FlowEntitlement(_Resource):
     Subscribers: list[str]
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Description: str,
+        FlowArn: str,
+        Name: str,
+        Subscribers: list[str],
+        DataTransferSubscriberFeePercent: int | None = None,
+        Encryption: FlowEntitlementEncryption | FlowEntitlementEncryptionDict | None = None,
+        EntitlementStatus: Literal["ENABLED", "DISABLED"] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::MediaConnect::FlowEntitlement; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Description: str,
-            FlowArn: str,
-            Name: str,
-            Subscribers: list[str],
-            DataTransferSubscriberFeePercent: int | None = None,
-            Encryption: FlowEntitlementEncryption | FlowEntitlementEncryptionDict | None = None,
-            EntitlementStatus: Literal["ENABLED", "DISABLED"] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::MediaConnect::FlowEntitlement; `await` it inside an App to deploy it.
-
-            DataTransferSubscriberFeePercent: Percentage from 0-100 of the data transfer cost to be billed to the subscriber.
-            Description: A description of the entitlement.
-            Encryption: The type of encryption that will be used on the output that is associated with this entitlement.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Description: A description of the entitlement. Required.
+            FlowArn: The ARN of the flow. Create-only: changing it replaces the resource. Required.
+            Name: The name of the entitlement. Create-only: changing it replaces the resource.
+                Required.
+            Subscribers: The AWS account IDs that you want to share your content with. The receiving
+                accounts (subscribers) will be allowed to create their own flow using your content
+                as the source. Required.
+            DataTransferSubscriberFeePercent: Percentage from 0-100 of the data transfer cost to be
+                billed to the subscriber. Create-only: changing it replaces the resource.
+            Encryption: The type of encryption that will be used on the output that is associated
+                with this entitlement.
             EntitlementStatus: An indication of whether the entitlement is enabled.
-            FlowArn: The ARN of the flow.
-            Name: The name of the entitlement.
-            Subscribers: The AWS account IDs that you want to share your content with.
             Tags: Key-value pairs that can be used to tag and organize this flow entitlement.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,56 +63,66 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-FlowMediaStreamFmtpDict = TypedDict(
-    "FlowMediaStreamFmtpDict",
-    {
-        "ChannelOrder": "str",
-        "Colorimetry": "Literal['BT601', 'BT709', 'BT2020', 'BT2100', 'ST2065-1', 'ST2065-3', 'XYZ']",
-        "ExactFramerate": "str",
-        "Par": "str",
-        "Range": "Literal['NARROW', 'FULL', 'FULLPROTECT']",
-        "ScanMode": "Literal['progressive', 'interlace', 'progressive-segmented-frame']",
-        "Tcs": "Literal['SDR', 'PQ', 'HLG', 'LINEAR', 'BT2100LINPQ', 'BT2100LINHLG', 'ST2065-1', 'ST428-1', 'DENSITY']",
-    },
-    total=False,
-)
 
-MediaStreamAttributesDict = TypedDict(
-    "MediaStreamAttributesDict",
-    {
-        "Fmtp": "FlowMediaStreamFmtpDict",
-        "Lang": "str",
-    },
-    total=False,
-)
+class FlowMediaStreamFmtpDict(TypedDict, total=False):
+    """FlowMediaStreamFmtp as a plain dict: A set of parameters that define the media stream."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    ChannelOrder: str
+    """The format of the audio channel. Can only be specified for an audio media stream."""
+    Colorimetry: Literal["BT601", "BT709", "BT2020", "BT2100", "ST2065-1", "ST2065-3", "XYZ"]
+    """The format used for the representation of color."""
+    ExactFramerate: str
+    """The frame rate for the video stream, in frames/second. For example: 60000/1001."""
+    Par: str
+    """The pixel aspect ratio (PAR) of the video."""
+    Range: Literal["NARROW", "FULL", "FULLPROTECT"]
+    """The encoding range of the video."""
+    ScanMode: Literal["progressive", "interlace", "progressive-segmented-frame"]
+    """The type of compression that was used to smooth the video's appearance."""
+    Tcs: Literal[
+        "SDR",
+        "PQ",
+        "HLG",
+        "LINEAR",
+        "BT2100LINPQ",
+        "BT2100LINHLG",
+        "ST2065-1",
+        "ST428-1",
+        "DENSITY",
+    ]
+    """The transfer characteristic system (TCS) that is used in the video."""
 
+
+class MediaStreamAttributesDict(TypedDict, total=False):
+    """MediaStreamAttributes as a plain dict: Attributes that are related to the media stream."""
+
+    Fmtp: FlowMediaStreamFmtpDict
+    """A set of parameters that define the media stream."""
+    Lang: str
+    """The audio language, in a format that is recognized by the receiver. Can only be specified for
+    an audio media stream."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag."""
+    Value: Required[str]
+    """The value for the tag."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::MediaConnect::FlowMediaStream",
     schema_file="aws-mediaconnect-flowmediastream.json",
     primary_identifier=("/Arn",),
-    additional_identifiers=(),
     read_only=("/Arn", "/Fmt"),
     create_only=("/FlowArn", "/MediaStreamName", "/MediaStreamId"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("FlowArn", "MediaStreamName", "MediaStreamId", "MediaStreamType"),
     list_required=("FlowArn",),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
+    tagging=_Tagging(),
     replacement_strategy="delete_then_create",
     replacement_strategy_stated=True,
     handlers={
@@ -120,81 +134,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Fmtp": {
-            "additionalProperties": False,
-            "properties": {
-                "ChannelOrder": {"type": "string"},
-                "Colorimetry": {
-                    "enum": ["BT601", "BT709", "BT2020", "BT2100", "ST2065-1", "ST2065-3", "XYZ"],
-                    "type": "string",
-                },
-                "ExactFramerate": {"type": "string"},
-                "Par": {"type": "string"},
-                "Range": {"enum": ["NARROW", "FULL", "FULLPROTECT"], "type": "string"},
-                "ScanMode": {
-                    "enum": ["progressive", "interlace", "progressive-segmented-frame"],
-                    "type": "string",
-                },
-                "Tcs": {
-                    "enum": [
-                        "SDR",
-                        "PQ",
-                        "HLG",
-                        "LINEAR",
-                        "BT2100LINPQ",
-                        "BT2100LINHLG",
-                        "ST2065-1",
-                        "ST428-1",
-                        "DENSITY",
-                    ],
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "MediaStreamAttributes": {
-            "additionalProperties": False,
-            "properties": {"Fmtp": {"$ref": "#/definitions/Fmtp"}, "Lang": {"type": "string"}},
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"type": "string"},
-        "Attributes": {"$ref": "#/definitions/MediaStreamAttributes"},
-        "ClockRate": {"type": "integer"},
-        "Description": {"type": "string"},
-        "FlowArn": {
-            "pattern": "^arn:(aws[a-zA-Z-]*):mediaconnect:[a-z0-9-]+:[0-9]{12}:flow:[a-zA-Z0-9-]+:[a-zA-Z0-9_-]+$",
-            "type": "string",
-        },
-        "Fmt": {"type": "integer"},
-        "MediaStreamId": {"type": "integer"},
-        "MediaStreamName": {"type": "string"},
-        "MediaStreamType": {"enum": ["video", "audio", "ancillary-data"], "type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-        "VideoFormat": {"type": "string"},
-    },
-    "required": ["FlowArn", "MediaStreamName", "MediaStreamId", "MediaStreamType"],
-}
-
 
 class FlowMediaStream(_Resource):
-    """AWS::MediaConnect::FlowMediaStream: Resource schema for AWS::MediaConnect::FlowMediaStream. A media stream represents a single track or stream of media containing video, audio, or ancill...
+    """AWS::MediaConnect::FlowMediaStream: Resource schema for AWS::MediaConnect::FlowMediaStream. A
+    media stream represents a single track or stream of media containing video, audio, or ancillary
+    data that is transported using the SMPTE 2110 JPEG XS or CDI protocol.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Replaced when any of these change (create-only): FlowArn, MediaStreamName, MediaStreamId.
+    Read-only attributes (known once deployed): Arn, Fmt.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-mediaconnect-flowmediastream.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -202,12 +153,17 @@ class FlowMediaStream(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "FlowMediaStreamAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "flow_media_stream.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The Amazon Resource Name (ARN) of the media stream, composed of the flow ARN followed by
+    /mediaStream/ and the media stream name."""
     Fmt: int
-    # Declared properties (as declared, or as AWS returned them).
+    """The format type number (sometimes referred to as RTP payload type) of the media stream.
+    MediaConnect assigns this value to the media stream."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Attributes: MediaStreamAttributesDict
     ClockRate: int
     Description: str
@@ -218,36 +174,47 @@ class FlowMediaStream(_Resource):
     Tags: list[TagDict]
     VideoFormat: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        FlowArn: str,
+        MediaStreamId: int,
+        MediaStreamName: str,
+        MediaStreamType: Literal["video", "audio", "ancillary-data"],
+        Attributes: MediaStreamAttributes | MediaStreamAttributesDict | None = None,
+        ClockRate: int | None = None,
+        Description: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        VideoFormat: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::MediaConnect::FlowMediaStream; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            FlowArn: str,
-            MediaStreamId: int,
-            MediaStreamName: str,
-            MediaStreamType: Literal["video", "audio", "ancillary-data"],
-            Attributes: MediaStreamAttributes | MediaStreamAttributesDict | None = None,
-            ClockRate: int | None = None,
-            Description: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            VideoFormat: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::MediaConnect::FlowMediaStream; `await` it inside an App to deploy it.
-
-            ClockRate: The sample rate (in Hz) for the stream.
-            Description: A description that can help you quickly identify what your media stream is used for.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
             FlowArn: The Amazon Resource Name (ARN) of the flow that the media stream belongs to.
-            MediaStreamId: A unique identifier for the media stream.
+                Create-only: changing it replaces the resource. Required.
+            MediaStreamId: A unique identifier for the media stream. Create-only: changing it
+                replaces the resource. Required.
             MediaStreamName: A name that helps you distinguish one media stream from another.
-            MediaStreamType: The type of media stream.
+                Create-only: changing it replaces the resource. Required.
+            MediaStreamType: The type of media stream. Required.
+            Attributes: Attributes that are related to the media stream.
+            ClockRate: The sample rate (in Hz) for the stream. If the media stream type is video or
+                ancillary data, set this value to 90000. If the media stream type is audio, set this
+                value to either 48000 or 96000.
+            Description: A description that can help you quickly identify what your media stream is
+                used for.
             Tags: The key-value pairs that can be used to tag and organize the media stream.
-            VideoFormat: The resolution of the video.
+            VideoFormat: The resolution of the video. Required for a video media stream and rejected
+                for other media stream types.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

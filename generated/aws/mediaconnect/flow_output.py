@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -91,125 +95,147 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-DestinationConfigurationDict = TypedDict(
-    "DestinationConfigurationDict",
-    {
-        "DestinationIp": "Required[str]",
-        "DestinationPort": "Required[int]",
-        "Interface": "Required[FlowOutputInterfaceDict]",
-    },
-    total=False,
-)
 
-FlowOutputEncodingParametersDict = TypedDict(
-    "FlowOutputEncodingParametersDict",
-    {
-        "CompressionFactor": "Required[float]",
-        "EncoderProfile": "Literal['main', 'high']",
-    },
-    total=False,
-)
+class DestinationConfigurationDict(TypedDict, total=False):
+    """DestinationConfiguration as a plain dict: The definition of a media stream that is associated
+    with the output."""
 
-FlowOutputEncryptionDict = TypedDict(
-    "FlowOutputEncryptionDict",
-    {
-        "Algorithm": "Literal['aes128', 'aes192', 'aes256']",
-        "KeyType": "Literal['static-key', 'srt-password']",
-        "RoleArn": "Required[str]",
-        "SecretArn": "Required[str]",
-    },
-    total=False,
-)
+    DestinationIp: Required[str]
+    """The IP address where contents of the media stream will be sent."""
+    DestinationPort: Required[int]
+    """The port to use when the content of the media stream is distributed to the output."""
+    Interface: Required[FlowOutputInterfaceDict]
+    """The VPC interface that is used for the media stream associated with the output."""
 
-FlowOutputInterfaceDict = TypedDict(
-    "FlowOutputInterfaceDict",
-    {
-        "Name": "Required[str]",
-    },
-    total=False,
-)
 
-FlowOutputVpcInterfaceAttachmentDict = TypedDict(
-    "FlowOutputVpcInterfaceAttachmentDict",
-    {
-        "VpcInterfaceName": "str",
-    },
-    total=False,
-)
+class FlowOutputEncodingParametersDict(TypedDict, total=False):
+    """FlowOutputEncodingParameters as a plain dict: A collection of parameters that determine how
+    MediaConnect will convert the content. These fields only apply to outputs on flows that have a
+    CDI source."""
 
-FlowTransitEncryptionDict = TypedDict(
-    "FlowTransitEncryptionDict",
-    {
-        "EncryptionKeyConfiguration": "Required[FlowTransitEncryptionEncryptionKeyConfigurationOption1Dict | FlowTransitEncryptionEncryptionKeyConfigurationOption2Dict]",
-        "EncryptionKeyType": "Literal['SECRETS_MANAGER', 'AUTOMATIC']",
-    },
-    total=False,
-)
+    CompressionFactor: Required[float]
+    """A value that is used to calculate compression for an output. The bitrate of the output is
+    calculated as follows: Output bitrate = (1 / compressionFactor) * (source bitrate) This property
+    only applies to outputs that use the ST 2110 JPEG XS protocol, with a flow source that uses the
+    CDI protocol. Valid values are in the range of 3.0 to 10.0, inclusive."""
+    EncoderProfile: Literal["main", "high"]
+    """A setting on the encoder that drives compression settings. This property only applies to
+    video media streams associated with outputs that use the ST 2110 JPEG XS protocol, with a flow
+    source that uses the CDI protocol."""
 
-FlowTransitEncryptionEncryptionKeyConfigurationOption1Dict = TypedDict(
-    "FlowTransitEncryptionEncryptionKeyConfigurationOption1Dict",
-    {
-        "SecretsManager": "Required[SecretsManagerEncryptionKeyConfigurationDict]",
-    },
-    total=False,
-)
 
-FlowTransitEncryptionEncryptionKeyConfigurationOption2Dict = TypedDict(
-    "FlowTransitEncryptionEncryptionKeyConfigurationOption2Dict",
-    {
-        "Automatic": "Required[dict[str, Any]]",
-    },
-    total=False,
-)
+class FlowOutputEncryptionDict(TypedDict, total=False):
+    """FlowOutputEncryption as a plain dict: Information about the encryption of the flow."""
 
-MediaStreamOutputConfigurationDict = TypedDict(
-    "MediaStreamOutputConfigurationDict",
-    {
-        "DestinationConfigurations": "list[DestinationConfigurationDict]",
-        "EncodingName": "Required[Literal['jxsv', 'raw', 'smpte291', 'pcm']]",
-        "EncodingParameters": "FlowOutputEncodingParametersDict",
-        "MediaStreamName": "Required[str]",
-    },
-    total=False,
-)
+    Algorithm: Literal["aes128", "aes192", "aes256"]
+    """The type of algorithm that is used for the encryption (such as aes128, aes192, or aes256)."""
+    KeyType: Literal["static-key", "srt-password"]
+    """The type of key that is used for the encryption. If no keyType is provided, the service will
+    use the default setting (static-key)."""
+    RoleArn: Required[str]
+    """The ARN of the role that you created during setup (when you set up AWS Elemental MediaConnect
+    as a trusted entity)."""
+    SecretArn: Required[str]
+    """The ARN of the secret that you created in AWS Secrets Manager to store the encryption key.
+    This parameter is required for static key encryption and is not valid for SPEKE encryption."""
 
-SecretsManagerEncryptionKeyConfigurationDict = TypedDict(
-    "SecretsManagerEncryptionKeyConfigurationDict",
-    {
-        "RoleArn": "Required[str]",
-        "SecretArn": "Required[str]",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class FlowOutputInterfaceDict(TypedDict, total=False):
+    """FlowOutputInterface as a plain dict: The VPC interface that you want to use for the media
+    stream associated with the output."""
 
+    Name: Required[str]
+    """The name of the VPC interface that you want to use for the media stream associated with the
+    output."""
+
+
+class FlowOutputVpcInterfaceAttachmentDict(TypedDict, total=False):
+    """FlowOutputVpcInterfaceAttachment as a plain dict: The settings for attaching a VPC interface
+    to an output."""
+
+    VpcInterfaceName: str
+    """The name of the VPC interface to use for this output."""
+
+
+class FlowTransitEncryptionDict(TypedDict, total=False):
+    """FlowTransitEncryption as a plain dict: The configuration that defines how content is
+    encrypted during transit between the MediaConnect router and a MediaConnect flow."""
+
+    EncryptionKeyConfiguration: Required[
+        FlowTransitEncryptionEncryptionKeyConfigurationOption1Dict
+        | FlowTransitEncryptionEncryptionKeyConfigurationOption2Dict
+    ]
+    """Configuration settings for flow transit encryption keys."""
+    EncryptionKeyType: Literal["SECRETS_MANAGER", "AUTOMATIC"]
+    """Allowed values: 'SECRETS_MANAGER', 'AUTOMATIC'."""
+
+
+class FlowTransitEncryptionEncryptionKeyConfigurationOption1Dict(TypedDict, total=False):
+    """FlowTransitEncryptionEncryptionKeyConfigurationOption1 as a plain dict."""
+
+    SecretsManager: Required[SecretsManagerEncryptionKeyConfigurationDict]
+    """The configuration settings for transit encryption of a flow output using AWS Secrets Manager,
+    including the secret ARN and role ARN."""
+
+
+class FlowTransitEncryptionEncryptionKeyConfigurationOption2Dict(TypedDict, total=False):
+    """FlowTransitEncryptionEncryptionKeyConfigurationOption2 as a plain dict."""
+
+    Automatic: Required[dict[str, Any]]
+    """Configuration settings for automatic encryption key management, where MediaConnect handles
+    key creation and rotation."""
+
+
+class MediaStreamOutputConfigurationDict(TypedDict, total=False):
+    """MediaStreamOutputConfiguration as a plain dict: The media stream that is associated with the
+    output, and the parameters for that association."""
+
+    DestinationConfigurations: list[DestinationConfigurationDict]
+    """The media streams that you want to associate with the output."""
+    EncodingName: Required[Literal["jxsv", "raw", "smpte291", "pcm"]]
+    """The format that will be used to encode the data. For ancillary data streams, set the encoding
+    name to smpte291. For audio streams, set the encoding name to pcm. For video streams on sources
+    or outputs that use the CDI protocol, set the encoding name to raw. For video streams on sources
+    or outputs that use the ST 2110 JPEG XS protocol, set the encoding name to jxsv."""
+    EncodingParameters: FlowOutputEncodingParametersDict
+    """A collection of parameters that determine how MediaConnect will convert the content. These
+    fields only apply to outputs on flows that have a CDI source."""
+    MediaStreamName: Required[str]
+    """A name that helps you distinguish one media stream from another."""
+
+
+class SecretsManagerEncryptionKeyConfigurationDict(TypedDict, total=False):
+    """SecretsManagerEncryptionKeyConfiguration as a plain dict: The configuration settings for
+    transit encryption of a flow output using AWS Secrets Manager, including the secret ARN and role
+    ARN."""
+
+    RoleArn: Required[str]
+    """The ARN of the IAM role used for transit encryption to the router input using AWS Secrets
+    Manager."""
+    SecretArn: Required[str]
+    """The ARN of the AWS Secrets Manager secret used for transit encryption to the router input."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Type: str."""
+    Value: Required[str]
+    """Type: str."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::MediaConnect::FlowOutput",
     schema_file="aws-mediaconnect-flowoutput.json",
     primary_identifier=("/OutputArn",),
-    additional_identifiers=(),
     read_only=("/OutputArn",),
     create_only=("/Name", "/FlowArn"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("FlowArn",),
     list_required=("FlowArn",),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -219,191 +245,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AutomaticEncryptionKeyConfiguration": {"additionalProperties": False, "type": "object"},
-        "DestinationConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "DestinationIp": {"type": "string"},
-                "DestinationPort": {"type": "integer"},
-                "Interface": {"$ref": "#/definitions/Interface"},
-            },
-            "required": ["DestinationIp", "DestinationPort", "Interface"],
-            "type": "object",
-        },
-        "EncodingParameters": {
-            "additionalProperties": False,
-            "properties": {
-                "CompressionFactor": {"type": "number"},
-                "EncoderProfile": {"enum": ["main", "high"], "type": "string"},
-            },
-            "required": ["CompressionFactor"],
-            "type": "object",
-        },
-        "Encryption": {
-            "additionalProperties": False,
-            "properties": {
-                "Algorithm": {"enum": ["aes128", "aes192", "aes256"], "type": "string"},
-                "KeyType": {"enum": ["static-key", "srt-password"], "type": "string"},
-                "RoleArn": {
-                    "pattern": "^arn:(aws[a-zA-Z-]*):iam::[0-9]{12}:role/[a-zA-Z0-9_+=,.@-]+$",
-                    "type": "string",
-                },
-                "SecretArn": {
-                    "pattern": "^arn:(aws[a-zA-Z-]*):secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[a-zA-Z0-9/_+=.@-]+$",
-                    "type": "string",
-                },
-            },
-            "required": ["RoleArn", "SecretArn"],
-            "type": "object",
-        },
-        "FlowTransitEncryption": {
-            "additionalProperties": False,
-            "properties": {
-                "EncryptionKeyConfiguration": {
-                    "$ref": "#/definitions/FlowTransitEncryptionKeyConfiguration"
-                },
-                "EncryptionKeyType": {"$ref": "#/definitions/FlowTransitEncryptionKeyType"},
-            },
-            "required": ["EncryptionKeyConfiguration"],
-            "type": "object",
-        },
-        "FlowTransitEncryptionKeyConfiguration": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "SecretsManager": {
-                            "$ref": "#/definitions/SecretsManagerEncryptionKeyConfiguration"
-                        }
-                    },
-                    "required": ["SecretsManager"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "Automatic": {"$ref": "#/definitions/AutomaticEncryptionKeyConfiguration"}
-                    },
-                    "required": ["Automatic"],
-                    "type": "object",
-                },
-            ]
-        },
-        "FlowTransitEncryptionKeyType": {
-            "enum": ["SECRETS_MANAGER", "AUTOMATIC"],
-            "type": "string",
-        },
-        "Interface": {
-            "additionalProperties": False,
-            "properties": {"Name": {"type": "string"}},
-            "required": ["Name"],
-            "type": "object",
-        },
-        "MediaStreamOutputConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "DestinationConfigurations": {
-                    "items": {"$ref": "#/definitions/DestinationConfiguration"},
-                    "type": "array",
-                },
-                "EncodingName": {"enum": ["jxsv", "raw", "smpte291", "pcm"], "type": "string"},
-                "EncodingParameters": {"$ref": "#/definitions/EncodingParameters"},
-                "MediaStreamName": {"type": "string"},
-            },
-            "required": ["EncodingName", "MediaStreamName"],
-            "type": "object",
-        },
-        "SecretsManagerEncryptionKeyConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "RoleArn": {
-                    "pattern": "^arn:(aws[a-zA-Z-]*):iam::[0-9]{12}:role/[a-zA-Z0-9_+=,.@-]+$",
-                    "type": "string",
-                },
-                "SecretArn": {
-                    "pattern": "^arn:(aws[a-zA-Z-]*):secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[a-zA-Z0-9/_+=.@-]+$",
-                    "type": "string",
-                },
-            },
-            "required": ["RoleArn", "SecretArn"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "VpcInterfaceAttachment": {
-            "additionalProperties": False,
-            "properties": {"VpcInterfaceName": {"type": "string"}},
-            "type": "object",
-        },
-    },
-    "properties": {
-        "CidrAllowList": {"items": {"type": "string"}, "type": "array"},
-        "Description": {"type": "string"},
-        "Destination": {"type": "string"},
-        "Encryption": {"$ref": "#/definitions/Encryption"},
-        "FlowArn": {
-            "pattern": "^arn:(aws[a-zA-Z-]*):mediaconnect:[a-z0-9-]+:[0-9]{12}:flow:[a-zA-Z0-9-]+:[a-zA-Z0-9_-]+$",
-            "type": "string",
-        },
-        "MaxLatency": {"type": "integer"},
-        "MediaStreamOutputConfigurations": {
-            "items": {"$ref": "#/definitions/MediaStreamOutputConfiguration"},
-            "type": "array",
-        },
-        "MinLatency": {"type": "integer"},
-        "Name": {"type": "string"},
-        "NdiAudioReferenceLevel": {"maximum": 0, "minimum": -40, "type": "integer"},
-        "NdiOutputTimecodeSource": {
-            "enum": ["EMBEDDED_TIMECODE", "UTC_SYSTEM_TIME"],
-            "type": "string",
-        },
-        "NdiProgramName": {"type": "string"},
-        "NdiSpeedHqQuality": {"type": "integer"},
-        "OutputArn": {
-            "pattern": "^arn:(aws[a-zA-Z-]*):mediaconnect:[a-z0-9-]+:[0-9]{12}:output:[a-zA-Z0-9-]+:[a-zA-Z0-9_-]+$",
-            "type": "string",
-        },
-        "OutputStatus": {"enum": ["ENABLED", "DISABLED"], "type": "string"},
-        "Port": {"type": "integer"},
-        "Protocol": {
-            "enum": [
-                "zixi-push",
-                "rtp-fec",
-                "rtp",
-                "zixi-pull",
-                "rist",
-                "srt-listener",
-                "srt-caller",
-                "st2110-jpegxs",
-                "cdi",
-                "ndi-speed-hq",
-            ],
-            "type": "string",
-        },
-        "RemoteId": {"type": "string"},
-        "RouterIntegrationState": {"enum": ["ENABLED", "DISABLED"], "type": "string"},
-        "RouterIntegrationTransitEncryption": {"$ref": "#/definitions/FlowTransitEncryption"},
-        "SmoothingLatency": {"type": "integer"},
-        "StreamId": {"type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-        "VpcInterfaceAttachment": {"$ref": "#/definitions/VpcInterfaceAttachment"},
-    },
-    "required": ["FlowArn"],
-}
-
 
 class FlowOutput(_Resource):
     """AWS::MediaConnect::FlowOutput: Resource schema for AWS::MediaConnect::FlowOutput
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: OutputArn.
+    Replaced when any of these change (create-only): Name, FlowArn.
+    Read-only attributes (known once deployed): OutputArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-mediaconnect-flowoutput.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -411,11 +262,13 @@ class FlowOutput(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "FlowOutputAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "flow_output.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     OutputArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The ARN of the output."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     CidrAllowList: list[str]
     Description: str
     Destination: str
@@ -451,82 +304,98 @@ class FlowOutput(_Resource):
     Tags: list[TagDict]
     VpcInterfaceAttachment: FlowOutputVpcInterfaceAttachmentDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        FlowArn: str,
+        CidrAllowList: list[str] | None = None,
+        Description: str | None = None,
+        Destination: str | None = None,
+        Encryption: FlowOutputEncryption | FlowOutputEncryptionDict | None = None,
+        MaxLatency: int | None = None,
+        MediaStreamOutputConfigurations: list[
+            MediaStreamOutputConfiguration | MediaStreamOutputConfigurationDict
+        ]
+        | None = None,
+        MinLatency: int | None = None,
+        Name: str | None = None,
+        NdiAudioReferenceLevel: int | None = None,
+        NdiOutputTimecodeSource: Literal["EMBEDDED_TIMECODE", "UTC_SYSTEM_TIME"] | None = None,
+        NdiProgramName: str | None = None,
+        NdiSpeedHqQuality: int | None = None,
+        OutputStatus: Literal["ENABLED", "DISABLED"] | None = None,
+        Port: int | None = None,
+        Protocol: Literal[
+            "zixi-push",
+            "rtp-fec",
+            "rtp",
+            "zixi-pull",
+            "rist",
+            "srt-listener",
+            "srt-caller",
+            "st2110-jpegxs",
+            "cdi",
+            "ndi-speed-hq",
+        ]
+        | None = None,
+        RemoteId: str | None = None,
+        RouterIntegrationState: Literal["ENABLED", "DISABLED"] | None = None,
+        RouterIntegrationTransitEncryption: FlowTransitEncryption
+        | FlowTransitEncryptionDict
+        | None = None,
+        SmoothingLatency: int | None = None,
+        StreamId: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        VpcInterfaceAttachment: FlowOutputVpcInterfaceAttachment
+        | FlowOutputVpcInterfaceAttachmentDict
+        | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::MediaConnect::FlowOutput; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            FlowArn: str,
-            CidrAllowList: list[str] | None = None,
-            Description: str | None = None,
-            Destination: str | None = None,
-            Encryption: FlowOutputEncryption | FlowOutputEncryptionDict | None = None,
-            MaxLatency: int | None = None,
-            MediaStreamOutputConfigurations: list[
-                MediaStreamOutputConfiguration | MediaStreamOutputConfigurationDict
-            ]
-            | None = None,
-            MinLatency: int | None = None,
-            Name: str | None = None,
-            NdiAudioReferenceLevel: int | None = None,
-            NdiOutputTimecodeSource: Literal["EMBEDDED_TIMECODE", "UTC_SYSTEM_TIME"] | None = None,
-            NdiProgramName: str | None = None,
-            NdiSpeedHqQuality: int | None = None,
-            OutputStatus: Literal["ENABLED", "DISABLED"] | None = None,
-            Port: int | None = None,
-            Protocol: Literal[
-                "zixi-push",
-                "rtp-fec",
-                "rtp",
-                "zixi-pull",
-                "rist",
-                "srt-listener",
-                "srt-caller",
-                "st2110-jpegxs",
-                "cdi",
-                "ndi-speed-hq",
-            ]
-            | None = None,
-            RemoteId: str | None = None,
-            RouterIntegrationState: Literal["ENABLED", "DISABLED"] | None = None,
-            RouterIntegrationTransitEncryption: FlowTransitEncryption
-            | FlowTransitEncryptionDict
-            | None = None,
-            SmoothingLatency: int | None = None,
-            StreamId: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            VpcInterfaceAttachment: FlowOutputVpcInterfaceAttachment
-            | FlowOutputVpcInterfaceAttachmentDict
-            | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::MediaConnect::FlowOutput; `await` it inside an App to deploy it.
-
-            CidrAllowList: The range of IP addresses that should be allowed to initiate output requests to this flow.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            FlowArn: The Amazon Resource Name (ARN), a unique identifier for any AWS resource, of
+                the flow. Create-only: changing it replaces the resource. Required.
+            CidrAllowList: The range of IP addresses that should be allowed to initiate output
+                requests to this flow. These IP addresses should be in the form of a Classless
+                Inter-Domain Routing (CIDR) block; for example, 10.0.0.0/16.
             Description: A description of the output.
             Destination: The address where you want to send the output.
-            Encryption: The type of key used for the encryption.
-            FlowArn: The Amazon Resource Name (ARN), a unique identifier for any AWS resource, of the flow.
-            MaxLatency: The maximum latency in milliseconds.
-            MediaStreamOutputConfigurations: The definition for each media stream that is associated with the output.
+            Encryption: The type of key used for the encryption. If no keyType is provided, the
+                service will use the default setting (static-key).
+            MaxLatency: The maximum latency in milliseconds. This parameter applies only to
+                RIST-based and Zixi-based streams.
+            MediaStreamOutputConfigurations: The definition for each media stream that is associated
+                with the output.
             MinLatency: The minimum latency in milliseconds.
-            Name: The name of the output.
+            Name: The name of the output. This value must be unique within the current flow.
+                Create-only: changing it replaces the resource.
             NdiAudioReferenceLevel: The audio reference level of the NDI receiver, in dBFS.
             NdiOutputTimecodeSource: The timecode source for the NDI output.
-            NdiProgramName: A suffix for the names of the NDI sources that the flow creates.
+            NdiProgramName: A suffix for the names of the NDI sources that the flow creates. If a
+                custom name isn't specified, MediaConnect uses the output name.
             NdiSpeedHqQuality: A quality setting for the NDI Speed HQ encoder.
             OutputStatus: An indication of whether the output should transmit data or not.
             Port: The port to use when content is distributed to this output.
             Protocol: The protocol that is used by the source or output.
             RemoteId: The remote ID for the Zixi-pull stream.
-            SmoothingLatency: The smoothing latency in milliseconds for RIST, RTP, and RTP-FEC streams.
-            StreamId: The stream ID that you want to use for this transport.
+            RouterIntegrationState: Allowed values: 'ENABLED', 'DISABLED'.
+            RouterIntegrationTransitEncryption: The configuration that defines how content is
+                encrypted during transit between the MediaConnect router and a MediaConnect flow.
+            SmoothingLatency: The smoothing latency in milliseconds for RIST, RTP, and RTP-FEC
+                streams.
+            StreamId: The stream ID that you want to use for this transport. This parameter applies
+                only to Zixi-based streams.
             Tags: Key-value pairs that can be used to tag and organize this flow output.
             VpcInterfaceAttachment: The name of the VPC interface attachment to use for this output.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

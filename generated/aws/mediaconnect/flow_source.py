@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -63,67 +67,78 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-EncryptionDict = TypedDict(
-    "EncryptionDict",
-    {
-        "Algorithm": "Literal['aes128', 'aes192', 'aes256']",
-        "ConstantInitializationVector": "str",
-        "DeviceId": "str",
-        "KeyType": "Literal['speke', 'static-key', 'srt-password']",
-        "Region": "str",
-        "ResourceId": "str",
-        "RoleArn": "Required[str]",
-        "SecretArn": "str",
-        "Url": "str",
-    },
-    total=False,
-)
 
-FlowSourceGatewayBridgeSourceDict = TypedDict(
-    "FlowSourceGatewayBridgeSourceDict",
-    {
-        "BridgeArn": "Required[str]",
-        "VpcInterfaceAttachment": "FlowSourceVpcInterfaceAttachmentDict",
-    },
-    total=False,
-)
+class EncryptionDict(TypedDict, total=False):
+    """Encryption as a plain dict: Information about the encryption of the flow."""
 
-FlowSourceVpcInterfaceAttachmentDict = TypedDict(
-    "FlowSourceVpcInterfaceAttachmentDict",
-    {
-        "VpcInterfaceName": "str",
-    },
-    total=False,
-)
+    Algorithm: Literal["aes128", "aes192", "aes256"]
+    """The type of algorithm that is used for the encryption (such as aes128, aes192, or aes256)."""
+    ConstantInitializationVector: str
+    """A 128-bit, 16-byte hex value represented by a 32-character string, to be used with the key
+    for encrypting content. This parameter is not valid for static key encryption."""
+    DeviceId: str
+    """The value of one of the devices that you configured with your digital rights management (DRM)
+    platform key provider. This parameter is required for SPEKE encryption and is not valid for
+    static key encryption."""
+    KeyType: Literal["speke", "static-key", "srt-password"]
+    """The type of key that is used for the encryption. If no keyType is provided, the service will
+    use the default setting (static-key)."""
+    Region: str
+    """The AWS Region that the API Gateway proxy endpoint was created in. This parameter is required
+    for SPEKE encryption and is not valid for static key encryption."""
+    ResourceId: str
+    """An identifier for the content. The service sends this value to the key server to identify the
+    current endpoint. The resource ID is also known as the content ID. This parameter is required
+    for SPEKE encryption and is not valid for static key encryption."""
+    RoleArn: Required[str]
+    """The ARN of the role that you created during setup (when you set up AWS Elemental MediaConnect
+    as a trusted entity)."""
+    SecretArn: str
+    """The ARN of the secret that you created in AWS Secrets Manager to store the encryption key.
+    This parameter is required for static key encryption and is not valid for SPEKE encryption."""
+    Url: str
+    """The URL from the API Gateway proxy that you set up to talk to your key server. This parameter
+    is required for SPEKE encryption and is not valid for static key encryption."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class FlowSourceGatewayBridgeSourceDict(TypedDict, total=False):
+    """FlowSourceGatewayBridgeSource as a plain dict: The source configuration for cloud flows
+    receiving a stream from a bridge."""
+
+    BridgeArn: Required[str]
+    """The ARN of the bridge feeding this flow."""
+    VpcInterfaceAttachment: FlowSourceVpcInterfaceAttachmentDict
+    """The name of the VPC interface attachment to use for this bridge source."""
+
+
+class FlowSourceVpcInterfaceAttachmentDict(TypedDict, total=False):
+    """FlowSourceVpcInterfaceAttachment as a plain dict: The settings for attaching a VPC interface
+    to an resource."""
+
+    VpcInterfaceName: str
+    """The name of the VPC interface to use for this resource."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Type: str."""
+    Value: Required[str]
+    """Type: str."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::MediaConnect::FlowSource",
     schema_file="aws-mediaconnect-flowsource.json",
     primary_identifier=("/SourceArn",),
-    additional_identifiers=(),
     read_only=("/IngestIp", "/SourceArn", "/SourceIngestPort"),
     create_only=("/FlowArn", "/Name", "/Protocol"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("FlowArn", "Name", "Description"),
     list_required=("FlowArn",),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -133,100 +148,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Encryption": {
-            "additionalProperties": False,
-            "properties": {
-                "Algorithm": {"enum": ["aes128", "aes192", "aes256"], "type": "string"},
-                "ConstantInitializationVector": {"type": "string"},
-                "DeviceId": {"type": "string"},
-                "KeyType": {"enum": ["speke", "static-key", "srt-password"], "type": "string"},
-                "Region": {"type": "string"},
-                "ResourceId": {"type": "string"},
-                "RoleArn": {
-                    "pattern": "^arn:(aws[a-zA-Z-]*):iam::[0-9]{12}:role/[a-zA-Z0-9_+=,.@-]+$",
-                    "type": "string",
-                },
-                "SecretArn": {
-                    "pattern": "^arn:(aws[a-zA-Z-]*):secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[a-zA-Z0-9/_+=.@-]+$",
-                    "type": "string",
-                },
-                "Url": {"type": "string"},
-            },
-            "required": ["RoleArn"],
-            "type": "object",
-        },
-        "GatewayBridgeSource": {
-            "additionalProperties": False,
-            "properties": {
-                "BridgeArn": {
-                    "pattern": "^arn:(aws[a-zA-Z-]*):mediaconnect:[a-z0-9-]+:[0-9]{12}:bridge:[a-zA-Z0-9-]+:[a-zA-Z0-9_-]+$",
-                    "type": "string",
-                },
-                "VpcInterfaceAttachment": {"$ref": "#/definitions/VpcInterfaceAttachment"},
-            },
-            "required": ["BridgeArn"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "VpcInterfaceAttachment": {
-            "additionalProperties": False,
-            "properties": {"VpcInterfaceName": {"type": "string"}},
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Decryption": {"$ref": "#/definitions/Encryption"},
-        "Description": {"type": "string"},
-        "EntitlementArn": {
-            "pattern": "^arn:(aws[a-zA-Z-]*):mediaconnect:[a-z0-9-]+:[0-9]{12}:entitlement:[a-zA-Z0-9-]+:[a-zA-Z0-9_-]+$",
-            "type": "string",
-        },
-        "FlowArn": {
-            "pattern": "^arn:(aws[a-zA-Z-]*):mediaconnect:[a-z0-9-]+:[0-9]{12}:flow:[a-zA-Z0-9-]+:[a-zA-Z0-9_-]+$",
-            "type": "string",
-        },
-        "GatewayBridgeSource": {"$ref": "#/definitions/GatewayBridgeSource"},
-        "IngestIp": {"type": "string"},
-        "IngestPort": {"type": "integer"},
-        "MaxBitrate": {"type": "integer"},
-        "MaxLatency": {"type": "integer"},
-        "MinLatency": {"type": "integer"},
-        "Name": {"type": "string"},
-        "Protocol": {
-            "enum": ["zixi-push", "rtp-fec", "rtp", "rist", "srt-listener", "srt-caller"],
-            "type": "string",
-        },
-        "SenderControlPort": {"type": "integer"},
-        "SenderIpAddress": {"type": "string"},
-        "SourceArn": {
-            "pattern": "^arn:(aws[a-zA-Z-]*):mediaconnect:[a-z0-9-]+:[0-9]{12}:source:[a-zA-Z0-9-]+:[a-zA-Z0-9_-]+$",
-            "type": "string",
-        },
-        "SourceIngestPort": {"type": "string"},
-        "SourceListenerAddress": {"type": "string"},
-        "SourceListenerPort": {"type": "integer"},
-        "StreamId": {"type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array"},
-        "VpcInterfaceName": {"type": "string"},
-        "WhitelistCidr": {"type": "string"},
-    },
-    "required": ["FlowArn", "Name", "Description"],
-}
-
 
 class FlowSource(_Resource):
     """AWS::MediaConnect::FlowSource: Resource Type definition for AWS::MediaConnect::FlowSource
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: SourceArn.
+    Replaced when any of these change (create-only): FlowArn, Name, Protocol.
+    Read-only attributes (known once deployed): IngestIp, SourceArn, SourceIngestPort.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-mediaconnect-flowsource.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -234,13 +165,17 @@ class FlowSource(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "FlowSourceAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "flow_source.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     IngestIp: str
+    """The IP address that the flow will be listening on for incoming content."""
     SourceArn: str
+    """The ARN of the source."""
     SourceIngestPort: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The port that the flow will be listening on for incoming content.(ReadOnly)"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Decryption: EncryptionDict
     Description: str
     EntitlementArn: str
@@ -261,60 +196,75 @@ class FlowSource(_Resource):
     VpcInterfaceName: str
     WhitelistCidr: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Description: str,
+        FlowArn: str,
+        Name: str,
+        Decryption: Encryption | EncryptionDict | None = None,
+        EntitlementArn: str | None = None,
+        GatewayBridgeSource: FlowSourceGatewayBridgeSource
+        | FlowSourceGatewayBridgeSourceDict
+        | None = None,
+        IngestPort: int | None = None,
+        MaxBitrate: int | None = None,
+        MaxLatency: int | None = None,
+        MinLatency: int | None = None,
+        Protocol: Literal["zixi-push", "rtp-fec", "rtp", "rist", "srt-listener", "srt-caller"]
+        | None = None,
+        SenderControlPort: int | None = None,
+        SenderIpAddress: str | None = None,
+        SourceListenerAddress: str | None = None,
+        SourceListenerPort: int | None = None,
+        StreamId: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        VpcInterfaceName: str | None = None,
+        WhitelistCidr: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::MediaConnect::FlowSource; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Description: str,
-            FlowArn: str,
-            Name: str,
-            Decryption: Encryption | EncryptionDict | None = None,
-            EntitlementArn: str | None = None,
-            GatewayBridgeSource: FlowSourceGatewayBridgeSource
-            | FlowSourceGatewayBridgeSourceDict
-            | None = None,
-            IngestPort: int | None = None,
-            MaxBitrate: int | None = None,
-            MaxLatency: int | None = None,
-            MinLatency: int | None = None,
-            Protocol: Literal["zixi-push", "rtp-fec", "rtp", "rist", "srt-listener", "srt-caller"]
-            | None = None,
-            SenderControlPort: int | None = None,
-            SenderIpAddress: str | None = None,
-            SourceListenerAddress: str | None = None,
-            SourceListenerPort: int | None = None,
-            StreamId: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            VpcInterfaceName: str | None = None,
-            WhitelistCidr: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::MediaConnect::FlowSource; `await` it inside an App to deploy it.
-
-            Decryption: The type of encryption that is used on the content ingested from this source.
-            Description: A description for the source.
-            EntitlementArn: The ARN of the entitlement that allows you to subscribe to content that comes from another AWS account.
-            FlowArn: The ARN of the flow.
-            GatewayBridgeSource: The source configuration for cloud flows receiving a stream from a bridge.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Description: A description for the source. This value is not used or seen outside of the
+                current AWS Elemental MediaConnect account. Required.
+            FlowArn: The ARN of the flow. Create-only: changing it replaces the resource. Required.
+            Name: The name of the source. Create-only: changing it replaces the resource. Required.
+            Decryption: The type of encryption that is used on the content ingested from this
+                source.
+            EntitlementArn: The ARN of the entitlement that allows you to subscribe to content that
+                comes from another AWS account. The entitlement is set by the content originator and
+                the ARN is generated as part of the originator's flow.
+            GatewayBridgeSource: The source configuration for cloud flows receiving a stream from a
+                bridge.
             IngestPort: The port that the flow will be listening on for incoming content.
             MaxBitrate: The smoothing max bitrate for RIST, RTP, and RTP-FEC streams.
-            MaxLatency: The maximum latency in milliseconds.
+            MaxLatency: The maximum latency in milliseconds. This parameter applies only to
+                RIST-based and Zixi-based streams.
             MinLatency: The minimum latency in milliseconds.
-            Name: The name of the source.
-            Protocol: The protocol that is used by the source.
-            SenderControlPort: The port that the flow uses to send outbound requests to initiate connection with the sender for fujitsu-qos protocol.
-            SenderIpAddress: The IP address that the flow communicates with to initiate connection with the sender for fujitsu-qos protocol.
+            Protocol: The protocol that is used by the source. Create-only: changing it replaces the
+                resource.
+            SenderControlPort: The port that the flow uses to send outbound requests to initiate
+                connection with the sender for fujitsu-qos protocol.
+            SenderIpAddress: The IP address that the flow communicates with to initiate connection
+                with the sender for fujitsu-qos protocol.
             SourceListenerAddress: Source IP or domain name for SRT-caller protocol.
             SourceListenerPort: Source port for SRT-caller protocol.
-            StreamId: The stream ID that you want to use for this transport.
+            StreamId: The stream ID that you want to use for this transport. This parameter applies
+                only to Zixi-based streams.
             Tags: Key-value pairs that can be used to tag and organize this flow source.
             VpcInterfaceName: The name of the VPC Interface this Source is configured with.
-            WhitelistCidr: The range of IP addresses that should be allowed to contribute content to your source.
+            WhitelistCidr: The range of IP addresses that should be allowed to contribute content to
+                your source. These IP addresses should be in the form of a Classless Inter-Domain
+                Routing (CIDR) block; for example, 10.0.0.0/16.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

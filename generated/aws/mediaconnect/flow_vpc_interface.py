@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,34 +55,27 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Type: str."""
+    Value: Required[str]
+    """Type: str."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::MediaConnect::FlowVpcInterface",
     schema_file="aws-mediaconnect-flowvpcinterface.json",
     primary_identifier=("/FlowArn", "/Name"),
-    additional_identifiers=(),
     read_only=("/NetworkInterfaceIds",),
     create_only=("/FlowArn", "/Name"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("FlowArn", "Name", "RoleArn", "SubnetId", "SecurityGroupIds"),
     list_required=("FlowArn",),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -88,40 +85,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Key", "Value"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "FlowArn": {
-            "pattern": "^arn:(aws[a-zA-Z-]*):mediaconnect:[a-z0-9-]+:[0-9]{12}:flow:[a-zA-Z0-9-]+:[a-zA-Z0-9_-]+$",
-            "type": "string",
-        },
-        "Name": {"type": "string"},
-        "NetworkInterfaceIds": {"items": {"type": "string"}, "type": "array"},
-        "RoleArn": {
-            "pattern": "^arn:(aws[a-zA-Z-]*):iam::[0-9]{12}:role/[a-zA-Z0-9_+=,.@-]+$",
-            "type": "string",
-        },
-        "SecurityGroupIds": {"items": {"type": "string"}, "type": "array"},
-        "SubnetId": {"type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-    },
-    "required": ["FlowArn", "Name", "RoleArn", "SubnetId", "SecurityGroupIds"],
-}
-
 
 class FlowVpcInterface(_Resource):
     """AWS::MediaConnect::FlowVpcInterface: Resource schema for AWS::MediaConnect::FlowVpcInterface
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: FlowArn, Name (composite: the values joined by '|').
+    Replaced when any of these change (create-only): FlowArn, Name.
+    Read-only attributes (known once deployed): NetworkInterfaceIds.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-mediaconnect-flowvpcinterface.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -131,11 +104,15 @@ class FlowVpcInterface(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "FlowVpcInterfaceAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "flow_vpc_interface.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     NetworkInterfaceIds: list[str]
-    # Declared properties (as declared, or as AWS returned them).
+    """IDs of the network interfaces created in customer's account by MediaConnect."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     FlowArn: str
     Name: str
     RoleArn: str
@@ -143,31 +120,37 @@ class FlowVpcInterface(_Resource):
     SubnetId: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        FlowArn: str,
+        Name: str,
+        RoleArn: str,
+        SecurityGroupIds: list[str],
+        SubnetId: str,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::MediaConnect::FlowVpcInterface; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            FlowArn: str,
-            Name: str,
-            RoleArn: str,
-            SecurityGroupIds: list[str],
-            SubnetId: str,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::MediaConnect::FlowVpcInterface; `await` it inside an App to deploy it.
-
-            FlowArn: The Amazon Resource Name (ARN), a unique identifier for any AWS resource, of the flow.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            FlowArn: The Amazon Resource Name (ARN), a unique identifier for any AWS resource, of
+                the flow. Create-only: changing it replaces the resource. Required.
             Name: Immutable and has to be a unique against other VpcInterfaces in this Flow.
+                Create-only: changing it replaces the resource. Required.
             RoleArn: Role Arn MediaConnect can assume to create ENIs in customer's account.
-            SecurityGroupIds: Security Group IDs to be used on ENI.
-            SubnetId: Subnet must be in the AZ of the Flow
+                Required.
+            SecurityGroupIds: Security Group IDs to be used on ENI. Required.
+            SubnetId: Subnet must be in the AZ of the Flow Required.
             Tags: Key-value pairs that can be used to tag and organize this VPC network interface.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,34 +55,30 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-GatewayNetworkDict = TypedDict(
-    "GatewayNetworkDict",
-    {
-        "CidrBlock": "Required[str]",
-        "Name": "Required[str]",
-    },
-    total=False,
-)
 
+class GatewayNetworkDict(TypedDict, total=False):
+    """GatewayNetwork as a plain dict: The network settings for a gateway."""
+
+    CidrBlock: Required[str]
+    """A unique IP address range to use for this network. These IP addresses should be in the form
+    of a Classless Inter-Domain Routing (CIDR) block; for example, 10.0.0.0/16."""
+    Name: Required[str]
+    """The name of the network. This name is used to reference the network and must be unique among
+    networks in this gateway."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::MediaConnect::Gateway",
     schema_file="aws-mediaconnect-gateway.json",
     primary_identifier=("/GatewayArn",),
-    additional_identifiers=(),
     read_only=("/GatewayArn", "/GatewayState"),
     create_only=("/Name", "/EgressCidrBlocks", "/Networks"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("Name", "EgressCidrBlocks", "Networks"),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -87,40 +87,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "GatewayNetwork": {
-            "additionalProperties": False,
-            "properties": {"CidrBlock": {"type": "string"}, "Name": {"type": "string"}},
-            "required": ["Name", "CidrBlock"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "EgressCidrBlocks": {"items": {"type": "string"}, "type": "array"},
-        "GatewayArn": {"type": "string"},
-        "GatewayState": {
-            "enum": ["CREATING", "ACTIVE", "UPDATING", "ERROR", "DELETING", "DELETED"],
-            "type": "string",
-        },
-        "Name": {"type": "string"},
-        "Networks": {
-            "items": {"$ref": "#/definitions/GatewayNetwork"},
-            "maxItems": 4,
-            "minItems": 1,
-            "type": "array",
-        },
-    },
-    "required": ["Name", "EgressCidrBlocks", "Networks"],
-}
-
 
 class Gateway(_Resource):
     """AWS::MediaConnect::Gateway: Resource schema for AWS::MediaConnect::Gateway
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: GatewayArn.
+    Replaced when any of these change (create-only): Name, EgressCidrBlocks, Networks.
+    Read-only attributes (known once deployed): GatewayArn, GatewayState.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-mediaconnect-gateway.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -128,35 +104,46 @@ class Gateway(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "GatewayAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "gateway.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     GatewayArn: str
+    """The Amazon Resource Name (ARN) of the gateway."""
     GatewayState: Literal["CREATING", "ACTIVE", "UPDATING", "ERROR", "DELETING", "DELETED"]
-    # Declared properties (as declared, or as AWS returned them).
+    """The current status of the gateway."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     EgressCidrBlocks: list[str]
     Name: str
     Networks: list[GatewayNetworkDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        EgressCidrBlocks: list[str],
+        Name: str,
+        Networks: list[GatewayNetwork | GatewayNetworkDict],
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::MediaConnect::Gateway; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            EgressCidrBlocks: list[str],
-            Name: str,
-            Networks: list[GatewayNetwork | GatewayNetworkDict],
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::MediaConnect::Gateway; `await` it inside an App to deploy it.
-
-            EgressCidrBlocks: The range of IP addresses that contribute content or initiate output requests for flows communicating with this gateway.
-            Name: The name of the gateway.
-            Networks: The list of networks in the gateway.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            EgressCidrBlocks: The range of IP addresses that contribute content or initiate output
+                requests for flows communicating with this gateway. These IP addresses should be in
+                the form of a Classless Inter-Domain Routing (CIDR) block; for example, 10.0.0.0/16.
+                Create-only: changing it replaces the resource. Required.
+            Name: The name of the gateway. This name can not be modified after the gateway is
+                created. Create-only: changing it replaces the resource. Required.
+            Networks: The list of networks in the gateway. Create-only: changing it replaces the
+                resource. Required.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

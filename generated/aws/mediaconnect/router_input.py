@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -223,394 +227,478 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-BlackFramesConfigurationDict = TypedDict(
-    "BlackFramesConfigurationDict",
-    {
-        "State": "Required[Literal['ENABLED', 'DISABLED']]",
-        "ThresholdSeconds": "Required[int]",
-    },
-    total=False,
-)
 
-ContentQualityAnalysisFeatureConfigurationDict = TypedDict(
-    "ContentQualityAnalysisFeatureConfigurationDict",
-    {
-        "BlackFrames": "BlackFramesConfigurationDict",
-        "FrozenFrames": "FrozenFramesConfigurationDict",
-        "SilentAudio": "SilentAudioConfigurationDict",
-    },
-    total=False,
-)
+class BlackFramesConfigurationDict(TypedDict, total=False):
+    """BlackFramesConfiguration as a plain dict: Detects black frames in the router input's source
+    content and reports them through a CloudWatch metric, an EventBridge event, and a router input
+    message."""
 
-FailoverRouterInputConfigurationDict = TypedDict(
-    "FailoverRouterInputConfigurationDict",
-    {
-        "NetworkInterfaceArn": "Required[str]",
-        "PrimarySourceIndex": "int",
-        "ProtocolConfigurations": "Required[list[FailoverRouterInputConfigurationProtocolConfigurationsItemOption1Dict | FailoverRouterInputConfigurationProtocolConfigurationsItemOption2Dict | FailoverRouterInputConfigurationProtocolConfigurationsItemOption3Dict | FailoverRouterInputConfigurationProtocolConfigurationsItemOption4Dict]]",
-        "SourcePriorityMode": "Required[Literal['NO_PRIORITY', 'PRIMARY_SECONDARY']]",
-    },
-    total=False,
-)
+    State: Required[Literal["ENABLED", "DISABLED"]]
+    """Allowed values: 'ENABLED', 'DISABLED'."""
+    ThresholdSeconds: Required[int]
+    """The number of consecutive seconds of black frames that MediaConnect must detect before it
+    reports an issue."""
 
-FailoverRouterInputConfigurationProtocolConfigurationsItemOption1Dict = TypedDict(
-    "FailoverRouterInputConfigurationProtocolConfigurationsItemOption1Dict",
-    {
-        "Rtp": "Required[RtpRouterInputConfigurationDict]",
-    },
-    total=False,
-)
 
-FailoverRouterInputConfigurationProtocolConfigurationsItemOption2Dict = TypedDict(
-    "FailoverRouterInputConfigurationProtocolConfigurationsItemOption2Dict",
-    {
-        "Rist": "Required[RistRouterInputConfigurationDict]",
-    },
-    total=False,
-)
+class ContentQualityAnalysisFeatureConfigurationDict(TypedDict, total=False):
+    """ContentQualityAnalysisFeatureConfiguration as a plain dict: Configures the content quality
+    analysis features for the router input."""
 
-FailoverRouterInputConfigurationProtocolConfigurationsItemOption3Dict = TypedDict(
-    "FailoverRouterInputConfigurationProtocolConfigurationsItemOption3Dict",
-    {
-        "SrtListener": "Required[SrtListenerRouterInputConfigurationDict]",
-    },
-    total=False,
-)
+    BlackFrames: BlackFramesConfigurationDict
+    """Detects black frames in the router input's source content and reports them through a
+    CloudWatch metric, an EventBridge event, and a router input message."""
+    FrozenFrames: FrozenFramesConfigurationDict
+    """Detects frozen video frames in the router input's source content and reports them through a
+    CloudWatch metric, an EventBridge event, and a router input message."""
+    SilentAudio: SilentAudioConfigurationDict
+    """Detects silent audio in the router input's source content and reports it through a CloudWatch
+    metric, an EventBridge event, and a router input message."""
 
-FailoverRouterInputConfigurationProtocolConfigurationsItemOption4Dict = TypedDict(
-    "FailoverRouterInputConfigurationProtocolConfigurationsItemOption4Dict",
-    {
-        "SrtCaller": "Required[SrtCallerRouterInputConfigurationDict]",
-    },
-    total=False,
-)
 
-FlowTransitEncryptionDict = TypedDict(
-    "FlowTransitEncryptionDict",
-    {
-        "EncryptionKeyConfiguration": "Required[FlowTransitEncryptionEncryptionKeyConfigurationOption1Dict | FlowTransitEncryptionEncryptionKeyConfigurationOption2Dict]",
-        "EncryptionKeyType": "Literal['SECRETS_MANAGER', 'AUTOMATIC']",
-    },
-    total=False,
-)
+class FailoverRouterInputConfigurationDict(TypedDict, total=False):
+    """FailoverRouterInputConfiguration as a plain dict: Configuration settings for a failover
+    router input that allows switching between two input sources."""
 
-FlowTransitEncryptionEncryptionKeyConfigurationOption1Dict = TypedDict(
-    "FlowTransitEncryptionEncryptionKeyConfigurationOption1Dict",
-    {
-        "SecretsManager": "Required[SecretsManagerEncryptionKeyConfigurationDict]",
-    },
-    total=False,
-)
+    NetworkInterfaceArn: Required[str]
+    """The ARN of the network interface to use for this failover router input."""
+    PrimarySourceIndex: int
+    """The index (0 or 1) that specifies which source in the protocol configurations list is
+    currently active. Used to control which of the two failover sources is currently selected. This
+    field is ignored when sourcePriorityMode is set to NO_PRIORITY"""
+    ProtocolConfigurations: Required[
+        list[
+            FailoverRouterInputConfigurationProtocolConfigurationsItemOption1Dict
+            | FailoverRouterInputConfigurationProtocolConfigurationsItemOption2Dict
+            | FailoverRouterInputConfigurationProtocolConfigurationsItemOption3Dict
+            | FailoverRouterInputConfigurationProtocolConfigurationsItemOption4Dict
+        ]
+    ]
+    """A list of exactly two protocol configurations for the failover input sources. Both must use
+    the same protocol type."""
+    SourcePriorityMode: Required[Literal["NO_PRIORITY", "PRIMARY_SECONDARY"]]
+    """Allowed values: 'NO_PRIORITY', 'PRIMARY_SECONDARY'."""
 
-FlowTransitEncryptionEncryptionKeyConfigurationOption2Dict = TypedDict(
-    "FlowTransitEncryptionEncryptionKeyConfigurationOption2Dict",
-    {
-        "Automatic": "Required[dict[str, Any]]",
-    },
-    total=False,
-)
 
-FrozenFramesConfigurationDict = TypedDict(
-    "FrozenFramesConfigurationDict",
-    {
-        "State": "Required[Literal['ENABLED', 'DISABLED']]",
-        "ThresholdSeconds": "Required[int]",
-    },
-    total=False,
-)
+class FailoverRouterInputConfigurationProtocolConfigurationsItemOption1Dict(TypedDict, total=False):
+    """FailoverRouterInputConfigurationProtocolConfigurationsItemOption1 as a plain dict."""
 
-MediaConnectFlowRouterInputConfigurationDict = TypedDict(
-    "MediaConnectFlowRouterInputConfigurationDict",
-    {
-        "FlowArn": "str",
-        "FlowOutputArn": "str",
-        "SourceTransitDecryption": "Required[FlowTransitEncryptionDict]",
-    },
-    total=False,
-)
+    Rtp: Required[RtpRouterInputConfigurationDict]
+    """The configuration settings for a Router Input using the RTP (Real-Time Transport Protocol)
+    protocol, including the port and forward error correction state."""
 
-MediaLiveChannelRouterInputConfigurationDict = TypedDict(
-    "MediaLiveChannelRouterInputConfigurationDict",
-    {
-        "MediaLiveChannelArn": "str",
-        "MediaLiveChannelOutputName": "str",
-        "MediaLivePipelineId": "Literal['PIPELINE_0', 'PIPELINE_1']",
-        "SourceTransitDecryption": "Required[MediaLiveTransitEncryptionDict]",
-    },
-    total=False,
-)
 
-MediaLiveTransitEncryptionDict = TypedDict(
-    "MediaLiveTransitEncryptionDict",
-    {
-        "EncryptionKeyConfiguration": "Required[MediaLiveTransitEncryptionEncryptionKeyConfigurationOption1Dict | MediaLiveTransitEncryptionEncryptionKeyConfigurationOption2Dict]",
-        "EncryptionKeyType": "Literal['SECRETS_MANAGER', 'AUTOMATIC']",
-    },
-    total=False,
-)
+class FailoverRouterInputConfigurationProtocolConfigurationsItemOption2Dict(TypedDict, total=False):
+    """FailoverRouterInputConfigurationProtocolConfigurationsItemOption2 as a plain dict."""
 
-MediaLiveTransitEncryptionEncryptionKeyConfigurationOption1Dict = TypedDict(
-    "MediaLiveTransitEncryptionEncryptionKeyConfigurationOption1Dict",
-    {
-        "SecretsManager": "Required[SecretsManagerEncryptionKeyConfigurationDict]",
-    },
-    total=False,
-)
+    Rist: Required[RistRouterInputConfigurationDict]
+    """The configuration settings for a router input using the RIST (Reliable Internet Stream
+    Transport) protocol, including the port and recovery latency."""
 
-MediaLiveTransitEncryptionEncryptionKeyConfigurationOption2Dict = TypedDict(
-    "MediaLiveTransitEncryptionEncryptionKeyConfigurationOption2Dict",
-    {
-        "Automatic": "Required[dict[str, Any]]",
-    },
-    total=False,
-)
 
-MergeRouterInputConfigurationDict = TypedDict(
-    "MergeRouterInputConfigurationDict",
-    {
-        "MergeRecoveryWindowMilliseconds": "Required[int]",
-        "NetworkInterfaceArn": "Required[str]",
-        "ProtocolConfigurations": "Required[list[MergeRouterInputConfigurationProtocolConfigurationsItemOption1Dict | MergeRouterInputConfigurationProtocolConfigurationsItemOption2Dict]]",
-    },
-    total=False,
-)
+class FailoverRouterInputConfigurationProtocolConfigurationsItemOption3Dict(TypedDict, total=False):
+    """FailoverRouterInputConfigurationProtocolConfigurationsItemOption3 as a plain dict."""
 
-MergeRouterInputConfigurationProtocolConfigurationsItemOption1Dict = TypedDict(
-    "MergeRouterInputConfigurationProtocolConfigurationsItemOption1Dict",
-    {
-        "Rtp": "Required[RtpRouterInputConfigurationDict]",
-    },
-    total=False,
-)
+    SrtListener: Required[SrtListenerRouterInputConfigurationDict]
+    """The configuration settings for a router input using the SRT (Secure Reliable Transport)
+    protocol in listener mode, including the port, minimum latency, and decryption key
+    configuration."""
 
-MergeRouterInputConfigurationProtocolConfigurationsItemOption2Dict = TypedDict(
-    "MergeRouterInputConfigurationProtocolConfigurationsItemOption2Dict",
-    {
-        "Rist": "Required[RistRouterInputConfigurationDict]",
-    },
-    total=False,
-)
 
-PreferredDayTimeMaintenanceConfigurationDict = TypedDict(
-    "PreferredDayTimeMaintenanceConfigurationDict",
-    {
-        "Day": "Required[Literal['MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY', 'FRIDAY', 'SATURDAY', 'SUNDAY']]",
-        "Time": "Required[str]",
-    },
-    total=False,
-)
+class FailoverRouterInputConfigurationProtocolConfigurationsItemOption4Dict(TypedDict, total=False):
+    """FailoverRouterInputConfigurationProtocolConfigurationsItemOption4 as a plain dict."""
 
-RistRouterInputConfigurationDict = TypedDict(
-    "RistRouterInputConfigurationDict",
-    {
-        "Port": "Required[int]",
-        "RecoveryLatencyMilliseconds": "Required[int]",
-    },
-    total=False,
-)
+    SrtCaller: Required[SrtCallerRouterInputConfigurationDict]
+    """The configuration settings for a router input using the SRT (Secure Reliable Transport)
+    protocol in caller mode, including the source address and port, minimum latency, stream ID, and
+    decryption key configuration."""
 
-RouterInputConfigurationOption1Dict = TypedDict(
-    "RouterInputConfigurationOption1Dict",
-    {
-        "Standard": "Required[StandardRouterInputConfigurationDict]",
-    },
-    total=False,
-)
 
-RouterInputConfigurationOption2Dict = TypedDict(
-    "RouterInputConfigurationOption2Dict",
-    {
-        "Failover": "Required[FailoverRouterInputConfigurationDict]",
-    },
-    total=False,
-)
+class FlowTransitEncryptionDict(TypedDict, total=False):
+    """FlowTransitEncryption as a plain dict: The configuration that defines how content is
+    encrypted during transit between the MediaConnect router and a MediaConnect flow."""
 
-RouterInputConfigurationOption3Dict = TypedDict(
-    "RouterInputConfigurationOption3Dict",
-    {
-        "Merge": "Required[MergeRouterInputConfigurationDict]",
-    },
-    total=False,
-)
+    EncryptionKeyConfiguration: Required[
+        FlowTransitEncryptionEncryptionKeyConfigurationOption1Dict
+        | FlowTransitEncryptionEncryptionKeyConfigurationOption2Dict
+    ]
+    """Configuration settings for flow transit encryption keys."""
+    EncryptionKeyType: Literal["SECRETS_MANAGER", "AUTOMATIC"]
+    """Allowed values: 'SECRETS_MANAGER', 'AUTOMATIC'."""
 
-RouterInputConfigurationOption4Dict = TypedDict(
-    "RouterInputConfigurationOption4Dict",
-    {
-        "MediaConnectFlow": "Required[MediaConnectFlowRouterInputConfigurationDict]",
-    },
-    total=False,
-)
 
-RouterInputConfigurationOption5Dict = TypedDict(
-    "RouterInputConfigurationOption5Dict",
-    {
-        "MediaLiveChannel": "Required[MediaLiveChannelRouterInputConfigurationDict]",
-    },
-    total=False,
-)
+class FlowTransitEncryptionEncryptionKeyConfigurationOption1Dict(TypedDict, total=False):
+    """FlowTransitEncryptionEncryptionKeyConfigurationOption1 as a plain dict."""
 
-RouterInputContentQualityAnalysisConfigurationDict = TypedDict(
-    "RouterInputContentQualityAnalysisConfigurationDict",
-    {
-        "ContentLevel": "Required[ContentQualityAnalysisFeatureConfigurationDict]",
-    },
-    total=False,
-)
+    SecretsManager: Required[SecretsManagerEncryptionKeyConfigurationDict]
+    """The configuration settings for transit encryption using Secrets Manager, including the secret
+    ARN and role ARN."""
 
-RouterInputMaintenanceConfigurationOption1Dict = TypedDict(
-    "RouterInputMaintenanceConfigurationOption1Dict",
-    {
-        "PreferredDayTime": "Required[PreferredDayTimeMaintenanceConfigurationDict]",
-    },
-    total=False,
-)
 
-RouterInputMaintenanceConfigurationOption2Dict = TypedDict(
-    "RouterInputMaintenanceConfigurationOption2Dict",
-    {
-        "Default": "Required[dict[str, Any]]",
-    },
-    total=False,
-)
+class FlowTransitEncryptionEncryptionKeyConfigurationOption2Dict(TypedDict, total=False):
+    """FlowTransitEncryptionEncryptionKeyConfigurationOption2 as a plain dict."""
 
-RouterInputTransitEncryptionDict = TypedDict(
-    "RouterInputTransitEncryptionDict",
-    {
-        "EncryptionKeyConfiguration": "Required[RouterInputTransitEncryptionEncryptionKeyConfigurationOption1Dict | RouterInputTransitEncryptionEncryptionKeyConfigurationOption2Dict]",
-        "EncryptionKeyType": "Literal['SECRETS_MANAGER', 'AUTOMATIC']",
-    },
-    total=False,
-)
+    Automatic: Required[dict[str, Any]]
+    """Configuration settings for automatic encryption key management, where MediaConnect handles
+    key creation and rotation."""
 
-RouterInputTransitEncryptionEncryptionKeyConfigurationOption1Dict = TypedDict(
-    "RouterInputTransitEncryptionEncryptionKeyConfigurationOption1Dict",
-    {
-        "SecretsManager": "Required[SecretsManagerEncryptionKeyConfigurationDict]",
-    },
-    total=False,
-)
 
-RouterInputTransitEncryptionEncryptionKeyConfigurationOption2Dict = TypedDict(
-    "RouterInputTransitEncryptionEncryptionKeyConfigurationOption2Dict",
-    {
-        "Automatic": "Required[dict[str, Any]]",
-    },
-    total=False,
-)
+class FrozenFramesConfigurationDict(TypedDict, total=False):
+    """FrozenFramesConfiguration as a plain dict: Detects frozen video frames in the router input's
+    source content and reports them through a CloudWatch metric, an EventBridge event, and a router
+    input message."""
 
-RtpRouterInputConfigurationDict = TypedDict(
-    "RtpRouterInputConfigurationDict",
-    {
-        "ForwardErrorCorrection": "Literal['ENABLED', 'DISABLED']",
-        "Port": "Required[int]",
-    },
-    total=False,
-)
+    State: Required[Literal["ENABLED", "DISABLED"]]
+    """Allowed values: 'ENABLED', 'DISABLED'."""
+    ThresholdSeconds: Required[int]
+    """The number of consecutive seconds of a frozen frame that MediaConnect must detect before it
+    reports an issue."""
 
-SecretsManagerEncryptionKeyConfigurationDict = TypedDict(
-    "SecretsManagerEncryptionKeyConfigurationDict",
-    {
-        "RoleArn": "Required[str]",
-        "SecretArn": "Required[str]",
-    },
-    total=False,
-)
 
-SilentAudioConfigurationDict = TypedDict(
-    "SilentAudioConfigurationDict",
-    {
-        "State": "Required[Literal['ENABLED', 'DISABLED']]",
-        "ThresholdSeconds": "Required[int]",
-    },
-    total=False,
-)
+class MediaConnectFlowRouterInputConfigurationDict(TypedDict, total=False):
+    """MediaConnectFlowRouterInputConfiguration as a plain dict: Configuration settings for
+    connecting a router input to a flow output."""
 
-SrtCallerRouterInputConfigurationDict = TypedDict(
-    "SrtCallerRouterInputConfigurationDict",
-    {
-        "DecryptionConfiguration": "SrtDecryptionConfigurationDict",
-        "MinimumLatencyMilliseconds": "Required[int]",
-        "SourceAddress": "Required[str]",
-        "SourcePort": "Required[int]",
-        "StreamId": "str",
-    },
-    total=False,
-)
+    FlowArn: str
+    """The ARN of the flow to connect to."""
+    FlowOutputArn: str
+    """The ARN of the flow output to connect to this router input."""
+    SourceTransitDecryption: Required[FlowTransitEncryptionDict]
+    """The configuration that defines how content is encrypted during transit between the
+    MediaConnect router and a MediaConnect flow."""
 
-SrtDecryptionConfigurationDict = TypedDict(
-    "SrtDecryptionConfigurationDict",
-    {
-        "EncryptionKey": "Required[SecretsManagerEncryptionKeyConfigurationDict]",
-    },
-    total=False,
-)
 
-SrtListenerRouterInputConfigurationDict = TypedDict(
-    "SrtListenerRouterInputConfigurationDict",
-    {
-        "DecryptionConfiguration": "SrtDecryptionConfigurationDict",
-        "MinimumLatencyMilliseconds": "Required[int]",
-        "Port": "Required[int]",
-    },
-    total=False,
-)
+class MediaLiveChannelRouterInputConfigurationDict(TypedDict, total=False):
+    """MediaLiveChannelRouterInputConfiguration as a plain dict: Configuration settings for
+    connecting a router input to a MediaLive channel output."""
 
-StandardRouterInputConfigurationDict = TypedDict(
-    "StandardRouterInputConfigurationDict",
-    {
-        "NetworkInterfaceArn": "Required[str]",
-        "Protocol": "Literal['RTP', 'RIST', 'SRT_CALLER', 'SRT_LISTENER']",
-        "ProtocolConfiguration": "Required[StandardRouterInputConfigurationProtocolConfigurationOption1Dict | StandardRouterInputConfigurationProtocolConfigurationOption2Dict | StandardRouterInputConfigurationProtocolConfigurationOption3Dict | StandardRouterInputConfigurationProtocolConfigurationOption4Dict]",
-    },
-    total=False,
-)
+    MediaLiveChannelArn: str
+    """The ARN of the MediaLive channel to connect to this router input."""
+    MediaLiveChannelOutputName: str
+    """The name of the MediaLive channel output to connect to this router input."""
+    MediaLivePipelineId: Literal["PIPELINE_0", "PIPELINE_1"]
+    """Allowed values: 'PIPELINE_0', 'PIPELINE_1'."""
+    SourceTransitDecryption: Required[MediaLiveTransitEncryptionDict]
+    """The encryption configuration that defines how content is encrypted during transit between
+    MediaConnect Router and MediaLive. This configuration determines whether encryption keys are
+    automatically managed by the service or manually managed through Secrets Manager."""
 
-StandardRouterInputConfigurationProtocolConfigurationOption1Dict = TypedDict(
-    "StandardRouterInputConfigurationProtocolConfigurationOption1Dict",
-    {
-        "Rtp": "Required[RtpRouterInputConfigurationDict]",
-    },
-    total=False,
-)
 
-StandardRouterInputConfigurationProtocolConfigurationOption2Dict = TypedDict(
-    "StandardRouterInputConfigurationProtocolConfigurationOption2Dict",
-    {
-        "Rist": "Required[RistRouterInputConfigurationDict]",
-    },
-    total=False,
-)
+class MediaLiveTransitEncryptionDict(TypedDict, total=False):
+    """MediaLiveTransitEncryption as a plain dict: The encryption configuration that defines how
+    content is encrypted during transit between MediaConnect Router and MediaLive. This
+    configuration determines whether encryption keys are automatically managed by the service or
+    manually managed through Secrets Manager."""
 
-StandardRouterInputConfigurationProtocolConfigurationOption3Dict = TypedDict(
-    "StandardRouterInputConfigurationProtocolConfigurationOption3Dict",
-    {
-        "SrtListener": "Required[SrtListenerRouterInputConfigurationDict]",
-    },
-    total=False,
-)
+    EncryptionKeyConfiguration: Required[
+        MediaLiveTransitEncryptionEncryptionKeyConfigurationOption1Dict
+        | MediaLiveTransitEncryptionEncryptionKeyConfigurationOption2Dict
+    ]
+    """Configuration settings for the MediaLive transit encryption key."""
+    EncryptionKeyType: Literal["SECRETS_MANAGER", "AUTOMATIC"]
+    """Allowed values: 'SECRETS_MANAGER', 'AUTOMATIC'."""
 
-StandardRouterInputConfigurationProtocolConfigurationOption4Dict = TypedDict(
-    "StandardRouterInputConfigurationProtocolConfigurationOption4Dict",
-    {
-        "SrtCaller": "Required[SrtCallerRouterInputConfigurationDict]",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class MediaLiveTransitEncryptionEncryptionKeyConfigurationOption1Dict(TypedDict, total=False):
+    """MediaLiveTransitEncryptionEncryptionKeyConfigurationOption1 as a plain dict."""
 
+    SecretsManager: Required[SecretsManagerEncryptionKeyConfigurationDict]
+    """The configuration settings for transit encryption using Secrets Manager, including the secret
+    ARN and role ARN."""
+
+
+class MediaLiveTransitEncryptionEncryptionKeyConfigurationOption2Dict(TypedDict, total=False):
+    """MediaLiveTransitEncryptionEncryptionKeyConfigurationOption2 as a plain dict."""
+
+    Automatic: Required[dict[str, Any]]
+    """Configuration settings for automatic encryption key management, where MediaConnect handles
+    key creation and rotation."""
+
+
+class MergeRouterInputConfigurationDict(TypedDict, total=False):
+    """MergeRouterInputConfiguration as a plain dict: Configuration settings for a merge router
+    input that combines two input sources."""
+
+    MergeRecoveryWindowMilliseconds: Required[int]
+    """The time window in milliseconds for merging the two input sources."""
+    NetworkInterfaceArn: Required[str]
+    """The ARN of the network interface to use for this merge router input."""
+    ProtocolConfigurations: Required[
+        list[
+            MergeRouterInputConfigurationProtocolConfigurationsItemOption1Dict
+            | MergeRouterInputConfigurationProtocolConfigurationsItemOption2Dict
+        ]
+    ]
+    """A list of exactly two protocol configurations for the merge input sources. Both must use the
+    same protocol type."""
+
+
+class MergeRouterInputConfigurationProtocolConfigurationsItemOption1Dict(TypedDict, total=False):
+    """MergeRouterInputConfigurationProtocolConfigurationsItemOption1 as a plain dict."""
+
+    Rtp: Required[RtpRouterInputConfigurationDict]
+    """The configuration settings for a Router Input using the RTP (Real-Time Transport Protocol)
+    protocol, including the port and forward error correction state."""
+
+
+class MergeRouterInputConfigurationProtocolConfigurationsItemOption2Dict(TypedDict, total=False):
+    """MergeRouterInputConfigurationProtocolConfigurationsItemOption2 as a plain dict."""
+
+    Rist: Required[RistRouterInputConfigurationDict]
+    """The configuration settings for a router input using the RIST (Reliable Internet Stream
+    Transport) protocol, including the port and recovery latency."""
+
+
+class PreferredDayTimeMaintenanceConfigurationDict(TypedDict, total=False):
+    """PreferredDayTimeMaintenanceConfiguration as a plain dict: Configuration for preferred day and
+    time maintenance settings."""
+
+    Day: Required[
+        Literal["MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY"]
+    ]
+    """Allowed values: 'MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY', 'FRIDAY', 'SATURDAY', 'SUNDAY'."""
+    Time: Required[str]
+    """The preferred time for maintenance operations."""
+
+
+class RistRouterInputConfigurationDict(TypedDict, total=False):
+    """RistRouterInputConfiguration as a plain dict: The configuration settings for a router input
+    using the RIST (Reliable Internet Stream Transport) protocol, including the port and recovery
+    latency."""
+
+    Port: Required[int]
+    """The port number used for the RIST protocol in the router input configuration."""
+    RecoveryLatencyMilliseconds: Required[int]
+    """The recovery latency in milliseconds for the RIST protocol in the router input configuration."""
+
+
+class RouterInputConfigurationOption1Dict(TypedDict, total=False):
+    """RouterInputConfigurationOption1 as a plain dict."""
+
+    Standard: Required[StandardRouterInputConfigurationDict]
+    """The configuration settings for a standard router input, including the protocol,
+    protocol-specific configuration, network interface, and availability zone."""
+
+
+class RouterInputConfigurationOption2Dict(TypedDict, total=False):
+    """RouterInputConfigurationOption2 as a plain dict."""
+
+    Failover: Required[FailoverRouterInputConfigurationDict]
+    """Configuration settings for a failover router input that allows switching between two input
+    sources."""
+
+
+class RouterInputConfigurationOption3Dict(TypedDict, total=False):
+    """RouterInputConfigurationOption3 as a plain dict."""
+
+    Merge: Required[MergeRouterInputConfigurationDict]
+    """Configuration settings for a merge router input that combines two input sources."""
+
+
+class RouterInputConfigurationOption4Dict(TypedDict, total=False):
+    """RouterInputConfigurationOption4 as a plain dict."""
+
+    MediaConnectFlow: Required[MediaConnectFlowRouterInputConfigurationDict]
+    """Configuration settings for connecting a router input to a flow output."""
+
+
+class RouterInputConfigurationOption5Dict(TypedDict, total=False):
+    """RouterInputConfigurationOption5 as a plain dict."""
+
+    MediaLiveChannel: Required[MediaLiveChannelRouterInputConfigurationDict]
+    """Configuration settings for connecting a router input to a MediaLive channel output."""
+
+
+class RouterInputContentQualityAnalysisConfigurationDict(TypedDict, total=False):
+    """RouterInputContentQualityAnalysisConfiguration as a plain dict."""
+
+    ContentLevel: Required[ContentQualityAnalysisFeatureConfigurationDict]
+    """Configures the content quality analysis features for the router input."""
+
+
+class RouterInputMaintenanceConfigurationOption1Dict(TypedDict, total=False):
+    """RouterInputMaintenanceConfigurationOption1 as a plain dict."""
+
+    PreferredDayTime: Required[PreferredDayTimeMaintenanceConfigurationDict]
+    """Configuration for preferred day and time maintenance settings."""
+
+
+class RouterInputMaintenanceConfigurationOption2Dict(TypedDict, total=False):
+    """RouterInputMaintenanceConfigurationOption2 as a plain dict."""
+
+    Default: Required[dict[str, Any]]
+    """Configuration settings for default maintenance scheduling."""
+
+
+class RouterInputTransitEncryptionDict(TypedDict, total=False):
+    """RouterInputTransitEncryption as a plain dict: The transit encryption settings for a router
+    input."""
+
+    EncryptionKeyConfiguration: Required[
+        RouterInputTransitEncryptionEncryptionKeyConfigurationOption1Dict
+        | RouterInputTransitEncryptionEncryptionKeyConfigurationOption2Dict
+    ]
+    """Defines the configuration settings for transit encryption keys."""
+    EncryptionKeyType: Literal["SECRETS_MANAGER", "AUTOMATIC"]
+    """Allowed values: 'SECRETS_MANAGER', 'AUTOMATIC'."""
+
+
+class RouterInputTransitEncryptionEncryptionKeyConfigurationOption1Dict(TypedDict, total=False):
+    """RouterInputTransitEncryptionEncryptionKeyConfigurationOption1 as a plain dict."""
+
+    SecretsManager: Required[SecretsManagerEncryptionKeyConfigurationDict]
+    """The configuration settings for transit encryption using Secrets Manager, including the secret
+    ARN and role ARN."""
+
+
+class RouterInputTransitEncryptionEncryptionKeyConfigurationOption2Dict(TypedDict, total=False):
+    """RouterInputTransitEncryptionEncryptionKeyConfigurationOption2 as a plain dict."""
+
+    Automatic: Required[dict[str, Any]]
+    """Configuration settings for automatic encryption key management, where MediaConnect handles
+    key creation and rotation."""
+
+
+class RtpRouterInputConfigurationDict(TypedDict, total=False):
+    """RtpRouterInputConfiguration as a plain dict: The configuration settings for a Router Input
+    using the RTP (Real-Time Transport Protocol) protocol, including the port and forward error
+    correction state."""
+
+    ForwardErrorCorrection: Literal["ENABLED", "DISABLED"]
+    """Allowed values: 'ENABLED', 'DISABLED'."""
+    Port: Required[int]
+    """The port number used for the RTP protocol in the router input configuration."""
+
+
+class SecretsManagerEncryptionKeyConfigurationDict(TypedDict, total=False):
+    """SecretsManagerEncryptionKeyConfiguration as a plain dict: The configuration settings for
+    transit encryption using Secrets Manager, including the secret ARN and role ARN."""
+
+    RoleArn: Required[str]
+    """The ARN of the IAM role assumed by MediaConnect to access the Secrets Manager secret."""
+    SecretArn: Required[str]
+    """The ARN of the Secrets Manager secret used for transit encryption."""
+
+
+class SilentAudioConfigurationDict(TypedDict, total=False):
+    """SilentAudioConfiguration as a plain dict: Detects silent audio in the router input's source
+    content and reports it through a CloudWatch metric, an EventBridge event, and a router input
+    message."""
+
+    State: Required[Literal["ENABLED", "DISABLED"]]
+    """Allowed values: 'ENABLED', 'DISABLED'."""
+    ThresholdSeconds: Required[int]
+    """The number of consecutive seconds of silence that MediaConnect must detect before it reports
+    an issue."""
+
+
+class SrtCallerRouterInputConfigurationDict(TypedDict, total=False):
+    """SrtCallerRouterInputConfiguration as a plain dict: The configuration settings for a router
+    input using the SRT (Secure Reliable Transport) protocol in caller mode, including the source
+    address and port, minimum latency, stream ID, and decryption key configuration."""
+
+    DecryptionConfiguration: SrtDecryptionConfigurationDict
+    """Contains the configuration settings for decrypting SRT streams, including the encryption key
+    details and decryption parameters."""
+    MinimumLatencyMilliseconds: Required[int]
+    """The minimum latency in milliseconds for the SRT protocol in caller mode."""
+    SourceAddress: Required[str]
+    """The source IP address for the SRT protocol in caller mode."""
+    SourcePort: Required[int]
+    """The source port number for the SRT protocol in caller mode."""
+    StreamId: str
+    """The stream ID for the SRT protocol in caller mode."""
+
+
+class SrtDecryptionConfigurationDict(TypedDict, total=False):
+    """SrtDecryptionConfiguration as a plain dict: Contains the configuration settings for
+    decrypting SRT streams, including the encryption key details and decryption parameters."""
+
+    EncryptionKey: Required[SecretsManagerEncryptionKeyConfigurationDict]
+    """The configuration settings for transit encryption using Secrets Manager, including the secret
+    ARN and role ARN."""
+
+
+class SrtListenerRouterInputConfigurationDict(TypedDict, total=False):
+    """SrtListenerRouterInputConfiguration as a plain dict: The configuration settings for a router
+    input using the SRT (Secure Reliable Transport) protocol in listener mode, including the port,
+    minimum latency, and decryption key configuration."""
+
+    DecryptionConfiguration: SrtDecryptionConfigurationDict
+    """Contains the configuration settings for decrypting SRT streams, including the encryption key
+    details and decryption parameters."""
+    MinimumLatencyMilliseconds: Required[int]
+    """The minimum latency in milliseconds for the SRT protocol in listener mode."""
+    Port: Required[int]
+    """The port number for the SRT protocol in listener mode."""
+
+
+class StandardRouterInputConfigurationDict(TypedDict, total=False):
+    """StandardRouterInputConfiguration as a plain dict: The configuration settings for a standard
+    router input, including the protocol, protocol-specific configuration, network interface, and
+    availability zone."""
+
+    NetworkInterfaceArn: Required[str]
+    """The Amazon Resource Name (ARN) of the network interface associated with the standard router
+    input."""
+    Protocol: Literal["RTP", "RIST", "SRT_CALLER", "SRT_LISTENER"]
+    """Allowed values: 'RTP', 'RIST', 'SRT_CALLER', 'SRT_LISTENER'."""
+    ProtocolConfiguration: Required[
+        StandardRouterInputConfigurationProtocolConfigurationOption1Dict
+        | StandardRouterInputConfigurationProtocolConfigurationOption2Dict
+        | StandardRouterInputConfigurationProtocolConfigurationOption3Dict
+        | StandardRouterInputConfigurationProtocolConfigurationOption4Dict
+    ]
+    """The protocol configuration settings for a router input."""
+
+
+class StandardRouterInputConfigurationProtocolConfigurationOption1Dict(TypedDict, total=False):
+    """StandardRouterInputConfigurationProtocolConfigurationOption1 as a plain dict."""
+
+    Rtp: Required[RtpRouterInputConfigurationDict]
+    """The configuration settings for a Router Input using the RTP (Real-Time Transport Protocol)
+    protocol, including the port and forward error correction state."""
+
+
+class StandardRouterInputConfigurationProtocolConfigurationOption2Dict(TypedDict, total=False):
+    """StandardRouterInputConfigurationProtocolConfigurationOption2 as a plain dict."""
+
+    Rist: Required[RistRouterInputConfigurationDict]
+    """The configuration settings for a router input using the RIST (Reliable Internet Stream
+    Transport) protocol, including the port and recovery latency."""
+
+
+class StandardRouterInputConfigurationProtocolConfigurationOption3Dict(TypedDict, total=False):
+    """StandardRouterInputConfigurationProtocolConfigurationOption3 as a plain dict."""
+
+    SrtListener: Required[SrtListenerRouterInputConfigurationDict]
+    """The configuration settings for a router input using the SRT (Secure Reliable Transport)
+    protocol in listener mode, including the port, minimum latency, and decryption key
+    configuration."""
+
+
+class StandardRouterInputConfigurationProtocolConfigurationOption4Dict(TypedDict, total=False):
+    """StandardRouterInputConfigurationProtocolConfigurationOption4 as a plain dict."""
+
+    SrtCaller: Required[SrtCallerRouterInputConfigurationDict]
+    """The configuration settings for a router input using the SRT (Secure Reliable Transport)
+    protocol in caller mode, including the source address and port, minimum latency, stream ID, and
+    decryption key configuration."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Type: str."""
+    Value: Required[str]
+    """Type: str."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::MediaConnect::RouterInput",
     schema_file="aws-mediaconnect-routerinput.json",
     primary_identifier=("/Arn",),
-    additional_identifiers=(),
     read_only=(
         "/Arn",
         "/ContentQualityAnalysisType",
@@ -630,18 +718,9 @@ METADATA = _TypeMetadata(
         "/AvailabilityZone",
         "/RegionName",
     ),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("Configuration", "MaximumBitrate", "Name", "RoutingScope", "Tier"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -651,553 +730,20 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AutomaticEncryptionKeyConfiguration": {"additionalProperties": False, "type": "object"},
-        "BlackFramesConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "State": {"$ref": "#/definitions/ContentQualityAnalysisState"},
-                "ThresholdSeconds": {"maximum": 60, "minimum": 10, "type": "integer"},
-            },
-            "required": ["State", "ThresholdSeconds"],
-            "type": "object",
-        },
-        "ContentQualityAnalysisFeatureConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "BlackFrames": {"$ref": "#/definitions/BlackFramesConfiguration"},
-                "FrozenFrames": {"$ref": "#/definitions/FrozenFramesConfiguration"},
-                "SilentAudio": {"$ref": "#/definitions/SilentAudioConfiguration"},
-            },
-            "type": "object",
-        },
-        "ContentQualityAnalysisState": {"enum": ["ENABLED", "DISABLED"], "type": "string"},
-        "Day": {
-            "enum": ["MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY"],
-            "type": "string",
-        },
-        "DefaultMaintenanceConfiguration": {"additionalProperties": False, "type": "object"},
-        "FailoverInputSourcePriorityMode": {
-            "enum": ["NO_PRIORITY", "PRIMARY_SECONDARY"],
-            "type": "string",
-        },
-        "FailoverRouterInputConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "NetworkInterfaceArn": {
-                    "pattern": "^arn:(aws[a-zA-Z-]*):mediaconnect:[a-z0-9-]+:[0-9]{12}:routerNetworkInterface:[a-z0-9]{12}$",
-                    "type": "string",
-                },
-                "PrimarySourceIndex": {"maximum": 1, "minimum": 0, "type": "integer"},
-                "ProtocolConfigurations": {
-                    "items": {"$ref": "#/definitions/FailoverRouterInputProtocolConfiguration"},
-                    "type": "array",
-                },
-                "SourcePriorityMode": {"$ref": "#/definitions/FailoverInputSourcePriorityMode"},
-            },
-            "required": ["NetworkInterfaceArn", "ProtocolConfigurations", "SourcePriorityMode"],
-            "type": "object",
-        },
-        "FailoverRouterInputProtocolConfiguration": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {"Rtp": {"$ref": "#/definitions/RtpRouterInputConfiguration"}},
-                    "required": ["Rtp"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {"Rist": {"$ref": "#/definitions/RistRouterInputConfiguration"}},
-                    "required": ["Rist"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "SrtListener": {"$ref": "#/definitions/SrtListenerRouterInputConfiguration"}
-                    },
-                    "required": ["SrtListener"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "SrtCaller": {"$ref": "#/definitions/SrtCallerRouterInputConfiguration"}
-                    },
-                    "required": ["SrtCaller"],
-                    "type": "object",
-                },
-            ]
-        },
-        "FlowTransitEncryption": {
-            "additionalProperties": False,
-            "properties": {
-                "EncryptionKeyConfiguration": {
-                    "$ref": "#/definitions/FlowTransitEncryptionKeyConfiguration"
-                },
-                "EncryptionKeyType": {"$ref": "#/definitions/FlowTransitEncryptionKeyType"},
-            },
-            "required": ["EncryptionKeyConfiguration"],
-            "type": "object",
-        },
-        "FlowTransitEncryptionKeyConfiguration": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "SecretsManager": {
-                            "$ref": "#/definitions/SecretsManagerEncryptionKeyConfiguration"
-                        }
-                    },
-                    "required": ["SecretsManager"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "Automatic": {"$ref": "#/definitions/AutomaticEncryptionKeyConfiguration"}
-                    },
-                    "required": ["Automatic"],
-                    "type": "object",
-                },
-            ]
-        },
-        "FlowTransitEncryptionKeyType": {
-            "enum": ["SECRETS_MANAGER", "AUTOMATIC"],
-            "type": "string",
-        },
-        "ForwardErrorCorrectionState": {"enum": ["ENABLED", "DISABLED"], "type": "string"},
-        "FrozenFramesConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "State": {"$ref": "#/definitions/ContentQualityAnalysisState"},
-                "ThresholdSeconds": {"maximum": 60, "minimum": 10, "type": "integer"},
-            },
-            "required": ["State", "ThresholdSeconds"],
-            "type": "object",
-        },
-        "MaintenanceConfiguration": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "PreferredDayTime": {
-                            "$ref": "#/definitions/PreferredDayTimeMaintenanceConfiguration"
-                        }
-                    },
-                    "required": ["PreferredDayTime"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "Default": {"$ref": "#/definitions/DefaultMaintenanceConfiguration"}
-                    },
-                    "required": ["Default"],
-                    "type": "object",
-                },
-            ]
-        },
-        "MaintenanceType": {"enum": ["PREFERRED_DAY_TIME", "DEFAULT"], "type": "string"},
-        "MediaConnectFlowRouterInputConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "FlowArn": {
-                    "pattern": "^arn:(aws[a-zA-Z-]*):mediaconnect:[a-z0-9-]+:[0-9]{12}:flow:[a-zA-Z0-9-]+:[a-zA-Z0-9_-]+$",
-                    "type": "string",
-                },
-                "FlowOutputArn": {
-                    "pattern": "^arn:(aws[a-zA-Z-]*):mediaconnect:[a-z0-9-]+:[0-9]{12}:output:[a-zA-Z0-9-]+:[a-zA-Z0-9_-]+$",
-                    "type": "string",
-                },
-                "SourceTransitDecryption": {"$ref": "#/definitions/FlowTransitEncryption"},
-            },
-            "required": ["SourceTransitDecryption"],
-            "type": "object",
-        },
-        "MediaLiveChannelPipelineId": {"enum": ["PIPELINE_0", "PIPELINE_1"], "type": "string"},
-        "MediaLiveChannelRouterInputConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "MediaLiveChannelArn": {
-                    "pattern": "^arn:(aws[a-zA-Z-]*):medialive:[a-z0-9-]+:[0-9]{12}:channel:[a-zA-Z0-9]+$",
-                    "type": "string",
-                },
-                "MediaLiveChannelOutputName": {"type": "string"},
-                "MediaLivePipelineId": {"$ref": "#/definitions/MediaLiveChannelPipelineId"},
-                "SourceTransitDecryption": {"$ref": "#/definitions/MediaLiveTransitEncryption"},
-            },
-            "required": ["SourceTransitDecryption"],
-            "type": "object",
-        },
-        "MediaLiveTransitEncryption": {
-            "additionalProperties": False,
-            "properties": {
-                "EncryptionKeyConfiguration": {
-                    "$ref": "#/definitions/MediaLiveTransitEncryptionKeyConfiguration"
-                },
-                "EncryptionKeyType": {"$ref": "#/definitions/MediaLiveTransitEncryptionKeyType"},
-            },
-            "required": ["EncryptionKeyConfiguration"],
-            "type": "object",
-        },
-        "MediaLiveTransitEncryptionKeyConfiguration": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "SecretsManager": {
-                            "$ref": "#/definitions/SecretsManagerEncryptionKeyConfiguration"
-                        }
-                    },
-                    "required": ["SecretsManager"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "Automatic": {"$ref": "#/definitions/AutomaticEncryptionKeyConfiguration"}
-                    },
-                    "required": ["Automatic"],
-                    "type": "object",
-                },
-            ]
-        },
-        "MediaLiveTransitEncryptionKeyType": {
-            "enum": ["SECRETS_MANAGER", "AUTOMATIC"],
-            "type": "string",
-        },
-        "MergeRouterInputConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "MergeRecoveryWindowMilliseconds": {"type": "integer"},
-                "NetworkInterfaceArn": {
-                    "pattern": "^arn:(aws[a-zA-Z-]*):mediaconnect:[a-z0-9-]+:[0-9]{12}:routerNetworkInterface:[a-z0-9]{12}$",
-                    "type": "string",
-                },
-                "ProtocolConfigurations": {
-                    "items": {"$ref": "#/definitions/MergeRouterInputProtocolConfiguration"},
-                    "type": "array",
-                },
-            },
-            "required": [
-                "MergeRecoveryWindowMilliseconds",
-                "NetworkInterfaceArn",
-                "ProtocolConfigurations",
-            ],
-            "type": "object",
-        },
-        "MergeRouterInputProtocolConfiguration": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {"Rtp": {"$ref": "#/definitions/RtpRouterInputConfiguration"}},
-                    "required": ["Rtp"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {"Rist": {"$ref": "#/definitions/RistRouterInputConfiguration"}},
-                    "required": ["Rist"],
-                    "type": "object",
-                },
-            ]
-        },
-        "PreferredDayTimeMaintenanceConfiguration": {
-            "additionalProperties": False,
-            "properties": {"Day": {"$ref": "#/definitions/Day"}, "Time": {"type": "string"}},
-            "required": ["Day", "Time"],
-            "type": "object",
-        },
-        "RistRouterInputConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Port": {"maximum": 30000, "minimum": 3000, "type": "integer"},
-                "RecoveryLatencyMilliseconds": {"maximum": 10000, "minimum": 10, "type": "integer"},
-            },
-            "required": ["Port", "RecoveryLatencyMilliseconds"],
-            "type": "object",
-        },
-        "RouterContentQualityAnalysisConfiguration": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "ContentLevel": {
-                            "$ref": "#/definitions/ContentQualityAnalysisFeatureConfiguration"
-                        }
-                    },
-                    "required": ["ContentLevel"],
-                    "type": "object",
-                }
-            ]
-        },
-        "RouterContentQualityAnalysisType": {"enum": ["CONTENT_LEVEL"], "type": "string"},
-        "RouterInputConfiguration": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "Standard": {"$ref": "#/definitions/StandardRouterInputConfiguration"}
-                    },
-                    "required": ["Standard"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "Failover": {"$ref": "#/definitions/FailoverRouterInputConfiguration"}
-                    },
-                    "required": ["Failover"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "Merge": {"$ref": "#/definitions/MergeRouterInputConfiguration"}
-                    },
-                    "required": ["Merge"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "MediaConnectFlow": {
-                            "$ref": "#/definitions/MediaConnectFlowRouterInputConfiguration"
-                        }
-                    },
-                    "required": ["MediaConnectFlow"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "MediaLiveChannel": {
-                            "$ref": "#/definitions/MediaLiveChannelRouterInputConfiguration"
-                        }
-                    },
-                    "required": ["MediaLiveChannel"],
-                    "type": "object",
-                },
-            ]
-        },
-        "RouterInputProtocol": {
-            "enum": ["RTP", "RIST", "SRT_CALLER", "SRT_LISTENER"],
-            "type": "string",
-        },
-        "RouterInputProtocolConfiguration": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {"Rtp": {"$ref": "#/definitions/RtpRouterInputConfiguration"}},
-                    "required": ["Rtp"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {"Rist": {"$ref": "#/definitions/RistRouterInputConfiguration"}},
-                    "required": ["Rist"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "SrtListener": {"$ref": "#/definitions/SrtListenerRouterInputConfiguration"}
-                    },
-                    "required": ["SrtListener"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "SrtCaller": {"$ref": "#/definitions/SrtCallerRouterInputConfiguration"}
-                    },
-                    "required": ["SrtCaller"],
-                    "type": "object",
-                },
-            ]
-        },
-        "RouterInputState": {
-            "enum": [
-                "CREATING",
-                "STANDBY",
-                "STARTING",
-                "ACTIVE",
-                "STOPPING",
-                "DELETING",
-                "UPDATING",
-                "ERROR",
-                "RECOVERING",
-                "MIGRATING",
-            ],
-            "type": "string",
-        },
-        "RouterInputTier": {"enum": ["INPUT_100", "INPUT_50", "INPUT_20"], "type": "string"},
-        "RouterInputTransitEncryption": {
-            "additionalProperties": False,
-            "properties": {
-                "EncryptionKeyConfiguration": {
-                    "$ref": "#/definitions/RouterInputTransitEncryptionKeyConfiguration"
-                },
-                "EncryptionKeyType": {"$ref": "#/definitions/RouterInputTransitEncryptionKeyType"},
-            },
-            "required": ["EncryptionKeyConfiguration"],
-            "type": "object",
-        },
-        "RouterInputTransitEncryptionKeyConfiguration": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "SecretsManager": {
-                            "$ref": "#/definitions/SecretsManagerEncryptionKeyConfiguration"
-                        }
-                    },
-                    "required": ["SecretsManager"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "Automatic": {"$ref": "#/definitions/AutomaticEncryptionKeyConfiguration"}
-                    },
-                    "required": ["Automatic"],
-                    "type": "object",
-                },
-            ]
-        },
-        "RouterInputTransitEncryptionKeyType": {
-            "enum": ["SECRETS_MANAGER", "AUTOMATIC"],
-            "type": "string",
-        },
-        "RouterInputType": {
-            "enum": ["STANDARD", "FAILOVER", "MERGE", "MEDIACONNECT_FLOW", "MEDIALIVE_CHANNEL"],
-            "type": "string",
-        },
-        "RoutingScope": {"enum": ["REGIONAL", "GLOBAL"], "type": "string"},
-        "RtpRouterInputConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "ForwardErrorCorrection": {"$ref": "#/definitions/ForwardErrorCorrectionState"},
-                "Port": {"maximum": 30000, "minimum": 3000, "type": "integer"},
-            },
-            "required": ["Port"],
-            "type": "object",
-        },
-        "SecretsManagerEncryptionKeyConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "RoleArn": {
-                    "pattern": "^arn:(aws[a-zA-Z-]*):iam::[0-9]{12}:role/[a-zA-Z0-9_+=,.@-]+$",
-                    "type": "string",
-                },
-                "SecretArn": {
-                    "pattern": "^arn:(aws[a-zA-Z-]*):secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[a-zA-Z0-9/_+=.@-]+$",
-                    "type": "string",
-                },
-            },
-            "required": ["RoleArn", "SecretArn"],
-            "type": "object",
-        },
-        "SilentAudioConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "State": {"$ref": "#/definitions/ContentQualityAnalysisState"},
-                "ThresholdSeconds": {"maximum": 60, "minimum": 10, "type": "integer"},
-            },
-            "required": ["State", "ThresholdSeconds"],
-            "type": "object",
-        },
-        "SrtCallerRouterInputConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "DecryptionConfiguration": {"$ref": "#/definitions/SrtDecryptionConfiguration"},
-                "MinimumLatencyMilliseconds": {"maximum": 10000, "minimum": 10, "type": "integer"},
-                "SourceAddress": {"type": "string"},
-                "SourcePort": {"maximum": 65535, "minimum": 1024, "type": "integer"},
-                "StreamId": {"type": "string"},
-            },
-            "required": ["MinimumLatencyMilliseconds", "SourceAddress", "SourcePort"],
-            "type": "object",
-        },
-        "SrtDecryptionConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "EncryptionKey": {"$ref": "#/definitions/SecretsManagerEncryptionKeyConfiguration"}
-            },
-            "required": ["EncryptionKey"],
-            "type": "object",
-        },
-        "SrtListenerRouterInputConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "DecryptionConfiguration": {"$ref": "#/definitions/SrtDecryptionConfiguration"},
-                "MinimumLatencyMilliseconds": {"maximum": 10000, "minimum": 10, "type": "integer"},
-                "Port": {"maximum": 30000, "minimum": 3000, "type": "integer"},
-            },
-            "required": ["MinimumLatencyMilliseconds", "Port"],
-            "type": "object",
-        },
-        "StandardRouterInputConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "NetworkInterfaceArn": {
-                    "pattern": "^arn:(aws[a-zA-Z-]*):mediaconnect:[a-z0-9-]+:[0-9]{12}:routerNetworkInterface:[a-z0-9]{12}$",
-                    "type": "string",
-                },
-                "Protocol": {"$ref": "#/definitions/RouterInputProtocol"},
-                "ProtocolConfiguration": {"$ref": "#/definitions/RouterInputProtocolConfiguration"},
-            },
-            "required": ["NetworkInterfaceArn", "ProtocolConfiguration"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {
-            "pattern": "^arn:(aws[a-zA-Z-]*):mediaconnect:[a-z0-9-]+:[0-9]{12}:routerInput:[a-z0-9]{12}$",
-            "type": "string",
-        },
-        "AvailabilityZone": {"type": "string"},
-        "Configuration": {"$ref": "#/definitions/RouterInputConfiguration"},
-        "ContentQualityAnalysisConfiguration": {
-            "$ref": "#/definitions/RouterContentQualityAnalysisConfiguration"
-        },
-        "ContentQualityAnalysisType": {"$ref": "#/definitions/RouterContentQualityAnalysisType"},
-        "CreatedAt": {"type": "string"},
-        "Id": {"type": "string"},
-        "InputType": {"$ref": "#/definitions/RouterInputType"},
-        "IpAddress": {"type": "string"},
-        "MaintenanceConfiguration": {"$ref": "#/definitions/MaintenanceConfiguration"},
-        "MaintenanceType": {"$ref": "#/definitions/MaintenanceType"},
-        "MaximumBitrate": {"type": "integer"},
-        "Name": {"maxLength": 128, "minLength": 1, "type": "string"},
-        "RegionName": {"type": "string"},
-        "RoutedOutputs": {"type": "integer"},
-        "RoutingScope": {"$ref": "#/definitions/RoutingScope"},
-        "State": {"$ref": "#/definitions/RouterInputState"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array"},
-        "Tier": {"$ref": "#/definitions/RouterInputTier"},
-        "TransitEncryption": {"$ref": "#/definitions/RouterInputTransitEncryption"},
-        "UpdatedAt": {"type": "string"},
-    },
-    "required": ["Configuration", "MaximumBitrate", "Name", "RoutingScope", "Tier"],
-}
-
 
 class RouterInput(_Resource):
-    """AWS::MediaConnect::RouterInput: Represents a router input in AWS Elemental MediaConnect that is used to ingest content to be transmitted to router outputs
+    """AWS::MediaConnect::RouterInput: Represents a router input in AWS Elemental MediaConnect that
+    is used to ingest content to be transmitted to router outputs
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Replaced when any of these change (create-only): Configuration.Standard.NetworkInterfaceArn,
+    Configuration.Merge.NetworkInterfaceArn, Configuration.Failover.NetworkInterfaceArn,
+    AvailabilityZone, RegionName.
+    Read-only attributes (known once deployed): Arn, ContentQualityAnalysisType, CreatedAt, Id,
+    InputType, IpAddress, MaintenanceType, RoutedOutputs, State, UpdatedAt.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-mediaconnect-routerinput.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -1205,17 +751,26 @@ class RouterInput(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "RouterInputAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "router_input.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Pattern: ^arn:(aws[a-zA-Z-]*):mediaconnect:[a-z0-9-]+:[0-9]{12}:routerInput:[a-z0-9]{12}$"""
     ContentQualityAnalysisType: Literal["CONTENT_LEVEL"]
+    """Allowed values: 'CONTENT_LEVEL'."""
     CreatedAt: str
+    """The timestamp when the router input was created."""
     Id: str
+    """The unique identifier of the router input."""
     InputType: Literal["STANDARD", "FAILOVER", "MERGE", "MEDIACONNECT_FLOW", "MEDIALIVE_CHANNEL"]
+    """Allowed values: 'STANDARD', 'FAILOVER', 'MERGE', 'MEDIACONNECT_FLOW', 'MEDIALIVE_CHANNEL'."""
     IpAddress: str
+    """The IP address of the router input."""
     MaintenanceType: Literal["PREFERRED_DAY_TIME", "DEFAULT"]
+    """Allowed values: 'PREFERRED_DAY_TIME', 'DEFAULT'."""
     RoutedOutputs: int
+    """The number of router outputs associated with the router input."""
     State: Literal[
         "CREATING",
         "STANDBY",
@@ -1228,8 +783,11 @@ class RouterInput(_Resource):
         "RECOVERING",
         "MIGRATING",
     ]
+    """Allowed values: 'CREATING', 'STANDBY', 'STARTING', 'ACTIVE', 'STOPPING', 'DELETING',
+    'UPDATING', 'ERROR', 'RECOVERING', 'MIGRATING'."""
     UpdatedAt: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The timestamp when the router input was last updated."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AvailabilityZone: str
     Configuration: (
         RouterInputConfigurationOption1Dict
@@ -1251,52 +809,68 @@ class RouterInput(_Resource):
     Tier: Literal["INPUT_100", "INPUT_50", "INPUT_20"]
     TransitEncryption: RouterInputTransitEncryptionDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Configuration: RouterInputConfigurationOption1
+        | RouterInputConfigurationOption1Dict
+        | RouterInputConfigurationOption2
+        | RouterInputConfigurationOption2Dict
+        | RouterInputConfigurationOption3
+        | RouterInputConfigurationOption3Dict
+        | RouterInputConfigurationOption4
+        | RouterInputConfigurationOption4Dict
+        | RouterInputConfigurationOption5
+        | RouterInputConfigurationOption5Dict,
+        MaximumBitrate: int,
+        Name: str,
+        RoutingScope: Literal["REGIONAL", "GLOBAL"],
+        Tier: Literal["INPUT_100", "INPUT_50", "INPUT_20"],
+        AvailabilityZone: str | None = None,
+        ContentQualityAnalysisConfiguration: RouterInputContentQualityAnalysisConfiguration
+        | RouterInputContentQualityAnalysisConfigurationDict
+        | None = None,
+        MaintenanceConfiguration: RouterInputMaintenanceConfigurationOption1
+        | RouterInputMaintenanceConfigurationOption1Dict
+        | RouterInputMaintenanceConfigurationOption2
+        | RouterInputMaintenanceConfigurationOption2Dict
+        | None = None,
+        RegionName: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        TransitEncryption: RouterInputTransitEncryption
+        | RouterInputTransitEncryptionDict
+        | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::MediaConnect::RouterInput; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Configuration: RouterInputConfigurationOption1
-            | RouterInputConfigurationOption1Dict
-            | RouterInputConfigurationOption2
-            | RouterInputConfigurationOption2Dict
-            | RouterInputConfigurationOption3
-            | RouterInputConfigurationOption3Dict
-            | RouterInputConfigurationOption4
-            | RouterInputConfigurationOption4Dict
-            | RouterInputConfigurationOption5
-            | RouterInputConfigurationOption5Dict,
-            MaximumBitrate: int,
-            Name: str,
-            RoutingScope: Literal["REGIONAL", "GLOBAL"],
-            Tier: Literal["INPUT_100", "INPUT_50", "INPUT_20"],
-            AvailabilityZone: str | None = None,
-            ContentQualityAnalysisConfiguration: RouterInputContentQualityAnalysisConfiguration
-            | RouterInputContentQualityAnalysisConfigurationDict
-            | None = None,
-            MaintenanceConfiguration: RouterInputMaintenanceConfigurationOption1
-            | RouterInputMaintenanceConfigurationOption1Dict
-            | RouterInputMaintenanceConfigurationOption2
-            | RouterInputMaintenanceConfigurationOption2Dict
-            | None = None,
-            RegionName: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            TransitEncryption: RouterInputTransitEncryption
-            | RouterInputTransitEncryptionDict
-            | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::MediaConnect::RouterInput; `await` it inside an App to deploy it.
-
-            AvailabilityZone: The Availability Zone where you want to create the router input.
-            MaximumBitrate: The maximum bitrate for the router input.
-            Name: The name of the router input.
-            RegionName: The Amazon Web Services Region for the router input.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Configuration: The configuration settings for a router input. Required.
+            MaximumBitrate: The maximum bitrate for the router input. Required.
+            Name: The name of the router input. Required.
+            RoutingScope: Allowed values: 'REGIONAL', 'GLOBAL'. Required.
+            Tier: Allowed values: 'INPUT_100', 'INPUT_50', 'INPUT_20'. Required.
+            AvailabilityZone: The Availability Zone where you want to create the router input. This
+                must be a valid Availability Zone for the region specified by regionName, or the
+                current region if no regionName is provided. Create-only: changing it replaces the
+                resource.
+            ContentQualityAnalysisConfiguration: The content quality analysis configuration for the
+                router input. The content quality analysis feature only monitors the first video
+                stream and the first audio stream it encounters within the router input source.
+            MaintenanceConfiguration: The configuration settings for maintenance operations,
+                including preferred maintenance windows and schedules.
+            RegionName: The Amazon Web Services Region for the router input. Defaults to the current
+                region if not specified. Create-only: changing it replaces the resource.
             Tags: Key-value pairs that can be used to tag and organize this router input.
+            TransitEncryption: The transit encryption settings for a router input.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -71,61 +75,63 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-PublicRouterNetworkInterfaceConfigurationDict = TypedDict(
-    "PublicRouterNetworkInterfaceConfigurationDict",
-    {
-        "AllowRules": "Required[list[PublicRouterNetworkInterfaceRuleDict]]",
-    },
-    total=False,
-)
 
-PublicRouterNetworkInterfaceRuleDict = TypedDict(
-    "PublicRouterNetworkInterfaceRuleDict",
-    {
-        "Cidr": "Required[str]",
-    },
-    total=False,
-)
+class PublicRouterNetworkInterfaceConfigurationDict(TypedDict, total=False):
+    """PublicRouterNetworkInterfaceConfiguration as a plain dict: The configuration settings for a
+    public router network interface, including the list of allowed CIDR blocks."""
 
-RouterNetworkInterfaceConfigurationOption1Dict = TypedDict(
-    "RouterNetworkInterfaceConfigurationOption1Dict",
-    {
-        "Public": "Required[PublicRouterNetworkInterfaceConfigurationDict]",
-    },
-    total=False,
-)
+    AllowRules: Required[list[PublicRouterNetworkInterfaceRuleDict]]
+    """The list of allowed CIDR blocks for the public router network interface."""
 
-RouterNetworkInterfaceConfigurationOption2Dict = TypedDict(
-    "RouterNetworkInterfaceConfigurationOption2Dict",
-    {
-        "Vpc": "Required[VpcRouterNetworkInterfaceConfigurationDict]",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class PublicRouterNetworkInterfaceRuleDict(TypedDict, total=False):
+    """PublicRouterNetworkInterfaceRule as a plain dict: A rule that allows a specific CIDR block to
+    access the public router network interface."""
 
-VpcRouterNetworkInterfaceConfigurationDict = TypedDict(
-    "VpcRouterNetworkInterfaceConfigurationDict",
-    {
-        "SecurityGroupIds": "Required[list[str]]",
-        "SubnetId": "Required[str]",
-    },
-    total=False,
-)
+    Cidr: Required[str]
+    """The CIDR block that is allowed to access the public router network interface."""
 
+
+class RouterNetworkInterfaceConfigurationOption1Dict(TypedDict, total=False):
+    """RouterNetworkInterfaceConfigurationOption1 as a plain dict."""
+
+    Public: Required[PublicRouterNetworkInterfaceConfigurationDict]
+    """The configuration settings for a public router network interface, including the list of
+    allowed CIDR blocks."""
+
+
+class RouterNetworkInterfaceConfigurationOption2Dict(TypedDict, total=False):
+    """RouterNetworkInterfaceConfigurationOption2 as a plain dict."""
+
+    Vpc: Required[VpcRouterNetworkInterfaceConfigurationDict]
+    """The configuration settings for a router network interface within a VPC, including the
+    security group IDs and subnet ID."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Type: str."""
+    Value: Required[str]
+    """Type: str."""
+
+
+class VpcRouterNetworkInterfaceConfigurationDict(TypedDict, total=False):
+    """VpcRouterNetworkInterfaceConfiguration as a plain dict: The configuration settings for a
+    router network interface within a VPC, including the security group IDs and subnet ID."""
+
+    SecurityGroupIds: Required[list[str]]
+    """The IDs of the security groups to associate with the router network interface within the VPC."""
+    SubnetId: Required[str]
+    """The ID of the subnet within the VPC to associate the router network interface with."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::MediaConnect::RouterNetworkInterface",
     schema_file="aws-mediaconnect-routernetworkinterface.json",
     primary_identifier=("/Arn",),
-    additional_identifiers=(),
     read_only=(
         "/Arn",
         "/AssociatedInputCount",
@@ -137,18 +143,9 @@ METADATA = _TypeMetadata(
         "/UpdatedAt",
     ),
     create_only=("/RegionName",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("Configuration", "Name"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -158,103 +155,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "PublicRouterNetworkInterfaceConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AllowRules": {
-                    "items": {"$ref": "#/definitions/PublicRouterNetworkInterfaceRule"},
-                    "maxItems": 10,
-                    "minItems": 0,
-                    "type": "array",
-                }
-            },
-            "required": ["AllowRules"],
-            "type": "object",
-        },
-        "PublicRouterNetworkInterfaceRule": {
-            "additionalProperties": False,
-            "properties": {"Cidr": {"type": "string"}},
-            "required": ["Cidr"],
-            "type": "object",
-        },
-        "RouterNetworkInterfaceConfiguration": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "Public": {
-                            "$ref": "#/definitions/PublicRouterNetworkInterfaceConfiguration"
-                        }
-                    },
-                    "required": ["Public"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "Vpc": {"$ref": "#/definitions/VpcRouterNetworkInterfaceConfiguration"}
-                    },
-                    "required": ["Vpc"],
-                    "type": "object",
-                },
-            ]
-        },
-        "RouterNetworkInterfaceState": {
-            "enum": ["CREATING", "ACTIVE", "UPDATING", "DELETING", "ERROR", "RECOVERING"],
-            "type": "string",
-        },
-        "RouterNetworkInterfaceType": {"enum": ["PUBLIC", "VPC"], "type": "string"},
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "Unit": {"additionalProperties": False, "type": "object"},
-        "VpcRouterNetworkInterfaceConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "SecurityGroupIds": {
-                    "items": {"type": "string"},
-                    "maxItems": 5,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "SubnetId": {"type": "string"},
-            },
-            "required": ["SecurityGroupIds", "SubnetId"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {
-            "pattern": "^arn:(aws[a-zA-Z-]*):mediaconnect:[a-z0-9-]+:[0-9]{12}:routerNetworkInterface:[a-z0-9]{12}$",
-            "type": "string",
-        },
-        "AssociatedInputCount": {"type": "integer"},
-        "AssociatedOutputCount": {"type": "integer"},
-        "Configuration": {"$ref": "#/definitions/RouterNetworkInterfaceConfiguration"},
-        "CreatedAt": {"type": "string"},
-        "Id": {"type": "string"},
-        "Name": {"maxLength": 128, "minLength": 1, "type": "string"},
-        "NetworkInterfaceType": {"$ref": "#/definitions/RouterNetworkInterfaceType"},
-        "RegionName": {"type": "string"},
-        "State": {"$ref": "#/definitions/RouterNetworkInterfaceState"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array"},
-        "UpdatedAt": {"type": "string"},
-    },
-    "required": ["Configuration", "Name"],
-}
-
 
 class RouterNetworkInterface(_Resource):
-    """AWS::MediaConnect::RouterNetworkInterface: Represents a router network interface in AWS Elemental MediaConnect that is used to define a network boundary for router resources
+    """AWS::MediaConnect::RouterNetworkInterface: Represents a router network interface in AWS
+    Elemental MediaConnect that is used to define a network boundary for router resources
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Replaced when any of these change (create-only): RegionName.
+    Read-only attributes (known once deployed): Arn, AssociatedInputCount, AssociatedOutputCount,
+    CreatedAt, Id, NetworkInterfaceType, State, UpdatedAt.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-mediaconnect-routernetworkinterface.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -264,18 +176,30 @@ class RouterNetworkInterface(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "RouterNetworkInterfaceAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "router_network_interface.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Pattern:
+    ^arn:(aws[a-zA-Z-]*):mediaconnect:[a-z0-9-]+:[0-9]{12}:routerNetworkInterface:[a-z0-9]{12}$"""
     AssociatedInputCount: int
+    """The number of router inputs associated with the network interface."""
     AssociatedOutputCount: int
+    """The number of router outputs associated with the network interface."""
     CreatedAt: str
+    """The timestamp when the router network interface was created."""
     Id: str
+    """The unique identifier of the router network interface."""
     NetworkInterfaceType: Literal["PUBLIC", "VPC"]
+    """Allowed values: 'PUBLIC', 'VPC'."""
     State: Literal["CREATING", "ACTIVE", "UPDATING", "DELETING", "ERROR", "RECOVERING"]
+    """Allowed values: 'CREATING', 'ACTIVE', 'UPDATING', 'DELETING', 'ERROR', 'RECOVERING'."""
     UpdatedAt: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The timestamp when the router network interface was last updated."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Configuration: (
         RouterNetworkInterfaceConfigurationOption1Dict
         | RouterNetworkInterfaceConfigurationOption2Dict
@@ -284,29 +208,35 @@ class RouterNetworkInterface(_Resource):
     RegionName: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Configuration: RouterNetworkInterfaceConfigurationOption1
+        | RouterNetworkInterfaceConfigurationOption1Dict
+        | RouterNetworkInterfaceConfigurationOption2
+        | RouterNetworkInterfaceConfigurationOption2Dict,
+        Name: str,
+        RegionName: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::MediaConnect::RouterNetworkInterface; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Configuration: RouterNetworkInterfaceConfigurationOption1
-            | RouterNetworkInterfaceConfigurationOption1Dict
-            | RouterNetworkInterfaceConfigurationOption2
-            | RouterNetworkInterfaceConfigurationOption2Dict,
-            Name: str,
-            RegionName: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::MediaConnect::RouterNetworkInterface; `await` it inside an App to deploy it.
-
-            Name: The name of the router network interface.
-            RegionName: The AWS Region for the router network interface.
-            Tags: Key-value pairs that can be used to tag and organize this router network interface.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Configuration: The configuration settings for a router network interface. Required.
+            Name: The name of the router network interface. Required.
+            RegionName: The AWS Region for the router network interface. Defaults to the current
+                region if not specified. Create-only: changing it replaces the resource.
+            Tags: Key-value pairs that can be used to tag and organize this router network
+                interface.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -171,284 +175,347 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-FlowTransitEncryptionDict = TypedDict(
-    "FlowTransitEncryptionDict",
-    {
-        "EncryptionKeyConfiguration": "Required[FlowTransitEncryptionEncryptionKeyConfigurationOption1Dict | FlowTransitEncryptionEncryptionKeyConfigurationOption2Dict]",
-        "EncryptionKeyType": "Literal['SECRETS_MANAGER', 'AUTOMATIC']",
-    },
-    total=False,
-)
 
-FlowTransitEncryptionEncryptionKeyConfigurationOption1Dict = TypedDict(
-    "FlowTransitEncryptionEncryptionKeyConfigurationOption1Dict",
-    {
-        "SecretsManager": "Required[SecretsManagerEncryptionKeyConfigurationDict]",
-    },
-    total=False,
-)
+class FlowTransitEncryptionDict(TypedDict, total=False):
+    """FlowTransitEncryption as a plain dict: The configuration that defines how content is
+    encrypted during transit between the MediaConnect router and a MediaConnect flow."""
 
-FlowTransitEncryptionEncryptionKeyConfigurationOption2Dict = TypedDict(
-    "FlowTransitEncryptionEncryptionKeyConfigurationOption2Dict",
-    {
-        "Automatic": "Required[dict[str, Any]]",
-    },
-    total=False,
-)
+    EncryptionKeyConfiguration: Required[
+        FlowTransitEncryptionEncryptionKeyConfigurationOption1Dict
+        | FlowTransitEncryptionEncryptionKeyConfigurationOption2Dict
+    ]
+    """Configuration settings for flow transit encryption keys."""
+    EncryptionKeyType: Literal["SECRETS_MANAGER", "AUTOMATIC"]
+    """Allowed values: 'SECRETS_MANAGER', 'AUTOMATIC'."""
 
-MediaConnectFlowRouterOutputConfigurationDict = TypedDict(
-    "MediaConnectFlowRouterOutputConfigurationDict",
-    {
-        "DestinationTransitEncryption": "Required[FlowTransitEncryptionDict]",
-        "FlowArn": "str",
-        "FlowSourceArn": "str",
-    },
-    total=False,
-)
 
-MediaLiveInputRouterOutputConfigurationDict = TypedDict(
-    "MediaLiveInputRouterOutputConfigurationDict",
-    {
-        "DestinationTransitEncryption": "Required[MediaLiveTransitEncryptionDict]",
-        "MediaLiveInputArn": "str",
-        "MediaLivePipelineId": "Literal['PIPELINE_0', 'PIPELINE_1']",
-    },
-    total=False,
-)
+class FlowTransitEncryptionEncryptionKeyConfigurationOption1Dict(TypedDict, total=False):
+    """FlowTransitEncryptionEncryptionKeyConfigurationOption1 as a plain dict."""
 
-MediaLiveTransitEncryptionDict = TypedDict(
-    "MediaLiveTransitEncryptionDict",
-    {
-        "EncryptionKeyConfiguration": "Required[MediaLiveTransitEncryptionEncryptionKeyConfigurationOption1Dict | MediaLiveTransitEncryptionEncryptionKeyConfigurationOption2Dict]",
-        "EncryptionKeyType": "Literal['SECRETS_MANAGER', 'AUTOMATIC']",
-    },
-    total=False,
-)
+    SecretsManager: Required[SecretsManagerEncryptionKeyConfigurationDict]
+    """The configuration settings for transit encryption using Secrets Manager, including the secret
+    ARN and role ARN."""
 
-MediaLiveTransitEncryptionEncryptionKeyConfigurationOption1Dict = TypedDict(
-    "MediaLiveTransitEncryptionEncryptionKeyConfigurationOption1Dict",
-    {
-        "SecretsManager": "Required[SecretsManagerEncryptionKeyConfigurationDict]",
-    },
-    total=False,
-)
 
-MediaLiveTransitEncryptionEncryptionKeyConfigurationOption2Dict = TypedDict(
-    "MediaLiveTransitEncryptionEncryptionKeyConfigurationOption2Dict",
-    {
-        "Automatic": "Required[dict[str, Any]]",
-    },
-    total=False,
-)
+class FlowTransitEncryptionEncryptionKeyConfigurationOption2Dict(TypedDict, total=False):
+    """FlowTransitEncryptionEncryptionKeyConfigurationOption2 as a plain dict."""
 
-PreferredDayTimeMaintenanceConfigurationDict = TypedDict(
-    "PreferredDayTimeMaintenanceConfigurationDict",
-    {
-        "Day": "Required[Literal['MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY', 'FRIDAY', 'SATURDAY', 'SUNDAY']]",
-        "Time": "Required[str]",
-    },
-    total=False,
-)
+    Automatic: Required[dict[str, Any]]
+    """Configuration settings for automatic encryption key management, where MediaConnect handles
+    key creation and rotation."""
 
-RistRouterOutputConfigurationDict = TypedDict(
-    "RistRouterOutputConfigurationDict",
-    {
-        "DestinationAddress": "Required[str]",
-        "DestinationPort": "Required[int]",
-    },
-    total=False,
-)
 
-RouterOutputConfigurationOption1Dict = TypedDict(
-    "RouterOutputConfigurationOption1Dict",
-    {
-        "Standard": "Required[StandardRouterOutputConfigurationDict]",
-    },
-    total=False,
-)
+class MediaConnectFlowRouterOutputConfigurationDict(TypedDict, total=False):
+    """MediaConnectFlowRouterOutputConfiguration as a plain dict: Configuration settings for
+    connecting a router output to a MediaConnect flow source."""
 
-RouterOutputConfigurationOption2Dict = TypedDict(
-    "RouterOutputConfigurationOption2Dict",
-    {
-        "MediaConnectFlow": "Required[MediaConnectFlowRouterOutputConfigurationDict]",
-    },
-    total=False,
-)
+    DestinationTransitEncryption: Required[FlowTransitEncryptionDict]
+    """The configuration that defines how content is encrypted during transit between the
+    MediaConnect router and a MediaConnect flow."""
+    FlowArn: str
+    """The ARN of the flow to connect to this router output."""
+    FlowSourceArn: str
+    """The ARN of the flow source to connect to this router output."""
 
-RouterOutputConfigurationOption3Dict = TypedDict(
-    "RouterOutputConfigurationOption3Dict",
-    {
-        "MediaLiveInput": "Required[MediaLiveInputRouterOutputConfigurationDict]",
-    },
-    total=False,
-)
 
-RouterOutputFabricConfigurationDict = TypedDict(
-    "RouterOutputFabricConfigurationDict",
-    {
-        "RecoveryLatencyMode": "Required[Literal['BALANCED', 'LOW_LATENCY']]",
-    },
-    total=False,
-)
+class MediaLiveInputRouterOutputConfigurationDict(TypedDict, total=False):
+    """MediaLiveInputRouterOutputConfiguration as a plain dict: Configuration settings for
+    connecting a router output to a MediaLive input."""
 
-RouterOutputMaintenanceConfigurationOption1Dict = TypedDict(
-    "RouterOutputMaintenanceConfigurationOption1Dict",
-    {
-        "PreferredDayTime": "Required[PreferredDayTimeMaintenanceConfigurationDict]",
-    },
-    total=False,
-)
+    DestinationTransitEncryption: Required[MediaLiveTransitEncryptionDict]
+    """The encryption configuration that defines how content is encrypted during transit between
+    MediaConnect Router and MediaLive. This configuration determines whether encryption keys are
+    automatically managed by the service or manually managed through Secrets Manager."""
+    MediaLiveInputArn: str
+    """The ARN of the MediaLive input to connect to this router output."""
+    MediaLivePipelineId: Literal["PIPELINE_0", "PIPELINE_1"]
+    """Allowed values: 'PIPELINE_0', 'PIPELINE_1'."""
 
-RouterOutputMaintenanceConfigurationOption2Dict = TypedDict(
-    "RouterOutputMaintenanceConfigurationOption2Dict",
-    {
-        "Default": "Required[dict[str, Any]]",
-    },
-    total=False,
-)
 
-RouterOutputTlsEncryptionDict = TypedDict(
-    "RouterOutputTlsEncryptionDict",
-    {
-        "EncryptionConfiguration": "Required[RouterOutputTlsEncryptionEncryptionConfigurationDict]",
-        "EncryptionType": "Literal['PUBLIC']",
-    },
-    total=False,
-)
+class MediaLiveTransitEncryptionDict(TypedDict, total=False):
+    """MediaLiveTransitEncryption as a plain dict: The encryption configuration that defines how
+    content is encrypted during transit between MediaConnect Router and MediaLive. This
+    configuration determines whether encryption keys are automatically managed by the service or
+    manually managed through Secrets Manager."""
 
-RouterOutputTlsEncryptionEncryptionConfigurationDict = TypedDict(
-    "RouterOutputTlsEncryptionEncryptionConfigurationDict",
-    {
-        "Public": "Required[dict[str, Any]]",
-    },
-    total=False,
-)
+    EncryptionKeyConfiguration: Required[
+        MediaLiveTransitEncryptionEncryptionKeyConfigurationOption1Dict
+        | MediaLiveTransitEncryptionEncryptionKeyConfigurationOption2Dict
+    ]
+    """Configuration settings for the MediaLive transit encryption key."""
+    EncryptionKeyType: Literal["SECRETS_MANAGER", "AUTOMATIC"]
+    """Allowed values: 'SECRETS_MANAGER', 'AUTOMATIC'."""
 
-RtmpPushRouterOutputConfigurationDict = TypedDict(
-    "RtmpPushRouterOutputConfigurationDict",
-    {
-        "ApplicationName": "Required[str]",
-        "DestinationAddress": "Required[str]",
-        "DestinationPort": "Required[int]",
-        "StreamName": "Required[str]",
-        "TlsEncryption": "RouterOutputTlsEncryptionDict",
-    },
-    total=False,
-)
 
-RtpRouterOutputConfigurationDict = TypedDict(
-    "RtpRouterOutputConfigurationDict",
-    {
-        "DestinationAddress": "Required[str]",
-        "DestinationPort": "Required[int]",
-        "ForwardErrorCorrection": "Literal['ENABLED', 'DISABLED']",
-    },
-    total=False,
-)
+class MediaLiveTransitEncryptionEncryptionKeyConfigurationOption1Dict(TypedDict, total=False):
+    """MediaLiveTransitEncryptionEncryptionKeyConfigurationOption1 as a plain dict."""
 
-SecretsManagerEncryptionKeyConfigurationDict = TypedDict(
-    "SecretsManagerEncryptionKeyConfigurationDict",
-    {
-        "RoleArn": "Required[str]",
-        "SecretArn": "Required[str]",
-    },
-    total=False,
-)
+    SecretsManager: Required[SecretsManagerEncryptionKeyConfigurationDict]
+    """The configuration settings for transit encryption using Secrets Manager, including the secret
+    ARN and role ARN."""
 
-SrtCallerRouterOutputConfigurationDict = TypedDict(
-    "SrtCallerRouterOutputConfigurationDict",
-    {
-        "DestinationAddress": "Required[str]",
-        "DestinationPort": "Required[int]",
-        "EncryptionConfiguration": "SrtEncryptionConfigurationDict",
-        "MinimumLatencyMilliseconds": "Required[int]",
-        "StreamId": "str",
-    },
-    total=False,
-)
 
-SrtEncryptionConfigurationDict = TypedDict(
-    "SrtEncryptionConfigurationDict",
-    {
-        "EncryptionKey": "Required[SecretsManagerEncryptionKeyConfigurationDict]",
-    },
-    total=False,
-)
+class MediaLiveTransitEncryptionEncryptionKeyConfigurationOption2Dict(TypedDict, total=False):
+    """MediaLiveTransitEncryptionEncryptionKeyConfigurationOption2 as a plain dict."""
 
-SrtListenerRouterOutputConfigurationDict = TypedDict(
-    "SrtListenerRouterOutputConfigurationDict",
-    {
-        "EncryptionConfiguration": "SrtEncryptionConfigurationDict",
-        "MinimumLatencyMilliseconds": "Required[int]",
-        "Port": "Required[int]",
-    },
-    total=False,
-)
+    Automatic: Required[dict[str, Any]]
+    """Configuration settings for automatic encryption key management, where MediaConnect handles
+    key creation and rotation."""
 
-StandardRouterOutputConfigurationDict = TypedDict(
-    "StandardRouterOutputConfigurationDict",
-    {
-        "NetworkInterfaceArn": "Required[str]",
-        "Protocol": "Literal['RTP', 'RIST', 'SRT_CALLER', 'SRT_LISTENER', 'RTMP_PUSH']",
-        "ProtocolConfiguration": "Required[StandardRouterOutputConfigurationProtocolConfigurationOption1Dict | StandardRouterOutputConfigurationProtocolConfigurationOption2Dict | StandardRouterOutputConfigurationProtocolConfigurationOption3Dict | StandardRouterOutputConfigurationProtocolConfigurationOption4Dict | StandardRouterOutputConfigurationProtocolConfigurationOption5Dict]",
-    },
-    total=False,
-)
 
-StandardRouterOutputConfigurationProtocolConfigurationOption1Dict = TypedDict(
-    "StandardRouterOutputConfigurationProtocolConfigurationOption1Dict",
-    {
-        "Rtp": "Required[RtpRouterOutputConfigurationDict]",
-    },
-    total=False,
-)
+class PreferredDayTimeMaintenanceConfigurationDict(TypedDict, total=False):
+    """PreferredDayTimeMaintenanceConfiguration as a plain dict: Configuration for preferred day and
+    time maintenance settings."""
 
-StandardRouterOutputConfigurationProtocolConfigurationOption2Dict = TypedDict(
-    "StandardRouterOutputConfigurationProtocolConfigurationOption2Dict",
-    {
-        "Rist": "Required[RistRouterOutputConfigurationDict]",
-    },
-    total=False,
-)
+    Day: Required[
+        Literal["MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY"]
+    ]
+    """Allowed values: 'MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY', 'FRIDAY', 'SATURDAY', 'SUNDAY'."""
+    Time: Required[str]
+    """The preferred time for maintenance operations."""
 
-StandardRouterOutputConfigurationProtocolConfigurationOption3Dict = TypedDict(
-    "StandardRouterOutputConfigurationProtocolConfigurationOption3Dict",
-    {
-        "SrtListener": "Required[SrtListenerRouterOutputConfigurationDict]",
-    },
-    total=False,
-)
 
-StandardRouterOutputConfigurationProtocolConfigurationOption4Dict = TypedDict(
-    "StandardRouterOutputConfigurationProtocolConfigurationOption4Dict",
-    {
-        "SrtCaller": "Required[SrtCallerRouterOutputConfigurationDict]",
-    },
-    total=False,
-)
+class RistRouterOutputConfigurationDict(TypedDict, total=False):
+    """RistRouterOutputConfiguration as a plain dict: The configuration settings for a router output
+    using the RIST (Reliable Internet Stream Transport) protocol, including the destination address
+    and port."""
 
-StandardRouterOutputConfigurationProtocolConfigurationOption5Dict = TypedDict(
-    "StandardRouterOutputConfigurationProtocolConfigurationOption5Dict",
-    {
-        "RtmpPush": "Required[RtmpPushRouterOutputConfigurationDict]",
-    },
-    total=False,
-)
+    DestinationAddress: Required[str]
+    """The destination IP address for the RIST protocol in the router output configuration."""
+    DestinationPort: Required[int]
+    """The destination port number for the RIST protocol in the router output configuration."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class RouterOutputConfigurationOption1Dict(TypedDict, total=False):
+    """RouterOutputConfigurationOption1 as a plain dict."""
+
+    Standard: Required[StandardRouterOutputConfigurationDict]
+    """The configuration settings for a standard router output, including the protocol,
+    protocol-specific configuration, network interface, and availability zone."""
+
+
+class RouterOutputConfigurationOption2Dict(TypedDict, total=False):
+    """RouterOutputConfigurationOption2 as a plain dict."""
+
+    MediaConnectFlow: Required[MediaConnectFlowRouterOutputConfigurationDict]
+    """Configuration settings for connecting a router output to a MediaConnect flow source."""
+
+
+class RouterOutputConfigurationOption3Dict(TypedDict, total=False):
+    """RouterOutputConfigurationOption3 as a plain dict."""
+
+    MediaLiveInput: Required[MediaLiveInputRouterOutputConfigurationDict]
+    """Configuration settings for connecting a router output to a MediaLive input."""
+
+
+class RouterOutputFabricConfigurationDict(TypedDict, total=False):
+    """RouterOutputFabricConfiguration as a plain dict: The fabric configuration settings for the
+    router output."""
+
+    RecoveryLatencyMode: Required[Literal["BALANCED", "LOW_LATENCY"]]
+    """Allowed values: 'BALANCED', 'LOW_LATENCY'."""
+
+
+class RouterOutputMaintenanceConfigurationOption1Dict(TypedDict, total=False):
+    """RouterOutputMaintenanceConfigurationOption1 as a plain dict."""
+
+    PreferredDayTime: Required[PreferredDayTimeMaintenanceConfigurationDict]
+    """Configuration for preferred day and time maintenance settings."""
+
+
+class RouterOutputMaintenanceConfigurationOption2Dict(TypedDict, total=False):
+    """RouterOutputMaintenanceConfigurationOption2 as a plain dict."""
+
+    Default: Required[dict[str, Any]]
+    """Configuration settings for default maintenance scheduling."""
+
+
+class RouterOutputTlsEncryptionDict(TypedDict, total=False):
+    """RouterOutputTlsEncryption as a plain dict: The Transport Layer Security (TLS) encryption
+    settings used to establish a secure connection to a destination."""
+
+    EncryptionConfiguration: Required[RouterOutputTlsEncryptionEncryptionConfigurationDict]
+    """The configuration settings for TLS encryption."""
+    EncryptionType: Literal["PUBLIC"]
+    """Allowed values: 'PUBLIC'."""
+
+
+class RouterOutputTlsEncryptionEncryptionConfigurationDict(TypedDict, total=False):
+    """RouterOutputTlsEncryptionEncryptionConfiguration as a plain dict."""
+
+    Public: Required[dict[str, Any]]
+    """The TLS encryption configuration for destinations that present a certificate from a publicly
+    trusted certificate authority. This type does not require any additional settings."""
+
+
+class RtmpPushRouterOutputConfigurationDict(TypedDict, total=False):
+    """RtmpPushRouterOutputConfiguration as a plain dict: The configuration settings for a router
+    output that pushes a stream to a destination using the RTMP (Real-Time Messaging Protocol)
+    protocol, or RTMPS (RTMP over TLS) when TLS encryption is specified. These settings include the
+    destination address and port, the application and stream names, and optional TLS encryption
+    configuration."""
+
+    ApplicationName: Required[str]
+    """The name of the RTMP application on the destination server. Together with the stream name,
+    the application name forms the RTMP URL path, in the pattern
+    rtmp://destinationAddress/applicationName/streamName."""
+    DestinationAddress: Required[str]
+    """The IP address or hostname of the destination RTMP server that the router output pushes the
+    stream to. Provide only the server address; specify the application and stream names separately."""
+    DestinationPort: Required[int]
+    """The TCP port on the destination RTMP server. For RTMP, valid values range from 1024 to 65535.
+    For RTMPS (RTMP over TLS), valid values are 443 or 1024 to 65535. RTMP typically uses port 1935,
+    and RTMPS typically uses port 443."""
+    StreamName: Required[str]
+    """The name of the RTMP stream that the output publishes to the destination application. The
+    stream name forms the final segment of the RTMP URL path."""
+    TlsEncryption: RouterOutputTlsEncryptionDict
+    """The Transport Layer Security (TLS) encryption settings used to establish a secure connection
+    to a destination."""
+
+
+class RtpRouterOutputConfigurationDict(TypedDict, total=False):
+    """RtpRouterOutputConfiguration as a plain dict: The configuration settings for a router output
+    using the RTP (Real-Time Transport Protocol) protocol, including the destination address and
+    port, and forward error correction state."""
+
+    DestinationAddress: Required[str]
+    """The destination IP address for the RTP protocol in the router output configuration."""
+    DestinationPort: Required[int]
+    """The destination port number for the RTP protocol in the router output configuration."""
+    ForwardErrorCorrection: Literal["ENABLED", "DISABLED"]
+    """Allowed values: 'ENABLED', 'DISABLED'."""
+
+
+class SecretsManagerEncryptionKeyConfigurationDict(TypedDict, total=False):
+    """SecretsManagerEncryptionKeyConfiguration as a plain dict: The configuration settings for
+    transit encryption using Secrets Manager, including the secret ARN and role ARN."""
+
+    RoleArn: Required[str]
+    """The ARN of the IAM role assumed by MediaConnect to access the Secrets Manager secret."""
+    SecretArn: Required[str]
+    """The ARN of the Secrets Manager secret used for transit encryption."""
+
+
+class SrtCallerRouterOutputConfigurationDict(TypedDict, total=False):
+    """SrtCallerRouterOutputConfiguration as a plain dict: The configuration settings for a router
+    output using the SRT (Secure Reliable Transport) protocol in caller mode, including the
+    destination address and port, minimum latency, stream ID, and encryption key configuration."""
+
+    DestinationAddress: Required[str]
+    """The destination IP address for the SRT protocol in caller mode."""
+    DestinationPort: Required[int]
+    """The destination port number for the SRT protocol in caller mode."""
+    EncryptionConfiguration: SrtEncryptionConfigurationDict
+    """Contains the configuration settings for encrypting SRT streams, including the encryption key
+    details and encryption parameters."""
+    MinimumLatencyMilliseconds: Required[int]
+    """The minimum latency in milliseconds for the SRT protocol in caller mode."""
+    StreamId: str
+    """The stream ID for the SRT protocol in caller mode."""
+
+
+class SrtEncryptionConfigurationDict(TypedDict, total=False):
+    """SrtEncryptionConfiguration as a plain dict: Contains the configuration settings for
+    encrypting SRT streams, including the encryption key details and encryption parameters."""
+
+    EncryptionKey: Required[SecretsManagerEncryptionKeyConfigurationDict]
+    """The configuration settings for transit encryption using Secrets Manager, including the secret
+    ARN and role ARN."""
+
+
+class SrtListenerRouterOutputConfigurationDict(TypedDict, total=False):
+    """SrtListenerRouterOutputConfiguration as a plain dict: The configuration settings for a router
+    output using the SRT (Secure Reliable Transport) protocol in listener mode, including the port,
+    minimum latency, and encryption key configuration."""
+
+    EncryptionConfiguration: SrtEncryptionConfigurationDict
+    """Contains the configuration settings for encrypting SRT streams, including the encryption key
+    details and encryption parameters."""
+    MinimumLatencyMilliseconds: Required[int]
+    """The minimum latency in milliseconds for the SRT protocol in listener mode."""
+    Port: Required[int]
+    """The port number for the SRT protocol in listener mode."""
+
+
+class StandardRouterOutputConfigurationDict(TypedDict, total=False):
+    """StandardRouterOutputConfiguration as a plain dict: The configuration settings for a standard
+    router output, including the protocol, protocol-specific configuration, network interface, and
+    availability zone."""
+
+    NetworkInterfaceArn: Required[str]
+    """The Amazon Resource Name (ARN) of the network interface associated with the standard router
+    output."""
+    Protocol: Literal["RTP", "RIST", "SRT_CALLER", "SRT_LISTENER", "RTMP_PUSH"]
+    """Allowed values: 'RTP', 'RIST', 'SRT_CALLER', 'SRT_LISTENER', 'RTMP_PUSH'."""
+    ProtocolConfiguration: Required[
+        StandardRouterOutputConfigurationProtocolConfigurationOption1Dict
+        | StandardRouterOutputConfigurationProtocolConfigurationOption2Dict
+        | StandardRouterOutputConfigurationProtocolConfigurationOption3Dict
+        | StandardRouterOutputConfigurationProtocolConfigurationOption4Dict
+        | StandardRouterOutputConfigurationProtocolConfigurationOption5Dict
+    ]
+    """The protocol configuration settings for a router output."""
+
+
+class StandardRouterOutputConfigurationProtocolConfigurationOption1Dict(TypedDict, total=False):
+    """StandardRouterOutputConfigurationProtocolConfigurationOption1 as a plain dict."""
+
+    Rtp: Required[RtpRouterOutputConfigurationDict]
+    """The configuration settings for a router output using the RTP (Real-Time Transport Protocol)
+    protocol, including the destination address and port, and forward error correction state."""
+
+
+class StandardRouterOutputConfigurationProtocolConfigurationOption2Dict(TypedDict, total=False):
+    """StandardRouterOutputConfigurationProtocolConfigurationOption2 as a plain dict."""
+
+    Rist: Required[RistRouterOutputConfigurationDict]
+    """The configuration settings for a router output using the RIST (Reliable Internet Stream
+    Transport) protocol, including the destination address and port."""
+
+
+class StandardRouterOutputConfigurationProtocolConfigurationOption3Dict(TypedDict, total=False):
+    """StandardRouterOutputConfigurationProtocolConfigurationOption3 as a plain dict."""
+
+    SrtListener: Required[SrtListenerRouterOutputConfigurationDict]
+    """The configuration settings for a router output using the SRT (Secure Reliable Transport)
+    protocol in listener mode, including the port, minimum latency, and encryption key
+    configuration."""
+
+
+class StandardRouterOutputConfigurationProtocolConfigurationOption4Dict(TypedDict, total=False):
+    """StandardRouterOutputConfigurationProtocolConfigurationOption4 as a plain dict."""
+
+    SrtCaller: Required[SrtCallerRouterOutputConfigurationDict]
+    """The configuration settings for a router output using the SRT (Secure Reliable Transport)
+    protocol in caller mode, including the destination address and port, minimum latency, stream ID,
+    and encryption key configuration."""
+
+
+class StandardRouterOutputConfigurationProtocolConfigurationOption5Dict(TypedDict, total=False):
+    """StandardRouterOutputConfigurationProtocolConfigurationOption5 as a plain dict."""
+
+    RtmpPush: Required[RtmpPushRouterOutputConfigurationDict]
+    """The configuration settings for a router output that pushes a stream to a destination using
+    the RTMP (Real-Time Messaging Protocol) protocol, or RTMPS (RTMP over TLS) when TLS encryption
+    is specified. These settings include the destination address and port, the application and
+    stream names, and optional TLS encryption configuration."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Type: str."""
+    Value: Required[str]
+    """Type: str."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::MediaConnect::RouterOutput",
     schema_file="aws-mediaconnect-routeroutput.json",
     primary_identifier=("/Arn",),
-    additional_identifiers=(),
     read_only=(
         "/Arn",
         "/CreatedAt",
@@ -461,18 +528,9 @@ METADATA = _TypeMetadata(
         "/UpdatedAt",
     ),
     create_only=("/Configuration/Standard/NetworkInterfaceArn", "/AvailabilityZone", "/RegionName"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("Configuration", "MaximumBitrate", "Name", "RoutingScope", "Tier"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -482,412 +540,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AutomaticEncryptionKeyConfiguration": {"additionalProperties": False, "type": "object"},
-        "Day": {
-            "enum": ["MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY"],
-            "type": "string",
-        },
-        "DefaultMaintenanceConfiguration": {"additionalProperties": False, "type": "object"},
-        "FabricConfiguration": {
-            "additionalProperties": False,
-            "properties": {"RecoveryLatencyMode": {"$ref": "#/definitions/FabricLatencyMode"}},
-            "required": ["RecoveryLatencyMode"],
-            "type": "object",
-        },
-        "FabricLatencyMode": {"enum": ["BALANCED", "LOW_LATENCY"], "type": "string"},
-        "FlowTransitEncryption": {
-            "additionalProperties": False,
-            "properties": {
-                "EncryptionKeyConfiguration": {
-                    "$ref": "#/definitions/FlowTransitEncryptionKeyConfiguration"
-                },
-                "EncryptionKeyType": {"$ref": "#/definitions/FlowTransitEncryptionKeyType"},
-            },
-            "required": ["EncryptionKeyConfiguration"],
-            "type": "object",
-        },
-        "FlowTransitEncryptionKeyConfiguration": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "SecretsManager": {
-                            "$ref": "#/definitions/SecretsManagerEncryptionKeyConfiguration"
-                        }
-                    },
-                    "required": ["SecretsManager"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "Automatic": {"$ref": "#/definitions/AutomaticEncryptionKeyConfiguration"}
-                    },
-                    "required": ["Automatic"],
-                    "type": "object",
-                },
-            ]
-        },
-        "FlowTransitEncryptionKeyType": {
-            "enum": ["SECRETS_MANAGER", "AUTOMATIC"],
-            "type": "string",
-        },
-        "ForwardErrorCorrectionState": {"enum": ["ENABLED", "DISABLED"], "type": "string"},
-        "MaintenanceConfiguration": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "PreferredDayTime": {
-                            "$ref": "#/definitions/PreferredDayTimeMaintenanceConfiguration"
-                        }
-                    },
-                    "required": ["PreferredDayTime"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "Default": {"$ref": "#/definitions/DefaultMaintenanceConfiguration"}
-                    },
-                    "required": ["Default"],
-                    "type": "object",
-                },
-            ]
-        },
-        "MaintenanceType": {"enum": ["PREFERRED_DAY_TIME", "DEFAULT"], "type": "string"},
-        "MediaConnectFlowRouterOutputConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "DestinationTransitEncryption": {"$ref": "#/definitions/FlowTransitEncryption"},
-                "FlowArn": {
-                    "pattern": "^arn:(aws[a-zA-Z-]*):mediaconnect:[a-z0-9-]+:[0-9]{12}:flow:[a-zA-Z0-9-]+:[a-zA-Z0-9_-]+$",
-                    "type": "string",
-                },
-                "FlowSourceArn": {
-                    "pattern": "^arn:(aws[a-zA-Z-]*):mediaconnect:[a-z0-9-]+:[0-9]{12}:source:[a-zA-Z0-9-]+:[a-zA-Z0-9_-]+$",
-                    "type": "string",
-                },
-            },
-            "required": ["DestinationTransitEncryption"],
-            "type": "object",
-        },
-        "MediaLiveInputPipelineId": {"enum": ["PIPELINE_0", "PIPELINE_1"], "type": "string"},
-        "MediaLiveInputRouterOutputConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "DestinationTransitEncryption": {
-                    "$ref": "#/definitions/MediaLiveTransitEncryption"
-                },
-                "MediaLiveInputArn": {
-                    "pattern": "^arn:(aws[a-zA-Z-]*):medialive:[a-z0-9-]+:[0-9]{12}:input:[a-zA-Z0-9]+$",
-                    "type": "string",
-                },
-                "MediaLivePipelineId": {"$ref": "#/definitions/MediaLiveInputPipelineId"},
-            },
-            "required": ["DestinationTransitEncryption"],
-            "type": "object",
-        },
-        "MediaLiveTransitEncryption": {
-            "additionalProperties": False,
-            "properties": {
-                "EncryptionKeyConfiguration": {
-                    "$ref": "#/definitions/MediaLiveTransitEncryptionKeyConfiguration"
-                },
-                "EncryptionKeyType": {"$ref": "#/definitions/MediaLiveTransitEncryptionKeyType"},
-            },
-            "required": ["EncryptionKeyConfiguration"],
-            "type": "object",
-        },
-        "MediaLiveTransitEncryptionKeyConfiguration": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "SecretsManager": {
-                            "$ref": "#/definitions/SecretsManagerEncryptionKeyConfiguration"
-                        }
-                    },
-                    "required": ["SecretsManager"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "Automatic": {"$ref": "#/definitions/AutomaticEncryptionKeyConfiguration"}
-                    },
-                    "required": ["Automatic"],
-                    "type": "object",
-                },
-            ]
-        },
-        "MediaLiveTransitEncryptionKeyType": {
-            "enum": ["SECRETS_MANAGER", "AUTOMATIC"],
-            "type": "string",
-        },
-        "PreferredDayTimeMaintenanceConfiguration": {
-            "additionalProperties": False,
-            "properties": {"Day": {"$ref": "#/definitions/Day"}, "Time": {"type": "string"}},
-            "required": ["Day", "Time"],
-            "type": "object",
-        },
-        "PublicTlsEncryptionConfiguration": {"additionalProperties": False, "type": "object"},
-        "RistRouterOutputConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "DestinationAddress": {"type": "string"},
-                "DestinationPort": {"maximum": 65535, "minimum": 1024, "type": "integer"},
-            },
-            "required": ["DestinationAddress", "DestinationPort"],
-            "type": "object",
-        },
-        "RouterOutputConfiguration": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "Standard": {"$ref": "#/definitions/StandardRouterOutputConfiguration"}
-                    },
-                    "required": ["Standard"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "MediaConnectFlow": {
-                            "$ref": "#/definitions/MediaConnectFlowRouterOutputConfiguration"
-                        }
-                    },
-                    "required": ["MediaConnectFlow"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "MediaLiveInput": {
-                            "$ref": "#/definitions/MediaLiveInputRouterOutputConfiguration"
-                        }
-                    },
-                    "required": ["MediaLiveInput"],
-                    "type": "object",
-                },
-            ]
-        },
-        "RouterOutputProtocol": {
-            "enum": ["RTP", "RIST", "SRT_CALLER", "SRT_LISTENER", "RTMP_PUSH"],
-            "type": "string",
-        },
-        "RouterOutputProtocolConfiguration": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {"Rtp": {"$ref": "#/definitions/RtpRouterOutputConfiguration"}},
-                    "required": ["Rtp"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {"Rist": {"$ref": "#/definitions/RistRouterOutputConfiguration"}},
-                    "required": ["Rist"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "SrtListener": {
-                            "$ref": "#/definitions/SrtListenerRouterOutputConfiguration"
-                        }
-                    },
-                    "required": ["SrtListener"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "SrtCaller": {"$ref": "#/definitions/SrtCallerRouterOutputConfiguration"}
-                    },
-                    "required": ["SrtCaller"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "RtmpPush": {"$ref": "#/definitions/RtmpPushRouterOutputConfiguration"}
-                    },
-                    "required": ["RtmpPush"],
-                    "type": "object",
-                },
-            ]
-        },
-        "RouterOutputRoutedState": {"enum": ["ROUTED", "ROUTING", "UNROUTED"], "type": "string"},
-        "RouterOutputState": {
-            "enum": [
-                "CREATING",
-                "STANDBY",
-                "STARTING",
-                "ACTIVE",
-                "STOPPING",
-                "DELETING",
-                "UPDATING",
-                "ERROR",
-                "RECOVERING",
-                "MIGRATING",
-            ],
-            "type": "string",
-        },
-        "RouterOutputTier": {"enum": ["OUTPUT_100", "OUTPUT_50", "OUTPUT_20"], "type": "string"},
-        "RouterOutputType": {
-            "enum": ["STANDARD", "MEDIACONNECT_FLOW", "MEDIALIVE_INPUT"],
-            "type": "string",
-        },
-        "RoutingScope": {"enum": ["REGIONAL", "GLOBAL"], "type": "string"},
-        "RtmpPushRouterOutputConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "ApplicationName": {"type": "string"},
-                "DestinationAddress": {"type": "string"},
-                "DestinationPort": {"maximum": 65535, "minimum": 443, "type": "integer"},
-                "StreamName": {"type": "string"},
-                "TlsEncryption": {"$ref": "#/definitions/TlsEncryption"},
-            },
-            "required": ["ApplicationName", "DestinationAddress", "DestinationPort", "StreamName"],
-            "type": "object",
-        },
-        "RtpRouterOutputConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "DestinationAddress": {"type": "string"},
-                "DestinationPort": {"maximum": 65531, "minimum": 1024, "type": "integer"},
-                "ForwardErrorCorrection": {"$ref": "#/definitions/ForwardErrorCorrectionState"},
-            },
-            "required": ["DestinationAddress", "DestinationPort"],
-            "type": "object",
-        },
-        "SecretsManagerEncryptionKeyConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "RoleArn": {
-                    "pattern": "^arn:(aws[a-zA-Z-]*):iam::[0-9]{12}:role/[a-zA-Z0-9_+=,.@-]+$",
-                    "type": "string",
-                },
-                "SecretArn": {
-                    "pattern": "^arn:(aws[a-zA-Z-]*):secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[a-zA-Z0-9/_+=.@-]+$",
-                    "type": "string",
-                },
-            },
-            "required": ["RoleArn", "SecretArn"],
-            "type": "object",
-        },
-        "SrtCallerRouterOutputConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "DestinationAddress": {"type": "string"},
-                "DestinationPort": {"maximum": 65535, "minimum": 1024, "type": "integer"},
-                "EncryptionConfiguration": {"$ref": "#/definitions/SrtEncryptionConfiguration"},
-                "MinimumLatencyMilliseconds": {"maximum": 10000, "minimum": 10, "type": "integer"},
-                "StreamId": {"type": "string"},
-            },
-            "required": ["DestinationAddress", "DestinationPort", "MinimumLatencyMilliseconds"],
-            "type": "object",
-        },
-        "SrtEncryptionConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "EncryptionKey": {"$ref": "#/definitions/SecretsManagerEncryptionKeyConfiguration"}
-            },
-            "required": ["EncryptionKey"],
-            "type": "object",
-        },
-        "SrtListenerRouterOutputConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "EncryptionConfiguration": {"$ref": "#/definitions/SrtEncryptionConfiguration"},
-                "MinimumLatencyMilliseconds": {"maximum": 10000, "minimum": 10, "type": "integer"},
-                "Port": {"maximum": 30000, "minimum": 3000, "type": "integer"},
-            },
-            "required": ["MinimumLatencyMilliseconds", "Port"],
-            "type": "object",
-        },
-        "StandardRouterOutputConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "NetworkInterfaceArn": {
-                    "pattern": "^arn:(aws[a-zA-Z-]*):mediaconnect:[a-z0-9-]+:[0-9]{12}:routerNetworkInterface:[a-z0-9]{12}$",
-                    "type": "string",
-                },
-                "Protocol": {"$ref": "#/definitions/RouterOutputProtocol"},
-                "ProtocolConfiguration": {
-                    "$ref": "#/definitions/RouterOutputProtocolConfiguration"
-                },
-            },
-            "required": ["NetworkInterfaceArn", "ProtocolConfiguration"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "TlsEncryption": {
-            "additionalProperties": False,
-            "properties": {
-                "EncryptionConfiguration": {"$ref": "#/definitions/TlsEncryptionConfiguration"},
-                "EncryptionType": {"$ref": "#/definitions/TlsEncryptionType"},
-            },
-            "required": ["EncryptionConfiguration"],
-            "type": "object",
-        },
-        "TlsEncryptionConfiguration": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "Public": {"$ref": "#/definitions/PublicTlsEncryptionConfiguration"}
-                    },
-                    "required": ["Public"],
-                    "type": "object",
-                }
-            ]
-        },
-        "TlsEncryptionType": {"enum": ["PUBLIC"], "type": "string"},
-    },
-    "properties": {
-        "Arn": {
-            "pattern": "^arn:(aws[a-zA-Z-]*):mediaconnect:[a-z0-9-]+:[0-9]{12}:routerOutput:[a-z0-9]{12}$",
-            "type": "string",
-        },
-        "AvailabilityZone": {"type": "string"},
-        "Configuration": {"$ref": "#/definitions/RouterOutputConfiguration"},
-        "CreatedAt": {"type": "string"},
-        "FabricConfiguration": {"$ref": "#/definitions/FabricConfiguration"},
-        "Id": {"type": "string"},
-        "IpAddress": {"type": "string"},
-        "MaintenanceConfiguration": {"$ref": "#/definitions/MaintenanceConfiguration"},
-        "MaintenanceType": {"$ref": "#/definitions/MaintenanceType"},
-        "MaximumBitrate": {"type": "integer"},
-        "Name": {"maxLength": 128, "minLength": 1, "type": "string"},
-        "OutputType": {"$ref": "#/definitions/RouterOutputType"},
-        "RegionName": {"type": "string"},
-        "RoutedState": {"$ref": "#/definitions/RouterOutputRoutedState"},
-        "RoutingScope": {"$ref": "#/definitions/RoutingScope"},
-        "State": {"$ref": "#/definitions/RouterOutputState"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array"},
-        "Tier": {"$ref": "#/definitions/RouterOutputTier"},
-        "UpdatedAt": {"type": "string"},
-    },
-    "required": ["Configuration", "MaximumBitrate", "Name", "RoutingScope", "Tier"],
-}
-
 
 class RouterOutput(_Resource):
-    """AWS::MediaConnect::RouterOutput: Represents a router input in AWS Elemental MediaConnect that can be used to egress content transmitted from router inputs
+    """AWS::MediaConnect::RouterOutput: Represents a router input in AWS Elemental MediaConnect that
+    can be used to egress content transmitted from router inputs
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Replaced when any of these change (create-only): Configuration.Standard.NetworkInterfaceArn,
+    AvailabilityZone, RegionName.
+    Read-only attributes (known once deployed): Arn, CreatedAt, Id, IpAddress, MaintenanceType,
+    OutputType, RoutedState, State, UpdatedAt.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-mediaconnect-routeroutput.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -895,16 +560,24 @@ class RouterOutput(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "RouterOutputAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "router_output.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Pattern: ^arn:(aws[a-zA-Z-]*):mediaconnect:[a-z0-9-]+:[0-9]{12}:routerOutput:[a-z0-9]{12}$"""
     CreatedAt: str
+    """The timestamp when the router output was created."""
     Id: str
+    """The unique identifier of the router output."""
     IpAddress: str
+    """The IP address of the router output."""
     MaintenanceType: Literal["PREFERRED_DAY_TIME", "DEFAULT"]
+    """Allowed values: 'PREFERRED_DAY_TIME', 'DEFAULT'."""
     OutputType: Literal["STANDARD", "MEDIACONNECT_FLOW", "MEDIALIVE_INPUT"]
+    """Allowed values: 'STANDARD', 'MEDIACONNECT_FLOW', 'MEDIALIVE_INPUT'."""
     RoutedState: Literal["ROUTED", "ROUTING", "UNROUTED"]
+    """Allowed values: 'ROUTED', 'ROUTING', 'UNROUTED'."""
     State: Literal[
         "CREATING",
         "STANDBY",
@@ -917,8 +590,11 @@ class RouterOutput(_Resource):
         "RECOVERING",
         "MIGRATING",
     ]
+    """Allowed values: 'CREATING', 'STANDBY', 'STARTING', 'ACTIVE', 'STOPPING', 'DELETING',
+    'UPDATING', 'ERROR', 'RECOVERING', 'MIGRATING'."""
     UpdatedAt: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The timestamp when the router output was last updated."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AvailabilityZone: str
     Configuration: (
         RouterOutputConfigurationOption1Dict
@@ -937,45 +613,58 @@ class RouterOutput(_Resource):
     Tags: list[TagDict]
     Tier: Literal["OUTPUT_100", "OUTPUT_50", "OUTPUT_20"]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Configuration: RouterOutputConfigurationOption1
+        | RouterOutputConfigurationOption1Dict
+        | RouterOutputConfigurationOption2
+        | RouterOutputConfigurationOption2Dict
+        | RouterOutputConfigurationOption3
+        | RouterOutputConfigurationOption3Dict,
+        MaximumBitrate: int,
+        Name: str,
+        RoutingScope: Literal["REGIONAL", "GLOBAL"],
+        Tier: Literal["OUTPUT_100", "OUTPUT_50", "OUTPUT_20"],
+        AvailabilityZone: str | None = None,
+        FabricConfiguration: RouterOutputFabricConfiguration
+        | RouterOutputFabricConfigurationDict
+        | None = None,
+        MaintenanceConfiguration: RouterOutputMaintenanceConfigurationOption1
+        | RouterOutputMaintenanceConfigurationOption1Dict
+        | RouterOutputMaintenanceConfigurationOption2
+        | RouterOutputMaintenanceConfigurationOption2Dict
+        | None = None,
+        RegionName: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::MediaConnect::RouterOutput; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Configuration: RouterOutputConfigurationOption1
-            | RouterOutputConfigurationOption1Dict
-            | RouterOutputConfigurationOption2
-            | RouterOutputConfigurationOption2Dict
-            | RouterOutputConfigurationOption3
-            | RouterOutputConfigurationOption3Dict,
-            MaximumBitrate: int,
-            Name: str,
-            RoutingScope: Literal["REGIONAL", "GLOBAL"],
-            Tier: Literal["OUTPUT_100", "OUTPUT_50", "OUTPUT_20"],
-            AvailabilityZone: str | None = None,
-            FabricConfiguration: RouterOutputFabricConfiguration
-            | RouterOutputFabricConfigurationDict
-            | None = None,
-            MaintenanceConfiguration: RouterOutputMaintenanceConfigurationOption1
-            | RouterOutputMaintenanceConfigurationOption1Dict
-            | RouterOutputMaintenanceConfigurationOption2
-            | RouterOutputMaintenanceConfigurationOption2Dict
-            | None = None,
-            RegionName: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::MediaConnect::RouterOutput; `await` it inside an App to deploy it.
-
-            AvailabilityZone: The Availability Zone where you want to create the router output.
-            MaximumBitrate: The maximum bitrate for the router output.
-            Name: The name of the router output.
-            RegionName: The Amazon Web Services Region for the router output.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Configuration: The configuration settings for a router output. Required.
+            MaximumBitrate: The maximum bitrate for the router output. Required.
+            Name: The name of the router output. Required.
+            RoutingScope: Allowed values: 'REGIONAL', 'GLOBAL'. Required.
+            Tier: Allowed values: 'OUTPUT_100', 'OUTPUT_50', 'OUTPUT_20'. Required.
+            AvailabilityZone: The Availability Zone where you want to create the router output. This
+                must be a valid Availability Zone for the region specified by regionName, or the
+                current region if no regionName is provided. Create-only: changing it replaces the
+                resource.
+            FabricConfiguration: The fabric configuration settings for the router output.
+            MaintenanceConfiguration: The configuration settings for maintenance operations,
+                including preferred maintenance windows and schedules.
+            RegionName: The Amazon Web Services Region for the router output. Defaults to the
+                current region if not specified. Create-only: changing it replaces the resource.
             Tags: Key-value pairs that can be used to tag this router output.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

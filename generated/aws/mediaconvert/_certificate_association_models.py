@@ -7,8 +7,10 @@ Imported on first use by certificate_association.py, which re-exports every name
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "CertificateAssociationAttributes",
@@ -17,8 +19,19 @@ __all__ = [
 
 
 class CertificateAssociationProps(DeferredModel):
-    Arn: str
+    """
+    The properties a program declares for a AWS::MediaConvert::CertificateAssociation.
+    """
+
+    Arn: Annotated[
+        str,
+        Field(
+            description="The ARN of the ACM certificate to associate with MediaConvert. Create-only: changing it replaces the resource."
+        ),
+    ]
 
 
 class CertificateAssociationAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::MediaConvert::CertificateAssociation, set by AWS.
+    """

@@ -7,10 +7,10 @@ Imported on first use by job_template.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "HopDestination",
@@ -24,32 +24,92 @@ class HopDestination(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Priority: int | None = None
-    Queue: str | None = None
-    WaitMinutes: int | None = None
+    Priority: Annotated[
+        int | None,
+        Field(
+            description="Optional. A different relative priority for the job in the destination queue."
+        ),
+    ] = None
+    Queue: Annotated[
+        str | None, Field(description="Optional. The destination queue for queue hopping.")
+    ] = None
+    WaitMinutes: Annotated[
+        int | None,
+        Field(
+            description="Required for queue hopping. Minimum wait time in minutes until the job can hop to the destination queue."
+        ),
+    ] = None
 
 
 class JobTemplateAccelerationSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Mode: Literal["DISABLED", "ENABLED", "PREFERRED"]
+    Mode: Annotated[
+        Literal["DISABLED", "ENABLED", "PREFERRED"],
+        Field(
+            description="Specify the conditions when the service will run your job with accelerated transcoding."
+        ),
+    ]
 
 
 class JobTemplateAttributes(DeferredModel):
-    Arn: str | None = None
+    """
+    The read-only attributes of a AWS::MediaConvert::JobTemplate, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of the job template, such as arn:aws:mediaconvert:us-west-2:123456789012:jobTemplates/my-job-template."
+        ),
+    ] = None
 
 
 class JobTemplateProps(DeferredModel):
-    AccelerationSettings: JobTemplateAccelerationSettings | None = None
-    Category: str | None = None
-    Description: str | None = None
-    HopDestinations: list[HopDestination] | None = None
-    Name: str | None = None
-    Priority: int | None = None
-    Queue: str | None = None
-    SettingsJson: dict[str, Any] | str
-    StatusUpdateInterval: (
+    """
+    The properties a program declares for a AWS::MediaConvert::JobTemplate.
+    """
+
+    AccelerationSettings: Annotated[
+        JobTemplateAccelerationSettings | None,
+        Field(
+            description="Accelerated transcoding can significantly speed up jobs with long, visually complex content. Outputs that use this feature incur pro-tier pricing."
+        ),
+    ] = None
+    Category: Annotated[
+        str | None, Field(description="Optional. A category for the job template you are creating.")
+    ] = None
+    Description: Annotated[
+        str | None,
+        Field(description="Optional. A description of the job template you are creating."),
+    ] = None
+    HopDestinations: Annotated[
+        list[HopDestination] | None,
+        Field(
+            description="Optional. Configuration for a destination queue to which the job can hop once a customer-defined minimum wait time has passed."
+        ),
+    ] = None
+    Name: Annotated[
+        str | None,
+        Field(
+            description="The name of the job template you are creating. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Priority: Annotated[
+        int | None,
+        Field(
+            description="Specify the relative priority for this job. In any given queue, the service begins processing the job with the highest value first. When more than one job has the same priority, the service begins processing the job that you submitted first."
+        ),
+    ] = None
+    Queue: Annotated[
+        str | None,
+        Field(
+            description="Optional. The queue that jobs created from this template are assigned to. Specify the Amazon Resource Name (ARN) of the queue."
+        ),
+    ] = None
+    SettingsJson: Annotated[dict[str, Any] | str, Field(description="Type: dict[str, Any] | str.")]
+    StatusUpdateInterval: Annotated[
         Literal[
             "SECONDS_10",
             "SECONDS_12",
@@ -67,6 +127,11 @@ class JobTemplateProps(DeferredModel):
             "SECONDS_60",
             "SECONDS_600",
         ]
-        | None
-    ) = None
-    Tags: dict[str, Any] | str | None = None
+        | None,
+        Field(
+            description="Specify how often MediaConvert sends STATUS_UPDATE events to Amazon CloudWatch Events. Set the interval, in seconds, between status updates."
+        ),
+    ] = None
+    Tags: Annotated[
+        dict[str, Any] | str | None, Field(description="Type: dict[str, Any] | str.")
+    ] = None

@@ -7,9 +7,10 @@ Imported on first use by preset.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "PresetAttributes",
@@ -18,12 +19,36 @@ __all__ = [
 
 
 class PresetProps(DeferredModel):
-    Category: str | None = None
-    Description: str | None = None
-    Name: str | None = None
-    SettingsJson: dict[str, Any] | str
-    Tags: dict[str, Any] | str | None = None
+    """
+    The properties a program declares for a AWS::MediaConvert::Preset.
+    """
+
+    Category: Annotated[
+        str | None, Field(description="The new category for the preset, if you are changing it.")
+    ] = None
+    Description: Annotated[
+        str | None, Field(description="The new description for the preset, if you are changing it.")
+    ] = None
+    Name: Annotated[
+        str | None,
+        Field(
+            description="The name of the preset that you are modifying. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    SettingsJson: Annotated[dict[str, Any] | str, Field(description="Type: dict[str, Any] | str.")]
+    Tags: Annotated[
+        dict[str, Any] | str | None, Field(description="Type: dict[str, Any] | str.")
+    ] = None
 
 
 class PresetAttributes(DeferredModel):
-    Arn: str | None = None
+    """
+    The read-only attributes of a AWS::MediaConvert::Preset, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of the output preset, such as arn:aws:mediaconvert:us-west-2:123456789012"
+        ),
+    ] = None

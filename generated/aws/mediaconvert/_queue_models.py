@@ -7,9 +7,10 @@ Imported on first use by queue.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "QueueAttributes",
@@ -18,14 +19,56 @@ __all__ = [
 
 
 class QueueProps(DeferredModel):
-    ConcurrentJobs: int | None = None
-    Description: str | None = None
-    MaximumConcurrentFeeds: int | None = None
-    Name: str | None = None
-    PricingPlan: Literal["ON_DEMAND", "RESERVED"] | None = None
-    Status: Literal["ACTIVE", "PAUSED"] | None = None
-    Tags: dict[str, Any] | str | None = None
+    """
+    The properties a program declares for a AWS::MediaConvert::Queue.
+    """
+
+    ConcurrentJobs: Annotated[
+        int | None,
+        Field(
+            description="Specify the maximum number of jobs your queue can process concurrently. For on-demand queues, the value you enter is constrained by your service quotas for Maximum concurrent jobs, per on-demand queue and Maximum concurrent jobs, per account. For reserved queues, specify the number of jobs you can process concurrently in your reservation plan instead."
+        ),
+    ] = None
+    Description: Annotated[
+        str | None, Field(description="A description of the queue that you are creating.")
+    ] = None
+    MaximumConcurrentFeeds: Annotated[
+        int | None,
+        Field(
+            description="Specify the maximum number of Elemental Inference feeds MediaConvert can process concurrently."
+        ),
+    ] = None
+    Name: Annotated[
+        str | None,
+        Field(
+            description="The name of the queue that you are creating. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    PricingPlan: Annotated[
+        Literal["ON_DEMAND", "RESERVED"] | None,
+        Field(
+            description="When you use CloudFormation, you can create only on-demand queues. Therefore, always set PricingPlan to the value ON_DEMAND when declaring an AWS::MediaConvert::Queue in your CloudFormation template. To create a reserved queue, use the AWS Elemental MediaConvert console at https://console.aws.amazon.com/mediaconvert to set up a contract. For more information, see Working with AWS Elemental MediaConvert Queues in the AWS Elemental MediaConvert User Guide."
+        ),
+    ] = None
+    Status: Annotated[
+        Literal["ACTIVE", "PAUSED"] | None,
+        Field(
+            description="Initial state of the queue. Queues can be either ACTIVE or PAUSED. If you create a paused queue, then jobs that you send to that queue won't begin."
+        ),
+    ] = None
+    Tags: Annotated[
+        dict[str, Any] | str | None, Field(description="Type: dict[str, Any] | str.")
+    ] = None
 
 
 class QueueAttributes(DeferredModel):
-    Arn: str | None = None
+    """
+    The read-only attributes of a AWS::MediaConvert::Queue, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of the queue, such as arn:aws:mediaconvert:us-west-2:123456789012."
+        ),
+    ] = None

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,43 +59,36 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-HopDestinationDict = TypedDict(
-    "HopDestinationDict",
-    {
-        "Priority": "int",
-        "Queue": "str",
-        "WaitMinutes": "int",
-    },
-    total=False,
-)
 
-JobTemplateAccelerationSettingsDict = TypedDict(
-    "JobTemplateAccelerationSettingsDict",
-    {
-        "Mode": "Required[Literal['DISABLED', 'ENABLED', 'PREFERRED']]",
-    },
-    total=False,
-)
+class HopDestinationDict(TypedDict, total=False):
+    """HopDestination as a plain dict."""
 
+    Priority: int
+    """Optional. A different relative priority for the job in the destination queue."""
+    Queue: str
+    """Optional. The destination queue for queue hopping."""
+    WaitMinutes: int
+    """Required for queue hopping. Minimum wait time in minutes until the job can hop to the
+    destination queue."""
+
+
+class JobTemplateAccelerationSettingsDict(TypedDict, total=False):
+    """JobTemplateAccelerationSettings as a plain dict."""
+
+    Mode: Required[Literal["DISABLED", "ENABLED", "PREFERRED"]]
+    """Specify the conditions when the service will run your job with accelerated transcoding."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::MediaConvert::JobTemplate",
     schema_file="aws-mediaconvert-jobtemplate.json",
     primary_identifier=("/Name",),
-    additional_identifiers=(),
     read_only=("/Arn",),
     create_only=("/Name",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/HopDestinations",),
     required=("SettingsJson",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -101,75 +98,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AccelerationSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "Mode": {"enum": ["DISABLED", "ENABLED", "PREFERRED"], "type": "string"}
-            },
-            "required": ["Mode"],
-            "type": "object",
-        },
-        "HopDestination": {
-            "additionalProperties": False,
-            "properties": {
-                "Priority": {"maximum": 50, "minimum": -50, "type": "integer"},
-                "Queue": {"type": "string"},
-                "WaitMinutes": {"maximum": 4320, "minimum": 1, "type": "integer"},
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AccelerationSettings": {"$ref": "#/definitions/AccelerationSettings"},
-        "Arn": {
-            "pattern": "arn:(aws|aws-cn|aws-us-gov):mediaconvert:\\w+(?:-\\w+)+:\\d{12}(:jobTemplates/.+)?",
-            "type": "string",
-        },
-        "Category": {"type": "string"},
-        "Description": {"type": "string"},
-        "HopDestinations": {
-            "items": {"$ref": "#/definitions/HopDestination"},
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "Name": {"type": "string"},
-        "Priority": {"maximum": 50, "minimum": -50, "type": "integer"},
-        "Queue": {"type": "string"},
-        "SettingsJson": {"type": ["object", "string"]},
-        "StatusUpdateInterval": {
-            "enum": [
-                "SECONDS_10",
-                "SECONDS_12",
-                "SECONDS_120",
-                "SECONDS_15",
-                "SECONDS_180",
-                "SECONDS_20",
-                "SECONDS_240",
-                "SECONDS_30",
-                "SECONDS_300",
-                "SECONDS_360",
-                "SECONDS_420",
-                "SECONDS_480",
-                "SECONDS_540",
-                "SECONDS_60",
-                "SECONDS_600",
-            ],
-            "type": "string",
-        },
-        "Tags": {"type": ["object", "string"]},
-    },
-    "required": ["SettingsJson"],
-}
-
 
 class JobTemplate(_Resource):
     """AWS::MediaConvert::JobTemplate: Resource Type definition for AWS::MediaConvert::JobTemplate
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Name.
+    Replaced when any of these change (create-only): Name.
+    Read-only attributes (known once deployed): Arn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-mediaconvert-jobtemplate.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -177,11 +115,14 @@ class JobTemplate(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "JobTemplateAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "job_template.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The Amazon Resource Name (ARN) of the job template, such as
+    arn:aws:mediaconvert:us-west-2:123456789012:jobTemplates/my-job-template."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AccelerationSettings: JobTemplateAccelerationSettingsDict
     Category: str
     Description: str
@@ -209,56 +150,68 @@ class JobTemplate(_Resource):
     ]
     Tags: dict[str, Any] | str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        SettingsJson: dict[str, Any] | str,
+        AccelerationSettings: JobTemplateAccelerationSettings
+        | JobTemplateAccelerationSettingsDict
+        | None = None,
+        Category: str | None = None,
+        Description: str | None = None,
+        HopDestinations: list[HopDestination | HopDestinationDict] | None = None,
+        Name: str | None = None,
+        Priority: int | None = None,
+        Queue: str | None = None,
+        StatusUpdateInterval: Literal[
+            "SECONDS_10",
+            "SECONDS_12",
+            "SECONDS_120",
+            "SECONDS_15",
+            "SECONDS_180",
+            "SECONDS_20",
+            "SECONDS_240",
+            "SECONDS_30",
+            "SECONDS_300",
+            "SECONDS_360",
+            "SECONDS_420",
+            "SECONDS_480",
+            "SECONDS_540",
+            "SECONDS_60",
+            "SECONDS_600",
+        ]
+        | None = None,
+        Tags: dict[str, Any] | str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::MediaConvert::JobTemplate; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            SettingsJson: dict[str, Any] | str,
-            AccelerationSettings: JobTemplateAccelerationSettings
-            | JobTemplateAccelerationSettingsDict
-            | None = None,
-            Category: str | None = None,
-            Description: str | None = None,
-            HopDestinations: list[HopDestination | HopDestinationDict] | None = None,
-            Name: str | None = None,
-            Priority: int | None = None,
-            Queue: str | None = None,
-            StatusUpdateInterval: Literal[
-                "SECONDS_10",
-                "SECONDS_12",
-                "SECONDS_120",
-                "SECONDS_15",
-                "SECONDS_180",
-                "SECONDS_20",
-                "SECONDS_240",
-                "SECONDS_30",
-                "SECONDS_300",
-                "SECONDS_360",
-                "SECONDS_420",
-                "SECONDS_480",
-                "SECONDS_540",
-                "SECONDS_60",
-                "SECONDS_600",
-            ]
-            | None = None,
-            Tags: dict[str, Any] | str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::MediaConvert::JobTemplate; `await` it inside an App to deploy it.
-
-            AccelerationSettings: Accelerated transcoding can significantly speed up jobs with long, visually complex content.
-            Category: Optional.
-            Description: Optional.
-            HopDestinations: Optional.
-            Name: The name of the job template you are creating.
-            Priority: Specify the relative priority for this job.
-            Queue: Optional.
-            StatusUpdateInterval: Specify how often MediaConvert sends STATUS_UPDATE events to Amazon CloudWatch Events.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            SettingsJson: Type: dict[str, Any] | str. Required.
+            AccelerationSettings: Accelerated transcoding can significantly speed up jobs with long,
+                visually complex content. Outputs that use this feature incur pro-tier pricing.
+            Category: Optional. A category for the job template you are creating.
+            Description: Optional. A description of the job template you are creating.
+            HopDestinations: Optional. Configuration for a destination queue to which the job can
+                hop once a customer-defined minimum wait time has passed.
+            Name: The name of the job template you are creating. Create-only: changing it replaces
+                the resource.
+            Priority: Specify the relative priority for this job. In any given queue, the service
+                begins processing the job with the highest value first. When more than one job has
+                the same priority, the service begins processing the job that you submitted first.
+            Queue: Optional. The queue that jobs created from this template are assigned to. Specify
+                the Amazon Resource Name (ARN) of the queue.
+            StatusUpdateInterval: Specify how often MediaConvert sends STATUS_UPDATE events to
+                Amazon CloudWatch Events. Set the interval, in seconds, between status updates.
+            Tags: Type: dict[str, Any] | str.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,25 +51,15 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::MediaConvert::Preset",
     schema_file="aws-mediaconvert-preset.json",
     primary_identifier=("/Name",),
-    additional_identifiers=(),
     read_only=("/Arn",),
     create_only=("/Name",),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("SettingsJson",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -75,26 +69,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "Arn": {"type": "string"},
-        "Category": {"type": "string"},
-        "Description": {"type": "string"},
-        "Name": {"type": "string"},
-        "SettingsJson": {"type": ["object", "string"]},
-        "Tags": {"type": ["object", "string"]},
-    },
-    "required": ["SettingsJson"],
-}
-
 
 class Preset(_Resource):
     """AWS::MediaConvert::Preset: Resource Type definition for AWS::MediaConvert::Preset
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Name.
+    Replaced when any of these change (create-only): Name.
+    Read-only attributes (known once deployed): Arn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-mediaconvert-preset.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -102,38 +86,47 @@ class Preset(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "PresetAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "preset.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The Amazon Resource Name (ARN) of the output preset, such as
+    arn:aws:mediaconvert:us-west-2:123456789012"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Category: str
     Description: str
     Name: str
     SettingsJson: dict[str, Any] | str
     Tags: dict[str, Any] | str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        SettingsJson: dict[str, Any] | str,
+        Category: str | None = None,
+        Description: str | None = None,
+        Name: str | None = None,
+        Tags: dict[str, Any] | str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::MediaConvert::Preset; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            SettingsJson: dict[str, Any] | str,
-            Category: str | None = None,
-            Description: str | None = None,
-            Name: str | None = None,
-            Tags: dict[str, Any] | str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::MediaConvert::Preset; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            SettingsJson: Type: dict[str, Any] | str. Required.
             Category: The new category for the preset, if you are changing it.
             Description: The new description for the preset, if you are changing it.
-            Name: The name of the preset that you are modifying.
+            Name: The name of the preset that you are modifying. Create-only: changing it replaces
+                the resource.
+            Tags: Type: dict[str, Any] | str.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,25 +51,14 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::MediaConvert::Queue",
     schema_file="aws-mediaconvert-queue.json",
     primary_identifier=("/Name",),
-    additional_identifiers=(),
     read_only=("/Arn",),
     create_only=("/Name",),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
-    required=(),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -75,41 +68,29 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "Arn": {
-            "pattern": "arn:(aws|aws-cn|aws-us-gov):mediaconvert:\\w+(?:-\\w+)+:[0-9]*(:queues/.*)?",
-            "type": "string",
-        },
-        "ConcurrentJobs": {"type": "integer"},
-        "Description": {"type": "string"},
-        "MaximumConcurrentFeeds": {"minimum": 0, "type": "integer"},
-        "Name": {"type": "string"},
-        "PricingPlan": {"enum": ["ON_DEMAND", "RESERVED"], "type": "string"},
-        "Status": {"enum": ["ACTIVE", "PAUSED"], "type": "string"},
-        "Tags": {"type": ["object", "string"]},
-    },
-    "required": [],
-}
-
 
 class Queue(_Resource):
     """AWS::MediaConvert::Queue: Resource Type definition for AWS::MediaConvert::Queue
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Name.
+    Replaced when any of these change (create-only): Name.
+    Read-only attributes (known once deployed): Arn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-mediaconvert-queue.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
     props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "QueueProps")
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "QueueAttributes")
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "queue.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The Amazon Resource Name (ARN) of the queue, such as
+    arn:aws:mediaconvert:us-west-2:123456789012."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ConcurrentJobs: int
     Description: str
     MaximumConcurrentFeeds: int
@@ -118,32 +99,49 @@ class Queue(_Resource):
     Status: Literal["ACTIVE", "PAUSED"]
     Tags: dict[str, Any] | str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ConcurrentJobs: int | None = None,
+        Description: str | None = None,
+        MaximumConcurrentFeeds: int | None = None,
+        Name: str | None = None,
+        PricingPlan: Literal["ON_DEMAND", "RESERVED"] | None = None,
+        Status: Literal["ACTIVE", "PAUSED"] | None = None,
+        Tags: dict[str, Any] | str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::MediaConvert::Queue; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ConcurrentJobs: int | None = None,
-            Description: str | None = None,
-            MaximumConcurrentFeeds: int | None = None,
-            Name: str | None = None,
-            PricingPlan: Literal["ON_DEMAND", "RESERVED"] | None = None,
-            Status: Literal["ACTIVE", "PAUSED"] | None = None,
-            Tags: dict[str, Any] | str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::MediaConvert::Queue; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
             ConcurrentJobs: Specify the maximum number of jobs your queue can process concurrently.
+                For on-demand queues, the value you enter is constrained by your service quotas for
+                Maximum concurrent jobs, per on-demand queue and Maximum concurrent jobs, per
+                account. For reserved queues, specify the number of jobs you can process
+                concurrently in your reservation plan instead.
             Description: A description of the queue that you are creating.
-            MaximumConcurrentFeeds: Specify the maximum number of Elemental Inference feeds MediaConvert can process concurrently.
-            Name: The name of the queue that you are creating.
+            MaximumConcurrentFeeds: Specify the maximum number of Elemental Inference feeds
+                MediaConvert can process concurrently.
+            Name: The name of the queue that you are creating. Create-only: changing it replaces the
+                resource.
             PricingPlan: When you use CloudFormation, you can create only on-demand queues.
-            Status: Initial state of the queue.
+                Therefore, always set PricingPlan to the value ON_DEMAND when declaring an
+                AWS::MediaConvert::Queue in your CloudFormation template. To create a reserved
+                queue, use the AWS Elemental MediaConvert console at
+                https://console.aws.amazon.com/mediaconvert to set up a contract. For more
+                information, see Working with AWS Elemental MediaConvert Queues in the AWS Elemental
+                MediaConvert User Guide.
+            Status: Initial state of the queue. Queues can be either ACTIVE or PAUSED. If you create
+                a paused queue, then jobs that you send to that queue won't begin.
+            Tags: Type: dict[str, Any] | str.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

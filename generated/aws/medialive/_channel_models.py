@@ -194,1938 +194,2533 @@ class AbWatermarkingCustomProfile(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    EmbeddingFrequency: float | None = None
-    SceneCut: float | None = None
-    TargetPsnr: float | None = None
+    EmbeddingFrequency: Annotated[float | None, Field(description="Type: float.")] = None
+    SceneCut: Annotated[float | None, Field(description="Type: float.")] = None
+    TargetPsnr: Annotated[float | None, Field(description="Type: float.")] = None
 
 
 class ArchiveFrameCaptureHlsS3Settings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CannedAcl: str | None = None
+    CannedAcl: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class AudioDolbyEDecode(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ProgramSelection: str | None = None
+    ProgramSelection: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class AudioFeedInput(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AudioSelectorName: str | None = None
-    FeedInput: str | None = None
+    AudioSelectorName: Annotated[str | None, Field(description="Type: str.")] = None
+    FeedInput: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class AudioSilenceFailoverSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AudioSelectorName: str | None = None
-    AudioSilenceThresholdMsec: int | None = None
+    AudioSelectorName: Annotated[str | None, Field(description="Type: str.")] = None
+    AudioSilenceThresholdMsec: Annotated[int | None, Field(description="Type: int.")] = None
 
 
 class CaptionLanguageMapping(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CaptionChannel: int | None = None
-    LanguageCode: str | None = None
-    LanguageDescription: str | None = None
+    CaptionChannel: Annotated[int | None, Field(description="Type: int.")] = None
+    LanguageCode: Annotated[str | None, Field(description="Type: str.")] = None
+    LanguageDescription: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class CaptionRectangle(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Height: float | None = None
-    LeftOffset: float | None = None
-    TopOffset: float | None = None
-    Width: float | None = None
+    Height: Annotated[float | None, Field(description="Type: float.")] = None
+    LeftOffset: Annotated[float | None, Field(description="Type: float.")] = None
+    TopOffset: Annotated[float | None, Field(description="Type: float.")] = None
+    Width: Annotated[float | None, Field(description="Type: float.")] = None
 
 
 class ChannelAacSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Bitrate: float | None = None
-    CodingMode: str | None = None
-    InputType: str | None = None
-    Profile: str | None = None
-    RateControlMode: str | None = None
-    RawFormat: str | None = None
-    SampleRate: float | None = None
-    Spec: str | None = None
-    VbrQuality: str | None = None
+    Bitrate: Annotated[float | None, Field(description="Type: float.")] = None
+    CodingMode: Annotated[str | None, Field(description="Type: str.")] = None
+    InputType: Annotated[str | None, Field(description="Type: str.")] = None
+    Profile: Annotated[str | None, Field(description="Type: str.")] = None
+    RateControlMode: Annotated[str | None, Field(description="Type: str.")] = None
+    RawFormat: Annotated[str | None, Field(description="Type: str.")] = None
+    SampleRate: Annotated[float | None, Field(description="Type: float.")] = None
+    Spec: Annotated[str | None, Field(description="Type: str.")] = None
+    VbrQuality: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ChannelAc3Settings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AttenuationControl: str | None = None
-    Bitrate: float | None = None
-    BitstreamMode: str | None = None
-    CodingMode: str | None = None
-    Dialnorm: int | None = None
-    DrcProfile: str | None = None
-    LfeFilter: str | None = None
-    MetadataControl: str | None = None
+    AttenuationControl: Annotated[str | None, Field(description="Type: str.")] = None
+    Bitrate: Annotated[float | None, Field(description="Type: float.")] = None
+    BitstreamMode: Annotated[str | None, Field(description="Type: str.")] = None
+    CodingMode: Annotated[str | None, Field(description="Type: str.")] = None
+    Dialnorm: Annotated[int | None, Field(description="Type: int.")] = None
+    DrcProfile: Annotated[str | None, Field(description="Type: str.")] = None
+    LfeFilter: Annotated[str | None, Field(description="Type: str.")] = None
+    MetadataControl: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ChannelAncillarySourceSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    SourceAncillaryChannelNumber: int | None = None
+    SourceAncillaryChannelNumber: Annotated[int | None, Field(description="Type: int.")] = None
 
 
 class ChannelAnywhereSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ChannelPlacementGroupId: str | None = None
-    ClusterId: str | None = None
+    ChannelPlacementGroupId: Annotated[str | None, Field(description="Type: str.")] = None
+    ClusterId: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ChannelArchiveCdnSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ArchiveS3Settings: ArchiveFrameCaptureHlsS3Settings | None = None
+    ArchiveS3Settings: Annotated[
+        ArchiveFrameCaptureHlsS3Settings | None,
+        Field(description="Type: ArchiveFrameCaptureHlsS3SettingsDict."),
+    ] = None
 
 
 class ChannelAudioHlsRenditionSelection(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    GroupId: str | None = None
-    Name: str | None = None
+    GroupId: Annotated[str | None, Field(description="Type: str.")] = None
+    Name: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ChannelAudioLanguageSelection(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    LanguageCode: str | None = None
-    LanguageSelectionPolicy: str | None = None
+    LanguageCode: Annotated[str | None, Field(description="Type: str.")] = None
+    LanguageSelectionPolicy: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ChannelAudioNormalizationSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Algorithm: str | None = None
-    AlgorithmControl: str | None = None
-    PeakCalculation: str | None = None
-    PeakLimiterThreshold: float | None = None
-    TargetLkfs: float | None = None
+    Algorithm: Annotated[str | None, Field(description="Type: str.")] = None
+    AlgorithmControl: Annotated[str | None, Field(description="Type: str.")] = None
+    PeakCalculation: Annotated[str | None, Field(description="Type: str.")] = None
+    PeakLimiterThreshold: Annotated[float | None, Field(description="Type: float.")] = None
+    TargetLkfs: Annotated[float | None, Field(description="Type: float.")] = None
 
 
 class ChannelBandwidthReductionFilterSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    PostFilterSharpening: str | None = None
-    Strength: str | None = None
+    PostFilterSharpening: Annotated[str | None, Field(description="Type: str.")] = None
+    Strength: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ChannelCdiInputSpecification(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Resolution: str | None = None
+    Resolution: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ChannelDisabledLockingSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CustomEpoch: str | None = None
+    CustomEpoch: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ChannelDvbNitSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    NetworkId: int | None = None
-    NetworkName: str | None = None
-    RepInterval: int | None = None
+    NetworkId: Annotated[int | None, Field(description="Type: int.")] = None
+    NetworkName: Annotated[str | None, Field(description="Type: str.")] = None
+    RepInterval: Annotated[int | None, Field(description="Type: int.")] = None
 
 
 class ChannelDvbSdtSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    OutputSdt: str | None = None
-    RepInterval: int | None = None
-    ServiceName: str | None = None
-    ServiceProviderName: str | None = None
+    OutputSdt: Annotated[str | None, Field(description="Type: str.")] = None
+    RepInterval: Annotated[int | None, Field(description="Type: int.")] = None
+    ServiceName: Annotated[str | None, Field(description="Type: str.")] = None
+    ServiceProviderName: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ChannelDvbTdtSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    RepInterval: int | None = None
+    RepInterval: Annotated[int | None, Field(description="Type: int.")] = None
 
 
 class ChannelEac3AtmosSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Bitrate: float | None = None
-    CodingMode: str | None = None
-    Dialnorm: int | None = None
-    DrcLine: str | None = None
-    DrcRf: str | None = None
-    HeightTrim: float | None = None
-    SurroundTrim: float | None = None
+    Bitrate: Annotated[float | None, Field(description="Type: float.")] = None
+    CodingMode: Annotated[str | None, Field(description="Type: str.")] = None
+    Dialnorm: Annotated[int | None, Field(description="Type: int.")] = None
+    DrcLine: Annotated[str | None, Field(description="Type: str.")] = None
+    DrcRf: Annotated[str | None, Field(description="Type: str.")] = None
+    HeightTrim: Annotated[float | None, Field(description="Type: float.")] = None
+    SurroundTrim: Annotated[float | None, Field(description="Type: float.")] = None
 
 
 class ChannelEac3Settings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AttenuationControl: str | None = None
-    Bitrate: float | None = None
-    BitstreamMode: str | None = None
-    CodingMode: str | None = None
-    DcFilter: str | None = None
-    Dialnorm: int | None = None
-    DrcLine: str | None = None
-    DrcRf: str | None = None
-    LfeControl: str | None = None
-    LfeFilter: str | None = None
-    LoRoCenterMixLevel: float | None = None
-    LoRoSurroundMixLevel: float | None = None
-    LtRtCenterMixLevel: float | None = None
-    LtRtSurroundMixLevel: float | None = None
-    MetadataControl: str | None = None
-    PassthroughControl: str | None = None
-    PhaseControl: str | None = None
-    StereoDownmix: str | None = None
-    SurroundExMode: str | None = None
-    SurroundMode: str | None = None
+    AttenuationControl: Annotated[str | None, Field(description="Type: str.")] = None
+    Bitrate: Annotated[float | None, Field(description="Type: float.")] = None
+    BitstreamMode: Annotated[str | None, Field(description="Type: str.")] = None
+    CodingMode: Annotated[str | None, Field(description="Type: str.")] = None
+    DcFilter: Annotated[str | None, Field(description="Type: str.")] = None
+    Dialnorm: Annotated[int | None, Field(description="Type: int.")] = None
+    DrcLine: Annotated[str | None, Field(description="Type: str.")] = None
+    DrcRf: Annotated[str | None, Field(description="Type: str.")] = None
+    LfeControl: Annotated[str | None, Field(description="Type: str.")] = None
+    LfeFilter: Annotated[str | None, Field(description="Type: str.")] = None
+    LoRoCenterMixLevel: Annotated[float | None, Field(description="Type: float.")] = None
+    LoRoSurroundMixLevel: Annotated[float | None, Field(description="Type: float.")] = None
+    LtRtCenterMixLevel: Annotated[float | None, Field(description="Type: float.")] = None
+    LtRtSurroundMixLevel: Annotated[float | None, Field(description="Type: float.")] = None
+    MetadataControl: Annotated[str | None, Field(description="Type: str.")] = None
+    PassthroughControl: Annotated[str | None, Field(description="Type: str.")] = None
+    PhaseControl: Annotated[str | None, Field(description="Type: str.")] = None
+    StereoDownmix: Annotated[str | None, Field(description="Type: str.")] = None
+    SurroundExMode: Annotated[str | None, Field(description="Type: str.")] = None
+    SurroundMode: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ChannelEbuTtDDestinationSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CopyrightHolder: str | None = None
-    DefaultFontSize: int | None = None
-    DefaultLineHeight: int | None = None
-    FillLineGap: str | None = None
-    FontFamily: str | None = None
-    StyleControl: str | None = None
+    CopyrightHolder: Annotated[str | None, Field(description="Type: str.")] = None
+    DefaultFontSize: Annotated[int | None, Field(description="Type: int.")] = None
+    DefaultLineHeight: Annotated[int | None, Field(description="Type: int.")] = None
+    FillLineGap: Annotated[str | None, Field(description="Type: str.")] = None
+    FontFamily: Annotated[str | None, Field(description="Type: str.")] = None
+    StyleControl: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ChannelEmbeddedSourceSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Convert608To708: str | None = None
-    Scte20Detection: str | None = None
-    Source608ChannelNumber: int | None = None
-    Source608TrackNumber: int | None = None
+    Convert608To708: Annotated[str | None, Field(description="Type: str.")] = None
+    Scte20Detection: Annotated[str | None, Field(description="Type: str.")] = None
+    Source608ChannelNumber: Annotated[int | None, Field(description="Type: int.")] = None
+    Source608TrackNumber: Annotated[int | None, Field(description="Type: int.")] = None
 
 
 class ChannelEngineVersionRequest(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Version: str | None = None
+    Version: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ChannelEpochLockingSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CustomEpoch: str | None = None
-    JamSyncTime: str | None = None
+    CustomEpoch: Annotated[str | None, Field(description="Type: str.")] = None
+    JamSyncTime: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ChannelEsam(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AcquisitionPointId: str | None = None
-    AdAvailOffset: int | None = None
-    PasswordParam: str | None = None
-    PoisEndpoint: str | None = None
-    Username: str | None = None
-    ZoneIdentity: str | None = None
+    AcquisitionPointId: Annotated[str | None, Field(description="Type: str.")] = None
+    AdAvailOffset: Annotated[int | None, Field(description="Type: int.")] = None
+    PasswordParam: Annotated[str | None, Field(description="Type: str.")] = None
+    PoisEndpoint: Annotated[str | None, Field(description="Type: str.")] = None
+    Username: Annotated[str | None, Field(description="Type: str.")] = None
+    ZoneIdentity: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ChannelFeatureActivations(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    InputPrepareScheduleActions: str | None = None
-    OutputStaticImageOverlayScheduleActions: str | None = None
+    InputPrepareScheduleActions: Annotated[str | None, Field(description="Type: str.")] = None
+    OutputStaticImageOverlayScheduleActions: Annotated[
+        str | None, Field(description="Type: str.")
+    ] = None
 
 
 class ChannelFecOutputSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ColumnDepth: int | None = None
-    IncludeFec: str | None = None
-    RowLength: int | None = None
+    ColumnDepth: Annotated[int | None, Field(description="Type: int.")] = None
+    IncludeFec: Annotated[str | None, Field(description="Type: str.")] = None
+    RowLength: Annotated[int | None, Field(description="Type: int.")] = None
 
 
 class ChannelFmp4HlsSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AudioRenditionSets: str | None = None
-    NielsenId3Behavior: str | None = None
-    TimedMetadataBehavior: str | None = None
+    AudioRenditionSets: Annotated[str | None, Field(description="Type: str.")] = None
+    NielsenId3Behavior: Annotated[str | None, Field(description="Type: str.")] = None
+    TimedMetadataBehavior: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ChannelFollowerChannelSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    LinkedChannelType: str | None = None
-    PrimaryChannelArn: str | None = None
+    LinkedChannelType: Annotated[str | None, Field(description="Type: str.")] = None
+    PrimaryChannelArn: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ChannelFrameCaptureCdnSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    FrameCaptureS3Settings: ArchiveFrameCaptureHlsS3Settings | None = None
+    FrameCaptureS3Settings: Annotated[
+        ArchiveFrameCaptureHlsS3Settings | None,
+        Field(description="Type: ArchiveFrameCaptureHlsS3SettingsDict."),
+    ] = None
 
 
 class ChannelHdr10Settings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    MaxCll: int | None = None
-    MaxFall: int | None = None
+    MaxCll: Annotated[int | None, Field(description="Type: int.")] = None
+    MaxFall: Annotated[int | None, Field(description="Type: int.")] = None
 
 
 class ChannelHlsAkamaiSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ConnectionRetryInterval: int | None = None
-    FilecacheDuration: int | None = None
-    HttpTransferMode: str | None = None
-    NumRetries: int | None = None
-    RestartDelay: int | None = None
-    Salt: str | None = None
-    Token: str | None = None
+    ConnectionRetryInterval: Annotated[int | None, Field(description="Type: int.")] = None
+    FilecacheDuration: Annotated[int | None, Field(description="Type: int.")] = None
+    HttpTransferMode: Annotated[str | None, Field(description="Type: str.")] = None
+    NumRetries: Annotated[int | None, Field(description="Type: int.")] = None
+    RestartDelay: Annotated[int | None, Field(description="Type: int.")] = None
+    Salt: Annotated[str | None, Field(description="Type: str.")] = None
+    Token: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ChannelHlsBasicPutSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ConnectionRetryInterval: int | None = None
-    FilecacheDuration: int | None = None
-    NumRetries: int | None = None
-    RestartDelay: int | None = None
+    ConnectionRetryInterval: Annotated[int | None, Field(description="Type: int.")] = None
+    FilecacheDuration: Annotated[int | None, Field(description="Type: int.")] = None
+    NumRetries: Annotated[int | None, Field(description="Type: int.")] = None
+    RestartDelay: Annotated[int | None, Field(description="Type: int.")] = None
 
 
 class ChannelHlsInputSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Bandwidth: int | None = None
-    BufferSegments: int | None = None
-    Retries: int | None = None
-    RetryInterval: int | None = None
-    Scte35Source: str | None = None
+    Bandwidth: Annotated[int | None, Field(description="Type: int.")] = None
+    BufferSegments: Annotated[int | None, Field(description="Type: int.")] = None
+    Retries: Annotated[int | None, Field(description="Type: int.")] = None
+    RetryInterval: Annotated[int | None, Field(description="Type: int.")] = None
+    Scte35Source: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ChannelHlsMediaStoreSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ConnectionRetryInterval: int | None = None
-    FilecacheDuration: int | None = None
-    MediaStoreStorageClass: str | None = None
-    NumRetries: int | None = None
-    RestartDelay: int | None = None
+    ConnectionRetryInterval: Annotated[int | None, Field(description="Type: int.")] = None
+    FilecacheDuration: Annotated[int | None, Field(description="Type: int.")] = None
+    MediaStoreStorageClass: Annotated[str | None, Field(description="Type: str.")] = None
+    NumRetries: Annotated[int | None, Field(description="Type: int.")] = None
+    RestartDelay: Annotated[int | None, Field(description="Type: int.")] = None
 
 
 class ChannelHlsWebdavSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ConnectionRetryInterval: int | None = None
-    FilecacheDuration: int | None = None
-    HttpTransferMode: str | None = None
-    NumRetries: int | None = None
-    RestartDelay: int | None = None
+    ConnectionRetryInterval: Annotated[int | None, Field(description="Type: int.")] = None
+    FilecacheDuration: Annotated[int | None, Field(description="Type: int.")] = None
+    HttpTransferMode: Annotated[str | None, Field(description="Type: str.")] = None
+    NumRetries: Annotated[int | None, Field(description="Type: int.")] = None
+    RestartDelay: Annotated[int | None, Field(description="Type: int.")] = None
 
 
 class ChannelInferenceSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AudioFeedInputs: list[AudioFeedInput] | None = None
-    EnrichmentMethods: list[str] | None = None
-    FeedArn: str | None = None
+    AudioFeedInputs: Annotated[
+        list[AudioFeedInput] | None, Field(description="Type: list[AudioFeedInputDict].")
+    ] = None
+    EnrichmentMethods: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
+    FeedArn: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ChannelInputSpecification(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Codec: str | None = None
-    MaximumBitrate: str | None = None
-    Resolution: str | None = None
+    Codec: Annotated[str | None, Field(description="Type: str.")] = None
+    MaximumBitrate: Annotated[str | None, Field(description="Type: str.")] = None
+    Resolution: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ChannelM2tsSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AbsentInputAudioBehavior: str | None = None
-    Arib: str | None = None
-    AribCaptionsPid: str | None = None
-    AribCaptionsPidControl: str | None = None
-    AudioBufferModel: str | None = None
-    AudioFramesPerPes: int | None = None
-    AudioPids: str | None = None
-    AudioStreamType: str | None = None
-    Bitrate: int | None = None
-    BufferModel: str | None = None
-    CcDescriptor: str | None = None
-    DvbNitSettings: ChannelDvbNitSettings | None = None
-    DvbSdtSettings: ChannelDvbSdtSettings | None = None
-    DvbSubPids: str | None = None
-    DvbTdtSettings: ChannelDvbTdtSettings | None = None
-    DvbTeletextPid: str | None = None
-    Ebif: str | None = None
-    EbpAudioInterval: str | None = None
-    EbpLookaheadMs: int | None = None
-    EbpPlacement: str | None = None
-    EcmPid: str | None = None
-    EsRateInPes: str | None = None
-    EtvPlatformPid: str | None = None
-    EtvSignalPid: str | None = None
-    FragmentTime: float | None = None
-    Klv: str | None = None
-    KlvDataPids: str | None = None
-    NielsenId3Behavior: str | None = None
-    NullPacketBitrate: float | None = None
-    PatInterval: int | None = None
-    PcrControl: str | None = None
-    PcrPeriod: int | None = None
-    PcrPid: str | None = None
-    PmtInterval: int | None = None
-    PmtPid: str | None = None
-    ProgramNum: int | None = None
-    RateMode: str | None = None
-    Scte27Pids: str | None = None
-    Scte35Control: str | None = None
-    Scte35Pid: str | None = None
-    Scte35PrerollPullupMilliseconds: float | None = None
-    SegmentationMarkers: str | None = None
-    SegmentationStyle: str | None = None
-    SegmentationTime: float | None = None
-    TimedMetadataBehavior: str | None = None
-    TimedMetadataPid: str | None = None
-    TransportStreamId: int | None = None
-    VideoPid: str | None = None
+    AbsentInputAudioBehavior: Annotated[str | None, Field(description="Type: str.")] = None
+    Arib: Annotated[str | None, Field(description="Type: str.")] = None
+    AribCaptionsPid: Annotated[str | None, Field(description="Type: str.")] = None
+    AribCaptionsPidControl: Annotated[str | None, Field(description="Type: str.")] = None
+    AudioBufferModel: Annotated[str | None, Field(description="Type: str.")] = None
+    AudioFramesPerPes: Annotated[int | None, Field(description="Type: int.")] = None
+    AudioPids: Annotated[str | None, Field(description="Type: str.")] = None
+    AudioStreamType: Annotated[str | None, Field(description="Type: str.")] = None
+    Bitrate: Annotated[int | None, Field(description="Type: int.")] = None
+    BufferModel: Annotated[str | None, Field(description="Type: str.")] = None
+    CcDescriptor: Annotated[str | None, Field(description="Type: str.")] = None
+    DvbNitSettings: Annotated[
+        ChannelDvbNitSettings | None, Field(description="Type: ChannelDvbNitSettingsDict.")
+    ] = None
+    DvbSdtSettings: Annotated[
+        ChannelDvbSdtSettings | None, Field(description="Type: ChannelDvbSdtSettingsDict.")
+    ] = None
+    DvbSubPids: Annotated[str | None, Field(description="Type: str.")] = None
+    DvbTdtSettings: Annotated[
+        ChannelDvbTdtSettings | None, Field(description="Type: ChannelDvbTdtSettingsDict.")
+    ] = None
+    DvbTeletextPid: Annotated[str | None, Field(description="Type: str.")] = None
+    Ebif: Annotated[str | None, Field(description="Type: str.")] = None
+    EbpAudioInterval: Annotated[str | None, Field(description="Type: str.")] = None
+    EbpLookaheadMs: Annotated[int | None, Field(description="Type: int.")] = None
+    EbpPlacement: Annotated[str | None, Field(description="Type: str.")] = None
+    EcmPid: Annotated[str | None, Field(description="Type: str.")] = None
+    EsRateInPes: Annotated[str | None, Field(description="Type: str.")] = None
+    EtvPlatformPid: Annotated[str | None, Field(description="Type: str.")] = None
+    EtvSignalPid: Annotated[str | None, Field(description="Type: str.")] = None
+    FragmentTime: Annotated[float | None, Field(description="Type: float.")] = None
+    Klv: Annotated[str | None, Field(description="Type: str.")] = None
+    KlvDataPids: Annotated[str | None, Field(description="Type: str.")] = None
+    NielsenId3Behavior: Annotated[str | None, Field(description="Type: str.")] = None
+    NullPacketBitrate: Annotated[float | None, Field(description="Type: float.")] = None
+    PatInterval: Annotated[int | None, Field(description="Type: int.")] = None
+    PcrControl: Annotated[str | None, Field(description="Type: str.")] = None
+    PcrPeriod: Annotated[int | None, Field(description="Type: int.")] = None
+    PcrPid: Annotated[str | None, Field(description="Type: str.")] = None
+    PmtInterval: Annotated[int | None, Field(description="Type: int.")] = None
+    PmtPid: Annotated[str | None, Field(description="Type: str.")] = None
+    ProgramNum: Annotated[int | None, Field(description="Type: int.")] = None
+    RateMode: Annotated[str | None, Field(description="Type: str.")] = None
+    Scte27Pids: Annotated[str | None, Field(description="Type: str.")] = None
+    Scte35Control: Annotated[str | None, Field(description="Type: str.")] = None
+    Scte35Pid: Annotated[str | None, Field(description="Type: str.")] = None
+    Scte35PrerollPullupMilliseconds: Annotated[float | None, Field(description="Type: float.")] = (
+        None
+    )
+    SegmentationMarkers: Annotated[str | None, Field(description="Type: str.")] = None
+    SegmentationStyle: Annotated[str | None, Field(description="Type: str.")] = None
+    SegmentationTime: Annotated[float | None, Field(description="Type: float.")] = None
+    TimedMetadataBehavior: Annotated[str | None, Field(description="Type: str.")] = None
+    TimedMetadataPid: Annotated[str | None, Field(description="Type: str.")] = None
+    TransportStreamId: Annotated[int | None, Field(description="Type: int.")] = None
+    VideoPid: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ChannelM3u8Settings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AudioFramesPerPes: int | None = None
-    AudioPids: str | None = None
-    EcmPid: str | None = None
-    KlvBehavior: str | None = None
-    KlvDataPids: str | None = None
-    NielsenId3Behavior: str | None = None
-    PatInterval: int | None = None
-    PcrControl: str | None = None
-    PcrPeriod: int | None = None
-    PcrPid: str | None = None
-    PmtInterval: int | None = None
-    PmtPid: str | None = None
-    ProgramNum: int | None = None
-    Scte35Behavior: str | None = None
-    Scte35Pid: str | None = None
-    TimedMetadataBehavior: str | None = None
-    TimedMetadataPid: str | None = None
-    TransportStreamId: int | None = None
-    VideoPid: str | None = None
+    AudioFramesPerPes: Annotated[int | None, Field(description="Type: int.")] = None
+    AudioPids: Annotated[str | None, Field(description="Type: str.")] = None
+    EcmPid: Annotated[str | None, Field(description="Type: str.")] = None
+    KlvBehavior: Annotated[str | None, Field(description="Type: str.")] = None
+    KlvDataPids: Annotated[str | None, Field(description="Type: str.")] = None
+    NielsenId3Behavior: Annotated[str | None, Field(description="Type: str.")] = None
+    PatInterval: Annotated[int | None, Field(description="Type: int.")] = None
+    PcrControl: Annotated[str | None, Field(description="Type: str.")] = None
+    PcrPeriod: Annotated[int | None, Field(description="Type: int.")] = None
+    PcrPid: Annotated[str | None, Field(description="Type: str.")] = None
+    PmtInterval: Annotated[int | None, Field(description="Type: int.")] = None
+    PmtPid: Annotated[str | None, Field(description="Type: str.")] = None
+    ProgramNum: Annotated[int | None, Field(description="Type: int.")] = None
+    Scte35Behavior: Annotated[str | None, Field(description="Type: str.")] = None
+    Scte35Pid: Annotated[str | None, Field(description="Type: str.")] = None
+    TimedMetadataBehavior: Annotated[str | None, Field(description="Type: str.")] = None
+    TimedMetadataPid: Annotated[str | None, Field(description="Type: str.")] = None
+    TransportStreamId: Annotated[int | None, Field(description="Type: int.")] = None
+    VideoPid: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ChannelMediaConnectRouterGroupSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AvailabilityZones: list[str] | None = None
+    AvailabilityZones: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
 
 
 class ChannelMotionGraphicsSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    HtmlMotionGraphicsSettings: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
+    HtmlMotionGraphicsSettings: Annotated[
+        dict[str, Any] | None, Field(description="Type: dict[str, Any].", max_length=0)
+    ] = None
 
 
 class ChannelMp2Settings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Bitrate: float | None = None
-    CodingMode: str | None = None
-    SampleRate: float | None = None
+    Bitrate: Annotated[float | None, Field(description="Type: float.")] = None
+    CodingMode: Annotated[str | None, Field(description="Type: str.")] = None
+    SampleRate: Annotated[float | None, Field(description="Type: float.")] = None
 
 
 class ChannelMsSmoothOutputSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    H265PackagingType: str | None = None
-    NameModifier: str | None = None
+    H265PackagingType: Annotated[str | None, Field(description="Type: str.")] = None
+    NameModifier: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ChannelMulticastInputSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    SourceIpAddress: str | None = None
+    SourceIpAddress: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ChannelMultiplexM2tsSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AbsentInputAudioBehavior: str | None = None
-    Arib: str | None = None
-    AudioBufferModel: str | None = None
-    AudioFramesPerPes: int | None = None
-    AudioStreamType: str | None = None
-    CcDescriptor: str | None = None
-    Ebif: str | None = None
-    EsRateInPes: str | None = None
-    Klv: str | None = None
-    NielsenId3Behavior: str | None = None
-    PcrControl: str | None = None
-    PcrPeriod: int | None = None
-    Scte35Control: str | None = None
-    Scte35PrerollPullupMilliseconds: float | None = None
+    AbsentInputAudioBehavior: Annotated[str | None, Field(description="Type: str.")] = None
+    Arib: Annotated[str | None, Field(description="Type: str.")] = None
+    AudioBufferModel: Annotated[str | None, Field(description="Type: str.")] = None
+    AudioFramesPerPes: Annotated[int | None, Field(description="Type: int.")] = None
+    AudioStreamType: Annotated[str | None, Field(description="Type: str.")] = None
+    CcDescriptor: Annotated[str | None, Field(description="Type: str.")] = None
+    Ebif: Annotated[str | None, Field(description="Type: str.")] = None
+    EsRateInPes: Annotated[str | None, Field(description="Type: str.")] = None
+    Klv: Annotated[str | None, Field(description="Type: str.")] = None
+    NielsenId3Behavior: Annotated[str | None, Field(description="Type: str.")] = None
+    PcrControl: Annotated[str | None, Field(description="Type: str.")] = None
+    PcrPeriod: Annotated[int | None, Field(description="Type: int.")] = None
+    Scte35Control: Annotated[str | None, Field(description="Type: str.")] = None
+    Scte35PrerollPullupMilliseconds: Annotated[float | None, Field(description="Type: float.")] = (
+        None
+    )
 
 
 class ChannelNetworkInputSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    HlsInputSettings: ChannelHlsInputSettings | None = None
-    MulticastInputSettings: ChannelMulticastInputSettings | None = None
-    ServerValidation: str | None = None
+    HlsInputSettings: Annotated[
+        ChannelHlsInputSettings | None, Field(description="Type: ChannelHlsInputSettingsDict.")
+    ] = None
+    MulticastInputSettings: Annotated[
+        ChannelMulticastInputSettings | None,
+        Field(description="Type: ChannelMulticastInputSettingsDict."),
+    ] = None
+    ServerValidation: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ChannelNielsenConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DistributorId: str | None = None
-    NielsenPcmToId3Tagging: str | None = None
+    DistributorId: Annotated[str | None, Field(description="Type: str.")] = None
+    NielsenPcmToId3Tagging: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ChannelOutputLockingSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DisabledLockingSettings: ChannelDisabledLockingSettings | None = None
-    EpochLockingSettings: ChannelEpochLockingSettings | None = None
-    PipelineLockingSettings: dict[str, Any] | str | None = None
+    DisabledLockingSettings: Annotated[
+        ChannelDisabledLockingSettings | None,
+        Field(description="Type: ChannelDisabledLockingSettingsDict."),
+    ] = None
+    EpochLockingSettings: Annotated[
+        ChannelEpochLockingSettings | None,
+        Field(description="Type: ChannelEpochLockingSettingsDict."),
+    ] = None
+    PipelineLockingSettings: Annotated[
+        dict[str, Any] | str | None, Field(description="Type: dict[str, Any] | str.")
+    ] = None
 
 
 class ChannelPrimaryChannelSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    LinkedChannelType: str | None = None
+    LinkedChannelType: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ChannelRtmpGroupSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AdMarkers: list[str] | None = None
-    AuthenticationScheme: str | None = None
-    CacheFullBehavior: str | None = None
-    CacheLength: int | None = None
-    CaptionData: str | None = None
-    IncludeFillerNalUnits: str | None = None
-    InputLossAction: str | None = None
-    RestartDelay: int | None = None
+    AdMarkers: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
+    AuthenticationScheme: Annotated[str | None, Field(description="Type: str.")] = None
+    CacheFullBehavior: Annotated[str | None, Field(description="Type: str.")] = None
+    CacheLength: Annotated[int | None, Field(description="Type: int.")] = None
+    CaptionData: Annotated[str | None, Field(description="Type: str.")] = None
+    IncludeFillerNalUnits: Annotated[str | None, Field(description="Type: str.")] = None
+    InputLossAction: Annotated[str | None, Field(description="Type: str.")] = None
+    RestartDelay: Annotated[int | None, Field(description="Type: int.")] = None
 
 
 class ChannelScte20SourceSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Convert608To708: str | None = None
-    Source608ChannelNumber: int | None = None
+    Convert608To708: Annotated[str | None, Field(description="Type: str.")] = None
+    Source608ChannelNumber: Annotated[int | None, Field(description="Type: int.")] = None
 
 
 class ChannelSmartSubtitleSourceSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CaptionSynchronizationMode: str | None = None
-    InferenceFeedOutput: str | None = None
+    CaptionSynchronizationMode: Annotated[str | None, Field(description="Type: str.")] = None
+    InferenceFeedOutput: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ChannelSrtGroupSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    InputLossAction: str | None = None
+    InputLossAction: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ChannelStandardHlsSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AudioRenditionSets: str | None = None
-    M3u8Settings: ChannelM3u8Settings | None = None
+    AudioRenditionSets: Annotated[str | None, Field(description="Type: str.")] = None
+    M3u8Settings: Annotated[
+        ChannelM3u8Settings | None, Field(description="Type: ChannelM3u8SettingsDict.")
+    ] = None
 
 
 class ChannelTeletextSourceSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    OutputRectangle: CaptionRectangle | None = None
-    PageNumber: str | None = None
+    OutputRectangle: Annotated[
+        CaptionRectangle | None, Field(description="Type: CaptionRectangleDict.")
+    ] = None
+    PageNumber: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ChannelTemporalFilterSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    PostFilterSharpening: str | None = None
-    Strength: str | None = None
+    PostFilterSharpening: Annotated[str | None, Field(description="Type: str.")] = None
+    Strength: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ChannelThumbnailConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    State: str | None = None
+    State: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ChannelTimecodeBurninSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    FontSize: str | None = None
-    Position: str | None = None
-    Prefix: str | None = None
+    FontSize: Annotated[str | None, Field(description="Type: str.")] = None
+    Position: Annotated[str | None, Field(description="Type: str.")] = None
+    Prefix: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ChannelTimecodeConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Source: str | None = None
-    SyncThreshold: int | None = None
+    Source: Annotated[str | None, Field(description="Type: str.")] = None
+    SyncThreshold: Annotated[int | None, Field(description="Type: int.")] = None
 
 
 class ChannelUdpGroupSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    InputLossAction: str | None = None
-    TimedMetadataId3Frame: str | None = None
-    TimedMetadataId3Period: int | None = None
+    InputLossAction: Annotated[str | None, Field(description="Type: str.")] = None
+    TimedMetadataId3Frame: Annotated[str | None, Field(description="Type: str.")] = None
+    TimedMetadataId3Period: Annotated[int | None, Field(description="Type: int.")] = None
 
 
 class ChannelVideoSelectorPid(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Pid: int | None = None
+    Pid: Annotated[int | None, Field(description="Type: int.")] = None
 
 
 class ChannelVideoSelectorProgramId(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ProgramId: int | None = None
+    ProgramId: Annotated[int | None, Field(description="Type: int.")] = None
 
 
 class ChannelWavSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BitDepth: float | None = None
-    CodingMode: str | None = None
-    SampleRate: float | None = None
+    BitDepth: Annotated[float | None, Field(description="Type: float.")] = None
+    CodingMode: Annotated[str | None, Field(description="Type: str.")] = None
+    SampleRate: Annotated[float | None, Field(description="Type: float.")] = None
 
 
 class CmafIngestCaptionLanguageMapping(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CaptionChannel: int | None = None
-    LanguageCode: str | None = None
+    CaptionChannel: Annotated[int | None, Field(description="Type: int.")] = None
+    LanguageCode: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class CmafIngestFrameCaptureOutputSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    NameModifier: str | None = None
+    NameModifier: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ColorCorrection(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    InputColorSpace: str | None = None
-    OutputColorSpace: str | None = None
-    Uri: str | None = None
+    InputColorSpace: Annotated[str | None, Field(description="Type: str.")] = None
+    OutputColorSpace: Annotated[str | None, Field(description="Type: str.")] = None
+    Uri: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class EmbeddedCaptionPositionSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    YPositionLine: int | None = None
+    YPositionLine: Annotated[int | None, Field(description="Type: int.")] = None
 
 
 class H264ColorSpaceSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ColorSpacePassthroughSettings: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Rec601Settings: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Rec709Settings: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
+    ColorSpacePassthroughSettings: Annotated[
+        dict[str, Any] | None, Field(description="Type: dict[str, Any].", max_length=0)
+    ] = None
+    Rec601Settings: Annotated[
+        dict[str, Any] | None, Field(description="Type: dict[str, Any].", max_length=0)
+    ] = None
+    Rec709Settings: Annotated[
+        dict[str, Any] | None, Field(description="Type: dict[str, Any].", max_length=0)
+    ] = None
 
 
 class H264H265FilterSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BandwidthReductionFilterSettings: ChannelBandwidthReductionFilterSettings | None = None
-    TemporalFilterSettings: ChannelTemporalFilterSettings | None = None
+    BandwidthReductionFilterSettings: Annotated[
+        ChannelBandwidthReductionFilterSettings | None,
+        Field(description="Type: ChannelBandwidthReductionFilterSettingsDict."),
+    ] = None
+    TemporalFilterSettings: Annotated[
+        ChannelTemporalFilterSettings | None,
+        Field(description="Type: ChannelTemporalFilterSettingsDict."),
+    ] = None
 
 
 class H265ColorSpaceSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ColorSpacePassthroughSettings: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    DolbyVision81Settings: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Hdr10Settings: ChannelHdr10Settings | None = None
-    Hlg2020Settings: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Rec601Settings: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Rec709Settings: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
+    ColorSpacePassthroughSettings: Annotated[
+        dict[str, Any] | None, Field(description="Type: dict[str, Any].", max_length=0)
+    ] = None
+    DolbyVision81Settings: Annotated[
+        dict[str, Any] | None, Field(description="Type: dict[str, Any].", max_length=0)
+    ] = None
+    Hdr10Settings: Annotated[
+        ChannelHdr10Settings | None, Field(description="Type: ChannelHdr10SettingsDict.")
+    ] = None
+    Hlg2020Settings: Annotated[
+        dict[str, Any] | None, Field(description="Type: dict[str, Any].", max_length=0)
+    ] = None
+    Rec601Settings: Annotated[
+        dict[str, Any] | None, Field(description="Type: dict[str, Any].", max_length=0)
+    ] = None
+    Rec709Settings: Annotated[
+        dict[str, Any] | None, Field(description="Type: dict[str, Any].", max_length=0)
+    ] = None
 
 
 class InputChannelLevel(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Gain: int | None = None
-    InputChannel: int | None = None
+    Gain: Annotated[int | None, Field(description="Type: int.")] = None
+    InputChannel: Annotated[int | None, Field(description="Type: int.")] = None
 
 
 class InputLocation(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    PasswordParam: str | None = None
-    Uri: str | None = None
-    Username: str | None = None
+    PasswordParam: Annotated[str | None, Field(description="Type: str.")] = None
+    Uri: Annotated[str | None, Field(description="Type: str.")] = None
+    Username: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class InputLossFailoverSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    InputLossThresholdMsec: int | None = None
+    InputLossThresholdMsec: Annotated[int | None, Field(description="Type: int.")] = None
 
 
 class MaintenanceCreateSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    MaintenanceDay: str | None = None
-    MaintenanceStartTime: str | None = None
+    MaintenanceDay: Annotated[str | None, Field(description="Type: str.")] = None
+    MaintenanceStartTime: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class MediaConnectRouterOutputConnectionMap(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Pipeline0: str | None = None
-    Pipeline1: str | None = None
+    Pipeline0: Annotated[str | None, Field(description="Type: str.")] = None
+    Pipeline1: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class MediaConnectRouterOutputDestinationSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    EncryptionType: str | None = None
-    SecretArn: str | None = None
+    EncryptionType: Annotated[str | None, Field(description="Type: str.")] = None
+    SecretArn: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class MediaPackageOutputDestinationSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ChannelEndpointId: str | None = None
-    ChannelGroup: str | None = None
-    ChannelId: str | None = None
-    ChannelName: str | None = None
-    MediaPackageRegionName: str | None = None
+    ChannelEndpointId: Annotated[str | None, Field(description="Type: str.")] = None
+    ChannelGroup: Annotated[str | None, Field(description="Type: str.")] = None
+    ChannelId: Annotated[str | None, Field(description="Type: str.")] = None
+    ChannelName: Annotated[str | None, Field(description="Type: str.")] = None
+    MediaPackageRegionName: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class MediaPackageV2DestinationSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AudioGroupId: str | None = None
-    AudioRenditionSets: str | None = None
-    HlsAutoSelect: str | None = None
-    HlsDefault: str | None = None
-    OutputUsage: list[str] | None = None
+    AudioGroupId: Annotated[str | None, Field(description="Type: str.")] = None
+    AudioRenditionSets: Annotated[str | None, Field(description="Type: str.")] = None
+    HlsAutoSelect: Annotated[str | None, Field(description="Type: str.")] = None
+    HlsDefault: Annotated[str | None, Field(description="Type: str.")] = None
+    OutputUsage: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
 
 
 class Mpeg2FilterSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    TemporalFilterSettings: ChannelTemporalFilterSettings | None = None
+    TemporalFilterSettings: Annotated[
+        ChannelTemporalFilterSettings | None,
+        Field(description="Type: ChannelTemporalFilterSettingsDict."),
+    ] = None
 
 
 class MultiplexContainerSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    MultiplexM2tsSettings: ChannelMultiplexM2tsSettings | None = None
+    MultiplexM2tsSettings: Annotated[
+        ChannelMultiplexM2tsSettings | None,
+        Field(description="Type: ChannelMultiplexM2tsSettingsDict."),
+    ] = None
 
 
 class MultiplexProgramChannelDestinationSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    MultiplexId: str | None = None
-    ProgramName: str | None = None
+    MultiplexId: Annotated[str | None, Field(description="Type: str.")] = None
+    ProgramName: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class NielsenCBET(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CbetCheckDigitString: str | None = None
-    CbetStepaside: str | None = None
-    Csid: str | None = None
+    CbetCheckDigitString: Annotated[str | None, Field(description="Type: str.")] = None
+    CbetStepaside: Annotated[str | None, Field(description="Type: str.")] = None
+    Csid: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class NielsenNaesIiNwOnlySettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CheckDigitString: str | None = None
-    Sid: float | None = None
-    Timezone: str | None = None
+    CheckDigitString: Annotated[str | None, Field(description="Type: str.")] = None
+    Sid: Annotated[float | None, Field(description="Type: float.")] = None
+    Timezone: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class OutputDestinationSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    PasswordParam: str | None = None
-    StreamName: str | None = None
-    Url: str | None = None
-    Username: str | None = None
-    VirtualSourceAddress: str | None = None
+    PasswordParam: Annotated[str | None, Field(description="Type: str.")] = None
+    StreamName: Annotated[str | None, Field(description="Type: str.")] = None
+    Url: Annotated[str | None, Field(description="Type: str.")] = None
+    Username: Annotated[str | None, Field(description="Type: str.")] = None
+    VirtualSourceAddress: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class OutputLocationRef(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DestinationRefId: str | None = None
+    DestinationRefId: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class Scte27DvbSubSourceSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    OcrLanguage: str | None = None
-    Pid: int | None = None
+    OcrLanguage: Annotated[str | None, Field(description="Type: str.")] = None
+    Pid: Annotated[int | None, Field(description="Type: int.")] = None
 
 
 class Scte35SpliceInsertTimeSignalAposSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AdAvailOffset: int | None = None
-    NoRegionalBlackoutFlag: str | None = None
-    WebDeliveryAllowedFlag: str | None = None
+    AdAvailOffset: Annotated[int | None, Field(description="Type: int.")] = None
+    NoRegionalBlackoutFlag: Annotated[str | None, Field(description="Type: str.")] = None
+    WebDeliveryAllowedFlag: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class SrtOutputDestinationSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ConnectionMode: str | None = None
-    EncryptionPassphraseSecretArn: str | None = None
-    ListenerPort: int | None = None
-    StreamId: str | None = None
-    Url: str | None = None
+    ConnectionMode: Annotated[str | None, Field(description="Type: str.")] = None
+    EncryptionPassphraseSecretArn: Annotated[str | None, Field(description="Type: str.")] = None
+    ListenerPort: Annotated[int | None, Field(description="Type: int.")] = None
+    StreamId: Annotated[str | None, Field(description="Type: str.")] = None
+    Url: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class TextCaptionPositionSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    YPositionPercentage: int | None = None
+    YPositionPercentage: Annotated[int | None, Field(description="Type: int.")] = None
 
 
 class UdpMediaConnectRouterContainerSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    M2tsSettings: ChannelM2tsSettings | None = None
+    M2tsSettings: Annotated[
+        ChannelM2tsSettings | None, Field(description="Type: ChannelM2tsSettingsDict.")
+    ] = None
 
 
 class VideoBlackFailoverSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BlackDetectThreshold: float | None = None
-    VideoBlackThresholdMsec: int | None = None
+    BlackDetectThreshold: Annotated[float | None, Field(description="Type: float.")] = None
+    VideoBlackThresholdMsec: Annotated[int | None, Field(description="Type: int.")] = None
 
 
 class VideoPositionRectangle(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Height: int | None = None
-    Width: int | None = None
-    X: int | None = None
-    Y: int | None = None
+    Height: Annotated[int | None, Field(description="Type: int.")] = None
+    Width: Annotated[int | None, Field(description="Type: int.")] = None
+    X: Annotated[int | None, Field(description="Type: int.")] = None
+    Y: Annotated[int | None, Field(description="Type: int.")] = None
 
 
 class VideoSelectorColorSpaceSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Hdr10Settings: ChannelHdr10Settings | None = None
+    Hdr10Settings: Annotated[
+        ChannelHdr10Settings | None, Field(description="Type: ChannelHdr10SettingsDict.")
+    ] = None
 
 
 class VideoSelectorSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    VideoSelectorPid: ChannelVideoSelectorPid | None = None
-    VideoSelectorProgramId: ChannelVideoSelectorProgramId | None = None
+    VideoSelectorPid: Annotated[
+        ChannelVideoSelectorPid | None, Field(description="Type: ChannelVideoSelectorPidDict.")
+    ] = None
+    VideoSelectorProgramId: Annotated[
+        ChannelVideoSelectorProgramId | None,
+        Field(description="Type: ChannelVideoSelectorProgramIdDict."),
+    ] = None
 
 
 class VpcOutputSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    PublicAddressAllocationIds: list[str] | None = None
-    SecurityGroupIds: list[str] | None = None
-    SubnetIds: list[str] | None = None
+    PublicAddressAllocationIds: Annotated[
+        list[str] | None, Field(description="Type: list[str].")
+    ] = None
+    SecurityGroupIds: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
+    SubnetIds: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
 
 
 class ChannelAttributes(DeferredModel):
-    Arn: str | None = None
-    Id: str | None = None
-    Inputs: list[str] | None = None
+    """
+    The read-only attributes of a AWS::MediaLive::Channel, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="Type: str.")] = None
+    Id: Annotated[str | None, Field(description="Type: str.")] = None
+    Inputs: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
 
 
 class ArchiveContainerSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    M2tsSettings: ChannelM2tsSettings | None = None
-    RawSettings: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
+    M2tsSettings: Annotated[
+        ChannelM2tsSettings | None, Field(description="Type: ChannelM2tsSettingsDict.")
+    ] = None
+    RawSettings: Annotated[
+        dict[str, Any] | None, Field(description="Type: dict[str, Any].", max_length=0)
+    ] = None
 
 
 class AudioChannelMapping(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    InputChannelLevels: list[InputChannelLevel] | None = None
-    OutputChannel: int | None = None
+    InputChannelLevels: Annotated[
+        list[InputChannelLevel] | None, Field(description="Type: list[InputChannelLevelDict].")
+    ] = None
+    OutputChannel: Annotated[int | None, Field(description="Type: int.")] = None
 
 
 class AudioCodecSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AacSettings: ChannelAacSettings | None = None
-    Ac3Settings: ChannelAc3Settings | None = None
-    Eac3AtmosSettings: ChannelEac3AtmosSettings | None = None
-    Eac3Settings: ChannelEac3Settings | None = None
-    Mp2Settings: ChannelMp2Settings | None = None
-    PassThroughSettings: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    WavSettings: ChannelWavSettings | None = None
+    AacSettings: Annotated[
+        ChannelAacSettings | None, Field(description="Type: ChannelAacSettingsDict.")
+    ] = None
+    Ac3Settings: Annotated[
+        ChannelAc3Settings | None, Field(description="Type: ChannelAc3SettingsDict.")
+    ] = None
+    Eac3AtmosSettings: Annotated[
+        ChannelEac3AtmosSettings | None, Field(description="Type: ChannelEac3AtmosSettingsDict.")
+    ] = None
+    Eac3Settings: Annotated[
+        ChannelEac3Settings | None, Field(description="Type: ChannelEac3SettingsDict.")
+    ] = None
+    Mp2Settings: Annotated[
+        ChannelMp2Settings | None, Field(description="Type: ChannelMp2SettingsDict.")
+    ] = None
+    PassThroughSettings: Annotated[
+        dict[str, Any] | None, Field(description="Type: dict[str, Any].", max_length=0)
+    ] = None
+    WavSettings: Annotated[
+        ChannelWavSettings | None, Field(description="Type: ChannelWavSettingsDict.")
+    ] = None
 
 
 class Av1ColorSpaceSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ColorSpacePassthroughSettings: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Hdr10Settings: ChannelHdr10Settings | None = None
-    Hlg2020Settings: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Rec601Settings: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Rec709Settings: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
+    ColorSpacePassthroughSettings: Annotated[
+        dict[str, Any] | None, Field(description="Type: dict[str, Any].", max_length=0)
+    ] = None
+    Hdr10Settings: Annotated[
+        ChannelHdr10Settings | None, Field(description="Type: ChannelHdr10SettingsDict.")
+    ] = None
+    Hlg2020Settings: Annotated[
+        dict[str, Any] | None, Field(description="Type: dict[str, Any].", max_length=0)
+    ] = None
+    Rec601Settings: Annotated[
+        dict[str, Any] | None, Field(description="Type: dict[str, Any].", max_length=0)
+    ] = None
+    Rec709Settings: Annotated[
+        dict[str, Any] | None, Field(description="Type: dict[str, Any].", max_length=0)
+    ] = None
 
 
 class BurnInDvbSubDestinationSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Alignment: str | None = None
-    BackgroundColor: str | None = None
-    BackgroundOpacity: int | None = None
-    Font: InputLocation | None = None
-    FontColor: str | None = None
-    FontOpacity: int | None = None
-    FontResolution: int | None = None
-    FontSize: str | None = None
-    OutlineColor: str | None = None
-    OutlineSize: int | None = None
-    ShadowColor: str | None = None
-    ShadowOpacity: int | None = None
-    ShadowXOffset: int | None = None
-    ShadowYOffset: int | None = None
-    SubtitleRows: str | None = None
-    TeletextGridControl: str | None = None
-    XPosition: int | None = None
-    YPosition: int | None = None
+    Alignment: Annotated[str | None, Field(description="Type: str.")] = None
+    BackgroundColor: Annotated[str | None, Field(description="Type: str.")] = None
+    BackgroundOpacity: Annotated[int | None, Field(description="Type: int.")] = None
+    Font: Annotated[InputLocation | None, Field(description="Type: InputLocationDict.")] = None
+    FontColor: Annotated[str | None, Field(description="Type: str.")] = None
+    FontOpacity: Annotated[int | None, Field(description="Type: int.")] = None
+    FontResolution: Annotated[int | None, Field(description="Type: int.")] = None
+    FontSize: Annotated[str | None, Field(description="Type: str.")] = None
+    OutlineColor: Annotated[str | None, Field(description="Type: str.")] = None
+    OutlineSize: Annotated[int | None, Field(description="Type: int.")] = None
+    ShadowColor: Annotated[str | None, Field(description="Type: str.")] = None
+    ShadowOpacity: Annotated[int | None, Field(description="Type: int.")] = None
+    ShadowXOffset: Annotated[int | None, Field(description="Type: int.")] = None
+    ShadowYOffset: Annotated[int | None, Field(description="Type: int.")] = None
+    SubtitleRows: Annotated[str | None, Field(description="Type: str.")] = None
+    TeletextGridControl: Annotated[str | None, Field(description="Type: str.")] = None
+    XPosition: Annotated[int | None, Field(description="Type: int.")] = None
+    YPosition: Annotated[int | None, Field(description="Type: int.")] = None
 
 
 class CaptionSelectorSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AncillarySourceSettings: ChannelAncillarySourceSettings | None = None
-    AribSourceSettings: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    DvbSubSourceSettings: Scte27DvbSubSourceSettings | None = None
-    EmbeddedSourceSettings: ChannelEmbeddedSourceSettings | None = None
-    Scte20SourceSettings: ChannelScte20SourceSettings | None = None
-    Scte27SourceSettings: Scte27DvbSubSourceSettings | None = None
-    SmartSubtitleSourceSettings: ChannelSmartSubtitleSourceSettings | None = None
-    TeletextSourceSettings: ChannelTeletextSourceSettings | None = None
+    AncillarySourceSettings: Annotated[
+        ChannelAncillarySourceSettings | None,
+        Field(description="Type: ChannelAncillarySourceSettingsDict."),
+    ] = None
+    AribSourceSettings: Annotated[
+        dict[str, Any] | None, Field(description="Type: dict[str, Any].", max_length=0)
+    ] = None
+    DvbSubSourceSettings: Annotated[
+        Scte27DvbSubSourceSettings | None,
+        Field(description="Type: Scte27DvbSubSourceSettingsDict."),
+    ] = None
+    EmbeddedSourceSettings: Annotated[
+        ChannelEmbeddedSourceSettings | None,
+        Field(description="Type: ChannelEmbeddedSourceSettingsDict."),
+    ] = None
+    Scte20SourceSettings: Annotated[
+        ChannelScte20SourceSettings | None,
+        Field(description="Type: ChannelScte20SourceSettingsDict."),
+    ] = None
+    Scte27SourceSettings: Annotated[
+        Scte27DvbSubSourceSettings | None,
+        Field(description="Type: Scte27DvbSubSourceSettingsDict."),
+    ] = None
+    SmartSubtitleSourceSettings: Annotated[
+        ChannelSmartSubtitleSourceSettings | None,
+        Field(description="Type: ChannelSmartSubtitleSourceSettingsDict."),
+    ] = None
+    TeletextSourceSettings: Annotated[
+        ChannelTeletextSourceSettings | None,
+        Field(description="Type: ChannelTeletextSourceSettingsDict."),
+    ] = None
 
 
 class ChannelAdditionalDestinations(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Destination: OutputLocationRef | None = None
+    Destination: Annotated[
+        OutputLocationRef | None, Field(description="Type: OutputLocationRefDict.")
+    ] = None
 
 
 class ChannelArchiveGroupSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ArchiveCdnSettings: ChannelArchiveCdnSettings | None = None
-    Destination: OutputLocationRef | None = None
-    RolloverInterval: int | None = None
+    ArchiveCdnSettings: Annotated[
+        ChannelArchiveCdnSettings | None, Field(description="Type: ChannelArchiveCdnSettingsDict.")
+    ] = None
+    Destination: Annotated[
+        OutputLocationRef | None, Field(description="Type: OutputLocationRefDict.")
+    ] = None
+    RolloverInterval: Annotated[int | None, Field(description="Type: int.")] = None
 
 
 class ChannelArchiveOutputSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ContainerSettings: ArchiveContainerSettings | None = None
-    Extension: str | None = None
-    NameModifier: str | None = None
+    ContainerSettings: Annotated[
+        ArchiveContainerSettings | None, Field(description="Type: ArchiveContainerSettingsDict.")
+    ] = None
+    Extension: Annotated[str | None, Field(description="Type: str.")] = None
+    NameModifier: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ChannelAudioOnlyHlsSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AudioGroupId: str | None = None
-    AudioOnlyImage: InputLocation | None = None
-    AudioTrackType: str | None = None
-    SegmentType: str | None = None
+    AudioGroupId: Annotated[str | None, Field(description="Type: str.")] = None
+    AudioOnlyImage: Annotated[
+        InputLocation | None, Field(description="Type: InputLocationDict.")
+    ] = None
+    AudioTrackType: Annotated[str | None, Field(description="Type: str.")] = None
+    SegmentType: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ChannelAv1Settings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AfdSignaling: str | None = None
-    BitDepth: str | None = None
-    Bitrate: int | None = None
-    BufSize: int | None = None
-    ColorSpaceSettings: Av1ColorSpaceSettings | None = None
-    FixedAfd: str | None = None
-    FramerateDenominator: int | None = None
-    FramerateNumerator: int | None = None
-    GopSize: float | None = None
-    GopSizeUnits: str | None = None
-    Level: str | None = None
-    LookAheadRateControl: str | None = None
-    MaxBitrate: int | None = None
-    MinBitrate: int | None = None
-    MinIInterval: int | None = None
-    ParDenominator: int | None = None
-    ParNumerator: int | None = None
-    QvbrQualityLevel: int | None = None
-    RateControlMode: str | None = None
-    SceneChangeDetect: str | None = None
-    SpatialAq: str | None = None
-    TemporalAq: str | None = None
-    TimecodeBurninSettings: ChannelTimecodeBurninSettings | None = None
-    TimecodeInsertion: str | None = None
+    AfdSignaling: Annotated[str | None, Field(description="Type: str.")] = None
+    BitDepth: Annotated[str | None, Field(description="Type: str.")] = None
+    Bitrate: Annotated[int | None, Field(description="Type: int.")] = None
+    BufSize: Annotated[int | None, Field(description="Type: int.")] = None
+    ColorSpaceSettings: Annotated[
+        Av1ColorSpaceSettings | None, Field(description="Type: Av1ColorSpaceSettingsDict.")
+    ] = None
+    FixedAfd: Annotated[str | None, Field(description="Type: str.")] = None
+    FramerateDenominator: Annotated[int | None, Field(description="Type: int.")] = None
+    FramerateNumerator: Annotated[int | None, Field(description="Type: int.")] = None
+    GopSize: Annotated[float | None, Field(description="Type: float.")] = None
+    GopSizeUnits: Annotated[str | None, Field(description="Type: str.")] = None
+    Level: Annotated[str | None, Field(description="Type: str.")] = None
+    LookAheadRateControl: Annotated[str | None, Field(description="Type: str.")] = None
+    MaxBitrate: Annotated[int | None, Field(description="Type: int.")] = None
+    MinBitrate: Annotated[int | None, Field(description="Type: int.")] = None
+    MinIInterval: Annotated[int | None, Field(description="Type: int.")] = None
+    ParDenominator: Annotated[int | None, Field(description="Type: int.")] = None
+    ParNumerator: Annotated[int | None, Field(description="Type: int.")] = None
+    QvbrQualityLevel: Annotated[int | None, Field(description="Type: int.")] = None
+    RateControlMode: Annotated[str | None, Field(description="Type: str.")] = None
+    SceneChangeDetect: Annotated[str | None, Field(description="Type: str.")] = None
+    SpatialAq: Annotated[str | None, Field(description="Type: str.")] = None
+    TemporalAq: Annotated[str | None, Field(description="Type: str.")] = None
+    TimecodeBurninSettings: Annotated[
+        ChannelTimecodeBurninSettings | None,
+        Field(description="Type: ChannelTimecodeBurninSettingsDict."),
+    ] = None
+    TimecodeInsertion: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ChannelAvailBlanking(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AvailBlankingImage: InputLocation | None = None
-    State: str | None = None
+    AvailBlankingImage: Annotated[
+        InputLocation | None, Field(description="Type: InputLocationDict.")
+    ] = None
+    State: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ChannelAvailSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Esam: ChannelEsam | None = None
-    Scte35SpliceInsert: Scte35SpliceInsertTimeSignalAposSettings | None = None
-    Scte35TimeSignalApos: Scte35SpliceInsertTimeSignalAposSettings | None = None
+    Esam: Annotated[ChannelEsam | None, Field(description="Type: ChannelEsamDict.")] = None
+    Scte35SpliceInsert: Annotated[
+        Scte35SpliceInsertTimeSignalAposSettings | None,
+        Field(description="Type: Scte35SpliceInsertTimeSignalAposSettingsDict."),
+    ] = None
+    Scte35TimeSignalApos: Annotated[
+        Scte35SpliceInsertTimeSignalAposSettings | None,
+        Field(description="Type: Scte35SpliceInsertTimeSignalAposSettingsDict."),
+    ] = None
 
 
 class ChannelBlackoutSlate(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BlackoutSlateImage: InputLocation | None = None
-    NetworkEndBlackout: str | None = None
-    NetworkEndBlackoutImage: InputLocation | None = None
-    NetworkId: str | None = None
-    State: str | None = None
+    BlackoutSlateImage: Annotated[
+        InputLocation | None, Field(description="Type: InputLocationDict.")
+    ] = None
+    NetworkEndBlackout: Annotated[str | None, Field(description="Type: str.")] = None
+    NetworkEndBlackoutImage: Annotated[
+        InputLocation | None, Field(description="Type: InputLocationDict.")
+    ] = None
+    NetworkId: Annotated[str | None, Field(description="Type: str.")] = None
+    State: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ChannelColorCorrectionSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    GlobalColorCorrections: list[ColorCorrection] | None = None
+    GlobalColorCorrections: Annotated[
+        list[ColorCorrection] | None, Field(description="Type: list[ColorCorrectionDict].")
+    ] = None
 
 
 class ChannelFailoverConditionSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AudioSilenceSettings: AudioSilenceFailoverSettings | None = None
-    InputLossSettings: InputLossFailoverSettings | None = None
-    VideoBlackSettings: VideoBlackFailoverSettings | None = None
+    AudioSilenceSettings: Annotated[
+        AudioSilenceFailoverSettings | None,
+        Field(description="Type: AudioSilenceFailoverSettingsDict."),
+    ] = None
+    InputLossSettings: Annotated[
+        InputLossFailoverSettings | None, Field(description="Type: InputLossFailoverSettingsDict.")
+    ] = None
+    VideoBlackSettings: Annotated[
+        VideoBlackFailoverSettings | None,
+        Field(description="Type: VideoBlackFailoverSettingsDict."),
+    ] = None
 
 
 class ChannelFrameCaptureGroupSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Destination: OutputLocationRef | None = None
-    FrameCaptureCdnSettings: ChannelFrameCaptureCdnSettings | None = None
+    Destination: Annotated[
+        OutputLocationRef | None, Field(description="Type: OutputLocationRefDict.")
+    ] = None
+    FrameCaptureCdnSettings: Annotated[
+        ChannelFrameCaptureCdnSettings | None,
+        Field(description="Type: ChannelFrameCaptureCdnSettingsDict."),
+    ] = None
 
 
 class ChannelFrameCaptureSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CaptureInterval: int | None = None
-    CaptureIntervalUnits: str | None = None
-    TimecodeBurninSettings: ChannelTimecodeBurninSettings | None = None
+    CaptureInterval: Annotated[int | None, Field(description="Type: int.")] = None
+    CaptureIntervalUnits: Annotated[str | None, Field(description="Type: str.")] = None
+    TimecodeBurninSettings: Annotated[
+        ChannelTimecodeBurninSettings | None,
+        Field(description="Type: ChannelTimecodeBurninSettingsDict."),
+    ] = None
 
 
 class ChannelH264Settings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AdaptiveQuantization: str | None = None
-    AfdSignaling: str | None = None
-    Bitrate: int | None = None
-    BufFillPct: int | None = None
-    BufSize: int | None = None
-    ColorMetadata: str | None = None
-    ColorSpaceSettings: H264ColorSpaceSettings | None = None
-    EntropyEncoding: str | None = None
-    FilterSettings: H264H265FilterSettings | None = None
-    FixedAfd: str | None = None
-    FlickerAq: str | None = None
-    ForceFieldPictures: str | None = None
-    FramerateControl: str | None = None
-    FramerateDenominator: int | None = None
-    FramerateNumerator: int | None = None
-    GopBReference: str | None = None
-    GopClosedCadence: int | None = None
-    GopNumBFrames: int | None = None
-    GopSize: float | None = None
-    GopSizeUnits: str | None = None
-    Level: str | None = None
-    LookAheadRateControl: str | None = None
-    MaxBitrate: int | None = None
-    MinBitrate: int | None = None
-    MinIInterval: int | None = None
-    MinQp: int | None = None
-    NumRefFrames: int | None = None
-    ParControl: str | None = None
-    ParDenominator: int | None = None
-    ParNumerator: int | None = None
-    Profile: str | None = None
-    QualityLevel: str | None = None
-    QvbrQualityLevel: int | None = None
-    RateControlMode: str | None = None
-    ScanType: str | None = None
-    SceneChangeDetect: str | None = None
-    Slices: int | None = None
-    Softness: int | None = None
-    SpatialAq: str | None = None
-    SubgopLength: str | None = None
-    Syntax: str | None = None
-    TemporalAq: str | None = None
-    TimecodeBurninSettings: ChannelTimecodeBurninSettings | None = None
-    TimecodeInsertion: str | None = None
+    AdaptiveQuantization: Annotated[str | None, Field(description="Type: str.")] = None
+    AfdSignaling: Annotated[str | None, Field(description="Type: str.")] = None
+    Bitrate: Annotated[int | None, Field(description="Type: int.")] = None
+    BufFillPct: Annotated[int | None, Field(description="Type: int.")] = None
+    BufSize: Annotated[int | None, Field(description="Type: int.")] = None
+    ColorMetadata: Annotated[str | None, Field(description="Type: str.")] = None
+    ColorSpaceSettings: Annotated[
+        H264ColorSpaceSettings | None, Field(description="Type: H264ColorSpaceSettingsDict.")
+    ] = None
+    EntropyEncoding: Annotated[str | None, Field(description="Type: str.")] = None
+    FilterSettings: Annotated[
+        H264H265FilterSettings | None, Field(description="Type: H264H265FilterSettingsDict.")
+    ] = None
+    FixedAfd: Annotated[str | None, Field(description="Type: str.")] = None
+    FlickerAq: Annotated[str | None, Field(description="Type: str.")] = None
+    ForceFieldPictures: Annotated[str | None, Field(description="Type: str.")] = None
+    FramerateControl: Annotated[str | None, Field(description="Type: str.")] = None
+    FramerateDenominator: Annotated[int | None, Field(description="Type: int.")] = None
+    FramerateNumerator: Annotated[int | None, Field(description="Type: int.")] = None
+    GopBReference: Annotated[str | None, Field(description="Type: str.")] = None
+    GopClosedCadence: Annotated[int | None, Field(description="Type: int.")] = None
+    GopNumBFrames: Annotated[int | None, Field(description="Type: int.")] = None
+    GopSize: Annotated[float | None, Field(description="Type: float.")] = None
+    GopSizeUnits: Annotated[str | None, Field(description="Type: str.")] = None
+    Level: Annotated[str | None, Field(description="Type: str.")] = None
+    LookAheadRateControl: Annotated[str | None, Field(description="Type: str.")] = None
+    MaxBitrate: Annotated[int | None, Field(description="Type: int.")] = None
+    MinBitrate: Annotated[int | None, Field(description="Type: int.")] = None
+    MinIInterval: Annotated[int | None, Field(description="Type: int.")] = None
+    MinQp: Annotated[int | None, Field(description="Type: int.")] = None
+    NumRefFrames: Annotated[int | None, Field(description="Type: int.")] = None
+    ParControl: Annotated[str | None, Field(description="Type: str.")] = None
+    ParDenominator: Annotated[int | None, Field(description="Type: int.")] = None
+    ParNumerator: Annotated[int | None, Field(description="Type: int.")] = None
+    Profile: Annotated[str | None, Field(description="Type: str.")] = None
+    QualityLevel: Annotated[str | None, Field(description="Type: str.")] = None
+    QvbrQualityLevel: Annotated[int | None, Field(description="Type: int.")] = None
+    RateControlMode: Annotated[str | None, Field(description="Type: str.")] = None
+    ScanType: Annotated[str | None, Field(description="Type: str.")] = None
+    SceneChangeDetect: Annotated[str | None, Field(description="Type: str.")] = None
+    Slices: Annotated[int | None, Field(description="Type: int.")] = None
+    Softness: Annotated[int | None, Field(description="Type: int.")] = None
+    SpatialAq: Annotated[str | None, Field(description="Type: str.")] = None
+    SubgopLength: Annotated[str | None, Field(description="Type: str.")] = None
+    Syntax: Annotated[str | None, Field(description="Type: str.")] = None
+    TemporalAq: Annotated[str | None, Field(description="Type: str.")] = None
+    TimecodeBurninSettings: Annotated[
+        ChannelTimecodeBurninSettings | None,
+        Field(description="Type: ChannelTimecodeBurninSettingsDict."),
+    ] = None
+    TimecodeInsertion: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ChannelH265Settings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AdaptiveQuantization: str | None = None
-    AfdSignaling: str | None = None
-    AlternativeTransferFunction: str | None = None
-    Bitrate: int | None = None
-    BufSize: int | None = None
-    ColorMetadata: str | None = None
-    ColorSpaceSettings: H265ColorSpaceSettings | None = None
-    Deblocking: str | None = None
-    FilterSettings: H264H265FilterSettings | None = None
-    FixedAfd: str | None = None
-    FlickerAq: str | None = None
-    FramerateDenominator: int | None = None
-    FramerateNumerator: int | None = None
-    GopBReference: str | None = None
-    GopClosedCadence: int | None = None
-    GopNumBFrames: int | None = None
-    GopSize: float | None = None
-    GopSizeUnits: str | None = None
-    Level: str | None = None
-    LookAheadRateControl: str | None = None
-    MaxBitrate: int | None = None
-    MinBitrate: int | None = None
-    MinIInterval: int | None = None
-    MinQp: int | None = None
-    MvOverPictureBoundaries: str | None = None
-    MvTemporalPredictor: str | None = None
-    ParDenominator: int | None = None
-    ParNumerator: int | None = None
-    Profile: str | None = None
-    QvbrQualityLevel: int | None = None
-    RateControlMode: str | None = None
-    ScanType: str | None = None
-    SceneChangeDetect: str | None = None
-    Slices: int | None = None
-    SubgopLength: str | None = None
-    Tier: str | None = None
-    TileHeight: int | None = None
-    TilePadding: str | None = None
-    TileWidth: int | None = None
-    TimecodeBurninSettings: ChannelTimecodeBurninSettings | None = None
-    TimecodeInsertion: str | None = None
-    TreeblockSize: str | None = None
+    AdaptiveQuantization: Annotated[str | None, Field(description="Type: str.")] = None
+    AfdSignaling: Annotated[str | None, Field(description="Type: str.")] = None
+    AlternativeTransferFunction: Annotated[str | None, Field(description="Type: str.")] = None
+    Bitrate: Annotated[int | None, Field(description="Type: int.")] = None
+    BufSize: Annotated[int | None, Field(description="Type: int.")] = None
+    ColorMetadata: Annotated[str | None, Field(description="Type: str.")] = None
+    ColorSpaceSettings: Annotated[
+        H265ColorSpaceSettings | None, Field(description="Type: H265ColorSpaceSettingsDict.")
+    ] = None
+    Deblocking: Annotated[str | None, Field(description="Type: str.")] = None
+    FilterSettings: Annotated[
+        H264H265FilterSettings | None, Field(description="Type: H264H265FilterSettingsDict.")
+    ] = None
+    FixedAfd: Annotated[str | None, Field(description="Type: str.")] = None
+    FlickerAq: Annotated[str | None, Field(description="Type: str.")] = None
+    FramerateDenominator: Annotated[int | None, Field(description="Type: int.")] = None
+    FramerateNumerator: Annotated[int | None, Field(description="Type: int.")] = None
+    GopBReference: Annotated[str | None, Field(description="Type: str.")] = None
+    GopClosedCadence: Annotated[int | None, Field(description="Type: int.")] = None
+    GopNumBFrames: Annotated[int | None, Field(description="Type: int.")] = None
+    GopSize: Annotated[float | None, Field(description="Type: float.")] = None
+    GopSizeUnits: Annotated[str | None, Field(description="Type: str.")] = None
+    Level: Annotated[str | None, Field(description="Type: str.")] = None
+    LookAheadRateControl: Annotated[str | None, Field(description="Type: str.")] = None
+    MaxBitrate: Annotated[int | None, Field(description="Type: int.")] = None
+    MinBitrate: Annotated[int | None, Field(description="Type: int.")] = None
+    MinIInterval: Annotated[int | None, Field(description="Type: int.")] = None
+    MinQp: Annotated[int | None, Field(description="Type: int.")] = None
+    MvOverPictureBoundaries: Annotated[str | None, Field(description="Type: str.")] = None
+    MvTemporalPredictor: Annotated[str | None, Field(description="Type: str.")] = None
+    ParDenominator: Annotated[int | None, Field(description="Type: int.")] = None
+    ParNumerator: Annotated[int | None, Field(description="Type: int.")] = None
+    Profile: Annotated[str | None, Field(description="Type: str.")] = None
+    QvbrQualityLevel: Annotated[int | None, Field(description="Type: int.")] = None
+    RateControlMode: Annotated[str | None, Field(description="Type: str.")] = None
+    ScanType: Annotated[str | None, Field(description="Type: str.")] = None
+    SceneChangeDetect: Annotated[str | None, Field(description="Type: str.")] = None
+    Slices: Annotated[int | None, Field(description="Type: int.")] = None
+    SubgopLength: Annotated[str | None, Field(description="Type: str.")] = None
+    Tier: Annotated[str | None, Field(description="Type: str.")] = None
+    TileHeight: Annotated[int | None, Field(description="Type: int.")] = None
+    TilePadding: Annotated[str | None, Field(description="Type: str.")] = None
+    TileWidth: Annotated[int | None, Field(description="Type: int.")] = None
+    TimecodeBurninSettings: Annotated[
+        ChannelTimecodeBurninSettings | None,
+        Field(description="Type: ChannelTimecodeBurninSettingsDict."),
+    ] = None
+    TimecodeInsertion: Annotated[str | None, Field(description="Type: str.")] = None
+    TreeblockSize: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ChannelHlsCdnSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    HlsAkamaiSettings: ChannelHlsAkamaiSettings | None = None
-    HlsBasicPutSettings: ChannelHlsBasicPutSettings | None = None
-    HlsMediaStoreSettings: ChannelHlsMediaStoreSettings | None = None
-    HlsS3Settings: ArchiveFrameCaptureHlsS3Settings | None = None
-    HlsWebdavSettings: ChannelHlsWebdavSettings | None = None
+    HlsAkamaiSettings: Annotated[
+        ChannelHlsAkamaiSettings | None, Field(description="Type: ChannelHlsAkamaiSettingsDict.")
+    ] = None
+    HlsBasicPutSettings: Annotated[
+        ChannelHlsBasicPutSettings | None,
+        Field(description="Type: ChannelHlsBasicPutSettingsDict."),
+    ] = None
+    HlsMediaStoreSettings: Annotated[
+        ChannelHlsMediaStoreSettings | None,
+        Field(description="Type: ChannelHlsMediaStoreSettingsDict."),
+    ] = None
+    HlsS3Settings: Annotated[
+        ArchiveFrameCaptureHlsS3Settings | None,
+        Field(description="Type: ArchiveFrameCaptureHlsS3SettingsDict."),
+    ] = None
+    HlsWebdavSettings: Annotated[
+        ChannelHlsWebdavSettings | None, Field(description="Type: ChannelHlsWebdavSettingsDict.")
+    ] = None
 
 
 class ChannelHlsSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AudioOnlyHlsSettings: ChannelAudioOnlyHlsSettings | None = None
-    Fmp4HlsSettings: ChannelFmp4HlsSettings | None = None
-    FrameCaptureHlsSettings: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    StandardHlsSettings: ChannelStandardHlsSettings | None = None
+    AudioOnlyHlsSettings: Annotated[
+        ChannelAudioOnlyHlsSettings | None,
+        Field(description="Type: ChannelAudioOnlyHlsSettingsDict."),
+    ] = None
+    Fmp4HlsSettings: Annotated[
+        ChannelFmp4HlsSettings | None, Field(description="Type: ChannelFmp4HlsSettingsDict.")
+    ] = None
+    FrameCaptureHlsSettings: Annotated[
+        dict[str, Any] | None, Field(description="Type: dict[str, Any].", max_length=0)
+    ] = None
+    StandardHlsSettings: Annotated[
+        ChannelStandardHlsSettings | None,
+        Field(description="Type: ChannelStandardHlsSettingsDict."),
+    ] = None
 
 
 class ChannelInputLossBehavior(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BlackFrameMsec: int | None = None
-    InputLossImageColor: str | None = None
-    InputLossImageSlate: InputLocation | None = None
-    InputLossImageType: str | None = None
-    RepeatFrameMsec: int | None = None
+    BlackFrameMsec: Annotated[int | None, Field(description="Type: int.")] = None
+    InputLossImageColor: Annotated[str | None, Field(description="Type: str.")] = None
+    InputLossImageSlate: Annotated[
+        InputLocation | None, Field(description="Type: InputLocationDict.")
+    ] = None
+    InputLossImageType: Annotated[str | None, Field(description="Type: str.")] = None
+    RepeatFrameMsec: Annotated[int | None, Field(description="Type: int.")] = None
 
 
 class ChannelLinkedChannelSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    FollowerChannelSettings: ChannelFollowerChannelSettings | None = None
-    PrimaryChannelSettings: ChannelPrimaryChannelSettings | None = None
+    FollowerChannelSettings: Annotated[
+        ChannelFollowerChannelSettings | None,
+        Field(description="Type: ChannelFollowerChannelSettingsDict."),
+    ] = None
+    PrimaryChannelSettings: Annotated[
+        ChannelPrimaryChannelSettings | None,
+        Field(description="Type: ChannelPrimaryChannelSettingsDict."),
+    ] = None
 
 
 class ChannelMediaConnectRouterOutputSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ConnectedRouterInputs: MediaConnectRouterOutputConnectionMap | None = None
-    ContainerSettings: UdpMediaConnectRouterContainerSettings | None = None
-    Destination: OutputLocationRef | None = None
+    ConnectedRouterInputs: Annotated[
+        MediaConnectRouterOutputConnectionMap | None,
+        Field(description="Type: MediaConnectRouterOutputConnectionMapDict."),
+    ] = None
+    ContainerSettings: Annotated[
+        UdpMediaConnectRouterContainerSettings | None,
+        Field(description="Type: UdpMediaConnectRouterContainerSettingsDict."),
+    ] = None
+    Destination: Annotated[
+        OutputLocationRef | None, Field(description="Type: OutputLocationRefDict.")
+    ] = None
 
 
 class ChannelMotionGraphicsConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    MotionGraphicsInsertion: str | None = None
-    MotionGraphicsSettings: ChannelMotionGraphicsSettings | None = None
+    MotionGraphicsInsertion: Annotated[str | None, Field(description="Type: str.")] = None
+    MotionGraphicsSettings: Annotated[
+        ChannelMotionGraphicsSettings | None,
+        Field(description="Type: ChannelMotionGraphicsSettingsDict."),
+    ] = None
 
 
 class ChannelMpeg2Settings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AdaptiveQuantization: str | None = None
-    AfdSignaling: str | None = None
-    ColorMetadata: str | None = None
-    ColorSpace: str | None = None
-    DisplayAspectRatio: str | None = None
-    FilterSettings: Mpeg2FilterSettings | None = None
-    FixedAfd: str | None = None
-    FramerateDenominator: int | None = None
-    FramerateNumerator: int | None = None
-    GopClosedCadence: int | None = None
-    GopNumBFrames: int | None = None
-    GopSize: float | None = None
-    GopSizeUnits: str | None = None
-    ScanType: str | None = None
-    SubgopLength: str | None = None
-    TimecodeBurninSettings: ChannelTimecodeBurninSettings | None = None
-    TimecodeInsertion: str | None = None
+    AdaptiveQuantization: Annotated[str | None, Field(description="Type: str.")] = None
+    AfdSignaling: Annotated[str | None, Field(description="Type: str.")] = None
+    ColorMetadata: Annotated[str | None, Field(description="Type: str.")] = None
+    ColorSpace: Annotated[str | None, Field(description="Type: str.")] = None
+    DisplayAspectRatio: Annotated[str | None, Field(description="Type: str.")] = None
+    FilterSettings: Annotated[
+        Mpeg2FilterSettings | None, Field(description="Type: Mpeg2FilterSettingsDict.")
+    ] = None
+    FixedAfd: Annotated[str | None, Field(description="Type: str.")] = None
+    FramerateDenominator: Annotated[int | None, Field(description="Type: int.")] = None
+    FramerateNumerator: Annotated[int | None, Field(description="Type: int.")] = None
+    GopClosedCadence: Annotated[int | None, Field(description="Type: int.")] = None
+    GopNumBFrames: Annotated[int | None, Field(description="Type: int.")] = None
+    GopSize: Annotated[float | None, Field(description="Type: float.")] = None
+    GopSizeUnits: Annotated[str | None, Field(description="Type: str.")] = None
+    ScanType: Annotated[str | None, Field(description="Type: str.")] = None
+    SubgopLength: Annotated[str | None, Field(description="Type: str.")] = None
+    TimecodeBurninSettings: Annotated[
+        ChannelTimecodeBurninSettings | None,
+        Field(description="Type: ChannelTimecodeBurninSettingsDict."),
+    ] = None
+    TimecodeInsertion: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ChannelMsSmoothGroupSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AcquisitionPointId: str | None = None
-    AudioOnlyTimecodeControl: str | None = None
-    CertificateMode: str | None = None
-    ConnectionRetryInterval: int | None = None
-    Destination: OutputLocationRef | None = None
-    EventId: str | None = None
-    EventIdMode: str | None = None
-    EventStopBehavior: str | None = None
-    FilecacheDuration: int | None = None
-    FragmentLength: int | None = None
-    InputLossAction: str | None = None
-    NumRetries: int | None = None
-    RestartDelay: int | None = None
-    SegmentationMode: str | None = None
-    SendDelayMs: int | None = None
-    SparseTrackType: str | None = None
-    StreamManifestBehavior: str | None = None
-    TimestampOffset: str | None = None
-    TimestampOffsetMode: str | None = None
+    AcquisitionPointId: Annotated[str | None, Field(description="Type: str.")] = None
+    AudioOnlyTimecodeControl: Annotated[str | None, Field(description="Type: str.")] = None
+    CertificateMode: Annotated[str | None, Field(description="Type: str.")] = None
+    ConnectionRetryInterval: Annotated[int | None, Field(description="Type: int.")] = None
+    Destination: Annotated[
+        OutputLocationRef | None, Field(description="Type: OutputLocationRefDict.")
+    ] = None
+    EventId: Annotated[str | None, Field(description="Type: str.")] = None
+    EventIdMode: Annotated[str | None, Field(description="Type: str.")] = None
+    EventStopBehavior: Annotated[str | None, Field(description="Type: str.")] = None
+    FilecacheDuration: Annotated[int | None, Field(description="Type: int.")] = None
+    FragmentLength: Annotated[int | None, Field(description="Type: int.")] = None
+    InputLossAction: Annotated[str | None, Field(description="Type: str.")] = None
+    NumRetries: Annotated[int | None, Field(description="Type: int.")] = None
+    RestartDelay: Annotated[int | None, Field(description="Type: int.")] = None
+    SegmentationMode: Annotated[str | None, Field(description="Type: str.")] = None
+    SendDelayMs: Annotated[int | None, Field(description="Type: int.")] = None
+    SparseTrackType: Annotated[str | None, Field(description="Type: str.")] = None
+    StreamManifestBehavior: Annotated[str | None, Field(description="Type: str.")] = None
+    TimestampOffset: Annotated[str | None, Field(description="Type: str.")] = None
+    TimestampOffsetMode: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ChannelMultiplexOutputSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ContainerSettings: MultiplexContainerSettings | None = None
-    Destination: OutputLocationRef | None = None
+    ContainerSettings: Annotated[
+        MultiplexContainerSettings | None,
+        Field(description="Type: MultiplexContainerSettingsDict."),
+    ] = None
+    Destination: Annotated[
+        OutputLocationRef | None, Field(description="Type: OutputLocationRefDict.")
+    ] = None
 
 
 class ChannelNielsenWatermarksSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    NielsenCbetSettings: NielsenCBET | None = None
-    NielsenDistributionType: str | None = None
-    NielsenNaesIiNwSettings: NielsenNaesIiNwOnlySettings | None = None
-    NielsenNwOnlySettings: NielsenNaesIiNwOnlySettings | None = None
+    NielsenCbetSettings: Annotated[
+        NielsenCBET | None, Field(description="Type: NielsenCBETDict.")
+    ] = None
+    NielsenDistributionType: Annotated[str | None, Field(description="Type: str.")] = None
+    NielsenNaesIiNwSettings: Annotated[
+        NielsenNaesIiNwOnlySettings | None,
+        Field(description="Type: NielsenNaesIiNwOnlySettingsDict."),
+    ] = None
+    NielsenNwOnlySettings: Annotated[
+        NielsenNaesIiNwOnlySettings | None,
+        Field(description="Type: NielsenNaesIiNwOnlySettingsDict."),
+    ] = None
 
 
 class ChannelRemixSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ChannelMappings: list[AudioChannelMapping] | None = None
-    ChannelsIn: int | None = None
-    ChannelsOut: int | None = None
+    ChannelMappings: Annotated[
+        list[AudioChannelMapping] | None, Field(description="Type: list[AudioChannelMappingDict].")
+    ] = None
+    ChannelsIn: Annotated[int | None, Field(description="Type: int.")] = None
+    ChannelsOut: Annotated[int | None, Field(description="Type: int.")] = None
 
 
 class ChannelRtmpOutputSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CertificateMode: str | None = None
-    ConnectionRetryInterval: int | None = None
-    Destination: OutputLocationRef | None = None
-    NumRetries: int | None = None
+    CertificateMode: Annotated[str | None, Field(description="Type: str.")] = None
+    ConnectionRetryInterval: Annotated[int | None, Field(description="Type: int.")] = None
+    Destination: Annotated[
+        OutputLocationRef | None, Field(description="Type: OutputLocationRefDict.")
+    ] = None
+    NumRetries: Annotated[int | None, Field(description="Type: int.")] = None
 
 
 class ChannelSrtOutputSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BufferMsec: int | None = None
-    ContainerSettings: UdpMediaConnectRouterContainerSettings | None = None
-    Destination: OutputLocationRef | None = None
-    EncryptionType: str | None = None
-    Latency: int | None = None
+    BufferMsec: Annotated[int | None, Field(description="Type: int.")] = None
+    ContainerSettings: Annotated[
+        UdpMediaConnectRouterContainerSettings | None,
+        Field(description="Type: UdpMediaConnectRouterContainerSettingsDict."),
+    ] = None
+    Destination: Annotated[
+        OutputLocationRef | None, Field(description="Type: OutputLocationRefDict.")
+    ] = None
+    EncryptionType: Annotated[str | None, Field(description="Type: str.")] = None
+    Latency: Annotated[int | None, Field(description="Type: int.")] = None
 
 
 class ChannelStaticKeySettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    KeyProviderServer: InputLocation | None = None
-    StaticKeyValue: str | None = None
+    KeyProviderServer: Annotated[
+        InputLocation | None, Field(description="Type: InputLocationDict.")
+    ] = None
+    StaticKeyValue: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ChannelTtmlDestinationSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Position: TextCaptionPositionSettings | None = None
-    StyleControl: str | None = None
+    Position: Annotated[
+        TextCaptionPositionSettings | None,
+        Field(description="Type: TextCaptionPositionSettingsDict."),
+    ] = None
+    StyleControl: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ChannelUdpOutputSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BufferMsec: int | None = None
-    ContainerSettings: UdpMediaConnectRouterContainerSettings | None = None
-    Destination: OutputLocationRef | None = None
-    FecOutputSettings: ChannelFecOutputSettings | None = None
+    BufferMsec: Annotated[int | None, Field(description="Type: int.")] = None
+    ContainerSettings: Annotated[
+        UdpMediaConnectRouterContainerSettings | None,
+        Field(description="Type: UdpMediaConnectRouterContainerSettingsDict."),
+    ] = None
+    Destination: Annotated[
+        OutputLocationRef | None, Field(description="Type: OutputLocationRefDict.")
+    ] = None
+    FecOutputSettings: Annotated[
+        ChannelFecOutputSettings | None, Field(description="Type: ChannelFecOutputSettingsDict.")
+    ] = None
 
 
 class ChannelVideoSelector(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ColorSpace: str | None = None
-    ColorSpaceSettings: VideoSelectorColorSpaceSettings | None = None
-    ColorSpaceUsage: str | None = None
-    SelectorSettings: VideoSelectorSettings | None = None
+    ColorSpace: Annotated[str | None, Field(description="Type: str.")] = None
+    ColorSpaceSettings: Annotated[
+        VideoSelectorColorSpaceSettings | None,
+        Field(description="Type: VideoSelectorColorSpaceSettingsDict."),
+    ] = None
+    ColorSpaceUsage: Annotated[str | None, Field(description="Type: str.")] = None
+    SelectorSettings: Annotated[
+        VideoSelectorSettings | None, Field(description="Type: VideoSelectorSettingsDict.")
+    ] = None
 
 
 class ChannelWebvttDestinationSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Position: TextCaptionPositionSettings | None = None
-    StyleControl: str | None = None
+    Position: Annotated[
+        TextCaptionPositionSettings | None,
+        Field(description="Type: TextCaptionPositionSettingsDict."),
+    ] = None
+    StyleControl: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class CmafIngestMediaPackageV2AbWatermarkerIrdetoSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AdditionalDestinationsAlternateDestinations: list[OutputLocationRef] | None = None
-    AlternateDestination: OutputLocationRef | None = None
-    CustomProfile: AbWatermarkingCustomProfile | None = None
-    License: str | None = None
-    OperatorId: int | None = None
-    PolyPeriod: int | None = None
-    Profile: str | None = None
-    WatermarkIdLength: str | None = None
+    AdditionalDestinationsAlternateDestinations: Annotated[
+        list[OutputLocationRef] | None, Field(description="Type: list[OutputLocationRefDict].")
+    ] = None
+    AlternateDestination: Annotated[
+        OutputLocationRef | None, Field(description="Type: OutputLocationRefDict.")
+    ] = None
+    CustomProfile: Annotated[
+        AbWatermarkingCustomProfile | None,
+        Field(description="Type: AbWatermarkingCustomProfileDict."),
+    ] = None
+    License: Annotated[str | None, Field(description="Type: str.")] = None
+    OperatorId: Annotated[int | None, Field(description="Type: int.")] = None
+    PolyPeriod: Annotated[int | None, Field(description="Type: int.")] = None
+    Profile: Annotated[str | None, Field(description="Type: str.")] = None
+    WatermarkIdLength: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class CmafIngestWatermarkingSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CmafIngestAbWatermarkerIrdetoSettings: (
-        CmafIngestMediaPackageV2AbWatermarkerIrdetoSettings | None
-    ) = None
+    CmafIngestAbWatermarkerIrdetoSettings: Annotated[
+        CmafIngestMediaPackageV2AbWatermarkerIrdetoSettings | None,
+        Field(description="Type: CmafIngestMediaPackageV2AbWatermarkerIrdetoSettingsDict."),
+    ] = None
 
 
 class FailoverCondition(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    FailoverConditionSettings: ChannelFailoverConditionSettings | None = None
+    FailoverConditionSettings: Annotated[
+        ChannelFailoverConditionSettings | None,
+        Field(description="Type: ChannelFailoverConditionSettingsDict."),
+    ] = None
 
 
 class MediaPackageV2WatermarkingSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    MediaPackageV2AbWatermarkerIrdetoSettings: (
-        CmafIngestMediaPackageV2AbWatermarkerIrdetoSettings | None
-    ) = None
+    MediaPackageV2AbWatermarkerIrdetoSettings: Annotated[
+        CmafIngestMediaPackageV2AbWatermarkerIrdetoSettings | None,
+        Field(description="Type: CmafIngestMediaPackageV2AbWatermarkerIrdetoSettingsDict."),
+    ] = None
 
 
 class OutputDestination(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Id: str | None = None
-    LogicalInterfaceNames: list[str] | None = None
-    MediaConnectRouterSettings: list[MediaConnectRouterOutputDestinationSettings] | None = None
-    MediaPackageSettings: list[MediaPackageOutputDestinationSettings] | None = None
-    MultiplexSettings: MultiplexProgramChannelDestinationSettings | None = None
-    Settings: list[OutputDestinationSettings] | None = None
-    SrtSettings: list[SrtOutputDestinationSettings] | None = None
+    Id: Annotated[str | None, Field(description="Type: str.")] = None
+    LogicalInterfaceNames: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
+    MediaConnectRouterSettings: Annotated[
+        list[MediaConnectRouterOutputDestinationSettings] | None,
+        Field(description="Type: list[MediaConnectRouterOutputDestinationSettingsDict]."),
+    ] = None
+    MediaPackageSettings: Annotated[
+        list[MediaPackageOutputDestinationSettings] | None,
+        Field(description="Type: list[MediaPackageOutputDestinationSettingsDict]."),
+    ] = None
+    MultiplexSettings: Annotated[
+        MultiplexProgramChannelDestinationSettings | None,
+        Field(description="Type: MultiplexProgramChannelDestinationSettingsDict."),
+    ] = None
+    Settings: Annotated[
+        list[OutputDestinationSettings] | None,
+        Field(description="Type: list[OutputDestinationSettingsDict]."),
+    ] = None
+    SrtSettings: Annotated[
+        list[SrtOutputDestinationSettings] | None,
+        Field(description="Type: list[SrtOutputDestinationSettingsDict]."),
+    ] = None
 
 
 class VideoCodecSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Av1Settings: ChannelAv1Settings | None = None
-    FrameCaptureSettings: ChannelFrameCaptureSettings | None = None
-    H264Settings: ChannelH264Settings | None = None
-    H265Settings: ChannelH265Settings | None = None
-    Mpeg2Settings: ChannelMpeg2Settings | None = None
+    Av1Settings: Annotated[
+        ChannelAv1Settings | None, Field(description="Type: ChannelAv1SettingsDict.")
+    ] = None
+    FrameCaptureSettings: Annotated[
+        ChannelFrameCaptureSettings | None,
+        Field(description="Type: ChannelFrameCaptureSettingsDict."),
+    ] = None
+    H264Settings: Annotated[
+        ChannelH264Settings | None, Field(description="Type: ChannelH264SettingsDict.")
+    ] = None
+    H265Settings: Annotated[
+        ChannelH265Settings | None, Field(description="Type: ChannelH265SettingsDict.")
+    ] = None
+    Mpeg2Settings: Annotated[
+        ChannelMpeg2Settings | None, Field(description="Type: ChannelMpeg2SettingsDict.")
+    ] = None
 
 
 class VideoDescription(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Border: int | None = None
-    CodecSettings: VideoCodecSettings | None = None
-    CropRectangle: VideoPositionRectangle | None = None
-    Height: int | None = None
-    Name: str | None = None
-    OutputPositionRectangle: VideoPositionRectangle | None = None
-    RespondToAfd: str | None = None
-    ScalingBehavior: str | None = None
-    Sharpness: int | None = None
-    Width: int | None = None
+    Border: Annotated[int | None, Field(description="Type: int.")] = None
+    CodecSettings: Annotated[
+        VideoCodecSettings | None, Field(description="Type: VideoCodecSettingsDict.")
+    ] = None
+    CropRectangle: Annotated[
+        VideoPositionRectangle | None, Field(description="Type: VideoPositionRectangleDict.")
+    ] = None
+    Height: Annotated[int | None, Field(description="Type: int.")] = None
+    Name: Annotated[str | None, Field(description="Type: str.")] = None
+    OutputPositionRectangle: Annotated[
+        VideoPositionRectangle | None, Field(description="Type: VideoPositionRectangleDict.")
+    ] = None
+    RespondToAfd: Annotated[str | None, Field(description="Type: str.")] = None
+    ScalingBehavior: Annotated[str | None, Field(description="Type: str.")] = None
+    Sharpness: Annotated[int | None, Field(description="Type: int.")] = None
+    Width: Annotated[int | None, Field(description="Type: int.")] = None
 
 
 class AudioPreMixerSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AudioNormalizationSettings: ChannelAudioNormalizationSettings | None = None
-    Channels: int | None = None
-    GainDb: float | None = None
-    RemixSettings: ChannelRemixSettings | None = None
+    AudioNormalizationSettings: Annotated[
+        ChannelAudioNormalizationSettings | None,
+        Field(description="Type: ChannelAudioNormalizationSettingsDict."),
+    ] = None
+    Channels: Annotated[int | None, Field(description="Type: int.")] = None
+    GainDb: Annotated[float | None, Field(description="Type: float.")] = None
+    RemixSettings: Annotated[
+        ChannelRemixSettings | None, Field(description="Type: ChannelRemixSettingsDict.")
+    ] = None
 
 
 class AudioTrack(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    PremixSettings: AudioPreMixerSettings | None = None
-    Track: int | None = None
+    PremixSettings: Annotated[
+        AudioPreMixerSettings | None, Field(description="Type: AudioPreMixerSettingsDict.")
+    ] = None
+    Track: Annotated[int | None, Field(description="Type: int.")] = None
 
 
 class AudioWatermarkSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    NielsenWatermarksSettings: ChannelNielsenWatermarksSettings | None = None
+    NielsenWatermarksSettings: Annotated[
+        ChannelNielsenWatermarksSettings | None,
+        Field(description="Type: ChannelNielsenWatermarksSettingsDict."),
+    ] = None
 
 
 class CaptionDestinationSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AribDestinationSettings: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    BurnInDestinationSettings: BurnInDvbSubDestinationSettings | None = None
-    DvbSubDestinationSettings: BurnInDvbSubDestinationSettings | None = None
-    EbuTtDDestinationSettings: ChannelEbuTtDDestinationSettings | None = None
-    EmbeddedDestinationSettings: dict[str, Any] | str | None = None
-    EmbeddedPlusScte20DestinationSettings: Annotated[dict[str, Any] | None, Field(max_length=0)] = (
-        None
-    )
-    RtmpCaptionInfoDestinationSettings: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Scte20PlusEmbeddedDestinationSettings: Annotated[dict[str, Any] | None, Field(max_length=0)] = (
-        None
-    )
-    Scte27DestinationSettings: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    SmpteTtDestinationSettings: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    TeletextDestinationSettings: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    TtmlDestinationSettings: ChannelTtmlDestinationSettings | None = None
-    WebvttDestinationSettings: ChannelWebvttDestinationSettings | None = None
+    AribDestinationSettings: Annotated[
+        dict[str, Any] | None, Field(description="Type: dict[str, Any].", max_length=0)
+    ] = None
+    BurnInDestinationSettings: Annotated[
+        BurnInDvbSubDestinationSettings | None,
+        Field(description="Type: BurnInDvbSubDestinationSettingsDict."),
+    ] = None
+    DvbSubDestinationSettings: Annotated[
+        BurnInDvbSubDestinationSettings | None,
+        Field(description="Type: BurnInDvbSubDestinationSettingsDict."),
+    ] = None
+    EbuTtDDestinationSettings: Annotated[
+        ChannelEbuTtDDestinationSettings | None,
+        Field(description="Type: ChannelEbuTtDDestinationSettingsDict."),
+    ] = None
+    EmbeddedDestinationSettings: Annotated[
+        dict[str, Any] | str | None, Field(description="Type: dict[str, Any] | str.")
+    ] = None
+    EmbeddedPlusScte20DestinationSettings: Annotated[
+        dict[str, Any] | None, Field(description="Type: dict[str, Any].", max_length=0)
+    ] = None
+    RtmpCaptionInfoDestinationSettings: Annotated[
+        dict[str, Any] | None, Field(description="Type: dict[str, Any].", max_length=0)
+    ] = None
+    Scte20PlusEmbeddedDestinationSettings: Annotated[
+        dict[str, Any] | None, Field(description="Type: dict[str, Any].", max_length=0)
+    ] = None
+    Scte27DestinationSettings: Annotated[
+        dict[str, Any] | None, Field(description="Type: dict[str, Any].", max_length=0)
+    ] = None
+    SmpteTtDestinationSettings: Annotated[
+        dict[str, Any] | None, Field(description="Type: dict[str, Any].", max_length=0)
+    ] = None
+    TeletextDestinationSettings: Annotated[
+        dict[str, Any] | None, Field(description="Type: dict[str, Any].", max_length=0)
+    ] = None
+    TtmlDestinationSettings: Annotated[
+        ChannelTtmlDestinationSettings | None,
+        Field(description="Type: ChannelTtmlDestinationSettingsDict."),
+    ] = None
+    WebvttDestinationSettings: Annotated[
+        ChannelWebvttDestinationSettings | None,
+        Field(description="Type: ChannelWebvttDestinationSettingsDict."),
+    ] = None
 
 
 class CaptionSelector(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    LanguageCode: str | None = None
-    Name: str | None = None
-    SelectorSettings: CaptionSelectorSettings | None = None
+    LanguageCode: Annotated[str | None, Field(description="Type: str.")] = None
+    Name: Annotated[str | None, Field(description="Type: str.")] = None
+    SelectorSettings: Annotated[
+        CaptionSelectorSettings | None, Field(description="Type: CaptionSelectorSettingsDict.")
+    ] = None
 
 
 class ChannelAudioTrackSelection(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DolbyEDecode: AudioDolbyEDecode | None = None
-    Tracks: list[AudioTrack] | None = None
+    DolbyEDecode: Annotated[
+        AudioDolbyEDecode | None, Field(description="Type: AudioDolbyEDecodeDict.")
+    ] = None
+    Tracks: Annotated[list[AudioTrack] | None, Field(description="Type: list[AudioTrackDict].")] = (
+        None
+    )
 
 
 class ChannelAutomaticInputFailoverSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ErrorClearTimeMsec: int | None = None
-    FailoverConditions: list[FailoverCondition] | None = None
-    InputPreference: str | None = None
-    SecondaryInputId: str | None = None
+    ErrorClearTimeMsec: Annotated[int | None, Field(description="Type: int.")] = None
+    FailoverConditions: Annotated[
+        list[FailoverCondition] | None, Field(description="Type: list[FailoverConditionDict].")
+    ] = None
+    InputPreference: Annotated[str | None, Field(description="Type: str.")] = None
+    SecondaryInputId: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ChannelAvailConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AvailSettings: ChannelAvailSettings | None = None
-    Scte35SegmentationScope: str | None = None
+    AvailSettings: Annotated[
+        ChannelAvailSettings | None, Field(description="Type: ChannelAvailSettingsDict.")
+    ] = None
+    Scte35SegmentationScope: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ChannelCmafIngestGroupSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AdditionalDestinations: list[ChannelAdditionalDestinations] | None = None
-    CaptionLanguageMappings: list[CmafIngestCaptionLanguageMapping] | None = None
-    Destination: OutputLocationRef | None = None
-    Id3Behavior: str | None = None
-    Id3NameModifier: str | None = None
-    KlvBehavior: str | None = None
-    KlvNameModifier: str | None = None
-    NielsenId3Behavior: str | None = None
-    NielsenId3NameModifier: str | None = None
-    Scte35NameModifier: str | None = None
-    Scte35Type: str | None = None
-    SegmentLength: int | None = None
-    SegmentLengthUnits: str | None = None
-    SendDelayMs: int | None = None
-    TimedMetadataId3Frame: str | None = None
-    TimedMetadataId3Period: int | None = None
-    TimedMetadataPassthrough: str | None = None
-    WatermarkingSettings: CmafIngestWatermarkingSettings | None = None
+    AdditionalDestinations: Annotated[
+        list[ChannelAdditionalDestinations] | None,
+        Field(description="Type: list[ChannelAdditionalDestinationsDict]."),
+    ] = None
+    CaptionLanguageMappings: Annotated[
+        list[CmafIngestCaptionLanguageMapping] | None,
+        Field(description="Type: list[CmafIngestCaptionLanguageMappingDict]."),
+    ] = None
+    Destination: Annotated[
+        OutputLocationRef | None, Field(description="Type: OutputLocationRefDict.")
+    ] = None
+    Id3Behavior: Annotated[str | None, Field(description="Type: str.")] = None
+    Id3NameModifier: Annotated[str | None, Field(description="Type: str.")] = None
+    KlvBehavior: Annotated[str | None, Field(description="Type: str.")] = None
+    KlvNameModifier: Annotated[str | None, Field(description="Type: str.")] = None
+    NielsenId3Behavior: Annotated[str | None, Field(description="Type: str.")] = None
+    NielsenId3NameModifier: Annotated[str | None, Field(description="Type: str.")] = None
+    Scte35NameModifier: Annotated[str | None, Field(description="Type: str.")] = None
+    Scte35Type: Annotated[str | None, Field(description="Type: str.")] = None
+    SegmentLength: Annotated[int | None, Field(description="Type: int.")] = None
+    SegmentLengthUnits: Annotated[str | None, Field(description="Type: str.")] = None
+    SendDelayMs: Annotated[int | None, Field(description="Type: int.")] = None
+    TimedMetadataId3Frame: Annotated[str | None, Field(description="Type: str.")] = None
+    TimedMetadataId3Period: Annotated[int | None, Field(description="Type: int.")] = None
+    TimedMetadataPassthrough: Annotated[str | None, Field(description="Type: str.")] = None
+    WatermarkingSettings: Annotated[
+        CmafIngestWatermarkingSettings | None,
+        Field(description="Type: CmafIngestWatermarkingSettingsDict."),
+    ] = None
 
 
 class ChannelGlobalConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    InitialAudioGain: int | None = None
-    InputEndAction: str | None = None
-    InputLossBehavior: ChannelInputLossBehavior | None = None
-    OutputLockingMode: str | None = None
-    OutputLockingSettings: ChannelOutputLockingSettings | None = None
-    OutputTimingSource: str | None = None
-    SupportLowFramerateInputs: str | None = None
+    InitialAudioGain: Annotated[int | None, Field(description="Type: int.")] = None
+    InputEndAction: Annotated[str | None, Field(description="Type: str.")] = None
+    InputLossBehavior: Annotated[
+        ChannelInputLossBehavior | None, Field(description="Type: ChannelInputLossBehaviorDict.")
+    ] = None
+    OutputLockingMode: Annotated[str | None, Field(description="Type: str.")] = None
+    OutputLockingSettings: Annotated[
+        ChannelOutputLockingSettings | None,
+        Field(description="Type: ChannelOutputLockingSettingsDict."),
+    ] = None
+    OutputTimingSource: Annotated[str | None, Field(description="Type: str.")] = None
+    SupportLowFramerateInputs: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ChannelHlsOutputSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    H265PackagingType: str | None = None
-    HlsSettings: ChannelHlsSettings | None = None
-    NameModifier: str | None = None
-    SegmentModifier: str | None = None
+    H265PackagingType: Annotated[str | None, Field(description="Type: str.")] = None
+    HlsSettings: Annotated[
+        ChannelHlsSettings | None, Field(description="Type: ChannelHlsSettingsDict.")
+    ] = None
+    NameModifier: Annotated[str | None, Field(description="Type: str.")] = None
+    SegmentModifier: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ChannelKeyProviderSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    StaticKeySettings: ChannelStaticKeySettings | None = None
+    StaticKeySettings: Annotated[
+        ChannelStaticKeySettings | None, Field(description="Type: ChannelStaticKeySettingsDict.")
+    ] = None
 
 
 class ChannelOutputSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ArchiveOutputSettings: ChannelArchiveOutputSettings | None = None
-    CmafIngestOutputSettings: CmafIngestFrameCaptureOutputSettings | None = None
-    FrameCaptureOutputSettings: CmafIngestFrameCaptureOutputSettings | None = None
-    HlsOutputSettings: ChannelHlsOutputSettings | None = None
-    MediaConnectRouterOutputSettings: ChannelMediaConnectRouterOutputSettings | None = None
-    MediaPackageOutputSettings: dict[str, Any] | str | None = None
-    MsSmoothOutputSettings: ChannelMsSmoothOutputSettings | None = None
-    MultiplexOutputSettings: ChannelMultiplexOutputSettings | None = None
-    RtmpOutputSettings: ChannelRtmpOutputSettings | None = None
-    SrtOutputSettings: ChannelSrtOutputSettings | None = None
-    UdpOutputSettings: ChannelUdpOutputSettings | None = None
+    ArchiveOutputSettings: Annotated[
+        ChannelArchiveOutputSettings | None,
+        Field(description="Type: ChannelArchiveOutputSettingsDict."),
+    ] = None
+    CmafIngestOutputSettings: Annotated[
+        CmafIngestFrameCaptureOutputSettings | None,
+        Field(description="Type: CmafIngestFrameCaptureOutputSettingsDict."),
+    ] = None
+    FrameCaptureOutputSettings: Annotated[
+        CmafIngestFrameCaptureOutputSettings | None,
+        Field(description="Type: CmafIngestFrameCaptureOutputSettingsDict."),
+    ] = None
+    HlsOutputSettings: Annotated[
+        ChannelHlsOutputSettings | None, Field(description="Type: ChannelHlsOutputSettingsDict.")
+    ] = None
+    MediaConnectRouterOutputSettings: Annotated[
+        ChannelMediaConnectRouterOutputSettings | None,
+        Field(description="Type: ChannelMediaConnectRouterOutputSettingsDict."),
+    ] = None
+    MediaPackageOutputSettings: Annotated[
+        dict[str, Any] | str | None, Field(description="Type: dict[str, Any] | str.")
+    ] = None
+    MsSmoothOutputSettings: Annotated[
+        ChannelMsSmoothOutputSettings | None,
+        Field(description="Type: ChannelMsSmoothOutputSettingsDict."),
+    ] = None
+    MultiplexOutputSettings: Annotated[
+        ChannelMultiplexOutputSettings | None,
+        Field(description="Type: ChannelMultiplexOutputSettingsDict."),
+    ] = None
+    RtmpOutputSettings: Annotated[
+        ChannelRtmpOutputSettings | None, Field(description="Type: ChannelRtmpOutputSettingsDict.")
+    ] = None
+    SrtOutputSettings: Annotated[
+        ChannelSrtOutputSettings | None, Field(description="Type: ChannelSrtOutputSettingsDict.")
+    ] = None
+    UdpOutputSettings: Annotated[
+        ChannelUdpOutputSettings | None, Field(description="Type: ChannelUdpOutputSettingsDict.")
+    ] = None
 
 
 class MediaPackageV2GroupSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AdditionalDestinations: list[ChannelAdditionalDestinations] | None = None
-    CaptionLanguageMappings: list[CaptionLanguageMapping] | None = None
-    Id3Behavior: str | None = None
-    KlvBehavior: str | None = None
-    NielsenId3Behavior: str | None = None
-    Scte35Type: str | None = None
-    SegmentLength: int | None = None
-    SegmentLengthUnits: str | None = None
-    TimedMetadataId3Frame: str | None = None
-    TimedMetadataId3Period: int | None = None
-    TimedMetadataPassthrough: str | None = None
-    WatermarkingSettings: MediaPackageV2WatermarkingSettings | None = None
+    AdditionalDestinations: Annotated[
+        list[ChannelAdditionalDestinations] | None,
+        Field(description="Type: list[ChannelAdditionalDestinationsDict]."),
+    ] = None
+    CaptionLanguageMappings: Annotated[
+        list[CaptionLanguageMapping] | None,
+        Field(description="Type: list[CaptionLanguageMappingDict]."),
+    ] = None
+    Id3Behavior: Annotated[str | None, Field(description="Type: str.")] = None
+    KlvBehavior: Annotated[str | None, Field(description="Type: str.")] = None
+    NielsenId3Behavior: Annotated[str | None, Field(description="Type: str.")] = None
+    Scte35Type: Annotated[str | None, Field(description="Type: str.")] = None
+    SegmentLength: Annotated[int | None, Field(description="Type: int.")] = None
+    SegmentLengthUnits: Annotated[str | None, Field(description="Type: str.")] = None
+    TimedMetadataId3Frame: Annotated[str | None, Field(description="Type: str.")] = None
+    TimedMetadataId3Period: Annotated[int | None, Field(description="Type: int.")] = None
+    TimedMetadataPassthrough: Annotated[str | None, Field(description="Type: str.")] = None
+    WatermarkingSettings: Annotated[
+        MediaPackageV2WatermarkingSettings | None,
+        Field(description="Type: MediaPackageV2WatermarkingSettingsDict."),
+    ] = None
 
 
 class Output(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AudioDescriptionNames: list[str] | None = None
-    CaptionDescriptionNames: list[str] | None = None
-    OutputName: str | None = None
-    OutputSettings: ChannelOutputSettings | None = None
-    VideoDescriptionName: str | None = None
+    AudioDescriptionNames: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
+    CaptionDescriptionNames: Annotated[list[str] | None, Field(description="Type: list[str].")] = (
+        None
+    )
+    OutputName: Annotated[str | None, Field(description="Type: str.")] = None
+    OutputSettings: Annotated[
+        ChannelOutputSettings | None, Field(description="Type: ChannelOutputSettingsDict.")
+    ] = None
+    VideoDescriptionName: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class AudioDescription(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AudioDashRoles: list[str] | None = None
-    AudioNormalizationSettings: ChannelAudioNormalizationSettings | None = None
-    AudioSelectorName: str | None = None
-    AudioType: str | None = None
-    AudioTypeControl: str | None = None
-    AudioWatermarkingSettings: AudioWatermarkSettings | None = None
-    CodecSettings: AudioCodecSettings | None = None
-    DvbDashAccessibility: str | None = None
-    LanguageCode: str | None = None
-    LanguageCodeControl: str | None = None
-    Name: str | None = None
-    RemixSettings: ChannelRemixSettings | None = None
-    StreamName: str | None = None
+    AudioDashRoles: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
+    AudioNormalizationSettings: Annotated[
+        ChannelAudioNormalizationSettings | None,
+        Field(description="Type: ChannelAudioNormalizationSettingsDict."),
+    ] = None
+    AudioSelectorName: Annotated[str | None, Field(description="Type: str.")] = None
+    AudioType: Annotated[str | None, Field(description="Type: str.")] = None
+    AudioTypeControl: Annotated[str | None, Field(description="Type: str.")] = None
+    AudioWatermarkingSettings: Annotated[
+        AudioWatermarkSettings | None, Field(description="Type: AudioWatermarkSettingsDict.")
+    ] = None
+    CodecSettings: Annotated[
+        AudioCodecSettings | None, Field(description="Type: AudioCodecSettingsDict.")
+    ] = None
+    DvbDashAccessibility: Annotated[str | None, Field(description="Type: str.")] = None
+    LanguageCode: Annotated[str | None, Field(description="Type: str.")] = None
+    LanguageCodeControl: Annotated[str | None, Field(description="Type: str.")] = None
+    Name: Annotated[str | None, Field(description="Type: str.")] = None
+    RemixSettings: Annotated[
+        ChannelRemixSettings | None, Field(description="Type: ChannelRemixSettingsDict.")
+    ] = None
+    StreamName: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class AudioPid(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DolbyEDecode: AudioDolbyEDecode | None = None
-    Pid: int | None = None
-    PremixSettings: AudioPreMixerSettings | None = None
+    DolbyEDecode: Annotated[
+        AudioDolbyEDecode | None, Field(description="Type: AudioDolbyEDecodeDict.")
+    ] = None
+    Pid: Annotated[int | None, Field(description="Type: int.")] = None
+    PremixSettings: Annotated[
+        AudioPreMixerSettings | None, Field(description="Type: AudioPreMixerSettingsDict.")
+    ] = None
 
 
 class CaptionDescription(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Accessibility: str | None = None
-    CaptionDashRoles: list[str] | None = None
-    CaptionSelectorName: str | None = None
-    DestinationSettings: CaptionDestinationSettings | None = None
-    DvbDashAccessibility: str | None = None
-    LanguageCode: str | None = None
-    LanguageDescription: str | None = None
-    Name: str | None = None
+    Accessibility: Annotated[str | None, Field(description="Type: str.")] = None
+    CaptionDashRoles: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
+    CaptionSelectorName: Annotated[str | None, Field(description="Type: str.")] = None
+    DestinationSettings: Annotated[
+        CaptionDestinationSettings | None,
+        Field(description="Type: CaptionDestinationSettingsDict."),
+    ] = None
+    DvbDashAccessibility: Annotated[str | None, Field(description="Type: str.")] = None
+    LanguageCode: Annotated[str | None, Field(description="Type: str.")] = None
+    LanguageDescription: Annotated[str | None, Field(description="Type: str.")] = None
+    Name: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ChannelAudioPidSelection(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Pid: int | None = None
-    Pids: list[AudioPid] | None = None
+    Pid: Annotated[int | None, Field(description="Type: int.")] = None
+    Pids: Annotated[list[AudioPid] | None, Field(description="Type: list[AudioPidDict].")] = None
 
 
 class ChannelHlsGroupSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AdMarkers: list[str] | None = None
-    BaseUrlContent: str | None = None
-    BaseUrlContent1: str | None = None
-    BaseUrlManifest: str | None = None
-    BaseUrlManifest1: str | None = None
-    CaptionLanguageMappings: list[CaptionLanguageMapping] | None = None
-    CaptionLanguageSetting: str | None = None
-    ClientCache: str | None = None
-    CodecSpecification: str | None = None
-    ConstantIv: str | None = None
-    Destination: OutputLocationRef | None = None
-    DirectoryStructure: str | None = None
-    DiscontinuityTags: str | None = None
-    EncryptionType: str | None = None
-    HlsCdnSettings: ChannelHlsCdnSettings | None = None
-    HlsId3SegmentTagging: str | None = None
-    IFrameOnlyPlaylists: str | None = None
-    IncompleteSegmentBehavior: str | None = None
-    IndexNSegments: int | None = None
-    InputLossAction: str | None = None
-    IvInManifest: str | None = None
-    IvSource: str | None = None
-    KeepSegments: int | None = None
-    KeyFormat: str | None = None
-    KeyFormatVersions: str | None = None
-    KeyProviderSettings: ChannelKeyProviderSettings | None = None
-    ManifestCompression: str | None = None
-    ManifestDurationFormat: str | None = None
-    MinSegmentLength: int | None = None
-    Mode: str | None = None
-    OutputSelection: str | None = None
-    ProgramDateTime: str | None = None
-    ProgramDateTimeClock: str | None = None
-    ProgramDateTimePeriod: int | None = None
-    RedundantManifest: str | None = None
-    SegmentLength: int | None = None
-    SegmentationMode: str | None = None
-    SegmentsPerSubdirectory: int | None = None
-    StreamInfResolution: str | None = None
-    TimedMetadataId3Frame: str | None = None
-    TimedMetadataId3Period: int | None = None
-    TimestampDeltaMilliseconds: int | None = None
-    TsFileMode: str | None = None
+    AdMarkers: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
+    BaseUrlContent: Annotated[str | None, Field(description="Type: str.")] = None
+    BaseUrlContent1: Annotated[str | None, Field(description="Type: str.")] = None
+    BaseUrlManifest: Annotated[str | None, Field(description="Type: str.")] = None
+    BaseUrlManifest1: Annotated[str | None, Field(description="Type: str.")] = None
+    CaptionLanguageMappings: Annotated[
+        list[CaptionLanguageMapping] | None,
+        Field(description="Type: list[CaptionLanguageMappingDict]."),
+    ] = None
+    CaptionLanguageSetting: Annotated[str | None, Field(description="Type: str.")] = None
+    ClientCache: Annotated[str | None, Field(description="Type: str.")] = None
+    CodecSpecification: Annotated[str | None, Field(description="Type: str.")] = None
+    ConstantIv: Annotated[str | None, Field(description="Type: str.")] = None
+    Destination: Annotated[
+        OutputLocationRef | None, Field(description="Type: OutputLocationRefDict.")
+    ] = None
+    DirectoryStructure: Annotated[str | None, Field(description="Type: str.")] = None
+    DiscontinuityTags: Annotated[str | None, Field(description="Type: str.")] = None
+    EncryptionType: Annotated[str | None, Field(description="Type: str.")] = None
+    HlsCdnSettings: Annotated[
+        ChannelHlsCdnSettings | None, Field(description="Type: ChannelHlsCdnSettingsDict.")
+    ] = None
+    HlsId3SegmentTagging: Annotated[str | None, Field(description="Type: str.")] = None
+    IFrameOnlyPlaylists: Annotated[str | None, Field(description="Type: str.")] = None
+    IncompleteSegmentBehavior: Annotated[str | None, Field(description="Type: str.")] = None
+    IndexNSegments: Annotated[int | None, Field(description="Type: int.")] = None
+    InputLossAction: Annotated[str | None, Field(description="Type: str.")] = None
+    IvInManifest: Annotated[str | None, Field(description="Type: str.")] = None
+    IvSource: Annotated[str | None, Field(description="Type: str.")] = None
+    KeepSegments: Annotated[int | None, Field(description="Type: int.")] = None
+    KeyFormat: Annotated[str | None, Field(description="Type: str.")] = None
+    KeyFormatVersions: Annotated[str | None, Field(description="Type: str.")] = None
+    KeyProviderSettings: Annotated[
+        ChannelKeyProviderSettings | None,
+        Field(description="Type: ChannelKeyProviderSettingsDict."),
+    ] = None
+    ManifestCompression: Annotated[str | None, Field(description="Type: str.")] = None
+    ManifestDurationFormat: Annotated[str | None, Field(description="Type: str.")] = None
+    MinSegmentLength: Annotated[int | None, Field(description="Type: int.")] = None
+    Mode: Annotated[str | None, Field(description="Type: str.")] = None
+    OutputSelection: Annotated[str | None, Field(description="Type: str.")] = None
+    ProgramDateTime: Annotated[str | None, Field(description="Type: str.")] = None
+    ProgramDateTimeClock: Annotated[str | None, Field(description="Type: str.")] = None
+    ProgramDateTimePeriod: Annotated[int | None, Field(description="Type: int.")] = None
+    RedundantManifest: Annotated[str | None, Field(description="Type: str.")] = None
+    SegmentLength: Annotated[int | None, Field(description="Type: int.")] = None
+    SegmentationMode: Annotated[str | None, Field(description="Type: str.")] = None
+    SegmentsPerSubdirectory: Annotated[int | None, Field(description="Type: int.")] = None
+    StreamInfResolution: Annotated[str | None, Field(description="Type: str.")] = None
+    TimedMetadataId3Frame: Annotated[str | None, Field(description="Type: str.")] = None
+    TimedMetadataId3Period: Annotated[int | None, Field(description="Type: int.")] = None
+    TimestampDeltaMilliseconds: Annotated[int | None, Field(description="Type: int.")] = None
+    TsFileMode: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ChannelMediaPackageGroupSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Destination: OutputLocationRef | None = None
-    MediapackageV2GroupSettings: MediaPackageV2GroupSettings | None = None
+    Destination: Annotated[
+        OutputLocationRef | None, Field(description="Type: OutputLocationRefDict.")
+    ] = None
+    MediapackageV2GroupSettings: Annotated[
+        MediaPackageV2GroupSettings | None,
+        Field(description="Type: MediaPackageV2GroupSettingsDict."),
+    ] = None
 
 
 class ChannelOutputGroupSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ArchiveGroupSettings: ChannelArchiveGroupSettings | None = None
-    CmafIngestGroupSettings: ChannelCmafIngestGroupSettings | None = None
-    FrameCaptureGroupSettings: ChannelFrameCaptureGroupSettings | None = None
-    HlsGroupSettings: ChannelHlsGroupSettings | None = None
-    MediaConnectRouterGroupSettings: ChannelMediaConnectRouterGroupSettings | None = None
-    MediaPackageGroupSettings: ChannelMediaPackageGroupSettings | None = None
-    MsSmoothGroupSettings: ChannelMsSmoothGroupSettings | None = None
-    MultiplexGroupSettings: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    RtmpGroupSettings: ChannelRtmpGroupSettings | None = None
-    SrtGroupSettings: ChannelSrtGroupSettings | None = None
-    UdpGroupSettings: ChannelUdpGroupSettings | None = None
+    ArchiveGroupSettings: Annotated[
+        ChannelArchiveGroupSettings | None,
+        Field(description="Type: ChannelArchiveGroupSettingsDict."),
+    ] = None
+    CmafIngestGroupSettings: Annotated[
+        ChannelCmafIngestGroupSettings | None,
+        Field(description="Type: ChannelCmafIngestGroupSettingsDict."),
+    ] = None
+    FrameCaptureGroupSettings: Annotated[
+        ChannelFrameCaptureGroupSettings | None,
+        Field(description="Type: ChannelFrameCaptureGroupSettingsDict."),
+    ] = None
+    HlsGroupSettings: Annotated[
+        ChannelHlsGroupSettings | None, Field(description="Type: ChannelHlsGroupSettingsDict.")
+    ] = None
+    MediaConnectRouterGroupSettings: Annotated[
+        ChannelMediaConnectRouterGroupSettings | None,
+        Field(description="Type: ChannelMediaConnectRouterGroupSettingsDict."),
+    ] = None
+    MediaPackageGroupSettings: Annotated[
+        ChannelMediaPackageGroupSettings | None,
+        Field(description="Type: ChannelMediaPackageGroupSettingsDict."),
+    ] = None
+    MsSmoothGroupSettings: Annotated[
+        ChannelMsSmoothGroupSettings | None,
+        Field(description="Type: ChannelMsSmoothGroupSettingsDict."),
+    ] = None
+    MultiplexGroupSettings: Annotated[
+        dict[str, Any] | None, Field(description="Type: dict[str, Any].", max_length=0)
+    ] = None
+    RtmpGroupSettings: Annotated[
+        ChannelRtmpGroupSettings | None, Field(description="Type: ChannelRtmpGroupSettingsDict.")
+    ] = None
+    SrtGroupSettings: Annotated[
+        ChannelSrtGroupSettings | None, Field(description="Type: ChannelSrtGroupSettingsDict.")
+    ] = None
+    UdpGroupSettings: Annotated[
+        ChannelUdpGroupSettings | None, Field(description="Type: ChannelUdpGroupSettingsDict.")
+    ] = None
 
 
 class OutputGroup(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str | None = None
-    OutputGroupSettings: ChannelOutputGroupSettings | None = None
-    Outputs: list[Output] | None = None
+    Name: Annotated[str | None, Field(description="Type: str.")] = None
+    OutputGroupSettings: Annotated[
+        ChannelOutputGroupSettings | None,
+        Field(description="Type: ChannelOutputGroupSettingsDict."),
+    ] = None
+    Outputs: Annotated[list[Output] | None, Field(description="Type: list[OutputDict].")] = None
 
 
 class AudioSelectorSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AudioHlsRenditionSelection: ChannelAudioHlsRenditionSelection | None = None
-    AudioLanguageSelection: ChannelAudioLanguageSelection | None = None
-    AudioPidSelection: ChannelAudioPidSelection | None = None
-    AudioTrackSelection: ChannelAudioTrackSelection | None = None
+    AudioHlsRenditionSelection: Annotated[
+        ChannelAudioHlsRenditionSelection | None,
+        Field(description="Type: ChannelAudioHlsRenditionSelectionDict."),
+    ] = None
+    AudioLanguageSelection: Annotated[
+        ChannelAudioLanguageSelection | None,
+        Field(description="Type: ChannelAudioLanguageSelectionDict."),
+    ] = None
+    AudioPidSelection: Annotated[
+        ChannelAudioPidSelection | None, Field(description="Type: ChannelAudioPidSelectionDict.")
+    ] = None
+    AudioTrackSelection: Annotated[
+        ChannelAudioTrackSelection | None,
+        Field(description="Type: ChannelAudioTrackSelectionDict."),
+    ] = None
 
 
 class ChannelEncoderSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AudioDescriptions: list[AudioDescription] | None = None
-    AvailBlanking: ChannelAvailBlanking | None = None
-    AvailConfiguration: ChannelAvailConfiguration | None = None
-    BlackoutSlate: ChannelBlackoutSlate | None = None
-    CaptionDescriptions: list[CaptionDescription] | None = None
-    ColorCorrectionSettings: ChannelColorCorrectionSettings | None = None
-    FeatureActivations: ChannelFeatureActivations | None = None
-    GlobalConfiguration: ChannelGlobalConfiguration | None = None
-    MotionGraphicsConfiguration: ChannelMotionGraphicsConfiguration | None = None
-    NielsenConfiguration: ChannelNielsenConfiguration | None = None
-    OutputGroups: list[OutputGroup] | None = None
-    ThumbnailConfiguration: ChannelThumbnailConfiguration | None = None
-    TimecodeConfig: ChannelTimecodeConfig | None = None
-    VideoDescriptions: list[VideoDescription] | None = None
+    AudioDescriptions: Annotated[
+        list[AudioDescription] | None, Field(description="Type: list[AudioDescriptionDict].")
+    ] = None
+    AvailBlanking: Annotated[
+        ChannelAvailBlanking | None, Field(description="Type: ChannelAvailBlankingDict.")
+    ] = None
+    AvailConfiguration: Annotated[
+        ChannelAvailConfiguration | None, Field(description="Type: ChannelAvailConfigurationDict.")
+    ] = None
+    BlackoutSlate: Annotated[
+        ChannelBlackoutSlate | None, Field(description="Type: ChannelBlackoutSlateDict.")
+    ] = None
+    CaptionDescriptions: Annotated[
+        list[CaptionDescription] | None, Field(description="Type: list[CaptionDescriptionDict].")
+    ] = None
+    ColorCorrectionSettings: Annotated[
+        ChannelColorCorrectionSettings | None,
+        Field(description="Type: ChannelColorCorrectionSettingsDict."),
+    ] = None
+    FeatureActivations: Annotated[
+        ChannelFeatureActivations | None, Field(description="Type: ChannelFeatureActivationsDict.")
+    ] = None
+    GlobalConfiguration: Annotated[
+        ChannelGlobalConfiguration | None,
+        Field(description="Type: ChannelGlobalConfigurationDict."),
+    ] = None
+    MotionGraphicsConfiguration: Annotated[
+        ChannelMotionGraphicsConfiguration | None,
+        Field(description="Type: ChannelMotionGraphicsConfigurationDict."),
+    ] = None
+    NielsenConfiguration: Annotated[
+        ChannelNielsenConfiguration | None,
+        Field(description="Type: ChannelNielsenConfigurationDict."),
+    ] = None
+    OutputGroups: Annotated[
+        list[OutputGroup] | None, Field(description="Type: list[OutputGroupDict].")
+    ] = None
+    ThumbnailConfiguration: Annotated[
+        ChannelThumbnailConfiguration | None,
+        Field(description="Type: ChannelThumbnailConfigurationDict."),
+    ] = None
+    TimecodeConfig: Annotated[
+        ChannelTimecodeConfig | None, Field(description="Type: ChannelTimecodeConfigDict.")
+    ] = None
+    VideoDescriptions: Annotated[
+        list[VideoDescription] | None, Field(description="Type: list[VideoDescriptionDict].")
+    ] = None
 
 
 class AudioSelector(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str | None = None
-    SelectorSettings: AudioSelectorSettings | None = None
+    Name: Annotated[str | None, Field(description="Type: str.")] = None
+    SelectorSettings: Annotated[
+        AudioSelectorSettings | None, Field(description="Type: AudioSelectorSettingsDict.")
+    ] = None
 
 
 class ChannelInputSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AudioSelectors: list[AudioSelector] | None = None
-    CaptionSelectors: list[CaptionSelector] | None = None
-    DeblockFilter: str | None = None
-    DenoiseFilter: str | None = None
-    FilterStrength: int | None = None
-    InputFilter: str | None = None
-    NetworkInputSettings: ChannelNetworkInputSettings | None = None
-    Scte35Pid: int | None = None
-    Smpte2038DataPreference: str | None = None
-    SourceEndBehavior: str | None = None
-    VideoSelector: ChannelVideoSelector | None = None
+    AudioSelectors: Annotated[
+        list[AudioSelector] | None, Field(description="Type: list[AudioSelectorDict].")
+    ] = None
+    CaptionSelectors: Annotated[
+        list[CaptionSelector] | None, Field(description="Type: list[CaptionSelectorDict].")
+    ] = None
+    DeblockFilter: Annotated[str | None, Field(description="Type: str.")] = None
+    DenoiseFilter: Annotated[str | None, Field(description="Type: str.")] = None
+    FilterStrength: Annotated[int | None, Field(description="Type: int.")] = None
+    InputFilter: Annotated[str | None, Field(description="Type: str.")] = None
+    NetworkInputSettings: Annotated[
+        ChannelNetworkInputSettings | None,
+        Field(description="Type: ChannelNetworkInputSettingsDict."),
+    ] = None
+    Scte35Pid: Annotated[int | None, Field(description="Type: int.")] = None
+    Smpte2038DataPreference: Annotated[str | None, Field(description="Type: str.")] = None
+    SourceEndBehavior: Annotated[str | None, Field(description="Type: str.")] = None
+    VideoSelector: Annotated[
+        ChannelVideoSelector | None, Field(description="Type: ChannelVideoSelectorDict.")
+    ] = None
 
 
 class InputAttachment(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AutomaticInputFailoverSettings: ChannelAutomaticInputFailoverSettings | None = None
-    InputAttachmentName: str | None = None
-    InputId: str | None = None
-    InputSettings: ChannelInputSettings | None = None
-    LogicalInterfaceNames: list[str] | None = None
+    AutomaticInputFailoverSettings: Annotated[
+        ChannelAutomaticInputFailoverSettings | None,
+        Field(description="Type: ChannelAutomaticInputFailoverSettingsDict."),
+    ] = None
+    InputAttachmentName: Annotated[str | None, Field(description="Type: str.")] = None
+    InputId: Annotated[str | None, Field(description="Type: str.")] = None
+    InputSettings: Annotated[
+        ChannelInputSettings | None, Field(description="Type: ChannelInputSettingsDict.")
+    ] = None
+    LogicalInterfaceNames: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
 
 
 class ChannelProps(DeferredModel):
-    AnywhereSettings: ChannelAnywhereSettings | None = None
-    CdiInputSpecification: ChannelCdiInputSpecification | None = None
-    ChannelClass: str | None = None
-    ChannelEngineVersion: ChannelEngineVersionRequest | None = None
-    ChannelSecurityGroups: list[str] | None = None
-    Destinations: list[OutputDestination] | None = None
-    DryRun: bool | None = None
-    EncoderSettings: ChannelEncoderSettings | None = None
-    InferenceSettings: ChannelInferenceSettings | None = None
-    InputAttachments: list[InputAttachment] | None = None
-    InputSpecification: ChannelInputSpecification | None = None
-    LinkedChannelSettings: ChannelLinkedChannelSettings | None = None
-    LogLevel: str | None = None
-    Maintenance: MaintenanceCreateSettings | None = None
-    Name: str | None = None
-    RoleArn: str | None = None
-    Tags: dict[str, Any] | str | None = None
-    Vpc: VpcOutputSettings | None = None
+    """
+    The properties a program declares for a AWS::MediaLive::Channel.
+    """
+
+    AnywhereSettings: Annotated[
+        ChannelAnywhereSettings | None, Field(description="Type: ChannelAnywhereSettingsDict.")
+    ] = None
+    CdiInputSpecification: Annotated[
+        ChannelCdiInputSpecification | None,
+        Field(description="Type: ChannelCdiInputSpecificationDict."),
+    ] = None
+    ChannelClass: Annotated[str | None, Field(description="Type: str.")] = None
+    ChannelEngineVersion: Annotated[
+        ChannelEngineVersionRequest | None,
+        Field(description="Type: ChannelEngineVersionRequestDict."),
+    ] = None
+    ChannelSecurityGroups: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
+    Destinations: Annotated[
+        list[OutputDestination] | None, Field(description="Type: list[OutputDestinationDict].")
+    ] = None
+    DryRun: Annotated[bool | None, Field(description="Type: bool.")] = None
+    EncoderSettings: Annotated[
+        ChannelEncoderSettings | None, Field(description="Type: ChannelEncoderSettingsDict.")
+    ] = None
+    InferenceSettings: Annotated[
+        ChannelInferenceSettings | None, Field(description="Type: ChannelInferenceSettingsDict.")
+    ] = None
+    InputAttachments: Annotated[
+        list[InputAttachment] | None, Field(description="Type: list[InputAttachmentDict].")
+    ] = None
+    InputSpecification: Annotated[
+        ChannelInputSpecification | None, Field(description="Type: ChannelInputSpecificationDict.")
+    ] = None
+    LinkedChannelSettings: Annotated[
+        ChannelLinkedChannelSettings | None,
+        Field(description="Type: ChannelLinkedChannelSettingsDict."),
+    ] = None
+    LogLevel: Annotated[str | None, Field(description="Type: str.")] = None
+    Maintenance: Annotated[
+        MaintenanceCreateSettings | None, Field(description="Type: MaintenanceCreateSettingsDict.")
+    ] = None
+    Name: Annotated[str | None, Field(description="Type: str.")] = None
+    RoleArn: Annotated[str | None, Field(description="Type: str.")] = None
+    Tags: Annotated[
+        dict[str, Any] | str | None, Field(description="Type: dict[str, Any] | str.")
+    ] = None
+    Vpc: Annotated[
+        VpcOutputSettings | None,
+        Field(
+            description="Type: VpcOutputSettingsDict. Create-only: changing it replaces the resource."
+        ),
+    ] = None

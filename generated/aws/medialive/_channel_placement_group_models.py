@@ -7,10 +7,10 @@ Imported on first use by channel_placement_group.py, which re-exports every name
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ChannelPlacementGroupAttributes",
@@ -20,24 +20,52 @@ __all__ = [
 
 
 class ChannelPlacementGroupTags(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str | None = None
-    Value: str | None = None
+    Key: Annotated[str | None, Field(description="Type: str.")] = None
+    Value: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ChannelPlacementGroupAttributes(DeferredModel):
-    Arn: str | None = None
-    Channels: list[str] | None = None
-    Id: str | None = None
-    State: (
-        Literal["UNASSIGNED", "ASSIGNING", "ASSIGNED", "DELETING", "DELETED", "UNASSIGNING"] | None
-    ) = None
+    """
+    The read-only attributes of a AWS::MediaLive::ChannelPlacementGroup, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="The ARN of the channel placement group.")] = None
+    Channels: Annotated[
+        list[str] | None,
+        Field(description="List of channel IDs added to the channel placement group."),
+    ] = None
+    Id: Annotated[str | None, Field(description="Unique internal identifier.")] = None
+    State: Annotated[
+        Literal["UNASSIGNED", "ASSIGNING", "ASSIGNED", "DELETING", "DELETED", "UNASSIGNING"] | None,
+        Field(description="The current state of the ChannelPlacementGroupState"),
+    ] = None
 
 
 class ChannelPlacementGroupProps(DeferredModel):
-    ClusterId: str | None = None
-    Name: str | None = None
-    Nodes: list[str] | None = None
-    Tags: list[ChannelPlacementGroupTags] | None = None
+    """
+    The properties a program declares for a AWS::MediaLive::ChannelPlacementGroup.
+    """
+
+    ClusterId: Annotated[
+        str | None,
+        Field(
+            description="The ID of the cluster the node is on. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Name: Annotated[str | None, Field(description="The name of the channel placement group.")] = (
+        None
+    )
+    Nodes: Annotated[
+        list[str] | None, Field(description="List of nodes added to the channel placement group")
+    ] = None
+    Tags: Annotated[
+        list[ChannelPlacementGroupTags] | None,
+        Field(description="A collection of key-value pairs."),
+    ] = None

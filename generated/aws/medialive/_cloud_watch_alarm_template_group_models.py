@@ -7,7 +7,7 @@ Imported on first use by cloud_watch_alarm_template_group.py, which re-exports e
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import Field
@@ -19,14 +19,42 @@ __all__ = [
 
 
 class CloudWatchAlarmTemplateGroupProps(DeferredModel):
-    Description: str | None = None
-    Name: str
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
+    """
+    The properties a program declares for a AWS::MediaLive::CloudWatchAlarmTemplateGroup.
+    """
+
+    Description: Annotated[str | None, Field(description="A resource's optional description.")] = (
+        None
+    )
+    Name: Annotated[
+        str,
+        Field(
+            description="A resource's name. Names must be unique within the scope of a resource type in a specific region. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        dict[str, str] | None,
+        Field(
+            description="Represents the tags associated with a resource. Create-only: changing it replaces the resource."
+        ),
+    ] = None
 
 
 class CloudWatchAlarmTemplateGroupAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedAt: str | None = None
-    Id: str | None = None
-    Identifier: str | None = None
-    ModifiedAt: str | None = None
+    """
+    The read-only attributes of a AWS::MediaLive::CloudWatchAlarmTemplateGroup, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None,
+        Field(description="A cloudwatch alarm template group's ARN (Amazon Resource Name)"),
+    ] = None
+    CreatedAt: Annotated[str | None, Field(description="Type: str.")] = None
+    Id: Annotated[
+        str | None,
+        Field(
+            description="A cloudwatch alarm template group's id. AWS provided template groups have ids that start with `aws-`"
+        ),
+    ] = None
+    Identifier: Annotated[str | None, Field(description="Type: str.")] = None
+    ModifiedAt: Annotated[str | None, Field(description="Type: str.")] = None

@@ -7,7 +7,7 @@ Imported on first use by cloud_watch_alarm_template.py, which re-exports every n
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import Field
@@ -19,40 +19,115 @@ __all__ = [
 
 
 class CloudWatchAlarmTemplateProps(DeferredModel):
-    ComparisonOperator: Literal[
-        "GreaterThanOrEqualToThreshold",
-        "GreaterThanThreshold",
-        "LessThanThreshold",
-        "LessThanOrEqualToThreshold",
+    """
+    The properties a program declares for a AWS::MediaLive::CloudWatchAlarmTemplate.
+    """
+
+    ComparisonOperator: Annotated[
+        Literal[
+            "GreaterThanOrEqualToThreshold",
+            "GreaterThanThreshold",
+            "LessThanThreshold",
+            "LessThanOrEqualToThreshold",
+        ],
+        Field(
+            description="The comparison operator used to compare the specified statistic and the threshold."
+        ),
     ]
-    DatapointsToAlarm: float | None = None
-    Description: str | None = None
-    EvaluationPeriods: float
-    GroupIdentifier: str | None = None
-    MetricName: str
-    Name: str
-    Period: float
-    Statistic: Literal["SampleCount", "Average", "Sum", "Minimum", "Maximum"]
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    TargetResourceType: Literal[
-        "CLOUDFRONT_DISTRIBUTION",
-        "MEDIALIVE_MULTIPLEX",
-        "MEDIALIVE_CHANNEL",
-        "MEDIALIVE_INPUT_DEVICE",
-        "MEDIAPACKAGE_CHANNEL",
-        "MEDIAPACKAGE_ORIGIN_ENDPOINT",
-        "MEDIACONNECT_FLOW",
-        "MEDIATAILOR_PLAYBACK_CONFIGURATION",
-        "S3_BUCKET",
+    DatapointsToAlarm: Annotated[
+        float | None,
+        Field(
+            description="The number of datapoints within the evaluation period that must be breaching to trigger the alarm."
+        ),
+    ] = None
+    Description: Annotated[str | None, Field(description="A resource's optional description.")] = (
+        None
+    )
+    EvaluationPeriods: Annotated[
+        float,
+        Field(
+            description="The number of periods over which data is compared to the specified threshold."
+        ),
     ]
-    Threshold: float
-    TreatMissingData: Literal["notBreaching", "breaching", "ignore", "missing"]
+    GroupIdentifier: Annotated[
+        str | None,
+        Field(
+            description="A cloudwatch alarm template group's identifier. Can be either be its id or current name. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    MetricName: Annotated[
+        str,
+        Field(
+            description="The name of the metric associated with the alarm. Must be compatible with targetResourceType."
+        ),
+    ]
+    Name: Annotated[
+        str,
+        Field(
+            description="A resource's name. Names must be unique within the scope of a resource type in a specific region."
+        ),
+    ]
+    Period: Annotated[
+        float,
+        Field(description="The period, in seconds, over which the specified statistic is applied."),
+    ]
+    Statistic: Annotated[
+        Literal["SampleCount", "Average", "Sum", "Minimum", "Maximum"],
+        Field(description="The statistic to apply to the alarm's metric data."),
+    ]
+    Tags: Annotated[
+        dict[str, str] | None,
+        Field(
+            description="Represents the tags associated with a resource. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    TargetResourceType: Annotated[
+        Literal[
+            "CLOUDFRONT_DISTRIBUTION",
+            "MEDIALIVE_MULTIPLEX",
+            "MEDIALIVE_CHANNEL",
+            "MEDIALIVE_INPUT_DEVICE",
+            "MEDIAPACKAGE_CHANNEL",
+            "MEDIAPACKAGE_ORIGIN_ENDPOINT",
+            "MEDIACONNECT_FLOW",
+            "MEDIATAILOR_PLAYBACK_CONFIGURATION",
+            "S3_BUCKET",
+        ],
+        Field(
+            description="The resource type this template should dynamically generate cloudwatch metric alarms for."
+        ),
+    ]
+    Threshold: Annotated[
+        float, Field(description="The threshold value to compare with the specified statistic.")
+    ]
+    TreatMissingData: Annotated[
+        Literal["notBreaching", "breaching", "ignore", "missing"],
+        Field(
+            description="Specifies how missing data points are treated when evaluating the alarm's condition."
+        ),
+    ]
 
 
 class CloudWatchAlarmTemplateAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedAt: str | None = None
-    GroupId: str | None = None
-    Id: str | None = None
-    Identifier: str | None = None
-    ModifiedAt: str | None = None
+    """
+    The read-only attributes of a AWS::MediaLive::CloudWatchAlarmTemplate, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None, Field(description="A cloudwatch alarm template's ARN (Amazon Resource Name)")
+    ] = None
+    CreatedAt: Annotated[str | None, Field(description="Type: str.")] = None
+    GroupId: Annotated[
+        str | None,
+        Field(
+            description="A cloudwatch alarm template group's id. AWS provided template groups have ids that start with `aws-`"
+        ),
+    ] = None
+    Id: Annotated[
+        str | None,
+        Field(
+            description="A cloudwatch alarm template's id. AWS provided templates have ids that start with `aws-`"
+        ),
+    ] = None
+    Identifier: Annotated[str | None, Field(description="Type: str.")] = None
+    ModifiedAt: Annotated[str | None, Field(description="Type: str.")] = None

@@ -7,10 +7,10 @@ Imported on first use by cluster.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ClusterAttributes",
@@ -23,47 +23,117 @@ __all__ = [
 
 
 class ClusterTags(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str | None = None
-    Value: str | None = None
+    Key: Annotated[str | None, Field(description="Type: str.")] = None
+    Value: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class InterfaceMapping(DeferredModel):
+    """
+    Network mappings for the cluster
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    LogicalInterfaceName: str | None = None
-    NetworkId: str | None = None
+    LogicalInterfaceName: Annotated[
+        str | None, Field(description="logical interface name, unique in the list")
+    ] = None
+    NetworkId: Annotated[
+        str | None,
+        Field(
+            description="Network Id to be associated with the logical interface name, can be duplicated in list"
+        ),
+    ] = None
 
 
 class InterfaceNetworkMapping(DeferredModel):
+    """
+    Network mappings for the cluster
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    LogicalInterfaceName: str | None = None
-    NetworkId: str | None = None
+    LogicalInterfaceName: Annotated[
+        str | None, Field(description="logical interface name, unique in the list")
+    ] = None
+    NetworkId: Annotated[
+        str | None,
+        Field(
+            description="Network Id to be associated with the logical interface name, can be duplicated in list"
+        ),
+    ] = None
 
 
 class ClusterAttributes(DeferredModel):
-    Arn: str | None = None
-    ChannelIds: list[str] | None = None
-    Id: str | None = None
-    State: Literal["CREATING", "CREATE_FAILED", "ACTIVE", "DELETING", "DELETED"] | None = None
+    """
+    The read-only attributes of a AWS::MediaLive::Cluster, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="The ARN of the Cluster.")] = None
+    ChannelIds: Annotated[
+        list[str] | None,
+        Field(
+            description="The MediaLive Channels that are currently running on Nodes in this Cluster."
+        ),
+    ] = None
+    Id: Annotated[str | None, Field(description="The unique ID of the Cluster.")] = None
+    State: Annotated[
+        Literal["CREATING", "CREATE_FAILED", "ACTIVE", "DELETING", "DELETED"] | None,
+        Field(description="The current state of the Cluster."),
+    ] = None
 
 
 class ClusterNetworkSettings(DeferredModel):
+    """
+    On premises settings which will have the interface network mappings and default Output logical interface
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DefaultRoute: str | None = None
-    InterfaceMappings: list[InterfaceMapping] | None = None
+    DefaultRoute: Annotated[
+        str | None,
+        Field(description="Default value if the customer does not define it in channel Output API"),
+    ] = None
+    InterfaceMappings: Annotated[
+        list[InterfaceMapping] | None, Field(description="Network mappings for the cluster")
+    ] = None
 
 
 class ClusterProps(DeferredModel):
-    ClusterType: Literal["ON_PREMISES", "OUTPOSTS_RACK", "OUTPOSTS_SERVER", "EC2"] | None = None
-    InstanceRoleArn: str | None = None
-    Name: str | None = None
-    NetworkSettings: ClusterNetworkSettings | None = None
-    Tags: list[ClusterTags] | None = None
+    """
+    The properties a program declares for a AWS::MediaLive::Cluster.
+    """
+
+    ClusterType: Annotated[
+        Literal["ON_PREMISES", "OUTPOSTS_RACK", "OUTPOSTS_SERVER", "EC2"] | None,
+        Field(
+            description="The hardware type for the cluster. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    InstanceRoleArn: Annotated[
+        str | None,
+        Field(
+            description="The IAM role your nodes will use. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Name: Annotated[
+        str | None, Field(description="The user-specified name of the Cluster to be created.")
+    ] = None
+    NetworkSettings: Annotated[
+        ClusterNetworkSettings | None,
+        Field(
+            description="On premises settings which will have the interface network mappings and default Output logical interface"
+        ),
+    ] = None
+    Tags: Annotated[
+        list[ClusterTags] | None, Field(description="A collection of key-value pairs.")
+    ] = None

@@ -7,7 +7,7 @@ Imported on first use by event_bridge_rule_template.py, which re-exports every n
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -20,39 +20,94 @@ __all__ = [
 
 
 class EventBridgeRuleTemplateTarget(DeferredModel):
+    """
+    The target to which to send matching events.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Arn: str
+    Arn: Annotated[
+        str, Field(description="Target ARNs must be either an SNS topic or CloudWatch log group.")
+    ]
 
 
 class EventBridgeRuleTemplateAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedAt: str | None = None
-    GroupId: str | None = None
-    Id: str | None = None
-    Identifier: str | None = None
-    ModifiedAt: str | None = None
+    """
+    The read-only attributes of a AWS::MediaLive::EventBridgeRuleTemplate, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None, Field(description="An eventbridge rule template's ARN (Amazon Resource Name)")
+    ] = None
+    CreatedAt: Annotated[
+        str | None, Field(description="Placeholder documentation for __timestampIso8601")
+    ] = None
+    GroupId: Annotated[
+        str | None,
+        Field(
+            description="An eventbridge rule template group's id. AWS provided template groups have ids that start with `aws-`"
+        ),
+    ] = None
+    Id: Annotated[
+        str | None,
+        Field(
+            description="An eventbridge rule template's id. AWS provided templates have ids that start with `aws-`"
+        ),
+    ] = None
+    Identifier: Annotated[
+        str | None, Field(description="Placeholder documentation for __string")
+    ] = None
+    ModifiedAt: Annotated[
+        str | None, Field(description="Placeholder documentation for __timestampIso8601")
+    ] = None
 
 
 class EventBridgeRuleTemplateProps(DeferredModel):
-    Description: str | None = None
-    EventTargets: list[EventBridgeRuleTemplateTarget] | None = None
-    EventType: Literal[
-        "MEDIALIVE_MULTIPLEX_ALERT",
-        "MEDIALIVE_MULTIPLEX_STATE_CHANGE",
-        "MEDIALIVE_CHANNEL_ALERT",
-        "MEDIALIVE_CHANNEL_INPUT_CHANGE",
-        "MEDIALIVE_CHANNEL_STATE_CHANGE",
-        "MEDIAPACKAGE_INPUT_NOTIFICATION",
-        "MEDIAPACKAGE_KEY_PROVIDER_NOTIFICATION",
-        "MEDIAPACKAGE_HARVEST_JOB_NOTIFICATION",
-        "SIGNAL_MAP_ACTIVE_ALARM",
-        "MEDIACONNECT_ALERT",
-        "MEDIACONNECT_SOURCE_HEALTH",
-        "MEDIACONNECT_OUTPUT_HEALTH",
-        "MEDIACONNECT_FLOW_STATUS_CHANGE",
+    """
+    The properties a program declares for a AWS::MediaLive::EventBridgeRuleTemplate.
+    """
+
+    Description: Annotated[str | None, Field(description="A resource's optional description.")] = (
+        None
+    )
+    EventTargets: Annotated[
+        list[EventBridgeRuleTemplateTarget] | None,
+        Field(description="Placeholder documentation for __listOfEventBridgeRuleTemplateTarget"),
+    ] = None
+    EventType: Annotated[
+        Literal[
+            "MEDIALIVE_MULTIPLEX_ALERT",
+            "MEDIALIVE_MULTIPLEX_STATE_CHANGE",
+            "MEDIALIVE_CHANNEL_ALERT",
+            "MEDIALIVE_CHANNEL_INPUT_CHANGE",
+            "MEDIALIVE_CHANNEL_STATE_CHANGE",
+            "MEDIAPACKAGE_INPUT_NOTIFICATION",
+            "MEDIAPACKAGE_KEY_PROVIDER_NOTIFICATION",
+            "MEDIAPACKAGE_HARVEST_JOB_NOTIFICATION",
+            "SIGNAL_MAP_ACTIVE_ALARM",
+            "MEDIACONNECT_ALERT",
+            "MEDIACONNECT_SOURCE_HEALTH",
+            "MEDIACONNECT_OUTPUT_HEALTH",
+            "MEDIACONNECT_FLOW_STATUS_CHANGE",
+        ],
+        Field(description="The type of event to match with the rule."),
     ]
-    GroupIdentifier: str | None = None
-    Name: str
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
+    GroupIdentifier: Annotated[
+        str | None,
+        Field(
+            description="An eventbridge rule template group's identifier. Can be either be its id or current name. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Name: Annotated[
+        str,
+        Field(
+            description="A resource's name. Names must be unique within the scope of a resource type in a specific region."
+        ),
+    ]
+    Tags: Annotated[
+        dict[str, str] | None,
+        Field(
+            description="Represents the tags associated with a resource. Create-only: changing it replaces the resource."
+        ),
+    ] = None

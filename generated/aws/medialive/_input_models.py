@@ -7,10 +7,10 @@ Imported on first use by input.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "InputAttributes",
@@ -46,262 +46,694 @@ __all__ = [
 
 
 class InputDestinationRoute(DeferredModel):
+    """
+    A network route configuration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Cidr: str | None = None
-    Gateway: str | None = None
+    Cidr: Annotated[str | None, Field(description="The CIDR of the route.")] = None
+    Gateway: Annotated[str | None, Field(description="An optional gateway for the route.")] = None
 
 
 class InputDestinationVpc(DeferredModel):
+    """
+    The properties for a VPC type input destination.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AvailabilityZone: str | None = None
-    NetworkInterfaceId: str | None = None
+    AvailabilityZone: Annotated[
+        str | None, Field(description="The availability zone of the Input destination.")
+    ] = None
+    NetworkInterfaceId: Annotated[
+        str | None,
+        Field(description="The network interface ID of the Input destination in the VPC."),
+    ] = None
 
 
 class InputDeviceSettings(DeferredModel):
+    """
+    Settings for an input device.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Id: str | None = None
+    Id: Annotated[str | None, Field(description="The unique ID for the device.")] = None
 
 
 class InputRequestDestinationRoute(DeferredModel):
+    """
+    A network route configuration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Cidr: str | None = None
-    Gateway: str | None = None
+    Cidr: Annotated[str | None, Field(description="The CIDR of the route.")] = None
+    Gateway: Annotated[str | None, Field(description="An optional gateway for the route.")] = None
 
 
 class InputSdpLocation(DeferredModel):
+    """
+    The location of the SDP file for one of the SMPTE 2110 streams in a receiver group.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    MediaIndex: int | None = None
-    SdpUrl: str | None = None
+    MediaIndex: Annotated[
+        int | None,
+        Field(
+            description="The index of the media stream in the SDP file for one SMPTE 2110 stream."
+        ),
+    ] = None
+    SdpUrl: Annotated[
+        str | None, Field(description="The URL of the SDP file for one SMPTE 2110 stream.")
+    ] = None
 
 
 class InputSource(DeferredModel):
+    """
+    The settings for a PULL type input.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    PasswordParam: str | None = None
-    Url: str | None = None
-    Username: str | None = None
+    PasswordParam: Annotated[
+        str | None,
+        Field(description="The key used to extract the password from EC2 Parameter store."),
+    ] = None
+    Url: Annotated[
+        str | None,
+        Field(description="This represents the customer's source URL where stream is pulled from."),
+    ] = None
+    Username: Annotated[str | None, Field(description="The username for the input source.")] = None
 
 
 class InputVpcRequest(DeferredModel):
+    """
+    Settings for a private VPC Input. When this property is specified, the input destination addresses will be created in a VPC rather than with public Internet addresses. This property requires setting the roleArn property on Input creation. Not compatible with the inputSecurityGroups property.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    SecurityGroupIds: list[str] | None = None
-    SubnetIds: list[str] | None = None
+    SecurityGroupIds: Annotated[
+        list[str] | None,
+        Field(
+            description="A list of up to 5 EC2 VPC security group IDs to attach to the Input VPC network interfaces. Requires subnetIds. If none are specified then the VPC default security group will be used."
+        ),
+    ] = None
+    SubnetIds: Annotated[
+        list[str] | None,
+        Field(
+            description="A list of 2 VPC subnet IDs from the same VPC. Subnet IDs must be mapped to two unique availability zones (AZ)."
+        ),
+    ] = None
 
 
 class MediaConnectFlow(DeferredModel):
+    """
+    The settings for a MediaConnect Flow.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    FlowArn: str | None = None
+    FlowArn: Annotated[
+        str | None,
+        Field(description="The unique ARN of the MediaConnect Flow being used as a source."),
+    ] = None
 
 
 class MulticastSource(DeferredModel):
+    """
+    Pair of multicast url and source ip address (optional) that make up a multicast source.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    SourceIp: str | None = None
-    Url: str
+    SourceIp: Annotated[
+        str | None,
+        Field(
+            description="This represents the ip address of the device sending the multicast stream."
+        ),
+    ] = None
+    Url: Annotated[
+        str,
+        Field(
+            description="This represents the customer's source URL where multicast stream is pulled from."
+        ),
+    ]
 
 
 class MulticastSourceCreateRequest(DeferredModel):
+    """
+    Pair of multicast url and source ip address (optional) that make up a multicast source.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    SourceIp: str | None = None
-    Url: str
+    SourceIp: Annotated[
+        str | None,
+        Field(
+            description="This represents the ip address of the device sending the multicast stream."
+        ),
+    ] = None
+    Url: Annotated[
+        str,
+        Field(
+            description="This represents the customer's source URL where multicast stream is pulled from."
+        ),
+    ]
 
 
 class MulticastSourceUpdateRequest(DeferredModel):
+    """
+    Pair of multicast url and source ip address (optional) that make up a multicast source.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    SourceIp: str | None = None
-    Url: str
+    SourceIp: Annotated[
+        str | None,
+        Field(
+            description="This represents the ip address of the device sending the multicast stream."
+        ),
+    ] = None
+    Url: Annotated[
+        str,
+        Field(
+            description="This represents the customer's source URL where multicast stream is pulled from."
+        ),
+    ]
 
 
 class RouterDestinationSettings(DeferredModel):
+    """
+    A MediaConnect Router destination associated with a MediaLive Input. RouterOutputArn is server-assigned.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AvailabilityZoneName: str
-    RouterOutputArn: str | None = None
+    AvailabilityZoneName: Annotated[
+        str, Field(description="The Availability Zone (AZ) name this destination is created in.")
+    ]
+    RouterOutputArn: Annotated[
+        str | None,
+        Field(
+            description="The ARN of the MediaConnect Router output currently connected to this input."
+        ),
+    ] = None
 
 
 class Smpte2110ReceiverGroupSdpSettings(DeferredModel):
+    """
+    Information about the SDP files that describe the SMPTE 2110 streams that go into one SMPTE 2110 receiver group.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AncillarySdps: list[InputSdpLocation] | None = None
-    AudioSdps: list[InputSdpLocation] | None = None
-    VideoSdp: InputSdpLocation | None = None
+    AncillarySdps: Annotated[
+        list[InputSdpLocation] | None,
+        Field(
+            description="A list of InputSdpLocations. Each item in the list specifies the SDP file and index for one ancillary SMPTE 2110 stream. Each stream encapsulates one captions stream (out of any number you can include) or the single SCTE 35 stream that you can include."
+        ),
+    ] = None
+    AudioSdps: Annotated[
+        list[InputSdpLocation] | None,
+        Field(
+            description="A list of InputSdpLocations. Each item in the list specifies the SDP file and index for one audio SMPTE 2110 stream."
+        ),
+    ] = None
+    VideoSdp: Annotated[
+        InputSdpLocation | None,
+        Field(
+            description="The InputSdpLocation that specifies the SDP file and index for the single video SMPTE 2110 stream for this 2110 input."
+        ),
+    ] = None
 
 
 class SrtCallerDecryption(DeferredModel):
+    """
+    The decryption settings for the SRT caller source. Present only if the source has decryption enabled.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Algorithm: Literal["AES128", "AES192", "AES256"] | None = None
-    PassphraseSecretArn: str | None = None
+    Algorithm: Annotated[
+        Literal["AES128", "AES192", "AES256"] | None,
+        Field(description="The algorithm used to encrypt content."),
+    ] = None
+    PassphraseSecretArn: Annotated[
+        str | None,
+        Field(
+            description="The ARN for the secret in Secrets Manager. Someone in your organization must create a secret and provide you with its ARN. The secret holds the passphrase that MediaLive uses to decrypt the source content."
+        ),
+    ] = None
 
 
 class SrtCallerDecryptionRequest(DeferredModel):
+    """
+    Complete these parameters only if the content is encrypted.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Algorithm: Literal["AES128", "AES192", "AES256"] | None = None
-    PassphraseSecretArn: str | None = None
+    Algorithm: Annotated[
+        Literal["AES128", "AES192", "AES256"] | None,
+        Field(description="The algorithm used to encrypt content."),
+    ] = None
+    PassphraseSecretArn: Annotated[
+        str | None,
+        Field(
+            description="The ARN for the secret in Secrets Manager. Someone in your organization must create a secret and provide you with its ARN. This secret holds the passphrase that MediaLive will use to decrypt the source content."
+        ),
+    ] = None
 
 
 class SrtCallerSource(DeferredModel):
+    """
+    The configuration for a source that uses SRT as the connection protocol. In terms of establishing the connection, MediaLive is always caller and the upstream system is always the listener. In terms of transmission of the source content, MediaLive is always the receiver and the upstream system is always the sender.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Decryption: SrtCallerDecryption | None = None
-    MinimumLatency: int | None = None
-    SrtListenerAddress: str | None = None
-    SrtListenerPort: str | None = None
-    StreamId: str | None = None
+    Decryption: Annotated[
+        SrtCallerDecryption | None,
+        Field(
+            description="The decryption settings for the SRT caller source. Present only if the source has decryption enabled."
+        ),
+    ] = None
+    MinimumLatency: Annotated[
+        int | None,
+        Field(
+            description="The preferred latency (in milliseconds) for implementing packet loss and recovery. Packet recovery is a key feature of SRT."
+        ),
+    ] = None
+    SrtListenerAddress: Annotated[
+        str | None,
+        Field(
+            description="The IP address at the upstream system (the listener) that MediaLive (the caller) connects to."
+        ),
+    ] = None
+    SrtListenerPort: Annotated[
+        str | None,
+        Field(
+            description="The port at the upstream system (the listener) that MediaLive (the caller) connects to."
+        ),
+    ] = None
+    StreamId: Annotated[
+        str | None, Field(description="The stream ID, if the upstream system uses this identifier.")
+    ] = None
 
 
 class SrtCallerSourceRequest(DeferredModel):
+    """
+    Configures the connection for a source that uses SRT as the connection protocol. In terms of establishing the connection, MediaLive is always the caller and the upstream system is always the listener. In terms of transmission of the source content, MediaLive is always the receiver and the upstream system is always the sender.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Decryption: SrtCallerDecryptionRequest | None = None
-    MinimumLatency: int | None = None
-    SrtListenerAddress: str | None = None
-    SrtListenerPort: str | None = None
-    StreamId: str | None = None
+    Decryption: Annotated[
+        SrtCallerDecryptionRequest | None,
+        Field(description="Complete these parameters only if the content is encrypted."),
+    ] = None
+    MinimumLatency: Annotated[
+        int | None,
+        Field(
+            description="The preferred latency (in milliseconds) for implementing packet loss and recovery. Packet recovery is a key feature of SRT. Obtain this value from the operator at the upstream system."
+        ),
+    ] = None
+    SrtListenerAddress: Annotated[
+        str | None,
+        Field(
+            description="The IP address at the upstream system (the listener) that MediaLive (the caller) will connect to."
+        ),
+    ] = None
+    SrtListenerPort: Annotated[
+        str | None,
+        Field(
+            description="The port at the upstream system (the listener) that MediaLive (the caller) will connect to."
+        ),
+    ] = None
+    StreamId: Annotated[
+        str | None,
+        Field(
+            description="This value is required if the upstream system uses this identifier because without it, the SRT handshake between MediaLive (the caller) and the upstream system (the listener) might fail."
+        ),
+    ] = None
 
 
 class SrtListenerDecryption(DeferredModel):
+    """
+    The decryption settings for the SRT listener source. Present only if the source has decryption enabled.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Algorithm: Literal["AES128", "AES192", "AES256"] | None = None
-    PassphraseSecretArn: str | None = None
+    Algorithm: Annotated[
+        Literal["AES128", "AES192", "AES256"] | None,
+        Field(description="The algorithm used to encrypt content."),
+    ] = None
+    PassphraseSecretArn: Annotated[
+        str | None,
+        Field(
+            description="The ARN for the secret in Secrets Manager. Someone in your organization must create a secret and provide you with its ARN. The secret holds the passphrase that MediaLive uses to decrypt the source content."
+        ),
+    ] = None
 
 
 class SrtListenerDecryptionRequest(DeferredModel):
+    """
+    Complete these parameters only if the content is encrypted.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Algorithm: Literal["AES128", "AES192", "AES256"]
-    PassphraseSecretArn: str
+    Algorithm: Annotated[
+        Literal["AES128", "AES192", "AES256"],
+        Field(description="The algorithm used to encrypt content."),
+    ]
+    PassphraseSecretArn: Annotated[
+        str,
+        Field(
+            description="The ARN for the secret in Secrets Manager. Someone in your organization must create a secret and provide you with its ARN. This secret holds the passphrase that MediaLive will use to decrypt the source content."
+        ),
+    ]
 
 
 class SrtListenerSettingsRequest(DeferredModel):
+    """
+    Configures the connection for a source that uses SRT as the connection protocol. In terms of establishing the connection, MediaLive is the listener and the upstream system is the caller.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Decryption: SrtListenerDecryptionRequest
-    MinimumLatency: int
-    StreamId: str | None = None
+    Decryption: Annotated[
+        SrtListenerDecryptionRequest,
+        Field(description="Complete these parameters only if the content is encrypted."),
+    ]
+    MinimumLatency: Annotated[
+        int,
+        Field(
+            description="The preferred latency (in milliseconds) for implementing packet loss and recovery. Packet recovery is a key feature of SRT. Obtain this value from the operator at the upstream system."
+        ),
+    ]
+    StreamId: Annotated[
+        str | None,
+        Field(
+            description="This value is required if the upstream system uses this identifier because without it, the SRT handshake between MediaLive (the listener) and the upstream system (the caller) might fail."
+        ),
+    ] = None
 
 
 class InputAttributes(DeferredModel):
-    Arn: str | None = None
-    AttachedChannels: list[str] | None = None
-    DestinationUrls: list[str] | None = None
-    Id: str | None = None
-    InputClass: Literal["STANDARD", "SINGLE_PIPELINE"] | None = None
-    InputPartnerIds: list[str] | None = None
-    InputSourceType: Literal["STATIC", "DYNAMIC"] | None = None
-    SecurityGroups: list[str] | None = None
-    SourceUrls: list[str] | None = None
-    State: Literal["CREATING", "DETACHED", "ATTACHED", "DELETING", "DELETED"] | None = None
+    """
+    The read-only attributes of a AWS::MediaLive::Input, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None, Field(description="The Unique ARN of the input (generated, immutable).")
+    ] = None
+    AttachedChannels: Annotated[
+        list[str] | None,
+        Field(
+            description="A list of channel IDs that that input is attached to (currently an input can only be attached to one channel)."
+        ),
+    ] = None
+    DestinationUrls: Annotated[
+        list[str] | None, Field(description="A list of destination URLs of the input (PUSH-type).")
+    ] = None
+    Id: Annotated[
+        str | None,
+        Field(description="The generated ID of the input (unique for user account, immutable)."),
+    ] = None
+    InputClass: Annotated[
+        Literal["STANDARD", "SINGLE_PIPELINE"] | None,
+        Field(
+            description="STANDARD - MediaLive expects two sources to be connected to this input. If the channel is also STANDARD, both sources will be ingested. If the channel is SINGLE_PIPELINE, only the first source will be ingested; the second source will always be ignored, even if the first source fails. SINGLE_PIPELINE - You can connect only one source to this input. If the ChannelClass is also SINGLE_PIPELINE, this value is valid. If the ChannelClass is STANDARD, this value is not valid because the channel requires two sources in the input."
+        ),
+    ] = None
+    InputPartnerIds: Annotated[
+        list[str] | None,
+        Field(description="A list of IDs for all Inputs which are partners of this one."),
+    ] = None
+    InputSourceType: Annotated[
+        Literal["STATIC", "DYNAMIC"] | None,
+        Field(
+            description="Certain pull input sources can be dynamic, meaning that they can have their URL's dynamically changes during input switch actions. Presently, this functionality only works with MP4_FILE and TS_FILE inputs."
+        ),
+    ] = None
+    SecurityGroups: Annotated[
+        list[str] | None,
+        Field(description="A list of IDs for all the Input Security Groups attached to the input."),
+    ] = None
+    SourceUrls: Annotated[
+        list[str] | None, Field(description="A list of source URLs of the input (PULL-type).")
+    ] = None
+    State: Annotated[
+        Literal["CREATING", "DETACHED", "ATTACHED", "DELETING", "DELETED"] | None,
+        Field(description="Placeholder documentation for InputState"),
+    ] = None
 
 
 class InputDestination(DeferredModel):
+    """
+    The settings for a PUSH type input.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Ip: str | None = None
-    Network: str | None = None
-    NetworkRoutes: list[InputDestinationRoute] | None = None
-    Port: str | None = None
-    StaticIpAddress: str | None = None
-    StreamName: str | None = None
-    Url: str | None = None
-    Vpc: InputDestinationVpc | None = None
+    Ip: Annotated[
+        str | None,
+        Field(
+            description="The system-generated static IP address of endpoint. It remains fixed for the lifetime of the input."
+        ),
+    ] = None
+    Network: Annotated[str | None, Field(description="The ID of the attached network.")] = None
+    NetworkRoutes: Annotated[
+        list[InputDestinationRoute] | None,
+        Field(
+            description="If the push input has an input location of ON-PREM it's a requirement to specify what the route of the input is going to be on the customer local network."
+        ),
+    ] = None
+    Port: Annotated[str | None, Field(description="The port number for the input.")] = None
+    StaticIpAddress: Annotated[
+        str | None, Field(description="The static IP address for the input destination.")
+    ] = None
+    StreamName: Annotated[
+        str | None, Field(description="The stream name for the input destination.")
+    ] = None
+    Url: Annotated[
+        str | None,
+        Field(
+            description="This represents the endpoint that the customer stream will be pushed to."
+        ),
+    ] = None
+    Vpc: Annotated[
+        InputDestinationVpc | None,
+        Field(description="The properties for a VPC type input destination."),
+    ] = None
 
 
 class InputMulticastSettings(DeferredModel):
+    """
+    Settings for a Multicast input. Contains a list of multicast Urls and optional source ip addresses.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Sources: list[MulticastSource] | None = None
+    Sources: Annotated[
+        list[MulticastSource] | None,
+        Field(description="Placeholder documentation for __listOfMulticastSource"),
+    ] = None
 
 
 class InputRouterSettings(DeferredModel):
+    """
+    Information about the MediaConnect Router association for this input.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Destinations: list[RouterDestinationSettings] | None = None
-    EncryptionType: Literal["AUTOMATIC", "SECRETS_MANAGER"] | None = None
-    SecretArn: str | None = None
+    Destinations: Annotated[
+        list[RouterDestinationSettings] | None,
+        Field(description="MediaConnect Router destinations associated with this input."),
+    ] = None
+    EncryptionType: Annotated[
+        Literal["AUTOMATIC", "SECRETS_MANAGER"] | None,
+        Field(
+            description="Encryption configuration for the MediaConnect Router association. AUTOMATIC uses a service-managed secret; SECRETS_MANAGER requires SecretArn."
+        ),
+    ] = None
+    SecretArn: Annotated[
+        str | None,
+        Field(
+            description="The ARN of the Secrets Manager secret used to encrypt this input. Required when EncryptionType is SECRETS_MANAGER."
+        ),
+    ] = None
 
 
 class InputSrtListenerSettings(DeferredModel):
+    """
+    The configuration for a source that uses SRT as the connection protocol. In terms of establishing the connection, MediaLive is the listener and the upstream system is the caller.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Decryption: SrtListenerDecryption | None = None
-    MinimumLatency: int | None = None
-    StreamId: str | None = None
+    Decryption: Annotated[
+        SrtListenerDecryption | None,
+        Field(
+            description="The decryption settings for the SRT listener source. Present only if the source has decryption enabled."
+        ),
+    ] = None
+    MinimumLatency: Annotated[
+        int | None,
+        Field(
+            description="The preferred latency (in milliseconds) for implementing packet loss and recovery. Packet recovery is a key feature of SRT."
+        ),
+    ] = None
+    StreamId: Annotated[
+        str | None, Field(description="The stream ID, if the upstream system uses this identifier.")
+    ] = None
 
 
 class InputSrtSettings(DeferredModel):
+    """
+    The configured sources for this SRT input.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    SrtCallerSources: list[SrtCallerSource] | None = None
-    SrtListenerSettings: InputSrtListenerSettings | None = None
+    SrtCallerSources: Annotated[
+        list[SrtCallerSource] | None,
+        Field(description="Placeholder documentation for __listOfSrtCallerSource"),
+    ] = None
+    SrtListenerSettings: Annotated[
+        InputSrtListenerSettings | None,
+        Field(
+            description="Settings for an SRT listener input. Configured only when the input uses the SRT_LISTENER input type."
+        ),
+    ] = None
 
 
 class Smpte2110ReceiverGroup(DeferredModel):
+    """
+    A receiver group is a collection of video, audio, and ancillary streams that you want to group together and attach to one input.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    SdpSettings: Smpte2110ReceiverGroupSdpSettings | None = None
+    SdpSettings: Annotated[
+        Smpte2110ReceiverGroupSdpSettings | None,
+        Field(
+            description="The single Smpte2110ReceiverGroupSdpSettings that identify the video, audio, and ancillary streams for this receiver group."
+        ),
+    ] = None
 
 
 class InputSmpte2110ReceiverGroupSettings(DeferredModel):
+    """
+    Configures the sources for the SMPTE 2110 Receiver Group input.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Smpte2110ReceiverGroups: list[Smpte2110ReceiverGroup] | None = None
+    Smpte2110ReceiverGroups: Annotated[
+        list[Smpte2110ReceiverGroup] | None,
+        Field(description="Placeholder documentation for __listOfSmpte2110ReceiverGroup"),
+    ] = None
 
 
 class InputProps(DeferredModel):
-    Destinations: list[InputDestination] | None = None
-    InputDevices: list[InputDeviceSettings] | None = None
-    InputNetworkLocation: Literal["AWS", "ON_PREMISES"] | None = None
-    InputSecurityGroups: list[str] | None = None
-    MediaConnectFlows: list[MediaConnectFlow] | None = None
-    MulticastSettings: InputMulticastSettings | None = None
-    Name: str | None = None
-    RoleArn: str | None = None
-    RouterSettings: InputRouterSettings | None = None
-    SdiSources: list[str] | None = None
-    Smpte2110ReceiverGroupSettings: InputSmpte2110ReceiverGroupSettings | None = None
-    Sources: list[InputSource] | None = None
-    SrtSettings: InputSrtSettings | None = None
-    Tags: dict[str, Any] | str | None = None
-    Type: (
+    """
+    The properties a program declares for a AWS::MediaLive::Input.
+    """
+
+    Destinations: Annotated[
+        list[InputDestination] | None,
+        Field(description="A list of the destinations of the input (PUSH-type)."),
+    ] = None
+    InputDevices: Annotated[
+        list[InputDeviceSettings] | None, Field(description="Settings for the input devices.")
+    ] = None
+    InputNetworkLocation: Annotated[
+        Literal["AWS", "ON_PREMISES"] | None,
+        Field(
+            description="The location of this input. AWS, for an input existing in the AWS Cloud, On-Prem for an input in a customer network. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    InputSecurityGroups: Annotated[
+        list[str] | None,
+        Field(
+            description="A list of security groups referenced by IDs to attach to the input. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    MediaConnectFlows: Annotated[
+        list[MediaConnectFlow] | None,
+        Field(description="A list of MediaConnect Flows for this input."),
+    ] = None
+    MulticastSettings: Annotated[
+        InputMulticastSettings | None, Field(description="Multicast Input settings.")
+    ] = None
+    Name: Annotated[
+        str | None, Field(description="The user-assigned name (This is a mutable value).")
+    ] = None
+    RoleArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of the role this input assumes during and after creation."
+        ),
+    ] = None
+    RouterSettings: Annotated[
+        InputRouterSettings | None,
+        Field(
+            description="Information about the MediaConnect Router association for this input. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    SdiSources: Annotated[list[str] | None, Field(description="SDI Sources for this Input.")] = None
+    Smpte2110ReceiverGroupSettings: Annotated[
+        InputSmpte2110ReceiverGroupSettings | None,
+        Field(
+            description="Include this parameter if the input is a SMPTE 2110 input, to identify the stream sources for this input."
+        ),
+    ] = None
+    Sources: Annotated[
+        list[InputSource] | None,
+        Field(description="A list of the sources of the input (PULL-type)."),
+    ] = None
+    SrtSettings: Annotated[
+        InputSrtSettings | None, Field(description="The settings associated with an SRT input.")
+    ] = None
+    Tags: Annotated[
+        dict[str, Any] | str | None, Field(description="Type: dict[str, Any] | str.")
+    ] = None
+    Type: Annotated[
         Literal[
             "UDP_PUSH",
             "RTP_PUSH",
@@ -320,6 +752,14 @@ class InputProps(DeferredModel):
             "MEDIACONNECT_ROUTER",
             "SRT_LISTENER",
         ]
-        | None
-    ) = None
-    Vpc: InputVpcRequest | None = None
+        | None,
+        Field(
+            description="The different types of inputs that AWS Elemental MediaLive supports. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Vpc: Annotated[
+        InputVpcRequest | None,
+        Field(
+            description="Settings for a private VPC Input. When this property is specified, the input destination addresses will be created in a VPC rather than with public Internet addresses. This property requires setting the roleArn property on Input creation. Not compatible with the inputSecurityGroups property. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by input_security_group.py, which re-exports every name he
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "InputSecurityGroupAttributes",
@@ -20,18 +20,37 @@ __all__ = [
 
 
 class InputWhitelistRule(DeferredModel):
+    """
+    Whitelist rule
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Cidr: str | None = None
+    Cidr: Annotated[str | None, Field(description="The IPv4 CIDR that's whitelisted.")] = None
 
 
 class InputSecurityGroupAttributes(DeferredModel):
-    Arn: str | None = None
-    Id: str | None = None
-    Inputs: list[str] | None = None
+    """
+    The read-only attributes of a AWS::MediaLive::InputSecurityGroup, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="Unique ARN of Input Security Group")] = None
+    Id: Annotated[str | None, Field(description="The Id of the Input Security Group")] = None
+    Inputs: Annotated[
+        list[str] | None,
+        Field(description="The list of inputs currently using this Input Security Group."),
+    ] = None
 
 
 class InputSecurityGroupProps(DeferredModel):
-    Tags: dict[str, Any] | str | None = None
-    WhitelistRules: list[InputWhitelistRule] | None = None
+    """
+    The properties a program declares for a AWS::MediaLive::InputSecurityGroup.
+    """
+
+    Tags: Annotated[
+        dict[str, Any] | str | None, Field(description="Type: dict[str, Any] | str.")
+    ] = None
+    WhitelistRules: Annotated[
+        list[InputWhitelistRule] | None, Field(description="Whitelist rules and their sync status")
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by multiplex.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "MultiplexAttributes",
@@ -23,36 +23,63 @@ __all__ = [
 
 
 class MultiplexMultiplexSettings(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    MaximumVideoBufferDelayMilliseconds: int | None = None
-    TransportStreamBitrate: int
-    TransportStreamId: int
-    TransportStreamReservedBitrate: int | None = None
+    MaximumVideoBufferDelayMilliseconds: Annotated[
+        int | None, Field(description="Maximum video buffer delay in milliseconds.")
+    ] = None
+    TransportStreamBitrate: Annotated[int, Field(description="Transport stream bit rate.")]
+    TransportStreamId: Annotated[int, Field(description="Transport stream ID.")]
+    TransportStreamReservedBitrate: Annotated[
+        int | None, Field(description="Transport stream reserved bit rate.")
+    ] = None
 
 
 class MultiplexOutputDestinationMultiplexMediaConnectOutputDestinationSettings(DeferredModel):
+    """
+    Multiplex MediaConnect output destination settings.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EntitlementArn: str | None = None
+    EntitlementArn: Annotated[
+        str | None,
+        Field(description="The MediaConnect entitlement ARN available as a Flow source."),
+    ] = None
 
 
 class MultiplexTags(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str | None = None
-    Value: str | None = None
+    Key: Annotated[str | None, Field(description="Type: str.")] = None
+    Value: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class MultiplexAttributes(DeferredModel):
-    Arn: str | None = None
-    Id: str | None = None
-    PipelinesRunningCount: int | None = None
-    ProgramCount: int | None = None
-    State: (
+    """
+    The read-only attributes of a AWS::MediaLive::Multiplex, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="The unique arn of the multiplex.")] = None
+    Id: Annotated[str | None, Field(description="The unique id of the multiplex.")] = None
+    PipelinesRunningCount: Annotated[
+        int | None, Field(description="The number of currently healthy pipelines.")
+    ] = None
+    ProgramCount: Annotated[
+        int | None, Field(description="The number of programs in the multiplex.")
+    ] = None
+    State: Annotated[
         Literal[
             "CREATING",
             "CREATE_FAILED",
@@ -64,22 +91,46 @@ class MultiplexAttributes(DeferredModel):
             "DELETING",
             "DELETED",
         ]
-        | None
-    ) = None
+        | None,
+        Field(
+            description="Allowed values: 'CREATING', 'CREATE_FAILED', 'IDLE', 'STARTING', 'RUNNING', 'RECOVERING', 'STOPPING', 'DELETING', 'DELETED'."
+        ),
+    ] = None
 
 
 class MultiplexOutputDestination(DeferredModel):
+    """
+    Multiplex MediaConnect output destination settings.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    MultiplexMediaConnectOutputDestinationSettings: (
-        MultiplexOutputDestinationMultiplexMediaConnectOutputDestinationSettings | None
-    ) = None
+    MultiplexMediaConnectOutputDestinationSettings: Annotated[
+        MultiplexOutputDestinationMultiplexMediaConnectOutputDestinationSettings | None,
+        Field(description="Multiplex MediaConnect output destination settings."),
+    ] = None
 
 
 class MultiplexProps(DeferredModel):
-    AvailabilityZones: list[str]
-    Destinations: list[MultiplexOutputDestination] | None = None
-    MultiplexSettings: MultiplexMultiplexSettings
-    Name: str
-    Tags: list[MultiplexTags] | None = None
+    """
+    The properties a program declares for a AWS::MediaLive::Multiplex.
+    """
+
+    AvailabilityZones: Annotated[
+        list[str],
+        Field(
+            description="A list of availability zones for the multiplex. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Destinations: Annotated[
+        list[MultiplexOutputDestination] | None,
+        Field(description="A list of the multiplex output destinations."),
+    ] = None
+    MultiplexSettings: Annotated[
+        MultiplexMultiplexSettings, Field(description="Configuration for a multiplex event.")
+    ]
+    Name: Annotated[str, Field(description="Name of multiplex.")]
+    Tags: Annotated[
+        list[MultiplexTags] | None, Field(description="A collection of key-value pairs.")
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by multiplexprogram.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "MultiplexProgramPacketIdentifiersMap",
@@ -26,85 +26,174 @@ __all__ = [
 
 
 class MultiplexProgramPacketIdentifiersMap(DeferredModel):
+    """
+    Packet identifiers map for a given Multiplex program.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AudioPids: list[int] | None = None
-    DvbSubPids: list[int] | None = None
-    DvbTeletextPid: int | None = None
-    EtvPlatformPid: int | None = None
-    EtvSignalPid: int | None = None
-    KlvDataPids: list[int] | None = None
-    PcrPid: int | None = None
-    PmtPid: int | None = None
-    PrivateMetadataPid: int | None = None
-    Scte27Pids: list[int] | None = None
-    Scte35Pid: int | None = None
-    TimedMetadataPid: int | None = None
-    VideoPid: int | None = None
+    AudioPids: Annotated[list[int] | None, Field(description="Type: list[int].")] = None
+    DvbSubPids: Annotated[list[int] | None, Field(description="Type: list[int].")] = None
+    DvbTeletextPid: Annotated[int | None, Field(description="Type: int.")] = None
+    EtvPlatformPid: Annotated[int | None, Field(description="Type: int.")] = None
+    EtvSignalPid: Annotated[int | None, Field(description="Type: int.")] = None
+    KlvDataPids: Annotated[list[int] | None, Field(description="Type: list[int].")] = None
+    PcrPid: Annotated[int | None, Field(description="Type: int.")] = None
+    PmtPid: Annotated[int | None, Field(description="Type: int.")] = None
+    PrivateMetadataPid: Annotated[int | None, Field(description="Type: int.")] = None
+    Scte27Pids: Annotated[list[int] | None, Field(description="Type: list[int].")] = None
+    Scte35Pid: Annotated[int | None, Field(description="Type: int.")] = None
+    TimedMetadataPid: Annotated[int | None, Field(description="Type: int.")] = None
+    VideoPid: Annotated[int | None, Field(description="Type: int.")] = None
 
 
 class MultiplexProgramPipelineDetail(DeferredModel):
+    """
+    The current source for one of the pipelines in the multiplex.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ActiveChannelPipeline: str | None = None
-    PipelineId: str | None = None
+    ActiveChannelPipeline: Annotated[
+        str | None,
+        Field(
+            description="Identifies the channel pipeline that is currently active for the pipeline (identified by PipelineId) in the multiplex."
+        ),
+    ] = None
+    PipelineId: Annotated[
+        str | None, Field(description="Identifies a specific pipeline in the multiplex.")
+    ] = None
 
 
 class MultiplexProgramServiceDescriptor(DeferredModel):
+    """
+    Transport stream service descriptor configuration for the Multiplex program.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ProviderName: str
-    ServiceName: str
+    ProviderName: Annotated[str, Field(description="Name of the provider.")]
+    ServiceName: Annotated[str, Field(description="Name of the service.")]
 
 
 class MultiplexStatmuxVideoSettings(DeferredModel):
+    """
+    Statmux rate control settings
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    MaximumBitrate: int | None = None
-    MinimumBitrate: int | None = None
-    Priority: int | None = None
+    MaximumBitrate: Annotated[int | None, Field(description="Maximum statmux bitrate.")] = None
+    MinimumBitrate: Annotated[int | None, Field(description="Minimum statmux bitrate.")] = None
+    Priority: Annotated[
+        int | None,
+        Field(
+            description="The purpose of the priority is to use a combination of the\\nmultiplex rate control algorithm and the QVBR capability of the\\nencoder to prioritize the video quality of some channels in a\\nmultiplex over others. Channels that have a higher priority will\\nget higher video quality at the expense of the video quality of\\nother channels in the multiplex with lower priority."
+        ),
+    ] = None
 
 
 class MultiplexprogramMultiplexProgramSettingsVideoSettingsOption1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ConstantBitrate: int
+    ConstantBitrate: Annotated[
+        int,
+        Field(
+            description="The constant bitrate configuration for the video encode. When this field is defined, StatmuxSettings must be undefined."
+        ),
+    ]
 
 
 class MultiplexprogramMultiplexProgramSettingsVideoSettingsOption2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    StatmuxSettings: MultiplexStatmuxVideoSettings
+    StatmuxSettings: Annotated[
+        MultiplexStatmuxVideoSettings,
+        Field(
+            description="Statmux rate control settings. When this field is defined, ConstantBitrate must be undefined."
+        ),
+    ]
 
 
 class MultiplexprogramAttributes(DeferredModel):
-    ChannelId: str | None = None
+    """
+    The read-only attributes of a AWS::MediaLive::Multiplexprogram, set by AWS.
+    """
+
+    ChannelId: Annotated[
+        str | None, Field(description="The MediaLive channel associated with the program.")
+    ] = None
 
 
 class MultiplexprogramMultiplexProgramSettings(DeferredModel):
+    """
+    Multiplex Program settings configuration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    PreferredChannelPipeline: Literal["CURRENTLY_ACTIVE", "PIPELINE_0", "PIPELINE_1"] | None = None
-    ProgramNumber: int
-    ServiceDescriptor: MultiplexProgramServiceDescriptor | None = None
-    VideoSettings: (
+    PreferredChannelPipeline: Annotated[
+        Literal["CURRENTLY_ACTIVE", "PIPELINE_0", "PIPELINE_1"] | None,
+        Field(
+            description='Indicates which pipeline is preferred by the multiplex for program ingest. If set to \\"PIPELINE_0\\" or \\"PIPELINE_1\\" and an unhealthy ingest causes the multiplex to switch to the non-preferred pipeline, it will switch back once that ingest is healthy again. If set to \\"CURRENTLY_ACTIVE\\", it will not switch back to the other pipeline based on it recovering to a healthy state, it will only switch if the active pipeline becomes unhealthy.'
+        ),
+    ] = None
+    ProgramNumber: Annotated[int, Field(description="Unique program number.")]
+    ServiceDescriptor: Annotated[
+        MultiplexProgramServiceDescriptor | None,
+        Field(
+            description="Transport stream service descriptor configuration for the Multiplex program."
+        ),
+    ] = None
+    VideoSettings: Annotated[
         MultiplexprogramMultiplexProgramSettingsVideoSettingsOption1
         | MultiplexprogramMultiplexProgramSettingsVideoSettingsOption2
-        | None
-    ) = None
+        | None,
+        Field(description="Program video settings configuration."),
+    ] = None
 
 
 class MultiplexprogramProps(DeferredModel):
-    MultiplexId: str | None = None
-    MultiplexProgramSettings: MultiplexprogramMultiplexProgramSettings | None = None
-    PacketIdentifiersMap: MultiplexProgramPacketIdentifiersMap | None = None
-    PipelineDetails: list[MultiplexProgramPipelineDetail] | None = None
-    PreferredChannelPipeline: Literal["CURRENTLY_ACTIVE", "PIPELINE_0", "PIPELINE_1"] | None = None
-    ProgramName: str | None = None
+    """
+    The properties a program declares for a AWS::MediaLive::Multiplexprogram.
+    """
+
+    MultiplexId: Annotated[
+        str | None,
+        Field(
+            description="The ID of the multiplex that the program belongs to. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    MultiplexProgramSettings: Annotated[
+        MultiplexprogramMultiplexProgramSettings | None,
+        Field(description="The settings for this multiplex program."),
+    ] = None
+    PacketIdentifiersMap: Annotated[
+        MultiplexProgramPacketIdentifiersMap | None,
+        Field(description="The packet identifier map for this multiplex program."),
+    ] = None
+    PipelineDetails: Annotated[
+        list[MultiplexProgramPipelineDetail] | None,
+        Field(
+            description="Contains information about the current sources for the specified program in the specified multiplex. Keep in mind that each multiplex pipeline connects to both pipelines in a given source channel (the channel identified by the program). But only one of those channel pipelines is ever active at one time."
+        ),
+    ] = None
+    PreferredChannelPipeline: Annotated[
+        Literal["CURRENTLY_ACTIVE", "PIPELINE_0", "PIPELINE_1"] | None,
+        Field(
+            description="The settings for this multiplex program. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    ProgramName: Annotated[
+        str | None,
+        Field(
+            description="The name of the multiplex program. Create-only: changing it replaces the resource."
+        ),
+    ] = None

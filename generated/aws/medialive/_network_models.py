@@ -7,10 +7,10 @@ Imported on first use by network.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "IpPool",
@@ -22,33 +22,47 @@ __all__ = [
 
 
 class IpPool(DeferredModel):
+    """
+    IP address cidr pool
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Cidr: str | None = None
+    Cidr: Annotated[str | None, Field(description="IP address cidr pool")] = None
 
 
 class NetworkTags(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str | None = None
-    Value: str | None = None
+    Key: Annotated[str | None, Field(description="Type: str.")] = None
+    Value: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class Route(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Cidr: str | None = None
-    Gateway: str | None = None
+    Cidr: Annotated[str | None, Field(description="Ip address cidr")] = None
+    Gateway: Annotated[str | None, Field(description="IP address for the route packet paths")] = (
+        None
+    )
 
 
 class NetworkAttributes(DeferredModel):
-    Arn: str | None = None
-    AssociatedClusterIds: list[str] | None = None
-    Id: str | None = None
-    State: (
+    """
+    The read-only attributes of a AWS::MediaLive::Network, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="The ARN of the Network.")] = None
+    AssociatedClusterIds: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
+    Id: Annotated[str | None, Field(description="The unique ID of the Network.")] = None
+    State: Annotated[
         Literal[
             "CREATING",
             "CREATE_FAILED",
@@ -60,12 +74,21 @@ class NetworkAttributes(DeferredModel):
             "DELETED",
             "DELETE_FAILED",
         ]
-        | None
-    ) = None
+        | None,
+        Field(description="The current state of the Network."),
+    ] = None
 
 
 class NetworkProps(DeferredModel):
-    IpPools: list[IpPool]
-    Name: str
-    Routes: list[Route] | None = None
-    Tags: list[NetworkTags] | None = None
+    """
+    The properties a program declares for a AWS::MediaLive::Network.
+    """
+
+    IpPools: Annotated[
+        list[IpPool], Field(description="The list of IP address cidr pools for the network")
+    ]
+    Name: Annotated[str, Field(description="The user-specified name of the Network to be created.")]
+    Routes: Annotated[list[Route] | None, Field(description="The routes for the network")] = None
+    Tags: Annotated[
+        list[NetworkTags] | None, Field(description="A collection of key-value pairs.")
+    ] = None

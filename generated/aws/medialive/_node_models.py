@@ -7,10 +7,10 @@ Imported on first use by node.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "NodeAttributes",
@@ -23,47 +23,99 @@ __all__ = [
 
 
 class NodeInterfaceMapping(DeferredModel):
+    """
+    Node interface mapping.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    LogicalInterfaceName: str | None = None
-    NetworkInterfaceMode: Literal["NAT", "BRIDGE"] | None = None
-    PhysicalInterfaceName: str | None = None
+    LogicalInterfaceName: Annotated[
+        str | None, Field(description="The logical name for this interface.")
+    ] = None
+    NetworkInterfaceMode: Annotated[
+        Literal["NAT", "BRIDGE"] | None, Field(description="The network interface mode.")
+    ] = None
+    PhysicalInterfaceName: Annotated[
+        str | None, Field(description="The physical interface name.")
+    ] = None
 
 
 class NodeInterfaceMappingCreateRequest(DeferredModel):
+    """
+    Node interface mapping create request.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    LogicalInterfaceName: str | None = None
-    NetworkInterfaceMode: Literal["NAT", "BRIDGE"] | None = None
-    PhysicalInterfaceName: str | None = None
+    LogicalInterfaceName: Annotated[
+        str | None, Field(description="The logical name for this interface.")
+    ] = None
+    NetworkInterfaceMode: Annotated[
+        Literal["NAT", "BRIDGE"] | None, Field(description="The network interface mode.")
+    ] = None
+    PhysicalInterfaceName: Annotated[
+        str | None, Field(description="The physical interface name.")
+    ] = None
 
 
 class SdiSourceMapping(DeferredModel):
+    """
+    SDI source mapping.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CardNumber: int | None = None
-    ChannelNumber: int | None = None
-    SdiSource: str | None = None
+    CardNumber: Annotated[int | None, Field(description="The card number.")] = None
+    ChannelNumber: Annotated[int | None, Field(description="The channel number.")] = None
+    SdiSource: Annotated[str | None, Field(description="The SDI source.")] = None
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with the resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key name of the tag.")]
+    Value: Annotated[str, Field(description="The value for the tag.")]
 
 
 class NodeAttributes(DeferredModel):
-    Arn: str | None = None
-    ChannelPlacementGroups: list[str] | None = None
-    ConnectionState: Literal["CONNECTED", "DISCONNECTED"] | None = None
-    Id: str | None = None
-    InstanceArn: str | None = None
-    State: (
+    """
+    The read-only attributes of a AWS::MediaLive::Node, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None,
+        Field(
+            description="The ARN of the Node. It is automatically assigned when the Node is created."
+        ),
+    ] = None
+    ChannelPlacementGroups: Annotated[
+        list[str] | None,
+        Field(
+            description="An array of IDs. Each ID is one ChannelPlacementGroup that is associated with this Node."
+        ),
+    ] = None
+    ConnectionState: Annotated[
+        Literal["CONNECTED", "DISCONNECTED"] | None,
+        Field(description="The current connection state of the Node."),
+    ] = None
+    Id: Annotated[
+        str | None,
+        Field(
+            description="The unique ID of the Node. Unique in the Cluster. The ID is the resource-id portion of the ARN."
+        ),
+    ] = None
+    InstanceArn: Annotated[
+        str | None, Field(description="The ARN of the EC2 instance hosting the Node.")
+    ] = None
+    State: Annotated[
         Literal[
             "CREATED",
             "REGISTERING",
@@ -78,14 +130,36 @@ class NodeAttributes(DeferredModel):
             "DEREGISTRATION_FAILED",
             "DEREGISTERED",
         ]
-        | None
-    ) = None
+        | None,
+        Field(description="The current state of the Node."),
+    ] = None
 
 
 class NodeProps(DeferredModel):
-    ClusterId: str
-    Name: str | None = None
-    NodeInterfaceMappings: list[NodeInterfaceMapping] | None = None
-    Role: Literal["BACKUP", "ACTIVE"] | None = None
-    SdiSourceMappings: list[SdiSourceMapping] | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::MediaLive::Node.
+    """
+
+    ClusterId: Annotated[
+        str,
+        Field(
+            description="The ID of the Cluster that the Node belongs to. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Name: Annotated[str | None, Field(description="The user-specified name of the Node.")] = None
+    NodeInterfaceMappings: Annotated[
+        list[NodeInterfaceMapping] | None,
+        Field(
+            description="An array of interface mappings for the Node. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Role: Annotated[
+        Literal["BACKUP", "ACTIVE"] | None,
+        Field(
+            description="The role of the Node in the Cluster. ACTIVE means the Node is available for encoding. BACKUP means the Node is a redundant Node and might get used if an ACTIVE Node fails."
+        ),
+    ] = None
+    SdiSourceMappings: Annotated[
+        list[SdiSourceMapping] | None, Field(description="An array of SDI source mappings.")
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="A collection of key-value pairs.")] = None

@@ -7,10 +7,10 @@ Imported on first use by sdi_source.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "SdiSourceAttributes",
@@ -20,22 +20,46 @@ __all__ = [
 
 
 class SdiSourceTags(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str | None = None
-    Value: str | None = None
+    Key: Annotated[str | None, Field(description="Type: str.")] = None
+    Value: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class SdiSourceAttributes(DeferredModel):
-    Arn: str | None = None
-    Id: str | None = None
-    Inputs: list[str] | None = None
-    State: Literal["IDLE", "IN_USE", "DELETED"] | None = None
+    """
+    The read-only attributes of a AWS::MediaLive::SdiSource, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="The unique arn of the SdiSource.")] = None
+    Id: Annotated[str | None, Field(description="The unique identifier of the SdiSource.")] = None
+    Inputs: Annotated[
+        list[str] | None, Field(description="The list of inputs currently using this SDI source.")
+    ] = None
+    State: Annotated[
+        Literal["IDLE", "IN_USE", "DELETED"] | None,
+        Field(description="The current state of the SdiSource."),
+    ] = None
 
 
 class SdiSourceProps(DeferredModel):
-    Mode: Literal["QUADRANT", "INTERLEAVE"] | None = None
-    Name: str
-    Tags: list[SdiSourceTags] | None = None
-    Type: Literal["SINGLE", "QUAD"]
+    """
+    The properties a program declares for a AWS::MediaLive::SdiSource.
+    """
+
+    Mode: Annotated[
+        Literal["QUADRANT", "INTERLEAVE"] | None,
+        Field(description="The current state of the SdiSource."),
+    ] = None
+    Name: Annotated[str, Field(description="The name of the SdiSource.")]
+    Tags: Annotated[
+        list[SdiSourceTags] | None, Field(description="A collection of key-value pairs.")
+    ] = None
+    Type: Annotated[
+        Literal["SINGLE", "QUAD"], Field(description="The interface mode of the SdiSource.")
+    ]

@@ -7,7 +7,7 @@ Imported on first use by signal_map.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -23,78 +23,196 @@ __all__ = [
 
 
 class SignalMapProps(DeferredModel):
-    CloudWatchAlarmTemplateGroupIdentifiers: list[str] | None = None
-    Description: str | None = None
-    DiscoveryEntryPointArn: str
-    EventBridgeRuleTemplateGroupIdentifiers: list[str] | None = None
-    ForceRediscovery: bool | None = None
-    Name: str
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
+    """
+    The properties a program declares for a AWS::MediaLive::SignalMap.
+    """
+
+    CloudWatchAlarmTemplateGroupIdentifiers: Annotated[
+        list[str] | None,
+        Field(
+            description="Each item: Pattern: ^[^\\s]+$ Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Description: Annotated[str | None, Field(description="A resource's optional description.")] = (
+        None
+    )
+    DiscoveryEntryPointArn: Annotated[
+        str,
+        Field(description="A top-level supported AWS resource ARN to discovery a signal map from."),
+    ]
+    EventBridgeRuleTemplateGroupIdentifiers: Annotated[
+        list[str] | None,
+        Field(
+            description="Each item: Pattern: ^[^\\s]+$ Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    ForceRediscovery: Annotated[
+        bool | None,
+        Field(
+            description="If true, will force a rediscovery of a signal map if an unchanged discoveryEntryPointArn is provided. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Name: Annotated[
+        str,
+        Field(
+            description="A resource's name. Names must be unique within the scope of a resource type in a specific region."
+        ),
+    ]
+    Tags: Annotated[
+        dict[str, str] | None,
+        Field(
+            description="Represents the tags associated with a resource. Create-only: changing it replaces the resource."
+        ),
+    ] = None
 
 
 class MediaResourceNeighbor(DeferredModel):
+    """
+    A direct source or destination neighbor to an AWS media resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Arn: str
-    Name: str | None = None
+    Arn: Annotated[str, Field(description="The ARN of a resource used in AWS media workflows.")]
+    Name: Annotated[str | None, Field(description="The logical name of an AWS media resource.")] = (
+        None
+    )
 
 
 class SignalMapMonitorDeployment(DeferredModel):
+    """
+    Represents the latest monitor deployment of a signal map.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DetailsUri: str | None = None
-    ErrorMessage: str | None = None
-    Status: Literal[
-        "NOT_DEPLOYED",
-        "DRY_RUN_DEPLOYMENT_COMPLETE",
-        "DRY_RUN_DEPLOYMENT_FAILED",
-        "DRY_RUN_DEPLOYMENT_IN_PROGRESS",
-        "DEPLOYMENT_COMPLETE",
-        "DEPLOYMENT_FAILED",
-        "DEPLOYMENT_IN_PROGRESS",
-        "DELETE_COMPLETE",
-        "DELETE_FAILED",
-        "DELETE_IN_PROGRESS",
+    DetailsUri: Annotated[
+        str | None, Field(description="URI associated with a signal map's monitor deployment.")
+    ] = None
+    ErrorMessage: Annotated[
+        str | None,
+        Field(
+            description="Error message associated with a failed monitor deployment of a signal map."
+        ),
+    ] = None
+    Status: Annotated[
+        Literal[
+            "NOT_DEPLOYED",
+            "DRY_RUN_DEPLOYMENT_COMPLETE",
+            "DRY_RUN_DEPLOYMENT_FAILED",
+            "DRY_RUN_DEPLOYMENT_IN_PROGRESS",
+            "DEPLOYMENT_COMPLETE",
+            "DEPLOYMENT_FAILED",
+            "DEPLOYMENT_IN_PROGRESS",
+            "DELETE_COMPLETE",
+            "DELETE_FAILED",
+            "DELETE_IN_PROGRESS",
+        ],
+        Field(description="A signal map's monitor deployment status."),
     ]
 
 
 class SuccessfulMonitorDeployment(DeferredModel):
+    """
+    Represents the latest successful monitor deployment of a signal map.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DetailsUri: str
-    Status: Literal[
-        "NOT_DEPLOYED",
-        "DRY_RUN_DEPLOYMENT_COMPLETE",
-        "DRY_RUN_DEPLOYMENT_FAILED",
-        "DRY_RUN_DEPLOYMENT_IN_PROGRESS",
-        "DEPLOYMENT_COMPLETE",
-        "DEPLOYMENT_FAILED",
-        "DEPLOYMENT_IN_PROGRESS",
-        "DELETE_COMPLETE",
-        "DELETE_FAILED",
-        "DELETE_IN_PROGRESS",
+    DetailsUri: Annotated[
+        str, Field(description="URI associated with a signal map's monitor deployment.")
+    ]
+    Status: Annotated[
+        Literal[
+            "NOT_DEPLOYED",
+            "DRY_RUN_DEPLOYMENT_COMPLETE",
+            "DRY_RUN_DEPLOYMENT_FAILED",
+            "DRY_RUN_DEPLOYMENT_IN_PROGRESS",
+            "DEPLOYMENT_COMPLETE",
+            "DEPLOYMENT_FAILED",
+            "DEPLOYMENT_IN_PROGRESS",
+            "DELETE_COMPLETE",
+            "DELETE_FAILED",
+            "DELETE_IN_PROGRESS",
+        ],
+        Field(description="A signal map's monitor deployment status."),
     ]
 
 
+class MediaResource(DeferredModel):
+    """
+    An AWS resource used in media workflows.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    Destinations: Annotated[
+        list[MediaResourceNeighbor] | None,
+        Field(description="Type: list[MediaResourceNeighborDict]."),
+    ] = None
+    Name: Annotated[str | None, Field(description="The logical name of an AWS media resource.")] = (
+        None
+    )
+    Sources: Annotated[
+        list[MediaResourceNeighbor] | None,
+        Field(description="Type: list[MediaResourceNeighborDict]."),
+    ] = None
+
+
 class SignalMapAttributes(DeferredModel):
-    Arn: str | None = None
-    CloudWatchAlarmTemplateGroupIds: list[str] | None = None
-    CreatedAt: str | None = None
-    ErrorMessage: str | None = None
-    EventBridgeRuleTemplateGroupIds: list[str] | None = None
-    FailedMediaResourceMap: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Id: str | None = None
-    Identifier: str | None = None
-    LastDiscoveredAt: str | None = None
-    LastSuccessfulMonitorDeployment: SuccessfulMonitorDeployment | None = None
-    MediaResourceMap: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    ModifiedAt: str | None = None
-    MonitorChangesPendingDeployment: bool | None = None
-    MonitorDeployment: SignalMapMonitorDeployment | None = None
-    Status: (
+    """
+    The read-only attributes of a AWS::MediaLive::SignalMap, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="A signal map's ARN (Amazon Resource Name)")] = (
+        None
+    )
+    CloudWatchAlarmTemplateGroupIds: Annotated[
+        list[str] | None,
+        Field(description="Each item: Pattern: ^(aws-)?[0-9]{7}$ Length: 7 to 11 characters."),
+    ] = None
+    CreatedAt: Annotated[str | None, Field(description="Type: str.")] = None
+    ErrorMessage: Annotated[
+        str | None,
+        Field(
+            description="Error message associated with a failed creation or failed update attempt of a signal map."
+        ),
+    ] = None
+    EventBridgeRuleTemplateGroupIds: Annotated[
+        list[str] | None,
+        Field(description="Each item: Pattern: ^(aws-)?[0-9]{7}$ Length: 7 to 11 characters."),
+    ] = None
+    FailedMediaResourceMap: Annotated[
+        dict[str, MediaResource] | None,
+        Field(description="A map representing an incomplete AWS media workflow as a graph."),
+    ] = None
+    Id: Annotated[str | None, Field(description="A signal map's id.")] = None
+    Identifier: Annotated[str | None, Field(description="Type: str.")] = None
+    LastDiscoveredAt: Annotated[str | None, Field(description="Type: str.")] = None
+    LastSuccessfulMonitorDeployment: Annotated[
+        SuccessfulMonitorDeployment | None,
+        Field(description="Represents the latest successful monitor deployment of a signal map."),
+    ] = None
+    MediaResourceMap: Annotated[
+        dict[str, MediaResource] | None,
+        Field(description="A map representing an AWS media workflow as a graph."),
+    ] = None
+    ModifiedAt: Annotated[str | None, Field(description="Type: str.")] = None
+    MonitorChangesPendingDeployment: Annotated[
+        bool | None,
+        Field(
+            description="If true, there are pending monitor changes for this signal map that can be deployed."
+        ),
+    ] = None
+    MonitorDeployment: Annotated[
+        SignalMapMonitorDeployment | None,
+        Field(description="Represents the latest monitor deployment of a signal map."),
+    ] = None
+    Status: Annotated[
         Literal[
             "CREATE_IN_PROGRESS",
             "CREATE_COMPLETE",
@@ -106,14 +224,8 @@ class SignalMapAttributes(DeferredModel):
             "READY",
             "NOT_READY",
         ]
-        | None
-    ) = None
-
-
-class MediaResource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Destinations: list[MediaResourceNeighbor] | None = None
-    Name: str | None = None
-    Sources: list[MediaResourceNeighbor] | None = None
+        | None,
+        Field(
+            description="A signal map's current status which is dependent on its lifecycle actions or associated jobs."
+        ),
+    ] = None

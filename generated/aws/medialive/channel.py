@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -735,4180 +739,2636 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AbWatermarkingCustomProfileDict = TypedDict(
-    "AbWatermarkingCustomProfileDict",
-    {
-        "EmbeddingFrequency": "float",
-        "SceneCut": "float",
-        "TargetPsnr": "float",
-    },
-    total=False,
-)
-
-ArchiveContainerSettingsDict = TypedDict(
-    "ArchiveContainerSettingsDict",
-    {
-        "M2tsSettings": "ChannelM2tsSettingsDict",
-        "RawSettings": "dict[str, Any]",
-    },
-    total=False,
-)
-
-ArchiveFrameCaptureHlsS3SettingsDict = TypedDict(
-    "ArchiveFrameCaptureHlsS3SettingsDict",
-    {
-        "CannedAcl": "str",
-    },
-    total=False,
-)
-
-AudioChannelMappingDict = TypedDict(
-    "AudioChannelMappingDict",
-    {
-        "InputChannelLevels": "list[InputChannelLevelDict]",
-        "OutputChannel": "int",
-    },
-    total=False,
-)
-
-AudioCodecSettingsDict = TypedDict(
-    "AudioCodecSettingsDict",
-    {
-        "AacSettings": "ChannelAacSettingsDict",
-        "Ac3Settings": "ChannelAc3SettingsDict",
-        "Eac3AtmosSettings": "ChannelEac3AtmosSettingsDict",
-        "Eac3Settings": "ChannelEac3SettingsDict",
-        "Mp2Settings": "ChannelMp2SettingsDict",
-        "PassThroughSettings": "dict[str, Any]",
-        "WavSettings": "ChannelWavSettingsDict",
-    },
-    total=False,
-)
-
-AudioDescriptionDict = TypedDict(
-    "AudioDescriptionDict",
-    {
-        "AudioDashRoles": "list[str]",
-        "AudioNormalizationSettings": "ChannelAudioNormalizationSettingsDict",
-        "AudioSelectorName": "str",
-        "AudioType": "str",
-        "AudioTypeControl": "str",
-        "AudioWatermarkingSettings": "AudioWatermarkSettingsDict",
-        "CodecSettings": "AudioCodecSettingsDict",
-        "DvbDashAccessibility": "str",
-        "LanguageCode": "str",
-        "LanguageCodeControl": "str",
-        "Name": "str",
-        "RemixSettings": "ChannelRemixSettingsDict",
-        "StreamName": "str",
-    },
-    total=False,
-)
-
-AudioDolbyEDecodeDict = TypedDict(
-    "AudioDolbyEDecodeDict",
-    {
-        "ProgramSelection": "str",
-    },
-    total=False,
-)
-
-AudioFeedInputDict = TypedDict(
-    "AudioFeedInputDict",
-    {
-        "AudioSelectorName": "str",
-        "FeedInput": "str",
-    },
-    total=False,
-)
-
-AudioPidDict = TypedDict(
-    "AudioPidDict",
-    {
-        "DolbyEDecode": "AudioDolbyEDecodeDict",
-        "Pid": "int",
-        "PremixSettings": "AudioPreMixerSettingsDict",
-    },
-    total=False,
-)
-
-AudioPreMixerSettingsDict = TypedDict(
-    "AudioPreMixerSettingsDict",
-    {
-        "AudioNormalizationSettings": "ChannelAudioNormalizationSettingsDict",
-        "Channels": "int",
-        "GainDb": "float",
-        "RemixSettings": "ChannelRemixSettingsDict",
-    },
-    total=False,
-)
-
-AudioSelectorDict = TypedDict(
-    "AudioSelectorDict",
-    {
-        "Name": "str",
-        "SelectorSettings": "AudioSelectorSettingsDict",
-    },
-    total=False,
-)
-
-AudioSelectorSettingsDict = TypedDict(
-    "AudioSelectorSettingsDict",
-    {
-        "AudioHlsRenditionSelection": "ChannelAudioHlsRenditionSelectionDict",
-        "AudioLanguageSelection": "ChannelAudioLanguageSelectionDict",
-        "AudioPidSelection": "ChannelAudioPidSelectionDict",
-        "AudioTrackSelection": "ChannelAudioTrackSelectionDict",
-    },
-    total=False,
-)
-
-AudioSilenceFailoverSettingsDict = TypedDict(
-    "AudioSilenceFailoverSettingsDict",
-    {
-        "AudioSelectorName": "str",
-        "AudioSilenceThresholdMsec": "int",
-    },
-    total=False,
-)
-
-AudioTrackDict = TypedDict(
-    "AudioTrackDict",
-    {
-        "PremixSettings": "AudioPreMixerSettingsDict",
-        "Track": "int",
-    },
-    total=False,
-)
-
-AudioWatermarkSettingsDict = TypedDict(
-    "AudioWatermarkSettingsDict",
-    {
-        "NielsenWatermarksSettings": "ChannelNielsenWatermarksSettingsDict",
-    },
-    total=False,
-)
-
-Av1ColorSpaceSettingsDict = TypedDict(
-    "Av1ColorSpaceSettingsDict",
-    {
-        "ColorSpacePassthroughSettings": "dict[str, Any]",
-        "Hdr10Settings": "ChannelHdr10SettingsDict",
-        "Hlg2020Settings": "dict[str, Any]",
-        "Rec601Settings": "dict[str, Any]",
-        "Rec709Settings": "dict[str, Any]",
-    },
-    total=False,
-)
-
-BurnInDvbSubDestinationSettingsDict = TypedDict(
-    "BurnInDvbSubDestinationSettingsDict",
-    {
-        "Alignment": "str",
-        "BackgroundColor": "str",
-        "BackgroundOpacity": "int",
-        "Font": "InputLocationDict",
-        "FontColor": "str",
-        "FontOpacity": "int",
-        "FontResolution": "int",
-        "FontSize": "str",
-        "OutlineColor": "str",
-        "OutlineSize": "int",
-        "ShadowColor": "str",
-        "ShadowOpacity": "int",
-        "ShadowXOffset": "int",
-        "ShadowYOffset": "int",
-        "SubtitleRows": "str",
-        "TeletextGridControl": "str",
-        "XPosition": "int",
-        "YPosition": "int",
-    },
-    total=False,
-)
-
-CaptionDescriptionDict = TypedDict(
-    "CaptionDescriptionDict",
-    {
-        "Accessibility": "str",
-        "CaptionDashRoles": "list[str]",
-        "CaptionSelectorName": "str",
-        "DestinationSettings": "CaptionDestinationSettingsDict",
-        "DvbDashAccessibility": "str",
-        "LanguageCode": "str",
-        "LanguageDescription": "str",
-        "Name": "str",
-    },
-    total=False,
-)
-
-CaptionDestinationSettingsDict = TypedDict(
-    "CaptionDestinationSettingsDict",
-    {
-        "AribDestinationSettings": "dict[str, Any]",
-        "BurnInDestinationSettings": "BurnInDvbSubDestinationSettingsDict",
-        "DvbSubDestinationSettings": "BurnInDvbSubDestinationSettingsDict",
-        "EbuTtDDestinationSettings": "ChannelEbuTtDDestinationSettingsDict",
-        "EmbeddedDestinationSettings": "dict[str, Any] | str",
-        "EmbeddedPlusScte20DestinationSettings": "dict[str, Any]",
-        "RtmpCaptionInfoDestinationSettings": "dict[str, Any]",
-        "Scte20PlusEmbeddedDestinationSettings": "dict[str, Any]",
-        "Scte27DestinationSettings": "dict[str, Any]",
-        "SmpteTtDestinationSettings": "dict[str, Any]",
-        "TeletextDestinationSettings": "dict[str, Any]",
-        "TtmlDestinationSettings": "ChannelTtmlDestinationSettingsDict",
-        "WebvttDestinationSettings": "ChannelWebvttDestinationSettingsDict",
-    },
-    total=False,
-)
-
-CaptionLanguageMappingDict = TypedDict(
-    "CaptionLanguageMappingDict",
-    {
-        "CaptionChannel": "int",
-        "LanguageCode": "str",
-        "LanguageDescription": "str",
-    },
-    total=False,
-)
-
-CaptionRectangleDict = TypedDict(
-    "CaptionRectangleDict",
-    {
-        "Height": "float",
-        "LeftOffset": "float",
-        "TopOffset": "float",
-        "Width": "float",
-    },
-    total=False,
-)
-
-CaptionSelectorDict = TypedDict(
-    "CaptionSelectorDict",
-    {
-        "LanguageCode": "str",
-        "Name": "str",
-        "SelectorSettings": "CaptionSelectorSettingsDict",
-    },
-    total=False,
-)
-
-CaptionSelectorSettingsDict = TypedDict(
-    "CaptionSelectorSettingsDict",
-    {
-        "AncillarySourceSettings": "ChannelAncillarySourceSettingsDict",
-        "AribSourceSettings": "dict[str, Any]",
-        "DvbSubSourceSettings": "Scte27DvbSubSourceSettingsDict",
-        "EmbeddedSourceSettings": "ChannelEmbeddedSourceSettingsDict",
-        "Scte20SourceSettings": "ChannelScte20SourceSettingsDict",
-        "Scte27SourceSettings": "Scte27DvbSubSourceSettingsDict",
-        "SmartSubtitleSourceSettings": "ChannelSmartSubtitleSourceSettingsDict",
-        "TeletextSourceSettings": "ChannelTeletextSourceSettingsDict",
-    },
-    total=False,
-)
-
-ChannelAacSettingsDict = TypedDict(
-    "ChannelAacSettingsDict",
-    {
-        "Bitrate": "float",
-        "CodingMode": "str",
-        "InputType": "str",
-        "Profile": "str",
-        "RateControlMode": "str",
-        "RawFormat": "str",
-        "SampleRate": "float",
-        "Spec": "str",
-        "VbrQuality": "str",
-    },
-    total=False,
-)
-
-ChannelAc3SettingsDict = TypedDict(
-    "ChannelAc3SettingsDict",
-    {
-        "AttenuationControl": "str",
-        "Bitrate": "float",
-        "BitstreamMode": "str",
-        "CodingMode": "str",
-        "Dialnorm": "int",
-        "DrcProfile": "str",
-        "LfeFilter": "str",
-        "MetadataControl": "str",
-    },
-    total=False,
-)
-
-ChannelAdditionalDestinationsDict = TypedDict(
-    "ChannelAdditionalDestinationsDict",
-    {
-        "Destination": "OutputLocationRefDict",
-    },
-    total=False,
-)
-
-ChannelAncillarySourceSettingsDict = TypedDict(
-    "ChannelAncillarySourceSettingsDict",
-    {
-        "SourceAncillaryChannelNumber": "int",
-    },
-    total=False,
-)
-
-ChannelAnywhereSettingsDict = TypedDict(
-    "ChannelAnywhereSettingsDict",
-    {
-        "ChannelPlacementGroupId": "str",
-        "ClusterId": "str",
-    },
-    total=False,
-)
-
-ChannelArchiveCdnSettingsDict = TypedDict(
-    "ChannelArchiveCdnSettingsDict",
-    {
-        "ArchiveS3Settings": "ArchiveFrameCaptureHlsS3SettingsDict",
-    },
-    total=False,
-)
-
-ChannelArchiveGroupSettingsDict = TypedDict(
-    "ChannelArchiveGroupSettingsDict",
-    {
-        "ArchiveCdnSettings": "ChannelArchiveCdnSettingsDict",
-        "Destination": "OutputLocationRefDict",
-        "RolloverInterval": "int",
-    },
-    total=False,
-)
-
-ChannelArchiveOutputSettingsDict = TypedDict(
-    "ChannelArchiveOutputSettingsDict",
-    {
-        "ContainerSettings": "ArchiveContainerSettingsDict",
-        "Extension": "str",
-        "NameModifier": "str",
-    },
-    total=False,
-)
-
-ChannelAudioHlsRenditionSelectionDict = TypedDict(
-    "ChannelAudioHlsRenditionSelectionDict",
-    {
-        "GroupId": "str",
-        "Name": "str",
-    },
-    total=False,
-)
-
-ChannelAudioLanguageSelectionDict = TypedDict(
-    "ChannelAudioLanguageSelectionDict",
-    {
-        "LanguageCode": "str",
-        "LanguageSelectionPolicy": "str",
-    },
-    total=False,
-)
-
-ChannelAudioNormalizationSettingsDict = TypedDict(
-    "ChannelAudioNormalizationSettingsDict",
-    {
-        "Algorithm": "str",
-        "AlgorithmControl": "str",
-        "PeakCalculation": "str",
-        "PeakLimiterThreshold": "float",
-        "TargetLkfs": "float",
-    },
-    total=False,
-)
-
-ChannelAudioOnlyHlsSettingsDict = TypedDict(
-    "ChannelAudioOnlyHlsSettingsDict",
-    {
-        "AudioGroupId": "str",
-        "AudioOnlyImage": "InputLocationDict",
-        "AudioTrackType": "str",
-        "SegmentType": "str",
-    },
-    total=False,
-)
-
-ChannelAudioPidSelectionDict = TypedDict(
-    "ChannelAudioPidSelectionDict",
-    {
-        "Pid": "int",
-        "Pids": "list[AudioPidDict]",
-    },
-    total=False,
-)
-
-ChannelAudioTrackSelectionDict = TypedDict(
-    "ChannelAudioTrackSelectionDict",
-    {
-        "DolbyEDecode": "AudioDolbyEDecodeDict",
-        "Tracks": "list[AudioTrackDict]",
-    },
-    total=False,
-)
-
-ChannelAutomaticInputFailoverSettingsDict = TypedDict(
-    "ChannelAutomaticInputFailoverSettingsDict",
-    {
-        "ErrorClearTimeMsec": "int",
-        "FailoverConditions": "list[FailoverConditionDict]",
-        "InputPreference": "str",
-        "SecondaryInputId": "str",
-    },
-    total=False,
-)
-
-ChannelAv1SettingsDict = TypedDict(
-    "ChannelAv1SettingsDict",
-    {
-        "AfdSignaling": "str",
-        "BitDepth": "str",
-        "Bitrate": "int",
-        "BufSize": "int",
-        "ColorSpaceSettings": "Av1ColorSpaceSettingsDict",
-        "FixedAfd": "str",
-        "FramerateDenominator": "int",
-        "FramerateNumerator": "int",
-        "GopSize": "float",
-        "GopSizeUnits": "str",
-        "Level": "str",
-        "LookAheadRateControl": "str",
-        "MaxBitrate": "int",
-        "MinBitrate": "int",
-        "MinIInterval": "int",
-        "ParDenominator": "int",
-        "ParNumerator": "int",
-        "QvbrQualityLevel": "int",
-        "RateControlMode": "str",
-        "SceneChangeDetect": "str",
-        "SpatialAq": "str",
-        "TemporalAq": "str",
-        "TimecodeBurninSettings": "ChannelTimecodeBurninSettingsDict",
-        "TimecodeInsertion": "str",
-    },
-    total=False,
-)
-
-ChannelAvailBlankingDict = TypedDict(
-    "ChannelAvailBlankingDict",
-    {
-        "AvailBlankingImage": "InputLocationDict",
-        "State": "str",
-    },
-    total=False,
-)
-
-ChannelAvailConfigurationDict = TypedDict(
-    "ChannelAvailConfigurationDict",
-    {
-        "AvailSettings": "ChannelAvailSettingsDict",
-        "Scte35SegmentationScope": "str",
-    },
-    total=False,
-)
-
-ChannelAvailSettingsDict = TypedDict(
-    "ChannelAvailSettingsDict",
-    {
-        "Esam": "ChannelEsamDict",
-        "Scte35SpliceInsert": "Scte35SpliceInsertTimeSignalAposSettingsDict",
-        "Scte35TimeSignalApos": "Scte35SpliceInsertTimeSignalAposSettingsDict",
-    },
-    total=False,
-)
-
-ChannelBandwidthReductionFilterSettingsDict = TypedDict(
-    "ChannelBandwidthReductionFilterSettingsDict",
-    {
-        "PostFilterSharpening": "str",
-        "Strength": "str",
-    },
-    total=False,
-)
-
-ChannelBlackoutSlateDict = TypedDict(
-    "ChannelBlackoutSlateDict",
-    {
-        "BlackoutSlateImage": "InputLocationDict",
-        "NetworkEndBlackout": "str",
-        "NetworkEndBlackoutImage": "InputLocationDict",
-        "NetworkId": "str",
-        "State": "str",
-    },
-    total=False,
-)
-
-ChannelCdiInputSpecificationDict = TypedDict(
-    "ChannelCdiInputSpecificationDict",
-    {
-        "Resolution": "str",
-    },
-    total=False,
-)
-
-ChannelCmafIngestGroupSettingsDict = TypedDict(
-    "ChannelCmafIngestGroupSettingsDict",
-    {
-        "AdditionalDestinations": "list[ChannelAdditionalDestinationsDict]",
-        "CaptionLanguageMappings": "list[CmafIngestCaptionLanguageMappingDict]",
-        "Destination": "OutputLocationRefDict",
-        "Id3Behavior": "str",
-        "Id3NameModifier": "str",
-        "KlvBehavior": "str",
-        "KlvNameModifier": "str",
-        "NielsenId3Behavior": "str",
-        "NielsenId3NameModifier": "str",
-        "Scte35NameModifier": "str",
-        "Scte35Type": "str",
-        "SegmentLength": "int",
-        "SegmentLengthUnits": "str",
-        "SendDelayMs": "int",
-        "TimedMetadataId3Frame": "str",
-        "TimedMetadataId3Period": "int",
-        "TimedMetadataPassthrough": "str",
-        "WatermarkingSettings": "CmafIngestWatermarkingSettingsDict",
-    },
-    total=False,
-)
-
-ChannelColorCorrectionSettingsDict = TypedDict(
-    "ChannelColorCorrectionSettingsDict",
-    {
-        "GlobalColorCorrections": "list[ColorCorrectionDict]",
-    },
-    total=False,
-)
-
-ChannelDisabledLockingSettingsDict = TypedDict(
-    "ChannelDisabledLockingSettingsDict",
-    {
-        "CustomEpoch": "str",
-    },
-    total=False,
-)
-
-ChannelDvbNitSettingsDict = TypedDict(
-    "ChannelDvbNitSettingsDict",
-    {
-        "NetworkId": "int",
-        "NetworkName": "str",
-        "RepInterval": "int",
-    },
-    total=False,
-)
-
-ChannelDvbSdtSettingsDict = TypedDict(
-    "ChannelDvbSdtSettingsDict",
-    {
-        "OutputSdt": "str",
-        "RepInterval": "int",
-        "ServiceName": "str",
-        "ServiceProviderName": "str",
-    },
-    total=False,
-)
-
-ChannelDvbTdtSettingsDict = TypedDict(
-    "ChannelDvbTdtSettingsDict",
-    {
-        "RepInterval": "int",
-    },
-    total=False,
-)
-
-ChannelEac3AtmosSettingsDict = TypedDict(
-    "ChannelEac3AtmosSettingsDict",
-    {
-        "Bitrate": "float",
-        "CodingMode": "str",
-        "Dialnorm": "int",
-        "DrcLine": "str",
-        "DrcRf": "str",
-        "HeightTrim": "float",
-        "SurroundTrim": "float",
-    },
-    total=False,
-)
-
-ChannelEac3SettingsDict = TypedDict(
-    "ChannelEac3SettingsDict",
-    {
-        "AttenuationControl": "str",
-        "Bitrate": "float",
-        "BitstreamMode": "str",
-        "CodingMode": "str",
-        "DcFilter": "str",
-        "Dialnorm": "int",
-        "DrcLine": "str",
-        "DrcRf": "str",
-        "LfeControl": "str",
-        "LfeFilter": "str",
-        "LoRoCenterMixLevel": "float",
-        "LoRoSurroundMixLevel": "float",
-        "LtRtCenterMixLevel": "float",
-        "LtRtSurroundMixLevel": "float",
-        "MetadataControl": "str",
-        "PassthroughControl": "str",
-        "PhaseControl": "str",
-        "StereoDownmix": "str",
-        "SurroundExMode": "str",
-        "SurroundMode": "str",
-    },
-    total=False,
-)
-
-ChannelEbuTtDDestinationSettingsDict = TypedDict(
-    "ChannelEbuTtDDestinationSettingsDict",
-    {
-        "CopyrightHolder": "str",
-        "DefaultFontSize": "int",
-        "DefaultLineHeight": "int",
-        "FillLineGap": "str",
-        "FontFamily": "str",
-        "StyleControl": "str",
-    },
-    total=False,
-)
-
-ChannelEmbeddedSourceSettingsDict = TypedDict(
-    "ChannelEmbeddedSourceSettingsDict",
-    {
-        "Convert608To708": "str",
-        "Scte20Detection": "str",
-        "Source608ChannelNumber": "int",
-        "Source608TrackNumber": "int",
-    },
-    total=False,
-)
-
-ChannelEncoderSettingsDict = TypedDict(
-    "ChannelEncoderSettingsDict",
-    {
-        "AudioDescriptions": "list[AudioDescriptionDict]",
-        "AvailBlanking": "ChannelAvailBlankingDict",
-        "AvailConfiguration": "ChannelAvailConfigurationDict",
-        "BlackoutSlate": "ChannelBlackoutSlateDict",
-        "CaptionDescriptions": "list[CaptionDescriptionDict]",
-        "ColorCorrectionSettings": "ChannelColorCorrectionSettingsDict",
-        "FeatureActivations": "ChannelFeatureActivationsDict",
-        "GlobalConfiguration": "ChannelGlobalConfigurationDict",
-        "MotionGraphicsConfiguration": "ChannelMotionGraphicsConfigurationDict",
-        "NielsenConfiguration": "ChannelNielsenConfigurationDict",
-        "OutputGroups": "list[OutputGroupDict]",
-        "ThumbnailConfiguration": "ChannelThumbnailConfigurationDict",
-        "TimecodeConfig": "ChannelTimecodeConfigDict",
-        "VideoDescriptions": "list[VideoDescriptionDict]",
-    },
-    total=False,
-)
-
-ChannelEngineVersionRequestDict = TypedDict(
-    "ChannelEngineVersionRequestDict",
-    {
-        "Version": "str",
-    },
-    total=False,
-)
-
-ChannelEpochLockingSettingsDict = TypedDict(
-    "ChannelEpochLockingSettingsDict",
-    {
-        "CustomEpoch": "str",
-        "JamSyncTime": "str",
-    },
-    total=False,
-)
-
-ChannelEsamDict = TypedDict(
-    "ChannelEsamDict",
-    {
-        "AcquisitionPointId": "str",
-        "AdAvailOffset": "int",
-        "PasswordParam": "str",
-        "PoisEndpoint": "str",
-        "Username": "str",
-        "ZoneIdentity": "str",
-    },
-    total=False,
-)
-
-ChannelFailoverConditionSettingsDict = TypedDict(
-    "ChannelFailoverConditionSettingsDict",
-    {
-        "AudioSilenceSettings": "AudioSilenceFailoverSettingsDict",
-        "InputLossSettings": "InputLossFailoverSettingsDict",
-        "VideoBlackSettings": "VideoBlackFailoverSettingsDict",
-    },
-    total=False,
-)
-
-ChannelFeatureActivationsDict = TypedDict(
-    "ChannelFeatureActivationsDict",
-    {
-        "InputPrepareScheduleActions": "str",
-        "OutputStaticImageOverlayScheduleActions": "str",
-    },
-    total=False,
-)
-
-ChannelFecOutputSettingsDict = TypedDict(
-    "ChannelFecOutputSettingsDict",
-    {
-        "ColumnDepth": "int",
-        "IncludeFec": "str",
-        "RowLength": "int",
-    },
-    total=False,
-)
-
-ChannelFmp4HlsSettingsDict = TypedDict(
-    "ChannelFmp4HlsSettingsDict",
-    {
-        "AudioRenditionSets": "str",
-        "NielsenId3Behavior": "str",
-        "TimedMetadataBehavior": "str",
-    },
-    total=False,
-)
-
-ChannelFollowerChannelSettingsDict = TypedDict(
-    "ChannelFollowerChannelSettingsDict",
-    {
-        "LinkedChannelType": "str",
-        "PrimaryChannelArn": "str",
-    },
-    total=False,
-)
-
-ChannelFrameCaptureCdnSettingsDict = TypedDict(
-    "ChannelFrameCaptureCdnSettingsDict",
-    {
-        "FrameCaptureS3Settings": "ArchiveFrameCaptureHlsS3SettingsDict",
-    },
-    total=False,
-)
-
-ChannelFrameCaptureGroupSettingsDict = TypedDict(
-    "ChannelFrameCaptureGroupSettingsDict",
-    {
-        "Destination": "OutputLocationRefDict",
-        "FrameCaptureCdnSettings": "ChannelFrameCaptureCdnSettingsDict",
-    },
-    total=False,
-)
-
-ChannelFrameCaptureSettingsDict = TypedDict(
-    "ChannelFrameCaptureSettingsDict",
-    {
-        "CaptureInterval": "int",
-        "CaptureIntervalUnits": "str",
-        "TimecodeBurninSettings": "ChannelTimecodeBurninSettingsDict",
-    },
-    total=False,
-)
-
-ChannelGlobalConfigurationDict = TypedDict(
-    "ChannelGlobalConfigurationDict",
-    {
-        "InitialAudioGain": "int",
-        "InputEndAction": "str",
-        "InputLossBehavior": "ChannelInputLossBehaviorDict",
-        "OutputLockingMode": "str",
-        "OutputLockingSettings": "ChannelOutputLockingSettingsDict",
-        "OutputTimingSource": "str",
-        "SupportLowFramerateInputs": "str",
-    },
-    total=False,
-)
-
-ChannelH264SettingsDict = TypedDict(
-    "ChannelH264SettingsDict",
-    {
-        "AdaptiveQuantization": "str",
-        "AfdSignaling": "str",
-        "Bitrate": "int",
-        "BufFillPct": "int",
-        "BufSize": "int",
-        "ColorMetadata": "str",
-        "ColorSpaceSettings": "H264ColorSpaceSettingsDict",
-        "EntropyEncoding": "str",
-        "FilterSettings": "H264H265FilterSettingsDict",
-        "FixedAfd": "str",
-        "FlickerAq": "str",
-        "ForceFieldPictures": "str",
-        "FramerateControl": "str",
-        "FramerateDenominator": "int",
-        "FramerateNumerator": "int",
-        "GopBReference": "str",
-        "GopClosedCadence": "int",
-        "GopNumBFrames": "int",
-        "GopSize": "float",
-        "GopSizeUnits": "str",
-        "Level": "str",
-        "LookAheadRateControl": "str",
-        "MaxBitrate": "int",
-        "MinBitrate": "int",
-        "MinIInterval": "int",
-        "MinQp": "int",
-        "NumRefFrames": "int",
-        "ParControl": "str",
-        "ParDenominator": "int",
-        "ParNumerator": "int",
-        "Profile": "str",
-        "QualityLevel": "str",
-        "QvbrQualityLevel": "int",
-        "RateControlMode": "str",
-        "ScanType": "str",
-        "SceneChangeDetect": "str",
-        "Slices": "int",
-        "Softness": "int",
-        "SpatialAq": "str",
-        "SubgopLength": "str",
-        "Syntax": "str",
-        "TemporalAq": "str",
-        "TimecodeBurninSettings": "ChannelTimecodeBurninSettingsDict",
-        "TimecodeInsertion": "str",
-    },
-    total=False,
-)
-
-ChannelH265SettingsDict = TypedDict(
-    "ChannelH265SettingsDict",
-    {
-        "AdaptiveQuantization": "str",
-        "AfdSignaling": "str",
-        "AlternativeTransferFunction": "str",
-        "Bitrate": "int",
-        "BufSize": "int",
-        "ColorMetadata": "str",
-        "ColorSpaceSettings": "H265ColorSpaceSettingsDict",
-        "Deblocking": "str",
-        "FilterSettings": "H264H265FilterSettingsDict",
-        "FixedAfd": "str",
-        "FlickerAq": "str",
-        "FramerateDenominator": "int",
-        "FramerateNumerator": "int",
-        "GopBReference": "str",
-        "GopClosedCadence": "int",
-        "GopNumBFrames": "int",
-        "GopSize": "float",
-        "GopSizeUnits": "str",
-        "Level": "str",
-        "LookAheadRateControl": "str",
-        "MaxBitrate": "int",
-        "MinBitrate": "int",
-        "MinIInterval": "int",
-        "MinQp": "int",
-        "MvOverPictureBoundaries": "str",
-        "MvTemporalPredictor": "str",
-        "ParDenominator": "int",
-        "ParNumerator": "int",
-        "Profile": "str",
-        "QvbrQualityLevel": "int",
-        "RateControlMode": "str",
-        "ScanType": "str",
-        "SceneChangeDetect": "str",
-        "Slices": "int",
-        "SubgopLength": "str",
-        "Tier": "str",
-        "TileHeight": "int",
-        "TilePadding": "str",
-        "TileWidth": "int",
-        "TimecodeBurninSettings": "ChannelTimecodeBurninSettingsDict",
-        "TimecodeInsertion": "str",
-        "TreeblockSize": "str",
-    },
-    total=False,
-)
-
-ChannelHdr10SettingsDict = TypedDict(
-    "ChannelHdr10SettingsDict",
-    {
-        "MaxCll": "int",
-        "MaxFall": "int",
-    },
-    total=False,
-)
-
-ChannelHlsAkamaiSettingsDict = TypedDict(
-    "ChannelHlsAkamaiSettingsDict",
-    {
-        "ConnectionRetryInterval": "int",
-        "FilecacheDuration": "int",
-        "HttpTransferMode": "str",
-        "NumRetries": "int",
-        "RestartDelay": "int",
-        "Salt": "str",
-        "Token": "str",
-    },
-    total=False,
-)
-
-ChannelHlsBasicPutSettingsDict = TypedDict(
-    "ChannelHlsBasicPutSettingsDict",
-    {
-        "ConnectionRetryInterval": "int",
-        "FilecacheDuration": "int",
-        "NumRetries": "int",
-        "RestartDelay": "int",
-    },
-    total=False,
-)
-
-ChannelHlsCdnSettingsDict = TypedDict(
-    "ChannelHlsCdnSettingsDict",
-    {
-        "HlsAkamaiSettings": "ChannelHlsAkamaiSettingsDict",
-        "HlsBasicPutSettings": "ChannelHlsBasicPutSettingsDict",
-        "HlsMediaStoreSettings": "ChannelHlsMediaStoreSettingsDict",
-        "HlsS3Settings": "ArchiveFrameCaptureHlsS3SettingsDict",
-        "HlsWebdavSettings": "ChannelHlsWebdavSettingsDict",
-    },
-    total=False,
-)
-
-ChannelHlsGroupSettingsDict = TypedDict(
-    "ChannelHlsGroupSettingsDict",
-    {
-        "AdMarkers": "list[str]",
-        "BaseUrlContent": "str",
-        "BaseUrlContent1": "str",
-        "BaseUrlManifest": "str",
-        "BaseUrlManifest1": "str",
-        "CaptionLanguageMappings": "list[CaptionLanguageMappingDict]",
-        "CaptionLanguageSetting": "str",
-        "ClientCache": "str",
-        "CodecSpecification": "str",
-        "ConstantIv": "str",
-        "Destination": "OutputLocationRefDict",
-        "DirectoryStructure": "str",
-        "DiscontinuityTags": "str",
-        "EncryptionType": "str",
-        "HlsCdnSettings": "ChannelHlsCdnSettingsDict",
-        "HlsId3SegmentTagging": "str",
-        "IFrameOnlyPlaylists": "str",
-        "IncompleteSegmentBehavior": "str",
-        "IndexNSegments": "int",
-        "InputLossAction": "str",
-        "IvInManifest": "str",
-        "IvSource": "str",
-        "KeepSegments": "int",
-        "KeyFormat": "str",
-        "KeyFormatVersions": "str",
-        "KeyProviderSettings": "ChannelKeyProviderSettingsDict",
-        "ManifestCompression": "str",
-        "ManifestDurationFormat": "str",
-        "MinSegmentLength": "int",
-        "Mode": "str",
-        "OutputSelection": "str",
-        "ProgramDateTime": "str",
-        "ProgramDateTimeClock": "str",
-        "ProgramDateTimePeriod": "int",
-        "RedundantManifest": "str",
-        "SegmentLength": "int",
-        "SegmentationMode": "str",
-        "SegmentsPerSubdirectory": "int",
-        "StreamInfResolution": "str",
-        "TimedMetadataId3Frame": "str",
-        "TimedMetadataId3Period": "int",
-        "TimestampDeltaMilliseconds": "int",
-        "TsFileMode": "str",
-    },
-    total=False,
-)
-
-ChannelHlsInputSettingsDict = TypedDict(
-    "ChannelHlsInputSettingsDict",
-    {
-        "Bandwidth": "int",
-        "BufferSegments": "int",
-        "Retries": "int",
-        "RetryInterval": "int",
-        "Scte35Source": "str",
-    },
-    total=False,
-)
-
-ChannelHlsMediaStoreSettingsDict = TypedDict(
-    "ChannelHlsMediaStoreSettingsDict",
-    {
-        "ConnectionRetryInterval": "int",
-        "FilecacheDuration": "int",
-        "MediaStoreStorageClass": "str",
-        "NumRetries": "int",
-        "RestartDelay": "int",
-    },
-    total=False,
-)
-
-ChannelHlsOutputSettingsDict = TypedDict(
-    "ChannelHlsOutputSettingsDict",
-    {
-        "H265PackagingType": "str",
-        "HlsSettings": "ChannelHlsSettingsDict",
-        "NameModifier": "str",
-        "SegmentModifier": "str",
-    },
-    total=False,
-)
-
-ChannelHlsSettingsDict = TypedDict(
-    "ChannelHlsSettingsDict",
-    {
-        "AudioOnlyHlsSettings": "ChannelAudioOnlyHlsSettingsDict",
-        "Fmp4HlsSettings": "ChannelFmp4HlsSettingsDict",
-        "FrameCaptureHlsSettings": "dict[str, Any]",
-        "StandardHlsSettings": "ChannelStandardHlsSettingsDict",
-    },
-    total=False,
-)
-
-ChannelHlsWebdavSettingsDict = TypedDict(
-    "ChannelHlsWebdavSettingsDict",
-    {
-        "ConnectionRetryInterval": "int",
-        "FilecacheDuration": "int",
-        "HttpTransferMode": "str",
-        "NumRetries": "int",
-        "RestartDelay": "int",
-    },
-    total=False,
-)
-
-ChannelInferenceSettingsDict = TypedDict(
-    "ChannelInferenceSettingsDict",
-    {
-        "AudioFeedInputs": "list[AudioFeedInputDict]",
-        "EnrichmentMethods": "list[str]",
-        "FeedArn": "str",
-    },
-    total=False,
-)
-
-ChannelInputLossBehaviorDict = TypedDict(
-    "ChannelInputLossBehaviorDict",
-    {
-        "BlackFrameMsec": "int",
-        "InputLossImageColor": "str",
-        "InputLossImageSlate": "InputLocationDict",
-        "InputLossImageType": "str",
-        "RepeatFrameMsec": "int",
-    },
-    total=False,
-)
-
-ChannelInputSettingsDict = TypedDict(
-    "ChannelInputSettingsDict",
-    {
-        "AudioSelectors": "list[AudioSelectorDict]",
-        "CaptionSelectors": "list[CaptionSelectorDict]",
-        "DeblockFilter": "str",
-        "DenoiseFilter": "str",
-        "FilterStrength": "int",
-        "InputFilter": "str",
-        "NetworkInputSettings": "ChannelNetworkInputSettingsDict",
-        "Scte35Pid": "int",
-        "Smpte2038DataPreference": "str",
-        "SourceEndBehavior": "str",
-        "VideoSelector": "ChannelVideoSelectorDict",
-    },
-    total=False,
-)
-
-ChannelInputSpecificationDict = TypedDict(
-    "ChannelInputSpecificationDict",
-    {
-        "Codec": "str",
-        "MaximumBitrate": "str",
-        "Resolution": "str",
-    },
-    total=False,
-)
-
-ChannelKeyProviderSettingsDict = TypedDict(
-    "ChannelKeyProviderSettingsDict",
-    {
-        "StaticKeySettings": "ChannelStaticKeySettingsDict",
-    },
-    total=False,
-)
-
-ChannelLinkedChannelSettingsDict = TypedDict(
-    "ChannelLinkedChannelSettingsDict",
-    {
-        "FollowerChannelSettings": "ChannelFollowerChannelSettingsDict",
-        "PrimaryChannelSettings": "ChannelPrimaryChannelSettingsDict",
-    },
-    total=False,
-)
-
-ChannelM2tsSettingsDict = TypedDict(
-    "ChannelM2tsSettingsDict",
-    {
-        "AbsentInputAudioBehavior": "str",
-        "Arib": "str",
-        "AribCaptionsPid": "str",
-        "AribCaptionsPidControl": "str",
-        "AudioBufferModel": "str",
-        "AudioFramesPerPes": "int",
-        "AudioPids": "str",
-        "AudioStreamType": "str",
-        "Bitrate": "int",
-        "BufferModel": "str",
-        "CcDescriptor": "str",
-        "DvbNitSettings": "ChannelDvbNitSettingsDict",
-        "DvbSdtSettings": "ChannelDvbSdtSettingsDict",
-        "DvbSubPids": "str",
-        "DvbTdtSettings": "ChannelDvbTdtSettingsDict",
-        "DvbTeletextPid": "str",
-        "Ebif": "str",
-        "EbpAudioInterval": "str",
-        "EbpLookaheadMs": "int",
-        "EbpPlacement": "str",
-        "EcmPid": "str",
-        "EsRateInPes": "str",
-        "EtvPlatformPid": "str",
-        "EtvSignalPid": "str",
-        "FragmentTime": "float",
-        "Klv": "str",
-        "KlvDataPids": "str",
-        "NielsenId3Behavior": "str",
-        "NullPacketBitrate": "float",
-        "PatInterval": "int",
-        "PcrControl": "str",
-        "PcrPeriod": "int",
-        "PcrPid": "str",
-        "PmtInterval": "int",
-        "PmtPid": "str",
-        "ProgramNum": "int",
-        "RateMode": "str",
-        "Scte27Pids": "str",
-        "Scte35Control": "str",
-        "Scte35Pid": "str",
-        "Scte35PrerollPullupMilliseconds": "float",
-        "SegmentationMarkers": "str",
-        "SegmentationStyle": "str",
-        "SegmentationTime": "float",
-        "TimedMetadataBehavior": "str",
-        "TimedMetadataPid": "str",
-        "TransportStreamId": "int",
-        "VideoPid": "str",
-    },
-    total=False,
-)
-
-ChannelM3u8SettingsDict = TypedDict(
-    "ChannelM3u8SettingsDict",
-    {
-        "AudioFramesPerPes": "int",
-        "AudioPids": "str",
-        "EcmPid": "str",
-        "KlvBehavior": "str",
-        "KlvDataPids": "str",
-        "NielsenId3Behavior": "str",
-        "PatInterval": "int",
-        "PcrControl": "str",
-        "PcrPeriod": "int",
-        "PcrPid": "str",
-        "PmtInterval": "int",
-        "PmtPid": "str",
-        "ProgramNum": "int",
-        "Scte35Behavior": "str",
-        "Scte35Pid": "str",
-        "TimedMetadataBehavior": "str",
-        "TimedMetadataPid": "str",
-        "TransportStreamId": "int",
-        "VideoPid": "str",
-    },
-    total=False,
-)
-
-ChannelMediaConnectRouterGroupSettingsDict = TypedDict(
-    "ChannelMediaConnectRouterGroupSettingsDict",
-    {
-        "AvailabilityZones": "list[str]",
-    },
-    total=False,
-)
-
-ChannelMediaConnectRouterOutputSettingsDict = TypedDict(
-    "ChannelMediaConnectRouterOutputSettingsDict",
-    {
-        "ConnectedRouterInputs": "MediaConnectRouterOutputConnectionMapDict",
-        "ContainerSettings": "UdpMediaConnectRouterContainerSettingsDict",
-        "Destination": "OutputLocationRefDict",
-    },
-    total=False,
-)
-
-ChannelMediaPackageGroupSettingsDict = TypedDict(
-    "ChannelMediaPackageGroupSettingsDict",
-    {
-        "Destination": "OutputLocationRefDict",
-        "MediapackageV2GroupSettings": "MediaPackageV2GroupSettingsDict",
-    },
-    total=False,
-)
-
-ChannelMotionGraphicsConfigurationDict = TypedDict(
-    "ChannelMotionGraphicsConfigurationDict",
-    {
-        "MotionGraphicsInsertion": "str",
-        "MotionGraphicsSettings": "ChannelMotionGraphicsSettingsDict",
-    },
-    total=False,
-)
-
-ChannelMotionGraphicsSettingsDict = TypedDict(
-    "ChannelMotionGraphicsSettingsDict",
-    {
-        "HtmlMotionGraphicsSettings": "dict[str, Any]",
-    },
-    total=False,
-)
-
-ChannelMp2SettingsDict = TypedDict(
-    "ChannelMp2SettingsDict",
-    {
-        "Bitrate": "float",
-        "CodingMode": "str",
-        "SampleRate": "float",
-    },
-    total=False,
-)
-
-ChannelMpeg2SettingsDict = TypedDict(
-    "ChannelMpeg2SettingsDict",
-    {
-        "AdaptiveQuantization": "str",
-        "AfdSignaling": "str",
-        "ColorMetadata": "str",
-        "ColorSpace": "str",
-        "DisplayAspectRatio": "str",
-        "FilterSettings": "Mpeg2FilterSettingsDict",
-        "FixedAfd": "str",
-        "FramerateDenominator": "int",
-        "FramerateNumerator": "int",
-        "GopClosedCadence": "int",
-        "GopNumBFrames": "int",
-        "GopSize": "float",
-        "GopSizeUnits": "str",
-        "ScanType": "str",
-        "SubgopLength": "str",
-        "TimecodeBurninSettings": "ChannelTimecodeBurninSettingsDict",
-        "TimecodeInsertion": "str",
-    },
-    total=False,
-)
-
-ChannelMsSmoothGroupSettingsDict = TypedDict(
-    "ChannelMsSmoothGroupSettingsDict",
-    {
-        "AcquisitionPointId": "str",
-        "AudioOnlyTimecodeControl": "str",
-        "CertificateMode": "str",
-        "ConnectionRetryInterval": "int",
-        "Destination": "OutputLocationRefDict",
-        "EventId": "str",
-        "EventIdMode": "str",
-        "EventStopBehavior": "str",
-        "FilecacheDuration": "int",
-        "FragmentLength": "int",
-        "InputLossAction": "str",
-        "NumRetries": "int",
-        "RestartDelay": "int",
-        "SegmentationMode": "str",
-        "SendDelayMs": "int",
-        "SparseTrackType": "str",
-        "StreamManifestBehavior": "str",
-        "TimestampOffset": "str",
-        "TimestampOffsetMode": "str",
-    },
-    total=False,
-)
-
-ChannelMsSmoothOutputSettingsDict = TypedDict(
-    "ChannelMsSmoothOutputSettingsDict",
-    {
-        "H265PackagingType": "str",
-        "NameModifier": "str",
-    },
-    total=False,
-)
-
-ChannelMulticastInputSettingsDict = TypedDict(
-    "ChannelMulticastInputSettingsDict",
-    {
-        "SourceIpAddress": "str",
-    },
-    total=False,
-)
-
-ChannelMultiplexM2tsSettingsDict = TypedDict(
-    "ChannelMultiplexM2tsSettingsDict",
-    {
-        "AbsentInputAudioBehavior": "str",
-        "Arib": "str",
-        "AudioBufferModel": "str",
-        "AudioFramesPerPes": "int",
-        "AudioStreamType": "str",
-        "CcDescriptor": "str",
-        "Ebif": "str",
-        "EsRateInPes": "str",
-        "Klv": "str",
-        "NielsenId3Behavior": "str",
-        "PcrControl": "str",
-        "PcrPeriod": "int",
-        "Scte35Control": "str",
-        "Scte35PrerollPullupMilliseconds": "float",
-    },
-    total=False,
-)
-
-ChannelMultiplexOutputSettingsDict = TypedDict(
-    "ChannelMultiplexOutputSettingsDict",
-    {
-        "ContainerSettings": "MultiplexContainerSettingsDict",
-        "Destination": "OutputLocationRefDict",
-    },
-    total=False,
-)
-
-ChannelNetworkInputSettingsDict = TypedDict(
-    "ChannelNetworkInputSettingsDict",
-    {
-        "HlsInputSettings": "ChannelHlsInputSettingsDict",
-        "MulticastInputSettings": "ChannelMulticastInputSettingsDict",
-        "ServerValidation": "str",
-    },
-    total=False,
-)
-
-ChannelNielsenConfigurationDict = TypedDict(
-    "ChannelNielsenConfigurationDict",
-    {
-        "DistributorId": "str",
-        "NielsenPcmToId3Tagging": "str",
-    },
-    total=False,
-)
-
-ChannelNielsenWatermarksSettingsDict = TypedDict(
-    "ChannelNielsenWatermarksSettingsDict",
-    {
-        "NielsenCbetSettings": "NielsenCBETDict",
-        "NielsenDistributionType": "str",
-        "NielsenNaesIiNwSettings": "NielsenNaesIiNwOnlySettingsDict",
-        "NielsenNwOnlySettings": "NielsenNaesIiNwOnlySettingsDict",
-    },
-    total=False,
-)
-
-ChannelOutputGroupSettingsDict = TypedDict(
-    "ChannelOutputGroupSettingsDict",
-    {
-        "ArchiveGroupSettings": "ChannelArchiveGroupSettingsDict",
-        "CmafIngestGroupSettings": "ChannelCmafIngestGroupSettingsDict",
-        "FrameCaptureGroupSettings": "ChannelFrameCaptureGroupSettingsDict",
-        "HlsGroupSettings": "ChannelHlsGroupSettingsDict",
-        "MediaConnectRouterGroupSettings": "ChannelMediaConnectRouterGroupSettingsDict",
-        "MediaPackageGroupSettings": "ChannelMediaPackageGroupSettingsDict",
-        "MsSmoothGroupSettings": "ChannelMsSmoothGroupSettingsDict",
-        "MultiplexGroupSettings": "dict[str, Any]",
-        "RtmpGroupSettings": "ChannelRtmpGroupSettingsDict",
-        "SrtGroupSettings": "ChannelSrtGroupSettingsDict",
-        "UdpGroupSettings": "ChannelUdpGroupSettingsDict",
-    },
-    total=False,
-)
-
-ChannelOutputLockingSettingsDict = TypedDict(
-    "ChannelOutputLockingSettingsDict",
-    {
-        "DisabledLockingSettings": "ChannelDisabledLockingSettingsDict",
-        "EpochLockingSettings": "ChannelEpochLockingSettingsDict",
-        "PipelineLockingSettings": "dict[str, Any] | str",
-    },
-    total=False,
-)
-
-ChannelOutputSettingsDict = TypedDict(
-    "ChannelOutputSettingsDict",
-    {
-        "ArchiveOutputSettings": "ChannelArchiveOutputSettingsDict",
-        "CmafIngestOutputSettings": "CmafIngestFrameCaptureOutputSettingsDict",
-        "FrameCaptureOutputSettings": "CmafIngestFrameCaptureOutputSettingsDict",
-        "HlsOutputSettings": "ChannelHlsOutputSettingsDict",
-        "MediaConnectRouterOutputSettings": "ChannelMediaConnectRouterOutputSettingsDict",
-        "MediaPackageOutputSettings": "dict[str, Any] | str",
-        "MsSmoothOutputSettings": "ChannelMsSmoothOutputSettingsDict",
-        "MultiplexOutputSettings": "ChannelMultiplexOutputSettingsDict",
-        "RtmpOutputSettings": "ChannelRtmpOutputSettingsDict",
-        "SrtOutputSettings": "ChannelSrtOutputSettingsDict",
-        "UdpOutputSettings": "ChannelUdpOutputSettingsDict",
-    },
-    total=False,
-)
-
-ChannelPrimaryChannelSettingsDict = TypedDict(
-    "ChannelPrimaryChannelSettingsDict",
-    {
-        "LinkedChannelType": "str",
-    },
-    total=False,
-)
-
-ChannelRemixSettingsDict = TypedDict(
-    "ChannelRemixSettingsDict",
-    {
-        "ChannelMappings": "list[AudioChannelMappingDict]",
-        "ChannelsIn": "int",
-        "ChannelsOut": "int",
-    },
-    total=False,
-)
-
-ChannelRtmpGroupSettingsDict = TypedDict(
-    "ChannelRtmpGroupSettingsDict",
-    {
-        "AdMarkers": "list[str]",
-        "AuthenticationScheme": "str",
-        "CacheFullBehavior": "str",
-        "CacheLength": "int",
-        "CaptionData": "str",
-        "IncludeFillerNalUnits": "str",
-        "InputLossAction": "str",
-        "RestartDelay": "int",
-    },
-    total=False,
-)
-
-ChannelRtmpOutputSettingsDict = TypedDict(
-    "ChannelRtmpOutputSettingsDict",
-    {
-        "CertificateMode": "str",
-        "ConnectionRetryInterval": "int",
-        "Destination": "OutputLocationRefDict",
-        "NumRetries": "int",
-    },
-    total=False,
-)
-
-ChannelScte20SourceSettingsDict = TypedDict(
-    "ChannelScte20SourceSettingsDict",
-    {
-        "Convert608To708": "str",
-        "Source608ChannelNumber": "int",
-    },
-    total=False,
-)
-
-ChannelSmartSubtitleSourceSettingsDict = TypedDict(
-    "ChannelSmartSubtitleSourceSettingsDict",
-    {
-        "CaptionSynchronizationMode": "str",
-        "InferenceFeedOutput": "str",
-    },
-    total=False,
-)
-
-ChannelSrtGroupSettingsDict = TypedDict(
-    "ChannelSrtGroupSettingsDict",
-    {
-        "InputLossAction": "str",
-    },
-    total=False,
-)
-
-ChannelSrtOutputSettingsDict = TypedDict(
-    "ChannelSrtOutputSettingsDict",
-    {
-        "BufferMsec": "int",
-        "ContainerSettings": "UdpMediaConnectRouterContainerSettingsDict",
-        "Destination": "OutputLocationRefDict",
-        "EncryptionType": "str",
-        "Latency": "int",
-    },
-    total=False,
-)
-
-ChannelStandardHlsSettingsDict = TypedDict(
-    "ChannelStandardHlsSettingsDict",
-    {
-        "AudioRenditionSets": "str",
-        "M3u8Settings": "ChannelM3u8SettingsDict",
-    },
-    total=False,
-)
-
-ChannelStaticKeySettingsDict = TypedDict(
-    "ChannelStaticKeySettingsDict",
-    {
-        "KeyProviderServer": "InputLocationDict",
-        "StaticKeyValue": "str",
-    },
-    total=False,
-)
-
-ChannelTeletextSourceSettingsDict = TypedDict(
-    "ChannelTeletextSourceSettingsDict",
-    {
-        "OutputRectangle": "CaptionRectangleDict",
-        "PageNumber": "str",
-    },
-    total=False,
-)
-
-ChannelTemporalFilterSettingsDict = TypedDict(
-    "ChannelTemporalFilterSettingsDict",
-    {
-        "PostFilterSharpening": "str",
-        "Strength": "str",
-    },
-    total=False,
-)
-
-ChannelThumbnailConfigurationDict = TypedDict(
-    "ChannelThumbnailConfigurationDict",
-    {
-        "State": "str",
-    },
-    total=False,
-)
-
-ChannelTimecodeBurninSettingsDict = TypedDict(
-    "ChannelTimecodeBurninSettingsDict",
-    {
-        "FontSize": "str",
-        "Position": "str",
-        "Prefix": "str",
-    },
-    total=False,
-)
-
-ChannelTimecodeConfigDict = TypedDict(
-    "ChannelTimecodeConfigDict",
-    {
-        "Source": "str",
-        "SyncThreshold": "int",
-    },
-    total=False,
-)
-
-ChannelTtmlDestinationSettingsDict = TypedDict(
-    "ChannelTtmlDestinationSettingsDict",
-    {
-        "Position": "TextCaptionPositionSettingsDict",
-        "StyleControl": "str",
-    },
-    total=False,
-)
-
-ChannelUdpGroupSettingsDict = TypedDict(
-    "ChannelUdpGroupSettingsDict",
-    {
-        "InputLossAction": "str",
-        "TimedMetadataId3Frame": "str",
-        "TimedMetadataId3Period": "int",
-    },
-    total=False,
-)
-
-ChannelUdpOutputSettingsDict = TypedDict(
-    "ChannelUdpOutputSettingsDict",
-    {
-        "BufferMsec": "int",
-        "ContainerSettings": "UdpMediaConnectRouterContainerSettingsDict",
-        "Destination": "OutputLocationRefDict",
-        "FecOutputSettings": "ChannelFecOutputSettingsDict",
-    },
-    total=False,
-)
-
-ChannelVideoSelectorDict = TypedDict(
-    "ChannelVideoSelectorDict",
-    {
-        "ColorSpace": "str",
-        "ColorSpaceSettings": "VideoSelectorColorSpaceSettingsDict",
-        "ColorSpaceUsage": "str",
-        "SelectorSettings": "VideoSelectorSettingsDict",
-    },
-    total=False,
-)
-
-ChannelVideoSelectorPidDict = TypedDict(
-    "ChannelVideoSelectorPidDict",
-    {
-        "Pid": "int",
-    },
-    total=False,
-)
-
-ChannelVideoSelectorProgramIdDict = TypedDict(
-    "ChannelVideoSelectorProgramIdDict",
-    {
-        "ProgramId": "int",
-    },
-    total=False,
-)
-
-ChannelWavSettingsDict = TypedDict(
-    "ChannelWavSettingsDict",
-    {
-        "BitDepth": "float",
-        "CodingMode": "str",
-        "SampleRate": "float",
-    },
-    total=False,
-)
-
-ChannelWebvttDestinationSettingsDict = TypedDict(
-    "ChannelWebvttDestinationSettingsDict",
-    {
-        "Position": "TextCaptionPositionSettingsDict",
-        "StyleControl": "str",
-    },
-    total=False,
-)
-
-CmafIngestCaptionLanguageMappingDict = TypedDict(
-    "CmafIngestCaptionLanguageMappingDict",
-    {
-        "CaptionChannel": "int",
-        "LanguageCode": "str",
-    },
-    total=False,
-)
-
-CmafIngestFrameCaptureOutputSettingsDict = TypedDict(
-    "CmafIngestFrameCaptureOutputSettingsDict",
-    {
-        "NameModifier": "str",
-    },
-    total=False,
-)
-
-CmafIngestMediaPackageV2AbWatermarkerIrdetoSettingsDict = TypedDict(
-    "CmafIngestMediaPackageV2AbWatermarkerIrdetoSettingsDict",
-    {
-        "AdditionalDestinationsAlternateDestinations": "list[OutputLocationRefDict]",
-        "AlternateDestination": "OutputLocationRefDict",
-        "CustomProfile": "AbWatermarkingCustomProfileDict",
-        "License": "str",
-        "OperatorId": "int",
-        "PolyPeriod": "int",
-        "Profile": "str",
-        "WatermarkIdLength": "str",
-    },
-    total=False,
-)
-
-CmafIngestWatermarkingSettingsDict = TypedDict(
-    "CmafIngestWatermarkingSettingsDict",
-    {
-        "CmafIngestAbWatermarkerIrdetoSettings": "CmafIngestMediaPackageV2AbWatermarkerIrdetoSettingsDict",
-    },
-    total=False,
-)
-
-ColorCorrectionDict = TypedDict(
-    "ColorCorrectionDict",
-    {
-        "InputColorSpace": "str",
-        "OutputColorSpace": "str",
-        "Uri": "str",
-    },
-    total=False,
-)
-
-EmbeddedCaptionPositionSettingsDict = TypedDict(
-    "EmbeddedCaptionPositionSettingsDict",
-    {
-        "YPositionLine": "int",
-    },
-    total=False,
-)
-
-FailoverConditionDict = TypedDict(
-    "FailoverConditionDict",
-    {
-        "FailoverConditionSettings": "ChannelFailoverConditionSettingsDict",
-    },
-    total=False,
-)
-
-H264ColorSpaceSettingsDict = TypedDict(
-    "H264ColorSpaceSettingsDict",
-    {
-        "ColorSpacePassthroughSettings": "dict[str, Any]",
-        "Rec601Settings": "dict[str, Any]",
-        "Rec709Settings": "dict[str, Any]",
-    },
-    total=False,
-)
-
-H264H265FilterSettingsDict = TypedDict(
-    "H264H265FilterSettingsDict",
-    {
-        "BandwidthReductionFilterSettings": "ChannelBandwidthReductionFilterSettingsDict",
-        "TemporalFilterSettings": "ChannelTemporalFilterSettingsDict",
-    },
-    total=False,
-)
-
-H265ColorSpaceSettingsDict = TypedDict(
-    "H265ColorSpaceSettingsDict",
-    {
-        "ColorSpacePassthroughSettings": "dict[str, Any]",
-        "DolbyVision81Settings": "dict[str, Any]",
-        "Hdr10Settings": "ChannelHdr10SettingsDict",
-        "Hlg2020Settings": "dict[str, Any]",
-        "Rec601Settings": "dict[str, Any]",
-        "Rec709Settings": "dict[str, Any]",
-    },
-    total=False,
-)
-
-InputAttachmentDict = TypedDict(
-    "InputAttachmentDict",
-    {
-        "AutomaticInputFailoverSettings": "ChannelAutomaticInputFailoverSettingsDict",
-        "InputAttachmentName": "str",
-        "InputId": "str",
-        "InputSettings": "ChannelInputSettingsDict",
-        "LogicalInterfaceNames": "list[str]",
-    },
-    total=False,
-)
-
-InputChannelLevelDict = TypedDict(
-    "InputChannelLevelDict",
-    {
-        "Gain": "int",
-        "InputChannel": "int",
-    },
-    total=False,
-)
-
-InputLocationDict = TypedDict(
-    "InputLocationDict",
-    {
-        "PasswordParam": "str",
-        "Uri": "str",
-        "Username": "str",
-    },
-    total=False,
-)
-
-InputLossFailoverSettingsDict = TypedDict(
-    "InputLossFailoverSettingsDict",
-    {
-        "InputLossThresholdMsec": "int",
-    },
-    total=False,
-)
-
-MaintenanceCreateSettingsDict = TypedDict(
-    "MaintenanceCreateSettingsDict",
-    {
-        "MaintenanceDay": "str",
-        "MaintenanceStartTime": "str",
-    },
-    total=False,
-)
-
-MediaConnectRouterOutputConnectionMapDict = TypedDict(
-    "MediaConnectRouterOutputConnectionMapDict",
-    {
-        "Pipeline0": "str",
-        "Pipeline1": "str",
-    },
-    total=False,
-)
-
-MediaConnectRouterOutputDestinationSettingsDict = TypedDict(
-    "MediaConnectRouterOutputDestinationSettingsDict",
-    {
-        "EncryptionType": "str",
-        "SecretArn": "str",
-    },
-    total=False,
-)
-
-MediaPackageOutputDestinationSettingsDict = TypedDict(
-    "MediaPackageOutputDestinationSettingsDict",
-    {
-        "ChannelEndpointId": "str",
-        "ChannelGroup": "str",
-        "ChannelId": "str",
-        "ChannelName": "str",
-        "MediaPackageRegionName": "str",
-    },
-    total=False,
-)
-
-MediaPackageV2DestinationSettingsDict = TypedDict(
-    "MediaPackageV2DestinationSettingsDict",
-    {
-        "AudioGroupId": "str",
-        "AudioRenditionSets": "str",
-        "HlsAutoSelect": "str",
-        "HlsDefault": "str",
-        "OutputUsage": "list[str]",
-    },
-    total=False,
-)
-
-MediaPackageV2GroupSettingsDict = TypedDict(
-    "MediaPackageV2GroupSettingsDict",
-    {
-        "AdditionalDestinations": "list[ChannelAdditionalDestinationsDict]",
-        "CaptionLanguageMappings": "list[CaptionLanguageMappingDict]",
-        "Id3Behavior": "str",
-        "KlvBehavior": "str",
-        "NielsenId3Behavior": "str",
-        "Scte35Type": "str",
-        "SegmentLength": "int",
-        "SegmentLengthUnits": "str",
-        "TimedMetadataId3Frame": "str",
-        "TimedMetadataId3Period": "int",
-        "TimedMetadataPassthrough": "str",
-        "WatermarkingSettings": "MediaPackageV2WatermarkingSettingsDict",
-    },
-    total=False,
-)
-
-MediaPackageV2WatermarkingSettingsDict = TypedDict(
-    "MediaPackageV2WatermarkingSettingsDict",
-    {
-        "MediaPackageV2AbWatermarkerIrdetoSettings": "CmafIngestMediaPackageV2AbWatermarkerIrdetoSettingsDict",
-    },
-    total=False,
-)
-
-Mpeg2FilterSettingsDict = TypedDict(
-    "Mpeg2FilterSettingsDict",
-    {
-        "TemporalFilterSettings": "ChannelTemporalFilterSettingsDict",
-    },
-    total=False,
-)
-
-MultiplexContainerSettingsDict = TypedDict(
-    "MultiplexContainerSettingsDict",
-    {
-        "MultiplexM2tsSettings": "ChannelMultiplexM2tsSettingsDict",
-    },
-    total=False,
-)
-
-MultiplexProgramChannelDestinationSettingsDict = TypedDict(
-    "MultiplexProgramChannelDestinationSettingsDict",
-    {
-        "MultiplexId": "str",
-        "ProgramName": "str",
-    },
-    total=False,
-)
-
-NielsenCBETDict = TypedDict(
-    "NielsenCBETDict",
-    {
-        "CbetCheckDigitString": "str",
-        "CbetStepaside": "str",
-        "Csid": "str",
-    },
-    total=False,
-)
-
-NielsenNaesIiNwOnlySettingsDict = TypedDict(
-    "NielsenNaesIiNwOnlySettingsDict",
-    {
-        "CheckDigitString": "str",
-        "Sid": "float",
-        "Timezone": "str",
-    },
-    total=False,
-)
-
-OutputDict = TypedDict(
-    "OutputDict",
-    {
-        "AudioDescriptionNames": "list[str]",
-        "CaptionDescriptionNames": "list[str]",
-        "OutputName": "str",
-        "OutputSettings": "ChannelOutputSettingsDict",
-        "VideoDescriptionName": "str",
-    },
-    total=False,
-)
-
-OutputDestinationDict = TypedDict(
-    "OutputDestinationDict",
-    {
-        "Id": "str",
-        "LogicalInterfaceNames": "list[str]",
-        "MediaConnectRouterSettings": "list[MediaConnectRouterOutputDestinationSettingsDict]",
-        "MediaPackageSettings": "list[MediaPackageOutputDestinationSettingsDict]",
-        "MultiplexSettings": "MultiplexProgramChannelDestinationSettingsDict",
-        "Settings": "list[OutputDestinationSettingsDict]",
-        "SrtSettings": "list[SrtOutputDestinationSettingsDict]",
-    },
-    total=False,
-)
-
-OutputDestinationSettingsDict = TypedDict(
-    "OutputDestinationSettingsDict",
-    {
-        "PasswordParam": "str",
-        "StreamName": "str",
-        "Url": "str",
-        "Username": "str",
-        "VirtualSourceAddress": "str",
-    },
-    total=False,
-)
-
-OutputGroupDict = TypedDict(
-    "OutputGroupDict",
-    {
-        "Name": "str",
-        "OutputGroupSettings": "ChannelOutputGroupSettingsDict",
-        "Outputs": "list[OutputDict]",
-    },
-    total=False,
-)
-
-OutputLocationRefDict = TypedDict(
-    "OutputLocationRefDict",
-    {
-        "DestinationRefId": "str",
-    },
-    total=False,
-)
-
-Scte27DvbSubSourceSettingsDict = TypedDict(
-    "Scte27DvbSubSourceSettingsDict",
-    {
-        "OcrLanguage": "str",
-        "Pid": "int",
-    },
-    total=False,
-)
-
-Scte35SpliceInsertTimeSignalAposSettingsDict = TypedDict(
-    "Scte35SpliceInsertTimeSignalAposSettingsDict",
-    {
-        "AdAvailOffset": "int",
-        "NoRegionalBlackoutFlag": "str",
-        "WebDeliveryAllowedFlag": "str",
-    },
-    total=False,
-)
-
-SrtOutputDestinationSettingsDict = TypedDict(
-    "SrtOutputDestinationSettingsDict",
-    {
-        "ConnectionMode": "str",
-        "EncryptionPassphraseSecretArn": "str",
-        "ListenerPort": "int",
-        "StreamId": "str",
-        "Url": "str",
-    },
-    total=False,
-)
-
-TextCaptionPositionSettingsDict = TypedDict(
-    "TextCaptionPositionSettingsDict",
-    {
-        "YPositionPercentage": "int",
-    },
-    total=False,
-)
-
-UdpMediaConnectRouterContainerSettingsDict = TypedDict(
-    "UdpMediaConnectRouterContainerSettingsDict",
-    {
-        "M2tsSettings": "ChannelM2tsSettingsDict",
-    },
-    total=False,
-)
-
-VideoBlackFailoverSettingsDict = TypedDict(
-    "VideoBlackFailoverSettingsDict",
-    {
-        "BlackDetectThreshold": "float",
-        "VideoBlackThresholdMsec": "int",
-    },
-    total=False,
-)
-
-VideoCodecSettingsDict = TypedDict(
-    "VideoCodecSettingsDict",
-    {
-        "Av1Settings": "ChannelAv1SettingsDict",
-        "FrameCaptureSettings": "ChannelFrameCaptureSettingsDict",
-        "H264Settings": "ChannelH264SettingsDict",
-        "H265Settings": "ChannelH265SettingsDict",
-        "Mpeg2Settings": "ChannelMpeg2SettingsDict",
-    },
-    total=False,
-)
-
-VideoDescriptionDict = TypedDict(
-    "VideoDescriptionDict",
-    {
-        "Border": "int",
-        "CodecSettings": "VideoCodecSettingsDict",
-        "CropRectangle": "VideoPositionRectangleDict",
-        "Height": "int",
-        "Name": "str",
-        "OutputPositionRectangle": "VideoPositionRectangleDict",
-        "RespondToAfd": "str",
-        "ScalingBehavior": "str",
-        "Sharpness": "int",
-        "Width": "int",
-    },
-    total=False,
-)
-
-VideoPositionRectangleDict = TypedDict(
-    "VideoPositionRectangleDict",
-    {
-        "Height": "int",
-        "Width": "int",
-        "X": "int",
-        "Y": "int",
-    },
-    total=False,
-)
-
-VideoSelectorColorSpaceSettingsDict = TypedDict(
-    "VideoSelectorColorSpaceSettingsDict",
-    {
-        "Hdr10Settings": "ChannelHdr10SettingsDict",
-    },
-    total=False,
-)
-
-VideoSelectorSettingsDict = TypedDict(
-    "VideoSelectorSettingsDict",
-    {
-        "VideoSelectorPid": "ChannelVideoSelectorPidDict",
-        "VideoSelectorProgramId": "ChannelVideoSelectorProgramIdDict",
-    },
-    total=False,
-)
-
-VpcOutputSettingsDict = TypedDict(
-    "VpcOutputSettingsDict",
-    {
-        "PublicAddressAllocationIds": "list[str]",
-        "SecurityGroupIds": "list[str]",
-        "SubnetIds": "list[str]",
-    },
-    total=False,
-)
 
+class AbWatermarkingCustomProfileDict(TypedDict, total=False):
+    """AbWatermarkingCustomProfile as a plain dict."""
+
+    EmbeddingFrequency: float
+    """Type: float."""
+    SceneCut: float
+    """Type: float."""
+    TargetPsnr: float
+    """Type: float."""
+
+
+class ArchiveContainerSettingsDict(TypedDict, total=False):
+    """ArchiveContainerSettings as a plain dict."""
+
+    M2tsSettings: ChannelM2tsSettingsDict
+    """Type: ChannelM2tsSettingsDict."""
+    RawSettings: dict[str, Any]
+    """Type: dict[str, Any]."""
+
+
+class ArchiveFrameCaptureHlsS3SettingsDict(TypedDict, total=False):
+    """ArchiveFrameCaptureHlsS3Settings as a plain dict."""
+
+    CannedAcl: str
+    """Type: str."""
+
+
+class AudioChannelMappingDict(TypedDict, total=False):
+    """AudioChannelMapping as a plain dict."""
+
+    InputChannelLevels: list[InputChannelLevelDict]
+    """Type: list[InputChannelLevelDict]."""
+    OutputChannel: int
+    """Type: int."""
+
+
+class AudioCodecSettingsDict(TypedDict, total=False):
+    """AudioCodecSettings as a plain dict."""
+
+    AacSettings: ChannelAacSettingsDict
+    """Type: ChannelAacSettingsDict."""
+    Ac3Settings: ChannelAc3SettingsDict
+    """Type: ChannelAc3SettingsDict."""
+    Eac3AtmosSettings: ChannelEac3AtmosSettingsDict
+    """Type: ChannelEac3AtmosSettingsDict."""
+    Eac3Settings: ChannelEac3SettingsDict
+    """Type: ChannelEac3SettingsDict."""
+    Mp2Settings: ChannelMp2SettingsDict
+    """Type: ChannelMp2SettingsDict."""
+    PassThroughSettings: dict[str, Any]
+    """Type: dict[str, Any]."""
+    WavSettings: ChannelWavSettingsDict
+    """Type: ChannelWavSettingsDict."""
+
+
+class AudioDescriptionDict(TypedDict, total=False):
+    """AudioDescription as a plain dict."""
+
+    AudioDashRoles: list[str]
+    """Type: list[str]."""
+    AudioNormalizationSettings: ChannelAudioNormalizationSettingsDict
+    """Type: ChannelAudioNormalizationSettingsDict."""
+    AudioSelectorName: str
+    """Type: str."""
+    AudioType: str
+    """Type: str."""
+    AudioTypeControl: str
+    """Type: str."""
+    AudioWatermarkingSettings: AudioWatermarkSettingsDict
+    """Type: AudioWatermarkSettingsDict."""
+    CodecSettings: AudioCodecSettingsDict
+    """Type: AudioCodecSettingsDict."""
+    DvbDashAccessibility: str
+    """Type: str."""
+    LanguageCode: str
+    """Type: str."""
+    LanguageCodeControl: str
+    """Type: str."""
+    Name: str
+    """Type: str."""
+    RemixSettings: ChannelRemixSettingsDict
+    """Type: ChannelRemixSettingsDict."""
+    StreamName: str
+    """Type: str."""
+
+
+class AudioDolbyEDecodeDict(TypedDict, total=False):
+    """AudioDolbyEDecode as a plain dict."""
+
+    ProgramSelection: str
+    """Type: str."""
+
+
+class AudioFeedInputDict(TypedDict, total=False):
+    """AudioFeedInput as a plain dict."""
+
+    AudioSelectorName: str
+    """Type: str."""
+    FeedInput: str
+    """Type: str."""
+
+
+class AudioPidDict(TypedDict, total=False):
+    """AudioPid as a plain dict."""
+
+    DolbyEDecode: AudioDolbyEDecodeDict
+    """Type: AudioDolbyEDecodeDict."""
+    Pid: int
+    """Type: int."""
+    PremixSettings: AudioPreMixerSettingsDict
+    """Type: AudioPreMixerSettingsDict."""
+
+
+class AudioPreMixerSettingsDict(TypedDict, total=False):
+    """AudioPreMixerSettings as a plain dict."""
+
+    AudioNormalizationSettings: ChannelAudioNormalizationSettingsDict
+    """Type: ChannelAudioNormalizationSettingsDict."""
+    Channels: int
+    """Type: int."""
+    GainDb: float
+    """Type: float."""
+    RemixSettings: ChannelRemixSettingsDict
+    """Type: ChannelRemixSettingsDict."""
+
+
+class AudioSelectorDict(TypedDict, total=False):
+    """AudioSelector as a plain dict."""
+
+    Name: str
+    """Type: str."""
+    SelectorSettings: AudioSelectorSettingsDict
+    """Type: AudioSelectorSettingsDict."""
+
+
+class AudioSelectorSettingsDict(TypedDict, total=False):
+    """AudioSelectorSettings as a plain dict."""
+
+    AudioHlsRenditionSelection: ChannelAudioHlsRenditionSelectionDict
+    """Type: ChannelAudioHlsRenditionSelectionDict."""
+    AudioLanguageSelection: ChannelAudioLanguageSelectionDict
+    """Type: ChannelAudioLanguageSelectionDict."""
+    AudioPidSelection: ChannelAudioPidSelectionDict
+    """Type: ChannelAudioPidSelectionDict."""
+    AudioTrackSelection: ChannelAudioTrackSelectionDict
+    """Type: ChannelAudioTrackSelectionDict."""
+
+
+class AudioSilenceFailoverSettingsDict(TypedDict, total=False):
+    """AudioSilenceFailoverSettings as a plain dict."""
+
+    AudioSelectorName: str
+    """Type: str."""
+    AudioSilenceThresholdMsec: int
+    """Type: int."""
+
+
+class AudioTrackDict(TypedDict, total=False):
+    """AudioTrack as a plain dict."""
+
+    PremixSettings: AudioPreMixerSettingsDict
+    """Type: AudioPreMixerSettingsDict."""
+    Track: int
+    """Type: int."""
+
+
+class AudioWatermarkSettingsDict(TypedDict, total=False):
+    """AudioWatermarkSettings as a plain dict."""
+
+    NielsenWatermarksSettings: ChannelNielsenWatermarksSettingsDict
+    """Type: ChannelNielsenWatermarksSettingsDict."""
+
+
+class Av1ColorSpaceSettingsDict(TypedDict, total=False):
+    """Av1ColorSpaceSettings as a plain dict."""
+
+    ColorSpacePassthroughSettings: dict[str, Any]
+    """Type: dict[str, Any]."""
+    Hdr10Settings: ChannelHdr10SettingsDict
+    """Type: ChannelHdr10SettingsDict."""
+    Hlg2020Settings: dict[str, Any]
+    """Type: dict[str, Any]."""
+    Rec601Settings: dict[str, Any]
+    """Type: dict[str, Any]."""
+    Rec709Settings: dict[str, Any]
+    """Type: dict[str, Any]."""
+
+
+class BurnInDvbSubDestinationSettingsDict(TypedDict, total=False):
+    """BurnInDvbSubDestinationSettings as a plain dict."""
+
+    Alignment: str
+    """Type: str."""
+    BackgroundColor: str
+    """Type: str."""
+    BackgroundOpacity: int
+    """Type: int."""
+    Font: InputLocationDict
+    """Type: InputLocationDict."""
+    FontColor: str
+    """Type: str."""
+    FontOpacity: int
+    """Type: int."""
+    FontResolution: int
+    """Type: int."""
+    FontSize: str
+    """Type: str."""
+    OutlineColor: str
+    """Type: str."""
+    OutlineSize: int
+    """Type: int."""
+    ShadowColor: str
+    """Type: str."""
+    ShadowOpacity: int
+    """Type: int."""
+    ShadowXOffset: int
+    """Type: int."""
+    ShadowYOffset: int
+    """Type: int."""
+    SubtitleRows: str
+    """Type: str."""
+    TeletextGridControl: str
+    """Type: str."""
+    XPosition: int
+    """Type: int."""
+    YPosition: int
+    """Type: int."""
+
+
+class CaptionDescriptionDict(TypedDict, total=False):
+    """CaptionDescription as a plain dict."""
+
+    Accessibility: str
+    """Type: str."""
+    CaptionDashRoles: list[str]
+    """Type: list[str]."""
+    CaptionSelectorName: str
+    """Type: str."""
+    DestinationSettings: CaptionDestinationSettingsDict
+    """Type: CaptionDestinationSettingsDict."""
+    DvbDashAccessibility: str
+    """Type: str."""
+    LanguageCode: str
+    """Type: str."""
+    LanguageDescription: str
+    """Type: str."""
+    Name: str
+    """Type: str."""
+
+
+class CaptionDestinationSettingsDict(TypedDict, total=False):
+    """CaptionDestinationSettings as a plain dict."""
+
+    AribDestinationSettings: dict[str, Any]
+    """Type: dict[str, Any]."""
+    BurnInDestinationSettings: BurnInDvbSubDestinationSettingsDict
+    """Type: BurnInDvbSubDestinationSettingsDict."""
+    DvbSubDestinationSettings: BurnInDvbSubDestinationSettingsDict
+    """Type: BurnInDvbSubDestinationSettingsDict."""
+    EbuTtDDestinationSettings: ChannelEbuTtDDestinationSettingsDict
+    """Type: ChannelEbuTtDDestinationSettingsDict."""
+    EmbeddedDestinationSettings: dict[str, Any] | str
+    """Type: dict[str, Any] | str."""
+    EmbeddedPlusScte20DestinationSettings: dict[str, Any]
+    """Type: dict[str, Any]."""
+    RtmpCaptionInfoDestinationSettings: dict[str, Any]
+    """Type: dict[str, Any]."""
+    Scte20PlusEmbeddedDestinationSettings: dict[str, Any]
+    """Type: dict[str, Any]."""
+    Scte27DestinationSettings: dict[str, Any]
+    """Type: dict[str, Any]."""
+    SmpteTtDestinationSettings: dict[str, Any]
+    """Type: dict[str, Any]."""
+    TeletextDestinationSettings: dict[str, Any]
+    """Type: dict[str, Any]."""
+    TtmlDestinationSettings: ChannelTtmlDestinationSettingsDict
+    """Type: ChannelTtmlDestinationSettingsDict."""
+    WebvttDestinationSettings: ChannelWebvttDestinationSettingsDict
+    """Type: ChannelWebvttDestinationSettingsDict."""
+
+
+class CaptionLanguageMappingDict(TypedDict, total=False):
+    """CaptionLanguageMapping as a plain dict."""
+
+    CaptionChannel: int
+    """Type: int."""
+    LanguageCode: str
+    """Type: str."""
+    LanguageDescription: str
+    """Type: str."""
+
+
+class CaptionRectangleDict(TypedDict, total=False):
+    """CaptionRectangle as a plain dict."""
+
+    Height: float
+    """Type: float."""
+    LeftOffset: float
+    """Type: float."""
+    TopOffset: float
+    """Type: float."""
+    Width: float
+    """Type: float."""
+
+
+class CaptionSelectorDict(TypedDict, total=False):
+    """CaptionSelector as a plain dict."""
+
+    LanguageCode: str
+    """Type: str."""
+    Name: str
+    """Type: str."""
+    SelectorSettings: CaptionSelectorSettingsDict
+    """Type: CaptionSelectorSettingsDict."""
+
+
+class CaptionSelectorSettingsDict(TypedDict, total=False):
+    """CaptionSelectorSettings as a plain dict."""
+
+    AncillarySourceSettings: ChannelAncillarySourceSettingsDict
+    """Type: ChannelAncillarySourceSettingsDict."""
+    AribSourceSettings: dict[str, Any]
+    """Type: dict[str, Any]."""
+    DvbSubSourceSettings: Scte27DvbSubSourceSettingsDict
+    """Type: Scte27DvbSubSourceSettingsDict."""
+    EmbeddedSourceSettings: ChannelEmbeddedSourceSettingsDict
+    """Type: ChannelEmbeddedSourceSettingsDict."""
+    Scte20SourceSettings: ChannelScte20SourceSettingsDict
+    """Type: ChannelScte20SourceSettingsDict."""
+    Scte27SourceSettings: Scte27DvbSubSourceSettingsDict
+    """Type: Scte27DvbSubSourceSettingsDict."""
+    SmartSubtitleSourceSettings: ChannelSmartSubtitleSourceSettingsDict
+    """Type: ChannelSmartSubtitleSourceSettingsDict."""
+    TeletextSourceSettings: ChannelTeletextSourceSettingsDict
+    """Type: ChannelTeletextSourceSettingsDict."""
+
+
+class ChannelAacSettingsDict(TypedDict, total=False):
+    """ChannelAacSettings as a plain dict."""
+
+    Bitrate: float
+    """Type: float."""
+    CodingMode: str
+    """Type: str."""
+    InputType: str
+    """Type: str."""
+    Profile: str
+    """Type: str."""
+    RateControlMode: str
+    """Type: str."""
+    RawFormat: str
+    """Type: str."""
+    SampleRate: float
+    """Type: float."""
+    Spec: str
+    """Type: str."""
+    VbrQuality: str
+    """Type: str."""
+
+
+class ChannelAc3SettingsDict(TypedDict, total=False):
+    """ChannelAc3Settings as a plain dict."""
+
+    AttenuationControl: str
+    """Type: str."""
+    Bitrate: float
+    """Type: float."""
+    BitstreamMode: str
+    """Type: str."""
+    CodingMode: str
+    """Type: str."""
+    Dialnorm: int
+    """Type: int."""
+    DrcProfile: str
+    """Type: str."""
+    LfeFilter: str
+    """Type: str."""
+    MetadataControl: str
+    """Type: str."""
+
+
+class ChannelAdditionalDestinationsDict(TypedDict, total=False):
+    """ChannelAdditionalDestinations as a plain dict."""
+
+    Destination: OutputLocationRefDict
+    """Type: OutputLocationRefDict."""
+
+
+class ChannelAncillarySourceSettingsDict(TypedDict, total=False):
+    """ChannelAncillarySourceSettings as a plain dict."""
+
+    SourceAncillaryChannelNumber: int
+    """Type: int."""
+
+
+class ChannelAnywhereSettingsDict(TypedDict, total=False):
+    """ChannelAnywhereSettings as a plain dict."""
+
+    ChannelPlacementGroupId: str
+    """Type: str."""
+    ClusterId: str
+    """Type: str."""
+
+
+class ChannelArchiveCdnSettingsDict(TypedDict, total=False):
+    """ChannelArchiveCdnSettings as a plain dict."""
+
+    ArchiveS3Settings: ArchiveFrameCaptureHlsS3SettingsDict
+    """Type: ArchiveFrameCaptureHlsS3SettingsDict."""
+
+
+class ChannelArchiveGroupSettingsDict(TypedDict, total=False):
+    """ChannelArchiveGroupSettings as a plain dict."""
+
+    ArchiveCdnSettings: ChannelArchiveCdnSettingsDict
+    """Type: ChannelArchiveCdnSettingsDict."""
+    Destination: OutputLocationRefDict
+    """Type: OutputLocationRefDict."""
+    RolloverInterval: int
+    """Type: int."""
+
+
+class ChannelArchiveOutputSettingsDict(TypedDict, total=False):
+    """ChannelArchiveOutputSettings as a plain dict."""
+
+    ContainerSettings: ArchiveContainerSettingsDict
+    """Type: ArchiveContainerSettingsDict."""
+    Extension: str
+    """Type: str."""
+    NameModifier: str
+    """Type: str."""
+
+
+class ChannelAudioHlsRenditionSelectionDict(TypedDict, total=False):
+    """ChannelAudioHlsRenditionSelection as a plain dict."""
+
+    GroupId: str
+    """Type: str."""
+    Name: str
+    """Type: str."""
+
+
+class ChannelAudioLanguageSelectionDict(TypedDict, total=False):
+    """ChannelAudioLanguageSelection as a plain dict."""
+
+    LanguageCode: str
+    """Type: str."""
+    LanguageSelectionPolicy: str
+    """Type: str."""
+
+
+class ChannelAudioNormalizationSettingsDict(TypedDict, total=False):
+    """ChannelAudioNormalizationSettings as a plain dict."""
+
+    Algorithm: str
+    """Type: str."""
+    AlgorithmControl: str
+    """Type: str."""
+    PeakCalculation: str
+    """Type: str."""
+    PeakLimiterThreshold: float
+    """Type: float."""
+    TargetLkfs: float
+    """Type: float."""
+
+
+class ChannelAudioOnlyHlsSettingsDict(TypedDict, total=False):
+    """ChannelAudioOnlyHlsSettings as a plain dict."""
+
+    AudioGroupId: str
+    """Type: str."""
+    AudioOnlyImage: InputLocationDict
+    """Type: InputLocationDict."""
+    AudioTrackType: str
+    """Type: str."""
+    SegmentType: str
+    """Type: str."""
+
+
+class ChannelAudioPidSelectionDict(TypedDict, total=False):
+    """ChannelAudioPidSelection as a plain dict."""
+
+    Pid: int
+    """Type: int."""
+    Pids: list[AudioPidDict]
+    """Type: list[AudioPidDict]."""
+
+
+class ChannelAudioTrackSelectionDict(TypedDict, total=False):
+    """ChannelAudioTrackSelection as a plain dict."""
+
+    DolbyEDecode: AudioDolbyEDecodeDict
+    """Type: AudioDolbyEDecodeDict."""
+    Tracks: list[AudioTrackDict]
+    """Type: list[AudioTrackDict]."""
+
+
+class ChannelAutomaticInputFailoverSettingsDict(TypedDict, total=False):
+    """ChannelAutomaticInputFailoverSettings as a plain dict."""
+
+    ErrorClearTimeMsec: int
+    """Type: int."""
+    FailoverConditions: list[FailoverConditionDict]
+    """Type: list[FailoverConditionDict]."""
+    InputPreference: str
+    """Type: str."""
+    SecondaryInputId: str
+    """Type: str."""
+
+
+class ChannelAv1SettingsDict(TypedDict, total=False):
+    """ChannelAv1Settings as a plain dict."""
+
+    AfdSignaling: str
+    """Type: str."""
+    BitDepth: str
+    """Type: str."""
+    Bitrate: int
+    """Type: int."""
+    BufSize: int
+    """Type: int."""
+    ColorSpaceSettings: Av1ColorSpaceSettingsDict
+    """Type: Av1ColorSpaceSettingsDict."""
+    FixedAfd: str
+    """Type: str."""
+    FramerateDenominator: int
+    """Type: int."""
+    FramerateNumerator: int
+    """Type: int."""
+    GopSize: float
+    """Type: float."""
+    GopSizeUnits: str
+    """Type: str."""
+    Level: str
+    """Type: str."""
+    LookAheadRateControl: str
+    """Type: str."""
+    MaxBitrate: int
+    """Type: int."""
+    MinBitrate: int
+    """Type: int."""
+    MinIInterval: int
+    """Type: int."""
+    ParDenominator: int
+    """Type: int."""
+    ParNumerator: int
+    """Type: int."""
+    QvbrQualityLevel: int
+    """Type: int."""
+    RateControlMode: str
+    """Type: str."""
+    SceneChangeDetect: str
+    """Type: str."""
+    SpatialAq: str
+    """Type: str."""
+    TemporalAq: str
+    """Type: str."""
+    TimecodeBurninSettings: ChannelTimecodeBurninSettingsDict
+    """Type: ChannelTimecodeBurninSettingsDict."""
+    TimecodeInsertion: str
+    """Type: str."""
+
+
+class ChannelAvailBlankingDict(TypedDict, total=False):
+    """ChannelAvailBlanking as a plain dict."""
+
+    AvailBlankingImage: InputLocationDict
+    """Type: InputLocationDict."""
+    State: str
+    """Type: str."""
+
+
+class ChannelAvailConfigurationDict(TypedDict, total=False):
+    """ChannelAvailConfiguration as a plain dict."""
+
+    AvailSettings: ChannelAvailSettingsDict
+    """Type: ChannelAvailSettingsDict."""
+    Scte35SegmentationScope: str
+    """Type: str."""
+
+
+class ChannelAvailSettingsDict(TypedDict, total=False):
+    """ChannelAvailSettings as a plain dict."""
+
+    Esam: ChannelEsamDict
+    """Type: ChannelEsamDict."""
+    Scte35SpliceInsert: Scte35SpliceInsertTimeSignalAposSettingsDict
+    """Type: Scte35SpliceInsertTimeSignalAposSettingsDict."""
+    Scte35TimeSignalApos: Scte35SpliceInsertTimeSignalAposSettingsDict
+    """Type: Scte35SpliceInsertTimeSignalAposSettingsDict."""
+
+
+class ChannelBandwidthReductionFilterSettingsDict(TypedDict, total=False):
+    """ChannelBandwidthReductionFilterSettings as a plain dict."""
+
+    PostFilterSharpening: str
+    """Type: str."""
+    Strength: str
+    """Type: str."""
+
+
+class ChannelBlackoutSlateDict(TypedDict, total=False):
+    """ChannelBlackoutSlate as a plain dict."""
+
+    BlackoutSlateImage: InputLocationDict
+    """Type: InputLocationDict."""
+    NetworkEndBlackout: str
+    """Type: str."""
+    NetworkEndBlackoutImage: InputLocationDict
+    """Type: InputLocationDict."""
+    NetworkId: str
+    """Type: str."""
+    State: str
+    """Type: str."""
+
+
+class ChannelCdiInputSpecificationDict(TypedDict, total=False):
+    """ChannelCdiInputSpecification as a plain dict."""
+
+    Resolution: str
+    """Type: str."""
+
+
+class ChannelCmafIngestGroupSettingsDict(TypedDict, total=False):
+    """ChannelCmafIngestGroupSettings as a plain dict."""
+
+    AdditionalDestinations: list[ChannelAdditionalDestinationsDict]
+    """Type: list[ChannelAdditionalDestinationsDict]."""
+    CaptionLanguageMappings: list[CmafIngestCaptionLanguageMappingDict]
+    """Type: list[CmafIngestCaptionLanguageMappingDict]."""
+    Destination: OutputLocationRefDict
+    """Type: OutputLocationRefDict."""
+    Id3Behavior: str
+    """Type: str."""
+    Id3NameModifier: str
+    """Type: str."""
+    KlvBehavior: str
+    """Type: str."""
+    KlvNameModifier: str
+    """Type: str."""
+    NielsenId3Behavior: str
+    """Type: str."""
+    NielsenId3NameModifier: str
+    """Type: str."""
+    Scte35NameModifier: str
+    """Type: str."""
+    Scte35Type: str
+    """Type: str."""
+    SegmentLength: int
+    """Type: int."""
+    SegmentLengthUnits: str
+    """Type: str."""
+    SendDelayMs: int
+    """Type: int."""
+    TimedMetadataId3Frame: str
+    """Type: str."""
+    TimedMetadataId3Period: int
+    """Type: int."""
+    TimedMetadataPassthrough: str
+    """Type: str."""
+    WatermarkingSettings: CmafIngestWatermarkingSettingsDict
+    """Type: CmafIngestWatermarkingSettingsDict."""
+
+
+class ChannelColorCorrectionSettingsDict(TypedDict, total=False):
+    """ChannelColorCorrectionSettings as a plain dict."""
+
+    GlobalColorCorrections: list[ColorCorrectionDict]
+    """Type: list[ColorCorrectionDict]."""
+
+
+class ChannelDisabledLockingSettingsDict(TypedDict, total=False):
+    """ChannelDisabledLockingSettings as a plain dict."""
+
+    CustomEpoch: str
+    """Type: str."""
+
+
+class ChannelDvbNitSettingsDict(TypedDict, total=False):
+    """ChannelDvbNitSettings as a plain dict."""
+
+    NetworkId: int
+    """Type: int."""
+    NetworkName: str
+    """Type: str."""
+    RepInterval: int
+    """Type: int."""
+
+
+class ChannelDvbSdtSettingsDict(TypedDict, total=False):
+    """ChannelDvbSdtSettings as a plain dict."""
+
+    OutputSdt: str
+    """Type: str."""
+    RepInterval: int
+    """Type: int."""
+    ServiceName: str
+    """Type: str."""
+    ServiceProviderName: str
+    """Type: str."""
+
+
+class ChannelDvbTdtSettingsDict(TypedDict, total=False):
+    """ChannelDvbTdtSettings as a plain dict."""
+
+    RepInterval: int
+    """Type: int."""
+
+
+class ChannelEac3AtmosSettingsDict(TypedDict, total=False):
+    """ChannelEac3AtmosSettings as a plain dict."""
+
+    Bitrate: float
+    """Type: float."""
+    CodingMode: str
+    """Type: str."""
+    Dialnorm: int
+    """Type: int."""
+    DrcLine: str
+    """Type: str."""
+    DrcRf: str
+    """Type: str."""
+    HeightTrim: float
+    """Type: float."""
+    SurroundTrim: float
+    """Type: float."""
+
+
+class ChannelEac3SettingsDict(TypedDict, total=False):
+    """ChannelEac3Settings as a plain dict."""
+
+    AttenuationControl: str
+    """Type: str."""
+    Bitrate: float
+    """Type: float."""
+    BitstreamMode: str
+    """Type: str."""
+    CodingMode: str
+    """Type: str."""
+    DcFilter: str
+    """Type: str."""
+    Dialnorm: int
+    """Type: int."""
+    DrcLine: str
+    """Type: str."""
+    DrcRf: str
+    """Type: str."""
+    LfeControl: str
+    """Type: str."""
+    LfeFilter: str
+    """Type: str."""
+    LoRoCenterMixLevel: float
+    """Type: float."""
+    LoRoSurroundMixLevel: float
+    """Type: float."""
+    LtRtCenterMixLevel: float
+    """Type: float."""
+    LtRtSurroundMixLevel: float
+    """Type: float."""
+    MetadataControl: str
+    """Type: str."""
+    PassthroughControl: str
+    """Type: str."""
+    PhaseControl: str
+    """Type: str."""
+    StereoDownmix: str
+    """Type: str."""
+    SurroundExMode: str
+    """Type: str."""
+    SurroundMode: str
+    """Type: str."""
+
+
+class ChannelEbuTtDDestinationSettingsDict(TypedDict, total=False):
+    """ChannelEbuTtDDestinationSettings as a plain dict."""
+
+    CopyrightHolder: str
+    """Type: str."""
+    DefaultFontSize: int
+    """Type: int."""
+    DefaultLineHeight: int
+    """Type: int."""
+    FillLineGap: str
+    """Type: str."""
+    FontFamily: str
+    """Type: str."""
+    StyleControl: str
+    """Type: str."""
+
+
+class ChannelEmbeddedSourceSettingsDict(TypedDict, total=False):
+    """ChannelEmbeddedSourceSettings as a plain dict."""
+
+    Convert608To708: str
+    """Type: str."""
+    Scte20Detection: str
+    """Type: str."""
+    Source608ChannelNumber: int
+    """Type: int."""
+    Source608TrackNumber: int
+    """Type: int."""
+
+
+class ChannelEncoderSettingsDict(TypedDict, total=False):
+    """ChannelEncoderSettings as a plain dict."""
+
+    AudioDescriptions: list[AudioDescriptionDict]
+    """Type: list[AudioDescriptionDict]."""
+    AvailBlanking: ChannelAvailBlankingDict
+    """Type: ChannelAvailBlankingDict."""
+    AvailConfiguration: ChannelAvailConfigurationDict
+    """Type: ChannelAvailConfigurationDict."""
+    BlackoutSlate: ChannelBlackoutSlateDict
+    """Type: ChannelBlackoutSlateDict."""
+    CaptionDescriptions: list[CaptionDescriptionDict]
+    """Type: list[CaptionDescriptionDict]."""
+    ColorCorrectionSettings: ChannelColorCorrectionSettingsDict
+    """Type: ChannelColorCorrectionSettingsDict."""
+    FeatureActivations: ChannelFeatureActivationsDict
+    """Type: ChannelFeatureActivationsDict."""
+    GlobalConfiguration: ChannelGlobalConfigurationDict
+    """Type: ChannelGlobalConfigurationDict."""
+    MotionGraphicsConfiguration: ChannelMotionGraphicsConfigurationDict
+    """Type: ChannelMotionGraphicsConfigurationDict."""
+    NielsenConfiguration: ChannelNielsenConfigurationDict
+    """Type: ChannelNielsenConfigurationDict."""
+    OutputGroups: list[OutputGroupDict]
+    """Type: list[OutputGroupDict]."""
+    ThumbnailConfiguration: ChannelThumbnailConfigurationDict
+    """Type: ChannelThumbnailConfigurationDict."""
+    TimecodeConfig: ChannelTimecodeConfigDict
+    """Type: ChannelTimecodeConfigDict."""
+    VideoDescriptions: list[VideoDescriptionDict]
+    """Type: list[VideoDescriptionDict]."""
+
+
+class ChannelEngineVersionRequestDict(TypedDict, total=False):
+    """ChannelEngineVersionRequest as a plain dict."""
+
+    Version: str
+    """Type: str."""
+
+
+class ChannelEpochLockingSettingsDict(TypedDict, total=False):
+    """ChannelEpochLockingSettings as a plain dict."""
+
+    CustomEpoch: str
+    """Type: str."""
+    JamSyncTime: str
+    """Type: str."""
+
+
+class ChannelEsamDict(TypedDict, total=False):
+    """ChannelEsam as a plain dict."""
+
+    AcquisitionPointId: str
+    """Type: str."""
+    AdAvailOffset: int
+    """Type: int."""
+    PasswordParam: str
+    """Type: str."""
+    PoisEndpoint: str
+    """Type: str."""
+    Username: str
+    """Type: str."""
+    ZoneIdentity: str
+    """Type: str."""
+
+
+class ChannelFailoverConditionSettingsDict(TypedDict, total=False):
+    """ChannelFailoverConditionSettings as a plain dict."""
+
+    AudioSilenceSettings: AudioSilenceFailoverSettingsDict
+    """Type: AudioSilenceFailoverSettingsDict."""
+    InputLossSettings: InputLossFailoverSettingsDict
+    """Type: InputLossFailoverSettingsDict."""
+    VideoBlackSettings: VideoBlackFailoverSettingsDict
+    """Type: VideoBlackFailoverSettingsDict."""
+
+
+class ChannelFeatureActivationsDict(TypedDict, total=False):
+    """ChannelFeatureActivations as a plain dict."""
+
+    InputPrepareScheduleActions: str
+    """Type: str."""
+    OutputStaticImageOverlayScheduleActions: str
+    """Type: str."""
+
+
+class ChannelFecOutputSettingsDict(TypedDict, total=False):
+    """ChannelFecOutputSettings as a plain dict."""
+
+    ColumnDepth: int
+    """Type: int."""
+    IncludeFec: str
+    """Type: str."""
+    RowLength: int
+    """Type: int."""
+
+
+class ChannelFmp4HlsSettingsDict(TypedDict, total=False):
+    """ChannelFmp4HlsSettings as a plain dict."""
+
+    AudioRenditionSets: str
+    """Type: str."""
+    NielsenId3Behavior: str
+    """Type: str."""
+    TimedMetadataBehavior: str
+    """Type: str."""
+
+
+class ChannelFollowerChannelSettingsDict(TypedDict, total=False):
+    """ChannelFollowerChannelSettings as a plain dict."""
+
+    LinkedChannelType: str
+    """Type: str."""
+    PrimaryChannelArn: str
+    """Type: str."""
+
+
+class ChannelFrameCaptureCdnSettingsDict(TypedDict, total=False):
+    """ChannelFrameCaptureCdnSettings as a plain dict."""
+
+    FrameCaptureS3Settings: ArchiveFrameCaptureHlsS3SettingsDict
+    """Type: ArchiveFrameCaptureHlsS3SettingsDict."""
+
+
+class ChannelFrameCaptureGroupSettingsDict(TypedDict, total=False):
+    """ChannelFrameCaptureGroupSettings as a plain dict."""
+
+    Destination: OutputLocationRefDict
+    """Type: OutputLocationRefDict."""
+    FrameCaptureCdnSettings: ChannelFrameCaptureCdnSettingsDict
+    """Type: ChannelFrameCaptureCdnSettingsDict."""
+
+
+class ChannelFrameCaptureSettingsDict(TypedDict, total=False):
+    """ChannelFrameCaptureSettings as a plain dict."""
+
+    CaptureInterval: int
+    """Type: int."""
+    CaptureIntervalUnits: str
+    """Type: str."""
+    TimecodeBurninSettings: ChannelTimecodeBurninSettingsDict
+    """Type: ChannelTimecodeBurninSettingsDict."""
+
+
+class ChannelGlobalConfigurationDict(TypedDict, total=False):
+    """ChannelGlobalConfiguration as a plain dict."""
+
+    InitialAudioGain: int
+    """Type: int."""
+    InputEndAction: str
+    """Type: str."""
+    InputLossBehavior: ChannelInputLossBehaviorDict
+    """Type: ChannelInputLossBehaviorDict."""
+    OutputLockingMode: str
+    """Type: str."""
+    OutputLockingSettings: ChannelOutputLockingSettingsDict
+    """Type: ChannelOutputLockingSettingsDict."""
+    OutputTimingSource: str
+    """Type: str."""
+    SupportLowFramerateInputs: str
+    """Type: str."""
+
+
+class ChannelH264SettingsDict(TypedDict, total=False):
+    """ChannelH264Settings as a plain dict."""
+
+    AdaptiveQuantization: str
+    """Type: str."""
+    AfdSignaling: str
+    """Type: str."""
+    Bitrate: int
+    """Type: int."""
+    BufFillPct: int
+    """Type: int."""
+    BufSize: int
+    """Type: int."""
+    ColorMetadata: str
+    """Type: str."""
+    ColorSpaceSettings: H264ColorSpaceSettingsDict
+    """Type: H264ColorSpaceSettingsDict."""
+    EntropyEncoding: str
+    """Type: str."""
+    FilterSettings: H264H265FilterSettingsDict
+    """Type: H264H265FilterSettingsDict."""
+    FixedAfd: str
+    """Type: str."""
+    FlickerAq: str
+    """Type: str."""
+    ForceFieldPictures: str
+    """Type: str."""
+    FramerateControl: str
+    """Type: str."""
+    FramerateDenominator: int
+    """Type: int."""
+    FramerateNumerator: int
+    """Type: int."""
+    GopBReference: str
+    """Type: str."""
+    GopClosedCadence: int
+    """Type: int."""
+    GopNumBFrames: int
+    """Type: int."""
+    GopSize: float
+    """Type: float."""
+    GopSizeUnits: str
+    """Type: str."""
+    Level: str
+    """Type: str."""
+    LookAheadRateControl: str
+    """Type: str."""
+    MaxBitrate: int
+    """Type: int."""
+    MinBitrate: int
+    """Type: int."""
+    MinIInterval: int
+    """Type: int."""
+    MinQp: int
+    """Type: int."""
+    NumRefFrames: int
+    """Type: int."""
+    ParControl: str
+    """Type: str."""
+    ParDenominator: int
+    """Type: int."""
+    ParNumerator: int
+    """Type: int."""
+    Profile: str
+    """Type: str."""
+    QualityLevel: str
+    """Type: str."""
+    QvbrQualityLevel: int
+    """Type: int."""
+    RateControlMode: str
+    """Type: str."""
+    ScanType: str
+    """Type: str."""
+    SceneChangeDetect: str
+    """Type: str."""
+    Slices: int
+    """Type: int."""
+    Softness: int
+    """Type: int."""
+    SpatialAq: str
+    """Type: str."""
+    SubgopLength: str
+    """Type: str."""
+    Syntax: str
+    """Type: str."""
+    TemporalAq: str
+    """Type: str."""
+    TimecodeBurninSettings: ChannelTimecodeBurninSettingsDict
+    """Type: ChannelTimecodeBurninSettingsDict."""
+    TimecodeInsertion: str
+    """Type: str."""
+
+
+class ChannelH265SettingsDict(TypedDict, total=False):
+    """ChannelH265Settings as a plain dict."""
+
+    AdaptiveQuantization: str
+    """Type: str."""
+    AfdSignaling: str
+    """Type: str."""
+    AlternativeTransferFunction: str
+    """Type: str."""
+    Bitrate: int
+    """Type: int."""
+    BufSize: int
+    """Type: int."""
+    ColorMetadata: str
+    """Type: str."""
+    ColorSpaceSettings: H265ColorSpaceSettingsDict
+    """Type: H265ColorSpaceSettingsDict."""
+    Deblocking: str
+    """Type: str."""
+    FilterSettings: H264H265FilterSettingsDict
+    """Type: H264H265FilterSettingsDict."""
+    FixedAfd: str
+    """Type: str."""
+    FlickerAq: str
+    """Type: str."""
+    FramerateDenominator: int
+    """Type: int."""
+    FramerateNumerator: int
+    """Type: int."""
+    GopBReference: str
+    """Type: str."""
+    GopClosedCadence: int
+    """Type: int."""
+    GopNumBFrames: int
+    """Type: int."""
+    GopSize: float
+    """Type: float."""
+    GopSizeUnits: str
+    """Type: str."""
+    Level: str
+    """Type: str."""
+    LookAheadRateControl: str
+    """Type: str."""
+    MaxBitrate: int
+    """Type: int."""
+    MinBitrate: int
+    """Type: int."""
+    MinIInterval: int
+    """Type: int."""
+    MinQp: int
+    """Type: int."""
+    MvOverPictureBoundaries: str
+    """Type: str."""
+    MvTemporalPredictor: str
+    """Type: str."""
+    ParDenominator: int
+    """Type: int."""
+    ParNumerator: int
+    """Type: int."""
+    Profile: str
+    """Type: str."""
+    QvbrQualityLevel: int
+    """Type: int."""
+    RateControlMode: str
+    """Type: str."""
+    ScanType: str
+    """Type: str."""
+    SceneChangeDetect: str
+    """Type: str."""
+    Slices: int
+    """Type: int."""
+    SubgopLength: str
+    """Type: str."""
+    Tier: str
+    """Type: str."""
+    TileHeight: int
+    """Type: int."""
+    TilePadding: str
+    """Type: str."""
+    TileWidth: int
+    """Type: int."""
+    TimecodeBurninSettings: ChannelTimecodeBurninSettingsDict
+    """Type: ChannelTimecodeBurninSettingsDict."""
+    TimecodeInsertion: str
+    """Type: str."""
+    TreeblockSize: str
+    """Type: str."""
+
+
+class ChannelHdr10SettingsDict(TypedDict, total=False):
+    """ChannelHdr10Settings as a plain dict."""
+
+    MaxCll: int
+    """Type: int."""
+    MaxFall: int
+    """Type: int."""
+
+
+class ChannelHlsAkamaiSettingsDict(TypedDict, total=False):
+    """ChannelHlsAkamaiSettings as a plain dict."""
+
+    ConnectionRetryInterval: int
+    """Type: int."""
+    FilecacheDuration: int
+    """Type: int."""
+    HttpTransferMode: str
+    """Type: str."""
+    NumRetries: int
+    """Type: int."""
+    RestartDelay: int
+    """Type: int."""
+    Salt: str
+    """Type: str."""
+    Token: str
+    """Type: str."""
+
+
+class ChannelHlsBasicPutSettingsDict(TypedDict, total=False):
+    """ChannelHlsBasicPutSettings as a plain dict."""
+
+    ConnectionRetryInterval: int
+    """Type: int."""
+    FilecacheDuration: int
+    """Type: int."""
+    NumRetries: int
+    """Type: int."""
+    RestartDelay: int
+    """Type: int."""
+
+
+class ChannelHlsCdnSettingsDict(TypedDict, total=False):
+    """ChannelHlsCdnSettings as a plain dict."""
+
+    HlsAkamaiSettings: ChannelHlsAkamaiSettingsDict
+    """Type: ChannelHlsAkamaiSettingsDict."""
+    HlsBasicPutSettings: ChannelHlsBasicPutSettingsDict
+    """Type: ChannelHlsBasicPutSettingsDict."""
+    HlsMediaStoreSettings: ChannelHlsMediaStoreSettingsDict
+    """Type: ChannelHlsMediaStoreSettingsDict."""
+    HlsS3Settings: ArchiveFrameCaptureHlsS3SettingsDict
+    """Type: ArchiveFrameCaptureHlsS3SettingsDict."""
+    HlsWebdavSettings: ChannelHlsWebdavSettingsDict
+    """Type: ChannelHlsWebdavSettingsDict."""
+
+
+class ChannelHlsGroupSettingsDict(TypedDict, total=False):
+    """ChannelHlsGroupSettings as a plain dict."""
+
+    AdMarkers: list[str]
+    """Type: list[str]."""
+    BaseUrlContent: str
+    """Type: str."""
+    BaseUrlContent1: str
+    """Type: str."""
+    BaseUrlManifest: str
+    """Type: str."""
+    BaseUrlManifest1: str
+    """Type: str."""
+    CaptionLanguageMappings: list[CaptionLanguageMappingDict]
+    """Type: list[CaptionLanguageMappingDict]."""
+    CaptionLanguageSetting: str
+    """Type: str."""
+    ClientCache: str
+    """Type: str."""
+    CodecSpecification: str
+    """Type: str."""
+    ConstantIv: str
+    """Type: str."""
+    Destination: OutputLocationRefDict
+    """Type: OutputLocationRefDict."""
+    DirectoryStructure: str
+    """Type: str."""
+    DiscontinuityTags: str
+    """Type: str."""
+    EncryptionType: str
+    """Type: str."""
+    HlsCdnSettings: ChannelHlsCdnSettingsDict
+    """Type: ChannelHlsCdnSettingsDict."""
+    HlsId3SegmentTagging: str
+    """Type: str."""
+    IFrameOnlyPlaylists: str
+    """Type: str."""
+    IncompleteSegmentBehavior: str
+    """Type: str."""
+    IndexNSegments: int
+    """Type: int."""
+    InputLossAction: str
+    """Type: str."""
+    IvInManifest: str
+    """Type: str."""
+    IvSource: str
+    """Type: str."""
+    KeepSegments: int
+    """Type: int."""
+    KeyFormat: str
+    """Type: str."""
+    KeyFormatVersions: str
+    """Type: str."""
+    KeyProviderSettings: ChannelKeyProviderSettingsDict
+    """Type: ChannelKeyProviderSettingsDict."""
+    ManifestCompression: str
+    """Type: str."""
+    ManifestDurationFormat: str
+    """Type: str."""
+    MinSegmentLength: int
+    """Type: int."""
+    Mode: str
+    """Type: str."""
+    OutputSelection: str
+    """Type: str."""
+    ProgramDateTime: str
+    """Type: str."""
+    ProgramDateTimeClock: str
+    """Type: str."""
+    ProgramDateTimePeriod: int
+    """Type: int."""
+    RedundantManifest: str
+    """Type: str."""
+    SegmentLength: int
+    """Type: int."""
+    SegmentationMode: str
+    """Type: str."""
+    SegmentsPerSubdirectory: int
+    """Type: int."""
+    StreamInfResolution: str
+    """Type: str."""
+    TimedMetadataId3Frame: str
+    """Type: str."""
+    TimedMetadataId3Period: int
+    """Type: int."""
+    TimestampDeltaMilliseconds: int
+    """Type: int."""
+    TsFileMode: str
+    """Type: str."""
+
+
+class ChannelHlsInputSettingsDict(TypedDict, total=False):
+    """ChannelHlsInputSettings as a plain dict."""
+
+    Bandwidth: int
+    """Type: int."""
+    BufferSegments: int
+    """Type: int."""
+    Retries: int
+    """Type: int."""
+    RetryInterval: int
+    """Type: int."""
+    Scte35Source: str
+    """Type: str."""
+
+
+class ChannelHlsMediaStoreSettingsDict(TypedDict, total=False):
+    """ChannelHlsMediaStoreSettings as a plain dict."""
+
+    ConnectionRetryInterval: int
+    """Type: int."""
+    FilecacheDuration: int
+    """Type: int."""
+    MediaStoreStorageClass: str
+    """Type: str."""
+    NumRetries: int
+    """Type: int."""
+    RestartDelay: int
+    """Type: int."""
+
+
+class ChannelHlsOutputSettingsDict(TypedDict, total=False):
+    """ChannelHlsOutputSettings as a plain dict."""
+
+    H265PackagingType: str
+    """Type: str."""
+    HlsSettings: ChannelHlsSettingsDict
+    """Type: ChannelHlsSettingsDict."""
+    NameModifier: str
+    """Type: str."""
+    SegmentModifier: str
+    """Type: str."""
+
+
+class ChannelHlsSettingsDict(TypedDict, total=False):
+    """ChannelHlsSettings as a plain dict."""
+
+    AudioOnlyHlsSettings: ChannelAudioOnlyHlsSettingsDict
+    """Type: ChannelAudioOnlyHlsSettingsDict."""
+    Fmp4HlsSettings: ChannelFmp4HlsSettingsDict
+    """Type: ChannelFmp4HlsSettingsDict."""
+    FrameCaptureHlsSettings: dict[str, Any]
+    """Type: dict[str, Any]."""
+    StandardHlsSettings: ChannelStandardHlsSettingsDict
+    """Type: ChannelStandardHlsSettingsDict."""
+
+
+class ChannelHlsWebdavSettingsDict(TypedDict, total=False):
+    """ChannelHlsWebdavSettings as a plain dict."""
+
+    ConnectionRetryInterval: int
+    """Type: int."""
+    FilecacheDuration: int
+    """Type: int."""
+    HttpTransferMode: str
+    """Type: str."""
+    NumRetries: int
+    """Type: int."""
+    RestartDelay: int
+    """Type: int."""
+
+
+class ChannelInferenceSettingsDict(TypedDict, total=False):
+    """ChannelInferenceSettings as a plain dict."""
+
+    AudioFeedInputs: list[AudioFeedInputDict]
+    """Type: list[AudioFeedInputDict]."""
+    EnrichmentMethods: list[str]
+    """Type: list[str]."""
+    FeedArn: str
+    """Type: str."""
+
+
+class ChannelInputLossBehaviorDict(TypedDict, total=False):
+    """ChannelInputLossBehavior as a plain dict."""
+
+    BlackFrameMsec: int
+    """Type: int."""
+    InputLossImageColor: str
+    """Type: str."""
+    InputLossImageSlate: InputLocationDict
+    """Type: InputLocationDict."""
+    InputLossImageType: str
+    """Type: str."""
+    RepeatFrameMsec: int
+    """Type: int."""
+
+
+class ChannelInputSettingsDict(TypedDict, total=False):
+    """ChannelInputSettings as a plain dict."""
+
+    AudioSelectors: list[AudioSelectorDict]
+    """Type: list[AudioSelectorDict]."""
+    CaptionSelectors: list[CaptionSelectorDict]
+    """Type: list[CaptionSelectorDict]."""
+    DeblockFilter: str
+    """Type: str."""
+    DenoiseFilter: str
+    """Type: str."""
+    FilterStrength: int
+    """Type: int."""
+    InputFilter: str
+    """Type: str."""
+    NetworkInputSettings: ChannelNetworkInputSettingsDict
+    """Type: ChannelNetworkInputSettingsDict."""
+    Scte35Pid: int
+    """Type: int."""
+    Smpte2038DataPreference: str
+    """Type: str."""
+    SourceEndBehavior: str
+    """Type: str."""
+    VideoSelector: ChannelVideoSelectorDict
+    """Type: ChannelVideoSelectorDict."""
+
+
+class ChannelInputSpecificationDict(TypedDict, total=False):
+    """ChannelInputSpecification as a plain dict."""
+
+    Codec: str
+    """Type: str."""
+    MaximumBitrate: str
+    """Type: str."""
+    Resolution: str
+    """Type: str."""
+
+
+class ChannelKeyProviderSettingsDict(TypedDict, total=False):
+    """ChannelKeyProviderSettings as a plain dict."""
+
+    StaticKeySettings: ChannelStaticKeySettingsDict
+    """Type: ChannelStaticKeySettingsDict."""
+
+
+class ChannelLinkedChannelSettingsDict(TypedDict, total=False):
+    """ChannelLinkedChannelSettings as a plain dict."""
+
+    FollowerChannelSettings: ChannelFollowerChannelSettingsDict
+    """Type: ChannelFollowerChannelSettingsDict."""
+    PrimaryChannelSettings: ChannelPrimaryChannelSettingsDict
+    """Type: ChannelPrimaryChannelSettingsDict."""
+
+
+class ChannelM2tsSettingsDict(TypedDict, total=False):
+    """ChannelM2tsSettings as a plain dict."""
+
+    AbsentInputAudioBehavior: str
+    """Type: str."""
+    Arib: str
+    """Type: str."""
+    AribCaptionsPid: str
+    """Type: str."""
+    AribCaptionsPidControl: str
+    """Type: str."""
+    AudioBufferModel: str
+    """Type: str."""
+    AudioFramesPerPes: int
+    """Type: int."""
+    AudioPids: str
+    """Type: str."""
+    AudioStreamType: str
+    """Type: str."""
+    Bitrate: int
+    """Type: int."""
+    BufferModel: str
+    """Type: str."""
+    CcDescriptor: str
+    """Type: str."""
+    DvbNitSettings: ChannelDvbNitSettingsDict
+    """Type: ChannelDvbNitSettingsDict."""
+    DvbSdtSettings: ChannelDvbSdtSettingsDict
+    """Type: ChannelDvbSdtSettingsDict."""
+    DvbSubPids: str
+    """Type: str."""
+    DvbTdtSettings: ChannelDvbTdtSettingsDict
+    """Type: ChannelDvbTdtSettingsDict."""
+    DvbTeletextPid: str
+    """Type: str."""
+    Ebif: str
+    """Type: str."""
+    EbpAudioInterval: str
+    """Type: str."""
+    EbpLookaheadMs: int
+    """Type: int."""
+    EbpPlacement: str
+    """Type: str."""
+    EcmPid: str
+    """Type: str."""
+    EsRateInPes: str
+    """Type: str."""
+    EtvPlatformPid: str
+    """Type: str."""
+    EtvSignalPid: str
+    """Type: str."""
+    FragmentTime: float
+    """Type: float."""
+    Klv: str
+    """Type: str."""
+    KlvDataPids: str
+    """Type: str."""
+    NielsenId3Behavior: str
+    """Type: str."""
+    NullPacketBitrate: float
+    """Type: float."""
+    PatInterval: int
+    """Type: int."""
+    PcrControl: str
+    """Type: str."""
+    PcrPeriod: int
+    """Type: int."""
+    PcrPid: str
+    """Type: str."""
+    PmtInterval: int
+    """Type: int."""
+    PmtPid: str
+    """Type: str."""
+    ProgramNum: int
+    """Type: int."""
+    RateMode: str
+    """Type: str."""
+    Scte27Pids: str
+    """Type: str."""
+    Scte35Control: str
+    """Type: str."""
+    Scte35Pid: str
+    """Type: str."""
+    Scte35PrerollPullupMilliseconds: float
+    """Type: float."""
+    SegmentationMarkers: str
+    """Type: str."""
+    SegmentationStyle: str
+    """Type: str."""
+    SegmentationTime: float
+    """Type: float."""
+    TimedMetadataBehavior: str
+    """Type: str."""
+    TimedMetadataPid: str
+    """Type: str."""
+    TransportStreamId: int
+    """Type: int."""
+    VideoPid: str
+    """Type: str."""
+
+
+class ChannelM3u8SettingsDict(TypedDict, total=False):
+    """ChannelM3u8Settings as a plain dict."""
+
+    AudioFramesPerPes: int
+    """Type: int."""
+    AudioPids: str
+    """Type: str."""
+    EcmPid: str
+    """Type: str."""
+    KlvBehavior: str
+    """Type: str."""
+    KlvDataPids: str
+    """Type: str."""
+    NielsenId3Behavior: str
+    """Type: str."""
+    PatInterval: int
+    """Type: int."""
+    PcrControl: str
+    """Type: str."""
+    PcrPeriod: int
+    """Type: int."""
+    PcrPid: str
+    """Type: str."""
+    PmtInterval: int
+    """Type: int."""
+    PmtPid: str
+    """Type: str."""
+    ProgramNum: int
+    """Type: int."""
+    Scte35Behavior: str
+    """Type: str."""
+    Scte35Pid: str
+    """Type: str."""
+    TimedMetadataBehavior: str
+    """Type: str."""
+    TimedMetadataPid: str
+    """Type: str."""
+    TransportStreamId: int
+    """Type: int."""
+    VideoPid: str
+    """Type: str."""
+
+
+class ChannelMediaConnectRouterGroupSettingsDict(TypedDict, total=False):
+    """ChannelMediaConnectRouterGroupSettings as a plain dict."""
+
+    AvailabilityZones: list[str]
+    """Type: list[str]."""
+
+
+class ChannelMediaConnectRouterOutputSettingsDict(TypedDict, total=False):
+    """ChannelMediaConnectRouterOutputSettings as a plain dict."""
+
+    ConnectedRouterInputs: MediaConnectRouterOutputConnectionMapDict
+    """Type: MediaConnectRouterOutputConnectionMapDict."""
+    ContainerSettings: UdpMediaConnectRouterContainerSettingsDict
+    """Type: UdpMediaConnectRouterContainerSettingsDict."""
+    Destination: OutputLocationRefDict
+    """Type: OutputLocationRefDict."""
+
+
+class ChannelMediaPackageGroupSettingsDict(TypedDict, total=False):
+    """ChannelMediaPackageGroupSettings as a plain dict."""
+
+    Destination: OutputLocationRefDict
+    """Type: OutputLocationRefDict."""
+    MediapackageV2GroupSettings: MediaPackageV2GroupSettingsDict
+    """Type: MediaPackageV2GroupSettingsDict."""
+
+
+class ChannelMotionGraphicsConfigurationDict(TypedDict, total=False):
+    """ChannelMotionGraphicsConfiguration as a plain dict."""
+
+    MotionGraphicsInsertion: str
+    """Type: str."""
+    MotionGraphicsSettings: ChannelMotionGraphicsSettingsDict
+    """Type: ChannelMotionGraphicsSettingsDict."""
+
+
+class ChannelMotionGraphicsSettingsDict(TypedDict, total=False):
+    """ChannelMotionGraphicsSettings as a plain dict."""
+
+    HtmlMotionGraphicsSettings: dict[str, Any]
+    """Type: dict[str, Any]."""
+
+
+class ChannelMp2SettingsDict(TypedDict, total=False):
+    """ChannelMp2Settings as a plain dict."""
+
+    Bitrate: float
+    """Type: float."""
+    CodingMode: str
+    """Type: str."""
+    SampleRate: float
+    """Type: float."""
+
+
+class ChannelMpeg2SettingsDict(TypedDict, total=False):
+    """ChannelMpeg2Settings as a plain dict."""
+
+    AdaptiveQuantization: str
+    """Type: str."""
+    AfdSignaling: str
+    """Type: str."""
+    ColorMetadata: str
+    """Type: str."""
+    ColorSpace: str
+    """Type: str."""
+    DisplayAspectRatio: str
+    """Type: str."""
+    FilterSettings: Mpeg2FilterSettingsDict
+    """Type: Mpeg2FilterSettingsDict."""
+    FixedAfd: str
+    """Type: str."""
+    FramerateDenominator: int
+    """Type: int."""
+    FramerateNumerator: int
+    """Type: int."""
+    GopClosedCadence: int
+    """Type: int."""
+    GopNumBFrames: int
+    """Type: int."""
+    GopSize: float
+    """Type: float."""
+    GopSizeUnits: str
+    """Type: str."""
+    ScanType: str
+    """Type: str."""
+    SubgopLength: str
+    """Type: str."""
+    TimecodeBurninSettings: ChannelTimecodeBurninSettingsDict
+    """Type: ChannelTimecodeBurninSettingsDict."""
+    TimecodeInsertion: str
+    """Type: str."""
+
+
+class ChannelMsSmoothGroupSettingsDict(TypedDict, total=False):
+    """ChannelMsSmoothGroupSettings as a plain dict."""
+
+    AcquisitionPointId: str
+    """Type: str."""
+    AudioOnlyTimecodeControl: str
+    """Type: str."""
+    CertificateMode: str
+    """Type: str."""
+    ConnectionRetryInterval: int
+    """Type: int."""
+    Destination: OutputLocationRefDict
+    """Type: OutputLocationRefDict."""
+    EventId: str
+    """Type: str."""
+    EventIdMode: str
+    """Type: str."""
+    EventStopBehavior: str
+    """Type: str."""
+    FilecacheDuration: int
+    """Type: int."""
+    FragmentLength: int
+    """Type: int."""
+    InputLossAction: str
+    """Type: str."""
+    NumRetries: int
+    """Type: int."""
+    RestartDelay: int
+    """Type: int."""
+    SegmentationMode: str
+    """Type: str."""
+    SendDelayMs: int
+    """Type: int."""
+    SparseTrackType: str
+    """Type: str."""
+    StreamManifestBehavior: str
+    """Type: str."""
+    TimestampOffset: str
+    """Type: str."""
+    TimestampOffsetMode: str
+    """Type: str."""
+
+
+class ChannelMsSmoothOutputSettingsDict(TypedDict, total=False):
+    """ChannelMsSmoothOutputSettings as a plain dict."""
+
+    H265PackagingType: str
+    """Type: str."""
+    NameModifier: str
+    """Type: str."""
+
+
+class ChannelMulticastInputSettingsDict(TypedDict, total=False):
+    """ChannelMulticastInputSettings as a plain dict."""
+
+    SourceIpAddress: str
+    """Type: str."""
+
+
+class ChannelMultiplexM2tsSettingsDict(TypedDict, total=False):
+    """ChannelMultiplexM2tsSettings as a plain dict."""
+
+    AbsentInputAudioBehavior: str
+    """Type: str."""
+    Arib: str
+    """Type: str."""
+    AudioBufferModel: str
+    """Type: str."""
+    AudioFramesPerPes: int
+    """Type: int."""
+    AudioStreamType: str
+    """Type: str."""
+    CcDescriptor: str
+    """Type: str."""
+    Ebif: str
+    """Type: str."""
+    EsRateInPes: str
+    """Type: str."""
+    Klv: str
+    """Type: str."""
+    NielsenId3Behavior: str
+    """Type: str."""
+    PcrControl: str
+    """Type: str."""
+    PcrPeriod: int
+    """Type: int."""
+    Scte35Control: str
+    """Type: str."""
+    Scte35PrerollPullupMilliseconds: float
+    """Type: float."""
+
+
+class ChannelMultiplexOutputSettingsDict(TypedDict, total=False):
+    """ChannelMultiplexOutputSettings as a plain dict."""
+
+    ContainerSettings: MultiplexContainerSettingsDict
+    """Type: MultiplexContainerSettingsDict."""
+    Destination: OutputLocationRefDict
+    """Type: OutputLocationRefDict."""
+
+
+class ChannelNetworkInputSettingsDict(TypedDict, total=False):
+    """ChannelNetworkInputSettings as a plain dict."""
+
+    HlsInputSettings: ChannelHlsInputSettingsDict
+    """Type: ChannelHlsInputSettingsDict."""
+    MulticastInputSettings: ChannelMulticastInputSettingsDict
+    """Type: ChannelMulticastInputSettingsDict."""
+    ServerValidation: str
+    """Type: str."""
+
+
+class ChannelNielsenConfigurationDict(TypedDict, total=False):
+    """ChannelNielsenConfiguration as a plain dict."""
+
+    DistributorId: str
+    """Type: str."""
+    NielsenPcmToId3Tagging: str
+    """Type: str."""
+
+
+class ChannelNielsenWatermarksSettingsDict(TypedDict, total=False):
+    """ChannelNielsenWatermarksSettings as a plain dict."""
+
+    NielsenCbetSettings: NielsenCBETDict
+    """Type: NielsenCBETDict."""
+    NielsenDistributionType: str
+    """Type: str."""
+    NielsenNaesIiNwSettings: NielsenNaesIiNwOnlySettingsDict
+    """Type: NielsenNaesIiNwOnlySettingsDict."""
+    NielsenNwOnlySettings: NielsenNaesIiNwOnlySettingsDict
+    """Type: NielsenNaesIiNwOnlySettingsDict."""
+
+
+class ChannelOutputGroupSettingsDict(TypedDict, total=False):
+    """ChannelOutputGroupSettings as a plain dict."""
+
+    ArchiveGroupSettings: ChannelArchiveGroupSettingsDict
+    """Type: ChannelArchiveGroupSettingsDict."""
+    CmafIngestGroupSettings: ChannelCmafIngestGroupSettingsDict
+    """Type: ChannelCmafIngestGroupSettingsDict."""
+    FrameCaptureGroupSettings: ChannelFrameCaptureGroupSettingsDict
+    """Type: ChannelFrameCaptureGroupSettingsDict."""
+    HlsGroupSettings: ChannelHlsGroupSettingsDict
+    """Type: ChannelHlsGroupSettingsDict."""
+    MediaConnectRouterGroupSettings: ChannelMediaConnectRouterGroupSettingsDict
+    """Type: ChannelMediaConnectRouterGroupSettingsDict."""
+    MediaPackageGroupSettings: ChannelMediaPackageGroupSettingsDict
+    """Type: ChannelMediaPackageGroupSettingsDict."""
+    MsSmoothGroupSettings: ChannelMsSmoothGroupSettingsDict
+    """Type: ChannelMsSmoothGroupSettingsDict."""
+    MultiplexGroupSettings: dict[str, Any]
+    """Type: dict[str, Any]."""
+    RtmpGroupSettings: ChannelRtmpGroupSettingsDict
+    """Type: ChannelRtmpGroupSettingsDict."""
+    SrtGroupSettings: ChannelSrtGroupSettingsDict
+    """Type: ChannelSrtGroupSettingsDict."""
+    UdpGroupSettings: ChannelUdpGroupSettingsDict
+    """Type: ChannelUdpGroupSettingsDict."""
+
+
+class ChannelOutputLockingSettingsDict(TypedDict, total=False):
+    """ChannelOutputLockingSettings as a plain dict."""
+
+    DisabledLockingSettings: ChannelDisabledLockingSettingsDict
+    """Type: ChannelDisabledLockingSettingsDict."""
+    EpochLockingSettings: ChannelEpochLockingSettingsDict
+    """Type: ChannelEpochLockingSettingsDict."""
+    PipelineLockingSettings: dict[str, Any] | str
+    """Type: dict[str, Any] | str."""
+
+
+class ChannelOutputSettingsDict(TypedDict, total=False):
+    """ChannelOutputSettings as a plain dict."""
+
+    ArchiveOutputSettings: ChannelArchiveOutputSettingsDict
+    """Type: ChannelArchiveOutputSettingsDict."""
+    CmafIngestOutputSettings: CmafIngestFrameCaptureOutputSettingsDict
+    """Type: CmafIngestFrameCaptureOutputSettingsDict."""
+    FrameCaptureOutputSettings: CmafIngestFrameCaptureOutputSettingsDict
+    """Type: CmafIngestFrameCaptureOutputSettingsDict."""
+    HlsOutputSettings: ChannelHlsOutputSettingsDict
+    """Type: ChannelHlsOutputSettingsDict."""
+    MediaConnectRouterOutputSettings: ChannelMediaConnectRouterOutputSettingsDict
+    """Type: ChannelMediaConnectRouterOutputSettingsDict."""
+    MediaPackageOutputSettings: dict[str, Any] | str
+    """Type: dict[str, Any] | str."""
+    MsSmoothOutputSettings: ChannelMsSmoothOutputSettingsDict
+    """Type: ChannelMsSmoothOutputSettingsDict."""
+    MultiplexOutputSettings: ChannelMultiplexOutputSettingsDict
+    """Type: ChannelMultiplexOutputSettingsDict."""
+    RtmpOutputSettings: ChannelRtmpOutputSettingsDict
+    """Type: ChannelRtmpOutputSettingsDict."""
+    SrtOutputSettings: ChannelSrtOutputSettingsDict
+    """Type: ChannelSrtOutputSettingsDict."""
+    UdpOutputSettings: ChannelUdpOutputSettingsDict
+    """Type: ChannelUdpOutputSettingsDict."""
+
+
+class ChannelPrimaryChannelSettingsDict(TypedDict, total=False):
+    """ChannelPrimaryChannelSettings as a plain dict."""
+
+    LinkedChannelType: str
+    """Type: str."""
+
+
+class ChannelRemixSettingsDict(TypedDict, total=False):
+    """ChannelRemixSettings as a plain dict."""
+
+    ChannelMappings: list[AudioChannelMappingDict]
+    """Type: list[AudioChannelMappingDict]."""
+    ChannelsIn: int
+    """Type: int."""
+    ChannelsOut: int
+    """Type: int."""
+
+
+class ChannelRtmpGroupSettingsDict(TypedDict, total=False):
+    """ChannelRtmpGroupSettings as a plain dict."""
+
+    AdMarkers: list[str]
+    """Type: list[str]."""
+    AuthenticationScheme: str
+    """Type: str."""
+    CacheFullBehavior: str
+    """Type: str."""
+    CacheLength: int
+    """Type: int."""
+    CaptionData: str
+    """Type: str."""
+    IncludeFillerNalUnits: str
+    """Type: str."""
+    InputLossAction: str
+    """Type: str."""
+    RestartDelay: int
+    """Type: int."""
+
+
+class ChannelRtmpOutputSettingsDict(TypedDict, total=False):
+    """ChannelRtmpOutputSettings as a plain dict."""
+
+    CertificateMode: str
+    """Type: str."""
+    ConnectionRetryInterval: int
+    """Type: int."""
+    Destination: OutputLocationRefDict
+    """Type: OutputLocationRefDict."""
+    NumRetries: int
+    """Type: int."""
+
+
+class ChannelScte20SourceSettingsDict(TypedDict, total=False):
+    """ChannelScte20SourceSettings as a plain dict."""
+
+    Convert608To708: str
+    """Type: str."""
+    Source608ChannelNumber: int
+    """Type: int."""
+
+
+class ChannelSmartSubtitleSourceSettingsDict(TypedDict, total=False):
+    """ChannelSmartSubtitleSourceSettings as a plain dict."""
+
+    CaptionSynchronizationMode: str
+    """Type: str."""
+    InferenceFeedOutput: str
+    """Type: str."""
+
+
+class ChannelSrtGroupSettingsDict(TypedDict, total=False):
+    """ChannelSrtGroupSettings as a plain dict."""
+
+    InputLossAction: str
+    """Type: str."""
+
+
+class ChannelSrtOutputSettingsDict(TypedDict, total=False):
+    """ChannelSrtOutputSettings as a plain dict."""
+
+    BufferMsec: int
+    """Type: int."""
+    ContainerSettings: UdpMediaConnectRouterContainerSettingsDict
+    """Type: UdpMediaConnectRouterContainerSettingsDict."""
+    Destination: OutputLocationRefDict
+    """Type: OutputLocationRefDict."""
+    EncryptionType: str
+    """Type: str."""
+    Latency: int
+    """Type: int."""
+
+
+class ChannelStandardHlsSettingsDict(TypedDict, total=False):
+    """ChannelStandardHlsSettings as a plain dict."""
+
+    AudioRenditionSets: str
+    """Type: str."""
+    M3u8Settings: ChannelM3u8SettingsDict
+    """Type: ChannelM3u8SettingsDict."""
+
+
+class ChannelStaticKeySettingsDict(TypedDict, total=False):
+    """ChannelStaticKeySettings as a plain dict."""
+
+    KeyProviderServer: InputLocationDict
+    """Type: InputLocationDict."""
+    StaticKeyValue: str
+    """Type: str."""
+
+
+class ChannelTeletextSourceSettingsDict(TypedDict, total=False):
+    """ChannelTeletextSourceSettings as a plain dict."""
+
+    OutputRectangle: CaptionRectangleDict
+    """Type: CaptionRectangleDict."""
+    PageNumber: str
+    """Type: str."""
+
+
+class ChannelTemporalFilterSettingsDict(TypedDict, total=False):
+    """ChannelTemporalFilterSettings as a plain dict."""
+
+    PostFilterSharpening: str
+    """Type: str."""
+    Strength: str
+    """Type: str."""
+
+
+class ChannelThumbnailConfigurationDict(TypedDict, total=False):
+    """ChannelThumbnailConfiguration as a plain dict."""
+
+    State: str
+    """Type: str."""
+
+
+class ChannelTimecodeBurninSettingsDict(TypedDict, total=False):
+    """ChannelTimecodeBurninSettings as a plain dict."""
+
+    FontSize: str
+    """Type: str."""
+    Position: str
+    """Type: str."""
+    Prefix: str
+    """Type: str."""
+
+
+class ChannelTimecodeConfigDict(TypedDict, total=False):
+    """ChannelTimecodeConfig as a plain dict."""
+
+    Source: str
+    """Type: str."""
+    SyncThreshold: int
+    """Type: int."""
+
+
+class ChannelTtmlDestinationSettingsDict(TypedDict, total=False):
+    """ChannelTtmlDestinationSettings as a plain dict."""
+
+    Position: TextCaptionPositionSettingsDict
+    """Type: TextCaptionPositionSettingsDict."""
+    StyleControl: str
+    """Type: str."""
+
+
+class ChannelUdpGroupSettingsDict(TypedDict, total=False):
+    """ChannelUdpGroupSettings as a plain dict."""
+
+    InputLossAction: str
+    """Type: str."""
+    TimedMetadataId3Frame: str
+    """Type: str."""
+    TimedMetadataId3Period: int
+    """Type: int."""
+
+
+class ChannelUdpOutputSettingsDict(TypedDict, total=False):
+    """ChannelUdpOutputSettings as a plain dict."""
+
+    BufferMsec: int
+    """Type: int."""
+    ContainerSettings: UdpMediaConnectRouterContainerSettingsDict
+    """Type: UdpMediaConnectRouterContainerSettingsDict."""
+    Destination: OutputLocationRefDict
+    """Type: OutputLocationRefDict."""
+    FecOutputSettings: ChannelFecOutputSettingsDict
+    """Type: ChannelFecOutputSettingsDict."""
+
+
+class ChannelVideoSelectorDict(TypedDict, total=False):
+    """ChannelVideoSelector as a plain dict."""
+
+    ColorSpace: str
+    """Type: str."""
+    ColorSpaceSettings: VideoSelectorColorSpaceSettingsDict
+    """Type: VideoSelectorColorSpaceSettingsDict."""
+    ColorSpaceUsage: str
+    """Type: str."""
+    SelectorSettings: VideoSelectorSettingsDict
+    """Type: VideoSelectorSettingsDict."""
+
+
+class ChannelVideoSelectorPidDict(TypedDict, total=False):
+    """ChannelVideoSelectorPid as a plain dict."""
+
+    Pid: int
+    """Type: int."""
+
+
+class ChannelVideoSelectorProgramIdDict(TypedDict, total=False):
+    """ChannelVideoSelectorProgramId as a plain dict."""
+
+    ProgramId: int
+    """Type: int."""
+
+
+class ChannelWavSettingsDict(TypedDict, total=False):
+    """ChannelWavSettings as a plain dict."""
+
+    BitDepth: float
+    """Type: float."""
+    CodingMode: str
+    """Type: str."""
+    SampleRate: float
+    """Type: float."""
+
+
+class ChannelWebvttDestinationSettingsDict(TypedDict, total=False):
+    """ChannelWebvttDestinationSettings as a plain dict."""
+
+    Position: TextCaptionPositionSettingsDict
+    """Type: TextCaptionPositionSettingsDict."""
+    StyleControl: str
+    """Type: str."""
+
+
+class CmafIngestCaptionLanguageMappingDict(TypedDict, total=False):
+    """CmafIngestCaptionLanguageMapping as a plain dict."""
+
+    CaptionChannel: int
+    """Type: int."""
+    LanguageCode: str
+    """Type: str."""
+
+
+class CmafIngestFrameCaptureOutputSettingsDict(TypedDict, total=False):
+    """CmafIngestFrameCaptureOutputSettings as a plain dict."""
+
+    NameModifier: str
+    """Type: str."""
+
+
+class CmafIngestMediaPackageV2AbWatermarkerIrdetoSettingsDict(TypedDict, total=False):
+    """CmafIngestMediaPackageV2AbWatermarkerIrdetoSettings as a plain dict."""
+
+    AdditionalDestinationsAlternateDestinations: list[OutputLocationRefDict]
+    """Type: list[OutputLocationRefDict]."""
+    AlternateDestination: OutputLocationRefDict
+    """Type: OutputLocationRefDict."""
+    CustomProfile: AbWatermarkingCustomProfileDict
+    """Type: AbWatermarkingCustomProfileDict."""
+    License: str
+    """Type: str."""
+    OperatorId: int
+    """Type: int."""
+    PolyPeriod: int
+    """Type: int."""
+    Profile: str
+    """Type: str."""
+    WatermarkIdLength: str
+    """Type: str."""
+
+
+class CmafIngestWatermarkingSettingsDict(TypedDict, total=False):
+    """CmafIngestWatermarkingSettings as a plain dict."""
+
+    CmafIngestAbWatermarkerIrdetoSettings: CmafIngestMediaPackageV2AbWatermarkerIrdetoSettingsDict
+    """Type: CmafIngestMediaPackageV2AbWatermarkerIrdetoSettingsDict."""
+
+
+class ColorCorrectionDict(TypedDict, total=False):
+    """ColorCorrection as a plain dict."""
+
+    InputColorSpace: str
+    """Type: str."""
+    OutputColorSpace: str
+    """Type: str."""
+    Uri: str
+    """Type: str."""
+
+
+class EmbeddedCaptionPositionSettingsDict(TypedDict, total=False):
+    """EmbeddedCaptionPositionSettings as a plain dict."""
+
+    YPositionLine: int
+    """Type: int."""
+
+
+class FailoverConditionDict(TypedDict, total=False):
+    """FailoverCondition as a plain dict."""
+
+    FailoverConditionSettings: ChannelFailoverConditionSettingsDict
+    """Type: ChannelFailoverConditionSettingsDict."""
+
+
+class H264ColorSpaceSettingsDict(TypedDict, total=False):
+    """H264ColorSpaceSettings as a plain dict."""
+
+    ColorSpacePassthroughSettings: dict[str, Any]
+    """Type: dict[str, Any]."""
+    Rec601Settings: dict[str, Any]
+    """Type: dict[str, Any]."""
+    Rec709Settings: dict[str, Any]
+    """Type: dict[str, Any]."""
+
+
+class H264H265FilterSettingsDict(TypedDict, total=False):
+    """H264H265FilterSettings as a plain dict."""
+
+    BandwidthReductionFilterSettings: ChannelBandwidthReductionFilterSettingsDict
+    """Type: ChannelBandwidthReductionFilterSettingsDict."""
+    TemporalFilterSettings: ChannelTemporalFilterSettingsDict
+    """Type: ChannelTemporalFilterSettingsDict."""
+
+
+class H265ColorSpaceSettingsDict(TypedDict, total=False):
+    """H265ColorSpaceSettings as a plain dict."""
+
+    ColorSpacePassthroughSettings: dict[str, Any]
+    """Type: dict[str, Any]."""
+    DolbyVision81Settings: dict[str, Any]
+    """Type: dict[str, Any]."""
+    Hdr10Settings: ChannelHdr10SettingsDict
+    """Type: ChannelHdr10SettingsDict."""
+    Hlg2020Settings: dict[str, Any]
+    """Type: dict[str, Any]."""
+    Rec601Settings: dict[str, Any]
+    """Type: dict[str, Any]."""
+    Rec709Settings: dict[str, Any]
+    """Type: dict[str, Any]."""
+
+
+class InputAttachmentDict(TypedDict, total=False):
+    """InputAttachment as a plain dict."""
+
+    AutomaticInputFailoverSettings: ChannelAutomaticInputFailoverSettingsDict
+    """Type: ChannelAutomaticInputFailoverSettingsDict."""
+    InputAttachmentName: str
+    """Type: str."""
+    InputId: str
+    """Type: str."""
+    InputSettings: ChannelInputSettingsDict
+    """Type: ChannelInputSettingsDict."""
+    LogicalInterfaceNames: list[str]
+    """Type: list[str]."""
+
+
+class InputChannelLevelDict(TypedDict, total=False):
+    """InputChannelLevel as a plain dict."""
+
+    Gain: int
+    """Type: int."""
+    InputChannel: int
+    """Type: int."""
+
+
+class InputLocationDict(TypedDict, total=False):
+    """InputLocation as a plain dict."""
+
+    PasswordParam: str
+    """Type: str."""
+    Uri: str
+    """Type: str."""
+    Username: str
+    """Type: str."""
+
+
+class InputLossFailoverSettingsDict(TypedDict, total=False):
+    """InputLossFailoverSettings as a plain dict."""
+
+    InputLossThresholdMsec: int
+    """Type: int."""
+
+
+class MaintenanceCreateSettingsDict(TypedDict, total=False):
+    """MaintenanceCreateSettings as a plain dict."""
+
+    MaintenanceDay: str
+    """Type: str."""
+    MaintenanceStartTime: str
+    """Type: str."""
+
+
+class MediaConnectRouterOutputConnectionMapDict(TypedDict, total=False):
+    """MediaConnectRouterOutputConnectionMap as a plain dict."""
+
+    Pipeline0: str
+    """Type: str."""
+    Pipeline1: str
+    """Type: str."""
+
+
+class MediaConnectRouterOutputDestinationSettingsDict(TypedDict, total=False):
+    """MediaConnectRouterOutputDestinationSettings as a plain dict."""
+
+    EncryptionType: str
+    """Type: str."""
+    SecretArn: str
+    """Type: str."""
+
+
+class MediaPackageOutputDestinationSettingsDict(TypedDict, total=False):
+    """MediaPackageOutputDestinationSettings as a plain dict."""
+
+    ChannelEndpointId: str
+    """Type: str."""
+    ChannelGroup: str
+    """Type: str."""
+    ChannelId: str
+    """Type: str."""
+    ChannelName: str
+    """Type: str."""
+    MediaPackageRegionName: str
+    """Type: str."""
+
+
+class MediaPackageV2DestinationSettingsDict(TypedDict, total=False):
+    """MediaPackageV2DestinationSettings as a plain dict."""
+
+    AudioGroupId: str
+    """Type: str."""
+    AudioRenditionSets: str
+    """Type: str."""
+    HlsAutoSelect: str
+    """Type: str."""
+    HlsDefault: str
+    """Type: str."""
+    OutputUsage: list[str]
+    """Type: list[str]."""
+
+
+class MediaPackageV2GroupSettingsDict(TypedDict, total=False):
+    """MediaPackageV2GroupSettings as a plain dict."""
+
+    AdditionalDestinations: list[ChannelAdditionalDestinationsDict]
+    """Type: list[ChannelAdditionalDestinationsDict]."""
+    CaptionLanguageMappings: list[CaptionLanguageMappingDict]
+    """Type: list[CaptionLanguageMappingDict]."""
+    Id3Behavior: str
+    """Type: str."""
+    KlvBehavior: str
+    """Type: str."""
+    NielsenId3Behavior: str
+    """Type: str."""
+    Scte35Type: str
+    """Type: str."""
+    SegmentLength: int
+    """Type: int."""
+    SegmentLengthUnits: str
+    """Type: str."""
+    TimedMetadataId3Frame: str
+    """Type: str."""
+    TimedMetadataId3Period: int
+    """Type: int."""
+    TimedMetadataPassthrough: str
+    """Type: str."""
+    WatermarkingSettings: MediaPackageV2WatermarkingSettingsDict
+    """Type: MediaPackageV2WatermarkingSettingsDict."""
+
+
+class MediaPackageV2WatermarkingSettingsDict(TypedDict, total=False):
+    """MediaPackageV2WatermarkingSettings as a plain dict."""
+
+    MediaPackageV2AbWatermarkerIrdetoSettings: (
+        CmafIngestMediaPackageV2AbWatermarkerIrdetoSettingsDict
+    )
+    """Type: CmafIngestMediaPackageV2AbWatermarkerIrdetoSettingsDict."""
+
+
+class Mpeg2FilterSettingsDict(TypedDict, total=False):
+    """Mpeg2FilterSettings as a plain dict."""
+
+    TemporalFilterSettings: ChannelTemporalFilterSettingsDict
+    """Type: ChannelTemporalFilterSettingsDict."""
+
+
+class MultiplexContainerSettingsDict(TypedDict, total=False):
+    """MultiplexContainerSettings as a plain dict."""
+
+    MultiplexM2tsSettings: ChannelMultiplexM2tsSettingsDict
+    """Type: ChannelMultiplexM2tsSettingsDict."""
+
+
+class MultiplexProgramChannelDestinationSettingsDict(TypedDict, total=False):
+    """MultiplexProgramChannelDestinationSettings as a plain dict."""
+
+    MultiplexId: str
+    """Type: str."""
+    ProgramName: str
+    """Type: str."""
+
+
+class NielsenCBETDict(TypedDict, total=False):
+    """NielsenCBET as a plain dict."""
+
+    CbetCheckDigitString: str
+    """Type: str."""
+    CbetStepaside: str
+    """Type: str."""
+    Csid: str
+    """Type: str."""
+
+
+class NielsenNaesIiNwOnlySettingsDict(TypedDict, total=False):
+    """NielsenNaesIiNwOnlySettings as a plain dict."""
+
+    CheckDigitString: str
+    """Type: str."""
+    Sid: float
+    """Type: float."""
+    Timezone: str
+    """Type: str."""
+
+
+class OutputDict(TypedDict, total=False):
+    """Output as a plain dict."""
+
+    AudioDescriptionNames: list[str]
+    """Type: list[str]."""
+    CaptionDescriptionNames: list[str]
+    """Type: list[str]."""
+    OutputName: str
+    """Type: str."""
+    OutputSettings: ChannelOutputSettingsDict
+    """Type: ChannelOutputSettingsDict."""
+    VideoDescriptionName: str
+    """Type: str."""
+
+
+class OutputDestinationDict(TypedDict, total=False):
+    """OutputDestination as a plain dict."""
+
+    Id: str
+    """Type: str."""
+    LogicalInterfaceNames: list[str]
+    """Type: list[str]."""
+    MediaConnectRouterSettings: list[MediaConnectRouterOutputDestinationSettingsDict]
+    """Type: list[MediaConnectRouterOutputDestinationSettingsDict]."""
+    MediaPackageSettings: list[MediaPackageOutputDestinationSettingsDict]
+    """Type: list[MediaPackageOutputDestinationSettingsDict]."""
+    MultiplexSettings: MultiplexProgramChannelDestinationSettingsDict
+    """Type: MultiplexProgramChannelDestinationSettingsDict."""
+    Settings: list[OutputDestinationSettingsDict]
+    """Type: list[OutputDestinationSettingsDict]."""
+    SrtSettings: list[SrtOutputDestinationSettingsDict]
+    """Type: list[SrtOutputDestinationSettingsDict]."""
+
+
+class OutputDestinationSettingsDict(TypedDict, total=False):
+    """OutputDestinationSettings as a plain dict."""
+
+    PasswordParam: str
+    """Type: str."""
+    StreamName: str
+    """Type: str."""
+    Url: str
+    """Type: str."""
+    Username: str
+    """Type: str."""
+    VirtualSourceAddress: str
+    """Type: str."""
+
+
+class OutputGroupDict(TypedDict, total=False):
+    """OutputGroup as a plain dict."""
+
+    Name: str
+    """Type: str."""
+    OutputGroupSettings: ChannelOutputGroupSettingsDict
+    """Type: ChannelOutputGroupSettingsDict."""
+    Outputs: list[OutputDict]
+    """Type: list[OutputDict]."""
+
+
+class OutputLocationRefDict(TypedDict, total=False):
+    """OutputLocationRef as a plain dict."""
+
+    DestinationRefId: str
+    """Type: str."""
+
+
+class Scte27DvbSubSourceSettingsDict(TypedDict, total=False):
+    """Scte27DvbSubSourceSettings as a plain dict."""
+
+    OcrLanguage: str
+    """Type: str."""
+    Pid: int
+    """Type: int."""
+
+
+class Scte35SpliceInsertTimeSignalAposSettingsDict(TypedDict, total=False):
+    """Scte35SpliceInsertTimeSignalAposSettings as a plain dict."""
+
+    AdAvailOffset: int
+    """Type: int."""
+    NoRegionalBlackoutFlag: str
+    """Type: str."""
+    WebDeliveryAllowedFlag: str
+    """Type: str."""
+
+
+class SrtOutputDestinationSettingsDict(TypedDict, total=False):
+    """SrtOutputDestinationSettings as a plain dict."""
+
+    ConnectionMode: str
+    """Type: str."""
+    EncryptionPassphraseSecretArn: str
+    """Type: str."""
+    ListenerPort: int
+    """Type: int."""
+    StreamId: str
+    """Type: str."""
+    Url: str
+    """Type: str."""
+
+
+class TextCaptionPositionSettingsDict(TypedDict, total=False):
+    """TextCaptionPositionSettings as a plain dict."""
+
+    YPositionPercentage: int
+    """Type: int."""
+
+
+class UdpMediaConnectRouterContainerSettingsDict(TypedDict, total=False):
+    """UdpMediaConnectRouterContainerSettings as a plain dict."""
+
+    M2tsSettings: ChannelM2tsSettingsDict
+    """Type: ChannelM2tsSettingsDict."""
+
+
+class VideoBlackFailoverSettingsDict(TypedDict, total=False):
+    """VideoBlackFailoverSettings as a plain dict."""
+
+    BlackDetectThreshold: float
+    """Type: float."""
+    VideoBlackThresholdMsec: int
+    """Type: int."""
+
+
+class VideoCodecSettingsDict(TypedDict, total=False):
+    """VideoCodecSettings as a plain dict."""
+
+    Av1Settings: ChannelAv1SettingsDict
+    """Type: ChannelAv1SettingsDict."""
+    FrameCaptureSettings: ChannelFrameCaptureSettingsDict
+    """Type: ChannelFrameCaptureSettingsDict."""
+    H264Settings: ChannelH264SettingsDict
+    """Type: ChannelH264SettingsDict."""
+    H265Settings: ChannelH265SettingsDict
+    """Type: ChannelH265SettingsDict."""
+    Mpeg2Settings: ChannelMpeg2SettingsDict
+    """Type: ChannelMpeg2SettingsDict."""
+
+
+class VideoDescriptionDict(TypedDict, total=False):
+    """VideoDescription as a plain dict."""
+
+    Border: int
+    """Type: int."""
+    CodecSettings: VideoCodecSettingsDict
+    """Type: VideoCodecSettingsDict."""
+    CropRectangle: VideoPositionRectangleDict
+    """Type: VideoPositionRectangleDict."""
+    Height: int
+    """Type: int."""
+    Name: str
+    """Type: str."""
+    OutputPositionRectangle: VideoPositionRectangleDict
+    """Type: VideoPositionRectangleDict."""
+    RespondToAfd: str
+    """Type: str."""
+    ScalingBehavior: str
+    """Type: str."""
+    Sharpness: int
+    """Type: int."""
+    Width: int
+    """Type: int."""
+
+
+class VideoPositionRectangleDict(TypedDict, total=False):
+    """VideoPositionRectangle as a plain dict."""
+
+    Height: int
+    """Type: int."""
+    Width: int
+    """Type: int."""
+    X: int
+    """Type: int."""
+    Y: int
+    """Type: int."""
+
+
+class VideoSelectorColorSpaceSettingsDict(TypedDict, total=False):
+    """VideoSelectorColorSpaceSettings as a plain dict."""
+
+    Hdr10Settings: ChannelHdr10SettingsDict
+    """Type: ChannelHdr10SettingsDict."""
+
+
+class VideoSelectorSettingsDict(TypedDict, total=False):
+    """VideoSelectorSettings as a plain dict."""
+
+    VideoSelectorPid: ChannelVideoSelectorPidDict
+    """Type: ChannelVideoSelectorPidDict."""
+    VideoSelectorProgramId: ChannelVideoSelectorProgramIdDict
+    """Type: ChannelVideoSelectorProgramIdDict."""
+
+
+class VpcOutputSettingsDict(TypedDict, total=False):
+    """VpcOutputSettings as a plain dict."""
+
+    PublicAddressAllocationIds: list[str]
+    """Type: list[str]."""
+    SecurityGroupIds: list[str]
+    """Type: list[str]."""
+    SubnetIds: list[str]
+    """Type: list[str]."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::MediaLive::Channel",
     schema_file="aws-medialive-channel.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=("/Inputs", "/Id", "/Arn"),
     create_only=("/Vpc",),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
-    required=(),
-    list_required=(),
-    tagging=None,
-    replacement_strategy="create_then_delete",
-    handlers={},
 )
-
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AacSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "Bitrate": {"type": "number"},
-                "CodingMode": {"type": "string"},
-                "InputType": {"type": "string"},
-                "Profile": {"type": "string"},
-                "RateControlMode": {"type": "string"},
-                "RawFormat": {"type": "string"},
-                "SampleRate": {"type": "number"},
-                "Spec": {"type": "string"},
-                "VbrQuality": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "AbWatermarkingCustomProfile": {
-            "additionalProperties": False,
-            "properties": {
-                "EmbeddingFrequency": {"type": "number"},
-                "SceneCut": {"type": "number"},
-                "TargetPsnr": {"type": "number"},
-            },
-            "type": "object",
-        },
-        "Ac3Settings": {
-            "additionalProperties": False,
-            "properties": {
-                "AttenuationControl": {"type": "string"},
-                "Bitrate": {"type": "number"},
-                "BitstreamMode": {"type": "string"},
-                "CodingMode": {"type": "string"},
-                "Dialnorm": {"type": "integer"},
-                "DrcProfile": {"type": "string"},
-                "LfeFilter": {"type": "string"},
-                "MetadataControl": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "AdditionalDestinations": {
-            "additionalProperties": False,
-            "properties": {"Destination": {"$ref": "#/definitions/OutputLocationRef"}},
-            "type": "object",
-        },
-        "AncillarySourceSettings": {
-            "additionalProperties": False,
-            "properties": {"SourceAncillaryChannelNumber": {"type": "integer"}},
-            "type": "object",
-        },
-        "AnywhereSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "ChannelPlacementGroupId": {"type": "string"},
-                "ClusterId": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "ArchiveCdnSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "ArchiveS3Settings": {"$ref": "#/definitions/ArchiveFrameCaptureHlsS3Settings"}
-            },
-            "type": "object",
-        },
-        "ArchiveContainerSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "M2tsSettings": {"$ref": "#/definitions/M2tsSettings"},
-                "RawSettings": {"$ref": "#/definitions/EmptyConfigurationSettings"},
-            },
-            "type": "object",
-        },
-        "ArchiveFrameCaptureHlsS3Settings": {
-            "additionalProperties": False,
-            "properties": {"CannedAcl": {"type": "string"}},
-            "type": "object",
-        },
-        "ArchiveGroupSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "ArchiveCdnSettings": {"$ref": "#/definitions/ArchiveCdnSettings"},
-                "Destination": {"$ref": "#/definitions/OutputLocationRef"},
-                "RolloverInterval": {"type": "integer"},
-            },
-            "type": "object",
-        },
-        "ArchiveOutputSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "ContainerSettings": {"$ref": "#/definitions/ArchiveContainerSettings"},
-                "Extension": {"type": "string"},
-                "NameModifier": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "AudioChannelMapping": {
-            "additionalProperties": False,
-            "properties": {
-                "InputChannelLevels": {
-                    "items": {"$ref": "#/definitions/InputChannelLevel"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "OutputChannel": {"type": "integer"},
-            },
-            "type": "object",
-        },
-        "AudioCodecSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "AacSettings": {"$ref": "#/definitions/AacSettings"},
-                "Ac3Settings": {"$ref": "#/definitions/Ac3Settings"},
-                "Eac3AtmosSettings": {"$ref": "#/definitions/Eac3AtmosSettings"},
-                "Eac3Settings": {"$ref": "#/definitions/Eac3Settings"},
-                "Mp2Settings": {"$ref": "#/definitions/Mp2Settings"},
-                "PassThroughSettings": {"$ref": "#/definitions/EmptyConfigurationSettings"},
-                "WavSettings": {"$ref": "#/definitions/WavSettings"},
-            },
-            "type": "object",
-        },
-        "AudioDescription": {
-            "additionalProperties": False,
-            "properties": {
-                "AudioDashRoles": {
-                    "items": {"type": "string"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "AudioNormalizationSettings": {"$ref": "#/definitions/AudioNormalizationSettings"},
-                "AudioSelectorName": {"type": "string"},
-                "AudioType": {"type": "string"},
-                "AudioTypeControl": {"type": "string"},
-                "AudioWatermarkingSettings": {"$ref": "#/definitions/AudioWatermarkSettings"},
-                "CodecSettings": {"$ref": "#/definitions/AudioCodecSettings"},
-                "DvbDashAccessibility": {"type": "string"},
-                "LanguageCode": {"type": "string"},
-                "LanguageCodeControl": {"type": "string"},
-                "Name": {"type": "string"},
-                "RemixSettings": {"$ref": "#/definitions/RemixSettings"},
-                "StreamName": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "AudioDolbyEDecode": {
-            "additionalProperties": False,
-            "properties": {"ProgramSelection": {"type": "string"}},
-            "type": "object",
-        },
-        "AudioFeedInput": {
-            "additionalProperties": False,
-            "properties": {
-                "AudioSelectorName": {"type": "string"},
-                "FeedInput": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "AudioHlsRenditionSelection": {
-            "additionalProperties": False,
-            "properties": {"GroupId": {"type": "string"}, "Name": {"type": "string"}},
-            "type": "object",
-        },
-        "AudioLanguageSelection": {
-            "additionalProperties": False,
-            "properties": {
-                "LanguageCode": {"type": "string"},
-                "LanguageSelectionPolicy": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "AudioNormalizationSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "Algorithm": {"type": "string"},
-                "AlgorithmControl": {"type": "string"},
-                "PeakCalculation": {"type": "string"},
-                "PeakLimiterThreshold": {"type": "number"},
-                "TargetLkfs": {"type": "number"},
-            },
-            "type": "object",
-        },
-        "AudioOnlyHlsSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "AudioGroupId": {"type": "string"},
-                "AudioOnlyImage": {"$ref": "#/definitions/InputLocation"},
-                "AudioTrackType": {"type": "string"},
-                "SegmentType": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "AudioPid": {
-            "additionalProperties": False,
-            "properties": {
-                "DolbyEDecode": {"$ref": "#/definitions/AudioDolbyEDecode"},
-                "Pid": {"type": "integer"},
-                "PremixSettings": {"$ref": "#/definitions/AudioPreMixerSettings"},
-            },
-            "type": "object",
-        },
-        "AudioPidSelection": {
-            "additionalProperties": False,
-            "properties": {
-                "Pid": {"type": "integer"},
-                "Pids": {
-                    "items": {"$ref": "#/definitions/AudioPid"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-            },
-            "type": "object",
-        },
-        "AudioPreMixerSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "AudioNormalizationSettings": {"$ref": "#/definitions/AudioNormalizationSettings"},
-                "Channels": {"type": "integer"},
-                "GainDb": {"type": "number"},
-                "RemixSettings": {"$ref": "#/definitions/RemixSettings"},
-            },
-            "type": "object",
-        },
-        "AudioSelector": {
-            "additionalProperties": False,
-            "properties": {
-                "Name": {"type": "string"},
-                "SelectorSettings": {"$ref": "#/definitions/AudioSelectorSettings"},
-            },
-            "type": "object",
-        },
-        "AudioSelectorSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "AudioHlsRenditionSelection": {"$ref": "#/definitions/AudioHlsRenditionSelection"},
-                "AudioLanguageSelection": {"$ref": "#/definitions/AudioLanguageSelection"},
-                "AudioPidSelection": {"$ref": "#/definitions/AudioPidSelection"},
-                "AudioTrackSelection": {"$ref": "#/definitions/AudioTrackSelection"},
-            },
-            "type": "object",
-        },
-        "AudioSilenceFailoverSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "AudioSelectorName": {"type": "string"},
-                "AudioSilenceThresholdMsec": {"type": "integer"},
-            },
-            "type": "object",
-        },
-        "AudioTrack": {
-            "additionalProperties": False,
-            "properties": {
-                "PremixSettings": {"$ref": "#/definitions/AudioPreMixerSettings"},
-                "Track": {"type": "integer"},
-            },
-            "type": "object",
-        },
-        "AudioTrackSelection": {
-            "additionalProperties": False,
-            "properties": {
-                "DolbyEDecode": {"$ref": "#/definitions/AudioDolbyEDecode"},
-                "Tracks": {
-                    "items": {"$ref": "#/definitions/AudioTrack"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-            },
-            "type": "object",
-        },
-        "AudioWatermarkSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "NielsenWatermarksSettings": {"$ref": "#/definitions/NielsenWatermarksSettings"}
-            },
-            "type": "object",
-        },
-        "AutomaticInputFailoverSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "ErrorClearTimeMsec": {"type": "integer"},
-                "FailoverConditions": {
-                    "items": {"$ref": "#/definitions/FailoverCondition"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "InputPreference": {"type": "string"},
-                "SecondaryInputId": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "Av1ColorSpaceSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "ColorSpacePassthroughSettings": {
-                    "$ref": "#/definitions/EmptyConfigurationSettings"
-                },
-                "Hdr10Settings": {"$ref": "#/definitions/Hdr10Settings"},
-                "Hlg2020Settings": {"$ref": "#/definitions/EmptyConfigurationSettings"},
-                "Rec601Settings": {"$ref": "#/definitions/EmptyConfigurationSettings"},
-                "Rec709Settings": {"$ref": "#/definitions/EmptyConfigurationSettings"},
-            },
-            "type": "object",
-        },
-        "Av1Settings": {
-            "additionalProperties": False,
-            "properties": {
-                "AfdSignaling": {"type": "string"},
-                "BitDepth": {"type": "string"},
-                "Bitrate": {"type": "integer"},
-                "BufSize": {"type": "integer"},
-                "ColorSpaceSettings": {"$ref": "#/definitions/Av1ColorSpaceSettings"},
-                "FixedAfd": {"type": "string"},
-                "FramerateDenominator": {"type": "integer"},
-                "FramerateNumerator": {"type": "integer"},
-                "GopSize": {"type": "number"},
-                "GopSizeUnits": {"type": "string"},
-                "Level": {"type": "string"},
-                "LookAheadRateControl": {"type": "string"},
-                "MaxBitrate": {"type": "integer"},
-                "MinBitrate": {"type": "integer"},
-                "MinIInterval": {"type": "integer"},
-                "ParDenominator": {"type": "integer"},
-                "ParNumerator": {"type": "integer"},
-                "QvbrQualityLevel": {"type": "integer"},
-                "RateControlMode": {"type": "string"},
-                "SceneChangeDetect": {"type": "string"},
-                "SpatialAq": {"type": "string"},
-                "TemporalAq": {"type": "string"},
-                "TimecodeBurninSettings": {"$ref": "#/definitions/TimecodeBurninSettings"},
-                "TimecodeInsertion": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "AvailBlanking": {
-            "additionalProperties": False,
-            "properties": {
-                "AvailBlankingImage": {"$ref": "#/definitions/InputLocation"},
-                "State": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "AvailConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AvailSettings": {"$ref": "#/definitions/AvailSettings"},
-                "Scte35SegmentationScope": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "AvailSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "Esam": {"$ref": "#/definitions/Esam"},
-                "Scte35SpliceInsert": {
-                    "$ref": "#/definitions/Scte35SpliceInsertTimeSignalAposSettings"
-                },
-                "Scte35TimeSignalApos": {
-                    "$ref": "#/definitions/Scte35SpliceInsertTimeSignalAposSettings"
-                },
-            },
-            "type": "object",
-        },
-        "BandwidthReductionFilterSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "PostFilterSharpening": {"type": "string"},
-                "Strength": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "BlackoutSlate": {
-            "additionalProperties": False,
-            "properties": {
-                "BlackoutSlateImage": {"$ref": "#/definitions/InputLocation"},
-                "NetworkEndBlackout": {"type": "string"},
-                "NetworkEndBlackoutImage": {"$ref": "#/definitions/InputLocation"},
-                "NetworkId": {"type": "string"},
-                "State": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "BurnInDvbSubDestinationSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "Alignment": {"type": "string"},
-                "BackgroundColor": {"type": "string"},
-                "BackgroundOpacity": {"type": "integer"},
-                "Font": {"$ref": "#/definitions/InputLocation"},
-                "FontColor": {"type": "string"},
-                "FontOpacity": {"type": "integer"},
-                "FontResolution": {"type": "integer"},
-                "FontSize": {"type": "string"},
-                "OutlineColor": {"type": "string"},
-                "OutlineSize": {"type": "integer"},
-                "ShadowColor": {"type": "string"},
-                "ShadowOpacity": {"type": "integer"},
-                "ShadowXOffset": {"type": "integer"},
-                "ShadowYOffset": {"type": "integer"},
-                "SubtitleRows": {"type": "string"},
-                "TeletextGridControl": {"type": "string"},
-                "XPosition": {"type": "integer"},
-                "YPosition": {"type": "integer"},
-            },
-            "type": "object",
-        },
-        "CaptionDescription": {
-            "additionalProperties": False,
-            "properties": {
-                "Accessibility": {"type": "string"},
-                "CaptionDashRoles": {
-                    "items": {"type": "string"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "CaptionSelectorName": {"type": "string"},
-                "DestinationSettings": {"$ref": "#/definitions/CaptionDestinationSettings"},
-                "DvbDashAccessibility": {"type": "string"},
-                "LanguageCode": {"type": "string"},
-                "LanguageDescription": {"type": "string"},
-                "Name": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "CaptionDestinationSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "AribDestinationSettings": {"$ref": "#/definitions/EmptyConfigurationSettings"},
-                "BurnInDestinationSettings": {
-                    "$ref": "#/definitions/BurnInDvbSubDestinationSettings"
-                },
-                "DvbSubDestinationSettings": {
-                    "$ref": "#/definitions/BurnInDvbSubDestinationSettings"
-                },
-                "EbuTtDDestinationSettings": {"$ref": "#/definitions/EbuTtDDestinationSettings"},
-                "EmbeddedDestinationSettings": {
-                    "$ref": "#/definitions/EmbeddedDestinationSettings"
-                },
-                "EmbeddedPlusScte20DestinationSettings": {
-                    "$ref": "#/definitions/EmptyConfigurationSettings"
-                },
-                "RtmpCaptionInfoDestinationSettings": {
-                    "$ref": "#/definitions/EmptyConfigurationSettings"
-                },
-                "Scte20PlusEmbeddedDestinationSettings": {
-                    "$ref": "#/definitions/EmptyConfigurationSettings"
-                },
-                "Scte27DestinationSettings": {"$ref": "#/definitions/EmptyConfigurationSettings"},
-                "SmpteTtDestinationSettings": {"$ref": "#/definitions/EmptyConfigurationSettings"},
-                "TeletextDestinationSettings": {"$ref": "#/definitions/EmptyConfigurationSettings"},
-                "TtmlDestinationSettings": {"$ref": "#/definitions/TtmlDestinationSettings"},
-                "WebvttDestinationSettings": {"$ref": "#/definitions/WebvttDestinationSettings"},
-            },
-            "type": "object",
-        },
-        "CaptionLanguageMapping": {
-            "additionalProperties": False,
-            "properties": {
-                "CaptionChannel": {"type": "integer"},
-                "LanguageCode": {"type": "string"},
-                "LanguageDescription": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "CaptionRectangle": {
-            "additionalProperties": False,
-            "properties": {
-                "Height": {"type": "number"},
-                "LeftOffset": {"type": "number"},
-                "TopOffset": {"type": "number"},
-                "Width": {"type": "number"},
-            },
-            "type": "object",
-        },
-        "CaptionSelector": {
-            "additionalProperties": False,
-            "properties": {
-                "LanguageCode": {"type": "string"},
-                "Name": {"type": "string"},
-                "SelectorSettings": {"$ref": "#/definitions/CaptionSelectorSettings"},
-            },
-            "type": "object",
-        },
-        "CaptionSelectorSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "AncillarySourceSettings": {"$ref": "#/definitions/AncillarySourceSettings"},
-                "AribSourceSettings": {"$ref": "#/definitions/EmptyConfigurationSettings"},
-                "DvbSubSourceSettings": {"$ref": "#/definitions/Scte27DvbSubSourceSettings"},
-                "EmbeddedSourceSettings": {"$ref": "#/definitions/EmbeddedSourceSettings"},
-                "Scte20SourceSettings": {"$ref": "#/definitions/Scte20SourceSettings"},
-                "Scte27SourceSettings": {"$ref": "#/definitions/Scte27DvbSubSourceSettings"},
-                "SmartSubtitleSourceSettings": {
-                    "$ref": "#/definitions/SmartSubtitleSourceSettings"
-                },
-                "TeletextSourceSettings": {"$ref": "#/definitions/TeletextSourceSettings"},
-            },
-            "type": "object",
-        },
-        "CdiInputSpecification": {
-            "additionalProperties": False,
-            "properties": {"Resolution": {"type": "string"}},
-            "type": "object",
-        },
-        "ChannelEngineVersionRequest": {
-            "additionalProperties": False,
-            "properties": {"Version": {"type": "string"}},
-            "type": "object",
-        },
-        "CmafIngestCaptionLanguageMapping": {
-            "additionalProperties": False,
-            "properties": {
-                "CaptionChannel": {"type": "integer"},
-                "LanguageCode": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "CmafIngestFrameCaptureOutputSettings": {
-            "additionalProperties": False,
-            "properties": {"NameModifier": {"type": "string"}},
-            "type": "object",
-        },
-        "CmafIngestGroupSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "AdditionalDestinations": {
-                    "items": {"$ref": "#/definitions/AdditionalDestinations"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "CaptionLanguageMappings": {
-                    "items": {"$ref": "#/definitions/CmafIngestCaptionLanguageMapping"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "Destination": {"$ref": "#/definitions/OutputLocationRef"},
-                "Id3Behavior": {"type": "string"},
-                "Id3NameModifier": {"type": "string"},
-                "KlvBehavior": {"type": "string"},
-                "KlvNameModifier": {"type": "string"},
-                "NielsenId3Behavior": {"type": "string"},
-                "NielsenId3NameModifier": {"type": "string"},
-                "Scte35NameModifier": {"type": "string"},
-                "Scte35Type": {"type": "string"},
-                "SegmentLength": {"type": "integer"},
-                "SegmentLengthUnits": {"type": "string"},
-                "SendDelayMs": {"type": "integer"},
-                "TimedMetadataId3Frame": {"type": "string"},
-                "TimedMetadataId3Period": {"type": "integer"},
-                "TimedMetadataPassthrough": {"type": "string"},
-                "WatermarkingSettings": {"$ref": "#/definitions/CmafIngestWatermarkingSettings"},
-            },
-            "type": "object",
-        },
-        "CmafIngestMediaPackageV2AbWatermarkerIrdetoSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "AdditionalDestinationsAlternateDestinations": {
-                    "items": {"$ref": "#/definitions/OutputLocationRef"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "AlternateDestination": {"$ref": "#/definitions/OutputLocationRef"},
-                "CustomProfile": {"$ref": "#/definitions/AbWatermarkingCustomProfile"},
-                "License": {"type": "string"},
-                "OperatorId": {"type": "integer"},
-                "PolyPeriod": {"type": "integer"},
-                "Profile": {"type": "string"},
-                "WatermarkIdLength": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "CmafIngestWatermarkingSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "CmafIngestAbWatermarkerIrdetoSettings": {
-                    "$ref": "#/definitions/CmafIngestMediaPackageV2AbWatermarkerIrdetoSettings"
-                }
-            },
-            "type": "object",
-        },
-        "ColorCorrection": {
-            "additionalProperties": False,
-            "properties": {
-                "InputColorSpace": {"type": "string"},
-                "OutputColorSpace": {"type": "string"},
-                "Uri": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "ColorCorrectionSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "GlobalColorCorrections": {
-                    "items": {"$ref": "#/definitions/ColorCorrection"},
-                    "type": "array",
-                    "uniqueItems": False,
-                }
-            },
-            "type": "object",
-        },
-        "DisabledLockingSettings": {
-            "additionalProperties": False,
-            "properties": {"CustomEpoch": {"type": "string"}},
-            "type": "object",
-        },
-        "DvbNitSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "NetworkId": {"type": "integer"},
-                "NetworkName": {"type": "string"},
-                "RepInterval": {"type": "integer"},
-            },
-            "type": "object",
-        },
-        "DvbSdtSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "OutputSdt": {"type": "string"},
-                "RepInterval": {"type": "integer"},
-                "ServiceName": {"type": "string"},
-                "ServiceProviderName": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "DvbTdtSettings": {
-            "additionalProperties": False,
-            "properties": {"RepInterval": {"type": "integer"}},
-            "type": "object",
-        },
-        "Eac3AtmosSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "Bitrate": {"type": "number"},
-                "CodingMode": {"type": "string"},
-                "Dialnorm": {"type": "integer"},
-                "DrcLine": {"type": "string"},
-                "DrcRf": {"type": "string"},
-                "HeightTrim": {"type": "number"},
-                "SurroundTrim": {"type": "number"},
-            },
-            "type": "object",
-        },
-        "Eac3Settings": {
-            "additionalProperties": False,
-            "properties": {
-                "AttenuationControl": {"type": "string"},
-                "Bitrate": {"type": "number"},
-                "BitstreamMode": {"type": "string"},
-                "CodingMode": {"type": "string"},
-                "DcFilter": {"type": "string"},
-                "Dialnorm": {"type": "integer"},
-                "DrcLine": {"type": "string"},
-                "DrcRf": {"type": "string"},
-                "LfeControl": {"type": "string"},
-                "LfeFilter": {"type": "string"},
-                "LoRoCenterMixLevel": {"type": "number"},
-                "LoRoSurroundMixLevel": {"type": "number"},
-                "LtRtCenterMixLevel": {"type": "number"},
-                "LtRtSurroundMixLevel": {"type": "number"},
-                "MetadataControl": {"type": "string"},
-                "PassthroughControl": {"type": "string"},
-                "PhaseControl": {"type": "string"},
-                "StereoDownmix": {"type": "string"},
-                "SurroundExMode": {"type": "string"},
-                "SurroundMode": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "EbuTtDDestinationSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "CopyrightHolder": {"type": "string"},
-                "DefaultFontSize": {"type": "integer"},
-                "DefaultLineHeight": {"type": "integer"},
-                "FillLineGap": {"type": "string"},
-                "FontFamily": {"type": "string"},
-                "StyleControl": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "EmbeddedCaptionPositionSettings": {
-            "additionalProperties": False,
-            "properties": {"YPositionLine": {"type": "integer"}},
-            "type": "object",
-        },
-        "EmbeddedDestinationSettings": {"type": ["object", "string"]},
-        "EmbeddedSourceSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "Convert608To708": {"type": "string"},
-                "Scte20Detection": {"type": "string"},
-                "Source608ChannelNumber": {"type": "integer"},
-                "Source608TrackNumber": {"type": "integer"},
-            },
-            "type": "object",
-        },
-        "EmptyConfigurationSettings": {"additionalProperties": False, "type": "object"},
-        "EncoderSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "AudioDescriptions": {
-                    "items": {"$ref": "#/definitions/AudioDescription"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "AvailBlanking": {"$ref": "#/definitions/AvailBlanking"},
-                "AvailConfiguration": {"$ref": "#/definitions/AvailConfiguration"},
-                "BlackoutSlate": {"$ref": "#/definitions/BlackoutSlate"},
-                "CaptionDescriptions": {
-                    "items": {"$ref": "#/definitions/CaptionDescription"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "ColorCorrectionSettings": {"$ref": "#/definitions/ColorCorrectionSettings"},
-                "FeatureActivations": {"$ref": "#/definitions/FeatureActivations"},
-                "GlobalConfiguration": {"$ref": "#/definitions/GlobalConfiguration"},
-                "MotionGraphicsConfiguration": {
-                    "$ref": "#/definitions/MotionGraphicsConfiguration"
-                },
-                "NielsenConfiguration": {"$ref": "#/definitions/NielsenConfiguration"},
-                "OutputGroups": {
-                    "items": {"$ref": "#/definitions/OutputGroup"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "ThumbnailConfiguration": {"$ref": "#/definitions/ThumbnailConfiguration"},
-                "TimecodeConfig": {"$ref": "#/definitions/TimecodeConfig"},
-                "VideoDescriptions": {
-                    "items": {"$ref": "#/definitions/VideoDescription"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-            },
-            "type": "object",
-        },
-        "EpochLockingSettings": {
-            "additionalProperties": False,
-            "properties": {"CustomEpoch": {"type": "string"}, "JamSyncTime": {"type": "string"}},
-            "type": "object",
-        },
-        "Esam": {
-            "additionalProperties": False,
-            "properties": {
-                "AcquisitionPointId": {"type": "string"},
-                "AdAvailOffset": {"type": "integer"},
-                "PasswordParam": {"type": "string"},
-                "PoisEndpoint": {"type": "string"},
-                "Username": {"type": "string"},
-                "ZoneIdentity": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "FailoverCondition": {
-            "additionalProperties": False,
-            "properties": {
-                "FailoverConditionSettings": {"$ref": "#/definitions/FailoverConditionSettings"}
-            },
-            "type": "object",
-        },
-        "FailoverConditionSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "AudioSilenceSettings": {"$ref": "#/definitions/AudioSilenceFailoverSettings"},
-                "InputLossSettings": {"$ref": "#/definitions/InputLossFailoverSettings"},
-                "VideoBlackSettings": {"$ref": "#/definitions/VideoBlackFailoverSettings"},
-            },
-            "type": "object",
-        },
-        "FeatureActivations": {
-            "additionalProperties": False,
-            "properties": {
-                "InputPrepareScheduleActions": {"type": "string"},
-                "OutputStaticImageOverlayScheduleActions": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "FecOutputSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "ColumnDepth": {"type": "integer"},
-                "IncludeFec": {"type": "string"},
-                "RowLength": {"type": "integer"},
-            },
-            "type": "object",
-        },
-        "Fmp4HlsSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "AudioRenditionSets": {"type": "string"},
-                "NielsenId3Behavior": {"type": "string"},
-                "TimedMetadataBehavior": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "FollowerChannelSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "LinkedChannelType": {"type": "string"},
-                "PrimaryChannelArn": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "FrameCaptureCdnSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "FrameCaptureS3Settings": {"$ref": "#/definitions/ArchiveFrameCaptureHlsS3Settings"}
-            },
-            "type": "object",
-        },
-        "FrameCaptureGroupSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "Destination": {"$ref": "#/definitions/OutputLocationRef"},
-                "FrameCaptureCdnSettings": {"$ref": "#/definitions/FrameCaptureCdnSettings"},
-            },
-            "type": "object",
-        },
-        "FrameCaptureSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "CaptureInterval": {"type": "integer"},
-                "CaptureIntervalUnits": {"type": "string"},
-                "TimecodeBurninSettings": {"$ref": "#/definitions/TimecodeBurninSettings"},
-            },
-            "type": "object",
-        },
-        "GlobalConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "InitialAudioGain": {"type": "integer"},
-                "InputEndAction": {"type": "string"},
-                "InputLossBehavior": {"$ref": "#/definitions/InputLossBehavior"},
-                "OutputLockingMode": {"type": "string"},
-                "OutputLockingSettings": {"$ref": "#/definitions/OutputLockingSettings"},
-                "OutputTimingSource": {"type": "string"},
-                "SupportLowFramerateInputs": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "H264ColorSpaceSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "ColorSpacePassthroughSettings": {
-                    "$ref": "#/definitions/EmptyConfigurationSettings"
-                },
-                "Rec601Settings": {"$ref": "#/definitions/EmptyConfigurationSettings"},
-                "Rec709Settings": {"$ref": "#/definitions/EmptyConfigurationSettings"},
-            },
-            "type": "object",
-        },
-        "H264H265FilterSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "BandwidthReductionFilterSettings": {
-                    "$ref": "#/definitions/BandwidthReductionFilterSettings"
-                },
-                "TemporalFilterSettings": {"$ref": "#/definitions/TemporalFilterSettings"},
-            },
-            "type": "object",
-        },
-        "H264Settings": {
-            "additionalProperties": False,
-            "properties": {
-                "AdaptiveQuantization": {"type": "string"},
-                "AfdSignaling": {"type": "string"},
-                "Bitrate": {"type": "integer"},
-                "BufFillPct": {"type": "integer"},
-                "BufSize": {"type": "integer"},
-                "ColorMetadata": {"type": "string"},
-                "ColorSpaceSettings": {"$ref": "#/definitions/H264ColorSpaceSettings"},
-                "EntropyEncoding": {"type": "string"},
-                "FilterSettings": {"$ref": "#/definitions/H264H265FilterSettings"},
-                "FixedAfd": {"type": "string"},
-                "FlickerAq": {"type": "string"},
-                "ForceFieldPictures": {"type": "string"},
-                "FramerateControl": {"type": "string"},
-                "FramerateDenominator": {"type": "integer"},
-                "FramerateNumerator": {"type": "integer"},
-                "GopBReference": {"type": "string"},
-                "GopClosedCadence": {"type": "integer"},
-                "GopNumBFrames": {"type": "integer"},
-                "GopSize": {"type": "number"},
-                "GopSizeUnits": {"type": "string"},
-                "Level": {"type": "string"},
-                "LookAheadRateControl": {"type": "string"},
-                "MaxBitrate": {"type": "integer"},
-                "MinBitrate": {"type": "integer"},
-                "MinIInterval": {"type": "integer"},
-                "MinQp": {"type": "integer"},
-                "NumRefFrames": {"type": "integer"},
-                "ParControl": {"type": "string"},
-                "ParDenominator": {"type": "integer"},
-                "ParNumerator": {"type": "integer"},
-                "Profile": {"type": "string"},
-                "QualityLevel": {"type": "string"},
-                "QvbrQualityLevel": {"type": "integer"},
-                "RateControlMode": {"type": "string"},
-                "ScanType": {"type": "string"},
-                "SceneChangeDetect": {"type": "string"},
-                "Slices": {"type": "integer"},
-                "Softness": {"type": "integer"},
-                "SpatialAq": {"type": "string"},
-                "SubgopLength": {"type": "string"},
-                "Syntax": {"type": "string"},
-                "TemporalAq": {"type": "string"},
-                "TimecodeBurninSettings": {"$ref": "#/definitions/TimecodeBurninSettings"},
-                "TimecodeInsertion": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "H265ColorSpaceSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "ColorSpacePassthroughSettings": {
-                    "$ref": "#/definitions/EmptyConfigurationSettings"
-                },
-                "DolbyVision81Settings": {"$ref": "#/definitions/EmptyConfigurationSettings"},
-                "Hdr10Settings": {"$ref": "#/definitions/Hdr10Settings"},
-                "Hlg2020Settings": {"$ref": "#/definitions/EmptyConfigurationSettings"},
-                "Rec601Settings": {"$ref": "#/definitions/EmptyConfigurationSettings"},
-                "Rec709Settings": {"$ref": "#/definitions/EmptyConfigurationSettings"},
-            },
-            "type": "object",
-        },
-        "H265Settings": {
-            "additionalProperties": False,
-            "properties": {
-                "AdaptiveQuantization": {"type": "string"},
-                "AfdSignaling": {"type": "string"},
-                "AlternativeTransferFunction": {"type": "string"},
-                "Bitrate": {"type": "integer"},
-                "BufSize": {"type": "integer"},
-                "ColorMetadata": {"type": "string"},
-                "ColorSpaceSettings": {"$ref": "#/definitions/H265ColorSpaceSettings"},
-                "Deblocking": {"type": "string"},
-                "FilterSettings": {"$ref": "#/definitions/H264H265FilterSettings"},
-                "FixedAfd": {"type": "string"},
-                "FlickerAq": {"type": "string"},
-                "FramerateDenominator": {"type": "integer"},
-                "FramerateNumerator": {"type": "integer"},
-                "GopBReference": {"type": "string"},
-                "GopClosedCadence": {"type": "integer"},
-                "GopNumBFrames": {"type": "integer"},
-                "GopSize": {"type": "number"},
-                "GopSizeUnits": {"type": "string"},
-                "Level": {"type": "string"},
-                "LookAheadRateControl": {"type": "string"},
-                "MaxBitrate": {"type": "integer"},
-                "MinBitrate": {"type": "integer"},
-                "MinIInterval": {"type": "integer"},
-                "MinQp": {"type": "integer"},
-                "MvOverPictureBoundaries": {"type": "string"},
-                "MvTemporalPredictor": {"type": "string"},
-                "ParDenominator": {"type": "integer"},
-                "ParNumerator": {"type": "integer"},
-                "Profile": {"type": "string"},
-                "QvbrQualityLevel": {"type": "integer"},
-                "RateControlMode": {"type": "string"},
-                "ScanType": {"type": "string"},
-                "SceneChangeDetect": {"type": "string"},
-                "Slices": {"type": "integer"},
-                "SubgopLength": {"type": "string"},
-                "Tier": {"type": "string"},
-                "TileHeight": {"type": "integer"},
-                "TilePadding": {"type": "string"},
-                "TileWidth": {"type": "integer"},
-                "TimecodeBurninSettings": {"$ref": "#/definitions/TimecodeBurninSettings"},
-                "TimecodeInsertion": {"type": "string"},
-                "TreeblockSize": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "Hdr10Settings": {
-            "additionalProperties": False,
-            "properties": {"MaxCll": {"type": "integer"}, "MaxFall": {"type": "integer"}},
-            "type": "object",
-        },
-        "HlsAkamaiSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "ConnectionRetryInterval": {"type": "integer"},
-                "FilecacheDuration": {"type": "integer"},
-                "HttpTransferMode": {"type": "string"},
-                "NumRetries": {"type": "integer"},
-                "RestartDelay": {"type": "integer"},
-                "Salt": {"type": "string"},
-                "Token": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "HlsBasicPutSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "ConnectionRetryInterval": {"type": "integer"},
-                "FilecacheDuration": {"type": "integer"},
-                "NumRetries": {"type": "integer"},
-                "RestartDelay": {"type": "integer"},
-            },
-            "type": "object",
-        },
-        "HlsCdnSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "HlsAkamaiSettings": {"$ref": "#/definitions/HlsAkamaiSettings"},
-                "HlsBasicPutSettings": {"$ref": "#/definitions/HlsBasicPutSettings"},
-                "HlsMediaStoreSettings": {"$ref": "#/definitions/HlsMediaStoreSettings"},
-                "HlsS3Settings": {"$ref": "#/definitions/ArchiveFrameCaptureHlsS3Settings"},
-                "HlsWebdavSettings": {"$ref": "#/definitions/HlsWebdavSettings"},
-            },
-            "type": "object",
-        },
-        "HlsGroupSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "AdMarkers": {"items": {"type": "string"}, "type": "array", "uniqueItems": False},
-                "BaseUrlContent": {"type": "string"},
-                "BaseUrlContent1": {"type": "string"},
-                "BaseUrlManifest": {"type": "string"},
-                "BaseUrlManifest1": {"type": "string"},
-                "CaptionLanguageMappings": {
-                    "items": {"$ref": "#/definitions/CaptionLanguageMapping"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "CaptionLanguageSetting": {"type": "string"},
-                "ClientCache": {"type": "string"},
-                "CodecSpecification": {"type": "string"},
-                "ConstantIv": {"type": "string"},
-                "Destination": {"$ref": "#/definitions/OutputLocationRef"},
-                "DirectoryStructure": {"type": "string"},
-                "DiscontinuityTags": {"type": "string"},
-                "EncryptionType": {"type": "string"},
-                "HlsCdnSettings": {"$ref": "#/definitions/HlsCdnSettings"},
-                "HlsId3SegmentTagging": {"type": "string"},
-                "IFrameOnlyPlaylists": {"type": "string"},
-                "IncompleteSegmentBehavior": {"type": "string"},
-                "IndexNSegments": {"type": "integer"},
-                "InputLossAction": {"type": "string"},
-                "IvInManifest": {"type": "string"},
-                "IvSource": {"type": "string"},
-                "KeepSegments": {"type": "integer"},
-                "KeyFormat": {"type": "string"},
-                "KeyFormatVersions": {"type": "string"},
-                "KeyProviderSettings": {"$ref": "#/definitions/KeyProviderSettings"},
-                "ManifestCompression": {"type": "string"},
-                "ManifestDurationFormat": {"type": "string"},
-                "MinSegmentLength": {"type": "integer"},
-                "Mode": {"type": "string"},
-                "OutputSelection": {"type": "string"},
-                "ProgramDateTime": {"type": "string"},
-                "ProgramDateTimeClock": {"type": "string"},
-                "ProgramDateTimePeriod": {"type": "integer"},
-                "RedundantManifest": {"type": "string"},
-                "SegmentLength": {"type": "integer"},
-                "SegmentationMode": {"type": "string"},
-                "SegmentsPerSubdirectory": {"type": "integer"},
-                "StreamInfResolution": {"type": "string"},
-                "TimedMetadataId3Frame": {"type": "string"},
-                "TimedMetadataId3Period": {"type": "integer"},
-                "TimestampDeltaMilliseconds": {"type": "integer"},
-                "TsFileMode": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "HlsInputSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "Bandwidth": {"type": "integer"},
-                "BufferSegments": {"type": "integer"},
-                "Retries": {"type": "integer"},
-                "RetryInterval": {"type": "integer"},
-                "Scte35Source": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "HlsMediaStoreSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "ConnectionRetryInterval": {"type": "integer"},
-                "FilecacheDuration": {"type": "integer"},
-                "MediaStoreStorageClass": {"type": "string"},
-                "NumRetries": {"type": "integer"},
-                "RestartDelay": {"type": "integer"},
-            },
-            "type": "object",
-        },
-        "HlsOutputSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "H265PackagingType": {"type": "string"},
-                "HlsSettings": {"$ref": "#/definitions/HlsSettings"},
-                "NameModifier": {"type": "string"},
-                "SegmentModifier": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "HlsSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "AudioOnlyHlsSettings": {"$ref": "#/definitions/AudioOnlyHlsSettings"},
-                "Fmp4HlsSettings": {"$ref": "#/definitions/Fmp4HlsSettings"},
-                "FrameCaptureHlsSettings": {"$ref": "#/definitions/EmptyConfigurationSettings"},
-                "StandardHlsSettings": {"$ref": "#/definitions/StandardHlsSettings"},
-            },
-            "type": "object",
-        },
-        "HlsWebdavSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "ConnectionRetryInterval": {"type": "integer"},
-                "FilecacheDuration": {"type": "integer"},
-                "HttpTransferMode": {"type": "string"},
-                "NumRetries": {"type": "integer"},
-                "RestartDelay": {"type": "integer"},
-            },
-            "type": "object",
-        },
-        "InferenceSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "AudioFeedInputs": {
-                    "items": {"$ref": "#/definitions/AudioFeedInput"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "EnrichmentMethods": {
-                    "items": {"type": "string"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "FeedArn": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "InputAttachment": {
-            "additionalProperties": False,
-            "properties": {
-                "AutomaticInputFailoverSettings": {
-                    "$ref": "#/definitions/AutomaticInputFailoverSettings"
-                },
-                "InputAttachmentName": {"type": "string"},
-                "InputId": {"type": "string"},
-                "InputSettings": {"$ref": "#/definitions/InputSettings"},
-                "LogicalInterfaceNames": {
-                    "items": {"type": "string"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-            },
-            "type": "object",
-        },
-        "InputChannelLevel": {
-            "additionalProperties": False,
-            "properties": {"Gain": {"type": "integer"}, "InputChannel": {"type": "integer"}},
-            "type": "object",
-        },
-        "InputLocation": {
-            "additionalProperties": False,
-            "properties": {
-                "PasswordParam": {"type": "string"},
-                "Uri": {"type": "string"},
-                "Username": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "InputLossBehavior": {
-            "additionalProperties": False,
-            "properties": {
-                "BlackFrameMsec": {"type": "integer"},
-                "InputLossImageColor": {"type": "string"},
-                "InputLossImageSlate": {"$ref": "#/definitions/InputLocation"},
-                "InputLossImageType": {"type": "string"},
-                "RepeatFrameMsec": {"type": "integer"},
-            },
-            "type": "object",
-        },
-        "InputLossFailoverSettings": {
-            "additionalProperties": False,
-            "properties": {"InputLossThresholdMsec": {"type": "integer"}},
-            "type": "object",
-        },
-        "InputSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "AudioSelectors": {
-                    "items": {"$ref": "#/definitions/AudioSelector"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "CaptionSelectors": {
-                    "items": {"$ref": "#/definitions/CaptionSelector"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "DeblockFilter": {"type": "string"},
-                "DenoiseFilter": {"type": "string"},
-                "FilterStrength": {"type": "integer"},
-                "InputFilter": {"type": "string"},
-                "NetworkInputSettings": {"$ref": "#/definitions/NetworkInputSettings"},
-                "Scte35Pid": {"type": "integer"},
-                "Smpte2038DataPreference": {"type": "string"},
-                "SourceEndBehavior": {"type": "string"},
-                "VideoSelector": {"$ref": "#/definitions/VideoSelector"},
-            },
-            "type": "object",
-        },
-        "InputSpecification": {
-            "additionalProperties": False,
-            "properties": {
-                "Codec": {"type": "string"},
-                "MaximumBitrate": {"type": "string"},
-                "Resolution": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "KeyProviderSettings": {
-            "additionalProperties": False,
-            "properties": {"StaticKeySettings": {"$ref": "#/definitions/StaticKeySettings"}},
-            "type": "object",
-        },
-        "LinkedChannelSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "FollowerChannelSettings": {"$ref": "#/definitions/FollowerChannelSettings"},
-                "PrimaryChannelSettings": {"$ref": "#/definitions/PrimaryChannelSettings"},
-            },
-            "type": "object",
-        },
-        "M2tsSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "AbsentInputAudioBehavior": {"type": "string"},
-                "Arib": {"type": "string"},
-                "AribCaptionsPid": {"type": "string"},
-                "AribCaptionsPidControl": {"type": "string"},
-                "AudioBufferModel": {"type": "string"},
-                "AudioFramesPerPes": {"type": "integer"},
-                "AudioPids": {"type": "string"},
-                "AudioStreamType": {"type": "string"},
-                "Bitrate": {"type": "integer"},
-                "BufferModel": {"type": "string"},
-                "CcDescriptor": {"type": "string"},
-                "DvbNitSettings": {"$ref": "#/definitions/DvbNitSettings"},
-                "DvbSdtSettings": {"$ref": "#/definitions/DvbSdtSettings"},
-                "DvbSubPids": {"type": "string"},
-                "DvbTdtSettings": {"$ref": "#/definitions/DvbTdtSettings"},
-                "DvbTeletextPid": {"type": "string"},
-                "Ebif": {"type": "string"},
-                "EbpAudioInterval": {"type": "string"},
-                "EbpLookaheadMs": {"type": "integer"},
-                "EbpPlacement": {"type": "string"},
-                "EcmPid": {"type": "string"},
-                "EsRateInPes": {"type": "string"},
-                "EtvPlatformPid": {"type": "string"},
-                "EtvSignalPid": {"type": "string"},
-                "FragmentTime": {"type": "number"},
-                "Klv": {"type": "string"},
-                "KlvDataPids": {"type": "string"},
-                "NielsenId3Behavior": {"type": "string"},
-                "NullPacketBitrate": {"type": "number"},
-                "PatInterval": {"type": "integer"},
-                "PcrControl": {"type": "string"},
-                "PcrPeriod": {"type": "integer"},
-                "PcrPid": {"type": "string"},
-                "PmtInterval": {"type": "integer"},
-                "PmtPid": {"type": "string"},
-                "ProgramNum": {"type": "integer"},
-                "RateMode": {"type": "string"},
-                "Scte27Pids": {"type": "string"},
-                "Scte35Control": {"type": "string"},
-                "Scte35Pid": {"type": "string"},
-                "Scte35PrerollPullupMilliseconds": {"type": "number"},
-                "SegmentationMarkers": {"type": "string"},
-                "SegmentationStyle": {"type": "string"},
-                "SegmentationTime": {"type": "number"},
-                "TimedMetadataBehavior": {"type": "string"},
-                "TimedMetadataPid": {"type": "string"},
-                "TransportStreamId": {"type": "integer"},
-                "VideoPid": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "M3u8Settings": {
-            "additionalProperties": False,
-            "properties": {
-                "AudioFramesPerPes": {"type": "integer"},
-                "AudioPids": {"type": "string"},
-                "EcmPid": {"type": "string"},
-                "KlvBehavior": {"type": "string"},
-                "KlvDataPids": {"type": "string"},
-                "NielsenId3Behavior": {"type": "string"},
-                "PatInterval": {"type": "integer"},
-                "PcrControl": {"type": "string"},
-                "PcrPeriod": {"type": "integer"},
-                "PcrPid": {"type": "string"},
-                "PmtInterval": {"type": "integer"},
-                "PmtPid": {"type": "string"},
-                "ProgramNum": {"type": "integer"},
-                "Scte35Behavior": {"type": "string"},
-                "Scte35Pid": {"type": "string"},
-                "TimedMetadataBehavior": {"type": "string"},
-                "TimedMetadataPid": {"type": "string"},
-                "TransportStreamId": {"type": "integer"},
-                "VideoPid": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "MaintenanceCreateSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "MaintenanceDay": {"type": "string"},
-                "MaintenanceStartTime": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "MediaConnectRouterGroupSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "AvailabilityZones": {
-                    "items": {"type": "string"},
-                    "type": "array",
-                    "uniqueItems": False,
-                }
-            },
-            "type": "object",
-        },
-        "MediaConnectRouterOutputConnectionMap": {
-            "additionalProperties": False,
-            "properties": {"Pipeline0": {"type": "string"}, "Pipeline1": {"type": "string"}},
-            "type": "object",
-        },
-        "MediaConnectRouterOutputDestinationSettings": {
-            "additionalProperties": False,
-            "properties": {"EncryptionType": {"type": "string"}, "SecretArn": {"type": "string"}},
-            "type": "object",
-        },
-        "MediaConnectRouterOutputSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "ConnectedRouterInputs": {
-                    "$ref": "#/definitions/MediaConnectRouterOutputConnectionMap"
-                },
-                "ContainerSettings": {
-                    "$ref": "#/definitions/UdpMediaConnectRouterContainerSettings"
-                },
-                "Destination": {"$ref": "#/definitions/OutputLocationRef"},
-            },
-            "type": "object",
-        },
-        "MediaPackageGroupSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "Destination": {"$ref": "#/definitions/OutputLocationRef"},
-                "MediapackageV2GroupSettings": {
-                    "$ref": "#/definitions/MediaPackageV2GroupSettings"
-                },
-            },
-            "type": "object",
-        },
-        "MediaPackageOutputDestinationSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "ChannelEndpointId": {"type": "string"},
-                "ChannelGroup": {"type": "string"},
-                "ChannelId": {"type": "string"},
-                "ChannelName": {"type": "string"},
-                "MediaPackageRegionName": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "MediaPackageOutputSettings": {"type": ["object", "string"]},
-        "MediaPackageV2DestinationSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "AudioGroupId": {"type": "string"},
-                "AudioRenditionSets": {"type": "string"},
-                "HlsAutoSelect": {"type": "string"},
-                "HlsDefault": {"type": "string"},
-                "OutputUsage": {"items": {"type": "string"}, "type": "array", "uniqueItems": False},
-            },
-            "type": "object",
-        },
-        "MediaPackageV2GroupSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "AdditionalDestinations": {
-                    "items": {"$ref": "#/definitions/AdditionalDestinations"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "CaptionLanguageMappings": {
-                    "items": {"$ref": "#/definitions/CaptionLanguageMapping"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "Id3Behavior": {"type": "string"},
-                "KlvBehavior": {"type": "string"},
-                "NielsenId3Behavior": {"type": "string"},
-                "Scte35Type": {"type": "string"},
-                "SegmentLength": {"type": "integer"},
-                "SegmentLengthUnits": {"type": "string"},
-                "TimedMetadataId3Frame": {"type": "string"},
-                "TimedMetadataId3Period": {"type": "integer"},
-                "TimedMetadataPassthrough": {"type": "string"},
-                "WatermarkingSettings": {
-                    "$ref": "#/definitions/MediaPackageV2WatermarkingSettings"
-                },
-            },
-            "type": "object",
-        },
-        "MediaPackageV2WatermarkingSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "MediaPackageV2AbWatermarkerIrdetoSettings": {
-                    "$ref": "#/definitions/CmafIngestMediaPackageV2AbWatermarkerIrdetoSettings"
-                }
-            },
-            "type": "object",
-        },
-        "MotionGraphicsConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "MotionGraphicsInsertion": {"type": "string"},
-                "MotionGraphicsSettings": {"$ref": "#/definitions/MotionGraphicsSettings"},
-            },
-            "type": "object",
-        },
-        "MotionGraphicsSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "HtmlMotionGraphicsSettings": {"$ref": "#/definitions/EmptyConfigurationSettings"}
-            },
-            "type": "object",
-        },
-        "Mp2Settings": {
-            "additionalProperties": False,
-            "properties": {
-                "Bitrate": {"type": "number"},
-                "CodingMode": {"type": "string"},
-                "SampleRate": {"type": "number"},
-            },
-            "type": "object",
-        },
-        "Mpeg2FilterSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "TemporalFilterSettings": {"$ref": "#/definitions/TemporalFilterSettings"}
-            },
-            "type": "object",
-        },
-        "Mpeg2Settings": {
-            "additionalProperties": False,
-            "properties": {
-                "AdaptiveQuantization": {"type": "string"},
-                "AfdSignaling": {"type": "string"},
-                "ColorMetadata": {"type": "string"},
-                "ColorSpace": {"type": "string"},
-                "DisplayAspectRatio": {"type": "string"},
-                "FilterSettings": {"$ref": "#/definitions/Mpeg2FilterSettings"},
-                "FixedAfd": {"type": "string"},
-                "FramerateDenominator": {"type": "integer"},
-                "FramerateNumerator": {"type": "integer"},
-                "GopClosedCadence": {"type": "integer"},
-                "GopNumBFrames": {"type": "integer"},
-                "GopSize": {"type": "number"},
-                "GopSizeUnits": {"type": "string"},
-                "ScanType": {"type": "string"},
-                "SubgopLength": {"type": "string"},
-                "TimecodeBurninSettings": {"$ref": "#/definitions/TimecodeBurninSettings"},
-                "TimecodeInsertion": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "MsSmoothGroupSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "AcquisitionPointId": {"type": "string"},
-                "AudioOnlyTimecodeControl": {"type": "string"},
-                "CertificateMode": {"type": "string"},
-                "ConnectionRetryInterval": {"type": "integer"},
-                "Destination": {"$ref": "#/definitions/OutputLocationRef"},
-                "EventId": {"type": "string"},
-                "EventIdMode": {"type": "string"},
-                "EventStopBehavior": {"type": "string"},
-                "FilecacheDuration": {"type": "integer"},
-                "FragmentLength": {"type": "integer"},
-                "InputLossAction": {"type": "string"},
-                "NumRetries": {"type": "integer"},
-                "RestartDelay": {"type": "integer"},
-                "SegmentationMode": {"type": "string"},
-                "SendDelayMs": {"type": "integer"},
-                "SparseTrackType": {"type": "string"},
-                "StreamManifestBehavior": {"type": "string"},
-                "TimestampOffset": {"type": "string"},
-                "TimestampOffsetMode": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "MsSmoothOutputSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "H265PackagingType": {"type": "string"},
-                "NameModifier": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "MulticastInputSettings": {
-            "additionalProperties": False,
-            "properties": {"SourceIpAddress": {"type": "string"}},
-            "type": "object",
-        },
-        "MultiplexContainerSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "MultiplexM2tsSettings": {"$ref": "#/definitions/MultiplexM2tsSettings"}
-            },
-            "type": "object",
-        },
-        "MultiplexM2tsSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "AbsentInputAudioBehavior": {"type": "string"},
-                "Arib": {"type": "string"},
-                "AudioBufferModel": {"type": "string"},
-                "AudioFramesPerPes": {"type": "integer"},
-                "AudioStreamType": {"type": "string"},
-                "CcDescriptor": {"type": "string"},
-                "Ebif": {"type": "string"},
-                "EsRateInPes": {"type": "string"},
-                "Klv": {"type": "string"},
-                "NielsenId3Behavior": {"type": "string"},
-                "PcrControl": {"type": "string"},
-                "PcrPeriod": {"type": "integer"},
-                "Scte35Control": {"type": "string"},
-                "Scte35PrerollPullupMilliseconds": {"type": "number"},
-            },
-            "type": "object",
-        },
-        "MultiplexOutputSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "ContainerSettings": {"$ref": "#/definitions/MultiplexContainerSettings"},
-                "Destination": {"$ref": "#/definitions/OutputLocationRef"},
-            },
-            "type": "object",
-        },
-        "MultiplexProgramChannelDestinationSettings": {
-            "additionalProperties": False,
-            "properties": {"MultiplexId": {"type": "string"}, "ProgramName": {"type": "string"}},
-            "type": "object",
-        },
-        "NetworkInputSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "HlsInputSettings": {"$ref": "#/definitions/HlsInputSettings"},
-                "MulticastInputSettings": {"$ref": "#/definitions/MulticastInputSettings"},
-                "ServerValidation": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "NielsenCBET": {
-            "additionalProperties": False,
-            "properties": {
-                "CbetCheckDigitString": {"type": "string"},
-                "CbetStepaside": {"type": "string"},
-                "Csid": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "NielsenConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "DistributorId": {"type": "string"},
-                "NielsenPcmToId3Tagging": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "NielsenNaesIiNwOnlySettings": {
-            "additionalProperties": False,
-            "properties": {
-                "CheckDigitString": {"type": "string"},
-                "Sid": {"type": "number"},
-                "Timezone": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "NielsenWatermarksSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "NielsenCbetSettings": {"$ref": "#/definitions/NielsenCBET"},
-                "NielsenDistributionType": {"type": "string"},
-                "NielsenNaesIiNwSettings": {"$ref": "#/definitions/NielsenNaesIiNwOnlySettings"},
-                "NielsenNwOnlySettings": {"$ref": "#/definitions/NielsenNaesIiNwOnlySettings"},
-            },
-            "type": "object",
-        },
-        "Output": {
-            "additionalProperties": False,
-            "properties": {
-                "AudioDescriptionNames": {
-                    "items": {"type": "string"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "CaptionDescriptionNames": {
-                    "items": {"type": "string"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "OutputName": {"type": "string"},
-                "OutputSettings": {"$ref": "#/definitions/OutputSettings"},
-                "VideoDescriptionName": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "OutputDestination": {
-            "additionalProperties": False,
-            "properties": {
-                "Id": {"type": "string"},
-                "LogicalInterfaceNames": {
-                    "items": {"type": "string"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "MediaConnectRouterSettings": {
-                    "items": {"$ref": "#/definitions/MediaConnectRouterOutputDestinationSettings"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "MediaPackageSettings": {
-                    "items": {"$ref": "#/definitions/MediaPackageOutputDestinationSettings"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "MultiplexSettings": {
-                    "$ref": "#/definitions/MultiplexProgramChannelDestinationSettings"
-                },
-                "Settings": {
-                    "items": {"$ref": "#/definitions/OutputDestinationSettings"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "SrtSettings": {
-                    "items": {"$ref": "#/definitions/SrtOutputDestinationSettings"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-            },
-            "type": "object",
-        },
-        "OutputDestinationSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "PasswordParam": {"type": "string"},
-                "StreamName": {"type": "string"},
-                "Url": {"type": "string"},
-                "Username": {"type": "string"},
-                "VirtualSourceAddress": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "OutputGroup": {
-            "additionalProperties": False,
-            "properties": {
-                "Name": {"type": "string"},
-                "OutputGroupSettings": {"$ref": "#/definitions/OutputGroupSettings"},
-                "Outputs": {
-                    "items": {"$ref": "#/definitions/Output"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-            },
-            "type": "object",
-        },
-        "OutputGroupSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "ArchiveGroupSettings": {"$ref": "#/definitions/ArchiveGroupSettings"},
-                "CmafIngestGroupSettings": {"$ref": "#/definitions/CmafIngestGroupSettings"},
-                "FrameCaptureGroupSettings": {"$ref": "#/definitions/FrameCaptureGroupSettings"},
-                "HlsGroupSettings": {"$ref": "#/definitions/HlsGroupSettings"},
-                "MediaConnectRouterGroupSettings": {
-                    "$ref": "#/definitions/MediaConnectRouterGroupSettings"
-                },
-                "MediaPackageGroupSettings": {"$ref": "#/definitions/MediaPackageGroupSettings"},
-                "MsSmoothGroupSettings": {"$ref": "#/definitions/MsSmoothGroupSettings"},
-                "MultiplexGroupSettings": {"$ref": "#/definitions/EmptyConfigurationSettings"},
-                "RtmpGroupSettings": {"$ref": "#/definitions/RtmpGroupSettings"},
-                "SrtGroupSettings": {"$ref": "#/definitions/SrtGroupSettings"},
-                "UdpGroupSettings": {"$ref": "#/definitions/UdpGroupSettings"},
-            },
-            "type": "object",
-        },
-        "OutputLocationRef": {
-            "additionalProperties": False,
-            "properties": {"DestinationRefId": {"type": "string"}},
-            "type": "object",
-        },
-        "OutputLockingSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "DisabledLockingSettings": {"$ref": "#/definitions/DisabledLockingSettings"},
-                "EpochLockingSettings": {"$ref": "#/definitions/EpochLockingSettings"},
-                "PipelineLockingSettings": {"$ref": "#/definitions/PipelineLockingSettings"},
-            },
-            "type": "object",
-        },
-        "OutputSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "ArchiveOutputSettings": {"$ref": "#/definitions/ArchiveOutputSettings"},
-                "CmafIngestOutputSettings": {
-                    "$ref": "#/definitions/CmafIngestFrameCaptureOutputSettings"
-                },
-                "FrameCaptureOutputSettings": {
-                    "$ref": "#/definitions/CmafIngestFrameCaptureOutputSettings"
-                },
-                "HlsOutputSettings": {"$ref": "#/definitions/HlsOutputSettings"},
-                "MediaConnectRouterOutputSettings": {
-                    "$ref": "#/definitions/MediaConnectRouterOutputSettings"
-                },
-                "MediaPackageOutputSettings": {"$ref": "#/definitions/MediaPackageOutputSettings"},
-                "MsSmoothOutputSettings": {"$ref": "#/definitions/MsSmoothOutputSettings"},
-                "MultiplexOutputSettings": {"$ref": "#/definitions/MultiplexOutputSettings"},
-                "RtmpOutputSettings": {"$ref": "#/definitions/RtmpOutputSettings"},
-                "SrtOutputSettings": {"$ref": "#/definitions/SrtOutputSettings"},
-                "UdpOutputSettings": {"$ref": "#/definitions/UdpOutputSettings"},
-            },
-            "type": "object",
-        },
-        "PipelineLockingSettings": {"type": ["object", "string"]},
-        "PrimaryChannelSettings": {
-            "additionalProperties": False,
-            "properties": {"LinkedChannelType": {"type": "string"}},
-            "type": "object",
-        },
-        "RemixSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "ChannelMappings": {
-                    "items": {"$ref": "#/definitions/AudioChannelMapping"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "ChannelsIn": {"type": "integer"},
-                "ChannelsOut": {"type": "integer"},
-            },
-            "type": "object",
-        },
-        "RtmpGroupSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "AdMarkers": {"items": {"type": "string"}, "type": "array", "uniqueItems": False},
-                "AuthenticationScheme": {"type": "string"},
-                "CacheFullBehavior": {"type": "string"},
-                "CacheLength": {"type": "integer"},
-                "CaptionData": {"type": "string"},
-                "IncludeFillerNalUnits": {"type": "string"},
-                "InputLossAction": {"type": "string"},
-                "RestartDelay": {"type": "integer"},
-            },
-            "type": "object",
-        },
-        "RtmpOutputSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "CertificateMode": {"type": "string"},
-                "ConnectionRetryInterval": {"type": "integer"},
-                "Destination": {"$ref": "#/definitions/OutputLocationRef"},
-                "NumRetries": {"type": "integer"},
-            },
-            "type": "object",
-        },
-        "Scte20SourceSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "Convert608To708": {"type": "string"},
-                "Source608ChannelNumber": {"type": "integer"},
-            },
-            "type": "object",
-        },
-        "Scte27DvbSubSourceSettings": {
-            "additionalProperties": False,
-            "properties": {"OcrLanguage": {"type": "string"}, "Pid": {"type": "integer"}},
-            "type": "object",
-        },
-        "Scte35SpliceInsertTimeSignalAposSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "AdAvailOffset": {"type": "integer"},
-                "NoRegionalBlackoutFlag": {"type": "string"},
-                "WebDeliveryAllowedFlag": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "SmartSubtitleSourceSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "CaptionSynchronizationMode": {"type": "string"},
-                "InferenceFeedOutput": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "SrtGroupSettings": {
-            "additionalProperties": False,
-            "properties": {"InputLossAction": {"type": "string"}},
-            "type": "object",
-        },
-        "SrtOutputDestinationSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "ConnectionMode": {"type": "string"},
-                "EncryptionPassphraseSecretArn": {"type": "string"},
-                "ListenerPort": {"type": "integer"},
-                "StreamId": {"type": "string"},
-                "Url": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "SrtOutputSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "BufferMsec": {"type": "integer"},
-                "ContainerSettings": {
-                    "$ref": "#/definitions/UdpMediaConnectRouterContainerSettings"
-                },
-                "Destination": {"$ref": "#/definitions/OutputLocationRef"},
-                "EncryptionType": {"type": "string"},
-                "Latency": {"type": "integer"},
-            },
-            "type": "object",
-        },
-        "StandardHlsSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "AudioRenditionSets": {"type": "string"},
-                "M3u8Settings": {"$ref": "#/definitions/M3u8Settings"},
-            },
-            "type": "object",
-        },
-        "StaticKeySettings": {
-            "additionalProperties": False,
-            "properties": {
-                "KeyProviderServer": {"$ref": "#/definitions/InputLocation"},
-                "StaticKeyValue": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "TeletextSourceSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "OutputRectangle": {"$ref": "#/definitions/CaptionRectangle"},
-                "PageNumber": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "TemporalFilterSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "PostFilterSharpening": {"type": "string"},
-                "Strength": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "TextCaptionPositionSettings": {
-            "additionalProperties": False,
-            "properties": {"YPositionPercentage": {"type": "integer"}},
-            "type": "object",
-        },
-        "ThumbnailConfiguration": {
-            "additionalProperties": False,
-            "properties": {"State": {"type": "string"}},
-            "type": "object",
-        },
-        "TimecodeBurninSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "FontSize": {"type": "string"},
-                "Position": {"type": "string"},
-                "Prefix": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "TimecodeConfig": {
-            "additionalProperties": False,
-            "properties": {"Source": {"type": "string"}, "SyncThreshold": {"type": "integer"}},
-            "type": "object",
-        },
-        "TtmlDestinationSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "Position": {"$ref": "#/definitions/TextCaptionPositionSettings"},
-                "StyleControl": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "UdpGroupSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "InputLossAction": {"type": "string"},
-                "TimedMetadataId3Frame": {"type": "string"},
-                "TimedMetadataId3Period": {"type": "integer"},
-            },
-            "type": "object",
-        },
-        "UdpMediaConnectRouterContainerSettings": {
-            "additionalProperties": False,
-            "properties": {"M2tsSettings": {"$ref": "#/definitions/M2tsSettings"}},
-            "type": "object",
-        },
-        "UdpOutputSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "BufferMsec": {"type": "integer"},
-                "ContainerSettings": {
-                    "$ref": "#/definitions/UdpMediaConnectRouterContainerSettings"
-                },
-                "Destination": {"$ref": "#/definitions/OutputLocationRef"},
-                "FecOutputSettings": {"$ref": "#/definitions/FecOutputSettings"},
-            },
-            "type": "object",
-        },
-        "VideoBlackFailoverSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "BlackDetectThreshold": {"type": "number"},
-                "VideoBlackThresholdMsec": {"type": "integer"},
-            },
-            "type": "object",
-        },
-        "VideoCodecSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "Av1Settings": {"$ref": "#/definitions/Av1Settings"},
-                "FrameCaptureSettings": {"$ref": "#/definitions/FrameCaptureSettings"},
-                "H264Settings": {"$ref": "#/definitions/H264Settings"},
-                "H265Settings": {"$ref": "#/definitions/H265Settings"},
-                "Mpeg2Settings": {"$ref": "#/definitions/Mpeg2Settings"},
-            },
-            "type": "object",
-        },
-        "VideoDescription": {
-            "additionalProperties": False,
-            "properties": {
-                "Border": {"type": "integer"},
-                "CodecSettings": {"$ref": "#/definitions/VideoCodecSettings"},
-                "CropRectangle": {"$ref": "#/definitions/VideoPositionRectangle"},
-                "Height": {"type": "integer"},
-                "Name": {"type": "string"},
-                "OutputPositionRectangle": {"$ref": "#/definitions/VideoPositionRectangle"},
-                "RespondToAfd": {"type": "string"},
-                "ScalingBehavior": {"type": "string"},
-                "Sharpness": {"type": "integer"},
-                "Width": {"type": "integer"},
-            },
-            "type": "object",
-        },
-        "VideoPositionRectangle": {
-            "additionalProperties": False,
-            "properties": {
-                "Height": {"type": "integer"},
-                "Width": {"type": "integer"},
-                "X": {"type": "integer"},
-                "Y": {"type": "integer"},
-            },
-            "type": "object",
-        },
-        "VideoSelector": {
-            "additionalProperties": False,
-            "properties": {
-                "ColorSpace": {"type": "string"},
-                "ColorSpaceSettings": {"$ref": "#/definitions/VideoSelectorColorSpaceSettings"},
-                "ColorSpaceUsage": {"type": "string"},
-                "SelectorSettings": {"$ref": "#/definitions/VideoSelectorSettings"},
-            },
-            "type": "object",
-        },
-        "VideoSelectorColorSpaceSettings": {
-            "additionalProperties": False,
-            "properties": {"Hdr10Settings": {"$ref": "#/definitions/Hdr10Settings"}},
-            "type": "object",
-        },
-        "VideoSelectorPid": {
-            "additionalProperties": False,
-            "properties": {"Pid": {"type": "integer"}},
-            "type": "object",
-        },
-        "VideoSelectorProgramId": {
-            "additionalProperties": False,
-            "properties": {"ProgramId": {"type": "integer"}},
-            "type": "object",
-        },
-        "VideoSelectorSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "VideoSelectorPid": {"$ref": "#/definitions/VideoSelectorPid"},
-                "VideoSelectorProgramId": {"$ref": "#/definitions/VideoSelectorProgramId"},
-            },
-            "type": "object",
-        },
-        "VpcOutputSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "PublicAddressAllocationIds": {
-                    "items": {"type": "string"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "SecurityGroupIds": {
-                    "items": {"type": "string"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "SubnetIds": {"items": {"type": "string"}, "type": "array", "uniqueItems": False},
-            },
-            "type": "object",
-        },
-        "WavSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "BitDepth": {"type": "number"},
-                "CodingMode": {"type": "string"},
-                "SampleRate": {"type": "number"},
-            },
-            "type": "object",
-        },
-        "WebvttDestinationSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "Position": {"$ref": "#/definitions/TextCaptionPositionSettings"},
-                "StyleControl": {"type": "string"},
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AnywhereSettings": {"$ref": "#/definitions/AnywhereSettings"},
-        "Arn": {"type": "string"},
-        "CdiInputSpecification": {"$ref": "#/definitions/CdiInputSpecification"},
-        "ChannelClass": {"type": "string"},
-        "ChannelEngineVersion": {"$ref": "#/definitions/ChannelEngineVersionRequest"},
-        "ChannelSecurityGroups": {
-            "items": {"type": "string"},
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "Destinations": {
-            "items": {"$ref": "#/definitions/OutputDestination"},
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "DryRun": {"type": "boolean"},
-        "EncoderSettings": {"$ref": "#/definitions/EncoderSettings"},
-        "Id": {"type": "string"},
-        "InferenceSettings": {"$ref": "#/definitions/InferenceSettings"},
-        "InputAttachments": {
-            "items": {"$ref": "#/definitions/InputAttachment"},
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "InputSpecification": {"$ref": "#/definitions/InputSpecification"},
-        "Inputs": {"items": {"type": "string"}, "type": "array", "uniqueItems": False},
-        "LinkedChannelSettings": {"$ref": "#/definitions/LinkedChannelSettings"},
-        "LogLevel": {"type": "string"},
-        "Maintenance": {"$ref": "#/definitions/MaintenanceCreateSettings"},
-        "Name": {"type": "string"},
-        "RoleArn": {"type": "string"},
-        "Tags": {"type": ["object", "string"]},
-        "Vpc": {"$ref": "#/definitions/VpcOutputSettings"},
-    },
-    "required": [],
-}
 
 
 class Channel(_Resource):
     """AWS::MediaLive::Channel: Resource Type definition for AWS::MediaLive::Channel
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Replaced when any of these change (create-only): Vpc.
+    Read-only attributes (known once deployed): Arn, Id, Inputs.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-medialive-channel.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -4916,13 +3376,17 @@ class Channel(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ChannelAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "channel.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Type: str."""
     Id: str
+    """Type: str."""
     Inputs: list[str]
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: list[str]."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AnywhereSettings: ChannelAnywhereSettingsDict
     CdiInputSpecification: ChannelCdiInputSpecificationDict
     ChannelClass: str
@@ -4942,47 +3406,64 @@ class Channel(_Resource):
     Tags: dict[str, Any] | str
     Vpc: VpcOutputSettingsDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AnywhereSettings: ChannelAnywhereSettings | ChannelAnywhereSettingsDict | None = None,
+        CdiInputSpecification: ChannelCdiInputSpecification
+        | ChannelCdiInputSpecificationDict
+        | None = None,
+        ChannelClass: str | None = None,
+        ChannelEngineVersion: ChannelEngineVersionRequest
+        | ChannelEngineVersionRequestDict
+        | None = None,
+        ChannelSecurityGroups: list[str] | None = None,
+        Destinations: list[OutputDestination | OutputDestinationDict] | None = None,
+        DryRun: bool | None = None,
+        EncoderSettings: ChannelEncoderSettings | ChannelEncoderSettingsDict | None = None,
+        InferenceSettings: ChannelInferenceSettings | ChannelInferenceSettingsDict | None = None,
+        InputAttachments: list[InputAttachment | InputAttachmentDict] | None = None,
+        InputSpecification: ChannelInputSpecification | ChannelInputSpecificationDict | None = None,
+        LinkedChannelSettings: ChannelLinkedChannelSettings
+        | ChannelLinkedChannelSettingsDict
+        | None = None,
+        LogLevel: str | None = None,
+        Maintenance: MaintenanceCreateSettings | MaintenanceCreateSettingsDict | None = None,
+        Name: str | None = None,
+        RoleArn: str | None = None,
+        Tags: dict[str, Any] | str | None = None,
+        Vpc: VpcOutputSettings | VpcOutputSettingsDict | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::MediaLive::Channel; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AnywhereSettings: ChannelAnywhereSettings | ChannelAnywhereSettingsDict | None = None,
-            CdiInputSpecification: ChannelCdiInputSpecification
-            | ChannelCdiInputSpecificationDict
-            | None = None,
-            ChannelClass: str | None = None,
-            ChannelEngineVersion: ChannelEngineVersionRequest
-            | ChannelEngineVersionRequestDict
-            | None = None,
-            ChannelSecurityGroups: list[str] | None = None,
-            Destinations: list[OutputDestination | OutputDestinationDict] | None = None,
-            DryRun: bool | None = None,
-            EncoderSettings: ChannelEncoderSettings | ChannelEncoderSettingsDict | None = None,
-            InferenceSettings: ChannelInferenceSettings
-            | ChannelInferenceSettingsDict
-            | None = None,
-            InputAttachments: list[InputAttachment | InputAttachmentDict] | None = None,
-            InputSpecification: ChannelInputSpecification
-            | ChannelInputSpecificationDict
-            | None = None,
-            LinkedChannelSettings: ChannelLinkedChannelSettings
-            | ChannelLinkedChannelSettingsDict
-            | None = None,
-            LogLevel: str | None = None,
-            Maintenance: MaintenanceCreateSettings | MaintenanceCreateSettingsDict | None = None,
-            Name: str | None = None,
-            RoleArn: str | None = None,
-            Tags: dict[str, Any] | str | None = None,
-            Vpc: VpcOutputSettings | VpcOutputSettingsDict | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::MediaLive::Channel; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AnywhereSettings: Type: ChannelAnywhereSettingsDict.
+            CdiInputSpecification: Type: ChannelCdiInputSpecificationDict.
+            ChannelClass: Type: str.
+            ChannelEngineVersion: Type: ChannelEngineVersionRequestDict.
+            ChannelSecurityGroups: Type: list[str].
+            Destinations: Type: list[OutputDestinationDict].
+            DryRun: Type: bool.
+            EncoderSettings: Type: ChannelEncoderSettingsDict.
+            InferenceSettings: Type: ChannelInferenceSettingsDict.
+            InputAttachments: Type: list[InputAttachmentDict].
+            InputSpecification: Type: ChannelInputSpecificationDict.
+            LinkedChannelSettings: Type: ChannelLinkedChannelSettingsDict.
+            LogLevel: Type: str.
+            Maintenance: Type: MaintenanceCreateSettingsDict.
+            Name: Type: str.
+            RoleArn: Type: str.
+            Tags: Type: dict[str, Any] | str.
+            Vpc: Type: VpcOutputSettingsDict. Create-only: changing it replaces the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,34 +55,26 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ChannelPlacementGroupTagsDict = TypedDict(
-    "ChannelPlacementGroupTagsDict",
-    {
-        "Key": "str",
-        "Value": "str",
-    },
-    total=False,
-)
 
+class ChannelPlacementGroupTagsDict(TypedDict, total=False):
+    """ChannelPlacementGroupTags as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: str
+    """Type: str."""
+    Value: str
+    """Type: str."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::MediaLive::ChannelPlacementGroup",
     schema_file="aws-medialive-channelplacementgroup.json",
     primary_identifier=("/Id", "/ClusterId"),
-    additional_identifiers=(),
     read_only=("/Arn", "/Channels", "/Id", "/State"),
     create_only=("/ClusterId",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Channels", "/Nodes", "/Tags"),
-    required=(),
     list_required=("ClusterId",),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -88,38 +84,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ChannelPlacementGroupState": {
-            "enum": ["UNASSIGNED", "ASSIGNING", "ASSIGNED", "DELETING", "DELETED", "UNASSIGNING"],
-            "type": "string",
-        },
-        "Tags": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"type": "string"},
-        "Channels": {"items": {"type": "string"}, "type": "array"},
-        "ClusterId": {"type": "string"},
-        "Id": {"type": "string"},
-        "Name": {"type": "string"},
-        "Nodes": {"items": {"type": "string"}, "type": "array"},
-        "State": {"$ref": "#/definitions/ChannelPlacementGroupState"},
-        "Tags": {"items": {"$ref": "#/definitions/Tags"}, "type": "array"},
-    },
-    "required": [],
-}
-
 
 class ChannelPlacementGroup(_Resource):
-    """AWS::MediaLive::ChannelPlacementGroup: Definition of AWS::MediaLive::ChannelPlacementGroup Resource Type
+    """AWS::MediaLive::ChannelPlacementGroup: Definition of AWS::MediaLive::ChannelPlacementGroup
+    Resource Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id, ClusterId (composite: the values joined by '|').
+    Replaced when any of these change (create-only): ClusterId.
+    Read-only attributes (known once deployed): Arn, Channels, Id, State.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-medialive-channelplacementgroup.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -129,40 +104,51 @@ class ChannelPlacementGroup(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ChannelPlacementGroupAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "channel_placement_group.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The ARN of the channel placement group."""
     Channels: list[str]
+    """List of channel IDs added to the channel placement group."""
     Id: str
+    """Unique internal identifier."""
     State: Literal["UNASSIGNED", "ASSIGNING", "ASSIGNED", "DELETING", "DELETED", "UNASSIGNING"]
-    # Declared properties (as declared, or as AWS returned them).
+    """The current state of the ChannelPlacementGroupState"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ClusterId: str
     Name: str
     Nodes: list[str]
     Tags: list[ChannelPlacementGroupTagsDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ClusterId: str | None = None,
+        Name: str | None = None,
+        Nodes: list[str] | None = None,
+        Tags: list[ChannelPlacementGroupTags | ChannelPlacementGroupTagsDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::MediaLive::ChannelPlacementGroup; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ClusterId: str | None = None,
-            Name: str | None = None,
-            Nodes: list[str] | None = None,
-            Tags: list[ChannelPlacementGroupTags | ChannelPlacementGroupTagsDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::MediaLive::ChannelPlacementGroup; `await` it inside an App to deploy it.
-
-            ClusterId: The ID of the cluster the node is on.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ClusterId: The ID of the cluster the node is on. Create-only: changing it replaces the
+                resource.
             Name: The name of the channel placement group.
             Nodes: List of nodes added to the channel placement group
             Tags: A collection of key-value pairs.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,16 +51,14 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::MediaLive::CloudWatchAlarmTemplate",
     schema_file="aws-medialive-cloudwatchalarmtemplate.json",
     primary_identifier=("/Identifier",),
-    additional_identifiers=(),
     read_only=("/Arn", "/CreatedAt", "/Id", "/GroupId", "/Identifier", "/ModifiedAt"),
     create_only=("/Tags",),
     write_only=("/GroupIdentifier",),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=(
         "ComparisonOperator",
         "EvaluationPeriods",
@@ -68,14 +70,7 @@ METADATA = _TypeMetadata(
         "Threshold",
         "TreatMissingData",
     ),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -85,91 +80,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "CloudWatchAlarmTemplateComparisonOperator": {
-            "enum": [
-                "GreaterThanOrEqualToThreshold",
-                "GreaterThanThreshold",
-                "LessThanThreshold",
-                "LessThanOrEqualToThreshold",
-            ],
-            "type": "string",
-        },
-        "CloudWatchAlarmTemplateStatistic": {
-            "enum": ["SampleCount", "Average", "Sum", "Minimum", "Maximum"],
-            "type": "string",
-        },
-        "CloudWatchAlarmTemplateTargetResourceType": {
-            "enum": [
-                "CLOUDFRONT_DISTRIBUTION",
-                "MEDIALIVE_MULTIPLEX",
-                "MEDIALIVE_CHANNEL",
-                "MEDIALIVE_INPUT_DEVICE",
-                "MEDIAPACKAGE_CHANNEL",
-                "MEDIAPACKAGE_ORIGIN_ENDPOINT",
-                "MEDIACONNECT_FLOW",
-                "MEDIATAILOR_PLAYBACK_CONFIGURATION",
-                "S3_BUCKET",
-            ],
-            "type": "string",
-        },
-        "CloudWatchAlarmTemplateTreatMissingData": {
-            "enum": ["notBreaching", "breaching", "ignore", "missing"],
-            "type": "string",
-        },
-        "TagMap": {
-            "additionalProperties": False,
-            "patternProperties": {".+": {"type": "string"}},
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"pattern": "^arn:.+:medialive:.+:cloudwatch-alarm-template:.+$", "type": "string"},
-        "ComparisonOperator": {"$ref": "#/definitions/CloudWatchAlarmTemplateComparisonOperator"},
-        "CreatedAt": {"type": "string"},
-        "DatapointsToAlarm": {"minimum": 1, "type": "number"},
-        "Description": {"maxLength": 1024, "minLength": 0, "type": "string"},
-        "EvaluationPeriods": {"minimum": 1, "type": "number"},
-        "GroupId": {
-            "maxLength": 11,
-            "minLength": 7,
-            "pattern": "^(aws-)?[0-9]{7}$",
-            "type": "string",
-        },
-        "GroupIdentifier": {"pattern": "^[^\\s]+$", "type": "string"},
-        "Id": {"maxLength": 11, "minLength": 7, "pattern": "^(aws-)?[0-9]{7}$", "type": "string"},
-        "Identifier": {"type": "string"},
-        "MetricName": {"maxLength": 64, "minLength": 0, "type": "string"},
-        "ModifiedAt": {"type": "string"},
-        "Name": {"maxLength": 255, "minLength": 1, "pattern": "^[^\\s]+$", "type": "string"},
-        "Period": {"maximum": 86400, "minimum": 10, "type": "number"},
-        "Statistic": {"$ref": "#/definitions/CloudWatchAlarmTemplateStatistic"},
-        "Tags": {"$ref": "#/definitions/TagMap"},
-        "TargetResourceType": {"$ref": "#/definitions/CloudWatchAlarmTemplateTargetResourceType"},
-        "Threshold": {"type": "number"},
-        "TreatMissingData": {"$ref": "#/definitions/CloudWatchAlarmTemplateTreatMissingData"},
-    },
-    "required": [
-        "ComparisonOperator",
-        "EvaluationPeriods",
-        "MetricName",
-        "Name",
-        "Period",
-        "Statistic",
-        "TargetResourceType",
-        "Threshold",
-        "TreatMissingData",
-    ],
-}
-
 
 class CloudWatchAlarmTemplate(_Resource):
-    """AWS::MediaLive::CloudWatchAlarmTemplate: Definition of AWS::MediaLive::CloudWatchAlarmTemplate Resource Type
+    """AWS::MediaLive::CloudWatchAlarmTemplate: Definition of
+    AWS::MediaLive::CloudWatchAlarmTemplate Resource Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Identifier.
+    Replaced when any of these change (create-only): Tags.
+    Write-only (sent to AWS, never read back): GroupIdentifier.
+    Read-only attributes (known once deployed): Arn, CreatedAt, GroupId, Id, Identifier, ModifiedAt.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-medialive-cloudwatchalarmtemplate.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -179,16 +101,26 @@ class CloudWatchAlarmTemplate(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "CloudWatchAlarmTemplateAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "cloud_watch_alarm_template.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """A cloudwatch alarm template's ARN (Amazon Resource Name)"""
     CreatedAt: str
+    """Type: str."""
     GroupId: str
+    """A cloudwatch alarm template group's id. AWS provided template groups have ids that start with
+    `aws-`"""
     Id: str
+    """A cloudwatch alarm template's id. AWS provided templates have ids that start with `aws-`"""
     Identifier: str
+    """Type: str."""
     ModifiedAt: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ComparisonOperator: Literal[
         "GreaterThanOrEqualToThreshold",
         "GreaterThanThreshold",
@@ -203,7 +135,7 @@ class CloudWatchAlarmTemplate(_Resource):
     Name: str
     Period: float
     Statistic: Literal["SampleCount", "Average", "Sum", "Minimum", "Maximum"]
-    Tags: dict[str, Any]
+    Tags: dict[str, str]
     TargetResourceType: Literal[
         "CLOUDFRONT_DISTRIBUTION",
         "MEDIALIVE_MULTIPLEX",
@@ -218,55 +150,72 @@ class CloudWatchAlarmTemplate(_Resource):
     Threshold: float
     TreatMissingData: Literal["notBreaching", "breaching", "ignore", "missing"]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ComparisonOperator: Literal[
+            "GreaterThanOrEqualToThreshold",
+            "GreaterThanThreshold",
+            "LessThanThreshold",
+            "LessThanOrEqualToThreshold",
+        ],
+        EvaluationPeriods: float,
+        MetricName: str,
+        Name: str,
+        Period: float,
+        Statistic: Literal["SampleCount", "Average", "Sum", "Minimum", "Maximum"],
+        TargetResourceType: Literal[
+            "CLOUDFRONT_DISTRIBUTION",
+            "MEDIALIVE_MULTIPLEX",
+            "MEDIALIVE_CHANNEL",
+            "MEDIALIVE_INPUT_DEVICE",
+            "MEDIAPACKAGE_CHANNEL",
+            "MEDIAPACKAGE_ORIGIN_ENDPOINT",
+            "MEDIACONNECT_FLOW",
+            "MEDIATAILOR_PLAYBACK_CONFIGURATION",
+            "S3_BUCKET",
+        ],
+        Threshold: float,
+        TreatMissingData: Literal["notBreaching", "breaching", "ignore", "missing"],
+        DatapointsToAlarm: float | None = None,
+        Description: str | None = None,
+        GroupIdentifier: str | None = None,
+        Tags: dict[str, str] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::MediaLive::CloudWatchAlarmTemplate; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ComparisonOperator: Literal[
-                "GreaterThanOrEqualToThreshold",
-                "GreaterThanThreshold",
-                "LessThanThreshold",
-                "LessThanOrEqualToThreshold",
-            ],
-            EvaluationPeriods: float,
-            MetricName: str,
-            Name: str,
-            Period: float,
-            Statistic: Literal["SampleCount", "Average", "Sum", "Minimum", "Maximum"],
-            TargetResourceType: Literal[
-                "CLOUDFRONT_DISTRIBUTION",
-                "MEDIALIVE_MULTIPLEX",
-                "MEDIALIVE_CHANNEL",
-                "MEDIALIVE_INPUT_DEVICE",
-                "MEDIAPACKAGE_CHANNEL",
-                "MEDIAPACKAGE_ORIGIN_ENDPOINT",
-                "MEDIACONNECT_FLOW",
-                "MEDIATAILOR_PLAYBACK_CONFIGURATION",
-                "S3_BUCKET",
-            ],
-            Threshold: float,
-            TreatMissingData: Literal["notBreaching", "breaching", "ignore", "missing"],
-            DatapointsToAlarm: float | None = None,
-            Description: str | None = None,
-            GroupIdentifier: str | None = None,
-            Tags: dict[str, Any] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::MediaLive::CloudWatchAlarmTemplate; `await` it inside an App to deploy it.
-
-            DatapointsToAlarm: The number of datapoints within the evaluation period that must be breaching to trigger the alarm.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ComparisonOperator: The comparison operator used to compare the specified statistic and
+                the threshold. Required.
+            EvaluationPeriods: The number of periods over which data is compared to the specified
+                threshold. Required.
+            MetricName: The name of the metric associated with the alarm. Must be compatible with
+                targetResourceType. Required.
+            Name: A resource's name. Names must be unique within the scope of a resource type in a
+                specific region. Required.
+            Period: The period, in seconds, over which the specified statistic is applied. Required.
+            Statistic: The statistic to apply to the alarm's metric data. Required.
+            TargetResourceType: The resource type this template should dynamically generate
+                cloudwatch metric alarms for. Required.
+            Threshold: The threshold value to compare with the specified statistic. Required.
+            TreatMissingData: Specifies how missing data points are treated when evaluating the
+                alarm's condition. Required.
+            DatapointsToAlarm: The number of datapoints within the evaluation period that must be
+                breaching to trigger the alarm.
             Description: A resource's optional description.
-            EvaluationPeriods: The number of periods over which data is compared to the specified threshold.
-            GroupIdentifier: A cloudwatch alarm template group's identifier.
-            MetricName: The name of the metric associated with the alarm.
-            Name: A resource's name.
-            Period: The period, in seconds, over which the specified statistic is applied.
-            Threshold: The threshold value to compare with the specified statistic.
+            GroupIdentifier: A cloudwatch alarm template group's identifier. Can be either be its id
+                or current name. Write-only: sent to AWS, never read back.
+            Tags: Represents the tags associated with a resource. Create-only: changing it replaces
+                the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

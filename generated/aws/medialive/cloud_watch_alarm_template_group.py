@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,25 +51,15 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::MediaLive::CloudWatchAlarmTemplateGroup",
     schema_file="aws-medialive-cloudwatchalarmtemplategroup.json",
     primary_identifier=("/Identifier",),
-    additional_identifiers=(),
     read_only=("/Arn", "/CreatedAt", "/Id", "/Identifier", "/ModifiedAt"),
     create_only=("/Name", "/Tags"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("Name",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -75,37 +69,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "TagMap": {
-            "additionalProperties": False,
-            "patternProperties": {".+": {"type": "string"}},
-            "type": "object",
-        }
-    },
-    "properties": {
-        "Arn": {
-            "pattern": "^arn:.+:medialive:.+:cloudwatch-alarm-template-group:.+$",
-            "type": "string",
-        },
-        "CreatedAt": {"type": "string"},
-        "Description": {"maxLength": 1024, "minLength": 0, "type": "string"},
-        "Id": {"maxLength": 11, "minLength": 7, "pattern": "^(aws-)?[0-9]{7}$", "type": "string"},
-        "Identifier": {"type": "string"},
-        "ModifiedAt": {"type": "string"},
-        "Name": {"maxLength": 255, "minLength": 1, "pattern": "^[^\\s]+$", "type": "string"},
-        "Tags": {"$ref": "#/definitions/TagMap"},
-    },
-    "required": ["Name"],
-}
-
 
 class CloudWatchAlarmTemplateGroup(_Resource):
-    """AWS::MediaLive::CloudWatchAlarmTemplateGroup: Definition of AWS::MediaLive::CloudWatchAlarmTemplateGroup Resource Type
+    """AWS::MediaLive::CloudWatchAlarmTemplateGroup: Definition of
+    AWS::MediaLive::CloudWatchAlarmTemplateGroup Resource Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Identifier.
+    Replaced when any of these change (create-only): Name, Tags.
+    Read-only attributes (known once deployed): Arn, CreatedAt, Id, Identifier, ModifiedAt.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-medialive-cloudwatchalarmtemplategroup.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -115,37 +89,52 @@ class CloudWatchAlarmTemplateGroup(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "CloudWatchAlarmTemplateGroupAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "cloud_watch_alarm_template_group.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """A cloudwatch alarm template group's ARN (Amazon Resource Name)"""
     CreatedAt: str
+    """Type: str."""
     Id: str
+    """A cloudwatch alarm template group's id. AWS provided template groups have ids that start with
+    `aws-`"""
     Identifier: str
+    """Type: str."""
     ModifiedAt: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     Name: str
-    Tags: dict[str, Any]
+    Tags: dict[str, str]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str,
+        Description: str | None = None,
+        Tags: dict[str, str] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::MediaLive::CloudWatchAlarmTemplateGroup; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str,
-            Description: str | None = None,
-            Tags: dict[str, Any] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::MediaLive::CloudWatchAlarmTemplateGroup; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Name: A resource's name. Names must be unique within the scope of a resource type in a
+                specific region. Create-only: changing it replaces the resource. Required.
             Description: A resource's optional description.
-            Name: A resource's name.
+            Tags: Represents the tags associated with a resource. Create-only: changing it replaces
+                the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

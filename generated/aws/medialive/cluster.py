@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -63,61 +67,53 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ClusterNetworkSettingsDict = TypedDict(
-    "ClusterNetworkSettingsDict",
-    {
-        "DefaultRoute": "str",
-        "InterfaceMappings": "list[InterfaceMappingDict]",
-    },
-    total=False,
-)
 
-ClusterTagsDict = TypedDict(
-    "ClusterTagsDict",
-    {
-        "Key": "str",
-        "Value": "str",
-    },
-    total=False,
-)
+class ClusterNetworkSettingsDict(TypedDict, total=False):
+    """ClusterNetworkSettings as a plain dict: On premises settings which will have the interface
+    network mappings and default Output logical interface"""
 
-InterfaceMappingDict = TypedDict(
-    "InterfaceMappingDict",
-    {
-        "LogicalInterfaceName": "str",
-        "NetworkId": "str",
-    },
-    total=False,
-)
+    DefaultRoute: str
+    """Default value if the customer does not define it in channel Output API"""
+    InterfaceMappings: list[InterfaceMappingDict]
+    """Network mappings for the cluster"""
 
-InterfaceNetworkMappingDict = TypedDict(
-    "InterfaceNetworkMappingDict",
-    {
-        "LogicalInterfaceName": "str",
-        "NetworkId": "str",
-    },
-    total=False,
-)
 
+class ClusterTagsDict(TypedDict, total=False):
+    """ClusterTags as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: str
+    """Type: str."""
+    Value: str
+    """Type: str."""
+
+
+class InterfaceMappingDict(TypedDict, total=False):
+    """InterfaceMapping as a plain dict: Network mappings for the cluster"""
+
+    LogicalInterfaceName: str
+    """logical interface name, unique in the list"""
+    NetworkId: str
+    """Network Id to be associated with the logical interface name, can be duplicated in list"""
+
+
+class InterfaceNetworkMappingDict(TypedDict, total=False):
+    """InterfaceNetworkMapping as a plain dict: Network mappings for the cluster"""
+
+    LogicalInterfaceName: str
+    """logical interface name, unique in the list"""
+    NetworkId: str
+    """Network Id to be associated with the logical interface name, can be duplicated in list"""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::MediaLive::Cluster",
     schema_file="aws-medialive-cluster.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=("/Arn", "/ChannelIds", "/Id", "/State"),
     create_only=("/ClusterType", "/InstanceRoleArn"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/ChannelIds", "/NetworkSettings/InterfaceMappings", "/Tags"),
-    required=(),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -127,70 +123,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ClusterNetworkSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "DefaultRoute": {"type": "string"},
-                "InterfaceMappings": {
-                    "items": {"$ref": "#/definitions/InterfaceMapping"},
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "ClusterState": {
-            "enum": ["CREATING", "CREATE_FAILED", "ACTIVE", "DELETING", "DELETED"],
-            "type": "string",
-        },
-        "ClusterType": {
-            "enum": ["ON_PREMISES", "OUTPOSTS_RACK", "OUTPOSTS_SERVER", "EC2"],
-            "type": "string",
-        },
-        "InterfaceMapping": {
-            "additionalProperties": False,
-            "properties": {
-                "LogicalInterfaceName": {"type": "string"},
-                "NetworkId": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "InterfaceNetworkMapping": {
-            "additionalProperties": False,
-            "properties": {
-                "LogicalInterfaceName": {"type": "string"},
-                "NetworkId": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "Tags": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"pattern": "^arn:.+:medialive:.+:cluster:.+$", "type": "string"},
-        "ChannelIds": {"items": {"type": "string"}, "type": "array"},
-        "ClusterType": {"$ref": "#/definitions/ClusterType"},
-        "Id": {"type": "string"},
-        "InstanceRoleArn": {"pattern": "^arn:.+:iam:.+:role/.+$", "type": "string"},
-        "Name": {"type": "string"},
-        "NetworkSettings": {"$ref": "#/definitions/ClusterNetworkSettings"},
-        "State": {"$ref": "#/definitions/ClusterState"},
-        "Tags": {"items": {"$ref": "#/definitions/Tags"}, "type": "array"},
-    },
-    "required": [],
-}
-
 
 class Cluster(_Resource):
     """AWS::MediaLive::Cluster: Definition of AWS::MediaLive::Cluster Resource Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Replaced when any of these change (create-only): ClusterType, InstanceRoleArn.
+    Read-only attributes (known once deployed): Arn, ChannelIds, Id, State.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-medialive-cluster.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -198,42 +140,55 @@ class Cluster(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ClusterAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "cluster.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The ARN of the Cluster."""
     ChannelIds: list[str]
+    """The MediaLive Channels that are currently running on Nodes in this Cluster."""
     Id: str
+    """The unique ID of the Cluster."""
     State: Literal["CREATING", "CREATE_FAILED", "ACTIVE", "DELETING", "DELETED"]
-    # Declared properties (as declared, or as AWS returned them).
+    """The current state of the Cluster."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ClusterType: Literal["ON_PREMISES", "OUTPOSTS_RACK", "OUTPOSTS_SERVER", "EC2"]
     InstanceRoleArn: str
     Name: str
     NetworkSettings: ClusterNetworkSettingsDict
     Tags: list[ClusterTagsDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ClusterType: Literal["ON_PREMISES", "OUTPOSTS_RACK", "OUTPOSTS_SERVER", "EC2"]
+        | None = None,
+        InstanceRoleArn: str | None = None,
+        Name: str | None = None,
+        NetworkSettings: ClusterNetworkSettings | ClusterNetworkSettingsDict | None = None,
+        Tags: list[ClusterTags | ClusterTagsDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::MediaLive::Cluster; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ClusterType: Literal["ON_PREMISES", "OUTPOSTS_RACK", "OUTPOSTS_SERVER", "EC2"]
-            | None = None,
-            InstanceRoleArn: str | None = None,
-            Name: str | None = None,
-            NetworkSettings: ClusterNetworkSettings | ClusterNetworkSettingsDict | None = None,
-            Tags: list[ClusterTags | ClusterTagsDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::MediaLive::Cluster; `await` it inside an App to deploy it.
-
-            InstanceRoleArn: The IAM role your nodes will use.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ClusterType: The hardware type for the cluster. Create-only: changing it replaces the
+                resource.
+            InstanceRoleArn: The IAM role your nodes will use. Create-only: changing it replaces the
+                resource.
             Name: The user-specified name of the Cluster to be created.
+            NetworkSettings: On premises settings which will have the interface network mappings and
+                default Output logical interface
             Tags: A collection of key-value pairs.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

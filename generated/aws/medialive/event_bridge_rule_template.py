@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,33 +55,24 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-EventBridgeRuleTemplateTargetDict = TypedDict(
-    "EventBridgeRuleTemplateTargetDict",
-    {
-        "Arn": "Required[str]",
-    },
-    total=False,
-)
 
+class EventBridgeRuleTemplateTargetDict(TypedDict, total=False):
+    """EventBridgeRuleTemplateTarget as a plain dict: The target to which to send matching events."""
+
+    Arn: Required[str]
+    """Target ARNs must be either an SNS topic or CloudWatch log group."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::MediaLive::EventBridgeRuleTemplate",
     schema_file="aws-medialive-eventbridgeruletemplate.json",
     primary_identifier=("/Identifier",),
-    additional_identifiers=(),
     read_only=("/Arn", "/CreatedAt", "/GroupId", "/Id", "/Identifier", "/ModifiedAt"),
     create_only=("/Tags",),
     write_only=("/GroupIdentifier",),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("EventType", "Name"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -87,72 +82,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "EventBridgeRuleTemplateEventType": {
-            "enum": [
-                "MEDIALIVE_MULTIPLEX_ALERT",
-                "MEDIALIVE_MULTIPLEX_STATE_CHANGE",
-                "MEDIALIVE_CHANNEL_ALERT",
-                "MEDIALIVE_CHANNEL_INPUT_CHANGE",
-                "MEDIALIVE_CHANNEL_STATE_CHANGE",
-                "MEDIAPACKAGE_INPUT_NOTIFICATION",
-                "MEDIAPACKAGE_KEY_PROVIDER_NOTIFICATION",
-                "MEDIAPACKAGE_HARVEST_JOB_NOTIFICATION",
-                "SIGNAL_MAP_ACTIVE_ALARM",
-                "MEDIACONNECT_ALERT",
-                "MEDIACONNECT_SOURCE_HEALTH",
-                "MEDIACONNECT_OUTPUT_HEALTH",
-                "MEDIACONNECT_FLOW_STATUS_CHANGE",
-            ],
-            "type": "string",
-        },
-        "EventBridgeRuleTemplateTarget": {
-            "additionalProperties": False,
-            "properties": {
-                "Arn": {"maxLength": 2048, "minLength": 1, "pattern": "^arn.+$", "type": "string"}
-            },
-            "required": ["Arn"],
-            "type": "object",
-        },
-        "TagMap": {
-            "additionalProperties": False,
-            "patternProperties": {".+": {"type": "string"}},
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"pattern": "^arn:.+:medialive:.+:eventbridge-rule-template:.+$", "type": "string"},
-        "CreatedAt": {"type": "string"},
-        "Description": {"maxLength": 1024, "minLength": 0, "type": "string"},
-        "EventTargets": {
-            "items": {"$ref": "#/definitions/EventBridgeRuleTemplateTarget"},
-            "type": "array",
-        },
-        "EventType": {"$ref": "#/definitions/EventBridgeRuleTemplateEventType"},
-        "GroupId": {
-            "maxLength": 11,
-            "minLength": 7,
-            "pattern": "^(aws-)?[0-9]{7}$",
-            "type": "string",
-        },
-        "GroupIdentifier": {"pattern": "^[^\\s]+$", "type": "string"},
-        "Id": {"maxLength": 11, "minLength": 7, "pattern": "^(aws-)?[0-9]{7}$", "type": "string"},
-        "Identifier": {"type": "string"},
-        "ModifiedAt": {"type": "string"},
-        "Name": {"maxLength": 255, "minLength": 1, "pattern": "^[^\\s]+$", "type": "string"},
-        "Tags": {"$ref": "#/definitions/TagMap"},
-    },
-    "required": ["EventType", "Name"],
-}
-
 
 class EventBridgeRuleTemplate(_Resource):
-    """AWS::MediaLive::EventBridgeRuleTemplate: Definition of AWS::MediaLive::EventBridgeRuleTemplate Resource Type
+    """AWS::MediaLive::EventBridgeRuleTemplate: Definition of
+    AWS::MediaLive::EventBridgeRuleTemplate Resource Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Identifier.
+    Replaced when any of these change (create-only): Tags.
+    Write-only (sent to AWS, never read back): GroupIdentifier.
+    Read-only attributes (known once deployed): Arn, CreatedAt, GroupId, Id, Identifier, ModifiedAt.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-medialive-eventbridgeruletemplate.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -162,16 +103,26 @@ class EventBridgeRuleTemplate(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "EventBridgeRuleTemplateAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "event_bridge_rule_template.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """An eventbridge rule template's ARN (Amazon Resource Name)"""
     CreatedAt: str
+    """Placeholder documentation for __timestampIso8601"""
     GroupId: str
+    """An eventbridge rule template group's id. AWS provided template groups have ids that start
+    with `aws-`"""
     Id: str
+    """An eventbridge rule template's id. AWS provided templates have ids that start with `aws-`"""
     Identifier: str
+    """Placeholder documentation for __string"""
     ModifiedAt: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Placeholder documentation for __timestampIso8601"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     EventTargets: list[EventBridgeRuleTemplateTargetDict]
     EventType: Literal[
@@ -191,46 +142,54 @@ class EventBridgeRuleTemplate(_Resource):
     ]
     GroupIdentifier: str
     Name: str
-    Tags: dict[str, Any]
+    Tags: dict[str, str]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        EventType: Literal[
+            "MEDIALIVE_MULTIPLEX_ALERT",
+            "MEDIALIVE_MULTIPLEX_STATE_CHANGE",
+            "MEDIALIVE_CHANNEL_ALERT",
+            "MEDIALIVE_CHANNEL_INPUT_CHANGE",
+            "MEDIALIVE_CHANNEL_STATE_CHANGE",
+            "MEDIAPACKAGE_INPUT_NOTIFICATION",
+            "MEDIAPACKAGE_KEY_PROVIDER_NOTIFICATION",
+            "MEDIAPACKAGE_HARVEST_JOB_NOTIFICATION",
+            "SIGNAL_MAP_ACTIVE_ALARM",
+            "MEDIACONNECT_ALERT",
+            "MEDIACONNECT_SOURCE_HEALTH",
+            "MEDIACONNECT_OUTPUT_HEALTH",
+            "MEDIACONNECT_FLOW_STATUS_CHANGE",
+        ],
+        Name: str,
+        Description: str | None = None,
+        EventTargets: list[EventBridgeRuleTemplateTarget | EventBridgeRuleTemplateTargetDict]
+        | None = None,
+        GroupIdentifier: str | None = None,
+        Tags: dict[str, str] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::MediaLive::EventBridgeRuleTemplate; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            EventType: Literal[
-                "MEDIALIVE_MULTIPLEX_ALERT",
-                "MEDIALIVE_MULTIPLEX_STATE_CHANGE",
-                "MEDIALIVE_CHANNEL_ALERT",
-                "MEDIALIVE_CHANNEL_INPUT_CHANGE",
-                "MEDIALIVE_CHANNEL_STATE_CHANGE",
-                "MEDIAPACKAGE_INPUT_NOTIFICATION",
-                "MEDIAPACKAGE_KEY_PROVIDER_NOTIFICATION",
-                "MEDIAPACKAGE_HARVEST_JOB_NOTIFICATION",
-                "SIGNAL_MAP_ACTIVE_ALARM",
-                "MEDIACONNECT_ALERT",
-                "MEDIACONNECT_SOURCE_HEALTH",
-                "MEDIACONNECT_OUTPUT_HEALTH",
-                "MEDIACONNECT_FLOW_STATUS_CHANGE",
-            ],
-            Name: str,
-            Description: str | None = None,
-            EventTargets: list[EventBridgeRuleTemplateTarget | EventBridgeRuleTemplateTargetDict]
-            | None = None,
-            GroupIdentifier: str | None = None,
-            Tags: dict[str, Any] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::MediaLive::EventBridgeRuleTemplate; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            EventType: The type of event to match with the rule. Required.
+            Name: A resource's name. Names must be unique within the scope of a resource type in a
+                specific region. Required.
             Description: A resource's optional description.
             EventTargets: Placeholder documentation for __listOfEventBridgeRuleTemplateTarget
-            GroupIdentifier: An eventbridge rule template group's identifier.
-            Name: A resource's name.
+            GroupIdentifier: An eventbridge rule template group's identifier. Can be either be its
+                id or current name. Write-only: sent to AWS, never read back.
+            Tags: Represents the tags associated with a resource. Create-only: changing it replaces
+                the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -155,266 +159,335 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-InputDestinationDict = TypedDict(
-    "InputDestinationDict",
-    {
-        "Ip": "str",
-        "Network": "str",
-        "NetworkRoutes": "list[InputDestinationRouteDict]",
-        "Port": "str",
-        "StaticIpAddress": "str",
-        "StreamName": "str",
-        "Url": "str",
-        "Vpc": "InputDestinationVpcDict",
-    },
-    total=False,
-)
 
-InputDestinationRouteDict = TypedDict(
-    "InputDestinationRouteDict",
-    {
-        "Cidr": "str",
-        "Gateway": "str",
-    },
-    total=False,
-)
+class InputDestinationDict(TypedDict, total=False):
+    """InputDestination as a plain dict: The settings for a PUSH type input."""
 
-InputDestinationVpcDict = TypedDict(
-    "InputDestinationVpcDict",
-    {
-        "AvailabilityZone": "str",
-        "NetworkInterfaceId": "str",
-    },
-    total=False,
-)
+    Ip: str
+    """The system-generated static IP address of endpoint. It remains fixed for the lifetime of the
+    input."""
+    Network: str
+    """The ID of the attached network."""
+    NetworkRoutes: list[InputDestinationRouteDict]
+    """If the push input has an input location of ON-PREM it's a requirement to specify what the
+    route of the input is going to be on the customer local network."""
+    Port: str
+    """The port number for the input."""
+    StaticIpAddress: str
+    """The static IP address for the input destination."""
+    StreamName: str
+    """The stream name for the input destination."""
+    Url: str
+    """This represents the endpoint that the customer stream will be pushed to."""
+    Vpc: InputDestinationVpcDict
+    """The properties for a VPC type input destination."""
 
-InputDeviceSettingsDict = TypedDict(
-    "InputDeviceSettingsDict",
-    {
-        "Id": "str",
-    },
-    total=False,
-)
 
-InputMulticastSettingsDict = TypedDict(
-    "InputMulticastSettingsDict",
-    {
-        "Sources": "list[MulticastSourceDict]",
-    },
-    total=False,
-)
+class InputDestinationRouteDict(TypedDict, total=False):
+    """InputDestinationRoute as a plain dict: A network route configuration."""
 
-InputRequestDestinationRouteDict = TypedDict(
-    "InputRequestDestinationRouteDict",
-    {
-        "Cidr": "str",
-        "Gateway": "str",
-    },
-    total=False,
-)
+    Cidr: str
+    """The CIDR of the route."""
+    Gateway: str
+    """An optional gateway for the route."""
 
-InputRouterSettingsDict = TypedDict(
-    "InputRouterSettingsDict",
-    {
-        "Destinations": "list[RouterDestinationSettingsDict]",
-        "EncryptionType": "Literal['AUTOMATIC', 'SECRETS_MANAGER']",
-        "SecretArn": "str",
-    },
-    total=False,
-)
 
-InputSdpLocationDict = TypedDict(
-    "InputSdpLocationDict",
-    {
-        "MediaIndex": "int",
-        "SdpUrl": "str",
-    },
-    total=False,
-)
+class InputDestinationVpcDict(TypedDict, total=False):
+    """InputDestinationVpc as a plain dict: The properties for a VPC type input destination."""
 
-InputSmpte2110ReceiverGroupSettingsDict = TypedDict(
-    "InputSmpte2110ReceiverGroupSettingsDict",
-    {
-        "Smpte2110ReceiverGroups": "list[Smpte2110ReceiverGroupDict]",
-    },
-    total=False,
-)
+    AvailabilityZone: str
+    """The availability zone of the Input destination."""
+    NetworkInterfaceId: str
+    """The network interface ID of the Input destination in the VPC."""
 
-InputSourceDict = TypedDict(
-    "InputSourceDict",
-    {
-        "PasswordParam": "str",
-        "Url": "str",
-        "Username": "str",
-    },
-    total=False,
-)
 
-InputSrtListenerSettingsDict = TypedDict(
-    "InputSrtListenerSettingsDict",
-    {
-        "Decryption": "SrtListenerDecryptionDict",
-        "MinimumLatency": "int",
-        "StreamId": "str",
-    },
-    total=False,
-)
+class InputDeviceSettingsDict(TypedDict, total=False):
+    """InputDeviceSettings as a plain dict: Settings for an input device."""
 
-InputSrtSettingsDict = TypedDict(
-    "InputSrtSettingsDict",
-    {
-        "SrtCallerSources": "list[SrtCallerSourceDict]",
-        "SrtListenerSettings": "InputSrtListenerSettingsDict",
-    },
-    total=False,
-)
+    Id: str
+    """The unique ID for the device."""
 
-InputVpcRequestDict = TypedDict(
-    "InputVpcRequestDict",
-    {
-        "SecurityGroupIds": "list[str]",
-        "SubnetIds": "list[str]",
-    },
-    total=False,
-)
 
-MediaConnectFlowDict = TypedDict(
-    "MediaConnectFlowDict",
-    {
-        "FlowArn": "str",
-    },
-    total=False,
-)
+class InputMulticastSettingsDict(TypedDict, total=False):
+    """InputMulticastSettings as a plain dict: Settings for a Multicast input. Contains a list of
+    multicast Urls and optional source ip addresses."""
 
-MulticastSourceDict = TypedDict(
-    "MulticastSourceDict",
-    {
-        "SourceIp": "str",
-        "Url": "Required[str]",
-    },
-    total=False,
-)
+    Sources: list[MulticastSourceDict]
+    """Placeholder documentation for __listOfMulticastSource"""
 
-MulticastSourceCreateRequestDict = TypedDict(
-    "MulticastSourceCreateRequestDict",
-    {
-        "SourceIp": "str",
-        "Url": "Required[str]",
-    },
-    total=False,
-)
 
-MulticastSourceUpdateRequestDict = TypedDict(
-    "MulticastSourceUpdateRequestDict",
-    {
-        "SourceIp": "str",
-        "Url": "Required[str]",
-    },
-    total=False,
-)
+class InputRequestDestinationRouteDict(TypedDict, total=False):
+    """InputRequestDestinationRoute as a plain dict: A network route configuration."""
 
-RouterDestinationSettingsDict = TypedDict(
-    "RouterDestinationSettingsDict",
-    {
-        "AvailabilityZoneName": "Required[str]",
-        "RouterOutputArn": "str",
-    },
-    total=False,
-)
+    Cidr: str
+    """The CIDR of the route."""
+    Gateway: str
+    """An optional gateway for the route."""
 
-Smpte2110ReceiverGroupDict = TypedDict(
-    "Smpte2110ReceiverGroupDict",
-    {
-        "SdpSettings": "Smpte2110ReceiverGroupSdpSettingsDict",
-    },
-    total=False,
-)
 
-Smpte2110ReceiverGroupSdpSettingsDict = TypedDict(
-    "Smpte2110ReceiverGroupSdpSettingsDict",
-    {
-        "AncillarySdps": "list[InputSdpLocationDict]",
-        "AudioSdps": "list[InputSdpLocationDict]",
-        "VideoSdp": "InputSdpLocationDict",
-    },
-    total=False,
-)
+class InputRouterSettingsDict(TypedDict, total=False):
+    """InputRouterSettings as a plain dict: Information about the MediaConnect Router association
+    for this input."""
 
-SrtCallerDecryptionDict = TypedDict(
-    "SrtCallerDecryptionDict",
-    {
-        "Algorithm": "Literal['AES128', 'AES192', 'AES256']",
-        "PassphraseSecretArn": "str",
-    },
-    total=False,
-)
+    Destinations: list[RouterDestinationSettingsDict]
+    """MediaConnect Router destinations associated with this input."""
+    EncryptionType: Literal["AUTOMATIC", "SECRETS_MANAGER"]
+    """Encryption configuration for the MediaConnect Router association. AUTOMATIC uses a
+    service-managed secret; SECRETS_MANAGER requires SecretArn."""
+    SecretArn: str
+    """The ARN of the Secrets Manager secret used to encrypt this input. Required when
+    EncryptionType is SECRETS_MANAGER."""
 
-SrtCallerDecryptionRequestDict = TypedDict(
-    "SrtCallerDecryptionRequestDict",
-    {
-        "Algorithm": "Literal['AES128', 'AES192', 'AES256']",
-        "PassphraseSecretArn": "str",
-    },
-    total=False,
-)
 
-SrtCallerSourceDict = TypedDict(
-    "SrtCallerSourceDict",
-    {
-        "Decryption": "SrtCallerDecryptionDict",
-        "MinimumLatency": "int",
-        "SrtListenerAddress": "str",
-        "SrtListenerPort": "str",
-        "StreamId": "str",
-    },
-    total=False,
-)
+class InputSdpLocationDict(TypedDict, total=False):
+    """InputSdpLocation as a plain dict: The location of the SDP file for one of the SMPTE 2110
+    streams in a receiver group."""
 
-SrtCallerSourceRequestDict = TypedDict(
-    "SrtCallerSourceRequestDict",
-    {
-        "Decryption": "SrtCallerDecryptionRequestDict",
-        "MinimumLatency": "int",
-        "SrtListenerAddress": "str",
-        "SrtListenerPort": "str",
-        "StreamId": "str",
-    },
-    total=False,
-)
+    MediaIndex: int
+    """The index of the media stream in the SDP file for one SMPTE 2110 stream."""
+    SdpUrl: str
+    """The URL of the SDP file for one SMPTE 2110 stream."""
 
-SrtListenerDecryptionDict = TypedDict(
-    "SrtListenerDecryptionDict",
-    {
-        "Algorithm": "Literal['AES128', 'AES192', 'AES256']",
-        "PassphraseSecretArn": "str",
-    },
-    total=False,
-)
 
-SrtListenerDecryptionRequestDict = TypedDict(
-    "SrtListenerDecryptionRequestDict",
-    {
-        "Algorithm": "Required[Literal['AES128', 'AES192', 'AES256']]",
-        "PassphraseSecretArn": "Required[str]",
-    },
-    total=False,
-)
+class InputSmpte2110ReceiverGroupSettingsDict(TypedDict, total=False):
+    """InputSmpte2110ReceiverGroupSettings as a plain dict: Configures the sources for the SMPTE
+    2110 Receiver Group input."""
 
-SrtListenerSettingsRequestDict = TypedDict(
-    "SrtListenerSettingsRequestDict",
-    {
-        "Decryption": "Required[SrtListenerDecryptionRequestDict]",
-        "MinimumLatency": "Required[int]",
-        "StreamId": "str",
-    },
-    total=False,
-)
+    Smpte2110ReceiverGroups: list[Smpte2110ReceiverGroupDict]
+    """Placeholder documentation for __listOfSmpte2110ReceiverGroup"""
 
+
+class InputSourceDict(TypedDict, total=False):
+    """InputSource as a plain dict: The settings for a PULL type input."""
+
+    PasswordParam: str
+    """The key used to extract the password from EC2 Parameter store."""
+    Url: str
+    """This represents the customer's source URL where stream is pulled from."""
+    Username: str
+    """The username for the input source."""
+
+
+class InputSrtListenerSettingsDict(TypedDict, total=False):
+    """InputSrtListenerSettings as a plain dict: The configuration for a source that uses SRT as the
+    connection protocol. In terms of establishing the connection, MediaLive is the listener and the
+    upstream system is the caller."""
+
+    Decryption: SrtListenerDecryptionDict
+    """The decryption settings for the SRT listener source. Present only if the source has
+    decryption enabled."""
+    MinimumLatency: int
+    """The preferred latency (in milliseconds) for implementing packet loss and recovery. Packet
+    recovery is a key feature of SRT."""
+    StreamId: str
+    """The stream ID, if the upstream system uses this identifier."""
+
+
+class InputSrtSettingsDict(TypedDict, total=False):
+    """InputSrtSettings as a plain dict: The configured sources for this SRT input."""
+
+    SrtCallerSources: list[SrtCallerSourceDict]
+    """Placeholder documentation for __listOfSrtCallerSource"""
+    SrtListenerSettings: InputSrtListenerSettingsDict
+    """Settings for an SRT listener input. Configured only when the input uses the SRT_LISTENER
+    input type."""
+
+
+class InputVpcRequestDict(TypedDict, total=False):
+    """InputVpcRequest as a plain dict: Settings for a private VPC Input. When this property is
+    specified, the input destination addresses will be created in a VPC rather than with public
+    Internet addresses. This property requires setting the roleArn property on Input creation. Not
+    compatible with the inputSecurityGroups property."""
+
+    SecurityGroupIds: list[str]
+    """A list of up to 5 EC2 VPC security group IDs to attach to the Input VPC network interfaces.
+    Requires subnetIds. If none are specified then the VPC default security group will be used."""
+    SubnetIds: list[str]
+    """A list of 2 VPC subnet IDs from the same VPC. Subnet IDs must be mapped to two unique
+    availability zones (AZ)."""
+
+
+class MediaConnectFlowDict(TypedDict, total=False):
+    """MediaConnectFlow as a plain dict: The settings for a MediaConnect Flow."""
+
+    FlowArn: str
+    """The unique ARN of the MediaConnect Flow being used as a source."""
+
+
+class MulticastSourceDict(TypedDict, total=False):
+    """MulticastSource as a plain dict: Pair of multicast url and source ip address (optional) that
+    make up a multicast source."""
+
+    SourceIp: str
+    """This represents the ip address of the device sending the multicast stream."""
+    Url: Required[str]
+    """This represents the customer's source URL where multicast stream is pulled from."""
+
+
+class MulticastSourceCreateRequestDict(TypedDict, total=False):
+    """MulticastSourceCreateRequest as a plain dict: Pair of multicast url and source ip address
+    (optional) that make up a multicast source."""
+
+    SourceIp: str
+    """This represents the ip address of the device sending the multicast stream."""
+    Url: Required[str]
+    """This represents the customer's source URL where multicast stream is pulled from."""
+
+
+class MulticastSourceUpdateRequestDict(TypedDict, total=False):
+    """MulticastSourceUpdateRequest as a plain dict: Pair of multicast url and source ip address
+    (optional) that make up a multicast source."""
+
+    SourceIp: str
+    """This represents the ip address of the device sending the multicast stream."""
+    Url: Required[str]
+    """This represents the customer's source URL where multicast stream is pulled from."""
+
+
+class RouterDestinationSettingsDict(TypedDict, total=False):
+    """RouterDestinationSettings as a plain dict: A MediaConnect Router destination associated with
+    a MediaLive Input. RouterOutputArn is server-assigned."""
+
+    AvailabilityZoneName: Required[str]
+    """The Availability Zone (AZ) name this destination is created in."""
+    RouterOutputArn: str
+    """The ARN of the MediaConnect Router output currently connected to this input."""
+
+
+class Smpte2110ReceiverGroupDict(TypedDict, total=False):
+    """Smpte2110ReceiverGroup as a plain dict: A receiver group is a collection of video, audio, and
+    ancillary streams that you want to group together and attach to one input."""
+
+    SdpSettings: Smpte2110ReceiverGroupSdpSettingsDict
+    """The single Smpte2110ReceiverGroupSdpSettings that identify the video, audio, and ancillary
+    streams for this receiver group."""
+
+
+class Smpte2110ReceiverGroupSdpSettingsDict(TypedDict, total=False):
+    """Smpte2110ReceiverGroupSdpSettings as a plain dict: Information about the SDP files that
+    describe the SMPTE 2110 streams that go into one SMPTE 2110 receiver group."""
+
+    AncillarySdps: list[InputSdpLocationDict]
+    """A list of InputSdpLocations. Each item in the list specifies the SDP file and index for one
+    ancillary SMPTE 2110 stream. Each stream encapsulates one captions stream (out of any number you
+    can include) or the single SCTE 35 stream that you can include."""
+    AudioSdps: list[InputSdpLocationDict]
+    """A list of InputSdpLocations. Each item in the list specifies the SDP file and index for one
+    audio SMPTE 2110 stream."""
+    VideoSdp: InputSdpLocationDict
+    """The InputSdpLocation that specifies the SDP file and index for the single video SMPTE 2110
+    stream for this 2110 input."""
+
+
+class SrtCallerDecryptionDict(TypedDict, total=False):
+    """SrtCallerDecryption as a plain dict: The decryption settings for the SRT caller source.
+    Present only if the source has decryption enabled."""
+
+    Algorithm: Literal["AES128", "AES192", "AES256"]
+    """The algorithm used to encrypt content."""
+    PassphraseSecretArn: str
+    """The ARN for the secret in Secrets Manager. Someone in your organization must create a secret
+    and provide you with its ARN. The secret holds the passphrase that MediaLive uses to decrypt the
+    source content."""
+
+
+class SrtCallerDecryptionRequestDict(TypedDict, total=False):
+    """SrtCallerDecryptionRequest as a plain dict: Complete these parameters only if the content is
+    encrypted."""
+
+    Algorithm: Literal["AES128", "AES192", "AES256"]
+    """The algorithm used to encrypt content."""
+    PassphraseSecretArn: str
+    """The ARN for the secret in Secrets Manager. Someone in your organization must create a secret
+    and provide you with its ARN. This secret holds the passphrase that MediaLive will use to
+    decrypt the source content."""
+
+
+class SrtCallerSourceDict(TypedDict, total=False):
+    """SrtCallerSource as a plain dict: The configuration for a source that uses SRT as the
+    connection protocol. In terms of establishing the connection, MediaLive is always caller and the
+    upstream system is always the listener. In terms of transmission of the source content,
+    MediaLive is always the receiver and the upstream system is always the sender."""
+
+    Decryption: SrtCallerDecryptionDict
+    """The decryption settings for the SRT caller source. Present only if the source has decryption
+    enabled."""
+    MinimumLatency: int
+    """The preferred latency (in milliseconds) for implementing packet loss and recovery. Packet
+    recovery is a key feature of SRT."""
+    SrtListenerAddress: str
+    """The IP address at the upstream system (the listener) that MediaLive (the caller) connects to."""
+    SrtListenerPort: str
+    """The port at the upstream system (the listener) that MediaLive (the caller) connects to."""
+    StreamId: str
+    """The stream ID, if the upstream system uses this identifier."""
+
+
+class SrtCallerSourceRequestDict(TypedDict, total=False):
+    """SrtCallerSourceRequest as a plain dict: Configures the connection for a source that uses SRT
+    as the connection protocol. In terms of establishing the connection, MediaLive is always the
+    caller and the upstream system is always the listener. In terms of transmission of the source
+    content, MediaLive is always the receiver and the upstream system is always the sender."""
+
+    Decryption: SrtCallerDecryptionRequestDict
+    """Complete these parameters only if the content is encrypted."""
+    MinimumLatency: int
+    """The preferred latency (in milliseconds) for implementing packet loss and recovery. Packet
+    recovery is a key feature of SRT. Obtain this value from the operator at the upstream system."""
+    SrtListenerAddress: str
+    """The IP address at the upstream system (the listener) that MediaLive (the caller) will connect
+    to."""
+    SrtListenerPort: str
+    """The port at the upstream system (the listener) that MediaLive (the caller) will connect to."""
+    StreamId: str
+    """This value is required if the upstream system uses this identifier because without it, the
+    SRT handshake between MediaLive (the caller) and the upstream system (the listener) might fail."""
+
+
+class SrtListenerDecryptionDict(TypedDict, total=False):
+    """SrtListenerDecryption as a plain dict: The decryption settings for the SRT listener source.
+    Present only if the source has decryption enabled."""
+
+    Algorithm: Literal["AES128", "AES192", "AES256"]
+    """The algorithm used to encrypt content."""
+    PassphraseSecretArn: str
+    """The ARN for the secret in Secrets Manager. Someone in your organization must create a secret
+    and provide you with its ARN. The secret holds the passphrase that MediaLive uses to decrypt the
+    source content."""
+
+
+class SrtListenerDecryptionRequestDict(TypedDict, total=False):
+    """SrtListenerDecryptionRequest as a plain dict: Complete these parameters only if the content
+    is encrypted."""
+
+    Algorithm: Required[Literal["AES128", "AES192", "AES256"]]
+    """The algorithm used to encrypt content."""
+    PassphraseSecretArn: Required[str]
+    """The ARN for the secret in Secrets Manager. Someone in your organization must create a secret
+    and provide you with its ARN. This secret holds the passphrase that MediaLive will use to
+    decrypt the source content."""
+
+
+class SrtListenerSettingsRequestDict(TypedDict, total=False):
+    """SrtListenerSettingsRequest as a plain dict: Configures the connection for a source that uses
+    SRT as the connection protocol. In terms of establishing the connection, MediaLive is the
+    listener and the upstream system is the caller."""
+
+    Decryption: Required[SrtListenerDecryptionRequestDict]
+    """Complete these parameters only if the content is encrypted."""
+    MinimumLatency: Required[int]
+    """The preferred latency (in milliseconds) for implementing packet loss and recovery. Packet
+    recovery is a key feature of SRT. Obtain this value from the operator at the upstream system."""
+    StreamId: str
+    """This value is required if the upstream system uses this identifier because without it, the
+    SRT handshake between MediaLive (the listener) and the upstream system (the caller) might fail."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::MediaLive::Input",
     schema_file="aws-medialive-input.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=(
         "/Arn",
         "/AttachedChannels",
@@ -436,7 +509,6 @@ METADATA = _TypeMetadata(
     ),
     create_only=("/InputNetworkLocation", "/Type", "/Vpc", "/RouterSettings"),
     write_only=("/InputSecurityGroups", "/Vpc", "/Destinations/*/StaticIpAddress"),
-    conditional_create_only=(),
     unordered_arrays=(
         "/AttachedChannels",
         "/DestinationUrls",
@@ -459,15 +531,7 @@ METADATA = _TypeMetadata(
         "/Vpc/SecurityGroupIds",
         "/Vpc/SubnetIds",
     ),
-    required=(),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -477,322 +541,58 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Algorithm": {"enum": ["AES128", "AES192", "AES256"], "type": "string"},
-        "InputClass": {"enum": ["STANDARD", "SINGLE_PIPELINE"], "type": "string"},
-        "InputDestination": {
-            "additionalProperties": False,
-            "properties": {
-                "Ip": {"type": "string"},
-                "Network": {"type": "string"},
-                "NetworkRoutes": {
-                    "items": {"$ref": "#/definitions/InputDestinationRoute"},
-                    "type": "array",
-                },
-                "Port": {"type": "string"},
-                "StaticIpAddress": {"type": "string"},
-                "StreamName": {"type": "string"},
-                "Url": {"type": "string"},
-                "Vpc": {"$ref": "#/definitions/InputDestinationVpc"},
-            },
-            "type": "object",
-        },
-        "InputDestinationRoute": {
-            "additionalProperties": False,
-            "properties": {"Cidr": {"type": "string"}, "Gateway": {"type": "string"}},
-            "type": "object",
-        },
-        "InputDestinationVpc": {
-            "additionalProperties": False,
-            "properties": {
-                "AvailabilityZone": {"type": "string"},
-                "NetworkInterfaceId": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "InputDeviceSettings": {
-            "additionalProperties": False,
-            "properties": {"Id": {"type": "string"}},
-            "type": "object",
-        },
-        "InputNetworkLocation": {"enum": ["AWS", "ON_PREMISES"], "type": "string"},
-        "InputRequestDestinationRoute": {
-            "additionalProperties": False,
-            "properties": {"Cidr": {"type": "string"}, "Gateway": {"type": "string"}},
-            "type": "object",
-        },
-        "InputSdpLocation": {
-            "additionalProperties": False,
-            "properties": {"MediaIndex": {"type": "integer"}, "SdpUrl": {"type": "string"}},
-            "type": "object",
-        },
-        "InputSource": {
-            "additionalProperties": False,
-            "properties": {
-                "PasswordParam": {"type": "string"},
-                "Url": {"type": "string"},
-                "Username": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "InputSourceType": {"enum": ["STATIC", "DYNAMIC"], "type": "string"},
-        "InputState": {
-            "enum": ["CREATING", "DETACHED", "ATTACHED", "DELETING", "DELETED"],
-            "type": "string",
-        },
-        "InputType": {
-            "enum": [
-                "UDP_PUSH",
-                "RTP_PUSH",
-                "RTMP_PUSH",
-                "RTMP_PULL",
-                "URL_PULL",
-                "MP4_FILE",
-                "MEDIACONNECT",
-                "INPUT_DEVICE",
-                "AWS_CDI",
-                "TS_FILE",
-                "SRT_CALLER",
-                "MULTICAST",
-                "SMPTE_2110_RECEIVER_GROUP",
-                "SDI",
-                "MEDIACONNECT_ROUTER",
-                "SRT_LISTENER",
-            ],
-            "type": "string",
-        },
-        "InputVpcRequest": {
-            "additionalProperties": False,
-            "properties": {
-                "SecurityGroupIds": {"items": {"type": "string"}, "type": "array"},
-                "SubnetIds": {"items": {"type": "string"}, "type": "array"},
-            },
-            "type": "object",
-        },
-        "MediaConnectFlow": {
-            "additionalProperties": False,
-            "properties": {"FlowArn": {"type": "string"}},
-            "type": "object",
-        },
-        "MulticastSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "Sources": {"items": {"$ref": "#/definitions/MulticastSource"}, "type": "array"}
-            },
-            "type": "object",
-        },
-        "MulticastSource": {
-            "additionalProperties": False,
-            "properties": {"SourceIp": {"type": "string"}, "Url": {"type": "string"}},
-            "required": ["Url"],
-            "type": "object",
-        },
-        "MulticastSourceCreateRequest": {
-            "additionalProperties": False,
-            "properties": {"SourceIp": {"type": "string"}, "Url": {"type": "string"}},
-            "required": ["Url"],
-            "type": "object",
-        },
-        "MulticastSourceUpdateRequest": {
-            "additionalProperties": False,
-            "properties": {"SourceIp": {"type": "string"}, "Url": {"type": "string"}},
-            "required": ["Url"],
-            "type": "object",
-        },
-        "RouterDestinationSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "AvailabilityZoneName": {"type": "string"},
-                "RouterOutputArn": {"type": "string"},
-            },
-            "required": ["AvailabilityZoneName"],
-            "type": "object",
-        },
-        "RouterSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "Destinations": {
-                    "items": {"$ref": "#/definitions/RouterDestinationSettings"},
-                    "type": "array",
-                },
-                "EncryptionType": {"enum": ["AUTOMATIC", "SECRETS_MANAGER"], "type": "string"},
-                "SecretArn": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "Smpte2110ReceiverGroup": {
-            "additionalProperties": False,
-            "properties": {
-                "SdpSettings": {"$ref": "#/definitions/Smpte2110ReceiverGroupSdpSettings"}
-            },
-            "type": "object",
-        },
-        "Smpte2110ReceiverGroupSdpSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "AncillarySdps": {
-                    "items": {"$ref": "#/definitions/InputSdpLocation"},
-                    "type": "array",
-                },
-                "AudioSdps": {"items": {"$ref": "#/definitions/InputSdpLocation"}, "type": "array"},
-                "VideoSdp": {"$ref": "#/definitions/InputSdpLocation"},
-            },
-            "type": "object",
-        },
-        "Smpte2110ReceiverGroupSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "Smpte2110ReceiverGroups": {
-                    "items": {"$ref": "#/definitions/Smpte2110ReceiverGroup"},
-                    "type": "array",
-                }
-            },
-            "type": "object",
-        },
-        "SrtCallerDecryption": {
-            "additionalProperties": False,
-            "properties": {
-                "Algorithm": {"$ref": "#/definitions/Algorithm"},
-                "PassphraseSecretArn": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "SrtCallerDecryptionRequest": {
-            "additionalProperties": False,
-            "properties": {
-                "Algorithm": {"$ref": "#/definitions/Algorithm"},
-                "PassphraseSecretArn": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "SrtCallerSource": {
-            "additionalProperties": False,
-            "properties": {
-                "Decryption": {"$ref": "#/definitions/SrtCallerDecryption"},
-                "MinimumLatency": {"type": "integer"},
-                "SrtListenerAddress": {"type": "string"},
-                "SrtListenerPort": {"type": "string"},
-                "StreamId": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "SrtCallerSourceRequest": {
-            "additionalProperties": False,
-            "properties": {
-                "Decryption": {"$ref": "#/definitions/SrtCallerDecryptionRequest"},
-                "MinimumLatency": {"type": "integer"},
-                "SrtListenerAddress": {"type": "string"},
-                "SrtListenerPort": {"type": "string"},
-                "StreamId": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "SrtListenerDecryption": {
-            "additionalProperties": False,
-            "properties": {
-                "Algorithm": {"$ref": "#/definitions/Algorithm"},
-                "PassphraseSecretArn": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "SrtListenerDecryptionRequest": {
-            "additionalProperties": False,
-            "properties": {
-                "Algorithm": {"$ref": "#/definitions/Algorithm"},
-                "PassphraseSecretArn": {"type": "string"},
-            },
-            "required": ["Algorithm", "PassphraseSecretArn"],
-            "type": "object",
-        },
-        "SrtListenerSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "Decryption": {"$ref": "#/definitions/SrtListenerDecryption"},
-                "MinimumLatency": {"type": "integer"},
-                "StreamId": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "SrtListenerSettingsRequest": {
-            "additionalProperties": False,
-            "properties": {
-                "Decryption": {"$ref": "#/definitions/SrtListenerDecryptionRequest"},
-                "MinimumLatency": {"type": "integer"},
-                "StreamId": {"type": "string"},
-            },
-            "required": ["Decryption", "MinimumLatency"],
-            "type": "object",
-        },
-        "SrtSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "SrtCallerSources": {
-                    "items": {"$ref": "#/definitions/SrtCallerSource"},
-                    "type": "array",
-                },
-                "SrtListenerSettings": {"$ref": "#/definitions/SrtListenerSettings"},
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"type": "string"},
-        "AttachedChannels": {"items": {"type": "string"}, "type": "array"},
-        "DestinationUrls": {"items": {"type": "string"}, "type": "array"},
-        "Destinations": {"items": {"$ref": "#/definitions/InputDestination"}, "type": "array"},
-        "Id": {"type": "string"},
-        "InputClass": {"$ref": "#/definitions/InputClass"},
-        "InputDevices": {"items": {"$ref": "#/definitions/InputDeviceSettings"}, "type": "array"},
-        "InputNetworkLocation": {"$ref": "#/definitions/InputNetworkLocation"},
-        "InputPartnerIds": {"items": {"type": "string"}, "type": "array"},
-        "InputSecurityGroups": {"items": {"type": "string"}, "type": "array"},
-        "InputSourceType": {"$ref": "#/definitions/InputSourceType"},
-        "MediaConnectFlows": {"items": {"$ref": "#/definitions/MediaConnectFlow"}, "type": "array"},
-        "MulticastSettings": {"$ref": "#/definitions/MulticastSettings"},
-        "Name": {"type": "string"},
-        "RoleArn": {"type": "string"},
-        "RouterSettings": {"$ref": "#/definitions/RouterSettings"},
-        "SdiSources": {"items": {"type": "string"}, "type": "array"},
-        "SecurityGroups": {"items": {"type": "string"}, "type": "array"},
-        "Smpte2110ReceiverGroupSettings": {"$ref": "#/definitions/Smpte2110ReceiverGroupSettings"},
-        "SourceUrls": {"items": {"type": "string"}, "type": "array"},
-        "Sources": {"items": {"$ref": "#/definitions/InputSource"}, "type": "array"},
-        "SrtSettings": {"$ref": "#/definitions/SrtSettings"},
-        "State": {"$ref": "#/definitions/InputState"},
-        "Tags": {"type": ["object", "string"]},
-        "Type": {"$ref": "#/definitions/InputType"},
-        "Vpc": {"$ref": "#/definitions/InputVpcRequest"},
-    },
-    "required": [],
-}
-
 
 class Input(_Resource):
     """AWS::MediaLive::Input: Resource Type definition for AWS::MediaLive::Input Resource Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Replaced when any of these change (create-only): InputNetworkLocation, Type, Vpc,
+    RouterSettings.
+    Write-only (sent to AWS, never read back): InputSecurityGroups, Vpc,
+    Destinations[*].StaticIpAddress.
+    Read-only attributes (known once deployed): Arn, AttachedChannels, DestinationUrls, Id,
+    InputClass, InputPartnerIds, InputSourceType, SecurityGroups, SourceUrls, State.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-medialive-input.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
     props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "InputProps")
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "InputAttributes")
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "input.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The Unique ARN of the input (generated, immutable)."""
     AttachedChannels: list[str]
+    """A list of channel IDs that that input is attached to (currently an input can only be attached
+    to one channel)."""
     DestinationUrls: list[str]
+    """A list of destination URLs of the input (PUSH-type)."""
     Id: str
+    """The generated ID of the input (unique for user account, immutable)."""
     InputClass: Literal["STANDARD", "SINGLE_PIPELINE"]
+    """STANDARD - MediaLive expects two sources to be connected to this input. If the channel is
+    also STANDARD, both sources will be ingested. If the channel is SINGLE_PIPELINE, only the first
+    source will be ingested; the second source will always be ignored, even if the first source
+    fails. SINGLE_PIPELINE - You can connect only one source to this input. If the ChannelClass is
+    also SINGLE_PIPELINE, this value is valid. If the ChannelClass is STANDARD, this value is not
+    valid because the channel requires two sources in the input."""
     InputPartnerIds: list[str]
+    """A list of IDs for all Inputs which are partners of this one."""
     InputSourceType: Literal["STATIC", "DYNAMIC"]
+    """Certain pull input sources can be dynamic, meaning that they can have their URL's dynamically
+    changes during input switch actions. Presently, this functionality only works with MP4_FILE and
+    TS_FILE inputs."""
     SecurityGroups: list[str]
+    """A list of IDs for all the Input Security Groups attached to the input."""
     SourceUrls: list[str]
+    """A list of source URLs of the input (PULL-type)."""
     State: Literal["CREATING", "DETACHED", "ATTACHED", "DELETING", "DELETED"]
-    # Declared properties (as declared, or as AWS returned them).
+    """Placeholder documentation for InputState"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Destinations: list[InputDestinationDict]
     InputDevices: list[InputDeviceSettingsDict]
     InputNetworkLocation: Literal["AWS", "ON_PREMISES"]
@@ -827,70 +627,85 @@ class Input(_Resource):
     ]
     Vpc: InputVpcRequestDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Destinations: list[InputDestination | InputDestinationDict] | None = None,
+        InputDevices: list[InputDeviceSettings | InputDeviceSettingsDict] | None = None,
+        InputNetworkLocation: Literal["AWS", "ON_PREMISES"] | None = None,
+        InputSecurityGroups: list[str] | None = None,
+        MediaConnectFlows: list[MediaConnectFlow | MediaConnectFlowDict] | None = None,
+        MulticastSettings: InputMulticastSettings | InputMulticastSettingsDict | None = None,
+        Name: str | None = None,
+        RoleArn: str | None = None,
+        RouterSettings: InputRouterSettings | InputRouterSettingsDict | None = None,
+        SdiSources: list[str] | None = None,
+        Smpte2110ReceiverGroupSettings: InputSmpte2110ReceiverGroupSettings
+        | InputSmpte2110ReceiverGroupSettingsDict
+        | None = None,
+        Sources: list[InputSource | InputSourceDict] | None = None,
+        SrtSettings: InputSrtSettings | InputSrtSettingsDict | None = None,
+        Tags: dict[str, Any] | str | None = None,
+        Type: Literal[
+            "UDP_PUSH",
+            "RTP_PUSH",
+            "RTMP_PUSH",
+            "RTMP_PULL",
+            "URL_PULL",
+            "MP4_FILE",
+            "MEDIACONNECT",
+            "INPUT_DEVICE",
+            "AWS_CDI",
+            "TS_FILE",
+            "SRT_CALLER",
+            "MULTICAST",
+            "SMPTE_2110_RECEIVER_GROUP",
+            "SDI",
+            "MEDIACONNECT_ROUTER",
+            "SRT_LISTENER",
+        ]
+        | None = None,
+        Vpc: InputVpcRequest | InputVpcRequestDict | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::MediaLive::Input; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Destinations: list[InputDestination | InputDestinationDict] | None = None,
-            InputDevices: list[InputDeviceSettings | InputDeviceSettingsDict] | None = None,
-            InputNetworkLocation: Literal["AWS", "ON_PREMISES"] | None = None,
-            InputSecurityGroups: list[str] | None = None,
-            MediaConnectFlows: list[MediaConnectFlow | MediaConnectFlowDict] | None = None,
-            MulticastSettings: InputMulticastSettings | InputMulticastSettingsDict | None = None,
-            Name: str | None = None,
-            RoleArn: str | None = None,
-            RouterSettings: InputRouterSettings | InputRouterSettingsDict | None = None,
-            SdiSources: list[str] | None = None,
-            Smpte2110ReceiverGroupSettings: InputSmpte2110ReceiverGroupSettings
-            | InputSmpte2110ReceiverGroupSettingsDict
-            | None = None,
-            Sources: list[InputSource | InputSourceDict] | None = None,
-            SrtSettings: InputSrtSettings | InputSrtSettingsDict | None = None,
-            Tags: dict[str, Any] | str | None = None,
-            Type: Literal[
-                "UDP_PUSH",
-                "RTP_PUSH",
-                "RTMP_PUSH",
-                "RTMP_PULL",
-                "URL_PULL",
-                "MP4_FILE",
-                "MEDIACONNECT",
-                "INPUT_DEVICE",
-                "AWS_CDI",
-                "TS_FILE",
-                "SRT_CALLER",
-                "MULTICAST",
-                "SMPTE_2110_RECEIVER_GROUP",
-                "SDI",
-                "MEDIACONNECT_ROUTER",
-                "SRT_LISTENER",
-            ]
-            | None = None,
-            Vpc: InputVpcRequest | InputVpcRequestDict | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::MediaLive::Input; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
             Destinations: A list of the destinations of the input (PUSH-type).
             InputDevices: Settings for the input devices.
-            InputNetworkLocation: The location of this input.
+            InputNetworkLocation: The location of this input. AWS, for an input existing in the AWS
+                Cloud, On-Prem for an input in a customer network. Create-only: changing it replaces
+                the resource.
             InputSecurityGroups: A list of security groups referenced by IDs to attach to the input.
+                Write-only: sent to AWS, never read back.
             MediaConnectFlows: A list of MediaConnect Flows for this input.
             MulticastSettings: Multicast Input settings.
             Name: The user-assigned name (This is a mutable value).
-            RoleArn: The Amazon Resource Name (ARN) of the role this input assumes during and after creation.
+            RoleArn: The Amazon Resource Name (ARN) of the role this input assumes during and after
+                creation.
             RouterSettings: Information about the MediaConnect Router association for this input.
+                Create-only: changing it replaces the resource.
             SdiSources: SDI Sources for this Input.
-            Smpte2110ReceiverGroupSettings: Include this parameter if the input is a SMPTE 2110 input, to identify the stream sources for this input.
+            Smpte2110ReceiverGroupSettings: Include this parameter if the input is a SMPTE 2110
+                input, to identify the stream sources for this input.
             Sources: A list of the sources of the input (PULL-type).
             SrtSettings: The settings associated with an SRT input.
-            Type: The different types of inputs that AWS Elemental MediaLive supports.
-            Vpc: Settings for a private VPC Input.
+            Tags: Type: dict[str, Any] | str.
+            Type: The different types of inputs that AWS Elemental MediaLive supports. Create-only:
+                changing it replaces the resource.
+            Vpc: Settings for a private VPC Input. When this property is specified, the input
+                destination addresses will be created in a VPC rather than with public Internet
+                addresses. This property requires setting the roleArn property on Input creation.
+                Not compatible with the inputSecurityGroups property. Create-only: changing it
+                replaces the resource. Write-only: sent to AWS, never read back.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,33 +55,22 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-InputWhitelistRuleDict = TypedDict(
-    "InputWhitelistRuleDict",
-    {
-        "Cidr": "str",
-    },
-    total=False,
-)
 
+class InputWhitelistRuleDict(TypedDict, total=False):
+    """InputWhitelistRule as a plain dict: Whitelist rule"""
+
+    Cidr: str
+    """The IPv4 CIDR that's whitelisted."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::MediaLive::InputSecurityGroup",
     schema_file="aws-medialive-inputsecuritygroup.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=("/Arn", "/Id", "/Inputs"),
-    create_only=(),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Inputs", "/WhitelistRules"),
-    required=(),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -87,31 +80,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "InputWhitelistRule": {
-            "additionalProperties": False,
-            "properties": {"Cidr": {"type": "string"}},
-            "type": "object",
-        }
-    },
-    "properties": {
-        "Arn": {"type": "string"},
-        "Id": {"type": "string"},
-        "Inputs": {"items": {"type": "string"}, "type": "array"},
-        "Tags": {"type": ["object", "string"]},
-        "WhitelistRules": {"items": {"$ref": "#/definitions/InputWhitelistRule"}, "type": "array"},
-    },
-    "required": [],
-}
-
 
 class InputSecurityGroup(_Resource):
-    """AWS::MediaLive::InputSecurityGroup: Resource Type definition for AWS::MediaLive::InputSecurityGroup
+    """AWS::MediaLive::InputSecurityGroup: Resource Type definition for
+    AWS::MediaLive::InputSecurityGroup
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Read-only attributes (known once deployed): Arn, Id, Inputs.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-medialive-inputsecuritygroup.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -121,32 +99,42 @@ class InputSecurityGroup(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "InputSecurityGroupAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "input_security_group.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Unique ARN of Input Security Group"""
     Id: str
+    """The Id of the Input Security Group"""
     Inputs: list[str]
-    # Declared properties (as declared, or as AWS returned them).
+    """The list of inputs currently using this Input Security Group."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Tags: dict[str, Any] | str
     WhitelistRules: list[InputWhitelistRuleDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Tags: dict[str, Any] | str | None = None,
+        WhitelistRules: list[InputWhitelistRule | InputWhitelistRuleDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::MediaLive::InputSecurityGroup; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Tags: dict[str, Any] | str | None = None,
-            WhitelistRules: list[InputWhitelistRule | InputWhitelistRuleDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::MediaLive::InputSecurityGroup; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Tags: Type: dict[str, Any] | str.
             WhitelistRules: Whitelist rules and their sync status
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -63,61 +67,59 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-MultiplexMultiplexSettingsDict = TypedDict(
-    "MultiplexMultiplexSettingsDict",
-    {
-        "MaximumVideoBufferDelayMilliseconds": "int",
-        "TransportStreamBitrate": "Required[int]",
-        "TransportStreamId": "Required[int]",
-        "TransportStreamReservedBitrate": "int",
-    },
-    total=False,
-)
 
-MultiplexOutputDestinationDict = TypedDict(
-    "MultiplexOutputDestinationDict",
-    {
-        "MultiplexMediaConnectOutputDestinationSettings": "MultiplexOutputDestinationMultiplexMediaConnectOutputDestinationSettingsDict",
-    },
-    total=False,
-)
+class MultiplexMultiplexSettingsDict(TypedDict, total=False):
+    """MultiplexMultiplexSettings as a plain dict: A key-value pair to associate with a resource."""
 
-MultiplexOutputDestinationMultiplexMediaConnectOutputDestinationSettingsDict = TypedDict(
-    "MultiplexOutputDestinationMultiplexMediaConnectOutputDestinationSettingsDict",
-    {
-        "EntitlementArn": "str",
-    },
-    total=False,
-)
+    MaximumVideoBufferDelayMilliseconds: int
+    """Maximum video buffer delay in milliseconds."""
+    TransportStreamBitrate: Required[int]
+    """Transport stream bit rate."""
+    TransportStreamId: Required[int]
+    """Transport stream ID."""
+    TransportStreamReservedBitrate: int
+    """Transport stream reserved bit rate."""
 
-MultiplexTagsDict = TypedDict(
-    "MultiplexTagsDict",
-    {
-        "Key": "str",
-        "Value": "str",
-    },
-    total=False,
-)
 
+class MultiplexOutputDestinationDict(TypedDict, total=False):
+    """MultiplexOutputDestination as a plain dict: Multiplex MediaConnect output destination
+    settings."""
+
+    MultiplexMediaConnectOutputDestinationSettings: (
+        MultiplexOutputDestinationMultiplexMediaConnectOutputDestinationSettingsDict
+    )
+    """Multiplex MediaConnect output destination settings."""
+
+
+class MultiplexOutputDestinationMultiplexMediaConnectOutputDestinationSettingsDict(
+    TypedDict, total=False
+):
+    """MultiplexOutputDestinationMultiplexMediaConnectOutputDestinationSettings as a plain dict:
+    Multiplex MediaConnect output destination settings."""
+
+    EntitlementArn: str
+    """The MediaConnect entitlement ARN available as a Flow source."""
+
+
+class MultiplexTagsDict(TypedDict, total=False):
+    """MultiplexTags as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: str
+    """Type: str."""
+    Value: str
+    """Type: str."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::MediaLive::Multiplex",
     schema_file="aws-medialive-multiplex.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=("/Arn", "/Id", "/PipelinesRunningCount", "/ProgramCount", "/State"),
     create_only=("/AvailabilityZones",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/AvailabilityZones", "/Destinations", "/Tags"),
     required=("AvailabilityZones", "MultiplexSettings", "Name"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -127,85 +129,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "MultiplexOutputDestination": {
-            "additionalProperties": False,
-            "properties": {
-                "MultiplexMediaConnectOutputDestinationSettings": {
-                    "additionalProperties": False,
-                    "properties": {"EntitlementArn": {"minLength": 1, "type": "string"}},
-                }
-            },
-            "type": "object",
-        },
-        "MultiplexSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "MaximumVideoBufferDelayMilliseconds": {
-                    "maximum": 3000,
-                    "minimum": 800,
-                    "type": "integer",
-                },
-                "TransportStreamBitrate": {
-                    "maximum": 100000000,
-                    "minimum": 1000000,
-                    "type": "integer",
-                },
-                "TransportStreamId": {"maximum": 65535, "minimum": 0, "type": "integer"},
-                "TransportStreamReservedBitrate": {
-                    "maximum": 100000000,
-                    "minimum": 0,
-                    "type": "integer",
-                },
-            },
-            "required": ["TransportStreamBitrate", "TransportStreamId"],
-            "type": "object",
-        },
-        "Tags": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"type": "string"},
-        "AvailabilityZones": {"items": {"type": "string"}, "type": "array"},
-        "Destinations": {
-            "items": {"$ref": "#/definitions/MultiplexOutputDestination"},
-            "type": "array",
-        },
-        "Id": {"type": "string"},
-        "MultiplexSettings": {"$ref": "#/definitions/MultiplexSettings"},
-        "Name": {"type": "string"},
-        "PipelinesRunningCount": {"type": "integer"},
-        "ProgramCount": {"type": "integer"},
-        "State": {
-            "enum": [
-                "CREATING",
-                "CREATE_FAILED",
-                "IDLE",
-                "STARTING",
-                "RUNNING",
-                "RECOVERING",
-                "STOPPING",
-                "DELETING",
-                "DELETED",
-            ],
-            "type": "string",
-        },
-        "Tags": {"items": {"$ref": "#/definitions/Tags"}, "type": "array"},
-    },
-    "required": ["AvailabilityZones", "MultiplexSettings", "Name"],
-}
-
 
 class Multiplex(_Resource):
     """AWS::MediaLive::Multiplex: Resource schema for AWS::MediaLive::Multiplex
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Replaced when any of these change (create-only): AvailabilityZones.
+    Read-only attributes (known once deployed): Arn, Id, PipelinesRunningCount, ProgramCount, State.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-medialive-multiplex.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -213,13 +146,18 @@ class Multiplex(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "MultiplexAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "multiplex.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The unique arn of the multiplex."""
     Id: str
+    """The unique id of the multiplex."""
     PipelinesRunningCount: int
+    """The number of currently healthy pipelines."""
     ProgramCount: int
+    """The number of programs in the multiplex."""
     State: Literal[
         "CREATING",
         "CREATE_FAILED",
@@ -231,37 +169,43 @@ class Multiplex(_Resource):
         "DELETING",
         "DELETED",
     ]
-    # Declared properties (as declared, or as AWS returned them).
+    """Allowed values: 'CREATING', 'CREATE_FAILED', 'IDLE', 'STARTING', 'RUNNING', 'RECOVERING',
+    'STOPPING', 'DELETING', 'DELETED'."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AvailabilityZones: list[str]
     Destinations: list[MultiplexOutputDestinationDict]
     MultiplexSettings: MultiplexMultiplexSettingsDict
     Name: str
     Tags: list[MultiplexTagsDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AvailabilityZones: list[str],
+        MultiplexSettings: MultiplexMultiplexSettings | MultiplexMultiplexSettingsDict,
+        Name: str,
+        Destinations: list[MultiplexOutputDestination | MultiplexOutputDestinationDict]
+        | None = None,
+        Tags: list[MultiplexTags | MultiplexTagsDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::MediaLive::Multiplex; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AvailabilityZones: list[str],
-            MultiplexSettings: MultiplexMultiplexSettings | MultiplexMultiplexSettingsDict,
-            Name: str,
-            Destinations: list[MultiplexOutputDestination | MultiplexOutputDestinationDict]
-            | None = None,
-            Tags: list[MultiplexTags | MultiplexTagsDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::MediaLive::Multiplex; `await` it inside an App to deploy it.
-
-            AvailabilityZones: A list of availability zones for the multiplex.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AvailabilityZones: A list of availability zones for the multiplex. Create-only: changing
+                it replaces the resource. Required.
+            MultiplexSettings: Configuration for a multiplex event. Required.
+            Name: Name of multiplex. Required.
             Destinations: A list of the multiplex output destinations.
-            MultiplexSettings: Configuration for a multiplex event.
-            Name: Name of multiplex.
             Tags: A collection of key-value pairs.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -75,100 +79,120 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-MultiplexProgramPacketIdentifiersMapDict = TypedDict(
-    "MultiplexProgramPacketIdentifiersMapDict",
-    {
-        "AudioPids": "list[int]",
-        "DvbSubPids": "list[int]",
-        "DvbTeletextPid": "int",
-        "EtvPlatformPid": "int",
-        "EtvSignalPid": "int",
-        "KlvDataPids": "list[int]",
-        "PcrPid": "int",
-        "PmtPid": "int",
-        "PrivateMetadataPid": "int",
-        "Scte27Pids": "list[int]",
-        "Scte35Pid": "int",
-        "TimedMetadataPid": "int",
-        "VideoPid": "int",
-    },
-    total=False,
-)
 
-MultiplexProgramPipelineDetailDict = TypedDict(
-    "MultiplexProgramPipelineDetailDict",
-    {
-        "ActiveChannelPipeline": "str",
-        "PipelineId": "str",
-    },
-    total=False,
-)
+class MultiplexProgramPacketIdentifiersMapDict(TypedDict, total=False):
+    """MultiplexProgramPacketIdentifiersMap as a plain dict: Packet identifiers map for a given
+    Multiplex program."""
 
-MultiplexProgramServiceDescriptorDict = TypedDict(
-    "MultiplexProgramServiceDescriptorDict",
-    {
-        "ProviderName": "Required[str]",
-        "ServiceName": "Required[str]",
-    },
-    total=False,
-)
+    AudioPids: list[int]
+    """Type: list[int]."""
+    DvbSubPids: list[int]
+    """Type: list[int]."""
+    DvbTeletextPid: int
+    """Type: int."""
+    EtvPlatformPid: int
+    """Type: int."""
+    EtvSignalPid: int
+    """Type: int."""
+    KlvDataPids: list[int]
+    """Type: list[int]."""
+    PcrPid: int
+    """Type: int."""
+    PmtPid: int
+    """Type: int."""
+    PrivateMetadataPid: int
+    """Type: int."""
+    Scte27Pids: list[int]
+    """Type: list[int]."""
+    Scte35Pid: int
+    """Type: int."""
+    TimedMetadataPid: int
+    """Type: int."""
+    VideoPid: int
+    """Type: int."""
 
-MultiplexStatmuxVideoSettingsDict = TypedDict(
-    "MultiplexStatmuxVideoSettingsDict",
-    {
-        "MaximumBitrate": "int",
-        "MinimumBitrate": "int",
-        "Priority": "int",
-    },
-    total=False,
-)
 
-MultiplexprogramMultiplexProgramSettingsDict = TypedDict(
-    "MultiplexprogramMultiplexProgramSettingsDict",
-    {
-        "PreferredChannelPipeline": "Literal['CURRENTLY_ACTIVE', 'PIPELINE_0', 'PIPELINE_1']",
-        "ProgramNumber": "Required[int]",
-        "ServiceDescriptor": "MultiplexProgramServiceDescriptorDict",
-        "VideoSettings": "dict[str, Any]",
-    },
-    total=False,
-)
+class MultiplexProgramPipelineDetailDict(TypedDict, total=False):
+    """MultiplexProgramPipelineDetail as a plain dict: The current source for one of the pipelines
+    in the multiplex."""
 
-MultiplexprogramMultiplexProgramSettingsVideoSettingsOption1Dict = TypedDict(
-    "MultiplexprogramMultiplexProgramSettingsVideoSettingsOption1Dict",
-    {
-        "ConstantBitrate": "Required[int]",
-    },
-    total=False,
-)
+    ActiveChannelPipeline: str
+    """Identifies the channel pipeline that is currently active for the pipeline (identified by
+    PipelineId) in the multiplex."""
+    PipelineId: str
+    """Identifies a specific pipeline in the multiplex."""
 
-MultiplexprogramMultiplexProgramSettingsVideoSettingsOption2Dict = TypedDict(
-    "MultiplexprogramMultiplexProgramSettingsVideoSettingsOption2Dict",
-    {
-        "StatmuxSettings": "Required[MultiplexStatmuxVideoSettingsDict]",
-    },
-    total=False,
-)
 
+class MultiplexProgramServiceDescriptorDict(TypedDict, total=False):
+    """MultiplexProgramServiceDescriptor as a plain dict: Transport stream service descriptor
+    configuration for the Multiplex program."""
+
+    ProviderName: Required[str]
+    """Name of the provider."""
+    ServiceName: Required[str]
+    """Name of the service."""
+
+
+class MultiplexStatmuxVideoSettingsDict(TypedDict, total=False):
+    """MultiplexStatmuxVideoSettings as a plain dict: Statmux rate control settings"""
+
+    MaximumBitrate: int
+    """Maximum statmux bitrate."""
+    MinimumBitrate: int
+    """Minimum statmux bitrate."""
+    Priority: int
+    """The purpose of the priority is to use a combination of the\\nmultiplex rate control algorithm
+    and the QVBR capability of the\\nencoder to prioritize the video quality of some channels in
+    a\\nmultiplex over others. Channels that have a higher priority will\\nget higher video quality
+    at the expense of the video quality of\\nother channels in the multiplex with lower priority."""
+
+
+class MultiplexprogramMultiplexProgramSettingsDict(TypedDict, total=False):
+    """MultiplexprogramMultiplexProgramSettings as a plain dict: Multiplex Program settings
+    configuration."""
+
+    PreferredChannelPipeline: Literal["CURRENTLY_ACTIVE", "PIPELINE_0", "PIPELINE_1"]
+    """Indicates which pipeline is preferred by the multiplex for program ingest. If set to
+    \\"PIPELINE_0\\" or \\"PIPELINE_1\\" and an unhealthy ingest causes the multiplex to switch to
+    the non-preferred pipeline, it will switch back once that ingest is healthy again. If set to
+    \\"CURRENTLY_ACTIVE\\", it will not switch back to the other pipeline based on it recovering to
+    a healthy state, it will only switch if the active pipeline becomes unhealthy."""
+    ProgramNumber: Required[int]
+    """Unique program number."""
+    ServiceDescriptor: MultiplexProgramServiceDescriptorDict
+    """Transport stream service descriptor configuration for the Multiplex program."""
+    VideoSettings: dict[str, Any]
+    """Program video settings configuration."""
+
+
+class MultiplexprogramMultiplexProgramSettingsVideoSettingsOption1Dict(TypedDict, total=False):
+    """MultiplexprogramMultiplexProgramSettingsVideoSettingsOption1 as a plain dict."""
+
+    ConstantBitrate: Required[int]
+    """The constant bitrate configuration for the video encode. When this field is defined,
+    StatmuxSettings must be undefined."""
+
+
+class MultiplexprogramMultiplexProgramSettingsVideoSettingsOption2Dict(TypedDict, total=False):
+    """MultiplexprogramMultiplexProgramSettingsVideoSettingsOption2 as a plain dict."""
+
+    StatmuxSettings: Required[MultiplexStatmuxVideoSettingsDict]
+    """Statmux rate control settings. When this field is defined, ConstantBitrate must be undefined."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::MediaLive::Multiplexprogram",
     schema_file="aws-medialive-multiplexprogram.json",
     primary_identifier=("/ProgramName", "/MultiplexId"),
-    additional_identifiers=(),
     read_only=("/ChannelId",),
     create_only=("/ProgramName", "/MultiplexId"),
     write_only=("/PreferredChannelPipeline",),
-    conditional_create_only=(),
-    unordered_arrays=(),
-    required=(),
     list_required=("MultiplexId",),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -178,116 +202,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "MultiplexProgramPacketIdentifiersMap": {
-            "additionalProperties": False,
-            "properties": {
-                "AudioPids": {"items": {"type": "integer"}, "type": "array"},
-                "DvbSubPids": {"items": {"type": "integer"}, "type": "array"},
-                "DvbTeletextPid": {"type": "integer"},
-                "EtvPlatformPid": {"type": "integer"},
-                "EtvSignalPid": {"type": "integer"},
-                "KlvDataPids": {"items": {"type": "integer"}, "type": "array"},
-                "PcrPid": {"type": "integer"},
-                "PmtPid": {"type": "integer"},
-                "PrivateMetadataPid": {"type": "integer"},
-                "Scte27Pids": {"items": {"type": "integer"}, "type": "array"},
-                "Scte35Pid": {"type": "integer"},
-                "TimedMetadataPid": {"type": "integer"},
-                "VideoPid": {"type": "integer"},
-            },
-            "type": "object",
-        },
-        "MultiplexProgramPipelineDetail": {
-            "additionalProperties": False,
-            "properties": {
-                "ActiveChannelPipeline": {"type": "string"},
-                "PipelineId": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "MultiplexProgramServiceDescriptor": {
-            "additionalProperties": False,
-            "properties": {
-                "ProviderName": {"maxLength": 256, "minLength": 1, "type": "string"},
-                "ServiceName": {"maxLength": 256, "minLength": 1, "type": "string"},
-            },
-            "required": ["ProviderName", "ServiceName"],
-            "type": "object",
-        },
-        "MultiplexProgramSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "PreferredChannelPipeline": {"$ref": "#/definitions/PreferredChannelPipeline"},
-                "ProgramNumber": {"maximum": 65535, "minimum": 0, "type": "integer"},
-                "ServiceDescriptor": {"$ref": "#/definitions/MultiplexProgramServiceDescriptor"},
-                "VideoSettings": {"$ref": "#/definitions/MultiplexVideoSettings"},
-            },
-            "required": ["ProgramNumber"],
-            "type": "object",
-        },
-        "MultiplexStatmuxVideoSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "MaximumBitrate": {"maximum": 100000000, "minimum": 100000, "type": "integer"},
-                "MinimumBitrate": {"maximum": 100000000, "minimum": 100000, "type": "integer"},
-                "Priority": {"maximum": 5, "minimum": -5, "type": "integer"},
-            },
-            "type": "object",
-        },
-        "MultiplexVideoSettings": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "ConstantBitrate": {
-                            "maximum": 100000000,
-                            "minimum": 100000,
-                            "type": "integer",
-                        }
-                    },
-                    "required": ["ConstantBitrate"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "StatmuxSettings": {"$ref": "#/definitions/MultiplexStatmuxVideoSettings"}
-                    },
-                    "required": ["StatmuxSettings"],
-                    "type": "object",
-                },
-            ],
-            "type": "object",
-        },
-        "PreferredChannelPipeline": {
-            "enum": ["CURRENTLY_ACTIVE", "PIPELINE_0", "PIPELINE_1"],
-            "type": "string",
-        },
-    },
-    "properties": {
-        "ChannelId": {"type": "string"},
-        "MultiplexId": {"type": "string"},
-        "MultiplexProgramSettings": {"$ref": "#/definitions/MultiplexProgramSettings"},
-        "PacketIdentifiersMap": {"$ref": "#/definitions/MultiplexProgramPacketIdentifiersMap"},
-        "PipelineDetails": {
-            "items": {"$ref": "#/definitions/MultiplexProgramPipelineDetail"},
-            "type": "array",
-        },
-        "PreferredChannelPipeline": {"$ref": "#/definitions/PreferredChannelPipeline"},
-        "ProgramName": {"type": "string"},
-    },
-    "required": [],
-}
-
 
 class Multiplexprogram(_Resource):
     """AWS::MediaLive::Multiplexprogram: Resource schema for AWS::MediaLive::Multiplexprogram
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ProgramName, MultiplexId (composite: the values joined by '|').
+    Replaced when any of these change (create-only): ProgramName, MultiplexId.
+    Write-only (sent to AWS, never read back): PreferredChannelPipeline.
+    Read-only attributes (known once deployed): ChannelId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-medialive-multiplexprogram.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -297,11 +222,13 @@ class Multiplexprogram(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "MultiplexprogramAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "multiplexprogram.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     ChannelId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The MediaLive channel associated with the program."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     MultiplexId: str
     MultiplexProgramSettings: MultiplexprogramMultiplexProgramSettingsDict
     PacketIdentifiersMap: MultiplexProgramPacketIdentifiersMapDict
@@ -309,39 +236,46 @@ class Multiplexprogram(_Resource):
     PreferredChannelPipeline: Literal["CURRENTLY_ACTIVE", "PIPELINE_0", "PIPELINE_1"]
     ProgramName: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        MultiplexId: str | None = None,
+        MultiplexProgramSettings: MultiplexprogramMultiplexProgramSettings
+        | MultiplexprogramMultiplexProgramSettingsDict
+        | None = None,
+        PacketIdentifiersMap: MultiplexProgramPacketIdentifiersMap
+        | MultiplexProgramPacketIdentifiersMapDict
+        | None = None,
+        PipelineDetails: list[MultiplexProgramPipelineDetail | MultiplexProgramPipelineDetailDict]
+        | None = None,
+        PreferredChannelPipeline: Literal["CURRENTLY_ACTIVE", "PIPELINE_0", "PIPELINE_1"]
+        | None = None,
+        ProgramName: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::MediaLive::Multiplexprogram; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            MultiplexId: str | None = None,
-            MultiplexProgramSettings: MultiplexprogramMultiplexProgramSettings
-            | MultiplexprogramMultiplexProgramSettingsDict
-            | None = None,
-            PacketIdentifiersMap: MultiplexProgramPacketIdentifiersMap
-            | MultiplexProgramPacketIdentifiersMapDict
-            | None = None,
-            PipelineDetails: list[
-                MultiplexProgramPipelineDetail | MultiplexProgramPipelineDetailDict
-            ]
-            | None = None,
-            PreferredChannelPipeline: Literal["CURRENTLY_ACTIVE", "PIPELINE_0", "PIPELINE_1"]
-            | None = None,
-            ProgramName: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::MediaLive::Multiplexprogram; `await` it inside an App to deploy it.
-
-            MultiplexId: The ID of the multiplex that the program belongs to.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            MultiplexId: The ID of the multiplex that the program belongs to. Create-only: changing
+                it replaces the resource.
             MultiplexProgramSettings: The settings for this multiplex program.
             PacketIdentifiersMap: The packet identifier map for this multiplex program.
-            PipelineDetails: Contains information about the current sources for the specified program in the specified multiplex.
-            PreferredChannelPipeline: The settings for this multiplex program.
-            ProgramName: The name of the multiplex program.
+            PipelineDetails: Contains information about the current sources for the specified
+                program in the specified multiplex. Keep in mind that each multiplex pipeline
+                connects to both pipelines in a given source channel (the channel identified by the
+                program). But only one of those channel pipelines is ever active at one time.
+            PreferredChannelPipeline: The settings for this multiplex program. Write-only: sent to
+                AWS, never read back.
+            ProgramName: The name of the multiplex program. Create-only: changing it replaces the
+                resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

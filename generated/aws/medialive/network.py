@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,51 +63,41 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-IpPoolDict = TypedDict(
-    "IpPoolDict",
-    {
-        "Cidr": "str",
-    },
-    total=False,
-)
 
-NetworkTagsDict = TypedDict(
-    "NetworkTagsDict",
-    {
-        "Key": "str",
-        "Value": "str",
-    },
-    total=False,
-)
+class IpPoolDict(TypedDict, total=False):
+    """IpPool as a plain dict: IP address cidr pool"""
 
-RouteDict = TypedDict(
-    "RouteDict",
-    {
-        "Cidr": "str",
-        "Gateway": "str",
-    },
-    total=False,
-)
+    Cidr: str
+    """IP address cidr pool"""
 
+
+class NetworkTagsDict(TypedDict, total=False):
+    """NetworkTags as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: str
+    """Type: str."""
+    Value: str
+    """Type: str."""
+
+
+class RouteDict(TypedDict, total=False):
+    """Route as a plain dict."""
+
+    Cidr: str
+    """Ip address cidr"""
+    Gateway: str
+    """IP address for the route packet paths"""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::MediaLive::Network",
     schema_file="aws-medialive-network.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=("/Arn", "/Id", "/State", "/AssociatedClusterIds"),
-    create_only=(),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/AssociatedClusterIds", "/IpPools", "/Routes", "/Tags"),
     required=("Name", "IpPools"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -113,58 +107,15 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "IpPool": {
-            "additionalProperties": False,
-            "properties": {"Cidr": {"type": "string"}},
-            "type": "object",
-        },
-        "NetworkState": {
-            "enum": [
-                "CREATING",
-                "CREATE_FAILED",
-                "ACTIVE",
-                "DELETING",
-                "IDLE",
-                "IN_USE",
-                "UPDATING",
-                "DELETED",
-                "DELETE_FAILED",
-            ],
-            "type": "string",
-        },
-        "Route": {
-            "additionalProperties": False,
-            "properties": {"Cidr": {"type": "string"}, "Gateway": {"type": "string"}},
-            "type": "object",
-        },
-        "Tags": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"type": "string"},
-        "AssociatedClusterIds": {"items": {"type": "string"}, "type": "array"},
-        "Id": {"type": "string"},
-        "IpPools": {"items": {"$ref": "#/definitions/IpPool"}, "type": "array"},
-        "Name": {"type": "string"},
-        "Routes": {"items": {"$ref": "#/definitions/Route"}, "type": "array"},
-        "State": {"$ref": "#/definitions/NetworkState"},
-        "Tags": {"items": {"$ref": "#/definitions/Tags"}, "type": "array"},
-    },
-    "required": ["Name", "IpPools"],
-}
-
 
 class Network(_Resource):
     """AWS::MediaLive::Network: Resource schema for AWS::MediaLive::Network.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Read-only attributes (known once deployed): Arn, AssociatedClusterIds, Id, State.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-medialive-network.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -172,12 +123,16 @@ class Network(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "NetworkAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "network.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The ARN of the Network."""
     AssociatedClusterIds: list[str]
+    """Type: list[str]."""
     Id: str
+    """The unique ID of the Network."""
     State: Literal[
         "CREATING",
         "CREATE_FAILED",
@@ -189,33 +144,37 @@ class Network(_Resource):
         "DELETED",
         "DELETE_FAILED",
     ]
-    # Declared properties (as declared, or as AWS returned them).
+    """The current state of the Network."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     IpPools: list[IpPoolDict]
     Name: str
     Routes: list[RouteDict]
     Tags: list[NetworkTagsDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        IpPools: list[IpPool | IpPoolDict],
+        Name: str,
+        Routes: list[Route | RouteDict] | None = None,
+        Tags: list[NetworkTags | NetworkTagsDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::MediaLive::Network; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            IpPools: list[IpPool | IpPoolDict],
-            Name: str,
-            Routes: list[Route | RouteDict] | None = None,
-            Tags: list[NetworkTags | NetworkTagsDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::MediaLive::Network; `await` it inside an App to deploy it.
-
-            IpPools: The list of IP address cidr pools for the network
-            Name: The user-specified name of the Network to be created.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            IpPools: The list of IP address cidr pools for the network Required.
+            Name: The user-specified name of the Network to be created. Required.
             Routes: The routes for the network
             Tags: A collection of key-value pairs.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -63,45 +67,50 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-NodeInterfaceMappingDict = TypedDict(
-    "NodeInterfaceMappingDict",
-    {
-        "LogicalInterfaceName": "str",
-        "NetworkInterfaceMode": "Literal['NAT', 'BRIDGE']",
-        "PhysicalInterfaceName": "str",
-    },
-    total=False,
-)
 
-NodeInterfaceMappingCreateRequestDict = TypedDict(
-    "NodeInterfaceMappingCreateRequestDict",
-    {
-        "LogicalInterfaceName": "str",
-        "NetworkInterfaceMode": "Literal['NAT', 'BRIDGE']",
-        "PhysicalInterfaceName": "str",
-    },
-    total=False,
-)
+class NodeInterfaceMappingDict(TypedDict, total=False):
+    """NodeInterfaceMapping as a plain dict: Node interface mapping."""
 
-SdiSourceMappingDict = TypedDict(
-    "SdiSourceMappingDict",
-    {
-        "CardNumber": "int",
-        "ChannelNumber": "int",
-        "SdiSource": "str",
-    },
-    total=False,
-)
+    LogicalInterfaceName: str
+    """The logical name for this interface."""
+    NetworkInterfaceMode: Literal["NAT", "BRIDGE"]
+    """The network interface mode."""
+    PhysicalInterfaceName: str
+    """The physical interface name."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class NodeInterfaceMappingCreateRequestDict(TypedDict, total=False):
+    """NodeInterfaceMappingCreateRequest as a plain dict: Node interface mapping create request."""
+
+    LogicalInterfaceName: str
+    """The logical name for this interface."""
+    NetworkInterfaceMode: Literal["NAT", "BRIDGE"]
+    """The network interface mode."""
+    PhysicalInterfaceName: str
+    """The physical interface name."""
+
+
+class SdiSourceMappingDict(TypedDict, total=False):
+    """SdiSourceMapping as a plain dict: SDI source mapping."""
+
+    CardNumber: int
+    """The card number."""
+    ChannelNumber: int
+    """The channel number."""
+    SdiSource: str
+    """The SDI source."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with the resource."""
+
+    Key: Required[str]
+    """The key name of the tag."""
+    Value: Required[str]
+    """The value for the tag."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::MediaLive::Node",
     schema_file="aws-medialive-node.json",
@@ -116,8 +125,6 @@ METADATA = _TypeMetadata(
         "/ChannelPlacementGroups",
     ),
     create_only=("/ClusterId", "/NodeInterfaceMappings"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=(
         "/ChannelPlacementGroups",
         "/NodeInterfaceMappings",
@@ -126,13 +133,7 @@ METADATA = _TypeMetadata(
     ),
     required=("ClusterId",),
     list_required=("ClusterId",),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -142,101 +143,38 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "NodeConnectionState": {"enum": ["CONNECTED", "DISCONNECTED"], "type": "string"},
-        "NodeInterfaceMapping": {
-            "additionalProperties": False,
-            "properties": {
-                "LogicalInterfaceName": {"type": "string"},
-                "NetworkInterfaceMode": {"enum": ["NAT", "BRIDGE"], "type": "string"},
-                "PhysicalInterfaceName": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "NodeInterfaceMappingCreateRequest": {
-            "additionalProperties": False,
-            "properties": {
-                "LogicalInterfaceName": {"type": "string"},
-                "NetworkInterfaceMode": {"enum": ["NAT", "BRIDGE"], "type": "string"},
-                "PhysicalInterfaceName": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "NodeRole": {"enum": ["BACKUP", "ACTIVE"], "type": "string"},
-        "NodeState": {
-            "enum": [
-                "CREATED",
-                "REGISTERING",
-                "READY_TO_ACTIVATE",
-                "REGISTRATION_FAILED",
-                "ACTIVATION_FAILED",
-                "ACTIVE",
-                "READY",
-                "IN_USE",
-                "DEREGISTERING",
-                "DRAINING",
-                "DEREGISTRATION_FAILED",
-                "DEREGISTERED",
-            ],
-            "type": "string",
-        },
-        "SdiSourceMapping": {
-            "additionalProperties": False,
-            "properties": {
-                "CardNumber": {"type": "integer"},
-                "ChannelNumber": {"type": "integer"},
-                "SdiSource": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"type": "string"},
-        "ChannelPlacementGroups": {"items": {"type": "string"}, "type": "array"},
-        "ClusterId": {"type": "string"},
-        "ConnectionState": {"$ref": "#/definitions/NodeConnectionState"},
-        "Id": {"type": "string"},
-        "InstanceArn": {"type": "string"},
-        "Name": {"type": "string"},
-        "NodeInterfaceMappings": {
-            "items": {"$ref": "#/definitions/NodeInterfaceMapping"},
-            "type": "array",
-        },
-        "Role": {"$ref": "#/definitions/NodeRole"},
-        "SdiSourceMappings": {"items": {"$ref": "#/definitions/SdiSourceMapping"}, "type": "array"},
-        "State": {"$ref": "#/definitions/NodeState"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array"},
-    },
-    "required": ["ClusterId"],
-}
-
 
 class Node(_Resource):
     """AWS::MediaLive::Node: Definition of AWS::MediaLive::Node Resource Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Also identified by: ClusterId, Id.
+    Replaced when any of these change (create-only): ClusterId, NodeInterfaceMappings.
+    Read-only attributes (known once deployed): Arn, ChannelPlacementGroups, ConnectionState, Id,
+    InstanceArn, State.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-medialive-node.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
     props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "NodeProps")
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "NodeAttributes")
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "node.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The ARN of the Node. It is automatically assigned when the Node is created."""
     ChannelPlacementGroups: list[str]
+    """An array of IDs. Each ID is one ChannelPlacementGroup that is associated with this Node."""
     ConnectionState: Literal["CONNECTED", "DISCONNECTED"]
+    """The current connection state of the Node."""
     Id: str
+    """The unique ID of the Node. Unique in the Cluster. The ID is the resource-id portion of the
+    ARN."""
     InstanceArn: str
+    """The ARN of the EC2 instance hosting the Node."""
     State: Literal[
         "CREATED",
         "REGISTERING",
@@ -251,7 +189,8 @@ class Node(_Resource):
         "DEREGISTRATION_FAILED",
         "DEREGISTERED",
     ]
-    # Declared properties (as declared, or as AWS returned them).
+    """The current state of the Node."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ClusterId: str
     Name: str
     NodeInterfaceMappings: list[NodeInterfaceMappingDict]
@@ -259,31 +198,38 @@ class Node(_Resource):
     SdiSourceMappings: list[SdiSourceMappingDict]
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ClusterId: str,
+        Name: str | None = None,
+        NodeInterfaceMappings: list[NodeInterfaceMapping | NodeInterfaceMappingDict] | None = None,
+        Role: Literal["BACKUP", "ACTIVE"] | None = None,
+        SdiSourceMappings: list[SdiSourceMapping | SdiSourceMappingDict] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::MediaLive::Node; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ClusterId: str,
-            Name: str | None = None,
-            NodeInterfaceMappings: list[NodeInterfaceMapping | NodeInterfaceMappingDict]
-            | None = None,
-            Role: Literal["BACKUP", "ACTIVE"] | None = None,
-            SdiSourceMappings: list[SdiSourceMapping | SdiSourceMappingDict] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::MediaLive::Node; `await` it inside an App to deploy it.
-
-            ClusterId: The ID of the Cluster that the Node belongs to.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ClusterId: The ID of the Cluster that the Node belongs to. Create-only: changing it
+                replaces the resource. Required.
             Name: The user-specified name of the Node.
-            NodeInterfaceMappings: An array of interface mappings for the Node.
+            NodeInterfaceMappings: An array of interface mappings for the Node. Create-only:
+                changing it replaces the resource.
+            Role: The role of the Node in the Cluster. ACTIVE means the Node is available for
+                encoding. BACKUP means the Node is a redundant Node and might get used if an ACTIVE
+                Node fails.
             SdiSourceMappings: An array of SDI source mappings.
             Tags: A collection of key-value pairs.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

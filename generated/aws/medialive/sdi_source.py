@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,34 +55,25 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-SdiSourceTagsDict = TypedDict(
-    "SdiSourceTagsDict",
-    {
-        "Key": "str",
-        "Value": "str",
-    },
-    total=False,
-)
 
+class SdiSourceTagsDict(TypedDict, total=False):
+    """SdiSourceTags as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: str
+    """Type: str."""
+    Value: str
+    """Type: str."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::MediaLive::SdiSource",
     schema_file="aws-medialive-sdisource.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=("/Id", "/State", "/Arn", "/Inputs"),
-    create_only=(),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Inputs", "/Tags"),
     required=("Name", "Type"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -88,37 +83,15 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "SdiSourceMode": {"enum": ["QUADRANT", "INTERLEAVE"], "type": "string"},
-        "SdiSourceState": {"enum": ["IDLE", "IN_USE", "DELETED"], "type": "string"},
-        "SdiSourceType": {"enum": ["SINGLE", "QUAD"], "type": "string"},
-        "Tags": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"type": "string"},
-        "Id": {"type": "string"},
-        "Inputs": {"items": {"type": "string"}, "type": "array"},
-        "Mode": {"$ref": "#/definitions/SdiSourceMode"},
-        "Name": {"type": "string"},
-        "State": {"$ref": "#/definitions/SdiSourceState"},
-        "Tags": {"items": {"$ref": "#/definitions/Tags"}, "type": "array"},
-        "Type": {"$ref": "#/definitions/SdiSourceType"},
-    },
-    "required": ["Name", "Type"],
-}
-
 
 class SdiSource(_Resource):
     """AWS::MediaLive::SdiSource: Definition of AWS::MediaLive::SdiSource Resource Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Read-only attributes (known once deployed): Arn, Id, Inputs, State.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-medialive-sdisource.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -126,38 +99,48 @@ class SdiSource(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "SdiSourceAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "sdi_source.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The unique arn of the SdiSource."""
     Id: str
+    """The unique identifier of the SdiSource."""
     Inputs: list[str]
+    """The list of inputs currently using this SDI source."""
     State: Literal["IDLE", "IN_USE", "DELETED"]
-    # Declared properties (as declared, or as AWS returned them).
+    """The current state of the SdiSource."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Mode: Literal["QUADRANT", "INTERLEAVE"]
     Name: str
     Tags: list[SdiSourceTagsDict]
     Type: Literal["SINGLE", "QUAD"]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str,
+        Type: Literal["SINGLE", "QUAD"],
+        Mode: Literal["QUADRANT", "INTERLEAVE"] | None = None,
+        Tags: list[SdiSourceTags | SdiSourceTagsDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::MediaLive::SdiSource; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str,
-            Type: Literal["SINGLE", "QUAD"],
-            Mode: Literal["QUADRANT", "INTERLEAVE"] | None = None,
-            Tags: list[SdiSourceTags | SdiSourceTagsDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::MediaLive::SdiSource; `await` it inside an App to deploy it.
-
-            Name: The name of the SdiSource.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Name: The name of the SdiSource. Required.
+            Type: The interface mode of the SdiSource. Required.
+            Mode: The current state of the SdiSource.
             Tags: A collection of key-value pairs.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -63,49 +67,81 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-MediaResourceDict = TypedDict(
-    "MediaResourceDict",
-    {
-        "Destinations": "list[MediaResourceNeighborDict]",
-        "Name": "str",
-        "Sources": "list[MediaResourceNeighborDict]",
-    },
-    total=False,
-)
 
-MediaResourceNeighborDict = TypedDict(
-    "MediaResourceNeighborDict",
-    {
-        "Arn": "Required[str]",
-        "Name": "str",
-    },
-    total=False,
-)
+class MediaResourceDict(TypedDict, total=False):
+    """MediaResource as a plain dict: An AWS resource used in media workflows."""
 
-SignalMapMonitorDeploymentDict = TypedDict(
-    "SignalMapMonitorDeploymentDict",
-    {
-        "DetailsUri": "str",
-        "ErrorMessage": "str",
-        "Status": "Required[Literal['NOT_DEPLOYED', 'DRY_RUN_DEPLOYMENT_COMPLETE', 'DRY_RUN_DEPLOYMENT_FAILED', 'DRY_RUN_DEPLOYMENT_IN_PROGRESS', 'DEPLOYMENT_COMPLETE', 'DEPLOYMENT_FAILED', 'DEPLOYMENT_IN_PROGRESS', 'DELETE_COMPLETE', 'DELETE_FAILED', 'DELETE_IN_PROGRESS']]",
-    },
-    total=False,
-)
+    Destinations: list[MediaResourceNeighborDict]
+    """Type: list[MediaResourceNeighborDict]."""
+    Name: str
+    """The logical name of an AWS media resource."""
+    Sources: list[MediaResourceNeighborDict]
+    """Type: list[MediaResourceNeighborDict]."""
 
-SuccessfulMonitorDeploymentDict = TypedDict(
-    "SuccessfulMonitorDeploymentDict",
-    {
-        "DetailsUri": "Required[str]",
-        "Status": "Required[Literal['NOT_DEPLOYED', 'DRY_RUN_DEPLOYMENT_COMPLETE', 'DRY_RUN_DEPLOYMENT_FAILED', 'DRY_RUN_DEPLOYMENT_IN_PROGRESS', 'DEPLOYMENT_COMPLETE', 'DEPLOYMENT_FAILED', 'DEPLOYMENT_IN_PROGRESS', 'DELETE_COMPLETE', 'DELETE_FAILED', 'DELETE_IN_PROGRESS']]",
-    },
-    total=False,
-)
 
+class MediaResourceNeighborDict(TypedDict, total=False):
+    """MediaResourceNeighbor as a plain dict: A direct source or destination neighbor to an AWS
+    media resource."""
+
+    Arn: Required[str]
+    """The ARN of a resource used in AWS media workflows."""
+    Name: str
+    """The logical name of an AWS media resource."""
+
+
+class SignalMapMonitorDeploymentDict(TypedDict, total=False):
+    """SignalMapMonitorDeployment as a plain dict: Represents the latest monitor deployment of a
+    signal map."""
+
+    DetailsUri: str
+    """URI associated with a signal map's monitor deployment."""
+    ErrorMessage: str
+    """Error message associated with a failed monitor deployment of a signal map."""
+    Status: Required[
+        Literal[
+            "NOT_DEPLOYED",
+            "DRY_RUN_DEPLOYMENT_COMPLETE",
+            "DRY_RUN_DEPLOYMENT_FAILED",
+            "DRY_RUN_DEPLOYMENT_IN_PROGRESS",
+            "DEPLOYMENT_COMPLETE",
+            "DEPLOYMENT_FAILED",
+            "DEPLOYMENT_IN_PROGRESS",
+            "DELETE_COMPLETE",
+            "DELETE_FAILED",
+            "DELETE_IN_PROGRESS",
+        ]
+    ]
+    """A signal map's monitor deployment status."""
+
+
+class SuccessfulMonitorDeploymentDict(TypedDict, total=False):
+    """SuccessfulMonitorDeployment as a plain dict: Represents the latest successful monitor
+    deployment of a signal map."""
+
+    DetailsUri: Required[str]
+    """URI associated with a signal map's monitor deployment."""
+    Status: Required[
+        Literal[
+            "NOT_DEPLOYED",
+            "DRY_RUN_DEPLOYMENT_COMPLETE",
+            "DRY_RUN_DEPLOYMENT_FAILED",
+            "DRY_RUN_DEPLOYMENT_IN_PROGRESS",
+            "DEPLOYMENT_COMPLETE",
+            "DEPLOYMENT_FAILED",
+            "DEPLOYMENT_IN_PROGRESS",
+            "DELETE_COMPLETE",
+            "DELETE_FAILED",
+            "DELETE_IN_PROGRESS",
+        ]
+    ]
+    """A signal map's monitor deployment status."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::MediaLive::SignalMap",
     schema_file="aws-medialive-signalmap.json",
     primary_identifier=("/Identifier",),
-    additional_identifiers=(),
     read_only=(
         "/Arn",
         "/CloudWatchAlarmTemplateGroupIds",
@@ -129,17 +165,8 @@ METADATA = _TypeMetadata(
         "/EventBridgeRuleTemplateGroupIdentifiers",
         "/ForceRediscovery",
     ),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("DiscoveryEntryPointArn", "Name"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -149,153 +176,21 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "FailedMediaResourceMap": {
-            "additionalProperties": False,
-            "patternProperties": {".+": {"$ref": "#/definitions/MediaResource"}},
-            "type": "object",
-        },
-        "MediaResource": {
-            "additionalProperties": False,
-            "properties": {
-                "Destinations": {
-                    "items": {"$ref": "#/definitions/MediaResourceNeighbor"},
-                    "type": "array",
-                },
-                "Name": {"maxLength": 256, "minLength": 0, "type": "string"},
-                "Sources": {
-                    "items": {"$ref": "#/definitions/MediaResourceNeighbor"},
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "MediaResourceMap": {
-            "additionalProperties": False,
-            "patternProperties": {".+": {"$ref": "#/definitions/MediaResource"}},
-            "type": "object",
-        },
-        "MediaResourceNeighbor": {
-            "additionalProperties": False,
-            "properties": {
-                "Arn": {"maxLength": 2048, "minLength": 1, "pattern": "^arn.+$", "type": "string"},
-                "Name": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Arn"],
-            "type": "object",
-        },
-        "MonitorDeployment": {
-            "additionalProperties": False,
-            "properties": {
-                "DetailsUri": {"maxLength": 2048, "minLength": 0, "type": "string"},
-                "ErrorMessage": {"maxLength": 2048, "minLength": 0, "type": "string"},
-                "Status": {"$ref": "#/definitions/SignalMapMonitorDeploymentStatus"},
-            },
-            "required": ["Status"],
-            "type": "object",
-        },
-        "SignalMapMonitorDeploymentStatus": {
-            "enum": [
-                "NOT_DEPLOYED",
-                "DRY_RUN_DEPLOYMENT_COMPLETE",
-                "DRY_RUN_DEPLOYMENT_FAILED",
-                "DRY_RUN_DEPLOYMENT_IN_PROGRESS",
-                "DEPLOYMENT_COMPLETE",
-                "DEPLOYMENT_FAILED",
-                "DEPLOYMENT_IN_PROGRESS",
-                "DELETE_COMPLETE",
-                "DELETE_FAILED",
-                "DELETE_IN_PROGRESS",
-            ],
-            "type": "string",
-        },
-        "SignalMapStatus": {
-            "enum": [
-                "CREATE_IN_PROGRESS",
-                "CREATE_COMPLETE",
-                "CREATE_FAILED",
-                "UPDATE_IN_PROGRESS",
-                "UPDATE_COMPLETE",
-                "UPDATE_REVERTED",
-                "UPDATE_FAILED",
-                "READY",
-                "NOT_READY",
-            ],
-            "type": "string",
-        },
-        "SuccessfulMonitorDeployment": {
-            "additionalProperties": False,
-            "properties": {
-                "DetailsUri": {"maxLength": 2048, "minLength": 0, "type": "string"},
-                "Status": {"$ref": "#/definitions/SignalMapMonitorDeploymentStatus"},
-            },
-            "required": ["DetailsUri", "Status"],
-            "type": "object",
-        },
-        "TagMap": {
-            "additionalProperties": False,
-            "patternProperties": {".+": {"type": "string"}},
-            "type": "object",
-        },
-        "Unit": {"additionalProperties": False, "type": "object"},
-    },
-    "properties": {
-        "Arn": {"pattern": "^arn:.+:medialive:.+:signal-map:.+$", "type": "string"},
-        "CloudWatchAlarmTemplateGroupIdentifiers": {
-            "items": {"pattern": "^[^\\s]+$", "type": "string"},
-            "type": "array",
-        },
-        "CloudWatchAlarmTemplateGroupIds": {
-            "items": {
-                "maxLength": 11,
-                "minLength": 7,
-                "pattern": "^(aws-)?[0-9]{7}$",
-                "type": "string",
-            },
-            "type": "array",
-        },
-        "CreatedAt": {"type": "string"},
-        "Description": {"maxLength": 1024, "minLength": 0, "type": "string"},
-        "DiscoveryEntryPointArn": {"maxLength": 2048, "minLength": 1, "type": "string"},
-        "ErrorMessage": {"maxLength": 2048, "minLength": 0, "type": "string"},
-        "EventBridgeRuleTemplateGroupIdentifiers": {
-            "items": {"pattern": "^[^\\s]+$", "type": "string"},
-            "type": "array",
-        },
-        "EventBridgeRuleTemplateGroupIds": {
-            "items": {
-                "maxLength": 11,
-                "minLength": 7,
-                "pattern": "^(aws-)?[0-9]{7}$",
-                "type": "string",
-            },
-            "type": "array",
-        },
-        "FailedMediaResourceMap": {"$ref": "#/definitions/FailedMediaResourceMap"},
-        "ForceRediscovery": {"type": "boolean"},
-        "Id": {"maxLength": 11, "minLength": 7, "pattern": "^(aws-)?[0-9]{7}$", "type": "string"},
-        "Identifier": {"type": "string"},
-        "LastDiscoveredAt": {"type": "string"},
-        "LastSuccessfulMonitorDeployment": {"$ref": "#/definitions/SuccessfulMonitorDeployment"},
-        "MediaResourceMap": {"$ref": "#/definitions/MediaResourceMap"},
-        "ModifiedAt": {"type": "string"},
-        "MonitorChangesPendingDeployment": {"type": "boolean"},
-        "MonitorDeployment": {"$ref": "#/definitions/MonitorDeployment"},
-        "Name": {"maxLength": 255, "minLength": 1, "pattern": "^[^\\s]+$", "type": "string"},
-        "Status": {"$ref": "#/definitions/SignalMapStatus"},
-        "Tags": {"$ref": "#/definitions/TagMap"},
-    },
-    "required": ["DiscoveryEntryPointArn", "Name"],
-}
-
 
 class SignalMap(_Resource):
     """AWS::MediaLive::SignalMap: Definition of AWS::MediaLive::SignalMap Resource Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Identifier.
+    Replaced when any of these change (create-only): Tags.
+    Write-only (sent to AWS, never read back): CloudWatchAlarmTemplateGroupIdentifiers,
+    EventBridgeRuleTemplateGroupIdentifiers, ForceRediscovery.
+    Read-only attributes (known once deployed): Arn, CloudWatchAlarmTemplateGroupIds, CreatedAt,
+    ErrorMessage, EventBridgeRuleTemplateGroupIds, FailedMediaResourceMap, Id, Identifier,
+    LastDiscoveredAt, LastSuccessfulMonitorDeployment, MediaResourceMap, ModifiedAt,
+    MonitorChangesPendingDeployment, MonitorDeployment, Status.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-medialive-signalmap.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -303,23 +198,38 @@ class SignalMap(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "SignalMapAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "signal_map.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """A signal map's ARN (Amazon Resource Name)"""
     CloudWatchAlarmTemplateGroupIds: list[str]
+    """Each item: Pattern: ^(aws-)?[0-9]{7}$ Length: 7 to 11 characters."""
     CreatedAt: str
+    """Type: str."""
     ErrorMessage: str
+    """Error message associated with a failed creation or failed update attempt of a signal map."""
     EventBridgeRuleTemplateGroupIds: list[str]
-    FailedMediaResourceMap: dict[str, Any]
+    """Each item: Pattern: ^(aws-)?[0-9]{7}$ Length: 7 to 11 characters."""
+    FailedMediaResourceMap: dict[str, MediaResourceDict]
+    """A map representing an incomplete AWS media workflow as a graph."""
     Id: str
+    """A signal map's id."""
     Identifier: str
+    """Type: str."""
     LastDiscoveredAt: str
+    """Type: str."""
     LastSuccessfulMonitorDeployment: SuccessfulMonitorDeploymentDict
-    MediaResourceMap: dict[str, Any]
+    """Represents the latest successful monitor deployment of a signal map."""
+    MediaResourceMap: dict[str, MediaResourceDict]
+    """A map representing an AWS media workflow as a graph."""
     ModifiedAt: str
+    """Type: str."""
     MonitorChangesPendingDeployment: bool
+    """If true, there are pending monitor changes for this signal map that can be deployed."""
     MonitorDeployment: SignalMapMonitorDeploymentDict
+    """Represents the latest monitor deployment of a signal map."""
     Status: Literal[
         "CREATE_IN_PROGRESS",
         "CREATE_COMPLETE",
@@ -331,39 +241,52 @@ class SignalMap(_Resource):
         "READY",
         "NOT_READY",
     ]
-    # Declared properties (as declared, or as AWS returned them).
+    """A signal map's current status which is dependent on its lifecycle actions or associated jobs."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     CloudWatchAlarmTemplateGroupIdentifiers: list[str]
     Description: str
     DiscoveryEntryPointArn: str
     EventBridgeRuleTemplateGroupIdentifiers: list[str]
     ForceRediscovery: bool
     Name: str
-    Tags: dict[str, Any]
+    Tags: dict[str, str]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        DiscoveryEntryPointArn: str,
+        Name: str,
+        CloudWatchAlarmTemplateGroupIdentifiers: list[str] | None = None,
+        Description: str | None = None,
+        EventBridgeRuleTemplateGroupIdentifiers: list[str] | None = None,
+        ForceRediscovery: bool | None = None,
+        Tags: dict[str, str] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::MediaLive::SignalMap; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            DiscoveryEntryPointArn: str,
-            Name: str,
-            CloudWatchAlarmTemplateGroupIdentifiers: list[str] | None = None,
-            Description: str | None = None,
-            EventBridgeRuleTemplateGroupIdentifiers: list[str] | None = None,
-            ForceRediscovery: bool | None = None,
-            Tags: dict[str, Any] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::MediaLive::SignalMap; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            DiscoveryEntryPointArn: A top-level supported AWS resource ARN to discovery a signal map
+                from. Required.
+            Name: A resource's name. Names must be unique within the scope of a resource type in a
+                specific region. Required.
+            CloudWatchAlarmTemplateGroupIdentifiers: Each item: Pattern: ^[^\\s]+$ Write-only: sent
+                to AWS, never read back.
             Description: A resource's optional description.
-            DiscoveryEntryPointArn: A top-level supported AWS resource ARN to discovery a signal map from.
-            ForceRediscovery: If true, will force a rediscovery of a signal map if an unchanged discoveryEntryPointArn is provided.
-            Name: A resource's name.
+            EventBridgeRuleTemplateGroupIdentifiers: Each item: Pattern: ^[^\\s]+$ Write-only: sent
+                to AWS, never read back.
+            ForceRediscovery: If true, will force a rediscovery of a signal map if an unchanged
+                discoveryEntryPointArn is provided. Write-only: sent to AWS, never read back.
+            Tags: Represents the tags associated with a resource. Create-only: changing it replaces
+                the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

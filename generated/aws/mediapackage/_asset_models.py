@@ -7,9 +7,10 @@ Imported on first use by asset.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "AssetAttributes",
@@ -20,31 +21,68 @@ __all__ = [
 
 
 class EgressEndpoint(DeferredModel):
+    """
+    The endpoint URL used to access an Asset using one PackagingConfiguration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    PackagingConfigurationId: str
-    Url: str
+    PackagingConfigurationId: Annotated[
+        str, Field(description="The ID of the PackagingConfiguration being applied to the Asset.")
+    ]
+    Url: Annotated[
+        str, Field(description="The URL of the parent manifest for the repackaged Asset.")
+    ]
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Type: str.")]
+    Value: Annotated[str, Field(description="Type: str.")]
 
 
 class AssetAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedAt: str | None = None
+    """
+    The read-only attributes of a AWS::MediaPackage::Asset, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="The ARN of the Asset.")] = None
+    CreatedAt: Annotated[
+        str | None, Field(description="The time the Asset was initially submitted for Ingest.")
+    ] = None
 
 
 class AssetProps(DeferredModel):
-    EgressEndpoints: list[EgressEndpoint] | None = None
-    Id: str
-    PackagingGroupId: str
-    ResourceId: str | None = None
-    SourceArn: str
-    SourceRoleArn: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::MediaPackage::Asset.
+    """
+
+    EgressEndpoints: Annotated[
+        list[EgressEndpoint] | None,
+        Field(description="The list of egress endpoints available for the Asset."),
+    ] = None
+    Id: Annotated[
+        str,
+        Field(
+            description="The unique identifier for the Asset. Create-only: changing it replaces the resource."
+        ),
+    ]
+    PackagingGroupId: Annotated[
+        str, Field(description="The ID of the PackagingGroup for the Asset.")
+    ]
+    ResourceId: Annotated[
+        str | None, Field(description="The resource ID to include in SPEKE key requests.")
+    ] = None
+    SourceArn: Annotated[str, Field(description="ARN of the source object in S3.")]
+    SourceRoleArn: Annotated[
+        str, Field(description="The IAM role_arn used to access the source S3 bucket.")
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(
+            description="A collection of tags associated with a resource Create-only: changing it replaces the resource."
+        ),
+    ] = None

@@ -7,9 +7,10 @@ Imported on first use by channel.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ChannelAttributes",
@@ -22,45 +23,99 @@ __all__ = [
 
 
 class IngestEndpoint(DeferredModel):
+    """
+    An endpoint for ingesting source content for a Channel.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Id: str | None = None
-    Password: str | None = None
-    Url: str | None = None
-    Username: str | None = None
+    Id: Annotated[
+        str | None,
+        Field(description="The system generated unique identifier for the IngestEndpoint"),
+    ] = None
+    Password: Annotated[
+        str | None, Field(description="The system generated password for ingest authentication.")
+    ] = None
+    Url: Annotated[
+        str | None, Field(description="The ingest URL to which the source stream should be sent.")
+    ] = None
+    Username: Annotated[
+        str | None, Field(description="The system generated username for ingest authentication.")
+    ] = None
 
 
 class LogConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    LogGroupName: str | None = None
+    LogGroupName: Annotated[
+        str | None,
+        Field(
+            description="Sets a custom AWS CloudWatch log group name for access logs. If a log group name isn't specified, the defaults are used: /aws/MediaPackage/EgressAccessLogs for egress access logs and /aws/MediaPackage/IngressAccessLogs for ingress access logs."
+        ),
+    ] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Type: str.")]
+    Value: Annotated[str, Field(description="Type: str.")]
 
 
 class ChannelAttributes(DeferredModel):
-    Arn: str | None = None
+    """
+    The read-only attributes of a AWS::MediaPackage::Channel, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) assigned to the Channel.")
+    ] = None
 
 
 class ChannelHlsIngest(DeferredModel):
+    """
+    An HTTP Live Streaming (HLS) ingest resource configuration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ingestEndpoints: list[IngestEndpoint] | None = None
+    ingestEndpoints: Annotated[
+        list[IngestEndpoint] | None,
+        Field(description="A list of endpoints to which the source stream should be sent."),
+    ] = None
 
 
 class ChannelProps(DeferredModel):
-    Description: str | None = None
-    EgressAccessLogs: LogConfiguration | None = None
-    HlsIngest: ChannelHlsIngest | None = None
-    Id: str
-    IngressAccessLogs: LogConfiguration | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::MediaPackage::Channel.
+    """
+
+    Description: Annotated[
+        str | None, Field(description="A short text description of the Channel.")
+    ] = None
+    EgressAccessLogs: Annotated[
+        LogConfiguration | None,
+        Field(description="The configuration parameters for egress access logging."),
+    ] = None
+    HlsIngest: Annotated[
+        ChannelHlsIngest | None,
+        Field(description="An HTTP Live Streaming (HLS) ingest resource configuration."),
+    ] = None
+    Id: Annotated[
+        str,
+        Field(description="The ID of the Channel. Create-only: changing it replaces the resource."),
+    ]
+    IngressAccessLogs: Annotated[
+        LogConfiguration | None,
+        Field(description="The configuration parameters for egress access logging."),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(
+            description="A collection of tags associated with a resource Create-only: changing it replaces the resource."
+        ),
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by origin_endpoint.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "CmafEncryption",
@@ -33,11 +33,20 @@ __all__ = [
 
 
 class HlsManifest(DeferredModel):
+    """
+    A HTTP Live Streaming (HLS) manifest configuration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AdMarkers: Literal["NONE", "SCTE35_ENHANCED", "PASSTHROUGH", "DATERANGE"] | None = None
-    AdTriggers: (
+    AdMarkers: Annotated[
+        Literal["NONE", "SCTE35_ENHANCED", "PASSTHROUGH", "DATERANGE"] | None,
+        Field(
+            description='This setting controls how ad markers are included in the packaged OriginEndpoint. "NONE" will omit all SCTE-35 ad markers from the output. "PASSTHROUGH" causes the manifest to contain a copy of the SCTE-35 ad markers (comments) taken directly from the input HTTP Live Streaming (HLS) manifest. "SCTE35_ENHANCED" generates ad markers and blackout tags based on SCTE-35 messages in the input source. "DATERANGE" inserts EXT-X-DATERANGE tags to signal ad and program transition events in HLS and CMAF manifests. For this option, you must set a programDateTimeIntervalSeconds value that is greater than 0.'
+        ),
+    ] = None
+    AdTriggers: Annotated[
         list[
             Literal[
                 "SPLICE_INSERT",
@@ -50,135 +59,313 @@ class HlsManifest(DeferredModel):
                 "DISTRIBUTOR_OVERLAY_PLACEMENT_OPPORTUNITY",
             ]
         ]
-        | None
-    ) = None
-    AdsOnDeliveryRestrictions: Literal["NONE", "RESTRICTED", "UNRESTRICTED", "BOTH"] | None = None
-    Id: str
-    IncludeIframeOnlyStream: bool | None = None
-    ManifestName: str | None = None
-    PlaylistType: Literal["NONE", "EVENT", "VOD"] | None = None
-    PlaylistWindowSeconds: int | None = None
-    ProgramDateTimeIntervalSeconds: int | None = None
-    Url: str | None = None
+        | None,
+        Field(
+            description="A list of SCTE-35 message types that are treated as ad markers in the output. If empty, no ad markers are output. Specify multiple items to create ad markers for all of the included message types."
+        ),
+    ] = None
+    AdsOnDeliveryRestrictions: Annotated[
+        Literal["NONE", "RESTRICTED", "UNRESTRICTED", "BOTH"] | None,
+        Field(
+            description='This setting allows the delivery restriction flags on SCTE-35 segmentation descriptors to determine whether a message signals an ad. Choosing "NONE" means no SCTE-35 messages become ads. Choosing "RESTRICTED" means SCTE-35 messages of the types specified in AdTriggers that contain delivery restrictions will be treated as ads. Choosing "UNRESTRICTED" means SCTE-35 messages of the types specified in AdTriggers that do not contain delivery restrictions will be treated as ads. Choosing "BOTH" means all SCTE-35 messages of the types specified in AdTriggers will be treated as ads. Note that Splice Insert messages do not have these flags and are always treated as ads if specified in AdTriggers.'
+        ),
+    ] = None
+    Id: Annotated[
+        str,
+        Field(
+            description="The ID of the manifest. The ID must be unique within the OriginEndpoint and it cannot be changed after it is created."
+        ),
+    ]
+    IncludeIframeOnlyStream: Annotated[
+        bool | None,
+        Field(description="When enabled, an I-Frame only stream will be included in the output."),
+    ] = None
+    ManifestName: Annotated[
+        str | None,
+        Field(
+            description="An optional short string appended to the end of the OriginEndpoint URL. If not specified, defaults to the manifestName for the OriginEndpoint."
+        ),
+    ] = None
+    PlaylistType: Annotated[
+        Literal["NONE", "EVENT", "VOD"] | None,
+        Field(
+            description='The HTTP Live Streaming (HLS) playlist type. When either "EVENT" or "VOD" is specified, a corresponding EXT-X-PLAYLIST-TYPE entry will be included in the media playlist.'
+        ),
+    ] = None
+    PlaylistWindowSeconds: Annotated[
+        int | None, Field(description="Time window (in seconds) contained in each parent manifest.")
+    ] = None
+    ProgramDateTimeIntervalSeconds: Annotated[
+        int | None,
+        Field(
+            description="The interval (in seconds) between each EXT-X-PROGRAM-DATE-TIME tag inserted into manifests. Additionally, when an interval is specified ID3Timed Metadata messages will be generated every 5 seconds using the ingest time of the content. If the interval is not specified, or set to 0, then no EXT-X-PROGRAM-DATE-TIME tags will be inserted into manifests and no ID3Timed Metadata messages will be generated. Note that irrespective of this parameter, if any ID3 Timed Metadata is found in HTTP Live Streaming (HLS) input, it will be passed through to HLS output."
+        ),
+    ] = None
+    Url: Annotated[
+        str | None, Field(description="The URL of the packaged OriginEndpoint for consumption.")
+    ] = None
 
 
 class OriginEndpointAuthorization(DeferredModel):
+    """
+    CDN Authorization credentials
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CdnIdentifierSecret: str
-    SecretsRoleArn: str
+    CdnIdentifierSecret: Annotated[
+        str,
+        Field(
+            description="The Amazon Resource Name (ARN) for the secret in Secrets Manager that your Content Distribution Network (CDN) uses for authorization to access your endpoint."
+        ),
+    ]
+    SecretsRoleArn: Annotated[
+        str,
+        Field(
+            description="The Amazon Resource Name (ARN) for the IAM role that allows MediaPackage to communicate with AWS Secrets Manager."
+        ),
+    ]
 
 
 class OriginEndpointEncryptionContractConfiguration(DeferredModel):
+    """
+    The configuration to use for encrypting one or more content tracks separately for endpoints that use SPEKE 2.0.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    PresetSpeke20Audio: Literal[
-        "PRESET-AUDIO-1", "PRESET-AUDIO-2", "PRESET-AUDIO-3", "SHARED", "UNENCRYPTED"
+    PresetSpeke20Audio: Annotated[
+        Literal["PRESET-AUDIO-1", "PRESET-AUDIO-2", "PRESET-AUDIO-3", "SHARED", "UNENCRYPTED"],
+        Field(description="A collection of audio encryption presets."),
     ]
-    PresetSpeke20Video: Literal[
-        "PRESET-VIDEO-1",
-        "PRESET-VIDEO-2",
-        "PRESET-VIDEO-3",
-        "PRESET-VIDEO-4",
-        "PRESET-VIDEO-5",
-        "PRESET-VIDEO-6",
-        "PRESET-VIDEO-7",
-        "PRESET-VIDEO-8",
-        "SHARED",
-        "UNENCRYPTED",
+    PresetSpeke20Video: Annotated[
+        Literal[
+            "PRESET-VIDEO-1",
+            "PRESET-VIDEO-2",
+            "PRESET-VIDEO-3",
+            "PRESET-VIDEO-4",
+            "PRESET-VIDEO-5",
+            "PRESET-VIDEO-6",
+            "PRESET-VIDEO-7",
+            "PRESET-VIDEO-8",
+            "SHARED",
+            "UNENCRYPTED",
+        ],
+        Field(description="A collection of video encryption presets."),
     ]
 
 
 class OriginEndpointSpekeKeyProvider(DeferredModel):
+    """
+    A configuration for accessing an external Secure Packager and Encoder Key Exchange (SPEKE) service that will provide encryption keys.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CertificateArn: str | None = None
-    EncryptionContractConfiguration: OriginEndpointEncryptionContractConfiguration | None = None
-    ResourceId: str
-    RoleArn: str
-    SystemIds: list[str]
-    Url: str
+    CertificateArn: Annotated[
+        str | None,
+        Field(
+            description="An Amazon Resource Name (ARN) of a Certificate Manager certificate that MediaPackage will use for enforcing secure end-to-end data transfer with the key provider service."
+        ),
+    ] = None
+    EncryptionContractConfiguration: Annotated[
+        OriginEndpointEncryptionContractConfiguration | None,
+        Field(
+            description="The configuration to use for encrypting one or more content tracks separately for endpoints that use SPEKE 2.0."
+        ),
+    ] = None
+    ResourceId: Annotated[str, Field(description="The resource ID to include in key requests.")]
+    RoleArn: Annotated[
+        str,
+        Field(
+            description="An Amazon Resource Name (ARN) of an IAM role that AWS Elemental MediaPackage will assume when accessing the key provider service."
+        ),
+    ]
+    SystemIds: Annotated[list[str], Field(description="The system IDs to include in key requests.")]
+    Url: Annotated[str, Field(description="The URL of the external key provider service.")]
 
 
 class OriginEndpointStreamSelection(DeferredModel):
+    """
+    A StreamSelection configuration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    MaxVideoBitsPerSecond: int | None = None
-    MinVideoBitsPerSecond: int | None = None
-    StreamOrder: (
-        Literal["ORIGINAL", "VIDEO_BITRATE_ASCENDING", "VIDEO_BITRATE_DESCENDING"] | None
-    ) = None
+    MaxVideoBitsPerSecond: Annotated[
+        int | None, Field(description="The maximum video bitrate (bps) to include in output.")
+    ] = None
+    MinVideoBitsPerSecond: Annotated[
+        int | None, Field(description="The minimum video bitrate (bps) to include in output.")
+    ] = None
+    StreamOrder: Annotated[
+        Literal["ORIGINAL", "VIDEO_BITRATE_ASCENDING", "VIDEO_BITRATE_DESCENDING"] | None,
+        Field(description="A directive that determines the order of streams in the output."),
+    ] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Type: str.")]
+    Value: Annotated[str, Field(description="Type: str.")]
 
 
 class OriginEndpointAttributes(DeferredModel):
-    Arn: str | None = None
-    Url: str | None = None
+    """
+    The read-only attributes of a AWS::MediaPackage::OriginEndpoint, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None,
+        Field(description="The Amazon Resource Name (ARN) assigned to the OriginEndpoint."),
+    ] = None
+    Url: Annotated[
+        str | None, Field(description="The URL of the packaged OriginEndpoint for consumption.")
+    ] = None
 
 
 class CmafEncryption(DeferredModel):
+    """
+    A Common Media Application Format (CMAF) encryption configuration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ConstantInitializationVector: str | None = None
-    EncryptionMethod: Literal["SAMPLE_AES", "AES_CTR"] | None = None
-    KeyRotationIntervalSeconds: int | None = None
-    SpekeKeyProvider: OriginEndpointSpekeKeyProvider
+    ConstantInitializationVector: Annotated[
+        str | None,
+        Field(
+            description="An optional 128-bit, 16-byte hex value represented by a 32-character string, used in conjunction with the key for encrypting blocks. If you don't specify a value, then MediaPackage creates the constant initialization vector (IV)."
+        ),
+    ] = None
+    EncryptionMethod: Annotated[
+        Literal["SAMPLE_AES", "AES_CTR"] | None, Field(description="The encryption method used")
+    ] = None
+    KeyRotationIntervalSeconds: Annotated[
+        int | None, Field(description="Time (in seconds) between each encryption key rotation.")
+    ] = None
+    SpekeKeyProvider: Annotated[
+        OriginEndpointSpekeKeyProvider,
+        Field(
+            description="A configuration for accessing an external Secure Packager and Encoder Key Exchange (SPEKE) service that will provide encryption keys."
+        ),
+    ]
 
 
 class DashEncryption(DeferredModel):
+    """
+    A Dynamic Adaptive Streaming over HTTP (DASH) encryption configuration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    KeyRotationIntervalSeconds: int | None = None
-    SpekeKeyProvider: OriginEndpointSpekeKeyProvider
+    KeyRotationIntervalSeconds: Annotated[
+        int | None, Field(description="Time (in seconds) between each encryption key rotation.")
+    ] = None
+    SpekeKeyProvider: Annotated[
+        OriginEndpointSpekeKeyProvider,
+        Field(
+            description="A configuration for accessing an external Secure Packager and Encoder Key Exchange (SPEKE) service that will provide encryption keys."
+        ),
+    ]
 
 
 class HlsEncryption(DeferredModel):
+    """
+    An HTTP Live Streaming (HLS) encryption configuration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ConstantInitializationVector: str | None = None
-    EncryptionMethod: Literal["AES_128", "SAMPLE_AES"] | None = None
-    KeyRotationIntervalSeconds: int | None = None
-    RepeatExtXKey: bool | None = None
-    SpekeKeyProvider: OriginEndpointSpekeKeyProvider
+    ConstantInitializationVector: Annotated[
+        str | None,
+        Field(
+            description="A constant initialization vector for encryption (optional). When not specified the initialization vector will be periodically rotated."
+        ),
+    ] = None
+    EncryptionMethod: Annotated[
+        Literal["AES_128", "SAMPLE_AES"] | None, Field(description="The encryption method to use.")
+    ] = None
+    KeyRotationIntervalSeconds: Annotated[
+        int | None, Field(description="Interval (in seconds) between each encryption key rotation.")
+    ] = None
+    RepeatExtXKey: Annotated[
+        bool | None,
+        Field(description="When enabled, the EXT-X-KEY tag will be repeated in output manifests."),
+    ] = None
+    SpekeKeyProvider: Annotated[
+        OriginEndpointSpekeKeyProvider,
+        Field(
+            description="A configuration for accessing an external Secure Packager and Encoder Key Exchange (SPEKE) service that will provide encryption keys."
+        ),
+    ]
 
 
 class MssEncryption(DeferredModel):
+    """
+    A Microsoft Smooth Streaming (MSS) encryption configuration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    SpekeKeyProvider: OriginEndpointSpekeKeyProvider
+    SpekeKeyProvider: Annotated[
+        OriginEndpointSpekeKeyProvider,
+        Field(
+            description="A configuration for accessing an external Secure Packager and Encoder Key Exchange (SPEKE) service that will provide encryption keys."
+        ),
+    ]
 
 
 class OriginEndpointCmafPackage(DeferredModel):
+    """
+    A Common Media Application Format (CMAF) packaging configuration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Encryption: CmafEncryption | None = None
-    HlsManifests: list[HlsManifest] | None = None
-    SegmentDurationSeconds: int | None = None
-    SegmentPrefix: str | None = None
-    StreamSelection: OriginEndpointStreamSelection | None = None
+    Encryption: Annotated[
+        CmafEncryption | None,
+        Field(description="A Common Media Application Format (CMAF) encryption configuration."),
+    ] = None
+    HlsManifests: Annotated[
+        list[HlsManifest] | None, Field(description="A list of HLS manifest configurations")
+    ] = None
+    SegmentDurationSeconds: Annotated[
+        int | None,
+        Field(
+            description="Duration (in seconds) of each segment. Actual segments will be rounded to the nearest multiple of the source segment duration."
+        ),
+    ] = None
+    SegmentPrefix: Annotated[
+        str | None,
+        Field(
+            description="An optional custom string that is prepended to the name of each segment. If not specified, it defaults to the ChannelId."
+        ),
+    ] = None
+    StreamSelection: Annotated[
+        OriginEndpointStreamSelection | None, Field(description="A StreamSelection configuration.")
+    ] = None
 
 
 class OriginEndpointDashPackage(DeferredModel):
+    """
+    A Dynamic Adaptive Streaming over HTTP (DASH) packaging configuration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AdTriggers: (
+    AdTriggers: Annotated[
         list[
             Literal[
                 "SPLICE_INSERT",
@@ -191,33 +378,108 @@ class OriginEndpointDashPackage(DeferredModel):
                 "DISTRIBUTOR_OVERLAY_PLACEMENT_OPPORTUNITY",
             ]
         ]
-        | None
-    ) = None
-    AdsOnDeliveryRestrictions: Literal["NONE", "RESTRICTED", "UNRESTRICTED", "BOTH"] | None = None
-    Encryption: DashEncryption | None = None
-    IncludeIframeOnlyStream: bool | None = None
-    ManifestLayout: Literal["FULL", "COMPACT", "DRM_TOP_LEVEL_COMPACT"] | None = None
-    ManifestWindowSeconds: int | None = None
-    MinBufferTimeSeconds: int | None = None
-    MinUpdatePeriodSeconds: int | None = None
-    PeriodTriggers: list[Literal["ADS"]] | None = None
-    Profile: Literal["NONE", "HBBTV_1_5", "HYBRIDCAST", "DVB_DASH_2014"] | None = None
-    SegmentDurationSeconds: int | None = None
-    SegmentTemplateFormat: (
-        Literal["NUMBER_WITH_TIMELINE", "TIME_WITH_TIMELINE", "NUMBER_WITH_DURATION"] | None
-    ) = None
-    StreamSelection: OriginEndpointStreamSelection | None = None
-    SuggestedPresentationDelaySeconds: int | None = None
-    UtcTiming: Literal["HTTP-XSDATE", "HTTP-ISO", "HTTP-HEAD", "NONE"] | None = None
-    UtcTimingUri: str | None = None
+        | None,
+        Field(
+            description="A list of SCTE-35 message types that are treated as ad markers in the output. If empty, no ad markers are output. Specify multiple items to create ad markers for all of the included message types."
+        ),
+    ] = None
+    AdsOnDeliveryRestrictions: Annotated[
+        Literal["NONE", "RESTRICTED", "UNRESTRICTED", "BOTH"] | None,
+        Field(
+            description='This setting allows the delivery restriction flags on SCTE-35 segmentation descriptors to determine whether a message signals an ad. Choosing "NONE" means no SCTE-35 messages become ads. Choosing "RESTRICTED" means SCTE-35 messages of the types specified in AdTriggers that contain delivery restrictions will be treated as ads. Choosing "UNRESTRICTED" means SCTE-35 messages of the types specified in AdTriggers that do not contain delivery restrictions will be treated as ads. Choosing "BOTH" means all SCTE-35 messages of the types specified in AdTriggers will be treated as ads. Note that Splice Insert messages do not have these flags and are always treated as ads if specified in AdTriggers.'
+        ),
+    ] = None
+    Encryption: Annotated[
+        DashEncryption | None,
+        Field(
+            description="A Dynamic Adaptive Streaming over HTTP (DASH) encryption configuration."
+        ),
+    ] = None
+    IncludeIframeOnlyStream: Annotated[
+        bool | None,
+        Field(description="When enabled, an I-Frame only stream will be included in the output."),
+    ] = None
+    ManifestLayout: Annotated[
+        Literal["FULL", "COMPACT", "DRM_TOP_LEVEL_COMPACT"] | None,
+        Field(
+            description="Determines the position of some tags in the Media Presentation Description (MPD). When set to FULL, elements like SegmentTemplate and ContentProtection are included in each Representation. When set to COMPACT, duplicate elements are combined and presented at the AdaptationSet level."
+        ),
+    ] = None
+    ManifestWindowSeconds: Annotated[
+        int | None, Field(description="Time window (in seconds) contained in each manifest.")
+    ] = None
+    MinBufferTimeSeconds: Annotated[
+        int | None,
+        Field(
+            description="Minimum duration (in seconds) that a player will buffer media before starting the presentation."
+        ),
+    ] = None
+    MinUpdatePeriodSeconds: Annotated[
+        int | None,
+        Field(
+            description="Minimum duration (in seconds) between potential changes to the Dynamic Adaptive Streaming over HTTP (DASH) Media Presentation Description (MPD)."
+        ),
+    ] = None
+    PeriodTriggers: Annotated[
+        list[Literal["ADS"]] | None,
+        Field(
+            description='A list of triggers that controls when the outgoing Dynamic Adaptive Streaming over HTTP (DASH) Media Presentation Description (MPD) will be partitioned into multiple periods. If empty, the content will not be partitioned into more than one period. If the list contains "ADS", new periods will be created where the Channel source contains SCTE-35 ad markers.'
+        ),
+    ] = None
+    Profile: Annotated[
+        Literal["NONE", "HBBTV_1_5", "HYBRIDCAST", "DVB_DASH_2014"] | None,
+        Field(
+            description='The Dynamic Adaptive Streaming over HTTP (DASH) profile type. When set to "HBBTV_1_5", HbbTV 1.5 compliant output is enabled.'
+        ),
+    ] = None
+    SegmentDurationSeconds: Annotated[
+        int | None,
+        Field(
+            description="Duration (in seconds) of each segment. Actual segments will be rounded to the nearest multiple of the source segment duration."
+        ),
+    ] = None
+    SegmentTemplateFormat: Annotated[
+        Literal["NUMBER_WITH_TIMELINE", "TIME_WITH_TIMELINE", "NUMBER_WITH_DURATION"] | None,
+        Field(
+            description="Determines the type of SegmentTemplate included in the Media Presentation Description (MPD). When set to NUMBER_WITH_TIMELINE, a full timeline is presented in each SegmentTemplate, with $Number$ media URLs. When set to TIME_WITH_TIMELINE, a full timeline is presented in each SegmentTemplate, with $Time$ media URLs. When set to NUMBER_WITH_DURATION, only a duration is included in each SegmentTemplate, with $Number$ media URLs."
+        ),
+    ] = None
+    StreamSelection: Annotated[
+        OriginEndpointStreamSelection | None, Field(description="A StreamSelection configuration.")
+    ] = None
+    SuggestedPresentationDelaySeconds: Annotated[
+        int | None,
+        Field(description="Duration (in seconds) to delay live content before presentation."),
+    ] = None
+    UtcTiming: Annotated[
+        Literal["HTTP-XSDATE", "HTTP-ISO", "HTTP-HEAD", "NONE"] | None,
+        Field(
+            description="Determines the type of UTCTiming included in the Media Presentation Description (MPD)"
+        ),
+    ] = None
+    UtcTimingUri: Annotated[
+        str | None,
+        Field(
+            description="Specifies the value attribute of the UTCTiming field when utcTiming is set to HTTP-ISO, HTTP-HEAD or HTTP-XSDATE"
+        ),
+    ] = None
 
 
 class OriginEndpointHlsPackage(DeferredModel):
+    """
+    An HTTP Live Streaming (HLS) packaging configuration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AdMarkers: Literal["NONE", "SCTE35_ENHANCED", "PASSTHROUGH", "DATERANGE"] | None = None
-    AdTriggers: (
+    AdMarkers: Annotated[
+        Literal["NONE", "SCTE35_ENHANCED", "PASSTHROUGH", "DATERANGE"] | None,
+        Field(
+            description='This setting controls how ad markers are included in the packaged OriginEndpoint. "NONE" will omit all SCTE-35 ad markers from the output. "PASSTHROUGH" causes the manifest to contain a copy of the SCTE-35 ad markers (comments) taken directly from the input HTTP Live Streaming (HLS) manifest. "SCTE35_ENHANCED" generates ad markers and blackout tags based on SCTE-35 messages in the input source. "DATERANGE" inserts EXT-X-DATERANGE tags to signal ad and program transition events in HLS and CMAF manifests. For this option, you must set a programDateTimeIntervalSeconds value that is greater than 0.'
+        ),
+    ] = None
+    AdTriggers: Annotated[
         list[
             Literal[
                 "SPLICE_INSERT",
@@ -230,42 +492,150 @@ class OriginEndpointHlsPackage(DeferredModel):
                 "DISTRIBUTOR_OVERLAY_PLACEMENT_OPPORTUNITY",
             ]
         ]
-        | None
-    ) = None
-    AdsOnDeliveryRestrictions: Literal["NONE", "RESTRICTED", "UNRESTRICTED", "BOTH"] | None = None
-    Encryption: HlsEncryption | None = None
-    IncludeDvbSubtitles: bool | None = None
-    IncludeIframeOnlyStream: bool | None = None
-    PlaylistType: Literal["NONE", "EVENT", "VOD"] | None = None
-    PlaylistWindowSeconds: int | None = None
-    ProgramDateTimeIntervalSeconds: int | None = None
-    SegmentDurationSeconds: int | None = None
-    StreamSelection: OriginEndpointStreamSelection | None = None
-    UseAudioRenditionGroup: bool | None = None
+        | None,
+        Field(
+            description="A list of SCTE-35 message types that are treated as ad markers in the output. If empty, no ad markers are output. Specify multiple items to create ad markers for all of the included message types."
+        ),
+    ] = None
+    AdsOnDeliveryRestrictions: Annotated[
+        Literal["NONE", "RESTRICTED", "UNRESTRICTED", "BOTH"] | None,
+        Field(
+            description='This setting allows the delivery restriction flags on SCTE-35 segmentation descriptors to determine whether a message signals an ad. Choosing "NONE" means no SCTE-35 messages become ads. Choosing "RESTRICTED" means SCTE-35 messages of the types specified in AdTriggers that contain delivery restrictions will be treated as ads. Choosing "UNRESTRICTED" means SCTE-35 messages of the types specified in AdTriggers that do not contain delivery restrictions will be treated as ads. Choosing "BOTH" means all SCTE-35 messages of the types specified in AdTriggers will be treated as ads. Note that Splice Insert messages do not have these flags and are always treated as ads if specified in AdTriggers.'
+        ),
+    ] = None
+    Encryption: Annotated[
+        HlsEncryption | None,
+        Field(description="An HTTP Live Streaming (HLS) encryption configuration."),
+    ] = None
+    IncludeDvbSubtitles: Annotated[
+        bool | None,
+        Field(
+            description="When enabled, MediaPackage passes through digital video broadcasting (DVB) subtitles into the output."
+        ),
+    ] = None
+    IncludeIframeOnlyStream: Annotated[
+        bool | None,
+        Field(description="When enabled, an I-Frame only stream will be included in the output."),
+    ] = None
+    PlaylistType: Annotated[
+        Literal["NONE", "EVENT", "VOD"] | None,
+        Field(
+            description='The HTTP Live Streaming (HLS) playlist type. When either "EVENT" or "VOD" is specified, a corresponding EXT-X-PLAYLIST-TYPE entry will be included in the media playlist.'
+        ),
+    ] = None
+    PlaylistWindowSeconds: Annotated[
+        int | None, Field(description="Time window (in seconds) contained in each parent manifest.")
+    ] = None
+    ProgramDateTimeIntervalSeconds: Annotated[
+        int | None,
+        Field(
+            description="The interval (in seconds) between each EXT-X-PROGRAM-DATE-TIME tag inserted into manifests. Additionally, when an interval is specified ID3Timed Metadata messages will be generated every 5 seconds using the ingest time of the content. If the interval is not specified, or set to 0, then no EXT-X-PROGRAM-DATE-TIME tags will be inserted into manifests and no ID3Timed Metadata messages will be generated. Note that irrespective of this parameter, if any ID3 Timed Metadata is found in HTTP Live Streaming (HLS) input, it will be passed through to HLS output."
+        ),
+    ] = None
+    SegmentDurationSeconds: Annotated[
+        int | None,
+        Field(
+            description="Duration (in seconds) of each fragment. Actual fragments will be rounded to the nearest multiple of the source fragment duration."
+        ),
+    ] = None
+    StreamSelection: Annotated[
+        OriginEndpointStreamSelection | None, Field(description="A StreamSelection configuration.")
+    ] = None
+    UseAudioRenditionGroup: Annotated[
+        bool | None,
+        Field(
+            description="When enabled, audio streams will be placed in rendition groups in the output."
+        ),
+    ] = None
 
 
 class OriginEndpointMssPackage(DeferredModel):
+    """
+    A Microsoft Smooth Streaming (MSS) packaging configuration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Encryption: MssEncryption | None = None
-    ManifestWindowSeconds: int | None = None
-    SegmentDurationSeconds: int | None = None
-    StreamSelection: OriginEndpointStreamSelection | None = None
+    Encryption: Annotated[
+        MssEncryption | None,
+        Field(description="A Microsoft Smooth Streaming (MSS) encryption configuration."),
+    ] = None
+    ManifestWindowSeconds: Annotated[
+        int | None, Field(description="The time window (in seconds) contained in each manifest.")
+    ] = None
+    SegmentDurationSeconds: Annotated[
+        int | None, Field(description="The duration (in seconds) of each segment.")
+    ] = None
+    StreamSelection: Annotated[
+        OriginEndpointStreamSelection | None, Field(description="A StreamSelection configuration.")
+    ] = None
 
 
 class OriginEndpointProps(DeferredModel):
-    Authorization: OriginEndpointAuthorization | None = None
-    ChannelId: str
-    CmafPackage: OriginEndpointCmafPackage | None = None
-    DashPackage: OriginEndpointDashPackage | None = None
-    Description: str | None = None
-    HlsPackage: OriginEndpointHlsPackage | None = None
-    Id: str
-    ManifestName: str | None = None
-    MssPackage: OriginEndpointMssPackage | None = None
-    Origination: Literal["ALLOW", "DENY"] | None = None
-    StartoverWindowSeconds: int | None = None
-    Tags: list[Tag] | None = None
-    TimeDelaySeconds: int | None = None
-    Whitelist: list[str] | None = None
+    """
+    The properties a program declares for a AWS::MediaPackage::OriginEndpoint.
+    """
+
+    Authorization: Annotated[
+        OriginEndpointAuthorization | None, Field(description="CDN Authorization credentials")
+    ] = None
+    ChannelId: Annotated[
+        str, Field(description="The ID of the Channel the OriginEndpoint is associated with.")
+    ]
+    CmafPackage: Annotated[
+        OriginEndpointCmafPackage | None,
+        Field(description="A Common Media Application Format (CMAF) packaging configuration."),
+    ] = None
+    DashPackage: Annotated[
+        OriginEndpointDashPackage | None,
+        Field(description="A Dynamic Adaptive Streaming over HTTP (DASH) packaging configuration."),
+    ] = None
+    Description: Annotated[
+        str | None, Field(description="A short text description of the OriginEndpoint.")
+    ] = None
+    HlsPackage: Annotated[
+        OriginEndpointHlsPackage | None,
+        Field(description="An HTTP Live Streaming (HLS) packaging configuration."),
+    ] = None
+    Id: Annotated[
+        str,
+        Field(
+            description="The ID of the OriginEndpoint. Create-only: changing it replaces the resource."
+        ),
+    ]
+    ManifestName: Annotated[
+        str | None,
+        Field(description="A short string appended to the end of the OriginEndpoint URL."),
+    ] = None
+    MssPackage: Annotated[
+        OriginEndpointMssPackage | None,
+        Field(description="A Microsoft Smooth Streaming (MSS) packaging configuration."),
+    ] = None
+    Origination: Annotated[
+        Literal["ALLOW", "DENY"] | None,
+        Field(
+            description="Control whether origination of video is allowed for this OriginEndpoint. If set to ALLOW, the OriginEndpoint may by requested, pursuant to any other form of access control. If set to DENY, the OriginEndpoint may not be requested. This can be helpful for Live to VOD harvesting, or for temporarily disabling origination"
+        ),
+    ] = None
+    StartoverWindowSeconds: Annotated[
+        int | None,
+        Field(
+            description="Maximum duration (seconds) of content to retain for startover playback. If not specified, startover playback will be disabled for the OriginEndpoint."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None, Field(description="A collection of tags associated with a resource")
+    ] = None
+    TimeDelaySeconds: Annotated[
+        int | None,
+        Field(
+            description="Amount of delay (seconds) to enforce on the playback of live content. If not specified, there will be no time delay in effect for the OriginEndpoint."
+        ),
+    ] = None
+    Whitelist: Annotated[
+        list[str] | None,
+        Field(
+            description="A list of source IP CIDR blocks that will be allowed to access the OriginEndpoint."
+        ),
+    ] = None

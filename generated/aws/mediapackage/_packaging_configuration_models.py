@@ -7,10 +7,10 @@ Imported on first use by packaging_configuration.py, which re-exports every name
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "CmafEncryption",
@@ -34,173 +34,419 @@ __all__ = [
 
 
 class PackagingConfigurationEncryptionContractConfiguration(DeferredModel):
+    """
+    The configuration to use for encrypting one or more content tracks separately for endpoints that use SPEKE 2.0.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    PresetSpeke20Audio: Literal[
-        "PRESET-AUDIO-1", "PRESET-AUDIO-2", "PRESET-AUDIO-3", "SHARED", "UNENCRYPTED"
+    PresetSpeke20Audio: Annotated[
+        Literal["PRESET-AUDIO-1", "PRESET-AUDIO-2", "PRESET-AUDIO-3", "SHARED", "UNENCRYPTED"],
+        Field(description="A collection of audio encryption presets."),
     ]
-    PresetSpeke20Video: Literal[
-        "PRESET-VIDEO-1",
-        "PRESET-VIDEO-2",
-        "PRESET-VIDEO-3",
-        "PRESET-VIDEO-4",
-        "PRESET-VIDEO-5",
-        "PRESET-VIDEO-6",
-        "PRESET-VIDEO-7",
-        "PRESET-VIDEO-8",
-        "SHARED",
-        "UNENCRYPTED",
+    PresetSpeke20Video: Annotated[
+        Literal[
+            "PRESET-VIDEO-1",
+            "PRESET-VIDEO-2",
+            "PRESET-VIDEO-3",
+            "PRESET-VIDEO-4",
+            "PRESET-VIDEO-5",
+            "PRESET-VIDEO-6",
+            "PRESET-VIDEO-7",
+            "PRESET-VIDEO-8",
+            "SHARED",
+            "UNENCRYPTED",
+        ],
+        Field(description="A collection of video encryption presets."),
     ]
 
 
 class PackagingConfigurationSpekeKeyProvider(DeferredModel):
+    """
+    A configuration for accessing an external Secure Packager and Encoder Key Exchange (SPEKE) service that will provide encryption keys.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EncryptionContractConfiguration: (
-        PackagingConfigurationEncryptionContractConfiguration | None
-    ) = None
-    RoleArn: str
-    SystemIds: list[str]
-    Url: str
+    EncryptionContractConfiguration: Annotated[
+        PackagingConfigurationEncryptionContractConfiguration | None,
+        Field(
+            description="The configuration to use for encrypting one or more content tracks separately for endpoints that use SPEKE 2.0."
+        ),
+    ] = None
+    RoleArn: Annotated[
+        str,
+        Field(
+            description="An Amazon Resource Name (ARN) of an IAM role that AWS Elemental MediaPackage will assume when accessing the key provider service."
+        ),
+    ]
+    SystemIds: Annotated[list[str], Field(description="The system IDs to include in key requests.")]
+    Url: Annotated[str, Field(description="The URL of the external key provider service.")]
 
 
 class PackagingConfigurationStreamSelection(DeferredModel):
+    """
+    A StreamSelection configuration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    MaxVideoBitsPerSecond: int | None = None
-    MinVideoBitsPerSecond: int | None = None
-    StreamOrder: (
-        Literal["ORIGINAL", "VIDEO_BITRATE_ASCENDING", "VIDEO_BITRATE_DESCENDING"] | None
-    ) = None
+    MaxVideoBitsPerSecond: Annotated[
+        int | None, Field(description="The maximum video bitrate (bps) to include in output.")
+    ] = None
+    MinVideoBitsPerSecond: Annotated[
+        int | None, Field(description="The minimum video bitrate (bps) to include in output.")
+    ] = None
+    StreamOrder: Annotated[
+        Literal["ORIGINAL", "VIDEO_BITRATE_ASCENDING", "VIDEO_BITRATE_DESCENDING"] | None,
+        Field(description="A directive that determines the order of streams in the output."),
+    ] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Type: str.")]
+    Value: Annotated[str, Field(description="Type: str.")]
 
 
 class PackagingConfigurationAttributes(DeferredModel):
-    Arn: str | None = None
+    """
+    The read-only attributes of a AWS::MediaPackage::PackagingConfiguration, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="The ARN of the PackagingConfiguration.")] = None
 
 
 class CmafEncryption(DeferredModel):
+    """
+    A CMAF encryption configuration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    SpekeKeyProvider: PackagingConfigurationSpekeKeyProvider
+    SpekeKeyProvider: Annotated[
+        PackagingConfigurationSpekeKeyProvider,
+        Field(
+            description="A configuration for accessing an external Secure Packager and Encoder Key Exchange (SPEKE) service that will provide encryption keys."
+        ),
+    ]
 
 
 class DashEncryption(DeferredModel):
+    """
+    A Dynamic Adaptive Streaming over HTTP (DASH) encryption configuration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    SpekeKeyProvider: PackagingConfigurationSpekeKeyProvider
+    SpekeKeyProvider: Annotated[
+        PackagingConfigurationSpekeKeyProvider,
+        Field(
+            description="A configuration for accessing an external Secure Packager and Encoder Key Exchange (SPEKE) service that will provide encryption keys."
+        ),
+    ]
 
 
 class DashManifest(DeferredModel):
+    """
+    A DASH manifest configuration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ManifestLayout: Literal["FULL", "COMPACT"] | None = None
-    ManifestName: str | None = None
-    MinBufferTimeSeconds: int | None = None
-    Profile: Literal["NONE", "HBBTV_1_5"] | None = None
-    ScteMarkersSource: Literal["SEGMENTS", "MANIFEST"] | None = None
-    StreamSelection: PackagingConfigurationStreamSelection | None = None
+    ManifestLayout: Annotated[
+        Literal["FULL", "COMPACT"] | None,
+        Field(
+            description="Determines the position of some tags in the Media Presentation Description (MPD). When set to FULL, elements like SegmentTemplate and ContentProtection are included in each Representation. When set to COMPACT, duplicate elements are combined and presented at the AdaptationSet level."
+        ),
+    ] = None
+    ManifestName: Annotated[
+        str | None, Field(description="An optional string to include in the name of the manifest.")
+    ] = None
+    MinBufferTimeSeconds: Annotated[
+        int | None,
+        Field(
+            description="Minimum duration (in seconds) that a player will buffer media before starting the presentation."
+        ),
+    ] = None
+    Profile: Annotated[
+        Literal["NONE", "HBBTV_1_5"] | None,
+        Field(
+            description='The Dynamic Adaptive Streaming over HTTP (DASH) profile type. When set to "HBBTV_1_5", HbbTV 1.5 compliant output is enabled.'
+        ),
+    ] = None
+    ScteMarkersSource: Annotated[
+        Literal["SEGMENTS", "MANIFEST"] | None,
+        Field(
+            description="The source of scte markers used. When set to SEGMENTS, the scte markers are sourced from the segments of the ingested content. When set to MANIFEST, the scte markers are sourced from the manifest of the ingested content."
+        ),
+    ] = None
+    StreamSelection: Annotated[
+        PackagingConfigurationStreamSelection | None,
+        Field(description="A StreamSelection configuration."),
+    ] = None
 
 
 class HlsEncryption(DeferredModel):
+    """
+    An HTTP Live Streaming (HLS) encryption configuration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ConstantInitializationVector: str | None = None
-    EncryptionMethod: Literal["AES_128", "SAMPLE_AES"] | None = None
-    SpekeKeyProvider: PackagingConfigurationSpekeKeyProvider
+    ConstantInitializationVector: Annotated[
+        str | None, Field(description="An HTTP Live Streaming (HLS) encryption configuration.")
+    ] = None
+    EncryptionMethod: Annotated[
+        Literal["AES_128", "SAMPLE_AES"] | None, Field(description="The encryption method to use.")
+    ] = None
+    SpekeKeyProvider: Annotated[
+        PackagingConfigurationSpekeKeyProvider,
+        Field(
+            description="A configuration for accessing an external Secure Packager and Encoder Key Exchange (SPEKE) service that will provide encryption keys."
+        ),
+    ]
 
 
 class HlsManifest(DeferredModel):
+    """
+    An HTTP Live Streaming (HLS) manifest configuration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AdMarkers: Literal["NONE", "SCTE35_ENHANCED", "PASSTHROUGH"] | None = None
-    IncludeIframeOnlyStream: bool | None = None
-    ManifestName: str | None = None
-    ProgramDateTimeIntervalSeconds: int | None = None
-    RepeatExtXKey: bool | None = None
-    StreamSelection: PackagingConfigurationStreamSelection | None = None
+    AdMarkers: Annotated[
+        Literal["NONE", "SCTE35_ENHANCED", "PASSTHROUGH"] | None,
+        Field(
+            description='This setting controls how ad markers are included in the packaged OriginEndpoint. "NONE" will omit all SCTE-35 ad markers from the output. "PASSTHROUGH" causes the manifest to contain a copy of the SCTE-35 ad markers (comments) taken directly from the input HTTP Live Streaming (HLS) manifest. "SCTE35_ENHANCED" generates ad markers and blackout tags based on SCTE-35 messages in the input source.'
+        ),
+    ] = None
+    IncludeIframeOnlyStream: Annotated[
+        bool | None,
+        Field(description="When enabled, an I-Frame only stream will be included in the output."),
+    ] = None
+    ManifestName: Annotated[
+        str | None, Field(description="An optional string to include in the name of the manifest.")
+    ] = None
+    ProgramDateTimeIntervalSeconds: Annotated[
+        int | None,
+        Field(
+            description="The interval (in seconds) between each EXT-X-PROGRAM-DATE-TIME tag inserted into manifests. Additionally, when an interval is specified ID3Timed Metadata messages will be generated every 5 seconds using the ingest time of the content. If the interval is not specified, or set to 0, then no EXT-X-PROGRAM-DATE-TIME tags will be inserted into manifests and no ID3Timed Metadata messages will be generated. Note that irrespective of this parameter, if any ID3 Timed Metadata is found in HTTP Live Streaming (HLS) input, it will be passed through to HLS output."
+        ),
+    ] = None
+    RepeatExtXKey: Annotated[
+        bool | None,
+        Field(description="When enabled, the EXT-X-KEY tag will be repeated in output manifests."),
+    ] = None
+    StreamSelection: Annotated[
+        PackagingConfigurationStreamSelection | None,
+        Field(description="A StreamSelection configuration."),
+    ] = None
 
 
 class MssEncryption(DeferredModel):
+    """
+    A CMAF encryption configuration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    SpekeKeyProvider: PackagingConfigurationSpekeKeyProvider
+    SpekeKeyProvider: Annotated[
+        PackagingConfigurationSpekeKeyProvider,
+        Field(
+            description="A configuration for accessing an external Secure Packager and Encoder Key Exchange (SPEKE) service that will provide encryption keys."
+        ),
+    ]
 
 
 class MssManifest(DeferredModel):
+    """
+    A Microsoft Smooth Streaming (MSS) manifest configuration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ManifestName: str | None = None
-    StreamSelection: PackagingConfigurationStreamSelection | None = None
+    ManifestName: Annotated[
+        str | None, Field(description="An optional string to include in the name of the manifest.")
+    ] = None
+    StreamSelection: Annotated[
+        PackagingConfigurationStreamSelection | None,
+        Field(description="A StreamSelection configuration."),
+    ] = None
 
 
 class PackagingConfigurationCmafPackage(DeferredModel):
+    """
+    A CMAF packaging configuration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Encryption: CmafEncryption | None = None
-    HlsManifests: list[HlsManifest]
-    IncludeEncoderConfigurationInSegments: bool | None = None
-    SegmentDurationSeconds: int | None = None
+    Encryption: Annotated[
+        CmafEncryption | None, Field(description="A CMAF encryption configuration.")
+    ] = None
+    HlsManifests: Annotated[
+        list[HlsManifest], Field(description="A list of HLS manifest configurations.")
+    ]
+    IncludeEncoderConfigurationInSegments: Annotated[
+        bool | None,
+        Field(
+            description="When includeEncoderConfigurationInSegments is set to true, MediaPackage places your encoder's Sequence Parameter Set (SPS), Picture Parameter Set (PPS), and Video Parameter Set (VPS) metadata in every video segment instead of in the init fragment. This lets you use different SPS/PPS/VPS settings for your assets during content playback."
+        ),
+    ] = None
+    SegmentDurationSeconds: Annotated[
+        int | None,
+        Field(
+            description="Duration (in seconds) of each fragment. Actual fragments will be rounded to the nearest multiple of the source fragment duration."
+        ),
+    ] = None
 
 
 class PackagingConfigurationDashPackage(DeferredModel):
+    """
+    A Dynamic Adaptive Streaming over HTTP (DASH) packaging configuration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DashManifests: list[DashManifest]
-    Encryption: DashEncryption | None = None
-    IncludeEncoderConfigurationInSegments: bool | None = None
-    IncludeIframeOnlyStream: bool | None = None
-    PeriodTriggers: list[Literal["ADS"]] | None = None
-    SegmentDurationSeconds: int | None = None
-    SegmentTemplateFormat: (
-        Literal["NUMBER_WITH_TIMELINE", "TIME_WITH_TIMELINE", "NUMBER_WITH_DURATION"] | None
-    ) = None
+    DashManifests: Annotated[
+        list[DashManifest], Field(description="A list of DASH manifest configurations.")
+    ]
+    Encryption: Annotated[
+        DashEncryption | None,
+        Field(
+            description="A Dynamic Adaptive Streaming over HTTP (DASH) encryption configuration."
+        ),
+    ] = None
+    IncludeEncoderConfigurationInSegments: Annotated[
+        bool | None,
+        Field(
+            description="When includeEncoderConfigurationInSegments is set to true, MediaPackage places your encoder's Sequence Parameter Set (SPS), Picture Parameter Set (PPS), and Video Parameter Set (VPS) metadata in every video segment instead of in the init fragment. This lets you use different SPS/PPS/VPS settings for your assets during content playback."
+        ),
+    ] = None
+    IncludeIframeOnlyStream: Annotated[
+        bool | None,
+        Field(description="When enabled, an I-Frame only stream will be included in the output."),
+    ] = None
+    PeriodTriggers: Annotated[
+        list[Literal["ADS"]] | None,
+        Field(
+            description='A list of triggers that controls when the outgoing Dynamic Adaptive Streaming over HTTP (DASH) Media Presentation Description (MPD) will be partitioned into multiple periods. If empty, the content will not be partitioned into more than one period. If the list contains "ADS", new periods will be created where the Asset contains SCTE-35 ad markers.'
+        ),
+    ] = None
+    SegmentDurationSeconds: Annotated[
+        int | None,
+        Field(
+            description="Duration (in seconds) of each fragment. Actual fragments will be rounded to the nearest multiple of the source fragment duration."
+        ),
+    ] = None
+    SegmentTemplateFormat: Annotated[
+        Literal["NUMBER_WITH_TIMELINE", "TIME_WITH_TIMELINE", "NUMBER_WITH_DURATION"] | None,
+        Field(
+            description="Determines the type of SegmentTemplate included in the Media Presentation Description (MPD). When set to NUMBER_WITH_TIMELINE, a full timeline is presented in each SegmentTemplate, with $Number$ media URLs. When set to TIME_WITH_TIMELINE, a full timeline is presented in each SegmentTemplate, with $Time$ media URLs. When set to NUMBER_WITH_DURATION, only a duration is included in each SegmentTemplate, with $Number$ media URLs."
+        ),
+    ] = None
 
 
 class PackagingConfigurationHlsPackage(DeferredModel):
+    """
+    An HTTP Live Streaming (HLS) packaging configuration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Encryption: HlsEncryption | None = None
-    HlsManifests: list[HlsManifest]
-    IncludeDvbSubtitles: bool | None = None
-    SegmentDurationSeconds: int | None = None
-    UseAudioRenditionGroup: bool | None = None
+    Encryption: Annotated[
+        HlsEncryption | None,
+        Field(description="An HTTP Live Streaming (HLS) encryption configuration."),
+    ] = None
+    HlsManifests: Annotated[
+        list[HlsManifest], Field(description="A list of HLS manifest configurations.")
+    ]
+    IncludeDvbSubtitles: Annotated[
+        bool | None,
+        Field(
+            description="When enabled, MediaPackage passes through digital video broadcasting (DVB) subtitles into the output."
+        ),
+    ] = None
+    SegmentDurationSeconds: Annotated[
+        int | None,
+        Field(
+            description="Duration (in seconds) of each fragment. Actual fragments will be rounded to the nearest multiple of the source fragment duration."
+        ),
+    ] = None
+    UseAudioRenditionGroup: Annotated[
+        bool | None,
+        Field(
+            description="When enabled, audio streams will be placed in rendition groups in the output."
+        ),
+    ] = None
 
 
 class PackagingConfigurationMssPackage(DeferredModel):
+    """
+    A Microsoft Smooth Streaming (MSS) PackagingConfiguration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Encryption: MssEncryption | None = None
-    MssManifests: list[MssManifest]
-    SegmentDurationSeconds: int | None = None
+    Encryption: Annotated[
+        MssEncryption | None, Field(description="A CMAF encryption configuration.")
+    ] = None
+    MssManifests: Annotated[
+        list[MssManifest], Field(description="A list of MSS manifest configurations.")
+    ]
+    SegmentDurationSeconds: Annotated[
+        int | None,
+        Field(
+            description="Duration (in seconds) of each fragment. Actual fragments will be rounded to the nearest multiple of the source fragment duration."
+        ),
+    ] = None
 
 
 class PackagingConfigurationProps(DeferredModel):
-    CmafPackage: PackagingConfigurationCmafPackage | None = None
-    DashPackage: PackagingConfigurationDashPackage | None = None
-    HlsPackage: PackagingConfigurationHlsPackage | None = None
-    Id: str
-    MssPackage: PackagingConfigurationMssPackage | None = None
-    PackagingGroupId: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::MediaPackage::PackagingConfiguration.
+    """
+
+    CmafPackage: Annotated[
+        PackagingConfigurationCmafPackage | None,
+        Field(description="A CMAF packaging configuration."),
+    ] = None
+    DashPackage: Annotated[
+        PackagingConfigurationDashPackage | None,
+        Field(description="A Dynamic Adaptive Streaming over HTTP (DASH) packaging configuration."),
+    ] = None
+    HlsPackage: Annotated[
+        PackagingConfigurationHlsPackage | None,
+        Field(description="An HTTP Live Streaming (HLS) packaging configuration."),
+    ] = None
+    Id: Annotated[
+        str,
+        Field(
+            description="The ID of the PackagingConfiguration. Create-only: changing it replaces the resource."
+        ),
+    ]
+    MssPackage: Annotated[
+        PackagingConfigurationMssPackage | None,
+        Field(description="A Microsoft Smooth Streaming (MSS) PackagingConfiguration."),
+    ] = None
+    PackagingGroupId: Annotated[str, Field(description="The ID of a PackagingGroup.")]
+    Tags: Annotated[
+        list[Tag] | None, Field(description="A collection of tags associated with a resource")
+    ] = None

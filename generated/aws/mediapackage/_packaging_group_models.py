@@ -7,9 +7,10 @@ Imported on first use by packaging_group.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "LogConfiguration",
@@ -24,32 +25,73 @@ class LogConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    LogGroupName: str | None = None
+    LogGroupName: Annotated[
+        str | None,
+        Field(
+            description="Sets a custom AWS CloudWatch log group name for egress logs. If a log group name isn't specified, the default name is used: /aws/MediaPackage/VodEgressAccessLogs."
+        ),
+    ] = None
 
 
 class PackagingGroupAuthorization(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CdnIdentifierSecret: str
-    SecretsRoleArn: str
+    CdnIdentifierSecret: Annotated[
+        str,
+        Field(
+            description="The Amazon Resource Name (ARN) for the secret in AWS Secrets Manager that is used for CDN authorization."
+        ),
+    ]
+    SecretsRoleArn: Annotated[
+        str,
+        Field(
+            description="The Amazon Resource Name (ARN) for the IAM role that allows MediaPackage to communicate with AWS Secrets Manager."
+        ),
+    ]
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Type: str.")]
+    Value: Annotated[str, Field(description="Type: str.")]
 
 
 class PackagingGroupAttributes(DeferredModel):
-    Arn: str | None = None
-    DomainName: str | None = None
+    """
+    The read-only attributes of a AWS::MediaPackage::PackagingGroup, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="The ARN of the PackagingGroup.")] = None
+    DomainName: Annotated[
+        str | None,
+        Field(description="The fully qualified domain name for Assets in the PackagingGroup."),
+    ] = None
 
 
 class PackagingGroupProps(DeferredModel):
-    Authorization: PackagingGroupAuthorization | None = None
-    EgressAccessLogs: LogConfiguration | None = None
-    Id: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::MediaPackage::PackagingGroup.
+    """
+
+    Authorization: Annotated[
+        PackagingGroupAuthorization | None, Field(description="CDN Authorization")
+    ] = None
+    EgressAccessLogs: Annotated[
+        LogConfiguration | None,
+        Field(description="The configuration parameters for egress access logging."),
+    ] = None
+    Id: Annotated[
+        str,
+        Field(
+            description="The ID of the PackagingGroup. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(
+            description="A collection of tags associated with a resource Create-only: changing it replaces the resource."
+        ),
+    ] = None

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,29 +59,31 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-EgressEndpointDict = TypedDict(
-    "EgressEndpointDict",
-    {
-        "PackagingConfigurationId": "Required[str]",
-        "Url": "Required[str]",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class EgressEndpointDict(TypedDict, total=False):
+    """EgressEndpoint as a plain dict: The endpoint URL used to access an Asset using one
+    PackagingConfiguration."""
 
+    PackagingConfigurationId: Required[str]
+    """The ID of the PackagingConfiguration being applied to the Asset."""
+    Url: Required[str]
+    """The URL of the parent manifest for the repackaged Asset."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Type: str."""
+    Value: Required[str]
+    """Type: str."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::MediaPackage::Asset",
     schema_file="aws-mediapackage-asset.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=(
         "/Arn",
         "/CreatedAt",
@@ -85,18 +91,10 @@ METADATA = _TypeMetadata(
         "/EgressEndpoints/*/Url",
     ),
     create_only=("/Id", "/Tags"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("Id", "PackagingGroupId", "SourceArn", "SourceRoleArn"),
-    list_required=(),
     tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
         tag_updatable=False,
-        tag_property="/Tags",
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -105,56 +103,30 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "EgressEndpoint": {
-            "additionalProperties": False,
-            "properties": {
-                "PackagingConfigurationId": {"type": "string"},
-                "Url": {"type": "string"},
-            },
-            "required": ["PackagingConfigurationId", "Url"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"type": "string"},
-        "CreatedAt": {"type": "string"},
-        "EgressEndpoints": {"items": {"$ref": "#/definitions/EgressEndpoint"}, "type": "array"},
-        "Id": {"type": "string"},
-        "PackagingGroupId": {"type": "string"},
-        "ResourceId": {"type": "string"},
-        "SourceArn": {"type": "string"},
-        "SourceRoleArn": {"type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-    },
-    "required": ["Id", "PackagingGroupId", "SourceArn", "SourceRoleArn"],
-}
-
 
 class Asset(_Resource):
     """AWS::MediaPackage::Asset: Resource schema for AWS::MediaPackage::Asset
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Replaced when any of these change (create-only): Id, Tags.
+    Read-only attributes (known once deployed): Arn, CreatedAt.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-mediapackage-asset.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
     props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "AssetProps")
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "AssetAttributes")
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "asset.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The ARN of the Asset."""
     CreatedAt: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The time the Asset was initially submitted for Ingest."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     EgressEndpoints: list[EgressEndpointDict]
     Id: str
     PackagingGroupId: str
@@ -163,33 +135,38 @@ class Asset(_Resource):
     SourceRoleArn: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Id: str,
+        PackagingGroupId: str,
+        SourceArn: str,
+        SourceRoleArn: str,
+        EgressEndpoints: list[EgressEndpoint | EgressEndpointDict] | None = None,
+        ResourceId: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::MediaPackage::Asset; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Id: str,
-            PackagingGroupId: str,
-            SourceArn: str,
-            SourceRoleArn: str,
-            EgressEndpoints: list[EgressEndpoint | EgressEndpointDict] | None = None,
-            ResourceId: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::MediaPackage::Asset; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Id: The unique identifier for the Asset. Create-only: changing it replaces the resource.
+                Required.
+            PackagingGroupId: The ID of the PackagingGroup for the Asset. Required.
+            SourceArn: ARN of the source object in S3. Required.
+            SourceRoleArn: The IAM role_arn used to access the source S3 bucket. Required.
             EgressEndpoints: The list of egress endpoints available for the Asset.
-            Id: The unique identifier for the Asset.
-            PackagingGroupId: The ID of the PackagingGroup for the Asset.
             ResourceId: The resource ID to include in SPEKE key requests.
-            SourceArn: ARN of the source object in S3.
-            SourceRoleArn: The IAM role_arn used to access the source S3 bucket.
-            Tags: A collection of tags associated with a resource
+            Tags: A collection of tags associated with a resource Create-only: changing it replaces
+                the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -63,47 +67,50 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ChannelHlsIngestDict = TypedDict(
-    "ChannelHlsIngestDict",
-    {
-        "ingestEndpoints": "list[IngestEndpointDict]",
-    },
-    total=False,
-)
 
-IngestEndpointDict = TypedDict(
-    "IngestEndpointDict",
-    {
-        "Id": "str",
-        "Password": "str",
-        "Url": "str",
-        "Username": "str",
-    },
-    total=False,
-)
+class ChannelHlsIngestDict(TypedDict, total=False):
+    """ChannelHlsIngest as a plain dict: An HTTP Live Streaming (HLS) ingest resource configuration."""
 
-LogConfigurationDict = TypedDict(
-    "LogConfigurationDict",
-    {
-        "LogGroupName": "str",
-    },
-    total=False,
-)
+    ingestEndpoints: list[IngestEndpointDict]
+    """A list of endpoints to which the source stream should be sent."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class IngestEndpointDict(TypedDict, total=False):
+    """IngestEndpoint as a plain dict: An endpoint for ingesting source content for a Channel."""
+
+    Id: str
+    """The system generated unique identifier for the IngestEndpoint"""
+    Password: str
+    """The system generated password for ingest authentication."""
+    Url: str
+    """The ingest URL to which the source stream should be sent."""
+    Username: str
+    """The system generated username for ingest authentication."""
+
+
+class LogConfigurationDict(TypedDict, total=False):
+    """LogConfiguration as a plain dict."""
+
+    LogGroupName: str
+    """Sets a custom AWS CloudWatch log group name for access logs. If a log group name isn't
+    specified, the defaults are used: /aws/MediaPackage/EgressAccessLogs for egress access logs and
+    /aws/MediaPackage/IngressAccessLogs for ingress access logs."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Type: str."""
+    Value: Required[str]
+    """Type: str."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::MediaPackage::Channel",
     schema_file="aws-mediapackage-channel.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=(
         "/Arn",
         "/HlsIngest/ingestEndpoints/*/Id",
@@ -112,18 +119,10 @@ METADATA = _TypeMetadata(
         "/HlsIngest/ingestEndpoints/*/Url",
     ),
     create_only=("/Id", "/Tags"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("Id",),
-    list_required=(),
     tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
         tag_updatable=False,
-        tag_property="/Tags",
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -133,71 +132,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "HlsIngest": {
-            "additionalProperties": False,
-            "properties": {
-                "ingestEndpoints": {
-                    "items": {"$ref": "#/definitions/IngestEndpoint"},
-                    "type": "array",
-                }
-            },
-            "type": "object",
-        },
-        "IngestEndpoint": {
-            "additionalProperties": False,
-            "properties": {
-                "Id": {"type": "string"},
-                "Password": {"type": "string"},
-                "Url": {"type": "string"},
-                "Username": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "LogConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "LogGroupName": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "pattern": "\\A^(\\/aws\\/MediaPackage\\/)[a-zA-Z0-9_-]+\\Z",
-                    "type": "string",
-                }
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"type": "string"},
-        "Description": {"type": "string"},
-        "EgressAccessLogs": {"$ref": "#/definitions/LogConfiguration"},
-        "HlsIngest": {"$ref": "#/definitions/HlsIngest"},
-        "Id": {
-            "maxLength": 256,
-            "minLength": 1,
-            "pattern": "\\A[0-9a-zA-Z-_]+\\Z",
-            "type": "string",
-        },
-        "IngressAccessLogs": {"$ref": "#/definitions/LogConfiguration"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-    },
-    "required": ["Id"],
-}
-
 
 class Channel(_Resource):
     """AWS::MediaPackage::Channel: Resource schema for AWS::MediaPackage::Channel
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Replaced when any of these change (create-only): Id, Tags.
+    Read-only attributes (known once deployed): Arn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-mediapackage-channel.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -205,11 +149,13 @@ class Channel(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ChannelAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "channel.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The Amazon Resource Name (ARN) assigned to the Channel."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     EgressAccessLogs: LogConfigurationDict
     HlsIngest: ChannelHlsIngestDict
@@ -217,31 +163,35 @@ class Channel(_Resource):
     IngressAccessLogs: LogConfigurationDict
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Id: str,
+        Description: str | None = None,
+        EgressAccessLogs: LogConfiguration | LogConfigurationDict | None = None,
+        HlsIngest: ChannelHlsIngest | ChannelHlsIngestDict | None = None,
+        IngressAccessLogs: LogConfiguration | LogConfigurationDict | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::MediaPackage::Channel; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Id: str,
-            Description: str | None = None,
-            EgressAccessLogs: LogConfiguration | LogConfigurationDict | None = None,
-            HlsIngest: ChannelHlsIngest | ChannelHlsIngestDict | None = None,
-            IngressAccessLogs: LogConfiguration | LogConfigurationDict | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::MediaPackage::Channel; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Id: The ID of the Channel. Create-only: changing it replaces the resource. Required.
             Description: A short text description of the Channel.
             EgressAccessLogs: The configuration parameters for egress access logging.
             HlsIngest: An HTTP Live Streaming (HLS) ingest resource configuration.
-            Id: The ID of the Channel.
             IngressAccessLogs: The configuration parameters for egress access logging.
-            Tags: A collection of tags associated with a resource
+            Tags: A collection of tags associated with a resource Create-only: changing it replaces
+                the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

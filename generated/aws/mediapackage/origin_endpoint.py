@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -103,197 +107,375 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-CmafEncryptionDict = TypedDict(
-    "CmafEncryptionDict",
-    {
-        "ConstantInitializationVector": "str",
-        "EncryptionMethod": "Literal['SAMPLE_AES', 'AES_CTR']",
-        "KeyRotationIntervalSeconds": "int",
-        "SpekeKeyProvider": "Required[OriginEndpointSpekeKeyProviderDict]",
-    },
-    total=False,
-)
 
-DashEncryptionDict = TypedDict(
-    "DashEncryptionDict",
-    {
-        "KeyRotationIntervalSeconds": "int",
-        "SpekeKeyProvider": "Required[OriginEndpointSpekeKeyProviderDict]",
-    },
-    total=False,
-)
+class CmafEncryptionDict(TypedDict, total=False):
+    """CmafEncryption as a plain dict: A Common Media Application Format (CMAF) encryption
+    configuration."""
 
-HlsEncryptionDict = TypedDict(
-    "HlsEncryptionDict",
-    {
-        "ConstantInitializationVector": "str",
-        "EncryptionMethod": "Literal['AES_128', 'SAMPLE_AES']",
-        "KeyRotationIntervalSeconds": "int",
-        "RepeatExtXKey": "bool",
-        "SpekeKeyProvider": "Required[OriginEndpointSpekeKeyProviderDict]",
-    },
-    total=False,
-)
+    ConstantInitializationVector: str
+    """An optional 128-bit, 16-byte hex value represented by a 32-character string, used in
+    conjunction with the key for encrypting blocks. If you don't specify a value, then MediaPackage
+    creates the constant initialization vector (IV)."""
+    EncryptionMethod: Literal["SAMPLE_AES", "AES_CTR"]
+    """The encryption method used"""
+    KeyRotationIntervalSeconds: int
+    """Time (in seconds) between each encryption key rotation."""
+    SpekeKeyProvider: Required[OriginEndpointSpekeKeyProviderDict]
+    """A configuration for accessing an external Secure Packager and Encoder Key Exchange (SPEKE)
+    service that will provide encryption keys."""
 
-HlsManifestDict = TypedDict(
-    "HlsManifestDict",
-    {
-        "AdMarkers": "Literal['NONE', 'SCTE35_ENHANCED', 'PASSTHROUGH', 'DATERANGE']",
-        "AdTriggers": "list[Literal['SPLICE_INSERT', 'BREAK', 'PROVIDER_ADVERTISEMENT', 'DISTRIBUTOR_ADVERTISEMENT', 'PROVIDER_PLACEMENT_OPPORTUNITY', 'DISTRIBUTOR_PLACEMENT_OPPORTUNITY', 'PROVIDER_OVERLAY_PLACEMENT_OPPORTUNITY', 'DISTRIBUTOR_OVERLAY_PLACEMENT_OPPORTUNITY']]",
-        "AdsOnDeliveryRestrictions": "Literal['NONE', 'RESTRICTED', 'UNRESTRICTED', 'BOTH']",
-        "Id": "Required[str]",
-        "IncludeIframeOnlyStream": "bool",
-        "ManifestName": "str",
-        "PlaylistType": "Literal['NONE', 'EVENT', 'VOD']",
-        "PlaylistWindowSeconds": "int",
-        "ProgramDateTimeIntervalSeconds": "int",
-        "Url": "str",
-    },
-    total=False,
-)
 
-MssEncryptionDict = TypedDict(
-    "MssEncryptionDict",
-    {
-        "SpekeKeyProvider": "Required[OriginEndpointSpekeKeyProviderDict]",
-    },
-    total=False,
-)
+class DashEncryptionDict(TypedDict, total=False):
+    """DashEncryption as a plain dict: A Dynamic Adaptive Streaming over HTTP (DASH) encryption
+    configuration."""
 
-OriginEndpointAuthorizationDict = TypedDict(
-    "OriginEndpointAuthorizationDict",
-    {
-        "CdnIdentifierSecret": "Required[str]",
-        "SecretsRoleArn": "Required[str]",
-    },
-    total=False,
-)
+    KeyRotationIntervalSeconds: int
+    """Time (in seconds) between each encryption key rotation."""
+    SpekeKeyProvider: Required[OriginEndpointSpekeKeyProviderDict]
+    """A configuration for accessing an external Secure Packager and Encoder Key Exchange (SPEKE)
+    service that will provide encryption keys."""
 
-OriginEndpointCmafPackageDict = TypedDict(
-    "OriginEndpointCmafPackageDict",
-    {
-        "Encryption": "CmafEncryptionDict",
-        "HlsManifests": "list[HlsManifestDict]",
-        "SegmentDurationSeconds": "int",
-        "SegmentPrefix": "str",
-        "StreamSelection": "OriginEndpointStreamSelectionDict",
-    },
-    total=False,
-)
 
-OriginEndpointDashPackageDict = TypedDict(
-    "OriginEndpointDashPackageDict",
-    {
-        "AdTriggers": "list[Literal['SPLICE_INSERT', 'BREAK', 'PROVIDER_ADVERTISEMENT', 'DISTRIBUTOR_ADVERTISEMENT', 'PROVIDER_PLACEMENT_OPPORTUNITY', 'DISTRIBUTOR_PLACEMENT_OPPORTUNITY', 'PROVIDER_OVERLAY_PLACEMENT_OPPORTUNITY', 'DISTRIBUTOR_OVERLAY_PLACEMENT_OPPORTUNITY']]",
-        "AdsOnDeliveryRestrictions": "Literal['NONE', 'RESTRICTED', 'UNRESTRICTED', 'BOTH']",
-        "Encryption": "DashEncryptionDict",
-        "IncludeIframeOnlyStream": "bool",
-        "ManifestLayout": "Literal['FULL', 'COMPACT', 'DRM_TOP_LEVEL_COMPACT']",
-        "ManifestWindowSeconds": "int",
-        "MinBufferTimeSeconds": "int",
-        "MinUpdatePeriodSeconds": "int",
-        "PeriodTriggers": "list[Literal['ADS']]",
-        "Profile": "Literal['NONE', 'HBBTV_1_5', 'HYBRIDCAST', 'DVB_DASH_2014']",
-        "SegmentDurationSeconds": "int",
-        "SegmentTemplateFormat": "Literal['NUMBER_WITH_TIMELINE', 'TIME_WITH_TIMELINE', 'NUMBER_WITH_DURATION']",
-        "StreamSelection": "OriginEndpointStreamSelectionDict",
-        "SuggestedPresentationDelaySeconds": "int",
-        "UtcTiming": "Literal['HTTP-XSDATE', 'HTTP-ISO', 'HTTP-HEAD', 'NONE']",
-        "UtcTimingUri": "str",
-    },
-    total=False,
-)
+class HlsEncryptionDict(TypedDict, total=False):
+    """HlsEncryption as a plain dict: An HTTP Live Streaming (HLS) encryption configuration."""
 
-OriginEndpointEncryptionContractConfigurationDict = TypedDict(
-    "OriginEndpointEncryptionContractConfigurationDict",
-    {
-        "PresetSpeke20Audio": "Required[Literal['PRESET-AUDIO-1', 'PRESET-AUDIO-2', 'PRESET-AUDIO-3', 'SHARED', 'UNENCRYPTED']]",
-        "PresetSpeke20Video": "Required[Literal['PRESET-VIDEO-1', 'PRESET-VIDEO-2', 'PRESET-VIDEO-3', 'PRESET-VIDEO-4', 'PRESET-VIDEO-5', 'PRESET-VIDEO-6', 'PRESET-VIDEO-7', 'PRESET-VIDEO-8', 'SHARED', 'UNENCRYPTED']]",
-    },
-    total=False,
-)
+    ConstantInitializationVector: str
+    """A constant initialization vector for encryption (optional). When not specified the
+    initialization vector will be periodically rotated."""
+    EncryptionMethod: Literal["AES_128", "SAMPLE_AES"]
+    """The encryption method to use."""
+    KeyRotationIntervalSeconds: int
+    """Interval (in seconds) between each encryption key rotation."""
+    RepeatExtXKey: bool
+    """When enabled, the EXT-X-KEY tag will be repeated in output manifests."""
+    SpekeKeyProvider: Required[OriginEndpointSpekeKeyProviderDict]
+    """A configuration for accessing an external Secure Packager and Encoder Key Exchange (SPEKE)
+    service that will provide encryption keys."""
 
-OriginEndpointHlsPackageDict = TypedDict(
-    "OriginEndpointHlsPackageDict",
-    {
-        "AdMarkers": "Literal['NONE', 'SCTE35_ENHANCED', 'PASSTHROUGH', 'DATERANGE']",
-        "AdTriggers": "list[Literal['SPLICE_INSERT', 'BREAK', 'PROVIDER_ADVERTISEMENT', 'DISTRIBUTOR_ADVERTISEMENT', 'PROVIDER_PLACEMENT_OPPORTUNITY', 'DISTRIBUTOR_PLACEMENT_OPPORTUNITY', 'PROVIDER_OVERLAY_PLACEMENT_OPPORTUNITY', 'DISTRIBUTOR_OVERLAY_PLACEMENT_OPPORTUNITY']]",
-        "AdsOnDeliveryRestrictions": "Literal['NONE', 'RESTRICTED', 'UNRESTRICTED', 'BOTH']",
-        "Encryption": "HlsEncryptionDict",
-        "IncludeDvbSubtitles": "bool",
-        "IncludeIframeOnlyStream": "bool",
-        "PlaylistType": "Literal['NONE', 'EVENT', 'VOD']",
-        "PlaylistWindowSeconds": "int",
-        "ProgramDateTimeIntervalSeconds": "int",
-        "SegmentDurationSeconds": "int",
-        "StreamSelection": "OriginEndpointStreamSelectionDict",
-        "UseAudioRenditionGroup": "bool",
-    },
-    total=False,
-)
 
-OriginEndpointMssPackageDict = TypedDict(
-    "OriginEndpointMssPackageDict",
-    {
-        "Encryption": "MssEncryptionDict",
-        "ManifestWindowSeconds": "int",
-        "SegmentDurationSeconds": "int",
-        "StreamSelection": "OriginEndpointStreamSelectionDict",
-    },
-    total=False,
-)
+class HlsManifestDict(TypedDict, total=False):
+    """HlsManifest as a plain dict: A HTTP Live Streaming (HLS) manifest configuration."""
 
-OriginEndpointSpekeKeyProviderDict = TypedDict(
-    "OriginEndpointSpekeKeyProviderDict",
-    {
-        "CertificateArn": "str",
-        "EncryptionContractConfiguration": "OriginEndpointEncryptionContractConfigurationDict",
-        "ResourceId": "Required[str]",
-        "RoleArn": "Required[str]",
-        "SystemIds": "Required[list[str]]",
-        "Url": "Required[str]",
-    },
-    total=False,
-)
+    AdMarkers: Literal["NONE", "SCTE35_ENHANCED", "PASSTHROUGH", "DATERANGE"]
+    """This setting controls how ad markers are included in the packaged OriginEndpoint. "NONE" will
+    omit all SCTE-35 ad markers from the output. "PASSTHROUGH" causes the manifest to contain a copy
+    of the SCTE-35 ad markers (comments) taken directly from the input HTTP Live Streaming (HLS)
+    manifest. "SCTE35_ENHANCED" generates ad markers and blackout tags based on SCTE-35 messages in
+    the input source. "DATERANGE" inserts EXT-X-DATERANGE tags to signal ad and program transition
+    events in HLS and CMAF manifests. For this option, you must set a programDateTimeIntervalSeconds
+    value that is greater than 0."""
+    AdTriggers: list[
+        Literal[
+            "SPLICE_INSERT",
+            "BREAK",
+            "PROVIDER_ADVERTISEMENT",
+            "DISTRIBUTOR_ADVERTISEMENT",
+            "PROVIDER_PLACEMENT_OPPORTUNITY",
+            "DISTRIBUTOR_PLACEMENT_OPPORTUNITY",
+            "PROVIDER_OVERLAY_PLACEMENT_OPPORTUNITY",
+            "DISTRIBUTOR_OVERLAY_PLACEMENT_OPPORTUNITY",
+        ]
+    ]
+    """A list of SCTE-35 message types that are treated as ad markers in the output. If empty, no ad
+    markers are output. Specify multiple items to create ad markers for all of the included message
+    types."""
+    AdsOnDeliveryRestrictions: Literal["NONE", "RESTRICTED", "UNRESTRICTED", "BOTH"]
+    """This setting allows the delivery restriction flags on SCTE-35 segmentation descriptors to
+    determine whether a message signals an ad. Choosing "NONE" means no SCTE-35 messages become ads.
+    Choosing "RESTRICTED" means SCTE-35 messages of the types specified in AdTriggers that contain
+    delivery restrictions will be treated as ads. Choosing "UNRESTRICTED" means SCTE-35 messages of
+    the types specified in AdTriggers that do not contain delivery restrictions will be treated as
+    ads. Choosing "BOTH" means all SCTE-35 messages of the types specified in AdTriggers will be
+    treated as ads. Note that Splice Insert messages do not have these flags and are always treated
+    as ads if specified in AdTriggers."""
+    Id: Required[str]
+    """The ID of the manifest. The ID must be unique within the OriginEndpoint and it cannot be
+    changed after it is created."""
+    IncludeIframeOnlyStream: bool
+    """When enabled, an I-Frame only stream will be included in the output."""
+    ManifestName: str
+    """An optional short string appended to the end of the OriginEndpoint URL. If not specified,
+    defaults to the manifestName for the OriginEndpoint."""
+    PlaylistType: Literal["NONE", "EVENT", "VOD"]
+    """The HTTP Live Streaming (HLS) playlist type. When either "EVENT" or "VOD" is specified, a
+    corresponding EXT-X-PLAYLIST-TYPE entry will be included in the media playlist."""
+    PlaylistWindowSeconds: int
+    """Time window (in seconds) contained in each parent manifest."""
+    ProgramDateTimeIntervalSeconds: int
+    """The interval (in seconds) between each EXT-X-PROGRAM-DATE-TIME tag inserted into manifests.
+    Additionally, when an interval is specified ID3Timed Metadata messages will be generated every 5
+    seconds using the ingest time of the content. If the interval is not specified, or set to 0,
+    then no EXT-X-PROGRAM-DATE-TIME tags will be inserted into manifests and no ID3Timed Metadata
+    messages will be generated. Note that irrespective of this parameter, if any ID3 Timed Metadata
+    is found in HTTP Live Streaming (HLS) input, it will be passed through to HLS output."""
+    Url: str
+    """The URL of the packaged OriginEndpoint for consumption."""
 
-OriginEndpointStreamSelectionDict = TypedDict(
-    "OriginEndpointStreamSelectionDict",
-    {
-        "MaxVideoBitsPerSecond": "int",
-        "MinVideoBitsPerSecond": "int",
-        "StreamOrder": "Literal['ORIGINAL', 'VIDEO_BITRATE_ASCENDING', 'VIDEO_BITRATE_DESCENDING']",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class MssEncryptionDict(TypedDict, total=False):
+    """MssEncryption as a plain dict: A Microsoft Smooth Streaming (MSS) encryption configuration."""
 
+    SpekeKeyProvider: Required[OriginEndpointSpekeKeyProviderDict]
+    """A configuration for accessing an external Secure Packager and Encoder Key Exchange (SPEKE)
+    service that will provide encryption keys."""
+
+
+class OriginEndpointAuthorizationDict(TypedDict, total=False):
+    """OriginEndpointAuthorization as a plain dict: CDN Authorization credentials"""
+
+    CdnIdentifierSecret: Required[str]
+    """The Amazon Resource Name (ARN) for the secret in Secrets Manager that your Content
+    Distribution Network (CDN) uses for authorization to access your endpoint."""
+    SecretsRoleArn: Required[str]
+    """The Amazon Resource Name (ARN) for the IAM role that allows MediaPackage to communicate with
+    AWS Secrets Manager."""
+
+
+class OriginEndpointCmafPackageDict(TypedDict, total=False):
+    """OriginEndpointCmafPackage as a plain dict: A Common Media Application Format (CMAF) packaging
+    configuration."""
+
+    Encryption: CmafEncryptionDict
+    """A Common Media Application Format (CMAF) encryption configuration."""
+    HlsManifests: list[HlsManifestDict]
+    """A list of HLS manifest configurations"""
+    SegmentDurationSeconds: int
+    """Duration (in seconds) of each segment. Actual segments will be rounded to the nearest
+    multiple of the source segment duration."""
+    SegmentPrefix: str
+    """An optional custom string that is prepended to the name of each segment. If not specified, it
+    defaults to the ChannelId."""
+    StreamSelection: OriginEndpointStreamSelectionDict
+    """A StreamSelection configuration."""
+
+
+class OriginEndpointDashPackageDict(TypedDict, total=False):
+    """OriginEndpointDashPackage as a plain dict: A Dynamic Adaptive Streaming over HTTP (DASH)
+    packaging configuration."""
+
+    AdTriggers: list[
+        Literal[
+            "SPLICE_INSERT",
+            "BREAK",
+            "PROVIDER_ADVERTISEMENT",
+            "DISTRIBUTOR_ADVERTISEMENT",
+            "PROVIDER_PLACEMENT_OPPORTUNITY",
+            "DISTRIBUTOR_PLACEMENT_OPPORTUNITY",
+            "PROVIDER_OVERLAY_PLACEMENT_OPPORTUNITY",
+            "DISTRIBUTOR_OVERLAY_PLACEMENT_OPPORTUNITY",
+        ]
+    ]
+    """A list of SCTE-35 message types that are treated as ad markers in the output. If empty, no ad
+    markers are output. Specify multiple items to create ad markers for all of the included message
+    types."""
+    AdsOnDeliveryRestrictions: Literal["NONE", "RESTRICTED", "UNRESTRICTED", "BOTH"]
+    """This setting allows the delivery restriction flags on SCTE-35 segmentation descriptors to
+    determine whether a message signals an ad. Choosing "NONE" means no SCTE-35 messages become ads.
+    Choosing "RESTRICTED" means SCTE-35 messages of the types specified in AdTriggers that contain
+    delivery restrictions will be treated as ads. Choosing "UNRESTRICTED" means SCTE-35 messages of
+    the types specified in AdTriggers that do not contain delivery restrictions will be treated as
+    ads. Choosing "BOTH" means all SCTE-35 messages of the types specified in AdTriggers will be
+    treated as ads. Note that Splice Insert messages do not have these flags and are always treated
+    as ads if specified in AdTriggers."""
+    Encryption: DashEncryptionDict
+    """A Dynamic Adaptive Streaming over HTTP (DASH) encryption configuration."""
+    IncludeIframeOnlyStream: bool
+    """When enabled, an I-Frame only stream will be included in the output."""
+    ManifestLayout: Literal["FULL", "COMPACT", "DRM_TOP_LEVEL_COMPACT"]
+    """Determines the position of some tags in the Media Presentation Description (MPD). When set to
+    FULL, elements like SegmentTemplate and ContentProtection are included in each Representation.
+    When set to COMPACT, duplicate elements are combined and presented at the AdaptationSet level."""
+    ManifestWindowSeconds: int
+    """Time window (in seconds) contained in each manifest."""
+    MinBufferTimeSeconds: int
+    """Minimum duration (in seconds) that a player will buffer media before starting the
+    presentation."""
+    MinUpdatePeriodSeconds: int
+    """Minimum duration (in seconds) between potential changes to the Dynamic Adaptive Streaming
+    over HTTP (DASH) Media Presentation Description (MPD)."""
+    PeriodTriggers: list[Literal["ADS"]]
+    """A list of triggers that controls when the outgoing Dynamic Adaptive Streaming over HTTP
+    (DASH) Media Presentation Description (MPD) will be partitioned into multiple periods. If empty,
+    the content will not be partitioned into more than one period. If the list contains "ADS", new
+    periods will be created where the Channel source contains SCTE-35 ad markers."""
+    Profile: Literal["NONE", "HBBTV_1_5", "HYBRIDCAST", "DVB_DASH_2014"]
+    """The Dynamic Adaptive Streaming over HTTP (DASH) profile type. When set to "HBBTV_1_5", HbbTV
+    1.5 compliant output is enabled."""
+    SegmentDurationSeconds: int
+    """Duration (in seconds) of each segment. Actual segments will be rounded to the nearest
+    multiple of the source segment duration."""
+    SegmentTemplateFormat: Literal[
+        "NUMBER_WITH_TIMELINE", "TIME_WITH_TIMELINE", "NUMBER_WITH_DURATION"
+    ]
+    """Determines the type of SegmentTemplate included in the Media Presentation Description (MPD).
+    When set to NUMBER_WITH_TIMELINE, a full timeline is presented in each SegmentTemplate, with
+    $Number$ media URLs. When set to TIME_WITH_TIMELINE, a full timeline is presented in each
+    SegmentTemplate, with $Time$ media URLs. When set to NUMBER_WITH_DURATION, only a duration is
+    included in each SegmentTemplate, with $Number$ media URLs."""
+    StreamSelection: OriginEndpointStreamSelectionDict
+    """A StreamSelection configuration."""
+    SuggestedPresentationDelaySeconds: int
+    """Duration (in seconds) to delay live content before presentation."""
+    UtcTiming: Literal["HTTP-XSDATE", "HTTP-ISO", "HTTP-HEAD", "NONE"]
+    """Determines the type of UTCTiming included in the Media Presentation Description (MPD)"""
+    UtcTimingUri: str
+    """Specifies the value attribute of the UTCTiming field when utcTiming is set to HTTP-ISO,
+    HTTP-HEAD or HTTP-XSDATE"""
+
+
+class OriginEndpointEncryptionContractConfigurationDict(TypedDict, total=False):
+    """OriginEndpointEncryptionContractConfiguration as a plain dict: The configuration to use for
+    encrypting one or more content tracks separately for endpoints that use SPEKE 2.0."""
+
+    PresetSpeke20Audio: Required[
+        Literal["PRESET-AUDIO-1", "PRESET-AUDIO-2", "PRESET-AUDIO-3", "SHARED", "UNENCRYPTED"]
+    ]
+    """A collection of audio encryption presets."""
+    PresetSpeke20Video: Required[
+        Literal[
+            "PRESET-VIDEO-1",
+            "PRESET-VIDEO-2",
+            "PRESET-VIDEO-3",
+            "PRESET-VIDEO-4",
+            "PRESET-VIDEO-5",
+            "PRESET-VIDEO-6",
+            "PRESET-VIDEO-7",
+            "PRESET-VIDEO-8",
+            "SHARED",
+            "UNENCRYPTED",
+        ]
+    ]
+    """A collection of video encryption presets."""
+
+
+class OriginEndpointHlsPackageDict(TypedDict, total=False):
+    """OriginEndpointHlsPackage as a plain dict: An HTTP Live Streaming (HLS) packaging
+    configuration."""
+
+    AdMarkers: Literal["NONE", "SCTE35_ENHANCED", "PASSTHROUGH", "DATERANGE"]
+    """This setting controls how ad markers are included in the packaged OriginEndpoint. "NONE" will
+    omit all SCTE-35 ad markers from the output. "PASSTHROUGH" causes the manifest to contain a copy
+    of the SCTE-35 ad markers (comments) taken directly from the input HTTP Live Streaming (HLS)
+    manifest. "SCTE35_ENHANCED" generates ad markers and blackout tags based on SCTE-35 messages in
+    the input source. "DATERANGE" inserts EXT-X-DATERANGE tags to signal ad and program transition
+    events in HLS and CMAF manifests. For this option, you must set a programDateTimeIntervalSeconds
+    value that is greater than 0."""
+    AdTriggers: list[
+        Literal[
+            "SPLICE_INSERT",
+            "BREAK",
+            "PROVIDER_ADVERTISEMENT",
+            "DISTRIBUTOR_ADVERTISEMENT",
+            "PROVIDER_PLACEMENT_OPPORTUNITY",
+            "DISTRIBUTOR_PLACEMENT_OPPORTUNITY",
+            "PROVIDER_OVERLAY_PLACEMENT_OPPORTUNITY",
+            "DISTRIBUTOR_OVERLAY_PLACEMENT_OPPORTUNITY",
+        ]
+    ]
+    """A list of SCTE-35 message types that are treated as ad markers in the output. If empty, no ad
+    markers are output. Specify multiple items to create ad markers for all of the included message
+    types."""
+    AdsOnDeliveryRestrictions: Literal["NONE", "RESTRICTED", "UNRESTRICTED", "BOTH"]
+    """This setting allows the delivery restriction flags on SCTE-35 segmentation descriptors to
+    determine whether a message signals an ad. Choosing "NONE" means no SCTE-35 messages become ads.
+    Choosing "RESTRICTED" means SCTE-35 messages of the types specified in AdTriggers that contain
+    delivery restrictions will be treated as ads. Choosing "UNRESTRICTED" means SCTE-35 messages of
+    the types specified in AdTriggers that do not contain delivery restrictions will be treated as
+    ads. Choosing "BOTH" means all SCTE-35 messages of the types specified in AdTriggers will be
+    treated as ads. Note that Splice Insert messages do not have these flags and are always treated
+    as ads if specified in AdTriggers."""
+    Encryption: HlsEncryptionDict
+    """An HTTP Live Streaming (HLS) encryption configuration."""
+    IncludeDvbSubtitles: bool
+    """When enabled, MediaPackage passes through digital video broadcasting (DVB) subtitles into the
+    output."""
+    IncludeIframeOnlyStream: bool
+    """When enabled, an I-Frame only stream will be included in the output."""
+    PlaylistType: Literal["NONE", "EVENT", "VOD"]
+    """The HTTP Live Streaming (HLS) playlist type. When either "EVENT" or "VOD" is specified, a
+    corresponding EXT-X-PLAYLIST-TYPE entry will be included in the media playlist."""
+    PlaylistWindowSeconds: int
+    """Time window (in seconds) contained in each parent manifest."""
+    ProgramDateTimeIntervalSeconds: int
+    """The interval (in seconds) between each EXT-X-PROGRAM-DATE-TIME tag inserted into manifests.
+    Additionally, when an interval is specified ID3Timed Metadata messages will be generated every 5
+    seconds using the ingest time of the content. If the interval is not specified, or set to 0,
+    then no EXT-X-PROGRAM-DATE-TIME tags will be inserted into manifests and no ID3Timed Metadata
+    messages will be generated. Note that irrespective of this parameter, if any ID3 Timed Metadata
+    is found in HTTP Live Streaming (HLS) input, it will be passed through to HLS output."""
+    SegmentDurationSeconds: int
+    """Duration (in seconds) of each fragment. Actual fragments will be rounded to the nearest
+    multiple of the source fragment duration."""
+    StreamSelection: OriginEndpointStreamSelectionDict
+    """A StreamSelection configuration."""
+    UseAudioRenditionGroup: bool
+    """When enabled, audio streams will be placed in rendition groups in the output."""
+
+
+class OriginEndpointMssPackageDict(TypedDict, total=False):
+    """OriginEndpointMssPackage as a plain dict: A Microsoft Smooth Streaming (MSS) packaging
+    configuration."""
+
+    Encryption: MssEncryptionDict
+    """A Microsoft Smooth Streaming (MSS) encryption configuration."""
+    ManifestWindowSeconds: int
+    """The time window (in seconds) contained in each manifest."""
+    SegmentDurationSeconds: int
+    """The duration (in seconds) of each segment."""
+    StreamSelection: OriginEndpointStreamSelectionDict
+    """A StreamSelection configuration."""
+
+
+class OriginEndpointSpekeKeyProviderDict(TypedDict, total=False):
+    """OriginEndpointSpekeKeyProvider as a plain dict: A configuration for accessing an external
+    Secure Packager and Encoder Key Exchange (SPEKE) service that will provide encryption keys."""
+
+    CertificateArn: str
+    """An Amazon Resource Name (ARN) of a Certificate Manager certificate that MediaPackage will use
+    for enforcing secure end-to-end data transfer with the key provider service."""
+    EncryptionContractConfiguration: OriginEndpointEncryptionContractConfigurationDict
+    """The configuration to use for encrypting one or more content tracks separately for endpoints
+    that use SPEKE 2.0."""
+    ResourceId: Required[str]
+    """The resource ID to include in key requests."""
+    RoleArn: Required[str]
+    """An Amazon Resource Name (ARN) of an IAM role that AWS Elemental MediaPackage will assume when
+    accessing the key provider service."""
+    SystemIds: Required[list[str]]
+    """The system IDs to include in key requests."""
+    Url: Required[str]
+    """The URL of the external key provider service."""
+
+
+class OriginEndpointStreamSelectionDict(TypedDict, total=False):
+    """OriginEndpointStreamSelection as a plain dict: A StreamSelection configuration."""
+
+    MaxVideoBitsPerSecond: int
+    """The maximum video bitrate (bps) to include in output."""
+    MinVideoBitsPerSecond: int
+    """The minimum video bitrate (bps) to include in output."""
+    StreamOrder: Literal["ORIGINAL", "VIDEO_BITRATE_ASCENDING", "VIDEO_BITRATE_DESCENDING"]
+    """A directive that determines the order of streams in the output."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Type: str."""
+    Value: Required[str]
+    """Type: str."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::MediaPackage::OriginEndpoint",
     schema_file="aws-mediapackage-originendpoint.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=("/Arn", "/Url"),
     create_only=("/Id",),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("Id", "ChannelId"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -303,304 +485,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AdsOnDeliveryRestrictions": {
-            "enum": ["NONE", "RESTRICTED", "UNRESTRICTED", "BOTH"],
-            "type": "string",
-        },
-        "Authorization": {
-            "additionalProperties": False,
-            "properties": {
-                "CdnIdentifierSecret": {"type": "string"},
-                "SecretsRoleArn": {"type": "string"},
-            },
-            "required": ["SecretsRoleArn", "CdnIdentifierSecret"],
-            "type": "object",
-        },
-        "CmafEncryption": {
-            "additionalProperties": False,
-            "properties": {
-                "ConstantInitializationVector": {
-                    "maxLength": 32,
-                    "minLength": 32,
-                    "pattern": "\\A[0-9a-fA-F]+\\Z",
-                    "type": "string",
-                },
-                "EncryptionMethod": {"enum": ["SAMPLE_AES", "AES_CTR"], "type": "string"},
-                "KeyRotationIntervalSeconds": {"type": "integer"},
-                "SpekeKeyProvider": {"$ref": "#/definitions/SpekeKeyProvider"},
-            },
-            "required": ["SpekeKeyProvider"],
-            "type": "object",
-        },
-        "CmafPackage": {
-            "additionalProperties": False,
-            "properties": {
-                "Encryption": {"$ref": "#/definitions/CmafEncryption"},
-                "HlsManifests": {"items": {"$ref": "#/definitions/HlsManifest"}, "type": "array"},
-                "SegmentDurationSeconds": {"type": "integer"},
-                "SegmentPrefix": {"type": "string"},
-                "StreamSelection": {"$ref": "#/definitions/StreamSelection"},
-            },
-            "type": "object",
-        },
-        "DashEncryption": {
-            "additionalProperties": False,
-            "properties": {
-                "KeyRotationIntervalSeconds": {"type": "integer"},
-                "SpekeKeyProvider": {"$ref": "#/definitions/SpekeKeyProvider"},
-            },
-            "required": ["SpekeKeyProvider"],
-            "type": "object",
-        },
-        "DashPackage": {
-            "additionalProperties": False,
-            "properties": {
-                "AdTriggers": {
-                    "items": {
-                        "enum": [
-                            "SPLICE_INSERT",
-                            "BREAK",
-                            "PROVIDER_ADVERTISEMENT",
-                            "DISTRIBUTOR_ADVERTISEMENT",
-                            "PROVIDER_PLACEMENT_OPPORTUNITY",
-                            "DISTRIBUTOR_PLACEMENT_OPPORTUNITY",
-                            "PROVIDER_OVERLAY_PLACEMENT_OPPORTUNITY",
-                            "DISTRIBUTOR_OVERLAY_PLACEMENT_OPPORTUNITY",
-                        ],
-                        "type": "string",
-                    },
-                    "type": "array",
-                },
-                "AdsOnDeliveryRestrictions": {"$ref": "#/definitions/AdsOnDeliveryRestrictions"},
-                "Encryption": {"$ref": "#/definitions/DashEncryption"},
-                "IncludeIframeOnlyStream": {"type": "boolean"},
-                "ManifestLayout": {
-                    "enum": ["FULL", "COMPACT", "DRM_TOP_LEVEL_COMPACT"],
-                    "type": "string",
-                },
-                "ManifestWindowSeconds": {"type": "integer"},
-                "MinBufferTimeSeconds": {"type": "integer"},
-                "MinUpdatePeriodSeconds": {"type": "integer"},
-                "PeriodTriggers": {"items": {"enum": ["ADS"], "type": "string"}, "type": "array"},
-                "Profile": {
-                    "enum": ["NONE", "HBBTV_1_5", "HYBRIDCAST", "DVB_DASH_2014"],
-                    "type": "string",
-                },
-                "SegmentDurationSeconds": {"type": "integer"},
-                "SegmentTemplateFormat": {
-                    "enum": ["NUMBER_WITH_TIMELINE", "TIME_WITH_TIMELINE", "NUMBER_WITH_DURATION"],
-                    "type": "string",
-                },
-                "StreamSelection": {"$ref": "#/definitions/StreamSelection"},
-                "SuggestedPresentationDelaySeconds": {"type": "integer"},
-                "UtcTiming": {
-                    "enum": ["HTTP-XSDATE", "HTTP-ISO", "HTTP-HEAD", "NONE"],
-                    "type": "string",
-                },
-                "UtcTimingUri": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "EncryptionContractConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "PresetSpeke20Audio": {
-                    "enum": [
-                        "PRESET-AUDIO-1",
-                        "PRESET-AUDIO-2",
-                        "PRESET-AUDIO-3",
-                        "SHARED",
-                        "UNENCRYPTED",
-                    ],
-                    "type": "string",
-                },
-                "PresetSpeke20Video": {
-                    "enum": [
-                        "PRESET-VIDEO-1",
-                        "PRESET-VIDEO-2",
-                        "PRESET-VIDEO-3",
-                        "PRESET-VIDEO-4",
-                        "PRESET-VIDEO-5",
-                        "PRESET-VIDEO-6",
-                        "PRESET-VIDEO-7",
-                        "PRESET-VIDEO-8",
-                        "SHARED",
-                        "UNENCRYPTED",
-                    ],
-                    "type": "string",
-                },
-            },
-            "required": ["PresetSpeke20Audio", "PresetSpeke20Video"],
-            "type": "object",
-        },
-        "HlsEncryption": {
-            "additionalProperties": False,
-            "properties": {
-                "ConstantInitializationVector": {"type": "string"},
-                "EncryptionMethod": {"enum": ["AES_128", "SAMPLE_AES"], "type": "string"},
-                "KeyRotationIntervalSeconds": {"type": "integer"},
-                "RepeatExtXKey": {"type": "boolean"},
-                "SpekeKeyProvider": {"$ref": "#/definitions/SpekeKeyProvider"},
-            },
-            "required": ["SpekeKeyProvider"],
-            "type": "object",
-        },
-        "HlsManifest": {
-            "additionalProperties": False,
-            "properties": {
-                "AdMarkers": {
-                    "enum": ["NONE", "SCTE35_ENHANCED", "PASSTHROUGH", "DATERANGE"],
-                    "type": "string",
-                },
-                "AdTriggers": {
-                    "items": {
-                        "enum": [
-                            "SPLICE_INSERT",
-                            "BREAK",
-                            "PROVIDER_ADVERTISEMENT",
-                            "DISTRIBUTOR_ADVERTISEMENT",
-                            "PROVIDER_PLACEMENT_OPPORTUNITY",
-                            "DISTRIBUTOR_PLACEMENT_OPPORTUNITY",
-                            "PROVIDER_OVERLAY_PLACEMENT_OPPORTUNITY",
-                            "DISTRIBUTOR_OVERLAY_PLACEMENT_OPPORTUNITY",
-                        ],
-                        "type": "string",
-                    },
-                    "type": "array",
-                },
-                "AdsOnDeliveryRestrictions": {"$ref": "#/definitions/AdsOnDeliveryRestrictions"},
-                "Id": {"type": "string"},
-                "IncludeIframeOnlyStream": {"type": "boolean"},
-                "ManifestName": {"type": "string"},
-                "PlaylistType": {"enum": ["NONE", "EVENT", "VOD"], "type": "string"},
-                "PlaylistWindowSeconds": {"type": "integer"},
-                "ProgramDateTimeIntervalSeconds": {"type": "integer"},
-                "Url": {"type": "string"},
-            },
-            "required": ["Id"],
-            "type": "object",
-        },
-        "HlsPackage": {
-            "additionalProperties": False,
-            "properties": {
-                "AdMarkers": {
-                    "enum": ["NONE", "SCTE35_ENHANCED", "PASSTHROUGH", "DATERANGE"],
-                    "type": "string",
-                },
-                "AdTriggers": {
-                    "items": {
-                        "enum": [
-                            "SPLICE_INSERT",
-                            "BREAK",
-                            "PROVIDER_ADVERTISEMENT",
-                            "DISTRIBUTOR_ADVERTISEMENT",
-                            "PROVIDER_PLACEMENT_OPPORTUNITY",
-                            "DISTRIBUTOR_PLACEMENT_OPPORTUNITY",
-                            "PROVIDER_OVERLAY_PLACEMENT_OPPORTUNITY",
-                            "DISTRIBUTOR_OVERLAY_PLACEMENT_OPPORTUNITY",
-                        ],
-                        "type": "string",
-                    },
-                    "type": "array",
-                },
-                "AdsOnDeliveryRestrictions": {"$ref": "#/definitions/AdsOnDeliveryRestrictions"},
-                "Encryption": {"$ref": "#/definitions/HlsEncryption"},
-                "IncludeDvbSubtitles": {"type": "boolean"},
-                "IncludeIframeOnlyStream": {"type": "boolean"},
-                "PlaylistType": {"enum": ["NONE", "EVENT", "VOD"], "type": "string"},
-                "PlaylistWindowSeconds": {"type": "integer"},
-                "ProgramDateTimeIntervalSeconds": {"type": "integer"},
-                "SegmentDurationSeconds": {"type": "integer"},
-                "StreamSelection": {"$ref": "#/definitions/StreamSelection"},
-                "UseAudioRenditionGroup": {"type": "boolean"},
-            },
-            "type": "object",
-        },
-        "MssEncryption": {
-            "additionalProperties": False,
-            "properties": {"SpekeKeyProvider": {"$ref": "#/definitions/SpekeKeyProvider"}},
-            "required": ["SpekeKeyProvider"],
-            "type": "object",
-        },
-        "MssPackage": {
-            "additionalProperties": False,
-            "properties": {
-                "Encryption": {"$ref": "#/definitions/MssEncryption"},
-                "ManifestWindowSeconds": {"type": "integer"},
-                "SegmentDurationSeconds": {"type": "integer"},
-                "StreamSelection": {"$ref": "#/definitions/StreamSelection"},
-            },
-            "type": "object",
-        },
-        "SpekeKeyProvider": {
-            "additionalProperties": False,
-            "properties": {
-                "CertificateArn": {"type": "string"},
-                "EncryptionContractConfiguration": {
-                    "$ref": "#/definitions/EncryptionContractConfiguration"
-                },
-                "ResourceId": {"type": "string"},
-                "RoleArn": {"type": "string"},
-                "SystemIds": {"items": {"type": "string"}, "type": "array"},
-                "Url": {"type": "string"},
-            },
-            "required": ["ResourceId", "SystemIds", "Url", "RoleArn"],
-            "type": "object",
-        },
-        "StreamSelection": {
-            "additionalProperties": False,
-            "properties": {
-                "MaxVideoBitsPerSecond": {"type": "integer"},
-                "MinVideoBitsPerSecond": {"type": "integer"},
-                "StreamOrder": {
-                    "enum": ["ORIGINAL", "VIDEO_BITRATE_ASCENDING", "VIDEO_BITRATE_DESCENDING"],
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"type": "string"},
-        "Authorization": {"$ref": "#/definitions/Authorization"},
-        "ChannelId": {"type": "string"},
-        "CmafPackage": {"$ref": "#/definitions/CmafPackage"},
-        "DashPackage": {"$ref": "#/definitions/DashPackage"},
-        "Description": {"type": "string"},
-        "HlsPackage": {"$ref": "#/definitions/HlsPackage"},
-        "Id": {
-            "maxLength": 256,
-            "minLength": 1,
-            "pattern": "\\A[0-9a-zA-Z-_]+\\Z",
-            "type": "string",
-        },
-        "ManifestName": {"type": "string"},
-        "MssPackage": {"$ref": "#/definitions/MssPackage"},
-        "Origination": {"enum": ["ALLOW", "DENY"], "type": "string"},
-        "StartoverWindowSeconds": {"type": "integer"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-        "TimeDelaySeconds": {"type": "integer"},
-        "Url": {"type": "string"},
-        "Whitelist": {"items": {"type": "string"}, "type": "array"},
-    },
-    "required": ["Id", "ChannelId"],
-}
-
 
 class OriginEndpoint(_Resource):
     """AWS::MediaPackage::OriginEndpoint: Resource schema for AWS::MediaPackage::OriginEndpoint
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Replaced when any of these change (create-only): Id.
+    Read-only attributes (known once deployed): Arn, Url.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-mediapackage-originendpoint.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -608,12 +502,15 @@ class OriginEndpoint(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "OriginEndpointAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "origin_endpoint.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The Amazon Resource Name (ARN) assigned to the OriginEndpoint."""
     Url: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The URL of the packaged OriginEndpoint for consumption."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Authorization: OriginEndpointAuthorizationDict
     ChannelId: str
     CmafPackage: OriginEndpointCmafPackageDict
@@ -629,44 +526,58 @@ class OriginEndpoint(_Resource):
     TimeDelaySeconds: int
     Whitelist: list[str]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ChannelId: str,
+        Id: str,
+        Authorization: OriginEndpointAuthorization | OriginEndpointAuthorizationDict | None = None,
+        CmafPackage: OriginEndpointCmafPackage | OriginEndpointCmafPackageDict | None = None,
+        DashPackage: OriginEndpointDashPackage | OriginEndpointDashPackageDict | None = None,
+        Description: str | None = None,
+        HlsPackage: OriginEndpointHlsPackage | OriginEndpointHlsPackageDict | None = None,
+        ManifestName: str | None = None,
+        MssPackage: OriginEndpointMssPackage | OriginEndpointMssPackageDict | None = None,
+        Origination: Literal["ALLOW", "DENY"] | None = None,
+        StartoverWindowSeconds: int | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        TimeDelaySeconds: int | None = None,
+        Whitelist: list[str] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::MediaPackage::OriginEndpoint; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ChannelId: str,
-            Id: str,
-            Authorization: OriginEndpointAuthorization
-            | OriginEndpointAuthorizationDict
-            | None = None,
-            CmafPackage: OriginEndpointCmafPackage | OriginEndpointCmafPackageDict | None = None,
-            DashPackage: OriginEndpointDashPackage | OriginEndpointDashPackageDict | None = None,
-            Description: str | None = None,
-            HlsPackage: OriginEndpointHlsPackage | OriginEndpointHlsPackageDict | None = None,
-            ManifestName: str | None = None,
-            MssPackage: OriginEndpointMssPackage | OriginEndpointMssPackageDict | None = None,
-            Origination: Literal["ALLOW", "DENY"] | None = None,
-            StartoverWindowSeconds: int | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            TimeDelaySeconds: int | None = None,
-            Whitelist: list[str] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::MediaPackage::OriginEndpoint; `await` it inside an App to deploy it.
-
-            ChannelId: The ID of the Channel the OriginEndpoint is associated with.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ChannelId: The ID of the Channel the OriginEndpoint is associated with. Required.
+            Id: The ID of the OriginEndpoint. Create-only: changing it replaces the resource.
+                Required.
+            Authorization: CDN Authorization credentials
+            CmafPackage: A Common Media Application Format (CMAF) packaging configuration.
+            DashPackage: A Dynamic Adaptive Streaming over HTTP (DASH) packaging configuration.
             Description: A short text description of the OriginEndpoint.
-            Id: The ID of the OriginEndpoint.
+            HlsPackage: An HTTP Live Streaming (HLS) packaging configuration.
             ManifestName: A short string appended to the end of the OriginEndpoint URL.
-            Origination: Control whether origination of video is allowed for this OriginEndpoint.
-            StartoverWindowSeconds: Maximum duration (seconds) of content to retain for startover playback.
+            MssPackage: A Microsoft Smooth Streaming (MSS) packaging configuration.
+            Origination: Control whether origination of video is allowed for this OriginEndpoint. If
+                set to ALLOW, the OriginEndpoint may by requested, pursuant to any other form of
+                access control. If set to DENY, the OriginEndpoint may not be requested. This can be
+                helpful for Live to VOD harvesting, or for temporarily disabling origination
+            StartoverWindowSeconds: Maximum duration (seconds) of content to retain for startover
+                playback. If not specified, startover playback will be disabled for the
+                OriginEndpoint.
             Tags: A collection of tags associated with a resource
             TimeDelaySeconds: Amount of delay (seconds) to enforce on the playback of live content.
-            Whitelist: A list of source IP CIDR blocks that will be allowed to access the OriginEndpoint.
+                If not specified, there will be no time delay in effect for the OriginEndpoint.
+            Whitelist: A list of source IP CIDR blocks that will be allowed to access the
+                OriginEndpoint.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -107,180 +111,256 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-CmafEncryptionDict = TypedDict(
-    "CmafEncryptionDict",
-    {
-        "SpekeKeyProvider": "Required[PackagingConfigurationSpekeKeyProviderDict]",
-    },
-    total=False,
-)
 
-DashEncryptionDict = TypedDict(
-    "DashEncryptionDict",
-    {
-        "SpekeKeyProvider": "Required[PackagingConfigurationSpekeKeyProviderDict]",
-    },
-    total=False,
-)
+class CmafEncryptionDict(TypedDict, total=False):
+    """CmafEncryption as a plain dict: A CMAF encryption configuration."""
 
-DashManifestDict = TypedDict(
-    "DashManifestDict",
-    {
-        "ManifestLayout": "Literal['FULL', 'COMPACT']",
-        "ManifestName": "str",
-        "MinBufferTimeSeconds": "int",
-        "Profile": "Literal['NONE', 'HBBTV_1_5']",
-        "ScteMarkersSource": "Literal['SEGMENTS', 'MANIFEST']",
-        "StreamSelection": "PackagingConfigurationStreamSelectionDict",
-    },
-    total=False,
-)
+    SpekeKeyProvider: Required[PackagingConfigurationSpekeKeyProviderDict]
+    """A configuration for accessing an external Secure Packager and Encoder Key Exchange (SPEKE)
+    service that will provide encryption keys."""
 
-HlsEncryptionDict = TypedDict(
-    "HlsEncryptionDict",
-    {
-        "ConstantInitializationVector": "str",
-        "EncryptionMethod": "Literal['AES_128', 'SAMPLE_AES']",
-        "SpekeKeyProvider": "Required[PackagingConfigurationSpekeKeyProviderDict]",
-    },
-    total=False,
-)
 
-HlsManifestDict = TypedDict(
-    "HlsManifestDict",
-    {
-        "AdMarkers": "Literal['NONE', 'SCTE35_ENHANCED', 'PASSTHROUGH']",
-        "IncludeIframeOnlyStream": "bool",
-        "ManifestName": "str",
-        "ProgramDateTimeIntervalSeconds": "int",
-        "RepeatExtXKey": "bool",
-        "StreamSelection": "PackagingConfigurationStreamSelectionDict",
-    },
-    total=False,
-)
+class DashEncryptionDict(TypedDict, total=False):
+    """DashEncryption as a plain dict: A Dynamic Adaptive Streaming over HTTP (DASH) encryption
+    configuration."""
 
-MssEncryptionDict = TypedDict(
-    "MssEncryptionDict",
-    {
-        "SpekeKeyProvider": "Required[PackagingConfigurationSpekeKeyProviderDict]",
-    },
-    total=False,
-)
+    SpekeKeyProvider: Required[PackagingConfigurationSpekeKeyProviderDict]
+    """A configuration for accessing an external Secure Packager and Encoder Key Exchange (SPEKE)
+    service that will provide encryption keys."""
 
-MssManifestDict = TypedDict(
-    "MssManifestDict",
-    {
-        "ManifestName": "str",
-        "StreamSelection": "PackagingConfigurationStreamSelectionDict",
-    },
-    total=False,
-)
 
-PackagingConfigurationCmafPackageDict = TypedDict(
-    "PackagingConfigurationCmafPackageDict",
-    {
-        "Encryption": "CmafEncryptionDict",
-        "HlsManifests": "Required[list[HlsManifestDict]]",
-        "IncludeEncoderConfigurationInSegments": "bool",
-        "SegmentDurationSeconds": "int",
-    },
-    total=False,
-)
+class DashManifestDict(TypedDict, total=False):
+    """DashManifest as a plain dict: A DASH manifest configuration."""
 
-PackagingConfigurationDashPackageDict = TypedDict(
-    "PackagingConfigurationDashPackageDict",
-    {
-        "DashManifests": "Required[list[DashManifestDict]]",
-        "Encryption": "DashEncryptionDict",
-        "IncludeEncoderConfigurationInSegments": "bool",
-        "IncludeIframeOnlyStream": "bool",
-        "PeriodTriggers": "list[Literal['ADS']]",
-        "SegmentDurationSeconds": "int",
-        "SegmentTemplateFormat": "Literal['NUMBER_WITH_TIMELINE', 'TIME_WITH_TIMELINE', 'NUMBER_WITH_DURATION']",
-    },
-    total=False,
-)
+    ManifestLayout: Literal["FULL", "COMPACT"]
+    """Determines the position of some tags in the Media Presentation Description (MPD). When set to
+    FULL, elements like SegmentTemplate and ContentProtection are included in each Representation.
+    When set to COMPACT, duplicate elements are combined and presented at the AdaptationSet level."""
+    ManifestName: str
+    """An optional string to include in the name of the manifest."""
+    MinBufferTimeSeconds: int
+    """Minimum duration (in seconds) that a player will buffer media before starting the
+    presentation."""
+    Profile: Literal["NONE", "HBBTV_1_5"]
+    """The Dynamic Adaptive Streaming over HTTP (DASH) profile type. When set to "HBBTV_1_5", HbbTV
+    1.5 compliant output is enabled."""
+    ScteMarkersSource: Literal["SEGMENTS", "MANIFEST"]
+    """The source of scte markers used. When set to SEGMENTS, the scte markers are sourced from the
+    segments of the ingested content. When set to MANIFEST, the scte markers are sourced from the
+    manifest of the ingested content."""
+    StreamSelection: PackagingConfigurationStreamSelectionDict
+    """A StreamSelection configuration."""
 
-PackagingConfigurationEncryptionContractConfigurationDict = TypedDict(
-    "PackagingConfigurationEncryptionContractConfigurationDict",
-    {
-        "PresetSpeke20Audio": "Required[Literal['PRESET-AUDIO-1', 'PRESET-AUDIO-2', 'PRESET-AUDIO-3', 'SHARED', 'UNENCRYPTED']]",
-        "PresetSpeke20Video": "Required[Literal['PRESET-VIDEO-1', 'PRESET-VIDEO-2', 'PRESET-VIDEO-3', 'PRESET-VIDEO-4', 'PRESET-VIDEO-5', 'PRESET-VIDEO-6', 'PRESET-VIDEO-7', 'PRESET-VIDEO-8', 'SHARED', 'UNENCRYPTED']]",
-    },
-    total=False,
-)
 
-PackagingConfigurationHlsPackageDict = TypedDict(
-    "PackagingConfigurationHlsPackageDict",
-    {
-        "Encryption": "HlsEncryptionDict",
-        "HlsManifests": "Required[list[HlsManifestDict]]",
-        "IncludeDvbSubtitles": "bool",
-        "SegmentDurationSeconds": "int",
-        "UseAudioRenditionGroup": "bool",
-    },
-    total=False,
-)
+class HlsEncryptionDict(TypedDict, total=False):
+    """HlsEncryption as a plain dict: An HTTP Live Streaming (HLS) encryption configuration."""
 
-PackagingConfigurationMssPackageDict = TypedDict(
-    "PackagingConfigurationMssPackageDict",
-    {
-        "Encryption": "MssEncryptionDict",
-        "MssManifests": "Required[list[MssManifestDict]]",
-        "SegmentDurationSeconds": "int",
-    },
-    total=False,
-)
+    ConstantInitializationVector: str
+    """An HTTP Live Streaming (HLS) encryption configuration."""
+    EncryptionMethod: Literal["AES_128", "SAMPLE_AES"]
+    """The encryption method to use."""
+    SpekeKeyProvider: Required[PackagingConfigurationSpekeKeyProviderDict]
+    """A configuration for accessing an external Secure Packager and Encoder Key Exchange (SPEKE)
+    service that will provide encryption keys."""
 
-PackagingConfigurationSpekeKeyProviderDict = TypedDict(
-    "PackagingConfigurationSpekeKeyProviderDict",
-    {
-        "EncryptionContractConfiguration": "PackagingConfigurationEncryptionContractConfigurationDict",
-        "RoleArn": "Required[str]",
-        "SystemIds": "Required[list[str]]",
-        "Url": "Required[str]",
-    },
-    total=False,
-)
 
-PackagingConfigurationStreamSelectionDict = TypedDict(
-    "PackagingConfigurationStreamSelectionDict",
-    {
-        "MaxVideoBitsPerSecond": "int",
-        "MinVideoBitsPerSecond": "int",
-        "StreamOrder": "Literal['ORIGINAL', 'VIDEO_BITRATE_ASCENDING', 'VIDEO_BITRATE_DESCENDING']",
-    },
-    total=False,
-)
+class HlsManifestDict(TypedDict, total=False):
+    """HlsManifest as a plain dict: An HTTP Live Streaming (HLS) manifest configuration."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    AdMarkers: Literal["NONE", "SCTE35_ENHANCED", "PASSTHROUGH"]
+    """This setting controls how ad markers are included in the packaged OriginEndpoint. "NONE" will
+    omit all SCTE-35 ad markers from the output. "PASSTHROUGH" causes the manifest to contain a copy
+    of the SCTE-35 ad markers (comments) taken directly from the input HTTP Live Streaming (HLS)
+    manifest. "SCTE35_ENHANCED" generates ad markers and blackout tags based on SCTE-35 messages in
+    the input source."""
+    IncludeIframeOnlyStream: bool
+    """When enabled, an I-Frame only stream will be included in the output."""
+    ManifestName: str
+    """An optional string to include in the name of the manifest."""
+    ProgramDateTimeIntervalSeconds: int
+    """The interval (in seconds) between each EXT-X-PROGRAM-DATE-TIME tag inserted into manifests.
+    Additionally, when an interval is specified ID3Timed Metadata messages will be generated every 5
+    seconds using the ingest time of the content. If the interval is not specified, or set to 0,
+    then no EXT-X-PROGRAM-DATE-TIME tags will be inserted into manifests and no ID3Timed Metadata
+    messages will be generated. Note that irrespective of this parameter, if any ID3 Timed Metadata
+    is found in HTTP Live Streaming (HLS) input, it will be passed through to HLS output."""
+    RepeatExtXKey: bool
+    """When enabled, the EXT-X-KEY tag will be repeated in output manifests."""
+    StreamSelection: PackagingConfigurationStreamSelectionDict
+    """A StreamSelection configuration."""
 
+
+class MssEncryptionDict(TypedDict, total=False):
+    """MssEncryption as a plain dict: A CMAF encryption configuration."""
+
+    SpekeKeyProvider: Required[PackagingConfigurationSpekeKeyProviderDict]
+    """A configuration for accessing an external Secure Packager and Encoder Key Exchange (SPEKE)
+    service that will provide encryption keys."""
+
+
+class MssManifestDict(TypedDict, total=False):
+    """MssManifest as a plain dict: A Microsoft Smooth Streaming (MSS) manifest configuration."""
+
+    ManifestName: str
+    """An optional string to include in the name of the manifest."""
+    StreamSelection: PackagingConfigurationStreamSelectionDict
+    """A StreamSelection configuration."""
+
+
+class PackagingConfigurationCmafPackageDict(TypedDict, total=False):
+    """PackagingConfigurationCmafPackage as a plain dict: A CMAF packaging configuration."""
+
+    Encryption: CmafEncryptionDict
+    """A CMAF encryption configuration."""
+    HlsManifests: Required[list[HlsManifestDict]]
+    """A list of HLS manifest configurations."""
+    IncludeEncoderConfigurationInSegments: bool
+    """When includeEncoderConfigurationInSegments is set to true, MediaPackage places your encoder's
+    Sequence Parameter Set (SPS), Picture Parameter Set (PPS), and Video Parameter Set (VPS)
+    metadata in every video segment instead of in the init fragment. This lets you use different
+    SPS/PPS/VPS settings for your assets during content playback."""
+    SegmentDurationSeconds: int
+    """Duration (in seconds) of each fragment. Actual fragments will be rounded to the nearest
+    multiple of the source fragment duration."""
+
+
+class PackagingConfigurationDashPackageDict(TypedDict, total=False):
+    """PackagingConfigurationDashPackage as a plain dict: A Dynamic Adaptive Streaming over HTTP
+    (DASH) packaging configuration."""
+
+    DashManifests: Required[list[DashManifestDict]]
+    """A list of DASH manifest configurations."""
+    Encryption: DashEncryptionDict
+    """A Dynamic Adaptive Streaming over HTTP (DASH) encryption configuration."""
+    IncludeEncoderConfigurationInSegments: bool
+    """When includeEncoderConfigurationInSegments is set to true, MediaPackage places your encoder's
+    Sequence Parameter Set (SPS), Picture Parameter Set (PPS), and Video Parameter Set (VPS)
+    metadata in every video segment instead of in the init fragment. This lets you use different
+    SPS/PPS/VPS settings for your assets during content playback."""
+    IncludeIframeOnlyStream: bool
+    """When enabled, an I-Frame only stream will be included in the output."""
+    PeriodTriggers: list[Literal["ADS"]]
+    """A list of triggers that controls when the outgoing Dynamic Adaptive Streaming over HTTP
+    (DASH) Media Presentation Description (MPD) will be partitioned into multiple periods. If empty,
+    the content will not be partitioned into more than one period. If the list contains "ADS", new
+    periods will be created where the Asset contains SCTE-35 ad markers."""
+    SegmentDurationSeconds: int
+    """Duration (in seconds) of each fragment. Actual fragments will be rounded to the nearest
+    multiple of the source fragment duration."""
+    SegmentTemplateFormat: Literal[
+        "NUMBER_WITH_TIMELINE", "TIME_WITH_TIMELINE", "NUMBER_WITH_DURATION"
+    ]
+    """Determines the type of SegmentTemplate included in the Media Presentation Description (MPD).
+    When set to NUMBER_WITH_TIMELINE, a full timeline is presented in each SegmentTemplate, with
+    $Number$ media URLs. When set to TIME_WITH_TIMELINE, a full timeline is presented in each
+    SegmentTemplate, with $Time$ media URLs. When set to NUMBER_WITH_DURATION, only a duration is
+    included in each SegmentTemplate, with $Number$ media URLs."""
+
+
+class PackagingConfigurationEncryptionContractConfigurationDict(TypedDict, total=False):
+    """PackagingConfigurationEncryptionContractConfiguration as a plain dict: The configuration to
+    use for encrypting one or more content tracks separately for endpoints that use SPEKE 2.0."""
+
+    PresetSpeke20Audio: Required[
+        Literal["PRESET-AUDIO-1", "PRESET-AUDIO-2", "PRESET-AUDIO-3", "SHARED", "UNENCRYPTED"]
+    ]
+    """A collection of audio encryption presets."""
+    PresetSpeke20Video: Required[
+        Literal[
+            "PRESET-VIDEO-1",
+            "PRESET-VIDEO-2",
+            "PRESET-VIDEO-3",
+            "PRESET-VIDEO-4",
+            "PRESET-VIDEO-5",
+            "PRESET-VIDEO-6",
+            "PRESET-VIDEO-7",
+            "PRESET-VIDEO-8",
+            "SHARED",
+            "UNENCRYPTED",
+        ]
+    ]
+    """A collection of video encryption presets."""
+
+
+class PackagingConfigurationHlsPackageDict(TypedDict, total=False):
+    """PackagingConfigurationHlsPackage as a plain dict: An HTTP Live Streaming (HLS) packaging
+    configuration."""
+
+    Encryption: HlsEncryptionDict
+    """An HTTP Live Streaming (HLS) encryption configuration."""
+    HlsManifests: Required[list[HlsManifestDict]]
+    """A list of HLS manifest configurations."""
+    IncludeDvbSubtitles: bool
+    """When enabled, MediaPackage passes through digital video broadcasting (DVB) subtitles into the
+    output."""
+    SegmentDurationSeconds: int
+    """Duration (in seconds) of each fragment. Actual fragments will be rounded to the nearest
+    multiple of the source fragment duration."""
+    UseAudioRenditionGroup: bool
+    """When enabled, audio streams will be placed in rendition groups in the output."""
+
+
+class PackagingConfigurationMssPackageDict(TypedDict, total=False):
+    """PackagingConfigurationMssPackage as a plain dict: A Microsoft Smooth Streaming (MSS)
+    PackagingConfiguration."""
+
+    Encryption: MssEncryptionDict
+    """A CMAF encryption configuration."""
+    MssManifests: Required[list[MssManifestDict]]
+    """A list of MSS manifest configurations."""
+    SegmentDurationSeconds: int
+    """Duration (in seconds) of each fragment. Actual fragments will be rounded to the nearest
+    multiple of the source fragment duration."""
+
+
+class PackagingConfigurationSpekeKeyProviderDict(TypedDict, total=False):
+    """PackagingConfigurationSpekeKeyProvider as a plain dict: A configuration for accessing an
+    external Secure Packager and Encoder Key Exchange (SPEKE) service that will provide encryption
+    keys."""
+
+    EncryptionContractConfiguration: PackagingConfigurationEncryptionContractConfigurationDict
+    """The configuration to use for encrypting one or more content tracks separately for endpoints
+    that use SPEKE 2.0."""
+    RoleArn: Required[str]
+    """An Amazon Resource Name (ARN) of an IAM role that AWS Elemental MediaPackage will assume when
+    accessing the key provider service."""
+    SystemIds: Required[list[str]]
+    """The system IDs to include in key requests."""
+    Url: Required[str]
+    """The URL of the external key provider service."""
+
+
+class PackagingConfigurationStreamSelectionDict(TypedDict, total=False):
+    """PackagingConfigurationStreamSelection as a plain dict: A StreamSelection configuration."""
+
+    MaxVideoBitsPerSecond: int
+    """The maximum video bitrate (bps) to include in output."""
+    MinVideoBitsPerSecond: int
+    """The minimum video bitrate (bps) to include in output."""
+    StreamOrder: Literal["ORIGINAL", "VIDEO_BITRATE_ASCENDING", "VIDEO_BITRATE_DESCENDING"]
+    """A directive that determines the order of streams in the output."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Type: str."""
+    Value: Required[str]
+    """Type: str."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::MediaPackage::PackagingConfiguration",
     schema_file="aws-mediapackage-packagingconfiguration.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=("/Arn",),
     create_only=("/Id",),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("PackagingGroupId", "Id"),
-    list_required=(),
     tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
         tag_updatable=False,
-        tag_property="/Tags",
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -289,205 +369,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "CmafEncryption": {
-            "additionalProperties": False,
-            "properties": {"SpekeKeyProvider": {"$ref": "#/definitions/SpekeKeyProvider"}},
-            "required": ["SpekeKeyProvider"],
-            "type": "object",
-        },
-        "CmafPackage": {
-            "additionalProperties": False,
-            "properties": {
-                "Encryption": {"$ref": "#/definitions/CmafEncryption"},
-                "HlsManifests": {"items": {"$ref": "#/definitions/HlsManifest"}, "type": "array"},
-                "IncludeEncoderConfigurationInSegments": {"type": "boolean"},
-                "SegmentDurationSeconds": {"$ref": "#/definitions/SegmentDurationSeconds"},
-            },
-            "required": ["HlsManifests"],
-            "type": "object",
-        },
-        "DashEncryption": {
-            "additionalProperties": False,
-            "properties": {"SpekeKeyProvider": {"$ref": "#/definitions/SpekeKeyProvider"}},
-            "required": ["SpekeKeyProvider"],
-            "type": "object",
-        },
-        "DashManifest": {
-            "additionalProperties": False,
-            "properties": {
-                "ManifestLayout": {"enum": ["FULL", "COMPACT"], "type": "string"},
-                "ManifestName": {"$ref": "#/definitions/ManifestName"},
-                "MinBufferTimeSeconds": {"type": "integer"},
-                "Profile": {"enum": ["NONE", "HBBTV_1_5"], "type": "string"},
-                "ScteMarkersSource": {"enum": ["SEGMENTS", "MANIFEST"], "type": "string"},
-                "StreamSelection": {"$ref": "#/definitions/StreamSelection"},
-            },
-            "type": "object",
-        },
-        "DashPackage": {
-            "additionalProperties": False,
-            "properties": {
-                "DashManifests": {"items": {"$ref": "#/definitions/DashManifest"}, "type": "array"},
-                "Encryption": {"$ref": "#/definitions/DashEncryption"},
-                "IncludeEncoderConfigurationInSegments": {"type": "boolean"},
-                "IncludeIframeOnlyStream": {"type": "boolean"},
-                "PeriodTriggers": {"items": {"enum": ["ADS"], "type": "string"}, "type": "array"},
-                "SegmentDurationSeconds": {"$ref": "#/definitions/SegmentDurationSeconds"},
-                "SegmentTemplateFormat": {
-                    "enum": ["NUMBER_WITH_TIMELINE", "TIME_WITH_TIMELINE", "NUMBER_WITH_DURATION"],
-                    "type": "string",
-                },
-            },
-            "required": ["DashManifests"],
-            "type": "object",
-        },
-        "EncryptionContractConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "PresetSpeke20Audio": {
-                    "enum": [
-                        "PRESET-AUDIO-1",
-                        "PRESET-AUDIO-2",
-                        "PRESET-AUDIO-3",
-                        "SHARED",
-                        "UNENCRYPTED",
-                    ],
-                    "type": "string",
-                },
-                "PresetSpeke20Video": {
-                    "enum": [
-                        "PRESET-VIDEO-1",
-                        "PRESET-VIDEO-2",
-                        "PRESET-VIDEO-3",
-                        "PRESET-VIDEO-4",
-                        "PRESET-VIDEO-5",
-                        "PRESET-VIDEO-6",
-                        "PRESET-VIDEO-7",
-                        "PRESET-VIDEO-8",
-                        "SHARED",
-                        "UNENCRYPTED",
-                    ],
-                    "type": "string",
-                },
-            },
-            "required": ["PresetSpeke20Audio", "PresetSpeke20Video"],
-            "type": "object",
-        },
-        "HlsEncryption": {
-            "additionalProperties": False,
-            "properties": {
-                "ConstantInitializationVector": {"type": "string"},
-                "EncryptionMethod": {"enum": ["AES_128", "SAMPLE_AES"], "type": "string"},
-                "SpekeKeyProvider": {"$ref": "#/definitions/SpekeKeyProvider"},
-            },
-            "required": ["SpekeKeyProvider"],
-            "type": "object",
-        },
-        "HlsManifest": {
-            "additionalProperties": False,
-            "properties": {
-                "AdMarkers": {"enum": ["NONE", "SCTE35_ENHANCED", "PASSTHROUGH"], "type": "string"},
-                "IncludeIframeOnlyStream": {"type": "boolean"},
-                "ManifestName": {"$ref": "#/definitions/ManifestName"},
-                "ProgramDateTimeIntervalSeconds": {"type": "integer"},
-                "RepeatExtXKey": {"type": "boolean"},
-                "StreamSelection": {"$ref": "#/definitions/StreamSelection"},
-            },
-            "type": "object",
-        },
-        "HlsPackage": {
-            "additionalProperties": False,
-            "properties": {
-                "Encryption": {"$ref": "#/definitions/HlsEncryption"},
-                "HlsManifests": {"items": {"$ref": "#/definitions/HlsManifest"}, "type": "array"},
-                "IncludeDvbSubtitles": {"type": "boolean"},
-                "SegmentDurationSeconds": {"$ref": "#/definitions/SegmentDurationSeconds"},
-                "UseAudioRenditionGroup": {"type": "boolean"},
-            },
-            "required": ["HlsManifests"],
-            "type": "object",
-        },
-        "ManifestName": {"type": "string"},
-        "MssEncryption": {
-            "additionalProperties": False,
-            "properties": {"SpekeKeyProvider": {"$ref": "#/definitions/SpekeKeyProvider"}},
-            "required": ["SpekeKeyProvider"],
-            "type": "object",
-        },
-        "MssManifest": {
-            "additionalProperties": False,
-            "properties": {
-                "ManifestName": {"$ref": "#/definitions/ManifestName"},
-                "StreamSelection": {"$ref": "#/definitions/StreamSelection"},
-            },
-            "type": "object",
-        },
-        "MssPackage": {
-            "additionalProperties": False,
-            "properties": {
-                "Encryption": {"$ref": "#/definitions/MssEncryption"},
-                "MssManifests": {"items": {"$ref": "#/definitions/MssManifest"}, "type": "array"},
-                "SegmentDurationSeconds": {"$ref": "#/definitions/SegmentDurationSeconds"},
-            },
-            "required": ["MssManifests"],
-            "type": "object",
-        },
-        "RoleArn": {"type": "string"},
-        "SegmentDurationSeconds": {"type": "integer"},
-        "SpekeKeyProvider": {
-            "additionalProperties": False,
-            "properties": {
-                "EncryptionContractConfiguration": {
-                    "$ref": "#/definitions/EncryptionContractConfiguration"
-                },
-                "RoleArn": {"$ref": "#/definitions/RoleArn"},
-                "SystemIds": {"items": {"type": "string"}, "type": "array"},
-                "Url": {"type": "string"},
-            },
-            "required": ["RoleArn", "SystemIds", "Url"],
-            "type": "object",
-        },
-        "StreamSelection": {
-            "additionalProperties": False,
-            "properties": {
-                "MaxVideoBitsPerSecond": {"type": "integer"},
-                "MinVideoBitsPerSecond": {"type": "integer"},
-                "StreamOrder": {
-                    "enum": ["ORIGINAL", "VIDEO_BITRATE_ASCENDING", "VIDEO_BITRATE_DESCENDING"],
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"type": "string"},
-        "CmafPackage": {"$ref": "#/definitions/CmafPackage"},
-        "DashPackage": {"$ref": "#/definitions/DashPackage"},
-        "HlsPackage": {"$ref": "#/definitions/HlsPackage"},
-        "Id": {"type": "string"},
-        "MssPackage": {"$ref": "#/definitions/MssPackage"},
-        "PackagingGroupId": {"type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-    },
-    "required": ["PackagingGroupId", "Id"],
-}
-
 
 class PackagingConfiguration(_Resource):
-    """AWS::MediaPackage::PackagingConfiguration: Resource schema for AWS::MediaPackage::PackagingConfiguration
+    """AWS::MediaPackage::PackagingConfiguration: Resource schema for
+    AWS::MediaPackage::PackagingConfiguration
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Replaced when any of these change (create-only): Id.
+    Read-only attributes (known once deployed): Arn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-mediapackage-packagingconfiguration.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -497,11 +389,15 @@ class PackagingConfiguration(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "PackagingConfigurationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "packaging_configuration.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The ARN of the PackagingConfiguration."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     CmafPackage: PackagingConfigurationCmafPackageDict
     DashPackage: PackagingConfigurationDashPackageDict
     HlsPackage: PackagingConfigurationHlsPackageDict
@@ -510,41 +406,45 @@ class PackagingConfiguration(_Resource):
     PackagingGroupId: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Id: str,
+        PackagingGroupId: str,
+        CmafPackage: PackagingConfigurationCmafPackage
+        | PackagingConfigurationCmafPackageDict
+        | None = None,
+        DashPackage: PackagingConfigurationDashPackage
+        | PackagingConfigurationDashPackageDict
+        | None = None,
+        HlsPackage: PackagingConfigurationHlsPackage
+        | PackagingConfigurationHlsPackageDict
+        | None = None,
+        MssPackage: PackagingConfigurationMssPackage
+        | PackagingConfigurationMssPackageDict
+        | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::MediaPackage::PackagingConfiguration; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Id: str,
-            PackagingGroupId: str,
-            CmafPackage: PackagingConfigurationCmafPackage
-            | PackagingConfigurationCmafPackageDict
-            | None = None,
-            DashPackage: PackagingConfigurationDashPackage
-            | PackagingConfigurationDashPackageDict
-            | None = None,
-            HlsPackage: PackagingConfigurationHlsPackage
-            | PackagingConfigurationHlsPackageDict
-            | None = None,
-            MssPackage: PackagingConfigurationMssPackage
-            | PackagingConfigurationMssPackageDict
-            | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::MediaPackage::PackagingConfiguration; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Id: The ID of the PackagingConfiguration. Create-only: changing it replaces the
+                resource. Required.
+            PackagingGroupId: The ID of a PackagingGroup. Required.
             CmafPackage: A CMAF packaging configuration.
             DashPackage: A Dynamic Adaptive Streaming over HTTP (DASH) packaging configuration.
             HlsPackage: An HTTP Live Streaming (HLS) packaging configuration.
-            Id: The ID of the PackagingConfiguration.
             MssPackage: A Microsoft Smooth Streaming (MSS) PackagingConfiguration.
-            PackagingGroupId: The ID of a PackagingGroup.
             Tags: A collection of tags associated with a resource
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

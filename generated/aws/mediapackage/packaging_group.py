@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,51 +63,46 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-LogConfigurationDict = TypedDict(
-    "LogConfigurationDict",
-    {
-        "LogGroupName": "str",
-    },
-    total=False,
-)
 
-PackagingGroupAuthorizationDict = TypedDict(
-    "PackagingGroupAuthorizationDict",
-    {
-        "CdnIdentifierSecret": "Required[str]",
-        "SecretsRoleArn": "Required[str]",
-    },
-    total=False,
-)
+class LogConfigurationDict(TypedDict, total=False):
+    """LogConfiguration as a plain dict."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    LogGroupName: str
+    """Sets a custom AWS CloudWatch log group name for egress logs. If a log group name isn't
+    specified, the default name is used: /aws/MediaPackage/VodEgressAccessLogs."""
 
+
+class PackagingGroupAuthorizationDict(TypedDict, total=False):
+    """PackagingGroupAuthorization as a plain dict."""
+
+    CdnIdentifierSecret: Required[str]
+    """The Amazon Resource Name (ARN) for the secret in AWS Secrets Manager that is used for CDN
+    authorization."""
+    SecretsRoleArn: Required[str]
+    """The Amazon Resource Name (ARN) for the IAM role that allows MediaPackage to communicate with
+    AWS Secrets Manager."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Type: str."""
+    Value: Required[str]
+    """Type: str."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::MediaPackage::PackagingGroup",
     schema_file="aws-mediapackage-packaginggroup.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=("/Arn", "/DomainName"),
     create_only=("/Id", "/Tags"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("Id",),
-    list_required=(),
     tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
         tag_updatable=False,
-        tag_property="/Tags",
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -113,59 +112,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Authorization": {
-            "additionalProperties": False,
-            "properties": {
-                "CdnIdentifierSecret": {"type": "string"},
-                "SecretsRoleArn": {"type": "string"},
-            },
-            "required": ["CdnIdentifierSecret", "SecretsRoleArn"],
-            "type": "object",
-        },
-        "LogConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "LogGroupName": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "\\A\\/aws\\/MediaPackage\\/[0-9a-zA-Z-_\\/\\.#]+\\Z",
-                    "type": "string",
-                }
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"type": "string"},
-        "Authorization": {"$ref": "#/definitions/Authorization"},
-        "DomainName": {"type": "string"},
-        "EgressAccessLogs": {"$ref": "#/definitions/LogConfiguration"},
-        "Id": {
-            "maxLength": 256,
-            "minLength": 1,
-            "pattern": "\\A[0-9a-zA-Z-_]+\\Z",
-            "type": "string",
-        },
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-    },
-    "required": ["Id"],
-}
-
 
 class PackagingGroup(_Resource):
     """AWS::MediaPackage::PackagingGroup: Resource schema for AWS::MediaPackage::PackagingGroup
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Replaced when any of these change (create-only): Id, Tags.
+    Read-only attributes (known once deployed): Arn, DomainName.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-mediapackage-packaginggroup.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -173,40 +129,46 @@ class PackagingGroup(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "PackagingGroupAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "packaging_group.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The ARN of the PackagingGroup."""
     DomainName: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The fully qualified domain name for Assets in the PackagingGroup."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Authorization: PackagingGroupAuthorizationDict
     EgressAccessLogs: LogConfigurationDict
     Id: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Id: str,
+        Authorization: PackagingGroupAuthorization | PackagingGroupAuthorizationDict | None = None,
+        EgressAccessLogs: LogConfiguration | LogConfigurationDict | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::MediaPackage::PackagingGroup; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Id: str,
-            Authorization: PackagingGroupAuthorization
-            | PackagingGroupAuthorizationDict
-            | None = None,
-            EgressAccessLogs: LogConfiguration | LogConfigurationDict | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::MediaPackage::PackagingGroup; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Id: The ID of the PackagingGroup. Create-only: changing it replaces the resource.
+                Required.
             Authorization: CDN Authorization
             EgressAccessLogs: The configuration parameters for egress access logging.
-            Id: The ID of the PackagingGroup.
-            Tags: A collection of tags associated with a resource
+            Tags: A collection of tags associated with a resource Create-only: changing it replaces
+                the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -7,9 +7,10 @@ Imported on first use by channel_group.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ChannelGroupAttributes",
@@ -22,18 +23,48 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str | None = None
-    Value: str | None = None
+    Key: Annotated[str | None, Field(description="Type: str.")] = None
+    Value: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ChannelGroupAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedAt: str | None = None
-    EgressDomain: str | None = None
-    ModifiedAt: str | None = None
+    """
+    The read-only attributes of a AWS::MediaPackageV2::ChannelGroup, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None,
+        Field(description="<p>The Amazon Resource Name (ARN) associated with the resource.</p>"),
+    ] = None
+    CreatedAt: Annotated[
+        str | None, Field(description="<p>The date and time the channel group was created.</p>")
+    ] = None
+    EgressDomain: Annotated[
+        str | None,
+        Field(
+            description="<p>The output domain where the source stream should be sent. Integrate the domain with a downstream CDN (such as Amazon CloudFront) or playback device.</p>"
+        ),
+    ] = None
+    ModifiedAt: Annotated[
+        str | None, Field(description="<p>The date and time the channel group was modified.</p>")
+    ] = None
 
 
 class ChannelGroupProps(DeferredModel):
-    ChannelGroupName: str
-    Description: str | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::MediaPackageV2::ChannelGroup.
+    """
+
+    ChannelGroupName: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[a-zA-Z0-9_-]+$ Length: 1 to 256 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Description: Annotated[
+        str | None,
+        Field(
+            description="<p>Enter any descriptive text that helps you to identify the channel group.</p>"
+        ),
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="Type: list[TagDict].")] = None

@@ -7,10 +7,10 @@ Imported on first use by channel.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ChannelAttributes",
@@ -24,62 +24,173 @@ __all__ = [
 
 
 class ChannelInputSwitchConfiguration(DeferredModel):
+    """
+    <p>The configuration for input switching based on the media quality confidence score (MQCS) as provided from AWS Elemental MediaLive.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    MQCSInputSwitching: bool | None = None
-    PreferredInput: int | None = None
+    MQCSInputSwitching: Annotated[
+        bool | None,
+        Field(
+            description="<p>When true, AWS Elemental MediaPackage performs input switching based on the MQCS. Default is false. This setting is valid only when <code>InputType</code> is <code>CMAF</code>.</p>"
+        ),
+    ] = None
+    PreferredInput: Annotated[
+        int | None,
+        Field(
+            description="<p>For CMAF inputs, indicates which input MediaPackage should prefer when both inputs have equal MQCS scores. Select <code>1</code> to prefer the first ingest endpoint, or <code>2</code> to prefer the second ingest endpoint. If you don't specify a preferred input, MediaPackage uses its default switching behavior when MQCS scores are equal.</p>"
+        ),
+    ] = None
 
 
 class ChannelMultiviewConfiguration(DeferredModel):
+    """
+    <p>The multiview configuration for a channel. A multiview channel composites video from several source channels into a single tiled output stream. Players receive one standard HLS or DASH stream instead of several separate streams. This setting is required when <code>InputType</code> is <code>MULTIVIEW</code>, and can't be set for any other input type.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AvailableLayouts: list[
-        Literal["LAYOUT_2EH", "LAYOUT_2PL", "LAYOUT_3EL", "LAYOUT_3PL", "LAYOUT_4E", "LAYOUT_4PL"]
+    AvailableLayouts: Annotated[
+        list[
+            Literal[
+                "LAYOUT_2EH", "LAYOUT_2PL", "LAYOUT_3EL", "LAYOUT_3PL", "LAYOUT_4E", "LAYOUT_4PL"
+            ]
+        ],
+        Field(
+            description="<p>The tile layouts that players can request from this multiview channel's origin endpoints. Only the layouts that you list here are available. Each layout must appear at most once.</p>"
+        ),
     ]
-    AvailableSources: list[str]
+    AvailableSources: Annotated[
+        list[str],
+        Field(
+            description="<p>The channels that players can use as tiles in this multiview channel's output. Each source channel must be in the same channel group as the multiview channel, and must have an <code>InputType</code> of <code>CMAF</code>. Only the channels that you list here are available as tiles.</p>"
+        ),
+    ]
 
 
 class ChannelOutputHeaderConfiguration(DeferredModel):
+    """
+    <p>The settings for what common media server data (CMSD) headers AWS Elemental MediaPackage includes in responses to the CDN.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    PublishMQCS: bool | None = None
+    PublishMQCS: Annotated[
+        bool | None,
+        Field(
+            description="<p>When true, AWS Elemental MediaPackage includes the MQCS in responses to the CDN. This setting is valid only when <code>InputType</code> is <code>CMAF</code>.</p>"
+        ),
+    ] = None
 
 
 class IngestEndpoint(DeferredModel):
+    """
+    <p>The ingest domain URL where the source stream should be sent.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Id: str | None = None
-    Url: str | None = None
+    Id: Annotated[
+        str | None,
+        Field(description="<p>The system-generated unique identifier for the IngestEndpoint.</p>"),
+    ] = None
+    Url: Annotated[
+        str | None,
+        Field(description="<p>The ingest domain URL where the source stream should be sent.</p>"),
+    ] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str | None = None
-    Value: str | None = None
+    Key: Annotated[str | None, Field(description="Type: str.")] = None
+    Value: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ChannelAttributes(DeferredModel):
-    Arn: str | None = None
-    AttachedMultiviewChannels: list[str] | None = None
-    CreatedAt: str | None = None
-    IngestEndpointUrls: list[str] | None = None
-    IngestEndpoints: list[IngestEndpoint] | None = None
-    ModifiedAt: str | None = None
+    """
+    The read-only attributes of a AWS::MediaPackageV2::Channel, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None,
+        Field(description="<p>The Amazon Resource Name (ARN) associated with the resource.</p>"),
+    ] = None
+    AttachedMultiviewChannels: Annotated[
+        list[str] | None,
+        Field(
+            description="<p>The multiview channels, in the same channel group, that list this channel as an available source. This is a read-only field. You can't delete a channel while any multiview channel still lists it as a source. Use this field to find the multiview channels that you need to update first.</p>"
+        ),
+    ] = None
+    CreatedAt: Annotated[
+        str | None, Field(description="<p>The date and time the channel was created.</p>")
+    ] = None
+    IngestEndpointUrls: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
+    IngestEndpoints: Annotated[
+        list[IngestEndpoint] | None, Field(description="<p>The list of ingest endpoints.</p>")
+    ] = None
+    ModifiedAt: Annotated[
+        str | None, Field(description="<p>The date and time the channel was modified.</p>")
+    ] = None
 
 
 class ChannelProps(DeferredModel):
-    ChannelGroupName: str
-    ChannelName: str
-    Description: str | None = None
-    InputSwitchConfiguration: ChannelInputSwitchConfiguration | None = None
-    InputType: Literal["HLS", "CMAF", "MULTIVIEW"] | None = None
-    MultiviewConfiguration: ChannelMultiviewConfiguration | None = None
-    OutputHeaderConfiguration: ChannelOutputHeaderConfiguration | None = None
-    OutputLockingMode: Literal["EPOCH_LOCKED", "NON_EPOCH_LOCKED"] | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::MediaPackageV2::Channel.
+    """
+
+    ChannelGroupName: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[a-zA-Z0-9_-]+$ Length: 1 to 256 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    ChannelName: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[a-zA-Z0-9_-]+$ Length: 1 to 256 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Description: Annotated[
+        str | None,
+        Field(
+            description="<p>Enter any descriptive text that helps you to identify the channel.</p>"
+        ),
+    ] = None
+    InputSwitchConfiguration: Annotated[
+        ChannelInputSwitchConfiguration | None,
+        Field(
+            description="<p>The configuration for input switching based on the media quality confidence score (MQCS) as provided from AWS Elemental MediaLive.</p>"
+        ),
+    ] = None
+    InputType: Annotated[
+        Literal["HLS", "CMAF", "MULTIVIEW"] | None,
+        Field(
+            description="Allowed values: 'HLS', 'CMAF', 'MULTIVIEW'. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    MultiviewConfiguration: Annotated[
+        ChannelMultiviewConfiguration | None,
+        Field(
+            description="<p>The multiview configuration for a channel. A multiview channel composites video from several source channels into a single tiled output stream. Players receive one standard HLS or DASH stream instead of several separate streams. This setting is required when <code>InputType</code> is <code>MULTIVIEW</code>, and can't be set for any other input type.</p>"
+        ),
+    ] = None
+    OutputHeaderConfiguration: Annotated[
+        ChannelOutputHeaderConfiguration | None,
+        Field(
+            description="<p>The settings for what common media server data (CMSD) headers AWS Elemental MediaPackage includes in responses to the CDN.</p>"
+        ),
+    ] = None
+    OutputLockingMode: Annotated[
+        Literal["EPOCH_LOCKED", "NON_EPOCH_LOCKED"] | None,
+        Field(
+            description="Allowed values: 'EPOCH_LOCKED', 'NON_EPOCH_LOCKED'. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="Type: list[TagDict].")] = None

@@ -7,9 +7,10 @@ Imported on first use by channel_policy.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "ChannelPolicyAttributes",
@@ -18,10 +19,26 @@ __all__ = [
 
 
 class ChannelPolicyProps(DeferredModel):
-    ChannelGroupName: str
-    ChannelName: str
-    Policy: dict[str, Any] | str
+    """
+    The properties a program declares for a AWS::MediaPackageV2::ChannelPolicy.
+    """
+
+    ChannelGroupName: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[a-zA-Z0-9_-]+$ Length: 1 to 256 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    ChannelName: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[a-zA-Z0-9_-]+$ Length: 1 to 256 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Policy: Annotated[dict[str, Any] | str, Field(description="Length: at most 6144 characters.")]
 
 
 class ChannelPolicyAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::MediaPackageV2::ChannelPolicy, set by AWS.
+    """

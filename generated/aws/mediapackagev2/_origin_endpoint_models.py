@@ -7,10 +7,10 @@ Imported on first use by origin_endpoint.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "DashBaseUrl",
@@ -48,184 +48,459 @@ __all__ = [
 
 
 class DashBaseUrl(DeferredModel):
+    """
+    <p>The base URLs to use for retrieving segments. You can specify multiple locations and indicate the priority and weight for when each should be used, for use in mutli-CDN workflows.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DvbPriority: int | None = None
-    DvbWeight: int | None = None
-    ServiceLocation: str | None = None
-    Url: str
+    DvbPriority: Annotated[
+        int | None,
+        Field(
+            description="<p>For use with DVB-DASH profiles only. The priority of this location for servings segments. The lower the number, the higher the priority.</p>"
+        ),
+    ] = None
+    DvbWeight: Annotated[
+        int | None,
+        Field(
+            description="<p>For use with DVB-DASH profiles only. The weighting for source locations that have the same priority. </p>"
+        ),
+    ] = None
+    ServiceLocation: Annotated[
+        str | None, Field(description="<p>The name of the source location.</p>")
+    ] = None
+    Url: Annotated[str, Field(description="<p>A source location for segments.</p>")]
 
 
 class DashDvbFontDownload(DeferredModel):
+    """
+    <p>For use with DVB-DASH profiles only. The settings for font downloads that you want Elemental MediaPackage to pass through to the manifest.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    FontFamily: str | None = None
-    MimeType: str | None = None
-    Url: str | None = None
+    FontFamily: Annotated[
+        str | None,
+        Field(
+            description='<p>The <code>fontFamily</code> name for subtitles, as described in <a href="https://tech.ebu.ch/publications/tech3380">EBU-TT-D Subtitling Distribution Format</a>. </p>'
+        ),
+    ] = None
+    MimeType: Annotated[
+        str | None,
+        Field(
+            description='<p>The <code>mimeType</code> of the resource that\'s at the font download URL.</p> <p>For information about font MIME types, see the <a href="https://dvb.org/wp-content/uploads/2021/06/A168r4_MPEG-DASH-Profile-for-Transport-of-ISO-BMFF-Based-DVB-Services_Draft-ts_103-285-v140_November_2021.pdf">MPEG-DASH Profile for Transport of ISO BMFF Based DVB Services over IP Based Networks</a> document. </p>'
+        ),
+    ] = None
+    Url: Annotated[
+        str | None, Field(description="<p>The URL for downloading fonts for subtitles.</p>")
+    ] = None
 
 
 class DashDvbMetricsReporting(DeferredModel):
+    """
+    <p>For use with DVB-DASH profiles only. The settings for error reporting from the playback device that you want Elemental MediaPackage to pass through to the manifest.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Probability: int | None = None
-    ReportingUrl: str
+    Probability: Annotated[
+        int | None,
+        Field(
+            description="<p>The number of playback devices per 1000 that will send error reports to the reporting URL. This represents the probability that a playback device will be a reporting player for this session.</p>"
+        ),
+    ] = None
+    ReportingUrl: Annotated[
+        str, Field(description="<p>The URL where playback devices send error reports.</p>")
+    ]
 
 
 class DashDvbSettings(DeferredModel):
+    """
+    <p>For endpoints that use the DVB-DASH profile only. The font download and error reporting information that you want MediaPackage to pass through to the manifest.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ErrorMetrics: list[DashDvbMetricsReporting] | None = None
-    FontDownload: DashDvbFontDownload | None = None
+    ErrorMetrics: Annotated[
+        list[DashDvbMetricsReporting] | None,
+        Field(description="<p>Playback device error reporting settings.</p>"),
+    ] = None
+    FontDownload: Annotated[
+        DashDvbFontDownload | None,
+        Field(
+            description="<p>For use with DVB-DASH profiles only. The settings for font downloads that you want Elemental MediaPackage to pass through to the manifest.</p>"
+        ),
+    ] = None
 
 
 class DashManifestConfigurationAvailabilityStartTimeConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    FixedAvailabilityStartTime: str
+    FixedAvailabilityStartTime: Annotated[
+        str,
+        Field(
+            description="<p>The fixed availability start time for the DASH manifest, in ISO 8601 date-time format. The value must have hourly granularity, meaning that the minutes, seconds, and fractional seconds must be zero. The value must be on or after <code>2024-01-01T00:00:00Z</code> and must be at least 14 days before the current time.</p>"
+        ),
+    ]
 
 
 class DashProgramInformation(DeferredModel):
+    """
+    <p>Details about the content that you want MediaPackage to pass through in the manifest to the playback device.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Copyright: str | None = None
-    LanguageCode: str | None = None
-    MoreInformationUrl: str | None = None
-    Source: str | None = None
-    Title: str | None = None
+    Copyright: Annotated[
+        str | None, Field(description="<p>A copyright statement about the content.</p>")
+    ] = None
+    LanguageCode: Annotated[
+        str | None, Field(description="<p>The language code for this manifest.</p>")
+    ] = None
+    MoreInformationUrl: Annotated[
+        str | None,
+        Field(
+            description="<p>An absolute URL that contains more information about this content.</p>"
+        ),
+    ] = None
+    Source: Annotated[
+        str | None, Field(description="<p>Information about the content provider.</p>")
+    ] = None
+    Title: Annotated[str | None, Field(description="<p>The title for the manifest.</p>")] = None
 
 
 class DashTtmlConfiguration(DeferredModel):
+    """
+    <p>The settings for TTML subtitles.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    TtmlProfile: Literal["IMSC_1", "EBU_TT_D_101"]
+    TtmlProfile: Annotated[
+        Literal["IMSC_1", "EBU_TT_D_101"],
+        Field(description="Allowed values: 'IMSC_1', 'EBU_TT_D_101'."),
+    ]
 
 
 class DashUtcTiming(DeferredModel):
+    """
+    <p>Determines the type of UTC timing included in the DASH Media Presentation Description (MPD).</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    TimingMode: Literal["HTTP_HEAD", "HTTP_ISO", "HTTP_XSDATE", "UTC_DIRECT"] | None = None
-    TimingSource: str | None = None
+    TimingMode: Annotated[
+        Literal["HTTP_HEAD", "HTTP_ISO", "HTTP_XSDATE", "UTC_DIRECT"] | None,
+        Field(description="Allowed values: 'HTTP_HEAD', 'HTTP_ISO', 'HTTP_XSDATE', 'UTC_DIRECT'."),
+    ] = None
+    TimingSource: Annotated[
+        str | None,
+        Field(
+            description="<p>The the method that the player uses to synchronize to coordinated universal time (UTC) wall clock time.</p>"
+        ),
+    ] = None
 
 
 class LowLatencyHlsFilterConfiguration(DeferredModel):
+    """
+    <p>Filter configuration includes settings for manifest filtering, start and end times, and time delay that apply to all of your egress requests for this manifest. </p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ClipStartTime: str | None = None
-    DrmSettings: str | None = None
-    End: str | None = None
-    ManifestFilter: str | None = None
-    Start: str | None = None
-    TimeDelaySeconds: int | None = None
+    ClipStartTime: Annotated[
+        str | None,
+        Field(
+            description="<p>Optionally specify the clip start time for all of your manifest egress requests. When you include clip start time, note that you cannot use clip start time query parameters for this manifest's endpoint URL.</p>"
+        ),
+    ] = None
+    DrmSettings: Annotated[
+        str | None,
+        Field(
+            description="<p>Optionally specify one or more DRM settings for all of your manifest egress requests. When you include a DRM setting, note that you cannot use an identical DRM setting query parameter for this manifest's endpoint URL.</p>"
+        ),
+    ] = None
+    End: Annotated[
+        str | None,
+        Field(
+            description="<p>Optionally specify the end time for all of your manifest egress requests. When you include end time, note that you cannot use end time query parameters for this manifest's endpoint URL.</p>"
+        ),
+    ] = None
+    ManifestFilter: Annotated[
+        str | None,
+        Field(
+            description="<p>Optionally specify one or more manifest filters for all of your manifest egress requests. When you include a manifest filter, note that you cannot use an identical manifest filter query parameter for this manifest's endpoint URL.</p>"
+        ),
+    ] = None
+    Start: Annotated[
+        str | None,
+        Field(
+            description="<p>Optionally specify the start time for all of your manifest egress requests. When you include start time, note that you cannot use start time query parameters for this manifest's endpoint URL.</p>"
+        ),
+    ] = None
+    TimeDelaySeconds: Annotated[
+        int | None,
+        Field(
+            description="<p>Optionally specify the time delay for all of your manifest egress requests. Enter a value that is smaller than your endpoint's startover window. When you include time delay, note that you cannot use time delay query parameters for this manifest's endpoint URL.</p>"
+        ),
+    ] = None
 
 
 class MssFilterConfiguration(DeferredModel):
+    """
+    <p>Filter configuration includes settings for manifest filtering, start and end times, and time delay that apply to all of your egress requests for this manifest. </p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ClipStartTime: str | None = None
-    DrmSettings: str | None = None
-    End: str | None = None
-    ManifestFilter: str | None = None
-    Start: str | None = None
-    TimeDelaySeconds: int | None = None
+    ClipStartTime: Annotated[
+        str | None,
+        Field(
+            description="<p>Optionally specify the clip start time for all of your manifest egress requests. When you include clip start time, note that you cannot use clip start time query parameters for this manifest's endpoint URL.</p>"
+        ),
+    ] = None
+    DrmSettings: Annotated[
+        str | None,
+        Field(
+            description="<p>Optionally specify one or more DRM settings for all of your manifest egress requests. When you include a DRM setting, note that you cannot use an identical DRM setting query parameter for this manifest's endpoint URL.</p>"
+        ),
+    ] = None
+    End: Annotated[
+        str | None,
+        Field(
+            description="<p>Optionally specify the end time for all of your manifest egress requests. When you include end time, note that you cannot use end time query parameters for this manifest's endpoint URL.</p>"
+        ),
+    ] = None
+    ManifestFilter: Annotated[
+        str | None,
+        Field(
+            description="<p>Optionally specify one or more manifest filters for all of your manifest egress requests. When you include a manifest filter, note that you cannot use an identical manifest filter query parameter for this manifest's endpoint URL.</p>"
+        ),
+    ] = None
+    Start: Annotated[
+        str | None,
+        Field(
+            description="<p>Optionally specify the start time for all of your manifest egress requests. When you include start time, note that you cannot use start time query parameters for this manifest's endpoint URL.</p>"
+        ),
+    ] = None
+    TimeDelaySeconds: Annotated[
+        int | None,
+        Field(
+            description="<p>Optionally specify the time delay for all of your manifest egress requests. Enter a value that is smaller than your endpoint's startover window. When you include time delay, note that you cannot use time delay query parameters for this manifest's endpoint URL.</p>"
+        ),
+    ] = None
 
 
 class MssManifestConfiguration(DeferredModel):
+    """
+    <p>Configuration details for a Microsoft Smooth Streaming (MSS) manifest associated with an origin endpoint. This includes all the settings and properties that define how the MSS content is packaged and delivered.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    FilterConfiguration: MssFilterConfiguration | None = None
-    ManifestLayout: Literal["FULL", "COMPACT"] | None = None
-    ManifestName: str
-    ManifestWindowSeconds: int | None = None
+    FilterConfiguration: Annotated[
+        MssFilterConfiguration | None,
+        Field(
+            description="<p>Filter configuration includes settings for manifest filtering, start and end times, and time delay that apply to all of your egress requests for this manifest. </p>"
+        ),
+    ] = None
+    ManifestLayout: Annotated[
+        Literal["FULL", "COMPACT"] | None, Field(description="Allowed values: 'FULL', 'COMPACT'.")
+    ] = None
+    ManifestName: Annotated[
+        str,
+        Field(
+            description="<p>The name of the MSS manifest. This name is appended to the origin endpoint URL to create the unique path for accessing this specific MSS manifest.</p>"
+        ),
+    ]
+    ManifestWindowSeconds: Annotated[
+        int | None,
+        Field(
+            description="<p>The duration (in seconds) of the manifest window. This represents the total amount of content available in the manifest at any given time.</p>"
+        ),
+    ] = None
 
 
 class MultiviewFilterConfiguration(DeferredModel):
+    """
+    <p>The multiview combination for a pinned manifest. MediaPackage serves the manifest with this layout and these sources, so players request it without an <code>aws.multiview</code> query parameter.</p> <p>If a request for a pinned manifest also includes an <code>aws.multiview</code> query parameter, MediaPackage rejects the request, even when that parameter requests the same combination.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Layout: Literal[
-        "LAYOUT_2EH", "LAYOUT_2PL", "LAYOUT_3EL", "LAYOUT_3PL", "LAYOUT_4E", "LAYOUT_4PL"
+    Layout: Annotated[
+        Literal["LAYOUT_2EH", "LAYOUT_2PL", "LAYOUT_3EL", "LAYOUT_3PL", "LAYOUT_4E", "LAYOUT_4PL"],
+        Field(
+            description="<p>A tile layout for a multiview channel. Each layout determines how many source tiles are composited into the output and how those tiles are arranged.</p> <p>The allowed values are:</p> <ul> <li> <p> <code>LAYOUT_2EH</code> – Two tiles of equal size, arranged horizontally.</p> </li> <li> <p> <code>LAYOUT_2PL</code> – Two tiles, with one larger primary tile.</p> </li> <li> <p> <code>LAYOUT_3EL</code> – Three tiles of equal size, arranged in two columns.</p> </li> <li> <p> <code>LAYOUT_3PL</code> – Three tiles, with one larger primary tile on the left and two stacked on the right.</p> </li> <li> <p> <code>LAYOUT_4E</code> – Four tiles of equal size, arranged in a two-by-two grid.</p> </li> <li> <p> <code>LAYOUT_4PL</code> – Four tiles, with one larger primary tile on the left and three stacked on the right.</p> </li> </ul>"
+        ),
     ]
-    Sources: list[str]
+    Sources: Annotated[
+        list[str],
+        Field(
+            description="<p>The source channels to composite, in tile order. Each channel must be one of the <code>AvailableSources</code> of the channel that this origin endpoint is on, and the number of channels must equal the number of tiles in <code>Layout</code>.</p>"
+        ),
+    ]
 
 
 class OriginEndpointContentKeyPeriodConfiguration(DeferredModel):
+    """
+    <p>The configuration that controls the content key period timing information that MediaPackage signals to your DRM key provider.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ContentKeyPeriodTiming: (
-        Literal["INDEX_ONLY", "START_END_ONLY", "INDEX_WITH_START_END"] | None
-    ) = None
+    ContentKeyPeriodTiming: Annotated[
+        Literal["INDEX_ONLY", "START_END_ONLY", "INDEX_WITH_START_END"] | None,
+        Field(
+            description="Allowed values: 'INDEX_ONLY', 'START_END_ONLY', 'INDEX_WITH_START_END'."
+        ),
+    ] = None
 
 
 class OriginEndpointEncryptionContractConfiguration(DeferredModel):
+    """
+    <p>Configure one or more content encryption keys for your endpoints that use SPEKE Version 2.0. The encryption contract defines which content keys are used to encrypt the audio and video tracks in your stream. To configure the encryption contract, specify which audio and video encryption presets to use.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    PresetSpeke20Audio: Literal[
-        "PRESET_AUDIO_1", "PRESET_AUDIO_2", "PRESET_AUDIO_3", "SHARED", "UNENCRYPTED"
+    PresetSpeke20Audio: Annotated[
+        Literal["PRESET_AUDIO_1", "PRESET_AUDIO_2", "PRESET_AUDIO_3", "SHARED", "UNENCRYPTED"],
+        Field(
+            description="Allowed values: 'PRESET_AUDIO_1', 'PRESET_AUDIO_2', 'PRESET_AUDIO_3', 'SHARED', 'UNENCRYPTED'."
+        ),
     ]
-    PresetSpeke20Video: Literal[
-        "PRESET_VIDEO_1",
-        "PRESET_VIDEO_2",
-        "PRESET_VIDEO_3",
-        "PRESET_VIDEO_4",
-        "PRESET_VIDEO_5",
-        "PRESET_VIDEO_6",
-        "PRESET_VIDEO_7",
-        "PRESET_VIDEO_8",
-        "SHARED",
-        "UNENCRYPTED",
+    PresetSpeke20Video: Annotated[
+        Literal[
+            "PRESET_VIDEO_1",
+            "PRESET_VIDEO_2",
+            "PRESET_VIDEO_3",
+            "PRESET_VIDEO_4",
+            "PRESET_VIDEO_5",
+            "PRESET_VIDEO_6",
+            "PRESET_VIDEO_7",
+            "PRESET_VIDEO_8",
+            "SHARED",
+            "UNENCRYPTED",
+        ],
+        Field(
+            description="Allowed values: 'PRESET_VIDEO_1', 'PRESET_VIDEO_2', 'PRESET_VIDEO_3', 'PRESET_VIDEO_4', 'PRESET_VIDEO_5', 'PRESET_VIDEO_6', 'PRESET_VIDEO_7', 'PRESET_VIDEO_8', 'SHARED', 'UNENCRYPTED'."
+        ),
     ]
 
 
 class OriginEndpointEncryptionMethod(DeferredModel):
+    """
+    <p>The encryption type.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CmafEncryptionMethod: Literal["CENC", "CBCS"] | None = None
-    IsmEncryptionMethod: Literal["CENC"] | None = None
-    TsEncryptionMethod: Literal["AES_128", "SAMPLE_AES"] | None = None
+    CmafEncryptionMethod: Annotated[
+        Literal["CENC", "CBCS"] | None, Field(description="Allowed values: 'CENC', 'CBCS'.")
+    ] = None
+    IsmEncryptionMethod: Annotated[
+        Literal["CENC"] | None, Field(description="Allowed values: 'CENC'.")
+    ] = None
+    TsEncryptionMethod: Annotated[
+        Literal["AES_128", "SAMPLE_AES"] | None,
+        Field(description="Allowed values: 'AES_128', 'SAMPLE_AES'."),
+    ] = None
 
 
 class OriginEndpointFilterConfiguration(DeferredModel):
+    """
+    <p>Filter configuration includes settings for manifest filtering, start and end times, and time delay that apply to all of your egress requests for this manifest. </p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ClipStartTime: str | None = None
-    DrmSettings: str | None = None
-    End: str | None = None
-    ManifestFilter: str | None = None
-    Multiview: MultiviewFilterConfiguration | None = None
-    Start: str | None = None
-    TimeDelaySeconds: int | None = None
+    ClipStartTime: Annotated[
+        str | None,
+        Field(
+            description="<p>Optionally specify the clip start time for all of your manifest egress requests. When you include clip start time, note that you cannot use clip start time query parameters for this manifest's endpoint URL.</p>"
+        ),
+    ] = None
+    DrmSettings: Annotated[
+        str | None,
+        Field(
+            description="<p>Optionally specify one or more DRM settings for all of your manifest egress requests. When you include a DRM setting, note that you cannot use an identical DRM setting query parameter for this manifest's endpoint URL.</p>"
+        ),
+    ] = None
+    End: Annotated[
+        str | None,
+        Field(
+            description="<p>Optionally specify the end time for all of your manifest egress requests. When you include end time, note that you cannot use end time query parameters for this manifest's endpoint URL.</p>"
+        ),
+    ] = None
+    ManifestFilter: Annotated[
+        str | None,
+        Field(
+            description="<p>Optionally specify one or more manifest filters for all of your manifest egress requests. When you include a manifest filter, note that you cannot use an identical manifest filter query parameter for this manifest's endpoint URL.</p>"
+        ),
+    ] = None
+    Multiview: Annotated[
+        MultiviewFilterConfiguration | None,
+        Field(
+            description="<p>The multiview combination for a pinned manifest. MediaPackage serves the manifest with this layout and these sources, so players request it without an <code>aws.multiview</code> query parameter.</p> <p>If a request for a pinned manifest also includes an <code>aws.multiview</code> query parameter, MediaPackage rejects the request, even when that parameter requests the same combination.</p>"
+        ),
+    ] = None
+    Start: Annotated[
+        str | None,
+        Field(
+            description="<p>Optionally specify the start time for all of your manifest egress requests. When you include start time, note that you cannot use start time query parameters for this manifest's endpoint URL.</p>"
+        ),
+    ] = None
+    TimeDelaySeconds: Annotated[
+        int | None,
+        Field(
+            description="<p>Optionally specify the time delay for all of your manifest egress requests. Enter a value that is smaller than your endpoint's startover window. When you include time delay, note that you cannot use time delay query parameters for this manifest's endpoint URL.</p>"
+        ),
+    ] = None
 
 
 class OriginEndpointForceEndpointErrorConfiguration(DeferredModel):
+    """
+    <p>The failover settings for the endpoint.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EndpointErrorConditions: (
+    EndpointErrorConditions: Annotated[
         list[Literal["STALE_MANIFEST", "INCOMPLETE_MANIFEST", "MISSING_DRM_KEY", "SLATE_INPUT"]]
-        | None
-    ) = None
+        | None,
+        Field(
+            description="<p>The failover conditions for the endpoint. The options are:</p> <ul> <li> <p> <code>STALE_MANIFEST</code> - The manifest stalled and there are no new segments or parts.</p> </li> <li> <p> <code>INCOMPLETE_MANIFEST</code> - There is a gap in the manifest.</p> </li> <li> <p> <code>MISSING_DRM_KEY</code> - Key rotation is enabled but we're unable to fetch the key for the current key period.</p> </li> <li> <p> <code>SLATE_INPUT</code> - The segments which contain slate content are considered to be missing content.</p> </li> </ul>"
+        ),
+    ] = None
 
 
 class OriginEndpointScte(DeferredModel):
+    """
+    <p>The SCTE configuration.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CustomAdTypes: (
+    CustomAdTypes: Annotated[
         list[
             Literal[
                 "PROGRAM",
@@ -235,9 +510,12 @@ class OriginEndpointScte(DeferredModel):
                 "NETWORK",
             ]
         ]
-        | None
-    ) = None
-    ScteFilter: (
+        | None,
+        Field(
+            description="<p>A list of additional non-Ad SCTE-35 event types to treat as advertisements. When configured, events matching these types produce ad markers (such as <code>SCTE35-OUT</code> and <code>SCTE35-IN</code> in HLS DATERANGE tags) in manifests.</p> <p>Valid values: <code>PROGRAM</code> | <code>CHAPTER</code> | <code>UNSCHEDULED_EVENT</code> | <code>ALTERNATE_CONTENT_OPPORTUNITY</code> | <code>NETWORK</code> </p> <p>If you don't specify any values, the default is empty (only default ad types are used).</p>"
+        ),
+    ] = None
+    ScteFilter: Annotated[
         list[
             Literal[
                 "SPLICE_INSERT",
@@ -261,175 +539,559 @@ class OriginEndpointScte(DeferredModel):
                 "CALL_AD_SERVER",
             ]
         ]
-        | None
-    ) = None
-    ScteInSegments: Literal["NONE", "ALL", "MATCHES_FILTER"] | None = None
+        | None,
+        Field(
+            description="<p>The SCTE-35 message types that you want to be treated as ad markers in the output.</p>"
+        ),
+    ] = None
+    ScteInSegments: Annotated[
+        Literal["NONE", "ALL", "MATCHES_FILTER"] | None,
+        Field(description="Allowed values: 'NONE', 'ALL', 'MATCHES_FILTER'."),
+    ] = None
 
 
 class OriginEndpointScteDash(DeferredModel):
+    """
+    <p>The SCTE configuration.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AdMarkerDash: Literal["BINARY", "XML"] | None = None
-    ScteInManifests: Literal["ALL", "MATCHES_FILTER"] | None = None
+    AdMarkerDash: Annotated[
+        Literal["BINARY", "XML"] | None, Field(description="Allowed values: 'BINARY', 'XML'.")
+    ] = None
+    ScteInManifests: Annotated[
+        Literal["ALL", "MATCHES_FILTER"] | None,
+        Field(description="Allowed values: 'ALL', 'MATCHES_FILTER'."),
+    ] = None
 
 
 class OriginEndpointScteHls(DeferredModel):
+    """
+    <p>The SCTE configuration.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AdMarkerHls: Literal["DATERANGE", "SCTE35_ENHANCED"] | None = None
-    ScteInManifests: Literal["ALL", "MATCHES_FILTER"] | None = None
+    AdMarkerHls: Annotated[
+        Literal["DATERANGE", "SCTE35_ENHANCED"] | None,
+        Field(description="Allowed values: 'DATERANGE', 'SCTE35_ENHANCED'."),
+    ] = None
+    ScteInManifests: Annotated[
+        Literal["ALL", "MATCHES_FILTER"] | None,
+        Field(description="Allowed values: 'ALL', 'MATCHES_FILTER'."),
+    ] = None
 
 
 class OriginEndpointSpekeKeyProvider(DeferredModel):
+    """
+    <p>The parameters for the SPEKE key provider.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CertificateArn: str | None = None
-    ContentKeyPeriodConfiguration: OriginEndpointContentKeyPeriodConfiguration | None = None
-    DrmSystems: list[Literal["CLEAR_KEY_AES_128", "FAIRPLAY", "PLAYREADY", "WIDEVINE", "IRDETO"]]
-    EncryptionContractConfiguration: OriginEndpointEncryptionContractConfiguration
-    ResourceId: str
-    RoleArn: str
-    SpekeVersion: Literal["V2_0", "V2_1"] | None = None
-    Url: str
+    CertificateArn: Annotated[
+        str | None,
+        Field(
+            description="<p>The ARN for the certificate that you imported to Amazon Web Services Certificate Manager to add content key encryption to this endpoint. For this feature to work, your DRM key provider must support content key encryption.</p>"
+        ),
+    ] = None
+    ContentKeyPeriodConfiguration: Annotated[
+        OriginEndpointContentKeyPeriodConfiguration | None,
+        Field(
+            description="<p>The configuration that controls the content key period timing information that MediaPackage signals to your DRM key provider.</p>"
+        ),
+    ] = None
+    DrmSystems: Annotated[
+        list[Literal["CLEAR_KEY_AES_128", "FAIRPLAY", "PLAYREADY", "WIDEVINE", "IRDETO"]],
+        Field(
+            description="<p>The DRM solution provider you're using to protect your content during distribution.</p>"
+        ),
+    ]
+    EncryptionContractConfiguration: Annotated[
+        OriginEndpointEncryptionContractConfiguration,
+        Field(
+            description="<p>Configure one or more content encryption keys for your endpoints that use SPEKE Version 2.0. The encryption contract defines which content keys are used to encrypt the audio and video tracks in your stream. To configure the encryption contract, specify which audio and video encryption presets to use.</p>"
+        ),
+    ]
+    ResourceId: Annotated[
+        str,
+        Field(
+            description="<p>The unique identifier for the content. The service sends this to the key server to identify the current endpoint. How unique you make this depends on how fine-grained you want access controls to be. The service does not permit you to use the same ID for two simultaneous encryption processes. The resource ID is also known as the content ID.</p> <p>The following example shows a resource ID: <code>MovieNight20171126093045</code> </p>"
+        ),
+    ]
+    RoleArn: Annotated[
+        str,
+        Field(
+            description="<p>The ARN for the IAM role granted by the key provider that provides access to the key provider API. This role must have a trust policy that allows MediaPackage to assume the role, and it must have a sufficient permissions policy to allow access to the specific key retrieval URL. Get this from your DRM solution provider.</p> <p>Valid format: <code>arn:aws:iam::{accountID}:role/{name}</code>. The following example shows a role ARN: <code>arn:aws:iam::444455556666:role/SpekeAccess</code> </p>"
+        ),
+    ]
+    SpekeVersion: Annotated[
+        Literal["V2_0", "V2_1"] | None, Field(description="Allowed values: 'V2_0', 'V2_1'.")
+    ] = None
+    Url: Annotated[
+        str,
+        Field(
+            description="<p>The URL of the API Gateway proxy that you set up to talk to your key server. The API Gateway proxy must reside in the same AWS Region as MediaPackage and must start with https://.</p> <p>The following example shows a URL: <code>https://1wm2dx1f33.execute-api.us-west-2.amazonaws.com/SpekeSample/copyProtection</code> </p>"
+        ),
+    ]
 
 
 class OriginEndpointStartTag(DeferredModel):
+    """
+    <p>To insert an EXT-X-START tag in your HLS playlist, specify a StartTag configuration object with a valid TimeOffset. When you do, you can also optionally specify whether to include a PRECISE value in the EXT-X-START tag.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Precise: bool | None = None
-    TimeOffset: float
+    Precise: Annotated[
+        bool | None,
+        Field(
+            description="<p>Specify the value for PRECISE within your EXT-X-START tag. Leave blank, or choose false, to use the default value NO. Choose yes to use the value YES.</p>"
+        ),
+    ] = None
+    TimeOffset: Annotated[
+        float,
+        Field(
+            description="<p>Specify the value for TIME-OFFSET within your EXT-X-START tag. Enter a signed floating point value which, if positive, must be less than the configured manifest duration minus three times the configured segment target duration. If negative, the absolute value must be larger than three times the configured segment target duration, and the absolute value must be smaller than the configured manifest duration.</p>"
+        ),
+    ]
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str | None = None
-    Value: str | None = None
+    Key: Annotated[str | None, Field(description="Type: str.")] = None
+    Value: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class OriginEndpointAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedAt: str | None = None
-    DashManifestUrls: list[str] | None = None
-    HlsManifestUrls: list[str] | None = None
-    LowLatencyHlsManifestUrls: list[str] | None = None
-    ModifiedAt: str | None = None
-    MssManifestUrls: list[str] | None = None
+    """
+    The read-only attributes of a AWS::MediaPackageV2::OriginEndpoint, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None,
+        Field(description="<p>The Amazon Resource Name (ARN) associated with the resource.</p>"),
+    ] = None
+    CreatedAt: Annotated[
+        str | None, Field(description="<p>The date and time the origin endpoint was created.</p>")
+    ] = None
+    DashManifestUrls: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
+    HlsManifestUrls: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
+    LowLatencyHlsManifestUrls: Annotated[
+        list[str] | None, Field(description="Type: list[str].")
+    ] = None
+    ModifiedAt: Annotated[
+        str | None, Field(description="<p>The date and time the origin endpoint was modified.</p>")
+    ] = None
+    MssManifestUrls: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
 
 
 class DashSubtitleConfiguration(DeferredModel):
+    """
+    <p>The configuration for DASH subtitles.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    TtmlConfiguration: DashTtmlConfiguration | None = None
+    TtmlConfiguration: Annotated[
+        DashTtmlConfiguration | None, Field(description="<p>The settings for TTML subtitles.</p>")
+    ] = None
 
 
 class HlsManifestConfiguration(DeferredModel):
+    """
+    <p>Retrieve the HTTP live streaming (HLS) manifest configuration.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ChildManifestName: str | None = None
-    FilterConfiguration: OriginEndpointFilterConfiguration | None = None
-    ManifestName: str
-    ManifestWindowSeconds: int | None = None
-    ProgramDateTimeIntervalSeconds: int | None = None
-    ScteHls: OriginEndpointScteHls | None = None
-    StartTag: OriginEndpointStartTag | None = None
-    UriPathType: Literal["LEAF", "ROOT"] | None = None
-    Url: str | None = None
-    UrlEncodeChildManifest: bool | None = None
+    ChildManifestName: Annotated[
+        str | None,
+        Field(
+            description="<p>A short string that's appended to the endpoint URL. The child manifest name creates a unique path to this endpoint. If you don't enter a value, MediaPackage uses the default child manifest name, index_1. The manifestName on the HLSManifest object overrides the manifestName you provided on the originEndpoint object.</p>"
+        ),
+    ] = None
+    FilterConfiguration: Annotated[
+        OriginEndpointFilterConfiguration | None,
+        Field(
+            description="<p>Filter configuration includes settings for manifest filtering, start and end times, and time delay that apply to all of your egress requests for this manifest. </p>"
+        ),
+    ] = None
+    ManifestName: Annotated[
+        str,
+        Field(
+            description="<p>A short short string that's appended to the endpoint URL. The manifest name creates a unique path to this endpoint. If you don't enter a value, MediaPackage uses the default manifest name, index. MediaPackage automatically inserts the format extension, such as .m3u8. You can't use the same manifest name if you use HLS manifest and low-latency HLS manifest. The manifestName on the HLSManifest object overrides the manifestName you provided on the originEndpoint object.</p>"
+        ),
+    ]
+    ManifestWindowSeconds: Annotated[
+        int | None,
+        Field(description="<p>The total duration (in seconds) of the manifest's content.</p>"),
+    ] = None
+    ProgramDateTimeIntervalSeconds: Annotated[
+        int | None,
+        Field(
+            description="<p>Inserts EXT-X-PROGRAM-DATE-TIME tags in the output manifest at the interval that you specify. If you don't enter an interval, EXT-X-PROGRAM-DATE-TIME tags aren't included in the manifest. The tags sync the stream to the wall clock so that viewers can seek to a specific time in the playback timeline on the player.</p> <p>Irrespective of this parameter, if any ID3Timed metadata is in the HLS input, it is passed through to the HLS output.</p>"
+        ),
+    ] = None
+    ScteHls: Annotated[
+        OriginEndpointScteHls | None, Field(description="<p>The SCTE configuration.</p>")
+    ] = None
+    StartTag: Annotated[
+        OriginEndpointStartTag | None,
+        Field(
+            description="<p>To insert an EXT-X-START tag in your HLS playlist, specify a StartTag configuration object with a valid TimeOffset. When you do, you can also optionally specify whether to include a PRECISE value in the EXT-X-START tag.</p>"
+        ),
+    ] = None
+    UriPathType: Annotated[
+        Literal["LEAF", "ROOT"] | None, Field(description="Allowed values: 'LEAF', 'ROOT'.")
+    ] = None
+    Url: Annotated[
+        str | None,
+        Field(description="<p>The egress domain URL for stream delivery from MediaPackage.</p>"),
+    ] = None
+    UrlEncodeChildManifest: Annotated[
+        bool | None,
+        Field(
+            description='<p>When enabled, MediaPackage URL-encodes the query string for API requests for HLS child manifests to comply with Amazon Web Services Signature Version 4 (SigV4) signature signing protocol. For more information, see <a href="https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_sigv.html">Amazon Web Services Signature Version 4 for API requests</a> in <i>Identity and Access Management User Guide</i>.</p>'
+        ),
+    ] = None
 
 
 class LowLatencyHlsManifestConfiguration(DeferredModel):
+    """
+    <p>Retrieve the low-latency HTTP live streaming (HLS) manifest configuration.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ChildManifestName: str | None = None
-    FilterConfiguration: LowLatencyHlsFilterConfiguration | None = None
-    ManifestName: str
-    ManifestWindowSeconds: int | None = None
-    ProgramDateTimeIntervalSeconds: int | None = None
-    ScteHls: OriginEndpointScteHls | None = None
-    StartTag: OriginEndpointStartTag | None = None
-    UriPathType: Literal["LEAF", "ROOT"] | None = None
-    Url: str | None = None
-    UrlEncodeChildManifest: bool | None = None
+    ChildManifestName: Annotated[
+        str | None,
+        Field(
+            description="<p>A short string that's appended to the endpoint URL. The child manifest name creates a unique path to this endpoint. If you don't enter a value, MediaPackage uses the default child manifest name, index_1. The manifestName on the HLSManifest object overrides the manifestName you provided on the originEndpoint object.</p>"
+        ),
+    ] = None
+    FilterConfiguration: Annotated[
+        LowLatencyHlsFilterConfiguration | None,
+        Field(
+            description="<p>Filter configuration includes settings for manifest filtering, start and end times, and time delay that apply to all of your egress requests for this manifest. </p>"
+        ),
+    ] = None
+    ManifestName: Annotated[
+        str,
+        Field(
+            description="<p>A short short string that's appended to the endpoint URL. The manifest name creates a unique path to this endpoint. If you don't enter a value, MediaPackage uses the default manifest name, index. MediaPackage automatically inserts the format extension, such as .m3u8. You can't use the same manifest name if you use HLS manifest and low-latency HLS manifest. The manifestName on the HLSManifest object overrides the manifestName you provided on the originEndpoint object.</p>"
+        ),
+    ]
+    ManifestWindowSeconds: Annotated[
+        int | None,
+        Field(description="<p>The total duration (in seconds) of the manifest's content.</p>"),
+    ] = None
+    ProgramDateTimeIntervalSeconds: Annotated[
+        int | None,
+        Field(
+            description="<p>Inserts EXT-X-PROGRAM-DATE-TIME tags in the output manifest at the interval that you specify. If you don't enter an interval, EXT-X-PROGRAM-DATE-TIME tags aren't included in the manifest. The tags sync the stream to the wall clock so that viewers can seek to a specific time in the playback timeline on the player.</p> <p>Irrespective of this parameter, if any ID3Timed metadata is in the HLS input, it is passed through to the HLS output.</p>"
+        ),
+    ] = None
+    ScteHls: Annotated[
+        OriginEndpointScteHls | None, Field(description="<p>The SCTE configuration.</p>")
+    ] = None
+    StartTag: Annotated[
+        OriginEndpointStartTag | None,
+        Field(
+            description="<p>To insert an EXT-X-START tag in your HLS playlist, specify a StartTag configuration object with a valid TimeOffset. When you do, you can also optionally specify whether to include a PRECISE value in the EXT-X-START tag.</p>"
+        ),
+    ] = None
+    UriPathType: Annotated[
+        Literal["LEAF", "ROOT"] | None, Field(description="Allowed values: 'LEAF', 'ROOT'.")
+    ] = None
+    Url: Annotated[
+        str | None,
+        Field(description="<p>The egress domain URL for stream delivery from MediaPackage.</p>"),
+    ] = None
+    UrlEncodeChildManifest: Annotated[
+        bool | None,
+        Field(
+            description='<p>When enabled, MediaPackage URL-encodes the query string for API requests for LL-HLS child manifests to comply with Amazon Web Services Signature Version 4 (SigV4) signature signing protocol. For more information, see <a href="https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_sigv.html">Amazon Web Services Signature Version 4 for API requests</a> in <i>Identity and Access Management User Guide</i>.</p>'
+        ),
+    ] = None
 
 
 class OriginEndpointEncryption(DeferredModel):
+    """
+    <p>The parameters for encrypting content.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CmafExcludeSegmentDrmMetadata: bool | None = None
-    ConstantInitializationVector: str | None = None
-    EncryptionMethod: OriginEndpointEncryptionMethod
-    KeyRotationIntervalSeconds: int | None = None
-    SpekeKeyProvider: OriginEndpointSpekeKeyProvider
+    CmafExcludeSegmentDrmMetadata: Annotated[
+        bool | None,
+        Field(
+            description="<p>Excludes SEIG and SGPD boxes from segment metadata in CMAF containers.</p> <p>When set to <code>true</code>, MediaPackage omits these DRM metadata boxes from CMAF segments, which can improve compatibility with certain devices and players that don't support these boxes.</p> <p>Important considerations:</p> <ul> <li> <p>This setting only affects CMAF container formats</p> </li> <li> <p>Key rotation can still be handled through media playlist signaling</p> </li> <li> <p>PSSH and TENC boxes remain unaffected</p> </li> <li> <p>Default behavior is preserved when this setting is disabled</p> </li> </ul> <p>Valid values: <code>true</code> | <code>false</code> </p> <p>Default: <code>false</code> </p>"
+        ),
+    ] = None
+    ConstantInitializationVector: Annotated[
+        str | None,
+        Field(
+            description="<p>A 128-bit, 16-byte hex value represented by a 32-character string, used in conjunction with the key for encrypting content. If you don't specify a value, then MediaPackage creates the constant initialization vector (IV).</p>"
+        ),
+    ] = None
+    EncryptionMethod: Annotated[
+        OriginEndpointEncryptionMethod, Field(description="<p>The encryption type.</p>")
+    ]
+    KeyRotationIntervalSeconds: Annotated[
+        int | None,
+        Field(
+            description="<p>The frequency (in seconds) of key changes for live workflows, in which content is streamed real time. The service retrieves content keys before the live content begins streaming, and then retrieves them as needed over the lifetime of the workflow. By default, key rotation is set to 300 seconds (5 minutes), the minimum rotation interval, which is equivalent to setting it to 300. If you don't enter an interval, content keys aren't rotated.</p> <p>The following example setting causes the service to rotate keys every thirty minutes: <code>1800</code> </p>"
+        ),
+    ] = None
+    SpekeKeyProvider: Annotated[
+        OriginEndpointSpekeKeyProvider,
+        Field(description="<p>The parameters for the SPEKE key provider.</p>"),
+    ]
 
 
 class OriginEndpointSegment(DeferredModel):
+    """
+    <p>The segment configuration, including the segment name, duration, and other configuration values.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Encryption: OriginEndpointEncryption | None = None
-    IncludeIframeOnlyStreams: bool | None = None
-    OutputTimestampMode: Literal["PASSTHROUGH", "REBASED_TO_CHANNEL_START"] | None = None
-    Scte: OriginEndpointScte | None = None
-    SegmentDurationSeconds: int | None = None
-    SegmentName: str | None = None
-    TsIncludeDvbSubtitles: bool | None = None
-    TsUseAudioRenditionGroup: bool | None = None
+    Encryption: Annotated[
+        OriginEndpointEncryption | None,
+        Field(description="<p>The parameters for encrypting content.</p>"),
+    ] = None
+    IncludeIframeOnlyStreams: Annotated[
+        bool | None,
+        Field(
+            description="<p>When selected, the stream set includes an additional I-frame only stream, along with the other tracks. If false, this extra stream is not included. MediaPackage generates an I-frame only stream from the first rendition in the manifest. The service inserts EXT-I-FRAMES-ONLY tags in the output manifest, and then generates and includes an I-frames only playlist in the stream. This playlist permits player functionality like fast forward and rewind.</p>"
+        ),
+    ] = None
+    OutputTimestampMode: Annotated[
+        Literal["PASSTHROUGH", "REBASED_TO_CHANNEL_START"] | None,
+        Field(description="Allowed values: 'PASSTHROUGH', 'REBASED_TO_CHANNEL_START'."),
+    ] = None
+    Scte: Annotated[
+        OriginEndpointScte | None, Field(description="<p>The SCTE configuration.</p>")
+    ] = None
+    SegmentDurationSeconds: Annotated[
+        int | None,
+        Field(
+            description="<p>The duration (in seconds) of each segment. Enter a value equal to, or a multiple of, the input segment duration. If the value that you enter is different from the input segment duration, MediaPackage rounds segments to the nearest multiple of the input segment duration.</p>"
+        ),
+    ] = None
+    SegmentName: Annotated[
+        str | None,
+        Field(
+            description="<p>The name that describes the segment. The name is the base name of the segment used in all content manifests inside of the endpoint. You can't use spaces in the name.</p>"
+        ),
+    ] = None
+    TsIncludeDvbSubtitles: Annotated[
+        bool | None,
+        Field(
+            description="<p>By default, MediaPackage excludes all digital video broadcasting (DVB) subtitles from the output. When selected, MediaPackage passes through DVB subtitles into the output.</p>"
+        ),
+    ] = None
+    TsUseAudioRenditionGroup: Annotated[
+        bool | None,
+        Field(
+            description="<p>When selected, MediaPackage bundles all audio tracks in a rendition group. All other tracks in the stream can be used with any audio rendition from the group.</p>"
+        ),
+    ] = None
 
 
 class DashManifestConfiguration(DeferredModel):
+    """
+    <p>Retrieve the DASH manifest configuration.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AudioTimelinePattern: Literal["NONE", "PATTERNED"] | None = None
-    AvailabilityStartTimeConfiguration: (
-        DashManifestConfigurationAvailabilityStartTimeConfiguration | None
-    ) = None
-    BaseUrls: list[DashBaseUrl] | None = None
-    Compactness: Literal["STANDARD", "NONE"] | None = None
-    DrmSignaling: Literal["INDIVIDUAL", "REFERENCED"] | None = None
-    DvbSettings: DashDvbSettings | None = None
-    FilterConfiguration: OriginEndpointFilterConfiguration | None = None
-    ManifestName: str
-    ManifestWindowSeconds: int | None = None
-    MinBufferTimeSeconds: int | None = None
-    MinUpdatePeriodSeconds: int | None = None
-    PeriodTriggers: (
+    AudioTimelinePattern: Annotated[
+        Literal["NONE", "PATTERNED"] | None,
+        Field(description="Allowed values: 'NONE', 'PATTERNED'."),
+    ] = None
+    AvailabilityStartTimeConfiguration: Annotated[
+        DashManifestConfigurationAvailabilityStartTimeConfiguration | None,
+        Field(
+            description="<p>The configuration for the DASH <code>availabilityStartTime</code> attribute of the Media Presentation Description (MPD). Use this configuration to set a custom availability start time for your DASH manifest.</p>"
+        ),
+    ] = None
+    BaseUrls: Annotated[
+        list[DashBaseUrl] | None,
+        Field(description="<p>The base URL to use for retrieving segments.</p>"),
+    ] = None
+    Compactness: Annotated[
+        Literal["STANDARD", "NONE"] | None, Field(description="Allowed values: 'STANDARD', 'NONE'.")
+    ] = None
+    DrmSignaling: Annotated[
+        Literal["INDIVIDUAL", "REFERENCED"] | None,
+        Field(description="Allowed values: 'INDIVIDUAL', 'REFERENCED'."),
+    ] = None
+    DvbSettings: Annotated[
+        DashDvbSettings | None,
+        Field(
+            description="<p>For endpoints that use the DVB-DASH profile only. The font download and error reporting information that you want MediaPackage to pass through to the manifest.</p>"
+        ),
+    ] = None
+    FilterConfiguration: Annotated[
+        OriginEndpointFilterConfiguration | None,
+        Field(
+            description="<p>Filter configuration includes settings for manifest filtering, start and end times, and time delay that apply to all of your egress requests for this manifest. </p>"
+        ),
+    ] = None
+    ManifestName: Annotated[
+        str,
+        Field(
+            description="<p>A short string that's appended to the endpoint URL. The manifest name creates a unique path to this endpoint. If you don't enter a value, MediaPackage uses the default manifest name, index. </p>"
+        ),
+    ]
+    ManifestWindowSeconds: Annotated[
+        int | None,
+        Field(description="<p>The total duration (in seconds) of the manifest's content.</p>"),
+    ] = None
+    MinBufferTimeSeconds: Annotated[
+        int | None,
+        Field(
+            description="<p>Minimum amount of content (in seconds) that a player must keep available in the buffer.</p>"
+        ),
+    ] = None
+    MinUpdatePeriodSeconds: Annotated[
+        int | None,
+        Field(
+            description="<p>Minimum amount of time (in seconds) that the player should wait before requesting updates to the manifest.</p>"
+        ),
+    ] = None
+    PeriodTriggers: Annotated[
         list[Literal["AVAILS", "DRM_KEY_ROTATION", "SOURCE_CHANGES", "SOURCE_DISRUPTIONS", "NONE"]]
-        | None
-    ) = None
-    Profiles: list[Literal["DVB_DASH"]] | None = None
-    ProgramInformation: DashProgramInformation | None = None
-    ScteDash: OriginEndpointScteDash | None = None
-    SegmentTemplateFormat: Literal["NUMBER_WITH_TIMELINE"] | None = None
-    SubtitleConfiguration: DashSubtitleConfiguration | None = None
-    SuggestedPresentationDelaySeconds: int | None = None
-    UriPathType: Literal["LEAF", "ROOT"] | None = None
-    UtcTiming: DashUtcTiming | None = None
+        | None,
+        Field(
+            description='<p>A list of triggers that controls when AWS Elemental MediaPackage separates the MPEG-DASH manifest into multiple periods. Leave this value empty to indicate that the manifest is contained all in one period. For more information about periods in the DASH manifest, see <a href="https://docs.aws.amazon.com/mediapackage/latest/userguide/multi-period.html">Multi-period DASH in AWS Elemental MediaPackage</a>.</p>'
+        ),
+    ] = None
+    Profiles: Annotated[
+        list[Literal["DVB_DASH"]] | None,
+        Field(description="<p>The profile that the output is compliant with.</p>"),
+    ] = None
+    ProgramInformation: Annotated[
+        DashProgramInformation | None,
+        Field(
+            description="<p>Details about the content that you want MediaPackage to pass through in the manifest to the playback device.</p>"
+        ),
+    ] = None
+    ScteDash: Annotated[
+        OriginEndpointScteDash | None, Field(description="<p>The SCTE configuration.</p>")
+    ] = None
+    SegmentTemplateFormat: Annotated[
+        Literal["NUMBER_WITH_TIMELINE"] | None,
+        Field(description="Allowed values: 'NUMBER_WITH_TIMELINE'."),
+    ] = None
+    SubtitleConfiguration: Annotated[
+        DashSubtitleConfiguration | None,
+        Field(description="<p>The configuration for DASH subtitles.</p>"),
+    ] = None
+    SuggestedPresentationDelaySeconds: Annotated[
+        int | None,
+        Field(
+            description="<p>The amount of time (in seconds) that the player should be from the end of the manifest.</p>"
+        ),
+    ] = None
+    UriPathType: Annotated[
+        Literal["LEAF", "ROOT"] | None, Field(description="Allowed values: 'LEAF', 'ROOT'.")
+    ] = None
+    UtcTiming: Annotated[
+        DashUtcTiming | None,
+        Field(
+            description="<p>Determines the type of UTC timing included in the DASH Media Presentation Description (MPD).</p>"
+        ),
+    ] = None
 
 
 class OriginEndpointProps(DeferredModel):
-    ChannelGroupName: str
-    ChannelName: str
-    ContainerType: Literal["TS", "CMAF", "ISM"]
-    DashManifests: list[DashManifestConfiguration] | None = None
-    Description: str | None = None
-    ForceEndpointErrorConfiguration: OriginEndpointForceEndpointErrorConfiguration | None = None
-    HlsManifests: list[HlsManifestConfiguration] | None = None
-    LowLatencyHlsManifests: list[LowLatencyHlsManifestConfiguration] | None = None
-    MssManifests: list[MssManifestConfiguration] | None = None
-    OriginEndpointName: str
-    Segment: OriginEndpointSegment | None = None
-    StartoverWindowSeconds: int | None = None
-    StreamNameOutputMode: Literal["INDEX", "PASSTHROUGH_NAME"] | None = None
-    Tags: list[Tag] | None = None
-    UriSeparator: Literal["UNDERSCORE", "HYPHEN"] | None = None
+    """
+    The properties a program declares for a AWS::MediaPackageV2::OriginEndpoint.
+    """
+
+    ChannelGroupName: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[a-zA-Z0-9_-]+$ Length: 1 to 256 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    ChannelName: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[a-zA-Z0-9_-]+$ Length: 1 to 256 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    ContainerType: Annotated[
+        Literal["TS", "CMAF", "ISM"], Field(description="Allowed values: 'TS', 'CMAF', 'ISM'.")
+    ]
+    DashManifests: Annotated[
+        list[DashManifestConfiguration] | None,
+        Field(description="<p>A DASH manifest configuration.</p>"),
+    ] = None
+    Description: Annotated[
+        str | None,
+        Field(
+            description="<p>Enter any descriptive text that helps you to identify the origin endpoint.</p>"
+        ),
+    ] = None
+    ForceEndpointErrorConfiguration: Annotated[
+        OriginEndpointForceEndpointErrorConfiguration | None,
+        Field(description="<p>The failover settings for the endpoint.</p>"),
+    ] = None
+    HlsManifests: Annotated[
+        list[HlsManifestConfiguration] | None,
+        Field(description="<p>An HTTP live streaming (HLS) manifest configuration.</p>"),
+    ] = None
+    LowLatencyHlsManifests: Annotated[
+        list[LowLatencyHlsManifestConfiguration] | None,
+        Field(description="<p>A low-latency HLS manifest configuration.</p>"),
+    ] = None
+    MssManifests: Annotated[
+        list[MssManifestConfiguration] | None,
+        Field(
+            description="<p>The Microsoft Smooth Streaming (MSS) manifest configurations associated with this origin endpoint.</p>"
+        ),
+    ] = None
+    OriginEndpointName: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[a-zA-Z0-9_-]+$ Length: 1 to 256 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Segment: Annotated[
+        OriginEndpointSegment | None,
+        Field(
+            description="<p>The segment configuration, including the segment name, duration, and other configuration values.</p>"
+        ),
+    ] = None
+    StartoverWindowSeconds: Annotated[
+        int | None,
+        Field(
+            description="<p>The size of the window (in seconds) to create a window of the live stream that's available for on-demand viewing. Viewers can start-over or catch-up on content that falls within the window. The maximum startover window is 1,209,600 seconds (14 days).</p>"
+        ),
+    ] = None
+    StreamNameOutputMode: Annotated[
+        Literal["INDEX", "PASSTHROUGH_NAME"] | None,
+        Field(description="Allowed values: 'INDEX', 'PASSTHROUGH_NAME'."),
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="Type: list[TagDict].")] = None
+    UriSeparator: Annotated[
+        Literal["UNDERSCORE", "HYPHEN"] | None,
+        Field(description="Allowed values: 'UNDERSCORE', 'HYPHEN'."),
+    ] = None

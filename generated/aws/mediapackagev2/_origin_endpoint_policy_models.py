@@ -7,10 +7,10 @@ Imported on first use by origin_endpoint_policy.py, which re-exports every name 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "OriginEndpointPolicyAttributes",
@@ -20,20 +20,60 @@ __all__ = [
 
 
 class OriginEndpointPolicyCdnAuthConfiguration(DeferredModel):
+    """
+    <p>The settings to enable CDN authorization headers in MediaPackage.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CdnIdentifierSecretArns: list[str]
-    SecretsRoleArn: str
+    CdnIdentifierSecretArns: Annotated[
+        list[str],
+        Field(
+            description="<p>The ARN for the secret in Secrets Manager that your CDN uses for authorization to access the endpoint.</p>"
+        ),
+    ]
+    SecretsRoleArn: Annotated[
+        str,
+        Field(
+            description="<p>The ARN for the IAM role that gives MediaPackage read access to Secrets Manager and KMS for CDN authorization.</p>"
+        ),
+    ]
 
 
 class OriginEndpointPolicyAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::MediaPackageV2::OriginEndpointPolicy, set by AWS.
+    """
 
 
 class OriginEndpointPolicyProps(DeferredModel):
-    CdnAuthConfiguration: OriginEndpointPolicyCdnAuthConfiguration | None = None
-    ChannelGroupName: str
-    ChannelName: str
-    OriginEndpointName: str
-    Policy: dict[str, Any] | str
+    """
+    The properties a program declares for a AWS::MediaPackageV2::OriginEndpointPolicy.
+    """
+
+    CdnAuthConfiguration: Annotated[
+        OriginEndpointPolicyCdnAuthConfiguration | None,
+        Field(
+            description="<p>The settings to enable CDN authorization headers in MediaPackage.</p>"
+        ),
+    ] = None
+    ChannelGroupName: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[a-zA-Z0-9_-]+$ Length: 1 to 256 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    ChannelName: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[a-zA-Z0-9_-]+$ Length: 1 to 256 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    OriginEndpointName: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[a-zA-Z0-9_-]+$ Length: 1 to 256 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Policy: Annotated[dict[str, Any] | str, Field(description="Length: at most 6144 characters.")]

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -67,50 +71,73 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ChannelInputSwitchConfigurationDict = TypedDict(
-    "ChannelInputSwitchConfigurationDict",
-    {
-        "MQCSInputSwitching": "bool",
-        "PreferredInput": "int",
-    },
-    total=False,
-)
 
-ChannelMultiviewConfigurationDict = TypedDict(
-    "ChannelMultiviewConfigurationDict",
-    {
-        "AvailableLayouts": "Required[list[Literal['LAYOUT_2EH', 'LAYOUT_2PL', 'LAYOUT_3EL', 'LAYOUT_3PL', 'LAYOUT_4E', 'LAYOUT_4PL']]]",
-        "AvailableSources": "Required[list[str]]",
-    },
-    total=False,
-)
+class ChannelInputSwitchConfigurationDict(TypedDict, total=False):
+    """ChannelInputSwitchConfiguration as a plain dict: <p>The configuration for input switching
+    based on the media quality confidence score (MQCS) as provided from AWS Elemental MediaLive.</p>"""
 
-ChannelOutputHeaderConfigurationDict = TypedDict(
-    "ChannelOutputHeaderConfigurationDict",
-    {
-        "PublishMQCS": "bool",
-    },
-    total=False,
-)
+    MQCSInputSwitching: bool
+    """<p>When true, AWS Elemental MediaPackage performs input switching based on the MQCS. Default
+    is false. This setting is valid only when <code>InputType</code> is <code>CMAF</code>.</p>"""
+    PreferredInput: int
+    """<p>For CMAF inputs, indicates which input MediaPackage should prefer when both inputs have
+    equal MQCS scores. Select <code>1</code> to prefer the first ingest endpoint, or <code>2</code>
+    to prefer the second ingest endpoint. If you don't specify a preferred input, MediaPackage uses
+    its default switching behavior when MQCS scores are equal.</p>"""
 
-IngestEndpointDict = TypedDict(
-    "IngestEndpointDict",
-    {
-        "Id": "str",
-        "Url": "str",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "str",
-        "Value": "str",
-    },
-    total=False,
-)
+class ChannelMultiviewConfigurationDict(TypedDict, total=False):
+    """ChannelMultiviewConfiguration as a plain dict: <p>The multiview configuration for a channel.
+    A multiview channel composites video from several source channels into a single tiled output
+    stream. Players receive one standard HLS or DASH stream instead of several separate streams.
+    This setting is required when <code>InputType</code> is <code>MULTIVIEW</code>, and can't be set
+    for any other input type.</p>"""
 
+    AvailableLayouts: Required[
+        list[
+            Literal[
+                "LAYOUT_2EH", "LAYOUT_2PL", "LAYOUT_3EL", "LAYOUT_3PL", "LAYOUT_4E", "LAYOUT_4PL"
+            ]
+        ]
+    ]
+    """<p>The tile layouts that players can request from this multiview channel's origin endpoints.
+    Only the layouts that you list here are available. Each layout must appear at most once.</p>"""
+    AvailableSources: Required[list[str]]
+    """<p>The channels that players can use as tiles in this multiview channel's output. Each source
+    channel must be in the same channel group as the multiview channel, and must have an
+    <code>InputType</code> of <code>CMAF</code>. Only the channels that you list here are available
+    as tiles.</p>"""
+
+
+class ChannelOutputHeaderConfigurationDict(TypedDict, total=False):
+    """ChannelOutputHeaderConfiguration as a plain dict: <p>The settings for what common media
+    server data (CMSD) headers AWS Elemental MediaPackage includes in responses to the CDN.</p>"""
+
+    PublishMQCS: bool
+    """<p>When true, AWS Elemental MediaPackage includes the MQCS in responses to the CDN. This
+    setting is valid only when <code>InputType</code> is <code>CMAF</code>.</p>"""
+
+
+class IngestEndpointDict(TypedDict, total=False):
+    """IngestEndpoint as a plain dict: <p>The ingest domain URL where the source stream should be
+    sent.</p>"""
+
+    Id: str
+    """<p>The system-generated unique identifier for the IngestEndpoint.</p>"""
+    Url: str
+    """<p>The ingest domain URL where the source stream should be sent.</p>"""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: str
+    """Type: str."""
+    Value: str
+    """Type: str."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::MediaPackageV2::Channel",
     schema_file="aws-mediapackagev2-channel.json",
@@ -125,18 +152,10 @@ METADATA = _TypeMetadata(
         "/AttachedMultiviewChannels",
     ),
     create_only=("/ChannelGroupName", "/ChannelName", "/InputType", "/OutputLockingMode"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("ChannelGroupName", "ChannelName"),
     list_required=("ChannelGroupName",),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -146,114 +165,22 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "IngestEndpoint": {
-            "additionalProperties": False,
-            "properties": {"Id": {"type": "string"}, "Url": {"type": "string"}},
-            "type": "object",
-        },
-        "InputSwitchConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "MQCSInputSwitching": {"type": "boolean"},
-                "PreferredInput": {"maximum": 2, "minimum": 1, "type": "integer"},
-            },
-            "type": "object",
-        },
-        "InputType": {"enum": ["HLS", "CMAF", "MULTIVIEW"], "type": "string"},
-        "MultiviewConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AvailableLayouts": {
-                    "items": {"$ref": "#/definitions/MultiviewLayoutType"},
-                    "maxItems": 6,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "AvailableSources": {
-                    "items": {
-                        "maxLength": 256,
-                        "minLength": 1,
-                        "pattern": "^[a-zA-Z0-9_-]+$",
-                        "type": "string",
-                    },
-                    "maxItems": 50,
-                    "minItems": 1,
-                    "type": "array",
-                },
-            },
-            "required": ["AvailableLayouts", "AvailableSources"],
-            "type": "object",
-        },
-        "MultiviewLayoutType": {
-            "enum": [
-                "LAYOUT_2EH",
-                "LAYOUT_2PL",
-                "LAYOUT_3EL",
-                "LAYOUT_3PL",
-                "LAYOUT_4E",
-                "LAYOUT_4PL",
-            ],
-            "type": "string",
-        },
-        "OutputHeaderConfiguration": {
-            "additionalProperties": False,
-            "properties": {"PublishMQCS": {"type": "boolean"}},
-            "type": "object",
-        },
-        "OutputLockingMode": {"enum": ["EPOCH_LOCKED", "NON_EPOCH_LOCKED"], "type": "string"},
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"type": "string"},
-        "AttachedMultiviewChannels": {
-            "items": {
-                "maxLength": 256,
-                "minLength": 1,
-                "pattern": "^[a-zA-Z0-9_-]+$",
-                "type": "string",
-            },
-            "type": "array",
-        },
-        "ChannelGroupName": {
-            "maxLength": 256,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9_-]+$",
-            "type": "string",
-        },
-        "ChannelName": {
-            "maxLength": 256,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9_-]+$",
-            "type": "string",
-        },
-        "CreatedAt": {"type": "string"},
-        "Description": {"maxLength": 1024, "minLength": 0, "type": "string"},
-        "IngestEndpointUrls": {"items": {"type": "string"}, "type": "array"},
-        "IngestEndpoints": {"items": {"$ref": "#/definitions/IngestEndpoint"}, "type": "array"},
-        "InputSwitchConfiguration": {"$ref": "#/definitions/InputSwitchConfiguration"},
-        "InputType": {"$ref": "#/definitions/InputType"},
-        "ModifiedAt": {"type": "string"},
-        "MultiviewConfiguration": {"$ref": "#/definitions/MultiviewConfiguration"},
-        "OutputHeaderConfiguration": {"$ref": "#/definitions/OutputHeaderConfiguration"},
-        "OutputLockingMode": {"$ref": "#/definitions/OutputLockingMode"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array"},
-    },
-    "required": ["ChannelGroupName", "ChannelName"],
-}
-
 
 class Channel(_Resource):
-    """AWS::MediaPackageV2::Channel: <p>Represents an entry point into AWS Elemental MediaPackage for an ABR video content stream sent from an upstream encoder such as AWS Elemental Media...
+    """AWS::MediaPackageV2::Channel: <p>Represents an entry point into AWS Elemental MediaPackage
+    for an ABR video content stream sent from an upstream encoder such as AWS Elemental MediaLive.
+    The channel continuously analyzes the content that it receives and prepares it to be distributed
+    to consumers via one or more origin endpoints.</p>
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Also identified by: ChannelGroupName, ChannelName.
+    Replaced when any of these change (create-only): ChannelGroupName, ChannelName, InputType,
+    OutputLockingMode.
+    Read-only attributes (known once deployed): Arn, AttachedMultiviewChannels, CreatedAt,
+    IngestEndpointUrls, IngestEndpoints, ModifiedAt.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-mediapackagev2-channel.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -261,16 +188,26 @@ class Channel(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ChannelAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "channel.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """<p>The Amazon Resource Name (ARN) associated with the resource.</p>"""
     AttachedMultiviewChannels: list[str]
+    """<p>The multiview channels, in the same channel group, that list this channel as an available
+    source. This is a read-only field. You can't delete a channel while any multiview channel still
+    lists it as a source. Use this field to find the multiview channels that you need to update
+    first.</p>"""
     CreatedAt: str
+    """<p>The date and time the channel was created.</p>"""
     IngestEndpointUrls: list[str]
+    """Type: list[str]."""
     IngestEndpoints: list[IngestEndpointDict]
+    """<p>The list of ingest endpoints.</p>"""
     ModifiedAt: str
-    # Declared properties (as declared, or as AWS returned them).
+    """<p>The date and time the channel was modified.</p>"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ChannelGroupName: str
     ChannelName: str
     Description: str
@@ -281,35 +218,56 @@ class Channel(_Resource):
     OutputLockingMode: Literal["EPOCH_LOCKED", "NON_EPOCH_LOCKED"]
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ChannelGroupName: str,
+        ChannelName: str,
+        Description: str | None = None,
+        InputSwitchConfiguration: ChannelInputSwitchConfiguration
+        | ChannelInputSwitchConfigurationDict
+        | None = None,
+        InputType: Literal["HLS", "CMAF", "MULTIVIEW"] | None = None,
+        MultiviewConfiguration: ChannelMultiviewConfiguration
+        | ChannelMultiviewConfigurationDict
+        | None = None,
+        OutputHeaderConfiguration: ChannelOutputHeaderConfiguration
+        | ChannelOutputHeaderConfigurationDict
+        | None = None,
+        OutputLockingMode: Literal["EPOCH_LOCKED", "NON_EPOCH_LOCKED"] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::MediaPackageV2::Channel; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ChannelGroupName: str,
-            ChannelName: str,
-            Description: str | None = None,
-            InputSwitchConfiguration: ChannelInputSwitchConfiguration
-            | ChannelInputSwitchConfigurationDict
-            | None = None,
-            InputType: Literal["HLS", "CMAF", "MULTIVIEW"] | None = None,
-            MultiviewConfiguration: ChannelMultiviewConfiguration
-            | ChannelMultiviewConfigurationDict
-            | None = None,
-            OutputHeaderConfiguration: ChannelOutputHeaderConfiguration
-            | ChannelOutputHeaderConfigurationDict
-            | None = None,
-            OutputLockingMode: Literal["EPOCH_LOCKED", "NON_EPOCH_LOCKED"] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::MediaPackageV2::Channel; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ChannelGroupName: Pattern: ^[a-zA-Z0-9_-]+$ Length: 1 to 256 characters. Create-only:
+                changing it replaces the resource. Required.
+            ChannelName: Pattern: ^[a-zA-Z0-9_-]+$ Length: 1 to 256 characters. Create-only:
+                changing it replaces the resource. Required.
             Description: <p>Enter any descriptive text that helps you to identify the channel.</p>
+            InputSwitchConfiguration: <p>The configuration for input switching based on the media
+                quality confidence score (MQCS) as provided from AWS Elemental MediaLive.</p>
+            InputType: Allowed values: 'HLS', 'CMAF', 'MULTIVIEW'. Create-only: changing it replaces
+                the resource.
+            MultiviewConfiguration: <p>The multiview configuration for a channel. A multiview
+                channel composites video from several source channels into a single tiled output
+                stream. Players receive one standard HLS or DASH stream instead of several separate
+                streams. This setting is required when <code>InputType</code> is
+                <code>MULTIVIEW</code>, and can't be set for any other input type.</p>
+            OutputHeaderConfiguration: <p>The settings for what common media server data (CMSD)
+                headers AWS Elemental MediaPackage includes in responses to the CDN.</p>
+            OutputLockingMode: Allowed values: 'EPOCH_LOCKED', 'NON_EPOCH_LOCKED'. Create-only:
+                changing it replaces the resource.
+            Tags: Type: list[TagDict].
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,15 +55,17 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "str",
-        "Value": "str",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: str
+    """Type: str."""
+    Value: str
+    """Type: str."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::MediaPackageV2::ChannelGroup",
     schema_file="aws-mediapackagev2-channelgroup.json",
@@ -67,18 +73,9 @@ METADATA = _TypeMetadata(
     additional_identifiers=(("/ChannelGroupName",),),
     read_only=("/Arn", "/CreatedAt", "/EgressDomain", "/ModifiedAt"),
     create_only=("/ChannelGroupName",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("ChannelGroupName",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -88,38 +85,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "type": "object",
-        }
-    },
-    "properties": {
-        "Arn": {"type": "string"},
-        "ChannelGroupName": {
-            "maxLength": 256,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9_-]+$",
-            "type": "string",
-        },
-        "CreatedAt": {"type": "string"},
-        "Description": {"maxLength": 1024, "minLength": 0, "type": "string"},
-        "EgressDomain": {"type": "string"},
-        "ModifiedAt": {"type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array"},
-    },
-    "required": ["ChannelGroupName"],
-}
-
 
 class ChannelGroup(_Resource):
-    """AWS::MediaPackageV2::ChannelGroup: <p>Represents a channel group that facilitates the grouping of multiple channels.</p>
+    """AWS::MediaPackageV2::ChannelGroup: <p>Represents a channel group that facilitates the
+    grouping of multiple channels.</p>
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Also identified by: ChannelGroupName.
+    Replaced when any of these change (create-only): ChannelGroupName.
+    Read-only attributes (known once deployed): Arn, CreatedAt, EgressDomain, ModifiedAt.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-mediapackagev2-channelgroup.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -127,35 +104,48 @@ class ChannelGroup(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ChannelGroupAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "channel_group.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """<p>The Amazon Resource Name (ARN) associated with the resource.</p>"""
     CreatedAt: str
+    """<p>The date and time the channel group was created.</p>"""
     EgressDomain: str
+    """<p>The output domain where the source stream should be sent. Integrate the domain with a
+    downstream CDN (such as Amazon CloudFront) or playback device.</p>"""
     ModifiedAt: str
-    # Declared properties (as declared, or as AWS returned them).
+    """<p>The date and time the channel group was modified.</p>"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ChannelGroupName: str
     Description: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ChannelGroupName: str,
+        Description: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::MediaPackageV2::ChannelGroup; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ChannelGroupName: str,
-            Description: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::MediaPackageV2::ChannelGroup; `await` it inside an App to deploy it.
-
-            Description: <p>Enter any descriptive text that helps you to identify the channel group.</p>
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ChannelGroupName: Pattern: ^[a-zA-Z0-9_-]+$ Length: 1 to 256 characters. Create-only:
+                changing it replaces the resource. Required.
+            Description: <p>Enter any descriptive text that helps you to identify the channel
+                group.</p>
+            Tags: Type: list[TagDict].
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

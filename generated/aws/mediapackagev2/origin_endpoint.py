@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -163,334 +167,669 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-DashBaseUrlDict = TypedDict(
-    "DashBaseUrlDict",
-    {
-        "DvbPriority": "int",
-        "DvbWeight": "int",
-        "ServiceLocation": "str",
-        "Url": "Required[str]",
-    },
-    total=False,
-)
 
-DashDvbFontDownloadDict = TypedDict(
-    "DashDvbFontDownloadDict",
-    {
-        "FontFamily": "str",
-        "MimeType": "str",
-        "Url": "str",
-    },
-    total=False,
-)
+class DashBaseUrlDict(TypedDict, total=False):
+    """DashBaseUrl as a plain dict: <p>The base URLs to use for retrieving segments. You can specify
+    multiple locations and indicate the priority and weight for when each should be used, for use in
+    mutli-CDN workflows.</p>"""
 
-DashDvbMetricsReportingDict = TypedDict(
-    "DashDvbMetricsReportingDict",
-    {
-        "Probability": "int",
-        "ReportingUrl": "Required[str]",
-    },
-    total=False,
-)
+    DvbPriority: int
+    """<p>For use with DVB-DASH profiles only. The priority of this location for servings segments.
+    The lower the number, the higher the priority.</p>"""
+    DvbWeight: int
+    """<p>For use with DVB-DASH profiles only. The weighting for source locations that have the same
+    priority. </p>"""
+    ServiceLocation: str
+    """<p>The name of the source location.</p>"""
+    Url: Required[str]
+    """<p>A source location for segments.</p>"""
 
-DashDvbSettingsDict = TypedDict(
-    "DashDvbSettingsDict",
-    {
-        "ErrorMetrics": "list[DashDvbMetricsReportingDict]",
-        "FontDownload": "DashDvbFontDownloadDict",
-    },
-    total=False,
-)
 
-DashManifestConfigurationDict = TypedDict(
-    "DashManifestConfigurationDict",
-    {
-        "AudioTimelinePattern": "Literal['NONE', 'PATTERNED']",
-        "AvailabilityStartTimeConfiguration": "DashManifestConfigurationAvailabilityStartTimeConfigurationDict",
-        "BaseUrls": "list[DashBaseUrlDict]",
-        "Compactness": "Literal['STANDARD', 'NONE']",
-        "DrmSignaling": "Literal['INDIVIDUAL', 'REFERENCED']",
-        "DvbSettings": "DashDvbSettingsDict",
-        "FilterConfiguration": "OriginEndpointFilterConfigurationDict",
-        "ManifestName": "Required[str]",
-        "ManifestWindowSeconds": "int",
-        "MinBufferTimeSeconds": "int",
-        "MinUpdatePeriodSeconds": "int",
-        "PeriodTriggers": "list[Literal['AVAILS', 'DRM_KEY_ROTATION', 'SOURCE_CHANGES', 'SOURCE_DISRUPTIONS', 'NONE']]",
-        "Profiles": "list[Literal['DVB_DASH']]",
-        "ProgramInformation": "DashProgramInformationDict",
-        "ScteDash": "OriginEndpointScteDashDict",
-        "SegmentTemplateFormat": "Literal['NUMBER_WITH_TIMELINE']",
-        "SubtitleConfiguration": "DashSubtitleConfigurationDict",
-        "SuggestedPresentationDelaySeconds": "int",
-        "UriPathType": "Literal['LEAF', 'ROOT']",
-        "UtcTiming": "DashUtcTimingDict",
-    },
-    total=False,
-)
+class DashDvbFontDownloadDict(TypedDict, total=False):
+    """DashDvbFontDownload as a plain dict: <p>For use with DVB-DASH profiles only. The settings for
+    font downloads that you want Elemental MediaPackage to pass through to the manifest.</p>"""
 
-DashManifestConfigurationAvailabilityStartTimeConfigurationDict = TypedDict(
-    "DashManifestConfigurationAvailabilityStartTimeConfigurationDict",
-    {
-        "FixedAvailabilityStartTime": "Required[str]",
-    },
-    total=False,
-)
+    FontFamily: str
+    """<p>The <code>fontFamily</code> name for subtitles, as described in <a
+    href="https://tech.ebu.ch/publications/tech3380">EBU-TT-D Subtitling Distribution Format</a>.
+    </p>"""
+    MimeType: str
+    """<p>The <code>mimeType</code> of the resource that's at the font download URL.</p> <p>For
+    information about font MIME types, see the <a
+    href="https://dvb.org/wp-content/uploads/2021/06/A168r4_MPEG-DASH-Profile-for-Transport-of-ISO-BMFF-Based-DVB-Services_Draft-ts_103-285-v140_November_2021.pdf">MPEG-DASH
+    Profile for Transport of ISO BMFF Based DVB Services over IP Based Networks</a> document. </p>"""
+    Url: str
+    """<p>The URL for downloading fonts for subtitles.</p>"""
 
-DashProgramInformationDict = TypedDict(
-    "DashProgramInformationDict",
-    {
-        "Copyright": "str",
-        "LanguageCode": "str",
-        "MoreInformationUrl": "str",
-        "Source": "str",
-        "Title": "str",
-    },
-    total=False,
-)
 
-DashSubtitleConfigurationDict = TypedDict(
-    "DashSubtitleConfigurationDict",
-    {
-        "TtmlConfiguration": "DashTtmlConfigurationDict",
-    },
-    total=False,
-)
+class DashDvbMetricsReportingDict(TypedDict, total=False):
+    """DashDvbMetricsReporting as a plain dict: <p>For use with DVB-DASH profiles only. The settings
+    for error reporting from the playback device that you want Elemental MediaPackage to pass
+    through to the manifest.</p>"""
 
-DashTtmlConfigurationDict = TypedDict(
-    "DashTtmlConfigurationDict",
-    {
-        "TtmlProfile": "Required[Literal['IMSC_1', 'EBU_TT_D_101']]",
-    },
-    total=False,
-)
+    Probability: int
+    """<p>The number of playback devices per 1000 that will send error reports to the reporting URL.
+    This represents the probability that a playback device will be a reporting player for this
+    session.</p>"""
+    ReportingUrl: Required[str]
+    """<p>The URL where playback devices send error reports.</p>"""
 
-DashUtcTimingDict = TypedDict(
-    "DashUtcTimingDict",
-    {
-        "TimingMode": "Literal['HTTP_HEAD', 'HTTP_ISO', 'HTTP_XSDATE', 'UTC_DIRECT']",
-        "TimingSource": "str",
-    },
-    total=False,
-)
 
-HlsManifestConfigurationDict = TypedDict(
-    "HlsManifestConfigurationDict",
-    {
-        "ChildManifestName": "str",
-        "FilterConfiguration": "OriginEndpointFilterConfigurationDict",
-        "ManifestName": "Required[str]",
-        "ManifestWindowSeconds": "int",
-        "ProgramDateTimeIntervalSeconds": "int",
-        "ScteHls": "OriginEndpointScteHlsDict",
-        "StartTag": "OriginEndpointStartTagDict",
-        "UriPathType": "Literal['LEAF', 'ROOT']",
-        "Url": "str",
-        "UrlEncodeChildManifest": "bool",
-    },
-    total=False,
-)
+class DashDvbSettingsDict(TypedDict, total=False):
+    """DashDvbSettings as a plain dict: <p>For endpoints that use the DVB-DASH profile only. The
+    font download and error reporting information that you want MediaPackage to pass through to the
+    manifest.</p>"""
 
-LowLatencyHlsFilterConfigurationDict = TypedDict(
-    "LowLatencyHlsFilterConfigurationDict",
-    {
-        "ClipStartTime": "str",
-        "DrmSettings": "str",
-        "End": "str",
-        "ManifestFilter": "str",
-        "Start": "str",
-        "TimeDelaySeconds": "int",
-    },
-    total=False,
-)
+    ErrorMetrics: list[DashDvbMetricsReportingDict]
+    """<p>Playback device error reporting settings.</p>"""
+    FontDownload: DashDvbFontDownloadDict
+    """<p>For use with DVB-DASH profiles only. The settings for font downloads that you want
+    Elemental MediaPackage to pass through to the manifest.</p>"""
 
-LowLatencyHlsManifestConfigurationDict = TypedDict(
-    "LowLatencyHlsManifestConfigurationDict",
-    {
-        "ChildManifestName": "str",
-        "FilterConfiguration": "LowLatencyHlsFilterConfigurationDict",
-        "ManifestName": "Required[str]",
-        "ManifestWindowSeconds": "int",
-        "ProgramDateTimeIntervalSeconds": "int",
-        "ScteHls": "OriginEndpointScteHlsDict",
-        "StartTag": "OriginEndpointStartTagDict",
-        "UriPathType": "Literal['LEAF', 'ROOT']",
-        "Url": "str",
-        "UrlEncodeChildManifest": "bool",
-    },
-    total=False,
-)
 
-MssFilterConfigurationDict = TypedDict(
-    "MssFilterConfigurationDict",
-    {
-        "ClipStartTime": "str",
-        "DrmSettings": "str",
-        "End": "str",
-        "ManifestFilter": "str",
-        "Start": "str",
-        "TimeDelaySeconds": "int",
-    },
-    total=False,
-)
+class DashManifestConfigurationDict(TypedDict, total=False):
+    """DashManifestConfiguration as a plain dict: <p>Retrieve the DASH manifest configuration.</p>"""
 
-MssManifestConfigurationDict = TypedDict(
-    "MssManifestConfigurationDict",
-    {
-        "FilterConfiguration": "MssFilterConfigurationDict",
-        "ManifestLayout": "Literal['FULL', 'COMPACT']",
-        "ManifestName": "Required[str]",
-        "ManifestWindowSeconds": "int",
-    },
-    total=False,
-)
+    AudioTimelinePattern: Literal["NONE", "PATTERNED"]
+    """Allowed values: 'NONE', 'PATTERNED'."""
+    AvailabilityStartTimeConfiguration: (
+        DashManifestConfigurationAvailabilityStartTimeConfigurationDict
+    )
+    """<p>The configuration for the DASH <code>availabilityStartTime</code> attribute of the Media
+    Presentation Description (MPD). Use this configuration to set a custom availability start time
+    for your DASH manifest.</p>"""
+    BaseUrls: list[DashBaseUrlDict]
+    """<p>The base URL to use for retrieving segments.</p>"""
+    Compactness: Literal["STANDARD", "NONE"]
+    """Allowed values: 'STANDARD', 'NONE'."""
+    DrmSignaling: Literal["INDIVIDUAL", "REFERENCED"]
+    """Allowed values: 'INDIVIDUAL', 'REFERENCED'."""
+    DvbSettings: DashDvbSettingsDict
+    """<p>For endpoints that use the DVB-DASH profile only. The font download and error reporting
+    information that you want MediaPackage to pass through to the manifest.</p>"""
+    FilterConfiguration: OriginEndpointFilterConfigurationDict
+    """<p>Filter configuration includes settings for manifest filtering, start and end times, and
+    time delay that apply to all of your egress requests for this manifest. </p>"""
+    ManifestName: Required[str]
+    """<p>A short string that's appended to the endpoint URL. The manifest name creates a unique
+    path to this endpoint. If you don't enter a value, MediaPackage uses the default manifest name,
+    index. </p>"""
+    ManifestWindowSeconds: int
+    """<p>The total duration (in seconds) of the manifest's content.</p>"""
+    MinBufferTimeSeconds: int
+    """<p>Minimum amount of content (in seconds) that a player must keep available in the
+    buffer.</p>"""
+    MinUpdatePeriodSeconds: int
+    """<p>Minimum amount of time (in seconds) that the player should wait before requesting updates
+    to the manifest.</p>"""
+    PeriodTriggers: list[
+        Literal["AVAILS", "DRM_KEY_ROTATION", "SOURCE_CHANGES", "SOURCE_DISRUPTIONS", "NONE"]
+    ]
+    """<p>A list of triggers that controls when AWS Elemental MediaPackage separates the MPEG-DASH
+    manifest into multiple periods. Leave this value empty to indicate that the manifest is
+    contained all in one period. For more information about periods in the DASH manifest, see <a
+    href="https://docs.aws.amazon.com/mediapackage/latest/userguide/multi-period.html">Multi-period
+    DASH in AWS Elemental MediaPackage</a>.</p>"""
+    Profiles: list[Literal["DVB_DASH"]]
+    """<p>The profile that the output is compliant with.</p>"""
+    ProgramInformation: DashProgramInformationDict
+    """<p>Details about the content that you want MediaPackage to pass through in the manifest to
+    the playback device.</p>"""
+    ScteDash: OriginEndpointScteDashDict
+    """<p>The SCTE configuration.</p>"""
+    SegmentTemplateFormat: Literal["NUMBER_WITH_TIMELINE"]
+    """Allowed values: 'NUMBER_WITH_TIMELINE'."""
+    SubtitleConfiguration: DashSubtitleConfigurationDict
+    """<p>The configuration for DASH subtitles.</p>"""
+    SuggestedPresentationDelaySeconds: int
+    """<p>The amount of time (in seconds) that the player should be from the end of the
+    manifest.</p>"""
+    UriPathType: Literal["LEAF", "ROOT"]
+    """Allowed values: 'LEAF', 'ROOT'."""
+    UtcTiming: DashUtcTimingDict
+    """<p>Determines the type of UTC timing included in the DASH Media Presentation Description
+    (MPD).</p>"""
 
-MultiviewFilterConfigurationDict = TypedDict(
-    "MultiviewFilterConfigurationDict",
-    {
-        "Layout": "Required[Literal['LAYOUT_2EH', 'LAYOUT_2PL', 'LAYOUT_3EL', 'LAYOUT_3PL', 'LAYOUT_4E', 'LAYOUT_4PL']]",
-        "Sources": "Required[list[str]]",
-    },
-    total=False,
-)
 
-OriginEndpointContentKeyPeriodConfigurationDict = TypedDict(
-    "OriginEndpointContentKeyPeriodConfigurationDict",
-    {
-        "ContentKeyPeriodTiming": "Literal['INDEX_ONLY', 'START_END_ONLY', 'INDEX_WITH_START_END']",
-    },
-    total=False,
-)
+class DashManifestConfigurationAvailabilityStartTimeConfigurationDict(TypedDict, total=False):
+    """DashManifestConfigurationAvailabilityStartTimeConfiguration as a plain dict."""
 
-OriginEndpointEncryptionDict = TypedDict(
-    "OriginEndpointEncryptionDict",
-    {
-        "CmafExcludeSegmentDrmMetadata": "bool",
-        "ConstantInitializationVector": "str",
-        "EncryptionMethod": "Required[OriginEndpointEncryptionMethodDict]",
-        "KeyRotationIntervalSeconds": "int",
-        "SpekeKeyProvider": "Required[OriginEndpointSpekeKeyProviderDict]",
-    },
-    total=False,
-)
+    FixedAvailabilityStartTime: Required[str]
+    """<p>The fixed availability start time for the DASH manifest, in ISO 8601 date-time format. The
+    value must have hourly granularity, meaning that the minutes, seconds, and fractional seconds
+    must be zero. The value must be on or after <code>2024-01-01T00:00:00Z</code> and must be at
+    least 14 days before the current time.</p>"""
 
-OriginEndpointEncryptionContractConfigurationDict = TypedDict(
-    "OriginEndpointEncryptionContractConfigurationDict",
-    {
-        "PresetSpeke20Audio": "Required[Literal['PRESET_AUDIO_1', 'PRESET_AUDIO_2', 'PRESET_AUDIO_3', 'SHARED', 'UNENCRYPTED']]",
-        "PresetSpeke20Video": "Required[Literal['PRESET_VIDEO_1', 'PRESET_VIDEO_2', 'PRESET_VIDEO_3', 'PRESET_VIDEO_4', 'PRESET_VIDEO_5', 'PRESET_VIDEO_6', 'PRESET_VIDEO_7', 'PRESET_VIDEO_8', 'SHARED', 'UNENCRYPTED']]",
-    },
-    total=False,
-)
 
-OriginEndpointEncryptionMethodDict = TypedDict(
-    "OriginEndpointEncryptionMethodDict",
-    {
-        "CmafEncryptionMethod": "Literal['CENC', 'CBCS']",
-        "IsmEncryptionMethod": "Literal['CENC']",
-        "TsEncryptionMethod": "Literal['AES_128', 'SAMPLE_AES']",
-    },
-    total=False,
-)
+class DashProgramInformationDict(TypedDict, total=False):
+    """DashProgramInformation as a plain dict: <p>Details about the content that you want
+    MediaPackage to pass through in the manifest to the playback device.</p>"""
 
-OriginEndpointFilterConfigurationDict = TypedDict(
-    "OriginEndpointFilterConfigurationDict",
-    {
-        "ClipStartTime": "str",
-        "DrmSettings": "str",
-        "End": "str",
-        "ManifestFilter": "str",
-        "Multiview": "MultiviewFilterConfigurationDict",
-        "Start": "str",
-        "TimeDelaySeconds": "int",
-    },
-    total=False,
-)
+    Copyright: str
+    """<p>A copyright statement about the content.</p>"""
+    LanguageCode: str
+    """<p>The language code for this manifest.</p>"""
+    MoreInformationUrl: str
+    """<p>An absolute URL that contains more information about this content.</p>"""
+    Source: str
+    """<p>Information about the content provider.</p>"""
+    Title: str
+    """<p>The title for the manifest.</p>"""
 
-OriginEndpointForceEndpointErrorConfigurationDict = TypedDict(
-    "OriginEndpointForceEndpointErrorConfigurationDict",
-    {
-        "EndpointErrorConditions": "list[Literal['STALE_MANIFEST', 'INCOMPLETE_MANIFEST', 'MISSING_DRM_KEY', 'SLATE_INPUT']]",
-    },
-    total=False,
-)
 
-OriginEndpointScteDict = TypedDict(
-    "OriginEndpointScteDict",
-    {
-        "CustomAdTypes": "list[Literal['PROGRAM', 'CHAPTER', 'UNSCHEDULED_EVENT', 'ALTERNATE_CONTENT_OPPORTUNITY', 'NETWORK']]",
-        "ScteFilter": "list[Literal['SPLICE_INSERT', 'BREAK', 'PROVIDER_ADVERTISEMENT', 'DISTRIBUTOR_ADVERTISEMENT', 'PROVIDER_PLACEMENT_OPPORTUNITY', 'DISTRIBUTOR_PLACEMENT_OPPORTUNITY', 'PROVIDER_OVERLAY_PLACEMENT_OPPORTUNITY', 'DISTRIBUTOR_OVERLAY_PLACEMENT_OPPORTUNITY', 'PROGRAM', 'CHAPTER', 'UNSCHEDULED_EVENT', 'ALTERNATE_CONTENT_OPPORTUNITY', 'NETWORK', 'PROVIDER_PROMO', 'DISTRIBUTOR_PROMO', 'PROVIDER_AD_BLOCK', 'DISTRIBUTOR_AD_BLOCK', 'CONTENT_IDENTIFICATION', 'CALL_AD_SERVER']]",
-        "ScteInSegments": "Literal['NONE', 'ALL', 'MATCHES_FILTER']",
-    },
-    total=False,
-)
+class DashSubtitleConfigurationDict(TypedDict, total=False):
+    """DashSubtitleConfiguration as a plain dict: <p>The configuration for DASH subtitles.</p>"""
 
-OriginEndpointScteDashDict = TypedDict(
-    "OriginEndpointScteDashDict",
-    {
-        "AdMarkerDash": "Literal['BINARY', 'XML']",
-        "ScteInManifests": "Literal['ALL', 'MATCHES_FILTER']",
-    },
-    total=False,
-)
+    TtmlConfiguration: DashTtmlConfigurationDict
+    """<p>The settings for TTML subtitles.</p>"""
 
-OriginEndpointScteHlsDict = TypedDict(
-    "OriginEndpointScteHlsDict",
-    {
-        "AdMarkerHls": "Literal['DATERANGE', 'SCTE35_ENHANCED']",
-        "ScteInManifests": "Literal['ALL', 'MATCHES_FILTER']",
-    },
-    total=False,
-)
 
-OriginEndpointSegmentDict = TypedDict(
-    "OriginEndpointSegmentDict",
-    {
-        "Encryption": "OriginEndpointEncryptionDict",
-        "IncludeIframeOnlyStreams": "bool",
-        "OutputTimestampMode": "Literal['PASSTHROUGH', 'REBASED_TO_CHANNEL_START']",
-        "Scte": "OriginEndpointScteDict",
-        "SegmentDurationSeconds": "int",
-        "SegmentName": "str",
-        "TsIncludeDvbSubtitles": "bool",
-        "TsUseAudioRenditionGroup": "bool",
-    },
-    total=False,
-)
+class DashTtmlConfigurationDict(TypedDict, total=False):
+    """DashTtmlConfiguration as a plain dict: <p>The settings for TTML subtitles.</p>"""
 
-OriginEndpointSpekeKeyProviderDict = TypedDict(
-    "OriginEndpointSpekeKeyProviderDict",
-    {
-        "CertificateArn": "str",
-        "ContentKeyPeriodConfiguration": "OriginEndpointContentKeyPeriodConfigurationDict",
-        "DrmSystems": "Required[list[Literal['CLEAR_KEY_AES_128', 'FAIRPLAY', 'PLAYREADY', 'WIDEVINE', 'IRDETO']]]",
-        "EncryptionContractConfiguration": "Required[OriginEndpointEncryptionContractConfigurationDict]",
-        "ResourceId": "Required[str]",
-        "RoleArn": "Required[str]",
-        "SpekeVersion": "Literal['V2_0', 'V2_1']",
-        "Url": "Required[str]",
-    },
-    total=False,
-)
+    TtmlProfile: Required[Literal["IMSC_1", "EBU_TT_D_101"]]
+    """Allowed values: 'IMSC_1', 'EBU_TT_D_101'."""
 
-OriginEndpointStartTagDict = TypedDict(
-    "OriginEndpointStartTagDict",
-    {
-        "Precise": "bool",
-        "TimeOffset": "Required[float]",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "str",
-        "Value": "str",
-    },
-    total=False,
-)
+class DashUtcTimingDict(TypedDict, total=False):
+    """DashUtcTiming as a plain dict: <p>Determines the type of UTC timing included in the DASH
+    Media Presentation Description (MPD).</p>"""
 
+    TimingMode: Literal["HTTP_HEAD", "HTTP_ISO", "HTTP_XSDATE", "UTC_DIRECT"]
+    """Allowed values: 'HTTP_HEAD', 'HTTP_ISO', 'HTTP_XSDATE', 'UTC_DIRECT'."""
+    TimingSource: str
+    """<p>The the method that the player uses to synchronize to coordinated universal time (UTC)
+    wall clock time.</p>"""
+
+
+class HlsManifestConfigurationDict(TypedDict, total=False):
+    """HlsManifestConfiguration as a plain dict: <p>Retrieve the HTTP live streaming (HLS) manifest
+    configuration.</p>"""
+
+    ChildManifestName: str
+    """<p>A short string that's appended to the endpoint URL. The child manifest name creates a
+    unique path to this endpoint. If you don't enter a value, MediaPackage uses the default child
+    manifest name, index_1. The manifestName on the HLSManifest object overrides the manifestName
+    you provided on the originEndpoint object.</p>"""
+    FilterConfiguration: OriginEndpointFilterConfigurationDict
+    """<p>Filter configuration includes settings for manifest filtering, start and end times, and
+    time delay that apply to all of your egress requests for this manifest. </p>"""
+    ManifestName: Required[str]
+    """<p>A short short string that's appended to the endpoint URL. The manifest name creates a
+    unique path to this endpoint. If you don't enter a value, MediaPackage uses the default manifest
+    name, index. MediaPackage automatically inserts the format extension, such as .m3u8. You can't
+    use the same manifest name if you use HLS manifest and low-latency HLS manifest. The
+    manifestName on the HLSManifest object overrides the manifestName you provided on the
+    originEndpoint object.</p>"""
+    ManifestWindowSeconds: int
+    """<p>The total duration (in seconds) of the manifest's content.</p>"""
+    ProgramDateTimeIntervalSeconds: int
+    """<p>Inserts EXT-X-PROGRAM-DATE-TIME tags in the output manifest at the interval that you
+    specify. If you don't enter an interval, EXT-X-PROGRAM-DATE-TIME tags aren't included in the
+    manifest. The tags sync the stream to the wall clock so that viewers can seek to a specific time
+    in the playback timeline on the player.</p> <p>Irrespective of this parameter, if any ID3Timed
+    metadata is in the HLS input, it is passed through to the HLS output.</p>"""
+    ScteHls: OriginEndpointScteHlsDict
+    """<p>The SCTE configuration.</p>"""
+    StartTag: OriginEndpointStartTagDict
+    """<p>To insert an EXT-X-START tag in your HLS playlist, specify a StartTag configuration object
+    with a valid TimeOffset. When you do, you can also optionally specify whether to include a
+    PRECISE value in the EXT-X-START tag.</p>"""
+    UriPathType: Literal["LEAF", "ROOT"]
+    """Allowed values: 'LEAF', 'ROOT'."""
+    Url: str
+    """<p>The egress domain URL for stream delivery from MediaPackage.</p>"""
+    UrlEncodeChildManifest: bool
+    """<p>When enabled, MediaPackage URL-encodes the query string for API requests for HLS child
+    manifests to comply with Amazon Web Services Signature Version 4 (SigV4) signature signing
+    protocol. For more information, see <a
+    href="https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_sigv.html">Amazon Web Services
+    Signature Version 4 for API requests</a> in <i>Identity and Access Management User
+    Guide</i>.</p>"""
+
+
+class LowLatencyHlsFilterConfigurationDict(TypedDict, total=False):
+    """LowLatencyHlsFilterConfiguration as a plain dict: <p>Filter configuration includes settings
+    for manifest filtering, start and end times, and time delay that apply to all of your egress
+    requests for this manifest. </p>"""
+
+    ClipStartTime: str
+    """<p>Optionally specify the clip start time for all of your manifest egress requests. When you
+    include clip start time, note that you cannot use clip start time query parameters for this
+    manifest's endpoint URL.</p>"""
+    DrmSettings: str
+    """<p>Optionally specify one or more DRM settings for all of your manifest egress requests. When
+    you include a DRM setting, note that you cannot use an identical DRM setting query parameter for
+    this manifest's endpoint URL.</p>"""
+    End: str
+    """<p>Optionally specify the end time for all of your manifest egress requests. When you include
+    end time, note that you cannot use end time query parameters for this manifest's endpoint
+    URL.</p>"""
+    ManifestFilter: str
+    """<p>Optionally specify one or more manifest filters for all of your manifest egress requests.
+    When you include a manifest filter, note that you cannot use an identical manifest filter query
+    parameter for this manifest's endpoint URL.</p>"""
+    Start: str
+    """<p>Optionally specify the start time for all of your manifest egress requests. When you
+    include start time, note that you cannot use start time query parameters for this manifest's
+    endpoint URL.</p>"""
+    TimeDelaySeconds: int
+    """<p>Optionally specify the time delay for all of your manifest egress requests. Enter a value
+    that is smaller than your endpoint's startover window. When you include time delay, note that
+    you cannot use time delay query parameters for this manifest's endpoint URL.</p>"""
+
+
+class LowLatencyHlsManifestConfigurationDict(TypedDict, total=False):
+    """LowLatencyHlsManifestConfiguration as a plain dict: <p>Retrieve the low-latency HTTP live
+    streaming (HLS) manifest configuration.</p>"""
+
+    ChildManifestName: str
+    """<p>A short string that's appended to the endpoint URL. The child manifest name creates a
+    unique path to this endpoint. If you don't enter a value, MediaPackage uses the default child
+    manifest name, index_1. The manifestName on the HLSManifest object overrides the manifestName
+    you provided on the originEndpoint object.</p>"""
+    FilterConfiguration: LowLatencyHlsFilterConfigurationDict
+    """<p>Filter configuration includes settings for manifest filtering, start and end times, and
+    time delay that apply to all of your egress requests for this manifest. </p>"""
+    ManifestName: Required[str]
+    """<p>A short short string that's appended to the endpoint URL. The manifest name creates a
+    unique path to this endpoint. If you don't enter a value, MediaPackage uses the default manifest
+    name, index. MediaPackage automatically inserts the format extension, such as .m3u8. You can't
+    use the same manifest name if you use HLS manifest and low-latency HLS manifest. The
+    manifestName on the HLSManifest object overrides the manifestName you provided on the
+    originEndpoint object.</p>"""
+    ManifestWindowSeconds: int
+    """<p>The total duration (in seconds) of the manifest's content.</p>"""
+    ProgramDateTimeIntervalSeconds: int
+    """<p>Inserts EXT-X-PROGRAM-DATE-TIME tags in the output manifest at the interval that you
+    specify. If you don't enter an interval, EXT-X-PROGRAM-DATE-TIME tags aren't included in the
+    manifest. The tags sync the stream to the wall clock so that viewers can seek to a specific time
+    in the playback timeline on the player.</p> <p>Irrespective of this parameter, if any ID3Timed
+    metadata is in the HLS input, it is passed through to the HLS output.</p>"""
+    ScteHls: OriginEndpointScteHlsDict
+    """<p>The SCTE configuration.</p>"""
+    StartTag: OriginEndpointStartTagDict
+    """<p>To insert an EXT-X-START tag in your HLS playlist, specify a StartTag configuration object
+    with a valid TimeOffset. When you do, you can also optionally specify whether to include a
+    PRECISE value in the EXT-X-START tag.</p>"""
+    UriPathType: Literal["LEAF", "ROOT"]
+    """Allowed values: 'LEAF', 'ROOT'."""
+    Url: str
+    """<p>The egress domain URL for stream delivery from MediaPackage.</p>"""
+    UrlEncodeChildManifest: bool
+    """<p>When enabled, MediaPackage URL-encodes the query string for API requests for LL-HLS child
+    manifests to comply with Amazon Web Services Signature Version 4 (SigV4) signature signing
+    protocol. For more information, see <a
+    href="https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_sigv.html">Amazon Web Services
+    Signature Version 4 for API requests</a> in <i>Identity and Access Management User
+    Guide</i>.</p>"""
+
+
+class MssFilterConfigurationDict(TypedDict, total=False):
+    """MssFilterConfiguration as a plain dict: <p>Filter configuration includes settings for
+    manifest filtering, start and end times, and time delay that apply to all of your egress
+    requests for this manifest. </p>"""
+
+    ClipStartTime: str
+    """<p>Optionally specify the clip start time for all of your manifest egress requests. When you
+    include clip start time, note that you cannot use clip start time query parameters for this
+    manifest's endpoint URL.</p>"""
+    DrmSettings: str
+    """<p>Optionally specify one or more DRM settings for all of your manifest egress requests. When
+    you include a DRM setting, note that you cannot use an identical DRM setting query parameter for
+    this manifest's endpoint URL.</p>"""
+    End: str
+    """<p>Optionally specify the end time for all of your manifest egress requests. When you include
+    end time, note that you cannot use end time query parameters for this manifest's endpoint
+    URL.</p>"""
+    ManifestFilter: str
+    """<p>Optionally specify one or more manifest filters for all of your manifest egress requests.
+    When you include a manifest filter, note that you cannot use an identical manifest filter query
+    parameter for this manifest's endpoint URL.</p>"""
+    Start: str
+    """<p>Optionally specify the start time for all of your manifest egress requests. When you
+    include start time, note that you cannot use start time query parameters for this manifest's
+    endpoint URL.</p>"""
+    TimeDelaySeconds: int
+    """<p>Optionally specify the time delay for all of your manifest egress requests. Enter a value
+    that is smaller than your endpoint's startover window. When you include time delay, note that
+    you cannot use time delay query parameters for this manifest's endpoint URL.</p>"""
+
+
+class MssManifestConfigurationDict(TypedDict, total=False):
+    """MssManifestConfiguration as a plain dict: <p>Configuration details for a Microsoft Smooth
+    Streaming (MSS) manifest associated with an origin endpoint. This includes all the settings and
+    properties that define how the MSS content is packaged and delivered.</p>"""
+
+    FilterConfiguration: MssFilterConfigurationDict
+    """<p>Filter configuration includes settings for manifest filtering, start and end times, and
+    time delay that apply to all of your egress requests for this manifest. </p>"""
+    ManifestLayout: Literal["FULL", "COMPACT"]
+    """Allowed values: 'FULL', 'COMPACT'."""
+    ManifestName: Required[str]
+    """<p>The name of the MSS manifest. This name is appended to the origin endpoint URL to create
+    the unique path for accessing this specific MSS manifest.</p>"""
+    ManifestWindowSeconds: int
+    """<p>The duration (in seconds) of the manifest window. This represents the total amount of
+    content available in the manifest at any given time.</p>"""
+
+
+class MultiviewFilterConfigurationDict(TypedDict, total=False):
+    """MultiviewFilterConfiguration as a plain dict: <p>The multiview combination for a pinned
+    manifest. MediaPackage serves the manifest with this layout and these sources, so players
+    request it without an <code>aws.multiview</code> query parameter.</p> <p>If a request for a
+    pinned manifest also includes an <code>aws.multiview</code> query parameter, MediaPackage
+    rejects the request, even when that parameter requests the same combination.</p>"""
+
+    Layout: Required[
+        Literal["LAYOUT_2EH", "LAYOUT_2PL", "LAYOUT_3EL", "LAYOUT_3PL", "LAYOUT_4E", "LAYOUT_4PL"]
+    ]
+    """<p>A tile layout for a multiview channel. Each layout determines how many source tiles are
+    composited into the output and how those tiles are arranged.</p> <p>The allowed values are:</p>
+    <ul> <li> <p> <code>LAYOUT_2EH</code> – Two tiles of equal size, arranged horizontally.</p>
+    </li> <li> <p> <code>LAYOUT_2PL</code> – Two tiles, with one larger primary tile.</p> </li> <li>
+    <p> <code>LAYOUT_3EL</code> – Three tiles of equal size, arranged in two columns.</p> </li> <li>
+    <p> <code>LAYOUT_3PL</code> – Three tiles, with one larger primary tile on the left and two
+    stacked on the right.</p> </li> <li> <p> <code>LAYOUT_4E</code> – Four tiles of equal size,
+    arranged in a two-by-two grid.</p> </li> <li> <p> <code>LAYOUT_4PL</code> – Four tiles, with one
+    larger primary tile on the left and three stacked on the right.</p> </li> </ul>"""
+    Sources: Required[list[str]]
+    """<p>The source channels to composite, in tile order. Each channel must be one of the
+    <code>AvailableSources</code> of the channel that this origin endpoint is on, and the number of
+    channels must equal the number of tiles in <code>Layout</code>.</p>"""
+
+
+class OriginEndpointContentKeyPeriodConfigurationDict(TypedDict, total=False):
+    """OriginEndpointContentKeyPeriodConfiguration as a plain dict: <p>The configuration that
+    controls the content key period timing information that MediaPackage signals to your DRM key
+    provider.</p>"""
+
+    ContentKeyPeriodTiming: Literal["INDEX_ONLY", "START_END_ONLY", "INDEX_WITH_START_END"]
+    """Allowed values: 'INDEX_ONLY', 'START_END_ONLY', 'INDEX_WITH_START_END'."""
+
+
+class OriginEndpointEncryptionDict(TypedDict, total=False):
+    """OriginEndpointEncryption as a plain dict: <p>The parameters for encrypting content.</p>"""
+
+    CmafExcludeSegmentDrmMetadata: bool
+    """<p>Excludes SEIG and SGPD boxes from segment metadata in CMAF containers.</p> <p>When set to
+    <code>true</code>, MediaPackage omits these DRM metadata boxes from CMAF segments, which can
+    improve compatibility with certain devices and players that don't support these boxes.</p>
+    <p>Important considerations:</p> <ul> <li> <p>This setting only affects CMAF container
+    formats</p> </li> <li> <p>Key rotation can still be handled through media playlist signaling</p>
+    </li> <li> <p>PSSH and TENC boxes remain unaffected</p> </li> <li> <p>Default behavior is
+    preserved when this setting is disabled</p> </li> </ul> <p>Valid values: <code>true</code> |
+    <code>false</code> </p> <p>Default: <code>false</code> </p>"""
+    ConstantInitializationVector: str
+    """<p>A 128-bit, 16-byte hex value represented by a 32-character string, used in conjunction
+    with the key for encrypting content. If you don't specify a value, then MediaPackage creates the
+    constant initialization vector (IV).</p>"""
+    EncryptionMethod: Required[OriginEndpointEncryptionMethodDict]
+    """<p>The encryption type.</p>"""
+    KeyRotationIntervalSeconds: int
+    """<p>The frequency (in seconds) of key changes for live workflows, in which content is streamed
+    real time. The service retrieves content keys before the live content begins streaming, and then
+    retrieves them as needed over the lifetime of the workflow. By default, key rotation is set to
+    300 seconds (5 minutes), the minimum rotation interval, which is equivalent to setting it to
+    300. If you don't enter an interval, content keys aren't rotated.</p> <p>The following example
+    setting causes the service to rotate keys every thirty minutes: <code>1800</code> </p>"""
+    SpekeKeyProvider: Required[OriginEndpointSpekeKeyProviderDict]
+    """<p>The parameters for the SPEKE key provider.</p>"""
+
+
+class OriginEndpointEncryptionContractConfigurationDict(TypedDict, total=False):
+    """OriginEndpointEncryptionContractConfiguration as a plain dict: <p>Configure one or more
+    content encryption keys for your endpoints that use SPEKE Version 2.0. The encryption contract
+    defines which content keys are used to encrypt the audio and video tracks in your stream. To
+    configure the encryption contract, specify which audio and video encryption presets to use.</p>"""
+
+    PresetSpeke20Audio: Required[
+        Literal["PRESET_AUDIO_1", "PRESET_AUDIO_2", "PRESET_AUDIO_3", "SHARED", "UNENCRYPTED"]
+    ]
+    """Allowed values: 'PRESET_AUDIO_1', 'PRESET_AUDIO_2', 'PRESET_AUDIO_3', 'SHARED',
+    'UNENCRYPTED'."""
+    PresetSpeke20Video: Required[
+        Literal[
+            "PRESET_VIDEO_1",
+            "PRESET_VIDEO_2",
+            "PRESET_VIDEO_3",
+            "PRESET_VIDEO_4",
+            "PRESET_VIDEO_5",
+            "PRESET_VIDEO_6",
+            "PRESET_VIDEO_7",
+            "PRESET_VIDEO_8",
+            "SHARED",
+            "UNENCRYPTED",
+        ]
+    ]
+    """Allowed values: 'PRESET_VIDEO_1', 'PRESET_VIDEO_2', 'PRESET_VIDEO_3', 'PRESET_VIDEO_4',
+    'PRESET_VIDEO_5', 'PRESET_VIDEO_6', 'PRESET_VIDEO_7', 'PRESET_VIDEO_8', 'SHARED', 'UNENCRYPTED'."""
+
+
+class OriginEndpointEncryptionMethodDict(TypedDict, total=False):
+    """OriginEndpointEncryptionMethod as a plain dict: <p>The encryption type.</p>"""
+
+    CmafEncryptionMethod: Literal["CENC", "CBCS"]
+    """Allowed values: 'CENC', 'CBCS'."""
+    IsmEncryptionMethod: Literal["CENC"]
+    """Allowed values: 'CENC'."""
+    TsEncryptionMethod: Literal["AES_128", "SAMPLE_AES"]
+    """Allowed values: 'AES_128', 'SAMPLE_AES'."""
+
+
+class OriginEndpointFilterConfigurationDict(TypedDict, total=False):
+    """OriginEndpointFilterConfiguration as a plain dict: <p>Filter configuration includes settings
+    for manifest filtering, start and end times, and time delay that apply to all of your egress
+    requests for this manifest. </p>"""
+
+    ClipStartTime: str
+    """<p>Optionally specify the clip start time for all of your manifest egress requests. When you
+    include clip start time, note that you cannot use clip start time query parameters for this
+    manifest's endpoint URL.</p>"""
+    DrmSettings: str
+    """<p>Optionally specify one or more DRM settings for all of your manifest egress requests. When
+    you include a DRM setting, note that you cannot use an identical DRM setting query parameter for
+    this manifest's endpoint URL.</p>"""
+    End: str
+    """<p>Optionally specify the end time for all of your manifest egress requests. When you include
+    end time, note that you cannot use end time query parameters for this manifest's endpoint
+    URL.</p>"""
+    ManifestFilter: str
+    """<p>Optionally specify one or more manifest filters for all of your manifest egress requests.
+    When you include a manifest filter, note that you cannot use an identical manifest filter query
+    parameter for this manifest's endpoint URL.</p>"""
+    Multiview: MultiviewFilterConfigurationDict
+    """<p>The multiview combination for a pinned manifest. MediaPackage serves the manifest with
+    this layout and these sources, so players request it without an <code>aws.multiview</code> query
+    parameter.</p> <p>If a request for a pinned manifest also includes an <code>aws.multiview</code>
+    query parameter, MediaPackage rejects the request, even when that parameter requests the same
+    combination.</p>"""
+    Start: str
+    """<p>Optionally specify the start time for all of your manifest egress requests. When you
+    include start time, note that you cannot use start time query parameters for this manifest's
+    endpoint URL.</p>"""
+    TimeDelaySeconds: int
+    """<p>Optionally specify the time delay for all of your manifest egress requests. Enter a value
+    that is smaller than your endpoint's startover window. When you include time delay, note that
+    you cannot use time delay query parameters for this manifest's endpoint URL.</p>"""
+
+
+class OriginEndpointForceEndpointErrorConfigurationDict(TypedDict, total=False):
+    """OriginEndpointForceEndpointErrorConfiguration as a plain dict: <p>The failover settings for
+    the endpoint.</p>"""
+
+    EndpointErrorConditions: list[
+        Literal["STALE_MANIFEST", "INCOMPLETE_MANIFEST", "MISSING_DRM_KEY", "SLATE_INPUT"]
+    ]
+    """<p>The failover conditions for the endpoint. The options are:</p> <ul> <li> <p>
+    <code>STALE_MANIFEST</code> - The manifest stalled and there are no new segments or parts.</p>
+    </li> <li> <p> <code>INCOMPLETE_MANIFEST</code> - There is a gap in the manifest.</p> </li> <li>
+    <p> <code>MISSING_DRM_KEY</code> - Key rotation is enabled but we're unable to fetch the key for
+    the current key period.</p> </li> <li> <p> <code>SLATE_INPUT</code> - The segments which contain
+    slate content are considered to be missing content.</p> </li> </ul>"""
+
+
+class OriginEndpointScteDict(TypedDict, total=False):
+    """OriginEndpointScte as a plain dict: <p>The SCTE configuration.</p>"""
+
+    CustomAdTypes: list[
+        Literal[
+            "PROGRAM", "CHAPTER", "UNSCHEDULED_EVENT", "ALTERNATE_CONTENT_OPPORTUNITY", "NETWORK"
+        ]
+    ]
+    """<p>A list of additional non-Ad SCTE-35 event types to treat as advertisements. When
+    configured, events matching these types produce ad markers (such as <code>SCTE35-OUT</code> and
+    <code>SCTE35-IN</code> in HLS DATERANGE tags) in manifests.</p> <p>Valid values:
+    <code>PROGRAM</code> | <code>CHAPTER</code> | <code>UNSCHEDULED_EVENT</code> |
+    <code>ALTERNATE_CONTENT_OPPORTUNITY</code> | <code>NETWORK</code> </p> <p>If you don't specify
+    any values, the default is empty (only default ad types are used).</p>"""
+    ScteFilter: list[
+        Literal[
+            "SPLICE_INSERT",
+            "BREAK",
+            "PROVIDER_ADVERTISEMENT",
+            "DISTRIBUTOR_ADVERTISEMENT",
+            "PROVIDER_PLACEMENT_OPPORTUNITY",
+            "DISTRIBUTOR_PLACEMENT_OPPORTUNITY",
+            "PROVIDER_OVERLAY_PLACEMENT_OPPORTUNITY",
+            "DISTRIBUTOR_OVERLAY_PLACEMENT_OPPORTUNITY",
+            "PROGRAM",
+            "CHAPTER",
+            "UNSCHEDULED_EVENT",
+            "ALTERNATE_CONTENT_OPPORTUNITY",
+            "NETWORK",
+            "PROVIDER_PROMO",
+            "DISTRIBUTOR_PROMO",
+            "PROVIDER_AD_BLOCK",
+            "DISTRIBUTOR_AD_BLOCK",
+            "CONTENT_IDENTIFICATION",
+            "CALL_AD_SERVER",
+        ]
+    ]
+    """<p>The SCTE-35 message types that you want to be treated as ad markers in the output.</p>"""
+    ScteInSegments: Literal["NONE", "ALL", "MATCHES_FILTER"]
+    """Allowed values: 'NONE', 'ALL', 'MATCHES_FILTER'."""
+
+
+class OriginEndpointScteDashDict(TypedDict, total=False):
+    """OriginEndpointScteDash as a plain dict: <p>The SCTE configuration.</p>"""
+
+    AdMarkerDash: Literal["BINARY", "XML"]
+    """Allowed values: 'BINARY', 'XML'."""
+    ScteInManifests: Literal["ALL", "MATCHES_FILTER"]
+    """Allowed values: 'ALL', 'MATCHES_FILTER'."""
+
+
+class OriginEndpointScteHlsDict(TypedDict, total=False):
+    """OriginEndpointScteHls as a plain dict: <p>The SCTE configuration.</p>"""
+
+    AdMarkerHls: Literal["DATERANGE", "SCTE35_ENHANCED"]
+    """Allowed values: 'DATERANGE', 'SCTE35_ENHANCED'."""
+    ScteInManifests: Literal["ALL", "MATCHES_FILTER"]
+    """Allowed values: 'ALL', 'MATCHES_FILTER'."""
+
+
+class OriginEndpointSegmentDict(TypedDict, total=False):
+    """OriginEndpointSegment as a plain dict: <p>The segment configuration, including the segment
+    name, duration, and other configuration values.</p>"""
+
+    Encryption: OriginEndpointEncryptionDict
+    """<p>The parameters for encrypting content.</p>"""
+    IncludeIframeOnlyStreams: bool
+    """<p>When selected, the stream set includes an additional I-frame only stream, along with the
+    other tracks. If false, this extra stream is not included. MediaPackage generates an I-frame
+    only stream from the first rendition in the manifest. The service inserts EXT-I-FRAMES-ONLY tags
+    in the output manifest, and then generates and includes an I-frames only playlist in the stream.
+    This playlist permits player functionality like fast forward and rewind.</p>"""
+    OutputTimestampMode: Literal["PASSTHROUGH", "REBASED_TO_CHANNEL_START"]
+    """Allowed values: 'PASSTHROUGH', 'REBASED_TO_CHANNEL_START'."""
+    Scte: OriginEndpointScteDict
+    """<p>The SCTE configuration.</p>"""
+    SegmentDurationSeconds: int
+    """<p>The duration (in seconds) of each segment. Enter a value equal to, or a multiple of, the
+    input segment duration. If the value that you enter is different from the input segment
+    duration, MediaPackage rounds segments to the nearest multiple of the input segment
+    duration.</p>"""
+    SegmentName: str
+    """<p>The name that describes the segment. The name is the base name of the segment used in all
+    content manifests inside of the endpoint. You can't use spaces in the name.</p>"""
+    TsIncludeDvbSubtitles: bool
+    """<p>By default, MediaPackage excludes all digital video broadcasting (DVB) subtitles from the
+    output. When selected, MediaPackage passes through DVB subtitles into the output.</p>"""
+    TsUseAudioRenditionGroup: bool
+    """<p>When selected, MediaPackage bundles all audio tracks in a rendition group. All other
+    tracks in the stream can be used with any audio rendition from the group.</p>"""
+
+
+class OriginEndpointSpekeKeyProviderDict(TypedDict, total=False):
+    """OriginEndpointSpekeKeyProvider as a plain dict: <p>The parameters for the SPEKE key
+    provider.</p>"""
+
+    CertificateArn: str
+    """<p>The ARN for the certificate that you imported to Amazon Web Services Certificate Manager
+    to add content key encryption to this endpoint. For this feature to work, your DRM key provider
+    must support content key encryption.</p>"""
+    ContentKeyPeriodConfiguration: OriginEndpointContentKeyPeriodConfigurationDict
+    """<p>The configuration that controls the content key period timing information that
+    MediaPackage signals to your DRM key provider.</p>"""
+    DrmSystems: Required[
+        list[Literal["CLEAR_KEY_AES_128", "FAIRPLAY", "PLAYREADY", "WIDEVINE", "IRDETO"]]
+    ]
+    """<p>The DRM solution provider you're using to protect your content during distribution.</p>"""
+    EncryptionContractConfiguration: Required[OriginEndpointEncryptionContractConfigurationDict]
+    """<p>Configure one or more content encryption keys for your endpoints that use SPEKE Version
+    2.0. The encryption contract defines which content keys are used to encrypt the audio and video
+    tracks in your stream. To configure the encryption contract, specify which audio and video
+    encryption presets to use.</p>"""
+    ResourceId: Required[str]
+    """<p>The unique identifier for the content. The service sends this to the key server to
+    identify the current endpoint. How unique you make this depends on how fine-grained you want
+    access controls to be. The service does not permit you to use the same ID for two simultaneous
+    encryption processes. The resource ID is also known as the content ID.</p> <p>The following
+    example shows a resource ID: <code>MovieNight20171126093045</code> </p>"""
+    RoleArn: Required[str]
+    """<p>The ARN for the IAM role granted by the key provider that provides access to the key
+    provider API. This role must have a trust policy that allows MediaPackage to assume the role,
+    and it must have a sufficient permissions policy to allow access to the specific key retrieval
+    URL. Get this from your DRM solution provider.</p> <p>Valid format:
+    <code>arn:aws:iam::{accountID}:role/{name}</code>. The following example shows a role ARN:
+    <code>arn:aws:iam::444455556666:role/SpekeAccess</code> </p>"""
+    SpekeVersion: Literal["V2_0", "V2_1"]
+    """Allowed values: 'V2_0', 'V2_1'."""
+    Url: Required[str]
+    """<p>The URL of the API Gateway proxy that you set up to talk to your key server. The API
+    Gateway proxy must reside in the same AWS Region as MediaPackage and must start with
+    https://.</p> <p>The following example shows a URL:
+    <code>https://1wm2dx1f33.execute-api.us-west-2.amazonaws.com/SpekeSample/copyProtection</code>
+    </p>"""
+
+
+class OriginEndpointStartTagDict(TypedDict, total=False):
+    """OriginEndpointStartTag as a plain dict: <p>To insert an EXT-X-START tag in your HLS playlist,
+    specify a StartTag configuration object with a valid TimeOffset. When you do, you can also
+    optionally specify whether to include a PRECISE value in the EXT-X-START tag.</p>"""
+
+    Precise: bool
+    """<p>Specify the value for PRECISE within your EXT-X-START tag. Leave blank, or choose false,
+    to use the default value NO. Choose yes to use the value YES.</p>"""
+    TimeOffset: Required[float]
+    """<p>Specify the value for TIME-OFFSET within your EXT-X-START tag. Enter a signed floating
+    point value which, if positive, must be less than the configured manifest duration minus three
+    times the configured segment target duration. If negative, the absolute value must be larger
+    than three times the configured segment target duration, and the absolute value must be smaller
+    than the configured manifest duration.</p>"""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: str
+    """Type: str."""
+    Value: str
+    """Type: str."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::MediaPackageV2::OriginEndpoint",
     schema_file="aws-mediapackagev2-originendpoint.json",
@@ -508,18 +847,10 @@ METADATA = _TypeMetadata(
         "/HlsManifests/*/Url",
     ),
     create_only=("/ChannelGroupName", "/ChannelName", "/OriginEndpointName"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("ChannelGroupName", "ChannelName", "OriginEndpointName", "ContainerType"),
     list_required=("ChannelGroupName", "ChannelName"),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -529,607 +860,22 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AdMarkerDash": {"enum": ["BINARY", "XML"], "type": "string"},
-        "AdMarkerHls": {"enum": ["DATERANGE", "SCTE35_ENHANCED"], "type": "string"},
-        "CmafEncryptionMethod": {"enum": ["CENC", "CBCS"], "type": "string"},
-        "ContainerType": {"enum": ["TS", "CMAF", "ISM"], "type": "string"},
-        "ContentKeyPeriodConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "ContentKeyPeriodTiming": {"$ref": "#/definitions/ContentKeyPeriodTiming"}
-            },
-            "type": "object",
-        },
-        "ContentKeyPeriodTiming": {
-            "enum": ["INDEX_ONLY", "START_END_ONLY", "INDEX_WITH_START_END"],
-            "type": "string",
-        },
-        "CustomAdType": {
-            "enum": [
-                "PROGRAM",
-                "CHAPTER",
-                "UNSCHEDULED_EVENT",
-                "ALTERNATE_CONTENT_OPPORTUNITY",
-                "NETWORK",
-            ],
-            "type": "string",
-        },
-        "DashAudioTimelinePattern": {"enum": ["NONE", "PATTERNED"], "type": "string"},
-        "DashAvailabilityStartTimeConfiguration": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {"FixedAvailabilityStartTime": {"type": "string"}},
-                    "required": ["FixedAvailabilityStartTime"],
-                    "type": "object",
-                }
-            ]
-        },
-        "DashBaseUrl": {
-            "additionalProperties": False,
-            "properties": {
-                "DvbPriority": {"maximum": 15000, "minimum": 1, "type": "integer"},
-                "DvbWeight": {"maximum": 15000, "minimum": 1, "type": "integer"},
-                "ServiceLocation": {"maxLength": 2048, "minLength": 1, "type": "string"},
-                "Url": {"maxLength": 2048, "minLength": 1, "type": "string"},
-            },
-            "required": ["Url"],
-            "type": "object",
-        },
-        "DashCompactness": {"enum": ["STANDARD", "NONE"], "type": "string"},
-        "DashDrmSignaling": {"enum": ["INDIVIDUAL", "REFERENCED"], "type": "string"},
-        "DashDvbFontDownload": {
-            "additionalProperties": False,
-            "properties": {
-                "FontFamily": {"maxLength": 256, "minLength": 1, "type": "string"},
-                "MimeType": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9][a-zA-Z0-9_/-]*[a-zA-Z0-9]$",
-                    "type": "string",
-                },
-                "Url": {"maxLength": 2048, "minLength": 1, "type": "string"},
-            },
-            "type": "object",
-        },
-        "DashDvbMetricsReporting": {
-            "additionalProperties": False,
-            "properties": {
-                "Probability": {"maximum": 1000, "minimum": 1, "type": "integer"},
-                "ReportingUrl": {"maxLength": 2048, "minLength": 1, "type": "string"},
-            },
-            "required": ["ReportingUrl"],
-            "type": "object",
-        },
-        "DashDvbSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "ErrorMetrics": {
-                    "items": {"$ref": "#/definitions/DashDvbMetricsReporting"},
-                    "maxItems": 20,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "FontDownload": {"$ref": "#/definitions/DashDvbFontDownload"},
-            },
-            "type": "object",
-        },
-        "DashManifestConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AudioTimelinePattern": {"$ref": "#/definitions/DashAudioTimelinePattern"},
-                "AvailabilityStartTimeConfiguration": {
-                    "$ref": "#/definitions/DashAvailabilityStartTimeConfiguration"
-                },
-                "BaseUrls": {
-                    "items": {"$ref": "#/definitions/DashBaseUrl"},
-                    "maxItems": 20,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Compactness": {"$ref": "#/definitions/DashCompactness"},
-                "DrmSignaling": {"$ref": "#/definitions/DashDrmSignaling"},
-                "DvbSettings": {"$ref": "#/definitions/DashDvbSettings"},
-                "FilterConfiguration": {"$ref": "#/definitions/FilterConfiguration"},
-                "ManifestName": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9_-]+$",
-                    "type": "string",
-                },
-                "ManifestWindowSeconds": {"type": "integer"},
-                "MinBufferTimeSeconds": {"type": "integer"},
-                "MinUpdatePeriodSeconds": {"type": "integer"},
-                "PeriodTriggers": {
-                    "items": {"$ref": "#/definitions/DashPeriodTrigger"},
-                    "maxItems": 100,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Profiles": {
-                    "items": {"$ref": "#/definitions/DashProfile"},
-                    "maxItems": 5,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "ProgramInformation": {"$ref": "#/definitions/DashProgramInformation"},
-                "ScteDash": {"$ref": "#/definitions/ScteDash"},
-                "SegmentTemplateFormat": {"$ref": "#/definitions/DashSegmentTemplateFormat"},
-                "SubtitleConfiguration": {"$ref": "#/definitions/DashSubtitleConfiguration"},
-                "SuggestedPresentationDelaySeconds": {"type": "integer"},
-                "UriPathType": {"$ref": "#/definitions/UriPathType"},
-                "UtcTiming": {"$ref": "#/definitions/DashUtcTiming"},
-            },
-            "required": ["ManifestName"],
-            "type": "object",
-        },
-        "DashPeriodTrigger": {
-            "enum": ["AVAILS", "DRM_KEY_ROTATION", "SOURCE_CHANGES", "SOURCE_DISRUPTIONS", "NONE"],
-            "type": "string",
-        },
-        "DashProfile": {"enum": ["DVB_DASH"], "type": "string"},
-        "DashProgramInformation": {
-            "additionalProperties": False,
-            "properties": {
-                "Copyright": {"maxLength": 2048, "minLength": 1, "type": "string"},
-                "LanguageCode": {
-                    "maxLength": 5,
-                    "minLength": 2,
-                    "pattern": "^[a-zA-Z0-9][a-zA-Z0-9_-]*[a-zA-Z0-9]$",
-                    "type": "string",
-                },
-                "MoreInformationUrl": {"maxLength": 2048, "minLength": 1, "type": "string"},
-                "Source": {"maxLength": 2048, "minLength": 1, "type": "string"},
-                "Title": {"maxLength": 2048, "minLength": 1, "type": "string"},
-            },
-            "type": "object",
-        },
-        "DashSegmentTemplateFormat": {"enum": ["NUMBER_WITH_TIMELINE"], "type": "string"},
-        "DashSubtitleConfiguration": {
-            "additionalProperties": False,
-            "properties": {"TtmlConfiguration": {"$ref": "#/definitions/DashTtmlConfiguration"}},
-            "type": "object",
-        },
-        "DashTtmlConfiguration": {
-            "additionalProperties": False,
-            "properties": {"TtmlProfile": {"$ref": "#/definitions/DashTtmlProfile"}},
-            "required": ["TtmlProfile"],
-            "type": "object",
-        },
-        "DashTtmlProfile": {"enum": ["IMSC_1", "EBU_TT_D_101"], "type": "string"},
-        "DashUtcTiming": {
-            "additionalProperties": False,
-            "properties": {
-                "TimingMode": {"$ref": "#/definitions/DashUtcTimingMode"},
-                "TimingSource": {"maxLength": 1024, "minLength": 1, "type": "string"},
-            },
-            "type": "object",
-        },
-        "DashUtcTimingMode": {
-            "enum": ["HTTP_HEAD", "HTTP_ISO", "HTTP_XSDATE", "UTC_DIRECT"],
-            "type": "string",
-        },
-        "DrmSystem": {
-            "enum": ["CLEAR_KEY_AES_128", "FAIRPLAY", "PLAYREADY", "WIDEVINE", "IRDETO"],
-            "type": "string",
-        },
-        "Encryption": {
-            "additionalProperties": False,
-            "properties": {
-                "CmafExcludeSegmentDrmMetadata": {"type": "boolean"},
-                "ConstantInitializationVector": {
-                    "maxLength": 32,
-                    "minLength": 32,
-                    "pattern": "^[0-9a-fA-F]+$",
-                    "type": "string",
-                },
-                "EncryptionMethod": {"$ref": "#/definitions/EncryptionMethod"},
-                "KeyRotationIntervalSeconds": {
-                    "maximum": 31536000,
-                    "minimum": 300,
-                    "type": "integer",
-                },
-                "SpekeKeyProvider": {"$ref": "#/definitions/SpekeKeyProvider"},
-            },
-            "required": ["EncryptionMethod", "SpekeKeyProvider"],
-            "type": "object",
-        },
-        "EncryptionContractConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "PresetSpeke20Audio": {"$ref": "#/definitions/PresetSpeke20Audio"},
-                "PresetSpeke20Video": {"$ref": "#/definitions/PresetSpeke20Video"},
-            },
-            "required": ["PresetSpeke20Audio", "PresetSpeke20Video"],
-            "type": "object",
-        },
-        "EncryptionMethod": {
-            "additionalProperties": False,
-            "properties": {
-                "CmafEncryptionMethod": {"$ref": "#/definitions/CmafEncryptionMethod"},
-                "IsmEncryptionMethod": {"$ref": "#/definitions/IsmEncryptionMethod"},
-                "TsEncryptionMethod": {"$ref": "#/definitions/TsEncryptionMethod"},
-            },
-            "type": "object",
-        },
-        "EndpointErrorCondition": {
-            "enum": ["STALE_MANIFEST", "INCOMPLETE_MANIFEST", "MISSING_DRM_KEY", "SLATE_INPUT"],
-            "type": "string",
-        },
-        "FilterConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "ClipStartTime": {"type": "string"},
-                "DrmSettings": {"maxLength": 1024, "minLength": 1, "type": "string"},
-                "End": {"type": "string"},
-                "ManifestFilter": {"maxLength": 1024, "minLength": 1, "type": "string"},
-                "Multiview": {"$ref": "#/definitions/MultiviewFilterConfiguration"},
-                "Start": {"type": "string"},
-                "TimeDelaySeconds": {"maximum": 1209600, "minimum": 0, "type": "integer"},
-            },
-            "type": "object",
-        },
-        "ForceEndpointErrorConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "EndpointErrorConditions": {
-                    "items": {"$ref": "#/definitions/EndpointErrorCondition"},
-                    "type": "array",
-                }
-            },
-            "type": "object",
-        },
-        "HlsManifestConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "ChildManifestName": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9_-]+$",
-                    "type": "string",
-                },
-                "FilterConfiguration": {"$ref": "#/definitions/FilterConfiguration"},
-                "ManifestName": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9_-]+$",
-                    "type": "string",
-                },
-                "ManifestWindowSeconds": {"type": "integer"},
-                "ProgramDateTimeIntervalSeconds": {"type": "integer"},
-                "ScteHls": {"$ref": "#/definitions/ScteHls"},
-                "StartTag": {"$ref": "#/definitions/StartTag"},
-                "UriPathType": {"$ref": "#/definitions/UriPathType"},
-                "Url": {"type": "string"},
-                "UrlEncodeChildManifest": {"type": "boolean"},
-            },
-            "required": ["ManifestName"],
-            "type": "object",
-        },
-        "IsmEncryptionMethod": {"enum": ["CENC"], "type": "string"},
-        "LowLatencyHlsFilterConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "ClipStartTime": {"type": "string"},
-                "DrmSettings": {"maxLength": 1024, "minLength": 1, "type": "string"},
-                "End": {"type": "string"},
-                "ManifestFilter": {"maxLength": 1024, "minLength": 1, "type": "string"},
-                "Start": {"type": "string"},
-                "TimeDelaySeconds": {"maximum": 1209600, "minimum": 0, "type": "integer"},
-            },
-            "type": "object",
-        },
-        "LowLatencyHlsManifestConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "ChildManifestName": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9_-]+$",
-                    "type": "string",
-                },
-                "FilterConfiguration": {"$ref": "#/definitions/LowLatencyHlsFilterConfiguration"},
-                "ManifestName": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9_-]+$",
-                    "type": "string",
-                },
-                "ManifestWindowSeconds": {"type": "integer"},
-                "ProgramDateTimeIntervalSeconds": {"type": "integer"},
-                "ScteHls": {"$ref": "#/definitions/ScteHls"},
-                "StartTag": {"$ref": "#/definitions/StartTag"},
-                "UriPathType": {"$ref": "#/definitions/UriPathType"},
-                "Url": {"type": "string"},
-                "UrlEncodeChildManifest": {"type": "boolean"},
-            },
-            "required": ["ManifestName"],
-            "type": "object",
-        },
-        "MssFilterConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "ClipStartTime": {"type": "string"},
-                "DrmSettings": {"maxLength": 1024, "minLength": 1, "type": "string"},
-                "End": {"type": "string"},
-                "ManifestFilter": {"maxLength": 1024, "minLength": 1, "type": "string"},
-                "Start": {"type": "string"},
-                "TimeDelaySeconds": {"maximum": 1209600, "minimum": 0, "type": "integer"},
-            },
-            "type": "object",
-        },
-        "MssManifestConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "FilterConfiguration": {"$ref": "#/definitions/MssFilterConfiguration"},
-                "ManifestLayout": {"$ref": "#/definitions/MssManifestLayout"},
-                "ManifestName": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9-]+$",
-                    "type": "string",
-                },
-                "ManifestWindowSeconds": {"type": "integer"},
-            },
-            "required": ["ManifestName"],
-            "type": "object",
-        },
-        "MssManifestLayout": {"enum": ["FULL", "COMPACT"], "type": "string"},
-        "MultiviewFilterConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Layout": {"$ref": "#/definitions/MultiviewLayoutType"},
-                "Sources": {
-                    "items": {
-                        "maxLength": 256,
-                        "minLength": 1,
-                        "pattern": "^[a-zA-Z0-9_-]+$",
-                        "type": "string",
-                    },
-                    "maxItems": 50,
-                    "minItems": 1,
-                    "type": "array",
-                },
-            },
-            "required": ["Layout", "Sources"],
-            "type": "object",
-        },
-        "MultiviewLayoutType": {
-            "enum": [
-                "LAYOUT_2EH",
-                "LAYOUT_2PL",
-                "LAYOUT_3EL",
-                "LAYOUT_3PL",
-                "LAYOUT_4E",
-                "LAYOUT_4PL",
-            ],
-            "type": "string",
-        },
-        "OutputTimestampMode": {
-            "enum": ["PASSTHROUGH", "REBASED_TO_CHANNEL_START"],
-            "type": "string",
-        },
-        "PresetSpeke20Audio": {
-            "enum": ["PRESET_AUDIO_1", "PRESET_AUDIO_2", "PRESET_AUDIO_3", "SHARED", "UNENCRYPTED"],
-            "type": "string",
-        },
-        "PresetSpeke20Video": {
-            "enum": [
-                "PRESET_VIDEO_1",
-                "PRESET_VIDEO_2",
-                "PRESET_VIDEO_3",
-                "PRESET_VIDEO_4",
-                "PRESET_VIDEO_5",
-                "PRESET_VIDEO_6",
-                "PRESET_VIDEO_7",
-                "PRESET_VIDEO_8",
-                "SHARED",
-                "UNENCRYPTED",
-            ],
-            "type": "string",
-        },
-        "Scte": {
-            "additionalProperties": False,
-            "properties": {
-                "CustomAdTypes": {
-                    "items": {"$ref": "#/definitions/CustomAdType"},
-                    "maxItems": 25,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "ScteFilter": {
-                    "items": {"$ref": "#/definitions/ScteFilter"},
-                    "maxItems": 100,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "ScteInSegments": {"$ref": "#/definitions/ScteInSegments"},
-            },
-            "type": "object",
-        },
-        "ScteDash": {
-            "additionalProperties": False,
-            "properties": {
-                "AdMarkerDash": {"$ref": "#/definitions/AdMarkerDash"},
-                "ScteInManifests": {"$ref": "#/definitions/ScteInManifests"},
-            },
-            "type": "object",
-        },
-        "ScteFilter": {
-            "enum": [
-                "SPLICE_INSERT",
-                "BREAK",
-                "PROVIDER_ADVERTISEMENT",
-                "DISTRIBUTOR_ADVERTISEMENT",
-                "PROVIDER_PLACEMENT_OPPORTUNITY",
-                "DISTRIBUTOR_PLACEMENT_OPPORTUNITY",
-                "PROVIDER_OVERLAY_PLACEMENT_OPPORTUNITY",
-                "DISTRIBUTOR_OVERLAY_PLACEMENT_OPPORTUNITY",
-                "PROGRAM",
-                "CHAPTER",
-                "UNSCHEDULED_EVENT",
-                "ALTERNATE_CONTENT_OPPORTUNITY",
-                "NETWORK",
-                "PROVIDER_PROMO",
-                "DISTRIBUTOR_PROMO",
-                "PROVIDER_AD_BLOCK",
-                "DISTRIBUTOR_AD_BLOCK",
-                "CONTENT_IDENTIFICATION",
-                "CALL_AD_SERVER",
-            ],
-            "type": "string",
-        },
-        "ScteHls": {
-            "additionalProperties": False,
-            "properties": {
-                "AdMarkerHls": {"$ref": "#/definitions/AdMarkerHls"},
-                "ScteInManifests": {"$ref": "#/definitions/ScteInManifests"},
-            },
-            "type": "object",
-        },
-        "ScteInManifests": {"enum": ["ALL", "MATCHES_FILTER"], "type": "string"},
-        "ScteInSegments": {"enum": ["NONE", "ALL", "MATCHES_FILTER"], "type": "string"},
-        "Segment": {
-            "additionalProperties": False,
-            "properties": {
-                "Encryption": {"$ref": "#/definitions/Encryption"},
-                "IncludeIframeOnlyStreams": {"type": "boolean"},
-                "OutputTimestampMode": {"$ref": "#/definitions/OutputTimestampMode"},
-                "Scte": {"$ref": "#/definitions/Scte"},
-                "SegmentDurationSeconds": {"maximum": 30, "minimum": 1, "type": "integer"},
-                "SegmentName": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9_-]+$",
-                    "type": "string",
-                },
-                "TsIncludeDvbSubtitles": {"type": "boolean"},
-                "TsUseAudioRenditionGroup": {"type": "boolean"},
-            },
-            "type": "object",
-        },
-        "SpekeKeyProvider": {
-            "additionalProperties": False,
-            "properties": {
-                "CertificateArn": {
-                    "maxLength": 2048,
-                    "minLength": 20,
-                    "pattern": "^arn:([^:\\n]+):acm:([^:\\n]+):([0-9]+):certificate/[a-zA-Z0-9-_]+$",
-                    "type": "string",
-                },
-                "ContentKeyPeriodConfiguration": {
-                    "$ref": "#/definitions/ContentKeyPeriodConfiguration"
-                },
-                "DrmSystems": {
-                    "items": {"$ref": "#/definitions/DrmSystem"},
-                    "maxItems": 4,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "EncryptionContractConfiguration": {
-                    "$ref": "#/definitions/EncryptionContractConfiguration"
-                },
-                "ResourceId": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "pattern": "^[0-9a-zA-Z_-]+$",
-                    "type": "string",
-                },
-                "RoleArn": {"maxLength": 2048, "minLength": 1, "type": "string"},
-                "SpekeVersion": {"$ref": "#/definitions/SpekeVersion"},
-                "Url": {"maxLength": 1024, "minLength": 1, "type": "string"},
-            },
-            "required": [
-                "DrmSystems",
-                "EncryptionContractConfiguration",
-                "ResourceId",
-                "RoleArn",
-                "Url",
-            ],
-            "type": "object",
-        },
-        "SpekeVersion": {"enum": ["V2_0", "V2_1"], "type": "string"},
-        "StartTag": {
-            "additionalProperties": False,
-            "properties": {"Precise": {"type": "boolean"}, "TimeOffset": {"type": "number"}},
-            "required": ["TimeOffset"],
-            "type": "object",
-        },
-        "StreamNameOutputMode": {"enum": ["INDEX", "PASSTHROUGH_NAME"], "type": "string"},
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "type": "object",
-        },
-        "TsEncryptionMethod": {"enum": ["AES_128", "SAMPLE_AES"], "type": "string"},
-        "UriPathType": {"enum": ["LEAF", "ROOT"], "type": "string"},
-        "UriSeparator": {"enum": ["UNDERSCORE", "HYPHEN"], "type": "string"},
-    },
-    "properties": {
-        "Arn": {"type": "string"},
-        "ChannelGroupName": {
-            "maxLength": 256,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9_-]+$",
-            "type": "string",
-        },
-        "ChannelName": {
-            "maxLength": 256,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9_-]+$",
-            "type": "string",
-        },
-        "ContainerType": {"$ref": "#/definitions/ContainerType"},
-        "CreatedAt": {"type": "string"},
-        "DashManifestUrls": {"items": {"type": "string"}, "type": "array"},
-        "DashManifests": {
-            "items": {"$ref": "#/definitions/DashManifestConfiguration"},
-            "type": "array",
-        },
-        "Description": {"maxLength": 1024, "minLength": 0, "type": "string"},
-        "ForceEndpointErrorConfiguration": {
-            "$ref": "#/definitions/ForceEndpointErrorConfiguration"
-        },
-        "HlsManifestUrls": {"items": {"type": "string"}, "type": "array"},
-        "HlsManifests": {
-            "items": {"$ref": "#/definitions/HlsManifestConfiguration"},
-            "type": "array",
-        },
-        "LowLatencyHlsManifestUrls": {"items": {"type": "string"}, "type": "array"},
-        "LowLatencyHlsManifests": {
-            "items": {"$ref": "#/definitions/LowLatencyHlsManifestConfiguration"},
-            "type": "array",
-        },
-        "ModifiedAt": {"type": "string"},
-        "MssManifestUrls": {"items": {"type": "string"}, "type": "array"},
-        "MssManifests": {
-            "items": {"$ref": "#/definitions/MssManifestConfiguration"},
-            "type": "array",
-        },
-        "OriginEndpointName": {
-            "maxLength": 256,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9_-]+$",
-            "type": "string",
-        },
-        "Segment": {"$ref": "#/definitions/Segment"},
-        "StartoverWindowSeconds": {"maximum": 1209600, "minimum": 0, "type": "integer"},
-        "StreamNameOutputMode": {"$ref": "#/definitions/StreamNameOutputMode"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array"},
-        "UriSeparator": {"$ref": "#/definitions/UriSeparator"},
-    },
-    "required": ["ChannelGroupName", "ChannelName", "OriginEndpointName", "ContainerType"],
-}
-
 
 class OriginEndpoint(_Resource):
-    """AWS::MediaPackageV2::OriginEndpoint: <p>Represents an origin endpoint that is associated with a channel, offering a dynamically repackaged version of its content through various streaming...
+    """AWS::MediaPackageV2::OriginEndpoint: <p>Represents an origin endpoint that is associated with
+    a channel, offering a dynamically repackaged version of its content through various streaming
+    media protocols. The content can be efficiently disseminated to end-users via a Content Delivery
+    Network (CDN), like Amazon CloudFront.</p>
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Also identified by: ChannelGroupName, ChannelName, OriginEndpointName.
+    Replaced when any of these change (create-only): ChannelGroupName, ChannelName,
+    OriginEndpointName.
+    Read-only attributes (known once deployed): Arn, CreatedAt, DashManifestUrls, HlsManifestUrls,
+    LowLatencyHlsManifestUrls, ModifiedAt, MssManifestUrls.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-mediapackagev2-originendpoint.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -1137,17 +883,25 @@ class OriginEndpoint(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "OriginEndpointAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "origin_endpoint.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """<p>The Amazon Resource Name (ARN) associated with the resource.</p>"""
     CreatedAt: str
+    """<p>The date and time the origin endpoint was created.</p>"""
     DashManifestUrls: list[str]
+    """Type: list[str]."""
     HlsManifestUrls: list[str]
+    """Type: list[str]."""
     LowLatencyHlsManifestUrls: list[str]
+    """Type: list[str]."""
     ModifiedAt: str
+    """<p>The date and time the origin endpoint was modified.</p>"""
     MssManifestUrls: list[str]
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: list[str]."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ChannelGroupName: str
     ChannelName: str
     ContainerType: Literal["TS", "CMAF", "ISM"]
@@ -1164,48 +918,67 @@ class OriginEndpoint(_Resource):
     Tags: list[TagDict]
     UriSeparator: Literal["UNDERSCORE", "HYPHEN"]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ChannelGroupName: str,
+        ChannelName: str,
+        ContainerType: Literal["TS", "CMAF", "ISM"],
+        OriginEndpointName: str,
+        DashManifests: list[DashManifestConfiguration | DashManifestConfigurationDict]
+        | None = None,
+        Description: str | None = None,
+        ForceEndpointErrorConfiguration: OriginEndpointForceEndpointErrorConfiguration
+        | OriginEndpointForceEndpointErrorConfigurationDict
+        | None = None,
+        HlsManifests: list[HlsManifestConfiguration | HlsManifestConfigurationDict] | None = None,
+        LowLatencyHlsManifests: list[
+            LowLatencyHlsManifestConfiguration | LowLatencyHlsManifestConfigurationDict
+        ]
+        | None = None,
+        MssManifests: list[MssManifestConfiguration | MssManifestConfigurationDict] | None = None,
+        Segment: OriginEndpointSegment | OriginEndpointSegmentDict | None = None,
+        StartoverWindowSeconds: int | None = None,
+        StreamNameOutputMode: Literal["INDEX", "PASSTHROUGH_NAME"] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        UriSeparator: Literal["UNDERSCORE", "HYPHEN"] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::MediaPackageV2::OriginEndpoint; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ChannelGroupName: str,
-            ChannelName: str,
-            ContainerType: Literal["TS", "CMAF", "ISM"],
-            OriginEndpointName: str,
-            DashManifests: list[DashManifestConfiguration | DashManifestConfigurationDict]
-            | None = None,
-            Description: str | None = None,
-            ForceEndpointErrorConfiguration: OriginEndpointForceEndpointErrorConfiguration
-            | OriginEndpointForceEndpointErrorConfigurationDict
-            | None = None,
-            HlsManifests: list[HlsManifestConfiguration | HlsManifestConfigurationDict]
-            | None = None,
-            LowLatencyHlsManifests: list[
-                LowLatencyHlsManifestConfiguration | LowLatencyHlsManifestConfigurationDict
-            ]
-            | None = None,
-            MssManifests: list[MssManifestConfiguration | MssManifestConfigurationDict]
-            | None = None,
-            Segment: OriginEndpointSegment | OriginEndpointSegmentDict | None = None,
-            StartoverWindowSeconds: int | None = None,
-            StreamNameOutputMode: Literal["INDEX", "PASSTHROUGH_NAME"] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            UriSeparator: Literal["UNDERSCORE", "HYPHEN"] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::MediaPackageV2::OriginEndpoint; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ChannelGroupName: Pattern: ^[a-zA-Z0-9_-]+$ Length: 1 to 256 characters. Create-only:
+                changing it replaces the resource. Required.
+            ChannelName: Pattern: ^[a-zA-Z0-9_-]+$ Length: 1 to 256 characters. Create-only:
+                changing it replaces the resource. Required.
+            ContainerType: Allowed values: 'TS', 'CMAF', 'ISM'. Required.
+            OriginEndpointName: Pattern: ^[a-zA-Z0-9_-]+$ Length: 1 to 256 characters. Create-only:
+                changing it replaces the resource. Required.
             DashManifests: <p>A DASH manifest configuration.</p>
-            Description: <p>Enter any descriptive text that helps you to identify the origin endpoint.</p>
+            Description: <p>Enter any descriptive text that helps you to identify the origin
+                endpoint.</p>
+            ForceEndpointErrorConfiguration: <p>The failover settings for the endpoint.</p>
             HlsManifests: <p>An HTTP live streaming (HLS) manifest configuration.</p>
             LowLatencyHlsManifests: <p>A low-latency HLS manifest configuration.</p>
-            MssManifests: <p>The Microsoft Smooth Streaming (MSS) manifest configurations associated with this origin endpoint.</p>
-            StartoverWindowSeconds: <p>The size of the window (in seconds) to create a window of the live stream that's available for on-demand viewing.
+            MssManifests: <p>The Microsoft Smooth Streaming (MSS) manifest configurations associated
+                with this origin endpoint.</p>
+            Segment: <p>The segment configuration, including the segment name, duration, and other
+                configuration values.</p>
+            StartoverWindowSeconds: <p>The size of the window (in seconds) to create a window of the
+                live stream that's available for on-demand viewing. Viewers can start-over or
+                catch-up on content that falls within the window. The maximum startover window is
+                1,209,600 seconds (14 days).</p>
+            StreamNameOutputMode: Allowed values: 'INDEX', 'PASSTHROUGH_NAME'.
+            Tags: Type: list[TagDict].
+            UriSeparator: Allowed values: 'UNDERSCORE', 'HYPHEN'.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

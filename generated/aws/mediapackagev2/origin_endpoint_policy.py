@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,34 +55,32 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-OriginEndpointPolicyCdnAuthConfigurationDict = TypedDict(
-    "OriginEndpointPolicyCdnAuthConfigurationDict",
-    {
-        "CdnIdentifierSecretArns": "Required[list[str]]",
-        "SecretsRoleArn": "Required[str]",
-    },
-    total=False,
-)
 
+class OriginEndpointPolicyCdnAuthConfigurationDict(TypedDict, total=False):
+    """OriginEndpointPolicyCdnAuthConfiguration as a plain dict: <p>The settings to enable CDN
+    authorization headers in MediaPackage.</p>"""
+
+    CdnIdentifierSecretArns: Required[list[str]]
+    """<p>The ARN for the secret in Secrets Manager that your CDN uses for authorization to access
+    the endpoint.</p>"""
+    SecretsRoleArn: Required[str]
+    """<p>The ARN for the IAM role that gives MediaPackage read access to Secrets Manager and KMS
+    for CDN authorization.</p>"""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::MediaPackageV2::OriginEndpointPolicy",
     schema_file="aws-mediapackagev2-originendpointpolicy.json",
     primary_identifier=("/ChannelGroupName", "/ChannelName", "/OriginEndpointName"),
-    additional_identifiers=(),
-    read_only=(),
     create_only=("/ChannelGroupName", "/ChannelName", "/OriginEndpointName"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("ChannelGroupName", "ChannelName", "OriginEndpointName", "Policy"),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
         tag_on_create=False,
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -87,55 +89,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "CdnAuthConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "CdnIdentifierSecretArns": {
-                    "items": {"maxLength": 2048, "minLength": 20, "type": "string"},
-                    "maxItems": 100,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "SecretsRoleArn": {"maxLength": 2048, "minLength": 20, "type": "string"},
-            },
-            "required": ["CdnIdentifierSecretArns", "SecretsRoleArn"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "CdnAuthConfiguration": {"$ref": "#/definitions/CdnAuthConfiguration"},
-        "ChannelGroupName": {
-            "maxLength": 256,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9_-]+$",
-            "type": "string",
-        },
-        "ChannelName": {
-            "maxLength": 256,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9_-]+$",
-            "type": "string",
-        },
-        "OriginEndpointName": {
-            "maxLength": 256,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9_-]+$",
-            "type": "string",
-        },
-        "Policy": {"maxLength": 6144, "type": ["object", "string"]},
-    },
-    "required": ["ChannelGroupName", "ChannelName", "OriginEndpointName", "Policy"],
-}
-
 
 class OriginEndpointPolicy(_Resource):
-    """AWS::MediaPackageV2::OriginEndpointPolicy: <p>Represents a resource policy that allows or denies access to an origin endpoint.</p>
+    """AWS::MediaPackageV2::OriginEndpointPolicy: <p>Represents a resource policy that allows or
+    denies access to an origin endpoint.</p>
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ChannelGroupName, ChannelName, OriginEndpointName (composite: the values joined by
+    '|').
+    Replaced when any of these change (create-only): ChannelGroupName, ChannelName,
+    OriginEndpointName.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-mediapackagev2-originendpointpolicy.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -145,36 +110,51 @@ class OriginEndpointPolicy(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "OriginEndpointPolicyAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "origin_endpoint_policy.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
-    # Declared properties (as declared, or as AWS returned them).
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     CdnAuthConfiguration: OriginEndpointPolicyCdnAuthConfigurationDict
     ChannelGroupName: str
     ChannelName: str
     OriginEndpointName: str
     Policy: dict[str, Any] | str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ChannelGroupName: str,
+        ChannelName: str,
+        OriginEndpointName: str,
+        Policy: dict[str, Any] | str,
+        CdnAuthConfiguration: OriginEndpointPolicyCdnAuthConfiguration
+        | OriginEndpointPolicyCdnAuthConfigurationDict
+        | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::MediaPackageV2::OriginEndpointPolicy; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ChannelGroupName: str,
-            ChannelName: str,
-            OriginEndpointName: str,
-            Policy: dict[str, Any] | str,
-            CdnAuthConfiguration: OriginEndpointPolicyCdnAuthConfiguration
-            | OriginEndpointPolicyCdnAuthConfigurationDict
-            | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::MediaPackageV2::OriginEndpointPolicy; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ChannelGroupName: Pattern: ^[a-zA-Z0-9_-]+$ Length: 1 to 256 characters. Create-only:
+                changing it replaces the resource. Required.
+            ChannelName: Pattern: ^[a-zA-Z0-9_-]+$ Length: 1 to 256 characters. Create-only:
+                changing it replaces the resource. Required.
+            OriginEndpointName: Pattern: ^[a-zA-Z0-9_-]+$ Length: 1 to 256 characters. Create-only:
+                changing it replaces the resource. Required.
+            Policy: Length: at most 6144 characters. Required.
+            CdnAuthConfiguration: <p>The settings to enable CDN authorization headers in
+                MediaPackage.</p>
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -7,9 +7,10 @@ Imported on first use by container.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ContainerAttributes",
@@ -25,47 +26,63 @@ class CorsRule(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AllowedHeaders: list[str] | None = None
-    AllowedMethods: list[str] | None = None
-    AllowedOrigins: list[str] | None = None
-    ExposeHeaders: list[str] | None = None
-    MaxAgeSeconds: int | None = None
+    AllowedHeaders: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
+    AllowedMethods: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
+    AllowedOrigins: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
+    ExposeHeaders: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
+    MaxAgeSeconds: Annotated[int | None, Field(description="Type: int.")] = None
 
 
 class MetricPolicyRule(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ObjectGroup: str
-    ObjectGroupName: str
+    ObjectGroup: Annotated[str, Field(description="Type: str.")]
+    ObjectGroupName: Annotated[str, Field(description="Type: str.")]
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Type: str.")]
+    Value: Annotated[str, Field(description="Type: str.")]
 
 
 class ContainerAttributes(DeferredModel):
-    Endpoint: str | None = None
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::MediaStore::Container, set by AWS.
+    """
+
+    Endpoint: Annotated[str | None, Field(description="Type: str.")] = None
+    Id: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ContainerMetricPolicy(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ContainerLevelMetrics: str
-    MetricPolicyRules: list[MetricPolicyRule] | None = None
+    ContainerLevelMetrics: Annotated[str, Field(description="Type: str.")]
+    MetricPolicyRules: Annotated[
+        list[MetricPolicyRule] | None, Field(description="Type: list[MetricPolicyRuleDict].")
+    ] = None
 
 
 class ContainerProps(DeferredModel):
-    AccessLoggingEnabled: bool | None = None
-    ContainerName: str
-    CorsPolicy: list[CorsRule] | None = None
-    LifecyclePolicy: str | None = None
-    MetricPolicy: ContainerMetricPolicy | None = None
-    Policy: str | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::MediaStore::Container.
+    """
+
+    AccessLoggingEnabled: Annotated[bool | None, Field(description="Type: bool.")] = None
+    ContainerName: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]
+    CorsPolicy: Annotated[list[CorsRule] | None, Field(description="Type: list[CorsRuleDict].")] = (
+        None
+    )
+    LifecyclePolicy: Annotated[str | None, Field(description="Type: str.")] = None
+    MetricPolicy: Annotated[
+        ContainerMetricPolicy | None, Field(description="Type: ContainerMetricPolicyDict.")
+    ] = None
+    Policy: Annotated[str | None, Field(description="Type: str.")] = None
+    Tags: Annotated[list[Tag] | None, Field(description="Type: list[TagDict].")] = None

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -63,145 +67,69 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ContainerMetricPolicyDict = TypedDict(
-    "ContainerMetricPolicyDict",
-    {
-        "ContainerLevelMetrics": "Required[str]",
-        "MetricPolicyRules": "list[MetricPolicyRuleDict]",
-    },
-    total=False,
-)
 
-CorsRuleDict = TypedDict(
-    "CorsRuleDict",
-    {
-        "AllowedHeaders": "list[str]",
-        "AllowedMethods": "list[str]",
-        "AllowedOrigins": "list[str]",
-        "ExposeHeaders": "list[str]",
-        "MaxAgeSeconds": "int",
-    },
-    total=False,
-)
+class ContainerMetricPolicyDict(TypedDict, total=False):
+    """ContainerMetricPolicy as a plain dict."""
 
-MetricPolicyRuleDict = TypedDict(
-    "MetricPolicyRuleDict",
-    {
-        "ObjectGroup": "Required[str]",
-        "ObjectGroupName": "Required[str]",
-    },
-    total=False,
-)
+    ContainerLevelMetrics: Required[str]
+    """Type: str."""
+    MetricPolicyRules: list[MetricPolicyRuleDict]
+    """Type: list[MetricPolicyRuleDict]."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class CorsRuleDict(TypedDict, total=False):
+    """CorsRule as a plain dict."""
+
+    AllowedHeaders: list[str]
+    """Type: list[str]."""
+    AllowedMethods: list[str]
+    """Type: list[str]."""
+    AllowedOrigins: list[str]
+    """Type: list[str]."""
+    ExposeHeaders: list[str]
+    """Type: list[str]."""
+    MaxAgeSeconds: int
+    """Type: int."""
+
+
+class MetricPolicyRuleDict(TypedDict, total=False):
+    """MetricPolicyRule as a plain dict."""
+
+    ObjectGroup: Required[str]
+    """Type: str."""
+    ObjectGroupName: Required[str]
+    """Type: str."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Type: str."""
+    Value: Required[str]
+    """Type: str."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::MediaStore::Container",
     schema_file="aws-mediastore-container.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=("/Id", "/Endpoint"),
     create_only=("/ContainerName",),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("ContainerName",),
-    list_required=(),
-    tagging=None,
-    replacement_strategy="create_then_delete",
-    handlers={},
 )
-
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "CorsRule": {
-            "additionalProperties": False,
-            "properties": {
-                "AllowedHeaders": {
-                    "items": {"type": "string"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "AllowedMethods": {
-                    "items": {"type": "string"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "AllowedOrigins": {
-                    "items": {"type": "string"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "ExposeHeaders": {
-                    "items": {"type": "string"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "MaxAgeSeconds": {"type": "integer"},
-            },
-            "type": "object",
-        },
-        "MetricPolicy": {
-            "additionalProperties": False,
-            "properties": {
-                "ContainerLevelMetrics": {"type": "string"},
-                "MetricPolicyRules": {
-                    "items": {"$ref": "#/definitions/MetricPolicyRule"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-            },
-            "required": ["ContainerLevelMetrics"],
-            "type": "object",
-        },
-        "MetricPolicyRule": {
-            "additionalProperties": False,
-            "properties": {
-                "ObjectGroup": {"type": "string"},
-                "ObjectGroupName": {"type": "string"},
-            },
-            "required": ["ObjectGroup", "ObjectGroupName"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AccessLoggingEnabled": {"type": "boolean"},
-        "ContainerName": {"type": "string"},
-        "CorsPolicy": {
-            "items": {"$ref": "#/definitions/CorsRule"},
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "Endpoint": {"type": "string"},
-        "Id": {"type": "string"},
-        "LifecyclePolicy": {"type": "string"},
-        "MetricPolicy": {"$ref": "#/definitions/MetricPolicy"},
-        "Policy": {"type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": False},
-    },
-    "required": ["ContainerName"],
-}
 
 
 class Container(_Resource):
     """AWS::MediaStore::Container: Resource Type definition for AWS::MediaStore::Container
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Replaced when any of these change (create-only): ContainerName.
+    Read-only attributes (known once deployed): Endpoint, Id.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-mediastore-container.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -209,12 +137,15 @@ class Container(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ContainerAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "container.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Endpoint: str
+    """Type: str."""
     Id: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AccessLoggingEnabled: bool
     ContainerName: str
     CorsPolicy: list[CorsRuleDict]
@@ -223,26 +154,36 @@ class Container(_Resource):
     Policy: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ContainerName: str,
+        AccessLoggingEnabled: bool | None = None,
+        CorsPolicy: list[CorsRule | CorsRuleDict] | None = None,
+        LifecyclePolicy: str | None = None,
+        MetricPolicy: ContainerMetricPolicy | ContainerMetricPolicyDict | None = None,
+        Policy: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::MediaStore::Container; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ContainerName: str,
-            AccessLoggingEnabled: bool | None = None,
-            CorsPolicy: list[CorsRule | CorsRuleDict] | None = None,
-            LifecyclePolicy: str | None = None,
-            MetricPolicy: ContainerMetricPolicy | ContainerMetricPolicyDict | None = None,
-            Policy: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::MediaStore::Container; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ContainerName: Type: str. Create-only: changing it replaces the resource. Required.
+            AccessLoggingEnabled: Type: bool.
+            CorsPolicy: Type: list[CorsRuleDict].
+            LifecyclePolicy: Type: str.
+            MetricPolicy: Type: ContainerMetricPolicyDict.
+            Policy: Type: str.
+            Tags: Type: list[TagDict].
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

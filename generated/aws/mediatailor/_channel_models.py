@@ -7,10 +7,10 @@ Imported on first use by channel.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ChannelAttributes",
@@ -26,74 +26,192 @@ __all__ = [
 
 
 class ChannelDashPlaylistSettings(DeferredModel):
+    """
+    <p>Dash manifest configuration parameters.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ManifestWindowSeconds: float | None = None
-    MinBufferTimeSeconds: float | None = None
-    MinUpdatePeriodSeconds: float | None = None
-    SuggestedPresentationDelaySeconds: float | None = None
+    ManifestWindowSeconds: Annotated[
+        float | None,
+        Field(
+            description="<p>The total duration (in seconds) of each manifest. Minimum value: <code>30</code> seconds. Maximum value: <code>3600</code> seconds.</p>"
+        ),
+    ] = None
+    MinBufferTimeSeconds: Annotated[
+        float | None,
+        Field(
+            description="<p>Minimum amount of content (measured in seconds) that a player must keep available in the buffer. Minimum value: <code>2</code> seconds. Maximum value: <code>60</code> seconds.</p>"
+        ),
+    ] = None
+    MinUpdatePeriodSeconds: Annotated[
+        float | None,
+        Field(
+            description="<p>Minimum amount of time (in seconds) that the player should wait before requesting updates to the manifest. Minimum value: <code>2</code> seconds. Maximum value: <code>60</code> seconds.</p>"
+        ),
+    ] = None
+    SuggestedPresentationDelaySeconds: Annotated[
+        float | None,
+        Field(
+            description="<p>Amount of time (in seconds) that the player should be from the live point at the end of the manifest. Minimum value: <code>2</code> seconds. Maximum value: <code>60</code> seconds.</p>"
+        ),
+    ] = None
 
 
 class ChannelHlsPlaylistSettings(DeferredModel):
+    """
+    <p>HLS playlist configuration parameters.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AdMarkupType: list[Literal["DATERANGE", "SCTE35_ENHANCED"]] | None = None
-    ManifestWindowSeconds: float | None = None
+    AdMarkupType: Annotated[
+        list[Literal["DATERANGE", "SCTE35_ENHANCED"]] | None,
+        Field(
+            description="<p>Determines the type of SCTE 35 tags to use in ad markup. Specify <code>DATERANGE</code> to use <code>DATERANGE</code> tags (for live or VOD content). Specify <code>SCTE35_ENHANCED</code> to use <code>EXT-X-CUE-OUT</code> and <code>EXT-X-CUE-IN</code> tags (for VOD content only).</p>"
+        ),
+    ] = None
+    ManifestWindowSeconds: Annotated[
+        float | None,
+        Field(
+            description="<p>The total duration (in seconds) of each manifest. Minimum value: <code>30</code> seconds. Maximum value: <code>3600</code> seconds.</p>"
+        ),
+    ] = None
 
 
 class ChannelTimeShiftConfiguration(DeferredModel):
+    """
+    <p>The configuration for time-shifted viewing.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    MaxTimeDelaySeconds: float
+    MaxTimeDelaySeconds: Annotated[
+        float,
+        Field(
+            description="<p>The maximum time delay for time-shifted viewing. The minimum allowed maximum time delay is 0 seconds, and the maximum allowed maximum time delay is 21600 seconds (6 hours).</p>"
+        ),
+    ]
 
 
 class LogConfigurationForChannel(DeferredModel):
+    """
+    <p>The log configuration for the channel.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    LogTypes: list[Literal["AS_RUN"]] | None = None
+    LogTypes: Annotated[
+        list[Literal["AS_RUN"]] | None, Field(description="<p>The log types.</p>")
+    ] = None
 
 
 class RequestOutputItem(DeferredModel):
+    """
+    <p>The output configuration for this channel.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DashPlaylistSettings: ChannelDashPlaylistSettings | None = None
-    HlsPlaylistSettings: ChannelHlsPlaylistSettings | None = None
-    ManifestName: str
-    SourceGroup: str
+    DashPlaylistSettings: Annotated[
+        ChannelDashPlaylistSettings | None,
+        Field(description="<p>Dash manifest configuration parameters.</p>"),
+    ] = None
+    HlsPlaylistSettings: Annotated[
+        ChannelHlsPlaylistSettings | None,
+        Field(description="<p>HLS playlist configuration parameters.</p>"),
+    ] = None
+    ManifestName: Annotated[
+        str,
+        Field(
+            description="<p>The name of the manifest for the channel. The name appears in the <code>PlaybackUrl</code>.</p>"
+        ),
+    ]
+    SourceGroup: Annotated[
+        str,
+        Field(
+            description="<p>A string used to match which <code>HttpPackageConfiguration</code> is used for each <code>VodSource</code>.</p>"
+        ),
+    ]
 
 
 class SlateSource(DeferredModel):
+    """
+    <p>Slate VOD source configuration.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    SourceLocationName: str | None = None
-    VodSourceName: str | None = None
+    SourceLocationName: Annotated[
+        str | None,
+        Field(
+            description="<p>The name of the source location where the slate VOD source is stored.</p>"
+        ),
+    ] = None
+    VodSourceName: Annotated[
+        str | None,
+        Field(
+            description="<p>The slate VOD source name. The VOD source must already exist in a source location before it can be used for slate.</p>"
+        ),
+    ] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Type: str.")]
+    Value: Annotated[str, Field(description="Type: str.")]
 
 
 class ChannelAttributes(DeferredModel):
-    Arn: str | None = None
+    """
+    The read-only attributes of a AWS::MediaTailor::Channel, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="<p>The ARN of the channel.</p>")] = None
 
 
 class ChannelProps(DeferredModel):
-    Audiences: list[str] | None = None
-    ChannelName: str
-    FillerSlate: SlateSource | None = None
-    LogConfiguration: LogConfigurationForChannel | None = None
-    Outputs: list[RequestOutputItem]
-    PlaybackMode: Literal["LOOP", "LINEAR"]
-    Tags: list[Tag] | None = None
-    Tier: Literal["BASIC", "STANDARD"] | None = None
-    TimeShiftConfiguration: ChannelTimeShiftConfiguration | None = None
+    """
+    The properties a program declares for a AWS::MediaTailor::Channel.
+    """
+
+    Audiences: Annotated[
+        list[str] | None, Field(description="<p>The list of audiences defined in channel.</p>")
+    ] = None
+    ChannelName: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]
+    FillerSlate: Annotated[
+        SlateSource | None, Field(description="<p>Slate VOD source configuration.</p>")
+    ] = None
+    LogConfiguration: Annotated[
+        LogConfigurationForChannel | None,
+        Field(description="<p>The log configuration for the channel.</p>"),
+    ] = None
+    Outputs: Annotated[
+        list[RequestOutputItem], Field(description="<p>The channel's output properties.</p>")
+    ]
+    PlaybackMode: Annotated[
+        Literal["LOOP", "LINEAR"], Field(description="Allowed values: 'LOOP', 'LINEAR'.")
+    ]
+    Tags: Annotated[list[Tag] | None, Field(description="The tags to assign to the channel.")] = (
+        None
+    )
+    Tier: Annotated[
+        Literal["BASIC", "STANDARD"] | None,
+        Field(
+            description="Allowed values: 'BASIC', 'STANDARD'. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    TimeShiftConfiguration: Annotated[
+        ChannelTimeShiftConfiguration | None,
+        Field(description="<p>The configuration for time-shifted viewing.</p>"),
+    ] = None

@@ -7,9 +7,10 @@ Imported on first use by channel_policy.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "ChannelPolicyAttributes",
@@ -18,9 +19,22 @@ __all__ = [
 
 
 class ChannelPolicyProps(DeferredModel):
-    ChannelName: str
-    Policy: dict[str, Any] | str
+    """
+    The properties a program declares for a AWS::MediaTailor::ChannelPolicy.
+    """
+
+    ChannelName: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]
+    Policy: Annotated[
+        dict[str, Any] | str,
+        Field(
+            description="<p>The IAM policy for the channel. IAM policies are used to control access to your channel.</p>"
+        ),
+    ]
 
 
 class ChannelPolicyAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::MediaTailor::ChannelPolicy, set by AWS.
+    """

@@ -7,7 +7,7 @@ Imported on first use by function.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -27,111 +27,339 @@ __all__ = [
 
 
 class FunctionAwsServiceRequestConfiguration(DeferredModel):
+    """
+    The configuration for an AWS_SERVICE_REQUEST function. Contains the target service, target Region, and request parameters that the function uses to call an AWS service API. For more information, see AWS_SERVICE_REQUEST (https://docs.aws.amazon.com/mediatailor/latest/ug/monetization-functions-types-aws-service-request.html) in the MediaTailor User Guide.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Body: str | None = None
-    Headers: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    MethodType: Literal["GET", "POST"]
-    Output: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    RequestTimeoutMilliseconds: int
-    Runtime: Literal["JSONATA"]
-    TargetRegion: str
-    TargetService: str
-    Url: str
+    Body: Annotated[
+        str | None,
+        Field(
+            description="An expression that evaluates to the request body for the AWS service API call. The body must conform to the input format that the target service operation expects. Applies only when the target operation accepts a request body. The maximum size after evaluation is 64 KB."
+        ),
+    ] = None
+    Headers: Annotated[
+        dict[str, str] | None,
+        Field(
+            description="A map of HTTP header names to expression values. MediaTailor evaluates each header value expression at runtime and includes the result in the outbound request to the AWS service. Use this to pass any headers required by the target service operation. You can include a maximum of 50 headers."
+        ),
+    ] = None
+    MethodType: Annotated[
+        Literal["GET", "POST"], Field(description="Allowed values: 'GET', 'POST'.")
+    ]
+    Output: Annotated[
+        dict[str, str] | None,
+        Field(
+            description="A map of output bindings. Each key is a namespaced output path, such as player_params.device_type. Each value is an expression that MediaTailor evaluates at runtime and can reference the response object from the target service. For more information, see JSONata expression reference (https://docs.aws.amazon.com/mediatailor/latest/ug/monetization-functions-jsonata.html) in the MediaTailor User Guide."
+        ),
+    ] = None
+    RequestTimeoutMilliseconds: Annotated[
+        int,
+        Field(
+            description="The maximum time, in milliseconds, that MediaTailor waits for a response from the AWS service. If the call exceeds this timeout, MediaTailor sets the response status code to null and proceeds with output expression evaluation. Valid values are 100 to 2000."
+        ),
+    ]
+    Runtime: Annotated[
+        Literal["JSONATA"],
+        Field(
+            description="The expression language used to evaluate expressions in the function configuration. Set this to JSONATA."
+        ),
+    ]
+    TargetRegion: Annotated[
+        str,
+        Field(
+            description="The AWS Region for the target service. Specify a static Region code (for example, us-east-1) or a JSONata expression that resolves to a Region code at runtime (for example, {%inference.region%})."
+        ),
+    ]
+    TargetService: Annotated[
+        str,
+        Field(
+            description="The AWS service to call. Valid value: elemental-inference (AWS Elemental Inference)."
+        ),
+    ]
+    Url: Annotated[
+        str,
+        Field(
+            description="An expression that evaluates to the endpoint URL for the target AWS service API operation. Use {%...%} delimiters for dynamic expressions. The URL must correspond to a valid endpoint for the service specified in TargetService. The maximum length after evaluation is 2,048 characters."
+        ),
+    ]
 
 
 class FunctionCustomOutputConfiguration(DeferredModel):
+    """
+    Configuration for custom output functions.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Output: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Runtime: Literal["JSONATA"]
+    Output: Annotated[
+        dict[str, str] | None,
+        Field(description="A map of output key-value pairs that define the custom output."),
+    ] = None
+    Runtime: Annotated[
+        Literal["JSONATA"],
+        Field(description="The runtime environment for the function expression language."),
+    ]
 
 
 class FunctionHttpRequestConfiguration(DeferredModel):
+    """
+    Configuration for HTTP request functions.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Body: str | None = None
-    Headers: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    MethodType: Literal["GET", "POST"]
-    Output: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    RequestTimeoutMilliseconds: int
-    Runtime: Literal["JSONATA"]
-    Url: str
+    Body: Annotated[str | None, Field(description="The body of the HTTP request.")] = None
+    Headers: Annotated[
+        dict[str, str] | None, Field(description="A map of HTTP headers to include in the request.")
+    ] = None
+    MethodType: Annotated[
+        Literal["GET", "POST"], Field(description="The HTTP method type for the request.")
+    ]
+    Output: Annotated[
+        dict[str, str] | None,
+        Field(
+            description="A map of output key-value pairs. Keys must start with session., temp., avail., scte., or be a valid adsRequest directive."
+        ),
+    ] = None
+    RequestTimeoutMilliseconds: Annotated[
+        int,
+        Field(
+            description="The timeout in milliseconds for the HTTP request. Maximum value is 2000."
+        ),
+    ]
+    Runtime: Annotated[
+        Literal["JSONATA"],
+        Field(description="The runtime environment for the function expression language."),
+    ]
+    Url: Annotated[str, Field(description="The URL endpoint for the HTTP request.")]
 
 
 class FunctionRef(DeferredModel):
+    """
+    A reference to a child function within an executor function.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Alias: str | None = None
-    FunctionId: str | None = None
-    RunCondition: str | None = None
+    Alias: Annotated[
+        str | None,
+        Field(
+            description="An optional alternate name for the child function within the executor. MediaTailor uses this value as the namespace for the child function's output. If omitted, MediaTailor uses the function identifier. The resolved namespace must be unique across all child functions in the list."
+        ),
+    ] = None
+    FunctionId: Annotated[
+        str | None, Field(description="The identifier of the child function to execute.")
+    ] = None
+    RunCondition: Annotated[
+        str | None,
+        Field(
+            description="An optional expression that evaluates to a boolean. MediaTailor evaluates this expression immediately before running the child function, using the accumulated state at that point. If the expression evaluates to false, MediaTailor skips the child function. If omitted, the child function always runs."
+        ),
+    ] = None
 
 
 class FunctionSequentialExecutorConfiguration(DeferredModel):
+    """
+    The configuration for a SEQUENTIAL_EXECUTOR function. A SEQUENTIAL_EXECUTOR runs an ordered list of child functions one at a time, passing data between them. For more information about functions, see Working with functions (https://docs.aws.amazon.com/mediatailor/latest/ug/monetization-functions.html) in the MediaTailor User Guide.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    FunctionList: list[FunctionRef]
-    Output: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Runtime: Literal["JSONATA"]
-    TimeoutMilliseconds: int
+    FunctionList: Annotated[
+        list[FunctionRef],
+        Field(
+            description="An ordered list of 1 to 10 steps. Each step specifies a child function to execute and an optional run condition expression that controls whether the step runs. MediaTailor executes the steps in order, passing data between steps through temporary data. Each step's resolved namespace must be unique across the list."
+        ),
+    ]
+    Output: Annotated[
+        dict[str, str] | None,
+        Field(
+            description="A map of output bindings that controls which bindings the sequence commits to the session state after all steps complete. Each key is a namespaced output path, and each value is an expression that MediaTailor evaluates against the accumulated results of the steps."
+        ),
+    ] = None
+    Runtime: Annotated[
+        Literal["JSONATA"],
+        Field(
+            description="The expression language used to evaluate expressions in the function configuration. Set this to JSONATA."
+        ),
+    ]
+    TimeoutMilliseconds: Annotated[
+        int,
+        Field(
+            description="The maximum time, in milliseconds, for the entire sequence to complete. This timeout covers all steps, including any HTTP calls made by child functions. If the sequence exceeds this timeout, MediaTailor discards all output from the sequence and proceeds with default behavior. Valid values are 100 to 2000."
+        ),
+    ]
 
 
 class FunctionVastRequestConfiguration(DeferredModel):
+    """
+    The configuration for a VAST_REQUEST function. Specifies the HTTP method, URL, headers, body, timeout, and output expressions for a request to a VAST endpoint. MediaTailor parses the response as VAST and resolves wrapper redirects, then makes the parsed ads available to the function's output expressions. For more information, see Function types and composition (https://docs.aws.amazon.com/mediatailor/latest/ug/monetization-functions-types.html) in the MediaTailor User Guide.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Body: str | None = None
-    Headers: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    MethodType: Literal["GET", "POST"]
-    Output: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    RequestTimeoutMilliseconds: int
-    Runtime: Literal["JSONATA"]
-    Url: str
+    Body: Annotated[
+        str | None,
+        Field(
+            description="An expression that evaluates to the request body, for example to send an OpenRTB bid request. The expression can be up to 100,000 characters, and the body after evaluation can be up to 64 KB."
+        ),
+    ] = None
+    Headers: Annotated[
+        dict[str, str] | None,
+        Field(
+            description="A map of HTTP header names to expression values. MediaTailor evaluates each header value expression at runtime and includes the result in the outbound request. Headers beginning with X-Amz- are reserved by the service, and method override headers are not allowed."
+        ),
+    ] = None
+    MethodType: Annotated[
+        Literal["GET", "POST"], Field(description="Allowed values: 'GET', 'POST'.")
+    ]
+    Output: Annotated[
+        dict[str, str] | None,
+        Field(
+            description="A map of output bindings. Each key is a namespaced output path (such as temp.wrappedAds), and each value is an expression that MediaTailor evaluates at runtime. Output expressions in a VAST_REQUEST function can reference the response object, which exposes response.parsedAds, the ads parsed from the VAST response after schema validation and wrapper resolution, and response.statusCode. For more information about expression syntax, see JSONata expression reference (https://docs.aws.amazon.com/mediatailor/latest/ug/monetization-functions-jsonata.html) in the MediaTailor User Guide."
+        ),
+    ] = None
+    RequestTimeoutMilliseconds: Annotated[
+        int,
+        Field(
+            description="The maximum time, in milliseconds, that MediaTailor waits for a response from the VAST endpoint. The timeout covers the entire response, including any wrapper redirects that MediaTailor follows. If the call exceeds this timeout, MediaTailor proceeds with an empty ad list and continues output expression evaluation. Valid values are 100 to 2000."
+        ),
+    ]
+    Runtime: Annotated[
+        Literal["JSONATA"],
+        Field(
+            description="The expression language used to evaluate expressions in the function configuration. Set this to JSONATA."
+        ),
+    ]
+    Url: Annotated[
+        str,
+        Field(
+            description="An expression that evaluates to the VAST endpoint URL. Use {%...%} delimiters for dynamic expressions. A literal value must be an https:// URL. The expression can be up to 25,000 characters, and the URL after evaluation can be up to 2,048 characters."
+        ),
+    ]
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Type: str.")]
+    Value: Annotated[str, Field(description="Type: str.")]
 
 
 class FunctionAttributes(DeferredModel):
-    Arn: str | None = None
+    """
+    The read-only attributes of a AWS::MediaTailor::Function, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="The ARN of the function.")] = None
 
 
 class FunctionConcurrentExecutorConfiguration(DeferredModel):
+    """
+    The configuration for a CONCURRENT_EXECUTOR function. A CONCURRENT_EXECUTOR runs a set of child functions in parallel, up to a maximum concurrency, and combines their output when all functions complete. For more information about functions, see Working with functions (https://docs.aws.amazon.com/mediatailor/latest/ug/monetization-functions.html) in the MediaTailor User Guide.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    FunctionList: list[FunctionRef]
-    MaxConcurrency: int
-    Output: Annotated[dict[str, Any], Field(max_length=0)]
-    Runtime: Literal["JSONATA"]
-    TimeoutMilliseconds: int
+    FunctionList: Annotated[
+        list[FunctionRef],
+        Field(
+            description="The list of 1 to 10 child functions that MediaTailor runs in parallel. Each entry specifies a child function to execute and an optional run condition expression that controls whether the function runs. Child functions cannot themselves be executors, and each child function's resolved namespace must be unique across the list."
+        ),
+    ]
+    MaxConcurrency: Annotated[
+        int,
+        Field(
+            description="The maximum number of child functions that MediaTailor runs simultaneously. When the list contains more functions than MaxConcurrency, MediaTailor starts additional functions as running ones complete, so that no more than MaxConcurrency functions run at the same time. Valid values are 1 to 2."
+        ),
+    ]
+    Output: Annotated[
+        dict[str, str],
+        Field(
+            description="A map of output bindings that controls which bindings the executor commits to the session state after all child functions complete. Each key is a namespaced output path, and each value is an expression that MediaTailor evaluates against the combined results of the child functions."
+        ),
+    ]
+    Runtime: Annotated[
+        Literal["JSONATA"],
+        Field(
+            description="The expression language used to evaluate expressions in the function configuration. Set this to JSONATA."
+        ),
+    ]
+    TimeoutMilliseconds: Annotated[
+        int,
+        Field(
+            description="The maximum time, in milliseconds, for all child functions to complete. This timeout covers every function in the list, including any HTTP calls the child functions make. If the executor exceeds this timeout, MediaTailor discards all output from the executor and proceeds with default behavior. Valid values are 100 to 2000."
+        ),
+    ]
 
 
 class FunctionProps(DeferredModel):
-    AwsServiceRequestConfiguration: FunctionAwsServiceRequestConfiguration | None = None
-    ConcurrentExecutorConfiguration: FunctionConcurrentExecutorConfiguration | None = None
-    CustomOutputConfiguration: FunctionCustomOutputConfiguration | None = None
-    Description: str | None = None
-    FunctionId: str
-    FunctionType: Literal[
-        "HTTP_REQUEST",
-        "AWS_SERVICE_REQUEST",
-        "CUSTOM_OUTPUT",
-        "CONCURRENT_EXECUTOR",
-        "SEQUENTIAL_EXECUTOR",
-        "VAST_REQUEST",
+    """
+    The properties a program declares for a AWS::MediaTailor::Function.
+    """
+
+    AwsServiceRequestConfiguration: Annotated[
+        FunctionAwsServiceRequestConfiguration | None,
+        Field(
+            description="The configuration for an AWS_SERVICE_REQUEST function. Contains the target service, target Region, and request parameters that the function uses to call an AWS service API. For more information, see AWS_SERVICE_REQUEST (https://docs.aws.amazon.com/mediatailor/latest/ug/monetization-functions-types-aws-service-request.html) in the MediaTailor User Guide."
+        ),
+    ] = None
+    ConcurrentExecutorConfiguration: Annotated[
+        FunctionConcurrentExecutorConfiguration | None,
+        Field(
+            description="The configuration for a CONCURRENT_EXECUTOR function. Required when FunctionType is CONCURRENT_EXECUTOR."
+        ),
+    ] = None
+    CustomOutputConfiguration: Annotated[
+        FunctionCustomOutputConfiguration | None,
+        Field(description="Configuration for custom output functions."),
+    ] = None
+    Description: Annotated[str | None, Field(description="A description of the function.")] = None
+    FunctionId: Annotated[
+        str,
+        Field(
+            description="The unique identifier for the function. Create-only: changing it replaces the resource."
+        ),
     ]
-    HttpRequestConfiguration: FunctionHttpRequestConfiguration | None = None
-    SequentialExecutorConfiguration: FunctionSequentialExecutorConfiguration | None = None
-    Tags: list[Tag] | None = None
-    VastRequestConfiguration: FunctionVastRequestConfiguration | None = None
+    FunctionType: Annotated[
+        Literal[
+            "HTTP_REQUEST",
+            "AWS_SERVICE_REQUEST",
+            "CUSTOM_OUTPUT",
+            "CONCURRENT_EXECUTOR",
+            "SEQUENTIAL_EXECUTOR",
+            "VAST_REQUEST",
+        ],
+        Field(
+            description="The type of the function. Determines which configuration object is used."
+        ),
+    ]
+    HttpRequestConfiguration: Annotated[
+        FunctionHttpRequestConfiguration | None,
+        Field(description="Configuration for HTTP request functions."),
+    ] = None
+    SequentialExecutorConfiguration: Annotated[
+        FunctionSequentialExecutorConfiguration | None,
+        Field(
+            description="The configuration for a SEQUENTIAL_EXECUTOR function. A SEQUENTIAL_EXECUTOR runs an ordered list of child functions one at a time, passing data between them. For more information about functions, see Working with functions (https://docs.aws.amazon.com/mediatailor/latest/ug/monetization-functions.html) in the MediaTailor User Guide."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None, Field(description="The tags to assign to the function resource.")
+    ] = None
+    VastRequestConfiguration: Annotated[
+        FunctionVastRequestConfiguration | None,
+        Field(
+            description="The configuration for a VAST_REQUEST function. Specifies the HTTP method, URL, headers, body, timeout, and output expressions for a request to a VAST endpoint. MediaTailor parses the response as VAST and resolves wrapper redirects, then makes the parsed ads available to the function's output expressions. For more information, see Function types and composition (https://docs.aws.amazon.com/mediatailor/latest/ug/monetization-functions-types.html) in the MediaTailor User Guide."
+        ),
+    ] = None

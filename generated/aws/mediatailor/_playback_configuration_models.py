@@ -41,217 +41,603 @@ __all__ = [
 
 
 class ClientSideBeaconingConfiguration(DeferredModel):
+    """
+    The beaconing settings that apply to client-side reporting sessions: whether AWS Elemental MediaTailor includes its beacons in the ad tracking response, and which player operation events it reports on. If you omit this object, MediaTailor uses INSIGHTS reporting mode.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AdditionalEventTypes: list[Literal["MUTE", "UNMUTE", "PAUSE", "SKIP"]] | None = None
-    ReportingMode: Literal["DISABLED", "INSIGHTS"]
+    AdditionalEventTypes: Annotated[
+        list[Literal["MUTE", "UNMUTE", "PAUSE", "SKIP"]] | None,
+        Field(
+            description="The player operation events to report on, in addition to the ad progress events that MediaTailor always reports on. Valid values are MUTE, UNMUTE, PAUSE, and SKIP. The default is an empty list. This parameter is valid only when ReportingMode is INSIGHTS. MediaTailor rejects the request if you specify a value while ReportingMode is DISABLED, or if you specify duplicate values."
+        ),
+    ] = None
+    ReportingMode: Annotated[
+        Literal["DISABLED", "INSIGHTS"],
+        Field(
+            description="Specifies whether MediaTailor includes its beacons in the ad tracking response. INSIGHTS includes MediaTailor beacons; DISABLED does not. Values are case-sensitive. This setting is required when ClientSide is present. If BeaconingConfiguration or ClientSide is omitted, MediaTailor uses INSIGHTS. To keep beaconing off, retain DISABLED in subsequent updates."
+        ),
+    ]
 
 
 class PlaybackConfigurationAdConditioningConfiguration(DeferredModel):
+    """
+    <p>The setting that indicates what conditioning MediaTailor will perform on ads that the ad decision server (ADS) returns.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    StreamingMediaFileConditioning: Literal["TRANSCODE", "NONE"]
+    StreamingMediaFileConditioning: Annotated[
+        Literal["TRANSCODE", "NONE"], Field(description="Allowed values: 'TRANSCODE', 'NONE'.")
+    ]
 
 
 class PlaybackConfigurationAdMarkerPassthrough(DeferredModel):
+    """
+    For HLS, when set to true, MediaTailor passes through EXT-X-CUE-IN, EXT-X-CUE-OUT, and EXT-X-SPLICEPOINT-SCTE35 ad markers from the origin manifest to the MediaTailor personalized manifest. No logic is applied to these ad markers. For example, if EXT-X-CUE-OUT has a value of 60, but no ads are filled for that ad break, MediaTailor will not set the value to 0.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Enabled: bool | None = None
+    Enabled: Annotated[
+        bool | None, Field(description="Enables ad marker passthrough for your configuration.")
+    ] = None
 
 
 class PlaybackConfigurationAdsInteractionLog(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ExcludeEventTypes: list[str] | None = None
-    PublishOptInEventTypes: list[str] | None = None
+    ExcludeEventTypes: Annotated[
+        list[str] | None,
+        Field(
+            description="Indicates that MediaTailor won't emit the selected events in the logs for playback sessions that are initialized with this configuration."
+        ),
+    ] = None
+    PublishOptInEventTypes: Annotated[
+        list[str] | None,
+        Field(
+            description="Indicates that MediaTailor emits RAW_ADS_RESPONSE logs for playback sessions that are initialized with this configuration."
+        ),
+    ] = None
 
 
 class PlaybackConfigurationAdsPersonalizationConcurrency(DeferredModel):
+    """
+    The settings that control how many concurrent requests MediaTailor makes to the ad decision server (ADS).
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EnableVodVastParallelization: bool | None = None
-    MaxConcurrentAdsRequests: int | None = None
+    EnableVodVastParallelization: Annotated[
+        bool | None,
+        Field(
+            description="Enables parallel processing of ADS requests in VOD workflows when the ADS returns VAST responses. The default is false."
+        ),
+    ] = None
+    MaxConcurrentAdsRequests: Annotated[
+        int | None,
+        Field(
+            description="The maximum number of simultaneous requests that MediaTailor makes to the ADS for each manifest request. The default is 1."
+        ),
+    ] = None
 
 
 class PlaybackConfigurationAdsPersonalizationTimeouts(DeferredModel):
+    """
+    The ad decision server (ADS) request timeouts and personalization time budgets for live, VOD, and prefetch workflows.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AdsRequestTimeoutMilliseconds: int | None = None
-    LiveMaximumAdsPersonalizationTimeMilliseconds: int | None = None
-    PrefetchAdsRequestTimeoutMilliseconds: int | None = None
-    PrefetchMaximumAdsPersonalizationTimeMilliseconds: int | None = None
-    VodMaximumAdsPersonalizationTimeMilliseconds: int | None = None
+    AdsRequestTimeoutMilliseconds: Annotated[
+        int | None,
+        Field(
+            description="The maximum time, in milliseconds, that MediaTailor waits for a single ADS response during live or VOD playback. The default is 3000."
+        ),
+    ] = None
+    LiveMaximumAdsPersonalizationTimeMilliseconds: Annotated[
+        int | None,
+        Field(
+            description="The maximum total time, in milliseconds, that MediaTailor spends on ADS activity for live manifests. The default is 10000."
+        ),
+    ] = None
+    PrefetchAdsRequestTimeoutMilliseconds: Annotated[
+        int | None,
+        Field(
+            description="The maximum time, in milliseconds, that MediaTailor waits for a single ADS response during prefetch retrieval. If not set, MediaTailor uses the AdsRequestTimeoutMilliseconds value."
+        ),
+    ] = None
+    PrefetchMaximumAdsPersonalizationTimeMilliseconds: Annotated[
+        int | None,
+        Field(
+            description="The maximum total time, in milliseconds, that MediaTailor spends on ADS activity during prefetch retrieval."
+        ),
+    ] = None
+    VodMaximumAdsPersonalizationTimeMilliseconds: Annotated[
+        int | None,
+        Field(
+            description="The maximum total time, in milliseconds, that MediaTailor spends on ADS activity for VOD manifests. The default is 10000."
+        ),
+    ] = None
 
 
 class PlaybackConfigurationAvailSuppression(DeferredModel):
+    """
+    The configuration for avail suppression, also known as ad suppression. For more information about ad suppression, see Ad Suppression (https://docs.aws.amazon.com/mediatailor/latest/ug/ad-behavior.html).
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    FillPolicy: Literal["PARTIAL_AVAIL", "FULL_AVAIL_ONLY"] | None = None
-    Mode: Literal["OFF", "BEHIND_LIVE_EDGE", "AFTER_LIVE_EDGE"] | None = None
-    Value: str | None = None
+    FillPolicy: Annotated[
+        Literal["PARTIAL_AVAIL", "FULL_AVAIL_ONLY"] | None,
+        Field(
+            description="Defines the policy to apply to the avail suppression mode. BEHIND_LIVE_EDGE will always use the full avail suppression policy. AFTER_LIVE_EDGE mode can be used to invoke partial ad break fills when a session starts mid-break. Valid values are FULL_AVAIL_ONLY and PARTIAL_AVAIL"
+        ),
+    ] = None
+    Mode: Annotated[
+        Literal["OFF", "BEHIND_LIVE_EDGE", "AFTER_LIVE_EDGE"] | None,
+        Field(
+            description="Sets the ad suppression mode. By default, ad suppression is off and all ad breaks are filled with ads or slate. When Mode is set to BEHIND_LIVE_EDGE, ad suppression is active and MediaTailor won't fill ad breaks on or behind the ad suppression Value time in the manifest lookback window. When Mode is set to AFTER_LIVE_EDGE, ad suppression is active and MediaTailor won't fill ad breaks that are within the live edge plus the avail suppression value."
+        ),
+    ] = None
+    Value: Annotated[
+        str | None,
+        Field(
+            description="A live edge offset time in HH:MM:SS. MediaTailor won't fill ad breaks on or behind this time in the manifest lookback window. If Value is set to 00:00:00, it is in sync with the live edge, and MediaTailor won't fill any ad breaks on or behind the live edge. If you set a Value time, MediaTailor won't fill any ad breaks on or behind this time in the manifest lookback window. For example, if you set 00:45:00, then MediaTailor will fill ad breaks that occur within 45 minutes behind the live edge, but won't fill ad breaks on or behind 45 minutes behind the live edge."
+        ),
+    ] = None
 
 
 class PlaybackConfigurationBeaconingConfiguration(DeferredModel):
+    """
+    The beaconing configuration for a playback configuration. Beaconing controls whether AWS Elemental MediaTailor includes its own beacons in the ad tracking response, in addition to the ad server beacons. If you omit this setting, MediaTailor uses INSIGHTS.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ClientSide: ClientSideBeaconingConfiguration | None = None
+    ClientSide: Annotated[
+        ClientSideBeaconingConfiguration | None,
+        Field(
+            description="The beaconing settings for client-side reporting sessions. If you omit this object, MediaTailor uses INSIGHTS reporting mode."
+        ),
+    ] = None
 
 
 class PlaybackConfigurationBumper(DeferredModel):
+    """
+    The configuration for bumpers. Bumpers are short audio or video clips that play at the start or before the end of an ad break. To learn more about bumpers, see Bumpers (https://docs.aws.amazon.com/mediatailor/latest/ug/bumpers.html).
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EndUrl: str | None = None
-    StartUrl: str | None = None
+    EndUrl: Annotated[str | None, Field(description="The URL for the end bumper asset.")] = None
+    StartUrl: Annotated[str | None, Field(description="The URL for the start bumper asset.")] = None
 
 
 class PlaybackConfigurationCdnConfiguration(DeferredModel):
+    """
+    The configuration for using a content delivery network (CDN), like Amazon CloudFront, for content and ad segment management.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AdSegmentUrlPrefix: str | None = None
-    ContentSegmentUrlPrefix: str | None = None
+    AdSegmentUrlPrefix: Annotated[
+        str | None,
+        Field(
+            description="A non-default content delivery network (CDN) to serve ad segments. By default, AWS Elemental MediaTailor uses Amazon CloudFront with default cache settings as its CDN for ad segments. To set up an alternate CDN, create a rule in your CDN for the origin ads.mediatailor.&lt;region>.amazonaws.com. Then specify the rule's name in this AdSegmentUrlPrefix. When AWS Elemental MediaTailor serves a manifest, it reports your CDN as the source for ad segments."
+        ),
+    ] = None
+    ContentSegmentUrlPrefix: Annotated[
+        str | None,
+        Field(
+            description="A content delivery network (CDN) to cache content segments, so that content requests don't always have to go to the origin server. First, create a rule in your CDN for the content segment origin server. Then specify the rule's name in this ContentSegmentUrlPrefix. When AWS Elemental MediaTailor serves a manifest, it reports your CDN as the source for content segments."
+        ),
+    ] = None
 
 
 class PlaybackConfigurationDashConfiguration(DeferredModel):
+    """
+    The configuration for DASH PUT operations.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ManifestEndpointPrefix: str | None = None
-    MpdLocation: str | None = None
-    OriginManifestType: Literal["SINGLE_PERIOD", "MULTI_PERIOD"] | None = None
+    ManifestEndpointPrefix: Annotated[
+        str | None,
+        Field(
+            description="The URL generated by MediaTailor to initiate a DASH playback session. The session uses server-side reporting."
+        ),
+    ] = None
+    MpdLocation: Annotated[
+        str | None,
+        Field(
+            description="The setting that controls whether MediaTailor includes the Location tag in DASH manifests. MediaTailor populates the Location tag with the URL for manifest update requests, to be used by players that don't support sticky redirects. Disable this if you have CDN routing rules set up for accessing MediaTailor manifests, and you are either using client-side reporting or your players support sticky HTTP redirects. Valid values are DISABLED and EMT_DEFAULT. The EMT_DEFAULT setting enables the inclusion of the tag and is the default value."
+        ),
+    ] = None
+    OriginManifestType: Annotated[
+        Literal["SINGLE_PERIOD", "MULTI_PERIOD"] | None,
+        Field(
+            description="The setting that controls whether MediaTailor handles manifests from the origin server as multi-period manifests or single-period manifests. If your origin server produces single-period manifests, set this to SINGLE_PERIOD. The default setting is MULTI_PERIOD. For multi-period manifests, omit this setting or set it to MULTI_PERIOD."
+        ),
+    ] = None
 
 
 class PlaybackConfigurationHlsConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ManifestEndpointPrefix: str | None = None
+    ManifestEndpointPrefix: Annotated[
+        str | None,
+        Field(
+            description="The URL that is used to initiate a playback session for devices that support Apple HLS. The session uses server-side reporting."
+        ),
+    ] = None
 
 
 class PlaybackConfigurationHttpRequest(DeferredModel):
+    """
+    The configuration for the request to the Ad Decision Server URL.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Body: str | None = None
-    CompressRequest: Literal["NONE", "GZIP"] | None = None
-    Headers: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    HttpMethod: Literal["GET", "POST"] | None = None
+    Body: Annotated[
+        str | None,
+        Field(
+            description="The body of the request to the Ad Decision Server URL. The maximum length is 100,000 characters."
+        ),
+    ] = None
+    CompressRequest: Annotated[
+        Literal["NONE", "GZIP"] | None,
+        Field(
+            description="The compression type of the request sent to the Ad Decision Server URL. Only the POST HTTP Method permits compression other than NONE."
+        ),
+    ] = None
+    Headers: Annotated[
+        dict[str, str] | None,
+        Field(
+            description="The headers in the request sent to the Ad Decision Server URL. The max length is 10,000 characters."
+        ),
+    ] = None
+    HttpMethod: Annotated[
+        Literal["GET", "POST"] | None,
+        Field(description="Supported HTTP Methods for the request to the Ad Decision Server URL."),
+    ] = None
 
 
 class PlaybackConfigurationManifestProcessingRules(DeferredModel):
+    """
+    The configuration for manifest processing rules. Manifest processing rules enable customization of the personalized manifests created by MediaTailor.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AdMarkerPassthrough: PlaybackConfigurationAdMarkerPassthrough | None = None
+    AdMarkerPassthrough: Annotated[
+        PlaybackConfigurationAdMarkerPassthrough | None,
+        Field(
+            description="For HLS, when set to true, MediaTailor passes through EXT-X-CUE-IN, EXT-X-CUE-OUT, and EXT-X-SPLICEPOINT-SCTE35 ad markers from the origin manifest to the MediaTailor personalized manifest. No logic is applied to these ad markers. For example, if EXT-X-CUE-OUT has a value of 60, but no ads are filled for that ad break, MediaTailor will not set the value to 0."
+        ),
+    ] = None
 
 
 class PlaybackConfigurationManifestServiceInteractionLog(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ExcludeEventTypes: list[str] | None = None
+    ExcludeEventTypes: Annotated[
+        list[str] | None,
+        Field(
+            description="Indicates that MediaTailor won't emit the selected events in the logs for playback sessions that are initialized with this configuration."
+        ),
+    ] = None
 
 
 class PlaybackConfigurationVastResponse(DeferredModel):
+    """
+    The configuration for how MediaTailor processes the VAST response returned by the Ad Decision Server.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AdSequencingMode: (
+    AdSequencingMode: Annotated[
         Literal[
             "FOLLOW_AD_SEQUENCE",
             "IGNORE_AD_SEQUENCE",
             "FOLLOW_AD_SEQUENCE_ONLY_LIVE",
             "FOLLOW_AD_SEQUENCE_ONLY_VOD",
         ]
-        | None
-    ) = None
+        | None,
+        Field(
+            description="Determines how MediaTailor sequences ads returned in the VAST response from the Ad Decision Server."
+        ),
+    ] = None
 
 
 class PreRollVastResponse(DeferredModel):
+    """
+    The configuration for how MediaTailor processes the VAST response returned by the pre-roll Ad Decision Server.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AdSequencingMode: Literal["FOLLOW_AD_SEQUENCE", "IGNORE_AD_SEQUENCE"] | None = None
+    AdSequencingMode: Annotated[
+        Literal["FOLLOW_AD_SEQUENCE", "IGNORE_AD_SEQUENCE"] | None,
+        Field(
+            description="Determines how MediaTailor sequences ads returned in the pre-roll VAST response."
+        ),
+    ] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Type: str.")]
+    Value: Annotated[str, Field(description="Type: str.")]
 
 
 class PlaybackConfigurationAttributes(DeferredModel):
-    PlaybackConfigurationArn: str | None = None
-    PlaybackEndpointPrefix: str | None = None
-    SessionInitializationEndpointPrefix: str | None = None
+    """
+    The read-only attributes of a AWS::MediaTailor::PlaybackConfiguration, set by AWS.
+    """
+
+    PlaybackConfigurationArn: Annotated[
+        str | None,
+        Field(description="The Amazon Resource Name (ARN) for the playback configuration."),
+    ] = None
+    PlaybackEndpointPrefix: Annotated[
+        str | None,
+        Field(
+            description="The URL that the player accesses to get a manifest from MediaTailor. This session will use server-side reporting."
+        ),
+    ] = None
+    SessionInitializationEndpointPrefix: Annotated[
+        str | None,
+        Field(
+            description="The URL that the player uses to initialize a session that uses client-side reporting."
+        ),
+    ] = None
 
 
 class PlaybackConfigurationAdDecisionServerConfiguration(DeferredModel):
+    """
+    The configuration for the request to the specified Ad Decision Server URL.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    HttpRequest: PlaybackConfigurationHttpRequest | None = None
-    VastResponse: PlaybackConfigurationVastResponse | None = None
+    HttpRequest: Annotated[
+        PlaybackConfigurationHttpRequest | None,
+        Field(description="The configuration for the request to the Ad Decision Server URL."),
+    ] = None
+    VastResponse: Annotated[
+        PlaybackConfigurationVastResponse | None,
+        Field(
+            description="The configuration for how MediaTailor processes the VAST response returned by the Ad Decision Server."
+        ),
+    ] = None
 
 
 class PlaybackConfigurationLogConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AdsInteractionLog: PlaybackConfigurationAdsInteractionLog | None = None
-    EnabledLoggingStrategies: list[str] | None = None
-    ManifestServiceInteractionLog: PlaybackConfigurationManifestServiceInteractionLog | None = None
-    PercentEnabled: int
+    AdsInteractionLog: Annotated[
+        PlaybackConfigurationAdsInteractionLog | None,
+        Field(
+            description="The event types that MediaTailor emits in logs for interactions with the ADS."
+        ),
+    ] = None
+    EnabledLoggingStrategies: Annotated[
+        list[str] | None,
+        Field(
+            description="The method used for collecting logs from AWS Elemental MediaTailor. To configure MediaTailor to send logs directly to Amazon CloudWatch Logs, choose LEGACY_CLOUDWATCH. To configure MediaTailor to send logs to CloudWatch, which then vends the logs to your destination of choice, choose VENDED_LOGS. Supported destinations are CloudWatch Logs log group, Amazon S3 bucket, and Amazon Data Firehose stream. To use vended logs, you must configure the delivery destination in Amazon CloudWatch"
+        ),
+    ] = None
+    ManifestServiceInteractionLog: Annotated[
+        PlaybackConfigurationManifestServiceInteractionLog | None,
+        Field(
+            description="The event types that MediaTailor emits in logs for interactions with the origin server."
+        ),
+    ] = None
+    PercentEnabled: Annotated[
+        int,
+        Field(
+            description="The percentage of session logs that MediaTailor sends to your CloudWatch Logs account. For example, if your playback configuration has 1000 sessions and percentEnabled is set to 60, MediaTailor sends logs for 600 of the sessions to CloudWatch Logs. MediaTailor decides at random which of the playback configuration sessions to send logs for. If you want to view logs for a specific session, you can use the debug log mode."
+        ),
+    ]
 
 
 class PreRollAdDecisionServerConfiguration(DeferredModel):
+    """
+    The configuration for the request to the pre-roll Ad Decision Server.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    VastResponse: PreRollVastResponse | None = None
+    VastResponse: Annotated[
+        PreRollVastResponse | None,
+        Field(
+            description="The configuration for how MediaTailor processes the VAST response returned by the pre-roll Ad Decision Server."
+        ),
+    ] = None
 
 
 class PlaybackConfigurationLivePreRollConfiguration(DeferredModel):
+    """
+    The configuration for pre-roll ad insertion.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AdDecisionServerConfiguration: PreRollAdDecisionServerConfiguration | None = None
-    AdDecisionServerUrl: str | None = None
-    MaxDurationSeconds: int | None = None
+    AdDecisionServerConfiguration: Annotated[
+        PreRollAdDecisionServerConfiguration | None,
+        Field(description="The configuration for the request to the pre-roll Ad Decision Server."),
+    ] = None
+    AdDecisionServerUrl: Annotated[
+        str | None,
+        Field(
+            description="The URL for the ad decision server (ADS) for pre-roll ads. This includes the specification of static parameters and placeholders for dynamic parameters. AWS Elemental MediaTailor substitutes player-specific and session-specific parameters as needed when calling the ADS. Alternately, for testing, you can provide a static VAST URL. The maximum length is 25,000 characters."
+        ),
+    ] = None
+    MaxDurationSeconds: Annotated[
+        int | None,
+        Field(
+            description="The maximum allowed duration for the pre-roll ad avail. AWS Elemental MediaTailor won't play pre-roll ads to exceed this duration, regardless of the total duration of ads that the ADS returns."
+        ),
+    ] = None
 
 
 class PlaybackConfigurationProps(DeferredModel):
-    AdConditioningConfiguration: PlaybackConfigurationAdConditioningConfiguration | None = None
-    AdDecisionServerConfiguration: PlaybackConfigurationAdDecisionServerConfiguration | None = None
-    AdDecisionServerUrl: str
-    AdsPersonalizationConcurrency: PlaybackConfigurationAdsPersonalizationConcurrency | None = None
-    AdsPersonalizationTimeouts: PlaybackConfigurationAdsPersonalizationTimeouts | None = None
-    AvailSuppression: PlaybackConfigurationAvailSuppression | None = None
-    BeaconingConfiguration: PlaybackConfigurationBeaconingConfiguration | None = None
-    Bumper: PlaybackConfigurationBumper | None = None
-    CdnConfiguration: PlaybackConfigurationCdnConfiguration | None = None
-    ConfigurationAliases: Any | None = None
-    DashConfiguration: PlaybackConfigurationDashConfiguration | None = None
-    FunctionMapping: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    HlsConfiguration: PlaybackConfigurationHlsConfiguration | None = None
-    InsertionMode: Literal["STITCHED_ONLY", "PLAYER_SELECT"] | None = None
-    LivePreRollConfiguration: PlaybackConfigurationLivePreRollConfiguration | None = None
-    LogConfiguration: PlaybackConfigurationLogConfiguration | None = None
-    ManifestProcessingRules: PlaybackConfigurationManifestProcessingRules | None = None
-    Name: str
-    PersonalizationThresholdSeconds: int | None = None
-    SlateAdUrl: str | None = None
-    Tags: list[Tag] | None = None
-    TranscodeProfileName: str | None = None
-    VideoContentSourceUrl: str
+    """
+    The properties a program declares for a AWS::MediaTailor::PlaybackConfiguration.
+    """
+
+    AdConditioningConfiguration: Annotated[
+        PlaybackConfigurationAdConditioningConfiguration | None,
+        Field(
+            description="<p>The setting that indicates what conditioning MediaTailor will perform on ads that the ad decision server (ADS) returns.</p>"
+        ),
+    ] = None
+    AdDecisionServerConfiguration: Annotated[
+        PlaybackConfigurationAdDecisionServerConfiguration | None,
+        Field(
+            description="The configuration for the request to the specified Ad Decision Server URL."
+        ),
+    ] = None
+    AdDecisionServerUrl: Annotated[
+        str,
+        Field(
+            description="The URL for the ad decision server (ADS). This includes the specification of static parameters and placeholders for dynamic parameters. AWS Elemental MediaTailor substitutes player-specific and session-specific parameters as needed when calling the ADS. Alternately, for testing you can provide a static VAST URL. The maximum length is 25,000 characters."
+        ),
+    ]
+    AdsPersonalizationConcurrency: Annotated[
+        PlaybackConfigurationAdsPersonalizationConcurrency | None,
+        Field(
+            description="The settings that control how many concurrent requests MediaTailor makes to the ad decision server (ADS)."
+        ),
+    ] = None
+    AdsPersonalizationTimeouts: Annotated[
+        PlaybackConfigurationAdsPersonalizationTimeouts | None,
+        Field(
+            description="The ad decision server (ADS) request timeouts and personalization time budgets for live, VOD, and prefetch workflows."
+        ),
+    ] = None
+    AvailSuppression: Annotated[
+        PlaybackConfigurationAvailSuppression | None,
+        Field(
+            description="The configuration for avail suppression, also known as ad suppression. For more information about ad suppression, see Ad Suppression (https://docs.aws.amazon.com/mediatailor/latest/ug/ad-behavior.html)."
+        ),
+    ] = None
+    BeaconingConfiguration: Annotated[
+        PlaybackConfigurationBeaconingConfiguration | None,
+        Field(
+            description="The beaconing configuration for this playback configuration, which controls whether AWS Elemental MediaTailor includes beacons of its own in the ad tracking response. If you omit this setting, MediaTailor uses INSIGHTS."
+        ),
+    ] = None
+    Bumper: Annotated[
+        PlaybackConfigurationBumper | None,
+        Field(
+            description="The configuration for bumpers. Bumpers are short audio or video clips that play at the start or before the end of an ad break. To learn more about bumpers, see Bumpers (https://docs.aws.amazon.com/mediatailor/latest/ug/bumpers.html)."
+        ),
+    ] = None
+    CdnConfiguration: Annotated[
+        PlaybackConfigurationCdnConfiguration | None,
+        Field(
+            description="The configuration for using a content delivery network (CDN), like Amazon CloudFront, for content and ad segment management."
+        ),
+    ] = None
+    ConfigurationAliases: Annotated[
+        dict[str, dict[str, Any] | str] | None,
+        Field(
+            description="The player parameters and aliases used as dynamic variables during session initialization. For more information, see Domain Variables."
+        ),
+    ] = None
+    DashConfiguration: Annotated[
+        PlaybackConfigurationDashConfiguration | None,
+        Field(description="The configuration for DASH content."),
+    ] = None
+    FunctionMapping: Annotated[
+        dict[str, str] | None,
+        Field(
+            description="A map of event names to function identifiers for custom processing during session lifecycle events."
+        ),
+    ] = None
+    HlsConfiguration: Annotated[
+        PlaybackConfigurationHlsConfiguration | None,
+        Field(description="The configuration for HLS content."),
+    ] = None
+    InsertionMode: Annotated[
+        Literal["STITCHED_ONLY", "PLAYER_SELECT"] | None,
+        Field(
+            description="The setting that controls whether players can use stitched or guided ad insertion. The default, STITCHED_ONLY, forces all player sessions to use stitched (server-side) ad insertion. Choosing PLAYER_SELECT allows players to select either stitched or guided ad insertion at session-initialization time. The default for players that do not specify an insertion mode is stitched."
+        ),
+    ] = None
+    LivePreRollConfiguration: Annotated[
+        PlaybackConfigurationLivePreRollConfiguration | None,
+        Field(description="The configuration for pre-roll ad insertion."),
+    ] = None
+    LogConfiguration: Annotated[
+        PlaybackConfigurationLogConfiguration | None,
+        Field(
+            description="The configuration that defines where AWS Elemental MediaTailor sends logs for the playback configuration."
+        ),
+    ] = None
+    ManifestProcessingRules: Annotated[
+        PlaybackConfigurationManifestProcessingRules | None,
+        Field(
+            description="The configuration for manifest processing rules. Manifest processing rules enable customization of the personalized manifests created by MediaTailor."
+        ),
+    ] = None
+    Name: Annotated[
+        str,
+        Field(
+            description="The identifier for the playback configuration. Create-only: changing it replaces the resource."
+        ),
+    ]
+    PersonalizationThresholdSeconds: Annotated[
+        int | None,
+        Field(
+            description="Defines the maximum duration of underfilled ad time (in seconds) allowed in an ad break. If the duration of underfilled ad time exceeds the personalization threshold, then the personalization of the ad break is abandoned and the underlying content is shown. This feature applies to ad replacement in live and VOD streams, rather than ad insertion, because it relies on an underlying content stream. For more information about ad break behavior, including ad replacement and insertion, see Ad Behavior in AWS Elemental MediaTailor (https://docs.aws.amazon.com/mediatailor/latest/ug/ad-behavior.html)."
+        ),
+    ] = None
+    SlateAdUrl: Annotated[
+        str | None,
+        Field(
+            description="The URL for a high-quality video asset to transcode and use to fill in time that's not used by ads. AWS Elemental MediaTailor shows the slate to fill in gaps in media content. Configuring the slate is optional for non-VPAID configurations. For VPAID, the slate is required because MediaTailor provides it in the slots that are designated for dynamic ad content. The slate must be a high-quality asset that contains both audio and video."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None, Field(description="The tags to assign to the playback configuration.")
+    ] = None
+    TranscodeProfileName: Annotated[
+        str | None,
+        Field(
+            description="The name that is used to associate this playback configuration with a custom transcode profile. This overrides the dynamic transcoding defaults of MediaTailor. Use this only if you have already set up custom profiles with the help of AWS Support."
+        ),
+    ] = None
+    VideoContentSourceUrl: Annotated[
+        str,
+        Field(
+            description="The URL prefix for the parent manifest for the stream, minus the asset ID. The maximum length is 512 characters."
+        ),
+    ]

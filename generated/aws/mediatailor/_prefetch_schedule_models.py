@@ -7,7 +7,7 @@ Imported on first use by prefetch_schedule.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -31,93 +31,251 @@ class PrefetchScheduleAvailMatchingCriteria(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DynamicVariable: str
-    Operator: Literal["EQUALS"]
+    DynamicVariable: Annotated[
+        str,
+        Field(
+            description="The dynamic variable(s) that MediaTailor should use as avail matching criteria."
+        ),
+    ]
+    Operator: Annotated[
+        Literal["EQUALS"],
+        Field(
+            description="For the DynamicVariable specified in AvailMatchingCriteria, the Operator that is used for the comparison."
+        ),
+    ]
 
 
 class PrefetchScheduleRecurringConsumption(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AvailMatchingCriteria: list[PrefetchScheduleAvailMatchingCriteria] | None = None
-    RetrievedAdExpirationSeconds: int | None = None
+    AvailMatchingCriteria: Annotated[
+        list[PrefetchScheduleAvailMatchingCriteria] | None,
+        Field(
+            description="The configuration for the dynamic variables that determine which ad breaks that MediaTailor inserts prefetched ads in."
+        ),
+    ] = None
+    RetrievedAdExpirationSeconds: Annotated[
+        int | None,
+        Field(
+            description="The number of seconds that an ad is available for insertion after it was prefetched."
+        ),
+    ] = None
 
 
 class PrefetchScheduleTrafficShapingRetrievalWindow(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    RetrievalWindowDurationSeconds: int | None = None
+    RetrievalWindowDurationSeconds: Annotated[
+        int | None,
+        Field(
+            description="The amount of time, in seconds, that MediaTailor spreads prefetch requests to the ADS."
+        ),
+    ] = None
 
 
 class PrefetchScheduleTrafficShapingTpsConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    PeakConcurrentUsers: int | None = None
-    PeakTps: int | None = None
+    PeakConcurrentUsers: Annotated[
+        int | None,
+        Field(description="The expected peak number of concurrent viewers for your content."),
+    ] = None
+    PeakTps: Annotated[
+        int | None,
+        Field(
+            description="The maximum number of transactions per second (TPS) that your ad decision server (ADS) can handle."
+        ),
+    ] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Type: str.")]
+    Value: Annotated[str, Field(description="Type: str.")]
 
 
 class PrefetchScheduleAttributes(DeferredModel):
-    Arn: str | None = None
+    """
+    The read-only attributes of a AWS::MediaTailor::PrefetchSchedule, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the prefetch schedule.")
+    ] = None
 
 
 class PrefetchConsumption(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AvailMatchingCriteria: list[PrefetchScheduleAvailMatchingCriteria] | None = None
-    EndTime: str
-    StartTime: str | None = None
+    AvailMatchingCriteria: Annotated[
+        list[PrefetchScheduleAvailMatchingCriteria] | None,
+        Field(
+            description="If you only want MediaTailor to insert prefetched ads into avails that match specific dynamic variables, set the avail matching criteria."
+        ),
+    ] = None
+    EndTime: Annotated[
+        str,
+        Field(
+            description="The time when MediaTailor no longer considers the prefetched ads for use in an ad break, as an ISO 8601 date-time."
+        ),
+    ]
+    StartTime: Annotated[
+        str | None,
+        Field(
+            description="The time when prefetched ads are considered for use in an ad break, as an ISO 8601 date-time."
+        ),
+    ] = None
 
 
 class PrefetchRetrieval(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DynamicVariables: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    EndTime: str
-    StartTime: str | None = None
-    TrafficShapingRetrievalWindow: PrefetchScheduleTrafficShapingRetrievalWindow | None = None
-    TrafficShapingTpsConfiguration: PrefetchScheduleTrafficShapingTpsConfiguration | None = None
-    TrafficShapingType: Literal["RETRIEVAL_WINDOW", "TPS"] | None = None
+    DynamicVariables: Annotated[
+        dict[str, str] | None,
+        Field(
+            description="The dynamic variables to use for substitution during prefetch requests to the ad decision server (ADS)."
+        ),
+    ] = None
+    EndTime: Annotated[
+        str,
+        Field(
+            description="The time when prefetch retrieval ends for the ad break, as an ISO 8601 date-time."
+        ),
+    ]
+    StartTime: Annotated[
+        str | None,
+        Field(
+            description="The time when prefetch retrievals can start for this break, as an ISO 8601 date-time."
+        ),
+    ] = None
+    TrafficShapingRetrievalWindow: Annotated[
+        PrefetchScheduleTrafficShapingRetrievalWindow | None,
+        Field(description="Type: PrefetchScheduleTrafficShapingRetrievalWindowDict."),
+    ] = None
+    TrafficShapingTpsConfiguration: Annotated[
+        PrefetchScheduleTrafficShapingTpsConfiguration | None,
+        Field(description="Type: PrefetchScheduleTrafficShapingTpsConfigurationDict."),
+    ] = None
+    TrafficShapingType: Annotated[
+        Literal["RETRIEVAL_WINDOW", "TPS"] | None,
+        Field(
+            description="Indicates the type of traffic shaping used to limit the number of requests to the ADS at one time."
+        ),
+    ] = None
 
 
 class PrefetchScheduleRecurringRetrieval(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DelayAfterAvailEndSeconds: int | None = None
-    DynamicVariables: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    TrafficShapingRetrievalWindow: PrefetchScheduleTrafficShapingRetrievalWindow | None = None
-    TrafficShapingTpsConfiguration: PrefetchScheduleTrafficShapingTpsConfiguration | None = None
-    TrafficShapingType: Literal["RETRIEVAL_WINDOW", "TPS"] | None = None
+    DelayAfterAvailEndSeconds: Annotated[
+        int | None,
+        Field(
+            description="The number of seconds that MediaTailor waits after an ad avail before prefetching ads for the next avail."
+        ),
+    ] = None
+    DynamicVariables: Annotated[
+        dict[str, str] | None,
+        Field(
+            description="The dynamic variables to use for substitution during prefetch requests to the ADS."
+        ),
+    ] = None
+    TrafficShapingRetrievalWindow: Annotated[
+        PrefetchScheduleTrafficShapingRetrievalWindow | None,
+        Field(description="Type: PrefetchScheduleTrafficShapingRetrievalWindowDict."),
+    ] = None
+    TrafficShapingTpsConfiguration: Annotated[
+        PrefetchScheduleTrafficShapingTpsConfiguration | None,
+        Field(description="Type: PrefetchScheduleTrafficShapingTpsConfigurationDict."),
+    ] = None
+    TrafficShapingType: Annotated[
+        Literal["RETRIEVAL_WINDOW", "TPS"] | None,
+        Field(
+            description="Indicates the type of traffic shaping used to limit the number of requests to the ADS at one time."
+        ),
+    ] = None
 
 
 class PrefetchScheduleRecurringPrefetchConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    EndTime: str
-    RecurringConsumption: PrefetchScheduleRecurringConsumption
-    RecurringRetrieval: PrefetchScheduleRecurringRetrieval
-    StartTime: str | None = None
+    EndTime: Annotated[
+        str,
+        Field(
+            description="The end time for the window that MediaTailor prefetches and inserts ads in a live event, as an ISO 8601 date-time."
+        ),
+    ]
+    RecurringConsumption: Annotated[
+        PrefetchScheduleRecurringConsumption,
+        Field(description="Type: PrefetchScheduleRecurringConsumptionDict."),
+    ]
+    RecurringRetrieval: Annotated[
+        PrefetchScheduleRecurringRetrieval,
+        Field(description="Type: PrefetchScheduleRecurringRetrievalDict."),
+    ]
+    StartTime: Annotated[
+        str | None,
+        Field(
+            description="The start time for the window that MediaTailor prefetches and inserts ads in a live event, as an ISO 8601 date-time."
+        ),
+    ] = None
 
 
 class PrefetchScheduleProps(DeferredModel):
-    Consumption: PrefetchConsumption | None = None
-    Name: str
-    PlaybackConfigurationName: str
-    RecurringPrefetchConfiguration: PrefetchScheduleRecurringPrefetchConfiguration | None = None
-    Retrieval: PrefetchRetrieval | None = None
-    ScheduleType: Literal["SINGLE", "RECURRING"] | None = None
-    StreamId: str | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::MediaTailor::PrefetchSchedule.
+    """
+
+    Consumption: Annotated[
+        PrefetchConsumption | None,
+        Field(
+            description="Type: PrefetchConsumptionDict. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Name: Annotated[
+        str,
+        Field(
+            description="The name to assign to the prefetch schedule. Create-only: changing it replaces the resource."
+        ),
+    ]
+    PlaybackConfigurationName: Annotated[
+        str,
+        Field(
+            description="The name of the playback configuration. Create-only: changing it replaces the resource."
+        ),
+    ]
+    RecurringPrefetchConfiguration: Annotated[
+        PrefetchScheduleRecurringPrefetchConfiguration | None,
+        Field(
+            description="Type: PrefetchScheduleRecurringPrefetchConfigurationDict. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Retrieval: Annotated[
+        PrefetchRetrieval | None,
+        Field(
+            description="Type: PrefetchRetrievalDict. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    ScheduleType: Annotated[
+        Literal["SINGLE", "RECURRING"] | None,
+        Field(
+            description="The frequency that MediaTailor creates prefetch schedules. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    StreamId: Annotated[
+        str | None,
+        Field(
+            description="An optional stream identifier that MediaTailor uses to prefetch ads for multiple streams that use the same playback configuration. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None, Field(description="The tags assigned to the prefetch schedule.")
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by program.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "AdBreak",
@@ -30,126 +30,322 @@ __all__ = [
 
 
 class KeyValuePair(DeferredModel):
+    """
+    For SCTE35_ENHANCED output, defines a key and corresponding value.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key.")]
+    Value: Annotated[str, Field(description="The value.")]
 
 
 class ProgramClipRange(DeferredModel):
+    """
+    Clip range configuration for the VOD source associated with the program.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EndOffsetMillis: int | None = None
-    StartOffsetMillis: int | None = None
+    EndOffsetMillis: Annotated[
+        int | None, Field(description="The end offset of the clip range, in milliseconds.")
+    ] = None
+    StartOffsetMillis: Annotated[
+        int | None, Field(description="The start offset of the clip range, in milliseconds.")
+    ] = None
 
 
 class ProgramSpliceInsertMessage(DeferredModel):
+    """
+    Splice insert message configuration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AvailNum: int | None = None
-    AvailsExpected: int | None = None
-    SpliceEventId: int | None = None
-    UniqueProgramId: int | None = None
+    AvailNum: Annotated[
+        int | None, Field(description="This is written to splice_insert.avail_num.")
+    ] = None
+    AvailsExpected: Annotated[
+        int | None, Field(description="This is written to splice_insert.avails_expected.")
+    ] = None
+    SpliceEventId: Annotated[
+        int | None, Field(description="This is written to splice_insert.splice_event_id.")
+    ] = None
+    UniqueProgramId: Annotated[
+        int | None, Field(description="This is written to splice_insert.unique_program_id.")
+    ] = None
 
 
 class ProgramTransition(DeferredModel):
+    """
+    Program transition configuration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DurationMillis: int | None = None
-    RelativePosition: Literal["BEFORE_PROGRAM", "AFTER_PROGRAM"]
-    RelativeProgram: str | None = None
-    ScheduledStartTimeMillis: int | None = None
-    Type: str
+    DurationMillis: Annotated[
+        int | None, Field(description="The duration of the live program in seconds.")
+    ] = None
+    RelativePosition: Annotated[
+        Literal["BEFORE_PROGRAM", "AFTER_PROGRAM"],
+        Field(
+            description="The position where this program will be inserted relative to the RelativePosition."
+        ),
+    ]
+    RelativeProgram: Annotated[
+        str | None,
+        Field(description="The name of the program that this program will be inserted next to."),
+    ] = None
+    ScheduledStartTimeMillis: Annotated[
+        int | None,
+        Field(
+            description="The date and time that the program is scheduled to start, in epoch milliseconds."
+        ),
+    ] = None
+    Type: Annotated[
+        str,
+        Field(
+            description="Defines when the program plays in the schedule. You can set the value to ABSOLUTE or RELATIVE."
+        ),
+    ]
 
 
 class SegmentationDescriptor(DeferredModel):
+    """
+    The segmentation_descriptor message configuration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    SegmentNum: int | None = None
-    SegmentationEventId: int | None = None
-    SegmentationTypeId: int | None = None
-    SegmentationUpid: str | None = None
-    SegmentationUpidType: int | None = None
-    SegmentsExpected: int | None = None
-    SubSegmentNum: int | None = None
-    SubSegmentsExpected: int | None = None
+    SegmentNum: Annotated[int | None, Field(description="The segment number to assign.")] = None
+    SegmentationEventId: Annotated[
+        int | None, Field(description="The Event Identifier to assign.")
+    ] = None
+    SegmentationTypeId: Annotated[
+        int | None, Field(description="The Type Identifier to assign.")
+    ] = None
+    SegmentationUpid: Annotated[str | None, Field(description="The Upid to assign.")] = None
+    SegmentationUpidType: Annotated[int | None, Field(description="The Upid Type to assign.")] = (
+        None
+    )
+    SegmentsExpected: Annotated[
+        int | None, Field(description="The number of segments expected.")
+    ] = None
+    SubSegmentNum: Annotated[int | None, Field(description="The sub-segment number to assign.")] = (
+        None
+    )
+    SubSegmentsExpected: Annotated[
+        int | None, Field(description="The number of sub-segments expected.")
+    ] = None
 
 
 class SlateSource(DeferredModel):
+    """
+    Slate VOD source configuration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    SourceLocationName: str | None = None
-    VodSourceName: str | None = None
+    SourceLocationName: Annotated[
+        str | None,
+        Field(description="The name of the source location where the slate VOD source is stored."),
+    ] = None
+    VodSourceName: Annotated[str | None, Field(description="The slate VOD source name.")] = None
 
 
 class ProgramAttributes(DeferredModel):
-    Arn: str | None = None
-    ClipRange: ProgramClipRange | None = None
-    CreationTime: str | None = None
-    DurationMillis: int | None = None
-    ScheduledStartTime: str | None = None
+    """
+    The read-only attributes of a AWS::MediaTailor::Program, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="The ARN of the program.")] = None
+    ClipRange: Annotated[
+        ProgramClipRange | None, Field(description="The clip range configuration settings.")
+    ] = None
+    CreationTime: Annotated[
+        str | None, Field(description="The timestamp of when the program was created.")
+    ] = None
+    DurationMillis: Annotated[
+        int | None, Field(description="The duration of the live program in milliseconds.")
+    ] = None
+    ScheduledStartTime: Annotated[
+        str | None, Field(description="The date and time that the program is scheduled to start.")
+    ] = None
 
 
 class ProgramScheduleConfiguration(DeferredModel):
+    """
+    Schedule configuration parameters.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ClipRange: ProgramClipRange | None = None
-    Transition: ProgramTransition
+    ClipRange: Annotated[
+        ProgramClipRange | None,
+        Field(
+            description="Clip range configuration for the VOD source associated with the program."
+        ),
+    ] = None
+    Transition: Annotated[ProgramTransition, Field(description="Program transition configuration.")]
 
 
 class ProgramTimeSignalMessage(DeferredModel):
+    """
+    The SCTE-35 time_signal message configuration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    SegmentationDescriptors: list[SegmentationDescriptor] | None = None
+    SegmentationDescriptors: Annotated[
+        list[SegmentationDescriptor] | None,
+        Field(description="The configurations for the SCTE-35 segmentation_descriptor message(s)."),
+    ] = None
 
 
 class AdBreak(DeferredModel):
+    """
+    Ad break configuration parameters.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AdBreakMetadata: list[KeyValuePair] | None = None
-    MessageType: Literal["SPLICE_INSERT", "TIME_SIGNAL"] | None = None
-    OffsetMillis: int
-    Slate: SlateSource | None = None
-    SpliceInsertMessage: ProgramSpliceInsertMessage | None = None
-    TimeSignalMessage: ProgramTimeSignalMessage | None = None
+    AdBreakMetadata: Annotated[
+        list[KeyValuePair] | None,
+        Field(
+            description="Defines a list of key/value pairs that MediaTailor generates within the EXT-X-ASSET tag for SCTE35_ENHANCED output."
+        ),
+    ] = None
+    MessageType: Annotated[
+        Literal["SPLICE_INSERT", "TIME_SIGNAL"] | None,
+        Field(description="The SCTE-35 ad insertion type."),
+    ] = None
+    OffsetMillis: Annotated[
+        int,
+        Field(
+            description="How long (in milliseconds) after the beginning of the program that an ad starts."
+        ),
+    ]
+    Slate: Annotated[SlateSource | None, Field(description="Slate VOD source configuration.")] = (
+        None
+    )
+    SpliceInsertMessage: Annotated[
+        ProgramSpliceInsertMessage | None, Field(description="Splice insert message configuration.")
+    ] = None
+    TimeSignalMessage: Annotated[
+        ProgramTimeSignalMessage | None,
+        Field(description="The SCTE-35 time_signal message configuration."),
+    ] = None
 
 
 class ProgramAlternateMedia(DeferredModel):
+    """
+    A playlist of media to be played instead of the default media on a particular program.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AdBreaks: list[AdBreak] | None = None
-    ClipRange: ProgramClipRange | None = None
-    DurationMillis: int | None = None
-    LiveSourceName: str | None = None
-    ScheduledStartTimeMillis: int | None = None
-    SourceLocationName: str | None = None
-    VodSourceName: str | None = None
+    AdBreaks: Annotated[
+        list[AdBreak] | None,
+        Field(description="Ad break configuration parameters defined in AlternateMedia."),
+    ] = None
+    ClipRange: Annotated[
+        ProgramClipRange | None,
+        Field(
+            description="Clip range configuration for the VOD source associated with the program."
+        ),
+    ] = None
+    DurationMillis: Annotated[
+        int | None, Field(description="The duration of the alternateMedia in milliseconds.")
+    ] = None
+    LiveSourceName: Annotated[
+        str | None, Field(description="The name of the live source for alternateMedia.")
+    ] = None
+    ScheduledStartTimeMillis: Annotated[
+        int | None,
+        Field(
+            description="The date and time that the alternateMedia is scheduled to start, in epoch milliseconds."
+        ),
+    ] = None
+    SourceLocationName: Annotated[
+        str | None, Field(description="The name of the source location for alternateMedia.")
+    ] = None
+    VodSourceName: Annotated[
+        str | None, Field(description="The name of the VOD source for alternateMedia.")
+    ] = None
 
 
 class ProgramAudienceMedia(DeferredModel):
+    """
+    An AudienceMedia object contains an Audience and a list of AlternateMedia.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AlternateMedia: list[ProgramAlternateMedia] | None = None
-    Audience: str | None = None
+    AlternateMedia: Annotated[
+        list[ProgramAlternateMedia] | None,
+        Field(description="The list of AlternateMedia defined in AudienceMedia."),
+    ] = None
+    Audience: Annotated[str | None, Field(description="The Audience defined in AudienceMedia.")] = (
+        None
+    )
 
 
 class ProgramProps(DeferredModel):
-    AdBreaks: list[AdBreak] | None = None
-    AudienceMedia: list[ProgramAudienceMedia] | None = None
-    ChannelName: str
-    LiveSourceName: str | None = None
-    ProgramName: str
-    ScheduleConfiguration: ProgramScheduleConfiguration | None = None
-    SourceLocationName: str
-    VodSourceName: str | None = None
+    """
+    The properties a program declares for a AWS::MediaTailor::Program.
+    """
+
+    AdBreaks: Annotated[
+        list[AdBreak] | None, Field(description="The ad break configuration settings.")
+    ] = None
+    AudienceMedia: Annotated[
+        list[ProgramAudienceMedia] | None,
+        Field(description="The list of AudienceMedia defined in program."),
+    ] = None
+    ChannelName: Annotated[
+        str,
+        Field(
+            description="The name of the channel for this Program. Create-only: changing it replaces the resource."
+        ),
+    ]
+    LiveSourceName: Annotated[
+        str | None,
+        Field(
+            description="The name of the LiveSource for this Program. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    ProgramName: Annotated[
+        str,
+        Field(
+            description="The name of the Program. Create-only: changing it replaces the resource."
+        ),
+    ]
+    ScheduleConfiguration: Annotated[
+        ProgramScheduleConfiguration | None,
+        Field(
+            description="The schedule configuration settings. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    SourceLocationName: Annotated[
+        str,
+        Field(
+            description="The name of the source location. Create-only: changing it replaces the resource."
+        ),
+    ]
+    VodSourceName: Annotated[
+        str | None,
+        Field(
+            description="The name that's used to refer to a VOD source. Create-only: changing it replaces the resource."
+        ),
+    ] = None

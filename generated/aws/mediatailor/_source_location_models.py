@@ -7,10 +7,10 @@ Imported on first use by source_location.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "SegmentDeliveryConfiguration",
@@ -25,66 +25,153 @@ __all__ = [
 
 
 class SegmentDeliveryConfiguration(DeferredModel):
+    """
+    <p>The segment delivery configuration settings.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    BaseUrl: str | None = None
-    Name: str | None = None
+    BaseUrl: Annotated[
+        str | None,
+        Field(
+            description="<p>The base URL of the host or path of the segment delivery server that you're using to serve segments. This is typically a content delivery network (CDN). The URL can be absolute or relative. To use an absolute URL include the protocol, such as <code>https://example.com/some/path</code>. To use a relative URL specify the relative path, such as <code>/some/path*</code>.</p>"
+        ),
+    ] = None
+    Name: Annotated[
+        str | None,
+        Field(
+            description="<p>A unique identifier used to distinguish between multiple segment delivery configurations in a source location.</p>"
+        ),
+    ] = None
 
 
 class SourceLocationDefaultSegmentDeliveryConfiguration(DeferredModel):
+    """
+    <p>The optional configuration for a server that serves segments. Use this if you want the segment delivery server to be different from the source location server. For example, you can configure your source location server to be an origination server, such as MediaPackage, and the segment delivery server to be a content delivery network (CDN), such as CloudFront. If you don't specify a segment delivery server, then the source location server is used.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    BaseUrl: str | None = None
+    BaseUrl: Annotated[
+        str | None,
+        Field(
+            description="<p>The hostname of the server that will be used to serve segments. This string must include the protocol, such as <b>https://</b>.</p>"
+        ),
+    ] = None
 
 
 class SourceLocationHttpConfiguration(DeferredModel):
+    """
+    <p>The HTTP configuration for the source location.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    BaseUrl: str
+    BaseUrl: Annotated[
+        str,
+        Field(
+            description="<p>The base URL for the source location host server. This string must include the protocol, such as <b>https://</b>.</p>"
+        ),
+    ]
 
 
 class SourceLocationSecretsManagerAccessTokenConfiguration(DeferredModel):
+    """
+    <p>AWS Secrets Manager access token configuration parameters. For information about Secrets Manager access token authentication, see <a href="https://docs.aws.amazon.com/mediatailor/latest/ug/channel-assembly-access-configuration-access-token.html">Working with AWS Secrets Manager access token authentication</a>.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    HeaderName: str | None = None
-    SecretArn: str | None = None
-    SecretStringKey: str | None = None
+    HeaderName: Annotated[
+        str | None,
+        Field(
+            description="<p>The name of the HTTP header used to supply the access token in requests to the source location.</p>"
+        ),
+    ] = None
+    SecretArn: Annotated[
+        str | None,
+        Field(
+            description="<p>The Amazon Resource Name (ARN) of the AWS Secrets Manager secret that contains the access token.</p>"
+        ),
+    ] = None
+    SecretStringKey: Annotated[
+        str | None,
+        Field(
+            description='<p>The AWS Secrets Manager <a href="https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_CreateSecret.html#SecretsManager-CreateSecret-request-SecretString.html">SecretString</a> key associated with the access token. MediaTailor uses the key to look up SecretString key and value pair containing the access token.</p>'
+        ),
+    ] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Type: str.")]
+    Value: Annotated[str, Field(description="Type: str.")]
 
 
 class SourceLocationAttributes(DeferredModel):
-    Arn: str | None = None
+    """
+    The read-only attributes of a AWS::MediaTailor::SourceLocation, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="<p>The ARN of the source location.</p>")] = None
 
 
 class SourceLocationAccessConfiguration(DeferredModel):
+    """
+    <p>Access configuration parameters.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AccessType: Literal["S3_SIGV4", "SECRETS_MANAGER_ACCESS_TOKEN", "AUTODETECT_SIGV4"] | None = (
-        None
-    )
-    SecretsManagerAccessTokenConfiguration: (
-        SourceLocationSecretsManagerAccessTokenConfiguration | None
-    ) = None
+    AccessType: Annotated[
+        Literal["S3_SIGV4", "SECRETS_MANAGER_ACCESS_TOKEN", "AUTODETECT_SIGV4"] | None,
+        Field(
+            description="Allowed values: 'S3_SIGV4', 'SECRETS_MANAGER_ACCESS_TOKEN', 'AUTODETECT_SIGV4'."
+        ),
+    ] = None
+    SecretsManagerAccessTokenConfiguration: Annotated[
+        SourceLocationSecretsManagerAccessTokenConfiguration | None,
+        Field(
+            description='<p>AWS Secrets Manager access token configuration parameters. For information about Secrets Manager access token authentication, see <a href="https://docs.aws.amazon.com/mediatailor/latest/ug/channel-assembly-access-configuration-access-token.html">Working with AWS Secrets Manager access token authentication</a>.</p>'
+        ),
+    ] = None
 
 
 class SourceLocationProps(DeferredModel):
-    AccessConfiguration: SourceLocationAccessConfiguration | None = None
-    DefaultSegmentDeliveryConfiguration: (
-        SourceLocationDefaultSegmentDeliveryConfiguration | None
-    ) = None
-    HttpConfiguration: SourceLocationHttpConfiguration
-    SegmentDeliveryConfigurations: list[SegmentDeliveryConfiguration] | None = None
-    SourceLocationName: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::MediaTailor::SourceLocation.
+    """
+
+    AccessConfiguration: Annotated[
+        SourceLocationAccessConfiguration | None,
+        Field(description="<p>Access configuration parameters.</p>"),
+    ] = None
+    DefaultSegmentDeliveryConfiguration: Annotated[
+        SourceLocationDefaultSegmentDeliveryConfiguration | None,
+        Field(
+            description="<p>The optional configuration for a server that serves segments. Use this if you want the segment delivery server to be different from the source location server. For example, you can configure your source location server to be an origination server, such as MediaPackage, and the segment delivery server to be a content delivery network (CDN), such as CloudFront. If you don't specify a segment delivery server, then the source location server is used.</p>"
+        ),
+    ] = None
+    HttpConfiguration: Annotated[
+        SourceLocationHttpConfiguration,
+        Field(description="<p>The HTTP configuration for the source location.</p>"),
+    ]
+    SegmentDeliveryConfigurations: Annotated[
+        list[SegmentDeliveryConfiguration] | None,
+        Field(
+            description="<p>A list of the segment delivery configurations associated with this resource.</p>"
+        ),
+    ] = None
+    SourceLocationName: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]
+    Tags: Annotated[
+        list[Tag] | None, Field(description="The tags to assign to the source location.")
+    ] = None

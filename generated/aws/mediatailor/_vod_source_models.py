@@ -7,10 +7,10 @@ Imported on first use by vod_source.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "HttpPackageConfiguration",
@@ -21,28 +21,61 @@ __all__ = [
 
 
 class HttpPackageConfiguration(DeferredModel):
+    """
+    <p>The HTTP package configuration properties for the requested VOD source.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Path: str
-    SourceGroup: str
-    Type: Literal["DASH", "HLS"]
+    Path: Annotated[
+        str,
+        Field(
+            description="<p>The relative path to the URL for this VOD source. This is combined with <code>SourceLocation::HttpConfiguration::BaseUrl</code> to form a valid URL.</p>"
+        ),
+    ]
+    SourceGroup: Annotated[
+        str,
+        Field(
+            description="<p>The name of the source group. This has to match one of the <code>Channel::Outputs::SourceGroup</code>.</p>"
+        ),
+    ]
+    Type: Annotated[Literal["DASH", "HLS"], Field(description="Allowed values: 'DASH', 'HLS'.")]
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Type: str.")]
+    Value: Annotated[str, Field(description="Type: str.")]
 
 
 class VodSourceAttributes(DeferredModel):
-    Arn: str | None = None
+    """
+    The read-only attributes of a AWS::MediaTailor::VodSource, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="<p>The ARN of the VOD source.</p>")] = None
 
 
 class VodSourceProps(DeferredModel):
-    HttpPackageConfigurations: list[HttpPackageConfiguration]
-    SourceLocationName: str
-    Tags: list[Tag] | None = None
-    VodSourceName: str
+    """
+    The properties a program declares for a AWS::MediaTailor::VodSource.
+    """
+
+    HttpPackageConfigurations: Annotated[
+        list[HttpPackageConfiguration],
+        Field(
+            description="<p>A list of HTTP package configuration parameters for this VOD source.</p>"
+        ),
+    ]
+    SourceLocationName: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]
+    Tags: Annotated[
+        list[Tag] | None, Field(description="The tags to assign to the VOD source.")
+    ] = None
+    VodSourceName: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]

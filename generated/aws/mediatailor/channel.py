@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -75,90 +79,97 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ChannelDashPlaylistSettingsDict = TypedDict(
-    "ChannelDashPlaylistSettingsDict",
-    {
-        "ManifestWindowSeconds": "float",
-        "MinBufferTimeSeconds": "float",
-        "MinUpdatePeriodSeconds": "float",
-        "SuggestedPresentationDelaySeconds": "float",
-    },
-    total=False,
-)
 
-ChannelHlsPlaylistSettingsDict = TypedDict(
-    "ChannelHlsPlaylistSettingsDict",
-    {
-        "AdMarkupType": "list[Literal['DATERANGE', 'SCTE35_ENHANCED']]",
-        "ManifestWindowSeconds": "float",
-    },
-    total=False,
-)
+class ChannelDashPlaylistSettingsDict(TypedDict, total=False):
+    """ChannelDashPlaylistSettings as a plain dict: <p>Dash manifest configuration parameters.</p>"""
 
-ChannelTimeShiftConfigurationDict = TypedDict(
-    "ChannelTimeShiftConfigurationDict",
-    {
-        "MaxTimeDelaySeconds": "Required[float]",
-    },
-    total=False,
-)
+    ManifestWindowSeconds: float
+    """<p>The total duration (in seconds) of each manifest. Minimum value: <code>30</code> seconds.
+    Maximum value: <code>3600</code> seconds.</p>"""
+    MinBufferTimeSeconds: float
+    """<p>Minimum amount of content (measured in seconds) that a player must keep available in the
+    buffer. Minimum value: <code>2</code> seconds. Maximum value: <code>60</code> seconds.</p>"""
+    MinUpdatePeriodSeconds: float
+    """<p>Minimum amount of time (in seconds) that the player should wait before requesting updates
+    to the manifest. Minimum value: <code>2</code> seconds. Maximum value: <code>60</code>
+    seconds.</p>"""
+    SuggestedPresentationDelaySeconds: float
+    """<p>Amount of time (in seconds) that the player should be from the live point at the end of
+    the manifest. Minimum value: <code>2</code> seconds. Maximum value: <code>60</code> seconds.</p>"""
 
-LogConfigurationForChannelDict = TypedDict(
-    "LogConfigurationForChannelDict",
-    {
-        "LogTypes": "list[Literal['AS_RUN']]",
-    },
-    total=False,
-)
 
-RequestOutputItemDict = TypedDict(
-    "RequestOutputItemDict",
-    {
-        "DashPlaylistSettings": "ChannelDashPlaylistSettingsDict",
-        "HlsPlaylistSettings": "ChannelHlsPlaylistSettingsDict",
-        "ManifestName": "Required[str]",
-        "SourceGroup": "Required[str]",
-    },
-    total=False,
-)
+class ChannelHlsPlaylistSettingsDict(TypedDict, total=False):
+    """ChannelHlsPlaylistSettings as a plain dict: <p>HLS playlist configuration parameters.</p>"""
 
-SlateSourceDict = TypedDict(
-    "SlateSourceDict",
-    {
-        "SourceLocationName": "str",
-        "VodSourceName": "str",
-    },
-    total=False,
-)
+    AdMarkupType: list[Literal["DATERANGE", "SCTE35_ENHANCED"]]
+    """<p>Determines the type of SCTE 35 tags to use in ad markup. Specify <code>DATERANGE</code> to
+    use <code>DATERANGE</code> tags (for live or VOD content). Specify <code>SCTE35_ENHANCED</code>
+    to use <code>EXT-X-CUE-OUT</code> and <code>EXT-X-CUE-IN</code> tags (for VOD content only).</p>"""
+    ManifestWindowSeconds: float
+    """<p>The total duration (in seconds) of each manifest. Minimum value: <code>30</code> seconds.
+    Maximum value: <code>3600</code> seconds.</p>"""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class ChannelTimeShiftConfigurationDict(TypedDict, total=False):
+    """ChannelTimeShiftConfiguration as a plain dict: <p>The configuration for time-shifted
+    viewing.</p>"""
+
+    MaxTimeDelaySeconds: Required[float]
+    """<p>The maximum time delay for time-shifted viewing. The minimum allowed maximum time delay is
+    0 seconds, and the maximum allowed maximum time delay is 21600 seconds (6 hours).</p>"""
+
+
+class LogConfigurationForChannelDict(TypedDict, total=False):
+    """LogConfigurationForChannel as a plain dict: <p>The log configuration for the channel.</p>"""
+
+    LogTypes: list[Literal["AS_RUN"]]
+    """<p>The log types.</p>"""
+
+
+class RequestOutputItemDict(TypedDict, total=False):
+    """RequestOutputItem as a plain dict: <p>The output configuration for this channel.</p>"""
+
+    DashPlaylistSettings: ChannelDashPlaylistSettingsDict
+    """<p>Dash manifest configuration parameters.</p>"""
+    HlsPlaylistSettings: ChannelHlsPlaylistSettingsDict
+    """<p>HLS playlist configuration parameters.</p>"""
+    ManifestName: Required[str]
+    """<p>The name of the manifest for the channel. The name appears in the
+    <code>PlaybackUrl</code>.</p>"""
+    SourceGroup: Required[str]
+    """<p>A string used to match which <code>HttpPackageConfiguration</code> is used for each
+    <code>VodSource</code>.</p>"""
+
+
+class SlateSourceDict(TypedDict, total=False):
+    """SlateSource as a plain dict: <p>Slate VOD source configuration.</p>"""
+
+    SourceLocationName: str
+    """<p>The name of the source location where the slate VOD source is stored.</p>"""
+    VodSourceName: str
+    """<p>The slate VOD source name. The VOD source must already exist in a source location before
+    it can be used for slate.</p>"""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Type: str."""
+    Value: Required[str]
+    """Type: str."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::MediaTailor::Channel",
     schema_file="aws-mediatailor-channel.json",
     primary_identifier=("/ChannelName",),
-    additional_identifiers=(),
     read_only=("/Arn",),
     create_only=("/ChannelName", "/Tier"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/LogConfiguration/LogTypes", "/Outputs", "/Tags"),
     required=("ChannelName", "Outputs", "PlaybackMode"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -168,91 +179,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AdMarkupType": {"enum": ["DATERANGE", "SCTE35_ENHANCED"], "type": "string"},
-        "DashPlaylistSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "ManifestWindowSeconds": {"type": "number"},
-                "MinBufferTimeSeconds": {"type": "number"},
-                "MinUpdatePeriodSeconds": {"type": "number"},
-                "SuggestedPresentationDelaySeconds": {"type": "number"},
-            },
-            "type": "object",
-        },
-        "HlsPlaylistSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "AdMarkupType": {"items": {"$ref": "#/definitions/AdMarkupType"}, "type": "array"},
-                "ManifestWindowSeconds": {"type": "number"},
-            },
-            "type": "object",
-        },
-        "LogConfigurationForChannel": {
-            "additionalProperties": False,
-            "properties": {
-                "LogTypes": {"items": {"$ref": "#/definitions/LogType"}, "type": "array"}
-            },
-            "type": "object",
-        },
-        "LogType": {"enum": ["AS_RUN"], "type": "string"},
-        "PlaybackMode": {"enum": ["LOOP", "LINEAR"], "type": "string"},
-        "RequestOutputItem": {
-            "additionalProperties": False,
-            "properties": {
-                "DashPlaylistSettings": {"$ref": "#/definitions/DashPlaylistSettings"},
-                "HlsPlaylistSettings": {"$ref": "#/definitions/HlsPlaylistSettings"},
-                "ManifestName": {"type": "string"},
-                "SourceGroup": {"type": "string"},
-            },
-            "required": ["ManifestName", "SourceGroup"],
-            "type": "object",
-        },
-        "SlateSource": {
-            "additionalProperties": False,
-            "properties": {
-                "SourceLocationName": {"type": "string"},
-                "VodSourceName": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-        "Tier": {"enum": ["BASIC", "STANDARD"], "type": "string"},
-        "TimeShiftConfiguration": {
-            "additionalProperties": False,
-            "properties": {"MaxTimeDelaySeconds": {"type": "number"}},
-            "required": ["MaxTimeDelaySeconds"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"type": "string"},
-        "Audiences": {"items": {"type": "string"}, "type": "array"},
-        "ChannelName": {"type": "string"},
-        "FillerSlate": {"$ref": "#/definitions/SlateSource"},
-        "LogConfiguration": {"$ref": "#/definitions/LogConfigurationForChannel"},
-        "Outputs": {"items": {"$ref": "#/definitions/RequestOutputItem"}, "type": "array"},
-        "PlaybackMode": {"$ref": "#/definitions/PlaybackMode"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-        "Tier": {"$ref": "#/definitions/Tier"},
-        "TimeShiftConfiguration": {"$ref": "#/definitions/TimeShiftConfiguration"},
-    },
-    "required": ["ChannelName", "Outputs", "PlaybackMode"],
-}
-
 
 class Channel(_Resource):
     """AWS::MediaTailor::Channel: Definition of AWS::MediaTailor::Channel Resource Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ChannelName.
+    Replaced when any of these change (create-only): ChannelName, Tier.
+    Read-only attributes (known once deployed): Arn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-mediatailor-channel.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -260,11 +196,13 @@ class Channel(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ChannelAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "channel.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """<p>The ARN of the channel.</p>"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Audiences: list[str]
     ChannelName: str
     FillerSlate: SlateSourceDict
@@ -275,35 +213,43 @@ class Channel(_Resource):
     Tier: Literal["BASIC", "STANDARD"]
     TimeShiftConfiguration: ChannelTimeShiftConfigurationDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ChannelName: str,
+        Outputs: list[RequestOutputItem | RequestOutputItemDict],
+        PlaybackMode: Literal["LOOP", "LINEAR"],
+        Audiences: list[str] | None = None,
+        FillerSlate: SlateSource | SlateSourceDict | None = None,
+        LogConfiguration: LogConfigurationForChannel | LogConfigurationForChannelDict | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        Tier: Literal["BASIC", "STANDARD"] | None = None,
+        TimeShiftConfiguration: ChannelTimeShiftConfiguration
+        | ChannelTimeShiftConfigurationDict
+        | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::MediaTailor::Channel; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ChannelName: str,
-            Outputs: list[RequestOutputItem | RequestOutputItemDict],
-            PlaybackMode: Literal["LOOP", "LINEAR"],
-            Audiences: list[str] | None = None,
-            FillerSlate: SlateSource | SlateSourceDict | None = None,
-            LogConfiguration: LogConfigurationForChannel
-            | LogConfigurationForChannelDict
-            | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            Tier: Literal["BASIC", "STANDARD"] | None = None,
-            TimeShiftConfiguration: ChannelTimeShiftConfiguration
-            | ChannelTimeShiftConfigurationDict
-            | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::MediaTailor::Channel; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ChannelName: Type: str. Create-only: changing it replaces the resource. Required.
+            Outputs: <p>The channel's output properties.</p> Required.
+            PlaybackMode: Allowed values: 'LOOP', 'LINEAR'. Required.
             Audiences: <p>The list of audiences defined in channel.</p>
-            Outputs: <p>The channel's output properties.</p>
+            FillerSlate: <p>Slate VOD source configuration.</p>
+            LogConfiguration: <p>The log configuration for the channel.</p>
             Tags: The tags to assign to the channel.
+            Tier: Allowed values: 'BASIC', 'STANDARD'. Create-only: changing it replaces the
+                resource.
+            TimeShiftConfiguration: <p>The configuration for time-shifted viewing.</p>
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -79,120 +83,216 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-FunctionAwsServiceRequestConfigurationDict = TypedDict(
-    "FunctionAwsServiceRequestConfigurationDict",
-    {
-        "Body": "str",
-        "Headers": "dict[str, Any]",
-        "MethodType": "Required[Literal['GET', 'POST']]",
-        "Output": "dict[str, Any]",
-        "RequestTimeoutMilliseconds": "Required[int]",
-        "Runtime": "Required[Literal['JSONATA']]",
-        "TargetRegion": "Required[str]",
-        "TargetService": "Required[str]",
-        "Url": "Required[str]",
-    },
-    total=False,
-)
 
-FunctionConcurrentExecutorConfigurationDict = TypedDict(
-    "FunctionConcurrentExecutorConfigurationDict",
-    {
-        "FunctionList": "Required[list[FunctionRefDict]]",
-        "MaxConcurrency": "Required[int]",
-        "Output": "Required[dict[str, Any]]",
-        "Runtime": "Required[Literal['JSONATA']]",
-        "TimeoutMilliseconds": "Required[int]",
-    },
-    total=False,
-)
+class FunctionAwsServiceRequestConfigurationDict(TypedDict, total=False):
+    """FunctionAwsServiceRequestConfiguration as a plain dict: The configuration for an
+    AWS_SERVICE_REQUEST function. Contains the target service, target Region, and request parameters
+    that the function uses to call an AWS service API. For more information, see AWS_SERVICE_REQUEST
+    (https://docs.aws.amazon.com/mediatailor/latest/ug/monetization-functions-types-aws-service-request.html)
+    in the MediaTailor User Guide."""
 
-FunctionCustomOutputConfigurationDict = TypedDict(
-    "FunctionCustomOutputConfigurationDict",
-    {
-        "Output": "dict[str, Any]",
-        "Runtime": "Required[Literal['JSONATA']]",
-    },
-    total=False,
-)
+    Body: str
+    """An expression that evaluates to the request body for the AWS service API call. The body must
+    conform to the input format that the target service operation expects. Applies only when the
+    target operation accepts a request body. The maximum size after evaluation is 64 KB."""
+    Headers: dict[str, str]
+    """A map of HTTP header names to expression values. MediaTailor evaluates each header value
+    expression at runtime and includes the result in the outbound request to the AWS service. Use
+    this to pass any headers required by the target service operation. You can include a maximum of
+    50 headers."""
+    MethodType: Required[Literal["GET", "POST"]]
+    """Allowed values: 'GET', 'POST'."""
+    Output: dict[str, str]
+    """A map of output bindings. Each key is a namespaced output path, such as
+    player_params.device_type. Each value is an expression that MediaTailor evaluates at runtime and
+    can reference the response object from the target service. For more information, see JSONata
+    expression reference
+    (https://docs.aws.amazon.com/mediatailor/latest/ug/monetization-functions-jsonata.html) in the
+    MediaTailor User Guide."""
+    RequestTimeoutMilliseconds: Required[int]
+    """The maximum time, in milliseconds, that MediaTailor waits for a response from the AWS
+    service. If the call exceeds this timeout, MediaTailor sets the response status code to null and
+    proceeds with output expression evaluation. Valid values are 100 to 2000."""
+    Runtime: Required[Literal["JSONATA"]]
+    """The expression language used to evaluate expressions in the function configuration. Set this
+    to JSONATA."""
+    TargetRegion: Required[str]
+    """The AWS Region for the target service. Specify a static Region code (for example, us-east-1)
+    or a JSONata expression that resolves to a Region code at runtime (for example,
+    {%inference.region%})."""
+    TargetService: Required[str]
+    """The AWS service to call. Valid value: elemental-inference (AWS Elemental Inference)."""
+    Url: Required[str]
+    """An expression that evaluates to the endpoint URL for the target AWS service API operation.
+    Use {%...%} delimiters for dynamic expressions. The URL must correspond to a valid endpoint for
+    the service specified in TargetService. The maximum length after evaluation is 2,048 characters."""
 
-FunctionHttpRequestConfigurationDict = TypedDict(
-    "FunctionHttpRequestConfigurationDict",
-    {
-        "Body": "str",
-        "Headers": "dict[str, Any]",
-        "MethodType": "Required[Literal['GET', 'POST']]",
-        "Output": "dict[str, Any]",
-        "RequestTimeoutMilliseconds": "Required[int]",
-        "Runtime": "Required[Literal['JSONATA']]",
-        "Url": "Required[str]",
-    },
-    total=False,
-)
 
-FunctionRefDict = TypedDict(
-    "FunctionRefDict",
-    {
-        "Alias": "str",
-        "FunctionId": "str",
-        "RunCondition": "str",
-    },
-    total=False,
-)
+class FunctionConcurrentExecutorConfigurationDict(TypedDict, total=False):
+    """FunctionConcurrentExecutorConfiguration as a plain dict: The configuration for a
+    CONCURRENT_EXECUTOR function. A CONCURRENT_EXECUTOR runs a set of child functions in parallel,
+    up to a maximum concurrency, and combines their output when all functions complete. For more
+    information about functions, see Working with functions
+    (https://docs.aws.amazon.com/mediatailor/latest/ug/monetization-functions.html) in the
+    MediaTailor User Guide."""
 
-FunctionSequentialExecutorConfigurationDict = TypedDict(
-    "FunctionSequentialExecutorConfigurationDict",
-    {
-        "FunctionList": "Required[list[FunctionRefDict]]",
-        "Output": "dict[str, Any]",
-        "Runtime": "Required[Literal['JSONATA']]",
-        "TimeoutMilliseconds": "Required[int]",
-    },
-    total=False,
-)
+    FunctionList: Required[list[FunctionRefDict]]
+    """The list of 1 to 10 child functions that MediaTailor runs in parallel. Each entry specifies a
+    child function to execute and an optional run condition expression that controls whether the
+    function runs. Child functions cannot themselves be executors, and each child function's
+    resolved namespace must be unique across the list."""
+    MaxConcurrency: Required[int]
+    """The maximum number of child functions that MediaTailor runs simultaneously. When the list
+    contains more functions than MaxConcurrency, MediaTailor starts additional functions as running
+    ones complete, so that no more than MaxConcurrency functions run at the same time. Valid values
+    are 1 to 2."""
+    Output: Required[dict[str, str]]
+    """A map of output bindings that controls which bindings the executor commits to the session
+    state after all child functions complete. Each key is a namespaced output path, and each value
+    is an expression that MediaTailor evaluates against the combined results of the child functions."""
+    Runtime: Required[Literal["JSONATA"]]
+    """The expression language used to evaluate expressions in the function configuration. Set this
+    to JSONATA."""
+    TimeoutMilliseconds: Required[int]
+    """The maximum time, in milliseconds, for all child functions to complete. This timeout covers
+    every function in the list, including any HTTP calls the child functions make. If the executor
+    exceeds this timeout, MediaTailor discards all output from the executor and proceeds with
+    default behavior. Valid values are 100 to 2000."""
 
-FunctionVastRequestConfigurationDict = TypedDict(
-    "FunctionVastRequestConfigurationDict",
-    {
-        "Body": "str",
-        "Headers": "dict[str, Any]",
-        "MethodType": "Required[Literal['GET', 'POST']]",
-        "Output": "dict[str, Any]",
-        "RequestTimeoutMilliseconds": "Required[int]",
-        "Runtime": "Required[Literal['JSONATA']]",
-        "Url": "Required[str]",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class FunctionCustomOutputConfigurationDict(TypedDict, total=False):
+    """FunctionCustomOutputConfiguration as a plain dict: Configuration for custom output functions."""
 
+    Output: dict[str, str]
+    """A map of output key-value pairs that define the custom output."""
+    Runtime: Required[Literal["JSONATA"]]
+    """The runtime environment for the function expression language."""
+
+
+class FunctionHttpRequestConfigurationDict(TypedDict, total=False):
+    """FunctionHttpRequestConfiguration as a plain dict: Configuration for HTTP request functions."""
+
+    Body: str
+    """The body of the HTTP request."""
+    Headers: dict[str, str]
+    """A map of HTTP headers to include in the request."""
+    MethodType: Required[Literal["GET", "POST"]]
+    """The HTTP method type for the request."""
+    Output: dict[str, str]
+    """A map of output key-value pairs. Keys must start with session., temp., avail., scte., or be a
+    valid adsRequest directive."""
+    RequestTimeoutMilliseconds: Required[int]
+    """The timeout in milliseconds for the HTTP request. Maximum value is 2000."""
+    Runtime: Required[Literal["JSONATA"]]
+    """The runtime environment for the function expression language."""
+    Url: Required[str]
+    """The URL endpoint for the HTTP request."""
+
+
+class FunctionRefDict(TypedDict, total=False):
+    """FunctionRef as a plain dict: A reference to a child function within an executor function."""
+
+    Alias: str
+    """An optional alternate name for the child function within the executor. MediaTailor uses this
+    value as the namespace for the child function's output. If omitted, MediaTailor uses the
+    function identifier. The resolved namespace must be unique across all child functions in the
+    list."""
+    FunctionId: str
+    """The identifier of the child function to execute."""
+    RunCondition: str
+    """An optional expression that evaluates to a boolean. MediaTailor evaluates this expression
+    immediately before running the child function, using the accumulated state at that point. If the
+    expression evaluates to false, MediaTailor skips the child function. If omitted, the child
+    function always runs."""
+
+
+class FunctionSequentialExecutorConfigurationDict(TypedDict, total=False):
+    """FunctionSequentialExecutorConfiguration as a plain dict: The configuration for a
+    SEQUENTIAL_EXECUTOR function. A SEQUENTIAL_EXECUTOR runs an ordered list of child functions one
+    at a time, passing data between them. For more information about functions, see Working with
+    functions (https://docs.aws.amazon.com/mediatailor/latest/ug/monetization-functions.html) in the
+    MediaTailor User Guide."""
+
+    FunctionList: Required[list[FunctionRefDict]]
+    """An ordered list of 1 to 10 steps. Each step specifies a child function to execute and an
+    optional run condition expression that controls whether the step runs. MediaTailor executes the
+    steps in order, passing data between steps through temporary data. Each step's resolved
+    namespace must be unique across the list."""
+    Output: dict[str, str]
+    """A map of output bindings that controls which bindings the sequence commits to the session
+    state after all steps complete. Each key is a namespaced output path, and each value is an
+    expression that MediaTailor evaluates against the accumulated results of the steps."""
+    Runtime: Required[Literal["JSONATA"]]
+    """The expression language used to evaluate expressions in the function configuration. Set this
+    to JSONATA."""
+    TimeoutMilliseconds: Required[int]
+    """The maximum time, in milliseconds, for the entire sequence to complete. This timeout covers
+    all steps, including any HTTP calls made by child functions. If the sequence exceeds this
+    timeout, MediaTailor discards all output from the sequence and proceeds with default behavior.
+    Valid values are 100 to 2000."""
+
+
+class FunctionVastRequestConfigurationDict(TypedDict, total=False):
+    """FunctionVastRequestConfiguration as a plain dict: The configuration for a VAST_REQUEST
+    function. Specifies the HTTP method, URL, headers, body, timeout, and output expressions for a
+    request to a VAST endpoint. MediaTailor parses the response as VAST and resolves wrapper
+    redirects, then makes the parsed ads available to the function's output expressions. For more
+    information, see Function types and composition
+    (https://docs.aws.amazon.com/mediatailor/latest/ug/monetization-functions-types.html) in the
+    MediaTailor User Guide."""
+
+    Body: str
+    """An expression that evaluates to the request body, for example to send an OpenRTB bid request.
+    The expression can be up to 100,000 characters, and the body after evaluation can be up to 64
+    KB."""
+    Headers: dict[str, str]
+    """A map of HTTP header names to expression values. MediaTailor evaluates each header value
+    expression at runtime and includes the result in the outbound request. Headers beginning with
+    X-Amz- are reserved by the service, and method override headers are not allowed."""
+    MethodType: Required[Literal["GET", "POST"]]
+    """Allowed values: 'GET', 'POST'."""
+    Output: dict[str, str]
+    """A map of output bindings. Each key is a namespaced output path (such as temp.wrappedAds), and
+    each value is an expression that MediaTailor evaluates at runtime. Output expressions in a
+    VAST_REQUEST function can reference the response object, which exposes response.parsedAds, the
+    ads parsed from the VAST response after schema validation and wrapper resolution, and
+    response.statusCode. For more information about expression syntax, see JSONata expression
+    reference
+    (https://docs.aws.amazon.com/mediatailor/latest/ug/monetization-functions-jsonata.html) in the
+    MediaTailor User Guide."""
+    RequestTimeoutMilliseconds: Required[int]
+    """The maximum time, in milliseconds, that MediaTailor waits for a response from the VAST
+    endpoint. The timeout covers the entire response, including any wrapper redirects that
+    MediaTailor follows. If the call exceeds this timeout, MediaTailor proceeds with an empty ad
+    list and continues output expression evaluation. Valid values are 100 to 2000."""
+    Runtime: Required[Literal["JSONATA"]]
+    """The expression language used to evaluate expressions in the function configuration. Set this
+    to JSONATA."""
+    Url: Required[str]
+    """An expression that evaluates to the VAST endpoint URL. Use {%...%} delimiters for dynamic
+    expressions. A literal value must be an https:// URL. The expression can be up to 25,000
+    characters, and the URL after evaluation can be up to 2,048 characters."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Type: str."""
+    Value: Required[str]
+    """Type: str."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::MediaTailor::Function",
     schema_file="aws-mediatailor-function.json",
     primary_identifier=("/FunctionId",),
-    additional_identifiers=(),
     read_only=("/Arn",),
     create_only=("/FunctionId",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("FunctionId", "FunctionType"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -202,192 +302,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AwsServiceRequestConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Body": {"type": "string"},
-                "Headers": {
-                    "additionalProperties": False,
-                    "patternProperties": {".*": {"type": "string"}},
-                    "type": "object",
-                },
-                "MethodType": {"$ref": "#/definitions/MethodType"},
-                "Output": {
-                    "additionalProperties": False,
-                    "patternProperties": {".*": {"type": "string"}},
-                    "type": "object",
-                },
-                "RequestTimeoutMilliseconds": {"maximum": 2000, "minimum": 100, "type": "integer"},
-                "Runtime": {"$ref": "#/definitions/RuntimeType"},
-                "TargetRegion": {"maxLength": 256, "minLength": 1, "type": "string"},
-                "TargetService": {
-                    "maxLength": 63,
-                    "minLength": 1,
-                    "pattern": "[a-z0-9-]+",
-                    "type": "string",
-                },
-                "Url": {"type": "string"},
-            },
-            "required": [
-                "Runtime",
-                "MethodType",
-                "RequestTimeoutMilliseconds",
-                "Url",
-                "TargetService",
-                "TargetRegion",
-            ],
-            "type": "object",
-        },
-        "ConcurrentExecutorConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "FunctionList": {
-                    "items": {"$ref": "#/definitions/FunctionRef"},
-                    "maxItems": 10,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "MaxConcurrency": {"maximum": 2, "minimum": 1, "type": "integer"},
-                "Output": {
-                    "additionalProperties": False,
-                    "patternProperties": {".*": {"type": "string"}},
-                    "type": "object",
-                },
-                "Runtime": {"$ref": "#/definitions/RuntimeType"},
-                "TimeoutMilliseconds": {"maximum": 2000, "minimum": 100, "type": "integer"},
-            },
-            "required": [
-                "Runtime",
-                "Output",
-                "FunctionList",
-                "TimeoutMilliseconds",
-                "MaxConcurrency",
-            ],
-            "type": "object",
-        },
-        "CustomOutputConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Output": {"$ref": "#/definitions/StringMap"},
-                "Runtime": {"$ref": "#/definitions/RuntimeType"},
-            },
-            "required": ["Runtime"],
-            "type": "object",
-        },
-        "FunctionRef": {
-            "additionalProperties": False,
-            "properties": {
-                "Alias": {"type": "string"},
-                "FunctionId": {"type": "string"},
-                "RunCondition": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "FunctionType": {
-            "enum": [
-                "HTTP_REQUEST",
-                "AWS_SERVICE_REQUEST",
-                "CUSTOM_OUTPUT",
-                "CONCURRENT_EXECUTOR",
-                "SEQUENTIAL_EXECUTOR",
-                "VAST_REQUEST",
-            ],
-            "type": "string",
-        },
-        "HttpRequestConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Body": {"type": "string"},
-                "Headers": {"$ref": "#/definitions/StringMap"},
-                "MethodType": {"$ref": "#/definitions/MethodType"},
-                "Output": {"$ref": "#/definitions/StringMap"},
-                "RequestTimeoutMilliseconds": {"type": "integer"},
-                "Runtime": {"$ref": "#/definitions/RuntimeType"},
-                "Url": {"type": "string"},
-            },
-            "required": ["Runtime", "MethodType", "RequestTimeoutMilliseconds", "Url"],
-            "type": "object",
-        },
-        "MethodType": {"enum": ["GET", "POST"], "type": "string"},
-        "RuntimeType": {"enum": ["JSONATA"], "type": "string"},
-        "SequentialExecutorConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "FunctionList": {"items": {"$ref": "#/definitions/FunctionRef"}, "type": "array"},
-                "Output": {
-                    "additionalProperties": False,
-                    "patternProperties": {".*": {"type": "string"}},
-                    "type": "object",
-                },
-                "Runtime": {"$ref": "#/definitions/RuntimeType"},
-                "TimeoutMilliseconds": {"type": "integer"},
-            },
-            "required": ["Runtime", "FunctionList", "TimeoutMilliseconds"],
-            "type": "object",
-        },
-        "StringMap": {
-            "additionalProperties": False,
-            "patternProperties": {".*": {"type": "string"}},
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-        "VastRequestConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Body": {"type": "string"},
-                "Headers": {
-                    "additionalProperties": False,
-                    "patternProperties": {".*": {"type": "string"}},
-                    "type": "object",
-                },
-                "MethodType": {"$ref": "#/definitions/MethodType"},
-                "Output": {
-                    "additionalProperties": False,
-                    "patternProperties": {".*": {"type": "string"}},
-                    "type": "object",
-                },
-                "RequestTimeoutMilliseconds": {"maximum": 2000, "minimum": 100, "type": "integer"},
-                "Runtime": {"$ref": "#/definitions/RuntimeType"},
-                "Url": {"type": "string"},
-            },
-            "required": ["Runtime", "MethodType", "RequestTimeoutMilliseconds", "Url"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"type": "string"},
-        "AwsServiceRequestConfiguration": {"$ref": "#/definitions/AwsServiceRequestConfiguration"},
-        "ConcurrentExecutorConfiguration": {
-            "$ref": "#/definitions/ConcurrentExecutorConfiguration"
-        },
-        "CustomOutputConfiguration": {"$ref": "#/definitions/CustomOutputConfiguration"},
-        "Description": {"type": "string"},
-        "FunctionId": {"type": "string"},
-        "FunctionType": {"$ref": "#/definitions/FunctionType"},
-        "HttpRequestConfiguration": {"$ref": "#/definitions/HttpRequestConfiguration"},
-        "SequentialExecutorConfiguration": {
-            "$ref": "#/definitions/SequentialExecutorConfiguration"
-        },
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-        "VastRequestConfiguration": {"$ref": "#/definitions/VastRequestConfiguration"},
-    },
-    "required": ["FunctionId", "FunctionType"],
-}
-
 
 class Function(_Resource):
     """AWS::MediaTailor::Function: Resource Type definition for AWS::MediaTailor::Function
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: FunctionId.
+    Replaced when any of these change (create-only): FunctionId.
+    Read-only attributes (known once deployed): Arn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-mediatailor-function.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -395,11 +319,13 @@ class Function(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "FunctionAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "function.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The ARN of the function."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AwsServiceRequestConfiguration: FunctionAwsServiceRequestConfigurationDict
     ConcurrentExecutorConfiguration: FunctionConcurrentExecutorConfigurationDict
     CustomOutputConfiguration: FunctionCustomOutputConfigurationDict
@@ -418,53 +344,78 @@ class Function(_Resource):
     Tags: list[TagDict]
     VastRequestConfiguration: FunctionVastRequestConfigurationDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        FunctionId: str,
+        FunctionType: Literal[
+            "HTTP_REQUEST",
+            "AWS_SERVICE_REQUEST",
+            "CUSTOM_OUTPUT",
+            "CONCURRENT_EXECUTOR",
+            "SEQUENTIAL_EXECUTOR",
+            "VAST_REQUEST",
+        ],
+        AwsServiceRequestConfiguration: FunctionAwsServiceRequestConfiguration
+        | FunctionAwsServiceRequestConfigurationDict
+        | None = None,
+        ConcurrentExecutorConfiguration: FunctionConcurrentExecutorConfiguration
+        | FunctionConcurrentExecutorConfigurationDict
+        | None = None,
+        CustomOutputConfiguration: FunctionCustomOutputConfiguration
+        | FunctionCustomOutputConfigurationDict
+        | None = None,
+        Description: str | None = None,
+        HttpRequestConfiguration: FunctionHttpRequestConfiguration
+        | FunctionHttpRequestConfigurationDict
+        | None = None,
+        SequentialExecutorConfiguration: FunctionSequentialExecutorConfiguration
+        | FunctionSequentialExecutorConfigurationDict
+        | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        VastRequestConfiguration: FunctionVastRequestConfiguration
+        | FunctionVastRequestConfigurationDict
+        | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::MediaTailor::Function; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            FunctionId: str,
-            FunctionType: Literal[
-                "HTTP_REQUEST",
-                "AWS_SERVICE_REQUEST",
-                "CUSTOM_OUTPUT",
-                "CONCURRENT_EXECUTOR",
-                "SEQUENTIAL_EXECUTOR",
-                "VAST_REQUEST",
-            ],
-            AwsServiceRequestConfiguration: FunctionAwsServiceRequestConfiguration
-            | FunctionAwsServiceRequestConfigurationDict
-            | None = None,
-            ConcurrentExecutorConfiguration: FunctionConcurrentExecutorConfiguration
-            | FunctionConcurrentExecutorConfigurationDict
-            | None = None,
-            CustomOutputConfiguration: FunctionCustomOutputConfiguration
-            | FunctionCustomOutputConfigurationDict
-            | None = None,
-            Description: str | None = None,
-            HttpRequestConfiguration: FunctionHttpRequestConfiguration
-            | FunctionHttpRequestConfigurationDict
-            | None = None,
-            SequentialExecutorConfiguration: FunctionSequentialExecutorConfiguration
-            | FunctionSequentialExecutorConfigurationDict
-            | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            VastRequestConfiguration: FunctionVastRequestConfiguration
-            | FunctionVastRequestConfigurationDict
-            | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::MediaTailor::Function; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            FunctionId: The unique identifier for the function. Create-only: changing it replaces
+                the resource. Required.
+            FunctionType: The type of the function. Determines which configuration object is used.
+                Required.
+            AwsServiceRequestConfiguration: The configuration for an AWS_SERVICE_REQUEST function.
+                Contains the target service, target Region, and request parameters that the function
+                uses to call an AWS service API. For more information, see AWS_SERVICE_REQUEST
+                (https://docs.aws.amazon.com/mediatailor/latest/ug/monetization-functions-types-aws-service-request.html)
+                in the MediaTailor User Guide.
             ConcurrentExecutorConfiguration: The configuration for a CONCURRENT_EXECUTOR function.
+                Required when FunctionType is CONCURRENT_EXECUTOR.
+            CustomOutputConfiguration: Configuration for custom output functions.
             Description: A description of the function.
-            FunctionId: The unique identifier for the function.
-            FunctionType: The type of the function.
+            HttpRequestConfiguration: Configuration for HTTP request functions.
+            SequentialExecutorConfiguration: The configuration for a SEQUENTIAL_EXECUTOR function. A
+                SEQUENTIAL_EXECUTOR runs an ordered list of child functions one at a time, passing
+                data between them. For more information about functions, see Working with functions
+                (https://docs.aws.amazon.com/mediatailor/latest/ug/monetization-functions.html) in
+                the MediaTailor User Guide.
             Tags: The tags to assign to the function resource.
+            VastRequestConfiguration: The configuration for a VAST_REQUEST function. Specifies the
+                HTTP method, URL, headers, body, timeout, and output expressions for a request to a
+                VAST endpoint. MediaTailor parses the response as VAST and resolves wrapper
+                redirects, then makes the parsed ads available to the function's output expressions.
+                For more information, see Function types and composition
+                (https://docs.aws.amazon.com/mediatailor/latest/ug/monetization-functions-types.html)
+                in the MediaTailor User Guide.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -135,210 +139,315 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ClientSideBeaconingConfigurationDict = TypedDict(
-    "ClientSideBeaconingConfigurationDict",
-    {
-        "AdditionalEventTypes": "list[Literal['MUTE', 'UNMUTE', 'PAUSE', 'SKIP']]",
-        "ReportingMode": "Required[Literal['DISABLED', 'INSIGHTS']]",
-    },
-    total=False,
-)
 
-PlaybackConfigurationAdConditioningConfigurationDict = TypedDict(
-    "PlaybackConfigurationAdConditioningConfigurationDict",
-    {
-        "StreamingMediaFileConditioning": "Required[Literal['TRANSCODE', 'NONE']]",
-    },
-    total=False,
-)
+class ClientSideBeaconingConfigurationDict(TypedDict, total=False):
+    """ClientSideBeaconingConfiguration as a plain dict: The beaconing settings that apply to
+    client-side reporting sessions: whether AWS Elemental MediaTailor includes its beacons in the ad
+    tracking response, and which player operation events it reports on. If you omit this object,
+    MediaTailor uses INSIGHTS reporting mode."""
 
-PlaybackConfigurationAdDecisionServerConfigurationDict = TypedDict(
-    "PlaybackConfigurationAdDecisionServerConfigurationDict",
-    {
-        "HttpRequest": "PlaybackConfigurationHttpRequestDict",
-        "VastResponse": "PlaybackConfigurationVastResponseDict",
-    },
-    total=False,
-)
+    AdditionalEventTypes: list[Literal["MUTE", "UNMUTE", "PAUSE", "SKIP"]]
+    """The player operation events to report on, in addition to the ad progress events that
+    MediaTailor always reports on. Valid values are MUTE, UNMUTE, PAUSE, and SKIP. The default is an
+    empty list. This parameter is valid only when ReportingMode is INSIGHTS. MediaTailor rejects the
+    request if you specify a value while ReportingMode is DISABLED, or if you specify duplicate
+    values."""
+    ReportingMode: Required[Literal["DISABLED", "INSIGHTS"]]
+    """Specifies whether MediaTailor includes its beacons in the ad tracking response. INSIGHTS
+    includes MediaTailor beacons; DISABLED does not. Values are case-sensitive. This setting is
+    required when ClientSide is present. If BeaconingConfiguration or ClientSide is omitted,
+    MediaTailor uses INSIGHTS. To keep beaconing off, retain DISABLED in subsequent updates."""
 
-PlaybackConfigurationAdMarkerPassthroughDict = TypedDict(
-    "PlaybackConfigurationAdMarkerPassthroughDict",
-    {
-        "Enabled": "bool",
-    },
-    total=False,
-)
 
-PlaybackConfigurationAdsInteractionLogDict = TypedDict(
-    "PlaybackConfigurationAdsInteractionLogDict",
-    {
-        "ExcludeEventTypes": "list[str]",
-        "PublishOptInEventTypes": "list[str]",
-    },
-    total=False,
-)
+class PlaybackConfigurationAdConditioningConfigurationDict(TypedDict, total=False):
+    """PlaybackConfigurationAdConditioningConfiguration as a plain dict: <p>The setting that
+    indicates what conditioning MediaTailor will perform on ads that the ad decision server (ADS)
+    returns.</p>"""
 
-PlaybackConfigurationAdsPersonalizationConcurrencyDict = TypedDict(
-    "PlaybackConfigurationAdsPersonalizationConcurrencyDict",
-    {
-        "EnableVodVastParallelization": "bool",
-        "MaxConcurrentAdsRequests": "int",
-    },
-    total=False,
-)
+    StreamingMediaFileConditioning: Required[Literal["TRANSCODE", "NONE"]]
+    """Allowed values: 'TRANSCODE', 'NONE'."""
 
-PlaybackConfigurationAdsPersonalizationTimeoutsDict = TypedDict(
-    "PlaybackConfigurationAdsPersonalizationTimeoutsDict",
-    {
-        "AdsRequestTimeoutMilliseconds": "int",
-        "LiveMaximumAdsPersonalizationTimeMilliseconds": "int",
-        "PrefetchAdsRequestTimeoutMilliseconds": "int",
-        "PrefetchMaximumAdsPersonalizationTimeMilliseconds": "int",
-        "VodMaximumAdsPersonalizationTimeMilliseconds": "int",
-    },
-    total=False,
-)
 
-PlaybackConfigurationAvailSuppressionDict = TypedDict(
-    "PlaybackConfigurationAvailSuppressionDict",
-    {
-        "FillPolicy": "Literal['PARTIAL_AVAIL', 'FULL_AVAIL_ONLY']",
-        "Mode": "Literal['OFF', 'BEHIND_LIVE_EDGE', 'AFTER_LIVE_EDGE']",
-        "Value": "str",
-    },
-    total=False,
-)
+class PlaybackConfigurationAdDecisionServerConfigurationDict(TypedDict, total=False):
+    """PlaybackConfigurationAdDecisionServerConfiguration as a plain dict: The configuration for the
+    request to the specified Ad Decision Server URL."""
 
-PlaybackConfigurationBeaconingConfigurationDict = TypedDict(
-    "PlaybackConfigurationBeaconingConfigurationDict",
-    {
-        "ClientSide": "ClientSideBeaconingConfigurationDict",
-    },
-    total=False,
-)
+    HttpRequest: PlaybackConfigurationHttpRequestDict
+    """The configuration for the request to the Ad Decision Server URL."""
+    VastResponse: PlaybackConfigurationVastResponseDict
+    """The configuration for how MediaTailor processes the VAST response returned by the Ad Decision
+    Server."""
 
-PlaybackConfigurationBumperDict = TypedDict(
-    "PlaybackConfigurationBumperDict",
-    {
-        "EndUrl": "str",
-        "StartUrl": "str",
-    },
-    total=False,
-)
 
-PlaybackConfigurationCdnConfigurationDict = TypedDict(
-    "PlaybackConfigurationCdnConfigurationDict",
-    {
-        "AdSegmentUrlPrefix": "str",
-        "ContentSegmentUrlPrefix": "str",
-    },
-    total=False,
-)
+class PlaybackConfigurationAdMarkerPassthroughDict(TypedDict, total=False):
+    """PlaybackConfigurationAdMarkerPassthrough as a plain dict: For HLS, when set to true,
+    MediaTailor passes through EXT-X-CUE-IN, EXT-X-CUE-OUT, and EXT-X-SPLICEPOINT-SCTE35 ad markers
+    from the origin manifest to the MediaTailor personalized manifest. No logic is applied to these
+    ad markers. For example, if EXT-X-CUE-OUT has a value of 60, but no ads are filled for that ad
+    break, MediaTailor will not set the value to 0."""
 
-PlaybackConfigurationDashConfigurationDict = TypedDict(
-    "PlaybackConfigurationDashConfigurationDict",
-    {
-        "ManifestEndpointPrefix": "str",
-        "MpdLocation": "str",
-        "OriginManifestType": "Literal['SINGLE_PERIOD', 'MULTI_PERIOD']",
-    },
-    total=False,
-)
+    Enabled: bool
+    """Enables ad marker passthrough for your configuration."""
 
-PlaybackConfigurationHlsConfigurationDict = TypedDict(
-    "PlaybackConfigurationHlsConfigurationDict",
-    {
-        "ManifestEndpointPrefix": "str",
-    },
-    total=False,
-)
 
-PlaybackConfigurationHttpRequestDict = TypedDict(
-    "PlaybackConfigurationHttpRequestDict",
-    {
-        "Body": "str",
-        "CompressRequest": "Literal['NONE', 'GZIP']",
-        "Headers": "dict[str, Any]",
-        "HttpMethod": "Literal['GET', 'POST']",
-    },
-    total=False,
-)
+class PlaybackConfigurationAdsInteractionLogDict(TypedDict, total=False):
+    """PlaybackConfigurationAdsInteractionLog as a plain dict."""
 
-PlaybackConfigurationLivePreRollConfigurationDict = TypedDict(
-    "PlaybackConfigurationLivePreRollConfigurationDict",
-    {
-        "AdDecisionServerConfiguration": "PreRollAdDecisionServerConfigurationDict",
-        "AdDecisionServerUrl": "str",
-        "MaxDurationSeconds": "int",
-    },
-    total=False,
-)
+    ExcludeEventTypes: list[str]
+    """Indicates that MediaTailor won't emit the selected events in the logs for playback sessions
+    that are initialized with this configuration."""
+    PublishOptInEventTypes: list[str]
+    """Indicates that MediaTailor emits RAW_ADS_RESPONSE logs for playback sessions that are
+    initialized with this configuration."""
 
-PlaybackConfigurationLogConfigurationDict = TypedDict(
-    "PlaybackConfigurationLogConfigurationDict",
-    {
-        "AdsInteractionLog": "PlaybackConfigurationAdsInteractionLogDict",
-        "EnabledLoggingStrategies": "list[str]",
-        "ManifestServiceInteractionLog": "PlaybackConfigurationManifestServiceInteractionLogDict",
-        "PercentEnabled": "Required[int]",
-    },
-    total=False,
-)
 
-PlaybackConfigurationManifestProcessingRulesDict = TypedDict(
-    "PlaybackConfigurationManifestProcessingRulesDict",
-    {
-        "AdMarkerPassthrough": "PlaybackConfigurationAdMarkerPassthroughDict",
-    },
-    total=False,
-)
+class PlaybackConfigurationAdsPersonalizationConcurrencyDict(TypedDict, total=False):
+    """PlaybackConfigurationAdsPersonalizationConcurrency as a plain dict: The settings that control
+    how many concurrent requests MediaTailor makes to the ad decision server (ADS)."""
 
-PlaybackConfigurationManifestServiceInteractionLogDict = TypedDict(
-    "PlaybackConfigurationManifestServiceInteractionLogDict",
-    {
-        "ExcludeEventTypes": "list[str]",
-    },
-    total=False,
-)
+    EnableVodVastParallelization: bool
+    """Enables parallel processing of ADS requests in VOD workflows when the ADS returns VAST
+    responses. The default is false."""
+    MaxConcurrentAdsRequests: int
+    """The maximum number of simultaneous requests that MediaTailor makes to the ADS for each
+    manifest request. The default is 1."""
 
-PlaybackConfigurationVastResponseDict = TypedDict(
-    "PlaybackConfigurationVastResponseDict",
-    {
-        "AdSequencingMode": "Literal['FOLLOW_AD_SEQUENCE', 'IGNORE_AD_SEQUENCE', 'FOLLOW_AD_SEQUENCE_ONLY_LIVE', 'FOLLOW_AD_SEQUENCE_ONLY_VOD']",
-    },
-    total=False,
-)
 
-PreRollAdDecisionServerConfigurationDict = TypedDict(
-    "PreRollAdDecisionServerConfigurationDict",
-    {
-        "VastResponse": "PreRollVastResponseDict",
-    },
-    total=False,
-)
+class PlaybackConfigurationAdsPersonalizationTimeoutsDict(TypedDict, total=False):
+    """PlaybackConfigurationAdsPersonalizationTimeouts as a plain dict: The ad decision server (ADS)
+    request timeouts and personalization time budgets for live, VOD, and prefetch workflows."""
 
-PreRollVastResponseDict = TypedDict(
-    "PreRollVastResponseDict",
-    {
-        "AdSequencingMode": "Literal['FOLLOW_AD_SEQUENCE', 'IGNORE_AD_SEQUENCE']",
-    },
-    total=False,
-)
+    AdsRequestTimeoutMilliseconds: int
+    """The maximum time, in milliseconds, that MediaTailor waits for a single ADS response during
+    live or VOD playback. The default is 3000."""
+    LiveMaximumAdsPersonalizationTimeMilliseconds: int
+    """The maximum total time, in milliseconds, that MediaTailor spends on ADS activity for live
+    manifests. The default is 10000."""
+    PrefetchAdsRequestTimeoutMilliseconds: int
+    """The maximum time, in milliseconds, that MediaTailor waits for a single ADS response during
+    prefetch retrieval. If not set, MediaTailor uses the AdsRequestTimeoutMilliseconds value."""
+    PrefetchMaximumAdsPersonalizationTimeMilliseconds: int
+    """The maximum total time, in milliseconds, that MediaTailor spends on ADS activity during
+    prefetch retrieval."""
+    VodMaximumAdsPersonalizationTimeMilliseconds: int
+    """The maximum total time, in milliseconds, that MediaTailor spends on ADS activity for VOD
+    manifests. The default is 10000."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class PlaybackConfigurationAvailSuppressionDict(TypedDict, total=False):
+    """PlaybackConfigurationAvailSuppression as a plain dict: The configuration for avail
+    suppression, also known as ad suppression. For more information about ad suppression, see Ad
+    Suppression (https://docs.aws.amazon.com/mediatailor/latest/ug/ad-behavior.html)."""
+
+    FillPolicy: Literal["PARTIAL_AVAIL", "FULL_AVAIL_ONLY"]
+    """Defines the policy to apply to the avail suppression mode. BEHIND_LIVE_EDGE will always use
+    the full avail suppression policy. AFTER_LIVE_EDGE mode can be used to invoke partial ad break
+    fills when a session starts mid-break. Valid values are FULL_AVAIL_ONLY and PARTIAL_AVAIL"""
+    Mode: Literal["OFF", "BEHIND_LIVE_EDGE", "AFTER_LIVE_EDGE"]
+    """Sets the ad suppression mode. By default, ad suppression is off and all ad breaks are filled
+    with ads or slate. When Mode is set to BEHIND_LIVE_EDGE, ad suppression is active and
+    MediaTailor won't fill ad breaks on or behind the ad suppression Value time in the manifest
+    lookback window. When Mode is set to AFTER_LIVE_EDGE, ad suppression is active and MediaTailor
+    won't fill ad breaks that are within the live edge plus the avail suppression value."""
+    Value: str
+    """A live edge offset time in HH:MM:SS. MediaTailor won't fill ad breaks on or behind this time
+    in the manifest lookback window. If Value is set to 00:00:00, it is in sync with the live edge,
+    and MediaTailor won't fill any ad breaks on or behind the live edge. If you set a Value time,
+    MediaTailor won't fill any ad breaks on or behind this time in the manifest lookback window. For
+    example, if you set 00:45:00, then MediaTailor will fill ad breaks that occur within 45 minutes
+    behind the live edge, but won't fill ad breaks on or behind 45 minutes behind the live edge."""
+
+
+class PlaybackConfigurationBeaconingConfigurationDict(TypedDict, total=False):
+    """PlaybackConfigurationBeaconingConfiguration as a plain dict: The beaconing configuration for
+    a playback configuration. Beaconing controls whether AWS Elemental MediaTailor includes its own
+    beacons in the ad tracking response, in addition to the ad server beacons. If you omit this
+    setting, MediaTailor uses INSIGHTS."""
+
+    ClientSide: ClientSideBeaconingConfigurationDict
+    """The beaconing settings for client-side reporting sessions. If you omit this object,
+    MediaTailor uses INSIGHTS reporting mode."""
+
+
+class PlaybackConfigurationBumperDict(TypedDict, total=False):
+    """PlaybackConfigurationBumper as a plain dict: The configuration for bumpers. Bumpers are short
+    audio or video clips that play at the start or before the end of an ad break. To learn more
+    about bumpers, see Bumpers (https://docs.aws.amazon.com/mediatailor/latest/ug/bumpers.html)."""
+
+    EndUrl: str
+    """The URL for the end bumper asset."""
+    StartUrl: str
+    """The URL for the start bumper asset."""
+
+
+class PlaybackConfigurationCdnConfigurationDict(TypedDict, total=False):
+    """PlaybackConfigurationCdnConfiguration as a plain dict: The configuration for using a content
+    delivery network (CDN), like Amazon CloudFront, for content and ad segment management."""
+
+    AdSegmentUrlPrefix: str
+    """A non-default content delivery network (CDN) to serve ad segments. By default, AWS Elemental
+    MediaTailor uses Amazon CloudFront with default cache settings as its CDN for ad segments. To
+    set up an alternate CDN, create a rule in your CDN for the origin
+    ads.mediatailor.&lt;region>.amazonaws.com. Then specify the rule's name in this
+    AdSegmentUrlPrefix. When AWS Elemental MediaTailor serves a manifest, it reports your CDN as the
+    source for ad segments."""
+    ContentSegmentUrlPrefix: str
+    """A content delivery network (CDN) to cache content segments, so that content requests don't
+    always have to go to the origin server. First, create a rule in your CDN for the content segment
+    origin server. Then specify the rule's name in this ContentSegmentUrlPrefix. When AWS Elemental
+    MediaTailor serves a manifest, it reports your CDN as the source for content segments."""
+
+
+class PlaybackConfigurationDashConfigurationDict(TypedDict, total=False):
+    """PlaybackConfigurationDashConfiguration as a plain dict: The configuration for DASH PUT
+    operations."""
+
+    ManifestEndpointPrefix: str
+    """The URL generated by MediaTailor to initiate a DASH playback session. The session uses
+    server-side reporting."""
+    MpdLocation: str
+    """The setting that controls whether MediaTailor includes the Location tag in DASH manifests.
+    MediaTailor populates the Location tag with the URL for manifest update requests, to be used by
+    players that don't support sticky redirects. Disable this if you have CDN routing rules set up
+    for accessing MediaTailor manifests, and you are either using client-side reporting or your
+    players support sticky HTTP redirects. Valid values are DISABLED and EMT_DEFAULT. The
+    EMT_DEFAULT setting enables the inclusion of the tag and is the default value."""
+    OriginManifestType: Literal["SINGLE_PERIOD", "MULTI_PERIOD"]
+    """The setting that controls whether MediaTailor handles manifests from the origin server as
+    multi-period manifests or single-period manifests. If your origin server produces single-period
+    manifests, set this to SINGLE_PERIOD. The default setting is MULTI_PERIOD. For multi-period
+    manifests, omit this setting or set it to MULTI_PERIOD."""
+
+
+class PlaybackConfigurationHlsConfigurationDict(TypedDict, total=False):
+    """PlaybackConfigurationHlsConfiguration as a plain dict."""
+
+    ManifestEndpointPrefix: str
+    """The URL that is used to initiate a playback session for devices that support Apple HLS. The
+    session uses server-side reporting."""
+
+
+class PlaybackConfigurationHttpRequestDict(TypedDict, total=False):
+    """PlaybackConfigurationHttpRequest as a plain dict: The configuration for the request to the Ad
+    Decision Server URL."""
+
+    Body: str
+    """The body of the request to the Ad Decision Server URL. The maximum length is 100,000
+    characters."""
+    CompressRequest: Literal["NONE", "GZIP"]
+    """The compression type of the request sent to the Ad Decision Server URL. Only the POST HTTP
+    Method permits compression other than NONE."""
+    Headers: dict[str, str]
+    """The headers in the request sent to the Ad Decision Server URL. The max length is 10,000
+    characters."""
+    HttpMethod: Literal["GET", "POST"]
+    """Supported HTTP Methods for the request to the Ad Decision Server URL."""
+
+
+class PlaybackConfigurationLivePreRollConfigurationDict(TypedDict, total=False):
+    """PlaybackConfigurationLivePreRollConfiguration as a plain dict: The configuration for pre-roll
+    ad insertion."""
+
+    AdDecisionServerConfiguration: PreRollAdDecisionServerConfigurationDict
+    """The configuration for the request to the pre-roll Ad Decision Server."""
+    AdDecisionServerUrl: str
+    """The URL for the ad decision server (ADS) for pre-roll ads. This includes the specification of
+    static parameters and placeholders for dynamic parameters. AWS Elemental MediaTailor substitutes
+    player-specific and session-specific parameters as needed when calling the ADS. Alternately, for
+    testing, you can provide a static VAST URL. The maximum length is 25,000 characters."""
+    MaxDurationSeconds: int
+    """The maximum allowed duration for the pre-roll ad avail. AWS Elemental MediaTailor won't play
+    pre-roll ads to exceed this duration, regardless of the total duration of ads that the ADS
+    returns."""
+
+
+class PlaybackConfigurationLogConfigurationDict(TypedDict, total=False):
+    """PlaybackConfigurationLogConfiguration as a plain dict."""
+
+    AdsInteractionLog: PlaybackConfigurationAdsInteractionLogDict
+    """The event types that MediaTailor emits in logs for interactions with the ADS."""
+    EnabledLoggingStrategies: list[str]
+    """The method used for collecting logs from AWS Elemental MediaTailor. To configure MediaTailor
+    to send logs directly to Amazon CloudWatch Logs, choose LEGACY_CLOUDWATCH. To configure
+    MediaTailor to send logs to CloudWatch, which then vends the logs to your destination of choice,
+    choose VENDED_LOGS. Supported destinations are CloudWatch Logs log group, Amazon S3 bucket, and
+    Amazon Data Firehose stream. To use vended logs, you must configure the delivery destination in
+    Amazon CloudWatch"""
+    ManifestServiceInteractionLog: PlaybackConfigurationManifestServiceInteractionLogDict
+    """The event types that MediaTailor emits in logs for interactions with the origin server."""
+    PercentEnabled: Required[int]
+    """The percentage of session logs that MediaTailor sends to your CloudWatch Logs account. For
+    example, if your playback configuration has 1000 sessions and percentEnabled is set to 60,
+    MediaTailor sends logs for 600 of the sessions to CloudWatch Logs. MediaTailor decides at random
+    which of the playback configuration sessions to send logs for. If you want to view logs for a
+    specific session, you can use the debug log mode."""
+
+
+class PlaybackConfigurationManifestProcessingRulesDict(TypedDict, total=False):
+    """PlaybackConfigurationManifestProcessingRules as a plain dict: The configuration for manifest
+    processing rules. Manifest processing rules enable customization of the personalized manifests
+    created by MediaTailor."""
+
+    AdMarkerPassthrough: PlaybackConfigurationAdMarkerPassthroughDict
+    """For HLS, when set to true, MediaTailor passes through EXT-X-CUE-IN, EXT-X-CUE-OUT, and
+    EXT-X-SPLICEPOINT-SCTE35 ad markers from the origin manifest to the MediaTailor personalized
+    manifest. No logic is applied to these ad markers. For example, if EXT-X-CUE-OUT has a value of
+    60, but no ads are filled for that ad break, MediaTailor will not set the value to 0."""
+
+
+class PlaybackConfigurationManifestServiceInteractionLogDict(TypedDict, total=False):
+    """PlaybackConfigurationManifestServiceInteractionLog as a plain dict."""
+
+    ExcludeEventTypes: list[str]
+    """Indicates that MediaTailor won't emit the selected events in the logs for playback sessions
+    that are initialized with this configuration."""
+
+
+class PlaybackConfigurationVastResponseDict(TypedDict, total=False):
+    """PlaybackConfigurationVastResponse as a plain dict: The configuration for how MediaTailor
+    processes the VAST response returned by the Ad Decision Server."""
+
+    AdSequencingMode: Literal[
+        "FOLLOW_AD_SEQUENCE",
+        "IGNORE_AD_SEQUENCE",
+        "FOLLOW_AD_SEQUENCE_ONLY_LIVE",
+        "FOLLOW_AD_SEQUENCE_ONLY_VOD",
+    ]
+    """Determines how MediaTailor sequences ads returned in the VAST response from the Ad Decision
+    Server."""
+
+
+class PreRollAdDecisionServerConfigurationDict(TypedDict, total=False):
+    """PreRollAdDecisionServerConfiguration as a plain dict: The configuration for the request to
+    the pre-roll Ad Decision Server."""
+
+    VastResponse: PreRollVastResponseDict
+    """The configuration for how MediaTailor processes the VAST response returned by the pre-roll Ad
+    Decision Server."""
+
+
+class PreRollVastResponseDict(TypedDict, total=False):
+    """PreRollVastResponse as a plain dict: The configuration for how MediaTailor processes the VAST
+    response returned by the pre-roll Ad Decision Server."""
+
+    AdSequencingMode: Literal["FOLLOW_AD_SEQUENCE", "IGNORE_AD_SEQUENCE"]
+    """Determines how MediaTailor sequences ads returned in the pre-roll VAST response."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Type: str."""
+    Value: Required[str]
+    """Type: str."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::MediaTailor::PlaybackConfiguration",
     schema_file="aws-mediatailor-playbackconfiguration.json",
     primary_identifier=("/Name",),
-    additional_identifiers=(),
     read_only=(
         "/SessionInitializationEndpointPrefix",
         "/HlsConfiguration/ManifestEndpointPrefix",
@@ -347,18 +456,9 @@ METADATA = _TypeMetadata(
         "/PlaybackEndpointPrefix",
     ),
     create_only=("/Name",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/BeaconingConfiguration/ClientSide/AdditionalEventTypes", "/Tags"),
     required=("Name", "VideoContentSourceUrl", "AdDecisionServerUrl"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -368,248 +468,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AdConditioningConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "StreamingMediaFileConditioning": {
-                    "$ref": "#/definitions/StreamingMediaFileConditioning"
-                }
-            },
-            "required": ["StreamingMediaFileConditioning"],
-            "type": "object",
-        },
-        "AdDecisionServerConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "HttpRequest": {"$ref": "#/definitions/HttpRequest"},
-                "VastResponse": {"$ref": "#/definitions/VastResponse"},
-            },
-            "type": "object",
-        },
-        "AdDecisionServerConfigurationHttpHeaders": {
-            "additionalProperties": False,
-            "patternProperties": {".*": {"type": "string"}},
-            "type": "object",
-        },
-        "AdMarkerPassthrough": {
-            "additionalProperties": False,
-            "properties": {"Enabled": {"type": "boolean"}},
-            "type": "object",
-        },
-        "AdsInteractionLog": {
-            "additionalProperties": False,
-            "properties": {
-                "ExcludeEventTypes": {"items": {"type": "string"}, "type": "array"},
-                "PublishOptInEventTypes": {"items": {"type": "string"}, "type": "array"},
-            },
-            "type": "object",
-        },
-        "AdsPersonalizationConcurrency": {
-            "additionalProperties": False,
-            "properties": {
-                "EnableVodVastParallelization": {"type": "boolean"},
-                "MaxConcurrentAdsRequests": {"type": "integer"},
-            },
-            "type": "object",
-        },
-        "AdsPersonalizationTimeouts": {
-            "additionalProperties": False,
-            "properties": {
-                "AdsRequestTimeoutMilliseconds": {"type": "integer"},
-                "LiveMaximumAdsPersonalizationTimeMilliseconds": {"type": "integer"},
-                "PrefetchAdsRequestTimeoutMilliseconds": {"type": "integer"},
-                "PrefetchMaximumAdsPersonalizationTimeMilliseconds": {"type": "integer"},
-                "VodMaximumAdsPersonalizationTimeMilliseconds": {"type": "integer"},
-            },
-            "type": "object",
-        },
-        "AvailSuppression": {
-            "additionalProperties": False,
-            "properties": {
-                "FillPolicy": {"enum": ["PARTIAL_AVAIL", "FULL_AVAIL_ONLY"], "type": "string"},
-                "Mode": {"enum": ["OFF", "BEHIND_LIVE_EDGE", "AFTER_LIVE_EDGE"], "type": "string"},
-                "Value": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "BeaconingConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "ClientSide": {"$ref": "#/definitions/ClientSideBeaconingConfiguration"}
-            },
-            "type": "object",
-        },
-        "Bumper": {
-            "additionalProperties": False,
-            "properties": {"EndUrl": {"type": "string"}, "StartUrl": {"type": "string"}},
-            "type": "object",
-        },
-        "CdnConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AdSegmentUrlPrefix": {"type": "string"},
-                "ContentSegmentUrlPrefix": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "ClientSideBeaconingConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AdditionalEventTypes": {
-                    "items": {"enum": ["MUTE", "UNMUTE", "PAUSE", "SKIP"], "type": "string"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "ReportingMode": {"enum": ["DISABLED", "INSIGHTS"], "type": "string"},
-            },
-            "required": ["ReportingMode"],
-            "type": "object",
-        },
-        "ConfigurationAliases": {
-            "additionalProperties": False,
-            "patternProperties": {"player_params\\.\\w+\\Z": {"type": ["object", "string"]}},
-        },
-        "DashConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "ManifestEndpointPrefix": {"type": "string"},
-                "MpdLocation": {"type": "string"},
-                "OriginManifestType": {"enum": ["SINGLE_PERIOD", "MULTI_PERIOD"], "type": "string"},
-            },
-            "type": "object",
-        },
-        "HlsConfiguration": {
-            "additionalProperties": False,
-            "properties": {"ManifestEndpointPrefix": {"type": "string"}},
-            "type": "object",
-        },
-        "HttpRequest": {
-            "additionalProperties": False,
-            "properties": {
-                "Body": {"type": "string"},
-                "CompressRequest": {"enum": ["NONE", "GZIP"], "type": "string"},
-                "Headers": {"$ref": "#/definitions/AdDecisionServerConfigurationHttpHeaders"},
-                "HttpMethod": {"enum": ["GET", "POST"], "type": "string"},
-            },
-            "type": "object",
-        },
-        "InsertionMode": {"enum": ["STITCHED_ONLY", "PLAYER_SELECT"], "type": "string"},
-        "LivePreRollConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AdDecisionServerConfiguration": {
-                    "$ref": "#/definitions/PreRollAdDecisionServerConfiguration"
-                },
-                "AdDecisionServerUrl": {"type": "string"},
-                "MaxDurationSeconds": {"type": "integer"},
-            },
-            "type": "object",
-        },
-        "LogConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AdsInteractionLog": {"$ref": "#/definitions/AdsInteractionLog"},
-                "EnabledLoggingStrategies": {"items": {"type": "string"}, "type": "array"},
-                "ManifestServiceInteractionLog": {
-                    "$ref": "#/definitions/ManifestServiceInteractionLog"
-                },
-                "PercentEnabled": {"maximum": 100, "minimum": 0, "type": "integer"},
-            },
-            "required": ["PercentEnabled"],
-            "type": "object",
-        },
-        "ManifestProcessingRules": {
-            "additionalProperties": False,
-            "properties": {"AdMarkerPassthrough": {"$ref": "#/definitions/AdMarkerPassthrough"}},
-            "type": "object",
-        },
-        "ManifestServiceInteractionLog": {
-            "additionalProperties": False,
-            "properties": {"ExcludeEventTypes": {"items": {"type": "string"}, "type": "array"}},
-            "type": "object",
-        },
-        "PreRollAdDecisionServerConfiguration": {
-            "additionalProperties": False,
-            "properties": {"VastResponse": {"$ref": "#/definitions/PreRollVastResponse"}},
-            "type": "object",
-        },
-        "PreRollVastResponse": {
-            "additionalProperties": False,
-            "properties": {
-                "AdSequencingMode": {
-                    "enum": ["FOLLOW_AD_SEQUENCE", "IGNORE_AD_SEQUENCE"],
-                    "type": "string",
-                }
-            },
-            "type": "object",
-        },
-        "StreamingMediaFileConditioning": {"enum": ["TRANSCODE", "NONE"], "type": "string"},
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-        "VastResponse": {
-            "additionalProperties": False,
-            "properties": {
-                "AdSequencingMode": {
-                    "enum": [
-                        "FOLLOW_AD_SEQUENCE",
-                        "IGNORE_AD_SEQUENCE",
-                        "FOLLOW_AD_SEQUENCE_ONLY_LIVE",
-                        "FOLLOW_AD_SEQUENCE_ONLY_VOD",
-                    ],
-                    "type": "string",
-                }
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AdConditioningConfiguration": {"$ref": "#/definitions/AdConditioningConfiguration"},
-        "AdDecisionServerConfiguration": {"$ref": "#/definitions/AdDecisionServerConfiguration"},
-        "AdDecisionServerUrl": {"type": "string"},
-        "AdsPersonalizationConcurrency": {"$ref": "#/definitions/AdsPersonalizationConcurrency"},
-        "AdsPersonalizationTimeouts": {"$ref": "#/definitions/AdsPersonalizationTimeouts"},
-        "AvailSuppression": {"$ref": "#/definitions/AvailSuppression"},
-        "BeaconingConfiguration": {"$ref": "#/definitions/BeaconingConfiguration"},
-        "Bumper": {"$ref": "#/definitions/Bumper"},
-        "CdnConfiguration": {"$ref": "#/definitions/CdnConfiguration"},
-        "ConfigurationAliases": {"$ref": "#/definitions/ConfigurationAliases"},
-        "DashConfiguration": {"$ref": "#/definitions/DashConfiguration"},
-        "FunctionMapping": {
-            "additionalProperties": False,
-            "patternProperties": {".*": {"type": "string"}},
-            "type": "object",
-        },
-        "HlsConfiguration": {"$ref": "#/definitions/HlsConfiguration"},
-        "InsertionMode": {"$ref": "#/definitions/InsertionMode"},
-        "LivePreRollConfiguration": {"$ref": "#/definitions/LivePreRollConfiguration"},
-        "LogConfiguration": {"$ref": "#/definitions/LogConfiguration"},
-        "ManifestProcessingRules": {"$ref": "#/definitions/ManifestProcessingRules"},
-        "Name": {"maxLength": 64, "minLength": 1, "pattern": "^[a-zA-Z0-9_-]+$", "type": "string"},
-        "PersonalizationThresholdSeconds": {"minimum": 1, "type": "integer"},
-        "PlaybackConfigurationArn": {"type": "string"},
-        "PlaybackEndpointPrefix": {"type": "string"},
-        "SessionInitializationEndpointPrefix": {"type": "string"},
-        "SlateAdUrl": {"type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-        "TranscodeProfileName": {"type": "string"},
-        "VideoContentSourceUrl": {"type": "string"},
-    },
-    "required": ["Name", "VideoContentSourceUrl", "AdDecisionServerUrl"],
-}
-
 
 class PlaybackConfiguration(_Resource):
-    """AWS::MediaTailor::PlaybackConfiguration: Resource schema for AWS::MediaTailor::PlaybackConfiguration
+    """AWS::MediaTailor::PlaybackConfiguration: Resource schema for
+    AWS::MediaTailor::PlaybackConfiguration
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Name.
+    Replaced when any of these change (create-only): Name.
+    Read-only attributes (known once deployed): PlaybackConfigurationArn, PlaybackEndpointPrefix,
+    SessionInitializationEndpointPrefix.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-mediatailor-playbackconfiguration.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -619,13 +489,20 @@ class PlaybackConfiguration(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "PlaybackConfigurationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "playback_configuration.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     PlaybackConfigurationArn: str
+    """The Amazon Resource Name (ARN) for the playback configuration."""
     PlaybackEndpointPrefix: str
+    """The URL that the player accesses to get a manifest from MediaTailor. This session will use
+    server-side reporting."""
     SessionInitializationEndpointPrefix: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The URL that the player uses to initialize a session that uses client-side reporting."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AdConditioningConfiguration: PlaybackConfigurationAdConditioningConfigurationDict
     AdDecisionServerConfiguration: PlaybackConfigurationAdDecisionServerConfigurationDict
     AdDecisionServerUrl: str
@@ -635,9 +512,9 @@ class PlaybackConfiguration(_Resource):
     BeaconingConfiguration: PlaybackConfigurationBeaconingConfigurationDict
     Bumper: PlaybackConfigurationBumperDict
     CdnConfiguration: PlaybackConfigurationCdnConfigurationDict
-    ConfigurationAliases: dict[str, Any]
+    ConfigurationAliases: dict[str, dict[str, Any] | str]
     DashConfiguration: PlaybackConfigurationDashConfigurationDict
-    FunctionMapping: dict[str, Any]
+    FunctionMapping: dict[str, str]
     HlsConfiguration: PlaybackConfigurationHlsConfigurationDict
     InsertionMode: Literal["STITCHED_ONLY", "PLAYER_SELECT"]
     LivePreRollConfiguration: PlaybackConfigurationLivePreRollConfigurationDict
@@ -650,87 +527,133 @@ class PlaybackConfiguration(_Resource):
     TranscodeProfileName: str
     VideoContentSourceUrl: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AdDecisionServerUrl: str,
+        Name: str,
+        VideoContentSourceUrl: str,
+        AdConditioningConfiguration: PlaybackConfigurationAdConditioningConfiguration
+        | PlaybackConfigurationAdConditioningConfigurationDict
+        | None = None,
+        AdDecisionServerConfiguration: PlaybackConfigurationAdDecisionServerConfiguration
+        | PlaybackConfigurationAdDecisionServerConfigurationDict
+        | None = None,
+        AdsPersonalizationConcurrency: PlaybackConfigurationAdsPersonalizationConcurrency
+        | PlaybackConfigurationAdsPersonalizationConcurrencyDict
+        | None = None,
+        AdsPersonalizationTimeouts: PlaybackConfigurationAdsPersonalizationTimeouts
+        | PlaybackConfigurationAdsPersonalizationTimeoutsDict
+        | None = None,
+        AvailSuppression: PlaybackConfigurationAvailSuppression
+        | PlaybackConfigurationAvailSuppressionDict
+        | None = None,
+        BeaconingConfiguration: PlaybackConfigurationBeaconingConfiguration
+        | PlaybackConfigurationBeaconingConfigurationDict
+        | None = None,
+        Bumper: PlaybackConfigurationBumper | PlaybackConfigurationBumperDict | None = None,
+        CdnConfiguration: PlaybackConfigurationCdnConfiguration
+        | PlaybackConfigurationCdnConfigurationDict
+        | None = None,
+        ConfigurationAliases: dict[str, dict[str, Any] | str] | None = None,
+        DashConfiguration: PlaybackConfigurationDashConfiguration
+        | PlaybackConfigurationDashConfigurationDict
+        | None = None,
+        FunctionMapping: dict[str, str] | None = None,
+        HlsConfiguration: PlaybackConfigurationHlsConfiguration
+        | PlaybackConfigurationHlsConfigurationDict
+        | None = None,
+        InsertionMode: Literal["STITCHED_ONLY", "PLAYER_SELECT"] | None = None,
+        LivePreRollConfiguration: PlaybackConfigurationLivePreRollConfiguration
+        | PlaybackConfigurationLivePreRollConfigurationDict
+        | None = None,
+        LogConfiguration: PlaybackConfigurationLogConfiguration
+        | PlaybackConfigurationLogConfigurationDict
+        | None = None,
+        ManifestProcessingRules: PlaybackConfigurationManifestProcessingRules
+        | PlaybackConfigurationManifestProcessingRulesDict
+        | None = None,
+        PersonalizationThresholdSeconds: int | None = None,
+        SlateAdUrl: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        TranscodeProfileName: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::MediaTailor::PlaybackConfiguration; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AdDecisionServerUrl: str,
-            Name: str,
-            VideoContentSourceUrl: str,
-            AdConditioningConfiguration: PlaybackConfigurationAdConditioningConfiguration
-            | PlaybackConfigurationAdConditioningConfigurationDict
-            | None = None,
-            AdDecisionServerConfiguration: PlaybackConfigurationAdDecisionServerConfiguration
-            | PlaybackConfigurationAdDecisionServerConfigurationDict
-            | None = None,
-            AdsPersonalizationConcurrency: PlaybackConfigurationAdsPersonalizationConcurrency
-            | PlaybackConfigurationAdsPersonalizationConcurrencyDict
-            | None = None,
-            AdsPersonalizationTimeouts: PlaybackConfigurationAdsPersonalizationTimeouts
-            | PlaybackConfigurationAdsPersonalizationTimeoutsDict
-            | None = None,
-            AvailSuppression: PlaybackConfigurationAvailSuppression
-            | PlaybackConfigurationAvailSuppressionDict
-            | None = None,
-            BeaconingConfiguration: PlaybackConfigurationBeaconingConfiguration
-            | PlaybackConfigurationBeaconingConfigurationDict
-            | None = None,
-            Bumper: PlaybackConfigurationBumper | PlaybackConfigurationBumperDict | None = None,
-            CdnConfiguration: PlaybackConfigurationCdnConfiguration
-            | PlaybackConfigurationCdnConfigurationDict
-            | None = None,
-            ConfigurationAliases: dict[str, Any] | None = None,
-            DashConfiguration: PlaybackConfigurationDashConfiguration
-            | PlaybackConfigurationDashConfigurationDict
-            | None = None,
-            FunctionMapping: dict[str, Any] | None = None,
-            HlsConfiguration: PlaybackConfigurationHlsConfiguration
-            | PlaybackConfigurationHlsConfigurationDict
-            | None = None,
-            InsertionMode: Literal["STITCHED_ONLY", "PLAYER_SELECT"] | None = None,
-            LivePreRollConfiguration: PlaybackConfigurationLivePreRollConfiguration
-            | PlaybackConfigurationLivePreRollConfigurationDict
-            | None = None,
-            LogConfiguration: PlaybackConfigurationLogConfiguration
-            | PlaybackConfigurationLogConfigurationDict
-            | None = None,
-            ManifestProcessingRules: PlaybackConfigurationManifestProcessingRules
-            | PlaybackConfigurationManifestProcessingRulesDict
-            | None = None,
-            PersonalizationThresholdSeconds: int | None = None,
-            SlateAdUrl: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            TranscodeProfileName: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::MediaTailor::PlaybackConfiguration; `await` it inside an App to deploy it.
-
-            AdDecisionServerUrl: The URL for the ad decision server (ADS).
-            AdsPersonalizationConcurrency: The settings that control how many concurrent requests MediaTailor makes to the ad decision server (ADS).
-            AdsPersonalizationTimeouts: The ad decision server (ADS) request timeouts and personalization time budgets for live, VOD, and prefetch workflows.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AdDecisionServerUrl: The URL for the ad decision server (ADS). This includes the
+                specification of static parameters and placeholders for dynamic parameters. AWS
+                Elemental MediaTailor substitutes player-specific and session-specific parameters as
+                needed when calling the ADS. Alternately, for testing you can provide a static VAST
+                URL. The maximum length is 25,000 characters. Required.
+            Name: The identifier for the playback configuration. Create-only: changing it replaces
+                the resource. Required.
+            VideoContentSourceUrl: The URL prefix for the parent manifest for the stream, minus the
+                asset ID. The maximum length is 512 characters. Required.
+            AdConditioningConfiguration: <p>The setting that indicates what conditioning MediaTailor
+                will perform on ads that the ad decision server (ADS) returns.</p>
+            AdDecisionServerConfiguration: The configuration for the request to the specified Ad
+                Decision Server URL.
+            AdsPersonalizationConcurrency: The settings that control how many concurrent requests
+                MediaTailor makes to the ad decision server (ADS).
+            AdsPersonalizationTimeouts: The ad decision server (ADS) request timeouts and
+                personalization time budgets for live, VOD, and prefetch workflows.
             AvailSuppression: The configuration for avail suppression, also known as ad suppression.
-            BeaconingConfiguration: The beaconing configuration for this playback configuration, which controls whether AWS Elemental MediaTailor includes beacons of its own in the ad tracking response.
-            Bumper: The configuration for bumpers.
-            CdnConfiguration: The configuration for using a content delivery network (CDN), like Amazon CloudFront, for content and ad segment management.
-            ConfigurationAliases: The player parameters and aliases used as dynamic variables during session initialization.
+                For more information about ad suppression, see Ad Suppression
+                (https://docs.aws.amazon.com/mediatailor/latest/ug/ad-behavior.html).
+            BeaconingConfiguration: The beaconing configuration for this playback configuration,
+                which controls whether AWS Elemental MediaTailor includes beacons of its own in the
+                ad tracking response. If you omit this setting, MediaTailor uses INSIGHTS.
+            Bumper: The configuration for bumpers. Bumpers are short audio or video clips that play
+                at the start or before the end of an ad break. To learn more about bumpers, see
+                Bumpers (https://docs.aws.amazon.com/mediatailor/latest/ug/bumpers.html).
+            CdnConfiguration: The configuration for using a content delivery network (CDN), like
+                Amazon CloudFront, for content and ad segment management.
+            ConfigurationAliases: The player parameters and aliases used as dynamic variables during
+                session initialization. For more information, see Domain Variables.
             DashConfiguration: The configuration for DASH content.
-            FunctionMapping: A map of event names to function identifiers for custom processing during session lifecycle events.
+            FunctionMapping: A map of event names to function identifiers for custom processing
+                during session lifecycle events.
             HlsConfiguration: The configuration for HLS content.
-            InsertionMode: The setting that controls whether players can use stitched or guided ad insertion.
+            InsertionMode: The setting that controls whether players can use stitched or guided ad
+                insertion. The default, STITCHED_ONLY, forces all player sessions to use stitched
+                (server-side) ad insertion. Choosing PLAYER_SELECT allows players to select either
+                stitched or guided ad insertion at session-initialization time. The default for
+                players that do not specify an insertion mode is stitched.
             LivePreRollConfiguration: The configuration for pre-roll ad insertion.
-            LogConfiguration: The configuration that defines where AWS Elemental MediaTailor sends logs for the playback configuration.
-            ManifestProcessingRules: The configuration for manifest processing rules.
-            Name: The identifier for the playback configuration.
-            PersonalizationThresholdSeconds: Defines the maximum duration of underfilled ad time (in seconds) allowed in an ad break.
-            SlateAdUrl: The URL for a high-quality video asset to transcode and use to fill in time that's not used by ads.
+            LogConfiguration: The configuration that defines where AWS Elemental MediaTailor sends
+                logs for the playback configuration.
+            ManifestProcessingRules: The configuration for manifest processing rules. Manifest
+                processing rules enable customization of the personalized manifests created by
+                MediaTailor.
+            PersonalizationThresholdSeconds: Defines the maximum duration of underfilled ad time (in
+                seconds) allowed in an ad break. If the duration of underfilled ad time exceeds the
+                personalization threshold, then the personalization of the ad break is abandoned and
+                the underlying content is shown. This feature applies to ad replacement in live and
+                VOD streams, rather than ad insertion, because it relies on an underlying content
+                stream. For more information about ad break behavior, including ad replacement and
+                insertion, see Ad Behavior in AWS Elemental MediaTailor
+                (https://docs.aws.amazon.com/mediatailor/latest/ug/ad-behavior.html).
+            SlateAdUrl: The URL for a high-quality video asset to transcode and use to fill in time
+                that's not used by ads. AWS Elemental MediaTailor shows the slate to fill in gaps in
+                media content. Configuring the slate is optional for non-VPAID configurations. For
+                VPAID, the slate is required because MediaTailor provides it in the slots that are
+                designated for dynamic ad content. The slate must be a high-quality asset that
+                contains both audio and video.
             Tags: The tags to assign to the playback configuration.
-            TranscodeProfileName: The name that is used to associate this playback configuration with a custom transcode profile.
-            VideoContentSourceUrl: The URL prefix for the parent manifest for the stream, minus the asset ID.
+            TranscodeProfileName: The name that is used to associate this playback configuration
+                with a custom transcode profile. This overrides the dynamic transcoding defaults of
+                MediaTailor. Use this only if you have already set up custom profiles with the help
+                of AWS Support.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

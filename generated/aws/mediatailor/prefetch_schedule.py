@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -83,96 +87,118 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-PrefetchConsumptionDict = TypedDict(
-    "PrefetchConsumptionDict",
-    {
-        "AvailMatchingCriteria": "list[PrefetchScheduleAvailMatchingCriteriaDict]",
-        "EndTime": "Required[str]",
-        "StartTime": "str",
-    },
-    total=False,
-)
 
-PrefetchRetrievalDict = TypedDict(
-    "PrefetchRetrievalDict",
-    {
-        "DynamicVariables": "dict[str, Any]",
-        "EndTime": "Required[str]",
-        "StartTime": "str",
-        "TrafficShapingRetrievalWindow": "PrefetchScheduleTrafficShapingRetrievalWindowDict",
-        "TrafficShapingTpsConfiguration": "PrefetchScheduleTrafficShapingTpsConfigurationDict",
-        "TrafficShapingType": "Literal['RETRIEVAL_WINDOW', 'TPS']",
-    },
-    total=False,
-)
+class PrefetchConsumptionDict(TypedDict, total=False):
+    """PrefetchConsumption as a plain dict."""
 
-PrefetchScheduleAvailMatchingCriteriaDict = TypedDict(
-    "PrefetchScheduleAvailMatchingCriteriaDict",
-    {
-        "DynamicVariable": "Required[str]",
-        "Operator": "Required[Literal['EQUALS']]",
-    },
-    total=False,
-)
+    AvailMatchingCriteria: list[PrefetchScheduleAvailMatchingCriteriaDict]
+    """If you only want MediaTailor to insert prefetched ads into avails that match specific dynamic
+    variables, set the avail matching criteria."""
+    EndTime: Required[str]
+    """The time when MediaTailor no longer considers the prefetched ads for use in an ad break, as
+    an ISO 8601 date-time."""
+    StartTime: str
+    """The time when prefetched ads are considered for use in an ad break, as an ISO 8601 date-time."""
 
-PrefetchScheduleRecurringConsumptionDict = TypedDict(
-    "PrefetchScheduleRecurringConsumptionDict",
-    {
-        "AvailMatchingCriteria": "list[PrefetchScheduleAvailMatchingCriteriaDict]",
-        "RetrievedAdExpirationSeconds": "int",
-    },
-    total=False,
-)
 
-PrefetchScheduleRecurringPrefetchConfigurationDict = TypedDict(
-    "PrefetchScheduleRecurringPrefetchConfigurationDict",
-    {
-        "EndTime": "Required[str]",
-        "RecurringConsumption": "Required[PrefetchScheduleRecurringConsumptionDict]",
-        "RecurringRetrieval": "Required[PrefetchScheduleRecurringRetrievalDict]",
-        "StartTime": "str",
-    },
-    total=False,
-)
+class PrefetchRetrievalDict(TypedDict, total=False):
+    """PrefetchRetrieval as a plain dict."""
 
-PrefetchScheduleRecurringRetrievalDict = TypedDict(
-    "PrefetchScheduleRecurringRetrievalDict",
-    {
-        "DelayAfterAvailEndSeconds": "int",
-        "DynamicVariables": "dict[str, Any]",
-        "TrafficShapingRetrievalWindow": "PrefetchScheduleTrafficShapingRetrievalWindowDict",
-        "TrafficShapingTpsConfiguration": "PrefetchScheduleTrafficShapingTpsConfigurationDict",
-        "TrafficShapingType": "Literal['RETRIEVAL_WINDOW', 'TPS']",
-    },
-    total=False,
-)
+    DynamicVariables: dict[str, str]
+    """The dynamic variables to use for substitution during prefetch requests to the ad decision
+    server (ADS)."""
+    EndTime: Required[str]
+    """The time when prefetch retrieval ends for the ad break, as an ISO 8601 date-time."""
+    StartTime: str
+    """The time when prefetch retrievals can start for this break, as an ISO 8601 date-time."""
+    TrafficShapingRetrievalWindow: PrefetchScheduleTrafficShapingRetrievalWindowDict
+    """Type: PrefetchScheduleTrafficShapingRetrievalWindowDict."""
+    TrafficShapingTpsConfiguration: PrefetchScheduleTrafficShapingTpsConfigurationDict
+    """Type: PrefetchScheduleTrafficShapingTpsConfigurationDict."""
+    TrafficShapingType: Literal["RETRIEVAL_WINDOW", "TPS"]
+    """Indicates the type of traffic shaping used to limit the number of requests to the ADS at one
+    time."""
 
-PrefetchScheduleTrafficShapingRetrievalWindowDict = TypedDict(
-    "PrefetchScheduleTrafficShapingRetrievalWindowDict",
-    {
-        "RetrievalWindowDurationSeconds": "int",
-    },
-    total=False,
-)
 
-PrefetchScheduleTrafficShapingTpsConfigurationDict = TypedDict(
-    "PrefetchScheduleTrafficShapingTpsConfigurationDict",
-    {
-        "PeakConcurrentUsers": "int",
-        "PeakTps": "int",
-    },
-    total=False,
-)
+class PrefetchScheduleAvailMatchingCriteriaDict(TypedDict, total=False):
+    """PrefetchScheduleAvailMatchingCriteria as a plain dict."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    DynamicVariable: Required[str]
+    """The dynamic variable(s) that MediaTailor should use as avail matching criteria."""
+    Operator: Required[Literal["EQUALS"]]
+    """For the DynamicVariable specified in AvailMatchingCriteria, the Operator that is used for the
+    comparison."""
 
+
+class PrefetchScheduleRecurringConsumptionDict(TypedDict, total=False):
+    """PrefetchScheduleRecurringConsumption as a plain dict."""
+
+    AvailMatchingCriteria: list[PrefetchScheduleAvailMatchingCriteriaDict]
+    """The configuration for the dynamic variables that determine which ad breaks that MediaTailor
+    inserts prefetched ads in."""
+    RetrievedAdExpirationSeconds: int
+    """The number of seconds that an ad is available for insertion after it was prefetched."""
+
+
+class PrefetchScheduleRecurringPrefetchConfigurationDict(TypedDict, total=False):
+    """PrefetchScheduleRecurringPrefetchConfiguration as a plain dict."""
+
+    EndTime: Required[str]
+    """The end time for the window that MediaTailor prefetches and inserts ads in a live event, as
+    an ISO 8601 date-time."""
+    RecurringConsumption: Required[PrefetchScheduleRecurringConsumptionDict]
+    """Type: PrefetchScheduleRecurringConsumptionDict."""
+    RecurringRetrieval: Required[PrefetchScheduleRecurringRetrievalDict]
+    """Type: PrefetchScheduleRecurringRetrievalDict."""
+    StartTime: str
+    """The start time for the window that MediaTailor prefetches and inserts ads in a live event, as
+    an ISO 8601 date-time."""
+
+
+class PrefetchScheduleRecurringRetrievalDict(TypedDict, total=False):
+    """PrefetchScheduleRecurringRetrieval as a plain dict."""
+
+    DelayAfterAvailEndSeconds: int
+    """The number of seconds that MediaTailor waits after an ad avail before prefetching ads for the
+    next avail."""
+    DynamicVariables: dict[str, str]
+    """The dynamic variables to use for substitution during prefetch requests to the ADS."""
+    TrafficShapingRetrievalWindow: PrefetchScheduleTrafficShapingRetrievalWindowDict
+    """Type: PrefetchScheduleTrafficShapingRetrievalWindowDict."""
+    TrafficShapingTpsConfiguration: PrefetchScheduleTrafficShapingTpsConfigurationDict
+    """Type: PrefetchScheduleTrafficShapingTpsConfigurationDict."""
+    TrafficShapingType: Literal["RETRIEVAL_WINDOW", "TPS"]
+    """Indicates the type of traffic shaping used to limit the number of requests to the ADS at one
+    time."""
+
+
+class PrefetchScheduleTrafficShapingRetrievalWindowDict(TypedDict, total=False):
+    """PrefetchScheduleTrafficShapingRetrievalWindow as a plain dict."""
+
+    RetrievalWindowDurationSeconds: int
+    """The amount of time, in seconds, that MediaTailor spreads prefetch requests to the ADS."""
+
+
+class PrefetchScheduleTrafficShapingTpsConfigurationDict(TypedDict, total=False):
+    """PrefetchScheduleTrafficShapingTpsConfiguration as a plain dict."""
+
+    PeakConcurrentUsers: int
+    """The expected peak number of concurrent viewers for your content."""
+    PeakTps: int
+    """The maximum number of transactions per second (TPS) that your ad decision server (ADS) can
+    handle."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Type: str."""
+    Value: Required[str]
+    """Type: str."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::MediaTailor::PrefetchSchedule",
     schema_file="aws-mediatailor-prefetchschedule.json",
@@ -188,18 +214,9 @@ METADATA = _TypeMetadata(
         "/ScheduleType",
         "/StreamId",
     ),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("Name", "PlaybackConfigurationName"),
     list_required=("PlaybackConfigurationName",),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -209,133 +226,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AvailMatchingCriteria": {
-            "additionalProperties": False,
-            "properties": {
-                "DynamicVariable": {"type": "string"},
-                "Operator": {"enum": ["EQUALS"], "type": "string"},
-            },
-            "required": ["DynamicVariable", "Operator"],
-            "type": "object",
-        },
-        "PrefetchConsumption": {
-            "additionalProperties": False,
-            "properties": {
-                "AvailMatchingCriteria": {
-                    "items": {"$ref": "#/definitions/AvailMatchingCriteria"},
-                    "type": "array",
-                },
-                "EndTime": {"type": "string"},
-                "StartTime": {"type": "string"},
-            },
-            "required": ["EndTime"],
-            "type": "object",
-        },
-        "PrefetchRetrieval": {
-            "additionalProperties": False,
-            "properties": {
-                "DynamicVariables": {
-                    "additionalProperties": False,
-                    "patternProperties": {".+": {"type": "string"}},
-                    "type": "object",
-                },
-                "EndTime": {"type": "string"},
-                "StartTime": {"type": "string"},
-                "TrafficShapingRetrievalWindow": {
-                    "$ref": "#/definitions/TrafficShapingRetrievalWindow"
-                },
-                "TrafficShapingTpsConfiguration": {
-                    "$ref": "#/definitions/TrafficShapingTpsConfiguration"
-                },
-                "TrafficShapingType": {"enum": ["RETRIEVAL_WINDOW", "TPS"], "type": "string"},
-            },
-            "required": ["EndTime"],
-            "type": "object",
-        },
-        "RecurringConsumption": {
-            "additionalProperties": False,
-            "properties": {
-                "AvailMatchingCriteria": {
-                    "items": {"$ref": "#/definitions/AvailMatchingCriteria"},
-                    "type": "array",
-                },
-                "RetrievedAdExpirationSeconds": {"type": "integer"},
-            },
-            "type": "object",
-        },
-        "RecurringPrefetchConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "EndTime": {"type": "string"},
-                "RecurringConsumption": {"$ref": "#/definitions/RecurringConsumption"},
-                "RecurringRetrieval": {"$ref": "#/definitions/RecurringRetrieval"},
-                "StartTime": {"type": "string"},
-            },
-            "required": ["EndTime", "RecurringConsumption", "RecurringRetrieval"],
-            "type": "object",
-        },
-        "RecurringRetrieval": {
-            "additionalProperties": False,
-            "properties": {
-                "DelayAfterAvailEndSeconds": {"type": "integer"},
-                "DynamicVariables": {
-                    "additionalProperties": False,
-                    "patternProperties": {".+": {"type": "string"}},
-                    "type": "object",
-                },
-                "TrafficShapingRetrievalWindow": {
-                    "$ref": "#/definitions/TrafficShapingRetrievalWindow"
-                },
-                "TrafficShapingTpsConfiguration": {
-                    "$ref": "#/definitions/TrafficShapingTpsConfiguration"
-                },
-                "TrafficShapingType": {"enum": ["RETRIEVAL_WINDOW", "TPS"], "type": "string"},
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "TrafficShapingRetrievalWindow": {
-            "additionalProperties": False,
-            "properties": {"RetrievalWindowDurationSeconds": {"type": "integer"}},
-            "type": "object",
-        },
-        "TrafficShapingTpsConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "PeakConcurrentUsers": {"type": "integer"},
-                "PeakTps": {"type": "integer"},
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"type": "string"},
-        "Consumption": {"$ref": "#/definitions/PrefetchConsumption"},
-        "Name": {"type": "string"},
-        "PlaybackConfigurationName": {"type": "string"},
-        "RecurringPrefetchConfiguration": {"$ref": "#/definitions/RecurringPrefetchConfiguration"},
-        "Retrieval": {"$ref": "#/definitions/PrefetchRetrieval"},
-        "ScheduleType": {"enum": ["SINGLE", "RECURRING"], "type": "string"},
-        "StreamId": {"type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array"},
-    },
-    "required": ["Name", "PlaybackConfigurationName"],
-}
-
 
 class PrefetchSchedule(_Resource):
-    """AWS::MediaTailor::PrefetchSchedule: Definition of AWS::MediaTailor::PrefetchSchedule Resource Type
+    """AWS::MediaTailor::PrefetchSchedule: Definition of AWS::MediaTailor::PrefetchSchedule Resource
+    Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Also identified by: PlaybackConfigurationName, Name.
+    Replaced when any of these change (create-only): Name, PlaybackConfigurationName, Consumption,
+    Retrieval, RecurringPrefetchConfiguration, ScheduleType, StreamId.
+    Read-only attributes (known once deployed): Arn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-mediatailor-prefetchschedule.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -345,11 +248,13 @@ class PrefetchSchedule(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "PrefetchScheduleAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "prefetch_schedule.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The Amazon Resource Name (ARN) of the prefetch schedule."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Consumption: PrefetchConsumptionDict
     Name: str
     PlaybackConfigurationName: str
@@ -359,34 +264,48 @@ class PrefetchSchedule(_Resource):
     StreamId: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str,
+        PlaybackConfigurationName: str,
+        Consumption: PrefetchConsumption | PrefetchConsumptionDict | None = None,
+        RecurringPrefetchConfiguration: PrefetchScheduleRecurringPrefetchConfiguration
+        | PrefetchScheduleRecurringPrefetchConfigurationDict
+        | None = None,
+        Retrieval: PrefetchRetrieval | PrefetchRetrievalDict | None = None,
+        ScheduleType: Literal["SINGLE", "RECURRING"] | None = None,
+        StreamId: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::MediaTailor::PrefetchSchedule; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str,
-            PlaybackConfigurationName: str,
-            Consumption: PrefetchConsumption | PrefetchConsumptionDict | None = None,
-            RecurringPrefetchConfiguration: PrefetchScheduleRecurringPrefetchConfiguration
-            | PrefetchScheduleRecurringPrefetchConfigurationDict
-            | None = None,
-            Retrieval: PrefetchRetrieval | PrefetchRetrievalDict | None = None,
-            ScheduleType: Literal["SINGLE", "RECURRING"] | None = None,
-            StreamId: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::MediaTailor::PrefetchSchedule; `await` it inside an App to deploy it.
-
-            Name: The name to assign to the prefetch schedule.
-            PlaybackConfigurationName: The name of the playback configuration.
-            ScheduleType: The frequency that MediaTailor creates prefetch schedules.
-            StreamId: An optional stream identifier that MediaTailor uses to prefetch ads for multiple streams that use the same playback configuration.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Name: The name to assign to the prefetch schedule. Create-only: changing it replaces the
+                resource. Required.
+            PlaybackConfigurationName: The name of the playback configuration. Create-only: changing
+                it replaces the resource. Required.
+            Consumption: Type: PrefetchConsumptionDict. Create-only: changing it replaces the
+                resource.
+            RecurringPrefetchConfiguration: Type:
+                PrefetchScheduleRecurringPrefetchConfigurationDict. Create-only: changing it
+                replaces the resource.
+            Retrieval: Type: PrefetchRetrievalDict. Create-only: changing it replaces the resource.
+            ScheduleType: The frequency that MediaTailor creates prefetch schedules. Create-only:
+                changing it replaces the resource.
+            StreamId: An optional stream identifier that MediaTailor uses to prefetch ads for
+                multiple streams that use the same playback configuration. Create-only: changing it
+                replaces the resource.
             Tags: The tags assigned to the prefetch schedule.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -91,124 +95,151 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AdBreakDict = TypedDict(
-    "AdBreakDict",
-    {
-        "AdBreakMetadata": "list[KeyValuePairDict]",
-        "MessageType": "Literal['SPLICE_INSERT', 'TIME_SIGNAL']",
-        "OffsetMillis": "Required[int]",
-        "Slate": "SlateSourceDict",
-        "SpliceInsertMessage": "ProgramSpliceInsertMessageDict",
-        "TimeSignalMessage": "ProgramTimeSignalMessageDict",
-    },
-    total=False,
-)
 
-KeyValuePairDict = TypedDict(
-    "KeyValuePairDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class AdBreakDict(TypedDict, total=False):
+    """AdBreak as a plain dict: Ad break configuration parameters."""
 
-ProgramAlternateMediaDict = TypedDict(
-    "ProgramAlternateMediaDict",
-    {
-        "AdBreaks": "list[AdBreakDict]",
-        "ClipRange": "ProgramClipRangeDict",
-        "DurationMillis": "int",
-        "LiveSourceName": "str",
-        "ScheduledStartTimeMillis": "int",
-        "SourceLocationName": "str",
-        "VodSourceName": "str",
-    },
-    total=False,
-)
+    AdBreakMetadata: list[KeyValuePairDict]
+    """Defines a list of key/value pairs that MediaTailor generates within the EXT-X-ASSET tag for
+    SCTE35_ENHANCED output."""
+    MessageType: Literal["SPLICE_INSERT", "TIME_SIGNAL"]
+    """The SCTE-35 ad insertion type."""
+    OffsetMillis: Required[int]
+    """How long (in milliseconds) after the beginning of the program that an ad starts."""
+    Slate: SlateSourceDict
+    """Slate VOD source configuration."""
+    SpliceInsertMessage: ProgramSpliceInsertMessageDict
+    """Splice insert message configuration."""
+    TimeSignalMessage: ProgramTimeSignalMessageDict
+    """The SCTE-35 time_signal message configuration."""
 
-ProgramAudienceMediaDict = TypedDict(
-    "ProgramAudienceMediaDict",
-    {
-        "AlternateMedia": "list[ProgramAlternateMediaDict]",
-        "Audience": "str",
-    },
-    total=False,
-)
 
-ProgramClipRangeDict = TypedDict(
-    "ProgramClipRangeDict",
-    {
-        "EndOffsetMillis": "int",
-        "StartOffsetMillis": "int",
-    },
-    total=False,
-)
+class KeyValuePairDict(TypedDict, total=False):
+    """KeyValuePair as a plain dict: For SCTE35_ENHANCED output, defines a key and corresponding
+    value."""
 
-ProgramScheduleConfigurationDict = TypedDict(
-    "ProgramScheduleConfigurationDict",
-    {
-        "ClipRange": "ProgramClipRangeDict",
-        "Transition": "Required[ProgramTransitionDict]",
-    },
-    total=False,
-)
+    Key: Required[str]
+    """The key."""
+    Value: Required[str]
+    """The value."""
 
-ProgramSpliceInsertMessageDict = TypedDict(
-    "ProgramSpliceInsertMessageDict",
-    {
-        "AvailNum": "int",
-        "AvailsExpected": "int",
-        "SpliceEventId": "int",
-        "UniqueProgramId": "int",
-    },
-    total=False,
-)
 
-ProgramTimeSignalMessageDict = TypedDict(
-    "ProgramTimeSignalMessageDict",
-    {
-        "SegmentationDescriptors": "list[SegmentationDescriptorDict]",
-    },
-    total=False,
-)
+class ProgramAlternateMediaDict(TypedDict, total=False):
+    """ProgramAlternateMedia as a plain dict: A playlist of media to be played instead of the
+    default media on a particular program."""
 
-ProgramTransitionDict = TypedDict(
-    "ProgramTransitionDict",
-    {
-        "DurationMillis": "int",
-        "RelativePosition": "Required[Literal['BEFORE_PROGRAM', 'AFTER_PROGRAM']]",
-        "RelativeProgram": "str",
-        "ScheduledStartTimeMillis": "int",
-        "Type": "Required[str]",
-    },
-    total=False,
-)
+    AdBreaks: list[AdBreakDict]
+    """Ad break configuration parameters defined in AlternateMedia."""
+    ClipRange: ProgramClipRangeDict
+    """Clip range configuration for the VOD source associated with the program."""
+    DurationMillis: int
+    """The duration of the alternateMedia in milliseconds."""
+    LiveSourceName: str
+    """The name of the live source for alternateMedia."""
+    ScheduledStartTimeMillis: int
+    """The date and time that the alternateMedia is scheduled to start, in epoch milliseconds."""
+    SourceLocationName: str
+    """The name of the source location for alternateMedia."""
+    VodSourceName: str
+    """The name of the VOD source for alternateMedia."""
 
-SegmentationDescriptorDict = TypedDict(
-    "SegmentationDescriptorDict",
-    {
-        "SegmentNum": "int",
-        "SegmentationEventId": "int",
-        "SegmentationTypeId": "int",
-        "SegmentationUpid": "str",
-        "SegmentationUpidType": "int",
-        "SegmentsExpected": "int",
-        "SubSegmentNum": "int",
-        "SubSegmentsExpected": "int",
-    },
-    total=False,
-)
 
-SlateSourceDict = TypedDict(
-    "SlateSourceDict",
-    {
-        "SourceLocationName": "str",
-        "VodSourceName": "str",
-    },
-    total=False,
-)
+class ProgramAudienceMediaDict(TypedDict, total=False):
+    """ProgramAudienceMedia as a plain dict: An AudienceMedia object contains an Audience and a list
+    of AlternateMedia."""
 
+    AlternateMedia: list[ProgramAlternateMediaDict]
+    """The list of AlternateMedia defined in AudienceMedia."""
+    Audience: str
+    """The Audience defined in AudienceMedia."""
+
+
+class ProgramClipRangeDict(TypedDict, total=False):
+    """ProgramClipRange as a plain dict: Clip range configuration for the VOD source associated with
+    the program."""
+
+    EndOffsetMillis: int
+    """The end offset of the clip range, in milliseconds."""
+    StartOffsetMillis: int
+    """The start offset of the clip range, in milliseconds."""
+
+
+class ProgramScheduleConfigurationDict(TypedDict, total=False):
+    """ProgramScheduleConfiguration as a plain dict: Schedule configuration parameters."""
+
+    ClipRange: ProgramClipRangeDict
+    """Clip range configuration for the VOD source associated with the program."""
+    Transition: Required[ProgramTransitionDict]
+    """Program transition configuration."""
+
+
+class ProgramSpliceInsertMessageDict(TypedDict, total=False):
+    """ProgramSpliceInsertMessage as a plain dict: Splice insert message configuration."""
+
+    AvailNum: int
+    """This is written to splice_insert.avail_num."""
+    AvailsExpected: int
+    """This is written to splice_insert.avails_expected."""
+    SpliceEventId: int
+    """This is written to splice_insert.splice_event_id."""
+    UniqueProgramId: int
+    """This is written to splice_insert.unique_program_id."""
+
+
+class ProgramTimeSignalMessageDict(TypedDict, total=False):
+    """ProgramTimeSignalMessage as a plain dict: The SCTE-35 time_signal message configuration."""
+
+    SegmentationDescriptors: list[SegmentationDescriptorDict]
+    """The configurations for the SCTE-35 segmentation_descriptor message(s)."""
+
+
+class ProgramTransitionDict(TypedDict, total=False):
+    """ProgramTransition as a plain dict: Program transition configuration."""
+
+    DurationMillis: int
+    """The duration of the live program in seconds."""
+    RelativePosition: Required[Literal["BEFORE_PROGRAM", "AFTER_PROGRAM"]]
+    """The position where this program will be inserted relative to the RelativePosition."""
+    RelativeProgram: str
+    """The name of the program that this program will be inserted next to."""
+    ScheduledStartTimeMillis: int
+    """The date and time that the program is scheduled to start, in epoch milliseconds."""
+    Type: Required[str]
+    """Defines when the program plays in the schedule. You can set the value to ABSOLUTE or
+    RELATIVE."""
+
+
+class SegmentationDescriptorDict(TypedDict, total=False):
+    """SegmentationDescriptor as a plain dict: The segmentation_descriptor message configuration."""
+
+    SegmentNum: int
+    """The segment number to assign."""
+    SegmentationEventId: int
+    """The Event Identifier to assign."""
+    SegmentationTypeId: int
+    """The Type Identifier to assign."""
+    SegmentationUpid: str
+    """The Upid to assign."""
+    SegmentationUpidType: int
+    """The Upid Type to assign."""
+    SegmentsExpected: int
+    """The number of segments expected."""
+    SubSegmentNum: int
+    """The sub-segment number to assign."""
+    SubSegmentsExpected: int
+    """The number of sub-segments expected."""
+
+
+class SlateSourceDict(TypedDict, total=False):
+    """SlateSource as a plain dict: Slate VOD source configuration."""
+
+    SourceLocationName: str
+    """The name of the source location where the slate VOD source is stored."""
+    VodSourceName: str
+    """The slate VOD source name."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::MediaTailor::Program",
     schema_file="aws-mediatailor-program.json",
@@ -223,7 +254,6 @@ METADATA = _TypeMetadata(
         "/LiveSourceName",
     ),
     write_only=("/ScheduleConfiguration",),
-    conditional_create_only=(),
     unordered_arrays=(
         "/AdBreaks",
         "/AdBreaks/*/AdBreakMetadata",
@@ -238,11 +268,8 @@ METADATA = _TypeMetadata(
     list_required=("ChannelName",),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -252,151 +279,20 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AdBreak": {
-            "additionalProperties": False,
-            "properties": {
-                "AdBreakMetadata": {
-                    "items": {"$ref": "#/definitions/KeyValuePair"},
-                    "type": "array",
-                },
-                "MessageType": {"enum": ["SPLICE_INSERT", "TIME_SIGNAL"], "type": "string"},
-                "OffsetMillis": {"type": "integer"},
-                "Slate": {"$ref": "#/definitions/SlateSource"},
-                "SpliceInsertMessage": {"$ref": "#/definitions/SpliceInsertMessage"},
-                "TimeSignalMessage": {"$ref": "#/definitions/TimeSignalMessage"},
-            },
-            "required": ["OffsetMillis"],
-            "type": "object",
-        },
-        "AlternateMedia": {
-            "additionalProperties": False,
-            "properties": {
-                "AdBreaks": {"items": {"$ref": "#/definitions/AdBreak"}, "type": "array"},
-                "ClipRange": {"$ref": "#/definitions/ClipRange"},
-                "DurationMillis": {"type": "integer"},
-                "LiveSourceName": {"type": "string"},
-                "ScheduledStartTimeMillis": {"type": "integer"},
-                "SourceLocationName": {"type": "string"},
-                "VodSourceName": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "AudienceMedia": {
-            "additionalProperties": False,
-            "properties": {
-                "AlternateMedia": {
-                    "items": {"$ref": "#/definitions/AlternateMedia"},
-                    "type": "array",
-                },
-                "Audience": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "ClipRange": {
-            "additionalProperties": False,
-            "properties": {
-                "EndOffsetMillis": {"type": "integer"},
-                "StartOffsetMillis": {"type": "integer"},
-            },
-            "type": "object",
-        },
-        "KeyValuePair": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "ScheduleConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "ClipRange": {"$ref": "#/definitions/ClipRange"},
-                "Transition": {"$ref": "#/definitions/Transition"},
-            },
-            "required": ["Transition"],
-            "type": "object",
-        },
-        "SegmentationDescriptor": {
-            "additionalProperties": False,
-            "properties": {
-                "SegmentNum": {"type": "integer"},
-                "SegmentationEventId": {"type": "integer"},
-                "SegmentationTypeId": {"type": "integer"},
-                "SegmentationUpid": {"type": "string"},
-                "SegmentationUpidType": {"type": "integer"},
-                "SegmentsExpected": {"type": "integer"},
-                "SubSegmentNum": {"type": "integer"},
-                "SubSegmentsExpected": {"type": "integer"},
-            },
-            "type": "object",
-        },
-        "SlateSource": {
-            "additionalProperties": False,
-            "properties": {
-                "SourceLocationName": {"type": "string"},
-                "VodSourceName": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "SpliceInsertMessage": {
-            "additionalProperties": False,
-            "properties": {
-                "AvailNum": {"type": "integer"},
-                "AvailsExpected": {"type": "integer"},
-                "SpliceEventId": {"type": "integer"},
-                "UniqueProgramId": {"type": "integer"},
-            },
-            "type": "object",
-        },
-        "TimeSignalMessage": {
-            "additionalProperties": False,
-            "properties": {
-                "SegmentationDescriptors": {
-                    "items": {"$ref": "#/definitions/SegmentationDescriptor"},
-                    "type": "array",
-                }
-            },
-            "type": "object",
-        },
-        "Transition": {
-            "additionalProperties": False,
-            "properties": {
-                "DurationMillis": {"type": "integer"},
-                "RelativePosition": {"enum": ["BEFORE_PROGRAM", "AFTER_PROGRAM"], "type": "string"},
-                "RelativeProgram": {"type": "string"},
-                "ScheduledStartTimeMillis": {"type": "integer"},
-                "Type": {"type": "string"},
-            },
-            "required": ["RelativePosition", "Type"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AdBreaks": {"items": {"$ref": "#/definitions/AdBreak"}, "type": "array"},
-        "Arn": {"type": "string"},
-        "AudienceMedia": {"items": {"$ref": "#/definitions/AudienceMedia"}, "type": "array"},
-        "ChannelName": {"type": "string"},
-        "ClipRange": {"$ref": "#/definitions/ClipRange"},
-        "CreationTime": {"type": "string"},
-        "DurationMillis": {"type": "integer"},
-        "LiveSourceName": {"type": "string"},
-        "ProgramName": {"type": "string"},
-        "ScheduleConfiguration": {"$ref": "#/definitions/ScheduleConfiguration"},
-        "ScheduledStartTime": {"type": "string"},
-        "SourceLocationName": {"type": "string"},
-        "VodSourceName": {"type": "string"},
-    },
-    "required": ["ChannelName", "ProgramName", "SourceLocationName"],
-}
-
 
 class Program(_Resource):
     """AWS::MediaTailor::Program: Resource schema for AWS::MediaTailor::Program
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Also identified by: ChannelName, ProgramName.
+    Replaced when any of these change (create-only): ChannelName, ProgramName, SourceLocationName,
+    VodSourceName, LiveSourceName.
+    Write-only (sent to AWS, never read back): ScheduleConfiguration.
+    Read-only attributes (known once deployed): Arn, ClipRange, CreationTime, DurationMillis,
+    ScheduledStartTime.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-mediatailor-program.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -404,15 +300,21 @@ class Program(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ProgramAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "program.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The ARN of the program."""
     ClipRange: ProgramClipRangeDict
+    """The clip range configuration settings."""
     CreationTime: str
+    """The timestamp of when the program was created."""
     DurationMillis: int
+    """The duration of the live program in milliseconds."""
     ScheduledStartTime: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The date and time that the program is scheduled to start."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AdBreaks: list[AdBreakDict]
     AudienceMedia: list[ProgramAudienceMediaDict]
     ChannelName: str
@@ -422,37 +324,46 @@ class Program(_Resource):
     SourceLocationName: str
     VodSourceName: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ChannelName: str,
+        ProgramName: str,
+        SourceLocationName: str,
+        AdBreaks: list[AdBreak | AdBreakDict] | None = None,
+        AudienceMedia: list[ProgramAudienceMedia | ProgramAudienceMediaDict] | None = None,
+        LiveSourceName: str | None = None,
+        ScheduleConfiguration: ProgramScheduleConfiguration
+        | ProgramScheduleConfigurationDict
+        | None = None,
+        VodSourceName: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::MediaTailor::Program; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ChannelName: str,
-            ProgramName: str,
-            SourceLocationName: str,
-            AdBreaks: list[AdBreak | AdBreakDict] | None = None,
-            AudienceMedia: list[ProgramAudienceMedia | ProgramAudienceMediaDict] | None = None,
-            LiveSourceName: str | None = None,
-            ScheduleConfiguration: ProgramScheduleConfiguration
-            | ProgramScheduleConfigurationDict
-            | None = None,
-            VodSourceName: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::MediaTailor::Program; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ChannelName: The name of the channel for this Program. Create-only: changing it replaces
+                the resource. Required.
+            ProgramName: The name of the Program. Create-only: changing it replaces the resource.
+                Required.
+            SourceLocationName: The name of the source location. Create-only: changing it replaces
+                the resource. Required.
             AdBreaks: The ad break configuration settings.
             AudienceMedia: The list of AudienceMedia defined in program.
-            ChannelName: The name of the channel for this Program.
-            LiveSourceName: The name of the LiveSource for this Program.
-            ProgramName: The name of the Program.
-            ScheduleConfiguration: The schedule configuration settings.
-            SourceLocationName: The name of the source location.
-            VodSourceName: The name that's used to refer to a VOD source.
+            LiveSourceName: The name of the LiveSource for this Program. Create-only: changing it
+                replaces the resource.
+            ScheduleConfiguration: The schedule configuration settings. Write-only: sent to AWS,
+                never read back.
+            VodSourceName: The name that's used to refer to a VOD source. Create-only: changing it
+                replaces the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

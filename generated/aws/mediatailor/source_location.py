@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -71,78 +75,95 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-SegmentDeliveryConfigurationDict = TypedDict(
-    "SegmentDeliveryConfigurationDict",
-    {
-        "BaseUrl": "str",
-        "Name": "str",
-    },
-    total=False,
-)
 
-SourceLocationAccessConfigurationDict = TypedDict(
-    "SourceLocationAccessConfigurationDict",
-    {
-        "AccessType": "Literal['S3_SIGV4', 'SECRETS_MANAGER_ACCESS_TOKEN', 'AUTODETECT_SIGV4']",
-        "SecretsManagerAccessTokenConfiguration": "SourceLocationSecretsManagerAccessTokenConfigurationDict",
-    },
-    total=False,
-)
+class SegmentDeliveryConfigurationDict(TypedDict, total=False):
+    """SegmentDeliveryConfiguration as a plain dict: <p>The segment delivery configuration
+    settings.</p>"""
 
-SourceLocationDefaultSegmentDeliveryConfigurationDict = TypedDict(
-    "SourceLocationDefaultSegmentDeliveryConfigurationDict",
-    {
-        "BaseUrl": "str",
-    },
-    total=False,
-)
+    BaseUrl: str
+    """<p>The base URL of the host or path of the segment delivery server that you're using to serve
+    segments. This is typically a content delivery network (CDN). The URL can be absolute or
+    relative. To use an absolute URL include the protocol, such as
+    <code>https://example.com/some/path</code>. To use a relative URL specify the relative path,
+    such as <code>/some/path*</code>.</p>"""
+    Name: str
+    """<p>A unique identifier used to distinguish between multiple segment delivery configurations
+    in a source location.</p>"""
 
-SourceLocationHttpConfigurationDict = TypedDict(
-    "SourceLocationHttpConfigurationDict",
-    {
-        "BaseUrl": "Required[str]",
-    },
-    total=False,
-)
 
-SourceLocationSecretsManagerAccessTokenConfigurationDict = TypedDict(
-    "SourceLocationSecretsManagerAccessTokenConfigurationDict",
-    {
-        "HeaderName": "str",
-        "SecretArn": "str",
-        "SecretStringKey": "str",
-    },
-    total=False,
-)
+class SourceLocationAccessConfigurationDict(TypedDict, total=False):
+    """SourceLocationAccessConfiguration as a plain dict: <p>Access configuration parameters.</p>"""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    AccessType: Literal["S3_SIGV4", "SECRETS_MANAGER_ACCESS_TOKEN", "AUTODETECT_SIGV4"]
+    """Allowed values: 'S3_SIGV4', 'SECRETS_MANAGER_ACCESS_TOKEN', 'AUTODETECT_SIGV4'."""
+    SecretsManagerAccessTokenConfiguration: SourceLocationSecretsManagerAccessTokenConfigurationDict
+    """<p>AWS Secrets Manager access token configuration parameters. For information about Secrets
+    Manager access token authentication, see <a
+    href="https://docs.aws.amazon.com/mediatailor/latest/ug/channel-assembly-access-configuration-access-token.html">Working
+    with AWS Secrets Manager access token authentication</a>.</p>"""
 
+
+class SourceLocationDefaultSegmentDeliveryConfigurationDict(TypedDict, total=False):
+    """SourceLocationDefaultSegmentDeliveryConfiguration as a plain dict: <p>The optional
+    configuration for a server that serves segments. Use this if you want the segment delivery
+    server to be different from the source location server. For example, you can configure your
+    source location server to be an origination server, such as MediaPackage, and the segment
+    delivery server to be a content delivery network (CDN), such as CloudFront. If you don't specify
+    a segment delivery server, then the source location server is used.</p>"""
+
+    BaseUrl: str
+    """<p>The hostname of the server that will be used to serve segments. This string must include
+    the protocol, such as <b>https://</b>.</p>"""
+
+
+class SourceLocationHttpConfigurationDict(TypedDict, total=False):
+    """SourceLocationHttpConfiguration as a plain dict: <p>The HTTP configuration for the source
+    location.</p>"""
+
+    BaseUrl: Required[str]
+    """<p>The base URL for the source location host server. This string must include the protocol,
+    such as <b>https://</b>.</p>"""
+
+
+class SourceLocationSecretsManagerAccessTokenConfigurationDict(TypedDict, total=False):
+    """SourceLocationSecretsManagerAccessTokenConfiguration as a plain dict: <p>AWS Secrets Manager
+    access token configuration parameters. For information about Secrets Manager access token
+    authentication, see <a
+    href="https://docs.aws.amazon.com/mediatailor/latest/ug/channel-assembly-access-configuration-access-token.html">Working
+    with AWS Secrets Manager access token authentication</a>.</p>"""
+
+    HeaderName: str
+    """<p>The name of the HTTP header used to supply the access token in requests to the source
+    location.</p>"""
+    SecretArn: str
+    """<p>The Amazon Resource Name (ARN) of the AWS Secrets Manager secret that contains the access
+    token.</p>"""
+    SecretStringKey: str
+    """<p>The AWS Secrets Manager <a
+    href="https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_CreateSecret.html#SecretsManager-CreateSecret-request-SecretString.html">SecretString</a>
+    key associated with the access token. MediaTailor uses the key to look up SecretString key and
+    value pair containing the access token.</p>"""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Type: str."""
+    Value: Required[str]
+    """Type: str."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::MediaTailor::SourceLocation",
     schema_file="aws-mediatailor-sourcelocation.json",
     primary_identifier=("/SourceLocationName",),
-    additional_identifiers=(),
     read_only=("/Arn",),
     create_only=("/SourceLocationName",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/SegmentDeliveryConfigurations", "/Tags"),
     required=("HttpConfiguration", "SourceLocationName"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -152,78 +173,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AccessConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AccessType": {"$ref": "#/definitions/AccessType"},
-                "SecretsManagerAccessTokenConfiguration": {
-                    "$ref": "#/definitions/SecretsManagerAccessTokenConfiguration"
-                },
-            },
-            "type": "object",
-        },
-        "AccessType": {
-            "enum": ["S3_SIGV4", "SECRETS_MANAGER_ACCESS_TOKEN", "AUTODETECT_SIGV4"],
-            "type": "string",
-        },
-        "DefaultSegmentDeliveryConfiguration": {
-            "additionalProperties": False,
-            "properties": {"BaseUrl": {"type": "string"}},
-            "type": "object",
-        },
-        "HttpConfiguration": {
-            "additionalProperties": False,
-            "properties": {"BaseUrl": {"type": "string"}},
-            "required": ["BaseUrl"],
-            "type": "object",
-        },
-        "SecretsManagerAccessTokenConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "HeaderName": {"type": "string"},
-                "SecretArn": {"type": "string"},
-                "SecretStringKey": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "SegmentDeliveryConfiguration": {
-            "additionalProperties": False,
-            "properties": {"BaseUrl": {"type": "string"}, "Name": {"type": "string"}},
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AccessConfiguration": {"$ref": "#/definitions/AccessConfiguration"},
-        "Arn": {"type": "string"},
-        "DefaultSegmentDeliveryConfiguration": {
-            "$ref": "#/definitions/DefaultSegmentDeliveryConfiguration"
-        },
-        "HttpConfiguration": {"$ref": "#/definitions/HttpConfiguration"},
-        "SegmentDeliveryConfigurations": {
-            "items": {"$ref": "#/definitions/SegmentDeliveryConfiguration"},
-            "type": "array",
-        },
-        "SourceLocationName": {"type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-    },
-    "required": ["HttpConfiguration", "SourceLocationName"],
-}
-
 
 class SourceLocation(_Resource):
-    """AWS::MediaTailor::SourceLocation: Definition of AWS::MediaTailor::SourceLocation Resource Type
+    """AWS::MediaTailor::SourceLocation: Definition of AWS::MediaTailor::SourceLocation Resource
+    Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: SourceLocationName.
+    Replaced when any of these change (create-only): SourceLocationName.
+    Read-only attributes (known once deployed): Arn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-mediatailor-sourcelocation.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -231,11 +191,13 @@ class SourceLocation(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "SourceLocationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "source_location.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """<p>The ARN of the source location.</p>"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AccessConfiguration: SourceLocationAccessConfigurationDict
     DefaultSegmentDeliveryConfiguration: SourceLocationDefaultSegmentDeliveryConfigurationDict
     HttpConfiguration: SourceLocationHttpConfigurationDict
@@ -243,35 +205,47 @@ class SourceLocation(_Resource):
     SourceLocationName: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        HttpConfiguration: SourceLocationHttpConfiguration | SourceLocationHttpConfigurationDict,
+        SourceLocationName: str,
+        AccessConfiguration: SourceLocationAccessConfiguration
+        | SourceLocationAccessConfigurationDict
+        | None = None,
+        DefaultSegmentDeliveryConfiguration: SourceLocationDefaultSegmentDeliveryConfiguration
+        | SourceLocationDefaultSegmentDeliveryConfigurationDict
+        | None = None,
+        SegmentDeliveryConfigurations: list[
+            SegmentDeliveryConfiguration | SegmentDeliveryConfigurationDict
+        ]
+        | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::MediaTailor::SourceLocation; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            HttpConfiguration: SourceLocationHttpConfiguration
-            | SourceLocationHttpConfigurationDict,
-            SourceLocationName: str,
-            AccessConfiguration: SourceLocationAccessConfiguration
-            | SourceLocationAccessConfigurationDict
-            | None = None,
-            DefaultSegmentDeliveryConfiguration: SourceLocationDefaultSegmentDeliveryConfiguration
-            | SourceLocationDefaultSegmentDeliveryConfigurationDict
-            | None = None,
-            SegmentDeliveryConfigurations: list[
-                SegmentDeliveryConfiguration | SegmentDeliveryConfigurationDict
-            ]
-            | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::MediaTailor::SourceLocation; `await` it inside an App to deploy it.
-
-            SegmentDeliveryConfigurations: <p>A list of the segment delivery configurations associated with this resource.</p>
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            HttpConfiguration: <p>The HTTP configuration for the source location.</p> Required.
+            SourceLocationName: Type: str. Create-only: changing it replaces the resource. Required.
+            AccessConfiguration: <p>Access configuration parameters.</p>
+            DefaultSegmentDeliveryConfiguration: <p>The optional configuration for a server that
+                serves segments. Use this if you want the segment delivery server to be different
+                from the source location server. For example, you can configure your source location
+                server to be an origination server, such as MediaPackage, and the segment delivery
+                server to be a content delivery network (CDN), such as CloudFront. If you don't
+                specify a segment delivery server, then the source location server is used.</p>
+            SegmentDeliveryConfigurations: <p>A list of the segment delivery configurations
+                associated with this resource.</p>
             Tags: The tags to assign to the source location.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

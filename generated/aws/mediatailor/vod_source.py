@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,44 +59,41 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-HttpPackageConfigurationDict = TypedDict(
-    "HttpPackageConfigurationDict",
-    {
-        "Path": "Required[str]",
-        "SourceGroup": "Required[str]",
-        "Type": "Required[Literal['DASH', 'HLS']]",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class HttpPackageConfigurationDict(TypedDict, total=False):
+    """HttpPackageConfiguration as a plain dict: <p>The HTTP package configuration properties for
+    the requested VOD source.</p>"""
 
+    Path: Required[str]
+    """<p>The relative path to the URL for this VOD source. This is combined with
+    <code>SourceLocation::HttpConfiguration::BaseUrl</code> to form a valid URL.</p>"""
+    SourceGroup: Required[str]
+    """<p>The name of the source group. This has to match one of the
+    <code>Channel::Outputs::SourceGroup</code>.</p>"""
+    Type: Required[Literal["DASH", "HLS"]]
+    """Allowed values: 'DASH', 'HLS'."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Type: str."""
+    Value: Required[str]
+    """Type: str."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::MediaTailor::VodSource",
     schema_file="aws-mediatailor-vodsource.json",
     primary_identifier=("/SourceLocationName", "/VodSourceName"),
-    additional_identifiers=(),
     read_only=("/Arn",),
     create_only=("/SourceLocationName", "/VodSourceName"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("HttpPackageConfigurations", "SourceLocationName", "VodSourceName"),
     list_required=("SourceLocationName",),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -102,46 +103,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "HttpPackageConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Path": {"type": "string"},
-                "SourceGroup": {"type": "string"},
-                "Type": {"$ref": "#/definitions/Type"},
-            },
-            "required": ["Path", "SourceGroup", "Type"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-        "Type": {"enum": ["DASH", "HLS"], "type": "string"},
-    },
-    "properties": {
-        "Arn": {"type": "string"},
-        "HttpPackageConfigurations": {
-            "items": {"$ref": "#/definitions/HttpPackageConfiguration"},
-            "type": "array",
-        },
-        "SourceLocationName": {"type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-        "VodSourceName": {"type": "string"},
-    },
-    "required": ["HttpPackageConfigurations", "SourceLocationName", "VodSourceName"],
-}
-
 
 class VodSource(_Resource):
     """AWS::MediaTailor::VodSource: Definition of AWS::MediaTailor::VodSource Resource Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: SourceLocationName, VodSourceName (composite: the values joined by '|').
+    Replaced when any of these change (create-only): SourceLocationName, VodSourceName.
+    Read-only attributes (known once deployed): Arn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-mediatailor-vodsource.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -149,37 +120,43 @@ class VodSource(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "VodSourceAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "vod_source.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """<p>The ARN of the VOD source.</p>"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     HttpPackageConfigurations: list[HttpPackageConfigurationDict]
     SourceLocationName: str
     Tags: list[TagDict]
     VodSourceName: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        HttpPackageConfigurations: list[HttpPackageConfiguration | HttpPackageConfigurationDict],
+        SourceLocationName: str,
+        VodSourceName: str,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::MediaTailor::VodSource; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            HttpPackageConfigurations: list[
-                HttpPackageConfiguration | HttpPackageConfigurationDict
-            ],
-            SourceLocationName: str,
-            VodSourceName: str,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::MediaTailor::VodSource; `await` it inside an App to deploy it.
-
-            HttpPackageConfigurations: <p>A list of HTTP package configuration parameters for this VOD source.</p>
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            HttpPackageConfigurations: <p>A list of HTTP package configuration parameters for this
+                VOD source.</p> Required.
+            SourceLocationName: Type: str. Create-only: changing it replaces the resource. Required.
+            VodSourceName: Type: str. Create-only: changing it replaces the resource. Required.
             Tags: The tags to assign to the VOD source.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -7,9 +7,10 @@ Imported on first use by acl.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ACLAttributes",
@@ -19,19 +20,55 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str | None = None
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with 'aws:'. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str | None,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ] = None
 
 
 class ACLAttributes(DeferredModel):
-    Arn: str | None = None
-    Status: str | None = None
+    """
+    The read-only attributes of a AWS::MemoryDB::ACL, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="The Amazon Resource Name (ARN) of the acl.")] = (
+        None
+    )
+    Status: Annotated[
+        str | None,
+        Field(
+            description='Indicates acl status. Can be "creating", "active", "modifying", "deleting".'
+        ),
+    ] = None
 
 
 class ACLProps(DeferredModel):
-    ACLName: str
-    Tags: list[Tag] | None = None
-    UserNames: list[str] | None = None
+    """
+    The properties a program declares for a AWS::MemoryDB::ACL.
+    """
+
+    ACLName: Annotated[
+        str,
+        Field(description="The name of the acl. Create-only: changing it replaces the resource."),
+    ]
+    Tags: Annotated[
+        list[Tag] | None, Field(description="An array of key-value pairs to apply to this cluster.")
+    ] = None
+    UserNames: Annotated[
+        list[str] | None, Field(description="List of users associated to this acl.")
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by cluster.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ClusterAttributes",
@@ -24,51 +24,185 @@ class Endpoint(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Address: str | None = None
-    Port: int | None = None
+    Address: Annotated[
+        str | None, Field(description="The DNS address of the primary read-write node.")
+    ] = None
+    Port: Annotated[
+        int | None, Field(description="The port number that the engine is listening on.")
+    ] = None
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key for the tag. May not be null.")]
+    Value: Annotated[str, Field(description="The tag's value. May be null.")]
 
 
 class ClusterAttributes(DeferredModel):
-    ARN: str | None = None
-    ParameterGroupStatus: str | None = None
-    Status: str | None = None
+    """
+    The read-only attributes of a AWS::MemoryDB::Cluster, set by AWS.
+    """
+
+    ARN: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the cluster.")
+    ] = None
+    ParameterGroupStatus: Annotated[
+        str | None, Field(description="The status of the parameter group used by the cluster.")
+    ] = None
+    Status: Annotated[
+        str | None,
+        Field(description="The status of the cluster. For example, Available, Updating, Creating."),
+    ] = None
 
 
 class ClusterProps(DeferredModel):
-    ACLName: str
-    AutoMinorVersionUpgrade: bool | None = None
-    ClusterEndpoint: Endpoint | None = None
-    ClusterName: str
-    DataTiering: Literal["true", "false"] | None = None
-    Description: str | None = None
-    Engine: str | None = None
-    EngineVersion: str | None = None
-    FinalSnapshotName: str | None = None
-    IpDiscovery: Literal["ipv4", "ipv6"] | None = None
-    KmsKeyId: str | None = None
-    MaintenanceWindow: str | None = None
-    MultiRegionClusterName: str | None = None
-    NetworkType: Literal["ipv4", "ipv6", "dual_stack"] | None = None
-    NodeType: str
-    NumReplicasPerShard: int | None = None
-    NumShards: int | None = None
-    ParameterGroupName: str | None = None
-    Port: int | None = None
-    SecurityGroupIds: list[str] | None = None
-    SnapshotArns: list[str] | None = None
-    SnapshotName: str | None = None
-    SnapshotRetentionLimit: int | None = None
-    SnapshotWindow: str | None = None
-    SnsTopicArn: str | None = None
-    SnsTopicStatus: str | None = None
-    SubnetGroupName: str | None = None
-    TLSEnabled: bool | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::MemoryDB::Cluster.
+    """
+
+    ACLName: Annotated[
+        str, Field(description="The name of the Access Control List to associate with the cluster.")
+    ]
+    AutoMinorVersionUpgrade: Annotated[
+        bool | None,
+        Field(
+            description="A flag that enables automatic minor version upgrade when set to true. You cannot modify the value of AutoMinorVersionUpgrade after the cluster is created. To enable AutoMinorVersionUpgrade on a cluster you must set AutoMinorVersionUpgrade to true when you create a cluster."
+        ),
+    ] = None
+    ClusterEndpoint: Annotated[Endpoint | None, Field(description="The cluster endpoint.")] = None
+    ClusterName: Annotated[
+        str,
+        Field(
+            description="The name of the cluster. This value must be unique as it also serves as the cluster identifier. Create-only: changing it replaces the resource."
+        ),
+    ]
+    DataTiering: Annotated[
+        Literal["true", "false"] | None,
+        Field(
+            description="Enables data tiering. Data tiering is only supported for clusters using the r6gd node type. This parameter must be set when using r6gd nodes. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Description: Annotated[
+        str | None, Field(description="An optional description of the cluster.")
+    ] = None
+    Engine: Annotated[str | None, Field(description="The engine type used by the cluster.")] = None
+    EngineVersion: Annotated[
+        str | None, Field(description="The Redis engine version used by the cluster.")
+    ] = None
+    FinalSnapshotName: Annotated[
+        str | None,
+        Field(
+            description="The user-supplied name of a final cluster snapshot. This is the unique name that identifies the snapshot. MemoryDB creates the snapshot, and then deletes the cluster immediately afterward. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    IpDiscovery: Annotated[
+        Literal["ipv4", "ipv6"] | None,
+        Field(
+            description="For clusters wth dual stack NetworkType, IpDiscovery controls the Ip protocol (ipv4 or ipv6) returned by the engine commands such as `cluster info` and `cluster nodes` which are used by clients to connect to the nodes in the cluster."
+        ),
+    ] = None
+    KmsKeyId: Annotated[
+        str | None,
+        Field(
+            description="The ID of the KMS key used to encrypt the cluster. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    MaintenanceWindow: Annotated[
+        str | None,
+        Field(
+            description="Specifies the weekly time range during which maintenance on the cluster is performed. It is specified as a range in the format ddd:hh24:mi-ddd:hh24:mi (24H Clock UTC). The minimum maintenance window is a 60 minute period."
+        ),
+    ] = None
+    MultiRegionClusterName: Annotated[
+        str | None,
+        Field(
+            description="The name of the Global Datastore, it is generated by MemoryDB adding a prefix to MultiRegionClusterNameSuffix. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    NetworkType: Annotated[
+        Literal["ipv4", "ipv6", "dual_stack"] | None,
+        Field(
+            description="Must be either ipv4 | ipv6 | dual_stack. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    NodeType: Annotated[
+        str, Field(description="The compute and memory capacity of the nodes in the cluster.")
+    ]
+    NumReplicasPerShard: Annotated[
+        int | None,
+        Field(description="The number of replicas to apply to each shard. The limit is 5."),
+    ] = None
+    NumShards: Annotated[
+        int | None, Field(description="The number of shards the cluster will contain.")
+    ] = None
+    ParameterGroupName: Annotated[
+        str | None,
+        Field(description="The name of the parameter group associated with the cluster."),
+    ] = None
+    Port: Annotated[
+        int | None,
+        Field(
+            description="The port number on which each member of the cluster accepts connections. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    SecurityGroupIds: Annotated[
+        list[str] | None,
+        Field(description="One or more Amazon VPC security groups associated with this cluster."),
+    ] = None
+    SnapshotArns: Annotated[
+        list[str] | None,
+        Field(
+            description="A list of Amazon Resource Names (ARN) that uniquely identify the RDB snapshot files stored in Amazon S3. The snapshot files are used to populate the new cluster. The Amazon S3 object name in the ARN cannot contain any commas. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    SnapshotName: Annotated[
+        str | None,
+        Field(
+            description="The name of a snapshot from which to restore data into the new cluster. The snapshot status changes to restoring while the new cluster is being created. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    SnapshotRetentionLimit: Annotated[
+        int | None,
+        Field(
+            description="The number of days for which MemoryDB retains automatic snapshots before deleting them. For example, if you set SnapshotRetentionLimit to 5, a snapshot that was taken today is retained for 5 days before being deleted."
+        ),
+    ] = None
+    SnapshotWindow: Annotated[
+        str | None,
+        Field(
+            description="The daily time range (in UTC) during which MemoryDB begins taking a daily snapshot of your cluster."
+        ),
+    ] = None
+    SnsTopicArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of the Amazon Simple Notification Service (SNS) topic to which notifications are sent."
+        ),
+    ] = None
+    SnsTopicStatus: Annotated[
+        str | None,
+        Field(
+            description="The status of the Amazon SNS notification topic. Notifications are sent only if the status is enabled."
+        ),
+    ] = None
+    SubnetGroupName: Annotated[
+        str | None,
+        Field(
+            description="The name of the subnet group to be used for the cluster. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    TLSEnabled: Annotated[
+        bool | None,
+        Field(
+            description="A flag that enables in-transit encryption when set to true. You cannot modify the value of TransitEncryptionEnabled after the cluster is created. To enable in-transit encryption on a cluster you must set TransitEncryptionEnabled to true when you create a cluster. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None, Field(description="An array of key-value pairs to apply to this cluster.")
+    ] = None

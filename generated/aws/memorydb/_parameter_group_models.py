@@ -7,10 +7,10 @@ Imported on first use by parameter_group.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ParameterGroupAttributes",
@@ -20,20 +20,55 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key for the tag. May not be null.")]
+    Value: Annotated[str, Field(description="The tag's value. May be null.")]
 
 
 class ParameterGroupAttributes(DeferredModel):
-    ARN: str | None = None
+    """
+    The read-only attributes of a AWS::MemoryDB::ParameterGroup, set by AWS.
+    """
+
+    ARN: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the parameter group.")
+    ] = None
 
 
 class ParameterGroupProps(DeferredModel):
-    Description: str | None = None
-    Family: str
-    ParameterGroupName: str
-    Parameters: dict[str, Any] | str | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::MemoryDB::ParameterGroup.
+    """
+
+    Description: Annotated[
+        str | None,
+        Field(
+            description="A description of the parameter group. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Family: Annotated[
+        str,
+        Field(
+            description="The name of the parameter group family that this parameter group is compatible with. Create-only: changing it replaces the resource."
+        ),
+    ]
+    ParameterGroupName: Annotated[
+        str,
+        Field(
+            description="The name of the parameter group. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Parameters: Annotated[
+        dict[str, Any] | str | None,
+        Field(description="Type: dict[str, Any] | str. Write-only: sent to AWS, never read back."),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this parameter group."),
+    ] = None

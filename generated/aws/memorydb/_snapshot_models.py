@@ -7,10 +7,10 @@ Imported on first use by snapshot.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "SnapshotAttributes",
@@ -24,40 +24,110 @@ class SnapshotClusterConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Description: str | None = None
-    Engine: str | None = None
-    EngineVersion: str | None = None
-    MaintenanceWindow: str | None = None
-    Name: str | None = None
-    NodeType: str | None = None
-    NumShards: int | None = None
-    ParameterGroupName: str | None = None
-    Port: int | None = None
-    SnapshotRetentionLimit: int | None = None
-    SnapshotWindow: str | None = None
-    SubnetGroupName: str | None = None
-    TopicArn: str | None = None
-    VpcId: str | None = None
+    Description: Annotated[
+        str | None, Field(description="The description of the cluster configuration.")
+    ] = None
+    Engine: Annotated[
+        str | None, Field(description="The name of the engine used by the cluster configuration.")
+    ] = None
+    EngineVersion: Annotated[
+        str | None, Field(description="The Redis OSS engine version used by the cluster.")
+    ] = None
+    MaintenanceWindow: Annotated[
+        str | None, Field(description="The specified maintenance window for the cluster.")
+    ] = None
+    Name: Annotated[str | None, Field(description="The name of the cluster.")] = None
+    NodeType: Annotated[str | None, Field(description="The node type used for the cluster.")] = None
+    NumShards: Annotated[int | None, Field(description="The number of shards in the cluster.")] = (
+        None
+    )
+    ParameterGroupName: Annotated[
+        str | None, Field(description="The name of parameter group used by the cluster.")
+    ] = None
+    Port: Annotated[int | None, Field(description="The port used by the cluster.")] = None
+    SnapshotRetentionLimit: Annotated[
+        int | None, Field(description="The snapshot retention limit set by the cluster.")
+    ] = None
+    SnapshotWindow: Annotated[
+        str | None, Field(description="The snapshot window set by the cluster.")
+    ] = None
+    SubnetGroupName: Annotated[
+        str | None, Field(description="The name of the subnet group used by the cluster.")
+    ] = None
+    TopicArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of the SNS notification topic for the cluster."
+        ),
+    ] = None
+    VpcId: Annotated[str | None, Field(description="The ID of the VPC the cluster belongs to.")] = (
+        None
+    )
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key of the tag.")]
+    Value: Annotated[str, Field(description="The value of the tag.")]
 
 
 class SnapshotAttributes(DeferredModel):
-    Arn: str | None = None
-    ClusterConfiguration: SnapshotClusterConfiguration | None = None
-    DataTiering: Literal["true", "false"] | None = None
-    Source: str | None = None
-    Status: str | None = None
+    """
+    The read-only attributes of a AWS::MemoryDB::Snapshot, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None, Field(description="The ARN (Amazon Resource Name) of the snapshot.")
+    ] = None
+    ClusterConfiguration: Annotated[
+        SnapshotClusterConfiguration | None,
+        Field(description="The configuration of the cluster from which the snapshot was taken."),
+    ] = None
+    DataTiering: Annotated[
+        Literal["true", "false"] | None,
+        Field(
+            description="Enables data tiering. Data tiering is only supported for clusters using the r6gd node type."
+        ),
+    ] = None
+    Source: Annotated[
+        str | None,
+        Field(
+            description="Indicates whether the snapshot is from an automatic backup (automated) or was created manually (manual)."
+        ),
+    ] = None
+    Status: Annotated[
+        str | None,
+        Field(
+            description="The status of the snapshot. Valid values: creating | available | restoring | copying | deleting."
+        ),
+    ] = None
 
 
 class SnapshotProps(DeferredModel):
-    ClusterName: str
-    KmsKeyId: str | None = None
-    SnapshotName: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::MemoryDB::Snapshot.
+    """
+
+    ClusterName: Annotated[
+        str,
+        Field(
+            description="The name of the cluster from which the snapshot was taken. Create-only: changing it replaces the resource."
+        ),
+    ]
+    KmsKeyId: Annotated[
+        str | None,
+        Field(
+            description="The ID of the KMS key used to encrypt the snapshot. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    SnapshotName: Annotated[
+        str,
+        Field(
+            description="The name of the snapshot. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None, Field(description="A list of tags to be added to this resource.")
+    ] = None

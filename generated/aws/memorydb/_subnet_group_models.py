@@ -7,9 +7,10 @@ Imported on first use by subnet_group.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "SubnetGroupAttributes",
@@ -19,20 +20,51 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key for the tag. May not be null.")]
+    Value: Annotated[str, Field(description="The tag's value. May be null.")]
 
 
 class SubnetGroupAttributes(DeferredModel):
-    ARN: str | None = None
-    SupportedNetworkTypes: list[str] | None = None
+    """
+    The read-only attributes of a AWS::MemoryDB::SubnetGroup, set by AWS.
+    """
+
+    ARN: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the subnet group.")
+    ] = None
+    SupportedNetworkTypes: Annotated[
+        list[str] | None,
+        Field(
+            description="Supported network types would be a list of network types supported by subnet group and can be either [ipv4] or [ipv4, dual_stack] or [ipv6]."
+        ),
+    ] = None
 
 
 class SubnetGroupProps(DeferredModel):
-    Description: str | None = None
-    SubnetGroupName: str
-    SubnetIds: list[str]
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::MemoryDB::SubnetGroup.
+    """
+
+    Description: Annotated[
+        str | None, Field(description="An optional description of the subnet group.")
+    ] = None
+    SubnetGroupName: Annotated[
+        str,
+        Field(
+            description="The name of the subnet group. This value must be unique as it also serves as the subnet group identifier. Create-only: changing it replaces the resource."
+        ),
+    ]
+    SubnetIds: Annotated[
+        list[str], Field(description="A list of VPC subnet IDs for the subnet group.")
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this subnet group."),
+    ] = None

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,29 +59,30 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-EndpointDict = TypedDict(
-    "EndpointDict",
-    {
-        "Address": "str",
-        "Port": "int",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class EndpointDict(TypedDict, total=False):
+    """Endpoint as a plain dict."""
 
+    Address: str
+    """The DNS address of the primary read-write node."""
+    Port: int
+    """The port number that the engine is listening on."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key for the tag. May not be null."""
+    Value: Required[str]
+    """The tag's value. May be null."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::MemoryDB::Cluster",
     schema_file="aws-memorydb-cluster.json",
     primary_identifier=("/ClusterName",),
-    additional_identifiers=(),
     read_only=(
         "/Status",
         "/ClusterEndpoint/Address",
@@ -98,17 +103,9 @@ METADATA = _TypeMetadata(
         "/NetworkType",
     ),
     write_only=("/SnapshotArns", "/SnapshotName", "/MultiRegionClusterName", "/FinalSnapshotName"),
-    conditional_create_only=(),
     unordered_arrays=("/SecurityGroupIds", "/SnapshotArns", "/Tags"),
     required=("ClusterName", "NodeType", "ACLName"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 720,
         "read": 120,
@@ -118,86 +115,20 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "DataTieringStatus": {"enum": ["true", "false"], "type": "string"},
-        "Endpoint": {
-            "additionalProperties": False,
-            "properties": {"Address": {"type": "string"}, "Port": {"type": "integer"}},
-            "type": "object",
-        },
-        "SupportedIpDiscoveryTypes": {"enum": ["ipv4", "ipv6"], "type": "string"},
-        "SupportedNetworkTypes": {"enum": ["ipv4", "ipv6", "dual_stack"], "type": "string"},
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^(?!aws:)(?!memorydb:)[a-zA-Z0-9 _\\.\\/=+:\\-@]{1,128}$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "pattern": "^(?!aws:)(?!memorydb:)[a-zA-Z0-9 _\\.\\/=+:\\-@]{1,256}$",
-                    "type": "string",
-                },
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "ACLName": {"minLength": 1, "pattern": "[a-zA-Z][a-zA-Z0-9\\-]*", "type": "string"},
-        "ARN": {"type": "string"},
-        "AutoMinorVersionUpgrade": {"type": "boolean"},
-        "ClusterEndpoint": {"$ref": "#/definitions/Endpoint"},
-        "ClusterName": {"pattern": "[a-z][a-z0-9\\-]*", "type": "string"},
-        "DataTiering": {"$ref": "#/definitions/DataTieringStatus"},
-        "Description": {"type": "string"},
-        "Engine": {"type": "string"},
-        "EngineVersion": {"type": "string"},
-        "FinalSnapshotName": {"type": "string"},
-        "IpDiscovery": {"$ref": "#/definitions/SupportedIpDiscoveryTypes"},
-        "KmsKeyId": {"anyOf": [{}, {}, {}], "type": "string"},
-        "MaintenanceWindow": {"type": "string"},
-        "MultiRegionClusterName": {"type": "string"},
-        "NetworkType": {"$ref": "#/definitions/SupportedNetworkTypes"},
-        "NodeType": {"type": "string"},
-        "NumReplicasPerShard": {"type": "integer"},
-        "NumShards": {"type": "integer"},
-        "ParameterGroupName": {"type": "string"},
-        "ParameterGroupStatus": {"type": "string"},
-        "Port": {"type": "integer"},
-        "SecurityGroupIds": {"items": {"type": "string"}, "type": "array", "uniqueItems": False},
-        "SnapshotArns": {"items": {"type": "string"}, "type": "array", "uniqueItems": False},
-        "SnapshotName": {"type": "string"},
-        "SnapshotRetentionLimit": {"type": "integer"},
-        "SnapshotWindow": {"type": "string"},
-        "SnsTopicArn": {"type": "string"},
-        "SnsTopicStatus": {"type": "string"},
-        "Status": {"type": "string"},
-        "SubnetGroupName": {"type": "string"},
-        "TLSEnabled": {"type": "boolean"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": True,
-        },
-    },
-    "required": ["ClusterName", "NodeType", "ACLName"],
-}
-
 
 class Cluster(_Resource):
-    """AWS::MemoryDB::Cluster: The AWS::MemoryDB::Cluster resource creates an Amazon MemoryDB Cluster.
+    """AWS::MemoryDB::Cluster: The AWS::MemoryDB::Cluster resource creates an Amazon MemoryDB
+    Cluster.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ClusterName.
+    Replaced when any of these change (create-only): ClusterName, TLSEnabled, DataTiering, KmsKeyId,
+    Port, SubnetGroupName, SnapshotArns, MultiRegionClusterName, SnapshotName, NetworkType.
+    Write-only (sent to AWS, never read back): SnapshotArns, SnapshotName, MultiRegionClusterName,
+    FinalSnapshotName.
+    Read-only attributes (known once deployed): ARN, ParameterGroupStatus, Status.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-memorydb-cluster.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -205,13 +136,17 @@ class Cluster(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ClusterAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "cluster.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     ARN: str
+    """The Amazon Resource Name (ARN) of the cluster."""
     ParameterGroupStatus: str
+    """The status of the parameter group used by the cluster."""
     Status: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The status of the cluster. For example, Available, Updating, Creating."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ACLName: str
     AutoMinorVersionUpgrade: bool
     ClusterEndpoint: EndpointDict
@@ -242,77 +177,114 @@ class Cluster(_Resource):
     TLSEnabled: bool
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ACLName: str,
+        ClusterName: str,
+        NodeType: str,
+        AutoMinorVersionUpgrade: bool | None = None,
+        ClusterEndpoint: Endpoint | EndpointDict | None = None,
+        DataTiering: Literal["true", "false"] | None = None,
+        Description: str | None = None,
+        Engine: str | None = None,
+        EngineVersion: str | None = None,
+        FinalSnapshotName: str | None = None,
+        IpDiscovery: Literal["ipv4", "ipv6"] | None = None,
+        KmsKeyId: str | None = None,
+        MaintenanceWindow: str | None = None,
+        MultiRegionClusterName: str | None = None,
+        NetworkType: Literal["ipv4", "ipv6", "dual_stack"] | None = None,
+        NumReplicasPerShard: int | None = None,
+        NumShards: int | None = None,
+        ParameterGroupName: str | None = None,
+        Port: int | None = None,
+        SecurityGroupIds: list[str] | None = None,
+        SnapshotArns: list[str] | None = None,
+        SnapshotName: str | None = None,
+        SnapshotRetentionLimit: int | None = None,
+        SnapshotWindow: str | None = None,
+        SnsTopicArn: str | None = None,
+        SnsTopicStatus: str | None = None,
+        SubnetGroupName: str | None = None,
+        TLSEnabled: bool | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::MemoryDB::Cluster; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ACLName: str,
-            ClusterName: str,
-            NodeType: str,
-            AutoMinorVersionUpgrade: bool | None = None,
-            ClusterEndpoint: Endpoint | EndpointDict | None = None,
-            DataTiering: Literal["true", "false"] | None = None,
-            Description: str | None = None,
-            Engine: str | None = None,
-            EngineVersion: str | None = None,
-            FinalSnapshotName: str | None = None,
-            IpDiscovery: Literal["ipv4", "ipv6"] | None = None,
-            KmsKeyId: str | None = None,
-            MaintenanceWindow: str | None = None,
-            MultiRegionClusterName: str | None = None,
-            NetworkType: Literal["ipv4", "ipv6", "dual_stack"] | None = None,
-            NumReplicasPerShard: int | None = None,
-            NumShards: int | None = None,
-            ParameterGroupName: str | None = None,
-            Port: int | None = None,
-            SecurityGroupIds: list[str] | None = None,
-            SnapshotArns: list[str] | None = None,
-            SnapshotName: str | None = None,
-            SnapshotRetentionLimit: int | None = None,
-            SnapshotWindow: str | None = None,
-            SnsTopicArn: str | None = None,
-            SnsTopicStatus: str | None = None,
-            SubnetGroupName: str | None = None,
-            TLSEnabled: bool | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::MemoryDB::Cluster; `await` it inside an App to deploy it.
-
-            ACLName: The name of the Access Control List to associate with the cluster.
-            AutoMinorVersionUpgrade: A flag that enables automatic minor version upgrade when set to true.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ACLName: The name of the Access Control List to associate with the cluster. Required.
+            ClusterName: The name of the cluster. This value must be unique as it also serves as the
+                cluster identifier. Create-only: changing it replaces the resource. Required.
+            NodeType: The compute and memory capacity of the nodes in the cluster. Required.
+            AutoMinorVersionUpgrade: A flag that enables automatic minor version upgrade when set to
+                true. You cannot modify the value of AutoMinorVersionUpgrade after the cluster is
+                created. To enable AutoMinorVersionUpgrade on a cluster you must set
+                AutoMinorVersionUpgrade to true when you create a cluster.
             ClusterEndpoint: The cluster endpoint.
-            ClusterName: The name of the cluster.
-            DataTiering: Enables data tiering.
+            DataTiering: Enables data tiering. Data tiering is only supported for clusters using the
+                r6gd node type. This parameter must be set when using r6gd nodes. Create-only:
+                changing it replaces the resource.
             Description: An optional description of the cluster.
             Engine: The engine type used by the cluster.
             EngineVersion: The Redis engine version used by the cluster.
-            FinalSnapshotName: The user-supplied name of a final cluster snapshot.
-            IpDiscovery: For clusters wth dual stack NetworkType, IpDiscovery controls the Ip protocol (ipv4 or ipv6) returned by the engine commands such as `cluster info` and `cluster nodes` which are used by clients to con
-            KmsKeyId: The ID of the KMS key used to encrypt the cluster.
-            MaintenanceWindow: Specifies the weekly time range during which maintenance on the cluster is performed.
-            MultiRegionClusterName: The name of the Global Datastore, it is generated by MemoryDB adding a prefix to MultiRegionClusterNameSuffix.
-            NetworkType: Must be either ipv4 | ipv6 | dual_stack.
-            NodeType: The compute and memory capacity of the nodes in the cluster.
-            NumReplicasPerShard: The number of replicas to apply to each shard.
+            FinalSnapshotName: The user-supplied name of a final cluster snapshot. This is the
+                unique name that identifies the snapshot. MemoryDB creates the snapshot, and then
+                deletes the cluster immediately afterward. Write-only: sent to AWS, never read back.
+            IpDiscovery: For clusters wth dual stack NetworkType, IpDiscovery controls the Ip
+                protocol (ipv4 or ipv6) returned by the engine commands such as `cluster info` and
+                `cluster nodes` which are used by clients to connect to the nodes in the cluster.
+            KmsKeyId: The ID of the KMS key used to encrypt the cluster. Create-only: changing it
+                replaces the resource.
+            MaintenanceWindow: Specifies the weekly time range during which maintenance on the
+                cluster is performed. It is specified as a range in the format
+                ddd:hh24:mi-ddd:hh24:mi (24H Clock UTC). The minimum maintenance window is a 60
+                minute period.
+            MultiRegionClusterName: The name of the Global Datastore, it is generated by MemoryDB
+                adding a prefix to MultiRegionClusterNameSuffix. Create-only: changing it replaces
+                the resource. Write-only: sent to AWS, never read back.
+            NetworkType: Must be either ipv4 | ipv6 | dual_stack. Create-only: changing it replaces
+                the resource.
+            NumReplicasPerShard: The number of replicas to apply to each shard. The limit is 5.
             NumShards: The number of shards the cluster will contain.
             ParameterGroupName: The name of the parameter group associated with the cluster.
             Port: The port number on which each member of the cluster accepts connections.
+                Create-only: changing it replaces the resource.
             SecurityGroupIds: One or more Amazon VPC security groups associated with this cluster.
-            SnapshotArns: A list of Amazon Resource Names (ARN) that uniquely identify the RDB snapshot files stored in Amazon S3.
+            SnapshotArns: A list of Amazon Resource Names (ARN) that uniquely identify the RDB
+                snapshot files stored in Amazon S3. The snapshot files are used to populate the new
+                cluster. The Amazon S3 object name in the ARN cannot contain any commas.
+                Create-only: changing it replaces the resource. Write-only: sent to AWS, never read
+                back.
             SnapshotName: The name of a snapshot from which to restore data into the new cluster.
-            SnapshotRetentionLimit: The number of days for which MemoryDB retains automatic snapshots before deleting them.
-            SnapshotWindow: The daily time range (in UTC) during which MemoryDB begins taking a daily snapshot of your cluster.
-            SnsTopicArn: The Amazon Resource Name (ARN) of the Amazon Simple Notification Service (SNS) topic to which notifications are sent.
-            SnsTopicStatus: The status of the Amazon SNS notification topic.
-            SubnetGroupName: The name of the subnet group to be used for the cluster.
-            TLSEnabled: A flag that enables in-transit encryption when set to true.
+                The snapshot status changes to restoring while the new cluster is being created.
+                Create-only: changing it replaces the resource. Write-only: sent to AWS, never read
+                back.
+            SnapshotRetentionLimit: The number of days for which MemoryDB retains automatic
+                snapshots before deleting them. For example, if you set SnapshotRetentionLimit to 5,
+                a snapshot that was taken today is retained for 5 days before being deleted.
+            SnapshotWindow: The daily time range (in UTC) during which MemoryDB begins taking a
+                daily snapshot of your cluster.
+            SnsTopicArn: The Amazon Resource Name (ARN) of the Amazon Simple Notification Service
+                (SNS) topic to which notifications are sent.
+            SnsTopicStatus: The status of the Amazon SNS notification topic. Notifications are sent
+                only if the status is enabled.
+            SubnetGroupName: The name of the subnet group to be used for the cluster. Create-only:
+                changing it replaces the resource.
+            TLSEnabled: A flag that enables in-transit encryption when set to true. You cannot
+                modify the value of TransitEncryptionEnabled after the cluster is created. To enable
+                in-transit encryption on a cluster you must set TransitEncryptionEnabled to true
+                when you create a cluster. Create-only: changing it replaces the resource.
             Tags: An array of key-value pairs to apply to this cluster.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

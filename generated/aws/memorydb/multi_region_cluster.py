@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,20 +55,21 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key for the tag. May not be null."""
+    Value: Required[str]
+    """The tag's value. May be null."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::MemoryDB::MultiRegionCluster",
     schema_file="aws-memorydb-multiregioncluster.json",
     primary_identifier=("/MultiRegionClusterName",),
-    additional_identifiers=(),
     read_only=("/MultiRegionClusterName", "/Status", "/ARN"),
     create_only=(
         "/MultiRegionClusterNameSuffix",
@@ -73,17 +78,9 @@ METADATA = _TypeMetadata(
         "/TLSEnabled",
     ),
     write_only=("/MultiRegionClusterNameSuffix", "/UpdateStrategy"),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("NodeType",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 2160,
         "read": 120,
@@ -93,59 +90,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^(?!aws:)(?!memorydb:)[a-zA-Z0-9 _\\.\\/=+:\\-@]{1,128}$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "pattern": "^(?!aws:)(?!memorydb:)[a-zA-Z0-9 _\\.\\/=+:\\-@]{1,256}$",
-                    "type": "string",
-                },
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "ARN": {"type": "string"},
-        "Description": {"type": "string"},
-        "Engine": {"type": "string"},
-        "EngineVersion": {"type": "string"},
-        "MultiRegionClusterName": {"type": "string"},
-        "MultiRegionClusterNameSuffix": {"pattern": "[a-z][a-z0-9\\-]*", "type": "string"},
-        "MultiRegionParameterGroupName": {"type": "string"},
-        "NodeType": {"type": "string"},
-        "NumShards": {"type": "integer"},
-        "Status": {"type": "string"},
-        "TLSEnabled": {"type": "boolean"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "UpdateStrategy": {"enum": ["COORDINATED", "UNCOORDINATED"], "type": "string"},
-    },
-    "required": ["NodeType"],
-}
-
 
 class MultiRegionCluster(_Resource):
-    """AWS::MemoryDB::MultiRegionCluster: The AWS::MemoryDB::Multi Region Cluster resource creates an Amazon MemoryDB Multi Region Cluster.
+    """AWS::MemoryDB::MultiRegionCluster: The AWS::MemoryDB::Multi Region Cluster resource creates
+    an Amazon MemoryDB Multi Region Cluster.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: MultiRegionClusterName.
+    Replaced when any of these change (create-only): MultiRegionClusterNameSuffix, EngineVersion,
+    MultiRegionParameterGroupName, TLSEnabled.
+    Write-only (sent to AWS, never read back): MultiRegionClusterNameSuffix, UpdateStrategy.
+    Read-only attributes (known once deployed): ARN, MultiRegionClusterName, Status.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-memorydb-multiregioncluster.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -155,13 +112,20 @@ class MultiRegionCluster(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "MultiRegionClusterAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "multi_region_cluster.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     ARN: str
+    """The Amazon Resource Name (ARN) of the multi region cluster."""
     MultiRegionClusterName: str
+    """The name of the Global Datastore, it is generated by MemoryDB adding a prefix to
+    MultiRegionClusterNameSuffix."""
     Status: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The status of the multi region cluster. For example, Available, Updating, Creating."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     Engine: str
     EngineVersion: str
@@ -173,39 +137,52 @@ class MultiRegionCluster(_Resource):
     Tags: list[TagDict]
     UpdateStrategy: Literal["COORDINATED", "UNCOORDINATED"]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        NodeType: str,
+        Description: str | None = None,
+        Engine: str | None = None,
+        EngineVersion: str | None = None,
+        MultiRegionClusterNameSuffix: str | None = None,
+        MultiRegionParameterGroupName: str | None = None,
+        NumShards: int | None = None,
+        TLSEnabled: bool | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        UpdateStrategy: Literal["COORDINATED", "UNCOORDINATED"] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::MemoryDB::MultiRegionCluster; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            NodeType: str,
-            Description: str | None = None,
-            Engine: str | None = None,
-            EngineVersion: str | None = None,
-            MultiRegionClusterNameSuffix: str | None = None,
-            MultiRegionParameterGroupName: str | None = None,
-            NumShards: int | None = None,
-            TLSEnabled: bool | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            UpdateStrategy: Literal["COORDINATED", "UNCOORDINATED"] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::MemoryDB::MultiRegionCluster; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            NodeType: The compute and memory capacity of the nodes in the multi region cluster.
+                Required.
             Description: Description of the multi region cluster.
             Engine: The engine type used by the multi region cluster.
-            EngineVersion: The Redis engine version used by the multi region cluster.
-            MultiRegionClusterNameSuffix: The name of the Multi Region cluster.
-            MultiRegionParameterGroupName: The name of the parameter group associated with the multi region cluster.
-            NodeType: The compute and memory capacity of the nodes in the multi region cluster.
+            EngineVersion: The Redis engine version used by the multi region cluster. Create-only:
+                changing it replaces the resource.
+            MultiRegionClusterNameSuffix: The name of the Multi Region cluster. This value must be
+                unique as it also serves as the multi region cluster identifier. Create-only:
+                changing it replaces the resource. Write-only: sent to AWS, never read back.
+            MultiRegionParameterGroupName: The name of the parameter group associated with the multi
+                region cluster. Create-only: changing it replaces the resource.
             NumShards: The number of shards the multi region cluster will contain.
-            TLSEnabled: A flag that enables in-transit encryption when set to true.
+            TLSEnabled: A flag that enables in-transit encryption when set to true. You cannot
+                modify the value of TransitEncryptionEnabled after the cluster is created. To enable
+                in-transit encryption on a cluster you must set TransitEncryptionEnabled to true
+                when you create a cluster. Create-only: changing it replaces the resource.
             Tags: An array of key-value pairs to apply to this multi region cluster.
             UpdateStrategy: An enum string value that determines the update strategy for scaling.
+                Possible values are 'COORDINATED' and 'UNCOORDINATED'. Default is 'COORDINATED'.
+                Write-only: sent to AWS, never read back.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

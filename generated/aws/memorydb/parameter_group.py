@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,34 +55,27 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key for the tag. May not be null."""
+    Value: Required[str]
+    """The tag's value. May be null."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::MemoryDB::ParameterGroup",
     schema_file="aws-memorydb-parametergroup.json",
     primary_identifier=("/ParameterGroupName",),
-    additional_identifiers=(),
     read_only=("/ARN",),
     create_only=("/ParameterGroupName", "/Family", "/Description"),
     write_only=("/Parameters",),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("ParameterGroupName", "Family"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -88,52 +85,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^(?!aws:)(?!memorydb:)[a-zA-Z0-9 _\\.\\/=+:\\-@]{1,128}$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "pattern": "^(?!aws:)(?!memorydb:)[a-zA-Z0-9 _\\.\\/=+:\\-@]{1,256}$",
-                    "type": "string",
-                },
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "ARN": {"type": "string"},
-        "Description": {"type": "string"},
-        "Family": {"type": "string"},
-        "ParameterGroupName": {"type": "string"},
-        "Parameters": {"type": ["object", "string"]},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": True,
-        },
-    },
-    "required": ["ParameterGroupName", "Family"],
-}
-
 
 class ParameterGroup(_Resource):
-    """AWS::MemoryDB::ParameterGroup: The AWS::MemoryDB::ParameterGroup resource creates an Amazon MemoryDB ParameterGroup.
+    """AWS::MemoryDB::ParameterGroup: The AWS::MemoryDB::ParameterGroup resource creates an Amazon
+    MemoryDB ParameterGroup.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ParameterGroupName.
+    Replaced when any of these change (create-only): ParameterGroupName, Family, Description.
+    Write-only (sent to AWS, never read back): Parameters.
+    Read-only attributes (known once deployed): ARN.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-memorydb-parametergroup.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -141,39 +104,48 @@ class ParameterGroup(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ParameterGroupAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "parameter_group.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     ARN: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The Amazon Resource Name (ARN) of the parameter group."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     Family: str
     ParameterGroupName: str
     Parameters: dict[str, Any] | str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Family: str,
+        ParameterGroupName: str,
+        Description: str | None = None,
+        Parameters: dict[str, Any] | str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::MemoryDB::ParameterGroup; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Family: str,
-            ParameterGroupName: str,
-            Description: str | None = None,
-            Parameters: dict[str, Any] | str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::MemoryDB::ParameterGroup; `await` it inside an App to deploy it.
-
-            Description: A description of the parameter group.
-            Family: The name of the parameter group family that this parameter group is compatible with.
-            ParameterGroupName: The name of the parameter group.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Family: The name of the parameter group family that this parameter group is compatible
+                with. Create-only: changing it replaces the resource. Required.
+            ParameterGroupName: The name of the parameter group. Create-only: changing it replaces
+                the resource. Required.
+            Description: A description of the parameter group. Create-only: changing it replaces the
+                resource.
+            Parameters: Type: dict[str, Any] | str. Write-only: sent to AWS, never read back.
             Tags: An array of key-value pairs to apply to this parameter group.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

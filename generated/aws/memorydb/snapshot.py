@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,36 +59,50 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-SnapshotClusterConfigurationDict = TypedDict(
-    "SnapshotClusterConfigurationDict",
-    {
-        "Description": "str",
-        "Engine": "str",
-        "EngineVersion": "str",
-        "MaintenanceWindow": "str",
-        "Name": "str",
-        "NodeType": "str",
-        "NumShards": "int",
-        "ParameterGroupName": "str",
-        "Port": "int",
-        "SnapshotRetentionLimit": "int",
-        "SnapshotWindow": "str",
-        "SubnetGroupName": "str",
-        "TopicArn": "str",
-        "VpcId": "str",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class SnapshotClusterConfigurationDict(TypedDict, total=False):
+    """SnapshotClusterConfiguration as a plain dict."""
 
+    Description: str
+    """The description of the cluster configuration."""
+    Engine: str
+    """The name of the engine used by the cluster configuration."""
+    EngineVersion: str
+    """The Redis OSS engine version used by the cluster."""
+    MaintenanceWindow: str
+    """The specified maintenance window for the cluster."""
+    Name: str
+    """The name of the cluster."""
+    NodeType: str
+    """The node type used for the cluster."""
+    NumShards: int
+    """The number of shards in the cluster."""
+    ParameterGroupName: str
+    """The name of parameter group used by the cluster."""
+    Port: int
+    """The port used by the cluster."""
+    SnapshotRetentionLimit: int
+    """The snapshot retention limit set by the cluster."""
+    SnapshotWindow: str
+    """The snapshot window set by the cluster."""
+    SubnetGroupName: str
+    """The name of the subnet group used by the cluster."""
+    TopicArn: str
+    """The Amazon Resource Name (ARN) of the SNS notification topic for the cluster."""
+    VpcId: str
+    """The ID of the VPC the cluster belongs to."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """The key of the tag."""
+    Value: Required[str]
+    """The value of the tag."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::MemoryDB::Snapshot",
     schema_file="aws-memorydb-snapshot.json",
@@ -92,18 +110,9 @@ METADATA = _TypeMetadata(
     additional_identifiers=(("/SnapshotName",),),
     read_only=("/Arn", "/Status", "/Source", "/ClusterConfiguration", "/DataTiering"),
     create_only=("/SnapshotName", "/ClusterName", "/KmsKeyId"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("SnapshotName", "ClusterName"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -113,70 +122,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ClusterConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Description": {"type": "string"},
-                "Engine": {"type": "string"},
-                "EngineVersion": {"type": "string"},
-                "MaintenanceWindow": {"type": "string"},
-                "Name": {"type": "string"},
-                "NodeType": {"type": "string"},
-                "NumShards": {"type": "integer"},
-                "ParameterGroupName": {"type": "string"},
-                "Port": {"type": "integer"},
-                "SnapshotRetentionLimit": {"type": "integer"},
-                "SnapshotWindow": {"type": "string"},
-                "SubnetGroupName": {"type": "string"},
-                "TopicArn": {"type": "string"},
-                "VpcId": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^(?!aws:).+",
-                    "type": "string",
-                },
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"type": "string"},
-        "ClusterConfiguration": {"$ref": "#/definitions/ClusterConfiguration"},
-        "ClusterName": {"type": "string"},
-        "DataTiering": {"enum": ["true", "false"], "type": "string"},
-        "KmsKeyId": {"anyOf": [{}, {}, {}], "type": "string"},
-        "SnapshotName": {"type": "string"},
-        "Source": {"type": "string"},
-        "Status": {"type": "string"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 200,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": True,
-        },
-    },
-    "required": ["SnapshotName", "ClusterName"],
-}
-
 
 class Snapshot(_Resource):
-    """AWS::MemoryDB::Snapshot: Resource Type definition for AWS::MemoryDB::Snapshot. Represents a copy of an entire cluster as of the time when the snapshot was taken.
+    """AWS::MemoryDB::Snapshot: Resource Type definition for AWS::MemoryDB::Snapshot. Represents a
+    copy of an entire cluster as of the time when the snapshot was taken.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Also identified by: SnapshotName.
+    Replaced when any of these change (create-only): SnapshotName, ClusterName, KmsKeyId.
+    Read-only attributes (known once deployed): Arn, ClusterConfiguration, DataTiering, Source,
+    Status.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-memorydb-snapshot.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -184,41 +142,55 @@ class Snapshot(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "SnapshotAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "snapshot.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The ARN (Amazon Resource Name) of the snapshot."""
     ClusterConfiguration: SnapshotClusterConfigurationDict
+    """The configuration of the cluster from which the snapshot was taken."""
     DataTiering: Literal["true", "false"]
+    """Enables data tiering. Data tiering is only supported for clusters using the r6gd node type."""
     Source: str
+    """Indicates whether the snapshot is from an automatic backup (automated) or was created
+    manually (manual)."""
     Status: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The status of the snapshot. Valid values: creating | available | restoring | copying |
+    deleting."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ClusterName: str
     KmsKeyId: str
     SnapshotName: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ClusterName: str,
+        SnapshotName: str,
+        KmsKeyId: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::MemoryDB::Snapshot; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ClusterName: str,
-            SnapshotName: str,
-            KmsKeyId: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::MemoryDB::Snapshot; `await` it inside an App to deploy it.
-
-            ClusterName: The name of the cluster from which the snapshot was taken.
-            KmsKeyId: The ID of the KMS key used to encrypt the snapshot.
-            SnapshotName: The name of the snapshot.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ClusterName: The name of the cluster from which the snapshot was taken. Create-only:
+                changing it replaces the resource. Required.
+            SnapshotName: The name of the snapshot. Create-only: changing it replaces the resource.
+                Required.
+            KmsKeyId: The ID of the KMS key used to encrypt the snapshot. Create-only: changing it
+                replaces the resource.
             Tags: A list of tags to be added to this resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

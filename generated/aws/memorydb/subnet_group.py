@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,34 +55,26 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key for the tag. May not be null."""
+    Value: Required[str]
+    """The tag's value. May be null."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::MemoryDB::SubnetGroup",
     schema_file="aws-memorydb-subnetgroup.json",
     primary_identifier=("/SubnetGroupName",),
-    additional_identifiers=(),
     read_only=("/ARN", "/SupportedNetworkTypes"),
     create_only=("/SubnetGroupName",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/SubnetIds", "/SupportedNetworkTypes", "/Tags"),
     required=("SubnetGroupName", "SubnetIds"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -88,56 +84,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^(?!aws:)(?!memorydb:)[a-zA-Z0-9 _\\.\\/=+:\\-@]{1,128}$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "pattern": "^(?!aws:)(?!memorydb:)[a-zA-Z0-9 _\\.\\/=+:\\-@]{1,256}$",
-                    "type": "string",
-                },
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "ARN": {"type": "string"},
-        "Description": {"type": "string"},
-        "SubnetGroupName": {"pattern": "[a-z][a-z0-9\\-]*", "type": "string"},
-        "SubnetIds": {"items": {"type": "string"}, "type": "array", "uniqueItems": True},
-        "SupportedNetworkTypes": {
-            "items": {"type": "string"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": True,
-        },
-    },
-    "required": ["SubnetGroupName", "SubnetIds"],
-}
-
 
 class SubnetGroup(_Resource):
-    """AWS::MemoryDB::SubnetGroup: The AWS::MemoryDB::SubnetGroup resource creates an Amazon MemoryDB Subnet Group.
+    """AWS::MemoryDB::SubnetGroup: The AWS::MemoryDB::SubnetGroup resource creates an Amazon
+    MemoryDB Subnet Group.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: SubnetGroupName.
+    Replaced when any of these change (create-only): SubnetGroupName.
+    Read-only attributes (known once deployed): ARN, SupportedNetworkTypes.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-memorydb-subnetgroup.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -145,38 +102,47 @@ class SubnetGroup(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "SubnetGroupAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "subnet_group.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     ARN: str
+    """The Amazon Resource Name (ARN) of the subnet group."""
     SupportedNetworkTypes: list[str]
-    # Declared properties (as declared, or as AWS returned them).
+    """Supported network types would be a list of network types supported by subnet group and can be
+    either [ipv4] or [ipv4, dual_stack] or [ipv6]."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     SubnetGroupName: str
     SubnetIds: list[str]
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        SubnetGroupName: str,
+        SubnetIds: list[str],
+        Description: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::MemoryDB::SubnetGroup; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            SubnetGroupName: str,
-            SubnetIds: list[str],
-            Description: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::MemoryDB::SubnetGroup; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            SubnetGroupName: The name of the subnet group. This value must be unique as it also
+                serves as the subnet group identifier. Create-only: changing it replaces the
+                resource. Required.
+            SubnetIds: A list of VPC subnet IDs for the subnet group. Required.
             Description: An optional description of the subnet group.
-            SubnetGroupName: The name of the subnet group.
-            SubnetIds: A list of VPC subnet IDs for the subnet group.
             Tags: An array of key-value pairs to apply to this subnet group.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,43 +59,40 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "str",
-    },
-    total=False,
-)
 
-UserAuthenticationModeDict = TypedDict(
-    "UserAuthenticationModeDict",
-    {
-        "Passwords": "list[str]",
-        "Type": "Literal['password', 'iam']",
-    },
-    total=False,
-)
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
 
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with 'aws:'. You can use any of the following characters: the set
+    of Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: str
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length.
+    You can use any of the following characters: the set of Unicode letters, digits, whitespace, _,
+    ., /, =, +, and -."""
+
+
+class UserAuthenticationModeDict(TypedDict, total=False):
+    """UserAuthenticationMode as a plain dict."""
+
+    Passwords: list[str]
+    """Passwords used for this user account. You can create up to two passwords for each user."""
+    Type: Literal["password", "iam"]
+    """Type of authentication strategy for this user."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::MemoryDB::User",
     schema_file="aws-memorydb-user.json",
     primary_identifier=("/UserName",),
-    additional_identifiers=(),
     read_only=("/Status", "/Arn"),
     create_only=("/UserName",),
     write_only=("/AuthenticationMode", "/AccessString"),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("UserName",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -101,101 +102,63 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^(?!aws:)[a-zA-Z0-9 _\\.\\/=+:\\-@]*$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^[a-zA-Z0-9 _\\.\\/=+:\\-@]*$",
-                    "type": "string",
-                },
-            },
-            "required": ["Key"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "AccessString": {"pattern": "\\S", "type": "string"},
-        "Arn": {"type": "string"},
-        "AuthenticationMode": {
-            "additionalProperties": False,
-            "properties": {
-                "Passwords": {
-                    "items": {"type": "string"},
-                    "maxItems": 2,
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "Type": {"enum": ["password", "iam"], "type": "string"},
-            },
-            "type": "object",
-        },
-        "Status": {"type": "string"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "UserName": {"minLength": 1, "pattern": "[a-z][a-z0-9\\\\-]*", "type": "string"},
-    },
-    "required": ["UserName"],
-}
-
 
 class User(_Resource):
     """AWS::MemoryDB::User: Resource Type definition for AWS::MemoryDB::User
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: UserName.
+    Replaced when any of these change (create-only): UserName.
+    Write-only (sent to AWS, never read back): AuthenticationMode, AccessString.
+    Read-only attributes (known once deployed): Arn, Status.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-memorydb-user.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
     props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "UserProps")
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "UserAttributes")
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "user.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The Amazon Resource Name (ARN) of the user account."""
     Status: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Indicates the user status. Can be "active", "modifying" or "deleting"."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AccessString: str
     AuthenticationMode: UserAuthenticationModeDict
     Tags: list[TagDict]
     UserName: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        UserName: str,
+        AccessString: str | None = None,
+        AuthenticationMode: UserAuthenticationMode | UserAuthenticationModeDict | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::MemoryDB::User; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            UserName: str,
-            AccessString: str | None = None,
-            AuthenticationMode: UserAuthenticationMode | UserAuthenticationModeDict | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::MemoryDB::User; `await` it inside an App to deploy it.
-
-            AccessString: Access permissions string used for this user account.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            UserName: The name of the user. Create-only: changing it replaces the resource.
+                Required.
+            AccessString: Access permissions string used for this user account. Write-only: sent to
+                AWS, never read back.
+            AuthenticationMode: Type: UserAuthenticationModeDict. Write-only: sent to AWS, never
+                read back.
             Tags: An array of key-value pairs to apply to this user.
-            UserName: The name of the user.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -7,9 +7,10 @@ Imported on first use by connector.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ConnectorAttributes",
@@ -20,30 +21,66 @@ __all__ = [
 
 
 class ConnectorSsmCommandConfig(DeferredModel):
+    """
+    SSM command configuration for the connector.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CloudWatchLogGroupName: str | None = None
-    CloudWatchOutputEnabled: bool
-    OutputS3BucketName: str | None = None
-    S3OutputEnabled: bool
+    CloudWatchLogGroupName: Annotated[
+        str | None, Field(description="The CloudWatch Logs group name for SSM command output.")
+    ] = None
+    CloudWatchOutputEnabled: Annotated[
+        bool, Field(description="Whether SSM command output is sent to CloudWatch Logs.")
+    ]
+    OutputS3BucketName: Annotated[
+        str | None, Field(description="The S3 bucket name for SSM command output.")
+    ] = None
+    S3OutputEnabled: Annotated[
+        bool, Field(description="Whether SSM command output is stored in S3.")
+    ]
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key name of the tag.")]
+    Value: Annotated[str, Field(description="The value for the tag.")]
 
 
 class ConnectorAttributes(DeferredModel):
-    Arn: str | None = None
-    ConnectorID: str | None = None
+    """
+    The read-only attributes of a AWS::MGN::Connector, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the connector.")
+    ] = None
+    ConnectorID: Annotated[
+        str | None, Field(description="The unique identifier of the connector.")
+    ] = None
 
 
 class ConnectorProps(DeferredModel):
-    Name: str
-    SsmCommandConfig: ConnectorSsmCommandConfig | None = None
-    SsmInstanceID: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::MGN::Connector.
+    """
+
+    Name: Annotated[str, Field(description="The name of the connector.")]
+    SsmCommandConfig: Annotated[
+        ConnectorSsmCommandConfig | None,
+        Field(description="SSM command configuration for the connector."),
+    ] = None
+    SsmInstanceID: Annotated[
+        str,
+        Field(
+            description="The SSM instance ID associated with this connector. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[list[Tag] | None, Field(description="Tags to assign to the connector.")] = None

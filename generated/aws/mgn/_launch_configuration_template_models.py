@@ -7,7 +7,7 @@ Imported on first use by launch_configuration_template.py, which re-exports ever
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -26,87 +26,224 @@ __all__ = [
 
 
 class LaunchConfigurationTemplateLicensing(DeferredModel):
+    """
+    Configuration of a machine's license.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    OsByol: bool | None = None
+    OsByol: Annotated[bool | None, Field(description="Whether to configure BYOL OS licensing.")] = (
+        None
+    )
 
 
 class LaunchTemplateDiskConf(DeferredModel):
+    """
+    Launch template disk configuration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Iops: int | None = None
-    Throughput: int | None = None
-    VolumeType: Literal["io1", "io2", "gp3", "gp2", "st1", "sc1", "standard"] | None = None
-
-
-class SsmDocument(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
+    Iops: Annotated[int | None, Field(description="Launch template disk IOPS configuration.")] = (
+        None
     )
-    ActionName: str
-    ExternalParameters: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    MustSucceedForCutover: bool | None = None
-    Parameters: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    SsmDocumentName: str
-    TimeoutSeconds: int | None = None
+    Throughput: Annotated[
+        int | None, Field(description="Launch template disk throughput configuration, in MiB/s.")
+    ] = None
+    VolumeType: Annotated[
+        Literal["io1", "io2", "gp3", "gp2", "st1", "sc1", "standard"] | None,
+        Field(description="Launch template disk volume type configuration."),
+    ] = None
 
 
 class SsmExternalParameter(DeferredModel):
+    """
+    An AWS Systems Manager Document external parameter.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DynamicPath: str
+    DynamicPath: Annotated[
+        str, Field(description="AWS Systems Manager Document external parameter dynamic path.")
+    ]
 
 
 class SsmParameterStoreParameter(DeferredModel):
+    """
+    An AWS Systems Manager Parameter Store parameter.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ParameterName: str
-    ParameterType: Literal["STRING", "SECURE_STRING"]
+    ParameterName: Annotated[
+        str, Field(description="AWS Systems Manager Parameter Store parameter name.")
+    ]
+    ParameterType: Annotated[
+        Literal["STRING", "SECURE_STRING"],
+        Field(description="AWS Systems Manager Parameter Store parameter type."),
+    ]
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with the Launch Configuration Template.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key name of the tag.")]
+    Value: Annotated[str, Field(description="The value for the tag.")]
 
 
 class LaunchConfigurationTemplateAttributes(DeferredModel):
-    Arn: str | None = None
-    Ec2LaunchTemplateID: str | None = None
-    LaunchConfigurationTemplateID: str | None = None
+    """
+    The read-only attributes of a AWS::MGN::LaunchConfigurationTemplate, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="ARN of the Launch Configuration Template.")] = (
+        None
+    )
+    Ec2LaunchTemplateID: Annotated[
+        str | None,
+        Field(
+            description="ID of the EC2 launch template backing the Launch Configuration Template."
+        ),
+    ] = None
+    LaunchConfigurationTemplateID: Annotated[
+        str | None, Field(description="ID of the Launch Configuration Template.")
+    ] = None
 
 
-class LaunchConfigurationTemplatePostLaunchActions(DeferredModel):
+class SsmDocument(DeferredModel):
+    """
+    An AWS Systems Manager Document to execute as a post launch action.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CloudWatchLogGroupName: str | None = None
-    Deployment: Literal["TEST_AND_CUTOVER", "CUTOVER_ONLY", "TEST_ONLY"] | None = None
-    S3LogBucket: str | None = None
-    S3OutputKeyPrefix: str | None = None
-    SsmDocuments: list[SsmDocument] | None = None
+    ActionName: Annotated[
+        str, Field(description="User-friendly name for the AWS Systems Manager Document.")
+    ]
+    ExternalParameters: Annotated[
+        dict[str, SsmExternalParameter] | None,
+        Field(description="AWS Systems Manager Document external parameters."),
+    ] = None
+    MustSucceedForCutover: Annotated[
+        bool | None, Field(description="Whether Cutover is blocked when the document has failed.")
+    ] = None
+    Parameters: Annotated[
+        dict[str, list[SsmParameterStoreParameter]] | None,
+        Field(
+            description="AWS Systems Manager Document parameters, each resolved from AWS Systems Manager Parameter Store."
+        ),
+    ] = None
+    SsmDocumentName: Annotated[
+        str, Field(description="AWS Systems Manager Document name or full ARN.")
+    ]
+    TimeoutSeconds: Annotated[
+        int | None, Field(description="AWS Systems Manager Document timeout, in seconds.")
+    ] = None
+
+
+class LaunchConfigurationTemplatePostLaunchActions(DeferredModel):
+    """
+    Post launch actions to execute on the Test or Cutover instance.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    CloudWatchLogGroupName: Annotated[
+        str | None, Field(description="AWS Systems Manager Command's CloudWatch log group name.")
+    ] = None
+    Deployment: Annotated[
+        Literal["TEST_AND_CUTOVER", "CUTOVER_ONLY", "TEST_ONLY"] | None,
+        Field(
+            description="Deployment type in which AWS Systems Manager Documents will be executed."
+        ),
+    ] = None
+    S3LogBucket: Annotated[
+        str | None, Field(description="AWS Systems Manager Command's logs S3 log bucket.")
+    ] = None
+    S3OutputKeyPrefix: Annotated[
+        str | None, Field(description="AWS Systems Manager Command's logs S3 output key prefix.")
+    ] = None
+    SsmDocuments: Annotated[
+        list[SsmDocument] | None,
+        Field(description="AWS Systems Manager Documents to execute, in order."),
+    ] = None
 
 
 class LaunchConfigurationTemplateProps(DeferredModel):
-    AssociatePublicIpAddress: bool | None = None
-    BootMode: Literal["LEGACY_BIOS", "UEFI", "USE_SOURCE"] | None = None
-    CopyPrivateIp: bool | None = None
-    CopyTags: bool | None = None
-    EnableMapAutoTagging: bool | None = None
-    EnableParametersEncryption: bool | None = None
-    LargeVolumeConf: LaunchTemplateDiskConf | None = None
-    LaunchDisposition: Literal["STOPPED", "STARTED"] | None = None
-    Licensing: LaunchConfigurationTemplateLicensing | None = None
-    MapAutoTaggingMpeID: str | None = None
-    ParametersEncryptionKey: str | None = None
-    PostLaunchActions: LaunchConfigurationTemplatePostLaunchActions | None = None
-    SmallVolumeConf: LaunchTemplateDiskConf | None = None
-    SmallVolumeMaxSize: int | None = None
-    Tags: list[Tag] | None = None
-    TargetInstanceTypeRightSizingMethod: Literal["NONE", "BASIC"] | None = None
+    """
+    The properties a program declares for a AWS::MGN::LaunchConfigurationTemplate.
+    """
+
+    AssociatePublicIpAddress: Annotated[
+        bool | None,
+        Field(description="Whether to associate a public IP address with the launched instance."),
+    ] = None
+    BootMode: Annotated[
+        Literal["LEGACY_BIOS", "UEFI", "USE_SOURCE"] | None,
+        Field(description="Launch configuration template boot mode."),
+    ] = None
+    CopyPrivateIp: Annotated[
+        bool | None, Field(description="Whether to copy the private IP of the source server.")
+    ] = None
+    CopyTags: Annotated[
+        bool | None, Field(description="Whether to copy the tags of the source server.")
+    ] = None
+    EnableMapAutoTagging: Annotated[
+        bool | None, Field(description="Whether to enable map auto tagging.")
+    ] = None
+    EnableParametersEncryption: Annotated[
+        bool | None,
+        Field(
+            description="Whether to enable encryption of the AWS Systems Manager parameters used by post launch actions."
+        ),
+    ] = None
+    LargeVolumeConf: Annotated[
+        LaunchTemplateDiskConf | None, Field(description="Launch template disk configuration.")
+    ] = None
+    LaunchDisposition: Annotated[
+        Literal["STOPPED", "STARTED"] | None, Field(description="Launch disposition.")
+    ] = None
+    Licensing: Annotated[
+        LaunchConfigurationTemplateLicensing | None,
+        Field(description="Configuration of a machine's license."),
+    ] = None
+    MapAutoTaggingMpeID: Annotated[
+        str | None, Field(description="Launch configuration template map auto tagging MPE ID.")
+    ] = None
+    ParametersEncryptionKey: Annotated[
+        str | None,
+        Field(
+            description="ARN of the KMS key used to encrypt the AWS Systems Manager parameters used by post launch actions."
+        ),
+    ] = None
+    PostLaunchActions: Annotated[
+        LaunchConfigurationTemplatePostLaunchActions | None,
+        Field(description="Post launch actions to execute on the Test or Cutover instance."),
+    ] = None
+    SmallVolumeConf: Annotated[
+        LaunchTemplateDiskConf | None, Field(description="Launch template disk configuration.")
+    ] = None
+    SmallVolumeMaxSize: Annotated[
+        int | None, Field(description="Small volume maximum size, in GiB.")
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(
+            description="A set of tags to be associated with the Launch Configuration Template. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    TargetInstanceTypeRightSizingMethod: Annotated[
+        Literal["NONE", "BASIC"] | None,
+        Field(description="Target instance type right-sizing method."),
+    ] = None

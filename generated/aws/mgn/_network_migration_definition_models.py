@@ -7,7 +7,7 @@ Imported on first use by network_migration_definition.py, which re-exports every
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -24,69 +24,142 @@ __all__ = [
 
 
 class NetworkMigrationDefinitionSourceS3Configuration(DeferredModel):
+    """
+    S3 configuration for source network data.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    S3Bucket: str
-    S3BucketOwner: str
-    S3Key: str
+    S3Bucket: Annotated[str, Field(description="The name of the S3 bucket containing source data.")]
+    S3BucketOwner: Annotated[str, Field(description="The AWS account ID of the S3 bucket owner.")]
+    S3Key: Annotated[str, Field(description="The S3 key (path) for the source data.")]
 
 
 class NetworkMigrationDefinitionTargetNetwork(DeferredModel):
+    """
+    Configuration for the target network topology and addressing.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    InboundCidr: str | None = None
-    InspectionCidr: str | None = None
-    OutboundCidr: str | None = None
-    Topology: Literal["ISOLATED_VPC", "HUB_AND_SPOKE"]
+    InboundCidr: Annotated[
+        str | None, Field(description="The CIDR block for inbound traffic in the target network.")
+    ] = None
+    InspectionCidr: Annotated[
+        str | None,
+        Field(description="The CIDR block for inspection traffic in the target network."),
+    ] = None
+    OutboundCidr: Annotated[
+        str | None, Field(description="The CIDR block for outbound traffic in the target network.")
+    ] = None
+    Topology: Annotated[
+        Literal["ISOLATED_VPC", "HUB_AND_SPOKE"],
+        Field(description="The network topology type for the target environment."),
+    ]
 
 
 class NetworkMigrationDefinitionTargetS3Configuration(DeferredModel):
+    """
+    S3 configuration for storing target network artifacts.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    S3Bucket: str
-    S3BucketOwner: str
+    S3Bucket: Annotated[str, Field(description="The name of the S3 bucket for target artifacts.")]
+    S3BucketOwner: Annotated[str, Field(description="The AWS account ID of the S3 bucket owner.")]
 
 
 class SourceConfiguration(DeferredModel):
+    """
+    Configuration for a migration source environment.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    SourceEnvironment: Literal[
-        "NSX",
-        "VSPHERE",
-        "FORTIGATE_FIREWALL",
-        "PALO_ALTO_FIREWALL",
-        "CISCO_ACI",
-        "LOGICAL_MODEL",
-        "MODELIZE_IT",
+    SourceEnvironment: Annotated[
+        Literal[
+            "NSX",
+            "VSPHERE",
+            "FORTIGATE_FIREWALL",
+            "PALO_ALTO_FIREWALL",
+            "CISCO_ACI",
+            "LOGICAL_MODEL",
+            "MODELIZE_IT",
+        ],
+        Field(description="The source environment type."),
     ]
-    SourceS3Configuration: NetworkMigrationDefinitionSourceS3Configuration
+    SourceS3Configuration: Annotated[
+        NetworkMigrationDefinitionSourceS3Configuration,
+        Field(description="S3 configuration for source network data."),
+    ]
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key name of the tag.")]
+    Value: Annotated[str, Field(description="The value for the tag.")]
 
 
 class NetworkMigrationDefinitionAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedAt: str | None = None
-    NetworkMigrationDefinitionID: str | None = None
-    UpdatedAt: str | None = None
+    """
+    The read-only attributes of a AWS::MGN::NetworkMigrationDefinition, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None,
+        Field(description="The Amazon Resource Name (ARN) of the network migration definition."),
+    ] = None
+    CreatedAt: Annotated[
+        str | None,
+        Field(description="The timestamp when the network migration definition was created."),
+    ] = None
+    NetworkMigrationDefinitionID: Annotated[
+        str | None, Field(description="The unique identifier of the network migration definition.")
+    ] = None
+    UpdatedAt: Annotated[
+        str | None,
+        Field(description="The timestamp when the network migration definition was last updated."),
+    ] = None
 
 
 class NetworkMigrationDefinitionProps(DeferredModel):
-    Description: str | None = None
-    Name: str
-    ScopeTags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    SourceConfigurations: list[SourceConfiguration]
-    Tags: list[Tag] | None = None
-    TargetDeployment: Literal["SINGLE_ACCOUNT", "MULTI_ACCOUNT"] | None = None
-    TargetNetwork: NetworkMigrationDefinitionTargetNetwork
-    TargetS3Configuration: NetworkMigrationDefinitionTargetS3Configuration
+    """
+    The properties a program declares for a AWS::MGN::NetworkMigrationDefinition.
+    """
+
+    Description: Annotated[
+        str | None, Field(description="A description of the network migration definition.")
+    ] = None
+    Name: Annotated[str, Field(description="The name of the network migration definition.")]
+    ScopeTags: Annotated[
+        dict[str, str] | None, Field(description="Scope tags for the network migration definition.")
+    ] = None
+    SourceConfigurations: Annotated[
+        list[SourceConfiguration],
+        Field(description="A list of source configurations for the network migration."),
+    ]
+    Tags: Annotated[
+        list[Tag] | None, Field(description="Tags to assign to the network migration definition.")
+    ] = None
+    TargetDeployment: Annotated[
+        Literal["SINGLE_ACCOUNT", "MULTI_ACCOUNT"] | None,
+        Field(description="The target deployment configuration for the migrated network."),
+    ] = None
+    TargetNetwork: Annotated[
+        NetworkMigrationDefinitionTargetNetwork,
+        Field(description="The target network configuration including topology and CIDR ranges."),
+    ]
+    TargetS3Configuration: Annotated[
+        NetworkMigrationDefinitionTargetS3Configuration,
+        Field(description="The S3 configuration for storing the target network artifacts."),
+    ]

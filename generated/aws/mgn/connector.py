@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,26 +59,30 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ConnectorSsmCommandConfigDict = TypedDict(
-    "ConnectorSsmCommandConfigDict",
-    {
-        "CloudWatchLogGroupName": "str",
-        "CloudWatchOutputEnabled": "Required[bool]",
-        "OutputS3BucketName": "str",
-        "S3OutputEnabled": "Required[bool]",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class ConnectorSsmCommandConfigDict(TypedDict, total=False):
+    """ConnectorSsmCommandConfig as a plain dict: SSM command configuration for the connector."""
 
+    CloudWatchLogGroupName: str
+    """The CloudWatch Logs group name for SSM command output."""
+    CloudWatchOutputEnabled: Required[bool]
+    """Whether SSM command output is sent to CloudWatch Logs."""
+    OutputS3BucketName: str
+    """The S3 bucket name for SSM command output."""
+    S3OutputEnabled: Required[bool]
+    """Whether SSM command output is stored in S3."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag."""
+    Value: Required[str]
+    """The value for the tag."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::MGN::Connector",
     schema_file="aws-mgn-connector.json",
@@ -82,18 +90,9 @@ METADATA = _TypeMetadata(
     additional_identifiers=(("/ConnectorID",),),
     read_only=("/ConnectorID", "/Arn"),
     create_only=("/SsmInstanceID",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("Name", "SsmInstanceID"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -103,67 +102,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ConnectorSsmCommandConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "CloudWatchLogGroupName": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[.\\-_/#A-Za-z0-9]+$",
-                    "type": "string",
-                },
-                "CloudWatchOutputEnabled": {"type": "boolean"},
-                "OutputS3BucketName": {"pattern": "^[a-zA-Z0-9.\\-_]{1,255}$", "type": "string"},
-                "S3OutputEnabled": {"type": "boolean"},
-            },
-            "required": ["S3OutputEnabled", "CloudWatchOutputEnabled"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 256, "minLength": 0, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"maxLength": 2048, "minLength": 20, "type": "string"},
-        "ConnectorID": {
-            "maxLength": 27,
-            "minLength": 27,
-            "pattern": "^connector-[0-9a-zA-Z]{17}$",
-            "type": "string",
-        },
-        "Name": {"maxLength": 256, "minLength": 1, "pattern": "^[A-Za-z0-9_-]+$", "type": "string"},
-        "SsmCommandConfig": {"$ref": "#/definitions/ConnectorSsmCommandConfig"},
-        "SsmInstanceID": {
-            "maxLength": 20,
-            "minLength": 19,
-            "pattern": "(^i-[0-9a-zA-Z]{17}$)|(^mi-[0-9a-zA-Z]{17}$)",
-            "type": "string",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "type": "array",
-            "uniqueItems": True,
-        },
-    },
-    "required": ["Name", "SsmInstanceID"],
-}
-
 
 class Connector(_Resource):
-    """AWS::MGN::Connector: Resource schema for AWS::MGN::Connector. A Connector provides connectivity between a source environment and Application Migration Service (MGN) via AW...
+    """AWS::MGN::Connector: Resource schema for AWS::MGN::Connector. A Connector provides
+    connectivity between a source environment and Application Migration Service (MGN) via AWS
+    Systems Manager (SSM).
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Also identified by: ConnectorID.
+    Replaced when any of these change (create-only): SsmInstanceID.
+    Read-only attributes (known once deployed): Arn, ConnectorID.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-mgn-connector.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -171,39 +122,45 @@ class Connector(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ConnectorAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "connector.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The Amazon Resource Name (ARN) of the connector."""
     ConnectorID: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The unique identifier of the connector."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Name: str
     SsmCommandConfig: ConnectorSsmCommandConfigDict
     SsmInstanceID: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str,
+        SsmInstanceID: str,
+        SsmCommandConfig: ConnectorSsmCommandConfig | ConnectorSsmCommandConfigDict | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::MGN::Connector; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str,
-            SsmInstanceID: str,
-            SsmCommandConfig: ConnectorSsmCommandConfig
-            | ConnectorSsmCommandConfigDict
-            | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::MGN::Connector; `await` it inside an App to deploy it.
-
-            Name: The name of the connector.
-            SsmInstanceID: The SSM instance ID associated with this connector.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Name: The name of the connector. Required.
+            SsmInstanceID: The SSM instance ID associated with this connector. Create-only: changing
+                it replaces the resource. Required.
+            SsmCommandConfig: SSM command configuration for the connector.
             Tags: Tags to assign to the connector.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -75,75 +79,86 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-LaunchConfigurationTemplateLicensingDict = TypedDict(
-    "LaunchConfigurationTemplateLicensingDict",
-    {
-        "OsByol": "bool",
-    },
-    total=False,
-)
 
-LaunchConfigurationTemplatePostLaunchActionsDict = TypedDict(
-    "LaunchConfigurationTemplatePostLaunchActionsDict",
-    {
-        "CloudWatchLogGroupName": "str",
-        "Deployment": "Literal['TEST_AND_CUTOVER', 'CUTOVER_ONLY', 'TEST_ONLY']",
-        "S3LogBucket": "str",
-        "S3OutputKeyPrefix": "str",
-        "SsmDocuments": "list[SsmDocumentDict]",
-    },
-    total=False,
-)
+class LaunchConfigurationTemplateLicensingDict(TypedDict, total=False):
+    """LaunchConfigurationTemplateLicensing as a plain dict: Configuration of a machine's license."""
 
-LaunchTemplateDiskConfDict = TypedDict(
-    "LaunchTemplateDiskConfDict",
-    {
-        "Iops": "int",
-        "Throughput": "int",
-        "VolumeType": "Literal['io1', 'io2', 'gp3', 'gp2', 'st1', 'sc1', 'standard']",
-    },
-    total=False,
-)
+    OsByol: bool
+    """Whether to configure BYOL OS licensing."""
 
-SsmDocumentDict = TypedDict(
-    "SsmDocumentDict",
-    {
-        "ActionName": "Required[str]",
-        "ExternalParameters": "dict[str, Any]",
-        "MustSucceedForCutover": "bool",
-        "Parameters": "dict[str, Any]",
-        "SsmDocumentName": "Required[str]",
-        "TimeoutSeconds": "int",
-    },
-    total=False,
-)
 
-SsmExternalParameterDict = TypedDict(
-    "SsmExternalParameterDict",
-    {
-        "DynamicPath": "Required[str]",
-    },
-    total=False,
-)
+class LaunchConfigurationTemplatePostLaunchActionsDict(TypedDict, total=False):
+    """LaunchConfigurationTemplatePostLaunchActions as a plain dict: Post launch actions to execute
+    on the Test or Cutover instance."""
 
-SsmParameterStoreParameterDict = TypedDict(
-    "SsmParameterStoreParameterDict",
-    {
-        "ParameterName": "Required[str]",
-        "ParameterType": "Required[Literal['STRING', 'SECURE_STRING']]",
-    },
-    total=False,
-)
+    CloudWatchLogGroupName: str
+    """AWS Systems Manager Command's CloudWatch log group name."""
+    Deployment: Literal["TEST_AND_CUTOVER", "CUTOVER_ONLY", "TEST_ONLY"]
+    """Deployment type in which AWS Systems Manager Documents will be executed."""
+    S3LogBucket: str
+    """AWS Systems Manager Command's logs S3 log bucket."""
+    S3OutputKeyPrefix: str
+    """AWS Systems Manager Command's logs S3 output key prefix."""
+    SsmDocuments: list[SsmDocumentDict]
+    """AWS Systems Manager Documents to execute, in order."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class LaunchTemplateDiskConfDict(TypedDict, total=False):
+    """LaunchTemplateDiskConf as a plain dict: Launch template disk configuration."""
+
+    Iops: int
+    """Launch template disk IOPS configuration."""
+    Throughput: int
+    """Launch template disk throughput configuration, in MiB/s."""
+    VolumeType: Literal["io1", "io2", "gp3", "gp2", "st1", "sc1", "standard"]
+    """Launch template disk volume type configuration."""
+
+
+class SsmDocumentDict(TypedDict, total=False):
+    """SsmDocument as a plain dict: An AWS Systems Manager Document to execute as a post launch
+    action."""
+
+    ActionName: Required[str]
+    """User-friendly name for the AWS Systems Manager Document."""
+    ExternalParameters: dict[str, SsmExternalParameterDict]
+    """AWS Systems Manager Document external parameters."""
+    MustSucceedForCutover: bool
+    """Whether Cutover is blocked when the document has failed."""
+    Parameters: dict[str, list[SsmParameterStoreParameterDict]]
+    """AWS Systems Manager Document parameters, each resolved from AWS Systems Manager Parameter
+    Store."""
+    SsmDocumentName: Required[str]
+    """AWS Systems Manager Document name or full ARN."""
+    TimeoutSeconds: int
+    """AWS Systems Manager Document timeout, in seconds."""
+
+
+class SsmExternalParameterDict(TypedDict, total=False):
+    """SsmExternalParameter as a plain dict: An AWS Systems Manager Document external parameter."""
+
+    DynamicPath: Required[str]
+    """AWS Systems Manager Document external parameter dynamic path."""
+
+
+class SsmParameterStoreParameterDict(TypedDict, total=False):
+    """SsmParameterStoreParameter as a plain dict: An AWS Systems Manager Parameter Store parameter."""
+
+    ParameterName: Required[str]
+    """AWS Systems Manager Parameter Store parameter name."""
+    ParameterType: Required[Literal["STRING", "SECURE_STRING"]]
+    """AWS Systems Manager Parameter Store parameter type."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with the Launch Configuration Template."""
+
+    Key: Required[str]
+    """The key name of the tag."""
+    Value: Required[str]
+    """The value for the tag."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::MGN::LaunchConfigurationTemplate",
     schema_file="aws-mgn-launchconfigurationtemplate.json",
@@ -151,16 +166,9 @@ METADATA = _TypeMetadata(
     additional_identifiers=(("/LaunchConfigurationTemplateID",),),
     read_only=("/Arn", "/LaunchConfigurationTemplateID", "/Ec2LaunchTemplateID"),
     create_only=("/Tags",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
-    required=(),
-    list_required=(),
     tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
         tag_updatable=False,
-        tag_property="/Tags",
     ),
     replacement_strategy="delete_then_create",
     replacement_strategy_stated=True,
@@ -173,176 +181,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "LaunchTemplateDiskConf": {
-            "additionalProperties": False,
-            "minProperties": 1,
-            "properties": {
-                "Iops": {"maximum": 64000, "minimum": 100, "type": "integer"},
-                "Throughput": {"maximum": 1000, "minimum": 125, "type": "integer"},
-                "VolumeType": {
-                    "enum": ["io1", "io2", "gp3", "gp2", "st1", "sc1", "standard"],
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "Licensing": {
-            "additionalProperties": False,
-            "minProperties": 1,
-            "properties": {"OsByol": {"type": "boolean"}},
-            "type": "object",
-        },
-        "PostLaunchActions": {
-            "additionalProperties": False,
-            "minProperties": 1,
-            "properties": {
-                "CloudWatchLogGroupName": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\.\\-_/#A-Za-z0-9]+$",
-                    "type": "string",
-                },
-                "Deployment": {
-                    "enum": ["TEST_AND_CUTOVER", "CUTOVER_ONLY", "TEST_ONLY"],
-                    "type": "string",
-                },
-                "S3LogBucket": {"maxLength": 63, "minLength": 3, "type": "string"},
-                "S3OutputKeyPrefix": {"maxLength": 256, "minLength": 0, "type": "string"},
-                "SsmDocuments": {
-                    "items": {"$ref": "#/definitions/SsmDocument"},
-                    "maxItems": 10,
-                    "minItems": 0,
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "SsmDocument": {
-            "additionalProperties": False,
-            "properties": {
-                "ActionName": {"maxLength": 256, "minLength": 0, "type": "string"},
-                "ExternalParameters": {"$ref": "#/definitions/SsmDocumentExternalParameters"},
-                "MustSucceedForCutover": {"type": "boolean"},
-                "Parameters": {"$ref": "#/definitions/SsmDocumentParameters"},
-                "SsmDocumentName": {
-                    "maxLength": 172,
-                    "minLength": 3,
-                    "pattern": "^([A-Za-z0-9/:_\\.-])+$",
-                    "type": "string",
-                },
-                "TimeoutSeconds": {"minimum": 1, "type": "integer"},
-            },
-            "required": ["ActionName", "SsmDocumentName"],
-            "type": "object",
-        },
-        "SsmDocumentExternalParameters": {
-            "additionalProperties": False,
-            "maxProperties": 20,
-            "minProperties": 0,
-            "patternProperties": {
-                "^([A-Za-z0-9])+$": {"$ref": "#/definitions/SsmExternalParameter"}
-            },
-            "type": "object",
-        },
-        "SsmDocumentParameters": {
-            "additionalProperties": False,
-            "maxProperties": 20,
-            "minProperties": 0,
-            "patternProperties": {
-                "^([A-Za-z0-9])+$": {
-                    "items": {"$ref": "#/definitions/SsmParameterStoreParameter"},
-                    "maxItems": 10,
-                    "minItems": 1,
-                    "type": "array",
-                }
-            },
-            "type": "object",
-        },
-        "SsmExternalParameter": {
-            "additionalProperties": False,
-            "properties": {
-                "DynamicPath": {
-                    "maxLength": 1011,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9_]+(\\.[a-zA-Z0-9_\\[\\]]+)*$",
-                    "type": "string",
-                }
-            },
-            "required": ["DynamicPath"],
-            "type": "object",
-        },
-        "SsmParameterStoreParameter": {
-            "additionalProperties": False,
-            "properties": {
-                "ParameterName": {
-                    "maxLength": 1011,
-                    "minLength": 1,
-                    "pattern": "^([A-Za-z0-9_\\.-])+$",
-                    "type": "string",
-                },
-                "ParameterType": {"enum": ["STRING", "SECURE_STRING"], "type": "string"},
-            },
-            "required": ["ParameterType", "ParameterName"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 256, "minLength": 0, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"maxLength": 2048, "minLength": 20, "type": "string"},
-        "AssociatePublicIpAddress": {"type": "boolean"},
-        "BootMode": {"enum": ["LEGACY_BIOS", "UEFI", "USE_SOURCE"], "type": "string"},
-        "CopyPrivateIp": {"type": "boolean"},
-        "CopyTags": {"type": "boolean"},
-        "Ec2LaunchTemplateID": {
-            "maxLength": 20,
-            "minLength": 20,
-            "pattern": "^lt-[0-9a-z]{17}$",
-            "type": "string",
-        },
-        "EnableMapAutoTagging": {"type": "boolean"},
-        "EnableParametersEncryption": {"type": "boolean"},
-        "LargeVolumeConf": {"$ref": "#/definitions/LaunchTemplateDiskConf"},
-        "LaunchConfigurationTemplateID": {
-            "maxLength": 21,
-            "minLength": 21,
-            "pattern": "^lct-[0-9a-zA-Z]{17}$",
-            "type": "string",
-        },
-        "LaunchDisposition": {"enum": ["STOPPED", "STARTED"], "type": "string"},
-        "Licensing": {"$ref": "#/definitions/Licensing"},
-        "MapAutoTaggingMpeID": {"maxLength": 256, "minLength": 0, "type": "string"},
-        "ParametersEncryptionKey": {
-            "maxLength": 276,
-            "minLength": 20,
-            "pattern": "^((arn:[\\w-]+:kms:([a-z]{2}-(gov-)?[a-z]+-\\d{1})?:(\\d{12})?:((alias|key)/[a-zA-Z0-9:/_-]{1,256}))|())$",
-            "type": "string",
-        },
-        "PostLaunchActions": {"$ref": "#/definitions/PostLaunchActions"},
-        "SmallVolumeConf": {"$ref": "#/definitions/LaunchTemplateDiskConf"},
-        "SmallVolumeMaxSize": {"minimum": 0, "type": "integer"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "maxItems": 50, "type": "array"},
-        "TargetInstanceTypeRightSizingMethod": {"enum": ["NONE", "BASIC"], "type": "string"},
-    },
-    "required": [],
-}
-
 
 class LaunchConfigurationTemplate(_Resource):
-    """AWS::MGN::LaunchConfigurationTemplate: Account level Launch Configuration Template for AWS Application Migration Service.
+    """AWS::MGN::LaunchConfigurationTemplate: Account level Launch Configuration Template for AWS
+    Application Migration Service.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Also identified by: LaunchConfigurationTemplateID.
+    Replaced when any of these change (create-only): Tags.
+    Read-only attributes (known once deployed): Arn, Ec2LaunchTemplateID,
+    LaunchConfigurationTemplateID.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-mgn-launchconfigurationtemplate.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -352,13 +203,19 @@ class LaunchConfigurationTemplate(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "LaunchConfigurationTemplateAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "launch_configuration_template.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """ARN of the Launch Configuration Template."""
     Ec2LaunchTemplateID: str
+    """ID of the EC2 launch template backing the Launch Configuration Template."""
     LaunchConfigurationTemplateID: str
-    # Declared properties (as declared, or as AWS returned them).
+    """ID of the Launch Configuration Template."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AssociatePublicIpAddress: bool
     BootMode: Literal["LEGACY_BIOS", "UEFI", "USE_SOURCE"]
     CopyPrivateIp: bool
@@ -376,51 +233,62 @@ class LaunchConfigurationTemplate(_Resource):
     Tags: list[TagDict]
     TargetInstanceTypeRightSizingMethod: Literal["NONE", "BASIC"]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AssociatePublicIpAddress: bool | None = None,
+        BootMode: Literal["LEGACY_BIOS", "UEFI", "USE_SOURCE"] | None = None,
+        CopyPrivateIp: bool | None = None,
+        CopyTags: bool | None = None,
+        EnableMapAutoTagging: bool | None = None,
+        EnableParametersEncryption: bool | None = None,
+        LargeVolumeConf: LaunchTemplateDiskConf | LaunchTemplateDiskConfDict | None = None,
+        LaunchDisposition: Literal["STOPPED", "STARTED"] | None = None,
+        Licensing: LaunchConfigurationTemplateLicensing
+        | LaunchConfigurationTemplateLicensingDict
+        | None = None,
+        MapAutoTaggingMpeID: str | None = None,
+        ParametersEncryptionKey: str | None = None,
+        PostLaunchActions: LaunchConfigurationTemplatePostLaunchActions
+        | LaunchConfigurationTemplatePostLaunchActionsDict
+        | None = None,
+        SmallVolumeConf: LaunchTemplateDiskConf | LaunchTemplateDiskConfDict | None = None,
+        SmallVolumeMaxSize: int | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        TargetInstanceTypeRightSizingMethod: Literal["NONE", "BASIC"] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::MGN::LaunchConfigurationTemplate; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AssociatePublicIpAddress: bool | None = None,
-            BootMode: Literal["LEGACY_BIOS", "UEFI", "USE_SOURCE"] | None = None,
-            CopyPrivateIp: bool | None = None,
-            CopyTags: bool | None = None,
-            EnableMapAutoTagging: bool | None = None,
-            EnableParametersEncryption: bool | None = None,
-            LargeVolumeConf: LaunchTemplateDiskConf | LaunchTemplateDiskConfDict | None = None,
-            LaunchDisposition: Literal["STOPPED", "STARTED"] | None = None,
-            Licensing: LaunchConfigurationTemplateLicensing
-            | LaunchConfigurationTemplateLicensingDict
-            | None = None,
-            MapAutoTaggingMpeID: str | None = None,
-            ParametersEncryptionKey: str | None = None,
-            PostLaunchActions: LaunchConfigurationTemplatePostLaunchActions
-            | LaunchConfigurationTemplatePostLaunchActionsDict
-            | None = None,
-            SmallVolumeConf: LaunchTemplateDiskConf | LaunchTemplateDiskConfDict | None = None,
-            SmallVolumeMaxSize: int | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            TargetInstanceTypeRightSizingMethod: Literal["NONE", "BASIC"] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::MGN::LaunchConfigurationTemplate; `await` it inside an App to deploy it.
-
-            AssociatePublicIpAddress: Whether to associate a public IP address with the launched instance.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AssociatePublicIpAddress: Whether to associate a public IP address with the launched
+                instance.
             BootMode: Launch configuration template boot mode.
             CopyPrivateIp: Whether to copy the private IP of the source server.
             CopyTags: Whether to copy the tags of the source server.
             EnableMapAutoTagging: Whether to enable map auto tagging.
-            EnableParametersEncryption: Whether to enable encryption of the AWS Systems Manager parameters used by post launch actions.
+            EnableParametersEncryption: Whether to enable encryption of the AWS Systems Manager
+                parameters used by post launch actions.
+            LargeVolumeConf: Launch template disk configuration.
             LaunchDisposition: Launch disposition.
+            Licensing: Configuration of a machine's license.
             MapAutoTaggingMpeID: Launch configuration template map auto tagging MPE ID.
-            ParametersEncryptionKey: ARN of the KMS key used to encrypt the AWS Systems Manager parameters used by post launch actions.
+            ParametersEncryptionKey: ARN of the KMS key used to encrypt the AWS Systems Manager
+                parameters used by post launch actions.
+            PostLaunchActions: Post launch actions to execute on the Test or Cutover instance.
+            SmallVolumeConf: Launch template disk configuration.
             SmallVolumeMaxSize: Small volume maximum size, in GiB.
             Tags: A set of tags to be associated with the Launch Configuration Template.
+                Create-only: changing it replaces the resource.
             TargetInstanceTypeRightSizingMethod: Target instance type right-sizing method.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -67,73 +71,81 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-NetworkMigrationDefinitionSourceS3ConfigurationDict = TypedDict(
-    "NetworkMigrationDefinitionSourceS3ConfigurationDict",
-    {
-        "S3Bucket": "Required[str]",
-        "S3BucketOwner": "Required[str]",
-        "S3Key": "Required[str]",
-    },
-    total=False,
-)
 
-NetworkMigrationDefinitionTargetNetworkDict = TypedDict(
-    "NetworkMigrationDefinitionTargetNetworkDict",
-    {
-        "InboundCidr": "str",
-        "InspectionCidr": "str",
-        "OutboundCidr": "str",
-        "Topology": "Required[Literal['ISOLATED_VPC', 'HUB_AND_SPOKE']]",
-    },
-    total=False,
-)
+class NetworkMigrationDefinitionSourceS3ConfigurationDict(TypedDict, total=False):
+    """NetworkMigrationDefinitionSourceS3Configuration as a plain dict: S3 configuration for source
+    network data."""
 
-NetworkMigrationDefinitionTargetS3ConfigurationDict = TypedDict(
-    "NetworkMigrationDefinitionTargetS3ConfigurationDict",
-    {
-        "S3Bucket": "Required[str]",
-        "S3BucketOwner": "Required[str]",
-    },
-    total=False,
-)
+    S3Bucket: Required[str]
+    """The name of the S3 bucket containing source data."""
+    S3BucketOwner: Required[str]
+    """The AWS account ID of the S3 bucket owner."""
+    S3Key: Required[str]
+    """The S3 key (path) for the source data."""
 
-SourceConfigurationDict = TypedDict(
-    "SourceConfigurationDict",
-    {
-        "SourceEnvironment": "Required[Literal['NSX', 'VSPHERE', 'FORTIGATE_FIREWALL', 'PALO_ALTO_FIREWALL', 'CISCO_ACI', 'LOGICAL_MODEL', 'MODELIZE_IT']]",
-        "SourceS3Configuration": "Required[NetworkMigrationDefinitionSourceS3ConfigurationDict]",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class NetworkMigrationDefinitionTargetNetworkDict(TypedDict, total=False):
+    """NetworkMigrationDefinitionTargetNetwork as a plain dict: Configuration for the target network
+    topology and addressing."""
 
+    InboundCidr: str
+    """The CIDR block for inbound traffic in the target network."""
+    InspectionCidr: str
+    """The CIDR block for inspection traffic in the target network."""
+    OutboundCidr: str
+    """The CIDR block for outbound traffic in the target network."""
+    Topology: Required[Literal["ISOLATED_VPC", "HUB_AND_SPOKE"]]
+    """The network topology type for the target environment."""
+
+
+class NetworkMigrationDefinitionTargetS3ConfigurationDict(TypedDict, total=False):
+    """NetworkMigrationDefinitionTargetS3Configuration as a plain dict: S3 configuration for storing
+    target network artifacts."""
+
+    S3Bucket: Required[str]
+    """The name of the S3 bucket for target artifacts."""
+    S3BucketOwner: Required[str]
+    """The AWS account ID of the S3 bucket owner."""
+
+
+class SourceConfigurationDict(TypedDict, total=False):
+    """SourceConfiguration as a plain dict: Configuration for a migration source environment."""
+
+    SourceEnvironment: Required[
+        Literal[
+            "NSX",
+            "VSPHERE",
+            "FORTIGATE_FIREWALL",
+            "PALO_ALTO_FIREWALL",
+            "CISCO_ACI",
+            "LOGICAL_MODEL",
+            "MODELIZE_IT",
+        ]
+    ]
+    """The source environment type."""
+    SourceS3Configuration: Required[NetworkMigrationDefinitionSourceS3ConfigurationDict]
+    """S3 configuration for source network data."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag."""
+    Value: Required[str]
+    """The value for the tag."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::MGN::NetworkMigrationDefinition",
     schema_file="aws-mgn-networkmigrationdefinition.json",
     primary_identifier=("/Arn",),
     additional_identifiers=(("/NetworkMigrationDefinitionID",),),
     read_only=("/Arn", "/NetworkMigrationDefinitionID", "/CreatedAt", "/UpdatedAt"),
-    create_only=(),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("Name", "SourceConfigurations", "TargetS3Configuration", "TargetNetwork"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -143,149 +155,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ScopeTagsMap": {
-            "additionalProperties": False,
-            "maxProperties": 40,
-            "patternProperties": {
-                "^(?!aws:)[a-zA-Z0-9\\s+\\-=._:/@]{1,128}$": {
-                    "maxLength": 256,
-                    "pattern": "^[a-zA-Z0-9\\s+\\-=._:/@]*$",
-                    "type": "string",
-                }
-            },
-            "type": "object",
-        },
-        "SourceConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "SourceEnvironment": {
-                    "enum": [
-                        "NSX",
-                        "VSPHERE",
-                        "FORTIGATE_FIREWALL",
-                        "PALO_ALTO_FIREWALL",
-                        "CISCO_ACI",
-                        "LOGICAL_MODEL",
-                        "MODELIZE_IT",
-                    ],
-                    "type": "string",
-                },
-                "SourceS3Configuration": {"$ref": "#/definitions/SourceS3Configuration"},
-            },
-            "required": ["SourceEnvironment", "SourceS3Configuration"],
-            "type": "object",
-        },
-        "SourceS3Configuration": {
-            "additionalProperties": False,
-            "properties": {
-                "S3Bucket": {"pattern": "^[a-zA-Z0-9.\\-_]{1,255}$", "type": "string"},
-                "S3BucketOwner": {
-                    "maxLength": 12,
-                    "minLength": 12,
-                    "pattern": "[0-9]{12,}",
-                    "type": "string",
-                },
-                "S3Key": {"pattern": "^[^\\x00]{1,1024}$", "type": "string"},
-            },
-            "required": ["S3Bucket", "S3BucketOwner", "S3Key"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 256, "minLength": 0, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "TargetNetwork": {
-            "additionalProperties": False,
-            "properties": {
-                "InboundCidr": {
-                    "maxLength": 18,
-                    "minLength": 9,
-                    "pattern": "^((25[0-4]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])/(1[6-9]|2[0-8])$",
-                    "type": "string",
-                },
-                "InspectionCidr": {
-                    "maxLength": 18,
-                    "minLength": 9,
-                    "pattern": "^((25[0-4]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])/(1[6-9]|2[0-8])$",
-                    "type": "string",
-                },
-                "OutboundCidr": {
-                    "maxLength": 18,
-                    "minLength": 9,
-                    "pattern": "^((25[0-4]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])/(1[6-9]|2[0-8])$",
-                    "type": "string",
-                },
-                "Topology": {"enum": ["ISOLATED_VPC", "HUB_AND_SPOKE"], "type": "string"},
-            },
-            "required": ["Topology"],
-            "type": "object",
-        },
-        "TargetS3Configuration": {
-            "additionalProperties": False,
-            "properties": {
-                "S3Bucket": {"pattern": "^[a-zA-Z0-9.\\-_]{1,255}$", "type": "string"},
-                "S3BucketOwner": {
-                    "maxLength": 12,
-                    "minLength": 12,
-                    "pattern": "[0-9]{12,}",
-                    "type": "string",
-                },
-            },
-            "required": ["S3Bucket", "S3BucketOwner"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"maxLength": 2048, "minLength": 20, "type": "string"},
-        "CreatedAt": {"type": "string"},
-        "Description": {
-            "maxLength": 600,
-            "minLength": 0,
-            "pattern": "^[^\\x00]*$",
-            "type": "string",
-        },
-        "Name": {
-            "maxLength": 256,
-            "minLength": 1,
-            "pattern": "^[^\\s\\x00]( *[^\\s\\x00])*$",
-            "type": "string",
-        },
-        "NetworkMigrationDefinitionID": {
-            "maxLength": 21,
-            "minLength": 21,
-            "pattern": "^nmd-[0-9a-zA-Z]{17}$",
-            "type": "string",
-        },
-        "ScopeTags": {"$ref": "#/definitions/ScopeTagsMap"},
-        "SourceConfigurations": {
-            "items": {"$ref": "#/definitions/SourceConfiguration"},
-            "maxItems": 2,
-            "minItems": 0,
-            "type": "array",
-        },
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-        "TargetDeployment": {"enum": ["SINGLE_ACCOUNT", "MULTI_ACCOUNT"], "type": "string"},
-        "TargetNetwork": {"$ref": "#/definitions/TargetNetwork"},
-        "TargetS3Configuration": {"$ref": "#/definitions/TargetS3Configuration"},
-        "UpdatedAt": {"type": "string"},
-    },
-    "required": ["Name", "SourceConfigurations", "TargetS3Configuration", "TargetNetwork"],
-}
-
 
 class NetworkMigrationDefinition(_Resource):
-    """AWS::MGN::NetworkMigrationDefinition: Resource schema for AWS::MGN::NetworkMigrationDefinition
+    """AWS::MGN::NetworkMigrationDefinition: Resource schema for
+    AWS::MGN::NetworkMigrationDefinition
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Also identified by: NetworkMigrationDefinitionID.
+    Read-only attributes (known once deployed): Arn, CreatedAt, NetworkMigrationDefinitionID,
+    UpdatedAt.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-mgn-networkmigrationdefinition.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -295,54 +176,67 @@ class NetworkMigrationDefinition(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "NetworkMigrationDefinitionAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "network_migration_definition.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The Amazon Resource Name (ARN) of the network migration definition."""
     CreatedAt: str
+    """The timestamp when the network migration definition was created."""
     NetworkMigrationDefinitionID: str
+    """The unique identifier of the network migration definition."""
     UpdatedAt: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The timestamp when the network migration definition was last updated."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     Name: str
-    ScopeTags: dict[str, Any]
+    ScopeTags: dict[str, str]
     SourceConfigurations: list[SourceConfigurationDict]
     Tags: list[TagDict]
     TargetDeployment: Literal["SINGLE_ACCOUNT", "MULTI_ACCOUNT"]
     TargetNetwork: NetworkMigrationDefinitionTargetNetworkDict
     TargetS3Configuration: NetworkMigrationDefinitionTargetS3ConfigurationDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str,
+        SourceConfigurations: list[SourceConfiguration | SourceConfigurationDict],
+        TargetNetwork: NetworkMigrationDefinitionTargetNetwork
+        | NetworkMigrationDefinitionTargetNetworkDict,
+        TargetS3Configuration: NetworkMigrationDefinitionTargetS3Configuration
+        | NetworkMigrationDefinitionTargetS3ConfigurationDict,
+        Description: str | None = None,
+        ScopeTags: dict[str, str] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        TargetDeployment: Literal["SINGLE_ACCOUNT", "MULTI_ACCOUNT"] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::MGN::NetworkMigrationDefinition; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str,
-            SourceConfigurations: list[SourceConfiguration | SourceConfigurationDict],
-            TargetNetwork: NetworkMigrationDefinitionTargetNetwork
-            | NetworkMigrationDefinitionTargetNetworkDict,
-            TargetS3Configuration: NetworkMigrationDefinitionTargetS3Configuration
-            | NetworkMigrationDefinitionTargetS3ConfigurationDict,
-            Description: str | None = None,
-            ScopeTags: dict[str, Any] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            TargetDeployment: Literal["SINGLE_ACCOUNT", "MULTI_ACCOUNT"] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::MGN::NetworkMigrationDefinition; `await` it inside an App to deploy it.
-
-            Description: A description of the network migration definition.
-            Name: The name of the network migration definition.
-            ScopeTags: Scope tags for the network migration definition.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Name: The name of the network migration definition. Required.
             SourceConfigurations: A list of source configurations for the network migration.
+                Required.
+            TargetNetwork: The target network configuration including topology and CIDR ranges.
+                Required.
+            TargetS3Configuration: The S3 configuration for storing the target network artifacts.
+                Required.
+            Description: A description of the network migration definition.
+            ScopeTags: Scope tags for the network migration definition.
             Tags: Tags to assign to the network migration definition.
             TargetDeployment: The target deployment configuration for the migrated network.
-            TargetNetwork: The target network configuration including topology and CIDR ranges.
-            TargetS3Configuration: The S3 configuration for storing the target network artifacts.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

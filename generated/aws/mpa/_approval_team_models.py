@@ -7,9 +7,10 @@ Imported on first use by approval_team.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ApprovalTeamApprovalStrategy",
@@ -26,58 +27,95 @@ class Approver(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ApproverId: str | None = None
-    PrimaryIdentityId: str
-    PrimaryIdentitySourceArn: str
-    PrimaryIdentityStatus: str | None = None
-    ResponseTime: str | None = None
+    ApproverId: Annotated[str | None, Field(description="Type: str.")] = None
+    PrimaryIdentityId: Annotated[str, Field(description="Length: 1 to 100 characters.")]
+    PrimaryIdentitySourceArn: Annotated[str, Field(description="Length: at most 1000 characters.")]
+    PrimaryIdentityStatus: Annotated[str | None, Field(description="Type: str.")] = None
+    ResponseTime: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class MofNApprovalStrategy(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    MinApprovalsRequired: int
+    MinApprovalsRequired: Annotated[int, Field(description="Type: int.")]
 
 
 class Policy(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    PolicyArn: str
+    PolicyArn: Annotated[
+        str,
+        Field(
+            description="Pattern: ^arn:.{1,63}:mpa:::aws:policy/[a-zA-Z0-9_\\.-]{1,1023}/[a-zA-Z0-9_\\.-]{1,1023}/(?:[\\d]+|\\$DEFAULT)$ Length: at most 1224 characters."
+        ),
+    ]
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class ApprovalTeamAttributes(DeferredModel):
-    Arn: str | None = None
-    CreationTime: str | None = None
-    LastUpdateTime: str | None = None
-    NumberOfApprovers: int | None = None
-    Status: str | None = None
-    StatusCode: str | None = None
-    StatusMessage: str | None = None
-    UpdateSessionArn: str | None = None
-    VersionId: str | None = None
+    """
+    The read-only attributes of a AWS::MPA::ApprovalTeam, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="Type: str.")] = None
+    CreationTime: Annotated[str | None, Field(description="Type: str.")] = None
+    LastUpdateTime: Annotated[str | None, Field(description="Type: str.")] = None
+    NumberOfApprovers: Annotated[int | None, Field(description="Type: int.")] = None
+    Status: Annotated[str | None, Field(description="Type: str.")] = None
+    StatusCode: Annotated[str | None, Field(description="Type: str.")] = None
+    StatusMessage: Annotated[str | None, Field(description="Type: str.")] = None
+    UpdateSessionArn: Annotated[str | None, Field(description="Type: str.")] = None
+    VersionId: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ApprovalTeamApprovalStrategy(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    MofN: MofNApprovalStrategy
+    MofN: Annotated[MofNApprovalStrategy, Field(description="Type: MofNApprovalStrategyDict.")]
 
 
 class ApprovalTeamProps(DeferredModel):
-    ApprovalStrategy: ApprovalTeamApprovalStrategy
-    Approvers: list[Approver]
-    Description: str
-    Name: str
-    Policies: list[Policy]
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::MPA::ApprovalTeam.
+    """
+
+    ApprovalStrategy: Annotated[
+        ApprovalTeamApprovalStrategy, Field(description="Type: ApprovalTeamApprovalStrategyDict.")
+    ]
+    Approvers: Annotated[
+        list[Approver], Field(description="Items: 1 to 20 items. Items are unique.")
+    ]
+    Description: Annotated[str, Field(description="Length: 1 to 256 characters.")]
+    Name: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[a-zA-Z0-9._-]+$ Length: at most 64 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Policies: Annotated[
+        list[Policy],
+        Field(
+            description="Items: 1 to 10 items. Items are unique. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[list[Tag] | None, Field(description="Items are unique.")] = None

@@ -7,9 +7,10 @@ Imported on first use by identity_source.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "IdentitySourceAttributes",
@@ -24,35 +25,66 @@ class IdentitySourceIamIdentityCenter(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ApprovalPortalUrl: str | None = None
-    InstanceArn: str
-    Region: str
+    ApprovalPortalUrl: Annotated[str | None, Field(description="Type: str.")] = None
+    InstanceArn: Annotated[
+        str,
+        Field(
+            description="Pattern: ^arn:.+:sso:::instance/(?:sso)?ins-[a-zA-Z0-9-.]{16}$ Length: 20 to 2048 characters."
+        ),
+    ]
+    Region: Annotated[str, Field(description="Length: at most 1000 characters.")]
 
 
 class IdentitySourceIdentitySourceParameters(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    IamIdentityCenter: IdentitySourceIamIdentityCenter
+    IamIdentityCenter: Annotated[
+        IdentitySourceIamIdentityCenter,
+        Field(description="Type: IdentitySourceIamIdentityCenterDict."),
+    ]
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class IdentitySourceAttributes(DeferredModel):
-    CreationTime: str | None = None
-    IdentitySourceArn: str | None = None
-    IdentitySourceType: str | None = None
-    Status: str | None = None
-    StatusCode: str | None = None
-    StatusMessage: str | None = None
+    """
+    The read-only attributes of a AWS::MPA::IdentitySource, set by AWS.
+    """
+
+    CreationTime: Annotated[str | None, Field(description="Type: str.")] = None
+    IdentitySourceArn: Annotated[str | None, Field(description="Type: str.")] = None
+    IdentitySourceType: Annotated[str | None, Field(description="Type: str.")] = None
+    Status: Annotated[str | None, Field(description="Type: str.")] = None
+    StatusCode: Annotated[str | None, Field(description="Type: str.")] = None
+    StatusMessage: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class IdentitySourceProps(DeferredModel):
-    IdentitySourceParameters: IdentitySourceIdentitySourceParameters
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::MPA::IdentitySource.
+    """
+
+    IdentitySourceParameters: Annotated[
+        IdentitySourceIdentitySourceParameters,
+        Field(
+            description="Type: IdentitySourceIdentitySourceParametersDict. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[list[Tag] | None, Field(description="Items are unique.")] = None

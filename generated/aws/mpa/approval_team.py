@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -67,56 +71,63 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ApprovalTeamApprovalStrategyDict = TypedDict(
-    "ApprovalTeamApprovalStrategyDict",
-    {
-        "MofN": "Required[MofNApprovalStrategyDict]",
-    },
-    total=False,
-)
 
-ApproverDict = TypedDict(
-    "ApproverDict",
-    {
-        "ApproverId": "str",
-        "PrimaryIdentityId": "Required[str]",
-        "PrimaryIdentitySourceArn": "Required[str]",
-        "PrimaryIdentityStatus": "str",
-        "ResponseTime": "str",
-    },
-    total=False,
-)
+class ApprovalTeamApprovalStrategyDict(TypedDict, total=False):
+    """ApprovalTeamApprovalStrategy as a plain dict."""
 
-MofNApprovalStrategyDict = TypedDict(
-    "MofNApprovalStrategyDict",
-    {
-        "MinApprovalsRequired": "Required[int]",
-    },
-    total=False,
-)
+    MofN: Required[MofNApprovalStrategyDict]
+    """Type: MofNApprovalStrategyDict."""
 
-PolicyDict = TypedDict(
-    "PolicyDict",
-    {
-        "PolicyArn": "Required[str]",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class ApproverDict(TypedDict, total=False):
+    """Approver as a plain dict."""
 
+    ApproverId: str
+    """Type: str."""
+    PrimaryIdentityId: Required[str]
+    """Length: 1 to 100 characters."""
+    PrimaryIdentitySourceArn: Required[str]
+    """Length: at most 1000 characters."""
+    PrimaryIdentityStatus: str
+    """Type: str."""
+    ResponseTime: str
+    """Type: str."""
+
+
+class MofNApprovalStrategyDict(TypedDict, total=False):
+    """MofNApprovalStrategy as a plain dict."""
+
+    MinApprovalsRequired: Required[int]
+    """Type: int."""
+
+
+class PolicyDict(TypedDict, total=False):
+    """Policy as a plain dict."""
+
+    PolicyArn: Required[str]
+    """Pattern:
+    ^arn:.{1,63}:mpa:::aws:policy/[a-zA-Z0-9_\\.-]{1,1023}/[a-zA-Z0-9_\\.-]{1,1023}/(?:[\\d]+|\\$DEFAULT)$
+    Length: at most 1224 characters."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::MPA::ApprovalTeam",
     schema_file="aws-mpa-approvalteam.json",
     primary_identifier=("/Arn",),
-    additional_identifiers=(),
     read_only=(
         "/Arn",
         "/VersionId",
@@ -132,18 +143,9 @@ METADATA = _TypeMetadata(
         "/StatusMessage",
     ),
     create_only=("/Name", "/Policies", "/Policies/*/PolicyArn"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Approvers", "/Policies", "/Tags"),
     required=("ApprovalStrategy", "Approvers", "Policies", "Name", "Description"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 2160,
         "read": 120,
@@ -153,91 +155,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ApprovalStrategy": {
-            "additionalProperties": False,
-            "properties": {"MofN": {"$ref": "#/definitions/MofNApprovalStrategy"}},
-            "required": ["MofN"],
-            "type": "object",
-        },
-        "Approver": {
-            "additionalProperties": False,
-            "properties": {
-                "ApproverId": {"type": "string"},
-                "PrimaryIdentityId": {"maxLength": 100, "minLength": 1, "type": "string"},
-                "PrimaryIdentitySourceArn": {"maxLength": 1000, "type": "string"},
-                "PrimaryIdentityStatus": {"type": "string"},
-                "ResponseTime": {"$ref": "#/definitions/Timestamp"},
-            },
-            "required": ["PrimaryIdentityId", "PrimaryIdentitySourceArn"],
-            "type": "object",
-        },
-        "MofNApprovalStrategy": {
-            "additionalProperties": False,
-            "properties": {"MinApprovalsRequired": {"type": "integer"}},
-            "required": ["MinApprovalsRequired"],
-            "type": "object",
-        },
-        "Policy": {
-            "additionalProperties": False,
-            "properties": {
-                "PolicyArn": {
-                    "maxLength": 1224,
-                    "pattern": "^arn:.{1,63}:mpa:::aws:policy/[a-zA-Z0-9_\\.-]{1,1023}/[a-zA-Z0-9_\\.-]{1,1023}/(?:[\\d]+|\\$DEFAULT)$",
-                    "type": "string",
-                }
-            },
-            "required": ["PolicyArn"],
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-        "Timestamp": {"type": "string"},
-    },
-    "properties": {
-        "ApprovalStrategy": {"$ref": "#/definitions/ApprovalStrategy"},
-        "Approvers": {
-            "items": {"$ref": "#/definitions/Approver"},
-            "maxItems": 20,
-            "minItems": 1,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "Arn": {"type": "string"},
-        "CreationTime": {"$ref": "#/definitions/Timestamp"},
-        "Description": {"maxLength": 256, "minLength": 1, "type": "string"},
-        "LastUpdateTime": {"$ref": "#/definitions/Timestamp"},
-        "Name": {"maxLength": 64, "pattern": "^[a-zA-Z0-9._-]+$", "type": "string"},
-        "NumberOfApprovers": {"type": "integer"},
-        "Policies": {
-            "items": {"$ref": "#/definitions/Policy"},
-            "maxItems": 10,
-            "minItems": 1,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "Status": {"type": "string"},
-        "StatusCode": {"type": "string"},
-        "StatusMessage": {"type": "string"},
-        "Tags": {"$ref": "#/definitions/Tags"},
-        "UpdateSessionArn": {"type": "string"},
-        "VersionId": {"type": "string"},
-    },
-    "required": ["ApprovalStrategy", "Approvers", "Policies", "Name", "Description"],
-}
-
 
 class ApprovalTeam(_Resource):
     """AWS::MPA::ApprovalTeam: Resource Type definition for AWS::MPA::ApprovalTeam.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Replaced when any of these change (create-only): Name, Policies, Policies[*].PolicyArn.
+    Read-only attributes (known once deployed): Arn, CreationTime, LastUpdateTime,
+    NumberOfApprovers, Status, StatusCode, StatusMessage, UpdateSessionArn, VersionId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-mpa-approvalteam.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -245,19 +173,29 @@ class ApprovalTeam(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ApprovalTeamAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "approval_team.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Type: str."""
     CreationTime: str
+    """Type: str."""
     LastUpdateTime: str
+    """Type: str."""
     NumberOfApprovers: int
+    """Type: int."""
     Status: str
+    """Type: str."""
     StatusCode: str
+    """Type: str."""
     StatusMessage: str
+    """Type: str."""
     UpdateSessionArn: str
+    """Type: str."""
     VersionId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ApprovalStrategy: ApprovalTeamApprovalStrategyDict
     Approvers: list[ApproverDict]
     Description: str
@@ -265,25 +203,36 @@ class ApprovalTeam(_Resource):
     Policies: list[PolicyDict]
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ApprovalStrategy: ApprovalTeamApprovalStrategy | ApprovalTeamApprovalStrategyDict,
+        Approvers: list[Approver | ApproverDict],
+        Description: str,
+        Name: str,
+        Policies: list[Policy | PolicyDict],
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::MPA::ApprovalTeam; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ApprovalStrategy: ApprovalTeamApprovalStrategy | ApprovalTeamApprovalStrategyDict,
-            Approvers: list[Approver | ApproverDict],
-            Description: str,
-            Name: str,
-            Policies: list[Policy | PolicyDict],
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::MPA::ApprovalTeam; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ApprovalStrategy: Type: ApprovalTeamApprovalStrategyDict. Required.
+            Approvers: Items: 1 to 20 items. Items are unique. Required.
+            Description: Length: 1 to 256 characters. Required.
+            Name: Pattern: ^[a-zA-Z0-9._-]+$ Length: at most 64 characters. Create-only: changing it
+                replaces the resource. Required.
+            Policies: Items: 1 to 10 items. Items are unique. Create-only: changing it replaces the
+                resource. Required.
+            Tags: Items are unique.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,38 +63,43 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-IdentitySourceIamIdentityCenterDict = TypedDict(
-    "IdentitySourceIamIdentityCenterDict",
-    {
-        "ApprovalPortalUrl": "str",
-        "InstanceArn": "Required[str]",
-        "Region": "Required[str]",
-    },
-    total=False,
-)
 
-IdentitySourceIdentitySourceParametersDict = TypedDict(
-    "IdentitySourceIdentitySourceParametersDict",
-    {
-        "IamIdentityCenter": "Required[IdentitySourceIamIdentityCenterDict]",
-    },
-    total=False,
-)
+class IdentitySourceIamIdentityCenterDict(TypedDict, total=False):
+    """IdentitySourceIamIdentityCenter as a plain dict."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    ApprovalPortalUrl: str
+    """Type: str."""
+    InstanceArn: Required[str]
+    """Pattern: ^arn:.+:sso:::instance/(?:sso)?ins-[a-zA-Z0-9-.]{16}$ Length: 20 to 2048 characters."""
+    Region: Required[str]
+    """Length: at most 1000 characters."""
 
+
+class IdentitySourceIdentitySourceParametersDict(TypedDict, total=False):
+    """IdentitySourceIdentitySourceParameters as a plain dict."""
+
+    IamIdentityCenter: Required[IdentitySourceIamIdentityCenterDict]
+    """Type: IdentitySourceIamIdentityCenterDict."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::MPA::IdentitySource",
     schema_file="aws-mpa-identitysource.json",
     primary_identifier=("/IdentitySourceArn",),
-    additional_identifiers=(),
     read_only=(
         "/IdentitySourceArn",
         "/IdentitySourceType",
@@ -106,18 +115,9 @@ METADATA = _TypeMetadata(
         "/IdentitySourceParameters/IamIdentityCenter/InstanceArn",
         "/IdentitySourceParameters/IamIdentityCenter/Region",
     ),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("IdentitySourceParameters",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -127,58 +127,20 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "IamIdentityCenter": {
-            "additionalProperties": False,
-            "properties": {
-                "ApprovalPortalUrl": {"type": "string"},
-                "InstanceArn": {
-                    "maxLength": 2048,
-                    "minLength": 20,
-                    "pattern": "^arn:.+:sso:::instance/(?:sso)?ins-[a-zA-Z0-9-.]{16}$",
-                    "type": "string",
-                },
-                "Region": {"maxLength": 1000, "type": "string"},
-            },
-            "required": ["InstanceArn", "Region"],
-            "type": "object",
-        },
-        "IdentitySourceArn": {"type": "string"},
-        "IdentitySourceParameters": {
-            "additionalProperties": False,
-            "properties": {"IamIdentityCenter": {"$ref": "#/definitions/IamIdentityCenter"}},
-            "required": ["IamIdentityCenter"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-    },
-    "properties": {
-        "CreationTime": {"type": "string"},
-        "IdentitySourceArn": {"$ref": "#/definitions/IdentitySourceArn"},
-        "IdentitySourceParameters": {"$ref": "#/definitions/IdentitySourceParameters"},
-        "IdentitySourceType": {"type": "string"},
-        "Status": {"type": "string"},
-        "StatusCode": {"type": "string"},
-        "StatusMessage": {"type": "string"},
-        "Tags": {"$ref": "#/definitions/Tags"},
-    },
-    "required": ["IdentitySourceParameters"],
-}
-
 
 class IdentitySource(_Resource):
     """AWS::MPA::IdentitySource: Resource Type definition for AWS::MPA::IdentitySource.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: IdentitySourceArn.
+    Replaced when any of these change (create-only): IdentitySourceParameters,
+    IdentitySourceParameters.IamIdentityCenter,
+    IdentitySourceParameters.IamIdentityCenter.InstanceArn,
+    IdentitySourceParameters.IamIdentityCenter.Region.
+    Read-only attributes (known once deployed): CreationTime, IdentitySourceArn, IdentitySourceType,
+    Status, StatusCode, StatusMessage.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-mpa-identitysource.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -186,35 +148,48 @@ class IdentitySource(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "IdentitySourceAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "identity_source.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     CreationTime: str
+    """Type: str."""
     IdentitySourceArn: str
+    """Type: str."""
     IdentitySourceType: str
+    """Type: str."""
     Status: str
+    """Type: str."""
     StatusCode: str
+    """Type: str."""
     StatusMessage: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     IdentitySourceParameters: IdentitySourceIdentitySourceParametersDict
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        IdentitySourceParameters: IdentitySourceIdentitySourceParameters
+        | IdentitySourceIdentitySourceParametersDict,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::MPA::IdentitySource; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            IdentitySourceParameters: IdentitySourceIdentitySourceParameters
-            | IdentitySourceIdentitySourceParametersDict,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::MPA::IdentitySource; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            IdentitySourceParameters: Type: IdentitySourceIdentitySourceParametersDict. Create-only:
+                changing it replaces the resource. Required.
+            Tags: Items are unique.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

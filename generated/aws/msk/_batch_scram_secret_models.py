@@ -7,8 +7,10 @@ Imported on first use by batch_scram_secret.py, which re-exports every name here
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "BatchScramSecretAttributes",
@@ -17,9 +19,17 @@ __all__ = [
 
 
 class BatchScramSecretProps(DeferredModel):
-    ClusterArn: str
-    SecretArnList: list[str] | None = None
+    """
+    The properties a program declares for a AWS::MSK::BatchScramSecret.
+    """
+
+    ClusterArn: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]
+    SecretArnList: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
 
 
 class BatchScramSecretAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::MSK::BatchScramSecret, set by AWS.
+    """

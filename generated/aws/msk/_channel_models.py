@@ -7,7 +7,7 @@ Imported on first use by channel.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -38,184 +38,374 @@ __all__ = [
 
 
 class ChannelCatalog(DeferredModel):
+    """
+    Catalog configuration of the destination
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CatalogArn: str | None = None
-    WarehouseLocation: str | None = None
+    CatalogArn: Annotated[str | None, Field(description="The ARN of the catalog")] = None
+    WarehouseLocation: Annotated[str | None, Field(description="The warehouse location")] = None
 
 
 class ChannelDeadLetterQueueS3(DeferredModel):
+    """
+    Dead letter queue S3 configuration of the destination
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    BucketArn: str
-    ErrorOutputPrefix: str
-    ExpectedBucketOwner: str | None = None
+    BucketArn: Annotated[str, Field(description="The ARN of the S3 bucket")]
+    ErrorOutputPrefix: Annotated[str, Field(description="The error output prefix")]
+    ExpectedBucketOwner: Annotated[
+        str | None,
+        Field(
+            description="Optional 12-digit AWS account ID expected to own the dead-letter S3 bucket"
+        ),
+    ] = None
 
 
 class ChannelEncryptionConfiguration(DeferredModel):
+    """
+    Encryption configuration
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    KmsKeyArn: str
+    KmsKeyArn: Annotated[str, Field(description="The ARN of the KMS key for encryption")]
 
 
 class ChannelRecordConverter(DeferredModel):
+    """
+    Record converter configuration for a topic
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ValueConverter: Literal["BYTE_ARRAY", "JSON", "JSON_SCHEMA_GSR", "STRING"]
+    ValueConverter: Annotated[
+        Literal["BYTE_ARRAY", "JSON", "JSON_SCHEMA_GSR", "STRING"],
+        Field(description="Value converter for topic data"),
+    ]
 
 
 class ChannelRecordSchema(DeferredModel):
+    """
+    Record schema configuration for a topic
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    GsrArn: str
+    GsrArn: Annotated[
+        str, Field(description="ARN of Glue Schema Registry resource used for table schema")
+    ]
 
 
 class ChannelSchemaEvolution(DeferredModel):
+    """
+    Schema evolution configuration of the destination
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EnableSchemaEvolution: bool
+    EnableSchemaEvolution: Annotated[bool, Field(description="Whether schema evolution is enabled")]
 
 
 class ChannelStateInfo(DeferredModel):
+    """
+    Includes information about the channel state
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Code: str | None = None
-    Message: str | None = None
+    Code: Annotated[str | None, Field(description="Code for channel state")] = None
+    Message: Annotated[str | None, Field(description="Message for channel state")] = None
 
 
 class ChannelTableCreation(DeferredModel):
+    """
+    Table creation configuration of the destination
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EnableTableCreation: bool
+    EnableTableCreation: Annotated[bool, Field(description="Whether table creation is enabled")]
 
 
 class CloudWatchLogsLogDestination(DeferredModel):
+    """
+    CloudWatch Logs log destination details
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Enabled: bool
-    LogGroup: str | None = None
+    Enabled: Annotated[bool, Field(description="Whether CloudWatch Logs logging is enabled")]
+    LogGroup: Annotated[
+        str | None, Field(description="The CloudWatch log group for log delivery")
+    ] = None
 
 
 class FirehoseLogDestination(DeferredModel):
+    """
+    Firehose log destination details
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DeliveryStream: str | None = None
-    Enabled: bool
+    DeliveryStream: Annotated[
+        str | None, Field(description="The Firehose delivery stream for log delivery")
+    ] = None
+    Enabled: Annotated[bool, Field(description="Whether Firehose logging is enabled")]
 
 
 class PartitionSource(DeferredModel):
+    """
+    Partition source configuration
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    SourceName: str | None = None
+    SourceName: Annotated[str | None, Field(description="Source name")] = None
 
 
 class S3LogDestination(DeferredModel):
+    """
+    S3 log destination details
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Bucket: str | None = None
-    Enabled: bool
-    Prefix: str | None = None
+    Bucket: Annotated[
+        str | None, Field(description="The name of the S3 bucket for log delivery")
+    ] = None
+    Enabled: Annotated[bool, Field(description="Whether S3 logging is enabled")]
+    Prefix: Annotated[str | None, Field(description="The S3 prefix for log delivery")] = None
 
 
 class S3Storage(DeferredModel):
+    """
+    S3 storage configuration
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    BucketArn: str
-    CompressionType: Literal["NONE", "GZIP", "ZSTD"]
-    ExpectedBucketOwner: str | None = None
-    OutputKeyTemplate: str | None = None
-    OutputPrefix: str | None = None
-    StorageClass: Literal["STANDARD", "INTELLIGENT_TIERING", "GLACIER_IR"]
+    BucketArn: Annotated[str, Field(description="ARN of the S3 bucket")]
+    CompressionType: Annotated[
+        Literal["NONE", "GZIP", "ZSTD"], Field(description="S3 compression type")
+    ]
+    ExpectedBucketOwner: Annotated[
+        str | None,
+        Field(description="Optional 12-digit AWS account ID expected to own the S3 bucket"),
+    ] = None
+    OutputKeyTemplate: Annotated[
+        str | None,
+        Field(description="Template for S3 key for output objects, used for partitioning"),
+    ] = None
+    OutputPrefix: Annotated[str | None, Field(description="Optional prefix for output objects")] = (
+        None
+    )
+    StorageClass: Annotated[
+        Literal["STANDARD", "INTELLIGENT_TIERING", "GLACIER_IR"],
+        Field(description="S3 storage class"),
+    ]
 
 
 class TopicConfiguration(DeferredModel):
+    """
+    Configuration of topic in a channel
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    RecordConverter: ChannelRecordConverter
-    RecordSchema: ChannelRecordSchema | None = None
-    TopicArn: str
+    RecordConverter: Annotated[
+        ChannelRecordConverter, Field(description="Record converter configuration for a topic")
+    ]
+    RecordSchema: Annotated[
+        ChannelRecordSchema | None, Field(description="Record schema configuration for a topic")
+    ] = None
+    TopicArn: Annotated[
+        str, Field(description="The Amazon Resource Name (ARN) that uniquely identifies the topic")
+    ]
 
 
 class ChannelAttributes(DeferredModel):
-    ChannelArn: str | None = None
-    StateInfo: ChannelStateInfo | None = None
-    Status: (
+    """
+    The read-only attributes of a AWS::MSK::Channel, set by AWS.
+    """
+
+    ChannelArn: Annotated[
+        str | None,
+        Field(description="The Amazon Resource Name (ARN) that uniquely identifies the channel"),
+    ] = None
+    StateInfo: Annotated[
+        ChannelStateInfo | None, Field(description="Includes information about the channel state")
+    ] = None
+    Status: Annotated[
         Literal["CREATING", "ACTIVE", "UPDATING", "DELETING", "FAILED", "SUSPENDING", "SUSPENDED"]
-        | None
-    ) = None
+        | None,
+        Field(description="Status of a channel resource"),
+    ] = None
 
 
 class ChannelLoggingInfo(DeferredModel):
+    """
+    Log configuration details for Channel
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CloudWatchLogs: CloudWatchLogsLogDestination | None = None
-    Firehose: FirehoseLogDestination | None = None
-    S3: S3LogDestination | None = None
+    CloudWatchLogs: Annotated[
+        CloudWatchLogsLogDestination | None,
+        Field(description="CloudWatch Logs log destination details"),
+    ] = None
+    Firehose: Annotated[
+        FirehoseLogDestination | None, Field(description="Firehose log destination details")
+    ] = None
+    S3: Annotated[S3LogDestination | None, Field(description="S3 log destination details")] = None
 
 
 class ChannelPartitionSpec(DeferredModel):
+    """
+    Partition specification
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    PartitionStrategy: Literal["TIME_HOUR"]
-    SourceList: list[PartitionSource] | None = None
+    PartitionStrategy: Annotated[
+        Literal["TIME_HOUR"], Field(description="Partition strategy for MSK channel")
+    ]
+    SourceList: Annotated[list[PartitionSource] | None, Field(description="Source list")] = None
 
 
 class ChannelS3DestinationConfiguration(DeferredModel):
+    """
+    S3 destination configuration
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DataFreshnessInSeconds: int | None = None
-    DeadLetterQueueS3: ChannelDeadLetterQueueS3
-    ServiceExecutionRoleArn: str
-    Storage: S3Storage
+    DataFreshnessInSeconds: Annotated[
+        int | None, Field(description="Data freshness in seconds")
+    ] = None
+    DeadLetterQueueS3: Annotated[
+        ChannelDeadLetterQueueS3,
+        Field(description="Dead letter queue S3 configuration of the destination"),
+    ]
+    ServiceExecutionRoleArn: Annotated[
+        str,
+        Field(description="The Amazon Resource Name (ARN) of an IAM role used by MSK to access S3"),
+    ]
+    Storage: Annotated[S3Storage, Field(description="S3 storage configuration")]
 
 
 class DestinationTable(DeferredModel):
+    """
+    Destination table configuration
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DestinationDatabaseName: str
-    DestinationTableName: str
-    PartitionSpec: ChannelPartitionSpec | None = None
+    DestinationDatabaseName: Annotated[str, Field(description="The destination database name")]
+    DestinationTableName: Annotated[str, Field(description="The destination table name")]
+    PartitionSpec: Annotated[
+        ChannelPartitionSpec | None, Field(description="Partition specification")
+    ] = None
 
 
 class ChannelIcebergDestinationConfiguration(DeferredModel):
+    """
+    Iceberg destination configuration
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AppendOnly: bool
-    Catalog: ChannelCatalog | None = None
-    CompressionType: Literal["ZSTD", "SNAPPY"] | None = None
-    DataFreshnessInSeconds: int | None = None
-    DeadLetterQueueS3: ChannelDeadLetterQueueS3
-    DestinationTableList: list[DestinationTable]
-    SchemaEvolution: ChannelSchemaEvolution
-    ServiceExecutionRoleArn: str
-    TableCreation: ChannelTableCreation
+    AppendOnly: Annotated[bool, Field(description="Append only mode")]
+    Catalog: Annotated[
+        ChannelCatalog | None, Field(description="Catalog configuration of the destination")
+    ] = None
+    CompressionType: Annotated[
+        Literal["ZSTD", "SNAPPY"] | None,
+        Field(description="Compression codec for Iceberg table data files. Defaults to ZSTD."),
+    ] = None
+    DataFreshnessInSeconds: Annotated[
+        int | None, Field(description="Data freshness in seconds")
+    ] = None
+    DeadLetterQueueS3: Annotated[
+        ChannelDeadLetterQueueS3,
+        Field(description="Dead letter queue S3 configuration of the destination"),
+    ]
+    DestinationTableList: Annotated[
+        list[DestinationTable], Field(description="List of destination tables")
+    ]
+    SchemaEvolution: Annotated[
+        ChannelSchemaEvolution,
+        Field(description="Schema evolution configuration of the destination"),
+    ]
+    ServiceExecutionRoleArn: Annotated[
+        str,
+        Field(
+            description="The Amazon Resource Name (ARN) of an IAM role used by MSK to access the table"
+        ),
+    ]
+    TableCreation: Annotated[
+        ChannelTableCreation, Field(description="Table creation configuration of the destination")
+    ]
 
 
 class ChannelProps(DeferredModel):
-    ChannelName: str
-    ClusterArn: str | None = None
-    EncryptionConfiguration: ChannelEncryptionConfiguration | None = None
-    IcebergDestinationConfiguration: ChannelIcebergDestinationConfiguration | None = None
-    LoggingInfo: ChannelLoggingInfo | None = None
-    S3DestinationConfiguration: ChannelS3DestinationConfiguration | None = None
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    TopicConfigurationList: list[TopicConfiguration]
+    """
+    The properties a program declares for a AWS::MSK::Channel.
+    """
+
+    ChannelName: Annotated[
+        str,
+        Field(description="Name of the channel Create-only: changing it replaces the resource."),
+    ]
+    ClusterArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of the cluster Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    EncryptionConfiguration: Annotated[
+        ChannelEncryptionConfiguration | None,
+        Field(
+            description="Encryption configuration Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    IcebergDestinationConfiguration: Annotated[
+        ChannelIcebergDestinationConfiguration | None,
+        Field(description="Iceberg destination configuration"),
+    ] = None
+    LoggingInfo: Annotated[
+        ChannelLoggingInfo | None,
+        Field(
+            description="Log configuration details for Channel Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    S3DestinationConfiguration: Annotated[
+        ChannelS3DestinationConfiguration | None, Field(description="S3 destination configuration")
+    ] = None
+    Tags: Annotated[dict[str, str] | None, Field(description="Tags attached to the channel")] = None
+    TopicConfigurationList: Annotated[
+        list[TopicConfiguration],
+        Field(description="Topic configuration Create-only: changing it replaces the resource."),
+    ]

@@ -7,7 +7,7 @@ Imported on first use by cluster.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -56,287 +56,389 @@ class ClusterCloudWatchLogs(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Enabled: bool
-    LogGroup: str | None = None
+    Enabled: Annotated[bool, Field(description="Type: bool.")]
+    LogGroup: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ClusterConfigurationInfo(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Arn: str
-    Revision: int
+    Arn: Annotated[str, Field(description="Type: str.")]
+    Revision: Annotated[int, Field(description="Type: int.")]
 
 
 class ClusterEncryptionAtRest(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DataVolumeKMSKeyId: str
+    DataVolumeKMSKeyId: Annotated[str, Field(description="Type: str.")]
 
 
 class ClusterEncryptionInTransit(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ClientBroker: Literal["TLS", "TLS_PLAINTEXT", "PLAINTEXT"] | None = None
-    InCluster: bool | None = None
+    ClientBroker: Annotated[
+        Literal["TLS", "TLS_PLAINTEXT", "PLAINTEXT"] | None,
+        Field(description="Allowed values: 'TLS', 'TLS_PLAINTEXT', 'PLAINTEXT'."),
+    ] = None
+    InCluster: Annotated[bool | None, Field(description="Type: bool.")] = None
 
 
 class ClusterEncryptionInfo(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    EncryptionAtRest: ClusterEncryptionAtRest | None = None
-    EncryptionInTransit: ClusterEncryptionInTransit | None = None
+    EncryptionAtRest: Annotated[
+        ClusterEncryptionAtRest | None, Field(description="Type: ClusterEncryptionAtRestDict.")
+    ] = None
+    EncryptionInTransit: Annotated[
+        ClusterEncryptionInTransit | None,
+        Field(description="Type: ClusterEncryptionInTransitDict."),
+    ] = None
 
 
 class ClusterFirehose(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DeliveryStream: str | None = None
-    Enabled: bool
+    DeliveryStream: Annotated[str | None, Field(description="Type: str.")] = None
+    Enabled: Annotated[bool, Field(description="Type: bool.")]
 
 
 class ClusterIam(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Enabled: bool
+    Enabled: Annotated[bool, Field(description="Type: bool.")]
 
 
 class ClusterJmxExporter(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    EnabledInBroker: bool
+    EnabledInBroker: Annotated[bool, Field(description="Type: bool.")]
 
 
 class ClusterNodeExporter(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    EnabledInBroker: bool
+    EnabledInBroker: Annotated[bool, Field(description="Type: bool.")]
 
 
 class ClusterPrometheus(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    JmxExporter: ClusterJmxExporter | None = None
-    NodeExporter: ClusterNodeExporter | None = None
+    JmxExporter: Annotated[
+        ClusterJmxExporter | None, Field(description="Type: ClusterJmxExporterDict.")
+    ] = None
+    NodeExporter: Annotated[
+        ClusterNodeExporter | None, Field(description="Type: ClusterNodeExporterDict.")
+    ] = None
 
 
 class ClusterProvisionedThroughput(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Enabled: bool | None = None
-    VolumeThroughput: int | None = None
+    Enabled: Annotated[bool | None, Field(description="Type: bool.")] = None
+    VolumeThroughput: Annotated[int | None, Field(description="Type: int.")] = None
 
 
 class ClusterPublicAccess(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Type: str | None = None
+    Type: Annotated[str | None, Field(description="Length: 7 to 23 characters.")] = None
 
 
 class ClusterRebalancing(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Status: Literal["PAUSED", "ACTIVE"]
+    Status: Annotated[
+        Literal["PAUSED", "ACTIVE"], Field(description="Allowed values: 'PAUSED', 'ACTIVE'.")
+    ]
 
 
 class ClusterS3(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Bucket: str | None = None
-    Enabled: bool
-    Prefix: str | None = None
+    Bucket: Annotated[str | None, Field(description="Type: str.")] = None
+    Enabled: Annotated[bool, Field(description="Type: bool.")]
+    Prefix: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ClusterScram(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Enabled: bool
+    Enabled: Annotated[bool, Field(description="Type: bool.")]
 
 
 class ClusterTls(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CertificateAuthorityArnList: list[str] | None = None
-    Enabled: bool | None = None
+    CertificateAuthorityArnList: Annotated[
+        list[str] | None, Field(description="Type: list[str].")
+    ] = None
+    Enabled: Annotated[bool | None, Field(description="Type: bool.")] = None
 
 
 class ClusterUnauthenticated(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Enabled: bool
+    Enabled: Annotated[bool, Field(description="Type: bool.")]
 
 
 class ClusterZookeeperAccess(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Enabled: bool | None = None
+    Enabled: Annotated[bool | None, Field(description="Type: bool.")] = None
 
 
 class VpcConnectivityIam(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Enabled: bool
+    Enabled: Annotated[bool, Field(description="Type: bool.")]
 
 
 class VpcConnectivityScram(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Enabled: bool
+    Enabled: Annotated[bool, Field(description="Type: bool.")]
 
 
 class VpcConnectivityTls(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Enabled: bool
+    Enabled: Annotated[bool, Field(description="Type: bool.")]
 
 
 class ClusterAttributes(DeferredModel):
-    Arn: str | None = None
-    CurrentVersion: str | None = None
+    """
+    The read-only attributes of a AWS::MSK::Cluster, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="Type: str.")] = None
+    CurrentVersion: Annotated[
+        str | None, Field(description="The current version of the MSK cluster")
+    ] = None
 
 
 class ClusterAuthorizerLogs(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CloudWatchLogs: ClusterCloudWatchLogs | None = None
-    Firehose: ClusterFirehose | None = None
-    S3: ClusterS3 | None = None
+    CloudWatchLogs: Annotated[
+        ClusterCloudWatchLogs | None, Field(description="Type: ClusterCloudWatchLogsDict.")
+    ] = None
+    Firehose: Annotated[ClusterFirehose | None, Field(description="Type: ClusterFirehoseDict.")] = (
+        None
+    )
+    S3: Annotated[ClusterS3 | None, Field(description="Type: ClusterS3Dict.")] = None
 
 
 class ClusterBrokerLogs(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CloudWatchLogs: ClusterCloudWatchLogs | None = None
-    Firehose: ClusterFirehose | None = None
-    S3: ClusterS3 | None = None
+    CloudWatchLogs: Annotated[
+        ClusterCloudWatchLogs | None, Field(description="Type: ClusterCloudWatchLogsDict.")
+    ] = None
+    Firehose: Annotated[ClusterFirehose | None, Field(description="Type: ClusterFirehoseDict.")] = (
+        None
+    )
+    S3: Annotated[ClusterS3 | None, Field(description="Type: ClusterS3Dict.")] = None
 
 
 class ClusterEBSStorageInfo(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ProvisionedThroughput: ClusterProvisionedThroughput | None = None
-    VolumeSize: int | None = None
+    ProvisionedThroughput: Annotated[
+        ClusterProvisionedThroughput | None,
+        Field(description="Type: ClusterProvisionedThroughputDict."),
+    ] = None
+    VolumeSize: Annotated[int | None, Field(description="Range: 1 to 16384 (inclusive).")] = None
 
 
 class ClusterLoggingInfo(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AuthorizerLogs: ClusterAuthorizerLogs | None = None
-    BrokerLogs: ClusterBrokerLogs | None = None
+    AuthorizerLogs: Annotated[
+        ClusterAuthorizerLogs | None, Field(description="Type: ClusterAuthorizerLogsDict.")
+    ] = None
+    BrokerLogs: Annotated[
+        ClusterBrokerLogs | None, Field(description="Type: ClusterBrokerLogsDict.")
+    ] = None
 
 
 class ClusterOpenMonitoring(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Prometheus: ClusterPrometheus
+    Prometheus: Annotated[ClusterPrometheus, Field(description="Type: ClusterPrometheusDict.")]
 
 
 class ClusterSasl(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Iam: ClusterIam | None = None
-    Scram: ClusterScram | None = None
+    Iam: Annotated[ClusterIam | None, Field(description="Type: ClusterIamDict.")] = None
+    Scram: Annotated[ClusterScram | None, Field(description="Type: ClusterScramDict.")] = None
 
 
 class ClusterStorageInfo(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    EBSStorageInfo: ClusterEBSStorageInfo | None = None
+    EBSStorageInfo: Annotated[
+        ClusterEBSStorageInfo | None, Field(description="Type: ClusterEBSStorageInfoDict.")
+    ] = None
 
 
 class VpcConnectivitySasl(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Iam: VpcConnectivityIam | None = None
-    Scram: VpcConnectivityScram | None = None
+    Iam: Annotated[
+        VpcConnectivityIam | None, Field(description="Type: VpcConnectivityIamDict.")
+    ] = None
+    Scram: Annotated[
+        VpcConnectivityScram | None, Field(description="Type: VpcConnectivityScramDict.")
+    ] = None
 
 
 class ClusterClientAuthentication(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Sasl: ClusterSasl | None = None
-    Tls: ClusterTls | None = None
-    Unauthenticated: ClusterUnauthenticated | None = None
+    Sasl: Annotated[ClusterSasl | None, Field(description="Type: ClusterSaslDict.")] = None
+    Tls: Annotated[ClusterTls | None, Field(description="Type: ClusterTlsDict.")] = None
+    Unauthenticated: Annotated[
+        ClusterUnauthenticated | None, Field(description="Type: ClusterUnauthenticatedDict.")
+    ] = None
 
 
 class VpcConnectivityClientAuthentication(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Sasl: VpcConnectivitySasl | None = None
-    Tls: VpcConnectivityTls | None = None
+    Sasl: Annotated[
+        VpcConnectivitySasl | None, Field(description="Type: VpcConnectivitySaslDict.")
+    ] = None
+    Tls: Annotated[
+        VpcConnectivityTls | None, Field(description="Type: VpcConnectivityTlsDict.")
+    ] = None
 
 
 class ClusterVpcConnectivity(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ClientAuthentication: VpcConnectivityClientAuthentication | None = None
+    ClientAuthentication: Annotated[
+        VpcConnectivityClientAuthentication | None,
+        Field(description="Type: VpcConnectivityClientAuthenticationDict."),
+    ] = None
 
 
 class ClusterConnectivityInfo(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    NetworkType: Literal["IPV4", "DUAL"] | None = None
-    PublicAccess: ClusterPublicAccess | None = None
-    VpcConnectivity: ClusterVpcConnectivity | None = None
+    NetworkType: Annotated[
+        Literal["IPV4", "DUAL"] | None, Field(description="Allowed values: 'IPV4', 'DUAL'.")
+    ] = None
+    PublicAccess: Annotated[
+        ClusterPublicAccess | None, Field(description="Type: ClusterPublicAccessDict.")
+    ] = None
+    VpcConnectivity: Annotated[
+        ClusterVpcConnectivity | None, Field(description="Type: ClusterVpcConnectivityDict.")
+    ] = None
 
 
 class ClusterBrokerNodeGroupInfo(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BrokerAZDistribution: Literal["DEFAULT"] | None = None
-    ClientSubnets: list[str]
-    ConnectivityInfo: ClusterConnectivityInfo | None = None
-    InstanceType: str
-    SecurityGroups: list[str] | None = None
-    StorageInfo: ClusterStorageInfo | None = None
+    BrokerAZDistribution: Annotated[
+        Literal["DEFAULT"] | None,
+        Field(description="Allowed values: 'DEFAULT'. Length: 6 to 9 characters."),
+    ] = None
+    ClientSubnets: Annotated[list[str], Field(description="Type: list[str].")]
+    ConnectivityInfo: Annotated[
+        ClusterConnectivityInfo | None, Field(description="Type: ClusterConnectivityInfoDict.")
+    ] = None
+    InstanceType: Annotated[str, Field(description="Length: 5 to 32 characters.")]
+    SecurityGroups: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
+    StorageInfo: Annotated[
+        ClusterStorageInfo | None, Field(description="Type: ClusterStorageInfoDict.")
+    ] = None
 
 
 class ClusterProps(DeferredModel):
-    BrokerNodeGroupInfo: ClusterBrokerNodeGroupInfo
-    ClientAuthentication: ClusterClientAuthentication | None = None
-    ClusterName: str
-    ConfigurationInfo: ClusterConfigurationInfo | None = None
-    EncryptionInfo: ClusterEncryptionInfo | None = None
-    EnhancedMonitoring: (
-        Literal["DEFAULT", "PER_BROKER", "PER_TOPIC_PER_BROKER", "PER_TOPIC_PER_PARTITION"] | None
-    ) = None
-    KafkaVersion: str
-    LoggingInfo: ClusterLoggingInfo | None = None
-    NumberOfBrokerNodes: int
-    OpenMonitoring: ClusterOpenMonitoring | None = None
-    Rebalancing: ClusterRebalancing | None = None
-    StorageMode: Literal["LOCAL", "TIERED"] | None = None
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    ZookeeperAccess: ClusterZookeeperAccess | None = None
+    """
+    The properties a program declares for a AWS::MSK::Cluster.
+    """
+
+    BrokerNodeGroupInfo: Annotated[
+        ClusterBrokerNodeGroupInfo, Field(description="Type: ClusterBrokerNodeGroupInfoDict.")
+    ]
+    ClientAuthentication: Annotated[
+        ClusterClientAuthentication | None,
+        Field(description="Type: ClusterClientAuthenticationDict."),
+    ] = None
+    ClusterName: Annotated[
+        str,
+        Field(
+            description="Length: 1 to 64 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    ConfigurationInfo: Annotated[
+        ClusterConfigurationInfo | None, Field(description="Type: ClusterConfigurationInfoDict.")
+    ] = None
+    EncryptionInfo: Annotated[
+        ClusterEncryptionInfo | None, Field(description="Type: ClusterEncryptionInfoDict.")
+    ] = None
+    EnhancedMonitoring: Annotated[
+        Literal["DEFAULT", "PER_BROKER", "PER_TOPIC_PER_BROKER", "PER_TOPIC_PER_PARTITION"] | None,
+        Field(
+            description="Allowed values: 'DEFAULT', 'PER_BROKER', 'PER_TOPIC_PER_BROKER', 'PER_TOPIC_PER_PARTITION'. Length: 7 to 23 characters."
+        ),
+    ] = None
+    KafkaVersion: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    LoggingInfo: Annotated[
+        ClusterLoggingInfo | None, Field(description="Type: ClusterLoggingInfoDict.")
+    ] = None
+    NumberOfBrokerNodes: Annotated[int, Field(description="Range: at least 1 (inclusive).")]
+    OpenMonitoring: Annotated[
+        ClusterOpenMonitoring | None, Field(description="Type: ClusterOpenMonitoringDict.")
+    ] = None
+    Rebalancing: Annotated[
+        ClusterRebalancing | None, Field(description="Type: ClusterRebalancingDict.")
+    ] = None
+    StorageMode: Annotated[
+        Literal["LOCAL", "TIERED"] | None,
+        Field(description="Allowed values: 'LOCAL', 'TIERED'. Length: 5 to 6 characters."),
+    ] = None
+    Tags: Annotated[
+        dict[str, str] | None, Field(description="A key-value pair to associate with a resource.")
+    ] = None
+    ZookeeperAccess: Annotated[
+        ClusterZookeeperAccess | None,
+        Field(
+            description="Type: ClusterZookeeperAccessDict. Write-only: sent to AWS, never read back."
+        ),
+    ] = None

@@ -7,9 +7,10 @@ Imported on first use by cluster_policy.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "ClusterPolicyAttributes",
@@ -18,9 +19,25 @@ __all__ = [
 
 
 class ClusterPolicyProps(DeferredModel):
-    ClusterArn: str
-    Policy: dict[str, Any] | str
+    """
+    The properties a program declares for a AWS::MSK::ClusterPolicy.
+    """
+
+    ClusterArn: Annotated[
+        str,
+        Field(
+            description="The arn of the cluster for the resource policy. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Policy: Annotated[dict[str, Any] | str, Field(description="Type: dict[str, Any] | str.")]
 
 
 class ClusterPolicyAttributes(DeferredModel):
-    CurrentVersion: str | None = None
+    """
+    The read-only attributes of a AWS::MSK::ClusterPolicy, set by AWS.
+    """
+
+    CurrentVersion: Annotated[
+        str | None,
+        Field(description="The current version of the policy attached to the specified cluster"),
+    ] = None

@@ -7,9 +7,10 @@ Imported on first use by configuration.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ConfigurationAttributes",
@@ -22,18 +23,36 @@ class ConfigurationLatestRevision(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CreationTime: str | None = None
-    Description: str | None = None
-    Revision: int | None = None
+    CreationTime: Annotated[str | None, Field(description="Type: str.")] = None
+    Description: Annotated[str | None, Field(description="Type: str.")] = None
+    Revision: Annotated[int | None, Field(description="Type: int.")] = None
 
 
 class ConfigurationAttributes(DeferredModel):
-    Arn: str | None = None
+    """
+    The read-only attributes of a AWS::MSK::Configuration, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ConfigurationProps(DeferredModel):
-    Description: str | None = None
-    KafkaVersionsList: list[str] | None = None
-    LatestRevision: ConfigurationLatestRevision | None = None
-    Name: str
-    ServerProperties: str
+    """
+    The properties a program declares for a AWS::MSK::Configuration.
+    """
+
+    Description: Annotated[str | None, Field(description="Type: str.")] = None
+    KafkaVersionsList: Annotated[
+        list[str] | None,
+        Field(description="Type: list[str]. Create-only: changing it replaces the resource."),
+    ] = None
+    LatestRevision: Annotated[
+        ConfigurationLatestRevision | None,
+        Field(description="Type: ConfigurationLatestRevisionDict."),
+    ] = None
+    Name: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]
+    ServerProperties: Annotated[
+        str, Field(description="Type: str. Write-only: sent to AWS, never read back.")
+    ]

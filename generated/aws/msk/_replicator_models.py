@@ -7,10 +7,10 @@ Imported on first use by replicator.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "KafkaCluster",
@@ -42,219 +42,551 @@ __all__ = [
 
 
 class KafkaClusterClientVpcConfig(DeferredModel):
+    """
+    Details of an Amazon VPC which has network connectivity to the Kafka cluster.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    SecurityGroupIds: list[str] | None = None
-    SubnetIds: list[str]
+    SecurityGroupIds: Annotated[
+        list[str] | None,
+        Field(
+            description="The AWS security groups to associate with the elastic network interfaces in order to specify what the replicator has access to. If a security group is not specified, the default security group associated with the VPC is used."
+        ),
+    ] = None
+    SubnetIds: Annotated[
+        list[str],
+        Field(
+            description="The list of subnets to connect to in the virtual private cloud (VPC). AWS creates elastic network interfaces inside these subnets."
+        ),
+    ]
 
 
 class KafkaClusterEncryptionInTransit(DeferredModel):
+    """
+    Details of encryption in transit to the Apache Kafka cluster.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EncryptionType: Literal["TLS"]
-    RootCaCertificate: str | None = None
+    EncryptionType: Annotated[
+        Literal["TLS"],
+        Field(description="The type of encryption in transit to the Apache Kafka cluster."),
+    ]
+    RootCaCertificate: Annotated[str | None, Field(description="The root CA certificate.")] = None
 
 
 class KafkaClusterMtlsAuthentication(DeferredModel):
+    """
+    Details for mTLS client authentication.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    SecretArn: str
+    SecretArn: Annotated[
+        str, Field(description="The Amazon Resource Name (ARN) of the Secrets Manager secret.")
+    ]
 
 
 class KafkaClusterOAuthClientCredentials(DeferredModel):
+    """
+    Details for SASL/OAUTHBEARER using the standard client_credentials grant. The referenced secret must contain client_id and client_secret.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    TokenRequestSecretArn: str
+    TokenRequestSecretArn: Annotated[
+        str,
+        Field(
+            description="Secrets Manager ARN of the secret containing the client_id and client_secret used to obtain an OAuth Bearer token via the client_credentials grant."
+        ),
+    ]
 
 
 class KafkaClusterOAuthClientCredentialsAssertion(DeferredModel):
+    """
+    Details for SASL/OAUTHBEARER using the client credentials grant with a JWT client assertion (RFC 7521/7523 Section 2.2). An STS-vended JWT is used as the client_assertion.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Audience: str
-    SigningAlgorithm: Literal["RS256", "ES384"]
-    TokenRequestSecretArn: str | None = None
+    Audience: Annotated[
+        str, Field(description="The audience (aud claim) set in the STS JWT client assertion.")
+    ]
+    SigningAlgorithm: Annotated[
+        Literal["RS256", "ES384"],
+        Field(description="The algorithm used to sign the JWT client assertion."),
+    ]
+    TokenRequestSecretArn: Annotated[
+        str | None,
+        Field(
+            description="Optional Secrets Manager ARN for identity providers that require client_id as a form parameter alongside the JWT client assertion."
+        ),
+    ] = None
 
 
 class KafkaClusterOAuthIamJwtBearer(DeferredModel):
+    """
+    Details for SASL/OAUTHBEARER using the JWT Bearer assertion grant (RFC 7523). An STS-vended JWT is used as the assertion.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Audience: str
-    SigningAlgorithm: Literal["RS256", "ES384"]
-    TokenRequestSecretArn: str | None = None
+    Audience: Annotated[
+        str, Field(description="The audience (aud claim) set in the STS JWT assertion.")
+    ]
+    SigningAlgorithm: Annotated[
+        Literal["RS256", "ES384"],
+        Field(description="The algorithm used to sign the JWT assertion."),
+    ]
+    TokenRequestSecretArn: Annotated[
+        str | None,
+        Field(
+            description="Optional Secrets Manager ARN for identity providers that require client authentication alongside the JWT Bearer assertion."
+        ),
+    ] = None
 
 
 class KafkaClusterSaslOAuthBearerAuthentication(DeferredModel):
+    """
+    Details for client authentication using SASL/OAUTHBEARER.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ClientCredentials: KafkaClusterOAuthClientCredentials | None = None
-    ClientCredentialsAssertion: KafkaClusterOAuthClientCredentialsAssertion | None = None
-    IamJwtBearer: KafkaClusterOAuthIamJwtBearer | None = None
-    Scope: str | None = None
-    TokenEndpointAuthenticationMethod: Literal["POST", "BASIC", "NONE"]
-    TokenEndpointTlsCertificateArn: str | None = None
-    TokenEndpointUrl: str
+    ClientCredentials: Annotated[
+        KafkaClusterOAuthClientCredentials | None,
+        Field(
+            description="Details for SASL/OAUTHBEARER using standard client_credentials grant. Mutually exclusive with iamJwtBearer and clientCredentialsAssertion."
+        ),
+    ] = None
+    ClientCredentialsAssertion: Annotated[
+        KafkaClusterOAuthClientCredentialsAssertion | None,
+        Field(
+            description="Details for SASL/OAUTHBEARER using client credentials grant with JWT client assertion (RFC 7521/7523). Mutually exclusive with clientCredentials and iamJwtBearer."
+        ),
+    ] = None
+    IamJwtBearer: Annotated[
+        KafkaClusterOAuthIamJwtBearer | None,
+        Field(
+            description="Details for SASL/OAUTHBEARER using JWT Bearer assertion grant (RFC 7523). Mutually exclusive with clientCredentials and clientCredentialsAssertion."
+        ),
+    ] = None
+    Scope: Annotated[
+        str | None,
+        Field(description="OAuth scope to request. Included in the token request if provided."),
+    ] = None
+    TokenEndpointAuthenticationMethod: Annotated[
+        Literal["POST", "BASIC", "NONE"],
+        Field(
+            description="How client credentials are sent to the identity provider (POST, BASIC, or NONE)."
+        ),
+    ]
+    TokenEndpointTlsCertificateArn: Annotated[
+        str | None,
+        Field(
+            description="Secrets Manager ARN containing a custom CA certificate for the identity provider. Required only if the identity provider uses a private CA."
+        ),
+    ] = None
+    TokenEndpointUrl: Annotated[
+        str,
+        Field(
+            description="The HTTPS URL of the OAuth token endpoint that vends OAuth Bearer tokens per RFC 6749."
+        ),
+    ]
 
 
 class KafkaClusterSaslScramAuthentication(DeferredModel):
+    """
+    Details for SASL/SCRAM client authentication.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Mechanism: Literal["SHA256", "SHA512"]
-    SecretArn: str
+    Mechanism: Annotated[
+        Literal["SHA256", "SHA512"], Field(description="The SASL/SCRAM authentication mechanism.")
+    ]
+    SecretArn: Annotated[
+        str, Field(description="The Amazon Resource Name (ARN) of the Secrets Manager secret.")
+    ]
 
 
 class ReplicationStartingPosition(DeferredModel):
+    """
+    Configuration for specifying the position in the topics to start replicating from.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Type: Literal["LATEST", "EARLIEST"] | None = None
+    Type: Annotated[
+        Literal["LATEST", "EARLIEST"] | None,
+        Field(description="The type of replication starting position."),
+    ] = None
 
 
 class ReplicationTopicNameConfiguration(DeferredModel):
+    """
+    Configuration for specifying replicated topic names should be the same as their corresponding upstream topics or prefixed with source cluster alias.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Type: Literal["PREFIXED_WITH_SOURCE_CLUSTER_ALIAS", "IDENTICAL"] | None = None
+    Type: Annotated[
+        Literal["PREFIXED_WITH_SOURCE_CLUSTER_ALIAS", "IDENTICAL"] | None,
+        Field(description="The type of replicated topic name."),
+    ] = None
 
 
 class ReplicatorAmazonMskCluster(DeferredModel):
+    """
+    Details of an Amazon MSK cluster.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    MskClusterArn: str
+    MskClusterArn: Annotated[str, Field(description="The ARN of an Amazon MSK cluster.")]
 
 
 class ReplicatorApacheKafkaCluster(DeferredModel):
+    """
+    Details of an Apache Kafka cluster.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ApacheKafkaClusterId: str
-    BootstrapBrokerString: str
+    ApacheKafkaClusterId: Annotated[str, Field(description="The ID of the Apache Kafka cluster.")]
+    BootstrapBrokerString: Annotated[
+        str, Field(description="The bootstrap broker string of the Apache Kafka cluster.")
+    ]
 
 
 class ReplicatorCloudWatchLogs(DeferredModel):
+    """
+    Details about delivering logs to CloudWatch Logs.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Enabled: bool
-    LogGroup: str | None = None
+    Enabled: Annotated[
+        bool, Field(description="Whether log delivery to CloudWatch Logs is enabled.")
+    ]
+    LogGroup: Annotated[
+        str | None,
+        Field(description="The CloudWatch log group that is the destination for log delivery."),
+    ] = None
 
 
 class ReplicatorConsumerGroupReplication(DeferredModel):
+    """
+    Configuration relating to consumer group replication.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ConsumerGroupOffsetSyncMode: Literal["LEGACY", "ENHANCED"] | None = None
-    ConsumerGroupsToExclude: list[str] | None = None
-    ConsumerGroupsToReplicate: list[str]
-    DetectAndCopyNewConsumerGroups: bool | None = None
-    SynchroniseConsumerGroupOffsets: bool | None = None
+    ConsumerGroupOffsetSyncMode: Annotated[
+        Literal["LEGACY", "ENHANCED"] | None,
+        Field(description="The consumer group offset synchronization mode."),
+    ] = None
+    ConsumerGroupsToExclude: Annotated[
+        list[str] | None,
+        Field(
+            description="List of regular expression patterns indicating the consumer groups that should not be replicated."
+        ),
+    ] = None
+    ConsumerGroupsToReplicate: Annotated[
+        list[str],
+        Field(
+            description="List of regular expression patterns indicating the consumer groups to copy."
+        ),
+    ]
+    DetectAndCopyNewConsumerGroups: Annotated[
+        bool | None, Field(description="Whether to periodically check for new consumer groups.")
+    ] = None
+    SynchroniseConsumerGroupOffsets: Annotated[
+        bool | None,
+        Field(
+            description="Whether to periodically write the translated offsets to __consumer_offsets topic in target cluster."
+        ),
+    ] = None
 
 
 class ReplicatorFirehose(DeferredModel):
+    """
+    Details about delivering logs to Firehose.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DeliveryStream: str | None = None
-    Enabled: bool
+    DeliveryStream: Annotated[
+        str | None,
+        Field(description="The Firehose delivery stream that is the destination for log delivery."),
+    ] = None
+    Enabled: Annotated[bool, Field(description="Whether log delivery to Firehose is enabled.")]
 
 
 class ReplicatorS3(DeferredModel):
+    """
+    Details about delivering logs to S3.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Bucket: str | None = None
-    Enabled: bool
-    Prefix: str | None = None
+    Bucket: Annotated[
+        str | None, Field(description="The S3 bucket that is the destination for log delivery.")
+    ] = None
+    Enabled: Annotated[bool, Field(description="Whether log delivery to S3 is enabled.")]
+    Prefix: Annotated[
+        str | None, Field(description="The S3 prefix that is the destination for log delivery.")
+    ] = None
 
 
 class ReplicatorTopicReplication(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CopyAccessControlListsForTopics: bool | None = None
-    CopyTopicConfigurations: bool | None = None
-    DetectAndCopyNewTopics: bool | None = None
-    StartingPosition: ReplicationStartingPosition | None = None
-    TopicNameConfiguration: ReplicationTopicNameConfiguration | None = None
-    TopicsToExclude: list[str] | None = None
-    TopicsToReplicate: list[str]
+    CopyAccessControlListsForTopics: Annotated[
+        bool | None,
+        Field(
+            description="Whether to periodically configure remote topic ACLs to match their corresponding upstream topics."
+        ),
+    ] = None
+    CopyTopicConfigurations: Annotated[
+        bool | None,
+        Field(
+            description="Whether to periodically configure remote topics to match their corresponding upstream topics."
+        ),
+    ] = None
+    DetectAndCopyNewTopics: Annotated[
+        bool | None,
+        Field(description="Whether to periodically check for new topics and partitions."),
+    ] = None
+    StartingPosition: Annotated[
+        ReplicationStartingPosition | None,
+        Field(
+            description="Configuration for specifying the position in the topics to start replicating from."
+        ),
+    ] = None
+    TopicNameConfiguration: Annotated[
+        ReplicationTopicNameConfiguration | None,
+        Field(
+            description="Configuration for specifying replicated topic names should be the same as their corresponding upstream topics or prefixed with source cluster alias."
+        ),
+    ] = None
+    TopicsToExclude: Annotated[
+        list[str] | None,
+        Field(
+            description="List of regular expression patterns indicating the topics that should not be replicated."
+        ),
+    ] = None
+    TopicsToReplicate: Annotated[
+        list[str],
+        Field(description="List of regular expression patterns indicating the topics to copy."),
+    ]
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: at most 256 characters.")]
 
 
 class ReplicatorAttributes(DeferredModel):
-    CurrentVersion: str | None = None
-    ReplicatorArn: str | None = None
+    """
+    The read-only attributes of a AWS::MSK::Replicator, set by AWS.
+    """
+
+    CurrentVersion: Annotated[
+        str | None, Field(description="The current version of the MSK replicator.")
+    ] = None
+    ReplicatorArn: Annotated[
+        str | None, Field(description="Amazon Resource Name for the created replicator.")
+    ] = None
 
 
 class KafkaClusterClientAuthentication(DeferredModel):
+    """
+    Details of the client authentication used by the Apache Kafka cluster.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    MTLS: KafkaClusterMtlsAuthentication | None = None
-    SaslOAuthBearer: KafkaClusterSaslOAuthBearerAuthentication | None = None
-    SaslScram: KafkaClusterSaslScramAuthentication | None = None
+    MTLS: Annotated[
+        KafkaClusterMtlsAuthentication | None,
+        Field(description="Details for mTLS client authentication."),
+    ] = None
+    SaslOAuthBearer: Annotated[
+        KafkaClusterSaslOAuthBearerAuthentication | None,
+        Field(description="Details for client authentication using SASL/OAUTHBEARER."),
+    ] = None
+    SaslScram: Annotated[
+        KafkaClusterSaslScramAuthentication | None,
+        Field(description="Details for SASL/SCRAM client authentication."),
+    ] = None
 
 
 class ReplicationInfo(DeferredModel):
+    """
+    Specifies configuration for replication between a source and target Kafka cluster.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ConsumerGroupReplication: ReplicatorConsumerGroupReplication
-    SourceKafkaClusterArn: str | None = None
-    SourceKafkaClusterId: str | None = None
-    TargetCompressionType: Literal["NONE", "GZIP", "SNAPPY", "LZ4", "ZSTD"]
-    TargetKafkaClusterArn: str | None = None
-    TargetKafkaClusterId: str | None = None
-    TopicReplication: ReplicatorTopicReplication
+    ConsumerGroupReplication: Annotated[
+        ReplicatorConsumerGroupReplication,
+        Field(description="Configuration relating to consumer group replication."),
+    ]
+    SourceKafkaClusterArn: Annotated[
+        str | None, Field(description="Amazon Resource Name of the source Kafka cluster.")
+    ] = None
+    SourceKafkaClusterId: Annotated[
+        str | None, Field(description="The ID of the source Kafka cluster.")
+    ] = None
+    TargetCompressionType: Annotated[
+        Literal["NONE", "GZIP", "SNAPPY", "LZ4", "ZSTD"],
+        Field(
+            description="The type of compression to use writing records to target Kafka cluster."
+        ),
+    ]
+    TargetKafkaClusterArn: Annotated[
+        str | None, Field(description="Amazon Resource Name of the target Kafka cluster.")
+    ] = None
+    TargetKafkaClusterId: Annotated[
+        str | None, Field(description="The ID of the target Kafka cluster.")
+    ] = None
+    TopicReplication: Annotated[
+        ReplicatorTopicReplication,
+        Field(description="Configuration relating to topic replication."),
+    ]
 
 
 class ReplicatorReplicatorLogDelivery(DeferredModel):
+    """
+    Details of the log delivery for the replicator.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CloudWatchLogs: ReplicatorCloudWatchLogs | None = None
-    Firehose: ReplicatorFirehose | None = None
-    S3: ReplicatorS3 | None = None
+    CloudWatchLogs: Annotated[
+        ReplicatorCloudWatchLogs | None,
+        Field(description="Details of the CloudWatch Logs destination for replicator logs."),
+    ] = None
+    Firehose: Annotated[
+        ReplicatorFirehose | None,
+        Field(
+            description="Details of the Kinesis Data Firehose delivery stream that is the destination for replicator logs."
+        ),
+    ] = None
+    S3: Annotated[
+        ReplicatorS3 | None,
+        Field(description="Details of the Amazon S3 destination for replicator logs."),
+    ] = None
 
 
 class KafkaCluster(DeferredModel):
+    """
+    Details of a Kafka cluster for replication.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AmazonMskCluster: ReplicatorAmazonMskCluster | None = None
-    ApacheKafkaCluster: ReplicatorApacheKafkaCluster | None = None
-    ClientAuthentication: KafkaClusterClientAuthentication | None = None
-    EncryptionInTransit: KafkaClusterEncryptionInTransit | None = None
-    VpcConfig: KafkaClusterClientVpcConfig | None = None
+    AmazonMskCluster: Annotated[
+        ReplicatorAmazonMskCluster | None, Field(description="Details of an Amazon MSK cluster.")
+    ] = None
+    ApacheKafkaCluster: Annotated[
+        ReplicatorApacheKafkaCluster | None,
+        Field(description="Details of an Apache Kafka cluster."),
+    ] = None
+    ClientAuthentication: Annotated[
+        KafkaClusterClientAuthentication | None,
+        Field(description="Details of the client authentication used by the Apache Kafka cluster."),
+    ] = None
+    EncryptionInTransit: Annotated[
+        KafkaClusterEncryptionInTransit | None,
+        Field(description="Details of encryption in transit to the Apache Kafka cluster."),
+    ] = None
+    VpcConfig: Annotated[
+        KafkaClusterClientVpcConfig | None,
+        Field(
+            description="Details of an Amazon VPC which has network connectivity to the Apache Kafka cluster."
+        ),
+    ] = None
 
 
 class LogDeliveryObject(DeferredModel):
+    """
+    Configuration for log delivery for the replicator.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ReplicatorLogDelivery: ReplicatorReplicatorLogDelivery | None = None
+    ReplicatorLogDelivery: Annotated[
+        ReplicatorReplicatorLogDelivery | None,
+        Field(description="The replicator logs configuration."),
+    ] = None
 
 
 class ReplicatorProps(DeferredModel):
-    Description: str | None = None
-    KafkaClusters: list[KafkaCluster]
-    LogDelivery: LogDeliveryObject | None = None
-    ReplicationInfoList: list[ReplicationInfo]
-    ReplicatorName: str
-    ServiceExecutionRoleArn: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::MSK::Replicator.
+    """
+
+    Description: Annotated[
+        str | None,
+        Field(
+            description="A summary description of the replicator. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    KafkaClusters: Annotated[
+        list[KafkaCluster],
+        Field(
+            description="Specifies a list of Kafka clusters which are targets of the replicator. Create-only: changing it replaces the resource."
+        ),
+    ]
+    LogDelivery: Annotated[
+        LogDeliveryObject | None,
+        Field(description="Configuration for log delivery for the replicator."),
+    ] = None
+    ReplicationInfoList: Annotated[
+        list[ReplicationInfo],
+        Field(
+            description="A list of replication configurations, where each configuration targets a given source cluster to target cluster replication flow."
+        ),
+    ]
+    ReplicatorName: Annotated[
+        str,
+        Field(
+            description="The name of the replicator. Create-only: changing it replaces the resource."
+        ),
+    ]
+    ServiceExecutionRoleArn: Annotated[
+        str,
+        Field(
+            description="The Amazon Resource Name (ARN) of the IAM role used by the replicator to access external resources. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None, Field(description="A collection of tags associated with a resource")
+    ] = None

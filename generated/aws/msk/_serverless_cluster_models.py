@@ -7,7 +7,7 @@ Imported on first use by serverless_cluster.py, which re-exports every name here
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -26,37 +26,63 @@ class ServerlessClusterIam(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Enabled: bool
+    Enabled: Annotated[bool, Field(description="Type: bool.")]
 
 
 class ServerlessClusterSasl(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Iam: ServerlessClusterIam
+    Iam: Annotated[ServerlessClusterIam, Field(description="Type: ServerlessClusterIamDict.")]
 
 
 class VpcConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    SecurityGroups: list[str] | None = None
-    SubnetIds: list[str]
+    SecurityGroups: Annotated[list[str] | None, Field(description="Items are unique.")] = None
+    SubnetIds: Annotated[list[str], Field(description="Items are unique.")]
 
 
 class ServerlessClusterAttributes(DeferredModel):
-    Arn: str | None = None
+    """
+    The read-only attributes of a AWS::MSK::ServerlessCluster, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ServerlessClusterClientAuthentication(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Sasl: ServerlessClusterSasl
+    Sasl: Annotated[ServerlessClusterSasl, Field(description="Type: ServerlessClusterSaslDict.")]
 
 
 class ServerlessClusterProps(DeferredModel):
-    ClientAuthentication: ServerlessClusterClientAuthentication
-    ClusterName: str
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    VpcConfigs: list[VpcConfig]
+    """
+    The properties a program declares for a AWS::MSK::ServerlessCluster.
+    """
+
+    ClientAuthentication: Annotated[
+        ServerlessClusterClientAuthentication,
+        Field(
+            description="Type: ServerlessClusterClientAuthenticationDict. Create-only: changing it replaces the resource."
+        ),
+    ]
+    ClusterName: Annotated[
+        str,
+        Field(
+            description="Length: 1 to 64 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        dict[str, str] | None,
+        Field(
+            description="A key-value pair to associate with a resource. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    VpcConfigs: Annotated[
+        list[VpcConfig],
+        Field(description="Items are unique. Create-only: changing it replaces the resource."),
+    ]

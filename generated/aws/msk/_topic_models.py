@@ -7,8 +7,10 @@ Imported on first use by topic.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "TopicAttributes",
@@ -17,12 +19,40 @@ __all__ = [
 
 
 class TopicProps(DeferredModel):
-    ClusterArn: str
-    Configs: str | None = None
-    PartitionCount: int
-    ReplicationFactor: int
-    TopicName: str
+    """
+    The properties a program declares for a AWS::MSK::Topic.
+    """
+
+    ClusterArn: Annotated[
+        str,
+        Field(
+            description="The Amazon Resource Name (ARN) of the MSK cluster Create-only: changing it replaces the resource."
+        ),
+    ]
+    Configs: Annotated[
+        str | None,
+        Field(
+            description="Base64 encoded configuration properties of the topic Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    PartitionCount: Annotated[int, Field(description="The number of partitions for the topic")]
+    ReplicationFactor: Annotated[
+        int,
+        Field(
+            description="The replication factor for the topic Create-only: changing it replaces the resource."
+        ),
+    ]
+    TopicName: Annotated[
+        str,
+        Field(description="The name of the topic Create-only: changing it replaces the resource."),
+    ]
 
 
 class TopicAttributes(DeferredModel):
-    TopicArn: str | None = None
+    """
+    The read-only attributes of a AWS::MSK::Topic, set by AWS.
+    """
+
+    TopicArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the topic")
+    ] = None

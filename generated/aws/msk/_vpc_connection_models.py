@@ -7,7 +7,7 @@ Imported on first use by vpc_connection.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import Field
@@ -19,13 +19,48 @@ __all__ = [
 
 
 class VpcConnectionProps(DeferredModel):
-    Authentication: Literal["SASL_IAM", "SASL_SCRAM", "TLS"]
-    ClientSubnets: list[str]
-    SecurityGroups: list[str]
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    TargetClusterArn: str
-    VpcId: str
+    """
+    The properties a program declares for a AWS::MSK::VpcConnection.
+    """
+
+    Authentication: Annotated[
+        Literal["SASL_IAM", "SASL_SCRAM", "TLS"],
+        Field(
+            description="The type of private link authentication Create-only: changing it replaces the resource."
+        ),
+    ]
+    ClientSubnets: Annotated[
+        list[str],
+        Field(
+            description="Each item: Pattern: ^(subnet-)([a-z0-9]+)\\Z Create-only: changing it replaces the resource."
+        ),
+    ]
+    SecurityGroups: Annotated[
+        list[str],
+        Field(
+            description="Each item: Pattern: ^(sg-)([a-z0-9]+)\\Z Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        dict[str, str] | None, Field(description="A key-value pair to associate with a resource.")
+    ] = None
+    TargetClusterArn: Annotated[
+        str,
+        Field(
+            description="The Amazon Resource Name (ARN) of the target cluster Create-only: changing it replaces the resource."
+        ),
+    ]
+    VpcId: Annotated[
+        str,
+        Field(
+            description="Pattern: ^(vpc-)([a-z0-9]+)\\Z Create-only: changing it replaces the resource."
+        ),
+    ]
 
 
 class VpcConnectionAttributes(DeferredModel):
-    Arn: str | None = None
+    """
+    The read-only attributes of a AWS::MSK::VpcConnection, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="Type: str.")] = None

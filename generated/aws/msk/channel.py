@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -123,194 +127,208 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ChannelCatalogDict = TypedDict(
-    "ChannelCatalogDict",
-    {
-        "CatalogArn": "str",
-        "WarehouseLocation": "str",
-    },
-    total=False,
-)
 
-ChannelDeadLetterQueueS3Dict = TypedDict(
-    "ChannelDeadLetterQueueS3Dict",
-    {
-        "BucketArn": "Required[str]",
-        "ErrorOutputPrefix": "Required[str]",
-        "ExpectedBucketOwner": "str",
-    },
-    total=False,
-)
+class ChannelCatalogDict(TypedDict, total=False):
+    """ChannelCatalog as a plain dict: Catalog configuration of the destination"""
 
-ChannelEncryptionConfigurationDict = TypedDict(
-    "ChannelEncryptionConfigurationDict",
-    {
-        "KmsKeyArn": "Required[str]",
-    },
-    total=False,
-)
+    CatalogArn: str
+    """The ARN of the catalog"""
+    WarehouseLocation: str
+    """The warehouse location"""
 
-ChannelIcebergDestinationConfigurationDict = TypedDict(
-    "ChannelIcebergDestinationConfigurationDict",
-    {
-        "AppendOnly": "Required[bool]",
-        "Catalog": "ChannelCatalogDict",
-        "CompressionType": "Literal['ZSTD', 'SNAPPY']",
-        "DataFreshnessInSeconds": "int",
-        "DeadLetterQueueS3": "Required[ChannelDeadLetterQueueS3Dict]",
-        "DestinationTableList": "Required[list[DestinationTableDict]]",
-        "SchemaEvolution": "Required[ChannelSchemaEvolutionDict]",
-        "ServiceExecutionRoleArn": "Required[str]",
-        "TableCreation": "Required[ChannelTableCreationDict]",
-    },
-    total=False,
-)
 
-ChannelLoggingInfoDict = TypedDict(
-    "ChannelLoggingInfoDict",
-    {
-        "CloudWatchLogs": "CloudWatchLogsLogDestinationDict",
-        "Firehose": "FirehoseLogDestinationDict",
-        "S3": "S3LogDestinationDict",
-    },
-    total=False,
-)
+class ChannelDeadLetterQueueS3Dict(TypedDict, total=False):
+    """ChannelDeadLetterQueueS3 as a plain dict: Dead letter queue S3 configuration of the
+    destination"""
 
-ChannelPartitionSpecDict = TypedDict(
-    "ChannelPartitionSpecDict",
-    {
-        "PartitionStrategy": "Required[Literal['TIME_HOUR']]",
-        "SourceList": "list[PartitionSourceDict]",
-    },
-    total=False,
-)
+    BucketArn: Required[str]
+    """The ARN of the S3 bucket"""
+    ErrorOutputPrefix: Required[str]
+    """The error output prefix"""
+    ExpectedBucketOwner: str
+    """Optional 12-digit AWS account ID expected to own the dead-letter S3 bucket"""
 
-ChannelRecordConverterDict = TypedDict(
-    "ChannelRecordConverterDict",
-    {
-        "ValueConverter": "Required[Literal['BYTE_ARRAY', 'JSON', 'JSON_SCHEMA_GSR', 'STRING']]",
-    },
-    total=False,
-)
 
-ChannelRecordSchemaDict = TypedDict(
-    "ChannelRecordSchemaDict",
-    {
-        "GsrArn": "Required[str]",
-    },
-    total=False,
-)
+class ChannelEncryptionConfigurationDict(TypedDict, total=False):
+    """ChannelEncryptionConfiguration as a plain dict: Encryption configuration"""
 
-ChannelS3DestinationConfigurationDict = TypedDict(
-    "ChannelS3DestinationConfigurationDict",
-    {
-        "DataFreshnessInSeconds": "int",
-        "DeadLetterQueueS3": "Required[ChannelDeadLetterQueueS3Dict]",
-        "ServiceExecutionRoleArn": "Required[str]",
-        "Storage": "Required[S3StorageDict]",
-    },
-    total=False,
-)
+    KmsKeyArn: Required[str]
+    """The ARN of the KMS key for encryption"""
 
-ChannelSchemaEvolutionDict = TypedDict(
-    "ChannelSchemaEvolutionDict",
-    {
-        "EnableSchemaEvolution": "Required[bool]",
-    },
-    total=False,
-)
 
-ChannelStateInfoDict = TypedDict(
-    "ChannelStateInfoDict",
-    {
-        "Code": "str",
-        "Message": "str",
-    },
-    total=False,
-)
+class ChannelIcebergDestinationConfigurationDict(TypedDict, total=False):
+    """ChannelIcebergDestinationConfiguration as a plain dict: Iceberg destination configuration"""
 
-ChannelTableCreationDict = TypedDict(
-    "ChannelTableCreationDict",
-    {
-        "EnableTableCreation": "Required[bool]",
-    },
-    total=False,
-)
+    AppendOnly: Required[bool]
+    """Append only mode"""
+    Catalog: ChannelCatalogDict
+    """Catalog configuration of the destination"""
+    CompressionType: Literal["ZSTD", "SNAPPY"]
+    """Compression codec for Iceberg table data files. Defaults to ZSTD."""
+    DataFreshnessInSeconds: int
+    """Data freshness in seconds"""
+    DeadLetterQueueS3: Required[ChannelDeadLetterQueueS3Dict]
+    """Dead letter queue S3 configuration of the destination"""
+    DestinationTableList: Required[list[DestinationTableDict]]
+    """List of destination tables"""
+    SchemaEvolution: Required[ChannelSchemaEvolutionDict]
+    """Schema evolution configuration of the destination"""
+    ServiceExecutionRoleArn: Required[str]
+    """The Amazon Resource Name (ARN) of an IAM role used by MSK to access the table"""
+    TableCreation: Required[ChannelTableCreationDict]
+    """Table creation configuration of the destination"""
 
-CloudWatchLogsLogDestinationDict = TypedDict(
-    "CloudWatchLogsLogDestinationDict",
-    {
-        "Enabled": "Required[bool]",
-        "LogGroup": "str",
-    },
-    total=False,
-)
 
-DestinationTableDict = TypedDict(
-    "DestinationTableDict",
-    {
-        "DestinationDatabaseName": "Required[str]",
-        "DestinationTableName": "Required[str]",
-        "PartitionSpec": "ChannelPartitionSpecDict",
-    },
-    total=False,
-)
+class ChannelLoggingInfoDict(TypedDict, total=False):
+    """ChannelLoggingInfo as a plain dict: Log configuration details for Channel"""
 
-FirehoseLogDestinationDict = TypedDict(
-    "FirehoseLogDestinationDict",
-    {
-        "DeliveryStream": "str",
-        "Enabled": "Required[bool]",
-    },
-    total=False,
-)
+    CloudWatchLogs: CloudWatchLogsLogDestinationDict
+    """CloudWatch Logs log destination details"""
+    Firehose: FirehoseLogDestinationDict
+    """Firehose log destination details"""
+    S3: S3LogDestinationDict
+    """S3 log destination details"""
 
-PartitionSourceDict = TypedDict(
-    "PartitionSourceDict",
-    {
-        "SourceName": "str",
-    },
-    total=False,
-)
 
-S3LogDestinationDict = TypedDict(
-    "S3LogDestinationDict",
-    {
-        "Bucket": "str",
-        "Enabled": "Required[bool]",
-        "Prefix": "str",
-    },
-    total=False,
-)
+class ChannelPartitionSpecDict(TypedDict, total=False):
+    """ChannelPartitionSpec as a plain dict: Partition specification"""
 
-S3StorageDict = TypedDict(
-    "S3StorageDict",
-    {
-        "BucketArn": "Required[str]",
-        "CompressionType": "Required[Literal['NONE', 'GZIP', 'ZSTD']]",
-        "ExpectedBucketOwner": "str",
-        "OutputKeyTemplate": "str",
-        "OutputPrefix": "str",
-        "StorageClass": "Required[Literal['STANDARD', 'INTELLIGENT_TIERING', 'GLACIER_IR']]",
-    },
-    total=False,
-)
+    PartitionStrategy: Required[Literal["TIME_HOUR"]]
+    """Partition strategy for MSK channel"""
+    SourceList: list[PartitionSourceDict]
+    """Source list"""
 
-TopicConfigurationDict = TypedDict(
-    "TopicConfigurationDict",
-    {
-        "RecordConverter": "Required[ChannelRecordConverterDict]",
-        "RecordSchema": "ChannelRecordSchemaDict",
-        "TopicArn": "Required[str]",
-    },
-    total=False,
-)
 
+class ChannelRecordConverterDict(TypedDict, total=False):
+    """ChannelRecordConverter as a plain dict: Record converter configuration for a topic"""
+
+    ValueConverter: Required[Literal["BYTE_ARRAY", "JSON", "JSON_SCHEMA_GSR", "STRING"]]
+    """Value converter for topic data"""
+
+
+class ChannelRecordSchemaDict(TypedDict, total=False):
+    """ChannelRecordSchema as a plain dict: Record schema configuration for a topic"""
+
+    GsrArn: Required[str]
+    """ARN of Glue Schema Registry resource used for table schema"""
+
+
+class ChannelS3DestinationConfigurationDict(TypedDict, total=False):
+    """ChannelS3DestinationConfiguration as a plain dict: S3 destination configuration"""
+
+    DataFreshnessInSeconds: int
+    """Data freshness in seconds"""
+    DeadLetterQueueS3: Required[ChannelDeadLetterQueueS3Dict]
+    """Dead letter queue S3 configuration of the destination"""
+    ServiceExecutionRoleArn: Required[str]
+    """The Amazon Resource Name (ARN) of an IAM role used by MSK to access S3"""
+    Storage: Required[S3StorageDict]
+    """S3 storage configuration"""
+
+
+class ChannelSchemaEvolutionDict(TypedDict, total=False):
+    """ChannelSchemaEvolution as a plain dict: Schema evolution configuration of the destination"""
+
+    EnableSchemaEvolution: Required[bool]
+    """Whether schema evolution is enabled"""
+
+
+class ChannelStateInfoDict(TypedDict, total=False):
+    """ChannelStateInfo as a plain dict: Includes information about the channel state"""
+
+    Code: str
+    """Code for channel state"""
+    Message: str
+    """Message for channel state"""
+
+
+class ChannelTableCreationDict(TypedDict, total=False):
+    """ChannelTableCreation as a plain dict: Table creation configuration of the destination"""
+
+    EnableTableCreation: Required[bool]
+    """Whether table creation is enabled"""
+
+
+class CloudWatchLogsLogDestinationDict(TypedDict, total=False):
+    """CloudWatchLogsLogDestination as a plain dict: CloudWatch Logs log destination details"""
+
+    Enabled: Required[bool]
+    """Whether CloudWatch Logs logging is enabled"""
+    LogGroup: str
+    """The CloudWatch log group for log delivery"""
+
+
+class DestinationTableDict(TypedDict, total=False):
+    """DestinationTable as a plain dict: Destination table configuration"""
+
+    DestinationDatabaseName: Required[str]
+    """The destination database name"""
+    DestinationTableName: Required[str]
+    """The destination table name"""
+    PartitionSpec: ChannelPartitionSpecDict
+    """Partition specification"""
+
+
+class FirehoseLogDestinationDict(TypedDict, total=False):
+    """FirehoseLogDestination as a plain dict: Firehose log destination details"""
+
+    DeliveryStream: str
+    """The Firehose delivery stream for log delivery"""
+    Enabled: Required[bool]
+    """Whether Firehose logging is enabled"""
+
+
+class PartitionSourceDict(TypedDict, total=False):
+    """PartitionSource as a plain dict: Partition source configuration"""
+
+    SourceName: str
+    """Source name"""
+
+
+class S3LogDestinationDict(TypedDict, total=False):
+    """S3LogDestination as a plain dict: S3 log destination details"""
+
+    Bucket: str
+    """The name of the S3 bucket for log delivery"""
+    Enabled: Required[bool]
+    """Whether S3 logging is enabled"""
+    Prefix: str
+    """The S3 prefix for log delivery"""
+
+
+class S3StorageDict(TypedDict, total=False):
+    """S3Storage as a plain dict: S3 storage configuration"""
+
+    BucketArn: Required[str]
+    """ARN of the S3 bucket"""
+    CompressionType: Required[Literal["NONE", "GZIP", "ZSTD"]]
+    """S3 compression type"""
+    ExpectedBucketOwner: str
+    """Optional 12-digit AWS account ID expected to own the S3 bucket"""
+    OutputKeyTemplate: str
+    """Template for S3 key for output objects, used for partitioning"""
+    OutputPrefix: str
+    """Optional prefix for output objects"""
+    StorageClass: Required[Literal["STANDARD", "INTELLIGENT_TIERING", "GLACIER_IR"]]
+    """S3 storage class"""
+
+
+class TopicConfigurationDict(TypedDict, total=False):
+    """TopicConfiguration as a plain dict: Configuration of topic in a channel"""
+
+    RecordConverter: Required[ChannelRecordConverterDict]
+    """Record converter configuration for a topic"""
+    RecordSchema: ChannelRecordSchemaDict
+    """Record schema configuration for a topic"""
+    TopicArn: Required[str]
+    """The Amazon Resource Name (ARN) that uniquely identifies the topic"""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::MSK::Channel",
     schema_file="aws-msk-channel.json",
     primary_identifier=("/ChannelArn",),
-    additional_identifiers=(),
     read_only=("/ChannelArn", "/Status", "/StateInfo"),
     create_only=(
         "/ChannelName",
@@ -353,17 +371,8 @@ METADATA = _TypeMetadata(
         "/S3DestinationConfiguration/Storage/ExpectedBucketOwner",
     ),
     write_only=("/ClusterArn",),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("ChannelName", "TopicConfigurationList"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -373,257 +382,48 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Catalog": {
-            "additionalProperties": False,
-            "properties": {
-                "CatalogArn": {
-                    "pattern": "^arn:[\\w-]+:glue:[\\w-]+:\\d+:catalog.*\\Z",
-                    "type": "string",
-                },
-                "WarehouseLocation": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "ChannelLoggingInfo": {
-            "additionalProperties": False,
-            "properties": {
-                "CloudWatchLogs": {"$ref": "#/definitions/CloudWatchLogsLogDestination"},
-                "Firehose": {"$ref": "#/definitions/FirehoseLogDestination"},
-                "S3": {"$ref": "#/definitions/S3LogDestination"},
-            },
-            "type": "object",
-        },
-        "ChannelName": {
-            "maxLength": 64,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9._-]+$",
-            "type": "string",
-        },
-        "ChannelStateInfo": {
-            "additionalProperties": False,
-            "properties": {"Code": {"type": "string"}, "Message": {"type": "string"}},
-            "type": "object",
-        },
-        "ChannelStatus": {
-            "enum": [
-                "CREATING",
-                "ACTIVE",
-                "UPDATING",
-                "DELETING",
-                "FAILED",
-                "SUSPENDING",
-                "SUSPENDED",
-            ],
-            "type": "string",
-        },
-        "CloudWatchLogsLogDestination": {
-            "additionalProperties": False,
-            "properties": {"Enabled": {"type": "boolean"}, "LogGroup": {"type": "string"}},
-            "required": ["Enabled"],
-            "type": "object",
-        },
-        "DeadLetterQueueS3": {
-            "additionalProperties": False,
-            "properties": {
-                "BucketArn": {"pattern": "^arn:[\\w-]+:s3:::.*\\Z", "type": "string"},
-                "ErrorOutputPrefix": {"type": "string"},
-                "ExpectedBucketOwner": {"type": "string"},
-            },
-            "required": ["BucketArn", "ErrorOutputPrefix"],
-            "type": "object",
-        },
-        "DestinationTable": {
-            "additionalProperties": False,
-            "properties": {
-                "DestinationDatabaseName": {"type": "string"},
-                "DestinationTableName": {"type": "string"},
-                "PartitionSpec": {"$ref": "#/definitions/PartitionSpec"},
-            },
-            "required": ["DestinationDatabaseName", "DestinationTableName"],
-            "type": "object",
-        },
-        "EncryptionConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "KmsKeyArn": {"pattern": "^arn:[\\w-]+:kms:[\\w-]+:\\d+:key.*\\Z", "type": "string"}
-            },
-            "required": ["KmsKeyArn"],
-            "type": "object",
-        },
-        "FirehoseLogDestination": {
-            "additionalProperties": False,
-            "properties": {"DeliveryStream": {"type": "string"}, "Enabled": {"type": "boolean"}},
-            "required": ["Enabled"],
-            "type": "object",
-        },
-        "IcebergCompressionType": {"enum": ["ZSTD", "SNAPPY"], "type": "string"},
-        "IcebergDestinationConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AppendOnly": {"type": "boolean"},
-                "Catalog": {"$ref": "#/definitions/Catalog"},
-                "CompressionType": {"$ref": "#/definitions/IcebergCompressionType"},
-                "DataFreshnessInSeconds": {"maximum": 900, "minimum": 60, "type": "integer"},
-                "DeadLetterQueueS3": {"$ref": "#/definitions/DeadLetterQueueS3"},
-                "DestinationTableList": {
-                    "items": {"$ref": "#/definitions/DestinationTable"},
-                    "maxItems": 1,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "SchemaEvolution": {"$ref": "#/definitions/SchemaEvolution"},
-                "ServiceExecutionRoleArn": {
-                    "pattern": "^arn:[\\w-]+:iam::[\\w-]+:role.*\\Z",
-                    "type": "string",
-                },
-                "TableCreation": {"$ref": "#/definitions/TableCreation"},
-            },
-            "required": [
-                "ServiceExecutionRoleArn",
-                "DeadLetterQueueS3",
-                "AppendOnly",
-                "SchemaEvolution",
-                "TableCreation",
-                "DestinationTableList",
-            ],
-            "type": "object",
-        },
-        "PartitionSource": {
-            "additionalProperties": False,
-            "properties": {"SourceName": {"type": "string"}},
-            "type": "object",
-        },
-        "PartitionSpec": {
-            "additionalProperties": False,
-            "properties": {
-                "PartitionStrategy": {"$ref": "#/definitions/PartitionStrategy"},
-                "SourceList": {"items": {"$ref": "#/definitions/PartitionSource"}, "type": "array"},
-            },
-            "required": ["PartitionStrategy"],
-            "type": "object",
-        },
-        "PartitionStrategy": {"enum": ["TIME_HOUR"], "type": "string"},
-        "RecordConverter": {
-            "additionalProperties": False,
-            "properties": {"ValueConverter": {"$ref": "#/definitions/ValueConverter"}},
-            "required": ["ValueConverter"],
-            "type": "object",
-        },
-        "RecordSchema": {
-            "additionalProperties": False,
-            "properties": {"GsrArn": {"type": "string"}},
-            "required": ["GsrArn"],
-            "type": "object",
-        },
-        "S3CompressionType": {"enum": ["NONE", "GZIP", "ZSTD"], "type": "string"},
-        "S3DestinationConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "DataFreshnessInSeconds": {"maximum": 900, "minimum": 60, "type": "integer"},
-                "DeadLetterQueueS3": {"$ref": "#/definitions/DeadLetterQueueS3"},
-                "ServiceExecutionRoleArn": {
-                    "pattern": "^arn:[\\w-]+:iam::[\\w-]+:role.*\\Z",
-                    "type": "string",
-                },
-                "Storage": {"$ref": "#/definitions/S3Storage"},
-            },
-            "required": ["DeadLetterQueueS3", "ServiceExecutionRoleArn", "Storage"],
-            "type": "object",
-        },
-        "S3LogDestination": {
-            "additionalProperties": False,
-            "properties": {
-                "Bucket": {"type": "string"},
-                "Enabled": {"type": "boolean"},
-                "Prefix": {"type": "string"},
-            },
-            "required": ["Enabled"],
-            "type": "object",
-        },
-        "S3Storage": {
-            "additionalProperties": False,
-            "properties": {
-                "BucketArn": {"pattern": "^arn:[\\w-]+:s3:::.*\\Z", "type": "string"},
-                "CompressionType": {"$ref": "#/definitions/S3CompressionType"},
-                "ExpectedBucketOwner": {"type": "string"},
-                "OutputKeyTemplate": {"type": "string"},
-                "OutputPrefix": {"type": "string"},
-                "StorageClass": {"$ref": "#/definitions/S3StorageClass"},
-            },
-            "required": ["BucketArn", "StorageClass", "CompressionType"],
-            "type": "object",
-        },
-        "S3StorageClass": {
-            "enum": ["STANDARD", "INTELLIGENT_TIERING", "GLACIER_IR"],
-            "type": "string",
-        },
-        "SchemaEvolution": {
-            "additionalProperties": False,
-            "properties": {"EnableSchemaEvolution": {"type": "boolean"}},
-            "required": ["EnableSchemaEvolution"],
-            "type": "object",
-        },
-        "TableCreation": {
-            "additionalProperties": False,
-            "properties": {"EnableTableCreation": {"type": "boolean"}},
-            "required": ["EnableTableCreation"],
-            "type": "object",
-        },
-        "Tags": {
-            "additionalProperties": False,
-            "patternProperties": {"^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$": {"type": "string"}},
-            "type": "object",
-        },
-        "TopicConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "RecordConverter": {"$ref": "#/definitions/RecordConverter"},
-                "RecordSchema": {"$ref": "#/definitions/RecordSchema"},
-                "TopicArn": {
-                    "pattern": "^arn:[\\w-]+:kafka:[\\w-]+:\\d+:topic.*\\Z",
-                    "type": "string",
-                },
-            },
-            "required": ["TopicArn", "RecordConverter"],
-            "type": "object",
-        },
-        "ValueConverter": {
-            "enum": ["BYTE_ARRAY", "JSON", "JSON_SCHEMA_GSR", "STRING"],
-            "type": "string",
-        },
-    },
-    "properties": {
-        "ChannelArn": {"type": "string"},
-        "ChannelName": {"$ref": "#/definitions/ChannelName"},
-        "ClusterArn": {"pattern": "^arn:[\\w-]+:kafka:[\\w-]+:\\d+:cluster.*\\Z", "type": "string"},
-        "EncryptionConfiguration": {"$ref": "#/definitions/EncryptionConfiguration"},
-        "IcebergDestinationConfiguration": {
-            "$ref": "#/definitions/IcebergDestinationConfiguration"
-        },
-        "LoggingInfo": {"$ref": "#/definitions/ChannelLoggingInfo"},
-        "S3DestinationConfiguration": {"$ref": "#/definitions/S3DestinationConfiguration"},
-        "StateInfo": {"$ref": "#/definitions/ChannelStateInfo"},
-        "Status": {"$ref": "#/definitions/ChannelStatus"},
-        "Tags": {"$ref": "#/definitions/Tags"},
-        "TopicConfigurationList": {
-            "items": {"$ref": "#/definitions/TopicConfiguration"},
-            "maxItems": 1,
-            "minItems": 1,
-            "type": "array",
-        },
-    },
-    "required": ["ChannelName", "TopicConfigurationList"],
-}
-
 
 class Channel(_Resource):
     """AWS::MSK::Channel: Resource Type definition for AWS::MSK::Channel
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ChannelArn.
+    Replaced when any of these change (create-only): ChannelName, ClusterArn,
+    TopicConfigurationList, EncryptionConfiguration, LoggingInfo,
+    IcebergDestinationConfiguration.ServiceExecutionRoleArn,
+    IcebergDestinationConfiguration.Catalog, IcebergDestinationConfiguration.Catalog.CatalogArn,
+    IcebergDestinationConfiguration.Catalog.WarehouseLocation,
+    IcebergDestinationConfiguration.DeadLetterQueueS3,
+    IcebergDestinationConfiguration.DeadLetterQueueS3.BucketArn,
+    IcebergDestinationConfiguration.DeadLetterQueueS3.ErrorOutputPrefix,
+    IcebergDestinationConfiguration.DeadLetterQueueS3.ExpectedBucketOwner,
+    IcebergDestinationConfiguration.AppendOnly, IcebergDestinationConfiguration.SchemaEvolution,
+    IcebergDestinationConfiguration.SchemaEvolution.EnableSchemaEvolution,
+    IcebergDestinationConfiguration.TableCreation,
+    IcebergDestinationConfiguration.TableCreation.EnableTableCreation,
+    IcebergDestinationConfiguration.DestinationTableList,
+    IcebergDestinationConfiguration.DestinationTableList[*].DestinationDatabaseName,
+    IcebergDestinationConfiguration.DestinationTableList[*].DestinationTableName,
+    IcebergDestinationConfiguration.DestinationTableList[*].PartitionSpec,
+    IcebergDestinationConfiguration.DestinationTableList[*].PartitionSpec.PartitionStrategy,
+    IcebergDestinationConfiguration.DestinationTableList[*].PartitionSpec.SourceList,
+    IcebergDestinationConfiguration.DestinationTableList[*].PartitionSpec.SourceList[*].SourceName,
+    IcebergDestinationConfiguration.CompressionType,
+    S3DestinationConfiguration.ServiceExecutionRoleArn,
+    S3DestinationConfiguration.DeadLetterQueueS3,
+    S3DestinationConfiguration.DeadLetterQueueS3.BucketArn,
+    S3DestinationConfiguration.DeadLetterQueueS3.ErrorOutputPrefix,
+    S3DestinationConfiguration.DeadLetterQueueS3.ExpectedBucketOwner,
+    S3DestinationConfiguration.Storage, S3DestinationConfiguration.Storage.BucketArn,
+    S3DestinationConfiguration.Storage.OutputPrefix,
+    S3DestinationConfiguration.Storage.OutputKeyTemplate,
+    S3DestinationConfiguration.Storage.StorageClass,
+    S3DestinationConfiguration.Storage.CompressionType,
+    S3DestinationConfiguration.Storage.ExpectedBucketOwner.
+    Write-only (sent to AWS, never read back): ClusterArn.
+    Read-only attributes (known once deployed): ChannelArn, StateInfo, Status.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-msk-channel.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -631,53 +431,71 @@ class Channel(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ChannelAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "channel.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     ChannelArn: str
+    """The Amazon Resource Name (ARN) that uniquely identifies the channel"""
     StateInfo: ChannelStateInfoDict
+    """Includes information about the channel state"""
     Status: Literal[
         "CREATING", "ACTIVE", "UPDATING", "DELETING", "FAILED", "SUSPENDING", "SUSPENDED"
     ]
-    # Declared properties (as declared, or as AWS returned them).
+    """Status of a channel resource"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ChannelName: str
     ClusterArn: str
     EncryptionConfiguration: ChannelEncryptionConfigurationDict
     IcebergDestinationConfiguration: ChannelIcebergDestinationConfigurationDict
     LoggingInfo: ChannelLoggingInfoDict
     S3DestinationConfiguration: ChannelS3DestinationConfigurationDict
-    Tags: dict[str, Any]
+    Tags: dict[str, str]
     TopicConfigurationList: list[TopicConfigurationDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ChannelName: str,
+        TopicConfigurationList: list[TopicConfiguration | TopicConfigurationDict],
+        ClusterArn: str | None = None,
+        EncryptionConfiguration: ChannelEncryptionConfiguration
+        | ChannelEncryptionConfigurationDict
+        | None = None,
+        IcebergDestinationConfiguration: ChannelIcebergDestinationConfiguration
+        | ChannelIcebergDestinationConfigurationDict
+        | None = None,
+        LoggingInfo: ChannelLoggingInfo | ChannelLoggingInfoDict | None = None,
+        S3DestinationConfiguration: ChannelS3DestinationConfiguration
+        | ChannelS3DestinationConfigurationDict
+        | None = None,
+        Tags: dict[str, str] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::MSK::Channel; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ChannelName: str,
-            TopicConfigurationList: list[TopicConfiguration | TopicConfigurationDict],
-            ClusterArn: str | None = None,
-            EncryptionConfiguration: ChannelEncryptionConfiguration
-            | ChannelEncryptionConfigurationDict
-            | None = None,
-            IcebergDestinationConfiguration: ChannelIcebergDestinationConfiguration
-            | ChannelIcebergDestinationConfigurationDict
-            | None = None,
-            LoggingInfo: ChannelLoggingInfo | ChannelLoggingInfoDict | None = None,
-            S3DestinationConfiguration: ChannelS3DestinationConfiguration
-            | ChannelS3DestinationConfigurationDict
-            | None = None,
-            Tags: dict[str, Any] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::MSK::Channel; `await` it inside an App to deploy it.
-
-            ClusterArn: The Amazon Resource Name (ARN) of the cluster
-            TopicConfigurationList: Topic configuration
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ChannelName: Name of the channel Create-only: changing it replaces the resource.
+                Required.
+            TopicConfigurationList: Topic configuration Create-only: changing it replaces the
+                resource. Required.
+            ClusterArn: The Amazon Resource Name (ARN) of the cluster Create-only: changing it
+                replaces the resource. Write-only: sent to AWS, never read back.
+            EncryptionConfiguration: Encryption configuration Create-only: changing it replaces the
+                resource.
+            IcebergDestinationConfiguration: Iceberg destination configuration
+            LoggingInfo: Log configuration details for Channel Create-only: changing it replaces the
+                resource.
+            S3DestinationConfiguration: S3 destination configuration
+            Tags: Tags attached to the channel
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

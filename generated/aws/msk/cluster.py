@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -183,311 +187,306 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ClusterAuthorizerLogsDict = TypedDict(
-    "ClusterAuthorizerLogsDict",
-    {
-        "CloudWatchLogs": "ClusterCloudWatchLogsDict",
-        "Firehose": "ClusterFirehoseDict",
-        "S3": "ClusterS3Dict",
-    },
-    total=False,
-)
 
-ClusterBrokerLogsDict = TypedDict(
-    "ClusterBrokerLogsDict",
-    {
-        "CloudWatchLogs": "ClusterCloudWatchLogsDict",
-        "Firehose": "ClusterFirehoseDict",
-        "S3": "ClusterS3Dict",
-    },
-    total=False,
-)
+class ClusterAuthorizerLogsDict(TypedDict, total=False):
+    """ClusterAuthorizerLogs as a plain dict."""
 
-ClusterBrokerNodeGroupInfoDict = TypedDict(
-    "ClusterBrokerNodeGroupInfoDict",
-    {
-        "BrokerAZDistribution": "Literal['DEFAULT']",
-        "ClientSubnets": "Required[list[str]]",
-        "ConnectivityInfo": "ClusterConnectivityInfoDict",
-        "InstanceType": "Required[str]",
-        "SecurityGroups": "list[str]",
-        "StorageInfo": "ClusterStorageInfoDict",
-    },
-    total=False,
-)
+    CloudWatchLogs: ClusterCloudWatchLogsDict
+    """Type: ClusterCloudWatchLogsDict."""
+    Firehose: ClusterFirehoseDict
+    """Type: ClusterFirehoseDict."""
+    S3: ClusterS3Dict
+    """Type: ClusterS3Dict."""
 
-ClusterClientAuthenticationDict = TypedDict(
-    "ClusterClientAuthenticationDict",
-    {
-        "Sasl": "ClusterSaslDict",
-        "Tls": "ClusterTlsDict",
-        "Unauthenticated": "ClusterUnauthenticatedDict",
-    },
-    total=False,
-)
 
-ClusterCloudWatchLogsDict = TypedDict(
-    "ClusterCloudWatchLogsDict",
-    {
-        "Enabled": "Required[bool]",
-        "LogGroup": "str",
-    },
-    total=False,
-)
+class ClusterBrokerLogsDict(TypedDict, total=False):
+    """ClusterBrokerLogs as a plain dict."""
 
-ClusterConfigurationInfoDict = TypedDict(
-    "ClusterConfigurationInfoDict",
-    {
-        "Arn": "Required[str]",
-        "Revision": "Required[int]",
-    },
-    total=False,
-)
+    CloudWatchLogs: ClusterCloudWatchLogsDict
+    """Type: ClusterCloudWatchLogsDict."""
+    Firehose: ClusterFirehoseDict
+    """Type: ClusterFirehoseDict."""
+    S3: ClusterS3Dict
+    """Type: ClusterS3Dict."""
 
-ClusterConnectivityInfoDict = TypedDict(
-    "ClusterConnectivityInfoDict",
-    {
-        "NetworkType": "Literal['IPV4', 'DUAL']",
-        "PublicAccess": "ClusterPublicAccessDict",
-        "VpcConnectivity": "ClusterVpcConnectivityDict",
-    },
-    total=False,
-)
 
-ClusterEBSStorageInfoDict = TypedDict(
-    "ClusterEBSStorageInfoDict",
-    {
-        "ProvisionedThroughput": "ClusterProvisionedThroughputDict",
-        "VolumeSize": "int",
-    },
-    total=False,
-)
+class ClusterBrokerNodeGroupInfoDict(TypedDict, total=False):
+    """ClusterBrokerNodeGroupInfo as a plain dict."""
 
-ClusterEncryptionAtRestDict = TypedDict(
-    "ClusterEncryptionAtRestDict",
-    {
-        "DataVolumeKMSKeyId": "Required[str]",
-    },
-    total=False,
-)
+    BrokerAZDistribution: Literal["DEFAULT"]
+    """Allowed values: 'DEFAULT'. Length: 6 to 9 characters."""
+    ClientSubnets: Required[list[str]]
+    """Type: list[str]."""
+    ConnectivityInfo: ClusterConnectivityInfoDict
+    """Type: ClusterConnectivityInfoDict."""
+    InstanceType: Required[str]
+    """Length: 5 to 32 characters."""
+    SecurityGroups: list[str]
+    """Type: list[str]."""
+    StorageInfo: ClusterStorageInfoDict
+    """Type: ClusterStorageInfoDict."""
 
-ClusterEncryptionInTransitDict = TypedDict(
-    "ClusterEncryptionInTransitDict",
-    {
-        "ClientBroker": "Literal['TLS', 'TLS_PLAINTEXT', 'PLAINTEXT']",
-        "InCluster": "bool",
-    },
-    total=False,
-)
 
-ClusterEncryptionInfoDict = TypedDict(
-    "ClusterEncryptionInfoDict",
-    {
-        "EncryptionAtRest": "ClusterEncryptionAtRestDict",
-        "EncryptionInTransit": "ClusterEncryptionInTransitDict",
-    },
-    total=False,
-)
+class ClusterClientAuthenticationDict(TypedDict, total=False):
+    """ClusterClientAuthentication as a plain dict."""
 
-ClusterFirehoseDict = TypedDict(
-    "ClusterFirehoseDict",
-    {
-        "DeliveryStream": "str",
-        "Enabled": "Required[bool]",
-    },
-    total=False,
-)
+    Sasl: ClusterSaslDict
+    """Type: ClusterSaslDict."""
+    Tls: ClusterTlsDict
+    """Type: ClusterTlsDict."""
+    Unauthenticated: ClusterUnauthenticatedDict
+    """Type: ClusterUnauthenticatedDict."""
 
-ClusterIamDict = TypedDict(
-    "ClusterIamDict",
-    {
-        "Enabled": "Required[bool]",
-    },
-    total=False,
-)
 
-ClusterJmxExporterDict = TypedDict(
-    "ClusterJmxExporterDict",
-    {
-        "EnabledInBroker": "Required[bool]",
-    },
-    total=False,
-)
+class ClusterCloudWatchLogsDict(TypedDict, total=False):
+    """ClusterCloudWatchLogs as a plain dict."""
 
-ClusterLoggingInfoDict = TypedDict(
-    "ClusterLoggingInfoDict",
-    {
-        "AuthorizerLogs": "ClusterAuthorizerLogsDict",
-        "BrokerLogs": "ClusterBrokerLogsDict",
-    },
-    total=False,
-)
+    Enabled: Required[bool]
+    """Type: bool."""
+    LogGroup: str
+    """Type: str."""
 
-ClusterNodeExporterDict = TypedDict(
-    "ClusterNodeExporterDict",
-    {
-        "EnabledInBroker": "Required[bool]",
-    },
-    total=False,
-)
 
-ClusterOpenMonitoringDict = TypedDict(
-    "ClusterOpenMonitoringDict",
-    {
-        "Prometheus": "Required[ClusterPrometheusDict]",
-    },
-    total=False,
-)
+class ClusterConfigurationInfoDict(TypedDict, total=False):
+    """ClusterConfigurationInfo as a plain dict."""
 
-ClusterPrometheusDict = TypedDict(
-    "ClusterPrometheusDict",
-    {
-        "JmxExporter": "ClusterJmxExporterDict",
-        "NodeExporter": "ClusterNodeExporterDict",
-    },
-    total=False,
-)
+    Arn: Required[str]
+    """Type: str."""
+    Revision: Required[int]
+    """Type: int."""
 
-ClusterProvisionedThroughputDict = TypedDict(
-    "ClusterProvisionedThroughputDict",
-    {
-        "Enabled": "bool",
-        "VolumeThroughput": "int",
-    },
-    total=False,
-)
 
-ClusterPublicAccessDict = TypedDict(
-    "ClusterPublicAccessDict",
-    {
-        "Type": "str",
-    },
-    total=False,
-)
+class ClusterConnectivityInfoDict(TypedDict, total=False):
+    """ClusterConnectivityInfo as a plain dict."""
 
-ClusterRebalancingDict = TypedDict(
-    "ClusterRebalancingDict",
-    {
-        "Status": "Required[Literal['PAUSED', 'ACTIVE']]",
-    },
-    total=False,
-)
+    NetworkType: Literal["IPV4", "DUAL"]
+    """Allowed values: 'IPV4', 'DUAL'."""
+    PublicAccess: ClusterPublicAccessDict
+    """Type: ClusterPublicAccessDict."""
+    VpcConnectivity: ClusterVpcConnectivityDict
+    """Type: ClusterVpcConnectivityDict."""
 
-ClusterS3Dict = TypedDict(
-    "ClusterS3Dict",
-    {
-        "Bucket": "str",
-        "Enabled": "Required[bool]",
-        "Prefix": "str",
-    },
-    total=False,
-)
 
-ClusterSaslDict = TypedDict(
-    "ClusterSaslDict",
-    {
-        "Iam": "ClusterIamDict",
-        "Scram": "ClusterScramDict",
-    },
-    total=False,
-)
+class ClusterEBSStorageInfoDict(TypedDict, total=False):
+    """ClusterEBSStorageInfo as a plain dict."""
 
-ClusterScramDict = TypedDict(
-    "ClusterScramDict",
-    {
-        "Enabled": "Required[bool]",
-    },
-    total=False,
-)
+    ProvisionedThroughput: ClusterProvisionedThroughputDict
+    """Type: ClusterProvisionedThroughputDict."""
+    VolumeSize: int
+    """Range: 1 to 16384 (inclusive)."""
 
-ClusterStorageInfoDict = TypedDict(
-    "ClusterStorageInfoDict",
-    {
-        "EBSStorageInfo": "ClusterEBSStorageInfoDict",
-    },
-    total=False,
-)
 
-ClusterTlsDict = TypedDict(
-    "ClusterTlsDict",
-    {
-        "CertificateAuthorityArnList": "list[str]",
-        "Enabled": "bool",
-    },
-    total=False,
-)
+class ClusterEncryptionAtRestDict(TypedDict, total=False):
+    """ClusterEncryptionAtRest as a plain dict."""
 
-ClusterUnauthenticatedDict = TypedDict(
-    "ClusterUnauthenticatedDict",
-    {
-        "Enabled": "Required[bool]",
-    },
-    total=False,
-)
+    DataVolumeKMSKeyId: Required[str]
+    """Type: str."""
 
-ClusterVpcConnectivityDict = TypedDict(
-    "ClusterVpcConnectivityDict",
-    {
-        "ClientAuthentication": "VpcConnectivityClientAuthenticationDict",
-    },
-    total=False,
-)
 
-ClusterZookeeperAccessDict = TypedDict(
-    "ClusterZookeeperAccessDict",
-    {
-        "Enabled": "bool",
-    },
-    total=False,
-)
+class ClusterEncryptionInTransitDict(TypedDict, total=False):
+    """ClusterEncryptionInTransit as a plain dict."""
 
-VpcConnectivityClientAuthenticationDict = TypedDict(
-    "VpcConnectivityClientAuthenticationDict",
-    {
-        "Sasl": "VpcConnectivitySaslDict",
-        "Tls": "VpcConnectivityTlsDict",
-    },
-    total=False,
-)
+    ClientBroker: Literal["TLS", "TLS_PLAINTEXT", "PLAINTEXT"]
+    """Allowed values: 'TLS', 'TLS_PLAINTEXT', 'PLAINTEXT'."""
+    InCluster: bool
+    """Type: bool."""
 
-VpcConnectivityIamDict = TypedDict(
-    "VpcConnectivityIamDict",
-    {
-        "Enabled": "Required[bool]",
-    },
-    total=False,
-)
 
-VpcConnectivitySaslDict = TypedDict(
-    "VpcConnectivitySaslDict",
-    {
-        "Iam": "VpcConnectivityIamDict",
-        "Scram": "VpcConnectivityScramDict",
-    },
-    total=False,
-)
+class ClusterEncryptionInfoDict(TypedDict, total=False):
+    """ClusterEncryptionInfo as a plain dict."""
 
-VpcConnectivityScramDict = TypedDict(
-    "VpcConnectivityScramDict",
-    {
-        "Enabled": "Required[bool]",
-    },
-    total=False,
-)
+    EncryptionAtRest: ClusterEncryptionAtRestDict
+    """Type: ClusterEncryptionAtRestDict."""
+    EncryptionInTransit: ClusterEncryptionInTransitDict
+    """Type: ClusterEncryptionInTransitDict."""
 
-VpcConnectivityTlsDict = TypedDict(
-    "VpcConnectivityTlsDict",
-    {
-        "Enabled": "Required[bool]",
-    },
-    total=False,
-)
 
+class ClusterFirehoseDict(TypedDict, total=False):
+    """ClusterFirehose as a plain dict."""
+
+    DeliveryStream: str
+    """Type: str."""
+    Enabled: Required[bool]
+    """Type: bool."""
+
+
+class ClusterIamDict(TypedDict, total=False):
+    """ClusterIam as a plain dict."""
+
+    Enabled: Required[bool]
+    """Type: bool."""
+
+
+class ClusterJmxExporterDict(TypedDict, total=False):
+    """ClusterJmxExporter as a plain dict."""
+
+    EnabledInBroker: Required[bool]
+    """Type: bool."""
+
+
+class ClusterLoggingInfoDict(TypedDict, total=False):
+    """ClusterLoggingInfo as a plain dict."""
+
+    AuthorizerLogs: ClusterAuthorizerLogsDict
+    """Type: ClusterAuthorizerLogsDict."""
+    BrokerLogs: ClusterBrokerLogsDict
+    """Type: ClusterBrokerLogsDict."""
+
+
+class ClusterNodeExporterDict(TypedDict, total=False):
+    """ClusterNodeExporter as a plain dict."""
+
+    EnabledInBroker: Required[bool]
+    """Type: bool."""
+
+
+class ClusterOpenMonitoringDict(TypedDict, total=False):
+    """ClusterOpenMonitoring as a plain dict."""
+
+    Prometheus: Required[ClusterPrometheusDict]
+    """Type: ClusterPrometheusDict."""
+
+
+class ClusterPrometheusDict(TypedDict, total=False):
+    """ClusterPrometheus as a plain dict."""
+
+    JmxExporter: ClusterJmxExporterDict
+    """Type: ClusterJmxExporterDict."""
+    NodeExporter: ClusterNodeExporterDict
+    """Type: ClusterNodeExporterDict."""
+
+
+class ClusterProvisionedThroughputDict(TypedDict, total=False):
+    """ClusterProvisionedThroughput as a plain dict."""
+
+    Enabled: bool
+    """Type: bool."""
+    VolumeThroughput: int
+    """Type: int."""
+
+
+class ClusterPublicAccessDict(TypedDict, total=False):
+    """ClusterPublicAccess as a plain dict."""
+
+    Type: str
+    """Length: 7 to 23 characters."""
+
+
+class ClusterRebalancingDict(TypedDict, total=False):
+    """ClusterRebalancing as a plain dict."""
+
+    Status: Required[Literal["PAUSED", "ACTIVE"]]
+    """Allowed values: 'PAUSED', 'ACTIVE'."""
+
+
+class ClusterS3Dict(TypedDict, total=False):
+    """ClusterS3 as a plain dict."""
+
+    Bucket: str
+    """Type: str."""
+    Enabled: Required[bool]
+    """Type: bool."""
+    Prefix: str
+    """Type: str."""
+
+
+class ClusterSaslDict(TypedDict, total=False):
+    """ClusterSasl as a plain dict."""
+
+    Iam: ClusterIamDict
+    """Type: ClusterIamDict."""
+    Scram: ClusterScramDict
+    """Type: ClusterScramDict."""
+
+
+class ClusterScramDict(TypedDict, total=False):
+    """ClusterScram as a plain dict."""
+
+    Enabled: Required[bool]
+    """Type: bool."""
+
+
+class ClusterStorageInfoDict(TypedDict, total=False):
+    """ClusterStorageInfo as a plain dict."""
+
+    EBSStorageInfo: ClusterEBSStorageInfoDict
+    """Type: ClusterEBSStorageInfoDict."""
+
+
+class ClusterTlsDict(TypedDict, total=False):
+    """ClusterTls as a plain dict."""
+
+    CertificateAuthorityArnList: list[str]
+    """Type: list[str]."""
+    Enabled: bool
+    """Type: bool."""
+
+
+class ClusterUnauthenticatedDict(TypedDict, total=False):
+    """ClusterUnauthenticated as a plain dict."""
+
+    Enabled: Required[bool]
+    """Type: bool."""
+
+
+class ClusterVpcConnectivityDict(TypedDict, total=False):
+    """ClusterVpcConnectivity as a plain dict."""
+
+    ClientAuthentication: VpcConnectivityClientAuthenticationDict
+    """Type: VpcConnectivityClientAuthenticationDict."""
+
+
+class ClusterZookeeperAccessDict(TypedDict, total=False):
+    """ClusterZookeeperAccess as a plain dict."""
+
+    Enabled: bool
+    """Type: bool."""
+
+
+class VpcConnectivityClientAuthenticationDict(TypedDict, total=False):
+    """VpcConnectivityClientAuthentication as a plain dict."""
+
+    Sasl: VpcConnectivitySaslDict
+    """Type: VpcConnectivitySaslDict."""
+    Tls: VpcConnectivityTlsDict
+    """Type: VpcConnectivityTlsDict."""
+
+
+class VpcConnectivityIamDict(TypedDict, total=False):
+    """VpcConnectivityIam as a plain dict."""
+
+    Enabled: Required[bool]
+    """Type: bool."""
+
+
+class VpcConnectivitySaslDict(TypedDict, total=False):
+    """VpcConnectivitySasl as a plain dict."""
+
+    Iam: VpcConnectivityIamDict
+    """Type: VpcConnectivityIamDict."""
+    Scram: VpcConnectivityScramDict
+    """Type: VpcConnectivityScramDict."""
+
+
+class VpcConnectivityScramDict(TypedDict, total=False):
+    """VpcConnectivityScram as a plain dict."""
+
+    Enabled: Required[bool]
+    """Type: bool."""
+
+
+class VpcConnectivityTlsDict(TypedDict, total=False):
+    """VpcConnectivityTls as a plain dict."""
+
+    Enabled: Required[bool]
+    """Type: bool."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::MSK::Cluster",
     schema_file="aws-msk-cluster.json",
     primary_identifier=("/Arn",),
-    additional_identifiers=(),
     read_only=("/Arn", "/CurrentVersion"),
     create_only=(
         "/BrokerNodeGroupInfo/BrokerAZDistribution",
@@ -498,21 +497,13 @@ METADATA = _TypeMetadata(
         "/ClusterName",
     ),
     write_only=("/ZookeeperAccess",),
-    conditional_create_only=(),
     unordered_arrays=(
         "/BrokerNodeGroupInfo/ClientSubnets",
         "/BrokerNodeGroupInfo/SecurityGroups",
         "/ClientAuthentication/Tls/CertificateAuthorityArnList",
     ),
     required=("BrokerNodeGroupInfo", "KafkaVersion", "NumberOfBrokerNodes", "ClusterName"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -522,313 +513,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AuthorizerLogs": {
-            "additionalProperties": False,
-            "properties": {
-                "CloudWatchLogs": {"$ref": "#/definitions/CloudWatchLogs"},
-                "Firehose": {"$ref": "#/definitions/Firehose"},
-                "S3": {"$ref": "#/definitions/S3"},
-            },
-            "type": "object",
-        },
-        "BrokerLogs": {
-            "additionalProperties": False,
-            "properties": {
-                "CloudWatchLogs": {"$ref": "#/definitions/CloudWatchLogs"},
-                "Firehose": {"$ref": "#/definitions/Firehose"},
-                "S3": {"$ref": "#/definitions/S3"},
-            },
-            "type": "object",
-        },
-        "BrokerNodeGroupInfo": {
-            "additionalProperties": False,
-            "properties": {
-                "BrokerAZDistribution": {
-                    "enum": ["DEFAULT"],
-                    "maxLength": 9,
-                    "minLength": 6,
-                    "type": "string",
-                },
-                "ClientSubnets": {
-                    "items": {"type": "string"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "ConnectivityInfo": {"$ref": "#/definitions/ConnectivityInfo"},
-                "InstanceType": {"maxLength": 32, "minLength": 5, "type": "string"},
-                "SecurityGroups": {
-                    "items": {"type": "string"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "StorageInfo": {"$ref": "#/definitions/StorageInfo"},
-            },
-            "required": ["ClientSubnets", "InstanceType"],
-            "type": "object",
-        },
-        "ClientAuthentication": {
-            "additionalProperties": False,
-            "properties": {
-                "Sasl": {"$ref": "#/definitions/Sasl"},
-                "Tls": {"$ref": "#/definitions/Tls"},
-                "Unauthenticated": {"$ref": "#/definitions/Unauthenticated"},
-            },
-            "type": "object",
-        },
-        "CloudWatchLogs": {
-            "additionalProperties": False,
-            "properties": {"Enabled": {"type": "boolean"}, "LogGroup": {"type": "string"}},
-            "required": ["Enabled"],
-            "type": "object",
-        },
-        "ConfigurationInfo": {
-            "additionalProperties": False,
-            "properties": {"Arn": {"type": "string"}, "Revision": {"type": "integer"}},
-            "required": ["Revision", "Arn"],
-            "type": "object",
-        },
-        "ConnectivityInfo": {
-            "additionalProperties": False,
-            "properties": {
-                "NetworkType": {"$ref": "#/definitions/NetworkType"},
-                "PublicAccess": {"$ref": "#/definitions/PublicAccess"},
-                "VpcConnectivity": {"$ref": "#/definitions/VpcConnectivity"},
-            },
-            "type": "object",
-        },
-        "EBSStorageInfo": {
-            "additionalProperties": False,
-            "properties": {
-                "ProvisionedThroughput": {"$ref": "#/definitions/ProvisionedThroughput"},
-                "VolumeSize": {"maximum": 16384, "minimum": 1, "type": "integer"},
-            },
-            "type": "object",
-        },
-        "EncryptionAtRest": {
-            "additionalProperties": False,
-            "properties": {"DataVolumeKMSKeyId": {"type": "string"}},
-            "required": ["DataVolumeKMSKeyId"],
-            "type": "object",
-        },
-        "EncryptionInTransit": {
-            "additionalProperties": False,
-            "properties": {
-                "ClientBroker": {"enum": ["TLS", "TLS_PLAINTEXT", "PLAINTEXT"], "type": "string"},
-                "InCluster": {"type": "boolean"},
-            },
-            "type": "object",
-        },
-        "EncryptionInfo": {
-            "additionalProperties": False,
-            "properties": {
-                "EncryptionAtRest": {"$ref": "#/definitions/EncryptionAtRest"},
-                "EncryptionInTransit": {"$ref": "#/definitions/EncryptionInTransit"},
-            },
-            "type": "object",
-        },
-        "Firehose": {
-            "additionalProperties": False,
-            "properties": {"DeliveryStream": {"type": "string"}, "Enabled": {"type": "boolean"}},
-            "required": ["Enabled"],
-            "type": "object",
-        },
-        "Iam": {
-            "additionalProperties": False,
-            "properties": {"Enabled": {"type": "boolean"}},
-            "required": ["Enabled"],
-            "type": "object",
-        },
-        "JmxExporter": {
-            "additionalProperties": False,
-            "properties": {"EnabledInBroker": {"type": "boolean"}},
-            "required": ["EnabledInBroker"],
-            "type": "object",
-        },
-        "LoggingInfo": {
-            "additionalProperties": False,
-            "properties": {
-                "AuthorizerLogs": {"$ref": "#/definitions/AuthorizerLogs"},
-                "BrokerLogs": {"$ref": "#/definitions/BrokerLogs"},
-            },
-            "type": "object",
-        },
-        "NetworkType": {"enum": ["IPV4", "DUAL"], "type": "string"},
-        "NodeExporter": {
-            "additionalProperties": False,
-            "properties": {"EnabledInBroker": {"type": "boolean"}},
-            "required": ["EnabledInBroker"],
-            "type": "object",
-        },
-        "OpenMonitoring": {
-            "additionalProperties": False,
-            "properties": {"Prometheus": {"$ref": "#/definitions/Prometheus"}},
-            "required": ["Prometheus"],
-            "type": "object",
-        },
-        "Prometheus": {
-            "additionalProperties": False,
-            "properties": {
-                "JmxExporter": {"$ref": "#/definitions/JmxExporter"},
-                "NodeExporter": {"$ref": "#/definitions/NodeExporter"},
-            },
-            "type": "object",
-        },
-        "ProvisionedThroughput": {
-            "additionalProperties": False,
-            "properties": {"Enabled": {"type": "boolean"}, "VolumeThroughput": {"type": "integer"}},
-            "type": "object",
-        },
-        "PublicAccess": {
-            "additionalProperties": False,
-            "properties": {"Type": {"maxLength": 23, "minLength": 7, "type": "string"}},
-            "type": "object",
-        },
-        "Rebalancing": {
-            "additionalProperties": False,
-            "properties": {"Status": {"enum": ["PAUSED", "ACTIVE"], "type": "string"}},
-            "required": ["Status"],
-            "type": "object",
-        },
-        "S3": {
-            "additionalProperties": False,
-            "properties": {
-                "Bucket": {"type": "string"},
-                "Enabled": {"type": "boolean"},
-                "Prefix": {"type": "string"},
-            },
-            "required": ["Enabled"],
-            "type": "object",
-        },
-        "Sasl": {
-            "additionalProperties": False,
-            "properties": {
-                "Iam": {"$ref": "#/definitions/Iam"},
-                "Scram": {"$ref": "#/definitions/Scram"},
-            },
-            "type": "object",
-        },
-        "Scram": {
-            "additionalProperties": False,
-            "properties": {"Enabled": {"type": "boolean"}},
-            "required": ["Enabled"],
-            "type": "object",
-        },
-        "StorageInfo": {
-            "additionalProperties": False,
-            "properties": {"EBSStorageInfo": {"$ref": "#/definitions/EBSStorageInfo"}},
-            "type": "object",
-        },
-        "Tls": {
-            "additionalProperties": False,
-            "properties": {
-                "CertificateAuthorityArnList": {
-                    "items": {"type": "string"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "Enabled": {"type": "boolean"},
-            },
-            "type": "object",
-        },
-        "Unauthenticated": {
-            "additionalProperties": False,
-            "properties": {"Enabled": {"type": "boolean"}},
-            "required": ["Enabled"],
-            "type": "object",
-        },
-        "VpcConnectivity": {
-            "additionalProperties": False,
-            "properties": {
-                "ClientAuthentication": {
-                    "$ref": "#/definitions/VpcConnectivityClientAuthentication"
-                }
-            },
-            "type": "object",
-        },
-        "VpcConnectivityClientAuthentication": {
-            "additionalProperties": False,
-            "properties": {
-                "Sasl": {"$ref": "#/definitions/VpcConnectivitySasl"},
-                "Tls": {"$ref": "#/definitions/VpcConnectivityTls"},
-            },
-            "type": "object",
-        },
-        "VpcConnectivityIam": {
-            "additionalProperties": False,
-            "properties": {"Enabled": {"type": "boolean"}},
-            "required": ["Enabled"],
-            "type": "object",
-        },
-        "VpcConnectivitySasl": {
-            "additionalProperties": False,
-            "properties": {
-                "Iam": {"$ref": "#/definitions/VpcConnectivityIam"},
-                "Scram": {"$ref": "#/definitions/VpcConnectivityScram"},
-            },
-            "type": "object",
-        },
-        "VpcConnectivityScram": {
-            "additionalProperties": False,
-            "properties": {"Enabled": {"type": "boolean"}},
-            "required": ["Enabled"],
-            "type": "object",
-        },
-        "VpcConnectivityTls": {
-            "additionalProperties": False,
-            "properties": {"Enabled": {"type": "boolean"}},
-            "required": ["Enabled"],
-            "type": "object",
-        },
-        "ZookeeperAccess": {
-            "additionalProperties": False,
-            "properties": {"Enabled": {"type": "boolean"}},
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"type": "string"},
-        "BrokerNodeGroupInfo": {"$ref": "#/definitions/BrokerNodeGroupInfo"},
-        "ClientAuthentication": {"$ref": "#/definitions/ClientAuthentication"},
-        "ClusterName": {"maxLength": 64, "minLength": 1, "type": "string"},
-        "ConfigurationInfo": {"$ref": "#/definitions/ConfigurationInfo"},
-        "CurrentVersion": {"type": "string"},
-        "EncryptionInfo": {"$ref": "#/definitions/EncryptionInfo"},
-        "EnhancedMonitoring": {
-            "enum": ["DEFAULT", "PER_BROKER", "PER_TOPIC_PER_BROKER", "PER_TOPIC_PER_PARTITION"],
-            "maxLength": 23,
-            "minLength": 7,
-            "type": "string",
-        },
-        "KafkaVersion": {"maxLength": 128, "minLength": 1, "type": "string"},
-        "LoggingInfo": {"$ref": "#/definitions/LoggingInfo"},
-        "NumberOfBrokerNodes": {"minimum": 1, "type": "integer"},
-        "OpenMonitoring": {"$ref": "#/definitions/OpenMonitoring"},
-        "Rebalancing": {"$ref": "#/definitions/Rebalancing"},
-        "StorageMode": {
-            "enum": ["LOCAL", "TIERED"],
-            "maxLength": 6,
-            "minLength": 5,
-            "type": "string",
-        },
-        "Tags": {
-            "additionalProperties": False,
-            "patternProperties": {"^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$": {"type": "string"}},
-            "type": "object",
-        },
-        "ZookeeperAccess": {"$ref": "#/definitions/ZookeeperAccess"},
-    },
-    "required": ["BrokerNodeGroupInfo", "KafkaVersion", "NumberOfBrokerNodes", "ClusterName"],
-}
-
 
 class Cluster(_Resource):
     """AWS::MSK::Cluster: Resource Type definition for AWS::MSK::Cluster
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Replaced when any of these change (create-only): BrokerNodeGroupInfo.BrokerAZDistribution,
+    BrokerNodeGroupInfo.ClientSubnets, BrokerNodeGroupInfo.SecurityGroups,
+    EncryptionInfo.EncryptionAtRest, EncryptionInfo.EncryptionInTransit.InCluster, ClusterName.
+    Write-only (sent to AWS, never read back): ZookeeperAccess.
+    Read-only attributes (known once deployed): Arn, CurrentVersion.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-msk-cluster.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -836,12 +533,15 @@ class Cluster(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ClusterAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "cluster.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Type: str."""
     CurrentVersion: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The current version of the MSK cluster"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     BrokerNodeGroupInfo: ClusterBrokerNodeGroupInfoDict
     ClientAuthentication: ClusterClientAuthenticationDict
     ClusterName: str
@@ -856,44 +556,61 @@ class Cluster(_Resource):
     OpenMonitoring: ClusterOpenMonitoringDict
     Rebalancing: ClusterRebalancingDict
     StorageMode: Literal["LOCAL", "TIERED"]
-    Tags: dict[str, Any]
+    Tags: dict[str, str]
     ZookeeperAccess: ClusterZookeeperAccessDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        BrokerNodeGroupInfo: ClusterBrokerNodeGroupInfo | ClusterBrokerNodeGroupInfoDict,
+        ClusterName: str,
+        KafkaVersion: str,
+        NumberOfBrokerNodes: int,
+        ClientAuthentication: ClusterClientAuthentication
+        | ClusterClientAuthenticationDict
+        | None = None,
+        ConfigurationInfo: ClusterConfigurationInfo | ClusterConfigurationInfoDict | None = None,
+        EncryptionInfo: ClusterEncryptionInfo | ClusterEncryptionInfoDict | None = None,
+        EnhancedMonitoring: Literal[
+            "DEFAULT", "PER_BROKER", "PER_TOPIC_PER_BROKER", "PER_TOPIC_PER_PARTITION"
+        ]
+        | None = None,
+        LoggingInfo: ClusterLoggingInfo | ClusterLoggingInfoDict | None = None,
+        OpenMonitoring: ClusterOpenMonitoring | ClusterOpenMonitoringDict | None = None,
+        Rebalancing: ClusterRebalancing | ClusterRebalancingDict | None = None,
+        StorageMode: Literal["LOCAL", "TIERED"] | None = None,
+        Tags: dict[str, str] | None = None,
+        ZookeeperAccess: ClusterZookeeperAccess | ClusterZookeeperAccessDict | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::MSK::Cluster; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            BrokerNodeGroupInfo: ClusterBrokerNodeGroupInfo | ClusterBrokerNodeGroupInfoDict,
-            ClusterName: str,
-            KafkaVersion: str,
-            NumberOfBrokerNodes: int,
-            ClientAuthentication: ClusterClientAuthentication
-            | ClusterClientAuthenticationDict
-            | None = None,
-            ConfigurationInfo: ClusterConfigurationInfo
-            | ClusterConfigurationInfoDict
-            | None = None,
-            EncryptionInfo: ClusterEncryptionInfo | ClusterEncryptionInfoDict | None = None,
-            EnhancedMonitoring: Literal[
-                "DEFAULT", "PER_BROKER", "PER_TOPIC_PER_BROKER", "PER_TOPIC_PER_PARTITION"
-            ]
-            | None = None,
-            LoggingInfo: ClusterLoggingInfo | ClusterLoggingInfoDict | None = None,
-            OpenMonitoring: ClusterOpenMonitoring | ClusterOpenMonitoringDict | None = None,
-            Rebalancing: ClusterRebalancing | ClusterRebalancingDict | None = None,
-            StorageMode: Literal["LOCAL", "TIERED"] | None = None,
-            Tags: dict[str, Any] | None = None,
-            ZookeeperAccess: ClusterZookeeperAccess | ClusterZookeeperAccessDict | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::MSK::Cluster; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            BrokerNodeGroupInfo: Type: ClusterBrokerNodeGroupInfoDict. Required.
+            ClusterName: Length: 1 to 64 characters. Create-only: changing it replaces the resource.
+                Required.
+            KafkaVersion: Length: 1 to 128 characters. Required.
+            NumberOfBrokerNodes: Range: at least 1 (inclusive). Required.
+            ClientAuthentication: Type: ClusterClientAuthenticationDict.
+            ConfigurationInfo: Type: ClusterConfigurationInfoDict.
+            EncryptionInfo: Type: ClusterEncryptionInfoDict.
+            EnhancedMonitoring: Allowed values: 'DEFAULT', 'PER_BROKER', 'PER_TOPIC_PER_BROKER',
+                'PER_TOPIC_PER_PARTITION'. Length: 7 to 23 characters.
+            LoggingInfo: Type: ClusterLoggingInfoDict.
+            OpenMonitoring: Type: ClusterOpenMonitoringDict.
+            Rebalancing: Type: ClusterRebalancingDict.
+            StorageMode: Allowed values: 'LOCAL', 'TIERED'. Length: 5 to 6 characters.
             Tags: A key-value pair to associate with a resource.
+            ZookeeperAccess: Type: ClusterZookeeperAccessDict. Write-only: sent to AWS, never read
+                back.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

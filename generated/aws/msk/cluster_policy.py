@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,25 +51,19 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::MSK::ClusterPolicy",
     schema_file="aws-msk-clusterpolicy.json",
     primary_identifier=("/ClusterArn",),
-    additional_identifiers=(),
     read_only=("/CurrentVersion",),
     create_only=("/ClusterArn",),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("Policy", "ClusterArn"),
     list_required=("ClusterArn",),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -75,23 +73,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "ClusterArn": {"pattern": "^arn:[\\w-]+:kafka:[\\w-]+:\\d+:cluster.*\\Z", "type": "string"},
-        "CurrentVersion": {"pattern": "^(K)([a-zA-Z0-9]+)\\Z", "type": "string"},
-        "Policy": {"type": ["object", "string"]},
-    },
-    "required": ["Policy", "ClusterArn"],
-}
-
 
 class ClusterPolicy(_Resource):
     """AWS::MSK::ClusterPolicy: Resource Type definition for AWS::MSK::ClusterPolicy
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ClusterArn.
+    Replaced when any of these change (create-only): ClusterArn.
+    Read-only attributes (known once deployed): CurrentVersion.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-msk-clusterpolicy.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -99,30 +90,37 @@ class ClusterPolicy(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ClusterPolicyAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "cluster_policy.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     CurrentVersion: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The current version of the policy attached to the specified cluster"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ClusterArn: str
     Policy: dict[str, Any] | str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ClusterArn: str,
+        Policy: dict[str, Any] | str,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::MSK::ClusterPolicy; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ClusterArn: str,
-            Policy: dict[str, Any] | str,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::MSK::ClusterPolicy; `await` it inside an App to deploy it.
-
-            ClusterArn: The arn of the cluster for the resource policy.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ClusterArn: The arn of the cluster for the resource policy. Create-only: changing it
+                replaces the resource. Required.
+            Policy: Type: dict[str, Any] | str. Required.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,21 +55,23 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ConfigurationLatestRevisionDict = TypedDict(
-    "ConfigurationLatestRevisionDict",
-    {
-        "CreationTime": "str",
-        "Description": "str",
-        "Revision": "int",
-    },
-    total=False,
-)
 
+class ConfigurationLatestRevisionDict(TypedDict, total=False):
+    """ConfigurationLatestRevision as a plain dict."""
+
+    CreationTime: str
+    """Type: str."""
+    Description: str
+    """Type: str."""
+    Revision: int
+    """Type: int."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::MSK::Configuration",
     schema_file="aws-msk-configuration.json",
     primary_identifier=("/Arn",),
-    additional_identifiers=(),
     read_only=(
         "/Arn",
         "/LatestRevision/CreationTime",
@@ -74,17 +80,14 @@ METADATA = _TypeMetadata(
     ),
     create_only=("/KafkaVersionsList", "/Name"),
     write_only=("/ServerProperties",),
-    conditional_create_only=(),
     unordered_arrays=("/KafkaVersionsList",),
     required=("ServerProperties", "Name"),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
         tag_on_create=False,
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -94,37 +97,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "KafkaVersionsList": {"items": {"type": "string"}, "type": "array"},
-        "LatestRevision": {
-            "additionalProperties": False,
-            "properties": {
-                "CreationTime": {"type": "string"},
-                "Description": {"type": "string"},
-                "Revision": {"type": "integer"},
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"type": "string"},
-        "Description": {"type": "string"},
-        "KafkaVersionsList": {"$ref": "#/definitions/KafkaVersionsList"},
-        "LatestRevision": {"$ref": "#/definitions/LatestRevision"},
-        "Name": {"type": "string"},
-        "ServerProperties": {"type": "string"},
-    },
-    "required": ["ServerProperties", "Name"],
-}
-
 
 class Configuration(_Resource):
     """AWS::MSK::Configuration: Resource Type definition for AWS::MSK::Configuration
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Replaced when any of these change (create-only): KafkaVersionsList, Name.
+    Write-only (sent to AWS, never read back): ServerProperties.
+    Read-only attributes (known once deployed): Arn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-msk-configuration.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -132,37 +115,45 @@ class Configuration(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ConfigurationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "configuration.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     KafkaVersionsList: list[str]
     LatestRevision: ConfigurationLatestRevisionDict
     Name: str
     ServerProperties: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str,
+        ServerProperties: str,
+        Description: str | None = None,
+        KafkaVersionsList: list[str] | None = None,
+        LatestRevision: ConfigurationLatestRevision | ConfigurationLatestRevisionDict | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::MSK::Configuration; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str,
-            ServerProperties: str,
-            Description: str | None = None,
-            KafkaVersionsList: list[str] | None = None,
-            LatestRevision: ConfigurationLatestRevision
-            | ConfigurationLatestRevisionDict
-            | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::MSK::Configuration; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Name: Type: str. Create-only: changing it replaces the resource. Required.
+            ServerProperties: Type: str. Write-only: sent to AWS, never read back. Required.
+            Description: Type: str.
+            KafkaVersionsList: Type: list[str]. Create-only: changing it replaces the resource.
+            LatestRevision: Type: ConfigurationLatestRevisionDict.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -139,233 +143,286 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-KafkaClusterDict = TypedDict(
-    "KafkaClusterDict",
-    {
-        "AmazonMskCluster": "ReplicatorAmazonMskClusterDict",
-        "ApacheKafkaCluster": "ReplicatorApacheKafkaClusterDict",
-        "ClientAuthentication": "KafkaClusterClientAuthenticationDict",
-        "EncryptionInTransit": "KafkaClusterEncryptionInTransitDict",
-        "VpcConfig": "KafkaClusterClientVpcConfigDict",
-    },
-    total=False,
-)
 
-KafkaClusterClientAuthenticationDict = TypedDict(
-    "KafkaClusterClientAuthenticationDict",
-    {
-        "MTLS": "KafkaClusterMtlsAuthenticationDict",
-        "SaslOAuthBearer": "KafkaClusterSaslOAuthBearerAuthenticationDict",
-        "SaslScram": "KafkaClusterSaslScramAuthenticationDict",
-    },
-    total=False,
-)
+class KafkaClusterDict(TypedDict, total=False):
+    """KafkaCluster as a plain dict: Details of a Kafka cluster for replication."""
 
-KafkaClusterClientVpcConfigDict = TypedDict(
-    "KafkaClusterClientVpcConfigDict",
-    {
-        "SecurityGroupIds": "list[str]",
-        "SubnetIds": "Required[list[str]]",
-    },
-    total=False,
-)
+    AmazonMskCluster: ReplicatorAmazonMskClusterDict
+    """Details of an Amazon MSK cluster."""
+    ApacheKafkaCluster: ReplicatorApacheKafkaClusterDict
+    """Details of an Apache Kafka cluster."""
+    ClientAuthentication: KafkaClusterClientAuthenticationDict
+    """Details of the client authentication used by the Apache Kafka cluster."""
+    EncryptionInTransit: KafkaClusterEncryptionInTransitDict
+    """Details of encryption in transit to the Apache Kafka cluster."""
+    VpcConfig: KafkaClusterClientVpcConfigDict
+    """Details of an Amazon VPC which has network connectivity to the Apache Kafka cluster."""
 
-KafkaClusterEncryptionInTransitDict = TypedDict(
-    "KafkaClusterEncryptionInTransitDict",
-    {
-        "EncryptionType": "Required[Literal['TLS']]",
-        "RootCaCertificate": "str",
-    },
-    total=False,
-)
 
-KafkaClusterMtlsAuthenticationDict = TypedDict(
-    "KafkaClusterMtlsAuthenticationDict",
-    {
-        "SecretArn": "Required[str]",
-    },
-    total=False,
-)
+class KafkaClusterClientAuthenticationDict(TypedDict, total=False):
+    """KafkaClusterClientAuthentication as a plain dict: Details of the client authentication used
+    by the Apache Kafka cluster."""
 
-KafkaClusterOAuthClientCredentialsDict = TypedDict(
-    "KafkaClusterOAuthClientCredentialsDict",
-    {
-        "TokenRequestSecretArn": "Required[str]",
-    },
-    total=False,
-)
+    MTLS: KafkaClusterMtlsAuthenticationDict
+    """Details for mTLS client authentication."""
+    SaslOAuthBearer: KafkaClusterSaslOAuthBearerAuthenticationDict
+    """Details for client authentication using SASL/OAUTHBEARER."""
+    SaslScram: KafkaClusterSaslScramAuthenticationDict
+    """Details for SASL/SCRAM client authentication."""
 
-KafkaClusterOAuthClientCredentialsAssertionDict = TypedDict(
-    "KafkaClusterOAuthClientCredentialsAssertionDict",
-    {
-        "Audience": "Required[str]",
-        "SigningAlgorithm": "Required[Literal['RS256', 'ES384']]",
-        "TokenRequestSecretArn": "str",
-    },
-    total=False,
-)
 
-KafkaClusterOAuthIamJwtBearerDict = TypedDict(
-    "KafkaClusterOAuthIamJwtBearerDict",
-    {
-        "Audience": "Required[str]",
-        "SigningAlgorithm": "Required[Literal['RS256', 'ES384']]",
-        "TokenRequestSecretArn": "str",
-    },
-    total=False,
-)
+class KafkaClusterClientVpcConfigDict(TypedDict, total=False):
+    """KafkaClusterClientVpcConfig as a plain dict: Details of an Amazon VPC which has network
+    connectivity to the Kafka cluster."""
 
-KafkaClusterSaslOAuthBearerAuthenticationDict = TypedDict(
-    "KafkaClusterSaslOAuthBearerAuthenticationDict",
-    {
-        "ClientCredentials": "KafkaClusterOAuthClientCredentialsDict",
-        "ClientCredentialsAssertion": "KafkaClusterOAuthClientCredentialsAssertionDict",
-        "IamJwtBearer": "KafkaClusterOAuthIamJwtBearerDict",
-        "Scope": "str",
-        "TokenEndpointAuthenticationMethod": "Required[Literal['POST', 'BASIC', 'NONE']]",
-        "TokenEndpointTlsCertificateArn": "str",
-        "TokenEndpointUrl": "Required[str]",
-    },
-    total=False,
-)
+    SecurityGroupIds: list[str]
+    """The AWS security groups to associate with the elastic network interfaces in order to specify
+    what the replicator has access to. If a security group is not specified, the default security
+    group associated with the VPC is used."""
+    SubnetIds: Required[list[str]]
+    """The list of subnets to connect to in the virtual private cloud (VPC). AWS creates elastic
+    network interfaces inside these subnets."""
 
-KafkaClusterSaslScramAuthenticationDict = TypedDict(
-    "KafkaClusterSaslScramAuthenticationDict",
-    {
-        "Mechanism": "Required[Literal['SHA256', 'SHA512']]",
-        "SecretArn": "Required[str]",
-    },
-    total=False,
-)
 
-LogDeliveryObjectDict = TypedDict(
-    "LogDeliveryObjectDict",
-    {
-        "ReplicatorLogDelivery": "ReplicatorReplicatorLogDeliveryDict",
-    },
-    total=False,
-)
+class KafkaClusterEncryptionInTransitDict(TypedDict, total=False):
+    """KafkaClusterEncryptionInTransit as a plain dict: Details of encryption in transit to the
+    Apache Kafka cluster."""
 
-ReplicationInfoDict = TypedDict(
-    "ReplicationInfoDict",
-    {
-        "ConsumerGroupReplication": "Required[ReplicatorConsumerGroupReplicationDict]",
-        "SourceKafkaClusterArn": "str",
-        "SourceKafkaClusterId": "str",
-        "TargetCompressionType": "Required[Literal['NONE', 'GZIP', 'SNAPPY', 'LZ4', 'ZSTD']]",
-        "TargetKafkaClusterArn": "str",
-        "TargetKafkaClusterId": "str",
-        "TopicReplication": "Required[ReplicatorTopicReplicationDict]",
-    },
-    total=False,
-)
+    EncryptionType: Required[Literal["TLS"]]
+    """The type of encryption in transit to the Apache Kafka cluster."""
+    RootCaCertificate: str
+    """The root CA certificate."""
 
-ReplicationStartingPositionDict = TypedDict(
-    "ReplicationStartingPositionDict",
-    {
-        "Type": "Literal['LATEST', 'EARLIEST']",
-    },
-    total=False,
-)
 
-ReplicationTopicNameConfigurationDict = TypedDict(
-    "ReplicationTopicNameConfigurationDict",
-    {
-        "Type": "Literal['PREFIXED_WITH_SOURCE_CLUSTER_ALIAS', 'IDENTICAL']",
-    },
-    total=False,
-)
+class KafkaClusterMtlsAuthenticationDict(TypedDict, total=False):
+    """KafkaClusterMtlsAuthentication as a plain dict: Details for mTLS client authentication."""
 
-ReplicatorAmazonMskClusterDict = TypedDict(
-    "ReplicatorAmazonMskClusterDict",
-    {
-        "MskClusterArn": "Required[str]",
-    },
-    total=False,
-)
+    SecretArn: Required[str]
+    """The Amazon Resource Name (ARN) of the Secrets Manager secret."""
 
-ReplicatorApacheKafkaClusterDict = TypedDict(
-    "ReplicatorApacheKafkaClusterDict",
-    {
-        "ApacheKafkaClusterId": "Required[str]",
-        "BootstrapBrokerString": "Required[str]",
-    },
-    total=False,
-)
 
-ReplicatorCloudWatchLogsDict = TypedDict(
-    "ReplicatorCloudWatchLogsDict",
-    {
-        "Enabled": "Required[bool]",
-        "LogGroup": "str",
-    },
-    total=False,
-)
+class KafkaClusterOAuthClientCredentialsDict(TypedDict, total=False):
+    """KafkaClusterOAuthClientCredentials as a plain dict: Details for SASL/OAUTHBEARER using the
+    standard client_credentials grant. The referenced secret must contain client_id and
+    client_secret."""
 
-ReplicatorConsumerGroupReplicationDict = TypedDict(
-    "ReplicatorConsumerGroupReplicationDict",
-    {
-        "ConsumerGroupOffsetSyncMode": "Literal['LEGACY', 'ENHANCED']",
-        "ConsumerGroupsToExclude": "list[str]",
-        "ConsumerGroupsToReplicate": "Required[list[str]]",
-        "DetectAndCopyNewConsumerGroups": "bool",
-        "SynchroniseConsumerGroupOffsets": "bool",
-    },
-    total=False,
-)
+    TokenRequestSecretArn: Required[str]
+    """Secrets Manager ARN of the secret containing the client_id and client_secret used to obtain
+    an OAuth Bearer token via the client_credentials grant."""
 
-ReplicatorFirehoseDict = TypedDict(
-    "ReplicatorFirehoseDict",
-    {
-        "DeliveryStream": "str",
-        "Enabled": "Required[bool]",
-    },
-    total=False,
-)
 
-ReplicatorReplicatorLogDeliveryDict = TypedDict(
-    "ReplicatorReplicatorLogDeliveryDict",
-    {
-        "CloudWatchLogs": "ReplicatorCloudWatchLogsDict",
-        "Firehose": "ReplicatorFirehoseDict",
-        "S3": "ReplicatorS3Dict",
-    },
-    total=False,
-)
+class KafkaClusterOAuthClientCredentialsAssertionDict(TypedDict, total=False):
+    """KafkaClusterOAuthClientCredentialsAssertion as a plain dict: Details for SASL/OAUTHBEARER
+    using the client credentials grant with a JWT client assertion (RFC 7521/7523 Section 2.2). An
+    STS-vended JWT is used as the client_assertion."""
 
-ReplicatorS3Dict = TypedDict(
-    "ReplicatorS3Dict",
-    {
-        "Bucket": "str",
-        "Enabled": "Required[bool]",
-        "Prefix": "str",
-    },
-    total=False,
-)
+    Audience: Required[str]
+    """The audience (aud claim) set in the STS JWT client assertion."""
+    SigningAlgorithm: Required[Literal["RS256", "ES384"]]
+    """The algorithm used to sign the JWT client assertion."""
+    TokenRequestSecretArn: str
+    """Optional Secrets Manager ARN for identity providers that require client_id as a form
+    parameter alongside the JWT client assertion."""
 
-ReplicatorTopicReplicationDict = TypedDict(
-    "ReplicatorTopicReplicationDict",
-    {
-        "CopyAccessControlListsForTopics": "bool",
-        "CopyTopicConfigurations": "bool",
-        "DetectAndCopyNewTopics": "bool",
-        "StartingPosition": "ReplicationStartingPositionDict",
-        "TopicNameConfiguration": "ReplicationTopicNameConfigurationDict",
-        "TopicsToExclude": "list[str]",
-        "TopicsToReplicate": "Required[list[str]]",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class KafkaClusterOAuthIamJwtBearerDict(TypedDict, total=False):
+    """KafkaClusterOAuthIamJwtBearer as a plain dict: Details for SASL/OAUTHBEARER using the JWT
+    Bearer assertion grant (RFC 7523). An STS-vended JWT is used as the assertion."""
 
+    Audience: Required[str]
+    """The audience (aud claim) set in the STS JWT assertion."""
+    SigningAlgorithm: Required[Literal["RS256", "ES384"]]
+    """The algorithm used to sign the JWT assertion."""
+    TokenRequestSecretArn: str
+    """Optional Secrets Manager ARN for identity providers that require client authentication
+    alongside the JWT Bearer assertion."""
+
+
+class KafkaClusterSaslOAuthBearerAuthenticationDict(TypedDict, total=False):
+    """KafkaClusterSaslOAuthBearerAuthentication as a plain dict: Details for client authentication
+    using SASL/OAUTHBEARER."""
+
+    ClientCredentials: KafkaClusterOAuthClientCredentialsDict
+    """Details for SASL/OAUTHBEARER using standard client_credentials grant. Mutually exclusive with
+    iamJwtBearer and clientCredentialsAssertion."""
+    ClientCredentialsAssertion: KafkaClusterOAuthClientCredentialsAssertionDict
+    """Details for SASL/OAUTHBEARER using client credentials grant with JWT client assertion (RFC
+    7521/7523). Mutually exclusive with clientCredentials and iamJwtBearer."""
+    IamJwtBearer: KafkaClusterOAuthIamJwtBearerDict
+    """Details for SASL/OAUTHBEARER using JWT Bearer assertion grant (RFC 7523). Mutually exclusive
+    with clientCredentials and clientCredentialsAssertion."""
+    Scope: str
+    """OAuth scope to request. Included in the token request if provided."""
+    TokenEndpointAuthenticationMethod: Required[Literal["POST", "BASIC", "NONE"]]
+    """How client credentials are sent to the identity provider (POST, BASIC, or NONE)."""
+    TokenEndpointTlsCertificateArn: str
+    """Secrets Manager ARN containing a custom CA certificate for the identity provider. Required
+    only if the identity provider uses a private CA."""
+    TokenEndpointUrl: Required[str]
+    """The HTTPS URL of the OAuth token endpoint that vends OAuth Bearer tokens per RFC 6749."""
+
+
+class KafkaClusterSaslScramAuthenticationDict(TypedDict, total=False):
+    """KafkaClusterSaslScramAuthentication as a plain dict: Details for SASL/SCRAM client
+    authentication."""
+
+    Mechanism: Required[Literal["SHA256", "SHA512"]]
+    """The SASL/SCRAM authentication mechanism."""
+    SecretArn: Required[str]
+    """The Amazon Resource Name (ARN) of the Secrets Manager secret."""
+
+
+class LogDeliveryObjectDict(TypedDict, total=False):
+    """LogDeliveryObject as a plain dict: Configuration for log delivery for the replicator."""
+
+    ReplicatorLogDelivery: ReplicatorReplicatorLogDeliveryDict
+    """The replicator logs configuration."""
+
+
+class ReplicationInfoDict(TypedDict, total=False):
+    """ReplicationInfo as a plain dict: Specifies configuration for replication between a source and
+    target Kafka cluster."""
+
+    ConsumerGroupReplication: Required[ReplicatorConsumerGroupReplicationDict]
+    """Configuration relating to consumer group replication."""
+    SourceKafkaClusterArn: str
+    """Amazon Resource Name of the source Kafka cluster."""
+    SourceKafkaClusterId: str
+    """The ID of the source Kafka cluster."""
+    TargetCompressionType: Required[Literal["NONE", "GZIP", "SNAPPY", "LZ4", "ZSTD"]]
+    """The type of compression to use writing records to target Kafka cluster."""
+    TargetKafkaClusterArn: str
+    """Amazon Resource Name of the target Kafka cluster."""
+    TargetKafkaClusterId: str
+    """The ID of the target Kafka cluster."""
+    TopicReplication: Required[ReplicatorTopicReplicationDict]
+    """Configuration relating to topic replication."""
+
+
+class ReplicationStartingPositionDict(TypedDict, total=False):
+    """ReplicationStartingPosition as a plain dict: Configuration for specifying the position in the
+    topics to start replicating from."""
+
+    Type: Literal["LATEST", "EARLIEST"]
+    """The type of replication starting position."""
+
+
+class ReplicationTopicNameConfigurationDict(TypedDict, total=False):
+    """ReplicationTopicNameConfiguration as a plain dict: Configuration for specifying replicated
+    topic names should be the same as their corresponding upstream topics or prefixed with source
+    cluster alias."""
+
+    Type: Literal["PREFIXED_WITH_SOURCE_CLUSTER_ALIAS", "IDENTICAL"]
+    """The type of replicated topic name."""
+
+
+class ReplicatorAmazonMskClusterDict(TypedDict, total=False):
+    """ReplicatorAmazonMskCluster as a plain dict: Details of an Amazon MSK cluster."""
+
+    MskClusterArn: Required[str]
+    """The ARN of an Amazon MSK cluster."""
+
+
+class ReplicatorApacheKafkaClusterDict(TypedDict, total=False):
+    """ReplicatorApacheKafkaCluster as a plain dict: Details of an Apache Kafka cluster."""
+
+    ApacheKafkaClusterId: Required[str]
+    """The ID of the Apache Kafka cluster."""
+    BootstrapBrokerString: Required[str]
+    """The bootstrap broker string of the Apache Kafka cluster."""
+
+
+class ReplicatorCloudWatchLogsDict(TypedDict, total=False):
+    """ReplicatorCloudWatchLogs as a plain dict: Details about delivering logs to CloudWatch Logs."""
+
+    Enabled: Required[bool]
+    """Whether log delivery to CloudWatch Logs is enabled."""
+    LogGroup: str
+    """The CloudWatch log group that is the destination for log delivery."""
+
+
+class ReplicatorConsumerGroupReplicationDict(TypedDict, total=False):
+    """ReplicatorConsumerGroupReplication as a plain dict: Configuration relating to consumer group
+    replication."""
+
+    ConsumerGroupOffsetSyncMode: Literal["LEGACY", "ENHANCED"]
+    """The consumer group offset synchronization mode."""
+    ConsumerGroupsToExclude: list[str]
+    """List of regular expression patterns indicating the consumer groups that should not be
+    replicated."""
+    ConsumerGroupsToReplicate: Required[list[str]]
+    """List of regular expression patterns indicating the consumer groups to copy."""
+    DetectAndCopyNewConsumerGroups: bool
+    """Whether to periodically check for new consumer groups."""
+    SynchroniseConsumerGroupOffsets: bool
+    """Whether to periodically write the translated offsets to __consumer_offsets topic in target
+    cluster."""
+
+
+class ReplicatorFirehoseDict(TypedDict, total=False):
+    """ReplicatorFirehose as a plain dict: Details about delivering logs to Firehose."""
+
+    DeliveryStream: str
+    """The Firehose delivery stream that is the destination for log delivery."""
+    Enabled: Required[bool]
+    """Whether log delivery to Firehose is enabled."""
+
+
+class ReplicatorReplicatorLogDeliveryDict(TypedDict, total=False):
+    """ReplicatorReplicatorLogDelivery as a plain dict: Details of the log delivery for the
+    replicator."""
+
+    CloudWatchLogs: ReplicatorCloudWatchLogsDict
+    """Details of the CloudWatch Logs destination for replicator logs."""
+    Firehose: ReplicatorFirehoseDict
+    """Details of the Kinesis Data Firehose delivery stream that is the destination for replicator
+    logs."""
+    S3: ReplicatorS3Dict
+    """Details of the Amazon S3 destination for replicator logs."""
+
+
+class ReplicatorS3Dict(TypedDict, total=False):
+    """ReplicatorS3 as a plain dict: Details about delivering logs to S3."""
+
+    Bucket: str
+    """The S3 bucket that is the destination for log delivery."""
+    Enabled: Required[bool]
+    """Whether log delivery to S3 is enabled."""
+    Prefix: str
+    """The S3 prefix that is the destination for log delivery."""
+
+
+class ReplicatorTopicReplicationDict(TypedDict, total=False):
+    """ReplicatorTopicReplication as a plain dict."""
+
+    CopyAccessControlListsForTopics: bool
+    """Whether to periodically configure remote topic ACLs to match their corresponding upstream
+    topics."""
+    CopyTopicConfigurations: bool
+    """Whether to periodically configure remote topics to match their corresponding upstream topics."""
+    DetectAndCopyNewTopics: bool
+    """Whether to periodically check for new topics and partitions."""
+    StartingPosition: ReplicationStartingPositionDict
+    """Configuration for specifying the position in the topics to start replicating from."""
+    TopicNameConfiguration: ReplicationTopicNameConfigurationDict
+    """Configuration for specifying replicated topic names should be the same as their corresponding
+    upstream topics or prefixed with source cluster alias."""
+    TopicsToExclude: list[str]
+    """List of regular expression patterns indicating the topics that should not be replicated."""
+    TopicsToReplicate: Required[list[str]]
+    """List of regular expression patterns indicating the topics to copy."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: at most 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::MSK::Replicator",
     schema_file="aws-msk-replicator.json",
@@ -386,8 +443,6 @@ METADATA = _TypeMetadata(
         "/ReplicationInfoList/*/TopicReplication/StartingPosition",
         "/ReplicationInfoList/*/TopicReplication/TopicNameConfiguration",
     ),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=(
         "/KafkaClusters",
         "/KafkaClusters/*/VpcConfig/SecurityGroupIds",
@@ -400,14 +455,7 @@ METADATA = _TypeMetadata(
         "/Tags",
     ),
     required=("ReplicatorName", "ReplicationInfoList", "KafkaClusters", "ServiceExecutionRoleArn"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -417,335 +465,23 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AmazonMskCluster": {
-            "additionalProperties": False,
-            "properties": {
-                "MskClusterArn": {
-                    "pattern": "arn:(aws|aws-us-gov|aws-cn):kafka:.*",
-                    "type": "string",
-                }
-            },
-            "required": ["MskClusterArn"],
-            "type": "object",
-        },
-        "ApacheKafkaCluster": {
-            "additionalProperties": False,
-            "properties": {
-                "ApacheKafkaClusterId": {"type": "string"},
-                "BootstrapBrokerString": {"type": "string"},
-            },
-            "required": ["ApacheKafkaClusterId", "BootstrapBrokerString"],
-            "type": "object",
-        },
-        "CloudWatchLogs": {
-            "additionalProperties": False,
-            "properties": {"Enabled": {"type": "boolean"}, "LogGroup": {"type": "string"}},
-            "required": ["Enabled"],
-            "type": "object",
-        },
-        "ConsumerGroupOffsetSyncMode": {"enum": ["LEGACY", "ENHANCED"], "type": "string"},
-        "ConsumerGroupReplication": {
-            "additionalProperties": False,
-            "properties": {
-                "ConsumerGroupOffsetSyncMode": {
-                    "$ref": "#/definitions/ConsumerGroupOffsetSyncMode"
-                },
-                "ConsumerGroupsToExclude": {
-                    "items": {"maxLength": 256, "minLength": 0, "type": "string"},
-                    "maxItems": 100,
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "ConsumerGroupsToReplicate": {
-                    "items": {"maxLength": 256, "minLength": 0, "type": "string"},
-                    "maxItems": 100,
-                    "minItems": 0,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "DetectAndCopyNewConsumerGroups": {"type": "boolean"},
-                "SynchroniseConsumerGroupOffsets": {"type": "boolean"},
-            },
-            "required": ["ConsumerGroupsToReplicate"],
-            "type": "object",
-        },
-        "Firehose": {
-            "additionalProperties": False,
-            "properties": {"DeliveryStream": {"type": "string"}, "Enabled": {"type": "boolean"}},
-            "required": ["Enabled"],
-            "type": "object",
-        },
-        "JwtSigningAlgorithm": {"enum": ["RS256", "ES384"], "type": "string"},
-        "KafkaCluster": {
-            "additionalProperties": False,
-            "properties": {
-                "AmazonMskCluster": {"$ref": "#/definitions/AmazonMskCluster"},
-                "ApacheKafkaCluster": {"$ref": "#/definitions/ApacheKafkaCluster"},
-                "ClientAuthentication": {"$ref": "#/definitions/KafkaClusterClientAuthentication"},
-                "EncryptionInTransit": {"$ref": "#/definitions/KafkaClusterEncryptionInTransit"},
-                "VpcConfig": {"$ref": "#/definitions/KafkaClusterClientVpcConfig"},
-            },
-            "required": [],
-            "type": "object",
-        },
-        "KafkaClusterClientAuthentication": {
-            "additionalProperties": False,
-            "properties": {
-                "MTLS": {"$ref": "#/definitions/KafkaClusterMtlsAuthentication"},
-                "SaslOAuthBearer": {
-                    "$ref": "#/definitions/KafkaClusterSaslOAuthBearerAuthentication"
-                },
-                "SaslScram": {"$ref": "#/definitions/KafkaClusterSaslScramAuthentication"},
-            },
-            "type": "object",
-        },
-        "KafkaClusterClientVpcConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "SecurityGroupIds": {
-                    "items": {"type": "string"},
-                    "maxItems": 16,
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "SubnetIds": {
-                    "items": {"type": "string"},
-                    "maxItems": 3,
-                    "minItems": 2,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-            },
-            "required": ["SubnetIds"],
-            "type": "object",
-        },
-        "KafkaClusterEncryptionInTransit": {
-            "additionalProperties": False,
-            "properties": {
-                "EncryptionType": {"$ref": "#/definitions/KafkaClusterEncryptionInTransitType"},
-                "RootCaCertificate": {"type": "string"},
-            },
-            "required": ["EncryptionType"],
-            "type": "object",
-        },
-        "KafkaClusterEncryptionInTransitType": {"enum": ["TLS"], "type": "string"},
-        "KafkaClusterMtlsAuthentication": {
-            "additionalProperties": False,
-            "properties": {"SecretArn": {"type": "string"}},
-            "required": ["SecretArn"],
-            "type": "object",
-        },
-        "KafkaClusterOAuthClientCredentials": {
-            "additionalProperties": False,
-            "properties": {"TokenRequestSecretArn": {"type": "string"}},
-            "required": ["TokenRequestSecretArn"],
-            "type": "object",
-        },
-        "KafkaClusterOAuthClientCredentialsAssertion": {
-            "additionalProperties": False,
-            "properties": {
-                "Audience": {"type": "string"},
-                "SigningAlgorithm": {"$ref": "#/definitions/JwtSigningAlgorithm"},
-                "TokenRequestSecretArn": {"type": "string"},
-            },
-            "required": ["Audience", "SigningAlgorithm"],
-            "type": "object",
-        },
-        "KafkaClusterOAuthIamJwtBearer": {
-            "additionalProperties": False,
-            "properties": {
-                "Audience": {"type": "string"},
-                "SigningAlgorithm": {"$ref": "#/definitions/JwtSigningAlgorithm"},
-                "TokenRequestSecretArn": {"type": "string"},
-            },
-            "required": ["Audience", "SigningAlgorithm"],
-            "type": "object",
-        },
-        "KafkaClusterSaslOAuthBearerAuthentication": {
-            "additionalProperties": False,
-            "properties": {
-                "ClientCredentials": {"$ref": "#/definitions/KafkaClusterOAuthClientCredentials"},
-                "ClientCredentialsAssertion": {
-                    "$ref": "#/definitions/KafkaClusterOAuthClientCredentialsAssertion"
-                },
-                "IamJwtBearer": {"$ref": "#/definitions/KafkaClusterOAuthIamJwtBearer"},
-                "Scope": {"type": "string"},
-                "TokenEndpointAuthenticationMethod": {
-                    "$ref": "#/definitions/TokenEndpointAuthenticationMethod"
-                },
-                "TokenEndpointTlsCertificateArn": {"type": "string"},
-                "TokenEndpointUrl": {"type": "string"},
-            },
-            "required": ["TokenEndpointUrl", "TokenEndpointAuthenticationMethod"],
-            "type": "object",
-        },
-        "KafkaClusterSaslScramAuthentication": {
-            "additionalProperties": False,
-            "properties": {
-                "Mechanism": {"$ref": "#/definitions/KafkaClusterSaslScramMechanism"},
-                "SecretArn": {"type": "string"},
-            },
-            "required": ["Mechanism", "SecretArn"],
-            "type": "object",
-        },
-        "KafkaClusterSaslScramMechanism": {"enum": ["SHA256", "SHA512"], "type": "string"},
-        "LogDelivery": {
-            "additionalProperties": False,
-            "properties": {
-                "ReplicatorLogDelivery": {"$ref": "#/definitions/ReplicatorLogDelivery"}
-            },
-            "required": [],
-            "type": "object",
-        },
-        "ReplicationInfo": {
-            "additionalProperties": False,
-            "properties": {
-                "ConsumerGroupReplication": {"$ref": "#/definitions/ConsumerGroupReplication"},
-                "SourceKafkaClusterArn": {
-                    "pattern": "arn:(aws|aws-us-gov|aws-cn):kafka:.*",
-                    "type": "string",
-                },
-                "SourceKafkaClusterId": {"type": "string"},
-                "TargetCompressionType": {
-                    "enum": ["NONE", "GZIP", "SNAPPY", "LZ4", "ZSTD"],
-                    "type": "string",
-                },
-                "TargetKafkaClusterArn": {
-                    "pattern": "arn:(aws|aws-us-gov|aws-cn):kafka:.*",
-                    "type": "string",
-                },
-                "TargetKafkaClusterId": {"type": "string"},
-                "TopicReplication": {"$ref": "#/definitions/TopicReplication"},
-            },
-            "required": ["TopicReplication", "ConsumerGroupReplication", "TargetCompressionType"],
-            "type": "object",
-        },
-        "ReplicationStartingPosition": {
-            "additionalProperties": False,
-            "properties": {"Type": {"$ref": "#/definitions/ReplicationStartingPositionType"}},
-            "required": [],
-            "type": "object",
-        },
-        "ReplicationStartingPositionType": {"enum": ["LATEST", "EARLIEST"], "type": "string"},
-        "ReplicationTopicNameConfiguration": {
-            "additionalProperties": False,
-            "properties": {"Type": {"$ref": "#/definitions/ReplicationTopicNameConfigurationType"}},
-            "required": [],
-            "type": "object",
-        },
-        "ReplicationTopicNameConfigurationType": {
-            "enum": ["PREFIXED_WITH_SOURCE_CLUSTER_ALIAS", "IDENTICAL"],
-            "type": "string",
-        },
-        "ReplicatorLogDelivery": {
-            "additionalProperties": False,
-            "properties": {
-                "CloudWatchLogs": {"$ref": "#/definitions/CloudWatchLogs"},
-                "Firehose": {"$ref": "#/definitions/Firehose"},
-                "S3": {"$ref": "#/definitions/S3"},
-            },
-            "required": [],
-            "type": "object",
-        },
-        "S3": {
-            "additionalProperties": False,
-            "properties": {
-                "Bucket": {"type": "string"},
-                "Enabled": {"type": "boolean"},
-                "Prefix": {"type": "string"},
-            },
-            "required": ["Enabled"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "type": "string"},
-            },
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-        "TokenEndpointAuthenticationMethod": {"enum": ["POST", "BASIC", "NONE"], "type": "string"},
-        "TopicReplication": {
-            "additionalProperties": False,
-            "properties": {
-                "CopyAccessControlListsForTopics": {"type": "boolean"},
-                "CopyTopicConfigurations": {"type": "boolean"},
-                "DetectAndCopyNewTopics": {"type": "boolean"},
-                "StartingPosition": {"$ref": "#/definitions/ReplicationStartingPosition"},
-                "TopicNameConfiguration": {
-                    "$ref": "#/definitions/ReplicationTopicNameConfiguration"
-                },
-                "TopicsToExclude": {
-                    "items": {"maxLength": 249, "minLength": 0, "type": "string"},
-                    "maxItems": 100,
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "TopicsToReplicate": {
-                    "items": {"maxLength": 249, "minLength": 0, "type": "string"},
-                    "maxItems": 100,
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-            },
-            "required": ["TopicsToReplicate"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "CurrentVersion": {"type": "string"},
-        "Description": {"maxLength": 1024, "minLength": 0, "type": "string"},
-        "KafkaClusters": {
-            "items": {"$ref": "#/definitions/KafkaCluster"},
-            "maxItems": 2,
-            "minItems": 2,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "LogDelivery": {"$ref": "#/definitions/LogDelivery"},
-        "ReplicationInfoList": {
-            "items": {"$ref": "#/definitions/ReplicationInfo"},
-            "maxItems": 1,
-            "minItems": 1,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "ReplicatorArn": {"pattern": "arn:(aws|aws-us-gov|aws-cn):kafka:.*", "type": "string"},
-        "ReplicatorName": {
-            "maxLength": 128,
-            "minLength": 1,
-            "pattern": "^[0-9A-Za-z][0-9A-Za-z-]{0,}$",
-            "type": "string",
-        },
-        "ServiceExecutionRoleArn": {
-            "pattern": "arn:(aws|aws-us-gov|aws-cn):iam:.*",
-            "type": "string",
-        },
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-    },
-    "required": [
-        "ReplicatorName",
-        "ReplicationInfoList",
-        "KafkaClusters",
-        "ServiceExecutionRoleArn",
-    ],
-}
-
 
 class Replicator(_Resource):
     """AWS::MSK::Replicator: Resource Type definition for AWS::MSK::Replicator
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ReplicatorArn.
+    Also identified by: ReplicatorName.
+    Replaced when any of these change (create-only): ReplicatorName, Description, KafkaClusters,
+    ServiceExecutionRoleArn, ReplicationInfoList[*].SourceKafkaClusterArn,
+    ReplicationInfoList[*].SourceKafkaClusterId, ReplicationInfoList[*].TargetKafkaClusterArn,
+    ReplicationInfoList[*].TargetKafkaClusterId, ReplicationInfoList[*].TargetCompressionType,
+    ReplicationInfoList[*].ConsumerGroupReplication.ConsumerGroupOffsetSyncMode,
+    ReplicationInfoList[*].TopicReplication.StartingPosition,
+    ReplicationInfoList[*].TopicReplication.TopicNameConfiguration.
+    Read-only attributes (known once deployed): CurrentVersion, ReplicatorArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-msk-replicator.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -753,12 +489,15 @@ class Replicator(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ReplicatorAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "replicator.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     CurrentVersion: str
+    """The current version of the MSK replicator."""
     ReplicatorArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Amazon Resource Name for the created replicator."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     KafkaClusters: list[KafkaClusterDict]
     LogDelivery: LogDeliveryObjectDict
@@ -767,33 +506,42 @@ class Replicator(_Resource):
     ServiceExecutionRoleArn: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        KafkaClusters: list[KafkaCluster | KafkaClusterDict],
+        ReplicationInfoList: list[ReplicationInfo | ReplicationInfoDict],
+        ReplicatorName: str,
+        ServiceExecutionRoleArn: str,
+        Description: str | None = None,
+        LogDelivery: LogDeliveryObject | LogDeliveryObjectDict | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::MSK::Replicator; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            KafkaClusters: list[KafkaCluster | KafkaClusterDict],
-            ReplicationInfoList: list[ReplicationInfo | ReplicationInfoDict],
-            ReplicatorName: str,
-            ServiceExecutionRoleArn: str,
-            Description: str | None = None,
-            LogDelivery: LogDeliveryObject | LogDeliveryObjectDict | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::MSK::Replicator; `await` it inside an App to deploy it.
-
-            Description: A summary description of the replicator.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
             KafkaClusters: Specifies a list of Kafka clusters which are targets of the replicator.
+                Create-only: changing it replaces the resource. Required.
+            ReplicationInfoList: A list of replication configurations, where each configuration
+                targets a given source cluster to target cluster replication flow. Required.
+            ReplicatorName: The name of the replicator. Create-only: changing it replaces the
+                resource. Required.
+            ServiceExecutionRoleArn: The Amazon Resource Name (ARN) of the IAM role used by the
+                replicator to access external resources. Create-only: changing it replaces the
+                resource. Required.
+            Description: A summary description of the replicator. Create-only: changing it replaces
+                the resource.
             LogDelivery: Configuration for log delivery for the replicator.
-            ReplicationInfoList: A list of replication configurations, where each configuration targets a given source cluster to target cluster replication flow.
-            ReplicatorName: The name of the replicator.
-            ServiceExecutionRoleArn: The Amazon Resource Name (ARN) of the IAM role used by the replicator to access external resources.
             Tags: A collection of tags associated with a resource
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -63,58 +67,49 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ServerlessClusterClientAuthenticationDict = TypedDict(
-    "ServerlessClusterClientAuthenticationDict",
-    {
-        "Sasl": "Required[ServerlessClusterSaslDict]",
-    },
-    total=False,
-)
 
-ServerlessClusterIamDict = TypedDict(
-    "ServerlessClusterIamDict",
-    {
-        "Enabled": "Required[bool]",
-    },
-    total=False,
-)
+class ServerlessClusterClientAuthenticationDict(TypedDict, total=False):
+    """ServerlessClusterClientAuthentication as a plain dict."""
 
-ServerlessClusterSaslDict = TypedDict(
-    "ServerlessClusterSaslDict",
-    {
-        "Iam": "Required[ServerlessClusterIamDict]",
-    },
-    total=False,
-)
+    Sasl: Required[ServerlessClusterSaslDict]
+    """Type: ServerlessClusterSaslDict."""
 
-VpcConfigDict = TypedDict(
-    "VpcConfigDict",
-    {
-        "SecurityGroups": "list[str]",
-        "SubnetIds": "Required[list[str]]",
-    },
-    total=False,
-)
 
+class ServerlessClusterIamDict(TypedDict, total=False):
+    """ServerlessClusterIam as a plain dict."""
+
+    Enabled: Required[bool]
+    """Type: bool."""
+
+
+class ServerlessClusterSaslDict(TypedDict, total=False):
+    """ServerlessClusterSasl as a plain dict."""
+
+    Iam: Required[ServerlessClusterIamDict]
+    """Type: ServerlessClusterIamDict."""
+
+
+class VpcConfigDict(TypedDict, total=False):
+    """VpcConfig as a plain dict."""
+
+    SecurityGroups: list[str]
+    """Items are unique."""
+    SubnetIds: Required[list[str]]
+    """Items are unique."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::MSK::ServerlessCluster",
     schema_file="aws-msk-serverlesscluster.json",
     primary_identifier=("/Arn",),
-    additional_identifiers=(),
     read_only=("/Arn",),
     create_only=("/ClusterName", "/VpcConfigs", "/ClientAuthentication", "/Tags"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/VpcConfigs", "/VpcConfigs/*/SecurityGroups", "/VpcConfigs/*/SubnetIds"),
     required=("ClusterName", "VpcConfigs", "ClientAuthentication"),
-    list_required=(),
     tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
         tag_updatable=False,
-        tag_property="/Tags",
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -123,65 +118,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ClientAuthentication": {
-            "additionalProperties": False,
-            "properties": {"Sasl": {"$ref": "#/definitions/Sasl"}},
-            "required": ["Sasl"],
-            "type": "object",
-        },
-        "Iam": {
-            "additionalProperties": False,
-            "properties": {"Enabled": {"type": "boolean"}},
-            "required": ["Enabled"],
-            "type": "object",
-        },
-        "Sasl": {
-            "additionalProperties": False,
-            "properties": {"Iam": {"$ref": "#/definitions/Iam"}},
-            "required": ["Iam"],
-            "type": "object",
-        },
-        "VpcConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "SecurityGroups": {
-                    "items": {"type": "string"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "SubnetIds": {"items": {"type": "string"}, "type": "array", "uniqueItems": True},
-            },
-            "required": ["SubnetIds"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"type": "string"},
-        "ClientAuthentication": {"$ref": "#/definitions/ClientAuthentication"},
-        "ClusterName": {"maxLength": 64, "minLength": 1, "type": "string"},
-        "Tags": {
-            "additionalProperties": False,
-            "patternProperties": {"^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$": {"type": "string"}},
-            "type": "object",
-        },
-        "VpcConfigs": {
-            "items": {"$ref": "#/definitions/VpcConfig"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-    },
-    "required": ["ClusterName", "VpcConfigs", "ClientAuthentication"],
-}
-
 
 class ServerlessCluster(_Resource):
     """AWS::MSK::ServerlessCluster: Resource Type definition for AWS::MSK::ServerlessCluster
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Replaced when any of these change (create-only): ClusterName, VpcConfigs, ClientAuthentication,
+    Tags.
+    Read-only attributes (known once deployed): Arn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-msk-serverlesscluster.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -191,35 +138,48 @@ class ServerlessCluster(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ServerlessClusterAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "serverless_cluster.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ClientAuthentication: ServerlessClusterClientAuthenticationDict
     ClusterName: str
-    Tags: dict[str, Any]
+    Tags: dict[str, str]
     VpcConfigs: list[VpcConfigDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ClientAuthentication: ServerlessClusterClientAuthentication
+        | ServerlessClusterClientAuthenticationDict,
+        ClusterName: str,
+        VpcConfigs: list[VpcConfig | VpcConfigDict],
+        Tags: dict[str, str] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::MSK::ServerlessCluster; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ClientAuthentication: ServerlessClusterClientAuthentication
-            | ServerlessClusterClientAuthenticationDict,
-            ClusterName: str,
-            VpcConfigs: list[VpcConfig | VpcConfigDict],
-            Tags: dict[str, Any] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::MSK::ServerlessCluster; `await` it inside an App to deploy it.
-
-            Tags: A key-value pair to associate with a resource.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ClientAuthentication: Type: ServerlessClusterClientAuthenticationDict. Create-only:
+                changing it replaces the resource. Required.
+            ClusterName: Length: 1 to 64 characters. Create-only: changing it replaces the resource.
+                Required.
+            VpcConfigs: Items are unique. Create-only: changing it replaces the resource. Required.
+            Tags: A key-value pair to associate with a resource. Create-only: changing it replaces
+                the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

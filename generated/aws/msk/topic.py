@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,6 +51,7 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::MSK::Topic",
     schema_file="aws-msk-topic.json",
@@ -55,17 +60,12 @@ METADATA = _TypeMetadata(
     read_only=("/TopicArn",),
     create_only=("/ClusterArn", "/TopicName", "/ReplicationFactor"),
     write_only=("/Configs",),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("ClusterArn", "TopicName", "PartitionCount", "ReplicationFactor"),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
         tag_on_create=False,
         tag_updatable=False,
-        tag_property="/Tags",
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 5,
         "read": 120,
@@ -75,65 +75,66 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "ClusterArn": {"type": "string"},
-        "Configs": {"type": "string"},
-        "PartitionCount": {"minimum": 1, "type": "integer"},
-        "ReplicationFactor": {"minimum": 1, "type": "integer"},
-        "TopicArn": {"type": "string"},
-        "TopicName": {"type": "string"},
-    },
-    "required": ["ClusterArn", "TopicName", "PartitionCount", "ReplicationFactor"],
-}
-
 
 class Topic(_Resource):
     """AWS::MSK::Topic: Resource Type definition for AWS::MSK::Topic
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: TopicArn.
+    Also identified by: ClusterArn, TopicName.
+    Replaced when any of these change (create-only): ClusterArn, TopicName, ReplicationFactor.
+    Write-only (sent to AWS, never read back): Configs.
+    Read-only attributes (known once deployed): TopicArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-msk-topic.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
     props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "TopicProps")
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "TopicAttributes")
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "topic.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     TopicArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The Amazon Resource Name (ARN) of the topic"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ClusterArn: str
     Configs: str
     PartitionCount: int
     ReplicationFactor: int
     TopicName: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ClusterArn: str,
+        PartitionCount: int,
+        ReplicationFactor: int,
+        TopicName: str,
+        Configs: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::MSK::Topic; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ClusterArn: str,
-            PartitionCount: int,
-            ReplicationFactor: int,
-            TopicName: str,
-            Configs: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::MSK::Topic; `await` it inside an App to deploy it.
-
-            ClusterArn: The Amazon Resource Name (ARN) of the MSK cluster
-            Configs: Base64 encoded configuration properties of the topic
-            PartitionCount: The number of partitions for the topic
-            ReplicationFactor: The replication factor for the topic
-            TopicName: The name of the topic
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ClusterArn: The Amazon Resource Name (ARN) of the MSK cluster Create-only: changing it
+                replaces the resource. Required.
+            PartitionCount: The number of partitions for the topic Required.
+            ReplicationFactor: The replication factor for the topic Create-only: changing it
+                replaces the resource. Required.
+            TopicName: The name of the topic Create-only: changing it replaces the resource.
+                Required.
+            Configs: Base64 encoded configuration properties of the topic Write-only: sent to AWS,
+                never read back.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

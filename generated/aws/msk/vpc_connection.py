@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,11 +51,11 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::MSK::VpcConnection",
     schema_file="aws-msk-vpcconnection.json",
     primary_identifier=("/Arn",),
-    additional_identifiers=(),
     read_only=("/Arn",),
     create_only=(
         "/ClientSubnets",
@@ -60,18 +64,9 @@ METADATA = _TypeMetadata(
         "/TargetClusterArn",
         "/VpcId",
     ),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/ClientSubnets", "/SecurityGroups"),
     required=("Authentication", "ClientSubnets", "SecurityGroups", "TargetClusterArn", "VpcId"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -81,53 +76,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Authentication": {
-            "enum": ["SASL_IAM", "SASL_SCRAM", "TLS"],
-            "maxLength": 10,
-            "minLength": 3,
-            "type": "string",
-        },
-        "ClientSubnets": {
-            "items": {"pattern": "^(subnet-)([a-z0-9]+)\\Z", "type": "string"},
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "SecurityGroups": {
-            "items": {"pattern": "^(sg-)([a-z0-9]+)\\Z", "type": "string"},
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "Tags": {
-            "additionalProperties": False,
-            "patternProperties": {"^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$": {"type": "string"}},
-            "type": "object",
-        },
-        "VpcId": {"pattern": "^(vpc-)([a-z0-9]+)\\Z", "type": "string"},
-    },
-    "properties": {
-        "Arn": {"type": "string"},
-        "Authentication": {"$ref": "#/definitions/Authentication"},
-        "ClientSubnets": {"$ref": "#/definitions/ClientSubnets"},
-        "SecurityGroups": {"$ref": "#/definitions/SecurityGroups"},
-        "Tags": {"$ref": "#/definitions/Tags"},
-        "TargetClusterArn": {
-            "pattern": "^arn:[\\w-]+:kafka:[\\w-]+:\\d+:cluster.*\\Z",
-            "type": "string",
-        },
-        "VpcId": {"$ref": "#/definitions/VpcId"},
-    },
-    "required": ["Authentication", "ClientSubnets", "SecurityGroups", "TargetClusterArn", "VpcId"],
-}
-
 
 class VpcConnection(_Resource):
     """AWS::MSK::VpcConnection: Resource Type definition for AWS::MSK::VpcConnection
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Replaced when any of these change (create-only): ClientSubnets, Authentication, SecurityGroups,
+    TargetClusterArn, VpcId.
+    Read-only attributes (known once deployed): Arn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-msk-vpcconnection.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -135,38 +94,53 @@ class VpcConnection(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "VpcConnectionAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "vpc_connection.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Authentication: Literal["SASL_IAM", "SASL_SCRAM", "TLS"]
     ClientSubnets: list[str]
     SecurityGroups: list[str]
-    Tags: dict[str, Any]
+    Tags: dict[str, str]
     TargetClusterArn: str
     VpcId: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Authentication: Literal["SASL_IAM", "SASL_SCRAM", "TLS"],
+        ClientSubnets: list[str],
+        SecurityGroups: list[str],
+        TargetClusterArn: str,
+        VpcId: str,
+        Tags: dict[str, str] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::MSK::VpcConnection; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Authentication: Literal["SASL_IAM", "SASL_SCRAM", "TLS"],
-            ClientSubnets: list[str],
-            SecurityGroups: list[str],
-            TargetClusterArn: str,
-            VpcId: str,
-            Tags: dict[str, Any] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::MSK::VpcConnection; `await` it inside an App to deploy it.
-
-            TargetClusterArn: The Amazon Resource Name (ARN) of the target cluster
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Authentication: The type of private link authentication Create-only: changing it
+                replaces the resource. Required.
+            ClientSubnets: Each item: Pattern: ^(subnet-)([a-z0-9]+)\\Z Create-only: changing it
+                replaces the resource. Required.
+            SecurityGroups: Each item: Pattern: ^(sg-)([a-z0-9]+)\\Z Create-only: changing it
+                replaces the resource. Required.
+            TargetClusterArn: The Amazon Resource Name (ARN) of the target cluster Create-only:
+                changing it replaces the resource. Required.
+            VpcId: Pattern: ^(vpc-)([a-z0-9]+)\\Z Create-only: changing it replaces the resource.
+                Required.
+            Tags: A key-value pair to associate with a resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -7,10 +7,10 @@ Imported on first use by environment.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "EnvironmentAttributes",
@@ -26,102 +26,286 @@ __all__ = [
 
 
 class EnvironmentNetworkConfiguration(DeferredModel):
+    """
+    Configures the network resources of the environment.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    SecurityGroupIds: list[str] | None = None
-    SubnetIds: list[str] | None = None
+    SecurityGroupIds: Annotated[
+        list[str] | None, Field(description="A list of security groups to use for the environment.")
+    ] = None
+    SubnetIds: Annotated[
+        list[str] | None,
+        Field(
+            description="A list of subnets to use for the environment. These must be private subnets, in the same VPC, in two different availability zones."
+        ),
+    ] = None
 
 
 class ModuleLoggingConfiguration(DeferredModel):
+    """
+    Logging configuration for a specific airflow component.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CloudWatchLogGroupArn: str | None = None
-    Enabled: bool | None = None
-    LogLevel: Literal["CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG"] | None = None
+    CloudWatchLogGroupArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:(aws|aws-us-gov|aws-cn|aws-iso|aws-iso-b)(-[a-z]+)?:logs:[a-z0-9\\-]+:\\d{12}:log-group:\\w+ Length: at most 1224 characters."
+        ),
+    ] = None
+    Enabled: Annotated[bool | None, Field(description="Type: bool.")] = None
+    LogLevel: Annotated[
+        Literal["CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG"] | None,
+        Field(description="Allowed values: 'CRITICAL', 'ERROR', 'WARNING', 'INFO', 'DEBUG'."),
+    ] = None
 
 
 class ModuleLoggingConfigurationInput(DeferredModel):
+    """
+    Configures airflow component logging for the environment.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Enabled: bool | None = None
-    LogLevel: Literal["CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG"] | None = None
+    Enabled: Annotated[bool | None, Field(description="Type: bool.")] = None
+    LogLevel: Annotated[
+        Literal["CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG"] | None,
+        Field(description="Allowed values: 'CRITICAL', 'ERROR', 'WARNING', 'INFO', 'DEBUG'."),
+    ] = None
 
 
 class UpdateError(DeferredModel):
+    """
+    The error associated with an update request.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ErrorCode: str | None = None
-    ErrorMessage: str | None = None
+    ErrorCode: Annotated[
+        str | None, Field(description="The error code associated with an error.")
+    ] = None
+    ErrorMessage: Annotated[
+        str | None, Field(description="Error message describing a failed operation.")
+    ] = None
 
 
 class EnvironmentAttributes(DeferredModel):
-    Arn: str | None = None
-    CeleryExecutorQueue: str | None = None
-    DatabaseVpcEndpointService: str | None = None
-    WebserverUrl: str | None = None
-    WebserverVpcEndpointService: str | None = None
+    """
+    The read-only attributes of a AWS::MWAA::Environment, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="ARN for the MWAA environment.")] = None
+    CeleryExecutorQueue: Annotated[
+        str | None, Field(description="The celery executor queue associated with the environment.")
+    ] = None
+    DatabaseVpcEndpointService: Annotated[
+        str | None, Field(description="The database VPC endpoint service name.")
+    ] = None
+    WebserverUrl: Annotated[
+        str | None, Field(description="Url endpoint for the environment's Airflow UI.")
+    ] = None
+    WebserverVpcEndpointService: Annotated[
+        str | None,
+        Field(
+            description="The webserver VPC endpoint service name, applicable if private webserver access mode selected."
+        ),
+    ] = None
 
 
 class EnvironmentLoggingConfiguration(DeferredModel):
+    """
+    Logging configuration for the environment.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DagProcessingLogs: ModuleLoggingConfiguration | None = None
-    SchedulerLogs: ModuleLoggingConfiguration | None = None
-    TaskLogs: ModuleLoggingConfiguration | None = None
-    WebserverLogs: ModuleLoggingConfiguration | None = None
-    WorkerLogs: ModuleLoggingConfiguration | None = None
+    DagProcessingLogs: Annotated[
+        ModuleLoggingConfiguration | None,
+        Field(description="Logging configuration for a specific airflow component."),
+    ] = None
+    SchedulerLogs: Annotated[
+        ModuleLoggingConfiguration | None,
+        Field(description="Logging configuration for a specific airflow component."),
+    ] = None
+    TaskLogs: Annotated[
+        ModuleLoggingConfiguration | None,
+        Field(description="Logging configuration for a specific airflow component."),
+    ] = None
+    WebserverLogs: Annotated[
+        ModuleLoggingConfiguration | None,
+        Field(description="Logging configuration for a specific airflow component."),
+    ] = None
+    WorkerLogs: Annotated[
+        ModuleLoggingConfiguration | None,
+        Field(description="Logging configuration for a specific airflow component."),
+    ] = None
 
 
 class LastUpdate(DeferredModel):
+    """
+    Details about the last update performed on the environment.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CreatedAt: str | None = None
-    Error: UpdateError | None = None
-    Status: Literal["SUCCESS", "PENDING", "FAILED"] | None = None
-    WorkerReplacementStrategy: Literal["FORCED", "GRACEFUL"] | None = None
+    CreatedAt: Annotated[str | None, Field(description="When the update request was created.")] = (
+        None
+    )
+    Error: Annotated[
+        UpdateError | None, Field(description="The error associated with an update request.")
+    ] = None
+    Status: Annotated[
+        Literal["SUCCESS", "PENDING", "FAILED"] | None,
+        Field(description="Allowed values: 'SUCCESS', 'PENDING', 'FAILED'."),
+    ] = None
+    WorkerReplacementStrategy: Annotated[
+        Literal["FORCED", "GRACEFUL"] | None,
+        Field(
+            description="The worker replacement strategy to use when updating the environment. Valid values: `FORCED`, `GRACEFUL`. FORCED means Apache Airflow workers will be stopped and replaced without waiting for tasks to complete before an update. GRACEFUL means Apache Airflow workers will be able to complete running tasks for up to 12 hours during an update before being stopped and replaced."
+        ),
+    ] = None
 
 
 class LoggingConfigurationInput(DeferredModel):
+    """
+    Configures logging for the environment.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DagProcessingLogs: ModuleLoggingConfigurationInput | None = None
-    SchedulerLogs: ModuleLoggingConfigurationInput | None = None
-    TaskLogs: ModuleLoggingConfigurationInput | None = None
-    WebserverLogs: ModuleLoggingConfigurationInput | None = None
-    WorkerLogs: ModuleLoggingConfigurationInput | None = None
+    DagProcessingLogs: Annotated[
+        ModuleLoggingConfigurationInput | None,
+        Field(description="Configures airflow component logging for the environment."),
+    ] = None
+    SchedulerLogs: Annotated[
+        ModuleLoggingConfigurationInput | None,
+        Field(description="Configures airflow component logging for the environment."),
+    ] = None
+    TaskLogs: Annotated[
+        ModuleLoggingConfigurationInput | None,
+        Field(description="Configures airflow component logging for the environment."),
+    ] = None
+    WebserverLogs: Annotated[
+        ModuleLoggingConfigurationInput | None,
+        Field(description="Configures airflow component logging for the environment."),
+    ] = None
+    WorkerLogs: Annotated[
+        ModuleLoggingConfigurationInput | None,
+        Field(description="Configures airflow component logging for the environment."),
+    ] = None
 
 
 class EnvironmentProps(DeferredModel):
-    AirflowConfigurationOptions: dict[str, Any] | str | None = None
-    AirflowVersion: str | None = None
-    DagS3Path: str | None = None
-    EndpointManagement: Literal["CUSTOMER", "SERVICE"] | None = None
-    EnvironmentClass: str | None = None
-    ExecutionRoleArn: str | None = None
-    KmsKey: str | None = None
-    LoggingConfiguration: EnvironmentLoggingConfiguration | None = None
-    MaxWebservers: int | None = None
-    MaxWorkers: int | None = None
-    MinWebservers: int | None = None
-    MinWorkers: int | None = None
-    Name: str
-    NetworkConfiguration: EnvironmentNetworkConfiguration | None = None
-    PluginsS3ObjectVersion: str | None = None
-    PluginsS3Path: str | None = None
-    RequirementsS3ObjectVersion: str | None = None
-    RequirementsS3Path: str | None = None
-    Schedulers: int | None = None
-    SourceBucketArn: str | None = None
-    StartupScriptS3ObjectVersion: str | None = None
-    StartupScriptS3Path: str | None = None
-    Tags: dict[str, Any] | str | None = None
-    WebserverAccessMode: Literal["PRIVATE_ONLY", "PUBLIC_ONLY", "PUBLIC_AND_PRIVATE"] | None = None
-    WeeklyMaintenanceWindowStart: str | None = None
-    WorkerReplacementStrategy: Literal["FORCED", "GRACEFUL"] | None = None
+    """
+    The properties a program declares for a AWS::MWAA::Environment.
+    """
+
+    AirflowConfigurationOptions: Annotated[
+        dict[str, Any] | str | None, Field(description="Type: dict[str, Any] | str.")
+    ] = None
+    AirflowVersion: Annotated[
+        str | None, Field(description="Version of airflow to deploy to the environment.")
+    ] = None
+    DagS3Path: Annotated[
+        str | None,
+        Field(description="Represents an S3 prefix relative to the root of an S3 bucket."),
+    ] = None
+    EndpointManagement: Annotated[
+        Literal["CUSTOMER", "SERVICE"] | None,
+        Field(
+            description="Defines whether the VPC endpoints configured for the environment are created, and managed, by the customer or by Amazon MWAA. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    EnvironmentClass: Annotated[
+        str | None,
+        Field(
+            description="Templated configuration for airflow processes and backing infrastructure."
+        ),
+    ] = None
+    ExecutionRoleArn: Annotated[str | None, Field(description="IAM role to be used by tasks.")] = (
+        None
+    )
+    KmsKey: Annotated[
+        str | None,
+        Field(
+            description="The identifier of the AWS Key Management Service (AWS KMS) customer master key (CMK) to use for MWAA data encryption. You can specify the CMK using any of the following: Key ID. For example, key/1234abcd-12ab-34cd-56ef-1234567890ab. Key alias. For example, alias/ExampleAlias. Key ARN. For example, arn:aws:kms:us-east-1:012345678910:key/abcd1234-a123-456a-a12b-a123b4cd56ef. Alias ARN. For example, arn:aws:kms:us-east-1:012345678910:alias/ExampleAlias. AWS authenticates the CMK asynchronously. Therefore, if you specify an ID, alias, or ARN that is not valid, the action can appear to complete, but eventually fails. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    LoggingConfiguration: Annotated[
+        EnvironmentLoggingConfiguration | None,
+        Field(description="Logging configuration for the environment."),
+    ] = None
+    MaxWebservers: Annotated[int | None, Field(description="Maximum webserver compute units.")] = (
+        None
+    )
+    MaxWorkers: Annotated[int | None, Field(description="Maximum worker compute units.")] = None
+    MinWebservers: Annotated[int | None, Field(description="Minimum webserver compute units.")] = (
+        None
+    )
+    MinWorkers: Annotated[int | None, Field(description="Minimum worker compute units.")] = None
+    Name: Annotated[
+        str,
+        Field(
+            description="Customer-defined identifier for the environment, unique per customer region. Create-only: changing it replaces the resource."
+        ),
+    ]
+    NetworkConfiguration: Annotated[
+        EnvironmentNetworkConfiguration | None,
+        Field(description="Configures the network resources of the environment."),
+    ] = None
+    PluginsS3ObjectVersion: Annotated[
+        str | None, Field(description="Represents an version ID for an S3 object.")
+    ] = None
+    PluginsS3Path: Annotated[
+        str | None,
+        Field(description="Represents an S3 prefix relative to the root of an S3 bucket."),
+    ] = None
+    RequirementsS3ObjectVersion: Annotated[
+        str | None, Field(description="Represents an version ID for an S3 object.")
+    ] = None
+    RequirementsS3Path: Annotated[
+        str | None,
+        Field(description="Represents an S3 prefix relative to the root of an S3 bucket."),
+    ] = None
+    Schedulers: Annotated[int | None, Field(description="Scheduler compute units.")] = None
+    SourceBucketArn: Annotated[
+        str | None,
+        Field(
+            description="ARN for the AWS S3 bucket to use as the source of DAGs and plugins for the environment."
+        ),
+    ] = None
+    StartupScriptS3ObjectVersion: Annotated[
+        str | None, Field(description="Represents an version ID for an S3 object.")
+    ] = None
+    StartupScriptS3Path: Annotated[
+        str | None,
+        Field(description="Represents an S3 prefix relative to the root of an S3 bucket."),
+    ] = None
+    Tags: Annotated[
+        dict[str, Any] | str | None, Field(description="Type: dict[str, Any] | str.")
+    ] = None
+    WebserverAccessMode: Annotated[
+        Literal["PRIVATE_ONLY", "PUBLIC_ONLY", "PUBLIC_AND_PRIVATE"] | None,
+        Field(
+            description="Choice for mode of webserver access including over public internet or via private VPC endpoint."
+        ),
+    ] = None
+    WeeklyMaintenanceWindowStart: Annotated[
+        str | None, Field(description="Start time for the weekly maintenance window.")
+    ] = None
+    WorkerReplacementStrategy: Annotated[
+        Literal["FORCED", "GRACEFUL"] | None,
+        Field(
+            description="The worker replacement strategy to use when updating the environment. Valid values: `FORCED`, `GRACEFUL`. FORCED means Apache Airflow workers will be stopped and replaced without waiting for tasks to complete before an update. GRACEFUL means Apache Airflow workers will be able to complete running tasks for up to 12 hours during an update before being stopped and replaced. Write-only: sent to AWS, never read back."
+        ),
+    ] = None

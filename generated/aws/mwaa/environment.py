@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -75,83 +79,102 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-EnvironmentLoggingConfigurationDict = TypedDict(
-    "EnvironmentLoggingConfigurationDict",
-    {
-        "DagProcessingLogs": "ModuleLoggingConfigurationDict",
-        "SchedulerLogs": "ModuleLoggingConfigurationDict",
-        "TaskLogs": "ModuleLoggingConfigurationDict",
-        "WebserverLogs": "ModuleLoggingConfigurationDict",
-        "WorkerLogs": "ModuleLoggingConfigurationDict",
-    },
-    total=False,
-)
 
-EnvironmentNetworkConfigurationDict = TypedDict(
-    "EnvironmentNetworkConfigurationDict",
-    {
-        "SecurityGroupIds": "list[str]",
-        "SubnetIds": "list[str]",
-    },
-    total=False,
-)
+class EnvironmentLoggingConfigurationDict(TypedDict, total=False):
+    """EnvironmentLoggingConfiguration as a plain dict: Logging configuration for the environment."""
 
-LastUpdateDict = TypedDict(
-    "LastUpdateDict",
-    {
-        "CreatedAt": "str",
-        "Error": "UpdateErrorDict",
-        "Status": "Literal['SUCCESS', 'PENDING', 'FAILED']",
-        "WorkerReplacementStrategy": "Literal['FORCED', 'GRACEFUL']",
-    },
-    total=False,
-)
+    DagProcessingLogs: ModuleLoggingConfigurationDict
+    """Logging configuration for a specific airflow component."""
+    SchedulerLogs: ModuleLoggingConfigurationDict
+    """Logging configuration for a specific airflow component."""
+    TaskLogs: ModuleLoggingConfigurationDict
+    """Logging configuration for a specific airflow component."""
+    WebserverLogs: ModuleLoggingConfigurationDict
+    """Logging configuration for a specific airflow component."""
+    WorkerLogs: ModuleLoggingConfigurationDict
+    """Logging configuration for a specific airflow component."""
 
-LoggingConfigurationInputDict = TypedDict(
-    "LoggingConfigurationInputDict",
-    {
-        "DagProcessingLogs": "ModuleLoggingConfigurationInputDict",
-        "SchedulerLogs": "ModuleLoggingConfigurationInputDict",
-        "TaskLogs": "ModuleLoggingConfigurationInputDict",
-        "WebserverLogs": "ModuleLoggingConfigurationInputDict",
-        "WorkerLogs": "ModuleLoggingConfigurationInputDict",
-    },
-    total=False,
-)
 
-ModuleLoggingConfigurationDict = TypedDict(
-    "ModuleLoggingConfigurationDict",
-    {
-        "CloudWatchLogGroupArn": "str",
-        "Enabled": "bool",
-        "LogLevel": "Literal['CRITICAL', 'ERROR', 'WARNING', 'INFO', 'DEBUG']",
-    },
-    total=False,
-)
+class EnvironmentNetworkConfigurationDict(TypedDict, total=False):
+    """EnvironmentNetworkConfiguration as a plain dict: Configures the network resources of the
+    environment."""
 
-ModuleLoggingConfigurationInputDict = TypedDict(
-    "ModuleLoggingConfigurationInputDict",
-    {
-        "Enabled": "bool",
-        "LogLevel": "Literal['CRITICAL', 'ERROR', 'WARNING', 'INFO', 'DEBUG']",
-    },
-    total=False,
-)
+    SecurityGroupIds: list[str]
+    """A list of security groups to use for the environment."""
+    SubnetIds: list[str]
+    """A list of subnets to use for the environment. These must be private subnets, in the same VPC,
+    in two different availability zones."""
 
-UpdateErrorDict = TypedDict(
-    "UpdateErrorDict",
-    {
-        "ErrorCode": "str",
-        "ErrorMessage": "str",
-    },
-    total=False,
-)
 
+class LastUpdateDict(TypedDict, total=False):
+    """LastUpdate as a plain dict: Details about the last update performed on the environment."""
+
+    CreatedAt: str
+    """When the update request was created."""
+    Error: UpdateErrorDict
+    """The error associated with an update request."""
+    Status: Literal["SUCCESS", "PENDING", "FAILED"]
+    """Allowed values: 'SUCCESS', 'PENDING', 'FAILED'."""
+    WorkerReplacementStrategy: Literal["FORCED", "GRACEFUL"]
+    """The worker replacement strategy to use when updating the environment. Valid values: `FORCED`,
+    `GRACEFUL`. FORCED means Apache Airflow workers will be stopped and replaced without waiting for
+    tasks to complete before an update. GRACEFUL means Apache Airflow workers will be able to
+    complete running tasks for up to 12 hours during an update before being stopped and replaced."""
+
+
+class LoggingConfigurationInputDict(TypedDict, total=False):
+    """LoggingConfigurationInput as a plain dict: Configures logging for the environment."""
+
+    DagProcessingLogs: ModuleLoggingConfigurationInputDict
+    """Configures airflow component logging for the environment."""
+    SchedulerLogs: ModuleLoggingConfigurationInputDict
+    """Configures airflow component logging for the environment."""
+    TaskLogs: ModuleLoggingConfigurationInputDict
+    """Configures airflow component logging for the environment."""
+    WebserverLogs: ModuleLoggingConfigurationInputDict
+    """Configures airflow component logging for the environment."""
+    WorkerLogs: ModuleLoggingConfigurationInputDict
+    """Configures airflow component logging for the environment."""
+
+
+class ModuleLoggingConfigurationDict(TypedDict, total=False):
+    """ModuleLoggingConfiguration as a plain dict: Logging configuration for a specific airflow
+    component."""
+
+    CloudWatchLogGroupArn: str
+    """Pattern:
+    ^arn:(aws|aws-us-gov|aws-cn|aws-iso|aws-iso-b)(-[a-z]+)?:logs:[a-z0-9\\-]+:\\d{12}:log-group:\\w+
+    Length: at most 1224 characters."""
+    Enabled: bool
+    """Type: bool."""
+    LogLevel: Literal["CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG"]
+    """Allowed values: 'CRITICAL', 'ERROR', 'WARNING', 'INFO', 'DEBUG'."""
+
+
+class ModuleLoggingConfigurationInputDict(TypedDict, total=False):
+    """ModuleLoggingConfigurationInput as a plain dict: Configures airflow component logging for the
+    environment."""
+
+    Enabled: bool
+    """Type: bool."""
+    LogLevel: Literal["CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG"]
+    """Allowed values: 'CRITICAL', 'ERROR', 'WARNING', 'INFO', 'DEBUG'."""
+
+
+class UpdateErrorDict(TypedDict, total=False):
+    """UpdateError as a plain dict: The error associated with an update request."""
+
+    ErrorCode: str
+    """The error code associated with an error."""
+    ErrorMessage: str
+    """Error message describing a failed operation."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::MWAA::Environment",
     schema_file="aws-mwaa-environment.json",
     primary_identifier=("/Name",),
-    additional_identifiers=(),
     read_only=(
         "/Arn",
         "/CeleryExecutorQueue",
@@ -166,17 +189,8 @@ METADATA = _TypeMetadata(
     ),
     create_only=("/Name", "/KmsKey", "/NetworkConfiguration/SubnetIds", "/EndpointManagement"),
     write_only=("/WorkerReplacementStrategy",),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("Name",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 180,
         "read": 120,
@@ -186,246 +200,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AirflowArn": {
-            "maxLength": 1224,
-            "minLength": 1,
-            "pattern": "^arn:(aws|aws-us-gov|aws-cn|aws-iso|aws-iso-b)(-[a-z]+)?:airflow:[a-z0-9\\-]+:\\d{12}:environment/\\w+",
-            "type": "string",
-        },
-        "AirflowVersion": {
-            "maxLength": 32,
-            "minLength": 1,
-            "pattern": "^[0-9a-z.]+$",
-            "type": "string",
-        },
-        "CeleryExecutorQueue": {"maxLength": 1224, "type": "string"},
-        "CloudWatchLogGroupArn": {
-            "maxLength": 1224,
-            "pattern": "^arn:(aws|aws-us-gov|aws-cn|aws-iso|aws-iso-b)(-[a-z]+)?:logs:[a-z0-9\\-]+:\\d{12}:log-group:\\w+",
-            "type": "string",
-        },
-        "ConfigKey": {"maxLength": 64, "pattern": "^[a-z]+([a-z._]*[a-z]+)?$", "type": "string"},
-        "ConfigValue": {"maxLength": 256, "pattern": ".*", "type": "string"},
-        "CreatedAt": {"type": "string"},
-        "DatabaseVpcEndpointService": {"maxLength": 1224, "type": "string"},
-        "EndpointManagement": {"enum": ["CUSTOMER", "SERVICE"], "type": "string"},
-        "EnvironmentArn": {
-            "maxLength": 1224,
-            "minLength": 1,
-            "pattern": "^arn:(aws|aws-us-gov|aws-cn|aws-iso|aws-iso-b)(-[a-z]+)?:airflow:[a-z0-9\\-]+:\\d{12}:environment/\\w+",
-            "type": "string",
-        },
-        "EnvironmentClass": {"maxLength": 1024, "minLength": 1, "type": "string"},
-        "EnvironmentName": {
-            "maxLength": 80,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z][0-9a-zA-Z\\-_]*$",
-            "type": "string",
-        },
-        "EnvironmentStatus": {
-            "enum": [
-                "CREATING",
-                "CREATE_FAILED",
-                "AVAILABLE",
-                "UPDATING",
-                "DELETING",
-                "DELETED",
-                "UPDATE_FAILED",
-                "UNAVAILABLE",
-                "PENDING",
-            ],
-            "type": "string",
-        },
-        "ErrorCode": {"type": "string"},
-        "ErrorMessage": {"maxLength": 1024, "minLength": 1, "pattern": "^.+$", "type": "string"},
-        "ExecutionRoleArn": {
-            "maxLength": 1224,
-            "minLength": 1,
-            "pattern": "^arn:(aws|aws-us-gov|aws-cn|aws-iso|aws-iso-b)(-[a-z]+)?:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+$",
-            "type": "string",
-        },
-        "KmsKey": {
-            "maxLength": 1224,
-            "minLength": 1,
-            "pattern": "^(((arn:(aws|aws-us-gov|aws-cn|aws-iso|aws-iso-b)(-[a-z]+)?:kms:[a-z]{2}-[a-z]+-\\d:\\d+:)?key\\/)?[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}|(arn:(aws|aws-us-gov|aws-cn|aws-iso|aws-iso-b):kms:[a-z]{2}-[a-z]+-\\d:\\d+:)?alias/.+)$",
-            "type": "string",
-        },
-        "LastUpdate": {
-            "additionalProperties": False,
-            "properties": {
-                "CreatedAt": {"$ref": "#/definitions/UpdateCreatedAt"},
-                "Error": {"$ref": "#/definitions/UpdateError"},
-                "Status": {"$ref": "#/definitions/UpdateStatus"},
-                "WorkerReplacementStrategy": {"$ref": "#/definitions/WorkerReplacementStrategy"},
-            },
-            "type": "object",
-        },
-        "LoggingConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "DagProcessingLogs": {"$ref": "#/definitions/ModuleLoggingConfiguration"},
-                "SchedulerLogs": {"$ref": "#/definitions/ModuleLoggingConfiguration"},
-                "TaskLogs": {"$ref": "#/definitions/ModuleLoggingConfiguration"},
-                "WebserverLogs": {"$ref": "#/definitions/ModuleLoggingConfiguration"},
-                "WorkerLogs": {"$ref": "#/definitions/ModuleLoggingConfiguration"},
-            },
-            "type": "object",
-        },
-        "LoggingConfigurationInput": {
-            "additionalProperties": False,
-            "properties": {
-                "DagProcessingLogs": {"$ref": "#/definitions/ModuleLoggingConfigurationInput"},
-                "SchedulerLogs": {"$ref": "#/definitions/ModuleLoggingConfigurationInput"},
-                "TaskLogs": {"$ref": "#/definitions/ModuleLoggingConfigurationInput"},
-                "WebserverLogs": {"$ref": "#/definitions/ModuleLoggingConfigurationInput"},
-                "WorkerLogs": {"$ref": "#/definitions/ModuleLoggingConfigurationInput"},
-            },
-            "type": "object",
-        },
-        "LoggingEnabled": {"type": "boolean"},
-        "LoggingLevel": {
-            "enum": ["CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG"],
-            "type": "string",
-        },
-        "MaxWebservers": {"minimum": 1, "type": "integer"},
-        "MaxWorkers": {"minimum": 1, "type": "integer"},
-        "MinWebservers": {"minimum": 1, "type": "integer"},
-        "MinWorkers": {"minimum": 1, "type": "integer"},
-        "ModuleLoggingConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "CloudWatchLogGroupArn": {"$ref": "#/definitions/CloudWatchLogGroupArn"},
-                "Enabled": {"$ref": "#/definitions/LoggingEnabled"},
-                "LogLevel": {"$ref": "#/definitions/LoggingLevel"},
-            },
-            "type": "object",
-        },
-        "ModuleLoggingConfigurationInput": {
-            "additionalProperties": False,
-            "properties": {
-                "Enabled": {"$ref": "#/definitions/LoggingEnabled"},
-                "LogLevel": {"$ref": "#/definitions/LoggingLevel"},
-            },
-            "type": "object",
-        },
-        "NetworkConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "SecurityGroupIds": {
-                    "items": {"$ref": "#/definitions/SecurityGroupId"},
-                    "maxItems": 5,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "SubnetIds": {
-                    "items": {"$ref": "#/definitions/SubnetId"},
-                    "maxItems": 2,
-                    "minItems": 2,
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "RelativePath": {"maxLength": 1024, "minLength": 0, "pattern": ".*", "type": "string"},
-        "S3BucketArn": {
-            "maxLength": 1224,
-            "minLength": 1,
-            "pattern": "^arn:(aws|aws-us-gov|aws-cn|aws-iso|aws-iso-b)(-[a-z]+)?:s3:::[a-z0-9.\\-]+$",
-            "type": "string",
-        },
-        "S3ObjectVersion": {"maxLength": 1024, "minLength": 0, "type": "string"},
-        "Schedulers": {"maximum": 5, "minimum": 1, "type": "integer"},
-        "SecurityGroupId": {
-            "maxLength": 1024,
-            "minLength": 1,
-            "pattern": "^sg-[a-zA-Z0-9\\-._]+$",
-            "type": "string",
-        },
-        "ServiceRoleArn": {
-            "maxLength": 1224,
-            "pattern": "^arn:(aws|aws-us-gov|aws-cn|aws-iso|aws-iso-b)(-[a-z]+)?:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+$",
-            "type": "string",
-        },
-        "SubnetId": {
-            "maxLength": 1024,
-            "minLength": 1,
-            "pattern": "^subnet-[a-zA-Z0-9\\-._]+$",
-            "type": "string",
-        },
-        "UpdateCreatedAt": {"type": "string"},
-        "UpdateError": {
-            "additionalProperties": False,
-            "properties": {
-                "ErrorCode": {"$ref": "#/definitions/ErrorCode"},
-                "ErrorMessage": {"$ref": "#/definitions/ErrorMessage"},
-            },
-            "type": "object",
-        },
-        "UpdateStatus": {"enum": ["SUCCESS", "PENDING", "FAILED"], "type": "string"},
-        "WebserverAccessMode": {
-            "enum": ["PRIVATE_ONLY", "PUBLIC_ONLY", "PUBLIC_AND_PRIVATE"],
-            "type": "string",
-        },
-        "WebserverUrl": {
-            "maxLength": 256,
-            "minLength": 1,
-            "pattern": "^https://.+$",
-            "type": "string",
-        },
-        "WebserverVpcEndpointService": {"maxLength": 1224, "type": "string"},
-        "WeeklyMaintenanceWindowStart": {
-            "maxLength": 9,
-            "minLength": 1,
-            "pattern": "(MON|TUE|WED|THU|FRI|SAT|SUN):([01]\\d|2[0-3]):(00|30)",
-            "type": "string",
-        },
-        "WorkerReplacementStrategy": {"enum": ["FORCED", "GRACEFUL"], "type": "string"},
-    },
-    "properties": {
-        "AirflowConfigurationOptions": {"type": ["object", "string"]},
-        "AirflowVersion": {"$ref": "#/definitions/AirflowVersion"},
-        "Arn": {"$ref": "#/definitions/EnvironmentArn"},
-        "CeleryExecutorQueue": {"$ref": "#/definitions/CeleryExecutorQueue"},
-        "DagS3Path": {"$ref": "#/definitions/RelativePath"},
-        "DatabaseVpcEndpointService": {"$ref": "#/definitions/DatabaseVpcEndpointService"},
-        "EndpointManagement": {"$ref": "#/definitions/EndpointManagement"},
-        "EnvironmentClass": {"$ref": "#/definitions/EnvironmentClass"},
-        "ExecutionRoleArn": {"$ref": "#/definitions/ExecutionRoleArn"},
-        "KmsKey": {"$ref": "#/definitions/KmsKey"},
-        "LoggingConfiguration": {"$ref": "#/definitions/LoggingConfiguration"},
-        "MaxWebservers": {"$ref": "#/definitions/MaxWebservers"},
-        "MaxWorkers": {"$ref": "#/definitions/MaxWorkers"},
-        "MinWebservers": {"$ref": "#/definitions/MinWebservers"},
-        "MinWorkers": {"$ref": "#/definitions/MinWorkers"},
-        "Name": {"$ref": "#/definitions/EnvironmentName"},
-        "NetworkConfiguration": {"$ref": "#/definitions/NetworkConfiguration"},
-        "PluginsS3ObjectVersion": {"$ref": "#/definitions/S3ObjectVersion"},
-        "PluginsS3Path": {"$ref": "#/definitions/RelativePath"},
-        "RequirementsS3ObjectVersion": {"$ref": "#/definitions/S3ObjectVersion"},
-        "RequirementsS3Path": {"$ref": "#/definitions/RelativePath"},
-        "Schedulers": {"$ref": "#/definitions/Schedulers"},
-        "SourceBucketArn": {"$ref": "#/definitions/S3BucketArn"},
-        "StartupScriptS3ObjectVersion": {"$ref": "#/definitions/S3ObjectVersion"},
-        "StartupScriptS3Path": {"$ref": "#/definitions/RelativePath"},
-        "Tags": {"type": ["object", "string"]},
-        "WebserverAccessMode": {"$ref": "#/definitions/WebserverAccessMode"},
-        "WebserverUrl": {"$ref": "#/definitions/WebserverUrl"},
-        "WebserverVpcEndpointService": {"$ref": "#/definitions/WebserverVpcEndpointService"},
-        "WeeklyMaintenanceWindowStart": {"$ref": "#/definitions/WeeklyMaintenanceWindowStart"},
-        "WorkerReplacementStrategy": {"$ref": "#/definitions/WorkerReplacementStrategy"},
-    },
-    "required": ["Name"],
-}
-
 
 class Environment(_Resource):
     """AWS::MWAA::Environment: Resource schema for AWS::MWAA::Environment
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Name.
+    Replaced when any of these change (create-only): Name, KmsKey, NetworkConfiguration.SubnetIds,
+    EndpointManagement.
+    Write-only (sent to AWS, never read back): WorkerReplacementStrategy.
+    Read-only attributes (known once deployed): Arn, CeleryExecutorQueue,
+    DatabaseVpcEndpointService, WebserverUrl, WebserverVpcEndpointService.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-mwaa-environment.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -433,15 +220,22 @@ class Environment(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "EnvironmentAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "environment.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """ARN for the MWAA environment."""
     CeleryExecutorQueue: str
+    """The celery executor queue associated with the environment."""
     DatabaseVpcEndpointService: str
+    """The database VPC endpoint service name."""
     WebserverUrl: str
+    """Url endpoint for the environment's Airflow UI."""
     WebserverVpcEndpointService: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The webserver VPC endpoint service name, applicable if private webserver access mode
+    selected."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AirflowConfigurationOptions: dict[str, Any] | str
     AirflowVersion: str
     DagS3Path: str
@@ -469,50 +263,98 @@ class Environment(_Resource):
     WeeklyMaintenanceWindowStart: str
     WorkerReplacementStrategy: Literal["FORCED", "GRACEFUL"]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str,
+        AirflowConfigurationOptions: dict[str, Any] | str | None = None,
+        AirflowVersion: str | None = None,
+        DagS3Path: str | None = None,
+        EndpointManagement: Literal["CUSTOMER", "SERVICE"] | None = None,
+        EnvironmentClass: str | None = None,
+        ExecutionRoleArn: str | None = None,
+        KmsKey: str | None = None,
+        LoggingConfiguration: EnvironmentLoggingConfiguration
+        | EnvironmentLoggingConfigurationDict
+        | None = None,
+        MaxWebservers: int | None = None,
+        MaxWorkers: int | None = None,
+        MinWebservers: int | None = None,
+        MinWorkers: int | None = None,
+        NetworkConfiguration: EnvironmentNetworkConfiguration
+        | EnvironmentNetworkConfigurationDict
+        | None = None,
+        PluginsS3ObjectVersion: str | None = None,
+        PluginsS3Path: str | None = None,
+        RequirementsS3ObjectVersion: str | None = None,
+        RequirementsS3Path: str | None = None,
+        Schedulers: int | None = None,
+        SourceBucketArn: str | None = None,
+        StartupScriptS3ObjectVersion: str | None = None,
+        StartupScriptS3Path: str | None = None,
+        Tags: dict[str, Any] | str | None = None,
+        WebserverAccessMode: Literal["PRIVATE_ONLY", "PUBLIC_ONLY", "PUBLIC_AND_PRIVATE"]
+        | None = None,
+        WeeklyMaintenanceWindowStart: str | None = None,
+        WorkerReplacementStrategy: Literal["FORCED", "GRACEFUL"] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::MWAA::Environment; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str,
-            AirflowConfigurationOptions: dict[str, Any] | str | None = None,
-            AirflowVersion: str | None = None,
-            DagS3Path: str | None = None,
-            EndpointManagement: Literal["CUSTOMER", "SERVICE"] | None = None,
-            EnvironmentClass: str | None = None,
-            ExecutionRoleArn: str | None = None,
-            KmsKey: str | None = None,
-            LoggingConfiguration: EnvironmentLoggingConfiguration
-            | EnvironmentLoggingConfigurationDict
-            | None = None,
-            MaxWebservers: int | None = None,
-            MaxWorkers: int | None = None,
-            MinWebservers: int | None = None,
-            MinWorkers: int | None = None,
-            NetworkConfiguration: EnvironmentNetworkConfiguration
-            | EnvironmentNetworkConfigurationDict
-            | None = None,
-            PluginsS3ObjectVersion: str | None = None,
-            PluginsS3Path: str | None = None,
-            RequirementsS3ObjectVersion: str | None = None,
-            RequirementsS3Path: str | None = None,
-            Schedulers: int | None = None,
-            SourceBucketArn: str | None = None,
-            StartupScriptS3ObjectVersion: str | None = None,
-            StartupScriptS3Path: str | None = None,
-            Tags: dict[str, Any] | str | None = None,
-            WebserverAccessMode: Literal["PRIVATE_ONLY", "PUBLIC_ONLY", "PUBLIC_AND_PRIVATE"]
-            | None = None,
-            WeeklyMaintenanceWindowStart: str | None = None,
-            WorkerReplacementStrategy: Literal["FORCED", "GRACEFUL"] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::MWAA::Environment; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Name: Customer-defined identifier for the environment, unique per customer region.
+                Create-only: changing it replaces the resource. Required.
+            AirflowConfigurationOptions: Type: dict[str, Any] | str.
+            AirflowVersion: Version of airflow to deploy to the environment.
+            DagS3Path: Represents an S3 prefix relative to the root of an S3 bucket.
+            EndpointManagement: Defines whether the VPC endpoints configured for the environment are
+                created, and managed, by the customer or by Amazon MWAA. Create-only: changing it
+                replaces the resource.
+            EnvironmentClass: Templated configuration for airflow processes and backing
+                infrastructure.
+            ExecutionRoleArn: IAM role to be used by tasks.
+            KmsKey: The identifier of the AWS Key Management Service (AWS KMS) customer master key
+                (CMK) to use for MWAA data encryption. You can specify the CMK using any of the
+                following: Key ID. For example, key/1234abcd-12ab-34cd-56ef-1234567890ab. Key alias.
+                For example, alias/ExampleAlias. Key ARN. For example,
+                arn:aws:kms:us-east-1:012345678910:key/abcd1234-a123-456a-a12b-a123b4cd56ef. Alias
+                ARN. For example, arn:aws:kms:us-east-1:012345678910:alias/ExampleAlias. AWS
+                authenticates the CMK asynchronously. Therefore, if you specify an ID, alias, or ARN
+                that is not valid, the action can appear to complete, but eventually fails.
+                Create-only: changing it replaces the resource.
+            LoggingConfiguration: Logging configuration for the environment.
+            MaxWebservers: Maximum webserver compute units.
+            MaxWorkers: Maximum worker compute units.
+            MinWebservers: Minimum webserver compute units.
+            MinWorkers: Minimum worker compute units.
+            NetworkConfiguration: Configures the network resources of the environment.
+            PluginsS3ObjectVersion: Represents an version ID for an S3 object.
+            PluginsS3Path: Represents an S3 prefix relative to the root of an S3 bucket.
+            RequirementsS3ObjectVersion: Represents an version ID for an S3 object.
+            RequirementsS3Path: Represents an S3 prefix relative to the root of an S3 bucket.
+            Schedulers: Scheduler compute units.
+            SourceBucketArn: ARN for the AWS S3 bucket to use as the source of DAGs and plugins for
+                the environment.
+            StartupScriptS3ObjectVersion: Represents an version ID for an S3 object.
+            StartupScriptS3Path: Represents an S3 prefix relative to the root of an S3 bucket.
+            Tags: Type: dict[str, Any] | str.
+            WebserverAccessMode: Choice for mode of webserver access including over public internet
+                or via private VPC endpoint.
+            WeeklyMaintenanceWindowStart: Start time for the weekly maintenance window.
+            WorkerReplacementStrategy: The worker replacement strategy to use when updating the
+                environment. Valid values: `FORCED`, `GRACEFUL`. FORCED means Apache Airflow workers
+                will be stopped and replaced without waiting for tasks to complete before an update.
+                GRACEFUL means Apache Airflow workers will be able to complete running tasks for up
+                to 12 hours during an update before being stopped and replaced. Write-only: sent to
+                AWS, never read back.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -7,7 +7,7 @@ Imported on first use by workflow.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -29,75 +29,143 @@ class CodeS3Location(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Bucket: str
-    ObjectKey: str
-    VersionId: str | None = None
+    Bucket: Annotated[str, Field(description="Length: 3 to 63 characters.")]
+    ObjectKey: Annotated[str, Field(description="Length: 1 to 1024 characters.")]
+    VersionId: Annotated[str | None, Field(description="Length: 1 to 1024 characters.")] = None
 
 
 class WorkflowCode(DeferredModel):
+    """
+    The location of code artifacts in Amazon S3 for the workflow. Modeled as a single-member container so it stays extensible to future artifact types (e.g. OCI images).
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    S3Location: CodeS3Location | None = None
+    S3Location: Annotated[CodeS3Location | None, Field(description="Type: CodeS3LocationDict.")] = (
+        None
+    )
 
 
 class WorkflowEncryptionConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    KmsKeyId: str | None = None
-    Type: Literal["AWS_MANAGED_KEY", "CUSTOMER_MANAGED_KEY"]
+    KmsKeyId: Annotated[str | None, Field(description="Type: str.")] = None
+    Type: Annotated[
+        Literal["AWS_MANAGED_KEY", "CUSTOMER_MANAGED_KEY"],
+        Field(description="Allowed values: 'AWS_MANAGED_KEY', 'CUSTOMER_MANAGED_KEY'."),
+    ]
 
 
 class WorkflowLoggingConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    LogGroupName: str
+    LogGroupName: Annotated[str, Field(description="Length: at least 1 characters.")]
 
 
 class WorkflowNetworkConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    SecurityGroupIds: list[str] | None = None
-    SubnetIds: list[str] | None = None
+    SecurityGroupIds: Annotated[
+        list[str] | None,
+        Field(description="Each item: Pattern: ^sg-[a-z0-9]*$ Length: 1 to 255 characters."),
+    ] = None
+    SubnetIds: Annotated[
+        list[str] | None,
+        Field(description="Each item: Pattern: ^subnet-[a-z0-9]*$ Length: 1 to 255 characters."),
+    ] = None
 
 
 class WorkflowS3Location(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Bucket: str
-    ObjectKey: str
-    VersionId: str | None = None
+    Bucket: Annotated[str, Field(description="Length: at least 1 characters.")]
+    ObjectKey: Annotated[str, Field(description="Length: at least 1 characters.")]
+    VersionId: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class WorkflowScheduleConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CronExpression: str | None = None
+    CronExpression: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class WorkflowAttributes(DeferredModel):
-    CodeSnapshottedAt: str | None = None
-    CreatedAt: str | None = None
-    ModifiedAt: str | None = None
-    ScheduleConfiguration: WorkflowScheduleConfiguration | None = None
-    WorkflowArn: str | None = None
-    WorkflowStatus: Literal["READY", "DELETING"] | None = None
-    WorkflowVersion: str | None = None
+    """
+    The read-only attributes of a AWS::MWAAServerless::Workflow, set by AWS.
+    """
+
+    CodeSnapshottedAt: Annotated[str | None, Field(description="Type: str.")] = None
+    CreatedAt: Annotated[str | None, Field(description="Type: str.")] = None
+    ModifiedAt: Annotated[str | None, Field(description="Type: str.")] = None
+    ScheduleConfiguration: Annotated[
+        WorkflowScheduleConfiguration | None,
+        Field(description="Type: WorkflowScheduleConfigurationDict."),
+    ] = None
+    WorkflowArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:aws(?:-(?:cn|us-gov|iso|iso-b|iso-e|iso-f))?:airflow-serverless:([a-z]{2}-(?:[a-z]+-)+[0-9]{1}):([0-9]{12}):workflow/([a-zA-Z0-9][a-zA-Z0-9\\.\\-_]{0,254}-[a-zA-Z0-9]{10})$ Length: 1 to 2048 characters."
+        ),
+    ] = None
+    WorkflowStatus: Annotated[
+        Literal["READY", "DELETING"] | None,
+        Field(description="Allowed values: 'READY', 'DELETING'."),
+    ] = None
+    WorkflowVersion: Annotated[
+        str | None, Field(description="Pattern: ^[a-z0-9]{32}$ Length: exactly 32 characters.")
+    ] = None
 
 
 class WorkflowProps(DeferredModel):
-    Code: WorkflowCode | None = None
-    DefinitionS3Location: WorkflowS3Location
-    Description: str | None = None
-    EncryptionConfiguration: WorkflowEncryptionConfiguration | None = None
-    LoggingConfiguration: WorkflowLoggingConfiguration | None = None
-    Name: str | None = None
-    NetworkConfiguration: WorkflowNetworkConfiguration | None = None
-    RoleArn: str
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    TriggerMode: str | None = None
+    """
+    The properties a program declares for a AWS::MWAAServerless::Workflow.
+    """
+
+    Code: Annotated[
+        WorkflowCode | None,
+        Field(
+            description="The location of code artifacts in Amazon S3 for the workflow. Modeled as a single-member container so it stays extensible to future artifact types (e.g. OCI images)."
+        ),
+    ] = None
+    DefinitionS3Location: Annotated[
+        WorkflowS3Location, Field(description="Type: WorkflowS3LocationDict.")
+    ]
+    Description: Annotated[
+        str | None, Field(description="Pattern: ^.+$ Length: 1 to 1024 characters.")
+    ] = None
+    EncryptionConfiguration: Annotated[
+        WorkflowEncryptionConfiguration | None,
+        Field(
+            description="Type: WorkflowEncryptionConfigurationDict. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    LoggingConfiguration: Annotated[
+        WorkflowLoggingConfiguration | None,
+        Field(description="Type: WorkflowLoggingConfigurationDict."),
+    ] = None
+    Name: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^[a-zA-Z0-9]+[a-zA-Z0-9\\.\\-_]*$ Length: 1 to 255 characters. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    NetworkConfiguration: Annotated[
+        WorkflowNetworkConfiguration | None,
+        Field(description="Type: WorkflowNetworkConfigurationDict."),
+    ] = None
+    RoleArn: Annotated[
+        str,
+        Field(
+            description="Pattern: ^arn:aws(?:-(?:cn|us-gov|iso|iso-b|iso-e|iso-f))?:iam::[0-9]{12}:role(/[a-zA-Z0-9+=,.@_-]{1,512})*?/[a-zA-Z0-9+=,.@_-]{1,64}$ Length: 1 to 2048 characters."
+        ),
+    ]
+    Tags: Annotated[
+        dict[str, str] | None, Field(description="A map of key-value pairs to be applied as tags")
+    ] = None
+    TriggerMode: Annotated[str | None, Field(description="Length: 1 to 255 characters.")] = None

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -75,68 +79,71 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-CodeS3LocationDict = TypedDict(
-    "CodeS3LocationDict",
-    {
-        "Bucket": "Required[str]",
-        "ObjectKey": "Required[str]",
-        "VersionId": "str",
-    },
-    total=False,
-)
 
-WorkflowCodeDict = TypedDict(
-    "WorkflowCodeDict",
-    {
-        "S3Location": "CodeS3LocationDict",
-    },
-    total=False,
-)
+class CodeS3LocationDict(TypedDict, total=False):
+    """CodeS3Location as a plain dict."""
 
-WorkflowEncryptionConfigurationDict = TypedDict(
-    "WorkflowEncryptionConfigurationDict",
-    {
-        "KmsKeyId": "str",
-        "Type": "Required[Literal['AWS_MANAGED_KEY', 'CUSTOMER_MANAGED_KEY']]",
-    },
-    total=False,
-)
+    Bucket: Required[str]
+    """Length: 3 to 63 characters."""
+    ObjectKey: Required[str]
+    """Length: 1 to 1024 characters."""
+    VersionId: str
+    """Length: 1 to 1024 characters."""
 
-WorkflowLoggingConfigurationDict = TypedDict(
-    "WorkflowLoggingConfigurationDict",
-    {
-        "LogGroupName": "Required[str]",
-    },
-    total=False,
-)
 
-WorkflowNetworkConfigurationDict = TypedDict(
-    "WorkflowNetworkConfigurationDict",
-    {
-        "SecurityGroupIds": "list[str]",
-        "SubnetIds": "list[str]",
-    },
-    total=False,
-)
+class WorkflowCodeDict(TypedDict, total=False):
+    """WorkflowCode as a plain dict: The location of code artifacts in Amazon S3 for the workflow.
+    Modeled as a single-member container so it stays extensible to future artifact types (e.g. OCI
+    images)."""
 
-WorkflowS3LocationDict = TypedDict(
-    "WorkflowS3LocationDict",
-    {
-        "Bucket": "Required[str]",
-        "ObjectKey": "Required[str]",
-        "VersionId": "str",
-    },
-    total=False,
-)
+    S3Location: CodeS3LocationDict
+    """Type: CodeS3LocationDict."""
 
-WorkflowScheduleConfigurationDict = TypedDict(
-    "WorkflowScheduleConfigurationDict",
-    {
-        "CronExpression": "str",
-    },
-    total=False,
-)
 
+class WorkflowEncryptionConfigurationDict(TypedDict, total=False):
+    """WorkflowEncryptionConfiguration as a plain dict."""
+
+    KmsKeyId: str
+    """Type: str."""
+    Type: Required[Literal["AWS_MANAGED_KEY", "CUSTOMER_MANAGED_KEY"]]
+    """Allowed values: 'AWS_MANAGED_KEY', 'CUSTOMER_MANAGED_KEY'."""
+
+
+class WorkflowLoggingConfigurationDict(TypedDict, total=False):
+    """WorkflowLoggingConfiguration as a plain dict."""
+
+    LogGroupName: Required[str]
+    """Length: at least 1 characters."""
+
+
+class WorkflowNetworkConfigurationDict(TypedDict, total=False):
+    """WorkflowNetworkConfiguration as a plain dict."""
+
+    SecurityGroupIds: list[str]
+    """Each item: Pattern: ^sg-[a-z0-9]*$ Length: 1 to 255 characters."""
+    SubnetIds: list[str]
+    """Each item: Pattern: ^subnet-[a-z0-9]*$ Length: 1 to 255 characters."""
+
+
+class WorkflowS3LocationDict(TypedDict, total=False):
+    """WorkflowS3Location as a plain dict."""
+
+    Bucket: Required[str]
+    """Length: at least 1 characters."""
+    ObjectKey: Required[str]
+    """Length: at least 1 characters."""
+    VersionId: str
+    """Type: str."""
+
+
+class WorkflowScheduleConfigurationDict(TypedDict, total=False):
+    """WorkflowScheduleConfiguration as a plain dict."""
+
+    CronExpression: str
+    """Type: str."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::MWAAServerless::Workflow",
     schema_file="aws-mwaaserverless-workflow.json",
@@ -152,18 +159,8 @@ METADATA = _TypeMetadata(
         "/CodeSnapshottedAt",
     ),
     create_only=("/Name", "/EncryptionConfiguration"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("DefinitionS3Location", "RoleArn"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -173,147 +170,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Arn": {
-            "maxLength": 2048,
-            "minLength": 1,
-            "pattern": "^arn:aws(?:-(?:cn|us-gov|iso|iso-b|iso-e|iso-f))?:airflow-serverless:([a-z]{2}-(?:[a-z]+-)+[0-9]{1}):([0-9]{12}):workflow/([a-zA-Z0-9][a-zA-Z0-9\\.\\-_]{0,254}-[a-zA-Z0-9]{10})$",
-            "type": "string",
-        },
-        "Code": {
-            "additionalProperties": False,
-            "properties": {"S3Location": {"$ref": "#/definitions/CodeS3Location"}},
-            "type": "object",
-        },
-        "CodeS3Location": {
-            "additionalProperties": False,
-            "properties": {
-                "Bucket": {"maxLength": 63, "minLength": 3, "type": "string"},
-                "ObjectKey": {"maxLength": 1024, "minLength": 1, "type": "string"},
-                "VersionId": {"maxLength": 1024, "minLength": 1, "type": "string"},
-            },
-            "required": ["Bucket", "ObjectKey"],
-            "type": "object",
-        },
-        "Description": {"maxLength": 1024, "minLength": 1, "pattern": "^.+$", "type": "string"},
-        "EncryptionConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "KmsKeyId": {"anyOf": [{}, {}, {}], "type": "string"},
-                "Type": {"enum": ["AWS_MANAGED_KEY", "CUSTOMER_MANAGED_KEY"], "type": "string"},
-            },
-            "required": ["Type"],
-            "type": "object",
-        },
-        "LoggingConfiguration": {
-            "additionalProperties": False,
-            "properties": {"LogGroupName": {"minLength": 1, "type": "string"}},
-            "required": ["LogGroupName"],
-            "type": "object",
-        },
-        "Name": {
-            "maxLength": 255,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9]+[a-zA-Z0-9\\.\\-_]*$",
-            "type": "string",
-        },
-        "NetworkConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "SecurityGroupIds": {
-                    "items": {
-                        "maxLength": 255,
-                        "minLength": 1,
-                        "pattern": "^sg-[a-z0-9]*$",
-                        "type": "string",
-                    },
-                    "type": "array",
-                },
-                "SubnetIds": {
-                    "items": {
-                        "maxLength": 255,
-                        "minLength": 1,
-                        "pattern": "^subnet-[a-z0-9]*$",
-                        "type": "string",
-                    },
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "RoleArn": {
-            "maxLength": 2048,
-            "minLength": 1,
-            "pattern": "^arn:aws(?:-(?:cn|us-gov|iso|iso-b|iso-e|iso-f))?:iam::[0-9]{12}:role(/[a-zA-Z0-9+=,.@_-]{1,512})*?/[a-zA-Z0-9+=,.@_-]{1,64}$",
-            "type": "string",
-        },
-        "S3Location": {
-            "additionalProperties": False,
-            "properties": {
-                "Bucket": {"minLength": 1, "type": "string"},
-                "ObjectKey": {"minLength": 1, "type": "string"},
-                "VersionId": {"type": "string"},
-            },
-            "required": ["Bucket", "ObjectKey"],
-            "type": "object",
-        },
-        "ScheduleConfiguration": {
-            "additionalProperties": False,
-            "properties": {"CronExpression": {"type": "string"}},
-            "type": "object",
-        },
-        "Tags": {
-            "additionalProperties": False,
-            "maxProperties": 50,
-            "patternProperties": {
-                "^[\\w\\d+\\-\\.\\:/@]{1,128}$": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "type": "string",
-                }
-            },
-            "type": "object",
-        },
-        "Timestamp": {"type": "string"},
-        "TriggerMode": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "WorkflowStatus": {"enum": ["READY", "DELETING"], "type": "string"},
-        "WorkflowVersion": {
-            "maxLength": 32,
-            "minLength": 32,
-            "pattern": "^[a-z0-9]{32}$",
-            "type": "string",
-        },
-    },
-    "properties": {
-        "Code": {"$ref": "#/definitions/Code"},
-        "CodeSnapshottedAt": {"$ref": "#/definitions/Timestamp"},
-        "CreatedAt": {"$ref": "#/definitions/Timestamp"},
-        "DefinitionS3Location": {"$ref": "#/definitions/S3Location"},
-        "Description": {"$ref": "#/definitions/Description"},
-        "EncryptionConfiguration": {"$ref": "#/definitions/EncryptionConfiguration"},
-        "LoggingConfiguration": {"$ref": "#/definitions/LoggingConfiguration"},
-        "ModifiedAt": {"$ref": "#/definitions/Timestamp"},
-        "Name": {"$ref": "#/definitions/Name"},
-        "NetworkConfiguration": {"$ref": "#/definitions/NetworkConfiguration"},
-        "RoleArn": {"$ref": "#/definitions/RoleArn"},
-        "ScheduleConfiguration": {"$ref": "#/definitions/ScheduleConfiguration"},
-        "Tags": {"$ref": "#/definitions/Tags"},
-        "TriggerMode": {"$ref": "#/definitions/TriggerMode"},
-        "WorkflowArn": {"$ref": "#/definitions/Arn"},
-        "WorkflowStatus": {"$ref": "#/definitions/WorkflowStatus"},
-        "WorkflowVersion": {"$ref": "#/definitions/WorkflowVersion"},
-    },
-    "required": ["DefinitionS3Location", "RoleArn"],
-}
-
 
 class Workflow(_Resource):
-    """AWS::MWAAServerless::Workflow: Resource Type definition for AWS::MWAAServerless::Workflow resource
+    """AWS::MWAAServerless::Workflow: Resource Type definition for AWS::MWAAServerless::Workflow
+    resource
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: WorkflowArn.
+    Also identified by: Name.
+    Replaced when any of these change (create-only): Name, EncryptionConfiguration.
+    Read-only attributes (known once deployed): CodeSnapshottedAt, CreatedAt, ModifiedAt,
+    ScheduleConfiguration, WorkflowArn, WorkflowStatus, WorkflowVersion.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-mwaaserverless-workflow.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -321,17 +190,27 @@ class Workflow(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "WorkflowAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "workflow.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     CodeSnapshottedAt: str
+    """Type: str."""
     CreatedAt: str
+    """Type: str."""
     ModifiedAt: str
+    """Type: str."""
     ScheduleConfiguration: WorkflowScheduleConfigurationDict
+    """Type: WorkflowScheduleConfigurationDict."""
     WorkflowArn: str
+    """Pattern:
+    ^arn:aws(?:-(?:cn|us-gov|iso|iso-b|iso-e|iso-f))?:airflow-serverless:([a-z]{2}-(?:[a-z]+-)+[0-9]{1}):([0-9]{12}):workflow/([a-zA-Z0-9][a-zA-Z0-9\\.\\-_]{0,254}-[a-zA-Z0-9]{10})$
+    Length: 1 to 2048 characters."""
     WorkflowStatus: Literal["READY", "DELETING"]
+    """Allowed values: 'READY', 'DELETING'."""
     WorkflowVersion: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Pattern: ^[a-z0-9]{32}$ Length: exactly 32 characters."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Code: WorkflowCodeDict
     DefinitionS3Location: WorkflowS3LocationDict
     Description: str
@@ -340,38 +219,57 @@ class Workflow(_Resource):
     Name: str
     NetworkConfiguration: WorkflowNetworkConfigurationDict
     RoleArn: str
-    Tags: dict[str, Any]
+    Tags: dict[str, str]
     TriggerMode: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        DefinitionS3Location: WorkflowS3Location | WorkflowS3LocationDict,
+        RoleArn: str,
+        Code: WorkflowCode | WorkflowCodeDict | None = None,
+        Description: str | None = None,
+        EncryptionConfiguration: WorkflowEncryptionConfiguration
+        | WorkflowEncryptionConfigurationDict
+        | None = None,
+        LoggingConfiguration: WorkflowLoggingConfiguration
+        | WorkflowLoggingConfigurationDict
+        | None = None,
+        Name: str | None = None,
+        NetworkConfiguration: WorkflowNetworkConfiguration
+        | WorkflowNetworkConfigurationDict
+        | None = None,
+        Tags: dict[str, str] | None = None,
+        TriggerMode: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::MWAAServerless::Workflow; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            DefinitionS3Location: WorkflowS3Location | WorkflowS3LocationDict,
-            RoleArn: str,
-            Code: WorkflowCode | WorkflowCodeDict | None = None,
-            Description: str | None = None,
-            EncryptionConfiguration: WorkflowEncryptionConfiguration
-            | WorkflowEncryptionConfigurationDict
-            | None = None,
-            LoggingConfiguration: WorkflowLoggingConfiguration
-            | WorkflowLoggingConfigurationDict
-            | None = None,
-            Name: str | None = None,
-            NetworkConfiguration: WorkflowNetworkConfiguration
-            | WorkflowNetworkConfigurationDict
-            | None = None,
-            Tags: dict[str, Any] | None = None,
-            TriggerMode: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::MWAAServerless::Workflow; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            DefinitionS3Location: Type: WorkflowS3LocationDict. Required.
+            RoleArn: Pattern:
+                ^arn:aws(?:-(?:cn|us-gov|iso|iso-b|iso-e|iso-f))?:iam::[0-9]{12}:role(/[a-zA-Z0-9+=,.@_-]{1,512})*?/[a-zA-Z0-9+=,.@_-]{1,64}$
+                Length: 1 to 2048 characters. Required.
+            Code: The location of code artifacts in Amazon S3 for the workflow. Modeled as a
+                single-member container so it stays extensible to future artifact types (e.g. OCI
+                images).
+            Description: Pattern: ^.+$ Length: 1 to 1024 characters.
+            EncryptionConfiguration: Type: WorkflowEncryptionConfigurationDict. Create-only:
+                changing it replaces the resource.
+            LoggingConfiguration: Type: WorkflowLoggingConfigurationDict.
+            Name: Pattern: ^[a-zA-Z0-9]+[a-zA-Z0-9\\.\\-_]*$ Length: 1 to 255 characters.
+                Create-only: changing it replaces the resource.
+            NetworkConfiguration: Type: WorkflowNetworkConfigurationDict.
+            Tags: A map of key-value pairs to be applied as tags
+            TriggerMode: Length: 1 to 255 characters.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -7,10 +7,10 @@ Imported on first use by db_cluster.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "DBClusterAttributes",
@@ -22,61 +22,252 @@ __all__ = [
 
 
 class DBClusterRole(DeferredModel):
+    """
+    Describes an AWS Identity and Access Management (IAM) role that is associated with a DB cluster.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    FeatureName: str | None = None
-    RoleArn: str
+    FeatureName: Annotated[
+        str | None,
+        Field(
+            description="The name of the feature associated with the AWS Identity and Access Management (IAM) role. For the list of supported feature names, see DBEngineVersion in the Amazon Neptune API Reference."
+        ),
+    ] = None
+    RoleArn: Annotated[
+        str,
+        Field(
+            description="The Amazon Resource Name (ARN) of the IAM role that is associated with the DB cluster."
+        ),
+    ]
 
 
 class DBClusterServerlessScalingConfiguration(DeferredModel):
+    """
+    Contains the scaling configuration of an Neptune Serverless DB cluster.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    MaxCapacity: float
-    MinCapacity: float
+    MaxCapacity: Annotated[
+        float,
+        Field(
+            description="The maximum number of Neptune capacity units (NCUs) for a DB instance in an Neptune Serverless cluster. You can specify NCU values in half-step increments, such as 40, 40.5, 41, and so on. The smallest value you can use is 2.5, whereas the largest is 128."
+        ),
+    ]
+    MinCapacity: Annotated[
+        float,
+        Field(
+            description="The minimum number of Neptune capacity units (NCUs) for a DB instance in an Neptune Serverless cluster. You can specify NCU values in half-step increments, such as 8, 8.5, 9, and so on. The smallest value you can use is 1, whereas the largest is 128."
+        ),
+    ]
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str | None = None
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str | None,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ] = None
 
 
 class DBClusterAttributes(DeferredModel):
-    ClusterResourceId: str | None = None
-    Endpoint: str | None = None
-    Port: str | None = None
-    ReadEndpoint: str | None = None
+    """
+    The read-only attributes of a AWS::Neptune::DBCluster, set by AWS.
+    """
+
+    ClusterResourceId: Annotated[
+        str | None,
+        Field(
+            description="The resource id for the DB cluster. For example: `cluster-ABCD1234EFGH5678IJKL90MNOP`. The cluster ID uniquely identifies the cluster and is used in things like IAM authentication policies."
+        ),
+    ] = None
+    Endpoint: Annotated[
+        str | None,
+        Field(
+            description="The connection endpoint for the DB cluster. For example: `mystack-mydbcluster-1apw1j4phylrk.cg034hpkmmjt.us-east-2.rds.amazonaws.com`"
+        ),
+    ] = None
+    Port: Annotated[
+        str | None,
+        Field(
+            description="The port number on which the DB cluster accepts connections. For example: `8182`."
+        ),
+    ] = None
+    ReadEndpoint: Annotated[
+        str | None,
+        Field(
+            description="The reader endpoint for the DB cluster. For example: `mystack-mydbcluster-ro-1apw1j4phylrk.cg034hpkmmjt.us-east-2.rds.amazonaws.com`"
+        ),
+    ] = None
 
 
 class DBClusterProps(DeferredModel):
-    AssociatedRoles: list[DBClusterRole] | None = None
-    AvailabilityZones: list[str] | None = None
-    BackupRetentionPeriod: int | None = None
-    CopyTagsToSnapshot: bool | None = None
-    DBClusterIdentifier: str | None = None
-    DBClusterParameterGroupName: str | None = None
-    DBInstanceParameterGroupName: str | None = None
-    DBPort: int | None = None
-    DBSubnetGroupName: str | None = None
-    DeletionProtection: bool | None = None
-    EnableCloudwatchLogsExports: list[str] | None = None
-    EngineVersion: str | None = None
-    GlobalClusterIdentifier: str | None = None
-    IamAuthEnabled: bool | None = None
-    KmsKeyId: str | None = None
-    NetworkType: Literal["IPV4", "DUAL"] | None = None
-    PreferredBackupWindow: str | None = None
-    PreferredMaintenanceWindow: str | None = None
-    RestoreToTime: str | None = None
-    RestoreType: str | None = None
-    ServerlessScalingConfiguration: DBClusterServerlessScalingConfiguration | None = None
-    SnapshotIdentifier: str | None = None
-    SourceDBClusterIdentifier: str | None = None
-    StorageEncrypted: bool | None = None
-    Tags: list[Tag] | None = None
-    UseLatestRestorableTime: bool | None = None
-    VpcSecurityGroupIds: list[str] | None = None
+    """
+    The properties a program declares for a AWS::Neptune::DBCluster.
+    """
+
+    AssociatedRoles: Annotated[
+        list[DBClusterRole] | None,
+        Field(
+            description="Provides a list of the AWS Identity and Access Management (IAM) roles that are associated with the DB cluster. IAM roles that are associated with a DB cluster grant permission for the DB cluster to access other AWS services on your behalf."
+        ),
+    ] = None
+    AvailabilityZones: Annotated[
+        list[str] | None,
+        Field(
+            description="Provides the list of EC2 Availability Zones that instances in the DB cluster can be created in. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    BackupRetentionPeriod: Annotated[
+        int | None,
+        Field(
+            description="Specifies the number of days for which automatic DB snapshots are retained."
+        ),
+    ] = None
+    CopyTagsToSnapshot: Annotated[
+        bool | None,
+        Field(
+            description="A value that indicates whether to copy all tags from the DB cluster to snapshots of the DB cluster. The default behaviour is not to copy them."
+        ),
+    ] = None
+    DBClusterIdentifier: Annotated[
+        str | None,
+        Field(
+            description="The DB cluster identifier. Contains a user-supplied DB cluster identifier. This identifier is the unique key that identifies a DB cluster stored as a lowercase string. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    DBClusterParameterGroupName: Annotated[
+        str | None, Field(description="Provides the name of the DB cluster parameter group.")
+    ] = None
+    DBInstanceParameterGroupName: Annotated[
+        str | None,
+        Field(
+            description="The name of the DB parameter group to apply to all instances of the DB cluster. Used only in case of a major EngineVersion upgrade request. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    DBPort: Annotated[
+        int | None,
+        Field(
+            description="The port number on which the DB instances in the DB cluster accept connections. If not specified, the default port used is `8182`. Note: `Port` property will soon be deprecated from this resource. Please update existing templates to rename it with new property `DBPort` having same functionalities."
+        ),
+    ] = None
+    DBSubnetGroupName: Annotated[
+        str | None,
+        Field(
+            description="Specifies information on the subnet group associated with the DB cluster, including the name, description, and subnets in the subnet group. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    DeletionProtection: Annotated[
+        bool | None,
+        Field(
+            description="Indicates whether or not the DB cluster has deletion protection enabled. The database can't be deleted when deletion protection is enabled."
+        ),
+    ] = None
+    EnableCloudwatchLogsExports: Annotated[
+        list[str] | None,
+        Field(
+            description="Specifies a list of log types that are enabled for export to CloudWatch Logs."
+        ),
+    ] = None
+    EngineVersion: Annotated[
+        str | None, Field(description="Indicates the database engine version.")
+    ] = None
+    GlobalClusterIdentifier: Annotated[
+        str | None,
+        Field(
+            description="The ID of the Neptune global database to which this new DB cluster should be added. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    IamAuthEnabled: Annotated[
+        bool | None,
+        Field(
+            description="True if mapping of Amazon Identity and Access Management (IAM) accounts to database accounts is enabled, and otherwise false."
+        ),
+    ] = None
+    KmsKeyId: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of the AWS KMS key that is used to encrypt the database instances in the DB cluster, such as arn:aws:kms:us-east-1:012345678910:key/abcd1234-a123-456a-a12b-a123b4cd56ef. If you enable the StorageEncrypted property but don't specify this property, the default KMS key is used. If you specify this property, you must set the StorageEncrypted property to true. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    NetworkType: Annotated[
+        Literal["IPV4", "DUAL"] | None, Field(description="The network type of the DB cluster.")
+    ] = None
+    PreferredBackupWindow: Annotated[
+        str | None,
+        Field(
+            description="Specifies the daily time range during which automated backups are created if automated backups are enabled, as determined by the BackupRetentionPeriod."
+        ),
+    ] = None
+    PreferredMaintenanceWindow: Annotated[
+        str | None,
+        Field(
+            description="Specifies the weekly time range during which system maintenance can occur, in Universal Coordinated Time (UTC)."
+        ),
+    ] = None
+    RestoreToTime: Annotated[
+        str | None,
+        Field(
+            description="Creates a new DB cluster from a DB snapshot or DB cluster snapshot. If a DB snapshot is specified, the target DB cluster is created from the source DB snapshot with a default configuration and default security group. If a DB cluster snapshot is specified, the target DB cluster is created from the source DB cluster restore point with the same configuration as the original source DB cluster, except that the new DB cluster is created with the default security group. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    RestoreType: Annotated[
+        str | None,
+        Field(
+            description="Creates a new DB cluster from a DB snapshot or DB cluster snapshot. If a DB snapshot is specified, the target DB cluster is created from the source DB snapshot with a default configuration and default security group. If a DB cluster snapshot is specified, the target DB cluster is created from the source DB cluster restore point with the same configuration as the original source DB cluster, except that the new DB cluster is created with the default security group. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    ServerlessScalingConfiguration: Annotated[
+        DBClusterServerlessScalingConfiguration | None,
+        Field(
+            description="Contains the scaling configuration used by the Neptune Serverless Instances within this DB cluster."
+        ),
+    ] = None
+    SnapshotIdentifier: Annotated[
+        str | None,
+        Field(
+            description="Specifies the identifier for a DB cluster snapshot. Must match the identifier of an existing snapshot. After you restore a DB cluster using a SnapshotIdentifier, you must specify the same SnapshotIdentifier for any future updates to the DB cluster. When you specify this property for an update, the DB cluster is not restored from the snapshot again, and the data in the database is not changed. However, if you don't specify the SnapshotIdentifier, an empty DB cluster is created, and the original DB cluster is deleted. If you specify a property that is different from the previous snapshot restore property, the DB cluster is restored from the snapshot specified by the SnapshotIdentifier, and the original DB cluster is deleted. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    SourceDBClusterIdentifier: Annotated[
+        str | None,
+        Field(
+            description="Creates a new DB cluster from a DB snapshot or DB cluster snapshot. If a DB snapshot is specified, the target DB cluster is created from the source DB snapshot with a default configuration and default security group. If a DB cluster snapshot is specified, the target DB cluster is created from the source DB cluster restore point with the same configuration as the original source DB cluster, except that the new DB cluster is created with the default security group. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    StorageEncrypted: Annotated[
+        bool | None,
+        Field(
+            description="Indicates whether the DB cluster is encrypted. If you specify the KmsKeyId property, then you must enable encryption and set this property to true. If you enable the StorageEncrypted property but don't specify KmsKeyId property, then the default KMS key is used. If you specify KmsKeyId property, then that KMS Key is used to encrypt the database instances in the DB cluster. If you specify the SourceDBClusterIdentifier property and don't specify this property or disable it. The value is inherited from the source DB cluster, and if the DB cluster is encrypted, the KmsKeyId property from the source cluster is used. If you specify the DBSnapshotIdentifier and don't specify this property or disable it. The value is inherited from the snapshot, and the specified KmsKeyId property from the snapshot is used. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="The tags assigned to this cluster.")] = (
+        None
+    )
+    UseLatestRestorableTime: Annotated[
+        bool | None,
+        Field(
+            description="Creates a new DB cluster from a DB snapshot or DB cluster snapshot. If a DB snapshot is specified, the target DB cluster is created from the source DB snapshot with a default configuration and default security group. If a DB cluster snapshot is specified, the target DB cluster is created from the source DB cluster restore point with the same configuration as the original source DB cluster, except that the new DB cluster is created with the default security group. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    VpcSecurityGroupIds: Annotated[
+        list[str] | None,
+        Field(description="Provides a list of VPC security groups that the DB cluster belongs to."),
+    ] = None

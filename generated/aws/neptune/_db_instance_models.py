@@ -7,9 +7,10 @@ Imported on first use by db_instance.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "DBInstanceAttributes",
@@ -19,28 +20,118 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class DBInstanceAttributes(DeferredModel):
-    Endpoint: str | None = None
-    Port: str | None = None
+    """
+    The read-only attributes of a AWS::Neptune::DBInstance, set by AWS.
+    """
+
+    Endpoint: Annotated[
+        str | None,
+        Field(
+            description="The connection endpoint for the database. For example: `mystack-mydb-1apw1j4phylrk.cg034hpkmmjt.us-east-2.rds.amazonaws.com`."
+        ),
+    ] = None
+    Port: Annotated[
+        str | None,
+        Field(
+            description="The port number on which the database accepts connections. For example: `8182`."
+        ),
+    ] = None
 
 
 class DBInstanceProps(DeferredModel):
-    AllowMajorVersionUpgrade: bool | None = None
-    AutoMinorVersionUpgrade: bool | None = None
-    AvailabilityZone: str | None = None
-    DBClusterIdentifier: str | None = None
-    DBInstanceClass: str
-    DBInstanceIdentifier: str | None = None
-    DBParameterGroupName: str | None = None
-    DBSnapshotIdentifier: str | None = None
-    DBSubnetGroupName: str | None = None
-    PreferredMaintenanceWindow: str | None = None
-    PubliclyAccessible: bool | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Neptune::DBInstance.
+    """
+
+    AllowMajorVersionUpgrade: Annotated[
+        bool | None,
+        Field(
+            description="Indicates that major version upgrades are allowed. Changing this parameter doesn't result in an outage and the change is asynchronously applied as soon as possible. This parameter must be set to true when specifying a value for the EngineVersion parameter that is a different major version than the DB instance's current version. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    AutoMinorVersionUpgrade: Annotated[
+        bool | None,
+        Field(
+            description="Indicates that minor version patches are applied automatically. When updating this property, some interruptions may occur. Conditionally create-only: some changes replace the resource."
+        ),
+    ] = None
+    AvailabilityZone: Annotated[
+        str | None,
+        Field(
+            description="Specifies the name of the Availability Zone the DB instance is located in. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    DBClusterIdentifier: Annotated[
+        str | None,
+        Field(
+            description="If the DB instance is a member of a DB cluster, contains the name of the DB cluster that the DB instance is a member of. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    DBInstanceClass: Annotated[
+        str,
+        Field(
+            description="Contains the name of the compute and memory capacity class of the DB instance. If you update this property, some interruptions may occur."
+        ),
+    ]
+    DBInstanceIdentifier: Annotated[
+        str | None,
+        Field(
+            description="Contains a user-supplied database identifier. This identifier is the unique key that identifies a DB instance. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    DBParameterGroupName: Annotated[
+        str | None,
+        Field(
+            description="The name of an existing DB parameter group or a reference to an AWS::Neptune::DBParameterGroup resource created in the template. If any of the data members of the referenced parameter group are changed during an update, the DB instance might need to be restarted, which causes some interruption. If the parameter group contains static parameters, whether they were changed or not, an update triggers a reboot. Conditionally create-only: some changes replace the resource."
+        ),
+    ] = None
+    DBSnapshotIdentifier: Annotated[
+        str | None,
+        Field(
+            description="This parameter is not supported. `AWS::Neptune::DBInstance` does not support restoring from snapshots. `AWS::Neptune::DBCluster` does support restoring from snapshots. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    DBSubnetGroupName: Annotated[
+        str | None,
+        Field(
+            description="A DB subnet group to associate with the DB instance. If you update this value, the new subnet group must be a subnet group in a new virtual private cloud (VPC). Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    PreferredMaintenanceWindow: Annotated[
+        str | None,
+        Field(
+            description="Specifies the weekly time range during which system maintenance can occur, in Universal Coordinated Time (UTC). Conditionally create-only: some changes replace the resource."
+        ),
+    ] = None
+    PubliclyAccessible: Annotated[
+        bool | None,
+        Field(
+            description="Indicates that public accessibility is enabled. This should be enabled in combination with IAM Auth enabled on the DBCluster"
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An arbitrary set of tags (key-value pairs) for this DB instance."),
+    ] = None

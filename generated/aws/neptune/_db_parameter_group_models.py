@@ -7,10 +7,10 @@ Imported on first use by db_parameter_group.py, which re-exports every name here
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "DBParameterGroupAttributes",
@@ -20,20 +20,60 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class DBParameterGroupAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::Neptune::DBParameterGroup, set by AWS.
+    """
 
 
 class DBParameterGroupProps(DeferredModel):
-    Description: str
-    Family: str
-    Name: str | None = None
-    Parameters: dict[str, Any] | str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Neptune::DBParameterGroup.
+    """
+
+    Description: Annotated[
+        str,
+        Field(
+            description="Provides the customer-specified description for this DB parameter group. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Family: Annotated[
+        str,
+        Field(
+            description="Must be `neptune1` for engine versions prior to 1.2.0.0, or `neptune1.2` for engine version `1.2.0.0` and higher. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Name: Annotated[
+        str | None,
+        Field(
+            description="Provides the name of the DB parameter group. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Parameters: Annotated[dict[str, Any] | str, Field(description="Type: dict[str, Any] | str.")]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(
+            description="An optional array of key-value pairs to apply to this DB parameter group."
+        ),
+    ] = None

@@ -7,9 +7,10 @@ Imported on first use by db_subnet_group.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "DBSubnetGroupAttributes",
@@ -19,19 +20,51 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    An optional array of key-value pairs to apply to this DB subnet group.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class DBSubnetGroupAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::Neptune::DBSubnetGroup, set by AWS.
+    """
 
 
 class DBSubnetGroupProps(DeferredModel):
-    DBSubnetGroupDescription: str
-    DBSubnetGroupName: str | None = None
-    SubnetIds: list[str]
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Neptune::DBSubnetGroup.
+    """
+
+    DBSubnetGroupDescription: Annotated[
+        str, Field(description="The description for the DB subnet group.")
+    ]
+    DBSubnetGroupName: Annotated[
+        str | None,
+        Field(
+            description='The name for the DB subnet group. This value is stored as a lowercase string. Constraints: Must contain no more than 255 lowercase alphanumeric characters or hyphens. Must not be "Default". Example: mysubnetgroup Create-only: changing it replaces the resource.'
+        ),
+    ] = None
+    SubnetIds: Annotated[
+        list[str], Field(description="The Amazon EC2 subnet IDs for the DB subnet group.")
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An optional array of key-value pairs to apply to this DB subnet group."),
+    ] = None

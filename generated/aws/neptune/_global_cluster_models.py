@@ -7,10 +7,10 @@ Imported on first use by global_cluster.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "GlobalClusterAttributes",
@@ -20,22 +20,69 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str | None = None
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str | None,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ] = None
 
 
 class GlobalClusterAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::Neptune::GlobalCluster, set by AWS.
+    """
 
 
 class GlobalClusterProps(DeferredModel):
-    DeletionProtection: bool | None = None
-    Engine: Literal["neptune"] | None = None
-    EngineVersion: str | None = None
-    GlobalClusterIdentifier: str | None = None
-    SourceDBClusterIdentifier: str | None = None
-    StorageEncrypted: bool | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Neptune::GlobalCluster.
+    """
+
+    DeletionProtection: Annotated[
+        bool | None, Field(description="Whether deletion protection is enabled.")
+    ] = None
+    Engine: Annotated[
+        Literal["neptune"] | None,
+        Field(
+            description="The name of the database engine. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    EngineVersion: Annotated[
+        str | None, Field(description="The version number of the database engine.")
+    ] = None
+    GlobalClusterIdentifier: Annotated[
+        str | None,
+        Field(
+            description="The cluster identifier of the global database cluster. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    SourceDBClusterIdentifier: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of an existing Neptune DB cluster to use as the primary cluster of the new global database. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    StorageEncrypted: Annotated[
+        bool | None,
+        Field(
+            description="Whether the global database cluster is storage encrypted. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None

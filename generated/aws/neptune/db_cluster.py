@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,38 +63,51 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-DBClusterRoleDict = TypedDict(
-    "DBClusterRoleDict",
-    {
-        "FeatureName": "str",
-        "RoleArn": "Required[str]",
-    },
-    total=False,
-)
 
-DBClusterServerlessScalingConfigurationDict = TypedDict(
-    "DBClusterServerlessScalingConfigurationDict",
-    {
-        "MaxCapacity": "Required[float]",
-        "MinCapacity": "Required[float]",
-    },
-    total=False,
-)
+class DBClusterRoleDict(TypedDict, total=False):
+    """DBClusterRole as a plain dict: Describes an AWS Identity and Access Management (IAM) role
+    that is associated with a DB cluster."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "str",
-    },
-    total=False,
-)
+    FeatureName: str
+    """The name of the feature associated with the AWS Identity and Access Management (IAM) role.
+    For the list of supported feature names, see DBEngineVersion in the Amazon Neptune API
+    Reference."""
+    RoleArn: Required[str]
+    """The Amazon Resource Name (ARN) of the IAM role that is associated with the DB cluster."""
 
+
+class DBClusterServerlessScalingConfigurationDict(TypedDict, total=False):
+    """DBClusterServerlessScalingConfiguration as a plain dict: Contains the scaling configuration
+    of an Neptune Serverless DB cluster."""
+
+    MaxCapacity: Required[float]
+    """The maximum number of Neptune capacity units (NCUs) for a DB instance in an Neptune
+    Serverless cluster. You can specify NCU values in half-step increments, such as 40, 40.5, 41,
+    and so on. The smallest value you can use is 2.5, whereas the largest is 128."""
+    MinCapacity: Required[float]
+    """The minimum number of Neptune capacity units (NCUs) for a DB instance in an Neptune
+    Serverless cluster. You can specify NCU values in half-step increments, such as 8, 8.5, 9, and
+    so on. The smallest value you can use is 1, whereas the largest is 128."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: str
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Neptune::DBCluster",
     schema_file="aws-neptune-dbcluster.json",
     primary_identifier=("/DBClusterIdentifier",),
-    additional_identifiers=(),
     read_only=("/Endpoint", "/ClusterResourceId", "/Port", "/ReadEndpoint"),
     create_only=(
         "/AvailabilityZones",
@@ -113,17 +130,8 @@ METADATA = _TypeMetadata(
         "/SourceDBClusterIdentifier",
         "/UseLatestRestorableTime",
     ),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
-    required=(),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 2160,
         "read": 2160,
@@ -133,99 +141,21 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "DBClusterRole": {
-            "additionalProperties": False,
-            "properties": {"FeatureName": {"type": "string"}, "RoleArn": {"type": "string"}},
-            "required": ["RoleArn"],
-            "type": "object",
-        },
-        "ServerlessScalingConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "MaxCapacity": {"maximum": 128, "minimum": 2.5, "type": "number"},
-                "MinCapacity": {"maximum": 128, "minimum": 1, "type": "number"},
-            },
-            "required": ["MinCapacity", "MaxCapacity"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AssociatedRoles": {
-            "items": {"$ref": "#/definitions/DBClusterRole"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "AvailabilityZones": {"items": {"type": "string"}, "type": "array", "uniqueItems": True},
-        "BackupRetentionPeriod": {"minimum": 1, "type": "integer"},
-        "ClusterResourceId": {"type": "string"},
-        "CopyTagsToSnapshot": {"type": "boolean"},
-        "DBClusterIdentifier": {
-            "maxLength": 63,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z]{1}(?:-?[a-zA-Z0-9]){0,62}$",
-            "type": "string",
-        },
-        "DBClusterParameterGroupName": {"type": "string"},
-        "DBInstanceParameterGroupName": {"type": "string"},
-        "DBPort": {"type": "integer"},
-        "DBSubnetGroupName": {"type": "string"},
-        "DeletionProtection": {"type": "boolean"},
-        "EnableCloudwatchLogsExports": {
-            "items": {"type": "string"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "Endpoint": {"type": "string"},
-        "EngineVersion": {"type": "string"},
-        "GlobalClusterIdentifier": {
-            "maxLength": 255,
-            "minLength": 1,
-            "pattern": "^[A-Za-z][0-9A-Za-z-:._]*$",
-            "type": "string",
-        },
-        "IamAuthEnabled": {"type": "boolean"},
-        "KmsKeyId": {"anyOf": [{}, {}, {}], "type": "string"},
-        "NetworkType": {"enum": ["IPV4", "DUAL"], "type": "string"},
-        "Port": {"type": "string"},
-        "PreferredBackupWindow": {"type": "string"},
-        "PreferredMaintenanceWindow": {"type": "string"},
-        "ReadEndpoint": {"type": "string"},
-        "RestoreToTime": {"type": "string"},
-        "RestoreType": {"type": "string"},
-        "ServerlessScalingConfiguration": {"$ref": "#/definitions/ServerlessScalingConfiguration"},
-        "SnapshotIdentifier": {"type": "string"},
-        "SourceDBClusterIdentifier": {"type": "string"},
-        "StorageEncrypted": {"type": "boolean"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "UseLatestRestorableTime": {"type": "boolean"},
-        "VpcSecurityGroupIds": {"items": {"type": "string"}, "type": "array", "uniqueItems": True},
-    },
-    "required": [],
-}
-
 
 class DBCluster(_Resource):
-    """AWS::Neptune::DBCluster: The AWS::Neptune::DBCluster resource creates an Amazon Neptune DB cluster.
+    """AWS::Neptune::DBCluster: The AWS::Neptune::DBCluster resource creates an Amazon Neptune DB
+    cluster.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: DBClusterIdentifier.
+    Replaced when any of these change (create-only): AvailabilityZones, DBClusterIdentifier,
+    DBSubnetGroupName, GlobalClusterIdentifier, KmsKeyId, RestoreToTime, RestoreType,
+    SnapshotIdentifier, SourceDBClusterIdentifier, StorageEncrypted, UseLatestRestorableTime.
+    Write-only (sent to AWS, never read back): DBInstanceParameterGroupName, RestoreToTime,
+    RestoreType, SnapshotIdentifier, SourceDBClusterIdentifier, UseLatestRestorableTime.
+    Read-only attributes (known once deployed): ClusterResourceId, Endpoint, Port, ReadEndpoint.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-neptune-dbcluster.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -233,14 +163,23 @@ class DBCluster(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "DBClusterAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "db_cluster.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     ClusterResourceId: str
+    """The resource id for the DB cluster. For example: `cluster-ABCD1234EFGH5678IJKL90MNOP`. The
+    cluster ID uniquely identifies the cluster and is used in things like IAM authentication
+    policies."""
     Endpoint: str
+    """The connection endpoint for the DB cluster. For example:
+    `mystack-mydbcluster-1apw1j4phylrk.cg034hpkmmjt.us-east-2.rds.amazonaws.com`"""
     Port: str
+    """The port number on which the DB cluster accepts connections. For example: `8182`."""
     ReadEndpoint: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The reader endpoint for the DB cluster. For example:
+    `mystack-mydbcluster-ro-1apw1j4phylrk.cg034hpkmmjt.us-east-2.rds.amazonaws.com`"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AssociatedRoles: list[DBClusterRoleDict]
     AvailabilityZones: list[str]
     BackupRetentionPeriod: int
@@ -269,75 +208,153 @@ class DBCluster(_Resource):
     UseLatestRestorableTime: bool
     VpcSecurityGroupIds: list[str]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AssociatedRoles: list[DBClusterRole | DBClusterRoleDict] | None = None,
+        AvailabilityZones: list[str] | None = None,
+        BackupRetentionPeriod: int | None = None,
+        CopyTagsToSnapshot: bool | None = None,
+        DBClusterIdentifier: str | None = None,
+        DBClusterParameterGroupName: str | None = None,
+        DBInstanceParameterGroupName: str | None = None,
+        DBPort: int | None = None,
+        DBSubnetGroupName: str | None = None,
+        DeletionProtection: bool | None = None,
+        EnableCloudwatchLogsExports: list[str] | None = None,
+        EngineVersion: str | None = None,
+        GlobalClusterIdentifier: str | None = None,
+        IamAuthEnabled: bool | None = None,
+        KmsKeyId: str | None = None,
+        NetworkType: Literal["IPV4", "DUAL"] | None = None,
+        PreferredBackupWindow: str | None = None,
+        PreferredMaintenanceWindow: str | None = None,
+        RestoreToTime: str | None = None,
+        RestoreType: str | None = None,
+        ServerlessScalingConfiguration: DBClusterServerlessScalingConfiguration
+        | DBClusterServerlessScalingConfigurationDict
+        | None = None,
+        SnapshotIdentifier: str | None = None,
+        SourceDBClusterIdentifier: str | None = None,
+        StorageEncrypted: bool | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        UseLatestRestorableTime: bool | None = None,
+        VpcSecurityGroupIds: list[str] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Neptune::DBCluster; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AssociatedRoles: list[DBClusterRole | DBClusterRoleDict] | None = None,
-            AvailabilityZones: list[str] | None = None,
-            BackupRetentionPeriod: int | None = None,
-            CopyTagsToSnapshot: bool | None = None,
-            DBClusterIdentifier: str | None = None,
-            DBClusterParameterGroupName: str | None = None,
-            DBInstanceParameterGroupName: str | None = None,
-            DBPort: int | None = None,
-            DBSubnetGroupName: str | None = None,
-            DeletionProtection: bool | None = None,
-            EnableCloudwatchLogsExports: list[str] | None = None,
-            EngineVersion: str | None = None,
-            GlobalClusterIdentifier: str | None = None,
-            IamAuthEnabled: bool | None = None,
-            KmsKeyId: str | None = None,
-            NetworkType: Literal["IPV4", "DUAL"] | None = None,
-            PreferredBackupWindow: str | None = None,
-            PreferredMaintenanceWindow: str | None = None,
-            RestoreToTime: str | None = None,
-            RestoreType: str | None = None,
-            ServerlessScalingConfiguration: DBClusterServerlessScalingConfiguration
-            | DBClusterServerlessScalingConfigurationDict
-            | None = None,
-            SnapshotIdentifier: str | None = None,
-            SourceDBClusterIdentifier: str | None = None,
-            StorageEncrypted: bool | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            UseLatestRestorableTime: bool | None = None,
-            VpcSecurityGroupIds: list[str] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Neptune::DBCluster; `await` it inside an App to deploy it.
-
-            AssociatedRoles: Provides a list of the AWS Identity and Access Management (IAM) roles that are associated with the DB cluster.
-            AvailabilityZones: Provides the list of EC2 Availability Zones that instances in the DB cluster can be created in.
-            BackupRetentionPeriod: Specifies the number of days for which automatic DB snapshots are retained.
-            CopyTagsToSnapshot: A value that indicates whether to copy all tags from the DB cluster to snapshots of the DB cluster.
-            DBClusterIdentifier: The DB cluster identifier.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AssociatedRoles: Provides a list of the AWS Identity and Access Management (IAM) roles
+                that are associated with the DB cluster. IAM roles that are associated with a DB
+                cluster grant permission for the DB cluster to access other AWS services on your
+                behalf.
+            AvailabilityZones: Provides the list of EC2 Availability Zones that instances in the DB
+                cluster can be created in. Create-only: changing it replaces the resource.
+            BackupRetentionPeriod: Specifies the number of days for which automatic DB snapshots are
+                retained.
+            CopyTagsToSnapshot: A value that indicates whether to copy all tags from the DB cluster
+                to snapshots of the DB cluster. The default behaviour is not to copy them.
+            DBClusterIdentifier: The DB cluster identifier. Contains a user-supplied DB cluster
+                identifier. This identifier is the unique key that identifies a DB cluster stored as
+                a lowercase string. Create-only: changing it replaces the resource.
             DBClusterParameterGroupName: Provides the name of the DB cluster parameter group.
-            DBInstanceParameterGroupName: The name of the DB parameter group to apply to all instances of the DB cluster.
+            DBInstanceParameterGroupName: The name of the DB parameter group to apply to all
+                instances of the DB cluster. Used only in case of a major EngineVersion upgrade
+                request. Write-only: sent to AWS, never read back.
             DBPort: The port number on which the DB instances in the DB cluster accept connections.
-            DBSubnetGroupName: Specifies information on the subnet group associated with the DB cluster, including the name, description, and subnets in the subnet group.
-            DeletionProtection: Indicates whether or not the DB cluster has deletion protection enabled.
-            EnableCloudwatchLogsExports: Specifies a list of log types that are enabled for export to CloudWatch Logs.
+                If not specified, the default port used is `8182`. Note: `Port` property will soon
+                be deprecated from this resource. Please update existing templates to rename it with
+                new property `DBPort` having same functionalities.
+            DBSubnetGroupName: Specifies information on the subnet group associated with the DB
+                cluster, including the name, description, and subnets in the subnet group.
+                Create-only: changing it replaces the resource.
+            DeletionProtection: Indicates whether or not the DB cluster has deletion protection
+                enabled. The database can't be deleted when deletion protection is enabled.
+            EnableCloudwatchLogsExports: Specifies a list of log types that are enabled for export
+                to CloudWatch Logs.
             EngineVersion: Indicates the database engine version.
-            GlobalClusterIdentifier: The ID of the Neptune global database to which this new DB cluster should be added.
-            IamAuthEnabled: True if mapping of Amazon Identity and Access Management (IAM) accounts to database accounts is enabled, and otherwise false.
-            KmsKeyId: The Amazon Resource Name (ARN) of the AWS KMS key that is used to encrypt the database instances in the DB cluster, such as arn:aws:kms:us-east-1:012345678910:key/abcd1234-a123-456a-a12b-a123b4cd56ef.
+            GlobalClusterIdentifier: The ID of the Neptune global database to which this new DB
+                cluster should be added. Create-only: changing it replaces the resource.
+            IamAuthEnabled: True if mapping of Amazon Identity and Access Management (IAM) accounts
+                to database accounts is enabled, and otherwise false.
+            KmsKeyId: The Amazon Resource Name (ARN) of the AWS KMS key that is used to encrypt the
+                database instances in the DB cluster, such as
+                arn:aws:kms:us-east-1:012345678910:key/abcd1234-a123-456a-a12b-a123b4cd56ef. If you
+                enable the StorageEncrypted property but don't specify this property, the default
+                KMS key is used. If you specify this property, you must set the StorageEncrypted
+                property to true. Create-only: changing it replaces the resource.
             NetworkType: The network type of the DB cluster.
-            PreferredBackupWindow: Specifies the daily time range during which automated backups are created if automated backups are enabled, as determined by the BackupRetentionPeriod.
-            PreferredMaintenanceWindow: Specifies the weekly time range during which system maintenance can occur, in Universal Coordinated Time (UTC).
-            RestoreToTime: Creates a new DB cluster from a DB snapshot or DB cluster snapshot.
-            RestoreType: Creates a new DB cluster from a DB snapshot or DB cluster snapshot.
-            ServerlessScalingConfiguration: Contains the scaling configuration used by the Neptune Serverless Instances within this DB cluster.
-            SnapshotIdentifier: Specifies the identifier for a DB cluster snapshot.
-            SourceDBClusterIdentifier: Creates a new DB cluster from a DB snapshot or DB cluster snapshot.
-            StorageEncrypted: Indicates whether the DB cluster is encrypted.
+            PreferredBackupWindow: Specifies the daily time range during which automated backups are
+                created if automated backups are enabled, as determined by the
+                BackupRetentionPeriod.
+            PreferredMaintenanceWindow: Specifies the weekly time range during which system
+                maintenance can occur, in Universal Coordinated Time (UTC).
+            RestoreToTime: Creates a new DB cluster from a DB snapshot or DB cluster snapshot. If a
+                DB snapshot is specified, the target DB cluster is created from the source DB
+                snapshot with a default configuration and default security group. If a DB cluster
+                snapshot is specified, the target DB cluster is created from the source DB cluster
+                restore point with the same configuration as the original source DB cluster, except
+                that the new DB cluster is created with the default security group. Create-only:
+                changing it replaces the resource. Write-only: sent to AWS, never read back.
+            RestoreType: Creates a new DB cluster from a DB snapshot or DB cluster snapshot. If a DB
+                snapshot is specified, the target DB cluster is created from the source DB snapshot
+                with a default configuration and default security group. If a DB cluster snapshot is
+                specified, the target DB cluster is created from the source DB cluster restore point
+                with the same configuration as the original source DB cluster, except that the new
+                DB cluster is created with the default security group. Create-only: changing it
+                replaces the resource. Write-only: sent to AWS, never read back.
+            ServerlessScalingConfiguration: Contains the scaling configuration used by the Neptune
+                Serverless Instances within this DB cluster.
+            SnapshotIdentifier: Specifies the identifier for a DB cluster snapshot. Must match the
+                identifier of an existing snapshot. After you restore a DB cluster using a
+                SnapshotIdentifier, you must specify the same SnapshotIdentifier for any future
+                updates to the DB cluster. When you specify this property for an update, the DB
+                cluster is not restored from the snapshot again, and the data in the database is not
+                changed. However, if you don't specify the SnapshotIdentifier, an empty DB cluster
+                is created, and the original DB cluster is deleted. If you specify a property that
+                is different from the previous snapshot restore property, the DB cluster is restored
+                from the snapshot specified by the SnapshotIdentifier, and the original DB cluster
+                is deleted. Create-only: changing it replaces the resource. Write-only: sent to AWS,
+                never read back.
+            SourceDBClusterIdentifier: Creates a new DB cluster from a DB snapshot or DB cluster
+                snapshot. If a DB snapshot is specified, the target DB cluster is created from the
+                source DB snapshot with a default configuration and default security group. If a DB
+                cluster snapshot is specified, the target DB cluster is created from the source DB
+                cluster restore point with the same configuration as the original source DB cluster,
+                except that the new DB cluster is created with the default security group.
+                Create-only: changing it replaces the resource. Write-only: sent to AWS, never read
+                back.
+            StorageEncrypted: Indicates whether the DB cluster is encrypted. If you specify the
+                KmsKeyId property, then you must enable encryption and set this property to true. If
+                you enable the StorageEncrypted property but don't specify KmsKeyId property, then
+                the default KMS key is used. If you specify KmsKeyId property, then that KMS Key is
+                used to encrypt the database instances in the DB cluster. If you specify the
+                SourceDBClusterIdentifier property and don't specify this property or disable it.
+                The value is inherited from the source DB cluster, and if the DB cluster is
+                encrypted, the KmsKeyId property from the source cluster is used. If you specify the
+                DBSnapshotIdentifier and don't specify this property or disable it. The value is
+                inherited from the snapshot, and the specified KmsKeyId property from the snapshot
+                is used. Create-only: changing it replaces the resource.
             Tags: The tags assigned to this cluster.
-            UseLatestRestorableTime: Creates a new DB cluster from a DB snapshot or DB cluster snapshot.
-            VpcSecurityGroupIds: Provides a list of VPC security groups that the DB cluster belongs to.
+            UseLatestRestorableTime: Creates a new DB cluster from a DB snapshot or DB cluster
+                snapshot. If a DB snapshot is specified, the target DB cluster is created from the
+                source DB snapshot with a default configuration and default security group. If a DB
+                cluster snapshot is specified, the target DB cluster is created from the source DB
+                cluster restore point with the same configuration as the original source DB cluster,
+                except that the new DB cluster is created with the default security group.
+                Create-only: changing it replaces the resource. Write-only: sent to AWS, never read
+                back.
+            VpcSecurityGroupIds: Provides a list of VPC security groups that the DB cluster belongs
+                to.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

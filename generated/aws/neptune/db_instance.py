@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,20 +55,25 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Neptune::DBInstance",
     schema_file="aws-neptune-dbinstance.json",
     primary_identifier=("/DBInstanceIdentifier",),
-    additional_identifiers=(),
     read_only=("/Endpoint", "/Port"),
     create_only=(
         "/AvailabilityZone",
@@ -81,14 +90,7 @@ METADATA = _TypeMetadata(
     ),
     unordered_arrays=("/Tags",),
     required=("DBInstanceClass",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 2160,
         "read": 120,
@@ -98,41 +100,21 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Key", "Value"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "AllowMajorVersionUpgrade": {"type": "boolean"},
-        "AutoMinorVersionUpgrade": {"type": "boolean"},
-        "AvailabilityZone": {"type": "string"},
-        "DBClusterIdentifier": {"type": "string"},
-        "DBInstanceClass": {"type": "string"},
-        "DBInstanceIdentifier": {"type": "string"},
-        "DBParameterGroupName": {"type": "string"},
-        "DBSnapshotIdentifier": {"type": "string"},
-        "DBSubnetGroupName": {"type": "string"},
-        "Endpoint": {"type": "string"},
-        "Port": {"type": "string"},
-        "PreferredMaintenanceWindow": {"type": "string"},
-        "PubliclyAccessible": {"type": "boolean"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-    },
-    "required": ["DBInstanceClass"],
-}
-
 
 class DBInstance(_Resource):
-    """AWS::Neptune::DBInstance: The AWS::Neptune::DBInstance resource creates an Amazon Neptune DB instance.
+    """AWS::Neptune::DBInstance: The AWS::Neptune::DBInstance resource creates an Amazon Neptune DB
+    instance.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: DBInstanceIdentifier.
+    Replaced when any of these change (create-only): AvailabilityZone, DBClusterIdentifier,
+    DBInstanceIdentifier, DBSnapshotIdentifier, DBSubnetGroupName.
+    May be replaced when these change (conditionally create-only): AutoMinorVersionUpgrade,
+    DBParameterGroupName, PreferredMaintenanceWindow.
+    Write-only (sent to AWS, never read back): DBSnapshotIdentifier, AllowMajorVersionUpgrade.
+    Read-only attributes (known once deployed): Endpoint, Port.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-neptune-dbinstance.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -140,12 +122,16 @@ class DBInstance(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "DBInstanceAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "db_instance.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Endpoint: str
+    """The connection endpoint for the database. For example:
+    `mystack-mydb-1apw1j4phylrk.cg034hpkmmjt.us-east-2.rds.amazonaws.com`."""
     Port: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The port number on which the database accepts connections. For example: `8182`."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AllowMajorVersionUpgrade: bool
     AutoMinorVersionUpgrade: bool
     AvailabilityZone: str
@@ -159,43 +145,72 @@ class DBInstance(_Resource):
     PubliclyAccessible: bool
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        DBInstanceClass: str,
+        AllowMajorVersionUpgrade: bool | None = None,
+        AutoMinorVersionUpgrade: bool | None = None,
+        AvailabilityZone: str | None = None,
+        DBClusterIdentifier: str | None = None,
+        DBInstanceIdentifier: str | None = None,
+        DBParameterGroupName: str | None = None,
+        DBSnapshotIdentifier: str | None = None,
+        DBSubnetGroupName: str | None = None,
+        PreferredMaintenanceWindow: str | None = None,
+        PubliclyAccessible: bool | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Neptune::DBInstance; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            DBInstanceClass: str,
-            AllowMajorVersionUpgrade: bool | None = None,
-            AutoMinorVersionUpgrade: bool | None = None,
-            AvailabilityZone: str | None = None,
-            DBClusterIdentifier: str | None = None,
-            DBInstanceIdentifier: str | None = None,
-            DBParameterGroupName: str | None = None,
-            DBSnapshotIdentifier: str | None = None,
-            DBSubnetGroupName: str | None = None,
-            PreferredMaintenanceWindow: str | None = None,
-            PubliclyAccessible: bool | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Neptune::DBInstance; `await` it inside an App to deploy it.
-
-            AllowMajorVersionUpgrade: Indicates that major version upgrades are allowed.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            DBInstanceClass: Contains the name of the compute and memory capacity class of the DB
+                instance. If you update this property, some interruptions may occur. Required.
+            AllowMajorVersionUpgrade: Indicates that major version upgrades are allowed. Changing
+                this parameter doesn't result in an outage and the change is asynchronously applied
+                as soon as possible. This parameter must be set to true when specifying a value for
+                the EngineVersion parameter that is a different major version than the DB instance's
+                current version. Write-only: sent to AWS, never read back.
             AutoMinorVersionUpgrade: Indicates that minor version patches are applied automatically.
-            AvailabilityZone: Specifies the name of the Availability Zone the DB instance is located in.
-            DBClusterIdentifier: If the DB instance is a member of a DB cluster, contains the name of the DB cluster that the DB instance is a member of.
-            DBInstanceClass: Contains the name of the compute and memory capacity class of the DB instance.
-            DBInstanceIdentifier: Contains a user-supplied database identifier.
-            DBParameterGroupName: The name of an existing DB parameter group or a reference to an AWS::Neptune::DBParameterGroup resource created in the template.
-            DBSnapshotIdentifier: This parameter is not supported.
-            DBSubnetGroupName: A DB subnet group to associate with the DB instance.
-            PreferredMaintenanceWindow: Specifies the weekly time range during which system maintenance can occur, in Universal Coordinated Time (UTC).
-            PubliclyAccessible: Indicates that public accessibility is enabled.
+                When updating this property, some interruptions may occur. Conditionally
+                create-only: some changes replace the resource.
+            AvailabilityZone: Specifies the name of the Availability Zone the DB instance is located
+                in. Create-only: changing it replaces the resource.
+            DBClusterIdentifier: If the DB instance is a member of a DB cluster, contains the name
+                of the DB cluster that the DB instance is a member of. Create-only: changing it
+                replaces the resource.
+            DBInstanceIdentifier: Contains a user-supplied database identifier. This identifier is
+                the unique key that identifies a DB instance. Create-only: changing it replaces the
+                resource.
+            DBParameterGroupName: The name of an existing DB parameter group or a reference to an
+                AWS::Neptune::DBParameterGroup resource created in the template. If any of the data
+                members of the referenced parameter group are changed during an update, the DB
+                instance might need to be restarted, which causes some interruption. If the
+                parameter group contains static parameters, whether they were changed or not, an
+                update triggers a reboot. Conditionally create-only: some changes replace the
+                resource.
+            DBSnapshotIdentifier: This parameter is not supported. `AWS::Neptune::DBInstance` does
+                not support restoring from snapshots. `AWS::Neptune::DBCluster` does support
+                restoring from snapshots. Create-only: changing it replaces the resource.
+                Write-only: sent to AWS, never read back.
+            DBSubnetGroupName: A DB subnet group to associate with the DB instance. If you update
+                this value, the new subnet group must be a subnet group in a new virtual private
+                cloud (VPC). Create-only: changing it replaces the resource.
+            PreferredMaintenanceWindow: Specifies the weekly time range during which system
+                maintenance can occur, in Universal Coordinated Time (UTC). Conditionally
+                create-only: some changes replace the resource.
+            PubliclyAccessible: Indicates that public accessibility is enabled. This should be
+                enabled in combination with IAM Auth enabled on the DBCluster
             Tags: An arbitrary set of tags (key-value pairs) for this DB instance.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

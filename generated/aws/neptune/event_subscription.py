@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,34 +55,25 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """Type: str."""
+    Value: Required[str]
+    """Type: str."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Neptune::EventSubscription",
     schema_file="aws-neptune-eventsubscription.json",
     primary_identifier=("/SubscriptionName",),
-    additional_identifiers=(),
-    read_only=(),
     create_only=("/SnsTopicArn", "/SubscriptionName"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/SourceIds",),
     required=("SnsTopicArn",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -88,34 +83,15 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Key", "Value"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "Enabled": {"type": "boolean"},
-        "EventCategories": {"items": {"type": "string"}, "type": "array", "uniqueItems": True},
-        "SnsTopicArn": {"type": "string"},
-        "SourceIds": {"items": {"type": "string"}, "type": "array", "uniqueItems": True},
-        "SourceType": {"type": "string"},
-        "SubscriptionName": {"maxLength": 255, "type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": False},
-    },
-    "required": ["SnsTopicArn"],
-}
-
 
 class EventSubscription(_Resource):
     """AWS::Neptune::EventSubscription: Resource Type definition for AWS::Neptune::EventSubscription
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: SubscriptionName.
+    Replaced when any of these change (create-only): SnsTopicArn, SubscriptionName.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-neptune-eventsubscription.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -125,10 +101,13 @@ class EventSubscription(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "EventSubscriptionAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "event_subscription.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
-    # Declared properties (as declared, or as AWS returned them).
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Enabled: bool
     EventCategories: list[str]
     SnsTopicArn: str
@@ -137,33 +116,47 @@ class EventSubscription(_Resource):
     SubscriptionName: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        SnsTopicArn: str,
+        Enabled: bool | None = None,
+        EventCategories: list[str] | None = None,
+        SourceIds: list[str] | None = None,
+        SourceType: str | None = None,
+        SubscriptionName: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Neptune::EventSubscription; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            SnsTopicArn: str,
-            Enabled: bool | None = None,
-            EventCategories: list[str] | None = None,
-            SourceIds: list[str] | None = None,
-            SourceType: str | None = None,
-            SubscriptionName: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Neptune::EventSubscription; `await` it inside an App to deploy it.
-
-            Enabled: A Boolean value; set to true to activate the subscription, set to false to create the subscription but not active it.
-            EventCategories: A list of event categories for a SourceType that you want to subscribe to.
-            SnsTopicArn: The Amazon Resource Name (ARN) of the SNS topic created for event notification.
-            SourceIds: The list of identifiers of the event sources for which events will be returned.
-            SourceType: The type of source that will be generating the events.
-            SubscriptionName: The name of the subscription.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            SnsTopicArn: The Amazon Resource Name (ARN) of the SNS topic created for event
+                notification. The ARN is created by Amazon SNS when you create a topic and subscribe
+                to it. Create-only: changing it replaces the resource. Required.
+            Enabled: A Boolean value; set to true to activate the subscription, set to false to
+                create the subscription but not active it.
+            EventCategories: A list of event categories for a SourceType that you want to subscribe
+                to. You can see a list of the categories for a given SourceType in the Events topic
+                in the Amazon Neptune User Guide or by using the DescribeEventCategories action.
+            SourceIds: The list of identifiers of the event sources for which events will be
+                returned. If not specified, then all sources are included in the response. An
+                identifier must begin with a letter and must contain only ASCII letters, digits, and
+                hyphens; it cannot end with a hyphen or contain two consecutive hyphens.
+            SourceType: The type of source that will be generating the events. For example, if you
+                want to be notified of events generated by a DB instance, you would set this
+                parameter to db-instance. if this value is not specified, all events are returned.
+            SubscriptionName: The name of the subscription. Create-only: changing it replaces the
+                resource.
             Tags: An array of key-value pairs to apply to this resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -7,10 +7,10 @@ Imported on first use by graph.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "GraphAttributes",
@@ -24,65 +24,215 @@ __all__ = [
 
 
 class GraphVectorSearchConfiguration(DeferredModel):
+    """
+    The vector search configuration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    VectorSearchDimension: int
+    VectorSearchDimension: Annotated[int, Field(description="The vector search dimension")]
 
 
 class NeptuneImportOptions(DeferredModel):
+    """
+    Options for importing data from a Neptune database.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    PreserveDefaultVertexLabels: bool | None = None
-    PreserveEdgeIds: bool | None = None
-    S3ExportKmsKeyId: str
-    S3ExportPath: str
+    PreserveDefaultVertexLabels: Annotated[
+        bool | None,
+        Field(
+            description="Neptune Analytics supports label-less vertices and no labels are assigned unless one is explicitly provided. Neptune assigns default labels when none is explicitly provided. When importing the data into Neptune Analytics, the default vertex labels can be omitted by setting preserveDefaultVertexLabels to false. Note that if the vertex only has default labels, and has no other properties or edges, then the vertex will effectively not get imported into Neptune Analytics when preserveDefaultVertexLabels is set to false."
+        ),
+    ] = None
+    PreserveEdgeIds: Annotated[
+        bool | None,
+        Field(
+            description="Neptune Analytics currently does not support user defined edge ids. The edge ids are not imported by default. They are imported if preserveEdgeIds is set to true, and ids are stored as properties on the relationships with the property name neptuneEdgeId."
+        ),
+    ] = None
+    S3ExportKmsKeyId: Annotated[
+        str,
+        Field(
+            description="The KMS key to use to encrypt data in the S3 bucket where the graph data is exported."
+        ),
+    ]
+    S3ExportPath: Annotated[
+        str, Field(description="The path to an S3 bucket from which to import data.")
+    ]
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str | None = None
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str | None,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ] = None
 
 
 class GraphAttributes(DeferredModel):
-    Endpoint: str | None = None
-    GraphArn: str | None = None
-    GraphId: str | None = None
+    """
+    The read-only attributes of a AWS::NeptuneGraph::Graph, set by AWS.
+    """
+
+    Endpoint: Annotated[
+        str | None,
+        Field(
+            description="The connection endpoint for the graph. For example: `g-12a3bcdef4.us-east-1.neptune-graph.amazonaws.com`"
+        ),
+    ] = None
+    GraphArn: Annotated[str | None, Field(description="Graph resource ARN")] = None
+    GraphId: Annotated[
+        str | None, Field(description="The auto-generated id assigned by the service.")
+    ] = None
 
 
 class GraphImportOptions(DeferredModel):
+    """
+    Contains options for controlling the import process. For example, if the failOnError key is set to false, the import skips the data that caused the error and continues if possible (whereas if set to true, the default, or if omitted, the import operation halts immediately when an error is encountered).
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Neptune: NeptuneImportOptions | None = None
+    Neptune: Annotated[
+        NeptuneImportOptions | None,
+        Field(description="Options for importing data from a Neptune database."),
+    ] = None
 
 
 class GraphImportTask(DeferredModel):
+    """
+    The import task details to import data into the graph at creation time.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    BlankNodeHandling: Literal["convertToIri"] | None = None
-    FailOnError: bool | None = None
-    Format: Literal["CSV", "OPEN_CYPHER", "PARQUET", "NTRIPLES"] | None = None
-    ImportOptions: GraphImportOptions | None = None
-    MaxProvisionedMemory: int | None = None
-    MinProvisionedMemory: int | None = None
-    ParquetType: Literal["COLUMNAR"] | None = None
-    RoleArn: str
-    Source: str
+    BlankNodeHandling: Annotated[
+        Literal["convertToIri"] | None,
+        Field(
+            description="The method to handle blank nodes in the dataset. Currently, only convertToIri is supported, meaning blank nodes are converted to unique IRIs at load time. Must be provided when format is NTRIPLES"
+        ),
+    ] = None
+    FailOnError: Annotated[
+        bool | None,
+        Field(
+            description="If set to true, the task halts when an import error is encountered. If set to false, the task skips the data that caused the error and continues if possible."
+        ),
+    ] = None
+    Format: Annotated[
+        Literal["CSV", "OPEN_CYPHER", "PARQUET", "NTRIPLES"] | None,
+        Field(
+            description="Specifies the format of S3 data to be imported. Valid values are CSV, which identifies the Gremlin CSV format, OPEN_CYPHER, which identifies the openCypher load format, or NTRIPLES, which identifies the RDF n-triples format."
+        ),
+    ] = None
+    ImportOptions: Annotated[
+        GraphImportOptions | None,
+        Field(
+            description="Contains options for controlling the import process. For example, if the failOnError key is set to false, the import skips the data that caused the error and continues if possible (whereas if set to true, the default, or if omitted, the import operation halts immediately when an error is encountered)."
+        ),
+    ] = None
+    MaxProvisionedMemory: Annotated[
+        int | None,
+        Field(
+            description="The maximum provisioned memory-optimized Neptune Capacity Units (m-NCUs) to use for the graph. Default: 1024, or the approved upper limit for your account. If both the minimum and maximum values are specified, the final provisioned-memory will be chosen per the actual size of your imported data. If neither value is specified, 128 m-NCUs are used."
+        ),
+    ] = None
+    MinProvisionedMemory: Annotated[
+        int | None,
+        Field(
+            description="The minimum provisioned memory-optimized Neptune Capacity Units (m-NCUs) to use for the graph. Default: 16"
+        ),
+    ] = None
+    ParquetType: Annotated[
+        Literal["COLUMNAR"] | None,
+        Field(description="The parquet type of the import task. Required when Format is PARQUET."),
+    ] = None
+    RoleArn: Annotated[
+        str,
+        Field(
+            description="The ARN of the IAM role that will allow access to the data that is to be imported."
+        ),
+    ]
+    Source: Annotated[
+        str,
+        Field(
+            description="A URL identifying to the location of the data to be imported. This can be an Amazon S3 path, or can point to a Neptune database endpoint or snapshot."
+        ),
+    ]
 
 
 class GraphProps(DeferredModel):
-    DeletionProtection: bool | None = None
-    GraphName: str | None = None
-    ImportTask: GraphImportTask | None = None
-    KmsKeyIdentifier: str | None = None
-    ProvisionedMemory: int
-    PublicConnectivity: bool | None = None
-    ReplicaCount: int | None = None
-    Tags: list[Tag] | None = None
-    VectorSearchConfiguration: GraphVectorSearchConfiguration | None = None
+    """
+    The properties a program declares for a AWS::NeptuneGraph::Graph.
+    """
+
+    DeletionProtection: Annotated[
+        bool | None,
+        Field(
+            description="Value that indicates whether the Graph has deletion protection enabled. The graph can't be deleted when deletion protection is enabled. _Default_: If not specified, the default value is true."
+        ),
+    ] = None
+    GraphName: Annotated[
+        str | None,
+        Field(
+            description="Contains a user-supplied name for the Graph. If you don't specify a name, we generate a unique Graph Name using a combination of Stack Name and a UUID comprising of 4 characters. _Important_: If you specify a name, you cannot perform updates that require replacement of this resource. You can perform updates that require no or some interruption. If you must replace the resource, specify a new name. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    ImportTask: Annotated[
+        GraphImportTask | None,
+        Field(
+            description="The details of the import task to use to create the graph. When specified, the graph is created using CreateGraphUsingImportTask and data is imported from the supplied source. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    KmsKeyIdentifier: Annotated[
+        str | None,
+        Field(
+            description="The ARN of the KMS key used to encrypt data in the Neptune Analytics graph. If not specified, the graph is encrypted with an AWS managed key. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    ProvisionedMemory: Annotated[
+        int,
+        Field(
+            description="Memory for the Graph. Conditionally create-only: some changes replace the resource."
+        ),
+    ]
+    PublicConnectivity: Annotated[
+        bool | None,
+        Field(
+            description="Specifies whether the Graph can be reached over the internet. Access to all graphs requires IAM authentication. When the Graph is publicly reachable, its Domain Name System (DNS) endpoint resolves to the public IP address from the internet. When the Graph isn't publicly reachable, you need to create a PrivateGraphEndpoint in a given VPC to ensure the DNS name resolves to a private IP address that is reachable from the VPC. _Default_: If not specified, the default value is false."
+        ),
+    ] = None
+    ReplicaCount: Annotated[
+        int | None,
+        Field(
+            description="Specifies the number of replicas you want when finished. All replicas will be provisioned in different availability zones. Replica Count should always be less than or equal to 2. _Default_: If not specified, the default value is 1. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="The tags associated with this graph.")] = (
+        None
+    )
+    VectorSearchConfiguration: Annotated[
+        GraphVectorSearchConfiguration | None,
+        Field(
+            description="Vector Search Configuration Create-only: changing it replaces the resource."
+        ),
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by graph_snapshot.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "GraphSnapshotAttributes",
@@ -20,22 +20,54 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key name of the tag.")]
+    Value: Annotated[str, Field(description="The value for the tag.")]
 
 
 class GraphSnapshotAttributes(DeferredModel):
-    Arn: str | None = None
-    Id: str | None = None
-    KmsKeyIdentifier: str | None = None
-    SnapshotCreateTime: str | None = None
-    Status: Literal["CREATING", "AVAILABLE", "DELETING", "FAILED"] | None = None
+    """
+    The read-only attributes of a AWS::NeptuneGraph::GraphSnapshot, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="The ARN of the graph snapshot.")] = None
+    Id: Annotated[str | None, Field(description="The unique identifier of the graph snapshot.")] = (
+        None
+    )
+    KmsKeyIdentifier: Annotated[
+        str | None,
+        Field(description="The ID of the KMS key used to encrypt and decrypt the snapshot."),
+    ] = None
+    SnapshotCreateTime: Annotated[
+        str | None, Field(description="The time when the snapshot was created.")
+    ] = None
+    Status: Annotated[
+        Literal["CREATING", "AVAILABLE", "DELETING", "FAILED"] | None,
+        Field(description="The current status of the graph snapshot."),
+    ] = None
 
 
 class GraphSnapshotProps(DeferredModel):
-    GraphIdentifier: str
-    SnapshotName: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::NeptuneGraph::GraphSnapshot.
+    """
+
+    GraphIdentifier: Annotated[
+        str,
+        Field(
+            description="The unique identifier of the Neptune Analytics graph to create the snapshot from. Create-only: changing it replaces the resource."
+        ),
+    ]
+    SnapshotName: Annotated[
+        str, Field(description="The snapshot name. Create-only: changing it replaces the resource.")
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None

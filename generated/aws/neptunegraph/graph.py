@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -67,58 +71,95 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-GraphImportOptionsDict = TypedDict(
-    "GraphImportOptionsDict",
-    {
-        "Neptune": "NeptuneImportOptionsDict",
-    },
-    total=False,
-)
 
-GraphImportTaskDict = TypedDict(
-    "GraphImportTaskDict",
-    {
-        "BlankNodeHandling": "Literal['convertToIri']",
-        "FailOnError": "bool",
-        "Format": "Literal['CSV', 'OPEN_CYPHER', 'PARQUET', 'NTRIPLES']",
-        "ImportOptions": "GraphImportOptionsDict",
-        "MaxProvisionedMemory": "int",
-        "MinProvisionedMemory": "int",
-        "ParquetType": "Literal['COLUMNAR']",
-        "RoleArn": "Required[str]",
-        "Source": "Required[str]",
-    },
-    total=False,
-)
+class GraphImportOptionsDict(TypedDict, total=False):
+    """GraphImportOptions as a plain dict: Contains options for controlling the import process. For
+    example, if the failOnError key is set to false, the import skips the data that caused the error
+    and continues if possible (whereas if set to true, the default, or if omitted, the import
+    operation halts immediately when an error is encountered)."""
 
-GraphVectorSearchConfigurationDict = TypedDict(
-    "GraphVectorSearchConfigurationDict",
-    {
-        "VectorSearchDimension": "Required[int]",
-    },
-    total=False,
-)
+    Neptune: NeptuneImportOptionsDict
+    """Options for importing data from a Neptune database."""
 
-NeptuneImportOptionsDict = TypedDict(
-    "NeptuneImportOptionsDict",
-    {
-        "PreserveDefaultVertexLabels": "bool",
-        "PreserveEdgeIds": "bool",
-        "S3ExportKmsKeyId": "Required[str]",
-        "S3ExportPath": "Required[str]",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "str",
-    },
-    total=False,
-)
+class GraphImportTaskDict(TypedDict, total=False):
+    """GraphImportTask as a plain dict: The import task details to import data into the graph at
+    creation time."""
 
+    BlankNodeHandling: Literal["convertToIri"]
+    """The method to handle blank nodes in the dataset. Currently, only convertToIri is supported,
+    meaning blank nodes are converted to unique IRIs at load time. Must be provided when format is
+    NTRIPLES"""
+    FailOnError: bool
+    """If set to true, the task halts when an import error is encountered. If set to false, the task
+    skips the data that caused the error and continues if possible."""
+    Format: Literal["CSV", "OPEN_CYPHER", "PARQUET", "NTRIPLES"]
+    """Specifies the format of S3 data to be imported. Valid values are CSV, which identifies the
+    Gremlin CSV format, OPEN_CYPHER, which identifies the openCypher load format, or NTRIPLES, which
+    identifies the RDF n-triples format."""
+    ImportOptions: GraphImportOptionsDict
+    """Contains options for controlling the import process. For example, if the failOnError key is
+    set to false, the import skips the data that caused the error and continues if possible (whereas
+    if set to true, the default, or if omitted, the import operation halts immediately when an error
+    is encountered)."""
+    MaxProvisionedMemory: int
+    """The maximum provisioned memory-optimized Neptune Capacity Units (m-NCUs) to use for the
+    graph. Default: 1024, or the approved upper limit for your account. If both the minimum and
+    maximum values are specified, the final provisioned-memory will be chosen per the actual size of
+    your imported data. If neither value is specified, 128 m-NCUs are used."""
+    MinProvisionedMemory: int
+    """The minimum provisioned memory-optimized Neptune Capacity Units (m-NCUs) to use for the
+    graph. Default: 16"""
+    ParquetType: Literal["COLUMNAR"]
+    """The parquet type of the import task. Required when Format is PARQUET."""
+    RoleArn: Required[str]
+    """The ARN of the IAM role that will allow access to the data that is to be imported."""
+    Source: Required[str]
+    """A URL identifying to the location of the data to be imported. This can be an Amazon S3 path,
+    or can point to a Neptune database endpoint or snapshot."""
+
+
+class GraphVectorSearchConfigurationDict(TypedDict, total=False):
+    """GraphVectorSearchConfiguration as a plain dict: The vector search configuration."""
+
+    VectorSearchDimension: Required[int]
+    """The vector search dimension"""
+
+
+class NeptuneImportOptionsDict(TypedDict, total=False):
+    """NeptuneImportOptions as a plain dict: Options for importing data from a Neptune database."""
+
+    PreserveDefaultVertexLabels: bool
+    """Neptune Analytics supports label-less vertices and no labels are assigned unless one is
+    explicitly provided. Neptune assigns default labels when none is explicitly provided. When
+    importing the data into Neptune Analytics, the default vertex labels can be omitted by setting
+    preserveDefaultVertexLabels to false. Note that if the vertex only has default labels, and has
+    no other properties or edges, then the vertex will effectively not get imported into Neptune
+    Analytics when preserveDefaultVertexLabels is set to false."""
+    PreserveEdgeIds: bool
+    """Neptune Analytics currently does not support user defined edge ids. The edge ids are not
+    imported by default. They are imported if preserveEdgeIds is set to true, and ids are stored as
+    properties on the relationships with the property name neptuneEdgeId."""
+    S3ExportKmsKeyId: Required[str]
+    """The KMS key to use to encrypt data in the S3 bucket where the graph data is exported."""
+    S3ExportPath: Required[str]
+    """The path to an S3 bucket from which to import data."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: str
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::NeptuneGraph::Graph",
     schema_file="aws-neptunegraph-graph.json",
@@ -136,14 +177,7 @@ METADATA = _TypeMetadata(
     conditional_create_only=("/ProvisionedMemory",),
     unordered_arrays=("/Tags",),
     required=("ProvisionedMemory",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 2160,
         "read": 2160,
@@ -153,112 +187,38 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ImportOptions": {
-            "additionalProperties": False,
-            "properties": {"Neptune": {"$ref": "#/definitions/NeptuneImportOptions"}},
-            "type": "object",
-        },
-        "ImportTask": {
-            "additionalProperties": False,
-            "properties": {
-                "BlankNodeHandling": {"enum": ["convertToIri"], "type": "string"},
-                "FailOnError": {"type": "boolean"},
-                "Format": {"enum": ["CSV", "OPEN_CYPHER", "PARQUET", "NTRIPLES"], "type": "string"},
-                "ImportOptions": {"$ref": "#/definitions/ImportOptions"},
-                "MaxProvisionedMemory": {"maximum": 24576, "minimum": 16, "type": "integer"},
-                "MinProvisionedMemory": {"maximum": 24576, "minimum": 16, "type": "integer"},
-                "ParquetType": {"enum": ["COLUMNAR"], "type": "string"},
-                "RoleArn": {
-                    "maxLength": 1024,
-                    "minLength": 1,
-                    "pattern": "arn:aws[^:]*:iam::[0-9]{12}:(role|role/service-role)(/[\\w+=,.@-]+)+",
-                    "type": "string",
-                },
-                "Source": {"type": "string"},
-            },
-            "required": ["Source", "RoleArn"],
-            "type": "object",
-        },
-        "NeptuneImportOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "PreserveDefaultVertexLabels": {"type": "boolean"},
-                "PreserveEdgeIds": {"type": "boolean"},
-                "S3ExportKmsKeyId": {"maxLength": 1024, "minLength": 1, "type": "string"},
-                "S3ExportPath": {"maxLength": 1024, "minLength": 1, "type": "string"},
-            },
-            "required": ["S3ExportPath", "S3ExportKmsKeyId"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key"],
-            "type": "object",
-        },
-        "VectorSearchConfiguration": {
-            "additionalProperties": False,
-            "properties": {"VectorSearchDimension": {"type": "integer"}},
-            "required": ["VectorSearchDimension"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "DeletionProtection": {"type": "boolean"},
-        "Endpoint": {"type": "string"},
-        "GraphArn": {"type": "string"},
-        "GraphId": {"type": "string"},
-        "GraphName": {
-            "maxLength": 63,
-            "minLength": 1,
-            "pattern": "^[a-zA-z][a-zA-Z0-9]*(-[a-zA-Z0-9]+)*$",
-            "type": "string",
-        },
-        "ImportTask": {"$ref": "#/definitions/ImportTask"},
-        "KmsKeyIdentifier": {
-            "maxLength": 1024,
-            "minLength": 1,
-            "pattern": "arn:aws(|-cn|-us-gov|-iso|-iso-b|-iso-e|-iso-f|-eusc):kms:[a-zA-Z0-9-]*:[0-9]{12}:key/[a-zA-Z0-9-]{36}",
-            "type": "string",
-        },
-        "ProvisionedMemory": {"maximum": 24576, "minimum": 16, "type": "integer"},
-        "PublicConnectivity": {"type": "boolean"},
-        "ReplicaCount": {"maximum": 2, "minimum": 0, "type": "integer"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "VectorSearchConfiguration": {"$ref": "#/definitions/VectorSearchConfiguration"},
-    },
-    "required": ["ProvisionedMemory"],
-}
-
 
 class Graph(_Resource):
-    """AWS::NeptuneGraph::Graph: The AWS::NeptuneGraph::Graph resource creates an Amazon NeptuneGraph Graph.
+    """AWS::NeptuneGraph::Graph: The AWS::NeptuneGraph::Graph resource creates an Amazon
+    NeptuneGraph Graph.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: GraphId.
+    Also identified by: GraphName.
+    Replaced when any of these change (create-only): GraphName, ReplicaCount, ImportTask,
+    VectorSearchConfiguration, KmsKeyIdentifier.
+    May be replaced when these change (conditionally create-only): ProvisionedMemory.
+    Write-only (sent to AWS, never read back): ImportTask.
+    Read-only attributes (known once deployed): Endpoint, GraphArn, GraphId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-neptunegraph-graph.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
     props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "GraphProps")
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "GraphAttributes")
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "graph.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Endpoint: str
+    """The connection endpoint for the graph. For example:
+    `g-12a3bcdef4.us-east-1.neptune-graph.amazonaws.com`"""
     GraphArn: str
+    """Graph resource ARN"""
     GraphId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The auto-generated id assigned by the service."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     DeletionProtection: bool
     GraphName: str
     ImportTask: GraphImportTaskDict
@@ -269,39 +229,65 @@ class Graph(_Resource):
     Tags: list[TagDict]
     VectorSearchConfiguration: GraphVectorSearchConfigurationDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ProvisionedMemory: int,
+        DeletionProtection: bool | None = None,
+        GraphName: str | None = None,
+        ImportTask: GraphImportTask | GraphImportTaskDict | None = None,
+        KmsKeyIdentifier: str | None = None,
+        PublicConnectivity: bool | None = None,
+        ReplicaCount: int | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        VectorSearchConfiguration: GraphVectorSearchConfiguration
+        | GraphVectorSearchConfigurationDict
+        | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::NeptuneGraph::Graph; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ProvisionedMemory: int,
-            DeletionProtection: bool | None = None,
-            GraphName: str | None = None,
-            ImportTask: GraphImportTask | GraphImportTaskDict | None = None,
-            KmsKeyIdentifier: str | None = None,
-            PublicConnectivity: bool | None = None,
-            ReplicaCount: int | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            VectorSearchConfiguration: GraphVectorSearchConfiguration
-            | GraphVectorSearchConfigurationDict
-            | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::NeptuneGraph::Graph; `await` it inside an App to deploy it.
-
-            DeletionProtection: Value that indicates whether the Graph has deletion protection enabled.
-            GraphName: Contains a user-supplied name for the Graph.
-            ImportTask: The details of the import task to use to create the graph.
-            KmsKeyIdentifier: The ARN of the KMS key used to encrypt data in the Neptune Analytics graph.
-            ProvisionedMemory: Memory for the Graph.
-            PublicConnectivity: Specifies whether the Graph can be reached over the internet.
-            ReplicaCount: Specifies the number of replicas you want when finished.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ProvisionedMemory: Memory for the Graph. Conditionally create-only: some changes replace
+                the resource. Required.
+            DeletionProtection: Value that indicates whether the Graph has deletion protection
+                enabled. The graph can't be deleted when deletion protection is enabled. _Default_:
+                If not specified, the default value is true.
+            GraphName: Contains a user-supplied name for the Graph. If you don't specify a name, we
+                generate a unique Graph Name using a combination of Stack Name and a UUID comprising
+                of 4 characters. _Important_: If you specify a name, you cannot perform updates that
+                require replacement of this resource. You can perform updates that require no or
+                some interruption. If you must replace the resource, specify a new name.
+                Create-only: changing it replaces the resource.
+            ImportTask: The details of the import task to use to create the graph. When specified,
+                the graph is created using CreateGraphUsingImportTask and data is imported from the
+                supplied source. Create-only: changing it replaces the resource. Write-only: sent to
+                AWS, never read back.
+            KmsKeyIdentifier: The ARN of the KMS key used to encrypt data in the Neptune Analytics
+                graph. If not specified, the graph is encrypted with an AWS managed key.
+                Create-only: changing it replaces the resource.
+            PublicConnectivity: Specifies whether the Graph can be reached over the internet. Access
+                to all graphs requires IAM authentication. When the Graph is publicly reachable, its
+                Domain Name System (DNS) endpoint resolves to the public IP address from the
+                internet. When the Graph isn't publicly reachable, you need to create a
+                PrivateGraphEndpoint in a given VPC to ensure the DNS name resolves to a private IP
+                address that is reachable from the VPC. _Default_: If not specified, the default
+                value is false.
+            ReplicaCount: Specifies the number of replicas you want when finished. All replicas will
+                be provisioned in different availability zones. Replica Count should always be less
+                than or equal to 2. _Default_: If not specified, the default value is 1.
+                Create-only: changing it replaces the resource.
             Tags: The tags associated with this graph.
-            VectorSearchConfiguration: Vector Search Configuration
+            VectorSearchConfiguration: Vector Search Configuration Create-only: changing it replaces
+                the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,15 +55,17 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag."""
+    Value: Required[str]
+    """The value for the tag."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::NeptuneGraph::GraphSnapshot",
     schema_file="aws-neptunegraph-graphsnapshot.json",
@@ -67,18 +73,9 @@ METADATA = _TypeMetadata(
     additional_identifiers=(("/Id",),),
     read_only=("/Id", "/Arn", "/SnapshotCreateTime", "/Status", "/KmsKeyIdentifier"),
     create_only=("/SnapshotName", "/GraphIdentifier"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("GraphIdentifier", "SnapshotName"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -88,48 +85,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "Arn": {"maxLength": 1011, "minLength": 1, "pattern": "^arn:.+$", "type": "string"},
-        "GraphIdentifier": {"pattern": "^g-[a-z0-9]{10}$", "type": "string"},
-        "Id": {"pattern": "^gs-[a-z0-9]{10}$", "type": "string"},
-        "KmsKeyIdentifier": {"maxLength": 1024, "minLength": 1, "type": "string"},
-        "SnapshotCreateTime": {"type": "string"},
-        "SnapshotName": {
-            "maxLength": 63,
-            "minLength": 1,
-            "pattern": "^(?!gs-)[a-z][a-z0-9]*(-[a-z0-9]+)*$",
-            "type": "string",
-        },
-        "Status": {"enum": ["CREATING", "AVAILABLE", "DELETING", "FAILED"], "type": "string"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "type": "array",
-            "uniqueItems": True,
-        },
-    },
-    "required": ["GraphIdentifier", "SnapshotName"],
-}
-
 
 class GraphSnapshot(_Resource):
-    """AWS::NeptuneGraph::GraphSnapshot: Resource Type definition for AWS::NeptuneGraph::GraphSnapshot
+    """AWS::NeptuneGraph::GraphSnapshot: Resource Type definition for
+    AWS::NeptuneGraph::GraphSnapshot
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Also identified by: Id.
+    Replaced when any of these change (create-only): SnapshotName, GraphIdentifier.
+    Read-only attributes (known once deployed): Arn, Id, KmsKeyIdentifier, SnapshotCreateTime,
+    Status.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-neptunegraph-graphsnapshot.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -137,38 +105,49 @@ class GraphSnapshot(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "GraphSnapshotAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "graph_snapshot.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The ARN of the graph snapshot."""
     Id: str
+    """The unique identifier of the graph snapshot."""
     KmsKeyIdentifier: str
+    """The ID of the KMS key used to encrypt and decrypt the snapshot."""
     SnapshotCreateTime: str
+    """The time when the snapshot was created."""
     Status: Literal["CREATING", "AVAILABLE", "DELETING", "FAILED"]
-    # Declared properties (as declared, or as AWS returned them).
+    """The current status of the graph snapshot."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     GraphIdentifier: str
     SnapshotName: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        GraphIdentifier: str,
+        SnapshotName: str,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::NeptuneGraph::GraphSnapshot; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            GraphIdentifier: str,
-            SnapshotName: str,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::NeptuneGraph::GraphSnapshot; `await` it inside an App to deploy it.
-
-            GraphIdentifier: The unique identifier of the Neptune Analytics graph to create the snapshot from.
-            SnapshotName: The snapshot name.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            GraphIdentifier: The unique identifier of the Neptune Analytics graph to create the
+                snapshot from. Create-only: changing it replaces the resource. Required.
+            SnapshotName: The snapshot name. Create-only: changing it replaces the resource.
+                Required.
             Tags: An array of key-value pairs to apply to this resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -7,10 +7,10 @@ Imported on first use by container_association.py, which re-exports every name h
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ContainerAssociationAttributes",
@@ -22,38 +22,107 @@ __all__ = [
 
 
 class ContainerAttribute(DeferredModel):
+    """
+    A key-value filter pair used in container association monitoring configurations to narrow which containers are tracked.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The attribute key to filter on.")]
+    Value: Annotated[str, Field(description="The attribute value to match.")]
 
 
 class ContainerMonitoringConfiguration(DeferredModel):
+    """
+    Contains the monitoring configuration for a single cluster in a container association. Specifies the cluster ARN and optional attribute filters to narrow which containers are tracked.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AttributeFilters: list[ContainerAttribute] | None = None
-    ClusterArn: str
+    AttributeFilters: Annotated[
+        list[ContainerAttribute] | None,
+        Field(
+            description="Key-value pairs that filter which containers are tracked. For Amazon EKS, you can filter by namespace and Kubernetes labels. For Amazon ECS, you can filter by container instance attributes (EC2 launch type only)."
+        ),
+    ] = None
+    ClusterArn: Annotated[
+        str,
+        Field(
+            description="The ARN of the Amazon ECS or Amazon EKS cluster to monitor. The cluster must be in the same Region and account as the container association."
+        ),
+    ]
 
 
 class Tag(DeferredModel):
+    """
+    A key:value pair associated with an Amazon Web Services resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The part of the key:value pair that defines a tag. Tag keys are case-sensitive."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The part of the key:value pair that defines a tag. Tag values are case-sensitive."
+        ),
+    ]
 
 
 class ContainerAssociationAttributes(DeferredModel):
-    ContainerAssociationArn: str | None = None
-    ResolvedCidrCount: int | None = None
-    Status: Literal["ACTIVE", "CREATING", "DELETING", "UPDATING"] | None = None
+    """
+    The read-only attributes of a AWS::NetworkFirewall::ContainerAssociation, set by AWS.
+    """
+
+    ContainerAssociationArn: Annotated[
+        str | None,
+        Field(description="The Amazon Resource Name (ARN) of the container association."),
+    ] = None
+    ResolvedCidrCount: Annotated[
+        int | None,
+        Field(description="The number of CIDR blocks resolved from the monitored containers."),
+    ] = None
+    Status: Annotated[
+        Literal["ACTIVE", "CREATING", "DELETING", "UPDATING"] | None,
+        Field(description="The current status of the container association."),
+    ] = None
 
 
 class ContainerAssociationProps(DeferredModel):
-    ContainerAssociationName: str
-    ContainerMonitoringConfigurations: list[ContainerMonitoringConfiguration]
-    Description: str | None = None
-    Tags: list[Tag] | None = None
-    Type: Literal["ECS", "EKS"]
+    """
+    The properties a program declares for a AWS::NetworkFirewall::ContainerAssociation.
+    """
+
+    ContainerAssociationName: Annotated[
+        str,
+        Field(
+            description="The descriptive name of the container association. You can't change the name of a container association after you create it. Create-only: changing it replaces the resource."
+        ),
+    ]
+    ContainerMonitoringConfigurations: Annotated[
+        list[ContainerMonitoringConfiguration],
+        Field(
+            description="The monitoring configurations for the container association. Each configuration specifies an Amazon ECS or Amazon EKS cluster to monitor and optional attribute filters to narrow which containers are tracked."
+        ),
+    ]
+    Description: Annotated[
+        str | None, Field(description="A description of the container association.")
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None
+    Type: Annotated[
+        Literal["ECS", "EKS"],
+        Field(
+            description="The type of containers to monitor. You can't change the container type after creation. Create-only: changing it replaces the resource."
+        ),
+    ]

@@ -7,10 +7,10 @@ Imported on first use by firewall.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "AvailabilityZoneMapping",
@@ -29,78 +29,172 @@ class AvailabilityZoneMapping(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AvailabilityZone: str
+    AvailabilityZone: Annotated[str, Field(description="A AvailabilityZone")]
 
 
 class ListenerProperty(DeferredModel):
+    """
+    A port and protocol that a proxy-mode firewall's proxy listener accepts traffic on.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Port: int | None = None
-    Type: Literal["HTTP", "HTTPS"] | None = None
+    Port: Annotated[
+        int | None, Field(description="The port the proxy listener accepts traffic on.")
+    ] = None
+    Type: Annotated[
+        Literal["HTTP", "HTTPS"] | None, Field(description="The protocol the proxy listener uses.")
+    ] = None
 
 
 class NatGatewayMapping(DeferredModel):
+    """
+    A mapping to a NAT gateway that a proxy-mode firewall proxies egress traffic through.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    NatGatewayId: str
+    NatGatewayId: Annotated[str, Field(description="The unique identifier of a NAT gateway.")]
 
 
 class SubnetMapping(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    IPAddressType: Literal["DUALSTACK", "IPV4", "IPV6"] | None = None
-    SubnetId: str
+    IPAddressType: Annotated[
+        Literal["DUALSTACK", "IPV4", "IPV6"] | None, Field(description="A IPAddressType")
+    ] = None
+    SubnetId: Annotated[str, Field(description="A SubnetId.")]
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: 0 to 255 characters.")]
 
 
 class FirewallAttributes(DeferredModel):
-    EndpointIds: list[str] | None = None
-    FirewallArn: str | None = None
-    FirewallId: str | None = None
-    NumberOfAssociations: int | None = None
-    TransitGatewayAttachmentId: str | None = None
+    """
+    The read-only attributes of a AWS::NetworkFirewall::Firewall, set by AWS.
+    """
+
+    EndpointIds: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
+    FirewallArn: Annotated[str | None, Field(description="A resource ARN.")] = None
+    FirewallId: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^([0-9a-f]{8})-([0-9a-f]{4}-){3}([0-9a-f]{12})$ Length: exactly 36 characters."
+        ),
+    ] = None
+    NumberOfAssociations: Annotated[
+        int | None,
+        Field(description="The number of VPC endpoint associations attached to the firewall."),
+    ] = None
+    TransitGatewayAttachmentId: Annotated[
+        str | None,
+        Field(description="Pattern: ^tgw-attach-[0-9a-z]+$ Length: 1 to 128 characters."),
+    ] = None
 
 
 class FirewallProxySettings(DeferredModel):
+    """
+    The proxy listener configuration for a proxy-mode (no source preservation) firewall.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ListenerProperties: list[ListenerProperty] | None = None
+    ListenerProperties: Annotated[
+        list[ListenerProperty] | None, Field(description="Type: list[ListenerPropertyDict].")
+    ] = None
 
 
 class FirewallVpcEndpoint(DeferredModel):
+    """
+    The VPC and subnets for a proxy-mode firewall's endpoint. Provide this instead of the top-level VpcId and SubnetMappings when NoSourcePreservation is true.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    SubnetMappings: list[SubnetMapping] | None = None
-    VpcId: str | None = None
+    SubnetMappings: Annotated[
+        list[SubnetMapping] | None, Field(description="Items are unique.")
+    ] = None
+    VpcId: Annotated[
+        str | None, Field(description="The unique identifier of the VPC for the firewall endpoint.")
+    ] = None
 
 
 class FirewallProps(DeferredModel):
-    AvailabilityZoneChangeProtection: bool | None = None
-    AvailabilityZoneMappings: list[AvailabilityZoneMapping] | None = None
-    DeleteProtection: bool | None = None
-    Description: str | None = None
-    EnabledAnalysisTypes: list[Literal["TLS_SNI", "HTTP_HOST"]] | None = None
-    FirewallName: str
-    FirewallPolicyArn: str
-    FirewallPolicyChangeProtection: bool | None = None
-    NatGatewayMappings: list[NatGatewayMapping] | None = None
-    NoSourcePreservation: bool | None = None
-    ProxySettings: FirewallProxySettings | None = None
-    SubnetChangeProtection: bool | None = None
-    SubnetMappings: list[SubnetMapping] | None = None
-    Tags: list[Tag] | None = None
-    TransitGatewayId: str | None = None
-    VpcEndpoint: FirewallVpcEndpoint | None = None
-    VpcId: str | None = None
+    """
+    The properties a program declares for a AWS::NetworkFirewall::Firewall.
+    """
+
+    AvailabilityZoneChangeProtection: Annotated[bool | None, Field(description="Type: bool.")] = (
+        None
+    )
+    AvailabilityZoneMappings: Annotated[
+        list[AvailabilityZoneMapping] | None, Field(description="Items are unique.")
+    ] = None
+    DeleteProtection: Annotated[bool | None, Field(description="Type: bool.")] = None
+    Description: Annotated[
+        str | None, Field(description="Pattern: ^.*$ Length: 0 to 512 characters.")
+    ] = None
+    EnabledAnalysisTypes: Annotated[
+        list[Literal["TLS_SNI", "HTTP_HOST"]] | None,
+        Field(
+            description="The types of analysis to enable for the firewall. Can be TLS_SNI, HTTP_HOST, or both."
+        ),
+    ] = None
+    FirewallName: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[a-zA-Z0-9-]+$ Length: 1 to 128 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    FirewallPolicyArn: Annotated[str, Field(description="A resource ARN.")]
+    FirewallPolicyChangeProtection: Annotated[bool | None, Field(description="Type: bool.")] = None
+    NatGatewayMappings: Annotated[
+        list[NatGatewayMapping] | None,
+        Field(
+            description="The NAT gateways that the firewall proxies egress traffic through when NoSourcePreservation is true. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    NoSourcePreservation: Annotated[
+        bool | None,
+        Field(
+            description="Indicates whether the firewall operates in proxy mode, where the source IP address of traffic is not preserved. When true, specify NatGatewayMappings and VpcEndpoint instead of the top-level VpcId and SubnetMappings. You can't change this setting after you create the firewall. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    ProxySettings: Annotated[
+        FirewallProxySettings | None,
+        Field(
+            description="The proxy listener configuration for a proxy-mode (no source preservation) firewall."
+        ),
+    ] = None
+    SubnetChangeProtection: Annotated[bool | None, Field(description="Type: bool.")] = None
+    SubnetMappings: Annotated[
+        list[SubnetMapping] | None, Field(description="Items are unique.")
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None, Field(description="Items: 1 to 200 items. Items are unique.")
+    ] = None
+    TransitGatewayId: Annotated[
+        str | None, Field(description="Pattern: ^tgw-[0-9a-z]+$ Length: 1 to 128 characters.")
+    ] = None
+    VpcEndpoint: Annotated[
+        FirewallVpcEndpoint | None,
+        Field(
+            description="The VPC and subnets for a proxy-mode firewall's endpoint. Provide this instead of the top-level VpcId and SubnetMappings when NoSourcePreservation is true. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    VpcId: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^vpc-[0-9a-f]+$ Length: 1 to 128 characters. Create-only: changing it replaces the resource."
+        ),
+    ] = None

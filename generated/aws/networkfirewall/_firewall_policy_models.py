@@ -7,7 +7,7 @@ Imported on first use by firewall_policy.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -35,117 +35,189 @@ class Dimension(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Value: str
-
-
-class FirewallPolicyFirewallPolicyPolicyVariables(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    RuleVariables: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
+    Value: Annotated[
+        str, Field(description="Pattern: ^[a-zA-Z0-9-_ ]+$ Length: 1 to 128 characters.")
+    ]
 
 
 class FirewallPolicyPublishMetricAction(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Dimensions: list[Dimension]
+    Dimensions: Annotated[list[Dimension], Field(description="Items: exactly 1 items.")]
 
 
 class FirewallPolicyStatefulEngineOptionsFlowTimeouts(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    TcpIdleTimeoutSeconds: int | None = None
+    TcpIdleTimeoutSeconds: Annotated[
+        int | None, Field(description="Range: 60 to 6000 (inclusive).")
+    ] = None
 
 
 class IPSet(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Definition: list[str] | None = None
+    Definition: Annotated[
+        list[str] | None,
+        Field(description="Each item: Pattern: ^.*$ Length: at least 1 characters."),
+    ] = None
 
 
 class StatefulRuleGroupOverride(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Action: Literal["DROP_TO_ALERT"] | None = None
+    Action: Annotated[
+        Literal["DROP_TO_ALERT"] | None, Field(description="Allowed values: 'DROP_TO_ALERT'.")
+    ] = None
 
 
 class StatefulRuleGroupReference(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DeepThreatInspection: bool | None = None
-    Override: StatefulRuleGroupOverride | None = None
-    Priority: int | None = None
-    ResourceArn: str
+    DeepThreatInspection: Annotated[bool | None, Field(description="Type: bool.")] = None
+    Override: Annotated[
+        StatefulRuleGroupOverride | None, Field(description="Type: StatefulRuleGroupOverrideDict.")
+    ] = None
+    Priority: Annotated[int | None, Field(description="Range: 1 to 65535 (inclusive).")] = None
+    ResourceArn: Annotated[str, Field(description="A resource ARN.")]
 
 
 class StatelessRuleGroupReference(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Priority: int
-    ResourceArn: str
+    Priority: Annotated[int, Field(description="Range: 1 to 65535 (inclusive).")]
+    ResourceArn: Annotated[str, Field(description="A resource ARN.")]
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Pattern: ^.*$ Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Pattern: ^.*$ Length: 0 to 255 characters.")]
 
 
 class FirewallPolicyAttributes(DeferredModel):
-    FirewallPolicyArn: str | None = None
-    FirewallPolicyId: str | None = None
+    """
+    The read-only attributes of a AWS::NetworkFirewall::FirewallPolicy, set by AWS.
+    """
+
+    FirewallPolicyArn: Annotated[str | None, Field(description="A resource ARN.")] = None
+    FirewallPolicyId: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^([0-9a-f]{8})-([0-9a-f]{4}-){3}([0-9a-f]{12})$ Length: exactly 36 characters."
+        ),
+    ] = None
 
 
 class FirewallPolicyActionDefinition(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    PublishMetricAction: FirewallPolicyPublishMetricAction | None = None
+    PublishMetricAction: Annotated[
+        FirewallPolicyPublishMetricAction | None,
+        Field(description="Type: FirewallPolicyPublishMetricActionDict."),
+    ] = None
+
+
+class FirewallPolicyFirewallPolicyPolicyVariables(DeferredModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    RuleVariables: Annotated[
+        dict[str, IPSet] | None, Field(description="Type: dict[str, IPSetDict].")
+    ] = None
 
 
 class FirewallPolicyStatefulEngineOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    FlowTimeouts: FirewallPolicyStatefulEngineOptionsFlowTimeouts | None = None
-    RuleOrder: Literal["DEFAULT_ACTION_ORDER", "STRICT_ORDER"] | None = None
-    StreamExceptionPolicy: Literal["DROP", "CONTINUE", "REJECT"] | None = None
+    FlowTimeouts: Annotated[
+        FirewallPolicyStatefulEngineOptionsFlowTimeouts | None,
+        Field(description="Type: FirewallPolicyStatefulEngineOptionsFlowTimeoutsDict."),
+    ] = None
+    RuleOrder: Annotated[
+        Literal["DEFAULT_ACTION_ORDER", "STRICT_ORDER"] | None,
+        Field(description="Allowed values: 'DEFAULT_ACTION_ORDER', 'STRICT_ORDER'."),
+    ] = None
+    StreamExceptionPolicy: Annotated[
+        Literal["DROP", "CONTINUE", "REJECT"] | None,
+        Field(description="Allowed values: 'DROP', 'CONTINUE', 'REJECT'."),
+    ] = None
 
 
 class CustomAction(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ActionDefinition: FirewallPolicyActionDefinition
-    ActionName: str
+    ActionDefinition: Annotated[
+        FirewallPolicyActionDefinition,
+        Field(description="Type: FirewallPolicyActionDefinitionDict."),
+    ]
+    ActionName: Annotated[
+        str, Field(description="Pattern: ^[a-zA-Z0-9]+$ Length: 1 to 128 characters.")
+    ]
 
 
 class FirewallPolicyFirewallPolicy(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    EnableTLSSessionHolding: bool | None = None
-    PolicyVariables: FirewallPolicyFirewallPolicyPolicyVariables | None = None
-    StatefulDefaultActions: list[str] | None = None
-    StatefulEngineOptions: FirewallPolicyStatefulEngineOptions | None = None
-    StatefulRuleGroupReferences: list[StatefulRuleGroupReference] | None = None
-    StatelessCustomActions: list[CustomAction] | None = None
-    StatelessDefaultActions: list[str]
-    StatelessFragmentDefaultActions: list[str]
-    StatelessRuleGroupReferences: list[StatelessRuleGroupReference] | None = None
-    TLSInspectionConfigurationArn: str | None = None
+    EnableTLSSessionHolding: Annotated[bool | None, Field(description="Type: bool.")] = None
+    PolicyVariables: Annotated[
+        FirewallPolicyFirewallPolicyPolicyVariables | None,
+        Field(description="Type: FirewallPolicyFirewallPolicyPolicyVariablesDict."),
+    ] = None
+    StatefulDefaultActions: Annotated[list[str] | None, Field(description="Type: list[str].")] = (
+        None
+    )
+    StatefulEngineOptions: Annotated[
+        FirewallPolicyStatefulEngineOptions | None,
+        Field(description="Type: FirewallPolicyStatefulEngineOptionsDict."),
+    ] = None
+    StatefulRuleGroupReferences: Annotated[
+        list[StatefulRuleGroupReference] | None,
+        Field(description="Type: list[StatefulRuleGroupReferenceDict]."),
+    ] = None
+    StatelessCustomActions: Annotated[
+        list[CustomAction] | None, Field(description="Type: list[CustomActionDict].")
+    ] = None
+    StatelessDefaultActions: Annotated[list[str], Field(description="Type: list[str].")]
+    StatelessFragmentDefaultActions: Annotated[list[str], Field(description="Type: list[str].")]
+    StatelessRuleGroupReferences: Annotated[
+        list[StatelessRuleGroupReference] | None,
+        Field(description="Type: list[StatelessRuleGroupReferenceDict]."),
+    ] = None
+    TLSInspectionConfigurationArn: Annotated[str | None, Field(description="A resource ARN.")] = (
+        None
+    )
 
 
 class FirewallPolicyProps(DeferredModel):
-    Description: str | None = None
-    FirewallPolicy: FirewallPolicyFirewallPolicy
-    FirewallPolicyName: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::NetworkFirewall::FirewallPolicy.
+    """
+
+    Description: Annotated[
+        str | None, Field(description="Pattern: ^.*$ Length: 1 to 512 characters.")
+    ] = None
+    FirewallPolicy: Annotated[
+        FirewallPolicyFirewallPolicy, Field(description="Type: FirewallPolicyFirewallPolicyDict.")
+    ]
+    FirewallPolicyName: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[a-zA-Z0-9-]+$ Length: 1 to 128 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None, Field(description="Items: 1 to 200 items. Items are unique.")
+    ] = None

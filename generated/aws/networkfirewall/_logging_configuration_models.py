@@ -7,7 +7,7 @@ Imported on first use by logging_configuration.py, which re-exports every name h
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -24,24 +24,50 @@ class LogDestinationConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    LogDestination: Annotated[dict[str, Any], Field(max_length=0)]
-    LogDestinationType: Literal["S3", "CloudWatchLogs", "KinesisDataFirehose"]
-    LogType: Literal["ALERT", "FLOW", "TLS"]
+    LogDestination: Annotated[
+        dict[str, str], Field(description="A key-value pair to configure the logDestinations.")
+    ]
+    LogDestinationType: Annotated[
+        Literal["S3", "CloudWatchLogs", "KinesisDataFirehose"],
+        Field(description="Allowed values: 'S3', 'CloudWatchLogs', 'KinesisDataFirehose'."),
+    ]
+    LogType: Annotated[
+        Literal["ALERT", "FLOW", "TLS"],
+        Field(description="Allowed values: 'ALERT', 'FLOW', 'TLS'."),
+    ]
 
 
 class LoggingConfigurationLoggingConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    LogDestinationConfigs: list[LogDestinationConfig]
+    LogDestinationConfigs: Annotated[
+        list[LogDestinationConfig], Field(description="Items: at least 1 items.")
+    ]
 
 
 class LoggingConfigurationAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::NetworkFirewall::LoggingConfiguration, set by AWS.
+    """
 
 
 class LoggingConfigurationProps(DeferredModel):
-    EnableMonitoringDashboard: bool | None = None
-    FirewallArn: str
-    FirewallName: str | None = None
-    LoggingConfiguration: LoggingConfigurationLoggingConfiguration
+    """
+    The properties a program declares for a AWS::NetworkFirewall::LoggingConfiguration.
+    """
+
+    EnableMonitoringDashboard: Annotated[bool | None, Field(description="Type: bool.")] = None
+    FirewallArn: Annotated[
+        str, Field(description="A resource ARN. Create-only: changing it replaces the resource.")
+    ]
+    FirewallName: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^[a-zA-Z0-9-]+$ Length: 1 to 128 characters. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    LoggingConfiguration: Annotated[
+        LoggingConfigurationLoggingConfiguration,
+        Field(description="Type: LoggingConfigurationLoggingConfigurationDict."),
+    ]

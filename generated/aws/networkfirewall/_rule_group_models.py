@@ -7,7 +7,7 @@ Imported on first use by rule_group.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -47,236 +47,365 @@ class Address(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AddressDefinition: str
+    AddressDefinition: Annotated[
+        str,
+        Field(description="Pattern: ^([a-fA-F\\d:\\.]+/\\d{1,3})$ Length: 1 to 255 characters."),
+    ]
 
 
 class Dimension(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Value: str
+    Value: Annotated[
+        str, Field(description="Pattern: ^[a-zA-Z0-9-_ ]+$ Length: 1 to 128 characters.")
+    ]
 
 
 class IPSet(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Definition: list[str] | None = None
+    Definition: Annotated[
+        list[str] | None,
+        Field(description="Each item: Pattern: ^.*$ Length: at least 1 characters."),
+    ] = None
 
 
 class IPSetReference(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ReferenceArn: str | None = None
+    ReferenceArn: Annotated[str | None, Field(description="A resource ARN.")] = None
 
 
 class PortRange(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    FromPort: int
-    ToPort: int
+    FromPort: Annotated[int, Field(description="Range: 0 to 65535 (inclusive).")]
+    ToPort: Annotated[int, Field(description="Range: 0 to 65535 (inclusive).")]
 
 
 class PortSet(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Definition: list[str] | None = None
+    Definition: Annotated[
+        list[str] | None,
+        Field(description="Each item: Pattern: ^.*$ Length: at least 1 characters."),
+    ] = None
 
 
 class RuleGroupHeader(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Destination: str
-    DestinationPort: str
-    Direction: Literal["FORWARD", "ANY"]
-    Protocol: Literal[
-        "IP",
-        "TCP",
-        "UDP",
-        "ICMP",
-        "HTTP",
-        "FTP",
-        "TLS",
-        "SMB",
-        "DNS",
-        "DCERPC",
-        "SSH",
-        "SMTP",
-        "IMAP",
-        "MSN",
-        "KRB5",
-        "IKEV2",
-        "TFTP",
-        "NTP",
-        "DHCP",
+    Destination: Annotated[str, Field(description="Pattern: ^.*$ Length: 1 to 1024 characters.")]
+    DestinationPort: Annotated[
+        str, Field(description="Pattern: ^.*$ Length: 1 to 1024 characters.")
     ]
-    Source: str
-    SourcePort: str
+    Direction: Annotated[
+        Literal["FORWARD", "ANY"], Field(description="Allowed values: 'FORWARD', 'ANY'.")
+    ]
+    Protocol: Annotated[
+        Literal[
+            "IP",
+            "TCP",
+            "UDP",
+            "ICMP",
+            "HTTP",
+            "FTP",
+            "TLS",
+            "SMB",
+            "DNS",
+            "DCERPC",
+            "SSH",
+            "SMTP",
+            "IMAP",
+            "MSN",
+            "KRB5",
+            "IKEV2",
+            "TFTP",
+            "NTP",
+            "DHCP",
+        ],
+        Field(
+            description="Allowed values: 'IP', 'TCP', 'UDP', 'ICMP', 'HTTP', 'FTP', 'TLS', 'SMB', 'DNS', 'DCERPC', 'SSH', 'SMTP' (and 7 more)."
+        ),
+    ]
+    Source: Annotated[str, Field(description="Pattern: ^.*$ Length: 1 to 1024 characters.")]
+    SourcePort: Annotated[str, Field(description="Pattern: ^.*$ Length: 1 to 1024 characters.")]
 
 
 class RuleGroupPublishMetricAction(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Dimensions: list[Dimension]
+    Dimensions: Annotated[list[Dimension], Field(description="Items: exactly 1 items.")]
 
 
 class RuleGroupReferenceSets(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    IPSetReferences: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
+    IPSetReferences: Annotated[
+        dict[str, IPSetReference] | None, Field(description="Type: dict[str, IPSetReferenceDict].")
+    ] = None
 
 
 class RuleGroupRuleVariables(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    IPSets: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    PortSets: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
+    IPSets: Annotated[dict[str, IPSet] | None, Field(description="Type: dict[str, IPSetDict].")] = (
+        None
+    )
+    PortSets: Annotated[
+        dict[str, PortSet] | None, Field(description="Type: dict[str, PortSetDict].")
+    ] = None
 
 
 class RuleGroupRulesSourceList(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    GeneratedRulesType: Literal["ALLOWLIST", "DENYLIST", "ALERTLIST", "REJECTLIST"]
-    TargetTypes: list[Literal["TLS_SNI", "HTTP_HOST"]]
-    Targets: list[str]
+    GeneratedRulesType: Annotated[
+        Literal["ALLOWLIST", "DENYLIST", "ALERTLIST", "REJECTLIST"],
+        Field(description="Allowed values: 'ALLOWLIST', 'DENYLIST', 'ALERTLIST', 'REJECTLIST'."),
+    ]
+    TargetTypes: Annotated[
+        list[Literal["TLS_SNI", "HTTP_HOST"]],
+        Field(description="Each item: Allowed values: 'TLS_SNI', 'HTTP_HOST'."),
+    ]
+    Targets: Annotated[list[str], Field(description="Type: list[str].")]
 
 
 class RuleGroupStatefulRuleOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    RuleOrder: Literal["DEFAULT_ACTION_ORDER", "STRICT_ORDER"] | None = None
+    RuleOrder: Annotated[
+        Literal["DEFAULT_ACTION_ORDER", "STRICT_ORDER"] | None,
+        Field(description="Allowed values: 'DEFAULT_ACTION_ORDER', 'STRICT_ORDER'."),
+    ] = None
 
 
 class RuleGroupSummaryConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    RuleOptions: list[Literal["SID", "MSG", "METADATA"]] | None = None
+    RuleOptions: Annotated[
+        list[Literal["SID", "MSG", "METADATA"]] | None,
+        Field(description="Each item: Allowed values: 'SID', 'MSG', 'METADATA'."),
+    ] = None
 
 
 class RuleOption(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Keyword: str
-    Settings: list[str] | None = None
+    Keyword: Annotated[str, Field(description="Pattern: ^.*$ Length: 1 to 128 characters.")]
+    Settings: Annotated[
+        list[str] | None,
+        Field(description="Each item: Pattern: ^.*$ Length: 1 to 8192 characters."),
+    ] = None
 
 
 class StatefulRule(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Action: Literal["PASS", "DROP", "ALERT", "REJECT"]
-    Header: RuleGroupHeader
-    RuleOptions: list[RuleOption]
+    Action: Annotated[
+        Literal["PASS", "DROP", "ALERT", "REJECT"],
+        Field(description="Allowed values: 'PASS', 'DROP', 'ALERT', 'REJECT'."),
+    ]
+    Header: Annotated[RuleGroupHeader, Field(description="Type: RuleGroupHeaderDict.")]
+    RuleOptions: Annotated[list[RuleOption], Field(description="Type: list[RuleOptionDict].")]
 
 
 class TCPFlagField(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Flags: list[Literal["FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECE", "CWR"]]
-    Masks: list[Literal["FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECE", "CWR"]] | None = None
+    Flags: Annotated[
+        list[Literal["FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECE", "CWR"]],
+        Field(
+            description="Each item: Allowed values: 'FIN', 'SYN', 'RST', 'PSH', 'ACK', 'URG', 'ECE', 'CWR'."
+        ),
+    ]
+    Masks: Annotated[
+        list[Literal["FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECE", "CWR"]] | None,
+        Field(
+            description="Each item: Allowed values: 'FIN', 'SYN', 'RST', 'PSH', 'ACK', 'URG', 'ECE', 'CWR'."
+        ),
+    ] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Pattern: ^.*$ Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Pattern: ^.*$ Length: 0 to 255 characters.")]
 
 
 class RuleGroupAttributes(DeferredModel):
-    RuleGroupArn: str | None = None
-    RuleGroupId: str | None = None
+    """
+    The read-only attributes of a AWS::NetworkFirewall::RuleGroup, set by AWS.
+    """
+
+    RuleGroupArn: Annotated[str | None, Field(description="A resource ARN.")] = None
+    RuleGroupId: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^([0-9a-f]{8})-([0-9a-f]{4}-){3}([0-9a-f]{12})$ Length: exactly 36 characters."
+        ),
+    ] = None
 
 
 class RuleGroupActionDefinition(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    PublishMetricAction: RuleGroupPublishMetricAction | None = None
+    PublishMetricAction: Annotated[
+        RuleGroupPublishMetricAction | None,
+        Field(description="Type: RuleGroupPublishMetricActionDict."),
+    ] = None
 
 
 class RuleGroupMatchAttributes(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DestinationPorts: list[PortRange] | None = None
-    Destinations: list[Address] | None = None
-    Protocols: list[int] | None = None
-    SourcePorts: list[PortRange] | None = None
-    Sources: list[Address] | None = None
-    TCPFlags: list[TCPFlagField] | None = None
+    DestinationPorts: Annotated[
+        list[PortRange] | None, Field(description="Type: list[PortRangeDict].")
+    ] = None
+    Destinations: Annotated[list[Address] | None, Field(description="Type: list[AddressDict].")] = (
+        None
+    )
+    Protocols: Annotated[
+        list[int] | None, Field(description="Each item: Range: 0 to 255 (inclusive).")
+    ] = None
+    SourcePorts: Annotated[
+        list[PortRange] | None, Field(description="Type: list[PortRangeDict].")
+    ] = None
+    Sources: Annotated[list[Address] | None, Field(description="Type: list[AddressDict].")] = None
+    TCPFlags: Annotated[
+        list[TCPFlagField] | None, Field(description="Type: list[TCPFlagFieldDict].")
+    ] = None
 
 
 class RuleGroupRuleDefinition(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Actions: list[str]
-    MatchAttributes: RuleGroupMatchAttributes
+    Actions: Annotated[list[str], Field(description="Type: list[str].")]
+    MatchAttributes: Annotated[
+        RuleGroupMatchAttributes, Field(description="Type: RuleGroupMatchAttributesDict.")
+    ]
 
 
 class StatelessRule(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Priority: int
-    RuleDefinition: RuleGroupRuleDefinition
+    Priority: Annotated[int, Field(description="Range: 1 to 65535 (inclusive).")]
+    RuleDefinition: Annotated[
+        RuleGroupRuleDefinition, Field(description="Type: RuleGroupRuleDefinitionDict.")
+    ]
 
 
 class CustomAction(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ActionDefinition: RuleGroupActionDefinition
-    ActionName: str
+    ActionDefinition: Annotated[
+        RuleGroupActionDefinition, Field(description="Type: RuleGroupActionDefinitionDict.")
+    ]
+    ActionName: Annotated[
+        str, Field(description="Pattern: ^[a-zA-Z0-9]+$ Length: 1 to 128 characters.")
+    ]
 
 
 class RuleGroupStatelessRulesAndCustomActions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CustomActions: list[CustomAction] | None = None
-    StatelessRules: list[StatelessRule]
+    CustomActions: Annotated[
+        list[CustomAction] | None, Field(description="Type: list[CustomActionDict].")
+    ] = None
+    StatelessRules: Annotated[
+        list[StatelessRule], Field(description="Type: list[StatelessRuleDict].")
+    ]
 
 
 class RuleGroupRulesSource(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    RulesSourceList: RuleGroupRulesSourceList | None = None
-    RulesString: str | None = None
-    StatefulRules: list[StatefulRule] | None = None
-    StatelessRulesAndCustomActions: RuleGroupStatelessRulesAndCustomActions | None = None
+    RulesSourceList: Annotated[
+        RuleGroupRulesSourceList | None, Field(description="Type: RuleGroupRulesSourceListDict.")
+    ] = None
+    RulesString: Annotated[str | None, Field(description="Length: 0 to 1000000 characters.")] = None
+    StatefulRules: Annotated[
+        list[StatefulRule] | None, Field(description="Type: list[StatefulRuleDict].")
+    ] = None
+    StatelessRulesAndCustomActions: Annotated[
+        RuleGroupStatelessRulesAndCustomActions | None,
+        Field(description="Type: RuleGroupStatelessRulesAndCustomActionsDict."),
+    ] = None
 
 
 class RuleGroupRuleGroup(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ReferenceSets: RuleGroupReferenceSets | None = None
-    RuleVariables: RuleGroupRuleVariables | None = None
-    RulesSource: RuleGroupRulesSource
-    StatefulRuleOptions: RuleGroupStatefulRuleOptions | None = None
+    ReferenceSets: Annotated[
+        RuleGroupReferenceSets | None, Field(description="Type: RuleGroupReferenceSetsDict.")
+    ] = None
+    RuleVariables: Annotated[
+        RuleGroupRuleVariables | None, Field(description="Type: RuleGroupRuleVariablesDict.")
+    ] = None
+    RulesSource: Annotated[
+        RuleGroupRulesSource, Field(description="Type: RuleGroupRulesSourceDict.")
+    ]
+    StatefulRuleOptions: Annotated[
+        RuleGroupStatefulRuleOptions | None,
+        Field(description="Type: RuleGroupStatefulRuleOptionsDict."),
+    ] = None
 
 
 class RuleGroupProps(DeferredModel):
-    Capacity: int
-    Description: str | None = None
-    RuleGroup: RuleGroupRuleGroup | None = None
-    RuleGroupName: str
-    SummaryConfiguration: RuleGroupSummaryConfiguration | None = None
-    Tags: list[Tag] | None = None
-    Type: Literal["STATELESS", "STATEFUL"]
+    """
+    The properties a program declares for a AWS::NetworkFirewall::RuleGroup.
+    """
+
+    Capacity: Annotated[
+        int, Field(description="Type: int. Create-only: changing it replaces the resource.")
+    ]
+    Description: Annotated[
+        str | None, Field(description="Pattern: ^.*$ Length: 1 to 512 characters.")
+    ] = None
+    RuleGroup: Annotated[
+        RuleGroupRuleGroup | None, Field(description="Type: RuleGroupRuleGroupDict.")
+    ] = None
+    RuleGroupName: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[a-zA-Z0-9-]+$ Length: 1 to 128 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    SummaryConfiguration: Annotated[
+        RuleGroupSummaryConfiguration | None,
+        Field(description="Type: RuleGroupSummaryConfigurationDict."),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None, Field(description="Items: 0 to 200 items. Items are unique.")
+    ] = None
+    Type: Annotated[
+        Literal["STATELESS", "STATEFUL"],
+        Field(
+            description="Allowed values: 'STATELESS', 'STATEFUL'. Create-only: changing it replaces the resource."
+        ),
+    ]

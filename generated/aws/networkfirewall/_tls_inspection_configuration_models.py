@@ -7,10 +7,10 @@ Imported on first use by tls_inspection_configuration.py, which re-exports every
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "Address",
@@ -30,77 +30,132 @@ class Address(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AddressDefinition: str
+    AddressDefinition: Annotated[
+        str,
+        Field(description="Pattern: ^([a-fA-F\\d:\\.]+/\\d{1,3})$ Length: 1 to 255 characters."),
+    ]
 
 
 class PortRange(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    FromPort: int
-    ToPort: int
+    FromPort: Annotated[int, Field(description="Range: 0 to 65535 (inclusive).")]
+    ToPort: Annotated[int, Field(description="Range: 0 to 65535 (inclusive).")]
 
 
 class ServerCertificate(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ResourceArn: str | None = None
+    ResourceArn: Annotated[str | None, Field(description="A resource ARN.")] = None
 
 
 class ServerCertificateConfigurationCheckCertificateRevocationStatus(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    RevokedStatusAction: Literal["PASS", "DROP", "REJECT"] | None = None
-    UnknownStatusAction: Literal["PASS", "DROP", "REJECT"] | None = None
+    RevokedStatusAction: Annotated[
+        Literal["PASS", "DROP", "REJECT"] | None,
+        Field(description="Allowed values: 'PASS', 'DROP', 'REJECT'."),
+    ] = None
+    UnknownStatusAction: Annotated[
+        Literal["PASS", "DROP", "REJECT"] | None,
+        Field(description="Allowed values: 'PASS', 'DROP', 'REJECT'."),
+    ] = None
 
 
 class ServerCertificateScope(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DestinationPorts: list[PortRange] | None = None
-    Destinations: list[Address] | None = None
-    Protocols: list[int] | None = None
-    SourcePorts: list[PortRange] | None = None
-    Sources: list[Address] | None = None
+    DestinationPorts: Annotated[
+        list[PortRange] | None, Field(description="Type: list[PortRangeDict].")
+    ] = None
+    Destinations: Annotated[list[Address] | None, Field(description="Type: list[AddressDict].")] = (
+        None
+    )
+    Protocols: Annotated[
+        list[int] | None, Field(description="Each item: Range: 0 to 255 (inclusive).")
+    ] = None
+    SourcePorts: Annotated[
+        list[PortRange] | None, Field(description="Type: list[PortRangeDict].")
+    ] = None
+    Sources: Annotated[list[Address] | None, Field(description="Type: list[AddressDict].")] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Pattern: ^.*$ Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Pattern: ^.*$ Length: 0 to 255 characters.")]
 
 
 class TLSInspectionConfigurationAttributes(DeferredModel):
-    TLSInspectionConfigurationArn: str | None = None
-    TLSInspectionConfigurationId: str | None = None
+    """
+    The read-only attributes of a AWS::NetworkFirewall::TLSInspectionConfiguration, set by AWS.
+    """
+
+    TLSInspectionConfigurationArn: Annotated[str | None, Field(description="A resource ARN.")] = (
+        None
+    )
+    TLSInspectionConfigurationId: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^([0-9a-f]{8})-([0-9a-f]{4}-){3}([0-9a-f]{12})$ Length: exactly 36 characters."
+        ),
+    ] = None
 
 
 class ServerCertificateConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CertificateAuthorityArn: str | None = None
-    CheckCertificateRevocationStatus: (
-        ServerCertificateConfigurationCheckCertificateRevocationStatus | None
-    ) = None
-    Scopes: list[ServerCertificateScope] | None = None
-    ServerCertificates: list[ServerCertificate] | None = None
+    CertificateAuthorityArn: Annotated[str | None, Field(description="A resource ARN.")] = None
+    CheckCertificateRevocationStatus: Annotated[
+        ServerCertificateConfigurationCheckCertificateRevocationStatus | None,
+        Field(
+            description="Type: ServerCertificateConfigurationCheckCertificateRevocationStatusDict."
+        ),
+    ] = None
+    Scopes: Annotated[
+        list[ServerCertificateScope] | None,
+        Field(description="Type: list[ServerCertificateScopeDict]."),
+    ] = None
+    ServerCertificates: Annotated[
+        list[ServerCertificate] | None, Field(description="Items are unique.")
+    ] = None
 
 
 class TLSInspectionConfigurationTLSInspectionConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ServerCertificateConfigurations: list[ServerCertificateConfiguration] | None = None
+    ServerCertificateConfigurations: Annotated[
+        list[ServerCertificateConfiguration] | None,
+        Field(description="Type: list[ServerCertificateConfigurationDict]."),
+    ] = None
 
 
 class TLSInspectionConfigurationProps(DeferredModel):
-    Description: str | None = None
-    TLSInspectionConfiguration: TLSInspectionConfigurationTLSInspectionConfiguration
-    TLSInspectionConfigurationName: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::NetworkFirewall::TLSInspectionConfiguration.
+    """
+
+    Description: Annotated[
+        str | None, Field(description="Pattern: ^.*$ Length: 1 to 512 characters.")
+    ] = None
+    TLSInspectionConfiguration: Annotated[
+        TLSInspectionConfigurationTLSInspectionConfiguration,
+        Field(description="Type: TLSInspectionConfigurationTLSInspectionConfigurationDict."),
+    ]
+    TLSInspectionConfigurationName: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[a-zA-Z0-9-]+$ Length: 1 to 128 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None, Field(description="Items: 1 to 200 items. Items are unique.")
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by vpc_endpoint_association.py, which re-exports every nam
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "Tag",
@@ -24,27 +24,61 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Pattern: ^.*$ Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Pattern: ^.*$ Length: 0 to 255 characters.")]
 
 
 class VpcEndpointAssociationSubnetMapping(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    IPAddressType: Literal["DUALSTACK", "IPV4", "IPV6"] | None = None
-    SubnetId: str
+    IPAddressType: Annotated[
+        Literal["DUALSTACK", "IPV4", "IPV6"] | None, Field(description="A IPAddressType")
+    ] = None
+    SubnetId: Annotated[str, Field(description="A SubnetId.")]
 
 
 class VpcEndpointAssociationAttributes(DeferredModel):
-    EndpointId: str | None = None
-    VpcEndpointAssociationArn: str | None = None
-    VpcEndpointAssociationId: str | None = None
+    """
+    The read-only attributes of a AWS::NetworkFirewall::VpcEndpointAssociation, set by AWS.
+    """
+
+    EndpointId: Annotated[str | None, Field(description="An endpoint Id.")] = None
+    VpcEndpointAssociationArn: Annotated[str | None, Field(description="A resource ARN.")] = None
+    VpcEndpointAssociationId: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^([0-9a-f]{8})-([0-9a-f]{4}-){3}([0-9a-f]{12})$ Length: exactly 36 characters."
+        ),
+    ] = None
 
 
 class VpcEndpointAssociationProps(DeferredModel):
-    Description: str | None = None
-    FirewallArn: str
-    SubnetMapping: VpcEndpointAssociationSubnetMapping
-    Tags: list[Tag] | None = None
-    VpcId: str
+    """
+    The properties a program declares for a AWS::NetworkFirewall::VpcEndpointAssociation.
+    """
+
+    Description: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^.*$ Length: 0 to 512 characters. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    FirewallArn: Annotated[
+        str, Field(description="A resource ARN. Create-only: changing it replaces the resource.")
+    ]
+    SubnetMapping: Annotated[
+        VpcEndpointAssociationSubnetMapping,
+        Field(
+            description="Type: VpcEndpointAssociationSubnetMappingDict. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None, Field(description="Items: 1 to 200 items. Items are unique.")
+    ] = None
+    VpcId: Annotated[
+        str,
+        Field(
+            description="Pattern: ^vpc-[0-9a-f]+$ Length: 1 to 128 characters. Create-only: changing it replaces the resource."
+        ),
+    ]

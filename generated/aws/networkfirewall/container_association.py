@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,33 +63,41 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ContainerAttributeDict = TypedDict(
-    "ContainerAttributeDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
-ContainerMonitoringConfigurationDict = TypedDict(
-    "ContainerMonitoringConfigurationDict",
-    {
-        "AttributeFilters": "list[ContainerAttributeDict]",
-        "ClusterArn": "Required[str]",
-    },
-    total=False,
-)
+class ContainerAttributeDict(TypedDict, total=False):
+    """ContainerAttribute as a plain dict: A key-value filter pair used in container association
+    monitoring configurations to narrow which containers are tracked."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    Key: Required[str]
+    """The attribute key to filter on."""
+    Value: Required[str]
+    """The attribute value to match."""
 
+
+class ContainerMonitoringConfigurationDict(TypedDict, total=False):
+    """ContainerMonitoringConfiguration as a plain dict: Contains the monitoring configuration for a
+    single cluster in a container association. Specifies the cluster ARN and optional attribute
+    filters to narrow which containers are tracked."""
+
+    AttributeFilters: list[ContainerAttributeDict]
+    """Key-value pairs that filter which containers are tracked. For Amazon EKS, you can filter by
+    namespace and Kubernetes labels. For Amazon ECS, you can filter by container instance attributes
+    (EC2 launch type only)."""
+    ClusterArn: Required[str]
+    """The ARN of the Amazon ECS or Amazon EKS cluster to monitor. The cluster must be in the same
+    Region and account as the container association."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key:value pair associated with an Amazon Web Services resource."""
+
+    Key: Required[str]
+    """The part of the key:value pair that defines a tag. Tag keys are case-sensitive."""
+    Value: Required[str]
+    """The part of the key:value pair that defines a tag. Tag values are case-sensitive."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::NetworkFirewall::ContainerAssociation",
     schema_file="aws-networkfirewall-containerassociation.json",
@@ -93,22 +105,13 @@ METADATA = _TypeMetadata(
     additional_identifiers=(("/ContainerAssociationName",),),
     read_only=("/ContainerAssociationArn", "/Status", "/ResolvedCidrCount"),
     create_only=("/ContainerAssociationName", "/Type"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=(
         "/ContainerMonitoringConfigurations",
         "/ContainerMonitoringConfigurations/*/AttributeFilters",
         "/Tags",
     ),
     required=("ContainerAssociationName", "Type", "ContainerMonitoringConfigurations"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -118,85 +121,20 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ContainerAttribute": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 256, "minLength": 1, "pattern": "^\\S+$", "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 1, "pattern": "^\\S+$", "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "ContainerMonitoringConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AttributeFilters": {
-                    "items": {"$ref": "#/definitions/ContainerAttribute"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "ClusterArn": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "pattern": "^arn:aws",
-                    "type": "string",
-                },
-            },
-            "required": ["ClusterArn"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "pattern": "^.*$", "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "pattern": "^.*$", "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "ContainerAssociationArn": {
-            "maxLength": 256,
-            "minLength": 1,
-            "pattern": "^arn:aws",
-            "type": "string",
-        },
-        "ContainerAssociationName": {
-            "maxLength": 128,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9-]+$",
-            "type": "string",
-        },
-        "ContainerMonitoringConfigurations": {
-            "items": {"$ref": "#/definitions/ContainerMonitoringConfiguration"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "Description": {"maxLength": 512, "minLength": 0, "pattern": "^.*$", "type": "string"},
-        "ResolvedCidrCount": {"maximum": 1000000, "minimum": 0, "type": "integer"},
-        "Status": {"enum": ["ACTIVE", "CREATING", "DELETING", "UPDATING"], "type": "string"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 200,
-            "minItems": 1,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "Type": {"enum": ["ECS", "EKS"], "type": "string"},
-    },
-    "required": ["ContainerAssociationName", "Type", "ContainerMonitoringConfigurations"],
-}
-
 
 class ContainerAssociation(_Resource):
-    """AWS::NetworkFirewall::ContainerAssociation: Resource type definition for AWS::NetworkFirewall::ContainerAssociation. A container association monitors container lifecycle events in your Amazon EC...
+    """AWS::NetworkFirewall::ContainerAssociation: Resource type definition for
+    AWS::NetworkFirewall::ContainerAssociation. A container association monitors container lifecycle
+    events in your Amazon ECS or Amazon EKS clusters and resolves running container addresses for
+    use in Network Firewall rules.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ContainerAssociationArn.
+    Also identified by: ContainerAssociationName.
+    Replaced when any of these change (create-only): ContainerAssociationName, Type.
+    Read-only attributes (known once deployed): ContainerAssociationArn, ResolvedCidrCount, Status.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-networkfirewall-containerassociation.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -206,44 +144,59 @@ class ContainerAssociation(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ContainerAssociationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "container_association.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     ContainerAssociationArn: str
+    """The Amazon Resource Name (ARN) of the container association."""
     ResolvedCidrCount: int
+    """The number of CIDR blocks resolved from the monitored containers."""
     Status: Literal["ACTIVE", "CREATING", "DELETING", "UPDATING"]
-    # Declared properties (as declared, or as AWS returned them).
+    """The current status of the container association."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ContainerAssociationName: str
     ContainerMonitoringConfigurations: list[ContainerMonitoringConfigurationDict]
     Description: str
     Tags: list[TagDict]
     Type: Literal["ECS", "EKS"]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ContainerAssociationName: str,
+        ContainerMonitoringConfigurations: list[
+            ContainerMonitoringConfiguration | ContainerMonitoringConfigurationDict
+        ],
+        Type: Literal["ECS", "EKS"],
+        Description: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::NetworkFirewall::ContainerAssociation; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ContainerAssociationName: str,
-            ContainerMonitoringConfigurations: list[
-                ContainerMonitoringConfiguration | ContainerMonitoringConfigurationDict
-            ],
-            Type: Literal["ECS", "EKS"],
-            Description: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::NetworkFirewall::ContainerAssociation; `await` it inside an App to deploy it.
-
-            ContainerAssociationName: The descriptive name of the container association.
-            ContainerMonitoringConfigurations: The monitoring configurations for the container association.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ContainerAssociationName: The descriptive name of the container association. You can't
+                change the name of a container association after you create it. Create-only:
+                changing it replaces the resource. Required.
+            ContainerMonitoringConfigurations: The monitoring configurations for the container
+                association. Each configuration specifies an Amazon ECS or Amazon EKS cluster to
+                monitor and optional attribute filters to narrow which containers are tracked.
+                Required.
+            Type: The type of containers to monitor. You can't change the container type after
+                creation. Create-only: changing it replaces the resource. Required.
             Description: A description of the container association.
             Tags: An array of key-value pairs to apply to this resource.
-            Type: The type of containers to monitor.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -75,71 +79,74 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AvailabilityZoneMappingDict = TypedDict(
-    "AvailabilityZoneMappingDict",
-    {
-        "AvailabilityZone": "Required[str]",
-    },
-    total=False,
-)
 
-FirewallProxySettingsDict = TypedDict(
-    "FirewallProxySettingsDict",
-    {
-        "ListenerProperties": "list[ListenerPropertyDict]",
-    },
-    total=False,
-)
+class AvailabilityZoneMappingDict(TypedDict, total=False):
+    """AvailabilityZoneMapping as a plain dict."""
 
-FirewallVpcEndpointDict = TypedDict(
-    "FirewallVpcEndpointDict",
-    {
-        "SubnetMappings": "list[SubnetMappingDict]",
-        "VpcId": "str",
-    },
-    total=False,
-)
+    AvailabilityZone: Required[str]
+    """A AvailabilityZone"""
 
-ListenerPropertyDict = TypedDict(
-    "ListenerPropertyDict",
-    {
-        "Port": "int",
-        "Type": "Literal['HTTP', 'HTTPS']",
-    },
-    total=False,
-)
 
-NatGatewayMappingDict = TypedDict(
-    "NatGatewayMappingDict",
-    {
-        "NatGatewayId": "Required[str]",
-    },
-    total=False,
-)
+class FirewallProxySettingsDict(TypedDict, total=False):
+    """FirewallProxySettings as a plain dict: The proxy listener configuration for a proxy-mode (no
+    source preservation) firewall."""
 
-SubnetMappingDict = TypedDict(
-    "SubnetMappingDict",
-    {
-        "IPAddressType": "Literal['DUALSTACK', 'IPV4', 'IPV6']",
-        "SubnetId": "Required[str]",
-    },
-    total=False,
-)
+    ListenerProperties: list[ListenerPropertyDict]
+    """Type: list[ListenerPropertyDict]."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class FirewallVpcEndpointDict(TypedDict, total=False):
+    """FirewallVpcEndpoint as a plain dict: The VPC and subnets for a proxy-mode firewall's
+    endpoint. Provide this instead of the top-level VpcId and SubnetMappings when
+    NoSourcePreservation is true."""
+
+    SubnetMappings: list[SubnetMappingDict]
+    """Items are unique."""
+    VpcId: str
+    """The unique identifier of the VPC for the firewall endpoint."""
+
+
+class ListenerPropertyDict(TypedDict, total=False):
+    """ListenerProperty as a plain dict: A port and protocol that a proxy-mode firewall's proxy
+    listener accepts traffic on."""
+
+    Port: int
+    """The port the proxy listener accepts traffic on."""
+    Type: Literal["HTTP", "HTTPS"]
+    """The protocol the proxy listener uses."""
+
+
+class NatGatewayMappingDict(TypedDict, total=False):
+    """NatGatewayMapping as a plain dict: A mapping to a NAT gateway that a proxy-mode firewall
+    proxies egress traffic through."""
+
+    NatGatewayId: Required[str]
+    """The unique identifier of a NAT gateway."""
+
+
+class SubnetMappingDict(TypedDict, total=False):
+    """SubnetMapping as a plain dict."""
+
+    IPAddressType: Literal["DUALSTACK", "IPV4", "IPV6"]
+    """A IPAddressType"""
+    SubnetId: Required[str]
+    """A SubnetId."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 0 to 255 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::NetworkFirewall::Firewall",
     schema_file="aws-networkfirewall-firewall.json",
     primary_identifier=("/FirewallArn",),
-    additional_identifiers=(),
     read_only=(
         "/FirewallArn",
         "/FirewallId",
@@ -154,8 +161,6 @@ METADATA = _TypeMetadata(
         "/NatGatewayMappings",
         "/VpcEndpoint",
     ),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=(
         "/AvailabilityZoneMappings",
         "/EnabledAnalysisTypes",
@@ -167,14 +172,7 @@ METADATA = _TypeMetadata(
         "/VpcEndpoint/SubnetMappings",
     ),
     required=("FirewallName", "FirewallPolicyArn"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -184,164 +182,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AvailabilityZoneMapping": {
-            "additionalProperties": False,
-            "properties": {
-                "AvailabilityZone": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^\\S+$",
-                    "type": "string",
-                }
-            },
-            "required": ["AvailabilityZone"],
-            "type": "object",
-        },
-        "EnabledAnalysisType": {"enum": ["TLS_SNI", "HTTP_HOST"], "type": "string"},
-        "EndpointId": {"type": "string"},
-        "ListenerProperty": {
-            "additionalProperties": False,
-            "properties": {
-                "Port": {"type": "integer"},
-                "Type": {"enum": ["HTTP", "HTTPS"], "type": "string"},
-            },
-            "type": "object",
-        },
-        "NatGatewayMapping": {
-            "additionalProperties": False,
-            "properties": {"NatGatewayId": {"minLength": 1, "type": "string"}},
-            "required": ["NatGatewayId"],
-            "type": "object",
-        },
-        "ProxySettings": {
-            "additionalProperties": False,
-            "properties": {
-                "ListenerProperties": {
-                    "items": {"$ref": "#/definitions/ListenerProperty"},
-                    "type": "array",
-                }
-            },
-            "type": "object",
-        },
-        "ResourceArn": {
-            "maxLength": 256,
-            "minLength": 1,
-            "pattern": "^arn:aws.*$",
-            "type": "string",
-        },
-        "SubnetMapping": {
-            "additionalProperties": False,
-            "properties": {
-                "IPAddressType": {"enum": ["DUALSTACK", "IPV4", "IPV6"], "type": "string"},
-                "SubnetId": {"type": "string"},
-            },
-            "required": ["SubnetId"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 255, "minLength": 0, "type": "string"},
-            },
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-        "VpcEndpoint": {
-            "additionalProperties": False,
-            "properties": {
-                "SubnetMappings": {
-                    "items": {"$ref": "#/definitions/SubnetMapping"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "VpcId": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^vpc-[0-9a-f]+$",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AvailabilityZoneChangeProtection": {"type": "boolean"},
-        "AvailabilityZoneMappings": {
-            "items": {"$ref": "#/definitions/AvailabilityZoneMapping"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "DeleteProtection": {"type": "boolean"},
-        "Description": {"maxLength": 512, "minLength": 0, "pattern": "^.*$", "type": "string"},
-        "EnabledAnalysisTypes": {
-            "items": {"$ref": "#/definitions/EnabledAnalysisType"},
-            "type": "array",
-        },
-        "EndpointIds": {"items": {"$ref": "#/definitions/EndpointId"}, "type": "array"},
-        "FirewallArn": {"$ref": "#/definitions/ResourceArn"},
-        "FirewallId": {
-            "maxLength": 36,
-            "minLength": 36,
-            "pattern": "^([0-9a-f]{8})-([0-9a-f]{4}-){3}([0-9a-f]{12})$",
-            "type": "string",
-        },
-        "FirewallName": {
-            "maxLength": 128,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9-]+$",
-            "type": "string",
-        },
-        "FirewallPolicyArn": {"$ref": "#/definitions/ResourceArn"},
-        "FirewallPolicyChangeProtection": {"type": "boolean"},
-        "NatGatewayMappings": {
-            "items": {"$ref": "#/definitions/NatGatewayMapping"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "NoSourcePreservation": {"type": "boolean"},
-        "NumberOfAssociations": {"type": "integer"},
-        "ProxySettings": {"$ref": "#/definitions/ProxySettings"},
-        "SubnetChangeProtection": {"type": "boolean"},
-        "SubnetMappings": {
-            "items": {"$ref": "#/definitions/SubnetMapping"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 200,
-            "minItems": 1,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "TransitGatewayAttachmentId": {
-            "maxLength": 128,
-            "minLength": 1,
-            "pattern": "^tgw-attach-[0-9a-z]+$",
-            "type": "string",
-        },
-        "TransitGatewayId": {
-            "maxLength": 128,
-            "minLength": 1,
-            "pattern": "^tgw-[0-9a-z]+$",
-            "type": "string",
-        },
-        "VpcEndpoint": {"$ref": "#/definitions/VpcEndpoint"},
-        "VpcId": {"maxLength": 128, "minLength": 1, "pattern": "^vpc-[0-9a-f]+$", "type": "string"},
-    },
-    "required": ["FirewallName", "FirewallPolicyArn"],
-}
-
 
 class Firewall(_Resource):
     """AWS::NetworkFirewall::Firewall: Resource type definition for AWS::NetworkFirewall::Firewall
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: FirewallArn.
+    Replaced when any of these change (create-only): VpcId, FirewallName, NoSourcePreservation,
+    NatGatewayMappings, VpcEndpoint.
+    Read-only attributes (known once deployed): EndpointIds, FirewallArn, FirewallId,
+    NumberOfAssociations, TransitGatewayAttachmentId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-networkfirewall-firewall.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -349,15 +201,21 @@ class Firewall(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "FirewallAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "firewall.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     EndpointIds: list[str]
+    """Type: list[str]."""
     FirewallArn: str
+    """A resource ARN."""
     FirewallId: str
+    """Pattern: ^([0-9a-f]{8})-([0-9a-f]{4}-){3}([0-9a-f]{12})$ Length: exactly 36 characters."""
     NumberOfAssociations: int
+    """The number of VPC endpoint associations attached to the firewall."""
     TransitGatewayAttachmentId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Pattern: ^tgw-attach-[0-9a-z]+$ Length: 1 to 128 characters."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AvailabilityZoneChangeProtection: bool
     AvailabilityZoneMappings: list[AvailabilityZoneMappingDict]
     DeleteProtection: bool
@@ -376,40 +234,68 @@ class Firewall(_Resource):
     VpcEndpoint: FirewallVpcEndpointDict
     VpcId: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        FirewallName: str,
+        FirewallPolicyArn: str,
+        AvailabilityZoneChangeProtection: bool | None = None,
+        AvailabilityZoneMappings: list[AvailabilityZoneMapping | AvailabilityZoneMappingDict]
+        | None = None,
+        DeleteProtection: bool | None = None,
+        Description: str | None = None,
+        EnabledAnalysisTypes: list[Literal["TLS_SNI", "HTTP_HOST"]] | None = None,
+        FirewallPolicyChangeProtection: bool | None = None,
+        NatGatewayMappings: list[NatGatewayMapping | NatGatewayMappingDict] | None = None,
+        NoSourcePreservation: bool | None = None,
+        ProxySettings: FirewallProxySettings | FirewallProxySettingsDict | None = None,
+        SubnetChangeProtection: bool | None = None,
+        SubnetMappings: list[SubnetMapping | SubnetMappingDict] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        TransitGatewayId: str | None = None,
+        VpcEndpoint: FirewallVpcEndpoint | FirewallVpcEndpointDict | None = None,
+        VpcId: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::NetworkFirewall::Firewall; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            FirewallName: str,
-            FirewallPolicyArn: str,
-            AvailabilityZoneChangeProtection: bool | None = None,
-            AvailabilityZoneMappings: list[AvailabilityZoneMapping | AvailabilityZoneMappingDict]
-            | None = None,
-            DeleteProtection: bool | None = None,
-            Description: str | None = None,
-            EnabledAnalysisTypes: list[Literal["TLS_SNI", "HTTP_HOST"]] | None = None,
-            FirewallPolicyChangeProtection: bool | None = None,
-            NatGatewayMappings: list[NatGatewayMapping | NatGatewayMappingDict] | None = None,
-            NoSourcePreservation: bool | None = None,
-            ProxySettings: FirewallProxySettings | FirewallProxySettingsDict | None = None,
-            SubnetChangeProtection: bool | None = None,
-            SubnetMappings: list[SubnetMapping | SubnetMappingDict] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            TransitGatewayId: str | None = None,
-            VpcEndpoint: FirewallVpcEndpoint | FirewallVpcEndpointDict | None = None,
-            VpcId: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::NetworkFirewall::Firewall; `await` it inside an App to deploy it.
-
-            EnabledAnalysisTypes: The types of analysis to enable for the firewall.
-            NatGatewayMappings: The NAT gateways that the firewall proxies egress traffic through when NoSourcePreservation is true.
-            NoSourcePreservation: Indicates whether the firewall operates in proxy mode, where the source IP address of traffic is not preserved.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            FirewallName: Pattern: ^[a-zA-Z0-9-]+$ Length: 1 to 128 characters. Create-only:
+                changing it replaces the resource. Required.
+            FirewallPolicyArn: A resource ARN. Required.
+            AvailabilityZoneChangeProtection: Type: bool.
+            AvailabilityZoneMappings: Items are unique.
+            DeleteProtection: Type: bool.
+            Description: Pattern: ^.*$ Length: 0 to 512 characters.
+            EnabledAnalysisTypes: The types of analysis to enable for the firewall. Can be TLS_SNI,
+                HTTP_HOST, or both.
+            FirewallPolicyChangeProtection: Type: bool.
+            NatGatewayMappings: The NAT gateways that the firewall proxies egress traffic through
+                when NoSourcePreservation is true. Create-only: changing it replaces the resource.
+            NoSourcePreservation: Indicates whether the firewall operates in proxy mode, where the
+                source IP address of traffic is not preserved. When true, specify NatGatewayMappings
+                and VpcEndpoint instead of the top-level VpcId and SubnetMappings. You can't change
+                this setting after you create the firewall. Create-only: changing it replaces the
+                resource.
+            ProxySettings: The proxy listener configuration for a proxy-mode (no source
+                preservation) firewall.
+            SubnetChangeProtection: Type: bool.
+            SubnetMappings: Items are unique.
+            Tags: Items: 1 to 200 items. Items are unique.
+            TransitGatewayId: Pattern: ^tgw-[0-9a-z]+$ Length: 1 to 128 characters.
+            VpcEndpoint: The VPC and subnets for a proxy-mode firewall's endpoint. Provide this
+                instead of the top-level VpcId and SubnetMappings when NoSourcePreservation is true.
+                Create-only: changing it replaces the resource.
+            VpcId: Pattern: ^vpc-[0-9a-f]+$ Length: 1 to 128 characters. Create-only: changing it
+                replaces the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -99,146 +103,142 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-CustomActionDict = TypedDict(
-    "CustomActionDict",
-    {
-        "ActionDefinition": "Required[FirewallPolicyActionDefinitionDict]",
-        "ActionName": "Required[str]",
-    },
-    total=False,
-)
 
-DimensionDict = TypedDict(
-    "DimensionDict",
-    {
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class CustomActionDict(TypedDict, total=False):
+    """CustomAction as a plain dict."""
 
-FirewallPolicyActionDefinitionDict = TypedDict(
-    "FirewallPolicyActionDefinitionDict",
-    {
-        "PublishMetricAction": "FirewallPolicyPublishMetricActionDict",
-    },
-    total=False,
-)
+    ActionDefinition: Required[FirewallPolicyActionDefinitionDict]
+    """Type: FirewallPolicyActionDefinitionDict."""
+    ActionName: Required[str]
+    """Pattern: ^[a-zA-Z0-9]+$ Length: 1 to 128 characters."""
 
-FirewallPolicyFirewallPolicyDict = TypedDict(
-    "FirewallPolicyFirewallPolicyDict",
-    {
-        "EnableTLSSessionHolding": "bool",
-        "PolicyVariables": "FirewallPolicyFirewallPolicyPolicyVariablesDict",
-        "StatefulDefaultActions": "list[str]",
-        "StatefulEngineOptions": "FirewallPolicyStatefulEngineOptionsDict",
-        "StatefulRuleGroupReferences": "list[StatefulRuleGroupReferenceDict]",
-        "StatelessCustomActions": "list[CustomActionDict]",
-        "StatelessDefaultActions": "Required[list[str]]",
-        "StatelessFragmentDefaultActions": "Required[list[str]]",
-        "StatelessRuleGroupReferences": "list[StatelessRuleGroupReferenceDict]",
-        "TLSInspectionConfigurationArn": "str",
-    },
-    total=False,
-)
 
-FirewallPolicyFirewallPolicyPolicyVariablesDict = TypedDict(
-    "FirewallPolicyFirewallPolicyPolicyVariablesDict",
-    {
-        "RuleVariables": "dict[str, Any]",
-    },
-    total=False,
-)
+class DimensionDict(TypedDict, total=False):
+    """Dimension as a plain dict."""
 
-FirewallPolicyPublishMetricActionDict = TypedDict(
-    "FirewallPolicyPublishMetricActionDict",
-    {
-        "Dimensions": "Required[list[DimensionDict]]",
-    },
-    total=False,
-)
+    Value: Required[str]
+    """Pattern: ^[a-zA-Z0-9-_ ]+$ Length: 1 to 128 characters."""
 
-FirewallPolicyStatefulEngineOptionsDict = TypedDict(
-    "FirewallPolicyStatefulEngineOptionsDict",
-    {
-        "FlowTimeouts": "FirewallPolicyStatefulEngineOptionsFlowTimeoutsDict",
-        "RuleOrder": "Literal['DEFAULT_ACTION_ORDER', 'STRICT_ORDER']",
-        "StreamExceptionPolicy": "Literal['DROP', 'CONTINUE', 'REJECT']",
-    },
-    total=False,
-)
 
-FirewallPolicyStatefulEngineOptionsFlowTimeoutsDict = TypedDict(
-    "FirewallPolicyStatefulEngineOptionsFlowTimeoutsDict",
-    {
-        "TcpIdleTimeoutSeconds": "int",
-    },
-    total=False,
-)
+class FirewallPolicyActionDefinitionDict(TypedDict, total=False):
+    """FirewallPolicyActionDefinition as a plain dict."""
 
-IPSetDict = TypedDict(
-    "IPSetDict",
-    {
-        "Definition": "list[str]",
-    },
-    total=False,
-)
+    PublishMetricAction: FirewallPolicyPublishMetricActionDict
+    """Type: FirewallPolicyPublishMetricActionDict."""
 
-StatefulRuleGroupOverrideDict = TypedDict(
-    "StatefulRuleGroupOverrideDict",
-    {
-        "Action": "Literal['DROP_TO_ALERT']",
-    },
-    total=False,
-)
 
-StatefulRuleGroupReferenceDict = TypedDict(
-    "StatefulRuleGroupReferenceDict",
-    {
-        "DeepThreatInspection": "bool",
-        "Override": "StatefulRuleGroupOverrideDict",
-        "Priority": "int",
-        "ResourceArn": "Required[str]",
-    },
-    total=False,
-)
+class FirewallPolicyFirewallPolicyDict(TypedDict, total=False):
+    """FirewallPolicyFirewallPolicy as a plain dict."""
 
-StatelessRuleGroupReferenceDict = TypedDict(
-    "StatelessRuleGroupReferenceDict",
-    {
-        "Priority": "Required[int]",
-        "ResourceArn": "Required[str]",
-    },
-    total=False,
-)
+    EnableTLSSessionHolding: bool
+    """Type: bool."""
+    PolicyVariables: FirewallPolicyFirewallPolicyPolicyVariablesDict
+    """Type: FirewallPolicyFirewallPolicyPolicyVariablesDict."""
+    StatefulDefaultActions: list[str]
+    """Type: list[str]."""
+    StatefulEngineOptions: FirewallPolicyStatefulEngineOptionsDict
+    """Type: FirewallPolicyStatefulEngineOptionsDict."""
+    StatefulRuleGroupReferences: list[StatefulRuleGroupReferenceDict]
+    """Type: list[StatefulRuleGroupReferenceDict]."""
+    StatelessCustomActions: list[CustomActionDict]
+    """Type: list[CustomActionDict]."""
+    StatelessDefaultActions: Required[list[str]]
+    """Type: list[str]."""
+    StatelessFragmentDefaultActions: Required[list[str]]
+    """Type: list[str]."""
+    StatelessRuleGroupReferences: list[StatelessRuleGroupReferenceDict]
+    """Type: list[StatelessRuleGroupReferenceDict]."""
+    TLSInspectionConfigurationArn: str
+    """A resource ARN."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class FirewallPolicyFirewallPolicyPolicyVariablesDict(TypedDict, total=False):
+    """FirewallPolicyFirewallPolicyPolicyVariables as a plain dict."""
+
+    RuleVariables: dict[str, IPSetDict]
+    """Type: dict[str, IPSetDict]."""
+
+
+class FirewallPolicyPublishMetricActionDict(TypedDict, total=False):
+    """FirewallPolicyPublishMetricAction as a plain dict."""
+
+    Dimensions: Required[list[DimensionDict]]
+    """Items: exactly 1 items."""
+
+
+class FirewallPolicyStatefulEngineOptionsDict(TypedDict, total=False):
+    """FirewallPolicyStatefulEngineOptions as a plain dict."""
+
+    FlowTimeouts: FirewallPolicyStatefulEngineOptionsFlowTimeoutsDict
+    """Type: FirewallPolicyStatefulEngineOptionsFlowTimeoutsDict."""
+    RuleOrder: Literal["DEFAULT_ACTION_ORDER", "STRICT_ORDER"]
+    """Allowed values: 'DEFAULT_ACTION_ORDER', 'STRICT_ORDER'."""
+    StreamExceptionPolicy: Literal["DROP", "CONTINUE", "REJECT"]
+    """Allowed values: 'DROP', 'CONTINUE', 'REJECT'."""
+
+
+class FirewallPolicyStatefulEngineOptionsFlowTimeoutsDict(TypedDict, total=False):
+    """FirewallPolicyStatefulEngineOptionsFlowTimeouts as a plain dict."""
+
+    TcpIdleTimeoutSeconds: int
+    """Range: 60 to 6000 (inclusive)."""
+
+
+class IPSetDict(TypedDict, total=False):
+    """IPSet as a plain dict."""
+
+    Definition: list[str]
+    """Each item: Pattern: ^.*$ Length: at least 1 characters."""
+
+
+class StatefulRuleGroupOverrideDict(TypedDict, total=False):
+    """StatefulRuleGroupOverride as a plain dict."""
+
+    Action: Literal["DROP_TO_ALERT"]
+    """Allowed values: 'DROP_TO_ALERT'."""
+
+
+class StatefulRuleGroupReferenceDict(TypedDict, total=False):
+    """StatefulRuleGroupReference as a plain dict."""
+
+    DeepThreatInspection: bool
+    """Type: bool."""
+    Override: StatefulRuleGroupOverrideDict
+    """Type: StatefulRuleGroupOverrideDict."""
+    Priority: int
+    """Range: 1 to 65535 (inclusive)."""
+    ResourceArn: Required[str]
+    """A resource ARN."""
+
+
+class StatelessRuleGroupReferenceDict(TypedDict, total=False):
+    """StatelessRuleGroupReference as a plain dict."""
+
+    Priority: Required[int]
+    """Range: 1 to 65535 (inclusive)."""
+    ResourceArn: Required[str]
+    """A resource ARN."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Pattern: ^.*$ Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Pattern: ^.*$ Length: 0 to 255 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::NetworkFirewall::FirewallPolicy",
     schema_file="aws-networkfirewall-firewallpolicy.json",
     primary_identifier=("/FirewallPolicyArn",),
-    additional_identifiers=(),
     read_only=("/FirewallPolicyArn", "/FirewallPolicyId"),
     create_only=("/FirewallPolicyName",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("FirewallPolicyName", "FirewallPolicy"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -248,210 +248,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ActionDefinition": {
-            "additionalProperties": False,
-            "properties": {"PublishMetricAction": {"$ref": "#/definitions/PublishMetricAction"}},
-            "type": "object",
-        },
-        "CustomAction": {
-            "additionalProperties": False,
-            "properties": {
-                "ActionDefinition": {"$ref": "#/definitions/ActionDefinition"},
-                "ActionName": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9]+$",
-                    "type": "string",
-                },
-            },
-            "required": ["ActionName", "ActionDefinition"],
-            "type": "object",
-        },
-        "Dimension": {
-            "additionalProperties": False,
-            "properties": {
-                "Value": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9-_ ]+$",
-                    "type": "string",
-                }
-            },
-            "required": ["Value"],
-            "type": "object",
-        },
-        "FirewallPolicy": {
-            "additionalProperties": False,
-            "properties": {
-                "EnableTLSSessionHolding": {"type": "boolean"},
-                "PolicyVariables": {
-                    "additionalProperties": False,
-                    "properties": {"RuleVariables": {"$ref": "#/definitions/RuleVariables"}},
-                    "type": "object",
-                },
-                "StatefulDefaultActions": {
-                    "items": {"type": "string"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "StatefulEngineOptions": {"$ref": "#/definitions/StatefulEngineOptions"},
-                "StatefulRuleGroupReferences": {
-                    "items": {"$ref": "#/definitions/StatefulRuleGroupReference"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "StatelessCustomActions": {
-                    "items": {"$ref": "#/definitions/CustomAction"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "StatelessDefaultActions": {
-                    "items": {"type": "string"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "StatelessFragmentDefaultActions": {
-                    "items": {"type": "string"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "StatelessRuleGroupReferences": {
-                    "items": {"$ref": "#/definitions/StatelessRuleGroupReference"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "TLSInspectionConfigurationArn": {"$ref": "#/definitions/ResourceArn"},
-            },
-            "required": ["StatelessDefaultActions", "StatelessFragmentDefaultActions"],
-            "type": "object",
-        },
-        "IPSet": {
-            "additionalProperties": False,
-            "properties": {
-                "Definition": {
-                    "items": {"$ref": "#/definitions/VariableDefinition"},
-                    "type": "array",
-                    "uniqueItems": False,
-                }
-            },
-            "type": "object",
-        },
-        "OverrideAction": {"enum": ["DROP_TO_ALERT"], "type": "string"},
-        "Priority": {"maximum": 65535, "minimum": 1, "type": "integer"},
-        "PublishMetricAction": {
-            "additionalProperties": False,
-            "properties": {
-                "Dimensions": {
-                    "items": {"$ref": "#/definitions/Dimension"},
-                    "maxItems": 1,
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": False,
-                }
-            },
-            "required": ["Dimensions"],
-            "type": "object",
-        },
-        "ResourceArn": {
-            "maxLength": 256,
-            "minLength": 1,
-            "pattern": "^(arn:aws.*)$",
-            "type": "string",
-        },
-        "RuleOrder": {"enum": ["DEFAULT_ACTION_ORDER", "STRICT_ORDER"], "type": "string"},
-        "RuleVariables": {
-            "additionalProperties": False,
-            "patternProperties": {"^[A-Za-z0-9_]{1,32}$": {"$ref": "#/definitions/IPSet"}},
-            "type": "object",
-        },
-        "StatefulEngineOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "FlowTimeouts": {
-                    "additionalProperties": False,
-                    "properties": {
-                        "TcpIdleTimeoutSeconds": {"maximum": 6000, "minimum": 60, "type": "integer"}
-                    },
-                    "type": "object",
-                },
-                "RuleOrder": {"$ref": "#/definitions/RuleOrder"},
-                "StreamExceptionPolicy": {"$ref": "#/definitions/StreamExceptionPolicy"},
-            },
-            "type": "object",
-        },
-        "StatefulRuleGroupOverride": {
-            "additionalProperties": False,
-            "properties": {"Action": {"$ref": "#/definitions/OverrideAction"}},
-            "type": "object",
-        },
-        "StatefulRuleGroupReference": {
-            "additionalProperties": False,
-            "properties": {
-                "DeepThreatInspection": {"type": "boolean"},
-                "Override": {"$ref": "#/definitions/StatefulRuleGroupOverride"},
-                "Priority": {"$ref": "#/definitions/Priority"},
-                "ResourceArn": {"$ref": "#/definitions/ResourceArn"},
-            },
-            "required": ["ResourceArn"],
-            "type": "object",
-        },
-        "StatelessRuleGroupReference": {
-            "additionalProperties": False,
-            "properties": {
-                "Priority": {"$ref": "#/definitions/Priority"},
-                "ResourceArn": {"$ref": "#/definitions/ResourceArn"},
-            },
-            "required": ["ResourceArn", "Priority"],
-            "type": "object",
-        },
-        "StreamExceptionPolicy": {"enum": ["DROP", "CONTINUE", "REJECT"], "type": "string"},
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "pattern": "^.*$", "type": "string"},
-                "Value": {"maxLength": 255, "minLength": 0, "pattern": "^.*$", "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "VariableDefinition": {"minLength": 1, "pattern": "^.*$", "type": "string"},
-    },
-    "properties": {
-        "Description": {"maxLength": 512, "minLength": 1, "pattern": "^.*$", "type": "string"},
-        "FirewallPolicy": {"$ref": "#/definitions/FirewallPolicy"},
-        "FirewallPolicyArn": {"$ref": "#/definitions/ResourceArn"},
-        "FirewallPolicyId": {
-            "maxLength": 36,
-            "minLength": 36,
-            "pattern": "^([0-9a-f]{8})-([0-9a-f]{4}-){3}([0-9a-f]{12})$",
-            "type": "string",
-        },
-        "FirewallPolicyName": {
-            "maxLength": 128,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9-]+$",
-            "type": "string",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 200,
-            "minItems": 1,
-            "type": "array",
-            "uniqueItems": True,
-        },
-    },
-    "required": ["FirewallPolicyName", "FirewallPolicy"],
-}
-
 
 class FirewallPolicy(_Resource):
-    """AWS::NetworkFirewall::FirewallPolicy: Resource type definition for AWS::NetworkFirewall::FirewallPolicy
+    """AWS::NetworkFirewall::FirewallPolicy: Resource type definition for
+    AWS::NetworkFirewall::FirewallPolicy
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: FirewallPolicyArn.
+    Replaced when any of these change (create-only): FirewallPolicyName.
+    Read-only attributes (known once deployed): FirewallPolicyArn, FirewallPolicyId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-networkfirewall-firewallpolicy.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -459,34 +266,45 @@ class FirewallPolicy(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "FirewallPolicyAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "firewall_policy.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     FirewallPolicyArn: str
+    """A resource ARN."""
     FirewallPolicyId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Pattern: ^([0-9a-f]{8})-([0-9a-f]{4}-){3}([0-9a-f]{12})$ Length: exactly 36 characters."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     FirewallPolicy: FirewallPolicyFirewallPolicyDict
     FirewallPolicyName: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        FirewallPolicy: FirewallPolicyFirewallPolicy | FirewallPolicyFirewallPolicyDict,
+        FirewallPolicyName: str,
+        Description: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::NetworkFirewall::FirewallPolicy; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            FirewallPolicy: FirewallPolicyFirewallPolicy | FirewallPolicyFirewallPolicyDict,
-            FirewallPolicyName: str,
-            Description: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::NetworkFirewall::FirewallPolicy; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            FirewallPolicy: Type: FirewallPolicyFirewallPolicyDict. Required.
+            FirewallPolicyName: Pattern: ^[a-zA-Z0-9-]+$ Length: 1 to 128 characters. Create-only:
+                changing it replaces the resource. Required.
+            Description: Pattern: ^.*$ Length: 1 to 512 characters.
+            Tags: Items: 1 to 200 items. Items are unique.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

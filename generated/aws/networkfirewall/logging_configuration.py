@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,43 +59,37 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-LogDestinationConfigDict = TypedDict(
-    "LogDestinationConfigDict",
-    {
-        "LogDestination": "Required[dict[str, Any]]",
-        "LogDestinationType": "Required[Literal['S3', 'CloudWatchLogs', 'KinesisDataFirehose']]",
-        "LogType": "Required[Literal['ALERT', 'FLOW', 'TLS']]",
-    },
-    total=False,
-)
 
-LoggingConfigurationLoggingConfigurationDict = TypedDict(
-    "LoggingConfigurationLoggingConfigurationDict",
-    {
-        "LogDestinationConfigs": "Required[list[LogDestinationConfigDict]]",
-    },
-    total=False,
-)
+class LogDestinationConfigDict(TypedDict, total=False):
+    """LogDestinationConfig as a plain dict."""
 
+    LogDestination: Required[dict[str, str]]
+    """A key-value pair to configure the logDestinations."""
+    LogDestinationType: Required[Literal["S3", "CloudWatchLogs", "KinesisDataFirehose"]]
+    """Allowed values: 'S3', 'CloudWatchLogs', 'KinesisDataFirehose'."""
+    LogType: Required[Literal["ALERT", "FLOW", "TLS"]]
+    """Allowed values: 'ALERT', 'FLOW', 'TLS'."""
+
+
+class LoggingConfigurationLoggingConfigurationDict(TypedDict, total=False):
+    """LoggingConfigurationLoggingConfiguration as a plain dict."""
+
+    LogDestinationConfigs: Required[list[LogDestinationConfigDict]]
+    """Items: at least 1 items."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::NetworkFirewall::LoggingConfiguration",
     schema_file="aws-networkfirewall-loggingconfiguration.json",
     primary_identifier=("/FirewallArn",),
-    additional_identifiers=(),
-    read_only=(),
     create_only=("/FirewallName", "/FirewallArn"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/LoggingConfiguration/LogDestinationConfigs",),
     required=("FirewallArn", "LoggingConfiguration"),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -100,72 +98,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "LogDestinationConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "LogDestination": {
-                    "additionalProperties": False,
-                    "minProperties": 1,
-                    "patternProperties": {
-                        "^[0-9A-Za-z.\\-_@\\/]+$": {
-                            "maxLength": 1024,
-                            "minLength": 1,
-                            "type": "string",
-                        }
-                    },
-                    "type": "object",
-                },
-                "LogDestinationType": {
-                    "enum": ["S3", "CloudWatchLogs", "KinesisDataFirehose"],
-                    "type": "string",
-                },
-                "LogType": {"enum": ["ALERT", "FLOW", "TLS"], "type": "string"},
-            },
-            "required": ["LogType", "LogDestinationType", "LogDestination"],
-            "type": "object",
-        },
-        "LoggingConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "LogDestinationConfigs": {
-                    "items": {"$ref": "#/definitions/LogDestinationConfig"},
-                    "minItems": 1,
-                    "type": "array",
-                }
-            },
-            "required": ["LogDestinationConfigs"],
-            "type": "object",
-        },
-        "ResourceArn": {
-            "maxLength": 256,
-            "minLength": 1,
-            "pattern": "^arn:aws.*$",
-            "type": "string",
-        },
-    },
-    "properties": {
-        "EnableMonitoringDashboard": {"type": "boolean"},
-        "FirewallArn": {"$ref": "#/definitions/ResourceArn"},
-        "FirewallName": {
-            "maxLength": 128,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9-]+$",
-            "type": "string",
-        },
-        "LoggingConfiguration": {"$ref": "#/definitions/LoggingConfiguration"},
-    },
-    "required": ["FirewallArn", "LoggingConfiguration"],
-}
-
 
 class LoggingConfiguration(_Resource):
-    """AWS::NetworkFirewall::LoggingConfiguration: Resource type definition for AWS::NetworkFirewall::LoggingConfiguration
+    """AWS::NetworkFirewall::LoggingConfiguration: Resource type definition for
+    AWS::NetworkFirewall::LoggingConfiguration
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: FirewallArn.
+    Replaced when any of these change (create-only): FirewallName, FirewallArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-networkfirewall-loggingconfiguration.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -175,33 +117,44 @@ class LoggingConfiguration(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "LoggingConfigurationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "logging_configuration.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
-    # Declared properties (as declared, or as AWS returned them).
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     EnableMonitoringDashboard: bool
     FirewallArn: str
     FirewallName: str
     LoggingConfiguration: LoggingConfigurationLoggingConfigurationDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        FirewallArn: str,
+        LoggingConfiguration: LoggingConfigurationLoggingConfiguration
+        | LoggingConfigurationLoggingConfigurationDict,
+        EnableMonitoringDashboard: bool | None = None,
+        FirewallName: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::NetworkFirewall::LoggingConfiguration; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            FirewallArn: str,
-            LoggingConfiguration: LoggingConfigurationLoggingConfiguration
-            | LoggingConfigurationLoggingConfigurationDict,
-            EnableMonitoringDashboard: bool | None = None,
-            FirewallName: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::NetworkFirewall::LoggingConfiguration; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            FirewallArn: A resource ARN. Create-only: changing it replaces the resource. Required.
+            LoggingConfiguration: Type: LoggingConfigurationLoggingConfigurationDict. Required.
+            EnableMonitoringDashboard: Type: bool.
+            FirewallName: Pattern: ^[a-zA-Z0-9-]+$ Length: 1 to 128 characters. Create-only:
+                changing it replaces the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -147,254 +151,273 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AddressDict = TypedDict(
-    "AddressDict",
-    {
-        "AddressDefinition": "Required[str]",
-    },
-    total=False,
-)
 
-CustomActionDict = TypedDict(
-    "CustomActionDict",
-    {
-        "ActionDefinition": "Required[RuleGroupActionDefinitionDict]",
-        "ActionName": "Required[str]",
-    },
-    total=False,
-)
+class AddressDict(TypedDict, total=False):
+    """Address as a plain dict."""
 
-DimensionDict = TypedDict(
-    "DimensionDict",
-    {
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    AddressDefinition: Required[str]
+    """Pattern: ^([a-fA-F\\d:\\.]+/\\d{1,3})$ Length: 1 to 255 characters."""
 
-IPSetDict = TypedDict(
-    "IPSetDict",
-    {
-        "Definition": "list[str]",
-    },
-    total=False,
-)
 
-IPSetReferenceDict = TypedDict(
-    "IPSetReferenceDict",
-    {
-        "ReferenceArn": "str",
-    },
-    total=False,
-)
+class CustomActionDict(TypedDict, total=False):
+    """CustomAction as a plain dict."""
 
-PortRangeDict = TypedDict(
-    "PortRangeDict",
-    {
-        "FromPort": "Required[int]",
-        "ToPort": "Required[int]",
-    },
-    total=False,
-)
+    ActionDefinition: Required[RuleGroupActionDefinitionDict]
+    """Type: RuleGroupActionDefinitionDict."""
+    ActionName: Required[str]
+    """Pattern: ^[a-zA-Z0-9]+$ Length: 1 to 128 characters."""
 
-PortSetDict = TypedDict(
-    "PortSetDict",
-    {
-        "Definition": "list[str]",
-    },
-    total=False,
-)
 
-RuleGroupActionDefinitionDict = TypedDict(
-    "RuleGroupActionDefinitionDict",
-    {
-        "PublishMetricAction": "RuleGroupPublishMetricActionDict",
-    },
-    total=False,
-)
+class DimensionDict(TypedDict, total=False):
+    """Dimension as a plain dict."""
 
-RuleGroupHeaderDict = TypedDict(
-    "RuleGroupHeaderDict",
-    {
-        "Destination": "Required[str]",
-        "DestinationPort": "Required[str]",
-        "Direction": "Required[Literal['FORWARD', 'ANY']]",
-        "Protocol": "Required[Literal['IP', 'TCP', 'UDP', 'ICMP', 'HTTP', 'FTP', 'TLS', 'SMB', 'DNS', 'DCERPC', 'SSH', 'SMTP', 'IMAP', 'MSN', 'KRB5', 'IKEV2', 'TFTP', 'NTP', 'DHCP']]",
-        "Source": "Required[str]",
-        "SourcePort": "Required[str]",
-    },
-    total=False,
-)
+    Value: Required[str]
+    """Pattern: ^[a-zA-Z0-9-_ ]+$ Length: 1 to 128 characters."""
 
-RuleGroupMatchAttributesDict = TypedDict(
-    "RuleGroupMatchAttributesDict",
-    {
-        "DestinationPorts": "list[PortRangeDict]",
-        "Destinations": "list[AddressDict]",
-        "Protocols": "list[int]",
-        "SourcePorts": "list[PortRangeDict]",
-        "Sources": "list[AddressDict]",
-        "TCPFlags": "list[TCPFlagFieldDict]",
-    },
-    total=False,
-)
 
-RuleGroupPublishMetricActionDict = TypedDict(
-    "RuleGroupPublishMetricActionDict",
-    {
-        "Dimensions": "Required[list[DimensionDict]]",
-    },
-    total=False,
-)
+class IPSetDict(TypedDict, total=False):
+    """IPSet as a plain dict."""
 
-RuleGroupReferenceSetsDict = TypedDict(
-    "RuleGroupReferenceSetsDict",
-    {
-        "IPSetReferences": "dict[str, Any]",
-    },
-    total=False,
-)
+    Definition: list[str]
+    """Each item: Pattern: ^.*$ Length: at least 1 characters."""
 
-RuleGroupRuleDefinitionDict = TypedDict(
-    "RuleGroupRuleDefinitionDict",
-    {
-        "Actions": "Required[list[str]]",
-        "MatchAttributes": "Required[RuleGroupMatchAttributesDict]",
-    },
-    total=False,
-)
 
-RuleGroupRuleGroupDict = TypedDict(
-    "RuleGroupRuleGroupDict",
-    {
-        "ReferenceSets": "RuleGroupReferenceSetsDict",
-        "RuleVariables": "RuleGroupRuleVariablesDict",
-        "RulesSource": "Required[RuleGroupRulesSourceDict]",
-        "StatefulRuleOptions": "RuleGroupStatefulRuleOptionsDict",
-    },
-    total=False,
-)
+class IPSetReferenceDict(TypedDict, total=False):
+    """IPSetReference as a plain dict."""
 
-RuleGroupRuleVariablesDict = TypedDict(
-    "RuleGroupRuleVariablesDict",
-    {
-        "IPSets": "dict[str, Any]",
-        "PortSets": "dict[str, Any]",
-    },
-    total=False,
-)
+    ReferenceArn: str
+    """A resource ARN."""
 
-RuleGroupRulesSourceDict = TypedDict(
-    "RuleGroupRulesSourceDict",
-    {
-        "RulesSourceList": "RuleGroupRulesSourceListDict",
-        "RulesString": "str",
-        "StatefulRules": "list[StatefulRuleDict]",
-        "StatelessRulesAndCustomActions": "RuleGroupStatelessRulesAndCustomActionsDict",
-    },
-    total=False,
-)
 
-RuleGroupRulesSourceListDict = TypedDict(
-    "RuleGroupRulesSourceListDict",
-    {
-        "GeneratedRulesType": "Required[Literal['ALLOWLIST', 'DENYLIST', 'ALERTLIST', 'REJECTLIST']]",
-        "TargetTypes": "Required[list[Literal['TLS_SNI', 'HTTP_HOST']]]",
-        "Targets": "Required[list[str]]",
-    },
-    total=False,
-)
+class PortRangeDict(TypedDict, total=False):
+    """PortRange as a plain dict."""
 
-RuleGroupStatefulRuleOptionsDict = TypedDict(
-    "RuleGroupStatefulRuleOptionsDict",
-    {
-        "RuleOrder": "Literal['DEFAULT_ACTION_ORDER', 'STRICT_ORDER']",
-    },
-    total=False,
-)
+    FromPort: Required[int]
+    """Range: 0 to 65535 (inclusive)."""
+    ToPort: Required[int]
+    """Range: 0 to 65535 (inclusive)."""
 
-RuleGroupStatelessRulesAndCustomActionsDict = TypedDict(
-    "RuleGroupStatelessRulesAndCustomActionsDict",
-    {
-        "CustomActions": "list[CustomActionDict]",
-        "StatelessRules": "Required[list[StatelessRuleDict]]",
-    },
-    total=False,
-)
 
-RuleGroupSummaryConfigurationDict = TypedDict(
-    "RuleGroupSummaryConfigurationDict",
-    {
-        "RuleOptions": "list[Literal['SID', 'MSG', 'METADATA']]",
-    },
-    total=False,
-)
+class PortSetDict(TypedDict, total=False):
+    """PortSet as a plain dict."""
 
-RuleOptionDict = TypedDict(
-    "RuleOptionDict",
-    {
-        "Keyword": "Required[str]",
-        "Settings": "list[str]",
-    },
-    total=False,
-)
+    Definition: list[str]
+    """Each item: Pattern: ^.*$ Length: at least 1 characters."""
 
-StatefulRuleDict = TypedDict(
-    "StatefulRuleDict",
-    {
-        "Action": "Required[Literal['PASS', 'DROP', 'ALERT', 'REJECT']]",
-        "Header": "Required[RuleGroupHeaderDict]",
-        "RuleOptions": "Required[list[RuleOptionDict]]",
-    },
-    total=False,
-)
 
-StatelessRuleDict = TypedDict(
-    "StatelessRuleDict",
-    {
-        "Priority": "Required[int]",
-        "RuleDefinition": "Required[RuleGroupRuleDefinitionDict]",
-    },
-    total=False,
-)
+class RuleGroupActionDefinitionDict(TypedDict, total=False):
+    """RuleGroupActionDefinition as a plain dict."""
 
-TCPFlagFieldDict = TypedDict(
-    "TCPFlagFieldDict",
-    {
-        "Flags": "Required[list[Literal['FIN', 'SYN', 'RST', 'PSH', 'ACK', 'URG', 'ECE', 'CWR']]]",
-        "Masks": "list[Literal['FIN', 'SYN', 'RST', 'PSH', 'ACK', 'URG', 'ECE', 'CWR']]",
-    },
-    total=False,
-)
+    PublishMetricAction: RuleGroupPublishMetricActionDict
+    """Type: RuleGroupPublishMetricActionDict."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class RuleGroupHeaderDict(TypedDict, total=False):
+    """RuleGroupHeader as a plain dict."""
+
+    Destination: Required[str]
+    """Pattern: ^.*$ Length: 1 to 1024 characters."""
+    DestinationPort: Required[str]
+    """Pattern: ^.*$ Length: 1 to 1024 characters."""
+    Direction: Required[Literal["FORWARD", "ANY"]]
+    """Allowed values: 'FORWARD', 'ANY'."""
+    Protocol: Required[
+        Literal[
+            "IP",
+            "TCP",
+            "UDP",
+            "ICMP",
+            "HTTP",
+            "FTP",
+            "TLS",
+            "SMB",
+            "DNS",
+            "DCERPC",
+            "SSH",
+            "SMTP",
+            "IMAP",
+            "MSN",
+            "KRB5",
+            "IKEV2",
+            "TFTP",
+            "NTP",
+            "DHCP",
+        ]
+    ]
+    """Allowed values: 'IP', 'TCP', 'UDP', 'ICMP', 'HTTP', 'FTP', 'TLS', 'SMB', 'DNS', 'DCERPC',
+    'SSH', 'SMTP' (and 7 more)."""
+    Source: Required[str]
+    """Pattern: ^.*$ Length: 1 to 1024 characters."""
+    SourcePort: Required[str]
+    """Pattern: ^.*$ Length: 1 to 1024 characters."""
+
+
+class RuleGroupMatchAttributesDict(TypedDict, total=False):
+    """RuleGroupMatchAttributes as a plain dict."""
+
+    DestinationPorts: list[PortRangeDict]
+    """Type: list[PortRangeDict]."""
+    Destinations: list[AddressDict]
+    """Type: list[AddressDict]."""
+    Protocols: list[int]
+    """Each item: Range: 0 to 255 (inclusive)."""
+    SourcePorts: list[PortRangeDict]
+    """Type: list[PortRangeDict]."""
+    Sources: list[AddressDict]
+    """Type: list[AddressDict]."""
+    TCPFlags: list[TCPFlagFieldDict]
+    """Type: list[TCPFlagFieldDict]."""
+
+
+class RuleGroupPublishMetricActionDict(TypedDict, total=False):
+    """RuleGroupPublishMetricAction as a plain dict."""
+
+    Dimensions: Required[list[DimensionDict]]
+    """Items: exactly 1 items."""
+
+
+class RuleGroupReferenceSetsDict(TypedDict, total=False):
+    """RuleGroupReferenceSets as a plain dict."""
+
+    IPSetReferences: dict[str, IPSetReferenceDict]
+    """Type: dict[str, IPSetReferenceDict]."""
+
+
+class RuleGroupRuleDefinitionDict(TypedDict, total=False):
+    """RuleGroupRuleDefinition as a plain dict."""
+
+    Actions: Required[list[str]]
+    """Type: list[str]."""
+    MatchAttributes: Required[RuleGroupMatchAttributesDict]
+    """Type: RuleGroupMatchAttributesDict."""
+
+
+class RuleGroupRuleGroupDict(TypedDict, total=False):
+    """RuleGroupRuleGroup as a plain dict."""
+
+    ReferenceSets: RuleGroupReferenceSetsDict
+    """Type: RuleGroupReferenceSetsDict."""
+    RuleVariables: RuleGroupRuleVariablesDict
+    """Type: RuleGroupRuleVariablesDict."""
+    RulesSource: Required[RuleGroupRulesSourceDict]
+    """Type: RuleGroupRulesSourceDict."""
+    StatefulRuleOptions: RuleGroupStatefulRuleOptionsDict
+    """Type: RuleGroupStatefulRuleOptionsDict."""
+
+
+class RuleGroupRuleVariablesDict(TypedDict, total=False):
+    """RuleGroupRuleVariables as a plain dict."""
+
+    IPSets: dict[str, IPSetDict]
+    """Type: dict[str, IPSetDict]."""
+    PortSets: dict[str, PortSetDict]
+    """Type: dict[str, PortSetDict]."""
+
+
+class RuleGroupRulesSourceDict(TypedDict, total=False):
+    """RuleGroupRulesSource as a plain dict."""
+
+    RulesSourceList: RuleGroupRulesSourceListDict
+    """Type: RuleGroupRulesSourceListDict."""
+    RulesString: str
+    """Length: 0 to 1000000 characters."""
+    StatefulRules: list[StatefulRuleDict]
+    """Type: list[StatefulRuleDict]."""
+    StatelessRulesAndCustomActions: RuleGroupStatelessRulesAndCustomActionsDict
+    """Type: RuleGroupStatelessRulesAndCustomActionsDict."""
+
+
+class RuleGroupRulesSourceListDict(TypedDict, total=False):
+    """RuleGroupRulesSourceList as a plain dict."""
+
+    GeneratedRulesType: Required[Literal["ALLOWLIST", "DENYLIST", "ALERTLIST", "REJECTLIST"]]
+    """Allowed values: 'ALLOWLIST', 'DENYLIST', 'ALERTLIST', 'REJECTLIST'."""
+    TargetTypes: Required[list[Literal["TLS_SNI", "HTTP_HOST"]]]
+    """Each item: Allowed values: 'TLS_SNI', 'HTTP_HOST'."""
+    Targets: Required[list[str]]
+    """Type: list[str]."""
+
+
+class RuleGroupStatefulRuleOptionsDict(TypedDict, total=False):
+    """RuleGroupStatefulRuleOptions as a plain dict."""
+
+    RuleOrder: Literal["DEFAULT_ACTION_ORDER", "STRICT_ORDER"]
+    """Allowed values: 'DEFAULT_ACTION_ORDER', 'STRICT_ORDER'."""
+
+
+class RuleGroupStatelessRulesAndCustomActionsDict(TypedDict, total=False):
+    """RuleGroupStatelessRulesAndCustomActions as a plain dict."""
+
+    CustomActions: list[CustomActionDict]
+    """Type: list[CustomActionDict]."""
+    StatelessRules: Required[list[StatelessRuleDict]]
+    """Type: list[StatelessRuleDict]."""
+
+
+class RuleGroupSummaryConfigurationDict(TypedDict, total=False):
+    """RuleGroupSummaryConfiguration as a plain dict."""
+
+    RuleOptions: list[Literal["SID", "MSG", "METADATA"]]
+    """Each item: Allowed values: 'SID', 'MSG', 'METADATA'."""
+
+
+class RuleOptionDict(TypedDict, total=False):
+    """RuleOption as a plain dict."""
+
+    Keyword: Required[str]
+    """Pattern: ^.*$ Length: 1 to 128 characters."""
+    Settings: list[str]
+    """Each item: Pattern: ^.*$ Length: 1 to 8192 characters."""
+
+
+class StatefulRuleDict(TypedDict, total=False):
+    """StatefulRule as a plain dict."""
+
+    Action: Required[Literal["PASS", "DROP", "ALERT", "REJECT"]]
+    """Allowed values: 'PASS', 'DROP', 'ALERT', 'REJECT'."""
+    Header: Required[RuleGroupHeaderDict]
+    """Type: RuleGroupHeaderDict."""
+    RuleOptions: Required[list[RuleOptionDict]]
+    """Type: list[RuleOptionDict]."""
+
+
+class StatelessRuleDict(TypedDict, total=False):
+    """StatelessRule as a plain dict."""
+
+    Priority: Required[int]
+    """Range: 1 to 65535 (inclusive)."""
+    RuleDefinition: Required[RuleGroupRuleDefinitionDict]
+    """Type: RuleGroupRuleDefinitionDict."""
+
+
+class TCPFlagFieldDict(TypedDict, total=False):
+    """TCPFlagField as a plain dict."""
+
+    Flags: Required[list[Literal["FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECE", "CWR"]]]
+    """Each item: Allowed values: 'FIN', 'SYN', 'RST', 'PSH', 'ACK', 'URG', 'ECE', 'CWR'."""
+    Masks: list[Literal["FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECE", "CWR"]]
+    """Each item: Allowed values: 'FIN', 'SYN', 'RST', 'PSH', 'ACK', 'URG', 'ECE', 'CWR'."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Pattern: ^.*$ Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Pattern: ^.*$ Length: 0 to 255 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::NetworkFirewall::RuleGroup",
     schema_file="aws-networkfirewall-rulegroup.json",
     primary_identifier=("/RuleGroupArn",),
-    additional_identifiers=(),
     read_only=("/RuleGroupArn", "/RuleGroupId"),
     create_only=("/RuleGroupName", "/Capacity", "/Type"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("Type", "Capacity", "RuleGroupName"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -404,423 +427,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ActionDefinition": {
-            "additionalProperties": False,
-            "properties": {"PublishMetricAction": {"$ref": "#/definitions/PublishMetricAction"}},
-            "type": "object",
-        },
-        "Address": {
-            "additionalProperties": False,
-            "properties": {
-                "AddressDefinition": {
-                    "maxLength": 255,
-                    "minLength": 1,
-                    "pattern": "^([a-fA-F\\d:\\.]+/\\d{1,3})$",
-                    "type": "string",
-                }
-            },
-            "required": ["AddressDefinition"],
-            "type": "object",
-        },
-        "CustomAction": {
-            "additionalProperties": False,
-            "properties": {
-                "ActionDefinition": {"$ref": "#/definitions/ActionDefinition"},
-                "ActionName": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9]+$",
-                    "type": "string",
-                },
-            },
-            "required": ["ActionName", "ActionDefinition"],
-            "type": "object",
-        },
-        "Dimension": {
-            "additionalProperties": False,
-            "properties": {
-                "Value": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9-_ ]+$",
-                    "type": "string",
-                }
-            },
-            "required": ["Value"],
-            "type": "object",
-        },
-        "GeneratedRulesType": {
-            "enum": ["ALLOWLIST", "DENYLIST", "ALERTLIST", "REJECTLIST"],
-            "type": "string",
-        },
-        "Header": {
-            "additionalProperties": False,
-            "properties": {
-                "Destination": {
-                    "maxLength": 1024,
-                    "minLength": 1,
-                    "pattern": "^.*$",
-                    "type": "string",
-                },
-                "DestinationPort": {"$ref": "#/definitions/Port"},
-                "Direction": {"enum": ["FORWARD", "ANY"], "type": "string"},
-                "Protocol": {
-                    "enum": [
-                        "IP",
-                        "TCP",
-                        "UDP",
-                        "ICMP",
-                        "HTTP",
-                        "FTP",
-                        "TLS",
-                        "SMB",
-                        "DNS",
-                        "DCERPC",
-                        "SSH",
-                        "SMTP",
-                        "IMAP",
-                        "MSN",
-                        "KRB5",
-                        "IKEV2",
-                        "TFTP",
-                        "NTP",
-                        "DHCP",
-                    ],
-                    "type": "string",
-                },
-                "Source": {"maxLength": 1024, "minLength": 1, "pattern": "^.*$", "type": "string"},
-                "SourcePort": {"$ref": "#/definitions/Port"},
-            },
-            "required": [
-                "Protocol",
-                "Source",
-                "SourcePort",
-                "Direction",
-                "Destination",
-                "DestinationPort",
-            ],
-            "type": "object",
-        },
-        "IPSet": {
-            "additionalProperties": False,
-            "properties": {
-                "Definition": {
-                    "items": {"$ref": "#/definitions/VariableDefinition"},
-                    "type": "array",
-                    "uniqueItems": False,
-                }
-            },
-            "type": "object",
-        },
-        "IPSetReference": {
-            "additionalProperties": False,
-            "properties": {"ReferenceArn": {"$ref": "#/definitions/ResourceArn"}},
-            "type": "object",
-        },
-        "MatchAttributes": {
-            "additionalProperties": False,
-            "properties": {
-                "DestinationPorts": {
-                    "items": {"$ref": "#/definitions/PortRange"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "Destinations": {
-                    "items": {"$ref": "#/definitions/Address"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "Protocols": {
-                    "items": {"$ref": "#/definitions/ProtocolNumber"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "SourcePorts": {
-                    "items": {"$ref": "#/definitions/PortRange"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "Sources": {
-                    "items": {"$ref": "#/definitions/Address"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "TCPFlags": {
-                    "items": {"$ref": "#/definitions/TCPFlagField"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-            },
-            "type": "object",
-        },
-        "Port": {"maxLength": 1024, "minLength": 1, "pattern": "^.*$", "type": "string"},
-        "PortRange": {
-            "additionalProperties": False,
-            "properties": {
-                "FromPort": {"$ref": "#/definitions/PortRangeBound"},
-                "ToPort": {"$ref": "#/definitions/PortRangeBound"},
-            },
-            "required": ["FromPort", "ToPort"],
-            "type": "object",
-        },
-        "PortRangeBound": {"maximum": 65535, "minimum": 0, "type": "integer"},
-        "PortSet": {
-            "additionalProperties": False,
-            "properties": {
-                "Definition": {
-                    "items": {"$ref": "#/definitions/VariableDefinition"},
-                    "type": "array",
-                    "uniqueItems": False,
-                }
-            },
-            "type": "object",
-        },
-        "ProtocolNumber": {"maximum": 255, "minimum": 0, "type": "integer"},
-        "PublishMetricAction": {
-            "additionalProperties": False,
-            "properties": {
-                "Dimensions": {
-                    "items": {"$ref": "#/definitions/Dimension"},
-                    "maxItems": 1,
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": False,
-                }
-            },
-            "required": ["Dimensions"],
-            "type": "object",
-        },
-        "ReferenceSets": {
-            "additionalProperties": False,
-            "properties": {
-                "IPSetReferences": {
-                    "additionalProperties": False,
-                    "patternProperties": {
-                        "^[A-Za-z0-9_]{1,32}$": {"$ref": "#/definitions/IPSetReference"}
-                    },
-                    "type": "object",
-                }
-            },
-            "type": "object",
-        },
-        "ResourceArn": {
-            "maxLength": 256,
-            "minLength": 1,
-            "pattern": "^(arn:aws.*)$",
-            "type": "string",
-        },
-        "RuleDefinition": {
-            "additionalProperties": False,
-            "properties": {
-                "Actions": {"items": {"type": "string"}, "type": "array", "uniqueItems": False},
-                "MatchAttributes": {"$ref": "#/definitions/MatchAttributes"},
-            },
-            "required": ["MatchAttributes", "Actions"],
-            "type": "object",
-        },
-        "RuleGroup": {
-            "additionalProperties": False,
-            "properties": {
-                "ReferenceSets": {"$ref": "#/definitions/ReferenceSets"},
-                "RuleVariables": {"$ref": "#/definitions/RuleVariables"},
-                "RulesSource": {"$ref": "#/definitions/RulesSource"},
-                "StatefulRuleOptions": {"$ref": "#/definitions/StatefulRuleOptions"},
-            },
-            "required": ["RulesSource"],
-            "type": "object",
-        },
-        "RuleOption": {
-            "additionalProperties": False,
-            "properties": {
-                "Keyword": {"maxLength": 128, "minLength": 1, "pattern": "^.*$", "type": "string"},
-                "Settings": {
-                    "items": {"$ref": "#/definitions/Setting"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-            },
-            "required": ["Keyword"],
-            "type": "object",
-        },
-        "RuleOrder": {"enum": ["DEFAULT_ACTION_ORDER", "STRICT_ORDER"], "type": "string"},
-        "RuleVariables": {
-            "additionalProperties": False,
-            "properties": {
-                "IPSets": {
-                    "additionalProperties": False,
-                    "patternProperties": {"^[A-Za-z0-9_]{1,32}$": {"$ref": "#/definitions/IPSet"}},
-                    "type": "object",
-                },
-                "PortSets": {
-                    "additionalProperties": False,
-                    "patternProperties": {
-                        "^[A-Za-z0-9_]{1,32}$": {"$ref": "#/definitions/PortSet"}
-                    },
-                    "type": "object",
-                },
-            },
-            "type": "object",
-        },
-        "RulesSource": {
-            "additionalProperties": False,
-            "properties": {
-                "RulesSourceList": {"$ref": "#/definitions/RulesSourceList"},
-                "RulesString": {"$ref": "#/definitions/RulesString"},
-                "StatefulRules": {
-                    "items": {"$ref": "#/definitions/StatefulRule"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "StatelessRulesAndCustomActions": {
-                    "$ref": "#/definitions/StatelessRulesAndCustomActions"
-                },
-            },
-            "type": "object",
-        },
-        "RulesSourceList": {
-            "additionalProperties": False,
-            "properties": {
-                "GeneratedRulesType": {"$ref": "#/definitions/GeneratedRulesType"},
-                "TargetTypes": {
-                    "items": {"$ref": "#/definitions/TargetType"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "Targets": {"items": {"type": "string"}, "type": "array", "uniqueItems": False},
-            },
-            "required": ["Targets", "TargetTypes", "GeneratedRulesType"],
-            "type": "object",
-        },
-        "RulesString": {"maxLength": 1000000, "minLength": 0, "type": "string"},
-        "Setting": {"maxLength": 8192, "minLength": 1, "pattern": "^.*$", "type": "string"},
-        "StatefulRule": {
-            "additionalProperties": False,
-            "properties": {
-                "Action": {"enum": ["PASS", "DROP", "ALERT", "REJECT"], "type": "string"},
-                "Header": {"$ref": "#/definitions/Header"},
-                "RuleOptions": {
-                    "items": {"$ref": "#/definitions/RuleOption"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-            },
-            "required": ["Action", "Header", "RuleOptions"],
-            "type": "object",
-        },
-        "StatefulRuleOptions": {
-            "additionalProperties": False,
-            "properties": {"RuleOrder": {"$ref": "#/definitions/RuleOrder"}},
-            "type": "object",
-        },
-        "StatelessRule": {
-            "additionalProperties": False,
-            "properties": {
-                "Priority": {"maximum": 65535, "minimum": 1, "type": "integer"},
-                "RuleDefinition": {"$ref": "#/definitions/RuleDefinition"},
-            },
-            "required": ["RuleDefinition", "Priority"],
-            "type": "object",
-        },
-        "StatelessRulesAndCustomActions": {
-            "additionalProperties": False,
-            "properties": {
-                "CustomActions": {
-                    "items": {"$ref": "#/definitions/CustomAction"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "StatelessRules": {
-                    "items": {"$ref": "#/definitions/StatelessRule"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-            },
-            "required": ["StatelessRules"],
-            "type": "object",
-        },
-        "SummaryRuleOption": {"enum": ["SID", "MSG", "METADATA"], "type": "string"},
-        "TCPFlag": {
-            "enum": ["FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECE", "CWR"],
-            "type": "string",
-        },
-        "TCPFlagField": {
-            "additionalProperties": False,
-            "properties": {
-                "Flags": {
-                    "items": {"$ref": "#/definitions/TCPFlag"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "Masks": {
-                    "items": {"$ref": "#/definitions/TCPFlag"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-            },
-            "required": ["Flags"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "pattern": "^.*$", "type": "string"},
-                "Value": {"maxLength": 255, "minLength": 0, "pattern": "^.*$", "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "TargetType": {"enum": ["TLS_SNI", "HTTP_HOST"], "type": "string"},
-        "VariableDefinition": {"minLength": 1, "pattern": "^.*$", "type": "string"},
-    },
-    "properties": {
-        "Capacity": {"type": "integer"},
-        "Description": {"maxLength": 512, "minLength": 1, "pattern": "^.*$", "type": "string"},
-        "RuleGroup": {"$ref": "#/definitions/RuleGroup"},
-        "RuleGroupArn": {"$ref": "#/definitions/ResourceArn"},
-        "RuleGroupId": {
-            "maxLength": 36,
-            "minLength": 36,
-            "pattern": "^([0-9a-f]{8})-([0-9a-f]{4}-){3}([0-9a-f]{12})$",
-            "type": "string",
-        },
-        "RuleGroupName": {
-            "maxLength": 128,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9-]+$",
-            "type": "string",
-        },
-        "SummaryConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "RuleOptions": {
-                    "items": {"$ref": "#/definitions/SummaryRuleOption"},
-                    "type": "array",
-                    "uniqueItems": False,
-                }
-            },
-            "type": "object",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 200,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "Type": {"enum": ["STATELESS", "STATEFUL"], "type": "string"},
-    },
-    "required": ["Type", "Capacity", "RuleGroupName"],
-}
-
 
 class RuleGroup(_Resource):
     """AWS::NetworkFirewall::RuleGroup: Resource type definition for AWS::NetworkFirewall::RuleGroup
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: RuleGroupArn.
+    Replaced when any of these change (create-only): RuleGroupName, Capacity, Type.
+    Read-only attributes (known once deployed): RuleGroupArn, RuleGroupId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-networkfirewall-rulegroup.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -828,12 +444,15 @@ class RuleGroup(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "RuleGroupAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "rule_group.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     RuleGroupArn: str
+    """A resource ARN."""
     RuleGroupId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Pattern: ^([0-9a-f]{8})-([0-9a-f]{4}-){3}([0-9a-f]{12})$ Length: exactly 36 characters."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Capacity: int
     Description: str
     RuleGroup: RuleGroupRuleGroupDict
@@ -842,28 +461,40 @@ class RuleGroup(_Resource):
     Tags: list[TagDict]
     Type: Literal["STATELESS", "STATEFUL"]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Capacity: int,
+        RuleGroupName: str,
+        Type: Literal["STATELESS", "STATEFUL"],
+        Description: str | None = None,
+        RuleGroup: RuleGroupRuleGroup | RuleGroupRuleGroupDict | None = None,
+        SummaryConfiguration: RuleGroupSummaryConfiguration
+        | RuleGroupSummaryConfigurationDict
+        | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::NetworkFirewall::RuleGroup; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Capacity: int,
-            RuleGroupName: str,
-            Type: Literal["STATELESS", "STATEFUL"],
-            Description: str | None = None,
-            RuleGroup: RuleGroupRuleGroup | RuleGroupRuleGroupDict | None = None,
-            SummaryConfiguration: RuleGroupSummaryConfiguration
-            | RuleGroupSummaryConfigurationDict
-            | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::NetworkFirewall::RuleGroup; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Capacity: Type: int. Create-only: changing it replaces the resource. Required.
+            RuleGroupName: Pattern: ^[a-zA-Z0-9-]+$ Length: 1 to 128 characters. Create-only:
+                changing it replaces the resource. Required.
+            Type: Allowed values: 'STATELESS', 'STATEFUL'. Create-only: changing it replaces the
+                resource. Required.
+            Description: Pattern: ^.*$ Length: 1 to 512 characters.
+            RuleGroup: Type: RuleGroupRuleGroupDict.
+            SummaryConfiguration: Type: RuleGroupSummaryConfigurationDict.
+            Tags: Items: 0 to 200 items. Items are unique.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -79,102 +83,98 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AddressDict = TypedDict(
-    "AddressDict",
-    {
-        "AddressDefinition": "Required[str]",
-    },
-    total=False,
-)
 
-PortRangeDict = TypedDict(
-    "PortRangeDict",
-    {
-        "FromPort": "Required[int]",
-        "ToPort": "Required[int]",
-    },
-    total=False,
-)
+class AddressDict(TypedDict, total=False):
+    """Address as a plain dict."""
 
-ServerCertificateDict = TypedDict(
-    "ServerCertificateDict",
-    {
-        "ResourceArn": "str",
-    },
-    total=False,
-)
+    AddressDefinition: Required[str]
+    """Pattern: ^([a-fA-F\\d:\\.]+/\\d{1,3})$ Length: 1 to 255 characters."""
 
-ServerCertificateConfigurationDict = TypedDict(
-    "ServerCertificateConfigurationDict",
-    {
-        "CertificateAuthorityArn": "str",
-        "CheckCertificateRevocationStatus": "ServerCertificateConfigurationCheckCertificateRevocationStatusDict",
-        "Scopes": "list[ServerCertificateScopeDict]",
-        "ServerCertificates": "list[ServerCertificateDict]",
-    },
-    total=False,
-)
 
-ServerCertificateConfigurationCheckCertificateRevocationStatusDict = TypedDict(
-    "ServerCertificateConfigurationCheckCertificateRevocationStatusDict",
-    {
-        "RevokedStatusAction": "Literal['PASS', 'DROP', 'REJECT']",
-        "UnknownStatusAction": "Literal['PASS', 'DROP', 'REJECT']",
-    },
-    total=False,
-)
+class PortRangeDict(TypedDict, total=False):
+    """PortRange as a plain dict."""
 
-ServerCertificateScopeDict = TypedDict(
-    "ServerCertificateScopeDict",
-    {
-        "DestinationPorts": "list[PortRangeDict]",
-        "Destinations": "list[AddressDict]",
-        "Protocols": "list[int]",
-        "SourcePorts": "list[PortRangeDict]",
-        "Sources": "list[AddressDict]",
-    },
-    total=False,
-)
+    FromPort: Required[int]
+    """Range: 0 to 65535 (inclusive)."""
+    ToPort: Required[int]
+    """Range: 0 to 65535 (inclusive)."""
 
-TLSInspectionConfigurationTLSInspectionConfigurationDict = TypedDict(
-    "TLSInspectionConfigurationTLSInspectionConfigurationDict",
-    {
-        "ServerCertificateConfigurations": "list[ServerCertificateConfigurationDict]",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class ServerCertificateDict(TypedDict, total=False):
+    """ServerCertificate as a plain dict."""
 
+    ResourceArn: str
+    """A resource ARN."""
+
+
+class ServerCertificateConfigurationDict(TypedDict, total=False):
+    """ServerCertificateConfiguration as a plain dict."""
+
+    CertificateAuthorityArn: str
+    """A resource ARN."""
+    CheckCertificateRevocationStatus: (
+        ServerCertificateConfigurationCheckCertificateRevocationStatusDict
+    )
+    """Type: ServerCertificateConfigurationCheckCertificateRevocationStatusDict."""
+    Scopes: list[ServerCertificateScopeDict]
+    """Type: list[ServerCertificateScopeDict]."""
+    ServerCertificates: list[ServerCertificateDict]
+    """Items are unique."""
+
+
+class ServerCertificateConfigurationCheckCertificateRevocationStatusDict(TypedDict, total=False):
+    """ServerCertificateConfigurationCheckCertificateRevocationStatus as a plain dict."""
+
+    RevokedStatusAction: Literal["PASS", "DROP", "REJECT"]
+    """Allowed values: 'PASS', 'DROP', 'REJECT'."""
+    UnknownStatusAction: Literal["PASS", "DROP", "REJECT"]
+    """Allowed values: 'PASS', 'DROP', 'REJECT'."""
+
+
+class ServerCertificateScopeDict(TypedDict, total=False):
+    """ServerCertificateScope as a plain dict."""
+
+    DestinationPorts: list[PortRangeDict]
+    """Type: list[PortRangeDict]."""
+    Destinations: list[AddressDict]
+    """Type: list[AddressDict]."""
+    Protocols: list[int]
+    """Each item: Range: 0 to 255 (inclusive)."""
+    SourcePorts: list[PortRangeDict]
+    """Type: list[PortRangeDict]."""
+    Sources: list[AddressDict]
+    """Type: list[AddressDict]."""
+
+
+class TLSInspectionConfigurationTLSInspectionConfigurationDict(TypedDict, total=False):
+    """TLSInspectionConfigurationTLSInspectionConfiguration as a plain dict."""
+
+    ServerCertificateConfigurations: list[ServerCertificateConfigurationDict]
+    """Type: list[ServerCertificateConfigurationDict]."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Pattern: ^.*$ Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Pattern: ^.*$ Length: 0 to 255 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::NetworkFirewall::TLSInspectionConfiguration",
     schema_file="aws-networkfirewall-tlsinspectionconfiguration.json",
     primary_identifier=("/TLSInspectionConfigurationArn",),
-    additional_identifiers=(),
     read_only=("/TLSInspectionConfigurationArn", "/TLSInspectionConfigurationId"),
     create_only=("/TLSInspectionConfigurationName",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=(
         "/TLSInspectionConfiguration/ServerCertificateConfigurations/*/ServerCertificates",
         "/Tags",
     ),
     required=("TLSInspectionConfigurationName", "TLSInspectionConfiguration"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -184,156 +184,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Address": {
-            "additionalProperties": False,
-            "properties": {
-                "AddressDefinition": {
-                    "maxLength": 255,
-                    "minLength": 1,
-                    "pattern": "^([a-fA-F\\d:\\.]+/\\d{1,3})$",
-                    "type": "string",
-                }
-            },
-            "required": ["AddressDefinition"],
-            "type": "object",
-        },
-        "PortRange": {
-            "additionalProperties": False,
-            "properties": {
-                "FromPort": {"$ref": "#/definitions/PortRangeBound"},
-                "ToPort": {"$ref": "#/definitions/PortRangeBound"},
-            },
-            "required": ["FromPort", "ToPort"],
-            "type": "object",
-        },
-        "PortRangeBound": {"maximum": 65535, "minimum": 0, "type": "integer"},
-        "ProtocolNumber": {"maximum": 255, "minimum": 0, "type": "integer"},
-        "ResourceArn": {
-            "maxLength": 256,
-            "minLength": 1,
-            "pattern": "^(arn:aws.*)$",
-            "type": "string",
-        },
-        "RevokedStatusAction": {"enum": ["PASS", "DROP", "REJECT"], "type": "string"},
-        "ServerCertificate": {
-            "additionalProperties": False,
-            "properties": {"ResourceArn": {"$ref": "#/definitions/ResourceArn"}},
-            "type": "object",
-        },
-        "ServerCertificateConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "CertificateAuthorityArn": {"$ref": "#/definitions/ResourceArn"},
-                "CheckCertificateRevocationStatus": {
-                    "additionalProperties": False,
-                    "properties": {
-                        "RevokedStatusAction": {"$ref": "#/definitions/RevokedStatusAction"},
-                        "UnknownStatusAction": {"$ref": "#/definitions/UnknownStatusAction"},
-                    },
-                    "type": "object",
-                },
-                "Scopes": {
-                    "items": {"$ref": "#/definitions/ServerCertificateScope"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "ServerCertificates": {
-                    "items": {"$ref": "#/definitions/ServerCertificate"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-            },
-            "type": "object",
-        },
-        "ServerCertificateScope": {
-            "additionalProperties": False,
-            "properties": {
-                "DestinationPorts": {
-                    "items": {"$ref": "#/definitions/PortRange"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "Destinations": {
-                    "items": {"$ref": "#/definitions/Address"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "Protocols": {
-                    "items": {"$ref": "#/definitions/ProtocolNumber"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "SourcePorts": {
-                    "items": {"$ref": "#/definitions/PortRange"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "Sources": {
-                    "items": {"$ref": "#/definitions/Address"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-            },
-            "type": "object",
-        },
-        "TLSInspectionConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "ServerCertificateConfigurations": {
-                    "items": {"$ref": "#/definitions/ServerCertificateConfiguration"},
-                    "type": "array",
-                    "uniqueItems": False,
-                }
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "pattern": "^.*$", "type": "string"},
-                "Value": {"maxLength": 255, "minLength": 0, "pattern": "^.*$", "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "UnknownStatusAction": {"enum": ["PASS", "DROP", "REJECT"], "type": "string"},
-    },
-    "properties": {
-        "Description": {"maxLength": 512, "minLength": 1, "pattern": "^.*$", "type": "string"},
-        "TLSInspectionConfiguration": {"$ref": "#/definitions/TLSInspectionConfiguration"},
-        "TLSInspectionConfigurationArn": {"$ref": "#/definitions/ResourceArn"},
-        "TLSInspectionConfigurationId": {
-            "maxLength": 36,
-            "minLength": 36,
-            "pattern": "^([0-9a-f]{8})-([0-9a-f]{4}-){3}([0-9a-f]{12})$",
-            "type": "string",
-        },
-        "TLSInspectionConfigurationName": {
-            "maxLength": 128,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9-]+$",
-            "type": "string",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 200,
-            "minItems": 1,
-            "type": "array",
-            "uniqueItems": True,
-        },
-    },
-    "required": ["TLSInspectionConfigurationName", "TLSInspectionConfiguration"],
-}
-
 
 class TLSInspectionConfiguration(_Resource):
-    """AWS::NetworkFirewall::TLSInspectionConfiguration: Resource type definition for AWS::NetworkFirewall::TLSInspectionConfiguration
+    """AWS::NetworkFirewall::TLSInspectionConfiguration: Resource type definition for
+    AWS::NetworkFirewall::TLSInspectionConfiguration
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: TLSInspectionConfigurationArn.
+    Replaced when any of these change (create-only): TLSInspectionConfigurationName.
+    Read-only attributes (known once deployed): TLSInspectionConfigurationArn,
+    TLSInspectionConfigurationId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-networkfirewall-tlsinspectionconfiguration.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -343,35 +205,49 @@ class TLSInspectionConfiguration(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "TLSInspectionConfigurationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "tls_inspection_configuration.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     TLSInspectionConfigurationArn: str
+    """A resource ARN."""
     TLSInspectionConfigurationId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Pattern: ^([0-9a-f]{8})-([0-9a-f]{4}-){3}([0-9a-f]{12})$ Length: exactly 36 characters."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     TLSInspectionConfiguration: TLSInspectionConfigurationTLSInspectionConfigurationDict
     TLSInspectionConfigurationName: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        TLSInspectionConfiguration: TLSInspectionConfigurationTLSInspectionConfiguration
+        | TLSInspectionConfigurationTLSInspectionConfigurationDict,
+        TLSInspectionConfigurationName: str,
+        Description: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::NetworkFirewall::TLSInspectionConfiguration; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            TLSInspectionConfiguration: TLSInspectionConfigurationTLSInspectionConfiguration
-            | TLSInspectionConfigurationTLSInspectionConfigurationDict,
-            TLSInspectionConfigurationName: str,
-            Description: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::NetworkFirewall::TLSInspectionConfiguration; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            TLSInspectionConfiguration: Type:
+                TLSInspectionConfigurationTLSInspectionConfigurationDict. Required.
+            TLSInspectionConfigurationName: Pattern: ^[a-zA-Z0-9-]+$ Length: 1 to 128 characters.
+                Create-only: changing it replaces the resource. Required.
+            Description: Pattern: ^.*$ Length: 1 to 512 characters.
+            Tags: Items: 1 to 200 items. Items are unique.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

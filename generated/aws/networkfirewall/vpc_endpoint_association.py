@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,43 +59,35 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
-VpcEndpointAssociationSubnetMappingDict = TypedDict(
-    "VpcEndpointAssociationSubnetMappingDict",
-    {
-        "IPAddressType": "Literal['DUALSTACK', 'IPV4', 'IPV6']",
-        "SubnetId": "Required[str]",
-    },
-    total=False,
-)
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
 
+    Key: Required[str]
+    """Pattern: ^.*$ Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Pattern: ^.*$ Length: 0 to 255 characters."""
+
+
+class VpcEndpointAssociationSubnetMappingDict(TypedDict, total=False):
+    """VpcEndpointAssociationSubnetMapping as a plain dict."""
+
+    IPAddressType: Literal["DUALSTACK", "IPV4", "IPV6"]
+    """A IPAddressType"""
+    SubnetId: Required[str]
+    """A SubnetId."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::NetworkFirewall::VpcEndpointAssociation",
     schema_file="aws-networkfirewall-vpcendpointassociation.json",
     primary_identifier=("/VpcEndpointAssociationArn",),
-    additional_identifiers=(),
     read_only=("/VpcEndpointAssociationArn", "/VpcEndpointAssociationId", "/EndpointId"),
     create_only=("/FirewallArn", "/Description", "/VpcId", "/SubnetMapping"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("FirewallArn", "VpcId", "SubnetMapping"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -101,68 +97,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Description": {"maxLength": 512, "minLength": 0, "pattern": "^.*$", "type": "string"},
-        "EndpointId": {"type": "string"},
-        "ResourceArn": {
-            "maxLength": 256,
-            "minLength": 1,
-            "pattern": "^(arn:aws.*)$",
-            "type": "string",
-        },
-        "ResourceId": {
-            "maxLength": 36,
-            "minLength": 36,
-            "pattern": "^([0-9a-f]{8})-([0-9a-f]{4}-){3}([0-9a-f]{12})$",
-            "type": "string",
-        },
-        "SubnetMapping": {
-            "additionalProperties": False,
-            "properties": {
-                "IPAddressType": {"enum": ["DUALSTACK", "IPV4", "IPV6"], "type": "string"},
-                "SubnetId": {"type": "string"},
-            },
-            "required": ["SubnetId"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "pattern": "^.*$", "type": "string"},
-                "Value": {"maxLength": 255, "minLength": 0, "pattern": "^.*$", "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "VpcId": {"maxLength": 128, "minLength": 1, "pattern": "^vpc-[0-9a-f]+$", "type": "string"},
-    },
-    "properties": {
-        "Description": {"$ref": "#/definitions/Description"},
-        "EndpointId": {"$ref": "#/definitions/EndpointId"},
-        "FirewallArn": {"$ref": "#/definitions/ResourceArn"},
-        "SubnetMapping": {"$ref": "#/definitions/SubnetMapping"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 200,
-            "minItems": 1,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "VpcEndpointAssociationArn": {"$ref": "#/definitions/ResourceArn"},
-        "VpcEndpointAssociationId": {"$ref": "#/definitions/ResourceId"},
-        "VpcId": {"$ref": "#/definitions/VpcId"},
-    },
-    "required": ["FirewallArn", "VpcId", "SubnetMapping"],
-}
-
 
 class VpcEndpointAssociation(_Resource):
-    """AWS::NetworkFirewall::VpcEndpointAssociation: Resource type definition for AWS::NetworkFirewall::VpcEndpointAssociation
+    """AWS::NetworkFirewall::VpcEndpointAssociation: Resource type definition for
+    AWS::NetworkFirewall::VpcEndpointAssociation
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: VpcEndpointAssociationArn.
+    Replaced when any of these change (create-only): FirewallArn, Description, VpcId, SubnetMapping.
+    Read-only attributes (known once deployed): EndpointId, VpcEndpointAssociationArn,
+    VpcEndpointAssociationId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-networkfirewall-vpcendpointassociation.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -172,38 +118,55 @@ class VpcEndpointAssociation(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "VpcEndpointAssociationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "vpc_endpoint_association.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     EndpointId: str
+    """An endpoint Id."""
     VpcEndpointAssociationArn: str
+    """A resource ARN."""
     VpcEndpointAssociationId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Pattern: ^([0-9a-f]{8})-([0-9a-f]{4}-){3}([0-9a-f]{12})$ Length: exactly 36 characters."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     FirewallArn: str
     SubnetMapping: VpcEndpointAssociationSubnetMappingDict
     Tags: list[TagDict]
     VpcId: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        FirewallArn: str,
+        SubnetMapping: VpcEndpointAssociationSubnetMapping
+        | VpcEndpointAssociationSubnetMappingDict,
+        VpcId: str,
+        Description: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::NetworkFirewall::VpcEndpointAssociation; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            FirewallArn: str,
-            SubnetMapping: VpcEndpointAssociationSubnetMapping
-            | VpcEndpointAssociationSubnetMappingDict,
-            VpcId: str,
-            Description: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::NetworkFirewall::VpcEndpointAssociation; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            FirewallArn: A resource ARN. Create-only: changing it replaces the resource. Required.
+            SubnetMapping: Type: VpcEndpointAssociationSubnetMappingDict. Create-only: changing it
+                replaces the resource. Required.
+            VpcId: Pattern: ^vpc-[0-9a-f]+$ Length: 1 to 128 characters. Create-only: changing it
+                replaces the resource. Required.
+            Description: Pattern: ^.*$ Length: 0 to 512 characters. Create-only: changing it
+                replaces the resource.
+            Tags: Items: 1 to 200 items. Items are unique.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -7,10 +7,10 @@ Imported on first use by monitor.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "MonitorAttributes",
@@ -22,30 +22,44 @@ __all__ = [
 
 
 class MonitorLocalResource(DeferredModel):
+    """
+    A local resource is the host where the agent is installed.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Identifier: str
-    Type: Literal[
-        "AWS::EC2::VPC",
-        "AWS::AvailabilityZone",
-        "AWS::EC2::Subnet",
-        "AWS::Region",
-        "AWS::EKS::Cluster",
+    Identifier: Annotated[str, Field(description="The identifier of the local resource.")]
+    Type: Annotated[
+        Literal[
+            "AWS::EC2::VPC",
+            "AWS::AvailabilityZone",
+            "AWS::EC2::Subnet",
+            "AWS::Region",
+            "AWS::EKS::Cluster",
+        ],
+        Field(description="The type of the local resource."),
     ]
 
 
 class MonitorRemoteResource(DeferredModel):
+    """
+    A remote resource is the other endpoint in a network flow.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Identifier: str
-    Type: Literal[
-        "AWS::EC2::VPC",
-        "AWS::AvailabilityZone",
-        "AWS::EC2::Subnet",
-        "AWS::AWSService",
-        "AWS::Region",
+    Identifier: Annotated[str, Field(description="The identifier of the remote resource.")]
+    Type: Annotated[
+        Literal[
+            "AWS::EC2::VPC",
+            "AWS::AvailabilityZone",
+            "AWS::EC2::Subnet",
+            "AWS::AWSService",
+            "AWS::Region",
+        ],
+        Field(description="The type of the remote resource."),
     ]
 
 
@@ -53,20 +67,51 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: 0 to 256 characters.")]
 
 
 class MonitorAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedAt: str | None = None
-    ModifiedAt: str | None = None
-    MonitorStatus: Literal["PENDING", "ACTIVE", "INACTIVE", "ERROR", "DELETING"] | None = None
+    """
+    The read-only attributes of a AWS::NetworkFlowMonitor::Monitor, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the monitor.")
+    ] = None
+    CreatedAt: Annotated[
+        str | None, Field(description="The date and time when the monitor was created.")
+    ] = None
+    ModifiedAt: Annotated[
+        str | None, Field(description="The date and time when the monitor was last modified.")
+    ] = None
+    MonitorStatus: Annotated[
+        Literal["PENDING", "ACTIVE", "INACTIVE", "ERROR", "DELETING"] | None,
+        Field(description="The status of the monitor."),
+    ] = None
 
 
 class MonitorProps(DeferredModel):
-    LocalResources: list[MonitorLocalResource]
-    MonitorName: str
-    RemoteResources: list[MonitorRemoteResource] | None = None
-    ScopeArn: str | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::NetworkFlowMonitor::Monitor.
+    """
+
+    LocalResources: Annotated[
+        list[MonitorLocalResource], Field(description="The local resources to monitor.")
+    ]
+    MonitorName: Annotated[
+        str,
+        Field(
+            description="The name of the monitor. Create-only: changing it replaces the resource."
+        ),
+    ]
+    RemoteResources: Annotated[
+        list[MonitorRemoteResource] | None, Field(description="The remote resources to monitor.")
+    ] = None
+    ScopeArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of the scope for the monitor. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="The tags for the monitor.")] = None

@@ -7,10 +7,10 @@ Imported on first use by scope.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ScopeAttributes",
@@ -23,42 +23,82 @@ __all__ = [
 
 
 class ScopeTargetId(DeferredModel):
+    """
+    A target ID is an internally-generated identifier for a target.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AccountId: str
+    AccountId: Annotated[str, Field(description="The account ID for the target.")]
 
 
 class ScopeTargetIdentifier(DeferredModel):
+    """
+    A target identifier is a pair of identifying information for a scope target.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    TargetId: ScopeTargetId
-    TargetType: Literal["ACCOUNT"]
+    TargetId: Annotated[
+        ScopeTargetId,
+        Field(description="A target ID is an internally-generated identifier for a target."),
+    ]
+    TargetType: Annotated[
+        Literal["ACCOUNT"], Field(description="The type of the target. Currently always ACCOUNT.")
+    ]
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: 0 to 256 characters.")]
 
 
 class TargetResource(DeferredModel):
+    """
+    A target resource in a scope, identified by a Region and target identifier.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Region: str
-    TargetIdentifier: ScopeTargetIdentifier
+    Region: Annotated[str, Field(description="The AWS Region for the target resource.")]
+    TargetIdentifier: Annotated[
+        ScopeTargetIdentifier,
+        Field(
+            description="A target identifier is a pair of identifying information for a scope target."
+        ),
+    ]
 
 
 class ScopeAttributes(DeferredModel):
-    ScopeArn: str | None = None
-    ScopeId: str | None = None
-    Status: Literal["SUCCEEDED", "IN_PROGRESS", "FAILED"] | None = None
+    """
+    The read-only attributes of a AWS::NetworkFlowMonitor::Scope, set by AWS.
+    """
+
+    ScopeArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the scope.")
+    ] = None
+    ScopeId: Annotated[str | None, Field(description="The identifier for the scope.")] = None
+    Status: Annotated[
+        Literal["SUCCEEDED", "IN_PROGRESS", "FAILED"] | None,
+        Field(description="The status of the scope."),
+    ] = None
 
 
 class ScopeProps(DeferredModel):
-    Tags: list[Tag] | None = None
-    Targets: list[TargetResource]
+    """
+    The properties a program declares for a AWS::NetworkFlowMonitor::Scope.
+    """
+
+    Tags: Annotated[list[Tag] | None, Field(description="The tags for the scope.")] = None
+    Targets: Annotated[
+        list[TargetResource],
+        Field(
+            description="The targets for the scope. Create-only: changing it replaces the resource."
+        ),
+    ]

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,33 +63,53 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-MonitorLocalResourceDict = TypedDict(
-    "MonitorLocalResourceDict",
-    {
-        "Identifier": "Required[str]",
-        "Type": "Required[Literal['AWS::EC2::VPC', 'AWS::AvailabilityZone', 'AWS::EC2::Subnet', 'AWS::Region', 'AWS::EKS::Cluster']]",
-    },
-    total=False,
-)
 
-MonitorRemoteResourceDict = TypedDict(
-    "MonitorRemoteResourceDict",
-    {
-        "Identifier": "Required[str]",
-        "Type": "Required[Literal['AWS::EC2::VPC', 'AWS::AvailabilityZone', 'AWS::EC2::Subnet', 'AWS::AWSService', 'AWS::Region']]",
-    },
-    total=False,
-)
+class MonitorLocalResourceDict(TypedDict, total=False):
+    """MonitorLocalResource as a plain dict: A local resource is the host where the agent is
+    installed."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    Identifier: Required[str]
+    """The identifier of the local resource."""
+    Type: Required[
+        Literal[
+            "AWS::EC2::VPC",
+            "AWS::AvailabilityZone",
+            "AWS::EC2::Subnet",
+            "AWS::Region",
+            "AWS::EKS::Cluster",
+        ]
+    ]
+    """The type of the local resource."""
 
+
+class MonitorRemoteResourceDict(TypedDict, total=False):
+    """MonitorRemoteResource as a plain dict: A remote resource is the other endpoint in a network
+    flow."""
+
+    Identifier: Required[str]
+    """The identifier of the remote resource."""
+    Type: Required[
+        Literal[
+            "AWS::EC2::VPC",
+            "AWS::AvailabilityZone",
+            "AWS::EC2::Subnet",
+            "AWS::AWSService",
+            "AWS::Region",
+        ]
+    ]
+    """The type of the remote resource."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 0 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::NetworkFlowMonitor::Monitor",
     schema_file="aws-networkflowmonitor-monitor.json",
@@ -94,17 +118,9 @@ METADATA = _TypeMetadata(
     read_only=("/Arn", "/MonitorStatus", "/CreatedAt", "/ModifiedAt"),
     create_only=("/MonitorName", "/ScopeArn"),
     write_only=("/ScopeArn",),
-    conditional_create_only=(),
     unordered_arrays=("/LocalResources", "/RemoteResources", "/Tags"),
     required=("MonitorName", "LocalResources"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -114,90 +130,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "MonitorLocalResource": {
-            "additionalProperties": False,
-            "properties": {
-                "Identifier": {"type": "string"},
-                "Type": {
-                    "enum": [
-                        "AWS::EC2::VPC",
-                        "AWS::AvailabilityZone",
-                        "AWS::EC2::Subnet",
-                        "AWS::Region",
-                        "AWS::EKS::Cluster",
-                    ],
-                    "type": "string",
-                },
-            },
-            "required": ["Type", "Identifier"],
-            "type": "object",
-        },
-        "MonitorRemoteResource": {
-            "additionalProperties": False,
-            "properties": {
-                "Identifier": {"type": "string"},
-                "Type": {
-                    "enum": [
-                        "AWS::EC2::VPC",
-                        "AWS::AvailabilityZone",
-                        "AWS::EC2::Subnet",
-                        "AWS::AWSService",
-                        "AWS::Region",
-                    ],
-                    "type": "string",
-                },
-            },
-            "required": ["Type", "Identifier"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"maxLength": 512, "minLength": 20, "pattern": "^arn:.*$", "type": "string"},
-        "CreatedAt": {"type": "string"},
-        "LocalResources": {
-            "items": {"$ref": "#/definitions/MonitorLocalResource"},
-            "minItems": 1,
-            "type": "array",
-        },
-        "ModifiedAt": {"type": "string"},
-        "MonitorName": {
-            "maxLength": 255,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9_.-]+$",
-            "type": "string",
-        },
-        "MonitorStatus": {
-            "enum": ["PENDING", "ACTIVE", "INACTIVE", "ERROR", "DELETING"],
-            "type": "string",
-        },
-        "RemoteResources": {
-            "items": {"$ref": "#/definitions/MonitorRemoteResource"},
-            "type": "array",
-        },
-        "ScopeArn": {"maxLength": 2048, "minLength": 20, "pattern": "^arn:.*$", "type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "maxItems": 200, "type": "array"},
-    },
-    "required": ["MonitorName", "LocalResources"],
-}
-
 
 class Monitor(_Resource):
-    """AWS::NetworkFlowMonitor::Monitor: Creates a monitor for specific network flows between local and remote resources to monitor network performance for workloads.
+    """AWS::NetworkFlowMonitor::Monitor: Creates a monitor for specific network flows between local
+    and remote resources to monitor network performance for workloads.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Also identified by: MonitorName.
+    Replaced when any of these change (create-only): MonitorName, ScopeArn.
+    Write-only (sent to AWS, never read back): ScopeArn.
+    Read-only attributes (known once deployed): Arn, CreatedAt, ModifiedAt, MonitorStatus.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-networkflowmonitor-monitor.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -205,43 +150,53 @@ class Monitor(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "MonitorAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "monitor.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The Amazon Resource Name (ARN) of the monitor."""
     CreatedAt: str
+    """The date and time when the monitor was created."""
     ModifiedAt: str
+    """The date and time when the monitor was last modified."""
     MonitorStatus: Literal["PENDING", "ACTIVE", "INACTIVE", "ERROR", "DELETING"]
-    # Declared properties (as declared, or as AWS returned them).
+    """The status of the monitor."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     LocalResources: list[MonitorLocalResourceDict]
     MonitorName: str
     RemoteResources: list[MonitorRemoteResourceDict]
     ScopeArn: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        LocalResources: list[MonitorLocalResource | MonitorLocalResourceDict],
+        MonitorName: str,
+        RemoteResources: list[MonitorRemoteResource | MonitorRemoteResourceDict] | None = None,
+        ScopeArn: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::NetworkFlowMonitor::Monitor; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            LocalResources: list[MonitorLocalResource | MonitorLocalResourceDict],
-            MonitorName: str,
-            RemoteResources: list[MonitorRemoteResource | MonitorRemoteResourceDict] | None = None,
-            ScopeArn: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::NetworkFlowMonitor::Monitor; `await` it inside an App to deploy it.
-
-            LocalResources: The local resources to monitor.
-            MonitorName: The name of the monitor.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            LocalResources: The local resources to monitor. Required.
+            MonitorName: The name of the monitor. Create-only: changing it replaces the resource.
+                Required.
             RemoteResources: The remote resources to monitor.
-            ScopeArn: The Amazon Resource Name (ARN) of the scope for the monitor.
+            ScopeArn: The Amazon Resource Name (ARN) of the scope for the monitor. Create-only:
+                changing it replaces the resource. Write-only: sent to AWS, never read back.
             Tags: The tags for the monitor.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

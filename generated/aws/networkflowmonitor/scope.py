@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -63,41 +67,45 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ScopeTargetIdDict = TypedDict(
-    "ScopeTargetIdDict",
-    {
-        "AccountId": "Required[str]",
-    },
-    total=False,
-)
 
-ScopeTargetIdentifierDict = TypedDict(
-    "ScopeTargetIdentifierDict",
-    {
-        "TargetId": "Required[ScopeTargetIdDict]",
-        "TargetType": "Required[Literal['ACCOUNT']]",
-    },
-    total=False,
-)
+class ScopeTargetIdDict(TypedDict, total=False):
+    """ScopeTargetId as a plain dict: A target ID is an internally-generated identifier for a
+    target."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    AccountId: Required[str]
+    """The account ID for the target."""
 
-TargetResourceDict = TypedDict(
-    "TargetResourceDict",
-    {
-        "Region": "Required[str]",
-        "TargetIdentifier": "Required[ScopeTargetIdentifierDict]",
-    },
-    total=False,
-)
 
+class ScopeTargetIdentifierDict(TypedDict, total=False):
+    """ScopeTargetIdentifier as a plain dict: A target identifier is a pair of identifying
+    information for a scope target."""
+
+    TargetId: Required[ScopeTargetIdDict]
+    """A target ID is an internally-generated identifier for a target."""
+    TargetType: Required[Literal["ACCOUNT"]]
+    """The type of the target. Currently always ACCOUNT."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 0 to 256 characters."""
+
+
+class TargetResourceDict(TypedDict, total=False):
+    """TargetResource as a plain dict: A target resource in a scope, identified by a Region and
+    target identifier."""
+
+    Region: Required[str]
+    """The AWS Region for the target resource."""
+    TargetIdentifier: Required[ScopeTargetIdentifierDict]
+    """A target identifier is a pair of identifying information for a scope target."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::NetworkFlowMonitor::Scope",
     schema_file="aws-networkflowmonitor-scope.json",
@@ -105,17 +113,9 @@ METADATA = _TypeMetadata(
     additional_identifiers=(("/ScopeId",),),
     read_only=("/ScopeArn", "/ScopeId", "/Status"),
     create_only=("/Targets",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags", "/Targets"),
     required=("Targets",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
+    tagging=_Tagging(),
     replacement_strategy="delete_then_create",
     replacement_strategy_stated=True,
     handlers={
@@ -127,103 +127,59 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "TargetId": {
-            "additionalProperties": False,
-            "properties": {
-                "AccountId": {
-                    "maxLength": 12,
-                    "minLength": 1,
-                    "pattern": "^[0-9]{12}$",
-                    "type": "string",
-                }
-            },
-            "required": ["AccountId"],
-            "type": "object",
-        },
-        "TargetIdentifier": {
-            "additionalProperties": False,
-            "properties": {
-                "TargetId": {"$ref": "#/definitions/TargetId"},
-                "TargetType": {"enum": ["ACCOUNT"], "type": "string"},
-            },
-            "required": ["TargetId", "TargetType"],
-            "type": "object",
-        },
-        "TargetResource": {
-            "additionalProperties": False,
-            "properties": {
-                "Region": {"type": "string"},
-                "TargetIdentifier": {"$ref": "#/definitions/TargetIdentifier"},
-            },
-            "required": ["TargetIdentifier", "Region"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "ScopeArn": {"maxLength": 2048, "minLength": 20, "pattern": "^arn:.*$", "type": "string"},
-        "ScopeId": {"type": "string"},
-        "Status": {"enum": ["SUCCEEDED", "IN_PROGRESS", "FAILED"], "type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "maxItems": 200, "type": "array"},
-        "Targets": {
-            "items": {"$ref": "#/definitions/TargetResource"},
-            "maxItems": 100,
-            "minItems": 1,
-            "type": "array",
-        },
-    },
-    "required": ["Targets"],
-}
-
 
 class Scope(_Resource):
-    """AWS::NetworkFlowMonitor::Scope: Resource Type definition for AWS::NetworkFlowMonitor::Scope. Creates a scope to define the resources that Network Flow Monitor monitors for network pe...
+    """AWS::NetworkFlowMonitor::Scope: Resource Type definition for AWS::NetworkFlowMonitor::Scope.
+    Creates a scope to define the resources that Network Flow Monitor monitors for network
+    performance.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ScopeArn.
+    Also identified by: ScopeId.
+    Replaced when any of these change (create-only): Targets.
+    Read-only attributes (known once deployed): ScopeArn, ScopeId, Status.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-networkflowmonitor-scope.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
     props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ScopeProps")
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ScopeAttributes")
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "scope.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     ScopeArn: str
+    """The Amazon Resource Name (ARN) of the scope."""
     ScopeId: str
+    """The identifier for the scope."""
     Status: Literal["SUCCEEDED", "IN_PROGRESS", "FAILED"]
-    # Declared properties (as declared, or as AWS returned them).
+    """The status of the scope."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Tags: list[TagDict]
     Targets: list[TargetResourceDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Targets: list[TargetResource | TargetResourceDict],
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::NetworkFlowMonitor::Scope; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Targets: list[TargetResource | TargetResourceDict],
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::NetworkFlowMonitor::Scope; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Targets: The targets for the scope. Create-only: changing it replaces the resource.
+                Required.
             Tags: The tags for the scope.
-            Targets: The targets for the scope.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -7,10 +7,10 @@ Imported on first use by connect_attachment.py, which re-exports every name here
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ConnectAttachmentAttributes",
@@ -23,61 +23,153 @@ __all__ = [
 
 
 class ConnectAttachmentOptions(DeferredModel):
+    """
+    Connect attachment options for protocol
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Protocol: Literal["GRE", "NO_ENCAP"] | None = None
+    Protocol: Annotated[
+        Literal["GRE", "NO_ENCAP"] | None,
+        Field(description="Tunnel protocol for connect attachment"),
+    ] = None
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class ConnectAttachmentProps(DeferredModel):
-    CoreNetworkId: str
-    EdgeLocation: str
-    NetworkFunctionGroupName: str | None = None
-    Options: ConnectAttachmentOptions
-    RoutingPolicyLabel: str | None = None
-    Tags: list[Tag] | None = None
-    TransportAttachmentId: str
+    """
+    The properties a program declares for a AWS::NetworkManager::ConnectAttachment.
+    """
+
+    CoreNetworkId: Annotated[
+        str,
+        Field(
+            description="ID of the CoreNetwork that the attachment will be attached to. Create-only: changing it replaces the resource."
+        ),
+    ]
+    EdgeLocation: Annotated[
+        str,
+        Field(
+            description="Edge location of the attachment. Create-only: changing it replaces the resource."
+        ),
+    ]
+    NetworkFunctionGroupName: Annotated[
+        str | None, Field(description="The name of the network function group attachment.")
+    ] = None
+    Options: Annotated[
+        ConnectAttachmentOptions,
+        Field(
+            description="Protocol options for connect attachment Create-only: changing it replaces the resource."
+        ),
+    ]
+    RoutingPolicyLabel: Annotated[
+        str | None,
+        Field(description="Routing policy label Write-only: sent to AWS, never read back."),
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="Tags for the attachment.")] = None
+    TransportAttachmentId: Annotated[
+        str,
+        Field(
+            description="Id of transport attachment Create-only: changing it replaces the resource."
+        ),
+    ]
 
 
 class ConnectAttachmentProposedNetworkFunctionGroupChange(DeferredModel):
+    """
+    The attachment to move from one network function group to another.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AttachmentPolicyRuleNumber: int | None = None
-    NetworkFunctionGroupName: str | None = None
-    Tags: list[Tag] | None = None
+    AttachmentPolicyRuleNumber: Annotated[
+        int | None,
+        Field(description="The rule number in the policy document that applies to this change."),
+    ] = None
+    NetworkFunctionGroupName: Annotated[
+        str | None, Field(description="The name of the network function group to change.")
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="The key-value tags that changed for the network function group."),
+    ] = None
 
 
 class ConnectAttachmentProposedSegmentChange(DeferredModel):
+    """
+    The attachment to move from one segment to another.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AttachmentPolicyRuleNumber: int | None = None
-    SegmentName: str | None = None
-    Tags: list[Tag] | None = None
+    AttachmentPolicyRuleNumber: Annotated[
+        int | None,
+        Field(description="The rule number in the policy document that applies to this change."),
+    ] = None
+    SegmentName: Annotated[str | None, Field(description="The name of the segment to change.")] = (
+        None
+    )
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="The list of key-value tags that changed for the segment."),
+    ] = None
 
 
 class ConnectAttachmentAttributes(DeferredModel):
-    AttachmentId: str | None = None
-    AttachmentPolicyRuleNumber: int | None = None
-    AttachmentType: str | None = None
-    CoreNetworkArn: str | None = None
-    CreatedAt: str | None = None
-    LastModificationErrors: list[str] | None = None
-    OwnerAccountId: str | None = None
-    ProposedNetworkFunctionGroupChange: (
-        ConnectAttachmentProposedNetworkFunctionGroupChange | None
-    ) = None
-    ProposedSegmentChange: ConnectAttachmentProposedSegmentChange | None = None
-    ResourceArn: str | None = None
-    SegmentName: str | None = None
-    State: str | None = None
-    UpdatedAt: str | None = None
+    """
+    The read-only attributes of a AWS::NetworkManager::ConnectAttachment, set by AWS.
+    """
+
+    AttachmentId: Annotated[str | None, Field(description="The ID of the attachment.")] = None
+    AttachmentPolicyRuleNumber: Annotated[
+        int | None, Field(description="The policy rule number associated with the attachment.")
+    ] = None
+    AttachmentType: Annotated[str | None, Field(description="The type of attachment.")] = None
+    CoreNetworkArn: Annotated[str | None, Field(description="The ARN of a core network.")] = None
+    CreatedAt: Annotated[str | None, Field(description="Creation time of the attachment.")] = None
+    LastModificationErrors: Annotated[
+        list[str] | None, Field(description="Errors from the last modification of the attachment.")
+    ] = None
+    OwnerAccountId: Annotated[
+        str | None, Field(description="The ID of the attachment account owner.")
+    ] = None
+    ProposedNetworkFunctionGroupChange: Annotated[
+        ConnectAttachmentProposedNetworkFunctionGroupChange | None,
+        Field(description="The attachment to move from one network function group to another."),
+    ] = None
+    ProposedSegmentChange: Annotated[
+        ConnectAttachmentProposedSegmentChange | None,
+        Field(description="The attachment to move from one segment to another."),
+    ] = None
+    ResourceArn: Annotated[str | None, Field(description="The attachment resource ARN.")] = None
+    SegmentName: Annotated[str | None, Field(description="The name of the segment attachment.")] = (
+        None
+    )
+    State: Annotated[str | None, Field(description="State of the attachment.")] = None
+    UpdatedAt: Annotated[str | None, Field(description="Last update time of the attachment.")] = (
+        None
+    )

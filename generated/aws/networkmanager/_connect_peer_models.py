@@ -7,9 +7,10 @@ Imported on first use by connect_peer.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ConnectPeerAttributes",
@@ -22,56 +23,144 @@ __all__ = [
 
 
 class ConnectPeerBgpConfiguration(DeferredModel):
+    """
+    Bgp configuration for connect peer
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CoreNetworkAddress: str | None = None
-    CoreNetworkAsn: float | None = None
-    PeerAddress: str | None = None
-    PeerAsn: float | None = None
+    CoreNetworkAddress: Annotated[
+        str | None, Field(description="The address of a core network.")
+    ] = None
+    CoreNetworkAsn: Annotated[float | None, Field(description="The ASN of the Coret Network.")] = (
+        None
+    )
+    PeerAddress: Annotated[
+        str | None, Field(description="The address of a core network Connect peer.")
+    ] = None
+    PeerAsn: Annotated[float | None, Field(description="The ASN of the Connect peer.")] = None
 
 
 class ConnectPeerBgpOptions(DeferredModel):
+    """
+    Bgp options
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    PeerAsn: float | None = None
+    PeerAsn: Annotated[float | None, Field(description="Type: float.")] = None
 
 
 class ConnectPeerConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BgpConfigurations: list[ConnectPeerBgpConfiguration] | None = None
-    CoreNetworkAddress: str | None = None
-    InsideCidrBlocks: list[str] | None = None
-    PeerAddress: str | None = None
-    Protocol: str | None = None
+    BgpConfigurations: Annotated[
+        list[ConnectPeerBgpConfiguration] | None,
+        Field(description="Type: list[ConnectPeerBgpConfigurationDict]."),
+    ] = None
+    CoreNetworkAddress: Annotated[
+        str | None, Field(description="The IP address of a core network.")
+    ] = None
+    InsideCidrBlocks: Annotated[
+        list[str] | None,
+        Field(description="The inside IP addresses used for a Connect peer configuration."),
+    ] = None
+    PeerAddress: Annotated[str | None, Field(description="The IP address of the Connect peer.")] = (
+        None
+    )
+    Protocol: Annotated[
+        str | None, Field(description="The protocol used for a Connect peer configuration.")
+    ] = None
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class ConnectPeerAttributes(DeferredModel):
-    Configuration: ConnectPeerConfiguration | None = None
-    ConnectPeerId: str | None = None
-    CoreNetworkId: str | None = None
-    CreatedAt: str | None = None
-    EdgeLocation: str | None = None
-    LastModificationErrors: list[str] | None = None
-    State: str | None = None
+    """
+    The read-only attributes of a AWS::NetworkManager::ConnectPeer, set by AWS.
+    """
+
+    Configuration: Annotated[
+        ConnectPeerConfiguration | None, Field(description="Configuration of the connect peer.")
+    ] = None
+    ConnectPeerId: Annotated[str | None, Field(description="The ID of the Connect peer.")] = None
+    CoreNetworkId: Annotated[str | None, Field(description="The ID of the core network.")] = None
+    CreatedAt: Annotated[str | None, Field(description="Connect peer creation time.")] = None
+    EdgeLocation: Annotated[
+        str | None, Field(description="The Connect peer Regions where edges are located.")
+    ] = None
+    LastModificationErrors: Annotated[
+        list[str] | None,
+        Field(description="Errors from the last modification of the connect peer."),
+    ] = None
+    State: Annotated[str | None, Field(description="State of the connect peer.")] = None
 
 
 class ConnectPeerProps(DeferredModel):
-    BgpOptions: ConnectPeerBgpOptions | None = None
-    ConnectAttachmentId: str
-    CoreNetworkAddress: str | None = None
-    InsideCidrBlocks: list[str] | None = None
-    PeerAddress: str
-    SubnetArn: str | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::NetworkManager::ConnectPeer.
+    """
+
+    BgpOptions: Annotated[
+        ConnectPeerBgpOptions | None,
+        Field(
+            description="Bgp options for connect peer. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    ConnectAttachmentId: Annotated[
+        str,
+        Field(
+            description="The ID of the attachment to connect. Create-only: changing it replaces the resource."
+        ),
+    ]
+    CoreNetworkAddress: Annotated[
+        str | None,
+        Field(
+            description="The IP address of a core network. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    InsideCidrBlocks: Annotated[
+        list[str] | None,
+        Field(
+            description="The inside IP addresses used for a Connect peer configuration. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    PeerAddress: Annotated[
+        str,
+        Field(
+            description="The IP address of the Connect peer. Create-only: changing it replaces the resource."
+        ),
+    ]
+    SubnetArn: Annotated[
+        str | None,
+        Field(
+            description="The subnet ARN for the connect peer. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by core_network.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "CoreNetworkAttributes",
@@ -27,58 +27,102 @@ class CoreNetworkEdge(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Asn: float | None = None
-    EdgeLocation: str | None = None
-    InsideCidrBlocks: list[str] | None = None
+    Asn: Annotated[float | None, Field(description="The ASN of a core network edge.")] = None
+    EdgeLocation: Annotated[
+        str | None, Field(description="The Region where a core network edge is located.")
+    ] = None
+    InsideCidrBlocks: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
 
 
 class CoreNetworkNetworkFunctionGroupSegments(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    SendTo: list[str] | None = None
-    SendVia: list[str] | None = None
+    SendTo: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
+    SendVia: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
 
 
 class CoreNetworkSegment(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    EdgeLocations: list[str] | None = None
-    Name: str | None = None
-    SharedSegments: list[str] | None = None
+    EdgeLocations: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
+    Name: Annotated[str | None, Field(description="Name of segment")] = None
+    SharedSegments: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class CoreNetworkProps(DeferredModel):
-    Description: str | None = None
-    GlobalNetworkId: str
-    PolicyDocument: dict[str, Any] | str | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::NetworkManager::CoreNetwork.
+    """
+
+    Description: Annotated[str | None, Field(description="The description of core network")] = None
+    GlobalNetworkId: Annotated[
+        str,
+        Field(
+            description="The ID of the global network that your core network is a part of. Create-only: changing it replaces the resource."
+        ),
+    ]
+    PolicyDocument: Annotated[
+        dict[str, Any] | str | None,
+        Field(description="Pattern: ^[\\s\\S]*$ Length: 0 to 10000000 characters."),
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="The tags for the global network.")] = None
 
 
 class CoreNetworkNetworkFunctionGroup(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    EdgeLocations: list[str] | None = None
-    Name: str | None = None
-    Segments: CoreNetworkNetworkFunctionGroupSegments | None = None
+    EdgeLocations: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
+    Name: Annotated[str | None, Field(description="Name of network function group")] = None
+    Segments: Annotated[
+        CoreNetworkNetworkFunctionGroupSegments | None,
+        Field(description="Type: CoreNetworkNetworkFunctionGroupSegmentsDict."),
+    ] = None
 
 
 class CoreNetworkAttributes(DeferredModel):
-    CoreNetworkArn: str | None = None
-    CoreNetworkId: str | None = None
-    CreatedAt: str | None = None
-    Edges: list[CoreNetworkEdge] | None = None
-    NetworkFunctionGroups: list[CoreNetworkNetworkFunctionGroup] | None = None
-    OwnerAccount: str | None = None
-    Segments: list[CoreNetworkSegment] | None = None
-    State: str | None = None
+    """
+    The read-only attributes of a AWS::NetworkManager::CoreNetwork, set by AWS.
+    """
+
+    CoreNetworkArn: Annotated[
+        str | None, Field(description="The ARN (Amazon resource name) of core network")
+    ] = None
+    CoreNetworkId: Annotated[str | None, Field(description="The Id of core network")] = None
+    CreatedAt: Annotated[str | None, Field(description="The creation time of core network")] = None
+    Edges: Annotated[
+        list[CoreNetworkEdge] | None, Field(description="The edges within a core network.")
+    ] = None
+    NetworkFunctionGroups: Annotated[
+        list[CoreNetworkNetworkFunctionGroup] | None,
+        Field(description="The network function groups within a core network."),
+    ] = None
+    OwnerAccount: Annotated[str | None, Field(description="Owner of the core network")] = None
+    Segments: Annotated[
+        list[CoreNetworkSegment] | None, Field(description="The segments within a core network.")
+    ] = None
+    State: Annotated[str | None, Field(description="The state of core network")] = None

@@ -7,8 +7,10 @@ Imported on first use by core_network_prefix_list_association.py, which re-expor
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "CoreNetworkPrefixListAssociationAttributes",
@@ -17,10 +19,31 @@ __all__ = [
 
 
 class CoreNetworkPrefixListAssociationProps(DeferredModel):
-    CoreNetworkId: str
-    PrefixListAlias: str
-    PrefixListArn: str
+    """
+    The properties a program declares for a AWS::NetworkManager::CoreNetworkPrefixListAssociation.
+    """
+
+    CoreNetworkId: Annotated[
+        str,
+        Field(
+            description="The ID of the core network. Create-only: changing it replaces the resource."
+        ),
+    ]
+    PrefixListAlias: Annotated[
+        str,
+        Field(
+            description="The alias of the prefix list Create-only: changing it replaces the resource."
+        ),
+    ]
+    PrefixListArn: Annotated[
+        str,
+        Field(
+            description="The Amazon Resource Name (ARN) of the prefix list. Create-only: changing it replaces the resource."
+        ),
+    ]
 
 
 class CoreNetworkPrefixListAssociationAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::NetworkManager::CoreNetworkPrefixListAssociation, set by AWS.
+    """

@@ -7,8 +7,10 @@ Imported on first use by customer_gateway_association.py, which re-exports every
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "CustomerGatewayAssociationAttributes",
@@ -17,11 +19,33 @@ __all__ = [
 
 
 class CustomerGatewayAssociationProps(DeferredModel):
-    CustomerGatewayArn: str
-    DeviceId: str
-    GlobalNetworkId: str
-    LinkId: str | None = None
+    """
+    The properties a program declares for a AWS::NetworkManager::CustomerGatewayAssociation.
+    """
+
+    CustomerGatewayArn: Annotated[
+        str,
+        Field(
+            description="The Amazon Resource Name (ARN) of the customer gateway. Create-only: changing it replaces the resource."
+        ),
+    ]
+    DeviceId: Annotated[
+        str,
+        Field(description="The ID of the device Create-only: changing it replaces the resource."),
+    ]
+    GlobalNetworkId: Annotated[
+        str,
+        Field(
+            description="The ID of the global network. Create-only: changing it replaces the resource."
+        ),
+    ]
+    LinkId: Annotated[
+        str | None,
+        Field(description="The ID of the link Create-only: changing it replaces the resource."),
+    ] = None
 
 
 class CustomerGatewayAssociationAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::NetworkManager::CustomerGatewayAssociation, set by AWS.
+    """

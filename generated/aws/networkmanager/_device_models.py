@@ -7,9 +7,10 @@ Imported on first use by device.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "DeviceAWSLocation",
@@ -21,45 +22,97 @@ __all__ = [
 
 
 class DeviceAWSLocation(DeferredModel):
+    """
+    The Amazon Web Services location of the device, if applicable.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    SubnetArn: str | None = None
-    Zone: str | None = None
+    SubnetArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of the subnet that the device is located in."
+        ),
+    ] = None
+    Zone: Annotated[
+        str | None,
+        Field(
+            description="The Zone that the device is located in. Specify the ID of an Availability Zone, Local Zone, Wavelength Zone, or an Outpost."
+        ),
+    ] = None
 
 
 class DeviceLocation(DeferredModel):
+    """
+    The site location.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Address: str | None = None
-    Latitude: str | None = None
-    Longitude: str | None = None
+    Address: Annotated[str | None, Field(description="The physical address.")] = None
+    Latitude: Annotated[str | None, Field(description="The latitude.")] = None
+    Longitude: Annotated[str | None, Field(description="The longitude.")] = None
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a device resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class DeviceAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    DeviceArn: str | None = None
-    DeviceId: str | None = None
-    State: str | None = None
+    """
+    The read-only attributes of a AWS::NetworkManager::Device, set by AWS.
+    """
+
+    CreatedAt: Annotated[
+        str | None, Field(description="The date and time that the device was created.")
+    ] = None
+    DeviceArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the device.")
+    ] = None
+    DeviceId: Annotated[str | None, Field(description="The ID of the device.")] = None
+    State: Annotated[str | None, Field(description="The state of the device.")] = None
 
 
 class DeviceProps(DeferredModel):
-    AWSLocation: DeviceAWSLocation | None = None
-    Description: str | None = None
-    GlobalNetworkId: str
-    Location: DeviceLocation | None = None
-    Model: str | None = None
-    SerialNumber: str | None = None
-    SiteId: str | None = None
-    Tags: list[Tag] | None = None
-    Type: str | None = None
-    Vendor: str | None = None
+    """
+    The properties a program declares for a AWS::NetworkManager::Device.
+    """
+
+    AWSLocation: Annotated[
+        DeviceAWSLocation | None,
+        Field(description="The Amazon Web Services location of the device, if applicable."),
+    ] = None
+    Description: Annotated[str | None, Field(description="The description of the device.")] = None
+    GlobalNetworkId: Annotated[
+        str,
+        Field(
+            description="The ID of the global network. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Location: Annotated[DeviceLocation | None, Field(description="The site location.")] = None
+    Model: Annotated[str | None, Field(description="The device model")] = None
+    SerialNumber: Annotated[str | None, Field(description="The device serial number.")] = None
+    SiteId: Annotated[str | None, Field(description="The site ID.")] = None
+    Tags: Annotated[list[Tag] | None, Field(description="The tags for the device.")] = None
+    Type: Annotated[str | None, Field(description="The device type.")] = None
+    Vendor: Annotated[str | None, Field(description="The device vendor.")] = None

@@ -7,9 +7,10 @@ Imported on first use by direct_connect_gateway_attachment.py, which re-exports 
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "DirectConnectGatewayAttachmentAttributes",
@@ -21,53 +22,132 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class DirectConnectGatewayAttachmentProps(DeferredModel):
-    CoreNetworkId: str
-    DirectConnectGatewayArn: str
-    EdgeLocations: list[str]
-    RoutingPolicyLabel: str | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::NetworkManager::DirectConnectGatewayAttachment.
+    """
+
+    CoreNetworkId: Annotated[
+        str,
+        Field(
+            description="The ID of a core network for the Direct Connect Gateway attachment. Create-only: changing it replaces the resource."
+        ),
+    ]
+    DirectConnectGatewayArn: Annotated[
+        str,
+        Field(
+            description="The ARN of the Direct Connect Gateway. Create-only: changing it replaces the resource."
+        ),
+    ]
+    EdgeLocations: Annotated[
+        list[str], Field(description="The Regions where the edges are located.")
+    ]
+    RoutingPolicyLabel: Annotated[
+        str | None,
+        Field(description="Routing policy label Write-only: sent to AWS, never read back."),
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="Tags for the attachment.")] = None
 
 
 class DirectConnectGatewayAttachmentProposedNetworkFunctionGroupChange(DeferredModel):
+    """
+    The attachment to move from one network function group to another.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AttachmentPolicyRuleNumber: int | None = None
-    NetworkFunctionGroupName: str | None = None
-    Tags: list[Tag] | None = None
+    AttachmentPolicyRuleNumber: Annotated[
+        int | None,
+        Field(description="The rule number in the policy document that applies to this change."),
+    ] = None
+    NetworkFunctionGroupName: Annotated[
+        str | None, Field(description="The name of the network function group to change.")
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="The key-value tags that changed for the network function group."),
+    ] = None
 
 
 class DirectConnectGatewayAttachmentProposedSegmentChange(DeferredModel):
+    """
+    The attachment to move from one segment to another.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AttachmentPolicyRuleNumber: int | None = None
-    SegmentName: str | None = None
-    Tags: list[Tag] | None = None
+    AttachmentPolicyRuleNumber: Annotated[
+        int | None,
+        Field(description="The rule number in the policy document that applies to this change."),
+    ] = None
+    SegmentName: Annotated[str | None, Field(description="The name of the segment to change.")] = (
+        None
+    )
+    Tags: Annotated[
+        list[Tag] | None, Field(description="The key-value tags that changed for the segment.")
+    ] = None
 
 
 class DirectConnectGatewayAttachmentAttributes(DeferredModel):
-    AttachmentId: str | None = None
-    AttachmentPolicyRuleNumber: int | None = None
-    AttachmentType: str | None = None
-    CoreNetworkArn: str | None = None
-    CreatedAt: str | None = None
-    LastModificationErrors: list[str] | None = None
-    NetworkFunctionGroupName: str | None = None
-    OwnerAccountId: str | None = None
-    ProposedNetworkFunctionGroupChange: (
-        DirectConnectGatewayAttachmentProposedNetworkFunctionGroupChange | None
-    ) = None
-    ProposedSegmentChange: DirectConnectGatewayAttachmentProposedSegmentChange | None = None
-    ResourceArn: str | None = None
-    SegmentName: str | None = None
-    State: str | None = None
-    UpdatedAt: str | None = None
+    """
+    The read-only attributes of a AWS::NetworkManager::DirectConnectGatewayAttachment, set by AWS.
+    """
+
+    AttachmentId: Annotated[str | None, Field(description="Id of the attachment.")] = None
+    AttachmentPolicyRuleNumber: Annotated[
+        int | None, Field(description="The policy rule number associated with the attachment.")
+    ] = None
+    AttachmentType: Annotated[str | None, Field(description="Attachment type.")] = None
+    CoreNetworkArn: Annotated[
+        str | None,
+        Field(description="The ARN of a core network for the Direct Connect Gateway attachment."),
+    ] = None
+    CreatedAt: Annotated[str | None, Field(description="Creation time of the attachment.")] = None
+    LastModificationErrors: Annotated[
+        list[str] | None, Field(description="Errors from the last modification of the attachment.")
+    ] = None
+    NetworkFunctionGroupName: Annotated[
+        str | None, Field(description="The name of the network function group attachment.")
+    ] = None
+    OwnerAccountId: Annotated[str | None, Field(description="Owner account of the attachment.")] = (
+        None
+    )
+    ProposedNetworkFunctionGroupChange: Annotated[
+        DirectConnectGatewayAttachmentProposedNetworkFunctionGroupChange | None,
+        Field(description="The attachment to move from one network function group to another."),
+    ] = None
+    ProposedSegmentChange: Annotated[
+        DirectConnectGatewayAttachmentProposedSegmentChange | None,
+        Field(description="The attachment to move from one segment to another."),
+    ] = None
+    ResourceArn: Annotated[str | None, Field(description="The ARN of the Resource.")] = None
+    SegmentName: Annotated[
+        str | None, Field(description="The name of the segment attachment..")
+    ] = None
+    State: Annotated[str | None, Field(description="State of the attachment.")] = None
+    UpdatedAt: Annotated[str | None, Field(description="Last update time of the attachment.")] = (
+        None
+    )

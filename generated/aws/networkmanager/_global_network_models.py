@@ -7,9 +7,10 @@ Imported on first use by global_network.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "GlobalNetworkAttributes",
@@ -19,20 +20,48 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a global network resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class GlobalNetworkAttributes(DeferredModel):
-    Arn: str | None = None
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::NetworkManager::GlobalNetwork, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the global network.")
+    ] = None
+    Id: Annotated[str | None, Field(description="The ID of the global network.")] = None
 
 
 class GlobalNetworkProps(DeferredModel):
-    CreatedAt: str | None = None
-    Description: str | None = None
-    State: str | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::NetworkManager::GlobalNetwork.
+    """
+
+    CreatedAt: Annotated[
+        str | None, Field(description="The date and time that the global network was created.")
+    ] = None
+    Description: Annotated[
+        str | None, Field(description="The description of the global network.")
+    ] = None
+    State: Annotated[str | None, Field(description="The state of the global network.")] = None
+    Tags: Annotated[list[Tag] | None, Field(description="The tags for the global network.")] = None

@@ -7,8 +7,10 @@ Imported on first use by link_association.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "LinkAssociationAttributes",
@@ -17,10 +19,26 @@ __all__ = [
 
 
 class LinkAssociationProps(DeferredModel):
-    DeviceId: str
-    GlobalNetworkId: str
-    LinkId: str
+    """
+    The properties a program declares for a AWS::NetworkManager::LinkAssociation.
+    """
+
+    DeviceId: Annotated[
+        str,
+        Field(description="The ID of the device Create-only: changing it replaces the resource."),
+    ]
+    GlobalNetworkId: Annotated[
+        str,
+        Field(
+            description="The ID of the global network. Create-only: changing it replaces the resource."
+        ),
+    ]
+    LinkId: Annotated[
+        str, Field(description="The ID of the link Create-only: changing it replaces the resource.")
+    ]
 
 
 class LinkAssociationAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::NetworkManager::LinkAssociation, set by AWS.
+    """

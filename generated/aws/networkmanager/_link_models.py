@@ -7,9 +7,10 @@ Imported on first use by link.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "LinkAttributes",
@@ -20,33 +21,70 @@ __all__ = [
 
 
 class LinkBandwidth(DeferredModel):
+    """
+    The bandwidth for the link.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DownloadSpeed: int | None = None
-    UploadSpeed: int | None = None
+    DownloadSpeed: Annotated[int | None, Field(description="Download speed in Mbps.")] = None
+    UploadSpeed: Annotated[int | None, Field(description="Upload speed in Mbps.")] = None
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a link resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class LinkAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    LinkArn: str | None = None
-    LinkId: str | None = None
-    State: str | None = None
+    """
+    The read-only attributes of a AWS::NetworkManager::Link, set by AWS.
+    """
+
+    CreatedAt: Annotated[
+        str | None, Field(description="The date and time that the device was created.")
+    ] = None
+    LinkArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the link.")
+    ] = None
+    LinkId: Annotated[str | None, Field(description="The ID of the link.")] = None
+    State: Annotated[str | None, Field(description="The state of the link.")] = None
 
 
 class LinkProps(DeferredModel):
-    Bandwidth: LinkBandwidth
-    Description: str | None = None
-    GlobalNetworkId: str
-    Provider: str | None = None
-    SiteId: str
-    Tags: list[Tag] | None = None
-    Type: str | None = None
+    """
+    The properties a program declares for a AWS::NetworkManager::Link.
+    """
+
+    Bandwidth: Annotated[LinkBandwidth, Field(description="The Bandwidth for the link.")]
+    Description: Annotated[str | None, Field(description="The description of the link.")] = None
+    GlobalNetworkId: Annotated[
+        str,
+        Field(
+            description="The ID of the global network. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Provider: Annotated[str | None, Field(description="The provider of the link.")] = None
+    SiteId: Annotated[
+        str, Field(description="The ID of the site Create-only: changing it replaces the resource.")
+    ]
+    Tags: Annotated[list[Tag] | None, Field(description="The tags for the link.")] = None
+    Type: Annotated[str | None, Field(description="The type of the link.")] = None

@@ -7,9 +7,10 @@ Imported on first use by site.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "SiteAttributes",
@@ -20,31 +21,66 @@ __all__ = [
 
 
 class SiteLocation(DeferredModel):
+    """
+    The location of the site
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Address: str | None = None
-    Latitude: str | None = None
-    Longitude: str | None = None
+    Address: Annotated[str | None, Field(description="The physical address.")] = None
+    Latitude: Annotated[str | None, Field(description="The latitude.")] = None
+    Longitude: Annotated[str | None, Field(description="The longitude.")] = None
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a site resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class SiteAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    SiteArn: str | None = None
-    SiteId: str | None = None
-    State: str | None = None
+    """
+    The read-only attributes of a AWS::NetworkManager::Site, set by AWS.
+    """
+
+    CreatedAt: Annotated[
+        str | None, Field(description="The date and time that the device was created.")
+    ] = None
+    SiteArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the site.")
+    ] = None
+    SiteId: Annotated[str | None, Field(description="The ID of the site.")] = None
+    State: Annotated[str | None, Field(description="The state of the site.")] = None
 
 
 class SiteProps(DeferredModel):
-    Description: str | None = None
-    GlobalNetworkId: str
-    Location: SiteLocation | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::NetworkManager::Site.
+    """
+
+    Description: Annotated[str | None, Field(description="The description of the site.")] = None
+    GlobalNetworkId: Annotated[
+        str,
+        Field(
+            description="The ID of the global network. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Location: Annotated[SiteLocation | None, Field(description="The location of the site.")] = None
+    Tags: Annotated[list[Tag] | None, Field(description="The tags for the site.")] = None

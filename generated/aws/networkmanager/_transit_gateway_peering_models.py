@@ -7,9 +7,10 @@ Imported on first use by transit_gateway_peering.py, which re-exports every name
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "Tag",
@@ -19,27 +20,87 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class TransitGatewayPeeringAttributes(DeferredModel):
-    CoreNetworkArn: str | None = None
-    CreatedAt: str | None = None
-    EdgeLocation: str | None = None
-    LastModificationErrors: list[str] | None = None
-    OwnerAccountId: str | None = None
-    PeeringId: str | None = None
-    PeeringType: str | None = None
-    ResourceArn: str | None = None
-    State: str | None = None
-    TransitGatewayPeeringAttachmentId: str | None = None
+    """
+    The read-only attributes of a AWS::NetworkManager::TransitGatewayPeering, set by AWS.
+    """
+
+    CoreNetworkArn: Annotated[
+        str | None,
+        Field(
+            description="The ARN (Amazon Resource Name) of the core network that you want to peer a transit gateway to."
+        ),
+    ] = None
+    CreatedAt: Annotated[
+        str | None, Field(description="The creation time of the transit gateway peering")
+    ] = None
+    EdgeLocation: Annotated[
+        str | None, Field(description="The location of the transit gateway peering")
+    ] = None
+    LastModificationErrors: Annotated[
+        list[str] | None,
+        Field(description="Errors from the last modification of the transit gateway peering."),
+    ] = None
+    OwnerAccountId: Annotated[str | None, Field(description="Peering owner account Id")] = None
+    PeeringId: Annotated[str | None, Field(description="The Id of the transit gateway peering")] = (
+        None
+    )
+    PeeringType: Annotated[
+        str | None, Field(description="Peering type (TransitGatewayPeering)")
+    ] = None
+    ResourceArn: Annotated[
+        str | None,
+        Field(
+            description="The ARN (Amazon Resource Name) of the resource that you will peer to a core network"
+        ),
+    ] = None
+    State: Annotated[str | None, Field(description="The state of the transit gateway peering")] = (
+        None
+    )
+    TransitGatewayPeeringAttachmentId: Annotated[
+        str | None, Field(description="The ID of the TransitGatewayPeeringAttachment")
+    ] = None
 
 
 class TransitGatewayPeeringProps(DeferredModel):
-    CoreNetworkId: str
-    Tags: list[Tag] | None = None
-    TransitGatewayArn: str
+    """
+    The properties a program declares for a AWS::NetworkManager::TransitGatewayPeering.
+    """
+
+    CoreNetworkId: Annotated[
+        str,
+        Field(
+            description="The Id of the core network that you want to peer a transit gateway to. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None
+    TransitGatewayArn: Annotated[
+        str,
+        Field(
+            description="The ARN (Amazon Resource Name) of the transit gateway that you will peer to a core network Create-only: changing it replaces the resource."
+        ),
+    ]

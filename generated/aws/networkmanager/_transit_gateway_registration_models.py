@@ -7,8 +7,10 @@ Imported on first use by transit_gateway_registration.py, which re-exports every
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "TransitGatewayRegistrationAttributes",
@@ -17,9 +19,25 @@ __all__ = [
 
 
 class TransitGatewayRegistrationProps(DeferredModel):
-    GlobalNetworkId: str
-    TransitGatewayArn: str
+    """
+    The properties a program declares for a AWS::NetworkManager::TransitGatewayRegistration.
+    """
+
+    GlobalNetworkId: Annotated[
+        str,
+        Field(
+            description="The ID of the global network. Create-only: changing it replaces the resource."
+        ),
+    ]
+    TransitGatewayArn: Annotated[
+        str,
+        Field(
+            description="The Amazon Resource Name (ARN) of the transit gateway. Create-only: changing it replaces the resource."
+        ),
+    ]
 
 
 class TransitGatewayRegistrationAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::NetworkManager::TransitGatewayRegistration, set by AWS.
+    """

@@ -7,9 +7,10 @@ Imported on first use by vpc_attachment.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "Tag",
@@ -22,65 +23,167 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class VpcAttachmentProposedNetworkFunctionGroupChange(DeferredModel):
+    """
+    The attachment to move from one network function group to another.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AttachmentPolicyRuleNumber: int | None = None
-    NetworkFunctionGroupName: str | None = None
-    Tags: list[Tag] | None = None
+    AttachmentPolicyRuleNumber: Annotated[
+        int | None,
+        Field(description="The rule number in the policy document that applies to this change."),
+    ] = None
+    NetworkFunctionGroupName: Annotated[
+        str | None, Field(description="The name of the network function group to change.")
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="The key-value tags that changed for the network function group."),
+    ] = None
 
 
 class VpcAttachmentProposedSegmentChange(DeferredModel):
+    """
+    The attachment to move from one segment to another.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AttachmentPolicyRuleNumber: int | None = None
-    SegmentName: str | None = None
-    Tags: list[Tag] | None = None
+    AttachmentPolicyRuleNumber: Annotated[
+        int | None,
+        Field(description="The rule number in the policy document that applies to this change."),
+    ] = None
+    SegmentName: Annotated[str | None, Field(description="The name of the segment to change.")] = (
+        None
+    )
+    Tags: Annotated[
+        list[Tag] | None, Field(description="The key-value tags that changed for the segment.")
+    ] = None
 
 
 class VpcOptions(DeferredModel):
+    """
+    Vpc options of the attachment.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ApplianceModeSupport: bool | None = None
-    DnsSupport: bool | None = None
-    Ipv6Support: bool | None = None
-    SecurityGroupReferencingSupport: bool | None = None
+    ApplianceModeSupport: Annotated[
+        bool | None,
+        Field(
+            description="Indicates whether to enable ApplianceModeSupport Support for Vpc Attachment. Valid Values: true | false"
+        ),
+    ] = None
+    DnsSupport: Annotated[
+        bool | None,
+        Field(
+            description="Indicates whether to enable private DNS Support for Vpc Attachment. Valid Values: true | false"
+        ),
+    ] = None
+    Ipv6Support: Annotated[
+        bool | None,
+        Field(
+            description="Indicates whether to enable Ipv6 Support for Vpc Attachment. Valid Values: enable | disable"
+        ),
+    ] = None
+    SecurityGroupReferencingSupport: Annotated[
+        bool | None,
+        Field(
+            description="Indicates whether to enable Security Group Referencing Support for Vpc Attachment. Valid Values: true | false"
+        ),
+    ] = None
 
 
 class VpcAttachmentAttributes(DeferredModel):
-    AttachmentId: str | None = None
-    AttachmentPolicyRuleNumber: int | None = None
-    AttachmentType: str | None = None
-    CoreNetworkArn: str | None = None
-    CreatedAt: str | None = None
-    EdgeLocation: str | None = None
-    LastModificationErrors: list[str] | None = None
-    NetworkFunctionGroupName: str | None = None
-    OwnerAccountId: str | None = None
-    ProposedNetworkFunctionGroupChange: VpcAttachmentProposedNetworkFunctionGroupChange | None = (
+    """
+    The read-only attributes of a AWS::NetworkManager::VpcAttachment, set by AWS.
+    """
+
+    AttachmentId: Annotated[str | None, Field(description="Id of the attachment.")] = None
+    AttachmentPolicyRuleNumber: Annotated[
+        int | None, Field(description="The policy rule number associated with the attachment.")
+    ] = None
+    AttachmentType: Annotated[str | None, Field(description="Attachment type.")] = None
+    CoreNetworkArn: Annotated[
+        str | None, Field(description="The ARN of a core network for the VPC attachment.")
+    ] = None
+    CreatedAt: Annotated[str | None, Field(description="Creation time of the attachment.")] = None
+    EdgeLocation: Annotated[
+        str | None, Field(description="The Region where the edge is located.")
+    ] = None
+    LastModificationErrors: Annotated[
+        list[str] | None, Field(description="Errors from the last modification of the attachment.")
+    ] = None
+    NetworkFunctionGroupName: Annotated[
+        str | None, Field(description="The name of the network function group attachment.")
+    ] = None
+    OwnerAccountId: Annotated[str | None, Field(description="Owner account of the attachment.")] = (
         None
     )
-    ProposedSegmentChange: VpcAttachmentProposedSegmentChange | None = None
-    ResourceArn: str | None = None
-    SegmentName: str | None = None
-    State: str | None = None
-    UpdatedAt: str | None = None
+    ProposedNetworkFunctionGroupChange: Annotated[
+        VpcAttachmentProposedNetworkFunctionGroupChange | None,
+        Field(description="The attachment to move from one network function group to another."),
+    ] = None
+    ProposedSegmentChange: Annotated[
+        VpcAttachmentProposedSegmentChange | None,
+        Field(description="The attachment to move from one segment to another."),
+    ] = None
+    ResourceArn: Annotated[str | None, Field(description="The ARN of the Resource.")] = None
+    SegmentName: Annotated[
+        str | None, Field(description="The name of the segment attachment..")
+    ] = None
+    State: Annotated[str | None, Field(description="State of the attachment.")] = None
+    UpdatedAt: Annotated[str | None, Field(description="Last update time of the attachment.")] = (
+        None
+    )
 
 
 class VpcAttachmentProps(DeferredModel):
-    CoreNetworkId: str
-    Options: VpcOptions | None = None
-    RoutingPolicyLabel: str | None = None
-    SubnetArns: list[str]
-    Tags: list[Tag] | None = None
-    VpcArn: str
+    """
+    The properties a program declares for a AWS::NetworkManager::VpcAttachment.
+    """
+
+    CoreNetworkId: Annotated[
+        str,
+        Field(
+            description="The ID of a core network for the VPC attachment. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Options: Annotated[VpcOptions | None, Field(description="Vpc options of the attachment.")] = (
+        None
+    )
+    RoutingPolicyLabel: Annotated[
+        str | None,
+        Field(description="Routing policy label Write-only: sent to AWS, never read back."),
+    ] = None
+    SubnetArns: Annotated[list[str], Field(description="Subnet Arn list")]
+    Tags: Annotated[list[Tag] | None, Field(description="Tags for the attachment.")] = None
+    VpcArn: Annotated[
+        str,
+        Field(description="The ARN of the VPC. Create-only: changing it replaces the resource."),
+    ]

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -63,48 +67,56 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ConnectAttachmentOptionsDict = TypedDict(
-    "ConnectAttachmentOptionsDict",
-    {
-        "Protocol": "Literal['GRE', 'NO_ENCAP']",
-    },
-    total=False,
-)
 
-ConnectAttachmentProposedNetworkFunctionGroupChangeDict = TypedDict(
-    "ConnectAttachmentProposedNetworkFunctionGroupChangeDict",
-    {
-        "AttachmentPolicyRuleNumber": "int",
-        "NetworkFunctionGroupName": "str",
-        "Tags": "list[TagDict]",
-    },
-    total=False,
-)
+class ConnectAttachmentOptionsDict(TypedDict, total=False):
+    """ConnectAttachmentOptions as a plain dict: Connect attachment options for protocol"""
 
-ConnectAttachmentProposedSegmentChangeDict = TypedDict(
-    "ConnectAttachmentProposedSegmentChangeDict",
-    {
-        "AttachmentPolicyRuleNumber": "int",
-        "SegmentName": "str",
-        "Tags": "list[TagDict]",
-    },
-    total=False,
-)
+    Protocol: Literal["GRE", "NO_ENCAP"]
+    """Tunnel protocol for connect attachment"""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class ConnectAttachmentProposedNetworkFunctionGroupChangeDict(TypedDict, total=False):
+    """ConnectAttachmentProposedNetworkFunctionGroupChange as a plain dict: The attachment to move
+    from one network function group to another."""
+
+    AttachmentPolicyRuleNumber: int
+    """The rule number in the policy document that applies to this change."""
+    NetworkFunctionGroupName: str
+    """The name of the network function group to change."""
+    Tags: list[TagDict]
+    """The key-value tags that changed for the network function group."""
+
+
+class ConnectAttachmentProposedSegmentChangeDict(TypedDict, total=False):
+    """ConnectAttachmentProposedSegmentChange as a plain dict: The attachment to move from one
+    segment to another."""
+
+    AttachmentPolicyRuleNumber: int
+    """The rule number in the policy document that applies to this change."""
+    SegmentName: str
+    """The name of the segment to change."""
+    Tags: list[TagDict]
+    """The list of key-value tags that changed for the segment."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::NetworkManager::ConnectAttachment",
     schema_file="aws-networkmanager-connectattachment.json",
     primary_identifier=("/AttachmentId",),
-    additional_identifiers=(),
     read_only=(
         "/CoreNetworkArn",
         "/CreatedAt",
@@ -122,21 +134,13 @@ METADATA = _TypeMetadata(
     ),
     create_only=("/CoreNetworkId", "/EdgeLocation", "/TransportAttachmentId", "/Options"),
     write_only=("/RoutingPolicyLabel",),
-    conditional_create_only=(),
     unordered_arrays=(
         "/ProposedNetworkFunctionGroupChange/Tags",
         "/ProposedSegmentChange/Tags",
         "/Tags",
     ),
     required=("CoreNetworkId", "EdgeLocation", "TransportAttachmentId", "Options"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -146,113 +150,22 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ConnectAttachmentOptions": {
-            "additionalProperties": False,
-            "properties": {"Protocol": {"enum": ["GRE", "NO_ENCAP"], "type": "string"}},
-            "type": "object",
-        },
-        "ProposedNetworkFunctionGroupChange": {
-            "additionalProperties": False,
-            "properties": {
-                "AttachmentPolicyRuleNumber": {"type": "integer"},
-                "NetworkFunctionGroupName": {"type": "string"},
-                "Tags": {
-                    "items": {"$ref": "#/definitions/Tag"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-            },
-            "type": "object",
-        },
-        "ProposedSegmentChange": {
-            "additionalProperties": False,
-            "properties": {
-                "AttachmentPolicyRuleNumber": {"type": "integer"},
-                "SegmentName": {"type": "string"},
-                "Tags": {
-                    "items": {"$ref": "#/definitions/Tag"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 10000000,
-                    "minLength": 0,
-                    "pattern": "^[\\s\\S]*$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 10000000,
-                    "minLength": 0,
-                    "pattern": "^[\\s\\S]*$",
-                    "type": "string",
-                },
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AttachmentId": {"type": "string"},
-        "AttachmentPolicyRuleNumber": {"type": "integer"},
-        "AttachmentType": {"type": "string"},
-        "CoreNetworkArn": {"type": "string"},
-        "CoreNetworkId": {
-            "maxLength": 50,
-            "minLength": 0,
-            "pattern": "^core-network-([0-9a-f]{8,17})$",
-            "type": "string",
-        },
-        "CreatedAt": {"type": "string"},
-        "EdgeLocation": {
-            "maxLength": 63,
-            "minLength": 1,
-            "pattern": "^[\\s\\S]*$",
-            "type": "string",
-        },
-        "LastModificationErrors": {"items": {"type": "string"}, "type": "array"},
-        "NetworkFunctionGroupName": {"type": "string"},
-        "Options": {"$ref": "#/definitions/ConnectAttachmentOptions"},
-        "OwnerAccountId": {"type": "string"},
-        "ProposedNetworkFunctionGroupChange": {
-            "$ref": "#/definitions/ProposedNetworkFunctionGroupChange"
-        },
-        "ProposedSegmentChange": {"$ref": "#/definitions/ProposedSegmentChange"},
-        "ResourceArn": {"type": "string"},
-        "RoutingPolicyLabel": {
-            "maxLength": 256,
-            "minLength": 0,
-            "pattern": "^[\\s\\S]*$",
-            "type": "string",
-        },
-        "SegmentName": {"type": "string"},
-        "State": {"type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-        "TransportAttachmentId": {
-            "maxLength": 50,
-            "minLength": 0,
-            "pattern": "^attachment-([0-9a-f]{8,17})$",
-            "type": "string",
-        },
-        "UpdatedAt": {"type": "string"},
-    },
-    "required": ["CoreNetworkId", "EdgeLocation", "TransportAttachmentId", "Options"],
-}
-
 
 class ConnectAttachment(_Resource):
-    """AWS::NetworkManager::ConnectAttachment: AWS::NetworkManager::ConnectAttachment Resource Type Definition
+    """AWS::NetworkManager::ConnectAttachment: AWS::NetworkManager::ConnectAttachment Resource Type
+    Definition
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: AttachmentId.
+    Replaced when any of these change (create-only): CoreNetworkId, EdgeLocation,
+    TransportAttachmentId, Options.
+    Write-only (sent to AWS, never read back): RoutingPolicyLabel.
+    Read-only attributes (known once deployed): AttachmentId, AttachmentPolicyRuleNumber,
+    AttachmentType, CoreNetworkArn, CreatedAt, LastModificationErrors, OwnerAccountId,
+    ProposedNetworkFunctionGroupChange, ProposedSegmentChange, ResourceArn, SegmentName, State,
+    UpdatedAt.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-networkmanager-connectattachment.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -262,23 +175,39 @@ class ConnectAttachment(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ConnectAttachmentAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "connect_attachment.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     AttachmentId: str
+    """The ID of the attachment."""
     AttachmentPolicyRuleNumber: int
+    """The policy rule number associated with the attachment."""
     AttachmentType: str
+    """The type of attachment."""
     CoreNetworkArn: str
+    """The ARN of a core network."""
     CreatedAt: str
+    """Creation time of the attachment."""
     LastModificationErrors: list[str]
+    """Errors from the last modification of the attachment."""
     OwnerAccountId: str
+    """The ID of the attachment account owner."""
     ProposedNetworkFunctionGroupChange: ConnectAttachmentProposedNetworkFunctionGroupChangeDict
+    """The attachment to move from one network function group to another."""
     ProposedSegmentChange: ConnectAttachmentProposedSegmentChangeDict
+    """The attachment to move from one segment to another."""
     ResourceArn: str
+    """The attachment resource ARN."""
     SegmentName: str
+    """The name of the segment attachment."""
     State: str
+    """State of the attachment."""
     UpdatedAt: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Last update time of the attachment."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     CoreNetworkId: str
     EdgeLocation: str
     NetworkFunctionGroupName: str
@@ -287,33 +216,40 @@ class ConnectAttachment(_Resource):
     Tags: list[TagDict]
     TransportAttachmentId: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        CoreNetworkId: str,
+        EdgeLocation: str,
+        Options: ConnectAttachmentOptions | ConnectAttachmentOptionsDict,
+        TransportAttachmentId: str,
+        NetworkFunctionGroupName: str | None = None,
+        RoutingPolicyLabel: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::NetworkManager::ConnectAttachment; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            CoreNetworkId: str,
-            EdgeLocation: str,
-            Options: ConnectAttachmentOptions | ConnectAttachmentOptionsDict,
-            TransportAttachmentId: str,
-            NetworkFunctionGroupName: str | None = None,
-            RoutingPolicyLabel: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::NetworkManager::ConnectAttachment; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
             CoreNetworkId: ID of the CoreNetwork that the attachment will be attached to.
-            EdgeLocation: Edge location of the attachment.
+                Create-only: changing it replaces the resource. Required.
+            EdgeLocation: Edge location of the attachment. Create-only: changing it replaces the
+                resource. Required.
+            Options: Protocol options for connect attachment Create-only: changing it replaces the
+                resource. Required.
+            TransportAttachmentId: Id of transport attachment Create-only: changing it replaces the
+                resource. Required.
             NetworkFunctionGroupName: The name of the network function group attachment.
-            Options: Protocol options for connect attachment
-            RoutingPolicyLabel: Routing policy label
+            RoutingPolicyLabel: Routing policy label Write-only: sent to AWS, never read back.
             Tags: Tags for the attachment.
-            TransportAttachmentId: Id of transport attachment
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

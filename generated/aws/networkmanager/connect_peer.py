@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -63,46 +67,56 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ConnectPeerBgpConfigurationDict = TypedDict(
-    "ConnectPeerBgpConfigurationDict",
-    {
-        "CoreNetworkAddress": "str",
-        "CoreNetworkAsn": "float",
-        "PeerAddress": "str",
-        "PeerAsn": "float",
-    },
-    total=False,
-)
 
-ConnectPeerBgpOptionsDict = TypedDict(
-    "ConnectPeerBgpOptionsDict",
-    {
-        "PeerAsn": "float",
-    },
-    total=False,
-)
+class ConnectPeerBgpConfigurationDict(TypedDict, total=False):
+    """ConnectPeerBgpConfiguration as a plain dict: Bgp configuration for connect peer"""
 
-ConnectPeerConfigurationDict = TypedDict(
-    "ConnectPeerConfigurationDict",
-    {
-        "BgpConfigurations": "list[ConnectPeerBgpConfigurationDict]",
-        "CoreNetworkAddress": "str",
-        "InsideCidrBlocks": "list[str]",
-        "PeerAddress": "str",
-        "Protocol": "str",
-    },
-    total=False,
-)
+    CoreNetworkAddress: str
+    """The address of a core network."""
+    CoreNetworkAsn: float
+    """The ASN of the Coret Network."""
+    PeerAddress: str
+    """The address of a core network Connect peer."""
+    PeerAsn: float
+    """The ASN of the Connect peer."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class ConnectPeerBgpOptionsDict(TypedDict, total=False):
+    """ConnectPeerBgpOptions as a plain dict: Bgp options"""
+
+    PeerAsn: float
+    """Type: float."""
+
+
+class ConnectPeerConfigurationDict(TypedDict, total=False):
+    """ConnectPeerConfiguration as a plain dict."""
+
+    BgpConfigurations: list[ConnectPeerBgpConfigurationDict]
+    """Type: list[ConnectPeerBgpConfigurationDict]."""
+    CoreNetworkAddress: str
+    """The IP address of a core network."""
+    InsideCidrBlocks: list[str]
+    """The inside IP addresses used for a Connect peer configuration."""
+    PeerAddress: str
+    """The IP address of the Connect peer."""
+    Protocol: str
+    """The protocol used for a Connect peer configuration."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::NetworkManager::ConnectPeer",
     schema_file="aws-networkmanager-connectpeer.json",
@@ -126,7 +140,6 @@ METADATA = _TypeMetadata(
         "/SubnetArn",
     ),
     write_only=("/CoreNetworkAddress", "/BgpOptions", "/SubnetArn"),
-    conditional_create_only=(),
     unordered_arrays=(
         "/Configuration/BgpConfigurations",
         "/Configuration/InsideCidrBlocks",
@@ -134,14 +147,7 @@ METADATA = _TypeMetadata(
         "/Tags",
     ),
     required=("ConnectAttachmentId", "PeerAddress"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -151,107 +157,20 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "BgpOptions": {
-            "additionalProperties": False,
-            "properties": {"PeerAsn": {"type": "number"}},
-            "type": "object",
-        },
-        "ConnectPeerBgpConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "CoreNetworkAddress": {"type": "string"},
-                "CoreNetworkAsn": {"type": "number"},
-                "PeerAddress": {"type": "string"},
-                "PeerAsn": {"type": "number"},
-            },
-            "type": "object",
-        },
-        "ConnectPeerConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "BgpConfigurations": {
-                    "items": {"$ref": "#/definitions/ConnectPeerBgpConfiguration"},
-                    "type": "array",
-                },
-                "CoreNetworkAddress": {"type": "string"},
-                "InsideCidrBlocks": {"items": {"type": "string"}, "type": "array"},
-                "PeerAddress": {"type": "string"},
-                "Protocol": {"$ref": "#/definitions/TunnelProtocol"},
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 10000000,
-                    "minLength": 0,
-                    "pattern": "^[\\s\\S]*$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 10000000,
-                    "minLength": 0,
-                    "pattern": "^[\\s\\S]*$",
-                    "type": "string",
-                },
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "TunnelProtocol": {"type": "string"},
-    },
-    "properties": {
-        "BgpOptions": {"$ref": "#/definitions/BgpOptions"},
-        "Configuration": {"$ref": "#/definitions/ConnectPeerConfiguration"},
-        "ConnectAttachmentId": {
-            "maxLength": 50,
-            "minLength": 0,
-            "pattern": "^attachment-([0-9a-f]{8,17})$",
-            "type": "string",
-        },
-        "ConnectPeerId": {"type": "string"},
-        "CoreNetworkAddress": {
-            "maxLength": 50,
-            "minLength": 1,
-            "pattern": "^[\\s\\S]*$",
-            "type": "string",
-        },
-        "CoreNetworkId": {"type": "string"},
-        "CreatedAt": {"type": "string"},
-        "EdgeLocation": {"type": "string"},
-        "InsideCidrBlocks": {
-            "items": {"maxLength": 256, "minLength": 0, "pattern": "^[\\s\\S]*$", "type": "string"},
-            "type": "array",
-        },
-        "LastModificationErrors": {"items": {"type": "string"}, "type": "array"},
-        "PeerAddress": {
-            "maxLength": 50,
-            "minLength": 1,
-            "pattern": "^[\\s\\S]*$",
-            "type": "string",
-        },
-        "State": {"type": "string"},
-        "SubnetArn": {
-            "maxLength": 500,
-            "minLength": 0,
-            "pattern": "^arn:[^:]{1,63}:ec2:[^:]{0,63}:[^:]{0,63}:subnet\\/subnet-[0-9a-f]{8,17}$|^$",
-            "type": "string",
-        },
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-    },
-    "required": ["ConnectAttachmentId", "PeerAddress"],
-}
-
 
 class ConnectPeer(_Resource):
     """AWS::NetworkManager::ConnectPeer: AWS::NetworkManager::ConnectPeer Resource Type Definition.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ConnectPeerId.
+    Also identified by: ConnectAttachmentId, CoreNetworkAddress.
+    Replaced when any of these change (create-only): PeerAddress, CoreNetworkAddress, BgpOptions,
+    InsideCidrBlocks, ConnectAttachmentId, SubnetArn.
+    Write-only (sent to AWS, never read back): CoreNetworkAddress, BgpOptions, SubnetArn.
+    Read-only attributes (known once deployed): Configuration, ConnectPeerId, CoreNetworkId,
+    CreatedAt, EdgeLocation, LastModificationErrors, State.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-networkmanager-connectpeer.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -259,17 +178,25 @@ class ConnectPeer(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ConnectPeerAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "connect_peer.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Configuration: ConnectPeerConfigurationDict
+    """Configuration of the connect peer."""
     ConnectPeerId: str
+    """The ID of the Connect peer."""
     CoreNetworkId: str
+    """The ID of the core network."""
     CreatedAt: str
+    """Connect peer creation time."""
     EdgeLocation: str
+    """The Connect peer Regions where edges are located."""
     LastModificationErrors: list[str]
+    """Errors from the last modification of the connect peer."""
     State: str
-    # Declared properties (as declared, or as AWS returned them).
+    """State of the connect peer."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     BgpOptions: ConnectPeerBgpOptionsDict
     ConnectAttachmentId: str
     CoreNetworkAddress: str
@@ -278,33 +205,42 @@ class ConnectPeer(_Resource):
     SubnetArn: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ConnectAttachmentId: str,
+        PeerAddress: str,
+        BgpOptions: ConnectPeerBgpOptions | ConnectPeerBgpOptionsDict | None = None,
+        CoreNetworkAddress: str | None = None,
+        InsideCidrBlocks: list[str] | None = None,
+        SubnetArn: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::NetworkManager::ConnectPeer; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ConnectAttachmentId: str,
-            PeerAddress: str,
-            BgpOptions: ConnectPeerBgpOptions | ConnectPeerBgpOptionsDict | None = None,
-            CoreNetworkAddress: str | None = None,
-            InsideCidrBlocks: list[str] | None = None,
-            SubnetArn: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::NetworkManager::ConnectPeer; `await` it inside an App to deploy it.
-
-            BgpOptions: Bgp options for connect peer.
-            ConnectAttachmentId: The ID of the attachment to connect.
-            CoreNetworkAddress: The IP address of a core network.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ConnectAttachmentId: The ID of the attachment to connect. Create-only: changing it
+                replaces the resource. Required.
+            PeerAddress: The IP address of the Connect peer. Create-only: changing it replaces the
+                resource. Required.
+            BgpOptions: Bgp options for connect peer. Create-only: changing it replaces the
+                resource. Write-only: sent to AWS, never read back.
+            CoreNetworkAddress: The IP address of a core network. Create-only: changing it replaces
+                the resource. Write-only: sent to AWS, never read back.
             InsideCidrBlocks: The inside IP addresses used for a Connect peer configuration.
-            PeerAddress: The IP address of the Connect peer.
-            SubnetArn: The subnet ARN for the connect peer.
+                Create-only: changing it replaces the resource.
+            SubnetArn: The subnet ARN for the connect peer. Create-only: changing it replaces the
+                resource. Write-only: sent to AWS, never read back.
             Tags: An array of key-value pairs to apply to this resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -67,54 +71,63 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-CoreNetworkEdgeDict = TypedDict(
-    "CoreNetworkEdgeDict",
-    {
-        "Asn": "float",
-        "EdgeLocation": "str",
-        "InsideCidrBlocks": "list[str]",
-    },
-    total=False,
-)
 
-CoreNetworkNetworkFunctionGroupDict = TypedDict(
-    "CoreNetworkNetworkFunctionGroupDict",
-    {
-        "EdgeLocations": "list[str]",
-        "Name": "str",
-        "Segments": "CoreNetworkNetworkFunctionGroupSegmentsDict",
-    },
-    total=False,
-)
+class CoreNetworkEdgeDict(TypedDict, total=False):
+    """CoreNetworkEdge as a plain dict."""
 
-CoreNetworkNetworkFunctionGroupSegmentsDict = TypedDict(
-    "CoreNetworkNetworkFunctionGroupSegmentsDict",
-    {
-        "SendTo": "list[str]",
-        "SendVia": "list[str]",
-    },
-    total=False,
-)
+    Asn: float
+    """The ASN of a core network edge."""
+    EdgeLocation: str
+    """The Region where a core network edge is located."""
+    InsideCidrBlocks: list[str]
+    """Type: list[str]."""
 
-CoreNetworkSegmentDict = TypedDict(
-    "CoreNetworkSegmentDict",
-    {
-        "EdgeLocations": "list[str]",
-        "Name": "str",
-        "SharedSegments": "list[str]",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class CoreNetworkNetworkFunctionGroupDict(TypedDict, total=False):
+    """CoreNetworkNetworkFunctionGroup as a plain dict."""
 
+    EdgeLocations: list[str]
+    """Type: list[str]."""
+    Name: str
+    """Name of network function group"""
+    Segments: CoreNetworkNetworkFunctionGroupSegmentsDict
+    """Type: CoreNetworkNetworkFunctionGroupSegmentsDict."""
+
+
+class CoreNetworkNetworkFunctionGroupSegmentsDict(TypedDict, total=False):
+    """CoreNetworkNetworkFunctionGroupSegments as a plain dict."""
+
+    SendTo: list[str]
+    """Type: list[str]."""
+    SendVia: list[str]
+    """Type: list[str]."""
+
+
+class CoreNetworkSegmentDict(TypedDict, total=False):
+    """CoreNetworkSegment as a plain dict."""
+
+    EdgeLocations: list[str]
+    """Type: list[str]."""
+    Name: str
+    """Name of segment"""
+    SharedSegments: list[str]
+    """Type: list[str]."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::NetworkManager::CoreNetwork",
     schema_file="aws-networkmanager-corenetwork.json",
@@ -134,8 +147,6 @@ METADATA = _TypeMetadata(
         "/Edges",
     ),
     create_only=("/GlobalNetworkId",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=(
         "/Edges",
         "/Edges/*/InsideCidrBlocks",
@@ -149,14 +160,7 @@ METADATA = _TypeMetadata(
         "/Tags",
     ),
     required=("GlobalNetworkId",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 720,
         "read": 120,
@@ -166,104 +170,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "CoreNetworkEdge": {
-            "additionalProperties": False,
-            "properties": {
-                "Asn": {"type": "number"},
-                "EdgeLocation": {"type": "string"},
-                "InsideCidrBlocks": {"items": {"type": "string"}, "type": "array"},
-            },
-            "type": "object",
-        },
-        "CoreNetworkNetworkFunctionGroup": {
-            "additionalProperties": False,
-            "properties": {
-                "EdgeLocations": {"items": {"type": "string"}, "type": "array"},
-                "Name": {"type": "string"},
-                "Segments": {
-                    "additionalProperties": False,
-                    "properties": {
-                        "SendTo": {"items": {"type": "string"}, "type": "array"},
-                        "SendVia": {"items": {"type": "string"}, "type": "array"},
-                    },
-                    "type": "object",
-                },
-            },
-            "type": "object",
-        },
-        "CoreNetworkSegment": {
-            "additionalProperties": False,
-            "properties": {
-                "EdgeLocations": {"items": {"type": "string"}, "type": "array"},
-                "Name": {"type": "string"},
-                "SharedSegments": {"items": {"type": "string"}, "type": "array"},
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 10000000,
-                    "minLength": 0,
-                    "pattern": "^[\\s\\S]*$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 10000000,
-                    "minLength": 0,
-                    "pattern": "^[\\s\\S]*$",
-                    "type": "string",
-                },
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "CoreNetworkArn": {"type": "string"},
-        "CoreNetworkId": {"type": "string"},
-        "CreatedAt": {"type": "string"},
-        "Description": {
-            "maxLength": 256,
-            "minLength": 0,
-            "pattern": "^[\\s\\S]*$",
-            "type": "string",
-        },
-        "Edges": {"items": {"$ref": "#/definitions/CoreNetworkEdge"}, "type": "array"},
-        "GlobalNetworkId": {
-            "maxLength": 50,
-            "minLength": 0,
-            "pattern": "^[\\s\\S]*$",
-            "type": "string",
-        },
-        "NetworkFunctionGroups": {
-            "items": {"$ref": "#/definitions/CoreNetworkNetworkFunctionGroup"},
-            "type": "array",
-        },
-        "OwnerAccount": {"type": "string"},
-        "PolicyDocument": {
-            "maxLength": 10000000,
-            "minLength": 0,
-            "pattern": "^[\\s\\S]*$",
-            "type": ["object", "string"],
-        },
-        "Segments": {"items": {"$ref": "#/definitions/CoreNetworkSegment"}, "type": "array"},
-        "State": {"type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-    },
-    "required": ["GlobalNetworkId"],
-}
-
 
 class CoreNetwork(_Resource):
     """AWS::NetworkManager::CoreNetwork: AWS::NetworkManager::CoreNetwork Resource Type Definition.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: CoreNetworkId.
+    Also identified by: CoreNetworkArn; GlobalNetworkId.
+    Replaced when any of these change (create-only): GlobalNetworkId.
+    Read-only attributes (known once deployed): CoreNetworkArn, CoreNetworkId, CreatedAt, Edges,
+    NetworkFunctionGroups, OwnerAccount, Segments, State.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-networkmanager-corenetwork.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -271,43 +189,57 @@ class CoreNetwork(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "CoreNetworkAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "core_network.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     CoreNetworkArn: str
+    """The ARN (Amazon resource name) of core network"""
     CoreNetworkId: str
+    """The Id of core network"""
     CreatedAt: str
+    """The creation time of core network"""
     Edges: list[CoreNetworkEdgeDict]
+    """The edges within a core network."""
     NetworkFunctionGroups: list[CoreNetworkNetworkFunctionGroupDict]
+    """The network function groups within a core network."""
     OwnerAccount: str
+    """Owner of the core network"""
     Segments: list[CoreNetworkSegmentDict]
+    """The segments within a core network."""
     State: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The state of core network"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     GlobalNetworkId: str
     PolicyDocument: dict[str, Any] | str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        GlobalNetworkId: str,
+        Description: str | None = None,
+        PolicyDocument: dict[str, Any] | str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::NetworkManager::CoreNetwork; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            GlobalNetworkId: str,
-            Description: str | None = None,
-            PolicyDocument: dict[str, Any] | str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::NetworkManager::CoreNetwork; `await` it inside an App to deploy it.
-
-            Description: The description of core network
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
             GlobalNetworkId: The ID of the global network that your core network is a part of.
+                Create-only: changing it replaces the resource. Required.
+            Description: The description of core network
+            PolicyDocument: Pattern: ^[\\s\\S]*$ Length: 0 to 10000000 characters.
             Tags: The tags for the global network.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

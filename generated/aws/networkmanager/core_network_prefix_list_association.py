@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,16 +51,12 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::NetworkManager::CoreNetworkPrefixListAssociation",
     schema_file="aws-networkmanager-corenetworkprefixlistassociation.json",
     primary_identifier=("/CoreNetworkId", "/PrefixListArn"),
-    additional_identifiers=(),
-    read_only=(),
     create_only=("/CoreNetworkId", "/PrefixListArn", "/PrefixListAlias"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("CoreNetworkId", "PrefixListArn", "PrefixListAlias"),
     list_required=("CoreNetworkId",),
     tagging=_Tagging(
@@ -65,7 +65,6 @@ METADATA = _TypeMetadata(
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -74,38 +73,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "CoreNetworkId": {
-            "maxLength": 50,
-            "minLength": 0,
-            "pattern": "^core-network-([0-9a-f]{8,17})$",
-            "type": "string",
-        },
-        "PrefixListAlias": {
-            "maxLength": 256,
-            "minLength": 0,
-            "pattern": "^[\\s\\S]*$",
-            "type": "string",
-        },
-        "PrefixListArn": {
-            "maxLength": 500,
-            "minLength": 0,
-            "pattern": "^[\\s\\S]*$",
-            "type": "string",
-        },
-    },
-    "required": ["CoreNetworkId", "PrefixListArn", "PrefixListAlias"],
-}
-
 
 class CoreNetworkPrefixListAssociation(_Resource):
-    """AWS::NetworkManager::CoreNetworkPrefixListAssociation: Resource Type definition for AWS::NetworkManager::CoreNetworkPrefixListAssociation which associates a prefix list with a core network.
+    """AWS::NetworkManager::CoreNetworkPrefixListAssociation: Resource Type definition for
+    AWS::NetworkManager::CoreNetworkPrefixListAssociation which associates a prefix list with a core
+    network.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: CoreNetworkId, PrefixListArn (composite: the values joined by '|').
+    Replaced when any of these change (create-only): CoreNetworkId, PrefixListArn, PrefixListAlias.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-networkmanager-corenetworkprefixlistassociation.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -115,33 +93,42 @@ class CoreNetworkPrefixListAssociation(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "CoreNetworkPrefixListAssociationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "core_network_prefix_list_association.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
-    # Declared properties (as declared, or as AWS returned them).
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     CoreNetworkId: str
     PrefixListAlias: str
     PrefixListArn: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        CoreNetworkId: str,
+        PrefixListAlias: str,
+        PrefixListArn: str,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::NetworkManager::CoreNetworkPrefixListAssociation; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            CoreNetworkId: str,
-            PrefixListAlias: str,
-            PrefixListArn: str,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::NetworkManager::CoreNetworkPrefixListAssociation; `await` it inside an App to deploy it.
-
-            CoreNetworkId: The ID of the core network.
-            PrefixListAlias: The alias of the prefix list
-            PrefixListArn: The Amazon Resource Name (ARN) of the prefix list.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            CoreNetworkId: The ID of the core network. Create-only: changing it replaces the
+                resource. Required.
+            PrefixListAlias: The alias of the prefix list Create-only: changing it replaces the
+                resource. Required.
+            PrefixListArn: The Amazon Resource Name (ARN) of the prefix list. Create-only: changing
+                it replaces the resource. Required.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,16 +51,12 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::NetworkManager::CustomerGatewayAssociation",
     schema_file="aws-networkmanager-customergatewayassociation.json",
     primary_identifier=("/GlobalNetworkId", "/CustomerGatewayArn"),
-    additional_identifiers=(),
-    read_only=(),
     create_only=("/GlobalNetworkId", "/CustomerGatewayArn", "/DeviceId", "/LinkId"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("GlobalNetworkId", "CustomerGatewayArn", "DeviceId"),
     list_required=("GlobalNetworkId",),
     tagging=_Tagging(
@@ -65,7 +65,6 @@ METADATA = _TypeMetadata(
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -74,24 +73,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "CustomerGatewayArn": {"type": "string"},
-        "DeviceId": {"type": "string"},
-        "GlobalNetworkId": {"type": "string"},
-        "LinkId": {"type": "string"},
-    },
-    "required": ["GlobalNetworkId", "CustomerGatewayArn", "DeviceId"],
-}
-
 
 class CustomerGatewayAssociation(_Resource):
-    """AWS::NetworkManager::CustomerGatewayAssociation: The AWS::NetworkManager::CustomerGatewayAssociation type associates a customer gateway with a device and optionally, with a link.
+    """AWS::NetworkManager::CustomerGatewayAssociation: The
+    AWS::NetworkManager::CustomerGatewayAssociation type associates a customer gateway with a device
+    and optionally, with a link.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: GlobalNetworkId, CustomerGatewayArn (composite: the values joined by '|').
+    Replaced when any of these change (create-only): GlobalNetworkId, CustomerGatewayArn, DeviceId,
+    LinkId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-networkmanager-customergatewayassociation.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -101,36 +94,44 @@ class CustomerGatewayAssociation(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "CustomerGatewayAssociationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "customer_gateway_association.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
-    # Declared properties (as declared, or as AWS returned them).
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     CustomerGatewayArn: str
     DeviceId: str
     GlobalNetworkId: str
     LinkId: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        CustomerGatewayArn: str,
+        DeviceId: str,
+        GlobalNetworkId: str,
+        LinkId: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::NetworkManager::CustomerGatewayAssociation; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            CustomerGatewayArn: str,
-            DeviceId: str,
-            GlobalNetworkId: str,
-            LinkId: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::NetworkManager::CustomerGatewayAssociation; `await` it inside an App to deploy it.
-
-            CustomerGatewayArn: The Amazon Resource Name (ARN) of the customer gateway.
-            DeviceId: The ID of the device
-            GlobalNetworkId: The ID of the global network.
-            LinkId: The ID of the link
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            CustomerGatewayArn: The Amazon Resource Name (ARN) of the customer gateway. Create-only:
+                changing it replaces the resource. Required.
+            DeviceId: The ID of the device Create-only: changing it replaces the resource. Required.
+            GlobalNetworkId: The ID of the global network. Create-only: changing it replaces the
+                resource. Required.
+            LinkId: The ID of the link Create-only: changing it replaces the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,34 +63,43 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-DeviceAWSLocationDict = TypedDict(
-    "DeviceAWSLocationDict",
-    {
-        "SubnetArn": "str",
-        "Zone": "str",
-    },
-    total=False,
-)
 
-DeviceLocationDict = TypedDict(
-    "DeviceLocationDict",
-    {
-        "Address": "str",
-        "Latitude": "str",
-        "Longitude": "str",
-    },
-    total=False,
-)
+class DeviceAWSLocationDict(TypedDict, total=False):
+    """DeviceAWSLocation as a plain dict: The Amazon Web Services location of the device, if
+    applicable."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    SubnetArn: str
+    """The Amazon Resource Name (ARN) of the subnet that the device is located in."""
+    Zone: str
+    """The Zone that the device is located in. Specify the ID of an Availability Zone, Local Zone,
+    Wavelength Zone, or an Outpost."""
 
+
+class DeviceLocationDict(TypedDict, total=False):
+    """DeviceLocation as a plain dict: The site location."""
+
+    Address: str
+    """The physical address."""
+    Latitude: str
+    """The latitude."""
+    Longitude: str
+    """The longitude."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a device resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::NetworkManager::Device",
     schema_file="aws-networkmanager-device.json",
@@ -94,18 +107,10 @@ METADATA = _TypeMetadata(
     additional_identifiers=(("/DeviceArn",),),
     read_only=("/DeviceId", "/DeviceArn", "/State", "/CreatedAt"),
     create_only=("/GlobalNetworkId",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("GlobalNetworkId",),
     list_required=("GlobalNetworkId",),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -115,111 +120,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AWSLocation": {
-            "additionalProperties": False,
-            "properties": {
-                "SubnetArn": {
-                    "maxLength": 500,
-                    "minLength": 0,
-                    "pattern": "^arn:[^:]{1,63}:ec2:[^:]{0,63}:[^:]{0,63}:subnet\\/subnet-[0-9a-f]{8,17}$|^$",
-                    "type": "string",
-                },
-                "Zone": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^[\\s\\S]*$",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "Location": {
-            "additionalProperties": False,
-            "properties": {
-                "Address": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^[\\s\\S]*$",
-                    "type": "string",
-                },
-                "Latitude": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^[\\s\\S]*$",
-                    "type": "string",
-                },
-                "Longitude": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^[\\s\\S]*$",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 10000000,
-                    "minLength": 0,
-                    "pattern": "^[\\s\\S]*$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 10000000,
-                    "minLength": 0,
-                    "pattern": "^[\\s\\S]*$",
-                    "type": "string",
-                },
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AWSLocation": {"$ref": "#/definitions/AWSLocation"},
-        "CreatedAt": {"type": "string"},
-        "Description": {
-            "maxLength": 256,
-            "minLength": 0,
-            "pattern": "^[\\s\\S]*$",
-            "type": "string",
-        },
-        "DeviceArn": {"type": "string"},
-        "DeviceId": {"type": "string"},
-        "GlobalNetworkId": {
-            "maxLength": 50,
-            "minLength": 0,
-            "pattern": "^[\\s\\S]*$",
-            "type": "string",
-        },
-        "Location": {"$ref": "#/definitions/Location"},
-        "Model": {"maxLength": 256, "minLength": 0, "pattern": "^[\\s\\S]*$", "type": "string"},
-        "SerialNumber": {
-            "maxLength": 256,
-            "minLength": 0,
-            "pattern": "^[\\s\\S]*$",
-            "type": "string",
-        },
-        "SiteId": {"maxLength": 50, "minLength": 0, "pattern": "^[\\s\\S]*$", "type": "string"},
-        "State": {"type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-        "Type": {"maxLength": 256, "minLength": 0, "pattern": "^[\\s\\S]*$", "type": "string"},
-        "Vendor": {"maxLength": 256, "minLength": 0, "pattern": "^[\\s\\S]*$", "type": "string"},
-    },
-    "required": ["GlobalNetworkId"],
-}
-
 
 class Device(_Resource):
     """AWS::NetworkManager::Device: The AWS::NetworkManager::Device type describes a device.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: GlobalNetworkId, DeviceId (composite: the values joined by '|').
+    Also identified by: DeviceArn.
+    Replaced when any of these change (create-only): GlobalNetworkId.
+    Read-only attributes (known once deployed): CreatedAt, DeviceArn, DeviceId, State.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-networkmanager-device.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -227,14 +138,19 @@ class Device(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "DeviceAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "device.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     CreatedAt: str
+    """The date and time that the device was created."""
     DeviceArn: str
+    """The Amazon Resource Name (ARN) of the device."""
     DeviceId: str
+    """The ID of the device."""
     State: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The state of the device."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AWSLocation: DeviceAWSLocationDict
     Description: str
     GlobalNetworkId: str
@@ -246,31 +162,32 @@ class Device(_Resource):
     Type: str
     Vendor: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        GlobalNetworkId: str,
+        AWSLocation: DeviceAWSLocation | DeviceAWSLocationDict | None = None,
+        Description: str | None = None,
+        Location: DeviceLocation | DeviceLocationDict | None = None,
+        Model: str | None = None,
+        SerialNumber: str | None = None,
+        SiteId: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        Type: str | None = None,
+        Vendor: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::NetworkManager::Device; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            GlobalNetworkId: str,
-            AWSLocation: DeviceAWSLocation | DeviceAWSLocationDict | None = None,
-            Description: str | None = None,
-            Location: DeviceLocation | DeviceLocationDict | None = None,
-            Model: str | None = None,
-            SerialNumber: str | None = None,
-            SiteId: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            Type: str | None = None,
-            Vendor: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::NetworkManager::Device; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            GlobalNetworkId: The ID of the global network. Create-only: changing it replaces the
+                resource. Required.
             AWSLocation: The Amazon Web Services location of the device, if applicable.
             Description: The description of the device.
-            GlobalNetworkId: The ID of the global network.
             Location: The site location.
             Model: The device model
             SerialNumber: The device serial number.
@@ -281,4 +198,7 @@ class Device(_Resource):
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,35 +63,45 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-DirectConnectGatewayAttachmentProposedNetworkFunctionGroupChangeDict = TypedDict(
-    "DirectConnectGatewayAttachmentProposedNetworkFunctionGroupChangeDict",
-    {
-        "AttachmentPolicyRuleNumber": "int",
-        "NetworkFunctionGroupName": "str",
-        "Tags": "list[TagDict]",
-    },
-    total=False,
-)
 
-DirectConnectGatewayAttachmentProposedSegmentChangeDict = TypedDict(
-    "DirectConnectGatewayAttachmentProposedSegmentChangeDict",
-    {
-        "AttachmentPolicyRuleNumber": "int",
-        "SegmentName": "str",
-        "Tags": "list[TagDict]",
-    },
-    total=False,
-)
+class DirectConnectGatewayAttachmentProposedNetworkFunctionGroupChangeDict(TypedDict, total=False):
+    """DirectConnectGatewayAttachmentProposedNetworkFunctionGroupChange as a plain dict: The
+    attachment to move from one network function group to another."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    AttachmentPolicyRuleNumber: int
+    """The rule number in the policy document that applies to this change."""
+    NetworkFunctionGroupName: str
+    """The name of the network function group to change."""
+    Tags: list[TagDict]
+    """The key-value tags that changed for the network function group."""
 
+
+class DirectConnectGatewayAttachmentProposedSegmentChangeDict(TypedDict, total=False):
+    """DirectConnectGatewayAttachmentProposedSegmentChange as a plain dict: The attachment to move
+    from one segment to another."""
+
+    AttachmentPolicyRuleNumber: int
+    """The rule number in the policy document that applies to this change."""
+    SegmentName: str
+    """The name of the segment to change."""
+    Tags: list[TagDict]
+    """The key-value tags that changed for the segment."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::NetworkManager::DirectConnectGatewayAttachment",
     schema_file="aws-networkmanager-directconnectgatewayattachment.json",
@@ -111,7 +125,6 @@ METADATA = _TypeMetadata(
     ),
     create_only=("/CoreNetworkId", "/DirectConnectGatewayArn"),
     write_only=("/RoutingPolicyLabel",),
-    conditional_create_only=(),
     unordered_arrays=(
         "/EdgeLocations",
         "/ProposedNetworkFunctionGroupChange/Tags",
@@ -119,14 +132,7 @@ METADATA = _TypeMetadata(
         "/Tags",
     ),
     required=("CoreNetworkId", "DirectConnectGatewayArn", "EdgeLocations"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 60,
         "read": 120,
@@ -136,105 +142,22 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ProposedNetworkFunctionGroupChange": {
-            "additionalProperties": False,
-            "properties": {
-                "AttachmentPolicyRuleNumber": {"type": "integer"},
-                "NetworkFunctionGroupName": {"type": "string"},
-                "Tags": {
-                    "items": {"$ref": "#/definitions/Tag"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-            },
-            "type": "object",
-        },
-        "ProposedSegmentChange": {
-            "additionalProperties": False,
-            "properties": {
-                "AttachmentPolicyRuleNumber": {"type": "integer"},
-                "SegmentName": {"type": "string"},
-                "Tags": {
-                    "items": {"$ref": "#/definitions/Tag"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 10000000,
-                    "minLength": 0,
-                    "pattern": "^[\\s\\S]*$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 10000000,
-                    "minLength": 0,
-                    "pattern": "^[\\s\\S]*$",
-                    "type": "string",
-                },
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AttachmentId": {"type": "string"},
-        "AttachmentPolicyRuleNumber": {"type": "integer"},
-        "AttachmentType": {"type": "string"},
-        "CoreNetworkArn": {"type": "string"},
-        "CoreNetworkId": {
-            "maxLength": 50,
-            "minLength": 0,
-            "pattern": "^core-network-([0-9a-f]{8,17})$",
-            "type": "string",
-        },
-        "CreatedAt": {"type": "string"},
-        "DirectConnectGatewayArn": {
-            "maxLength": 500,
-            "minLength": 0,
-            "pattern": "^arn:[^:]{1,63}:directconnect::[^:]{0,63}:dx-gateway\\/[0-9a-f]{8}-([0-9a-f]{4}-){3}[0-9a-f]{12}$",
-            "type": "string",
-        },
-        "EdgeLocations": {
-            "items": {"maxLength": 63, "minLength": 1, "pattern": "^[\\s\\S]*$", "type": "string"},
-            "type": "array",
-        },
-        "LastModificationErrors": {"items": {"type": "string"}, "type": "array"},
-        "NetworkFunctionGroupName": {"type": "string"},
-        "OwnerAccountId": {"type": "string"},
-        "ProposedNetworkFunctionGroupChange": {
-            "$ref": "#/definitions/ProposedNetworkFunctionGroupChange"
-        },
-        "ProposedSegmentChange": {"$ref": "#/definitions/ProposedSegmentChange"},
-        "ResourceArn": {"type": "string"},
-        "RoutingPolicyLabel": {
-            "maxLength": 256,
-            "minLength": 0,
-            "pattern": "^[\\s\\S]*$",
-            "type": "string",
-        },
-        "SegmentName": {"type": "string"},
-        "State": {"type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-        "UpdatedAt": {"type": "string"},
-    },
-    "required": ["CoreNetworkId", "DirectConnectGatewayArn", "EdgeLocations"],
-}
-
 
 class DirectConnectGatewayAttachment(_Resource):
-    """AWS::NetworkManager::DirectConnectGatewayAttachment: AWS::NetworkManager::DirectConnectGatewayAttachment Resource Type
+    """AWS::NetworkManager::DirectConnectGatewayAttachment:
+    AWS::NetworkManager::DirectConnectGatewayAttachment Resource Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: AttachmentId.
+    Also identified by: CoreNetworkId, DirectConnectGatewayArn.
+    Replaced when any of these change (create-only): CoreNetworkId, DirectConnectGatewayArn.
+    Write-only (sent to AWS, never read back): RoutingPolicyLabel.
+    Read-only attributes (known once deployed): AttachmentId, AttachmentPolicyRuleNumber,
+    AttachmentType, CoreNetworkArn, CreatedAt, LastModificationErrors, NetworkFunctionGroupName,
+    OwnerAccountId, ProposedNetworkFunctionGroupChange, ProposedSegmentChange, ResourceArn,
+    SegmentName, State, UpdatedAt.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-networkmanager-directconnectgatewayattachment.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -244,55 +167,77 @@ class DirectConnectGatewayAttachment(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "DirectConnectGatewayAttachmentAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "direct_connect_gateway_attachment.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     AttachmentId: str
+    """Id of the attachment."""
     AttachmentPolicyRuleNumber: int
+    """The policy rule number associated with the attachment."""
     AttachmentType: str
+    """Attachment type."""
     CoreNetworkArn: str
+    """The ARN of a core network for the Direct Connect Gateway attachment."""
     CreatedAt: str
+    """Creation time of the attachment."""
     LastModificationErrors: list[str]
+    """Errors from the last modification of the attachment."""
     NetworkFunctionGroupName: str
+    """The name of the network function group attachment."""
     OwnerAccountId: str
+    """Owner account of the attachment."""
     ProposedNetworkFunctionGroupChange: (
         DirectConnectGatewayAttachmentProposedNetworkFunctionGroupChangeDict
     )
+    """The attachment to move from one network function group to another."""
     ProposedSegmentChange: DirectConnectGatewayAttachmentProposedSegmentChangeDict
+    """The attachment to move from one segment to another."""
     ResourceArn: str
+    """The ARN of the Resource."""
     SegmentName: str
+    """The name of the segment attachment.."""
     State: str
+    """State of the attachment."""
     UpdatedAt: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Last update time of the attachment."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     CoreNetworkId: str
     DirectConnectGatewayArn: str
     EdgeLocations: list[str]
     RoutingPolicyLabel: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        CoreNetworkId: str,
+        DirectConnectGatewayArn: str,
+        EdgeLocations: list[str],
+        RoutingPolicyLabel: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::NetworkManager::DirectConnectGatewayAttachment; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            CoreNetworkId: str,
-            DirectConnectGatewayArn: str,
-            EdgeLocations: list[str],
-            RoutingPolicyLabel: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::NetworkManager::DirectConnectGatewayAttachment; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
             CoreNetworkId: The ID of a core network for the Direct Connect Gateway attachment.
-            DirectConnectGatewayArn: The ARN of the Direct Connect Gateway.
-            EdgeLocations: The Regions where the edges are located.
-            RoutingPolicyLabel: Routing policy label
+                Create-only: changing it replaces the resource. Required.
+            DirectConnectGatewayArn: The ARN of the Direct Connect Gateway. Create-only: changing it
+                replaces the resource. Required.
+            EdgeLocations: The Regions where the edges are located. Required.
+            RoutingPolicyLabel: Routing policy label Write-only: sent to AWS, never read back.
             Tags: Tags for the attachment.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

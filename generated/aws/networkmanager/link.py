@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,24 +59,30 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-LinkBandwidthDict = TypedDict(
-    "LinkBandwidthDict",
-    {
-        "DownloadSpeed": "int",
-        "UploadSpeed": "int",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class LinkBandwidthDict(TypedDict, total=False):
+    """LinkBandwidth as a plain dict: The bandwidth for the link."""
 
+    DownloadSpeed: int
+    """Download speed in Mbps."""
+    UploadSpeed: int
+    """Upload speed in Mbps."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a link resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::NetworkManager::Link",
     schema_file="aws-networkmanager-link.json",
@@ -80,18 +90,10 @@ METADATA = _TypeMetadata(
     additional_identifiers=(("/LinkArn",),),
     read_only=("/LinkId", "/LinkArn", "/CreatedAt", "/State"),
     create_only=("/GlobalNetworkId", "/SiteId"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("GlobalNetworkId", "SiteId", "Bandwidth"),
     list_required=("GlobalNetworkId",),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -101,82 +103,35 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Bandwidth": {
-            "additionalProperties": False,
-            "properties": {
-                "DownloadSpeed": {"type": "integer"},
-                "UploadSpeed": {"type": "integer"},
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 10000000,
-                    "minLength": 0,
-                    "pattern": "^[\\s\\S]*$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 10000000,
-                    "minLength": 0,
-                    "pattern": "^[\\s\\S]*$",
-                    "type": "string",
-                },
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Bandwidth": {"$ref": "#/definitions/Bandwidth"},
-        "CreatedAt": {"type": "string"},
-        "Description": {
-            "maxLength": 256,
-            "minLength": 0,
-            "pattern": "^[\\s\\S]*$",
-            "type": "string",
-        },
-        "GlobalNetworkId": {
-            "maxLength": 50,
-            "minLength": 0,
-            "pattern": "^[\\s\\S]*$",
-            "type": "string",
-        },
-        "LinkArn": {"type": "string"},
-        "LinkId": {"type": "string"},
-        "Provider": {"maxLength": 256, "minLength": 0, "pattern": "^[\\s\\S]*$", "type": "string"},
-        "SiteId": {"maxLength": 50, "minLength": 0, "pattern": "^[\\s\\S]*$", "type": "string"},
-        "State": {"type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-        "Type": {"maxLength": 256, "minLength": 0, "pattern": "^[\\s\\S]*$", "type": "string"},
-    },
-    "required": ["GlobalNetworkId", "SiteId", "Bandwidth"],
-}
-
 
 class Link(_Resource):
     """AWS::NetworkManager::Link: The AWS::NetworkManager::Link type describes a link.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: GlobalNetworkId, LinkId (composite: the values joined by '|').
+    Also identified by: LinkArn.
+    Replaced when any of these change (create-only): GlobalNetworkId, SiteId.
+    Read-only attributes (known once deployed): CreatedAt, LinkArn, LinkId, State.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-networkmanager-link.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
     props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "LinkProps")
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "LinkAttributes")
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "link.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     CreatedAt: str
+    """The date and time that the device was created."""
     LinkArn: str
+    """The Amazon Resource Name (ARN) of the link."""
     LinkId: str
+    """The ID of the link."""
     State: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The state of the link."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Bandwidth: LinkBandwidthDict
     Description: str
     GlobalNetworkId: str
@@ -185,33 +140,37 @@ class Link(_Resource):
     Tags: list[TagDict]
     Type: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Bandwidth: LinkBandwidth | LinkBandwidthDict,
+        GlobalNetworkId: str,
+        SiteId: str,
+        Description: str | None = None,
+        Provider: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        Type: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::NetworkManager::Link; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Bandwidth: LinkBandwidth | LinkBandwidthDict,
-            GlobalNetworkId: str,
-            SiteId: str,
-            Description: str | None = None,
-            Provider: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            Type: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::NetworkManager::Link; `await` it inside an App to deploy it.
-
-            Bandwidth: The Bandwidth for the link.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Bandwidth: The Bandwidth for the link. Required.
+            GlobalNetworkId: The ID of the global network. Create-only: changing it replaces the
+                resource. Required.
+            SiteId: The ID of the site Create-only: changing it replaces the resource. Required.
             Description: The description of the link.
-            GlobalNetworkId: The ID of the global network.
             Provider: The provider of the link.
-            SiteId: The ID of the site
             Tags: The tags for the link.
             Type: The type of the link.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,16 +51,12 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::NetworkManager::LinkAssociation",
     schema_file="aws-networkmanager-linkassociation.json",
     primary_identifier=("/GlobalNetworkId", "/DeviceId", "/LinkId"),
-    additional_identifiers=(),
-    read_only=(),
     create_only=("/GlobalNetworkId", "/DeviceId", "/LinkId"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("GlobalNetworkId", "DeviceId", "LinkId"),
     list_required=("GlobalNetworkId",),
     tagging=_Tagging(
@@ -65,7 +65,6 @@ METADATA = _TypeMetadata(
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -74,23 +73,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "DeviceId": {"type": "string"},
-        "GlobalNetworkId": {"type": "string"},
-        "LinkId": {"type": "string"},
-    },
-    "required": ["GlobalNetworkId", "DeviceId", "LinkId"],
-}
-
 
 class LinkAssociation(_Resource):
-    """AWS::NetworkManager::LinkAssociation: The AWS::NetworkManager::LinkAssociation type associates a link to a device. The device and link must be in the same global network and the same site.
+    """AWS::NetworkManager::LinkAssociation: The AWS::NetworkManager::LinkAssociation type
+    associates a link to a device. The device and link must be in the same global network and the
+    same site.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: GlobalNetworkId, DeviceId, LinkId (composite: the values joined by '|').
+    Replaced when any of these change (create-only): GlobalNetworkId, DeviceId, LinkId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-networkmanager-linkassociation.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -98,33 +91,38 @@ class LinkAssociation(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "LinkAssociationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "link_association.schema.json")
 
     # Read-only attributes, set from what AWS returns.
-    # Declared properties (as declared, or as AWS returned them).
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     DeviceId: str
     GlobalNetworkId: str
     LinkId: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        DeviceId: str,
+        GlobalNetworkId: str,
+        LinkId: str,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::NetworkManager::LinkAssociation; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            DeviceId: str,
-            GlobalNetworkId: str,
-            LinkId: str,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::NetworkManager::LinkAssociation; `await` it inside an App to deploy it.
-
-            DeviceId: The ID of the device
-            GlobalNetworkId: The ID of the global network.
-            LinkId: The ID of the link
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            DeviceId: The ID of the device Create-only: changing it replaces the resource. Required.
+            GlobalNetworkId: The ID of the global network. Create-only: changing it replaces the
+                resource. Required.
+            LinkId: The ID of the link Create-only: changing it replaces the resource. Required.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

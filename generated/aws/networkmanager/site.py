@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,25 +59,32 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-SiteLocationDict = TypedDict(
-    "SiteLocationDict",
-    {
-        "Address": "str",
-        "Latitude": "str",
-        "Longitude": "str",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class SiteLocationDict(TypedDict, total=False):
+    """SiteLocation as a plain dict: The location of the site"""
 
+    Address: str
+    """The physical address."""
+    Latitude: str
+    """The latitude."""
+    Longitude: str
+    """The longitude."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a site resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::NetworkManager::Site",
     schema_file="aws-networkmanager-site.json",
@@ -81,18 +92,10 @@ METADATA = _TypeMetadata(
     additional_identifiers=(("/SiteArn",),),
     read_only=("/SiteId", "/SiteArn", "/State", "/CreatedAt"),
     create_only=("/GlobalNetworkId",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("GlobalNetworkId",),
     list_required=("GlobalNetworkId",),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -102,121 +105,65 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Location": {
-            "additionalProperties": False,
-            "properties": {
-                "Address": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^[\\s\\S]*$",
-                    "type": "string",
-                },
-                "Latitude": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^[\\s\\S]*$",
-                    "type": "string",
-                },
-                "Longitude": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^[\\s\\S]*$",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 10000000,
-                    "minLength": 0,
-                    "pattern": "^[\\s\\S]*$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 10000000,
-                    "minLength": 0,
-                    "pattern": "^[\\s\\S]*$",
-                    "type": "string",
-                },
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "CreatedAt": {"type": "string"},
-        "Description": {
-            "maxLength": 256,
-            "minLength": 0,
-            "pattern": "^[\\s\\S]*$",
-            "type": "string",
-        },
-        "GlobalNetworkId": {
-            "maxLength": 50,
-            "minLength": 0,
-            "pattern": "^[\\s\\S]*$",
-            "type": "string",
-        },
-        "Location": {"$ref": "#/definitions/Location"},
-        "SiteArn": {"type": "string"},
-        "SiteId": {"type": "string"},
-        "State": {"type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-    },
-    "required": ["GlobalNetworkId"],
-}
-
 
 class Site(_Resource):
     """AWS::NetworkManager::Site: The AWS::NetworkManager::Site type describes a site.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: GlobalNetworkId, SiteId (composite: the values joined by '|').
+    Also identified by: SiteArn.
+    Replaced when any of these change (create-only): GlobalNetworkId.
+    Read-only attributes (known once deployed): CreatedAt, SiteArn, SiteId, State.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-networkmanager-site.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
     props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "SiteProps")
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "SiteAttributes")
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "site.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     CreatedAt: str
+    """The date and time that the device was created."""
     SiteArn: str
+    """The Amazon Resource Name (ARN) of the site."""
     SiteId: str
+    """The ID of the site."""
     State: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The state of the site."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     GlobalNetworkId: str
     Location: SiteLocationDict
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        GlobalNetworkId: str,
+        Description: str | None = None,
+        Location: SiteLocation | SiteLocationDict | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::NetworkManager::Site; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            GlobalNetworkId: str,
-            Description: str | None = None,
-            Location: SiteLocation | SiteLocationDict | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::NetworkManager::Site; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            GlobalNetworkId: The ID of the global network. Create-only: changing it replaces the
+                resource. Required.
             Description: The description of the site.
-            GlobalNetworkId: The ID of the global network.
             Location: The location of the site.
             Tags: The tags for the site.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,20 +55,25 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::NetworkManager::TransitGatewayPeering",
     schema_file="aws-networkmanager-transitgatewaypeering.json",
     primary_identifier=("/PeeringId",),
-    additional_identifiers=(),
     read_only=(
         "/CoreNetworkArn",
         "/PeeringId",
@@ -78,18 +87,9 @@ METADATA = _TypeMetadata(
         "/LastModificationErrors",
     ),
     create_only=("/CoreNetworkId", "/TransitGatewayArn"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("CoreNetworkId", "TransitGatewayArn"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 60,
         "read": 120,
@@ -99,63 +99,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^[\\s\\S]*$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^[\\s\\S]*$",
-                    "type": "string",
-                },
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "CoreNetworkArn": {"type": "string"},
-        "CoreNetworkId": {
-            "maxLength": 50,
-            "minLength": 0,
-            "pattern": "^core-network-([0-9a-f]{8,17})$",
-            "type": "string",
-        },
-        "CreatedAt": {"type": "string"},
-        "EdgeLocation": {"type": "string"},
-        "LastModificationErrors": {"items": {"type": "string"}, "type": "array"},
-        "OwnerAccountId": {"type": "string"},
-        "PeeringId": {"type": "string"},
-        "PeeringType": {"type": "string"},
-        "ResourceArn": {"type": "string"},
-        "State": {"type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-        "TransitGatewayArn": {
-            "maxLength": 500,
-            "minLength": 0,
-            "pattern": "^[\\s\\S]*$",
-            "type": "string",
-        },
-        "TransitGatewayPeeringAttachmentId": {"type": "string"},
-    },
-    "required": ["CoreNetworkId", "TransitGatewayArn"],
-}
-
 
 class TransitGatewayPeering(_Resource):
-    """AWS::NetworkManager::TransitGatewayPeering: AWS::NetworkManager::TransitGatewayPeering Resoruce Type.
+    """AWS::NetworkManager::TransitGatewayPeering: AWS::NetworkManager::TransitGatewayPeering
+    Resoruce Type.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: PeeringId.
+    Replaced when any of these change (create-only): CoreNetworkId, TransitGatewayArn.
+    Read-only attributes (known once deployed): CoreNetworkArn, CreatedAt, EdgeLocation,
+    LastModificationErrors, OwnerAccountId, PeeringId, PeeringType, ResourceArn, State,
+    TransitGatewayPeeringAttachmentId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-networkmanager-transitgatewaypeering.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -165,43 +121,62 @@ class TransitGatewayPeering(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "TransitGatewayPeeringAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "transit_gateway_peering.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     CoreNetworkArn: str
+    """The ARN (Amazon Resource Name) of the core network that you want to peer a transit gateway
+    to."""
     CreatedAt: str
+    """The creation time of the transit gateway peering"""
     EdgeLocation: str
+    """The location of the transit gateway peering"""
     LastModificationErrors: list[str]
+    """Errors from the last modification of the transit gateway peering."""
     OwnerAccountId: str
+    """Peering owner account Id"""
     PeeringId: str
+    """The Id of the transit gateway peering"""
     PeeringType: str
+    """Peering type (TransitGatewayPeering)"""
     ResourceArn: str
+    """The ARN (Amazon Resource Name) of the resource that you will peer to a core network"""
     State: str
+    """The state of the transit gateway peering"""
     TransitGatewayPeeringAttachmentId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The ID of the TransitGatewayPeeringAttachment"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     CoreNetworkId: str
     Tags: list[TagDict]
     TransitGatewayArn: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        CoreNetworkId: str,
+        TransitGatewayArn: str,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::NetworkManager::TransitGatewayPeering; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            CoreNetworkId: str,
-            TransitGatewayArn: str,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::NetworkManager::TransitGatewayPeering; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
             CoreNetworkId: The Id of the core network that you want to peer a transit gateway to.
+                Create-only: changing it replaces the resource. Required.
+            TransitGatewayArn: The ARN (Amazon Resource Name) of the transit gateway that you will
+                peer to a core network Create-only: changing it replaces the resource. Required.
             Tags: An array of key-value pairs to apply to this resource.
-            TransitGatewayArn: The ARN (Amazon Resource Name) of the transit gateway that you will peer to a core network
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

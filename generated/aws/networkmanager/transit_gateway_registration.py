@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,16 +51,12 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::NetworkManager::TransitGatewayRegistration",
     schema_file="aws-networkmanager-transitgatewayregistration.json",
     primary_identifier=("/GlobalNetworkId", "/TransitGatewayArn"),
-    additional_identifiers=(),
-    read_only=(),
     create_only=("/GlobalNetworkId", "/TransitGatewayArn"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("GlobalNetworkId", "TransitGatewayArn"),
     list_required=("GlobalNetworkId",),
     tagging=_Tagging(
@@ -65,7 +65,6 @@ METADATA = _TypeMetadata(
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 30,
         "read": 120,
@@ -74,32 +73,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "GlobalNetworkId": {
-            "maxLength": 50,
-            "minLength": 0,
-            "pattern": "^[\\s\\S]*$",
-            "type": "string",
-        },
-        "TransitGatewayArn": {
-            "maxLength": 500,
-            "minLength": 0,
-            "pattern": "^[\\s\\S]*$",
-            "type": "string",
-        },
-    },
-    "required": ["GlobalNetworkId", "TransitGatewayArn"],
-}
-
 
 class TransitGatewayRegistration(_Resource):
-    """AWS::NetworkManager::TransitGatewayRegistration: The AWS::NetworkManager::TransitGatewayRegistration type registers a transit gateway in your global network. The transit gateway can be in any AWS Reg...
+    """AWS::NetworkManager::TransitGatewayRegistration: The
+    AWS::NetworkManager::TransitGatewayRegistration type registers a transit gateway in your global
+    network. The transit gateway can be in any AWS Region, but it must be owned by the same AWS
+    account that owns the global network. You cannot register a transit gateway in more than one
+    global network.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: GlobalNetworkId, TransitGatewayArn (composite: the values joined by '|').
+    Replaced when any of these change (create-only): GlobalNetworkId, TransitGatewayArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-networkmanager-transitgatewayregistration.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -109,30 +95,38 @@ class TransitGatewayRegistration(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "TransitGatewayRegistrationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "transit_gateway_registration.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
-    # Declared properties (as declared, or as AWS returned them).
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     GlobalNetworkId: str
     TransitGatewayArn: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        GlobalNetworkId: str,
+        TransitGatewayArn: str,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::NetworkManager::TransitGatewayRegistration; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            GlobalNetworkId: str,
-            TransitGatewayArn: str,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::NetworkManager::TransitGatewayRegistration; `await` it inside an App to deploy it.
-
-            GlobalNetworkId: The ID of the global network.
-            TransitGatewayArn: The Amazon Resource Name (ARN) of the transit gateway.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            GlobalNetworkId: The ID of the global network. Create-only: changing it replaces the
+                resource. Required.
+            TransitGatewayArn: The Amazon Resource Name (ARN) of the transit gateway. Create-only:
+                changing it replaces the resource. Required.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,40 +63,51 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
-TransitGatewayRouteTableAttachmentProposedNetworkFunctionGroupChangeDict = TypedDict(
-    "TransitGatewayRouteTableAttachmentProposedNetworkFunctionGroupChangeDict",
-    {
-        "AttachmentPolicyRuleNumber": "int",
-        "NetworkFunctionGroupName": "str",
-        "Tags": "list[TagDict]",
-    },
-    total=False,
-)
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
 
-TransitGatewayRouteTableAttachmentProposedSegmentChangeDict = TypedDict(
-    "TransitGatewayRouteTableAttachmentProposedSegmentChangeDict",
-    {
-        "AttachmentPolicyRuleNumber": "int",
-        "SegmentName": "str",
-        "Tags": "list[TagDict]",
-    },
-    total=False,
-)
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
 
+
+class TransitGatewayRouteTableAttachmentProposedNetworkFunctionGroupChangeDict(
+    TypedDict, total=False
+):
+    """TransitGatewayRouteTableAttachmentProposedNetworkFunctionGroupChange as a plain dict: The
+    attachment to move from one network function group to another."""
+
+    AttachmentPolicyRuleNumber: int
+    """The rule number in the policy document that applies to this change."""
+    NetworkFunctionGroupName: str
+    """The name of the network function group to change."""
+    Tags: list[TagDict]
+    """The key-value tags that changed for the network function group."""
+
+
+class TransitGatewayRouteTableAttachmentProposedSegmentChangeDict(TypedDict, total=False):
+    """TransitGatewayRouteTableAttachmentProposedSegmentChange as a plain dict: The attachment to
+    move from one segment to another."""
+
+    AttachmentPolicyRuleNumber: int
+    """The rule number in the policy document that applies to this change."""
+    SegmentName: str
+    """The name of the segment to change."""
+    Tags: list[TagDict]
+    """The key-value tags that changed for the segment."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::NetworkManager::TransitGatewayRouteTableAttachment",
     schema_file="aws-networkmanager-transitgatewayroutetableattachment.json",
     primary_identifier=("/AttachmentId",),
-    additional_identifiers=(),
     read_only=(
         "/CoreNetworkArn",
         "/CoreNetworkId",
@@ -112,21 +127,13 @@ METADATA = _TypeMetadata(
     ),
     create_only=("/PeeringId", "/TransitGatewayRouteTableArn"),
     write_only=("/RoutingPolicyLabel",),
-    conditional_create_only=(),
     unordered_arrays=(
         "/ProposedNetworkFunctionGroupChange/Tags",
         "/ProposedSegmentChange/Tags",
         "/Tags",
     ),
     required=("PeeringId", "TransitGatewayRouteTableArn"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -136,103 +143,21 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ProposedNetworkFunctionGroupChange": {
-            "additionalProperties": False,
-            "properties": {
-                "AttachmentPolicyRuleNumber": {"type": "integer"},
-                "NetworkFunctionGroupName": {"type": "string"},
-                "Tags": {
-                    "items": {"$ref": "#/definitions/Tag"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-            },
-            "type": "object",
-        },
-        "ProposedSegmentChange": {
-            "additionalProperties": False,
-            "properties": {
-                "AttachmentPolicyRuleNumber": {"type": "integer"},
-                "SegmentName": {"type": "string"},
-                "Tags": {
-                    "items": {"$ref": "#/definitions/Tag"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 10000000,
-                    "minLength": 0,
-                    "pattern": "^[\\s\\S]*$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 10000000,
-                    "minLength": 0,
-                    "pattern": "^[\\s\\S]*$",
-                    "type": "string",
-                },
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AttachmentId": {"type": "string"},
-        "AttachmentPolicyRuleNumber": {"type": "integer"},
-        "AttachmentType": {"type": "string"},
-        "CoreNetworkArn": {"type": "string"},
-        "CoreNetworkId": {"type": "string"},
-        "CreatedAt": {"type": "string"},
-        "EdgeLocation": {"type": "string"},
-        "LastModificationErrors": {"items": {"type": "string"}, "type": "array"},
-        "NetworkFunctionGroupName": {"type": "string"},
-        "OwnerAccountId": {"type": "string"},
-        "PeeringId": {
-            "maxLength": 50,
-            "minLength": 0,
-            "pattern": "^peering-([0-9a-f]{8,17})$",
-            "type": "string",
-        },
-        "ProposedNetworkFunctionGroupChange": {
-            "$ref": "#/definitions/ProposedNetworkFunctionGroupChange"
-        },
-        "ProposedSegmentChange": {"$ref": "#/definitions/ProposedSegmentChange"},
-        "ResourceArn": {"type": "string"},
-        "RoutingPolicyLabel": {
-            "maxLength": 256,
-            "minLength": 0,
-            "pattern": "^[\\s\\S]*$",
-            "type": "string",
-        },
-        "SegmentName": {"type": "string"},
-        "State": {"type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-        "TransitGatewayRouteTableArn": {
-            "maxLength": 500,
-            "minLength": 0,
-            "pattern": "^[\\s\\S]*$",
-            "type": "string",
-        },
-        "UpdatedAt": {"type": "string"},
-    },
-    "required": ["PeeringId", "TransitGatewayRouteTableArn"],
-}
-
 
 class TransitGatewayRouteTableAttachment(_Resource):
-    """AWS::NetworkManager::TransitGatewayRouteTableAttachment: AWS::NetworkManager::TransitGatewayRouteTableAttachment Resource Type definition.
+    """AWS::NetworkManager::TransitGatewayRouteTableAttachment:
+    AWS::NetworkManager::TransitGatewayRouteTableAttachment Resource Type definition.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: AttachmentId.
+    Replaced when any of these change (create-only): PeeringId, TransitGatewayRouteTableArn.
+    Write-only (sent to AWS, never read back): RoutingPolicyLabel.
+    Read-only attributes (known once deployed): AttachmentId, AttachmentPolicyRuleNumber,
+    AttachmentType, CoreNetworkArn, CoreNetworkId, CreatedAt, EdgeLocation, LastModificationErrors,
+    OwnerAccountId, ProposedNetworkFunctionGroupChange, ProposedSegmentChange, ResourceArn,
+    SegmentName, State, UpdatedAt.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-networkmanager-transitgatewayroutetableattachment.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -242,56 +167,79 @@ class TransitGatewayRouteTableAttachment(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "TransitGatewayRouteTableAttachmentAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "transit_gateway_route_table_attachment.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     AttachmentId: str
+    """The ID of the attachment."""
     AttachmentPolicyRuleNumber: int
+    """The policy rule number associated with the attachment."""
     AttachmentType: str
+    """The type of attachment."""
     CoreNetworkArn: str
+    """The ARN of a core network for the VPC attachment."""
     CoreNetworkId: str
+    """The ID of a core network where you're creating a site-to-site VPN attachment."""
     CreatedAt: str
+    """Creation time of the attachment."""
     EdgeLocation: str
+    """The Region where the edge is located."""
     LastModificationErrors: list[str]
+    """Errors from the last modification of the attachment."""
     OwnerAccountId: str
+    """Owner account of the attachment."""
     ProposedNetworkFunctionGroupChange: (
         TransitGatewayRouteTableAttachmentProposedNetworkFunctionGroupChangeDict
     )
+    """The attachment to move from one network function group to another."""
     ProposedSegmentChange: TransitGatewayRouteTableAttachmentProposedSegmentChangeDict
+    """The attachment to move from one segment to another."""
     ResourceArn: str
+    """The ARN of the Resource."""
     SegmentName: str
+    """The name of the segment that attachment is in."""
     State: str
+    """The state of the attachment."""
     UpdatedAt: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Last update time of the attachment."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     NetworkFunctionGroupName: str
     PeeringId: str
     RoutingPolicyLabel: str
     Tags: list[TagDict]
     TransitGatewayRouteTableArn: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        PeeringId: str,
+        TransitGatewayRouteTableArn: str,
+        NetworkFunctionGroupName: str | None = None,
+        RoutingPolicyLabel: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::NetworkManager::TransitGatewayRouteTableAttachment; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            PeeringId: str,
-            TransitGatewayRouteTableArn: str,
-            NetworkFunctionGroupName: str | None = None,
-            RoutingPolicyLabel: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::NetworkManager::TransitGatewayRouteTableAttachment; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            PeeringId: The Id of peering between transit gateway and core network. Create-only:
+                changing it replaces the resource. Required.
+            TransitGatewayRouteTableArn: The Arn of transit gateway route table. Create-only:
+                changing it replaces the resource. Required.
             NetworkFunctionGroupName: The name of the network function group attachment.
-            PeeringId: The Id of peering between transit gateway and core network.
-            RoutingPolicyLabel: Routing policy label
+            RoutingPolicyLabel: Routing policy label Write-only: sent to AWS, never read back.
             Tags: An array of key-value pairs to apply to this resource.
-            TransitGatewayRouteTableArn: The Arn of transit gateway route table.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

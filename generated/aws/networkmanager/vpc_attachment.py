@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -63,46 +67,61 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
-VpcAttachmentProposedNetworkFunctionGroupChangeDict = TypedDict(
-    "VpcAttachmentProposedNetworkFunctionGroupChangeDict",
-    {
-        "AttachmentPolicyRuleNumber": "int",
-        "NetworkFunctionGroupName": "str",
-        "Tags": "list[TagDict]",
-    },
-    total=False,
-)
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
 
-VpcAttachmentProposedSegmentChangeDict = TypedDict(
-    "VpcAttachmentProposedSegmentChangeDict",
-    {
-        "AttachmentPolicyRuleNumber": "int",
-        "SegmentName": "str",
-        "Tags": "list[TagDict]",
-    },
-    total=False,
-)
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
 
-VpcOptionsDict = TypedDict(
-    "VpcOptionsDict",
-    {
-        "ApplianceModeSupport": "bool",
-        "DnsSupport": "bool",
-        "Ipv6Support": "bool",
-        "SecurityGroupReferencingSupport": "bool",
-    },
-    total=False,
-)
 
+class VpcAttachmentProposedNetworkFunctionGroupChangeDict(TypedDict, total=False):
+    """VpcAttachmentProposedNetworkFunctionGroupChange as a plain dict: The attachment to move from
+    one network function group to another."""
+
+    AttachmentPolicyRuleNumber: int
+    """The rule number in the policy document that applies to this change."""
+    NetworkFunctionGroupName: str
+    """The name of the network function group to change."""
+    Tags: list[TagDict]
+    """The key-value tags that changed for the network function group."""
+
+
+class VpcAttachmentProposedSegmentChangeDict(TypedDict, total=False):
+    """VpcAttachmentProposedSegmentChange as a plain dict: The attachment to move from one segment
+    to another."""
+
+    AttachmentPolicyRuleNumber: int
+    """The rule number in the policy document that applies to this change."""
+    SegmentName: str
+    """The name of the segment to change."""
+    Tags: list[TagDict]
+    """The key-value tags that changed for the segment."""
+
+
+class VpcOptionsDict(TypedDict, total=False):
+    """VpcOptions as a plain dict: Vpc options of the attachment."""
+
+    ApplianceModeSupport: bool
+    """Indicates whether to enable ApplianceModeSupport Support for Vpc Attachment. Valid Values:
+    true | false"""
+    DnsSupport: bool
+    """Indicates whether to enable private DNS Support for Vpc Attachment. Valid Values: true |
+    false"""
+    Ipv6Support: bool
+    """Indicates whether to enable Ipv6 Support for Vpc Attachment. Valid Values: enable | disable"""
+    SecurityGroupReferencingSupport: bool
+    """Indicates whether to enable Security Group Referencing Support for Vpc Attachment. Valid
+    Values: true | false"""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::NetworkManager::VpcAttachment",
     schema_file="aws-networkmanager-vpcattachment.json",
@@ -127,7 +146,6 @@ METADATA = _TypeMetadata(
     ),
     create_only=("/CoreNetworkId", "/VpcArn"),
     write_only=("/RoutingPolicyLabel",),
-    conditional_create_only=(),
     unordered_arrays=(
         "/ProposedNetworkFunctionGroupChange/Tags",
         "/ProposedSegmentChange/Tags",
@@ -135,14 +153,7 @@ METADATA = _TypeMetadata(
         "/Tags",
     ),
     required=("CoreNetworkId", "VpcArn", "SubnetArns"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 60,
         "read": 120,
@@ -152,122 +163,21 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ProposedNetworkFunctionGroupChange": {
-            "additionalProperties": False,
-            "properties": {
-                "AttachmentPolicyRuleNumber": {"type": "integer"},
-                "NetworkFunctionGroupName": {"type": "string"},
-                "Tags": {
-                    "items": {"$ref": "#/definitions/Tag"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-            },
-            "type": "object",
-        },
-        "ProposedSegmentChange": {
-            "additionalProperties": False,
-            "properties": {
-                "AttachmentPolicyRuleNumber": {"type": "integer"},
-                "SegmentName": {"type": "string"},
-                "Tags": {
-                    "items": {"$ref": "#/definitions/Tag"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 10000000,
-                    "minLength": 0,
-                    "pattern": "^[\\s\\S]*$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 10000000,
-                    "minLength": 0,
-                    "pattern": "^[\\s\\S]*$",
-                    "type": "string",
-                },
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "VpcOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "ApplianceModeSupport": {"type": "boolean"},
-                "DnsSupport": {"type": "boolean"},
-                "Ipv6Support": {"type": "boolean"},
-                "SecurityGroupReferencingSupport": {"type": "boolean"},
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AttachmentId": {"type": "string"},
-        "AttachmentPolicyRuleNumber": {"type": "integer"},
-        "AttachmentType": {"type": "string"},
-        "CoreNetworkArn": {"type": "string"},
-        "CoreNetworkId": {
-            "maxLength": 50,
-            "minLength": 0,
-            "pattern": "^core-network-([0-9a-f]{8,17})$",
-            "type": "string",
-        },
-        "CreatedAt": {"type": "string"},
-        "EdgeLocation": {"type": "string"},
-        "LastModificationErrors": {"items": {"type": "string"}, "type": "array"},
-        "NetworkFunctionGroupName": {"type": "string"},
-        "Options": {"$ref": "#/definitions/VpcOptions"},
-        "OwnerAccountId": {"type": "string"},
-        "ProposedNetworkFunctionGroupChange": {
-            "$ref": "#/definitions/ProposedNetworkFunctionGroupChange"
-        },
-        "ProposedSegmentChange": {"$ref": "#/definitions/ProposedSegmentChange"},
-        "ResourceArn": {"type": "string"},
-        "RoutingPolicyLabel": {
-            "maxLength": 256,
-            "minLength": 0,
-            "pattern": "^[\\s\\S]*$",
-            "type": "string",
-        },
-        "SegmentName": {"type": "string"},
-        "State": {"type": "string"},
-        "SubnetArns": {
-            "items": {
-                "maxLength": 500,
-                "minLength": 0,
-                "pattern": "^arn:[^:]{1,63}:ec2:[^:]{0,63}:[^:]{0,63}:subnet\\/subnet-[0-9a-f]{8,17}$|^$",
-                "type": "string",
-            },
-            "type": "array",
-        },
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-        "UpdatedAt": {"type": "string"},
-        "VpcArn": {
-            "maxLength": 500,
-            "minLength": 0,
-            "pattern": "^arn:[^:]{1,63}:ec2:[^:]{0,63}:[^:]{0,63}:vpc\\/vpc-[0-9a-f]{8,17}$",
-            "type": "string",
-        },
-    },
-    "required": ["CoreNetworkId", "VpcArn", "SubnetArns"],
-}
-
 
 class VpcAttachment(_Resource):
     """AWS::NetworkManager::VpcAttachment: AWS::NetworkManager::VpcAttachment Resoruce Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: AttachmentId.
+    Also identified by: CoreNetworkId, VpcArn.
+    Replaced when any of these change (create-only): CoreNetworkId, VpcArn.
+    Write-only (sent to AWS, never read back): RoutingPolicyLabel.
+    Read-only attributes (known once deployed): AttachmentId, AttachmentPolicyRuleNumber,
+    AttachmentType, CoreNetworkArn, CreatedAt, EdgeLocation, LastModificationErrors,
+    NetworkFunctionGroupName, OwnerAccountId, ProposedNetworkFunctionGroupChange,
+    ProposedSegmentChange, ResourceArn, SegmentName, State, UpdatedAt.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-networkmanager-vpcattachment.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -275,25 +185,41 @@ class VpcAttachment(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "VpcAttachmentAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "vpc_attachment.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     AttachmentId: str
+    """Id of the attachment."""
     AttachmentPolicyRuleNumber: int
+    """The policy rule number associated with the attachment."""
     AttachmentType: str
+    """Attachment type."""
     CoreNetworkArn: str
+    """The ARN of a core network for the VPC attachment."""
     CreatedAt: str
+    """Creation time of the attachment."""
     EdgeLocation: str
+    """The Region where the edge is located."""
     LastModificationErrors: list[str]
+    """Errors from the last modification of the attachment."""
     NetworkFunctionGroupName: str
+    """The name of the network function group attachment."""
     OwnerAccountId: str
+    """Owner account of the attachment."""
     ProposedNetworkFunctionGroupChange: VpcAttachmentProposedNetworkFunctionGroupChangeDict
+    """The attachment to move from one network function group to another."""
     ProposedSegmentChange: VpcAttachmentProposedSegmentChangeDict
+    """The attachment to move from one segment to another."""
     ResourceArn: str
+    """The ARN of the Resource."""
     SegmentName: str
+    """The name of the segment attachment.."""
     State: str
+    """State of the attachment."""
     UpdatedAt: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Last update time of the attachment."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     CoreNetworkId: str
     Options: VpcOptionsDict
     RoutingPolicyLabel: str
@@ -301,31 +227,35 @@ class VpcAttachment(_Resource):
     Tags: list[TagDict]
     VpcArn: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        CoreNetworkId: str,
+        SubnetArns: list[str],
+        VpcArn: str,
+        Options: VpcOptions | VpcOptionsDict | None = None,
+        RoutingPolicyLabel: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::NetworkManager::VpcAttachment; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            CoreNetworkId: str,
-            SubnetArns: list[str],
-            VpcArn: str,
-            Options: VpcOptions | VpcOptionsDict | None = None,
-            RoutingPolicyLabel: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::NetworkManager::VpcAttachment; `await` it inside an App to deploy it.
-
-            CoreNetworkId: The ID of a core network for the VPC attachment.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            CoreNetworkId: The ID of a core network for the VPC attachment. Create-only: changing it
+                replaces the resource. Required.
+            SubnetArns: Subnet Arn list Required.
+            VpcArn: The ARN of the VPC. Create-only: changing it replaces the resource. Required.
             Options: Vpc options of the attachment.
-            RoutingPolicyLabel: Routing policy label
-            SubnetArns: Subnet Arn list
+            RoutingPolicyLabel: Routing policy label Write-only: sent to AWS, never read back.
             Tags: Tags for the attachment.
-            VpcArn: The ARN of the VPC.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -7,10 +7,10 @@ Imported on first use by monitor.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "MonitorAttributes",
@@ -23,18 +23,43 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: 0 to 256 characters.")]
 
 
 class MonitorAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    ModifiedAt: str | None = None
-    MonitorArn: str | None = None
-    State: Literal["PENDING", "ACTIVE", "INACTIVE", "ERROR", "DELETING"] | None = None
+    """
+    The read-only attributes of a AWS::NetworkMonitor::Monitor, set by AWS.
+    """
+
+    CreatedAt: Annotated[
+        str | None, Field(description="The time and date when the monitor was created.")
+    ] = None
+    ModifiedAt: Annotated[
+        str | None, Field(description="The time and date when the monitor was last modified.")
+    ] = None
+    MonitorArn: Annotated[str | None, Field(description="The ARN of the monitor.")] = None
+    State: Annotated[
+        Literal["PENDING", "ACTIVE", "INACTIVE", "ERROR", "DELETING"] | None,
+        Field(description="The state of the monitor."),
+    ] = None
 
 
 class MonitorProps(DeferredModel):
-    AggregationPeriod: int | None = None
-    MonitorName: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::NetworkMonitor::Monitor.
+    """
+
+    AggregationPeriod: Annotated[
+        int | None,
+        Field(
+            description="The time, in seconds, that metrics are aggregated and sent to Amazon CloudWatch. Valid values are either 30 or 60."
+        ),
+    ] = None
+    MonitorName: Annotated[
+        str,
+        Field(
+            description="The name identifying the monitor. It can contain only letters, underscores (_), or dashes (-), and can be up to 200 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[list[Tag] | None, Field(description="The tags for the monitor.")] = None

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,15 +55,17 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 0 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::NetworkMonitor::Monitor",
     schema_file="aws-networkmonitor-monitor.json",
@@ -67,18 +73,9 @@ METADATA = _TypeMetadata(
     additional_identifiers=(("/MonitorName",),),
     read_only=("/MonitorArn", "/State", "/CreatedAt", "/ModifiedAt"),
     create_only=("/MonitorName",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("MonitorName",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -88,42 +85,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "AggregationPeriod": {"minimum": 30, "type": "integer"},
-        "CreatedAt": {"type": "string"},
-        "ModifiedAt": {"type": "string"},
-        "MonitorArn": {"maxLength": 512, "minLength": 20, "pattern": "^arn:.*$", "type": "string"},
-        "MonitorName": {
-            "maxLength": 200,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9_-]+$",
-            "type": "string",
-        },
-        "State": {"enum": ["PENDING", "ACTIVE", "INACTIVE", "ERROR", "DELETING"], "type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "maxItems": 200, "type": "array"},
-    },
-    "required": ["MonitorName"],
-}
-
 
 class Monitor(_Resource):
-    """AWS::NetworkMonitor::Monitor: An Amazon CloudWatch Network Monitor resource that monitors network traffic between a source VPC subnet and a destination IP address.
+    """AWS::NetworkMonitor::Monitor: An Amazon CloudWatch Network Monitor resource that monitors
+    network traffic between a source VPC subnet and a destination IP address.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: MonitorArn.
+    Also identified by: MonitorName.
+    Replaced when any of these change (create-only): MonitorName.
+    Read-only attributes (known once deployed): CreatedAt, ModifiedAt, MonitorArn, State.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-networkmonitor-monitor.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -131,37 +104,48 @@ class Monitor(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "MonitorAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "monitor.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     CreatedAt: str
+    """The time and date when the monitor was created."""
     ModifiedAt: str
+    """The time and date when the monitor was last modified."""
     MonitorArn: str
+    """The ARN of the monitor."""
     State: Literal["PENDING", "ACTIVE", "INACTIVE", "ERROR", "DELETING"]
-    # Declared properties (as declared, or as AWS returned them).
+    """The state of the monitor."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AggregationPeriod: int
     MonitorName: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        MonitorName: str,
+        AggregationPeriod: int | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::NetworkMonitor::Monitor; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            MonitorName: str,
-            AggregationPeriod: int | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::NetworkMonitor::Monitor; `await` it inside an App to deploy it.
-
-            AggregationPeriod: The time, in seconds, that metrics are aggregated and sent to Amazon CloudWatch.
-            MonitorName: The name identifying the monitor.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            MonitorName: The name identifying the monitor. It can contain only letters, underscores
+                (_), or dashes (-), and can be up to 200 characters. Create-only: changing it
+                replaces the resource. Required.
+            AggregationPeriod: The time, in seconds, that metrics are aggregated and sent to Amazon
+                CloudWatch. Valid values are either 30 or 60.
             Tags: The tags for the monitor.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -7,10 +7,10 @@ Imported on first use by deployment.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "AssociatedPolicy",
@@ -26,43 +26,89 @@ class AssociatedPolicy(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    PolicyArn: str
+    PolicyArn: Annotated[str, Field(description="ARN of the associated policy.")]
 
 
 class AssociatedScope(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ScopeArn: str
+    ScopeArn: Annotated[str, Field(description="ARN of the associated scope.")]
 
 
 class DeploymentDeploymentConfiguration(DeferredModel):
+    """
+    Configuration settings for the deployment.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EnableCrossAccountVisibility: bool
+    EnableCrossAccountVisibility: Annotated[
+        bool, Field(description="Whether cross-account visibility is enabled for the deployment.")
+    ]
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: 0 to 256 characters.")]
 
 
 class DeploymentAttributes(DeferredModel):
-    DeploymentArn: str | None = None
-    DeploymentId: str | None = None
-    Status: Literal["DRAFT", "ACTIVE", "DISABLED"] | None = None
-    UpdatedAt: str | None = None
-    Version: str | None = None
+    """
+    The read-only attributes of a AWS::NetworkSecurityManager::Deployment, set by AWS.
+    """
+
+    DeploymentArn: Annotated[str | None, Field(description="The ARN of the deployment.")] = None
+    DeploymentId: Annotated[
+        str | None, Field(description="The unique identifier of the deployment.")
+    ] = None
+    Status: Annotated[
+        Literal["DRAFT", "ACTIVE", "DISABLED"] | None,
+        Field(description="The status of the deployment."),
+    ] = None
+    UpdatedAt: Annotated[
+        str | None,
+        Field(
+            description="An ISO 8601 timestamp indicating when the deployment was last modified."
+        ),
+    ] = None
+    Version: Annotated[str | None, Field(description="The version number.")] = None
 
 
 class DeploymentProps(DeferredModel):
-    AssociatedPolicyList: list[AssociatedPolicy] | None = None
-    AssociatedScopeList: list[AssociatedScope] | None = None
-    DeploymentConfiguration: DeploymentDeploymentConfiguration | None = None
-    DeploymentDescription: str | None = None
-    DeploymentName: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::NetworkSecurityManager::Deployment.
+    """
+
+    AssociatedPolicyList: Annotated[
+        list[AssociatedPolicy] | None,
+        Field(description="List of policies associated with this deployment."),
+    ] = None
+    AssociatedScopeList: Annotated[
+        list[AssociatedScope] | None,
+        Field(description="List of scopes associated with this deployment."),
+    ] = None
+    DeploymentConfiguration: Annotated[
+        DeploymentDeploymentConfiguration | None,
+        Field(description="Configuration settings for the deployment."),
+    ] = None
+    DeploymentDescription: Annotated[
+        str | None, Field(description="A description of the deployment.")
+    ] = None
+    DeploymentName: Annotated[
+        str,
+        Field(
+            description="The name of the deployment. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None, Field(description="The tags associated with the deployment.")
+    ] = None

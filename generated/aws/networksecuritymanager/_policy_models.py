@@ -7,10 +7,10 @@ Imported on first use by policy.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "AssociatedTemplateAndRule",
@@ -23,51 +23,117 @@ __all__ = [
 
 
 class AssociatedTemplateAndRule(DeferredModel):
+    """
+    Associates either a template or a rule with a policy.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    RuleArn: str | None = None
-    TemplateArn: str | None = None
+    RuleArn: Annotated[str | None, Field(description="ARN of the associated rule.")] = None
+    TemplateArn: Annotated[str | None, Field(description="ARN of the associated template.")] = None
 
 
 class PolicyWafConfig(DeferredModel):
+    """
+    WAF-specific policy settings. Populated only for WAF firewall type policies.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ConflictResolution: Literal["MERGE_WHERE_APPLICABLE"]
-    ExistingCustomerWebACLResolution: Literal["RETROFIT", "OVERRIDE_ASSOCIATION", "NO_REMEDIATION"]
+    ConflictResolution: Annotated[
+        Literal["MERGE_WHERE_APPLICABLE"],
+        Field(description="Conflict-resolution strategy applied to AWS WAF policies."),
+    ]
+    ExistingCustomerWebACLResolution: Annotated[
+        Literal["RETROFIT", "OVERRIDE_ASSOCIATION", "NO_REMEDIATION"],
+        Field(
+            description="Controls how Network Security Manager handles remediation when a resource already has a customer-created WebACL."
+        ),
+    ]
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: 0 to 256 characters.")]
 
 
 class PolicyAttributes(DeferredModel):
-    PolicyArn: str | None = None
-    PolicyId: str | None = None
-    Status: Literal["DRAFT", "ACTIVE", "DISABLED"] | None = None
-    UpdatedAt: str | None = None
-    Version: str | None = None
+    """
+    The read-only attributes of a AWS::NetworkSecurityManager::Policy, set by AWS.
+    """
+
+    PolicyArn: Annotated[str | None, Field(description="The ARN of the policy.")] = None
+    PolicyId: Annotated[str | None, Field(description="The unique identifier of the policy.")] = (
+        None
+    )
+    Status: Annotated[
+        Literal["DRAFT", "ACTIVE", "DISABLED"] | None,
+        Field(description="The status of the policy."),
+    ] = None
+    UpdatedAt: Annotated[
+        str | None,
+        Field(description="An ISO 8601 timestamp indicating when the policy was last modified."),
+    ] = None
+    Version: Annotated[str | None, Field(description="The version number.")] = None
 
 
 class PolicyPolicyConfiguration(DeferredModel):
+    """
+    Configuration settings for policy behavior.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    RemediationEnabled: bool | None = None
-    ResourcesCleanUp: bool | None = None
-    WafConfig: PolicyWafConfig | None = None
+    RemediationEnabled: Annotated[
+        bool | None, Field(description="Controls automatic remediation of non-compliant resources.")
+    ] = None
+    ResourcesCleanUp: Annotated[
+        bool | None, Field(description="Controls automatic cleanup of unused resources.")
+    ] = None
+    WafConfig: Annotated[
+        PolicyWafConfig | None,
+        Field(
+            description="WAF-specific policy settings. Populated only for WAF firewall type policies."
+        ),
+    ] = None
 
 
 class PolicyProps(DeferredModel):
-    AssociatedTemplateAndRuleList: list[AssociatedTemplateAndRule] | None = None
-    FirewallType: Literal["WAF", "SHIELD_ADVANCED"]
-    PolicyConfiguration: PolicyPolicyConfiguration
-    PolicyDescription: str | None = None
-    PolicyName: str
-    Priority: int
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::NetworkSecurityManager::Policy.
+    """
+
+    AssociatedTemplateAndRuleList: Annotated[
+        list[AssociatedTemplateAndRule] | None,
+        Field(description="List of templates and rules associated with this policy."),
+    ] = None
+    FirewallType: Annotated[
+        Literal["WAF", "SHIELD_ADVANCED"],
+        Field(description="The type of firewall. Create-only: changing it replaces the resource."),
+    ]
+    PolicyConfiguration: Annotated[
+        PolicyPolicyConfiguration, Field(description="Configuration settings for policy behavior.")
+    ]
+    PolicyDescription: Annotated[str | None, Field(description="A description of the policy.")] = (
+        None
+    )
+    PolicyName: Annotated[
+        str,
+        Field(
+            description="The name of the policy. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Priority: Annotated[int, Field(description="The priority of the policy.")]
+    Tags: Annotated[list[Tag] | None, Field(description="The tags associated with the policy.")] = (
+        None
+    )

@@ -7,10 +7,10 @@ Imported on first use by rule.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "RuleAttributes",
@@ -20,25 +20,59 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: 0 to 256 characters.")]
 
 
 class RuleAttributes(DeferredModel):
-    RuleArn: str | None = None
-    RuleId: str | None = None
-    Status: Literal["DRAFT", "ACTIVE", "DISABLED"] | None = None
-    UpdatedAt: str | None = None
-    Version: str | None = None
+    """
+    The read-only attributes of a AWS::NetworkSecurityManager::Rule, set by AWS.
+    """
+
+    RuleArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the rule.")
+    ] = None
+    RuleId: Annotated[str | None, Field(description="The unique identifier of the rule.")] = None
+    Status: Annotated[
+        Literal["DRAFT", "ACTIVE", "DISABLED"] | None, Field(description="The status of the rule.")
+    ] = None
+    UpdatedAt: Annotated[
+        str | None,
+        Field(description="An ISO 8601 timestamp indicating when the rule was last modified."),
+    ] = None
+    Version: Annotated[str | None, Field(description="The version number of the rule.")] = None
 
 
 class RuleProps(DeferredModel):
-    Configuration: str | None = None
-    FirewallType: Literal["WAF"] | None = None
-    RuleDescription: str | None = None
-    RuleName: str
-    RuleType: Literal["CONFIGURATION", "INSPECTION"] | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::NetworkSecurityManager::Rule.
+    """
+
+    Configuration: Annotated[
+        str | None, Field(description="The rule configuration as a JSON string.")
+    ] = None
+    FirewallType: Annotated[
+        Literal["WAF"] | None,
+        Field(
+            description="The type of firewall for this rule. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    RuleDescription: Annotated[str | None, Field(description="A description of the rule.")] = None
+    RuleName: Annotated[
+        str,
+        Field(description="The name of the rule. Create-only: changing it replaces the resource."),
+    ]
+    RuleType: Annotated[
+        Literal["CONFIGURATION", "INSPECTION"] | None,
+        Field(description="The type of rule. Create-only: changing it replaces the resource."),
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="The tags associated with the rule.")] = (
+        None
+    )

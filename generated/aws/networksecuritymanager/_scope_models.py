@@ -7,10 +7,10 @@ Imported on first use by scope.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ScopeAttributes",
@@ -20,23 +20,49 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: 0 to 256 characters.")]
 
 
 class ScopeAttributes(DeferredModel):
-    ScopeArn: str | None = None
-    ScopeId: str | None = None
-    Status: Literal["DRAFT", "ACTIVE", "DISABLED"] | None = None
-    UpdatedAt: str | None = None
-    Version: str | None = None
+    """
+    The read-only attributes of a AWS::NetworkSecurityManager::Scope, set by AWS.
+    """
+
+    ScopeArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the scope.")
+    ] = None
+    ScopeId: Annotated[str | None, Field(description="The unique identifier of the scope.")] = None
+    Status: Annotated[
+        Literal["DRAFT", "ACTIVE", "DISABLED"] | None, Field(description="The status of the scope.")
+    ] = None
+    UpdatedAt: Annotated[
+        str | None,
+        Field(description="An ISO 8601 timestamp indicating when the scope was last modified."),
+    ] = None
+    Version: Annotated[str | None, Field(description="The version number of the scope.")] = None
 
 
 class ScopeProps(DeferredModel):
-    ScopeConfiguration: str | None = None
-    ScopeDescription: str | None = None
-    ScopeName: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::NetworkSecurityManager::Scope.
+    """
+
+    ScopeConfiguration: Annotated[
+        str | None, Field(description="The scope configuration as a JSON string.")
+    ] = None
+    ScopeDescription: Annotated[str | None, Field(description="A description of the scope.")] = None
+    ScopeName: Annotated[
+        str,
+        Field(description="The name of the scope. Create-only: changing it replaces the resource."),
+    ]
+    Tags: Annotated[list[Tag] | None, Field(description="The tags associated with the scope.")] = (
+        None
+    )

@@ -7,10 +7,10 @@ Imported on first use by template.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "AssociatedRule",
@@ -21,33 +21,70 @@ __all__ = [
 
 
 class AssociatedRule(DeferredModel):
+    """
+    An association between a template and a rule.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    RuleArn: str
+    RuleArn: Annotated[str, Field(description="ARN of the associated rule.")]
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: 0 to 256 characters.")]
 
 
 class TemplateAttributes(DeferredModel):
-    Status: Literal["DRAFT", "ACTIVE", "DISABLED"] | None = None
-    TemplateArn: str | None = None
-    TemplateId: str | None = None
-    UpdatedAt: str | None = None
-    Version: str | None = None
+    """
+    The read-only attributes of a AWS::NetworkSecurityManager::Template, set by AWS.
+    """
+
+    Status: Annotated[
+        Literal["DRAFT", "ACTIVE", "DISABLED"] | None,
+        Field(description="The status of the template."),
+    ] = None
+    TemplateArn: Annotated[str | None, Field(description="The ARN of the template.")] = None
+    TemplateId: Annotated[
+        str | None, Field(description="The unique identifier of the template.")
+    ] = None
+    UpdatedAt: Annotated[
+        str | None,
+        Field(description="An ISO 8601 timestamp indicating when the template was last modified."),
+    ] = None
+    Version: Annotated[str | None, Field(description="The version number.")] = None
 
 
 class TemplateProps(DeferredModel):
-    AssociatedRuleList: list[AssociatedRule] | None = None
-    FirewallType: (
-        Literal["WAF", "NETWORK_FIREWALL", "NETWORK_FIREWALL_V2", "IGW_FIREWALL"] | None
-    ) = None
-    Tags: list[Tag] | None = None
-    TemplateDescription: str | None = None
-    TemplateName: str
+    """
+    The properties a program declares for a AWS::NetworkSecurityManager::Template.
+    """
+
+    AssociatedRuleList: Annotated[
+        list[AssociatedRule] | None,
+        Field(description="List of rules associated with this template."),
+    ] = None
+    FirewallType: Annotated[
+        Literal["WAF", "NETWORK_FIREWALL", "NETWORK_FIREWALL_V2", "IGW_FIREWALL"] | None,
+        Field(description="The type of firewall. Create-only: changing it replaces the resource."),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None, Field(description="The tags associated with the template.")
+    ] = None
+    TemplateDescription: Annotated[
+        str | None, Field(description="A description of the template.")
+    ] = None
+    TemplateName: Annotated[
+        str,
+        Field(
+            description="The name of the template. Create-only: changing it replaces the resource."
+        ),
+    ]

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -63,39 +67,38 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AssociatedPolicyDict = TypedDict(
-    "AssociatedPolicyDict",
-    {
-        "PolicyArn": "Required[str]",
-    },
-    total=False,
-)
 
-AssociatedScopeDict = TypedDict(
-    "AssociatedScopeDict",
-    {
-        "ScopeArn": "Required[str]",
-    },
-    total=False,
-)
+class AssociatedPolicyDict(TypedDict, total=False):
+    """AssociatedPolicy as a plain dict."""
 
-DeploymentDeploymentConfigurationDict = TypedDict(
-    "DeploymentDeploymentConfigurationDict",
-    {
-        "EnableCrossAccountVisibility": "Required[bool]",
-    },
-    total=False,
-)
+    PolicyArn: Required[str]
+    """ARN of the associated policy."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class AssociatedScopeDict(TypedDict, total=False):
+    """AssociatedScope as a plain dict."""
+
+    ScopeArn: Required[str]
+    """ARN of the associated scope."""
+
+
+class DeploymentDeploymentConfigurationDict(TypedDict, total=False):
+    """DeploymentDeploymentConfiguration as a plain dict: Configuration settings for the deployment."""
+
+    EnableCrossAccountVisibility: Required[bool]
+    """Whether cross-account visibility is enabled for the deployment."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 0 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::NetworkSecurityManager::Deployment",
     schema_file="aws-networksecuritymanager-deployment.json",
@@ -103,18 +106,9 @@ METADATA = _TypeMetadata(
     additional_identifiers=(("/DeploymentId",),),
     read_only=("/DeploymentId", "/DeploymentArn", "/Status", "/Version", "/UpdatedAt"),
     create_only=("/DeploymentName",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/AssociatedPolicyList", "/AssociatedScopeList", "/Tags"),
     required=("DeploymentName",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -124,78 +118,20 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AssociatedPolicy": {
-            "additionalProperties": False,
-            "properties": {"PolicyArn": {"type": "string"}},
-            "required": ["PolicyArn"],
-            "type": "object",
-        },
-        "AssociatedScope": {
-            "additionalProperties": False,
-            "properties": {"ScopeArn": {"type": "string"}},
-            "required": ["ScopeArn"],
-            "type": "object",
-        },
-        "DeploymentConfiguration": {
-            "additionalProperties": False,
-            "properties": {"EnableCrossAccountVisibility": {"type": "boolean"}},
-            "required": ["EnableCrossAccountVisibility"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AssociatedPolicyList": {
-            "items": {"$ref": "#/definitions/AssociatedPolicy"},
-            "maxItems": 2,
-            "minItems": 1,
-            "type": "array",
-        },
-        "AssociatedScopeList": {
-            "items": {"$ref": "#/definitions/AssociatedScope"},
-            "maxItems": 1,
-            "minItems": 1,
-            "type": "array",
-        },
-        "DeploymentArn": {"type": "string"},
-        "DeploymentConfiguration": {"$ref": "#/definitions/DeploymentConfiguration"},
-        "DeploymentDescription": {
-            "maxLength": 256,
-            "pattern": "^[a-zA-Z0-9 _.:/=+\\-@]*$",
-            "type": "string",
-        },
-        "DeploymentId": {"type": "string"},
-        "DeploymentName": {
-            "maxLength": 128,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9][a-zA-Z0-9 _.:/=+\\-@]*$",
-            "type": "string",
-        },
-        "Status": {"enum": ["DRAFT", "ACTIVE", "DISABLED"], "type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-        "UpdatedAt": {"type": "string"},
-        "Version": {"maxLength": 10, "minLength": 1, "pattern": "^[1-9][0-9]*$", "type": "string"},
-    },
-    "required": ["DeploymentName"],
-}
-
 
 class Deployment(_Resource):
-    """AWS::NetworkSecurityManager::Deployment: Resource Type definition for AWS::NetworkSecurityManager::Deployment. Creates and manages a Network Security Manager deployment.
+    """AWS::NetworkSecurityManager::Deployment: Resource Type definition for
+    AWS::NetworkSecurityManager::Deployment. Creates and manages a Network Security Manager
+    deployment.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: DeploymentArn.
+    Also identified by: DeploymentId.
+    Replaced when any of these change (create-only): DeploymentName.
+    Read-only attributes (known once deployed): DeploymentArn, DeploymentId, Status, UpdatedAt,
+    Version.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-networksecuritymanager-deployment.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -203,15 +139,21 @@ class Deployment(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "DeploymentAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "deployment.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     DeploymentArn: str
+    """The ARN of the deployment."""
     DeploymentId: str
+    """The unique identifier of the deployment."""
     Status: Literal["DRAFT", "ACTIVE", "DISABLED"]
+    """The status of the deployment."""
     UpdatedAt: str
+    """An ISO 8601 timestamp indicating when the deployment was last modified."""
     Version: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The version number."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AssociatedPolicyList: list[AssociatedPolicyDict]
     AssociatedScopeList: list[AssociatedScopeDict]
     DeploymentConfiguration: DeploymentDeploymentConfigurationDict
@@ -219,32 +161,37 @@ class Deployment(_Resource):
     DeploymentName: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        DeploymentName: str,
+        AssociatedPolicyList: list[AssociatedPolicy | AssociatedPolicyDict] | None = None,
+        AssociatedScopeList: list[AssociatedScope | AssociatedScopeDict] | None = None,
+        DeploymentConfiguration: DeploymentDeploymentConfiguration
+        | DeploymentDeploymentConfigurationDict
+        | None = None,
+        DeploymentDescription: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::NetworkSecurityManager::Deployment; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            DeploymentName: str,
-            AssociatedPolicyList: list[AssociatedPolicy | AssociatedPolicyDict] | None = None,
-            AssociatedScopeList: list[AssociatedScope | AssociatedScopeDict] | None = None,
-            DeploymentConfiguration: DeploymentDeploymentConfiguration
-            | DeploymentDeploymentConfigurationDict
-            | None = None,
-            DeploymentDescription: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::NetworkSecurityManager::Deployment; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            DeploymentName: The name of the deployment. Create-only: changing it replaces the
+                resource. Required.
             AssociatedPolicyList: List of policies associated with this deployment.
             AssociatedScopeList: List of scopes associated with this deployment.
+            DeploymentConfiguration: Configuration settings for the deployment.
             DeploymentDescription: A description of the deployment.
-            DeploymentName: The name of the deployment.
             Tags: The tags associated with the deployment.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -63,43 +67,51 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AssociatedTemplateAndRuleDict = TypedDict(
-    "AssociatedTemplateAndRuleDict",
-    {
-        "RuleArn": "str",
-        "TemplateArn": "str",
-    },
-    total=False,
-)
 
-PolicyPolicyConfigurationDict = TypedDict(
-    "PolicyPolicyConfigurationDict",
-    {
-        "RemediationEnabled": "bool",
-        "ResourcesCleanUp": "bool",
-        "WafConfig": "PolicyWafConfigDict",
-    },
-    total=False,
-)
+class AssociatedTemplateAndRuleDict(TypedDict, total=False):
+    """AssociatedTemplateAndRule as a plain dict: Associates either a template or a rule with a
+    policy."""
 
-PolicyWafConfigDict = TypedDict(
-    "PolicyWafConfigDict",
-    {
-        "ConflictResolution": "Required[Literal['MERGE_WHERE_APPLICABLE']]",
-        "ExistingCustomerWebACLResolution": "Required[Literal['RETROFIT', 'OVERRIDE_ASSOCIATION', 'NO_REMEDIATION']]",
-    },
-    total=False,
-)
+    RuleArn: str
+    """ARN of the associated rule."""
+    TemplateArn: str
+    """ARN of the associated template."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class PolicyPolicyConfigurationDict(TypedDict, total=False):
+    """PolicyPolicyConfiguration as a plain dict: Configuration settings for policy behavior."""
+
+    RemediationEnabled: bool
+    """Controls automatic remediation of non-compliant resources."""
+    ResourcesCleanUp: bool
+    """Controls automatic cleanup of unused resources."""
+    WafConfig: PolicyWafConfigDict
+    """WAF-specific policy settings. Populated only for WAF firewall type policies."""
+
+
+class PolicyWafConfigDict(TypedDict, total=False):
+    """PolicyWafConfig as a plain dict: WAF-specific policy settings. Populated only for WAF
+    firewall type policies."""
+
+    ConflictResolution: Required[Literal["MERGE_WHERE_APPLICABLE"]]
+    """Conflict-resolution strategy applied to AWS WAF policies."""
+    ExistingCustomerWebACLResolution: Required[
+        Literal["RETROFIT", "OVERRIDE_ASSOCIATION", "NO_REMEDIATION"]
+    ]
+    """Controls how Network Security Manager handles remediation when a resource already has a
+    customer-created WebACL."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 0 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::NetworkSecurityManager::Policy",
     schema_file="aws-networksecuritymanager-policy.json",
@@ -107,18 +119,9 @@ METADATA = _TypeMetadata(
     additional_identifiers=(("/PolicyId",),),
     read_only=("/PolicyId", "/PolicyArn", "/Status", "/Version", "/UpdatedAt"),
     create_only=("/PolicyName", "/FirewallType"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/AssociatedTemplateAndRuleList", "/Tags"),
     required=("PolicyName", "Priority", "FirewallType", "PolicyConfiguration"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -128,92 +131,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AssociatedTemplateAndRule": {
-            "additionalProperties": False,
-            "properties": {"RuleArn": {"type": "string"}, "TemplateArn": {"type": "string"}},
-            "type": "object",
-        },
-        "PolicyConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "RemediationEnabled": {"type": "boolean"},
-                "ResourcesCleanUp": {"type": "boolean"},
-                "WafConfig": {"$ref": "#/definitions/WafConfig"},
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "WafConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "ConflictResolution": {"enum": ["MERGE_WHERE_APPLICABLE"], "type": "string"},
-                "ExistingCustomerWebACLResolution": {
-                    "enum": ["RETROFIT", "OVERRIDE_ASSOCIATION", "NO_REMEDIATION"],
-                    "type": "string",
-                },
-            },
-            "required": ["ExistingCustomerWebACLResolution", "ConflictResolution"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AssociatedTemplateAndRuleList": {
-            "items": {"$ref": "#/definitions/AssociatedTemplateAndRule"},
-            "maxItems": 100,
-            "minItems": 0,
-            "type": "array",
-        },
-        "FirewallType": {"enum": ["WAF", "SHIELD_ADVANCED"], "type": "string"},
-        "PolicyArn": {
-            "maxLength": 1010,
-            "minLength": 20,
-            "pattern": "^arn(:[a-z0-9]+([.-][a-z0-9]+)*){2}(:([a-z0-9]+([.-][a-z0-9]+)*)?){2}:(.+)$",
-            "type": "string",
-        },
-        "PolicyConfiguration": {"$ref": "#/definitions/PolicyConfiguration"},
-        "PolicyDescription": {
-            "maxLength": 256,
-            "pattern": "^[a-zA-Z0-9 _.:/=+\\-@]*$",
-            "type": "string",
-        },
-        "PolicyId": {
-            "maxLength": 64,
-            "minLength": 1,
-            "pattern": "^[a-z0-9]{1,64}$",
-            "type": "string",
-        },
-        "PolicyName": {
-            "maxLength": 128,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9][a-zA-Z0-9 _.:/=+\\-@]*$",
-            "type": "string",
-        },
-        "Priority": {"minimum": 1, "type": "integer"},
-        "Status": {"enum": ["DRAFT", "ACTIVE", "DISABLED"], "type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-        "UpdatedAt": {"type": "string"},
-        "Version": {"maxLength": 10, "minLength": 1, "pattern": "^[1-9][0-9]*$", "type": "string"},
-    },
-    "required": ["PolicyName", "Priority", "FirewallType", "PolicyConfiguration"],
-}
-
 
 class Policy(_Resource):
-    """AWS::NetworkSecurityManager::Policy: Resource Type definition for AWS::NetworkSecurityManager::Policy. Creates and manages a Network Security Manager policy.
+    """AWS::NetworkSecurityManager::Policy: Resource Type definition for
+    AWS::NetworkSecurityManager::Policy. Creates and manages a Network Security Manager policy.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: PolicyArn.
+    Also identified by: PolicyId.
+    Replaced when any of these change (create-only): PolicyName, FirewallType.
+    Read-only attributes (known once deployed): PolicyArn, PolicyId, Status, UpdatedAt, Version.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-networksecuritymanager-policy.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -221,15 +150,21 @@ class Policy(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "PolicyAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "policy.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     PolicyArn: str
+    """The ARN of the policy."""
     PolicyId: str
+    """The unique identifier of the policy."""
     Status: Literal["DRAFT", "ACTIVE", "DISABLED"]
+    """The status of the policy."""
     UpdatedAt: str
+    """An ISO 8601 timestamp indicating when the policy was last modified."""
     Version: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The version number."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AssociatedTemplateAndRuleList: list[AssociatedTemplateAndRuleDict]
     FirewallType: Literal["WAF", "SHIELD_ADVANCED"]
     PolicyConfiguration: PolicyPolicyConfigurationDict
@@ -238,36 +173,41 @@ class Policy(_Resource):
     Priority: int
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        FirewallType: Literal["WAF", "SHIELD_ADVANCED"],
+        PolicyConfiguration: PolicyPolicyConfiguration | PolicyPolicyConfigurationDict,
+        PolicyName: str,
+        Priority: int,
+        AssociatedTemplateAndRuleList: list[
+            AssociatedTemplateAndRule | AssociatedTemplateAndRuleDict
+        ]
+        | None = None,
+        PolicyDescription: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::NetworkSecurityManager::Policy; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            FirewallType: Literal["WAF", "SHIELD_ADVANCED"],
-            PolicyConfiguration: PolicyPolicyConfiguration | PolicyPolicyConfigurationDict,
-            PolicyName: str,
-            Priority: int,
-            AssociatedTemplateAndRuleList: list[
-                AssociatedTemplateAndRule | AssociatedTemplateAndRuleDict
-            ]
-            | None = None,
-            PolicyDescription: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::NetworkSecurityManager::Policy; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            FirewallType: The type of firewall. Create-only: changing it replaces the resource.
+                Required.
+            PolicyConfiguration: Configuration settings for policy behavior. Required.
+            PolicyName: The name of the policy. Create-only: changing it replaces the resource.
+                Required.
+            Priority: The priority of the policy. Required.
             AssociatedTemplateAndRuleList: List of templates and rules associated with this policy.
-            FirewallType: The type of firewall.
-            PolicyConfiguration: Configuration settings for policy behavior.
             PolicyDescription: A description of the policy.
-            PolicyName: The name of the policy.
-            Priority: The priority of the policy.
             Tags: The tags associated with the policy.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,15 +55,17 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 0 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::NetworkSecurityManager::Rule",
     schema_file="aws-networksecuritymanager-rule.json",
@@ -67,18 +73,9 @@ METADATA = _TypeMetadata(
     additional_identifiers=(("/RuleId",),),
     read_only=("/RuleId", "/RuleArn", "/Status", "/Version", "/UpdatedAt"),
     create_only=("/RuleName", "/FirewallType", "/RuleType"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("RuleName",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -88,64 +85,38 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "Configuration": {"type": "string"},
-        "FirewallType": {"enum": ["WAF"], "type": "string"},
-        "RuleArn": {"type": "string"},
-        "RuleDescription": {
-            "maxLength": 256,
-            "pattern": "^[a-zA-Z0-9 _.:/=+\\-@]*$",
-            "type": "string",
-        },
-        "RuleId": {"type": "string"},
-        "RuleName": {
-            "maxLength": 128,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9][a-zA-Z0-9 _.:/=+\\-@]*$",
-            "type": "string",
-        },
-        "RuleType": {"enum": ["CONFIGURATION", "INSPECTION"], "type": "string"},
-        "Status": {"enum": ["DRAFT", "ACTIVE", "DISABLED"], "type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-        "UpdatedAt": {"type": "string"},
-        "Version": {"maxLength": 10, "minLength": 1, "pattern": "^[1-9][0-9]*$", "type": "string"},
-    },
-    "required": ["RuleName"],
-}
-
 
 class Rule(_Resource):
-    """AWS::NetworkSecurityManager::Rule: Resource Type definition for AWS::NetworkSecurityManager::Rule. Creates and manages a Network Security Manager rule.
+    """AWS::NetworkSecurityManager::Rule: Resource Type definition for
+    AWS::NetworkSecurityManager::Rule. Creates and manages a Network Security Manager rule.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: RuleArn.
+    Also identified by: RuleId.
+    Replaced when any of these change (create-only): RuleName, FirewallType, RuleType.
+    Read-only attributes (known once deployed): RuleArn, RuleId, Status, UpdatedAt, Version.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-networksecuritymanager-rule.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
     props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "RuleProps")
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "RuleAttributes")
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "rule.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     RuleArn: str
+    """The Amazon Resource Name (ARN) of the rule."""
     RuleId: str
+    """The unique identifier of the rule."""
     Status: Literal["DRAFT", "ACTIVE", "DISABLED"]
+    """The status of the rule."""
     UpdatedAt: str
+    """An ISO 8601 timestamp indicating when the rule was last modified."""
     Version: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The version number of the rule."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Configuration: str
     FirewallType: Literal["WAF"]
     RuleDescription: str
@@ -153,31 +124,36 @@ class Rule(_Resource):
     RuleType: Literal["CONFIGURATION", "INSPECTION"]
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        RuleName: str,
+        Configuration: str | None = None,
+        FirewallType: Literal["WAF"] | None = None,
+        RuleDescription: str | None = None,
+        RuleType: Literal["CONFIGURATION", "INSPECTION"] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::NetworkSecurityManager::Rule; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            RuleName: str,
-            Configuration: str | None = None,
-            FirewallType: Literal["WAF"] | None = None,
-            RuleDescription: str | None = None,
-            RuleType: Literal["CONFIGURATION", "INSPECTION"] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::NetworkSecurityManager::Rule; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            RuleName: The name of the rule. Create-only: changing it replaces the resource.
+                Required.
             Configuration: The rule configuration as a JSON string.
-            FirewallType: The type of firewall for this rule.
+            FirewallType: The type of firewall for this rule. Create-only: changing it replaces the
+                resource.
             RuleDescription: A description of the rule.
-            RuleName: The name of the rule.
-            RuleType: The type of rule.
+            RuleType: The type of rule. Create-only: changing it replaces the resource.
             Tags: The tags associated with the rule.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,23 +59,24 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AssociatedRuleDict = TypedDict(
-    "AssociatedRuleDict",
-    {
-        "RuleArn": "Required[str]",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class AssociatedRuleDict(TypedDict, total=False):
+    """AssociatedRule as a plain dict: An association between a template and a rule."""
 
+    RuleArn: Required[str]
+    """ARN of the associated rule."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 0 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::NetworkSecurityManager::Template",
     schema_file="aws-networksecuritymanager-template.json",
@@ -79,18 +84,9 @@ METADATA = _TypeMetadata(
     additional_identifiers=(("/TemplateId",),),
     read_only=("/TemplateId", "/TemplateArn", "/Status", "/Version", "/UpdatedAt"),
     create_only=("/TemplateName", "/FirewallType"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/AssociatedRuleList", "/Tags"),
     required=("TemplateName",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -100,63 +96,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AssociatedRule": {
-            "additionalProperties": False,
-            "properties": {"RuleArn": {"type": "string"}},
-            "required": ["RuleArn"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AssociatedRuleList": {
-            "items": {"$ref": "#/definitions/AssociatedRule"},
-            "maxItems": 50,
-            "minItems": 1,
-            "type": "array",
-        },
-        "FirewallType": {
-            "enum": ["WAF", "NETWORK_FIREWALL", "NETWORK_FIREWALL_V2", "IGW_FIREWALL"],
-            "type": "string",
-        },
-        "Status": {"enum": ["DRAFT", "ACTIVE", "DISABLED"], "type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-        "TemplateArn": {"type": "string"},
-        "TemplateDescription": {
-            "maxLength": 256,
-            "pattern": "^[a-zA-Z0-9 _.:/=+\\-@]*$",
-            "type": "string",
-        },
-        "TemplateId": {"type": "string"},
-        "TemplateName": {
-            "maxLength": 128,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9][a-zA-Z0-9 _.:/=+\\-@]*$",
-            "type": "string",
-        },
-        "UpdatedAt": {"type": "string"},
-        "Version": {"maxLength": 10, "minLength": 1, "pattern": "^[1-9][0-9]*$", "type": "string"},
-    },
-    "required": ["TemplateName"],
-}
-
 
 class Template(_Resource):
-    """AWS::NetworkSecurityManager::Template: Resource Type definition for AWS::NetworkSecurityManager::Template. Creates and manages a Network Security Manager template.
+    """AWS::NetworkSecurityManager::Template: Resource Type definition for
+    AWS::NetworkSecurityManager::Template. Creates and manages a Network Security Manager template.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: TemplateArn.
+    Also identified by: TemplateId.
+    Replaced when any of these change (create-only): TemplateName, FirewallType.
+    Read-only attributes (known once deployed): Status, TemplateArn, TemplateId, UpdatedAt, Version.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-networksecuritymanager-template.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -164,45 +115,55 @@ class Template(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "TemplateAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "template.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Status: Literal["DRAFT", "ACTIVE", "DISABLED"]
+    """The status of the template."""
     TemplateArn: str
+    """The ARN of the template."""
     TemplateId: str
+    """The unique identifier of the template."""
     UpdatedAt: str
+    """An ISO 8601 timestamp indicating when the template was last modified."""
     Version: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The version number."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AssociatedRuleList: list[AssociatedRuleDict]
     FirewallType: Literal["WAF", "NETWORK_FIREWALL", "NETWORK_FIREWALL_V2", "IGW_FIREWALL"]
     Tags: list[TagDict]
     TemplateDescription: str
     TemplateName: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        TemplateName: str,
+        AssociatedRuleList: list[AssociatedRule | AssociatedRuleDict] | None = None,
+        FirewallType: Literal["WAF", "NETWORK_FIREWALL", "NETWORK_FIREWALL_V2", "IGW_FIREWALL"]
+        | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        TemplateDescription: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::NetworkSecurityManager::Template; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            TemplateName: str,
-            AssociatedRuleList: list[AssociatedRule | AssociatedRuleDict] | None = None,
-            FirewallType: Literal["WAF", "NETWORK_FIREWALL", "NETWORK_FIREWALL_V2", "IGW_FIREWALL"]
-            | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            TemplateDescription: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::NetworkSecurityManager::Template; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            TemplateName: The name of the template. Create-only: changing it replaces the resource.
+                Required.
             AssociatedRuleList: List of rules associated with this template.
-            FirewallType: The type of firewall.
+            FirewallType: The type of firewall. Create-only: changing it replaces the resource.
             Tags: The tags associated with the template.
             TemplateDescription: A description of the template.
-            TemplateName: The name of the template.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -7,8 +7,10 @@ Imported on first use by channel_association.py, which re-exports every name her
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "ChannelAssociationAttributes",
@@ -17,9 +19,25 @@ __all__ = [
 
 
 class ChannelAssociationProps(DeferredModel):
-    Arn: str
-    NotificationConfigurationArn: str
+    """
+    The properties a program declares for a AWS::Notifications::ChannelAssociation.
+    """
+
+    Arn: Annotated[
+        str,
+        Field(
+            description="ARN identifier of the channel. Example: arn:aws:chatbot::123456789012:chat-configuration/slack-channel/security-ops Create-only: changing it replaces the resource."
+        ),
+    ]
+    NotificationConfigurationArn: Annotated[
+        str,
+        Field(
+            description="ARN identifier of the NotificationConfiguration. Example: arn:aws:notifications::123456789012:configuration/a01jes88qxwkbj05xv9c967pgm1 Create-only: changing it replaces the resource."
+        ),
+    ]
 
 
 class ChannelAssociationAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::Notifications::ChannelAssociation, set by AWS.
+    """

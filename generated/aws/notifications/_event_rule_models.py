@@ -7,7 +7,7 @@ Imported on first use by event_rule.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -20,23 +20,69 @@ __all__ = [
 
 
 class EventRuleProps(DeferredModel):
-    EventPattern: str | None = None
-    EventType: str
-    NotificationConfigurationArn: str
-    Regions: list[str]
-    Source: str
+    """
+    The properties a program declares for a AWS::Notifications::EventRule.
+    """
+
+    EventPattern: Annotated[str | None, Field(description="Length: 0 to 4096 characters.")] = None
+    EventType: Annotated[
+        str,
+        Field(
+            description="Pattern: ^([a-zA-Z0-9 \\-\\(\\)])+$ Length: 1 to 128 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    NotificationConfigurationArn: Annotated[
+        str,
+        Field(
+            description="Pattern: ^arn:[a-z-]{3,10}:notifications::[0-9]{12}:configuration/[a-z0-9]{27}$ Create-only: changing it replaces the resource."
+        ),
+    ]
+    Regions: Annotated[
+        list[str],
+        Field(
+            description="Items: at least 1 items. Each item: Pattern: ^([a-z]{1,4})-([a-z]{1,15}-)+([0-9])$ Length: 2 to 25 characters."
+        ),
+    ]
+    Source: Annotated[
+        str,
+        Field(
+            description="Pattern: ^aws.([a-z0-9\\-])+$ Length: 1 to 36 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
 
 
 class EventRuleStatusSummary(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Reason: str
-    Status: Literal["ACTIVE", "INACTIVE", "CREATING", "UPDATING", "DELETING"]
+    Reason: Annotated[str, Field(description="Type: str.")]
+    Status: Annotated[
+        Literal["ACTIVE", "INACTIVE", "CREATING", "UPDATING", "DELETING"],
+        Field(
+            description="Allowed values: 'ACTIVE', 'INACTIVE', 'CREATING', 'UPDATING', 'DELETING'."
+        ),
+    ]
 
 
 class EventRuleAttributes(DeferredModel):
-    Arn: str | None = None
-    CreationTime: str | None = None
-    ManagedRules: list[str] | None = None
-    StatusSummaryByRegion: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
+    """
+    The read-only attributes of a AWS::Notifications::EventRule, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:[a-z-]{3,10}:notifications::[0-9]{12}:configuration/[a-z0-9]{27}/rule/[a-z0-9]{27}$"
+        ),
+    ] = None
+    CreationTime: Annotated[str | None, Field(description="Type: str.")] = None
+    ManagedRules: Annotated[
+        list[str] | None,
+        Field(
+            description="Each item: Pattern: ^arn:[a-z-]{3,10}:events:[a-z-\\d]{2,25}:\\d{12}:rule\\/[a-zA-Z-\\d]{1,1024}$"
+        ),
+    ] = None
+    StatusSummaryByRegion: Annotated[
+        dict[str, EventRuleStatusSummary] | None,
+        Field(description="Type: dict[str, EventRuleStatusSummaryDict]."),
+    ] = None

@@ -7,9 +7,10 @@ Imported on first use by managed_notification_account_contact_association.py, wh
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "ManagedNotificationAccountContactAssociationAttributes",
@@ -18,15 +19,36 @@ __all__ = [
 
 
 class ManagedNotificationAccountContactAssociationProps(DeferredModel):
-    ContactIdentifier: Literal[
-        "ACCOUNT_PRIMARY",
-        "ACCOUNT_ALTERNATE_SECURITY",
-        "ACCOUNT_ALTERNATE_OPERATIONS",
-        "ACCOUNT_ALTERNATE_BILLING",
+    """
+    The properties a program declares for a AWS::Notifications::ManagedNotificationAccountContactAssociation.
+    """
+
+    ContactIdentifier: Annotated[
+        Literal[
+            "ACCOUNT_PRIMARY",
+            "ACCOUNT_ALTERNATE_SECURITY",
+            "ACCOUNT_ALTERNATE_OPERATIONS",
+            "ACCOUNT_ALTERNATE_BILLING",
+        ],
+        Field(
+            description="This unique identifier for Contact Create-only: changing it replaces the resource."
+        ),
     ]
-    IsSensitiveEventsSubscribed: bool | None = None
-    ManagedNotificationConfigurationArn: str
+    IsSensitiveEventsSubscribed: Annotated[
+        bool | None,
+        Field(
+            description="Whether the account contact association is subscribed to sensitive events. Access to sensitive events is gated by the SubscribeSensitiveEvents virtual IAM action."
+        ),
+    ] = None
+    ManagedNotificationConfigurationArn: Annotated[
+        str,
+        Field(
+            description="The managed notification configuration ARN, against which the account contact association will be created Create-only: changing it replaces the resource."
+        ),
+    ]
 
 
 class ManagedNotificationAccountContactAssociationAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::Notifications::ManagedNotificationAccountContactAssociation, set by AWS.
+    """

@@ -7,8 +7,10 @@ Imported on first use by managed_notification_additional_channel_association.py,
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "ManagedNotificationAdditionalChannelAssociationAttributes",
@@ -17,10 +19,31 @@ __all__ = [
 
 
 class ManagedNotificationAdditionalChannelAssociationProps(DeferredModel):
-    ChannelArn: str
-    IsSensitiveEventsSubscribed: bool | None = None
-    ManagedNotificationConfigurationArn: str
+    """
+    The properties a program declares for a AWS::Notifications::ManagedNotificationAdditionalChannelAssociation.
+    """
+
+    ChannelArn: Annotated[
+        str,
+        Field(
+            description="ARN identifier of the channel. Example: arn:aws:chatbot::123456789012:chat-configuration/slack-channel/security-ops Create-only: changing it replaces the resource."
+        ),
+    ]
+    IsSensitiveEventsSubscribed: Annotated[
+        bool | None,
+        Field(
+            description="Whether the channel association is subscribed to sensitive events. Access to sensitive events is gated by the SubscribeSensitiveEvents virtual IAM action."
+        ),
+    ] = None
+    ManagedNotificationConfigurationArn: Annotated[
+        str,
+        Field(
+            description="ARN identifier of the Managed Notification. Example: arn:aws:notifications::381491923782:managed-notification-configuration/category/AWS-Health/sub-category/Billing Create-only: changing it replaces the resource."
+        ),
+    ]
 
 
 class ManagedNotificationAdditionalChannelAssociationAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::Notifications::ManagedNotificationAdditionalChannelAssociation, set by AWS.
+    """

@@ -7,10 +7,10 @@ Imported on first use by notification_configuration.py, which re-exports every n
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "NotificationConfigurationAttributes",
@@ -23,18 +23,49 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: 0 to 256 characters.")]
 
 
 class NotificationConfigurationAttributes(DeferredModel):
-    Arn: str | None = None
-    CreationTime: str | None = None
-    Status: Literal["ACTIVE", "PARTIALLY_ACTIVE", "INACTIVE", "DELETING"] | None = None
+    """
+    The read-only attributes of a AWS::Notifications::NotificationConfiguration, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:[a-z-]{3,10}:notifications::[0-9]{12}:configuration/[a-z0-9]{27}$"
+        ),
+    ] = None
+    CreationTime: Annotated[str | None, Field(description="Type: str.")] = None
+    Status: Annotated[
+        Literal["ACTIVE", "PARTIALLY_ACTIVE", "INACTIVE", "DELETING"] | None,
+        Field(description="Allowed values: 'ACTIVE', 'PARTIALLY_ACTIVE', 'INACTIVE', 'DELETING'."),
+    ] = None
 
 
 class NotificationConfigurationProps(DeferredModel):
-    AggregationDuration: Literal["LONG", "SHORT", "NONE"] | None = None
-    Description: str
-    Name: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Notifications::NotificationConfiguration.
+    """
+
+    AggregationDuration: Annotated[
+        Literal["LONG", "SHORT", "NONE"] | None,
+        Field(description="Allowed values: 'LONG', 'SHORT', 'NONE'."),
+    ] = None
+    Description: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[^\\u0001-\\u001F\\u007F-\\u009F]*$ Length: 0 to 256 characters."
+        ),
+    ]
+    Name: Annotated[
+        str, Field(description="Pattern: ^[A-Za-z0-9_\\-]+$ Length: 1 to 64 characters.")
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(
+            description="A list of tags that are attached to the role. Create-only: changing it replaces the resource."
+        ),
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by notification_hub.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "NotificationHubAttributes",
@@ -20,17 +20,36 @@ __all__ = [
 
 
 class NotificationHubProps(DeferredModel):
-    Region: str
+    """
+    The properties a program declares for a AWS::Notifications::NotificationHub.
+    """
+
+    Region: Annotated[
+        str,
+        Field(
+            description="Region that NotificationHub is present in. Create-only: changing it replaces the resource."
+        ),
+    ]
 
 
 class NotificationHubNotificationHubStatusSummary(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    NotificationHubStatus: Literal["ACTIVE", "REGISTERING", "DEREGISTERING", "INACTIVE"]
-    NotificationHubStatusReason: str
+    NotificationHubStatus: Annotated[
+        Literal["ACTIVE", "REGISTERING", "DEREGISTERING", "INACTIVE"],
+        Field(description="Allowed values: 'ACTIVE', 'REGISTERING', 'DEREGISTERING', 'INACTIVE'."),
+    ]
+    NotificationHubStatusReason: Annotated[str, Field(description="Type: str.")]
 
 
 class NotificationHubAttributes(DeferredModel):
-    CreationTime: str | None = None
-    NotificationHubStatusSummary: NotificationHubNotificationHubStatusSummary | None = None
+    """
+    The read-only attributes of a AWS::Notifications::NotificationHub, set by AWS.
+    """
+
+    CreationTime: Annotated[str | None, Field(description="Type: str.")] = None
+    NotificationHubStatusSummary: Annotated[
+        NotificationHubNotificationHubStatusSummary | None,
+        Field(description="Type: NotificationHubNotificationHubStatusSummaryDict."),
+    ] = None

@@ -7,8 +7,10 @@ Imported on first use by organizational_unit_association.py, which re-exports ev
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "OrganizationalUnitAssociationAttributes",
@@ -17,9 +19,25 @@ __all__ = [
 
 
 class OrganizationalUnitAssociationProps(DeferredModel):
-    NotificationConfigurationArn: str
-    OrganizationalUnitId: str
+    """
+    The properties a program declares for a AWS::Notifications::OrganizationalUnitAssociation.
+    """
+
+    NotificationConfigurationArn: Annotated[
+        str,
+        Field(
+            description="ARN identifier of the NotificationConfiguration. Example: arn:aws:notifications::123456789012:configuration/a01jes88qxwkbj05xv9c967pgm1 Create-only: changing it replaces the resource."
+        ),
+    ]
+    OrganizationalUnitId: Annotated[
+        str,
+        Field(
+            description="The ID of the organizational unit. Create-only: changing it replaces the resource."
+        ),
+    ]
 
 
 class OrganizationalUnitAssociationAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::Notifications::OrganizationalUnitAssociation, set by AWS.
+    """

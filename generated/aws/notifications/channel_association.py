@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,25 +51,18 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Notifications::ChannelAssociation",
     schema_file="aws-notifications-channelassociation.json",
     primary_identifier=("/Arn", "/NotificationConfigurationArn"),
-    additional_identifiers=(),
-    read_only=(),
     create_only=("/Arn", "/NotificationConfigurationArn"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("Arn", "NotificationConfigurationArn"),
     list_required=("NotificationConfigurationArn",),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -74,28 +71,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "Arn": {
-            "pattern": "^arn:[a-z-]{3,10}:(chatbot|consoleapp|notifications-contacts):[a-zA-Z0-9-]*:[0-9]{12}:[a-zA-Z0-9-_.@]+/[a-zA-Z0-9/_.@:-]+$",
-            "type": "string",
-        },
-        "NotificationConfigurationArn": {
-            "pattern": "^arn:[a-z-]{3,10}:notifications::[0-9]{12}:configuration/[a-z0-9]{27}$",
-            "type": "string",
-        },
-    },
-    "required": ["Arn", "NotificationConfigurationArn"],
-}
-
 
 class ChannelAssociation(_Resource):
-    """AWS::Notifications::ChannelAssociation: Resource Type definition for AWS::Notifications::ChannelAssociation
+    """AWS::Notifications::ChannelAssociation: Resource Type definition for
+    AWS::Notifications::ChannelAssociation
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn, NotificationConfigurationArn (composite: the values joined by '|').
+    Replaced when any of these change (create-only): Arn, NotificationConfigurationArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-notifications-channelassociation.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -105,30 +90,40 @@ class ChannelAssociation(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ChannelAssociationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "channel_association.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
-    # Declared properties (as declared, or as AWS returned them).
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Arn: str
     NotificationConfigurationArn: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Arn: str,
+        NotificationConfigurationArn: str,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Notifications::ChannelAssociation; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Arn: str,
-            NotificationConfigurationArn: str,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Notifications::ChannelAssociation; `await` it inside an App to deploy it.
-
-            Arn: ARN identifier of the channel.
-            NotificationConfigurationArn: ARN identifier of the NotificationConfiguration.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Arn: ARN identifier of the channel. Example:
+                arn:aws:chatbot::123456789012:chat-configuration/slack-channel/security-ops
+                Create-only: changing it replaces the resource. Required.
+            NotificationConfigurationArn: ARN identifier of the NotificationConfiguration. Example:
+                arn:aws:notifications::123456789012:configuration/a01jes88qxwkbj05xv9c967pgm1
+                Create-only: changing it replaces the resource. Required.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

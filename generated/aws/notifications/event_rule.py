@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,34 +55,29 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-EventRuleStatusSummaryDict = TypedDict(
-    "EventRuleStatusSummaryDict",
-    {
-        "Reason": "Required[str]",
-        "Status": "Required[Literal['ACTIVE', 'INACTIVE', 'CREATING', 'UPDATING', 'DELETING']]",
-    },
-    total=False,
-)
 
+class EventRuleStatusSummaryDict(TypedDict, total=False):
+    """EventRuleStatusSummary as a plain dict."""
+
+    Reason: Required[str]
+    """Type: str."""
+    Status: Required[Literal["ACTIVE", "INACTIVE", "CREATING", "UPDATING", "DELETING"]]
+    """Allowed values: 'ACTIVE', 'INACTIVE', 'CREATING', 'UPDATING', 'DELETING'."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Notifications::EventRule",
     schema_file="aws-notifications-eventrule.json",
     primary_identifier=("/Arn",),
-    additional_identifiers=(),
     read_only=("/Arn", "/CreationTime", "/ManagedRules", "/StatusSummaryByRegion"),
     create_only=("/EventType", "/NotificationConfigurationArn", "/Source"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("EventType", "NotificationConfigurationArn", "Regions", "Source"),
     list_required=("NotificationConfigurationArn",),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -88,84 +87,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "EventRuleStatus": {
-            "enum": ["ACTIVE", "INACTIVE", "CREATING", "UPDATING", "DELETING"],
-            "type": "string",
-        },
-        "EventRuleStatusSummary": {
-            "additionalProperties": False,
-            "properties": {
-                "Reason": {"type": "string"},
-                "Status": {"$ref": "#/definitions/EventRuleStatus"},
-            },
-            "required": ["Reason", "Status"],
-            "type": "object",
-        },
-        "StatusSummaryByRegion": {
-            "additionalProperties": False,
-            "patternProperties": {
-                "^([a-z]{1,2})-([a-z]{1,15}-)+([0-9])$": {
-                    "$ref": "#/definitions/EventRuleStatusSummary"
-                }
-            },
-            "type": "object",
-        },
-        "Unit": {"additionalProperties": False, "type": "object"},
-    },
-    "properties": {
-        "Arn": {
-            "pattern": "^arn:[a-z-]{3,10}:notifications::[0-9]{12}:configuration/[a-z0-9]{27}/rule/[a-z0-9]{27}$",
-            "type": "string",
-        },
-        "CreationTime": {"type": "string"},
-        "EventPattern": {"maxLength": 4096, "minLength": 0, "type": "string"},
-        "EventType": {
-            "maxLength": 128,
-            "minLength": 1,
-            "pattern": "^([a-zA-Z0-9 \\-\\(\\)])+$",
-            "type": "string",
-        },
-        "ManagedRules": {
-            "items": {
-                "pattern": "^arn:[a-z-]{3,10}:events:[a-z-\\d]{2,25}:\\d{12}:rule\\/[a-zA-Z-\\d]{1,1024}$",
-                "type": "string",
-            },
-            "type": "array",
-        },
-        "NotificationConfigurationArn": {
-            "pattern": "^arn:[a-z-]{3,10}:notifications::[0-9]{12}:configuration/[a-z0-9]{27}$",
-            "type": "string",
-        },
-        "Regions": {
-            "items": {
-                "maxLength": 25,
-                "minLength": 2,
-                "pattern": "^([a-z]{1,4})-([a-z]{1,15}-)+([0-9])$",
-                "type": "string",
-            },
-            "minItems": 1,
-            "type": "array",
-        },
-        "Source": {
-            "maxLength": 36,
-            "minLength": 1,
-            "pattern": "^aws.([a-z0-9\\-])+$",
-            "type": "string",
-        },
-        "StatusSummaryByRegion": {"$ref": "#/definitions/StatusSummaryByRegion"},
-    },
-    "required": ["EventType", "NotificationConfigurationArn", "Regions", "Source"],
-}
-
 
 class EventRule(_Resource):
     """AWS::Notifications::EventRule: Resource Type definition for AWS::Notifications::EventRule
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Replaced when any of these change (create-only): EventType, NotificationConfigurationArn,
+    Source.
+    Read-only attributes (known once deployed): Arn, CreationTime, ManagedRules,
+    StatusSummaryByRegion.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-notifications-eventrule.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -173,38 +106,58 @@ class EventRule(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "EventRuleAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "event_rule.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Pattern:
+    ^arn:[a-z-]{3,10}:notifications::[0-9]{12}:configuration/[a-z0-9]{27}/rule/[a-z0-9]{27}$"""
     CreationTime: str
+    """Type: str."""
     ManagedRules: list[str]
-    StatusSummaryByRegion: dict[str, Any]
-    # Declared properties (as declared, or as AWS returned them).
+    """Each item: Pattern:
+    ^arn:[a-z-]{3,10}:events:[a-z-\\d]{2,25}:\\d{12}:rule\\/[a-zA-Z-\\d]{1,1024}$"""
+    StatusSummaryByRegion: dict[str, EventRuleStatusSummaryDict]
+    """Type: dict[str, EventRuleStatusSummaryDict]."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     EventPattern: str
     EventType: str
     NotificationConfigurationArn: str
     Regions: list[str]
     Source: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        EventType: str,
+        NotificationConfigurationArn: str,
+        Regions: list[str],
+        Source: str,
+        EventPattern: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Notifications::EventRule; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            EventType: str,
-            NotificationConfigurationArn: str,
-            Regions: list[str],
-            Source: str,
-            EventPattern: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Notifications::EventRule; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            EventType: Pattern: ^([a-zA-Z0-9 \\-\\(\\)])+$ Length: 1 to 128 characters. Create-only:
+                changing it replaces the resource. Required.
+            NotificationConfigurationArn: Pattern:
+                ^arn:[a-z-]{3,10}:notifications::[0-9]{12}:configuration/[a-z0-9]{27}$ Create-only:
+                changing it replaces the resource. Required.
+            Regions: Items: at least 1 items. Each item: Pattern:
+                ^([a-z]{1,4})-([a-z]{1,15}-)+([0-9])$ Length: 2 to 25 characters. Required.
+            Source: Pattern: ^aws.([a-z0-9\\-])+$ Length: 1 to 36 characters. Create-only: changing
+                it replaces the resource. Required.
+            EventPattern: Length: 0 to 4096 characters.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,25 +51,18 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Notifications::ManagedNotificationAccountContactAssociation",
     schema_file="aws-notifications-managednotificationaccountcontactassociation.json",
     primary_identifier=("/ManagedNotificationConfigurationArn", "/ContactIdentifier"),
-    additional_identifiers=(),
-    read_only=(),
     create_only=("/ManagedNotificationConfigurationArn", "/ContactIdentifier"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("ContactIdentifier", "ManagedNotificationConfigurationArn"),
     list_required=("ManagedNotificationConfigurationArn",),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -75,40 +72,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ContactIdentifier": {
-            "enum": [
-                "ACCOUNT_PRIMARY",
-                "ACCOUNT_ALTERNATE_SECURITY",
-                "ACCOUNT_ALTERNATE_OPERATIONS",
-                "ACCOUNT_ALTERNATE_BILLING",
-            ],
-            "type": "string",
-        },
-        "IsSensitiveEventsSubscribed": {"type": "boolean"},
-        "ManagedNotificationConfigurationArn": {
-            "pattern": "^arn:[a-z-]{3,10}:notifications::([0-9]{12}|):managed-notification-configuration/category/[a-zA-Z0-9\\-]{3,64}/sub-category/[a-zA-Z0-9\\-]{3,64}$",
-            "type": "string",
-        },
-    },
-    "properties": {
-        "ContactIdentifier": {"$ref": "#/definitions/ContactIdentifier"},
-        "IsSensitiveEventsSubscribed": {"$ref": "#/definitions/IsSensitiveEventsSubscribed"},
-        "ManagedNotificationConfigurationArn": {
-            "$ref": "#/definitions/ManagedNotificationConfigurationArn"
-        },
-    },
-    "required": ["ContactIdentifier", "ManagedNotificationConfigurationArn"],
-}
-
 
 class ManagedNotificationAccountContactAssociation(_Resource):
-    """AWS::Notifications::ManagedNotificationAccountContactAssociation: Resource Type definition for ManagedNotificationAccountContactAssociation
+    """AWS::Notifications::ManagedNotificationAccountContactAssociation: Resource Type definition
+    for ManagedNotificationAccountContactAssociation
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ManagedNotificationConfigurationArn, ContactIdentifier (composite: the values joined
+    by '|').
+    Replaced when any of these change (create-only): ManagedNotificationConfigurationArn,
+    ContactIdentifier.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-notifications-managednotificationaccountcontactassociation.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -118,10 +93,13 @@ class ManagedNotificationAccountContactAssociation(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ManagedNotificationAccountContactAssociationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "managed_notification_account_contact_association.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
-    # Declared properties (as declared, or as AWS returned them).
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ContactIdentifier: Literal[
         "ACCOUNT_PRIMARY",
         "ACCOUNT_ALTERNATE_SECURITY",
@@ -131,27 +109,38 @@ class ManagedNotificationAccountContactAssociation(_Resource):
     IsSensitiveEventsSubscribed: bool
     ManagedNotificationConfigurationArn: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ContactIdentifier: Literal[
+            "ACCOUNT_PRIMARY",
+            "ACCOUNT_ALTERNATE_SECURITY",
+            "ACCOUNT_ALTERNATE_OPERATIONS",
+            "ACCOUNT_ALTERNATE_BILLING",
+        ],
+        ManagedNotificationConfigurationArn: str,
+        IsSensitiveEventsSubscribed: bool | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Notifications::ManagedNotificationAccountContactAssociation; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ContactIdentifier: Literal[
-                "ACCOUNT_PRIMARY",
-                "ACCOUNT_ALTERNATE_SECURITY",
-                "ACCOUNT_ALTERNATE_OPERATIONS",
-                "ACCOUNT_ALTERNATE_BILLING",
-            ],
-            ManagedNotificationConfigurationArn: str,
-            IsSensitiveEventsSubscribed: bool | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Notifications::ManagedNotificationAccountContactAssociation; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ContactIdentifier: This unique identifier for Contact Create-only: changing it replaces
+                the resource. Required.
+            ManagedNotificationConfigurationArn: The managed notification configuration ARN, against
+                which the account contact association will be created Create-only: changing it
+                replaces the resource. Required.
+            IsSensitiveEventsSubscribed: Whether the account contact association is subscribed to
+                sensitive events. Access to sensitive events is gated by the
+                SubscribeSensitiveEvents virtual IAM action.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,34 +55,28 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 0 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Notifications::NotificationConfiguration",
     schema_file="aws-notifications-notificationconfiguration.json",
     primary_identifier=("/Arn",),
-    additional_identifiers=(),
     read_only=("/CreationTime", "/Status", "/Arn"),
     create_only=("/Tags",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("Description", "Name"),
-    list_required=(),
     tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
         tag_updatable=False,
-        tag_property="/Tags",
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -88,56 +86,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AggregationDuration": {"enum": ["LONG", "SHORT", "NONE"], "type": "string"},
-        "NotificationConfigurationStatus": {
-            "enum": ["ACTIVE", "PARTIALLY_ACTIVE", "INACTIVE", "DELETING"],
-            "type": "string",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "TagMap": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": False},
-    },
-    "properties": {
-        "AggregationDuration": {"$ref": "#/definitions/AggregationDuration"},
-        "Arn": {
-            "pattern": "^arn:[a-z-]{3,10}:notifications::[0-9]{12}:configuration/[a-z0-9]{27}$",
-            "type": "string",
-        },
-        "CreationTime": {"type": "string"},
-        "Description": {
-            "maxLength": 256,
-            "minLength": 0,
-            "pattern": "^[^\\u0001-\\u001F\\u007F-\\u009F]*$",
-            "type": "string",
-        },
-        "Name": {
-            "maxLength": 64,
-            "minLength": 1,
-            "pattern": "^[A-Za-z0-9_\\-]+$",
-            "type": "string",
-        },
-        "Status": {"$ref": "#/definitions/NotificationConfigurationStatus"},
-        "Tags": {"$ref": "#/definitions/TagMap"},
-    },
-    "required": ["Description", "Name"],
-}
-
 
 class NotificationConfiguration(_Resource):
-    """AWS::Notifications::NotificationConfiguration: Resource Type definition for AWS::Notifications::NotificationConfiguration
+    """AWS::Notifications::NotificationConfiguration: Resource Type definition for
+    AWS::Notifications::NotificationConfiguration
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Replaced when any of these change (create-only): Tags.
+    Read-only attributes (known once deployed): Arn, CreationTime, Status.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-notifications-notificationconfiguration.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -147,35 +106,50 @@ class NotificationConfiguration(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "NotificationConfigurationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "notification_configuration.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Pattern: ^arn:[a-z-]{3,10}:notifications::[0-9]{12}:configuration/[a-z0-9]{27}$"""
     CreationTime: str
+    """Type: str."""
     Status: Literal["ACTIVE", "PARTIALLY_ACTIVE", "INACTIVE", "DELETING"]
-    # Declared properties (as declared, or as AWS returned them).
+    """Allowed values: 'ACTIVE', 'PARTIALLY_ACTIVE', 'INACTIVE', 'DELETING'."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AggregationDuration: Literal["LONG", "SHORT", "NONE"]
     Description: str
     Name: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Description: str,
+        Name: str,
+        AggregationDuration: Literal["LONG", "SHORT", "NONE"] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Notifications::NotificationConfiguration; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Description: str,
-            Name: str,
-            AggregationDuration: Literal["LONG", "SHORT", "NONE"] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Notifications::NotificationConfiguration; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Description: Pattern: ^[^\\u0001-\\u001F\\u007F-\\u009F]*$ Length: 0 to 256 characters.
+                Required.
+            Name: Pattern: ^[A-Za-z0-9_\\-]+$ Length: 1 to 64 characters. Required.
+            AggregationDuration: Allowed values: 'LONG', 'SHORT', 'NONE'.
+            Tags: A list of tags that are attached to the role. Create-only: changing it replaces
+                the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

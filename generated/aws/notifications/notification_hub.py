@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,34 +55,28 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-NotificationHubNotificationHubStatusSummaryDict = TypedDict(
-    "NotificationHubNotificationHubStatusSummaryDict",
-    {
-        "NotificationHubStatus": "Required[Literal['ACTIVE', 'REGISTERING', 'DEREGISTERING', 'INACTIVE']]",
-        "NotificationHubStatusReason": "Required[str]",
-    },
-    total=False,
-)
 
+class NotificationHubNotificationHubStatusSummaryDict(TypedDict, total=False):
+    """NotificationHubNotificationHubStatusSummary as a plain dict."""
+
+    NotificationHubStatus: Required[Literal["ACTIVE", "REGISTERING", "DEREGISTERING", "INACTIVE"]]
+    """Allowed values: 'ACTIVE', 'REGISTERING', 'DEREGISTERING', 'INACTIVE'."""
+    NotificationHubStatusReason: Required[str]
+    """Type: str."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Notifications::NotificationHub",
     schema_file="aws-notifications-notificationhub.json",
     primary_identifier=("/Region",),
-    additional_identifiers=(),
     read_only=("/CreationTime", "/NotificationHubStatusSummary"),
     create_only=("/Region",),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("Region",),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -87,38 +85,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "NotificationHubStatus": {
-            "enum": ["ACTIVE", "REGISTERING", "DEREGISTERING", "INACTIVE"],
-            "type": "string",
-        },
-        "NotificationHubStatusSummary": {
-            "additionalProperties": False,
-            "properties": {
-                "NotificationHubStatus": {"$ref": "#/definitions/NotificationHubStatus"},
-                "NotificationHubStatusReason": {"type": "string"},
-            },
-            "required": ["NotificationHubStatus", "NotificationHubStatusReason"],
-            "type": "object",
-        },
-        "Region": {"maxLength": 25, "minLength": 2, "type": "string"},
-    },
-    "properties": {
-        "CreationTime": {"type": "string"},
-        "NotificationHubStatusSummary": {"$ref": "#/definitions/NotificationHubStatusSummary"},
-        "Region": {"$ref": "#/definitions/Region"},
-    },
-    "required": ["Region"],
-}
-
 
 class NotificationHub(_Resource):
-    """AWS::Notifications::NotificationHub: Resource Type definition for AWS::Notifications::NotificationHub
+    """AWS::Notifications::NotificationHub: Resource Type definition for
+    AWS::Notifications::NotificationHub
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Region.
+    Replaced when any of these change (create-only): Region.
+    Read-only attributes (known once deployed): CreationTime, NotificationHubStatusSummary.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-notifications-notificationhub.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -126,28 +103,36 @@ class NotificationHub(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "NotificationHubAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "notification_hub.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     CreationTime: str
+    """Type: str."""
     NotificationHubStatusSummary: NotificationHubNotificationHubStatusSummaryDict
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: NotificationHubNotificationHubStatusSummaryDict."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Region: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Region: str,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Notifications::NotificationHub; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Region: str,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Notifications::NotificationHub; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Region: Region that NotificationHub is present in. Create-only: changing it replaces the
+                resource. Required.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,25 +51,18 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Notifications::OrganizationalUnitAssociation",
     schema_file="aws-notifications-organizationalunitassociation.json",
     primary_identifier=("/NotificationConfigurationArn", "/OrganizationalUnitId"),
-    additional_identifiers=(),
-    read_only=(),
     create_only=("/NotificationConfigurationArn", "/OrganizationalUnitId"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("NotificationConfigurationArn", "OrganizationalUnitId"),
     list_required=("NotificationConfigurationArn",),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -74,28 +71,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "NotificationConfigurationArn": {
-            "pattern": "^arn:[a-z-]{3,10}:notifications::[0-9]{12}:configuration/[a-z0-9]{27}$",
-            "type": "string",
-        },
-        "OrganizationalUnitId": {
-            "pattern": "^(r-[0-9a-z]{4,32})|(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})$",
-            "type": "string",
-        },
-    },
-    "required": ["NotificationConfigurationArn", "OrganizationalUnitId"],
-}
-
 
 class OrganizationalUnitAssociation(_Resource):
-    """AWS::Notifications::OrganizationalUnitAssociation: Resource Type definition for AWS::Notifications::OrganizationalUnitAssociation
+    """AWS::Notifications::OrganizationalUnitAssociation: Resource Type definition for
+    AWS::Notifications::OrganizationalUnitAssociation
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: NotificationConfigurationArn, OrganizationalUnitId (composite: the values joined by
+    '|').
+    Replaced when any of these change (create-only): NotificationConfigurationArn,
+    OrganizationalUnitId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-notifications-organizationalunitassociation.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -105,30 +92,39 @@ class OrganizationalUnitAssociation(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "OrganizationalUnitAssociationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "organizational_unit_association.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
-    # Declared properties (as declared, or as AWS returned them).
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     NotificationConfigurationArn: str
     OrganizationalUnitId: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        NotificationConfigurationArn: str,
+        OrganizationalUnitId: str,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Notifications::OrganizationalUnitAssociation; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            NotificationConfigurationArn: str,
-            OrganizationalUnitId: str,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Notifications::OrganizationalUnitAssociation; `await` it inside an App to deploy it.
-
-            NotificationConfigurationArn: ARN identifier of the NotificationConfiguration.
-            OrganizationalUnitId: The ID of the organizational unit.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            NotificationConfigurationArn: ARN identifier of the NotificationConfiguration. Example:
+                arn:aws:notifications::123456789012:configuration/a01jes88qxwkbj05xv9c967pgm1
+                Create-only: changing it replaces the resource. Required.
+            OrganizationalUnitId: The ID of the organizational unit. Create-only: changing it
+                replaces the resource. Required.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

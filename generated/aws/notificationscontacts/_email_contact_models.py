@@ -7,10 +7,10 @@ Imported on first use by email_contact.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "EmailContactAttributes",
@@ -24,28 +24,65 @@ class EmailContactEmailContact(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Address: str
-    Arn: str
-    CreationTime: str
-    Name: str
-    Status: Literal["inactive", "active"]
-    UpdateTime: str
+    Address: Annotated[str, Field(description="Pattern: ^(.+)@(.+)$ Length: 6 to 254 characters.")]
+    Arn: Annotated[
+        str,
+        Field(
+            description="Pattern: ^arn:aws:notifications-contacts::[0-9]{12}:emailcontact/[a-z0-9]{27}$"
+        ),
+    ]
+    CreationTime: Annotated[str, Field(description="Type: str.")]
+    Name: Annotated[str, Field(description="Pattern: [\\w-.~]+ Length: 1 to 64 characters.")]
+    Status: Annotated[
+        Literal["inactive", "active"], Field(description="Allowed values: 'inactive', 'active'.")
+    ]
+    UpdateTime: Annotated[str, Field(description="Type: str.")]
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: 0 to 256 characters.")]
 
 
 class EmailContactAttributes(DeferredModel):
-    Arn: str | None = None
-    EmailContact: EmailContactEmailContact | None = None
+    """
+    The read-only attributes of a AWS::NotificationsContacts::EmailContact, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:aws:notifications-contacts::[0-9]{12}:emailcontact/[a-z0-9]{27}$"
+        ),
+    ] = None
+    EmailContact: Annotated[
+        EmailContactEmailContact | None, Field(description="Type: EmailContactEmailContactDict.")
+    ] = None
 
 
 class EmailContactProps(DeferredModel):
-    EmailAddress: str
-    Name: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::NotificationsContacts::EmailContact.
+    """
+
+    EmailAddress: Annotated[
+        str,
+        Field(
+            description="Pattern: ^(.+)@(.+)$ Length: 6 to 254 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Name: Annotated[
+        str,
+        Field(
+            description="Pattern: [\\w-.~]+ Length: 1 to 64 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(
+            description="A list of tags that are attached to the role. Create-only: changing it replaces the resource."
+        ),
+    ] = None

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,33 +59,38 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-EmailContactEmailContactDict = TypedDict(
-    "EmailContactEmailContactDict",
-    {
-        "Address": "Required[str]",
-        "Arn": "Required[str]",
-        "CreationTime": "Required[str]",
-        "Name": "Required[str]",
-        "Status": "Required[Literal['inactive', 'active']]",
-        "UpdateTime": "Required[str]",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class EmailContactEmailContactDict(TypedDict, total=False):
+    """EmailContactEmailContact as a plain dict."""
 
+    Address: Required[str]
+    """Pattern: ^(.+)@(.+)$ Length: 6 to 254 characters."""
+    Arn: Required[str]
+    """Pattern: ^arn:aws:notifications-contacts::[0-9]{12}:emailcontact/[a-z0-9]{27}$"""
+    CreationTime: Required[str]
+    """Type: str."""
+    Name: Required[str]
+    """Pattern: [\\w-.~]+ Length: 1 to 64 characters."""
+    Status: Required[Literal["inactive", "active"]]
+    """Allowed values: 'inactive', 'active'."""
+    UpdateTime: Required[str]
+    """Type: str."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 0 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::NotificationsContacts::EmailContact",
     schema_file="aws-notificationscontacts-emailcontact.json",
     primary_identifier=("/Arn",),
-    additional_identifiers=(),
     read_only=(
         "/Arn",
         "/EmailContact",
@@ -93,18 +102,11 @@ METADATA = _TypeMetadata(
         "/EmailContact/UpdateTime",
     ),
     create_only=("/EmailAddress", "/Name", "/Tags"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("EmailAddress", "Name"),
-    list_required=(),
     tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
         tag_updatable=False,
-        tag_property="/Tags",
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -113,66 +115,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "EmailContact": {
-            "additionalProperties": False,
-            "properties": {
-                "Address": {
-                    "maxLength": 254,
-                    "minLength": 6,
-                    "pattern": "^(.+)@(.+)$",
-                    "type": "string",
-                },
-                "Arn": {
-                    "pattern": "^arn:aws:notifications-contacts::[0-9]{12}:emailcontact/[a-z0-9]{27}$",
-                    "type": "string",
-                },
-                "CreationTime": {"type": "string"},
-                "Name": {"maxLength": 64, "minLength": 1, "pattern": "[\\w-.~]+", "type": "string"},
-                "Status": {"$ref": "#/definitions/EmailContactStatus"},
-                "UpdateTime": {"type": "string"},
-            },
-            "required": ["Address", "Arn", "CreationTime", "Name", "Status", "UpdateTime"],
-            "type": "object",
-        },
-        "EmailContactStatus": {"enum": ["inactive", "active"], "type": "string"},
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "TagMap": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": False},
-    },
-    "properties": {
-        "Arn": {
-            "pattern": "^arn:aws:notifications-contacts::[0-9]{12}:emailcontact/[a-z0-9]{27}$",
-            "type": "string",
-        },
-        "EmailAddress": {
-            "maxLength": 254,
-            "minLength": 6,
-            "pattern": "^(.+)@(.+)$",
-            "type": "string",
-        },
-        "EmailContact": {"$ref": "#/definitions/EmailContact"},
-        "Name": {"maxLength": 64, "minLength": 1, "pattern": "[\\w-.~]+", "type": "string"},
-        "Tags": {"$ref": "#/definitions/TagMap"},
-    },
-    "required": ["EmailAddress", "Name"],
-}
-
 
 class EmailContact(_Resource):
-    """AWS::NotificationsContacts::EmailContact: Definition of AWS::NotificationsContacts::EmailContact Resource Type
+    """AWS::NotificationsContacts::EmailContact: Definition of
+    AWS::NotificationsContacts::EmailContact Resource Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Replaced when any of these change (create-only): EmailAddress, Name, Tags.
+    Read-only attributes (known once deployed): Arn, EmailContact.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-notificationscontacts-emailcontact.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -180,32 +133,44 @@ class EmailContact(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "EmailContactAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "email_contact.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Pattern: ^arn:aws:notifications-contacts::[0-9]{12}:emailcontact/[a-z0-9]{27}$"""
     EmailContact: EmailContactEmailContactDict
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: EmailContactEmailContactDict."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     EmailAddress: str
     Name: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        EmailAddress: str,
+        Name: str,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::NotificationsContacts::EmailContact; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            EmailAddress: str,
-            Name: str,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::NotificationsContacts::EmailContact; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            EmailAddress: Pattern: ^(.+)@(.+)$ Length: 6 to 254 characters. Create-only: changing it
+                replaces the resource. Required.
+            Name: Pattern: [\\w-.~]+ Length: 1 to 64 characters. Create-only: changing it replaces
+                the resource. Required.
+            Tags: A list of tags that are attached to the role. Create-only: changing it replaces
+                the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

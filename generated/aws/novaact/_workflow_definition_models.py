@@ -7,10 +7,10 @@ Imported on first use by workflow_definition.py, which re-exports every name her
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "WorkflowDefinitionAttributes",
@@ -20,20 +20,61 @@ __all__ = [
 
 
 class WorkflowExportConfig(DeferredModel):
+    """
+    Configuration settings for exporting workflow execution data and logs to Amazon S3.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    S3BucketName: str
-    S3KeyPrefix: str | None = None
+    S3BucketName: Annotated[
+        str, Field(description="The name of the Amazon S3 bucket for exporting workflow data.")
+    ]
+    S3KeyPrefix: Annotated[
+        str | None,
+        Field(
+            description="An optional prefix for Amazon S3 object keys to organize exported data."
+        ),
+    ] = None
 
 
 class WorkflowDefinitionAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedAt: str | None = None
-    Status: Literal["ACTIVE", "DELETING"] | None = None
+    """
+    The read-only attributes of a AWS::NovaAct::WorkflowDefinition, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the workflow definition.")
+    ] = None
+    CreatedAt: Annotated[
+        str | None, Field(description="The timestamp when the workflow definition was created.")
+    ] = None
+    Status: Annotated[
+        Literal["ACTIVE", "DELETING"] | None,
+        Field(description="The current status of the workflow definition."),
+    ] = None
 
 
 class WorkflowDefinitionProps(DeferredModel):
-    Description: str | None = None
-    ExportConfig: WorkflowExportConfig | None = None
-    Name: str
+    """
+    The properties a program declares for a AWS::NovaAct::WorkflowDefinition.
+    """
+
+    Description: Annotated[
+        str | None,
+        Field(
+            description="An optional description of the workflow definition's purpose and functionality. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    ExportConfig: Annotated[
+        WorkflowExportConfig | None,
+        Field(
+            description="Configuration settings for exporting workflow execution data and logs to Amazon S3. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Name: Annotated[
+        str,
+        Field(
+            description="The name of the workflow definition. Must be unique within your account and region. Create-only: changing it replaces the resource."
+        ),
+    ]

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,15 +55,18 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-WorkflowExportConfigDict = TypedDict(
-    "WorkflowExportConfigDict",
-    {
-        "S3BucketName": "Required[str]",
-        "S3KeyPrefix": "str",
-    },
-    total=False,
-)
 
+class WorkflowExportConfigDict(TypedDict, total=False):
+    """WorkflowExportConfig as a plain dict: Configuration settings for exporting workflow execution
+    data and logs to Amazon S3."""
+
+    S3BucketName: Required[str]
+    """The name of the Amazon S3 bucket for exporting workflow data."""
+    S3KeyPrefix: str
+    """An optional prefix for Amazon S3 object keys to organize exported data."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::NovaAct::WorkflowDefinition",
     schema_file="aws-novaact-workflowdefinition.json",
@@ -67,18 +74,11 @@ METADATA = _TypeMetadata(
     additional_identifiers=(("/Name",),),
     read_only=("/Arn", "/CreatedAt", "/Status"),
     create_only=("/Name", "/Description", "/ExportConfig"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("Name",),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -87,54 +87,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "WorkflowExportConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "S3BucketName": {
-                    "maxLength": 63,
-                    "minLength": 3,
-                    "pattern": "^[a-z0-9][a-z0-9.-]*[a-z0-9]$",
-                    "type": "string",
-                },
-                "S3KeyPrefix": {
-                    "maxLength": 100,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9!\\-_.*'()]+(?:/[a-zA-Z0-9!\\-_.*'()]+)*$",
-                    "type": "string",
-                },
-            },
-            "required": ["S3BucketName"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "Arn": {
-            "pattern": "^arn:(aws|aws-cn|aws-us-gov):nova-act:[a-z0-9-]+:[0-9]{12}:workflow-definition/[a-zA-Z0-9_-]{1,40}$",
-            "type": "string",
-        },
-        "CreatedAt": {"type": "string"},
-        "Description": {"maxLength": 4000, "minLength": 1, "type": "string"},
-        "ExportConfig": {"$ref": "#/definitions/WorkflowExportConfig"},
-        "Name": {
-            "maxLength": 40,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9_-]{1,40}$",
-            "type": "string",
-        },
-        "Status": {"enum": ["ACTIVE", "DELETING"], "type": "string"},
-    },
-    "required": ["Name"],
-}
-
 
 class WorkflowDefinition(_Resource):
-    """AWS::NovaAct::WorkflowDefinition: Definition of AWS::NovaAct::WorkflowDefinition Resource Type
+    """AWS::NovaAct::WorkflowDefinition: Definition of AWS::NovaAct::WorkflowDefinition Resource
+    Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Also identified by: Name.
+    Replaced when any of these change (create-only): Name, Description, ExportConfig.
+    Read-only attributes (known once deployed): Arn, CreatedAt, Status.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-novaact-workflowdefinition.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -144,35 +108,48 @@ class WorkflowDefinition(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "WorkflowDefinitionAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "workflow_definition.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The Amazon Resource Name (ARN) of the workflow definition."""
     CreatedAt: str
+    """The timestamp when the workflow definition was created."""
     Status: Literal["ACTIVE", "DELETING"]
-    # Declared properties (as declared, or as AWS returned them).
+    """The current status of the workflow definition."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     ExportConfig: WorkflowExportConfigDict
     Name: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str,
+        Description: str | None = None,
+        ExportConfig: WorkflowExportConfig | WorkflowExportConfigDict | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::NovaAct::WorkflowDefinition; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str,
-            Description: str | None = None,
-            ExportConfig: WorkflowExportConfig | WorkflowExportConfigDict | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::NovaAct::WorkflowDefinition; `await` it inside an App to deploy it.
-
-            Description: An optional description of the workflow definition's purpose and functionality.
-            Name: The name of the workflow definition.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Name: The name of the workflow definition. Must be unique within your account and
+                region. Create-only: changing it replaces the resource. Required.
+            Description: An optional description of the workflow definition's purpose and
+                functionality. Create-only: changing it replaces the resource.
+            ExportConfig: Configuration settings for exporting workflow execution data and logs to
+                Amazon S3. Create-only: changing it replaces the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

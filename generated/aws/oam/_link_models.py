@@ -7,7 +7,7 @@ Imported on first use by link.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -24,35 +24,64 @@ class LinkFilter(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Filter: str
+    Filter: Annotated[str, Field(description="Length: 1 to 2000 characters.")]
 
 
 class LinkLinkConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    LogGroupConfiguration: LinkFilter | None = None
-    MetricConfiguration: LinkFilter | None = None
+    LogGroupConfiguration: Annotated[
+        LinkFilter | None, Field(description="Type: LinkFilterDict.")
+    ] = None
+    MetricConfiguration: Annotated[
+        LinkFilter | None, Field(description="Type: LinkFilterDict.")
+    ] = None
 
 
 class LinkAttributes(DeferredModel):
-    Arn: str | None = None
-    Label: str | None = None
+    """
+    The read-only attributes of a AWS::Oam::Link, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="Length: at most 2048 characters.")] = None
+    Label: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class LinkProps(DeferredModel):
-    LabelTemplate: str | None = None
-    LinkConfiguration: LinkLinkConfiguration | None = None
-    ResourceTypes: list[
-        Literal[
-            "AWS::CloudWatch::Metric",
-            "AWS::Logs::LogGroup",
-            "AWS::XRay::Trace",
-            "AWS::ApplicationInsights::Application",
-            "AWS::InternetMonitor::Monitor",
-            "AWS::ApplicationSignals::Service",
-            "AWS::ApplicationSignals::ServiceLevelObjective",
-        ]
+    """
+    The properties a program declares for a AWS::Oam::Link.
+    """
+
+    LabelTemplate: Annotated[
+        str | None,
+        Field(
+            description="Length: 1 to 64 characters. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    LinkConfiguration: Annotated[
+        LinkLinkConfiguration | None, Field(description="Type: LinkLinkConfigurationDict.")
+    ] = None
+    ResourceTypes: Annotated[
+        list[
+            Literal[
+                "AWS::CloudWatch::Metric",
+                "AWS::Logs::LogGroup",
+                "AWS::XRay::Trace",
+                "AWS::ApplicationInsights::Application",
+                "AWS::InternetMonitor::Monitor",
+                "AWS::ApplicationSignals::Service",
+                "AWS::ApplicationSignals::ServiceLevelObjective",
+            ]
+        ],
+        Field(
+            description="Items: 1 to 50 items. Items are unique. Each item: Allowed values: 'AWS::CloudWatch::Metric', 'AWS::Logs::LogGroup', 'AWS::XRay::Trace', 'AWS::ApplicationInsights::Application', 'AWS::InternetMonitor::Monitor', 'AWS::ApplicationSignals::Service', 'AWS::ApplicationSignals::ServiceLevelObjective'."
+        ),
     ]
-    SinkIdentifier: str
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
+    SinkIdentifier: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[a-zA-Z0-9][a-zA-Z0-9_:\\.\\-\\/]{0,2047}$ Length: 1 to 2048 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[dict[str, str] | None, Field(description="Tags to apply to the link")] = None

@@ -19,10 +19,28 @@ __all__ = [
 
 
 class SinkProps(DeferredModel):
-    Name: str
-    Policy: dict[str, Any] | str | None = None
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
+    """
+    The properties a program declares for a AWS::Oam::Sink.
+    """
+
+    Name: Annotated[
+        str,
+        Field(
+            description="The name of the ObservabilityAccessManager Sink. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Policy: Annotated[
+        dict[str, Any] | str | None, Field(description="Type: dict[str, Any] | str.")
+    ] = None
+    Tags: Annotated[dict[str, str] | None, Field(description="Tags to apply to the sink")] = None
 
 
 class SinkAttributes(DeferredModel):
-    Arn: str | None = None
+    """
+    The read-only attributes of a AWS::Oam::Sink, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None,
+        Field(description="The Amazon resource name (ARN) of the ObservabilityAccessManager Sink"),
+    ] = None

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,41 +59,34 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-LinkFilterDict = TypedDict(
-    "LinkFilterDict",
-    {
-        "Filter": "Required[str]",
-    },
-    total=False,
-)
 
-LinkLinkConfigurationDict = TypedDict(
-    "LinkLinkConfigurationDict",
-    {
-        "LogGroupConfiguration": "LinkFilterDict",
-        "MetricConfiguration": "LinkFilterDict",
-    },
-    total=False,
-)
+class LinkFilterDict(TypedDict, total=False):
+    """LinkFilter as a plain dict."""
 
+    Filter: Required[str]
+    """Length: 1 to 2000 characters."""
+
+
+class LinkLinkConfigurationDict(TypedDict, total=False):
+    """LinkLinkConfiguration as a plain dict."""
+
+    LogGroupConfiguration: LinkFilterDict
+    """Type: LinkFilterDict."""
+    MetricConfiguration: LinkFilterDict
+    """Type: LinkFilterDict."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Oam::Link",
     schema_file="aws-oam-link.json",
     primary_identifier=("/Arn",),
-    additional_identifiers=(),
     read_only=("/Arn", "/Label"),
     create_only=("/SinkIdentifier", "/LabelTemplate"),
     write_only=("/LabelTemplate",),
-    conditional_create_only=(),
     unordered_arrays=("/ResourceTypes",),
     required=("ResourceTypes", "SinkIdentifier"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
+    tagging=_Tagging(),
     replacement_strategy="delete_then_create",
     replacement_strategy_stated=True,
     handlers={
@@ -101,87 +98,31 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "LinkConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "LogGroupConfiguration": {"$ref": "#/definitions/LinkFilter"},
-                "MetricConfiguration": {"$ref": "#/definitions/LinkFilter"},
-            },
-            "type": "object",
-        },
-        "LinkFilter": {
-            "additionalProperties": False,
-            "properties": {"Filter": {"maxLength": 2000, "minLength": 1, "type": "string"}},
-            "required": ["Filter"],
-            "type": "object",
-        },
-        "ResourceType": {
-            "enum": [
-                "AWS::CloudWatch::Metric",
-                "AWS::Logs::LogGroup",
-                "AWS::XRay::Trace",
-                "AWS::ApplicationInsights::Application",
-                "AWS::InternetMonitor::Monitor",
-                "AWS::ApplicationSignals::Service",
-                "AWS::ApplicationSignals::ServiceLevelObjective",
-            ],
-            "type": "string",
-        },
-    },
-    "properties": {
-        "Arn": {"maxLength": 2048, "type": "string"},
-        "Label": {"type": "string"},
-        "LabelTemplate": {"maxLength": 64, "minLength": 1, "type": "string"},
-        "LinkConfiguration": {"$ref": "#/definitions/LinkConfiguration"},
-        "ResourceTypes": {
-            "items": {"$ref": "#/definitions/ResourceType"},
-            "maxItems": 50,
-            "minItems": 1,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "SinkIdentifier": {
-            "maxLength": 2048,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9][a-zA-Z0-9_:\\.\\-\\/]{0,2047}$",
-            "type": "string",
-        },
-        "Tags": {
-            "additionalProperties": False,
-            "patternProperties": {
-                "^(?!aws:.*).{1,128}$": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^(?!aws:.*).{0,256}$",
-                    "type": "string",
-                }
-            },
-            "type": "object",
-        },
-    },
-    "required": ["ResourceTypes", "SinkIdentifier"],
-}
-
 
 class Link(_Resource):
     """AWS::Oam::Link: Definition of AWS::Oam::Link Resource Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Replaced when any of these change (create-only): SinkIdentifier, LabelTemplate.
+    Write-only (sent to AWS, never read back): LabelTemplate.
+    Read-only attributes (known once deployed): Arn, Label.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-oam-link.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
     props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "LinkProps")
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "LinkAttributes")
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "link.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Length: at most 2048 characters."""
     Label: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     LabelTemplate: str
     LinkConfiguration: LinkLinkConfigurationDict
     ResourceTypes: list[
@@ -196,37 +137,50 @@ class Link(_Resource):
         ]
     ]
     SinkIdentifier: str
-    Tags: dict[str, Any]
+    Tags: dict[str, str]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ResourceTypes: list[
+            Literal[
+                "AWS::CloudWatch::Metric",
+                "AWS::Logs::LogGroup",
+                "AWS::XRay::Trace",
+                "AWS::ApplicationInsights::Application",
+                "AWS::InternetMonitor::Monitor",
+                "AWS::ApplicationSignals::Service",
+                "AWS::ApplicationSignals::ServiceLevelObjective",
+            ]
+        ],
+        SinkIdentifier: str,
+        LabelTemplate: str | None = None,
+        LinkConfiguration: LinkLinkConfiguration | LinkLinkConfigurationDict | None = None,
+        Tags: dict[str, str] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Oam::Link; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ResourceTypes: list[
-                Literal[
-                    "AWS::CloudWatch::Metric",
-                    "AWS::Logs::LogGroup",
-                    "AWS::XRay::Trace",
-                    "AWS::ApplicationInsights::Application",
-                    "AWS::InternetMonitor::Monitor",
-                    "AWS::ApplicationSignals::Service",
-                    "AWS::ApplicationSignals::ServiceLevelObjective",
-                ]
-            ],
-            SinkIdentifier: str,
-            LabelTemplate: str | None = None,
-            LinkConfiguration: LinkLinkConfiguration | LinkLinkConfigurationDict | None = None,
-            Tags: dict[str, Any] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Oam::Link; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ResourceTypes: Items: 1 to 50 items. Items are unique. Each item: Allowed values:
+                'AWS::CloudWatch::Metric', 'AWS::Logs::LogGroup', 'AWS::XRay::Trace',
+                'AWS::ApplicationInsights::Application', 'AWS::InternetMonitor::Monitor',
+                'AWS::ApplicationSignals::Service',
+                'AWS::ApplicationSignals::ServiceLevelObjective'. Required.
+            SinkIdentifier: Pattern: ^[a-zA-Z0-9][a-zA-Z0-9_:\\.\\-\\/]{0,2047}$ Length: 1 to 2048
+                characters. Create-only: changing it replaces the resource. Required.
+            LabelTemplate: Length: 1 to 64 characters. Create-only: changing it replaces the
+                resource. Write-only: sent to AWS, never read back.
+            LinkConfiguration: Type: LinkLinkConfigurationDict.
             Tags: Tags to apply to the link
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -7,9 +7,10 @@ Imported on first use by dataset_integration.py, which re-exports every name her
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "DatasetIntegrationAttributes",
@@ -19,19 +20,59 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class DatasetIntegrationAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedAt: str | None = None
-    UpdatedAt: str | None = None
+    """
+    The read-only attributes of a AWS::ObservabilityAdmin::DatasetIntegration, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the dataset integration.")
+    ] = None
+    CreatedAt: Annotated[
+        str | None,
+        Field(description="The ISO 8601 timestamp of when the dataset integration was created."),
+    ] = None
+    UpdatedAt: Annotated[
+        str | None,
+        Field(
+            description="The ISO 8601 timestamp of when the dataset integration was last updated."
+        ),
+    ] = None
 
 
 class DatasetIntegrationProps(DeferredModel):
-    RoleArn: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::ObservabilityAdmin::DatasetIntegration.
+    """
+
+    RoleArn: Annotated[
+        str,
+        Field(
+            description="The ARN of the IAM role that the service assumes to forward telemetry to the customer's CloudWatch dataset. The role must live in the caller's account."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by organization_centralization_rule.py, which re-exports e
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "CentralizationRule",
@@ -35,126 +35,227 @@ class LogsBackupConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    KmsKeyArn: str | None = None
-    Region: str
+    KmsKeyArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:aws([a-z0-9\\-]+)?:([a-zA-Z0-9\\-]+):([a-z0-9\\-]+)?:([0-9]{12})?:(.+)$ Length: 1 to 1011 characters."
+        ),
+    ] = None
+    Region: Annotated[str, Field(description="Length: at least 1 characters.")]
 
 
 class MetricsBackupConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Region: str
+    Region: Annotated[str, Field(description="Length: at least 1 characters.")]
 
 
 class OrganizationCentralizationRuleDestinationMetricsConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BackupConfiguration: MetricsBackupConfiguration | None = None
+    BackupConfiguration: Annotated[
+        MetricsBackupConfiguration | None,
+        Field(description="Type: MetricsBackupConfigurationDict."),
+    ] = None
 
 
 class OrganizationCentralizationRuleLogGroupNameConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    LogGroupNamePattern: str
+    LogGroupNamePattern: Annotated[
+        str,
+        Field(
+            description="Pattern: ^(?:[\\._\\-/#A-Za-z0-9]+|\\$\\{[A-Za-z]+(?:\\.[A-Za-z]+){1,2}\\})+$ Length: 1 to 512 characters."
+        ),
+    ]
 
 
 class OrganizationCentralizationRuleLogsEncryptionConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    EncryptionConflictResolutionStrategy: Literal["ALLOW", "SKIP"] | None = None
-    EncryptionScope: Literal["ENCRYPTED_SOURCE_ONLY", "NEW_DESTINATION_LOG_GROUPS"] | None = None
-    EncryptionStrategy: Literal["CUSTOMER_MANAGED", "AWS_OWNED"]
-    KmsKeyArn: str | None = None
+    EncryptionConflictResolutionStrategy: Annotated[
+        Literal["ALLOW", "SKIP"] | None, Field(description="Allowed values: 'ALLOW', 'SKIP'.")
+    ] = None
+    EncryptionScope: Annotated[
+        Literal["ENCRYPTED_SOURCE_ONLY", "NEW_DESTINATION_LOG_GROUPS"] | None,
+        Field(description="Allowed values: 'ENCRYPTED_SOURCE_ONLY', 'NEW_DESTINATION_LOG_GROUPS'."),
+    ] = None
+    EncryptionStrategy: Annotated[
+        Literal["CUSTOMER_MANAGED", "AWS_OWNED"],
+        Field(description="Allowed values: 'CUSTOMER_MANAGED', 'AWS_OWNED'."),
+    ]
+    KmsKeyArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:aws([a-z0-9\\-]+)?:([a-zA-Z0-9\\-]+):([a-z0-9\\-]+)?:([0-9]{12})?:(.+)$ Length: 1 to 1011 characters."
+        ),
+    ] = None
 
 
 class OrganizationCentralizationRuleSourceLogsConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DataSourceSelectionCriteria: str | None = None
-    EncryptedLogGroupStrategy: Literal["ALLOW", "SKIP"]
-    LogGroupSelectionCriteria: str | None = None
+    DataSourceSelectionCriteria: Annotated[
+        str | None, Field(description="Length: 1 to 2000 characters.")
+    ] = None
+    EncryptedLogGroupStrategy: Annotated[
+        Literal["ALLOW", "SKIP"], Field(description="Allowed values: 'ALLOW', 'SKIP'.")
+    ]
+    LogGroupSelectionCriteria: Annotated[
+        str | None, Field(description="Length: 1 to 2000 characters.")
+    ] = None
 
 
 class OrganizationCentralizationRuleSourceMetricsConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    MetricsSelectionCriteria: str | None = None
+    MetricsSelectionCriteria: Annotated[
+        str | None, Field(description="Length: 1 to 2000 characters.")
+    ] = None
 
 
 class OrganizationCentralizationRuleTagPropagationConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DestinationRoleArn: str
-    TagConflictResolutionStrategy: Literal["IN_SYNC", "ADD_ONLY", "UPDATE_SYNC"] | None = None
+    DestinationRoleArn: Annotated[
+        str,
+        Field(description="The ARN of the destination account IAM role used for tag propagation."),
+    ]
+    TagConflictResolutionStrategy: Annotated[
+        Literal["IN_SYNC", "ADD_ONLY", "UPDATE_SYNC"] | None,
+        Field(description="The strategy to resolve tag conflicts during propagation."),
+    ] = None
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class OrganizationCentralizationRuleAttributes(DeferredModel):
-    RuleArn: str | None = None
+    """
+    The read-only attributes of a AWS::ObservabilityAdmin::OrganizationCentralizationRule, set by AWS.
+    """
+
+    RuleArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:aws([a-z0-9\\-]+)?:([a-zA-Z0-9\\-]+):([a-z0-9\\-]+)?:([0-9]{12})?:(.+)$ Length: 1 to 1011 characters."
+        ),
+    ] = None
 
 
 class CentralizationRuleSource(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Regions: list[str]
-    Scope: str | None = None
-    SourceLogsConfiguration: OrganizationCentralizationRuleSourceLogsConfiguration | None = None
-    SourceMetricsConfiguration: OrganizationCentralizationRuleSourceMetricsConfiguration | None = (
-        None
-    )
+    Regions: Annotated[
+        list[str],
+        Field(
+            description="Items: at least 1 items. Items are unique. Each item: Length: at least 1 characters."
+        ),
+    ]
+    Scope: Annotated[str | None, Field(description="Length: 1 to 2000 characters.")] = None
+    SourceLogsConfiguration: Annotated[
+        OrganizationCentralizationRuleSourceLogsConfiguration | None,
+        Field(description="Type: OrganizationCentralizationRuleSourceLogsConfigurationDict."),
+    ] = None
+    SourceMetricsConfiguration: Annotated[
+        OrganizationCentralizationRuleSourceMetricsConfiguration | None,
+        Field(description="Type: OrganizationCentralizationRuleSourceMetricsConfigurationDict."),
+    ] = None
 
 
 class OrganizationCentralizationRuleDestinationLogsConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BackupConfiguration: LogsBackupConfiguration | None = None
-    LogGroupNameConfiguration: OrganizationCentralizationRuleLogGroupNameConfiguration | None = None
-    LogsEncryptionConfiguration: (
-        OrganizationCentralizationRuleLogsEncryptionConfiguration | None
-    ) = None
-    TagPropagationConfiguration: (
-        OrganizationCentralizationRuleTagPropagationConfiguration | None
-    ) = None
+    BackupConfiguration: Annotated[
+        LogsBackupConfiguration | None, Field(description="Type: LogsBackupConfigurationDict.")
+    ] = None
+    LogGroupNameConfiguration: Annotated[
+        OrganizationCentralizationRuleLogGroupNameConfiguration | None,
+        Field(description="Type: OrganizationCentralizationRuleLogGroupNameConfigurationDict."),
+    ] = None
+    LogsEncryptionConfiguration: Annotated[
+        OrganizationCentralizationRuleLogsEncryptionConfiguration | None,
+        Field(description="Type: OrganizationCentralizationRuleLogsEncryptionConfigurationDict."),
+    ] = None
+    TagPropagationConfiguration: Annotated[
+        OrganizationCentralizationRuleTagPropagationConfiguration | None,
+        Field(description="Type: OrganizationCentralizationRuleTagPropagationConfigurationDict."),
+    ] = None
 
 
 class CentralizationRuleDestination(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Account: str | None = None
-    DestinationLogsConfiguration: (
-        OrganizationCentralizationRuleDestinationLogsConfiguration | None
-    ) = None
-    DestinationMetricsConfiguration: (
-        OrganizationCentralizationRuleDestinationMetricsConfiguration | None
-    ) = None
-    Region: str
+    Account: Annotated[
+        str | None, Field(description="Pattern: ^[0-9]{12}$ Length: exactly 12 characters.")
+    ] = None
+    DestinationLogsConfiguration: Annotated[
+        OrganizationCentralizationRuleDestinationLogsConfiguration | None,
+        Field(description="Type: OrganizationCentralizationRuleDestinationLogsConfigurationDict."),
+    ] = None
+    DestinationMetricsConfiguration: Annotated[
+        OrganizationCentralizationRuleDestinationMetricsConfiguration | None,
+        Field(
+            description="Type: OrganizationCentralizationRuleDestinationMetricsConfigurationDict."
+        ),
+    ] = None
+    Region: Annotated[str, Field(description="Length: at least 1 characters.")]
 
 
 class CentralizationRule(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Destination: CentralizationRuleDestination
-    Source: CentralizationRuleSource
+    Destination: Annotated[
+        CentralizationRuleDestination, Field(description="Type: CentralizationRuleDestinationDict.")
+    ]
+    Source: Annotated[
+        CentralizationRuleSource, Field(description="Type: CentralizationRuleSourceDict.")
+    ]
 
 
 class OrganizationCentralizationRuleProps(DeferredModel):
-    Rule: CentralizationRule
-    RuleName: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::ObservabilityAdmin::OrganizationCentralizationRule.
+    """
+
+    Rule: Annotated[CentralizationRule, Field(description="Type: CentralizationRuleDict.")]
+    RuleName: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[0-9A-Za-z-]+$ Length: 1 to 100 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by organization_telemetry_rule.py, which re-exports every 
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field as Field_aliased
 
 __all__ = [
     "AdvancedEventSelector",
@@ -38,77 +38,188 @@ __all__ = [
 
 
 class AdvancedFieldSelector(DeferredModel):
-    EndsWith: list[str] | None = None
-    Equals: list[str] | None = None
-    Field: str | None = None
-    NotEndsWith: list[str] | None = None
-    NotEquals: list[str] | None = None
-    NotStartsWith: list[str] | None = None
-    StartsWith: list[str] | None = None
+    """
+    A single selector statement in an advanced event selector.
+    """
+
+    EndsWith: Annotated[
+        list[str] | None,
+        Field_aliased(
+            description="An operator that includes events that match the last few characters of the event record field specified as the value of Field."
+        ),
+    ] = None
+    Equals: Annotated[
+        list[str] | None,
+        Field_aliased(
+            description="An operator that includes events that match the exact value of the event record field specified as the value of Field."
+        ),
+    ] = None
+    Field: Annotated[
+        str | None,
+        Field_aliased(
+            description="A field in a CloudTrail event record on which to filter events to be logged"
+        ),
+    ] = None
+    NotEndsWith: Annotated[
+        list[str] | None,
+        Field_aliased(
+            description="An operator that excludes events that match the last few characters of the event record field specified as the value of Field."
+        ),
+    ] = None
+    NotEquals: Annotated[
+        list[str] | None,
+        Field_aliased(
+            description="An operator that excludes events that match the exact value of the event record field specified as the value of Field."
+        ),
+    ] = None
+    NotStartsWith: Annotated[
+        list[str] | None,
+        Field_aliased(
+            description="An operator that excludes events that match the first few characters of the event record field specified as the value of Field."
+        ),
+    ] = None
+    StartsWith: Annotated[
+        list[str] | None,
+        Field_aliased(
+            description="An operator that includes events that match the first few characters of the event record field specified as the value of Field."
+        ),
+    ] = None
 
 
 class OrganizationTelemetryRuleActionCondition(DeferredModel):
-    Action: (
-        Literal["ALLOW", "BLOCK", "COUNT", "CAPTCHA", "CHALLENGE", "EXCLUDED_AS_COUNT"] | None
-    ) = None
+    """
+    The condition of the action desired in the filter.
+    """
+
+    Action: Annotated[
+        Literal["ALLOW", "BLOCK", "COUNT", "CAPTCHA", "CHALLENGE", "EXCLUDED_AS_COUNT"] | None,
+        Field_aliased(description="The enumerated action to take."),
+    ] = None
 
 
 class OrganizationTelemetryRuleELBLoadBalancerLoggingParameters(DeferredModel):
-    FieldDelimiter: str | None = None
-    OutputFormat: Literal["plain", "json"] | None = None
+    """
+    Telemetry parameters for ELB/NLB Load Balancer Logs
+    """
+
+    FieldDelimiter: Annotated[
+        str | None, Field_aliased(description="A delimiter to delineate log fields")
+    ] = None
+    OutputFormat: Annotated[
+        Literal["plain", "json"] | None,
+        Field_aliased(description="Allowed values: 'plain', 'json'."),
+    ] = None
 
 
 class OrganizationTelemetryRuleLabelNameCondition(DeferredModel):
-    LabelName: str | None = None
+    """
+    The label name of the condition.
+    """
+
+    LabelName: Annotated[
+        str | None, Field_aliased(description="The label name of the condition.")
+    ] = None
 
 
 class OrganizationTelemetryRuleMskMonitoringParameters(DeferredModel):
+    """
+    Configuration parameters for Amazon MSK cluster monitoring.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EnhancedMonitoring: (
-        Literal["DEFAULT", "PER_BROKER", "PER_TOPIC_PER_BROKER", "PER_TOPIC_PER_PARTITION"] | None
-    ) = None
+    EnhancedMonitoring: Annotated[
+        Literal["DEFAULT", "PER_BROKER", "PER_TOPIC_PER_BROKER", "PER_TOPIC_PER_PARTITION"] | None,
+        Field_aliased(description="The level of enhanced monitoring for the MSK cluster."),
+    ] = None
 
 
 class OrganizationTelemetryRuleSingleHeader(DeferredModel):
+    """
+    Header for the field to match.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str
+    Name: Annotated[str, Field_aliased(description="The name of the header")]
 
 
 class OrganizationTelemetryRuleVPCFlowLogParameters(DeferredModel):
+    """
+    Telemetry parameters for VPC Flow logs
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    LogFormat: str | None = None
-    MaxAggregationInterval: int | None = None
-    TrafficType: str | None = None
+    LogFormat: Annotated[
+        str | None,
+        Field_aliased(
+            description="The fields to include in the flow log record. If you omit this parameter, the flow log is created using the default format."
+        ),
+    ] = None
+    MaxAggregationInterval: Annotated[
+        int | None,
+        Field_aliased(
+            description="The maximum interval of time, in seconds, during which a flow of packets is captured and aggregated into a flow log record. Default is 600s."
+        ),
+    ] = None
+    TrafficType: Annotated[
+        str | None,
+        Field_aliased(description="The type of traffic captured for the flow log. Default is ALL"),
+    ] = None
 
 
 class RegionStatus(DeferredModel):
+    """
+    Status of a telemetry rule in a specific region
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Region: str | None = None
-    RuleArn: str | None = None
-    Status: str | None = None
+    Region: Annotated[str | None, Field_aliased(description="The AWS region code")] = None
+    RuleArn: Annotated[
+        str | None, Field_aliased(description="The ARN of the rule in this region")
+    ] = None
+    Status: Annotated[
+        str | None, Field_aliased(description="The replication status of the rule in this region")
+    ] = None
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field_aliased(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field_aliased(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class TelemetryDestinationConfigurationLogDeliveryParameters(DeferredModel):
+    """
+    Parameters for log delivery configuration
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    LogTypes: (
+    LogTypes: Annotated[
         list[
             Literal[
                 "SECURITY_FINDING_LOGS",
@@ -120,102 +231,255 @@ class TelemetryDestinationConfigurationLogDeliveryParameters(DeferredModel):
                 "ALB_HEALTH_CHECK_LOGS",
             ]
         ]
-        | None
-    ) = None
+        | None,
+        Field_aliased(description="Types of logs to deliver"),
+    ] = None
 
 
 class OrganizationTelemetryRuleAttributes(DeferredModel):
-    RegionStatuses: list[RegionStatus] | None = None
-    RuleArn: str | None = None
+    """
+    The read-only attributes of a AWS::ObservabilityAdmin::OrganizationTelemetryRule, set by AWS.
+    """
+
+    RegionStatuses: Annotated[
+        list[RegionStatus] | None,
+        Field_aliased(description="Per-region replication status of the rule"),
+    ] = None
+    RuleArn: Annotated[
+        str | None, Field_aliased(description="The arn of the organization telemetry rule")
+    ] = None
 
 
 class AdvancedEventSelector(DeferredModel):
+    """
+    An advanced event selector that includes optional name and field selectors
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    FieldSelectors: list[AdvancedFieldSelector]
-    Name: str | None = None
+    FieldSelectors: Annotated[
+        list[AdvancedFieldSelector],
+        Field_aliased(
+            description="Contains all selector statements in an advanced event selector."
+        ),
+    ]
+    Name: Annotated[
+        str | None,
+        Field_aliased(description="An optional descriptive name for the advanced event selector"),
+    ] = None
 
 
 class Condition(DeferredModel):
-    ActionCondition: OrganizationTelemetryRuleActionCondition | None = None
-    LabelNameCondition: OrganizationTelemetryRuleLabelNameCondition | None = None
+    """
+    A condition for a filter.
+    """
+
+    ActionCondition: Annotated[
+        OrganizationTelemetryRuleActionCondition | None,
+        Field_aliased(description="The condition of the action desired in the filter."),
+    ] = None
+    LabelNameCondition: Annotated[
+        OrganizationTelemetryRuleLabelNameCondition | None,
+        Field_aliased(description="The label name of the condition."),
+    ] = None
 
 
 class FieldToMatch(DeferredModel):
-    Method: str | None = None
-    QueryString: str | None = None
-    SingleHeader: OrganizationTelemetryRuleSingleHeader | None = None
-    UriPath: str | None = None
+    """
+    The field that we want to match this rule to.
+    """
+
+    Method: Annotated[
+        str | None, Field_aliased(description="The method with which to match this rule.")
+    ] = None
+    QueryString: Annotated[
+        str | None,
+        Field_aliased(description="The query string to find the resource to match this field to."),
+    ] = None
+    SingleHeader: Annotated[
+        OrganizationTelemetryRuleSingleHeader | None,
+        Field_aliased(description="Header for the field to match."),
+    ] = None
+    UriPath: Annotated[
+        str | None, Field_aliased(description="This is the URI path to match this rule to.")
+    ] = None
 
 
 class Filter(DeferredModel):
-    Behavior: Literal["KEEP", "DROP"] | None = None
-    Conditions: list[Condition] | None = None
-    Requirement: Literal["MEETS_ALL", "MEETS_ANY"] | None = None
+    """
+    A filter to be applied
+    """
+
+    Behavior: Annotated[
+        Literal["KEEP", "DROP"] | None,
+        Field_aliased(description="The behavior required of the filter."),
+    ] = None
+    Conditions: Annotated[
+        list[Condition] | None, Field_aliased(description="A list of conditions for a filter.")
+    ] = None
+    Requirement: Annotated[
+        Literal["MEETS_ALL", "MEETS_ANY"] | None,
+        Field_aliased(description="The requirement portion of the filter."),
+    ] = None
 
 
 class OrganizationTelemetryRuleCloudtrailParameters(DeferredModel):
+    """
+    Telemetry parameters for Cloudtrail
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AdvancedEventSelectors: list[AdvancedEventSelector]
+    AdvancedEventSelectors: Annotated[
+        list[AdvancedEventSelector],
+        Field_aliased(
+            description="Create fine-grained selectors for AWS CloudTrail management and data."
+        ),
+    ]
 
 
 class OrganizationTelemetryRuleLoggingFilter(DeferredModel):
-    DefaultBehavior: Literal["KEEP", "DROP"] | None = None
-    Filters: list[Filter] | None = None
+    """
+    Default handling for logs that don't match any of the specified filtering conditions.
+    """
+
+    DefaultBehavior: Annotated[
+        Literal["KEEP", "DROP"] | None,
+        Field_aliased(description="The behavior required of the filter."),
+    ] = None
+    Filters: Annotated[
+        list[Filter] | None, Field_aliased(description="A list of filters to be applied.")
+    ] = None
 
 
 class OrganizationTelemetryRuleWAFLoggingParameters(DeferredModel):
-    LogType: Literal["WAF_LOGS"] | None = None
-    LoggingFilter: OrganizationTelemetryRuleLoggingFilter | None = None
-    RedactedFields: list[FieldToMatch] | None = None
+    """
+    Telemetry parameters for WAF v2 Web ACL
+    """
+
+    LogType: Annotated[
+        Literal["WAF_LOGS"] | None,
+        Field_aliased(description="The type of logs to generate for WAF."),
+    ] = None
+    LoggingFilter: Annotated[
+        OrganizationTelemetryRuleLoggingFilter | None,
+        Field_aliased(
+            description="Default handling for logs that don't match any of the specified filtering conditions."
+        ),
+    ] = None
+    RedactedFields: Annotated[
+        list[FieldToMatch] | None,
+        Field_aliased(description="Fields not to be included in the logs."),
+    ] = None
 
 
 class TelemetryDestinationConfiguration(DeferredModel):
+    """
+    The destination configuration for telemetry data
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CloudtrailParameters: OrganizationTelemetryRuleCloudtrailParameters | None = None
-    DestinationPattern: str | None = None
-    DestinationType: Literal["cloud-watch-logs"] | None = None
-    ELBLoadBalancerLoggingParameters: (
-        OrganizationTelemetryRuleELBLoadBalancerLoggingParameters | None
-    ) = None
-    KmsKeyArn: str | None = None
-    LogDeliveryParameters: TelemetryDestinationConfigurationLogDeliveryParameters | None = None
-    MskMonitoringParameters: OrganizationTelemetryRuleMskMonitoringParameters | None = None
-    RetentionInDays: int | None = None
-    VPCFlowLogParameters: OrganizationTelemetryRuleVPCFlowLogParameters | None = None
-    WAFLoggingParameters: OrganizationTelemetryRuleWAFLoggingParameters | None = None
+    CloudtrailParameters: Annotated[
+        OrganizationTelemetryRuleCloudtrailParameters | None,
+        Field_aliased(description="Telemetry parameters for Cloudtrail"),
+    ] = None
+    DestinationPattern: Annotated[
+        str | None, Field_aliased(description="Pattern for telemetry data destination")
+    ] = None
+    DestinationType: Annotated[
+        Literal["cloud-watch-logs"] | None,
+        Field_aliased(description="Type of telemetry destination"),
+    ] = None
+    ELBLoadBalancerLoggingParameters: Annotated[
+        OrganizationTelemetryRuleELBLoadBalancerLoggingParameters | None,
+        Field_aliased(description="Telemetry parameters for ELB/NLB Load Balancer Logs"),
+    ] = None
+    KmsKeyArn: Annotated[
+        str | None,
+        Field_aliased(
+            description="The Amazon Resource Name (ARN) of the customer-managed AWS KMS key used to encrypt the destination log groups specified in the Telemetry Rule."
+        ),
+    ] = None
+    LogDeliveryParameters: Annotated[
+        TelemetryDestinationConfigurationLogDeliveryParameters | None,
+        Field_aliased(description="Parameters for log delivery configuration"),
+    ] = None
+    MskMonitoringParameters: Annotated[
+        OrganizationTelemetryRuleMskMonitoringParameters | None,
+        Field_aliased(description="Configuration parameters for Amazon MSK cluster monitoring."),
+    ] = None
+    RetentionInDays: Annotated[
+        int | None,
+        Field_aliased(
+            description="Number of days to retain the telemetry data in the specified destination"
+        ),
+    ] = None
+    VPCFlowLogParameters: Annotated[
+        OrganizationTelemetryRuleVPCFlowLogParameters | None,
+        Field_aliased(description="Telemetry parameters for VPC Flow logs"),
+    ] = None
+    WAFLoggingParameters: Annotated[
+        OrganizationTelemetryRuleWAFLoggingParameters | None,
+        Field_aliased(description="Telemetry parameters for WAF v2 Web ACL"),
+    ] = None
 
 
 class TelemetryRule(DeferredModel):
+    """
+    The telemetry rule
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AllRegions: bool | None = None
-    AllowFieldUpdates: bool | None = None
-    DestinationConfiguration: TelemetryDestinationConfiguration | None = None
-    Regions: list[str] | None = None
-    ResourceType: Literal[
-        "AWS::EC2::VPC",
-        "AWS::WAFv2::WebACL",
-        "AWS::CloudTrail",
-        "AWS::EKS::Cluster",
-        "AWS::ElasticLoadBalancingV2::LoadBalancer",
-        "AWS::EC2::Instance",
-        "AWS::SecurityHub::Hub",
-        "AWS::SecurityHub::HubV2",
-        "AWS::S3::Bucket",
-        "AWS::MSK::Cluster",
-        "AWS::CloudFront::Distribution",
-        "AWS::CloudWatch::OTelEnrichment",
+    AllRegions: Annotated[
+        bool | None,
+        Field_aliased(description="When true, the rule is replicated to all supported regions"),
+    ] = None
+    AllowFieldUpdates: Annotated[
+        bool | None,
+        Field_aliased(
+            description="When true, configuration drift in managed telemetry resources will be detected and remediated for resource-level fields."
+        ),
+    ] = None
+    DestinationConfiguration: Annotated[
+        TelemetryDestinationConfiguration | None,
+        Field_aliased(description="The destination configuration for telemetry data"),
+    ] = None
+    Regions: Annotated[
+        list[str] | None,
+        Field_aliased(description="List of AWS region codes where the rule should be replicated"),
+    ] = None
+    ResourceType: Annotated[
+        Literal[
+            "AWS::EC2::VPC",
+            "AWS::WAFv2::WebACL",
+            "AWS::CloudTrail",
+            "AWS::EKS::Cluster",
+            "AWS::ElasticLoadBalancingV2::LoadBalancer",
+            "AWS::EC2::Instance",
+            "AWS::SecurityHub::Hub",
+            "AWS::SecurityHub::HubV2",
+            "AWS::S3::Bucket",
+            "AWS::MSK::Cluster",
+            "AWS::CloudFront::Distribution",
+            "AWS::CloudWatch::OTelEnrichment",
+        ],
+        Field_aliased(description="Resource Type associated with the Organization Telemetry Rule"),
     ]
-    Scope: str | None = None
-    SelectionCriteria: str | None = None
-    TelemetrySourceTypes: (
+    Scope: Annotated[
+        str | None,
+        Field_aliased(description="Selection Criteria on scope level for rule application"),
+    ] = None
+    SelectionCriteria: Annotated[
+        str | None,
+        Field_aliased(description="Selection Criteria on resource level for rule application"),
+    ] = None
+    TelemetrySourceTypes: Annotated[
         list[
             Literal[
                 "VPC_FLOW_LOGS",
@@ -227,12 +491,28 @@ class TelemetryRule(DeferredModel):
                 "EKS_API_LOGS",
             ]
         ]
-        | None
-    ) = None
-    TelemetryType: Literal["Logs", "Metrics"]
+        | None,
+        Field_aliased(description="The telemetry source types for a telemetry rule."),
+    ] = None
+    TelemetryType: Annotated[
+        Literal["Logs", "Metrics"],
+        Field_aliased(description="Telemetry Type associated with the Organization Telemetry Rule"),
+    ]
 
 
 class OrganizationTelemetryRuleProps(DeferredModel):
-    Rule: TelemetryRule
-    RuleName: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::ObservabilityAdmin::OrganizationTelemetryRule.
+    """
+
+    Rule: Annotated[TelemetryRule, Field_aliased(description="The telemetry rule")]
+    RuleName: Annotated[
+        str,
+        Field_aliased(
+            description="The name of the organization telemetry rule Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field_aliased(description="An array of key-value pairs to apply to this resource"),
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by s3_table_integration.py, which re-exports every name he
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "EncryptionConfig",
@@ -22,36 +22,93 @@ __all__ = [
 
 
 class EncryptionConfig(DeferredModel):
+    """
+    Encryption configuration for the S3 Table Integration
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    KmsKeyArn: str | None = None
-    SseAlgorithm: Literal["AES256", "aws:kms"]
+    KmsKeyArn: Annotated[
+        str | None,
+        Field(description="The ARN of the KMS key used to encrypt the S3 Table Integration"),
+    ] = None
+    SseAlgorithm: Annotated[
+        Literal["AES256", "aws:kms"],
+        Field(
+            description="The server-side encryption algorithm used to encrypt the S3 Table(s) data"
+        ),
+    ]
 
 
 class LogSource(DeferredModel):
+    """
+    CloudWatch Logs data source to associate with the S3 Table Integration
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Identifier: str | None = None
-    Name: str
-    Type: str
+    Identifier: Annotated[
+        str | None, Field(description="The ID of the CloudWatch Logs data source association")
+    ] = None
+    Name: Annotated[str, Field(description="The name of the CloudWatch Logs data source")]
+    Type: Annotated[str, Field(description="The type of the CloudWatch Logs data source")]
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class S3TableIntegrationAttributes(DeferredModel):
-    Arn: str | None = None
+    """
+    The read-only attributes of a AWS::ObservabilityAdmin::S3TableIntegration, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="The ARN of the S3 Table Integration")] = None
 
 
 class S3TableIntegrationProps(DeferredModel):
-    Encryption: EncryptionConfig
-    LogSources: list[LogSource] | None = None
-    RoleArn: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::ObservabilityAdmin::S3TableIntegration.
+    """
+
+    Encryption: Annotated[
+        EncryptionConfig,
+        Field(
+            description="Encryption configuration for the S3 Table Integration Create-only: changing it replaces the resource."
+        ),
+    ]
+    LogSources: Annotated[
+        list[LogSource] | None,
+        Field(
+            description="The CloudWatch Logs data sources to associate with the S3 Table Integration"
+        ),
+    ] = None
+    RoleArn: Annotated[
+        str,
+        Field(
+            description="The ARN of the role used to access the S3 Table Integration Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None, Field(description="An array of key-value pairs to apply to this resource")
+    ] = None

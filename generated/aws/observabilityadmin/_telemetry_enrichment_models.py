@@ -7,9 +7,10 @@ Imported on first use by telemetry_enrichment.py, which re-exports every name he
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "TelemetryEnrichmentAttributes",
@@ -18,8 +19,26 @@ __all__ = [
 
 
 class TelemetryEnrichmentProps(DeferredModel):
-    Scope: Literal["ACCOUNT"]
+    """
+    The properties a program declares for a AWS::ObservabilityAdmin::TelemetryEnrichment.
+    """
+
+    Scope: Annotated[
+        Literal["ACCOUNT"],
+        Field(
+            description="Scope of the Telemetry Enrichment Create-only: changing it replaces the resource."
+        ),
+    ]
 
 
 class TelemetryEnrichmentAttributes(DeferredModel):
-    Status: Literal["RUNNING", "STOPPED", "IMPAIRED"] | None = None
+    """
+    The read-only attributes of a AWS::ObservabilityAdmin::TelemetryEnrichment, set by AWS.
+    """
+
+    Status: Annotated[
+        Literal["RUNNING", "STOPPED", "IMPAIRED"] | None,
+        Field(
+            description="Current status of the resource tags for telemetry feature (Running, Stopped, or Impaired)."
+        ),
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by telemetry_pipelines.py, which re-exports every name her
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "Tag",
@@ -23,56 +23,121 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class TelemetryPipelineConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Body: str
+    Body: Annotated[str, Field(description="Length: 1 to 24000 characters.")]
 
 
 class TelemetryPipelineStatusReason(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Description: str | None = None
+    Description: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class TelemetryPipelinesProps(DeferredModel):
-    Configuration: TelemetryPipelineConfiguration
-    Name: str | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::ObservabilityAdmin::TelemetryPipelines.
+    """
+
+    Configuration: Annotated[
+        TelemetryPipelineConfiguration,
+        Field(description="Type: TelemetryPipelineConfigurationDict."),
+    ]
+    Name: Annotated[
+        str | None,
+        Field(
+            description="Pattern: [a-z][a-z0-9\\-]+ Length: 3 to 28 characters. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None, Field(description="An array of key-value pairs to apply to this resource")
+    ] = None
 
 
 class TelemetryPipeline(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Arn: str | None = None
-    Configuration: TelemetryPipelineConfiguration | None = None
-    CreatedTimeStamp: float | None = None
-    LastUpdateTimeStamp: float | None = None
-    Name: str | None = None
-    Status: (
+    Arn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:aws([a-z0-9\\-]+)?:([a-zA-Z0-9\\-]+):([a-z0-9\\-]+)?:([0-9]{12})?:(.+)$ Length: 1 to 1011 characters."
+        ),
+    ] = None
+    Configuration: Annotated[
+        TelemetryPipelineConfiguration | None,
+        Field(description="Type: TelemetryPipelineConfigurationDict."),
+    ] = None
+    CreatedTimeStamp: Annotated[float | None, Field(description="Type: float.")] = None
+    LastUpdateTimeStamp: Annotated[float | None, Field(description="Type: float.")] = None
+    Name: Annotated[
+        str | None, Field(description="Pattern: [a-z][a-z0-9\\-]+ Length: 3 to 28 characters.")
+    ] = None
+    Status: Annotated[
         Literal["CREATING", "ACTIVE", "UPDATING", "DELETING", "CREATE_FAILED", "UPDATE_FAILED"]
-        | None
-    ) = None
-    StatusReason: TelemetryPipelineStatusReason | None = None
-    Tags: list[Tag] | None = None
+        | None,
+        Field(
+            description="Allowed values: 'CREATING', 'ACTIVE', 'UPDATING', 'DELETING', 'CREATE_FAILED', 'UPDATE_FAILED'."
+        ),
+    ] = None
+    StatusReason: Annotated[
+        TelemetryPipelineStatusReason | None,
+        Field(description="Type: TelemetryPipelineStatusReasonDict."),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None, Field(description="An array of key-value pairs to apply to this resource")
+    ] = None
 
 
 class TelemetryPipelinesAttributes(DeferredModel):
-    Arn: str | None = None
-    Pipeline: TelemetryPipeline | None = None
-    PipelineIdentifier: str | None = None
-    Status: (
+    """
+    The read-only attributes of a AWS::ObservabilityAdmin::TelemetryPipelines, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:aws([a-z0-9\\-]+)?:([a-zA-Z0-9\\-]+):([a-z0-9\\-]+)?:([0-9]{12})?:(.+)$ Length: 1 to 1011 characters."
+        ),
+    ] = None
+    Pipeline: Annotated[
+        TelemetryPipeline | None, Field(description="Type: TelemetryPipelineDict.")
+    ] = None
+    PipelineIdentifier: Annotated[str | None, Field(description="Length: 1 to 512 characters.")] = (
+        None
+    )
+    Status: Annotated[
         Literal["CREATING", "ACTIVE", "UPDATING", "DELETING", "CREATE_FAILED", "UPDATE_FAILED"]
-        | None
-    ) = None
-    StatusReason: TelemetryPipelineStatusReason | None = None
+        | None,
+        Field(
+            description="Allowed values: 'CREATING', 'ACTIVE', 'UPDATING', 'DELETING', 'CREATE_FAILED', 'UPDATE_FAILED'."
+        ),
+    ] = None
+    StatusReason: Annotated[
+        TelemetryPipelineStatusReason | None,
+        Field(description="Type: TelemetryPipelineStatusReasonDict."),
+    ] = None

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -99,128 +103,144 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-CentralizationRuleDict = TypedDict(
-    "CentralizationRuleDict",
-    {
-        "Destination": "Required[CentralizationRuleDestinationDict]",
-        "Source": "Required[CentralizationRuleSourceDict]",
-    },
-    total=False,
-)
 
-CentralizationRuleDestinationDict = TypedDict(
-    "CentralizationRuleDestinationDict",
-    {
-        "Account": "str",
-        "DestinationLogsConfiguration": "OrganizationCentralizationRuleDestinationLogsConfigurationDict",
-        "DestinationMetricsConfiguration": "OrganizationCentralizationRuleDestinationMetricsConfigurationDict",
-        "Region": "Required[str]",
-    },
-    total=False,
-)
+class CentralizationRuleDict(TypedDict, total=False):
+    """CentralizationRule as a plain dict."""
 
-CentralizationRuleSourceDict = TypedDict(
-    "CentralizationRuleSourceDict",
-    {
-        "Regions": "Required[list[str]]",
-        "Scope": "str",
-        "SourceLogsConfiguration": "OrganizationCentralizationRuleSourceLogsConfigurationDict",
-        "SourceMetricsConfiguration": "OrganizationCentralizationRuleSourceMetricsConfigurationDict",
-    },
-    total=False,
-)
+    Destination: Required[CentralizationRuleDestinationDict]
+    """Type: CentralizationRuleDestinationDict."""
+    Source: Required[CentralizationRuleSourceDict]
+    """Type: CentralizationRuleSourceDict."""
 
-LogsBackupConfigurationDict = TypedDict(
-    "LogsBackupConfigurationDict",
-    {
-        "KmsKeyArn": "str",
-        "Region": "Required[str]",
-    },
-    total=False,
-)
 
-MetricsBackupConfigurationDict = TypedDict(
-    "MetricsBackupConfigurationDict",
-    {
-        "Region": "Required[str]",
-    },
-    total=False,
-)
+class CentralizationRuleDestinationDict(TypedDict, total=False):
+    """CentralizationRuleDestination as a plain dict."""
 
-OrganizationCentralizationRuleDestinationLogsConfigurationDict = TypedDict(
-    "OrganizationCentralizationRuleDestinationLogsConfigurationDict",
-    {
-        "BackupConfiguration": "LogsBackupConfigurationDict",
-        "LogGroupNameConfiguration": "OrganizationCentralizationRuleLogGroupNameConfigurationDict",
-        "LogsEncryptionConfiguration": "OrganizationCentralizationRuleLogsEncryptionConfigurationDict",
-        "TagPropagationConfiguration": "OrganizationCentralizationRuleTagPropagationConfigurationDict",
-    },
-    total=False,
-)
+    Account: str
+    """Pattern: ^[0-9]{12}$ Length: exactly 12 characters."""
+    DestinationLogsConfiguration: OrganizationCentralizationRuleDestinationLogsConfigurationDict
+    """Type: OrganizationCentralizationRuleDestinationLogsConfigurationDict."""
+    DestinationMetricsConfiguration: (
+        OrganizationCentralizationRuleDestinationMetricsConfigurationDict
+    )
+    """Type: OrganizationCentralizationRuleDestinationMetricsConfigurationDict."""
+    Region: Required[str]
+    """Length: at least 1 characters."""
 
-OrganizationCentralizationRuleDestinationMetricsConfigurationDict = TypedDict(
-    "OrganizationCentralizationRuleDestinationMetricsConfigurationDict",
-    {
-        "BackupConfiguration": "MetricsBackupConfigurationDict",
-    },
-    total=False,
-)
 
-OrganizationCentralizationRuleLogGroupNameConfigurationDict = TypedDict(
-    "OrganizationCentralizationRuleLogGroupNameConfigurationDict",
-    {
-        "LogGroupNamePattern": "Required[str]",
-    },
-    total=False,
-)
+class CentralizationRuleSourceDict(TypedDict, total=False):
+    """CentralizationRuleSource as a plain dict."""
 
-OrganizationCentralizationRuleLogsEncryptionConfigurationDict = TypedDict(
-    "OrganizationCentralizationRuleLogsEncryptionConfigurationDict",
-    {
-        "EncryptionConflictResolutionStrategy": "Literal['ALLOW', 'SKIP']",
-        "EncryptionScope": "Literal['ENCRYPTED_SOURCE_ONLY', 'NEW_DESTINATION_LOG_GROUPS']",
-        "EncryptionStrategy": "Required[Literal['CUSTOMER_MANAGED', 'AWS_OWNED']]",
-        "KmsKeyArn": "str",
-    },
-    total=False,
-)
+    Regions: Required[list[str]]
+    """Items: at least 1 items. Items are unique. Each item: Length: at least 1 characters."""
+    Scope: str
+    """Length: 1 to 2000 characters."""
+    SourceLogsConfiguration: OrganizationCentralizationRuleSourceLogsConfigurationDict
+    """Type: OrganizationCentralizationRuleSourceLogsConfigurationDict."""
+    SourceMetricsConfiguration: OrganizationCentralizationRuleSourceMetricsConfigurationDict
+    """Type: OrganizationCentralizationRuleSourceMetricsConfigurationDict."""
 
-OrganizationCentralizationRuleSourceLogsConfigurationDict = TypedDict(
-    "OrganizationCentralizationRuleSourceLogsConfigurationDict",
-    {
-        "DataSourceSelectionCriteria": "str",
-        "EncryptedLogGroupStrategy": "Required[Literal['ALLOW', 'SKIP']]",
-        "LogGroupSelectionCriteria": "str",
-    },
-    total=False,
-)
 
-OrganizationCentralizationRuleSourceMetricsConfigurationDict = TypedDict(
-    "OrganizationCentralizationRuleSourceMetricsConfigurationDict",
-    {
-        "MetricsSelectionCriteria": "str",
-    },
-    total=False,
-)
+class LogsBackupConfigurationDict(TypedDict, total=False):
+    """LogsBackupConfiguration as a plain dict."""
 
-OrganizationCentralizationRuleTagPropagationConfigurationDict = TypedDict(
-    "OrganizationCentralizationRuleTagPropagationConfigurationDict",
-    {
-        "DestinationRoleArn": "Required[str]",
-        "TagConflictResolutionStrategy": "Literal['IN_SYNC', 'ADD_ONLY', 'UPDATE_SYNC']",
-    },
-    total=False,
-)
+    KmsKeyArn: str
+    """Pattern: ^arn:aws([a-z0-9\\-]+)?:([a-zA-Z0-9\\-]+):([a-z0-9\\-]+)?:([0-9]{12})?:(.+)$ Length:
+    1 to 1011 characters."""
+    Region: Required[str]
+    """Length: at least 1 characters."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class MetricsBackupConfigurationDict(TypedDict, total=False):
+    """MetricsBackupConfiguration as a plain dict."""
+
+    Region: Required[str]
+    """Length: at least 1 characters."""
+
+
+class OrganizationCentralizationRuleDestinationLogsConfigurationDict(TypedDict, total=False):
+    """OrganizationCentralizationRuleDestinationLogsConfiguration as a plain dict."""
+
+    BackupConfiguration: LogsBackupConfigurationDict
+    """Type: LogsBackupConfigurationDict."""
+    LogGroupNameConfiguration: OrganizationCentralizationRuleLogGroupNameConfigurationDict
+    """Type: OrganizationCentralizationRuleLogGroupNameConfigurationDict."""
+    LogsEncryptionConfiguration: OrganizationCentralizationRuleLogsEncryptionConfigurationDict
+    """Type: OrganizationCentralizationRuleLogsEncryptionConfigurationDict."""
+    TagPropagationConfiguration: OrganizationCentralizationRuleTagPropagationConfigurationDict
+    """Type: OrganizationCentralizationRuleTagPropagationConfigurationDict."""
+
+
+class OrganizationCentralizationRuleDestinationMetricsConfigurationDict(TypedDict, total=False):
+    """OrganizationCentralizationRuleDestinationMetricsConfiguration as a plain dict."""
+
+    BackupConfiguration: MetricsBackupConfigurationDict
+    """Type: MetricsBackupConfigurationDict."""
+
+
+class OrganizationCentralizationRuleLogGroupNameConfigurationDict(TypedDict, total=False):
+    """OrganizationCentralizationRuleLogGroupNameConfiguration as a plain dict."""
+
+    LogGroupNamePattern: Required[str]
+    """Pattern: ^(?:[\\._\\-/#A-Za-z0-9]+|\\$\\{[A-Za-z]+(?:\\.[A-Za-z]+){1,2}\\})+$ Length: 1 to
+    512 characters."""
+
+
+class OrganizationCentralizationRuleLogsEncryptionConfigurationDict(TypedDict, total=False):
+    """OrganizationCentralizationRuleLogsEncryptionConfiguration as a plain dict."""
+
+    EncryptionConflictResolutionStrategy: Literal["ALLOW", "SKIP"]
+    """Allowed values: 'ALLOW', 'SKIP'."""
+    EncryptionScope: Literal["ENCRYPTED_SOURCE_ONLY", "NEW_DESTINATION_LOG_GROUPS"]
+    """Allowed values: 'ENCRYPTED_SOURCE_ONLY', 'NEW_DESTINATION_LOG_GROUPS'."""
+    EncryptionStrategy: Required[Literal["CUSTOMER_MANAGED", "AWS_OWNED"]]
+    """Allowed values: 'CUSTOMER_MANAGED', 'AWS_OWNED'."""
+    KmsKeyArn: str
+    """Pattern: ^arn:aws([a-z0-9\\-]+)?:([a-zA-Z0-9\\-]+):([a-z0-9\\-]+)?:([0-9]{12})?:(.+)$ Length:
+    1 to 1011 characters."""
+
+
+class OrganizationCentralizationRuleSourceLogsConfigurationDict(TypedDict, total=False):
+    """OrganizationCentralizationRuleSourceLogsConfiguration as a plain dict."""
+
+    DataSourceSelectionCriteria: str
+    """Length: 1 to 2000 characters."""
+    EncryptedLogGroupStrategy: Required[Literal["ALLOW", "SKIP"]]
+    """Allowed values: 'ALLOW', 'SKIP'."""
+    LogGroupSelectionCriteria: str
+    """Length: 1 to 2000 characters."""
+
+
+class OrganizationCentralizationRuleSourceMetricsConfigurationDict(TypedDict, total=False):
+    """OrganizationCentralizationRuleSourceMetricsConfiguration as a plain dict."""
+
+    MetricsSelectionCriteria: str
+    """Length: 1 to 2000 characters."""
+
+
+class OrganizationCentralizationRuleTagPropagationConfigurationDict(TypedDict, total=False):
+    """OrganizationCentralizationRuleTagPropagationConfiguration as a plain dict."""
+
+    DestinationRoleArn: Required[str]
+    """The ARN of the destination account IAM role used for tag propagation."""
+    TagConflictResolutionStrategy: Literal["IN_SYNC", "ADD_ONLY", "UPDATE_SYNC"]
+    """The strategy to resolve tag conflicts during propagation."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::ObservabilityAdmin::OrganizationCentralizationRule",
     schema_file="aws-observabilityadmin-organizationcentralizationrule.json",
@@ -228,18 +248,9 @@ METADATA = _TypeMetadata(
     additional_identifiers=(("/RuleName",),),
     read_only=("/RuleArn",),
     create_only=("/RuleName",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Rule/Source/Regions", "/Tags"),
     required=("RuleName", "Rule"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 90,
         "read": 120,
@@ -249,202 +260,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AccountIdentifier": {
-            "maxLength": 12,
-            "minLength": 12,
-            "pattern": "^[0-9]{12}$",
-            "type": "string",
-        },
-        "CentralizationRule": {
-            "additionalProperties": False,
-            "properties": {
-                "Destination": {"$ref": "#/definitions/CentralizationRuleDestination"},
-                "Source": {"$ref": "#/definitions/CentralizationRuleSource"},
-            },
-            "required": ["Source", "Destination"],
-            "type": "object",
-        },
-        "CentralizationRuleDestination": {
-            "additionalProperties": False,
-            "properties": {
-                "Account": {"$ref": "#/definitions/AccountIdentifier"},
-                "DestinationLogsConfiguration": {
-                    "$ref": "#/definitions/DestinationLogsConfiguration"
-                },
-                "DestinationMetricsConfiguration": {
-                    "$ref": "#/definitions/DestinationMetricsConfiguration"
-                },
-                "Region": {"$ref": "#/definitions/Region"},
-            },
-            "required": ["Region"],
-            "type": "object",
-        },
-        "CentralizationRuleSource": {
-            "additionalProperties": False,
-            "properties": {
-                "Regions": {"$ref": "#/definitions/Regions"},
-                "Scope": {"maxLength": 2000, "minLength": 1, "type": "string"},
-                "SourceLogsConfiguration": {"$ref": "#/definitions/SourceLogsConfiguration"},
-                "SourceMetricsConfiguration": {"$ref": "#/definitions/SourceMetricsConfiguration"},
-            },
-            "required": ["Regions"],
-            "type": "object",
-        },
-        "DestinationLogsConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "BackupConfiguration": {"$ref": "#/definitions/LogsBackupConfiguration"},
-                "LogGroupNameConfiguration": {"$ref": "#/definitions/LogGroupNameConfiguration"},
-                "LogsEncryptionConfiguration": {
-                    "$ref": "#/definitions/LogsEncryptionConfiguration"
-                },
-                "TagPropagationConfiguration": {
-                    "$ref": "#/definitions/TagPropagationConfiguration"
-                },
-            },
-            "type": "object",
-        },
-        "DestinationMetricsConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "BackupConfiguration": {"$ref": "#/definitions/MetricsBackupConfiguration"}
-            },
-            "type": "object",
-        },
-        "LogGroupNameConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "LogGroupNamePattern": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^(?:[\\._\\-/#A-Za-z0-9]+|\\$\\{[A-Za-z]+(?:\\.[A-Za-z]+){1,2}\\})+$",
-                    "type": "string",
-                }
-            },
-            "required": ["LogGroupNamePattern"],
-            "type": "object",
-        },
-        "LogsBackupConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "KmsKeyArn": {"$ref": "#/definitions/ResourceArn"},
-                "Region": {"$ref": "#/definitions/Region"},
-            },
-            "required": ["Region"],
-            "type": "object",
-        },
-        "LogsEncryptionConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "EncryptionConflictResolutionStrategy": {
-                    "enum": ["ALLOW", "SKIP"],
-                    "type": "string",
-                },
-                "EncryptionScope": {
-                    "enum": ["ENCRYPTED_SOURCE_ONLY", "NEW_DESTINATION_LOG_GROUPS"],
-                    "type": "string",
-                },
-                "EncryptionStrategy": {"enum": ["CUSTOMER_MANAGED", "AWS_OWNED"], "type": "string"},
-                "KmsKeyArn": {"$ref": "#/definitions/ResourceArn"},
-            },
-            "required": ["EncryptionStrategy"],
-            "type": "object",
-        },
-        "MetricsBackupConfiguration": {
-            "additionalProperties": False,
-            "properties": {"Region": {"$ref": "#/definitions/Region"}},
-            "required": ["Region"],
-            "type": "object",
-        },
-        "Region": {"minLength": 1, "type": "string"},
-        "Regions": {
-            "items": {"$ref": "#/definitions/Region"},
-            "minItems": 1,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "ResourceArn": {
-            "maxLength": 1011,
-            "minLength": 1,
-            "pattern": "^arn:aws([a-z0-9\\-]+)?:([a-zA-Z0-9\\-]+):([a-z0-9\\-]+)?:([0-9]{12})?:(.+)$",
-            "type": "string",
-        },
-        "SourceLogsConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "DataSourceSelectionCriteria": {
-                    "maxLength": 2000,
-                    "minLength": 1,
-                    "type": "string",
-                },
-                "EncryptedLogGroupStrategy": {"enum": ["ALLOW", "SKIP"], "type": "string"},
-                "LogGroupSelectionCriteria": {"maxLength": 2000, "minLength": 1, "type": "string"},
-            },
-            "required": ["EncryptedLogGroupStrategy"],
-            "type": "object",
-        },
-        "SourceMetricsConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "MetricsSelectionCriteria": {"maxLength": 2000, "minLength": 1, "type": "string"}
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "TagPropagationConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "DestinationRoleArn": {
-                    "maxLength": 2048,
-                    "minLength": 20,
-                    "pattern": "^arn:aws[a-zA-Z-]*:iam::\\d{12}:role/[\\w+=,.@/-]+$",
-                    "type": "string",
-                },
-                "TagConflictResolutionStrategy": {
-                    "enum": ["IN_SYNC", "ADD_ONLY", "UPDATE_SYNC"],
-                    "type": "string",
-                },
-            },
-            "required": ["DestinationRoleArn"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Rule": {"$ref": "#/definitions/CentralizationRule"},
-        "RuleArn": {
-            "maxLength": 1011,
-            "minLength": 1,
-            "pattern": "^arn:aws([a-z0-9\\-]+)?:([a-zA-Z0-9\\-]+):([a-z0-9\\-]+)?:([0-9]{12})?:(.+)$",
-            "type": "string",
-        },
-        "RuleName": {
-            "maxLength": 100,
-            "minLength": 1,
-            "pattern": "^[0-9A-Za-z-]+$",
-            "type": "string",
-        },
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-    },
-    "required": ["RuleName", "Rule"],
-}
-
 
 class OrganizationCentralizationRule(_Resource):
-    """AWS::ObservabilityAdmin::OrganizationCentralizationRule: Resource schema for AWS:ObservabilityAdmin:OrganizationCentralizationRule
+    """AWS::ObservabilityAdmin::OrganizationCentralizationRule: Resource schema for
+    AWS:ObservabilityAdmin:OrganizationCentralizationRule
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: RuleArn.
+    Also identified by: RuleName.
+    Replaced when any of these change (create-only): RuleName.
+    Read-only attributes (known once deployed): RuleArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-observabilityadmin-organizationcentralizationrule.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -454,32 +281,43 @@ class OrganizationCentralizationRule(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "OrganizationCentralizationRuleAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "organization_centralization_rule.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     RuleArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Pattern: ^arn:aws([a-z0-9\\-]+)?:([a-zA-Z0-9\\-]+):([a-z0-9\\-]+)?:([0-9]{12})?:(.+)$ Length:
+    1 to 1011 characters."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Rule: CentralizationRuleDict
     RuleName: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Rule: CentralizationRule | CentralizationRuleDict,
+        RuleName: str,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::ObservabilityAdmin::OrganizationCentralizationRule; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Rule: CentralizationRule | CentralizationRuleDict,
-            RuleName: str,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::ObservabilityAdmin::OrganizationCentralizationRule; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Rule: Type: CentralizationRuleDict. Required.
+            RuleName: Pattern: ^[0-9A-Za-z-]+$ Length: 1 to 100 characters. Create-only: changing it
+                replaces the resource. Required.
             Tags: An array of key-value pairs to apply to this resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,53 +63,51 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-EncryptionConfigDict = TypedDict(
-    "EncryptionConfigDict",
-    {
-        "KmsKeyArn": "str",
-        "SseAlgorithm": "Required[Literal['AES256', 'aws:kms']]",
-    },
-    total=False,
-)
 
-LogSourceDict = TypedDict(
-    "LogSourceDict",
-    {
-        "Identifier": "str",
-        "Name": "Required[str]",
-        "Type": "Required[str]",
-    },
-    total=False,
-)
+class EncryptionConfigDict(TypedDict, total=False):
+    """EncryptionConfig as a plain dict: Encryption configuration for the S3 Table Integration"""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    KmsKeyArn: str
+    """The ARN of the KMS key used to encrypt the S3 Table Integration"""
+    SseAlgorithm: Required[Literal["AES256", "aws:kms"]]
+    """The server-side encryption algorithm used to encrypt the S3 Table(s) data"""
 
+
+class LogSourceDict(TypedDict, total=False):
+    """LogSource as a plain dict: CloudWatch Logs data source to associate with the S3 Table
+    Integration"""
+
+    Identifier: str
+    """The ID of the CloudWatch Logs data source association"""
+    Name: Required[str]
+    """The name of the CloudWatch Logs data source"""
+    Type: Required[str]
+    """The type of the CloudWatch Logs data source"""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource"""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::ObservabilityAdmin::S3TableIntegration",
     schema_file="aws-observabilityadmin-s3tableintegration.json",
     primary_identifier=("/Arn",),
-    additional_identifiers=(),
     read_only=("/Arn", "/LogSources/*/Identifier"),
     create_only=("/Encryption", "/RoleArn"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/LogSources", "/Tags"),
     required=("Encryption", "RoleArn"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -115,73 +117,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "EncryptionConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "KmsKeyArn": {
-                    "maxLength": 1011,
-                    "minLength": 1,
-                    "pattern": "^arn:aws([a-z0-9\\-]+)?:([a-zA-Z0-9\\-]+):([a-z0-9\\-]+)?:([0-9]{12})?:(.+)$",
-                    "type": "string",
-                },
-                "SseAlgorithm": {"enum": ["AES256", "aws:kms"], "type": "string"},
-            },
-            "required": ["SseAlgorithm"],
-            "type": "object",
-        },
-        "LogSource": {
-            "additionalProperties": False,
-            "properties": {
-                "Identifier": {"maxLength": 256, "minLength": 1, "type": "string"},
-                "Name": {"maxLength": 256, "minLength": 1, "type": "string"},
-                "Type": {"maxLength": 256, "minLength": 1, "type": "string"},
-            },
-            "required": ["Name", "Type"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {
-            "maxLength": 1011,
-            "minLength": 1,
-            "pattern": "^arn:aws([a-z0-9\\-]+)?:([a-zA-Z0-9\\-]+):([a-z0-9\\-]+)?:([0-9]{12})?:(.+)$",
-            "type": "string",
-        },
-        "Encryption": {"$ref": "#/definitions/EncryptionConfig"},
-        "LogSources": {
-            "items": {"$ref": "#/definitions/LogSource"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "RoleArn": {
-            "maxLength": 1011,
-            "minLength": 1,
-            "pattern": "^arn:aws([a-z0-9\\-]+)?:([a-zA-Z0-9\\-]+):([a-z0-9\\-]+)?:([0-9]{12})?:(.+)$",
-            "type": "string",
-        },
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-    },
-    "required": ["Encryption", "RoleArn"],
-}
-
 
 class S3TableIntegration(_Resource):
-    """AWS::ObservabilityAdmin::S3TableIntegration: Resource Type definition for a CloudWatch Observability Admin S3 Table Integration.
+    """AWS::ObservabilityAdmin::S3TableIntegration: Resource Type definition for a CloudWatch
+    Observability Admin S3 Table Integration.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Replaced when any of these change (create-only): Encryption, RoleArn.
+    Read-only attributes (known once deployed): Arn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-observabilityadmin-s3tableintegration.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -191,36 +137,46 @@ class S3TableIntegration(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "S3TableIntegrationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "s3_table_integration.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The ARN of the S3 Table Integration"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Encryption: EncryptionConfigDict
     LogSources: list[LogSourceDict]
     RoleArn: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Encryption: EncryptionConfig | EncryptionConfigDict,
+        RoleArn: str,
+        LogSources: list[LogSource | LogSourceDict] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::ObservabilityAdmin::S3TableIntegration; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Encryption: EncryptionConfig | EncryptionConfigDict,
-            RoleArn: str,
-            LogSources: list[LogSource | LogSourceDict] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::ObservabilityAdmin::S3TableIntegration; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Encryption: Encryption configuration for the S3 Table Integration Create-only: changing
+                it replaces the resource. Required.
+            RoleArn: The ARN of the role used to access the S3 Table Integration Create-only:
+                changing it replaces the resource. Required.
             LogSources: The CloudWatch Logs data sources to associate with the S3 Table Integration
-            RoleArn: The ARN of the role used to access the S3 Table Integration
             Tags: An array of key-value pairs to apply to this resource
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

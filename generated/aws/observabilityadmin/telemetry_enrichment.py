@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,25 +51,18 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::ObservabilityAdmin::TelemetryEnrichment",
     schema_file="aws-observabilityadmin-telemetryenrichment.json",
     primary_identifier=("/Scope",),
-    additional_identifiers=(),
     read_only=("/Status",),
     create_only=("/Scope",),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("Scope",),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -75,25 +72,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Scope": {"enum": ["ACCOUNT"], "type": "string"},
-        "Status": {"enum": ["RUNNING", "STOPPED", "IMPAIRED"], "type": "string"},
-    },
-    "properties": {
-        "Scope": {"$ref": "#/definitions/Scope"},
-        "Status": {"$ref": "#/definitions/Status"},
-    },
-    "required": ["Scope"],
-}
-
 
 class TelemetryEnrichment(_Resource):
-    """AWS::ObservabilityAdmin::TelemetryEnrichment: AWS::ObservabilityAdmin::TelemetryEnrichment cloudformation resource enables the resource tags for telemetry feature in CloudWatch to enrich infrastru...
+    """AWS::ObservabilityAdmin::TelemetryEnrichment: AWS::ObservabilityAdmin::TelemetryEnrichment
+    cloudformation resource enables the resource tags for telemetry feature in CloudWatch to enrich
+    infrastructure metrics with AWS resource tags. For more details:
+    https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/resource-tags-for-telemetry.html
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Scope.
+    Replaced when any of these change (create-only): Scope.
+    Read-only attributes (known once deployed): Status.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-observabilityadmin-telemetryenrichment.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -103,27 +94,36 @@ class TelemetryEnrichment(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "TelemetryEnrichmentAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "telemetry_enrichment.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     Status: Literal["RUNNING", "STOPPED", "IMPAIRED"]
-    # Declared properties (as declared, or as AWS returned them).
+    """Current status of the resource tags for telemetry feature (Running, Stopped, or Impaired)."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Scope: Literal["ACCOUNT"]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Scope: Literal["ACCOUNT"],
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::ObservabilityAdmin::TelemetryEnrichment; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Scope: Literal["ACCOUNT"],
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::ObservabilityAdmin::TelemetryEnrichment; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Scope: Scope of the Telemetry Enrichment Create-only: changing it replaces the resource.
+                Required.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

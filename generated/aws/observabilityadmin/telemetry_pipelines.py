@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -63,46 +67,58 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
-TelemetryPipelineDict = TypedDict(
-    "TelemetryPipelineDict",
-    {
-        "Arn": "str",
-        "Configuration": "TelemetryPipelineConfigurationDict",
-        "CreatedTimeStamp": "float",
-        "LastUpdateTimeStamp": "float",
-        "Name": "str",
-        "Status": "Literal['CREATING', 'ACTIVE', 'UPDATING', 'DELETING', 'CREATE_FAILED', 'UPDATE_FAILED']",
-        "StatusReason": "TelemetryPipelineStatusReasonDict",
-        "Tags": "list[TagDict]",
-    },
-    total=False,
-)
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource"""
 
-TelemetryPipelineConfigurationDict = TypedDict(
-    "TelemetryPipelineConfigurationDict",
-    {
-        "Body": "Required[str]",
-    },
-    total=False,
-)
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
 
-TelemetryPipelineStatusReasonDict = TypedDict(
-    "TelemetryPipelineStatusReasonDict",
-    {
-        "Description": "str",
-    },
-    total=False,
-)
 
+class TelemetryPipelineDict(TypedDict, total=False):
+    """TelemetryPipeline as a plain dict."""
+
+    Arn: str
+    """Pattern: ^arn:aws([a-z0-9\\-]+)?:([a-zA-Z0-9\\-]+):([a-z0-9\\-]+)?:([0-9]{12})?:(.+)$ Length:
+    1 to 1011 characters."""
+    Configuration: TelemetryPipelineConfigurationDict
+    """Type: TelemetryPipelineConfigurationDict."""
+    CreatedTimeStamp: float
+    """Type: float."""
+    LastUpdateTimeStamp: float
+    """Type: float."""
+    Name: str
+    """Pattern: [a-z][a-z0-9\\-]+ Length: 3 to 28 characters."""
+    Status: Literal["CREATING", "ACTIVE", "UPDATING", "DELETING", "CREATE_FAILED", "UPDATE_FAILED"]
+    """Allowed values: 'CREATING', 'ACTIVE', 'UPDATING', 'DELETING', 'CREATE_FAILED',
+    'UPDATE_FAILED'."""
+    StatusReason: TelemetryPipelineStatusReasonDict
+    """Type: TelemetryPipelineStatusReasonDict."""
+    Tags: list[TagDict]
+    """An array of key-value pairs to apply to this resource"""
+
+
+class TelemetryPipelineConfigurationDict(TypedDict, total=False):
+    """TelemetryPipelineConfiguration as a plain dict."""
+
+    Body: Required[str]
+    """Length: 1 to 24000 characters."""
+
+
+class TelemetryPipelineStatusReasonDict(TypedDict, total=False):
+    """TelemetryPipelineStatusReason as a plain dict."""
+
+    Description: str
+    """Type: str."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::ObservabilityAdmin::TelemetryPipelines",
     schema_file="aws-observabilityadmin-telemetrypipelines.json",
@@ -110,18 +126,8 @@ METADATA = _TypeMetadata(
     additional_identifiers=(("/Name",),),
     read_only=("/Arn", "/Pipeline", "/PipelineIdentifier", "/Status", "/StatusReason"),
     create_only=("/Name",),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("Configuration",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -131,94 +137,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "TelemetryPipeline": {
-            "additionalProperties": False,
-            "properties": {
-                "Arn": {
-                    "maxLength": 1011,
-                    "minLength": 1,
-                    "pattern": "^arn:aws([a-z0-9\\-]+)?:([a-zA-Z0-9\\-]+):([a-z0-9\\-]+)?:([0-9]{12})?:(.+)$",
-                    "type": "string",
-                },
-                "Configuration": {"$ref": "#/definitions/TelemetryPipelineConfiguration"},
-                "CreatedTimeStamp": {"type": "number"},
-                "LastUpdateTimeStamp": {"type": "number"},
-                "Name": {
-                    "maxLength": 28,
-                    "minLength": 3,
-                    "pattern": "[a-z][a-z0-9\\-]+",
-                    "type": "string",
-                },
-                "Status": {"$ref": "#/definitions/TelemetryPipelineStatus"},
-                "StatusReason": {"$ref": "#/definitions/TelemetryPipelineStatusReason"},
-                "Tags": {
-                    "items": {"$ref": "#/definitions/Tag"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-            },
-            "type": "object",
-        },
-        "TelemetryPipelineConfiguration": {
-            "additionalProperties": False,
-            "properties": {"Body": {"maxLength": 24000, "minLength": 1, "type": "string"}},
-            "required": ["Body"],
-            "type": "object",
-        },
-        "TelemetryPipelineStatus": {
-            "enum": [
-                "CREATING",
-                "ACTIVE",
-                "UPDATING",
-                "DELETING",
-                "CREATE_FAILED",
-                "UPDATE_FAILED",
-            ],
-            "type": "string",
-        },
-        "TelemetryPipelineStatusReason": {
-            "additionalProperties": False,
-            "properties": {"Description": {"type": "string"}},
-            "type": "object",
-        },
-        "Unit": {"additionalProperties": False, "type": "object"},
-    },
-    "properties": {
-        "Arn": {
-            "maxLength": 1011,
-            "minLength": 1,
-            "pattern": "^arn:aws([a-z0-9\\-]+)?:([a-zA-Z0-9\\-]+):([a-z0-9\\-]+)?:([0-9]{12})?:(.+)$",
-            "type": "string",
-        },
-        "Configuration": {"$ref": "#/definitions/TelemetryPipelineConfiguration"},
-        "Name": {"maxLength": 28, "minLength": 3, "pattern": "[a-z][a-z0-9\\-]+", "type": "string"},
-        "Pipeline": {"$ref": "#/definitions/TelemetryPipeline"},
-        "PipelineIdentifier": {"maxLength": 512, "minLength": 1, "type": "string"},
-        "Status": {"$ref": "#/definitions/TelemetryPipelineStatus"},
-        "StatusReason": {"$ref": "#/definitions/TelemetryPipelineStatusReason"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-    },
-    "required": ["Configuration"],
-}
-
 
 class TelemetryPipelines(_Resource):
-    """AWS::ObservabilityAdmin::TelemetryPipelines: Resource Type definition for AWS::ObservabilityAdmin::TelemetryPipelines
+    """AWS::ObservabilityAdmin::TelemetryPipelines: Resource Type definition for
+    AWS::ObservabilityAdmin::TelemetryPipelines
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: PipelineIdentifier.
+    Also identified by: Name.
+    Replaced when any of these change (create-only): Name.
+    Read-only attributes (known once deployed): Arn, Pipeline, PipelineIdentifier, Status,
+    StatusReason.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-observabilityadmin-telemetrypipelines.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -228,36 +159,52 @@ class TelemetryPipelines(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "TelemetryPipelinesAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "telemetry_pipelines.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Pattern: ^arn:aws([a-z0-9\\-]+)?:([a-zA-Z0-9\\-]+):([a-z0-9\\-]+)?:([0-9]{12})?:(.+)$ Length:
+    1 to 1011 characters."""
     Pipeline: TelemetryPipelineDict
+    """Type: TelemetryPipelineDict."""
     PipelineIdentifier: str
+    """Length: 1 to 512 characters."""
     Status: Literal["CREATING", "ACTIVE", "UPDATING", "DELETING", "CREATE_FAILED", "UPDATE_FAILED"]
+    """Allowed values: 'CREATING', 'ACTIVE', 'UPDATING', 'DELETING', 'CREATE_FAILED',
+    'UPDATE_FAILED'."""
     StatusReason: TelemetryPipelineStatusReasonDict
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: TelemetryPipelineStatusReasonDict."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Configuration: TelemetryPipelineConfigurationDict
     Name: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Configuration: TelemetryPipelineConfiguration | TelemetryPipelineConfigurationDict,
+        Name: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::ObservabilityAdmin::TelemetryPipelines; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Configuration: TelemetryPipelineConfiguration | TelemetryPipelineConfigurationDict,
-            Name: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::ObservabilityAdmin::TelemetryPipelines; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Configuration: Type: TelemetryPipelineConfigurationDict. Required.
+            Name: Pattern: [a-z][a-z0-9\\-]+ Length: 3 to 28 characters. Create-only: changing it
+                replaces the resource.
             Tags: An array of key-value pairs to apply to this resource
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

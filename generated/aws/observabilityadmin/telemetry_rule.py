@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -123,205 +127,292 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AdvancedEventSelectorDict = TypedDict(
-    "AdvancedEventSelectorDict",
-    {
-        "FieldSelectors": "Required[list[AdvancedFieldSelectorDict]]",
-        "Name": "str",
-    },
-    total=False,
-)
 
-AdvancedFieldSelectorDict = TypedDict(
-    "AdvancedFieldSelectorDict",
-    {
-        "EndsWith": "list[str]",
-        "Equals": "list[str]",
-        "Field": "str",
-        "NotEndsWith": "list[str]",
-        "NotEquals": "list[str]",
-        "NotStartsWith": "list[str]",
-        "StartsWith": "list[str]",
-    },
-    total=False,
-)
+class AdvancedEventSelectorDict(TypedDict, total=False):
+    """AdvancedEventSelector as a plain dict: An advanced event selector that includes optional name
+    and field selectors"""
 
-ConditionDict = TypedDict(
-    "ConditionDict",
-    {
-        "ActionCondition": "TelemetryRuleActionConditionDict",
-        "LabelNameCondition": "TelemetryRuleLabelNameConditionDict",
-    },
-    total=False,
-)
+    FieldSelectors: Required[list[AdvancedFieldSelectorDict]]
+    """Contains all selector statements in an advanced event selector."""
+    Name: str
+    """An optional descriptive name for the advanced event selector"""
 
-FieldToMatchDict = TypedDict(
-    "FieldToMatchDict",
-    {
-        "Method": "str",
-        "QueryString": "str",
-        "SingleHeader": "TelemetryRuleSingleHeaderDict",
-        "UriPath": "str",
-    },
-    total=False,
-)
 
-FilterDict = TypedDict(
-    "FilterDict",
-    {
-        "Behavior": "Literal['KEEP', 'DROP']",
-        "Conditions": "list[ConditionDict]",
-        "Requirement": "Literal['MEETS_ALL', 'MEETS_ANY']",
-    },
-    total=False,
-)
+class AdvancedFieldSelectorDict(TypedDict, total=False):
+    """AdvancedFieldSelector as a plain dict: A single selector statement in an advanced event
+    selector."""
 
-RegionStatusDict = TypedDict(
-    "RegionStatusDict",
-    {
-        "Region": "str",
-        "RuleArn": "str",
-        "Status": "str",
-    },
-    total=False,
-)
+    EndsWith: list[str]
+    """An operator that includes events that match the last few characters of the event record field
+    specified as the value of Field."""
+    Equals: list[str]
+    """An operator that includes events that match the exact value of the event record field
+    specified as the value of Field."""
+    Field: str
+    """A field in a CloudTrail event record on which to filter events to be logged"""
+    NotEndsWith: list[str]
+    """An operator that excludes events that match the last few characters of the event record field
+    specified as the value of Field."""
+    NotEquals: list[str]
+    """An operator that excludes events that match the exact value of the event record field
+    specified as the value of Field."""
+    NotStartsWith: list[str]
+    """An operator that excludes events that match the first few characters of the event record
+    field specified as the value of Field."""
+    StartsWith: list[str]
+    """An operator that includes events that match the first few characters of the event record
+    field specified as the value of Field."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
-TelemetryDestinationConfigurationDict = TypedDict(
-    "TelemetryDestinationConfigurationDict",
-    {
-        "CloudtrailParameters": "TelemetryRuleCloudtrailParametersDict",
-        "DestinationPattern": "str",
-        "DestinationType": "Literal['cloud-watch-logs']",
-        "ELBLoadBalancerLoggingParameters": "TelemetryRuleELBLoadBalancerLoggingParametersDict",
-        "KmsKeyArn": "str",
-        "LogDeliveryParameters": "TelemetryDestinationConfigurationLogDeliveryParametersDict",
-        "MskMonitoringParameters": "TelemetryRuleMskMonitoringParametersDict",
-        "RetentionInDays": "int",
-        "VPCFlowLogParameters": "TelemetryRuleVPCFlowLogParametersDict",
-        "WAFLoggingParameters": "TelemetryRuleWAFLoggingParametersDict",
-    },
-    total=False,
-)
+class ConditionDict(TypedDict, total=False):
+    """Condition as a plain dict: A condition for a filter."""
 
-TelemetryDestinationConfigurationLogDeliveryParametersDict = TypedDict(
-    "TelemetryDestinationConfigurationLogDeliveryParametersDict",
-    {
-        "LogTypes": "list[Literal['APPLICATION_LOGS', 'USAGE_LOGS', 'SECURITY_FINDING_LOGS', 'S3_SERVER_ACCESS_LOGS', 'ACCESS_LOGS', 'CONNECTION_LOGS', 'ALB_ACCESS_LOGS', 'ALB_CONNECTION_LOGS', 'ALB_HEALTH_CHECK_LOGS']]",
-    },
-    total=False,
-)
+    ActionCondition: TelemetryRuleActionConditionDict
+    """The condition of the action desired in the filter."""
+    LabelNameCondition: TelemetryRuleLabelNameConditionDict
+    """The label name of the condition."""
 
-TelemetryRuleActionConditionDict = TypedDict(
-    "TelemetryRuleActionConditionDict",
-    {
-        "Action": "Literal['ALLOW', 'BLOCK', 'COUNT', 'CAPTCHA', 'CHALLENGE', 'EXCLUDED_AS_COUNT']",
-    },
-    total=False,
-)
 
-TelemetryRuleCloudtrailParametersDict = TypedDict(
-    "TelemetryRuleCloudtrailParametersDict",
-    {
-        "AdvancedEventSelectors": "Required[list[AdvancedEventSelectorDict]]",
-    },
-    total=False,
-)
+class FieldToMatchDict(TypedDict, total=False):
+    """FieldToMatch as a plain dict: The field that we want to match this rule to."""
 
-TelemetryRuleELBLoadBalancerLoggingParametersDict = TypedDict(
-    "TelemetryRuleELBLoadBalancerLoggingParametersDict",
-    {
-        "FieldDelimiter": "str",
-        "OutputFormat": "Literal['plain', 'json']",
-    },
-    total=False,
-)
+    Method: str
+    """The method with which to match this rule."""
+    QueryString: str
+    """The query string to find the resource to match this field to."""
+    SingleHeader: TelemetryRuleSingleHeaderDict
+    """Header for the field to match."""
+    UriPath: str
+    """This is the URI path to match this rule to."""
 
-TelemetryRuleLabelNameConditionDict = TypedDict(
-    "TelemetryRuleLabelNameConditionDict",
-    {
-        "LabelName": "str",
-    },
-    total=False,
-)
 
-TelemetryRuleLoggingFilterDict = TypedDict(
-    "TelemetryRuleLoggingFilterDict",
-    {
-        "DefaultBehavior": "Literal['KEEP', 'DROP']",
-        "Filters": "list[FilterDict]",
-    },
-    total=False,
-)
+class FilterDict(TypedDict, total=False):
+    """Filter as a plain dict: A filter to be applied"""
 
-TelemetryRuleMskMonitoringParametersDict = TypedDict(
-    "TelemetryRuleMskMonitoringParametersDict",
-    {
-        "EnhancedMonitoring": "Literal['DEFAULT', 'PER_BROKER', 'PER_TOPIC_PER_BROKER', 'PER_TOPIC_PER_PARTITION']",
-    },
-    total=False,
-)
+    Behavior: Literal["KEEP", "DROP"]
+    """The behavior required of the filter."""
+    Conditions: list[ConditionDict]
+    """A list of conditions for a filter."""
+    Requirement: Literal["MEETS_ALL", "MEETS_ANY"]
+    """The requirement portion of the filter."""
 
-TelemetryRuleSingleHeaderDict = TypedDict(
-    "TelemetryRuleSingleHeaderDict",
-    {
-        "Name": "Required[str]",
-    },
-    total=False,
-)
 
-TelemetryRuleTelemetryRuleDict = TypedDict(
-    "TelemetryRuleTelemetryRuleDict",
-    {
-        "AllRegions": "bool",
-        "AllowFieldUpdates": "bool",
-        "DestinationConfiguration": "TelemetryDestinationConfigurationDict",
-        "Regions": "list[str]",
-        "ResourceType": "Required[Literal['AWS::EC2::VPC', 'AWS::WAFv2::WebACL', 'AWS::CloudTrail', 'AWS::EKS::Cluster', 'AWS::ElasticLoadBalancingV2::LoadBalancer', 'AWS::EC2::Instance', 'AWS::BedrockAgentCore::Runtime', 'AWS::BedrockAgentCore::Browser', 'AWS::BedrockAgentCore::CodeInterpreter', 'AWS::SecurityHub::Hub', 'AWS::SecurityHub::HubV2', 'AWS::S3::Bucket', 'AWS::MSK::Cluster', 'AWS::CloudFront::Distribution', 'AWS::CloudWatch::OTelEnrichment', 'AWS::Bedrock::KnowledgeBase', 'AWS::BedrockAgentCore::Memory', 'AWS::BedrockAgentCore::Gateway', 'AWS::BedrockAgentCore::WorkloadIdentity']]",
-        "SelectionCriteria": "str",
-        "TelemetrySourceTypes": "list[Literal['VPC_FLOW_LOGS', 'ROUTE53_RESOLVER_QUERY_LOGS', 'EKS_AUDIT_LOGS', 'EKS_AUTHENTICATOR_LOGS', 'EKS_CONTROLLER_MANAGER_LOGS', 'EKS_SCHEDULER_LOGS', 'EKS_API_LOGS']]",
-        "TelemetryType": "Required[Literal['Logs', 'Traces', 'Metrics']]",
-    },
-    total=False,
-)
+class RegionStatusDict(TypedDict, total=False):
+    """RegionStatus as a plain dict: Status of a telemetry rule in a specific region"""
 
-TelemetryRuleVPCFlowLogParametersDict = TypedDict(
-    "TelemetryRuleVPCFlowLogParametersDict",
-    {
-        "LogFormat": "str",
-        "MaxAggregationInterval": "int",
-        "TrafficType": "str",
-    },
-    total=False,
-)
+    Region: str
+    """The AWS region code"""
+    RuleArn: str
+    """The ARN of the rule in this region"""
+    Status: str
+    """The replication status of the rule in this region"""
 
-TelemetryRuleWAFLoggingParametersDict = TypedDict(
-    "TelemetryRuleWAFLoggingParametersDict",
-    {
-        "LogType": "Literal['WAF_LOGS']",
-        "LoggingFilter": "TelemetryRuleLoggingFilterDict",
-        "RedactedFields": "list[FieldToMatchDict]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource"""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+class TelemetryDestinationConfigurationDict(TypedDict, total=False):
+    """TelemetryDestinationConfiguration as a plain dict: The destination configuration for
+    telemetry data"""
+
+    CloudtrailParameters: TelemetryRuleCloudtrailParametersDict
+    """Telemetry parameters for Cloudtrail"""
+    DestinationPattern: str
+    """Pattern for telemetry data destination"""
+    DestinationType: Literal["cloud-watch-logs"]
+    """Type of telemetry destination"""
+    ELBLoadBalancerLoggingParameters: TelemetryRuleELBLoadBalancerLoggingParametersDict
+    """Telemetry parameters for ELB/NLB Load Balancer Logs"""
+    KmsKeyArn: str
+    """The Amazon Resource Name (ARN) of the customer-managed AWS KMS key used to encrypt the
+    destination log groups specified in the Telemetry Rule."""
+    LogDeliveryParameters: TelemetryDestinationConfigurationLogDeliveryParametersDict
+    """Parameters for log delivery configuration"""
+    MskMonitoringParameters: TelemetryRuleMskMonitoringParametersDict
+    """Configuration parameters for Amazon MSK cluster monitoring."""
+    RetentionInDays: int
+    """Number of days to retain the telemetry data in the specified destination"""
+    VPCFlowLogParameters: TelemetryRuleVPCFlowLogParametersDict
+    """Telemetry parameters for VPC Flow logs"""
+    WAFLoggingParameters: TelemetryRuleWAFLoggingParametersDict
+    """Telemetry parameters for WAF v2 Web ACL"""
+
+
+class TelemetryDestinationConfigurationLogDeliveryParametersDict(TypedDict, total=False):
+    """TelemetryDestinationConfigurationLogDeliveryParameters as a plain dict: Parameters for log
+    delivery configuration"""
+
+    LogTypes: list[
+        Literal[
+            "APPLICATION_LOGS",
+            "USAGE_LOGS",
+            "SECURITY_FINDING_LOGS",
+            "S3_SERVER_ACCESS_LOGS",
+            "ACCESS_LOGS",
+            "CONNECTION_LOGS",
+            "ALB_ACCESS_LOGS",
+            "ALB_CONNECTION_LOGS",
+            "ALB_HEALTH_CHECK_LOGS",
+        ]
+    ]
+    """Types of logs to deliver"""
+
+
+class TelemetryRuleActionConditionDict(TypedDict, total=False):
+    """TelemetryRuleActionCondition as a plain dict: The condition of the action desired in the
+    filter."""
+
+    Action: Literal["ALLOW", "BLOCK", "COUNT", "CAPTCHA", "CHALLENGE", "EXCLUDED_AS_COUNT"]
+    """The enumerated action to take."""
+
+
+class TelemetryRuleCloudtrailParametersDict(TypedDict, total=False):
+    """TelemetryRuleCloudtrailParameters as a plain dict: Telemetry parameters for Cloudtrail"""
+
+    AdvancedEventSelectors: Required[list[AdvancedEventSelectorDict]]
+    """Create fine-grained selectors for AWS CloudTrail management and data."""
+
+
+class TelemetryRuleELBLoadBalancerLoggingParametersDict(TypedDict, total=False):
+    """TelemetryRuleELBLoadBalancerLoggingParameters as a plain dict: Telemetry parameters for
+    ELB/NLB Load Balancer Logs"""
+
+    FieldDelimiter: str
+    """A delimiter to delineate log fields"""
+    OutputFormat: Literal["plain", "json"]
+    """Allowed values: 'plain', 'json'."""
+
+
+class TelemetryRuleLabelNameConditionDict(TypedDict, total=False):
+    """TelemetryRuleLabelNameCondition as a plain dict: The label name of the condition."""
+
+    LabelName: str
+    """The label name of the condition."""
+
+
+class TelemetryRuleLoggingFilterDict(TypedDict, total=False):
+    """TelemetryRuleLoggingFilter as a plain dict: Default handling for logs that don't match any of
+    the specified filtering conditions."""
+
+    DefaultBehavior: Literal["KEEP", "DROP"]
+    """The behavior required of the filter."""
+    Filters: list[FilterDict]
+    """A list of filters to be applied."""
+
+
+class TelemetryRuleMskMonitoringParametersDict(TypedDict, total=False):
+    """TelemetryRuleMskMonitoringParameters as a plain dict: Configuration parameters for Amazon MSK
+    cluster monitoring."""
+
+    EnhancedMonitoring: Literal[
+        "DEFAULT", "PER_BROKER", "PER_TOPIC_PER_BROKER", "PER_TOPIC_PER_PARTITION"
+    ]
+    """The level of enhanced monitoring for the MSK cluster."""
+
+
+class TelemetryRuleSingleHeaderDict(TypedDict, total=False):
+    """TelemetryRuleSingleHeader as a plain dict: Header for the field to match."""
+
+    Name: Required[str]
+    """The name of the header"""
+
+
+class TelemetryRuleTelemetryRuleDict(TypedDict, total=False):
+    """TelemetryRuleTelemetryRule as a plain dict: The telemetry rule"""
+
+    AllRegions: bool
+    """When true, the rule is replicated to all supported regions"""
+    AllowFieldUpdates: bool
+    """When true, configuration drift in managed telemetry resources will be detected and remediated
+    for resource-level fields."""
+    DestinationConfiguration: TelemetryDestinationConfigurationDict
+    """The destination configuration for telemetry data"""
+    Regions: list[str]
+    """List of AWS region codes where the rule should be replicated"""
+    ResourceType: Required[
+        Literal[
+            "AWS::EC2::VPC",
+            "AWS::WAFv2::WebACL",
+            "AWS::CloudTrail",
+            "AWS::EKS::Cluster",
+            "AWS::ElasticLoadBalancingV2::LoadBalancer",
+            "AWS::EC2::Instance",
+            "AWS::BedrockAgentCore::Runtime",
+            "AWS::BedrockAgentCore::Browser",
+            "AWS::BedrockAgentCore::CodeInterpreter",
+            "AWS::SecurityHub::Hub",
+            "AWS::SecurityHub::HubV2",
+            "AWS::S3::Bucket",
+            "AWS::MSK::Cluster",
+            "AWS::CloudFront::Distribution",
+            "AWS::CloudWatch::OTelEnrichment",
+            "AWS::Bedrock::KnowledgeBase",
+            "AWS::BedrockAgentCore::Memory",
+            "AWS::BedrockAgentCore::Gateway",
+            "AWS::BedrockAgentCore::WorkloadIdentity",
+        ]
+    ]
+    """Resource Type associated with the Telemetry Rule"""
+    SelectionCriteria: str
+    """Selection Criteria on resource level for rule application"""
+    TelemetrySourceTypes: list[
+        Literal[
+            "VPC_FLOW_LOGS",
+            "ROUTE53_RESOLVER_QUERY_LOGS",
+            "EKS_AUDIT_LOGS",
+            "EKS_AUTHENTICATOR_LOGS",
+            "EKS_CONTROLLER_MANAGER_LOGS",
+            "EKS_SCHEDULER_LOGS",
+            "EKS_API_LOGS",
+        ]
+    ]
+    """The telemetry source types for a telemetry rule."""
+    TelemetryType: Required[Literal["Logs", "Traces", "Metrics"]]
+    """Telemetry Type associated with the Telemetry Rule"""
+
+
+class TelemetryRuleVPCFlowLogParametersDict(TypedDict, total=False):
+    """TelemetryRuleVPCFlowLogParameters as a plain dict: Telemetry parameters for VPC Flow logs"""
+
+    LogFormat: str
+    """The fields to include in the flow log record. If you omit this parameter, the flow log is
+    created using the default format."""
+    MaxAggregationInterval: int
+    """The maximum interval of time, in seconds, during which a flow of packets is captured and
+    aggregated into a flow log record. Default is 600s."""
+    TrafficType: str
+    """The type of traffic captured for the flow log. Default is ALL"""
+
+
+class TelemetryRuleWAFLoggingParametersDict(TypedDict, total=False):
+    """TelemetryRuleWAFLoggingParameters as a plain dict: Telemetry parameters for WAF v2 Web ACL"""
+
+    LogType: Literal["WAF_LOGS"]
+    """The type of logs to generate for WAF."""
+    LoggingFilter: TelemetryRuleLoggingFilterDict
+    """Default handling for logs that don't match any of the specified filtering conditions."""
+    RedactedFields: list[FieldToMatchDict]
+    """Fields not to be included in the logs."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::ObservabilityAdmin::TelemetryRule",
     schema_file="aws-observabilityadmin-telemetryrule.json",
     primary_identifier=("/RuleArn",),
-    additional_identifiers=(),
     read_only=("/RuleArn", "/RegionStatuses"),
     create_only=("/RuleName", "/Rule/AllRegions"),
     write_only=("/Rule/Regions",),
-    conditional_create_only=(),
     unordered_arrays=(
         "/RegionStatuses",
         "/Rule/DestinationConfiguration/CloudtrailParameters/AdvancedEventSelectors",
@@ -341,14 +432,7 @@ METADATA = _TypeMetadata(
         "/Tags",
     ),
     required=("RuleName", "Rule"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -358,333 +442,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Action": {
-            "enum": ["ALLOW", "BLOCK", "COUNT", "CAPTCHA", "CHALLENGE", "EXCLUDED_AS_COUNT"],
-            "type": "string",
-        },
-        "ActionCondition": {
-            "properties": {"Action": {"$ref": "#/definitions/Action"}},
-            "type": "object",
-        },
-        "AdvancedEventSelector": {
-            "additionalProperties": False,
-            "properties": {
-                "FieldSelectors": {
-                    "items": {"$ref": "#/definitions/AdvancedFieldSelector"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "Name": {"type": "string"},
-            },
-            "required": ["FieldSelectors"],
-            "type": "object",
-        },
-        "AdvancedFieldSelector": {
-            "properties": {
-                "EndsWith": {"items": {"type": "string"}, "type": "array", "uniqueItems": True},
-                "Equals": {"items": {"type": "string"}, "type": "array", "uniqueItems": True},
-                "Field": {"maxLength": 1000, "minLength": 1, "type": "string"},
-                "NotEndsWith": {"items": {"type": "string"}, "type": "array", "uniqueItems": True},
-                "NotEquals": {"items": {"type": "string"}, "type": "array", "uniqueItems": True},
-                "NotStartsWith": {
-                    "items": {"type": "string"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "StartsWith": {"items": {"type": "string"}, "type": "array", "uniqueItems": True},
-            },
-            "type": "object",
-        },
-        "AllowFieldUpdates": {"type": "boolean"},
-        "CloudtrailParameters": {
-            "additionalProperties": False,
-            "properties": {
-                "AdvancedEventSelectors": {
-                    "items": {"$ref": "#/definitions/AdvancedEventSelector"},
-                    "type": "array",
-                    "uniqueItems": True,
-                }
-            },
-            "required": ["AdvancedEventSelectors"],
-            "type": "object",
-        },
-        "Condition": {
-            "properties": {
-                "ActionCondition": {"$ref": "#/definitions/ActionCondition"},
-                "LabelNameCondition": {"$ref": "#/definitions/LabelNameCondition"},
-            },
-            "type": "object",
-        },
-        "Conditions": {
-            "items": {"$ref": "#/definitions/Condition"},
-            "minItems": 1,
-            "minLength": 1,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "DestinationPattern": {"type": "string"},
-        "DestinationType": {"enum": ["cloud-watch-logs"], "type": "string"},
-        "ELBLoadBalancerLoggingParameters": {
-            "properties": {
-                "FieldDelimiter": {"type": "string"},
-                "OutputFormat": {"enum": ["plain", "json"], "type": "string"},
-            },
-            "type": "object",
-        },
-        "FieldToMatch": {
-            "properties": {
-                "Method": {"type": "string"},
-                "QueryString": {"type": "string"},
-                "SingleHeader": {"$ref": "#/definitions/SingleHeader"},
-                "UriPath": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "Filter": {
-            "properties": {
-                "Behavior": {"$ref": "#/definitions/FilterBehavior"},
-                "Conditions": {"$ref": "#/definitions/Conditions"},
-                "Requirement": {"$ref": "#/definitions/FilterRequirement"},
-            },
-            "type": "object",
-        },
-        "FilterBehavior": {"enum": ["KEEP", "DROP"], "type": "string"},
-        "FilterRequirement": {"enum": ["MEETS_ALL", "MEETS_ANY"], "type": "string"},
-        "Filters": {
-            "items": {"$ref": "#/definitions/Filter"},
-            "minItems": 1,
-            "minLength": 1,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "KmsKeyArn": {
-            "maxLength": 2048,
-            "minLength": 1,
-            "pattern": "^arn:aws[a-zA-Z-]*:kms:[a-z0-9-]+:\\d{12}:key/(mrk-)?[a-f0-9-]+$",
-            "type": "string",
-        },
-        "LabelNameCondition": {
-            "properties": {
-                "LabelName": {
-                    "maxLength": 1024,
-                    "minLength": 1,
-                    "pattern": "^[0-9A-Za-z_\\-:]+$",
-                    "type": "string",
-                }
-            },
-            "type": "object",
-        },
-        "LoggingFilter": {
-            "properties": {
-                "DefaultBehavior": {"$ref": "#/definitions/FilterBehavior"},
-                "Filters": {"$ref": "#/definitions/Filters"},
-            },
-            "type": "object",
-        },
-        "MskMonitoringParameters": {
-            "additionalProperties": False,
-            "properties": {
-                "EnhancedMonitoring": {
-                    "enum": [
-                        "DEFAULT",
-                        "PER_BROKER",
-                        "PER_TOPIC_PER_BROKER",
-                        "PER_TOPIC_PER_PARTITION",
-                    ],
-                    "type": "string",
-                }
-            },
-            "type": "object",
-        },
-        "RedactedFields": {
-            "items": {"$ref": "#/definitions/FieldToMatch"},
-            "maxItems": 100,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "RegionStatus": {
-            "additionalProperties": False,
-            "properties": {
-                "Region": {"type": "string"},
-                "RuleArn": {"type": "string"},
-                "Status": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "ResourceType": {
-            "enum": [
-                "AWS::EC2::VPC",
-                "AWS::WAFv2::WebACL",
-                "AWS::CloudTrail",
-                "AWS::EKS::Cluster",
-                "AWS::ElasticLoadBalancingV2::LoadBalancer",
-                "AWS::EC2::Instance",
-                "AWS::BedrockAgentCore::Runtime",
-                "AWS::BedrockAgentCore::Browser",
-                "AWS::BedrockAgentCore::CodeInterpreter",
-                "AWS::SecurityHub::Hub",
-                "AWS::SecurityHub::HubV2",
-                "AWS::S3::Bucket",
-                "AWS::MSK::Cluster",
-                "AWS::CloudFront::Distribution",
-                "AWS::CloudWatch::OTelEnrichment",
-                "AWS::Bedrock::KnowledgeBase",
-                "AWS::BedrockAgentCore::Memory",
-                "AWS::BedrockAgentCore::Gateway",
-                "AWS::BedrockAgentCore::WorkloadIdentity",
-            ],
-            "type": "string",
-        },
-        "RetentionInDays": {"maximum": 3653, "minimum": 1, "type": "integer"},
-        "Scope": {"type": "string"},
-        "SelectionCriteria": {"type": "string"},
-        "SingleHeader": {
-            "additionalProperties": False,
-            "properties": {"Name": {"maxLength": 64, "minLength": 1, "type": "string"}},
-            "required": ["Name"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "TelemetryDestinationConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "CloudtrailParameters": {"$ref": "#/definitions/CloudtrailParameters"},
-                "DestinationPattern": {"$ref": "#/definitions/DestinationPattern"},
-                "DestinationType": {"$ref": "#/definitions/DestinationType"},
-                "ELBLoadBalancerLoggingParameters": {
-                    "$ref": "#/definitions/ELBLoadBalancerLoggingParameters"
-                },
-                "KmsKeyArn": {"$ref": "#/definitions/KmsKeyArn"},
-                "LogDeliveryParameters": {
-                    "additionalProperties": False,
-                    "properties": {
-                        "LogTypes": {
-                            "items": {
-                                "enum": [
-                                    "APPLICATION_LOGS",
-                                    "USAGE_LOGS",
-                                    "SECURITY_FINDING_LOGS",
-                                    "S3_SERVER_ACCESS_LOGS",
-                                    "ACCESS_LOGS",
-                                    "CONNECTION_LOGS",
-                                    "ALB_ACCESS_LOGS",
-                                    "ALB_CONNECTION_LOGS",
-                                    "ALB_HEALTH_CHECK_LOGS",
-                                ],
-                                "type": "string",
-                            },
-                            "minItems": 1,
-                            "type": "array",
-                            "uniqueItems": True,
-                        }
-                    },
-                    "type": "object",
-                },
-                "MskMonitoringParameters": {"$ref": "#/definitions/MskMonitoringParameters"},
-                "RetentionInDays": {"$ref": "#/definitions/RetentionInDays"},
-                "VPCFlowLogParameters": {"$ref": "#/definitions/VPCFlowLogParameters"},
-                "WAFLoggingParameters": {"$ref": "#/definitions/WAFLoggingParameters"},
-            },
-            "required": [],
-            "type": "object",
-        },
-        "TelemetryRule": {
-            "additionalProperties": False,
-            "properties": {
-                "AllRegions": {"type": "boolean"},
-                "AllowFieldUpdates": {"$ref": "#/definitions/AllowFieldUpdates"},
-                "DestinationConfiguration": {
-                    "$ref": "#/definitions/TelemetryDestinationConfiguration"
-                },
-                "Regions": {
-                    "items": {"minLength": 1, "type": "string"},
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "ResourceType": {"$ref": "#/definitions/ResourceType"},
-                "SelectionCriteria": {"$ref": "#/definitions/SelectionCriteria"},
-                "TelemetrySourceTypes": {"$ref": "#/definitions/TelemetrySourceTypes"},
-                "TelemetryType": {"$ref": "#/definitions/TelemetryType"},
-            },
-            "required": ["ResourceType", "TelemetryType"],
-            "type": "object",
-        },
-        "TelemetrySourceType": {
-            "enum": [
-                "VPC_FLOW_LOGS",
-                "ROUTE53_RESOLVER_QUERY_LOGS",
-                "EKS_AUDIT_LOGS",
-                "EKS_AUTHENTICATOR_LOGS",
-                "EKS_CONTROLLER_MANAGER_LOGS",
-                "EKS_SCHEDULER_LOGS",
-                "EKS_API_LOGS",
-            ],
-            "type": "string",
-        },
-        "TelemetrySourceTypes": {
-            "items": {"$ref": "#/definitions/TelemetrySourceType"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "TelemetryType": {"enum": ["Logs", "Traces", "Metrics"], "type": "string"},
-        "VPCFlowLogParameters": {
-            "additionalProperties": False,
-            "properties": {
-                "LogFormat": {"type": "string"},
-                "MaxAggregationInterval": {"type": "integer"},
-                "TrafficType": {"type": "string"},
-            },
-            "required": [],
-            "type": "object",
-        },
-        "WAFLogType": {"enum": ["WAF_LOGS"], "type": "string"},
-        "WAFLoggingParameters": {
-            "properties": {
-                "LogType": {"$ref": "#/definitions/WAFLogType"},
-                "LoggingFilter": {"$ref": "#/definitions/LoggingFilter"},
-                "RedactedFields": {"$ref": "#/definitions/RedactedFields"},
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "RegionStatuses": {"items": {"$ref": "#/definitions/RegionStatus"}, "type": "array"},
-        "Rule": {"$ref": "#/definitions/TelemetryRule"},
-        "RuleArn": {
-            "maxLength": 1011,
-            "minLength": 1,
-            "pattern": "^arn:aws([a-z0-9\\-]+)?:([a-zA-Z0-9\\-]+):([a-z0-9\\-]+)?:([0-9]{12})?:(.+)$",
-            "type": "string",
-        },
-        "RuleName": {
-            "maxLength": 100,
-            "minLength": 1,
-            "pattern": "^[0-9A-Za-z-]+$",
-            "type": "string",
-        },
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-    },
-    "required": ["RuleName", "Rule"],
-}
-
 
 class TelemetryRule(_Resource):
-    """AWS::ObservabilityAdmin::TelemetryRule: The AWS::ObservabilityAdmin::TelemetryRule resource defines a CloudWatch Observability Admin Telemetry Rule.
+    """AWS::ObservabilityAdmin::TelemetryRule: The AWS::ObservabilityAdmin::TelemetryRule resource
+    defines a CloudWatch Observability Admin Telemetry Rule.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: RuleArn.
+    Replaced when any of these change (create-only): RuleName, Rule.AllRegions.
+    Write-only (sent to AWS, never read back): Rule.Regions.
+    Read-only attributes (known once deployed): RegionStatuses, RuleArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-observabilityadmin-telemetryrule.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -692,34 +461,42 @@ class TelemetryRule(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "TelemetryRuleAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "telemetry_rule.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     RegionStatuses: list[RegionStatusDict]
+    """Per-region replication status of the rule"""
     RuleArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The arn of the telemetry rule"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Rule: TelemetryRuleTelemetryRuleDict
     RuleName: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Rule: TelemetryRuleTelemetryRule | TelemetryRuleTelemetryRuleDict,
+        RuleName: str,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::ObservabilityAdmin::TelemetryRule; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Rule: TelemetryRuleTelemetryRule | TelemetryRuleTelemetryRuleDict,
-            RuleName: str,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::ObservabilityAdmin::TelemetryRule; `await` it inside an App to deploy it.
-
-            RuleName: The name of the telemetry rule
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Rule: The telemetry rule Required.
+            RuleName: The name of the telemetry rule Create-only: changing it replaces the resource.
+                Required.
             Tags: An array of key-value pairs to apply to this resource
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -7,10 +7,10 @@ Imported on first use by cloud_autonomous_vm_cluster.py, which re-exports every 
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "CloudAutonomousVmClusterAttributes",
@@ -22,16 +22,26 @@ __all__ = [
 
 
 class CloudAutonomousVmClusterMaintenanceWindow(DeferredModel):
+    """
+    The scheduling details for the maintenance window. Patching and system updates take place during the maintenance window.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DaysOfWeek: (
+    DaysOfWeek: Annotated[
         list[Literal["MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY"]]
-        | None
-    ) = None
-    HoursOfDay: list[int] | None = None
-    LeadTimeInWeeks: int | None = None
-    Months: (
+        | None,
+        Field(description="The days of the week when maintenance can be performed."),
+    ] = None
+    HoursOfDay: Annotated[
+        list[int] | None,
+        Field(description="The hours of the day when maintenance can be performed."),
+    ] = None
+    LeadTimeInWeeks: Annotated[
+        int | None, Field(description="The lead time in weeks before the maintenance window.")
+    ] = None
+    Months: Annotated[
         list[
             Literal[
                 "JANUARY",
@@ -48,75 +58,317 @@ class CloudAutonomousVmClusterMaintenanceWindow(DeferredModel):
                 "DECEMBER",
             ]
         ]
-        | None
-    ) = None
-    Preference: Literal["NO_PREFERENCE", "CUSTOM_PREFERENCE"] | None = None
-    WeeksOfMonth: list[int] | None = None
+        | None,
+        Field(description="The months when maintenance can be performed."),
+    ] = None
+    Preference: Annotated[
+        Literal["NO_PREFERENCE", "CUSTOM_PREFERENCE"] | None,
+        Field(description="The preference for the maintenance window scheduling."),
+    ] = None
+    WeeksOfMonth: Annotated[
+        list[int] | None,
+        Field(description="The weeks of the month when maintenance can be performed."),
+    ] = None
 
 
 class IamRole(DeferredModel):
+    """
+    An AWS Identity and Access Management (IAM) service role associated with the Autonomous VM cluster.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AwsIntegration: str | None = None
-    IamRoleArn: str | None = None
-    Status: str | None = None
+    AwsIntegration: Annotated[
+        str | None,
+        Field(
+            description="The AWS integration configuration settings for the AWS Identity and Access Management (IAM) service role."
+        ),
+    ] = None
+    IamRoleArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of the AWS Identity and Access Management (IAM) service role."
+        ),
+    ] = None
+    Status: Annotated[
+        str | None,
+        Field(
+            description="The current status of the AWS Identity and Access Management (IAM) service role."
+        ),
+    ] = None
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str | None = None
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that's 1 to 128 Unicode characters in length and can't be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., :, /, =, +, @, -, and \"."
+        ),
+    ]
+    Value: Annotated[
+        str | None,
+        Field(
+            description="The value for the tag. You can specify a value that's 1 to 256 characters in length. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ] = None
 
 
 class CloudAutonomousVmClusterAttributes(DeferredModel):
-    AutonomousDataStoragePercentage: float | None = None
-    AvailableAutonomousDataStorageSizeInTBs: float | None = None
-    AvailableContainerDatabases: int | None = None
-    AvailableCpus: float | None = None
-    CloudAutonomousVmClusterArn: str | None = None
-    CloudAutonomousVmClusterId: str | None = None
-    ComputeModel: Literal["ECPU", "OCPU"] | None = None
-    CpuCoreCount: int | None = None
-    CpuPercentage: float | None = None
-    DataStorageSizeInGBs: float | None = None
-    DataStorageSizeInTBs: float | None = None
-    DbNodeStorageSizeInGBs: int | None = None
-    Domain: str | None = None
-    ExadataStorageInTBsLowestScaledValue: float | None = None
-    Hostname: str | None = None
-    MaxAcdsLowestScaledValue: int | None = None
-    MemorySizeInGBs: int | None = None
-    NodeCount: int | None = None
-    NonProvisionableAutonomousContainerDatabases: int | None = None
-    OciResourceAnchorName: str | None = None
-    OciUrl: str | None = None
-    Ocid: str | None = None
-    ProvisionableAutonomousContainerDatabases: int | None = None
-    ProvisionedAutonomousContainerDatabases: int | None = None
-    ProvisionedCpus: float | None = None
-    ReclaimableCpus: float | None = None
-    ReservedCpus: float | None = None
-    Shape: str | None = None
+    """
+    The read-only attributes of a AWS::ODB::CloudAutonomousVmCluster, set by AWS.
+    """
+
+    AutonomousDataStoragePercentage: Annotated[
+        float | None,
+        Field(
+            description="The percentage of data storage currently in use for Autonomous Databases in the Autonomous VM cluster."
+        ),
+    ] = None
+    AvailableAutonomousDataStorageSizeInTBs: Annotated[
+        float | None,
+        Field(
+            description="The available data storage space for Autonomous Databases in the Autonomous VM cluster, in TB."
+        ),
+    ] = None
+    AvailableContainerDatabases: Annotated[
+        int | None,
+        Field(
+            description="The number of Autonomous CDBs that you can create with the currently available storage."
+        ),
+    ] = None
+    AvailableCpus: Annotated[
+        float | None,
+        Field(
+            description="The number of CPU cores available for allocation to Autonomous Databases."
+        ),
+    ] = None
+    CloudAutonomousVmClusterArn: Annotated[
+        str | None,
+        Field(description="The Amazon Resource Name (ARN) for the Autonomous VM cluster."),
+    ] = None
+    CloudAutonomousVmClusterId: Annotated[
+        str | None, Field(description="The unique identifier of the Autonomous VM cluster.")
+    ] = None
+    ComputeModel: Annotated[
+        Literal["ECPU", "OCPU"] | None,
+        Field(description="The compute model of the Autonomous VM cluster: ECPU or OCPU."),
+    ] = None
+    CpuCoreCount: Annotated[
+        int | None, Field(description="The total number of CPU cores in the Autonomous VM cluster.")
+    ] = None
+    CpuPercentage: Annotated[
+        float | None,
+        Field(
+            description="The percentage of total CPU cores currently in use in the Autonomous VM cluster."
+        ),
+    ] = None
+    DataStorageSizeInGBs: Annotated[
+        float | None,
+        Field(description="The total data storage allocated to the Autonomous VM cluster, in GB."),
+    ] = None
+    DataStorageSizeInTBs: Annotated[
+        float | None,
+        Field(description="The total data storage allocated to the Autonomous VM cluster, in TB."),
+    ] = None
+    DbNodeStorageSizeInGBs: Annotated[
+        int | None,
+        Field(
+            description="The local node storage allocated to the Autonomous VM cluster, in gigabytes (GB)."
+        ),
+    ] = None
+    Domain: Annotated[
+        str | None, Field(description="The domain name for the Autonomous VM cluster.")
+    ] = None
+    ExadataStorageInTBsLowestScaledValue: Annotated[
+        float | None,
+        Field(
+            description="The minimum value to which you can scale down the Exadata storage, in TB."
+        ),
+    ] = None
+    Hostname: Annotated[
+        str | None, Field(description="The hostname for the Autonomous VM cluster.")
+    ] = None
+    MaxAcdsLowestScaledValue: Annotated[
+        int | None,
+        Field(
+            description="The minimum value to which you can scale down the maximum number of Autonomous CDBs."
+        ),
+    ] = None
+    MemorySizeInGBs: Annotated[
+        int | None,
+        Field(
+            description="The total amount of memory allocated to the Autonomous VM cluster, in gigabytes (GB)."
+        ),
+    ] = None
+    NodeCount: Annotated[
+        int | None,
+        Field(description="The number of database server nodes in the Autonomous VM cluster."),
+    ] = None
+    NonProvisionableAutonomousContainerDatabases: Annotated[
+        int | None,
+        Field(
+            description="The number of Autonomous CDBs that can't be provisioned because of resource constraints."
+        ),
+    ] = None
+    OciResourceAnchorName: Annotated[
+        str | None,
+        Field(
+            description="The name of the OCI resource anchor associated with this Autonomous VM cluster."
+        ),
+    ] = None
+    OciUrl: Annotated[
+        str | None,
+        Field(
+            description="The URL for accessing the OCI console page for this Autonomous VM cluster."
+        ),
+    ] = None
+    Ocid: Annotated[
+        str | None,
+        Field(description="The Oracle Cloud Identifier (OCID) of the Autonomous VM cluster."),
+    ] = None
+    ProvisionableAutonomousContainerDatabases: Annotated[
+        int | None,
+        Field(
+            description="The number of Autonomous CDBs that can be provisioned in the Autonomous VM cluster."
+        ),
+    ] = None
+    ProvisionedAutonomousContainerDatabases: Annotated[
+        int | None,
+        Field(
+            description="The number of Autonomous CDBs currently provisioned in the Autonomous VM cluster."
+        ),
+    ] = None
+    ProvisionedCpus: Annotated[
+        float | None,
+        Field(
+            description="The number of CPU cores currently provisioned in the Autonomous VM cluster."
+        ),
+    ] = None
+    ReclaimableCpus: Annotated[
+        float | None,
+        Field(
+            description="The number of CPU cores that can be reclaimed from terminated or scaled-down Autonomous Databases."
+        ),
+    ] = None
+    ReservedCpus: Annotated[
+        float | None,
+        Field(description="The number of CPU cores reserved for system operations and redundancy."),
+    ] = None
+    Shape: Annotated[
+        str | None,
+        Field(description="The shape of the Exadata infrastructure for the Autonomous VM cluster."),
+    ] = None
 
 
 class CloudAutonomousVmClusterProps(DeferredModel):
-    AutonomousDataStorageSizeInTBs: float | None = None
-    CloudExadataInfrastructureId: str | None = None
-    CpuCoreCountPerNode: int | None = None
-    DbServers: list[str] | None = None
-    Description: str | None = None
-    DisplayName: str | None = None
-    IamRoles: list[IamRole] | None = None
-    IsMtlsEnabledVmCluster: bool | None = None
-    LicenseModel: Literal["BRING_YOUR_OWN_LICENSE", "LICENSE_INCLUDED"] | None = None
-    MaintenanceWindow: CloudAutonomousVmClusterMaintenanceWindow | None = None
-    MemoryPerOracleComputeUnitInGBs: int | None = None
-    OdbNetworkId: str | None = None
-    ScanListenerPortNonTls: int | None = None
-    ScanListenerPortTls: int | None = None
-    Tags: list[Tag] | None = None
-    TimeZone: str | None = None
-    TotalContainerDatabases: int | None = None
+    """
+    The properties a program declares for a AWS::ODB::CloudAutonomousVmCluster.
+    """
+
+    AutonomousDataStorageSizeInTBs: Annotated[
+        float | None,
+        Field(
+            description="The data storage size allocated for Autonomous Databases in the Autonomous VM cluster, in TB. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    CloudExadataInfrastructureId: Annotated[
+        str | None,
+        Field(
+            description="The unique identifier of the Cloud Exadata Infrastructure containing this Autonomous VM cluster. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    CpuCoreCountPerNode: Annotated[
+        int | None,
+        Field(
+            description="The number of CPU cores enabled per node in the Autonomous VM cluster. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    DbServers: Annotated[
+        list[str] | None,
+        Field(
+            description="The list of database servers associated with the Autonomous VM cluster. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Description: Annotated[
+        str | None,
+        Field(
+            description="The user-provided description of the Autonomous VM cluster. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    DisplayName: Annotated[
+        str | None,
+        Field(
+            description="The display name of the Autonomous VM cluster. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    IamRoles: Annotated[
+        list[IamRole] | None,
+        Field(
+            description="The AWS Identity and Access Management (IAM) service roles associated with the Autonomous VM cluster."
+        ),
+    ] = None
+    IsMtlsEnabledVmCluster: Annotated[
+        bool | None,
+        Field(
+            description="Indicates whether mutual TLS (mTLS) authentication is enabled for the Autonomous VM cluster. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    LicenseModel: Annotated[
+        Literal["BRING_YOUR_OWN_LICENSE", "LICENSE_INCLUDED"] | None,
+        Field(
+            description="The Oracle license model that applies to the Autonomous VM cluster. Valid values are LICENSE_INCLUDED or BRING_YOUR_OWN_LICENSE. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    MaintenanceWindow: Annotated[
+        CloudAutonomousVmClusterMaintenanceWindow | None,
+        Field(
+            description="The scheduling details for the maintenance window. Patching and system updates take place during the maintenance window. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    MemoryPerOracleComputeUnitInGBs: Annotated[
+        int | None,
+        Field(
+            description="The amount of memory allocated per Oracle Compute Unit, in GB. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    OdbNetworkId: Annotated[
+        str | None,
+        Field(
+            description="The unique identifier of the ODB network associated with this Autonomous VM cluster. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    ScanListenerPortNonTls: Annotated[
+        int | None,
+        Field(
+            description="The SCAN listener port for non-TLS (TCP) protocol. The default is 1521. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    ScanListenerPortTls: Annotated[
+        int | None,
+        Field(
+            description="The SCAN listener port for TLS (TCP) protocol. The default is 2484. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None, Field(description="The tags associated with the Autonomous VM cluster.")
+    ] = None
+    TimeZone: Annotated[
+        str | None,
+        Field(
+            description="The time zone of the Autonomous VM cluster. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    TotalContainerDatabases: Annotated[
+        int | None,
+        Field(
+            description="The total number of Autonomous Container Databases that can be created with the allocated local storage. Create-only: changing it replaces the resource."
+        ),
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by cloud_exadata_infrastructure.py, which re-exports every
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "CloudExadataInfrastructureAttributes",
@@ -22,18 +22,32 @@ __all__ = [
 
 
 class CloudExadataInfrastructureMaintenanceWindow(DeferredModel):
+    """
+    The scheduling details for the maintenance window. Patching and system updates take place during the maintenance window.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CustomActionTimeoutInMins: int | None = None
-    DaysOfWeek: (
+    CustomActionTimeoutInMins: Annotated[
+        int | None, Field(description="The timeout duration for custom actions in minutes.")
+    ] = None
+    DaysOfWeek: Annotated[
         list[Literal["MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY"]]
-        | None
-    ) = None
-    HoursOfDay: list[int] | None = None
-    IsCustomActionTimeoutEnabled: bool | None = None
-    LeadTimeInWeeks: int | None = None
-    Months: (
+        | None,
+        Field(description="The days of the week when maintenance can be performed."),
+    ] = None
+    HoursOfDay: Annotated[
+        list[int] | None,
+        Field(description="The hours of the day when maintenance can be performed."),
+    ] = None
+    IsCustomActionTimeoutEnabled: Annotated[
+        bool | None, Field(description="Indicates whether custom action timeout is enabled.")
+    ] = None
+    LeadTimeInWeeks: Annotated[
+        int | None, Field(description="The lead time in weeks before the maintenance window.")
+    ] = None
+    Months: Annotated[
         list[
             Literal[
                 "JANUARY",
@@ -50,61 +64,237 @@ class CloudExadataInfrastructureMaintenanceWindow(DeferredModel):
                 "DECEMBER",
             ]
         ]
-        | None
-    ) = None
-    PatchingMode: Literal["NONROLLING", "ROLLING"] | None = None
-    Preference: Literal["CUSTOM_PREFERENCE", "NO_PREFERENCE"] | None = None
-    WeeksOfMonth: list[int] | None = None
+        | None,
+        Field(description="The months when maintenance can be performed."),
+    ] = None
+    PatchingMode: Annotated[
+        Literal["NONROLLING", "ROLLING"] | None,
+        Field(description="The patching mode for the maintenance window."),
+    ] = None
+    Preference: Annotated[
+        Literal["CUSTOM_PREFERENCE", "NO_PREFERENCE"] | None,
+        Field(description="The preference for the maintenance window scheduling."),
+    ] = None
+    WeeksOfMonth: Annotated[
+        list[int] | None,
+        Field(description="The weeks of the month when maintenance can be performed."),
+    ] = None
 
 
 class CustomerContact(DeferredModel):
+    """
+    A contact to receive notification from Oracle about maintenance updates for a specific Exadata infrastructure.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Email: str | None = None
+    Email: Annotated[str | None, Field(description="The email address of the contact.")] = None
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str | None = None
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that's 1 to 128 Unicode characters in length and can't be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., :, /, =, +, @, -, and \"."
+        ),
+    ]
+    Value: Annotated[
+        str | None,
+        Field(
+            description="The value for the tag. You can specify a value that's 1 to 256 characters in length. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ] = None
 
 
 class CloudExadataInfrastructureAttributes(DeferredModel):
-    ActivatedStorageCount: int | None = None
-    AdditionalStorageCount: int | None = None
-    AvailableStorageSizeInGBs: int | None = None
-    CloudExadataInfrastructureArn: str | None = None
-    CloudExadataInfrastructureId: str | None = None
-    ComputeModel: str | None = None
-    CpuCount: int | None = None
-    DataStorageSizeInTBs: float | None = None
-    DbNodeStorageSizeInGBs: int | None = None
-    DbServerIds: list[str] | None = None
-    DbServerVersion: str | None = None
-    MaxCpuCount: int | None = None
-    MaxDataStorageInTBs: float | None = None
-    MaxDbNodeStorageSizeInGBs: int | None = None
-    MaxMemoryInGBs: int | None = None
-    MemorySizeInGBs: int | None = None
-    OciResourceAnchorName: str | None = None
-    OciUrl: str | None = None
-    Ocid: str | None = None
-    StorageServerVersion: str | None = None
-    TotalStorageSizeInGBs: int | None = None
+    """
+    The read-only attributes of a AWS::ODB::CloudExadataInfrastructure, set by AWS.
+    """
+
+    ActivatedStorageCount: Annotated[
+        int | None,
+        Field(
+            description="The number of storage servers requested for the Exadata infrastructure."
+        ),
+    ] = None
+    AdditionalStorageCount: Annotated[
+        int | None,
+        Field(
+            description="The number of storage servers requested for the Exadata infrastructure."
+        ),
+    ] = None
+    AvailableStorageSizeInGBs: Annotated[
+        int | None,
+        Field(
+            description="The amount of available storage, in gigabytes (GB), for the Exadata infrastructure."
+        ),
+    ] = None
+    CloudExadataInfrastructureArn: Annotated[
+        str | None,
+        Field(description="The Amazon Resource Name (ARN) for the Exadata infrastructure."),
+    ] = None
+    CloudExadataInfrastructureId: Annotated[
+        str | None, Field(description="The unique identifier for the Exadata infrastructure.")
+    ] = None
+    ComputeModel: Annotated[
+        str | None,
+        Field(
+            description="The OCI model compute model used when you create or clone an instance: ECPU or OCPU. An ECPU is an abstracted measure of compute resources. ECPUs are based on the number of cores elastically allocated from a pool of compute and storage servers. An OCPU is a legacy physical measure of compute resources. OCPUs are based on the physical core of a processor with hyper-threading enabled."
+        ),
+    ] = None
+    CpuCount: Annotated[
+        int | None,
+        Field(
+            description="The total number of CPU cores that are allocated to the Exadata infrastructure."
+        ),
+    ] = None
+    DataStorageSizeInTBs: Annotated[
+        float | None,
+        Field(
+            description="The size of the Exadata infrastructure's data disk group, in terabytes (TB)."
+        ),
+    ] = None
+    DbNodeStorageSizeInGBs: Annotated[
+        int | None,
+        Field(
+            description="The size of the Exadata infrastructure's local node storage, in gigabytes (GB)."
+        ),
+    ] = None
+    DbServerIds: Annotated[
+        list[str] | None,
+        Field(
+            description="The list of database server identifiers for the Exadata infrastructure."
+        ),
+    ] = None
+    DbServerVersion: Annotated[
+        str | None,
+        Field(
+            description="The software version of the database servers (dom0) in the Exadata infrastructure."
+        ),
+    ] = None
+    MaxCpuCount: Annotated[
+        int | None,
+        Field(description="The total number of CPU cores available on the Exadata infrastructure."),
+    ] = None
+    MaxDataStorageInTBs: Annotated[
+        float | None,
+        Field(
+            description="The total amount of data disk group storage, in terabytes (TB), that's available on the Exadata infrastructure."
+        ),
+    ] = None
+    MaxDbNodeStorageSizeInGBs: Annotated[
+        int | None,
+        Field(
+            description="The total amount of local node storage, in gigabytes (GB), that's available on the Exadata infrastructure."
+        ),
+    ] = None
+    MaxMemoryInGBs: Annotated[
+        int | None,
+        Field(
+            description="The total amount of memory, in gigabytes (GB), that's available on the Exadata infrastructure."
+        ),
+    ] = None
+    MemorySizeInGBs: Annotated[
+        int | None,
+        Field(
+            description="The amount of memory, in gigabytes (GB), that's allocated on the Exadata infrastructure."
+        ),
+    ] = None
+    OciResourceAnchorName: Annotated[
+        str | None,
+        Field(description="The name of the OCI resource anchor for the Exadata infrastructure."),
+    ] = None
+    OciUrl: Annotated[
+        str | None, Field(description="The HTTPS link to the Exadata infrastructure in OCI.")
+    ] = None
+    Ocid: Annotated[str | None, Field(description="The OCID of the Exadata infrastructure.")] = None
+    StorageServerVersion: Annotated[
+        str | None,
+        Field(
+            description="The software version of the storage servers on the Exadata infrastructure."
+        ),
+    ] = None
+    TotalStorageSizeInGBs: Annotated[
+        int | None,
+        Field(
+            description="The total amount of storage, in gigabytes (GB), on the the Exadata infrastructure."
+        ),
+    ] = None
 
 
 class CloudExadataInfrastructureProps(DeferredModel):
-    AvailabilityZone: str | None = None
-    AvailabilityZoneId: str | None = None
-    ComputeCount: int | None = None
-    CustomerContactsToSendToOCI: list[CustomerContact] | None = None
-    DatabaseServerType: str | None = None
-    DisplayName: str | None = None
-    MaintenanceWindow: CloudExadataInfrastructureMaintenanceWindow | None = None
-    Shape: str | None = None
-    StorageCount: int | None = None
-    StorageServerType: str | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::ODB::CloudExadataInfrastructure.
+    """
+
+    AvailabilityZone: Annotated[
+        str | None,
+        Field(
+            description="The name of the Availability Zone (AZ) where the Exadata infrastructure is located. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    AvailabilityZoneId: Annotated[
+        str | None,
+        Field(
+            description="The AZ ID of the AZ where the Exadata infrastructure is located. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    ComputeCount: Annotated[
+        int | None,
+        Field(
+            description="The number of database servers for the Exadata infrastructure. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    CustomerContactsToSendToOCI: Annotated[
+        list[CustomerContact] | None,
+        Field(
+            description="The email addresses of contacts to receive notification from Oracle about maintenance updates for the Exadata infrastructure. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    DatabaseServerType: Annotated[
+        str | None,
+        Field(
+            description="The database server model type of the Exadata infrastructure. For the list of valid model names, use the ListDbSystemShapes operation. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    DisplayName: Annotated[
+        str | None,
+        Field(
+            description="The user-friendly name for the Exadata infrastructure. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    MaintenanceWindow: Annotated[
+        CloudExadataInfrastructureMaintenanceWindow | None,
+        Field(
+            description="The scheduling details for the maintenance window. Patching and system updates take place during the maintenance window."
+        ),
+    ] = None
+    Shape: Annotated[
+        str | None,
+        Field(
+            description="The model name of the Exadata infrastructure. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    StorageCount: Annotated[
+        int | None,
+        Field(
+            description="The number of storage servers that are activated for the Exadata infrastructure. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    StorageServerType: Annotated[
+        str | None,
+        Field(
+            description="The storage server model type of the Exadata infrastructure. For the list of valid model names, use the ListDbSystemShapes operation. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None, Field(description="Tags to assign to the Exadata Infrastructure.")
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by cloud_vm_cluster.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "CloudVmClusterAttributes",
@@ -23,91 +23,336 @@ __all__ = [
 
 
 class CloudVmClusterDataCollectionOptions(DeferredModel):
+    """
+    Information about the data collection options enabled for a VM cluster.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    IsDiagnosticsEventsEnabled: bool | None = None
-    IsHealthMonitoringEnabled: bool | None = None
-    IsIncidentLogsEnabled: bool | None = None
+    IsDiagnosticsEventsEnabled: Annotated[
+        bool | None,
+        Field(description="Indicates whether diagnostic collection is enabled for the VM cluster."),
+    ] = None
+    IsHealthMonitoringEnabled: Annotated[
+        bool | None,
+        Field(description="Indicates whether health monitoring is enabled for the VM cluster."),
+    ] = None
+    IsIncidentLogsEnabled: Annotated[
+        bool | None,
+        Field(description="Indicates whether incident logs are enabled for the cloud VM cluster."),
+    ] = None
 
 
 class IamRole(DeferredModel):
+    """
+    An AWS Identity and Access Management (IAM) service role associated with the VM cluster.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AwsIntegration: str | None = None
-    IamRoleArn: str | None = None
-    Status: str | None = None
+    AwsIntegration: Annotated[
+        str | None,
+        Field(
+            description="The AWS integration configuration settings for the AWS Identity and Access Management (IAM) service role."
+        ),
+    ] = None
+    IamRoleArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of the AWS Identity and Access Management (IAM) service role."
+        ),
+    ] = None
+    Status: Annotated[
+        str | None,
+        Field(
+            description="The current status of the AWS Identity and Access Management (IAM) service role."
+        ),
+    ] = None
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str | None = None
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that's 1 to 128 Unicode characters in length and can't be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., :, /, =, +, @, -, and \"."
+        ),
+    ]
+    Value: Annotated[
+        str | None,
+        Field(
+            description="The value for the tag. You can specify a value that's 1 to 256 characters in length. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ] = None
 
 
 class CloudVmClusterAttributes(DeferredModel):
-    CloudVmClusterArn: str | None = None
-    CloudVmClusterId: str | None = None
-    ComputeModel: str | None = None
-    DiskRedundancy: str | None = None
-    Domain: str | None = None
-    ListenerPort: int | None = None
-    NodeCount: int | None = None
-    OciResourceAnchorName: str | None = None
-    OciUrl: str | None = None
-    Ocid: str | None = None
-    ScanDnsName: str | None = None
-    ScanIpIds: list[str] | None = None
-    Shape: str | None = None
-    StorageSizeInGBs: int | None = None
-    VipIds: list[str] | None = None
+    """
+    The read-only attributes of a AWS::ODB::CloudVmCluster, set by AWS.
+    """
+
+    CloudVmClusterArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the VM cluster.")
+    ] = None
+    CloudVmClusterId: Annotated[
+        str | None, Field(description="The unique identifier of the VM cluster.")
+    ] = None
+    ComputeModel: Annotated[
+        str | None,
+        Field(
+            description="The OCI model compute model used when you create or clone an instance: ECPU or OCPU. An ECPU is an abstracted measure of compute resources. ECPUs are based on the number of cores elastically allocated from a pool of compute and storage servers. An OCPU is a legacy physical measure of compute resources. OCPUs are based on the physical core of a processor with hyper-threading enabled."
+        ),
+    ] = None
+    DiskRedundancy: Annotated[
+        str | None,
+        Field(
+            description="The type of redundancy configured for the VM cluster. NORMAL is 2-way redundancy. HIGH is 3-way redundancy."
+        ),
+    ] = None
+    Domain: Annotated[str | None, Field(description="The domain of the VM cluster.")] = None
+    ListenerPort: Annotated[
+        int | None,
+        Field(description="The port number configured for the listener on the VM cluster."),
+    ] = None
+    NodeCount: Annotated[
+        int | None, Field(description="The number of nodes in the VM cluster.")
+    ] = None
+    OciResourceAnchorName: Annotated[
+        str | None, Field(description="The name of the OCI resource anchor for the VM cluster.")
+    ] = None
+    OciUrl: Annotated[str | None, Field(description="The HTTPS link to the VM cluster in OCI.")] = (
+        None
+    )
+    Ocid: Annotated[str | None, Field(description="The OCID of the VM cluster.")] = None
+    ScanDnsName: Annotated[
+        str | None,
+        Field(
+            description="The FQDN of the DNS record for the Single Client Access Name (SCAN) IP addresses that are associated with the VM cluster."
+        ),
+    ] = None
+    ScanIpIds: Annotated[
+        list[str] | None,
+        Field(
+            description="The OCID of the SCAN IP addresses that are associated with the VM cluster."
+        ),
+    ] = None
+    Shape: Annotated[
+        str | None,
+        Field(
+            description="The hardware model name of the Exadata infrastructure that's running the VM cluster."
+        ),
+    ] = None
+    StorageSizeInGBs: Annotated[
+        int | None,
+        Field(
+            description="The amount of local node storage, in gigabytes (GB), that's allocated to the VM cluster."
+        ),
+    ] = None
+    VipIds: Annotated[
+        list[str] | None,
+        Field(
+            description="The virtual IP (VIP) addresses that are associated with the VM cluster. Oracle's Cluster Ready Services (CRS) creates and maintains one VIP address for each node in the VM cluster to enable failover. If one node fails, the VIP is reassigned to another active node in the cluster."
+        ),
+    ] = None
 
 
 class DbNode(DeferredModel):
+    """
+    A DbNode is a virtual machine that hosts Oracle database instances and provides access to shared storage servers within a VM Cluster
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    BackupIpId: str | None = None
-    BackupVnic2Id: str | None = None
-    CpuCoreCount: int | None = None
-    DbNodeArn: str | None = None
-    DbNodeId: str | None = None
-    DbNodeStorageSizeInGBs: int | None = None
-    DbServerId: str
-    DbSystemId: str | None = None
-    HostIpId: str | None = None
-    Hostname: str | None = None
-    MemorySizeInGBs: int | None = None
-    Ocid: str | None = None
-    Status: str | None = None
-    Tags: list[Tag] | None = None
-    Vnic2Id: str | None = None
-    VnicId: str | None = None
+    BackupIpId: Annotated[
+        str | None,
+        Field(
+            description="The Oracle Cloud ID (OCID) of the backup IP address that's associated with the DB node."
+        ),
+    ] = None
+    BackupVnic2Id: Annotated[
+        str | None,
+        Field(
+            description="The OCID of the second backup virtual network interface card (VNIC) for the DB node."
+        ),
+    ] = None
+    CpuCoreCount: Annotated[
+        int | None, Field(description="The number of CPU cores enabled on the DB node.")
+    ] = None
+    DbNodeArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the DB node.")
+    ] = None
+    DbNodeId: Annotated[str | None, Field(description="The unique identifier of the DB node.")] = (
+        None
+    )
+    DbNodeStorageSizeInGBs: Annotated[
+        int | None,
+        Field(
+            description="The amount of local node storage, in gigabytes (GB), that's allocated on the DB node."
+        ),
+    ] = None
+    DbServerId: Annotated[
+        str,
+        Field(
+            description="The unique identifier of the database server that's associated with the DB node."
+        ),
+    ]
+    DbSystemId: Annotated[str | None, Field(description="The OCID of the DB system.")] = None
+    HostIpId: Annotated[
+        str | None,
+        Field(description="The OCID of the host IP address that's associated with the DB node."),
+    ] = None
+    Hostname: Annotated[str | None, Field(description="The host name for the DB node.")] = None
+    MemorySizeInGBs: Annotated[
+        int | None,
+        Field(
+            description="The amount of memory, in gigabytes (GB), that allocated on the DB node."
+        ),
+    ] = None
+    Ocid: Annotated[str | None, Field(description="The OCID of the DB node.")] = None
+    Status: Annotated[str | None, Field(description="The current status of the DB node.")] = None
+    Tags: Annotated[list[Tag] | None, Field(description="Type: list[TagDict].")] = None
+    Vnic2Id: Annotated[str | None, Field(description="The OCID of the second VNIC.")] = None
+    VnicId: Annotated[str | None, Field(description="The OCID of the VNIC.")] = None
 
 
 class CloudVmClusterProps(DeferredModel):
-    CloudExadataInfrastructureId: str | None = None
-    ClusterName: str | None = None
-    CpuCoreCount: int | None = None
-    DataCollectionOptions: CloudVmClusterDataCollectionOptions | None = None
-    DataStorageSizeInTBs: float | None = None
-    DbNodeStorageSizeInGBs: int | None = None
-    DbNodes: list[DbNode] | None = None
-    DbServers: list[str] | None = None
-    DisplayName: str | None = None
-    GiVersion: str | None = None
-    Hostname: str | None = None
-    IamRoles: list[IamRole] | None = None
-    IsLocalBackupEnabled: bool | None = None
-    IsSparseDiskgroupEnabled: bool | None = None
-    LicenseModel: Literal["BRING_YOUR_OWN_LICENSE", "LICENSE_INCLUDED"] | None = None
-    MemorySizeInGBs: int | None = None
-    OdbNetworkId: str | None = None
-    ScanListenerPortTcp: int | None = None
-    SshPublicKeys: list[str] | None = None
-    SystemVersion: str | None = None
-    Tags: list[Tag] | None = None
-    TimeZone: str | None = None
+    """
+    The properties a program declares for a AWS::ODB::CloudVmCluster.
+    """
+
+    CloudExadataInfrastructureId: Annotated[
+        str | None,
+        Field(
+            description="The unique identifier of the Exadata infrastructure that this VM cluster belongs to. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    ClusterName: Annotated[
+        str | None,
+        Field(
+            description="The name of the Grid Infrastructure (GI) cluster. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    CpuCoreCount: Annotated[
+        int | None,
+        Field(
+            description="The number of CPU cores enabled on the VM cluster. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    DataCollectionOptions: Annotated[
+        CloudVmClusterDataCollectionOptions | None,
+        Field(
+            description="The set of diagnostic collection options enabled for the VM cluster. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    DataStorageSizeInTBs: Annotated[
+        float | None,
+        Field(
+            description="The size of the data disk group, in terabytes (TB), that's allocated for the VM cluster. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    DbNodeStorageSizeInGBs: Annotated[
+        int | None,
+        Field(
+            description="The amount of local node storage, in gigabytes (GB), that's allocated for the VM cluster. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    DbNodes: Annotated[
+        list[DbNode] | None,
+        Field(
+            description="The DB nodes that are implicitly created and managed as part of this VM Cluster. Conditionally create-only: some changes replace the resource."
+        ),
+    ] = None
+    DbServers: Annotated[
+        list[str] | None,
+        Field(
+            description="The list of database servers for the VM cluster. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    DisplayName: Annotated[
+        str | None,
+        Field(
+            description="The user-friendly name for the VM cluster. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    GiVersion: Annotated[
+        str | None,
+        Field(
+            description="The software version of the Oracle Grid Infrastructure (GI) for the VM cluster. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Hostname: Annotated[
+        str | None,
+        Field(
+            description="The host name for the VM cluster. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    IamRoles: Annotated[
+        list[IamRole] | None,
+        Field(
+            description="The AWS Identity and Access Management (IAM) service roles associated with the VM cluster."
+        ),
+    ] = None
+    IsLocalBackupEnabled: Annotated[
+        bool | None,
+        Field(
+            description="Indicates whether database backups to local Exadata storage is enabled for the VM cluster. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    IsSparseDiskgroupEnabled: Annotated[
+        bool | None,
+        Field(
+            description="Indicates whether the VM cluster is configured with a sparse disk group. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    LicenseModel: Annotated[
+        Literal["BRING_YOUR_OWN_LICENSE", "LICENSE_INCLUDED"] | None,
+        Field(
+            description="The Oracle license model applied to the VM cluster. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    MemorySizeInGBs: Annotated[
+        int | None,
+        Field(
+            description="The amount of memory, in gigabytes (GB), that's allocated for the VM cluster. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    OdbNetworkId: Annotated[
+        str | None,
+        Field(
+            description="The unique identifier of the ODB network for the VM cluster. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    ScanListenerPortTcp: Annotated[
+        int | None,
+        Field(
+            description="Property description not available. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    SshPublicKeys: Annotated[
+        list[str] | None,
+        Field(
+            description="The public key portion of one or more key pairs used for SSH access to the VM cluster. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    SystemVersion: Annotated[
+        str | None,
+        Field(
+            description="The operating system version of the image chosen for the VM cluster. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="Tags to assign to the Vm Cluster.")] = None
+    TimeZone: Annotated[
+        str | None,
+        Field(
+            description="The time zone of the VM cluster. Create-only: changing it replaces the resource."
+        ),
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by odb_network.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "OdbNetworkAttributes",
@@ -28,119 +28,349 @@ __all__ = [
 
 
 class OdbNetworkCrossRegionS3RestoreSourcesAccess(DeferredModel):
+    """
+    The configuration access for the cross-Region Amazon S3 database restore source for the ODB network.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Ipv4Addresses: list[str] | None = None
-    Region: str | None = None
-    Status: Literal["ENABLED", "ENABLING", "DISABLED", "DISABLING"] | None = None
+    Ipv4Addresses: Annotated[
+        list[str] | None,
+        Field(description="The IPv4 addresses allowed for cross-Region Amazon S3 restore access."),
+    ] = None
+    Region: Annotated[
+        str | None, Field(description="The AWS-Region for cross-Region Amazon S3 restore access.")
+    ] = None
+    Status: Annotated[
+        Literal["ENABLED", "ENABLING", "DISABLED", "DISABLING"] | None,
+        Field(
+            description="The current status of the cross-Region Amazon S3 restore access configuration."
+        ),
+    ] = None
 
 
 class OdbNetworkManagedServicesKmsAccess(DeferredModel):
+    """
+    The AWS Key Management Service (KMS) access configuration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DomainName: str | None = None
-    Ipv4Addresses: list[str] | None = None
-    KmsPolicyDocument: str | None = None
-    Status: Literal["ENABLED", "ENABLING", "DISABLED", "DISABLING"] | None = None
+    DomainName: Annotated[
+        str | None, Field(description="The domain name for the AWS KMS access.")
+    ] = None
+    Ipv4Addresses: Annotated[
+        list[str] | None, Field(description="The IPv4 addresses for the AWS KMS access.")
+    ] = None
+    KmsPolicyDocument: Annotated[
+        str | None, Field(description="The endpoint policy for the AWS KMS access.")
+    ] = None
+    Status: Annotated[
+        Literal["ENABLED", "ENABLING", "DISABLED", "DISABLING"] | None,
+        Field(description="The status of the AWS KMS access."),
+    ] = None
 
 
 class OdbNetworkManagedServicesManagedS3BackupAccess(DeferredModel):
+    """
+    The managed Amazon S3 backup access configuration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Ipv4Addresses: list[str] | None = None
-    Status: Literal["ENABLED", "ENABLING", "DISABLED", "DISABLING"] | None = None
+    Ipv4Addresses: Annotated[
+        list[str] | None,
+        Field(description="The IPv4 addresses for the managed Amazon S3 backup access."),
+    ] = None
+    Status: Annotated[
+        Literal["ENABLED", "ENABLING", "DISABLED", "DISABLING"] | None,
+        Field(description="The status of the managed Amazon S3 backup access."),
+    ] = None
 
 
 class OdbNetworkManagedServicesS3Access(DeferredModel):
+    """
+    The Amazon S3 access configuration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DomainName: str | None = None
-    Ipv4Addresses: list[str] | None = None
-    S3PolicyDocument: str | None = None
-    Status: Literal["ENABLED", "ENABLING", "DISABLED", "DISABLING"] | None = None
+    DomainName: Annotated[
+        str | None, Field(description="The domain name for the Amazon S3 access.")
+    ] = None
+    Ipv4Addresses: Annotated[
+        list[str] | None, Field(description="The IPv4 addresses for the Amazon S3 access.")
+    ] = None
+    S3PolicyDocument: Annotated[
+        str | None, Field(description="The endpoint policy for the Amazon S3 access.")
+    ] = None
+    Status: Annotated[
+        Literal["ENABLED", "ENABLING", "DISABLED", "DISABLING"] | None,
+        Field(description="The status of the Amazon S3 access."),
+    ] = None
 
 
 class OdbNetworkManagedServicesServiceNetworkEndpoint(DeferredModel):
+    """
+    The service network endpoint configuration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    VpcEndpointId: str | None = None
-    VpcEndpointType: Literal["SERVICENETWORK"] | None = None
+    VpcEndpointId: Annotated[
+        str | None, Field(description="The identifier of the VPC endpoint.")
+    ] = None
+    VpcEndpointType: Annotated[
+        Literal["SERVICENETWORK"] | None, Field(description="The type of the VPC endpoint.")
+    ] = None
 
 
 class OdbNetworkManagedServicesStsAccess(DeferredModel):
+    """
+    The AWS Security Token Service (STS) access configuration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DomainName: str | None = None
-    Ipv4Addresses: list[str] | None = None
-    Status: Literal["ENABLED", "ENABLING", "DISABLED", "DISABLING"] | None = None
-    StsPolicyDocument: str | None = None
+    DomainName: Annotated[
+        str | None, Field(description="The domain name for the AWS STS access.")
+    ] = None
+    Ipv4Addresses: Annotated[
+        list[str] | None, Field(description="The IPv4 addresses for the AWS STS access.")
+    ] = None
+    Status: Annotated[
+        Literal["ENABLED", "ENABLING", "DISABLED", "DISABLING"] | None,
+        Field(description="The status of the AWS STS access."),
+    ] = None
+    StsPolicyDocument: Annotated[
+        str | None, Field(description="The endpoint policy for the AWS STS access.")
+    ] = None
 
 
 class OdbNetworkManagedServicesZeroEtlAccess(DeferredModel):
+    """
+    The Zero-ETL access configuration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Cidr: str | None = None
-    Status: Literal["ENABLED", "ENABLING", "DISABLED", "DISABLING"] | None = None
+    Cidr: Annotated[str | None, Field(description="The CIDR block for the Zero-ETL access.")] = None
+    Status: Annotated[
+        Literal["ENABLED", "ENABLING", "DISABLED", "DISABLING"] | None,
+        Field(description="The status of the Zero-ETL access."),
+    ] = None
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str | None = None
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that's 1 to 128 Unicode characters in length and can't be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., :, /, =, +, @, -, and \"."
+        ),
+    ]
+    Value: Annotated[
+        str | None,
+        Field(
+            description="The value for the tag. You can specify a value that's 1 to 256 characters in length. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ] = None
 
 
 class OdbNetworkProps(DeferredModel):
-    AvailabilityZone: str | None = None
-    AvailabilityZoneId: str | None = None
-    BackupSubnetCidr: str | None = None
-    ClientSubnetCidr: str | None = None
-    CrossRegionS3RestoreSources: list[str] | None = None
-    CustomDomainName: str | None = None
-    DefaultDnsPrefix: str | None = None
-    DeleteAssociatedResources: bool | None = None
-    DisplayName: str | None = None
-    KmsAccess: Literal["ENABLED", "DISABLED"] | None = None
-    KmsPolicyDocument: str | None = None
-    S3Access: Literal["ENABLED", "DISABLED"] | None = None
-    S3PolicyDocument: str | None = None
-    StsAccess: Literal["ENABLED", "DISABLED"] | None = None
-    StsPolicyDocument: str | None = None
-    Tags: list[Tag] | None = None
-    ZeroEtlAccess: Literal["ENABLED", "DISABLED"] | None = None
+    """
+    The properties a program declares for a AWS::ODB::OdbNetwork.
+    """
+
+    AvailabilityZone: Annotated[
+        str | None,
+        Field(
+            description="The AWS Availability Zone (AZ) where the ODB network is located. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    AvailabilityZoneId: Annotated[
+        str | None,
+        Field(
+            description="The AZ ID of the AZ where the ODB network is located. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    BackupSubnetCidr: Annotated[
+        str | None,
+        Field(
+            description="The CIDR range of the backup subnet in the ODB network. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    ClientSubnetCidr: Annotated[
+        str | None,
+        Field(
+            description="The CIDR range of the client subnet in the ODB network. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    CrossRegionS3RestoreSources: Annotated[
+        list[str] | None,
+        Field(
+            description="The cross-Region Amazon S3 restore sources for the ODB network. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    CustomDomainName: Annotated[
+        str | None,
+        Field(
+            description="The domain name to use for the resources in the ODB network. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    DefaultDnsPrefix: Annotated[
+        str | None,
+        Field(
+            description="The DNS prefix to the default DNS domain name. The default DNS domain name is oraclevcn.com. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    DeleteAssociatedResources: Annotated[
+        bool | None,
+        Field(
+            description="Specifies whether to delete associated OCI networking resources along with the ODB network. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    DisplayName: Annotated[
+        str | None, Field(description="The user-friendly name of the ODB network.")
+    ] = None
+    KmsAccess: Annotated[
+        Literal["ENABLED", "DISABLED"] | None,
+        Field(
+            description="The AWS Key Management Service (KMS) access configuration for the ODB network. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    KmsPolicyDocument: Annotated[
+        str | None,
+        Field(
+            description="The AWS Key Management Service (KMS) policy document that defines permissions for key usage within the ODB network. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    S3Access: Annotated[
+        Literal["ENABLED", "DISABLED"] | None,
+        Field(
+            description="Specifies the configuration for Amazon S3 access from the ODB network. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    S3PolicyDocument: Annotated[
+        str | None,
+        Field(
+            description="Specifies the endpoint policy for Amazon S3 access from the ODB network. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    StsAccess: Annotated[
+        Literal["ENABLED", "DISABLED"] | None,
+        Field(
+            description="The AWS Security Token Service (STS) access configuration for the ODB network. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    StsPolicyDocument: Annotated[
+        str | None,
+        Field(
+            description="The AWS Security Token Service (STS) policy document that defines permissions for token service usage within the ODB network. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="Tags to assign to the Odb Network.")] = (
+        None
+    )
+    ZeroEtlAccess: Annotated[
+        Literal["ENABLED", "DISABLED"] | None,
+        Field(
+            description="Specifies the configuration for Zero-ETL access from the ODB network. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
 
 
 class OdbNetworkManagedServices(DeferredModel):
+    """
+    The managed services configuration for the ODB network.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CrossRegionS3RestoreSourcesAccess: list[OdbNetworkCrossRegionS3RestoreSourcesAccess] | None = (
-        None
-    )
-    KmsAccess: OdbNetworkManagedServicesKmsAccess | None = None
-    ManagedS3BackupAccess: OdbNetworkManagedServicesManagedS3BackupAccess | None = None
-    ManagedServicesIpv4Cidrs: list[str] | None = None
-    ResourceGatewayArn: str | None = None
-    S3Access: OdbNetworkManagedServicesS3Access | None = None
-    ServiceNetworkArn: str | None = None
-    ServiceNetworkEndpoint: OdbNetworkManagedServicesServiceNetworkEndpoint | None = None
-    StsAccess: OdbNetworkManagedServicesStsAccess | None = None
-    ZeroEtlAccess: OdbNetworkManagedServicesZeroEtlAccess | None = None
+    CrossRegionS3RestoreSourcesAccess: Annotated[
+        list[OdbNetworkCrossRegionS3RestoreSourcesAccess] | None,
+        Field(
+            description="The access configuration for the cross-Region Amazon S3 database restore source."
+        ),
+    ] = None
+    KmsAccess: Annotated[
+        OdbNetworkManagedServicesKmsAccess | None,
+        Field(description="The AWS Key Management Service (KMS) access configuration."),
+    ] = None
+    ManagedS3BackupAccess: Annotated[
+        OdbNetworkManagedServicesManagedS3BackupAccess | None,
+        Field(description="The managed Amazon S3 backup access configuration."),
+    ] = None
+    ManagedServicesIpv4Cidrs: Annotated[
+        list[str] | None, Field(description="The IPv4 CIDR blocks for the managed services.")
+    ] = None
+    ResourceGatewayArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the resource gateway.")
+    ] = None
+    S3Access: Annotated[
+        OdbNetworkManagedServicesS3Access | None,
+        Field(description="The Amazon S3 access configuration."),
+    ] = None
+    ServiceNetworkArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the service network.")
+    ] = None
+    ServiceNetworkEndpoint: Annotated[
+        OdbNetworkManagedServicesServiceNetworkEndpoint | None,
+        Field(description="The service network endpoint configuration."),
+    ] = None
+    StsAccess: Annotated[
+        OdbNetworkManagedServicesStsAccess | None,
+        Field(description="The AWS Security Token Service (STS) access configuration."),
+    ] = None
+    ZeroEtlAccess: Annotated[
+        OdbNetworkManagedServicesZeroEtlAccess | None,
+        Field(description="The Zero-ETL access configuration."),
+    ] = None
 
 
 class OdbNetworkAttributes(DeferredModel):
-    Ec2PlacementGroupIds: list[str] | None = None
-    ManagedServices: OdbNetworkManagedServices | None = None
-    OciNetworkAnchorId: str | None = None
-    OciResourceAnchorName: str | None = None
-    OciVcnUrl: str | None = None
-    OdbNetworkArn: str | None = None
-    OdbNetworkId: str | None = None
+    """
+    The read-only attributes of a AWS::ODB::OdbNetwork, set by AWS.
+    """
+
+    Ec2PlacementGroupIds: Annotated[
+        list[str] | None,
+        Field(description="The list of EC2 placement group IDs associated with your ODB network."),
+    ] = None
+    ManagedServices: Annotated[
+        OdbNetworkManagedServices | None,
+        Field(description="The managed services configuration for the ODB network."),
+    ] = None
+    OciNetworkAnchorId: Annotated[
+        str | None,
+        Field(description="The unique identifier of the OCI network anchor for the ODB network."),
+    ] = None
+    OciResourceAnchorName: Annotated[
+        str | None,
+        Field(
+            description="The name of the OCI resource anchor that's associated with the ODB network."
+        ),
+    ] = None
+    OciVcnUrl: Annotated[
+        str | None, Field(description="The URL for the VCN that's associated with the ODB network.")
+    ] = None
+    OdbNetworkArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the ODB network.")
+    ] = None
+    OdbNetworkId: Annotated[
+        str | None, Field(description="The unique identifier of the ODB network.")
+    ] = None

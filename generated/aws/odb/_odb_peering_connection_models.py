@@ -7,9 +7,10 @@ Imported on first use by odb_peering_connection.py, which re-exports every name 
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "OdbPeeringConnectionAttributes",
@@ -19,25 +20,82 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str | None = None
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that's 1 to 128 Unicode characters in length and can't be prefixed with aws:. You can use any of the following characters: Unicode letters, digits, whitespace, _, ., :, /, =, +, @, -, and \"."
+        ),
+    ]
+    Value: Annotated[
+        str | None,
+        Field(
+            description="The value for the tag. You can specify a value that's 1 to 256 characters in length. You can use any of the following characters: Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ] = None
 
 
 class OdbPeeringConnectionAttributes(DeferredModel):
-    OdbNetworkArn: str | None = None
-    OdbPeeringConnectionArn: str | None = None
-    OdbPeeringConnectionId: str | None = None
-    PeerNetworkArn: str | None = None
-    PeerNetworkCidrs: list[str] | None = None
+    """
+    The read-only attributes of a AWS::ODB::OdbPeeringConnection, set by AWS.
+    """
+
+    OdbNetworkArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the ODB network.")
+    ] = None
+    OdbPeeringConnectionArn: Annotated[
+        str | None,
+        Field(description="The Amazon Resource Name (ARN) of the ODB peering connection."),
+    ] = None
+    OdbPeeringConnectionId: Annotated[
+        str | None, Field(description="The unique identifier of the ODB peering connection.")
+    ] = None
+    PeerNetworkArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the peer network.")
+    ] = None
+    PeerNetworkCidrs: Annotated[
+        list[str] | None, Field(description="The CIDR blocks for the ODB peering connection.")
+    ] = None
 
 
 class OdbPeeringConnectionProps(DeferredModel):
-    AdditionalPeerNetworkCidrs: list[str] | None = None
-    DisplayName: str | None = None
-    OdbNetworkId: str | None = None
-    PeerNetworkId: str | None = None
-    PeerNetworkRouteTableIds: list[str] | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::ODB::OdbPeeringConnection.
+    """
+
+    AdditionalPeerNetworkCidrs: Annotated[
+        list[str] | None,
+        Field(
+            description="The additional CIDR blocks for the ODB peering connection. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    DisplayName: Annotated[
+        str | None, Field(description="The name of the ODB peering connection.")
+    ] = None
+    OdbNetworkId: Annotated[
+        str | None,
+        Field(
+            description="The unique identifier of the ODB network. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    PeerNetworkId: Annotated[
+        str | None,
+        Field(
+            description="The unique identifier of the peer network. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    PeerNetworkRouteTableIds: Annotated[
+        list[str] | None,
+        Field(
+            description="The unique identifier of the VPC route table for which a route to the ODB network is automatically created during peering connection establishment. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None, Field(description="Tags to assign to the Odb peering connection.")
+    ] = None

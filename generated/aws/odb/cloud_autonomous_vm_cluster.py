@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,43 +63,73 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-CloudAutonomousVmClusterMaintenanceWindowDict = TypedDict(
-    "CloudAutonomousVmClusterMaintenanceWindowDict",
-    {
-        "DaysOfWeek": "list[Literal['MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY', 'FRIDAY', 'SATURDAY', 'SUNDAY']]",
-        "HoursOfDay": "list[int]",
-        "LeadTimeInWeeks": "int",
-        "Months": "list[Literal['JANUARY', 'FEBRUARY', 'MARCH', 'APRIL', 'MAY', 'JUNE', 'JULY', 'AUGUST', 'SEPTEMBER', 'OCTOBER', 'NOVEMBER', 'DECEMBER']]",
-        "Preference": "Literal['NO_PREFERENCE', 'CUSTOM_PREFERENCE']",
-        "WeeksOfMonth": "list[int]",
-    },
-    total=False,
-)
 
-IamRoleDict = TypedDict(
-    "IamRoleDict",
-    {
-        "AwsIntegration": "str",
-        "IamRoleArn": "str",
-        "Status": "str",
-    },
-    total=False,
-)
+class CloudAutonomousVmClusterMaintenanceWindowDict(TypedDict, total=False):
+    """CloudAutonomousVmClusterMaintenanceWindow as a plain dict: The scheduling details for the
+    maintenance window. Patching and system updates take place during the maintenance window."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "str",
-    },
-    total=False,
-)
+    DaysOfWeek: list[
+        Literal["MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY"]
+    ]
+    """The days of the week when maintenance can be performed."""
+    HoursOfDay: list[int]
+    """The hours of the day when maintenance can be performed."""
+    LeadTimeInWeeks: int
+    """The lead time in weeks before the maintenance window."""
+    Months: list[
+        Literal[
+            "JANUARY",
+            "FEBRUARY",
+            "MARCH",
+            "APRIL",
+            "MAY",
+            "JUNE",
+            "JULY",
+            "AUGUST",
+            "SEPTEMBER",
+            "OCTOBER",
+            "NOVEMBER",
+            "DECEMBER",
+        ]
+    ]
+    """The months when maintenance can be performed."""
+    Preference: Literal["NO_PREFERENCE", "CUSTOM_PREFERENCE"]
+    """The preference for the maintenance window scheduling."""
+    WeeksOfMonth: list[int]
+    """The weeks of the month when maintenance can be performed."""
 
+
+class IamRoleDict(TypedDict, total=False):
+    """IamRole as a plain dict: An AWS Identity and Access Management (IAM) service role associated
+    with the Autonomous VM cluster."""
+
+    AwsIntegration: str
+    """The AWS integration configuration settings for the AWS Identity and Access Management (IAM)
+    service role."""
+    IamRoleArn: str
+    """The Amazon Resource Name (ARN) of the AWS Identity and Access Management (IAM) service role."""
+    Status: str
+    """The current status of the AWS Identity and Access Management (IAM) service role."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that's 1 to 128 Unicode characters in length
+    and can't be prefixed with aws:. You can use any of the following characters: the set of Unicode
+    letters, digits, whitespace, _, ., :, /, =, +, @, -, and "."""
+    Value: str
+    """The value for the tag. You can specify a value that's 1 to 256 characters in length. You can
+    use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =,
+    +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::ODB::CloudAutonomousVmCluster",
     schema_file="aws-odb-cloudautonomousvmcluster.json",
     primary_identifier=("/CloudAutonomousVmClusterArn",),
-    additional_identifiers=(),
     read_only=(
         "/CloudAutonomousVmClusterId",
         "/CloudAutonomousVmClusterArn",
@@ -144,17 +178,8 @@ METADATA = _TypeMetadata(
         "/MaintenanceWindow",
         "/TotalContainerDatabases",
     ),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/IamRoles", "/Tags"),
-    required=(),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
+    tagging=_Tagging(),
     replacement_strategy="delete_then_create",
     replacement_strategy_stated=True,
     handlers={
@@ -166,160 +191,27 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "IamRole": {
-            "additionalProperties": False,
-            "properties": {
-                "AwsIntegration": {"type": "string"},
-                "IamRoleArn": {"type": "string"},
-                "Status": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "MaintenanceWindow": {
-            "additionalProperties": False,
-            "properties": {
-                "DaysOfWeek": {
-                    "items": {
-                        "enum": [
-                            "MONDAY",
-                            "TUESDAY",
-                            "WEDNESDAY",
-                            "THURSDAY",
-                            "FRIDAY",
-                            "SATURDAY",
-                            "SUNDAY",
-                        ],
-                        "type": "string",
-                    },
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "HoursOfDay": {"items": {"type": "integer"}, "type": "array", "uniqueItems": False},
-                "LeadTimeInWeeks": {"maxLength": 4, "minLength": 1, "type": "integer"},
-                "Months": {
-                    "items": {
-                        "enum": [
-                            "JANUARY",
-                            "FEBRUARY",
-                            "MARCH",
-                            "APRIL",
-                            "MAY",
-                            "JUNE",
-                            "JULY",
-                            "AUGUST",
-                            "SEPTEMBER",
-                            "OCTOBER",
-                            "NOVEMBER",
-                            "DECEMBER",
-                        ],
-                        "type": "string",
-                    },
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "Preference": {"enum": ["NO_PREFERENCE", "CUSTOM_PREFERENCE"], "type": "string"},
-                "WeeksOfMonth": {
-                    "items": {"type": "integer"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AutonomousDataStoragePercentage": {"type": "number"},
-        "AutonomousDataStorageSizeInTBs": {"type": "number"},
-        "AvailableAutonomousDataStorageSizeInTBs": {"type": "number"},
-        "AvailableContainerDatabases": {"type": "integer"},
-        "AvailableCpus": {"type": "number"},
-        "CloudAutonomousVmClusterArn": {"type": "string"},
-        "CloudAutonomousVmClusterId": {"type": "string"},
-        "CloudExadataInfrastructureId": {
-            "maxLength": 2048,
-            "minLength": 6,
-            "pattern": "^(arn:(?:aws|aws-cn|aws-us-gov|aws-iso-{0,1}[a-z]{0,1}):[a-z0-9-]+:[a-z0-9-]*:[0-9]+:[a-z0-9-]+/[a-zA-Z0-9_~.-]{6,64}|[a-zA-Z0-9_~.-]{6,64})$",
-            "type": "string",
-        },
-        "ComputeModel": {"enum": ["ECPU", "OCPU"], "type": "string"},
-        "CpuCoreCount": {"type": "integer"},
-        "CpuCoreCountPerNode": {"type": "integer"},
-        "CpuPercentage": {"type": "number"},
-        "DataStorageSizeInGBs": {"type": "number"},
-        "DataStorageSizeInTBs": {"type": "number"},
-        "DbNodeStorageSizeInGBs": {"type": "integer"},
-        "DbServers": {
-            "items": {"type": "string"},
-            "maxItems": 1024,
-            "minItems": 1,
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "Description": {"type": "string"},
-        "DisplayName": {
-            "maxLength": 255,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z_](?!.*--)[a-zA-Z0-9_-]*$",
-            "type": "string",
-        },
-        "Domain": {"type": "string"},
-        "ExadataStorageInTBsLowestScaledValue": {"type": "number"},
-        "Hostname": {"type": "string"},
-        "IamRoles": {
-            "items": {"$ref": "#/definitions/IamRole"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "IsMtlsEnabledVmCluster": {"type": "boolean"},
-        "LicenseModel": {"enum": ["BRING_YOUR_OWN_LICENSE", "LICENSE_INCLUDED"], "type": "string"},
-        "MaintenanceWindow": {"$ref": "#/definitions/MaintenanceWindow"},
-        "MaxAcdsLowestScaledValue": {"type": "integer"},
-        "MemoryPerOracleComputeUnitInGBs": {"type": "integer"},
-        "MemorySizeInGBs": {"type": "integer"},
-        "NodeCount": {"type": "integer"},
-        "NonProvisionableAutonomousContainerDatabases": {"type": "integer"},
-        "OciResourceAnchorName": {"type": "string"},
-        "OciUrl": {"type": "string"},
-        "Ocid": {"type": "string"},
-        "OdbNetworkId": {
-            "maxLength": 2048,
-            "minLength": 6,
-            "pattern": "^(arn:(?:aws|aws-cn|aws-us-gov|aws-iso-{0,1}[a-z]{0,1}):[a-z0-9-]+:[a-z0-9-]*:[0-9]+:[a-z0-9-]+/[a-zA-Z0-9_~.-]{6,64}|[a-zA-Z0-9_~.-]{6,64})$",
-            "type": "string",
-        },
-        "ProvisionableAutonomousContainerDatabases": {"type": "integer"},
-        "ProvisionedAutonomousContainerDatabases": {"type": "integer"},
-        "ProvisionedCpus": {"type": "number"},
-        "ReclaimableCpus": {"type": "number"},
-        "ReservedCpus": {"type": "number"},
-        "ScanListenerPortNonTls": {"maximum": 8999, "minimum": 1024, "type": "integer"},
-        "ScanListenerPortTls": {"maximum": 8999, "minimum": 1024, "type": "integer"},
-        "Shape": {"type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": False},
-        "TimeZone": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "TotalContainerDatabases": {"type": "integer"},
-    },
-    "required": [],
-}
-
 
 class CloudAutonomousVmCluster(_Resource):
-    """AWS::ODB::CloudAutonomousVmCluster: The AWS::ODB::CloudAutonomousVmCluster resource creates a Cloud Autonomous VM Cluster
+    """AWS::ODB::CloudAutonomousVmCluster: The AWS::ODB::CloudAutonomousVmCluster resource creates a
+    Cloud Autonomous VM Cluster
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: CloudAutonomousVmClusterArn.
+    Replaced when any of these change (create-only): OdbNetworkId, CloudExadataInfrastructureId,
+    DbServers, IsMtlsEnabledVmCluster, MemoryPerOracleComputeUnitInGBs, ScanListenerPortNonTls,
+    ScanListenerPortTls, TimeZone, AutonomousDataStorageSizeInTBs, DisplayName, CpuCoreCountPerNode,
+    Description, LicenseModel, MaintenanceWindow, TotalContainerDatabases.
+    Read-only attributes (known once deployed): AutonomousDataStoragePercentage,
+    AvailableAutonomousDataStorageSizeInTBs, AvailableContainerDatabases, AvailableCpus,
+    CloudAutonomousVmClusterArn, CloudAutonomousVmClusterId, ComputeModel, CpuCoreCount,
+    CpuPercentage, DataStorageSizeInGBs, DataStorageSizeInTBs, DbNodeStorageSizeInGBs, Domain,
+    ExadataStorageInTBsLowestScaledValue, Hostname, MaxAcdsLowestScaledValue, MemorySizeInGBs,
+    NodeCount, NonProvisionableAutonomousContainerDatabases, OciResourceAnchorName, OciUrl, Ocid,
+    ProvisionableAutonomousContainerDatabases, ProvisionedAutonomousContainerDatabases,
+    ProvisionedCpus, ReclaimableCpus, ReservedCpus, Shape.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-odb-cloudautonomousvmcluster.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -329,38 +221,72 @@ class CloudAutonomousVmCluster(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "CloudAutonomousVmClusterAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "cloud_autonomous_vm_cluster.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     AutonomousDataStoragePercentage: float
+    """The percentage of data storage currently in use for Autonomous Databases in the Autonomous VM
+    cluster."""
     AvailableAutonomousDataStorageSizeInTBs: float
+    """The available data storage space for Autonomous Databases in the Autonomous VM cluster, in
+    TB."""
     AvailableContainerDatabases: int
+    """The number of Autonomous CDBs that you can create with the currently available storage."""
     AvailableCpus: float
+    """The number of CPU cores available for allocation to Autonomous Databases."""
     CloudAutonomousVmClusterArn: str
+    """The Amazon Resource Name (ARN) for the Autonomous VM cluster."""
     CloudAutonomousVmClusterId: str
+    """The unique identifier of the Autonomous VM cluster."""
     ComputeModel: Literal["ECPU", "OCPU"]
+    """The compute model of the Autonomous VM cluster: ECPU or OCPU."""
     CpuCoreCount: int
+    """The total number of CPU cores in the Autonomous VM cluster."""
     CpuPercentage: float
+    """The percentage of total CPU cores currently in use in the Autonomous VM cluster."""
     DataStorageSizeInGBs: float
+    """The total data storage allocated to the Autonomous VM cluster, in GB."""
     DataStorageSizeInTBs: float
+    """The total data storage allocated to the Autonomous VM cluster, in TB."""
     DbNodeStorageSizeInGBs: int
+    """The local node storage allocated to the Autonomous VM cluster, in gigabytes (GB)."""
     Domain: str
+    """The domain name for the Autonomous VM cluster."""
     ExadataStorageInTBsLowestScaledValue: float
+    """The minimum value to which you can scale down the Exadata storage, in TB."""
     Hostname: str
+    """The hostname for the Autonomous VM cluster."""
     MaxAcdsLowestScaledValue: int
+    """The minimum value to which you can scale down the maximum number of Autonomous CDBs."""
     MemorySizeInGBs: int
+    """The total amount of memory allocated to the Autonomous VM cluster, in gigabytes (GB)."""
     NodeCount: int
+    """The number of database server nodes in the Autonomous VM cluster."""
     NonProvisionableAutonomousContainerDatabases: int
+    """The number of Autonomous CDBs that can't be provisioned because of resource constraints."""
     OciResourceAnchorName: str
+    """The name of the OCI resource anchor associated with this Autonomous VM cluster."""
     OciUrl: str
+    """The URL for accessing the OCI console page for this Autonomous VM cluster."""
     Ocid: str
+    """The Oracle Cloud Identifier (OCID) of the Autonomous VM cluster."""
     ProvisionableAutonomousContainerDatabases: int
+    """The number of Autonomous CDBs that can be provisioned in the Autonomous VM cluster."""
     ProvisionedAutonomousContainerDatabases: int
+    """The number of Autonomous CDBs currently provisioned in the Autonomous VM cluster."""
     ProvisionedCpus: float
+    """The number of CPU cores currently provisioned in the Autonomous VM cluster."""
     ReclaimableCpus: float
+    """The number of CPU cores that can be reclaimed from terminated or scaled-down Autonomous
+    Databases."""
     ReservedCpus: float
+    """The number of CPU cores reserved for system operations and redundancy."""
     Shape: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The shape of the Exadata infrastructure for the Autonomous VM cluster."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AutonomousDataStorageSizeInTBs: float
     CloudExadataInfrastructureId: str
     CpuCoreCountPerNode: int
@@ -379,55 +305,78 @@ class CloudAutonomousVmCluster(_Resource):
     TimeZone: str
     TotalContainerDatabases: int
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AutonomousDataStorageSizeInTBs: float | None = None,
+        CloudExadataInfrastructureId: str | None = None,
+        CpuCoreCountPerNode: int | None = None,
+        DbServers: list[str] | None = None,
+        Description: str | None = None,
+        DisplayName: str | None = None,
+        IamRoles: list[IamRole | IamRoleDict] | None = None,
+        IsMtlsEnabledVmCluster: bool | None = None,
+        LicenseModel: Literal["BRING_YOUR_OWN_LICENSE", "LICENSE_INCLUDED"] | None = None,
+        MaintenanceWindow: CloudAutonomousVmClusterMaintenanceWindow
+        | CloudAutonomousVmClusterMaintenanceWindowDict
+        | None = None,
+        MemoryPerOracleComputeUnitInGBs: int | None = None,
+        OdbNetworkId: str | None = None,
+        ScanListenerPortNonTls: int | None = None,
+        ScanListenerPortTls: int | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        TimeZone: str | None = None,
+        TotalContainerDatabases: int | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::ODB::CloudAutonomousVmCluster; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AutonomousDataStorageSizeInTBs: float | None = None,
-            CloudExadataInfrastructureId: str | None = None,
-            CpuCoreCountPerNode: int | None = None,
-            DbServers: list[str] | None = None,
-            Description: str | None = None,
-            DisplayName: str | None = None,
-            IamRoles: list[IamRole | IamRoleDict] | None = None,
-            IsMtlsEnabledVmCluster: bool | None = None,
-            LicenseModel: Literal["BRING_YOUR_OWN_LICENSE", "LICENSE_INCLUDED"] | None = None,
-            MaintenanceWindow: CloudAutonomousVmClusterMaintenanceWindow
-            | CloudAutonomousVmClusterMaintenanceWindowDict
-            | None = None,
-            MemoryPerOracleComputeUnitInGBs: int | None = None,
-            OdbNetworkId: str | None = None,
-            ScanListenerPortNonTls: int | None = None,
-            ScanListenerPortTls: int | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            TimeZone: str | None = None,
-            TotalContainerDatabases: int | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::ODB::CloudAutonomousVmCluster; `await` it inside an App to deploy it.
-
-            AutonomousDataStorageSizeInTBs: The data storage size allocated for Autonomous Databases in the Autonomous VM cluster, in TB.
-            CloudExadataInfrastructureId: The unique identifier of the Cloud Exadata Infrastructure containing this Autonomous VM cluster.
-            CpuCoreCountPerNode: The number of CPU cores enabled per node in the Autonomous VM cluster.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AutonomousDataStorageSizeInTBs: The data storage size allocated for Autonomous Databases
+                in the Autonomous VM cluster, in TB. Create-only: changing it replaces the resource.
+            CloudExadataInfrastructureId: The unique identifier of the Cloud Exadata Infrastructure
+                containing this Autonomous VM cluster. Create-only: changing it replaces the
+                resource.
+            CpuCoreCountPerNode: The number of CPU cores enabled per node in the Autonomous VM
+                cluster. Create-only: changing it replaces the resource.
             DbServers: The list of database servers associated with the Autonomous VM cluster.
-            Description: The user-provided description of the Autonomous VM cluster.
-            DisplayName: The display name of the Autonomous VM cluster.
-            IamRoles: The AWS Identity and Access Management (IAM) service roles associated with the Autonomous VM cluster.
-            IsMtlsEnabledVmCluster: Indicates whether mutual TLS (mTLS) authentication is enabled for the Autonomous VM cluster.
-            LicenseModel: The Oracle license model that applies to the Autonomous VM cluster.
-            MaintenanceWindow: The scheduling details for the maintenance window.
-            MemoryPerOracleComputeUnitInGBs: The amount of memory allocated per Oracle Compute Unit, in GB.
-            OdbNetworkId: The unique identifier of the ODB network associated with this Autonomous VM cluster.
-            ScanListenerPortNonTls: The SCAN listener port for non-TLS (TCP) protocol.
-            ScanListenerPortTls: The SCAN listener port for TLS (TCP) protocol.
+                Create-only: changing it replaces the resource.
+            Description: The user-provided description of the Autonomous VM cluster. Create-only:
+                changing it replaces the resource.
+            DisplayName: The display name of the Autonomous VM cluster. Create-only: changing it
+                replaces the resource.
+            IamRoles: The AWS Identity and Access Management (IAM) service roles associated with the
+                Autonomous VM cluster.
+            IsMtlsEnabledVmCluster: Indicates whether mutual TLS (mTLS) authentication is enabled
+                for the Autonomous VM cluster. Create-only: changing it replaces the resource.
+            LicenseModel: The Oracle license model that applies to the Autonomous VM cluster. Valid
+                values are LICENSE_INCLUDED or BRING_YOUR_OWN_LICENSE. Create-only: changing it
+                replaces the resource.
+            MaintenanceWindow: The scheduling details for the maintenance window. Patching and
+                system updates take place during the maintenance window. Create-only: changing it
+                replaces the resource.
+            MemoryPerOracleComputeUnitInGBs: The amount of memory allocated per Oracle Compute Unit,
+                in GB. Create-only: changing it replaces the resource.
+            OdbNetworkId: The unique identifier of the ODB network associated with this Autonomous
+                VM cluster. Create-only: changing it replaces the resource.
+            ScanListenerPortNonTls: The SCAN listener port for non-TLS (TCP) protocol. The default
+                is 1521. Create-only: changing it replaces the resource.
+            ScanListenerPortTls: The SCAN listener port for TLS (TCP) protocol. The default is 2484.
+                Create-only: changing it replaces the resource.
             Tags: The tags associated with the Autonomous VM cluster.
-            TimeZone: The time zone of the Autonomous VM cluster.
-            TotalContainerDatabases: The total number of Autonomous Container Databases that can be created with the allocated local storage.
+            TimeZone: The time zone of the Autonomous VM cluster. Create-only: changing it replaces
+                the resource.
+            TotalContainerDatabases: The total number of Autonomous Container Databases that can be
+                created with the allocated local storage. Create-only: changing it replaces the
+                resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

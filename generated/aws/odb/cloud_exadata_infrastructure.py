@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,44 +63,74 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-CloudExadataInfrastructureMaintenanceWindowDict = TypedDict(
-    "CloudExadataInfrastructureMaintenanceWindowDict",
-    {
-        "CustomActionTimeoutInMins": "int",
-        "DaysOfWeek": "list[Literal['MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY', 'FRIDAY', 'SATURDAY', 'SUNDAY']]",
-        "HoursOfDay": "list[int]",
-        "IsCustomActionTimeoutEnabled": "bool",
-        "LeadTimeInWeeks": "int",
-        "Months": "list[Literal['JANUARY', 'FEBRUARY', 'MARCH', 'APRIL', 'MAY', 'JUNE', 'JULY', 'AUGUST', 'SEPTEMBER', 'OCTOBER', 'NOVEMBER', 'DECEMBER']]",
-        "PatchingMode": "Literal['NONROLLING', 'ROLLING']",
-        "Preference": "Literal['CUSTOM_PREFERENCE', 'NO_PREFERENCE']",
-        "WeeksOfMonth": "list[int]",
-    },
-    total=False,
-)
 
-CustomerContactDict = TypedDict(
-    "CustomerContactDict",
-    {
-        "Email": "str",
-    },
-    total=False,
-)
+class CloudExadataInfrastructureMaintenanceWindowDict(TypedDict, total=False):
+    """CloudExadataInfrastructureMaintenanceWindow as a plain dict: The scheduling details for the
+    maintenance window. Patching and system updates take place during the maintenance window."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "str",
-    },
-    total=False,
-)
+    CustomActionTimeoutInMins: int
+    """The timeout duration for custom actions in minutes."""
+    DaysOfWeek: list[
+        Literal["MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY"]
+    ]
+    """The days of the week when maintenance can be performed."""
+    HoursOfDay: list[int]
+    """The hours of the day when maintenance can be performed."""
+    IsCustomActionTimeoutEnabled: bool
+    """Indicates whether custom action timeout is enabled."""
+    LeadTimeInWeeks: int
+    """The lead time in weeks before the maintenance window."""
+    Months: list[
+        Literal[
+            "JANUARY",
+            "FEBRUARY",
+            "MARCH",
+            "APRIL",
+            "MAY",
+            "JUNE",
+            "JULY",
+            "AUGUST",
+            "SEPTEMBER",
+            "OCTOBER",
+            "NOVEMBER",
+            "DECEMBER",
+        ]
+    ]
+    """The months when maintenance can be performed."""
+    PatchingMode: Literal["NONROLLING", "ROLLING"]
+    """The patching mode for the maintenance window."""
+    Preference: Literal["CUSTOM_PREFERENCE", "NO_PREFERENCE"]
+    """The preference for the maintenance window scheduling."""
+    WeeksOfMonth: list[int]
+    """The weeks of the month when maintenance can be performed."""
 
+
+class CustomerContactDict(TypedDict, total=False):
+    """CustomerContact as a plain dict: A contact to receive notification from Oracle about
+    maintenance updates for a specific Exadata infrastructure."""
+
+    Email: str
+    """The email address of the contact."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that's 1 to 128 Unicode characters in length
+    and can't be prefixed with aws:. You can use any of the following characters: the set of Unicode
+    letters, digits, whitespace, _, ., :, /, =, +, @, -, and "."""
+    Value: str
+    """The value for the tag. You can specify a value that's 1 to 256 characters in length. You can
+    use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =,
+    +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::ODB::CloudExadataInfrastructure",
     schema_file="aws-odb-cloudexadatainfrastructure.json",
     primary_identifier=("/CloudExadataInfrastructureArn",),
-    additional_identifiers=(),
     read_only=(
         "/ActivatedStorageCount",
         "/AdditionalStorageCount",
@@ -131,17 +165,8 @@ METADATA = _TypeMetadata(
         "/CustomerContactsToSendToOCI",
         "/StorageCount",
     ),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/CustomerContactsToSendToOCI", "/DbServerIds", "/Tags"),
-    required=(),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
+    tagging=_Tagging(),
     replacement_strategy="delete_then_create",
     replacement_strategy_stated=True,
     handlers={
@@ -153,145 +178,24 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "CustomerContact": {
-            "additionalProperties": False,
-            "properties": {"Email": {"type": "string"}},
-            "type": "object",
-        },
-        "MaintenanceWindow": {
-            "additionalProperties": False,
-            "properties": {
-                "CustomActionTimeoutInMins": {"maximum": 120, "minimum": 15, "type": "integer"},
-                "DaysOfWeek": {
-                    "items": {
-                        "enum": [
-                            "MONDAY",
-                            "TUESDAY",
-                            "WEDNESDAY",
-                            "THURSDAY",
-                            "FRIDAY",
-                            "SATURDAY",
-                            "SUNDAY",
-                        ],
-                        "type": "string",
-                    },
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "HoursOfDay": {"items": {"type": "integer"}, "type": "array", "uniqueItems": True},
-                "IsCustomActionTimeoutEnabled": {"type": "boolean"},
-                "LeadTimeInWeeks": {"maximum": 4, "minimum": 1, "type": "integer"},
-                "Months": {
-                    "items": {
-                        "enum": [
-                            "JANUARY",
-                            "FEBRUARY",
-                            "MARCH",
-                            "APRIL",
-                            "MAY",
-                            "JUNE",
-                            "JULY",
-                            "AUGUST",
-                            "SEPTEMBER",
-                            "OCTOBER",
-                            "NOVEMBER",
-                            "DECEMBER",
-                        ],
-                        "type": "string",
-                    },
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "PatchingMode": {"enum": ["NONROLLING", "ROLLING"], "type": "string"},
-                "Preference": {"enum": ["CUSTOM_PREFERENCE", "NO_PREFERENCE"], "type": "string"},
-                "WeeksOfMonth": {
-                    "items": {"type": "integer"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "ActivatedStorageCount": {"type": "integer"},
-        "AdditionalStorageCount": {"type": "integer"},
-        "AvailabilityZone": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "AvailabilityZoneId": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "AvailableStorageSizeInGBs": {"type": "integer"},
-        "CloudExadataInfrastructureArn": {"type": "string"},
-        "CloudExadataInfrastructureId": {"type": "string"},
-        "ComputeCount": {"type": "integer"},
-        "ComputeModel": {"type": "string"},
-        "CpuCount": {"type": "integer"},
-        "CustomerContactsToSendToOCI": {
-            "items": {"$ref": "#/definitions/CustomerContact"},
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "DataStorageSizeInTBs": {"type": "number"},
-        "DatabaseServerType": {
-            "maxLength": 255,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9_\\/.=-]+$",
-            "type": "string",
-        },
-        "DbNodeStorageSizeInGBs": {"type": "integer"},
-        "DbServerIds": {"items": {"type": "string"}, "type": "array", "uniqueItems": False},
-        "DbServerVersion": {"type": "string"},
-        "DisplayName": {
-            "maxLength": 255,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z_](?!.*--)[a-zA-Z0-9_-]*$",
-            "type": "string",
-        },
-        "MaintenanceWindow": {"$ref": "#/definitions/MaintenanceWindow"},
-        "MaxCpuCount": {"type": "integer"},
-        "MaxDataStorageInTBs": {"type": "number"},
-        "MaxDbNodeStorageSizeInGBs": {"type": "integer"},
-        "MaxMemoryInGBs": {"type": "integer"},
-        "MemorySizeInGBs": {"type": "integer"},
-        "OciResourceAnchorName": {"type": "string"},
-        "OciUrl": {"type": "string"},
-        "Ocid": {"type": "string"},
-        "Shape": {
-            "maxLength": 255,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9_\\/.=-]+$",
-            "type": "string",
-        },
-        "StorageCount": {"type": "integer"},
-        "StorageServerType": {
-            "maxLength": 255,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9_\\/.=-]+$",
-            "type": "string",
-        },
-        "StorageServerVersion": {"type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": False},
-        "TotalStorageSizeInGBs": {"type": "integer"},
-    },
-    "required": [],
-}
-
 
 class CloudExadataInfrastructure(_Resource):
-    """AWS::ODB::CloudExadataInfrastructure: The AWS::ODB::CloudExadataInfrastructure resource creates an Exadata Infrastructure
+    """AWS::ODB::CloudExadataInfrastructure: The AWS::ODB::CloudExadataInfrastructure resource
+    creates an Exadata Infrastructure
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: CloudExadataInfrastructureArn.
+    Replaced when any of these change (create-only): AvailabilityZone, AvailabilityZoneId, Shape,
+    DatabaseServerType, StorageServerType, DisplayName, ComputeCount, CustomerContactsToSendToOCI,
+    StorageCount.
+    Read-only attributes (known once deployed): ActivatedStorageCount, AdditionalStorageCount,
+    AvailableStorageSizeInGBs, CloudExadataInfrastructureArn, CloudExadataInfrastructureId,
+    ComputeModel, CpuCount, DataStorageSizeInTBs, DbNodeStorageSizeInGBs, DbServerIds,
+    DbServerVersion, MaxCpuCount, MaxDataStorageInTBs, MaxDbNodeStorageSizeInGBs, MaxMemoryInGBs,
+    MemorySizeInGBs, OciResourceAnchorName, OciUrl, Ocid, StorageServerVersion,
+    TotalStorageSizeInGBs.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-odb-cloudexadatainfrastructure.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -301,31 +205,62 @@ class CloudExadataInfrastructure(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "CloudExadataInfrastructureAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "cloud_exadata_infrastructure.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     ActivatedStorageCount: int
+    """The number of storage servers requested for the Exadata infrastructure."""
     AdditionalStorageCount: int
+    """The number of storage servers requested for the Exadata infrastructure."""
     AvailableStorageSizeInGBs: int
+    """The amount of available storage, in gigabytes (GB), for the Exadata infrastructure."""
     CloudExadataInfrastructureArn: str
+    """The Amazon Resource Name (ARN) for the Exadata infrastructure."""
     CloudExadataInfrastructureId: str
+    """The unique identifier for the Exadata infrastructure."""
     ComputeModel: str
+    """The OCI model compute model used when you create or clone an instance: ECPU or OCPU. An ECPU
+    is an abstracted measure of compute resources. ECPUs are based on the number of cores
+    elastically allocated from a pool of compute and storage servers. An OCPU is a legacy physical
+    measure of compute resources. OCPUs are based on the physical core of a processor with
+    hyper-threading enabled."""
     CpuCount: int
+    """The total number of CPU cores that are allocated to the Exadata infrastructure."""
     DataStorageSizeInTBs: float
+    """The size of the Exadata infrastructure's data disk group, in terabytes (TB)."""
     DbNodeStorageSizeInGBs: int
+    """The size of the Exadata infrastructure's local node storage, in gigabytes (GB)."""
     DbServerIds: list[str]
+    """The list of database server identifiers for the Exadata infrastructure."""
     DbServerVersion: str
+    """The software version of the database servers (dom0) in the Exadata infrastructure."""
     MaxCpuCount: int
+    """The total number of CPU cores available on the Exadata infrastructure."""
     MaxDataStorageInTBs: float
+    """The total amount of data disk group storage, in terabytes (TB), that's available on the
+    Exadata infrastructure."""
     MaxDbNodeStorageSizeInGBs: int
+    """The total amount of local node storage, in gigabytes (GB), that's available on the Exadata
+    infrastructure."""
     MaxMemoryInGBs: int
+    """The total amount of memory, in gigabytes (GB), that's available on the Exadata
+    infrastructure."""
     MemorySizeInGBs: int
+    """The amount of memory, in gigabytes (GB), that's allocated on the Exadata infrastructure."""
     OciResourceAnchorName: str
+    """The name of the OCI resource anchor for the Exadata infrastructure."""
     OciUrl: str
+    """The HTTPS link to the Exadata infrastructure in OCI."""
     Ocid: str
+    """The OCID of the Exadata infrastructure."""
     StorageServerVersion: str
+    """The software version of the storage servers on the Exadata infrastructure."""
     TotalStorageSizeInGBs: int
-    # Declared properties (as declared, or as AWS returned them).
+    """The total amount of storage, in gigabytes (GB), on the the Exadata infrastructure."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AvailabilityZone: str
     AvailabilityZoneId: str
     ComputeCount: int
@@ -338,43 +273,59 @@ class CloudExadataInfrastructure(_Resource):
     StorageServerType: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AvailabilityZone: str | None = None,
+        AvailabilityZoneId: str | None = None,
+        ComputeCount: int | None = None,
+        CustomerContactsToSendToOCI: list[CustomerContact | CustomerContactDict] | None = None,
+        DatabaseServerType: str | None = None,
+        DisplayName: str | None = None,
+        MaintenanceWindow: CloudExadataInfrastructureMaintenanceWindow
+        | CloudExadataInfrastructureMaintenanceWindowDict
+        | None = None,
+        Shape: str | None = None,
+        StorageCount: int | None = None,
+        StorageServerType: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::ODB::CloudExadataInfrastructure; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AvailabilityZone: str | None = None,
-            AvailabilityZoneId: str | None = None,
-            ComputeCount: int | None = None,
-            CustomerContactsToSendToOCI: list[CustomerContact | CustomerContactDict] | None = None,
-            DatabaseServerType: str | None = None,
-            DisplayName: str | None = None,
-            MaintenanceWindow: CloudExadataInfrastructureMaintenanceWindow
-            | CloudExadataInfrastructureMaintenanceWindowDict
-            | None = None,
-            Shape: str | None = None,
-            StorageCount: int | None = None,
-            StorageServerType: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::ODB::CloudExadataInfrastructure; `await` it inside an App to deploy it.
-
-            AvailabilityZone: The name of the Availability Zone (AZ) where the Exadata infrastructure is located.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AvailabilityZone: The name of the Availability Zone (AZ) where the Exadata
+                infrastructure is located. Create-only: changing it replaces the resource.
             AvailabilityZoneId: The AZ ID of the AZ where the Exadata infrastructure is located.
+                Create-only: changing it replaces the resource.
             ComputeCount: The number of database servers for the Exadata infrastructure.
-            CustomerContactsToSendToOCI: The email addresses of contacts to receive notification from Oracle about maintenance updates for the Exadata infrastructure.
-            DatabaseServerType: The database server model type of the Exadata infrastructure.
-            DisplayName: The user-friendly name for the Exadata infrastructure.
-            MaintenanceWindow: The scheduling details for the maintenance window.
-            Shape: The model name of the Exadata infrastructure.
-            StorageCount: The number of storage servers that are activated for the Exadata infrastructure.
-            StorageServerType: The storage server model type of the Exadata infrastructure.
+                Create-only: changing it replaces the resource.
+            CustomerContactsToSendToOCI: The email addresses of contacts to receive notification
+                from Oracle about maintenance updates for the Exadata infrastructure. Create-only:
+                changing it replaces the resource.
+            DatabaseServerType: The database server model type of the Exadata infrastructure. For
+                the list of valid model names, use the ListDbSystemShapes operation. Create-only:
+                changing it replaces the resource.
+            DisplayName: The user-friendly name for the Exadata infrastructure. Create-only:
+                changing it replaces the resource.
+            MaintenanceWindow: The scheduling details for the maintenance window. Patching and
+                system updates take place during the maintenance window.
+            Shape: The model name of the Exadata infrastructure. Create-only: changing it replaces
+                the resource.
+            StorageCount: The number of storage servers that are activated for the Exadata
+                infrastructure. Create-only: changing it replaces the resource.
+            StorageServerType: The storage server model type of the Exadata infrastructure. For the
+                list of valid model names, use the ListDbSystemShapes operation. Create-only:
+                changing it replaces the resource.
             Tags: Tags to assign to the Exadata Infrastructure.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -63,63 +67,88 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-CloudVmClusterDataCollectionOptionsDict = TypedDict(
-    "CloudVmClusterDataCollectionOptionsDict",
-    {
-        "IsDiagnosticsEventsEnabled": "bool",
-        "IsHealthMonitoringEnabled": "bool",
-        "IsIncidentLogsEnabled": "bool",
-    },
-    total=False,
-)
 
-DbNodeDict = TypedDict(
-    "DbNodeDict",
-    {
-        "BackupIpId": "str",
-        "BackupVnic2Id": "str",
-        "CpuCoreCount": "int",
-        "DbNodeArn": "str",
-        "DbNodeId": "str",
-        "DbNodeStorageSizeInGBs": "int",
-        "DbServerId": "Required[str]",
-        "DbSystemId": "str",
-        "HostIpId": "str",
-        "Hostname": "str",
-        "MemorySizeInGBs": "int",
-        "Ocid": "str",
-        "Status": "str",
-        "Tags": "list[TagDict]",
-        "Vnic2Id": "str",
-        "VnicId": "str",
-    },
-    total=False,
-)
+class CloudVmClusterDataCollectionOptionsDict(TypedDict, total=False):
+    """CloudVmClusterDataCollectionOptions as a plain dict: Information about the data collection
+    options enabled for a VM cluster."""
 
-IamRoleDict = TypedDict(
-    "IamRoleDict",
-    {
-        "AwsIntegration": "str",
-        "IamRoleArn": "str",
-        "Status": "str",
-    },
-    total=False,
-)
+    IsDiagnosticsEventsEnabled: bool
+    """Indicates whether diagnostic collection is enabled for the VM cluster."""
+    IsHealthMonitoringEnabled: bool
+    """Indicates whether health monitoring is enabled for the VM cluster."""
+    IsIncidentLogsEnabled: bool
+    """Indicates whether incident logs are enabled for the cloud VM cluster."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "str",
-    },
-    total=False,
-)
 
+class DbNodeDict(TypedDict, total=False):
+    """DbNode as a plain dict: A DbNode is a virtual machine that hosts Oracle database instances
+    and provides access to shared storage servers within a VM Cluster"""
+
+    BackupIpId: str
+    """The Oracle Cloud ID (OCID) of the backup IP address that's associated with the DB node."""
+    BackupVnic2Id: str
+    """The OCID of the second backup virtual network interface card (VNIC) for the DB node."""
+    CpuCoreCount: int
+    """The number of CPU cores enabled on the DB node."""
+    DbNodeArn: str
+    """The Amazon Resource Name (ARN) of the DB node."""
+    DbNodeId: str
+    """The unique identifier of the DB node."""
+    DbNodeStorageSizeInGBs: int
+    """The amount of local node storage, in gigabytes (GB), that's allocated on the DB node."""
+    DbServerId: Required[str]
+    """The unique identifier of the database server that's associated with the DB node."""
+    DbSystemId: str
+    """The OCID of the DB system."""
+    HostIpId: str
+    """The OCID of the host IP address that's associated with the DB node."""
+    Hostname: str
+    """The host name for the DB node."""
+    MemorySizeInGBs: int
+    """The amount of memory, in gigabytes (GB), that allocated on the DB node."""
+    Ocid: str
+    """The OCID of the DB node."""
+    Status: str
+    """The current status of the DB node."""
+    Tags: list[TagDict]
+    """Type: list[TagDict]."""
+    Vnic2Id: str
+    """The OCID of the second VNIC."""
+    VnicId: str
+    """The OCID of the VNIC."""
+
+
+class IamRoleDict(TypedDict, total=False):
+    """IamRole as a plain dict: An AWS Identity and Access Management (IAM) service role associated
+    with the VM cluster."""
+
+    AwsIntegration: str
+    """The AWS integration configuration settings for the AWS Identity and Access Management (IAM)
+    service role."""
+    IamRoleArn: str
+    """The Amazon Resource Name (ARN) of the AWS Identity and Access Management (IAM) service role."""
+    Status: str
+    """The current status of the AWS Identity and Access Management (IAM) service role."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that's 1 to 128 Unicode characters in length
+    and can't be prefixed with aws:. You can use any of the following characters: the set of Unicode
+    letters, digits, whitespace, _, ., :, /, =, +, @, -, and "."""
+    Value: str
+    """The value for the tag. You can specify a value that's 1 to 256 characters in length. You can
+    use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =,
+    +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::ODB::CloudVmCluster",
     schema_file="aws-odb-cloudvmcluster.json",
     primary_identifier=("/CloudVmClusterArn",),
-    additional_identifiers=(),
     read_only=(
         "/CloudVmClusterArn",
         "/CloudVmClusterId",
@@ -177,14 +206,7 @@ METADATA = _TypeMetadata(
     write_only=("/ScanListenerPortTcp",),
     conditional_create_only=("/DbNodes",),
     unordered_arrays=("/DbNodes/*/Tags", "/IamRoles", "/Tags"),
-    required=(),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
+    tagging=_Tagging(),
     replacement_strategy="delete_then_create",
     replacement_strategy_stated=True,
     handlers={
@@ -196,158 +218,24 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "DataCollectionOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "IsDiagnosticsEventsEnabled": {"type": "boolean"},
-                "IsHealthMonitoringEnabled": {"type": "boolean"},
-                "IsIncidentLogsEnabled": {"type": "boolean"},
-            },
-            "type": "object",
-        },
-        "DbNode": {
-            "additionalProperties": False,
-            "properties": {
-                "BackupIpId": {"type": "string"},
-                "BackupVnic2Id": {"type": "string"},
-                "CpuCoreCount": {"type": "integer"},
-                "DbNodeArn": {"type": "string"},
-                "DbNodeId": {"type": "string"},
-                "DbNodeStorageSizeInGBs": {"type": "integer"},
-                "DbServerId": {"type": "string"},
-                "DbSystemId": {"type": "string"},
-                "HostIpId": {"type": "string"},
-                "Hostname": {"type": "string"},
-                "MemorySizeInGBs": {"type": "integer"},
-                "Ocid": {"type": "string"},
-                "Status": {"type": "string"},
-                "Tags": {
-                    "items": {"$ref": "#/definitions/Tag"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "Vnic2Id": {"type": "string"},
-                "VnicId": {"type": "string"},
-            },
-            "required": ["DbServerId"],
-            "type": "object",
-        },
-        "IamRole": {
-            "additionalProperties": False,
-            "properties": {
-                "AwsIntegration": {"type": "string"},
-                "IamRoleArn": {"type": "string"},
-                "Status": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "CloudExadataInfrastructureId": {
-            "maxLength": 2048,
-            "minLength": 6,
-            "pattern": "^(arn:(?:aws|aws-cn|aws-us-gov|aws-iso-{0,1}[a-z]{0,1}):[a-z0-9-]+:[a-z0-9-]*:[0-9]+:[a-z0-9-]+/[a-zA-Z0-9_~.-]{6,64}|[a-zA-Z0-9_~.-]{6,64})$",
-            "type": "string",
-        },
-        "CloudVmClusterArn": {"type": "string"},
-        "CloudVmClusterId": {"type": "string"},
-        "ClusterName": {
-            "maxLength": 11,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z][a-zA-Z0-9-]*$",
-            "type": "string",
-        },
-        "ComputeModel": {"type": "string"},
-        "CpuCoreCount": {"maximum": 368, "minimum": 0, "type": "integer"},
-        "DataCollectionOptions": {"$ref": "#/definitions/DataCollectionOptions"},
-        "DataStorageSizeInTBs": {"type": "number"},
-        "DbNodeStorageSizeInGBs": {"type": "integer"},
-        "DbNodes": {
-            "items": {"$ref": "#/definitions/DbNode"},
-            "minLength": 1,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "DbServers": {
-            "items": {"type": "string"},
-            "maxItems": 1024,
-            "minItems": 1,
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "DiskRedundancy": {"type": "string"},
-        "DisplayName": {
-            "maxLength": 255,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z_](?!.*--)[a-zA-Z0-9_-]*$",
-            "type": "string",
-        },
-        "Domain": {"type": "string"},
-        "GiVersion": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "Hostname": {
-            "maxLength": 12,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z][a-zA-Z0-9-]*[a-zA-Z0-9]$",
-            "type": "string",
-        },
-        "IamRoles": {
-            "items": {"$ref": "#/definitions/IamRole"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "IsLocalBackupEnabled": {"type": "boolean"},
-        "IsSparseDiskgroupEnabled": {"type": "boolean"},
-        "LicenseModel": {"enum": ["BRING_YOUR_OWN_LICENSE", "LICENSE_INCLUDED"], "type": "string"},
-        "ListenerPort": {"type": "integer"},
-        "MemorySizeInGBs": {"type": "integer"},
-        "NodeCount": {"type": "integer"},
-        "OciResourceAnchorName": {"type": "string"},
-        "OciUrl": {"type": "string"},
-        "Ocid": {"type": "string"},
-        "OdbNetworkId": {
-            "maxLength": 2048,
-            "minLength": 6,
-            "pattern": "^(arn:(?:aws|aws-cn|aws-us-gov|aws-iso-{0,1}[a-z]{0,1}):[a-z0-9-]+:[a-z0-9-]*:[0-9]+:[a-z0-9-]+/[a-zA-Z0-9_~.-]{6,64}|[a-zA-Z0-9_~.-]{6,64})$",
-            "type": "string",
-        },
-        "ScanDnsName": {"type": "string"},
-        "ScanIpIds": {"items": {"type": "string"}, "type": "array", "uniqueItems": False},
-        "ScanListenerPortTcp": {"maximum": 8999, "minimum": 1024, "type": "integer"},
-        "Shape": {"type": "string"},
-        "SshPublicKeys": {
-            "items": {"type": "string"},
-            "maxItems": 1024,
-            "minItems": 1,
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "StorageSizeInGBs": {"type": "integer"},
-        "SystemVersion": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": False},
-        "TimeZone": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "VipIds": {"items": {"type": "string"}, "type": "array", "uniqueItems": False},
-    },
-    "required": [],
-}
-
 
 class CloudVmCluster(_Resource):
     """AWS::ODB::CloudVmCluster: The AWS::ODB::CloudVmCluster resource creates a Cloud VM Cluster
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: CloudVmClusterArn.
+    Replaced when any of these change (create-only): CloudExadataInfrastructureId,
+    DataCollectionOptions, DataStorageSizeInTBs, DbNodeStorageSizeInGBs, OdbNetworkId, GiVersion,
+    ClusterName, LicenseModel, Hostname, IsLocalBackupEnabled, IsSparseDiskgroupEnabled,
+    SystemVersion, TimeZone, ScanListenerPortTcp, SshPublicKeys, CpuCoreCount, DisplayName,
+    MemorySizeInGBs, DbServers, DbNodes[*].DbServerId.
+    May be replaced when these change (conditionally create-only): DbNodes.
+    Write-only (sent to AWS, never read back): ScanListenerPortTcp.
+    Read-only attributes (known once deployed): CloudVmClusterArn, CloudVmClusterId, ComputeModel,
+    DiskRedundancy, Domain, ListenerPort, NodeCount, OciResourceAnchorName, OciUrl, Ocid,
+    ScanDnsName, ScanIpIds, Shape, StorageSizeInGBs, VipIds.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-odb-cloudvmcluster.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -355,25 +243,49 @@ class CloudVmCluster(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "CloudVmClusterAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "cloud_vm_cluster.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     CloudVmClusterArn: str
+    """The Amazon Resource Name (ARN) of the VM cluster."""
     CloudVmClusterId: str
+    """The unique identifier of the VM cluster."""
     ComputeModel: str
+    """The OCI model compute model used when you create or clone an instance: ECPU or OCPU. An ECPU
+    is an abstracted measure of compute resources. ECPUs are based on the number of cores
+    elastically allocated from a pool of compute and storage servers. An OCPU is a legacy physical
+    measure of compute resources. OCPUs are based on the physical core of a processor with
+    hyper-threading enabled."""
     DiskRedundancy: str
+    """The type of redundancy configured for the VM cluster. NORMAL is 2-way redundancy. HIGH is
+    3-way redundancy."""
     Domain: str
+    """The domain of the VM cluster."""
     ListenerPort: int
+    """The port number configured for the listener on the VM cluster."""
     NodeCount: int
+    """The number of nodes in the VM cluster."""
     OciResourceAnchorName: str
+    """The name of the OCI resource anchor for the VM cluster."""
     OciUrl: str
+    """The HTTPS link to the VM cluster in OCI."""
     Ocid: str
+    """The OCID of the VM cluster."""
     ScanDnsName: str
+    """The FQDN of the DNS record for the Single Client Access Name (SCAN) IP addresses that are
+    associated with the VM cluster."""
     ScanIpIds: list[str]
+    """The OCID of the SCAN IP addresses that are associated with the VM cluster."""
     Shape: str
+    """The hardware model name of the Exadata infrastructure that's running the VM cluster."""
     StorageSizeInGBs: int
+    """The amount of local node storage, in gigabytes (GB), that's allocated to the VM cluster."""
     VipIds: list[str]
-    # Declared properties (as declared, or as AWS returned them).
+    """The virtual IP (VIP) addresses that are associated with the VM cluster. Oracle's Cluster
+    Ready Services (CRS) creates and maintains one VIP address for each node in the VM cluster to
+    enable failover. If one node fails, the VIP is reassigned to another active node in the cluster."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     CloudExadataInfrastructureId: str
     ClusterName: str
     CpuCoreCount: int
@@ -397,65 +309,89 @@ class CloudVmCluster(_Resource):
     Tags: list[TagDict]
     TimeZone: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        CloudExadataInfrastructureId: str | None = None,
+        ClusterName: str | None = None,
+        CpuCoreCount: int | None = None,
+        DataCollectionOptions: CloudVmClusterDataCollectionOptions
+        | CloudVmClusterDataCollectionOptionsDict
+        | None = None,
+        DataStorageSizeInTBs: float | None = None,
+        DbNodeStorageSizeInGBs: int | None = None,
+        DbNodes: list[DbNode | DbNodeDict] | None = None,
+        DbServers: list[str] | None = None,
+        DisplayName: str | None = None,
+        GiVersion: str | None = None,
+        Hostname: str | None = None,
+        IamRoles: list[IamRole | IamRoleDict] | None = None,
+        IsLocalBackupEnabled: bool | None = None,
+        IsSparseDiskgroupEnabled: bool | None = None,
+        LicenseModel: Literal["BRING_YOUR_OWN_LICENSE", "LICENSE_INCLUDED"] | None = None,
+        MemorySizeInGBs: int | None = None,
+        OdbNetworkId: str | None = None,
+        ScanListenerPortTcp: int | None = None,
+        SshPublicKeys: list[str] | None = None,
+        SystemVersion: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        TimeZone: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::ODB::CloudVmCluster; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            CloudExadataInfrastructureId: str | None = None,
-            ClusterName: str | None = None,
-            CpuCoreCount: int | None = None,
-            DataCollectionOptions: CloudVmClusterDataCollectionOptions
-            | CloudVmClusterDataCollectionOptionsDict
-            | None = None,
-            DataStorageSizeInTBs: float | None = None,
-            DbNodeStorageSizeInGBs: int | None = None,
-            DbNodes: list[DbNode | DbNodeDict] | None = None,
-            DbServers: list[str] | None = None,
-            DisplayName: str | None = None,
-            GiVersion: str | None = None,
-            Hostname: str | None = None,
-            IamRoles: list[IamRole | IamRoleDict] | None = None,
-            IsLocalBackupEnabled: bool | None = None,
-            IsSparseDiskgroupEnabled: bool | None = None,
-            LicenseModel: Literal["BRING_YOUR_OWN_LICENSE", "LICENSE_INCLUDED"] | None = None,
-            MemorySizeInGBs: int | None = None,
-            OdbNetworkId: str | None = None,
-            ScanListenerPortTcp: int | None = None,
-            SshPublicKeys: list[str] | None = None,
-            SystemVersion: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            TimeZone: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::ODB::CloudVmCluster; `await` it inside an App to deploy it.
-
-            CloudExadataInfrastructureId: The unique identifier of the Exadata infrastructure that this VM cluster belongs to.
-            ClusterName: The name of the Grid Infrastructure (GI) cluster.
-            CpuCoreCount: The number of CPU cores enabled on the VM cluster.
-            DataCollectionOptions: The set of diagnostic collection options enabled for the VM cluster.
-            DataStorageSizeInTBs: The size of the data disk group, in terabytes (TB), that's allocated for the VM cluster.
-            DbNodeStorageSizeInGBs: The amount of local node storage, in gigabytes (GB), that's allocated for the VM cluster.
-            DbNodes: The DB nodes that are implicitly created and managed as part of this VM Cluster.
-            DbServers: The list of database servers for the VM cluster.
-            DisplayName: The user-friendly name for the VM cluster.
-            GiVersion: The software version of the Oracle Grid Infrastructure (GI) for the VM cluster.
-            Hostname: The host name for the VM cluster.
-            IamRoles: The AWS Identity and Access Management (IAM) service roles associated with the VM cluster.
-            IsLocalBackupEnabled: Indicates whether database backups to local Exadata storage is enabled for the VM cluster.
-            IsSparseDiskgroupEnabled: Indicates whether the VM cluster is configured with a sparse disk group.
-            LicenseModel: The Oracle license model applied to the VM cluster.
-            MemorySizeInGBs: The amount of memory, in gigabytes (GB), that's allocated for the VM cluster.
-            OdbNetworkId: The unique identifier of the ODB network for the VM cluster.
-            ScanListenerPortTcp: Property description not available.
-            SshPublicKeys: The public key portion of one or more key pairs used for SSH access to the VM cluster.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            CloudExadataInfrastructureId: The unique identifier of the Exadata infrastructure that
+                this VM cluster belongs to. Create-only: changing it replaces the resource.
+            ClusterName: The name of the Grid Infrastructure (GI) cluster. Create-only: changing it
+                replaces the resource.
+            CpuCoreCount: The number of CPU cores enabled on the VM cluster. Create-only: changing
+                it replaces the resource.
+            DataCollectionOptions: The set of diagnostic collection options enabled for the VM
+                cluster. Create-only: changing it replaces the resource.
+            DataStorageSizeInTBs: The size of the data disk group, in terabytes (TB), that's
+                allocated for the VM cluster. Create-only: changing it replaces the resource.
+            DbNodeStorageSizeInGBs: The amount of local node storage, in gigabytes (GB), that's
+                allocated for the VM cluster. Create-only: changing it replaces the resource.
+            DbNodes: The DB nodes that are implicitly created and managed as part of this VM
+                Cluster. Conditionally create-only: some changes replace the resource.
+            DbServers: The list of database servers for the VM cluster. Create-only: changing it
+                replaces the resource.
+            DisplayName: The user-friendly name for the VM cluster. Create-only: changing it
+                replaces the resource.
+            GiVersion: The software version of the Oracle Grid Infrastructure (GI) for the VM
+                cluster. Create-only: changing it replaces the resource.
+            Hostname: The host name for the VM cluster. Create-only: changing it replaces the
+                resource.
+            IamRoles: The AWS Identity and Access Management (IAM) service roles associated with the
+                VM cluster.
+            IsLocalBackupEnabled: Indicates whether database backups to local Exadata storage is
+                enabled for the VM cluster. Create-only: changing it replaces the resource.
+            IsSparseDiskgroupEnabled: Indicates whether the VM cluster is configured with a sparse
+                disk group. Create-only: changing it replaces the resource.
+            LicenseModel: The Oracle license model applied to the VM cluster. Create-only: changing
+                it replaces the resource.
+            MemorySizeInGBs: The amount of memory, in gigabytes (GB), that's allocated for the VM
+                cluster. Create-only: changing it replaces the resource.
+            OdbNetworkId: The unique identifier of the ODB network for the VM cluster. Create-only:
+                changing it replaces the resource.
+            ScanListenerPortTcp: Property description not available. Create-only: changing it
+                replaces the resource. Write-only: sent to AWS, never read back.
+            SshPublicKeys: The public key portion of one or more key pairs used for SSH access to
+                the VM cluster. Create-only: changing it replaces the resource.
             SystemVersion: The operating system version of the image chosen for the VM cluster.
+                Create-only: changing it replaces the resource.
             Tags: Tags to assign to the Vm Cluster.
-            TimeZone: The time zone of the VM cluster.
+            TimeZone: The time zone of the VM cluster. Create-only: changing it replaces the
+                resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

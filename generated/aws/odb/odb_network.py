@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -83,107 +87,133 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-OdbNetworkCrossRegionS3RestoreSourcesAccessDict = TypedDict(
-    "OdbNetworkCrossRegionS3RestoreSourcesAccessDict",
-    {
-        "Ipv4Addresses": "list[str]",
-        "Region": "str",
-        "Status": "Literal['ENABLED', 'ENABLING', 'DISABLED', 'DISABLING']",
-    },
-    total=False,
-)
 
-OdbNetworkManagedServicesDict = TypedDict(
-    "OdbNetworkManagedServicesDict",
-    {
-        "CrossRegionS3RestoreSourcesAccess": "list[OdbNetworkCrossRegionS3RestoreSourcesAccessDict]",
-        "KmsAccess": "OdbNetworkManagedServicesKmsAccessDict",
-        "ManagedS3BackupAccess": "OdbNetworkManagedServicesManagedS3BackupAccessDict",
-        "ManagedServicesIpv4Cidrs": "list[str]",
-        "ResourceGatewayArn": "str",
-        "S3Access": "OdbNetworkManagedServicesS3AccessDict",
-        "ServiceNetworkArn": "str",
-        "ServiceNetworkEndpoint": "OdbNetworkManagedServicesServiceNetworkEndpointDict",
-        "StsAccess": "OdbNetworkManagedServicesStsAccessDict",
-        "ZeroEtlAccess": "OdbNetworkManagedServicesZeroEtlAccessDict",
-    },
-    total=False,
-)
+class OdbNetworkCrossRegionS3RestoreSourcesAccessDict(TypedDict, total=False):
+    """OdbNetworkCrossRegionS3RestoreSourcesAccess as a plain dict: The configuration access for the
+    cross-Region Amazon S3 database restore source for the ODB network."""
 
-OdbNetworkManagedServicesKmsAccessDict = TypedDict(
-    "OdbNetworkManagedServicesKmsAccessDict",
-    {
-        "DomainName": "str",
-        "Ipv4Addresses": "list[str]",
-        "KmsPolicyDocument": "str",
-        "Status": "Literal['ENABLED', 'ENABLING', 'DISABLED', 'DISABLING']",
-    },
-    total=False,
-)
+    Ipv4Addresses: list[str]
+    """The IPv4 addresses allowed for cross-Region Amazon S3 restore access."""
+    Region: str
+    """The AWS-Region for cross-Region Amazon S3 restore access."""
+    Status: Literal["ENABLED", "ENABLING", "DISABLED", "DISABLING"]
+    """The current status of the cross-Region Amazon S3 restore access configuration."""
 
-OdbNetworkManagedServicesManagedS3BackupAccessDict = TypedDict(
-    "OdbNetworkManagedServicesManagedS3BackupAccessDict",
-    {
-        "Ipv4Addresses": "list[str]",
-        "Status": "Literal['ENABLED', 'ENABLING', 'DISABLED', 'DISABLING']",
-    },
-    total=False,
-)
 
-OdbNetworkManagedServicesS3AccessDict = TypedDict(
-    "OdbNetworkManagedServicesS3AccessDict",
-    {
-        "DomainName": "str",
-        "Ipv4Addresses": "list[str]",
-        "S3PolicyDocument": "str",
-        "Status": "Literal['ENABLED', 'ENABLING', 'DISABLED', 'DISABLING']",
-    },
-    total=False,
-)
+class OdbNetworkManagedServicesDict(TypedDict, total=False):
+    """OdbNetworkManagedServices as a plain dict: The managed services configuration for the ODB
+    network."""
 
-OdbNetworkManagedServicesServiceNetworkEndpointDict = TypedDict(
-    "OdbNetworkManagedServicesServiceNetworkEndpointDict",
-    {
-        "VpcEndpointId": "str",
-        "VpcEndpointType": "Literal['SERVICENETWORK']",
-    },
-    total=False,
-)
+    CrossRegionS3RestoreSourcesAccess: list[OdbNetworkCrossRegionS3RestoreSourcesAccessDict]
+    """The access configuration for the cross-Region Amazon S3 database restore source."""
+    KmsAccess: OdbNetworkManagedServicesKmsAccessDict
+    """The AWS Key Management Service (KMS) access configuration."""
+    ManagedS3BackupAccess: OdbNetworkManagedServicesManagedS3BackupAccessDict
+    """The managed Amazon S3 backup access configuration."""
+    ManagedServicesIpv4Cidrs: list[str]
+    """The IPv4 CIDR blocks for the managed services."""
+    ResourceGatewayArn: str
+    """The Amazon Resource Name (ARN) of the resource gateway."""
+    S3Access: OdbNetworkManagedServicesS3AccessDict
+    """The Amazon S3 access configuration."""
+    ServiceNetworkArn: str
+    """The Amazon Resource Name (ARN) of the service network."""
+    ServiceNetworkEndpoint: OdbNetworkManagedServicesServiceNetworkEndpointDict
+    """The service network endpoint configuration."""
+    StsAccess: OdbNetworkManagedServicesStsAccessDict
+    """The AWS Security Token Service (STS) access configuration."""
+    ZeroEtlAccess: OdbNetworkManagedServicesZeroEtlAccessDict
+    """The Zero-ETL access configuration."""
 
-OdbNetworkManagedServicesStsAccessDict = TypedDict(
-    "OdbNetworkManagedServicesStsAccessDict",
-    {
-        "DomainName": "str",
-        "Ipv4Addresses": "list[str]",
-        "Status": "Literal['ENABLED', 'ENABLING', 'DISABLED', 'DISABLING']",
-        "StsPolicyDocument": "str",
-    },
-    total=False,
-)
 
-OdbNetworkManagedServicesZeroEtlAccessDict = TypedDict(
-    "OdbNetworkManagedServicesZeroEtlAccessDict",
-    {
-        "Cidr": "str",
-        "Status": "Literal['ENABLED', 'ENABLING', 'DISABLED', 'DISABLING']",
-    },
-    total=False,
-)
+class OdbNetworkManagedServicesKmsAccessDict(TypedDict, total=False):
+    """OdbNetworkManagedServicesKmsAccess as a plain dict: The AWS Key Management Service (KMS)
+    access configuration."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "str",
-    },
-    total=False,
-)
+    DomainName: str
+    """The domain name for the AWS KMS access."""
+    Ipv4Addresses: list[str]
+    """The IPv4 addresses for the AWS KMS access."""
+    KmsPolicyDocument: str
+    """The endpoint policy for the AWS KMS access."""
+    Status: Literal["ENABLED", "ENABLING", "DISABLED", "DISABLING"]
+    """The status of the AWS KMS access."""
 
+
+class OdbNetworkManagedServicesManagedS3BackupAccessDict(TypedDict, total=False):
+    """OdbNetworkManagedServicesManagedS3BackupAccess as a plain dict: The managed Amazon S3 backup
+    access configuration."""
+
+    Ipv4Addresses: list[str]
+    """The IPv4 addresses for the managed Amazon S3 backup access."""
+    Status: Literal["ENABLED", "ENABLING", "DISABLED", "DISABLING"]
+    """The status of the managed Amazon S3 backup access."""
+
+
+class OdbNetworkManagedServicesS3AccessDict(TypedDict, total=False):
+    """OdbNetworkManagedServicesS3Access as a plain dict: The Amazon S3 access configuration."""
+
+    DomainName: str
+    """The domain name for the Amazon S3 access."""
+    Ipv4Addresses: list[str]
+    """The IPv4 addresses for the Amazon S3 access."""
+    S3PolicyDocument: str
+    """The endpoint policy for the Amazon S3 access."""
+    Status: Literal["ENABLED", "ENABLING", "DISABLED", "DISABLING"]
+    """The status of the Amazon S3 access."""
+
+
+class OdbNetworkManagedServicesServiceNetworkEndpointDict(TypedDict, total=False):
+    """OdbNetworkManagedServicesServiceNetworkEndpoint as a plain dict: The service network endpoint
+    configuration."""
+
+    VpcEndpointId: str
+    """The identifier of the VPC endpoint."""
+    VpcEndpointType: Literal["SERVICENETWORK"]
+    """The type of the VPC endpoint."""
+
+
+class OdbNetworkManagedServicesStsAccessDict(TypedDict, total=False):
+    """OdbNetworkManagedServicesStsAccess as a plain dict: The AWS Security Token Service (STS)
+    access configuration."""
+
+    DomainName: str
+    """The domain name for the AWS STS access."""
+    Ipv4Addresses: list[str]
+    """The IPv4 addresses for the AWS STS access."""
+    Status: Literal["ENABLED", "ENABLING", "DISABLED", "DISABLING"]
+    """The status of the AWS STS access."""
+    StsPolicyDocument: str
+    """The endpoint policy for the AWS STS access."""
+
+
+class OdbNetworkManagedServicesZeroEtlAccessDict(TypedDict, total=False):
+    """OdbNetworkManagedServicesZeroEtlAccess as a plain dict: The Zero-ETL access configuration."""
+
+    Cidr: str
+    """The CIDR block for the Zero-ETL access."""
+    Status: Literal["ENABLED", "ENABLING", "DISABLED", "DISABLING"]
+    """The status of the Zero-ETL access."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that's 1 to 128 Unicode characters in length
+    and can't be prefixed with aws:. You can use any of the following characters: the set of Unicode
+    letters, digits, whitespace, _, ., :, /, =, +, @, -, and "."""
+    Value: str
+    """The value for the tag. You can specify a value that's 1 to 256 characters in length. You can
+    use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =,
+    +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::ODB::OdbNetwork",
     schema_file="aws-odb-odbnetwork.json",
     primary_identifier=("/OdbNetworkArn",),
-    additional_identifiers=(),
     read_only=(
         "/ManagedServices",
         "/OciNetworkAnchorId",
@@ -213,7 +243,6 @@ METADATA = _TypeMetadata(
         "/CrossRegionS3RestoreSources",
         "/ZeroEtlAccess",
     ),
-    conditional_create_only=(),
     unordered_arrays=(
         "/CrossRegionS3RestoreSources",
         "/Ec2PlacementGroupIds",
@@ -226,14 +255,7 @@ METADATA = _TypeMetadata(
         "/ManagedServices/StsAccess/Ipv4Addresses",
         "/Tags",
     ),
-    required=(),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
+    tagging=_Tagging(),
     replacement_strategy="delete_then_create",
     replacement_strategy_stated=True,
     handlers={
@@ -245,172 +267,21 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "CrossRegionS3RestoreSourcesAccess": {
-            "additionalProperties": False,
-            "properties": {
-                "Ipv4Addresses": {
-                    "items": {"type": "string"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "Region": {"type": "string"},
-                "Status": {"$ref": "#/definitions/ManagedResourceStatus"},
-            },
-            "type": "object",
-        },
-        "ManagedResourceStatus": {
-            "enum": ["ENABLED", "ENABLING", "DISABLED", "DISABLING"],
-            "type": "string",
-        },
-        "ManagedServices": {
-            "additionalProperties": False,
-            "properties": {
-                "CrossRegionS3RestoreSourcesAccess": {
-                    "items": {"$ref": "#/definitions/CrossRegionS3RestoreSourcesAccess"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "KmsAccess": {
-                    "additionalProperties": False,
-                    "properties": {
-                        "DomainName": {"type": "string"},
-                        "Ipv4Addresses": {
-                            "items": {"type": "string"},
-                            "type": "array",
-                            "uniqueItems": False,
-                        },
-                        "KmsPolicyDocument": {"type": "string"},
-                        "Status": {"$ref": "#/definitions/ManagedResourceStatus"},
-                    },
-                    "type": "object",
-                },
-                "ManagedS3BackupAccess": {
-                    "additionalProperties": False,
-                    "properties": {
-                        "Ipv4Addresses": {
-                            "items": {"type": "string"},
-                            "type": "array",
-                            "uniqueItems": False,
-                        },
-                        "Status": {"$ref": "#/definitions/ManagedResourceStatus"},
-                    },
-                    "type": "object",
-                },
-                "ManagedServicesIpv4Cidrs": {
-                    "items": {"type": "string"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "ResourceGatewayArn": {"type": "string"},
-                "S3Access": {
-                    "additionalProperties": False,
-                    "properties": {
-                        "DomainName": {"type": "string"},
-                        "Ipv4Addresses": {
-                            "items": {"type": "string"},
-                            "type": "array",
-                            "uniqueItems": False,
-                        },
-                        "S3PolicyDocument": {"type": "string"},
-                        "Status": {"$ref": "#/definitions/ManagedResourceStatus"},
-                    },
-                    "type": "object",
-                },
-                "ServiceNetworkArn": {"type": "string"},
-                "ServiceNetworkEndpoint": {
-                    "additionalProperties": False,
-                    "properties": {
-                        "VpcEndpointId": {"type": "string"},
-                        "VpcEndpointType": {"enum": ["SERVICENETWORK"], "type": "string"},
-                    },
-                    "type": "object",
-                },
-                "StsAccess": {
-                    "additionalProperties": False,
-                    "properties": {
-                        "DomainName": {"type": "string"},
-                        "Ipv4Addresses": {
-                            "items": {"type": "string"},
-                            "type": "array",
-                            "uniqueItems": False,
-                        },
-                        "Status": {"$ref": "#/definitions/ManagedResourceStatus"},
-                        "StsPolicyDocument": {"type": "string"},
-                    },
-                    "type": "object",
-                },
-                "ZeroEtlAccess": {
-                    "additionalProperties": False,
-                    "properties": {
-                        "Cidr": {"type": "string"},
-                        "Status": {"$ref": "#/definitions/ManagedResourceStatus"},
-                    },
-                    "type": "object",
-                },
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AvailabilityZone": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "AvailabilityZoneId": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "BackupSubnetCidr": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "ClientSubnetCidr": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "CrossRegionS3RestoreSources": {
-            "items": {"type": "string"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "CustomDomainName": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "DefaultDnsPrefix": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "DeleteAssociatedResources": {"type": "boolean"},
-        "DisplayName": {
-            "maxLength": 255,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z_](?!.*--)[a-zA-Z0-9_-]*$",
-            "type": "string",
-        },
-        "Ec2PlacementGroupIds": {
-            "items": {"type": "string"},
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "KmsAccess": {"enum": ["ENABLED", "DISABLED"], "type": "string"},
-        "KmsPolicyDocument": {"maxLength": 20480, "minLength": 3, "type": "string"},
-        "ManagedServices": {"$ref": "#/definitions/ManagedServices"},
-        "OciNetworkAnchorId": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "OciResourceAnchorName": {"type": "string"},
-        "OciVcnUrl": {"type": "string"},
-        "OdbNetworkArn": {"type": "string"},
-        "OdbNetworkId": {"type": "string"},
-        "S3Access": {"enum": ["ENABLED", "DISABLED"], "type": "string"},
-        "S3PolicyDocument": {"maxLength": 20480, "minLength": 3, "type": "string"},
-        "StsAccess": {"enum": ["ENABLED", "DISABLED"], "type": "string"},
-        "StsPolicyDocument": {"maxLength": 20480, "minLength": 3, "type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": False},
-        "ZeroEtlAccess": {"enum": ["ENABLED", "DISABLED"], "type": "string"},
-    },
-    "required": [],
-}
-
 
 class OdbNetwork(_Resource):
     """AWS::ODB::OdbNetwork: The AWS::ODB::OdbNetwork resource creates an ODB Network
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: OdbNetworkArn.
+    Replaced when any of these change (create-only): AvailabilityZone, AvailabilityZoneId,
+    BackupSubnetCidr, ClientSubnetCidr, CustomDomainName, DefaultDnsPrefix.
+    Write-only (sent to AWS, never read back): DeleteAssociatedResources, DefaultDnsPrefix,
+    S3Access, S3PolicyDocument, KmsAccess, KmsPolicyDocument, StsAccess, StsPolicyDocument,
+    CrossRegionS3RestoreSources, ZeroEtlAccess.
+    Read-only attributes (known once deployed): Ec2PlacementGroupIds, ManagedServices,
+    OciNetworkAnchorId, OciResourceAnchorName, OciVcnUrl, OdbNetworkArn, OdbNetworkId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-odb-odbnetwork.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -418,17 +289,25 @@ class OdbNetwork(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "OdbNetworkAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "odb_network.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Ec2PlacementGroupIds: list[str]
+    """The list of EC2 placement group IDs associated with your ODB network."""
     ManagedServices: OdbNetworkManagedServicesDict
+    """The managed services configuration for the ODB network."""
     OciNetworkAnchorId: str
+    """The unique identifier of the OCI network anchor for the ODB network."""
     OciResourceAnchorName: str
+    """The name of the OCI resource anchor that's associated with the ODB network."""
     OciVcnUrl: str
+    """The URL for the VCN that's associated with the ODB network."""
     OdbNetworkArn: str
+    """The Amazon Resource Name (ARN) of the ODB network."""
     OdbNetworkId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The unique identifier of the ODB network."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AvailabilityZone: str
     AvailabilityZoneId: str
     BackupSubnetCidr: str
@@ -447,53 +326,74 @@ class OdbNetwork(_Resource):
     Tags: list[TagDict]
     ZeroEtlAccess: Literal["ENABLED", "DISABLED"]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AvailabilityZone: str | None = None,
+        AvailabilityZoneId: str | None = None,
+        BackupSubnetCidr: str | None = None,
+        ClientSubnetCidr: str | None = None,
+        CrossRegionS3RestoreSources: list[str] | None = None,
+        CustomDomainName: str | None = None,
+        DefaultDnsPrefix: str | None = None,
+        DeleteAssociatedResources: bool | None = None,
+        DisplayName: str | None = None,
+        KmsAccess: Literal["ENABLED", "DISABLED"] | None = None,
+        KmsPolicyDocument: str | None = None,
+        S3Access: Literal["ENABLED", "DISABLED"] | None = None,
+        S3PolicyDocument: str | None = None,
+        StsAccess: Literal["ENABLED", "DISABLED"] | None = None,
+        StsPolicyDocument: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        ZeroEtlAccess: Literal["ENABLED", "DISABLED"] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::ODB::OdbNetwork; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AvailabilityZone: str | None = None,
-            AvailabilityZoneId: str | None = None,
-            BackupSubnetCidr: str | None = None,
-            ClientSubnetCidr: str | None = None,
-            CrossRegionS3RestoreSources: list[str] | None = None,
-            CustomDomainName: str | None = None,
-            DefaultDnsPrefix: str | None = None,
-            DeleteAssociatedResources: bool | None = None,
-            DisplayName: str | None = None,
-            KmsAccess: Literal["ENABLED", "DISABLED"] | None = None,
-            KmsPolicyDocument: str | None = None,
-            S3Access: Literal["ENABLED", "DISABLED"] | None = None,
-            S3PolicyDocument: str | None = None,
-            StsAccess: Literal["ENABLED", "DISABLED"] | None = None,
-            StsPolicyDocument: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            ZeroEtlAccess: Literal["ENABLED", "DISABLED"] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::ODB::OdbNetwork; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
             AvailabilityZone: The AWS Availability Zone (AZ) where the ODB network is located.
-            AvailabilityZoneId: The AZ ID of the AZ where the ODB network is located.
-            BackupSubnetCidr: The CIDR range of the backup subnet in the ODB network.
-            ClientSubnetCidr: The CIDR range of the client subnet in the ODB network.
-            CrossRegionS3RestoreSources: The cross-Region Amazon S3 restore sources for the ODB network.
+                Create-only: changing it replaces the resource.
+            AvailabilityZoneId: The AZ ID of the AZ where the ODB network is located. Create-only:
+                changing it replaces the resource.
+            BackupSubnetCidr: The CIDR range of the backup subnet in the ODB network. Create-only:
+                changing it replaces the resource.
+            ClientSubnetCidr: The CIDR range of the client subnet in the ODB network. Create-only:
+                changing it replaces the resource.
+            CrossRegionS3RestoreSources: The cross-Region Amazon S3 restore sources for the ODB
+                network. Write-only: sent to AWS, never read back.
             CustomDomainName: The domain name to use for the resources in the ODB network.
-            DefaultDnsPrefix: The DNS prefix to the default DNS domain name.
-            DeleteAssociatedResources: Specifies whether to delete associated OCI networking resources along with the ODB network.
+                Create-only: changing it replaces the resource.
+            DefaultDnsPrefix: The DNS prefix to the default DNS domain name. The default DNS domain
+                name is oraclevcn.com. Create-only: changing it replaces the resource. Write-only:
+                sent to AWS, never read back.
+            DeleteAssociatedResources: Specifies whether to delete associated OCI networking
+                resources along with the ODB network. Write-only: sent to AWS, never read back.
             DisplayName: The user-friendly name of the ODB network.
-            KmsAccess: The AWS Key Management Service (KMS) access configuration for the ODB network.
-            KmsPolicyDocument: The AWS Key Management Service (KMS) policy document that defines permissions for key usage within the ODB network.
+            KmsAccess: The AWS Key Management Service (KMS) access configuration for the ODB
+                network. Write-only: sent to AWS, never read back.
+            KmsPolicyDocument: The AWS Key Management Service (KMS) policy document that defines
+                permissions for key usage within the ODB network. Write-only: sent to AWS, never
+                read back.
             S3Access: Specifies the configuration for Amazon S3 access from the ODB network.
-            S3PolicyDocument: Specifies the endpoint policy for Amazon S3 access from the ODB network.
-            StsAccess: The AWS Security Token Service (STS) access configuration for the ODB network.
-            StsPolicyDocument: The AWS Security Token Service (STS) policy document that defines permissions for token service usage within the ODB network.
+                Write-only: sent to AWS, never read back.
+            S3PolicyDocument: Specifies the endpoint policy for Amazon S3 access from the ODB
+                network. Write-only: sent to AWS, never read back.
+            StsAccess: The AWS Security Token Service (STS) access configuration for the ODB
+                network. Write-only: sent to AWS, never read back.
+            StsPolicyDocument: The AWS Security Token Service (STS) policy document that defines
+                permissions for token service usage within the ODB network. Write-only: sent to AWS,
+                never read back.
             Tags: Tags to assign to the Odb Network.
             ZeroEtlAccess: Specifies the configuration for Zero-ETL access from the ODB network.
+                Write-only: sent to AWS, never read back.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,20 +55,24 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "str",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that's 1 to 128 Unicode characters in length
+    and can't be prefixed with aws:. You can use any of the following characters: Unicode letters,
+    digits, whitespace, _, ., :, /, =, +, @, -, and "."""
+    Value: str
+    """The value for the tag. You can specify a value that's 1 to 256 characters in length. You can
+    use any of the following characters: Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::ODB::OdbPeeringConnection",
     schema_file="aws-odb-odbpeeringconnection.json",
     primary_identifier=("/OdbPeeringConnectionArn",),
-    additional_identifiers=(),
     read_only=(
         "/OdbPeeringConnectionArn",
         "/OdbPeeringConnectionId",
@@ -79,21 +87,13 @@ METADATA = _TypeMetadata(
         "/AdditionalPeerNetworkCidrs",
         "/PeerNetworkRouteTableIds",
     ),
-    conditional_create_only=(),
     unordered_arrays=(
         "/AdditionalPeerNetworkCidrs",
         "/PeerNetworkCidrs",
         "/PeerNetworkRouteTableIds",
         "/Tags",
     ),
-    required=(),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
+    tagging=_Tagging(),
     replacement_strategy="delete_then_create",
     replacement_strategy_stated=True,
     handlers={
@@ -105,66 +105,20 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "AdditionalPeerNetworkCidrs": {
-            "items": {"type": "string"},
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "DisplayName": {
-            "maxLength": 255,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z_](?!.*--)[a-zA-Z0-9_-]*$",
-            "type": "string",
-        },
-        "OdbNetworkArn": {"type": "string"},
-        "OdbNetworkId": {
-            "maxLength": 2048,
-            "minLength": 6,
-            "pattern": "^(arn:(?:aws|aws-cn|aws-us-gov|aws-iso-{0,1}[a-z]{0,1}):[a-z0-9-]+:[a-z0-9-]*:[0-9]+:[a-z0-9-]+/[a-zA-Z0-9_~.-]{6,64}|[a-zA-Z0-9_~.-]{6,64})$",
-            "type": "string",
-        },
-        "OdbPeeringConnectionArn": {"type": "string"},
-        "OdbPeeringConnectionId": {"type": "string"},
-        "PeerNetworkArn": {"type": "string"},
-        "PeerNetworkCidrs": {"items": {"type": "string"}, "type": "array", "uniqueItems": False},
-        "PeerNetworkId": {
-            "maxLength": 2048,
-            "minLength": 6,
-            "pattern": "^(arn:(?:aws|aws-cn|aws-us-gov|aws-iso-{0,1}[a-z]{0,1}):[a-z0-9-]+:[a-z0-9-]*:[0-9]+:[a-z0-9-]+/[a-zA-Z0-9_~.-]{6,64}|[a-zA-Z0-9_~.-]{6,64})$",
-            "type": "string",
-        },
-        "PeerNetworkRouteTableIds": {
-            "items": {"pattern": "^rtb-[a-z0-9]{8,17}$", "type": "string"},
-            "maxItems": 1,
-            "minItems": 1,
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": False},
-    },
-    "required": [],
-}
-
 
 class OdbPeeringConnection(_Resource):
     """AWS::ODB::OdbPeeringConnection: Resource Type definition for AWS::ODB::OdbPeeringConnection.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: OdbPeeringConnectionArn.
+    Replaced when any of these change (create-only): OdbNetworkId, PeerNetworkId,
+    PeerNetworkRouteTableIds.
+    Write-only (sent to AWS, never read back): OdbNetworkId, PeerNetworkId,
+    AdditionalPeerNetworkCidrs, PeerNetworkRouteTableIds.
+    Read-only attributes (known once deployed): OdbNetworkArn, OdbPeeringConnectionArn,
+    OdbPeeringConnectionId, PeerNetworkArn, PeerNetworkCidrs.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-odb-odbpeeringconnection.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -174,15 +128,23 @@ class OdbPeeringConnection(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "OdbPeeringConnectionAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "odb_peering_connection.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     OdbNetworkArn: str
+    """The Amazon Resource Name (ARN) of the ODB network."""
     OdbPeeringConnectionArn: str
+    """The Amazon Resource Name (ARN) of the ODB peering connection."""
     OdbPeeringConnectionId: str
+    """The unique identifier of the ODB peering connection."""
     PeerNetworkArn: str
+    """The Amazon Resource Name (ARN) of the peer network."""
     PeerNetworkCidrs: list[str]
-    # Declared properties (as declared, or as AWS returned them).
+    """The CIDR blocks for the ODB peering connection."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AdditionalPeerNetworkCidrs: list[str]
     DisplayName: str
     OdbNetworkId: str
@@ -190,31 +152,40 @@ class OdbPeeringConnection(_Resource):
     PeerNetworkRouteTableIds: list[str]
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AdditionalPeerNetworkCidrs: list[str] | None = None,
+        DisplayName: str | None = None,
+        OdbNetworkId: str | None = None,
+        PeerNetworkId: str | None = None,
+        PeerNetworkRouteTableIds: list[str] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::ODB::OdbPeeringConnection; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AdditionalPeerNetworkCidrs: list[str] | None = None,
-            DisplayName: str | None = None,
-            OdbNetworkId: str | None = None,
-            PeerNetworkId: str | None = None,
-            PeerNetworkRouteTableIds: list[str] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::ODB::OdbPeeringConnection; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
             AdditionalPeerNetworkCidrs: The additional CIDR blocks for the ODB peering connection.
+                Write-only: sent to AWS, never read back.
             DisplayName: The name of the ODB peering connection.
-            OdbNetworkId: The unique identifier of the ODB network.
-            PeerNetworkId: The unique identifier of the peer network.
-            PeerNetworkRouteTableIds: The unique identifier of the VPC route table for which a route to the ODB network is automatically created during peering connection establishment.
+            OdbNetworkId: The unique identifier of the ODB network. Create-only: changing it
+                replaces the resource. Write-only: sent to AWS, never read back.
+            PeerNetworkId: The unique identifier of the peer network. Create-only: changing it
+                replaces the resource. Write-only: sent to AWS, never read back.
+            PeerNetworkRouteTableIds: The unique identifier of the VPC route table for which a route
+                to the ODB network is automatically created during peering connection establishment.
+                Create-only: changing it replaces the resource. Write-only: sent to AWS, never read
+                back.
             Tags: Tags to assign to the Odb peering connection.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -7,7 +7,7 @@ Imported on first use by annotation_store.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -26,15 +26,20 @@ class AnnotationStoreSseConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    KeyArn: str | None = None
-    Type: Literal["KMS"]
+    KeyArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: arn:([^:\n]*):([^:\n]*):([^:\n]*):([0-9]{12}):([^:\n]*) Length: 20 to 2048 characters."
+        ),
+    ] = None
+    Type: Annotated[Literal["KMS"], Field(description="Allowed values: 'KMS'.")]
 
 
 class AnnotationStoreTsvStoreOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AnnotationType: (
+    AnnotationType: Annotated[
         Literal[
             "GENERIC",
             "CHR_POS",
@@ -44,41 +49,100 @@ class AnnotationStoreTsvStoreOptions(DeferredModel):
             "CHR_START_END_ZERO_BASE",
             "CHR_START_END_REF_ALT_ZERO_BASE",
         ]
-        | None
-    ) = None
-    FormatToHeader: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Schema: list[dict[str, Any]] | None = None
+        | None,
+        Field(
+            description="Allowed values: 'GENERIC', 'CHR_POS', 'CHR_POS_REF_ALT', 'CHR_START_END_ONE_BASE', 'CHR_START_END_REF_ALT_ONE_BASE', 'CHR_START_END_ZERO_BASE', 'CHR_START_END_REF_ALT_ZERO_BASE'."
+        ),
+    ] = None
+    FormatToHeader: Annotated[dict[str, str] | None, Field(description="Type: dict[str, str].")] = (
+        None
+    )
+    Schema: Annotated[
+        list[dict[str, Literal["LONG", "INT", "STRING", "FLOAT", "DOUBLE", "BOOLEAN"]]] | None,
+        Field(description="Items: 1 to 5000 items."),
+    ] = None
 
 
 class ReferenceItem(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ReferenceArn: str
+    ReferenceArn: Annotated[
+        str, Field(description="Pattern: ^arn:.+$ Length: 1 to 127 characters.")
+    ]
 
 
 class AnnotationStoreAttributes(DeferredModel):
-    CreationTime: str | None = None
-    Id: str | None = None
-    Status: Literal["CREATING", "UPDATING", "DELETING", "ACTIVE", "FAILED"] | None = None
-    StatusMessage: str | None = None
-    StoreArn: str | None = None
-    StoreSizeBytes: float | None = None
-    UpdateTime: str | None = None
+    """
+    The read-only attributes of a AWS::Omics::AnnotationStore, set by AWS.
+    """
+
+    CreationTime: Annotated[str | None, Field(description="Type: str.")] = None
+    Id: Annotated[str | None, Field(description="Pattern: ^[a-f0-9]{12}$")] = None
+    Status: Annotated[
+        Literal["CREATING", "UPDATING", "DELETING", "ACTIVE", "FAILED"] | None,
+        Field(
+            description="Allowed values: 'CREATING', 'UPDATING', 'DELETING', 'ACTIVE', 'FAILED'."
+        ),
+    ] = None
+    StatusMessage: Annotated[str | None, Field(description="Length: 0 to 1000 characters.")] = None
+    StoreArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:([^:\n]*):([^:\n]*):([^:\n]*):([0-9]{12}):([^:\n]*)$ Length: 20 to 2048 characters."
+        ),
+    ] = None
+    StoreSizeBytes: Annotated[float | None, Field(description="Type: float.")] = None
+    UpdateTime: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class AnnotationStoreStoreOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    TsvStoreOptions: AnnotationStoreTsvStoreOptions
+    TsvStoreOptions: Annotated[
+        AnnotationStoreTsvStoreOptions,
+        Field(description="Type: AnnotationStoreTsvStoreOptionsDict."),
+    ]
 
 
 class AnnotationStoreProps(DeferredModel):
-    Description: str | None = None
-    Name: str
-    Reference: ReferenceItem | None = None
-    SseConfig: AnnotationStoreSseConfig | None = None
-    StoreFormat: Literal["GFF", "TSV", "VCF"]
-    StoreOptions: AnnotationStoreStoreOptions | None = None
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
+    """
+    The properties a program declares for a AWS::Omics::AnnotationStore.
+    """
+
+    Description: Annotated[str | None, Field(description="Length: 0 to 500 characters.")] = None
+    Name: Annotated[
+        str,
+        Field(
+            description="Pattern: ^([a-z]){1}([a-z0-9_]){2,254} Create-only: changing it replaces the resource."
+        ),
+    ]
+    Reference: Annotated[
+        ReferenceItem | None,
+        Field(
+            description="Type: ReferenceItemDict. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    SseConfig: Annotated[
+        AnnotationStoreSseConfig | None,
+        Field(
+            description="Type: AnnotationStoreSseConfigDict. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    StoreFormat: Annotated[
+        Literal["GFF", "TSV", "VCF"],
+        Field(
+            description="Allowed values: 'GFF', 'TSV', 'VCF'. Create-only: changing it replaces the resource."
+        ),
+    ]
+    StoreOptions: Annotated[
+        AnnotationStoreStoreOptions | None,
+        Field(
+            description="Type: AnnotationStoreStoreOptionsDict. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[
+        dict[str, str] | None,
+        Field(description="Type: dict[str, str]. Create-only: changing it replaces the resource."),
+    ] = None

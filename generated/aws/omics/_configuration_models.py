@@ -7,7 +7,7 @@ Imported on first use by configuration.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -24,26 +24,67 @@ class ConfigurationVpcConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    SecurityGroupIds: list[str] | None = None
-    SubnetIds: list[str] | None = None
+    SecurityGroupIds: Annotated[
+        list[str] | None,
+        Field(
+            description="Items: at most 5 items. Each item: Pattern: ^sg-[0-9a-f]+$ Length: 4 to 128 characters."
+        ),
+    ] = None
+    SubnetIds: Annotated[
+        list[str] | None,
+        Field(
+            description="Items: at most 16 items. Each item: Pattern: ^subnet-[0-9a-f]+$ Length: 8 to 128 characters."
+        ),
+    ] = None
 
 
 class ConfigurationAttributes(DeferredModel):
-    Arn: str | None = None
-    CreationTime: str | None = None
-    Status: Literal["CREATING", "ACTIVE", "UPDATING", "DELETING", "DELETED", "FAILED"] | None = None
-    Uuid: str | None = None
+    """
+    The read-only attributes of a AWS::Omics::Configuration, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None, Field(description="Unique resource identifier for the configuration.")
+    ] = None
+    CreationTime: Annotated[str | None, Field(description="Configuration creation timestamp.")] = (
+        None
+    )
+    Status: Annotated[
+        Literal["CREATING", "ACTIVE", "UPDATING", "DELETING", "DELETED", "FAILED"] | None,
+        Field(description="Current configuration status."),
+    ] = None
+    Uuid: Annotated[str | None, Field(description="Unique identifier for the configuration.")] = (
+        None
+    )
 
 
 class ConfigurationRunConfigurations(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    VpcConfig: ConfigurationVpcConfig | None = None
+    VpcConfig: Annotated[
+        ConfigurationVpcConfig | None, Field(description="Type: ConfigurationVpcConfigDict.")
+    ] = None
 
 
 class ConfigurationProps(DeferredModel):
-    Description: str | None = None
-    Name: str
-    RunConfigurations: ConfigurationRunConfigurations
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
+    """
+    The properties a program declares for a AWS::Omics::Configuration.
+    """
+
+    Description: Annotated[
+        str | None, Field(description="Optional description for the configuration.")
+    ] = None
+    Name: Annotated[
+        str,
+        Field(
+            description="User-friendly name for the configuration. Create-only: changing it replaces the resource."
+        ),
+    ]
+    RunConfigurations: Annotated[
+        ConfigurationRunConfigurations,
+        Field(
+            description="Required run-specific configurations. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[dict[str, str] | None, Field(description="Tags for the configuration.")] = None

@@ -7,7 +7,7 @@ Imported on first use by reference_store.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -20,21 +20,51 @@ __all__ = [
 
 
 class ReferenceStoreSseConfig(DeferredModel):
+    """
+    Server-side encryption (SSE) settings for a store.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    KeyArn: str | None = None
-    Type: Literal["KMS"]
+    KeyArn: Annotated[str | None, Field(description="An encryption key ARN.")] = None
+    Type: Annotated[Literal["KMS"], Field(description="Allowed values: 'KMS'.")]
 
 
 class ReferenceStoreAttributes(DeferredModel):
-    Arn: str | None = None
-    CreationTime: str | None = None
-    ReferenceStoreId: str | None = None
+    """
+    The read-only attributes of a AWS::Omics::ReferenceStore, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="The store's ARN.")] = None
+    CreationTime: Annotated[str | None, Field(description="When the store was created.")] = None
+    ReferenceStoreId: Annotated[
+        str | None, Field(description="Pattern: ^[0-9]+$ Length: 10 to 36 characters.")
+    ] = None
 
 
 class ReferenceStoreProps(DeferredModel):
-    Description: str | None = None
-    Name: str
-    SseConfig: ReferenceStoreSseConfig | None = None
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
+    """
+    The properties a program declares for a AWS::Omics::ReferenceStore.
+    """
+
+    Description: Annotated[
+        str | None,
+        Field(
+            description="A description for the store. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Name: Annotated[
+        str,
+        Field(description="A name for the store. Create-only: changing it replaces the resource."),
+    ]
+    SseConfig: Annotated[
+        ReferenceStoreSseConfig | None,
+        Field(
+            description="Server-side encryption (SSE) settings for a store. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[
+        dict[str, str] | None,
+        Field(description="Type: dict[str, str]. Create-only: changing it replaces the resource."),
+    ] = None

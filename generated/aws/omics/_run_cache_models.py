@@ -7,10 +7,10 @@ Imported on first use by run_cache.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "RunCacheAttributes",
@@ -23,21 +23,47 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The tag key.")]
+    Value: Annotated[str, Field(description="The tag value.")]
 
 
 class RunCacheAttributes(DeferredModel):
-    Arn: str | None = None
-    CreationTime: str | None = None
-    Id: str | None = None
-    Status: Literal["ACTIVE", "DELETED", "FAILED"] | None = None
+    """
+    The read-only attributes of a AWS::Omics::RunCache, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="The run cache ARN.")] = None
+    CreationTime: Annotated[
+        str | None,
+        Field(description="Creation time of the run cache (an ISO 8601 formatted string)."),
+    ] = None
+    Id: Annotated[str | None, Field(description="The run cache ID.")] = None
+    Status: Annotated[
+        Literal["ACTIVE", "DELETED", "FAILED"] | None, Field(description="The run cache status.")
+    ] = None
 
 
 class RunCacheProps(DeferredModel):
-    CacheBehavior: Literal["CACHE_ON_FAILURE", "CACHE_ALWAYS"] | None = None
-    CacheBucketOwnerId: str | None = None
-    CacheS3Location: str | None = None
-    Description: str | None = None
-    Name: str | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Omics::RunCache.
+    """
+
+    CacheBehavior: Annotated[
+        Literal["CACHE_ON_FAILURE", "CACHE_ALWAYS"] | None,
+        Field(description="The default cache behavior for runs using this cache."),
+    ] = None
+    CacheBucketOwnerId: Annotated[
+        str | None,
+        Field(
+            description="The AWS account ID of the expected owner of the S3 bucket for the run cache. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    CacheS3Location: Annotated[
+        str | None,
+        Field(
+            description="The S3 location for storing the cached task outputs. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Description: Annotated[str | None, Field(description="A description of the run cache.")] = None
+    Name: Annotated[str | None, Field(description="A name for the run cache.")] = None
+    Tags: Annotated[list[Tag] | None, Field(description="Tags for the run cache.")] = None

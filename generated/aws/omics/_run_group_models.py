@@ -7,7 +7,7 @@ Imported on first use by run_group.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import Field
@@ -19,15 +19,34 @@ __all__ = [
 
 
 class RunGroupProps(DeferredModel):
-    MaxCpus: float | None = None
-    MaxDuration: float | None = None
-    MaxGpus: float | None = None
-    MaxRuns: float | None = None
-    Name: str | None = None
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
+    """
+    The properties a program declares for a AWS::Omics::RunGroup.
+    """
+
+    MaxCpus: Annotated[float | None, Field(description="Range: 1 to 100000 (inclusive).")] = None
+    MaxDuration: Annotated[float | None, Field(description="Range: 1 to 100000 (inclusive).")] = (
+        None
+    )
+    MaxGpus: Annotated[float | None, Field(description="Range: 1 to 100000 (inclusive).")] = None
+    MaxRuns: Annotated[float | None, Field(description="Range: 1 to 100000 (inclusive).")] = None
+    Name: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^[\\p{L}||\\p{M}||\\p{Z}||\\p{S}||\\p{N}||\\p{P}]+$ Length: 1 to 128 characters."
+        ),
+    ] = None
+    Tags: Annotated[dict[str, str] | None, Field(description="A map of resource tags")] = None
 
 
 class RunGroupAttributes(DeferredModel):
-    Arn: str | None = None
-    CreationTime: str | None = None
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::Omics::RunGroup, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None, Field(description="Pattern: ^arn:.+$ Length: 1 to 128 characters.")
+    ] = None
+    CreationTime: Annotated[str | None, Field(description="Type: str.")] = None
+    Id: Annotated[
+        str | None, Field(description="Pattern: ^[0-9]+$ Length: 1 to 18 characters.")
+    ] = None

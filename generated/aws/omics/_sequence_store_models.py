@@ -20,31 +20,84 @@ __all__ = [
 
 
 class SequenceStoreSseConfig(DeferredModel):
+    """
+    Server-side encryption (SSE) settings for a store.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    KeyArn: str | None = None
-    Type: Literal["KMS"]
+    KeyArn: Annotated[str | None, Field(description="An encryption key ARN.")] = None
+    Type: Annotated[Literal["KMS"], Field(description="Allowed values: 'KMS'.")]
 
 
 class SequenceStoreAttributes(DeferredModel):
-    Arn: str | None = None
-    CreationTime: str | None = None
-    S3AccessPointArn: str | None = None
-    S3Uri: str | None = None
-    SequenceStoreId: str | None = None
-    Status: Literal["CREATING", "ACTIVE", "UPDATING", "DELETING", "FAILED"] | None = None
-    StatusMessage: str | None = None
-    UpdateTime: str | None = None
+    """
+    The read-only attributes of a AWS::Omics::SequenceStore, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="The store's ARN.")] = None
+    CreationTime: Annotated[str | None, Field(description="When the store was created.")] = None
+    S3AccessPointArn: Annotated[
+        str | None,
+        Field(
+            description="This is ARN of the access point associated with the S3 bucket storing read sets."
+        ),
+    ] = None
+    S3Uri: Annotated[str | None, Field(description="The S3 URI of the sequence store.")] = None
+    SequenceStoreId: Annotated[
+        str | None, Field(description="Pattern: ^[0-9]+$ Length: 10 to 36 characters.")
+    ] = None
+    Status: Annotated[
+        Literal["CREATING", "ACTIVE", "UPDATING", "DELETING", "FAILED"] | None,
+        Field(
+            description="Allowed values: 'CREATING', 'ACTIVE', 'UPDATING', 'DELETING', 'FAILED'."
+        ),
+    ] = None
+    StatusMessage: Annotated[
+        str | None, Field(description="The status message of the sequence store.")
+    ] = None
+    UpdateTime: Annotated[
+        str | None, Field(description="The last-updated time of the sequence store.")
+    ] = None
 
 
 class SequenceStoreProps(DeferredModel):
-    AccessLogLocation: str | None = None
-    Description: str | None = None
-    ETagAlgorithmFamily: Literal["MD5up", "SHA256up", "SHA512up"] | None = None
-    FallbackLocation: str | None = None
-    Name: str
-    PropagatedSetLevelTags: list[str] | None = None
-    S3AccessPolicy: dict[str, Any] | None = None
-    SseConfig: SequenceStoreSseConfig | None = None
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
+    """
+    The properties a program declares for a AWS::Omics::SequenceStore.
+    """
+
+    AccessLogLocation: Annotated[str | None, Field(description="Location of the access logs.")] = (
+        None
+    )
+    Description: Annotated[str | None, Field(description="A description for the store.")] = None
+    ETagAlgorithmFamily: Annotated[
+        Literal["MD5up", "SHA256up", "SHA512up"] | None,
+        Field(
+            description="Allowed values: 'MD5up', 'SHA256up', 'SHA512up'. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    FallbackLocation: Annotated[
+        str | None,
+        Field(
+            description="An S3 location that is used to store files that have failed a direct upload."
+        ),
+    ] = None
+    Name: Annotated[str, Field(description="A name for the store.")]
+    PropagatedSetLevelTags: Annotated[
+        list[str] | None,
+        Field(
+            description="The tags keys to propagate to the S3 objects associated with read sets in the sequence store."
+        ),
+    ] = None
+    S3AccessPolicy: Annotated[
+        dict[str, Any] | None,
+        Field(description="The resource policy that controls S3 access on the store"),
+    ] = None
+    SseConfig: Annotated[
+        SequenceStoreSseConfig | None,
+        Field(
+            description="Server-side encryption (SSE) settings for a store. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[dict[str, str] | None, Field(description="Type: dict[str, str].")] = None

@@ -7,7 +7,7 @@ Imported on first use by variant_store.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -24,30 +24,73 @@ class ReferenceItem(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ReferenceArn: str
+    ReferenceArn: Annotated[
+        str, Field(description="Pattern: ^arn:.+$ Length: 1 to 127 characters.")
+    ]
 
 
 class VariantStoreSseConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    KeyArn: str | None = None
-    Type: Literal["KMS"]
+    KeyArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: arn:([^:\n]*):([^:\n]*):([^:\n]*):([0-9]{12}):([^:\n]*) Length: 20 to 2048 characters."
+        ),
+    ] = None
+    Type: Annotated[Literal["KMS"], Field(description="Allowed values: 'KMS'.")]
 
 
 class VariantStoreAttributes(DeferredModel):
-    CreationTime: str | None = None
-    Id: str | None = None
-    Status: Literal["CREATING", "UPDATING", "DELETING", "ACTIVE", "FAILED"] | None = None
-    StatusMessage: str | None = None
-    StoreArn: str | None = None
-    StoreSizeBytes: float | None = None
-    UpdateTime: str | None = None
+    """
+    The read-only attributes of a AWS::Omics::VariantStore, set by AWS.
+    """
+
+    CreationTime: Annotated[str | None, Field(description="Type: str.")] = None
+    Id: Annotated[str | None, Field(description="Pattern: ^[a-f0-9]{12}$")] = None
+    Status: Annotated[
+        Literal["CREATING", "UPDATING", "DELETING", "ACTIVE", "FAILED"] | None,
+        Field(
+            description="Allowed values: 'CREATING', 'UPDATING', 'DELETING', 'ACTIVE', 'FAILED'."
+        ),
+    ] = None
+    StatusMessage: Annotated[str | None, Field(description="Length: 0 to 1000 characters.")] = None
+    StoreArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:([^:\n]*):([^:\n]*):([^:\n]*):([0-9]{12}):([^:\n]*)$ Length: 20 to 2048 characters."
+        ),
+    ] = None
+    StoreSizeBytes: Annotated[float | None, Field(description="Type: float.")] = None
+    UpdateTime: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class VariantStoreProps(DeferredModel):
-    Description: str | None = None
-    Name: str
-    Reference: ReferenceItem
-    SseConfig: VariantStoreSseConfig | None = None
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
+    """
+    The properties a program declares for a AWS::Omics::VariantStore.
+    """
+
+    Description: Annotated[str | None, Field(description="Length: 0 to 500 characters.")] = None
+    Name: Annotated[
+        str,
+        Field(
+            description="Pattern: ^([a-z]){1}([a-z0-9_]){2,254} Create-only: changing it replaces the resource."
+        ),
+    ]
+    Reference: Annotated[
+        ReferenceItem,
+        Field(
+            description="Type: ReferenceItemDict. Create-only: changing it replaces the resource."
+        ),
+    ]
+    SseConfig: Annotated[
+        VariantStoreSseConfig | None,
+        Field(
+            description="Type: VariantStoreSseConfigDict. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[
+        dict[str, str] | None,
+        Field(description="Type: dict[str, str]. Create-only: changing it replaces the resource."),
+    ] = None

@@ -7,7 +7,7 @@ Imported on first use by workflow_version.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -28,73 +28,229 @@ class ImageMapping(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DestinationImage: str | None = None
-    SourceImage: str | None = None
+    DestinationImage: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^[\\p{L}||\\p{M}||\\p{Z}||\\p{S}||\\p{N}||\\p{P}]+$ Length: 1 to 750 characters."
+        ),
+    ] = None
+    SourceImage: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^[\\p{L}||\\p{M}||\\p{Z}||\\p{S}||\\p{N}||\\p{P}]+$ Length: 1 to 750 characters."
+        ),
+    ] = None
 
 
 class RegistryMapping(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    EcrAccountId: str | None = None
-    EcrRepositoryPrefix: str | None = None
-    UpstreamRegistryUrl: str | None = None
-    UpstreamRepositoryPrefix: str | None = None
+    EcrAccountId: Annotated[
+        str | None, Field(description="Pattern: ^[0-9]+$ Length: exactly 12 characters.")
+    ] = None
+    EcrRepositoryPrefix: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^[\\p{L}||\\p{M}||\\p{Z}||\\p{S}||\\p{N}||\\p{P}]+$ Length: 1 to 256 characters."
+        ),
+    ] = None
+    UpstreamRegistryUrl: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^[\\p{L}||\\p{M}||\\p{Z}||\\p{S}||\\p{N}||\\p{P}]+$ Length: 1 to 750 characters."
+        ),
+    ] = None
+    UpstreamRepositoryPrefix: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^[\\p{L}||\\p{M}||\\p{Z}||\\p{S}||\\p{N}||\\p{P}]+$ Length: 2 to 30 characters."
+        ),
+    ] = None
 
 
 class SourceReference(DeferredModel):
-    type: Literal["BRANCH", "TAG", "COMMIT"] | None = None
-    value: str | None = None
+    type: Annotated[
+        Literal["BRANCH", "TAG", "COMMIT"] | None,
+        Field(description="Allowed values: 'BRANCH', 'TAG', 'COMMIT'."),
+    ] = None
+    value: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class WorkflowParameter(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Description: str | None = None
-    Optional: bool | None = None
+    Description: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^[\\p{L}||\\p{M}||\\p{Z}||\\p{S}||\\p{N}||\\p{P}]+$ Length: 0 to 256 characters."
+        ),
+    ] = None
+    Optional: Annotated[bool | None, Field(description="Type: bool.")] = None
 
 
 class WorkflowVersionContainerRegistryMap(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ImageMappings: list[ImageMapping] | None = None
-    RegistryMappings: list[RegistryMapping] | None = None
+    ImageMappings: Annotated[
+        list[ImageMapping] | None, Field(description="Type: list[ImageMappingDict].")
+    ] = None
+    RegistryMappings: Annotated[
+        list[RegistryMapping] | None, Field(description="Type: list[RegistryMappingDict].")
+    ] = None
 
 
 class WorkflowVersionDefinitionRepository(DeferredModel):
-    connectionArn: str | None = None
-    excludeFilePatterns: list[str] | None = None
-    fullRepositoryId: str | None = None
-    sourceReference: SourceReference | None = None
+    connectionArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:aws(-[\\\\w]+)*:.+:.+:[0-9]{12}:.+$ Length: 1 to 256 characters."
+        ),
+    ] = None
+    excludeFilePatterns: Annotated[list[str] | None, Field(description="Items: 1 to 50 items.")] = (
+        None
+    )
+    fullRepositoryId: Annotated[str | None, Field(description="Pattern: .+/.+")] = None
+    sourceReference: Annotated[
+        SourceReference | None, Field(description="Type: SourceReferenceDict.")
+    ] = None
 
 
 class WorkflowVersionAttributes(DeferredModel):
-    Arn: str | None = None
-    CreationTime: str | None = None
-    Status: Literal["CREATING", "ACTIVE", "UPDATING", "DELETED", "FAILED", "INACTIVE"] | None = None
-    Type: Literal["PRIVATE", "READY2RUN"] | None = None
-    Uuid: str | None = None
+    """
+    The read-only attributes of a AWS::Omics::WorkflowVersion, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None, Field(description="Pattern: ^arn:.+$ Length: 1 to 128 characters.")
+    ] = None
+    CreationTime: Annotated[str | None, Field(description="Type: str.")] = None
+    Status: Annotated[
+        Literal["CREATING", "ACTIVE", "UPDATING", "DELETED", "FAILED", "INACTIVE"] | None,
+        Field(
+            description="Allowed values: 'CREATING', 'ACTIVE', 'UPDATING', 'DELETED', 'FAILED', 'INACTIVE'. Length: 1 to 64 characters."
+        ),
+    ] = None
+    Type: Annotated[
+        Literal["PRIVATE", "READY2RUN"] | None,
+        Field(description="Allowed values: 'PRIVATE', 'READY2RUN'. Length: 1 to 64 characters."),
+    ] = None
+    Uuid: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$ Length: 1 to 36 characters."
+        ),
+    ] = None
 
 
 class WorkflowVersionProps(DeferredModel):
-    Accelerators: Literal["GPU"] | None = None
-    ContainerRegistryMap: WorkflowVersionContainerRegistryMap | None = None
-    ContainerRegistryMapUri: str | None = None
-    DefinitionRepository: WorkflowVersionDefinitionRepository | None = None
-    DefinitionUri: str | None = None
-    Description: str | None = None
-    Engine: Literal["WDL", "NEXTFLOW", "CWL"] | None = None
-    Main: str | None = None
-    ParameterTemplate: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    ParameterTemplatePath: str | None = None
-    StorageCapacity: float | None = None
-    StorageType: Literal["STATIC", "DYNAMIC"] | None = None
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    VersionName: str
-    WorkflowBucketOwnerId: str | None = None
-    WorkflowId: str
-    readmeMarkdown: str | None = None
-    readmePath: str | None = None
-    readmeUri: str | None = None
+    """
+    The properties a program declares for a AWS::Omics::WorkflowVersion.
+    """
+
+    Accelerators: Annotated[
+        Literal["GPU"] | None,
+        Field(
+            description="Allowed values: 'GPU'. Length: 1 to 64 characters. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    ContainerRegistryMap: Annotated[
+        WorkflowVersionContainerRegistryMap | None,
+        Field(
+            description="Type: WorkflowVersionContainerRegistryMapDict. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    ContainerRegistryMapUri: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^[\\p{L}||\\p{M}||\\p{Z}||\\p{S}||\\p{N}||\\p{P}]+$ Length: 1 to 750 characters. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    DefinitionRepository: Annotated[
+        WorkflowVersionDefinitionRepository | None,
+        Field(
+            description="Type: WorkflowVersionDefinitionRepositoryDict. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    DefinitionUri: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^[\\p{L}||\\p{M}||\\p{Z}||\\p{S}||\\p{N}||\\p{P}]+$ Length: 1 to 256 characters. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Description: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^[\\p{L}||\\p{M}||\\p{Z}||\\p{S}||\\p{N}||\\p{P}]+$ Length: 1 to 256 characters."
+        ),
+    ] = None
+    Engine: Annotated[
+        Literal["WDL", "NEXTFLOW", "CWL"] | None,
+        Field(
+            description="Allowed values: 'WDL', 'NEXTFLOW', 'CWL'. Length: 1 to 64 characters. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Main: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^[\\p{L}||\\p{M}||\\p{Z}||\\p{S}||\\p{N}||\\p{P}]+$ Length: 1 to 128 characters. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    ParameterTemplate: Annotated[
+        dict[str, WorkflowParameter] | None,
+        Field(
+            description="Type: dict[str, WorkflowParameterDict]. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    ParameterTemplatePath: Annotated[
+        str | None,
+        Field(
+            description="Path to the primary workflow parameter template JSON file inside the repository Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    StorageCapacity: Annotated[
+        float | None, Field(description="Range: 0 to 100000 (inclusive).")
+    ] = None
+    StorageType: Annotated[
+        Literal["STATIC", "DYNAMIC"] | None,
+        Field(description="Allowed values: 'STATIC', 'DYNAMIC'. Length: 1 to 64 characters."),
+    ] = None
+    Tags: Annotated[dict[str, str] | None, Field(description="A map of resource tags")] = None
+    VersionName: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[A-Za-z0-9][A-Za-z0-9\\-\\._]*$ Length: 1 to 64 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    WorkflowBucketOwnerId: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^[0-9]{12}$ Length: 1 to 12 characters. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    WorkflowId: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[0-9]+$ Length: 1 to 18 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    readmeMarkdown: Annotated[
+        str | None,
+        Field(
+            description="The markdown content for the workflow's README file. This provides documentation and usage information for users of the workflow. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    readmePath: Annotated[
+        str | None,
+        Field(
+            description="The path to the workflow README markdown file within the repository. This file provides documentation and usage information for the workflow. If not specified, the README.md file from the root directory of the repository will be used. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    readmeUri: Annotated[
+        str | None,
+        Field(
+            description="The S3 URI of the README file for the workflow. This file provides documentation and usage information for the workflow. The S3 URI must begin with s3://USER-OWNED-BUCKET/. The requester must have access to the S3 bucket and object. The max README content length is 500 KiB. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None

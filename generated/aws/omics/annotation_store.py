@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -63,46 +67,55 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AnnotationStoreSseConfigDict = TypedDict(
-    "AnnotationStoreSseConfigDict",
-    {
-        "KeyArn": "str",
-        "Type": "Required[Literal['KMS']]",
-    },
-    total=False,
-)
 
-AnnotationStoreStoreOptionsDict = TypedDict(
-    "AnnotationStoreStoreOptionsDict",
-    {
-        "TsvStoreOptions": "Required[AnnotationStoreTsvStoreOptionsDict]",
-    },
-    total=False,
-)
+class AnnotationStoreSseConfigDict(TypedDict, total=False):
+    """AnnotationStoreSseConfig as a plain dict."""
 
-AnnotationStoreTsvStoreOptionsDict = TypedDict(
-    "AnnotationStoreTsvStoreOptionsDict",
-    {
-        "AnnotationType": "Literal['GENERIC', 'CHR_POS', 'CHR_POS_REF_ALT', 'CHR_START_END_ONE_BASE', 'CHR_START_END_REF_ALT_ONE_BASE', 'CHR_START_END_ZERO_BASE', 'CHR_START_END_REF_ALT_ZERO_BASE']",
-        "FormatToHeader": "dict[str, Any]",
-        "Schema": "list[dict[str, Any]]",
-    },
-    total=False,
-)
+    KeyArn: str
+    """Pattern: arn:([^: ]*):([^: ]*):([^: ]*):([0-9]{12}):([^: ]*) Length: 20 to 2048 characters."""
+    Type: Required[Literal["KMS"]]
+    """Allowed values: 'KMS'."""
 
-ReferenceItemDict = TypedDict(
-    "ReferenceItemDict",
-    {
-        "ReferenceArn": "Required[str]",
-    },
-    total=False,
-)
 
+class AnnotationStoreStoreOptionsDict(TypedDict, total=False):
+    """AnnotationStoreStoreOptions as a plain dict."""
+
+    TsvStoreOptions: Required[AnnotationStoreTsvStoreOptionsDict]
+    """Type: AnnotationStoreTsvStoreOptionsDict."""
+
+
+class AnnotationStoreTsvStoreOptionsDict(TypedDict, total=False):
+    """AnnotationStoreTsvStoreOptions as a plain dict."""
+
+    AnnotationType: Literal[
+        "GENERIC",
+        "CHR_POS",
+        "CHR_POS_REF_ALT",
+        "CHR_START_END_ONE_BASE",
+        "CHR_START_END_REF_ALT_ONE_BASE",
+        "CHR_START_END_ZERO_BASE",
+        "CHR_START_END_REF_ALT_ZERO_BASE",
+    ]
+    """Allowed values: 'GENERIC', 'CHR_POS', 'CHR_POS_REF_ALT', 'CHR_START_END_ONE_BASE',
+    'CHR_START_END_REF_ALT_ONE_BASE', 'CHR_START_END_ZERO_BASE', 'CHR_START_END_REF_ALT_ZERO_BASE'."""
+    FormatToHeader: dict[str, str]
+    """Type: dict[str, str]."""
+    Schema: list[dict[str, Literal["LONG", "INT", "STRING", "FLOAT", "DOUBLE", "BOOLEAN"]]]
+    """Items: 1 to 5000 items."""
+
+
+class ReferenceItemDict(TypedDict, total=False):
+    """ReferenceItem as a plain dict."""
+
+    ReferenceArn: Required[str]
+    """Pattern: ^arn:.+$ Length: 1 to 127 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Omics::AnnotationStore",
     schema_file="aws-omics-annotationstore.json",
     primary_identifier=("/Name",),
-    additional_identifiers=(),
     read_only=(
         "/CreationTime",
         "/Id",
@@ -113,18 +126,9 @@ METADATA = _TypeMetadata(
         "/UpdateTime",
     ),
     create_only=("/Name", "/Reference", "/SseConfig", "/StoreFormat", "/StoreOptions", "/Tags"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/StoreOptions/TsvStoreOptions/Schema",),
     required=("Name", "StoreFormat"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -134,134 +138,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AnnotationType": {
-            "enum": [
-                "GENERIC",
-                "CHR_POS",
-                "CHR_POS_REF_ALT",
-                "CHR_START_END_ONE_BASE",
-                "CHR_START_END_REF_ALT_ONE_BASE",
-                "CHR_START_END_ZERO_BASE",
-                "CHR_START_END_REF_ALT_ZERO_BASE",
-            ],
-            "type": "string",
-        },
-        "EncryptionType": {"enum": ["KMS"], "type": "string"},
-        "FormatToHeader": {
-            "additionalProperties": False,
-            "patternProperties": {".+": {"maxLength": 1000, "minLength": 0, "type": "string"}},
-            "type": "object",
-        },
-        "FormatToHeaderKey": {
-            "enum": ["CHR", "START", "END", "REF", "ALT", "POS"],
-            "type": "string",
-        },
-        "ReferenceItem": {
-            "additionalProperties": False,
-            "properties": {
-                "ReferenceArn": {
-                    "maxLength": 127,
-                    "minLength": 1,
-                    "pattern": "^arn:.+$",
-                    "type": "string",
-                }
-            },
-            "required": ["ReferenceArn"],
-            "type": "object",
-        },
-        "SchemaItem": {
-            "additionalProperties": False,
-            "maxProperties": 1,
-            "minProperties": 1,
-            "patternProperties": {"^[a-z0-9_]{1,255}$": {"$ref": "#/definitions/SchemaValueType"}},
-            "type": "object",
-        },
-        "SchemaValueType": {
-            "enum": ["LONG", "INT", "STRING", "FLOAT", "DOUBLE", "BOOLEAN"],
-            "type": "string",
-        },
-        "SseConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "KeyArn": {
-                    "maxLength": 2048,
-                    "minLength": 20,
-                    "pattern": "arn:([^:\n]*):([^:\n]*):([^:\n]*):([0-9]{12}):([^:\n]*)",
-                    "type": "string",
-                },
-                "Type": {"$ref": "#/definitions/EncryptionType"},
-            },
-            "required": ["Type"],
-            "type": "object",
-        },
-        "StoreFormat": {"enum": ["GFF", "TSV", "VCF"], "type": "string"},
-        "StoreOptions": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {"TsvStoreOptions": {"$ref": "#/definitions/TsvStoreOptions"}},
-                    "required": ["TsvStoreOptions"],
-                    "type": "object",
-                }
-            ]
-        },
-        "StoreStatus": {
-            "enum": ["CREATING", "UPDATING", "DELETING", "ACTIVE", "FAILED"],
-            "type": "string",
-        },
-        "TagMap": {
-            "additionalProperties": False,
-            "patternProperties": {".+": {"maxLength": 256, "minLength": 0, "type": "string"}},
-            "type": "object",
-        },
-        "TsvStoreOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "AnnotationType": {"$ref": "#/definitions/AnnotationType"},
-                "FormatToHeader": {"$ref": "#/definitions/FormatToHeader"},
-                "Schema": {
-                    "items": {"$ref": "#/definitions/SchemaItem"},
-                    "maxItems": 5000,
-                    "minItems": 1,
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "CreationTime": {"type": "string"},
-        "Description": {"maxLength": 500, "minLength": 0, "type": "string"},
-        "Id": {"pattern": "^[a-f0-9]{12}$", "type": "string"},
-        "Name": {"pattern": "^([a-z]){1}([a-z0-9_]){2,254}", "type": "string"},
-        "Reference": {"$ref": "#/definitions/ReferenceItem"},
-        "SseConfig": {"$ref": "#/definitions/SseConfig"},
-        "Status": {"$ref": "#/definitions/StoreStatus"},
-        "StatusMessage": {"maxLength": 1000, "minLength": 0, "type": "string"},
-        "StoreArn": {
-            "maxLength": 2048,
-            "minLength": 20,
-            "pattern": "^arn:([^:\n]*):([^:\n]*):([^:\n]*):([0-9]{12}):([^:\n]*)$",
-            "type": "string",
-        },
-        "StoreFormat": {"$ref": "#/definitions/StoreFormat"},
-        "StoreOptions": {"$ref": "#/definitions/StoreOptions"},
-        "StoreSizeBytes": {"type": "number"},
-        "Tags": {"$ref": "#/definitions/TagMap"},
-        "UpdateTime": {"type": "string"},
-    },
-    "required": ["Name", "StoreFormat"],
-}
-
 
 class AnnotationStore(_Resource):
     """AWS::Omics::AnnotationStore: Definition of AWS::Omics::AnnotationStore Resource Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Name.
+    Replaced when any of these change (create-only): Name, Reference, SseConfig, StoreFormat,
+    StoreOptions, Tags.
+    Read-only attributes (known once deployed): CreationTime, Id, Status, StatusMessage, StoreArn,
+    StoreSizeBytes, UpdateTime.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-omics-annotationstore.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -269,47 +157,67 @@ class AnnotationStore(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "AnnotationStoreAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "annotation_store.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     CreationTime: str
+    """Type: str."""
     Id: str
+    """Pattern: ^[a-f0-9]{12}$"""
     Status: Literal["CREATING", "UPDATING", "DELETING", "ACTIVE", "FAILED"]
+    """Allowed values: 'CREATING', 'UPDATING', 'DELETING', 'ACTIVE', 'FAILED'."""
     StatusMessage: str
+    """Length: 0 to 1000 characters."""
     StoreArn: str
+    """Pattern: ^arn:([^: ]*):([^: ]*):([^: ]*):([0-9]{12}):([^: ]*)$ Length: 20 to 2048 characters."""
     StoreSizeBytes: float
+    """Type: float."""
     UpdateTime: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     Name: str
     Reference: ReferenceItemDict
     SseConfig: AnnotationStoreSseConfigDict
     StoreFormat: Literal["GFF", "TSV", "VCF"]
     StoreOptions: AnnotationStoreStoreOptionsDict
-    Tags: dict[str, Any]
+    Tags: dict[str, str]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str,
+        StoreFormat: Literal["GFF", "TSV", "VCF"],
+        Description: str | None = None,
+        Reference: ReferenceItem | ReferenceItemDict | None = None,
+        SseConfig: AnnotationStoreSseConfig | AnnotationStoreSseConfigDict | None = None,
+        StoreOptions: AnnotationStoreStoreOptions | AnnotationStoreStoreOptionsDict | None = None,
+        Tags: dict[str, str] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Omics::AnnotationStore; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str,
-            StoreFormat: Literal["GFF", "TSV", "VCF"],
-            Description: str | None = None,
-            Reference: ReferenceItem | ReferenceItemDict | None = None,
-            SseConfig: AnnotationStoreSseConfig | AnnotationStoreSseConfigDict | None = None,
-            StoreOptions: AnnotationStoreStoreOptions
-            | AnnotationStoreStoreOptionsDict
-            | None = None,
-            Tags: dict[str, Any] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Omics::AnnotationStore; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Name: Pattern: ^([a-z]){1}([a-z0-9_]){2,254} Create-only: changing it replaces the
+                resource. Required.
+            StoreFormat: Allowed values: 'GFF', 'TSV', 'VCF'. Create-only: changing it replaces the
+                resource. Required.
+            Description: Length: 0 to 500 characters.
+            Reference: Type: ReferenceItemDict. Create-only: changing it replaces the resource.
+            SseConfig: Type: AnnotationStoreSseConfigDict. Create-only: changing it replaces the
+                resource.
+            StoreOptions: Type: AnnotationStoreStoreOptionsDict. Create-only: changing it replaces
+                the resource.
+            Tags: Type: dict[str, str]. Create-only: changing it replaces the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,42 +59,34 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ConfigurationRunConfigurationsDict = TypedDict(
-    "ConfigurationRunConfigurationsDict",
-    {
-        "VpcConfig": "ConfigurationVpcConfigDict",
-    },
-    total=False,
-)
 
-ConfigurationVpcConfigDict = TypedDict(
-    "ConfigurationVpcConfigDict",
-    {
-        "SecurityGroupIds": "list[str]",
-        "SubnetIds": "list[str]",
-    },
-    total=False,
-)
+class ConfigurationRunConfigurationsDict(TypedDict, total=False):
+    """ConfigurationRunConfigurations as a plain dict."""
 
+    VpcConfig: ConfigurationVpcConfigDict
+    """Type: ConfigurationVpcConfigDict."""
+
+
+class ConfigurationVpcConfigDict(TypedDict, total=False):
+    """ConfigurationVpcConfig as a plain dict."""
+
+    SecurityGroupIds: list[str]
+    """Items: at most 5 items. Each item: Pattern: ^sg-[0-9a-f]+$ Length: 4 to 128 characters."""
+    SubnetIds: list[str]
+    """Items: at most 16 items. Each item: Pattern: ^subnet-[0-9a-f]+$ Length: 8 to 128 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Omics::Configuration",
     schema_file="aws-omics-configuration.json",
     primary_identifier=("/Name",),
-    additional_identifiers=(),
     read_only=("/Arn", "/Uuid", "/Status", "/CreationTime"),
     create_only=("/Name", "/RunConfigurations"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("Name", "RunConfigurations"),
-    list_required=(),
     tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
         tag_updatable=False,
-        tag_property="/Tags",
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -99,83 +95,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "RunConfigurations": {
-            "additionalProperties": False,
-            "properties": {"VpcConfig": {"$ref": "#/definitions/VpcConfig"}},
-            "type": "object",
-        },
-        "TagMap": {
-            "additionalProperties": False,
-            "patternProperties": {".+": {"maxLength": 256, "minLength": 0, "type": "string"}},
-            "type": "object",
-        },
-        "VpcConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "SecurityGroupIds": {
-                    "items": {
-                        "maxLength": 128,
-                        "minLength": 4,
-                        "pattern": "^sg-[0-9a-f]+$",
-                        "type": "string",
-                    },
-                    "maxItems": 5,
-                    "type": "array",
-                },
-                "SubnetIds": {
-                    "items": {
-                        "maxLength": 128,
-                        "minLength": 8,
-                        "pattern": "^subnet-[0-9a-f]+$",
-                        "type": "string",
-                    },
-                    "maxItems": 16,
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"maxLength": 190, "minLength": 1, "pattern": "^arn:.+$", "type": "string"},
-        "CreationTime": {"type": "string"},
-        "Description": {
-            "maxLength": 256,
-            "minLength": 1,
-            "pattern": "^[\\p{L}||\\p{M}||\\p{Z}||\\p{S}||\\p{N}||\\p{P}]+$",
-            "type": "string",
-        },
-        "Name": {
-            "maxLength": 128,
-            "minLength": 1,
-            "pattern": "^[A-Za-z0-9][A-Za-z0-9\\-\\._]*$",
-            "type": "string",
-        },
-        "RunConfigurations": {"$ref": "#/definitions/RunConfigurations"},
-        "Status": {
-            "enum": ["CREATING", "ACTIVE", "UPDATING", "DELETING", "DELETED", "FAILED"],
-            "type": "string",
-        },
-        "Tags": {"$ref": "#/definitions/TagMap"},
-        "Uuid": {
-            "maxLength": 128,
-            "minLength": 1,
-            "pattern": "^[\\p{L}||\\p{M}||\\p{Z}||\\p{S}||\\p{N}||\\p{P}]+$",
-            "type": "string",
-        },
-    },
-    "required": ["Name", "RunConfigurations"],
-}
-
 
 class Configuration(_Resource):
     """AWS::Omics::Configuration: Resource schema for AWS::Omics::Configuration
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Name.
+    Replaced when any of these change (create-only): Name, RunConfigurations.
+    Read-only attributes (known once deployed): Arn, CreationTime, Status, Uuid.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-omics-configuration.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -183,40 +112,50 @@ class Configuration(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ConfigurationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "configuration.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Unique resource identifier for the configuration."""
     CreationTime: str
+    """Configuration creation timestamp."""
     Status: Literal["CREATING", "ACTIVE", "UPDATING", "DELETING", "DELETED", "FAILED"]
+    """Current configuration status."""
     Uuid: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Unique identifier for the configuration."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     Name: str
     RunConfigurations: ConfigurationRunConfigurationsDict
-    Tags: dict[str, Any]
+    Tags: dict[str, str]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str,
+        RunConfigurations: ConfigurationRunConfigurations | ConfigurationRunConfigurationsDict,
+        Description: str | None = None,
+        Tags: dict[str, str] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Omics::Configuration; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str,
-            RunConfigurations: ConfigurationRunConfigurations | ConfigurationRunConfigurationsDict,
-            Description: str | None = None,
-            Tags: dict[str, Any] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Omics::Configuration; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Name: User-friendly name for the configuration. Create-only: changing it replaces the
+                resource. Required.
+            RunConfigurations: Required run-specific configurations. Create-only: changing it
+                replaces the resource. Required.
             Description: Optional description for the configuration.
-            Name: User-friendly name for the configuration.
-            RunConfigurations: Required run-specific configurations.
             Tags: Tags for the configuration.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

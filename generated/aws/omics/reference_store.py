@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,34 +55,27 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ReferenceStoreSseConfigDict = TypedDict(
-    "ReferenceStoreSseConfigDict",
-    {
-        "KeyArn": "str",
-        "Type": "Required[Literal['KMS']]",
-    },
-    total=False,
-)
 
+class ReferenceStoreSseConfigDict(TypedDict, total=False):
+    """ReferenceStoreSseConfig as a plain dict: Server-side encryption (SSE) settings for a store."""
+
+    KeyArn: str
+    """An encryption key ARN."""
+    Type: Required[Literal["KMS"]]
+    """Allowed values: 'KMS'."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Omics::ReferenceStore",
     schema_file="aws-omics-referencestore.json",
     primary_identifier=("/ReferenceStoreId",),
-    additional_identifiers=(),
     read_only=("/Arn", "/CreationTime", "/ReferenceStoreId"),
     create_only=("/Description", "/Name", "/SseConfig", "/Tags"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("Name",),
-    list_required=(),
     tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
         tag_updatable=False,
-        tag_property="/Tags",
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -87,63 +84,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "EncryptionType": {"enum": ["KMS"], "type": "string"},
-        "SseConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "KeyArn": {
-                    "maxLength": 2048,
-                    "minLength": 20,
-                    "pattern": "arn:([^:\n]*):([^:\n]*):([^:\n]*):([0-9]{12}):([^:\n]*)",
-                    "type": "string",
-                },
-                "Type": {"$ref": "#/definitions/EncryptionType"},
-            },
-            "required": ["Type"],
-            "type": "object",
-        },
-        "TagMap": {
-            "additionalProperties": False,
-            "patternProperties": {".+": {"maxLength": 256, "minLength": 0, "type": "string"}},
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"maxLength": 127, "minLength": 1, "pattern": "^arn:.+$", "type": "string"},
-        "CreationTime": {"type": "string"},
-        "Description": {
-            "maxLength": 255,
-            "minLength": 1,
-            "pattern": "^[\\p{L}||\\p{M}||\\p{Z}||\\p{S}||\\p{N}||\\p{P}]+$",
-            "type": "string",
-        },
-        "Name": {
-            "maxLength": 127,
-            "minLength": 1,
-            "pattern": "^[\\p{L}||\\p{M}||\\p{Z}||\\p{S}||\\p{N}||\\p{P}]+$",
-            "type": "string",
-        },
-        "ReferenceStoreId": {
-            "maxLength": 36,
-            "minLength": 10,
-            "pattern": "^[0-9]+$",
-            "type": "string",
-        },
-        "SseConfig": {"$ref": "#/definitions/SseConfig"},
-        "Tags": {"$ref": "#/definitions/TagMap"},
-    },
-    "required": ["Name"],
-}
-
 
 class ReferenceStore(_Resource):
     """AWS::Omics::ReferenceStore: Definition of AWS::Omics::ReferenceStore Resource Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ReferenceStoreId.
+    Replaced when any of these change (create-only): Description, Name, SseConfig, Tags.
+    Read-only attributes (known once deployed): Arn, CreationTime, ReferenceStoreId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-omics-referencestore.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -151,37 +101,48 @@ class ReferenceStore(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ReferenceStoreAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "reference_store.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The store's ARN."""
     CreationTime: str
+    """When the store was created."""
     ReferenceStoreId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Pattern: ^[0-9]+$ Length: 10 to 36 characters."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     Name: str
     SseConfig: ReferenceStoreSseConfigDict
-    Tags: dict[str, Any]
+    Tags: dict[str, str]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str,
+        Description: str | None = None,
+        SseConfig: ReferenceStoreSseConfig | ReferenceStoreSseConfigDict | None = None,
+        Tags: dict[str, str] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Omics::ReferenceStore; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str,
-            Description: str | None = None,
-            SseConfig: ReferenceStoreSseConfig | ReferenceStoreSseConfigDict | None = None,
-            Tags: dict[str, Any] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Omics::ReferenceStore; `await` it inside an App to deploy it.
-
-            Description: A description for the store.
-            Name: A name for the store.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Name: A name for the store. Create-only: changing it replaces the resource. Required.
+            Description: A description for the store. Create-only: changing it replaces the
+                resource.
+            SseConfig: Server-side encryption (SSE) settings for a store. Create-only: changing it
+                replaces the resource.
+            Tags: Type: dict[str, str]. Create-only: changing it replaces the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

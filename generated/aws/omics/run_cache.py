@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,15 +55,17 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """The tag key."""
+    Value: Required[str]
+    """The tag value."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Omics::RunCache",
     schema_file="aws-omics-runcache.json",
@@ -68,17 +74,8 @@ METADATA = _TypeMetadata(
     read_only=("/Arn", "/CreationTime", "/Id", "/Status"),
     create_only=("/CacheS3Location", "/CacheBucketOwnerId"),
     write_only=("/CacheS3Location",),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
-    required=(),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -88,63 +85,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "Arn": {"maxLength": 128, "minLength": 1, "pattern": "^arn:.+$", "type": "string"},
-        "CacheBehavior": {
-            "enum": ["CACHE_ON_FAILURE", "CACHE_ALWAYS"],
-            "maxLength": 64,
-            "minLength": 1,
-            "type": "string",
-        },
-        "CacheBucketOwnerId": {
-            "maxLength": 12,
-            "minLength": 12,
-            "pattern": "^[0-9]+$",
-            "type": "string",
-        },
-        "CacheS3Location": {
-            "pattern": "^s3://([a-z0-9][a-z0-9-.]{1,61}[a-z0-9])(/(.{0,1024}))?$",
-            "type": "string",
-        },
-        "CreationTime": {"type": "string"},
-        "Description": {
-            "maxLength": 256,
-            "minLength": 1,
-            "pattern": "^[\\p{L}||\\p{M}||\\p{Z}||\\p{S}||\\p{N}||\\p{P}]+$",
-            "type": "string",
-        },
-        "Id": {"maxLength": 18, "minLength": 1, "pattern": "^[0-9]+$", "type": "string"},
-        "Name": {
-            "maxLength": 128,
-            "minLength": 1,
-            "pattern": "^[\\p{L}||\\p{M}||\\p{Z}||\\p{S}||\\p{N}||\\p{P}]+$",
-            "type": "string",
-        },
-        "Status": {"enum": ["ACTIVE", "DELETED", "FAILED"], "type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-    },
-    "required": [],
-}
-
 
 class RunCache(_Resource):
     """AWS::Omics::RunCache: Definition of AWS::Omics::RunCache Resource Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Also identified by: Id.
+    Replaced when any of these change (create-only): CacheS3Location, CacheBucketOwnerId.
+    Write-only (sent to AWS, never read back): CacheS3Location.
+    Read-only attributes (known once deployed): Arn, CreationTime, Id, Status.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-omics-runcache.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -152,14 +104,19 @@ class RunCache(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "RunCacheAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "run_cache.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The run cache ARN."""
     CreationTime: str
+    """Creation time of the run cache (an ISO 8601 formatted string)."""
     Id: str
+    """The run cache ID."""
     Status: Literal["ACTIVE", "DELETED", "FAILED"]
-    # Declared properties (as declared, or as AWS returned them).
+    """The run cache status."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     CacheBehavior: Literal["CACHE_ON_FAILURE", "CACHE_ALWAYS"]
     CacheBucketOwnerId: str
     CacheS3Location: str
@@ -167,31 +124,36 @@ class RunCache(_Resource):
     Name: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        CacheBehavior: Literal["CACHE_ON_FAILURE", "CACHE_ALWAYS"] | None = None,
+        CacheBucketOwnerId: str | None = None,
+        CacheS3Location: str | None = None,
+        Description: str | None = None,
+        Name: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Omics::RunCache; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            CacheBehavior: Literal["CACHE_ON_FAILURE", "CACHE_ALWAYS"] | None = None,
-            CacheBucketOwnerId: str | None = None,
-            CacheS3Location: str | None = None,
-            Description: str | None = None,
-            Name: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Omics::RunCache; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
             CacheBehavior: The default cache behavior for runs using this cache.
-            CacheBucketOwnerId: The AWS account ID of the expected owner of the S3 bucket for the run cache.
-            CacheS3Location: The S3 location for storing the cached task outputs.
+            CacheBucketOwnerId: The AWS account ID of the expected owner of the S3 bucket for the
+                run cache. Create-only: changing it replaces the resource.
+            CacheS3Location: The S3 location for storing the cached task outputs. Create-only:
+                changing it replaces the resource. Write-only: sent to AWS, never read back.
             Description: A description of the run cache.
             Name: A name for the run cache.
             Tags: Tags for the run cache.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

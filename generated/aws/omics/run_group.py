@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,25 +51,13 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Omics::RunGroup",
     schema_file="aws-omics-rungroup.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=("/Arn", "/CreationTime", "/Id"),
-    create_only=(),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
-    required=(),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -75,40 +67,15 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "TagMap": {
-            "additionalProperties": False,
-            "patternProperties": {".+": {"maxLength": 256, "minLength": 0, "type": "string"}},
-            "type": "object",
-        }
-    },
-    "properties": {
-        "Arn": {"maxLength": 128, "minLength": 1, "pattern": "^arn:.+$", "type": "string"},
-        "CreationTime": {"type": "string"},
-        "Id": {"maxLength": 18, "minLength": 1, "pattern": "^[0-9]+$", "type": "string"},
-        "MaxCpus": {"maximum": 100000, "minimum": 1, "type": "number"},
-        "MaxDuration": {"maximum": 100000, "minimum": 1, "type": "number"},
-        "MaxGpus": {"maximum": 100000, "minimum": 1, "type": "number"},
-        "MaxRuns": {"maximum": 100000, "minimum": 1, "type": "number"},
-        "Name": {
-            "maxLength": 128,
-            "minLength": 1,
-            "pattern": "^[\\p{L}||\\p{M}||\\p{Z}||\\p{S}||\\p{N}||\\p{P}]+$",
-            "type": "string",
-        },
-        "Tags": {"$ref": "#/definitions/TagMap"},
-    },
-    "required": [],
-}
-
 
 class RunGroup(_Resource):
     """AWS::Omics::RunGroup: Definition of AWS::Omics::RunGroup Resource Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Read-only attributes (known once deployed): Arn, CreationTime, Id.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-omics-rungroup.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -116,39 +83,53 @@ class RunGroup(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "RunGroupAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "run_group.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Pattern: ^arn:.+$ Length: 1 to 128 characters."""
     CreationTime: str
+    """Type: str."""
     Id: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Pattern: ^[0-9]+$ Length: 1 to 18 characters."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     MaxCpus: float
     MaxDuration: float
     MaxGpus: float
     MaxRuns: float
     Name: str
-    Tags: dict[str, Any]
+    Tags: dict[str, str]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        MaxCpus: float | None = None,
+        MaxDuration: float | None = None,
+        MaxGpus: float | None = None,
+        MaxRuns: float | None = None,
+        Name: str | None = None,
+        Tags: dict[str, str] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Omics::RunGroup; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            MaxCpus: float | None = None,
-            MaxDuration: float | None = None,
-            MaxGpus: float | None = None,
-            MaxRuns: float | None = None,
-            Name: str | None = None,
-            Tags: dict[str, Any] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Omics::RunGroup; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            MaxCpus: Range: 1 to 100000 (inclusive).
+            MaxDuration: Range: 1 to 100000 (inclusive).
+            MaxGpus: Range: 1 to 100000 (inclusive).
+            MaxRuns: Range: 1 to 100000 (inclusive).
+            Name: Pattern: ^[\\p{L}||\\p{M}||\\p{Z}||\\p{S}||\\p{N}||\\p{P}]+$ Length: 1 to 128
+                characters.
+            Tags: A map of resource tags
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,20 +55,21 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-SequenceStoreSseConfigDict = TypedDict(
-    "SequenceStoreSseConfigDict",
-    {
-        "KeyArn": "str",
-        "Type": "Required[Literal['KMS']]",
-    },
-    total=False,
-)
 
+class SequenceStoreSseConfigDict(TypedDict, total=False):
+    """SequenceStoreSseConfig as a plain dict: Server-side encryption (SSE) settings for a store."""
+
+    KeyArn: str
+    """An encryption key ARN."""
+    Type: Required[Literal["KMS"]]
+    """Allowed values: 'KMS'."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Omics::SequenceStore",
     schema_file="aws-omics-sequencestore.json",
     primary_identifier=("/SequenceStoreId",),
-    additional_identifiers=(),
     read_only=(
         "/Arn",
         "/CreationTime",
@@ -76,18 +81,8 @@ METADATA = _TypeMetadata(
         "/UpdateTime",
     ),
     create_only=("/ETagAlgorithmFamily", "/SseConfig"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("Name",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -97,103 +92,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ETagAlgorithmFamily": {"enum": ["MD5up", "SHA256up", "SHA512up"], "type": "string"},
-        "EncryptionType": {"enum": ["KMS"], "type": "string"},
-        "SequenceStoreStatus": {
-            "enum": ["CREATING", "ACTIVE", "UPDATING", "DELETING", "FAILED"],
-            "type": "string",
-        },
-        "SseConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "KeyArn": {
-                    "maxLength": 2048,
-                    "minLength": 20,
-                    "pattern": "arn:([^:\n]*):([^:\n]*):([^:\n]*):([0-9]{12}):([^:\n]*)",
-                    "type": "string",
-                },
-                "Type": {"$ref": "#/definitions/EncryptionType"},
-            },
-            "required": ["Type"],
-            "type": "object",
-        },
-        "TagMap": {
-            "additionalProperties": False,
-            "patternProperties": {".+": {"maxLength": 256, "minLength": 0, "type": "string"}},
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AccessLogLocation": {
-            "pattern": "^$|^s3://([a-z0-9][a-z0-9-.]{1,61}[a-z0-9])/?((.{1,800})/)?$",
-            "type": "string",
-        },
-        "Arn": {"maxLength": 127, "minLength": 1, "pattern": "^arn:.+$", "type": "string"},
-        "CreationTime": {"type": "string"},
-        "Description": {
-            "maxLength": 255,
-            "minLength": 1,
-            "pattern": "^[\\p{L}||\\p{M}||\\p{Z}||\\p{S}||\\p{N}||\\p{P}]+$",
-            "type": "string",
-        },
-        "ETagAlgorithmFamily": {"$ref": "#/definitions/ETagAlgorithmFamily"},
-        "FallbackLocation": {
-            "minLength": 0,
-            "pattern": "^$|^s3://([a-z0-9][a-z0-9-.]{1,61}[a-z0-9])/?((.{1,1024})/)?$",
-            "type": "string",
-        },
-        "Name": {
-            "maxLength": 127,
-            "minLength": 1,
-            "pattern": "^[\\p{L}||\\p{M}||\\p{Z}||\\p{S}||\\p{N}||\\p{P}]+$",
-            "type": "string",
-        },
-        "PropagatedSetLevelTags": {
-            "items": {"maxLength": 128, "minLength": 1, "type": "string"},
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-        },
-        "S3AccessPointArn": {
-            "maxLength": 1024,
-            "minLength": 1,
-            "pattern": "^arn:[^:]*:s3:[^:]*:[^:]*:accesspoint/.*$",
-            "type": "string",
-        },
-        "S3AccessPolicy": {"maxLength": 100000, "minLength": 1, "type": "object"},
-        "S3Uri": {
-            "pattern": "^s3://([a-z0-9][a-z0-9-.]{1,61}[a-z0-9])/(.{1,1024})$",
-            "type": "string",
-        },
-        "SequenceStoreId": {
-            "maxLength": 36,
-            "minLength": 10,
-            "pattern": "^[0-9]+$",
-            "type": "string",
-        },
-        "SseConfig": {"$ref": "#/definitions/SseConfig"},
-        "Status": {"$ref": "#/definitions/SequenceStoreStatus"},
-        "StatusMessage": {
-            "maxLength": 127,
-            "minLength": 1,
-            "pattern": "^[\\p{L}||\\p{M}||\\p{Z}||\\p{S}||\\p{N}||\\p{P}]+$",
-            "type": "string",
-        },
-        "Tags": {"$ref": "#/definitions/TagMap"},
-        "UpdateTime": {"type": "string"},
-    },
-    "required": ["Name"],
-}
-
 
 class SequenceStore(_Resource):
     """AWS::Omics::SequenceStore: Resource Type definition for AWS::Omics::SequenceStore
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: SequenceStoreId.
+    Replaced when any of these change (create-only): ETagAlgorithmFamily, SseConfig.
+    Read-only attributes (known once deployed): Arn, CreationTime, S3AccessPointArn, S3Uri,
+    SequenceStoreId, Status, StatusMessage, UpdateTime.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-omics-sequencestore.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -201,18 +110,27 @@ class SequenceStore(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "SequenceStoreAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "sequence_store.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The store's ARN."""
     CreationTime: str
+    """When the store was created."""
     S3AccessPointArn: str
+    """This is ARN of the access point associated with the S3 bucket storing read sets."""
     S3Uri: str
+    """The S3 URI of the sequence store."""
     SequenceStoreId: str
+    """Pattern: ^[0-9]+$ Length: 10 to 36 characters."""
     Status: Literal["CREATING", "ACTIVE", "UPDATING", "DELETING", "FAILED"]
+    """Allowed values: 'CREATING', 'ACTIVE', 'UPDATING', 'DELETING', 'FAILED'."""
     StatusMessage: str
+    """The status message of the sequence store."""
     UpdateTime: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The last-updated time of the sequence store."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AccessLogLocation: str
     Description: str
     ETagAlgorithmFamily: Literal["MD5up", "SHA256up", "SHA512up"]
@@ -221,36 +139,46 @@ class SequenceStore(_Resource):
     PropagatedSetLevelTags: list[str]
     S3AccessPolicy: dict[str, Any]
     SseConfig: SequenceStoreSseConfigDict
-    Tags: dict[str, Any]
+    Tags: dict[str, str]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str,
+        AccessLogLocation: str | None = None,
+        Description: str | None = None,
+        ETagAlgorithmFamily: Literal["MD5up", "SHA256up", "SHA512up"] | None = None,
+        FallbackLocation: str | None = None,
+        PropagatedSetLevelTags: list[str] | None = None,
+        S3AccessPolicy: dict[str, Any] | None = None,
+        SseConfig: SequenceStoreSseConfig | SequenceStoreSseConfigDict | None = None,
+        Tags: dict[str, str] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Omics::SequenceStore; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str,
-            AccessLogLocation: str | None = None,
-            Description: str | None = None,
-            ETagAlgorithmFamily: Literal["MD5up", "SHA256up", "SHA512up"] | None = None,
-            FallbackLocation: str | None = None,
-            PropagatedSetLevelTags: list[str] | None = None,
-            S3AccessPolicy: dict[str, Any] | None = None,
-            SseConfig: SequenceStoreSseConfig | SequenceStoreSseConfigDict | None = None,
-            Tags: dict[str, Any] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Omics::SequenceStore; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Name: A name for the store. Required.
             AccessLogLocation: Location of the access logs.
             Description: A description for the store.
-            FallbackLocation: An S3 location that is used to store files that have failed a direct upload.
-            Name: A name for the store.
-            PropagatedSetLevelTags: The tags keys to propagate to the S3 objects associated with read sets in the sequence store.
+            ETagAlgorithmFamily: Allowed values: 'MD5up', 'SHA256up', 'SHA512up'. Create-only:
+                changing it replaces the resource.
+            FallbackLocation: An S3 location that is used to store files that have failed a direct
+                upload.
+            PropagatedSetLevelTags: The tags keys to propagate to the S3 objects associated with
+                read sets in the sequence store.
             S3AccessPolicy: The resource policy that controls S3 access on the store
+            SseConfig: Server-side encryption (SSE) settings for a store. Create-only: changing it
+                replaces the resource.
+            Tags: Type: dict[str, str].
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,28 +59,28 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ReferenceItemDict = TypedDict(
-    "ReferenceItemDict",
-    {
-        "ReferenceArn": "Required[str]",
-    },
-    total=False,
-)
 
-VariantStoreSseConfigDict = TypedDict(
-    "VariantStoreSseConfigDict",
-    {
-        "KeyArn": "str",
-        "Type": "Required[Literal['KMS']]",
-    },
-    total=False,
-)
+class ReferenceItemDict(TypedDict, total=False):
+    """ReferenceItem as a plain dict."""
 
+    ReferenceArn: Required[str]
+    """Pattern: ^arn:.+$ Length: 1 to 127 characters."""
+
+
+class VariantStoreSseConfigDict(TypedDict, total=False):
+    """VariantStoreSseConfig as a plain dict."""
+
+    KeyArn: str
+    """Pattern: arn:([^: ]*):([^: ]*):([^: ]*):([0-9]{12}):([^: ]*) Length: 20 to 2048 characters."""
+    Type: Required[Literal["KMS"]]
+    """Allowed values: 'KMS'."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Omics::VariantStore",
     schema_file="aws-omics-variantstore.json",
     primary_identifier=("/Name",),
-    additional_identifiers=(),
     read_only=(
         "/CreationTime",
         "/Id",
@@ -87,18 +91,8 @@ METADATA = _TypeMetadata(
         "/UpdateTime",
     ),
     create_only=("/Name", "/Reference", "/SseConfig", "/Tags"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("Name", "Reference"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -108,75 +102,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "EncryptionType": {"enum": ["KMS"], "type": "string"},
-        "ReferenceItem": {
-            "additionalProperties": False,
-            "properties": {
-                "ReferenceArn": {
-                    "maxLength": 127,
-                    "minLength": 1,
-                    "pattern": "^arn:.+$",
-                    "type": "string",
-                }
-            },
-            "required": ["ReferenceArn"],
-            "type": "object",
-        },
-        "SseConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "KeyArn": {
-                    "maxLength": 2048,
-                    "minLength": 20,
-                    "pattern": "arn:([^:\n]*):([^:\n]*):([^:\n]*):([0-9]{12}):([^:\n]*)",
-                    "type": "string",
-                },
-                "Type": {"$ref": "#/definitions/EncryptionType"},
-            },
-            "required": ["Type"],
-            "type": "object",
-        },
-        "StoreStatus": {
-            "enum": ["CREATING", "UPDATING", "DELETING", "ACTIVE", "FAILED"],
-            "type": "string",
-        },
-        "TagMap": {
-            "additionalProperties": False,
-            "patternProperties": {".+": {"maxLength": 256, "minLength": 0, "type": "string"}},
-            "type": "object",
-        },
-    },
-    "properties": {
-        "CreationTime": {"type": "string"},
-        "Description": {"maxLength": 500, "minLength": 0, "type": "string"},
-        "Id": {"pattern": "^[a-f0-9]{12}$", "type": "string"},
-        "Name": {"pattern": "^([a-z]){1}([a-z0-9_]){2,254}", "type": "string"},
-        "Reference": {"$ref": "#/definitions/ReferenceItem"},
-        "SseConfig": {"$ref": "#/definitions/SseConfig"},
-        "Status": {"$ref": "#/definitions/StoreStatus"},
-        "StatusMessage": {"maxLength": 1000, "minLength": 0, "type": "string"},
-        "StoreArn": {
-            "maxLength": 2048,
-            "minLength": 20,
-            "pattern": "^arn:([^:\n]*):([^:\n]*):([^:\n]*):([0-9]{12}):([^:\n]*)$",
-            "type": "string",
-        },
-        "StoreSizeBytes": {"type": "number"},
-        "Tags": {"$ref": "#/definitions/TagMap"},
-        "UpdateTime": {"type": "string"},
-    },
-    "required": ["Name", "Reference"],
-}
-
 
 class VariantStore(_Resource):
     """AWS::Omics::VariantStore: Definition of AWS::Omics::VariantStore Resource Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Name.
+    Replaced when any of these change (create-only): Name, Reference, SseConfig, Tags.
+    Read-only attributes (known once deployed): CreationTime, Id, Status, StatusMessage, StoreArn,
+    StoreSizeBytes, UpdateTime.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-omics-variantstore.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -184,41 +120,60 @@ class VariantStore(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "VariantStoreAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "variant_store.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     CreationTime: str
+    """Type: str."""
     Id: str
+    """Pattern: ^[a-f0-9]{12}$"""
     Status: Literal["CREATING", "UPDATING", "DELETING", "ACTIVE", "FAILED"]
+    """Allowed values: 'CREATING', 'UPDATING', 'DELETING', 'ACTIVE', 'FAILED'."""
     StatusMessage: str
+    """Length: 0 to 1000 characters."""
     StoreArn: str
+    """Pattern: ^arn:([^: ]*):([^: ]*):([^: ]*):([0-9]{12}):([^: ]*)$ Length: 20 to 2048 characters."""
     StoreSizeBytes: float
+    """Type: float."""
     UpdateTime: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     Name: str
     Reference: ReferenceItemDict
     SseConfig: VariantStoreSseConfigDict
-    Tags: dict[str, Any]
+    Tags: dict[str, str]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str,
+        Reference: ReferenceItem | ReferenceItemDict,
+        Description: str | None = None,
+        SseConfig: VariantStoreSseConfig | VariantStoreSseConfigDict | None = None,
+        Tags: dict[str, str] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Omics::VariantStore; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str,
-            Reference: ReferenceItem | ReferenceItemDict,
-            Description: str | None = None,
-            SseConfig: VariantStoreSseConfig | VariantStoreSseConfigDict | None = None,
-            Tags: dict[str, Any] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Omics::VariantStore; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Name: Pattern: ^([a-z]){1}([a-z0-9_]){2,254} Create-only: changing it replaces the
+                resource. Required.
+            Reference: Type: ReferenceItemDict. Create-only: changing it replaces the resource.
+                Required.
+            Description: Length: 0 to 500 characters.
+            SseConfig: Type: VariantStoreSseConfigDict. Create-only: changing it replaces the
+                resource.
+            Tags: Type: dict[str, str]. Create-only: changing it replaces the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

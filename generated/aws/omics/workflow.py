@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -71,69 +75,74 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ImageMappingDict = TypedDict(
-    "ImageMappingDict",
-    {
-        "DestinationImage": "str",
-        "SourceImage": "str",
-    },
-    total=False,
-)
 
-RegistryMappingDict = TypedDict(
-    "RegistryMappingDict",
-    {
-        "EcrAccountId": "str",
-        "EcrRepositoryPrefix": "str",
-        "UpstreamRegistryUrl": "str",
-        "UpstreamRepositoryPrefix": "str",
-    },
-    total=False,
-)
+class ImageMappingDict(TypedDict, total=False):
+    """ImageMapping as a plain dict."""
 
-SourceReferenceDict = TypedDict(
-    "SourceReferenceDict",
-    {
-        "type": "Literal['BRANCH', 'TAG', 'COMMIT']",
-        "value": "str",
-    },
-    total=False,
-)
+    DestinationImage: str
+    """Pattern: ^[\\p{L}||\\p{M}||\\p{Z}||\\p{S}||\\p{N}||\\p{P}]+$ Length: 1 to 750 characters."""
+    SourceImage: str
+    """Pattern: ^[\\p{L}||\\p{M}||\\p{Z}||\\p{S}||\\p{N}||\\p{P}]+$ Length: 1 to 750 characters."""
 
-WorkflowContainerRegistryMapDict = TypedDict(
-    "WorkflowContainerRegistryMapDict",
-    {
-        "ImageMappings": "list[ImageMappingDict]",
-        "RegistryMappings": "list[RegistryMappingDict]",
-    },
-    total=False,
-)
 
-WorkflowDefinitionRepositoryDict = TypedDict(
-    "WorkflowDefinitionRepositoryDict",
-    {
-        "connectionArn": "str",
-        "excludeFilePatterns": "list[str]",
-        "fullRepositoryId": "str",
-        "sourceReference": "SourceReferenceDict",
-    },
-    total=False,
-)
+class RegistryMappingDict(TypedDict, total=False):
+    """RegistryMapping as a plain dict."""
 
-WorkflowParameterDict = TypedDict(
-    "WorkflowParameterDict",
-    {
-        "Description": "str",
-        "Optional": "bool",
-    },
-    total=False,
-)
+    EcrAccountId: str
+    """Pattern: ^[0-9]+$ Length: exactly 12 characters."""
+    EcrRepositoryPrefix: str
+    """Pattern: ^[\\p{L}||\\p{M}||\\p{Z}||\\p{S}||\\p{N}||\\p{P}]+$ Length: 1 to 256 characters."""
+    UpstreamRegistryUrl: str
+    """Pattern: ^[\\p{L}||\\p{M}||\\p{Z}||\\p{S}||\\p{N}||\\p{P}]+$ Length: 1 to 750 characters."""
+    UpstreamRepositoryPrefix: str
+    """Pattern: ^[\\p{L}||\\p{M}||\\p{Z}||\\p{S}||\\p{N}||\\p{P}]+$ Length: 2 to 30 characters."""
 
+
+class SourceReferenceDict(TypedDict, total=False):
+    """SourceReference as a plain dict."""
+
+    type: Literal["BRANCH", "TAG", "COMMIT"]
+    """Allowed values: 'BRANCH', 'TAG', 'COMMIT'."""
+    value: str
+    """Type: str."""
+
+
+class WorkflowContainerRegistryMapDict(TypedDict, total=False):
+    """WorkflowContainerRegistryMap as a plain dict."""
+
+    ImageMappings: list[ImageMappingDict]
+    """Type: list[ImageMappingDict]."""
+    RegistryMappings: list[RegistryMappingDict]
+    """Type: list[RegistryMappingDict]."""
+
+
+class WorkflowDefinitionRepositoryDict(TypedDict, total=False):
+    """WorkflowDefinitionRepository as a plain dict."""
+
+    connectionArn: str
+    """Pattern: ^arn:aws(-[\\\\w]+)*:.+:.+:[0-9]{12}:.+$ Length: 1 to 256 characters."""
+    excludeFilePatterns: list[str]
+    """Items: 1 to 50 items."""
+    fullRepositoryId: str
+    """Pattern: .+/.+"""
+    sourceReference: SourceReferenceDict
+    """Type: SourceReferenceDict."""
+
+
+class WorkflowParameterDict(TypedDict, total=False):
+    """WorkflowParameter as a plain dict."""
+
+    Description: str
+    """Pattern: ^[\\p{L}||\\p{M}||\\p{Z}||\\p{S}||\\p{N}||\\p{P}]+$ Length: 0 to 256 characters."""
+    Optional: bool
+    """Type: bool."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Omics::Workflow",
     schema_file="aws-omics-workflow.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=("/Arn", "/CreationTime", "/Id", "/Status", "/Type", "/Uuid"),
     create_only=(
         "/DefinitionUri",
@@ -159,17 +168,7 @@ METADATA = _TypeMetadata(
         "/readmeMarkdown",
         "/ContainerRegistryMapUri",
     ),
-    conditional_create_only=(),
-    unordered_arrays=(),
-    required=(),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -179,221 +178,20 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Accelerators": {"enum": ["GPU"], "maxLength": 64, "minLength": 1, "type": "string"},
-        "ContainerRegistryMap": {
-            "additionalProperties": False,
-            "properties": {
-                "ImageMappings": {"items": {"$ref": "#/definitions/ImageMapping"}, "type": "array"},
-                "RegistryMappings": {
-                    "items": {"$ref": "#/definitions/RegistryMapping"},
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "DefinitionRepository": {
-            "properties": {
-                "connectionArn": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "pattern": "^arn:aws(-[\\\\w]+)*:.+:.+:[0-9]{12}:.+$",
-                    "type": "string",
-                },
-                "excludeFilePatterns": {
-                    "items": {"type": "string"},
-                    "maxItems": 50,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "fullRepositoryId": {"pattern": ".+/.+", "type": "string"},
-                "sourceReference": {"$ref": "#/definitions/SourceReference"},
-            },
-            "type": "object",
-        },
-        "ImageMapping": {
-            "additionalProperties": False,
-            "properties": {
-                "DestinationImage": {
-                    "maxLength": 750,
-                    "minLength": 1,
-                    "pattern": "^[\\p{L}||\\p{M}||\\p{Z}||\\p{S}||\\p{N}||\\p{P}]+$",
-                    "type": "string",
-                },
-                "SourceImage": {
-                    "maxLength": 750,
-                    "minLength": 1,
-                    "pattern": "^[\\p{L}||\\p{M}||\\p{Z}||\\p{S}||\\p{N}||\\p{P}]+$",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "RegistryMapping": {
-            "additionalProperties": False,
-            "properties": {
-                "EcrAccountId": {
-                    "maxLength": 12,
-                    "minLength": 12,
-                    "pattern": "^[0-9]+$",
-                    "type": "string",
-                },
-                "EcrRepositoryPrefix": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "pattern": "^[\\p{L}||\\p{M}||\\p{Z}||\\p{S}||\\p{N}||\\p{P}]+$",
-                    "type": "string",
-                },
-                "UpstreamRegistryUrl": {
-                    "maxLength": 750,
-                    "minLength": 1,
-                    "pattern": "^[\\p{L}||\\p{M}||\\p{Z}||\\p{S}||\\p{N}||\\p{P}]+$",
-                    "type": "string",
-                },
-                "UpstreamRepositoryPrefix": {
-                    "maxLength": 30,
-                    "minLength": 2,
-                    "pattern": "^[\\p{L}||\\p{M}||\\p{Z}||\\p{S}||\\p{N}||\\p{P}]+$",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "SourceReference": {
-            "properties": {
-                "type": {"enum": ["BRANCH", "TAG", "COMMIT"], "type": "string"},
-                "value": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "StorageType": {
-            "enum": ["STATIC", "DYNAMIC"],
-            "maxLength": 64,
-            "minLength": 1,
-            "type": "string",
-        },
-        "TagMap": {
-            "additionalProperties": False,
-            "patternProperties": {".+": {"maxLength": 256, "minLength": 0, "type": "string"}},
-            "type": "object",
-        },
-        "Uuid": {
-            "pattern": "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
-            "type": "string",
-        },
-        "WorkflowEngine": {
-            "enum": ["WDL", "NEXTFLOW", "CWL"],
-            "maxLength": 64,
-            "minLength": 1,
-            "type": "string",
-        },
-        "WorkflowParameter": {
-            "additionalProperties": False,
-            "properties": {
-                "Description": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^[\\p{L}||\\p{M}||\\p{Z}||\\p{S}||\\p{N}||\\p{P}]+$",
-                    "type": "string",
-                },
-                "Optional": {"type": "boolean"},
-            },
-            "type": "object",
-        },
-        "WorkflowParameterTemplate": {
-            "additionalProperties": False,
-            "maxProperties": 1000,
-            "minProperties": 1,
-            "patternProperties": {
-                "^[\\p{L}||\\p{M}||\\p{Z}||\\p{S}||\\p{N}||\\p{P}]+$": {
-                    "$ref": "#/definitions/WorkflowParameter"
-                }
-            },
-            "type": "object",
-        },
-        "WorkflowStatus": {
-            "enum": ["CREATING", "ACTIVE", "UPDATING", "DELETED", "FAILED"],
-            "maxLength": 64,
-            "minLength": 1,
-            "type": "string",
-        },
-        "WorkflowType": {"enum": ["PRIVATE"], "maxLength": 64, "minLength": 1, "type": "string"},
-    },
-    "properties": {
-        "Accelerators": {"$ref": "#/definitions/Accelerators"},
-        "Arn": {"maxLength": 128, "minLength": 1, "pattern": "^arn:.+$", "type": "string"},
-        "ContainerRegistryMap": {"$ref": "#/definitions/ContainerRegistryMap"},
-        "ContainerRegistryMapUri": {
-            "maxLength": 750,
-            "minLength": 1,
-            "pattern": "^[\\p{L}||\\p{M}||\\p{Z}||\\p{S}||\\p{N}||\\p{P}]+$",
-            "type": "string",
-        },
-        "CreationTime": {"type": "string"},
-        "DefinitionRepository": {"$ref": "#/definitions/DefinitionRepository"},
-        "DefinitionUri": {
-            "maxLength": 256,
-            "minLength": 1,
-            "pattern": "^[\\p{L}||\\p{M}||\\p{Z}||\\p{S}||\\p{N}||\\p{P}]+$",
-            "type": "string",
-        },
-        "Description": {
-            "maxLength": 256,
-            "minLength": 1,
-            "pattern": "^[\\p{L}||\\p{M}||\\p{Z}||\\p{S}||\\p{N}||\\p{P}]+$",
-            "type": "string",
-        },
-        "Engine": {"$ref": "#/definitions/WorkflowEngine"},
-        "Id": {"maxLength": 18, "minLength": 1, "pattern": "^[0-9]+$", "type": "string"},
-        "Main": {
-            "maxLength": 128,
-            "minLength": 1,
-            "pattern": "^[\\p{L}||\\p{M}||\\p{Z}||\\p{S}||\\p{N}||\\p{P}]+$",
-            "type": "string",
-        },
-        "Name": {
-            "maxLength": 128,
-            "minLength": 1,
-            "pattern": "^[\\p{L}||\\p{M}||\\p{Z}||\\p{S}||\\p{N}||\\p{P}]+$",
-            "type": "string",
-        },
-        "ParameterTemplate": {"$ref": "#/definitions/WorkflowParameterTemplate"},
-        "ParameterTemplatePath": {
-            "maxLength": 128,
-            "minLength": 1,
-            "pattern": "^[\\S]+$",
-            "type": "string",
-        },
-        "Status": {"$ref": "#/definitions/WorkflowStatus"},
-        "StorageCapacity": {"maximum": 100000, "minimum": 0, "type": "number"},
-        "StorageType": {"$ref": "#/definitions/StorageType"},
-        "Tags": {"$ref": "#/definitions/TagMap"},
-        "Type": {"$ref": "#/definitions/WorkflowType"},
-        "Uuid": {"$ref": "#/definitions/Uuid"},
-        "WorkflowBucketOwnerId": {"pattern": "^[0-9]{12}$", "type": "string"},
-        "readmeMarkdown": {"type": "string"},
-        "readmePath": {
-            "maxLength": 128,
-            "minLength": 1,
-            "pattern": "^[\\p{L}||\\p{M}||\\p{Z}||\\p{S}||\\p{N}||\\p{P}]+$",
-            "type": "string",
-        },
-        "readmeUri": {
-            "pattern": "^s3://([a-z0-9][a-z0-9-.]{1,61}[a-z0-9])/((.{1,1024}))$",
-            "type": "string",
-        },
-    },
-    "required": [],
-}
-
 
 class Workflow(_Resource):
     """AWS::Omics::Workflow: Definition of AWS::Omics::Workflow Resource Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Replaced when any of these change (create-only): DefinitionUri, Engine, Main, ParameterTemplate,
+    StorageCapacity, Accelerators, DefinitionRepository, ParameterTemplatePath, readmePath,
+    readmeUri, WorkflowBucketOwnerId, ContainerRegistryMap, ContainerRegistryMapUri.
+    Write-only (sent to AWS, never read back): DefinitionUri, WorkflowBucketOwnerId,
+    ParameterTemplatePath, DefinitionRepository, readmeUri, readmeMarkdown, ContainerRegistryMapUri.
+    Read-only attributes (known once deployed): Arn, CreationTime, Id, Status, Type, Uuid.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-omics-workflow.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -401,16 +199,24 @@ class Workflow(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "WorkflowAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "workflow.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Pattern: ^arn:.+$ Length: 1 to 128 characters."""
     CreationTime: str
+    """Type: str."""
     Id: str
+    """Pattern: ^[0-9]+$ Length: 1 to 18 characters."""
     Status: Literal["CREATING", "ACTIVE", "UPDATING", "DELETED", "FAILED"]
+    """Allowed values: 'CREATING', 'ACTIVE', 'UPDATING', 'DELETED', 'FAILED'. Length: 1 to 64
+    characters."""
     Type: Literal["PRIVATE"]
+    """Allowed values: 'PRIVATE'. Length: 1 to 64 characters."""
     Uuid: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Pattern: ^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Accelerators: Literal["GPU"]
     ContainerRegistryMap: WorkflowContainerRegistryMapDict
     ContainerRegistryMapUri: str
@@ -420,56 +226,98 @@ class Workflow(_Resource):
     Engine: Literal["WDL", "NEXTFLOW", "CWL"]
     Main: str
     Name: str
-    ParameterTemplate: dict[str, Any]
+    ParameterTemplate: dict[str, WorkflowParameterDict]
     ParameterTemplatePath: str
     StorageCapacity: float
     StorageType: Literal["STATIC", "DYNAMIC"]
-    Tags: dict[str, Any]
+    Tags: dict[str, str]
     WorkflowBucketOwnerId: str
     readmeMarkdown: str
     readmePath: str
     readmeUri: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Accelerators: Literal["GPU"] | None = None,
+        ContainerRegistryMap: WorkflowContainerRegistryMap
+        | WorkflowContainerRegistryMapDict
+        | None = None,
+        ContainerRegistryMapUri: str | None = None,
+        DefinitionRepository: WorkflowDefinitionRepository
+        | WorkflowDefinitionRepositoryDict
+        | None = None,
+        DefinitionUri: str | None = None,
+        Description: str | None = None,
+        Engine: Literal["WDL", "NEXTFLOW", "CWL"] | None = None,
+        Main: str | None = None,
+        Name: str | None = None,
+        ParameterTemplate: dict[str, WorkflowParameter | WorkflowParameterDict] | None = None,
+        ParameterTemplatePath: str | None = None,
+        StorageCapacity: float | None = None,
+        StorageType: Literal["STATIC", "DYNAMIC"] | None = None,
+        Tags: dict[str, str] | None = None,
+        WorkflowBucketOwnerId: str | None = None,
+        readmeMarkdown: str | None = None,
+        readmePath: str | None = None,
+        readmeUri: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Omics::Workflow; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Accelerators: Literal["GPU"] | None = None,
-            ContainerRegistryMap: WorkflowContainerRegistryMap
-            | WorkflowContainerRegistryMapDict
-            | None = None,
-            ContainerRegistryMapUri: str | None = None,
-            DefinitionRepository: WorkflowDefinitionRepository
-            | WorkflowDefinitionRepositoryDict
-            | None = None,
-            DefinitionUri: str | None = None,
-            Description: str | None = None,
-            Engine: Literal["WDL", "NEXTFLOW", "CWL"] | None = None,
-            Main: str | None = None,
-            Name: str | None = None,
-            ParameterTemplate: dict[str, Any] | None = None,
-            ParameterTemplatePath: str | None = None,
-            StorageCapacity: float | None = None,
-            StorageType: Literal["STATIC", "DYNAMIC"] | None = None,
-            Tags: dict[str, Any] | None = None,
-            WorkflowBucketOwnerId: str | None = None,
-            readmeMarkdown: str | None = None,
-            readmePath: str | None = None,
-            readmeUri: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Omics::Workflow; `await` it inside an App to deploy it.
-
-            ParameterTemplatePath: Path to the primary workflow parameter template JSON file inside the repository
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Accelerators: Allowed values: 'GPU'. Length: 1 to 64 characters. Create-only: changing
+                it replaces the resource.
+            ContainerRegistryMap: Type: WorkflowContainerRegistryMapDict. Create-only: changing it
+                replaces the resource.
+            ContainerRegistryMapUri: Pattern: ^[\\p{L}||\\p{M}||\\p{Z}||\\p{S}||\\p{N}||\\p{P}]+$
+                Length: 1 to 750 characters. Create-only: changing it replaces the resource.
+                Write-only: sent to AWS, never read back.
+            DefinitionRepository: Type: WorkflowDefinitionRepositoryDict. Create-only: changing it
+                replaces the resource. Write-only: sent to AWS, never read back.
+            DefinitionUri: Pattern: ^[\\p{L}||\\p{M}||\\p{Z}||\\p{S}||\\p{N}||\\p{P}]+$ Length: 1 to
+                256 characters. Create-only: changing it replaces the resource. Write-only: sent to
+                AWS, never read back.
+            Description: Pattern: ^[\\p{L}||\\p{M}||\\p{Z}||\\p{S}||\\p{N}||\\p{P}]+$ Length: 1 to
+                256 characters.
+            Engine: Allowed values: 'WDL', 'NEXTFLOW', 'CWL'. Length: 1 to 64 characters.
+                Create-only: changing it replaces the resource.
+            Main: Pattern: ^[\\p{L}||\\p{M}||\\p{Z}||\\p{S}||\\p{N}||\\p{P}]+$ Length: 1 to 128
+                characters. Create-only: changing it replaces the resource.
+            Name: Pattern: ^[\\p{L}||\\p{M}||\\p{Z}||\\p{S}||\\p{N}||\\p{P}]+$ Length: 1 to 128
+                characters.
+            ParameterTemplate: Type: dict[str, WorkflowParameterDict]. Create-only: changing it
+                replaces the resource.
+            ParameterTemplatePath: Path to the primary workflow parameter template JSON file inside
+                the repository Create-only: changing it replaces the resource. Write-only: sent to
+                AWS, never read back.
+            StorageCapacity: Range: 0 to 100000 (inclusive). Create-only: changing it replaces the
+                resource.
+            StorageType: Allowed values: 'STATIC', 'DYNAMIC'. Length: 1 to 64 characters.
+            Tags: A map of resource tags
             WorkflowBucketOwnerId: Optional workflow bucket owner ID to verify the workflow bucket
-            readmeMarkdown: The markdown content for the workflow's README file.
-            readmePath: The path to the workflow README markdown file within the repository.
-            readmeUri: The S3 URI of the README file for the workflow.
+                Create-only: changing it replaces the resource. Write-only: sent to AWS, never read
+                back.
+            readmeMarkdown: The markdown content for the workflow's README file. This provides
+                documentation and usage information for users of the workflow. Write-only: sent to
+                AWS, never read back.
+            readmePath: The path to the workflow README markdown file within the repository. This
+                file provides documentation and usage information for the workflow. If not
+                specified, the README.md file from the root directory of the repository will be
+                used. Create-only: changing it replaces the resource.
+            readmeUri: The S3 URI of the README file for the workflow. This file provides
+                documentation and usage information for the workflow. The S3 URI must begin with
+                s3://USER-OWNED-BUCKET/. The requester must have access to the S3 bucket and object.
+                The max README content length is 500 KiB. Create-only: changing it replaces the
+                resource. Write-only: sent to AWS, never read back.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

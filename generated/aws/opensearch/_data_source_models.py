@@ -7,10 +7,10 @@ Imported on first use by data_source.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "DataSourceAttributes",
@@ -21,26 +21,68 @@ __all__ = [
 
 
 class DataSourceS3GlueDataCatalog(DeferredModel):
+    """
+    Configuration for an S3 Glue Data Catalog data source.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    RoleArn: str
+    RoleArn: Annotated[
+        str,
+        Field(
+            description="The ARN of the IAM role that grants OpenSearch Service permission to access the Glue Data Catalog."
+        ),
+    ]
 
 
 class DataSourceAttributes(DeferredModel):
-    Arn: str | None = None
-    Status: Literal["ACTIVE", "DISABLED"] | None = None
+    """
+    The read-only attributes of a AWS::OpenSearch::DataSource, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the data source.")
+    ] = None
+    Status: Annotated[
+        Literal["ACTIVE", "DISABLED"] | None, Field(description="The status of the data source.")
+    ] = None
 
 
 class DataSourceDataSourceType(DeferredModel):
+    """
+    The type of data source.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    S3GlueDataCatalog: DataSourceS3GlueDataCatalog | None = None
+    S3GlueDataCatalog: Annotated[
+        DataSourceS3GlueDataCatalog | None,
+        Field(description="Configuration for an S3 Glue Data Catalog data source."),
+    ] = None
 
 
 class DataSourceProps(DeferredModel):
-    DataSourceType: DataSourceDataSourceType
-    Description: str | None = None
-    DomainName: str
-    Name: str
+    """
+    The properties a program declares for a AWS::OpenSearch::DataSource.
+    """
+
+    DataSourceType: Annotated[
+        DataSourceDataSourceType, Field(description="The type of data source.")
+    ]
+    Description: Annotated[str | None, Field(description="A description of the data source.")] = (
+        None
+    )
+    DomainName: Annotated[
+        str,
+        Field(
+            description="The name of the OpenSearch Service domain. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Name: Annotated[
+        str,
+        Field(
+            description="The name of the data source. Create-only: changing it replaces the resource."
+        ),
+    ]

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,22 +59,24 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-DataSourceDataSourceTypeDict = TypedDict(
-    "DataSourceDataSourceTypeDict",
-    {
-        "S3GlueDataCatalog": "DataSourceS3GlueDataCatalogDict",
-    },
-    total=False,
-)
 
-DataSourceS3GlueDataCatalogDict = TypedDict(
-    "DataSourceS3GlueDataCatalogDict",
-    {
-        "RoleArn": "Required[str]",
-    },
-    total=False,
-)
+class DataSourceDataSourceTypeDict(TypedDict, total=False):
+    """DataSourceDataSourceType as a plain dict: The type of data source."""
 
+    S3GlueDataCatalog: DataSourceS3GlueDataCatalogDict
+    """Configuration for an S3 Glue Data Catalog data source."""
+
+
+class DataSourceS3GlueDataCatalogDict(TypedDict, total=False):
+    """DataSourceS3GlueDataCatalog as a plain dict: Configuration for an S3 Glue Data Catalog data
+    source."""
+
+    RoleArn: Required[str]
+    """The ARN of the IAM role that grants OpenSearch Service permission to access the Glue Data
+    Catalog."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::OpenSearch::DataSource",
     schema_file="aws-opensearch-datasource.json",
@@ -78,18 +84,12 @@ METADATA = _TypeMetadata(
     additional_identifiers=(("/DomainName", "/Name"),),
     read_only=("/Arn", "/Status"),
     create_only=("/DomainName", "/Name"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("DomainName", "Name", "DataSourceType"),
     list_required=("DomainName",),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -99,58 +99,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "DataSourceType": {
-            "additionalProperties": False,
-            "properties": {"S3GlueDataCatalog": {"$ref": "#/definitions/S3GlueDataCatalog"}},
-            "type": "object",
-        },
-        "S3GlueDataCatalog": {
-            "additionalProperties": False,
-            "properties": {
-                "RoleArn": {
-                    "maxLength": 2048,
-                    "minLength": 20,
-                    "pattern": "^arn:.*:iam::\\d{12}:role/.+$",
-                    "type": "string",
-                }
-            },
-            "required": ["RoleArn"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {
-            "pattern": "^arn:aws[a-z\\-]*:es:[a-z0-9\\-]*:[0-9]{12}:domain/.+/datasource/.+$",
-            "type": "string",
-        },
-        "DataSourceType": {"$ref": "#/definitions/DataSourceType"},
-        "Description": {
-            "maxLength": 1000,
-            "minLength": 0,
-            "pattern": "^([a-zA-Z0-9_])*[\\\\a-zA-Z0-9_@#%*+=:?./!\\s-]*$",
-            "type": "string",
-        },
-        "DomainName": {
-            "maxLength": 28,
-            "minLength": 3,
-            "pattern": "^[a-z][a-z0-9\\-]+$",
-            "type": "string",
-        },
-        "Name": {"maxLength": 80, "minLength": 3, "pattern": "^[a-z][a-z0-9_]+$", "type": "string"},
-        "Status": {"enum": ["ACTIVE", "DISABLED"], "type": "string"},
-    },
-    "required": ["DomainName", "Name", "DataSourceType"],
-}
-
 
 class DataSource(_Resource):
     """AWS::OpenSearch::DataSource: Creates a data source for an Amazon OpenSearch Service domain.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Also identified by: DomainName, Name.
+    Replaced when any of these change (create-only): DomainName, Name.
+    Read-only attributes (known once deployed): Arn, Status.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-opensearch-datasource.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -158,37 +117,46 @@ class DataSource(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "DataSourceAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "data_source.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The Amazon Resource Name (ARN) of the data source."""
     Status: Literal["ACTIVE", "DISABLED"]
-    # Declared properties (as declared, or as AWS returned them).
+    """The status of the data source."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     DataSourceType: DataSourceDataSourceTypeDict
     Description: str
     DomainName: str
     Name: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        DataSourceType: DataSourceDataSourceType | DataSourceDataSourceTypeDict,
+        DomainName: str,
+        Name: str,
+        Description: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::OpenSearch::DataSource; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            DataSourceType: DataSourceDataSourceType | DataSourceDataSourceTypeDict,
-            DomainName: str,
-            Name: str,
-            Description: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::OpenSearch::DataSource; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            DataSourceType: The type of data source. Required.
+            DomainName: The name of the OpenSearch Service domain. Create-only: changing it replaces
+                the resource. Required.
+            Name: The name of the data source. Create-only: changing it replaces the resource.
+                Required.
             Description: A description of the data source.
-            DomainName: The name of the OpenSearch Service domain.
-            Name: The name of the data source.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -7,9 +7,10 @@ Imported on first use by access_policy.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "AccessPolicyAttributes",
@@ -18,11 +19,27 @@ __all__ = [
 
 
 class AccessPolicyProps(DeferredModel):
-    Description: str | None = None
-    Name: str
-    Policy: str
-    Type: Literal["data"]
+    """
+    The properties a program declares for a AWS::OpenSearchServerless::AccessPolicy.
+    """
+
+    Description: Annotated[str | None, Field(description="The description of the policy")] = None
+    Name: Annotated[
+        str,
+        Field(description="The name of the policy Create-only: changing it replaces the resource."),
+    ]
+    Policy: Annotated[
+        str, Field(description="The JSON policy document that is the content for the policy")
+    ]
+    Type: Annotated[
+        Literal["data"],
+        Field(
+            description="The possible types for the access policy Create-only: changing it replaces the resource."
+        ),
+    ]
 
 
 class AccessPolicyAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::OpenSearchServerless::AccessPolicy, set by AWS.
+    """

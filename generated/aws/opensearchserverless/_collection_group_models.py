@@ -7,10 +7,10 @@ Imported on first use by collection_group.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "CollectionGroupAttributes",
@@ -24,29 +24,78 @@ class CollectionGroupCapacityLimits(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    MaxIndexingCapacityInOcu: float | None = None
-    MaxSearchCapacityInOcu: float | None = None
-    MinIndexingCapacityInOcu: float | None = None
-    MinSearchCapacityInOcu: float | None = None
+    MaxIndexingCapacityInOcu: Annotated[
+        float | None,
+        Field(description="The maximum indexing capacity for collections in the group."),
+    ] = None
+    MaxSearchCapacityInOcu: Annotated[
+        float | None, Field(description="The maximum search capacity for collections in the group.")
+    ] = None
+    MinIndexingCapacityInOcu: Annotated[
+        float | None,
+        Field(description="The minimum indexing capacity for collections in the group."),
+    ] = None
+    MinSearchCapacityInOcu: Annotated[
+        float | None, Field(description="The minimum search capacity for collections in the group.")
+    ] = None
 
 
 class Tag(DeferredModel):
+    """
+    A map of key-value pairs associated with the collection group.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key in the key-value pair")]
+    Value: Annotated[str, Field(description="The value in the key-value pair")]
 
 
 class CollectionGroupAttributes(DeferredModel):
-    Arn: str | None = None
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::OpenSearchServerless::CollectionGroup, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the collection group.")
+    ] = None
+    Id: Annotated[
+        str | None, Field(description="The unique identifier of the collection group.")
+    ] = None
 
 
 class CollectionGroupProps(DeferredModel):
-    CapacityLimits: CollectionGroupCapacityLimits | None = None
-    Description: str | None = None
-    Generation: Literal["CLASSIC", "NEXTGEN"] | None = None
-    Name: str
-    StandbyReplicas: Literal["ENABLED", "DISABLED"]
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::OpenSearchServerless::CollectionGroup.
+    """
+
+    CapacityLimits: Annotated[
+        CollectionGroupCapacityLimits | None,
+        Field(description="Type: CollectionGroupCapacityLimitsDict."),
+    ] = None
+    Description: Annotated[
+        str | None, Field(description="The description of the collection group.")
+    ] = None
+    Generation: Annotated[
+        Literal["CLASSIC", "NEXTGEN"] | None,
+        Field(
+            description="The generation of Amazon OpenSearch Serverless for the collection group. Valid values are CLASSIC and NEXTGEN. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Name: Annotated[
+        str,
+        Field(
+            description="The name of the collection group. Create-only: changing it replaces the resource."
+        ),
+    ]
+    StandbyReplicas: Annotated[
+        Literal["ENABLED", "DISABLED"],
+        Field(
+            description="Indicates whether standby replicas are used for the collection group. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None

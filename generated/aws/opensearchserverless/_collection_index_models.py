@@ -7,8 +7,10 @@ Imported on first use by collection_index.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "CollectionIndexAttributes",
@@ -17,10 +19,28 @@ __all__ = [
 
 
 class CollectionIndexProps(DeferredModel):
-    Id: str
-    IndexName: str
-    IndexSchema: str | None = None
+    """
+    The properties a program declares for a AWS::OpenSearchServerless::CollectionIndex.
+    """
+
+    Id: Annotated[
+        str,
+        Field(
+            description="The identifier of the collection Create-only: changing it replaces the resource."
+        ),
+    ]
+    IndexName: Annotated[
+        str,
+        Field(
+            description="The name of the collection index Create-only: changing it replaces the resource."
+        ),
+    ]
+    IndexSchema: Annotated[
+        str | None, Field(description="The Mappings for the collection index")
+    ] = None
 
 
 class CollectionIndexAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::OpenSearchServerless::CollectionIndex, set by AWS.
+    """

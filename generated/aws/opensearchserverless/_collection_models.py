@@ -7,10 +7,10 @@ Imported on first use by collection.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "CollectionAttributes",
@@ -23,52 +23,127 @@ __all__ = [
 
 
 class CollectionEncryptionConfig(DeferredModel):
+    """
+    Encryption settings for the collection
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AWSOwnedKey: bool | None = None
-    KmsKeyArn: str | None = None
+    AWSOwnedKey: Annotated[
+        bool | None, Field(description="Indicates whether to use an AWS owned key for encryption.")
+    ] = None
+    KmsKeyArn: Annotated[
+        str | None, Field(description="Key Management Service key used to encrypt the collection.")
+    ] = None
 
 
 class CollectionFipsEndpoints(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CollectionEndpoint: str | None = None
-    DashboardEndpoint: str | None = None
+    CollectionEndpoint: Annotated[str | None, Field(description="Type: str.")] = None
+    DashboardEndpoint: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class CollectionVectorOptions(DeferredModel):
+    """
+    Vector search configuration options for the collection
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ServerlessVectorAcceleration: Literal["ENABLED", "DISABLED", "ALLOWED"] | None = None
+    ServerlessVectorAcceleration: Annotated[
+        Literal["ENABLED", "DISABLED", "ALLOWED"] | None,
+        Field(description="Indicates whether GPU acceleration is enabled for vector indexing"),
+    ] = None
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair metadata associated with resource
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key in the key-value pair")]
+    Value: Annotated[str, Field(description="The value in the key-value pair")]
 
 
 class CollectionAttributes(DeferredModel):
-    Arn: str | None = None
-    CollectionEndpoint: str | None = None
-    DashboardEndpoint: str | None = None
-    FipsEndpoints: CollectionFipsEndpoints | None = None
-    Id: str | None = None
-    KmsKeyArn: str | None = None
+    """
+    The read-only attributes of a AWS::OpenSearchServerless::Collection, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the collection.")
+    ] = None
+    CollectionEndpoint: Annotated[
+        str | None, Field(description="The endpoint for the collection.")
+    ] = None
+    DashboardEndpoint: Annotated[
+        str | None, Field(description="The OpenSearch Dashboards endpoint for the collection.")
+    ] = None
+    FipsEndpoints: Annotated[
+        CollectionFipsEndpoints | None, Field(description="Type: CollectionFipsEndpointsDict.")
+    ] = None
+    Id: Annotated[str | None, Field(description="The identifier of the collection")] = None
+    KmsKeyArn: Annotated[
+        str | None, Field(description="Key Management Service key used to encrypt the collection.")
+    ] = None
 
 
 class CollectionProps(DeferredModel):
-    CollectionGroupName: str | None = None
-    DeletionProtection: Literal["ENABLED", "DISABLED"] | None = None
-    Description: str | None = None
-    EncryptionConfig: CollectionEncryptionConfig | None = None
-    Name: str
-    StandbyReplicas: Literal["ENABLED", "DISABLED"] | None = None
-    Tags: list[Tag] | None = None
-    Type: Literal["SEARCH", "TIMESERIES", "VECTORSEARCH"] | None = None
-    VectorOptions: CollectionVectorOptions | None = None
+    """
+    The properties a program declares for a AWS::OpenSearchServerless::Collection.
+    """
+
+    CollectionGroupName: Annotated[
+        str | None,
+        Field(
+            description="The name of the collection group to associate with the collection. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    DeletionProtection: Annotated[
+        Literal["ENABLED", "DISABLED"] | None,
+        Field(description="The deletion protection state of the collection"),
+    ] = None
+    Description: Annotated[str | None, Field(description="The description of the collection")] = (
+        None
+    )
+    EncryptionConfig: Annotated[
+        CollectionEncryptionConfig | None,
+        Field(
+            description="Encryption settings for the collection Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Name: Annotated[
+        str,
+        Field(
+            description="The name of the collection. The name must meet the following criteria: Unique to your account and AWS Region Starts with a lowercase letter Contains only lowercase letters a-z, the numbers 0-9 and the hyphen (-) Contains between 3 and 64 characters Create-only: changing it replaces the resource."
+        ),
+    ]
+    StandbyReplicas: Annotated[
+        Literal["ENABLED", "DISABLED"] | None,
+        Field(
+            description="The possible standby replicas for the collection Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(
+            description="List of tags to be added to the resource Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Type: Annotated[
+        Literal["SEARCH", "TIMESERIES", "VECTORSEARCH"] | None,
+        Field(
+            description="The possible types for the collection Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    VectorOptions: Annotated[
+        CollectionVectorOptions | None,
+        Field(description="Vector search configuration options for the collection"),
+    ] = None

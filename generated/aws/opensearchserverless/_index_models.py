@@ -7,7 +7,7 @@ Imported on first use by index.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -18,6 +18,7 @@ __all__ = [
     "IndexProps",
     "IndexSettings",
     "IndexSettingsAnalysis",
+    "IndexSettingsAnalysisAnalyzerValue",
     "IndexSettingsIndex",
     "PropertyMapping",
     "PropertyMappingMethod",
@@ -25,77 +26,193 @@ __all__ = [
 ]
 
 
-class IndexMappings(DeferredModel):
+class IndexSettingsAnalysisAnalyzerValue(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Properties: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-
-
-class IndexSettingsAnalysis(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Analyzer: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
+    CharFilter: Annotated[list[str] | None, Field(description="Character filters to apply")] = None
+    Filter: Annotated[list[str] | None, Field(description="Token filters to apply")] = None
+    Tokenizer: Annotated[str | None, Field(description="The tokenizer to use")] = None
+    Type: Annotated[
+        str | None, Field(description="The analyzer type (e.g. custom, standard, simple)")
+    ] = None
 
 
 class IndexSettingsIndex(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Knn: bool | None = None
-    KnnAlgoParamEfSearch: int | None = None
-    RefreshInterval: str | None = None
+    Knn: Annotated[
+        bool | None, Field(description="Enable/disable k-nearest neighbor search capability")
+    ] = None
+    KnnAlgoParamEfSearch: Annotated[
+        int | None, Field(description="Size of the dynamic list for the nearest neighbors")
+    ] = None
+    RefreshInterval: Annotated[
+        str | None, Field(description="How often to perform refresh operation (e.g. '1s', '5s')")
+    ] = None
 
 
 class PropertyMappingMethodParameters(DeferredModel):
+    """
+    Additional parameters for the k-NN algorithm
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EfConstruction: int | None = None
-    M: int | None = None
+    EfConstruction: Annotated[
+        int | None,
+        Field(description="The size of the dynamic list used during k-NN graph creation"),
+    ] = None
+    M: Annotated[
+        int | None, Field(description="Number of neighbors to consider during k-NN search")
+    ] = None
 
 
 class IndexAttributes(DeferredModel):
-    Uuid: str | None = None
+    """
+    The read-only attributes of a AWS::OpenSearchServerless::Index, set by AWS.
+    """
+
+    Uuid: Annotated[str | None, Field(description="The unique identifier for the index.")] = None
+
+
+class IndexSettingsAnalysis(DeferredModel):
+    """
+    Custom analysis configuration including analyzers, tokenizers, and filters
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    Analyzer: Annotated[
+        dict[str, IndexSettingsAnalysisAnalyzerValue] | None,
+        Field(description="Custom analyzer definitions"),
+    ] = None
+
+
+class PropertyMappingMethod(DeferredModel):
+    """
+    Configuration for k-NN search method
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    Engine: Annotated[
+        Literal["nmslib", "faiss", "lucene"] | None,
+        Field(description="The k-NN search engine to use"),
+    ] = None
+    Name: Annotated[Literal["hnsw", "ivf"], Field(description="The algorithm name for k-NN search")]
+    Parameters: Annotated[
+        PropertyMappingMethodParameters | None,
+        Field(description="Additional parameters for the k-NN algorithm"),
+    ] = None
+    SpaceType: Annotated[
+        Literal["l2", "l1", "linf", "cosinesimil", "innerproduct", "hamming"] | None,
+        Field(description="The distance function used for k-NN search"),
+    ] = None
 
 
 class IndexSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Analysis: IndexSettingsAnalysis | None = None
-    Index: IndexSettingsIndex | None = None
-
-
-class PropertyMappingMethod(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Engine: Literal["nmslib", "faiss", "lucene"] | None = None
-    Name: Literal["hnsw", "ivf"]
-    Parameters: PropertyMappingMethodParameters | None = None
-    SpaceType: Literal["l2", "l1", "linf", "cosinesimil", "innerproduct", "hamming"] | None = None
-
-
-class IndexProps(DeferredModel):
-    CollectionEndpoint: str
-    IndexName: str
-    Mappings: IndexMappings | None = None
-    Settings: IndexSettings | None = None
+    Analysis: Annotated[
+        IndexSettingsAnalysis | None,
+        Field(
+            description="Custom analysis configuration including analyzers, tokenizers, and filters"
+        ),
+    ] = None
+    Index: Annotated[
+        IndexSettingsIndex | None, Field(description="Type: IndexSettingsIndexDict.")
+    ] = None
 
 
 class PropertyMapping(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Analyzer: str | None = None
-    CompressionLevel: Literal["16x", "32x", "8x", "4x", "2x", "1x"] | None = None
-    DataType: Literal["float", "byte"] | None = None
-    Dimension: int | None = None
-    Index: bool | None = None
-    Method: PropertyMappingMethod | None = None
-    Properties: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    SpaceType: Literal["l2", "l1", "linf", "cosinesimil", "innerproduct", "hamming"] | None = None
-    Type: Literal["text", "knn_vector", "keyword", "integer"]
-    Value: str | None = None
+    Analyzer: Annotated[
+        str | None,
+        Field(description="The analyzer to use for this field (for text and keyword fields)"),
+    ] = None
+    CompressionLevel: Annotated[
+        Literal["16x", "32x", "8x", "4x", "2x", "1x"] | None,
+        Field(description="The compression level for knn_vector fields"),
+    ] = None
+    DataType: Annotated[
+        Literal["float", "byte"] | None,
+        Field(
+            description="The data type for knn_vector fields (e.g. float, byte). Controls how vector values are stored."
+        ),
+    ] = None
+    Dimension: Annotated[
+        int | None,
+        Field(
+            description="Dimension size for vector fields, defines the number of dimensions in the vector"
+        ),
+    ] = None
+    Index: Annotated[bool | None, Field(description="Whether a field should be indexed")] = None
+    Method: Annotated[
+        PropertyMappingMethod | None, Field(description="Configuration for k-NN search method")
+    ] = None
+    Properties: Annotated[
+        dict[str, PropertyMapping] | None,
+        Field(description="Nested fields within an object or nested field type"),
+    ] = None
+    SpaceType: Annotated[
+        Literal["l2", "l1", "linf", "cosinesimil", "innerproduct", "hamming"] | None,
+        Field(
+            description="The distance function used for k-NN search (field-level, outside Method)"
+        ),
+    ] = None
+    Type: Annotated[
+        Literal["text", "knn_vector", "keyword", "integer"],
+        Field(description="The field data type. Must be a valid OpenSearch field type."),
+    ]
+    Value: Annotated[
+        str | None,
+        Field(description="Default value for the field when not specified in a document"),
+    ] = None
+
+
+class IndexMappings(DeferredModel):
+    """
+    Index Mappings
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    Properties: Annotated[
+        dict[str, PropertyMapping] | None,
+        Field(
+            description="Defines the fields within the mapping, including their types and configurations"
+        ),
+    ] = None
+
+
+class IndexProps(DeferredModel):
+    """
+    The properties a program declares for a AWS::OpenSearchServerless::Index.
+    """
+
+    CollectionEndpoint: Annotated[
+        str,
+        Field(
+            description="The endpoint for the collection. Create-only: changing it replaces the resource."
+        ),
+    ]
+    IndexName: Annotated[
+        str,
+        Field(
+            description="The name of the OpenSearch Serverless index. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Mappings: Annotated[IndexMappings | None, Field(description="Index Mappings")] = None
+    Settings: Annotated[IndexSettings | None, Field(description="Index settings")] = None
+
+
+PropertyMapping.model_rebuild()

@@ -7,10 +7,10 @@ Imported on first use by security_config.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "IamFederationConfigOptions",
@@ -22,44 +22,126 @@ __all__ = [
 
 
 class IamFederationConfigOptions(DeferredModel):
+    """
+    Describe IAM federation options in form of key value map
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    GroupAttribute: str | None = None
-    UserAttribute: str | None = None
+    GroupAttribute: Annotated[
+        str | None, Field(description="Group attribute for this IAM federation integration")
+    ] = None
+    UserAttribute: Annotated[
+        str | None, Field(description="User attribute for this IAM federation integration")
+    ] = None
 
 
 class IamIdentityCenterConfigOptions(DeferredModel):
+    """
+    Describes IAM Identity Center options for an OpenSearch Serverless security configuration in the form of a key-value map
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ApplicationArn: str | None = None
-    ApplicationDescription: str | None = None
-    ApplicationName: str | None = None
-    GroupAttribute: str | None = None
-    InstanceArn: str
-    UserAttribute: str | None = None
+    ApplicationArn: Annotated[
+        str | None,
+        Field(
+            description="The ARN of the IAM Identity Center application used to integrate with OpenSearch Serverless"
+        ),
+    ] = None
+    ApplicationDescription: Annotated[
+        str | None,
+        Field(
+            description="The description of the IAM Identity Center application used to integrate with OpenSearch Serverless"
+        ),
+    ] = None
+    ApplicationName: Annotated[
+        str | None,
+        Field(
+            description="The name of the IAM Identity Center application used to integrate with OpenSearch Serverless"
+        ),
+    ] = None
+    GroupAttribute: Annotated[
+        str | None, Field(description="Group attribute for this IAM Identity Center integration")
+    ] = None
+    InstanceArn: Annotated[
+        str,
+        Field(
+            description="The ARN of the IAM Identity Center instance used to integrate with OpenSearch Serverless"
+        ),
+    ]
+    UserAttribute: Annotated[
+        str | None, Field(description="User attribute for this IAM Identity Center integration")
+    ] = None
 
 
 class SamlConfigOptions(DeferredModel):
+    """
+    Describes saml options in form of key value map
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    GroupAttribute: str | None = None
-    Metadata: str
-    OpenSearchServerlessEntityId: str | None = None
-    SessionTimeout: int | None = None
-    UserAttribute: str | None = None
+    GroupAttribute: Annotated[
+        str | None, Field(description="Group attribute for this saml integration")
+    ] = None
+    Metadata: Annotated[
+        str, Field(description="The XML saml provider metadata document that you want to use")
+    ]
+    OpenSearchServerlessEntityId: Annotated[
+        str | None,
+        Field(
+            description="Custom entity id attribute to override default entity id for this saml integration"
+        ),
+    ] = None
+    SessionTimeout: Annotated[
+        int | None, Field(description="Defines the session timeout in minutes")
+    ] = None
+    UserAttribute: Annotated[
+        str | None, Field(description="Custom attribute for this saml integration")
+    ] = None
 
 
 class SecurityConfigAttributes(DeferredModel):
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::OpenSearchServerless::SecurityConfig, set by AWS.
+    """
+
+    Id: Annotated[str | None, Field(description="The identifier of the security config")] = None
 
 
 class SecurityConfigProps(DeferredModel):
-    Description: str | None = None
-    IamFederationOptions: IamFederationConfigOptions | None = None
-    IamIdentityCenterOptions: IamIdentityCenterConfigOptions | None = None
-    Name: str | None = None
-    SamlOptions: SamlConfigOptions | None = None
-    Type: Literal["saml", "iamidentitycenter", "iamfederation"] | None = None
+    """
+    The properties a program declares for a AWS::OpenSearchServerless::SecurityConfig.
+    """
+
+    Description: Annotated[str | None, Field(description="Security config description")] = None
+    IamFederationOptions: Annotated[
+        IamFederationConfigOptions | None,
+        Field(description="Describe IAM federation options in form of key value map"),
+    ] = None
+    IamIdentityCenterOptions: Annotated[
+        IamIdentityCenterConfigOptions | None,
+        Field(
+            description="Describes IAM Identity Center options for an OpenSearch Serverless security configuration in the form of a key-value map"
+        ),
+    ] = None
+    Name: Annotated[
+        str | None,
+        Field(
+            description="The friendly name of the security config Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    SamlOptions: Annotated[
+        SamlConfigOptions | None,
+        Field(description="Describes saml options in form of key value map"),
+    ] = None
+    Type: Annotated[
+        Literal["saml", "iamidentitycenter", "iamfederation"] | None,
+        Field(
+            description="Config type for security config Create-only: changing it replaces the resource."
+        ),
+    ] = None

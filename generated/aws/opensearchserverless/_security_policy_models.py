@@ -7,9 +7,10 @@ Imported on first use by security_policy.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "SecurityPolicyAttributes",
@@ -18,11 +19,27 @@ __all__ = [
 
 
 class SecurityPolicyProps(DeferredModel):
-    Description: str | None = None
-    Name: str
-    Policy: str
-    Type: Literal["encryption", "network"]
+    """
+    The properties a program declares for a AWS::OpenSearchServerless::SecurityPolicy.
+    """
+
+    Description: Annotated[str | None, Field(description="The description of the policy")] = None
+    Name: Annotated[
+        str,
+        Field(description="The name of the policy Create-only: changing it replaces the resource."),
+    ]
+    Policy: Annotated[
+        str, Field(description="The JSON policy document that is the content for the policy")
+    ]
+    Type: Annotated[
+        Literal["encryption", "network"],
+        Field(
+            description="The possible types for the network policy Create-only: changing it replaces the resource."
+        ),
+    ]
 
 
 class SecurityPolicyAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::OpenSearchServerless::SecurityPolicy, set by AWS.
+    """

@@ -7,8 +7,10 @@ Imported on first use by vpc_endpoint.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "VpcEndpointAttributes",
@@ -17,11 +19,39 @@ __all__ = [
 
 
 class VpcEndpointProps(DeferredModel):
-    Name: str
-    SecurityGroupIds: list[str] | None = None
-    SubnetIds: list[str]
-    VpcId: str
+    """
+    The properties a program declares for a AWS::OpenSearchServerless::VpcEndpoint.
+    """
+
+    Name: Annotated[
+        str,
+        Field(
+            description="The name of the VPC Endpoint Create-only: changing it replaces the resource."
+        ),
+    ]
+    SecurityGroupIds: Annotated[
+        list[str] | None,
+        Field(
+            description="The ID of one or more security groups to associate with the endpoint network interface"
+        ),
+    ] = None
+    SubnetIds: Annotated[
+        list[str],
+        Field(
+            description="The ID of one or more subnets in which to create an endpoint network interface"
+        ),
+    ]
+    VpcId: Annotated[
+        str,
+        Field(
+            description="The ID of the VPC in which the endpoint will be used. Create-only: changing it replaces the resource."
+        ),
+    ]
 
 
 class VpcEndpointAttributes(DeferredModel):
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::OpenSearchServerless::VpcEndpoint, set by AWS.
+    """
+
+    Id: Annotated[str | None, Field(description="The identifier of the VPC Endpoint")] = None

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,16 +51,12 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::OpenSearchServerless::AccessPolicy",
     schema_file="aws-opensearchserverless-accesspolicy.json",
     primary_identifier=("/Type", "/Name"),
-    additional_identifiers=(),
-    read_only=(),
     create_only=("/Type", "/Name"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("Type", "Name", "Policy"),
     list_required=("Type",),
     tagging=_Tagging(
@@ -65,7 +65,6 @@ METADATA = _TypeMetadata(
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -75,34 +74,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {"AccessPolicyType": {"enum": ["data"], "type": "string"}},
-    "properties": {
-        "Description": {"maxLength": 1000, "minLength": 1, "type": "string"},
-        "Name": {
-            "maxLength": 32,
-            "minLength": 3,
-            "pattern": "^[a-z][a-z0-9-]{2,31}$",
-            "type": "string",
-        },
-        "Policy": {
-            "maxLength": 20480,
-            "minLength": 1,
-            "pattern": "[\\u0009\\u000A\\u000D\\u0020-\\u007E\\u00A1-\\u00FF]+",
-            "type": "string",
-        },
-        "Type": {"$ref": "#/definitions/AccessPolicyType"},
-    },
-    "required": ["Type", "Name", "Policy"],
-}
-
 
 class AccessPolicy(_Resource):
-    """AWS::OpenSearchServerless::AccessPolicy: Resource Type definition for AWS::OpenSearchServerless::AccessPolicy
+    """AWS::OpenSearchServerless::AccessPolicy: Resource Type definition for
+    AWS::OpenSearchServerless::AccessPolicy
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Type, Name (composite: the values joined by '|').
+    Replaced when any of these change (create-only): Type, Name.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-opensearchserverless-accesspolicy.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -110,35 +91,41 @@ class AccessPolicy(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "AccessPolicyAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "access_policy.schema.json")
 
     # Read-only attributes, set from what AWS returns.
-    # Declared properties (as declared, or as AWS returned them).
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     Name: str
     Policy: str
     Type: Literal["data"]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str,
+        Policy: str,
+        Type: Literal["data"],
+        Description: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::OpenSearchServerless::AccessPolicy; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str,
-            Policy: str,
-            Type: Literal["data"],
-            Description: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::OpenSearchServerless::AccessPolicy; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Name: The name of the policy Create-only: changing it replaces the resource. Required.
+            Policy: The JSON policy document that is the content for the policy Required.
+            Type: The possible types for the access policy Create-only: changing it replaces the
+                resource. Required.
             Description: The description of the policy
-            Name: The name of the policy
-            Policy: The JSON policy document that is the content for the policy
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -63,41 +67,43 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-CollectionEncryptionConfigDict = TypedDict(
-    "CollectionEncryptionConfigDict",
-    {
-        "AWSOwnedKey": "bool",
-        "KmsKeyArn": "str",
-    },
-    total=False,
-)
 
-CollectionFipsEndpointsDict = TypedDict(
-    "CollectionFipsEndpointsDict",
-    {
-        "CollectionEndpoint": "str",
-        "DashboardEndpoint": "str",
-    },
-    total=False,
-)
+class CollectionEncryptionConfigDict(TypedDict, total=False):
+    """CollectionEncryptionConfig as a plain dict: Encryption settings for the collection"""
 
-CollectionVectorOptionsDict = TypedDict(
-    "CollectionVectorOptionsDict",
-    {
-        "ServerlessVectorAcceleration": "Literal['ENABLED', 'DISABLED', 'ALLOWED']",
-    },
-    total=False,
-)
+    AWSOwnedKey: bool
+    """Indicates whether to use an AWS owned key for encryption."""
+    KmsKeyArn: str
+    """Key Management Service key used to encrypt the collection."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class CollectionFipsEndpointsDict(TypedDict, total=False):
+    """CollectionFipsEndpoints as a plain dict."""
+
+    CollectionEndpoint: str
+    """Type: str."""
+    DashboardEndpoint: str
+    """Type: str."""
+
+
+class CollectionVectorOptionsDict(TypedDict, total=False):
+    """CollectionVectorOptions as a plain dict: Vector search configuration options for the
+    collection"""
+
+    ServerlessVectorAcceleration: Literal["ENABLED", "DISABLED", "ALLOWED"]
+    """Indicates whether GPU acceleration is enabled for vector indexing"""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair metadata associated with resource"""
+
+    Key: Required[str]
+    """The key in the key-value pair"""
+    Value: Required[str]
+    """The value in the key-value pair"""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::OpenSearchServerless::Collection",
     schema_file="aws-opensearchserverless-collection.json",
@@ -123,17 +129,11 @@ METADATA = _TypeMetadata(
         "/EncryptionConfig",
     ),
     write_only=("/Tags", "/EncryptionConfig"),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("Name",),
-    list_required=(),
     tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
         tag_updatable=False,
-        tag_property="/Tags",
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -143,89 +143,20 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "CollectionType": {"enum": ["SEARCH", "TIMESERIES", "VECTORSEARCH"], "type": "string"},
-        "DeletionProtection": {"enum": ["ENABLED", "DISABLED"], "type": "string"},
-        "EncryptionConfig": {
-            "additionalProperties": False,
-            "properties": {"AWSOwnedKey": {"type": "boolean"}, "KmsKeyArn": {"type": "string"}},
-            "type": "object",
-        },
-        "FipsEndpoints": {
-            "additionalProperties": False,
-            "properties": {
-                "CollectionEndpoint": {"type": "string"},
-                "DashboardEndpoint": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "ServerlessVectorAcceleration": {
-            "enum": ["ENABLED", "DISABLED", "ALLOWED"],
-            "type": "string",
-        },
-        "StandbyReplicas": {"enum": ["ENABLED", "DISABLED"], "type": "string"},
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "VectorOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "ServerlessVectorAcceleration": {
-                    "$ref": "#/definitions/ServerlessVectorAcceleration"
-                }
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"type": "string"},
-        "CollectionEndpoint": {"type": "string"},
-        "CollectionGroupName": {
-            "maxLength": 32,
-            "minLength": 3,
-            "pattern": "^[a-z][a-z0-9-]+$",
-            "type": "string",
-        },
-        "DashboardEndpoint": {"type": "string"},
-        "DeletionProtection": {"$ref": "#/definitions/DeletionProtection"},
-        "Description": {"maxLength": 1000, "type": "string"},
-        "EncryptionConfig": {"$ref": "#/definitions/EncryptionConfig"},
-        "FipsEndpoints": {"$ref": "#/definitions/FipsEndpoints"},
-        "Id": {"maxLength": 40, "minLength": 3, "type": "string"},
-        "KmsKeyArn": {"type": "string"},
-        "Name": {
-            "maxLength": 64,
-            "minLength": 3,
-            "pattern": "^[a-z][a-z0-9-]{2,63}$",
-            "type": "string",
-        },
-        "StandbyReplicas": {"$ref": "#/definitions/StandbyReplicas"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-        },
-        "Type": {"$ref": "#/definitions/CollectionType"},
-        "VectorOptions": {"$ref": "#/definitions/VectorOptions"},
-    },
-    "required": ["Name"],
-}
-
 
 class Collection(_Resource):
     """AWS::OpenSearchServerless::Collection: Amazon OpenSearchServerless collection resource
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Also identified by: Name; Arn.
+    Replaced when any of these change (create-only): Name, Tags, Type, StandbyReplicas,
+    CollectionGroupName, EncryptionConfig.
+    Write-only (sent to AWS, never read back): Tags, EncryptionConfig.
+    Read-only attributes (known once deployed): Arn, CollectionEndpoint, DashboardEndpoint,
+    FipsEndpoints, Id, KmsKeyArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-opensearchserverless-collection.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -233,16 +164,23 @@ class Collection(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "CollectionAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "collection.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The Amazon Resource Name (ARN) of the collection."""
     CollectionEndpoint: str
+    """The endpoint for the collection."""
     DashboardEndpoint: str
+    """The OpenSearch Dashboards endpoint for the collection."""
     FipsEndpoints: CollectionFipsEndpointsDict
+    """Type: CollectionFipsEndpointsDict."""
     Id: str
+    """The identifier of the collection"""
     KmsKeyArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Key Management Service key used to encrypt the collection."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     CollectionGroupName: str
     DeletionProtection: Literal["ENABLED", "DISABLED"]
     Description: str
@@ -253,34 +191,48 @@ class Collection(_Resource):
     Type: Literal["SEARCH", "TIMESERIES", "VECTORSEARCH"]
     VectorOptions: CollectionVectorOptionsDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str,
+        CollectionGroupName: str | None = None,
+        DeletionProtection: Literal["ENABLED", "DISABLED"] | None = None,
+        Description: str | None = None,
+        EncryptionConfig: CollectionEncryptionConfig | CollectionEncryptionConfigDict | None = None,
+        StandbyReplicas: Literal["ENABLED", "DISABLED"] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        Type: Literal["SEARCH", "TIMESERIES", "VECTORSEARCH"] | None = None,
+        VectorOptions: CollectionVectorOptions | CollectionVectorOptionsDict | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::OpenSearchServerless::Collection; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str,
-            CollectionGroupName: str | None = None,
-            DeletionProtection: Literal["ENABLED", "DISABLED"] | None = None,
-            Description: str | None = None,
-            EncryptionConfig: CollectionEncryptionConfig
-            | CollectionEncryptionConfigDict
-            | None = None,
-            StandbyReplicas: Literal["ENABLED", "DISABLED"] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            Type: Literal["SEARCH", "TIMESERIES", "VECTORSEARCH"] | None = None,
-            VectorOptions: CollectionVectorOptions | CollectionVectorOptionsDict | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::OpenSearchServerless::Collection; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Name: The name of the collection. The name must meet the following criteria: Unique to
+                your account and AWS Region Starts with a lowercase letter Contains only lowercase
+                letters a-z, the numbers 0-9 and the hyphen (-) Contains between 3 and 64 characters
+                Create-only: changing it replaces the resource. Required.
             CollectionGroupName: The name of the collection group to associate with the collection.
+                Create-only: changing it replaces the resource.
+            DeletionProtection: The deletion protection state of the collection
             Description: The description of the collection
-            Name: The name of the collection.
-            Tags: List of tags to be added to the resource
+            EncryptionConfig: Encryption settings for the collection Create-only: changing it
+                replaces the resource. Write-only: sent to AWS, never read back.
+            StandbyReplicas: The possible standby replicas for the collection Create-only: changing
+                it replaces the resource.
+            Tags: List of tags to be added to the resource Create-only: changing it replaces the
+                resource. Write-only: sent to AWS, never read back.
+            Type: The possible types for the collection Create-only: changing it replaces the
+                resource.
+            VectorOptions: Vector search configuration options for the collection
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

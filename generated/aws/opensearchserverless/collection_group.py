@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,26 +59,30 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-CollectionGroupCapacityLimitsDict = TypedDict(
-    "CollectionGroupCapacityLimitsDict",
-    {
-        "MaxIndexingCapacityInOcu": "float",
-        "MaxSearchCapacityInOcu": "float",
-        "MinIndexingCapacityInOcu": "float",
-        "MinSearchCapacityInOcu": "float",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class CollectionGroupCapacityLimitsDict(TypedDict, total=False):
+    """CollectionGroupCapacityLimits as a plain dict."""
 
+    MaxIndexingCapacityInOcu: float
+    """The maximum indexing capacity for collections in the group."""
+    MaxSearchCapacityInOcu: float
+    """The maximum search capacity for collections in the group."""
+    MinIndexingCapacityInOcu: float
+    """The minimum indexing capacity for collections in the group."""
+    MinSearchCapacityInOcu: float
+    """The minimum search capacity for collections in the group."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A map of key-value pairs associated with the collection group."""
+
+    Key: Required[str]
+    """The key in the key-value pair"""
+    Value: Required[str]
+    """The value in the key-value pair"""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::OpenSearchServerless::CollectionGroup",
     schema_file="aws-opensearchserverless-collectiongroup.json",
@@ -85,18 +93,9 @@ METADATA = _TypeMetadata(
     ),
     read_only=("/Id", "/Arn"),
     create_only=("/Name", "/StandbyReplicas", "/Generation"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("Name", "StandbyReplicas"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -106,59 +105,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "CapacityLimits": {
-            "additionalProperties": False,
-            "properties": {
-                "MaxIndexingCapacityInOcu": {"minimum": 1, "multipleOf": 0.5, "type": "number"},
-                "MaxSearchCapacityInOcu": {"minimum": 1, "multipleOf": 0.5, "type": "number"},
-                "MinIndexingCapacityInOcu": {"minimum": 0, "multipleOf": 0.5, "type": "number"},
-                "MinSearchCapacityInOcu": {"minimum": 0, "multipleOf": 0.5, "type": "number"},
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"type": "string"},
-        "CapacityLimits": {"$ref": "#/definitions/CapacityLimits"},
-        "Description": {"maxLength": 1000, "type": "string"},
-        "Generation": {"enum": ["CLASSIC", "NEXTGEN"], "type": "string"},
-        "Id": {"maxLength": 40, "minLength": 3, "type": "string"},
-        "Name": {
-            "maxLength": 32,
-            "minLength": 3,
-            "pattern": "^[a-z][a-z0-9-]{2,31}$",
-            "type": "string",
-        },
-        "StandbyReplicas": {"enum": ["ENABLED", "DISABLED"], "type": "string"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": True,
-        },
-    },
-    "required": ["Name", "StandbyReplicas"],
-}
-
 
 class CollectionGroup(_Resource):
-    """AWS::OpenSearchServerless::CollectionGroup: Resource Type definition for AWS::OpenSearchServerless::CollectionGroup
+    """AWS::OpenSearchServerless::CollectionGroup: Resource Type definition for
+    AWS::OpenSearchServerless::CollectionGroup
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Also identified by: Name; Arn.
+    Replaced when any of these change (create-only): Name, StandbyReplicas, Generation.
+    Read-only attributes (known once deployed): Arn, Id.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-opensearchserverless-collectiongroup.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -166,12 +124,15 @@ class CollectionGroup(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "CollectionGroupAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "collection_group.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The Amazon Resource Name (ARN) of the collection group."""
     Id: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The unique identifier of the collection group."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     CapacityLimits: CollectionGroupCapacityLimitsDict
     Description: str
     Generation: Literal["CLASSIC", "NEXTGEN"]
@@ -179,32 +140,40 @@ class CollectionGroup(_Resource):
     StandbyReplicas: Literal["ENABLED", "DISABLED"]
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str,
+        StandbyReplicas: Literal["ENABLED", "DISABLED"],
+        CapacityLimits: CollectionGroupCapacityLimits
+        | CollectionGroupCapacityLimitsDict
+        | None = None,
+        Description: str | None = None,
+        Generation: Literal["CLASSIC", "NEXTGEN"] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::OpenSearchServerless::CollectionGroup; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str,
-            StandbyReplicas: Literal["ENABLED", "DISABLED"],
-            CapacityLimits: CollectionGroupCapacityLimits
-            | CollectionGroupCapacityLimitsDict
-            | None = None,
-            Description: str | None = None,
-            Generation: Literal["CLASSIC", "NEXTGEN"] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::OpenSearchServerless::CollectionGroup; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Name: The name of the collection group. Create-only: changing it replaces the resource.
+                Required.
+            StandbyReplicas: Indicates whether standby replicas are used for the collection group.
+                Create-only: changing it replaces the resource. Required.
+            CapacityLimits: Type: CollectionGroupCapacityLimitsDict.
             Description: The description of the collection group.
             Generation: The generation of Amazon OpenSearch Serverless for the collection group.
-            Name: The name of the collection group.
-            StandbyReplicas: Indicates whether standby replicas are used for the collection group.
+                Valid values are CLASSIC and NEXTGEN. Create-only: changing it replaces the
+                resource.
             Tags: An array of key-value pairs to apply to this resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,25 +51,19 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::OpenSearchServerless::CollectionIndex",
     schema_file="aws-opensearchserverless-collectionindex.json",
     primary_identifier=("/Id", "/IndexName"),
-    additional_identifiers=(),
-    read_only=(),
     create_only=("/Id", "/IndexName"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("Id", "IndexName"),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
         tag_on_create=False,
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -74,33 +72,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "Id": {"maxLength": 40, "minLength": 3, "pattern": "^[a-z0-9]{3,40}$", "type": "string"},
-        "IndexName": {
-            "maxLength": 255,
-            "minLength": 1,
-            "pattern": "^(?![_-])[a-z][a-z0-9_-]*$",
-            "type": "string",
-        },
-        "IndexSchema": {
-            "maxLength": 2480,
-            "minLength": 1,
-            "pattern": "[\\u0009\\u000A\\u000D\\u0020-\\u007E\\u00A1-\\u00FF]+",
-            "type": "string",
-        },
-    },
-    "required": ["Id", "IndexName"],
-}
-
 
 class CollectionIndex(_Resource):
-    """AWS::OpenSearchServerless::CollectionIndex: Resource Type definition for AWS::OpenSearchServerless::CollectionIndex
+    """AWS::OpenSearchServerless::CollectionIndex: Resource Type definition for
+    AWS::OpenSearchServerless::CollectionIndex
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id, IndexName (composite: the values joined by '|').
+    Replaced when any of these change (create-only): Id, IndexName.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-opensearchserverless-collectionindex.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -108,33 +89,39 @@ class CollectionIndex(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "CollectionIndexAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "collection_index.schema.json")
 
     # Read-only attributes, set from what AWS returns.
-    # Declared properties (as declared, or as AWS returned them).
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Id: str
     IndexName: str
     IndexSchema: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Id: str,
+        IndexName: str,
+        IndexSchema: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::OpenSearchServerless::CollectionIndex; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Id: str,
-            IndexName: str,
-            IndexSchema: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::OpenSearchServerless::CollectionIndex; `await` it inside an App to deploy it.
-
-            Id: The identifier of the collection
-            IndexName: The name of the collection index
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Id: The identifier of the collection Create-only: changing it replaces the resource.
+                Required.
+            IndexName: The name of the collection index Create-only: changing it replaces the
+                resource. Required.
             IndexSchema: The Mappings for the collection index
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -25,6 +29,7 @@ if TYPE_CHECKING:
         IndexProps as IndexProps,
         IndexSettings as IndexSettings,
         IndexSettingsAnalysis as IndexSettingsAnalysis,
+        IndexSettingsAnalysisAnalyzerValue as IndexSettingsAnalysisAnalyzerValue,
         IndexSettingsIndex as IndexSettingsIndex,
         PropertyMapping as PropertyMapping,
         PropertyMappingMethod as PropertyMappingMethod,
@@ -39,6 +44,8 @@ __all__ = [
     "IndexProps",
     "IndexSettings",
     "IndexSettingsAnalysis",
+    "IndexSettingsAnalysisAnalyzerValue",
+    "IndexSettingsAnalysisAnalyzerValueDict",
     "IndexSettingsAnalysisDict",
     "IndexSettingsDict",
     "IndexSettingsIndex",
@@ -61,6 +68,7 @@ _MODEL_NAMES = frozenset(
         "IndexProps",
         "IndexSettings",
         "IndexSettingsAnalysis",
+        "IndexSettingsAnalysisAnalyzerValue",
         "IndexSettingsIndex",
         "PropertyMapping",
         "PropertyMappingMethod",
@@ -75,97 +83,117 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-IndexMappingsDict = TypedDict(
-    "IndexMappingsDict",
-    {
-        "Properties": "dict[str, Any]",
-    },
-    total=False,
-)
 
-IndexSettingsDict = TypedDict(
-    "IndexSettingsDict",
-    {
-        "Analysis": "IndexSettingsAnalysisDict",
-        "Index": "IndexSettingsIndexDict",
-    },
-    total=False,
-)
+class IndexMappingsDict(TypedDict, total=False):
+    """IndexMappings as a plain dict: Index Mappings"""
 
-IndexSettingsAnalysisDict = TypedDict(
-    "IndexSettingsAnalysisDict",
-    {
-        "Analyzer": "dict[str, Any]",
-    },
-    total=False,
-)
+    Properties: dict[str, PropertyMappingDict]
+    """Defines the fields within the mapping, including their types and configurations"""
 
-IndexSettingsIndexDict = TypedDict(
-    "IndexSettingsIndexDict",
-    {
-        "Knn": "bool",
-        "KnnAlgoParamEfSearch": "int",
-        "RefreshInterval": "str",
-    },
-    total=False,
-)
 
-PropertyMappingDict = TypedDict(
-    "PropertyMappingDict",
-    {
-        "Analyzer": "str",
-        "CompressionLevel": "Literal['16x', '32x', '8x', '4x', '2x', '1x']",
-        "DataType": "Literal['float', 'byte']",
-        "Dimension": "int",
-        "Index": "bool",
-        "Method": "PropertyMappingMethodDict",
-        "Properties": "dict[str, Any]",
-        "SpaceType": "Literal['l2', 'l1', 'linf', 'cosinesimil', 'innerproduct', 'hamming']",
-        "Type": "Required[Literal['text', 'knn_vector', 'keyword', 'integer']]",
-        "Value": "str",
-    },
-    total=False,
-)
+class IndexSettingsDict(TypedDict, total=False):
+    """IndexSettings as a plain dict."""
 
-PropertyMappingMethodDict = TypedDict(
-    "PropertyMappingMethodDict",
-    {
-        "Engine": "Literal['nmslib', 'faiss', 'lucene']",
-        "Name": "Required[Literal['hnsw', 'ivf']]",
-        "Parameters": "PropertyMappingMethodParametersDict",
-        "SpaceType": "Literal['l2', 'l1', 'linf', 'cosinesimil', 'innerproduct', 'hamming']",
-    },
-    total=False,
-)
+    Analysis: IndexSettingsAnalysisDict
+    """Custom analysis configuration including analyzers, tokenizers, and filters"""
+    Index: IndexSettingsIndexDict
+    """Type: IndexSettingsIndexDict."""
 
-PropertyMappingMethodParametersDict = TypedDict(
-    "PropertyMappingMethodParametersDict",
-    {
-        "EfConstruction": "int",
-        "M": "int",
-    },
-    total=False,
-)
 
+class IndexSettingsAnalysisDict(TypedDict, total=False):
+    """IndexSettingsAnalysis as a plain dict: Custom analysis configuration including analyzers,
+    tokenizers, and filters"""
+
+    Analyzer: dict[str, IndexSettingsAnalysisAnalyzerValueDict]
+    """Custom analyzer definitions"""
+
+
+class IndexSettingsAnalysisAnalyzerValueDict(TypedDict, total=False):
+    """IndexSettingsAnalysisAnalyzerValue as a plain dict."""
+
+    CharFilter: list[str]
+    """Character filters to apply"""
+    Filter: list[str]
+    """Token filters to apply"""
+    Tokenizer: str
+    """The tokenizer to use"""
+    Type: str
+    """The analyzer type (e.g. custom, standard, simple)"""
+
+
+class IndexSettingsIndexDict(TypedDict, total=False):
+    """IndexSettingsIndex as a plain dict."""
+
+    Knn: bool
+    """Enable/disable k-nearest neighbor search capability"""
+    KnnAlgoParamEfSearch: int
+    """Size of the dynamic list for the nearest neighbors"""
+    RefreshInterval: str
+    """How often to perform refresh operation (e.g. '1s', '5s')"""
+
+
+class PropertyMappingDict(TypedDict, total=False):
+    """PropertyMapping as a plain dict."""
+
+    Analyzer: str
+    """The analyzer to use for this field (for text and keyword fields)"""
+    CompressionLevel: Literal["16x", "32x", "8x", "4x", "2x", "1x"]
+    """The compression level for knn_vector fields"""
+    DataType: Literal["float", "byte"]
+    """The data type for knn_vector fields (e.g. float, byte). Controls how vector values are
+    stored."""
+    Dimension: int
+    """Dimension size for vector fields, defines the number of dimensions in the vector"""
+    Index: bool
+    """Whether a field should be indexed"""
+    Method: PropertyMappingMethodDict
+    """Configuration for k-NN search method"""
+    Properties: dict[str, PropertyMappingDict]
+    """Nested fields within an object or nested field type"""
+    SpaceType: Literal["l2", "l1", "linf", "cosinesimil", "innerproduct", "hamming"]
+    """The distance function used for k-NN search (field-level, outside Method)"""
+    Type: Required[Literal["text", "knn_vector", "keyword", "integer"]]
+    """The field data type. Must be a valid OpenSearch field type."""
+    Value: str
+    """Default value for the field when not specified in a document"""
+
+
+class PropertyMappingMethodDict(TypedDict, total=False):
+    """PropertyMappingMethod as a plain dict: Configuration for k-NN search method"""
+
+    Engine: Literal["nmslib", "faiss", "lucene"]
+    """The k-NN search engine to use"""
+    Name: Required[Literal["hnsw", "ivf"]]
+    """The algorithm name for k-NN search"""
+    Parameters: PropertyMappingMethodParametersDict
+    """Additional parameters for the k-NN algorithm"""
+    SpaceType: Literal["l2", "l1", "linf", "cosinesimil", "innerproduct", "hamming"]
+    """The distance function used for k-NN search"""
+
+
+class PropertyMappingMethodParametersDict(TypedDict, total=False):
+    """PropertyMappingMethodParameters as a plain dict: Additional parameters for the k-NN algorithm"""
+
+    EfConstruction: int
+    """The size of the dynamic list used during k-NN graph creation"""
+    M: int
+    """Number of neighbors to consider during k-NN search"""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::OpenSearchServerless::Index",
     schema_file="aws-opensearchserverless-index.json",
     primary_identifier=("/IndexName", "/CollectionEndpoint"),
-    additional_identifiers=(),
     read_only=("/Uuid",),
     create_only=("/IndexName", "/CollectionEndpoint", "/Settings/Analysis"),
     write_only=("/Settings/Index/RefreshInterval", "/Settings/Index/KnnAlgoParamEfSearch"),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("CollectionEndpoint", "IndexName"),
     list_required=("CollectionEndpoint",),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -175,163 +203,63 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "IndexSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "Analysis": {
-                    "additionalProperties": False,
-                    "properties": {
-                        "Analyzer": {
-                            "additionalProperties": False,
-                            "patternProperties": {
-                                "^[A-Za-z0-9_.-]{1,64}$": {
-                                    "additionalProperties": False,
-                                    "properties": {
-                                        "CharFilter": {
-                                            "items": {"type": "string"},
-                                            "type": "array",
-                                        },
-                                        "Filter": {"items": {"type": "string"}, "type": "array"},
-                                        "Tokenizer": {"type": "string"},
-                                        "Type": {"type": "string"},
-                                    },
-                                    "type": "object",
-                                }
-                            },
-                            "type": "object",
-                        }
-                    },
-                    "type": "object",
-                },
-                "Index": {
-                    "additionalProperties": False,
-                    "properties": {
-                        "Knn": {"type": "boolean"},
-                        "KnnAlgoParamEfSearch": {"type": "integer"},
-                        "RefreshInterval": {"type": "string"},
-                    },
-                    "type": "object",
-                },
-            },
-            "type": "object",
-        },
-        "PropertyMapping": {
-            "additionalProperties": False,
-            "properties": {
-                "Analyzer": {"type": "string"},
-                "CompressionLevel": {
-                    "enum": ["16x", "32x", "8x", "4x", "2x", "1x"],
-                    "type": "string",
-                },
-                "DataType": {"enum": ["float", "byte"], "type": "string"},
-                "Dimension": {"type": "integer"},
-                "Index": {"type": "boolean"},
-                "Method": {
-                    "additionalProperties": False,
-                    "properties": {
-                        "Engine": {"enum": ["nmslib", "faiss", "lucene"], "type": "string"},
-                        "Name": {"enum": ["hnsw", "ivf"], "type": "string"},
-                        "Parameters": {
-                            "additionalProperties": False,
-                            "properties": {
-                                "EfConstruction": {"minimum": 1, "type": "integer"},
-                                "M": {"maximum": 100, "minimum": 2, "type": "integer"},
-                            },
-                            "type": "object",
-                        },
-                        "SpaceType": {
-                            "enum": ["l2", "l1", "linf", "cosinesimil", "innerproduct", "hamming"],
-                            "type": "string",
-                        },
-                    },
-                    "required": ["Name"],
-                    "type": "object",
-                },
-                "Properties": {
-                    "additionalProperties": False,
-                    "patternProperties": {
-                        "^[A-Za-z0-9_.-]{1,64}$": {"$ref": "#/definitions/PropertyMapping"}
-                    },
-                    "type": "object",
-                },
-                "SpaceType": {
-                    "enum": ["l2", "l1", "linf", "cosinesimil", "innerproduct", "hamming"],
-                    "type": "string",
-                },
-                "Type": {"enum": ["text", "knn_vector", "keyword", "integer"], "type": "string"},
-                "Value": {"type": "string"},
-            },
-            "required": ["Type"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "CollectionEndpoint": {"type": "string"},
-        "IndexName": {"pattern": "^(?![_-])[a-z][a-z0-9_-]*$", "type": "string"},
-        "Mappings": {
-            "additionalProperties": False,
-            "properties": {
-                "Properties": {
-                    "additionalProperties": False,
-                    "patternProperties": {
-                        "^[A-Za-z0-9_.-]{1,64}$": {"$ref": "#/definitions/PropertyMapping"}
-                    },
-                    "type": "object",
-                }
-            },
-            "type": "object",
-        },
-        "Settings": {"$ref": "#/definitions/IndexSettings"},
-        "Uuid": {"type": "string"},
-    },
-    "required": ["CollectionEndpoint", "IndexName"],
-}
-
 
 class Index(_Resource):
-    """AWS::OpenSearchServerless::Index: Resource Type definition for AWS::OpenSearchServerless::Index
+    """AWS::OpenSearchServerless::Index: Resource Type definition for
+    AWS::OpenSearchServerless::Index
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: IndexName, CollectionEndpoint (composite: the values joined by '|').
+    Replaced when any of these change (create-only): IndexName, CollectionEndpoint,
+    Settings.Analysis.
+    Write-only (sent to AWS, never read back): Settings.Index.RefreshInterval,
+    Settings.Index.KnnAlgoParamEfSearch.
+    Read-only attributes (known once deployed): Uuid.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-opensearchserverless-index.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
     props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "IndexProps")
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "IndexAttributes")
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "index.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Uuid: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The unique identifier for the index."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     CollectionEndpoint: str
     IndexName: str
     Mappings: IndexMappingsDict
     Settings: IndexSettingsDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        CollectionEndpoint: str,
+        IndexName: str,
+        Mappings: IndexMappings | IndexMappingsDict | None = None,
+        Settings: IndexSettings | IndexSettingsDict | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::OpenSearchServerless::Index; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            CollectionEndpoint: str,
-            IndexName: str,
-            Mappings: IndexMappings | IndexMappingsDict | None = None,
-            Settings: IndexSettings | IndexSettingsDict | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::OpenSearchServerless::Index; `await` it inside an App to deploy it.
-
-            CollectionEndpoint: The endpoint for the collection.
-            IndexName: The name of the OpenSearch Serverless index.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            CollectionEndpoint: The endpoint for the collection. Create-only: changing it replaces
+                the resource. Required.
+            IndexName: The name of the OpenSearch Serverless index. Create-only: changing it
+                replaces the resource. Required.
             Mappings: Index Mappings
             Settings: Index settings
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

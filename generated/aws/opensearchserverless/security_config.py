@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,40 +63,52 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-IamFederationConfigOptionsDict = TypedDict(
-    "IamFederationConfigOptionsDict",
-    {
-        "GroupAttribute": "str",
-        "UserAttribute": "str",
-    },
-    total=False,
-)
 
-IamIdentityCenterConfigOptionsDict = TypedDict(
-    "IamIdentityCenterConfigOptionsDict",
-    {
-        "ApplicationArn": "str",
-        "ApplicationDescription": "str",
-        "ApplicationName": "str",
-        "GroupAttribute": "str",
-        "InstanceArn": "Required[str]",
-        "UserAttribute": "str",
-    },
-    total=False,
-)
+class IamFederationConfigOptionsDict(TypedDict, total=False):
+    """IamFederationConfigOptions as a plain dict: Describe IAM federation options in form of key
+    value map"""
 
-SamlConfigOptionsDict = TypedDict(
-    "SamlConfigOptionsDict",
-    {
-        "GroupAttribute": "str",
-        "Metadata": "Required[str]",
-        "OpenSearchServerlessEntityId": "str",
-        "SessionTimeout": "int",
-        "UserAttribute": "str",
-    },
-    total=False,
-)
+    GroupAttribute: str
+    """Group attribute for this IAM federation integration"""
+    UserAttribute: str
+    """User attribute for this IAM federation integration"""
 
+
+class IamIdentityCenterConfigOptionsDict(TypedDict, total=False):
+    """IamIdentityCenterConfigOptions as a plain dict: Describes IAM Identity Center options for an
+    OpenSearch Serverless security configuration in the form of a key-value map"""
+
+    ApplicationArn: str
+    """The ARN of the IAM Identity Center application used to integrate with OpenSearch Serverless"""
+    ApplicationDescription: str
+    """The description of the IAM Identity Center application used to integrate with OpenSearch
+    Serverless"""
+    ApplicationName: str
+    """The name of the IAM Identity Center application used to integrate with OpenSearch Serverless"""
+    GroupAttribute: str
+    """Group attribute for this IAM Identity Center integration"""
+    InstanceArn: Required[str]
+    """The ARN of the IAM Identity Center instance used to integrate with OpenSearch Serverless"""
+    UserAttribute: str
+    """User attribute for this IAM Identity Center integration"""
+
+
+class SamlConfigOptionsDict(TypedDict, total=False):
+    """SamlConfigOptions as a plain dict: Describes saml options in form of key value map"""
+
+    GroupAttribute: str
+    """Group attribute for this saml integration"""
+    Metadata: Required[str]
+    """The XML saml provider metadata document that you want to use"""
+    OpenSearchServerlessEntityId: str
+    """Custom entity id attribute to override default entity id for this saml integration"""
+    SessionTimeout: int
+    """Defines the session timeout in minutes"""
+    UserAttribute: str
+    """Custom attribute for this saml integration"""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::OpenSearchServerless::SecurityConfig",
     schema_file="aws-opensearchserverless-securityconfig.json",
@@ -106,9 +122,6 @@ METADATA = _TypeMetadata(
     ),
     create_only=("/Type", "/Name", "/IamIdentityCenterOptions/InstanceArn"),
     write_only=("/Name",),
-    conditional_create_only=(),
-    unordered_arrays=(),
-    required=(),
     list_required=("Type",),
     tagging=_Tagging(
         taggable=False,
@@ -116,7 +129,6 @@ METADATA = _TypeMetadata(
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -126,109 +138,20 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "IamFederationConfigOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "GroupAttribute": {
-                    "maxLength": 64,
-                    "minLength": 1,
-                    "pattern": "^[A-Za-z][A-Za-z0-9_.:/=+\\-@]*$",
-                    "type": "string",
-                },
-                "UserAttribute": {
-                    "maxLength": 64,
-                    "minLength": 1,
-                    "pattern": "^[A-Za-z][A-Za-z0-9_.:/=+\\-@]*$",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "IamIdentityCenterApplicationArn": {"type": "string"},
-        "IamIdentityCenterConfigOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "ApplicationArn": {"$ref": "#/definitions/IamIdentityCenterApplicationArn"},
-                "ApplicationDescription": {"type": "string"},
-                "ApplicationName": {"type": "string"},
-                "GroupAttribute": {"$ref": "#/definitions/IamIdentityCenterGroupAttribute"},
-                "InstanceArn": {"$ref": "#/definitions/IamIdentityCenterInstanceArn"},
-                "UserAttribute": {"$ref": "#/definitions/IamIdentityCenterUserAttribute"},
-            },
-            "required": ["InstanceArn"],
-            "type": "object",
-        },
-        "IamIdentityCenterGroupAttribute": {"type": "string"},
-        "IamIdentityCenterInstanceArn": {
-            "maxLength": 1224,
-            "minLength": 10,
-            "pattern": "^arn:(aws|aws-us-gov|aws-cn|aws-iso|aws-iso-b):sso:::instance/(sso)?ins-[a-zA-Z0-9-.]{16}$",
-            "type": "string",
-        },
-        "IamIdentityCenterUserAttribute": {"type": "string"},
-        "SamlConfigOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "GroupAttribute": {
-                    "maxLength": 2048,
-                    "minLength": 1,
-                    "pattern": "[\\w+=,.@-]+",
-                    "type": "string",
-                },
-                "Metadata": {
-                    "maxLength": 51200,
-                    "minLength": 1,
-                    "pattern": "[\\u0009\\u000A\\u000D\\u0020-\\u007E\\u00A1-\\u00FF]+",
-                    "type": "string",
-                },
-                "OpenSearchServerlessEntityId": {
-                    "maxLength": 1024,
-                    "minLength": 1,
-                    "pattern": "^aws:opensearch:[0-9]{12}:*",
-                    "type": "string",
-                },
-                "SessionTimeout": {"type": "integer"},
-                "UserAttribute": {
-                    "maxLength": 2048,
-                    "minLength": 1,
-                    "pattern": "[\\w+=,.@-]+",
-                    "type": "string",
-                },
-            },
-            "required": ["Metadata"],
-            "type": "object",
-        },
-        "SecurityConfigType": {
-            "enum": ["saml", "iamidentitycenter", "iamfederation"],
-            "type": "string",
-        },
-    },
-    "properties": {
-        "Description": {"maxLength": 1000, "minLength": 1, "type": "string"},
-        "IamFederationOptions": {"$ref": "#/definitions/IamFederationConfigOptions"},
-        "IamIdentityCenterOptions": {"$ref": "#/definitions/IamIdentityCenterConfigOptions"},
-        "Id": {"maxLength": 100, "minLength": 1, "type": "string"},
-        "Name": {
-            "maxLength": 32,
-            "minLength": 3,
-            "pattern": "^[a-z][a-z0-9-]{2,31}$",
-            "type": "string",
-        },
-        "SamlOptions": {"$ref": "#/definitions/SamlConfigOptions"},
-        "Type": {"$ref": "#/definitions/SecurityConfigType"},
-    },
-    "required": [],
-}
-
 
 class SecurityConfig(_Resource):
-    """AWS::OpenSearchServerless::SecurityConfig: Resource Type definition for AWS::OpenSearchServerless::SecurityConfig
+    """AWS::OpenSearchServerless::SecurityConfig: Resource Type definition for
+    AWS::OpenSearchServerless::SecurityConfig
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Also identified by: Name.
+    Replaced when any of these change (create-only): Type, Name,
+    IamIdentityCenterOptions.InstanceArn.
+    Write-only (sent to AWS, never read back): Name.
+    Read-only attributes (known once deployed): Id.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-opensearchserverless-securityconfig.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -236,11 +159,13 @@ class SecurityConfig(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "SecurityConfigAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "security_config.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Id: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The identifier of the security config"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     IamFederationOptions: IamFederationConfigOptionsDict
     IamIdentityCenterOptions: IamIdentityCenterConfigOptionsDict
@@ -248,31 +173,40 @@ class SecurityConfig(_Resource):
     SamlOptions: SamlConfigOptionsDict
     Type: Literal["saml", "iamidentitycenter", "iamfederation"]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Description: str | None = None,
+        IamFederationOptions: IamFederationConfigOptions
+        | IamFederationConfigOptionsDict
+        | None = None,
+        IamIdentityCenterOptions: IamIdentityCenterConfigOptions
+        | IamIdentityCenterConfigOptionsDict
+        | None = None,
+        Name: str | None = None,
+        SamlOptions: SamlConfigOptions | SamlConfigOptionsDict | None = None,
+        Type: Literal["saml", "iamidentitycenter", "iamfederation"] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::OpenSearchServerless::SecurityConfig; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Description: str | None = None,
-            IamFederationOptions: IamFederationConfigOptions
-            | IamFederationConfigOptionsDict
-            | None = None,
-            IamIdentityCenterOptions: IamIdentityCenterConfigOptions
-            | IamIdentityCenterConfigOptionsDict
-            | None = None,
-            Name: str | None = None,
-            SamlOptions: SamlConfigOptions | SamlConfigOptionsDict | None = None,
-            Type: Literal["saml", "iamidentitycenter", "iamfederation"] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::OpenSearchServerless::SecurityConfig; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
             Description: Security config description
-            Name: The friendly name of the security config
+            IamFederationOptions: Describe IAM federation options in form of key value map
+            IamIdentityCenterOptions: Describes IAM Identity Center options for an OpenSearch
+                Serverless security configuration in the form of a key-value map
+            Name: The friendly name of the security config Create-only: changing it replaces the
+                resource. Write-only: sent to AWS, never read back.
+            SamlOptions: Describes saml options in form of key value map
+            Type: Config type for security config Create-only: changing it replaces the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

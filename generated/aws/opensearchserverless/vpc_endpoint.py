@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,6 +51,7 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::OpenSearchServerless::VpcEndpoint",
     schema_file="aws-opensearchserverless-vpcendpoint.json",
@@ -54,11 +59,8 @@ METADATA = _TypeMetadata(
     additional_identifiers=(("/Name",),),
     read_only=("/Id",),
     create_only=("/Name", "/VpcId"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/SecurityGroupIds", "/SubnetIds"),
     required=("Name", "VpcId", "SubnetIds"),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
         tag_on_create=False,
@@ -76,50 +78,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "Id": {"maxLength": 255, "minLength": 1, "pattern": "^vpce-[0-9a-z]*$", "type": "string"},
-        "Name": {
-            "maxLength": 32,
-            "minLength": 3,
-            "pattern": "^[a-z][a-z0-9-]{2,31}$",
-            "type": "string",
-        },
-        "SecurityGroupIds": {
-            "items": {
-                "maxLength": 128,
-                "minLength": 1,
-                "pattern": "^[\\w+\\-]+$",
-                "type": "string",
-            },
-            "maxItems": 5,
-            "minItems": 1,
-            "type": "array",
-        },
-        "SubnetIds": {
-            "items": {
-                "maxLength": 32,
-                "minLength": 1,
-                "pattern": "^subnet-([0-9a-f]{8}|[0-9a-f]{17})$",
-                "type": "string",
-            },
-            "maxItems": 6,
-            "minItems": 1,
-            "type": "array",
-        },
-        "VpcId": {"maxLength": 255, "minLength": 1, "pattern": "^vpc-[0-9a-z]*$", "type": "string"},
-    },
-    "required": ["Name", "VpcId", "SubnetIds"],
-}
-
 
 class VpcEndpoint(_Resource):
-    """AWS::OpenSearchServerless::VpcEndpoint: Resource Type definition for AWS::OpenSearchServerless::VpcEndpoint
+    """AWS::OpenSearchServerless::VpcEndpoint: Resource Type definition for
+    AWS::OpenSearchServerless::VpcEndpoint
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Also identified by: Name.
+    Replaced when any of these change (create-only): Name, VpcId.
+    Read-only attributes (known once deployed): Id.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-opensearchserverless-vpcendpoint.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -127,37 +97,46 @@ class VpcEndpoint(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "VpcEndpointAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "vpc_endpoint.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Id: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The identifier of the VPC Endpoint"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Name: str
     SecurityGroupIds: list[str]
     SubnetIds: list[str]
     VpcId: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str,
+        SubnetIds: list[str],
+        VpcId: str,
+        SecurityGroupIds: list[str] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::OpenSearchServerless::VpcEndpoint; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str,
-            SubnetIds: list[str],
-            VpcId: str,
-            SecurityGroupIds: list[str] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::OpenSearchServerless::VpcEndpoint; `await` it inside an App to deploy it.
-
-            Name: The name of the VPC Endpoint
-            SecurityGroupIds: The ID of one or more security groups to associate with the endpoint network interface
-            SubnetIds: The ID of one or more subnets in which to create an endpoint network interface
-            VpcId: The ID of the VPC in which the endpoint will be used.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Name: The name of the VPC Endpoint Create-only: changing it replaces the resource.
+                Required.
+            SubnetIds: The ID of one or more subnets in which to create an endpoint network
+                interface Required.
+            VpcId: The ID of the VPC in which the endpoint will be used. Create-only: changing it
+                replaces the resource. Required.
+            SecurityGroupIds: The ID of one or more security groups to associate with the endpoint
+                network interface
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

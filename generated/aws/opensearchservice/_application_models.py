@@ -7,10 +7,10 @@ Imported on first use by application.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "AppConfig",
@@ -23,50 +23,106 @@ __all__ = [
 
 
 class AppConfig(DeferredModel):
+    """
+    A key-value pair of AppConfig
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: Literal[
-        "opensearchDashboards.dashboardAdmin.users", "opensearchDashboards.dashboardAdmin.groups"
+    Key: Annotated[
+        Literal[
+            "opensearchDashboards.dashboardAdmin.users",
+            "opensearchDashboards.dashboardAdmin.groups",
+        ],
+        Field(description="The configuration key"),
     ]
-    Value: str
+    Value: Annotated[str, Field(description="The configuration value.")]
 
 
 class ApplicationIamIdentityCenterOptions(DeferredModel):
+    """
+    Options for configuring IAM Identity Center
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Enabled: bool | None = None
-    IamIdentityCenterInstanceArn: Any | None = None
-    IamRoleForIdentityCenterApplicationArn: str | None = None
+    Enabled: Annotated[
+        bool | None, Field(description="Whether IAM Identity Center is enabled.")
+    ] = None
+    IamIdentityCenterInstanceArn: Annotated[
+        Any | None, Field(description="The ARN of the IAM Identity Center instance.")
+    ] = None
+    IamRoleForIdentityCenterApplicationArn: Annotated[
+        str | None, Field(description="The ARN of the IAM role for Identity Center application.")
+    ] = None
 
 
 class DataSource(DeferredModel):
+    """
+    Datasource arn and description
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DataSourceArn: Any
-    DataSourceDescription: str | None = None
+    DataSourceArn: Annotated[Any, Field(description="The ARN of the data source.")]
+    DataSourceDescription: Annotated[
+        str | None, Field(description="Description of the data source.")
+    ] = None
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair metadata associated with resource
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key in the key-value pair")]
+    Value: Annotated[str, Field(description="The value in the key-value pair")]
 
 
 class ApplicationAttributes(DeferredModel):
-    Arn: str | None = None
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::OpenSearchService::Application, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="Amazon Resource Name (ARN) format.")] = None
+    Id: Annotated[str | None, Field(description="The identifier of the application.")] = None
 
 
 class ApplicationProps(DeferredModel):
-    AppConfigs: list[AppConfig] | None = None
-    DataSources: list[DataSource] | None = None
-    Endpoint: str | None = None
-    IamIdentityCenterOptions: ApplicationIamIdentityCenterOptions | None = None
-    KmsKeyArn: str | None = None
-    Name: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::OpenSearchService::Application.
+    """
+
+    AppConfigs: Annotated[
+        list[AppConfig] | None, Field(description="List of application configurations.")
+    ] = None
+    DataSources: Annotated[list[DataSource] | None, Field(description="List of data sources.")] = (
+        None
+    )
+    Endpoint: Annotated[str | None, Field(description="The endpoint for the application.")] = None
+    IamIdentityCenterOptions: Annotated[
+        ApplicationIamIdentityCenterOptions | None,
+        Field(description="Options for configuring IAM Identity Center"),
+    ] = None
+    KmsKeyArn: Annotated[
+        str | None,
+        Field(
+            description="The ARN of the KMS key used to encrypt the application. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Name: Annotated[
+        str,
+        Field(
+            description="The name of the application. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An arbitrary set of tags (key-value pairs) for this application."),
+    ] = None

@@ -53,322 +53,454 @@ class DomainAutomatedSnapshotPauseOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Enabled: bool
-    EndTime: str | None = None
-    StartTime: str | None = None
+    Enabled: Annotated[bool, Field(description="Type: bool.")]
+    EndTime: Annotated[str | None, Field(description="Type: str.")] = None
+    StartTime: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class DomainCognitoOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Enabled: bool | None = None
-    IdentityPoolId: str | None = None
-    RoleArn: str | None = None
-    UserPoolId: str | None = None
+    Enabled: Annotated[bool | None, Field(description="Type: bool.")] = None
+    IdentityPoolId: Annotated[str | None, Field(description="Type: str.")] = None
+    RoleArn: Annotated[str | None, Field(description="Type: str.")] = None
+    UserPoolId: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class DomainColdStorageOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Enabled: bool | None = None
+    Enabled: Annotated[bool | None, Field(description="Type: bool.")] = None
 
 
 class DomainDeploymentStrategyOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DeploymentStrategy: Literal["Default", "CapacityOptimized"] | None = None
+    DeploymentStrategy: Annotated[
+        Literal["Default", "CapacityOptimized"] | None,
+        Field(description="Allowed values: 'Default', 'CapacityOptimized'."),
+    ] = None
 
 
 class DomainDomainEndpointOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CustomEndpoint: str | None = None
-    CustomEndpointCertificateArn: str | None = None
-    CustomEndpointEnabled: bool | None = None
-    EnforceHTTPS: bool | None = None
-    TLSSecurityPolicy: str | None = None
+    CustomEndpoint: Annotated[str | None, Field(description="Type: str.")] = None
+    CustomEndpointCertificateArn: Annotated[str | None, Field(description="Type: str.")] = None
+    CustomEndpointEnabled: Annotated[bool | None, Field(description="Type: bool.")] = None
+    EnforceHTTPS: Annotated[bool | None, Field(description="Type: bool.")] = None
+    TLSSecurityPolicy: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class DomainEBSOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    EBSEnabled: bool | None = None
-    Iops: int | None = None
-    Throughput: int | None = None
-    VolumeSize: int | None = None
-    VolumeType: str | None = None
+    EBSEnabled: Annotated[bool | None, Field(description="Type: bool.")] = None
+    Iops: Annotated[int | None, Field(description="Type: int.")] = None
+    Throughput: Annotated[int | None, Field(description="Type: int.")] = None
+    VolumeSize: Annotated[int | None, Field(description="Type: int.")] = None
+    VolumeType: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class DomainEncryptionAtRestOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Enabled: bool | None = None
-    KmsKeyId: str | None = None
+    Enabled: Annotated[bool | None, Field(description="Type: bool.")] = None
+    KmsKeyId: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class DomainIAMFederationOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Enabled: bool | None = None
-    RolesKey: str | None = None
-    SubjectKey: str | None = None
+    Enabled: Annotated[bool | None, Field(description="Type: bool.")] = None
+    RolesKey: Annotated[str | None, Field(description="Type: str.")] = None
+    SubjectKey: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class DomainIdentityCenterOptions(DeferredModel):
+    """
+    Options for configuring Identity Center
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EnabledAPIAccess: bool | None = None
-    IdentityCenterApplicationARN: str | None = None
-    IdentityCenterInstanceARN: str | None = None
-    IdentityStoreId: str | None = None
-    RolesKey: Literal["GroupName", "GroupId"] | None = None
-    SubjectKey: Literal["UserName", "UserId", "Email"] | None = None
+    EnabledAPIAccess: Annotated[
+        bool | None, Field(description="Whether Identity Center is enabled.")
+    ] = None
+    IdentityCenterApplicationARN: Annotated[
+        str | None, Field(description="The ARN of the Identity Center application.")
+    ] = None
+    IdentityCenterInstanceARN: Annotated[
+        str | None, Field(description="The ARN of the Identity Center instance.")
+    ] = None
+    IdentityStoreId: Annotated[
+        str | None, Field(description="The IdentityStoreId for Identity Center options.")
+    ] = None
+    RolesKey: Annotated[
+        Literal["GroupName", "GroupId"] | None,
+        Field(description="The roles key for Identity Center options."),
+    ] = None
+    SubjectKey: Annotated[
+        Literal["UserName", "UserId", "Email"] | None,
+        Field(description="The subject key for Identity Center options."),
+    ] = None
 
 
 class DomainIdp(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    EntityId: str
-    MetadataContent: str
+    EntityId: Annotated[str, Field(description="Type: str.")]
+    MetadataContent: Annotated[str, Field(description="Length: 1 to 1048576 characters.")]
 
 
 class DomainJWTOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Enabled: bool | None = None
-    PublicKey: str | None = None
-    RolesKey: str | None = None
-    SubjectKey: str | None = None
+    Enabled: Annotated[bool | None, Field(description="Type: bool.")] = None
+    PublicKey: Annotated[str | None, Field(description="Type: str.")] = None
+    RolesKey: Annotated[str | None, Field(description="Type: str.")] = None
+    SubjectKey: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class DomainMasterUserOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    MasterUserARN: str | None = None
-    MasterUserName: str | None = None
-    MasterUserPassword: str | None = None
+    MasterUserARN: Annotated[str | None, Field(description="Type: str.")] = None
+    MasterUserName: Annotated[str | None, Field(description="Type: str.")] = None
+    MasterUserPassword: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class DomainNodeConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Count: int | None = None
-    Enabled: bool | None = None
-    Type: str | None = None
+    Count: Annotated[int | None, Field(description="Type: int.")] = None
+    Enabled: Annotated[bool | None, Field(description="Type: bool.")] = None
+    Type: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class DomainNodeToNodeEncryptionOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Enabled: bool | None = None
+    Enabled: Annotated[bool | None, Field(description="Type: bool.")] = None
 
 
 class DomainS3VectorsEngine(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Enabled: bool
+    Enabled: Annotated[bool, Field(description="Whether to enable S3 vectors engine.")]
 
 
 class DomainSAMLOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Enabled: bool | None = None
-    Idp: DomainIdp | None = None
-    MasterBackendRole: str | None = None
-    MasterUserName: str | None = None
-    RolesKey: str | None = None
-    SessionTimeoutMinutes: int | None = None
-    SubjectKey: str | None = None
+    Enabled: Annotated[bool | None, Field(description="Type: bool.")] = None
+    Idp: Annotated[DomainIdp | None, Field(description="Type: DomainIdpDict.")] = None
+    MasterBackendRole: Annotated[str | None, Field(description="Type: str.")] = None
+    MasterUserName: Annotated[str | None, Field(description="Type: str.")] = None
+    RolesKey: Annotated[str | None, Field(description="Type: str.")] = None
+    SessionTimeoutMinutes: Annotated[int | None, Field(description="Type: int.")] = None
+    SubjectKey: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class DomainServerlessVectorAcceleration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Enabled: bool | None = None
+    Enabled: Annotated[
+        bool | None, Field(description="Whether to enable serverless vector acceleration.")
+    ] = None
 
 
 class DomainServiceSoftwareOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AutomatedUpdateDate: str | None = None
-    Cancellable: bool | None = None
-    CurrentVersion: str | None = None
-    Description: str | None = None
-    NewVersion: str | None = None
-    OptionalDeployment: bool | None = None
-    UpdateAvailable: bool | None = None
-    UpdateStatus: str | None = None
+    AutomatedUpdateDate: Annotated[str | None, Field(description="Type: str.")] = None
+    Cancellable: Annotated[bool | None, Field(description="Type: bool.")] = None
+    CurrentVersion: Annotated[str | None, Field(description="Type: str.")] = None
+    Description: Annotated[str | None, Field(description="Type: str.")] = None
+    NewVersion: Annotated[str | None, Field(description="Type: str.")] = None
+    OptionalDeployment: Annotated[bool | None, Field(description="Type: bool.")] = None
+    UpdateAvailable: Annotated[bool | None, Field(description="Type: bool.")] = None
+    UpdateStatus: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class DomainSnapshotOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AutomatedSnapshotStartHour: int | None = None
+    AutomatedSnapshotStartHour: Annotated[int | None, Field(description="Type: int.")] = None
 
 
 class DomainSoftwareUpdateOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AutoSoftwareUpdateEnabled: bool | None = None
-    UseLatestServiceSoftwareForBlueGreen: bool | None = None
+    AutoSoftwareUpdateEnabled: Annotated[bool | None, Field(description="Type: bool.")] = None
+    UseLatestServiceSoftwareForBlueGreen: Annotated[
+        bool | None, Field(description="Type: bool.")
+    ] = None
 
 
 class DomainVPCOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    EgressEnabled: bool | None = None
-    SecurityGroupIds: list[str] | None = None
-    SubnetIds: list[str] | None = None
+    EgressEnabled: Annotated[
+        bool | None,
+        Field(
+            description="Controls whether egress traffic from the domain is routed through the customer VPC."
+        ),
+    ] = None
+    SecurityGroupIds: Annotated[list[str] | None, Field(description="Items are unique.")] = None
+    SubnetIds: Annotated[list[str] | None, Field(description="Items are unique.")] = None
 
 
 class DomainWindowStartTime(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Hours: int
-    Minutes: int
+    Hours: Annotated[int, Field(description="Range: 0 to 23 (inclusive).")]
+    Minutes: Annotated[int, Field(description="Range: 0 to 59 (inclusive).")]
 
 
 class DomainZoneAwarenessConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AvailabilityZoneCount: int | None = None
+    AvailabilityZoneCount: Annotated[int | None, Field(description="Type: int.")] = None
 
 
 class LogPublishingOption(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CloudWatchLogsLogGroupArn: str | None = None
-    Enabled: bool | None = None
+    CloudWatchLogsLogGroupArn: Annotated[str | None, Field(description="Type: str.")] = None
+    Enabled: Annotated[bool | None, Field(description="Type: bool.")] = None
 
 
 class NodeOption(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    NodeConfig: DomainNodeConfig | None = None
-    NodeType: Literal["coordinator"] | None = None
+    NodeConfig: Annotated[
+        DomainNodeConfig | None, Field(description="Type: DomainNodeConfigDict.")
+    ] = None
+    NodeType: Annotated[
+        Literal["coordinator"] | None, Field(description="Allowed values: 'coordinator'.")
+    ] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The value of the tag.")]
+    Value: Annotated[str, Field(description="The key of the tag.")]
 
 
 class DomainAttributes(DeferredModel):
-    Arn: str | None = None
-    DomainArn: str | None = None
-    DomainEndpoint: str | None = None
-    DomainEndpointV2: str | None = None
-    DomainEndpoints: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Id: str | None = None
-    ServiceSoftwareOptions: DomainServiceSoftwareOptions | None = None
+    """
+    The read-only attributes of a AWS::OpenSearchService::Domain, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="Type: str.")] = None
+    DomainArn: Annotated[str | None, Field(description="Type: str.")] = None
+    DomainEndpoint: Annotated[str | None, Field(description="Type: str.")] = None
+    DomainEndpointV2: Annotated[str | None, Field(description="Type: str.")] = None
+    DomainEndpoints: Annotated[
+        dict[str, str] | None, Field(description="Type: dict[str, str].")
+    ] = None
+    Id: Annotated[str | None, Field(description="Type: str.")] = None
+    ServiceSoftwareOptions: Annotated[
+        DomainServiceSoftwareOptions | None,
+        Field(description="Type: DomainServiceSoftwareOptionsDict."),
+    ] = None
 
 
 class AdvancedSecurityOptionsInput(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AnonymousAuthDisableDate: str | None = None
-    AnonymousAuthEnabled: bool | None = None
-    Enabled: bool | None = None
-    IAMFederationOptions: DomainIAMFederationOptions | None = None
-    InternalUserDatabaseEnabled: bool | None = None
-    JWTOptions: DomainJWTOptions | None = None
-    MasterUserOptions: DomainMasterUserOptions | None = None
-    SAMLOptions: DomainSAMLOptions | None = None
+    AnonymousAuthDisableDate: Annotated[str | None, Field(description="Type: str.")] = None
+    AnonymousAuthEnabled: Annotated[bool | None, Field(description="Type: bool.")] = None
+    Enabled: Annotated[bool | None, Field(description="Type: bool.")] = None
+    IAMFederationOptions: Annotated[
+        DomainIAMFederationOptions | None,
+        Field(description="Type: DomainIAMFederationOptionsDict."),
+    ] = None
+    InternalUserDatabaseEnabled: Annotated[bool | None, Field(description="Type: bool.")] = None
+    JWTOptions: Annotated[
+        DomainJWTOptions | None, Field(description="Type: DomainJWTOptionsDict.")
+    ] = None
+    MasterUserOptions: Annotated[
+        DomainMasterUserOptions | None, Field(description="Type: DomainMasterUserOptionsDict.")
+    ] = None
+    SAMLOptions: Annotated[
+        DomainSAMLOptions | None, Field(description="Type: DomainSAMLOptionsDict.")
+    ] = None
 
 
 class DomainAIMLOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    S3VectorsEngine: DomainS3VectorsEngine | None = None
-    ServerlessVectorAcceleration: DomainServerlessVectorAcceleration | None = None
+    S3VectorsEngine: Annotated[
+        DomainS3VectorsEngine | None, Field(description="Type: DomainS3VectorsEngineDict.")
+    ] = None
+    ServerlessVectorAcceleration: Annotated[
+        DomainServerlessVectorAcceleration | None,
+        Field(description="Type: DomainServerlessVectorAccelerationDict."),
+    ] = None
 
 
 class DomainClusterConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ColdStorageOptions: DomainColdStorageOptions | None = None
-    DedicatedMasterCount: int | None = None
-    DedicatedMasterEnabled: bool | None = None
-    DedicatedMasterType: str | None = None
-    InstanceCount: int | None = None
-    InstanceType: str | None = None
-    MultiAZWithStandbyEnabled: bool | None = None
-    NodeOptions: list[NodeOption] | None = None
-    WarmCount: int | None = None
-    WarmEnabled: bool | None = None
-    WarmType: str | None = None
-    ZoneAwarenessConfig: DomainZoneAwarenessConfig | None = None
-    ZoneAwarenessEnabled: bool | None = None
+    ColdStorageOptions: Annotated[
+        DomainColdStorageOptions | None, Field(description="Type: DomainColdStorageOptionsDict.")
+    ] = None
+    DedicatedMasterCount: Annotated[int | None, Field(description="Type: int.")] = None
+    DedicatedMasterEnabled: Annotated[bool | None, Field(description="Type: bool.")] = None
+    DedicatedMasterType: Annotated[str | None, Field(description="Type: str.")] = None
+    InstanceCount: Annotated[int | None, Field(description="Type: int.")] = None
+    InstanceType: Annotated[str | None, Field(description="Type: str.")] = None
+    MultiAZWithStandbyEnabled: Annotated[bool | None, Field(description="Type: bool.")] = None
+    NodeOptions: Annotated[
+        list[NodeOption] | None, Field(description="Type: list[NodeOptionDict].")
+    ] = None
+    WarmCount: Annotated[int | None, Field(description="Type: int.")] = None
+    WarmEnabled: Annotated[bool | None, Field(description="Type: bool.")] = None
+    WarmType: Annotated[str | None, Field(description="Type: str.")] = None
+    ZoneAwarenessConfig: Annotated[
+        DomainZoneAwarenessConfig | None, Field(description="Type: DomainZoneAwarenessConfigDict.")
+    ] = None
+    ZoneAwarenessEnabled: Annotated[bool | None, Field(description="Type: bool.")] = None
 
 
 class DomainOffPeakWindow(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    WindowStartTime: DomainWindowStartTime | None = None
+    WindowStartTime: Annotated[
+        DomainWindowStartTime | None, Field(description="Type: DomainWindowStartTimeDict.")
+    ] = None
 
 
 class DomainOffPeakWindowOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Enabled: bool | None = None
-    OffPeakWindow: DomainOffPeakWindow | None = None
+    Enabled: Annotated[bool | None, Field(description="Type: bool.")] = None
+    OffPeakWindow: Annotated[
+        DomainOffPeakWindow | None, Field(description="Type: DomainOffPeakWindowDict.")
+    ] = None
 
 
 class DomainProps(DeferredModel):
-    AIMLOptions: DomainAIMLOptions | None = None
-    AccessPolicies: dict[str, Any] | str | None = None
-    AdvancedOptions: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    AdvancedSecurityOptions: AdvancedSecurityOptionsInput | None = None
-    AutomatedSnapshotPauseOptions: DomainAutomatedSnapshotPauseOptions | None = None
-    ClusterConfig: DomainClusterConfig | None = None
-    CognitoOptions: DomainCognitoOptions | None = None
-    DeploymentStrategyOptions: DomainDeploymentStrategyOptions | None = None
-    DomainEndpointOptions: DomainDomainEndpointOptions | None = None
-    DomainName: str | None = None
-    EBSOptions: DomainEBSOptions | None = None
-    EncryptionAtRestOptions: DomainEncryptionAtRestOptions | None = None
-    EngineMode: Literal["GENERAL", "OPTIMIZED"] | None = None
-    EngineVersion: str | None = None
-    IPAddressType: str | None = None
-    IdentityCenterOptions: DomainIdentityCenterOptions | None = None
-    LogPublishingOptions: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    NodeToNodeEncryptionOptions: DomainNodeToNodeEncryptionOptions | None = None
-    OffPeakWindowOptions: DomainOffPeakWindowOptions | None = None
-    SkipShardMigrationWait: bool | None = None
-    SnapshotOptions: DomainSnapshotOptions | None = None
-    SoftwareUpdateOptions: DomainSoftwareUpdateOptions | None = None
-    Tags: list[Tag] | None = None
-    UseCase: Literal["SEARCH", "VECTOR", "OBSERVABILITY", "MIXED"] | None = None
-    VPCOptions: DomainVPCOptions | None = None
+    """
+    The properties a program declares for a AWS::OpenSearchService::Domain.
+    """
+
+    AIMLOptions: Annotated[
+        DomainAIMLOptions | None, Field(description="Type: DomainAIMLOptionsDict.")
+    ] = None
+    AccessPolicies: Annotated[
+        dict[str, Any] | str | None, Field(description="Type: dict[str, Any] | str.")
+    ] = None
+    AdvancedOptions: Annotated[
+        dict[str, str] | None, Field(description="Type: dict[str, str].")
+    ] = None
+    AdvancedSecurityOptions: Annotated[
+        AdvancedSecurityOptionsInput | None,
+        Field(description="Type: AdvancedSecurityOptionsInputDict."),
+    ] = None
+    AutomatedSnapshotPauseOptions: Annotated[
+        DomainAutomatedSnapshotPauseOptions | None,
+        Field(description="Type: DomainAutomatedSnapshotPauseOptionsDict."),
+    ] = None
+    ClusterConfig: Annotated[
+        DomainClusterConfig | None, Field(description="Type: DomainClusterConfigDict.")
+    ] = None
+    CognitoOptions: Annotated[
+        DomainCognitoOptions | None, Field(description="Type: DomainCognitoOptionsDict.")
+    ] = None
+    DeploymentStrategyOptions: Annotated[
+        DomainDeploymentStrategyOptions | None,
+        Field(description="Type: DomainDeploymentStrategyOptionsDict."),
+    ] = None
+    DomainEndpointOptions: Annotated[
+        DomainDomainEndpointOptions | None,
+        Field(description="Type: DomainDomainEndpointOptionsDict."),
+    ] = None
+    DomainName: Annotated[
+        str | None, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ] = None
+    EBSOptions: Annotated[
+        DomainEBSOptions | None, Field(description="Type: DomainEBSOptionsDict.")
+    ] = None
+    EncryptionAtRestOptions: Annotated[
+        DomainEncryptionAtRestOptions | None,
+        Field(description="Type: DomainEncryptionAtRestOptionsDict."),
+    ] = None
+    EngineMode: Annotated[
+        Literal["GENERAL", "OPTIMIZED"] | None,
+        Field(
+            description="The engine mode of the domain. Determines whether the domain runs the standard (GENERAL) engine or the optimized multi-engine (OPTIMIZED) engine. This value cannot be changed after the domain is created. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    EngineVersion: Annotated[str | None, Field(description="Type: str.")] = None
+    IPAddressType: Annotated[str | None, Field(description="Type: str.")] = None
+    IdentityCenterOptions: Annotated[
+        DomainIdentityCenterOptions | None,
+        Field(description="Options for configuring Identity Center"),
+    ] = None
+    LogPublishingOptions: Annotated[
+        dict[str, LogPublishingOption] | None,
+        Field(description="Type: dict[str, LogPublishingOptionDict]."),
+    ] = None
+    NodeToNodeEncryptionOptions: Annotated[
+        DomainNodeToNodeEncryptionOptions | None,
+        Field(description="Type: DomainNodeToNodeEncryptionOptionsDict."),
+    ] = None
+    OffPeakWindowOptions: Annotated[
+        DomainOffPeakWindowOptions | None,
+        Field(description="Type: DomainOffPeakWindowOptionsDict."),
+    ] = None
+    SkipShardMigrationWait: Annotated[bool | None, Field(description="Type: bool.")] = None
+    SnapshotOptions: Annotated[
+        DomainSnapshotOptions | None, Field(description="Type: DomainSnapshotOptionsDict.")
+    ] = None
+    SoftwareUpdateOptions: Annotated[
+        DomainSoftwareUpdateOptions | None,
+        Field(description="Type: DomainSoftwareUpdateOptionsDict."),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An arbitrary set of tags (key-value pairs) for this Domain."),
+    ] = None
+    UseCase: Annotated[
+        Literal["SEARCH", "VECTOR", "OBSERVABILITY", "MIXED"] | None,
+        Field(
+            description="The primary use case of the domain. Determines the default configuration tuned for the workload. For GENERAL engine-mode domains, this value can be changed after creation. For OPTIMIZED engine-mode domains, this value cannot be changed after creation."
+        ),
+    ] = None
+    VPCOptions: Annotated[
+        DomainVPCOptions | None, Field(description="Type: DomainVPCOptionsDict.")
+    ] = None

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -63,43 +67,52 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AppConfigDict = TypedDict(
-    "AppConfigDict",
-    {
-        "Key": "Required[Literal['opensearchDashboards.dashboardAdmin.users', 'opensearchDashboards.dashboardAdmin.groups']]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
-ApplicationIamIdentityCenterOptionsDict = TypedDict(
-    "ApplicationIamIdentityCenterOptionsDict",
-    {
-        "Enabled": "bool",
-        "IamIdentityCenterInstanceArn": "Any",
-        "IamRoleForIdentityCenterApplicationArn": "str",
-    },
-    total=False,
-)
+class AppConfigDict(TypedDict, total=False):
+    """AppConfig as a plain dict: A key-value pair of AppConfig"""
 
-DataSourceDict = TypedDict(
-    "DataSourceDict",
-    {
-        "DataSourceArn": "Required[Any]",
-        "DataSourceDescription": "str",
-    },
-    total=False,
-)
+    Key: Required[
+        Literal[
+            "opensearchDashboards.dashboardAdmin.users",
+            "opensearchDashboards.dashboardAdmin.groups",
+        ]
+    ]
+    """The configuration key"""
+    Value: Required[str]
+    """The configuration value."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class ApplicationIamIdentityCenterOptionsDict(TypedDict, total=False):
+    """ApplicationIamIdentityCenterOptions as a plain dict: Options for configuring IAM Identity
+    Center"""
+
+    Enabled: bool
+    """Whether IAM Identity Center is enabled."""
+    IamIdentityCenterInstanceArn: Any
+    """The ARN of the IAM Identity Center instance."""
+    IamRoleForIdentityCenterApplicationArn: str
+    """The ARN of the IAM role for Identity Center application."""
+
+
+class DataSourceDict(TypedDict, total=False):
+    """DataSource as a plain dict: Datasource arn and description"""
+
+    DataSourceArn: Required[Any]
+    """The ARN of the data source."""
+    DataSourceDescription: str
+    """Description of the data source."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair metadata associated with resource"""
+
+    Key: Required[str]
+    """The key in the key-value pair"""
+    Value: Required[str]
+    """The value in the key-value pair"""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::OpenSearchService::Application",
     schema_file="aws-opensearchservice-application.json",
@@ -108,17 +121,9 @@ METADATA = _TypeMetadata(
     read_only=("/Id", "/Arn"),
     create_only=("/Name", "/KmsKeyArn"),
     write_only=("/KmsKeyArn",),
-    conditional_create_only=(),
     unordered_arrays=("/AppConfigs", "/DataSources"),
     required=("Name",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -128,77 +133,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AppConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"$ref": "#/definitions/AppConfigType"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "AppConfigType": {
-            "enum": [
-                "opensearchDashboards.dashboardAdmin.users",
-                "opensearchDashboards.dashboardAdmin.groups",
-            ],
-            "type": "string",
-        },
-        "DataSource": {
-            "additionalProperties": False,
-            "properties": {
-                "DataSourceArn": {"$ref": "#/properties/Arn"},
-                "DataSourceDescription": {"type": "string"},
-            },
-            "required": ["DataSourceArn"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AppConfigs": {"items": {"$ref": "#/definitions/AppConfig"}, "type": "array"},
-        "Arn": {"type": "string"},
-        "DataSources": {"items": {"$ref": "#/definitions/DataSource"}, "type": "array"},
-        "Endpoint": {"type": "string"},
-        "IamIdentityCenterOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "Enabled": {"type": "boolean"},
-                "IamIdentityCenterInstanceArn": {"$ref": "#/properties/Arn"},
-                "IamRoleForIdentityCenterApplicationArn": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "Id": {"maxLength": 40, "minLength": 3, "type": "string"},
-        "KmsKeyArn": {
-            "maxLength": 2048,
-            "minLength": 20,
-            "pattern": "^arn:aws(-[a-z]+)*:kms:[a-z0-9-]+:\\d{12}:key/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$",
-            "type": "string",
-        },
-        "Name": {"maxLength": 40, "minLength": 3, "pattern": "[a-z][a-z0-9\\-]+", "type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-    },
-    "required": ["Name"],
-}
-
 
 class Application(_Resource):
     """AWS::OpenSearchService::Application: Amazon OpenSearchService application resource
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Name.
+    Also identified by: Arn.
+    Replaced when any of these change (create-only): Name, KmsKeyArn.
+    Write-only (sent to AWS, never read back): KmsKeyArn.
+    Read-only attributes (known once deployed): Arn, Id.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-opensearchservice-application.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -206,12 +152,15 @@ class Application(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ApplicationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "application.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Amazon Resource Name (ARN) format."""
     Id: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The identifier of the application."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AppConfigs: list[AppConfigDict]
     DataSources: list[DataSourceDict]
     Endpoint: str
@@ -220,35 +169,40 @@ class Application(_Resource):
     Name: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str,
+        AppConfigs: list[AppConfig | AppConfigDict] | None = None,
+        DataSources: list[DataSource | DataSourceDict] | None = None,
+        Endpoint: str | None = None,
+        IamIdentityCenterOptions: ApplicationIamIdentityCenterOptions
+        | ApplicationIamIdentityCenterOptionsDict
+        | None = None,
+        KmsKeyArn: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::OpenSearchService::Application; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str,
-            AppConfigs: list[AppConfig | AppConfigDict] | None = None,
-            DataSources: list[DataSource | DataSourceDict] | None = None,
-            Endpoint: str | None = None,
-            IamIdentityCenterOptions: ApplicationIamIdentityCenterOptions
-            | ApplicationIamIdentityCenterOptionsDict
-            | None = None,
-            KmsKeyArn: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::OpenSearchService::Application; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Name: The name of the application. Create-only: changing it replaces the resource.
+                Required.
             AppConfigs: List of application configurations.
             DataSources: List of data sources.
             Endpoint: The endpoint for the application.
             IamIdentityCenterOptions: Options for configuring IAM Identity Center
-            KmsKeyArn: The ARN of the KMS key used to encrypt the application.
-            Name: The name of the application.
+            KmsKeyArn: The ARN of the KMS key used to encrypt the application. Create-only: changing
+                it replaces the resource. Write-only: sent to AWS, never read back.
             Tags: An arbitrary set of tags (key-value pairs) for this application.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -171,329 +175,369 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AdvancedSecurityOptionsInputDict = TypedDict(
-    "AdvancedSecurityOptionsInputDict",
-    {
-        "AnonymousAuthDisableDate": "str",
-        "AnonymousAuthEnabled": "bool",
-        "Enabled": "bool",
-        "IAMFederationOptions": "DomainIAMFederationOptionsDict",
-        "InternalUserDatabaseEnabled": "bool",
-        "JWTOptions": "DomainJWTOptionsDict",
-        "MasterUserOptions": "DomainMasterUserOptionsDict",
-        "SAMLOptions": "DomainSAMLOptionsDict",
-    },
-    total=False,
-)
 
-DomainAIMLOptionsDict = TypedDict(
-    "DomainAIMLOptionsDict",
-    {
-        "S3VectorsEngine": "DomainS3VectorsEngineDict",
-        "ServerlessVectorAcceleration": "DomainServerlessVectorAccelerationDict",
-    },
-    total=False,
-)
+class AdvancedSecurityOptionsInputDict(TypedDict, total=False):
+    """AdvancedSecurityOptionsInput as a plain dict."""
 
-DomainAutomatedSnapshotPauseOptionsDict = TypedDict(
-    "DomainAutomatedSnapshotPauseOptionsDict",
-    {
-        "Enabled": "Required[bool]",
-        "EndTime": "str",
-        "StartTime": "str",
-    },
-    total=False,
-)
+    AnonymousAuthDisableDate: str
+    """Type: str."""
+    AnonymousAuthEnabled: bool
+    """Type: bool."""
+    Enabled: bool
+    """Type: bool."""
+    IAMFederationOptions: DomainIAMFederationOptionsDict
+    """Type: DomainIAMFederationOptionsDict."""
+    InternalUserDatabaseEnabled: bool
+    """Type: bool."""
+    JWTOptions: DomainJWTOptionsDict
+    """Type: DomainJWTOptionsDict."""
+    MasterUserOptions: DomainMasterUserOptionsDict
+    """Type: DomainMasterUserOptionsDict."""
+    SAMLOptions: DomainSAMLOptionsDict
+    """Type: DomainSAMLOptionsDict."""
 
-DomainClusterConfigDict = TypedDict(
-    "DomainClusterConfigDict",
-    {
-        "ColdStorageOptions": "DomainColdStorageOptionsDict",
-        "DedicatedMasterCount": "int",
-        "DedicatedMasterEnabled": "bool",
-        "DedicatedMasterType": "str",
-        "InstanceCount": "int",
-        "InstanceType": "str",
-        "MultiAZWithStandbyEnabled": "bool",
-        "NodeOptions": "list[NodeOptionDict]",
-        "WarmCount": "int",
-        "WarmEnabled": "bool",
-        "WarmType": "str",
-        "ZoneAwarenessConfig": "DomainZoneAwarenessConfigDict",
-        "ZoneAwarenessEnabled": "bool",
-    },
-    total=False,
-)
 
-DomainCognitoOptionsDict = TypedDict(
-    "DomainCognitoOptionsDict",
-    {
-        "Enabled": "bool",
-        "IdentityPoolId": "str",
-        "RoleArn": "str",
-        "UserPoolId": "str",
-    },
-    total=False,
-)
+class DomainAIMLOptionsDict(TypedDict, total=False):
+    """DomainAIMLOptions as a plain dict."""
 
-DomainColdStorageOptionsDict = TypedDict(
-    "DomainColdStorageOptionsDict",
-    {
-        "Enabled": "bool",
-    },
-    total=False,
-)
+    S3VectorsEngine: DomainS3VectorsEngineDict
+    """Type: DomainS3VectorsEngineDict."""
+    ServerlessVectorAcceleration: DomainServerlessVectorAccelerationDict
+    """Type: DomainServerlessVectorAccelerationDict."""
 
-DomainDeploymentStrategyOptionsDict = TypedDict(
-    "DomainDeploymentStrategyOptionsDict",
-    {
-        "DeploymentStrategy": "Literal['Default', 'CapacityOptimized']",
-    },
-    total=False,
-)
 
-DomainDomainEndpointOptionsDict = TypedDict(
-    "DomainDomainEndpointOptionsDict",
-    {
-        "CustomEndpoint": "str",
-        "CustomEndpointCertificateArn": "str",
-        "CustomEndpointEnabled": "bool",
-        "EnforceHTTPS": "bool",
-        "TLSSecurityPolicy": "str",
-    },
-    total=False,
-)
+class DomainAutomatedSnapshotPauseOptionsDict(TypedDict, total=False):
+    """DomainAutomatedSnapshotPauseOptions as a plain dict."""
 
-DomainEBSOptionsDict = TypedDict(
-    "DomainEBSOptionsDict",
-    {
-        "EBSEnabled": "bool",
-        "Iops": "int",
-        "Throughput": "int",
-        "VolumeSize": "int",
-        "VolumeType": "str",
-    },
-    total=False,
-)
+    Enabled: Required[bool]
+    """Type: bool."""
+    EndTime: str
+    """Type: str."""
+    StartTime: str
+    """Type: str."""
 
-DomainEncryptionAtRestOptionsDict = TypedDict(
-    "DomainEncryptionAtRestOptionsDict",
-    {
-        "Enabled": "bool",
-        "KmsKeyId": "str",
-    },
-    total=False,
-)
 
-DomainIAMFederationOptionsDict = TypedDict(
-    "DomainIAMFederationOptionsDict",
-    {
-        "Enabled": "bool",
-        "RolesKey": "str",
-        "SubjectKey": "str",
-    },
-    total=False,
-)
+class DomainClusterConfigDict(TypedDict, total=False):
+    """DomainClusterConfig as a plain dict."""
 
-DomainIdentityCenterOptionsDict = TypedDict(
-    "DomainIdentityCenterOptionsDict",
-    {
-        "EnabledAPIAccess": "bool",
-        "IdentityCenterApplicationARN": "str",
-        "IdentityCenterInstanceARN": "str",
-        "IdentityStoreId": "str",
-        "RolesKey": "Literal['GroupName', 'GroupId']",
-        "SubjectKey": "Literal['UserName', 'UserId', 'Email']",
-    },
-    total=False,
-)
+    ColdStorageOptions: DomainColdStorageOptionsDict
+    """Type: DomainColdStorageOptionsDict."""
+    DedicatedMasterCount: int
+    """Type: int."""
+    DedicatedMasterEnabled: bool
+    """Type: bool."""
+    DedicatedMasterType: str
+    """Type: str."""
+    InstanceCount: int
+    """Type: int."""
+    InstanceType: str
+    """Type: str."""
+    MultiAZWithStandbyEnabled: bool
+    """Type: bool."""
+    NodeOptions: list[NodeOptionDict]
+    """Type: list[NodeOptionDict]."""
+    WarmCount: int
+    """Type: int."""
+    WarmEnabled: bool
+    """Type: bool."""
+    WarmType: str
+    """Type: str."""
+    ZoneAwarenessConfig: DomainZoneAwarenessConfigDict
+    """Type: DomainZoneAwarenessConfigDict."""
+    ZoneAwarenessEnabled: bool
+    """Type: bool."""
 
-DomainIdpDict = TypedDict(
-    "DomainIdpDict",
-    {
-        "EntityId": "Required[str]",
-        "MetadataContent": "Required[str]",
-    },
-    total=False,
-)
 
-DomainJWTOptionsDict = TypedDict(
-    "DomainJWTOptionsDict",
-    {
-        "Enabled": "bool",
-        "PublicKey": "str",
-        "RolesKey": "str",
-        "SubjectKey": "str",
-    },
-    total=False,
-)
+class DomainCognitoOptionsDict(TypedDict, total=False):
+    """DomainCognitoOptions as a plain dict."""
 
-DomainMasterUserOptionsDict = TypedDict(
-    "DomainMasterUserOptionsDict",
-    {
-        "MasterUserARN": "str",
-        "MasterUserName": "str",
-        "MasterUserPassword": "str",
-    },
-    total=False,
-)
+    Enabled: bool
+    """Type: bool."""
+    IdentityPoolId: str
+    """Type: str."""
+    RoleArn: str
+    """Type: str."""
+    UserPoolId: str
+    """Type: str."""
 
-DomainNodeConfigDict = TypedDict(
-    "DomainNodeConfigDict",
-    {
-        "Count": "int",
-        "Enabled": "bool",
-        "Type": "str",
-    },
-    total=False,
-)
 
-DomainNodeToNodeEncryptionOptionsDict = TypedDict(
-    "DomainNodeToNodeEncryptionOptionsDict",
-    {
-        "Enabled": "bool",
-    },
-    total=False,
-)
+class DomainColdStorageOptionsDict(TypedDict, total=False):
+    """DomainColdStorageOptions as a plain dict."""
 
-DomainOffPeakWindowDict = TypedDict(
-    "DomainOffPeakWindowDict",
-    {
-        "WindowStartTime": "DomainWindowStartTimeDict",
-    },
-    total=False,
-)
+    Enabled: bool
+    """Type: bool."""
 
-DomainOffPeakWindowOptionsDict = TypedDict(
-    "DomainOffPeakWindowOptionsDict",
-    {
-        "Enabled": "bool",
-        "OffPeakWindow": "DomainOffPeakWindowDict",
-    },
-    total=False,
-)
 
-DomainS3VectorsEngineDict = TypedDict(
-    "DomainS3VectorsEngineDict",
-    {
-        "Enabled": "Required[bool]",
-    },
-    total=False,
-)
+class DomainDeploymentStrategyOptionsDict(TypedDict, total=False):
+    """DomainDeploymentStrategyOptions as a plain dict."""
 
-DomainSAMLOptionsDict = TypedDict(
-    "DomainSAMLOptionsDict",
-    {
-        "Enabled": "bool",
-        "Idp": "DomainIdpDict",
-        "MasterBackendRole": "str",
-        "MasterUserName": "str",
-        "RolesKey": "str",
-        "SessionTimeoutMinutes": "int",
-        "SubjectKey": "str",
-    },
-    total=False,
-)
+    DeploymentStrategy: Literal["Default", "CapacityOptimized"]
+    """Allowed values: 'Default', 'CapacityOptimized'."""
 
-DomainServerlessVectorAccelerationDict = TypedDict(
-    "DomainServerlessVectorAccelerationDict",
-    {
-        "Enabled": "bool",
-    },
-    total=False,
-)
 
-DomainServiceSoftwareOptionsDict = TypedDict(
-    "DomainServiceSoftwareOptionsDict",
-    {
-        "AutomatedUpdateDate": "str",
-        "Cancellable": "bool",
-        "CurrentVersion": "str",
-        "Description": "str",
-        "NewVersion": "str",
-        "OptionalDeployment": "bool",
-        "UpdateAvailable": "bool",
-        "UpdateStatus": "str",
-    },
-    total=False,
-)
+class DomainDomainEndpointOptionsDict(TypedDict, total=False):
+    """DomainDomainEndpointOptions as a plain dict."""
 
-DomainSnapshotOptionsDict = TypedDict(
-    "DomainSnapshotOptionsDict",
-    {
-        "AutomatedSnapshotStartHour": "int",
-    },
-    total=False,
-)
+    CustomEndpoint: str
+    """Type: str."""
+    CustomEndpointCertificateArn: str
+    """Type: str."""
+    CustomEndpointEnabled: bool
+    """Type: bool."""
+    EnforceHTTPS: bool
+    """Type: bool."""
+    TLSSecurityPolicy: str
+    """Type: str."""
 
-DomainSoftwareUpdateOptionsDict = TypedDict(
-    "DomainSoftwareUpdateOptionsDict",
-    {
-        "AutoSoftwareUpdateEnabled": "bool",
-        "UseLatestServiceSoftwareForBlueGreen": "bool",
-    },
-    total=False,
-)
 
-DomainVPCOptionsDict = TypedDict(
-    "DomainVPCOptionsDict",
-    {
-        "EgressEnabled": "bool",
-        "SecurityGroupIds": "list[str]",
-        "SubnetIds": "list[str]",
-    },
-    total=False,
-)
+class DomainEBSOptionsDict(TypedDict, total=False):
+    """DomainEBSOptions as a plain dict."""
 
-DomainWindowStartTimeDict = TypedDict(
-    "DomainWindowStartTimeDict",
-    {
-        "Hours": "Required[int]",
-        "Minutes": "Required[int]",
-    },
-    total=False,
-)
+    EBSEnabled: bool
+    """Type: bool."""
+    Iops: int
+    """Type: int."""
+    Throughput: int
+    """Type: int."""
+    VolumeSize: int
+    """Type: int."""
+    VolumeType: str
+    """Type: str."""
 
-DomainZoneAwarenessConfigDict = TypedDict(
-    "DomainZoneAwarenessConfigDict",
-    {
-        "AvailabilityZoneCount": "int",
-    },
-    total=False,
-)
 
-LogPublishingOptionDict = TypedDict(
-    "LogPublishingOptionDict",
-    {
-        "CloudWatchLogsLogGroupArn": "str",
-        "Enabled": "bool",
-    },
-    total=False,
-)
+class DomainEncryptionAtRestOptionsDict(TypedDict, total=False):
+    """DomainEncryptionAtRestOptions as a plain dict."""
 
-NodeOptionDict = TypedDict(
-    "NodeOptionDict",
-    {
-        "NodeConfig": "DomainNodeConfigDict",
-        "NodeType": "Literal['coordinator']",
-    },
-    total=False,
-)
+    Enabled: bool
+    """Type: bool."""
+    KmsKeyId: str
+    """Type: str."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class DomainIAMFederationOptionsDict(TypedDict, total=False):
+    """DomainIAMFederationOptions as a plain dict."""
+
+    Enabled: bool
+    """Type: bool."""
+    RolesKey: str
+    """Type: str."""
+    SubjectKey: str
+    """Type: str."""
+
+
+class DomainIdentityCenterOptionsDict(TypedDict, total=False):
+    """DomainIdentityCenterOptions as a plain dict: Options for configuring Identity Center"""
+
+    EnabledAPIAccess: bool
+    """Whether Identity Center is enabled."""
+    IdentityCenterApplicationARN: str
+    """The ARN of the Identity Center application."""
+    IdentityCenterInstanceARN: str
+    """The ARN of the Identity Center instance."""
+    IdentityStoreId: str
+    """The IdentityStoreId for Identity Center options."""
+    RolesKey: Literal["GroupName", "GroupId"]
+    """The roles key for Identity Center options."""
+    SubjectKey: Literal["UserName", "UserId", "Email"]
+    """The subject key for Identity Center options."""
+
+
+class DomainIdpDict(TypedDict, total=False):
+    """DomainIdp as a plain dict."""
+
+    EntityId: Required[str]
+    """Type: str."""
+    MetadataContent: Required[str]
+    """Length: 1 to 1048576 characters."""
+
+
+class DomainJWTOptionsDict(TypedDict, total=False):
+    """DomainJWTOptions as a plain dict."""
+
+    Enabled: bool
+    """Type: bool."""
+    PublicKey: str
+    """Type: str."""
+    RolesKey: str
+    """Type: str."""
+    SubjectKey: str
+    """Type: str."""
+
+
+class DomainMasterUserOptionsDict(TypedDict, total=False):
+    """DomainMasterUserOptions as a plain dict."""
+
+    MasterUserARN: str
+    """Type: str."""
+    MasterUserName: str
+    """Type: str."""
+    MasterUserPassword: str
+    """Type: str."""
+
+
+class DomainNodeConfigDict(TypedDict, total=False):
+    """DomainNodeConfig as a plain dict."""
+
+    Count: int
+    """Type: int."""
+    Enabled: bool
+    """Type: bool."""
+    Type: str
+    """Type: str."""
+
+
+class DomainNodeToNodeEncryptionOptionsDict(TypedDict, total=False):
+    """DomainNodeToNodeEncryptionOptions as a plain dict."""
+
+    Enabled: bool
+    """Type: bool."""
+
+
+class DomainOffPeakWindowDict(TypedDict, total=False):
+    """DomainOffPeakWindow as a plain dict."""
+
+    WindowStartTime: DomainWindowStartTimeDict
+    """Type: DomainWindowStartTimeDict."""
+
+
+class DomainOffPeakWindowOptionsDict(TypedDict, total=False):
+    """DomainOffPeakWindowOptions as a plain dict."""
+
+    Enabled: bool
+    """Type: bool."""
+    OffPeakWindow: DomainOffPeakWindowDict
+    """Type: DomainOffPeakWindowDict."""
+
+
+class DomainS3VectorsEngineDict(TypedDict, total=False):
+    """DomainS3VectorsEngine as a plain dict."""
+
+    Enabled: Required[bool]
+    """Whether to enable S3 vectors engine."""
+
+
+class DomainSAMLOptionsDict(TypedDict, total=False):
+    """DomainSAMLOptions as a plain dict."""
+
+    Enabled: bool
+    """Type: bool."""
+    Idp: DomainIdpDict
+    """Type: DomainIdpDict."""
+    MasterBackendRole: str
+    """Type: str."""
+    MasterUserName: str
+    """Type: str."""
+    RolesKey: str
+    """Type: str."""
+    SessionTimeoutMinutes: int
+    """Type: int."""
+    SubjectKey: str
+    """Type: str."""
+
+
+class DomainServerlessVectorAccelerationDict(TypedDict, total=False):
+    """DomainServerlessVectorAcceleration as a plain dict."""
+
+    Enabled: bool
+    """Whether to enable serverless vector acceleration."""
+
+
+class DomainServiceSoftwareOptionsDict(TypedDict, total=False):
+    """DomainServiceSoftwareOptions as a plain dict."""
+
+    AutomatedUpdateDate: str
+    """Type: str."""
+    Cancellable: bool
+    """Type: bool."""
+    CurrentVersion: str
+    """Type: str."""
+    Description: str
+    """Type: str."""
+    NewVersion: str
+    """Type: str."""
+    OptionalDeployment: bool
+    """Type: bool."""
+    UpdateAvailable: bool
+    """Type: bool."""
+    UpdateStatus: str
+    """Type: str."""
+
+
+class DomainSnapshotOptionsDict(TypedDict, total=False):
+    """DomainSnapshotOptions as a plain dict."""
+
+    AutomatedSnapshotStartHour: int
+    """Type: int."""
+
+
+class DomainSoftwareUpdateOptionsDict(TypedDict, total=False):
+    """DomainSoftwareUpdateOptions as a plain dict."""
+
+    AutoSoftwareUpdateEnabled: bool
+    """Type: bool."""
+    UseLatestServiceSoftwareForBlueGreen: bool
+    """Type: bool."""
+
+
+class DomainVPCOptionsDict(TypedDict, total=False):
+    """DomainVPCOptions as a plain dict."""
+
+    EgressEnabled: bool
+    """Controls whether egress traffic from the domain is routed through the customer VPC."""
+    SecurityGroupIds: list[str]
+    """Items are unique."""
+    SubnetIds: list[str]
+    """Items are unique."""
+
+
+class DomainWindowStartTimeDict(TypedDict, total=False):
+    """DomainWindowStartTime as a plain dict."""
+
+    Hours: Required[int]
+    """Range: 0 to 23 (inclusive)."""
+    Minutes: Required[int]
+    """Range: 0 to 59 (inclusive)."""
+
+
+class DomainZoneAwarenessConfigDict(TypedDict, total=False):
+    """DomainZoneAwarenessConfig as a plain dict."""
+
+    AvailabilityZoneCount: int
+    """Type: int."""
+
+
+class LogPublishingOptionDict(TypedDict, total=False):
+    """LogPublishingOption as a plain dict."""
+
+    CloudWatchLogsLogGroupArn: str
+    """Type: str."""
+    Enabled: bool
+    """Type: bool."""
+
+
+class NodeOptionDict(TypedDict, total=False):
+    """NodeOption as a plain dict."""
+
+    NodeConfig: DomainNodeConfigDict
+    """Type: DomainNodeConfigDict."""
+    NodeType: Literal["coordinator"]
+    """Allowed values: 'coordinator'."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """The value of the tag."""
+    Value: Required[str]
+    """The key of the tag."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::OpenSearchService::Domain",
     schema_file="aws-opensearchservice-domain.json",
     primary_identifier=("/DomainName",),
-    additional_identifiers=(),
     read_only=(
         "/Id",
         "/Arn",
@@ -518,16 +562,7 @@ METADATA = _TypeMetadata(
         "/EncryptionAtRestOptions/KmsKeyId",
         "/AdvancedSecurityOptions/Enabled",
     ),
-    unordered_arrays=(),
-    required=(),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -536,351 +571,24 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AIMLOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "S3VectorsEngine": {"$ref": "#/definitions/S3VectorsEngine"},
-                "ServerlessVectorAcceleration": {
-                    "$ref": "#/definitions/ServerlessVectorAcceleration"
-                },
-            },
-            "type": "object",
-        },
-        "AdvancedSecurityOptionsInput": {
-            "additionalProperties": False,
-            "properties": {
-                "AnonymousAuthDisableDate": {"type": "string"},
-                "AnonymousAuthEnabled": {"type": "boolean"},
-                "Enabled": {"type": "boolean"},
-                "IAMFederationOptions": {"$ref": "#/definitions/IAMFederationOptions"},
-                "InternalUserDatabaseEnabled": {"type": "boolean"},
-                "JWTOptions": {"$ref": "#/definitions/JWTOptions"},
-                "MasterUserOptions": {"$ref": "#/definitions/MasterUserOptions"},
-                "SAMLOptions": {"$ref": "#/definitions/SAMLOptions"},
-            },
-            "type": "object",
-        },
-        "AutomatedSnapshotPauseOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "Enabled": {"type": "boolean"},
-                "EndTime": {"type": "string"},
-                "StartTime": {"type": "string"},
-            },
-            "required": ["Enabled"],
-            "type": "object",
-        },
-        "ClusterConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "ColdStorageOptions": {"$ref": "#/definitions/ColdStorageOptions"},
-                "DedicatedMasterCount": {"type": "integer"},
-                "DedicatedMasterEnabled": {"type": "boolean"},
-                "DedicatedMasterType": {"type": "string"},
-                "InstanceCount": {"type": "integer"},
-                "InstanceType": {"type": "string"},
-                "MultiAZWithStandbyEnabled": {"type": "boolean"},
-                "NodeOptions": {"items": {"$ref": "#/definitions/NodeOption"}, "type": "array"},
-                "WarmCount": {"type": "integer"},
-                "WarmEnabled": {"type": "boolean"},
-                "WarmType": {"type": "string"},
-                "ZoneAwarenessConfig": {"$ref": "#/definitions/ZoneAwarenessConfig"},
-                "ZoneAwarenessEnabled": {"type": "boolean"},
-            },
-            "type": "object",
-        },
-        "CognitoOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "Enabled": {"type": "boolean"},
-                "IdentityPoolId": {"type": "string"},
-                "RoleArn": {"type": "string"},
-                "UserPoolId": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "ColdStorageOptions": {
-            "additionalProperties": False,
-            "properties": {"Enabled": {"type": "boolean"}},
-            "type": "object",
-        },
-        "DeploymentStrategyOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "DeploymentStrategy": {"enum": ["Default", "CapacityOptimized"], "type": "string"}
-            },
-            "type": "object",
-        },
-        "DomainEndpointOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "CustomEndpoint": {"type": "string"},
-                "CustomEndpointCertificateArn": {"type": "string"},
-                "CustomEndpointEnabled": {"type": "boolean"},
-                "EnforceHTTPS": {"type": "boolean"},
-                "TLSSecurityPolicy": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "EBSOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "EBSEnabled": {"type": "boolean"},
-                "Iops": {"type": "integer"},
-                "Throughput": {"type": "integer"},
-                "VolumeSize": {"type": "integer"},
-                "VolumeType": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "EncryptionAtRestOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "Enabled": {"type": "boolean"},
-                "KmsKeyId": {"anyOf": [{}, {}, {}], "type": "string"},
-            },
-            "type": "object",
-        },
-        "IAMFederationOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "Enabled": {"type": "boolean"},
-                "RolesKey": {"type": "string"},
-                "SubjectKey": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "IdentityCenterOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "EnabledAPIAccess": {"type": "boolean"},
-                "IdentityCenterApplicationARN": {"type": "string"},
-                "IdentityCenterInstanceARN": {"type": "string"},
-                "IdentityStoreId": {"type": "string"},
-                "RolesKey": {"$ref": "#/definitions/RolesKeyIdcType"},
-                "SubjectKey": {"$ref": "#/definitions/SubjectKeyIdcType"},
-            },
-            "type": "object",
-        },
-        "Idp": {
-            "additionalProperties": False,
-            "properties": {
-                "EntityId": {"type": "string"},
-                "MetadataContent": {"maxLength": 1048576, "minLength": 1, "type": "string"},
-            },
-            "required": ["MetadataContent", "EntityId"],
-            "type": "object",
-        },
-        "JWTOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "Enabled": {"type": "boolean"},
-                "PublicKey": {"type": "string"},
-                "RolesKey": {"type": "string"},
-                "SubjectKey": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "LogPublishingOption": {
-            "additionalProperties": False,
-            "properties": {
-                "CloudWatchLogsLogGroupArn": {"type": "string"},
-                "Enabled": {"type": "boolean"},
-            },
-            "type": "object",
-        },
-        "MasterUserOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "MasterUserARN": {"type": "string"},
-                "MasterUserName": {"type": "string"},
-                "MasterUserPassword": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "NodeConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "Count": {"type": "integer"},
-                "Enabled": {"type": "boolean"},
-                "Type": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "NodeOption": {
-            "additionalProperties": False,
-            "properties": {
-                "NodeConfig": {"$ref": "#/definitions/NodeConfig"},
-                "NodeType": {"enum": ["coordinator"], "type": "string"},
-            },
-            "type": "object",
-        },
-        "NodeToNodeEncryptionOptions": {
-            "additionalProperties": False,
-            "properties": {"Enabled": {"type": "boolean"}},
-            "type": "object",
-        },
-        "OffPeakWindow": {
-            "additionalProperties": False,
-            "properties": {"WindowStartTime": {"$ref": "#/definitions/WindowStartTime"}},
-            "type": "object",
-        },
-        "OffPeakWindowOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "Enabled": {"type": "boolean"},
-                "OffPeakWindow": {"$ref": "#/definitions/OffPeakWindow"},
-            },
-            "type": "object",
-        },
-        "RolesKeyIdcType": {"enum": ["GroupName", "GroupId"], "type": "string"},
-        "S3VectorsEngine": {
-            "additionalProperties": False,
-            "properties": {"Enabled": {"type": "boolean"}},
-            "required": ["Enabled"],
-            "type": "object",
-        },
-        "SAMLOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "Enabled": {"type": "boolean"},
-                "Idp": {"$ref": "#/definitions/Idp"},
-                "MasterBackendRole": {"type": "string"},
-                "MasterUserName": {"type": "string"},
-                "RolesKey": {"type": "string"},
-                "SessionTimeoutMinutes": {"type": "integer"},
-                "SubjectKey": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "ServerlessVectorAcceleration": {
-            "additionalProperties": False,
-            "properties": {"Enabled": {"type": "boolean"}},
-            "type": "object",
-        },
-        "ServiceSoftwareOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "AutomatedUpdateDate": {"type": "string"},
-                "Cancellable": {"type": "boolean"},
-                "CurrentVersion": {"type": "string"},
-                "Description": {"type": "string"},
-                "NewVersion": {"type": "string"},
-                "OptionalDeployment": {"type": "boolean"},
-                "UpdateAvailable": {"type": "boolean"},
-                "UpdateStatus": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "SnapshotOptions": {
-            "additionalProperties": False,
-            "properties": {"AutomatedSnapshotStartHour": {"type": "integer"}},
-            "type": "object",
-        },
-        "SoftwareUpdateOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "AutoSoftwareUpdateEnabled": {"type": "boolean"},
-                "UseLatestServiceSoftwareForBlueGreen": {"type": "boolean"},
-            },
-            "type": "object",
-        },
-        "SubjectKeyIdcType": {"enum": ["UserName", "UserId", "Email"], "type": "string"},
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 0, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-        "VPCOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "EgressEnabled": {"type": "boolean"},
-                "SecurityGroupIds": {
-                    "items": {"type": "string"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "SubnetIds": {"items": {"type": "string"}, "type": "array", "uniqueItems": True},
-            },
-            "type": "object",
-        },
-        "WindowStartTime": {
-            "additionalProperties": False,
-            "properties": {
-                "Hours": {"maximum": 23, "minimum": 0, "type": "integer"},
-                "Minutes": {"maximum": 59, "minimum": 0, "type": "integer"},
-            },
-            "required": ["Hours", "Minutes"],
-            "type": "object",
-        },
-        "ZoneAwarenessConfig": {
-            "additionalProperties": False,
-            "properties": {"AvailabilityZoneCount": {"type": "integer"}},
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AIMLOptions": {"$ref": "#/definitions/AIMLOptions"},
-        "AccessPolicies": {"type": ["object", "string"]},
-        "AdvancedOptions": {
-            "additionalProperties": False,
-            "patternProperties": {"[a-zA-Z0-9]+": {"type": "string"}},
-            "type": "object",
-        },
-        "AdvancedSecurityOptions": {"$ref": "#/definitions/AdvancedSecurityOptionsInput"},
-        "Arn": {"type": "string"},
-        "AutomatedSnapshotPauseOptions": {"$ref": "#/definitions/AutomatedSnapshotPauseOptions"},
-        "ClusterConfig": {"$ref": "#/definitions/ClusterConfig"},
-        "CognitoOptions": {"$ref": "#/definitions/CognitoOptions"},
-        "DeploymentStrategyOptions": {"$ref": "#/definitions/DeploymentStrategyOptions"},
-        "DomainArn": {"type": "string"},
-        "DomainEndpoint": {"type": "string"},
-        "DomainEndpointOptions": {"$ref": "#/definitions/DomainEndpointOptions"},
-        "DomainEndpointV2": {"type": "string"},
-        "DomainEndpoints": {
-            "additionalProperties": False,
-            "patternProperties": {"^.*$": {"type": "string"}},
-            "type": "object",
-        },
-        "DomainName": {"type": "string"},
-        "EBSOptions": {"$ref": "#/definitions/EBSOptions"},
-        "EncryptionAtRestOptions": {"$ref": "#/definitions/EncryptionAtRestOptions"},
-        "EngineMode": {"enum": ["GENERAL", "OPTIMIZED"], "type": "string"},
-        "EngineVersion": {"type": "string"},
-        "IPAddressType": {"type": "string"},
-        "Id": {"type": "string"},
-        "IdentityCenterOptions": {"$ref": "#/definitions/IdentityCenterOptions"},
-        "LogPublishingOptions": {
-            "additionalProperties": False,
-            "patternProperties": {"[a-zA-Z0-9]+": {"$ref": "#/definitions/LogPublishingOption"}},
-            "type": "object",
-        },
-        "NodeToNodeEncryptionOptions": {"$ref": "#/definitions/NodeToNodeEncryptionOptions"},
-        "OffPeakWindowOptions": {"$ref": "#/definitions/OffPeakWindowOptions"},
-        "ServiceSoftwareOptions": {"$ref": "#/definitions/ServiceSoftwareOptions"},
-        "SkipShardMigrationWait": {"type": "boolean"},
-        "SnapshotOptions": {"$ref": "#/definitions/SnapshotOptions"},
-        "SoftwareUpdateOptions": {"$ref": "#/definitions/SoftwareUpdateOptions"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-        "UseCase": {"enum": ["SEARCH", "VECTOR", "OBSERVABILITY", "MIXED"], "type": "string"},
-        "VPCOptions": {"$ref": "#/definitions/VPCOptions"},
-    },
-    "required": [],
-}
-
 
 class Domain(_Resource):
-    """AWS::OpenSearchService::Domain: An example resource schema demonstrating some basic constructs and validation rules.
+    """AWS::OpenSearchService::Domain: An example resource schema demonstrating some basic
+    constructs and validation rules.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: DomainName.
+    Replaced when any of these change (create-only): DomainName, EngineMode.
+    May be replaced when these change (conditionally create-only): EncryptionAtRestOptions.Enabled,
+    EncryptionAtRestOptions.KmsKeyId, AdvancedSecurityOptions.Enabled.
+    Write-only (sent to AWS, never read back): AdvancedSecurityOptions.MasterUserOptions,
+    AdvancedSecurityOptions.SAMLOptions.MasterUserName,
+    AdvancedSecurityOptions.SAMLOptions.MasterBackendRole,
+    AdvancedSecurityOptions.JWTOptions.PublicKey.
+    Read-only attributes (known once deployed): Arn, DomainArn, DomainEndpoint, DomainEndpointV2,
+    DomainEndpoints, Id, ServiceSoftwareOptions.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-opensearchservice-domain.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -888,20 +596,28 @@ class Domain(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "DomainAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "domain.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Type: str."""
     DomainArn: str
+    """Type: str."""
     DomainEndpoint: str
+    """Type: str."""
     DomainEndpointV2: str
-    DomainEndpoints: dict[str, Any]
+    """Type: str."""
+    DomainEndpoints: dict[str, str]
+    """Type: dict[str, str]."""
     Id: str
+    """Type: str."""
     ServiceSoftwareOptions: DomainServiceSoftwareOptionsDict
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: DomainServiceSoftwareOptionsDict."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AIMLOptions: DomainAIMLOptionsDict
     AccessPolicies: dict[str, Any] | str
-    AdvancedOptions: dict[str, Any]
+    AdvancedOptions: dict[str, str]
     AdvancedSecurityOptions: AdvancedSecurityOptionsInputDict
     AutomatedSnapshotPauseOptions: DomainAutomatedSnapshotPauseOptionsDict
     ClusterConfig: DomainClusterConfigDict
@@ -915,7 +631,7 @@ class Domain(_Resource):
     EngineVersion: str
     IPAddressType: str
     IdentityCenterOptions: DomainIdentityCenterOptionsDict
-    LogPublishingOptions: dict[str, Any]
+    LogPublishingOptions: dict[str, LogPublishingOptionDict]
     NodeToNodeEncryptionOptions: DomainNodeToNodeEncryptionOptionsDict
     OffPeakWindowOptions: DomainOffPeakWindowOptionsDict
     SkipShardMigrationWait: bool
@@ -925,65 +641,97 @@ class Domain(_Resource):
     UseCase: Literal["SEARCH", "VECTOR", "OBSERVABILITY", "MIXED"]
     VPCOptions: DomainVPCOptionsDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AIMLOptions: DomainAIMLOptions | DomainAIMLOptionsDict | None = None,
+        AccessPolicies: dict[str, Any] | str | None = None,
+        AdvancedOptions: dict[str, str] | None = None,
+        AdvancedSecurityOptions: AdvancedSecurityOptionsInput
+        | AdvancedSecurityOptionsInputDict
+        | None = None,
+        AutomatedSnapshotPauseOptions: DomainAutomatedSnapshotPauseOptions
+        | DomainAutomatedSnapshotPauseOptionsDict
+        | None = None,
+        ClusterConfig: DomainClusterConfig | DomainClusterConfigDict | None = None,
+        CognitoOptions: DomainCognitoOptions | DomainCognitoOptionsDict | None = None,
+        DeploymentStrategyOptions: DomainDeploymentStrategyOptions
+        | DomainDeploymentStrategyOptionsDict
+        | None = None,
+        DomainEndpointOptions: DomainDomainEndpointOptions
+        | DomainDomainEndpointOptionsDict
+        | None = None,
+        DomainName: str | None = None,
+        EBSOptions: DomainEBSOptions | DomainEBSOptionsDict | None = None,
+        EncryptionAtRestOptions: DomainEncryptionAtRestOptions
+        | DomainEncryptionAtRestOptionsDict
+        | None = None,
+        EngineMode: Literal["GENERAL", "OPTIMIZED"] | None = None,
+        EngineVersion: str | None = None,
+        IPAddressType: str | None = None,
+        IdentityCenterOptions: DomainIdentityCenterOptions
+        | DomainIdentityCenterOptionsDict
+        | None = None,
+        LogPublishingOptions: dict[str, LogPublishingOption | LogPublishingOptionDict]
+        | None = None,
+        NodeToNodeEncryptionOptions: DomainNodeToNodeEncryptionOptions
+        | DomainNodeToNodeEncryptionOptionsDict
+        | None = None,
+        OffPeakWindowOptions: DomainOffPeakWindowOptions
+        | DomainOffPeakWindowOptionsDict
+        | None = None,
+        SkipShardMigrationWait: bool | None = None,
+        SnapshotOptions: DomainSnapshotOptions | DomainSnapshotOptionsDict | None = None,
+        SoftwareUpdateOptions: DomainSoftwareUpdateOptions
+        | DomainSoftwareUpdateOptionsDict
+        | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        UseCase: Literal["SEARCH", "VECTOR", "OBSERVABILITY", "MIXED"] | None = None,
+        VPCOptions: DomainVPCOptions | DomainVPCOptionsDict | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::OpenSearchService::Domain; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AIMLOptions: DomainAIMLOptions | DomainAIMLOptionsDict | None = None,
-            AccessPolicies: dict[str, Any] | str | None = None,
-            AdvancedOptions: dict[str, Any] | None = None,
-            AdvancedSecurityOptions: AdvancedSecurityOptionsInput
-            | AdvancedSecurityOptionsInputDict
-            | None = None,
-            AutomatedSnapshotPauseOptions: DomainAutomatedSnapshotPauseOptions
-            | DomainAutomatedSnapshotPauseOptionsDict
-            | None = None,
-            ClusterConfig: DomainClusterConfig | DomainClusterConfigDict | None = None,
-            CognitoOptions: DomainCognitoOptions | DomainCognitoOptionsDict | None = None,
-            DeploymentStrategyOptions: DomainDeploymentStrategyOptions
-            | DomainDeploymentStrategyOptionsDict
-            | None = None,
-            DomainEndpointOptions: DomainDomainEndpointOptions
-            | DomainDomainEndpointOptionsDict
-            | None = None,
-            DomainName: str | None = None,
-            EBSOptions: DomainEBSOptions | DomainEBSOptionsDict | None = None,
-            EncryptionAtRestOptions: DomainEncryptionAtRestOptions
-            | DomainEncryptionAtRestOptionsDict
-            | None = None,
-            EngineMode: Literal["GENERAL", "OPTIMIZED"] | None = None,
-            EngineVersion: str | None = None,
-            IPAddressType: str | None = None,
-            IdentityCenterOptions: DomainIdentityCenterOptions
-            | DomainIdentityCenterOptionsDict
-            | None = None,
-            LogPublishingOptions: dict[str, Any] | None = None,
-            NodeToNodeEncryptionOptions: DomainNodeToNodeEncryptionOptions
-            | DomainNodeToNodeEncryptionOptionsDict
-            | None = None,
-            OffPeakWindowOptions: DomainOffPeakWindowOptions
-            | DomainOffPeakWindowOptionsDict
-            | None = None,
-            SkipShardMigrationWait: bool | None = None,
-            SnapshotOptions: DomainSnapshotOptions | DomainSnapshotOptionsDict | None = None,
-            SoftwareUpdateOptions: DomainSoftwareUpdateOptions
-            | DomainSoftwareUpdateOptionsDict
-            | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            UseCase: Literal["SEARCH", "VECTOR", "OBSERVABILITY", "MIXED"] | None = None,
-            VPCOptions: DomainVPCOptions | DomainVPCOptionsDict | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::OpenSearchService::Domain; `await` it inside an App to deploy it.
-
-            EngineMode: The engine mode of the domain.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AIMLOptions: Type: DomainAIMLOptionsDict.
+            AccessPolicies: Type: dict[str, Any] | str.
+            AdvancedOptions: Type: dict[str, str].
+            AdvancedSecurityOptions: Type: AdvancedSecurityOptionsInputDict.
+            AutomatedSnapshotPauseOptions: Type: DomainAutomatedSnapshotPauseOptionsDict.
+            ClusterConfig: Type: DomainClusterConfigDict.
+            CognitoOptions: Type: DomainCognitoOptionsDict.
+            DeploymentStrategyOptions: Type: DomainDeploymentStrategyOptionsDict.
+            DomainEndpointOptions: Type: DomainDomainEndpointOptionsDict.
+            DomainName: Type: str. Create-only: changing it replaces the resource.
+            EBSOptions: Type: DomainEBSOptionsDict.
+            EncryptionAtRestOptions: Type: DomainEncryptionAtRestOptionsDict.
+            EngineMode: The engine mode of the domain. Determines whether the domain runs the
+                standard (GENERAL) engine or the optimized multi-engine (OPTIMIZED) engine. This
+                value cannot be changed after the domain is created. Create-only: changing it
+                replaces the resource.
+            EngineVersion: Type: str.
+            IPAddressType: Type: str.
+            IdentityCenterOptions: Options for configuring Identity Center
+            LogPublishingOptions: Type: dict[str, LogPublishingOptionDict].
+            NodeToNodeEncryptionOptions: Type: DomainNodeToNodeEncryptionOptionsDict.
+            OffPeakWindowOptions: Type: DomainOffPeakWindowOptionsDict.
+            SkipShardMigrationWait: Type: bool.
+            SnapshotOptions: Type: DomainSnapshotOptionsDict.
+            SoftwareUpdateOptions: Type: DomainSoftwareUpdateOptionsDict.
             Tags: An arbitrary set of tags (key-value pairs) for this Domain.
-            UseCase: The primary use case of the domain.
+            UseCase: The primary use case of the domain. Determines the default configuration tuned
+                for the workload. For GENERAL engine-mode domains, this value can be changed after
+                creation. For OPTIMIZED engine-mode domains, this value cannot be changed after
+                creation.
+            VPCOptions: Type: DomainVPCOptionsDict.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -7,10 +7,10 @@ Imported on first use by account.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "AccountAttributes",
@@ -20,28 +20,82 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    A custom key-value pair associated with a resource within your organization.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key identifier, or name, of the tag.")]
+    Value: Annotated[
+        str,
+        Field(
+            description="The string value that's associated with the key of the tag. You can set the value of a tag to an empty string, but you can't set the value of a tag to null."
+        ),
+    ]
 
 
 class AccountAttributes(DeferredModel):
-    AccountId: str | None = None
-    Arn: str | None = None
-    JoinedMethod: Literal["INVITED", "CREATED"] | None = None
-    JoinedTimestamp: str | None = None
-    Paths: list[str] | None = None
-    State: (
-        Literal["PENDING_ACTIVATION", "ACTIVE", "SUSPENDED", "PENDING_CLOSURE", "CLOSED"] | None
-    ) = None
-    Status: Literal["ACTIVE", "SUSPENDED", "PENDING_CLOSURE"] | None = None
+    """
+    The read-only attributes of a AWS::Organizations::Account, set by AWS.
+    """
+
+    AccountId: Annotated[
+        str | None,
+        Field(
+            description="If the account was created successfully, the unique identifier (ID) of the new account."
+        ),
+    ] = None
+    Arn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the account.")
+    ] = None
+    JoinedMethod: Annotated[
+        Literal["INVITED", "CREATED"] | None,
+        Field(description="The method by which the account joined the organization."),
+    ] = None
+    JoinedTimestamp: Annotated[
+        str | None, Field(description="The date the account became a part of the organization.")
+    ] = None
+    Paths: Annotated[
+        list[str] | None,
+        Field(description="The paths in the organization where the account exists."),
+    ] = None
+    State: Annotated[
+        Literal["PENDING_ACTIVATION", "ACTIVE", "SUSPENDED", "PENDING_CLOSURE", "CLOSED"] | None,
+        Field(description="The state of the account in the organization."),
+    ] = None
+    Status: Annotated[
+        Literal["ACTIVE", "SUSPENDED", "PENDING_CLOSURE"] | None,
+        Field(description="The status of the account in the organization."),
+    ] = None
 
 
 class AccountProps(DeferredModel):
-    AccountName: str
-    Email: str
-    ParentIds: list[str] | None = None
-    RoleName: str | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Organizations::Account.
+    """
+
+    AccountName: Annotated[str, Field(description="The friendly name of the member account.")]
+    Email: Annotated[
+        str,
+        Field(description="The email address of the owner to assign to the new member account."),
+    ]
+    ParentIds: Annotated[
+        list[str] | None,
+        Field(
+            description="List of parent nodes for the member account. Currently only one parent at a time is supported. Default is root."
+        ),
+    ] = None
+    RoleName: Annotated[
+        str | None,
+        Field(
+            description="The name of an IAM role that AWS Organizations automatically preconfigures in the new member account. Default name is OrganizationAccountAccessRole if not specified. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(
+            description="A list of tags that you want to attach to the newly created account. For each tag in the list, you must specify both a tag key and a value."
+        ),
+    ] = None

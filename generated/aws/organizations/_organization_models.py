@@ -7,9 +7,10 @@ Imported on first use by organization.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "OrganizationAttributes",
@@ -18,13 +19,47 @@ __all__ = [
 
 
 class OrganizationProps(DeferredModel):
-    FeatureSet: Literal["ALL", "CONSOLIDATED_BILLING"] | None = None
+    """
+    The properties a program declares for a AWS::Organizations::Organization.
+    """
+
+    FeatureSet: Annotated[
+        Literal["ALL", "CONSOLIDATED_BILLING"] | None,
+        Field(
+            description="Specifies the feature set supported by the new organization. Each feature set supports different levels of functionality."
+        ),
+    ] = None
 
 
 class OrganizationAttributes(DeferredModel):
-    Arn: str | None = None
-    Id: str | None = None
-    ManagementAccountArn: str | None = None
-    ManagementAccountEmail: str | None = None
-    ManagementAccountId: str | None = None
-    RootId: str | None = None
+    """
+    The read-only attributes of a AWS::Organizations::Organization, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of an organization.")
+    ] = None
+    Id: Annotated[
+        str | None, Field(description="The unique identifier (ID) of an organization.")
+    ] = None
+    ManagementAccountArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of the account that is designated as the management account for the organization."
+        ),
+    ] = None
+    ManagementAccountEmail: Annotated[
+        str | None,
+        Field(
+            description="The email address that is associated with the AWS account that is designated as the management account for the organization."
+        ),
+    ] = None
+    ManagementAccountId: Annotated[
+        str | None,
+        Field(
+            description="The unique identifier (ID) of the management account of an organization."
+        ),
+    ] = None
+    RootId: Annotated[str | None, Field(description="The unique identifier (ID) for the root.")] = (
+        None
+    )

@@ -7,9 +7,10 @@ Imported on first use by organizational_unit.py, which re-exports every name her
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "OrganizationalUnitAttributes",
@@ -19,20 +20,51 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    A custom key-value pair associated with a resource within your organization.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key identifier, or name, of the tag.")]
+    Value: Annotated[
+        str,
+        Field(
+            description="The string value that's associated with the key of the tag. You can set the value of a tag to an empty string, but you can't set the value of a tag to null."
+        ),
+    ]
 
 
 class OrganizationalUnitAttributes(DeferredModel):
-    Arn: str | None = None
-    Id: str | None = None
-    Path: str | None = None
+    """
+    The read-only attributes of a AWS::Organizations::OrganizationalUnit, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="The Amazon Resource Name (ARN) of this OU.")] = (
+        None
+    )
+    Id: Annotated[
+        str | None, Field(description="The unique identifier (ID) associated with this OU.")
+    ] = None
+    Path: Annotated[
+        str | None, Field(description="The path in the organization where this OU exists.")
+    ] = None
 
 
 class OrganizationalUnitProps(DeferredModel):
-    Name: str
-    ParentId: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Organizations::OrganizationalUnit.
+    """
+
+    Name: Annotated[str, Field(description="The friendly name of this OU.")]
+    ParentId: Annotated[
+        str,
+        Field(
+            description="The unique identifier (ID) of the parent root or OU that you want to create the new OU in. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="A list of tags that you want to attach to the newly created OU."),
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by policy.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "PolicyAttributes",
@@ -20,38 +20,82 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    A custom key-value pair associated with a resource within your organization.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key identifier, or name, of the tag.")]
+    Value: Annotated[
+        str,
+        Field(
+            description="The string value that's associated with the key of the tag. You can set the value of a tag to an empty string, but you can't set the value of a tag to null."
+        ),
+    ]
 
 
 class PolicyAttributes(DeferredModel):
-    Arn: str | None = None
-    AwsManaged: bool | None = None
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::Organizations::Policy, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="ARN of the Policy")] = None
+    AwsManaged: Annotated[
+        bool | None,
+        Field(
+            description="A boolean value that indicates whether the specified policy is an AWS managed policy. If true, then you can attach the policy to roots, OUs, or accounts, but you cannot edit it."
+        ),
+    ] = None
+    Id: Annotated[str | None, Field(description="Id of the Policy")] = None
 
 
 class PolicyProps(DeferredModel):
-    Content: dict[str, Any] | str
-    Description: str | None = None
-    Name: str
-    Tags: list[Tag] | None = None
-    TargetIds: list[str] | None = None
-    Type: Literal[
-        "AISERVICES_OPT_OUT_POLICY",
-        "BACKUP_POLICY",
-        "BEDROCK_POLICY",
-        "CHATBOT_POLICY",
-        "DECLARATIVE_POLICY_EC2",
-        "GUARDDUTY_POLICY",
-        "INSPECTOR_POLICY",
-        "NETWORK_SECURITY_DIRECTOR_POLICY",
-        "RESOURCE_CONTROL_POLICY",
-        "S3_POLICY",
-        "SECURITYHUB_POLICY",
-        "SERVICE_CONTROL_POLICY",
-        "TAG_POLICY",
-        "UPGRADE_ROLLOUT_POLICY",
+    """
+    The properties a program declares for a AWS::Organizations::Policy.
+    """
+
+    Content: Annotated[
+        dict[str, Any] | str,
+        Field(
+            description="The Policy text content. For AWS CloudFormation templates formatted in YAML, you can provide the policy in JSON or YAML format. AWS CloudFormation always converts a YAML policy to JSON format before submitting it."
+        ),
+    ]
+    Description: Annotated[
+        str | None, Field(description="Human readable description of the policy")
+    ] = None
+    Name: Annotated[str, Field(description="Name of the Policy")]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(
+            description="A list of tags that you want to attach to the newly created policy. For each tag in the list, you must specify both a tag key and a value. You can set the value to an empty string, but you can't set it to null."
+        ),
+    ] = None
+    TargetIds: Annotated[
+        list[str] | None,
+        Field(
+            description="List of unique identifiers (IDs) of the root, OU, or account that you want to attach the policy to"
+        ),
+    ] = None
+    Type: Annotated[
+        Literal[
+            "AISERVICES_OPT_OUT_POLICY",
+            "BACKUP_POLICY",
+            "BEDROCK_POLICY",
+            "CHATBOT_POLICY",
+            "DECLARATIVE_POLICY_EC2",
+            "GUARDDUTY_POLICY",
+            "INSPECTOR_POLICY",
+            "NETWORK_SECURITY_DIRECTOR_POLICY",
+            "RESOURCE_CONTROL_POLICY",
+            "S3_POLICY",
+            "SECURITYHUB_POLICY",
+            "SERVICE_CONTROL_POLICY",
+            "TAG_POLICY",
+            "UPGRADE_ROLLOUT_POLICY",
+        ],
+        Field(
+            description="The type of policy to create. You can specify one of the following values: AISERVICES_OPT_OUT_POLICY, BACKUP_POLICY, BEDROCK_POLICY, CHATBOT_POLICY, DECLARATIVE_POLICY_EC2, GUARDDUTY_POLICY, INSPECTOR_POLICY, NETWORK_SECURITY_DIRECTOR_POLICY, RESOURCE_CONTROL_POLICY, S3_POLICY, SECURITYHUB_POLICY, SERVICE_CONTROL_POLICY, TAG_POLICY, UPGRADE_ROLLOUT_POLICY Create-only: changing it replaces the resource."
+        ),
     ]

@@ -7,10 +7,10 @@ Imported on first use by resource_policy.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ResourcePolicyAttributes",
@@ -20,18 +20,48 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    A custom key-value pair associated with a resource within your organization.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key identifier, or name, of the tag.")]
+    Value: Annotated[
+        str,
+        Field(
+            description="The string value that's associated with the key of the tag. You can set the value of a tag to an empty string, but you can't set the value of a tag to null."
+        ),
+    ]
 
 
 class ResourcePolicyAttributes(DeferredModel):
-    Arn: str | None = None
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::Organizations::ResourcePolicy, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the resource policy.")
+    ] = None
+    Id: Annotated[
+        str | None,
+        Field(description="The unique identifier (ID) associated with this resource policy."),
+    ] = None
 
 
 class ResourcePolicyProps(DeferredModel):
-    Content: dict[str, Any] | str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Organizations::ResourcePolicy.
+    """
+
+    Content: Annotated[
+        dict[str, Any] | str,
+        Field(
+            description="The policy document. For AWS CloudFormation templates formatted in YAML, you can provide the policy in JSON or YAML format. AWS CloudFormation always converts a YAML policy to JSON format before submitting it."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="A list of tags that you want to attach to the resource policy"),
+    ] = None

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,20 +55,23 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A custom key-value pair associated with a resource within your
+    organization."""
+
+    Key: Required[str]
+    """The key identifier, or name, of the tag."""
+    Value: Required[str]
+    """The string value that's associated with the key of the tag. You can set the value of a tag to
+    an empty string, but you can't set the value of a tag to null."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Organizations::Account",
     schema_file="aws-organizations-account.json",
     primary_identifier=("/AccountId",),
-    additional_identifiers=(),
     read_only=(
         "/AccountId",
         "/Status",
@@ -74,19 +81,10 @@ METADATA = _TypeMetadata(
         "/Arn",
         "/Paths",
     ),
-    create_only=(),
     write_only=("/RoleName",),
-    conditional_create_only=(),
     unordered_arrays=("/ParentIds", "/Tags"),
     required=("AccountName", "Email"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -96,81 +94,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "pattern": "[\\s\\S]*", "type": "string"},
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "[\\s\\S]*",
-                    "type": "string",
-                },
-            },
-            "required": ["Value", "Key"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "AccountId": {"maxLength": 12, "pattern": "^\\d{12}$", "type": "string"},
-        "AccountName": {
-            "maxLength": 50,
-            "minLength": 1,
-            "pattern": "[\\u0020-\\u007E]+",
-            "type": "string",
-        },
-        "Arn": {
-            "pattern": "^arn:aws.*:organizations::\\d{12}:account\\/o-[a-z0-9]{10,32}\\/\\d{12}",
-            "type": "string",
-        },
-        "Email": {
-            "maxLength": 64,
-            "minLength": 6,
-            "pattern": "[^\\s@]+@[^\\s@]+\\.[^\\s@]+",
-            "type": "string",
-        },
-        "JoinedMethod": {"enum": ["INVITED", "CREATED"], "type": "string"},
-        "JoinedTimestamp": {"type": "string"},
-        "ParentIds": {
-            "items": {
-                "pattern": "^(r-[0-9a-z]{4,32})|(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})$",
-                "type": "string",
-            },
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "Paths": {
-            "items": {
-                "pattern": "^(o-[a-z0-9]{10,32}/r-[0-9a-z]{4,32}(/ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})*(/\\d{12})*)/",
-                "type": "string",
-            },
-            "type": "array",
-        },
-        "RoleName": {
-            "maxLength": 64,
-            "minLength": 1,
-            "pattern": "[\\w+=,.@-]{1,64}",
-            "type": "string",
-        },
-        "State": {
-            "enum": ["PENDING_ACTIVATION", "ACTIVE", "SUSPENDED", "PENDING_CLOSURE", "CLOSED"],
-            "type": "string",
-        },
-        "Status": {"enum": ["ACTIVE", "SUSPENDED", "PENDING_CLOSURE"], "type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-    },
-    "required": ["AccountName", "Email"],
-}
-
 
 class Account(_Resource):
-    """AWS::Organizations::Account: You can use AWS::Organizations::Account to manage accounts in organization.
+    """AWS::Organizations::Account: You can use AWS::Organizations::Account to manage accounts in
+    organization.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: AccountId.
+    Write-only (sent to AWS, never read back): RoleName.
+    Read-only attributes (known once deployed): AccountId, Arn, JoinedMethod, JoinedTimestamp,
+    Paths, State, Status.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-organizations-account.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -178,46 +113,61 @@ class Account(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "AccountAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "account.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     AccountId: str
+    """If the account was created successfully, the unique identifier (ID) of the new account."""
     Arn: str
+    """The Amazon Resource Name (ARN) of the account."""
     JoinedMethod: Literal["INVITED", "CREATED"]
+    """The method by which the account joined the organization."""
     JoinedTimestamp: str
+    """The date the account became a part of the organization."""
     Paths: list[str]
+    """The paths in the organization where the account exists."""
     State: Literal["PENDING_ACTIVATION", "ACTIVE", "SUSPENDED", "PENDING_CLOSURE", "CLOSED"]
+    """The state of the account in the organization."""
     Status: Literal["ACTIVE", "SUSPENDED", "PENDING_CLOSURE"]
-    # Declared properties (as declared, or as AWS returned them).
+    """The status of the account in the organization."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AccountName: str
     Email: str
     ParentIds: list[str]
     RoleName: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AccountName: str,
+        Email: str,
+        ParentIds: list[str] | None = None,
+        RoleName: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Organizations::Account; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AccountName: str,
-            Email: str,
-            ParentIds: list[str] | None = None,
-            RoleName: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Organizations::Account; `await` it inside an App to deploy it.
-
-            AccountName: The friendly name of the member account.
-            Email: The email address of the owner to assign to the new member account.
-            ParentIds: List of parent nodes for the member account.
-            RoleName: The name of an IAM role that AWS Organizations automatically preconfigures in the new member account.
-            Tags: A list of tags that you want to attach to the newly created account.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AccountName: The friendly name of the member account. Required.
+            Email: The email address of the owner to assign to the new member account. Required.
+            ParentIds: List of parent nodes for the member account. Currently only one parent at a
+                time is supported. Default is root.
+            RoleName: The name of an IAM role that AWS Organizations automatically preconfigures in
+                the new member account. Default name is OrganizationAccountAccessRole if not
+                specified. Write-only: sent to AWS, never read back.
+            Tags: A list of tags that you want to attach to the newly created account. For each tag
+                in the list, you must specify both a tag key and a value.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,11 +51,11 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Organizations::Organization",
     schema_file="aws-organizations-organization.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=(
         "/Id",
         "/Arn",
@@ -60,19 +64,10 @@ METADATA = _TypeMetadata(
         "/ManagementAccountEmail",
         "/RootId",
     ),
-    create_only=(),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
-    required=(),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -82,38 +77,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "Arn": {
-            "pattern": "^arn:aws.*:organizations::\\d{12}:organization\\/o-[a-z0-9]{10,32}",
-            "type": "string",
-        },
-        "FeatureSet": {"enum": ["ALL", "CONSOLIDATED_BILLING"], "type": "string"},
-        "Id": {"pattern": "^o-[a-z0-9]{10,32}$", "type": "string"},
-        "ManagementAccountArn": {
-            "pattern": "^arn:aws.*:organizations::\\d{12}:account\\/o-[a-z0-9]{10,32}\\/\\d{12}",
-            "type": "string",
-        },
-        "ManagementAccountEmail": {
-            "maxLength": 64,
-            "minLength": 6,
-            "pattern": "[^\\s@]+@[^\\s@]+\\.[^\\s@]+",
-            "type": "string",
-        },
-        "ManagementAccountId": {"pattern": "^\\d{12}$", "type": "string"},
-        "RootId": {"maxLength": 64, "pattern": "^r-[0-9a-z]{4,32}$", "type": "string"},
-    },
-    "required": [],
-}
-
 
 class Organization(_Resource):
     """AWS::Organizations::Organization: Resource schema for AWS::Organizations::Organization
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Read-only attributes (known once deployed): Arn, Id, ManagementAccountArn,
+    ManagementAccountEmail, ManagementAccountId, RootId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-organizations-organization.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -121,33 +94,46 @@ class Organization(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "OrganizationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "organization.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The Amazon Resource Name (ARN) of an organization."""
     Id: str
+    """The unique identifier (ID) of an organization."""
     ManagementAccountArn: str
+    """The Amazon Resource Name (ARN) of the account that is designated as the management account
+    for the organization."""
     ManagementAccountEmail: str
+    """The email address that is associated with the AWS account that is designated as the
+    management account for the organization."""
     ManagementAccountId: str
+    """The unique identifier (ID) of the management account of an organization."""
     RootId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The unique identifier (ID) for the root."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     FeatureSet: Literal["ALL", "CONSOLIDATED_BILLING"]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        FeatureSet: Literal["ALL", "CONSOLIDATED_BILLING"] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Organizations::Organization; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            FeatureSet: Literal["ALL", "CONSOLIDATED_BILLING"] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Organizations::Organization; `await` it inside an App to deploy it.
-
-            FeatureSet: Specifies the feature set supported by the new organization.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            FeatureSet: Specifies the feature set supported by the new organization. Each feature
+                set supports different levels of functionality.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

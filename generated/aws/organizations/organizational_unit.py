@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,34 +55,29 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A custom key-value pair associated with a resource within your
+    organization."""
+
+    Key: Required[str]
+    """The key identifier, or name, of the tag."""
+    Value: Required[str]
+    """The string value that's associated with the key of the tag. You can set the value of a tag to
+    an empty string, but you can't set the value of a tag to null."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Organizations::OrganizationalUnit",
     schema_file="aws-organizations-organizationalunit.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=("/Arn", "/Id", "/Path"),
     create_only=("/ParentId",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("Name", "ParentId"),
     list_required=("ParentId",),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -88,57 +87,22 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "Arn": {
-            "pattern": "^arn:aws.*:organizations::\\d{12}:ou/o-[a-z0-9]{10,32}/ou-[0-9a-z]{4,32}-[0-9a-z]{8,32}",
-            "type": "string",
-        },
-        "Id": {"maxLength": 68, "pattern": "^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$", "type": "string"},
-        "Name": {"maxLength": 128, "minLength": 1, "pattern": "[\\s\\S]*", "type": "string"},
-        "ParentId": {
-            "maxLength": 100,
-            "minLength": 0,
-            "pattern": "^(r-[0-9a-z]{4,32})|(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})$",
-            "type": "string",
-        },
-        "Path": {
-            "pattern": "^(o-[a-z0-9]{10,32}/r-[0-9a-z]{4,32}(/ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})*(/\\d{12})*)/",
-            "type": "string",
-        },
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-    },
-    "required": ["Name", "ParentId"],
-}
-
 
 class OrganizationalUnit(_Resource):
-    """AWS::Organizations::OrganizationalUnit: You can use organizational units (OUs) to group accounts together to administer as a single unit. This greatly simplifies the management of your accou...
+    """AWS::Organizations::OrganizationalUnit: You can use organizational units (OUs) to group
+    accounts together to administer as a single unit. This greatly simplifies the management of your
+    accounts. For example, you can attach a policy-based control to an OU, and all accounts within
+    the OU automatically inherit the policy. You can create multiple OUs within a single
+    organization, and you can create OUs within other OUs. Each OU can contain multiple accounts,
+    and you can move accounts from one OU to another. However, OU names must be unique within a
+    parent OU or root.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Replaced when any of these change (create-only): ParentId.
+    Read-only attributes (known once deployed): Arn, Id, Path.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-organizations-organizationalunit.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -148,36 +112,46 @@ class OrganizationalUnit(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "OrganizationalUnitAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "organizational_unit.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The Amazon Resource Name (ARN) of this OU."""
     Id: str
+    """The unique identifier (ID) associated with this OU."""
     Path: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The path in the organization where this OU exists."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Name: str
     ParentId: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str,
+        ParentId: str,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Organizations::OrganizationalUnit; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str,
-            ParentId: str,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Organizations::OrganizationalUnit; `await` it inside an App to deploy it.
-
-            Name: The friendly name of this OU.
-            ParentId: The unique identifier (ID) of the parent root or OU that you want to create the new OU in.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Name: The friendly name of this OU. Required.
+            ParentId: The unique identifier (ID) of the parent root or OU that you want to create
+                the new OU in. Create-only: changing it replaces the resource. Required.
             Tags: A list of tags that you want to attach to the newly created OU.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,34 +55,29 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A custom key-value pair associated with a resource within your
+    organization."""
+
+    Key: Required[str]
+    """The key identifier, or name, of the tag."""
+    Value: Required[str]
+    """The string value that's associated with the key of the tag. You can set the value of a tag to
+    an empty string, but you can't set the value of a tag to null."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Organizations::Policy",
     schema_file="aws-organizations-policy.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=("/Id", "/Arn", "/AwsManaged"),
     create_only=("/Type",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags", "/TargetIds"),
     required=("Name", "Type", "Content"),
     list_required=("Type",),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -88,77 +87,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "pattern": "[\\s\\S]*", "type": "string"},
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "[\\s\\S]*",
-                    "type": "string",
-                },
-            },
-            "required": ["Value", "Key"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "Arn": {
-            "pattern": "^arn:aws.*:organizations::[0-9]{12}:policy/o-[a-z0-9]{10}/(service_control|tag|backup|aiservices_opt_out)_policy/p-[a-z0-9]{8}",
-            "type": "string",
-        },
-        "AwsManaged": {"type": "boolean"},
-        "Content": {
-            "maxLength": 1000000,
-            "minLength": 1,
-            "pattern": "[\\s\\S]*",
-            "type": ["object", "string"],
-        },
-        "Description": {"maxLength": 512, "minLength": 0, "pattern": "[\\s\\S]*", "type": "string"},
-        "Id": {"maxLength": 130, "pattern": "^p-[0-9a-zA-Z_]{8,128}$", "type": "string"},
-        "Name": {"maxLength": 128, "minLength": 1, "pattern": "[\\s\\S]*", "type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-        "TargetIds": {
-            "items": {
-                "pattern": "^(r-[0-9a-z]{4,32})|(\\d{12})|(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})$",
-                "type": "string",
-            },
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "Type": {
-            "enum": [
-                "AISERVICES_OPT_OUT_POLICY",
-                "BACKUP_POLICY",
-                "BEDROCK_POLICY",
-                "CHATBOT_POLICY",
-                "DECLARATIVE_POLICY_EC2",
-                "GUARDDUTY_POLICY",
-                "INSPECTOR_POLICY",
-                "NETWORK_SECURITY_DIRECTOR_POLICY",
-                "RESOURCE_CONTROL_POLICY",
-                "S3_POLICY",
-                "SECURITYHUB_POLICY",
-                "SERVICE_CONTROL_POLICY",
-                "TAG_POLICY",
-                "UPGRADE_ROLLOUT_POLICY",
-            ],
-            "type": "string",
-        },
-    },
-    "required": ["Name", "Type", "Content"],
-}
-
 
 class Policy(_Resource):
-    """AWS::Organizations::Policy: Policies in AWS Organizations enable you to manage different features of the AWS accounts in your organization. You can use policies when all features...
+    """AWS::Organizations::Policy: Policies in AWS Organizations enable you to manage different
+    features of the AWS accounts in your organization. You can use policies when all features are
+    enabled in your organization.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Replaced when any of these change (create-only): Type.
+    Read-only attributes (known once deployed): Arn, AwsManaged, Id.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-organizations-policy.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -166,13 +106,18 @@ class Policy(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "PolicyAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "policy.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """ARN of the Policy"""
     AwsManaged: bool
+    """A boolean value that indicates whether the specified policy is an AWS managed policy. If
+    true, then you can attach the policy to roots, OUs, or accounts, but you cannot edit it."""
     Id: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Id of the Policy"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Content: dict[str, Any] | str
     Description: str
     Name: str
@@ -195,46 +140,59 @@ class Policy(_Resource):
         "UPGRADE_ROLLOUT_POLICY",
     ]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Content: dict[str, Any] | str,
+        Name: str,
+        Type: Literal[
+            "AISERVICES_OPT_OUT_POLICY",
+            "BACKUP_POLICY",
+            "BEDROCK_POLICY",
+            "CHATBOT_POLICY",
+            "DECLARATIVE_POLICY_EC2",
+            "GUARDDUTY_POLICY",
+            "INSPECTOR_POLICY",
+            "NETWORK_SECURITY_DIRECTOR_POLICY",
+            "RESOURCE_CONTROL_POLICY",
+            "S3_POLICY",
+            "SECURITYHUB_POLICY",
+            "SERVICE_CONTROL_POLICY",
+            "TAG_POLICY",
+            "UPGRADE_ROLLOUT_POLICY",
+        ],
+        Description: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        TargetIds: list[str] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Organizations::Policy; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Content: dict[str, Any] | str,
-            Name: str,
-            Type: Literal[
-                "AISERVICES_OPT_OUT_POLICY",
-                "BACKUP_POLICY",
-                "BEDROCK_POLICY",
-                "CHATBOT_POLICY",
-                "DECLARATIVE_POLICY_EC2",
-                "GUARDDUTY_POLICY",
-                "INSPECTOR_POLICY",
-                "NETWORK_SECURITY_DIRECTOR_POLICY",
-                "RESOURCE_CONTROL_POLICY",
-                "S3_POLICY",
-                "SECURITYHUB_POLICY",
-                "SERVICE_CONTROL_POLICY",
-                "TAG_POLICY",
-                "UPGRADE_ROLLOUT_POLICY",
-            ],
-            Description: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            TargetIds: list[str] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Organizations::Policy; `await` it inside an App to deploy it.
-
-            Content: The Policy text content.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Content: The Policy text content. For AWS CloudFormation templates formatted in YAML,
+                you can provide the policy in JSON or YAML format. AWS CloudFormation always
+                converts a YAML policy to JSON format before submitting it. Required.
+            Name: Name of the Policy Required.
+            Type: The type of policy to create. You can specify one of the following values:
+                AISERVICES_OPT_OUT_POLICY, BACKUP_POLICY, BEDROCK_POLICY, CHATBOT_POLICY,
+                DECLARATIVE_POLICY_EC2, GUARDDUTY_POLICY, INSPECTOR_POLICY,
+                NETWORK_SECURITY_DIRECTOR_POLICY, RESOURCE_CONTROL_POLICY, S3_POLICY,
+                SECURITYHUB_POLICY, SERVICE_CONTROL_POLICY, TAG_POLICY, UPGRADE_ROLLOUT_POLICY
+                Create-only: changing it replaces the resource. Required.
             Description: Human readable description of the policy
-            Name: Name of the Policy
-            Tags: A list of tags that you want to attach to the newly created policy.
-            TargetIds: List of unique identifiers (IDs) of the root, OU, or account that you want to attach the policy to
-            Type: The type of policy to create.
+            Tags: A list of tags that you want to attach to the newly created policy. For each tag
+                in the list, you must specify both a tag key and a value. You can set the value to
+                an empty string, but you can't set it to null.
+            TargetIds: List of unique identifiers (IDs) of the root, OU, or account that you want to
+                attach the policy to
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

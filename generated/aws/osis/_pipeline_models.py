@@ -7,10 +7,10 @@ Imported on first use by pipeline.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "PipelineAttributes",
@@ -28,92 +28,242 @@ __all__ = [
 
 
 class PipelineBufferOptions(DeferredModel):
+    """
+    Key-value pairs to configure buffering.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    PersistentBufferEnabled: bool
+    PersistentBufferEnabled: Annotated[
+        bool, Field(description="Whether persistent buffering should be enabled.")
+    ]
 
 
 class PipelineEncryptionAtRestOptions(DeferredModel):
+    """
+    Key-value pairs to configure encryption at rest.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    KmsKeyArn: str
+    KmsKeyArn: Annotated[
+        str,
+        Field(
+            description="The KMS key to use for encrypting data. By default an AWS owned key is used"
+        ),
+    ]
 
 
 class PipelineLogPublishingOptionsCloudWatchLogDestination(DeferredModel):
+    """
+    The destination for OpenSearch Ingestion Service logs sent to Amazon CloudWatch.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    LogGroup: str
+    LogGroup: Annotated[
+        str,
+        Field(
+            description="Pattern: \\/aws\\/vendedlogs\\/[\\.\\-_/#A-Za-z0-9]+ Length: 1 to 512 characters."
+        ),
+    ]
 
 
 class PipelineResourcePolicy(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Policy: dict[str, Any]
+    Policy: Annotated[dict[str, Any], Field(description="Type: dict[str, Any].")]
 
 
 class PipelineVpcOptionsVpcAttachmentOptions(DeferredModel):
+    """
+    Options for attaching a VPC to the pipeline.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AttachToVpc: bool
-    CidrBlock: str
+    AttachToVpc: Annotated[
+        bool, Field(description="Whether the pipeline should be attached to the provided VPC")
+    ]
+    CidrBlock: Annotated[
+        str,
+        Field(
+            description="The CIDR block to be reserved for OpenSearch Ingestion to create elastic network interfaces (ENIs)."
+        ),
+    ]
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class PipelineLogPublishingOptions(DeferredModel):
+    """
+    Key-value pairs to configure log publishing.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CloudWatchLogDestination: PipelineLogPublishingOptionsCloudWatchLogDestination | None = None
-    IsLoggingEnabled: bool | None = None
+    CloudWatchLogDestination: Annotated[
+        PipelineLogPublishingOptionsCloudWatchLogDestination | None,
+        Field(
+            description="The destination for OpenSearch Ingestion Service logs sent to Amazon CloudWatch."
+        ),
+    ] = None
+    IsLoggingEnabled: Annotated[
+        bool | None, Field(description="Whether logs should be published.")
+    ] = None
 
 
 class PipelineVpcOptions(DeferredModel):
+    """
+    Container for the values required to configure VPC access for the pipeline. If you don't specify these values, OpenSearch Ingestion Service creates the pipeline with a public endpoint.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    SecurityGroupIds: list[str] | None = None
-    SubnetIds: list[str]
-    VpcAttachmentOptions: PipelineVpcOptionsVpcAttachmentOptions | None = None
-    VpcEndpointManagement: Literal["CUSTOMER", "SERVICE"] | None = None
+    SecurityGroupIds: Annotated[
+        list[str] | None,
+        Field(description="A list of security groups associated with the VPC endpoint."),
+    ] = None
+    SubnetIds: Annotated[
+        list[str], Field(description="A list of subnet IDs associated with the VPC endpoint.")
+    ]
+    VpcAttachmentOptions: Annotated[
+        PipelineVpcOptionsVpcAttachmentOptions | None,
+        Field(description="Options for attaching a VPC to the pipeline."),
+    ] = None
+    VpcEndpointManagement: Annotated[
+        Literal["CUSTOMER", "SERVICE"] | None,
+        Field(
+            description="Defines whether you or Amazon OpenSearch Ingestion service create and manage the VPC endpoint configured for the pipeline."
+        ),
+    ] = None
 
 
 class VpcEndpoint(DeferredModel):
+    """
+    An OpenSearch Ingestion Service-managed VPC endpoint that will access one or more pipelines.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    VpcEndpointId: str | None = None
-    VpcId: str | None = None
-    VpcOptions: PipelineVpcOptions | None = None
+    VpcEndpointId: Annotated[
+        str | None, Field(description="The unique identifier of the endpoint.")
+    ] = None
+    VpcId: Annotated[
+        str | None,
+        Field(
+            description="The ID for your VPC. AWS Privatelink generates this value when you create a VPC."
+        ),
+    ] = None
+    VpcOptions: Annotated[
+        PipelineVpcOptions | None,
+        Field(
+            description="Container for the values required to configure VPC access for the pipeline. If you don't specify these values, OpenSearch Ingestion Service creates the pipeline with a public endpoint."
+        ),
+    ] = None
 
 
 class PipelineAttributes(DeferredModel):
-    IngestEndpointUrls: list[str] | None = None
-    PipelineArn: str | None = None
-    VpcEndpointService: str | None = None
-    VpcEndpoints: list[VpcEndpoint] | None = None
+    """
+    The read-only attributes of a AWS::OSIS::Pipeline, set by AWS.
+    """
+
+    IngestEndpointUrls: Annotated[
+        list[str] | None,
+        Field(
+            description="A list of endpoints that can be used for ingesting data into a pipeline"
+        ),
+    ] = None
+    PipelineArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the pipeline.")
+    ] = None
+    VpcEndpointService: Annotated[
+        str | None, Field(description="The VPC endpoint service name for the pipeline.")
+    ] = None
+    VpcEndpoints: Annotated[
+        list[VpcEndpoint] | None,
+        Field(description="The VPC interface endpoints that have access to the pipeline."),
+    ] = None
 
 
 class PipelineProps(DeferredModel):
-    BufferOptions: PipelineBufferOptions | None = None
-    EncryptionAtRestOptions: PipelineEncryptionAtRestOptions | None = None
-    LogPublishingOptions: PipelineLogPublishingOptions | None = None
-    MaxUnits: int
-    MinUnits: int
-    PipelineConfigurationBody: str
-    PipelineName: str
-    PipelineRoleArn: str | None = None
-    ResourcePolicy: PipelineResourcePolicy | None = None
-    Tags: list[Tag] | None = None
-    VpcOptions: PipelineVpcOptions | None = None
+    """
+    The properties a program declares for a AWS::OSIS::Pipeline.
+    """
+
+    BufferOptions: Annotated[
+        PipelineBufferOptions | None, Field(description="Key-value pairs to configure buffering.")
+    ] = None
+    EncryptionAtRestOptions: Annotated[
+        PipelineEncryptionAtRestOptions | None,
+        Field(description="Key-value pairs to configure encryption at rest."),
+    ] = None
+    LogPublishingOptions: Annotated[
+        PipelineLogPublishingOptions | None,
+        Field(description="Key-value pairs to configure log publishing."),
+    ] = None
+    MaxUnits: Annotated[
+        int,
+        Field(
+            description="The maximum pipeline capacity, in Ingestion OpenSearch Compute Units (OCUs)."
+        ),
+    ]
+    MinUnits: Annotated[
+        int,
+        Field(
+            description="The minimum pipeline capacity, in Ingestion OpenSearch Compute Units (OCUs)."
+        ),
+    ]
+    PipelineConfigurationBody: Annotated[
+        str, Field(description="The Data Prepper pipeline configuration.")
+    ]
+    PipelineName: Annotated[
+        str,
+        Field(
+            description="Name of the OpenSearch Ingestion Service pipeline to create. Pipeline names are unique across the pipelines owned by an account within an AWS Region. Create-only: changing it replaces the resource."
+        ),
+    ]
+    PipelineRoleArn: Annotated[
+        str | None, Field(description="The Pipeline Role (ARN) for the pipeline.")
+    ] = None
+    ResourcePolicy: Annotated[
+        PipelineResourcePolicy | None, Field(description="Type: PipelineResourcePolicyDict.")
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None
+    VpcOptions: Annotated[
+        PipelineVpcOptions | None,
+        Field(
+            description="Container for the values required to configure VPC access for the pipeline. If you don't specify these values, OpenSearch Ingestion Service creates the pipeline with a public endpoint. Write-only: sent to AWS, never read back."
+        ),
+    ] = None

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -83,95 +87,107 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-PipelineBufferOptionsDict = TypedDict(
-    "PipelineBufferOptionsDict",
-    {
-        "PersistentBufferEnabled": "Required[bool]",
-    },
-    total=False,
-)
 
-PipelineEncryptionAtRestOptionsDict = TypedDict(
-    "PipelineEncryptionAtRestOptionsDict",
-    {
-        "KmsKeyArn": "Required[str]",
-    },
-    total=False,
-)
+class PipelineBufferOptionsDict(TypedDict, total=False):
+    """PipelineBufferOptions as a plain dict: Key-value pairs to configure buffering."""
 
-PipelineLogPublishingOptionsDict = TypedDict(
-    "PipelineLogPublishingOptionsDict",
-    {
-        "CloudWatchLogDestination": "PipelineLogPublishingOptionsCloudWatchLogDestinationDict",
-        "IsLoggingEnabled": "bool",
-    },
-    total=False,
-)
+    PersistentBufferEnabled: Required[bool]
+    """Whether persistent buffering should be enabled."""
 
-PipelineLogPublishingOptionsCloudWatchLogDestinationDict = TypedDict(
-    "PipelineLogPublishingOptionsCloudWatchLogDestinationDict",
-    {
-        "LogGroup": "Required[str]",
-    },
-    total=False,
-)
 
-PipelineResourcePolicyDict = TypedDict(
-    "PipelineResourcePolicyDict",
-    {
-        "Policy": "Required[dict[str, Any]]",
-    },
-    total=False,
-)
+class PipelineEncryptionAtRestOptionsDict(TypedDict, total=False):
+    """PipelineEncryptionAtRestOptions as a plain dict: Key-value pairs to configure encryption at
+    rest."""
 
-PipelineVpcOptionsDict = TypedDict(
-    "PipelineVpcOptionsDict",
-    {
-        "SecurityGroupIds": "list[str]",
-        "SubnetIds": "Required[list[str]]",
-        "VpcAttachmentOptions": "PipelineVpcOptionsVpcAttachmentOptionsDict",
-        "VpcEndpointManagement": "Literal['CUSTOMER', 'SERVICE']",
-    },
-    total=False,
-)
+    KmsKeyArn: Required[str]
+    """The KMS key to use for encrypting data. By default an AWS owned key is used"""
 
-PipelineVpcOptionsVpcAttachmentOptionsDict = TypedDict(
-    "PipelineVpcOptionsVpcAttachmentOptionsDict",
-    {
-        "AttachToVpc": "Required[bool]",
-        "CidrBlock": "Required[str]",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class PipelineLogPublishingOptionsDict(TypedDict, total=False):
+    """PipelineLogPublishingOptions as a plain dict: Key-value pairs to configure log publishing."""
 
-VpcEndpointDict = TypedDict(
-    "VpcEndpointDict",
-    {
-        "VpcEndpointId": "str",
-        "VpcId": "str",
-        "VpcOptions": "PipelineVpcOptionsDict",
-    },
-    total=False,
-)
+    CloudWatchLogDestination: PipelineLogPublishingOptionsCloudWatchLogDestinationDict
+    """The destination for OpenSearch Ingestion Service logs sent to Amazon CloudWatch."""
+    IsLoggingEnabled: bool
+    """Whether logs should be published."""
 
+
+class PipelineLogPublishingOptionsCloudWatchLogDestinationDict(TypedDict, total=False):
+    """PipelineLogPublishingOptionsCloudWatchLogDestination as a plain dict: The destination for
+    OpenSearch Ingestion Service logs sent to Amazon CloudWatch."""
+
+    LogGroup: Required[str]
+    """Pattern: \\/aws\\/vendedlogs\\/[\\.\\-_/#A-Za-z0-9]+ Length: 1 to 512 characters."""
+
+
+class PipelineResourcePolicyDict(TypedDict, total=False):
+    """PipelineResourcePolicy as a plain dict."""
+
+    Policy: Required[dict[str, Any]]
+    """Type: dict[str, Any]."""
+
+
+class PipelineVpcOptionsDict(TypedDict, total=False):
+    """PipelineVpcOptions as a plain dict: Container for the values required to configure VPC access
+    for the pipeline. If you don't specify these values, OpenSearch Ingestion Service creates the
+    pipeline with a public endpoint."""
+
+    SecurityGroupIds: list[str]
+    """A list of security groups associated with the VPC endpoint."""
+    SubnetIds: Required[list[str]]
+    """A list of subnet IDs associated with the VPC endpoint."""
+    VpcAttachmentOptions: PipelineVpcOptionsVpcAttachmentOptionsDict
+    """Options for attaching a VPC to the pipeline."""
+    VpcEndpointManagement: Literal["CUSTOMER", "SERVICE"]
+    """Defines whether you or Amazon OpenSearch Ingestion service create and manage the VPC endpoint
+    configured for the pipeline."""
+
+
+class PipelineVpcOptionsVpcAttachmentOptionsDict(TypedDict, total=False):
+    """PipelineVpcOptionsVpcAttachmentOptions as a plain dict: Options for attaching a VPC to the
+    pipeline."""
+
+    AttachToVpc: Required[bool]
+    """Whether the pipeline should be attached to the provided VPC"""
+    CidrBlock: Required[str]
+    """The CIDR block to be reserved for OpenSearch Ingestion to create elastic network interfaces
+    (ENIs)."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+class VpcEndpointDict(TypedDict, total=False):
+    """VpcEndpoint as a plain dict: An OpenSearch Ingestion Service-managed VPC endpoint that will
+    access one or more pipelines."""
+
+    VpcEndpointId: str
+    """The unique identifier of the endpoint."""
+    VpcId: str
+    """The ID for your VPC. AWS Privatelink generates this value when you create a VPC."""
+    VpcOptions: PipelineVpcOptionsDict
+    """Container for the values required to configure VPC access for the pipeline. If you don't
+    specify these values, OpenSearch Ingestion Service creates the pipeline with a public endpoint."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::OSIS::Pipeline",
     schema_file="aws-osis-pipeline.json",
     primary_identifier=("/PipelineArn",),
-    additional_identifiers=(),
     read_only=("/PipelineArn", "/IngestEndpointUrls", "/VpcEndpoints", "/VpcEndpointService"),
     create_only=("/PipelineName",),
     write_only=("/VpcOptions",),
-    conditional_create_only=(),
     unordered_arrays=(
         "/IngestEndpointUrls",
         "/Tags",
@@ -182,14 +198,7 @@ METADATA = _TypeMetadata(
         "/VpcOptions/SubnetIds",
     ),
     required=("MaxUnits", "MinUnits", "PipelineConfigurationBody", "PipelineName"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -199,149 +208,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "BufferOptions": {
-            "additionalProperties": False,
-            "properties": {"PersistentBufferEnabled": {"type": "boolean"}},
-            "required": ["PersistentBufferEnabled"],
-            "type": "object",
-        },
-        "EncryptionAtRestOptions": {
-            "additionalProperties": False,
-            "properties": {"KmsKeyArn": {"maxLength": 2048, "minLength": 7, "type": "string"}},
-            "required": ["KmsKeyArn"],
-            "type": "object",
-        },
-        "LogPublishingOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "CloudWatchLogDestination": {
-                    "additionalProperties": False,
-                    "properties": {
-                        "LogGroup": {
-                            "maxLength": 512,
-                            "minLength": 1,
-                            "pattern": "\\/aws\\/vendedlogs\\/[\\.\\-_/#A-Za-z0-9]+",
-                            "type": "string",
-                        }
-                    },
-                    "required": ["LogGroup"],
-                    "type": "object",
-                },
-                "IsLoggingEnabled": {"type": "boolean"},
-            },
-            "type": "object",
-        },
-        "ResourcePolicy": {
-            "additionalProperties": False,
-            "properties": {"Policy": {"type": "object"}},
-            "required": ["Policy"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "VpcEndpoint": {
-            "additionalProperties": False,
-            "properties": {
-                "VpcEndpointId": {"type": "string"},
-                "VpcId": {"type": "string"},
-                "VpcOptions": {"$ref": "#/definitions/VpcOptions"},
-            },
-            "type": "object",
-        },
-        "VpcOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "SecurityGroupIds": {
-                    "items": {
-                        "maxLength": 20,
-                        "minLength": 11,
-                        "pattern": "sg-\\w{8}(\\w{9})?",
-                        "type": "string",
-                    },
-                    "maxItems": 12,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "SubnetIds": {
-                    "items": {
-                        "maxLength": 24,
-                        "minLength": 15,
-                        "pattern": "subnet-\\w{8}(\\w{9})?",
-                        "type": "string",
-                    },
-                    "maxItems": 12,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "VpcAttachmentOptions": {
-                    "additionalProperties": False,
-                    "properties": {
-                        "AttachToVpc": {"type": "boolean"},
-                        "CidrBlock": {
-                            "pattern": "^((25[0-5]|2[0-4][0-9]|[01]?[0-9][0-9]?)\\.){3}(25[0-5]|2[0-4][0-9]|[01]?[0-9][0-9]?)/(3[0-2]|[12]?[0-9])$",
-                            "type": "string",
-                        },
-                    },
-                    "required": ["AttachToVpc", "CidrBlock"],
-                    "type": "object",
-                },
-                "VpcEndpointManagement": {"enum": ["CUSTOMER", "SERVICE"], "type": "string"},
-            },
-            "required": ["SubnetIds"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "BufferOptions": {"$ref": "#/definitions/BufferOptions"},
-        "EncryptionAtRestOptions": {"$ref": "#/definitions/EncryptionAtRestOptions"},
-        "IngestEndpointUrls": {"items": {"type": "string"}, "type": "array"},
-        "LogPublishingOptions": {"$ref": "#/definitions/LogPublishingOptions"},
-        "MaxUnits": {"maximum": 384, "minimum": 1, "type": "integer"},
-        "MinUnits": {"maximum": 384, "minimum": 1, "type": "integer"},
-        "PipelineArn": {
-            "maxLength": 78,
-            "minLength": 46,
-            "pattern": "^arn:(aws|aws\\-cn|aws\\-us\\-gov|aws\\-iso|aws\\-iso\\-b):osis:.+:pipeline\\/.+$",
-            "type": "string",
-        },
-        "PipelineConfigurationBody": {"maxLength": 100000, "minLength": 1, "type": "string"},
-        "PipelineName": {
-            "maxLength": 28,
-            "minLength": 3,
-            "pattern": "[a-z][a-z0-9\\-]+",
-            "type": "string",
-        },
-        "PipelineRoleArn": {
-            "maxLength": 2048,
-            "minLength": 20,
-            "pattern": "^arn:(aws|aws\\-cn|aws\\-us\\-gov|aws\\-iso|aws\\-iso\\-b|aws\\-iso\\-e|aws\\-iso\\-f):iam::[0-9]+:role\\/.*$",
-            "type": "string",
-        },
-        "ResourcePolicy": {"$ref": "#/definitions/ResourcePolicy"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-        "VpcEndpointService": {"maxLength": 128, "minLength": 0, "type": "string"},
-        "VpcEndpoints": {"items": {"$ref": "#/definitions/VpcEndpoint"}, "type": "array"},
-        "VpcOptions": {"$ref": "#/definitions/VpcOptions"},
-    },
-    "required": ["MaxUnits", "MinUnits", "PipelineConfigurationBody", "PipelineName"],
-}
-
 
 class Pipeline(_Resource):
-    """AWS::OSIS::Pipeline: An OpenSearch Ingestion Service Data Prepper pipeline running Data Prepper.
+    """AWS::OSIS::Pipeline: An OpenSearch Ingestion Service Data Prepper pipeline running Data
+    Prepper.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: PipelineArn.
+    Replaced when any of these change (create-only): PipelineName.
+    Write-only (sent to AWS, never read back): VpcOptions.
+    Read-only attributes (known once deployed): IngestEndpointUrls, PipelineArn, VpcEndpointService,
+    VpcEndpoints.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-osis-pipeline.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -349,14 +228,19 @@ class Pipeline(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "PipelineAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "pipeline.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     IngestEndpointUrls: list[str]
+    """A list of endpoints that can be used for ingesting data into a pipeline"""
     PipelineArn: str
+    """The Amazon Resource Name (ARN) of the pipeline."""
     VpcEndpointService: str
+    """The VPC endpoint service name for the pipeline."""
     VpcEndpoints: list[VpcEndpointDict]
-    # Declared properties (as declared, or as AWS returned them).
+    """The VPC interface endpoints that have access to the pipeline."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     BufferOptions: PipelineBufferOptionsDict
     EncryptionAtRestOptions: PipelineEncryptionAtRestOptionsDict
     LogPublishingOptions: PipelineLogPublishingOptionsDict
@@ -369,40 +253,54 @@ class Pipeline(_Resource):
     Tags: list[TagDict]
     VpcOptions: PipelineVpcOptionsDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        MaxUnits: int,
+        MinUnits: int,
+        PipelineConfigurationBody: str,
+        PipelineName: str,
+        BufferOptions: PipelineBufferOptions | PipelineBufferOptionsDict | None = None,
+        EncryptionAtRestOptions: PipelineEncryptionAtRestOptions
+        | PipelineEncryptionAtRestOptionsDict
+        | None = None,
+        LogPublishingOptions: PipelineLogPublishingOptions
+        | PipelineLogPublishingOptionsDict
+        | None = None,
+        PipelineRoleArn: str | None = None,
+        ResourcePolicy: PipelineResourcePolicy | PipelineResourcePolicyDict | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        VpcOptions: PipelineVpcOptions | PipelineVpcOptionsDict | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::OSIS::Pipeline; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            MaxUnits: int,
-            MinUnits: int,
-            PipelineConfigurationBody: str,
-            PipelineName: str,
-            BufferOptions: PipelineBufferOptions | PipelineBufferOptionsDict | None = None,
-            EncryptionAtRestOptions: PipelineEncryptionAtRestOptions
-            | PipelineEncryptionAtRestOptionsDict
-            | None = None,
-            LogPublishingOptions: PipelineLogPublishingOptions
-            | PipelineLogPublishingOptionsDict
-            | None = None,
-            PipelineRoleArn: str | None = None,
-            ResourcePolicy: PipelineResourcePolicy | PipelineResourcePolicyDict | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            VpcOptions: PipelineVpcOptions | PipelineVpcOptionsDict | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::OSIS::Pipeline; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
             MaxUnits: The maximum pipeline capacity, in Ingestion OpenSearch Compute Units (OCUs).
+                Required.
             MinUnits: The minimum pipeline capacity, in Ingestion OpenSearch Compute Units (OCUs).
-            PipelineConfigurationBody: The Data Prepper pipeline configuration.
-            PipelineName: Name of the OpenSearch Ingestion Service pipeline to create.
+                Required.
+            PipelineConfigurationBody: The Data Prepper pipeline configuration. Required.
+            PipelineName: Name of the OpenSearch Ingestion Service pipeline to create. Pipeline
+                names are unique across the pipelines owned by an account within an AWS Region.
+                Create-only: changing it replaces the resource. Required.
+            BufferOptions: Key-value pairs to configure buffering.
+            EncryptionAtRestOptions: Key-value pairs to configure encryption at rest.
+            LogPublishingOptions: Key-value pairs to configure log publishing.
             PipelineRoleArn: The Pipeline Role (ARN) for the pipeline.
+            ResourcePolicy: Type: PipelineResourcePolicyDict.
             Tags: An array of key-value pairs to apply to this resource.
+            VpcOptions: Container for the values required to configure VPC access for the pipeline.
+                If you don't specify these values, OpenSearch Ingestion Service creates the pipeline
+                with a public endpoint. Write-only: sent to AWS, never read back.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

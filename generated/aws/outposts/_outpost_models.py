@@ -7,10 +7,10 @@ Imported on first use by outpost.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "OutpostAttributes",
@@ -23,23 +23,71 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="Pattern: ^(?![aA][wW][sS]:)[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+$ Length: 1 to 128 characters."
+        ),
+    ]
+    Value: Annotated[str, Field(description="Pattern: ^[\\S \\n]+$ Length: 0 to 256 characters.")]
 
 
 class OutpostAttributes(DeferredModel):
-    LifeCycleStatus: str | None = None
-    OutpostArn: str | None = None
-    OutpostId: str | None = None
-    OwnerId: str | None = None
-    SiteArn: str | None = None
+    """
+    The read-only attributes of a AWS::Outposts::Outpost, set by AWS.
+    """
+
+    LifeCycleStatus: Annotated[
+        str | None, Field(description="Pattern: ^[ A-Za-z]+$ Length: 1 to 20 characters.")
+    ] = None
+    OutpostArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:aws([a-z-]+)?:outposts:[a-z\\d-]+:\\d{12}:outpost/op-[a-f0-9]{17}$ Length: 1 to 255 characters."
+        ),
+    ] = None
+    OutpostId: Annotated[
+        str | None, Field(description="Pattern: ^op-[a-f0-9]{17}$ Length: 1 to 180 characters.")
+    ] = None
+    OwnerId: Annotated[
+        str | None, Field(description="Pattern: ^\\d{12}$ Length: exactly 12 characters.")
+    ] = None
+    SiteArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:aws([a-z-]+)?:outposts:[a-z\\d-]+:\\d{12}:site/(os-[a-f0-9]{17})$ Length: 1 to 255 characters."
+        ),
+    ] = None
 
 
 class OutpostProps(DeferredModel):
-    AvailabilityZone: str | None = None
-    AvailabilityZoneId: str | None = None
-    Description: str | None = None
-    Name: str
-    SiteId: str
-    SupportedHardwareType: Literal["RACK", "SERVER"] | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Outposts::Outpost.
+    """
+
+    AvailabilityZone: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^([a-zA-Z]+-){1,3}([a-zA-Z]+)?(\\d+[a-zA-Z]?)?$ Length: 1 to 1000 characters. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    AvailabilityZoneId: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^[a-zA-Z]+\\d-[a-zA-Z]+\\d$ Length: 1 to 255 characters. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Description: Annotated[
+        str | None, Field(description="Pattern: ^[\\S ]*$ Length: 1 to 1000 characters.")
+    ] = None
+    Name: Annotated[str, Field(description="Pattern: ^[\\S ]+$ Length: 1 to 255 characters.")]
+    SiteId: Annotated[
+        str,
+        Field(
+            description="Pattern: ^os-[a-f0-9]{17}$ Length: 1 to 255 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    SupportedHardwareType: Annotated[
+        Literal["RACK", "SERVER"] | None, Field(description="Allowed values: 'RACK', 'SERVER'.")
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="Items: at most 50 items.")] = None

@@ -7,10 +7,10 @@ Imported on first use by site.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "Address",
@@ -25,28 +25,54 @@ class Address(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AddressLine1: str
-    AddressLine2: str | None = None
-    AddressLine3: str | None = None
-    City: str
-    ContactName: str
-    ContactPhoneNumber: str
-    CountryCode: str
-    DistrictOrCounty: str | None = None
-    Municipality: str | None = None
-    PostalCode: str
-    StateOrRegion: str
+    AddressLine1: Annotated[
+        str, Field(description="Pattern: ^\\S[\\S ]*$ Length: 1 to 180 characters.")
+    ]
+    AddressLine2: Annotated[
+        str | None, Field(description="Pattern: ^\\S[\\S ]*$ Length: 0 to 60 characters.")
+    ] = None
+    AddressLine3: Annotated[
+        str | None, Field(description="Pattern: ^\\S[\\S ]*$ Length: 0 to 60 characters.")
+    ] = None
+    City: Annotated[str, Field(description="Pattern: ^\\S[\\S ]*$ Length: 1 to 50 characters.")]
+    ContactName: Annotated[
+        str, Field(description="Pattern: ^\\S[\\S ]*$ Length: 1 to 255 characters.")
+    ]
+    ContactPhoneNumber: Annotated[
+        str, Field(description="Pattern: ^[\\S ]+$ Length: 1 to 20 characters.")
+    ]
+    CountryCode: Annotated[
+        str, Field(description="Pattern: ^[A-Z]{2}$ Length: exactly 2 characters.")
+    ]
+    DistrictOrCounty: Annotated[
+        str | None, Field(description="Pattern: ^\\S[\\S ]*$ Length: 1 to 60 characters.")
+    ] = None
+    Municipality: Annotated[
+        str | None, Field(description="Pattern: ^\\S[\\S ]*$ Length: 0 to 180 characters.")
+    ] = None
+    PostalCode: Annotated[
+        str, Field(description="Pattern: ^[a-zA-Z0-9 -]+$ Length: 1 to 20 characters.")
+    ]
+    StateOrRegion: Annotated[
+        str, Field(description="Pattern: ^\\S[\\S ]*$ Length: 1 to 50 characters.")
+    ]
 
 
 class SiteRackPhysicalProperties(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    FiberOpticCableType: Literal["SINGLE_MODE", "MULTI_MODE"] | None = None
-    MaximumSupportedWeightLbs: (
-        Literal["NO_LIMIT", "MAX_1400_LBS", "MAX_1600_LBS", "MAX_1800_LBS", "MAX_2000_LBS"] | None
-    ) = None
-    OpticalStandard: (
+    FiberOpticCableType: Annotated[
+        Literal["SINGLE_MODE", "MULTI_MODE"] | None,
+        Field(description="Allowed values: 'SINGLE_MODE', 'MULTI_MODE'."),
+    ] = None
+    MaximumSupportedWeightLbs: Annotated[
+        Literal["NO_LIMIT", "MAX_1400_LBS", "MAX_1600_LBS", "MAX_1800_LBS", "MAX_2000_LBS"] | None,
+        Field(
+            description="Allowed values: 'NO_LIMIT', 'MAX_1400_LBS', 'MAX_1600_LBS', 'MAX_1800_LBS', 'MAX_2000_LBS'."
+        ),
+    ] = None
+    OpticalStandard: Annotated[
         Literal[
             "OPTIC_10GBASE_SR",
             "OPTIC_10GBASE_IR",
@@ -62,15 +88,30 @@ class SiteRackPhysicalProperties(DeferredModel):
             "OPTIC_1000BASE_LX",
             "OPTIC_1000BASE_SX",
         ]
-        | None
-    ) = None
-    PowerConnector: Literal["L6_30P", "IEC309", "AH530P7W", "AH532P6W", "CS8365C"] | None = None
-    PowerDrawKva: Literal["POWER_5_KVA", "POWER_10_KVA", "POWER_15_KVA", "POWER_30_KVA"] | None = (
-        None
-    )
-    PowerFeedDrop: Literal["ABOVE_RACK", "BELOW_RACK"] | None = None
-    PowerPhase: Literal["SINGLE_PHASE", "THREE_PHASE"] | None = None
-    UplinkCount: (
+        | None,
+        Field(
+            description="Allowed values: 'OPTIC_10GBASE_SR', 'OPTIC_10GBASE_IR', 'OPTIC_10GBASE_LR', 'OPTIC_40GBASE_SR', 'OPTIC_40GBASE_ESR', 'OPTIC_40GBASE_IR4_LR4L', 'OPTIC_40GBASE_LR4', 'OPTIC_100GBASE_SR4', 'OPTIC_100GBASE_CWDM4', 'OPTIC_100GBASE_LR4', 'OPTIC_100G_PSM4_MSA', 'OPTIC_1000BASE_LX' (and 1 more)."
+        ),
+    ] = None
+    PowerConnector: Annotated[
+        Literal["L6_30P", "IEC309", "AH530P7W", "AH532P6W", "CS8365C"] | None,
+        Field(description="Allowed values: 'L6_30P', 'IEC309', 'AH530P7W', 'AH532P6W', 'CS8365C'."),
+    ] = None
+    PowerDrawKva: Annotated[
+        Literal["POWER_5_KVA", "POWER_10_KVA", "POWER_15_KVA", "POWER_30_KVA"] | None,
+        Field(
+            description="Allowed values: 'POWER_5_KVA', 'POWER_10_KVA', 'POWER_15_KVA', 'POWER_30_KVA'."
+        ),
+    ] = None
+    PowerFeedDrop: Annotated[
+        Literal["ABOVE_RACK", "BELOW_RACK"] | None,
+        Field(description="Allowed values: 'ABOVE_RACK', 'BELOW_RACK'."),
+    ] = None
+    PowerPhase: Annotated[
+        Literal["SINGLE_PHASE", "THREE_PHASE"] | None,
+        Field(description="Allowed values: 'SINGLE_PHASE', 'THREE_PHASE'."),
+    ] = None
+    UplinkCount: Annotated[
         Literal[
             "UPLINK_COUNT_1",
             "UPLINK_COUNT_2",
@@ -83,29 +124,70 @@ class SiteRackPhysicalProperties(DeferredModel):
             "UPLINK_COUNT_12",
             "UPLINK_COUNT_16",
         ]
-        | None
-    ) = None
-    UplinkGbps: Literal["UPLINK_1G", "UPLINK_10G", "UPLINK_40G", "UPLINK_100G"] | None = None
+        | None,
+        Field(
+            description="Allowed values: 'UPLINK_COUNT_1', 'UPLINK_COUNT_2', 'UPLINK_COUNT_3', 'UPLINK_COUNT_4', 'UPLINK_COUNT_5', 'UPLINK_COUNT_6', 'UPLINK_COUNT_7', 'UPLINK_COUNT_8', 'UPLINK_COUNT_12', 'UPLINK_COUNT_16'."
+        ),
+    ] = None
+    UplinkGbps: Annotated[
+        Literal["UPLINK_1G", "UPLINK_10G", "UPLINK_40G", "UPLINK_100G"] | None,
+        Field(
+            description="Allowed values: 'UPLINK_1G', 'UPLINK_10G', 'UPLINK_40G', 'UPLINK_100G'."
+        ),
+    ] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str, Field(description="Pattern: ^(?!aws:)[a-zA-Z+-=._:/]+$ Length: 1 to 128 characters.")
+    ]
+    Value: Annotated[str, Field(description="Pattern: ^[\\S \\n]+$ Length: 0 to 256 characters.")]
 
 
 class SiteAttributes(DeferredModel):
-    SiteArn: str | None = None
-    SiteId: str | None = None
+    """
+    The read-only attributes of a AWS::Outposts::Site, set by AWS.
+    """
+
+    SiteArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:aws([a-z-]+)?:outposts:[a-z\\d-]+:\\d{12}:site/(os-[a-f0-9]{17})$ Length: 1 to 255 characters."
+        ),
+    ] = None
+    SiteId: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^(arn:aws([a-z-]+)?:outposts:[a-z\\d-]+:\\d{12}:site/)?(os-[a-f0-9]{17})$ Length: 1 to 255 characters."
+        ),
+    ] = None
 
 
 class SiteProps(DeferredModel):
-    Description: str | None = None
-    Name: str
-    Notes: str | None = None
-    OperatingAddress: Address | None = None
-    RackPhysicalProperties: SiteRackPhysicalProperties | None = None
-    ShippingAddress: Address | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Outposts::Site.
+    """
+
+    Description: Annotated[
+        str | None, Field(description="Pattern: ^[\\S ]+$ Length: 1 to 1001 characters.")
+    ] = None
+    Name: Annotated[str, Field(description="Pattern: ^[\\S ]+$ Length: 1 to 1000 characters.")]
+    Notes: Annotated[
+        str | None, Field(description="Pattern: ^[\\S \\n]+$ Length: 1 to 2000 characters.")
+    ] = None
+    OperatingAddress: Annotated[
+        Address | None,
+        Field(description="Type: AddressDict. Create-only: changing it replaces the resource."),
+    ] = None
+    RackPhysicalProperties: Annotated[
+        SiteRackPhysicalProperties | None,
+        Field(description="Type: SiteRackPhysicalPropertiesDict."),
+    ] = None
+    ShippingAddress: Annotated[
+        Address | None,
+        Field(description="Type: AddressDict. Create-only: changing it replaces the resource."),
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="Type: list[TagDict].")] = None

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,15 +55,17 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Pattern: ^(?![aA][wW][sS]:)[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+$ Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Pattern: ^[\\S \\n]+$ Length: 0 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Outposts::Outpost",
     schema_file="aws-outposts-outpost.json",
@@ -67,18 +73,8 @@ METADATA = _TypeMetadata(
     additional_identifiers=(("/OutpostId",),),
     read_only=("/OutpostId", "/OutpostArn", "/OwnerId", "/SiteArn", "/LifeCycleStatus"),
     create_only=("/SiteId", "/AvailabilityZone", "/AvailabilityZoneId"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("Name", "SiteId"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -88,93 +84,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "anyOf": [{"required": ["AvailabilityZone"]}, {"required": ["AvailabilityZoneId"]}],
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^(?![aA][wW][sS]:)[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^[\\S \\n]+$",
-                    "type": "string",
-                },
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "AvailabilityZone": {
-            "maxLength": 1000,
-            "minLength": 1,
-            "pattern": "^([a-zA-Z]+-){1,3}([a-zA-Z]+)?(\\d+[a-zA-Z]?)?$",
-            "type": "string",
-        },
-        "AvailabilityZoneId": {
-            "maxLength": 255,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z]+\\d-[a-zA-Z]+\\d$",
-            "type": "string",
-        },
-        "Description": {
-            "maxLength": 1000,
-            "minLength": 1,
-            "pattern": "^[\\S ]*$",
-            "type": "string",
-        },
-        "LifeCycleStatus": {
-            "maxLength": 20,
-            "minLength": 1,
-            "pattern": "^[ A-Za-z]+$",
-            "type": "string",
-        },
-        "Name": {"maxLength": 255, "minLength": 1, "pattern": "^[\\S ]+$", "type": "string"},
-        "OutpostArn": {
-            "maxLength": 255,
-            "minLength": 1,
-            "pattern": "^arn:aws([a-z-]+)?:outposts:[a-z\\d-]+:\\d{12}:outpost/op-[a-f0-9]{17}$",
-            "type": "string",
-        },
-        "OutpostId": {
-            "maxLength": 180,
-            "minLength": 1,
-            "pattern": "^op-[a-f0-9]{17}$",
-            "type": "string",
-        },
-        "OwnerId": {"maxLength": 12, "minLength": 12, "pattern": "^\\d{12}$", "type": "string"},
-        "SiteArn": {
-            "maxLength": 255,
-            "minLength": 1,
-            "pattern": "^arn:aws([a-z-]+)?:outposts:[a-z\\d-]+:\\d{12}:site/(os-[a-f0-9]{17})$",
-            "type": "string",
-        },
-        "SiteId": {
-            "maxLength": 255,
-            "minLength": 1,
-            "pattern": "^os-[a-f0-9]{17}$",
-            "type": "string",
-        },
-        "SupportedHardwareType": {"enum": ["RACK", "SERVER"], "type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "maxItems": 50, "type": "array"},
-    },
-    "required": ["Name", "SiteId"],
-}
-
 
 class Outpost(_Resource):
     """AWS::Outposts::Outpost: Definition of AWS::Outposts::Outpost Resource Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: OutpostArn.
+    Also identified by: OutpostId.
+    Replaced when any of these change (create-only): SiteId, AvailabilityZone, AvailabilityZoneId.
+    Read-only attributes (known once deployed): LifeCycleStatus, OutpostArn, OutpostId, OwnerId,
+    SiteArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-outposts-outpost.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -182,15 +103,23 @@ class Outpost(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "OutpostAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "outpost.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     LifeCycleStatus: str
+    """Pattern: ^[ A-Za-z]+$ Length: 1 to 20 characters."""
     OutpostArn: str
+    """Pattern: ^arn:aws([a-z-]+)?:outposts:[a-z\\d-]+:\\d{12}:outpost/op-[a-f0-9]{17}$ Length: 1 to
+    255 characters."""
     OutpostId: str
+    """Pattern: ^op-[a-f0-9]{17}$ Length: 1 to 180 characters."""
     OwnerId: str
+    """Pattern: ^\\d{12}$ Length: exactly 12 characters."""
     SiteArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Pattern: ^arn:aws([a-z-]+)?:outposts:[a-z\\d-]+:\\d{12}:site/(os-[a-f0-9]{17})$ Length: 1 to
+    255 characters."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AvailabilityZone: str
     AvailabilityZoneId: str
     Description: str
@@ -199,26 +128,39 @@ class Outpost(_Resource):
     SupportedHardwareType: Literal["RACK", "SERVER"]
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str,
+        SiteId: str,
+        AvailabilityZone: str | None = None,
+        AvailabilityZoneId: str | None = None,
+        Description: str | None = None,
+        SupportedHardwareType: Literal["RACK", "SERVER"] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Outposts::Outpost; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str,
-            SiteId: str,
-            AvailabilityZone: str | None = None,
-            AvailabilityZoneId: str | None = None,
-            Description: str | None = None,
-            SupportedHardwareType: Literal["RACK", "SERVER"] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Outposts::Outpost; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Name: Pattern: ^[\\S ]+$ Length: 1 to 255 characters. Required.
+            SiteId: Pattern: ^os-[a-f0-9]{17}$ Length: 1 to 255 characters. Create-only: changing it
+                replaces the resource. Required.
+            AvailabilityZone: Pattern: ^([a-zA-Z]+-){1,3}([a-zA-Z]+)?(\\d+[a-zA-Z]?)?$ Length: 1 to
+                1000 characters. Create-only: changing it replaces the resource.
+            AvailabilityZoneId: Pattern: ^[a-zA-Z]+\\d-[a-zA-Z]+\\d$ Length: 1 to 255 characters.
+                Create-only: changing it replaces the resource.
+            Description: Pattern: ^[\\S ]*$ Length: 1 to 1000 characters.
+            SupportedHardwareType: Allowed values: 'RACK', 'SERVER'.
+            Tags: Items: at most 50 items.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

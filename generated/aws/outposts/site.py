@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,49 +63,99 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AddressDict = TypedDict(
-    "AddressDict",
-    {
-        "AddressLine1": "Required[str]",
-        "AddressLine2": "str",
-        "AddressLine3": "str",
-        "City": "Required[str]",
-        "ContactName": "Required[str]",
-        "ContactPhoneNumber": "Required[str]",
-        "CountryCode": "Required[str]",
-        "DistrictOrCounty": "str",
-        "Municipality": "str",
-        "PostalCode": "Required[str]",
-        "StateOrRegion": "Required[str]",
-    },
-    total=False,
-)
 
-SiteRackPhysicalPropertiesDict = TypedDict(
-    "SiteRackPhysicalPropertiesDict",
-    {
-        "FiberOpticCableType": "Literal['SINGLE_MODE', 'MULTI_MODE']",
-        "MaximumSupportedWeightLbs": "Literal['NO_LIMIT', 'MAX_1400_LBS', 'MAX_1600_LBS', 'MAX_1800_LBS', 'MAX_2000_LBS']",
-        "OpticalStandard": "Literal['OPTIC_10GBASE_SR', 'OPTIC_10GBASE_IR', 'OPTIC_10GBASE_LR', 'OPTIC_40GBASE_SR', 'OPTIC_40GBASE_ESR', 'OPTIC_40GBASE_IR4_LR4L', 'OPTIC_40GBASE_LR4', 'OPTIC_100GBASE_SR4', 'OPTIC_100GBASE_CWDM4', 'OPTIC_100GBASE_LR4', 'OPTIC_100G_PSM4_MSA', 'OPTIC_1000BASE_LX', 'OPTIC_1000BASE_SX']",
-        "PowerConnector": "Literal['L6_30P', 'IEC309', 'AH530P7W', 'AH532P6W', 'CS8365C']",
-        "PowerDrawKva": "Literal['POWER_5_KVA', 'POWER_10_KVA', 'POWER_15_KVA', 'POWER_30_KVA']",
-        "PowerFeedDrop": "Literal['ABOVE_RACK', 'BELOW_RACK']",
-        "PowerPhase": "Literal['SINGLE_PHASE', 'THREE_PHASE']",
-        "UplinkCount": "Literal['UPLINK_COUNT_1', 'UPLINK_COUNT_2', 'UPLINK_COUNT_3', 'UPLINK_COUNT_4', 'UPLINK_COUNT_5', 'UPLINK_COUNT_6', 'UPLINK_COUNT_7', 'UPLINK_COUNT_8', 'UPLINK_COUNT_12', 'UPLINK_COUNT_16']",
-        "UplinkGbps": "Literal['UPLINK_1G', 'UPLINK_10G', 'UPLINK_40G', 'UPLINK_100G']",
-    },
-    total=False,
-)
+class AddressDict(TypedDict, total=False):
+    """Address as a plain dict."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    AddressLine1: Required[str]
+    """Pattern: ^\\S[\\S ]*$ Length: 1 to 180 characters."""
+    AddressLine2: str
+    """Pattern: ^\\S[\\S ]*$ Length: 0 to 60 characters."""
+    AddressLine3: str
+    """Pattern: ^\\S[\\S ]*$ Length: 0 to 60 characters."""
+    City: Required[str]
+    """Pattern: ^\\S[\\S ]*$ Length: 1 to 50 characters."""
+    ContactName: Required[str]
+    """Pattern: ^\\S[\\S ]*$ Length: 1 to 255 characters."""
+    ContactPhoneNumber: Required[str]
+    """Pattern: ^[\\S ]+$ Length: 1 to 20 characters."""
+    CountryCode: Required[str]
+    """Pattern: ^[A-Z]{2}$ Length: exactly 2 characters."""
+    DistrictOrCounty: str
+    """Pattern: ^\\S[\\S ]*$ Length: 1 to 60 characters."""
+    Municipality: str
+    """Pattern: ^\\S[\\S ]*$ Length: 0 to 180 characters."""
+    PostalCode: Required[str]
+    """Pattern: ^[a-zA-Z0-9 -]+$ Length: 1 to 20 characters."""
+    StateOrRegion: Required[str]
+    """Pattern: ^\\S[\\S ]*$ Length: 1 to 50 characters."""
 
+
+class SiteRackPhysicalPropertiesDict(TypedDict, total=False):
+    """SiteRackPhysicalProperties as a plain dict."""
+
+    FiberOpticCableType: Literal["SINGLE_MODE", "MULTI_MODE"]
+    """Allowed values: 'SINGLE_MODE', 'MULTI_MODE'."""
+    MaximumSupportedWeightLbs: Literal[
+        "NO_LIMIT", "MAX_1400_LBS", "MAX_1600_LBS", "MAX_1800_LBS", "MAX_2000_LBS"
+    ]
+    """Allowed values: 'NO_LIMIT', 'MAX_1400_LBS', 'MAX_1600_LBS', 'MAX_1800_LBS', 'MAX_2000_LBS'."""
+    OpticalStandard: Literal[
+        "OPTIC_10GBASE_SR",
+        "OPTIC_10GBASE_IR",
+        "OPTIC_10GBASE_LR",
+        "OPTIC_40GBASE_SR",
+        "OPTIC_40GBASE_ESR",
+        "OPTIC_40GBASE_IR4_LR4L",
+        "OPTIC_40GBASE_LR4",
+        "OPTIC_100GBASE_SR4",
+        "OPTIC_100GBASE_CWDM4",
+        "OPTIC_100GBASE_LR4",
+        "OPTIC_100G_PSM4_MSA",
+        "OPTIC_1000BASE_LX",
+        "OPTIC_1000BASE_SX",
+    ]
+    """Allowed values: 'OPTIC_10GBASE_SR', 'OPTIC_10GBASE_IR', 'OPTIC_10GBASE_LR',
+    'OPTIC_40GBASE_SR', 'OPTIC_40GBASE_ESR', 'OPTIC_40GBASE_IR4_LR4L', 'OPTIC_40GBASE_LR4',
+    'OPTIC_100GBASE_SR4', 'OPTIC_100GBASE_CWDM4', 'OPTIC_100GBASE_LR4', 'OPTIC_100G_PSM4_MSA',
+    'OPTIC_1000BASE_LX' (and 1 more)."""
+    PowerConnector: Literal["L6_30P", "IEC309", "AH530P7W", "AH532P6W", "CS8365C"]
+    """Allowed values: 'L6_30P', 'IEC309', 'AH530P7W', 'AH532P6W', 'CS8365C'."""
+    PowerDrawKva: Literal["POWER_5_KVA", "POWER_10_KVA", "POWER_15_KVA", "POWER_30_KVA"]
+    """Allowed values: 'POWER_5_KVA', 'POWER_10_KVA', 'POWER_15_KVA', 'POWER_30_KVA'."""
+    PowerFeedDrop: Literal["ABOVE_RACK", "BELOW_RACK"]
+    """Allowed values: 'ABOVE_RACK', 'BELOW_RACK'."""
+    PowerPhase: Literal["SINGLE_PHASE", "THREE_PHASE"]
+    """Allowed values: 'SINGLE_PHASE', 'THREE_PHASE'."""
+    UplinkCount: Literal[
+        "UPLINK_COUNT_1",
+        "UPLINK_COUNT_2",
+        "UPLINK_COUNT_3",
+        "UPLINK_COUNT_4",
+        "UPLINK_COUNT_5",
+        "UPLINK_COUNT_6",
+        "UPLINK_COUNT_7",
+        "UPLINK_COUNT_8",
+        "UPLINK_COUNT_12",
+        "UPLINK_COUNT_16",
+    ]
+    """Allowed values: 'UPLINK_COUNT_1', 'UPLINK_COUNT_2', 'UPLINK_COUNT_3', 'UPLINK_COUNT_4',
+    'UPLINK_COUNT_5', 'UPLINK_COUNT_6', 'UPLINK_COUNT_7', 'UPLINK_COUNT_8', 'UPLINK_COUNT_12',
+    'UPLINK_COUNT_16'."""
+    UplinkGbps: Literal["UPLINK_1G", "UPLINK_10G", "UPLINK_40G", "UPLINK_100G"]
+    """Allowed values: 'UPLINK_1G', 'UPLINK_10G', 'UPLINK_40G', 'UPLINK_100G'."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Pattern: ^(?!aws:)[a-zA-Z+-=._:/]+$ Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Pattern: ^[\\S \\n]+$ Length: 0 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Outposts::Site",
     schema_file="aws-outposts-site.json",
@@ -109,18 +163,8 @@ METADATA = _TypeMetadata(
     additional_identifiers=(("/SiteId",),),
     read_only=("/SiteId", "/SiteArn"),
     create_only=("/OperatingAddress", "/ShippingAddress"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("Name",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -130,220 +174,33 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Address": {
-            "additionalProperties": False,
-            "properties": {
-                "AddressLine1": {
-                    "maxLength": 180,
-                    "minLength": 1,
-                    "pattern": "^\\S[\\S ]*$",
-                    "type": "string",
-                },
-                "AddressLine2": {
-                    "maxLength": 60,
-                    "minLength": 0,
-                    "pattern": "^\\S[\\S ]*$",
-                    "type": "string",
-                },
-                "AddressLine3": {
-                    "maxLength": 60,
-                    "minLength": 0,
-                    "pattern": "^\\S[\\S ]*$",
-                    "type": "string",
-                },
-                "City": {
-                    "maxLength": 50,
-                    "minLength": 1,
-                    "pattern": "^\\S[\\S ]*$",
-                    "type": "string",
-                },
-                "ContactName": {
-                    "maxLength": 255,
-                    "minLength": 1,
-                    "pattern": "^\\S[\\S ]*$",
-                    "type": "string",
-                },
-                "ContactPhoneNumber": {
-                    "maxLength": 20,
-                    "minLength": 1,
-                    "pattern": "^[\\S ]+$",
-                    "type": "string",
-                },
-                "CountryCode": {
-                    "maxLength": 2,
-                    "minLength": 2,
-                    "pattern": "^[A-Z]{2}$",
-                    "type": "string",
-                },
-                "DistrictOrCounty": {
-                    "maxLength": 60,
-                    "minLength": 1,
-                    "pattern": "^\\S[\\S ]*$",
-                    "type": "string",
-                },
-                "Municipality": {
-                    "maxLength": 180,
-                    "minLength": 0,
-                    "pattern": "^\\S[\\S ]*$",
-                    "type": "string",
-                },
-                "PostalCode": {
-                    "maxLength": 20,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9 -]+$",
-                    "type": "string",
-                },
-                "StateOrRegion": {
-                    "maxLength": 50,
-                    "minLength": 1,
-                    "pattern": "^\\S[\\S ]*$",
-                    "type": "string",
-                },
-            },
-            "required": [
-                "ContactName",
-                "ContactPhoneNumber",
-                "AddressLine1",
-                "City",
-                "StateOrRegion",
-                "PostalCode",
-                "CountryCode",
-            ],
-            "type": "object",
-        },
-        "RackPhysicalProperties": {
-            "additionalProperties": False,
-            "properties": {
-                "FiberOpticCableType": {"enum": ["SINGLE_MODE", "MULTI_MODE"], "type": "string"},
-                "MaximumSupportedWeightLbs": {
-                    "enum": [
-                        "NO_LIMIT",
-                        "MAX_1400_LBS",
-                        "MAX_1600_LBS",
-                        "MAX_1800_LBS",
-                        "MAX_2000_LBS",
-                    ],
-                    "type": "string",
-                },
-                "OpticalStandard": {
-                    "enum": [
-                        "OPTIC_10GBASE_SR",
-                        "OPTIC_10GBASE_IR",
-                        "OPTIC_10GBASE_LR",
-                        "OPTIC_40GBASE_SR",
-                        "OPTIC_40GBASE_ESR",
-                        "OPTIC_40GBASE_IR4_LR4L",
-                        "OPTIC_40GBASE_LR4",
-                        "OPTIC_100GBASE_SR4",
-                        "OPTIC_100GBASE_CWDM4",
-                        "OPTIC_100GBASE_LR4",
-                        "OPTIC_100G_PSM4_MSA",
-                        "OPTIC_1000BASE_LX",
-                        "OPTIC_1000BASE_SX",
-                    ],
-                    "type": "string",
-                },
-                "PowerConnector": {
-                    "enum": ["L6_30P", "IEC309", "AH530P7W", "AH532P6W", "CS8365C"],
-                    "type": "string",
-                },
-                "PowerDrawKva": {
-                    "enum": ["POWER_5_KVA", "POWER_10_KVA", "POWER_15_KVA", "POWER_30_KVA"],
-                    "type": "string",
-                },
-                "PowerFeedDrop": {"enum": ["ABOVE_RACK", "BELOW_RACK"], "type": "string"},
-                "PowerPhase": {"enum": ["SINGLE_PHASE", "THREE_PHASE"], "type": "string"},
-                "UplinkCount": {
-                    "enum": [
-                        "UPLINK_COUNT_1",
-                        "UPLINK_COUNT_2",
-                        "UPLINK_COUNT_3",
-                        "UPLINK_COUNT_4",
-                        "UPLINK_COUNT_5",
-                        "UPLINK_COUNT_6",
-                        "UPLINK_COUNT_7",
-                        "UPLINK_COUNT_8",
-                        "UPLINK_COUNT_12",
-                        "UPLINK_COUNT_16",
-                    ],
-                    "type": "string",
-                },
-                "UplinkGbps": {
-                    "enum": ["UPLINK_1G", "UPLINK_10G", "UPLINK_40G", "UPLINK_100G"],
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^(?!aws:)[a-zA-Z+-=._:/]+$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^[\\S \\n]+$",
-                    "type": "string",
-                },
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Description": {
-            "maxLength": 1001,
-            "minLength": 1,
-            "pattern": "^[\\S ]+$",
-            "type": "string",
-        },
-        "Name": {"maxLength": 1000, "minLength": 1, "pattern": "^[\\S ]+$", "type": "string"},
-        "Notes": {"maxLength": 2000, "minLength": 1, "pattern": "^[\\S \\n]+$", "type": "string"},
-        "OperatingAddress": {"$ref": "#/definitions/Address"},
-        "RackPhysicalProperties": {"$ref": "#/definitions/RackPhysicalProperties"},
-        "ShippingAddress": {"$ref": "#/definitions/Address"},
-        "SiteArn": {
-            "maxLength": 255,
-            "minLength": 1,
-            "pattern": "^arn:aws([a-z-]+)?:outposts:[a-z\\d-]+:\\d{12}:site/(os-[a-f0-9]{17})$",
-            "type": "string",
-        },
-        "SiteId": {
-            "maxLength": 255,
-            "minLength": 1,
-            "pattern": "^(arn:aws([a-z-]+)?:outposts:[a-z\\d-]+:\\d{12}:site/)?(os-[a-f0-9]{17})$",
-            "type": "string",
-        },
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array"},
-    },
-    "required": ["Name"],
-}
-
 
 class Site(_Resource):
     """AWS::Outposts::Site: Definition of AWS::Outposts::Site Resource Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: SiteArn.
+    Also identified by: SiteId.
+    Replaced when any of these change (create-only): OperatingAddress, ShippingAddress.
+    Read-only attributes (known once deployed): SiteArn, SiteId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-outposts-site.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
     props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "SiteProps")
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "SiteAttributes")
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "site.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     SiteArn: str
+    """Pattern: ^arn:aws([a-z-]+)?:outposts:[a-z\\d-]+:\\d{12}:site/(os-[a-f0-9]{17})$ Length: 1 to
+    255 characters."""
     SiteId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Pattern: ^(arn:aws([a-z-]+)?:outposts:[a-z\\d-]+:\\d{12}:site/)?(os-[a-f0-9]{17})$ Length: 1
+    to 255 characters."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     Name: str
     Notes: str
@@ -352,28 +209,38 @@ class Site(_Resource):
     ShippingAddress: AddressDict
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str,
+        Description: str | None = None,
+        Notes: str | None = None,
+        OperatingAddress: Address | AddressDict | None = None,
+        RackPhysicalProperties: SiteRackPhysicalProperties
+        | SiteRackPhysicalPropertiesDict
+        | None = None,
+        ShippingAddress: Address | AddressDict | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Outposts::Site; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str,
-            Description: str | None = None,
-            Notes: str | None = None,
-            OperatingAddress: Address | AddressDict | None = None,
-            RackPhysicalProperties: SiteRackPhysicalProperties
-            | SiteRackPhysicalPropertiesDict
-            | None = None,
-            ShippingAddress: Address | AddressDict | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Outposts::Site; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Name: Pattern: ^[\\S ]+$ Length: 1 to 1000 characters. Required.
+            Description: Pattern: ^[\\S ]+$ Length: 1 to 1001 characters.
+            Notes: Pattern: ^[\\S \\n]+$ Length: 1 to 2000 characters.
+            OperatingAddress: Type: AddressDict. Create-only: changing it replaces the resource.
+            RackPhysicalProperties: Type: SiteRackPhysicalPropertiesDict.
+            ShippingAddress: Type: AddressDict. Create-only: changing it replaces the resource.
+            Tags: Type: list[TagDict].
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

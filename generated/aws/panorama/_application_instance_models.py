@@ -7,10 +7,10 @@ Imported on first use by application_instance.py, which re-exports every name he
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ApplicationInstanceAttributes",
@@ -22,35 +22,54 @@ __all__ = [
 
 
 class ApplicationInstanceManifestOverridesPayload(DeferredModel):
+    """
+    Parameter overrides for an application instance. This is a JSON document that has a single key (``PayloadData``) where the value is an escaped string representation of the overrides document.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    PayloadData: str | None = None
+    PayloadData: Annotated[str | None, Field(description="The overrides document.")] = None
 
 
 class ApplicationInstanceManifestPayload(DeferredModel):
+    """
+    A application verion's manifest file. This is a JSON document that has a single key (``PayloadData``) where the value is an escaped string representation of the application manifest (``graph.json``). This file is located in the ``graphs`` folder in your application source.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    PayloadData: str | None = None
+    PayloadData: Annotated[str | None, Field(description="The application manifest.")] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Pattern: ^.+$ Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Pattern: ^.+$ Length: 0 to 256 characters.")]
 
 
 class ApplicationInstanceAttributes(DeferredModel):
-    ApplicationInstanceId: str | None = None
-    Arn: str | None = None
-    CreatedTime: int | None = None
-    DefaultRuntimeContextDeviceName: str | None = None
-    HealthStatus: Literal["RUNNING", "ERROR", "NOT_AVAILABLE"] | None = None
-    LastUpdatedTime: int | None = None
-    Status: (
+    """
+    The read-only attributes of a AWS::Panorama::ApplicationInstance, set by AWS.
+    """
+
+    ApplicationInstanceId: Annotated[
+        str | None, Field(description="Pattern: ^[a-zA-Z0-9\\-\\_]+$ Length: 1 to 255 characters.")
+    ] = None
+    Arn: Annotated[str | None, Field(description="Length: 1 to 255 characters.")] = None
+    CreatedTime: Annotated[int | None, Field(description="Type: int.")] = None
+    DefaultRuntimeContextDeviceName: Annotated[
+        str | None, Field(description="Pattern: ^[a-zA-Z0-9\\-\\_]+$ Length: 1 to 255 characters.")
+    ] = None
+    HealthStatus: Annotated[
+        Literal["RUNNING", "ERROR", "NOT_AVAILABLE"] | None,
+        Field(description="Allowed values: 'RUNNING', 'ERROR', 'NOT_AVAILABLE'."),
+    ] = None
+    LastUpdatedTime: Annotated[int | None, Field(description="Type: int.")] = None
+    Status: Annotated[
         Literal[
             "DEPLOYMENT_PENDING",
             "DEPLOYMENT_REQUESTED",
@@ -63,17 +82,60 @@ class ApplicationInstanceAttributes(DeferredModel):
             "REMOVAL_FAILED",
             "REMOVAL_SUCCEEDED",
         ]
-        | None
-    ) = None
-    StatusDescription: str | None = None
+        | None,
+        Field(
+            description="Allowed values: 'DEPLOYMENT_PENDING', 'DEPLOYMENT_REQUESTED', 'DEPLOYMENT_IN_PROGRESS', 'DEPLOYMENT_ERROR', 'DEPLOYMENT_SUCCEEDED', 'REMOVAL_PENDING', 'REMOVAL_REQUESTED', 'REMOVAL_IN_PROGRESS', 'REMOVAL_FAILED', 'REMOVAL_SUCCEEDED'."
+        ),
+    ] = None
+    StatusDescription: Annotated[str | None, Field(description="Length: 1 to 255 characters.")] = (
+        None
+    )
 
 
 class ApplicationInstanceProps(DeferredModel):
-    ApplicationInstanceIdToReplace: str | None = None
-    DefaultRuntimeContextDevice: str
-    Description: str | None = None
-    ManifestOverridesPayload: ApplicationInstanceManifestOverridesPayload | None = None
-    ManifestPayload: ApplicationInstanceManifestPayload
-    Name: str | None = None
-    RuntimeRoleArn: str | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Panorama::ApplicationInstance.
+    """
+
+    ApplicationInstanceIdToReplace: Annotated[
+        str | None,
+        Field(
+            description="The ID of an application instance to replace with the new instance. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    DefaultRuntimeContextDevice: Annotated[
+        str, Field(description="The device's ID. Create-only: changing it replaces the resource.")
+    ]
+    Description: Annotated[
+        str | None,
+        Field(
+            description="A description for the application instance. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    ManifestOverridesPayload: Annotated[
+        ApplicationInstanceManifestOverridesPayload | None,
+        Field(
+            description="Setting overrides for the application manifest. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    ManifestPayload: Annotated[
+        ApplicationInstanceManifestPayload,
+        Field(
+            description="The application's manifest document. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Name: Annotated[
+        str | None,
+        Field(
+            description="A name for the application instance. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    RuntimeRoleArn: Annotated[
+        str | None,
+        Field(
+            description="The ARN of a runtime role for the application instance. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="Tags for the application instance.")] = (
+        None
+    )

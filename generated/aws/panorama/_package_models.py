@@ -7,9 +7,10 @@ Imported on first use by package.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "PackageAttributes",
@@ -20,31 +21,61 @@ __all__ = [
 
 
 class PackageStorageLocation(DeferredModel):
+    """
+    A storage location.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    BinaryPrefixLocation: str | None = None
-    Bucket: str | None = None
-    GeneratedPrefixLocation: str | None = None
-    ManifestPrefixLocation: str | None = None
-    RepoPrefixLocation: str | None = None
+    BinaryPrefixLocation: Annotated[
+        str | None, Field(description="The location's binary prefix.")
+    ] = None
+    Bucket: Annotated[str | None, Field(description="The location's bucket.")] = None
+    GeneratedPrefixLocation: Annotated[
+        str | None, Field(description="The location's generated prefix.")
+    ] = None
+    ManifestPrefixLocation: Annotated[
+        str | None, Field(description="The location's manifest prefix.")
+    ] = None
+    RepoPrefixLocation: Annotated[str | None, Field(description="The location's repo prefix.")] = (
+        None
+    )
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Pattern: ^.+$ Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Pattern: ^.+$ Length: 0 to 256 characters.")]
 
 
 class PackageAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedTime: int | None = None
-    PackageId: str | None = None
+    """
+    The read-only attributes of a AWS::Panorama::Package, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="Length: 1 to 255 characters.")] = None
+    CreatedTime: Annotated[int | None, Field(description="Type: int.")] = None
+    PackageId: Annotated[
+        str | None,
+        Field(description="Pattern: ^[a-zA-Z0-9\\-\\_\\/]+$ Length: 1 to 255 characters."),
+    ] = None
 
 
 class PackageProps(DeferredModel):
-    PackageName: str
-    StorageLocation: PackageStorageLocation | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Panorama::Package.
+    """
+
+    PackageName: Annotated[
+        str,
+        Field(
+            description="A name for the package. Create-only: changing it replaces the resource."
+        ),
+    ]
+    StorageLocation: Annotated[
+        PackageStorageLocation | None, Field(description="A storage location.")
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="Tags for the package.")] = None

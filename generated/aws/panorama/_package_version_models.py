@@ -7,9 +7,10 @@ Imported on first use by package_version.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "PackageVersionAttributes",
@@ -18,18 +19,51 @@ __all__ = [
 
 
 class PackageVersionProps(DeferredModel):
-    MarkLatest: bool | None = None
-    OwnerAccount: str | None = None
-    PackageId: str
-    PackageVersion: str
-    PatchVersion: str
-    UpdatedLatestPatchVersion: str | None = None
+    """
+    The properties a program declares for a AWS::Panorama::PackageVersion.
+    """
+
+    MarkLatest: Annotated[
+        bool | None, Field(description="Whether to mark the new version as the latest version.")
+    ] = None
+    OwnerAccount: Annotated[
+        str | None,
+        Field(description="An owner account. Create-only: changing it replaces the resource."),
+    ] = None
+    PackageId: Annotated[
+        str, Field(description="A package ID. Create-only: changing it replaces the resource.")
+    ]
+    PackageVersion: Annotated[
+        str, Field(description="A package version. Create-only: changing it replaces the resource.")
+    ]
+    PatchVersion: Annotated[
+        str, Field(description="A patch version. Create-only: changing it replaces the resource.")
+    ]
+    UpdatedLatestPatchVersion: Annotated[
+        str | None,
+        Field(
+            description="If the version was marked latest, the new version to maker as latest. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
 
 
 class PackageVersionAttributes(DeferredModel):
-    IsLatestPatch: bool | None = None
-    PackageArn: str | None = None
-    PackageName: str | None = None
-    RegisteredTime: int | None = None
-    Status: Literal["REGISTER_PENDING", "REGISTER_COMPLETED", "FAILED", "DELETING"] | None = None
-    StatusDescription: str | None = None
+    """
+    The read-only attributes of a AWS::Panorama::PackageVersion, set by AWS.
+    """
+
+    IsLatestPatch: Annotated[bool | None, Field(description="Type: bool.")] = None
+    PackageArn: Annotated[str | None, Field(description="Length: 1 to 255 characters.")] = None
+    PackageName: Annotated[
+        str | None, Field(description="Pattern: ^[a-zA-Z0-9\\-\\_]+$ Length: 1 to 128 characters.")
+    ] = None
+    RegisteredTime: Annotated[int | None, Field(description="Type: int.")] = None
+    Status: Annotated[
+        Literal["REGISTER_PENDING", "REGISTER_COMPLETED", "FAILED", "DELETING"] | None,
+        Field(
+            description="Allowed values: 'REGISTER_PENDING', 'REGISTER_COMPLETED', 'FAILED', 'DELETING'."
+        ),
+    ] = None
+    StatusDescription: Annotated[str | None, Field(description="Length: 1 to 255 characters.")] = (
+        None
+    )

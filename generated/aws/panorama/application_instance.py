@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,36 +63,40 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ApplicationInstanceManifestOverridesPayloadDict = TypedDict(
-    "ApplicationInstanceManifestOverridesPayloadDict",
-    {
-        "PayloadData": "str",
-    },
-    total=False,
-)
 
-ApplicationInstanceManifestPayloadDict = TypedDict(
-    "ApplicationInstanceManifestPayloadDict",
-    {
-        "PayloadData": "str",
-    },
-    total=False,
-)
+class ApplicationInstanceManifestOverridesPayloadDict(TypedDict, total=False):
+    """ApplicationInstanceManifestOverridesPayload as a plain dict: Parameter overrides for an
+    application instance. This is a JSON document that has a single key (``PayloadData``) where the
+    value is an escaped string representation of the overrides document."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    PayloadData: str
+    """The overrides document."""
 
+
+class ApplicationInstanceManifestPayloadDict(TypedDict, total=False):
+    """ApplicationInstanceManifestPayload as a plain dict: A application verion's manifest file.
+    This is a JSON document that has a single key (``PayloadData``) where the value is an escaped
+    string representation of the application manifest (``graph.json``). This file is located in the
+    ``graphs`` folder in your application source."""
+
+    PayloadData: str
+    """The application manifest."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Pattern: ^.+$ Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Pattern: ^.+$ Length: 0 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Panorama::ApplicationInstance",
     schema_file="aws-panorama-applicationinstance.json",
     primary_identifier=("/ApplicationInstanceId",),
-    additional_identifiers=(),
     read_only=(
         "/ApplicationInstanceId",
         "/Arn",
@@ -109,17 +117,9 @@ METADATA = _TypeMetadata(
         "/ApplicationInstanceIdToReplace",
     ),
     write_only=("/ApplicationInstanceIdToReplace",),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("ManifestPayload", "DefaultRuntimeContextDevice"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -129,143 +129,21 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ApplicationInstanceArn": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "ApplicationInstanceHealthStatus": {
-            "enum": ["RUNNING", "ERROR", "NOT_AVAILABLE"],
-            "type": "string",
-        },
-        "ApplicationInstanceId": {
-            "maxLength": 255,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9\\-\\_]+$",
-            "type": "string",
-        },
-        "ApplicationInstanceStatus": {
-            "enum": [
-                "DEPLOYMENT_PENDING",
-                "DEPLOYMENT_REQUESTED",
-                "DEPLOYMENT_IN_PROGRESS",
-                "DEPLOYMENT_ERROR",
-                "DEPLOYMENT_SUCCEEDED",
-                "REMOVAL_PENDING",
-                "REMOVAL_REQUESTED",
-                "REMOVAL_IN_PROGRESS",
-                "REMOVAL_FAILED",
-                "REMOVAL_SUCCEEDED",
-            ],
-            "type": "string",
-        },
-        "ApplicationInstanceStatusDescription": {
-            "maxLength": 255,
-            "minLength": 1,
-            "type": "string",
-        },
-        "DefaultRuntimeContextDevice": {
-            "maxLength": 255,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9\\-\\_]+$",
-            "type": "string",
-        },
-        "Description": {"maxLength": 255, "minLength": 0, "pattern": "^.*$", "type": "string"},
-        "DeviceId": {
-            "maxLength": 255,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9\\-\\_]+$",
-            "type": "string",
-        },
-        "DeviceName": {
-            "maxLength": 255,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9\\-\\_]+$",
-            "type": "string",
-        },
-        "ManifestOverridesPayload": {
-            "additionalProperties": False,
-            "properties": {"PayloadData": {"$ref": "#/definitions/ManifestOverridesPayloadData"}},
-            "type": "object",
-        },
-        "ManifestOverridesPayloadData": {
-            "maxLength": 51200,
-            "minLength": 0,
-            "pattern": "^.+$",
-            "type": "string",
-        },
-        "ManifestPayload": {
-            "additionalProperties": False,
-            "properties": {"PayloadData": {"$ref": "#/definitions/ManifestPayloadData"}},
-            "type": "object",
-        },
-        "ManifestPayloadData": {
-            "maxLength": 51200,
-            "minLength": 1,
-            "pattern": "^.+$",
-            "type": "string",
-        },
-        "Name": {
-            "maxLength": 255,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9\\-\\_]+$",
-            "type": "string",
-        },
-        "RuntimeRoleArn": {
-            "maxLength": 255,
-            "minLength": 1,
-            "pattern": "^arn:[a-z0-9][-.a-z0-9]{0,62}:iam::[0-9]{12}:role/.+$",
-            "type": "string",
-        },
-        "StatusFilter": {
-            "enum": [
-                "DEPLOYMENT_SUCCEEDED",
-                "DEPLOYMENT_ERROR",
-                "REMOVAL_SUCCEEDED",
-                "REMOVAL_FAILED",
-                "PROCESSING_DEPLOYMENT",
-                "PROCESSING_REMOVAL",
-            ],
-            "type": "string",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "pattern": "^.+$", "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "pattern": "^.+$", "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "TagList": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-        "Timestamp": {"type": "integer"},
-    },
-    "properties": {
-        "ApplicationInstanceId": {"$ref": "#/definitions/ApplicationInstanceId"},
-        "ApplicationInstanceIdToReplace": {"$ref": "#/definitions/ApplicationInstanceId"},
-        "Arn": {"$ref": "#/definitions/ApplicationInstanceArn"},
-        "CreatedTime": {"$ref": "#/definitions/Timestamp"},
-        "DefaultRuntimeContextDevice": {"$ref": "#/definitions/DefaultRuntimeContextDevice"},
-        "DefaultRuntimeContextDeviceName": {"$ref": "#/definitions/DeviceName"},
-        "Description": {"$ref": "#/definitions/Description"},
-        "HealthStatus": {"$ref": "#/definitions/ApplicationInstanceHealthStatus"},
-        "LastUpdatedTime": {"$ref": "#/definitions/Timestamp"},
-        "ManifestOverridesPayload": {"$ref": "#/definitions/ManifestOverridesPayload"},
-        "ManifestPayload": {"$ref": "#/definitions/ManifestPayload"},
-        "Name": {"$ref": "#/definitions/Name"},
-        "RuntimeRoleArn": {"$ref": "#/definitions/RuntimeRoleArn"},
-        "Status": {"$ref": "#/definitions/ApplicationInstanceStatus"},
-        "StatusDescription": {"$ref": "#/definitions/ApplicationInstanceStatusDescription"},
-        "Tags": {"$ref": "#/definitions/TagList"},
-    },
-    "required": ["ManifestPayload", "DefaultRuntimeContextDevice"],
-}
-
 
 class ApplicationInstance(_Resource):
-    """AWS::Panorama::ApplicationInstance: Creates an application instance and deploys it to a device.
+    """AWS::Panorama::ApplicationInstance: Creates an application instance and deploys it to a
+    device.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ApplicationInstanceId.
+    Replaced when any of these change (create-only): Name, Description, ManifestPayload,
+    ManifestOverridesPayload, RuntimeRoleArn, DefaultRuntimeContextDevice,
+    ApplicationInstanceIdToReplace.
+    Write-only (sent to AWS, never read back): ApplicationInstanceIdToReplace.
+    Read-only attributes (known once deployed): ApplicationInstanceId, Arn, CreatedTime,
+    DefaultRuntimeContextDeviceName, HealthStatus, LastUpdatedTime, Status, StatusDescription.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-panorama-applicationinstance.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -275,15 +153,24 @@ class ApplicationInstance(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ApplicationInstanceAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "application_instance.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     ApplicationInstanceId: str
+    """Pattern: ^[a-zA-Z0-9\\-\\_]+$ Length: 1 to 255 characters."""
     Arn: str
+    """Length: 1 to 255 characters."""
     CreatedTime: int
+    """Type: int."""
     DefaultRuntimeContextDeviceName: str
+    """Pattern: ^[a-zA-Z0-9\\-\\_]+$ Length: 1 to 255 characters."""
     HealthStatus: Literal["RUNNING", "ERROR", "NOT_AVAILABLE"]
+    """Allowed values: 'RUNNING', 'ERROR', 'NOT_AVAILABLE'."""
     LastUpdatedTime: int
+    """Type: int."""
     Status: Literal[
         "DEPLOYMENT_PENDING",
         "DEPLOYMENT_REQUESTED",
@@ -296,8 +183,12 @@ class ApplicationInstance(_Resource):
         "REMOVAL_FAILED",
         "REMOVAL_SUCCEEDED",
     ]
+    """Allowed values: 'DEPLOYMENT_PENDING', 'DEPLOYMENT_REQUESTED', 'DEPLOYMENT_IN_PROGRESS',
+    'DEPLOYMENT_ERROR', 'DEPLOYMENT_SUCCEEDED', 'REMOVAL_PENDING', 'REMOVAL_REQUESTED',
+    'REMOVAL_IN_PROGRESS', 'REMOVAL_FAILED', 'REMOVAL_SUCCEEDED'."""
     StatusDescription: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Length: 1 to 255 characters."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ApplicationInstanceIdToReplace: str
     DefaultRuntimeContextDevice: str
     Description: str
@@ -307,38 +198,49 @@ class ApplicationInstance(_Resource):
     RuntimeRoleArn: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        DefaultRuntimeContextDevice: str,
+        ManifestPayload: ApplicationInstanceManifestPayload
+        | ApplicationInstanceManifestPayloadDict,
+        ApplicationInstanceIdToReplace: str | None = None,
+        Description: str | None = None,
+        ManifestOverridesPayload: ApplicationInstanceManifestOverridesPayload
+        | ApplicationInstanceManifestOverridesPayloadDict
+        | None = None,
+        Name: str | None = None,
+        RuntimeRoleArn: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Panorama::ApplicationInstance; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            DefaultRuntimeContextDevice: str,
-            ManifestPayload: ApplicationInstanceManifestPayload
-            | ApplicationInstanceManifestPayloadDict,
-            ApplicationInstanceIdToReplace: str | None = None,
-            Description: str | None = None,
-            ManifestOverridesPayload: ApplicationInstanceManifestOverridesPayload
-            | ApplicationInstanceManifestOverridesPayloadDict
-            | None = None,
-            Name: str | None = None,
-            RuntimeRoleArn: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Panorama::ApplicationInstance; `await` it inside an App to deploy it.
-
-            ApplicationInstanceIdToReplace: The ID of an application instance to replace with the new instance.
-            DefaultRuntimeContextDevice: The device's ID.
-            Description: A description for the application instance.
-            ManifestOverridesPayload: Setting overrides for the application manifest.
-            ManifestPayload: The application's manifest document.
-            Name: A name for the application instance.
-            RuntimeRoleArn: The ARN of a runtime role for the application instance.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            DefaultRuntimeContextDevice: The device's ID. Create-only: changing it replaces the
+                resource. Required.
+            ManifestPayload: The application's manifest document. Create-only: changing it replaces
+                the resource. Required.
+            ApplicationInstanceIdToReplace: The ID of an application instance to replace with the
+                new instance. Create-only: changing it replaces the resource. Write-only: sent to
+                AWS, never read back.
+            Description: A description for the application instance. Create-only: changing it
+                replaces the resource.
+            ManifestOverridesPayload: Setting overrides for the application manifest. Create-only:
+                changing it replaces the resource.
+            Name: A name for the application instance. Create-only: changing it replaces the
+                resource.
+            RuntimeRoleArn: The ARN of a runtime role for the application instance. Create-only:
+                changing it replaces the resource.
             Tags: Tags for the application instance.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

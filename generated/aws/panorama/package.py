@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,32 +59,36 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-PackageStorageLocationDict = TypedDict(
-    "PackageStorageLocationDict",
-    {
-        "BinaryPrefixLocation": "str",
-        "Bucket": "str",
-        "GeneratedPrefixLocation": "str",
-        "ManifestPrefixLocation": "str",
-        "RepoPrefixLocation": "str",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class PackageStorageLocationDict(TypedDict, total=False):
+    """PackageStorageLocation as a plain dict: A storage location."""
 
+    BinaryPrefixLocation: str
+    """The location's binary prefix."""
+    Bucket: str
+    """The location's bucket."""
+    GeneratedPrefixLocation: str
+    """The location's generated prefix."""
+    ManifestPrefixLocation: str
+    """The location's manifest prefix."""
+    RepoPrefixLocation: str
+    """The location's repo prefix."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Pattern: ^.+$ Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Pattern: ^.+$ Length: 0 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Panorama::Package",
     schema_file="aws-panorama-package.json",
     primary_identifier=("/PackageId",),
-    additional_identifiers=(),
     read_only=(
         "/PackageId",
         "/Arn",
@@ -92,18 +100,9 @@ METADATA = _TypeMetadata(
         "/StorageLocation/ManifestPrefixLocation",
     ),
     create_only=("/PackageName",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("PackageName",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -113,62 +112,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "NodePackageArn": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "NodePackageId": {
-            "maxLength": 255,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9\\-\\_\\/]+$",
-            "type": "string",
-        },
-        "NodePackageName": {
-            "maxLength": 128,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9\\-\\_]+$",
-            "type": "string",
-        },
-        "StorageLocation": {
-            "additionalProperties": False,
-            "properties": {
-                "BinaryPrefixLocation": {"type": "string"},
-                "Bucket": {"type": "string"},
-                "GeneratedPrefixLocation": {"type": "string"},
-                "ManifestPrefixLocation": {"type": "string"},
-                "RepoPrefixLocation": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "pattern": "^.+$", "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "pattern": "^.+$", "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "TagList": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-        "Timestamp": {"type": "integer"},
-    },
-    "properties": {
-        "Arn": {"$ref": "#/definitions/NodePackageArn"},
-        "CreatedTime": {"$ref": "#/definitions/Timestamp"},
-        "PackageId": {"$ref": "#/definitions/NodePackageId"},
-        "PackageName": {"$ref": "#/definitions/NodePackageName"},
-        "StorageLocation": {"$ref": "#/definitions/StorageLocation"},
-        "Tags": {"$ref": "#/definitions/TagList"},
-    },
-    "required": ["PackageName"],
-}
-
 
 class Package(_Resource):
     """AWS::Panorama::Package: Creates a package and storage location in an Amazon S3 access point.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: PackageId.
+    Replaced when any of these change (create-only): PackageName.
+    Read-only attributes (known once deployed): Arn, CreatedTime, PackageId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-panorama-package.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -176,36 +129,44 @@ class Package(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "PackageAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "package.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Length: 1 to 255 characters."""
     CreatedTime: int
+    """Type: int."""
     PackageId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Pattern: ^[a-zA-Z0-9\\-\\_\\/]+$ Length: 1 to 255 characters."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     PackageName: str
     StorageLocation: PackageStorageLocationDict
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        PackageName: str,
+        StorageLocation: PackageStorageLocation | PackageStorageLocationDict | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Panorama::Package; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            PackageName: str,
-            StorageLocation: PackageStorageLocation | PackageStorageLocationDict | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Panorama::Package; `await` it inside an App to deploy it.
-
-            PackageName: A name for the package.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            PackageName: A name for the package. Create-only: changing it replaces the resource.
+                Required.
             StorageLocation: A storage location.
             Tags: Tags for the package.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

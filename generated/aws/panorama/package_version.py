@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,11 +51,11 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Panorama::PackageVersion",
     schema_file="aws-panorama-packageversion.json",
     primary_identifier=("/PackageId", "/PackageVersion", "/PatchVersion"),
-    additional_identifiers=(),
     read_only=(
         "/PackageName",
         "/PackageArn",
@@ -62,12 +66,7 @@ METADATA = _TypeMetadata(
     ),
     create_only=("/OwnerAccount", "/PackageId", "/PackageVersion", "/PatchVersion"),
     write_only=("/UpdatedLatestPatchVersion",),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("PackageId", "PackageVersion", "PatchVersion"),
-    list_required=(),
-    tagging=None,
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -76,70 +75,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "NodePackageArn": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "NodePackageId": {
-            "maxLength": 255,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9\\-\\_\\/]+$",
-            "type": "string",
-        },
-        "NodePackageName": {
-            "maxLength": 128,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9\\-\\_]+$",
-            "type": "string",
-        },
-        "NodePackagePatchVersion": {
-            "maxLength": 255,
-            "minLength": 1,
-            "pattern": "^[a-z0-9]+$",
-            "type": "string",
-        },
-        "NodePackageVersion": {
-            "maxLength": 255,
-            "minLength": 1,
-            "pattern": "^([0-9]+)\\.([0-9]+)$",
-            "type": "string",
-        },
-        "PackageOwnerAccount": {
-            "maxLength": 12,
-            "minLength": 1,
-            "pattern": "^[0-9a-z\\_]+$",
-            "type": "string",
-        },
-        "PackageVersionStatus": {
-            "enum": ["REGISTER_PENDING", "REGISTER_COMPLETED", "FAILED", "DELETING"],
-            "type": "string",
-        },
-        "PackageVersionStatusDescription": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "TimeStamp": {"type": "integer"},
-    },
-    "properties": {
-        "IsLatestPatch": {"type": "boolean"},
-        "MarkLatest": {"type": "boolean"},
-        "OwnerAccount": {"$ref": "#/definitions/PackageOwnerAccount"},
-        "PackageArn": {"$ref": "#/definitions/NodePackageArn"},
-        "PackageId": {"$ref": "#/definitions/NodePackageId"},
-        "PackageName": {"$ref": "#/definitions/NodePackageName"},
-        "PackageVersion": {"$ref": "#/definitions/NodePackageVersion"},
-        "PatchVersion": {"$ref": "#/definitions/NodePackagePatchVersion"},
-        "RegisteredTime": {"$ref": "#/definitions/TimeStamp"},
-        "Status": {"$ref": "#/definitions/PackageVersionStatus"},
-        "StatusDescription": {"$ref": "#/definitions/PackageVersionStatusDescription"},
-        "UpdatedLatestPatchVersion": {"$ref": "#/definitions/NodePackagePatchVersion"},
-    },
-    "required": ["PackageId", "PackageVersion", "PatchVersion"],
-}
-
 
 class PackageVersion(_Resource):
     """AWS::Panorama::PackageVersion: Registers a package version.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: PackageId, PackageVersion, PatchVersion (composite: the values joined by '|').
+    Replaced when any of these change (create-only): OwnerAccount, PackageId, PackageVersion,
+    PatchVersion.
+    Write-only (sent to AWS, never read back): UpdatedLatestPatchVersion.
+    Read-only attributes (known once deployed): IsLatestPatch, PackageArn, PackageName,
+    RegisteredTime, Status, StatusDescription.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-panorama-packageversion.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -147,16 +95,23 @@ class PackageVersion(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "PackageVersionAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "package_version.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     IsLatestPatch: bool
+    """Type: bool."""
     PackageArn: str
+    """Length: 1 to 255 characters."""
     PackageName: str
+    """Pattern: ^[a-zA-Z0-9\\-\\_]+$ Length: 1 to 128 characters."""
     RegisteredTime: int
+    """Type: int."""
     Status: Literal["REGISTER_PENDING", "REGISTER_COMPLETED", "FAILED", "DELETING"]
+    """Allowed values: 'REGISTER_PENDING', 'REGISTER_COMPLETED', 'FAILED', 'DELETING'."""
     StatusDescription: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Length: 1 to 255 characters."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     MarkLatest: bool
     OwnerAccount: str
     PackageId: str
@@ -164,31 +119,36 @@ class PackageVersion(_Resource):
     PatchVersion: str
     UpdatedLatestPatchVersion: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        PackageId: str,
+        PackageVersion: str,
+        PatchVersion: str,
+        MarkLatest: bool | None = None,
+        OwnerAccount: str | None = None,
+        UpdatedLatestPatchVersion: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Panorama::PackageVersion; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            PackageId: str,
-            PackageVersion: str,
-            PatchVersion: str,
-            MarkLatest: bool | None = None,
-            OwnerAccount: str | None = None,
-            UpdatedLatestPatchVersion: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Panorama::PackageVersion; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            PackageId: A package ID. Create-only: changing it replaces the resource. Required.
+            PackageVersion: A package version. Create-only: changing it replaces the resource.
+                Required.
+            PatchVersion: A patch version. Create-only: changing it replaces the resource. Required.
             MarkLatest: Whether to mark the new version as the latest version.
-            OwnerAccount: An owner account.
-            PackageId: A package ID.
-            PackageVersion: A package version.
-            PatchVersion: A patch version.
-            UpdatedLatestPatchVersion: If the version was marked latest, the new version to maker as latest.
+            OwnerAccount: An owner account. Create-only: changing it replaces the resource.
+            UpdatedLatestPatchVersion: If the version was marked latest, the new version to maker as
+                latest. Write-only: sent to AWS, never read back.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

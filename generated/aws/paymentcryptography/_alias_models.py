@@ -7,8 +7,10 @@ Imported on first use by alias.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "AliasAttributes",
@@ -17,9 +19,25 @@ __all__ = [
 
 
 class AliasProps(DeferredModel):
-    AliasName: str
-    KeyArn: str | None = None
+    """
+    The properties a program declares for a AWS::PaymentCryptography::Alias.
+    """
+
+    AliasName: Annotated[
+        str,
+        Field(
+            description="Pattern: ^alias/[a-zA-Z0-9/_-]+$ Length: 7 to 256 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    KeyArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:aws:payment-cryptography:[a-z]{2}-[a-z]{1,16}-[0-9]+:[0-9]{12}:key/[0-9a-zA-Z]{16,64}$ Length: 70 to 150 characters."
+        ),
+    ] = None
 
 
 class AliasAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::PaymentCryptography::Alias, set by AWS.
+    """

@@ -7,7 +7,7 @@ Imported on first use by key.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -26,97 +26,144 @@ class KeyKeyModesOfUse(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Decrypt: bool | None = None
-    DeriveKey: bool | None = None
-    Encrypt: bool | None = None
-    Generate: bool | None = None
-    NoRestrictions: bool | None = None
-    Sign: bool | None = None
-    Unwrap: bool | None = None
-    Verify: bool | None = None
-    Wrap: bool | None = None
+    Decrypt: Annotated[bool | None, Field(description="Type: bool.")] = None
+    DeriveKey: Annotated[bool | None, Field(description="Type: bool.")] = None
+    Encrypt: Annotated[bool | None, Field(description="Type: bool.")] = None
+    Generate: Annotated[bool | None, Field(description="Type: bool.")] = None
+    NoRestrictions: Annotated[bool | None, Field(description="Type: bool.")] = None
+    Sign: Annotated[bool | None, Field(description="Type: bool.")] = None
+    Unwrap: Annotated[bool | None, Field(description="Type: bool.")] = None
+    Verify: Annotated[bool | None, Field(description="Type: bool.")] = None
+    Wrap: Annotated[bool | None, Field(description="Type: bool.")] = None
 
 
 class ReplicationStatusType(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    KmsKeyArn: str | None = None
-    KmsKeyId: str | None = None
-    Status: Literal["IN_PROGRESS", "DELETE_IN_PROGRESS", "FAILED", "SYNCHRONIZED"]
-    StatusMessage: str | None = None
+    KmsKeyArn: Annotated[
+        str | None,
+        Field(description="The ARN of the AWS KMS key that protects the replica in this region."),
+    ] = None
+    KmsKeyId: Annotated[
+        str | None,
+        Field(
+            description="The AWS KMS key requested for this region, when replication failed before its ARN was known."
+        ),
+    ] = None
+    Status: Annotated[
+        Literal["IN_PROGRESS", "DELETE_IN_PROGRESS", "FAILED", "SYNCHRONIZED"],
+        Field(description="Defines the replication state of a key"),
+    ]
+    StatusMessage: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: 1 to 256 characters.")]
 
 
 class KeyAttributes(DeferredModel):
-    KeyIdentifier: str | None = None
-    KeyOrigin: Literal["EXTERNAL", "AWS_PAYMENT_CRYPTOGRAPHY"] | None = None
-    KeyState: (
-        Literal["CREATE_IN_PROGRESS", "CREATE_COMPLETE", "DELETE_PENDING", "DELETE_COMPLETE"] | None
-    ) = None
-    ReplicationStatus: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
+    """
+    The read-only attributes of a AWS::PaymentCryptography::Key, set by AWS.
+    """
+
+    KeyIdentifier: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:aws:payment-cryptography:[a-z]{2}-[a-z]{1,16}-[0-9]+:[0-9]{12}:(key/[0-9a-zA-Z]{16,64}|alias/[a-zA-Z0-9/_-]+)$|^alias/[a-zA-Z0-9/_-]+$ Length: 7 to 322 characters."
+        ),
+    ] = None
+    KeyOrigin: Annotated[
+        Literal["EXTERNAL", "AWS_PAYMENT_CRYPTOGRAPHY"] | None,
+        Field(description="Defines the source of a key"),
+    ] = None
+    KeyState: Annotated[
+        Literal["CREATE_IN_PROGRESS", "CREATE_COMPLETE", "DELETE_PENDING", "DELETE_COMPLETE"]
+        | None,
+        Field(description="Defines the state of a key"),
+    ] = None
+    ReplicationStatus: Annotated[
+        dict[str, ReplicationStatusType] | None,
+        Field(description="Type: dict[str, ReplicationStatusTypeDict]."),
+    ] = None
 
 
 class KeyKeyAttributes(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    KeyAlgorithm: Literal[
-        "TDES_2KEY",
-        "TDES_3KEY",
-        "AES_128",
-        "AES_192",
-        "AES_256",
-        "HMAC_SHA256",
-        "HMAC_SHA384",
-        "HMAC_SHA512",
-        "HMAC_SHA224",
-        "RSA_2048",
-        "RSA_3072",
-        "RSA_4096",
-        "ECC_NIST_P256",
-        "ECC_NIST_P384",
-        "ECC_NIST_P521",
+    KeyAlgorithm: Annotated[
+        Literal[
+            "TDES_2KEY",
+            "TDES_3KEY",
+            "AES_128",
+            "AES_192",
+            "AES_256",
+            "HMAC_SHA256",
+            "HMAC_SHA384",
+            "HMAC_SHA512",
+            "HMAC_SHA224",
+            "RSA_2048",
+            "RSA_3072",
+            "RSA_4096",
+            "ECC_NIST_P256",
+            "ECC_NIST_P384",
+            "ECC_NIST_P521",
+        ],
+        Field(
+            description="Allowed values: 'TDES_2KEY', 'TDES_3KEY', 'AES_128', 'AES_192', 'AES_256', 'HMAC_SHA256', 'HMAC_SHA384', 'HMAC_SHA512', 'HMAC_SHA224', 'RSA_2048', 'RSA_3072', 'RSA_4096' (and 3 more)."
+        ),
     ]
-    KeyClass: Literal["SYMMETRIC_KEY", "ASYMMETRIC_KEY_PAIR", "PRIVATE_KEY", "PUBLIC_KEY"]
-    KeyModesOfUse: KeyKeyModesOfUse
-    KeyUsage: Literal[
-        "TR31_B0_BASE_DERIVATION_KEY",
-        "TR31_C0_CARD_VERIFICATION_KEY",
-        "TR31_D0_SYMMETRIC_DATA_ENCRYPTION_KEY",
-        "TR31_D1_ASYMMETRIC_KEY_FOR_DATA_ENCRYPTION",
-        "TR31_E0_EMV_MKEY_APP_CRYPTOGRAMS",
-        "TR31_E1_EMV_MKEY_CONFIDENTIALITY",
-        "TR31_E2_EMV_MKEY_INTEGRITY",
-        "TR31_E4_EMV_MKEY_DYNAMIC_NUMBERS",
-        "TR31_E5_EMV_MKEY_CARD_PERSONALIZATION",
-        "TR31_E6_EMV_MKEY_OTHER",
-        "TR31_K0_KEY_ENCRYPTION_KEY",
-        "TR31_K1_KEY_BLOCK_PROTECTION_KEY",
-        "TR31_K3_ASYMMETRIC_KEY_FOR_KEY_AGREEMENT",
-        "TR31_M0_ISO_16609_MAC_KEY",
-        "TR31_M3_ISO_9797_3_MAC_KEY",
-        "TR31_M1_ISO_9797_1_MAC_KEY",
-        "TR31_M6_ISO_9797_5_CMAC_KEY",
-        "TR31_M7_HMAC_KEY",
-        "TR31_P0_PIN_ENCRYPTION_KEY",
-        "TR31_P1_PIN_GENERATION_KEY",
-        "TR31_S0_ASYMMETRIC_KEY_FOR_DIGITAL_SIGNATURE",
-        "TR31_V1_IBM3624_PIN_VERIFICATION_KEY",
-        "TR31_V2_VISA_PIN_VERIFICATION_KEY",
-        "TR31_K2_TR34_ASYMMETRIC_KEY",
+    KeyClass: Annotated[
+        Literal["SYMMETRIC_KEY", "ASYMMETRIC_KEY_PAIR", "PRIVATE_KEY", "PUBLIC_KEY"],
+        Field(
+            description="Allowed values: 'SYMMETRIC_KEY', 'ASYMMETRIC_KEY_PAIR', 'PRIVATE_KEY', 'PUBLIC_KEY'."
+        ),
+    ]
+    KeyModesOfUse: Annotated[KeyKeyModesOfUse, Field(description="Type: KeyKeyModesOfUseDict.")]
+    KeyUsage: Annotated[
+        Literal[
+            "TR31_B0_BASE_DERIVATION_KEY",
+            "TR31_C0_CARD_VERIFICATION_KEY",
+            "TR31_D0_SYMMETRIC_DATA_ENCRYPTION_KEY",
+            "TR31_D1_ASYMMETRIC_KEY_FOR_DATA_ENCRYPTION",
+            "TR31_E0_EMV_MKEY_APP_CRYPTOGRAMS",
+            "TR31_E1_EMV_MKEY_CONFIDENTIALITY",
+            "TR31_E2_EMV_MKEY_INTEGRITY",
+            "TR31_E4_EMV_MKEY_DYNAMIC_NUMBERS",
+            "TR31_E5_EMV_MKEY_CARD_PERSONALIZATION",
+            "TR31_E6_EMV_MKEY_OTHER",
+            "TR31_K0_KEY_ENCRYPTION_KEY",
+            "TR31_K1_KEY_BLOCK_PROTECTION_KEY",
+            "TR31_K3_ASYMMETRIC_KEY_FOR_KEY_AGREEMENT",
+            "TR31_M0_ISO_16609_MAC_KEY",
+            "TR31_M3_ISO_9797_3_MAC_KEY",
+            "TR31_M1_ISO_9797_1_MAC_KEY",
+            "TR31_M6_ISO_9797_5_CMAC_KEY",
+            "TR31_M7_HMAC_KEY",
+            "TR31_P0_PIN_ENCRYPTION_KEY",
+            "TR31_P1_PIN_GENERATION_KEY",
+            "TR31_S0_ASYMMETRIC_KEY_FOR_DIGITAL_SIGNATURE",
+            "TR31_V1_IBM3624_PIN_VERIFICATION_KEY",
+            "TR31_V2_VISA_PIN_VERIFICATION_KEY",
+            "TR31_K2_TR34_ASYMMETRIC_KEY",
+        ],
+        Field(
+            description="Allowed values: 'TR31_B0_BASE_DERIVATION_KEY', 'TR31_C0_CARD_VERIFICATION_KEY', 'TR31_D0_SYMMETRIC_DATA_ENCRYPTION_KEY', 'TR31_D1_ASYMMETRIC_KEY_FOR_DATA_ENCRYPTION', 'TR31_E0_EMV_MKEY_APP_CRYPTOGRAMS', 'TR31_E1_EMV_MKEY_CONFIDENTIALITY', 'TR31_E2_EMV_MKEY_INTEGRITY', 'TR31_E4_EMV_MKEY_DYNAMIC_NUMBERS', 'TR31_E5_EMV_MKEY_CARD_PERSONALIZATION', 'TR31_E6_EMV_MKEY_OTHER', 'TR31_K0_KEY_ENCRYPTION_KEY', 'TR31_K1_KEY_BLOCK_PROTECTION_KEY' (and 12 more)."
+        ),
     ]
 
 
 class KeyProps(DeferredModel):
-    DeriveKeyUsage: (
+    """
+    The properties a program declares for a AWS::PaymentCryptography::Key.
+    """
+
+    DeriveKeyUsage: Annotated[
         Literal[
             "TR31_B0_BASE_DERIVATION_KEY",
             "TR31_C0_CARD_VERIFICATION_KEY",
@@ -138,12 +185,26 @@ class KeyProps(DeferredModel):
             "TR31_V1_IBM3624_PIN_VERIFICATION_KEY",
             "TR31_V2_VISA_PIN_VERIFICATION_KEY",
         ]
-        | None
-    ) = None
-    Enabled: bool | None = None
-    Exportable: bool
-    KeyAttributes: KeyKeyAttributes
-    KeyCheckValueAlgorithm: Literal["CMAC", "ANSI_X9_24", "HMAC", "SHA_1"] | None = None
-    Policy: str | None = None
-    ReplicationRegions: list[str] | None = None
-    Tags: list[Tag] | None = None
+        | None,
+        Field(
+            description="Allowed values: 'TR31_B0_BASE_DERIVATION_KEY', 'TR31_C0_CARD_VERIFICATION_KEY', 'TR31_D0_SYMMETRIC_DATA_ENCRYPTION_KEY', 'TR31_E0_EMV_MKEY_APP_CRYPTOGRAMS', 'TR31_E1_EMV_MKEY_CONFIDENTIALITY', 'TR31_E2_EMV_MKEY_INTEGRITY', 'TR31_E4_EMV_MKEY_DYNAMIC_NUMBERS', 'TR31_E5_EMV_MKEY_CARD_PERSONALIZATION', 'TR31_E6_EMV_MKEY_OTHER', 'TR31_K0_KEY_ENCRYPTION_KEY', 'TR31_K1_KEY_BLOCK_PROTECTION_KEY', 'TR31_M3_ISO_9797_3_MAC_KEY' (and 7 more)."
+        ),
+    ] = None
+    Enabled: Annotated[bool | None, Field(description="Type: bool.")] = None
+    Exportable: Annotated[bool, Field(description="Type: bool.")]
+    KeyAttributes: Annotated[KeyKeyAttributes, Field(description="Type: KeyKeyAttributesDict.")]
+    KeyCheckValueAlgorithm: Annotated[
+        Literal["CMAC", "ANSI_X9_24", "HMAC", "SHA_1"] | None,
+        Field(description="Allowed values: 'CMAC', 'ANSI_X9_24', 'HMAC', 'SHA_1'."),
+    ] = None
+    Policy: Annotated[
+        str | None,
+        Field(description="The resource-based policy attached to the key, in JSON format."),
+    ] = None
+    ReplicationRegions: Annotated[
+        list[str] | None,
+        Field(
+            description="Each item: Pattern: ^[a-z]{2}-[a-z]{1,16}-[0-9]+$ Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="Items: 0 to 200 items.")] = None

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -63,72 +67,126 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-KeyKeyAttributesDict = TypedDict(
-    "KeyKeyAttributesDict",
-    {
-        "KeyAlgorithm": "Required[Literal['TDES_2KEY', 'TDES_3KEY', 'AES_128', 'AES_192', 'AES_256', 'HMAC_SHA256', 'HMAC_SHA384', 'HMAC_SHA512', 'HMAC_SHA224', 'RSA_2048', 'RSA_3072', 'RSA_4096', 'ECC_NIST_P256', 'ECC_NIST_P384', 'ECC_NIST_P521']]",
-        "KeyClass": "Required[Literal['SYMMETRIC_KEY', 'ASYMMETRIC_KEY_PAIR', 'PRIVATE_KEY', 'PUBLIC_KEY']]",
-        "KeyModesOfUse": "Required[KeyKeyModesOfUseDict]",
-        "KeyUsage": "Required[Literal['TR31_B0_BASE_DERIVATION_KEY', 'TR31_C0_CARD_VERIFICATION_KEY', 'TR31_D0_SYMMETRIC_DATA_ENCRYPTION_KEY', 'TR31_D1_ASYMMETRIC_KEY_FOR_DATA_ENCRYPTION', 'TR31_E0_EMV_MKEY_APP_CRYPTOGRAMS', 'TR31_E1_EMV_MKEY_CONFIDENTIALITY', 'TR31_E2_EMV_MKEY_INTEGRITY', 'TR31_E4_EMV_MKEY_DYNAMIC_NUMBERS', 'TR31_E5_EMV_MKEY_CARD_PERSONALIZATION', 'TR31_E6_EMV_MKEY_OTHER', 'TR31_K0_KEY_ENCRYPTION_KEY', 'TR31_K1_KEY_BLOCK_PROTECTION_KEY', 'TR31_K3_ASYMMETRIC_KEY_FOR_KEY_AGREEMENT', 'TR31_M0_ISO_16609_MAC_KEY', 'TR31_M3_ISO_9797_3_MAC_KEY', 'TR31_M1_ISO_9797_1_MAC_KEY', 'TR31_M6_ISO_9797_5_CMAC_KEY', 'TR31_M7_HMAC_KEY', 'TR31_P0_PIN_ENCRYPTION_KEY', 'TR31_P1_PIN_GENERATION_KEY', 'TR31_S0_ASYMMETRIC_KEY_FOR_DIGITAL_SIGNATURE', 'TR31_V1_IBM3624_PIN_VERIFICATION_KEY', 'TR31_V2_VISA_PIN_VERIFICATION_KEY', 'TR31_K2_TR34_ASYMMETRIC_KEY']]",
-    },
-    total=False,
-)
 
-KeyKeyModesOfUseDict = TypedDict(
-    "KeyKeyModesOfUseDict",
-    {
-        "Decrypt": "bool",
-        "DeriveKey": "bool",
-        "Encrypt": "bool",
-        "Generate": "bool",
-        "NoRestrictions": "bool",
-        "Sign": "bool",
-        "Unwrap": "bool",
-        "Verify": "bool",
-        "Wrap": "bool",
-    },
-    total=False,
-)
+class KeyKeyAttributesDict(TypedDict, total=False):
+    """KeyKeyAttributes as a plain dict."""
 
-ReplicationStatusTypeDict = TypedDict(
-    "ReplicationStatusTypeDict",
-    {
-        "KmsKeyArn": "str",
-        "KmsKeyId": "str",
-        "Status": "Required[Literal['IN_PROGRESS', 'DELETE_IN_PROGRESS', 'FAILED', 'SYNCHRONIZED']]",
-        "StatusMessage": "str",
-    },
-    total=False,
-)
+    KeyAlgorithm: Required[
+        Literal[
+            "TDES_2KEY",
+            "TDES_3KEY",
+            "AES_128",
+            "AES_192",
+            "AES_256",
+            "HMAC_SHA256",
+            "HMAC_SHA384",
+            "HMAC_SHA512",
+            "HMAC_SHA224",
+            "RSA_2048",
+            "RSA_3072",
+            "RSA_4096",
+            "ECC_NIST_P256",
+            "ECC_NIST_P384",
+            "ECC_NIST_P521",
+        ]
+    ]
+    """Allowed values: 'TDES_2KEY', 'TDES_3KEY', 'AES_128', 'AES_192', 'AES_256', 'HMAC_SHA256',
+    'HMAC_SHA384', 'HMAC_SHA512', 'HMAC_SHA224', 'RSA_2048', 'RSA_3072', 'RSA_4096' (and 3 more)."""
+    KeyClass: Required[Literal["SYMMETRIC_KEY", "ASYMMETRIC_KEY_PAIR", "PRIVATE_KEY", "PUBLIC_KEY"]]
+    """Allowed values: 'SYMMETRIC_KEY', 'ASYMMETRIC_KEY_PAIR', 'PRIVATE_KEY', 'PUBLIC_KEY'."""
+    KeyModesOfUse: Required[KeyKeyModesOfUseDict]
+    """Type: KeyKeyModesOfUseDict."""
+    KeyUsage: Required[
+        Literal[
+            "TR31_B0_BASE_DERIVATION_KEY",
+            "TR31_C0_CARD_VERIFICATION_KEY",
+            "TR31_D0_SYMMETRIC_DATA_ENCRYPTION_KEY",
+            "TR31_D1_ASYMMETRIC_KEY_FOR_DATA_ENCRYPTION",
+            "TR31_E0_EMV_MKEY_APP_CRYPTOGRAMS",
+            "TR31_E1_EMV_MKEY_CONFIDENTIALITY",
+            "TR31_E2_EMV_MKEY_INTEGRITY",
+            "TR31_E4_EMV_MKEY_DYNAMIC_NUMBERS",
+            "TR31_E5_EMV_MKEY_CARD_PERSONALIZATION",
+            "TR31_E6_EMV_MKEY_OTHER",
+            "TR31_K0_KEY_ENCRYPTION_KEY",
+            "TR31_K1_KEY_BLOCK_PROTECTION_KEY",
+            "TR31_K3_ASYMMETRIC_KEY_FOR_KEY_AGREEMENT",
+            "TR31_M0_ISO_16609_MAC_KEY",
+            "TR31_M3_ISO_9797_3_MAC_KEY",
+            "TR31_M1_ISO_9797_1_MAC_KEY",
+            "TR31_M6_ISO_9797_5_CMAC_KEY",
+            "TR31_M7_HMAC_KEY",
+            "TR31_P0_PIN_ENCRYPTION_KEY",
+            "TR31_P1_PIN_GENERATION_KEY",
+            "TR31_S0_ASYMMETRIC_KEY_FOR_DIGITAL_SIGNATURE",
+            "TR31_V1_IBM3624_PIN_VERIFICATION_KEY",
+            "TR31_V2_VISA_PIN_VERIFICATION_KEY",
+            "TR31_K2_TR34_ASYMMETRIC_KEY",
+        ]
+    ]
+    """Allowed values: 'TR31_B0_BASE_DERIVATION_KEY', 'TR31_C0_CARD_VERIFICATION_KEY',
+    'TR31_D0_SYMMETRIC_DATA_ENCRYPTION_KEY', 'TR31_D1_ASYMMETRIC_KEY_FOR_DATA_ENCRYPTION',
+    'TR31_E0_EMV_MKEY_APP_CRYPTOGRAMS', 'TR31_E1_EMV_MKEY_CONFIDENTIALITY',
+    'TR31_E2_EMV_MKEY_INTEGRITY', 'TR31_E4_EMV_MKEY_DYNAMIC_NUMBERS',
+    'TR31_E5_EMV_MKEY_CARD_PERSONALIZATION', 'TR31_E6_EMV_MKEY_OTHER', 'TR31_K0_KEY_ENCRYPTION_KEY',
+    'TR31_K1_KEY_BLOCK_PROTECTION_KEY' (and 12 more)."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class KeyKeyModesOfUseDict(TypedDict, total=False):
+    """KeyKeyModesOfUse as a plain dict."""
+
+    Decrypt: bool
+    """Type: bool."""
+    DeriveKey: bool
+    """Type: bool."""
+    Encrypt: bool
+    """Type: bool."""
+    Generate: bool
+    """Type: bool."""
+    NoRestrictions: bool
+    """Type: bool."""
+    Sign: bool
+    """Type: bool."""
+    Unwrap: bool
+    """Type: bool."""
+    Verify: bool
+    """Type: bool."""
+    Wrap: bool
+    """Type: bool."""
+
+
+class ReplicationStatusTypeDict(TypedDict, total=False):
+    """ReplicationStatusType as a plain dict."""
+
+    KmsKeyArn: str
+    """The ARN of the AWS KMS key that protects the replica in this region."""
+    KmsKeyId: str
+    """The AWS KMS key requested for this region, when replication failed before its ARN was known."""
+    Status: Required[Literal["IN_PROGRESS", "DELETE_IN_PROGRESS", "FAILED", "SYNCHRONIZED"]]
+    """Defines the replication state of a key"""
+    StatusMessage: str
+    """Type: str."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 1 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::PaymentCryptography::Key",
     schema_file="aws-paymentcryptography-key.json",
     primary_identifier=("/KeyIdentifier",),
-    additional_identifiers=(),
     read_only=("/KeyIdentifier", "/KeyOrigin", "/KeyState", "/ReplicationStatus"),
-    create_only=(),
     write_only=("/ReplicationRegions",),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("Exportable", "KeyAttributes"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -138,218 +196,37 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "DeriveKeyUsage": {
-            "enum": [
-                "TR31_B0_BASE_DERIVATION_KEY",
-                "TR31_C0_CARD_VERIFICATION_KEY",
-                "TR31_D0_SYMMETRIC_DATA_ENCRYPTION_KEY",
-                "TR31_E0_EMV_MKEY_APP_CRYPTOGRAMS",
-                "TR31_E1_EMV_MKEY_CONFIDENTIALITY",
-                "TR31_E2_EMV_MKEY_INTEGRITY",
-                "TR31_E4_EMV_MKEY_DYNAMIC_NUMBERS",
-                "TR31_E5_EMV_MKEY_CARD_PERSONALIZATION",
-                "TR31_E6_EMV_MKEY_OTHER",
-                "TR31_K0_KEY_ENCRYPTION_KEY",
-                "TR31_K1_KEY_BLOCK_PROTECTION_KEY",
-                "TR31_M3_ISO_9797_3_MAC_KEY",
-                "TR31_M1_ISO_9797_1_MAC_KEY",
-                "TR31_M6_ISO_9797_5_CMAC_KEY",
-                "TR31_M7_HMAC_KEY",
-                "TR31_P0_PIN_ENCRYPTION_KEY",
-                "TR31_P1_PIN_GENERATION_KEY",
-                "TR31_V1_IBM3624_PIN_VERIFICATION_KEY",
-                "TR31_V2_VISA_PIN_VERIFICATION_KEY",
-            ],
-            "type": "string",
-        },
-        "KeyAlgorithm": {
-            "enum": [
-                "TDES_2KEY",
-                "TDES_3KEY",
-                "AES_128",
-                "AES_192",
-                "AES_256",
-                "HMAC_SHA256",
-                "HMAC_SHA384",
-                "HMAC_SHA512",
-                "HMAC_SHA224",
-                "RSA_2048",
-                "RSA_3072",
-                "RSA_4096",
-                "ECC_NIST_P256",
-                "ECC_NIST_P384",
-                "ECC_NIST_P521",
-            ],
-            "type": "string",
-        },
-        "KeyAttributes": {
-            "additionalProperties": False,
-            "properties": {
-                "KeyAlgorithm": {"$ref": "#/definitions/KeyAlgorithm"},
-                "KeyClass": {"$ref": "#/definitions/KeyClass"},
-                "KeyModesOfUse": {"$ref": "#/definitions/KeyModesOfUse"},
-                "KeyUsage": {"$ref": "#/definitions/KeyUsage"},
-            },
-            "required": ["KeyAlgorithm", "KeyClass", "KeyModesOfUse", "KeyUsage"],
-            "type": "object",
-        },
-        "KeyCheckValueAlgorithm": {
-            "enum": ["CMAC", "ANSI_X9_24", "HMAC", "SHA_1"],
-            "type": "string",
-        },
-        "KeyClass": {
-            "enum": ["SYMMETRIC_KEY", "ASYMMETRIC_KEY_PAIR", "PRIVATE_KEY", "PUBLIC_KEY"],
-            "type": "string",
-        },
-        "KeyModesOfUse": {
-            "additionalProperties": False,
-            "properties": {
-                "Decrypt": {"type": "boolean"},
-                "DeriveKey": {"type": "boolean"},
-                "Encrypt": {"type": "boolean"},
-                "Generate": {"type": "boolean"},
-                "NoRestrictions": {"type": "boolean"},
-                "Sign": {"type": "boolean"},
-                "Unwrap": {"type": "boolean"},
-                "Verify": {"type": "boolean"},
-                "Wrap": {"type": "boolean"},
-            },
-            "type": "object",
-        },
-        "KeyOrigin": {"enum": ["EXTERNAL", "AWS_PAYMENT_CRYPTOGRAPHY"], "type": "string"},
-        "KeyReplicationState": {
-            "enum": ["IN_PROGRESS", "DELETE_IN_PROGRESS", "FAILED", "SYNCHRONIZED"],
-            "type": "string",
-        },
-        "KeyState": {
-            "enum": ["CREATE_IN_PROGRESS", "CREATE_COMPLETE", "DELETE_PENDING", "DELETE_COMPLETE"],
-            "type": "string",
-        },
-        "KeyUsage": {
-            "enum": [
-                "TR31_B0_BASE_DERIVATION_KEY",
-                "TR31_C0_CARD_VERIFICATION_KEY",
-                "TR31_D0_SYMMETRIC_DATA_ENCRYPTION_KEY",
-                "TR31_D1_ASYMMETRIC_KEY_FOR_DATA_ENCRYPTION",
-                "TR31_E0_EMV_MKEY_APP_CRYPTOGRAMS",
-                "TR31_E1_EMV_MKEY_CONFIDENTIALITY",
-                "TR31_E2_EMV_MKEY_INTEGRITY",
-                "TR31_E4_EMV_MKEY_DYNAMIC_NUMBERS",
-                "TR31_E5_EMV_MKEY_CARD_PERSONALIZATION",
-                "TR31_E6_EMV_MKEY_OTHER",
-                "TR31_K0_KEY_ENCRYPTION_KEY",
-                "TR31_K1_KEY_BLOCK_PROTECTION_KEY",
-                "TR31_K3_ASYMMETRIC_KEY_FOR_KEY_AGREEMENT",
-                "TR31_M0_ISO_16609_MAC_KEY",
-                "TR31_M3_ISO_9797_3_MAC_KEY",
-                "TR31_M1_ISO_9797_1_MAC_KEY",
-                "TR31_M6_ISO_9797_5_CMAC_KEY",
-                "TR31_M7_HMAC_KEY",
-                "TR31_P0_PIN_ENCRYPTION_KEY",
-                "TR31_P1_PIN_GENERATION_KEY",
-                "TR31_S0_ASYMMETRIC_KEY_FOR_DIGITAL_SIGNATURE",
-                "TR31_V1_IBM3624_PIN_VERIFICATION_KEY",
-                "TR31_V2_VISA_PIN_VERIFICATION_KEY",
-                "TR31_K2_TR34_ASYMMETRIC_KEY",
-            ],
-            "type": "string",
-        },
-        "ReplicationStatus": {
-            "additionalProperties": False,
-            "patternProperties": {
-                "^[a-z]{2}-[a-z]{1,16}-[0-9]+$": {"$ref": "#/definitions/ReplicationStatusType"}
-            },
-            "type": "object",
-        },
-        "ReplicationStatusType": {
-            "additionalProperties": False,
-            "properties": {
-                "KmsKeyArn": {
-                    "maxLength": 2048,
-                    "minLength": 20,
-                    "pattern": "^arn:aws(-[^:]+)?:kms:[a-z0-9-]{1,20}:[0-9]{12}:key/[a-zA-Z0-9-]+$",
-                    "type": "string",
-                },
-                "KmsKeyId": {
-                    "anyOf": [{}, {}, {}],
-                    "maxLength": 2048,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9:/_-]+$",
-                    "type": "string",
-                },
-                "Status": {"$ref": "#/definitions/KeyReplicationState"},
-                "StatusMessage": {"type": "string"},
-            },
-            "required": ["Status"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 1, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "DeriveKeyUsage": {"$ref": "#/definitions/DeriveKeyUsage"},
-        "Enabled": {"type": "boolean"},
-        "Exportable": {"type": "boolean"},
-        "KeyAttributes": {"$ref": "#/definitions/KeyAttributes"},
-        "KeyCheckValueAlgorithm": {"$ref": "#/definitions/KeyCheckValueAlgorithm"},
-        "KeyIdentifier": {
-            "maxLength": 322,
-            "minLength": 7,
-            "pattern": "^arn:aws:payment-cryptography:[a-z]{2}-[a-z]{1,16}-[0-9]+:[0-9]{12}:(key/[0-9a-zA-Z]{16,64}|alias/[a-zA-Z0-9/_-]+)$|^alias/[a-zA-Z0-9/_-]+$",
-            "type": "string",
-        },
-        "KeyOrigin": {"$ref": "#/definitions/KeyOrigin"},
-        "KeyState": {"$ref": "#/definitions/KeyState"},
-        "Policy": {
-            "maxLength": 20480,
-            "minLength": 1,
-            "pattern": "^[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+$",
-            "type": "string",
-        },
-        "ReplicationRegions": {
-            "items": {"pattern": "^[a-z]{2}-[a-z]{1,16}-[0-9]+$", "type": "string"},
-            "type": "array",
-        },
-        "ReplicationStatus": {"$ref": "#/definitions/ReplicationStatus"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 200,
-            "minItems": 0,
-            "type": "array",
-        },
-    },
-    "required": ["Exportable", "KeyAttributes"],
-}
-
 
 class Key(_Resource):
     """AWS::PaymentCryptography::Key: Definition of AWS::PaymentCryptography::Key Resource Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: KeyIdentifier.
+    Write-only (sent to AWS, never read back): ReplicationRegions.
+    Read-only attributes (known once deployed): KeyIdentifier, KeyOrigin, KeyState,
+    ReplicationStatus.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-paymentcryptography-key.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
     props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "KeyProps")
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "KeyAttributes")
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "key.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     KeyIdentifier: str
+    """Pattern:
+    ^arn:aws:payment-cryptography:[a-z]{2}-[a-z]{1,16}-[0-9]+:[0-9]{12}:(key/[0-9a-zA-Z]{16,64}|alias/[a-zA-Z0-9/_-]+)$|^alias/[a-zA-Z0-9/_-]+$
+    Length: 7 to 322 characters."""
     KeyOrigin: Literal["EXTERNAL", "AWS_PAYMENT_CRYPTOGRAPHY"]
+    """Defines the source of a key"""
     KeyState: Literal["CREATE_IN_PROGRESS", "CREATE_COMPLETE", "DELETE_PENDING", "DELETE_COMPLETE"]
-    ReplicationStatus: dict[str, Any]
-    # Declared properties (as declared, or as AWS returned them).
+    """Defines the state of a key"""
+    ReplicationStatus: dict[str, ReplicationStatusTypeDict]
+    """Type: dict[str, ReplicationStatusTypeDict]."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     DeriveKeyUsage: Literal[
         "TR31_B0_BASE_DERIVATION_KEY",
         "TR31_C0_CARD_VERIFICATION_KEY",
@@ -379,49 +256,66 @@ class Key(_Resource):
     ReplicationRegions: list[str]
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Exportable: bool,
+        KeyAttributes: KeyKeyAttributes | KeyKeyAttributesDict,
+        DeriveKeyUsage: Literal[
+            "TR31_B0_BASE_DERIVATION_KEY",
+            "TR31_C0_CARD_VERIFICATION_KEY",
+            "TR31_D0_SYMMETRIC_DATA_ENCRYPTION_KEY",
+            "TR31_E0_EMV_MKEY_APP_CRYPTOGRAMS",
+            "TR31_E1_EMV_MKEY_CONFIDENTIALITY",
+            "TR31_E2_EMV_MKEY_INTEGRITY",
+            "TR31_E4_EMV_MKEY_DYNAMIC_NUMBERS",
+            "TR31_E5_EMV_MKEY_CARD_PERSONALIZATION",
+            "TR31_E6_EMV_MKEY_OTHER",
+            "TR31_K0_KEY_ENCRYPTION_KEY",
+            "TR31_K1_KEY_BLOCK_PROTECTION_KEY",
+            "TR31_M3_ISO_9797_3_MAC_KEY",
+            "TR31_M1_ISO_9797_1_MAC_KEY",
+            "TR31_M6_ISO_9797_5_CMAC_KEY",
+            "TR31_M7_HMAC_KEY",
+            "TR31_P0_PIN_ENCRYPTION_KEY",
+            "TR31_P1_PIN_GENERATION_KEY",
+            "TR31_V1_IBM3624_PIN_VERIFICATION_KEY",
+            "TR31_V2_VISA_PIN_VERIFICATION_KEY",
+        ]
+        | None = None,
+        Enabled: bool | None = None,
+        KeyCheckValueAlgorithm: Literal["CMAC", "ANSI_X9_24", "HMAC", "SHA_1"] | None = None,
+        Policy: str | None = None,
+        ReplicationRegions: list[str] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::PaymentCryptography::Key; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Exportable: bool,
-            KeyAttributes: KeyKeyAttributes | KeyKeyAttributesDict,
-            DeriveKeyUsage: Literal[
-                "TR31_B0_BASE_DERIVATION_KEY",
-                "TR31_C0_CARD_VERIFICATION_KEY",
-                "TR31_D0_SYMMETRIC_DATA_ENCRYPTION_KEY",
-                "TR31_E0_EMV_MKEY_APP_CRYPTOGRAMS",
-                "TR31_E1_EMV_MKEY_CONFIDENTIALITY",
-                "TR31_E2_EMV_MKEY_INTEGRITY",
-                "TR31_E4_EMV_MKEY_DYNAMIC_NUMBERS",
-                "TR31_E5_EMV_MKEY_CARD_PERSONALIZATION",
-                "TR31_E6_EMV_MKEY_OTHER",
-                "TR31_K0_KEY_ENCRYPTION_KEY",
-                "TR31_K1_KEY_BLOCK_PROTECTION_KEY",
-                "TR31_M3_ISO_9797_3_MAC_KEY",
-                "TR31_M1_ISO_9797_1_MAC_KEY",
-                "TR31_M6_ISO_9797_5_CMAC_KEY",
-                "TR31_M7_HMAC_KEY",
-                "TR31_P0_PIN_ENCRYPTION_KEY",
-                "TR31_P1_PIN_GENERATION_KEY",
-                "TR31_V1_IBM3624_PIN_VERIFICATION_KEY",
-                "TR31_V2_VISA_PIN_VERIFICATION_KEY",
-            ]
-            | None = None,
-            Enabled: bool | None = None,
-            KeyCheckValueAlgorithm: Literal["CMAC", "ANSI_X9_24", "HMAC", "SHA_1"] | None = None,
-            Policy: str | None = None,
-            ReplicationRegions: list[str] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::PaymentCryptography::Key; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Exportable: Type: bool. Required.
+            KeyAttributes: Type: KeyKeyAttributesDict. Required.
+            DeriveKeyUsage: Allowed values: 'TR31_B0_BASE_DERIVATION_KEY',
+                'TR31_C0_CARD_VERIFICATION_KEY', 'TR31_D0_SYMMETRIC_DATA_ENCRYPTION_KEY',
+                'TR31_E0_EMV_MKEY_APP_CRYPTOGRAMS', 'TR31_E1_EMV_MKEY_CONFIDENTIALITY',
+                'TR31_E2_EMV_MKEY_INTEGRITY', 'TR31_E4_EMV_MKEY_DYNAMIC_NUMBERS',
+                'TR31_E5_EMV_MKEY_CARD_PERSONALIZATION', 'TR31_E6_EMV_MKEY_OTHER',
+                'TR31_K0_KEY_ENCRYPTION_KEY', 'TR31_K1_KEY_BLOCK_PROTECTION_KEY',
+                'TR31_M3_ISO_9797_3_MAC_KEY' (and 7 more).
+            Enabled: Type: bool.
+            KeyCheckValueAlgorithm: Allowed values: 'CMAC', 'ANSI_X9_24', 'HMAC', 'SHA_1'.
             Policy: The resource-based policy attached to the key, in JSON format.
+            ReplicationRegions: Each item: Pattern: ^[a-z]{2}-[a-z]{1,16}-[0-9]+$ Write-only: sent
+                to AWS, never read back.
+            Tags: Items: 0 to 200 items.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -7,7 +7,7 @@ Imported on first use by connector.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -23,16 +23,52 @@ class ConnectorVpcInformation(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    IpAddressType: Literal["IPV4", "DUALSTACK"] | None = None
-    SecurityGroupIds: list[str]
+    IpAddressType: Annotated[
+        Literal["IPV4", "DUALSTACK"] | None,
+        Field(description="Allowed values: 'IPV4', 'DUALSTACK'."),
+    ] = None
+    SecurityGroupIds: Annotated[
+        list[str],
+        Field(
+            description="Items: 1 to 5 items. Items are unique. Each item: Pattern: ^(?:sg-[0-9a-f]{8}|sg-[0-9a-f]{17})$ Length: 11 to 20 characters."
+        ),
+    ]
 
 
 class ConnectorAttributes(DeferredModel):
-    ConnectorArn: str | None = None
+    """
+    The read-only attributes of a AWS::PCAConnectorAD::Connector, set by AWS.
+    """
+
+    ConnectorArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:[\\w-]+:pca-connector-ad:[\\w-]+:[0-9]+:connector\\/[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$ Length: 5 to 200 characters."
+        ),
+    ] = None
 
 
 class ConnectorProps(DeferredModel):
-    CertificateAuthorityArn: str
-    DirectoryId: str
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    VpcInformation: ConnectorVpcInformation
+    """
+    The properties a program declares for a AWS::PCAConnectorAD::Connector.
+    """
+
+    CertificateAuthorityArn: Annotated[
+        str,
+        Field(
+            description="Pattern: ^arn:[\\w-]+:acm-pca:[\\w-]+:[0-9]+:certificate-authority\\/[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$ Length: 5 to 200 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    DirectoryId: Annotated[
+        str,
+        Field(
+            description="Pattern: ^d-[0-9a-f]{10}$ Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[dict[str, str] | None, Field(description="Type: dict[str, str].")] = None
+    VpcInformation: Annotated[
+        ConnectorVpcInformation,
+        Field(
+            description="Type: ConnectorVpcInformationDict. Create-only: changing it replaces the resource."
+        ),
+    ]

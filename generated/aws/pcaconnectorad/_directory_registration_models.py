@@ -7,7 +7,7 @@ Imported on first use by directory_registration.py, which re-exports every name 
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import Field
@@ -19,9 +19,27 @@ __all__ = [
 
 
 class DirectoryRegistrationProps(DeferredModel):
-    DirectoryId: str
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
+    """
+    The properties a program declares for a AWS::PCAConnectorAD::DirectoryRegistration.
+    """
+
+    DirectoryId: Annotated[
+        str,
+        Field(
+            description="Pattern: ^d-[0-9a-f]{10}$ Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[dict[str, str] | None, Field(description="Type: dict[str, str].")] = None
 
 
 class DirectoryRegistrationAttributes(DeferredModel):
-    DirectoryRegistrationArn: str | None = None
+    """
+    The read-only attributes of a AWS::PCAConnectorAD::DirectoryRegistration, set by AWS.
+    """
+
+    DirectoryRegistrationArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:[\\w-]+:pca-connector-ad:[\\w-]+:[0-9]+:directory-registration(\\/[\\w-]+)$ Length: 5 to 200 characters."
+        ),
+    ] = None

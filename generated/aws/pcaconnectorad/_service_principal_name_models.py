@@ -7,8 +7,10 @@ Imported on first use by service_principal_name.py, which re-exports every name 
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "ServicePrincipalNameAttributes",
@@ -17,9 +19,25 @@ __all__ = [
 
 
 class ServicePrincipalNameProps(DeferredModel):
-    ConnectorArn: str
-    DirectoryRegistrationArn: str
+    """
+    The properties a program declares for a AWS::PCAConnectorAD::ServicePrincipalName.
+    """
+
+    ConnectorArn: Annotated[
+        str,
+        Field(
+            description="Pattern: ^arn:[\\w-]+:pca-connector-ad:[\\w-]+:[0-9]+:connector(\\/[\\w-]+)$ Length: 5 to 200 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    DirectoryRegistrationArn: Annotated[
+        str,
+        Field(
+            description="Pattern: ^arn:[\\w-]+:pca-connector-ad:[\\w-]+:[0-9]+:directory-registration(\\/[\\w-]+)$ Length: 5 to 200 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
 
 
 class ServicePrincipalNameAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::PCAConnectorAD::ServicePrincipalName, set by AWS.
+    """

@@ -7,10 +7,10 @@ Imported on first use by template_group_access_control_entry.py, which re-export
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "TemplateGroupAccessControlEntryAccessRights",
@@ -23,16 +23,46 @@ class TemplateGroupAccessControlEntryAccessRights(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AutoEnroll: Literal["ALLOW", "DENY"] | None = None
-    Enroll: Literal["ALLOW", "DENY"] | None = None
+    AutoEnroll: Annotated[
+        Literal["ALLOW", "DENY"] | None, Field(description="Allowed values: 'ALLOW', 'DENY'.")
+    ] = None
+    Enroll: Annotated[
+        Literal["ALLOW", "DENY"] | None, Field(description="Allowed values: 'ALLOW', 'DENY'.")
+    ] = None
 
 
 class TemplateGroupAccessControlEntryAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::PCAConnectorAD::TemplateGroupAccessControlEntry, set by AWS.
+    """
 
 
 class TemplateGroupAccessControlEntryProps(DeferredModel):
-    AccessRights: TemplateGroupAccessControlEntryAccessRights
-    GroupDisplayName: str
-    GroupSecurityIdentifier: str
-    TemplateArn: str
+    """
+    The properties a program declares for a AWS::PCAConnectorAD::TemplateGroupAccessControlEntry.
+    """
+
+    AccessRights: Annotated[
+        TemplateGroupAccessControlEntryAccessRights,
+        Field(
+            description="Type: TemplateGroupAccessControlEntryAccessRightsDict. Write-only: sent to AWS, never read back."
+        ),
+    ]
+    GroupDisplayName: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[\\x20-\\x7E]+$ Length: 0 to 256 characters. Write-only: sent to AWS, never read back."
+        ),
+    ]
+    GroupSecurityIdentifier: Annotated[
+        str,
+        Field(
+            description="Pattern: ^S-[0-9]-([0-9]+-){1,14}[0-9]+$ Length: 7 to 256 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    TemplateArn: Annotated[
+        str,
+        Field(
+            description="Pattern: ^arn:[\\w-]+:pca-connector-ad:[\\w-]+:[0-9]+:connector(\\/[\\w-]+)\\/template(\\/[\\w-]+)$ Length: 5 to 200 characters. Create-only: changing it replaces the resource."
+        ),
+    ]

@@ -7,7 +7,7 @@ Imported on first use by template.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -58,280 +58,328 @@ class EnrollmentFlagsV2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    EnableKeyReuseOnNtTokenKeysetStorageFull: bool | None = None
-    IncludeSymmetricAlgorithms: bool | None = None
-    NoSecurityExtension: bool | None = None
-    RemoveInvalidCertificateFromPersonalStore: bool | None = None
-    UserInteractionRequired: bool | None = None
+    EnableKeyReuseOnNtTokenKeysetStorageFull: Annotated[
+        bool | None, Field(description="Type: bool.")
+    ] = None
+    IncludeSymmetricAlgorithms: Annotated[bool | None, Field(description="Type: bool.")] = None
+    NoSecurityExtension: Annotated[bool | None, Field(description="Type: bool.")] = None
+    RemoveInvalidCertificateFromPersonalStore: Annotated[
+        bool | None, Field(description="Type: bool.")
+    ] = None
+    UserInteractionRequired: Annotated[bool | None, Field(description="Type: bool.")] = None
 
 
 class EnrollmentFlagsV3(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    EnableKeyReuseOnNtTokenKeysetStorageFull: bool | None = None
-    IncludeSymmetricAlgorithms: bool | None = None
-    NoSecurityExtension: bool | None = None
-    RemoveInvalidCertificateFromPersonalStore: bool | None = None
-    UserInteractionRequired: bool | None = None
+    EnableKeyReuseOnNtTokenKeysetStorageFull: Annotated[
+        bool | None, Field(description="Type: bool.")
+    ] = None
+    IncludeSymmetricAlgorithms: Annotated[bool | None, Field(description="Type: bool.")] = None
+    NoSecurityExtension: Annotated[bool | None, Field(description="Type: bool.")] = None
+    RemoveInvalidCertificateFromPersonalStore: Annotated[
+        bool | None, Field(description="Type: bool.")
+    ] = None
+    UserInteractionRequired: Annotated[bool | None, Field(description="Type: bool.")] = None
 
 
 class EnrollmentFlagsV4(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    EnableKeyReuseOnNtTokenKeysetStorageFull: bool | None = None
-    IncludeSymmetricAlgorithms: bool | None = None
-    NoSecurityExtension: bool | None = None
-    RemoveInvalidCertificateFromPersonalStore: bool | None = None
-    UserInteractionRequired: bool | None = None
+    EnableKeyReuseOnNtTokenKeysetStorageFull: Annotated[
+        bool | None, Field(description="Type: bool.")
+    ] = None
+    IncludeSymmetricAlgorithms: Annotated[bool | None, Field(description="Type: bool.")] = None
+    NoSecurityExtension: Annotated[bool | None, Field(description="Type: bool.")] = None
+    RemoveInvalidCertificateFromPersonalStore: Annotated[
+        bool | None, Field(description="Type: bool.")
+    ] = None
+    UserInteractionRequired: Annotated[bool | None, Field(description="Type: bool.")] = None
 
 
 class GeneralFlagsV2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AutoEnrollment: bool | None = None
-    MachineType: bool | None = None
+    AutoEnrollment: Annotated[bool | None, Field(description="Type: bool.")] = None
+    MachineType: Annotated[bool | None, Field(description="Type: bool.")] = None
 
 
 class GeneralFlagsV3(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AutoEnrollment: bool | None = None
-    MachineType: bool | None = None
+    AutoEnrollment: Annotated[bool | None, Field(description="Type: bool.")] = None
+    MachineType: Annotated[bool | None, Field(description="Type: bool.")] = None
 
 
 class GeneralFlagsV4(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AutoEnrollment: bool | None = None
-    MachineType: bool | None = None
+    AutoEnrollment: Annotated[bool | None, Field(description="Type: bool.")] = None
+    MachineType: Annotated[bool | None, Field(description="Type: bool.")] = None
 
 
 class KeyUsageFlags(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DataEncipherment: bool | None = None
-    DigitalSignature: bool | None = None
-    KeyAgreement: bool | None = None
-    KeyEncipherment: bool | None = None
-    NonRepudiation: bool | None = None
+    DataEncipherment: Annotated[bool | None, Field(description="Type: bool.")] = None
+    DigitalSignature: Annotated[bool | None, Field(description="Type: bool.")] = None
+    KeyAgreement: Annotated[bool | None, Field(description="Type: bool.")] = None
+    KeyEncipherment: Annotated[bool | None, Field(description="Type: bool.")] = None
+    NonRepudiation: Annotated[bool | None, Field(description="Type: bool.")] = None
 
 
 class KeyUsagePropertyFlags(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Decrypt: bool | None = None
-    KeyAgreement: bool | None = None
-    Sign: bool | None = None
+    Decrypt: Annotated[bool | None, Field(description="Type: bool.")] = None
+    KeyAgreement: Annotated[bool | None, Field(description="Type: bool.")] = None
+    Sign: Annotated[bool | None, Field(description="Type: bool.")] = None
 
 
 class PrivateKeyAttributesV2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CryptoProviders: list[str] | None = None
-    KeySpec: Literal["KEY_EXCHANGE", "SIGNATURE"]
-    MinimalKeyLength: float
+    CryptoProviders: Annotated[
+        list[str] | None,
+        Field(
+            description="Items: 1 to 100 items. Items are unique. Each item: Length: 1 to 100 characters."
+        ),
+    ] = None
+    KeySpec: Annotated[
+        Literal["KEY_EXCHANGE", "SIGNATURE"],
+        Field(description="Allowed values: 'KEY_EXCHANGE', 'SIGNATURE'."),
+    ]
+    MinimalKeyLength: Annotated[float, Field(description="Range: at least 1 (inclusive).")]
 
 
 class PrivateKeyAttributesV3KeyUsagePropertyOption1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    PropertyType: Literal["ALL"]
+    PropertyType: Annotated[Literal["ALL"], Field(description="Allowed values: 'ALL'.")]
 
 
 class PrivateKeyAttributesV3KeyUsagePropertyOption2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    PropertyFlags: KeyUsagePropertyFlags
+    PropertyFlags: Annotated[
+        KeyUsagePropertyFlags, Field(description="Type: KeyUsagePropertyFlagsDict.")
+    ]
 
 
 class PrivateKeyAttributesV4KeyUsagePropertyOption1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    PropertyType: Literal["ALL"]
+    PropertyType: Annotated[Literal["ALL"], Field(description="Allowed values: 'ALL'.")]
 
 
 class PrivateKeyAttributesV4KeyUsagePropertyOption2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    PropertyFlags: KeyUsagePropertyFlags
+    PropertyFlags: Annotated[
+        KeyUsagePropertyFlags, Field(description="Type: KeyUsagePropertyFlagsDict.")
+    ]
 
 
 class PrivateKeyFlagsV2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ClientVersion: Literal[
-        "WINDOWS_SERVER_2003",
-        "WINDOWS_SERVER_2008",
-        "WINDOWS_SERVER_2008_R2",
-        "WINDOWS_SERVER_2012",
-        "WINDOWS_SERVER_2012_R2",
-        "WINDOWS_SERVER_2016",
+    ClientVersion: Annotated[
+        Literal[
+            "WINDOWS_SERVER_2003",
+            "WINDOWS_SERVER_2008",
+            "WINDOWS_SERVER_2008_R2",
+            "WINDOWS_SERVER_2012",
+            "WINDOWS_SERVER_2012_R2",
+            "WINDOWS_SERVER_2016",
+        ],
+        Field(
+            description="Allowed values: 'WINDOWS_SERVER_2003', 'WINDOWS_SERVER_2008', 'WINDOWS_SERVER_2008_R2', 'WINDOWS_SERVER_2012', 'WINDOWS_SERVER_2012_R2', 'WINDOWS_SERVER_2016'."
+        ),
     ]
-    ExportableKey: bool | None = None
-    StrongKeyProtectionRequired: bool | None = None
+    ExportableKey: Annotated[bool | None, Field(description="Type: bool.")] = None
+    StrongKeyProtectionRequired: Annotated[bool | None, Field(description="Type: bool.")] = None
 
 
 class PrivateKeyFlagsV3(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ClientVersion: Literal[
-        "WINDOWS_SERVER_2008",
-        "WINDOWS_SERVER_2008_R2",
-        "WINDOWS_SERVER_2012",
-        "WINDOWS_SERVER_2012_R2",
-        "WINDOWS_SERVER_2016",
+    ClientVersion: Annotated[
+        Literal[
+            "WINDOWS_SERVER_2008",
+            "WINDOWS_SERVER_2008_R2",
+            "WINDOWS_SERVER_2012",
+            "WINDOWS_SERVER_2012_R2",
+            "WINDOWS_SERVER_2016",
+        ],
+        Field(
+            description="Allowed values: 'WINDOWS_SERVER_2008', 'WINDOWS_SERVER_2008_R2', 'WINDOWS_SERVER_2012', 'WINDOWS_SERVER_2012_R2', 'WINDOWS_SERVER_2016'."
+        ),
     ]
-    ExportableKey: bool | None = None
-    RequireAlternateSignatureAlgorithm: bool | None = None
-    StrongKeyProtectionRequired: bool | None = None
+    ExportableKey: Annotated[bool | None, Field(description="Type: bool.")] = None
+    RequireAlternateSignatureAlgorithm: Annotated[bool | None, Field(description="Type: bool.")] = (
+        None
+    )
+    StrongKeyProtectionRequired: Annotated[bool | None, Field(description="Type: bool.")] = None
 
 
 class PrivateKeyFlagsV4(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ClientVersion: Literal["WINDOWS_SERVER_2012", "WINDOWS_SERVER_2012_R2", "WINDOWS_SERVER_2016"]
-    ExportableKey: bool | None = None
-    RequireAlternateSignatureAlgorithm: bool | None = None
-    RequireSameKeyRenewal: bool | None = None
-    StrongKeyProtectionRequired: bool | None = None
-    UseLegacyProvider: bool | None = None
+    ClientVersion: Annotated[
+        Literal["WINDOWS_SERVER_2012", "WINDOWS_SERVER_2012_R2", "WINDOWS_SERVER_2016"],
+        Field(
+            description="Allowed values: 'WINDOWS_SERVER_2012', 'WINDOWS_SERVER_2012_R2', 'WINDOWS_SERVER_2016'."
+        ),
+    ]
+    ExportableKey: Annotated[bool | None, Field(description="Type: bool.")] = None
+    RequireAlternateSignatureAlgorithm: Annotated[bool | None, Field(description="Type: bool.")] = (
+        None
+    )
+    RequireSameKeyRenewal: Annotated[bool | None, Field(description="Type: bool.")] = None
+    StrongKeyProtectionRequired: Annotated[bool | None, Field(description="Type: bool.")] = None
+    UseLegacyProvider: Annotated[bool | None, Field(description="Type: bool.")] = None
 
 
 class SubjectNameFlagsV2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    RequireCommonName: bool | None = None
-    RequireDirectoryPath: bool | None = None
-    RequireDnsAsCn: bool | None = None
-    RequireEmail: bool | None = None
-    SanRequireDirectoryGuid: bool | None = None
-    SanRequireDns: bool | None = None
-    SanRequireDomainDns: bool | None = None
-    SanRequireEmail: bool | None = None
-    SanRequireSpn: bool | None = None
-    SanRequireUpn: bool | None = None
+    RequireCommonName: Annotated[bool | None, Field(description="Type: bool.")] = None
+    RequireDirectoryPath: Annotated[bool | None, Field(description="Type: bool.")] = None
+    RequireDnsAsCn: Annotated[bool | None, Field(description="Type: bool.")] = None
+    RequireEmail: Annotated[bool | None, Field(description="Type: bool.")] = None
+    SanRequireDirectoryGuid: Annotated[bool | None, Field(description="Type: bool.")] = None
+    SanRequireDns: Annotated[bool | None, Field(description="Type: bool.")] = None
+    SanRequireDomainDns: Annotated[bool | None, Field(description="Type: bool.")] = None
+    SanRequireEmail: Annotated[bool | None, Field(description="Type: bool.")] = None
+    SanRequireSpn: Annotated[bool | None, Field(description="Type: bool.")] = None
+    SanRequireUpn: Annotated[bool | None, Field(description="Type: bool.")] = None
 
 
 class SubjectNameFlagsV3(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    RequireCommonName: bool | None = None
-    RequireDirectoryPath: bool | None = None
-    RequireDnsAsCn: bool | None = None
-    RequireEmail: bool | None = None
-    SanRequireDirectoryGuid: bool | None = None
-    SanRequireDns: bool | None = None
-    SanRequireDomainDns: bool | None = None
-    SanRequireEmail: bool | None = None
-    SanRequireSpn: bool | None = None
-    SanRequireUpn: bool | None = None
+    RequireCommonName: Annotated[bool | None, Field(description="Type: bool.")] = None
+    RequireDirectoryPath: Annotated[bool | None, Field(description="Type: bool.")] = None
+    RequireDnsAsCn: Annotated[bool | None, Field(description="Type: bool.")] = None
+    RequireEmail: Annotated[bool | None, Field(description="Type: bool.")] = None
+    SanRequireDirectoryGuid: Annotated[bool | None, Field(description="Type: bool.")] = None
+    SanRequireDns: Annotated[bool | None, Field(description="Type: bool.")] = None
+    SanRequireDomainDns: Annotated[bool | None, Field(description="Type: bool.")] = None
+    SanRequireEmail: Annotated[bool | None, Field(description="Type: bool.")] = None
+    SanRequireSpn: Annotated[bool | None, Field(description="Type: bool.")] = None
+    SanRequireUpn: Annotated[bool | None, Field(description="Type: bool.")] = None
 
 
 class SubjectNameFlagsV4(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    RequireCommonName: bool | None = None
-    RequireDirectoryPath: bool | None = None
-    RequireDnsAsCn: bool | None = None
-    RequireEmail: bool | None = None
-    SanRequireDirectoryGuid: bool | None = None
-    SanRequireDns: bool | None = None
-    SanRequireDomainDns: bool | None = None
-    SanRequireEmail: bool | None = None
-    SanRequireSpn: bool | None = None
-    SanRequireUpn: bool | None = None
+    RequireCommonName: Annotated[bool | None, Field(description="Type: bool.")] = None
+    RequireDirectoryPath: Annotated[bool | None, Field(description="Type: bool.")] = None
+    RequireDnsAsCn: Annotated[bool | None, Field(description="Type: bool.")] = None
+    RequireEmail: Annotated[bool | None, Field(description="Type: bool.")] = None
+    SanRequireDirectoryGuid: Annotated[bool | None, Field(description="Type: bool.")] = None
+    SanRequireDns: Annotated[bool | None, Field(description="Type: bool.")] = None
+    SanRequireDomainDns: Annotated[bool | None, Field(description="Type: bool.")] = None
+    SanRequireEmail: Annotated[bool | None, Field(description="Type: bool.")] = None
+    SanRequireSpn: Annotated[bool | None, Field(description="Type: bool.")] = None
+    SanRequireUpn: Annotated[bool | None, Field(description="Type: bool.")] = None
 
 
 class TemplateApplicationPoliciesPoliciesItemOption1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    PolicyType: Literal[
-        "ALL_APPLICATION_POLICIES",
-        "ANY_PURPOSE",
-        "ATTESTATION_IDENTITY_KEY_CERTIFICATE",
-        "CERTIFICATE_REQUEST_AGENT",
-        "CLIENT_AUTHENTICATION",
-        "CODE_SIGNING",
-        "CTL_USAGE",
-        "DIGITAL_RIGHTS",
-        "DIRECTORY_SERVICE_EMAIL_REPLICATION",
-        "DISALLOWED_LIST",
-        "DNS_SERVER_TRUST",
-        "DOCUMENT_ENCRYPTION",
-        "DOCUMENT_SIGNING",
-        "DYNAMIC_CODE_GENERATOR",
-        "EARLY_LAUNCH_ANTIMALWARE_DRIVER",
-        "EMBEDDED_WINDOWS_SYSTEM_COMPONENT_VERIFICATION",
-        "ENCLAVE",
-        "ENCRYPTING_FILE_SYSTEM",
-        "ENDORSEMENT_KEY_CERTIFICATE",
-        "FILE_RECOVERY",
-        "HAL_EXTENSION",
-        "IP_SECURITY_END_SYSTEM",
-        "IP_SECURITY_IKE_INTERMEDIATE",
-        "IP_SECURITY_TUNNEL_TERMINATION",
-        "IP_SECURITY_USER",
-        "ISOLATED_USER_MODE",
-        "KDC_AUTHENTICATION",
-        "KERNEL_MODE_CODE_SIGNING",
-        "KEY_PACK_LICENSES",
-        "KEY_RECOVERY",
-        "KEY_RECOVERY_AGENT",
-        "LICENSE_SERVER_VERIFICATION",
-        "LIFETIME_SIGNING",
-        "MICROSOFT_PUBLISHER",
-        "MICROSOFT_TIME_STAMPING",
-        "MICROSOFT_TRUST_LIST_SIGNING",
-        "OCSP_SIGNING",
-        "OEM_WINDOWS_SYSTEM_COMPONENT_VERIFICATION",
-        "PLATFORM_CERTIFICATE",
-        "PREVIEW_BUILD_SIGNING",
-        "PRIVATE_KEY_ARCHIVAL",
-        "PROTECTED_PROCESS_LIGHT_VERIFICATION",
-        "PROTECTED_PROCESS_VERIFICATION",
-        "QUALIFIED_SUBORDINATION",
-        "REVOKED_LIST_SIGNER",
-        "ROOT_PROGRAM_AUTO_UPDATE_CA_REVOCATION",
-        "ROOT_PROGRAM_AUTO_UPDATE_END_REVOCATION",
-        "ROOT_PROGRAM_NO_OSCP_FAILOVER_TO_CRL",
-        "ROOT_LIST_SIGNER",
-        "SECURE_EMAIL",
-        "SERVER_AUTHENTICATION",
-        "SMART_CARD_LOGIN",
-        "SPC_ENCRYPTED_DIGEST_RETRY_COUNT",
-        "SPC_RELAXED_PE_MARKER_CHECK",
-        "TIME_STAMPING",
-        "WINDOWS_HARDWARE_DRIVER_ATTESTED_VERIFICATION",
-        "WINDOWS_HARDWARE_DRIVER_EXTENDED_VERIFICATION",
-        "WINDOWS_HARDWARE_DRIVER_VERIFICATION",
-        "WINDOWS_HELLO_RECOVERY_KEY_ENCRYPTION",
-        "WINDOWS_KITS_COMPONENT",
-        "WINDOWS_RT_VERIFICATION",
-        "WINDOWS_SOFTWARE_EXTENSION_VERIFICATION",
-        "WINDOWS_STORE",
-        "WINDOWS_SYSTEM_COMPONENT_VERIFICATION",
-        "WINDOWS_TCB_COMPONENT",
-        "WINDOWS_THIRD_PARTY_APPLICATION_COMPONENT",
-        "WINDOWS_UPDATE",
+    PolicyType: Annotated[
+        Literal[
+            "ALL_APPLICATION_POLICIES",
+            "ANY_PURPOSE",
+            "ATTESTATION_IDENTITY_KEY_CERTIFICATE",
+            "CERTIFICATE_REQUEST_AGENT",
+            "CLIENT_AUTHENTICATION",
+            "CODE_SIGNING",
+            "CTL_USAGE",
+            "DIGITAL_RIGHTS",
+            "DIRECTORY_SERVICE_EMAIL_REPLICATION",
+            "DISALLOWED_LIST",
+            "DNS_SERVER_TRUST",
+            "DOCUMENT_ENCRYPTION",
+            "DOCUMENT_SIGNING",
+            "DYNAMIC_CODE_GENERATOR",
+            "EARLY_LAUNCH_ANTIMALWARE_DRIVER",
+            "EMBEDDED_WINDOWS_SYSTEM_COMPONENT_VERIFICATION",
+            "ENCLAVE",
+            "ENCRYPTING_FILE_SYSTEM",
+            "ENDORSEMENT_KEY_CERTIFICATE",
+            "FILE_RECOVERY",
+            "HAL_EXTENSION",
+            "IP_SECURITY_END_SYSTEM",
+            "IP_SECURITY_IKE_INTERMEDIATE",
+            "IP_SECURITY_TUNNEL_TERMINATION",
+            "IP_SECURITY_USER",
+            "ISOLATED_USER_MODE",
+            "KDC_AUTHENTICATION",
+            "KERNEL_MODE_CODE_SIGNING",
+            "KEY_PACK_LICENSES",
+            "KEY_RECOVERY",
+            "KEY_RECOVERY_AGENT",
+            "LICENSE_SERVER_VERIFICATION",
+            "LIFETIME_SIGNING",
+            "MICROSOFT_PUBLISHER",
+            "MICROSOFT_TIME_STAMPING",
+            "MICROSOFT_TRUST_LIST_SIGNING",
+            "OCSP_SIGNING",
+            "OEM_WINDOWS_SYSTEM_COMPONENT_VERIFICATION",
+            "PLATFORM_CERTIFICATE",
+            "PREVIEW_BUILD_SIGNING",
+            "PRIVATE_KEY_ARCHIVAL",
+            "PROTECTED_PROCESS_LIGHT_VERIFICATION",
+            "PROTECTED_PROCESS_VERIFICATION",
+            "QUALIFIED_SUBORDINATION",
+            "REVOKED_LIST_SIGNER",
+            "ROOT_PROGRAM_AUTO_UPDATE_CA_REVOCATION",
+            "ROOT_PROGRAM_AUTO_UPDATE_END_REVOCATION",
+            "ROOT_PROGRAM_NO_OSCP_FAILOVER_TO_CRL",
+            "ROOT_LIST_SIGNER",
+            "SECURE_EMAIL",
+            "SERVER_AUTHENTICATION",
+            "SMART_CARD_LOGIN",
+            "SPC_ENCRYPTED_DIGEST_RETRY_COUNT",
+            "SPC_RELAXED_PE_MARKER_CHECK",
+            "TIME_STAMPING",
+            "WINDOWS_HARDWARE_DRIVER_ATTESTED_VERIFICATION",
+            "WINDOWS_HARDWARE_DRIVER_EXTENDED_VERIFICATION",
+            "WINDOWS_HARDWARE_DRIVER_VERIFICATION",
+            "WINDOWS_HELLO_RECOVERY_KEY_ENCRYPTION",
+            "WINDOWS_KITS_COMPONENT",
+            "WINDOWS_RT_VERIFICATION",
+            "WINDOWS_SOFTWARE_EXTENSION_VERIFICATION",
+            "WINDOWS_STORE",
+            "WINDOWS_SYSTEM_COMPONENT_VERIFICATION",
+            "WINDOWS_TCB_COMPONENT",
+            "WINDOWS_THIRD_PARTY_APPLICATION_COMPONENT",
+            "WINDOWS_UPDATE",
+        ],
+        Field(
+            description="Allowed values: 'ALL_APPLICATION_POLICIES', 'ANY_PURPOSE', 'ATTESTATION_IDENTITY_KEY_CERTIFICATE', 'CERTIFICATE_REQUEST_AGENT', 'CLIENT_AUTHENTICATION', 'CODE_SIGNING', 'CTL_USAGE', 'DIGITAL_RIGHTS', 'DIRECTORY_SERVICE_EMAIL_REPLICATION', 'DISALLOWED_LIST', 'DNS_SERVER_TRUST', 'DOCUMENT_ENCRYPTION' (and 55 more)."
+        ),
     ]
 
 
@@ -339,66 +387,114 @@ class TemplateApplicationPoliciesPoliciesItemOption2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    PolicyObjectIdentifier: str
+    PolicyObjectIdentifier: Annotated[
+        str,
+        Field(
+            description="Pattern: ^([0-2])\\.([0-9]|([0-3][0-9]))(\\.([0-9]+)){0,126}$ Length: 1 to 64 characters."
+        ),
+    ]
 
 
 class TemplateKeyUsage(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Critical: bool | None = None
-    UsageFlags: KeyUsageFlags
+    Critical: Annotated[bool | None, Field(description="Type: bool.")] = None
+    UsageFlags: Annotated[KeyUsageFlags, Field(description="Type: KeyUsageFlagsDict.")]
 
 
 class TemplateValidityPeriod(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Period: float
-    PeriodType: Literal["HOURS", "DAYS", "WEEKS", "MONTHS", "YEARS"]
+    Period: Annotated[float, Field(description="Range: 1 to 8766000 (inclusive).")]
+    PeriodType: Annotated[
+        Literal["HOURS", "DAYS", "WEEKS", "MONTHS", "YEARS"],
+        Field(description="Allowed values: 'HOURS', 'DAYS', 'WEEKS', 'MONTHS', 'YEARS'."),
+    ]
 
 
 class TemplateAttributes(DeferredModel):
-    TemplateArn: str | None = None
+    """
+    The read-only attributes of a AWS::PCAConnectorAD::Template, set by AWS.
+    """
+
+    TemplateArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:[\\w-]+:pca-connector-ad:[\\w-]+:[0-9]+:connector\\/[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}\\/template\\/[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$ Length: 5 to 200 characters."
+        ),
+    ] = None
 
 
 class PrivateKeyAttributesV3(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Algorithm: Literal["RSA", "ECDH_P256", "ECDH_P384", "ECDH_P521"]
-    CryptoProviders: list[str] | None = None
-    KeySpec: Literal["KEY_EXCHANGE", "SIGNATURE"]
-    KeyUsageProperty: (
+    Algorithm: Annotated[
+        Literal["RSA", "ECDH_P256", "ECDH_P384", "ECDH_P521"],
+        Field(description="Allowed values: 'RSA', 'ECDH_P256', 'ECDH_P384', 'ECDH_P521'."),
+    ]
+    CryptoProviders: Annotated[
+        list[str] | None,
+        Field(
+            description="Items: 1 to 100 items. Items are unique. Each item: Length: 1 to 100 characters."
+        ),
+    ] = None
+    KeySpec: Annotated[
+        Literal["KEY_EXCHANGE", "SIGNATURE"],
+        Field(description="Allowed values: 'KEY_EXCHANGE', 'SIGNATURE'."),
+    ]
+    KeyUsageProperty: Annotated[
         PrivateKeyAttributesV3KeyUsagePropertyOption1
-        | PrivateKeyAttributesV3KeyUsagePropertyOption2
-    )
-    MinimalKeyLength: float
+        | PrivateKeyAttributesV3KeyUsagePropertyOption2,
+        Field(
+            description="Type: PrivateKeyAttributesV3KeyUsagePropertyOption1Dict | PrivateKeyAttributesV3KeyUsagePropertyOption2Dict."
+        ),
+    ]
+    MinimalKeyLength: Annotated[float, Field(description="Range: at least 1 (inclusive).")]
 
 
 class PrivateKeyAttributesV4(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Algorithm: Literal["RSA", "ECDH_P256", "ECDH_P384", "ECDH_P521"] | None = None
-    CryptoProviders: list[str] | None = None
-    KeySpec: Literal["KEY_EXCHANGE", "SIGNATURE"]
-    KeyUsageProperty: (
+    Algorithm: Annotated[
+        Literal["RSA", "ECDH_P256", "ECDH_P384", "ECDH_P521"] | None,
+        Field(description="Allowed values: 'RSA', 'ECDH_P256', 'ECDH_P384', 'ECDH_P521'."),
+    ] = None
+    CryptoProviders: Annotated[
+        list[str] | None,
+        Field(
+            description="Items: 1 to 100 items. Items are unique. Each item: Length: 1 to 100 characters."
+        ),
+    ] = None
+    KeySpec: Annotated[
+        Literal["KEY_EXCHANGE", "SIGNATURE"],
+        Field(description="Allowed values: 'KEY_EXCHANGE', 'SIGNATURE'."),
+    ]
+    KeyUsageProperty: Annotated[
         PrivateKeyAttributesV4KeyUsagePropertyOption1
         | PrivateKeyAttributesV4KeyUsagePropertyOption2
-        | None
-    ) = None
-    MinimalKeyLength: float
+        | None,
+        Field(
+            description="Type: PrivateKeyAttributesV4KeyUsagePropertyOption1Dict | PrivateKeyAttributesV4KeyUsagePropertyOption2Dict."
+        ),
+    ] = None
+    MinimalKeyLength: Annotated[float, Field(description="Range: at least 1 (inclusive).")]
 
 
 class TemplateApplicationPolicies(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Critical: bool | None = None
-    Policies: list[
-        TemplateApplicationPoliciesPoliciesItemOption1
-        | TemplateApplicationPoliciesPoliciesItemOption2
+    Critical: Annotated[bool | None, Field(description="Type: bool.")] = None
+    Policies: Annotated[
+        list[
+            TemplateApplicationPoliciesPoliciesItemOption1
+            | TemplateApplicationPoliciesPoliciesItemOption2
+        ],
+        Field(description="Items: 1 to 100 items. Items are unique."),
     ]
 
 
@@ -406,102 +502,175 @@ class TemplateCertificateValidity(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    RenewalPeriod: TemplateValidityPeriod
-    ValidityPeriod: TemplateValidityPeriod
+    RenewalPeriod: Annotated[
+        TemplateValidityPeriod, Field(description="Type: TemplateValidityPeriodDict.")
+    ]
+    ValidityPeriod: Annotated[
+        TemplateValidityPeriod, Field(description="Type: TemplateValidityPeriodDict.")
+    ]
 
 
 class ExtensionsV2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ApplicationPolicies: TemplateApplicationPolicies | None = None
-    KeyUsage: TemplateKeyUsage
+    ApplicationPolicies: Annotated[
+        TemplateApplicationPolicies | None,
+        Field(description="Type: TemplateApplicationPoliciesDict."),
+    ] = None
+    KeyUsage: Annotated[TemplateKeyUsage, Field(description="Type: TemplateKeyUsageDict.")]
 
 
 class ExtensionsV3(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ApplicationPolicies: TemplateApplicationPolicies | None = None
-    KeyUsage: TemplateKeyUsage
+    ApplicationPolicies: Annotated[
+        TemplateApplicationPolicies | None,
+        Field(description="Type: TemplateApplicationPoliciesDict."),
+    ] = None
+    KeyUsage: Annotated[TemplateKeyUsage, Field(description="Type: TemplateKeyUsageDict.")]
 
 
 class ExtensionsV4(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ApplicationPolicies: TemplateApplicationPolicies | None = None
-    KeyUsage: TemplateKeyUsage
+    ApplicationPolicies: Annotated[
+        TemplateApplicationPolicies | None,
+        Field(description="Type: TemplateApplicationPoliciesDict."),
+    ] = None
+    KeyUsage: Annotated[TemplateKeyUsage, Field(description="Type: TemplateKeyUsageDict.")]
 
 
 class TemplateTemplateV2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CertificateValidity: TemplateCertificateValidity
-    EnrollmentFlags: EnrollmentFlagsV2
-    Extensions: ExtensionsV2
-    GeneralFlags: GeneralFlagsV2
-    PrivateKeyAttributes: PrivateKeyAttributesV2
-    PrivateKeyFlags: PrivateKeyFlagsV2
-    SubjectNameFlags: SubjectNameFlagsV2
-    SupersededTemplates: list[str] | None = None
+    CertificateValidity: Annotated[
+        TemplateCertificateValidity, Field(description="Type: TemplateCertificateValidityDict.")
+    ]
+    EnrollmentFlags: Annotated[EnrollmentFlagsV2, Field(description="Type: EnrollmentFlagsV2Dict.")]
+    Extensions: Annotated[ExtensionsV2, Field(description="Type: ExtensionsV2Dict.")]
+    GeneralFlags: Annotated[GeneralFlagsV2, Field(description="Type: GeneralFlagsV2Dict.")]
+    PrivateKeyAttributes: Annotated[
+        PrivateKeyAttributesV2, Field(description="Type: PrivateKeyAttributesV2Dict.")
+    ]
+    PrivateKeyFlags: Annotated[PrivateKeyFlagsV2, Field(description="Type: PrivateKeyFlagsV2Dict.")]
+    SubjectNameFlags: Annotated[
+        SubjectNameFlagsV2, Field(description="Type: SubjectNameFlagsV2Dict.")
+    ]
+    SupersededTemplates: Annotated[
+        list[str] | None,
+        Field(
+            description="Items: 1 to 100 items. Items are unique. Each item: Pattern: ^(?!^\\s+$)((?![\\x5c'\\x2b,;<=>#\\x22])([\\x20-\\x7E]))+$ Length: 1 to 64 characters."
+        ),
+    ] = None
 
 
 class TemplateTemplateV3(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CertificateValidity: TemplateCertificateValidity
-    EnrollmentFlags: EnrollmentFlagsV3
-    Extensions: ExtensionsV3
-    GeneralFlags: GeneralFlagsV3
-    HashAlgorithm: Literal["SHA256", "SHA384", "SHA512"]
-    PrivateKeyAttributes: PrivateKeyAttributesV3
-    PrivateKeyFlags: PrivateKeyFlagsV3
-    SubjectNameFlags: SubjectNameFlagsV3
-    SupersededTemplates: list[str] | None = None
+    CertificateValidity: Annotated[
+        TemplateCertificateValidity, Field(description="Type: TemplateCertificateValidityDict.")
+    ]
+    EnrollmentFlags: Annotated[EnrollmentFlagsV3, Field(description="Type: EnrollmentFlagsV3Dict.")]
+    Extensions: Annotated[ExtensionsV3, Field(description="Type: ExtensionsV3Dict.")]
+    GeneralFlags: Annotated[GeneralFlagsV3, Field(description="Type: GeneralFlagsV3Dict.")]
+    HashAlgorithm: Annotated[
+        Literal["SHA256", "SHA384", "SHA512"],
+        Field(description="Allowed values: 'SHA256', 'SHA384', 'SHA512'."),
+    ]
+    PrivateKeyAttributes: Annotated[
+        PrivateKeyAttributesV3, Field(description="Type: PrivateKeyAttributesV3Dict.")
+    ]
+    PrivateKeyFlags: Annotated[PrivateKeyFlagsV3, Field(description="Type: PrivateKeyFlagsV3Dict.")]
+    SubjectNameFlags: Annotated[
+        SubjectNameFlagsV3, Field(description="Type: SubjectNameFlagsV3Dict.")
+    ]
+    SupersededTemplates: Annotated[
+        list[str] | None,
+        Field(
+            description="Items: 1 to 100 items. Items are unique. Each item: Pattern: ^(?!^\\s+$)((?![\\x5c'\\x2b,;<=>#\\x22])([\\x20-\\x7E]))+$ Length: 1 to 64 characters."
+        ),
+    ] = None
 
 
 class TemplateTemplateV4(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CertificateValidity: TemplateCertificateValidity
-    EnrollmentFlags: EnrollmentFlagsV4
-    Extensions: ExtensionsV4
-    GeneralFlags: GeneralFlagsV4
-    HashAlgorithm: Literal["SHA256", "SHA384", "SHA512"] | None = None
-    PrivateKeyAttributes: PrivateKeyAttributesV4
-    PrivateKeyFlags: PrivateKeyFlagsV4
-    SubjectNameFlags: SubjectNameFlagsV4
-    SupersededTemplates: list[str] | None = None
+    CertificateValidity: Annotated[
+        TemplateCertificateValidity, Field(description="Type: TemplateCertificateValidityDict.")
+    ]
+    EnrollmentFlags: Annotated[EnrollmentFlagsV4, Field(description="Type: EnrollmentFlagsV4Dict.")]
+    Extensions: Annotated[ExtensionsV4, Field(description="Type: ExtensionsV4Dict.")]
+    GeneralFlags: Annotated[GeneralFlagsV4, Field(description="Type: GeneralFlagsV4Dict.")]
+    HashAlgorithm: Annotated[
+        Literal["SHA256", "SHA384", "SHA512"] | None,
+        Field(description="Allowed values: 'SHA256', 'SHA384', 'SHA512'."),
+    ] = None
+    PrivateKeyAttributes: Annotated[
+        PrivateKeyAttributesV4, Field(description="Type: PrivateKeyAttributesV4Dict.")
+    ]
+    PrivateKeyFlags: Annotated[PrivateKeyFlagsV4, Field(description="Type: PrivateKeyFlagsV4Dict.")]
+    SubjectNameFlags: Annotated[
+        SubjectNameFlagsV4, Field(description="Type: SubjectNameFlagsV4Dict.")
+    ]
+    SupersededTemplates: Annotated[
+        list[str] | None,
+        Field(
+            description="Items: 1 to 100 items. Items are unique. Each item: Pattern: ^(?!^\\s+$)((?![\\x5c'\\x2b,;<=>#\\x22])([\\x20-\\x7E]))+$ Length: 1 to 64 characters."
+        ),
+    ] = None
 
 
 class TemplateDefinitionOption1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    TemplateV2: TemplateTemplateV2
+    TemplateV2: Annotated[TemplateTemplateV2, Field(description="Type: TemplateTemplateV2Dict.")]
 
 
 class TemplateDefinitionOption2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    TemplateV3: TemplateTemplateV3
+    TemplateV3: Annotated[TemplateTemplateV3, Field(description="Type: TemplateTemplateV3Dict.")]
 
 
 class TemplateDefinitionOption3(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    TemplateV4: TemplateTemplateV4
+    TemplateV4: Annotated[TemplateTemplateV4, Field(description="Type: TemplateTemplateV4Dict.")]
 
 
 class TemplateProps(DeferredModel):
-    ConnectorArn: str
-    Definition: TemplateDefinitionOption1 | TemplateDefinitionOption2 | TemplateDefinitionOption3
-    Name: str
-    ReenrollAllCertificateHolders: bool | None = None
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
+    """
+    The properties a program declares for a AWS::PCAConnectorAD::Template.
+    """
+
+    ConnectorArn: Annotated[
+        str,
+        Field(
+            description="Pattern: ^arn:[\\w-]+:pca-connector-ad:[\\w-]+:[0-9]+:connector\\/[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$ Length: 5 to 200 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Definition: Annotated[
+        TemplateDefinitionOption1 | TemplateDefinitionOption2 | TemplateDefinitionOption3,
+        Field(
+            description="Type: TemplateDefinitionOption1Dict | TemplateDefinitionOption2Dict | TemplateDefinitionOption3Dict."
+        ),
+    ]
+    Name: Annotated[
+        str,
+        Field(
+            description="Pattern: ^(?!^\\s+$)((?![\\x5c'\\x2b,;<=>#\\x22])([\\x20-\\x7E]))+$ Length: 1 to 64 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    ReenrollAllCertificateHolders: Annotated[
+        bool | None, Field(description="Type: bool. Write-only: sent to AWS, never read back.")
+    ] = None
+    Tags: Annotated[dict[str, str] | None, Field(description="Type: dict[str, str].")] = None

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,34 +55,26 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ConnectorVpcInformationDict = TypedDict(
-    "ConnectorVpcInformationDict",
-    {
-        "IpAddressType": "Literal['IPV4', 'DUALSTACK']",
-        "SecurityGroupIds": "Required[list[str]]",
-    },
-    total=False,
-)
 
+class ConnectorVpcInformationDict(TypedDict, total=False):
+    """ConnectorVpcInformation as a plain dict."""
+
+    IpAddressType: Literal["IPV4", "DUALSTACK"]
+    """Allowed values: 'IPV4', 'DUALSTACK'."""
+    SecurityGroupIds: Required[list[str]]
+    """Items: 1 to 5 items. Items are unique. Each item: Pattern:
+    ^(?:sg-[0-9a-f]{8}|sg-[0-9a-f]{17})$ Length: 11 to 20 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::PCAConnectorAD::Connector",
     schema_file="aws-pcaconnectorad-connector.json",
     primary_identifier=("/ConnectorArn",),
-    additional_identifiers=(),
     read_only=("/ConnectorArn",),
     create_only=("/CertificateAuthorityArn", "/DirectoryId", "/VpcInformation"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("CertificateAuthorityArn", "DirectoryId", "VpcInformation"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -88,62 +84,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tags": {
-            "additionalProperties": False,
-            "patternProperties": {".+": {"type": "string"}},
-            "type": "object",
-        },
-        "Unit": {"additionalProperties": False, "type": "object"},
-        "VpcInformation": {
-            "additionalProperties": False,
-            "properties": {
-                "IpAddressType": {"enum": ["IPV4", "DUALSTACK"], "type": "string"},
-                "SecurityGroupIds": {
-                    "items": {
-                        "maxLength": 20,
-                        "minLength": 11,
-                        "pattern": "^(?:sg-[0-9a-f]{8}|sg-[0-9a-f]{17})$",
-                        "type": "string",
-                    },
-                    "maxItems": 5,
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-            },
-            "required": ["SecurityGroupIds"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "CertificateAuthorityArn": {
-            "maxLength": 200,
-            "minLength": 5,
-            "pattern": "^arn:[\\w-]+:acm-pca:[\\w-]+:[0-9]+:certificate-authority\\/[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$",
-            "type": "string",
-        },
-        "ConnectorArn": {
-            "maxLength": 200,
-            "minLength": 5,
-            "pattern": "^arn:[\\w-]+:pca-connector-ad:[\\w-]+:[0-9]+:connector\\/[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$",
-            "type": "string",
-        },
-        "DirectoryId": {"pattern": "^d-[0-9a-f]{10}$", "type": "string"},
-        "Tags": {"$ref": "#/definitions/Tags"},
-        "VpcInformation": {"$ref": "#/definitions/VpcInformation"},
-    },
-    "required": ["CertificateAuthorityArn", "DirectoryId", "VpcInformation"],
-}
-
 
 class Connector(_Resource):
-    """AWS::PCAConnectorAD::Connector: Represents a Connector that connects AWS PrivateCA and your directory
+    """AWS::PCAConnectorAD::Connector: Represents a Connector that connects AWS PrivateCA and your
+    directory
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ConnectorArn.
+    Replaced when any of these change (create-only): CertificateAuthorityArn, DirectoryId,
+    VpcInformation.
+    Read-only attributes (known once deployed): ConnectorArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-pcaconnectorad-connector.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -151,33 +103,49 @@ class Connector(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ConnectorAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "connector.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     ConnectorArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Pattern:
+    ^arn:[\\w-]+:pca-connector-ad:[\\w-]+:[0-9]+:connector\\/[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$
+    Length: 5 to 200 characters."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     CertificateAuthorityArn: str
     DirectoryId: str
-    Tags: dict[str, Any]
+    Tags: dict[str, str]
     VpcInformation: ConnectorVpcInformationDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        CertificateAuthorityArn: str,
+        DirectoryId: str,
+        VpcInformation: ConnectorVpcInformation | ConnectorVpcInformationDict,
+        Tags: dict[str, str] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::PCAConnectorAD::Connector; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            CertificateAuthorityArn: str,
-            DirectoryId: str,
-            VpcInformation: ConnectorVpcInformation | ConnectorVpcInformationDict,
-            Tags: dict[str, Any] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::PCAConnectorAD::Connector; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            CertificateAuthorityArn: Pattern:
+                ^arn:[\\w-]+:acm-pca:[\\w-]+:[0-9]+:certificate-authority\\/[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$
+                Length: 5 to 200 characters. Create-only: changing it replaces the resource.
+                Required.
+            DirectoryId: Pattern: ^d-[0-9a-f]{10}$ Create-only: changing it replaces the resource.
+                Required.
+            VpcInformation: Type: ConnectorVpcInformationDict. Create-only: changing it replaces the
+                resource. Required.
+            Tags: Type: dict[str, str].
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,25 +51,15 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::PCAConnectorAD::DirectoryRegistration",
     schema_file="aws-pcaconnectorad-directoryregistration.json",
     primary_identifier=("/DirectoryRegistrationArn",),
-    additional_identifiers=(),
     read_only=("/DirectoryRegistrationArn",),
     create_only=("/DirectoryId",),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("DirectoryId",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -75,34 +69,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tags": {
-            "additionalProperties": False,
-            "patternProperties": {".+": {"type": "string"}},
-            "type": "object",
-        }
-    },
-    "properties": {
-        "DirectoryId": {"pattern": "^d-[0-9a-f]{10}$", "type": "string"},
-        "DirectoryRegistrationArn": {
-            "maxLength": 200,
-            "minLength": 5,
-            "pattern": "^arn:[\\w-]+:pca-connector-ad:[\\w-]+:[0-9]+:directory-registration(\\/[\\w-]+)$",
-            "type": "string",
-        },
-        "Tags": {"$ref": "#/definitions/Tags"},
-    },
-    "required": ["DirectoryId"],
-}
-
 
 class DirectoryRegistration(_Resource):
-    """AWS::PCAConnectorAD::DirectoryRegistration: Definition of AWS::PCAConnectorAD::DirectoryRegistration Resource Type
+    """AWS::PCAConnectorAD::DirectoryRegistration: Definition of
+    AWS::PCAConnectorAD::DirectoryRegistration Resource Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: DirectoryRegistrationArn.
+    Replaced when any of these change (create-only): DirectoryId.
+    Read-only attributes (known once deployed): DirectoryRegistrationArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-pcaconnectorad-directoryregistration.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -112,29 +89,40 @@ class DirectoryRegistration(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "DirectoryRegistrationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "directory_registration.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     DirectoryRegistrationArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Pattern: ^arn:[\\w-]+:pca-connector-ad:[\\w-]+:[0-9]+:directory-registration(\\/[\\w-]+)$
+    Length: 5 to 200 characters."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     DirectoryId: str
-    Tags: dict[str, Any]
+    Tags: dict[str, str]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        DirectoryId: str,
+        Tags: dict[str, str] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::PCAConnectorAD::DirectoryRegistration; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            DirectoryId: str,
-            Tags: dict[str, Any] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::PCAConnectorAD::DirectoryRegistration; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            DirectoryId: Pattern: ^d-[0-9a-f]{10}$ Create-only: changing it replaces the resource.
+                Required.
+            Tags: Type: dict[str, str].
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

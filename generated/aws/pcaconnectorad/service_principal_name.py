@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,16 +51,12 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::PCAConnectorAD::ServicePrincipalName",
     schema_file="aws-pcaconnectorad-serviceprincipalname.json",
     primary_identifier=("/ConnectorArn", "/DirectoryRegistrationArn"),
-    additional_identifiers=(),
-    read_only=(),
     create_only=("/ConnectorArn", "/DirectoryRegistrationArn"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("ConnectorArn", "DirectoryRegistrationArn"),
     list_required=("DirectoryRegistrationArn",),
     tagging=_Tagging(
@@ -65,7 +65,6 @@ METADATA = _TypeMetadata(
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -74,32 +73,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "ConnectorArn": {
-            "maxLength": 200,
-            "minLength": 5,
-            "pattern": "^arn:[\\w-]+:pca-connector-ad:[\\w-]+:[0-9]+:connector(\\/[\\w-]+)$",
-            "type": "string",
-        },
-        "DirectoryRegistrationArn": {
-            "maxLength": 200,
-            "minLength": 5,
-            "pattern": "^arn:[\\w-]+:pca-connector-ad:[\\w-]+:[0-9]+:directory-registration(\\/[\\w-]+)$",
-            "type": "string",
-        },
-    },
-    "required": ["ConnectorArn", "DirectoryRegistrationArn"],
-}
-
 
 class ServicePrincipalName(_Resource):
-    """AWS::PCAConnectorAD::ServicePrincipalName: Definition of AWS::PCAConnectorAD::ServicePrincipalName Resource Type
+    """AWS::PCAConnectorAD::ServicePrincipalName: Definition of
+    AWS::PCAConnectorAD::ServicePrincipalName Resource Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ConnectorArn, DirectoryRegistrationArn (composite: the values joined by '|').
+    Replaced when any of these change (create-only): ConnectorArn, DirectoryRegistrationArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-pcaconnectorad-serviceprincipalname.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -109,28 +92,41 @@ class ServicePrincipalName(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ServicePrincipalNameAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "service_principal_name.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
-    # Declared properties (as declared, or as AWS returned them).
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ConnectorArn: str
     DirectoryRegistrationArn: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ConnectorArn: str,
+        DirectoryRegistrationArn: str,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::PCAConnectorAD::ServicePrincipalName; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ConnectorArn: str,
-            DirectoryRegistrationArn: str,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::PCAConnectorAD::ServicePrincipalName; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ConnectorArn: Pattern:
+                ^arn:[\\w-]+:pca-connector-ad:[\\w-]+:[0-9]+:connector(\\/[\\w-]+)$ Length: 5 to 200
+                characters. Create-only: changing it replaces the resource. Required.
+            DirectoryRegistrationArn: Pattern:
+                ^arn:[\\w-]+:pca-connector-ad:[\\w-]+:[0-9]+:directory-registration(\\/[\\w-]+)$
+                Length: 5 to 200 characters. Create-only: changing it replaces the resource.
+                Required.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

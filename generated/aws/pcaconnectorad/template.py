@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -191,411 +195,576 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-EnrollmentFlagsV2Dict = TypedDict(
-    "EnrollmentFlagsV2Dict",
-    {
-        "EnableKeyReuseOnNtTokenKeysetStorageFull": "bool",
-        "IncludeSymmetricAlgorithms": "bool",
-        "NoSecurityExtension": "bool",
-        "RemoveInvalidCertificateFromPersonalStore": "bool",
-        "UserInteractionRequired": "bool",
-    },
-    total=False,
-)
 
-EnrollmentFlagsV3Dict = TypedDict(
-    "EnrollmentFlagsV3Dict",
-    {
-        "EnableKeyReuseOnNtTokenKeysetStorageFull": "bool",
-        "IncludeSymmetricAlgorithms": "bool",
-        "NoSecurityExtension": "bool",
-        "RemoveInvalidCertificateFromPersonalStore": "bool",
-        "UserInteractionRequired": "bool",
-    },
-    total=False,
-)
+class EnrollmentFlagsV2Dict(TypedDict, total=False):
+    """EnrollmentFlagsV2 as a plain dict."""
 
-EnrollmentFlagsV4Dict = TypedDict(
-    "EnrollmentFlagsV4Dict",
-    {
-        "EnableKeyReuseOnNtTokenKeysetStorageFull": "bool",
-        "IncludeSymmetricAlgorithms": "bool",
-        "NoSecurityExtension": "bool",
-        "RemoveInvalidCertificateFromPersonalStore": "bool",
-        "UserInteractionRequired": "bool",
-    },
-    total=False,
-)
+    EnableKeyReuseOnNtTokenKeysetStorageFull: bool
+    """Type: bool."""
+    IncludeSymmetricAlgorithms: bool
+    """Type: bool."""
+    NoSecurityExtension: bool
+    """Type: bool."""
+    RemoveInvalidCertificateFromPersonalStore: bool
+    """Type: bool."""
+    UserInteractionRequired: bool
+    """Type: bool."""
 
-ExtensionsV2Dict = TypedDict(
-    "ExtensionsV2Dict",
-    {
-        "ApplicationPolicies": "TemplateApplicationPoliciesDict",
-        "KeyUsage": "Required[TemplateKeyUsageDict]",
-    },
-    total=False,
-)
 
-ExtensionsV3Dict = TypedDict(
-    "ExtensionsV3Dict",
-    {
-        "ApplicationPolicies": "TemplateApplicationPoliciesDict",
-        "KeyUsage": "Required[TemplateKeyUsageDict]",
-    },
-    total=False,
-)
+class EnrollmentFlagsV3Dict(TypedDict, total=False):
+    """EnrollmentFlagsV3 as a plain dict."""
 
-ExtensionsV4Dict = TypedDict(
-    "ExtensionsV4Dict",
-    {
-        "ApplicationPolicies": "TemplateApplicationPoliciesDict",
-        "KeyUsage": "Required[TemplateKeyUsageDict]",
-    },
-    total=False,
-)
+    EnableKeyReuseOnNtTokenKeysetStorageFull: bool
+    """Type: bool."""
+    IncludeSymmetricAlgorithms: bool
+    """Type: bool."""
+    NoSecurityExtension: bool
+    """Type: bool."""
+    RemoveInvalidCertificateFromPersonalStore: bool
+    """Type: bool."""
+    UserInteractionRequired: bool
+    """Type: bool."""
 
-GeneralFlagsV2Dict = TypedDict(
-    "GeneralFlagsV2Dict",
-    {
-        "AutoEnrollment": "bool",
-        "MachineType": "bool",
-    },
-    total=False,
-)
 
-GeneralFlagsV3Dict = TypedDict(
-    "GeneralFlagsV3Dict",
-    {
-        "AutoEnrollment": "bool",
-        "MachineType": "bool",
-    },
-    total=False,
-)
+class EnrollmentFlagsV4Dict(TypedDict, total=False):
+    """EnrollmentFlagsV4 as a plain dict."""
 
-GeneralFlagsV4Dict = TypedDict(
-    "GeneralFlagsV4Dict",
-    {
-        "AutoEnrollment": "bool",
-        "MachineType": "bool",
-    },
-    total=False,
-)
+    EnableKeyReuseOnNtTokenKeysetStorageFull: bool
+    """Type: bool."""
+    IncludeSymmetricAlgorithms: bool
+    """Type: bool."""
+    NoSecurityExtension: bool
+    """Type: bool."""
+    RemoveInvalidCertificateFromPersonalStore: bool
+    """Type: bool."""
+    UserInteractionRequired: bool
+    """Type: bool."""
 
-KeyUsageFlagsDict = TypedDict(
-    "KeyUsageFlagsDict",
-    {
-        "DataEncipherment": "bool",
-        "DigitalSignature": "bool",
-        "KeyAgreement": "bool",
-        "KeyEncipherment": "bool",
-        "NonRepudiation": "bool",
-    },
-    total=False,
-)
 
-KeyUsagePropertyFlagsDict = TypedDict(
-    "KeyUsagePropertyFlagsDict",
-    {
-        "Decrypt": "bool",
-        "KeyAgreement": "bool",
-        "Sign": "bool",
-    },
-    total=False,
-)
+class ExtensionsV2Dict(TypedDict, total=False):
+    """ExtensionsV2 as a plain dict."""
 
-PrivateKeyAttributesV2Dict = TypedDict(
-    "PrivateKeyAttributesV2Dict",
-    {
-        "CryptoProviders": "list[str]",
-        "KeySpec": "Required[Literal['KEY_EXCHANGE', 'SIGNATURE']]",
-        "MinimalKeyLength": "Required[float]",
-    },
-    total=False,
-)
+    ApplicationPolicies: TemplateApplicationPoliciesDict
+    """Type: TemplateApplicationPoliciesDict."""
+    KeyUsage: Required[TemplateKeyUsageDict]
+    """Type: TemplateKeyUsageDict."""
 
-PrivateKeyAttributesV3Dict = TypedDict(
-    "PrivateKeyAttributesV3Dict",
-    {
-        "Algorithm": "Required[Literal['RSA', 'ECDH_P256', 'ECDH_P384', 'ECDH_P521']]",
-        "CryptoProviders": "list[str]",
-        "KeySpec": "Required[Literal['KEY_EXCHANGE', 'SIGNATURE']]",
-        "KeyUsageProperty": "Required[PrivateKeyAttributesV3KeyUsagePropertyOption1Dict | PrivateKeyAttributesV3KeyUsagePropertyOption2Dict]",
-        "MinimalKeyLength": "Required[float]",
-    },
-    total=False,
-)
 
-PrivateKeyAttributesV3KeyUsagePropertyOption1Dict = TypedDict(
-    "PrivateKeyAttributesV3KeyUsagePropertyOption1Dict",
-    {
-        "PropertyType": "Required[Literal['ALL']]",
-    },
-    total=False,
-)
+class ExtensionsV3Dict(TypedDict, total=False):
+    """ExtensionsV3 as a plain dict."""
 
-PrivateKeyAttributesV3KeyUsagePropertyOption2Dict = TypedDict(
-    "PrivateKeyAttributesV3KeyUsagePropertyOption2Dict",
-    {
-        "PropertyFlags": "Required[KeyUsagePropertyFlagsDict]",
-    },
-    total=False,
-)
+    ApplicationPolicies: TemplateApplicationPoliciesDict
+    """Type: TemplateApplicationPoliciesDict."""
+    KeyUsage: Required[TemplateKeyUsageDict]
+    """Type: TemplateKeyUsageDict."""
 
-PrivateKeyAttributesV4Dict = TypedDict(
-    "PrivateKeyAttributesV4Dict",
-    {
-        "Algorithm": "Literal['RSA', 'ECDH_P256', 'ECDH_P384', 'ECDH_P521']",
-        "CryptoProviders": "list[str]",
-        "KeySpec": "Required[Literal['KEY_EXCHANGE', 'SIGNATURE']]",
-        "KeyUsageProperty": "PrivateKeyAttributesV4KeyUsagePropertyOption1Dict | PrivateKeyAttributesV4KeyUsagePropertyOption2Dict",
-        "MinimalKeyLength": "Required[float]",
-    },
-    total=False,
-)
 
-PrivateKeyAttributesV4KeyUsagePropertyOption1Dict = TypedDict(
-    "PrivateKeyAttributesV4KeyUsagePropertyOption1Dict",
-    {
-        "PropertyType": "Required[Literal['ALL']]",
-    },
-    total=False,
-)
+class ExtensionsV4Dict(TypedDict, total=False):
+    """ExtensionsV4 as a plain dict."""
 
-PrivateKeyAttributesV4KeyUsagePropertyOption2Dict = TypedDict(
-    "PrivateKeyAttributesV4KeyUsagePropertyOption2Dict",
-    {
-        "PropertyFlags": "Required[KeyUsagePropertyFlagsDict]",
-    },
-    total=False,
-)
+    ApplicationPolicies: TemplateApplicationPoliciesDict
+    """Type: TemplateApplicationPoliciesDict."""
+    KeyUsage: Required[TemplateKeyUsageDict]
+    """Type: TemplateKeyUsageDict."""
 
-PrivateKeyFlagsV2Dict = TypedDict(
-    "PrivateKeyFlagsV2Dict",
-    {
-        "ClientVersion": "Required[Literal['WINDOWS_SERVER_2003', 'WINDOWS_SERVER_2008', 'WINDOWS_SERVER_2008_R2', 'WINDOWS_SERVER_2012', 'WINDOWS_SERVER_2012_R2', 'WINDOWS_SERVER_2016']]",
-        "ExportableKey": "bool",
-        "StrongKeyProtectionRequired": "bool",
-    },
-    total=False,
-)
 
-PrivateKeyFlagsV3Dict = TypedDict(
-    "PrivateKeyFlagsV3Dict",
-    {
-        "ClientVersion": "Required[Literal['WINDOWS_SERVER_2008', 'WINDOWS_SERVER_2008_R2', 'WINDOWS_SERVER_2012', 'WINDOWS_SERVER_2012_R2', 'WINDOWS_SERVER_2016']]",
-        "ExportableKey": "bool",
-        "RequireAlternateSignatureAlgorithm": "bool",
-        "StrongKeyProtectionRequired": "bool",
-    },
-    total=False,
-)
+class GeneralFlagsV2Dict(TypedDict, total=False):
+    """GeneralFlagsV2 as a plain dict."""
 
-PrivateKeyFlagsV4Dict = TypedDict(
-    "PrivateKeyFlagsV4Dict",
-    {
-        "ClientVersion": "Required[Literal['WINDOWS_SERVER_2012', 'WINDOWS_SERVER_2012_R2', 'WINDOWS_SERVER_2016']]",
-        "ExportableKey": "bool",
-        "RequireAlternateSignatureAlgorithm": "bool",
-        "RequireSameKeyRenewal": "bool",
-        "StrongKeyProtectionRequired": "bool",
-        "UseLegacyProvider": "bool",
-    },
-    total=False,
-)
+    AutoEnrollment: bool
+    """Type: bool."""
+    MachineType: bool
+    """Type: bool."""
 
-SubjectNameFlagsV2Dict = TypedDict(
-    "SubjectNameFlagsV2Dict",
-    {
-        "RequireCommonName": "bool",
-        "RequireDirectoryPath": "bool",
-        "RequireDnsAsCn": "bool",
-        "RequireEmail": "bool",
-        "SanRequireDirectoryGuid": "bool",
-        "SanRequireDns": "bool",
-        "SanRequireDomainDns": "bool",
-        "SanRequireEmail": "bool",
-        "SanRequireSpn": "bool",
-        "SanRequireUpn": "bool",
-    },
-    total=False,
-)
 
-SubjectNameFlagsV3Dict = TypedDict(
-    "SubjectNameFlagsV3Dict",
-    {
-        "RequireCommonName": "bool",
-        "RequireDirectoryPath": "bool",
-        "RequireDnsAsCn": "bool",
-        "RequireEmail": "bool",
-        "SanRequireDirectoryGuid": "bool",
-        "SanRequireDns": "bool",
-        "SanRequireDomainDns": "bool",
-        "SanRequireEmail": "bool",
-        "SanRequireSpn": "bool",
-        "SanRequireUpn": "bool",
-    },
-    total=False,
-)
+class GeneralFlagsV3Dict(TypedDict, total=False):
+    """GeneralFlagsV3 as a plain dict."""
 
-SubjectNameFlagsV4Dict = TypedDict(
-    "SubjectNameFlagsV4Dict",
-    {
-        "RequireCommonName": "bool",
-        "RequireDirectoryPath": "bool",
-        "RequireDnsAsCn": "bool",
-        "RequireEmail": "bool",
-        "SanRequireDirectoryGuid": "bool",
-        "SanRequireDns": "bool",
-        "SanRequireDomainDns": "bool",
-        "SanRequireEmail": "bool",
-        "SanRequireSpn": "bool",
-        "SanRequireUpn": "bool",
-    },
-    total=False,
-)
+    AutoEnrollment: bool
+    """Type: bool."""
+    MachineType: bool
+    """Type: bool."""
 
-TemplateApplicationPoliciesDict = TypedDict(
-    "TemplateApplicationPoliciesDict",
-    {
-        "Critical": "bool",
-        "Policies": "Required[list[TemplateApplicationPoliciesPoliciesItemOption1Dict | TemplateApplicationPoliciesPoliciesItemOption2Dict]]",
-    },
-    total=False,
-)
 
-TemplateApplicationPoliciesPoliciesItemOption1Dict = TypedDict(
-    "TemplateApplicationPoliciesPoliciesItemOption1Dict",
-    {
-        "PolicyType": "Required[Literal['ALL_APPLICATION_POLICIES', 'ANY_PURPOSE', 'ATTESTATION_IDENTITY_KEY_CERTIFICATE', 'CERTIFICATE_REQUEST_AGENT', 'CLIENT_AUTHENTICATION', 'CODE_SIGNING', 'CTL_USAGE', 'DIGITAL_RIGHTS', 'DIRECTORY_SERVICE_EMAIL_REPLICATION', 'DISALLOWED_LIST', 'DNS_SERVER_TRUST', 'DOCUMENT_ENCRYPTION', 'DOCUMENT_SIGNING', 'DYNAMIC_CODE_GENERATOR', 'EARLY_LAUNCH_ANTIMALWARE_DRIVER', 'EMBEDDED_WINDOWS_SYSTEM_COMPONENT_VERIFICATION', 'ENCLAVE', 'ENCRYPTING_FILE_SYSTEM', 'ENDORSEMENT_KEY_CERTIFICATE', 'FILE_RECOVERY', 'HAL_EXTENSION', 'IP_SECURITY_END_SYSTEM', 'IP_SECURITY_IKE_INTERMEDIATE', 'IP_SECURITY_TUNNEL_TERMINATION', 'IP_SECURITY_USER', 'ISOLATED_USER_MODE', 'KDC_AUTHENTICATION', 'KERNEL_MODE_CODE_SIGNING', 'KEY_PACK_LICENSES', 'KEY_RECOVERY', 'KEY_RECOVERY_AGENT', 'LICENSE_SERVER_VERIFICATION', 'LIFETIME_SIGNING', 'MICROSOFT_PUBLISHER', 'MICROSOFT_TIME_STAMPING', 'MICROSOFT_TRUST_LIST_SIGNING', 'OCSP_SIGNING', 'OEM_WINDOWS_SYSTEM_COMPONENT_VERIFICATION', 'PLATFORM_CERTIFICATE', 'PREVIEW_BUILD_SIGNING', 'PRIVATE_KEY_ARCHIVAL', 'PROTECTED_PROCESS_LIGHT_VERIFICATION', 'PROTECTED_PROCESS_VERIFICATION', 'QUALIFIED_SUBORDINATION', 'REVOKED_LIST_SIGNER', 'ROOT_PROGRAM_AUTO_UPDATE_CA_REVOCATION', 'ROOT_PROGRAM_AUTO_UPDATE_END_REVOCATION', 'ROOT_PROGRAM_NO_OSCP_FAILOVER_TO_CRL', 'ROOT_LIST_SIGNER', 'SECURE_EMAIL', 'SERVER_AUTHENTICATION', 'SMART_CARD_LOGIN', 'SPC_ENCRYPTED_DIGEST_RETRY_COUNT', 'SPC_RELAXED_PE_MARKER_CHECK', 'TIME_STAMPING', 'WINDOWS_HARDWARE_DRIVER_ATTESTED_VERIFICATION', 'WINDOWS_HARDWARE_DRIVER_EXTENDED_VERIFICATION', 'WINDOWS_HARDWARE_DRIVER_VERIFICATION', 'WINDOWS_HELLO_RECOVERY_KEY_ENCRYPTION', 'WINDOWS_KITS_COMPONENT', 'WINDOWS_RT_VERIFICATION', 'WINDOWS_SOFTWARE_EXTENSION_VERIFICATION', 'WINDOWS_STORE', 'WINDOWS_SYSTEM_COMPONENT_VERIFICATION', 'WINDOWS_TCB_COMPONENT', 'WINDOWS_THIRD_PARTY_APPLICATION_COMPONENT', 'WINDOWS_UPDATE']]",
-    },
-    total=False,
-)
+class GeneralFlagsV4Dict(TypedDict, total=False):
+    """GeneralFlagsV4 as a plain dict."""
 
-TemplateApplicationPoliciesPoliciesItemOption2Dict = TypedDict(
-    "TemplateApplicationPoliciesPoliciesItemOption2Dict",
-    {
-        "PolicyObjectIdentifier": "Required[str]",
-    },
-    total=False,
-)
+    AutoEnrollment: bool
+    """Type: bool."""
+    MachineType: bool
+    """Type: bool."""
 
-TemplateCertificateValidityDict = TypedDict(
-    "TemplateCertificateValidityDict",
-    {
-        "RenewalPeriod": "Required[TemplateValidityPeriodDict]",
-        "ValidityPeriod": "Required[TemplateValidityPeriodDict]",
-    },
-    total=False,
-)
 
-TemplateDefinitionOption1Dict = TypedDict(
-    "TemplateDefinitionOption1Dict",
-    {
-        "TemplateV2": "Required[TemplateTemplateV2Dict]",
-    },
-    total=False,
-)
+class KeyUsageFlagsDict(TypedDict, total=False):
+    """KeyUsageFlags as a plain dict."""
 
-TemplateDefinitionOption2Dict = TypedDict(
-    "TemplateDefinitionOption2Dict",
-    {
-        "TemplateV3": "Required[TemplateTemplateV3Dict]",
-    },
-    total=False,
-)
+    DataEncipherment: bool
+    """Type: bool."""
+    DigitalSignature: bool
+    """Type: bool."""
+    KeyAgreement: bool
+    """Type: bool."""
+    KeyEncipherment: bool
+    """Type: bool."""
+    NonRepudiation: bool
+    """Type: bool."""
 
-TemplateDefinitionOption3Dict = TypedDict(
-    "TemplateDefinitionOption3Dict",
-    {
-        "TemplateV4": "Required[TemplateTemplateV4Dict]",
-    },
-    total=False,
-)
 
-TemplateKeyUsageDict = TypedDict(
-    "TemplateKeyUsageDict",
-    {
-        "Critical": "bool",
-        "UsageFlags": "Required[KeyUsageFlagsDict]",
-    },
-    total=False,
-)
+class KeyUsagePropertyFlagsDict(TypedDict, total=False):
+    """KeyUsagePropertyFlags as a plain dict."""
 
-TemplateTemplateV2Dict = TypedDict(
-    "TemplateTemplateV2Dict",
-    {
-        "CertificateValidity": "Required[TemplateCertificateValidityDict]",
-        "EnrollmentFlags": "Required[EnrollmentFlagsV2Dict]",
-        "Extensions": "Required[ExtensionsV2Dict]",
-        "GeneralFlags": "Required[GeneralFlagsV2Dict]",
-        "PrivateKeyAttributes": "Required[PrivateKeyAttributesV2Dict]",
-        "PrivateKeyFlags": "Required[PrivateKeyFlagsV2Dict]",
-        "SubjectNameFlags": "Required[SubjectNameFlagsV2Dict]",
-        "SupersededTemplates": "list[str]",
-    },
-    total=False,
-)
+    Decrypt: bool
+    """Type: bool."""
+    KeyAgreement: bool
+    """Type: bool."""
+    Sign: bool
+    """Type: bool."""
 
-TemplateTemplateV3Dict = TypedDict(
-    "TemplateTemplateV3Dict",
-    {
-        "CertificateValidity": "Required[TemplateCertificateValidityDict]",
-        "EnrollmentFlags": "Required[EnrollmentFlagsV3Dict]",
-        "Extensions": "Required[ExtensionsV3Dict]",
-        "GeneralFlags": "Required[GeneralFlagsV3Dict]",
-        "HashAlgorithm": "Required[Literal['SHA256', 'SHA384', 'SHA512']]",
-        "PrivateKeyAttributes": "Required[PrivateKeyAttributesV3Dict]",
-        "PrivateKeyFlags": "Required[PrivateKeyFlagsV3Dict]",
-        "SubjectNameFlags": "Required[SubjectNameFlagsV3Dict]",
-        "SupersededTemplates": "list[str]",
-    },
-    total=False,
-)
 
-TemplateTemplateV4Dict = TypedDict(
-    "TemplateTemplateV4Dict",
-    {
-        "CertificateValidity": "Required[TemplateCertificateValidityDict]",
-        "EnrollmentFlags": "Required[EnrollmentFlagsV4Dict]",
-        "Extensions": "Required[ExtensionsV4Dict]",
-        "GeneralFlags": "Required[GeneralFlagsV4Dict]",
-        "HashAlgorithm": "Literal['SHA256', 'SHA384', 'SHA512']",
-        "PrivateKeyAttributes": "Required[PrivateKeyAttributesV4Dict]",
-        "PrivateKeyFlags": "Required[PrivateKeyFlagsV4Dict]",
-        "SubjectNameFlags": "Required[SubjectNameFlagsV4Dict]",
-        "SupersededTemplates": "list[str]",
-    },
-    total=False,
-)
+class PrivateKeyAttributesV2Dict(TypedDict, total=False):
+    """PrivateKeyAttributesV2 as a plain dict."""
 
-TemplateValidityPeriodDict = TypedDict(
-    "TemplateValidityPeriodDict",
-    {
-        "Period": "Required[float]",
-        "PeriodType": "Required[Literal['HOURS', 'DAYS', 'WEEKS', 'MONTHS', 'YEARS']]",
-    },
-    total=False,
-)
+    CryptoProviders: list[str]
+    """Items: 1 to 100 items. Items are unique. Each item: Length: 1 to 100 characters."""
+    KeySpec: Required[Literal["KEY_EXCHANGE", "SIGNATURE"]]
+    """Allowed values: 'KEY_EXCHANGE', 'SIGNATURE'."""
+    MinimalKeyLength: Required[float]
+    """Range: at least 1 (inclusive)."""
 
+
+class PrivateKeyAttributesV3Dict(TypedDict, total=False):
+    """PrivateKeyAttributesV3 as a plain dict."""
+
+    Algorithm: Required[Literal["RSA", "ECDH_P256", "ECDH_P384", "ECDH_P521"]]
+    """Allowed values: 'RSA', 'ECDH_P256', 'ECDH_P384', 'ECDH_P521'."""
+    CryptoProviders: list[str]
+    """Items: 1 to 100 items. Items are unique. Each item: Length: 1 to 100 characters."""
+    KeySpec: Required[Literal["KEY_EXCHANGE", "SIGNATURE"]]
+    """Allowed values: 'KEY_EXCHANGE', 'SIGNATURE'."""
+    KeyUsageProperty: Required[
+        PrivateKeyAttributesV3KeyUsagePropertyOption1Dict
+        | PrivateKeyAttributesV3KeyUsagePropertyOption2Dict
+    ]
+    """Type: PrivateKeyAttributesV3KeyUsagePropertyOption1Dict |
+    PrivateKeyAttributesV3KeyUsagePropertyOption2Dict."""
+    MinimalKeyLength: Required[float]
+    """Range: at least 1 (inclusive)."""
+
+
+class PrivateKeyAttributesV3KeyUsagePropertyOption1Dict(TypedDict, total=False):
+    """PrivateKeyAttributesV3KeyUsagePropertyOption1 as a plain dict."""
+
+    PropertyType: Required[Literal["ALL"]]
+    """Allowed values: 'ALL'."""
+
+
+class PrivateKeyAttributesV3KeyUsagePropertyOption2Dict(TypedDict, total=False):
+    """PrivateKeyAttributesV3KeyUsagePropertyOption2 as a plain dict."""
+
+    PropertyFlags: Required[KeyUsagePropertyFlagsDict]
+    """Type: KeyUsagePropertyFlagsDict."""
+
+
+class PrivateKeyAttributesV4Dict(TypedDict, total=False):
+    """PrivateKeyAttributesV4 as a plain dict."""
+
+    Algorithm: Literal["RSA", "ECDH_P256", "ECDH_P384", "ECDH_P521"]
+    """Allowed values: 'RSA', 'ECDH_P256', 'ECDH_P384', 'ECDH_P521'."""
+    CryptoProviders: list[str]
+    """Items: 1 to 100 items. Items are unique. Each item: Length: 1 to 100 characters."""
+    KeySpec: Required[Literal["KEY_EXCHANGE", "SIGNATURE"]]
+    """Allowed values: 'KEY_EXCHANGE', 'SIGNATURE'."""
+    KeyUsageProperty: (
+        PrivateKeyAttributesV4KeyUsagePropertyOption1Dict
+        | PrivateKeyAttributesV4KeyUsagePropertyOption2Dict
+    )
+    """Type: PrivateKeyAttributesV4KeyUsagePropertyOption1Dict |
+    PrivateKeyAttributesV4KeyUsagePropertyOption2Dict."""
+    MinimalKeyLength: Required[float]
+    """Range: at least 1 (inclusive)."""
+
+
+class PrivateKeyAttributesV4KeyUsagePropertyOption1Dict(TypedDict, total=False):
+    """PrivateKeyAttributesV4KeyUsagePropertyOption1 as a plain dict."""
+
+    PropertyType: Required[Literal["ALL"]]
+    """Allowed values: 'ALL'."""
+
+
+class PrivateKeyAttributesV4KeyUsagePropertyOption2Dict(TypedDict, total=False):
+    """PrivateKeyAttributesV4KeyUsagePropertyOption2 as a plain dict."""
+
+    PropertyFlags: Required[KeyUsagePropertyFlagsDict]
+    """Type: KeyUsagePropertyFlagsDict."""
+
+
+class PrivateKeyFlagsV2Dict(TypedDict, total=False):
+    """PrivateKeyFlagsV2 as a plain dict."""
+
+    ClientVersion: Required[
+        Literal[
+            "WINDOWS_SERVER_2003",
+            "WINDOWS_SERVER_2008",
+            "WINDOWS_SERVER_2008_R2",
+            "WINDOWS_SERVER_2012",
+            "WINDOWS_SERVER_2012_R2",
+            "WINDOWS_SERVER_2016",
+        ]
+    ]
+    """Allowed values: 'WINDOWS_SERVER_2003', 'WINDOWS_SERVER_2008', 'WINDOWS_SERVER_2008_R2',
+    'WINDOWS_SERVER_2012', 'WINDOWS_SERVER_2012_R2', 'WINDOWS_SERVER_2016'."""
+    ExportableKey: bool
+    """Type: bool."""
+    StrongKeyProtectionRequired: bool
+    """Type: bool."""
+
+
+class PrivateKeyFlagsV3Dict(TypedDict, total=False):
+    """PrivateKeyFlagsV3 as a plain dict."""
+
+    ClientVersion: Required[
+        Literal[
+            "WINDOWS_SERVER_2008",
+            "WINDOWS_SERVER_2008_R2",
+            "WINDOWS_SERVER_2012",
+            "WINDOWS_SERVER_2012_R2",
+            "WINDOWS_SERVER_2016",
+        ]
+    ]
+    """Allowed values: 'WINDOWS_SERVER_2008', 'WINDOWS_SERVER_2008_R2', 'WINDOWS_SERVER_2012',
+    'WINDOWS_SERVER_2012_R2', 'WINDOWS_SERVER_2016'."""
+    ExportableKey: bool
+    """Type: bool."""
+    RequireAlternateSignatureAlgorithm: bool
+    """Type: bool."""
+    StrongKeyProtectionRequired: bool
+    """Type: bool."""
+
+
+class PrivateKeyFlagsV4Dict(TypedDict, total=False):
+    """PrivateKeyFlagsV4 as a plain dict."""
+
+    ClientVersion: Required[
+        Literal["WINDOWS_SERVER_2012", "WINDOWS_SERVER_2012_R2", "WINDOWS_SERVER_2016"]
+    ]
+    """Allowed values: 'WINDOWS_SERVER_2012', 'WINDOWS_SERVER_2012_R2', 'WINDOWS_SERVER_2016'."""
+    ExportableKey: bool
+    """Type: bool."""
+    RequireAlternateSignatureAlgorithm: bool
+    """Type: bool."""
+    RequireSameKeyRenewal: bool
+    """Type: bool."""
+    StrongKeyProtectionRequired: bool
+    """Type: bool."""
+    UseLegacyProvider: bool
+    """Type: bool."""
+
+
+class SubjectNameFlagsV2Dict(TypedDict, total=False):
+    """SubjectNameFlagsV2 as a plain dict."""
+
+    RequireCommonName: bool
+    """Type: bool."""
+    RequireDirectoryPath: bool
+    """Type: bool."""
+    RequireDnsAsCn: bool
+    """Type: bool."""
+    RequireEmail: bool
+    """Type: bool."""
+    SanRequireDirectoryGuid: bool
+    """Type: bool."""
+    SanRequireDns: bool
+    """Type: bool."""
+    SanRequireDomainDns: bool
+    """Type: bool."""
+    SanRequireEmail: bool
+    """Type: bool."""
+    SanRequireSpn: bool
+    """Type: bool."""
+    SanRequireUpn: bool
+    """Type: bool."""
+
+
+class SubjectNameFlagsV3Dict(TypedDict, total=False):
+    """SubjectNameFlagsV3 as a plain dict."""
+
+    RequireCommonName: bool
+    """Type: bool."""
+    RequireDirectoryPath: bool
+    """Type: bool."""
+    RequireDnsAsCn: bool
+    """Type: bool."""
+    RequireEmail: bool
+    """Type: bool."""
+    SanRequireDirectoryGuid: bool
+    """Type: bool."""
+    SanRequireDns: bool
+    """Type: bool."""
+    SanRequireDomainDns: bool
+    """Type: bool."""
+    SanRequireEmail: bool
+    """Type: bool."""
+    SanRequireSpn: bool
+    """Type: bool."""
+    SanRequireUpn: bool
+    """Type: bool."""
+
+
+class SubjectNameFlagsV4Dict(TypedDict, total=False):
+    """SubjectNameFlagsV4 as a plain dict."""
+
+    RequireCommonName: bool
+    """Type: bool."""
+    RequireDirectoryPath: bool
+    """Type: bool."""
+    RequireDnsAsCn: bool
+    """Type: bool."""
+    RequireEmail: bool
+    """Type: bool."""
+    SanRequireDirectoryGuid: bool
+    """Type: bool."""
+    SanRequireDns: bool
+    """Type: bool."""
+    SanRequireDomainDns: bool
+    """Type: bool."""
+    SanRequireEmail: bool
+    """Type: bool."""
+    SanRequireSpn: bool
+    """Type: bool."""
+    SanRequireUpn: bool
+    """Type: bool."""
+
+
+class TemplateApplicationPoliciesDict(TypedDict, total=False):
+    """TemplateApplicationPolicies as a plain dict."""
+
+    Critical: bool
+    """Type: bool."""
+    Policies: Required[
+        list[
+            TemplateApplicationPoliciesPoliciesItemOption1Dict
+            | TemplateApplicationPoliciesPoliciesItemOption2Dict
+        ]
+    ]
+    """Items: 1 to 100 items. Items are unique."""
+
+
+class TemplateApplicationPoliciesPoliciesItemOption1Dict(TypedDict, total=False):
+    """TemplateApplicationPoliciesPoliciesItemOption1 as a plain dict."""
+
+    PolicyType: Required[
+        Literal[
+            "ALL_APPLICATION_POLICIES",
+            "ANY_PURPOSE",
+            "ATTESTATION_IDENTITY_KEY_CERTIFICATE",
+            "CERTIFICATE_REQUEST_AGENT",
+            "CLIENT_AUTHENTICATION",
+            "CODE_SIGNING",
+            "CTL_USAGE",
+            "DIGITAL_RIGHTS",
+            "DIRECTORY_SERVICE_EMAIL_REPLICATION",
+            "DISALLOWED_LIST",
+            "DNS_SERVER_TRUST",
+            "DOCUMENT_ENCRYPTION",
+            "DOCUMENT_SIGNING",
+            "DYNAMIC_CODE_GENERATOR",
+            "EARLY_LAUNCH_ANTIMALWARE_DRIVER",
+            "EMBEDDED_WINDOWS_SYSTEM_COMPONENT_VERIFICATION",
+            "ENCLAVE",
+            "ENCRYPTING_FILE_SYSTEM",
+            "ENDORSEMENT_KEY_CERTIFICATE",
+            "FILE_RECOVERY",
+            "HAL_EXTENSION",
+            "IP_SECURITY_END_SYSTEM",
+            "IP_SECURITY_IKE_INTERMEDIATE",
+            "IP_SECURITY_TUNNEL_TERMINATION",
+            "IP_SECURITY_USER",
+            "ISOLATED_USER_MODE",
+            "KDC_AUTHENTICATION",
+            "KERNEL_MODE_CODE_SIGNING",
+            "KEY_PACK_LICENSES",
+            "KEY_RECOVERY",
+            "KEY_RECOVERY_AGENT",
+            "LICENSE_SERVER_VERIFICATION",
+            "LIFETIME_SIGNING",
+            "MICROSOFT_PUBLISHER",
+            "MICROSOFT_TIME_STAMPING",
+            "MICROSOFT_TRUST_LIST_SIGNING",
+            "OCSP_SIGNING",
+            "OEM_WINDOWS_SYSTEM_COMPONENT_VERIFICATION",
+            "PLATFORM_CERTIFICATE",
+            "PREVIEW_BUILD_SIGNING",
+            "PRIVATE_KEY_ARCHIVAL",
+            "PROTECTED_PROCESS_LIGHT_VERIFICATION",
+            "PROTECTED_PROCESS_VERIFICATION",
+            "QUALIFIED_SUBORDINATION",
+            "REVOKED_LIST_SIGNER",
+            "ROOT_PROGRAM_AUTO_UPDATE_CA_REVOCATION",
+            "ROOT_PROGRAM_AUTO_UPDATE_END_REVOCATION",
+            "ROOT_PROGRAM_NO_OSCP_FAILOVER_TO_CRL",
+            "ROOT_LIST_SIGNER",
+            "SECURE_EMAIL",
+            "SERVER_AUTHENTICATION",
+            "SMART_CARD_LOGIN",
+            "SPC_ENCRYPTED_DIGEST_RETRY_COUNT",
+            "SPC_RELAXED_PE_MARKER_CHECK",
+            "TIME_STAMPING",
+            "WINDOWS_HARDWARE_DRIVER_ATTESTED_VERIFICATION",
+            "WINDOWS_HARDWARE_DRIVER_EXTENDED_VERIFICATION",
+            "WINDOWS_HARDWARE_DRIVER_VERIFICATION",
+            "WINDOWS_HELLO_RECOVERY_KEY_ENCRYPTION",
+            "WINDOWS_KITS_COMPONENT",
+            "WINDOWS_RT_VERIFICATION",
+            "WINDOWS_SOFTWARE_EXTENSION_VERIFICATION",
+            "WINDOWS_STORE",
+            "WINDOWS_SYSTEM_COMPONENT_VERIFICATION",
+            "WINDOWS_TCB_COMPONENT",
+            "WINDOWS_THIRD_PARTY_APPLICATION_COMPONENT",
+            "WINDOWS_UPDATE",
+        ]
+    ]
+    """Allowed values: 'ALL_APPLICATION_POLICIES', 'ANY_PURPOSE',
+    'ATTESTATION_IDENTITY_KEY_CERTIFICATE', 'CERTIFICATE_REQUEST_AGENT', 'CLIENT_AUTHENTICATION',
+    'CODE_SIGNING', 'CTL_USAGE', 'DIGITAL_RIGHTS', 'DIRECTORY_SERVICE_EMAIL_REPLICATION',
+    'DISALLOWED_LIST', 'DNS_SERVER_TRUST', 'DOCUMENT_ENCRYPTION' (and 55 more)."""
+
+
+class TemplateApplicationPoliciesPoliciesItemOption2Dict(TypedDict, total=False):
+    """TemplateApplicationPoliciesPoliciesItemOption2 as a plain dict."""
+
+    PolicyObjectIdentifier: Required[str]
+    """Pattern: ^([0-2])\\.([0-9]|([0-3][0-9]))(\\.([0-9]+)){0,126}$ Length: 1 to 64 characters."""
+
+
+class TemplateCertificateValidityDict(TypedDict, total=False):
+    """TemplateCertificateValidity as a plain dict."""
+
+    RenewalPeriod: Required[TemplateValidityPeriodDict]
+    """Type: TemplateValidityPeriodDict."""
+    ValidityPeriod: Required[TemplateValidityPeriodDict]
+    """Type: TemplateValidityPeriodDict."""
+
+
+class TemplateDefinitionOption1Dict(TypedDict, total=False):
+    """TemplateDefinitionOption1 as a plain dict."""
+
+    TemplateV2: Required[TemplateTemplateV2Dict]
+    """Type: TemplateTemplateV2Dict."""
+
+
+class TemplateDefinitionOption2Dict(TypedDict, total=False):
+    """TemplateDefinitionOption2 as a plain dict."""
+
+    TemplateV3: Required[TemplateTemplateV3Dict]
+    """Type: TemplateTemplateV3Dict."""
+
+
+class TemplateDefinitionOption3Dict(TypedDict, total=False):
+    """TemplateDefinitionOption3 as a plain dict."""
+
+    TemplateV4: Required[TemplateTemplateV4Dict]
+    """Type: TemplateTemplateV4Dict."""
+
+
+class TemplateKeyUsageDict(TypedDict, total=False):
+    """TemplateKeyUsage as a plain dict."""
+
+    Critical: bool
+    """Type: bool."""
+    UsageFlags: Required[KeyUsageFlagsDict]
+    """Type: KeyUsageFlagsDict."""
+
+
+class TemplateTemplateV2Dict(TypedDict, total=False):
+    """TemplateTemplateV2 as a plain dict."""
+
+    CertificateValidity: Required[TemplateCertificateValidityDict]
+    """Type: TemplateCertificateValidityDict."""
+    EnrollmentFlags: Required[EnrollmentFlagsV2Dict]
+    """Type: EnrollmentFlagsV2Dict."""
+    Extensions: Required[ExtensionsV2Dict]
+    """Type: ExtensionsV2Dict."""
+    GeneralFlags: Required[GeneralFlagsV2Dict]
+    """Type: GeneralFlagsV2Dict."""
+    PrivateKeyAttributes: Required[PrivateKeyAttributesV2Dict]
+    """Type: PrivateKeyAttributesV2Dict."""
+    PrivateKeyFlags: Required[PrivateKeyFlagsV2Dict]
+    """Type: PrivateKeyFlagsV2Dict."""
+    SubjectNameFlags: Required[SubjectNameFlagsV2Dict]
+    """Type: SubjectNameFlagsV2Dict."""
+    SupersededTemplates: list[str]
+    """Items: 1 to 100 items. Items are unique. Each item: Pattern:
+    ^(?!^\\s+$)((?![\\x5c'\\x2b,;<=>#\\x22])([\\x20-\\x7E]))+$ Length: 1 to 64 characters."""
+
+
+class TemplateTemplateV3Dict(TypedDict, total=False):
+    """TemplateTemplateV3 as a plain dict."""
+
+    CertificateValidity: Required[TemplateCertificateValidityDict]
+    """Type: TemplateCertificateValidityDict."""
+    EnrollmentFlags: Required[EnrollmentFlagsV3Dict]
+    """Type: EnrollmentFlagsV3Dict."""
+    Extensions: Required[ExtensionsV3Dict]
+    """Type: ExtensionsV3Dict."""
+    GeneralFlags: Required[GeneralFlagsV3Dict]
+    """Type: GeneralFlagsV3Dict."""
+    HashAlgorithm: Required[Literal["SHA256", "SHA384", "SHA512"]]
+    """Allowed values: 'SHA256', 'SHA384', 'SHA512'."""
+    PrivateKeyAttributes: Required[PrivateKeyAttributesV3Dict]
+    """Type: PrivateKeyAttributesV3Dict."""
+    PrivateKeyFlags: Required[PrivateKeyFlagsV3Dict]
+    """Type: PrivateKeyFlagsV3Dict."""
+    SubjectNameFlags: Required[SubjectNameFlagsV3Dict]
+    """Type: SubjectNameFlagsV3Dict."""
+    SupersededTemplates: list[str]
+    """Items: 1 to 100 items. Items are unique. Each item: Pattern:
+    ^(?!^\\s+$)((?![\\x5c'\\x2b,;<=>#\\x22])([\\x20-\\x7E]))+$ Length: 1 to 64 characters."""
+
+
+class TemplateTemplateV4Dict(TypedDict, total=False):
+    """TemplateTemplateV4 as a plain dict."""
+
+    CertificateValidity: Required[TemplateCertificateValidityDict]
+    """Type: TemplateCertificateValidityDict."""
+    EnrollmentFlags: Required[EnrollmentFlagsV4Dict]
+    """Type: EnrollmentFlagsV4Dict."""
+    Extensions: Required[ExtensionsV4Dict]
+    """Type: ExtensionsV4Dict."""
+    GeneralFlags: Required[GeneralFlagsV4Dict]
+    """Type: GeneralFlagsV4Dict."""
+    HashAlgorithm: Literal["SHA256", "SHA384", "SHA512"]
+    """Allowed values: 'SHA256', 'SHA384', 'SHA512'."""
+    PrivateKeyAttributes: Required[PrivateKeyAttributesV4Dict]
+    """Type: PrivateKeyAttributesV4Dict."""
+    PrivateKeyFlags: Required[PrivateKeyFlagsV4Dict]
+    """Type: PrivateKeyFlagsV4Dict."""
+    SubjectNameFlags: Required[SubjectNameFlagsV4Dict]
+    """Type: SubjectNameFlagsV4Dict."""
+    SupersededTemplates: list[str]
+    """Items: 1 to 100 items. Items are unique. Each item: Pattern:
+    ^(?!^\\s+$)((?![\\x5c'\\x2b,;<=>#\\x22])([\\x20-\\x7E]))+$ Length: 1 to 64 characters."""
+
+
+class TemplateValidityPeriodDict(TypedDict, total=False):
+    """TemplateValidityPeriod as a plain dict."""
+
+    Period: Required[float]
+    """Range: 1 to 8766000 (inclusive)."""
+    PeriodType: Required[Literal["HOURS", "DAYS", "WEEKS", "MONTHS", "YEARS"]]
+    """Allowed values: 'HOURS', 'DAYS', 'WEEKS', 'MONTHS', 'YEARS'."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::PCAConnectorAD::Template",
     schema_file="aws-pcaconnectorad-template.json",
     primary_identifier=("/TemplateArn",),
-    additional_identifiers=(),
     read_only=("/TemplateArn",),
     create_only=("/ConnectorArn", "/Name"),
     write_only=("/ReenrollAllCertificateHolders",),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("ConnectorArn", "Definition", "Name"),
     list_required=("ConnectorArn",),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -605,603 +774,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ApplicationPolicies": {
-            "additionalProperties": False,
-            "properties": {
-                "Critical": {"type": "boolean"},
-                "Policies": {
-                    "items": {"$ref": "#/definitions/ApplicationPolicy"},
-                    "maxItems": 100,
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-            },
-            "required": ["Policies"],
-            "type": "object",
-        },
-        "ApplicationPolicy": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {"PolicyType": {"$ref": "#/definitions/ApplicationPolicyType"}},
-                    "required": ["PolicyType"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "PolicyObjectIdentifier": {
-                            "maxLength": 64,
-                            "minLength": 1,
-                            "pattern": "^([0-2])\\.([0-9]|([0-3][0-9]))(\\.([0-9]+)){0,126}$",
-                            "type": "string",
-                        }
-                    },
-                    "required": ["PolicyObjectIdentifier"],
-                    "type": "object",
-                },
-            ]
-        },
-        "ApplicationPolicyType": {
-            "enum": [
-                "ALL_APPLICATION_POLICIES",
-                "ANY_PURPOSE",
-                "ATTESTATION_IDENTITY_KEY_CERTIFICATE",
-                "CERTIFICATE_REQUEST_AGENT",
-                "CLIENT_AUTHENTICATION",
-                "CODE_SIGNING",
-                "CTL_USAGE",
-                "DIGITAL_RIGHTS",
-                "DIRECTORY_SERVICE_EMAIL_REPLICATION",
-                "DISALLOWED_LIST",
-                "DNS_SERVER_TRUST",
-                "DOCUMENT_ENCRYPTION",
-                "DOCUMENT_SIGNING",
-                "DYNAMIC_CODE_GENERATOR",
-                "EARLY_LAUNCH_ANTIMALWARE_DRIVER",
-                "EMBEDDED_WINDOWS_SYSTEM_COMPONENT_VERIFICATION",
-                "ENCLAVE",
-                "ENCRYPTING_FILE_SYSTEM",
-                "ENDORSEMENT_KEY_CERTIFICATE",
-                "FILE_RECOVERY",
-                "HAL_EXTENSION",
-                "IP_SECURITY_END_SYSTEM",
-                "IP_SECURITY_IKE_INTERMEDIATE",
-                "IP_SECURITY_TUNNEL_TERMINATION",
-                "IP_SECURITY_USER",
-                "ISOLATED_USER_MODE",
-                "KDC_AUTHENTICATION",
-                "KERNEL_MODE_CODE_SIGNING",
-                "KEY_PACK_LICENSES",
-                "KEY_RECOVERY",
-                "KEY_RECOVERY_AGENT",
-                "LICENSE_SERVER_VERIFICATION",
-                "LIFETIME_SIGNING",
-                "MICROSOFT_PUBLISHER",
-                "MICROSOFT_TIME_STAMPING",
-                "MICROSOFT_TRUST_LIST_SIGNING",
-                "OCSP_SIGNING",
-                "OEM_WINDOWS_SYSTEM_COMPONENT_VERIFICATION",
-                "PLATFORM_CERTIFICATE",
-                "PREVIEW_BUILD_SIGNING",
-                "PRIVATE_KEY_ARCHIVAL",
-                "PROTECTED_PROCESS_LIGHT_VERIFICATION",
-                "PROTECTED_PROCESS_VERIFICATION",
-                "QUALIFIED_SUBORDINATION",
-                "REVOKED_LIST_SIGNER",
-                "ROOT_PROGRAM_AUTO_UPDATE_CA_REVOCATION",
-                "ROOT_PROGRAM_AUTO_UPDATE_END_REVOCATION",
-                "ROOT_PROGRAM_NO_OSCP_FAILOVER_TO_CRL",
-                "ROOT_LIST_SIGNER",
-                "SECURE_EMAIL",
-                "SERVER_AUTHENTICATION",
-                "SMART_CARD_LOGIN",
-                "SPC_ENCRYPTED_DIGEST_RETRY_COUNT",
-                "SPC_RELAXED_PE_MARKER_CHECK",
-                "TIME_STAMPING",
-                "WINDOWS_HARDWARE_DRIVER_ATTESTED_VERIFICATION",
-                "WINDOWS_HARDWARE_DRIVER_EXTENDED_VERIFICATION",
-                "WINDOWS_HARDWARE_DRIVER_VERIFICATION",
-                "WINDOWS_HELLO_RECOVERY_KEY_ENCRYPTION",
-                "WINDOWS_KITS_COMPONENT",
-                "WINDOWS_RT_VERIFICATION",
-                "WINDOWS_SOFTWARE_EXTENSION_VERIFICATION",
-                "WINDOWS_STORE",
-                "WINDOWS_SYSTEM_COMPONENT_VERIFICATION",
-                "WINDOWS_TCB_COMPONENT",
-                "WINDOWS_THIRD_PARTY_APPLICATION_COMPONENT",
-                "WINDOWS_UPDATE",
-            ],
-            "type": "string",
-        },
-        "CertificateValidity": {
-            "additionalProperties": False,
-            "properties": {
-                "RenewalPeriod": {"$ref": "#/definitions/ValidityPeriod"},
-                "ValidityPeriod": {"$ref": "#/definitions/ValidityPeriod"},
-            },
-            "required": ["RenewalPeriod", "ValidityPeriod"],
-            "type": "object",
-        },
-        "ClientCompatibilityV2": {
-            "enum": [
-                "WINDOWS_SERVER_2003",
-                "WINDOWS_SERVER_2008",
-                "WINDOWS_SERVER_2008_R2",
-                "WINDOWS_SERVER_2012",
-                "WINDOWS_SERVER_2012_R2",
-                "WINDOWS_SERVER_2016",
-            ],
-            "type": "string",
-        },
-        "ClientCompatibilityV3": {
-            "enum": [
-                "WINDOWS_SERVER_2008",
-                "WINDOWS_SERVER_2008_R2",
-                "WINDOWS_SERVER_2012",
-                "WINDOWS_SERVER_2012_R2",
-                "WINDOWS_SERVER_2016",
-            ],
-            "type": "string",
-        },
-        "ClientCompatibilityV4": {
-            "enum": ["WINDOWS_SERVER_2012", "WINDOWS_SERVER_2012_R2", "WINDOWS_SERVER_2016"],
-            "type": "string",
-        },
-        "EnrollmentFlagsV2": {
-            "additionalProperties": False,
-            "properties": {
-                "EnableKeyReuseOnNtTokenKeysetStorageFull": {"type": "boolean"},
-                "IncludeSymmetricAlgorithms": {"type": "boolean"},
-                "NoSecurityExtension": {"type": "boolean"},
-                "RemoveInvalidCertificateFromPersonalStore": {"type": "boolean"},
-                "UserInteractionRequired": {"type": "boolean"},
-            },
-            "type": "object",
-        },
-        "EnrollmentFlagsV3": {
-            "additionalProperties": False,
-            "properties": {
-                "EnableKeyReuseOnNtTokenKeysetStorageFull": {"type": "boolean"},
-                "IncludeSymmetricAlgorithms": {"type": "boolean"},
-                "NoSecurityExtension": {"type": "boolean"},
-                "RemoveInvalidCertificateFromPersonalStore": {"type": "boolean"},
-                "UserInteractionRequired": {"type": "boolean"},
-            },
-            "type": "object",
-        },
-        "EnrollmentFlagsV4": {
-            "additionalProperties": False,
-            "properties": {
-                "EnableKeyReuseOnNtTokenKeysetStorageFull": {"type": "boolean"},
-                "IncludeSymmetricAlgorithms": {"type": "boolean"},
-                "NoSecurityExtension": {"type": "boolean"},
-                "RemoveInvalidCertificateFromPersonalStore": {"type": "boolean"},
-                "UserInteractionRequired": {"type": "boolean"},
-            },
-            "type": "object",
-        },
-        "ExtensionsV2": {
-            "additionalProperties": False,
-            "properties": {
-                "ApplicationPolicies": {"$ref": "#/definitions/ApplicationPolicies"},
-                "KeyUsage": {"$ref": "#/definitions/KeyUsage"},
-            },
-            "required": ["KeyUsage"],
-            "type": "object",
-        },
-        "ExtensionsV3": {
-            "additionalProperties": False,
-            "properties": {
-                "ApplicationPolicies": {"$ref": "#/definitions/ApplicationPolicies"},
-                "KeyUsage": {"$ref": "#/definitions/KeyUsage"},
-            },
-            "required": ["KeyUsage"],
-            "type": "object",
-        },
-        "ExtensionsV4": {
-            "additionalProperties": False,
-            "properties": {
-                "ApplicationPolicies": {"$ref": "#/definitions/ApplicationPolicies"},
-                "KeyUsage": {"$ref": "#/definitions/KeyUsage"},
-            },
-            "required": ["KeyUsage"],
-            "type": "object",
-        },
-        "GeneralFlagsV2": {
-            "additionalProperties": False,
-            "properties": {
-                "AutoEnrollment": {"type": "boolean"},
-                "MachineType": {"type": "boolean"},
-            },
-            "type": "object",
-        },
-        "GeneralFlagsV3": {
-            "additionalProperties": False,
-            "properties": {
-                "AutoEnrollment": {"type": "boolean"},
-                "MachineType": {"type": "boolean"},
-            },
-            "type": "object",
-        },
-        "GeneralFlagsV4": {
-            "additionalProperties": False,
-            "properties": {
-                "AutoEnrollment": {"type": "boolean"},
-                "MachineType": {"type": "boolean"},
-            },
-            "type": "object",
-        },
-        "HashAlgorithm": {"enum": ["SHA256", "SHA384", "SHA512"], "type": "string"},
-        "KeySpec": {"enum": ["KEY_EXCHANGE", "SIGNATURE"], "type": "string"},
-        "KeyUsage": {
-            "additionalProperties": False,
-            "properties": {
-                "Critical": {"type": "boolean"},
-                "UsageFlags": {"$ref": "#/definitions/KeyUsageFlags"},
-            },
-            "required": ["UsageFlags"],
-            "type": "object",
-        },
-        "KeyUsageFlags": {
-            "additionalProperties": False,
-            "properties": {
-                "DataEncipherment": {"type": "boolean"},
-                "DigitalSignature": {"type": "boolean"},
-                "KeyAgreement": {"type": "boolean"},
-                "KeyEncipherment": {"type": "boolean"},
-                "NonRepudiation": {"type": "boolean"},
-            },
-            "type": "object",
-        },
-        "KeyUsageProperty": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {"PropertyType": {"$ref": "#/definitions/KeyUsagePropertyType"}},
-                    "required": ["PropertyType"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "PropertyFlags": {"$ref": "#/definitions/KeyUsagePropertyFlags"}
-                    },
-                    "required": ["PropertyFlags"],
-                    "type": "object",
-                },
-            ]
-        },
-        "KeyUsagePropertyFlags": {
-            "additionalProperties": False,
-            "properties": {
-                "Decrypt": {"type": "boolean"},
-                "KeyAgreement": {"type": "boolean"},
-                "Sign": {"type": "boolean"},
-            },
-            "type": "object",
-        },
-        "KeyUsagePropertyType": {"enum": ["ALL"], "type": "string"},
-        "PrivateKeyAlgorithm": {
-            "enum": ["RSA", "ECDH_P256", "ECDH_P384", "ECDH_P521"],
-            "type": "string",
-        },
-        "PrivateKeyAttributesV2": {
-            "additionalProperties": False,
-            "properties": {
-                "CryptoProviders": {
-                    "items": {"maxLength": 100, "minLength": 1, "type": "string"},
-                    "maxItems": 100,
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "KeySpec": {"$ref": "#/definitions/KeySpec"},
-                "MinimalKeyLength": {"minimum": 1, "type": "number"},
-            },
-            "required": ["KeySpec", "MinimalKeyLength"],
-            "type": "object",
-        },
-        "PrivateKeyAttributesV3": {
-            "additionalProperties": False,
-            "properties": {
-                "Algorithm": {"$ref": "#/definitions/PrivateKeyAlgorithm"},
-                "CryptoProviders": {
-                    "items": {"maxLength": 100, "minLength": 1, "type": "string"},
-                    "maxItems": 100,
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "KeySpec": {"$ref": "#/definitions/KeySpec"},
-                "KeyUsageProperty": {"$ref": "#/definitions/KeyUsageProperty"},
-                "MinimalKeyLength": {"minimum": 1, "type": "number"},
-            },
-            "required": ["Algorithm", "KeySpec", "KeyUsageProperty", "MinimalKeyLength"],
-            "type": "object",
-        },
-        "PrivateKeyAttributesV4": {
-            "additionalProperties": False,
-            "properties": {
-                "Algorithm": {"$ref": "#/definitions/PrivateKeyAlgorithm"},
-                "CryptoProviders": {
-                    "items": {"maxLength": 100, "minLength": 1, "type": "string"},
-                    "maxItems": 100,
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "KeySpec": {"$ref": "#/definitions/KeySpec"},
-                "KeyUsageProperty": {"$ref": "#/definitions/KeyUsageProperty"},
-                "MinimalKeyLength": {"minimum": 1, "type": "number"},
-            },
-            "required": ["KeySpec", "MinimalKeyLength"],
-            "type": "object",
-        },
-        "PrivateKeyFlagsV2": {
-            "additionalProperties": False,
-            "properties": {
-                "ClientVersion": {"$ref": "#/definitions/ClientCompatibilityV2"},
-                "ExportableKey": {"type": "boolean"},
-                "StrongKeyProtectionRequired": {"type": "boolean"},
-            },
-            "required": ["ClientVersion"],
-            "type": "object",
-        },
-        "PrivateKeyFlagsV3": {
-            "additionalProperties": False,
-            "properties": {
-                "ClientVersion": {"$ref": "#/definitions/ClientCompatibilityV3"},
-                "ExportableKey": {"type": "boolean"},
-                "RequireAlternateSignatureAlgorithm": {"type": "boolean"},
-                "StrongKeyProtectionRequired": {"type": "boolean"},
-            },
-            "required": ["ClientVersion"],
-            "type": "object",
-        },
-        "PrivateKeyFlagsV4": {
-            "additionalProperties": False,
-            "properties": {
-                "ClientVersion": {"$ref": "#/definitions/ClientCompatibilityV4"},
-                "ExportableKey": {"type": "boolean"},
-                "RequireAlternateSignatureAlgorithm": {"type": "boolean"},
-                "RequireSameKeyRenewal": {"type": "boolean"},
-                "StrongKeyProtectionRequired": {"type": "boolean"},
-                "UseLegacyProvider": {"type": "boolean"},
-            },
-            "required": ["ClientVersion"],
-            "type": "object",
-        },
-        "SubjectNameFlagsV2": {
-            "additionalProperties": False,
-            "properties": {
-                "RequireCommonName": {"type": "boolean"},
-                "RequireDirectoryPath": {"type": "boolean"},
-                "RequireDnsAsCn": {"type": "boolean"},
-                "RequireEmail": {"type": "boolean"},
-                "SanRequireDirectoryGuid": {"type": "boolean"},
-                "SanRequireDns": {"type": "boolean"},
-                "SanRequireDomainDns": {"type": "boolean"},
-                "SanRequireEmail": {"type": "boolean"},
-                "SanRequireSpn": {"type": "boolean"},
-                "SanRequireUpn": {"type": "boolean"},
-            },
-            "type": "object",
-        },
-        "SubjectNameFlagsV3": {
-            "additionalProperties": False,
-            "properties": {
-                "RequireCommonName": {"type": "boolean"},
-                "RequireDirectoryPath": {"type": "boolean"},
-                "RequireDnsAsCn": {"type": "boolean"},
-                "RequireEmail": {"type": "boolean"},
-                "SanRequireDirectoryGuid": {"type": "boolean"},
-                "SanRequireDns": {"type": "boolean"},
-                "SanRequireDomainDns": {"type": "boolean"},
-                "SanRequireEmail": {"type": "boolean"},
-                "SanRequireSpn": {"type": "boolean"},
-                "SanRequireUpn": {"type": "boolean"},
-            },
-            "type": "object",
-        },
-        "SubjectNameFlagsV4": {
-            "additionalProperties": False,
-            "properties": {
-                "RequireCommonName": {"type": "boolean"},
-                "RequireDirectoryPath": {"type": "boolean"},
-                "RequireDnsAsCn": {"type": "boolean"},
-                "RequireEmail": {"type": "boolean"},
-                "SanRequireDirectoryGuid": {"type": "boolean"},
-                "SanRequireDns": {"type": "boolean"},
-                "SanRequireDomainDns": {"type": "boolean"},
-                "SanRequireEmail": {"type": "boolean"},
-                "SanRequireSpn": {"type": "boolean"},
-                "SanRequireUpn": {"type": "boolean"},
-            },
-            "type": "object",
-        },
-        "Tags": {
-            "additionalProperties": False,
-            "patternProperties": {".+": {"type": "string"}},
-            "type": "object",
-        },
-        "TemplateDefinition": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {"TemplateV2": {"$ref": "#/definitions/TemplateV2"}},
-                    "required": ["TemplateV2"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {"TemplateV3": {"$ref": "#/definitions/TemplateV3"}},
-                    "required": ["TemplateV3"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {"TemplateV4": {"$ref": "#/definitions/TemplateV4"}},
-                    "required": ["TemplateV4"],
-                    "type": "object",
-                },
-            ]
-        },
-        "TemplateV2": {
-            "additionalProperties": False,
-            "properties": {
-                "CertificateValidity": {"$ref": "#/definitions/CertificateValidity"},
-                "EnrollmentFlags": {"$ref": "#/definitions/EnrollmentFlagsV2"},
-                "Extensions": {"$ref": "#/definitions/ExtensionsV2"},
-                "GeneralFlags": {"$ref": "#/definitions/GeneralFlagsV2"},
-                "PrivateKeyAttributes": {"$ref": "#/definitions/PrivateKeyAttributesV2"},
-                "PrivateKeyFlags": {"$ref": "#/definitions/PrivateKeyFlagsV2"},
-                "SubjectNameFlags": {"$ref": "#/definitions/SubjectNameFlagsV2"},
-                "SupersededTemplates": {
-                    "items": {
-                        "maxLength": 64,
-                        "minLength": 1,
-                        "pattern": "^(?!^\\s+$)((?![\\x5c'\\x2b,;<=>#\\x22])([\\x20-\\x7E]))+$",
-                        "type": "string",
-                    },
-                    "maxItems": 100,
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-            },
-            "required": [
-                "CertificateValidity",
-                "EnrollmentFlags",
-                "Extensions",
-                "GeneralFlags",
-                "PrivateKeyAttributes",
-                "PrivateKeyFlags",
-                "SubjectNameFlags",
-            ],
-            "type": "object",
-        },
-        "TemplateV3": {
-            "additionalProperties": False,
-            "properties": {
-                "CertificateValidity": {"$ref": "#/definitions/CertificateValidity"},
-                "EnrollmentFlags": {"$ref": "#/definitions/EnrollmentFlagsV3"},
-                "Extensions": {"$ref": "#/definitions/ExtensionsV3"},
-                "GeneralFlags": {"$ref": "#/definitions/GeneralFlagsV3"},
-                "HashAlgorithm": {"$ref": "#/definitions/HashAlgorithm"},
-                "PrivateKeyAttributes": {"$ref": "#/definitions/PrivateKeyAttributesV3"},
-                "PrivateKeyFlags": {"$ref": "#/definitions/PrivateKeyFlagsV3"},
-                "SubjectNameFlags": {"$ref": "#/definitions/SubjectNameFlagsV3"},
-                "SupersededTemplates": {
-                    "items": {
-                        "maxLength": 64,
-                        "minLength": 1,
-                        "pattern": "^(?!^\\s+$)((?![\\x5c'\\x2b,;<=>#\\x22])([\\x20-\\x7E]))+$",
-                        "type": "string",
-                    },
-                    "maxItems": 100,
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-            },
-            "required": [
-                "CertificateValidity",
-                "EnrollmentFlags",
-                "Extensions",
-                "GeneralFlags",
-                "HashAlgorithm",
-                "PrivateKeyAttributes",
-                "PrivateKeyFlags",
-                "SubjectNameFlags",
-            ],
-            "type": "object",
-        },
-        "TemplateV4": {
-            "additionalProperties": False,
-            "properties": {
-                "CertificateValidity": {"$ref": "#/definitions/CertificateValidity"},
-                "EnrollmentFlags": {"$ref": "#/definitions/EnrollmentFlagsV4"},
-                "Extensions": {"$ref": "#/definitions/ExtensionsV4"},
-                "GeneralFlags": {"$ref": "#/definitions/GeneralFlagsV4"},
-                "HashAlgorithm": {"$ref": "#/definitions/HashAlgorithm"},
-                "PrivateKeyAttributes": {"$ref": "#/definitions/PrivateKeyAttributesV4"},
-                "PrivateKeyFlags": {"$ref": "#/definitions/PrivateKeyFlagsV4"},
-                "SubjectNameFlags": {"$ref": "#/definitions/SubjectNameFlagsV4"},
-                "SupersededTemplates": {
-                    "items": {
-                        "maxLength": 64,
-                        "minLength": 1,
-                        "pattern": "^(?!^\\s+$)((?![\\x5c'\\x2b,;<=>#\\x22])([\\x20-\\x7E]))+$",
-                        "type": "string",
-                    },
-                    "maxItems": 100,
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-            },
-            "required": [
-                "CertificateValidity",
-                "EnrollmentFlags",
-                "Extensions",
-                "GeneralFlags",
-                "PrivateKeyAttributes",
-                "PrivateKeyFlags",
-                "SubjectNameFlags",
-            ],
-            "type": "object",
-        },
-        "ValidityPeriod": {
-            "additionalProperties": False,
-            "properties": {
-                "Period": {"maximum": 8766000, "minimum": 1, "type": "number"},
-                "PeriodType": {"$ref": "#/definitions/ValidityPeriodType"},
-            },
-            "required": ["Period", "PeriodType"],
-            "type": "object",
-        },
-        "ValidityPeriodType": {
-            "enum": ["HOURS", "DAYS", "WEEKS", "MONTHS", "YEARS"],
-            "type": "string",
-        },
-    },
-    "properties": {
-        "ConnectorArn": {
-            "maxLength": 200,
-            "minLength": 5,
-            "pattern": "^arn:[\\w-]+:pca-connector-ad:[\\w-]+:[0-9]+:connector\\/[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$",
-            "type": "string",
-        },
-        "Definition": {"$ref": "#/definitions/TemplateDefinition"},
-        "Name": {
-            "maxLength": 64,
-            "minLength": 1,
-            "pattern": "^(?!^\\s+$)((?![\\x5c'\\x2b,;<=>#\\x22])([\\x20-\\x7E]))+$",
-            "type": "string",
-        },
-        "ReenrollAllCertificateHolders": {"type": "boolean"},
-        "Tags": {"$ref": "#/definitions/Tags"},
-        "TemplateArn": {
-            "maxLength": 200,
-            "minLength": 5,
-            "pattern": "^arn:[\\w-]+:pca-connector-ad:[\\w-]+:[0-9]+:connector\\/[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}\\/template\\/[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$",
-            "type": "string",
-        },
-    },
-    "required": ["ConnectorArn", "Definition", "Name"],
-}
-
 
 class Template(_Resource):
-    """AWS::PCAConnectorAD::Template: Represents a template that defines certificate configurations, both for issuance and client handling
+    """AWS::PCAConnectorAD::Template: Represents a template that defines certificate configurations,
+    both for issuance and client handling
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: TemplateArn.
+    Replaced when any of these change (create-only): ConnectorArn, Name.
+    Write-only (sent to AWS, never read back): ReenrollAllCertificateHolders.
+    Read-only attributes (known once deployed): TemplateArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-pcaconnectorad-template.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -1209,11 +793,15 @@ class Template(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "TemplateAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "template.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     TemplateArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Pattern:
+    ^arn:[\\w-]+:pca-connector-ad:[\\w-]+:[0-9]+:connector\\/[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}\\/template\\/[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$
+    Length: 5 to 200 characters."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ConnectorArn: str
     Definition: (
         TemplateDefinitionOption1Dict
@@ -1222,31 +810,44 @@ class Template(_Resource):
     )
     Name: str
     ReenrollAllCertificateHolders: bool
-    Tags: dict[str, Any]
+    Tags: dict[str, str]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ConnectorArn: str,
+        Definition: TemplateDefinitionOption1
+        | TemplateDefinitionOption1Dict
+        | TemplateDefinitionOption2
+        | TemplateDefinitionOption2Dict
+        | TemplateDefinitionOption3
+        | TemplateDefinitionOption3Dict,
+        Name: str,
+        ReenrollAllCertificateHolders: bool | None = None,
+        Tags: dict[str, str] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::PCAConnectorAD::Template; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ConnectorArn: str,
-            Definition: TemplateDefinitionOption1
-            | TemplateDefinitionOption1Dict
-            | TemplateDefinitionOption2
-            | TemplateDefinitionOption2Dict
-            | TemplateDefinitionOption3
-            | TemplateDefinitionOption3Dict,
-            Name: str,
-            ReenrollAllCertificateHolders: bool | None = None,
-            Tags: dict[str, Any] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::PCAConnectorAD::Template; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ConnectorArn: Pattern:
+                ^arn:[\\w-]+:pca-connector-ad:[\\w-]+:[0-9]+:connector\\/[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$
+                Length: 5 to 200 characters. Create-only: changing it replaces the resource.
+                Required.
+            Definition: Type: TemplateDefinitionOption1Dict | TemplateDefinitionOption2Dict |
+                TemplateDefinitionOption3Dict. Required.
+            Name: Pattern: ^(?!^\\s+$)((?![\\x5c'\\x2b,;<=>#\\x22])([\\x20-\\x7E]))+$ Length: 1 to
+                64 characters. Create-only: changing it replaces the resource. Required.
+            ReenrollAllCertificateHolders: Type: bool. Write-only: sent to AWS, never read back.
+            Tags: Type: dict[str, str].
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,25 +55,23 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TemplateGroupAccessControlEntryAccessRightsDict = TypedDict(
-    "TemplateGroupAccessControlEntryAccessRightsDict",
-    {
-        "AutoEnroll": "Literal['ALLOW', 'DENY']",
-        "Enroll": "Literal['ALLOW', 'DENY']",
-    },
-    total=False,
-)
 
+class TemplateGroupAccessControlEntryAccessRightsDict(TypedDict, total=False):
+    """TemplateGroupAccessControlEntryAccessRights as a plain dict."""
+
+    AutoEnroll: Literal["ALLOW", "DENY"]
+    """Allowed values: 'ALLOW', 'DENY'."""
+    Enroll: Literal["ALLOW", "DENY"]
+    """Allowed values: 'ALLOW', 'DENY'."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::PCAConnectorAD::TemplateGroupAccessControlEntry",
     schema_file="aws-pcaconnectorad-templategroupaccesscontrolentry.json",
     primary_identifier=("/GroupSecurityIdentifier", "/TemplateArn"),
-    additional_identifiers=(),
-    read_only=(),
     create_only=("/GroupSecurityIdentifier", "/TemplateArn"),
     write_only=("/AccessRights", "/GroupDisplayName"),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("AccessRights", "GroupDisplayName", "GroupSecurityIdentifier", "TemplateArn"),
     list_required=("TemplateArn",),
     tagging=_Tagging(
@@ -78,7 +80,6 @@ METADATA = _TypeMetadata(
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -88,49 +89,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AccessRight": {"enum": ["ALLOW", "DENY"], "type": "string"},
-        "AccessRights": {
-            "additionalProperties": False,
-            "properties": {
-                "AutoEnroll": {"$ref": "#/definitions/AccessRight"},
-                "Enroll": {"$ref": "#/definitions/AccessRight"},
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AccessRights": {"$ref": "#/definitions/AccessRights"},
-        "GroupDisplayName": {
-            "maxLength": 256,
-            "minLength": 0,
-            "pattern": "^[\\x20-\\x7E]+$",
-            "type": "string",
-        },
-        "GroupSecurityIdentifier": {
-            "maxLength": 256,
-            "minLength": 7,
-            "pattern": "^S-[0-9]-([0-9]+-){1,14}[0-9]+$",
-            "type": "string",
-        },
-        "TemplateArn": {
-            "maxLength": 200,
-            "minLength": 5,
-            "pattern": "^arn:[\\w-]+:pca-connector-ad:[\\w-]+:[0-9]+:connector(\\/[\\w-]+)\\/template(\\/[\\w-]+)$",
-            "type": "string",
-        },
-    },
-    "required": ["AccessRights", "GroupDisplayName", "GroupSecurityIdentifier", "TemplateArn"],
-}
-
 
 class TemplateGroupAccessControlEntry(_Resource):
-    """AWS::PCAConnectorAD::TemplateGroupAccessControlEntry: Definition of AWS::PCAConnectorAD::TemplateGroupAccessControlEntry Resource Type
+    """AWS::PCAConnectorAD::TemplateGroupAccessControlEntry: Definition of
+    AWS::PCAConnectorAD::TemplateGroupAccessControlEntry Resource Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: GroupSecurityIdentifier, TemplateArn (composite: the values joined by '|').
+    Replaced when any of these change (create-only): GroupSecurityIdentifier, TemplateArn.
+    Write-only (sent to AWS, never read back): AccessRights, GroupDisplayName.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-pcaconnectorad-templategroupaccesscontrolentry.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -140,33 +109,49 @@ class TemplateGroupAccessControlEntry(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "TemplateGroupAccessControlEntryAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "template_group_access_control_entry.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
-    # Declared properties (as declared, or as AWS returned them).
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AccessRights: TemplateGroupAccessControlEntryAccessRightsDict
     GroupDisplayName: str
     GroupSecurityIdentifier: str
     TemplateArn: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AccessRights: TemplateGroupAccessControlEntryAccessRights
+        | TemplateGroupAccessControlEntryAccessRightsDict,
+        GroupDisplayName: str,
+        GroupSecurityIdentifier: str,
+        TemplateArn: str,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::PCAConnectorAD::TemplateGroupAccessControlEntry; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AccessRights: TemplateGroupAccessControlEntryAccessRights
-            | TemplateGroupAccessControlEntryAccessRightsDict,
-            GroupDisplayName: str,
-            GroupSecurityIdentifier: str,
-            TemplateArn: str,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::PCAConnectorAD::TemplateGroupAccessControlEntry; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AccessRights: Type: TemplateGroupAccessControlEntryAccessRightsDict. Write-only: sent to
+                AWS, never read back. Required.
+            GroupDisplayName: Pattern: ^[\\x20-\\x7E]+$ Length: 0 to 256 characters. Write-only:
+                sent to AWS, never read back. Required.
+            GroupSecurityIdentifier: Pattern: ^S-[0-9]-([0-9]+-){1,14}[0-9]+$ Length: 7 to 256
+                characters. Create-only: changing it replaces the resource. Required.
+            TemplateArn: Pattern:
+                ^arn:[\\w-]+:pca-connector-ad:[\\w-]+:[0-9]+:connector(\\/[\\w-]+)\\/template(\\/[\\w-]+)$
+                Length: 5 to 200 characters. Create-only: changing it replaces the resource.
+                Required.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -7,7 +7,7 @@ Imported on first use by challenge.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import Field
@@ -19,9 +19,27 @@ __all__ = [
 
 
 class ChallengeProps(DeferredModel):
-    ConnectorArn: str
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
+    """
+    The properties a program declares for a AWS::PCAConnectorSCEP::Challenge.
+    """
+
+    ConnectorArn: Annotated[
+        str,
+        Field(
+            description="Pattern: ^arn:aws(-[a-z]+)*:pca-connector-scep:[a-z]+(-[a-z]+)+-[1-9]\\d*:\\d{12}:connector\\/[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$ Length: 5 to 200 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[dict[str, str] | None, Field(description="Type: dict[str, str].")] = None
 
 
 class ChallengeAttributes(DeferredModel):
-    ChallengeArn: str | None = None
+    """
+    The read-only attributes of a AWS::PCAConnectorSCEP::Challenge, set by AWS.
+    """
+
+    ChallengeArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:aws(-[a-z]+)*:pca-connector-scep:[a-z]+(-[a-z]+)+-[1-9]\\d*:\\d{12}:connector\\/[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}\\/challenge\\/[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$ Length: 5 to 200 characters."
+        ),
+    ] = None

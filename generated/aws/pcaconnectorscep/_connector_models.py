@@ -7,7 +7,7 @@ Imported on first use by connector.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -25,35 +25,74 @@ class ConnectorOpenIdConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Audience: str | None = None
-    Issuer: str | None = None
-    Subject: str | None = None
+    Audience: Annotated[str | None, Field(description="Type: str.")] = None
+    Issuer: Annotated[str | None, Field(description="Type: str.")] = None
+    Subject: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class IntuneConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AzureApplicationId: str
-    Domain: str
+    AzureApplicationId: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[a-zA-Z0-9]{2,15}-[a-zA-Z0-9]{2,15}-[a-zA-Z0-9]{2,15}-[a-zA-Z0-9]{2,15}-[a-zA-Z0-9]{2,15}$ Length: 15 to 100 characters."
+        ),
+    ]
+    Domain: Annotated[
+        str, Field(description="Pattern: ^[a-zA-Z0-9._-]+$ Length: 1 to 256 characters.")
+    ]
 
 
 class ConnectorAttributes(DeferredModel):
-    ConnectorArn: str | None = None
-    Endpoint: str | None = None
-    OpenIdConfiguration: ConnectorOpenIdConfiguration | None = None
-    Type: Literal["GENERAL_PURPOSE", "INTUNE"] | None = None
+    """
+    The read-only attributes of a AWS::PCAConnectorSCEP::Connector, set by AWS.
+    """
+
+    ConnectorArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:aws(-[a-z]+)*:pca-connector-scep:[a-z]+(-[a-z]+)+-[1-9]\\d*:\\d{12}:connector\\/[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$ Length: 5 to 200 characters."
+        ),
+    ] = None
+    Endpoint: Annotated[str | None, Field(description="Length: 5 to 200 characters.")] = None
+    OpenIdConfiguration: Annotated[
+        ConnectorOpenIdConfiguration | None,
+        Field(description="Type: ConnectorOpenIdConfigurationDict."),
+    ] = None
+    Type: Annotated[
+        Literal["GENERAL_PURPOSE", "INTUNE"] | None,
+        Field(description="Allowed values: 'GENERAL_PURPOSE', 'INTUNE'."),
+    ] = None
 
 
 class ConnectorMobileDeviceManagement(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Intune: IntuneConfiguration
+    Intune: Annotated[IntuneConfiguration, Field(description="Type: IntuneConfigurationDict.")]
 
 
 class ConnectorProps(DeferredModel):
-    CertificateAuthorityArn: str
-    MobileDeviceManagement: ConnectorMobileDeviceManagement | None = None
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    VpcEndpointId: str | None = None
+    """
+    The properties a program declares for a AWS::PCAConnectorSCEP::Connector.
+    """
+
+    CertificateAuthorityArn: Annotated[
+        str,
+        Field(
+            description="Pattern: ^arn:aws(-[a-z]+)*:acm-pca:[a-z]+(-[a-z]+)+-[1-9]\\d*:\\d{12}:certificate-authority\\/[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$ Length: 5 to 200 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    MobileDeviceManagement: Annotated[
+        ConnectorMobileDeviceManagement | None,
+        Field(description="Type: dict[str, Any]. Create-only: changing it replaces the resource."),
+    ] = None
+    Tags: Annotated[dict[str, str] | None, Field(description="Type: dict[str, str].")] = None
+    VpcEndpointId: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^vpce-[0-9a-f]{8}([0-9a-f]{9})?$ Length: 5 to 200 characters. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None

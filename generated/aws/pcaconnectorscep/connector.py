@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,52 +63,46 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ConnectorMobileDeviceManagementDict = TypedDict(
-    "ConnectorMobileDeviceManagementDict",
-    {
-        "Intune": "Required[IntuneConfigurationDict]",
-    },
-    total=False,
-)
 
-ConnectorOpenIdConfigurationDict = TypedDict(
-    "ConnectorOpenIdConfigurationDict",
-    {
-        "Audience": "str",
-        "Issuer": "str",
-        "Subject": "str",
-    },
-    total=False,
-)
+class ConnectorMobileDeviceManagementDict(TypedDict, total=False):
+    """ConnectorMobileDeviceManagement as a plain dict."""
 
-IntuneConfigurationDict = TypedDict(
-    "IntuneConfigurationDict",
-    {
-        "AzureApplicationId": "Required[str]",
-        "Domain": "Required[str]",
-    },
-    total=False,
-)
+    Intune: Required[IntuneConfigurationDict]
+    """Type: IntuneConfigurationDict."""
 
+
+class ConnectorOpenIdConfigurationDict(TypedDict, total=False):
+    """ConnectorOpenIdConfiguration as a plain dict."""
+
+    Audience: str
+    """Type: str."""
+    Issuer: str
+    """Type: str."""
+    Subject: str
+    """Type: str."""
+
+
+class IntuneConfigurationDict(TypedDict, total=False):
+    """IntuneConfiguration as a plain dict."""
+
+    AzureApplicationId: Required[str]
+    """Pattern:
+    ^[a-zA-Z0-9]{2,15}-[a-zA-Z0-9]{2,15}-[a-zA-Z0-9]{2,15}-[a-zA-Z0-9]{2,15}-[a-zA-Z0-9]{2,15}$
+    Length: 15 to 100 characters."""
+    Domain: Required[str]
+    """Pattern: ^[a-zA-Z0-9._-]+$ Length: 1 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::PCAConnectorSCEP::Connector",
     schema_file="aws-pcaconnectorscep-connector.json",
     primary_identifier=("/ConnectorArn",),
-    additional_identifiers=(),
     read_only=("/ConnectorArn", "/Endpoint", "/OpenIdConfiguration", "/Type"),
     create_only=("/CertificateAuthorityArn", "/MobileDeviceManagement", "/VpcEndpointId"),
     write_only=("/VpcEndpointId",),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("CertificateAuthorityArn",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -114,89 +112,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ConnectorType": {"enum": ["GENERAL_PURPOSE", "INTUNE"], "type": "string"},
-        "IntuneConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AzureApplicationId": {
-                    "maxLength": 100,
-                    "minLength": 15,
-                    "pattern": "^[a-zA-Z0-9]{2,15}-[a-zA-Z0-9]{2,15}-[a-zA-Z0-9]{2,15}-[a-zA-Z0-9]{2,15}-[a-zA-Z0-9]{2,15}$",
-                    "type": "string",
-                },
-                "Domain": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9._-]+$",
-                    "type": "string",
-                },
-            },
-            "required": ["AzureApplicationId", "Domain"],
-            "type": "object",
-        },
-        "MobileDeviceManagement": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {"Intune": {"$ref": "#/definitions/IntuneConfiguration"}},
-                    "required": ["Intune"],
-                }
-            ],
-            "type": "object",
-        },
-        "OpenIdConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Audience": {"type": "string"},
-                "Issuer": {"type": "string"},
-                "Subject": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "Tags": {
-            "additionalProperties": False,
-            "patternProperties": {".+": {"type": "string"}},
-            "type": "object",
-        },
-        "Unit": {"additionalProperties": False, "type": "object"},
-    },
-    "properties": {
-        "CertificateAuthorityArn": {
-            "maxLength": 200,
-            "minLength": 5,
-            "pattern": "^arn:aws(-[a-z]+)*:acm-pca:[a-z]+(-[a-z]+)+-[1-9]\\d*:\\d{12}:certificate-authority\\/[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$",
-            "type": "string",
-        },
-        "ConnectorArn": {
-            "maxLength": 200,
-            "minLength": 5,
-            "pattern": "^arn:aws(-[a-z]+)*:pca-connector-scep:[a-z]+(-[a-z]+)+-[1-9]\\d*:\\d{12}:connector\\/[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$",
-            "type": "string",
-        },
-        "Endpoint": {"maxLength": 200, "minLength": 5, "type": "string"},
-        "MobileDeviceManagement": {"$ref": "#/definitions/MobileDeviceManagement"},
-        "OpenIdConfiguration": {"$ref": "#/definitions/OpenIdConfiguration"},
-        "Tags": {"$ref": "#/definitions/Tags"},
-        "Type": {"$ref": "#/definitions/ConnectorType"},
-        "VpcEndpointId": {
-            "maxLength": 200,
-            "minLength": 5,
-            "pattern": "^vpce-[0-9a-f]{8}([0-9a-f]{9})?$",
-            "type": "string",
-        },
-    },
-    "required": ["CertificateAuthorityArn"],
-}
-
 
 class Connector(_Resource):
-    """AWS::PCAConnectorSCEP::Connector: Represents a Connector that allows certificate issuance through Simple Certificate Enrollment Protocol (SCEP)
+    """AWS::PCAConnectorSCEP::Connector: Represents a Connector that allows certificate issuance
+    through Simple Certificate Enrollment Protocol (SCEP)
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ConnectorArn.
+    Replaced when any of these change (create-only): CertificateAuthorityArn,
+    MobileDeviceManagement, VpcEndpointId.
+    Write-only (sent to AWS, never read back): VpcEndpointId.
+    Read-only attributes (known once deployed): ConnectorArn, Endpoint, OpenIdConfiguration, Type.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-pcaconnectorscep-connector.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -204,36 +132,56 @@ class Connector(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ConnectorAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "connector.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     ConnectorArn: str
+    """Pattern:
+    ^arn:aws(-[a-z]+)*:pca-connector-scep:[a-z]+(-[a-z]+)+-[1-9]\\d*:\\d{12}:connector\\/[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$
+    Length: 5 to 200 characters."""
     Endpoint: str
+    """Length: 5 to 200 characters."""
     OpenIdConfiguration: ConnectorOpenIdConfigurationDict
+    """Type: ConnectorOpenIdConfigurationDict."""
     Type: Literal["GENERAL_PURPOSE", "INTUNE"]
-    # Declared properties (as declared, or as AWS returned them).
+    """Allowed values: 'GENERAL_PURPOSE', 'INTUNE'."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     CertificateAuthorityArn: str
     MobileDeviceManagement: dict[str, Any]
-    Tags: dict[str, Any]
+    Tags: dict[str, str]
     VpcEndpointId: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        CertificateAuthorityArn: str,
+        MobileDeviceManagement: dict[str, Any] | None = None,
+        Tags: dict[str, str] | None = None,
+        VpcEndpointId: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::PCAConnectorSCEP::Connector; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            CertificateAuthorityArn: str,
-            MobileDeviceManagement: dict[str, Any] | None = None,
-            Tags: dict[str, Any] | None = None,
-            VpcEndpointId: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::PCAConnectorSCEP::Connector; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            CertificateAuthorityArn: Pattern:
+                ^arn:aws(-[a-z]+)*:acm-pca:[a-z]+(-[a-z]+)+-[1-9]\\d*:\\d{12}:certificate-authority\\/[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$
+                Length: 5 to 200 characters. Create-only: changing it replaces the resource.
+                Required.
+            MobileDeviceManagement: Type: dict[str, Any]. Create-only: changing it replaces the
+                resource.
+            Tags: Type: dict[str, str].
+            VpcEndpointId: Pattern: ^vpce-[0-9a-f]{8}([0-9a-f]{9})?$ Length: 5 to 200 characters.
+                Create-only: changing it replaces the resource. Write-only: sent to AWS, never read
+                back.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -7,10 +7,10 @@ Imported on first use by cluster.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "CgroupCustomSetting",
@@ -33,107 +33,228 @@ __all__ = [
 
 
 class CgroupCustomSetting(DeferredModel):
+    """
+    Additional cgroup configuration settings.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ParameterName: str
-    ParameterValue: str
+    ParameterName: Annotated[str, Field(description="The cgroup.conf parameter name.")]
+    ParameterValue: Annotated[str, Field(description="The value for the cgroup.conf parameter.")]
 
 
 class ClusterAccounting(DeferredModel):
-    DefaultPurgeTimeInDays: int | None = None
-    Mode: Literal["STANDARD", "NONE"]
+    """
+    The accounting configuration includes configurable settings for Slurm accounting.
+    """
+
+    DefaultPurgeTimeInDays: Annotated[
+        int | None,
+        Field(
+            description="The default value for all purge settings for `slurmdbd.conf`. For more information, see the [slurmdbd.conf documentation at SchedMD](https://slurm.schedmd.com/slurmdbd.conf.html). The default value is `-1`. A value of `-1` means there is no purge time and records persist as long as the cluster exists."
+        ),
+    ] = None
+    Mode: Annotated[
+        Literal["STANDARD", "NONE"],
+        Field(
+            description="The default value is `NONE`. A value of `STANDARD` means that Slurm accounting is enabled."
+        ),
+    ]
 
 
 class ClusterAuthKey(DeferredModel):
+    """
+    The shared Slurm key for authentication, also known as the cluster secret.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    SecretArn: str
-    SecretVersion: str
+    SecretArn: Annotated[
+        str, Field(description="The Amazon Resource Name (ARN) of the the shared Slurm key.")
+    ]
+    SecretVersion: Annotated[str, Field(description="The version of the shared Slurm key.")]
 
 
 class ClusterErrorInfo(DeferredModel):
+    """
+    An error that occurred during resource provisioning.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Code: str | None = None
-    Message: str | None = None
+    Code: Annotated[str | None, Field(description="The short-form error code.")] = None
+    Message: Annotated[str | None, Field(description="The detailed error information.")] = None
 
 
 class ClusterJwtKey(DeferredModel):
+    """
+    JWT key configuration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    SecretArn: str
-    SecretVersion: str
+    SecretArn: Annotated[
+        str, Field(description="The Amazon Resource Name (ARN) of the JWT key secret.")
+    ]
+    SecretVersion: Annotated[str, Field(description="The version of the JWT key secret.")]
 
 
 class ClusterNetworking(DeferredModel):
+    """
+    The networking configuration for the cluster's control plane.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    NetworkType: Literal["IPV4", "IPV6"] | None = None
-    SecurityGroupIds: list[str] | None = None
-    SubnetIds: list[str] | None = None
+    NetworkType: Annotated[
+        Literal["IPV4", "IPV6"] | None, Field(description="The IP of the cluster (IPV4 or IPV6)")
+    ] = None
+    SecurityGroupIds: Annotated[
+        list[str] | None,
+        Field(
+            description="The list of security group IDs associated with the Elastic Network Interface (ENI) created in subnets."
+        ),
+    ] = None
+    SubnetIds: Annotated[
+        list[str] | None,
+        Field(
+            description="The list of subnet IDs where AWS PCS creates an Elastic Network Interface (ENI) to enable communication between managed controllers and AWS PCS resources. The subnet must have an available IP address, cannot reside in AWS Outposts, AWS Wavelength, or an AWS Local Zone. AWS PCS currently supports only 1 subnet in this list."
+        ),
+    ] = None
 
 
 class ClusterScheduler(DeferredModel):
+    """
+    The cluster management and job scheduling software associated with the cluster.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Type: Literal["SLURM"]
-    Version: str
+    Type: Annotated[
+        Literal["SLURM"],
+        Field(
+            description="The software AWS PCS uses to manage cluster scaling and job scheduling."
+        ),
+    ]
+    Version: Annotated[
+        str,
+        Field(
+            description="The version of the specified scheduling software that AWS PCS uses to manage cluster scaling and job scheduling."
+        ),
+    ]
 
 
 class ClusterSlurmRest(DeferredModel):
+    """
+    The SlurmRest configuration includes configurable settings for Slurm Rest.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Mode: Literal["STANDARD", "NONE"]
+    Mode: Annotated[
+        Literal["STANDARD", "NONE"],
+        Field(
+            description="The default value is `NONE`. A value of `STANDARD` means that Slurm Rest is enabled."
+        ),
+    ]
 
 
 class Endpoint(DeferredModel):
+    """
+    An endpoint available for interaction with the scheduler.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Ipv6Address: str | None = None
-    Port: str
-    PrivateIpAddress: str
-    PublicIpAddress: str | None = None
-    Type: Literal["SLURMCTLD", "SLURMDBD", "SLURMRESTD"]
+    Ipv6Address: Annotated[str | None, Field(description="The endpoint's IPv6 address.")] = None
+    Port: Annotated[str, Field(description="The endpoint's connection port number.")]
+    PrivateIpAddress: Annotated[str, Field(description="The endpoint's private IP address.")]
+    PublicIpAddress: Annotated[
+        str | None, Field(description="The endpoint's public IP address.")
+    ] = None
+    Type: Annotated[
+        Literal["SLURMCTLD", "SLURMDBD", "SLURMRESTD"],
+        Field(description="Indicates the type of endpoint running at the specific IP address."),
+    ]
 
 
 class SlurmCustomSetting(DeferredModel):
+    """
+    Additional settings that directly map to Slurm settings.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ParameterName: str
-    ParameterValue: str
+    ParameterName: Annotated[
+        str,
+        Field(
+            description="AWS PCS supports configuration of the following Slurm parameters for clusters: Prolog, Epilog, and SelectTypeParameters."
+        ),
+    ]
+    ParameterValue: Annotated[str, Field(description="The value for the configured Slurm setting.")]
 
 
 class SlurmdbdCustomSetting(DeferredModel):
+    """
+    Additional slurmdbd configuration settings.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ParameterName: str
-    ParameterValue: str
+    ParameterName: Annotated[str, Field(description="The slurmdbd.conf parameter name.")]
+    ParameterValue: Annotated[str, Field(description="The value for the slurmdbd.conf parameter.")]
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str | None = None
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str | None,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ] = None
 
 
 class ClusterAttributes(DeferredModel):
-    Arn: str | None = None
-    Endpoints: list[Endpoint] | None = None
-    ErrorInfo: list[ClusterErrorInfo] | None = None
-    Id: str | None = None
-    Status: (
+    """
+    The read-only attributes of a AWS::PCS::Cluster, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None, Field(description="The unique Amazon Resource Name (ARN) of the cluster.")
+    ] = None
+    Endpoints: Annotated[
+        list[Endpoint] | None,
+        Field(description="The list of endpoints available for interaction with the scheduler."),
+    ] = None
+    ErrorInfo: Annotated[
+        list[ClusterErrorInfo] | None,
+        Field(description="The list of errors that occurred during cluster provisioning."),
+    ] = None
+    Id: Annotated[str | None, Field(description="The generated unique ID of the cluster.")] = None
+    Status: Annotated[
         Literal[
             "CREATING",
             "ACTIVE",
@@ -143,35 +264,112 @@ class ClusterAttributes(DeferredModel):
             "DELETE_FAILED",
             "UPDATE_FAILED",
         ]
-        | None
-    ) = None
+        | None,
+        Field(
+            description="The provisioning status of the cluster. The provisioning status doesn't indicate the overall health of the cluster."
+        ),
+    ] = None
 
 
 class ClusterJwtAuth(DeferredModel):
+    """
+    JWT authentication configuration for Slurm.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    JwtKey: ClusterJwtKey | None = None
+    JwtKey: Annotated[ClusterJwtKey | None, Field(description="JWT key configuration.")] = None
 
 
 class ClusterSlurmConfiguration(DeferredModel):
+    """
+    Additional options related to the Slurm scheduler.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Accounting: ClusterAccounting | None = None
-    AuthKey: ClusterAuthKey | None = None
-    CgroupCustomSettings: list[CgroupCustomSetting] | None = None
-    JwtAuth: ClusterJwtAuth | None = None
-    ScaleDownIdleTimeInSeconds: int | None = None
-    SlurmCustomSettings: list[SlurmCustomSetting] | None = None
-    SlurmRest: ClusterSlurmRest | None = None
-    SlurmdbdCustomSettings: list[SlurmdbdCustomSetting] | None = None
+    Accounting: Annotated[
+        ClusterAccounting | None,
+        Field(
+            description="The accounting configuration includes configurable settings for Slurm accounting."
+        ),
+    ] = None
+    AuthKey: Annotated[
+        ClusterAuthKey | None,
+        Field(
+            description="The shared Slurm key for authentication, also known as the cluster secret."
+        ),
+    ] = None
+    CgroupCustomSettings: Annotated[
+        list[CgroupCustomSetting] | None,
+        Field(
+            description="Additional cgroup-specific configuration that directly maps to cgroup.conf settings."
+        ),
+    ] = None
+    JwtAuth: Annotated[
+        ClusterJwtAuth | None, Field(description="JWT authentication configuration for Slurm.")
+    ] = None
+    ScaleDownIdleTimeInSeconds: Annotated[
+        int | None, Field(description="The time before an idle node is scaled down.")
+    ] = None
+    SlurmCustomSettings: Annotated[
+        list[SlurmCustomSetting] | None,
+        Field(
+            description="Additional Slurm-specific configuration that directly maps to Slurm settings."
+        ),
+    ] = None
+    SlurmRest: Annotated[
+        ClusterSlurmRest | None,
+        Field(
+            description="The SlurmRest configuration includes configurable settings for Slurm Rest."
+        ),
+    ] = None
+    SlurmdbdCustomSettings: Annotated[
+        list[SlurmdbdCustomSetting] | None,
+        Field(
+            description="Additional slurmdbd-specific configuration that directly maps to slurmdbd.conf settings."
+        ),
+    ] = None
 
 
 class ClusterProps(DeferredModel):
-    Name: str | None = None
-    Networking: ClusterNetworking
-    Scheduler: ClusterScheduler
-    Size: Literal["SMALL", "MEDIUM", "LARGE"]
-    SlurmConfiguration: ClusterSlurmConfiguration | None = None
-    Tags: Any | None = None
+    """
+    The properties a program declares for a AWS::PCS::Cluster.
+    """
+
+    Name: Annotated[
+        str | None,
+        Field(
+            description="The name that identifies the cluster. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Networking: Annotated[
+        ClusterNetworking,
+        Field(
+            description="The networking configuration for the cluster's control plane. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Scheduler: Annotated[
+        ClusterScheduler,
+        Field(
+            description="The cluster management and job scheduling software associated with the cluster."
+        ),
+    ]
+    Size: Annotated[
+        Literal["SMALL", "MEDIUM", "LARGE"],
+        Field(
+            description="The size of the cluster. Create-only: changing it replaces the resource."
+        ),
+    ]
+    SlurmConfiguration: Annotated[
+        ClusterSlurmConfiguration | None,
+        Field(description="Additional options related to the Slurm scheduler."),
+    ] = None
+    Tags: Annotated[
+        dict[str, str] | None,
+        Field(
+            description="1 or more tags added to the resource. Each tag consists of a tag key and tag value. The tag value is optional and can be an empty string."
+        ),
+    ] = None

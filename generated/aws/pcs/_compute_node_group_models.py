@@ -7,10 +7,10 @@ Imported on first use by compute_node_group.py, which re-exports every name here
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ComputeNodeGroupAttributes",
@@ -30,86 +30,200 @@ __all__ = [
 
 
 class ComputeNodeGroupCustomLaunchTemplate(DeferredModel):
+    """
+    An Amazon EC2 launch template AWS PCS uses to launch compute nodes.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    TemplateId: str | None = None
-    Version: str | None = None
+    TemplateId: Annotated[
+        str | None,
+        Field(description="The ID of the EC2 launch template to use to provision instances."),
+    ] = None
+    Version: Annotated[
+        str | None,
+        Field(description="The version of the EC2 launch template to use to provision instances."),
+    ] = None
 
 
 class ComputeNodeGroupErrorInfo(DeferredModel):
+    """
+    An error that occurred during resource provisioning.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Code: str | None = None
-    Message: str | None = None
+    Code: Annotated[str | None, Field(description="The short-form error code.")] = None
+    Message: Annotated[str | None, Field(description="The detailed error information.")] = None
 
 
 class ComputeNodeGroupScalingConfiguration(DeferredModel):
+    """
+    Specifies the boundaries of the compute node group auto scaling.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    MaxInstanceCount: int
-    MinInstanceCount: int
+    MaxInstanceCount: Annotated[
+        int,
+        Field(
+            description="The upper bound of the number of instances allowed in the compute fleet."
+        ),
+    ]
+    MinInstanceCount: Annotated[
+        int,
+        Field(
+            description="The lower bound of the number of instances allowed in the compute fleet."
+        ),
+    ]
 
 
 class ComputeNodeGroupScriptSource(DeferredModel):
+    """
+    The external location of a lifecycle script.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Checksum: str | None = None
-    S3VersionId: str | None = None
-    ScriptLocation: str
+    Checksum: Annotated[
+        str | None,
+        Field(
+            description="A 64-character hexadecimal SHA-256 digest used to verify script integrity."
+        ),
+    ] = None
+    S3VersionId: Annotated[
+        str | None,
+        Field(
+            description="The S3 object version ID of the script, when stored in a versioned bucket."
+        ),
+    ] = None
+    ScriptLocation: Annotated[
+        str, Field(description="The S3 URI or HTTPS URL where the script is stored.")
+    ]
 
 
 class ComputeNodeGroupSpotOptions(DeferredModel):
+    """
+    Additional configuration when you specify SPOT as the purchase option.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AllocationStrategy: (
-        Literal["lowest-price", "capacity-optimized", "price-capacity-optimized"] | None
-    ) = None
+    AllocationStrategy: Annotated[
+        Literal["lowest-price", "capacity-optimized", "price-capacity-optimized"] | None,
+        Field(
+            description="The Amazon EC2 allocation strategy AWS PCS uses to provision EC2 instances. AWS PCS supports lowest price, capacity optimized, and price capacity optimized. If you don't provide this option, it defaults to price capacity optimized."
+        ),
+    ] = None
 
 
 class InstanceConfig(DeferredModel):
+    """
+    An EC2 instance configuration AWS PCS uses to launch compute nodes.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    InstanceType: str | None = None
+    InstanceType: Annotated[
+        str | None,
+        Field(
+            description="The EC2 instance type that AWS PCS can provision in the compute node group."
+        ),
+    ] = None
 
 
 class NodeLifecycleScript(DeferredModel):
+    """
+    A single lifecycle script with its source, arguments, and error behavior.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Arguments: list[str] | None = None
-    ExecutionPolicy: Literal["FIRST_BOOT_ONLY", "EVERY_BOOT"] | None = None
-    Name: str
-    OnError: Literal["TERMINATE", "STOP_SEQUENCE", "CONTINUE"] | None = None
-    ScriptSource: ComputeNodeGroupScriptSource
+    Arguments: Annotated[
+        list[str] | None, Field(description="An ordered list of arguments passed to the script.")
+    ] = None
+    ExecutionPolicy: Annotated[
+        Literal["FIRST_BOOT_ONLY", "EVERY_BOOT"] | None,
+        Field(
+            description="Whether the script runs only on the node's first boot (FIRST_BOOT_ONLY) or on every boot including reboots (EVERY_BOOT). Defaults to FIRST_BOOT_ONLY."
+        ),
+    ] = None
+    Name: Annotated[str, Field(description="A human-readable name that identifies the script.")]
+    OnError: Annotated[
+        Literal["TERMINATE", "STOP_SEQUENCE", "CONTINUE"] | None,
+        Field(
+            description="The behavior when the script exits with an error. Defaults to TERMINATE."
+        ),
+    ] = None
+    ScriptSource: Annotated[
+        ComputeNodeGroupScriptSource,
+        Field(description="The external location of a lifecycle script."),
+    ]
 
 
 class NodeLifecycleStages(DeferredModel):
+    """
+    The ordered scripts to run at each compute node lifecycle stage.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    NodeBootstrapped: list[NodeLifecycleScript] | None = None
-    NodeReady: list[NodeLifecycleScript] | None = None
+    NodeBootstrapped: Annotated[
+        list[NodeLifecycleScript] | None,
+        Field(
+            description="Scripts to run after the node is bootstrapped, once the PCS configuration phase completes and before slurmd starts."
+        ),
+    ] = None
+    NodeReady: Annotated[
+        list[NodeLifecycleScript] | None,
+        Field(description="Scripts to execute when the node becomes ready (every boot)."),
+    ] = None
 
 
 class SlurmCustomSetting(DeferredModel):
+    """
+    Additional settings that directly map to Slurm settings.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ParameterName: str
-    ParameterValue: str
+    ParameterName: Annotated[
+        str,
+        Field(
+            description="AWS PCS supports configuration of the following Slurm parameters for compute node groups: Weight and RealMemory."
+        ),
+    ]
+    ParameterValue: Annotated[str, Field(description="The value for the configured Slurm setting.")]
 
 
 class ComputeNodeGroupAttributes(DeferredModel):
-    Arn: str | None = None
-    ErrorInfo: list[ComputeNodeGroupErrorInfo] | None = None
-    Id: str | None = None
-    Status: (
+    """
+    The read-only attributes of a AWS::PCS::ComputeNodeGroup, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None,
+        Field(description="The unique Amazon Resource Name (ARN) of the compute node group."),
+    ] = None
+    ErrorInfo: Annotated[
+        list[ComputeNodeGroupErrorInfo] | None,
+        Field(
+            description="The list of errors that occurred during compute node group provisioning."
+        ),
+    ] = None
+    Id: Annotated[
+        str | None, Field(description="The generated unique ID of the compute node group.")
+    ] = None
+    Status: Annotated[
         Literal[
             "CREATING",
             "ACTIVE",
@@ -119,40 +233,130 @@ class ComputeNodeGroupAttributes(DeferredModel):
             "DELETE_FAILED",
             "UPDATE_FAILED",
         ]
-        | None
-    ) = None
+        | None,
+        Field(
+            description="The provisioning status of the compute node group. The provisioning status doesn't indicate the overall health of the compute node group."
+        ),
+    ] = None
 
 
 class ComputeNodeGroupNodeLifecycleActions(DeferredModel):
+    """
+    Custom scripts that run at defined points in a compute node's lifecycle.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ScriptCachingPolicy: Literal["CACHE_ONCE", "REFRESH_ON_REBOOT"] | None = None
-    Stages: NodeLifecycleStages
+    ScriptCachingPolicy: Annotated[
+        Literal["CACHE_ONCE", "REFRESH_ON_REBOOT"] | None,
+        Field(
+            description="Controls whether lifecycle scripts are downloaded once at first boot (CACHE_ONCE) or re-downloaded on every reboot (REFRESH_ON_REBOOT). Defaults to CACHE_ONCE."
+        ),
+    ] = None
+    Stages: Annotated[
+        NodeLifecycleStages,
+        Field(description="The ordered scripts to run at each compute node lifecycle stage."),
+    ]
 
 
 class ComputeNodeGroupSlurmConfiguration(DeferredModel):
+    """
+    Additional options related to the Slurm scheduler.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    GresCustomSettings: list[dict[str, Any]] | None = None
-    ScaleDownIdleTimeInSeconds: int | None = None
-    SlurmCustomSettings: list[SlurmCustomSetting] | None = None
+    GresCustomSettings: Annotated[
+        list[dict[str, str]] | None,
+        Field(
+            description="Additional Slurm gres.conf records for the compute node group. Each item is a map of gres.conf attribute names to values describing one gres.conf record (for example a GPU topology, MIG, MPS, or custom GRES entry). AWS PCS adds the NodeName= prefix and merges these records with the GPU record it derives from the instance type."
+        ),
+    ] = None
+    ScaleDownIdleTimeInSeconds: Annotated[
+        int | None, Field(description="The time before an idle node is scaled down.")
+    ] = None
+    SlurmCustomSettings: Annotated[
+        list[SlurmCustomSetting] | None,
+        Field(
+            description="Additional Slurm-specific configuration that directly maps to Slurm settings."
+        ),
+    ] = None
 
 
 class ComputeNodeGroupProps(DeferredModel):
-    AmiId: str | None = None
-    ClusterId: str
-    CustomLaunchTemplate: ComputeNodeGroupCustomLaunchTemplate | None = None
-    IamInstanceProfileArn: str
-    InstanceConfigs: list[InstanceConfig]
-    Name: str | None = None
-    NodeLifecycleActions: ComputeNodeGroupNodeLifecycleActions | None = None
-    PurchaseOption: (
-        Literal["ONDEMAND", "SPOT", "CAPACITY_BLOCK", "INTERRUPTIBLE_CAPACITY_RESERVATION"] | None
-    ) = None
-    ScalingConfiguration: ComputeNodeGroupScalingConfiguration
-    SlurmConfiguration: ComputeNodeGroupSlurmConfiguration | None = None
-    SpotOptions: ComputeNodeGroupSpotOptions | None = None
-    SubnetIds: list[str]
-    Tags: Any | None = None
+    """
+    The properties a program declares for a AWS::PCS::ComputeNodeGroup.
+    """
+
+    AmiId: Annotated[
+        str | None,
+        Field(
+            description="The ID of the Amazon Machine Image (AMI) that AWS PCS uses to launch instances. If not provided, AWS PCS uses the AMI ID specified in the custom launch template."
+        ),
+    ] = None
+    ClusterId: Annotated[
+        str,
+        Field(
+            description="The ID of the cluster of the compute node group. Create-only: changing it replaces the resource."
+        ),
+    ]
+    CustomLaunchTemplate: Annotated[
+        ComputeNodeGroupCustomLaunchTemplate | None,
+        Field(description="An Amazon EC2 launch template AWS PCS uses to launch compute nodes."),
+    ] = None
+    IamInstanceProfileArn: Annotated[
+        str,
+        Field(
+            description="The Amazon Resource Name (ARN) of the IAM instance profile used to pass an IAM role when launching EC2 instances. The role contained in your instance profile must have pcs:RegisterComputeNodeGroupInstance permissions attached to provision instances correctly."
+        ),
+    ]
+    InstanceConfigs: Annotated[
+        list[InstanceConfig],
+        Field(
+            description="A list of EC2 instance configurations that AWS PCS can provision in the compute node group. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Name: Annotated[
+        str | None,
+        Field(
+            description="The name that identifies the compute node group. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    NodeLifecycleActions: Annotated[
+        ComputeNodeGroupNodeLifecycleActions | None,
+        Field(
+            description="Custom scripts that run at defined points in a compute node's lifecycle."
+        ),
+    ] = None
+    PurchaseOption: Annotated[
+        Literal["ONDEMAND", "SPOT", "CAPACITY_BLOCK", "INTERRUPTIBLE_CAPACITY_RESERVATION"] | None,
+        Field(
+            description="Specifies how EC2 instances are purchased on your behalf. AWS PCS supports On-Demand, Spot, Capacity Block, and Interruptible Capacity Reservation instances. For more information, see Instance purchasing options in the Amazon Elastic Compute Cloud User Guide. If you don't provide this option, it defaults to On-Demand."
+        ),
+    ] = None
+    ScalingConfiguration: Annotated[
+        ComputeNodeGroupScalingConfiguration,
+        Field(description="Specifies the boundaries of the compute node group auto scaling."),
+    ]
+    SlurmConfiguration: Annotated[
+        ComputeNodeGroupSlurmConfiguration | None,
+        Field(description="Additional options related to the Slurm scheduler."),
+    ] = None
+    SpotOptions: Annotated[
+        ComputeNodeGroupSpotOptions | None,
+        Field(description="Additional configuration when you specify SPOT as the purchase option."),
+    ] = None
+    SubnetIds: Annotated[
+        list[str],
+        Field(
+            description="The list of subnet IDs where instances are provisioned by the compute node group. The subnets must be in the same VPC as the cluster."
+        ),
+    ]
+    Tags: Annotated[
+        dict[str, str] | None,
+        Field(
+            description="1 or more tags added to the resource. Each tag consists of a tag key and tag value. The tag value is optional and can be an empty string."
+        ),
+    ] = None

@@ -7,7 +7,7 @@ Imported on first use by queue.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -23,33 +23,60 @@ __all__ = [
 
 
 class ComputeNodeGroupConfiguration(DeferredModel):
+    """
+    The compute node group configuration for a queue.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ComputeNodeGroupId: str | None = None
+    ComputeNodeGroupId: Annotated[
+        str | None,
+        Field(description="The compute node group ID for the compute node group configuration."),
+    ] = None
 
 
 class QueueErrorInfo(DeferredModel):
+    """
+    An error that occurred during resource provisioning.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Code: str | None = None
-    Message: str | None = None
+    Code: Annotated[str | None, Field(description="The short-form error code.")] = None
+    Message: Annotated[str | None, Field(description="The detailed error information.")] = None
 
 
 class SlurmCustomSetting(DeferredModel):
+    """
+    Additional settings that directly map to Slurm settings.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ParameterName: str
-    ParameterValue: str
+    ParameterName: Annotated[
+        str,
+        Field(description="AWS PCS supports configuration of the Slurm parameters for queues:."),
+    ]
+    ParameterValue: Annotated[str, Field(description="The value for the configured Slurm setting.")]
 
 
 class QueueAttributes(DeferredModel):
-    Arn: str | None = None
-    ErrorInfo: list[QueueErrorInfo] | None = None
-    Id: str | None = None
-    Status: (
+    """
+    The read-only attributes of a AWS::PCS::Queue, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None, Field(description="The unique Amazon Resource Name (ARN) of the queue.")
+    ] = None
+    ErrorInfo: Annotated[
+        list[QueueErrorInfo] | None,
+        Field(description="The list of errors that occurred during queue provisioning."),
+    ] = None
+    Id: Annotated[str | None, Field(description="The generated unique ID of the queue.")] = None
+    Status: Annotated[
         Literal[
             "CREATING",
             "ACTIVE",
@@ -59,20 +86,58 @@ class QueueAttributes(DeferredModel):
             "DELETE_FAILED",
             "UPDATE_FAILED",
         ]
-        | None
-    ) = None
+        | None,
+        Field(
+            description="The provisioning status of the queue. The provisioning status doesn't indicate the overall health of the queue."
+        ),
+    ] = None
 
 
 class QueueSlurmConfiguration(DeferredModel):
+    """
+    The Slurm configuration for the queue.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    SlurmCustomSettings: list[SlurmCustomSetting] | None = None
+    SlurmCustomSettings: Annotated[
+        list[SlurmCustomSetting] | None,
+        Field(
+            description="Custom Slurm parameters that directly map to Slurm configuration settings."
+        ),
+    ] = None
 
 
 class QueueProps(DeferredModel):
-    ClusterId: str
-    ComputeNodeGroupConfigurations: list[ComputeNodeGroupConfiguration] | None = None
-    Name: str | None = None
-    SlurmConfiguration: QueueSlurmConfiguration | None = None
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
+    """
+    The properties a program declares for a AWS::PCS::Queue.
+    """
+
+    ClusterId: Annotated[
+        str,
+        Field(
+            description="The ID of the cluster of the queue. Create-only: changing it replaces the resource."
+        ),
+    ]
+    ComputeNodeGroupConfigurations: Annotated[
+        list[ComputeNodeGroupConfiguration] | None,
+        Field(
+            description="The list of compute node group configurations associated with the queue. Queues assign jobs to associated compute node groups."
+        ),
+    ] = None
+    Name: Annotated[
+        str | None,
+        Field(
+            description="The name that identifies the queue. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    SlurmConfiguration: Annotated[
+        QueueSlurmConfiguration | None, Field(description="The Slurm configuration for the queue.")
+    ] = None
+    Tags: Annotated[
+        dict[str, str] | None,
+        Field(
+            description="1 or more tags added to the resource. Each tag consists of a tag key and tag value. The tag value is optional and can be an empty string."
+        ),
+    ] = None

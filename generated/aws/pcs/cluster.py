@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -103,149 +107,174 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-CgroupCustomSettingDict = TypedDict(
-    "CgroupCustomSettingDict",
-    {
-        "ParameterName": "Required[str]",
-        "ParameterValue": "Required[str]",
-    },
-    total=False,
-)
 
-ClusterAccountingDict = TypedDict(
-    "ClusterAccountingDict",
-    {
-        "DefaultPurgeTimeInDays": "int",
-        "Mode": "Required[Literal['STANDARD', 'NONE']]",
-    },
-    total=False,
-)
+class CgroupCustomSettingDict(TypedDict, total=False):
+    """CgroupCustomSetting as a plain dict: Additional cgroup configuration settings."""
 
-ClusterAuthKeyDict = TypedDict(
-    "ClusterAuthKeyDict",
-    {
-        "SecretArn": "Required[str]",
-        "SecretVersion": "Required[str]",
-    },
-    total=False,
-)
+    ParameterName: Required[str]
+    """The cgroup.conf parameter name."""
+    ParameterValue: Required[str]
+    """The value for the cgroup.conf parameter."""
 
-ClusterErrorInfoDict = TypedDict(
-    "ClusterErrorInfoDict",
-    {
-        "Code": "str",
-        "Message": "str",
-    },
-    total=False,
-)
 
-ClusterJwtAuthDict = TypedDict(
-    "ClusterJwtAuthDict",
-    {
-        "JwtKey": "ClusterJwtKeyDict",
-    },
-    total=False,
-)
+class ClusterAccountingDict(TypedDict, total=False):
+    """ClusterAccounting as a plain dict: The accounting configuration includes configurable
+    settings for Slurm accounting."""
 
-ClusterJwtKeyDict = TypedDict(
-    "ClusterJwtKeyDict",
-    {
-        "SecretArn": "Required[str]",
-        "SecretVersion": "Required[str]",
-    },
-    total=False,
-)
+    DefaultPurgeTimeInDays: int
+    """The default value for all purge settings for `slurmdbd.conf`. For more information, see the
+    [slurmdbd.conf documentation at SchedMD](https://slurm.schedmd.com/slurmdbd.conf.html). The
+    default value is `-1`. A value of `-1` means there is no purge time and records persist as long
+    as the cluster exists."""
+    Mode: Required[Literal["STANDARD", "NONE"]]
+    """The default value is `NONE`. A value of `STANDARD` means that Slurm accounting is enabled."""
 
-ClusterNetworkingDict = TypedDict(
-    "ClusterNetworkingDict",
-    {
-        "NetworkType": "Literal['IPV4', 'IPV6']",
-        "SecurityGroupIds": "list[str]",
-        "SubnetIds": "list[str]",
-    },
-    total=False,
-)
 
-ClusterSchedulerDict = TypedDict(
-    "ClusterSchedulerDict",
-    {
-        "Type": "Required[Literal['SLURM']]",
-        "Version": "Required[str]",
-    },
-    total=False,
-)
+class ClusterAuthKeyDict(TypedDict, total=False):
+    """ClusterAuthKey as a plain dict: The shared Slurm key for authentication, also known as the
+    cluster secret."""
 
-ClusterSlurmConfigurationDict = TypedDict(
-    "ClusterSlurmConfigurationDict",
-    {
-        "Accounting": "ClusterAccountingDict",
-        "AuthKey": "ClusterAuthKeyDict",
-        "CgroupCustomSettings": "list[CgroupCustomSettingDict]",
-        "JwtAuth": "ClusterJwtAuthDict",
-        "ScaleDownIdleTimeInSeconds": "int",
-        "SlurmCustomSettings": "list[SlurmCustomSettingDict]",
-        "SlurmRest": "ClusterSlurmRestDict",
-        "SlurmdbdCustomSettings": "list[SlurmdbdCustomSettingDict]",
-    },
-    total=False,
-)
+    SecretArn: Required[str]
+    """The Amazon Resource Name (ARN) of the the shared Slurm key."""
+    SecretVersion: Required[str]
+    """The version of the shared Slurm key."""
 
-ClusterSlurmRestDict = TypedDict(
-    "ClusterSlurmRestDict",
-    {
-        "Mode": "Required[Literal['STANDARD', 'NONE']]",
-    },
-    total=False,
-)
 
-EndpointDict = TypedDict(
-    "EndpointDict",
-    {
-        "Ipv6Address": "str",
-        "Port": "Required[str]",
-        "PrivateIpAddress": "Required[str]",
-        "PublicIpAddress": "str",
-        "Type": "Required[Literal['SLURMCTLD', 'SLURMDBD', 'SLURMRESTD']]",
-    },
-    total=False,
-)
+class ClusterErrorInfoDict(TypedDict, total=False):
+    """ClusterErrorInfo as a plain dict: An error that occurred during resource provisioning."""
 
-SlurmCustomSettingDict = TypedDict(
-    "SlurmCustomSettingDict",
-    {
-        "ParameterName": "Required[str]",
-        "ParameterValue": "Required[str]",
-    },
-    total=False,
-)
+    Code: str
+    """The short-form error code."""
+    Message: str
+    """The detailed error information."""
 
-SlurmdbdCustomSettingDict = TypedDict(
-    "SlurmdbdCustomSettingDict",
-    {
-        "ParameterName": "Required[str]",
-        "ParameterValue": "Required[str]",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "str",
-    },
-    total=False,
-)
+class ClusterJwtAuthDict(TypedDict, total=False):
+    """ClusterJwtAuth as a plain dict: JWT authentication configuration for Slurm."""
 
+    JwtKey: ClusterJwtKeyDict
+    """JWT key configuration."""
+
+
+class ClusterJwtKeyDict(TypedDict, total=False):
+    """ClusterJwtKey as a plain dict: JWT key configuration."""
+
+    SecretArn: Required[str]
+    """The Amazon Resource Name (ARN) of the JWT key secret."""
+    SecretVersion: Required[str]
+    """The version of the JWT key secret."""
+
+
+class ClusterNetworkingDict(TypedDict, total=False):
+    """ClusterNetworking as a plain dict: The networking configuration for the cluster's control
+    plane."""
+
+    NetworkType: Literal["IPV4", "IPV6"]
+    """The IP of the cluster (IPV4 or IPV6)"""
+    SecurityGroupIds: list[str]
+    """The list of security group IDs associated with the Elastic Network Interface (ENI) created in
+    subnets."""
+    SubnetIds: list[str]
+    """The list of subnet IDs where AWS PCS creates an Elastic Network Interface (ENI) to enable
+    communication between managed controllers and AWS PCS resources. The subnet must have an
+    available IP address, cannot reside in AWS Outposts, AWS Wavelength, or an AWS Local Zone. AWS
+    PCS currently supports only 1 subnet in this list."""
+
+
+class ClusterSchedulerDict(TypedDict, total=False):
+    """ClusterScheduler as a plain dict: The cluster management and job scheduling software
+    associated with the cluster."""
+
+    Type: Required[Literal["SLURM"]]
+    """The software AWS PCS uses to manage cluster scaling and job scheduling."""
+    Version: Required[str]
+    """The version of the specified scheduling software that AWS PCS uses to manage cluster scaling
+    and job scheduling."""
+
+
+class ClusterSlurmConfigurationDict(TypedDict, total=False):
+    """ClusterSlurmConfiguration as a plain dict: Additional options related to the Slurm scheduler."""
+
+    Accounting: ClusterAccountingDict
+    """The accounting configuration includes configurable settings for Slurm accounting."""
+    AuthKey: ClusterAuthKeyDict
+    """The shared Slurm key for authentication, also known as the cluster secret."""
+    CgroupCustomSettings: list[CgroupCustomSettingDict]
+    """Additional cgroup-specific configuration that directly maps to cgroup.conf settings."""
+    JwtAuth: ClusterJwtAuthDict
+    """JWT authentication configuration for Slurm."""
+    ScaleDownIdleTimeInSeconds: int
+    """The time before an idle node is scaled down."""
+    SlurmCustomSettings: list[SlurmCustomSettingDict]
+    """Additional Slurm-specific configuration that directly maps to Slurm settings."""
+    SlurmRest: ClusterSlurmRestDict
+    """The SlurmRest configuration includes configurable settings for Slurm Rest."""
+    SlurmdbdCustomSettings: list[SlurmdbdCustomSettingDict]
+    """Additional slurmdbd-specific configuration that directly maps to slurmdbd.conf settings."""
+
+
+class ClusterSlurmRestDict(TypedDict, total=False):
+    """ClusterSlurmRest as a plain dict: The SlurmRest configuration includes configurable settings
+    for Slurm Rest."""
+
+    Mode: Required[Literal["STANDARD", "NONE"]]
+    """The default value is `NONE`. A value of `STANDARD` means that Slurm Rest is enabled."""
+
+
+class EndpointDict(TypedDict, total=False):
+    """Endpoint as a plain dict: An endpoint available for interaction with the scheduler."""
+
+    Ipv6Address: str
+    """The endpoint's IPv6 address."""
+    Port: Required[str]
+    """The endpoint's connection port number."""
+    PrivateIpAddress: Required[str]
+    """The endpoint's private IP address."""
+    PublicIpAddress: str
+    """The endpoint's public IP address."""
+    Type: Required[Literal["SLURMCTLD", "SLURMDBD", "SLURMRESTD"]]
+    """Indicates the type of endpoint running at the specific IP address."""
+
+
+class SlurmCustomSettingDict(TypedDict, total=False):
+    """SlurmCustomSetting as a plain dict: Additional settings that directly map to Slurm settings."""
+
+    ParameterName: Required[str]
+    """AWS PCS supports configuration of the following Slurm parameters for clusters: Prolog,
+    Epilog, and SelectTypeParameters."""
+    ParameterValue: Required[str]
+    """The value for the configured Slurm setting."""
+
+
+class SlurmdbdCustomSettingDict(TypedDict, total=False):
+    """SlurmdbdCustomSetting as a plain dict: Additional slurmdbd configuration settings."""
+
+    ParameterName: Required[str]
+    """The slurmdbd.conf parameter name."""
+    ParameterValue: Required[str]
+    """The value for the slurmdbd.conf parameter."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: str
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::PCS::Cluster",
     schema_file="aws-pcs-cluster.json",
     primary_identifier=("/Arn",),
-    additional_identifiers=(),
     read_only=("/Arn", "/Endpoints", "/ErrorInfo", "/Id", "/Status"),
     create_only=("/Name", "/Networking", "/Size"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=(
         "/Endpoints",
         "/ErrorInfo",
@@ -256,14 +285,7 @@ METADATA = _TypeMetadata(
         "/SlurmConfiguration/SlurmdbdCustomSettings",
     ),
     required=("Networking", "Scheduler", "Size"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 130,
         "read": 120,
@@ -273,174 +295,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Accounting": {
-            "properties": {
-                "DefaultPurgeTimeInDays": {"maximum": 10000, "minimum": -1, "type": "integer"},
-                "Mode": {"enum": ["STANDARD", "NONE"], "type": "string"},
-            },
-            "required": ["Mode"],
-            "type": "object",
-        },
-        "AuthKey": {
-            "additionalProperties": False,
-            "properties": {"SecretArn": {"type": "string"}, "SecretVersion": {"type": "string"}},
-            "required": ["SecretArn", "SecretVersion"],
-            "type": "object",
-        },
-        "CgroupCustomSetting": {
-            "additionalProperties": False,
-            "properties": {
-                "ParameterName": {"type": "string"},
-                "ParameterValue": {"type": "string"},
-            },
-            "required": ["ParameterName", "ParameterValue"],
-            "type": "object",
-        },
-        "Endpoint": {
-            "additionalProperties": False,
-            "properties": {
-                "Ipv6Address": {"type": "string"},
-                "Port": {"type": "string"},
-                "PrivateIpAddress": {"type": "string"},
-                "PublicIpAddress": {"type": "string"},
-                "Type": {"enum": ["SLURMCTLD", "SLURMDBD", "SLURMRESTD"], "type": "string"},
-            },
-            "required": ["Port", "PrivateIpAddress", "Type"],
-            "type": "object",
-        },
-        "ErrorInfo": {
-            "additionalProperties": False,
-            "properties": {"Code": {"type": "string"}, "Message": {"type": "string"}},
-            "type": "object",
-        },
-        "JwtAuth": {
-            "additionalProperties": False,
-            "properties": {"JwtKey": {"$ref": "#/definitions/JwtKey"}},
-            "type": "object",
-        },
-        "JwtKey": {
-            "additionalProperties": False,
-            "properties": {"SecretArn": {"type": "string"}, "SecretVersion": {"type": "string"}},
-            "required": ["SecretArn", "SecretVersion"],
-            "type": "object",
-        },
-        "SecurityGroupId": {"pattern": "^sg-\\w{8,17}$", "type": "string"},
-        "SlurmCustomSetting": {
-            "additionalProperties": False,
-            "properties": {
-                "ParameterName": {"type": "string"},
-                "ParameterValue": {"type": "string"},
-            },
-            "required": ["ParameterName", "ParameterValue"],
-            "type": "object",
-        },
-        "SlurmRest": {
-            "additionalProperties": False,
-            "properties": {"Mode": {"enum": ["STANDARD", "NONE"], "type": "string"}},
-            "required": ["Mode"],
-            "type": "object",
-        },
-        "SlurmdbdCustomSetting": {
-            "additionalProperties": False,
-            "properties": {
-                "ParameterName": {"type": "string"},
-                "ParameterValue": {"type": "string"},
-            },
-            "required": ["ParameterName", "ParameterValue"],
-            "type": "object",
-        },
-        "SubnetId": {"pattern": "^subnet-\\w{8,17}$", "type": "string"},
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"type": "string"},
-        "Endpoints": {"items": {"$ref": "#/definitions/Endpoint"}, "type": "array"},
-        "ErrorInfo": {"items": {"$ref": "#/definitions/ErrorInfo"}, "type": "array"},
-        "Id": {"pattern": "^(pcs_[a-zA-Z0-9]+|[A-Za-z][A-Za-z0-9-]{1,40})$", "type": "string"},
-        "Name": {"type": "string"},
-        "Networking": {
-            "additionalProperties": False,
-            "properties": {
-                "NetworkType": {"enum": ["IPV4", "IPV6"], "type": "string"},
-                "SecurityGroupIds": {
-                    "items": {"$ref": "#/definitions/SecurityGroupId"},
-                    "type": "array",
-                },
-                "SubnetIds": {
-                    "items": {"$ref": "#/definitions/SubnetId"},
-                    "minItems": 1,
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "Scheduler": {
-            "additionalProperties": False,
-            "properties": {
-                "Type": {"enum": ["SLURM"], "type": "string"},
-                "Version": {"type": "string"},
-            },
-            "required": ["Type", "Version"],
-            "type": "object",
-        },
-        "Size": {"enum": ["SMALL", "MEDIUM", "LARGE"], "type": "string"},
-        "SlurmConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Accounting": {"$ref": "#/definitions/Accounting"},
-                "AuthKey": {"$ref": "#/definitions/AuthKey"},
-                "CgroupCustomSettings": {
-                    "items": {"$ref": "#/definitions/CgroupCustomSetting"},
-                    "type": "array",
-                },
-                "JwtAuth": {"$ref": "#/definitions/JwtAuth"},
-                "ScaleDownIdleTimeInSeconds": {"minimum": 1, "type": "integer"},
-                "SlurmCustomSettings": {
-                    "items": {"$ref": "#/definitions/SlurmCustomSetting"},
-                    "type": "array",
-                },
-                "SlurmRest": {"$ref": "#/definitions/SlurmRest"},
-                "SlurmdbdCustomSettings": {
-                    "items": {"$ref": "#/definitions/SlurmdbdCustomSetting"},
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "Status": {
-            "enum": [
-                "CREATING",
-                "ACTIVE",
-                "UPDATING",
-                "DELETING",
-                "CREATE_FAILED",
-                "DELETE_FAILED",
-                "UPDATE_FAILED",
-            ],
-            "type": "string",
-        },
-        "Tags": {"additionalProperties": False, "patternProperties": {"^.+$": {"type": "string"}}},
-    },
-    "required": ["Networking", "Scheduler", "Size"],
-}
-
 
 class Cluster(_Resource):
     """AWS::PCS::Cluster: AWS::PCS::Cluster resource creates an AWS PCS cluster.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Replaced when any of these change (create-only): Name, Networking, Size.
+    Read-only attributes (known once deployed): Arn, Endpoints, ErrorInfo, Id, Status.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-pcs-cluster.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -448,13 +312,18 @@ class Cluster(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ClusterAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "cluster.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The unique Amazon Resource Name (ARN) of the cluster."""
     Endpoints: list[EndpointDict]
+    """The list of endpoints available for interaction with the scheduler."""
     ErrorInfo: list[ClusterErrorInfoDict]
+    """The list of errors that occurred during cluster provisioning."""
     Id: str
+    """The generated unique ID of the cluster."""
     Status: Literal[
         "CREATING",
         "ACTIVE",
@@ -464,41 +333,48 @@ class Cluster(_Resource):
         "DELETE_FAILED",
         "UPDATE_FAILED",
     ]
-    # Declared properties (as declared, or as AWS returned them).
+    """The provisioning status of the cluster. The provisioning status doesn't indicate the overall
+    health of the cluster."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Name: str
     Networking: ClusterNetworkingDict
     Scheduler: ClusterSchedulerDict
     Size: Literal["SMALL", "MEDIUM", "LARGE"]
     SlurmConfiguration: ClusterSlurmConfigurationDict
-    Tags: dict[str, Any]
+    Tags: dict[str, str]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Networking: ClusterNetworking | ClusterNetworkingDict,
+        Scheduler: ClusterScheduler | ClusterSchedulerDict,
+        Size: Literal["SMALL", "MEDIUM", "LARGE"],
+        Name: str | None = None,
+        SlurmConfiguration: ClusterSlurmConfiguration | ClusterSlurmConfigurationDict | None = None,
+        Tags: dict[str, str] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::PCS::Cluster; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Networking: ClusterNetworking | ClusterNetworkingDict,
-            Scheduler: ClusterScheduler | ClusterSchedulerDict,
-            Size: Literal["SMALL", "MEDIUM", "LARGE"],
-            Name: str | None = None,
-            SlurmConfiguration: ClusterSlurmConfiguration
-            | ClusterSlurmConfigurationDict
-            | None = None,
-            Tags: dict[str, Any] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::PCS::Cluster; `await` it inside an App to deploy it.
-
-            Name: The name that identifies the cluster.
-            Networking: The networking configuration for the cluster's control plane.
-            Scheduler: The cluster management and job scheduling software associated with the cluster.
-            Size: The size of the cluster.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Networking: The networking configuration for the cluster's control plane. Create-only:
+                changing it replaces the resource. Required.
+            Scheduler: The cluster management and job scheduling software associated with the
+                cluster. Required.
+            Size: The size of the cluster. Create-only: changing it replaces the resource. Required.
+            Name: The name that identifies the cluster. Create-only: changing it replaces the
+                resource.
             SlurmConfiguration: Additional options related to the Slurm scheduler.
-            Tags: 1 or more tags added to the resource.
+            Tags: 1 or more tags added to the resource. Each tag consists of a tag key and tag
+                value. The tag value is optional and can be an empty string.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

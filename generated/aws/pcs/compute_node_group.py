@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -91,117 +95,137 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ComputeNodeGroupCustomLaunchTemplateDict = TypedDict(
-    "ComputeNodeGroupCustomLaunchTemplateDict",
-    {
-        "TemplateId": "str",
-        "Version": "str",
-    },
-    total=False,
-)
 
-ComputeNodeGroupErrorInfoDict = TypedDict(
-    "ComputeNodeGroupErrorInfoDict",
-    {
-        "Code": "str",
-        "Message": "str",
-    },
-    total=False,
-)
+class ComputeNodeGroupCustomLaunchTemplateDict(TypedDict, total=False):
+    """ComputeNodeGroupCustomLaunchTemplate as a plain dict: An Amazon EC2 launch template AWS PCS
+    uses to launch compute nodes."""
 
-ComputeNodeGroupNodeLifecycleActionsDict = TypedDict(
-    "ComputeNodeGroupNodeLifecycleActionsDict",
-    {
-        "ScriptCachingPolicy": "Literal['CACHE_ONCE', 'REFRESH_ON_REBOOT']",
-        "Stages": "Required[NodeLifecycleStagesDict]",
-    },
-    total=False,
-)
+    TemplateId: str
+    """The ID of the EC2 launch template to use to provision instances."""
+    Version: str
+    """The version of the EC2 launch template to use to provision instances."""
 
-ComputeNodeGroupScalingConfigurationDict = TypedDict(
-    "ComputeNodeGroupScalingConfigurationDict",
-    {
-        "MaxInstanceCount": "Required[int]",
-        "MinInstanceCount": "Required[int]",
-    },
-    total=False,
-)
 
-ComputeNodeGroupScriptSourceDict = TypedDict(
-    "ComputeNodeGroupScriptSourceDict",
-    {
-        "Checksum": "str",
-        "S3VersionId": "str",
-        "ScriptLocation": "Required[str]",
-    },
-    total=False,
-)
+class ComputeNodeGroupErrorInfoDict(TypedDict, total=False):
+    """ComputeNodeGroupErrorInfo as a plain dict: An error that occurred during resource
+    provisioning."""
 
-ComputeNodeGroupSlurmConfigurationDict = TypedDict(
-    "ComputeNodeGroupSlurmConfigurationDict",
-    {
-        "GresCustomSettings": "list[dict[str, Any]]",
-        "ScaleDownIdleTimeInSeconds": "int",
-        "SlurmCustomSettings": "list[SlurmCustomSettingDict]",
-    },
-    total=False,
-)
+    Code: str
+    """The short-form error code."""
+    Message: str
+    """The detailed error information."""
 
-ComputeNodeGroupSpotOptionsDict = TypedDict(
-    "ComputeNodeGroupSpotOptionsDict",
-    {
-        "AllocationStrategy": "Literal['lowest-price', 'capacity-optimized', 'price-capacity-optimized']",
-    },
-    total=False,
-)
 
-InstanceConfigDict = TypedDict(
-    "InstanceConfigDict",
-    {
-        "InstanceType": "str",
-    },
-    total=False,
-)
+class ComputeNodeGroupNodeLifecycleActionsDict(TypedDict, total=False):
+    """ComputeNodeGroupNodeLifecycleActions as a plain dict: Custom scripts that run at defined
+    points in a compute node's lifecycle."""
 
-NodeLifecycleScriptDict = TypedDict(
-    "NodeLifecycleScriptDict",
-    {
-        "Arguments": "list[str]",
-        "ExecutionPolicy": "Literal['FIRST_BOOT_ONLY', 'EVERY_BOOT']",
-        "Name": "Required[str]",
-        "OnError": "Literal['TERMINATE', 'STOP_SEQUENCE', 'CONTINUE']",
-        "ScriptSource": "Required[ComputeNodeGroupScriptSourceDict]",
-    },
-    total=False,
-)
+    ScriptCachingPolicy: Literal["CACHE_ONCE", "REFRESH_ON_REBOOT"]
+    """Controls whether lifecycle scripts are downloaded once at first boot (CACHE_ONCE) or
+    re-downloaded on every reboot (REFRESH_ON_REBOOT). Defaults to CACHE_ONCE."""
+    Stages: Required[NodeLifecycleStagesDict]
+    """The ordered scripts to run at each compute node lifecycle stage."""
 
-NodeLifecycleStagesDict = TypedDict(
-    "NodeLifecycleStagesDict",
-    {
-        "NodeBootstrapped": "list[NodeLifecycleScriptDict]",
-        "NodeReady": "list[NodeLifecycleScriptDict]",
-    },
-    total=False,
-)
 
-SlurmCustomSettingDict = TypedDict(
-    "SlurmCustomSettingDict",
-    {
-        "ParameterName": "Required[str]",
-        "ParameterValue": "Required[str]",
-    },
-    total=False,
-)
+class ComputeNodeGroupScalingConfigurationDict(TypedDict, total=False):
+    """ComputeNodeGroupScalingConfiguration as a plain dict: Specifies the boundaries of the compute
+    node group auto scaling."""
 
+    MaxInstanceCount: Required[int]
+    """The upper bound of the number of instances allowed in the compute fleet."""
+    MinInstanceCount: Required[int]
+    """The lower bound of the number of instances allowed in the compute fleet."""
+
+
+class ComputeNodeGroupScriptSourceDict(TypedDict, total=False):
+    """ComputeNodeGroupScriptSource as a plain dict: The external location of a lifecycle script."""
+
+    Checksum: str
+    """A 64-character hexadecimal SHA-256 digest used to verify script integrity."""
+    S3VersionId: str
+    """The S3 object version ID of the script, when stored in a versioned bucket."""
+    ScriptLocation: Required[str]
+    """The S3 URI or HTTPS URL where the script is stored."""
+
+
+class ComputeNodeGroupSlurmConfigurationDict(TypedDict, total=False):
+    """ComputeNodeGroupSlurmConfiguration as a plain dict: Additional options related to the Slurm
+    scheduler."""
+
+    GresCustomSettings: list[dict[str, str]]
+    """Additional Slurm gres.conf records for the compute node group. Each item is a map of
+    gres.conf attribute names to values describing one gres.conf record (for example a GPU topology,
+    MIG, MPS, or custom GRES entry). AWS PCS adds the NodeName= prefix and merges these records with
+    the GPU record it derives from the instance type."""
+    ScaleDownIdleTimeInSeconds: int
+    """The time before an idle node is scaled down."""
+    SlurmCustomSettings: list[SlurmCustomSettingDict]
+    """Additional Slurm-specific configuration that directly maps to Slurm settings."""
+
+
+class ComputeNodeGroupSpotOptionsDict(TypedDict, total=False):
+    """ComputeNodeGroupSpotOptions as a plain dict: Additional configuration when you specify SPOT
+    as the purchase option."""
+
+    AllocationStrategy: Literal["lowest-price", "capacity-optimized", "price-capacity-optimized"]
+    """The Amazon EC2 allocation strategy AWS PCS uses to provision EC2 instances. AWS PCS supports
+    lowest price, capacity optimized, and price capacity optimized. If you don't provide this
+    option, it defaults to price capacity optimized."""
+
+
+class InstanceConfigDict(TypedDict, total=False):
+    """InstanceConfig as a plain dict: An EC2 instance configuration AWS PCS uses to launch compute
+    nodes."""
+
+    InstanceType: str
+    """The EC2 instance type that AWS PCS can provision in the compute node group."""
+
+
+class NodeLifecycleScriptDict(TypedDict, total=False):
+    """NodeLifecycleScript as a plain dict: A single lifecycle script with its source, arguments,
+    and error behavior."""
+
+    Arguments: list[str]
+    """An ordered list of arguments passed to the script."""
+    ExecutionPolicy: Literal["FIRST_BOOT_ONLY", "EVERY_BOOT"]
+    """Whether the script runs only on the node's first boot (FIRST_BOOT_ONLY) or on every boot
+    including reboots (EVERY_BOOT). Defaults to FIRST_BOOT_ONLY."""
+    Name: Required[str]
+    """A human-readable name that identifies the script."""
+    OnError: Literal["TERMINATE", "STOP_SEQUENCE", "CONTINUE"]
+    """The behavior when the script exits with an error. Defaults to TERMINATE."""
+    ScriptSource: Required[ComputeNodeGroupScriptSourceDict]
+    """The external location of a lifecycle script."""
+
+
+class NodeLifecycleStagesDict(TypedDict, total=False):
+    """NodeLifecycleStages as a plain dict: The ordered scripts to run at each compute node
+    lifecycle stage."""
+
+    NodeBootstrapped: list[NodeLifecycleScriptDict]
+    """Scripts to run after the node is bootstrapped, once the PCS configuration phase completes and
+    before slurmd starts."""
+    NodeReady: list[NodeLifecycleScriptDict]
+    """Scripts to execute when the node becomes ready (every boot)."""
+
+
+class SlurmCustomSettingDict(TypedDict, total=False):
+    """SlurmCustomSetting as a plain dict: Additional settings that directly map to Slurm settings."""
+
+    ParameterName: Required[str]
+    """AWS PCS supports configuration of the following Slurm parameters for compute node groups:
+    Weight and RealMemory."""
+    ParameterValue: Required[str]
+    """The value for the configured Slurm setting."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::PCS::ComputeNodeGroup",
     schema_file="aws-pcs-computenodegroup.json",
     primary_identifier=("/Arn",),
-    additional_identifiers=(),
     read_only=("/Arn", "/ErrorInfo", "/Id", "/Status"),
     create_only=("/Name", "/ClusterId", "/InstanceConfigs"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/ErrorInfo", "/InstanceConfigs", "/SlurmConfiguration/SlurmCustomSettings"),
     required=(
         "ClusterId",
@@ -211,13 +235,7 @@ METADATA = _TypeMetadata(
         "SubnetIds",
     ),
     list_required=("ClusterId",),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 160,
         "read": 120,
@@ -227,197 +245,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ErrorInfo": {
-            "additionalProperties": False,
-            "properties": {"Code": {"type": "string"}, "Message": {"type": "string"}},
-            "type": "object",
-        },
-        "GresCustomSetting": {
-            "additionalProperties": False,
-            "patternProperties": {"^.+$": {"type": "string"}},
-            "type": "object",
-        },
-        "InstanceConfig": {
-            "additionalProperties": False,
-            "properties": {"InstanceType": {"type": "string"}},
-            "type": "object",
-        },
-        "NodeLifecycleActions": {
-            "additionalProperties": False,
-            "properties": {
-                "ScriptCachingPolicy": {
-                    "enum": ["CACHE_ONCE", "REFRESH_ON_REBOOT"],
-                    "type": "string",
-                },
-                "Stages": {"$ref": "#/definitions/NodeLifecycleStages"},
-            },
-            "required": ["Stages"],
-            "type": "object",
-        },
-        "NodeLifecycleScript": {
-            "additionalProperties": False,
-            "properties": {
-                "Arguments": {
-                    "items": {"maxLength": 256, "type": "string"},
-                    "maxItems": 20,
-                    "type": "array",
-                },
-                "ExecutionPolicy": {"enum": ["FIRST_BOOT_ONLY", "EVERY_BOOT"], "type": "string"},
-                "Name": {
-                    "maxLength": 64,
-                    "minLength": 1,
-                    "pattern": "^[A-Za-z0-9][A-Za-z0-9 _-]*$",
-                    "type": "string",
-                },
-                "OnError": {"enum": ["TERMINATE", "STOP_SEQUENCE", "CONTINUE"], "type": "string"},
-                "ScriptSource": {"$ref": "#/definitions/ScriptSource"},
-            },
-            "required": ["Name", "ScriptSource"],
-            "type": "object",
-        },
-        "NodeLifecycleStages": {
-            "additionalProperties": False,
-            "properties": {
-                "NodeBootstrapped": {
-                    "items": {"$ref": "#/definitions/NodeLifecycleScript"},
-                    "maxItems": 20,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "NodeReady": {
-                    "items": {"$ref": "#/definitions/NodeLifecycleScript"},
-                    "maxItems": 20,
-                    "minItems": 1,
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "ScriptSource": {
-            "additionalProperties": False,
-            "properties": {
-                "Checksum": {
-                    "maxLength": 64,
-                    "minLength": 64,
-                    "pattern": "^[a-fA-F0-9]{64}$",
-                    "type": "string",
-                },
-                "S3VersionId": {"maxLength": 1024, "type": "string"},
-                "ScriptLocation": {
-                    "maxLength": 1024,
-                    "minLength": 1,
-                    "pattern": "^(s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]/.+|https://.+)$",
-                    "type": "string",
-                },
-            },
-            "required": ["ScriptLocation"],
-            "type": "object",
-        },
-        "SecurityGroupId": {"type": "string"},
-        "SlurmCustomSetting": {
-            "additionalProperties": False,
-            "properties": {
-                "ParameterName": {"type": "string"},
-                "ParameterValue": {"type": "string"},
-            },
-            "required": ["ParameterName", "ParameterValue"],
-            "type": "object",
-        },
-        "SubnetId": {"type": "string"},
-    },
-    "properties": {
-        "AmiId": {"pattern": "^ami-[a-z0-9]+$", "type": "string"},
-        "Arn": {"type": "string"},
-        "ClusterId": {"type": "string"},
-        "CustomLaunchTemplate": {
-            "additionalProperties": False,
-            "properties": {"TemplateId": {"type": "string"}, "Version": {"type": "string"}},
-            "type": "object",
-        },
-        "ErrorInfo": {"items": {"$ref": "#/definitions/ErrorInfo"}, "type": "array"},
-        "IamInstanceProfileArn": {
-            "pattern": "^arn:aws([a-zA-Z-]{0,10})?:iam::[0-9]{12}:instance-profile/.{1,128}$",
-            "type": "string",
-        },
-        "Id": {"type": "string"},
-        "InstanceConfigs": {"items": {"$ref": "#/definitions/InstanceConfig"}, "type": "array"},
-        "Name": {"type": "string"},
-        "NodeLifecycleActions": {"$ref": "#/definitions/NodeLifecycleActions"},
-        "PurchaseOption": {
-            "enum": ["ONDEMAND", "SPOT", "CAPACITY_BLOCK", "INTERRUPTIBLE_CAPACITY_RESERVATION"],
-            "type": "string",
-        },
-        "ScalingConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "MaxInstanceCount": {"minimum": 0, "type": "integer"},
-                "MinInstanceCount": {"minimum": 0, "type": "integer"},
-            },
-            "required": ["MaxInstanceCount", "MinInstanceCount"],
-            "type": "object",
-        },
-        "SlurmConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "GresCustomSettings": {
-                    "items": {"$ref": "#/definitions/GresCustomSetting"},
-                    "type": "array",
-                },
-                "ScaleDownIdleTimeInSeconds": {
-                    "maximum": 10000000,
-                    "minimum": 1,
-                    "type": "integer",
-                },
-                "SlurmCustomSettings": {
-                    "items": {"$ref": "#/definitions/SlurmCustomSetting"},
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "SpotOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "AllocationStrategy": {
-                    "enum": ["lowest-price", "capacity-optimized", "price-capacity-optimized"],
-                    "type": "string",
-                }
-            },
-            "type": "object",
-        },
-        "Status": {
-            "enum": [
-                "CREATING",
-                "ACTIVE",
-                "UPDATING",
-                "DELETING",
-                "CREATE_FAILED",
-                "DELETE_FAILED",
-                "UPDATE_FAILED",
-            ],
-            "type": "string",
-        },
-        "SubnetIds": {"items": {"$ref": "#/definitions/SubnetId"}, "type": "array"},
-        "Tags": {"additionalProperties": False, "patternProperties": {"^.+$": {"type": "string"}}},
-    },
-    "required": [
-        "ClusterId",
-        "IamInstanceProfileArn",
-        "InstanceConfigs",
-        "ScalingConfiguration",
-        "SubnetIds",
-    ],
-}
-
 
 class ComputeNodeGroup(_Resource):
-    """AWS::PCS::ComputeNodeGroup: AWS::PCS::ComputeNodeGroup resource creates an AWS PCS compute node group.
+    """AWS::PCS::ComputeNodeGroup: AWS::PCS::ComputeNodeGroup resource creates an AWS PCS compute
+    node group.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Replaced when any of these change (create-only): Name, ClusterId, InstanceConfigs.
+    Read-only attributes (known once deployed): Arn, ErrorInfo, Id, Status.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-pcs-computenodegroup.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -427,12 +265,18 @@ class ComputeNodeGroup(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ComputeNodeGroupAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "compute_node_group.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The unique Amazon Resource Name (ARN) of the compute node group."""
     ErrorInfo: list[ComputeNodeGroupErrorInfoDict]
+    """The list of errors that occurred during compute node group provisioning."""
     Id: str
+    """The generated unique ID of the compute node group."""
     Status: Literal[
         "CREATING",
         "ACTIVE",
@@ -442,7 +286,9 @@ class ComputeNodeGroup(_Resource):
         "DELETE_FAILED",
         "UPDATE_FAILED",
     ]
-    # Declared properties (as declared, or as AWS returned them).
+    """The provisioning status of the compute node group. The provisioning status doesn't indicate
+    the overall health of the compute node group."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AmiId: str
     ClusterId: str
     CustomLaunchTemplate: ComputeNodeGroupCustomLaunchTemplateDict
@@ -457,58 +303,76 @@ class ComputeNodeGroup(_Resource):
     SlurmConfiguration: ComputeNodeGroupSlurmConfigurationDict
     SpotOptions: ComputeNodeGroupSpotOptionsDict
     SubnetIds: list[str]
-    Tags: dict[str, Any]
+    Tags: dict[str, str]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ClusterId: str,
+        IamInstanceProfileArn: str,
+        InstanceConfigs: list[InstanceConfig | InstanceConfigDict],
+        ScalingConfiguration: ComputeNodeGroupScalingConfiguration
+        | ComputeNodeGroupScalingConfigurationDict,
+        SubnetIds: list[str],
+        AmiId: str | None = None,
+        CustomLaunchTemplate: ComputeNodeGroupCustomLaunchTemplate
+        | ComputeNodeGroupCustomLaunchTemplateDict
+        | None = None,
+        Name: str | None = None,
+        NodeLifecycleActions: ComputeNodeGroupNodeLifecycleActions
+        | ComputeNodeGroupNodeLifecycleActionsDict
+        | None = None,
+        PurchaseOption: Literal[
+            "ONDEMAND", "SPOT", "CAPACITY_BLOCK", "INTERRUPTIBLE_CAPACITY_RESERVATION"
+        ]
+        | None = None,
+        SlurmConfiguration: ComputeNodeGroupSlurmConfiguration
+        | ComputeNodeGroupSlurmConfigurationDict
+        | None = None,
+        SpotOptions: ComputeNodeGroupSpotOptions | ComputeNodeGroupSpotOptionsDict | None = None,
+        Tags: dict[str, str] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::PCS::ComputeNodeGroup; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ClusterId: str,
-            IamInstanceProfileArn: str,
-            InstanceConfigs: list[InstanceConfig | InstanceConfigDict],
-            ScalingConfiguration: ComputeNodeGroupScalingConfiguration
-            | ComputeNodeGroupScalingConfigurationDict,
-            SubnetIds: list[str],
-            AmiId: str | None = None,
-            CustomLaunchTemplate: ComputeNodeGroupCustomLaunchTemplate
-            | ComputeNodeGroupCustomLaunchTemplateDict
-            | None = None,
-            Name: str | None = None,
-            NodeLifecycleActions: ComputeNodeGroupNodeLifecycleActions
-            | ComputeNodeGroupNodeLifecycleActionsDict
-            | None = None,
-            PurchaseOption: Literal[
-                "ONDEMAND", "SPOT", "CAPACITY_BLOCK", "INTERRUPTIBLE_CAPACITY_RESERVATION"
-            ]
-            | None = None,
-            SlurmConfiguration: ComputeNodeGroupSlurmConfiguration
-            | ComputeNodeGroupSlurmConfigurationDict
-            | None = None,
-            SpotOptions: ComputeNodeGroupSpotOptions
-            | ComputeNodeGroupSpotOptionsDict
-            | None = None,
-            Tags: dict[str, Any] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::PCS::ComputeNodeGroup; `await` it inside an App to deploy it.
-
-            AmiId: The ID of the Amazon Machine Image (AMI) that AWS PCS uses to launch instances.
-            ClusterId: The ID of the cluster of the compute node group.
-            CustomLaunchTemplate: An Amazon EC2 launch template AWS PCS uses to launch compute nodes.
-            IamInstanceProfileArn: The Amazon Resource Name (ARN) of the IAM instance profile used to pass an IAM role when launching EC2 instances.
-            InstanceConfigs: A list of EC2 instance configurations that AWS PCS can provision in the compute node group.
-            Name: The name that identifies the compute node group.
-            PurchaseOption: Specifies how EC2 instances are purchased on your behalf.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ClusterId: The ID of the cluster of the compute node group. Create-only: changing it
+                replaces the resource. Required.
+            IamInstanceProfileArn: The Amazon Resource Name (ARN) of the IAM instance profile used
+                to pass an IAM role when launching EC2 instances. The role contained in your
+                instance profile must have pcs:RegisterComputeNodeGroupInstance permissions attached
+                to provision instances correctly. Required.
+            InstanceConfigs: A list of EC2 instance configurations that AWS PCS can provision in the
+                compute node group. Create-only: changing it replaces the resource. Required.
             ScalingConfiguration: Specifies the boundaries of the compute node group auto scaling.
+                Required.
+            SubnetIds: The list of subnet IDs where instances are provisioned by the compute node
+                group. The subnets must be in the same VPC as the cluster. Required.
+            AmiId: The ID of the Amazon Machine Image (AMI) that AWS PCS uses to launch instances.
+                If not provided, AWS PCS uses the AMI ID specified in the custom launch template.
+            CustomLaunchTemplate: An Amazon EC2 launch template AWS PCS uses to launch compute
+                nodes.
+            Name: The name that identifies the compute node group. Create-only: changing it replaces
+                the resource.
+            NodeLifecycleActions: Custom scripts that run at defined points in a compute node's
+                lifecycle.
+            PurchaseOption: Specifies how EC2 instances are purchased on your behalf. AWS PCS
+                supports On-Demand, Spot, Capacity Block, and Interruptible Capacity Reservation
+                instances. For more information, see Instance purchasing options in the Amazon
+                Elastic Compute Cloud User Guide. If you don't provide this option, it defaults to
+                On-Demand.
             SlurmConfiguration: Additional options related to the Slurm scheduler.
             SpotOptions: Additional configuration when you specify SPOT as the purchase option.
-            SubnetIds: The list of subnet IDs where instances are provisioned by the compute node group.
-            Tags: 1 or more tags added to the resource.
+            Tags: 1 or more tags added to the resource. Each tag consists of a tag key and tag
+                value. The tag value is optional and can be an empty string.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -63,49 +67,47 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ComputeNodeGroupConfigurationDict = TypedDict(
-    "ComputeNodeGroupConfigurationDict",
-    {
-        "ComputeNodeGroupId": "str",
-    },
-    total=False,
-)
 
-QueueErrorInfoDict = TypedDict(
-    "QueueErrorInfoDict",
-    {
-        "Code": "str",
-        "Message": "str",
-    },
-    total=False,
-)
+class ComputeNodeGroupConfigurationDict(TypedDict, total=False):
+    """ComputeNodeGroupConfiguration as a plain dict: The compute node group configuration for a
+    queue."""
 
-QueueSlurmConfigurationDict = TypedDict(
-    "QueueSlurmConfigurationDict",
-    {
-        "SlurmCustomSettings": "list[SlurmCustomSettingDict]",
-    },
-    total=False,
-)
+    ComputeNodeGroupId: str
+    """The compute node group ID for the compute node group configuration."""
 
-SlurmCustomSettingDict = TypedDict(
-    "SlurmCustomSettingDict",
-    {
-        "ParameterName": "Required[str]",
-        "ParameterValue": "Required[str]",
-    },
-    total=False,
-)
 
+class QueueErrorInfoDict(TypedDict, total=False):
+    """QueueErrorInfo as a plain dict: An error that occurred during resource provisioning."""
+
+    Code: str
+    """The short-form error code."""
+    Message: str
+    """The detailed error information."""
+
+
+class QueueSlurmConfigurationDict(TypedDict, total=False):
+    """QueueSlurmConfiguration as a plain dict: The Slurm configuration for the queue."""
+
+    SlurmCustomSettings: list[SlurmCustomSettingDict]
+    """Custom Slurm parameters that directly map to Slurm configuration settings."""
+
+
+class SlurmCustomSettingDict(TypedDict, total=False):
+    """SlurmCustomSetting as a plain dict: Additional settings that directly map to Slurm settings."""
+
+    ParameterName: Required[str]
+    """AWS PCS supports configuration of the Slurm parameters for queues:."""
+    ParameterValue: Required[str]
+    """The value for the configured Slurm setting."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::PCS::Queue",
     schema_file="aws-pcs-queue.json",
     primary_identifier=("/Arn",),
-    additional_identifiers=(),
     read_only=("/Arn", "/ErrorInfo", "/Id", "/Status"),
     create_only=("/Name", "/ClusterId"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=(
         "/ComputeNodeGroupConfigurations",
         "/ErrorInfo",
@@ -113,13 +115,7 @@ METADATA = _TypeMetadata(
     ),
     required=("ClusterId",),
     list_required=("ClusterId",),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 160,
         "read": 120,
@@ -129,87 +125,31 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ComputeNodeGroupConfiguration": {
-            "additionalProperties": False,
-            "properties": {"ComputeNodeGroupId": {"type": "string"}},
-            "type": "object",
-        },
-        "ErrorInfo": {
-            "additionalProperties": False,
-            "properties": {"Code": {"type": "string"}, "Message": {"type": "string"}},
-            "type": "object",
-        },
-        "SlurmCustomSetting": {
-            "additionalProperties": False,
-            "properties": {
-                "ParameterName": {"type": "string"},
-                "ParameterValue": {"type": "string"},
-            },
-            "required": ["ParameterName", "ParameterValue"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"pattern": "^(.*?)", "type": "string"},
-        "ClusterId": {"type": "string"},
-        "ComputeNodeGroupConfigurations": {
-            "items": {"$ref": "#/definitions/ComputeNodeGroupConfiguration"},
-            "type": "array",
-        },
-        "ErrorInfo": {"items": {"$ref": "#/definitions/ErrorInfo"}, "type": "array"},
-        "Id": {"type": "string"},
-        "Name": {"type": "string"},
-        "SlurmConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "SlurmCustomSettings": {
-                    "items": {"$ref": "#/definitions/SlurmCustomSetting"},
-                    "type": "array",
-                }
-            },
-            "type": "object",
-        },
-        "Status": {
-            "enum": [
-                "CREATING",
-                "ACTIVE",
-                "UPDATING",
-                "DELETING",
-                "CREATE_FAILED",
-                "DELETE_FAILED",
-                "UPDATE_FAILED",
-            ],
-            "type": "string",
-        },
-        "Tags": {
-            "additionalProperties": False,
-            "patternProperties": {"^.+$": {"type": "string"}},
-            "type": "object",
-        },
-    },
-    "required": ["ClusterId"],
-}
-
 
 class Queue(_Resource):
     """AWS::PCS::Queue: AWS::PCS::Queue resource creates an AWS PCS queue.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Replaced when any of these change (create-only): Name, ClusterId.
+    Read-only attributes (known once deployed): Arn, ErrorInfo, Id, Status.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-pcs-queue.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
     props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "QueueProps")
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "QueueAttributes")
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "queue.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The unique Amazon Resource Name (ARN) of the queue."""
     ErrorInfo: list[QueueErrorInfoDict]
+    """The list of errors that occurred during queue provisioning."""
     Id: str
+    """The generated unique ID of the queue."""
     Status: Literal[
         "CREATING",
         "ACTIVE",
@@ -219,39 +159,48 @@ class Queue(_Resource):
         "DELETE_FAILED",
         "UPDATE_FAILED",
     ]
-    # Declared properties (as declared, or as AWS returned them).
+    """The provisioning status of the queue. The provisioning status doesn't indicate the overall
+    health of the queue."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ClusterId: str
     ComputeNodeGroupConfigurations: list[ComputeNodeGroupConfigurationDict]
     Name: str
     SlurmConfiguration: QueueSlurmConfigurationDict
-    Tags: dict[str, Any]
+    Tags: dict[str, str]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ClusterId: str,
+        ComputeNodeGroupConfigurations: list[
+            ComputeNodeGroupConfiguration | ComputeNodeGroupConfigurationDict
+        ]
+        | None = None,
+        Name: str | None = None,
+        SlurmConfiguration: QueueSlurmConfiguration | QueueSlurmConfigurationDict | None = None,
+        Tags: dict[str, str] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::PCS::Queue; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ClusterId: str,
-            ComputeNodeGroupConfigurations: list[
-                ComputeNodeGroupConfiguration | ComputeNodeGroupConfigurationDict
-            ]
-            | None = None,
-            Name: str | None = None,
-            SlurmConfiguration: QueueSlurmConfiguration | QueueSlurmConfigurationDict | None = None,
-            Tags: dict[str, Any] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::PCS::Queue; `await` it inside an App to deploy it.
-
-            ClusterId: The ID of the cluster of the queue.
-            ComputeNodeGroupConfigurations: The list of compute node group configurations associated with the queue.
-            Name: The name that identifies the queue.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ClusterId: The ID of the cluster of the queue. Create-only: changing it replaces the
+                resource. Required.
+            ComputeNodeGroupConfigurations: The list of compute node group configurations associated
+                with the queue. Queues assign jobs to associated compute node groups.
+            Name: The name that identifies the queue. Create-only: changing it replaces the
+                resource.
             SlurmConfiguration: The Slurm configuration for the queue.
-            Tags: 1 or more tags added to the resource.
+            Tags: 1 or more tags added to the resource. Each tag consists of a tag key and tag
+                value. The tag value is optional and can be an empty string.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

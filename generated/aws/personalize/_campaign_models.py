@@ -7,7 +7,7 @@ Imported on first use by campaign.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -21,33 +21,81 @@ __all__ = [
 
 
 class CampaignCampaignConfig(DeferredModel):
+    """
+    The configuration details of a campaign.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EnableMetadataWithRecommendations: bool | None = None
-    ItemExplorationConfig: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    RankingInfluence: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    SyncWithLatestSolutionVersion: bool | None = None
+    EnableMetadataWithRecommendations: Annotated[
+        bool | None,
+        Field(description="Whether metadata with recommendations is enabled for the campaign."),
+    ] = None
+    ItemExplorationConfig: Annotated[
+        dict[str, str] | None,
+        Field(description="Specifies the exploration configuration hyperparameters."),
+    ] = None
+    RankingInfluence: Annotated[
+        dict[str, float] | None,
+        Field(description="A map of ranking influence values for POPULARITY and FRESHNESS."),
+    ] = None
+    SyncWithLatestSolutionVersion: Annotated[
+        bool | None,
+        Field(
+            description="Whether the campaign automatically updates to use the latest solution version."
+        ),
+    ] = None
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key name of the tag.")]
+    Value: Annotated[str, Field(description="The value for the tag.")]
 
 
 class CampaignAttributes(DeferredModel):
-    CampaignArn: str | None = None
-    CreationDateTime: str | None = None
-    LastUpdatedDateTime: str | None = None
-    Status: str | None = None
+    """
+    The read-only attributes of a AWS::Personalize::Campaign, set by AWS.
+    """
+
+    CampaignArn: Annotated[str | None, Field(description="The ARN of the campaign.")] = None
+    CreationDateTime: Annotated[
+        str | None, Field(description="The time at which the campaign was created.")
+    ] = None
+    LastUpdatedDateTime: Annotated[
+        str | None, Field(description="The time at which the campaign was last updated.")
+    ] = None
+    Status: Annotated[str | None, Field(description="The status of the campaign.")] = None
 
 
 class CampaignProps(DeferredModel):
-    CampaignConfig: CampaignCampaignConfig | None = None
-    MinProvisionedTPS: int | None = None
-    Name: str
-    SolutionVersionArn: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Personalize::Campaign.
+    """
+
+    CampaignConfig: Annotated[
+        CampaignCampaignConfig | None, Field(description="The configuration details of a campaign.")
+    ] = None
+    MinProvisionedTPS: Annotated[
+        int | None,
+        Field(description="Specifies the requested minimum provisioned transactions per second."),
+    ] = None
+    Name: Annotated[
+        str,
+        Field(
+            description="The name of the campaign. Create-only: changing it replaces the resource."
+        ),
+    ]
+    SolutionVersionArn: Annotated[
+        str, Field(description="The ARN of the solution version to deploy.")
+    ]
+    Tags: Annotated[list[Tag] | None, Field(description="Tags to associate with the campaign.")] = (
+        None
+    )

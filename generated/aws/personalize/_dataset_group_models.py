@@ -7,10 +7,10 @@ Imported on first use by dataset_group.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "DatasetGroupAttributes",
@@ -23,17 +23,54 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str, Field(description="Pattern: ^(?!aws:)[a-zA-Z+-=._:/]+$ Length: 1 to 128 characters.")
+    ]
+    Value: Annotated[str, Field(description="Length: 0 to 256 characters.")]
 
 
 class DatasetGroupAttributes(DeferredModel):
-    DatasetGroupArn: str | None = None
+    """
+    The read-only attributes of a AWS::Personalize::DatasetGroup, set by AWS.
+    """
+
+    DatasetGroupArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the dataset group.")
+    ] = None
 
 
 class DatasetGroupProps(DeferredModel):
-    Domain: Literal["ECOMMERCE", "VIDEO_ON_DEMAND"] | None = None
-    KmsKeyArn: str | None = None
-    Name: str
-    RoleArn: str | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Personalize::DatasetGroup.
+    """
+
+    Domain: Annotated[
+        Literal["ECOMMERCE", "VIDEO_ON_DEMAND"] | None,
+        Field(
+            description="The domain of a Domain dataset group. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    KmsKeyArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name(ARN) of a AWS Key Management Service (KMS) key used to encrypt the datasets. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Name: Annotated[
+        str,
+        Field(
+            description="The name for the new dataset group. Create-only: changing it replaces the resource."
+        ),
+    ]
+    RoleArn: Annotated[
+        str | None,
+        Field(
+            description="The ARN of the AWS Identity and Access Management (IAM) role that has permissions to access the AWS Key Management Service (KMS) key. Supplying an IAM role is only valid when also specifying a KMS key. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(
+            description="The tags used to organize, track, or control access for this resource. Create-only: changing it replaces the resource."
+        ),
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by dataset.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "DatasetAttributes",
@@ -22,39 +22,100 @@ __all__ = [
 
 
 class DatasetDatasetImportJobDataSource(DeferredModel):
+    """
+    The Amazon S3 bucket that contains the training data to import.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DataLocation: str | None = None
+    DataLocation: Annotated[
+        str | None,
+        Field(
+            description="The path to the Amazon S3 bucket where the data that you want to upload to your dataset is stored."
+        ),
+    ] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str, Field(description="Pattern: ^(?!aws:)[a-zA-Z+-=._:/]+$ Length: 1 to 128 characters.")
+    ]
+    Value: Annotated[str, Field(description="Length: 0 to 256 characters.")]
 
 
 class DatasetAttributes(DeferredModel):
-    DatasetArn: str | None = None
+    """
+    The read-only attributes of a AWS::Personalize::Dataset, set by AWS.
+    """
+
+    DatasetArn: Annotated[str | None, Field(description="The ARN of the dataset")] = None
 
 
 class DatasetDatasetImportJob(DeferredModel):
+    """
+    Initial DatasetImportJob for the created dataset
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DataSource: DatasetDatasetImportJobDataSource | None = None
-    DatasetArn: str | None = None
-    DatasetImportJobArn: str | None = None
-    JobName: str | None = None
-    RoleArn: str | None = None
+    DataSource: Annotated[
+        DatasetDatasetImportJobDataSource | None,
+        Field(description="The Amazon S3 bucket that contains the training data to import."),
+    ] = None
+    DatasetArn: Annotated[
+        str | None, Field(description="The ARN of the dataset that receives the imported data")
+    ] = None
+    DatasetImportJobArn: Annotated[
+        str | None, Field(description="The ARN of the dataset import job")
+    ] = None
+    JobName: Annotated[str | None, Field(description="The name for the dataset import job.")] = None
+    RoleArn: Annotated[
+        str | None,
+        Field(
+            description="The ARN of the IAM role that has permissions to read from the Amazon S3 data source."
+        ),
+    ] = None
 
 
 class DatasetProps(DeferredModel):
-    DatasetGroupArn: str
-    DatasetImportJob: DatasetDatasetImportJob | None = None
-    DatasetType: Literal["Interactions", "Items", "Users"]
-    Name: str
-    SchemaArn: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Personalize::Dataset.
+    """
+
+    DatasetGroupArn: Annotated[
+        str,
+        Field(
+            description="The Amazon Resource Name (ARN) of the dataset group to add the dataset to Create-only: changing it replaces the resource."
+        ),
+    ]
+    DatasetImportJob: Annotated[
+        DatasetDatasetImportJob | None,
+        Field(description="Initial DatasetImportJob for the created dataset"),
+    ] = None
+    DatasetType: Annotated[
+        Literal["Interactions", "Items", "Users"],
+        Field(description="The type of dataset Create-only: changing it replaces the resource."),
+    ]
+    Name: Annotated[
+        str,
+        Field(
+            description="The name for the dataset Create-only: changing it replaces the resource."
+        ),
+    ]
+    SchemaArn: Annotated[
+        str,
+        Field(
+            description="The ARN of the schema to associate with the dataset. The schema defines the dataset fields. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(
+            description="The tags used to organize, track, or control access for this resource. Create-only: changing it replaces the resource."
+        ),
+    ] = None

@@ -7,9 +7,10 @@ Imported on first use by event_tracker.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "EventTrackerAttributes",
@@ -19,19 +20,50 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key name of the tag.")]
+    Value: Annotated[str, Field(description="The value for the tag.")]
 
 
 class EventTrackerAttributes(DeferredModel):
-    EventTrackerArn: str | None = None
-    TrackingId: str | None = None
+    """
+    The read-only attributes of a AWS::Personalize::EventTracker, set by AWS.
+    """
+
+    EventTrackerArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the event tracker.")
+    ] = None
+    TrackingId: Annotated[
+        str | None,
+        Field(
+            description="The ID of the event tracker. Include this ID in requests to the PutEvents API."
+        ),
+    ] = None
 
 
 class EventTrackerProps(DeferredModel):
-    DatasetGroupArn: str
-    Name: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Personalize::EventTracker.
+    """
+
+    DatasetGroupArn: Annotated[
+        str,
+        Field(
+            description="The Amazon Resource Name (ARN) of the dataset group that receives the event data. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Name: Annotated[
+        str,
+        Field(
+            description="The name for the event tracker. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None, Field(description="A list of tags to apply to the event tracker.")
+    ] = None

@@ -7,9 +7,10 @@ Imported on first use by filter.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "FilterAttributes",
@@ -19,22 +20,55 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key name of the tag.")]
+    Value: Annotated[str, Field(description="The value for the tag.")]
 
 
 class FilterAttributes(DeferredModel):
-    CreationDateTime: str | None = None
-    FilterArn: str | None = None
-    LastUpdatedDateTime: str | None = None
-    Status: str | None = None
+    """
+    The read-only attributes of a AWS::Personalize::Filter, set by AWS.
+    """
+
+    CreationDateTime: Annotated[
+        str | None, Field(description="The time at which the filter was created.")
+    ] = None
+    FilterArn: Annotated[str | None, Field(description="The ARN of the filter.")] = None
+    LastUpdatedDateTime: Annotated[
+        str | None, Field(description="The time at which the filter was last updated.")
+    ] = None
+    Status: Annotated[str | None, Field(description="The status of the filter.")] = None
 
 
 class FilterProps(DeferredModel):
-    DatasetGroupArn: str
-    FilterExpression: str
-    Name: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Personalize::Filter.
+    """
+
+    DatasetGroupArn: Annotated[
+        str,
+        Field(
+            description="The ARN of the dataset group that the filter belongs to. Create-only: changing it replaces the resource."
+        ),
+    ]
+    FilterExpression: Annotated[
+        str,
+        Field(
+            description="The filter expression that defines which items are included or excluded from recommendations. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Name: Annotated[
+        str,
+        Field(
+            description="The name of the filter. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[list[Tag] | None, Field(description="Tags to associate with the filter.")] = (
+        None
+    )

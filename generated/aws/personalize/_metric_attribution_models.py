@@ -7,9 +7,10 @@ Imported on first use by metric_attribution.py, which re-exports every name here
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "MetricAttribute",
@@ -21,37 +22,82 @@ __all__ = [
 
 
 class MetricAttribute(DeferredModel):
+    """
+    A metric attribute for the metric attribution.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EventType: str
-    Expression: str
-    MetricName: str
+    EventType: Annotated[str, Field(description="The metric's event type.")]
+    Expression: Annotated[str, Field(description="The attribute's expression.")]
+    MetricName: Annotated[str, Field(description="The metric's name.")]
 
 
 class MetricAttributionS3DataDestination(DeferredModel):
+    """
+    The configuration details of an Amazon S3 output bucket.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    KmsKeyArn: str | None = None
-    Path: str
+    KmsKeyArn: Annotated[str | None, Field(description="The ARN of the KMS key.")] = None
+    Path: Annotated[str, Field(description="The file path of the Amazon S3 bucket.")]
 
 
 class MetricAttributionAttributes(DeferredModel):
-    MetricAttributionArn: str | None = None
-    Status: str | None = None
+    """
+    The read-only attributes of a AWS::Personalize::MetricAttribution, set by AWS.
+    """
+
+    MetricAttributionArn: Annotated[
+        str | None, Field(description="The ARN of the metric attribution.")
+    ] = None
+    Status: Annotated[str | None, Field(description="The status of the metric attribution.")] = None
 
 
 class MetricAttributionMetricsOutputConfig(DeferredModel):
+    """
+    The output configuration details for the metric attribution.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    RoleArn: str
-    S3DataDestination: MetricAttributionS3DataDestination | None = None
+    RoleArn: Annotated[
+        str, Field(description="The ARN of the IAM role for the metric attribution.")
+    ]
+    S3DataDestination: Annotated[
+        MetricAttributionS3DataDestination | None,
+        Field(description="The configuration details of an Amazon S3 output bucket."),
+    ] = None
 
 
 class MetricAttributionProps(DeferredModel):
-    DatasetGroupArn: str
-    Metrics: list[MetricAttribute]
-    MetricsOutputConfig: MetricAttributionMetricsOutputConfig
-    Name: str
+    """
+    The properties a program declares for a AWS::Personalize::MetricAttribution.
+    """
+
+    DatasetGroupArn: Annotated[
+        str,
+        Field(
+            description="The ARN of the destination dataset group. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Metrics: Annotated[
+        list[MetricAttribute],
+        Field(
+            description="A list of metric attributes for the metric attribution. Create-only: changing it replaces the resource."
+        ),
+    ]
+    MetricsOutputConfig: Annotated[
+        MetricAttributionMetricsOutputConfig,
+        Field(description="The output configuration details for the metric attribution."),
+    ]
+    Name: Annotated[
+        str,
+        Field(
+            description="The name of the metric attribution. Create-only: changing it replaces the resource."
+        ),
+    ]

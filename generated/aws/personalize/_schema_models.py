@@ -7,10 +7,10 @@ Imported on first use by schema.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "SchemaAttributes",
@@ -23,16 +23,44 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str, Field(description="Pattern: ^(?!aws:)[a-zA-Z+-=._:/]+$ Length: 1 to 128 characters.")
+    ]
+    Value: Annotated[str, Field(description="Length: 0 to 256 characters.")]
 
 
 class SchemaAttributes(DeferredModel):
-    SchemaArn: str | None = None
+    """
+    The read-only attributes of a AWS::Personalize::Schema, set by AWS.
+    """
+
+    SchemaArn: Annotated[str | None, Field(description="Arn for the schema.")] = None
 
 
 class SchemaProps(DeferredModel):
-    Domain: Literal["ECOMMERCE", "VIDEO_ON_DEMAND"] | None = None
-    Name: str
-    Schema: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Personalize::Schema.
+    """
+
+    Domain: Annotated[
+        Literal["ECOMMERCE", "VIDEO_ON_DEMAND"] | None,
+        Field(
+            description="The domain of a Domain dataset group. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Name: Annotated[
+        str,
+        Field(description="Name for the schema. Create-only: changing it replaces the resource."),
+    ]
+    Schema: Annotated[
+        str,
+        Field(
+            description="A schema in Avro JSON format. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(
+            description="The tags used to organize, track, or control access for this resource. Create-only: changing it replaces the resource."
+        ),
+    ] = None

@@ -7,7 +7,7 @@ Imported on first use by solution.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -29,105 +29,254 @@ __all__ = [
 
 
 class CategoricalHyperParameterRange(DeferredModel):
+    """
+    Provides the name and values of a Categorical hyperparameter.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str | None = None
-    Values: list[str] | None = None
+    Name: Annotated[str | None, Field(description="The name of the hyperparameter.")] = None
+    Values: Annotated[
+        list[str] | None, Field(description="A list of the categories for the hyperparameter.")
+    ] = None
 
 
 class ContinuousHyperParameterRange(DeferredModel):
+    """
+    Provides the name and range of a continuous hyperparameter.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    MaxValue: float | None = None
-    MinValue: float | None = None
-    Name: str | None = None
+    MaxValue: Annotated[
+        float | None, Field(description="The maximum allowable value for the hyperparameter.")
+    ] = None
+    MinValue: Annotated[
+        float | None, Field(description="The minimum allowable value for the hyperparameter.")
+    ] = None
+    Name: Annotated[str | None, Field(description="The name of the hyperparameter.")] = None
 
 
 class IntegerHyperParameterRange(DeferredModel):
+    """
+    Provides the name and range of an integer-valued hyperparameter.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    MaxValue: int | None = None
-    MinValue: int | None = None
-    Name: str | None = None
+    MaxValue: Annotated[
+        int | None, Field(description="The maximum allowable value for the hyperparameter.")
+    ] = None
+    MinValue: Annotated[
+        int | None, Field(description="The minimum allowable value for the hyperparameter.")
+    ] = None
+    Name: Annotated[str | None, Field(description="The name of the hyperparameter.")] = None
 
 
 class SolutionSolutionConfigAutoMLConfig(DeferredModel):
+    """
+    The AutoMLConfig object containing a list of recipes to search when AutoML is performed.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    MetricName: str | None = None
-    RecipeList: list[str] | None = None
+    MetricName: Annotated[str | None, Field(description="The metric to optimize.")] = None
+    RecipeList: Annotated[list[str] | None, Field(description="The list of candidate recipes.")] = (
+        None
+    )
 
 
 class SolutionSolutionConfigHpoConfigAlgorithmHyperParameterRanges(DeferredModel):
+    """
+    The hyperparameters and their allowable ranges
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CategoricalHyperParameterRanges: list[CategoricalHyperParameterRange] | None = None
-    ContinuousHyperParameterRanges: list[ContinuousHyperParameterRange] | None = None
-    IntegerHyperParameterRanges: list[IntegerHyperParameterRange] | None = None
+    CategoricalHyperParameterRanges: Annotated[
+        list[CategoricalHyperParameterRange] | None,
+        Field(description="The categorical hyperparameters and their ranges."),
+    ] = None
+    ContinuousHyperParameterRanges: Annotated[
+        list[ContinuousHyperParameterRange] | None,
+        Field(description="The continuous hyperparameters and their ranges."),
+    ] = None
+    IntegerHyperParameterRanges: Annotated[
+        list[IntegerHyperParameterRange] | None,
+        Field(description="The integer hyperparameters and their ranges."),
+    ] = None
 
 
 class SolutionSolutionConfigHpoConfigHpoObjective(DeferredModel):
+    """
+    The metric to optimize during HPO.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    MetricName: str | None = None
-    MetricRegex: str | None = None
-    Type: Literal["Maximize", "Minimize"] | None = None
+    MetricName: Annotated[str | None, Field(description="The name of the metric")] = None
+    MetricRegex: Annotated[
+        str | None,
+        Field(description="A regular expression for finding the metric in the training job logs."),
+    ] = None
+    Type: Annotated[
+        Literal["Maximize", "Minimize"] | None,
+        Field(description="The type of the metric. Valid values are Maximize and Minimize."),
+    ] = None
 
 
 class SolutionSolutionConfigHpoConfigHpoResourceConfig(DeferredModel):
+    """
+    Describes the resource configuration for hyperparameter optimization (HPO).
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    MaxNumberOfTrainingJobs: str | None = None
-    MaxParallelTrainingJobs: str | None = None
+    MaxNumberOfTrainingJobs: Annotated[
+        str | None,
+        Field(
+            description="The maximum number of training jobs when you create a solution version. The maximum value for maxNumberOfTrainingJobs is 40."
+        ),
+    ] = None
+    MaxParallelTrainingJobs: Annotated[
+        str | None,
+        Field(
+            description="The maximum number of parallel training jobs when you create a solution version. The maximum value for maxParallelTrainingJobs is 10."
+        ),
+    ] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str, Field(description="Pattern: ^(?!aws:)[a-zA-Z+-=._:/]+$ Length: 1 to 128 characters.")
+    ]
+    Value: Annotated[str, Field(description="Length: 0 to 256 characters.")]
 
 
 class SolutionAttributes(DeferredModel):
-    SolutionArn: str | None = None
+    """
+    The read-only attributes of a AWS::Personalize::Solution, set by AWS.
+    """
+
+    SolutionArn: Annotated[str | None, Field(description="The ARN of the solution")] = None
 
 
 class SolutionSolutionConfigHpoConfig(DeferredModel):
+    """
+    Describes the properties for hyperparameter optimization (HPO)
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AlgorithmHyperParameterRanges: (
-        SolutionSolutionConfigHpoConfigAlgorithmHyperParameterRanges | None
-    ) = None
-    HpoObjective: SolutionSolutionConfigHpoConfigHpoObjective | None = None
-    HpoResourceConfig: SolutionSolutionConfigHpoConfigHpoResourceConfig | None = None
+    AlgorithmHyperParameterRanges: Annotated[
+        SolutionSolutionConfigHpoConfigAlgorithmHyperParameterRanges | None,
+        Field(description="The hyperparameters and their allowable ranges"),
+    ] = None
+    HpoObjective: Annotated[
+        SolutionSolutionConfigHpoConfigHpoObjective | None,
+        Field(description="The metric to optimize during HPO."),
+    ] = None
+    HpoResourceConfig: Annotated[
+        SolutionSolutionConfigHpoConfigHpoResourceConfig | None,
+        Field(
+            description="Describes the resource configuration for hyperparameter optimization (HPO)."
+        ),
+    ] = None
 
 
 class SolutionSolutionConfig(DeferredModel):
+    """
+    The configuration to use with the solution. When performAutoML is set to true, Amazon Personalize only evaluates the autoMLConfig section of the solution configuration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AlgorithmHyperParameters: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    AutoMLConfig: SolutionSolutionConfigAutoMLConfig | None = None
-    EventValueThreshold: str | None = None
-    FeatureTransformationParameters: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    HpoConfig: SolutionSolutionConfigHpoConfig | None = None
+    AlgorithmHyperParameters: Annotated[
+        dict[str, str] | None, Field(description="Lists the hyperparameter names and ranges.")
+    ] = None
+    AutoMLConfig: Annotated[
+        SolutionSolutionConfigAutoMLConfig | None,
+        Field(
+            description="The AutoMLConfig object containing a list of recipes to search when AutoML is performed."
+        ),
+    ] = None
+    EventValueThreshold: Annotated[
+        str | None,
+        Field(
+            description="Only events with a value greater than or equal to this threshold are used for training a model."
+        ),
+    ] = None
+    FeatureTransformationParameters: Annotated[
+        dict[str, str] | None, Field(description="Lists the feature transformation parameters.")
+    ] = None
+    HpoConfig: Annotated[
+        SolutionSolutionConfigHpoConfig | None,
+        Field(description="Describes the properties for hyperparameter optimization (HPO)"),
+    ] = None
 
 
 class SolutionProps(DeferredModel):
-    DatasetGroupArn: str
-    EventType: str | None = None
-    Name: str
-    PerformAutoML: bool | None = None
-    PerformHPO: bool | None = None
-    RecipeArn: str | None = None
-    SolutionConfig: SolutionSolutionConfig | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Personalize::Solution.
+    """
+
+    DatasetGroupArn: Annotated[
+        str,
+        Field(
+            description="The ARN of the dataset group that provides the training data. Create-only: changing it replaces the resource."
+        ),
+    ]
+    EventType: Annotated[
+        str | None,
+        Field(
+            description="When your have multiple event types (using an EVENT_TYPE schema field), this parameter specifies which event type (for example, 'click' or 'like') is used for training the model. If you do not provide an eventType, Amazon Personalize will use all interactions for training with equal weight regardless of type. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Name: Annotated[
+        str,
+        Field(
+            description="The name for the solution Create-only: changing it replaces the resource."
+        ),
+    ]
+    PerformAutoML: Annotated[
+        bool | None,
+        Field(
+            description="Whether to perform automated machine learning (AutoML). The default is false. For this case, you must specify recipeArn. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    PerformHPO: Annotated[
+        bool | None,
+        Field(
+            description="Whether to perform hyperparameter optimization (HPO) on the specified or selected recipe. The default is false. When performing AutoML, this parameter is always true and you should not set it to false. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    RecipeArn: Annotated[
+        str | None,
+        Field(
+            description="The ARN of the recipe to use for model training. Only specified when performAutoML is false. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    SolutionConfig: Annotated[
+        SolutionSolutionConfig | None,
+        Field(
+            description="The configuration to use with the solution. When performAutoML is set to true, Amazon Personalize only evaluates the autoMLConfig section of the solution configuration. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(
+            description="The tags used to organize, track, or control access for this resource. Create-only: changing it replaces the resource."
+        ),
+    ] = None

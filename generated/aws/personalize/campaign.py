@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,26 +59,30 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-CampaignCampaignConfigDict = TypedDict(
-    "CampaignCampaignConfigDict",
-    {
-        "EnableMetadataWithRecommendations": "bool",
-        "ItemExplorationConfig": "dict[str, Any]",
-        "RankingInfluence": "dict[str, Any]",
-        "SyncWithLatestSolutionVersion": "bool",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class CampaignCampaignConfigDict(TypedDict, total=False):
+    """CampaignCampaignConfig as a plain dict: The configuration details of a campaign."""
 
+    EnableMetadataWithRecommendations: bool
+    """Whether metadata with recommendations is enabled for the campaign."""
+    ItemExplorationConfig: dict[str, str]
+    """Specifies the exploration configuration hyperparameters."""
+    RankingInfluence: dict[str, float]
+    """A map of ranking influence values for POPULARITY and FRESHNESS."""
+    SyncWithLatestSolutionVersion: bool
+    """Whether the campaign automatically updates to use the latest solution version."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag."""
+    Value: Required[str]
+    """The value for the tag."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Personalize::Campaign",
     schema_file="aws-personalize-campaign.json",
@@ -82,18 +90,9 @@ METADATA = _TypeMetadata(
     additional_identifiers=(("/Name",),),
     read_only=("/CampaignArn", "/Status", "/CreationDateTime", "/LastUpdatedDateTime"),
     create_only=("/Name",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("Name", "SolutionVersionArn"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -103,79 +102,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "CampaignConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "EnableMetadataWithRecommendations": {"type": "boolean"},
-                "ItemExplorationConfig": {
-                    "additionalProperties": False,
-                    "patternProperties": {"^[a-zA-Z0-9]+$": {"maxLength": 1000, "type": "string"}},
-                    "type": "object",
-                },
-                "RankingInfluence": {
-                    "additionalProperties": False,
-                    "patternProperties": {
-                        "^(POPULARITY|FRESHNESS)$": {"maximum": 1, "minimum": 0, "type": "number"}
-                    },
-                    "type": "object",
-                },
-                "SyncWithLatestSolutionVersion": {"type": "boolean"},
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "CampaignArn": {
-            "maxLength": 256,
-            "pattern": "arn:([a-z\\d-]+):personalize:.*:.*:.+",
-            "type": "string",
-        },
-        "CampaignConfig": {"$ref": "#/definitions/CampaignConfig"},
-        "CreationDateTime": {"type": "string"},
-        "LastUpdatedDateTime": {"type": "string"},
-        "MinProvisionedTPS": {"minimum": 1, "type": "integer"},
-        "Name": {
-            "maxLength": 63,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9][a-zA-Z0-9\\-_]*$",
-            "type": "string",
-        },
-        "SolutionVersionArn": {
-            "maxLength": 256,
-            "minLength": 0,
-            "pattern": "arn:([a-z\\d-]+):personalize:.*:.*:.+",
-            "type": "string",
-        },
-        "Status": {"maxLength": 256, "type": "string"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 200,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": True,
-        },
-    },
-    "required": ["Name", "SolutionVersionArn"],
-}
-
 
 class Campaign(_Resource):
-    """AWS::Personalize::Campaign: A deployment of a solution version that provides real-time recommendations.
+    """AWS::Personalize::Campaign: A deployment of a solution version that provides real-time
+    recommendations.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: CampaignArn.
+    Also identified by: Name.
+    Replaced when any of these change (create-only): Name.
+    Read-only attributes (known once deployed): CampaignArn, CreationDateTime, LastUpdatedDateTime,
+    Status.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-personalize-campaign.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -183,42 +122,52 @@ class Campaign(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "CampaignAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "campaign.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     CampaignArn: str
+    """The ARN of the campaign."""
     CreationDateTime: str
+    """The time at which the campaign was created."""
     LastUpdatedDateTime: str
+    """The time at which the campaign was last updated."""
     Status: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The status of the campaign."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     CampaignConfig: CampaignCampaignConfigDict
     MinProvisionedTPS: int
     Name: str
     SolutionVersionArn: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str,
+        SolutionVersionArn: str,
+        CampaignConfig: CampaignCampaignConfig | CampaignCampaignConfigDict | None = None,
+        MinProvisionedTPS: int | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Personalize::Campaign; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str,
-            SolutionVersionArn: str,
-            CampaignConfig: CampaignCampaignConfig | CampaignCampaignConfigDict | None = None,
-            MinProvisionedTPS: int | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Personalize::Campaign; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Name: The name of the campaign. Create-only: changing it replaces the resource.
+                Required.
+            SolutionVersionArn: The ARN of the solution version to deploy. Required.
+            CampaignConfig: The configuration details of a campaign.
             MinProvisionedTPS: Specifies the requested minimum provisioned transactions per second.
-            Name: The name of the campaign.
-            SolutionVersionArn: The ARN of the solution version to deploy.
             Tags: Tags to associate with the campaign.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

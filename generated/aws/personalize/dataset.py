@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,52 +63,50 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-DatasetDatasetImportJobDict = TypedDict(
-    "DatasetDatasetImportJobDict",
-    {
-        "DataSource": "DatasetDatasetImportJobDataSourceDict",
-        "DatasetArn": "str",
-        "DatasetImportJobArn": "str",
-        "JobName": "str",
-        "RoleArn": "str",
-    },
-    total=False,
-)
 
-DatasetDatasetImportJobDataSourceDict = TypedDict(
-    "DatasetDatasetImportJobDataSourceDict",
-    {
-        "DataLocation": "str",
-    },
-    total=False,
-)
+class DatasetDatasetImportJobDict(TypedDict, total=False):
+    """DatasetDatasetImportJob as a plain dict: Initial DatasetImportJob for the created dataset"""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    DataSource: DatasetDatasetImportJobDataSourceDict
+    """The Amazon S3 bucket that contains the training data to import."""
+    DatasetArn: str
+    """The ARN of the dataset that receives the imported data"""
+    DatasetImportJobArn: str
+    """The ARN of the dataset import job"""
+    JobName: str
+    """The name for the dataset import job."""
+    RoleArn: str
+    """The ARN of the IAM role that has permissions to read from the Amazon S3 data source."""
 
+
+class DatasetDatasetImportJobDataSourceDict(TypedDict, total=False):
+    """DatasetDatasetImportJobDataSource as a plain dict: The Amazon S3 bucket that contains the
+    training data to import."""
+
+    DataLocation: str
+    """The path to the Amazon S3 bucket where the data that you want to upload to your dataset is
+    stored."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Pattern: ^(?!aws:)[a-zA-Z+-=._:/]+$ Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 0 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Personalize::Dataset",
     schema_file="aws-personalize-dataset.json",
     primary_identifier=("/DatasetArn",),
-    additional_identifiers=(),
     read_only=("/DatasetArn",),
     create_only=("/Name", "/DatasetType", "/DatasetGroupArn", "/SchemaArn", "/Tags"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("Name", "DatasetType", "DatasetGroupArn", "SchemaArn"),
-    list_required=(),
     tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
         tag_updatable=False,
-        tag_property="/Tags",
     ),
     replacement_strategy="delete_then_create",
     replacement_strategy_stated=True,
@@ -117,110 +119,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "DatasetImportJob": {
-            "additionalProperties": False,
-            "properties": {
-                "DataSource": {
-                    "additionalProperties": False,
-                    "properties": {
-                        "DataLocation": {
-                            "maxLength": 256,
-                            "pattern": "(s3|http|https)://.+",
-                            "type": "string",
-                        }
-                    },
-                    "type": "object",
-                },
-                "DatasetArn": {
-                    "maxLength": 256,
-                    "pattern": "arn:([a-z\\d-]+):personalize:.*:.*:.+",
-                    "type": "string",
-                },
-                "DatasetImportJobArn": {
-                    "maxLength": 256,
-                    "pattern": "arn:([a-z\\d-]+):personalize:.*:.*:.+",
-                    "type": "string",
-                },
-                "JobName": {
-                    "maxLength": 63,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9][a-zA-Z0-9\\-_]*",
-                    "type": "string",
-                },
-                "RoleArn": {
-                    "maxLength": 256,
-                    "pattern": "arn:([a-z\\d-]+):iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^(?!aws:)[a-zA-Z+-=._:/]+$",
-                    "type": "string",
-                },
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "DatasetArn": {
-            "maxLength": 256,
-            "minLength": 0,
-            "pattern": "arn:([a-z\\d-]+):personalize:.*:.*:.+",
-            "type": "string",
-        },
-        "DatasetGroupArn": {
-            "maxLength": 256,
-            "minLength": 0,
-            "pattern": "arn:([a-z\\d-]+):personalize:.*:.*:.+",
-            "type": "string",
-        },
-        "DatasetImportJob": {"$ref": "#/definitions/DatasetImportJob"},
-        "DatasetType": {
-            "enum": ["Interactions", "Items", "Users"],
-            "maxLength": 256,
-            "minLength": 0,
-            "type": "string",
-        },
-        "Name": {
-            "maxLength": 63,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9][a-zA-Z0-9\\-_]*",
-            "type": "string",
-        },
-        "SchemaArn": {
-            "maxLength": 256,
-            "minLength": 0,
-            "pattern": "arn:([a-z\\d-]+):personalize:.*:.*:.+",
-            "type": "string",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-        },
-    },
-    "required": ["Name", "DatasetType", "DatasetGroupArn", "SchemaArn"],
-}
-
 
 class Dataset(_Resource):
     """AWS::Personalize::Dataset: Resource schema for AWS::Personalize::Dataset.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: DatasetArn.
+    Replaced when any of these change (create-only): Name, DatasetType, DatasetGroupArn, SchemaArn,
+    Tags.
+    Read-only attributes (known once deployed): DatasetArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-personalize-dataset.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -228,11 +137,13 @@ class Dataset(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "DatasetAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "dataset.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     DatasetArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The ARN of the dataset"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     DatasetGroupArn: str
     DatasetImportJob: DatasetDatasetImportJobDict
     DatasetType: Literal["Interactions", "Items", "Users"]
@@ -240,30 +151,38 @@ class Dataset(_Resource):
     SchemaArn: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        DatasetGroupArn: str,
+        DatasetType: Literal["Interactions", "Items", "Users"],
+        Name: str,
+        SchemaArn: str,
+        DatasetImportJob: DatasetDatasetImportJob | DatasetDatasetImportJobDict | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Personalize::Dataset; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            DatasetGroupArn: str,
-            DatasetType: Literal["Interactions", "Items", "Users"],
-            Name: str,
-            SchemaArn: str,
-            DatasetImportJob: DatasetDatasetImportJob | DatasetDatasetImportJobDict | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Personalize::Dataset; `await` it inside an App to deploy it.
-
-            DatasetGroupArn: The Amazon Resource Name (ARN) of the dataset group to add the dataset to
-            DatasetType: The type of dataset
-            Name: The name for the dataset
-            SchemaArn: The ARN of the schema to associate with the dataset.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            DatasetGroupArn: The Amazon Resource Name (ARN) of the dataset group to add the dataset
+                to Create-only: changing it replaces the resource. Required.
+            DatasetType: The type of dataset Create-only: changing it replaces the resource.
+                Required.
+            Name: The name for the dataset Create-only: changing it replaces the resource. Required.
+            SchemaArn: The ARN of the schema to associate with the dataset. The schema defines the
+                dataset fields. Create-only: changing it replaces the resource. Required.
+            DatasetImportJob: Initial DatasetImportJob for the created dataset
             Tags: The tags used to organize, track, or control access for this resource.
+                Create-only: changing it replaces the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

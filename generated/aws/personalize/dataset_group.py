@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,34 +55,27 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Pattern: ^(?!aws:)[a-zA-Z+-=._:/]+$ Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 0 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Personalize::DatasetGroup",
     schema_file="aws-personalize-datasetgroup.json",
     primary_identifier=("/DatasetGroupArn",),
-    additional_identifiers=(),
     read_only=("/DatasetGroupArn",),
     create_only=("/Name", "/RoleArn", "/KmsKeyArn", "/Domain", "/Tags"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("Name",),
-    list_required=(),
     tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
         tag_updatable=False,
-        tag_property="/Tags",
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -87,65 +84,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^(?!aws:)[a-zA-Z+-=._:/]+$",
-                    "type": "string",
-                },
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "DatasetGroupArn": {
-            "maxLength": 256,
-            "pattern": "arn:([a-z\\d-]+):personalize:.*:.*:.+",
-            "type": "string",
-        },
-        "Domain": {"enum": ["ECOMMERCE", "VIDEO_ON_DEMAND"], "type": "string"},
-        "KmsKeyArn": {
-            "maxLength": 2048,
-            "minLength": 0,
-            "pattern": "arn:aws.*:kms:.*:[0-9]{12}:key/.*",
-            "type": "string",
-        },
-        "Name": {
-            "maxLength": 63,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9][a-zA-Z0-9\\-_]*",
-            "type": "string",
-        },
-        "RoleArn": {
-            "maxLength": 256,
-            "minLength": 0,
-            "pattern": "arn:([a-z\\d-]+):iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+",
-            "type": "string",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-        },
-    },
-    "required": ["Name"],
-}
-
 
 class DatasetGroup(_Resource):
     """AWS::Personalize::DatasetGroup: Resource Schema for AWS::Personalize::DatasetGroup.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: DatasetGroupArn.
+    Replaced when any of these change (create-only): Name, RoleArn, KmsKeyArn, Domain, Tags.
+    Read-only attributes (known once deployed): DatasetGroupArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-personalize-datasetgroup.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -153,40 +101,52 @@ class DatasetGroup(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "DatasetGroupAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "dataset_group.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     DatasetGroupArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The Amazon Resource Name (ARN) of the dataset group."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Domain: Literal["ECOMMERCE", "VIDEO_ON_DEMAND"]
     KmsKeyArn: str
     Name: str
     RoleArn: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str,
+        Domain: Literal["ECOMMERCE", "VIDEO_ON_DEMAND"] | None = None,
+        KmsKeyArn: str | None = None,
+        RoleArn: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Personalize::DatasetGroup; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str,
-            Domain: Literal["ECOMMERCE", "VIDEO_ON_DEMAND"] | None = None,
-            KmsKeyArn: str | None = None,
-            RoleArn: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Personalize::DatasetGroup; `await` it inside an App to deploy it.
-
-            Domain: The domain of a Domain dataset group.
-            KmsKeyArn: The Amazon Resource Name(ARN) of a AWS Key Management Service (KMS) key used to encrypt the datasets.
-            Name: The name for the new dataset group.
-            RoleArn: The ARN of the AWS Identity and Access Management (IAM) role that has permissions to access the AWS Key Management Service (KMS) key.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Name: The name for the new dataset group. Create-only: changing it replaces the
+                resource. Required.
+            Domain: The domain of a Domain dataset group. Create-only: changing it replaces the
+                resource.
+            KmsKeyArn: The Amazon Resource Name(ARN) of a AWS Key Management Service (KMS) key used
+                to encrypt the datasets. Create-only: changing it replaces the resource.
+            RoleArn: The ARN of the AWS Identity and Access Management (IAM) role that has
+                permissions to access the AWS Key Management Service (KMS) key. Supplying an IAM
+                role is only valid when also specifying a KMS key. Create-only: changing it replaces
+                the resource.
             Tags: The tags used to organize, track, or control access for this resource.
+                Create-only: changing it replaces the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,34 +55,26 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag."""
+    Value: Required[str]
+    """The value for the tag."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Personalize::Filter",
     schema_file="aws-personalize-filter.json",
     primary_identifier=("/FilterArn",),
-    additional_identifiers=(),
     read_only=("/FilterArn", "/Status", "/CreationDateTime", "/LastUpdatedDateTime"),
     create_only=("/Name", "/DatasetGroupArn", "/FilterExpression"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("Name", "DatasetGroupArn", "FilterExpression"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -88,58 +84,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "CreationDateTime": {"type": "string"},
-        "DatasetGroupArn": {
-            "maxLength": 256,
-            "minLength": 0,
-            "pattern": "arn:([a-z\\d-]+):personalize:.*:.*:.+",
-            "type": "string",
-        },
-        "FilterArn": {
-            "maxLength": 256,
-            "pattern": "arn:([a-z\\d-]+):personalize:.*:.*:.+",
-            "type": "string",
-        },
-        "FilterExpression": {"maxLength": 2500, "minLength": 1, "type": "string"},
-        "LastUpdatedDateTime": {"type": "string"},
-        "Name": {
-            "maxLength": 63,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9][a-zA-Z0-9\\-_]*$",
-            "type": "string",
-        },
-        "Status": {"maxLength": 256, "type": "string"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 200,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": True,
-        },
-    },
-    "required": ["Name", "DatasetGroupArn", "FilterExpression"],
-}
-
 
 class Filter(_Resource):
-    """AWS::Personalize::Filter: A recommendation filter that defines which items are included or excluded from recommendations.
+    """AWS::Personalize::Filter: A recommendation filter that defines which items are included or
+    excluded from recommendations.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: FilterArn.
+    Replaced when any of these change (create-only): Name, DatasetGroupArn, FilterExpression.
+    Read-only attributes (known once deployed): CreationDateTime, FilterArn, LastUpdatedDateTime,
+    Status.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-personalize-filter.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -147,40 +103,51 @@ class Filter(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "FilterAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "filter.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     CreationDateTime: str
+    """The time at which the filter was created."""
     FilterArn: str
+    """The ARN of the filter."""
     LastUpdatedDateTime: str
+    """The time at which the filter was last updated."""
     Status: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The status of the filter."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     DatasetGroupArn: str
     FilterExpression: str
     Name: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        DatasetGroupArn: str,
+        FilterExpression: str,
+        Name: str,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Personalize::Filter; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            DatasetGroupArn: str,
-            FilterExpression: str,
-            Name: str,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Personalize::Filter; `await` it inside an App to deploy it.
-
-            DatasetGroupArn: The ARN of the dataset group that the filter belongs to.
-            FilterExpression: The filter expression that defines which items are included or excluded from recommendations.
-            Name: The name of the filter.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            DatasetGroupArn: The ARN of the dataset group that the filter belongs to. Create-only:
+                changing it replaces the resource. Required.
+            FilterExpression: The filter expression that defines which items are included or
+                excluded from recommendations. Create-only: changing it replaces the resource.
+                Required.
+            Name: The name of the filter. Create-only: changing it replaces the resource. Required.
             Tags: Tags to associate with the filter.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

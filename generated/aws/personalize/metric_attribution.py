@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,53 +63,51 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-MetricAttributeDict = TypedDict(
-    "MetricAttributeDict",
-    {
-        "EventType": "Required[str]",
-        "Expression": "Required[str]",
-        "MetricName": "Required[str]",
-    },
-    total=False,
-)
 
-MetricAttributionMetricsOutputConfigDict = TypedDict(
-    "MetricAttributionMetricsOutputConfigDict",
-    {
-        "RoleArn": "Required[str]",
-        "S3DataDestination": "MetricAttributionS3DataDestinationDict",
-    },
-    total=False,
-)
+class MetricAttributeDict(TypedDict, total=False):
+    """MetricAttribute as a plain dict: A metric attribute for the metric attribution."""
 
-MetricAttributionS3DataDestinationDict = TypedDict(
-    "MetricAttributionS3DataDestinationDict",
-    {
-        "KmsKeyArn": "str",
-        "Path": "Required[str]",
-    },
-    total=False,
-)
+    EventType: Required[str]
+    """The metric's event type."""
+    Expression: Required[str]
+    """The attribute's expression."""
+    MetricName: Required[str]
+    """The metric's name."""
 
+
+class MetricAttributionMetricsOutputConfigDict(TypedDict, total=False):
+    """MetricAttributionMetricsOutputConfig as a plain dict: The output configuration details for
+    the metric attribution."""
+
+    RoleArn: Required[str]
+    """The ARN of the IAM role for the metric attribution."""
+    S3DataDestination: MetricAttributionS3DataDestinationDict
+    """The configuration details of an Amazon S3 output bucket."""
+
+
+class MetricAttributionS3DataDestinationDict(TypedDict, total=False):
+    """MetricAttributionS3DataDestination as a plain dict: The configuration details of an Amazon S3
+    output bucket."""
+
+    KmsKeyArn: str
+    """The ARN of the KMS key."""
+    Path: Required[str]
+    """The file path of the Amazon S3 bucket."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Personalize::MetricAttribution",
     schema_file="aws-personalize-metricattribution.json",
     primary_identifier=("/MetricAttributionArn",),
-    additional_identifiers=(),
     read_only=("/MetricAttributionArn", "/Status"),
     create_only=("/Name", "/DatasetGroupArn", "/Metrics"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Metrics",),
     required=("Name", "DatasetGroupArn", "Metrics", "MetricsOutputConfig"),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -115,89 +117,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "MetricAttribute": {
-            "additionalProperties": False,
-            "properties": {
-                "EventType": {"maxLength": 256, "minLength": 0, "type": "string"},
-                "Expression": {"maxLength": 256, "minLength": 0, "type": "string"},
-                "MetricName": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["EventType", "MetricName", "Expression"],
-            "type": "object",
-        },
-        "MetricsOutputConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "RoleArn": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^arn:([a-z\\d-]+):iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+$",
-                    "type": "string",
-                },
-                "S3DataDestination": {"$ref": "#/definitions/S3DataDestination"},
-            },
-            "required": ["RoleArn"],
-            "type": "object",
-        },
-        "S3DataDestination": {
-            "additionalProperties": False,
-            "properties": {
-                "KmsKeyArn": {
-                    "maxLength": 2048,
-                    "minLength": 0,
-                    "pattern": "^arn:aws.*:kms:.*:[0-9]{12}:key/",
-                    "type": "string",
-                },
-                "Path": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^(s3|http|https)://.+$",
-                    "type": "string",
-                },
-            },
-            "required": ["Path"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "DatasetGroupArn": {
-            "maxLength": 256,
-            "minLength": 0,
-            "pattern": "^arn:([a-z\\d-]+):personalize:.*:.*:.+$",
-            "type": "string",
-        },
-        "MetricAttributionArn": {
-            "maxLength": 256,
-            "pattern": "^arn:([a-z\\d-]+):personalize:.*:.*:.+$",
-            "type": "string",
-        },
-        "Metrics": {
-            "items": {"$ref": "#/definitions/MetricAttribute"},
-            "maxItems": 10,
-            "minItems": 0,
-            "type": "array",
-        },
-        "MetricsOutputConfig": {"$ref": "#/definitions/MetricsOutputConfig"},
-        "Name": {
-            "maxLength": 63,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9][a-zA-Z0-9\\-_]*$",
-            "type": "string",
-        },
-        "Status": {"type": "string"},
-    },
-    "required": ["Name", "DatasetGroupArn", "Metrics", "MetricsOutputConfig"],
-}
-
 
 class MetricAttribution(_Resource):
-    """AWS::Personalize::MetricAttribution: Creates a metric attribution for reporting on recommendation impact in Amazon Personalize.
+    """AWS::Personalize::MetricAttribution: Creates a metric attribution for reporting on
+    recommendation impact in Amazon Personalize.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: MetricAttributionArn.
+    Replaced when any of these change (create-only): Name, DatasetGroupArn, Metrics.
+    Read-only attributes (known once deployed): MetricAttributionArn, Status.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-personalize-metricattribution.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -207,38 +137,51 @@ class MetricAttribution(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "MetricAttributionAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "metric_attribution.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     MetricAttributionArn: str
+    """The ARN of the metric attribution."""
     Status: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The status of the metric attribution."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     DatasetGroupArn: str
     Metrics: list[MetricAttributeDict]
     MetricsOutputConfig: MetricAttributionMetricsOutputConfigDict
     Name: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        DatasetGroupArn: str,
+        Metrics: list[MetricAttribute | MetricAttributeDict],
+        MetricsOutputConfig: MetricAttributionMetricsOutputConfig
+        | MetricAttributionMetricsOutputConfigDict,
+        Name: str,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Personalize::MetricAttribution; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            DatasetGroupArn: str,
-            Metrics: list[MetricAttribute | MetricAttributeDict],
-            MetricsOutputConfig: MetricAttributionMetricsOutputConfig
-            | MetricAttributionMetricsOutputConfigDict,
-            Name: str,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Personalize::MetricAttribution; `await` it inside an App to deploy it.
-
-            DatasetGroupArn: The ARN of the destination dataset group.
-            Metrics: A list of metric attributes for the metric attribution.
-            Name: The name of the metric attribution.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            DatasetGroupArn: The ARN of the destination dataset group. Create-only: changing it
+                replaces the resource. Required.
+            Metrics: A list of metric attributes for the metric attribution. Create-only: changing
+                it replaces the resource. Required.
+            MetricsOutputConfig: The output configuration details for the metric attribution.
+                Required.
+            Name: The name of the metric attribution. Create-only: changing it replaces the
+                resource. Required.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

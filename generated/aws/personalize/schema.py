@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,34 +55,27 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Pattern: ^(?!aws:)[a-zA-Z+-=._:/]+$ Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 0 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Personalize::Schema",
     schema_file="aws-personalize-schema.json",
     primary_identifier=("/SchemaArn",),
-    additional_identifiers=(),
     read_only=("/SchemaArn",),
     create_only=("/Name", "/Schema", "/Domain", "/Tags"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("Name", "Schema"),
-    list_required=(),
     tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
         tag_updatable=False,
-        tag_property="/Tags",
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -87,54 +84,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^(?!aws:)[a-zA-Z+-=._:/]+$",
-                    "type": "string",
-                },
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "Domain": {"enum": ["ECOMMERCE", "VIDEO_ON_DEMAND"], "type": "string"},
-        "Name": {
-            "maxLength": 63,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9][a-zA-Z0-9\\-_]*",
-            "type": "string",
-        },
-        "Schema": {"maxLength": 10000, "minLength": 0, "type": "string"},
-        "SchemaArn": {
-            "maxLength": 256,
-            "pattern": "arn:([a-z\\d-]+):personalize:.*:.*:.+",
-            "type": "string",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-        },
-    },
-    "required": ["Name", "Schema"],
-}
-
 
 class Schema(_Resource):
     """AWS::Personalize::Schema: Resource schema for AWS::Personalize::Schema.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: SchemaArn.
+    Replaced when any of these change (create-only): Name, Schema, Domain, Tags.
+    Read-only attributes (known once deployed): SchemaArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-personalize-schema.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -142,37 +101,45 @@ class Schema(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "SchemaAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "schema.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     SchemaArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Arn for the schema."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Domain: Literal["ECOMMERCE", "VIDEO_ON_DEMAND"]
     Name: str
     Schema: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str,
+        Schema: str,
+        Domain: Literal["ECOMMERCE", "VIDEO_ON_DEMAND"] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Personalize::Schema; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str,
-            Schema: str,
-            Domain: Literal["ECOMMERCE", "VIDEO_ON_DEMAND"] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Personalize::Schema; `await` it inside an App to deploy it.
-
-            Domain: The domain of a Domain dataset group.
-            Name: Name for the schema.
-            Schema: A schema in Avro JSON format.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Name: Name for the schema. Create-only: changing it replaces the resource. Required.
+            Schema: A schema in Avro JSON format. Create-only: changing it replaces the resource.
+                Required.
+            Domain: The domain of a Domain dataset group. Create-only: changing it replaces the
+                resource.
             Tags: The tags used to organize, track, or control access for this resource.
+                Create-only: changing it replaces the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

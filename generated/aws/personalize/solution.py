@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -87,109 +91,131 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-CategoricalHyperParameterRangeDict = TypedDict(
-    "CategoricalHyperParameterRangeDict",
-    {
-        "Name": "str",
-        "Values": "list[str]",
-    },
-    total=False,
-)
 
-ContinuousHyperParameterRangeDict = TypedDict(
-    "ContinuousHyperParameterRangeDict",
-    {
-        "MaxValue": "float",
-        "MinValue": "float",
-        "Name": "str",
-    },
-    total=False,
-)
+class CategoricalHyperParameterRangeDict(TypedDict, total=False):
+    """CategoricalHyperParameterRange as a plain dict: Provides the name and values of a Categorical
+    hyperparameter."""
 
-IntegerHyperParameterRangeDict = TypedDict(
-    "IntegerHyperParameterRangeDict",
-    {
-        "MaxValue": "int",
-        "MinValue": "int",
-        "Name": "str",
-    },
-    total=False,
-)
+    Name: str
+    """The name of the hyperparameter."""
+    Values: list[str]
+    """A list of the categories for the hyperparameter."""
 
-SolutionSolutionConfigDict = TypedDict(
-    "SolutionSolutionConfigDict",
-    {
-        "AlgorithmHyperParameters": "dict[str, Any]",
-        "AutoMLConfig": "SolutionSolutionConfigAutoMLConfigDict",
-        "EventValueThreshold": "str",
-        "FeatureTransformationParameters": "dict[str, Any]",
-        "HpoConfig": "SolutionSolutionConfigHpoConfigDict",
-    },
-    total=False,
-)
 
-SolutionSolutionConfigAutoMLConfigDict = TypedDict(
-    "SolutionSolutionConfigAutoMLConfigDict",
-    {
-        "MetricName": "str",
-        "RecipeList": "list[str]",
-    },
-    total=False,
-)
+class ContinuousHyperParameterRangeDict(TypedDict, total=False):
+    """ContinuousHyperParameterRange as a plain dict: Provides the name and range of a continuous
+    hyperparameter."""
 
-SolutionSolutionConfigHpoConfigDict = TypedDict(
-    "SolutionSolutionConfigHpoConfigDict",
-    {
-        "AlgorithmHyperParameterRanges": "SolutionSolutionConfigHpoConfigAlgorithmHyperParameterRangesDict",
-        "HpoObjective": "SolutionSolutionConfigHpoConfigHpoObjectiveDict",
-        "HpoResourceConfig": "SolutionSolutionConfigHpoConfigHpoResourceConfigDict",
-    },
-    total=False,
-)
+    MaxValue: float
+    """The maximum allowable value for the hyperparameter."""
+    MinValue: float
+    """The minimum allowable value for the hyperparameter."""
+    Name: str
+    """The name of the hyperparameter."""
 
-SolutionSolutionConfigHpoConfigAlgorithmHyperParameterRangesDict = TypedDict(
-    "SolutionSolutionConfigHpoConfigAlgorithmHyperParameterRangesDict",
-    {
-        "CategoricalHyperParameterRanges": "list[CategoricalHyperParameterRangeDict]",
-        "ContinuousHyperParameterRanges": "list[ContinuousHyperParameterRangeDict]",
-        "IntegerHyperParameterRanges": "list[IntegerHyperParameterRangeDict]",
-    },
-    total=False,
-)
 
-SolutionSolutionConfigHpoConfigHpoObjectiveDict = TypedDict(
-    "SolutionSolutionConfigHpoConfigHpoObjectiveDict",
-    {
-        "MetricName": "str",
-        "MetricRegex": "str",
-        "Type": "Literal['Maximize', 'Minimize']",
-    },
-    total=False,
-)
+class IntegerHyperParameterRangeDict(TypedDict, total=False):
+    """IntegerHyperParameterRange as a plain dict: Provides the name and range of an integer-valued
+    hyperparameter."""
 
-SolutionSolutionConfigHpoConfigHpoResourceConfigDict = TypedDict(
-    "SolutionSolutionConfigHpoConfigHpoResourceConfigDict",
-    {
-        "MaxNumberOfTrainingJobs": "str",
-        "MaxParallelTrainingJobs": "str",
-    },
-    total=False,
-)
+    MaxValue: int
+    """The maximum allowable value for the hyperparameter."""
+    MinValue: int
+    """The minimum allowable value for the hyperparameter."""
+    Name: str
+    """The name of the hyperparameter."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class SolutionSolutionConfigDict(TypedDict, total=False):
+    """SolutionSolutionConfig as a plain dict: The configuration to use with the solution. When
+    performAutoML is set to true, Amazon Personalize only evaluates the autoMLConfig section of the
+    solution configuration."""
+
+    AlgorithmHyperParameters: dict[str, str]
+    """Lists the hyperparameter names and ranges."""
+    AutoMLConfig: SolutionSolutionConfigAutoMLConfigDict
+    """The AutoMLConfig object containing a list of recipes to search when AutoML is performed."""
+    EventValueThreshold: str
+    """Only events with a value greater than or equal to this threshold are used for training a
+    model."""
+    FeatureTransformationParameters: dict[str, str]
+    """Lists the feature transformation parameters."""
+    HpoConfig: SolutionSolutionConfigHpoConfigDict
+    """Describes the properties for hyperparameter optimization (HPO)"""
+
+
+class SolutionSolutionConfigAutoMLConfigDict(TypedDict, total=False):
+    """SolutionSolutionConfigAutoMLConfig as a plain dict: The AutoMLConfig object containing a list
+    of recipes to search when AutoML is performed."""
+
+    MetricName: str
+    """The metric to optimize."""
+    RecipeList: list[str]
+    """The list of candidate recipes."""
+
+
+class SolutionSolutionConfigHpoConfigDict(TypedDict, total=False):
+    """SolutionSolutionConfigHpoConfig as a plain dict: Describes the properties for hyperparameter
+    optimization (HPO)"""
+
+    AlgorithmHyperParameterRanges: SolutionSolutionConfigHpoConfigAlgorithmHyperParameterRangesDict
+    """The hyperparameters and their allowable ranges"""
+    HpoObjective: SolutionSolutionConfigHpoConfigHpoObjectiveDict
+    """The metric to optimize during HPO."""
+    HpoResourceConfig: SolutionSolutionConfigHpoConfigHpoResourceConfigDict
+    """Describes the resource configuration for hyperparameter optimization (HPO)."""
+
+
+class SolutionSolutionConfigHpoConfigAlgorithmHyperParameterRangesDict(TypedDict, total=False):
+    """SolutionSolutionConfigHpoConfigAlgorithmHyperParameterRanges as a plain dict: The
+    hyperparameters and their allowable ranges"""
+
+    CategoricalHyperParameterRanges: list[CategoricalHyperParameterRangeDict]
+    """The categorical hyperparameters and their ranges."""
+    ContinuousHyperParameterRanges: list[ContinuousHyperParameterRangeDict]
+    """The continuous hyperparameters and their ranges."""
+    IntegerHyperParameterRanges: list[IntegerHyperParameterRangeDict]
+    """The integer hyperparameters and their ranges."""
+
+
+class SolutionSolutionConfigHpoConfigHpoObjectiveDict(TypedDict, total=False):
+    """SolutionSolutionConfigHpoConfigHpoObjective as a plain dict: The metric to optimize during
+    HPO."""
+
+    MetricName: str
+    """The name of the metric"""
+    MetricRegex: str
+    """A regular expression for finding the metric in the training job logs."""
+    Type: Literal["Maximize", "Minimize"]
+    """The type of the metric. Valid values are Maximize and Minimize."""
+
+
+class SolutionSolutionConfigHpoConfigHpoResourceConfigDict(TypedDict, total=False):
+    """SolutionSolutionConfigHpoConfigHpoResourceConfig as a plain dict: Describes the resource
+    configuration for hyperparameter optimization (HPO)."""
+
+    MaxNumberOfTrainingJobs: str
+    """The maximum number of training jobs when you create a solution version. The maximum value for
+    maxNumberOfTrainingJobs is 40."""
+    MaxParallelTrainingJobs: str
+    """The maximum number of parallel training jobs when you create a solution version. The maximum
+    value for maxParallelTrainingJobs is 10."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Pattern: ^(?!aws:)[a-zA-Z+-=._:/]+$ Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 0 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Personalize::Solution",
     schema_file="aws-personalize-solution.json",
     primary_identifier=("/SolutionArn",),
-    additional_identifiers=(),
     read_only=("/SolutionArn",),
     create_only=(
         "/Name",
@@ -201,18 +227,10 @@ METADATA = _TypeMetadata(
         "/SolutionConfig",
         "/Tags",
     ),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("Name", "DatasetGroupArn"),
-    list_required=(),
     tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
         tag_updatable=False,
-        tag_property="/Tags",
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -221,201 +239,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "CategoricalHyperParameterRange": {
-            "additionalProperties": False,
-            "properties": {
-                "Name": {"maxLength": 256, "minLength": 0, "type": "string"},
-                "Values": {
-                    "items": {"maxLength": 1000, "minLength": 0, "type": "string"},
-                    "maxItems": 100,
-                    "minItems": 0,
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "ContinuousHyperParameterRange": {
-            "additionalProperties": False,
-            "properties": {
-                "MaxValue": {"minimum": -1000000, "type": "number"},
-                "MinValue": {"minimum": -1000000, "type": "number"},
-                "Name": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "type": "object",
-        },
-        "IntegerHyperParameterRange": {
-            "additionalProperties": False,
-            "properties": {
-                "MaxValue": {"maximum": 1000000, "type": "integer"},
-                "MinValue": {"minimum": -1000000, "type": "integer"},
-                "Name": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "type": "object",
-        },
-        "SolutionArn": {
-            "maxLength": 256,
-            "pattern": "arn:([a-z\\d-]+):personalize:.*:.*:.+",
-            "type": "string",
-        },
-        "SolutionConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "AlgorithmHyperParameters": {
-                    "additionalProperties": False,
-                    "maxProperties": 100,
-                    "patternProperties": {".{1,}": {"type": "string"}},
-                    "type": "object",
-                },
-                "AutoMLConfig": {
-                    "additionalProperties": False,
-                    "properties": {
-                        "MetricName": {"maxLength": 256, "minLength": 0, "type": "string"},
-                        "RecipeList": {
-                            "items": {
-                                "maxLength": 256,
-                                "minLength": 0,
-                                "pattern": "arn:([a-z\\d-]+):personalize:.*:.*:.+",
-                                "type": "string",
-                            },
-                            "maxItems": 100,
-                            "minItems": 0,
-                            "type": "array",
-                        },
-                    },
-                    "type": "object",
-                },
-                "EventValueThreshold": {"maxLength": 256, "minLength": 0, "type": "string"},
-                "FeatureTransformationParameters": {
-                    "additionalProperties": False,
-                    "maxProperties": 100,
-                    "patternProperties": {".{1,}": {"type": "string"}},
-                    "type": "object",
-                },
-                "HpoConfig": {
-                    "additionalProperties": False,
-                    "properties": {
-                        "AlgorithmHyperParameterRanges": {
-                            "additionalProperties": False,
-                            "properties": {
-                                "CategoricalHyperParameterRanges": {
-                                    "items": {
-                                        "$ref": "#/definitions/CategoricalHyperParameterRange"
-                                    },
-                                    "maxItems": 100,
-                                    "minItems": 0,
-                                    "type": "array",
-                                },
-                                "ContinuousHyperParameterRanges": {
-                                    "items": {
-                                        "$ref": "#/definitions/ContinuousHyperParameterRange"
-                                    },
-                                    "maxItems": 100,
-                                    "minItems": 0,
-                                    "type": "array",
-                                },
-                                "IntegerHyperParameterRanges": {
-                                    "items": {"$ref": "#/definitions/IntegerHyperParameterRange"},
-                                    "maxItems": 100,
-                                    "minItems": 0,
-                                    "type": "array",
-                                },
-                            },
-                            "type": "object",
-                        },
-                        "HpoObjective": {
-                            "additionalProperties": False,
-                            "properties": {
-                                "MetricName": {"maxLength": 256, "minLength": 0, "type": "string"},
-                                "MetricRegex": {"maxLength": 256, "minLength": 0, "type": "string"},
-                                "Type": {
-                                    "enum": ["Maximize", "Minimize"],
-                                    "maxLength": 256,
-                                    "minLength": 0,
-                                    "type": "string",
-                                },
-                            },
-                            "type": "object",
-                        },
-                        "HpoResourceConfig": {
-                            "additionalProperties": False,
-                            "properties": {
-                                "MaxNumberOfTrainingJobs": {
-                                    "maxLength": 256,
-                                    "minLength": 0,
-                                    "type": "string",
-                                },
-                                "MaxParallelTrainingJobs": {
-                                    "maxLength": 256,
-                                    "minLength": 0,
-                                    "type": "string",
-                                },
-                            },
-                            "type": "object",
-                        },
-                    },
-                    "type": "object",
-                },
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^(?!aws:)[a-zA-Z+-=._:/]+$",
-                    "type": "string",
-                },
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "DatasetGroupArn": {
-            "maxLength": 256,
-            "minLength": 0,
-            "pattern": "arn:([a-z\\d-]+):personalize:.*:.*:.+",
-            "type": "string",
-        },
-        "EventType": {"maxLength": 256, "minLength": 0, "type": "string"},
-        "Name": {
-            "maxLength": 63,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9][a-zA-Z0-9\\-_]*",
-            "type": "string",
-        },
-        "PerformAutoML": {"type": "boolean"},
-        "PerformHPO": {"type": "boolean"},
-        "RecipeArn": {
-            "maxLength": 256,
-            "minLength": 0,
-            "pattern": "arn:([a-z\\d-]+):personalize:.*:.*:.+",
-            "type": "string",
-        },
-        "SolutionArn": {"$ref": "#/definitions/SolutionArn"},
-        "SolutionConfig": {"$ref": "#/definitions/SolutionConfig"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-        },
-    },
-    "required": ["Name", "DatasetGroupArn"],
-}
-
 
 class Solution(_Resource):
     """AWS::Personalize::Solution: Resource schema for AWS::Personalize::Solution.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: SolutionArn.
+    Replaced when any of these change (create-only): Name, EventType, DatasetGroupArn,
+    PerformAutoML, PerformHPO, RecipeArn, SolutionConfig, Tags.
+    Read-only attributes (known once deployed): SolutionArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-personalize-solution.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -423,11 +257,13 @@ class Solution(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "SolutionAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "solution.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     SolutionArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The ARN of the solution"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     DatasetGroupArn: str
     EventType: str
     Name: str
@@ -437,34 +273,53 @@ class Solution(_Resource):
     SolutionConfig: SolutionSolutionConfigDict
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        DatasetGroupArn: str,
+        Name: str,
+        EventType: str | None = None,
+        PerformAutoML: bool | None = None,
+        PerformHPO: bool | None = None,
+        RecipeArn: str | None = None,
+        SolutionConfig: SolutionSolutionConfig | SolutionSolutionConfigDict | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Personalize::Solution; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            DatasetGroupArn: str,
-            Name: str,
-            EventType: str | None = None,
-            PerformAutoML: bool | None = None,
-            PerformHPO: bool | None = None,
-            RecipeArn: str | None = None,
-            SolutionConfig: SolutionSolutionConfig | SolutionSolutionConfigDict | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Personalize::Solution; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
             DatasetGroupArn: The ARN of the dataset group that provides the training data.
-            EventType: When your have multiple event types (using an EVENT_TYPE schema field), this parameter specifies which event type (for example, 'click' or 'like') is used for training the model.
-            Name: The name for the solution
-            PerformAutoML: Whether to perform automated machine learning (AutoML).
-            PerformHPO: Whether to perform hyperparameter optimization (HPO) on the specified or selected recipe.
-            RecipeArn: The ARN of the recipe to use for model training.
+                Create-only: changing it replaces the resource. Required.
+            Name: The name for the solution Create-only: changing it replaces the resource.
+                Required.
+            EventType: When your have multiple event types (using an EVENT_TYPE schema field), this
+                parameter specifies which event type (for example, 'click' or 'like') is used for
+                training the model. If you do not provide an eventType, Amazon Personalize will use
+                all interactions for training with equal weight regardless of type. Create-only:
+                changing it replaces the resource.
+            PerformAutoML: Whether to perform automated machine learning (AutoML). The default is
+                false. For this case, you must specify recipeArn. Create-only: changing it replaces
+                the resource.
+            PerformHPO: Whether to perform hyperparameter optimization (HPO) on the specified or
+                selected recipe. The default is false. When performing AutoML, this parameter is
+                always true and you should not set it to false. Create-only: changing it replaces
+                the resource.
+            RecipeArn: The ARN of the recipe to use for model training. Only specified when
+                performAutoML is false. Create-only: changing it replaces the resource.
+            SolutionConfig: The configuration to use with the solution. When performAutoML is set to
+                true, Amazon Personalize only evaluates the autoMLConfig section of the solution
+                configuration. Create-only: changing it replaces the resource.
             Tags: The tags used to organize, track, or control access for this resource.
+                Create-only: changing it replaces the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -7,10 +7,10 @@ Imported on first use by perf_reports.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "PerfReportsAttributes",
@@ -23,20 +23,64 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key name of the tag.")]
+    Value: Annotated[str, Field(description="The value for the tag.")]
 
 
 class PerfReportsAttributes(DeferredModel):
-    AnalysisReportId: str | None = None
-    Arn: str | None = None
-    CreateTime: str | None = None
-    Status: Literal["RUNNING", "SUCCEEDED", "FAILED"] | None = None
+    """
+    The read-only attributes of a AWS::PI::PerfReports, set by AWS.
+    """
+
+    AnalysisReportId: Annotated[
+        str | None, Field(description="A unique identifier for the analysis report.")
+    ] = None
+    Arn: Annotated[
+        str | None,
+        Field(description="The Amazon Resource Name (ARN) of the performance analysis report."),
+    ] = None
+    CreateTime: Annotated[
+        str | None,
+        Field(description="The time the analysis report was created in ISO 8601 format."),
+    ] = None
+    Status: Annotated[
+        Literal["RUNNING", "SUCCEEDED", "FAILED"] | None,
+        Field(description="The status of the analysis report."),
+    ] = None
 
 
 class PerfReportsProps(DeferredModel):
-    EndTime: str
-    Identifier: str
-    ServiceType: Literal["RDS", "DOCDB"]
-    StartTime: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::PI::PerfReports.
+    """
+
+    EndTime: Annotated[
+        str,
+        Field(
+            description="The end time defined for the analysis report in ISO 8601 format. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Identifier: Annotated[
+        str,
+        Field(
+            description="An immutable, AWS Region-unique identifier for a data source. Performance Insights gathers metrics from this data source. To use an Amazon RDS instance as a data source, specify its DbiResourceId value. Create-only: changing it replaces the resource."
+        ),
+    ]
+    ServiceType: Annotated[
+        Literal["RDS", "DOCDB"],
+        Field(
+            description="The AWS service for which Performance Insights returns metrics. Valid values are RDS and DOCDB. Create-only: changing it replaces the resource."
+        ),
+    ]
+    StartTime: Annotated[
+        str,
+        Field(
+            description="The start time defined for the analysis report in ISO 8601 format. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(
+            description="An array of key-value pairs to apply to this resource. Create-only: changing it replaces the resource."
+        ),
+    ] = None

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,15 +55,17 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """The key name of the tag."""
+    Value: Required[str]
+    """The value for the tag."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::PI::PerfReports",
     schema_file="aws-pi-perfreports.json",
@@ -67,18 +73,12 @@ METADATA = _TypeMetadata(
     additional_identifiers=(("/ServiceType", "/Identifier", "/AnalysisReportId"),),
     read_only=("/Arn", "/AnalysisReportId", "/CreateTime", "/Status"),
     create_only=("/ServiceType", "/Identifier", "/StartTime", "/EndTime", "/Tags"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("ServiceType", "Identifier", "StartTime", "EndTime"),
     list_required=("ServiceType", "Identifier"),
     tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
         tag_updatable=False,
-        tag_property="/Tags",
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -87,55 +87,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "AnalysisReportId": {
-            "maxLength": 100,
-            "minLength": 1,
-            "pattern": "^report-[0-9a-f]{17}$",
-            "type": "string",
-        },
-        "Arn": {"maxLength": 1011, "minLength": 1, "pattern": "^arn:.*:pi:.*$", "type": "string"},
-        "CreateTime": {"type": "string"},
-        "EndTime": {"type": "string"},
-        "Identifier": {
-            "maxLength": 256,
-            "minLength": 0,
-            "pattern": "^[a-zA-Z0-9-]+$",
-            "type": "string",
-        },
-        "ServiceType": {"enum": ["RDS", "DOCDB"], "type": "string"},
-        "StartTime": {"type": "string"},
-        "Status": {"enum": ["RUNNING", "SUCCEEDED", "FAILED"], "type": "string"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 200,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": True,
-        },
-    },
-    "required": ["ServiceType", "Identifier", "StartTime", "EndTime"],
-}
-
 
 class PerfReports(_Resource):
-    """AWS::PI::PerfReports: Creates and manages a Performance Insights performance analysis report for a specified DB instance.
+    """AWS::PI::PerfReports: Creates and manages a Performance Insights performance analysis report
+    for a specified DB instance.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Also identified by: ServiceType, Identifier, AnalysisReportId.
+    Replaced when any of these change (create-only): ServiceType, Identifier, StartTime, EndTime,
+    Tags.
+    Read-only attributes (known once deployed): AnalysisReportId, Arn, CreateTime, Status.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-pi-perfreports.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -143,43 +107,58 @@ class PerfReports(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "PerfReportsAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "perf_reports.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     AnalysisReportId: str
+    """A unique identifier for the analysis report."""
     Arn: str
+    """The Amazon Resource Name (ARN) of the performance analysis report."""
     CreateTime: str
+    """The time the analysis report was created in ISO 8601 format."""
     Status: Literal["RUNNING", "SUCCEEDED", "FAILED"]
-    # Declared properties (as declared, or as AWS returned them).
+    """The status of the analysis report."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     EndTime: str
     Identifier: str
     ServiceType: Literal["RDS", "DOCDB"]
     StartTime: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        EndTime: str,
+        Identifier: str,
+        ServiceType: Literal["RDS", "DOCDB"],
+        StartTime: str,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::PI::PerfReports; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            EndTime: str,
-            Identifier: str,
-            ServiceType: Literal["RDS", "DOCDB"],
-            StartTime: str,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::PI::PerfReports; `await` it inside an App to deploy it.
-
-            EndTime: The end time defined for the analysis report in ISO 8601 format.
-            Identifier: An immutable, AWS Region-unique identifier for a data source.
-            ServiceType: The AWS service for which Performance Insights returns metrics.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            EndTime: The end time defined for the analysis report in ISO 8601 format. Create-only:
+                changing it replaces the resource. Required.
+            Identifier: An immutable, AWS Region-unique identifier for a data source. Performance
+                Insights gathers metrics from this data source. To use an Amazon RDS instance as a
+                data source, specify its DbiResourceId value. Create-only: changing it replaces the
+                resource. Required.
+            ServiceType: The AWS service for which Performance Insights returns metrics. Valid
+                values are RDS and DOCDB. Create-only: changing it replaces the resource. Required.
             StartTime: The start time defined for the analysis report in ISO 8601 format.
-            Tags: An array of key-value pairs to apply to this resource.
+                Create-only: changing it replaces the resource. Required.
+            Tags: An array of key-value pairs to apply to this resource. Create-only: changing it
+                replaces the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

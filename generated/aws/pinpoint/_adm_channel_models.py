@@ -7,8 +7,10 @@ Imported on first use by adm_channel.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "ADMChannelAttributes",
@@ -17,11 +19,21 @@ __all__ = [
 
 
 class ADMChannelProps(DeferredModel):
-    ApplicationId: str
-    ClientId: str
-    ClientSecret: str
-    Enabled: bool | None = None
+    """
+    The properties a program declares for a AWS::Pinpoint::ADMChannel.
+    """
+
+    ApplicationId: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]
+    ClientId: Annotated[str, Field(description="Type: str.")]
+    ClientSecret: Annotated[str, Field(description="Type: str.")]
+    Enabled: Annotated[bool | None, Field(description="Type: bool.")] = None
 
 
 class ADMChannelAttributes(DeferredModel):
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::Pinpoint::ADMChannel, set by AWS.
+    """
+
+    Id: Annotated[str | None, Field(description="Type: str.")] = None

@@ -7,8 +7,10 @@ Imported on first use by apns_voip_channel.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "APNSVoipChannelAttributes",
@@ -17,16 +19,26 @@ __all__ = [
 
 
 class APNSVoipChannelProps(DeferredModel):
-    ApplicationId: str
-    BundleId: str | None = None
-    Certificate: str | None = None
-    DefaultAuthenticationMethod: str | None = None
-    Enabled: bool | None = None
-    PrivateKey: str | None = None
-    TeamId: str | None = None
-    TokenKey: str | None = None
-    TokenKeyId: str | None = None
+    """
+    The properties a program declares for a AWS::Pinpoint::APNSVoipChannel.
+    """
+
+    ApplicationId: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]
+    BundleId: Annotated[str | None, Field(description="Type: str.")] = None
+    Certificate: Annotated[str | None, Field(description="Type: str.")] = None
+    DefaultAuthenticationMethod: Annotated[str | None, Field(description="Type: str.")] = None
+    Enabled: Annotated[bool | None, Field(description="Type: bool.")] = None
+    PrivateKey: Annotated[str | None, Field(description="Type: str.")] = None
+    TeamId: Annotated[str | None, Field(description="Type: str.")] = None
+    TokenKey: Annotated[str | None, Field(description="Type: str.")] = None
+    TokenKeyId: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class APNSVoipChannelAttributes(DeferredModel):
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::Pinpoint::APNSVoipChannel, set by AWS.
+    """
+
+    Id: Annotated[str | None, Field(description="Type: str.")] = None

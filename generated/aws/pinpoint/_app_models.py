@@ -7,9 +7,10 @@ Imported on first use by app.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "AppAttributes",
@@ -18,10 +19,22 @@ __all__ = [
 
 
 class AppProps(DeferredModel):
-    Name: str
-    Tags: dict[str, Any] | str | None = None
+    """
+    The properties a program declares for a AWS::Pinpoint::App.
+    """
+
+    Name: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]
+    Tags: Annotated[
+        dict[str, Any] | str | None, Field(description="Type: dict[str, Any] | str.")
+    ] = None
 
 
 class AppAttributes(DeferredModel):
-    Arn: str | None = None
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::Pinpoint::App, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="Type: str.")] = None
+    Id: Annotated[str | None, Field(description="Type: str.")] = None

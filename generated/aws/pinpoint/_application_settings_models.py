@@ -7,9 +7,10 @@ Imported on first use by application_settings.py, which re-exports every name he
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ApplicationSettingsAttributes",
@@ -24,36 +25,54 @@ class ApplicationSettingsCampaignHook(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    LambdaFunctionName: str | None = None
-    Mode: str | None = None
-    WebUrl: str | None = None
+    LambdaFunctionName: Annotated[str | None, Field(description="Type: str.")] = None
+    Mode: Annotated[str | None, Field(description="Type: str.")] = None
+    WebUrl: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ApplicationSettingsLimits(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Daily: int | None = None
-    MaximumDuration: int | None = None
-    MessagesPerSecond: int | None = None
-    Total: int | None = None
+    Daily: Annotated[int | None, Field(description="Type: int.")] = None
+    MaximumDuration: Annotated[int | None, Field(description="Type: int.")] = None
+    MessagesPerSecond: Annotated[int | None, Field(description="Type: int.")] = None
+    Total: Annotated[int | None, Field(description="Type: int.")] = None
 
 
 class ApplicationSettingsQuietTime(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    End: str
-    Start: str
+    End: Annotated[str, Field(description="Type: str.")]
+    Start: Annotated[str, Field(description="Type: str.")]
 
 
 class ApplicationSettingsAttributes(DeferredModel):
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::Pinpoint::ApplicationSettings, set by AWS.
+    """
+
+    Id: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ApplicationSettingsProps(DeferredModel):
-    ApplicationId: str
-    CampaignHook: ApplicationSettingsCampaignHook | None = None
-    CloudWatchMetricsEnabled: bool | None = None
-    Limits: ApplicationSettingsLimits | None = None
-    QuietTime: ApplicationSettingsQuietTime | None = None
+    """
+    The properties a program declares for a AWS::Pinpoint::ApplicationSettings.
+    """
+
+    ApplicationId: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]
+    CampaignHook: Annotated[
+        ApplicationSettingsCampaignHook | None,
+        Field(description="Type: ApplicationSettingsCampaignHookDict."),
+    ] = None
+    CloudWatchMetricsEnabled: Annotated[bool | None, Field(description="Type: bool.")] = None
+    Limits: Annotated[
+        ApplicationSettingsLimits | None, Field(description="Type: ApplicationSettingsLimitsDict.")
+    ] = None
+    QuietTime: Annotated[
+        ApplicationSettingsQuietTime | None,
+        Field(description="Type: ApplicationSettingsQuietTimeDict."),
+    ] = None

@@ -7,8 +7,10 @@ Imported on first use by baidu_channel.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "BaiduChannelAttributes",
@@ -17,11 +19,21 @@ __all__ = [
 
 
 class BaiduChannelProps(DeferredModel):
-    ApiKey: str
-    ApplicationId: str
-    Enabled: bool | None = None
-    SecretKey: str
+    """
+    The properties a program declares for a AWS::Pinpoint::BaiduChannel.
+    """
+
+    ApiKey: Annotated[str, Field(description="Type: str.")]
+    ApplicationId: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]
+    Enabled: Annotated[bool | None, Field(description="Type: bool.")] = None
+    SecretKey: Annotated[str, Field(description="Type: str.")]
 
 
 class BaiduChannelAttributes(DeferredModel):
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::Pinpoint::BaiduChannel, set by AWS.
+    """
+
+    Id: Annotated[str | None, Field(description="Type: str.")] = None

@@ -7,10 +7,10 @@ Imported on first use by campaign.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "CampaignAttributes",
@@ -45,259 +45,338 @@ class CampaignCampaignHook(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    LambdaFunctionName: str | None = None
-    Mode: str | None = None
-    WebUrl: str | None = None
+    LambdaFunctionName: Annotated[str | None, Field(description="Type: str.")] = None
+    Mode: Annotated[str | None, Field(description="Type: str.")] = None
+    WebUrl: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class CampaignCustomDeliveryConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DeliveryUri: str | None = None
-    EndpointTypes: list[str] | None = None
+    DeliveryUri: Annotated[str | None, Field(description="Type: str.")] = None
+    EndpointTypes: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
 
 
 class CampaignCustomMessage(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Data: str | None = None
+    Data: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class CampaignEmailMessage(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Body: str | None = None
-    FromAddress: str | None = None
-    HtmlBody: str | None = None
-    Title: str | None = None
+    Body: Annotated[str | None, Field(description="Type: str.")] = None
+    FromAddress: Annotated[str | None, Field(description="Type: str.")] = None
+    HtmlBody: Annotated[str | None, Field(description="Type: str.")] = None
+    Title: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class CampaignLimits(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Daily: int | None = None
-    MaximumDuration: int | None = None
-    MessagesPerSecond: int | None = None
-    Session: int | None = None
-    Total: int | None = None
+    Daily: Annotated[int | None, Field(description="Type: int.")] = None
+    MaximumDuration: Annotated[int | None, Field(description="Type: int.")] = None
+    MessagesPerSecond: Annotated[int | None, Field(description="Type: int.")] = None
+    Session: Annotated[int | None, Field(description="Type: int.")] = None
+    Total: Annotated[int | None, Field(description="Type: int.")] = None
 
 
 class CampaignQuietTime(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    End: str
-    Start: str
+    End: Annotated[str, Field(description="Type: str.")]
+    Start: Annotated[str, Field(description="Type: str.")]
 
 
 class CampaignSmsMessage(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Body: str | None = None
-    EntityId: str | None = None
-    MessageType: str | None = None
-    OriginationNumber: str | None = None
-    SenderId: str | None = None
-    TemplateId: str | None = None
+    Body: Annotated[str | None, Field(description="Type: str.")] = None
+    EntityId: Annotated[str | None, Field(description="Type: str.")] = None
+    MessageType: Annotated[str | None, Field(description="Type: str.")] = None
+    OriginationNumber: Annotated[str | None, Field(description="Type: str.")] = None
+    SenderId: Annotated[str | None, Field(description="Type: str.")] = None
+    TemplateId: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class DefaultButtonConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BackgroundColor: str | None = None
-    BorderRadius: int | None = None
-    ButtonAction: str | None = None
-    Link: str | None = None
-    Text: str | None = None
-    TextColor: str | None = None
+    BackgroundColor: Annotated[str | None, Field(description="Type: str.")] = None
+    BorderRadius: Annotated[int | None, Field(description="Type: int.")] = None
+    ButtonAction: Annotated[str | None, Field(description="Type: str.")] = None
+    Link: Annotated[str | None, Field(description="Type: str.")] = None
+    Text: Annotated[str | None, Field(description="Type: str.")] = None
+    TextColor: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class InAppMessageBodyConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Alignment: str | None = None
-    Body: str | None = None
-    TextColor: str | None = None
+    Alignment: Annotated[str | None, Field(description="Type: str.")] = None
+    Body: Annotated[str | None, Field(description="Type: str.")] = None
+    TextColor: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class InAppMessageHeaderConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Alignment: str | None = None
-    Header: str | None = None
-    TextColor: str | None = None
+    Alignment: Annotated[str | None, Field(description="Type: str.")] = None
+    Header: Annotated[str | None, Field(description="Type: str.")] = None
+    TextColor: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class Message(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Action: str | None = None
-    Body: str | None = None
-    ImageIconUrl: str | None = None
-    ImageSmallIconUrl: str | None = None
-    ImageUrl: str | None = None
-    JsonBody: str | None = None
-    MediaUrl: str | None = None
-    RawContent: str | None = None
-    SilentPush: bool | None = None
-    TimeToLive: int | None = None
-    Title: str | None = None
-    Url: str | None = None
+    Action: Annotated[str | None, Field(description="Type: str.")] = None
+    Body: Annotated[str | None, Field(description="Type: str.")] = None
+    ImageIconUrl: Annotated[str | None, Field(description="Type: str.")] = None
+    ImageSmallIconUrl: Annotated[str | None, Field(description="Type: str.")] = None
+    ImageUrl: Annotated[str | None, Field(description="Type: str.")] = None
+    JsonBody: Annotated[str | None, Field(description="Type: str.")] = None
+    MediaUrl: Annotated[str | None, Field(description="Type: str.")] = None
+    RawContent: Annotated[str | None, Field(description="Type: str.")] = None
+    SilentPush: Annotated[bool | None, Field(description="Type: bool.")] = None
+    TimeToLive: Annotated[int | None, Field(description="Type: int.")] = None
+    Title: Annotated[str | None, Field(description="Type: str.")] = None
+    Url: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class OverrideButtonConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ButtonAction: str | None = None
-    Link: str | None = None
+    ButtonAction: Annotated[str | None, Field(description="Type: str.")] = None
+    Link: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class SetDimension(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DimensionType: str | None = None
-    Values: list[str] | None = None
+    DimensionType: Annotated[str | None, Field(description="Type: str.")] = None
+    Values: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
 
 
 class Template(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str | None = None
-    Version: str | None = None
+    Name: Annotated[str | None, Field(description="Type: str.")] = None
+    Version: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class CampaignAttributes(DeferredModel):
-    Arn: str | None = None
-    CampaignId: str | None = None
+    """
+    The read-only attributes of a AWS::Pinpoint::Campaign, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="Type: str.")] = None
+    CampaignId: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class CampaignTemplateConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    EmailTemplate: Template | None = None
-    PushTemplate: Template | None = None
-    SMSTemplate: Template | None = None
-    VoiceTemplate: Template | None = None
+    EmailTemplate: Annotated[Template | None, Field(description="Type: TemplateDict.")] = None
+    PushTemplate: Annotated[Template | None, Field(description="Type: TemplateDict.")] = None
+    SMSTemplate: Annotated[Template | None, Field(description="Type: TemplateDict.")] = None
+    VoiceTemplate: Annotated[Template | None, Field(description="Type: TemplateDict.")] = None
 
 
 class EventDimensions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Attributes: dict[str, Any] | str | None = None
-    EventType: SetDimension | None = None
-    Metrics: dict[str, Any] | str | None = None
+    Attributes: Annotated[
+        dict[str, Any] | str | None, Field(description="Type: dict[str, Any] | str.")
+    ] = None
+    EventType: Annotated[SetDimension | None, Field(description="Type: SetDimensionDict.")] = None
+    Metrics: Annotated[
+        dict[str, Any] | str | None, Field(description="Type: dict[str, Any] | str.")
+    ] = None
 
 
 class InAppMessageButton(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Android: OverrideButtonConfiguration | None = None
-    DefaultConfig: DefaultButtonConfiguration | None = None
-    IOS: OverrideButtonConfiguration | None = None
-    Web: OverrideButtonConfiguration | None = None
+    Android: Annotated[
+        OverrideButtonConfiguration | None,
+        Field(description="Type: OverrideButtonConfigurationDict."),
+    ] = None
+    DefaultConfig: Annotated[
+        DefaultButtonConfiguration | None,
+        Field(description="Type: DefaultButtonConfigurationDict."),
+    ] = None
+    IOS: Annotated[
+        OverrideButtonConfiguration | None,
+        Field(description="Type: OverrideButtonConfigurationDict."),
+    ] = None
+    Web: Annotated[
+        OverrideButtonConfiguration | None,
+        Field(description="Type: OverrideButtonConfigurationDict."),
+    ] = None
 
 
 class InAppMessageContent(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BackgroundColor: str | None = None
-    BodyConfig: InAppMessageBodyConfig | None = None
-    HeaderConfig: InAppMessageHeaderConfig | None = None
-    ImageUrl: str | None = None
-    PrimaryBtn: InAppMessageButton | None = None
-    SecondaryBtn: InAppMessageButton | None = None
+    BackgroundColor: Annotated[str | None, Field(description="Type: str.")] = None
+    BodyConfig: Annotated[
+        InAppMessageBodyConfig | None, Field(description="Type: InAppMessageBodyConfigDict.")
+    ] = None
+    HeaderConfig: Annotated[
+        InAppMessageHeaderConfig | None, Field(description="Type: InAppMessageHeaderConfigDict.")
+    ] = None
+    ImageUrl: Annotated[str | None, Field(description="Type: str.")] = None
+    PrimaryBtn: Annotated[
+        InAppMessageButton | None, Field(description="Type: InAppMessageButtonDict.")
+    ] = None
+    SecondaryBtn: Annotated[
+        InAppMessageButton | None, Field(description="Type: InAppMessageButtonDict.")
+    ] = None
 
 
 class CampaignEventFilter(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Dimensions: EventDimensions | None = None
-    FilterType: str | None = None
+    Dimensions: Annotated[
+        EventDimensions | None, Field(description="Type: EventDimensionsDict.")
+    ] = None
+    FilterType: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class CampaignInAppMessage(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Content: list[InAppMessageContent] | None = None
-    CustomConfig: dict[str, Any] | str | None = None
-    Layout: str | None = None
+    Content: Annotated[
+        list[InAppMessageContent] | None, Field(description="Type: list[InAppMessageContentDict].")
+    ] = None
+    CustomConfig: Annotated[
+        dict[str, Any] | str | None, Field(description="Type: dict[str, Any] | str.")
+    ] = None
+    Layout: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class CampaignMessageConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ADMMessage: Message | None = None
-    APNSMessage: Message | None = None
-    BaiduMessage: Message | None = None
-    CustomMessage: CampaignCustomMessage | None = None
-    DefaultMessage: Message | None = None
-    EmailMessage: CampaignEmailMessage | None = None
-    GCMMessage: Message | None = None
-    InAppMessage: CampaignInAppMessage | None = None
-    SMSMessage: CampaignSmsMessage | None = None
+    ADMMessage: Annotated[Message | None, Field(description="Type: MessageDict.")] = None
+    APNSMessage: Annotated[Message | None, Field(description="Type: MessageDict.")] = None
+    BaiduMessage: Annotated[Message | None, Field(description="Type: MessageDict.")] = None
+    CustomMessage: Annotated[
+        CampaignCustomMessage | None, Field(description="Type: CampaignCustomMessageDict.")
+    ] = None
+    DefaultMessage: Annotated[Message | None, Field(description="Type: MessageDict.")] = None
+    EmailMessage: Annotated[
+        CampaignEmailMessage | None, Field(description="Type: CampaignEmailMessageDict.")
+    ] = None
+    GCMMessage: Annotated[Message | None, Field(description="Type: MessageDict.")] = None
+    InAppMessage: Annotated[
+        CampaignInAppMessage | None, Field(description="Type: CampaignInAppMessageDict.")
+    ] = None
+    SMSMessage: Annotated[
+        CampaignSmsMessage | None, Field(description="Type: CampaignSmsMessageDict.")
+    ] = None
 
 
 class CampaignSchedule(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    EndTime: str | None = None
-    EventFilter: CampaignEventFilter | None = None
-    Frequency: str | None = None
-    IsLocalTime: bool | None = None
-    QuietTime: CampaignQuietTime | None = None
-    StartTime: str | None = None
-    TimeZone: str | None = None
+    EndTime: Annotated[str | None, Field(description="Type: str.")] = None
+    EventFilter: Annotated[
+        CampaignEventFilter | None, Field(description="Type: CampaignEventFilterDict.")
+    ] = None
+    Frequency: Annotated[str | None, Field(description="Type: str.")] = None
+    IsLocalTime: Annotated[bool | None, Field(description="Type: bool.")] = None
+    QuietTime: Annotated[
+        CampaignQuietTime | None, Field(description="Type: CampaignQuietTimeDict.")
+    ] = None
+    StartTime: Annotated[str | None, Field(description="Type: str.")] = None
+    TimeZone: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class WriteTreatmentResource(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CustomDeliveryConfiguration: CampaignCustomDeliveryConfiguration | None = None
-    MessageConfiguration: CampaignMessageConfiguration | None = None
-    Schedule: CampaignSchedule | None = None
-    SizePercent: int | None = None
-    TemplateConfiguration: CampaignTemplateConfiguration | None = None
-    TreatmentDescription: str | None = None
-    TreatmentName: str | None = None
+    CustomDeliveryConfiguration: Annotated[
+        CampaignCustomDeliveryConfiguration | None,
+        Field(description="Type: CampaignCustomDeliveryConfigurationDict."),
+    ] = None
+    MessageConfiguration: Annotated[
+        CampaignMessageConfiguration | None,
+        Field(description="Type: CampaignMessageConfigurationDict."),
+    ] = None
+    Schedule: Annotated[
+        CampaignSchedule | None, Field(description="Type: CampaignScheduleDict.")
+    ] = None
+    SizePercent: Annotated[int | None, Field(description="Type: int.")] = None
+    TemplateConfiguration: Annotated[
+        CampaignTemplateConfiguration | None,
+        Field(description="Type: CampaignTemplateConfigurationDict."),
+    ] = None
+    TreatmentDescription: Annotated[str | None, Field(description="Type: str.")] = None
+    TreatmentName: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class CampaignProps(DeferredModel):
-    AdditionalTreatments: list[WriteTreatmentResource] | None = None
-    ApplicationId: str
-    CampaignHook: CampaignCampaignHook | None = None
-    CustomDeliveryConfiguration: CampaignCustomDeliveryConfiguration | None = None
-    Description: str | None = None
-    HoldoutPercent: int | None = None
-    IsPaused: bool | None = None
-    Limits: CampaignLimits | None = None
-    MessageConfiguration: CampaignMessageConfiguration | None = None
-    Name: str
-    Priority: int | None = None
-    Schedule: CampaignSchedule
-    SegmentId: str
-    SegmentVersion: int | None = None
-    Tags: dict[str, Any] | str | None = None
-    TemplateConfiguration: CampaignTemplateConfiguration | None = None
-    TreatmentDescription: str | None = None
-    TreatmentName: str | None = None
+    """
+    The properties a program declares for a AWS::Pinpoint::Campaign.
+    """
+
+    AdditionalTreatments: Annotated[
+        list[WriteTreatmentResource] | None,
+        Field(description="Type: list[WriteTreatmentResourceDict]."),
+    ] = None
+    ApplicationId: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]
+    CampaignHook: Annotated[
+        CampaignCampaignHook | None, Field(description="Type: CampaignCampaignHookDict.")
+    ] = None
+    CustomDeliveryConfiguration: Annotated[
+        CampaignCustomDeliveryConfiguration | None,
+        Field(description="Type: CampaignCustomDeliveryConfigurationDict."),
+    ] = None
+    Description: Annotated[str | None, Field(description="Type: str.")] = None
+    HoldoutPercent: Annotated[int | None, Field(description="Type: int.")] = None
+    IsPaused: Annotated[bool | None, Field(description="Type: bool.")] = None
+    Limits: Annotated[CampaignLimits | None, Field(description="Type: CampaignLimitsDict.")] = None
+    MessageConfiguration: Annotated[
+        CampaignMessageConfiguration | None,
+        Field(description="Type: CampaignMessageConfigurationDict."),
+    ] = None
+    Name: Annotated[str, Field(description="Type: str.")]
+    Priority: Annotated[int | None, Field(description="Type: int.")] = None
+    Schedule: Annotated[CampaignSchedule, Field(description="Type: CampaignScheduleDict.")]
+    SegmentId: Annotated[str, Field(description="Type: str.")]
+    SegmentVersion: Annotated[int | None, Field(description="Type: int.")] = None
+    Tags: Annotated[
+        dict[str, Any] | str | None, Field(description="Type: dict[str, Any] | str.")
+    ] = None
+    TemplateConfiguration: Annotated[
+        CampaignTemplateConfiguration | None,
+        Field(description="Type: CampaignTemplateConfigurationDict."),
+    ] = None
+    TreatmentDescription: Annotated[str | None, Field(description="Type: str.")] = None
+    TreatmentName: Annotated[str | None, Field(description="Type: str.")] = None

@@ -7,8 +7,10 @@ Imported on first use by email_channel.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "EmailChannelAttributes",
@@ -17,14 +19,24 @@ __all__ = [
 
 
 class EmailChannelProps(DeferredModel):
-    ApplicationId: str
-    ConfigurationSet: str | None = None
-    Enabled: bool | None = None
-    FromAddress: str
-    Identity: str
-    OrchestrationSendingRoleArn: str | None = None
-    RoleArn: str | None = None
+    """
+    The properties a program declares for a AWS::Pinpoint::EmailChannel.
+    """
+
+    ApplicationId: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]
+    ConfigurationSet: Annotated[str | None, Field(description="Type: str.")] = None
+    Enabled: Annotated[bool | None, Field(description="Type: bool.")] = None
+    FromAddress: Annotated[str, Field(description="Type: str.")]
+    Identity: Annotated[str, Field(description="Type: str.")]
+    OrchestrationSendingRoleArn: Annotated[str | None, Field(description="Type: str.")] = None
+    RoleArn: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class EmailChannelAttributes(DeferredModel):
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::Pinpoint::EmailChannel, set by AWS.
+    """
+
+    Id: Annotated[str | None, Field(description="Type: str.")] = None

@@ -7,9 +7,10 @@ Imported on first use by email_template.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "EmailTemplateAttributes",
@@ -18,15 +19,27 @@ __all__ = [
 
 
 class EmailTemplateProps(DeferredModel):
-    DefaultSubstitutions: str | None = None
-    HtmlPart: str | None = None
-    Subject: str
-    Tags: dict[str, Any] | str | None = None
-    TemplateDescription: str | None = None
-    TemplateName: str
-    TextPart: str | None = None
+    """
+    The properties a program declares for a AWS::Pinpoint::EmailTemplate.
+    """
+
+    DefaultSubstitutions: Annotated[str | None, Field(description="Type: str.")] = None
+    HtmlPart: Annotated[str | None, Field(description="Type: str.")] = None
+    Subject: Annotated[str, Field(description="Type: str.")]
+    Tags: Annotated[
+        dict[str, Any] | str | None, Field(description="Type: dict[str, Any] | str.")
+    ] = None
+    TemplateDescription: Annotated[str | None, Field(description="Type: str.")] = None
+    TemplateName: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]
+    TextPart: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class EmailTemplateAttributes(DeferredModel):
-    Arn: str | None = None
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::Pinpoint::EmailTemplate, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="Type: str.")] = None
+    Id: Annotated[str | None, Field(description="Type: str.")] = None

@@ -7,8 +7,10 @@ Imported on first use by event_stream.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "EventStreamAttributes",
@@ -17,10 +19,20 @@ __all__ = [
 
 
 class EventStreamProps(DeferredModel):
-    ApplicationId: str
-    DestinationStreamArn: str
-    RoleArn: str
+    """
+    The properties a program declares for a AWS::Pinpoint::EventStream.
+    """
+
+    ApplicationId: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]
+    DestinationStreamArn: Annotated[str, Field(description="Type: str.")]
+    RoleArn: Annotated[str, Field(description="Type: str.")]
 
 
 class EventStreamAttributes(DeferredModel):
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::Pinpoint::EventStream, set by AWS.
+    """
+
+    Id: Annotated[str | None, Field(description="Type: str.")] = None

@@ -7,8 +7,10 @@ Imported on first use by gcm_channel.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "GCMChannelAttributes",
@@ -17,12 +19,22 @@ __all__ = [
 
 
 class GCMChannelProps(DeferredModel):
-    ApiKey: str | None = None
-    ApplicationId: str
-    DefaultAuthenticationMethod: str | None = None
-    Enabled: bool | None = None
-    ServiceJson: str | None = None
+    """
+    The properties a program declares for a AWS::Pinpoint::GCMChannel.
+    """
+
+    ApiKey: Annotated[str | None, Field(description="Type: str.")] = None
+    ApplicationId: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]
+    DefaultAuthenticationMethod: Annotated[str | None, Field(description="Type: str.")] = None
+    Enabled: Annotated[bool | None, Field(description="Type: bool.")] = None
+    ServiceJson: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class GCMChannelAttributes(DeferredModel):
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::Pinpoint::GCMChannel, set by AWS.
+    """
+
+    Id: Annotated[str | None, Field(description="Type: str.")] = None

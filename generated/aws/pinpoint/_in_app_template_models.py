@@ -7,10 +7,10 @@ Imported on first use by in_app_template.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ButtonConfig",
@@ -28,75 +28,124 @@ class DefaultButtonConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BackgroundColor: str | None = None
-    BorderRadius: int | None = None
-    ButtonAction: Literal["LINK", "DEEP_LINK", "CLOSE"] | None = None
-    Link: str | None = None
-    Text: str | None = None
-    TextColor: str | None = None
+    BackgroundColor: Annotated[str | None, Field(description="Type: str.")] = None
+    BorderRadius: Annotated[int | None, Field(description="Type: int.")] = None
+    ButtonAction: Annotated[
+        Literal["LINK", "DEEP_LINK", "CLOSE"] | None,
+        Field(description="Allowed values: 'LINK', 'DEEP_LINK', 'CLOSE'."),
+    ] = None
+    Link: Annotated[str | None, Field(description="Type: str.")] = None
+    Text: Annotated[str | None, Field(description="Type: str.")] = None
+    TextColor: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class InAppTemplateBodyConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Alignment: Literal["LEFT", "CENTER", "RIGHT"] | None = None
-    Body: str | None = None
-    TextColor: str | None = None
+    Alignment: Annotated[
+        Literal["LEFT", "CENTER", "RIGHT"] | None,
+        Field(description="Allowed values: 'LEFT', 'CENTER', 'RIGHT'."),
+    ] = None
+    Body: Annotated[str | None, Field(description="Type: str.")] = None
+    TextColor: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class InAppTemplateHeaderConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Alignment: Literal["LEFT", "CENTER", "RIGHT"] | None = None
-    Header: str | None = None
-    TextColor: str | None = None
+    Alignment: Annotated[
+        Literal["LEFT", "CENTER", "RIGHT"] | None,
+        Field(description="Allowed values: 'LEFT', 'CENTER', 'RIGHT'."),
+    ] = None
+    Header: Annotated[str | None, Field(description="Type: str.")] = None
+    TextColor: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class OverrideButtonConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ButtonAction: Literal["LINK", "DEEP_LINK", "CLOSE"] | None = None
-    Link: str | None = None
+    ButtonAction: Annotated[
+        Literal["LINK", "DEEP_LINK", "CLOSE"] | None,
+        Field(description="Allowed values: 'LINK', 'DEEP_LINK', 'CLOSE'."),
+    ] = None
+    Link: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class InAppTemplateAttributes(DeferredModel):
-    Arn: str | None = None
+    """
+    The read-only attributes of a AWS::Pinpoint::InAppTemplate, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ButtonConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Android: OverrideButtonConfiguration | None = None
-    DefaultConfig: DefaultButtonConfiguration | None = None
-    IOS: OverrideButtonConfiguration | None = None
-    Web: OverrideButtonConfiguration | None = None
+    Android: Annotated[
+        OverrideButtonConfiguration | None,
+        Field(description="Type: OverrideButtonConfigurationDict."),
+    ] = None
+    DefaultConfig: Annotated[
+        DefaultButtonConfiguration | None,
+        Field(description="Type: DefaultButtonConfigurationDict."),
+    ] = None
+    IOS: Annotated[
+        OverrideButtonConfiguration | None,
+        Field(description="Type: OverrideButtonConfigurationDict."),
+    ] = None
+    Web: Annotated[
+        OverrideButtonConfiguration | None,
+        Field(description="Type: OverrideButtonConfigurationDict."),
+    ] = None
 
 
 class InAppMessageContent(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BackgroundColor: str | None = None
-    BodyConfig: InAppTemplateBodyConfig | None = None
-    HeaderConfig: InAppTemplateHeaderConfig | None = None
-    ImageUrl: str | None = None
-    PrimaryBtn: ButtonConfig | None = None
-    SecondaryBtn: ButtonConfig | None = None
+    BackgroundColor: Annotated[str | None, Field(description="Type: str.")] = None
+    BodyConfig: Annotated[
+        InAppTemplateBodyConfig | None, Field(description="Type: InAppTemplateBodyConfigDict.")
+    ] = None
+    HeaderConfig: Annotated[
+        InAppTemplateHeaderConfig | None, Field(description="Type: InAppTemplateHeaderConfigDict.")
+    ] = None
+    ImageUrl: Annotated[str | None, Field(description="Type: str.")] = None
+    PrimaryBtn: Annotated[ButtonConfig | None, Field(description="Type: ButtonConfigDict.")] = None
+    SecondaryBtn: Annotated[ButtonConfig | None, Field(description="Type: ButtonConfigDict.")] = (
+        None
+    )
 
 
 class InAppTemplateProps(DeferredModel):
-    Content: list[InAppMessageContent] | None = None
-    CustomConfig: dict[str, Any] | None = None
-    Layout: (
+    """
+    The properties a program declares for a AWS::Pinpoint::InAppTemplate.
+    """
+
+    Content: Annotated[
+        list[InAppMessageContent] | None, Field(description="Type: list[InAppMessageContentDict].")
+    ] = None
+    CustomConfig: Annotated[dict[str, Any] | None, Field(description="Type: dict[str, Any].")] = (
+        None
+    )
+    Layout: Annotated[
         Literal[
             "BOTTOM_BANNER", "TOP_BANNER", "OVERLAYS", "MOBILE_FEED", "MIDDLE_BANNER", "CAROUSEL"
         ]
-        | None
-    ) = None
-    Tags: dict[str, Any] | str | None = None
-    TemplateDescription: str | None = None
-    TemplateName: str
+        | None,
+        Field(
+            description="Allowed values: 'BOTTOM_BANNER', 'TOP_BANNER', 'OVERLAYS', 'MOBILE_FEED', 'MIDDLE_BANNER', 'CAROUSEL'."
+        ),
+    ] = None
+    Tags: Annotated[
+        dict[str, Any] | str | None, Field(description="Type: dict[str, Any] | str.")
+    ] = None
+    TemplateDescription: Annotated[str | None, Field(description="Type: str.")] = None
+    TemplateName: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]

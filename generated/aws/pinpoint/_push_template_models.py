@@ -7,10 +7,10 @@ Imported on first use by push_template.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "APNSPushNotificationTemplate",
@@ -25,51 +25,78 @@ class APNSPushNotificationTemplate(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Action: str | None = None
-    Body: str | None = None
-    MediaUrl: str | None = None
-    Sound: str | None = None
-    Title: str | None = None
-    Url: str | None = None
+    Action: Annotated[str | None, Field(description="Type: str.")] = None
+    Body: Annotated[str | None, Field(description="Type: str.")] = None
+    MediaUrl: Annotated[str | None, Field(description="Type: str.")] = None
+    Sound: Annotated[str | None, Field(description="Type: str.")] = None
+    Title: Annotated[str | None, Field(description="Type: str.")] = None
+    Url: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class AndroidPushNotificationTemplate(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Action: str | None = None
-    Body: str | None = None
-    ImageIconUrl: str | None = None
-    ImageUrl: str | None = None
-    SmallImageIconUrl: str | None = None
-    Sound: str | None = None
-    Title: str | None = None
-    Url: str | None = None
+    Action: Annotated[str | None, Field(description="Type: str.")] = None
+    Body: Annotated[str | None, Field(description="Type: str.")] = None
+    ImageIconUrl: Annotated[str | None, Field(description="Type: str.")] = None
+    ImageUrl: Annotated[str | None, Field(description="Type: str.")] = None
+    SmallImageIconUrl: Annotated[str | None, Field(description="Type: str.")] = None
+    Sound: Annotated[str | None, Field(description="Type: str.")] = None
+    Title: Annotated[str | None, Field(description="Type: str.")] = None
+    Url: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class DefaultPushNotificationTemplate(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Action: str | None = None
-    Body: str | None = None
-    Sound: str | None = None
-    Title: str | None = None
-    Url: str | None = None
+    Action: Annotated[str | None, Field(description="Type: str.")] = None
+    Body: Annotated[str | None, Field(description="Type: str.")] = None
+    Sound: Annotated[str | None, Field(description="Type: str.")] = None
+    Title: Annotated[str | None, Field(description="Type: str.")] = None
+    Url: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class PushTemplateAttributes(DeferredModel):
-    Arn: str | None = None
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::Pinpoint::PushTemplate, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="Type: str.")] = None
+    Id: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class PushTemplateProps(DeferredModel):
-    ADM: AndroidPushNotificationTemplate | None = None
-    APNS: APNSPushNotificationTemplate | None = None
-    Baidu: AndroidPushNotificationTemplate | None = None
-    Default: DefaultPushNotificationTemplate | None = None
-    DefaultSubstitutions: str | None = None
-    GCM: AndroidPushNotificationTemplate | None = None
-    Tags: dict[str, Any] | str | None = None
-    TemplateDescription: str | None = None
-    TemplateName: str
+    """
+    The properties a program declares for a AWS::Pinpoint::PushTemplate.
+    """
+
+    ADM: Annotated[
+        AndroidPushNotificationTemplate | None,
+        Field(description="Type: AndroidPushNotificationTemplateDict."),
+    ] = None
+    APNS: Annotated[
+        APNSPushNotificationTemplate | None,
+        Field(description="Type: APNSPushNotificationTemplateDict."),
+    ] = None
+    Baidu: Annotated[
+        AndroidPushNotificationTemplate | None,
+        Field(description="Type: AndroidPushNotificationTemplateDict."),
+    ] = None
+    Default: Annotated[
+        DefaultPushNotificationTemplate | None,
+        Field(description="Type: DefaultPushNotificationTemplateDict."),
+    ] = None
+    DefaultSubstitutions: Annotated[str | None, Field(description="Type: str.")] = None
+    GCM: Annotated[
+        AndroidPushNotificationTemplate | None,
+        Field(description="Type: AndroidPushNotificationTemplateDict."),
+    ] = None
+    Tags: Annotated[
+        dict[str, Any] | str | None, Field(description="Type: dict[str, Any] | str.")
+    ] = None
+    TemplateDescription: Annotated[str | None, Field(description="Type: str.")] = None
+    TemplateName: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]

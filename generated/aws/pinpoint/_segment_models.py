@@ -7,10 +7,10 @@ Imported on first use by segment.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "GroupsObject",
@@ -33,107 +33,144 @@ class SegmentCoordinates(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Latitude: float
-    Longitude: float
+    Latitude: Annotated[float, Field(description="Type: float.")]
+    Longitude: Annotated[float, Field(description="Type: float.")]
 
 
 class SegmentGPSPoint(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Coordinates: SegmentCoordinates
-    RangeInKilometers: float
+    Coordinates: Annotated[SegmentCoordinates, Field(description="Type: SegmentCoordinatesDict.")]
+    RangeInKilometers: Annotated[float, Field(description="Type: float.")]
 
 
 class SegmentRecency(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Duration: str
-    RecencyType: str
+    Duration: Annotated[str, Field(description="Type: str.")]
+    RecencyType: Annotated[str, Field(description="Type: str.")]
 
 
 class SegmentSourceSegments(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Id: str
-    Version: int | None = None
+    Id: Annotated[str, Field(description="Type: str.")]
+    Version: Annotated[int | None, Field(description="Type: int.")] = None
 
 
 class SetDimension(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DimensionType: str | None = None
-    Values: list[str] | None = None
+    DimensionType: Annotated[str | None, Field(description="Type: str.")] = None
+    Values: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
 
 
 class SegmentAttributes(DeferredModel):
-    Arn: str | None = None
-    SegmentId: str | None = None
+    """
+    The read-only attributes of a AWS::Pinpoint::Segment, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="Type: str.")] = None
+    SegmentId: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class SegmentBehavior(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Recency: SegmentRecency | None = None
+    Recency: Annotated[SegmentRecency | None, Field(description="Type: SegmentRecencyDict.")] = None
 
 
 class SegmentDemographic(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AppVersion: SetDimension | None = None
-    Channel: SetDimension | None = None
-    DeviceType: SetDimension | None = None
-    Make: SetDimension | None = None
-    Model: SetDimension | None = None
-    Platform: SetDimension | None = None
+    AppVersion: Annotated[SetDimension | None, Field(description="Type: SetDimensionDict.")] = None
+    Channel: Annotated[SetDimension | None, Field(description="Type: SetDimensionDict.")] = None
+    DeviceType: Annotated[SetDimension | None, Field(description="Type: SetDimensionDict.")] = None
+    Make: Annotated[SetDimension | None, Field(description="Type: SetDimensionDict.")] = None
+    Model: Annotated[SetDimension | None, Field(description="Type: SetDimensionDict.")] = None
+    Platform: Annotated[SetDimension | None, Field(description="Type: SetDimensionDict.")] = None
 
 
 class SegmentLocation(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Country: SetDimension | None = None
-    GPSPoint: SegmentGPSPoint | None = None
+    Country: Annotated[SetDimension | None, Field(description="Type: SetDimensionDict.")] = None
+    GPSPoint: Annotated[SegmentGPSPoint | None, Field(description="Type: SegmentGPSPointDict.")] = (
+        None
+    )
 
 
 class SegmentDimensions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Attributes: dict[str, Any] | str | None = None
-    Behavior: SegmentBehavior | None = None
-    Demographic: SegmentDemographic | None = None
-    Location: SegmentLocation | None = None
-    Metrics: dict[str, Any] | str | None = None
-    UserAttributes: dict[str, Any] | str | None = None
+    Attributes: Annotated[
+        dict[str, Any] | str | None, Field(description="Type: dict[str, Any] | str.")
+    ] = None
+    Behavior: Annotated[SegmentBehavior | None, Field(description="Type: SegmentBehaviorDict.")] = (
+        None
+    )
+    Demographic: Annotated[
+        SegmentDemographic | None, Field(description="Type: SegmentDemographicDict.")
+    ] = None
+    Location: Annotated[SegmentLocation | None, Field(description="Type: SegmentLocationDict.")] = (
+        None
+    )
+    Metrics: Annotated[
+        dict[str, Any] | str | None, Field(description="Type: dict[str, Any] | str.")
+    ] = None
+    UserAttributes: Annotated[
+        dict[str, Any] | str | None, Field(description="Type: dict[str, Any] | str.")
+    ] = None
 
 
 class GroupsObject(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Dimensions: list[SegmentDimensions] | None = None
-    SourceSegments: list[SegmentSourceSegments] | None = None
-    SourceType: str | None = None
-    Type: str | None = None
+    Dimensions: Annotated[
+        list[SegmentDimensions] | None, Field(description="Type: list[SegmentDimensionsDict].")
+    ] = None
+    SourceSegments: Annotated[
+        list[SegmentSourceSegments] | None,
+        Field(description="Type: list[SegmentSourceSegmentsDict]."),
+    ] = None
+    SourceType: Annotated[str | None, Field(description="Type: str.")] = None
+    Type: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class SegmentSegmentGroups(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Groups: list[GroupsObject] | None = None
-    Include: str | None = None
+    Groups: Annotated[
+        list[GroupsObject] | None, Field(description="Type: list[GroupsObjectDict].")
+    ] = None
+    Include: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class SegmentProps(DeferredModel):
-    ApplicationId: str
-    Dimensions: SegmentDimensions | None = None
-    Name: str
-    SegmentGroups: SegmentSegmentGroups | None = None
-    Tags: dict[str, Any] | str | None = None
+    """
+    The properties a program declares for a AWS::Pinpoint::Segment.
+    """
+
+    ApplicationId: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]
+    Dimensions: Annotated[
+        SegmentDimensions | None, Field(description="Type: SegmentDimensionsDict.")
+    ] = None
+    Name: Annotated[str, Field(description="Type: str.")]
+    SegmentGroups: Annotated[
+        SegmentSegmentGroups | None, Field(description="Type: SegmentSegmentGroupsDict.")
+    ] = None
+    Tags: Annotated[
+        dict[str, Any] | str | None, Field(description="Type: dict[str, Any] | str.")
+    ] = None

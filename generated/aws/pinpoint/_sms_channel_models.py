@@ -7,8 +7,10 @@ Imported on first use by sms_channel.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "SMSChannelAttributes",
@@ -17,11 +19,21 @@ __all__ = [
 
 
 class SMSChannelProps(DeferredModel):
-    ApplicationId: str
-    Enabled: bool | None = None
-    SenderId: str | None = None
-    ShortCode: str | None = None
+    """
+    The properties a program declares for a AWS::Pinpoint::SMSChannel.
+    """
+
+    ApplicationId: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]
+    Enabled: Annotated[bool | None, Field(description="Type: bool.")] = None
+    SenderId: Annotated[str | None, Field(description="Type: str.")] = None
+    ShortCode: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class SMSChannelAttributes(DeferredModel):
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::Pinpoint::SMSChannel, set by AWS.
+    """
+
+    Id: Annotated[str | None, Field(description="Type: str.")] = None

@@ -7,9 +7,10 @@ Imported on first use by sms_template.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "SmsTemplateAttributes",
@@ -18,13 +19,25 @@ __all__ = [
 
 
 class SmsTemplateProps(DeferredModel):
-    Body: str
-    DefaultSubstitutions: str | None = None
-    Tags: dict[str, Any] | str | None = None
-    TemplateDescription: str | None = None
-    TemplateName: str
+    """
+    The properties a program declares for a AWS::Pinpoint::SmsTemplate.
+    """
+
+    Body: Annotated[str, Field(description="Type: str.")]
+    DefaultSubstitutions: Annotated[str | None, Field(description="Type: str.")] = None
+    Tags: Annotated[
+        dict[str, Any] | str | None, Field(description="Type: dict[str, Any] | str.")
+    ] = None
+    TemplateDescription: Annotated[str | None, Field(description="Type: str.")] = None
+    TemplateName: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]
 
 
 class SmsTemplateAttributes(DeferredModel):
-    Arn: str | None = None
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::Pinpoint::SmsTemplate, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="Type: str.")] = None
+    Id: Annotated[str | None, Field(description="Type: str.")] = None

@@ -7,8 +7,10 @@ Imported on first use by voice_channel.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "VoiceChannelAttributes",
@@ -17,9 +19,19 @@ __all__ = [
 
 
 class VoiceChannelProps(DeferredModel):
-    ApplicationId: str
-    Enabled: bool | None = None
+    """
+    The properties a program declares for a AWS::Pinpoint::VoiceChannel.
+    """
+
+    ApplicationId: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]
+    Enabled: Annotated[bool | None, Field(description="Type: bool.")] = None
 
 
 class VoiceChannelAttributes(DeferredModel):
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::Pinpoint::VoiceChannel, set by AWS.
+    """
+
+    Id: Annotated[str | None, Field(description="Type: str.")] = None

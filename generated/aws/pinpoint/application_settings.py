@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,99 +63,61 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ApplicationSettingsCampaignHookDict = TypedDict(
-    "ApplicationSettingsCampaignHookDict",
-    {
-        "LambdaFunctionName": "str",
-        "Mode": "str",
-        "WebUrl": "str",
-    },
-    total=False,
-)
 
-ApplicationSettingsLimitsDict = TypedDict(
-    "ApplicationSettingsLimitsDict",
-    {
-        "Daily": "int",
-        "MaximumDuration": "int",
-        "MessagesPerSecond": "int",
-        "Total": "int",
-    },
-    total=False,
-)
+class ApplicationSettingsCampaignHookDict(TypedDict, total=False):
+    """ApplicationSettingsCampaignHook as a plain dict."""
 
-ApplicationSettingsQuietTimeDict = TypedDict(
-    "ApplicationSettingsQuietTimeDict",
-    {
-        "End": "Required[str]",
-        "Start": "Required[str]",
-    },
-    total=False,
-)
+    LambdaFunctionName: str
+    """Type: str."""
+    Mode: str
+    """Type: str."""
+    WebUrl: str
+    """Type: str."""
 
+
+class ApplicationSettingsLimitsDict(TypedDict, total=False):
+    """ApplicationSettingsLimits as a plain dict."""
+
+    Daily: int
+    """Type: int."""
+    MaximumDuration: int
+    """Type: int."""
+    MessagesPerSecond: int
+    """Type: int."""
+    Total: int
+    """Type: int."""
+
+
+class ApplicationSettingsQuietTimeDict(TypedDict, total=False):
+    """ApplicationSettingsQuietTime as a plain dict."""
+
+    End: Required[str]
+    """Type: str."""
+    Start: Required[str]
+    """Type: str."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Pinpoint::ApplicationSettings",
     schema_file="aws-pinpoint-applicationsettings.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=("/Id",),
     create_only=("/ApplicationId",),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("ApplicationId",),
-    list_required=(),
-    tagging=None,
-    replacement_strategy="create_then_delete",
-    handlers={},
 )
-
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "CampaignHook": {
-            "additionalProperties": False,
-            "properties": {
-                "LambdaFunctionName": {"type": "string"},
-                "Mode": {"type": "string"},
-                "WebUrl": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "Limits": {
-            "additionalProperties": False,
-            "properties": {
-                "Daily": {"type": "integer"},
-                "MaximumDuration": {"type": "integer"},
-                "MessagesPerSecond": {"type": "integer"},
-                "Total": {"type": "integer"},
-            },
-            "type": "object",
-        },
-        "QuietTime": {
-            "additionalProperties": False,
-            "properties": {"End": {"type": "string"}, "Start": {"type": "string"}},
-            "required": ["Start", "End"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "ApplicationId": {"type": "string"},
-        "CampaignHook": {"$ref": "#/definitions/CampaignHook"},
-        "CloudWatchMetricsEnabled": {"type": "boolean"},
-        "Id": {"type": "string"},
-        "Limits": {"$ref": "#/definitions/Limits"},
-        "QuietTime": {"$ref": "#/definitions/QuietTime"},
-    },
-    "required": ["ApplicationId"],
-}
 
 
 class ApplicationSettings(_Resource):
-    """AWS::Pinpoint::ApplicationSettings: Resource Type definition for AWS::Pinpoint::ApplicationSettings
+    """AWS::Pinpoint::ApplicationSettings: Resource Type definition for
+    AWS::Pinpoint::ApplicationSettings
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Replaced when any of these change (create-only): ApplicationId.
+    Read-only attributes (known once deployed): Id.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-pinpoint-applicationsettings.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -161,39 +127,49 @@ class ApplicationSettings(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ApplicationSettingsAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "application_settings.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     Id: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ApplicationId: str
     CampaignHook: ApplicationSettingsCampaignHookDict
     CloudWatchMetricsEnabled: bool
     Limits: ApplicationSettingsLimitsDict
     QuietTime: ApplicationSettingsQuietTimeDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ApplicationId: str,
+        CampaignHook: ApplicationSettingsCampaignHook
+        | ApplicationSettingsCampaignHookDict
+        | None = None,
+        CloudWatchMetricsEnabled: bool | None = None,
+        Limits: ApplicationSettingsLimits | ApplicationSettingsLimitsDict | None = None,
+        QuietTime: ApplicationSettingsQuietTime | ApplicationSettingsQuietTimeDict | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Pinpoint::ApplicationSettings; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ApplicationId: str,
-            CampaignHook: ApplicationSettingsCampaignHook
-            | ApplicationSettingsCampaignHookDict
-            | None = None,
-            CloudWatchMetricsEnabled: bool | None = None,
-            Limits: ApplicationSettingsLimits | ApplicationSettingsLimitsDict | None = None,
-            QuietTime: ApplicationSettingsQuietTime
-            | ApplicationSettingsQuietTimeDict
-            | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Pinpoint::ApplicationSettings; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ApplicationId: Type: str. Create-only: changing it replaces the resource. Required.
+            CampaignHook: Type: ApplicationSettingsCampaignHookDict.
+            CloudWatchMetricsEnabled: Type: bool.
+            Limits: Type: ApplicationSettingsLimitsDict.
+            QuietTime: Type: ApplicationSettingsQuietTimeDict.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -139,557 +143,338 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-CampaignCampaignHookDict = TypedDict(
-    "CampaignCampaignHookDict",
-    {
-        "LambdaFunctionName": "str",
-        "Mode": "str",
-        "WebUrl": "str",
-    },
-    total=False,
-)
 
-CampaignCustomDeliveryConfigurationDict = TypedDict(
-    "CampaignCustomDeliveryConfigurationDict",
-    {
-        "DeliveryUri": "str",
-        "EndpointTypes": "list[str]",
-    },
-    total=False,
-)
+class CampaignCampaignHookDict(TypedDict, total=False):
+    """CampaignCampaignHook as a plain dict."""
 
-CampaignCustomMessageDict = TypedDict(
-    "CampaignCustomMessageDict",
-    {
-        "Data": "str",
-    },
-    total=False,
-)
+    LambdaFunctionName: str
+    """Type: str."""
+    Mode: str
+    """Type: str."""
+    WebUrl: str
+    """Type: str."""
 
-CampaignEmailMessageDict = TypedDict(
-    "CampaignEmailMessageDict",
-    {
-        "Body": "str",
-        "FromAddress": "str",
-        "HtmlBody": "str",
-        "Title": "str",
-    },
-    total=False,
-)
 
-CampaignEventFilterDict = TypedDict(
-    "CampaignEventFilterDict",
-    {
-        "Dimensions": "EventDimensionsDict",
-        "FilterType": "str",
-    },
-    total=False,
-)
+class CampaignCustomDeliveryConfigurationDict(TypedDict, total=False):
+    """CampaignCustomDeliveryConfiguration as a plain dict."""
 
-CampaignInAppMessageDict = TypedDict(
-    "CampaignInAppMessageDict",
-    {
-        "Content": "list[InAppMessageContentDict]",
-        "CustomConfig": "dict[str, Any] | str",
-        "Layout": "str",
-    },
-    total=False,
-)
+    DeliveryUri: str
+    """Type: str."""
+    EndpointTypes: list[str]
+    """Type: list[str]."""
 
-CampaignLimitsDict = TypedDict(
-    "CampaignLimitsDict",
-    {
-        "Daily": "int",
-        "MaximumDuration": "int",
-        "MessagesPerSecond": "int",
-        "Session": "int",
-        "Total": "int",
-    },
-    total=False,
-)
 
-CampaignMessageConfigurationDict = TypedDict(
-    "CampaignMessageConfigurationDict",
-    {
-        "ADMMessage": "MessageDict",
-        "APNSMessage": "MessageDict",
-        "BaiduMessage": "MessageDict",
-        "CustomMessage": "CampaignCustomMessageDict",
-        "DefaultMessage": "MessageDict",
-        "EmailMessage": "CampaignEmailMessageDict",
-        "GCMMessage": "MessageDict",
-        "InAppMessage": "CampaignInAppMessageDict",
-        "SMSMessage": "CampaignSmsMessageDict",
-    },
-    total=False,
-)
+class CampaignCustomMessageDict(TypedDict, total=False):
+    """CampaignCustomMessage as a plain dict."""
 
-CampaignQuietTimeDict = TypedDict(
-    "CampaignQuietTimeDict",
-    {
-        "End": "Required[str]",
-        "Start": "Required[str]",
-    },
-    total=False,
-)
+    Data: str
+    """Type: str."""
 
-CampaignScheduleDict = TypedDict(
-    "CampaignScheduleDict",
-    {
-        "EndTime": "str",
-        "EventFilter": "CampaignEventFilterDict",
-        "Frequency": "str",
-        "IsLocalTime": "bool",
-        "QuietTime": "CampaignQuietTimeDict",
-        "StartTime": "str",
-        "TimeZone": "str",
-    },
-    total=False,
-)
 
-CampaignSmsMessageDict = TypedDict(
-    "CampaignSmsMessageDict",
-    {
-        "Body": "str",
-        "EntityId": "str",
-        "MessageType": "str",
-        "OriginationNumber": "str",
-        "SenderId": "str",
-        "TemplateId": "str",
-    },
-    total=False,
-)
+class CampaignEmailMessageDict(TypedDict, total=False):
+    """CampaignEmailMessage as a plain dict."""
 
-CampaignTemplateConfigurationDict = TypedDict(
-    "CampaignTemplateConfigurationDict",
-    {
-        "EmailTemplate": "TemplateDict",
-        "PushTemplate": "TemplateDict",
-        "SMSTemplate": "TemplateDict",
-        "VoiceTemplate": "TemplateDict",
-    },
-    total=False,
-)
+    Body: str
+    """Type: str."""
+    FromAddress: str
+    """Type: str."""
+    HtmlBody: str
+    """Type: str."""
+    Title: str
+    """Type: str."""
 
-DefaultButtonConfigurationDict = TypedDict(
-    "DefaultButtonConfigurationDict",
-    {
-        "BackgroundColor": "str",
-        "BorderRadius": "int",
-        "ButtonAction": "str",
-        "Link": "str",
-        "Text": "str",
-        "TextColor": "str",
-    },
-    total=False,
-)
 
-EventDimensionsDict = TypedDict(
-    "EventDimensionsDict",
-    {
-        "Attributes": "dict[str, Any] | str",
-        "EventType": "SetDimensionDict",
-        "Metrics": "dict[str, Any] | str",
-    },
-    total=False,
-)
+class CampaignEventFilterDict(TypedDict, total=False):
+    """CampaignEventFilter as a plain dict."""
 
-InAppMessageBodyConfigDict = TypedDict(
-    "InAppMessageBodyConfigDict",
-    {
-        "Alignment": "str",
-        "Body": "str",
-        "TextColor": "str",
-    },
-    total=False,
-)
+    Dimensions: EventDimensionsDict
+    """Type: EventDimensionsDict."""
+    FilterType: str
+    """Type: str."""
 
-InAppMessageButtonDict = TypedDict(
-    "InAppMessageButtonDict",
-    {
-        "Android": "OverrideButtonConfigurationDict",
-        "DefaultConfig": "DefaultButtonConfigurationDict",
-        "IOS": "OverrideButtonConfigurationDict",
-        "Web": "OverrideButtonConfigurationDict",
-    },
-    total=False,
-)
 
-InAppMessageContentDict = TypedDict(
-    "InAppMessageContentDict",
-    {
-        "BackgroundColor": "str",
-        "BodyConfig": "InAppMessageBodyConfigDict",
-        "HeaderConfig": "InAppMessageHeaderConfigDict",
-        "ImageUrl": "str",
-        "PrimaryBtn": "InAppMessageButtonDict",
-        "SecondaryBtn": "InAppMessageButtonDict",
-    },
-    total=False,
-)
+class CampaignInAppMessageDict(TypedDict, total=False):
+    """CampaignInAppMessage as a plain dict."""
 
-InAppMessageHeaderConfigDict = TypedDict(
-    "InAppMessageHeaderConfigDict",
-    {
-        "Alignment": "str",
-        "Header": "str",
-        "TextColor": "str",
-    },
-    total=False,
-)
+    Content: list[InAppMessageContentDict]
+    """Type: list[InAppMessageContentDict]."""
+    CustomConfig: dict[str, Any] | str
+    """Type: dict[str, Any] | str."""
+    Layout: str
+    """Type: str."""
 
-MessageDict = TypedDict(
-    "MessageDict",
-    {
-        "Action": "str",
-        "Body": "str",
-        "ImageIconUrl": "str",
-        "ImageSmallIconUrl": "str",
-        "ImageUrl": "str",
-        "JsonBody": "str",
-        "MediaUrl": "str",
-        "RawContent": "str",
-        "SilentPush": "bool",
-        "TimeToLive": "int",
-        "Title": "str",
-        "Url": "str",
-    },
-    total=False,
-)
 
-OverrideButtonConfigurationDict = TypedDict(
-    "OverrideButtonConfigurationDict",
-    {
-        "ButtonAction": "str",
-        "Link": "str",
-    },
-    total=False,
-)
+class CampaignLimitsDict(TypedDict, total=False):
+    """CampaignLimits as a plain dict."""
 
-SetDimensionDict = TypedDict(
-    "SetDimensionDict",
-    {
-        "DimensionType": "str",
-        "Values": "list[str]",
-    },
-    total=False,
-)
+    Daily: int
+    """Type: int."""
+    MaximumDuration: int
+    """Type: int."""
+    MessagesPerSecond: int
+    """Type: int."""
+    Session: int
+    """Type: int."""
+    Total: int
+    """Type: int."""
 
-TemplateDict = TypedDict(
-    "TemplateDict",
-    {
-        "Name": "str",
-        "Version": "str",
-    },
-    total=False,
-)
 
-WriteTreatmentResourceDict = TypedDict(
-    "WriteTreatmentResourceDict",
-    {
-        "CustomDeliveryConfiguration": "CampaignCustomDeliveryConfigurationDict",
-        "MessageConfiguration": "CampaignMessageConfigurationDict",
-        "Schedule": "CampaignScheduleDict",
-        "SizePercent": "int",
-        "TemplateConfiguration": "CampaignTemplateConfigurationDict",
-        "TreatmentDescription": "str",
-        "TreatmentName": "str",
-    },
-    total=False,
-)
+class CampaignMessageConfigurationDict(TypedDict, total=False):
+    """CampaignMessageConfiguration as a plain dict."""
 
+    ADMMessage: MessageDict
+    """Type: MessageDict."""
+    APNSMessage: MessageDict
+    """Type: MessageDict."""
+    BaiduMessage: MessageDict
+    """Type: MessageDict."""
+    CustomMessage: CampaignCustomMessageDict
+    """Type: CampaignCustomMessageDict."""
+    DefaultMessage: MessageDict
+    """Type: MessageDict."""
+    EmailMessage: CampaignEmailMessageDict
+    """Type: CampaignEmailMessageDict."""
+    GCMMessage: MessageDict
+    """Type: MessageDict."""
+    InAppMessage: CampaignInAppMessageDict
+    """Type: CampaignInAppMessageDict."""
+    SMSMessage: CampaignSmsMessageDict
+    """Type: CampaignSmsMessageDict."""
+
+
+class CampaignQuietTimeDict(TypedDict, total=False):
+    """CampaignQuietTime as a plain dict."""
+
+    End: Required[str]
+    """Type: str."""
+    Start: Required[str]
+    """Type: str."""
+
+
+class CampaignScheduleDict(TypedDict, total=False):
+    """CampaignSchedule as a plain dict."""
+
+    EndTime: str
+    """Type: str."""
+    EventFilter: CampaignEventFilterDict
+    """Type: CampaignEventFilterDict."""
+    Frequency: str
+    """Type: str."""
+    IsLocalTime: bool
+    """Type: bool."""
+    QuietTime: CampaignQuietTimeDict
+    """Type: CampaignQuietTimeDict."""
+    StartTime: str
+    """Type: str."""
+    TimeZone: str
+    """Type: str."""
+
+
+class CampaignSmsMessageDict(TypedDict, total=False):
+    """CampaignSmsMessage as a plain dict."""
+
+    Body: str
+    """Type: str."""
+    EntityId: str
+    """Type: str."""
+    MessageType: str
+    """Type: str."""
+    OriginationNumber: str
+    """Type: str."""
+    SenderId: str
+    """Type: str."""
+    TemplateId: str
+    """Type: str."""
+
+
+class CampaignTemplateConfigurationDict(TypedDict, total=False):
+    """CampaignTemplateConfiguration as a plain dict."""
+
+    EmailTemplate: TemplateDict
+    """Type: TemplateDict."""
+    PushTemplate: TemplateDict
+    """Type: TemplateDict."""
+    SMSTemplate: TemplateDict
+    """Type: TemplateDict."""
+    VoiceTemplate: TemplateDict
+    """Type: TemplateDict."""
+
+
+class DefaultButtonConfigurationDict(TypedDict, total=False):
+    """DefaultButtonConfiguration as a plain dict."""
+
+    BackgroundColor: str
+    """Type: str."""
+    BorderRadius: int
+    """Type: int."""
+    ButtonAction: str
+    """Type: str."""
+    Link: str
+    """Type: str."""
+    Text: str
+    """Type: str."""
+    TextColor: str
+    """Type: str."""
+
+
+class EventDimensionsDict(TypedDict, total=False):
+    """EventDimensions as a plain dict."""
+
+    Attributes: dict[str, Any] | str
+    """Type: dict[str, Any] | str."""
+    EventType: SetDimensionDict
+    """Type: SetDimensionDict."""
+    Metrics: dict[str, Any] | str
+    """Type: dict[str, Any] | str."""
+
+
+class InAppMessageBodyConfigDict(TypedDict, total=False):
+    """InAppMessageBodyConfig as a plain dict."""
+
+    Alignment: str
+    """Type: str."""
+    Body: str
+    """Type: str."""
+    TextColor: str
+    """Type: str."""
+
+
+class InAppMessageButtonDict(TypedDict, total=False):
+    """InAppMessageButton as a plain dict."""
+
+    Android: OverrideButtonConfigurationDict
+    """Type: OverrideButtonConfigurationDict."""
+    DefaultConfig: DefaultButtonConfigurationDict
+    """Type: DefaultButtonConfigurationDict."""
+    IOS: OverrideButtonConfigurationDict
+    """Type: OverrideButtonConfigurationDict."""
+    Web: OverrideButtonConfigurationDict
+    """Type: OverrideButtonConfigurationDict."""
+
+
+class InAppMessageContentDict(TypedDict, total=False):
+    """InAppMessageContent as a plain dict."""
+
+    BackgroundColor: str
+    """Type: str."""
+    BodyConfig: InAppMessageBodyConfigDict
+    """Type: InAppMessageBodyConfigDict."""
+    HeaderConfig: InAppMessageHeaderConfigDict
+    """Type: InAppMessageHeaderConfigDict."""
+    ImageUrl: str
+    """Type: str."""
+    PrimaryBtn: InAppMessageButtonDict
+    """Type: InAppMessageButtonDict."""
+    SecondaryBtn: InAppMessageButtonDict
+    """Type: InAppMessageButtonDict."""
+
+
+class InAppMessageHeaderConfigDict(TypedDict, total=False):
+    """InAppMessageHeaderConfig as a plain dict."""
+
+    Alignment: str
+    """Type: str."""
+    Header: str
+    """Type: str."""
+    TextColor: str
+    """Type: str."""
+
+
+class MessageDict(TypedDict, total=False):
+    """Message as a plain dict."""
+
+    Action: str
+    """Type: str."""
+    Body: str
+    """Type: str."""
+    ImageIconUrl: str
+    """Type: str."""
+    ImageSmallIconUrl: str
+    """Type: str."""
+    ImageUrl: str
+    """Type: str."""
+    JsonBody: str
+    """Type: str."""
+    MediaUrl: str
+    """Type: str."""
+    RawContent: str
+    """Type: str."""
+    SilentPush: bool
+    """Type: bool."""
+    TimeToLive: int
+    """Type: int."""
+    Title: str
+    """Type: str."""
+    Url: str
+    """Type: str."""
+
+
+class OverrideButtonConfigurationDict(TypedDict, total=False):
+    """OverrideButtonConfiguration as a plain dict."""
+
+    ButtonAction: str
+    """Type: str."""
+    Link: str
+    """Type: str."""
+
+
+class SetDimensionDict(TypedDict, total=False):
+    """SetDimension as a plain dict."""
+
+    DimensionType: str
+    """Type: str."""
+    Values: list[str]
+    """Type: list[str]."""
+
+
+class TemplateDict(TypedDict, total=False):
+    """Template as a plain dict."""
+
+    Name: str
+    """Type: str."""
+    Version: str
+    """Type: str."""
+
+
+class WriteTreatmentResourceDict(TypedDict, total=False):
+    """WriteTreatmentResource as a plain dict."""
+
+    CustomDeliveryConfiguration: CampaignCustomDeliveryConfigurationDict
+    """Type: CampaignCustomDeliveryConfigurationDict."""
+    MessageConfiguration: CampaignMessageConfigurationDict
+    """Type: CampaignMessageConfigurationDict."""
+    Schedule: CampaignScheduleDict
+    """Type: CampaignScheduleDict."""
+    SizePercent: int
+    """Type: int."""
+    TemplateConfiguration: CampaignTemplateConfigurationDict
+    """Type: CampaignTemplateConfigurationDict."""
+    TreatmentDescription: str
+    """Type: str."""
+    TreatmentName: str
+    """Type: str."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Pinpoint::Campaign",
     schema_file="aws-pinpoint-campaign.json",
     primary_identifier=("/CampaignId",),
-    additional_identifiers=(),
     read_only=("/Arn", "/CampaignId"),
     create_only=("/ApplicationId",),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("SegmentId", "Schedule", "ApplicationId", "Name"),
-    list_required=(),
-    tagging=None,
-    replacement_strategy="create_then_delete",
-    handlers={},
 )
-
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "CampaignCustomMessage": {
-            "additionalProperties": False,
-            "properties": {"Data": {"type": "string"}},
-            "type": "object",
-        },
-        "CampaignEmailMessage": {
-            "additionalProperties": False,
-            "properties": {
-                "Body": {"type": "string"},
-                "FromAddress": {"type": "string"},
-                "HtmlBody": {"type": "string"},
-                "Title": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "CampaignEventFilter": {
-            "additionalProperties": False,
-            "properties": {
-                "Dimensions": {"$ref": "#/definitions/EventDimensions"},
-                "FilterType": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "CampaignHook": {
-            "additionalProperties": False,
-            "properties": {
-                "LambdaFunctionName": {"type": "string"},
-                "Mode": {"type": "string"},
-                "WebUrl": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "CampaignInAppMessage": {
-            "additionalProperties": False,
-            "properties": {
-                "Content": {
-                    "items": {"$ref": "#/definitions/InAppMessageContent"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "CustomConfig": {"type": ["object", "string"]},
-                "Layout": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "CampaignSmsMessage": {
-            "additionalProperties": False,
-            "properties": {
-                "Body": {"type": "string"},
-                "EntityId": {"type": "string"},
-                "MessageType": {"type": "string"},
-                "OriginationNumber": {"type": "string"},
-                "SenderId": {"type": "string"},
-                "TemplateId": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "CustomDeliveryConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "DeliveryUri": {"type": "string"},
-                "EndpointTypes": {
-                    "items": {"type": "string"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-            },
-            "type": "object",
-        },
-        "DefaultButtonConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "BackgroundColor": {"type": "string"},
-                "BorderRadius": {"type": "integer"},
-                "ButtonAction": {"type": "string"},
-                "Link": {"type": "string"},
-                "Text": {"type": "string"},
-                "TextColor": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "EventDimensions": {
-            "additionalProperties": False,
-            "properties": {
-                "Attributes": {"type": ["object", "string"]},
-                "EventType": {"$ref": "#/definitions/SetDimension"},
-                "Metrics": {"type": ["object", "string"]},
-            },
-            "type": "object",
-        },
-        "InAppMessageBodyConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "Alignment": {"type": "string"},
-                "Body": {"type": "string"},
-                "TextColor": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "InAppMessageButton": {
-            "additionalProperties": False,
-            "properties": {
-                "Android": {"$ref": "#/definitions/OverrideButtonConfiguration"},
-                "DefaultConfig": {"$ref": "#/definitions/DefaultButtonConfiguration"},
-                "IOS": {"$ref": "#/definitions/OverrideButtonConfiguration"},
-                "Web": {"$ref": "#/definitions/OverrideButtonConfiguration"},
-            },
-            "type": "object",
-        },
-        "InAppMessageContent": {
-            "additionalProperties": False,
-            "properties": {
-                "BackgroundColor": {"type": "string"},
-                "BodyConfig": {"$ref": "#/definitions/InAppMessageBodyConfig"},
-                "HeaderConfig": {"$ref": "#/definitions/InAppMessageHeaderConfig"},
-                "ImageUrl": {"type": "string"},
-                "PrimaryBtn": {"$ref": "#/definitions/InAppMessageButton"},
-                "SecondaryBtn": {"$ref": "#/definitions/InAppMessageButton"},
-            },
-            "type": "object",
-        },
-        "InAppMessageHeaderConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "Alignment": {"type": "string"},
-                "Header": {"type": "string"},
-                "TextColor": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "Limits": {
-            "additionalProperties": False,
-            "properties": {
-                "Daily": {"type": "integer"},
-                "MaximumDuration": {"type": "integer"},
-                "MessagesPerSecond": {"type": "integer"},
-                "Session": {"type": "integer"},
-                "Total": {"type": "integer"},
-            },
-            "type": "object",
-        },
-        "Message": {
-            "additionalProperties": False,
-            "properties": {
-                "Action": {"type": "string"},
-                "Body": {"type": "string"},
-                "ImageIconUrl": {"type": "string"},
-                "ImageSmallIconUrl": {"type": "string"},
-                "ImageUrl": {"type": "string"},
-                "JsonBody": {"type": "string"},
-                "MediaUrl": {"type": "string"},
-                "RawContent": {"type": "string"},
-                "SilentPush": {"type": "boolean"},
-                "TimeToLive": {"type": "integer"},
-                "Title": {"type": "string"},
-                "Url": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "MessageConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "ADMMessage": {"$ref": "#/definitions/Message"},
-                "APNSMessage": {"$ref": "#/definitions/Message"},
-                "BaiduMessage": {"$ref": "#/definitions/Message"},
-                "CustomMessage": {"$ref": "#/definitions/CampaignCustomMessage"},
-                "DefaultMessage": {"$ref": "#/definitions/Message"},
-                "EmailMessage": {"$ref": "#/definitions/CampaignEmailMessage"},
-                "GCMMessage": {"$ref": "#/definitions/Message"},
-                "InAppMessage": {"$ref": "#/definitions/CampaignInAppMessage"},
-                "SMSMessage": {"$ref": "#/definitions/CampaignSmsMessage"},
-            },
-            "type": "object",
-        },
-        "OverrideButtonConfiguration": {
-            "additionalProperties": False,
-            "properties": {"ButtonAction": {"type": "string"}, "Link": {"type": "string"}},
-            "type": "object",
-        },
-        "QuietTime": {
-            "additionalProperties": False,
-            "properties": {"End": {"type": "string"}, "Start": {"type": "string"}},
-            "required": ["Start", "End"],
-            "type": "object",
-        },
-        "Schedule": {
-            "additionalProperties": False,
-            "properties": {
-                "EndTime": {"type": "string"},
-                "EventFilter": {"$ref": "#/definitions/CampaignEventFilter"},
-                "Frequency": {"type": "string"},
-                "IsLocalTime": {"type": "boolean"},
-                "QuietTime": {"$ref": "#/definitions/QuietTime"},
-                "StartTime": {"type": "string"},
-                "TimeZone": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "SetDimension": {
-            "additionalProperties": False,
-            "properties": {
-                "DimensionType": {"type": "string"},
-                "Values": {"items": {"type": "string"}, "type": "array", "uniqueItems": False},
-            },
-            "type": "object",
-        },
-        "Template": {
-            "additionalProperties": False,
-            "properties": {"Name": {"type": "string"}, "Version": {"type": "string"}},
-            "type": "object",
-        },
-        "TemplateConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "EmailTemplate": {"$ref": "#/definitions/Template"},
-                "PushTemplate": {"$ref": "#/definitions/Template"},
-                "SMSTemplate": {"$ref": "#/definitions/Template"},
-                "VoiceTemplate": {"$ref": "#/definitions/Template"},
-            },
-            "type": "object",
-        },
-        "WriteTreatmentResource": {
-            "additionalProperties": False,
-            "properties": {
-                "CustomDeliveryConfiguration": {
-                    "$ref": "#/definitions/CustomDeliveryConfiguration"
-                },
-                "MessageConfiguration": {"$ref": "#/definitions/MessageConfiguration"},
-                "Schedule": {"$ref": "#/definitions/Schedule"},
-                "SizePercent": {"type": "integer"},
-                "TemplateConfiguration": {"$ref": "#/definitions/TemplateConfiguration"},
-                "TreatmentDescription": {"type": "string"},
-                "TreatmentName": {"type": "string"},
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AdditionalTreatments": {
-            "items": {"$ref": "#/definitions/WriteTreatmentResource"},
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "ApplicationId": {"type": "string"},
-        "Arn": {"type": "string"},
-        "CampaignHook": {"$ref": "#/definitions/CampaignHook"},
-        "CampaignId": {"type": "string"},
-        "CustomDeliveryConfiguration": {"$ref": "#/definitions/CustomDeliveryConfiguration"},
-        "Description": {"type": "string"},
-        "HoldoutPercent": {"type": "integer"},
-        "IsPaused": {"type": "boolean"},
-        "Limits": {"$ref": "#/definitions/Limits"},
-        "MessageConfiguration": {"$ref": "#/definitions/MessageConfiguration"},
-        "Name": {"type": "string"},
-        "Priority": {"type": "integer"},
-        "Schedule": {"$ref": "#/definitions/Schedule"},
-        "SegmentId": {"type": "string"},
-        "SegmentVersion": {"type": "integer"},
-        "Tags": {"type": ["object", "string"]},
-        "TemplateConfiguration": {"$ref": "#/definitions/TemplateConfiguration"},
-        "TreatmentDescription": {"type": "string"},
-        "TreatmentName": {"type": "string"},
-    },
-    "required": ["SegmentId", "Schedule", "ApplicationId", "Name"],
-}
 
 
 class Campaign(_Resource):
     """AWS::Pinpoint::Campaign: Resource Type definition for AWS::Pinpoint::Campaign
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: CampaignId.
+    Replaced when any of these change (create-only): ApplicationId.
+    Read-only attributes (known once deployed): Arn, CampaignId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-pinpoint-campaign.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -697,12 +482,15 @@ class Campaign(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "CampaignAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "campaign.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Type: str."""
     CampaignId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AdditionalTreatments: list[WriteTreatmentResourceDict]
     ApplicationId: str
     CampaignHook: CampaignCampaignHookDict
@@ -722,44 +510,65 @@ class Campaign(_Resource):
     TreatmentDescription: str
     TreatmentName: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ApplicationId: str,
+        Name: str,
+        Schedule: CampaignSchedule | CampaignScheduleDict,
+        SegmentId: str,
+        AdditionalTreatments: list[WriteTreatmentResource | WriteTreatmentResourceDict]
+        | None = None,
+        CampaignHook: CampaignCampaignHook | CampaignCampaignHookDict | None = None,
+        CustomDeliveryConfiguration: CampaignCustomDeliveryConfiguration
+        | CampaignCustomDeliveryConfigurationDict
+        | None = None,
+        Description: str | None = None,
+        HoldoutPercent: int | None = None,
+        IsPaused: bool | None = None,
+        Limits: CampaignLimits | CampaignLimitsDict | None = None,
+        MessageConfiguration: CampaignMessageConfiguration
+        | CampaignMessageConfigurationDict
+        | None = None,
+        Priority: int | None = None,
+        SegmentVersion: int | None = None,
+        Tags: dict[str, Any] | str | None = None,
+        TemplateConfiguration: CampaignTemplateConfiguration
+        | CampaignTemplateConfigurationDict
+        | None = None,
+        TreatmentDescription: str | None = None,
+        TreatmentName: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Pinpoint::Campaign; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ApplicationId: str,
-            Name: str,
-            Schedule: CampaignSchedule | CampaignScheduleDict,
-            SegmentId: str,
-            AdditionalTreatments: list[WriteTreatmentResource | WriteTreatmentResourceDict]
-            | None = None,
-            CampaignHook: CampaignCampaignHook | CampaignCampaignHookDict | None = None,
-            CustomDeliveryConfiguration: CampaignCustomDeliveryConfiguration
-            | CampaignCustomDeliveryConfigurationDict
-            | None = None,
-            Description: str | None = None,
-            HoldoutPercent: int | None = None,
-            IsPaused: bool | None = None,
-            Limits: CampaignLimits | CampaignLimitsDict | None = None,
-            MessageConfiguration: CampaignMessageConfiguration
-            | CampaignMessageConfigurationDict
-            | None = None,
-            Priority: int | None = None,
-            SegmentVersion: int | None = None,
-            Tags: dict[str, Any] | str | None = None,
-            TemplateConfiguration: CampaignTemplateConfiguration
-            | CampaignTemplateConfigurationDict
-            | None = None,
-            TreatmentDescription: str | None = None,
-            TreatmentName: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Pinpoint::Campaign; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ApplicationId: Type: str. Create-only: changing it replaces the resource. Required.
+            Name: Type: str. Required.
+            Schedule: Type: CampaignScheduleDict. Required.
+            SegmentId: Type: str. Required.
+            AdditionalTreatments: Type: list[WriteTreatmentResourceDict].
+            CampaignHook: Type: CampaignCampaignHookDict.
+            CustomDeliveryConfiguration: Type: CampaignCustomDeliveryConfigurationDict.
+            Description: Type: str.
+            HoldoutPercent: Type: int.
+            IsPaused: Type: bool.
+            Limits: Type: CampaignLimitsDict.
+            MessageConfiguration: Type: CampaignMessageConfigurationDict.
+            Priority: Type: int.
+            SegmentVersion: Type: int.
+            Tags: Type: dict[str, Any] | str.
+            TemplateConfiguration: Type: CampaignTemplateConfigurationDict.
+            TreatmentDescription: Type: str.
+            TreatmentName: Type: str.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,45 +51,26 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Pinpoint::EmailChannel",
     schema_file="aws-pinpoint-emailchannel.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=("/Id",),
     create_only=("/ApplicationId",),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("FromAddress", "ApplicationId", "Identity"),
-    list_required=(),
-    tagging=None,
-    replacement_strategy="create_then_delete",
-    handlers={},
 )
-
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "ApplicationId": {"type": "string"},
-        "ConfigurationSet": {"type": "string"},
-        "Enabled": {"type": "boolean"},
-        "FromAddress": {"type": "string"},
-        "Id": {"type": "string"},
-        "Identity": {"type": "string"},
-        "OrchestrationSendingRoleArn": {"type": "string"},
-        "RoleArn": {"type": "string"},
-    },
-    "required": ["FromAddress", "ApplicationId", "Identity"],
-}
 
 
 class EmailChannel(_Resource):
     """AWS::Pinpoint::EmailChannel: Resource Type definition for AWS::Pinpoint::EmailChannel
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Replaced when any of these change (create-only): ApplicationId.
+    Read-only attributes (known once deployed): Id.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-pinpoint-emailchannel.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -93,11 +78,13 @@ class EmailChannel(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "EmailChannelAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "email_channel.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Id: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ApplicationId: str
     ConfigurationSet: str
     Enabled: bool
@@ -106,26 +93,36 @@ class EmailChannel(_Resource):
     OrchestrationSendingRoleArn: str
     RoleArn: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ApplicationId: str,
+        FromAddress: str,
+        Identity: str,
+        ConfigurationSet: str | None = None,
+        Enabled: bool | None = None,
+        OrchestrationSendingRoleArn: str | None = None,
+        RoleArn: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Pinpoint::EmailChannel; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ApplicationId: str,
-            FromAddress: str,
-            Identity: str,
-            ConfigurationSet: str | None = None,
-            Enabled: bool | None = None,
-            OrchestrationSendingRoleArn: str | None = None,
-            RoleArn: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Pinpoint::EmailChannel; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ApplicationId: Type: str. Create-only: changing it replaces the resource. Required.
+            FromAddress: Type: str. Required.
+            Identity: Type: str. Required.
+            ConfigurationSet: Type: str.
+            Enabled: Type: bool.
+            OrchestrationSendingRoleArn: Type: str.
+            RoleArn: Type: str.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,46 +51,26 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Pinpoint::EmailTemplate",
     schema_file="aws-pinpoint-emailtemplate.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=("/Id", "/Arn"),
     create_only=("/TemplateName",),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("TemplateName", "Subject"),
-    list_required=(),
-    tagging=None,
-    replacement_strategy="create_then_delete",
-    handlers={},
 )
-
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "Arn": {"type": "string"},
-        "DefaultSubstitutions": {"type": "string"},
-        "HtmlPart": {"type": "string"},
-        "Id": {"type": "string"},
-        "Subject": {"type": "string"},
-        "Tags": {"type": ["object", "string"]},
-        "TemplateDescription": {"type": "string"},
-        "TemplateName": {"type": "string"},
-        "TextPart": {"type": "string"},
-    },
-    "required": ["TemplateName", "Subject"],
-}
 
 
 class EmailTemplate(_Resource):
     """AWS::Pinpoint::EmailTemplate: Resource Type definition for AWS::Pinpoint::EmailTemplate
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Replaced when any of these change (create-only): TemplateName.
+    Read-only attributes (known once deployed): Arn, Id.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-pinpoint-emailtemplate.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -94,12 +78,15 @@ class EmailTemplate(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "EmailTemplateAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "email_template.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Type: str."""
     Id: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     DefaultSubstitutions: str
     HtmlPart: str
     Subject: str
@@ -108,26 +95,36 @@ class EmailTemplate(_Resource):
     TemplateName: str
     TextPart: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Subject: str,
+        TemplateName: str,
+        DefaultSubstitutions: str | None = None,
+        HtmlPart: str | None = None,
+        Tags: dict[str, Any] | str | None = None,
+        TemplateDescription: str | None = None,
+        TextPart: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Pinpoint::EmailTemplate; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Subject: str,
-            TemplateName: str,
-            DefaultSubstitutions: str | None = None,
-            HtmlPart: str | None = None,
-            Tags: dict[str, Any] | str | None = None,
-            TemplateDescription: str | None = None,
-            TextPart: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Pinpoint::EmailTemplate; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Subject: Type: str. Required.
+            TemplateName: Type: str. Create-only: changing it replaces the resource. Required.
+            DefaultSubstitutions: Type: str.
+            HtmlPart: Type: str.
+            Tags: Type: dict[str, Any] | str.
+            TemplateDescription: Type: str.
+            TextPart: Type: str.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -71,91 +75,94 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ButtonConfigDict = TypedDict(
-    "ButtonConfigDict",
-    {
-        "Android": "OverrideButtonConfigurationDict",
-        "DefaultConfig": "DefaultButtonConfigurationDict",
-        "IOS": "OverrideButtonConfigurationDict",
-        "Web": "OverrideButtonConfigurationDict",
-    },
-    total=False,
-)
 
-DefaultButtonConfigurationDict = TypedDict(
-    "DefaultButtonConfigurationDict",
-    {
-        "BackgroundColor": "str",
-        "BorderRadius": "int",
-        "ButtonAction": "Literal['LINK', 'DEEP_LINK', 'CLOSE']",
-        "Link": "str",
-        "Text": "str",
-        "TextColor": "str",
-    },
-    total=False,
-)
+class ButtonConfigDict(TypedDict, total=False):
+    """ButtonConfig as a plain dict."""
 
-InAppMessageContentDict = TypedDict(
-    "InAppMessageContentDict",
-    {
-        "BackgroundColor": "str",
-        "BodyConfig": "InAppTemplateBodyConfigDict",
-        "HeaderConfig": "InAppTemplateHeaderConfigDict",
-        "ImageUrl": "str",
-        "PrimaryBtn": "ButtonConfigDict",
-        "SecondaryBtn": "ButtonConfigDict",
-    },
-    total=False,
-)
+    Android: OverrideButtonConfigurationDict
+    """Type: OverrideButtonConfigurationDict."""
+    DefaultConfig: DefaultButtonConfigurationDict
+    """Type: DefaultButtonConfigurationDict."""
+    IOS: OverrideButtonConfigurationDict
+    """Type: OverrideButtonConfigurationDict."""
+    Web: OverrideButtonConfigurationDict
+    """Type: OverrideButtonConfigurationDict."""
 
-InAppTemplateBodyConfigDict = TypedDict(
-    "InAppTemplateBodyConfigDict",
-    {
-        "Alignment": "Literal['LEFT', 'CENTER', 'RIGHT']",
-        "Body": "str",
-        "TextColor": "str",
-    },
-    total=False,
-)
 
-InAppTemplateHeaderConfigDict = TypedDict(
-    "InAppTemplateHeaderConfigDict",
-    {
-        "Alignment": "Literal['LEFT', 'CENTER', 'RIGHT']",
-        "Header": "str",
-        "TextColor": "str",
-    },
-    total=False,
-)
+class DefaultButtonConfigurationDict(TypedDict, total=False):
+    """DefaultButtonConfiguration as a plain dict."""
 
-OverrideButtonConfigurationDict = TypedDict(
-    "OverrideButtonConfigurationDict",
-    {
-        "ButtonAction": "Literal['LINK', 'DEEP_LINK', 'CLOSE']",
-        "Link": "str",
-    },
-    total=False,
-)
+    BackgroundColor: str
+    """Type: str."""
+    BorderRadius: int
+    """Type: int."""
+    ButtonAction: Literal["LINK", "DEEP_LINK", "CLOSE"]
+    """Allowed values: 'LINK', 'DEEP_LINK', 'CLOSE'."""
+    Link: str
+    """Type: str."""
+    Text: str
+    """Type: str."""
+    TextColor: str
+    """Type: str."""
 
+
+class InAppMessageContentDict(TypedDict, total=False):
+    """InAppMessageContent as a plain dict."""
+
+    BackgroundColor: str
+    """Type: str."""
+    BodyConfig: InAppTemplateBodyConfigDict
+    """Type: InAppTemplateBodyConfigDict."""
+    HeaderConfig: InAppTemplateHeaderConfigDict
+    """Type: InAppTemplateHeaderConfigDict."""
+    ImageUrl: str
+    """Type: str."""
+    PrimaryBtn: ButtonConfigDict
+    """Type: ButtonConfigDict."""
+    SecondaryBtn: ButtonConfigDict
+    """Type: ButtonConfigDict."""
+
+
+class InAppTemplateBodyConfigDict(TypedDict, total=False):
+    """InAppTemplateBodyConfig as a plain dict."""
+
+    Alignment: Literal["LEFT", "CENTER", "RIGHT"]
+    """Allowed values: 'LEFT', 'CENTER', 'RIGHT'."""
+    Body: str
+    """Type: str."""
+    TextColor: str
+    """Type: str."""
+
+
+class InAppTemplateHeaderConfigDict(TypedDict, total=False):
+    """InAppTemplateHeaderConfig as a plain dict."""
+
+    Alignment: Literal["LEFT", "CENTER", "RIGHT"]
+    """Allowed values: 'LEFT', 'CENTER', 'RIGHT'."""
+    Header: str
+    """Type: str."""
+    TextColor: str
+    """Type: str."""
+
+
+class OverrideButtonConfigurationDict(TypedDict, total=False):
+    """OverrideButtonConfiguration as a plain dict."""
+
+    ButtonAction: Literal["LINK", "DEEP_LINK", "CLOSE"]
+    """Allowed values: 'LINK', 'DEEP_LINK', 'CLOSE'."""
+    Link: str
+    """Type: str."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Pinpoint::InAppTemplate",
     schema_file="aws-pinpoint-inapptemplate.json",
     primary_identifier=("/TemplateName",),
-    additional_identifiers=(),
     read_only=("/Arn",),
     create_only=("/TemplateName",),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("TemplateName",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -165,100 +172,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Alignment": {"enum": ["LEFT", "CENTER", "RIGHT"], "type": "string"},
-        "BodyConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "Alignment": {"$ref": "#/definitions/Alignment"},
-                "Body": {"type": "string"},
-                "TextColor": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "ButtonAction": {"enum": ["LINK", "DEEP_LINK", "CLOSE"], "type": "string"},
-        "ButtonConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "Android": {"$ref": "#/definitions/OverrideButtonConfiguration"},
-                "DefaultConfig": {"$ref": "#/definitions/DefaultButtonConfiguration"},
-                "IOS": {"$ref": "#/definitions/OverrideButtonConfiguration"},
-                "Web": {"$ref": "#/definitions/OverrideButtonConfiguration"},
-            },
-            "type": "object",
-        },
-        "DefaultButtonConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "BackgroundColor": {"type": "string"},
-                "BorderRadius": {"type": "integer"},
-                "ButtonAction": {"$ref": "#/definitions/ButtonAction"},
-                "Link": {"type": "string"},
-                "Text": {"type": "string"},
-                "TextColor": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "HeaderConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "Alignment": {"$ref": "#/definitions/Alignment"},
-                "Header": {"type": "string"},
-                "TextColor": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "InAppMessageContent": {
-            "additionalProperties": False,
-            "properties": {
-                "BackgroundColor": {"type": "string"},
-                "BodyConfig": {"$ref": "#/definitions/BodyConfig"},
-                "HeaderConfig": {"$ref": "#/definitions/HeaderConfig"},
-                "ImageUrl": {"type": "string"},
-                "PrimaryBtn": {"$ref": "#/definitions/ButtonConfig"},
-                "SecondaryBtn": {"$ref": "#/definitions/ButtonConfig"},
-            },
-            "type": "object",
-        },
-        "OverrideButtonConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "ButtonAction": {"$ref": "#/definitions/ButtonAction"},
-                "Link": {"type": "string"},
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"type": "string"},
-        "Content": {"items": {"$ref": "#/definitions/InAppMessageContent"}, "type": "array"},
-        "CustomConfig": {"type": ["object"]},
-        "Layout": {
-            "enum": [
-                "BOTTOM_BANNER",
-                "TOP_BANNER",
-                "OVERLAYS",
-                "MOBILE_FEED",
-                "MIDDLE_BANNER",
-                "CAROUSEL",
-            ],
-            "type": "string",
-        },
-        "Tags": {"type": ["object", "string"]},
-        "TemplateDescription": {"type": "string"},
-        "TemplateName": {"type": "string"},
-    },
-    "required": ["TemplateName"],
-}
-
 
 class InAppTemplate(_Resource):
     """AWS::Pinpoint::InAppTemplate: Resource Type definition for AWS::Pinpoint::InAppTemplate
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: TemplateName.
+    Replaced when any of these change (create-only): TemplateName.
+    Read-only attributes (known once deployed): Arn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-pinpoint-inapptemplate.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -266,11 +189,13 @@ class InAppTemplate(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "InAppTemplateAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "in_app_template.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Content: list[InAppMessageContentDict]
     CustomConfig: dict[str, Any]
     Layout: Literal[
@@ -280,33 +205,38 @@ class InAppTemplate(_Resource):
     TemplateDescription: str
     TemplateName: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        TemplateName: str,
+        Content: list[InAppMessageContent | InAppMessageContentDict] | None = None,
+        CustomConfig: dict[str, Any] | None = None,
+        Layout: Literal[
+            "BOTTOM_BANNER", "TOP_BANNER", "OVERLAYS", "MOBILE_FEED", "MIDDLE_BANNER", "CAROUSEL"
+        ]
+        | None = None,
+        Tags: dict[str, Any] | str | None = None,
+        TemplateDescription: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Pinpoint::InAppTemplate; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            TemplateName: str,
-            Content: list[InAppMessageContent | InAppMessageContentDict] | None = None,
-            CustomConfig: dict[str, Any] | None = None,
-            Layout: Literal[
-                "BOTTOM_BANNER",
-                "TOP_BANNER",
-                "OVERLAYS",
-                "MOBILE_FEED",
-                "MIDDLE_BANNER",
-                "CAROUSEL",
-            ]
-            | None = None,
-            Tags: dict[str, Any] | str | None = None,
-            TemplateDescription: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Pinpoint::InAppTemplate; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            TemplateName: Type: str. Create-only: changing it replaces the resource. Required.
+            Content: Type: list[InAppMessageContentDict].
+            CustomConfig: Type: dict[str, Any].
+            Layout: Allowed values: 'BOTTOM_BANNER', 'TOP_BANNER', 'OVERLAYS', 'MOBILE_FEED',
+                'MIDDLE_BANNER', 'CAROUSEL'.
+            Tags: Type: dict[str, Any] | str.
+            TemplateDescription: Type: str.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,126 +63,80 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-APNSPushNotificationTemplateDict = TypedDict(
-    "APNSPushNotificationTemplateDict",
-    {
-        "Action": "str",
-        "Body": "str",
-        "MediaUrl": "str",
-        "Sound": "str",
-        "Title": "str",
-        "Url": "str",
-    },
-    total=False,
-)
 
-AndroidPushNotificationTemplateDict = TypedDict(
-    "AndroidPushNotificationTemplateDict",
-    {
-        "Action": "str",
-        "Body": "str",
-        "ImageIconUrl": "str",
-        "ImageUrl": "str",
-        "SmallImageIconUrl": "str",
-        "Sound": "str",
-        "Title": "str",
-        "Url": "str",
-    },
-    total=False,
-)
+class APNSPushNotificationTemplateDict(TypedDict, total=False):
+    """APNSPushNotificationTemplate as a plain dict."""
 
-DefaultPushNotificationTemplateDict = TypedDict(
-    "DefaultPushNotificationTemplateDict",
-    {
-        "Action": "str",
-        "Body": "str",
-        "Sound": "str",
-        "Title": "str",
-        "Url": "str",
-    },
-    total=False,
-)
+    Action: str
+    """Type: str."""
+    Body: str
+    """Type: str."""
+    MediaUrl: str
+    """Type: str."""
+    Sound: str
+    """Type: str."""
+    Title: str
+    """Type: str."""
+    Url: str
+    """Type: str."""
 
+
+class AndroidPushNotificationTemplateDict(TypedDict, total=False):
+    """AndroidPushNotificationTemplate as a plain dict."""
+
+    Action: str
+    """Type: str."""
+    Body: str
+    """Type: str."""
+    ImageIconUrl: str
+    """Type: str."""
+    ImageUrl: str
+    """Type: str."""
+    SmallImageIconUrl: str
+    """Type: str."""
+    Sound: str
+    """Type: str."""
+    Title: str
+    """Type: str."""
+    Url: str
+    """Type: str."""
+
+
+class DefaultPushNotificationTemplateDict(TypedDict, total=False):
+    """DefaultPushNotificationTemplate as a plain dict."""
+
+    Action: str
+    """Type: str."""
+    Body: str
+    """Type: str."""
+    Sound: str
+    """Type: str."""
+    Title: str
+    """Type: str."""
+    Url: str
+    """Type: str."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Pinpoint::PushTemplate",
     schema_file="aws-pinpoint-pushtemplate.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=("/Id", "/Arn"),
     create_only=("/TemplateName",),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("TemplateName",),
-    list_required=(),
-    tagging=None,
-    replacement_strategy="create_then_delete",
-    handlers={},
 )
-
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "APNSPushNotificationTemplate": {
-            "additionalProperties": False,
-            "properties": {
-                "Action": {"type": "string"},
-                "Body": {"type": "string"},
-                "MediaUrl": {"type": "string"},
-                "Sound": {"type": "string"},
-                "Title": {"type": "string"},
-                "Url": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "AndroidPushNotificationTemplate": {
-            "additionalProperties": False,
-            "properties": {
-                "Action": {"type": "string"},
-                "Body": {"type": "string"},
-                "ImageIconUrl": {"type": "string"},
-                "ImageUrl": {"type": "string"},
-                "SmallImageIconUrl": {"type": "string"},
-                "Sound": {"type": "string"},
-                "Title": {"type": "string"},
-                "Url": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "DefaultPushNotificationTemplate": {
-            "additionalProperties": False,
-            "properties": {
-                "Action": {"type": "string"},
-                "Body": {"type": "string"},
-                "Sound": {"type": "string"},
-                "Title": {"type": "string"},
-                "Url": {"type": "string"},
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "ADM": {"$ref": "#/definitions/AndroidPushNotificationTemplate"},
-        "APNS": {"$ref": "#/definitions/APNSPushNotificationTemplate"},
-        "Arn": {"type": "string"},
-        "Baidu": {"$ref": "#/definitions/AndroidPushNotificationTemplate"},
-        "Default": {"$ref": "#/definitions/DefaultPushNotificationTemplate"},
-        "DefaultSubstitutions": {"type": "string"},
-        "GCM": {"$ref": "#/definitions/AndroidPushNotificationTemplate"},
-        "Id": {"type": "string"},
-        "Tags": {"type": ["object", "string"]},
-        "TemplateDescription": {"type": "string"},
-        "TemplateName": {"type": "string"},
-    },
-    "required": ["TemplateName"],
-}
 
 
 class PushTemplate(_Resource):
     """AWS::Pinpoint::PushTemplate: Resource Type definition for AWS::Pinpoint::PushTemplate
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Replaced when any of these change (create-only): TemplateName.
+    Read-only attributes (known once deployed): Arn, Id.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-pinpoint-pushtemplate.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -186,12 +144,15 @@ class PushTemplate(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "PushTemplateAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "push_template.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Type: str."""
     Id: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ADM: AndroidPushNotificationTemplateDict
     APNS: APNSPushNotificationTemplateDict
     Baidu: AndroidPushNotificationTemplateDict
@@ -202,36 +163,42 @@ class PushTemplate(_Resource):
     TemplateDescription: str
     TemplateName: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        TemplateName: str,
+        ADM: AndroidPushNotificationTemplate | AndroidPushNotificationTemplateDict | None = None,
+        APNS: APNSPushNotificationTemplate | APNSPushNotificationTemplateDict | None = None,
+        Baidu: AndroidPushNotificationTemplate | AndroidPushNotificationTemplateDict | None = None,
+        Default: DefaultPushNotificationTemplate
+        | DefaultPushNotificationTemplateDict
+        | None = None,
+        DefaultSubstitutions: str | None = None,
+        GCM: AndroidPushNotificationTemplate | AndroidPushNotificationTemplateDict | None = None,
+        Tags: dict[str, Any] | str | None = None,
+        TemplateDescription: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Pinpoint::PushTemplate; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            TemplateName: str,
-            ADM: AndroidPushNotificationTemplate
-            | AndroidPushNotificationTemplateDict
-            | None = None,
-            APNS: APNSPushNotificationTemplate | APNSPushNotificationTemplateDict | None = None,
-            Baidu: AndroidPushNotificationTemplate
-            | AndroidPushNotificationTemplateDict
-            | None = None,
-            Default: DefaultPushNotificationTemplate
-            | DefaultPushNotificationTemplateDict
-            | None = None,
-            DefaultSubstitutions: str | None = None,
-            GCM: AndroidPushNotificationTemplate
-            | AndroidPushNotificationTemplateDict
-            | None = None,
-            Tags: dict[str, Any] | str | None = None,
-            TemplateDescription: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Pinpoint::PushTemplate; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            TemplateName: Type: str. Create-only: changing it replaces the resource. Required.
+            ADM: Type: AndroidPushNotificationTemplateDict.
+            APNS: Type: APNSPushNotificationTemplateDict.
+            Baidu: Type: AndroidPushNotificationTemplateDict.
+            Default: Type: DefaultPushNotificationTemplateDict.
+            DefaultSubstitutions: Type: str.
+            GCM: Type: AndroidPushNotificationTemplateDict.
+            Tags: Type: dict[str, Any] | str.
+            TemplateDescription: Type: str.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -91,255 +95,144 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-GroupsObjectDict = TypedDict(
-    "GroupsObjectDict",
-    {
-        "Dimensions": "list[SegmentDimensionsDict]",
-        "SourceSegments": "list[SegmentSourceSegmentsDict]",
-        "SourceType": "str",
-        "Type": "str",
-    },
-    total=False,
-)
 
-SegmentBehaviorDict = TypedDict(
-    "SegmentBehaviorDict",
-    {
-        "Recency": "SegmentRecencyDict",
-    },
-    total=False,
-)
+class GroupsObjectDict(TypedDict, total=False):
+    """GroupsObject as a plain dict."""
 
-SegmentCoordinatesDict = TypedDict(
-    "SegmentCoordinatesDict",
-    {
-        "Latitude": "Required[float]",
-        "Longitude": "Required[float]",
-    },
-    total=False,
-)
+    Dimensions: list[SegmentDimensionsDict]
+    """Type: list[SegmentDimensionsDict]."""
+    SourceSegments: list[SegmentSourceSegmentsDict]
+    """Type: list[SegmentSourceSegmentsDict]."""
+    SourceType: str
+    """Type: str."""
+    Type: str
+    """Type: str."""
 
-SegmentDemographicDict = TypedDict(
-    "SegmentDemographicDict",
-    {
-        "AppVersion": "SetDimensionDict",
-        "Channel": "SetDimensionDict",
-        "DeviceType": "SetDimensionDict",
-        "Make": "SetDimensionDict",
-        "Model": "SetDimensionDict",
-        "Platform": "SetDimensionDict",
-    },
-    total=False,
-)
 
-SegmentDimensionsDict = TypedDict(
-    "SegmentDimensionsDict",
-    {
-        "Attributes": "dict[str, Any] | str",
-        "Behavior": "SegmentBehaviorDict",
-        "Demographic": "SegmentDemographicDict",
-        "Location": "SegmentLocationDict",
-        "Metrics": "dict[str, Any] | str",
-        "UserAttributes": "dict[str, Any] | str",
-    },
-    total=False,
-)
+class SegmentBehaviorDict(TypedDict, total=False):
+    """SegmentBehavior as a plain dict."""
 
-SegmentGPSPointDict = TypedDict(
-    "SegmentGPSPointDict",
-    {
-        "Coordinates": "Required[SegmentCoordinatesDict]",
-        "RangeInKilometers": "Required[float]",
-    },
-    total=False,
-)
+    Recency: SegmentRecencyDict
+    """Type: SegmentRecencyDict."""
 
-SegmentLocationDict = TypedDict(
-    "SegmentLocationDict",
-    {
-        "Country": "SetDimensionDict",
-        "GPSPoint": "SegmentGPSPointDict",
-    },
-    total=False,
-)
 
-SegmentRecencyDict = TypedDict(
-    "SegmentRecencyDict",
-    {
-        "Duration": "Required[str]",
-        "RecencyType": "Required[str]",
-    },
-    total=False,
-)
+class SegmentCoordinatesDict(TypedDict, total=False):
+    """SegmentCoordinates as a plain dict."""
 
-SegmentSegmentGroupsDict = TypedDict(
-    "SegmentSegmentGroupsDict",
-    {
-        "Groups": "list[GroupsObjectDict]",
-        "Include": "str",
-    },
-    total=False,
-)
+    Latitude: Required[float]
+    """Type: float."""
+    Longitude: Required[float]
+    """Type: float."""
 
-SegmentSourceSegmentsDict = TypedDict(
-    "SegmentSourceSegmentsDict",
-    {
-        "Id": "Required[str]",
-        "Version": "int",
-    },
-    total=False,
-)
 
-SetDimensionDict = TypedDict(
-    "SetDimensionDict",
-    {
-        "DimensionType": "str",
-        "Values": "list[str]",
-    },
-    total=False,
-)
+class SegmentDemographicDict(TypedDict, total=False):
+    """SegmentDemographic as a plain dict."""
 
+    AppVersion: SetDimensionDict
+    """Type: SetDimensionDict."""
+    Channel: SetDimensionDict
+    """Type: SetDimensionDict."""
+    DeviceType: SetDimensionDict
+    """Type: SetDimensionDict."""
+    Make: SetDimensionDict
+    """Type: SetDimensionDict."""
+    Model: SetDimensionDict
+    """Type: SetDimensionDict."""
+    Platform: SetDimensionDict
+    """Type: SetDimensionDict."""
+
+
+class SegmentDimensionsDict(TypedDict, total=False):
+    """SegmentDimensions as a plain dict."""
+
+    Attributes: dict[str, Any] | str
+    """Type: dict[str, Any] | str."""
+    Behavior: SegmentBehaviorDict
+    """Type: SegmentBehaviorDict."""
+    Demographic: SegmentDemographicDict
+    """Type: SegmentDemographicDict."""
+    Location: SegmentLocationDict
+    """Type: SegmentLocationDict."""
+    Metrics: dict[str, Any] | str
+    """Type: dict[str, Any] | str."""
+    UserAttributes: dict[str, Any] | str
+    """Type: dict[str, Any] | str."""
+
+
+class SegmentGPSPointDict(TypedDict, total=False):
+    """SegmentGPSPoint as a plain dict."""
+
+    Coordinates: Required[SegmentCoordinatesDict]
+    """Type: SegmentCoordinatesDict."""
+    RangeInKilometers: Required[float]
+    """Type: float."""
+
+
+class SegmentLocationDict(TypedDict, total=False):
+    """SegmentLocation as a plain dict."""
+
+    Country: SetDimensionDict
+    """Type: SetDimensionDict."""
+    GPSPoint: SegmentGPSPointDict
+    """Type: SegmentGPSPointDict."""
+
+
+class SegmentRecencyDict(TypedDict, total=False):
+    """SegmentRecency as a plain dict."""
+
+    Duration: Required[str]
+    """Type: str."""
+    RecencyType: Required[str]
+    """Type: str."""
+
+
+class SegmentSegmentGroupsDict(TypedDict, total=False):
+    """SegmentSegmentGroups as a plain dict."""
+
+    Groups: list[GroupsObjectDict]
+    """Type: list[GroupsObjectDict]."""
+    Include: str
+    """Type: str."""
+
+
+class SegmentSourceSegmentsDict(TypedDict, total=False):
+    """SegmentSourceSegments as a plain dict."""
+
+    Id: Required[str]
+    """Type: str."""
+    Version: int
+    """Type: int."""
+
+
+class SetDimensionDict(TypedDict, total=False):
+    """SetDimension as a plain dict."""
+
+    DimensionType: str
+    """Type: str."""
+    Values: list[str]
+    """Type: list[str]."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Pinpoint::Segment",
     schema_file="aws-pinpoint-segment.json",
     primary_identifier=("/SegmentId",),
-    additional_identifiers=(),
     read_only=("/SegmentId", "/Arn"),
     create_only=("/ApplicationId",),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("ApplicationId", "Name"),
-    list_required=(),
-    tagging=None,
-    replacement_strategy="create_then_delete",
-    handlers={},
 )
-
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Behavior": {
-            "additionalProperties": False,
-            "properties": {"Recency": {"$ref": "#/definitions/Recency"}},
-            "type": "object",
-        },
-        "Coordinates": {
-            "additionalProperties": False,
-            "properties": {"Latitude": {"type": "number"}, "Longitude": {"type": "number"}},
-            "required": ["Longitude", "Latitude"],
-            "type": "object",
-        },
-        "Demographic": {
-            "additionalProperties": False,
-            "properties": {
-                "AppVersion": {"$ref": "#/definitions/SetDimension"},
-                "Channel": {"$ref": "#/definitions/SetDimension"},
-                "DeviceType": {"$ref": "#/definitions/SetDimension"},
-                "Make": {"$ref": "#/definitions/SetDimension"},
-                "Model": {"$ref": "#/definitions/SetDimension"},
-                "Platform": {"$ref": "#/definitions/SetDimension"},
-            },
-            "type": "object",
-        },
-        "GPSPoint": {
-            "additionalProperties": False,
-            "properties": {
-                "Coordinates": {"$ref": "#/definitions/Coordinates"},
-                "RangeInKilometers": {"type": "number"},
-            },
-            "required": ["RangeInKilometers", "Coordinates"],
-            "type": "object",
-        },
-        "Groups": {
-            "additionalProperties": False,
-            "properties": {
-                "Dimensions": {
-                    "items": {"$ref": "#/definitions/SegmentDimensions"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "SourceSegments": {
-                    "items": {"$ref": "#/definitions/SourceSegments"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "SourceType": {"type": "string"},
-                "Type": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "Location": {
-            "additionalProperties": False,
-            "properties": {
-                "Country": {"$ref": "#/definitions/SetDimension"},
-                "GPSPoint": {"$ref": "#/definitions/GPSPoint"},
-            },
-            "type": "object",
-        },
-        "Recency": {
-            "additionalProperties": False,
-            "properties": {"Duration": {"type": "string"}, "RecencyType": {"type": "string"}},
-            "required": ["Duration", "RecencyType"],
-            "type": "object",
-        },
-        "SegmentDimensions": {
-            "additionalProperties": False,
-            "properties": {
-                "Attributes": {"type": ["object", "string"]},
-                "Behavior": {"$ref": "#/definitions/Behavior"},
-                "Demographic": {"$ref": "#/definitions/Demographic"},
-                "Location": {"$ref": "#/definitions/Location"},
-                "Metrics": {"type": ["object", "string"]},
-                "UserAttributes": {"type": ["object", "string"]},
-            },
-            "type": "object",
-        },
-        "SegmentGroups": {
-            "additionalProperties": False,
-            "properties": {
-                "Groups": {
-                    "items": {"$ref": "#/definitions/Groups"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "Include": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "SetDimension": {
-            "additionalProperties": False,
-            "properties": {
-                "DimensionType": {"type": "string"},
-                "Values": {"items": {"type": "string"}, "type": "array", "uniqueItems": False},
-            },
-            "type": "object",
-        },
-        "SourceSegments": {
-            "additionalProperties": False,
-            "properties": {"Id": {"type": "string"}, "Version": {"type": "integer"}},
-            "required": ["Id"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "ApplicationId": {"type": "string"},
-        "Arn": {"type": "string"},
-        "Dimensions": {"$ref": "#/definitions/SegmentDimensions"},
-        "Name": {"type": "string"},
-        "SegmentGroups": {"$ref": "#/definitions/SegmentGroups"},
-        "SegmentId": {"type": "string"},
-        "Tags": {"type": ["object", "string"]},
-    },
-    "required": ["ApplicationId", "Name"],
-}
 
 
 class Segment(_Resource):
     """AWS::Pinpoint::Segment: Resource Type definition for AWS::Pinpoint::Segment
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: SegmentId.
+    Replaced when any of these change (create-only): ApplicationId.
+    Read-only attributes (known once deployed): Arn, SegmentId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-pinpoint-segment.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -347,36 +240,47 @@ class Segment(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "SegmentAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "segment.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Type: str."""
     SegmentId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ApplicationId: str
     Dimensions: SegmentDimensionsDict
     Name: str
     SegmentGroups: SegmentSegmentGroupsDict
     Tags: dict[str, Any] | str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ApplicationId: str,
+        Name: str,
+        Dimensions: SegmentDimensions | SegmentDimensionsDict | None = None,
+        SegmentGroups: SegmentSegmentGroups | SegmentSegmentGroupsDict | None = None,
+        Tags: dict[str, Any] | str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Pinpoint::Segment; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ApplicationId: str,
-            Name: str,
-            Dimensions: SegmentDimensions | SegmentDimensionsDict | None = None,
-            SegmentGroups: SegmentSegmentGroups | SegmentSegmentGroupsDict | None = None,
-            Tags: dict[str, Any] | str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Pinpoint::Segment; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ApplicationId: Type: str. Create-only: changing it replaces the resource. Required.
+            Name: Type: str. Required.
+            Dimensions: Type: SegmentDimensionsDict.
+            SegmentGroups: Type: SegmentSegmentGroupsDict.
+            Tags: Type: dict[str, Any] | str.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

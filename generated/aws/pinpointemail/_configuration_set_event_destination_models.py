@@ -7,9 +7,10 @@ Imported on first use by configuration_set_event_destination.py, which re-export
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ConfigurationSetEventDestinationAttributes",
@@ -27,59 +28,87 @@ class ConfigurationSetEventDestinationKinesisFirehoseDestination(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DeliveryStreamArn: str
-    IamRoleArn: str
+    DeliveryStreamArn: Annotated[str, Field(description="Type: str.")]
+    IamRoleArn: Annotated[str, Field(description="Type: str.")]
 
 
 class ConfigurationSetEventDestinationPinpointDestination(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ApplicationArn: str | None = None
+    ApplicationArn: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ConfigurationSetEventDestinationSnsDestination(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    TopicArn: str
+    TopicArn: Annotated[str, Field(description="Type: str.")]
 
 
 class DimensionConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DefaultDimensionValue: str
-    DimensionName: str
-    DimensionValueSource: str
+    DefaultDimensionValue: Annotated[str, Field(description="Type: str.")]
+    DimensionName: Annotated[str, Field(description="Type: str.")]
+    DimensionValueSource: Annotated[str, Field(description="Type: str.")]
 
 
 class ConfigurationSetEventDestinationAttributes(DeferredModel):
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::PinpointEmail::ConfigurationSetEventDestination, set by AWS.
+    """
+
+    Id: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ConfigurationSetEventDestinationCloudWatchDestination(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DimensionConfigurations: list[DimensionConfiguration] | None = None
+    DimensionConfigurations: Annotated[
+        list[DimensionConfiguration] | None,
+        Field(description="Type: list[DimensionConfigurationDict]."),
+    ] = None
 
 
 class ConfigurationSetEventDestinationEventDestination(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CloudWatchDestination: ConfigurationSetEventDestinationCloudWatchDestination | None = None
-    Enabled: bool | None = None
-    KinesisFirehoseDestination: (
-        ConfigurationSetEventDestinationKinesisFirehoseDestination | None
-    ) = None
-    MatchingEventTypes: list[str]
-    PinpointDestination: ConfigurationSetEventDestinationPinpointDestination | None = None
-    SnsDestination: ConfigurationSetEventDestinationSnsDestination | None = None
+    CloudWatchDestination: Annotated[
+        ConfigurationSetEventDestinationCloudWatchDestination | None,
+        Field(description="Type: ConfigurationSetEventDestinationCloudWatchDestinationDict."),
+    ] = None
+    Enabled: Annotated[bool | None, Field(description="Type: bool.")] = None
+    KinesisFirehoseDestination: Annotated[
+        ConfigurationSetEventDestinationKinesisFirehoseDestination | None,
+        Field(description="Type: ConfigurationSetEventDestinationKinesisFirehoseDestinationDict."),
+    ] = None
+    MatchingEventTypes: Annotated[list[str], Field(description="Type: list[str].")]
+    PinpointDestination: Annotated[
+        ConfigurationSetEventDestinationPinpointDestination | None,
+        Field(description="Type: ConfigurationSetEventDestinationPinpointDestinationDict."),
+    ] = None
+    SnsDestination: Annotated[
+        ConfigurationSetEventDestinationSnsDestination | None,
+        Field(description="Type: ConfigurationSetEventDestinationSnsDestinationDict."),
+    ] = None
 
 
 class ConfigurationSetEventDestinationProps(DeferredModel):
-    ConfigurationSetName: str
-    EventDestination: ConfigurationSetEventDestinationEventDestination | None = None
-    EventDestinationName: str
+    """
+    The properties a program declares for a AWS::PinpointEmail::ConfigurationSetEventDestination.
+    """
+
+    ConfigurationSetName: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]
+    EventDestination: Annotated[
+        ConfigurationSetEventDestinationEventDestination | None,
+        Field(description="Type: ConfigurationSetEventDestinationEventDestinationDict."),
+    ] = None
+    EventDestinationName: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]

@@ -7,9 +7,10 @@ Imported on first use by configuration_set.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ConfigurationSetAttributes",
@@ -26,46 +27,71 @@ class ConfigurationSetDeliveryOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    SendingPoolName: str | None = None
+    SendingPoolName: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ConfigurationSetReputationOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ReputationMetricsEnabled: bool | None = None
+    ReputationMetricsEnabled: Annotated[bool | None, Field(description="Type: bool.")] = None
 
 
 class ConfigurationSetSendingOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    SendingEnabled: bool | None = None
+    SendingEnabled: Annotated[bool | None, Field(description="Type: bool.")] = None
 
 
 class ConfigurationSetTags(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str | None = None
-    Value: str | None = None
+    Key: Annotated[str | None, Field(description="Type: str.")] = None
+    Value: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ConfigurationSetTrackingOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CustomRedirectDomain: str | None = None
+    CustomRedirectDomain: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ConfigurationSetAttributes(DeferredModel):
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::PinpointEmail::ConfigurationSet, set by AWS.
+    """
+
+    Id: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ConfigurationSetProps(DeferredModel):
-    DeliveryOptions: ConfigurationSetDeliveryOptions | None = None
-    Name: str
-    ReputationOptions: ConfigurationSetReputationOptions | None = None
-    SendingOptions: ConfigurationSetSendingOptions | None = None
-    Tags: list[ConfigurationSetTags] | None = None
-    TrackingOptions: ConfigurationSetTrackingOptions | None = None
+    """
+    The properties a program declares for a AWS::PinpointEmail::ConfigurationSet.
+    """
+
+    DeliveryOptions: Annotated[
+        ConfigurationSetDeliveryOptions | None,
+        Field(description="Type: ConfigurationSetDeliveryOptionsDict."),
+    ] = None
+    Name: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]
+    ReputationOptions: Annotated[
+        ConfigurationSetReputationOptions | None,
+        Field(description="Type: ConfigurationSetReputationOptionsDict."),
+    ] = None
+    SendingOptions: Annotated[
+        ConfigurationSetSendingOptions | None,
+        Field(description="Type: ConfigurationSetSendingOptionsDict."),
+    ] = None
+    Tags: Annotated[
+        list[ConfigurationSetTags] | None,
+        Field(description="Type: list[ConfigurationSetTagsDict]."),
+    ] = None
+    TrackingOptions: Annotated[
+        ConfigurationSetTrackingOptions | None,
+        Field(description="Type: ConfigurationSetTrackingOptionsDict."),
+    ] = None

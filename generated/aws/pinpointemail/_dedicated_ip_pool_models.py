@@ -7,9 +7,10 @@ Imported on first use by dedicated_ip_pool.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "DedicatedIpPoolAttributes",
@@ -22,14 +23,26 @@ class DedicatedIpPoolTags(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str | None = None
-    Value: str | None = None
+    Key: Annotated[str | None, Field(description="Type: str.")] = None
+    Value: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class DedicatedIpPoolAttributes(DeferredModel):
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::PinpointEmail::DedicatedIpPool, set by AWS.
+    """
+
+    Id: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class DedicatedIpPoolProps(DeferredModel):
-    PoolName: str | None = None
-    Tags: list[DedicatedIpPoolTags] | None = None
+    """
+    The properties a program declares for a AWS::PinpointEmail::DedicatedIpPool.
+    """
+
+    PoolName: Annotated[
+        str | None, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ] = None
+    Tags: Annotated[
+        list[DedicatedIpPoolTags] | None, Field(description="Type: list[DedicatedIpPoolTagsDict].")
+    ] = None

@@ -7,9 +7,10 @@ Imported on first use by identity.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "IdentityAttributes",
@@ -23,31 +24,46 @@ class IdentityMailFromAttributes(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BehaviorOnMxFailure: str | None = None
-    MailFromDomain: str | None = None
+    BehaviorOnMxFailure: Annotated[str | None, Field(description="Type: str.")] = None
+    MailFromDomain: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class IdentityTags(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str | None = None
-    Value: str | None = None
+    Key: Annotated[str | None, Field(description="Type: str.")] = None
+    Value: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class IdentityAttributes(DeferredModel):
-    Id: str | None = None
-    IdentityDNSRecordName1: str | None = None
-    IdentityDNSRecordName2: str | None = None
-    IdentityDNSRecordName3: str | None = None
-    IdentityDNSRecordValue1: str | None = None
-    IdentityDNSRecordValue2: str | None = None
-    IdentityDNSRecordValue3: str | None = None
+    """
+    The read-only attributes of a AWS::PinpointEmail::Identity, set by AWS.
+    """
+
+    Id: Annotated[str | None, Field(description="Type: str.")] = None
+    IdentityDNSRecordName1: Annotated[str | None, Field(description="Type: str.")] = None
+    IdentityDNSRecordName2: Annotated[str | None, Field(description="Type: str.")] = None
+    IdentityDNSRecordName3: Annotated[str | None, Field(description="Type: str.")] = None
+    IdentityDNSRecordValue1: Annotated[str | None, Field(description="Type: str.")] = None
+    IdentityDNSRecordValue2: Annotated[str | None, Field(description="Type: str.")] = None
+    IdentityDNSRecordValue3: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class IdentityProps(DeferredModel):
-    DkimSigningEnabled: bool | None = None
-    FeedbackForwardingEnabled: bool | None = None
-    MailFromAttributes: IdentityMailFromAttributes | None = None
-    Name: str
-    Tags: list[IdentityTags] | None = None
+    """
+    The properties a program declares for a AWS::PinpointEmail::Identity.
+    """
+
+    DkimSigningEnabled: Annotated[bool | None, Field(description="Type: bool.")] = None
+    FeedbackForwardingEnabled: Annotated[bool | None, Field(description="Type: bool.")] = None
+    MailFromAttributes: Annotated[
+        IdentityMailFromAttributes | None,
+        Field(description="Type: IdentityMailFromAttributesDict."),
+    ] = None
+    Name: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]
+    Tags: Annotated[
+        list[IdentityTags] | None, Field(description="Type: list[IdentityTagsDict].")
+    ] = None

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -67,111 +71,65 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ConfigurationSetDeliveryOptionsDict = TypedDict(
-    "ConfigurationSetDeliveryOptionsDict",
-    {
-        "SendingPoolName": "str",
-    },
-    total=False,
-)
 
-ConfigurationSetReputationOptionsDict = TypedDict(
-    "ConfigurationSetReputationOptionsDict",
-    {
-        "ReputationMetricsEnabled": "bool",
-    },
-    total=False,
-)
+class ConfigurationSetDeliveryOptionsDict(TypedDict, total=False):
+    """ConfigurationSetDeliveryOptions as a plain dict."""
 
-ConfigurationSetSendingOptionsDict = TypedDict(
-    "ConfigurationSetSendingOptionsDict",
-    {
-        "SendingEnabled": "bool",
-    },
-    total=False,
-)
+    SendingPoolName: str
+    """Type: str."""
 
-ConfigurationSetTagsDict = TypedDict(
-    "ConfigurationSetTagsDict",
-    {
-        "Key": "str",
-        "Value": "str",
-    },
-    total=False,
-)
 
-ConfigurationSetTrackingOptionsDict = TypedDict(
-    "ConfigurationSetTrackingOptionsDict",
-    {
-        "CustomRedirectDomain": "str",
-    },
-    total=False,
-)
+class ConfigurationSetReputationOptionsDict(TypedDict, total=False):
+    """ConfigurationSetReputationOptions as a plain dict."""
 
+    ReputationMetricsEnabled: bool
+    """Type: bool."""
+
+
+class ConfigurationSetSendingOptionsDict(TypedDict, total=False):
+    """ConfigurationSetSendingOptions as a plain dict."""
+
+    SendingEnabled: bool
+    """Type: bool."""
+
+
+class ConfigurationSetTagsDict(TypedDict, total=False):
+    """ConfigurationSetTags as a plain dict."""
+
+    Key: str
+    """Type: str."""
+    Value: str
+    """Type: str."""
+
+
+class ConfigurationSetTrackingOptionsDict(TypedDict, total=False):
+    """ConfigurationSetTrackingOptions as a plain dict."""
+
+    CustomRedirectDomain: str
+    """Type: str."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::PinpointEmail::ConfigurationSet",
     schema_file="aws-pinpointemail-configurationset.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=("/Id",),
     create_only=("/Name",),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("Name",),
-    list_required=(),
-    tagging=None,
-    replacement_strategy="create_then_delete",
-    handlers={},
 )
-
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "DeliveryOptions": {
-            "additionalProperties": False,
-            "properties": {"SendingPoolName": {"type": "string"}},
-            "type": "object",
-        },
-        "ReputationOptions": {
-            "additionalProperties": False,
-            "properties": {"ReputationMetricsEnabled": {"type": "boolean"}},
-            "type": "object",
-        },
-        "SendingOptions": {
-            "additionalProperties": False,
-            "properties": {"SendingEnabled": {"type": "boolean"}},
-            "type": "object",
-        },
-        "Tags": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "type": "object",
-        },
-        "TrackingOptions": {
-            "additionalProperties": False,
-            "properties": {"CustomRedirectDomain": {"type": "string"}},
-            "type": "object",
-        },
-    },
-    "properties": {
-        "DeliveryOptions": {"$ref": "#/definitions/DeliveryOptions"},
-        "Id": {"type": "string"},
-        "Name": {"type": "string"},
-        "ReputationOptions": {"$ref": "#/definitions/ReputationOptions"},
-        "SendingOptions": {"$ref": "#/definitions/SendingOptions"},
-        "Tags": {"items": {"$ref": "#/definitions/Tags"}, "type": "array", "uniqueItems": False},
-        "TrackingOptions": {"$ref": "#/definitions/TrackingOptions"},
-    },
-    "required": ["Name"],
-}
 
 
 class ConfigurationSet(_Resource):
-    """AWS::PinpointEmail::ConfigurationSet: Resource Type definition for AWS::PinpointEmail::ConfigurationSet
+    """AWS::PinpointEmail::ConfigurationSet: Resource Type definition for
+    AWS::PinpointEmail::ConfigurationSet
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Replaced when any of these change (create-only): Name.
+    Read-only attributes (known once deployed): Id.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-pinpointemail-configurationset.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -181,11 +139,13 @@ class ConfigurationSet(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ConfigurationSetAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "configuration_set.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Id: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     DeliveryOptions: ConfigurationSetDeliveryOptionsDict
     Name: str
     ReputationOptions: ConfigurationSetReputationOptionsDict
@@ -193,33 +153,42 @@ class ConfigurationSet(_Resource):
     Tags: list[ConfigurationSetTagsDict]
     TrackingOptions: ConfigurationSetTrackingOptionsDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str,
+        DeliveryOptions: ConfigurationSetDeliveryOptions
+        | ConfigurationSetDeliveryOptionsDict
+        | None = None,
+        ReputationOptions: ConfigurationSetReputationOptions
+        | ConfigurationSetReputationOptionsDict
+        | None = None,
+        SendingOptions: ConfigurationSetSendingOptions
+        | ConfigurationSetSendingOptionsDict
+        | None = None,
+        Tags: list[ConfigurationSetTags | ConfigurationSetTagsDict] | None = None,
+        TrackingOptions: ConfigurationSetTrackingOptions
+        | ConfigurationSetTrackingOptionsDict
+        | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::PinpointEmail::ConfigurationSet; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str,
-            DeliveryOptions: ConfigurationSetDeliveryOptions
-            | ConfigurationSetDeliveryOptionsDict
-            | None = None,
-            ReputationOptions: ConfigurationSetReputationOptions
-            | ConfigurationSetReputationOptionsDict
-            | None = None,
-            SendingOptions: ConfigurationSetSendingOptions
-            | ConfigurationSetSendingOptionsDict
-            | None = None,
-            Tags: list[ConfigurationSetTags | ConfigurationSetTagsDict] | None = None,
-            TrackingOptions: ConfigurationSetTrackingOptions
-            | ConfigurationSetTrackingOptionsDict
-            | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::PinpointEmail::ConfigurationSet; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Name: Type: str. Create-only: changing it replaces the resource. Required.
+            DeliveryOptions: Type: ConfigurationSetDeliveryOptionsDict.
+            ReputationOptions: Type: ConfigurationSetReputationOptionsDict.
+            SendingOptions: Type: ConfigurationSetSendingOptionsDict.
+            Tags: Type: list[ConfigurationSetTagsDict].
+            TrackingOptions: Type: ConfigurationSetTrackingOptionsDict.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

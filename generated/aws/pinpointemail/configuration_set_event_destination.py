@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -71,156 +75,86 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ConfigurationSetEventDestinationCloudWatchDestinationDict = TypedDict(
-    "ConfigurationSetEventDestinationCloudWatchDestinationDict",
-    {
-        "DimensionConfigurations": "list[DimensionConfigurationDict]",
-    },
-    total=False,
-)
 
-ConfigurationSetEventDestinationEventDestinationDict = TypedDict(
-    "ConfigurationSetEventDestinationEventDestinationDict",
-    {
-        "CloudWatchDestination": "ConfigurationSetEventDestinationCloudWatchDestinationDict",
-        "Enabled": "bool",
-        "KinesisFirehoseDestination": "ConfigurationSetEventDestinationKinesisFirehoseDestinationDict",
-        "MatchingEventTypes": "Required[list[str]]",
-        "PinpointDestination": "ConfigurationSetEventDestinationPinpointDestinationDict",
-        "SnsDestination": "ConfigurationSetEventDestinationSnsDestinationDict",
-    },
-    total=False,
-)
+class ConfigurationSetEventDestinationCloudWatchDestinationDict(TypedDict, total=False):
+    """ConfigurationSetEventDestinationCloudWatchDestination as a plain dict."""
 
-ConfigurationSetEventDestinationKinesisFirehoseDestinationDict = TypedDict(
-    "ConfigurationSetEventDestinationKinesisFirehoseDestinationDict",
-    {
-        "DeliveryStreamArn": "Required[str]",
-        "IamRoleArn": "Required[str]",
-    },
-    total=False,
-)
+    DimensionConfigurations: list[DimensionConfigurationDict]
+    """Type: list[DimensionConfigurationDict]."""
 
-ConfigurationSetEventDestinationPinpointDestinationDict = TypedDict(
-    "ConfigurationSetEventDestinationPinpointDestinationDict",
-    {
-        "ApplicationArn": "str",
-    },
-    total=False,
-)
 
-ConfigurationSetEventDestinationSnsDestinationDict = TypedDict(
-    "ConfigurationSetEventDestinationSnsDestinationDict",
-    {
-        "TopicArn": "Required[str]",
-    },
-    total=False,
-)
+class ConfigurationSetEventDestinationEventDestinationDict(TypedDict, total=False):
+    """ConfigurationSetEventDestinationEventDestination as a plain dict."""
 
-DimensionConfigurationDict = TypedDict(
-    "DimensionConfigurationDict",
-    {
-        "DefaultDimensionValue": "Required[str]",
-        "DimensionName": "Required[str]",
-        "DimensionValueSource": "Required[str]",
-    },
-    total=False,
-)
+    CloudWatchDestination: ConfigurationSetEventDestinationCloudWatchDestinationDict
+    """Type: ConfigurationSetEventDestinationCloudWatchDestinationDict."""
+    Enabled: bool
+    """Type: bool."""
+    KinesisFirehoseDestination: ConfigurationSetEventDestinationKinesisFirehoseDestinationDict
+    """Type: ConfigurationSetEventDestinationKinesisFirehoseDestinationDict."""
+    MatchingEventTypes: Required[list[str]]
+    """Type: list[str]."""
+    PinpointDestination: ConfigurationSetEventDestinationPinpointDestinationDict
+    """Type: ConfigurationSetEventDestinationPinpointDestinationDict."""
+    SnsDestination: ConfigurationSetEventDestinationSnsDestinationDict
+    """Type: ConfigurationSetEventDestinationSnsDestinationDict."""
 
+
+class ConfigurationSetEventDestinationKinesisFirehoseDestinationDict(TypedDict, total=False):
+    """ConfigurationSetEventDestinationKinesisFirehoseDestination as a plain dict."""
+
+    DeliveryStreamArn: Required[str]
+    """Type: str."""
+    IamRoleArn: Required[str]
+    """Type: str."""
+
+
+class ConfigurationSetEventDestinationPinpointDestinationDict(TypedDict, total=False):
+    """ConfigurationSetEventDestinationPinpointDestination as a plain dict."""
+
+    ApplicationArn: str
+    """Type: str."""
+
+
+class ConfigurationSetEventDestinationSnsDestinationDict(TypedDict, total=False):
+    """ConfigurationSetEventDestinationSnsDestination as a plain dict."""
+
+    TopicArn: Required[str]
+    """Type: str."""
+
+
+class DimensionConfigurationDict(TypedDict, total=False):
+    """DimensionConfiguration as a plain dict."""
+
+    DefaultDimensionValue: Required[str]
+    """Type: str."""
+    DimensionName: Required[str]
+    """Type: str."""
+    DimensionValueSource: Required[str]
+    """Type: str."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::PinpointEmail::ConfigurationSetEventDestination",
     schema_file="aws-pinpointemail-configurationseteventdestination.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=("/Id",),
     create_only=("/ConfigurationSetName", "/EventDestinationName"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("ConfigurationSetName", "EventDestinationName"),
-    list_required=(),
-    tagging=None,
-    replacement_strategy="create_then_delete",
-    handlers={},
 )
-
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "CloudWatchDestination": {
-            "additionalProperties": False,
-            "properties": {
-                "DimensionConfigurations": {
-                    "items": {"$ref": "#/definitions/DimensionConfiguration"},
-                    "type": "array",
-                    "uniqueItems": False,
-                }
-            },
-            "type": "object",
-        },
-        "DimensionConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "DefaultDimensionValue": {"type": "string"},
-                "DimensionName": {"type": "string"},
-                "DimensionValueSource": {"type": "string"},
-            },
-            "required": ["DimensionValueSource", "DefaultDimensionValue", "DimensionName"],
-            "type": "object",
-        },
-        "EventDestination": {
-            "additionalProperties": False,
-            "properties": {
-                "CloudWatchDestination": {"$ref": "#/definitions/CloudWatchDestination"},
-                "Enabled": {"type": "boolean"},
-                "KinesisFirehoseDestination": {"$ref": "#/definitions/KinesisFirehoseDestination"},
-                "MatchingEventTypes": {
-                    "items": {"type": "string"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "PinpointDestination": {"$ref": "#/definitions/PinpointDestination"},
-                "SnsDestination": {"$ref": "#/definitions/SnsDestination"},
-            },
-            "required": ["MatchingEventTypes"],
-            "type": "object",
-        },
-        "KinesisFirehoseDestination": {
-            "additionalProperties": False,
-            "properties": {
-                "DeliveryStreamArn": {"type": "string"},
-                "IamRoleArn": {"type": "string"},
-            },
-            "required": ["DeliveryStreamArn", "IamRoleArn"],
-            "type": "object",
-        },
-        "PinpointDestination": {
-            "additionalProperties": False,
-            "properties": {"ApplicationArn": {"type": "string"}},
-            "type": "object",
-        },
-        "SnsDestination": {
-            "additionalProperties": False,
-            "properties": {"TopicArn": {"type": "string"}},
-            "required": ["TopicArn"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "ConfigurationSetName": {"type": "string"},
-        "EventDestination": {"$ref": "#/definitions/EventDestination"},
-        "EventDestinationName": {"type": "string"},
-        "Id": {"type": "string"},
-    },
-    "required": ["ConfigurationSetName", "EventDestinationName"],
-}
 
 
 class ConfigurationSetEventDestination(_Resource):
-    """AWS::PinpointEmail::ConfigurationSetEventDestination: Resource Type definition for AWS::PinpointEmail::ConfigurationSetEventDestination
+    """AWS::PinpointEmail::ConfigurationSetEventDestination: Resource Type definition for
+    AWS::PinpointEmail::ConfigurationSetEventDestination
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Replaced when any of these change (create-only): ConfigurationSetName, EventDestinationName.
+    Read-only attributes (known once deployed): Id.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-pinpointemail-configurationseteventdestination.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -230,33 +164,45 @@ class ConfigurationSetEventDestination(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ConfigurationSetEventDestinationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "configuration_set_event_destination.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     Id: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ConfigurationSetName: str
     EventDestination: ConfigurationSetEventDestinationEventDestinationDict
     EventDestinationName: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ConfigurationSetName: str,
+        EventDestinationName: str,
+        EventDestination: ConfigurationSetEventDestinationEventDestination
+        | ConfigurationSetEventDestinationEventDestinationDict
+        | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::PinpointEmail::ConfigurationSetEventDestination; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ConfigurationSetName: str,
-            EventDestinationName: str,
-            EventDestination: ConfigurationSetEventDestinationEventDestination
-            | ConfigurationSetEventDestinationEventDestinationDict
-            | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::PinpointEmail::ConfigurationSetEventDestination; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ConfigurationSetName: Type: str. Create-only: changing it replaces the resource.
+                Required.
+            EventDestinationName: Type: str. Create-only: changing it replaces the resource.
+                Required.
+            EventDestination: Type: ConfigurationSetEventDestinationEventDestinationDict.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

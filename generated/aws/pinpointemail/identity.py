@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,29 +59,30 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-IdentityMailFromAttributesDict = TypedDict(
-    "IdentityMailFromAttributesDict",
-    {
-        "BehaviorOnMxFailure": "str",
-        "MailFromDomain": "str",
-    },
-    total=False,
-)
 
-IdentityTagsDict = TypedDict(
-    "IdentityTagsDict",
-    {
-        "Key": "str",
-        "Value": "str",
-    },
-    total=False,
-)
+class IdentityMailFromAttributesDict(TypedDict, total=False):
+    """IdentityMailFromAttributes as a plain dict."""
 
+    BehaviorOnMxFailure: str
+    """Type: str."""
+    MailFromDomain: str
+    """Type: str."""
+
+
+class IdentityTagsDict(TypedDict, total=False):
+    """IdentityTags as a plain dict."""
+
+    Key: str
+    """Type: str."""
+    Value: str
+    """Type: str."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::PinpointEmail::Identity",
     schema_file="aws-pinpointemail-identity.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=(
         "/IdentityDNSRecordName1",
         "/IdentityDNSRecordValue1",
@@ -88,56 +93,21 @@ METADATA = _TypeMetadata(
         "/Id",
     ),
     create_only=("/Name",),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("Name",),
-    list_required=(),
-    tagging=None,
-    replacement_strategy="create_then_delete",
-    handlers={},
 )
-
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "MailFromAttributes": {
-            "additionalProperties": False,
-            "properties": {
-                "BehaviorOnMxFailure": {"type": "string"},
-                "MailFromDomain": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "Tags": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "type": "object",
-        },
-    },
-    "properties": {
-        "DkimSigningEnabled": {"type": "boolean"},
-        "FeedbackForwardingEnabled": {"type": "boolean"},
-        "Id": {"type": "string"},
-        "IdentityDNSRecordName1": {"type": "string"},
-        "IdentityDNSRecordName2": {"type": "string"},
-        "IdentityDNSRecordName3": {"type": "string"},
-        "IdentityDNSRecordValue1": {"type": "string"},
-        "IdentityDNSRecordValue2": {"type": "string"},
-        "IdentityDNSRecordValue3": {"type": "string"},
-        "MailFromAttributes": {"$ref": "#/definitions/MailFromAttributes"},
-        "Name": {"type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tags"}, "type": "array", "uniqueItems": False},
-    },
-    "required": ["Name"],
-}
 
 
 class Identity(_Resource):
     """AWS::PinpointEmail::Identity: Resource Type definition for AWS::PinpointEmail::Identity
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Replaced when any of these change (create-only): Name.
+    Read-only attributes (known once deployed): Id, IdentityDNSRecordName1, IdentityDNSRecordName2,
+    IdentityDNSRecordName3, IdentityDNSRecordValue1, IdentityDNSRecordValue2,
+    IdentityDNSRecordValue3.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-pinpointemail-identity.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -145,43 +115,59 @@ class Identity(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "IdentityAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "identity.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Id: str
+    """Type: str."""
     IdentityDNSRecordName1: str
+    """Type: str."""
     IdentityDNSRecordName2: str
+    """Type: str."""
     IdentityDNSRecordName3: str
+    """Type: str."""
     IdentityDNSRecordValue1: str
+    """Type: str."""
     IdentityDNSRecordValue2: str
+    """Type: str."""
     IdentityDNSRecordValue3: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     DkimSigningEnabled: bool
     FeedbackForwardingEnabled: bool
     MailFromAttributes: IdentityMailFromAttributesDict
     Name: str
     Tags: list[IdentityTagsDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str,
+        DkimSigningEnabled: bool | None = None,
+        FeedbackForwardingEnabled: bool | None = None,
+        MailFromAttributes: IdentityMailFromAttributes
+        | IdentityMailFromAttributesDict
+        | None = None,
+        Tags: list[IdentityTags | IdentityTagsDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::PinpointEmail::Identity; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str,
-            DkimSigningEnabled: bool | None = None,
-            FeedbackForwardingEnabled: bool | None = None,
-            MailFromAttributes: IdentityMailFromAttributes
-            | IdentityMailFromAttributesDict
-            | None = None,
-            Tags: list[IdentityTags | IdentityTagsDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::PinpointEmail::Identity; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Name: Type: str. Create-only: changing it replaces the resource. Required.
+            DkimSigningEnabled: Type: bool.
+            FeedbackForwardingEnabled: Type: bool.
+            MailFromAttributes: Type: IdentityMailFromAttributesDict.
+            Tags: Type: list[IdentityTagsDict].
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -7,10 +7,10 @@ Imported on first use by pipe.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Field as Field_aliased
 
 __all__ = [
     "AwsVpcConfiguration",
@@ -85,407 +85,645 @@ class AwsVpcConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AssignPublicIp: Literal["ENABLED", "DISABLED"] | None = None
-    SecurityGroups: list[str] | None = None
-    Subnets: list[str]
+    AssignPublicIp: Annotated[
+        Literal["ENABLED", "DISABLED"] | None,
+        Field_aliased(description="Allowed values: 'ENABLED', 'DISABLED'."),
+    ] = None
+    SecurityGroups: Annotated[
+        list[str] | None,
+        Field_aliased(
+            description="Items: 0 to 5 items. Each item: Pattern: ^sg-[0-9a-zA-Z]*|(\\$(\\.[\\w/_-]+(\\[(\\d+|\\*)\\])*)*)$ Length: 1 to 1024 characters."
+        ),
+    ] = None
+    Subnets: Annotated[
+        list[str],
+        Field_aliased(
+            description="Items: 0 to 16 items. Each item: Pattern: ^subnet-[0-9a-z]*|(\\$(\\.[\\w/_-]+(\\[(\\d+|\\*)\\])*)*)$ Length: 1 to 1024 characters."
+        ),
+    ]
 
 
 class BatchArrayProperties(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Size: int | None = None
+    Size: Annotated[int | None, Field_aliased(description="Range: 2 to 10000 (inclusive).")] = None
 
 
 class BatchEnvironmentVariable(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str | None = None
-    Value: str | None = None
+    Name: Annotated[str | None, Field_aliased(description="Type: str.")] = None
+    Value: Annotated[str | None, Field_aliased(description="Type: str.")] = None
 
 
 class BatchJobDependency(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    JobId: str | None = None
-    Type: Literal["N_TO_N", "SEQUENTIAL"] | None = None
+    JobId: Annotated[str | None, Field_aliased(description="Type: str.")] = None
+    Type: Annotated[
+        Literal["N_TO_N", "SEQUENTIAL"] | None,
+        Field_aliased(description="Allowed values: 'N_TO_N', 'SEQUENTIAL'."),
+    ] = None
 
 
 class BatchResourceRequirement(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Type: Literal["GPU", "MEMORY", "VCPU"]
-    Value: str
+    Type: Annotated[
+        Literal["GPU", "MEMORY", "VCPU"],
+        Field_aliased(description="Allowed values: 'GPU', 'MEMORY', 'VCPU'."),
+    ]
+    Value: Annotated[str, Field_aliased(description="Type: str.")]
 
 
 class BatchRetryStrategy(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Attempts: int | None = None
+    Attempts: Annotated[int | None, Field_aliased(description="Range: 1 to 10 (inclusive).")] = None
 
 
 class CapacityProviderStrategyItem(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Base: int | None = None
-    CapacityProvider: str
-    Weight: int | None = None
+    Base: Annotated[int | None, Field_aliased(description="Range: 0 to 100000 (inclusive).")] = None
+    CapacityProvider: Annotated[str, Field_aliased(description="Length: 1 to 255 characters.")]
+    Weight: Annotated[int | None, Field_aliased(description="Range: 0 to 1000 (inclusive).")] = None
 
 
 class DimensionMapping(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DimensionName: str
-    DimensionValue: str
-    DimensionValueType: Literal["VARCHAR"]
+    DimensionName: Annotated[str, Field_aliased(description="Length: 1 to 256 characters.")]
+    DimensionValue: Annotated[str, Field_aliased(description="Length: 1 to 2048 characters.")]
+    DimensionValueType: Annotated[
+        Literal["VARCHAR"], Field_aliased(description="Allowed values: 'VARCHAR'.")
+    ]
 
 
 class EcsEnvironmentFile(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Type: Literal["s3"]
-    Value: str
+    Type: Annotated[Literal["s3"], Field_aliased(description="Allowed values: 's3'.")]
+    Value: Annotated[str, Field_aliased(description="Type: str.")]
 
 
 class EcsEnvironmentVariable(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str | None = None
-    Value: str | None = None
+    Name: Annotated[str | None, Field_aliased(description="Type: str.")] = None
+    Value: Annotated[str | None, Field_aliased(description="Type: str.")] = None
 
 
 class EcsEphemeralStorage(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    SizeInGiB: int
+    SizeInGiB: Annotated[int, Field_aliased(description="Range: 21 to 200 (inclusive).")]
 
 
 class EcsInferenceAcceleratorOverride(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DeviceName: str | None = None
-    DeviceType: str | None = None
+    DeviceName: Annotated[str | None, Field_aliased(description="Type: str.")] = None
+    DeviceType: Annotated[str | None, Field_aliased(description="Type: str.")] = None
 
 
 class EcsResourceRequirement(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Type: Literal["GPU", "InferenceAccelerator"]
-    Value: str
+    Type: Annotated[
+        Literal["GPU", "InferenceAccelerator"],
+        Field_aliased(description="Allowed values: 'GPU', 'InferenceAccelerator'."),
+    ]
+    Value: Annotated[str, Field_aliased(description="Type: str.")]
 
 
 class Filter(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Pattern: str | None = None
+    Pattern: Annotated[str | None, Field_aliased(description="Length: 0 to 4096 characters.")] = (
+        None
+    )
 
 
 class MultiMeasureAttributeMapping(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    MeasureValue: str
-    MeasureValueType: Literal["DOUBLE", "BIGINT", "VARCHAR", "BOOLEAN", "TIMESTAMP"]
-    MultiMeasureAttributeName: str
+    MeasureValue: Annotated[str, Field_aliased(description="Length: 1 to 2048 characters.")]
+    MeasureValueType: Annotated[
+        Literal["DOUBLE", "BIGINT", "VARCHAR", "BOOLEAN", "TIMESTAMP"],
+        Field_aliased(
+            description="Allowed values: 'DOUBLE', 'BIGINT', 'VARCHAR', 'BOOLEAN', 'TIMESTAMP'."
+        ),
+    ]
+    MultiMeasureAttributeName: Annotated[
+        str, Field_aliased(description="Length: 1 to 256 characters.")
+    ]
 
 
 class MultiMeasureMapping(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    MultiMeasureAttributeMappings: list[MultiMeasureAttributeMapping]
-    MultiMeasureName: str
+    MultiMeasureAttributeMappings: Annotated[
+        list[MultiMeasureAttributeMapping], Field_aliased(description="Items: 1 to 256 items.")
+    ]
+    MultiMeasureName: Annotated[str, Field_aliased(description="Length: 1 to 256 characters.")]
 
 
 class PipeCloudwatchLogsLogDestination(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    LogGroupArn: str | None = None
+    LogGroupArn: Annotated[
+        str | None,
+        Field_aliased(
+            description="Pattern: ^(^arn:aws([a-z]|\\-)*:logs:([a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}):(\\d{12}):log-group:.+)$ Length: 1 to 1600 characters."
+        ),
+    ] = None
 
 
 class PipeDeadLetterConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Arn: str | None = None
+    Arn: Annotated[
+        str | None,
+        Field_aliased(
+            description="Pattern: ^arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\\-]+):([a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1})?:(\\d{12})?:(.+)$ Length: 1 to 1600 characters."
+        ),
+    ] = None
 
 
 class PipeEnrichmentHttpParameters(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    HeaderParameters: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    PathParameterValues: list[str] | None = None
-    QueryStringParameters: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
+    HeaderParameters: Annotated[
+        dict[str, str] | None, Field_aliased(description="Type: dict[str, str].")
+    ] = None
+    PathParameterValues: Annotated[
+        list[str] | None,
+        Field_aliased(
+            description="Each item: Pattern: ^(?!\\s*$).+|(\\$(\\.[\\w/_-]+(\\[(\\d+|\\*)\\])*)*)$"
+        ),
+    ] = None
+    QueryStringParameters: Annotated[
+        dict[str, str] | None, Field_aliased(description="Type: dict[str, str].")
+    ] = None
 
 
 class PipeEnrichmentParameters(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    HttpParameters: PipeEnrichmentHttpParameters | None = None
-    InputTemplate: str | None = None
+    HttpParameters: Annotated[
+        PipeEnrichmentHttpParameters | None,
+        Field_aliased(description="Type: PipeEnrichmentHttpParametersDict."),
+    ] = None
+    InputTemplate: Annotated[
+        str | None, Field_aliased(description="Length: 0 to 8192 characters.")
+    ] = None
 
 
 class PipeFilterCriteria(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Filters: list[Filter] | None = None
+    Filters: Annotated[list[Filter] | None, Field_aliased(description="Items: 0 to 5 items.")] = (
+        None
+    )
 
 
 class PipeFirehoseLogDestination(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DeliveryStreamArn: str | None = None
+    DeliveryStreamArn: Annotated[
+        str | None,
+        Field_aliased(
+            description="Pattern: ^(^arn:aws([a-z]|\\-)*:firehose:([a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}):(\\d{12}):deliverystream/.+)$ Length: 1 to 1600 characters."
+        ),
+    ] = None
 
 
 class PipeNetworkConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AwsvpcConfiguration: AwsVpcConfiguration | None = None
+    AwsvpcConfiguration: Annotated[
+        AwsVpcConfiguration | None, Field_aliased(description="Type: AwsVpcConfigurationDict.")
+    ] = None
 
 
 class PipePlacementStrategy(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Field: str | None = None
-    Type: Literal["random", "spread", "binpack"] | None = None
+    Field: Annotated[str | None, Field_aliased(description="Length: 0 to 255 characters.")] = None
+    Type: Annotated[
+        Literal["random", "spread", "binpack"] | None,
+        Field_aliased(description="Allowed values: 'random', 'spread', 'binpack'."),
+    ] = None
 
 
 class PipeS3LogDestination(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BucketName: str | None = None
-    BucketOwner: str | None = None
-    OutputFormat: Literal["json", "plain", "w3c"] | None = None
-    Prefix: str | None = None
+    BucketName: Annotated[str | None, Field_aliased(description="Type: str.")] = None
+    BucketOwner: Annotated[str | None, Field_aliased(description="Type: str.")] = None
+    OutputFormat: Annotated[
+        Literal["json", "plain", "w3c"] | None,
+        Field_aliased(description="Allowed values: 'json', 'plain', 'w3c'."),
+    ] = None
+    Prefix: Annotated[str | None, Field_aliased(description="Type: str.")] = None
 
 
 class PipeSourceActiveMQBrokerParametersCredentials(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BasicAuth: str
+    BasicAuth: Annotated[
+        str,
+        Field_aliased(
+            description="Optional SecretManager ARN which stores the database credentials"
+        ),
+    ]
 
 
 class PipeSourceDynamoDBStreamParameters(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BatchSize: int | None = None
-    DeadLetterConfig: PipeDeadLetterConfig | None = None
-    MaximumBatchingWindowInSeconds: int | None = None
-    MaximumRecordAgeInSeconds: int | None = None
-    MaximumRetryAttempts: int | None = None
-    OnPartialBatchItemFailure: Literal["AUTOMATIC_BISECT"] | None = None
-    ParallelizationFactor: int | None = None
-    StartingPosition: Literal["TRIM_HORIZON", "LATEST"]
+    BatchSize: Annotated[
+        int | None, Field_aliased(description="Range: 1 to 10000 (inclusive).")
+    ] = None
+    DeadLetterConfig: Annotated[
+        PipeDeadLetterConfig | None, Field_aliased(description="Type: PipeDeadLetterConfigDict.")
+    ] = None
+    MaximumBatchingWindowInSeconds: Annotated[
+        int | None, Field_aliased(description="Range: 0 to 300 (inclusive).")
+    ] = None
+    MaximumRecordAgeInSeconds: Annotated[
+        int | None, Field_aliased(description="Range: -1 to 604800 (inclusive).")
+    ] = None
+    MaximumRetryAttempts: Annotated[
+        int | None, Field_aliased(description="Range: -1 to 10000 (inclusive).")
+    ] = None
+    OnPartialBatchItemFailure: Annotated[
+        Literal["AUTOMATIC_BISECT"] | None,
+        Field_aliased(description="Allowed values: 'AUTOMATIC_BISECT'."),
+    ] = None
+    ParallelizationFactor: Annotated[
+        int | None, Field_aliased(description="Range: 1 to 10 (inclusive).")
+    ] = None
+    StartingPosition: Annotated[
+        Literal["TRIM_HORIZON", "LATEST"],
+        Field_aliased(description="Allowed values: 'TRIM_HORIZON', 'LATEST'."),
+    ]
 
 
 class PipeSourceKinesisStreamParameters(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BatchSize: int | None = None
-    DeadLetterConfig: PipeDeadLetterConfig | None = None
-    MaximumBatchingWindowInSeconds: int | None = None
-    MaximumRecordAgeInSeconds: int | None = None
-    MaximumRetryAttempts: int | None = None
-    OnPartialBatchItemFailure: Literal["AUTOMATIC_BISECT"] | None = None
-    ParallelizationFactor: int | None = None
-    StartingPosition: Literal["TRIM_HORIZON", "LATEST", "AT_TIMESTAMP"]
-    StartingPositionTimestamp: str | None = None
+    BatchSize: Annotated[
+        int | None, Field_aliased(description="Range: 1 to 10000 (inclusive).")
+    ] = None
+    DeadLetterConfig: Annotated[
+        PipeDeadLetterConfig | None, Field_aliased(description="Type: PipeDeadLetterConfigDict.")
+    ] = None
+    MaximumBatchingWindowInSeconds: Annotated[
+        int | None, Field_aliased(description="Range: 0 to 300 (inclusive).")
+    ] = None
+    MaximumRecordAgeInSeconds: Annotated[
+        int | None, Field_aliased(description="Range: -1 to 604800 (inclusive).")
+    ] = None
+    MaximumRetryAttempts: Annotated[
+        int | None, Field_aliased(description="Range: -1 to 10000 (inclusive).")
+    ] = None
+    OnPartialBatchItemFailure: Annotated[
+        Literal["AUTOMATIC_BISECT"] | None,
+        Field_aliased(description="Allowed values: 'AUTOMATIC_BISECT'."),
+    ] = None
+    ParallelizationFactor: Annotated[
+        int | None, Field_aliased(description="Range: 1 to 10 (inclusive).")
+    ] = None
+    StartingPosition: Annotated[
+        Literal["TRIM_HORIZON", "LATEST", "AT_TIMESTAMP"],
+        Field_aliased(description="Allowed values: 'TRIM_HORIZON', 'LATEST', 'AT_TIMESTAMP'."),
+    ]
+    StartingPositionTimestamp: Annotated[str | None, Field_aliased(description="Type: str.")] = None
 
 
 class PipeSourceManagedStreamingKafkaParametersCredentialsOption1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    SaslScram512Auth: str
+    SaslScram512Auth: Annotated[
+        str,
+        Field_aliased(
+            description="Optional SecretManager ARN which stores the database credentials"
+        ),
+    ]
 
 
 class PipeSourceManagedStreamingKafkaParametersCredentialsOption2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ClientCertificateTlsAuth: str
+    ClientCertificateTlsAuth: Annotated[
+        str,
+        Field_aliased(
+            description="Optional SecretManager ARN which stores the database credentials"
+        ),
+    ]
 
 
 class PipeSourceRabbitMQBrokerParametersCredentials(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BasicAuth: str
+    BasicAuth: Annotated[
+        str,
+        Field_aliased(
+            description="Optional SecretManager ARN which stores the database credentials"
+        ),
+    ]
 
 
 class PipeSourceSelfManagedKafkaParametersCredentialsOption1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BasicAuth: str
+    BasicAuth: Annotated[
+        str,
+        Field_aliased(
+            description="Optional SecretManager ARN which stores the database credentials"
+        ),
+    ]
 
 
 class PipeSourceSelfManagedKafkaParametersCredentialsOption2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    SaslScram512Auth: str
+    SaslScram512Auth: Annotated[
+        str,
+        Field_aliased(
+            description="Optional SecretManager ARN which stores the database credentials"
+        ),
+    ]
 
 
 class PipeSourceSelfManagedKafkaParametersCredentialsOption3(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    SaslScram256Auth: str
+    SaslScram256Auth: Annotated[
+        str,
+        Field_aliased(
+            description="Optional SecretManager ARN which stores the database credentials"
+        ),
+    ]
 
 
 class PipeSourceSelfManagedKafkaParametersCredentialsOption4(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ClientCertificateTlsAuth: str
+    ClientCertificateTlsAuth: Annotated[
+        str,
+        Field_aliased(
+            description="Optional SecretManager ARN which stores the database credentials"
+        ),
+    ]
 
 
 class PipeSourceSqsQueueParameters(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BatchSize: int | None = None
-    MaximumBatchingWindowInSeconds: int | None = None
+    BatchSize: Annotated[
+        int | None, Field_aliased(description="Range: 1 to 10000 (inclusive).")
+    ] = None
+    MaximumBatchingWindowInSeconds: Annotated[
+        int | None, Field_aliased(description="Range: 0 to 300 (inclusive).")
+    ] = None
 
 
 class PipeTargetCloudWatchLogsParameters(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    LogStreamName: str | None = None
-    Timestamp: str | None = None
+    LogStreamName: Annotated[
+        str | None, Field_aliased(description="Length: 1 to 256 characters.")
+    ] = None
+    Timestamp: Annotated[
+        str | None,
+        Field_aliased(
+            description="Pattern: ^\\$(\\.[\\w_-]+(\\[(\\d+|\\*)\\])*)*$ Length: 1 to 256 characters."
+        ),
+    ] = None
 
 
 class PipeTargetEventBridgeEventBusParameters(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DetailType: str | None = None
-    EndpointId: str | None = None
-    Resources: list[str] | None = None
-    Source: str | None = None
-    Time: str | None = None
+    DetailType: Annotated[str | None, Field_aliased(description="Length: 1 to 128 characters.")] = (
+        None
+    )
+    EndpointId: Annotated[
+        str | None,
+        Field_aliased(
+            description="Pattern: ^[A-Za-z0-9\\-]+[\\.][A-Za-z0-9\\-]+$ Length: 1 to 50 characters."
+        ),
+    ] = None
+    Resources: Annotated[
+        list[str] | None,
+        Field_aliased(
+            description="Items: 0 to 10 items. Each item: Pattern: ^arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\\-]+):([a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1})?:(\\d{12})?:(.+)|(\\$(\\.[\\w/_-]+(\\[(\\d+|\\*)\\])*)*)$ Length: 1 to 1600 characters."
+        ),
+    ] = None
+    Source: Annotated[
+        str | None,
+        Field_aliased(
+            description="Pattern: (?=[/\\.\\-_A-Za-z0-9]+)((?!aws\\.).*)|(\\$(\\.[\\w/_-]+(\\[(\\d+|\\*)\\])*)*) Length: 1 to 256 characters."
+        ),
+    ] = None
+    Time: Annotated[
+        str | None,
+        Field_aliased(
+            description="Pattern: ^\\$(\\.[\\w/_-]+(\\[(\\d+|\\*)\\])*)*$ Length: 1 to 256 characters."
+        ),
+    ] = None
 
 
 class PipeTargetHttpParameters(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    HeaderParameters: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    PathParameterValues: list[str] | None = None
-    QueryStringParameters: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
+    HeaderParameters: Annotated[
+        dict[str, str] | None, Field_aliased(description="Type: dict[str, str].")
+    ] = None
+    PathParameterValues: Annotated[
+        list[str] | None,
+        Field_aliased(
+            description="Each item: Pattern: ^(?!\\s*$).+|(\\$(\\.[\\w/_-]+(\\[(\\d+|\\*)\\])*)*)$"
+        ),
+    ] = None
+    QueryStringParameters: Annotated[
+        dict[str, str] | None, Field_aliased(description="Type: dict[str, str].")
+    ] = None
 
 
 class PipeTargetKinesisStreamParameters(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    PartitionKey: str
+    PartitionKey: Annotated[str, Field_aliased(description="Length: 0 to 256 characters.")]
 
 
 class PipeTargetLambdaFunctionParameters(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    InvocationType: Literal["REQUEST_RESPONSE", "FIRE_AND_FORGET"] | None = None
+    InvocationType: Annotated[
+        Literal["REQUEST_RESPONSE", "FIRE_AND_FORGET"] | None,
+        Field_aliased(description="Allowed values: 'REQUEST_RESPONSE', 'FIRE_AND_FORGET'."),
+    ] = None
 
 
 class PipeTargetRedshiftDataParameters(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Database: str
-    DbUser: str | None = None
-    SecretManagerArn: str | None = None
-    Sqls: list[str]
-    StatementName: str | None = None
-    WithEvent: bool | None = None
+    Database: Annotated[str, Field_aliased(description="Redshift Database")]
+    DbUser: Annotated[str | None, Field_aliased(description="Database user name")] = None
+    SecretManagerArn: Annotated[
+        str | None,
+        Field_aliased(
+            description="Optional SecretManager ARN which stores the database credentials"
+        ),
+    ] = None
+    Sqls: Annotated[list[str], Field_aliased(description="A list of SQLs.")]
+    StatementName: Annotated[
+        str | None,
+        Field_aliased(
+            description="A name for Redshift DataAPI statement which can be used as filter of ListStatement."
+        ),
+    ] = None
+    WithEvent: Annotated[bool | None, Field_aliased(description="Type: bool.")] = None
 
 
 class PipeTargetSqsQueueParameters(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    MessageDeduplicationId: str | None = None
-    MessageGroupId: str | None = None
+    MessageDeduplicationId: Annotated[
+        str | None, Field_aliased(description="Length: 0 to 100 characters.")
+    ] = None
+    MessageGroupId: Annotated[
+        str | None, Field_aliased(description="Length: 0 to 100 characters.")
+    ] = None
 
 
 class PipeTargetStateMachineParameters(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    InvocationType: Literal["REQUEST_RESPONSE", "FIRE_AND_FORGET"] | None = None
+    InvocationType: Annotated[
+        Literal["REQUEST_RESPONSE", "FIRE_AND_FORGET"] | None,
+        Field_aliased(description="Allowed values: 'REQUEST_RESPONSE', 'FIRE_AND_FORGET'."),
+    ] = None
 
 
 class PlacementConstraint(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Expression: str | None = None
-    Type: Literal["distinctInstance", "memberOf"] | None = None
+    Expression: Annotated[
+        str | None, Field_aliased(description="Length: 0 to 2000 characters.")
+    ] = None
+    Type: Annotated[
+        Literal["distinctInstance", "memberOf"] | None,
+        Field_aliased(description="Allowed values: 'distinctInstance', 'memberOf'."),
+    ] = None
 
 
 class SageMakerPipelineParameter(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str
-    Value: str
+    Name: Annotated[
+        str,
+        Field_aliased(
+            description="Pattern: ^[a-zA-Z0-9](-*[a-zA-Z0-9])*|(\\$(\\.[\\w/_-]+(\\[(\\d+|\\*)\\])*)*)$ Length: 1 to 256 characters."
+        ),
+    ]
+    Value: Annotated[str, Field_aliased(description="Length: 0 to 1024 characters.")]
 
 
 class SelfManagedKafkaAccessConfigurationVpc(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    SecurityGroup: list[str] | None = None
-    Subnets: list[str] | None = None
+    SecurityGroup: Annotated[
+        list[str] | None, Field_aliased(description="List of SecurityGroupId.")
+    ] = None
+    Subnets: Annotated[list[str] | None, Field_aliased(description="List of SubnetId.")] = None
 
 
 class SingleMeasureMapping(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    MeasureName: str
-    MeasureValue: str
-    MeasureValueType: Literal["DOUBLE", "BIGINT", "VARCHAR", "BOOLEAN", "TIMESTAMP"]
+    MeasureName: Annotated[str, Field_aliased(description="Length: 1 to 1024 characters.")]
+    MeasureValue: Annotated[str, Field_aliased(description="Length: 1 to 2048 characters.")]
+    MeasureValueType: Annotated[
+        Literal["DOUBLE", "BIGINT", "VARCHAR", "BOOLEAN", "TIMESTAMP"],
+        Field_aliased(
+            description="Allowed values: 'DOUBLE', 'BIGINT', 'VARCHAR', 'BOOLEAN', 'TIMESTAMP'."
+        ),
+    ]
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field_aliased(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field_aliased(description="Length: 0 to 256 characters.")]
 
 
 class PipeAttributes(DeferredModel):
-    Arn: str | None = None
-    CreationTime: str | None = None
-    CurrentState: (
+    """
+    The read-only attributes of a AWS::Pipes::Pipe, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None,
+        Field_aliased(
+            description="Pattern: ^arn:aws([a-z]|\\-)*:([a-zA-Z0-9\\-]+):([a-z]|\\d|\\-)*:([0-9]{12})?:(.+)$ Length: 1 to 1600 characters."
+        ),
+    ] = None
+    CreationTime: Annotated[str | None, Field_aliased(description="Type: str.")] = None
+    CurrentState: Annotated[
         Literal[
             "RUNNING",
             "STOPPED",
@@ -503,217 +741,515 @@ class PipeAttributes(DeferredModel):
             "DELETE_ROLLBACK_FAILED",
             "UPDATE_ROLLBACK_FAILED",
         ]
-        | None
-    ) = None
-    LastModifiedTime: str | None = None
-    StateReason: str | None = None
+        | None,
+        Field_aliased(
+            description="Allowed values: 'RUNNING', 'STOPPED', 'CREATING', 'UPDATING', 'DELETING', 'STARTING', 'STOPPING', 'CREATE_FAILED', 'UPDATE_FAILED', 'START_FAILED', 'STOP_FAILED', 'DELETE_FAILED' (and 3 more)."
+        ),
+    ] = None
+    LastModifiedTime: Annotated[str | None, Field_aliased(description="Type: str.")] = None
+    StateReason: Annotated[
+        str | None, Field_aliased(description="Pattern: ^.*$ Length: 0 to 512 characters.")
+    ] = None
 
 
 class BatchContainerOverrides(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Command: list[str] | None = None
-    Environment: list[BatchEnvironmentVariable] | None = None
-    InstanceType: str | None = None
-    ResourceRequirements: list[BatchResourceRequirement] | None = None
+    Command: Annotated[list[str] | None, Field_aliased(description="Type: list[str].")] = None
+    Environment: Annotated[
+        list[BatchEnvironmentVariable] | None,
+        Field_aliased(description="Type: list[BatchEnvironmentVariableDict]."),
+    ] = None
+    InstanceType: Annotated[str | None, Field_aliased(description="Type: str.")] = None
+    ResourceRequirements: Annotated[
+        list[BatchResourceRequirement] | None,
+        Field_aliased(description="Type: list[BatchResourceRequirementDict]."),
+    ] = None
 
 
 class EcsContainerOverride(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Command: list[str] | None = None
-    Cpu: int | None = None
-    Environment: list[EcsEnvironmentVariable] | None = None
-    EnvironmentFiles: list[EcsEnvironmentFile] | None = None
-    Memory: int | None = None
-    MemoryReservation: int | None = None
-    Name: str | None = None
-    ResourceRequirements: list[EcsResourceRequirement] | None = None
+    Command: Annotated[list[str] | None, Field_aliased(description="Type: list[str].")] = None
+    Cpu: Annotated[int | None, Field_aliased(description="Type: int.")] = None
+    Environment: Annotated[
+        list[EcsEnvironmentVariable] | None,
+        Field_aliased(description="Type: list[EcsEnvironmentVariableDict]."),
+    ] = None
+    EnvironmentFiles: Annotated[
+        list[EcsEnvironmentFile] | None,
+        Field_aliased(description="Type: list[EcsEnvironmentFileDict]."),
+    ] = None
+    Memory: Annotated[int | None, Field_aliased(description="Type: int.")] = None
+    MemoryReservation: Annotated[int | None, Field_aliased(description="Type: int.")] = None
+    Name: Annotated[str | None, Field_aliased(description="Type: str.")] = None
+    ResourceRequirements: Annotated[
+        list[EcsResourceRequirement] | None,
+        Field_aliased(description="Type: list[EcsResourceRequirementDict]."),
+    ] = None
 
 
 class EcsTaskOverride(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ContainerOverrides: list[EcsContainerOverride] | None = None
-    Cpu: str | None = None
-    EphemeralStorage: EcsEphemeralStorage | None = None
-    ExecutionRoleArn: str | None = None
-    InferenceAcceleratorOverrides: list[EcsInferenceAcceleratorOverride] | None = None
-    Memory: str | None = None
-    TaskRoleArn: str | None = None
+    ContainerOverrides: Annotated[
+        list[EcsContainerOverride] | None,
+        Field_aliased(description="Type: list[EcsContainerOverrideDict]."),
+    ] = None
+    Cpu: Annotated[str | None, Field_aliased(description="Type: str.")] = None
+    EphemeralStorage: Annotated[
+        EcsEphemeralStorage | None, Field_aliased(description="Type: EcsEphemeralStorageDict.")
+    ] = None
+    ExecutionRoleArn: Annotated[
+        str | None,
+        Field_aliased(
+            description="Pattern: ^arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\\-]+):([a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1})?:(\\d{12})?:(.+)|(\\$(\\.[\\w/_-]+(\\[(\\d+|\\*)\\])*)*)$ Length: 1 to 1600 characters."
+        ),
+    ] = None
+    InferenceAcceleratorOverrides: Annotated[
+        list[EcsInferenceAcceleratorOverride] | None,
+        Field_aliased(description="Type: list[EcsInferenceAcceleratorOverrideDict]."),
+    ] = None
+    Memory: Annotated[str | None, Field_aliased(description="Type: str.")] = None
+    TaskRoleArn: Annotated[
+        str | None,
+        Field_aliased(
+            description="Pattern: ^arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\\-]+):([a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1})?:(\\d{12})?:(.+)|(\\$(\\.[\\w/_-]+(\\[(\\d+|\\*)\\])*)*)$ Length: 1 to 1600 characters."
+        ),
+    ] = None
 
 
 class PipeLogConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CloudwatchLogsLogDestination: PipeCloudwatchLogsLogDestination | None = None
-    FirehoseLogDestination: PipeFirehoseLogDestination | None = None
-    IncludeExecutionData: list[Literal["ALL"]] | None = None
-    Level: Literal["OFF", "ERROR", "INFO", "TRACE"] | None = None
-    S3LogDestination: PipeS3LogDestination | None = None
+    CloudwatchLogsLogDestination: Annotated[
+        PipeCloudwatchLogsLogDestination | None,
+        Field_aliased(description="Type: PipeCloudwatchLogsLogDestinationDict."),
+    ] = None
+    FirehoseLogDestination: Annotated[
+        PipeFirehoseLogDestination | None,
+        Field_aliased(description="Type: PipeFirehoseLogDestinationDict."),
+    ] = None
+    IncludeExecutionData: Annotated[
+        list[Literal["ALL"]] | None,
+        Field_aliased(description="Items are unique. Each item: Allowed values: 'ALL'."),
+    ] = None
+    Level: Annotated[
+        Literal["OFF", "ERROR", "INFO", "TRACE"] | None,
+        Field_aliased(description="Allowed values: 'OFF', 'ERROR', 'INFO', 'TRACE'."),
+    ] = None
+    S3LogDestination: Annotated[
+        PipeS3LogDestination | None, Field_aliased(description="Type: PipeS3LogDestinationDict.")
+    ] = None
 
 
 class PipeSourceActiveMQBrokerParameters(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BatchSize: int | None = None
-    Credentials: PipeSourceActiveMQBrokerParametersCredentials
-    MaximumBatchingWindowInSeconds: int | None = None
-    QueueName: str
+    BatchSize: Annotated[
+        int | None, Field_aliased(description="Range: 1 to 10000 (inclusive).")
+    ] = None
+    Credentials: Annotated[
+        PipeSourceActiveMQBrokerParametersCredentials,
+        Field_aliased(description="Type: PipeSourceActiveMQBrokerParametersCredentialsDict."),
+    ]
+    MaximumBatchingWindowInSeconds: Annotated[
+        int | None, Field_aliased(description="Range: 0 to 300 (inclusive).")
+    ] = None
+    QueueName: Annotated[
+        str, Field_aliased(description="Pattern: ^[\\s\\S]*$ Length: 1 to 1000 characters.")
+    ]
 
 
 class PipeSourceManagedStreamingKafkaParameters(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BatchSize: int | None = None
-    ConsumerGroupID: str | None = None
-    Credentials: (
+    BatchSize: Annotated[
+        int | None, Field_aliased(description="Range: 1 to 10000 (inclusive).")
+    ] = None
+    ConsumerGroupID: Annotated[
+        str | None,
+        Field_aliased(
+            description="Pattern: ^[a-zA-Z0-9-\\/*:_+=.@-]*$ Length: 1 to 200 characters."
+        ),
+    ] = None
+    Credentials: Annotated[
         PipeSourceManagedStreamingKafkaParametersCredentialsOption1
         | PipeSourceManagedStreamingKafkaParametersCredentialsOption2
-        | None
-    ) = None
-    MaximumBatchingWindowInSeconds: int | None = None
-    StartingPosition: Literal["TRIM_HORIZON", "LATEST"] | None = None
-    TopicName: str
+        | None,
+        Field_aliased(
+            description="Type: PipeSourceManagedStreamingKafkaParametersCredentialsOption1Dict | PipeSourceManagedStreamingKafkaParametersCredentialsOption2Dict."
+        ),
+    ] = None
+    MaximumBatchingWindowInSeconds: Annotated[
+        int | None, Field_aliased(description="Range: 0 to 300 (inclusive).")
+    ] = None
+    StartingPosition: Annotated[
+        Literal["TRIM_HORIZON", "LATEST"] | None,
+        Field_aliased(description="Allowed values: 'TRIM_HORIZON', 'LATEST'."),
+    ] = None
+    TopicName: Annotated[
+        str,
+        Field_aliased(
+            description="Pattern: ^[^.]([a-zA-Z0-9\\-_.]+)$ Length: 1 to 249 characters."
+        ),
+    ]
 
 
 class PipeSourceRabbitMQBrokerParameters(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BatchSize: int | None = None
-    Credentials: PipeSourceRabbitMQBrokerParametersCredentials
-    MaximumBatchingWindowInSeconds: int | None = None
-    QueueName: str
-    VirtualHost: str | None = None
+    BatchSize: Annotated[
+        int | None, Field_aliased(description="Range: 1 to 10000 (inclusive).")
+    ] = None
+    Credentials: Annotated[
+        PipeSourceRabbitMQBrokerParametersCredentials,
+        Field_aliased(description="Type: PipeSourceRabbitMQBrokerParametersCredentialsDict."),
+    ]
+    MaximumBatchingWindowInSeconds: Annotated[
+        int | None, Field_aliased(description="Range: 0 to 300 (inclusive).")
+    ] = None
+    QueueName: Annotated[
+        str, Field_aliased(description="Pattern: ^[\\s\\S]*$ Length: 1 to 1000 characters.")
+    ]
+    VirtualHost: Annotated[
+        str | None,
+        Field_aliased(
+            description="Pattern: ^[a-zA-Z0-9-\\/*:_+=.@-]*$ Length: 1 to 200 characters."
+        ),
+    ] = None
 
 
 class PipeSourceSelfManagedKafkaParameters(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AdditionalBootstrapServers: list[str] | None = None
-    BatchSize: int | None = None
-    ConsumerGroupID: str | None = None
-    Credentials: (
+    AdditionalBootstrapServers: Annotated[
+        list[str] | None,
+        Field_aliased(
+            description="Items: 0 to 2 items. Each item: Pattern: ^(([a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9\\-]*[a-zA-Z0-9])\\.)*([A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9\\-]*[A-Za-z0-9]):[0-9]{1,5}$ Length: 1 to 300 characters."
+        ),
+    ] = None
+    BatchSize: Annotated[
+        int | None, Field_aliased(description="Range: 1 to 10000 (inclusive).")
+    ] = None
+    ConsumerGroupID: Annotated[
+        str | None,
+        Field_aliased(
+            description="Pattern: ^[a-zA-Z0-9-\\/*:_+=.@-]*$ Length: 1 to 200 characters."
+        ),
+    ] = None
+    Credentials: Annotated[
         PipeSourceSelfManagedKafkaParametersCredentialsOption1
         | PipeSourceSelfManagedKafkaParametersCredentialsOption2
         | PipeSourceSelfManagedKafkaParametersCredentialsOption3
         | PipeSourceSelfManagedKafkaParametersCredentialsOption4
-        | None
-    ) = None
-    MaximumBatchingWindowInSeconds: int | None = None
-    ServerRootCaCertificate: str | None = None
-    StartingPosition: Literal["TRIM_HORIZON", "LATEST"] | None = None
-    TopicName: str
-    Vpc: SelfManagedKafkaAccessConfigurationVpc | None = None
+        | None,
+        Field_aliased(
+            description="Type: PipeSourceSelfManagedKafkaParametersCredentialsOption1Dict | PipeSourceSelfManagedKafkaParametersCredentialsOption2Dict | PipeSourceSelfManagedKafkaParametersCredentialsOption3Dict | PipeSourceSelfManagedKafkaParametersCredentialsOption4Dict."
+        ),
+    ] = None
+    MaximumBatchingWindowInSeconds: Annotated[
+        int | None, Field_aliased(description="Range: 0 to 300 (inclusive).")
+    ] = None
+    ServerRootCaCertificate: Annotated[
+        str | None,
+        Field_aliased(
+            description="Optional SecretManager ARN which stores the database credentials"
+        ),
+    ] = None
+    StartingPosition: Annotated[
+        Literal["TRIM_HORIZON", "LATEST"] | None,
+        Field_aliased(description="Allowed values: 'TRIM_HORIZON', 'LATEST'."),
+    ] = None
+    TopicName: Annotated[
+        str,
+        Field_aliased(
+            description="Pattern: ^[^.]([a-zA-Z0-9\\-_.]+)$ Length: 1 to 249 characters."
+        ),
+    ]
+    Vpc: Annotated[
+        SelfManagedKafkaAccessConfigurationVpc | None,
+        Field_aliased(description="Type: SelfManagedKafkaAccessConfigurationVpcDict."),
+    ] = None
 
 
 class PipeTargetBatchJobParameters(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ArrayProperties: BatchArrayProperties | None = None
-    ContainerOverrides: BatchContainerOverrides | None = None
-    DependsOn: list[BatchJobDependency] | None = None
-    JobDefinition: str
-    JobName: str
-    Parameters: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    RetryStrategy: BatchRetryStrategy | None = None
+    ArrayProperties: Annotated[
+        BatchArrayProperties | None, Field_aliased(description="Type: BatchArrayPropertiesDict.")
+    ] = None
+    ContainerOverrides: Annotated[
+        BatchContainerOverrides | None,
+        Field_aliased(description="Type: BatchContainerOverridesDict."),
+    ] = None
+    DependsOn: Annotated[
+        list[BatchJobDependency] | None, Field_aliased(description="Items: 0 to 20 items.")
+    ] = None
+    JobDefinition: Annotated[str, Field_aliased(description="Type: str.")]
+    JobName: Annotated[str, Field_aliased(description="Type: str.")]
+    Parameters: Annotated[
+        dict[str, str] | None, Field_aliased(description="Type: dict[str, str].")
+    ] = None
+    RetryStrategy: Annotated[
+        BatchRetryStrategy | None, Field_aliased(description="Type: BatchRetryStrategyDict.")
+    ] = None
 
 
 class PipeTargetEcsTaskParameters(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CapacityProviderStrategy: list[CapacityProviderStrategyItem] | None = None
-    EnableECSManagedTags: bool | None = None
-    EnableExecuteCommand: bool | None = None
-    Group: str | None = None
-    LaunchType: Literal["EC2", "FARGATE", "EXTERNAL"] | None = None
-    NetworkConfiguration: PipeNetworkConfiguration | None = None
-    Overrides: EcsTaskOverride | None = None
-    PlacementConstraints: list[PlacementConstraint] | None = None
-    PlacementStrategy: list[PipePlacementStrategy] | None = None
-    PlatformVersion: str | None = None
-    PropagateTags: Literal["TASK_DEFINITION"] | None = None
-    ReferenceId: str | None = None
-    Tags: list[Tag] | None = None
-    TaskCount: int | None = None
-    TaskDefinitionArn: str
+    CapacityProviderStrategy: Annotated[
+        list[CapacityProviderStrategyItem] | None, Field_aliased(description="Items: 0 to 6 items.")
+    ] = None
+    EnableECSManagedTags: Annotated[bool | None, Field_aliased(description="Type: bool.")] = None
+    EnableExecuteCommand: Annotated[bool | None, Field_aliased(description="Type: bool.")] = None
+    Group: Annotated[str | None, Field_aliased(description="Type: str.")] = None
+    LaunchType: Annotated[
+        Literal["EC2", "FARGATE", "EXTERNAL"] | None,
+        Field_aliased(description="Allowed values: 'EC2', 'FARGATE', 'EXTERNAL'."),
+    ] = None
+    NetworkConfiguration: Annotated[
+        PipeNetworkConfiguration | None,
+        Field_aliased(description="Type: PipeNetworkConfigurationDict."),
+    ] = None
+    Overrides: Annotated[
+        EcsTaskOverride | None, Field_aliased(description="Type: EcsTaskOverrideDict.")
+    ] = None
+    PlacementConstraints: Annotated[
+        list[PlacementConstraint] | None, Field_aliased(description="Items: 0 to 10 items.")
+    ] = None
+    PlacementStrategy: Annotated[
+        list[PipePlacementStrategy] | None, Field_aliased(description="Items: 0 to 5 items.")
+    ] = None
+    PlatformVersion: Annotated[str | None, Field_aliased(description="Type: str.")] = None
+    PropagateTags: Annotated[
+        Literal["TASK_DEFINITION"] | None,
+        Field_aliased(description="Allowed values: 'TASK_DEFINITION'."),
+    ] = None
+    ReferenceId: Annotated[
+        str | None, Field_aliased(description="Length: 0 to 1024 characters.")
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field_aliased(description="Type: list[TagDict].")] = None
+    TaskCount: Annotated[
+        int | None, Field_aliased(description="Range: at least 1 (inclusive).")
+    ] = None
+    TaskDefinitionArn: Annotated[
+        str,
+        Field_aliased(
+            description="Pattern: ^arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\\-]+):([a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1})?:(\\d{12})?:(.+)|(\\$(\\.[\\w/_-]+(\\[(\\d+|\\*)\\])*)*)$ Length: 1 to 1600 characters."
+        ),
+    ]
 
 
 class PipeTargetSageMakerPipelineParameters(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    PipelineParameterList: list[SageMakerPipelineParameter] | None = None
+    PipelineParameterList: Annotated[
+        list[SageMakerPipelineParameter] | None, Field_aliased(description="Items: 0 to 200 items.")
+    ] = None
 
 
 class PipeTargetTimestreamParameters(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DimensionMappings: list[DimensionMapping]
-    EpochTimeUnit: Literal["MILLISECONDS", "SECONDS", "MICROSECONDS", "NANOSECONDS"] | None = None
-    MultiMeasureMappings: list[MultiMeasureMapping] | None = None
-    SingleMeasureMappings: list[SingleMeasureMapping] | None = None
-    TimeFieldType: Literal["EPOCH", "TIMESTAMP_FORMAT"] | None = None
-    TimeValue: str
-    TimestampFormat: str | None = None
-    VersionValue: str
+    DimensionMappings: Annotated[
+        list[DimensionMapping], Field_aliased(description="Items: 1 to 128 items.")
+    ]
+    EpochTimeUnit: Annotated[
+        Literal["MILLISECONDS", "SECONDS", "MICROSECONDS", "NANOSECONDS"] | None,
+        Field_aliased(
+            description="Allowed values: 'MILLISECONDS', 'SECONDS', 'MICROSECONDS', 'NANOSECONDS'."
+        ),
+    ] = None
+    MultiMeasureMappings: Annotated[
+        list[MultiMeasureMapping] | None, Field_aliased(description="Items: 0 to 1024 items.")
+    ] = None
+    SingleMeasureMappings: Annotated[
+        list[SingleMeasureMapping] | None, Field_aliased(description="Items: 0 to 8192 items.")
+    ] = None
+    TimeFieldType: Annotated[
+        Literal["EPOCH", "TIMESTAMP_FORMAT"] | None,
+        Field_aliased(description="Allowed values: 'EPOCH', 'TIMESTAMP_FORMAT'."),
+    ] = None
+    TimeValue: Annotated[str, Field_aliased(description="Length: 1 to 256 characters.")]
+    TimestampFormat: Annotated[
+        str | None, Field_aliased(description="Length: 1 to 256 characters.")
+    ] = None
+    VersionValue: Annotated[str, Field_aliased(description="Length: 1 to 256 characters.")]
 
 
 class PipeSourceParameters(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ActiveMQBrokerParameters: PipeSourceActiveMQBrokerParameters | None = None
-    DynamoDBStreamParameters: PipeSourceDynamoDBStreamParameters | None = None
-    FilterCriteria: PipeFilterCriteria | None = None
-    KinesisStreamParameters: PipeSourceKinesisStreamParameters | None = None
-    ManagedStreamingKafkaParameters: PipeSourceManagedStreamingKafkaParameters | None = None
-    RabbitMQBrokerParameters: PipeSourceRabbitMQBrokerParameters | None = None
-    SelfManagedKafkaParameters: PipeSourceSelfManagedKafkaParameters | None = None
-    SqsQueueParameters: PipeSourceSqsQueueParameters | None = None
+    ActiveMQBrokerParameters: Annotated[
+        PipeSourceActiveMQBrokerParameters | None,
+        Field_aliased(description="Type: PipeSourceActiveMQBrokerParametersDict."),
+    ] = None
+    DynamoDBStreamParameters: Annotated[
+        PipeSourceDynamoDBStreamParameters | None,
+        Field_aliased(description="Type: PipeSourceDynamoDBStreamParametersDict."),
+    ] = None
+    FilterCriteria: Annotated[
+        PipeFilterCriteria | None, Field_aliased(description="Type: PipeFilterCriteriaDict.")
+    ] = None
+    KinesisStreamParameters: Annotated[
+        PipeSourceKinesisStreamParameters | None,
+        Field_aliased(description="Type: PipeSourceKinesisStreamParametersDict."),
+    ] = None
+    ManagedStreamingKafkaParameters: Annotated[
+        PipeSourceManagedStreamingKafkaParameters | None,
+        Field_aliased(description="Type: PipeSourceManagedStreamingKafkaParametersDict."),
+    ] = None
+    RabbitMQBrokerParameters: Annotated[
+        PipeSourceRabbitMQBrokerParameters | None,
+        Field_aliased(description="Type: PipeSourceRabbitMQBrokerParametersDict."),
+    ] = None
+    SelfManagedKafkaParameters: Annotated[
+        PipeSourceSelfManagedKafkaParameters | None,
+        Field_aliased(description="Type: PipeSourceSelfManagedKafkaParametersDict."),
+    ] = None
+    SqsQueueParameters: Annotated[
+        PipeSourceSqsQueueParameters | None,
+        Field_aliased(description="Type: PipeSourceSqsQueueParametersDict."),
+    ] = None
 
 
 class PipeTargetParameters(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BatchJobParameters: PipeTargetBatchJobParameters | None = None
-    CloudWatchLogsParameters: PipeTargetCloudWatchLogsParameters | None = None
-    EcsTaskParameters: PipeTargetEcsTaskParameters | None = None
-    EventBridgeEventBusParameters: PipeTargetEventBridgeEventBusParameters | None = None
-    HttpParameters: PipeTargetHttpParameters | None = None
-    InputTemplate: str | None = None
-    KinesisStreamParameters: PipeTargetKinesisStreamParameters | None = None
-    LambdaFunctionParameters: PipeTargetLambdaFunctionParameters | None = None
-    RedshiftDataParameters: PipeTargetRedshiftDataParameters | None = None
-    SageMakerPipelineParameters: PipeTargetSageMakerPipelineParameters | None = None
-    SqsQueueParameters: PipeTargetSqsQueueParameters | None = None
-    StepFunctionStateMachineParameters: PipeTargetStateMachineParameters | None = None
-    TimestreamParameters: PipeTargetTimestreamParameters | None = None
+    BatchJobParameters: Annotated[
+        PipeTargetBatchJobParameters | None,
+        Field_aliased(description="Type: PipeTargetBatchJobParametersDict."),
+    ] = None
+    CloudWatchLogsParameters: Annotated[
+        PipeTargetCloudWatchLogsParameters | None,
+        Field_aliased(description="Type: PipeTargetCloudWatchLogsParametersDict."),
+    ] = None
+    EcsTaskParameters: Annotated[
+        PipeTargetEcsTaskParameters | None,
+        Field_aliased(description="Type: PipeTargetEcsTaskParametersDict."),
+    ] = None
+    EventBridgeEventBusParameters: Annotated[
+        PipeTargetEventBridgeEventBusParameters | None,
+        Field_aliased(description="Type: PipeTargetEventBridgeEventBusParametersDict."),
+    ] = None
+    HttpParameters: Annotated[
+        PipeTargetHttpParameters | None,
+        Field_aliased(description="Type: PipeTargetHttpParametersDict."),
+    ] = None
+    InputTemplate: Annotated[
+        str | None, Field_aliased(description="Length: 0 to 8192 characters.")
+    ] = None
+    KinesisStreamParameters: Annotated[
+        PipeTargetKinesisStreamParameters | None,
+        Field_aliased(description="Type: PipeTargetKinesisStreamParametersDict."),
+    ] = None
+    LambdaFunctionParameters: Annotated[
+        PipeTargetLambdaFunctionParameters | None,
+        Field_aliased(description="Type: PipeTargetLambdaFunctionParametersDict."),
+    ] = None
+    RedshiftDataParameters: Annotated[
+        PipeTargetRedshiftDataParameters | None,
+        Field_aliased(description="Type: PipeTargetRedshiftDataParametersDict."),
+    ] = None
+    SageMakerPipelineParameters: Annotated[
+        PipeTargetSageMakerPipelineParameters | None,
+        Field_aliased(description="Type: PipeTargetSageMakerPipelineParametersDict."),
+    ] = None
+    SqsQueueParameters: Annotated[
+        PipeTargetSqsQueueParameters | None,
+        Field_aliased(description="Type: PipeTargetSqsQueueParametersDict."),
+    ] = None
+    StepFunctionStateMachineParameters: Annotated[
+        PipeTargetStateMachineParameters | None,
+        Field_aliased(description="Type: PipeTargetStateMachineParametersDict."),
+    ] = None
+    TimestreamParameters: Annotated[
+        PipeTargetTimestreamParameters | None,
+        Field_aliased(description="Type: PipeTargetTimestreamParametersDict."),
+    ] = None
 
 
 class PipeProps(DeferredModel):
-    Description: str | None = None
-    DesiredState: Literal["RUNNING", "STOPPED"] | None = None
-    Enrichment: str | None = None
-    EnrichmentParameters: PipeEnrichmentParameters | None = None
-    KmsKeyIdentifier: str | None = None
-    LogConfiguration: PipeLogConfiguration | None = None
-    Name: str | None = None
-    RoleArn: str
-    Source: str
-    SourceParameters: PipeSourceParameters | None = None
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Target: str
-    TargetParameters: PipeTargetParameters | None = None
+    """
+    The properties a program declares for a AWS::Pipes::Pipe.
+    """
+
+    Description: Annotated[
+        str | None, Field_aliased(description="Pattern: ^.*$ Length: 0 to 512 characters.")
+    ] = None
+    DesiredState: Annotated[
+        Literal["RUNNING", "STOPPED"] | None,
+        Field_aliased(description="Allowed values: 'RUNNING', 'STOPPED'."),
+    ] = None
+    Enrichment: Annotated[
+        str | None,
+        Field_aliased(
+            description="Pattern: ^$|arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\\-]+):([a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1})?:(\\d{12})?:(.+)$ Length: 0 to 1600 characters."
+        ),
+    ] = None
+    EnrichmentParameters: Annotated[
+        PipeEnrichmentParameters | None,
+        Field_aliased(description="Type: PipeEnrichmentParametersDict."),
+    ] = None
+    KmsKeyIdentifier: Annotated[
+        str | None,
+        Field_aliased(description="Pattern: ^[a-zA-Z0-9_\\-/:]*$ Length: 0 to 2048 characters."),
+    ] = None
+    LogConfiguration: Annotated[
+        PipeLogConfiguration | None, Field_aliased(description="Type: PipeLogConfigurationDict.")
+    ] = None
+    Name: Annotated[
+        str | None,
+        Field_aliased(
+            description="Pattern: ^[\\.\\-_A-Za-z0-9]+$ Length: 1 to 64 characters. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    RoleArn: Annotated[
+        str,
+        Field_aliased(
+            description="Pattern: ^arn:(aws[a-zA-Z-]*)?:iam::\\d{12}:role/?[a-zA-Z0-9+=,.@\\-_/]+$ Length: 1 to 1600 characters."
+        ),
+    ]
+    Source: Annotated[
+        str,
+        Field_aliased(
+            description="Pattern: ^smk://(([a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9\\-]*[a-zA-Z0-9])\\.)*([A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9\\-]*[A-Za-z0-9]):[0-9]{1,5}|arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\\-]+):([a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1})?:(\\d{12})?:(.+)$ Length: 1 to 1600 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    SourceParameters: Annotated[
+        PipeSourceParameters | None,
+        Field_aliased(
+            description="Type: PipeSourceParametersDict. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Tags: Annotated[dict[str, str] | None, Field_aliased(description="Type: dict[str, str].")] = (
+        None
+    )
+    Target: Annotated[
+        str,
+        Field_aliased(
+            description="Pattern: ^arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\\-]+):([a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1})?:(\\d{12})?:(.+)$ Length: 1 to 1600 characters."
+        ),
+    ]
+    TargetParameters: Annotated[
+        PipeTargetParameters | None,
+        Field_aliased(
+            description="Type: PipeTargetParametersDict. Write-only: sent to AWS, never read back."
+        ),
+    ] = None

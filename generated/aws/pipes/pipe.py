@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -299,654 +303,769 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AwsVpcConfigurationDict = TypedDict(
-    "AwsVpcConfigurationDict",
-    {
-        "AssignPublicIp": "Literal['ENABLED', 'DISABLED']",
-        "SecurityGroups": "list[str]",
-        "Subnets": "Required[list[str]]",
-    },
-    total=False,
-)
 
-BatchArrayPropertiesDict = TypedDict(
-    "BatchArrayPropertiesDict",
-    {
-        "Size": "int",
-    },
-    total=False,
-)
+class AwsVpcConfigurationDict(TypedDict, total=False):
+    """AwsVpcConfiguration as a plain dict."""
 
-BatchContainerOverridesDict = TypedDict(
-    "BatchContainerOverridesDict",
-    {
-        "Command": "list[str]",
-        "Environment": "list[BatchEnvironmentVariableDict]",
-        "InstanceType": "str",
-        "ResourceRequirements": "list[BatchResourceRequirementDict]",
-    },
-    total=False,
-)
+    AssignPublicIp: Literal["ENABLED", "DISABLED"]
+    """Allowed values: 'ENABLED', 'DISABLED'."""
+    SecurityGroups: list[str]
+    """Items: 0 to 5 items. Each item: Pattern:
+    ^sg-[0-9a-zA-Z]*|(\\$(\\.[\\w/_-]+(\\[(\\d+|\\*)\\])*)*)$ Length: 1 to 1024 characters."""
+    Subnets: Required[list[str]]
+    """Items: 0 to 16 items. Each item: Pattern:
+    ^subnet-[0-9a-z]*|(\\$(\\.[\\w/_-]+(\\[(\\d+|\\*)\\])*)*)$ Length: 1 to 1024 characters."""
 
-BatchEnvironmentVariableDict = TypedDict(
-    "BatchEnvironmentVariableDict",
-    {
-        "Name": "str",
-        "Value": "str",
-    },
-    total=False,
-)
 
-BatchJobDependencyDict = TypedDict(
-    "BatchJobDependencyDict",
-    {
-        "JobId": "str",
-        "Type": "Literal['N_TO_N', 'SEQUENTIAL']",
-    },
-    total=False,
-)
+class BatchArrayPropertiesDict(TypedDict, total=False):
+    """BatchArrayProperties as a plain dict."""
 
-BatchResourceRequirementDict = TypedDict(
-    "BatchResourceRequirementDict",
-    {
-        "Type": "Required[Literal['GPU', 'MEMORY', 'VCPU']]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    Size: int
+    """Range: 2 to 10000 (inclusive)."""
 
-BatchRetryStrategyDict = TypedDict(
-    "BatchRetryStrategyDict",
-    {
-        "Attempts": "int",
-    },
-    total=False,
-)
 
-CapacityProviderStrategyItemDict = TypedDict(
-    "CapacityProviderStrategyItemDict",
-    {
-        "Base": "int",
-        "CapacityProvider": "Required[str]",
-        "Weight": "int",
-    },
-    total=False,
-)
+class BatchContainerOverridesDict(TypedDict, total=False):
+    """BatchContainerOverrides as a plain dict."""
 
-DimensionMappingDict = TypedDict(
-    "DimensionMappingDict",
-    {
-        "DimensionName": "Required[str]",
-        "DimensionValue": "Required[str]",
-        "DimensionValueType": "Required[Literal['VARCHAR']]",
-    },
-    total=False,
-)
+    Command: list[str]
+    """Type: list[str]."""
+    Environment: list[BatchEnvironmentVariableDict]
+    """Type: list[BatchEnvironmentVariableDict]."""
+    InstanceType: str
+    """Type: str."""
+    ResourceRequirements: list[BatchResourceRequirementDict]
+    """Type: list[BatchResourceRequirementDict]."""
 
-EcsContainerOverrideDict = TypedDict(
-    "EcsContainerOverrideDict",
-    {
-        "Command": "list[str]",
-        "Cpu": "int",
-        "Environment": "list[EcsEnvironmentVariableDict]",
-        "EnvironmentFiles": "list[EcsEnvironmentFileDict]",
-        "Memory": "int",
-        "MemoryReservation": "int",
-        "Name": "str",
-        "ResourceRequirements": "list[EcsResourceRequirementDict]",
-    },
-    total=False,
-)
 
-EcsEnvironmentFileDict = TypedDict(
-    "EcsEnvironmentFileDict",
-    {
-        "Type": "Required[Literal['s3']]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class BatchEnvironmentVariableDict(TypedDict, total=False):
+    """BatchEnvironmentVariable as a plain dict."""
 
-EcsEnvironmentVariableDict = TypedDict(
-    "EcsEnvironmentVariableDict",
-    {
-        "Name": "str",
-        "Value": "str",
-    },
-    total=False,
-)
+    Name: str
+    """Type: str."""
+    Value: str
+    """Type: str."""
 
-EcsEphemeralStorageDict = TypedDict(
-    "EcsEphemeralStorageDict",
-    {
-        "SizeInGiB": "Required[int]",
-    },
-    total=False,
-)
 
-EcsInferenceAcceleratorOverrideDict = TypedDict(
-    "EcsInferenceAcceleratorOverrideDict",
-    {
-        "DeviceName": "str",
-        "DeviceType": "str",
-    },
-    total=False,
-)
+class BatchJobDependencyDict(TypedDict, total=False):
+    """BatchJobDependency as a plain dict."""
 
-EcsResourceRequirementDict = TypedDict(
-    "EcsResourceRequirementDict",
-    {
-        "Type": "Required[Literal['GPU', 'InferenceAccelerator']]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    JobId: str
+    """Type: str."""
+    Type: Literal["N_TO_N", "SEQUENTIAL"]
+    """Allowed values: 'N_TO_N', 'SEQUENTIAL'."""
 
-EcsTaskOverrideDict = TypedDict(
-    "EcsTaskOverrideDict",
-    {
-        "ContainerOverrides": "list[EcsContainerOverrideDict]",
-        "Cpu": "str",
-        "EphemeralStorage": "EcsEphemeralStorageDict",
-        "ExecutionRoleArn": "str",
-        "InferenceAcceleratorOverrides": "list[EcsInferenceAcceleratorOverrideDict]",
-        "Memory": "str",
-        "TaskRoleArn": "str",
-    },
-    total=False,
-)
 
-FilterDict = TypedDict(
-    "FilterDict",
-    {
-        "Pattern": "str",
-    },
-    total=False,
-)
+class BatchResourceRequirementDict(TypedDict, total=False):
+    """BatchResourceRequirement as a plain dict."""
 
-MultiMeasureAttributeMappingDict = TypedDict(
-    "MultiMeasureAttributeMappingDict",
-    {
-        "MeasureValue": "Required[str]",
-        "MeasureValueType": "Required[Literal['DOUBLE', 'BIGINT', 'VARCHAR', 'BOOLEAN', 'TIMESTAMP']]",
-        "MultiMeasureAttributeName": "Required[str]",
-    },
-    total=False,
-)
+    Type: Required[Literal["GPU", "MEMORY", "VCPU"]]
+    """Allowed values: 'GPU', 'MEMORY', 'VCPU'."""
+    Value: Required[str]
+    """Type: str."""
 
-MultiMeasureMappingDict = TypedDict(
-    "MultiMeasureMappingDict",
-    {
-        "MultiMeasureAttributeMappings": "Required[list[MultiMeasureAttributeMappingDict]]",
-        "MultiMeasureName": "Required[str]",
-    },
-    total=False,
-)
 
-PipeCloudwatchLogsLogDestinationDict = TypedDict(
-    "PipeCloudwatchLogsLogDestinationDict",
-    {
-        "LogGroupArn": "str",
-    },
-    total=False,
-)
+class BatchRetryStrategyDict(TypedDict, total=False):
+    """BatchRetryStrategy as a plain dict."""
 
-PipeDeadLetterConfigDict = TypedDict(
-    "PipeDeadLetterConfigDict",
-    {
-        "Arn": "str",
-    },
-    total=False,
-)
+    Attempts: int
+    """Range: 1 to 10 (inclusive)."""
 
-PipeEnrichmentHttpParametersDict = TypedDict(
-    "PipeEnrichmentHttpParametersDict",
-    {
-        "HeaderParameters": "dict[str, Any]",
-        "PathParameterValues": "list[str]",
-        "QueryStringParameters": "dict[str, Any]",
-    },
-    total=False,
-)
 
-PipeEnrichmentParametersDict = TypedDict(
-    "PipeEnrichmentParametersDict",
-    {
-        "HttpParameters": "PipeEnrichmentHttpParametersDict",
-        "InputTemplate": "str",
-    },
-    total=False,
-)
+class CapacityProviderStrategyItemDict(TypedDict, total=False):
+    """CapacityProviderStrategyItem as a plain dict."""
 
-PipeFilterCriteriaDict = TypedDict(
-    "PipeFilterCriteriaDict",
-    {
-        "Filters": "list[FilterDict]",
-    },
-    total=False,
-)
+    Base: int
+    """Range: 0 to 100000 (inclusive)."""
+    CapacityProvider: Required[str]
+    """Length: 1 to 255 characters."""
+    Weight: int
+    """Range: 0 to 1000 (inclusive)."""
 
-PipeFirehoseLogDestinationDict = TypedDict(
-    "PipeFirehoseLogDestinationDict",
-    {
-        "DeliveryStreamArn": "str",
-    },
-    total=False,
-)
 
-PipeLogConfigurationDict = TypedDict(
-    "PipeLogConfigurationDict",
-    {
-        "CloudwatchLogsLogDestination": "PipeCloudwatchLogsLogDestinationDict",
-        "FirehoseLogDestination": "PipeFirehoseLogDestinationDict",
-        "IncludeExecutionData": "list[Literal['ALL']]",
-        "Level": "Literal['OFF', 'ERROR', 'INFO', 'TRACE']",
-        "S3LogDestination": "PipeS3LogDestinationDict",
-    },
-    total=False,
-)
+class DimensionMappingDict(TypedDict, total=False):
+    """DimensionMapping as a plain dict."""
 
-PipeNetworkConfigurationDict = TypedDict(
-    "PipeNetworkConfigurationDict",
-    {
-        "AwsvpcConfiguration": "AwsVpcConfigurationDict",
-    },
-    total=False,
-)
+    DimensionName: Required[str]
+    """Length: 1 to 256 characters."""
+    DimensionValue: Required[str]
+    """Length: 1 to 2048 characters."""
+    DimensionValueType: Required[Literal["VARCHAR"]]
+    """Allowed values: 'VARCHAR'."""
 
-PipePlacementStrategyDict = TypedDict(
-    "PipePlacementStrategyDict",
-    {
-        "Field": "str",
-        "Type": "Literal['random', 'spread', 'binpack']",
-    },
-    total=False,
-)
 
-PipeS3LogDestinationDict = TypedDict(
-    "PipeS3LogDestinationDict",
-    {
-        "BucketName": "str",
-        "BucketOwner": "str",
-        "OutputFormat": "Literal['json', 'plain', 'w3c']",
-        "Prefix": "str",
-    },
-    total=False,
-)
+class EcsContainerOverrideDict(TypedDict, total=False):
+    """EcsContainerOverride as a plain dict."""
 
-PipeSourceActiveMQBrokerParametersDict = TypedDict(
-    "PipeSourceActiveMQBrokerParametersDict",
-    {
-        "BatchSize": "int",
-        "Credentials": "Required[PipeSourceActiveMQBrokerParametersCredentialsDict]",
-        "MaximumBatchingWindowInSeconds": "int",
-        "QueueName": "Required[str]",
-    },
-    total=False,
-)
+    Command: list[str]
+    """Type: list[str]."""
+    Cpu: int
+    """Type: int."""
+    Environment: list[EcsEnvironmentVariableDict]
+    """Type: list[EcsEnvironmentVariableDict]."""
+    EnvironmentFiles: list[EcsEnvironmentFileDict]
+    """Type: list[EcsEnvironmentFileDict]."""
+    Memory: int
+    """Type: int."""
+    MemoryReservation: int
+    """Type: int."""
+    Name: str
+    """Type: str."""
+    ResourceRequirements: list[EcsResourceRequirementDict]
+    """Type: list[EcsResourceRequirementDict]."""
 
-PipeSourceActiveMQBrokerParametersCredentialsDict = TypedDict(
-    "PipeSourceActiveMQBrokerParametersCredentialsDict",
-    {
-        "BasicAuth": "Required[str]",
-    },
-    total=False,
-)
 
-PipeSourceDynamoDBStreamParametersDict = TypedDict(
-    "PipeSourceDynamoDBStreamParametersDict",
-    {
-        "BatchSize": "int",
-        "DeadLetterConfig": "PipeDeadLetterConfigDict",
-        "MaximumBatchingWindowInSeconds": "int",
-        "MaximumRecordAgeInSeconds": "int",
-        "MaximumRetryAttempts": "int",
-        "OnPartialBatchItemFailure": "Literal['AUTOMATIC_BISECT']",
-        "ParallelizationFactor": "int",
-        "StartingPosition": "Required[Literal['TRIM_HORIZON', 'LATEST']]",
-    },
-    total=False,
-)
+class EcsEnvironmentFileDict(TypedDict, total=False):
+    """EcsEnvironmentFile as a plain dict."""
 
-PipeSourceKinesisStreamParametersDict = TypedDict(
-    "PipeSourceKinesisStreamParametersDict",
-    {
-        "BatchSize": "int",
-        "DeadLetterConfig": "PipeDeadLetterConfigDict",
-        "MaximumBatchingWindowInSeconds": "int",
-        "MaximumRecordAgeInSeconds": "int",
-        "MaximumRetryAttempts": "int",
-        "OnPartialBatchItemFailure": "Literal['AUTOMATIC_BISECT']",
-        "ParallelizationFactor": "int",
-        "StartingPosition": "Required[Literal['TRIM_HORIZON', 'LATEST', 'AT_TIMESTAMP']]",
-        "StartingPositionTimestamp": "str",
-    },
-    total=False,
-)
+    Type: Required[Literal["s3"]]
+    """Allowed values: 's3'."""
+    Value: Required[str]
+    """Type: str."""
 
-PipeSourceManagedStreamingKafkaParametersDict = TypedDict(
-    "PipeSourceManagedStreamingKafkaParametersDict",
-    {
-        "BatchSize": "int",
-        "ConsumerGroupID": "str",
-        "Credentials": "PipeSourceManagedStreamingKafkaParametersCredentialsOption1Dict | PipeSourceManagedStreamingKafkaParametersCredentialsOption2Dict",
-        "MaximumBatchingWindowInSeconds": "int",
-        "StartingPosition": "Literal['TRIM_HORIZON', 'LATEST']",
-        "TopicName": "Required[str]",
-    },
-    total=False,
-)
 
-PipeSourceManagedStreamingKafkaParametersCredentialsOption1Dict = TypedDict(
-    "PipeSourceManagedStreamingKafkaParametersCredentialsOption1Dict",
-    {
-        "SaslScram512Auth": "Required[str]",
-    },
-    total=False,
-)
+class EcsEnvironmentVariableDict(TypedDict, total=False):
+    """EcsEnvironmentVariable as a plain dict."""
 
-PipeSourceManagedStreamingKafkaParametersCredentialsOption2Dict = TypedDict(
-    "PipeSourceManagedStreamingKafkaParametersCredentialsOption2Dict",
-    {
-        "ClientCertificateTlsAuth": "Required[str]",
-    },
-    total=False,
-)
+    Name: str
+    """Type: str."""
+    Value: str
+    """Type: str."""
 
-PipeSourceParametersDict = TypedDict(
-    "PipeSourceParametersDict",
-    {
-        "ActiveMQBrokerParameters": "PipeSourceActiveMQBrokerParametersDict",
-        "DynamoDBStreamParameters": "PipeSourceDynamoDBStreamParametersDict",
-        "FilterCriteria": "PipeFilterCriteriaDict",
-        "KinesisStreamParameters": "PipeSourceKinesisStreamParametersDict",
-        "ManagedStreamingKafkaParameters": "PipeSourceManagedStreamingKafkaParametersDict",
-        "RabbitMQBrokerParameters": "PipeSourceRabbitMQBrokerParametersDict",
-        "SelfManagedKafkaParameters": "PipeSourceSelfManagedKafkaParametersDict",
-        "SqsQueueParameters": "PipeSourceSqsQueueParametersDict",
-    },
-    total=False,
-)
 
-PipeSourceRabbitMQBrokerParametersDict = TypedDict(
-    "PipeSourceRabbitMQBrokerParametersDict",
-    {
-        "BatchSize": "int",
-        "Credentials": "Required[PipeSourceRabbitMQBrokerParametersCredentialsDict]",
-        "MaximumBatchingWindowInSeconds": "int",
-        "QueueName": "Required[str]",
-        "VirtualHost": "str",
-    },
-    total=False,
-)
+class EcsEphemeralStorageDict(TypedDict, total=False):
+    """EcsEphemeralStorage as a plain dict."""
 
-PipeSourceRabbitMQBrokerParametersCredentialsDict = TypedDict(
-    "PipeSourceRabbitMQBrokerParametersCredentialsDict",
-    {
-        "BasicAuth": "Required[str]",
-    },
-    total=False,
-)
+    SizeInGiB: Required[int]
+    """Range: 21 to 200 (inclusive)."""
 
-PipeSourceSelfManagedKafkaParametersDict = TypedDict(
-    "PipeSourceSelfManagedKafkaParametersDict",
-    {
-        "AdditionalBootstrapServers": "list[str]",
-        "BatchSize": "int",
-        "ConsumerGroupID": "str",
-        "Credentials": "PipeSourceSelfManagedKafkaParametersCredentialsOption1Dict | PipeSourceSelfManagedKafkaParametersCredentialsOption2Dict | PipeSourceSelfManagedKafkaParametersCredentialsOption3Dict | PipeSourceSelfManagedKafkaParametersCredentialsOption4Dict",
-        "MaximumBatchingWindowInSeconds": "int",
-        "ServerRootCaCertificate": "str",
-        "StartingPosition": "Literal['TRIM_HORIZON', 'LATEST']",
-        "TopicName": "Required[str]",
-        "Vpc": "SelfManagedKafkaAccessConfigurationVpcDict",
-    },
-    total=False,
-)
 
-PipeSourceSelfManagedKafkaParametersCredentialsOption1Dict = TypedDict(
-    "PipeSourceSelfManagedKafkaParametersCredentialsOption1Dict",
-    {
-        "BasicAuth": "Required[str]",
-    },
-    total=False,
-)
+class EcsInferenceAcceleratorOverrideDict(TypedDict, total=False):
+    """EcsInferenceAcceleratorOverride as a plain dict."""
 
-PipeSourceSelfManagedKafkaParametersCredentialsOption2Dict = TypedDict(
-    "PipeSourceSelfManagedKafkaParametersCredentialsOption2Dict",
-    {
-        "SaslScram512Auth": "Required[str]",
-    },
-    total=False,
-)
+    DeviceName: str
+    """Type: str."""
+    DeviceType: str
+    """Type: str."""
 
-PipeSourceSelfManagedKafkaParametersCredentialsOption3Dict = TypedDict(
-    "PipeSourceSelfManagedKafkaParametersCredentialsOption3Dict",
-    {
-        "SaslScram256Auth": "Required[str]",
-    },
-    total=False,
-)
 
-PipeSourceSelfManagedKafkaParametersCredentialsOption4Dict = TypedDict(
-    "PipeSourceSelfManagedKafkaParametersCredentialsOption4Dict",
-    {
-        "ClientCertificateTlsAuth": "Required[str]",
-    },
-    total=False,
-)
+class EcsResourceRequirementDict(TypedDict, total=False):
+    """EcsResourceRequirement as a plain dict."""
 
-PipeSourceSqsQueueParametersDict = TypedDict(
-    "PipeSourceSqsQueueParametersDict",
-    {
-        "BatchSize": "int",
-        "MaximumBatchingWindowInSeconds": "int",
-    },
-    total=False,
-)
+    Type: Required[Literal["GPU", "InferenceAccelerator"]]
+    """Allowed values: 'GPU', 'InferenceAccelerator'."""
+    Value: Required[str]
+    """Type: str."""
 
-PipeTargetBatchJobParametersDict = TypedDict(
-    "PipeTargetBatchJobParametersDict",
-    {
-        "ArrayProperties": "BatchArrayPropertiesDict",
-        "ContainerOverrides": "BatchContainerOverridesDict",
-        "DependsOn": "list[BatchJobDependencyDict]",
-        "JobDefinition": "Required[str]",
-        "JobName": "Required[str]",
-        "Parameters": "dict[str, Any]",
-        "RetryStrategy": "BatchRetryStrategyDict",
-    },
-    total=False,
-)
 
-PipeTargetCloudWatchLogsParametersDict = TypedDict(
-    "PipeTargetCloudWatchLogsParametersDict",
-    {
-        "LogStreamName": "str",
-        "Timestamp": "str",
-    },
-    total=False,
-)
+class EcsTaskOverrideDict(TypedDict, total=False):
+    """EcsTaskOverride as a plain dict."""
 
-PipeTargetEcsTaskParametersDict = TypedDict(
-    "PipeTargetEcsTaskParametersDict",
-    {
-        "CapacityProviderStrategy": "list[CapacityProviderStrategyItemDict]",
-        "EnableECSManagedTags": "bool",
-        "EnableExecuteCommand": "bool",
-        "Group": "str",
-        "LaunchType": "Literal['EC2', 'FARGATE', 'EXTERNAL']",
-        "NetworkConfiguration": "PipeNetworkConfigurationDict",
-        "Overrides": "EcsTaskOverrideDict",
-        "PlacementConstraints": "list[PlacementConstraintDict]",
-        "PlacementStrategy": "list[PipePlacementStrategyDict]",
-        "PlatformVersion": "str",
-        "PropagateTags": "Literal['TASK_DEFINITION']",
-        "ReferenceId": "str",
-        "Tags": "list[TagDict]",
-        "TaskCount": "int",
-        "TaskDefinitionArn": "Required[str]",
-    },
-    total=False,
-)
+    ContainerOverrides: list[EcsContainerOverrideDict]
+    """Type: list[EcsContainerOverrideDict]."""
+    Cpu: str
+    """Type: str."""
+    EphemeralStorage: EcsEphemeralStorageDict
+    """Type: EcsEphemeralStorageDict."""
+    ExecutionRoleArn: str
+    """Pattern:
+    ^arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\\-]+):([a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1})?:(\\d{12})?:(.+)|(\\$(\\.[\\w/_-]+(\\[(\\d+|\\*)\\])*)*)$
+    Length: 1 to 1600 characters."""
+    InferenceAcceleratorOverrides: list[EcsInferenceAcceleratorOverrideDict]
+    """Type: list[EcsInferenceAcceleratorOverrideDict]."""
+    Memory: str
+    """Type: str."""
+    TaskRoleArn: str
+    """Pattern:
+    ^arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\\-]+):([a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1})?:(\\d{12})?:(.+)|(\\$(\\.[\\w/_-]+(\\[(\\d+|\\*)\\])*)*)$
+    Length: 1 to 1600 characters."""
 
-PipeTargetEventBridgeEventBusParametersDict = TypedDict(
-    "PipeTargetEventBridgeEventBusParametersDict",
-    {
-        "DetailType": "str",
-        "EndpointId": "str",
-        "Resources": "list[str]",
-        "Source": "str",
-        "Time": "str",
-    },
-    total=False,
-)
 
-PipeTargetHttpParametersDict = TypedDict(
-    "PipeTargetHttpParametersDict",
-    {
-        "HeaderParameters": "dict[str, Any]",
-        "PathParameterValues": "list[str]",
-        "QueryStringParameters": "dict[str, Any]",
-    },
-    total=False,
-)
+class FilterDict(TypedDict, total=False):
+    """Filter as a plain dict."""
 
-PipeTargetKinesisStreamParametersDict = TypedDict(
-    "PipeTargetKinesisStreamParametersDict",
-    {
-        "PartitionKey": "Required[str]",
-    },
-    total=False,
-)
+    Pattern: str
+    """Length: 0 to 4096 characters."""
 
-PipeTargetLambdaFunctionParametersDict = TypedDict(
-    "PipeTargetLambdaFunctionParametersDict",
-    {
-        "InvocationType": "Literal['REQUEST_RESPONSE', 'FIRE_AND_FORGET']",
-    },
-    total=False,
-)
 
-PipeTargetParametersDict = TypedDict(
-    "PipeTargetParametersDict",
-    {
-        "BatchJobParameters": "PipeTargetBatchJobParametersDict",
-        "CloudWatchLogsParameters": "PipeTargetCloudWatchLogsParametersDict",
-        "EcsTaskParameters": "PipeTargetEcsTaskParametersDict",
-        "EventBridgeEventBusParameters": "PipeTargetEventBridgeEventBusParametersDict",
-        "HttpParameters": "PipeTargetHttpParametersDict",
-        "InputTemplate": "str",
-        "KinesisStreamParameters": "PipeTargetKinesisStreamParametersDict",
-        "LambdaFunctionParameters": "PipeTargetLambdaFunctionParametersDict",
-        "RedshiftDataParameters": "PipeTargetRedshiftDataParametersDict",
-        "SageMakerPipelineParameters": "PipeTargetSageMakerPipelineParametersDict",
-        "SqsQueueParameters": "PipeTargetSqsQueueParametersDict",
-        "StepFunctionStateMachineParameters": "PipeTargetStateMachineParametersDict",
-        "TimestreamParameters": "PipeTargetTimestreamParametersDict",
-    },
-    total=False,
-)
+class MultiMeasureAttributeMappingDict(TypedDict, total=False):
+    """MultiMeasureAttributeMapping as a plain dict."""
 
-PipeTargetRedshiftDataParametersDict = TypedDict(
-    "PipeTargetRedshiftDataParametersDict",
-    {
-        "Database": "Required[str]",
-        "DbUser": "str",
-        "SecretManagerArn": "str",
-        "Sqls": "Required[list[str]]",
-        "StatementName": "str",
-        "WithEvent": "bool",
-    },
-    total=False,
-)
+    MeasureValue: Required[str]
+    """Length: 1 to 2048 characters."""
+    MeasureValueType: Required[Literal["DOUBLE", "BIGINT", "VARCHAR", "BOOLEAN", "TIMESTAMP"]]
+    """Allowed values: 'DOUBLE', 'BIGINT', 'VARCHAR', 'BOOLEAN', 'TIMESTAMP'."""
+    MultiMeasureAttributeName: Required[str]
+    """Length: 1 to 256 characters."""
 
-PipeTargetSageMakerPipelineParametersDict = TypedDict(
-    "PipeTargetSageMakerPipelineParametersDict",
-    {
-        "PipelineParameterList": "list[SageMakerPipelineParameterDict]",
-    },
-    total=False,
-)
 
-PipeTargetSqsQueueParametersDict = TypedDict(
-    "PipeTargetSqsQueueParametersDict",
-    {
-        "MessageDeduplicationId": "str",
-        "MessageGroupId": "str",
-    },
-    total=False,
-)
+class MultiMeasureMappingDict(TypedDict, total=False):
+    """MultiMeasureMapping as a plain dict."""
 
-PipeTargetStateMachineParametersDict = TypedDict(
-    "PipeTargetStateMachineParametersDict",
-    {
-        "InvocationType": "Literal['REQUEST_RESPONSE', 'FIRE_AND_FORGET']",
-    },
-    total=False,
-)
+    MultiMeasureAttributeMappings: Required[list[MultiMeasureAttributeMappingDict]]
+    """Items: 1 to 256 items."""
+    MultiMeasureName: Required[str]
+    """Length: 1 to 256 characters."""
 
-PipeTargetTimestreamParametersDict = TypedDict(
-    "PipeTargetTimestreamParametersDict",
-    {
-        "DimensionMappings": "Required[list[DimensionMappingDict]]",
-        "EpochTimeUnit": "Literal['MILLISECONDS', 'SECONDS', 'MICROSECONDS', 'NANOSECONDS']",
-        "MultiMeasureMappings": "list[MultiMeasureMappingDict]",
-        "SingleMeasureMappings": "list[SingleMeasureMappingDict]",
-        "TimeFieldType": "Literal['EPOCH', 'TIMESTAMP_FORMAT']",
-        "TimeValue": "Required[str]",
-        "TimestampFormat": "str",
-        "VersionValue": "Required[str]",
-    },
-    total=False,
-)
 
-PlacementConstraintDict = TypedDict(
-    "PlacementConstraintDict",
-    {
-        "Expression": "str",
-        "Type": "Literal['distinctInstance', 'memberOf']",
-    },
-    total=False,
-)
+class PipeCloudwatchLogsLogDestinationDict(TypedDict, total=False):
+    """PipeCloudwatchLogsLogDestination as a plain dict."""
 
-SageMakerPipelineParameterDict = TypedDict(
-    "SageMakerPipelineParameterDict",
-    {
-        "Name": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    LogGroupArn: str
+    """Pattern:
+    ^(^arn:aws([a-z]|\\-)*:logs:([a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}):(\\d{12}):log-group:.+)$
+    Length: 1 to 1600 characters."""
 
-SelfManagedKafkaAccessConfigurationVpcDict = TypedDict(
-    "SelfManagedKafkaAccessConfigurationVpcDict",
-    {
-        "SecurityGroup": "list[str]",
-        "Subnets": "list[str]",
-    },
-    total=False,
-)
 
-SingleMeasureMappingDict = TypedDict(
-    "SingleMeasureMappingDict",
-    {
-        "MeasureName": "Required[str]",
-        "MeasureValue": "Required[str]",
-        "MeasureValueType": "Required[Literal['DOUBLE', 'BIGINT', 'VARCHAR', 'BOOLEAN', 'TIMESTAMP']]",
-    },
-    total=False,
-)
+class PipeDeadLetterConfigDict(TypedDict, total=False):
+    """PipeDeadLetterConfig as a plain dict."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    Arn: str
+    """Pattern:
+    ^arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\\-]+):([a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1})?:(\\d{12})?:(.+)$
+    Length: 1 to 1600 characters."""
 
+
+class PipeEnrichmentHttpParametersDict(TypedDict, total=False):
+    """PipeEnrichmentHttpParameters as a plain dict."""
+
+    HeaderParameters: dict[str, str]
+    """Type: dict[str, str]."""
+    PathParameterValues: list[str]
+    """Each item: Pattern: ^(?!\\s*$).+|(\\$(\\.[\\w/_-]+(\\[(\\d+|\\*)\\])*)*)$"""
+    QueryStringParameters: dict[str, str]
+    """Type: dict[str, str]."""
+
+
+class PipeEnrichmentParametersDict(TypedDict, total=False):
+    """PipeEnrichmentParameters as a plain dict."""
+
+    HttpParameters: PipeEnrichmentHttpParametersDict
+    """Type: PipeEnrichmentHttpParametersDict."""
+    InputTemplate: str
+    """Length: 0 to 8192 characters."""
+
+
+class PipeFilterCriteriaDict(TypedDict, total=False):
+    """PipeFilterCriteria as a plain dict."""
+
+    Filters: list[FilterDict]
+    """Items: 0 to 5 items."""
+
+
+class PipeFirehoseLogDestinationDict(TypedDict, total=False):
+    """PipeFirehoseLogDestination as a plain dict."""
+
+    DeliveryStreamArn: str
+    """Pattern:
+    ^(^arn:aws([a-z]|\\-)*:firehose:([a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}):(\\d{12}):deliverystream/.+)$
+    Length: 1 to 1600 characters."""
+
+
+class PipeLogConfigurationDict(TypedDict, total=False):
+    """PipeLogConfiguration as a plain dict."""
+
+    CloudwatchLogsLogDestination: PipeCloudwatchLogsLogDestinationDict
+    """Type: PipeCloudwatchLogsLogDestinationDict."""
+    FirehoseLogDestination: PipeFirehoseLogDestinationDict
+    """Type: PipeFirehoseLogDestinationDict."""
+    IncludeExecutionData: list[Literal["ALL"]]
+    """Items are unique. Each item: Allowed values: 'ALL'."""
+    Level: Literal["OFF", "ERROR", "INFO", "TRACE"]
+    """Allowed values: 'OFF', 'ERROR', 'INFO', 'TRACE'."""
+    S3LogDestination: PipeS3LogDestinationDict
+    """Type: PipeS3LogDestinationDict."""
+
+
+class PipeNetworkConfigurationDict(TypedDict, total=False):
+    """PipeNetworkConfiguration as a plain dict."""
+
+    AwsvpcConfiguration: AwsVpcConfigurationDict
+    """Type: AwsVpcConfigurationDict."""
+
+
+class PipePlacementStrategyDict(TypedDict, total=False):
+    """PipePlacementStrategy as a plain dict."""
+
+    Field: str
+    """Length: 0 to 255 characters."""
+    Type: Literal["random", "spread", "binpack"]
+    """Allowed values: 'random', 'spread', 'binpack'."""
+
+
+class PipeS3LogDestinationDict(TypedDict, total=False):
+    """PipeS3LogDestination as a plain dict."""
+
+    BucketName: str
+    """Type: str."""
+    BucketOwner: str
+    """Type: str."""
+    OutputFormat: Literal["json", "plain", "w3c"]
+    """Allowed values: 'json', 'plain', 'w3c'."""
+    Prefix: str
+    """Type: str."""
+
+
+class PipeSourceActiveMQBrokerParametersDict(TypedDict, total=False):
+    """PipeSourceActiveMQBrokerParameters as a plain dict."""
+
+    BatchSize: int
+    """Range: 1 to 10000 (inclusive)."""
+    Credentials: Required[PipeSourceActiveMQBrokerParametersCredentialsDict]
+    """Type: PipeSourceActiveMQBrokerParametersCredentialsDict."""
+    MaximumBatchingWindowInSeconds: int
+    """Range: 0 to 300 (inclusive)."""
+    QueueName: Required[str]
+    """Pattern: ^[\\s\\S]*$ Length: 1 to 1000 characters."""
+
+
+class PipeSourceActiveMQBrokerParametersCredentialsDict(TypedDict, total=False):
+    """PipeSourceActiveMQBrokerParametersCredentials as a plain dict."""
+
+    BasicAuth: Required[str]
+    """Optional SecretManager ARN which stores the database credentials"""
+
+
+class PipeSourceDynamoDBStreamParametersDict(TypedDict, total=False):
+    """PipeSourceDynamoDBStreamParameters as a plain dict."""
+
+    BatchSize: int
+    """Range: 1 to 10000 (inclusive)."""
+    DeadLetterConfig: PipeDeadLetterConfigDict
+    """Type: PipeDeadLetterConfigDict."""
+    MaximumBatchingWindowInSeconds: int
+    """Range: 0 to 300 (inclusive)."""
+    MaximumRecordAgeInSeconds: int
+    """Range: -1 to 604800 (inclusive)."""
+    MaximumRetryAttempts: int
+    """Range: -1 to 10000 (inclusive)."""
+    OnPartialBatchItemFailure: Literal["AUTOMATIC_BISECT"]
+    """Allowed values: 'AUTOMATIC_BISECT'."""
+    ParallelizationFactor: int
+    """Range: 1 to 10 (inclusive)."""
+    StartingPosition: Required[Literal["TRIM_HORIZON", "LATEST"]]
+    """Allowed values: 'TRIM_HORIZON', 'LATEST'."""
+
+
+class PipeSourceKinesisStreamParametersDict(TypedDict, total=False):
+    """PipeSourceKinesisStreamParameters as a plain dict."""
+
+    BatchSize: int
+    """Range: 1 to 10000 (inclusive)."""
+    DeadLetterConfig: PipeDeadLetterConfigDict
+    """Type: PipeDeadLetterConfigDict."""
+    MaximumBatchingWindowInSeconds: int
+    """Range: 0 to 300 (inclusive)."""
+    MaximumRecordAgeInSeconds: int
+    """Range: -1 to 604800 (inclusive)."""
+    MaximumRetryAttempts: int
+    """Range: -1 to 10000 (inclusive)."""
+    OnPartialBatchItemFailure: Literal["AUTOMATIC_BISECT"]
+    """Allowed values: 'AUTOMATIC_BISECT'."""
+    ParallelizationFactor: int
+    """Range: 1 to 10 (inclusive)."""
+    StartingPosition: Required[Literal["TRIM_HORIZON", "LATEST", "AT_TIMESTAMP"]]
+    """Allowed values: 'TRIM_HORIZON', 'LATEST', 'AT_TIMESTAMP'."""
+    StartingPositionTimestamp: str
+    """Type: str."""
+
+
+class PipeSourceManagedStreamingKafkaParametersDict(TypedDict, total=False):
+    """PipeSourceManagedStreamingKafkaParameters as a plain dict."""
+
+    BatchSize: int
+    """Range: 1 to 10000 (inclusive)."""
+    ConsumerGroupID: str
+    """Pattern: ^[a-zA-Z0-9-\\/*:_+=.@-]*$ Length: 1 to 200 characters."""
+    Credentials: (
+        PipeSourceManagedStreamingKafkaParametersCredentialsOption1Dict
+        | PipeSourceManagedStreamingKafkaParametersCredentialsOption2Dict
+    )
+    """Type: PipeSourceManagedStreamingKafkaParametersCredentialsOption1Dict |
+    PipeSourceManagedStreamingKafkaParametersCredentialsOption2Dict."""
+    MaximumBatchingWindowInSeconds: int
+    """Range: 0 to 300 (inclusive)."""
+    StartingPosition: Literal["TRIM_HORIZON", "LATEST"]
+    """Allowed values: 'TRIM_HORIZON', 'LATEST'."""
+    TopicName: Required[str]
+    """Pattern: ^[^.]([a-zA-Z0-9\\-_.]+)$ Length: 1 to 249 characters."""
+
+
+class PipeSourceManagedStreamingKafkaParametersCredentialsOption1Dict(TypedDict, total=False):
+    """PipeSourceManagedStreamingKafkaParametersCredentialsOption1 as a plain dict."""
+
+    SaslScram512Auth: Required[str]
+    """Optional SecretManager ARN which stores the database credentials"""
+
+
+class PipeSourceManagedStreamingKafkaParametersCredentialsOption2Dict(TypedDict, total=False):
+    """PipeSourceManagedStreamingKafkaParametersCredentialsOption2 as a plain dict."""
+
+    ClientCertificateTlsAuth: Required[str]
+    """Optional SecretManager ARN which stores the database credentials"""
+
+
+class PipeSourceParametersDict(TypedDict, total=False):
+    """PipeSourceParameters as a plain dict."""
+
+    ActiveMQBrokerParameters: PipeSourceActiveMQBrokerParametersDict
+    """Type: PipeSourceActiveMQBrokerParametersDict."""
+    DynamoDBStreamParameters: PipeSourceDynamoDBStreamParametersDict
+    """Type: PipeSourceDynamoDBStreamParametersDict."""
+    FilterCriteria: PipeFilterCriteriaDict
+    """Type: PipeFilterCriteriaDict."""
+    KinesisStreamParameters: PipeSourceKinesisStreamParametersDict
+    """Type: PipeSourceKinesisStreamParametersDict."""
+    ManagedStreamingKafkaParameters: PipeSourceManagedStreamingKafkaParametersDict
+    """Type: PipeSourceManagedStreamingKafkaParametersDict."""
+    RabbitMQBrokerParameters: PipeSourceRabbitMQBrokerParametersDict
+    """Type: PipeSourceRabbitMQBrokerParametersDict."""
+    SelfManagedKafkaParameters: PipeSourceSelfManagedKafkaParametersDict
+    """Type: PipeSourceSelfManagedKafkaParametersDict."""
+    SqsQueueParameters: PipeSourceSqsQueueParametersDict
+    """Type: PipeSourceSqsQueueParametersDict."""
+
+
+class PipeSourceRabbitMQBrokerParametersDict(TypedDict, total=False):
+    """PipeSourceRabbitMQBrokerParameters as a plain dict."""
+
+    BatchSize: int
+    """Range: 1 to 10000 (inclusive)."""
+    Credentials: Required[PipeSourceRabbitMQBrokerParametersCredentialsDict]
+    """Type: PipeSourceRabbitMQBrokerParametersCredentialsDict."""
+    MaximumBatchingWindowInSeconds: int
+    """Range: 0 to 300 (inclusive)."""
+    QueueName: Required[str]
+    """Pattern: ^[\\s\\S]*$ Length: 1 to 1000 characters."""
+    VirtualHost: str
+    """Pattern: ^[a-zA-Z0-9-\\/*:_+=.@-]*$ Length: 1 to 200 characters."""
+
+
+class PipeSourceRabbitMQBrokerParametersCredentialsDict(TypedDict, total=False):
+    """PipeSourceRabbitMQBrokerParametersCredentials as a plain dict."""
+
+    BasicAuth: Required[str]
+    """Optional SecretManager ARN which stores the database credentials"""
+
+
+class PipeSourceSelfManagedKafkaParametersDict(TypedDict, total=False):
+    """PipeSourceSelfManagedKafkaParameters as a plain dict."""
+
+    AdditionalBootstrapServers: list[str]
+    """Items: 0 to 2 items. Each item: Pattern:
+    ^(([a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9\\-]*[a-zA-Z0-9])\\.)*([A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9\\-]*[A-Za-z0-9]):[0-9]{1,5}$
+    Length: 1 to 300 characters."""
+    BatchSize: int
+    """Range: 1 to 10000 (inclusive)."""
+    ConsumerGroupID: str
+    """Pattern: ^[a-zA-Z0-9-\\/*:_+=.@-]*$ Length: 1 to 200 characters."""
+    Credentials: (
+        PipeSourceSelfManagedKafkaParametersCredentialsOption1Dict
+        | PipeSourceSelfManagedKafkaParametersCredentialsOption2Dict
+        | PipeSourceSelfManagedKafkaParametersCredentialsOption3Dict
+        | PipeSourceSelfManagedKafkaParametersCredentialsOption4Dict
+    )
+    """Type: PipeSourceSelfManagedKafkaParametersCredentialsOption1Dict |
+    PipeSourceSelfManagedKafkaParametersCredentialsOption2Dict |
+    PipeSourceSelfManagedKafkaParametersCredentialsOption3Dict |
+    PipeSourceSelfManagedKafkaParametersCredentialsOption4Dict."""
+    MaximumBatchingWindowInSeconds: int
+    """Range: 0 to 300 (inclusive)."""
+    ServerRootCaCertificate: str
+    """Optional SecretManager ARN which stores the database credentials"""
+    StartingPosition: Literal["TRIM_HORIZON", "LATEST"]
+    """Allowed values: 'TRIM_HORIZON', 'LATEST'."""
+    TopicName: Required[str]
+    """Pattern: ^[^.]([a-zA-Z0-9\\-_.]+)$ Length: 1 to 249 characters."""
+    Vpc: SelfManagedKafkaAccessConfigurationVpcDict
+    """Type: SelfManagedKafkaAccessConfigurationVpcDict."""
+
+
+class PipeSourceSelfManagedKafkaParametersCredentialsOption1Dict(TypedDict, total=False):
+    """PipeSourceSelfManagedKafkaParametersCredentialsOption1 as a plain dict."""
+
+    BasicAuth: Required[str]
+    """Optional SecretManager ARN which stores the database credentials"""
+
+
+class PipeSourceSelfManagedKafkaParametersCredentialsOption2Dict(TypedDict, total=False):
+    """PipeSourceSelfManagedKafkaParametersCredentialsOption2 as a plain dict."""
+
+    SaslScram512Auth: Required[str]
+    """Optional SecretManager ARN which stores the database credentials"""
+
+
+class PipeSourceSelfManagedKafkaParametersCredentialsOption3Dict(TypedDict, total=False):
+    """PipeSourceSelfManagedKafkaParametersCredentialsOption3 as a plain dict."""
+
+    SaslScram256Auth: Required[str]
+    """Optional SecretManager ARN which stores the database credentials"""
+
+
+class PipeSourceSelfManagedKafkaParametersCredentialsOption4Dict(TypedDict, total=False):
+    """PipeSourceSelfManagedKafkaParametersCredentialsOption4 as a plain dict."""
+
+    ClientCertificateTlsAuth: Required[str]
+    """Optional SecretManager ARN which stores the database credentials"""
+
+
+class PipeSourceSqsQueueParametersDict(TypedDict, total=False):
+    """PipeSourceSqsQueueParameters as a plain dict."""
+
+    BatchSize: int
+    """Range: 1 to 10000 (inclusive)."""
+    MaximumBatchingWindowInSeconds: int
+    """Range: 0 to 300 (inclusive)."""
+
+
+class PipeTargetBatchJobParametersDict(TypedDict, total=False):
+    """PipeTargetBatchJobParameters as a plain dict."""
+
+    ArrayProperties: BatchArrayPropertiesDict
+    """Type: BatchArrayPropertiesDict."""
+    ContainerOverrides: BatchContainerOverridesDict
+    """Type: BatchContainerOverridesDict."""
+    DependsOn: list[BatchJobDependencyDict]
+    """Items: 0 to 20 items."""
+    JobDefinition: Required[str]
+    """Type: str."""
+    JobName: Required[str]
+    """Type: str."""
+    Parameters: dict[str, str]
+    """Type: dict[str, str]."""
+    RetryStrategy: BatchRetryStrategyDict
+    """Type: BatchRetryStrategyDict."""
+
+
+class PipeTargetCloudWatchLogsParametersDict(TypedDict, total=False):
+    """PipeTargetCloudWatchLogsParameters as a plain dict."""
+
+    LogStreamName: str
+    """Length: 1 to 256 characters."""
+    Timestamp: str
+    """Pattern: ^\\$(\\.[\\w_-]+(\\[(\\d+|\\*)\\])*)*$ Length: 1 to 256 characters."""
+
+
+class PipeTargetEcsTaskParametersDict(TypedDict, total=False):
+    """PipeTargetEcsTaskParameters as a plain dict."""
+
+    CapacityProviderStrategy: list[CapacityProviderStrategyItemDict]
+    """Items: 0 to 6 items."""
+    EnableECSManagedTags: bool
+    """Type: bool."""
+    EnableExecuteCommand: bool
+    """Type: bool."""
+    Group: str
+    """Type: str."""
+    LaunchType: Literal["EC2", "FARGATE", "EXTERNAL"]
+    """Allowed values: 'EC2', 'FARGATE', 'EXTERNAL'."""
+    NetworkConfiguration: PipeNetworkConfigurationDict
+    """Type: PipeNetworkConfigurationDict."""
+    Overrides: EcsTaskOverrideDict
+    """Type: EcsTaskOverrideDict."""
+    PlacementConstraints: list[PlacementConstraintDict]
+    """Items: 0 to 10 items."""
+    PlacementStrategy: list[PipePlacementStrategyDict]
+    """Items: 0 to 5 items."""
+    PlatformVersion: str
+    """Type: str."""
+    PropagateTags: Literal["TASK_DEFINITION"]
+    """Allowed values: 'TASK_DEFINITION'."""
+    ReferenceId: str
+    """Length: 0 to 1024 characters."""
+    Tags: list[TagDict]
+    """Type: list[TagDict]."""
+    TaskCount: int
+    """Range: at least 1 (inclusive)."""
+    TaskDefinitionArn: Required[str]
+    """Pattern:
+    ^arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\\-]+):([a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1})?:(\\d{12})?:(.+)|(\\$(\\.[\\w/_-]+(\\[(\\d+|\\*)\\])*)*)$
+    Length: 1 to 1600 characters."""
+
+
+class PipeTargetEventBridgeEventBusParametersDict(TypedDict, total=False):
+    """PipeTargetEventBridgeEventBusParameters as a plain dict."""
+
+    DetailType: str
+    """Length: 1 to 128 characters."""
+    EndpointId: str
+    """Pattern: ^[A-Za-z0-9\\-]+[\\.][A-Za-z0-9\\-]+$ Length: 1 to 50 characters."""
+    Resources: list[str]
+    """Items: 0 to 10 items. Each item: Pattern:
+    ^arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\\-]+):([a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1})?:(\\d{12})?:(.+)|(\\$(\\.[\\w/_-]+(\\[(\\d+|\\*)\\])*)*)$
+    Length: 1 to 1600 characters."""
+    Source: str
+    """Pattern: (?=[/\\.\\-_A-Za-z0-9]+)((?!aws\\.).*)|(\\$(\\.[\\w/_-]+(\\[(\\d+|\\*)\\])*)*)
+    Length: 1 to 256 characters."""
+    Time: str
+    """Pattern: ^\\$(\\.[\\w/_-]+(\\[(\\d+|\\*)\\])*)*$ Length: 1 to 256 characters."""
+
+
+class PipeTargetHttpParametersDict(TypedDict, total=False):
+    """PipeTargetHttpParameters as a plain dict."""
+
+    HeaderParameters: dict[str, str]
+    """Type: dict[str, str]."""
+    PathParameterValues: list[str]
+    """Each item: Pattern: ^(?!\\s*$).+|(\\$(\\.[\\w/_-]+(\\[(\\d+|\\*)\\])*)*)$"""
+    QueryStringParameters: dict[str, str]
+    """Type: dict[str, str]."""
+
+
+class PipeTargetKinesisStreamParametersDict(TypedDict, total=False):
+    """PipeTargetKinesisStreamParameters as a plain dict."""
+
+    PartitionKey: Required[str]
+    """Length: 0 to 256 characters."""
+
+
+class PipeTargetLambdaFunctionParametersDict(TypedDict, total=False):
+    """PipeTargetLambdaFunctionParameters as a plain dict."""
+
+    InvocationType: Literal["REQUEST_RESPONSE", "FIRE_AND_FORGET"]
+    """Allowed values: 'REQUEST_RESPONSE', 'FIRE_AND_FORGET'."""
+
+
+class PipeTargetParametersDict(TypedDict, total=False):
+    """PipeTargetParameters as a plain dict."""
+
+    BatchJobParameters: PipeTargetBatchJobParametersDict
+    """Type: PipeTargetBatchJobParametersDict."""
+    CloudWatchLogsParameters: PipeTargetCloudWatchLogsParametersDict
+    """Type: PipeTargetCloudWatchLogsParametersDict."""
+    EcsTaskParameters: PipeTargetEcsTaskParametersDict
+    """Type: PipeTargetEcsTaskParametersDict."""
+    EventBridgeEventBusParameters: PipeTargetEventBridgeEventBusParametersDict
+    """Type: PipeTargetEventBridgeEventBusParametersDict."""
+    HttpParameters: PipeTargetHttpParametersDict
+    """Type: PipeTargetHttpParametersDict."""
+    InputTemplate: str
+    """Length: 0 to 8192 characters."""
+    KinesisStreamParameters: PipeTargetKinesisStreamParametersDict
+    """Type: PipeTargetKinesisStreamParametersDict."""
+    LambdaFunctionParameters: PipeTargetLambdaFunctionParametersDict
+    """Type: PipeTargetLambdaFunctionParametersDict."""
+    RedshiftDataParameters: PipeTargetRedshiftDataParametersDict
+    """Type: PipeTargetRedshiftDataParametersDict."""
+    SageMakerPipelineParameters: PipeTargetSageMakerPipelineParametersDict
+    """Type: PipeTargetSageMakerPipelineParametersDict."""
+    SqsQueueParameters: PipeTargetSqsQueueParametersDict
+    """Type: PipeTargetSqsQueueParametersDict."""
+    StepFunctionStateMachineParameters: PipeTargetStateMachineParametersDict
+    """Type: PipeTargetStateMachineParametersDict."""
+    TimestreamParameters: PipeTargetTimestreamParametersDict
+    """Type: PipeTargetTimestreamParametersDict."""
+
+
+class PipeTargetRedshiftDataParametersDict(TypedDict, total=False):
+    """PipeTargetRedshiftDataParameters as a plain dict."""
+
+    Database: Required[str]
+    """Redshift Database"""
+    DbUser: str
+    """Database user name"""
+    SecretManagerArn: str
+    """Optional SecretManager ARN which stores the database credentials"""
+    Sqls: Required[list[str]]
+    """A list of SQLs."""
+    StatementName: str
+    """A name for Redshift DataAPI statement which can be used as filter of ListStatement."""
+    WithEvent: bool
+    """Type: bool."""
+
+
+class PipeTargetSageMakerPipelineParametersDict(TypedDict, total=False):
+    """PipeTargetSageMakerPipelineParameters as a plain dict."""
+
+    PipelineParameterList: list[SageMakerPipelineParameterDict]
+    """Items: 0 to 200 items."""
+
+
+class PipeTargetSqsQueueParametersDict(TypedDict, total=False):
+    """PipeTargetSqsQueueParameters as a plain dict."""
+
+    MessageDeduplicationId: str
+    """Length: 0 to 100 characters."""
+    MessageGroupId: str
+    """Length: 0 to 100 characters."""
+
+
+class PipeTargetStateMachineParametersDict(TypedDict, total=False):
+    """PipeTargetStateMachineParameters as a plain dict."""
+
+    InvocationType: Literal["REQUEST_RESPONSE", "FIRE_AND_FORGET"]
+    """Allowed values: 'REQUEST_RESPONSE', 'FIRE_AND_FORGET'."""
+
+
+class PipeTargetTimestreamParametersDict(TypedDict, total=False):
+    """PipeTargetTimestreamParameters as a plain dict."""
+
+    DimensionMappings: Required[list[DimensionMappingDict]]
+    """Items: 1 to 128 items."""
+    EpochTimeUnit: Literal["MILLISECONDS", "SECONDS", "MICROSECONDS", "NANOSECONDS"]
+    """Allowed values: 'MILLISECONDS', 'SECONDS', 'MICROSECONDS', 'NANOSECONDS'."""
+    MultiMeasureMappings: list[MultiMeasureMappingDict]
+    """Items: 0 to 1024 items."""
+    SingleMeasureMappings: list[SingleMeasureMappingDict]
+    """Items: 0 to 8192 items."""
+    TimeFieldType: Literal["EPOCH", "TIMESTAMP_FORMAT"]
+    """Allowed values: 'EPOCH', 'TIMESTAMP_FORMAT'."""
+    TimeValue: Required[str]
+    """Length: 1 to 256 characters."""
+    TimestampFormat: str
+    """Length: 1 to 256 characters."""
+    VersionValue: Required[str]
+    """Length: 1 to 256 characters."""
+
+
+class PlacementConstraintDict(TypedDict, total=False):
+    """PlacementConstraint as a plain dict."""
+
+    Expression: str
+    """Length: 0 to 2000 characters."""
+    Type: Literal["distinctInstance", "memberOf"]
+    """Allowed values: 'distinctInstance', 'memberOf'."""
+
+
+class SageMakerPipelineParameterDict(TypedDict, total=False):
+    """SageMakerPipelineParameter as a plain dict."""
+
+    Name: Required[str]
+    """Pattern: ^[a-zA-Z0-9](-*[a-zA-Z0-9])*|(\\$(\\.[\\w/_-]+(\\[(\\d+|\\*)\\])*)*)$ Length: 1 to
+    256 characters."""
+    Value: Required[str]
+    """Length: 0 to 1024 characters."""
+
+
+class SelfManagedKafkaAccessConfigurationVpcDict(TypedDict, total=False):
+    """SelfManagedKafkaAccessConfigurationVpc as a plain dict."""
+
+    SecurityGroup: list[str]
+    """List of SecurityGroupId."""
+    Subnets: list[str]
+    """List of SubnetId."""
+
+
+class SingleMeasureMappingDict(TypedDict, total=False):
+    """SingleMeasureMapping as a plain dict."""
+
+    MeasureName: Required[str]
+    """Length: 1 to 1024 characters."""
+    MeasureValue: Required[str]
+    """Length: 1 to 2048 characters."""
+    MeasureValueType: Required[Literal["DOUBLE", "BIGINT", "VARCHAR", "BOOLEAN", "TIMESTAMP"]]
+    """Allowed values: 'DOUBLE', 'BIGINT', 'VARCHAR', 'BOOLEAN', 'TIMESTAMP'."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 0 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Pipes::Pipe",
     schema_file="aws-pipes-pipe.json",
@@ -971,17 +1090,8 @@ METADATA = _TypeMetadata(
         "/SourceParameters/SelfManagedKafkaParameters/ConsumerGroupID",
     ),
     write_only=("/TargetParameters", "/SourceParameters"),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("RoleArn", "Source", "Target"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -991,1094 +1101,46 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AssignPublicIp": {"enum": ["ENABLED", "DISABLED"], "type": "string"},
-        "AwsVpcConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AssignPublicIp": {"$ref": "#/definitions/AssignPublicIp"},
-                "SecurityGroups": {
-                    "items": {
-                        "maxLength": 1024,
-                        "minLength": 1,
-                        "pattern": "^sg-[0-9a-zA-Z]*|(\\$(\\.[\\w/_-]+(\\[(\\d+|\\*)\\])*)*)$",
-                        "type": "string",
-                    },
-                    "maxItems": 5,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Subnets": {
-                    "items": {
-                        "maxLength": 1024,
-                        "minLength": 1,
-                        "pattern": "^subnet-[0-9a-z]*|(\\$(\\.[\\w/_-]+(\\[(\\d+|\\*)\\])*)*)$",
-                        "type": "string",
-                    },
-                    "maxItems": 16,
-                    "minItems": 0,
-                    "type": "array",
-                },
-            },
-            "required": ["Subnets"],
-            "type": "object",
-        },
-        "BatchArrayProperties": {
-            "additionalProperties": False,
-            "properties": {"Size": {"maximum": 10000, "minimum": 2, "type": "integer"}},
-            "type": "object",
-        },
-        "BatchContainerOverrides": {
-            "additionalProperties": False,
-            "properties": {
-                "Command": {"items": {"type": "string"}, "type": "array"},
-                "Environment": {
-                    "items": {"$ref": "#/definitions/BatchEnvironmentVariable"},
-                    "type": "array",
-                },
-                "InstanceType": {"type": "string"},
-                "ResourceRequirements": {
-                    "items": {"$ref": "#/definitions/BatchResourceRequirement"},
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "BatchEnvironmentVariable": {
-            "additionalProperties": False,
-            "properties": {"Name": {"type": "string"}, "Value": {"type": "string"}},
-            "type": "object",
-        },
-        "BatchJobDependency": {
-            "additionalProperties": False,
-            "properties": {
-                "JobId": {"type": "string"},
-                "Type": {"$ref": "#/definitions/BatchJobDependencyType"},
-            },
-            "type": "object",
-        },
-        "BatchJobDependencyType": {"enum": ["N_TO_N", "SEQUENTIAL"], "type": "string"},
-        "BatchParametersMap": {
-            "additionalProperties": False,
-            "patternProperties": {".+": {"type": "string"}},
-            "type": "object",
-        },
-        "BatchResourceRequirement": {
-            "additionalProperties": False,
-            "properties": {
-                "Type": {"$ref": "#/definitions/BatchResourceRequirementType"},
-                "Value": {"type": "string"},
-            },
-            "required": ["Type", "Value"],
-            "type": "object",
-        },
-        "BatchResourceRequirementType": {"enum": ["GPU", "MEMORY", "VCPU"], "type": "string"},
-        "BatchRetryStrategy": {
-            "additionalProperties": False,
-            "properties": {"Attempts": {"maximum": 10, "minimum": 1, "type": "integer"}},
-            "type": "object",
-        },
-        "CapacityProviderStrategyItem": {
-            "additionalProperties": False,
-            "properties": {
-                "Base": {"maximum": 100000, "minimum": 0, "type": "integer"},
-                "CapacityProvider": {"maxLength": 255, "minLength": 1, "type": "string"},
-                "Weight": {"maximum": 1000, "minimum": 0, "type": "integer"},
-            },
-            "required": ["CapacityProvider"],
-            "type": "object",
-        },
-        "CloudwatchLogsLogDestination": {
-            "additionalProperties": False,
-            "properties": {
-                "LogGroupArn": {
-                    "maxLength": 1600,
-                    "minLength": 1,
-                    "pattern": "^(^arn:aws([a-z]|\\-)*:logs:([a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}):(\\d{12}):log-group:.+)$",
-                    "type": "string",
-                }
-            },
-            "type": "object",
-        },
-        "DeadLetterConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "Arn": {
-                    "maxLength": 1600,
-                    "minLength": 1,
-                    "pattern": "^arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\\-]+):([a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1})?:(\\d{12})?:(.+)$",
-                    "type": "string",
-                }
-            },
-            "type": "object",
-        },
-        "DimensionMapping": {
-            "additionalProperties": False,
-            "properties": {
-                "DimensionName": {"maxLength": 256, "minLength": 1, "type": "string"},
-                "DimensionValue": {"maxLength": 2048, "minLength": 1, "type": "string"},
-                "DimensionValueType": {"$ref": "#/definitions/DimensionValueType"},
-            },
-            "required": ["DimensionName", "DimensionValue", "DimensionValueType"],
-            "type": "object",
-        },
-        "DimensionValueType": {"enum": ["VARCHAR"], "type": "string"},
-        "DynamoDBStreamStartPosition": {"enum": ["TRIM_HORIZON", "LATEST"], "type": "string"},
-        "EcsContainerOverride": {
-            "additionalProperties": False,
-            "properties": {
-                "Command": {"items": {"type": "string"}, "type": "array"},
-                "Cpu": {"type": "integer"},
-                "Environment": {
-                    "items": {"$ref": "#/definitions/EcsEnvironmentVariable"},
-                    "type": "array",
-                },
-                "EnvironmentFiles": {
-                    "items": {"$ref": "#/definitions/EcsEnvironmentFile"},
-                    "type": "array",
-                },
-                "Memory": {"type": "integer"},
-                "MemoryReservation": {"type": "integer"},
-                "Name": {"type": "string"},
-                "ResourceRequirements": {
-                    "items": {"$ref": "#/definitions/EcsResourceRequirement"},
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "EcsEnvironmentFile": {
-            "additionalProperties": False,
-            "properties": {
-                "Type": {"$ref": "#/definitions/EcsEnvironmentFileType"},
-                "Value": {"type": "string"},
-            },
-            "required": ["Type", "Value"],
-            "type": "object",
-        },
-        "EcsEnvironmentFileType": {"enum": ["s3"], "type": "string"},
-        "EcsEnvironmentVariable": {
-            "additionalProperties": False,
-            "properties": {"Name": {"type": "string"}, "Value": {"type": "string"}},
-            "type": "object",
-        },
-        "EcsEphemeralStorage": {
-            "additionalProperties": False,
-            "properties": {"SizeInGiB": {"maximum": 200, "minimum": 21, "type": "integer"}},
-            "required": ["SizeInGiB"],
-            "type": "object",
-        },
-        "EcsInferenceAcceleratorOverride": {
-            "additionalProperties": False,
-            "properties": {"DeviceName": {"type": "string"}, "DeviceType": {"type": "string"}},
-            "type": "object",
-        },
-        "EcsResourceRequirement": {
-            "additionalProperties": False,
-            "properties": {
-                "Type": {"$ref": "#/definitions/EcsResourceRequirementType"},
-                "Value": {"type": "string"},
-            },
-            "required": ["Type", "Value"],
-            "type": "object",
-        },
-        "EcsResourceRequirementType": {"enum": ["GPU", "InferenceAccelerator"], "type": "string"},
-        "EcsTaskOverride": {
-            "additionalProperties": False,
-            "properties": {
-                "ContainerOverrides": {
-                    "items": {"$ref": "#/definitions/EcsContainerOverride"},
-                    "type": "array",
-                },
-                "Cpu": {"type": "string"},
-                "EphemeralStorage": {"$ref": "#/definitions/EcsEphemeralStorage"},
-                "ExecutionRoleArn": {
-                    "maxLength": 1600,
-                    "minLength": 1,
-                    "pattern": "^arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\\-]+):([a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1})?:(\\d{12})?:(.+)|(\\$(\\.[\\w/_-]+(\\[(\\d+|\\*)\\])*)*)$",
-                    "type": "string",
-                },
-                "InferenceAcceleratorOverrides": {
-                    "items": {"$ref": "#/definitions/EcsInferenceAcceleratorOverride"},
-                    "type": "array",
-                },
-                "Memory": {"type": "string"},
-                "TaskRoleArn": {
-                    "maxLength": 1600,
-                    "minLength": 1,
-                    "pattern": "^arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\\-]+):([a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1})?:(\\d{12})?:(.+)|(\\$(\\.[\\w/_-]+(\\[(\\d+|\\*)\\])*)*)$",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "EpochTimeUnit": {
-            "enum": ["MILLISECONDS", "SECONDS", "MICROSECONDS", "NANOSECONDS"],
-            "type": "string",
-        },
-        "Filter": {
-            "additionalProperties": False,
-            "properties": {"Pattern": {"maxLength": 4096, "minLength": 0, "type": "string"}},
-            "type": "object",
-        },
-        "FilterCriteria": {
-            "additionalProperties": False,
-            "properties": {
-                "Filters": {
-                    "items": {"$ref": "#/definitions/Filter"},
-                    "maxItems": 5,
-                    "minItems": 0,
-                    "type": "array",
-                }
-            },
-            "type": "object",
-        },
-        "FirehoseLogDestination": {
-            "additionalProperties": False,
-            "properties": {
-                "DeliveryStreamArn": {
-                    "maxLength": 1600,
-                    "minLength": 1,
-                    "pattern": "^(^arn:aws([a-z]|\\-)*:firehose:([a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}):(\\d{12}):deliverystream/.+)$",
-                    "type": "string",
-                }
-            },
-            "type": "object",
-        },
-        "HeaderParametersMap": {
-            "additionalProperties": False,
-            "patternProperties": {
-                "^[!#$%&'*+-.^_`|~0-9a-zA-Z]+|(\\$(\\.[\\w/_-]+(\\[(\\d+|\\*)\\])*)*)$": {
-                    "maxLength": 512,
-                    "minLength": 0,
-                    "pattern": "^[ "
-                    "\\t]*[\\x20-\\x7E]+([ "
-                    "\\t]+[\\x20-\\x7E]+)*[ "
-                    "\\t]*|(\\$(\\.[\\w/_-]+(\\[(\\d+|\\*)\\])*)*)$",
-                    "type": "string",
-                }
-            },
-            "type": "object",
-        },
-        "IncludeExecutionDataOption": {"enum": ["ALL"], "type": "string"},
-        "KinesisStreamStartPosition": {
-            "enum": ["TRIM_HORIZON", "LATEST", "AT_TIMESTAMP"],
-            "type": "string",
-        },
-        "LaunchType": {"enum": ["EC2", "FARGATE", "EXTERNAL"], "type": "string"},
-        "LogLevel": {"enum": ["OFF", "ERROR", "INFO", "TRACE"], "type": "string"},
-        "MQBrokerAccessCredentials": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "BasicAuth": {
-                            "maxLength": 1600,
-                            "minLength": 1,
-                            "pattern": "^(^arn:aws([a-z]|\\-)*:secretsmanager:([a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}):(\\d{12}):secret:.+)$",
-                            "type": "string",
-                        }
-                    },
-                    "required": ["BasicAuth"],
-                    "type": "object",
-                }
-            ]
-        },
-        "MSKAccessCredentials": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "SaslScram512Auth": {
-                            "maxLength": 1600,
-                            "minLength": 1,
-                            "pattern": "^(^arn:aws([a-z]|\\-)*:secretsmanager:([a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}):(\\d{12}):secret:.+)$",
-                            "type": "string",
-                        }
-                    },
-                    "required": ["SaslScram512Auth"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "ClientCertificateTlsAuth": {
-                            "maxLength": 1600,
-                            "minLength": 1,
-                            "pattern": "^(^arn:aws([a-z]|\\-)*:secretsmanager:([a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}):(\\d{12}):secret:.+)$",
-                            "type": "string",
-                        }
-                    },
-                    "required": ["ClientCertificateTlsAuth"],
-                    "type": "object",
-                },
-            ]
-        },
-        "MSKStartPosition": {"enum": ["TRIM_HORIZON", "LATEST"], "type": "string"},
-        "MeasureValueType": {
-            "enum": ["DOUBLE", "BIGINT", "VARCHAR", "BOOLEAN", "TIMESTAMP"],
-            "type": "string",
-        },
-        "MultiMeasureAttributeMapping": {
-            "additionalProperties": False,
-            "properties": {
-                "MeasureValue": {"maxLength": 2048, "minLength": 1, "type": "string"},
-                "MeasureValueType": {"$ref": "#/definitions/MeasureValueType"},
-                "MultiMeasureAttributeName": {"maxLength": 256, "minLength": 1, "type": "string"},
-            },
-            "required": ["MeasureValue", "MeasureValueType", "MultiMeasureAttributeName"],
-            "type": "object",
-        },
-        "MultiMeasureMapping": {
-            "additionalProperties": False,
-            "properties": {
-                "MultiMeasureAttributeMappings": {
-                    "items": {"$ref": "#/definitions/MultiMeasureAttributeMapping"},
-                    "maxItems": 256,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "MultiMeasureName": {"maxLength": 256, "minLength": 1, "type": "string"},
-            },
-            "required": ["MultiMeasureAttributeMappings", "MultiMeasureName"],
-            "type": "object",
-        },
-        "NetworkConfiguration": {
-            "additionalProperties": False,
-            "properties": {"AwsvpcConfiguration": {"$ref": "#/definitions/AwsVpcConfiguration"}},
-            "type": "object",
-        },
-        "OnPartialBatchItemFailureStreams": {"enum": ["AUTOMATIC_BISECT"], "type": "string"},
-        "PipeEnrichmentHttpParameters": {
-            "additionalProperties": False,
-            "properties": {
-                "HeaderParameters": {"$ref": "#/definitions/HeaderParametersMap"},
-                "PathParameterValues": {
-                    "items": {
-                        "pattern": "^(?!\\s*$).+|(\\$(\\.[\\w/_-]+(\\[(\\d+|\\*)\\])*)*)$",
-                        "type": "string",
-                    },
-                    "type": "array",
-                },
-                "QueryStringParameters": {"$ref": "#/definitions/QueryStringParametersMap"},
-            },
-            "type": "object",
-        },
-        "PipeEnrichmentParameters": {
-            "additionalProperties": False,
-            "properties": {
-                "HttpParameters": {"$ref": "#/definitions/PipeEnrichmentHttpParameters"},
-                "InputTemplate": {"maxLength": 8192, "minLength": 0, "type": "string"},
-            },
-            "type": "object",
-        },
-        "PipeLogConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "CloudwatchLogsLogDestination": {
-                    "$ref": "#/definitions/CloudwatchLogsLogDestination"
-                },
-                "FirehoseLogDestination": {"$ref": "#/definitions/FirehoseLogDestination"},
-                "IncludeExecutionData": {
-                    "items": {"$ref": "#/definitions/IncludeExecutionDataOption"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "Level": {"$ref": "#/definitions/LogLevel"},
-                "S3LogDestination": {"$ref": "#/definitions/S3LogDestination"},
-            },
-            "type": "object",
-        },
-        "PipeSourceActiveMQBrokerParameters": {
-            "additionalProperties": False,
-            "properties": {
-                "BatchSize": {"maximum": 10000, "minimum": 1, "type": "integer"},
-                "Credentials": {"$ref": "#/definitions/MQBrokerAccessCredentials"},
-                "MaximumBatchingWindowInSeconds": {"maximum": 300, "minimum": 0, "type": "integer"},
-                "QueueName": {
-                    "maxLength": 1000,
-                    "minLength": 1,
-                    "pattern": "^[\\s\\S]*$",
-                    "type": "string",
-                },
-            },
-            "required": ["Credentials", "QueueName"],
-            "type": "object",
-        },
-        "PipeSourceDynamoDBStreamParameters": {
-            "additionalProperties": False,
-            "properties": {
-                "BatchSize": {"maximum": 10000, "minimum": 1, "type": "integer"},
-                "DeadLetterConfig": {"$ref": "#/definitions/DeadLetterConfig"},
-                "MaximumBatchingWindowInSeconds": {"maximum": 300, "minimum": 0, "type": "integer"},
-                "MaximumRecordAgeInSeconds": {"maximum": 604800, "minimum": -1, "type": "integer"},
-                "MaximumRetryAttempts": {"maximum": 10000, "minimum": -1, "type": "integer"},
-                "OnPartialBatchItemFailure": {
-                    "$ref": "#/definitions/OnPartialBatchItemFailureStreams"
-                },
-                "ParallelizationFactor": {"maximum": 10, "minimum": 1, "type": "integer"},
-                "StartingPosition": {"$ref": "#/definitions/DynamoDBStreamStartPosition"},
-            },
-            "required": ["StartingPosition"],
-            "type": "object",
-        },
-        "PipeSourceKinesisStreamParameters": {
-            "additionalProperties": False,
-            "properties": {
-                "BatchSize": {"maximum": 10000, "minimum": 1, "type": "integer"},
-                "DeadLetterConfig": {"$ref": "#/definitions/DeadLetterConfig"},
-                "MaximumBatchingWindowInSeconds": {"maximum": 300, "minimum": 0, "type": "integer"},
-                "MaximumRecordAgeInSeconds": {"maximum": 604800, "minimum": -1, "type": "integer"},
-                "MaximumRetryAttempts": {"maximum": 10000, "minimum": -1, "type": "integer"},
-                "OnPartialBatchItemFailure": {
-                    "$ref": "#/definitions/OnPartialBatchItemFailureStreams"
-                },
-                "ParallelizationFactor": {"maximum": 10, "minimum": 1, "type": "integer"},
-                "StartingPosition": {"$ref": "#/definitions/KinesisStreamStartPosition"},
-                "StartingPositionTimestamp": {"type": "string"},
-            },
-            "required": ["StartingPosition"],
-            "type": "object",
-        },
-        "PipeSourceManagedStreamingKafkaParameters": {
-            "additionalProperties": False,
-            "properties": {
-                "BatchSize": {"maximum": 10000, "minimum": 1, "type": "integer"},
-                "ConsumerGroupID": {
-                    "maxLength": 200,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9-\\/*:_+=.@-]*$",
-                    "type": "string",
-                },
-                "Credentials": {"$ref": "#/definitions/MSKAccessCredentials"},
-                "MaximumBatchingWindowInSeconds": {"maximum": 300, "minimum": 0, "type": "integer"},
-                "StartingPosition": {"$ref": "#/definitions/MSKStartPosition"},
-                "TopicName": {
-                    "maxLength": 249,
-                    "minLength": 1,
-                    "pattern": "^[^.]([a-zA-Z0-9\\-_.]+)$",
-                    "type": "string",
-                },
-            },
-            "required": ["TopicName"],
-            "type": "object",
-        },
-        "PipeSourceParameters": {
-            "additionalProperties": False,
-            "properties": {
-                "ActiveMQBrokerParameters": {
-                    "$ref": "#/definitions/PipeSourceActiveMQBrokerParameters"
-                },
-                "DynamoDBStreamParameters": {
-                    "$ref": "#/definitions/PipeSourceDynamoDBStreamParameters"
-                },
-                "FilterCriteria": {"$ref": "#/definitions/FilterCriteria"},
-                "KinesisStreamParameters": {
-                    "$ref": "#/definitions/PipeSourceKinesisStreamParameters"
-                },
-                "ManagedStreamingKafkaParameters": {
-                    "$ref": "#/definitions/PipeSourceManagedStreamingKafkaParameters"
-                },
-                "RabbitMQBrokerParameters": {
-                    "$ref": "#/definitions/PipeSourceRabbitMQBrokerParameters"
-                },
-                "SelfManagedKafkaParameters": {
-                    "$ref": "#/definitions/PipeSourceSelfManagedKafkaParameters"
-                },
-                "SqsQueueParameters": {"$ref": "#/definitions/PipeSourceSqsQueueParameters"},
-            },
-            "type": "object",
-        },
-        "PipeSourceRabbitMQBrokerParameters": {
-            "additionalProperties": False,
-            "properties": {
-                "BatchSize": {"maximum": 10000, "minimum": 1, "type": "integer"},
-                "Credentials": {"$ref": "#/definitions/MQBrokerAccessCredentials"},
-                "MaximumBatchingWindowInSeconds": {"maximum": 300, "minimum": 0, "type": "integer"},
-                "QueueName": {
-                    "maxLength": 1000,
-                    "minLength": 1,
-                    "pattern": "^[\\s\\S]*$",
-                    "type": "string",
-                },
-                "VirtualHost": {
-                    "maxLength": 200,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9-\\/*:_+=.@-]*$",
-                    "type": "string",
-                },
-            },
-            "required": ["Credentials", "QueueName"],
-            "type": "object",
-        },
-        "PipeSourceSelfManagedKafkaParameters": {
-            "additionalProperties": False,
-            "properties": {
-                "AdditionalBootstrapServers": {
-                    "items": {
-                        "maxLength": 300,
-                        "minLength": 1,
-                        "pattern": "^(([a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9\\-]*[a-zA-Z0-9])\\.)*([A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9\\-]*[A-Za-z0-9]):[0-9]{1,5}$",
-                        "type": "string",
-                    },
-                    "maxItems": 2,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "BatchSize": {"maximum": 10000, "minimum": 1, "type": "integer"},
-                "ConsumerGroupID": {
-                    "maxLength": 200,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9-\\/*:_+=.@-]*$",
-                    "type": "string",
-                },
-                "Credentials": {
-                    "$ref": "#/definitions/SelfManagedKafkaAccessConfigurationCredentials"
-                },
-                "MaximumBatchingWindowInSeconds": {"maximum": 300, "minimum": 0, "type": "integer"},
-                "ServerRootCaCertificate": {
-                    "maxLength": 1600,
-                    "minLength": 1,
-                    "pattern": "^(^arn:aws([a-z]|\\-)*:secretsmanager:([a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}):(\\d{12}):secret:.+)$",
-                    "type": "string",
-                },
-                "StartingPosition": {"$ref": "#/definitions/SelfManagedKafkaStartPosition"},
-                "TopicName": {
-                    "maxLength": 249,
-                    "minLength": 1,
-                    "pattern": "^[^.]([a-zA-Z0-9\\-_.]+)$",
-                    "type": "string",
-                },
-                "Vpc": {"$ref": "#/definitions/SelfManagedKafkaAccessConfigurationVpc"},
-            },
-            "required": ["TopicName"],
-            "type": "object",
-        },
-        "PipeSourceSqsQueueParameters": {
-            "additionalProperties": False,
-            "properties": {
-                "BatchSize": {"maximum": 10000, "minimum": 1, "type": "integer"},
-                "MaximumBatchingWindowInSeconds": {"maximum": 300, "minimum": 0, "type": "integer"},
-            },
-            "type": "object",
-        },
-        "PipeState": {
-            "enum": [
-                "RUNNING",
-                "STOPPED",
-                "CREATING",
-                "UPDATING",
-                "DELETING",
-                "STARTING",
-                "STOPPING",
-                "CREATE_FAILED",
-                "UPDATE_FAILED",
-                "START_FAILED",
-                "STOP_FAILED",
-                "DELETE_FAILED",
-                "CREATE_ROLLBACK_FAILED",
-                "DELETE_ROLLBACK_FAILED",
-                "UPDATE_ROLLBACK_FAILED",
-            ],
-            "type": "string",
-        },
-        "PipeTargetBatchJobParameters": {
-            "additionalProperties": False,
-            "properties": {
-                "ArrayProperties": {"$ref": "#/definitions/BatchArrayProperties"},
-                "ContainerOverrides": {"$ref": "#/definitions/BatchContainerOverrides"},
-                "DependsOn": {
-                    "items": {"$ref": "#/definitions/BatchJobDependency"},
-                    "maxItems": 20,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "JobDefinition": {"type": "string"},
-                "JobName": {"type": "string"},
-                "Parameters": {"$ref": "#/definitions/BatchParametersMap"},
-                "RetryStrategy": {"$ref": "#/definitions/BatchRetryStrategy"},
-            },
-            "required": ["JobDefinition", "JobName"],
-            "type": "object",
-        },
-        "PipeTargetCloudWatchLogsParameters": {
-            "additionalProperties": False,
-            "properties": {
-                "LogStreamName": {"maxLength": 256, "minLength": 1, "type": "string"},
-                "Timestamp": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "pattern": "^\\$(\\.[\\w_-]+(\\[(\\d+|\\*)\\])*)*$",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "PipeTargetEcsTaskParameters": {
-            "additionalProperties": False,
-            "properties": {
-                "CapacityProviderStrategy": {
-                    "items": {"$ref": "#/definitions/CapacityProviderStrategyItem"},
-                    "maxItems": 6,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "EnableECSManagedTags": {"type": "boolean"},
-                "EnableExecuteCommand": {"type": "boolean"},
-                "Group": {"type": "string"},
-                "LaunchType": {"$ref": "#/definitions/LaunchType"},
-                "NetworkConfiguration": {"$ref": "#/definitions/NetworkConfiguration"},
-                "Overrides": {"$ref": "#/definitions/EcsTaskOverride"},
-                "PlacementConstraints": {
-                    "items": {"$ref": "#/definitions/PlacementConstraint"},
-                    "maxItems": 10,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "PlacementStrategy": {
-                    "items": {"$ref": "#/definitions/PlacementStrategy"},
-                    "maxItems": 5,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "PlatformVersion": {"type": "string"},
-                "PropagateTags": {"$ref": "#/definitions/PropagateTags"},
-                "ReferenceId": {"maxLength": 1024, "minLength": 0, "type": "string"},
-                "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array"},
-                "TaskCount": {"minimum": 1, "type": "integer"},
-                "TaskDefinitionArn": {
-                    "maxLength": 1600,
-                    "minLength": 1,
-                    "pattern": "^arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\\-]+):([a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1})?:(\\d{12})?:(.+)|(\\$(\\.[\\w/_-]+(\\[(\\d+|\\*)\\])*)*)$",
-                    "type": "string",
-                },
-            },
-            "required": ["TaskDefinitionArn"],
-            "type": "object",
-        },
-        "PipeTargetEventBridgeEventBusParameters": {
-            "additionalProperties": False,
-            "properties": {
-                "DetailType": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "EndpointId": {
-                    "maxLength": 50,
-                    "minLength": 1,
-                    "pattern": "^[A-Za-z0-9\\-]+[\\.][A-Za-z0-9\\-]+$",
-                    "type": "string",
-                },
-                "Resources": {
-                    "items": {
-                        "maxLength": 1600,
-                        "minLength": 1,
-                        "pattern": "^arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\\-]+):([a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1})?:(\\d{12})?:(.+)|(\\$(\\.[\\w/_-]+(\\[(\\d+|\\*)\\])*)*)$",
-                        "type": "string",
-                    },
-                    "maxItems": 10,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Source": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "pattern": "(?=[/\\.\\-_A-Za-z0-9]+)((?!aws\\.).*)|(\\$(\\.[\\w/_-]+(\\[(\\d+|\\*)\\])*)*)",
-                    "type": "string",
-                },
-                "Time": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "pattern": "^\\$(\\.[\\w/_-]+(\\[(\\d+|\\*)\\])*)*$",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "PipeTargetHttpParameters": {
-            "additionalProperties": False,
-            "properties": {
-                "HeaderParameters": {"$ref": "#/definitions/HeaderParametersMap"},
-                "PathParameterValues": {
-                    "items": {
-                        "pattern": "^(?!\\s*$).+|(\\$(\\.[\\w/_-]+(\\[(\\d+|\\*)\\])*)*)$",
-                        "type": "string",
-                    },
-                    "type": "array",
-                },
-                "QueryStringParameters": {"$ref": "#/definitions/QueryStringParametersMap"},
-            },
-            "type": "object",
-        },
-        "PipeTargetInvocationType": {
-            "enum": ["REQUEST_RESPONSE", "FIRE_AND_FORGET"],
-            "type": "string",
-        },
-        "PipeTargetKinesisStreamParameters": {
-            "additionalProperties": False,
-            "properties": {"PartitionKey": {"maxLength": 256, "minLength": 0, "type": "string"}},
-            "required": ["PartitionKey"],
-            "type": "object",
-        },
-        "PipeTargetLambdaFunctionParameters": {
-            "additionalProperties": False,
-            "properties": {"InvocationType": {"$ref": "#/definitions/PipeTargetInvocationType"}},
-            "type": "object",
-        },
-        "PipeTargetParameters": {
-            "additionalProperties": False,
-            "properties": {
-                "BatchJobParameters": {"$ref": "#/definitions/PipeTargetBatchJobParameters"},
-                "CloudWatchLogsParameters": {
-                    "$ref": "#/definitions/PipeTargetCloudWatchLogsParameters"
-                },
-                "EcsTaskParameters": {"$ref": "#/definitions/PipeTargetEcsTaskParameters"},
-                "EventBridgeEventBusParameters": {
-                    "$ref": "#/definitions/PipeTargetEventBridgeEventBusParameters"
-                },
-                "HttpParameters": {"$ref": "#/definitions/PipeTargetHttpParameters"},
-                "InputTemplate": {"maxLength": 8192, "minLength": 0, "type": "string"},
-                "KinesisStreamParameters": {
-                    "$ref": "#/definitions/PipeTargetKinesisStreamParameters"
-                },
-                "LambdaFunctionParameters": {
-                    "$ref": "#/definitions/PipeTargetLambdaFunctionParameters"
-                },
-                "RedshiftDataParameters": {
-                    "$ref": "#/definitions/PipeTargetRedshiftDataParameters"
-                },
-                "SageMakerPipelineParameters": {
-                    "$ref": "#/definitions/PipeTargetSageMakerPipelineParameters"
-                },
-                "SqsQueueParameters": {"$ref": "#/definitions/PipeTargetSqsQueueParameters"},
-                "StepFunctionStateMachineParameters": {
-                    "$ref": "#/definitions/PipeTargetStateMachineParameters"
-                },
-                "TimestreamParameters": {"$ref": "#/definitions/PipeTargetTimestreamParameters"},
-            },
-            "type": "object",
-        },
-        "PipeTargetRedshiftDataParameters": {
-            "additionalProperties": False,
-            "properties": {
-                "Database": {"maxLength": 64, "minLength": 1, "type": "string"},
-                "DbUser": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "SecretManagerArn": {
-                    "maxLength": 1600,
-                    "minLength": 1,
-                    "pattern": "^(^arn:aws([a-z]|\\-)*:secretsmanager:([a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}):(\\d{12}):secret:.+)|(\\$(\\.[\\w/_-]+(\\[(\\d+|\\*)\\])*)*)$",
-                    "type": "string",
-                },
-                "Sqls": {
-                    "items": {"maxLength": 100000, "minLength": 1, "type": "string"},
-                    "maxItems": 40,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "StatementName": {"maxLength": 500, "minLength": 1, "type": "string"},
-                "WithEvent": {"type": "boolean"},
-            },
-            "required": ["Database", "Sqls"],
-            "type": "object",
-        },
-        "PipeTargetSageMakerPipelineParameters": {
-            "additionalProperties": False,
-            "properties": {
-                "PipelineParameterList": {
-                    "items": {"$ref": "#/definitions/SageMakerPipelineParameter"},
-                    "maxItems": 200,
-                    "minItems": 0,
-                    "type": "array",
-                }
-            },
-            "type": "object",
-        },
-        "PipeTargetSqsQueueParameters": {
-            "additionalProperties": False,
-            "properties": {
-                "MessageDeduplicationId": {"maxLength": 100, "minLength": 0, "type": "string"},
-                "MessageGroupId": {"maxLength": 100, "minLength": 0, "type": "string"},
-            },
-            "type": "object",
-        },
-        "PipeTargetStateMachineParameters": {
-            "additionalProperties": False,
-            "properties": {"InvocationType": {"$ref": "#/definitions/PipeTargetInvocationType"}},
-            "type": "object",
-        },
-        "PipeTargetTimestreamParameters": {
-            "additionalProperties": False,
-            "properties": {
-                "DimensionMappings": {
-                    "items": {"$ref": "#/definitions/DimensionMapping"},
-                    "maxItems": 128,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "EpochTimeUnit": {"$ref": "#/definitions/EpochTimeUnit"},
-                "MultiMeasureMappings": {
-                    "items": {"$ref": "#/definitions/MultiMeasureMapping"},
-                    "maxItems": 1024,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "SingleMeasureMappings": {
-                    "items": {"$ref": "#/definitions/SingleMeasureMapping"},
-                    "maxItems": 8192,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "TimeFieldType": {"$ref": "#/definitions/TimeFieldType"},
-                "TimeValue": {"maxLength": 256, "minLength": 1, "type": "string"},
-                "TimestampFormat": {"maxLength": 256, "minLength": 1, "type": "string"},
-                "VersionValue": {"maxLength": 256, "minLength": 1, "type": "string"},
-            },
-            "required": ["DimensionMappings", "TimeValue", "VersionValue"],
-            "type": "object",
-        },
-        "PlacementConstraint": {
-            "additionalProperties": False,
-            "properties": {
-                "Expression": {"maxLength": 2000, "minLength": 0, "type": "string"},
-                "Type": {"$ref": "#/definitions/PlacementConstraintType"},
-            },
-            "type": "object",
-        },
-        "PlacementConstraintType": {"enum": ["distinctInstance", "memberOf"], "type": "string"},
-        "PlacementStrategy": {
-            "additionalProperties": False,
-            "properties": {
-                "Field": {"maxLength": 255, "minLength": 0, "type": "string"},
-                "Type": {"$ref": "#/definitions/PlacementStrategyType"},
-            },
-            "type": "object",
-        },
-        "PlacementStrategyType": {"enum": ["random", "spread", "binpack"], "type": "string"},
-        "PropagateTags": {"enum": ["TASK_DEFINITION"], "type": "string"},
-        "QueryStringParametersMap": {
-            "additionalProperties": False,
-            "patternProperties": {
-                "^[^\\x00-\\x1F\\x7F]+|(\\$(\\.[\\w/_-]+(\\[(\\d+|\\*)\\])*)*)$": {
-                    "maxLength": 512,
-                    "minLength": 0,
-                    "pattern": "^[^\\x00-\\x09\\x0B\\x0C\\x0E-\\x1F\\x7F]+|(\\$(\\.[\\w/_-]+(\\[(\\d+|\\*)\\])*)*)$",
-                    "type": "string",
-                }
-            },
-            "type": "object",
-        },
-        "RequestedPipeState": {"enum": ["RUNNING", "STOPPED"], "type": "string"},
-        "S3LogDestination": {
-            "additionalProperties": False,
-            "properties": {
-                "BucketName": {"type": "string"},
-                "BucketOwner": {"type": "string"},
-                "OutputFormat": {"$ref": "#/definitions/S3OutputFormat"},
-                "Prefix": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "S3OutputFormat": {"enum": ["json", "plain", "w3c"], "type": "string"},
-        "SageMakerPipelineParameter": {
-            "additionalProperties": False,
-            "properties": {
-                "Name": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9](-*[a-zA-Z0-9])*|(\\$(\\.[\\w/_-]+(\\[(\\d+|\\*)\\])*)*)$",
-                    "type": "string",
-                },
-                "Value": {"maxLength": 1024, "minLength": 0, "type": "string"},
-            },
-            "required": ["Name", "Value"],
-            "type": "object",
-        },
-        "SelfManagedKafkaAccessConfigurationCredentials": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "BasicAuth": {
-                            "maxLength": 1600,
-                            "minLength": 1,
-                            "pattern": "^(^arn:aws([a-z]|\\-)*:secretsmanager:([a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}):(\\d{12}):secret:.+)$",
-                            "type": "string",
-                        }
-                    },
-                    "required": ["BasicAuth"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "SaslScram512Auth": {
-                            "maxLength": 1600,
-                            "minLength": 1,
-                            "pattern": "^(^arn:aws([a-z]|\\-)*:secretsmanager:([a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}):(\\d{12}):secret:.+)$",
-                            "type": "string",
-                        }
-                    },
-                    "required": ["SaslScram512Auth"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "SaslScram256Auth": {
-                            "maxLength": 1600,
-                            "minLength": 1,
-                            "pattern": "^(^arn:aws([a-z]|\\-)*:secretsmanager:([a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}):(\\d{12}):secret:.+)$",
-                            "type": "string",
-                        }
-                    },
-                    "required": ["SaslScram256Auth"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "ClientCertificateTlsAuth": {
-                            "maxLength": 1600,
-                            "minLength": 1,
-                            "pattern": "^(^arn:aws([a-z]|\\-)*:secretsmanager:([a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}):(\\d{12}):secret:.+)$",
-                            "type": "string",
-                        }
-                    },
-                    "required": ["ClientCertificateTlsAuth"],
-                    "type": "object",
-                },
-            ]
-        },
-        "SelfManagedKafkaAccessConfigurationVpc": {
-            "additionalProperties": False,
-            "properties": {
-                "SecurityGroup": {
-                    "items": {
-                        "maxLength": 1024,
-                        "minLength": 1,
-                        "pattern": "^sg-[0-9a-zA-Z]*$",
-                        "type": "string",
-                    },
-                    "maxItems": 5,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Subnets": {
-                    "items": {
-                        "maxLength": 1024,
-                        "minLength": 1,
-                        "pattern": "^subnet-[0-9a-z]*$",
-                        "type": "string",
-                    },
-                    "maxItems": 16,
-                    "minItems": 0,
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "SelfManagedKafkaStartPosition": {"enum": ["TRIM_HORIZON", "LATEST"], "type": "string"},
-        "SingleMeasureMapping": {
-            "additionalProperties": False,
-            "properties": {
-                "MeasureName": {"maxLength": 1024, "minLength": 1, "type": "string"},
-                "MeasureValue": {"maxLength": 2048, "minLength": 1, "type": "string"},
-                "MeasureValueType": {"$ref": "#/definitions/MeasureValueType"},
-            },
-            "required": ["MeasureName", "MeasureValue", "MeasureValueType"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "TagMap": {
-            "additionalProperties": False,
-            "maxProperties": 50,
-            "minProperties": 1,
-            "patternProperties": {".+": {"maxLength": 256, "minLength": 0, "type": "string"}},
-            "type": "object",
-        },
-        "TimeFieldType": {"enum": ["EPOCH", "TIMESTAMP_FORMAT"], "type": "string"},
-    },
-    "properties": {
-        "Arn": {
-            "maxLength": 1600,
-            "minLength": 1,
-            "pattern": "^arn:aws([a-z]|\\-)*:([a-zA-Z0-9\\-]+):([a-z]|\\d|\\-)*:([0-9]{12})?:(.+)$",
-            "type": "string",
-        },
-        "CreationTime": {"type": "string"},
-        "CurrentState": {"$ref": "#/definitions/PipeState"},
-        "Description": {"maxLength": 512, "minLength": 0, "pattern": "^.*$", "type": "string"},
-        "DesiredState": {"$ref": "#/definitions/RequestedPipeState"},
-        "Enrichment": {
-            "maxLength": 1600,
-            "minLength": 0,
-            "pattern": "^$|arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\\-]+):([a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1})?:(\\d{12})?:(.+)$",
-            "type": "string",
-        },
-        "EnrichmentParameters": {"$ref": "#/definitions/PipeEnrichmentParameters"},
-        "KmsKeyIdentifier": {
-            "maxLength": 2048,
-            "minLength": 0,
-            "pattern": "^[a-zA-Z0-9_\\-/:]*$",
-            "type": "string",
-        },
-        "LastModifiedTime": {"type": "string"},
-        "LogConfiguration": {"$ref": "#/definitions/PipeLogConfiguration"},
-        "Name": {
-            "maxLength": 64,
-            "minLength": 1,
-            "pattern": "^[\\.\\-_A-Za-z0-9]+$",
-            "type": "string",
-        },
-        "RoleArn": {
-            "maxLength": 1600,
-            "minLength": 1,
-            "pattern": "^arn:(aws[a-zA-Z-]*)?:iam::\\d{12}:role/?[a-zA-Z0-9+=,.@\\-_/]+$",
-            "type": "string",
-        },
-        "Source": {
-            "maxLength": 1600,
-            "minLength": 1,
-            "pattern": "^smk://(([a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9\\-]*[a-zA-Z0-9])\\.)*([A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9\\-]*[A-Za-z0-9]):[0-9]{1,5}|arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\\-]+):([a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1})?:(\\d{12})?:(.+)$",
-            "type": "string",
-        },
-        "SourceParameters": {"$ref": "#/definitions/PipeSourceParameters"},
-        "StateReason": {"maxLength": 512, "minLength": 0, "pattern": "^.*$", "type": "string"},
-        "Tags": {"$ref": "#/definitions/TagMap"},
-        "Target": {
-            "maxLength": 1600,
-            "minLength": 1,
-            "pattern": "^arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\\-]+):([a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1})?:(\\d{12})?:(.+)$",
-            "type": "string",
-        },
-        "TargetParameters": {"$ref": "#/definitions/PipeTargetParameters"},
-    },
-    "required": ["RoleArn", "Source", "Target"],
-}
-
 
 class Pipe(_Resource):
     """AWS::Pipes::Pipe: Definition of AWS::Pipes::Pipe Resource Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Name.
+    Also identified by: Arn.
+    Replaced when any of these change (create-only): Name, Source,
+    SourceParameters.DynamoDBStreamParameters.StartingPosition,
+    SourceParameters.KinesisStreamParameters.StartingPosition,
+    SourceParameters.KinesisStreamParameters.StartingPositionTimestamp,
+    SourceParameters.ActiveMQBrokerParameters.QueueName,
+    SourceParameters.RabbitMQBrokerParameters.QueueName,
+    SourceParameters.RabbitMQBrokerParameters.VirtualHost,
+    SourceParameters.ManagedStreamingKafkaParameters.TopicName,
+    SourceParameters.ManagedStreamingKafkaParameters.StartingPosition,
+    SourceParameters.ManagedStreamingKafkaParameters.ConsumerGroupID,
+    SourceParameters.SelfManagedKafkaParameters.TopicName,
+    SourceParameters.SelfManagedKafkaParameters.StartingPosition,
+    SourceParameters.SelfManagedKafkaParameters.AdditionalBootstrapServers,
+    SourceParameters.SelfManagedKafkaParameters.ConsumerGroupID.
+    Write-only (sent to AWS, never read back): TargetParameters, SourceParameters.
+    Read-only attributes (known once deployed): Arn, CreationTime, CurrentState, LastModifiedTime,
+    StateReason.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-pipes-pipe.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
     props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "PipeProps")
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "PipeAttributes")
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "pipe.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Pattern: ^arn:aws([a-z]|\\-)*:([a-zA-Z0-9\\-]+):([a-z]|\\d|\\-)*:([0-9]{12})?:(.+)$ Length: 1
+    to 1600 characters."""
     CreationTime: str
+    """Type: str."""
     CurrentState: Literal[
         "RUNNING",
         "STOPPED",
@@ -2096,9 +1158,14 @@ class Pipe(_Resource):
         "DELETE_ROLLBACK_FAILED",
         "UPDATE_ROLLBACK_FAILED",
     ]
+    """Allowed values: 'RUNNING', 'STOPPED', 'CREATING', 'UPDATING', 'DELETING', 'STARTING',
+    'STOPPING', 'CREATE_FAILED', 'UPDATE_FAILED', 'START_FAILED', 'STOP_FAILED', 'DELETE_FAILED'
+    (and 3 more)."""
     LastModifiedTime: str
+    """Type: str."""
     StateReason: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Pattern: ^.*$ Length: 0 to 512 characters."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     DesiredState: Literal["RUNNING", "STOPPED"]
     Enrichment: str
@@ -2109,38 +1176,63 @@ class Pipe(_Resource):
     RoleArn: str
     Source: str
     SourceParameters: PipeSourceParametersDict
-    Tags: dict[str, Any]
+    Tags: dict[str, str]
     Target: str
     TargetParameters: PipeTargetParametersDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        RoleArn: str,
+        Source: str,
+        Target: str,
+        Description: str | None = None,
+        DesiredState: Literal["RUNNING", "STOPPED"] | None = None,
+        Enrichment: str | None = None,
+        EnrichmentParameters: PipeEnrichmentParameters | PipeEnrichmentParametersDict | None = None,
+        KmsKeyIdentifier: str | None = None,
+        LogConfiguration: PipeLogConfiguration | PipeLogConfigurationDict | None = None,
+        Name: str | None = None,
+        SourceParameters: PipeSourceParameters | PipeSourceParametersDict | None = None,
+        Tags: dict[str, str] | None = None,
+        TargetParameters: PipeTargetParameters | PipeTargetParametersDict | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Pipes::Pipe; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            RoleArn: str,
-            Source: str,
-            Target: str,
-            Description: str | None = None,
-            DesiredState: Literal["RUNNING", "STOPPED"] | None = None,
-            Enrichment: str | None = None,
-            EnrichmentParameters: PipeEnrichmentParameters
-            | PipeEnrichmentParametersDict
-            | None = None,
-            KmsKeyIdentifier: str | None = None,
-            LogConfiguration: PipeLogConfiguration | PipeLogConfigurationDict | None = None,
-            Name: str | None = None,
-            SourceParameters: PipeSourceParameters | PipeSourceParametersDict | None = None,
-            Tags: dict[str, Any] | None = None,
-            TargetParameters: PipeTargetParameters | PipeTargetParametersDict | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Pipes::Pipe; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            RoleArn: Pattern: ^arn:(aws[a-zA-Z-]*)?:iam::\\d{12}:role/?[a-zA-Z0-9+=,.@\\-_/]+$
+                Length: 1 to 1600 characters. Required.
+            Source: Pattern:
+                ^smk://(([a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9\\-]*[a-zA-Z0-9])\\.)*([A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9\\-]*[A-Za-z0-9]):[0-9]{1,5}|arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\\-]+):([a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1})?:(\\d{12})?:(.+)$
+                Length: 1 to 1600 characters. Create-only: changing it replaces the resource.
+                Required.
+            Target: Pattern:
+                ^arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\\-]+):([a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1})?:(\\d{12})?:(.+)$
+                Length: 1 to 1600 characters. Required.
+            Description: Pattern: ^.*$ Length: 0 to 512 characters.
+            DesiredState: Allowed values: 'RUNNING', 'STOPPED'.
+            Enrichment: Pattern:
+                ^$|arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\\-]+):([a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1})?:(\\d{12})?:(.+)$
+                Length: 0 to 1600 characters.
+            EnrichmentParameters: Type: PipeEnrichmentParametersDict.
+            KmsKeyIdentifier: Pattern: ^[a-zA-Z0-9_\\-/:]*$ Length: 0 to 2048 characters.
+            LogConfiguration: Type: PipeLogConfigurationDict.
+            Name: Pattern: ^[\\.\\-_A-Za-z0-9]+$ Length: 1 to 64 characters. Create-only: changing
+                it replaces the resource.
+            SourceParameters: Type: PipeSourceParametersDict. Write-only: sent to AWS, never read
+                back.
+            Tags: Type: dict[str, str].
+            TargetParameters: Type: PipeTargetParametersDict. Write-only: sent to AWS, never read
+                back.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

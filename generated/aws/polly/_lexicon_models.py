@@ -7,8 +7,10 @@ Imported on first use by lexicon.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "LexiconAttributes",
@@ -17,14 +19,43 @@ __all__ = [
 
 
 class LexiconProps(DeferredModel):
-    Content: str
-    Name: str
+    """
+    The properties a program declares for a AWS::Polly::Lexicon.
+    """
+
+    Content: Annotated[str, Field(description="The content of the PLS lexicon in string format.")]
+    Name: Annotated[
+        str,
+        Field(
+            description="The name of the lexicon. Must be an alphanumeric string up to 20 characters long. Create-only: changing it replaces the resource."
+        ),
+    ]
 
 
 class LexiconAttributes(DeferredModel):
-    Alphabet: str | None = None
-    Arn: str | None = None
-    LanguageCode: str | None = None
-    LastModified: str | None = None
-    LexemesCount: int | None = None
-    Size: int | None = None
+    """
+    The read-only attributes of a AWS::Polly::Lexicon, set by AWS.
+    """
+
+    Alphabet: Annotated[
+        str | None,
+        Field(
+            description="The phonetic alphabet used in the lexicon. Valid values are ipa and x-sampa."
+        ),
+    ] = None
+    Arn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the lexicon.")
+    ] = None
+    LanguageCode: Annotated[
+        str | None, Field(description="The language code that the lexicon applies to.")
+    ] = None
+    LastModified: Annotated[
+        str | None,
+        Field(description="The date the lexicon was last modified (ISO 8601 timestamp)."),
+    ] = None
+    LexemesCount: Annotated[
+        int | None, Field(description="The number of lexemes in the lexicon.")
+    ] = None
+    Size: Annotated[
+        int | None, Field(description="The total size of the lexicon, in characters.")
+    ] = None

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,6 +51,7 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Polly::Lexicon",
     schema_file="aws-polly-lexicon.json",
@@ -54,18 +59,11 @@ METADATA = _TypeMetadata(
     additional_identifiers=(("/Name",),),
     read_only=("/Arn", "/Alphabet", "/LanguageCode", "/LastModified", "/LexemesCount", "/Size"),
     create_only=("/Name",),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("Name", "Content"),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -75,31 +73,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "Alphabet": {"type": "string"},
-        "Arn": {
-            "pattern": "^arn:aws[a-zA-Z-]*:polly:[a-z0-9-]+:[0-9]{12}:lexicon/[0-9A-Za-z]{1,20}$",
-            "type": "string",
-        },
-        "Content": {"type": "string"},
-        "LanguageCode": {"type": "string"},
-        "LastModified": {"type": "string"},
-        "LexemesCount": {"type": "integer"},
-        "Name": {"pattern": "^[0-9A-Za-z]{1,20}$", "type": "string"},
-        "Size": {"type": "integer"},
-    },
-    "required": ["Name", "Content"],
-}
-
 
 class Lexicon(_Resource):
-    """AWS::Polly::Lexicon: Resource Type definition for AWS::Polly::Lexicon. A pronunciation lexicon that stores custom pronunciations for speech synthesis.
+    """AWS::Polly::Lexicon: Resource Type definition for AWS::Polly::Lexicon. A pronunciation
+    lexicon that stores custom pronunciations for speech synthesis.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Also identified by: Name.
+    Replaced when any of these change (create-only): Name.
+    Read-only attributes (known once deployed): Alphabet, Arn, LanguageCode, LastModified,
+    LexemesCount, Size.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-polly-lexicon.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -107,36 +93,47 @@ class Lexicon(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "LexiconAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "lexicon.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Alphabet: str
+    """The phonetic alphabet used in the lexicon. Valid values are ipa and x-sampa."""
     Arn: str
+    """The Amazon Resource Name (ARN) of the lexicon."""
     LanguageCode: str
+    """The language code that the lexicon applies to."""
     LastModified: str
+    """The date the lexicon was last modified (ISO 8601 timestamp)."""
     LexemesCount: int
+    """The number of lexemes in the lexicon."""
     Size: int
-    # Declared properties (as declared, or as AWS returned them).
+    """The total size of the lexicon, in characters."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Content: str
     Name: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Content: str,
+        Name: str,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Polly::Lexicon; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Content: str,
-            Name: str,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Polly::Lexicon; `await` it inside an App to deploy it.
-
-            Content: The content of the PLS lexicon in string format.
-            Name: The name of the lexicon.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Content: The content of the PLS lexicon in string format. Required.
+            Name: The name of the lexicon. Must be an alphanumeric string up to 20 characters long.
+                Create-only: changing it replaces the resource. Required.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

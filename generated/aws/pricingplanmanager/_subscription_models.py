@@ -7,9 +7,10 @@ Imported on first use by subscription.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "SubscriptionAttributes",
@@ -18,10 +19,26 @@ __all__ = [
 
 
 class SubscriptionProps(DeferredModel):
-    PlanFamily: Literal["CloudFront"]
-    PlanTier: str
-    ResourceArns: list[str]
-    UsageLevel: (
+    """
+    The properties a program declares for a AWS::PricingPlanManager::Subscription.
+    """
+
+    PlanFamily: Annotated[
+        Literal["CloudFront"],
+        Field(
+            description="The name of the pricing plan family. Create-only: changing it replaces the resource."
+        ),
+    ]
+    PlanTier: Annotated[
+        str,
+        Field(
+            description="The tier of the pricing plan. CloudFormation does not change the tier of an existing subscription; a stack update that changes the tier, upgrading or downgrading it, is rejected."
+        ),
+    ]
+    ResourceArns: Annotated[
+        list[str], Field(description="The ARNs of resources associated with the subscription.")
+    ]
+    UsageLevel: Annotated[
         Literal[
             "DEFAULT",
             "CF_PREMIUM_L2",
@@ -31,14 +48,41 @@ class SubscriptionProps(DeferredModel):
             "CF_PREMIUM_L6",
             "CF_PREMIUM_L7",
         ]
-        | None
-    ) = None
+        | None,
+        Field(
+            description="Allowed values: 'DEFAULT', 'CF_PREMIUM_L2', 'CF_PREMIUM_L3', 'CF_PREMIUM_L4', 'CF_PREMIUM_L5', 'CF_PREMIUM_L6', 'CF_PREMIUM_L7'."
+        ),
+    ] = None
 
 
 class SubscriptionAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedAt: str | None = None
-    CurrentPlanTier: str | None = None
-    Status: Literal["ACTIVE", "SYNC_IN_PROGRESS", "FAILED", "PENDING_APPROVAL"] | None = None
-    StatusReason: str | None = None
-    UpdatedAt: str | None = None
+    """
+    The read-only attributes of a AWS::PricingPlanManager::Subscription, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="The ARN of the subscription.")] = None
+    CreatedAt: Annotated[
+        str | None, Field(description="The time the subscription was created, in ISO 8601 format.")
+    ] = None
+    CurrentPlanTier: Annotated[
+        str | None,
+        Field(
+            description="The plan tier currently active on the subscription as reported by the API. Populated by the Read handler. Diverges from PlanTier after a non-reversible CloudFormation rollback; surface via drift detection."
+        ),
+    ] = None
+    Status: Annotated[
+        Literal["ACTIVE", "SYNC_IN_PROGRESS", "FAILED", "PENDING_APPROVAL"] | None,
+        Field(
+            description="The status of the subscription. PENDING_APPROVAL means a paid-tier subscription has been created but is not yet active and incurs no charges until it is approved out of band via a separate ApprovePaidSubscription call; CloudFormation never approves it. Free-tier subscriptions are activated immediately and do not use this status. ACTIVE means the subscription is in effect and, for paid tiers, billing has started. SYNC_IN_PROGRESS means a change is being applied. FAILED means provisioning did not complete; see StatusReason."
+        ),
+    ] = None
+    StatusReason: Annotated[
+        str | None,
+        Field(
+            description="A human-readable explanation of why the subscription is in its current status. Populated only when Status is FAILED, where it carries the reason the subscription could not be provisioned. Empty for all other statuses."
+        ),
+    ] = None
+    UpdatedAt: Annotated[
+        str | None,
+        Field(description="The time the subscription was last modified, in ISO 8601 format."),
+    ] = None

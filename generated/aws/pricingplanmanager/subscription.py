@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,25 +51,19 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::PricingPlanManager::Subscription",
     schema_file="aws-pricingplanmanager-subscription.json",
     primary_identifier=("/Arn",),
-    additional_identifiers=(),
     read_only=("/Arn", "/CurrentPlanTier", "/Status", "/StatusReason", "/CreatedAt", "/UpdatedAt"),
     create_only=("/PlanFamily",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/ResourceArns",),
     required=("PlanFamily", "PlanTier", "ResourceArns"),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -75,51 +73,22 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "UsageLevel": {
-            "enum": [
-                "DEFAULT",
-                "CF_PREMIUM_L2",
-                "CF_PREMIUM_L3",
-                "CF_PREMIUM_L4",
-                "CF_PREMIUM_L5",
-                "CF_PREMIUM_L6",
-                "CF_PREMIUM_L7",
-            ],
-            "type": "string",
-        }
-    },
-    "properties": {
-        "Arn": {"type": "string"},
-        "CreatedAt": {"type": "string"},
-        "CurrentPlanTier": {"type": "string"},
-        "PlanFamily": {"enum": ["CloudFront"], "type": "string"},
-        "PlanTier": {"type": "string"},
-        "ResourceArns": {
-            "items": {"type": "string"},
-            "maxItems": 10,
-            "minItems": 1,
-            "type": "array",
-        },
-        "Status": {
-            "enum": ["ACTIVE", "SYNC_IN_PROGRESS", "FAILED", "PENDING_APPROVAL"],
-            "type": "string",
-        },
-        "StatusReason": {"type": "string"},
-        "UpdatedAt": {"type": "string"},
-        "UsageLevel": {"$ref": "#/definitions/UsageLevel"},
-    },
-    "required": ["PlanFamily", "PlanTier", "ResourceArns"],
-}
-
 
 class Subscription(_Resource):
-    """AWS::PricingPlanManager::Subscription: Resource type definition for AWS::PricingPlanManager::Subscription. Deleting an activated subscription does not terminate it immediately; it schedules...
+    """AWS::PricingPlanManager::Subscription: Resource type definition for
+    AWS::PricingPlanManager::Subscription. Deleting an activated subscription does not terminate it
+    immediately; it schedules a cancellation that takes effect at the end of the current billing
+    period. Until that date the subscription remains active and billing continues. Deleting a
+    subscription that has not yet been activated (PENDING_APPROVAL status) removes it immediately
+    with no further charges.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Replaced when any of these change (create-only): PlanFamily.
+    Read-only attributes (known once deployed): Arn, CreatedAt, CurrentPlanTier, Status,
+    StatusReason, UpdatedAt.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-pricingplanmanager-subscription.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -127,16 +96,32 @@ class Subscription(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "SubscriptionAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "subscription.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The ARN of the subscription."""
     CreatedAt: str
+    """The time the subscription was created, in ISO 8601 format."""
     CurrentPlanTier: str
+    """The plan tier currently active on the subscription as reported by the API. Populated by the
+    Read handler. Diverges from PlanTier after a non-reversible CloudFormation rollback; surface via
+    drift detection."""
     Status: Literal["ACTIVE", "SYNC_IN_PROGRESS", "FAILED", "PENDING_APPROVAL"]
+    """The status of the subscription. PENDING_APPROVAL means a paid-tier subscription has been
+    created but is not yet active and incurs no charges until it is approved out of band via a
+    separate ApprovePaidSubscription call; CloudFormation never approves it. Free-tier subscriptions
+    are activated immediately and do not use this status. ACTIVE means the subscription is in effect
+    and, for paid tiers, billing has started. SYNC_IN_PROGRESS means a change is being applied.
+    FAILED means provisioning did not complete; see StatusReason."""
     StatusReason: str
+    """A human-readable explanation of why the subscription is in its current status. Populated only
+    when Status is FAILED, where it carries the reason the subscription could not be provisioned.
+    Empty for all other statuses."""
     UpdatedAt: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The time the subscription was last modified, in ISO 8601 format."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     PlanFamily: Literal["CloudFront"]
     PlanTier: str
     ResourceArns: list[str]
@@ -150,35 +135,43 @@ class Subscription(_Resource):
         "CF_PREMIUM_L7",
     ]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        PlanFamily: Literal["CloudFront"],
+        PlanTier: str,
+        ResourceArns: list[str],
+        UsageLevel: Literal[
+            "DEFAULT",
+            "CF_PREMIUM_L2",
+            "CF_PREMIUM_L3",
+            "CF_PREMIUM_L4",
+            "CF_PREMIUM_L5",
+            "CF_PREMIUM_L6",
+            "CF_PREMIUM_L7",
+        ]
+        | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::PricingPlanManager::Subscription; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            PlanFamily: Literal["CloudFront"],
-            PlanTier: str,
-            ResourceArns: list[str],
-            UsageLevel: Literal[
-                "DEFAULT",
-                "CF_PREMIUM_L2",
-                "CF_PREMIUM_L3",
-                "CF_PREMIUM_L4",
-                "CF_PREMIUM_L5",
-                "CF_PREMIUM_L6",
-                "CF_PREMIUM_L7",
-            ]
-            | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::PricingPlanManager::Subscription; `await` it inside an App to deploy it.
-
-            PlanFamily: The name of the pricing plan family.
-            PlanTier: The tier of the pricing plan.
-            ResourceArns: The ARNs of resources associated with the subscription.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            PlanFamily: The name of the pricing plan family. Create-only: changing it replaces the
+                resource. Required.
+            PlanTier: The tier of the pricing plan. CloudFormation does not change the tier of an
+                existing subscription; a stack update that changes the tier, upgrading or
+                downgrading it, is rejected. Required.
+            ResourceArns: The ARNs of resources associated with the subscription. Required.
+            UsageLevel: Allowed values: 'DEFAULT', 'CF_PREMIUM_L2', 'CF_PREMIUM_L3',
+                'CF_PREMIUM_L4', 'CF_PREMIUM_L5', 'CF_PREMIUM_L6', 'CF_PREMIUM_L7'.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -7,10 +7,10 @@ Imported on first use by environment_account_connection.py, which re-exports eve
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "EnvironmentAccountConnectionAttributes",
@@ -20,24 +20,79 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    <p>A description of a resource tag.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="<p>The key of the resource tag.</p>")]
+    Value: Annotated[str, Field(description="<p>The value of the resource tag.</p>")]
 
 
 class EnvironmentAccountConnectionAttributes(DeferredModel):
-    Arn: str | None = None
-    Id: str | None = None
-    Status: Literal["PENDING", "CONNECTED", "REJECTED"] | None = None
+    """
+    The read-only attributes of a AWS::Proton::EnvironmentAccountConnection, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None,
+        Field(description="The Amazon Resource Name (ARN) of the environment account connection."),
+    ] = None
+    Id: Annotated[
+        str | None, Field(description="The ID of the environment account connection.")
+    ] = None
+    Status: Annotated[
+        Literal["PENDING", "CONNECTED", "REJECTED"] | None,
+        Field(description="The status of the environment account connection."),
+    ] = None
 
 
 class EnvironmentAccountConnectionProps(DeferredModel):
-    CodebuildRoleArn: str | None = None
-    ComponentRoleArn: str | None = None
-    EnvironmentAccountId: str | None = None
-    EnvironmentName: str | None = None
-    ManagementAccountId: str | None = None
-    RoleArn: str | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Proton::EnvironmentAccountConnection.
+    """
+
+    CodebuildRoleArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of an IAM service role in the environment account. AWS Proton uses this role to provision infrastructure resources using CodeBuild-based provisioning in the associated environment account."
+        ),
+    ] = None
+    ComponentRoleArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of the IAM service role that AWS Proton uses when provisioning directly defined components in the associated environment account. It determines the scope of infrastructure that a component can provision in the account."
+        ),
+    ] = None
+    EnvironmentAccountId: Annotated[
+        str | None,
+        Field(
+            description="The environment account that's connected to the environment account connection."
+        ),
+    ] = None
+    EnvironmentName: Annotated[
+        str | None,
+        Field(
+            description="The name of the AWS Proton environment that's created in the associated management account."
+        ),
+    ] = None
+    ManagementAccountId: Annotated[
+        str | None,
+        Field(
+            description="The ID of the management account that accepts or rejects the environment account connection. You create an manage the AWS Proton environment in this account. If the management account accepts the environment account connection, AWS Proton can use the associated IAM role to provision environment infrastructure resources in the associated environment account."
+        ),
+    ] = None
+    RoleArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of the IAM service role that's created in the environment account. AWS Proton uses this role to provision infrastructure resources in the associated environment account."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(
+            description='<p>An optional list of metadata items that you can associate with the Proton environment account connection. A tag is a key-value pair.</p> <p>For more information, see <a href="https://docs.aws.amazon.com/proton/latest/userguide/resources.html">Proton resources and tagging</a> in the <i>Proton User Guide</i>.</p>'
+        ),
+    ] = None

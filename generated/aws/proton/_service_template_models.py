@@ -7,10 +7,10 @@ Imported on first use by service_template.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ServiceTemplateAttributes",
@@ -20,21 +20,63 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    <p>A description of a resource tag.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="<p>The key of the resource tag.</p>")]
+    Value: Annotated[str, Field(description="<p>The value of the resource tag.</p>")]
 
 
 class ServiceTemplateAttributes(DeferredModel):
-    Arn: str | None = None
+    """
+    The read-only attributes of a AWS::Proton::ServiceTemplate, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None,
+        Field(description="<p>The Amazon Resource Name (ARN) of the service template.</p>"),
+    ] = None
 
 
 class ServiceTemplateProps(DeferredModel):
-    Description: str | None = None
-    DisplayName: str | None = None
-    EncryptionKey: str | None = None
-    Name: str | None = None
-    PipelineProvisioning: Literal["CUSTOMER_MANAGED"] | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Proton::ServiceTemplate.
+    """
+
+    Description: Annotated[
+        str | None, Field(description="<p>A description of the service template.</p>")
+    ] = None
+    DisplayName: Annotated[
+        str | None,
+        Field(
+            description="<p>The name of the service template as displayed in the developer interface.</p>"
+        ),
+    ] = None
+    EncryptionKey: Annotated[
+        str | None,
+        Field(
+            description="<p>A customer provided encryption key that's used to encrypt data.</p> Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Name: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^[0-9A-Za-z]+[0-9A-Za-z_\\-]*$ Length: 1 to 100 characters. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    PipelineProvisioning: Annotated[
+        Literal["CUSTOMER_MANAGED"] | None,
+        Field(
+            description="Allowed values: 'CUSTOMER_MANAGED'. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(
+            description='<p>An optional list of metadata items that you can associate with the Proton service template. A tag is a key-value pair.</p> <p>For more information, see <a href="https://docs.aws.amazon.com/proton/latest/userguide/resources.html">Proton resources and tagging</a> in the <i>Proton User Guide</i>.</p>'
+        ),
+    ] = None

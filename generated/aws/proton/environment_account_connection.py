@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,34 +55,25 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: <p>A description of a resource tag.</p>"""
+
+    Key: Required[str]
+    """<p>The key of the resource tag.</p>"""
+    Value: Required[str]
+    """<p>The value of the resource tag.</p>"""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Proton::EnvironmentAccountConnection",
     schema_file="aws-proton-environmentaccountconnection.json",
     primary_identifier=("/Arn",),
     additional_identifiers=(("/Id",),),
     read_only=("/Arn", "/Id", "/Status"),
-    create_only=(),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
-    required=(),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -88,70 +83,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Status": {"enum": ["PENDING", "CONNECTED", "REJECTED"], "type": "string"},
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"type": "string"},
-        "CodebuildRoleArn": {
-            "maxLength": 200,
-            "minLength": 1,
-            "pattern": "^arn:(aws|aws-cn|aws-us-gov):iam::\\d{12}:role/([\\w+=,.@-]{1,512}[/:])*([\\w+=,.@-]{1,64})$",
-            "type": "string",
-        },
-        "ComponentRoleArn": {
-            "maxLength": 200,
-            "minLength": 1,
-            "pattern": "^arn:(aws|aws-cn|aws-us-gov):iam::\\d{12}:role/([\\w+=,.@-]{1,512}[/:])*([\\w+=,.@-]{1,64})$",
-            "type": "string",
-        },
-        "EnvironmentAccountId": {"pattern": "^\\d{12}$", "type": "string"},
-        "EnvironmentName": {
-            "maxLength": 100,
-            "minLength": 1,
-            "pattern": "^[0-9A-Za-z]+[0-9A-Za-z_\\-]*$",
-            "type": "string",
-        },
-        "Id": {
-            "pattern": "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$",
-            "type": "string",
-        },
-        "ManagementAccountId": {"pattern": "^\\d{12}$", "type": "string"},
-        "RoleArn": {
-            "maxLength": 200,
-            "minLength": 1,
-            "pattern": "^arn:(aws|aws-cn|aws-us-gov):iam::\\d{12}:role/([\\w+=,.@-]{1,512}[/:])*([\\w+=,.@-]{1,64})$",
-            "type": "string",
-        },
-        "Status": {"$ref": "#/definitions/Status"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": True,
-        },
-    },
-    "required": [],
-}
-
 
 class EnvironmentAccountConnection(_Resource):
-    """AWS::Proton::EnvironmentAccountConnection: Resource Schema describing various properties for AWS Proton Environment Account Connections resources.
+    """AWS::Proton::EnvironmentAccountConnection: Resource Schema describing various properties for
+    AWS Proton Environment Account Connections resources.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Also identified by: Id.
+    Read-only attributes (known once deployed): Arn, Id, Status.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-proton-environmentaccountconnection.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -161,13 +103,19 @@ class EnvironmentAccountConnection(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "EnvironmentAccountConnectionAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "environment_account_connection.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The Amazon Resource Name (ARN) of the environment account connection."""
     Id: str
+    """The ID of the environment account connection."""
     Status: Literal["PENDING", "CONNECTED", "REJECTED"]
-    # Declared properties (as declared, or as AWS returned them).
+    """The status of the environment account connection."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     CodebuildRoleArn: str
     ComponentRoleArn: str
     EnvironmentAccountId: str
@@ -176,33 +124,53 @@ class EnvironmentAccountConnection(_Resource):
     RoleArn: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        CodebuildRoleArn: str | None = None,
+        ComponentRoleArn: str | None = None,
+        EnvironmentAccountId: str | None = None,
+        EnvironmentName: str | None = None,
+        ManagementAccountId: str | None = None,
+        RoleArn: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Proton::EnvironmentAccountConnection; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            CodebuildRoleArn: str | None = None,
-            ComponentRoleArn: str | None = None,
-            EnvironmentAccountId: str | None = None,
-            EnvironmentName: str | None = None,
-            ManagementAccountId: str | None = None,
-            RoleArn: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Proton::EnvironmentAccountConnection; `await` it inside an App to deploy it.
-
-            CodebuildRoleArn: The Amazon Resource Name (ARN) of an IAM service role in the environment account.
-            ComponentRoleArn: The Amazon Resource Name (ARN) of the IAM service role that AWS Proton uses when provisioning directly defined components in the associated environment account.
-            EnvironmentAccountId: The environment account that's connected to the environment account connection.
-            EnvironmentName: The name of the AWS Proton environment that's created in the associated management account.
-            ManagementAccountId: The ID of the management account that accepts or rejects the environment account connection.
-            RoleArn: The Amazon Resource Name (ARN) of the IAM service role that's created in the environment account.
-            Tags: <p>An optional list of metadata items that you can associate with the Proton environment account connection.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            CodebuildRoleArn: The Amazon Resource Name (ARN) of an IAM service role in the
+                environment account. AWS Proton uses this role to provision infrastructure resources
+                using CodeBuild-based provisioning in the associated environment account.
+            ComponentRoleArn: The Amazon Resource Name (ARN) of the IAM service role that AWS Proton
+                uses when provisioning directly defined components in the associated environment
+                account. It determines the scope of infrastructure that a component can provision in
+                the account.
+            EnvironmentAccountId: The environment account that's connected to the environment
+                account connection.
+            EnvironmentName: The name of the AWS Proton environment that's created in the associated
+                management account.
+            ManagementAccountId: The ID of the management account that accepts or rejects the
+                environment account connection. You create an manage the AWS Proton environment in
+                this account. If the management account accepts the environment account connection,
+                AWS Proton can use the associated IAM role to provision environment infrastructure
+                resources in the associated environment account.
+            RoleArn: The Amazon Resource Name (ARN) of the IAM service role that's created in the
+                environment account. AWS Proton uses this role to provision infrastructure resources
+                in the associated environment account.
+            Tags: <p>An optional list of metadata items that you can associate with the Proton
+                environment account connection. A tag is a key-value pair.</p> <p>For more
+                information, see <a
+                href="https://docs.aws.amazon.com/proton/latest/userguide/resources.html">Proton
+                resources and tagging</a> in the <i>Proton User Guide</i>.</p>
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

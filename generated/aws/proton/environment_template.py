@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,15 +55,17 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: <p>A description of a resource tag.</p>"""
+
+    Key: Required[str]
+    """<p>The key of the resource tag.</p>"""
+    Value: Required[str]
+    """<p>The value of the resource tag.</p>"""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Proton::EnvironmentTemplate",
     schema_file="aws-proton-environmenttemplate.json",
@@ -67,18 +73,7 @@ METADATA = _TypeMetadata(
     additional_identifiers=(("/Name",),),
     read_only=("/Arn",),
     create_only=("/EncryptionKey", "/Name", "/Provisioning"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
-    required=(),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -88,54 +83,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Provisioning": {"enum": ["CUSTOMER_MANAGED"], "type": "string"},
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"type": "string"},
-        "Description": {"maxLength": 500, "minLength": 0, "type": "string"},
-        "DisplayName": {"maxLength": 100, "minLength": 1, "type": "string"},
-        "EncryptionKey": {
-            "maxLength": 200,
-            "minLength": 1,
-            "pattern": "^arn:(aws|aws-cn|aws-us-gov):[a-zA-Z0-9-]+:[a-zA-Z0-9-]*:\\d{12}:([\\w+=,.@-]+[/:])*[\\w+=,.@-]+$",
-            "type": "string",
-        },
-        "Name": {
-            "maxLength": 100,
-            "minLength": 1,
-            "pattern": "^[0-9A-Za-z]+[0-9A-Za-z_\\-]*$",
-            "type": "string",
-        },
-        "Provisioning": {"$ref": "#/definitions/Provisioning"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": True,
-        },
-    },
-    "required": [],
-}
-
 
 class EnvironmentTemplate(_Resource):
-    """AWS::Proton::EnvironmentTemplate: Definition of AWS::Proton::EnvironmentTemplate Resource Type
+    """AWS::Proton::EnvironmentTemplate: Definition of AWS::Proton::EnvironmentTemplate Resource
+    Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Also identified by: Name.
+    Replaced when any of these change (create-only): EncryptionKey, Name, Provisioning.
+    Read-only attributes (known once deployed): Arn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-proton-environmenttemplate.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -145,11 +104,15 @@ class EnvironmentTemplate(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "EnvironmentTemplateAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "environment_template.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """<p>The Amazon Resource Name (ARN) of the environment template.</p>"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     DisplayName: str
     EncryptionKey: str
@@ -157,29 +120,41 @@ class EnvironmentTemplate(_Resource):
     Provisioning: Literal["CUSTOMER_MANAGED"]
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Description: str | None = None,
+        DisplayName: str | None = None,
+        EncryptionKey: str | None = None,
+        Name: str | None = None,
+        Provisioning: Literal["CUSTOMER_MANAGED"] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Proton::EnvironmentTemplate; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Description: str | None = None,
-            DisplayName: str | None = None,
-            EncryptionKey: str | None = None,
-            Name: str | None = None,
-            Provisioning: Literal["CUSTOMER_MANAGED"] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Proton::EnvironmentTemplate; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
             Description: <p>A description of the environment template.</p>
-            DisplayName: <p>The environment template name as displayed in the developer interface.</p>
-            EncryptionKey: <p>A customer provided encryption key that Proton uses to encrypt data.</p>
-            Tags: <p>An optional list of metadata items that you can associate with the Proton environment template.
+            DisplayName: <p>The environment template name as displayed in the developer
+                interface.</p>
+            EncryptionKey: <p>A customer provided encryption key that Proton uses to encrypt
+                data.</p> Create-only: changing it replaces the resource.
+            Name: Pattern: ^[0-9A-Za-z]+[0-9A-Za-z_\\-]*$ Length: 1 to 100 characters. Create-only:
+                changing it replaces the resource.
+            Provisioning: Allowed values: 'CUSTOMER_MANAGED'. Create-only: changing it replaces the
+                resource.
+            Tags: <p>An optional list of metadata items that you can associate with the Proton
+                environment template. A tag is a key-value pair.</p> <p>For more information, see <a
+                href="https://docs.aws.amazon.com/proton/latest/userguide/resources.html">Proton
+                resources and tagging</a> in the <i>Proton User Guide</i>.</p>
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -7,10 +7,10 @@ Imported on first use by application.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ApplicationAttachmentsConfiguration",
@@ -29,79 +29,167 @@ class ApplicationAttachmentsConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AttachmentsControlMode: Literal["ENABLED", "DISABLED"]
+    AttachmentsControlMode: Annotated[
+        Literal["ENABLED", "DISABLED"], Field(description="Allowed values: 'ENABLED', 'DISABLED'.")
+    ]
 
 
 class ApplicationAutoSubscriptionConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AutoSubscribe: Literal["ENABLED", "DISABLED"]
-    DefaultSubscriptionType: Literal["Q_LITE", "Q_BUSINESS"] | None = None
+    AutoSubscribe: Annotated[
+        Literal["ENABLED", "DISABLED"], Field(description="Allowed values: 'ENABLED', 'DISABLED'.")
+    ]
+    DefaultSubscriptionType: Annotated[
+        Literal["Q_LITE", "Q_BUSINESS"] | None,
+        Field(description="Allowed values: 'Q_LITE', 'Q_BUSINESS'."),
+    ] = None
 
 
 class ApplicationEncryptionConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    KmsKeyId: str | None = None
+    KmsKeyId: Annotated[str | None, Field(description="Length: 1 to 2048 characters.")] = None
 
 
 class ApplicationPersonalizationConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    PersonalizationControlMode: Literal["ENABLED", "DISABLED"]
+    PersonalizationControlMode: Annotated[
+        Literal["ENABLED", "DISABLED"], Field(description="Allowed values: 'ENABLED', 'DISABLED'.")
+    ]
 
 
 class ApplicationQAppsConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    QAppsControlMode: Literal["ENABLED", "DISABLED"]
+    QAppsControlMode: Annotated[
+        Literal["ENABLED", "DISABLED"], Field(description="Allowed values: 'ENABLED', 'DISABLED'.")
+    ]
 
 
 class ApplicationQuickSightConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ClientNamespace: str
+    ClientNamespace: Annotated[
+        str, Field(description="Pattern: ^[a-zA-Z0-9._-]*$ Length: 1 to 64 characters.")
+    ]
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: 0 to 256 characters.")]
 
 
 class ApplicationAttributes(DeferredModel):
-    ApplicationArn: str | None = None
-    ApplicationId: str | None = None
-    CreatedAt: str | None = None
-    IdentityCenterApplicationArn: str | None = None
-    Status: Literal["CREATING", "ACTIVE", "DELETING", "FAILED", "UPDATING"] | None = None
-    UpdatedAt: str | None = None
+    """
+    The read-only attributes of a AWS::QBusiness::Application, set by AWS.
+    """
+
+    ApplicationArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}$ Length: 0 to 1284 characters."
+        ),
+    ] = None
+    ApplicationId: Annotated[
+        str | None,
+        Field(description="Pattern: ^[a-zA-Z0-9][a-zA-Z0-9-]{35}$ Length: exactly 36 characters."),
+    ] = None
+    CreatedAt: Annotated[str | None, Field(description="Type: str.")] = None
+    IdentityCenterApplicationArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:(aws|aws-us-gov|aws-cn|aws-iso|aws-iso-b):sso::\\d{12}:application/(sso)?ins-[a-zA-Z0-9-.]{16}/apl-[a-zA-Z0-9]{16}$ Length: 10 to 1224 characters."
+        ),
+    ] = None
+    Status: Annotated[
+        Literal["CREATING", "ACTIVE", "DELETING", "FAILED", "UPDATING"] | None,
+        Field(
+            description="Allowed values: 'CREATING', 'ACTIVE', 'DELETING', 'FAILED', 'UPDATING'."
+        ),
+    ] = None
+    UpdatedAt: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ApplicationProps(DeferredModel):
-    AttachmentsConfiguration: ApplicationAttachmentsConfiguration | None = None
-    AutoSubscriptionConfiguration: ApplicationAutoSubscriptionConfiguration | None = None
-    ClientIdsForOIDC: list[str] | None = None
-    Description: str | None = None
-    DisplayName: str
-    EncryptionConfiguration: ApplicationEncryptionConfiguration | None = None
-    IamIdentityProviderArn: str | None = None
-    IdentityCenterInstanceArn: str | None = None
-    IdentityType: (
+    """
+    The properties a program declares for a AWS::QBusiness::Application.
+    """
+
+    AttachmentsConfiguration: Annotated[
+        ApplicationAttachmentsConfiguration | None,
+        Field(description="Type: ApplicationAttachmentsConfigurationDict."),
+    ] = None
+    AutoSubscriptionConfiguration: Annotated[
+        ApplicationAutoSubscriptionConfiguration | None,
+        Field(description="Type: ApplicationAutoSubscriptionConfigurationDict."),
+    ] = None
+    ClientIdsForOIDC: Annotated[
+        list[str] | None,
+        Field(
+            description="Each item: Pattern: ^[a-zA-Z0-9_.:/()*?=-]*$ Length: 1 to 255 characters. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Description: Annotated[
+        str | None, Field(description="Pattern: ^[\\s\\S]*$ Length: 0 to 1000 characters.")
+    ] = None
+    DisplayName: Annotated[
+        str, Field(description="Pattern: ^[a-zA-Z0-9][a-zA-Z0-9_-]*$ Length: 1 to 1000 characters.")
+    ]
+    EncryptionConfiguration: Annotated[
+        ApplicationEncryptionConfiguration | None,
+        Field(
+            description="Type: ApplicationEncryptionConfigurationDict. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    IamIdentityProviderArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:(aws|aws-us-gov|aws-cn|aws-iso|aws-iso-b):iam::\\d{12}:(oidc-provider|saml-provider)/[a-zA-Z0-9_\\.\\/@\\-]+$ Length: 20 to 2048 characters. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    IdentityCenterInstanceArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:(aws|aws-us-gov|aws-cn|aws-iso|aws-iso-b):sso:::instance/(sso)?ins-[a-zA-Z0-9-.]{16}$ Length: 10 to 1224 characters. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    IdentityType: Annotated[
         Literal[
             "AWS_IAM_IDP_SAML", "AWS_IAM_IDP_OIDC", "AWS_IAM_IDC", "AWS_QUICKSIGHT_IDP", "ANONYMOUS"
         ]
-        | None
-    ) = None
-    PersonalizationConfiguration: ApplicationPersonalizationConfiguration | None = None
-    QAppsConfiguration: ApplicationQAppsConfiguration | None = None
-    QuickSightConfiguration: ApplicationQuickSightConfiguration | None = None
-    RoleArn: str | None = None
-    Tags: list[Tag] | None = None
+        | None,
+        Field(
+            description="Allowed values: 'AWS_IAM_IDP_SAML', 'AWS_IAM_IDP_OIDC', 'AWS_IAM_IDC', 'AWS_QUICKSIGHT_IDP', 'ANONYMOUS'. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    PersonalizationConfiguration: Annotated[
+        ApplicationPersonalizationConfiguration | None,
+        Field(description="Type: ApplicationPersonalizationConfigurationDict."),
+    ] = None
+    QAppsConfiguration: Annotated[
+        ApplicationQAppsConfiguration | None,
+        Field(description="Type: ApplicationQAppsConfigurationDict."),
+    ] = None
+    QuickSightConfiguration: Annotated[
+        ApplicationQuickSightConfiguration | None,
+        Field(
+            description="Type: ApplicationQuickSightConfigurationDict. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    RoleArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}$ Length: 0 to 1284 characters."
+        ),
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="Items: 0 to 200 items.")] = None

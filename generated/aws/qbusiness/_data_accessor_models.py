@@ -7,10 +7,10 @@ Imported on first use by data_accessor.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ActionConfiguration",
@@ -34,122 +34,208 @@ class DataAccessorIdcTrustedTokenIssuerConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    IdcTrustedTokenIssuerArn: str
+    IdcTrustedTokenIssuerArn: Annotated[
+        str,
+        Field(
+            description="Pattern: ^arn:aws:sso::[0-9]{12}:trustedTokenIssuer/(sso)?ins-[a-zA-Z0-9-.]{16}/tti-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$ Length: 0 to 1284 characters."
+        ),
+    ]
 
 
 class DocumentAttributeValueOption1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    StringValue: str
+    StringValue: Annotated[str, Field(description="Length: at most 2048 characters.")]
 
 
 class DocumentAttributeValueOption2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    StringListValue: list[str]
+    StringListValue: Annotated[
+        list[str], Field(description="Each item: Length: 1 to 2048 characters.")
+    ]
 
 
 class DocumentAttributeValueOption3(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    LongValue: float
+    LongValue: Annotated[float, Field(description="Type: float.")]
 
 
 class DocumentAttributeValueOption4(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DateValue: str
+    DateValue: Annotated[str, Field(description="Type: str.")]
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: 0 to 256 characters.")]
 
 
 class DataAccessorAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    DataAccessorArn: str | None = None
-    DataAccessorId: str | None = None
-    IdcApplicationArn: str | None = None
-    UpdatedAt: str | None = None
+    """
+    The read-only attributes of a AWS::QBusiness::DataAccessor, set by AWS.
+    """
+
+    CreatedAt: Annotated[str | None, Field(description="Type: str.")] = None
+    DataAccessorArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}$ Length: 0 to 1284 characters."
+        ),
+    ] = None
+    DataAccessorId: Annotated[
+        str | None,
+        Field(description="Pattern: ^[a-zA-Z0-9][a-zA-Z0-9-]{35}$ Length: exactly 36 characters."),
+    ] = None
+    IdcApplicationArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:(aws|aws-us-gov|aws-cn|aws-iso|aws-iso-b):sso::\\d{12}:application/(sso)?ins-[a-zA-Z0-9-.]{16}/apl-[a-zA-Z0-9]{16}$ Length: 10 to 1224 characters."
+        ),
+    ] = None
+    UpdatedAt: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class DataAccessorAuthenticationDetailAuthenticationConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    IdcTrustedTokenIssuerConfiguration: DataAccessorIdcTrustedTokenIssuerConfiguration
+    IdcTrustedTokenIssuerConfiguration: Annotated[
+        DataAccessorIdcTrustedTokenIssuerConfiguration,
+        Field(description="Type: DataAccessorIdcTrustedTokenIssuerConfigurationDict."),
+    ]
 
 
 class DocumentAttribute(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str
-    Value: (
+    Name: Annotated[
+        str, Field(description="Pattern: ^[a-zA-Z0-9_][a-zA-Z0-9_-]*$ Length: 1 to 200 characters.")
+    ]
+    Value: Annotated[
         DocumentAttributeValueOption1
         | DocumentAttributeValueOption2
         | DocumentAttributeValueOption3
-        | DocumentAttributeValueOption4
-    )
+        | DocumentAttributeValueOption4,
+        Field(
+            description="Type: DocumentAttributeValueOption1Dict | DocumentAttributeValueOption2Dict | DocumentAttributeValueOption3Dict | DocumentAttributeValueOption4Dict."
+        ),
+    ]
 
 
 class AttributeFilter(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AndAllFilters: list[AttributeFilter] | None = None
-    ContainsAll: DocumentAttribute | None = None
-    ContainsAny: DocumentAttribute | None = None
-    EqualsTo: DocumentAttribute | None = None
-    GreaterThan: DocumentAttribute | None = None
-    GreaterThanOrEquals: DocumentAttribute | None = None
-    LessThan: DocumentAttribute | None = None
-    LessThanOrEquals: DocumentAttribute | None = None
-    NotFilter: AttributeFilter | None = None
-    OrAllFilters: list[AttributeFilter] | None = None
+    AndAllFilters: Annotated[
+        list[AttributeFilter] | None, Field(description="Type: list[AttributeFilterDict].")
+    ] = None
+    ContainsAll: Annotated[
+        DocumentAttribute | None, Field(description="Type: DocumentAttributeDict.")
+    ] = None
+    ContainsAny: Annotated[
+        DocumentAttribute | None, Field(description="Type: DocumentAttributeDict.")
+    ] = None
+    EqualsTo: Annotated[
+        DocumentAttribute | None, Field(description="Type: DocumentAttributeDict.")
+    ] = None
+    GreaterThan: Annotated[
+        DocumentAttribute | None, Field(description="Type: DocumentAttributeDict.")
+    ] = None
+    GreaterThanOrEquals: Annotated[
+        DocumentAttribute | None, Field(description="Type: DocumentAttributeDict.")
+    ] = None
+    LessThan: Annotated[
+        DocumentAttribute | None, Field(description="Type: DocumentAttributeDict.")
+    ] = None
+    LessThanOrEquals: Annotated[
+        DocumentAttribute | None, Field(description="Type: DocumentAttributeDict.")
+    ] = None
+    NotFilter: Annotated[
+        AttributeFilter | None, Field(description="Type: AttributeFilterDict.")
+    ] = None
+    OrAllFilters: Annotated[
+        list[AttributeFilter] | None, Field(description="Type: list[AttributeFilterDict].")
+    ] = None
 
 
 class DataAccessorAuthenticationDetail(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AuthenticationConfiguration: (
-        DataAccessorAuthenticationDetailAuthenticationConfiguration | None
-    ) = None
-    AuthenticationType: Literal["AWS_IAM_IDC_TTI", "AWS_IAM_IDC_AUTH_CODE"]
-    ExternalIds: list[str] | None = None
+    AuthenticationConfiguration: Annotated[
+        DataAccessorAuthenticationDetailAuthenticationConfiguration | None,
+        Field(description="Type: DataAccessorAuthenticationDetailAuthenticationConfigurationDict."),
+    ] = None
+    AuthenticationType: Annotated[
+        Literal["AWS_IAM_IDC_TTI", "AWS_IAM_IDC_AUTH_CODE"],
+        Field(description="Allowed values: 'AWS_IAM_IDC_TTI', 'AWS_IAM_IDC_AUTH_CODE'."),
+    ]
+    ExternalIds: Annotated[
+        list[str] | None,
+        Field(
+            description="Items: exactly 1 items. Each item: Pattern: ^[a-zA-Z0-9][a-zA-Z0-9_-]*$ Length: 1 to 1000 characters."
+        ),
+    ] = None
 
 
 class ActionFilterConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DocumentAttributeFilter: AttributeFilter
+    DocumentAttributeFilter: Annotated[
+        AttributeFilter, Field(description="Type: AttributeFilterDict.")
+    ]
 
 
 class ActionConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Action: str
-    FilterConfiguration: ActionFilterConfiguration | None = None
+    Action: Annotated[str, Field(description="Pattern: ^qbusiness:[a-zA-Z]+$")]
+    FilterConfiguration: Annotated[
+        ActionFilterConfiguration | None, Field(description="Type: ActionFilterConfigurationDict.")
+    ] = None
 
 
 class DataAccessorProps(DeferredModel):
-    ActionConfigurations: list[ActionConfiguration]
-    ApplicationId: str
-    AuthenticationDetail: DataAccessorAuthenticationDetail | None = None
-    DisplayName: str
-    Principal: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::QBusiness::DataAccessor.
+    """
+
+    ActionConfigurations: Annotated[
+        list[ActionConfiguration], Field(description="Items: 1 to 10 items.")
+    ]
+    ApplicationId: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[a-zA-Z0-9][a-zA-Z0-9-]{35}$ Length: exactly 36 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    AuthenticationDetail: Annotated[
+        DataAccessorAuthenticationDetail | None,
+        Field(description="Type: DataAccessorAuthenticationDetailDict."),
+    ] = None
+    DisplayName: Annotated[
+        str, Field(description="Pattern: ^[a-zA-Z0-9][a-zA-Z0-9_-]*$ Length: 1 to 100 characters.")
+    ]
+    Principal: Annotated[
+        str,
+        Field(
+            description="Pattern: ^arn:aws:iam::[0-9]{12}:role/[a-zA-Z0-9_/+=,.@-]+$ Length: 1 to 1284 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[list[Tag] | None, Field(description="Items: 0 to 200 items.")] = None
 
 
 AttributeFilter.model_rebuild()

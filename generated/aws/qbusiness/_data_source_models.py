@@ -7,10 +7,10 @@ Imported on first use by data_source.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "DataSourceAttributes",
@@ -41,194 +41,319 @@ class DataSourceAudioExtractionConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AudioExtractionStatus: Literal["ENABLED", "DISABLED"]
+    AudioExtractionStatus: Annotated[
+        Literal["ENABLED", "DISABLED"], Field(description="Allowed values: 'ENABLED', 'DISABLED'.")
+    ]
 
 
 class DataSourceImageExtractionConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ImageExtractionStatus: Literal["ENABLED", "DISABLED"]
+    ImageExtractionStatus: Annotated[
+        Literal["ENABLED", "DISABLED"], Field(description="Allowed values: 'ENABLED', 'DISABLED'.")
+    ]
 
 
 class DataSourceVideoExtractionConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    VideoExtractionStatus: Literal["ENABLED", "DISABLED"]
+    VideoExtractionStatus: Annotated[
+        Literal["ENABLED", "DISABLED"], Field(description="Allowed values: 'ENABLED', 'DISABLED'.")
+    ]
 
 
 class DataSourceVpcConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    SecurityGroupIds: list[str]
-    SubnetIds: list[str]
+    SecurityGroupIds: Annotated[
+        list[str],
+        Field(
+            description="Items: 1 to 10 items. Each item: Pattern: ^[-0-9a-zA-Z]+$ Length: 1 to 200 characters."
+        ),
+    ]
+    SubnetIds: Annotated[
+        list[str],
+        Field(description="Each item: Pattern: ^[-0-9a-zA-Z]+$ Length: 1 to 200 characters."),
+    ]
 
 
 class DocumentAttributeConditionValueOption1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    StringValue: str
+    StringValue: Annotated[str, Field(description="Length: at most 2048 characters.")]
 
 
 class DocumentAttributeConditionValueOption2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    StringListValue: list[str]
+    StringListValue: Annotated[
+        list[str], Field(description="Each item: Length: 1 to 2048 characters.")
+    ]
 
 
 class DocumentAttributeConditionValueOption3(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    LongValue: float
+    LongValue: Annotated[float, Field(description="Type: float.")]
 
 
 class DocumentAttributeConditionValueOption4(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DateValue: str
+    DateValue: Annotated[str, Field(description="Type: str.")]
 
 
 class DocumentAttributeTargetValueOption1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    StringValue: str
+    StringValue: Annotated[str, Field(description="Length: at most 2048 characters.")]
 
 
 class DocumentAttributeTargetValueOption2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    StringListValue: list[str]
+    StringListValue: Annotated[
+        list[str], Field(description="Each item: Length: 1 to 2048 characters.")
+    ]
 
 
 class DocumentAttributeTargetValueOption3(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    LongValue: float
+    LongValue: Annotated[float, Field(description="Type: float.")]
 
 
 class DocumentAttributeTargetValueOption4(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DateValue: str
+    DateValue: Annotated[str, Field(description="Type: str.")]
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: 0 to 256 characters.")]
 
 
 class DataSourceAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    DataSourceArn: str | None = None
-    DataSourceId: str | None = None
-    Status: (
-        Literal["PENDING_CREATION", "CREATING", "ACTIVE", "DELETING", "FAILED", "UPDATING"] | None
-    ) = None
-    Type: str | None = None
-    UpdatedAt: str | None = None
+    """
+    The read-only attributes of a AWS::QBusiness::DataSource, set by AWS.
+    """
+
+    CreatedAt: Annotated[str | None, Field(description="Type: str.")] = None
+    DataSourceArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}$ Length: 0 to 1284 characters."
+        ),
+    ] = None
+    DataSourceId: Annotated[
+        str | None,
+        Field(description="Pattern: ^[a-zA-Z0-9][a-zA-Z0-9-]{35}$ Length: exactly 36 characters."),
+    ] = None
+    Status: Annotated[
+        Literal["PENDING_CREATION", "CREATING", "ACTIVE", "DELETING", "FAILED", "UPDATING"] | None,
+        Field(
+            description="Allowed values: 'PENDING_CREATION', 'CREATING', 'ACTIVE', 'DELETING', 'FAILED', 'UPDATING'."
+        ),
+    ] = None
+    Type: Annotated[str | None, Field(description="Length: 1 to 2048 characters.")] = None
+    UpdatedAt: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class DataSourceMediaExtractionConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AudioExtractionConfiguration: DataSourceAudioExtractionConfiguration | None = None
-    ImageExtractionConfiguration: DataSourceImageExtractionConfiguration | None = None
-    VideoExtractionConfiguration: DataSourceVideoExtractionConfiguration | None = None
+    AudioExtractionConfiguration: Annotated[
+        DataSourceAudioExtractionConfiguration | None,
+        Field(description="Type: DataSourceAudioExtractionConfigurationDict."),
+    ] = None
+    ImageExtractionConfiguration: Annotated[
+        DataSourceImageExtractionConfiguration | None,
+        Field(description="Type: DataSourceImageExtractionConfigurationDict."),
+    ] = None
+    VideoExtractionConfiguration: Annotated[
+        DataSourceVideoExtractionConfiguration | None,
+        Field(description="Type: DataSourceVideoExtractionConfigurationDict."),
+    ] = None
 
 
 class DocumentAttributeCondition(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Operator: Literal[
-        "GREATER_THAN",
-        "GREATER_THAN_OR_EQUALS",
-        "LESS_THAN",
-        "LESS_THAN_OR_EQUALS",
-        "EQUALS",
-        "NOT_EQUALS",
-        "CONTAINS",
-        "NOT_CONTAINS",
-        "EXISTS",
-        "NOT_EXISTS",
-        "BEGINS_WITH",
+    Key: Annotated[
+        str, Field(description="Pattern: ^[a-zA-Z0-9_][a-zA-Z0-9_-]*$ Length: 1 to 200 characters.")
     ]
-    Value: (
+    Operator: Annotated[
+        Literal[
+            "GREATER_THAN",
+            "GREATER_THAN_OR_EQUALS",
+            "LESS_THAN",
+            "LESS_THAN_OR_EQUALS",
+            "EQUALS",
+            "NOT_EQUALS",
+            "CONTAINS",
+            "NOT_CONTAINS",
+            "EXISTS",
+            "NOT_EXISTS",
+            "BEGINS_WITH",
+        ],
+        Field(
+            description="Allowed values: 'GREATER_THAN', 'GREATER_THAN_OR_EQUALS', 'LESS_THAN', 'LESS_THAN_OR_EQUALS', 'EQUALS', 'NOT_EQUALS', 'CONTAINS', 'NOT_CONTAINS', 'EXISTS', 'NOT_EXISTS', 'BEGINS_WITH'."
+        ),
+    ]
+    Value: Annotated[
         DocumentAttributeConditionValueOption1
         | DocumentAttributeConditionValueOption2
         | DocumentAttributeConditionValueOption3
         | DocumentAttributeConditionValueOption4
-        | None
-    ) = None
+        | None,
+        Field(
+            description="Type: DocumentAttributeConditionValueOption1Dict | DocumentAttributeConditionValueOption2Dict | DocumentAttributeConditionValueOption3Dict | DocumentAttributeConditionValueOption4Dict."
+        ),
+    ] = None
 
 
 class DocumentAttributeTarget(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AttributeValueOperator: Literal["DELETE"] | None = None
-    Key: str
-    Value: (
+    AttributeValueOperator: Annotated[
+        Literal["DELETE"] | None, Field(description="Allowed values: 'DELETE'.")
+    ] = None
+    Key: Annotated[
+        str, Field(description="Pattern: ^[a-zA-Z0-9_][a-zA-Z0-9_-]*$ Length: 1 to 200 characters.")
+    ]
+    Value: Annotated[
         DocumentAttributeTargetValueOption1
         | DocumentAttributeTargetValueOption2
         | DocumentAttributeTargetValueOption3
         | DocumentAttributeTargetValueOption4
-        | None
-    ) = None
+        | None,
+        Field(
+            description="Type: DocumentAttributeTargetValueOption1Dict | DocumentAttributeTargetValueOption2Dict | DocumentAttributeTargetValueOption3Dict | DocumentAttributeTargetValueOption4Dict."
+        ),
+    ] = None
 
 
 class HookConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    InvocationCondition: DocumentAttributeCondition | None = None
-    LambdaArn: str | None = None
-    RoleArn: str | None = None
-    S3BucketName: str | None = None
+    InvocationCondition: Annotated[
+        DocumentAttributeCondition | None,
+        Field(description="Type: DocumentAttributeConditionDict."),
+    ] = None
+    LambdaArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:aws[a-zA-Z-]*:lambda:[a-z-]*-[0-9]:[0-9]{12}:function:[a-zA-Z0-9-_]+(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})?(:[a-zA-Z0-9-_]+)?$ Length: 1 to 2048 characters."
+        ),
+    ] = None
+    RoleArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}$ Length: 0 to 1284 characters."
+        ),
+    ] = None
+    S3BucketName: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9]$ Length: 1 to 63 characters."
+        ),
+    ] = None
 
 
 class InlineDocumentEnrichmentConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Condition: DocumentAttributeCondition | None = None
-    DocumentContentOperator: Literal["DELETE"] | None = None
-    Target: DocumentAttributeTarget | None = None
+    Condition: Annotated[
+        DocumentAttributeCondition | None,
+        Field(description="Type: DocumentAttributeConditionDict."),
+    ] = None
+    DocumentContentOperator: Annotated[
+        Literal["DELETE"] | None, Field(description="Allowed values: 'DELETE'.")
+    ] = None
+    Target: Annotated[
+        DocumentAttributeTarget | None, Field(description="Type: DocumentAttributeTargetDict.")
+    ] = None
 
 
 class DataSourceDocumentEnrichmentConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    InlineConfigurations: list[InlineDocumentEnrichmentConfiguration] | None = None
-    PostExtractionHookConfiguration: HookConfiguration | None = None
-    PreExtractionHookConfiguration: HookConfiguration | None = None
+    InlineConfigurations: Annotated[
+        list[InlineDocumentEnrichmentConfiguration] | None,
+        Field(description="Items: 1 to 100 items."),
+    ] = None
+    PostExtractionHookConfiguration: Annotated[
+        HookConfiguration | None, Field(description="Type: HookConfigurationDict.")
+    ] = None
+    PreExtractionHookConfiguration: Annotated[
+        HookConfiguration | None, Field(description="Type: HookConfigurationDict.")
+    ] = None
 
 
 class DataSourceProps(DeferredModel):
-    ApplicationId: str
-    Configuration: dict[str, Any] | str
-    Description: str | None = None
-    DisplayName: str
-    DocumentEnrichmentConfiguration: DataSourceDocumentEnrichmentConfiguration | None = None
-    IndexId: str
-    MediaExtractionConfiguration: DataSourceMediaExtractionConfiguration | None = None
-    RoleArn: str | None = None
-    SyncSchedule: str | None = None
-    Tags: list[Tag] | None = None
-    VpcConfiguration: DataSourceVpcConfiguration | None = None
+    """
+    The properties a program declares for a AWS::QBusiness::DataSource.
+    """
+
+    ApplicationId: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[a-zA-Z0-9][a-zA-Z0-9-]{35}$ Length: exactly 36 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Configuration: Annotated[dict[str, Any] | str, Field(description="Type: dict[str, Any] | str.")]
+    Description: Annotated[
+        str | None, Field(description="Pattern: ^[\\s\\S]*$ Length: 0 to 1000 characters.")
+    ] = None
+    DisplayName: Annotated[
+        str, Field(description="Pattern: ^[a-zA-Z0-9][a-zA-Z0-9_-]*$ Length: 1 to 1000 characters.")
+    ]
+    DocumentEnrichmentConfiguration: Annotated[
+        DataSourceDocumentEnrichmentConfiguration | None,
+        Field(description="Type: DataSourceDocumentEnrichmentConfigurationDict."),
+    ] = None
+    IndexId: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[a-zA-Z0-9][a-zA-Z0-9-]{35}$ Length: exactly 36 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    MediaExtractionConfiguration: Annotated[
+        DataSourceMediaExtractionConfiguration | None,
+        Field(description="Type: DataSourceMediaExtractionConfigurationDict."),
+    ] = None
+    RoleArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}$ Length: 0 to 1284 characters."
+        ),
+    ] = None
+    SyncSchedule: Annotated[
+        str | None, Field(description="Pattern: ^[\\s\\S]*$ Length: at most 998 characters.")
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="Items: 0 to 200 items.")] = None
+    VpcConfiguration: Annotated[
+        DataSourceVpcConfiguration | None,
+        Field(description="Type: DataSourceVpcConfigurationDict."),
+    ] = None

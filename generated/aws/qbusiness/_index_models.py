@@ -7,10 +7,10 @@ Imported on first use by index.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "DocumentAttributeConfiguration",
@@ -27,55 +27,113 @@ class DocumentAttributeConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str | None = None
-    Search: Literal["ENABLED", "DISABLED"] | None = None
-    Type: Literal["STRING", "STRING_LIST", "NUMBER", "DATE"] | None = None
+    Name: Annotated[
+        str | None,
+        Field(description="Pattern: ^[a-zA-Z0-9_][a-zA-Z0-9_-]*$ Length: 1 to 30 characters."),
+    ] = None
+    Search: Annotated[
+        Literal["ENABLED", "DISABLED"] | None,
+        Field(description="Allowed values: 'ENABLED', 'DISABLED'."),
+    ] = None
+    Type: Annotated[
+        Literal["STRING", "STRING_LIST", "NUMBER", "DATE"] | None,
+        Field(description="Allowed values: 'STRING', 'STRING_LIST', 'NUMBER', 'DATE'."),
+    ] = None
 
 
 class IndexCapacityConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Units: float | None = None
+    Units: Annotated[float | None, Field(description="Range: at least 1 (inclusive).")] = None
 
 
 class IndexTextDocumentStatistics(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    IndexedTextBytes: float | None = None
-    IndexedTextDocumentCount: float | None = None
+    IndexedTextBytes: Annotated[
+        float | None, Field(description="Range: at least 0 (inclusive).")
+    ] = None
+    IndexedTextDocumentCount: Annotated[
+        float | None, Field(description="Range: at least 0 (inclusive).")
+    ] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: 0 to 256 characters.")]
 
 
 class IndexProps(DeferredModel):
-    ApplicationId: str
-    CapacityConfiguration: IndexCapacityConfiguration | None = None
-    Description: str | None = None
-    DisplayName: str
-    DocumentAttributeConfigurations: list[DocumentAttributeConfiguration] | None = None
-    Tags: list[Tag] | None = None
-    Type: Literal["ENTERPRISE", "STARTER"] | None = None
+    """
+    The properties a program declares for a AWS::QBusiness::Index.
+    """
+
+    ApplicationId: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[a-zA-Z0-9][a-zA-Z0-9-]{35}$ Length: exactly 36 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    CapacityConfiguration: Annotated[
+        IndexCapacityConfiguration | None,
+        Field(description="Type: IndexCapacityConfigurationDict."),
+    ] = None
+    Description: Annotated[
+        str | None, Field(description="Pattern: ^[\\s\\S]*$ Length: 0 to 1000 characters.")
+    ] = None
+    DisplayName: Annotated[
+        str, Field(description="Pattern: ^[a-zA-Z0-9][a-zA-Z0-9_-]*$ Length: 1 to 1000 characters.")
+    ]
+    DocumentAttributeConfigurations: Annotated[
+        list[DocumentAttributeConfiguration] | None, Field(description="Items: 1 to 500 items.")
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="Items: 0 to 200 items.")] = None
+    Type: Annotated[
+        Literal["ENTERPRISE", "STARTER"] | None,
+        Field(
+            description="Allowed values: 'ENTERPRISE', 'STARTER'. Create-only: changing it replaces the resource."
+        ),
+    ] = None
 
 
 class IndexIndexStatistics(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    TextDocumentStatistics: IndexTextDocumentStatistics | None = None
+    TextDocumentStatistics: Annotated[
+        IndexTextDocumentStatistics | None,
+        Field(description="Type: IndexTextDocumentStatisticsDict."),
+    ] = None
 
 
 class IndexAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    IndexArn: str | None = None
-    IndexId: str | None = None
-    IndexStatistics: IndexIndexStatistics | None = None
-    Status: Literal["CREATING", "ACTIVE", "DELETING", "FAILED", "UPDATING"] | None = None
-    UpdatedAt: str | None = None
+    """
+    The read-only attributes of a AWS::QBusiness::Index, set by AWS.
+    """
+
+    CreatedAt: Annotated[str | None, Field(description="Type: str.")] = None
+    IndexArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}$ Length: 0 to 1284 characters."
+        ),
+    ] = None
+    IndexId: Annotated[
+        str | None,
+        Field(description="Pattern: ^[a-zA-Z0-9][a-zA-Z0-9-]{35}$ Length: exactly 36 characters."),
+    ] = None
+    IndexStatistics: Annotated[
+        IndexIndexStatistics | None, Field(description="Type: IndexIndexStatisticsDict.")
+    ] = None
+    Status: Annotated[
+        Literal["CREATING", "ACTIVE", "DELETING", "FAILED", "UPDATING"] | None,
+        Field(
+            description="Allowed values: 'CREATING', 'ACTIVE', 'DELETING', 'FAILED', 'UPDATING'."
+        ),
+    ] = None
+    UpdatedAt: Annotated[str | None, Field(description="Type: str.")] = None

@@ -7,10 +7,10 @@ Imported on first use by permission.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "Condition",
@@ -23,18 +23,53 @@ class Condition(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ConditionKey: str
-    ConditionOperator: Literal["StringEquals"]
-    ConditionValues: list[str]
+    ConditionKey: Annotated[
+        str, Field(description="Pattern: ^aws:PrincipalTag/qbusiness-dataaccessor:[a-zA-Z]+")
+    ]
+    ConditionOperator: Annotated[
+        Literal["StringEquals"], Field(description="Allowed values: 'StringEquals'.")
+    ]
+    ConditionValues: Annotated[
+        list[str], Field(description="Pattern: ^[a-zA-Z0-9][a-zA-Z0-9_-]*$ Items: exactly 1 items.")
+    ]
 
 
 class PermissionAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::QBusiness::Permission, set by AWS.
+    """
 
 
 class PermissionProps(DeferredModel):
-    Actions: list[str]
-    ApplicationId: str
-    Conditions: list[Condition] | None = None
-    Principal: str
-    StatementId: str
+    """
+    The properties a program declares for a AWS::QBusiness::Permission.
+    """
+
+    Actions: Annotated[
+        list[str],
+        Field(
+            description="Items: 1 to 10 items. Each item: Pattern: ^qbusiness:[a-zA-Z]+$ Create-only: changing it replaces the resource."
+        ),
+    ]
+    ApplicationId: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[a-zA-Z0-9][a-zA-Z0-9-]{35}$ Length: exactly 36 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Conditions: Annotated[
+        list[Condition] | None,
+        Field(description="Items: 1 to 10 items. Create-only: changing it replaces the resource."),
+    ] = None
+    Principal: Annotated[
+        str,
+        Field(
+            description="Pattern: ^arn:aws:iam::[0-9]{12}:role/[a-zA-Z0-9_/+=,.@-]+$ Length: 1 to 1284 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    StatementId: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[a-zA-Z0-9_-]+$ Length: 1 to 100 characters. Create-only: changing it replaces the resource."
+        ),
+    ]

@@ -7,10 +7,10 @@ Imported on first use by plugin.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "PluginAttributes",
@@ -32,52 +32,89 @@ class PluginAuthConfigurationOption3(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    NoAuthConfiguration: dict[str, Any] | str
+    NoAuthConfiguration: Annotated[
+        dict[str, Any] | str, Field(description="Type: dict[str, Any] | str.")
+    ]
 
 
 class PluginBasicAuthConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    RoleArn: str
-    SecretArn: str
+    RoleArn: Annotated[
+        str,
+        Field(
+            description="Pattern: ^arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}$ Length: 0 to 1284 characters."
+        ),
+    ]
+    SecretArn: Annotated[
+        str,
+        Field(
+            description="Pattern: ^arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}$ Length: 0 to 1284 characters."
+        ),
+    ]
 
 
 class PluginCustomPluginConfigurationApiSchemaOption1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Payload: str
+    Payload: Annotated[str, Field(description="Type: str.")]
 
 
 class PluginOAuth2ClientCredentialConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AuthorizationUrl: str | None = None
-    RoleArn: str
-    SecretArn: str
-    TokenUrl: str | None = None
+    AuthorizationUrl: Annotated[
+        str | None,
+        Field(description="Pattern: ^(https?|ftp|file)://([^\\s]*)$ Length: 1 to 2048 characters."),
+    ] = None
+    RoleArn: Annotated[
+        str,
+        Field(
+            description="Pattern: ^arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}$ Length: 0 to 1284 characters."
+        ),
+    ]
+    SecretArn: Annotated[
+        str,
+        Field(
+            description="Pattern: ^arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}$ Length: 0 to 1284 characters."
+        ),
+    ]
+    TokenUrl: Annotated[
+        str | None,
+        Field(description="Pattern: ^(https?|ftp|file)://([^\\s]*)$ Length: 1 to 2048 characters."),
+    ] = None
 
 
 class PluginS3(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Bucket: str
-    Key: str
+    Bucket: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9]$ Length: 1 to 63 characters."
+        ),
+    ]
+    Key: Annotated[str, Field(description="Length: 1 to 1024 characters.")]
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: 0 to 256 characters.")]
 
 
 class PluginAttributes(DeferredModel):
-    BuildStatus: (
+    """
+    The read-only attributes of a AWS::QBusiness::Plugin, set by AWS.
+    """
+
+    BuildStatus: Annotated[
         Literal[
             "READY",
             "CREATE_IN_PROGRESS",
@@ -87,75 +124,126 @@ class PluginAttributes(DeferredModel):
             "DELETE_IN_PROGRESS",
             "DELETE_FAILED",
         ]
-        | None
-    ) = None
-    CreatedAt: str | None = None
-    PluginArn: str | None = None
-    PluginId: str | None = None
-    UpdatedAt: str | None = None
+        | None,
+        Field(
+            description="Allowed values: 'READY', 'CREATE_IN_PROGRESS', 'CREATE_FAILED', 'UPDATE_IN_PROGRESS', 'UPDATE_FAILED', 'DELETE_IN_PROGRESS', 'DELETE_FAILED'."
+        ),
+    ] = None
+    CreatedAt: Annotated[str | None, Field(description="Type: str.")] = None
+    PluginArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}$ Length: 0 to 1284 characters."
+        ),
+    ] = None
+    PluginId: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$ Length: exactly 36 characters."
+        ),
+    ] = None
+    UpdatedAt: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class PluginAuthConfigurationOption1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BasicAuthConfiguration: PluginBasicAuthConfiguration
+    BasicAuthConfiguration: Annotated[
+        PluginBasicAuthConfiguration, Field(description="Type: PluginBasicAuthConfigurationDict.")
+    ]
 
 
 class PluginAuthConfigurationOption2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    OAuth2ClientCredentialConfiguration: PluginOAuth2ClientCredentialConfiguration
+    OAuth2ClientCredentialConfiguration: Annotated[
+        PluginOAuth2ClientCredentialConfiguration,
+        Field(description="Type: PluginOAuth2ClientCredentialConfigurationDict."),
+    ]
 
 
 class PluginCustomPluginConfigurationApiSchemaOption2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    S3: PluginS3
+    S3: Annotated[PluginS3, Field(description="Type: PluginS3Dict.")]
 
 
 class PluginCustomPluginConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ApiSchema: (
+    ApiSchema: Annotated[
         PluginCustomPluginConfigurationApiSchemaOption1
-        | PluginCustomPluginConfigurationApiSchemaOption2
-    )
-    ApiSchemaType: Literal["OPEN_API_V3"]
-    Description: str
+        | PluginCustomPluginConfigurationApiSchemaOption2,
+        Field(
+            description="Type: PluginCustomPluginConfigurationApiSchemaOption1Dict | PluginCustomPluginConfigurationApiSchemaOption2Dict."
+        ),
+    ]
+    ApiSchemaType: Annotated[
+        Literal["OPEN_API_V3"], Field(description="Allowed values: 'OPEN_API_V3'.")
+    ]
+    Description: Annotated[str, Field(description="Length: 1 to 200 characters.")]
 
 
 class PluginProps(DeferredModel):
-    ApplicationId: str | None = None
-    AuthConfiguration: (
+    """
+    The properties a program declares for a AWS::QBusiness::Plugin.
+    """
+
+    ApplicationId: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^[a-zA-Z0-9][a-zA-Z0-9-]{35}$ Length: exactly 36 characters. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    AuthConfiguration: Annotated[
         PluginAuthConfigurationOption1
         | PluginAuthConfigurationOption2
-        | PluginAuthConfigurationOption3
-    )
-    CustomPluginConfiguration: PluginCustomPluginConfiguration | None = None
-    DisplayName: str
-    ServerUrl: str | None = None
-    State: Literal["ENABLED", "DISABLED"] | None = None
-    Tags: list[Tag] | None = None
-    Type: Literal[
-        "SERVICE_NOW",
-        "SALESFORCE",
-        "JIRA",
-        "ZENDESK",
-        "CUSTOM",
-        "QUICKSIGHT",
-        "SERVICENOW_NOW_PLATFORM",
-        "JIRA_CLOUD",
-        "SALESFORCE_CRM",
-        "ZENDESK_SUITE",
-        "ATLASSIAN_CONFLUENCE",
-        "GOOGLE_CALENDAR",
-        "MICROSOFT_TEAMS",
-        "MICROSOFT_EXCHANGE",
-        "PAGERDUTY_ADVANCE",
-        "SMARTSHEET",
-        "ASANA",
+        | PluginAuthConfigurationOption3,
+        Field(
+            description="Type: PluginAuthConfigurationOption1Dict | PluginAuthConfigurationOption2Dict | PluginAuthConfigurationOption3Dict."
+        ),
+    ]
+    CustomPluginConfiguration: Annotated[
+        PluginCustomPluginConfiguration | None,
+        Field(description="Type: PluginCustomPluginConfigurationDict."),
+    ] = None
+    DisplayName: Annotated[
+        str, Field(description="Pattern: ^[a-zA-Z0-9][a-zA-Z0-9_-]*$ Length: 1 to 100 characters.")
+    ]
+    ServerUrl: Annotated[
+        str | None,
+        Field(description="Pattern: ^(https?|ftp|file)://([^\\s]*)$ Length: 1 to 2048 characters."),
+    ] = None
+    State: Annotated[
+        Literal["ENABLED", "DISABLED"] | None,
+        Field(description="Allowed values: 'ENABLED', 'DISABLED'."),
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="Items: 0 to 200 items.")] = None
+    Type: Annotated[
+        Literal[
+            "SERVICE_NOW",
+            "SALESFORCE",
+            "JIRA",
+            "ZENDESK",
+            "CUSTOM",
+            "QUICKSIGHT",
+            "SERVICENOW_NOW_PLATFORM",
+            "JIRA_CLOUD",
+            "SALESFORCE_CRM",
+            "ZENDESK_SUITE",
+            "ATLASSIAN_CONFLUENCE",
+            "GOOGLE_CALENDAR",
+            "MICROSOFT_TEAMS",
+            "MICROSOFT_EXCHANGE",
+            "PAGERDUTY_ADVANCE",
+            "SMARTSHEET",
+            "ASANA",
+        ],
+        Field(
+            description="Allowed values: 'SERVICE_NOW', 'SALESFORCE', 'JIRA', 'ZENDESK', 'CUSTOM', 'QUICKSIGHT', 'SERVICENOW_NOW_PLATFORM', 'JIRA_CLOUD', 'SALESFORCE_CRM', 'ZENDESK_SUITE', 'ATLASSIAN_CONFLUENCE', 'GOOGLE_CALENDAR' (and 5 more). Create-only: changing it replaces the resource."
+        ),
     ]

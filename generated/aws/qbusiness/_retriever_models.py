@@ -7,10 +7,10 @@ Imported on first use by retriever.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "RetrieverAttributes",
@@ -27,50 +27,103 @@ class RetrieverKendraIndexConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    IndexId: str
+    IndexId: Annotated[
+        str,
+        Field(description="Pattern: ^[a-zA-Z0-9][a-zA-Z0-9-]{35}$ Length: exactly 36 characters."),
+    ]
 
 
 class RetrieverNativeIndexConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    IndexId: str
+    IndexId: Annotated[
+        str,
+        Field(description="Pattern: ^[a-zA-Z0-9][a-zA-Z0-9-]{35}$ Length: exactly 36 characters."),
+    ]
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: 0 to 256 characters.")]
 
 
 class RetrieverAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    RetrieverArn: str | None = None
-    RetrieverId: str | None = None
-    Status: Literal["CREATING", "ACTIVE", "FAILED"] | None = None
-    UpdatedAt: str | None = None
+    """
+    The read-only attributes of a AWS::QBusiness::Retriever, set by AWS.
+    """
+
+    CreatedAt: Annotated[str | None, Field(description="Type: str.")] = None
+    RetrieverArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}$ Length: 0 to 1284 characters."
+        ),
+    ] = None
+    RetrieverId: Annotated[
+        str | None,
+        Field(description="Pattern: ^[a-zA-Z0-9][a-zA-Z0-9-]{35}$ Length: exactly 36 characters."),
+    ] = None
+    Status: Annotated[
+        Literal["CREATING", "ACTIVE", "FAILED"] | None,
+        Field(description="Allowed values: 'CREATING', 'ACTIVE', 'FAILED'."),
+    ] = None
+    UpdatedAt: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class RetrieverConfigurationOption1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    NativeIndexConfiguration: RetrieverNativeIndexConfiguration
+    NativeIndexConfiguration: Annotated[
+        RetrieverNativeIndexConfiguration,
+        Field(description="Type: RetrieverNativeIndexConfigurationDict."),
+    ]
 
 
 class RetrieverConfigurationOption2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    KendraIndexConfiguration: RetrieverKendraIndexConfiguration
+    KendraIndexConfiguration: Annotated[
+        RetrieverKendraIndexConfiguration,
+        Field(description="Type: RetrieverKendraIndexConfigurationDict."),
+    ]
 
 
 class RetrieverProps(DeferredModel):
-    ApplicationId: str
-    Configuration: RetrieverConfigurationOption1 | RetrieverConfigurationOption2
-    DisplayName: str
-    RoleArn: str | None = None
-    Tags: list[Tag] | None = None
-    Type: Literal["NATIVE_INDEX", "KENDRA_INDEX"]
+    """
+    The properties a program declares for a AWS::QBusiness::Retriever.
+    """
+
+    ApplicationId: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[a-zA-Z0-9][a-zA-Z0-9-]{35}$ Length: exactly 36 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Configuration: Annotated[
+        RetrieverConfigurationOption1 | RetrieverConfigurationOption2,
+        Field(
+            description="Type: RetrieverConfigurationOption1Dict | RetrieverConfigurationOption2Dict."
+        ),
+    ]
+    DisplayName: Annotated[
+        str, Field(description="Pattern: ^[a-zA-Z0-9][a-zA-Z0-9_-]*$ Length: 1 to 1000 characters.")
+    ]
+    RoleArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}$ Length: 0 to 1284 characters."
+        ),
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="Items: 0 to 200 items.")] = None
+    Type: Annotated[
+        Literal["NATIVE_INDEX", "KENDRA_INDEX"],
+        Field(
+            description="Allowed values: 'NATIVE_INDEX', 'KENDRA_INDEX'. Create-only: changing it replaces the resource."
+        ),
+    ]

@@ -7,10 +7,10 @@ Imported on first use by web_experience.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "OpenIDConnectProviderConfiguration",
@@ -29,78 +29,175 @@ class OpenIDConnectProviderConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    SecretsArn: str
-    SecretsRole: str
+    SecretsArn: Annotated[
+        str,
+        Field(
+            description="Pattern: ^arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}$ Length: 0 to 1284 characters."
+        ),
+    ]
+    SecretsRole: Annotated[
+        str,
+        Field(
+            description="Pattern: ^arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}$ Length: 0 to 1284 characters."
+        ),
+    ]
 
 
 class SamlProviderConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AuthenticationUrl: str
+    AuthenticationUrl: Annotated[
+        str, Field(description="Pattern: ^https://.*$ Length: 1 to 1284 characters.")
+    ]
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: 0 to 256 characters.")]
 
 
 class WebExperienceBrowserExtensionConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    EnabledBrowserExtensions: list[Literal["FIREFOX", "CHROME"]]
+    EnabledBrowserExtensions: Annotated[
+        list[Literal["FIREFOX", "CHROME"]],
+        Field(
+            description="Items: 0 to 2 items. Items are unique. Each item: Allowed values: 'FIREFOX', 'CHROME'."
+        ),
+    ]
 
 
 class WebExperienceCustomizationConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CustomCSSUrl: str | None = None
-    FaviconUrl: str | None = None
-    FontUrl: str | None = None
-    LogoUrl: str | None = None
+    CustomCSSUrl: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^(https?://[a-zA-Z0-9-_.+%/]+\\.css)?$ Length: 0 to 1284 characters."
+        ),
+    ] = None
+    FaviconUrl: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^(https?://[a-zA-Z0-9-_.+%/]+\\.(svg|ico))?$ Length: 0 to 1284 characters."
+        ),
+    ] = None
+    FontUrl: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^(https?://[a-zA-Z0-9-_.+%/]+\\.(ttf|woff|woff2|otf))?$ Length: 0 to 1284 characters."
+        ),
+    ] = None
+    LogoUrl: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^(https?://[a-zA-Z0-9-_.+%/]+\\.(svg|png))?$ Length: 0 to 1284 characters."
+        ),
+    ] = None
 
 
 class WebExperienceIdentityProviderConfigurationOption1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    SamlConfiguration: SamlProviderConfiguration
+    SamlConfiguration: Annotated[
+        SamlProviderConfiguration, Field(description="Type: SamlProviderConfigurationDict.")
+    ]
 
 
 class WebExperienceIdentityProviderConfigurationOption2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    OpenIDConnectConfiguration: OpenIDConnectProviderConfiguration
+    OpenIDConnectConfiguration: Annotated[
+        OpenIDConnectProviderConfiguration,
+        Field(description="Type: OpenIDConnectProviderConfigurationDict."),
+    ]
 
 
 class WebExperienceAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    DefaultEndpoint: str | None = None
-    Status: Literal["CREATING", "ACTIVE", "DELETING", "FAILED", "PENDING_AUTH_CONFIG"] | None = None
-    UpdatedAt: str | None = None
-    WebExperienceArn: str | None = None
-    WebExperienceId: str | None = None
+    """
+    The read-only attributes of a AWS::QBusiness::WebExperience, set by AWS.
+    """
+
+    CreatedAt: Annotated[str | None, Field(description="Type: str.")] = None
+    DefaultEndpoint: Annotated[
+        str | None,
+        Field(description="Pattern: ^(https?|ftp|file)://([^\\s]*)$ Length: 1 to 2048 characters."),
+    ] = None
+    Status: Annotated[
+        Literal["CREATING", "ACTIVE", "DELETING", "FAILED", "PENDING_AUTH_CONFIG"] | None,
+        Field(
+            description="Allowed values: 'CREATING', 'ACTIVE', 'DELETING', 'FAILED', 'PENDING_AUTH_CONFIG'."
+        ),
+    ] = None
+    UpdatedAt: Annotated[str | None, Field(description="Type: str.")] = None
+    WebExperienceArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}$ Length: 0 to 1284 characters."
+        ),
+    ] = None
+    WebExperienceId: Annotated[
+        str | None,
+        Field(description="Pattern: ^[a-zA-Z0-9][a-zA-Z0-9-]*$ Length: exactly 36 characters."),
+    ] = None
 
 
 class WebExperienceProps(DeferredModel):
-    ApplicationId: str
-    BrowserExtensionConfiguration: WebExperienceBrowserExtensionConfiguration | None = None
-    CustomizationConfiguration: WebExperienceCustomizationConfiguration | None = None
-    IdentityProviderConfiguration: (
+    """
+    The properties a program declares for a AWS::QBusiness::WebExperience.
+    """
+
+    ApplicationId: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[a-zA-Z0-9][a-zA-Z0-9-]{35}$ Length: exactly 36 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    BrowserExtensionConfiguration: Annotated[
+        WebExperienceBrowserExtensionConfiguration | None,
+        Field(description="Type: WebExperienceBrowserExtensionConfigurationDict."),
+    ] = None
+    CustomizationConfiguration: Annotated[
+        WebExperienceCustomizationConfiguration | None,
+        Field(description="Type: WebExperienceCustomizationConfigurationDict."),
+    ] = None
+    IdentityProviderConfiguration: Annotated[
         WebExperienceIdentityProviderConfigurationOption1
         | WebExperienceIdentityProviderConfigurationOption2
-        | None
-    ) = None
-    Origins: list[str] | None = None
-    RoleArn: str | None = None
-    SamplePromptsControlMode: Literal["ENABLED", "DISABLED"] | None = None
-    Subtitle: str | None = None
-    Tags: list[Tag] | None = None
-    Title: str | None = None
-    WelcomeMessage: str | None = None
+        | None,
+        Field(
+            description="Type: WebExperienceIdentityProviderConfigurationOption1Dict | WebExperienceIdentityProviderConfigurationOption2Dict."
+        ),
+    ] = None
+    Origins: Annotated[
+        list[str] | None,
+        Field(
+            description="Items: 0 to 10 items. Each item: Pattern: ^(http:\\/\\/|https:\\/\\/)[a-zA-Z0-9-_.]+(?::[0-9]{1,5})?$ Length: 1 to 64 characters."
+        ),
+    ] = None
+    RoleArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}$ Length: 0 to 1284 characters."
+        ),
+    ] = None
+    SamplePromptsControlMode: Annotated[
+        Literal["ENABLED", "DISABLED"] | None,
+        Field(description="Allowed values: 'ENABLED', 'DISABLED'."),
+    ] = None
+    Subtitle: Annotated[
+        str | None, Field(description="Pattern: ^[\\s\\S]*$ Length: 0 to 500 characters.")
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="Items: 0 to 200 items.")] = None
+    Title: Annotated[
+        str | None, Field(description="Pattern: ^[\\s\\S]*$ Length: 0 to 500 characters.")
+    ] = None
+    WelcomeMessage: Annotated[str | None, Field(description="Length: 0 to 300 characters.")] = None

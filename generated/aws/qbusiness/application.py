@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -75,69 +79,65 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ApplicationAttachmentsConfigurationDict = TypedDict(
-    "ApplicationAttachmentsConfigurationDict",
-    {
-        "AttachmentsControlMode": "Required[Literal['ENABLED', 'DISABLED']]",
-    },
-    total=False,
-)
 
-ApplicationAutoSubscriptionConfigurationDict = TypedDict(
-    "ApplicationAutoSubscriptionConfigurationDict",
-    {
-        "AutoSubscribe": "Required[Literal['ENABLED', 'DISABLED']]",
-        "DefaultSubscriptionType": "Literal['Q_LITE', 'Q_BUSINESS']",
-    },
-    total=False,
-)
+class ApplicationAttachmentsConfigurationDict(TypedDict, total=False):
+    """ApplicationAttachmentsConfiguration as a plain dict."""
 
-ApplicationEncryptionConfigurationDict = TypedDict(
-    "ApplicationEncryptionConfigurationDict",
-    {
-        "KmsKeyId": "str",
-    },
-    total=False,
-)
+    AttachmentsControlMode: Required[Literal["ENABLED", "DISABLED"]]
+    """Allowed values: 'ENABLED', 'DISABLED'."""
 
-ApplicationPersonalizationConfigurationDict = TypedDict(
-    "ApplicationPersonalizationConfigurationDict",
-    {
-        "PersonalizationControlMode": "Required[Literal['ENABLED', 'DISABLED']]",
-    },
-    total=False,
-)
 
-ApplicationQAppsConfigurationDict = TypedDict(
-    "ApplicationQAppsConfigurationDict",
-    {
-        "QAppsControlMode": "Required[Literal['ENABLED', 'DISABLED']]",
-    },
-    total=False,
-)
+class ApplicationAutoSubscriptionConfigurationDict(TypedDict, total=False):
+    """ApplicationAutoSubscriptionConfiguration as a plain dict."""
 
-ApplicationQuickSightConfigurationDict = TypedDict(
-    "ApplicationQuickSightConfigurationDict",
-    {
-        "ClientNamespace": "Required[str]",
-    },
-    total=False,
-)
+    AutoSubscribe: Required[Literal["ENABLED", "DISABLED"]]
+    """Allowed values: 'ENABLED', 'DISABLED'."""
+    DefaultSubscriptionType: Literal["Q_LITE", "Q_BUSINESS"]
+    """Allowed values: 'Q_LITE', 'Q_BUSINESS'."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class ApplicationEncryptionConfigurationDict(TypedDict, total=False):
+    """ApplicationEncryptionConfiguration as a plain dict."""
+
+    KmsKeyId: str
+    """Length: 1 to 2048 characters."""
+
+
+class ApplicationPersonalizationConfigurationDict(TypedDict, total=False):
+    """ApplicationPersonalizationConfiguration as a plain dict."""
+
+    PersonalizationControlMode: Required[Literal["ENABLED", "DISABLED"]]
+    """Allowed values: 'ENABLED', 'DISABLED'."""
+
+
+class ApplicationQAppsConfigurationDict(TypedDict, total=False):
+    """ApplicationQAppsConfiguration as a plain dict."""
+
+    QAppsControlMode: Required[Literal["ENABLED", "DISABLED"]]
+    """Allowed values: 'ENABLED', 'DISABLED'."""
+
+
+class ApplicationQuickSightConfigurationDict(TypedDict, total=False):
+    """ApplicationQuickSightConfiguration as a plain dict."""
+
+    ClientNamespace: Required[str]
+    """Pattern: ^[a-zA-Z0-9._-]*$ Length: 1 to 64 characters."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 0 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::QBusiness::Application",
     schema_file="aws-qbusiness-application.json",
     primary_identifier=("/ApplicationId",),
-    additional_identifiers=(),
     read_only=(
         "/ApplicationArn",
         "/ApplicationId",
@@ -154,17 +154,8 @@ METADATA = _TypeMetadata(
         "/QuickSightConfiguration",
     ),
     write_only=("/IdentityCenterInstanceArn",),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("DisplayName",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -174,178 +165,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ApplicationStatus": {
-            "enum": ["CREATING", "ACTIVE", "DELETING", "FAILED", "UPDATING"],
-            "type": "string",
-        },
-        "AttachmentsConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AttachmentsControlMode": {"$ref": "#/definitions/AttachmentsControlMode"}
-            },
-            "required": ["AttachmentsControlMode"],
-            "type": "object",
-        },
-        "AttachmentsControlMode": {"enum": ["ENABLED", "DISABLED"], "type": "string"},
-        "AutoSubscriptionConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AutoSubscribe": {"$ref": "#/definitions/AutoSubscriptionStatus"},
-                "DefaultSubscriptionType": {"$ref": "#/definitions/SubscriptionType"},
-            },
-            "required": ["AutoSubscribe"],
-            "type": "object",
-        },
-        "AutoSubscriptionStatus": {"enum": ["ENABLED", "DISABLED"], "type": "string"},
-        "EncryptionConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "KmsKeyId": {
-                    "anyOf": [{}, {}, {}],
-                    "maxLength": 2048,
-                    "minLength": 1,
-                    "type": "string",
-                }
-            },
-            "type": "object",
-        },
-        "IdentityType": {
-            "enum": [
-                "AWS_IAM_IDP_SAML",
-                "AWS_IAM_IDP_OIDC",
-                "AWS_IAM_IDC",
-                "AWS_QUICKSIGHT_IDP",
-                "ANONYMOUS",
-            ],
-            "type": "string",
-        },
-        "PersonalizationConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "PersonalizationControlMode": {"$ref": "#/definitions/PersonalizationControlMode"}
-            },
-            "required": ["PersonalizationControlMode"],
-            "type": "object",
-        },
-        "PersonalizationControlMode": {"enum": ["ENABLED", "DISABLED"], "type": "string"},
-        "QAppsConfiguration": {
-            "additionalProperties": False,
-            "properties": {"QAppsControlMode": {"$ref": "#/definitions/QAppsControlMode"}},
-            "required": ["QAppsControlMode"],
-            "type": "object",
-        },
-        "QAppsControlMode": {"enum": ["ENABLED", "DISABLED"], "type": "string"},
-        "QuickSightConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "ClientNamespace": {
-                    "maxLength": 64,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9._-]*$",
-                    "type": "string",
-                }
-            },
-            "required": ["ClientNamespace"],
-            "type": "object",
-        },
-        "SubscriptionType": {"enum": ["Q_LITE", "Q_BUSINESS"], "type": "string"},
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "ApplicationArn": {
-            "maxLength": 1284,
-            "minLength": 0,
-            "pattern": "^arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}$",
-            "type": "string",
-        },
-        "ApplicationId": {
-            "maxLength": 36,
-            "minLength": 36,
-            "pattern": "^[a-zA-Z0-9][a-zA-Z0-9-]{35}$",
-            "type": "string",
-        },
-        "AttachmentsConfiguration": {"$ref": "#/definitions/AttachmentsConfiguration"},
-        "AutoSubscriptionConfiguration": {"$ref": "#/definitions/AutoSubscriptionConfiguration"},
-        "ClientIdsForOIDC": {
-            "items": {
-                "maxLength": 255,
-                "minLength": 1,
-                "pattern": "^[a-zA-Z0-9_.:/()*?=-]*$",
-                "type": "string",
-            },
-            "type": "array",
-        },
-        "CreatedAt": {"type": "string"},
-        "Description": {
-            "maxLength": 1000,
-            "minLength": 0,
-            "pattern": "^[\\s\\S]*$",
-            "type": "string",
-        },
-        "DisplayName": {
-            "maxLength": 1000,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9][a-zA-Z0-9_-]*$",
-            "type": "string",
-        },
-        "EncryptionConfiguration": {"$ref": "#/definitions/EncryptionConfiguration"},
-        "IamIdentityProviderArn": {
-            "maxLength": 2048,
-            "minLength": 20,
-            "pattern": "^arn:(aws|aws-us-gov|aws-cn|aws-iso|aws-iso-b):iam::\\d{12}:(oidc-provider|saml-provider)/[a-zA-Z0-9_\\.\\/@\\-]+$",
-            "type": "string",
-        },
-        "IdentityCenterApplicationArn": {
-            "maxLength": 1224,
-            "minLength": 10,
-            "pattern": "^arn:(aws|aws-us-gov|aws-cn|aws-iso|aws-iso-b):sso::\\d{12}:application/(sso)?ins-[a-zA-Z0-9-.]{16}/apl-[a-zA-Z0-9]{16}$",
-            "type": "string",
-        },
-        "IdentityCenterInstanceArn": {
-            "maxLength": 1224,
-            "minLength": 10,
-            "pattern": "^arn:(aws|aws-us-gov|aws-cn|aws-iso|aws-iso-b):sso:::instance/(sso)?ins-[a-zA-Z0-9-.]{16}$",
-            "type": "string",
-        },
-        "IdentityType": {"$ref": "#/definitions/IdentityType"},
-        "PersonalizationConfiguration": {"$ref": "#/definitions/PersonalizationConfiguration"},
-        "QAppsConfiguration": {"$ref": "#/definitions/QAppsConfiguration"},
-        "QuickSightConfiguration": {"$ref": "#/definitions/QuickSightConfiguration"},
-        "RoleArn": {
-            "maxLength": 1284,
-            "minLength": 0,
-            "pattern": "^arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}$",
-            "type": "string",
-        },
-        "Status": {"$ref": "#/definitions/ApplicationStatus"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 200,
-            "minItems": 0,
-            "type": "array",
-        },
-        "UpdatedAt": {"type": "string"},
-    },
-    "required": ["DisplayName"],
-}
-
 
 class Application(_Resource):
     """AWS::QBusiness::Application: Definition of AWS::QBusiness::Application Resource Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ApplicationId.
+    Replaced when any of these change (create-only): ClientIdsForOIDC, EncryptionConfiguration,
+    IamIdentityProviderArn, IdentityType, QuickSightConfiguration.
+    Write-only (sent to AWS, never read back): IdentityCenterInstanceArn.
+    Read-only attributes (known once deployed): ApplicationArn, ApplicationId, CreatedAt,
+    IdentityCenterApplicationArn, Status, UpdatedAt.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-qbusiness-application.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -353,16 +185,27 @@ class Application(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ApplicationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "application.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     ApplicationArn: str
+    """Pattern:
+    ^arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}$
+    Length: 0 to 1284 characters."""
     ApplicationId: str
+    """Pattern: ^[a-zA-Z0-9][a-zA-Z0-9-]{35}$ Length: exactly 36 characters."""
     CreatedAt: str
+    """Type: str."""
     IdentityCenterApplicationArn: str
+    """Pattern:
+    ^arn:(aws|aws-us-gov|aws-cn|aws-iso|aws-iso-b):sso::\\d{12}:application/(sso)?ins-[a-zA-Z0-9-.]{16}/apl-[a-zA-Z0-9]{16}$
+    Length: 10 to 1224 characters."""
     Status: Literal["CREATING", "ACTIVE", "DELETING", "FAILED", "UPDATING"]
+    """Allowed values: 'CREATING', 'ACTIVE', 'DELETING', 'FAILED', 'UPDATING'."""
     UpdatedAt: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AttachmentsConfiguration: ApplicationAttachmentsConfigurationDict
     AutoSubscriptionConfiguration: ApplicationAutoSubscriptionConfigurationDict
     ClientIdsForOIDC: list[str]
@@ -380,52 +223,76 @@ class Application(_Resource):
     RoleArn: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        DisplayName: str,
+        AttachmentsConfiguration: ApplicationAttachmentsConfiguration
+        | ApplicationAttachmentsConfigurationDict
+        | None = None,
+        AutoSubscriptionConfiguration: ApplicationAutoSubscriptionConfiguration
+        | ApplicationAutoSubscriptionConfigurationDict
+        | None = None,
+        ClientIdsForOIDC: list[str] | None = None,
+        Description: str | None = None,
+        EncryptionConfiguration: ApplicationEncryptionConfiguration
+        | ApplicationEncryptionConfigurationDict
+        | None = None,
+        IamIdentityProviderArn: str | None = None,
+        IdentityCenterInstanceArn: str | None = None,
+        IdentityType: Literal[
+            "AWS_IAM_IDP_SAML", "AWS_IAM_IDP_OIDC", "AWS_IAM_IDC", "AWS_QUICKSIGHT_IDP", "ANONYMOUS"
+        ]
+        | None = None,
+        PersonalizationConfiguration: ApplicationPersonalizationConfiguration
+        | ApplicationPersonalizationConfigurationDict
+        | None = None,
+        QAppsConfiguration: ApplicationQAppsConfiguration
+        | ApplicationQAppsConfigurationDict
+        | None = None,
+        QuickSightConfiguration: ApplicationQuickSightConfiguration
+        | ApplicationQuickSightConfigurationDict
+        | None = None,
+        RoleArn: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::QBusiness::Application; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            DisplayName: str,
-            AttachmentsConfiguration: ApplicationAttachmentsConfiguration
-            | ApplicationAttachmentsConfigurationDict
-            | None = None,
-            AutoSubscriptionConfiguration: ApplicationAutoSubscriptionConfiguration
-            | ApplicationAutoSubscriptionConfigurationDict
-            | None = None,
-            ClientIdsForOIDC: list[str] | None = None,
-            Description: str | None = None,
-            EncryptionConfiguration: ApplicationEncryptionConfiguration
-            | ApplicationEncryptionConfigurationDict
-            | None = None,
-            IamIdentityProviderArn: str | None = None,
-            IdentityCenterInstanceArn: str | None = None,
-            IdentityType: Literal[
-                "AWS_IAM_IDP_SAML",
-                "AWS_IAM_IDP_OIDC",
-                "AWS_IAM_IDC",
-                "AWS_QUICKSIGHT_IDP",
-                "ANONYMOUS",
-            ]
-            | None = None,
-            PersonalizationConfiguration: ApplicationPersonalizationConfiguration
-            | ApplicationPersonalizationConfigurationDict
-            | None = None,
-            QAppsConfiguration: ApplicationQAppsConfiguration
-            | ApplicationQAppsConfigurationDict
-            | None = None,
-            QuickSightConfiguration: ApplicationQuickSightConfiguration
-            | ApplicationQuickSightConfigurationDict
-            | None = None,
-            RoleArn: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::QBusiness::Application; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            DisplayName: Pattern: ^[a-zA-Z0-9][a-zA-Z0-9_-]*$ Length: 1 to 1000 characters.
+                Required.
+            AttachmentsConfiguration: Type: ApplicationAttachmentsConfigurationDict.
+            AutoSubscriptionConfiguration: Type: ApplicationAutoSubscriptionConfigurationDict.
+            ClientIdsForOIDC: Each item: Pattern: ^[a-zA-Z0-9_.:/()*?=-]*$ Length: 1 to 255
+                characters. Create-only: changing it replaces the resource.
+            Description: Pattern: ^[\\s\\S]*$ Length: 0 to 1000 characters.
+            EncryptionConfiguration: Type: ApplicationEncryptionConfigurationDict. Create-only:
+                changing it replaces the resource.
+            IamIdentityProviderArn: Pattern:
+                ^arn:(aws|aws-us-gov|aws-cn|aws-iso|aws-iso-b):iam::\\d{12}:(oidc-provider|saml-provider)/[a-zA-Z0-9_\\.\\/@\\-]+$
+                Length: 20 to 2048 characters. Create-only: changing it replaces the resource.
+            IdentityCenterInstanceArn: Pattern:
+                ^arn:(aws|aws-us-gov|aws-cn|aws-iso|aws-iso-b):sso:::instance/(sso)?ins-[a-zA-Z0-9-.]{16}$
+                Length: 10 to 1224 characters. Write-only: sent to AWS, never read back.
+            IdentityType: Allowed values: 'AWS_IAM_IDP_SAML', 'AWS_IAM_IDP_OIDC', 'AWS_IAM_IDC',
+                'AWS_QUICKSIGHT_IDP', 'ANONYMOUS'. Create-only: changing it replaces the resource.
+            PersonalizationConfiguration: Type: ApplicationPersonalizationConfigurationDict.
+            QAppsConfiguration: Type: ApplicationQAppsConfigurationDict.
+            QuickSightConfiguration: Type: ApplicationQuickSightConfigurationDict. Create-only:
+                changing it replaces the resource.
+            RoleArn: Pattern:
+                ^arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}$
+                Length: 0 to 1284 characters.
+            Tags: Items: 0 to 200 items.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -95,121 +99,133 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ActionConfigurationDict = TypedDict(
-    "ActionConfigurationDict",
-    {
-        "Action": "Required[str]",
-        "FilterConfiguration": "ActionFilterConfigurationDict",
-    },
-    total=False,
-)
 
-ActionFilterConfigurationDict = TypedDict(
-    "ActionFilterConfigurationDict",
-    {
-        "DocumentAttributeFilter": "Required[AttributeFilterDict]",
-    },
-    total=False,
-)
+class ActionConfigurationDict(TypedDict, total=False):
+    """ActionConfiguration as a plain dict."""
 
-AttributeFilterDict = TypedDict(
-    "AttributeFilterDict",
-    {
-        "AndAllFilters": "list[AttributeFilterDict]",
-        "ContainsAll": "DocumentAttributeDict",
-        "ContainsAny": "DocumentAttributeDict",
-        "EqualsTo": "DocumentAttributeDict",
-        "GreaterThan": "DocumentAttributeDict",
-        "GreaterThanOrEquals": "DocumentAttributeDict",
-        "LessThan": "DocumentAttributeDict",
-        "LessThanOrEquals": "DocumentAttributeDict",
-        "NotFilter": "AttributeFilterDict",
-        "OrAllFilters": "list[AttributeFilterDict]",
-    },
-    total=False,
-)
+    Action: Required[str]
+    """Pattern: ^qbusiness:[a-zA-Z]+$"""
+    FilterConfiguration: ActionFilterConfigurationDict
+    """Type: ActionFilterConfigurationDict."""
 
-DataAccessorAuthenticationDetailDict = TypedDict(
-    "DataAccessorAuthenticationDetailDict",
-    {
-        "AuthenticationConfiguration": "DataAccessorAuthenticationDetailAuthenticationConfigurationDict",
-        "AuthenticationType": "Required[Literal['AWS_IAM_IDC_TTI', 'AWS_IAM_IDC_AUTH_CODE']]",
-        "ExternalIds": "list[str]",
-    },
-    total=False,
-)
 
-DataAccessorAuthenticationDetailAuthenticationConfigurationDict = TypedDict(
-    "DataAccessorAuthenticationDetailAuthenticationConfigurationDict",
-    {
-        "IdcTrustedTokenIssuerConfiguration": "Required[DataAccessorIdcTrustedTokenIssuerConfigurationDict]",
-    },
-    total=False,
-)
+class ActionFilterConfigurationDict(TypedDict, total=False):
+    """ActionFilterConfiguration as a plain dict."""
 
-DataAccessorIdcTrustedTokenIssuerConfigurationDict = TypedDict(
-    "DataAccessorIdcTrustedTokenIssuerConfigurationDict",
-    {
-        "IdcTrustedTokenIssuerArn": "Required[str]",
-    },
-    total=False,
-)
+    DocumentAttributeFilter: Required[AttributeFilterDict]
+    """Type: AttributeFilterDict."""
 
-DocumentAttributeDict = TypedDict(
-    "DocumentAttributeDict",
-    {
-        "Name": "Required[str]",
-        "Value": "Required[DocumentAttributeValueOption1Dict | DocumentAttributeValueOption2Dict | DocumentAttributeValueOption3Dict | DocumentAttributeValueOption4Dict]",
-    },
-    total=False,
-)
 
-DocumentAttributeValueOption1Dict = TypedDict(
-    "DocumentAttributeValueOption1Dict",
-    {
-        "StringValue": "Required[str]",
-    },
-    total=False,
-)
+class AttributeFilterDict(TypedDict, total=False):
+    """AttributeFilter as a plain dict."""
 
-DocumentAttributeValueOption2Dict = TypedDict(
-    "DocumentAttributeValueOption2Dict",
-    {
-        "StringListValue": "Required[list[str]]",
-    },
-    total=False,
-)
+    AndAllFilters: list[AttributeFilterDict]
+    """Type: list[AttributeFilterDict]."""
+    ContainsAll: DocumentAttributeDict
+    """Type: DocumentAttributeDict."""
+    ContainsAny: DocumentAttributeDict
+    """Type: DocumentAttributeDict."""
+    EqualsTo: DocumentAttributeDict
+    """Type: DocumentAttributeDict."""
+    GreaterThan: DocumentAttributeDict
+    """Type: DocumentAttributeDict."""
+    GreaterThanOrEquals: DocumentAttributeDict
+    """Type: DocumentAttributeDict."""
+    LessThan: DocumentAttributeDict
+    """Type: DocumentAttributeDict."""
+    LessThanOrEquals: DocumentAttributeDict
+    """Type: DocumentAttributeDict."""
+    NotFilter: AttributeFilterDict
+    """Type: AttributeFilterDict."""
+    OrAllFilters: list[AttributeFilterDict]
+    """Type: list[AttributeFilterDict]."""
 
-DocumentAttributeValueOption3Dict = TypedDict(
-    "DocumentAttributeValueOption3Dict",
-    {
-        "LongValue": "Required[float]",
-    },
-    total=False,
-)
 
-DocumentAttributeValueOption4Dict = TypedDict(
-    "DocumentAttributeValueOption4Dict",
-    {
-        "DateValue": "Required[str]",
-    },
-    total=False,
-)
+class DataAccessorAuthenticationDetailDict(TypedDict, total=False):
+    """DataAccessorAuthenticationDetail as a plain dict."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    AuthenticationConfiguration: DataAccessorAuthenticationDetailAuthenticationConfigurationDict
+    """Type: DataAccessorAuthenticationDetailAuthenticationConfigurationDict."""
+    AuthenticationType: Required[Literal["AWS_IAM_IDC_TTI", "AWS_IAM_IDC_AUTH_CODE"]]
+    """Allowed values: 'AWS_IAM_IDC_TTI', 'AWS_IAM_IDC_AUTH_CODE'."""
+    ExternalIds: list[str]
+    """Items: exactly 1 items. Each item: Pattern: ^[a-zA-Z0-9][a-zA-Z0-9_-]*$ Length: 1 to 1000
+    characters."""
 
+
+class DataAccessorAuthenticationDetailAuthenticationConfigurationDict(TypedDict, total=False):
+    """DataAccessorAuthenticationDetailAuthenticationConfiguration as a plain dict."""
+
+    IdcTrustedTokenIssuerConfiguration: Required[DataAccessorIdcTrustedTokenIssuerConfigurationDict]
+    """Type: DataAccessorIdcTrustedTokenIssuerConfigurationDict."""
+
+
+class DataAccessorIdcTrustedTokenIssuerConfigurationDict(TypedDict, total=False):
+    """DataAccessorIdcTrustedTokenIssuerConfiguration as a plain dict."""
+
+    IdcTrustedTokenIssuerArn: Required[str]
+    """Pattern:
+    ^arn:aws:sso::[0-9]{12}:trustedTokenIssuer/(sso)?ins-[a-zA-Z0-9-.]{16}/tti-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$
+    Length: 0 to 1284 characters."""
+
+
+class DocumentAttributeDict(TypedDict, total=False):
+    """DocumentAttribute as a plain dict."""
+
+    Name: Required[str]
+    """Pattern: ^[a-zA-Z0-9_][a-zA-Z0-9_-]*$ Length: 1 to 200 characters."""
+    Value: Required[
+        DocumentAttributeValueOption1Dict
+        | DocumentAttributeValueOption2Dict
+        | DocumentAttributeValueOption3Dict
+        | DocumentAttributeValueOption4Dict
+    ]
+    """Type: DocumentAttributeValueOption1Dict | DocumentAttributeValueOption2Dict |
+    DocumentAttributeValueOption3Dict | DocumentAttributeValueOption4Dict."""
+
+
+class DocumentAttributeValueOption1Dict(TypedDict, total=False):
+    """DocumentAttributeValueOption1 as a plain dict."""
+
+    StringValue: Required[str]
+    """Length: at most 2048 characters."""
+
+
+class DocumentAttributeValueOption2Dict(TypedDict, total=False):
+    """DocumentAttributeValueOption2 as a plain dict."""
+
+    StringListValue: Required[list[str]]
+    """Each item: Length: 1 to 2048 characters."""
+
+
+class DocumentAttributeValueOption3Dict(TypedDict, total=False):
+    """DocumentAttributeValueOption3 as a plain dict."""
+
+    LongValue: Required[float]
+    """Type: float."""
+
+
+class DocumentAttributeValueOption4Dict(TypedDict, total=False):
+    """DocumentAttributeValueOption4 as a plain dict."""
+
+    DateValue: Required[str]
+    """Type: str."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 0 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::QBusiness::DataAccessor",
     schema_file="aws-qbusiness-dataaccessor.json",
     primary_identifier=("/ApplicationId", "/DataAccessorId"),
-    additional_identifiers=(),
     read_only=(
         "/CreatedAt",
         "/DataAccessorArn",
@@ -218,18 +234,9 @@ METADATA = _TypeMetadata(
         "/UpdatedAt",
     ),
     create_only=("/ApplicationId", "/Principal"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("ApplicationId", "ActionConfigurations", "DisplayName", "Principal"),
     list_required=("ApplicationId",),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -239,219 +246,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ActionConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Action": {"pattern": "^qbusiness:[a-zA-Z]+$", "type": "string"},
-                "FilterConfiguration": {"$ref": "#/definitions/ActionFilterConfiguration"},
-            },
-            "required": ["Action"],
-            "type": "object",
-        },
-        "ActionFilterConfiguration": {
-            "additionalProperties": False,
-            "properties": {"DocumentAttributeFilter": {"$ref": "#/definitions/AttributeFilter"}},
-            "required": ["DocumentAttributeFilter"],
-            "type": "object",
-        },
-        "AttributeFilter": {
-            "additionalProperties": False,
-            "properties": {
-                "AndAllFilters": {
-                    "items": {"$ref": "#/definitions/AttributeFilter"},
-                    "type": "array",
-                },
-                "ContainsAll": {"$ref": "#/definitions/DocumentAttribute"},
-                "ContainsAny": {"$ref": "#/definitions/DocumentAttribute"},
-                "EqualsTo": {"$ref": "#/definitions/DocumentAttribute"},
-                "GreaterThan": {"$ref": "#/definitions/DocumentAttribute"},
-                "GreaterThanOrEquals": {"$ref": "#/definitions/DocumentAttribute"},
-                "LessThan": {"$ref": "#/definitions/DocumentAttribute"},
-                "LessThanOrEquals": {"$ref": "#/definitions/DocumentAttribute"},
-                "NotFilter": {"$ref": "#/definitions/AttributeFilter"},
-                "OrAllFilters": {
-                    "items": {"$ref": "#/definitions/AttributeFilter"},
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "DataAccessorAuthenticationConfiguration": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "IdcTrustedTokenIssuerConfiguration": {
-                            "$ref": "#/definitions/DataAccessorIdcTrustedTokenIssuerConfiguration"
-                        }
-                    },
-                    "required": ["IdcTrustedTokenIssuerConfiguration"],
-                    "type": "object",
-                }
-            ]
-        },
-        "DataAccessorAuthenticationDetail": {
-            "additionalProperties": False,
-            "properties": {
-                "AuthenticationConfiguration": {
-                    "$ref": "#/definitions/DataAccessorAuthenticationConfiguration"
-                },
-                "AuthenticationType": {"$ref": "#/definitions/DataAccessorAuthenticationType"},
-                "ExternalIds": {
-                    "items": {
-                        "maxLength": 1000,
-                        "minLength": 1,
-                        "pattern": "^[a-zA-Z0-9][a-zA-Z0-9_-]*$",
-                        "type": "string",
-                    },
-                    "maxItems": 1,
-                    "minItems": 1,
-                    "type": "array",
-                },
-            },
-            "required": ["AuthenticationType"],
-            "type": "object",
-        },
-        "DataAccessorAuthenticationType": {
-            "enum": ["AWS_IAM_IDC_TTI", "AWS_IAM_IDC_AUTH_CODE"],
-            "type": "string",
-        },
-        "DataAccessorIdcTrustedTokenIssuerConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "IdcTrustedTokenIssuerArn": {
-                    "maxLength": 1284,
-                    "minLength": 0,
-                    "pattern": "^arn:aws:sso::[0-9]{12}:trustedTokenIssuer/(sso)?ins-[a-zA-Z0-9-.]{16}/tti-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$",
-                    "type": "string",
-                }
-            },
-            "required": ["IdcTrustedTokenIssuerArn"],
-            "type": "object",
-        },
-        "DocumentAttribute": {
-            "additionalProperties": False,
-            "properties": {
-                "Name": {
-                    "maxLength": 200,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9_][a-zA-Z0-9_-]*$",
-                    "type": "string",
-                },
-                "Value": {"$ref": "#/definitions/DocumentAttributeValue"},
-            },
-            "required": ["Name", "Value"],
-            "type": "object",
-        },
-        "DocumentAttributeValue": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {"StringValue": {"maxLength": 2048, "type": "string"}},
-                    "required": ["StringValue"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "StringListValue": {
-                            "items": {"maxLength": 2048, "minLength": 1, "type": "string"},
-                            "type": "array",
-                        }
-                    },
-                    "required": ["StringListValue"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {"LongValue": {"type": "number"}},
-                    "required": ["LongValue"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {"DateValue": {"type": "string"}},
-                    "required": ["DateValue"],
-                    "type": "object",
-                },
-            ]
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "Unit": {"additionalProperties": False, "type": "object"},
-    },
-    "properties": {
-        "ActionConfigurations": {
-            "items": {"$ref": "#/definitions/ActionConfiguration"},
-            "maxItems": 10,
-            "minItems": 1,
-            "type": "array",
-        },
-        "ApplicationId": {
-            "maxLength": 36,
-            "minLength": 36,
-            "pattern": "^[a-zA-Z0-9][a-zA-Z0-9-]{35}$",
-            "type": "string",
-        },
-        "AuthenticationDetail": {"$ref": "#/definitions/DataAccessorAuthenticationDetail"},
-        "CreatedAt": {"type": "string"},
-        "DataAccessorArn": {
-            "maxLength": 1284,
-            "minLength": 0,
-            "pattern": "^arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}$",
-            "type": "string",
-        },
-        "DataAccessorId": {
-            "maxLength": 36,
-            "minLength": 36,
-            "pattern": "^[a-zA-Z0-9][a-zA-Z0-9-]{35}$",
-            "type": "string",
-        },
-        "DisplayName": {
-            "maxLength": 100,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9][a-zA-Z0-9_-]*$",
-            "type": "string",
-        },
-        "IdcApplicationArn": {
-            "maxLength": 1224,
-            "minLength": 10,
-            "pattern": "^arn:(aws|aws-us-gov|aws-cn|aws-iso|aws-iso-b):sso::\\d{12}:application/(sso)?ins-[a-zA-Z0-9-.]{16}/apl-[a-zA-Z0-9]{16}$",
-            "type": "string",
-        },
-        "Principal": {
-            "maxLength": 1284,
-            "minLength": 1,
-            "pattern": "^arn:aws:iam::[0-9]{12}:role/[a-zA-Z0-9_/+=,.@-]+$",
-            "type": "string",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 200,
-            "minItems": 0,
-            "type": "array",
-        },
-        "UpdatedAt": {"type": "string"},
-    },
-    "required": ["ApplicationId", "ActionConfigurations", "DisplayName", "Principal"],
-}
-
 
 class DataAccessor(_Resource):
     """AWS::QBusiness::DataAccessor: Definition of AWS::QBusiness::DataAccessor Resource Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ApplicationId, DataAccessorId (composite: the values joined by '|').
+    Replaced when any of these change (create-only): ApplicationId, Principal.
+    Read-only attributes (known once deployed): CreatedAt, DataAccessorArn, DataAccessorId,
+    IdcApplicationArn, UpdatedAt.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-qbusiness-dataaccessor.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -459,15 +264,25 @@ class DataAccessor(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "DataAccessorAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "data_accessor.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     CreatedAt: str
+    """Type: str."""
     DataAccessorArn: str
+    """Pattern:
+    ^arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}$
+    Length: 0 to 1284 characters."""
     DataAccessorId: str
+    """Pattern: ^[a-zA-Z0-9][a-zA-Z0-9-]{35}$ Length: exactly 36 characters."""
     IdcApplicationArn: str
+    """Pattern:
+    ^arn:(aws|aws-us-gov|aws-cn|aws-iso|aws-iso-b):sso::\\d{12}:application/(sso)?ins-[a-zA-Z0-9-.]{16}/apl-[a-zA-Z0-9]{16}$
+    Length: 10 to 1224 characters."""
     UpdatedAt: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ActionConfigurations: list[ActionConfigurationDict]
     ApplicationId: str
     AuthenticationDetail: DataAccessorAuthenticationDetailDict
@@ -475,27 +290,38 @@ class DataAccessor(_Resource):
     Principal: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ActionConfigurations: list[ActionConfiguration | ActionConfigurationDict],
+        ApplicationId: str,
+        DisplayName: str,
+        Principal: str,
+        AuthenticationDetail: DataAccessorAuthenticationDetail
+        | DataAccessorAuthenticationDetailDict
+        | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::QBusiness::DataAccessor; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ActionConfigurations: list[ActionConfiguration | ActionConfigurationDict],
-            ApplicationId: str,
-            DisplayName: str,
-            Principal: str,
-            AuthenticationDetail: DataAccessorAuthenticationDetail
-            | DataAccessorAuthenticationDetailDict
-            | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::QBusiness::DataAccessor; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ActionConfigurations: Items: 1 to 10 items. Required.
+            ApplicationId: Pattern: ^[a-zA-Z0-9][a-zA-Z0-9-]{35}$ Length: exactly 36 characters.
+                Create-only: changing it replaces the resource. Required.
+            DisplayName: Pattern: ^[a-zA-Z0-9][a-zA-Z0-9_-]*$ Length: 1 to 100 characters. Required.
+            Principal: Pattern: ^arn:aws:iam::[0-9]{12}:role/[a-zA-Z0-9_/+=,.@-]+$ Length: 1 to 1284
+                characters. Create-only: changing it replaces the resource. Required.
+            AuthenticationDetail: Type: DataAccessorAuthenticationDetailDict.
+            Tags: Items: 0 to 200 items.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -123,182 +127,208 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-DataSourceAudioExtractionConfigurationDict = TypedDict(
-    "DataSourceAudioExtractionConfigurationDict",
-    {
-        "AudioExtractionStatus": "Required[Literal['ENABLED', 'DISABLED']]",
-    },
-    total=False,
-)
 
-DataSourceDocumentEnrichmentConfigurationDict = TypedDict(
-    "DataSourceDocumentEnrichmentConfigurationDict",
-    {
-        "InlineConfigurations": "list[InlineDocumentEnrichmentConfigurationDict]",
-        "PostExtractionHookConfiguration": "HookConfigurationDict",
-        "PreExtractionHookConfiguration": "HookConfigurationDict",
-    },
-    total=False,
-)
+class DataSourceAudioExtractionConfigurationDict(TypedDict, total=False):
+    """DataSourceAudioExtractionConfiguration as a plain dict."""
 
-DataSourceImageExtractionConfigurationDict = TypedDict(
-    "DataSourceImageExtractionConfigurationDict",
-    {
-        "ImageExtractionStatus": "Required[Literal['ENABLED', 'DISABLED']]",
-    },
-    total=False,
-)
+    AudioExtractionStatus: Required[Literal["ENABLED", "DISABLED"]]
+    """Allowed values: 'ENABLED', 'DISABLED'."""
 
-DataSourceMediaExtractionConfigurationDict = TypedDict(
-    "DataSourceMediaExtractionConfigurationDict",
-    {
-        "AudioExtractionConfiguration": "DataSourceAudioExtractionConfigurationDict",
-        "ImageExtractionConfiguration": "DataSourceImageExtractionConfigurationDict",
-        "VideoExtractionConfiguration": "DataSourceVideoExtractionConfigurationDict",
-    },
-    total=False,
-)
 
-DataSourceVideoExtractionConfigurationDict = TypedDict(
-    "DataSourceVideoExtractionConfigurationDict",
-    {
-        "VideoExtractionStatus": "Required[Literal['ENABLED', 'DISABLED']]",
-    },
-    total=False,
-)
+class DataSourceDocumentEnrichmentConfigurationDict(TypedDict, total=False):
+    """DataSourceDocumentEnrichmentConfiguration as a plain dict."""
 
-DataSourceVpcConfigurationDict = TypedDict(
-    "DataSourceVpcConfigurationDict",
-    {
-        "SecurityGroupIds": "Required[list[str]]",
-        "SubnetIds": "Required[list[str]]",
-    },
-    total=False,
-)
+    InlineConfigurations: list[InlineDocumentEnrichmentConfigurationDict]
+    """Items: 1 to 100 items."""
+    PostExtractionHookConfiguration: HookConfigurationDict
+    """Type: HookConfigurationDict."""
+    PreExtractionHookConfiguration: HookConfigurationDict
+    """Type: HookConfigurationDict."""
 
-DocumentAttributeConditionDict = TypedDict(
-    "DocumentAttributeConditionDict",
-    {
-        "Key": "Required[str]",
-        "Operator": "Required[Literal['GREATER_THAN', 'GREATER_THAN_OR_EQUALS', 'LESS_THAN', 'LESS_THAN_OR_EQUALS', 'EQUALS', 'NOT_EQUALS', 'CONTAINS', 'NOT_CONTAINS', 'EXISTS', 'NOT_EXISTS', 'BEGINS_WITH']]",
-        "Value": "DocumentAttributeConditionValueOption1Dict | DocumentAttributeConditionValueOption2Dict | DocumentAttributeConditionValueOption3Dict | DocumentAttributeConditionValueOption4Dict",
-    },
-    total=False,
-)
 
-DocumentAttributeConditionValueOption1Dict = TypedDict(
-    "DocumentAttributeConditionValueOption1Dict",
-    {
-        "StringValue": "Required[str]",
-    },
-    total=False,
-)
+class DataSourceImageExtractionConfigurationDict(TypedDict, total=False):
+    """DataSourceImageExtractionConfiguration as a plain dict."""
 
-DocumentAttributeConditionValueOption2Dict = TypedDict(
-    "DocumentAttributeConditionValueOption2Dict",
-    {
-        "StringListValue": "Required[list[str]]",
-    },
-    total=False,
-)
+    ImageExtractionStatus: Required[Literal["ENABLED", "DISABLED"]]
+    """Allowed values: 'ENABLED', 'DISABLED'."""
 
-DocumentAttributeConditionValueOption3Dict = TypedDict(
-    "DocumentAttributeConditionValueOption3Dict",
-    {
-        "LongValue": "Required[float]",
-    },
-    total=False,
-)
 
-DocumentAttributeConditionValueOption4Dict = TypedDict(
-    "DocumentAttributeConditionValueOption4Dict",
-    {
-        "DateValue": "Required[str]",
-    },
-    total=False,
-)
+class DataSourceMediaExtractionConfigurationDict(TypedDict, total=False):
+    """DataSourceMediaExtractionConfiguration as a plain dict."""
 
-DocumentAttributeTargetDict = TypedDict(
-    "DocumentAttributeTargetDict",
-    {
-        "AttributeValueOperator": "Literal['DELETE']",
-        "Key": "Required[str]",
-        "Value": "DocumentAttributeTargetValueOption1Dict | DocumentAttributeTargetValueOption2Dict | DocumentAttributeTargetValueOption3Dict | DocumentAttributeTargetValueOption4Dict",
-    },
-    total=False,
-)
+    AudioExtractionConfiguration: DataSourceAudioExtractionConfigurationDict
+    """Type: DataSourceAudioExtractionConfigurationDict."""
+    ImageExtractionConfiguration: DataSourceImageExtractionConfigurationDict
+    """Type: DataSourceImageExtractionConfigurationDict."""
+    VideoExtractionConfiguration: DataSourceVideoExtractionConfigurationDict
+    """Type: DataSourceVideoExtractionConfigurationDict."""
 
-DocumentAttributeTargetValueOption1Dict = TypedDict(
-    "DocumentAttributeTargetValueOption1Dict",
-    {
-        "StringValue": "Required[str]",
-    },
-    total=False,
-)
 
-DocumentAttributeTargetValueOption2Dict = TypedDict(
-    "DocumentAttributeTargetValueOption2Dict",
-    {
-        "StringListValue": "Required[list[str]]",
-    },
-    total=False,
-)
+class DataSourceVideoExtractionConfigurationDict(TypedDict, total=False):
+    """DataSourceVideoExtractionConfiguration as a plain dict."""
 
-DocumentAttributeTargetValueOption3Dict = TypedDict(
-    "DocumentAttributeTargetValueOption3Dict",
-    {
-        "LongValue": "Required[float]",
-    },
-    total=False,
-)
+    VideoExtractionStatus: Required[Literal["ENABLED", "DISABLED"]]
+    """Allowed values: 'ENABLED', 'DISABLED'."""
 
-DocumentAttributeTargetValueOption4Dict = TypedDict(
-    "DocumentAttributeTargetValueOption4Dict",
-    {
-        "DateValue": "Required[str]",
-    },
-    total=False,
-)
 
-HookConfigurationDict = TypedDict(
-    "HookConfigurationDict",
-    {
-        "InvocationCondition": "DocumentAttributeConditionDict",
-        "LambdaArn": "str",
-        "RoleArn": "str",
-        "S3BucketName": "str",
-    },
-    total=False,
-)
+class DataSourceVpcConfigurationDict(TypedDict, total=False):
+    """DataSourceVpcConfiguration as a plain dict."""
 
-InlineDocumentEnrichmentConfigurationDict = TypedDict(
-    "InlineDocumentEnrichmentConfigurationDict",
-    {
-        "Condition": "DocumentAttributeConditionDict",
-        "DocumentContentOperator": "Literal['DELETE']",
-        "Target": "DocumentAttributeTargetDict",
-    },
-    total=False,
-)
+    SecurityGroupIds: Required[list[str]]
+    """Items: 1 to 10 items. Each item: Pattern: ^[-0-9a-zA-Z]+$ Length: 1 to 200 characters."""
+    SubnetIds: Required[list[str]]
+    """Each item: Pattern: ^[-0-9a-zA-Z]+$ Length: 1 to 200 characters."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class DocumentAttributeConditionDict(TypedDict, total=False):
+    """DocumentAttributeCondition as a plain dict."""
+
+    Key: Required[str]
+    """Pattern: ^[a-zA-Z0-9_][a-zA-Z0-9_-]*$ Length: 1 to 200 characters."""
+    Operator: Required[
+        Literal[
+            "GREATER_THAN",
+            "GREATER_THAN_OR_EQUALS",
+            "LESS_THAN",
+            "LESS_THAN_OR_EQUALS",
+            "EQUALS",
+            "NOT_EQUALS",
+            "CONTAINS",
+            "NOT_CONTAINS",
+            "EXISTS",
+            "NOT_EXISTS",
+            "BEGINS_WITH",
+        ]
+    ]
+    """Allowed values: 'GREATER_THAN', 'GREATER_THAN_OR_EQUALS', 'LESS_THAN', 'LESS_THAN_OR_EQUALS',
+    'EQUALS', 'NOT_EQUALS', 'CONTAINS', 'NOT_CONTAINS', 'EXISTS', 'NOT_EXISTS', 'BEGINS_WITH'."""
+    Value: (
+        DocumentAttributeConditionValueOption1Dict
+        | DocumentAttributeConditionValueOption2Dict
+        | DocumentAttributeConditionValueOption3Dict
+        | DocumentAttributeConditionValueOption4Dict
+    )
+    """Type: DocumentAttributeConditionValueOption1Dict | DocumentAttributeConditionValueOption2Dict
+    | DocumentAttributeConditionValueOption3Dict | DocumentAttributeConditionValueOption4Dict."""
+
+
+class DocumentAttributeConditionValueOption1Dict(TypedDict, total=False):
+    """DocumentAttributeConditionValueOption1 as a plain dict."""
+
+    StringValue: Required[str]
+    """Length: at most 2048 characters."""
+
+
+class DocumentAttributeConditionValueOption2Dict(TypedDict, total=False):
+    """DocumentAttributeConditionValueOption2 as a plain dict."""
+
+    StringListValue: Required[list[str]]
+    """Each item: Length: 1 to 2048 characters."""
+
+
+class DocumentAttributeConditionValueOption3Dict(TypedDict, total=False):
+    """DocumentAttributeConditionValueOption3 as a plain dict."""
+
+    LongValue: Required[float]
+    """Type: float."""
+
+
+class DocumentAttributeConditionValueOption4Dict(TypedDict, total=False):
+    """DocumentAttributeConditionValueOption4 as a plain dict."""
+
+    DateValue: Required[str]
+    """Type: str."""
+
+
+class DocumentAttributeTargetDict(TypedDict, total=False):
+    """DocumentAttributeTarget as a plain dict."""
+
+    AttributeValueOperator: Literal["DELETE"]
+    """Allowed values: 'DELETE'."""
+    Key: Required[str]
+    """Pattern: ^[a-zA-Z0-9_][a-zA-Z0-9_-]*$ Length: 1 to 200 characters."""
+    Value: (
+        DocumentAttributeTargetValueOption1Dict
+        | DocumentAttributeTargetValueOption2Dict
+        | DocumentAttributeTargetValueOption3Dict
+        | DocumentAttributeTargetValueOption4Dict
+    )
+    """Type: DocumentAttributeTargetValueOption1Dict | DocumentAttributeTargetValueOption2Dict |
+    DocumentAttributeTargetValueOption3Dict | DocumentAttributeTargetValueOption4Dict."""
+
+
+class DocumentAttributeTargetValueOption1Dict(TypedDict, total=False):
+    """DocumentAttributeTargetValueOption1 as a plain dict."""
+
+    StringValue: Required[str]
+    """Length: at most 2048 characters."""
+
+
+class DocumentAttributeTargetValueOption2Dict(TypedDict, total=False):
+    """DocumentAttributeTargetValueOption2 as a plain dict."""
+
+    StringListValue: Required[list[str]]
+    """Each item: Length: 1 to 2048 characters."""
+
+
+class DocumentAttributeTargetValueOption3Dict(TypedDict, total=False):
+    """DocumentAttributeTargetValueOption3 as a plain dict."""
+
+    LongValue: Required[float]
+    """Type: float."""
+
+
+class DocumentAttributeTargetValueOption4Dict(TypedDict, total=False):
+    """DocumentAttributeTargetValueOption4 as a plain dict."""
+
+    DateValue: Required[str]
+    """Type: str."""
+
+
+class HookConfigurationDict(TypedDict, total=False):
+    """HookConfiguration as a plain dict."""
+
+    InvocationCondition: DocumentAttributeConditionDict
+    """Type: DocumentAttributeConditionDict."""
+    LambdaArn: str
+    """Pattern:
+    ^arn:aws[a-zA-Z-]*:lambda:[a-z-]*-[0-9]:[0-9]{12}:function:[a-zA-Z0-9-_]+(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})?(:[a-zA-Z0-9-_]+)?$
+    Length: 1 to 2048 characters."""
+    RoleArn: str
+    """Pattern:
+    ^arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}$
+    Length: 0 to 1284 characters."""
+    S3BucketName: str
+    """Pattern: ^[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9]$ Length: 1 to 63 characters."""
+
+
+class InlineDocumentEnrichmentConfigurationDict(TypedDict, total=False):
+    """InlineDocumentEnrichmentConfiguration as a plain dict."""
+
+    Condition: DocumentAttributeConditionDict
+    """Type: DocumentAttributeConditionDict."""
+    DocumentContentOperator: Literal["DELETE"]
+    """Allowed values: 'DELETE'."""
+    Target: DocumentAttributeTargetDict
+    """Type: DocumentAttributeTargetDict."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 0 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::QBusiness::DataSource",
     schema_file="aws-qbusiness-datasource.json",
     primary_identifier=("/ApplicationId", "/DataSourceId", "/IndexId"),
-    additional_identifiers=(),
     read_only=("/CreatedAt", "/DataSourceArn", "/DataSourceId", "/Status", "/Type", "/UpdatedAt"),
     create_only=("/ApplicationId", "/IndexId"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=(
         "/DocumentEnrichmentConfiguration/InlineConfigurations",
         "/Tags",
@@ -307,13 +337,7 @@ METADATA = _TypeMetadata(
     ),
     required=("ApplicationId", "IndexId", "Configuration", "DisplayName"),
     list_required=("IndexId", "ApplicationId"),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -323,291 +347,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AttributeValueOperator": {"enum": ["DELETE"], "type": "string"},
-        "AudioExtractionConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AudioExtractionStatus": {"$ref": "#/definitions/AudioExtractionStatus"}
-            },
-            "required": ["AudioExtractionStatus"],
-            "type": "object",
-        },
-        "AudioExtractionStatus": {"enum": ["ENABLED", "DISABLED"], "type": "string"},
-        "DataSourceStatus": {
-            "enum": ["PENDING_CREATION", "CREATING", "ACTIVE", "DELETING", "FAILED", "UPDATING"],
-            "type": "string",
-        },
-        "DataSourceVpcConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "SecurityGroupIds": {
-                    "items": {
-                        "maxLength": 200,
-                        "minLength": 1,
-                        "pattern": "^[-0-9a-zA-Z]+$",
-                        "type": "string",
-                    },
-                    "maxItems": 10,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "SubnetIds": {
-                    "items": {
-                        "maxLength": 200,
-                        "minLength": 1,
-                        "pattern": "^[-0-9a-zA-Z]+$",
-                        "type": "string",
-                    },
-                    "type": "array",
-                },
-            },
-            "required": ["SecurityGroupIds", "SubnetIds"],
-            "type": "object",
-        },
-        "DocumentAttributeCondition": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 200,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9_][a-zA-Z0-9_-]*$",
-                    "type": "string",
-                },
-                "Operator": {"$ref": "#/definitions/DocumentEnrichmentConditionOperator"},
-                "Value": {"$ref": "#/definitions/DocumentAttributeValue"},
-            },
-            "required": ["Key", "Operator"],
-            "type": "object",
-        },
-        "DocumentAttributeTarget": {
-            "additionalProperties": False,
-            "properties": {
-                "AttributeValueOperator": {"$ref": "#/definitions/AttributeValueOperator"},
-                "Key": {
-                    "maxLength": 200,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9_][a-zA-Z0-9_-]*$",
-                    "type": "string",
-                },
-                "Value": {"$ref": "#/definitions/DocumentAttributeValue"},
-            },
-            "required": ["Key"],
-            "type": "object",
-        },
-        "DocumentAttributeValue": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {"StringValue": {"maxLength": 2048, "type": "string"}},
-                    "required": ["StringValue"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "StringListValue": {
-                            "items": {"maxLength": 2048, "minLength": 1, "type": "string"},
-                            "type": "array",
-                        }
-                    },
-                    "required": ["StringListValue"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {"LongValue": {"type": "number"}},
-                    "required": ["LongValue"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {"DateValue": {"type": "string"}},
-                    "required": ["DateValue"],
-                    "type": "object",
-                },
-            ]
-        },
-        "DocumentContentOperator": {"enum": ["DELETE"], "type": "string"},
-        "DocumentEnrichmentConditionOperator": {
-            "enum": [
-                "GREATER_THAN",
-                "GREATER_THAN_OR_EQUALS",
-                "LESS_THAN",
-                "LESS_THAN_OR_EQUALS",
-                "EQUALS",
-                "NOT_EQUALS",
-                "CONTAINS",
-                "NOT_CONTAINS",
-                "EXISTS",
-                "NOT_EXISTS",
-                "BEGINS_WITH",
-            ],
-            "type": "string",
-        },
-        "DocumentEnrichmentConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "InlineConfigurations": {
-                    "items": {"$ref": "#/definitions/InlineDocumentEnrichmentConfiguration"},
-                    "maxItems": 100,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "PostExtractionHookConfiguration": {"$ref": "#/definitions/HookConfiguration"},
-                "PreExtractionHookConfiguration": {"$ref": "#/definitions/HookConfiguration"},
-            },
-            "type": "object",
-        },
-        "HookConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "InvocationCondition": {"$ref": "#/definitions/DocumentAttributeCondition"},
-                "LambdaArn": {
-                    "maxLength": 2048,
-                    "minLength": 1,
-                    "pattern": "^arn:aws[a-zA-Z-]*:lambda:[a-z-]*-[0-9]:[0-9]{12}:function:[a-zA-Z0-9-_]+(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})?(:[a-zA-Z0-9-_]+)?$",
-                    "type": "string",
-                },
-                "RoleArn": {
-                    "maxLength": 1284,
-                    "minLength": 0,
-                    "pattern": "^arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}$",
-                    "type": "string",
-                },
-                "S3BucketName": {
-                    "maxLength": 63,
-                    "minLength": 1,
-                    "pattern": "^[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9]$",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "ImageExtractionConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "ImageExtractionStatus": {"$ref": "#/definitions/ImageExtractionStatus"}
-            },
-            "required": ["ImageExtractionStatus"],
-            "type": "object",
-        },
-        "ImageExtractionStatus": {"enum": ["ENABLED", "DISABLED"], "type": "string"},
-        "InlineDocumentEnrichmentConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Condition": {"$ref": "#/definitions/DocumentAttributeCondition"},
-                "DocumentContentOperator": {"$ref": "#/definitions/DocumentContentOperator"},
-                "Target": {"$ref": "#/definitions/DocumentAttributeTarget"},
-            },
-            "type": "object",
-        },
-        "MediaExtractionConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AudioExtractionConfiguration": {
-                    "$ref": "#/definitions/AudioExtractionConfiguration"
-                },
-                "ImageExtractionConfiguration": {
-                    "$ref": "#/definitions/ImageExtractionConfiguration"
-                },
-                "VideoExtractionConfiguration": {
-                    "$ref": "#/definitions/VideoExtractionConfiguration"
-                },
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "VideoExtractionConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "VideoExtractionStatus": {"$ref": "#/definitions/VideoExtractionStatus"}
-            },
-            "required": ["VideoExtractionStatus"],
-            "type": "object",
-        },
-        "VideoExtractionStatus": {"enum": ["ENABLED", "DISABLED"], "type": "string"},
-    },
-    "properties": {
-        "ApplicationId": {
-            "maxLength": 36,
-            "minLength": 36,
-            "pattern": "^[a-zA-Z0-9][a-zA-Z0-9-]{35}$",
-            "type": "string",
-        },
-        "Configuration": {"type": ["object", "string"]},
-        "CreatedAt": {"type": "string"},
-        "DataSourceArn": {
-            "maxLength": 1284,
-            "minLength": 0,
-            "pattern": "^arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}$",
-            "type": "string",
-        },
-        "DataSourceId": {
-            "maxLength": 36,
-            "minLength": 36,
-            "pattern": "^[a-zA-Z0-9][a-zA-Z0-9-]{35}$",
-            "type": "string",
-        },
-        "Description": {
-            "maxLength": 1000,
-            "minLength": 0,
-            "pattern": "^[\\s\\S]*$",
-            "type": "string",
-        },
-        "DisplayName": {
-            "maxLength": 1000,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9][a-zA-Z0-9_-]*$",
-            "type": "string",
-        },
-        "DocumentEnrichmentConfiguration": {
-            "$ref": "#/definitions/DocumentEnrichmentConfiguration"
-        },
-        "IndexId": {
-            "maxLength": 36,
-            "minLength": 36,
-            "pattern": "^[a-zA-Z0-9][a-zA-Z0-9-]{35}$",
-            "type": "string",
-        },
-        "MediaExtractionConfiguration": {"$ref": "#/definitions/MediaExtractionConfiguration"},
-        "RoleArn": {
-            "maxLength": 1284,
-            "minLength": 0,
-            "pattern": "^arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}$",
-            "type": "string",
-        },
-        "Status": {"$ref": "#/definitions/DataSourceStatus"},
-        "SyncSchedule": {"maxLength": 998, "pattern": "^[\\s\\S]*$", "type": "string"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 200,
-            "minItems": 0,
-            "type": "array",
-        },
-        "Type": {"maxLength": 2048, "minLength": 1, "type": "string"},
-        "UpdatedAt": {"type": "string"},
-        "VpcConfiguration": {"$ref": "#/definitions/DataSourceVpcConfiguration"},
-    },
-    "required": ["ApplicationId", "IndexId", "Configuration", "DisplayName"],
-}
-
 
 class DataSource(_Resource):
     """AWS::QBusiness::DataSource: Definition of AWS::QBusiness::DataSource Resource Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ApplicationId, DataSourceId, IndexId (composite: the values joined by '|').
+    Replaced when any of these change (create-only): ApplicationId, IndexId.
+    Read-only attributes (known once deployed): CreatedAt, DataSourceArn, DataSourceId, Status,
+    Type, UpdatedAt.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-qbusiness-datasource.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -615,16 +365,25 @@ class DataSource(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "DataSourceAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "data_source.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     CreatedAt: str
+    """Type: str."""
     DataSourceArn: str
+    """Pattern:
+    ^arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}$
+    Length: 0 to 1284 characters."""
     DataSourceId: str
+    """Pattern: ^[a-zA-Z0-9][a-zA-Z0-9-]{35}$ Length: exactly 36 characters."""
     Status: Literal["PENDING_CREATION", "CREATING", "ACTIVE", "DELETING", "FAILED", "UPDATING"]
+    """Allowed values: 'PENDING_CREATION', 'CREATING', 'ACTIVE', 'DELETING', 'FAILED', 'UPDATING'."""
     Type: str
+    """Length: 1 to 2048 characters."""
     UpdatedAt: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ApplicationId: str
     Configuration: dict[str, Any] | str
     Description: str
@@ -637,36 +396,53 @@ class DataSource(_Resource):
     Tags: list[TagDict]
     VpcConfiguration: DataSourceVpcConfigurationDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ApplicationId: str,
+        Configuration: dict[str, Any] | str,
+        DisplayName: str,
+        IndexId: str,
+        Description: str | None = None,
+        DocumentEnrichmentConfiguration: DataSourceDocumentEnrichmentConfiguration
+        | DataSourceDocumentEnrichmentConfigurationDict
+        | None = None,
+        MediaExtractionConfiguration: DataSourceMediaExtractionConfiguration
+        | DataSourceMediaExtractionConfigurationDict
+        | None = None,
+        RoleArn: str | None = None,
+        SyncSchedule: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        VpcConfiguration: DataSourceVpcConfiguration | DataSourceVpcConfigurationDict | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::QBusiness::DataSource; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ApplicationId: str,
-            Configuration: dict[str, Any] | str,
-            DisplayName: str,
-            IndexId: str,
-            Description: str | None = None,
-            DocumentEnrichmentConfiguration: DataSourceDocumentEnrichmentConfiguration
-            | DataSourceDocumentEnrichmentConfigurationDict
-            | None = None,
-            MediaExtractionConfiguration: DataSourceMediaExtractionConfiguration
-            | DataSourceMediaExtractionConfigurationDict
-            | None = None,
-            RoleArn: str | None = None,
-            SyncSchedule: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            VpcConfiguration: DataSourceVpcConfiguration
-            | DataSourceVpcConfigurationDict
-            | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::QBusiness::DataSource; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ApplicationId: Pattern: ^[a-zA-Z0-9][a-zA-Z0-9-]{35}$ Length: exactly 36 characters.
+                Create-only: changing it replaces the resource. Required.
+            Configuration: Type: dict[str, Any] | str. Required.
+            DisplayName: Pattern: ^[a-zA-Z0-9][a-zA-Z0-9_-]*$ Length: 1 to 1000 characters.
+                Required.
+            IndexId: Pattern: ^[a-zA-Z0-9][a-zA-Z0-9-]{35}$ Length: exactly 36 characters.
+                Create-only: changing it replaces the resource. Required.
+            Description: Pattern: ^[\\s\\S]*$ Length: 0 to 1000 characters.
+            DocumentEnrichmentConfiguration: Type: DataSourceDocumentEnrichmentConfigurationDict.
+            MediaExtractionConfiguration: Type: DataSourceMediaExtractionConfigurationDict.
+            RoleArn: Pattern:
+                ^arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}$
+                Length: 0 to 1284 characters.
+            SyncSchedule: Pattern: ^[\\s\\S]*$ Length: at most 998 characters.
+            Tags: Items: 0 to 200 items.
+            VpcConfiguration: Type: DataSourceVpcConfigurationDict.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

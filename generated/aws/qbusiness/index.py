@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -67,69 +71,61 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-DocumentAttributeConfigurationDict = TypedDict(
-    "DocumentAttributeConfigurationDict",
-    {
-        "Name": "str",
-        "Search": "Literal['ENABLED', 'DISABLED']",
-        "Type": "Literal['STRING', 'STRING_LIST', 'NUMBER', 'DATE']",
-    },
-    total=False,
-)
 
-IndexCapacityConfigurationDict = TypedDict(
-    "IndexCapacityConfigurationDict",
-    {
-        "Units": "float",
-    },
-    total=False,
-)
+class DocumentAttributeConfigurationDict(TypedDict, total=False):
+    """DocumentAttributeConfiguration as a plain dict."""
 
-IndexIndexStatisticsDict = TypedDict(
-    "IndexIndexStatisticsDict",
-    {
-        "TextDocumentStatistics": "IndexTextDocumentStatisticsDict",
-    },
-    total=False,
-)
+    Name: str
+    """Pattern: ^[a-zA-Z0-9_][a-zA-Z0-9_-]*$ Length: 1 to 30 characters."""
+    Search: Literal["ENABLED", "DISABLED"]
+    """Allowed values: 'ENABLED', 'DISABLED'."""
+    Type: Literal["STRING", "STRING_LIST", "NUMBER", "DATE"]
+    """Allowed values: 'STRING', 'STRING_LIST', 'NUMBER', 'DATE'."""
 
-IndexTextDocumentStatisticsDict = TypedDict(
-    "IndexTextDocumentStatisticsDict",
-    {
-        "IndexedTextBytes": "float",
-        "IndexedTextDocumentCount": "float",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class IndexCapacityConfigurationDict(TypedDict, total=False):
+    """IndexCapacityConfiguration as a plain dict."""
 
+    Units: float
+    """Range: at least 1 (inclusive)."""
+
+
+class IndexIndexStatisticsDict(TypedDict, total=False):
+    """IndexIndexStatistics as a plain dict."""
+
+    TextDocumentStatistics: IndexTextDocumentStatisticsDict
+    """Type: IndexTextDocumentStatisticsDict."""
+
+
+class IndexTextDocumentStatisticsDict(TypedDict, total=False):
+    """IndexTextDocumentStatistics as a plain dict."""
+
+    IndexedTextBytes: float
+    """Range: at least 0 (inclusive)."""
+    IndexedTextDocumentCount: float
+    """Range: at least 0 (inclusive)."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 0 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::QBusiness::Index",
     schema_file="aws-qbusiness-index.json",
     primary_identifier=("/ApplicationId", "/IndexId"),
-    additional_identifiers=(),
     read_only=("/CreatedAt", "/IndexArn", "/IndexId", "/IndexStatistics", "/Status", "/UpdatedAt"),
     create_only=("/ApplicationId", "/Type"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/DocumentAttributeConfigurations", "/Tags"),
     required=("ApplicationId", "DisplayName"),
     list_required=("ApplicationId",),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 180,
         "read": 120,
@@ -139,134 +135,41 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AttributeType": {"enum": ["STRING", "STRING_LIST", "NUMBER", "DATE"], "type": "string"},
-        "DocumentAttributeConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Name": {
-                    "maxLength": 30,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9_][a-zA-Z0-9_-]*$",
-                    "type": "string",
-                },
-                "Search": {"$ref": "#/definitions/Status"},
-                "Type": {"$ref": "#/definitions/AttributeType"},
-            },
-            "type": "object",
-        },
-        "IndexCapacityConfiguration": {
-            "additionalProperties": False,
-            "properties": {"Units": {"minimum": 1, "type": "number"}},
-            "type": "object",
-        },
-        "IndexStatistics": {
-            "additionalProperties": False,
-            "properties": {
-                "TextDocumentStatistics": {"$ref": "#/definitions/TextDocumentStatistics"}
-            },
-            "type": "object",
-        },
-        "IndexStatus": {
-            "enum": ["CREATING", "ACTIVE", "DELETING", "FAILED", "UPDATING"],
-            "type": "string",
-        },
-        "IndexType": {"enum": ["ENTERPRISE", "STARTER"], "type": "string"},
-        "Status": {"enum": ["ENABLED", "DISABLED"], "type": "string"},
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "TextDocumentStatistics": {
-            "additionalProperties": False,
-            "properties": {
-                "IndexedTextBytes": {"minimum": 0, "type": "number"},
-                "IndexedTextDocumentCount": {"minimum": 0, "type": "number"},
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "ApplicationId": {
-            "maxLength": 36,
-            "minLength": 36,
-            "pattern": "^[a-zA-Z0-9][a-zA-Z0-9-]{35}$",
-            "type": "string",
-        },
-        "CapacityConfiguration": {"$ref": "#/definitions/IndexCapacityConfiguration"},
-        "CreatedAt": {"type": "string"},
-        "Description": {
-            "maxLength": 1000,
-            "minLength": 0,
-            "pattern": "^[\\s\\S]*$",
-            "type": "string",
-        },
-        "DisplayName": {
-            "maxLength": 1000,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9][a-zA-Z0-9_-]*$",
-            "type": "string",
-        },
-        "DocumentAttributeConfigurations": {
-            "items": {"$ref": "#/definitions/DocumentAttributeConfiguration"},
-            "maxItems": 500,
-            "minItems": 1,
-            "type": "array",
-        },
-        "IndexArn": {
-            "maxLength": 1284,
-            "minLength": 0,
-            "pattern": "^arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}$",
-            "type": "string",
-        },
-        "IndexId": {
-            "maxLength": 36,
-            "minLength": 36,
-            "pattern": "^[a-zA-Z0-9][a-zA-Z0-9-]{35}$",
-            "type": "string",
-        },
-        "IndexStatistics": {"$ref": "#/definitions/IndexStatistics"},
-        "Status": {"$ref": "#/definitions/IndexStatus"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 200,
-            "minItems": 0,
-            "type": "array",
-        },
-        "Type": {"$ref": "#/definitions/IndexType"},
-        "UpdatedAt": {"type": "string"},
-    },
-    "required": ["ApplicationId", "DisplayName"],
-}
-
 
 class Index(_Resource):
     """AWS::QBusiness::Index: Definition of AWS::QBusiness::Index Resource Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ApplicationId, IndexId (composite: the values joined by '|').
+    Replaced when any of these change (create-only): ApplicationId, Type.
+    Read-only attributes (known once deployed): CreatedAt, IndexArn, IndexId, IndexStatistics,
+    Status, UpdatedAt.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-qbusiness-index.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
     props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "IndexProps")
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "IndexAttributes")
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "index.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     CreatedAt: str
+    """Type: str."""
     IndexArn: str
+    """Pattern:
+    ^arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}$
+    Length: 0 to 1284 characters."""
     IndexId: str
+    """Pattern: ^[a-zA-Z0-9][a-zA-Z0-9-]{35}$ Length: exactly 36 characters."""
     IndexStatistics: IndexIndexStatisticsDict
+    """Type: IndexIndexStatisticsDict."""
     Status: Literal["CREATING", "ACTIVE", "DELETING", "FAILED", "UPDATING"]
+    """Allowed values: 'CREATING', 'ACTIVE', 'DELETING', 'FAILED', 'UPDATING'."""
     UpdatedAt: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ApplicationId: str
     CapacityConfiguration: IndexCapacityConfigurationDict
     Description: str
@@ -275,31 +178,44 @@ class Index(_Resource):
     Tags: list[TagDict]
     Type: Literal["ENTERPRISE", "STARTER"]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ApplicationId: str,
+        DisplayName: str,
+        CapacityConfiguration: IndexCapacityConfiguration
+        | IndexCapacityConfigurationDict
+        | None = None,
+        Description: str | None = None,
+        DocumentAttributeConfigurations: list[
+            DocumentAttributeConfiguration | DocumentAttributeConfigurationDict
+        ]
+        | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        Type: Literal["ENTERPRISE", "STARTER"] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::QBusiness::Index; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ApplicationId: str,
-            DisplayName: str,
-            CapacityConfiguration: IndexCapacityConfiguration
-            | IndexCapacityConfigurationDict
-            | None = None,
-            Description: str | None = None,
-            DocumentAttributeConfigurations: list[
-                DocumentAttributeConfiguration | DocumentAttributeConfigurationDict
-            ]
-            | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            Type: Literal["ENTERPRISE", "STARTER"] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::QBusiness::Index; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ApplicationId: Pattern: ^[a-zA-Z0-9][a-zA-Z0-9-]{35}$ Length: exactly 36 characters.
+                Create-only: changing it replaces the resource. Required.
+            DisplayName: Pattern: ^[a-zA-Z0-9][a-zA-Z0-9_-]*$ Length: 1 to 1000 characters.
+                Required.
+            CapacityConfiguration: Type: IndexCapacityConfigurationDict.
+            Description: Pattern: ^[\\s\\S]*$ Length: 0 to 1000 characters.
+            DocumentAttributeConfigurations: Items: 1 to 500 items.
+            Tags: Items: 0 to 200 items.
+            Type: Allowed values: 'ENTERPRISE', 'STARTER'. Create-only: changing it replaces the
+                resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,26 +55,24 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ConditionDict = TypedDict(
-    "ConditionDict",
-    {
-        "ConditionKey": "Required[str]",
-        "ConditionOperator": "Required[Literal['StringEquals']]",
-        "ConditionValues": "Required[list[str]]",
-    },
-    total=False,
-)
 
+class ConditionDict(TypedDict, total=False):
+    """Condition as a plain dict."""
+
+    ConditionKey: Required[str]
+    """Pattern: ^aws:PrincipalTag/qbusiness-dataaccessor:[a-zA-Z]+"""
+    ConditionOperator: Required[Literal["StringEquals"]]
+    """Allowed values: 'StringEquals'."""
+    ConditionValues: Required[list[str]]
+    """Pattern: ^[a-zA-Z0-9][a-zA-Z0-9_-]*$ Items: exactly 1 items."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::QBusiness::Permission",
     schema_file="aws-qbusiness-permission.json",
     primary_identifier=("/ApplicationId", "/StatementId"),
-    additional_identifiers=(),
-    read_only=(),
     create_only=("/ApplicationId", "/StatementId", "/Actions", "/Principal", "/Conditions"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("ApplicationId", "StatementId", "Actions", "Principal"),
     list_required=("ApplicationId",),
     tagging=_Tagging(
@@ -79,7 +81,6 @@ METADATA = _TypeMetadata(
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -88,70 +89,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Condition": {
-            "additionalProperties": False,
-            "properties": {
-                "ConditionKey": {
-                    "pattern": "^aws:PrincipalTag/qbusiness-dataaccessor:[a-zA-Z]+",
-                    "type": "string",
-                },
-                "ConditionOperator": {"enum": ["StringEquals"], "type": "string"},
-                "ConditionValues": {
-                    "items": {"type": "string"},
-                    "maxItems": 1,
-                    "minItems": 1,
-                    "pattern": "^[a-zA-Z0-9][a-zA-Z0-9_-]*$",
-                    "type": "array",
-                },
-            },
-            "required": ["ConditionOperator", "ConditionKey", "ConditionValues"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "Actions": {
-            "items": {"pattern": "^qbusiness:[a-zA-Z]+$", "type": "string"},
-            "maxItems": 10,
-            "minItems": 1,
-            "type": "array",
-        },
-        "ApplicationId": {
-            "maxLength": 36,
-            "minLength": 36,
-            "pattern": "^[a-zA-Z0-9][a-zA-Z0-9-]{35}$",
-            "type": "string",
-        },
-        "Conditions": {
-            "items": {"$ref": "#/definitions/Condition"},
-            "maxItems": 10,
-            "minItems": 1,
-            "type": "array",
-        },
-        "Principal": {
-            "maxLength": 1284,
-            "minLength": 1,
-            "pattern": "^arn:aws:iam::[0-9]{12}:role/[a-zA-Z0-9_/+=,.@-]+$",
-            "type": "string",
-        },
-        "StatementId": {
-            "maxLength": 100,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9_-]+$",
-            "type": "string",
-        },
-    },
-    "required": ["ApplicationId", "StatementId", "Actions", "Principal"],
-}
-
 
 class Permission(_Resource):
     """AWS::QBusiness::Permission: Definition of AWS::QBusiness::Permission Resource Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ApplicationId, StatementId (composite: the values joined by '|').
+    Replaced when any of these change (create-only): ApplicationId, StatementId, Actions, Principal,
+    Conditions.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-qbusiness-permission.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -159,34 +106,47 @@ class Permission(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "PermissionAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "permission.schema.json")
 
     # Read-only attributes, set from what AWS returns.
-    # Declared properties (as declared, or as AWS returned them).
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Actions: list[str]
     ApplicationId: str
     Conditions: list[ConditionDict]
     Principal: str
     StatementId: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Actions: list[str],
+        ApplicationId: str,
+        Principal: str,
+        StatementId: str,
+        Conditions: list[Condition | ConditionDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::QBusiness::Permission; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Actions: list[str],
-            ApplicationId: str,
-            Principal: str,
-            StatementId: str,
-            Conditions: list[Condition | ConditionDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::QBusiness::Permission; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Actions: Items: 1 to 10 items. Each item: Pattern: ^qbusiness:[a-zA-Z]+$ Create-only:
+                changing it replaces the resource. Required.
+            ApplicationId: Pattern: ^[a-zA-Z0-9][a-zA-Z0-9-]{35}$ Length: exactly 36 characters.
+                Create-only: changing it replaces the resource. Required.
+            Principal: Pattern: ^arn:aws:iam::[0-9]{12}:role/[a-zA-Z0-9_/+=,.@-]+$ Length: 1 to 1284
+                characters. Create-only: changing it replaces the resource. Required.
+            StatementId: Pattern: ^[a-zA-Z0-9_-]+$ Length: 1 to 100 characters. Create-only:
+                changing it replaces the resource. Required.
+            Conditions: Items: 1 to 10 items. Create-only: changing it replaces the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

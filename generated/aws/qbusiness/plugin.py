@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -87,113 +91,115 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-PluginAuthConfigurationOption1Dict = TypedDict(
-    "PluginAuthConfigurationOption1Dict",
-    {
-        "BasicAuthConfiguration": "Required[PluginBasicAuthConfigurationDict]",
-    },
-    total=False,
-)
 
-PluginAuthConfigurationOption2Dict = TypedDict(
-    "PluginAuthConfigurationOption2Dict",
-    {
-        "OAuth2ClientCredentialConfiguration": "Required[PluginOAuth2ClientCredentialConfigurationDict]",
-    },
-    total=False,
-)
+class PluginAuthConfigurationOption1Dict(TypedDict, total=False):
+    """PluginAuthConfigurationOption1 as a plain dict."""
 
-PluginAuthConfigurationOption3Dict = TypedDict(
-    "PluginAuthConfigurationOption3Dict",
-    {
-        "NoAuthConfiguration": "Required[dict[str, Any] | str]",
-    },
-    total=False,
-)
+    BasicAuthConfiguration: Required[PluginBasicAuthConfigurationDict]
+    """Type: PluginBasicAuthConfigurationDict."""
 
-PluginBasicAuthConfigurationDict = TypedDict(
-    "PluginBasicAuthConfigurationDict",
-    {
-        "RoleArn": "Required[str]",
-        "SecretArn": "Required[str]",
-    },
-    total=False,
-)
 
-PluginCustomPluginConfigurationDict = TypedDict(
-    "PluginCustomPluginConfigurationDict",
-    {
-        "ApiSchema": "Required[PluginCustomPluginConfigurationApiSchemaOption1Dict | PluginCustomPluginConfigurationApiSchemaOption2Dict]",
-        "ApiSchemaType": "Required[Literal['OPEN_API_V3']]",
-        "Description": "Required[str]",
-    },
-    total=False,
-)
+class PluginAuthConfigurationOption2Dict(TypedDict, total=False):
+    """PluginAuthConfigurationOption2 as a plain dict."""
 
-PluginCustomPluginConfigurationApiSchemaOption1Dict = TypedDict(
-    "PluginCustomPluginConfigurationApiSchemaOption1Dict",
-    {
-        "Payload": "Required[str]",
-    },
-    total=False,
-)
+    OAuth2ClientCredentialConfiguration: Required[PluginOAuth2ClientCredentialConfigurationDict]
+    """Type: PluginOAuth2ClientCredentialConfigurationDict."""
 
-PluginCustomPluginConfigurationApiSchemaOption2Dict = TypedDict(
-    "PluginCustomPluginConfigurationApiSchemaOption2Dict",
-    {
-        "S3": "Required[PluginS3Dict]",
-    },
-    total=False,
-)
 
-PluginOAuth2ClientCredentialConfigurationDict = TypedDict(
-    "PluginOAuth2ClientCredentialConfigurationDict",
-    {
-        "AuthorizationUrl": "str",
-        "RoleArn": "Required[str]",
-        "SecretArn": "Required[str]",
-        "TokenUrl": "str",
-    },
-    total=False,
-)
+class PluginAuthConfigurationOption3Dict(TypedDict, total=False):
+    """PluginAuthConfigurationOption3 as a plain dict."""
 
-PluginS3Dict = TypedDict(
-    "PluginS3Dict",
-    {
-        "Bucket": "Required[str]",
-        "Key": "Required[str]",
-    },
-    total=False,
-)
+    NoAuthConfiguration: Required[dict[str, Any] | str]
+    """Type: dict[str, Any] | str."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class PluginBasicAuthConfigurationDict(TypedDict, total=False):
+    """PluginBasicAuthConfiguration as a plain dict."""
+
+    RoleArn: Required[str]
+    """Pattern:
+    ^arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}$
+    Length: 0 to 1284 characters."""
+    SecretArn: Required[str]
+    """Pattern:
+    ^arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}$
+    Length: 0 to 1284 characters."""
+
+
+class PluginCustomPluginConfigurationDict(TypedDict, total=False):
+    """PluginCustomPluginConfiguration as a plain dict."""
+
+    ApiSchema: Required[
+        PluginCustomPluginConfigurationApiSchemaOption1Dict
+        | PluginCustomPluginConfigurationApiSchemaOption2Dict
+    ]
+    """Type: PluginCustomPluginConfigurationApiSchemaOption1Dict |
+    PluginCustomPluginConfigurationApiSchemaOption2Dict."""
+    ApiSchemaType: Required[Literal["OPEN_API_V3"]]
+    """Allowed values: 'OPEN_API_V3'."""
+    Description: Required[str]
+    """Length: 1 to 200 characters."""
+
+
+class PluginCustomPluginConfigurationApiSchemaOption1Dict(TypedDict, total=False):
+    """PluginCustomPluginConfigurationApiSchemaOption1 as a plain dict."""
+
+    Payload: Required[str]
+    """Type: str."""
+
+
+class PluginCustomPluginConfigurationApiSchemaOption2Dict(TypedDict, total=False):
+    """PluginCustomPluginConfigurationApiSchemaOption2 as a plain dict."""
+
+    S3: Required[PluginS3Dict]
+    """Type: PluginS3Dict."""
+
+
+class PluginOAuth2ClientCredentialConfigurationDict(TypedDict, total=False):
+    """PluginOAuth2ClientCredentialConfiguration as a plain dict."""
+
+    AuthorizationUrl: str
+    """Pattern: ^(https?|ftp|file)://([^\\s]*)$ Length: 1 to 2048 characters."""
+    RoleArn: Required[str]
+    """Pattern:
+    ^arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}$
+    Length: 0 to 1284 characters."""
+    SecretArn: Required[str]
+    """Pattern:
+    ^arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}$
+    Length: 0 to 1284 characters."""
+    TokenUrl: str
+    """Pattern: ^(https?|ftp|file)://([^\\s]*)$ Length: 1 to 2048 characters."""
+
+
+class PluginS3Dict(TypedDict, total=False):
+    """PluginS3 as a plain dict."""
+
+    Bucket: Required[str]
+    """Pattern: ^[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9]$ Length: 1 to 63 characters."""
+    Key: Required[str]
+    """Length: 1 to 1024 characters."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 0 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::QBusiness::Plugin",
     schema_file="aws-qbusiness-plugin.json",
     primary_identifier=("/ApplicationId", "/PluginId"),
-    additional_identifiers=(),
     read_only=("/BuildStatus", "/CreatedAt", "/PluginArn", "/PluginId", "/UpdatedAt"),
     create_only=("/ApplicationId", "/Type"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("AuthConfiguration", "DisplayName", "Type"),
     list_required=("ApplicationId",),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -203,230 +209,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "APISchema": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {"Payload": {"type": "string"}},
-                    "required": ["Payload"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {"S3": {"$ref": "#/definitions/S3"}},
-                    "required": ["S3"],
-                    "type": "object",
-                },
-            ]
-        },
-        "APISchemaType": {"enum": ["OPEN_API_V3"], "type": "string"},
-        "BasicAuthConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "RoleArn": {
-                    "maxLength": 1284,
-                    "minLength": 0,
-                    "pattern": "^arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}$",
-                    "type": "string",
-                },
-                "SecretArn": {
-                    "maxLength": 1284,
-                    "minLength": 0,
-                    "pattern": "^arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}$",
-                    "type": "string",
-                },
-            },
-            "required": ["RoleArn", "SecretArn"],
-            "type": "object",
-        },
-        "CustomPluginConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "ApiSchema": {"$ref": "#/definitions/APISchema"},
-                "ApiSchemaType": {"$ref": "#/definitions/APISchemaType"},
-                "Description": {"maxLength": 200, "minLength": 1, "type": "string"},
-            },
-            "required": ["ApiSchema", "ApiSchemaType", "Description"],
-            "type": "object",
-        },
-        "NoAuthConfiguration": {"type": ["object", "string"]},
-        "OAuth2ClientCredentialConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AuthorizationUrl": {
-                    "maxLength": 2048,
-                    "minLength": 1,
-                    "pattern": "^(https?|ftp|file)://([^\\s]*)$",
-                    "type": "string",
-                },
-                "RoleArn": {
-                    "maxLength": 1284,
-                    "minLength": 0,
-                    "pattern": "^arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}$",
-                    "type": "string",
-                },
-                "SecretArn": {
-                    "maxLength": 1284,
-                    "minLength": 0,
-                    "pattern": "^arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}$",
-                    "type": "string",
-                },
-                "TokenUrl": {
-                    "maxLength": 2048,
-                    "minLength": 1,
-                    "pattern": "^(https?|ftp|file)://([^\\s]*)$",
-                    "type": "string",
-                },
-            },
-            "required": ["RoleArn", "SecretArn"],
-            "type": "object",
-        },
-        "PluginAuthConfiguration": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "BasicAuthConfiguration": {"$ref": "#/definitions/BasicAuthConfiguration"}
-                    },
-                    "required": ["BasicAuthConfiguration"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "OAuth2ClientCredentialConfiguration": {
-                            "$ref": "#/definitions/OAuth2ClientCredentialConfiguration"
-                        }
-                    },
-                    "required": ["OAuth2ClientCredentialConfiguration"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "NoAuthConfiguration": {"$ref": "#/definitions/NoAuthConfiguration"}
-                    },
-                    "required": ["NoAuthConfiguration"],
-                    "type": "object",
-                },
-            ]
-        },
-        "PluginBuildStatus": {
-            "enum": [
-                "READY",
-                "CREATE_IN_PROGRESS",
-                "CREATE_FAILED",
-                "UPDATE_IN_PROGRESS",
-                "UPDATE_FAILED",
-                "DELETE_IN_PROGRESS",
-                "DELETE_FAILED",
-            ],
-            "type": "string",
-        },
-        "PluginState": {"enum": ["ENABLED", "DISABLED"], "type": "string"},
-        "PluginType": {
-            "enum": [
-                "SERVICE_NOW",
-                "SALESFORCE",
-                "JIRA",
-                "ZENDESK",
-                "CUSTOM",
-                "QUICKSIGHT",
-                "SERVICENOW_NOW_PLATFORM",
-                "JIRA_CLOUD",
-                "SALESFORCE_CRM",
-                "ZENDESK_SUITE",
-                "ATLASSIAN_CONFLUENCE",
-                "GOOGLE_CALENDAR",
-                "MICROSOFT_TEAMS",
-                "MICROSOFT_EXCHANGE",
-                "PAGERDUTY_ADVANCE",
-                "SMARTSHEET",
-                "ASANA",
-            ],
-            "type": "string",
-        },
-        "S3": {
-            "additionalProperties": False,
-            "properties": {
-                "Bucket": {
-                    "maxLength": 63,
-                    "minLength": 1,
-                    "pattern": "^[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9]$",
-                    "type": "string",
-                },
-                "Key": {"maxLength": 1024, "minLength": 1, "type": "string"},
-            },
-            "required": ["Bucket", "Key"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "ApplicationId": {
-            "maxLength": 36,
-            "minLength": 36,
-            "pattern": "^[a-zA-Z0-9][a-zA-Z0-9-]{35}$",
-            "type": "string",
-        },
-        "AuthConfiguration": {"$ref": "#/definitions/PluginAuthConfiguration"},
-        "BuildStatus": {"$ref": "#/definitions/PluginBuildStatus"},
-        "CreatedAt": {"type": "string"},
-        "CustomPluginConfiguration": {"$ref": "#/definitions/CustomPluginConfiguration"},
-        "DisplayName": {
-            "maxLength": 100,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9][a-zA-Z0-9_-]*$",
-            "type": "string",
-        },
-        "PluginArn": {
-            "maxLength": 1284,
-            "minLength": 0,
-            "pattern": "^arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}$",
-            "type": "string",
-        },
-        "PluginId": {
-            "maxLength": 36,
-            "minLength": 36,
-            "pattern": "^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$",
-            "type": "string",
-        },
-        "ServerUrl": {
-            "maxLength": 2048,
-            "minLength": 1,
-            "pattern": "^(https?|ftp|file)://([^\\s]*)$",
-            "type": "string",
-        },
-        "State": {"$ref": "#/definitions/PluginState"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 200,
-            "minItems": 0,
-            "type": "array",
-        },
-        "Type": {"$ref": "#/definitions/PluginType"},
-        "UpdatedAt": {"type": "string"},
-    },
-    "required": ["AuthConfiguration", "DisplayName", "Type"],
-}
-
 
 class Plugin(_Resource):
     """AWS::QBusiness::Plugin: Definition of AWS::QBusiness::Plugin Resource Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ApplicationId, PluginId (composite: the values joined by '|').
+    Replaced when any of these change (create-only): ApplicationId, Type.
+    Read-only attributes (known once deployed): BuildStatus, CreatedAt, PluginArn, PluginId,
+    UpdatedAt.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-qbusiness-plugin.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -434,7 +227,8 @@ class Plugin(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "PluginAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "plugin.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     BuildStatus: Literal[
@@ -446,11 +240,20 @@ class Plugin(_Resource):
         "DELETE_IN_PROGRESS",
         "DELETE_FAILED",
     ]
+    """Allowed values: 'READY', 'CREATE_IN_PROGRESS', 'CREATE_FAILED', 'UPDATE_IN_PROGRESS',
+    'UPDATE_FAILED', 'DELETE_IN_PROGRESS', 'DELETE_FAILED'."""
     CreatedAt: str
+    """Type: str."""
     PluginArn: str
+    """Pattern:
+    ^arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}$
+    Length: 0 to 1284 characters."""
     PluginId: str
+    """Pattern: ^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$ Length: exactly 36
+    characters."""
     UpdatedAt: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ApplicationId: str
     AuthConfiguration: (
         PluginAuthConfigurationOption1Dict
@@ -482,52 +285,68 @@ class Plugin(_Resource):
         "ASANA",
     ]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AuthConfiguration: PluginAuthConfigurationOption1
+        | PluginAuthConfigurationOption1Dict
+        | PluginAuthConfigurationOption2
+        | PluginAuthConfigurationOption2Dict
+        | PluginAuthConfigurationOption3
+        | PluginAuthConfigurationOption3Dict,
+        DisplayName: str,
+        Type: Literal[
+            "SERVICE_NOW",
+            "SALESFORCE",
+            "JIRA",
+            "ZENDESK",
+            "CUSTOM",
+            "QUICKSIGHT",
+            "SERVICENOW_NOW_PLATFORM",
+            "JIRA_CLOUD",
+            "SALESFORCE_CRM",
+            "ZENDESK_SUITE",
+            "ATLASSIAN_CONFLUENCE",
+            "GOOGLE_CALENDAR",
+            "MICROSOFT_TEAMS",
+            "MICROSOFT_EXCHANGE",
+            "PAGERDUTY_ADVANCE",
+            "SMARTSHEET",
+            "ASANA",
+        ],
+        ApplicationId: str | None = None,
+        CustomPluginConfiguration: PluginCustomPluginConfiguration
+        | PluginCustomPluginConfigurationDict
+        | None = None,
+        ServerUrl: str | None = None,
+        State: Literal["ENABLED", "DISABLED"] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::QBusiness::Plugin; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AuthConfiguration: PluginAuthConfigurationOption1
-            | PluginAuthConfigurationOption1Dict
-            | PluginAuthConfigurationOption2
-            | PluginAuthConfigurationOption2Dict
-            | PluginAuthConfigurationOption3
-            | PluginAuthConfigurationOption3Dict,
-            DisplayName: str,
-            Type: Literal[
-                "SERVICE_NOW",
-                "SALESFORCE",
-                "JIRA",
-                "ZENDESK",
-                "CUSTOM",
-                "QUICKSIGHT",
-                "SERVICENOW_NOW_PLATFORM",
-                "JIRA_CLOUD",
-                "SALESFORCE_CRM",
-                "ZENDESK_SUITE",
-                "ATLASSIAN_CONFLUENCE",
-                "GOOGLE_CALENDAR",
-                "MICROSOFT_TEAMS",
-                "MICROSOFT_EXCHANGE",
-                "PAGERDUTY_ADVANCE",
-                "SMARTSHEET",
-                "ASANA",
-            ],
-            ApplicationId: str | None = None,
-            CustomPluginConfiguration: PluginCustomPluginConfiguration
-            | PluginCustomPluginConfigurationDict
-            | None = None,
-            ServerUrl: str | None = None,
-            State: Literal["ENABLED", "DISABLED"] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::QBusiness::Plugin; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AuthConfiguration: Type: PluginAuthConfigurationOption1Dict |
+                PluginAuthConfigurationOption2Dict | PluginAuthConfigurationOption3Dict. Required.
+            DisplayName: Pattern: ^[a-zA-Z0-9][a-zA-Z0-9_-]*$ Length: 1 to 100 characters. Required.
+            Type: Allowed values: 'SERVICE_NOW', 'SALESFORCE', 'JIRA', 'ZENDESK', 'CUSTOM',
+                'QUICKSIGHT', 'SERVICENOW_NOW_PLATFORM', 'JIRA_CLOUD', 'SALESFORCE_CRM',
+                'ZENDESK_SUITE', 'ATLASSIAN_CONFLUENCE', 'GOOGLE_CALENDAR' (and 5 more).
+                Create-only: changing it replaces the resource. Required.
+            ApplicationId: Pattern: ^[a-zA-Z0-9][a-zA-Z0-9-]{35}$ Length: exactly 36 characters.
+                Create-only: changing it replaces the resource.
+            CustomPluginConfiguration: Type: PluginCustomPluginConfigurationDict.
+            ServerUrl: Pattern: ^(https?|ftp|file)://([^\\s]*)$ Length: 1 to 2048 characters.
+            State: Allowed values: 'ENABLED', 'DISABLED'.
+            Tags: Items: 0 to 200 items.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -67,66 +71,55 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-RetrieverConfigurationOption1Dict = TypedDict(
-    "RetrieverConfigurationOption1Dict",
-    {
-        "NativeIndexConfiguration": "Required[RetrieverNativeIndexConfigurationDict]",
-    },
-    total=False,
-)
 
-RetrieverConfigurationOption2Dict = TypedDict(
-    "RetrieverConfigurationOption2Dict",
-    {
-        "KendraIndexConfiguration": "Required[RetrieverKendraIndexConfigurationDict]",
-    },
-    total=False,
-)
+class RetrieverConfigurationOption1Dict(TypedDict, total=False):
+    """RetrieverConfigurationOption1 as a plain dict."""
 
-RetrieverKendraIndexConfigurationDict = TypedDict(
-    "RetrieverKendraIndexConfigurationDict",
-    {
-        "IndexId": "Required[str]",
-    },
-    total=False,
-)
+    NativeIndexConfiguration: Required[RetrieverNativeIndexConfigurationDict]
+    """Type: RetrieverNativeIndexConfigurationDict."""
 
-RetrieverNativeIndexConfigurationDict = TypedDict(
-    "RetrieverNativeIndexConfigurationDict",
-    {
-        "IndexId": "Required[str]",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class RetrieverConfigurationOption2Dict(TypedDict, total=False):
+    """RetrieverConfigurationOption2 as a plain dict."""
 
+    KendraIndexConfiguration: Required[RetrieverKendraIndexConfigurationDict]
+    """Type: RetrieverKendraIndexConfigurationDict."""
+
+
+class RetrieverKendraIndexConfigurationDict(TypedDict, total=False):
+    """RetrieverKendraIndexConfiguration as a plain dict."""
+
+    IndexId: Required[str]
+    """Pattern: ^[a-zA-Z0-9][a-zA-Z0-9-]{35}$ Length: exactly 36 characters."""
+
+
+class RetrieverNativeIndexConfigurationDict(TypedDict, total=False):
+    """RetrieverNativeIndexConfiguration as a plain dict."""
+
+    IndexId: Required[str]
+    """Pattern: ^[a-zA-Z0-9][a-zA-Z0-9-]{35}$ Length: exactly 36 characters."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 0 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::QBusiness::Retriever",
     schema_file="aws-qbusiness-retriever.json",
     primary_identifier=("/ApplicationId", "/RetrieverId"),
-    additional_identifiers=(),
     read_only=("/CreatedAt", "/RetrieverArn", "/RetrieverId", "/Status", "/UpdatedAt"),
     create_only=("/ApplicationId", "/Type"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("ApplicationId", "Configuration", "DisplayName", "Type"),
     list_required=("ApplicationId",),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -136,123 +129,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "KendraIndexConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "IndexId": {
-                    "maxLength": 36,
-                    "minLength": 36,
-                    "pattern": "^[a-zA-Z0-9][a-zA-Z0-9-]{35}$",
-                    "type": "string",
-                }
-            },
-            "required": ["IndexId"],
-            "type": "object",
-        },
-        "NativeIndexConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "IndexId": {
-                    "maxLength": 36,
-                    "minLength": 36,
-                    "pattern": "^[a-zA-Z0-9][a-zA-Z0-9-]{35}$",
-                    "type": "string",
-                }
-            },
-            "required": ["IndexId"],
-            "type": "object",
-        },
-        "RetrieverConfiguration": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "NativeIndexConfiguration": {
-                            "$ref": "#/definitions/NativeIndexConfiguration"
-                        }
-                    },
-                    "required": ["NativeIndexConfiguration"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "KendraIndexConfiguration": {
-                            "$ref": "#/definitions/KendraIndexConfiguration"
-                        }
-                    },
-                    "required": ["KendraIndexConfiguration"],
-                    "type": "object",
-                },
-            ]
-        },
-        "RetrieverStatus": {"enum": ["CREATING", "ACTIVE", "FAILED"], "type": "string"},
-        "RetrieverType": {"enum": ["NATIVE_INDEX", "KENDRA_INDEX"], "type": "string"},
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "ApplicationId": {
-            "maxLength": 36,
-            "minLength": 36,
-            "pattern": "^[a-zA-Z0-9][a-zA-Z0-9-]{35}$",
-            "type": "string",
-        },
-        "Configuration": {"$ref": "#/definitions/RetrieverConfiguration"},
-        "CreatedAt": {"type": "string"},
-        "DisplayName": {
-            "maxLength": 1000,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9][a-zA-Z0-9_-]*$",
-            "type": "string",
-        },
-        "RetrieverArn": {
-            "maxLength": 1284,
-            "minLength": 0,
-            "pattern": "^arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}$",
-            "type": "string",
-        },
-        "RetrieverId": {
-            "maxLength": 36,
-            "minLength": 36,
-            "pattern": "^[a-zA-Z0-9][a-zA-Z0-9-]{35}$",
-            "type": "string",
-        },
-        "RoleArn": {
-            "maxLength": 1284,
-            "minLength": 0,
-            "pattern": "^arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}$",
-            "type": "string",
-        },
-        "Status": {"$ref": "#/definitions/RetrieverStatus"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 200,
-            "minItems": 0,
-            "type": "array",
-        },
-        "Type": {"$ref": "#/definitions/RetrieverType"},
-        "UpdatedAt": {"type": "string"},
-    },
-    "required": ["ApplicationId", "Configuration", "DisplayName", "Type"],
-}
-
 
 class Retriever(_Resource):
     """AWS::QBusiness::Retriever: Definition of AWS::QBusiness::Retriever Resource Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ApplicationId, RetrieverId (composite: the values joined by '|').
+    Replaced when any of these change (create-only): ApplicationId, Type.
+    Read-only attributes (known once deployed): CreatedAt, RetrieverArn, RetrieverId, Status,
+    UpdatedAt.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-qbusiness-retriever.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -260,15 +147,23 @@ class Retriever(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "RetrieverAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "retriever.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     CreatedAt: str
+    """Type: str."""
     RetrieverArn: str
+    """Pattern:
+    ^arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}$
+    Length: 0 to 1284 characters."""
     RetrieverId: str
+    """Pattern: ^[a-zA-Z0-9][a-zA-Z0-9-]{35}$ Length: exactly 36 characters."""
     Status: Literal["CREATING", "ACTIVE", "FAILED"]
+    """Allowed values: 'CREATING', 'ACTIVE', 'FAILED'."""
     UpdatedAt: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ApplicationId: str
     Configuration: RetrieverConfigurationOption1Dict | RetrieverConfigurationOption2Dict
     DisplayName: str
@@ -276,28 +171,43 @@ class Retriever(_Resource):
     Tags: list[TagDict]
     Type: Literal["NATIVE_INDEX", "KENDRA_INDEX"]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ApplicationId: str,
+        Configuration: RetrieverConfigurationOption1
+        | RetrieverConfigurationOption1Dict
+        | RetrieverConfigurationOption2
+        | RetrieverConfigurationOption2Dict,
+        DisplayName: str,
+        Type: Literal["NATIVE_INDEX", "KENDRA_INDEX"],
+        RoleArn: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::QBusiness::Retriever; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ApplicationId: str,
-            Configuration: RetrieverConfigurationOption1
-            | RetrieverConfigurationOption1Dict
-            | RetrieverConfigurationOption2
-            | RetrieverConfigurationOption2Dict,
-            DisplayName: str,
-            Type: Literal["NATIVE_INDEX", "KENDRA_INDEX"],
-            RoleArn: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::QBusiness::Retriever; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ApplicationId: Pattern: ^[a-zA-Z0-9][a-zA-Z0-9-]{35}$ Length: exactly 36 characters.
+                Create-only: changing it replaces the resource. Required.
+            Configuration: Type: RetrieverConfigurationOption1Dict |
+                RetrieverConfigurationOption2Dict. Required.
+            DisplayName: Pattern: ^[a-zA-Z0-9][a-zA-Z0-9_-]*$ Length: 1 to 1000 characters.
+                Required.
+            Type: Allowed values: 'NATIVE_INDEX', 'KENDRA_INDEX'. Create-only: changing it replaces
+                the resource. Required.
+            RoleArn: Pattern:
+                ^arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}$
+                Length: 0 to 1284 characters.
+            Tags: Items: 0 to 200 items.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

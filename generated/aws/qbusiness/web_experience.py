@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -75,72 +79,76 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-OpenIDConnectProviderConfigurationDict = TypedDict(
-    "OpenIDConnectProviderConfigurationDict",
-    {
-        "SecretsArn": "Required[str]",
-        "SecretsRole": "Required[str]",
-    },
-    total=False,
-)
 
-SamlProviderConfigurationDict = TypedDict(
-    "SamlProviderConfigurationDict",
-    {
-        "AuthenticationUrl": "Required[str]",
-    },
-    total=False,
-)
+class OpenIDConnectProviderConfigurationDict(TypedDict, total=False):
+    """OpenIDConnectProviderConfiguration as a plain dict."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    SecretsArn: Required[str]
+    """Pattern:
+    ^arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}$
+    Length: 0 to 1284 characters."""
+    SecretsRole: Required[str]
+    """Pattern:
+    ^arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}$
+    Length: 0 to 1284 characters."""
 
-WebExperienceBrowserExtensionConfigurationDict = TypedDict(
-    "WebExperienceBrowserExtensionConfigurationDict",
-    {
-        "EnabledBrowserExtensions": "Required[list[Literal['FIREFOX', 'CHROME']]]",
-    },
-    total=False,
-)
 
-WebExperienceCustomizationConfigurationDict = TypedDict(
-    "WebExperienceCustomizationConfigurationDict",
-    {
-        "CustomCSSUrl": "str",
-        "FaviconUrl": "str",
-        "FontUrl": "str",
-        "LogoUrl": "str",
-    },
-    total=False,
-)
+class SamlProviderConfigurationDict(TypedDict, total=False):
+    """SamlProviderConfiguration as a plain dict."""
 
-WebExperienceIdentityProviderConfigurationOption1Dict = TypedDict(
-    "WebExperienceIdentityProviderConfigurationOption1Dict",
-    {
-        "SamlConfiguration": "Required[SamlProviderConfigurationDict]",
-    },
-    total=False,
-)
+    AuthenticationUrl: Required[str]
+    """Pattern: ^https://.*$ Length: 1 to 1284 characters."""
 
-WebExperienceIdentityProviderConfigurationOption2Dict = TypedDict(
-    "WebExperienceIdentityProviderConfigurationOption2Dict",
-    {
-        "OpenIDConnectConfiguration": "Required[OpenIDConnectProviderConfigurationDict]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 0 to 256 characters."""
+
+
+class WebExperienceBrowserExtensionConfigurationDict(TypedDict, total=False):
+    """WebExperienceBrowserExtensionConfiguration as a plain dict."""
+
+    EnabledBrowserExtensions: Required[list[Literal["FIREFOX", "CHROME"]]]
+    """Items: 0 to 2 items. Items are unique. Each item: Allowed values: 'FIREFOX', 'CHROME'."""
+
+
+class WebExperienceCustomizationConfigurationDict(TypedDict, total=False):
+    """WebExperienceCustomizationConfiguration as a plain dict."""
+
+    CustomCSSUrl: str
+    """Pattern: ^(https?://[a-zA-Z0-9-_.+%/]+\\.css)?$ Length: 0 to 1284 characters."""
+    FaviconUrl: str
+    """Pattern: ^(https?://[a-zA-Z0-9-_.+%/]+\\.(svg|ico))?$ Length: 0 to 1284 characters."""
+    FontUrl: str
+    """Pattern: ^(https?://[a-zA-Z0-9-_.+%/]+\\.(ttf|woff|woff2|otf))?$ Length: 0 to 1284
+    characters."""
+    LogoUrl: str
+    """Pattern: ^(https?://[a-zA-Z0-9-_.+%/]+\\.(svg|png))?$ Length: 0 to 1284 characters."""
+
+
+class WebExperienceIdentityProviderConfigurationOption1Dict(TypedDict, total=False):
+    """WebExperienceIdentityProviderConfigurationOption1 as a plain dict."""
+
+    SamlConfiguration: Required[SamlProviderConfigurationDict]
+    """Type: SamlProviderConfigurationDict."""
+
+
+class WebExperienceIdentityProviderConfigurationOption2Dict(TypedDict, total=False):
+    """WebExperienceIdentityProviderConfigurationOption2 as a plain dict."""
+
+    OpenIDConnectConfiguration: Required[OpenIDConnectProviderConfigurationDict]
+    """Type: OpenIDConnectProviderConfigurationDict."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::QBusiness::WebExperience",
     schema_file="aws-qbusiness-webexperience.json",
     primary_identifier=("/ApplicationId", "/WebExperienceId"),
-    additional_identifiers=(),
     read_only=(
         "/CreatedAt",
         "/DefaultEndpoint",
@@ -150,8 +158,6 @@ METADATA = _TypeMetadata(
         "/WebExperienceId",
     ),
     create_only=("/ApplicationId",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=(
         "/BrowserExtensionConfiguration/EnabledBrowserExtensions",
         "/Origins",
@@ -159,13 +165,7 @@ METADATA = _TypeMetadata(
     ),
     required=("ApplicationId",),
     list_required=("ApplicationId",),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -175,195 +175,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "BrowserExtension": {"enum": ["FIREFOX", "CHROME"], "type": "string"},
-        "BrowserExtensionConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "EnabledBrowserExtensions": {
-                    "items": {"$ref": "#/definitions/BrowserExtension"},
-                    "maxItems": 2,
-                    "minItems": 0,
-                    "type": "array",
-                    "uniqueItems": True,
-                }
-            },
-            "required": ["EnabledBrowserExtensions"],
-            "type": "object",
-        },
-        "CustomizationConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "CustomCSSUrl": {
-                    "maxLength": 1284,
-                    "minLength": 0,
-                    "pattern": "^(https?://[a-zA-Z0-9-_.+%/]+\\.css)?$",
-                    "type": "string",
-                },
-                "FaviconUrl": {
-                    "maxLength": 1284,
-                    "minLength": 0,
-                    "pattern": "^(https?://[a-zA-Z0-9-_.+%/]+\\.(svg|ico))?$",
-                    "type": "string",
-                },
-                "FontUrl": {
-                    "maxLength": 1284,
-                    "minLength": 0,
-                    "pattern": "^(https?://[a-zA-Z0-9-_.+%/]+\\.(ttf|woff|woff2|otf))?$",
-                    "type": "string",
-                },
-                "LogoUrl": {
-                    "maxLength": 1284,
-                    "minLength": 0,
-                    "pattern": "^(https?://[a-zA-Z0-9-_.+%/]+\\.(svg|png))?$",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "IdentityProviderConfiguration": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "SamlConfiguration": {"$ref": "#/definitions/SamlProviderConfiguration"}
-                    },
-                    "required": ["SamlConfiguration"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "OpenIDConnectConfiguration": {
-                            "$ref": "#/definitions/OpenIDConnectProviderConfiguration"
-                        }
-                    },
-                    "required": ["OpenIDConnectConfiguration"],
-                    "type": "object",
-                },
-            ]
-        },
-        "OpenIDConnectProviderConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "SecretsArn": {
-                    "maxLength": 1284,
-                    "minLength": 0,
-                    "pattern": "^arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}$",
-                    "type": "string",
-                },
-                "SecretsRole": {
-                    "maxLength": 1284,
-                    "minLength": 0,
-                    "pattern": "^arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}$",
-                    "type": "string",
-                },
-            },
-            "required": ["SecretsArn", "SecretsRole"],
-            "type": "object",
-        },
-        "Origin": {
-            "maxLength": 64,
-            "minLength": 1,
-            "pattern": "^(http:\\/\\/|https:\\/\\/)[a-zA-Z0-9-_.]+(?::[0-9]{1,5})?$",
-            "type": "string",
-        },
-        "SamlProviderConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AuthenticationUrl": {
-                    "maxLength": 1284,
-                    "minLength": 1,
-                    "pattern": "^https://.*$",
-                    "type": "string",
-                }
-            },
-            "required": ["AuthenticationUrl"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "WebExperienceSamplePromptsControlMode": {
-            "enum": ["ENABLED", "DISABLED"],
-            "type": "string",
-        },
-        "WebExperienceStatus": {
-            "enum": ["CREATING", "ACTIVE", "DELETING", "FAILED", "PENDING_AUTH_CONFIG"],
-            "type": "string",
-        },
-    },
-    "properties": {
-        "ApplicationId": {
-            "maxLength": 36,
-            "minLength": 36,
-            "pattern": "^[a-zA-Z0-9][a-zA-Z0-9-]{35}$",
-            "type": "string",
-        },
-        "BrowserExtensionConfiguration": {"$ref": "#/definitions/BrowserExtensionConfiguration"},
-        "CreatedAt": {"type": "string"},
-        "CustomizationConfiguration": {"$ref": "#/definitions/CustomizationConfiguration"},
-        "DefaultEndpoint": {
-            "maxLength": 2048,
-            "minLength": 1,
-            "pattern": "^(https?|ftp|file)://([^\\s]*)$",
-            "type": "string",
-        },
-        "IdentityProviderConfiguration": {"$ref": "#/definitions/IdentityProviderConfiguration"},
-        "Origins": {
-            "items": {"$ref": "#/definitions/Origin"},
-            "maxItems": 10,
-            "minItems": 0,
-            "type": "array",
-        },
-        "RoleArn": {
-            "maxLength": 1284,
-            "minLength": 0,
-            "pattern": "^arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}$",
-            "type": "string",
-        },
-        "SamplePromptsControlMode": {"$ref": "#/definitions/WebExperienceSamplePromptsControlMode"},
-        "Status": {"$ref": "#/definitions/WebExperienceStatus"},
-        "Subtitle": {"maxLength": 500, "minLength": 0, "pattern": "^[\\s\\S]*$", "type": "string"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 200,
-            "minItems": 0,
-            "type": "array",
-        },
-        "Title": {"maxLength": 500, "minLength": 0, "pattern": "^[\\s\\S]*$", "type": "string"},
-        "UpdatedAt": {"type": "string"},
-        "WebExperienceArn": {
-            "maxLength": 1284,
-            "minLength": 0,
-            "pattern": "^arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}$",
-            "type": "string",
-        },
-        "WebExperienceId": {
-            "maxLength": 36,
-            "minLength": 36,
-            "pattern": "^[a-zA-Z0-9][a-zA-Z0-9-]*$",
-            "type": "string",
-        },
-        "WelcomeMessage": {"maxLength": 300, "minLength": 0, "type": "string"},
-    },
-    "required": ["ApplicationId"],
-}
-
 
 class WebExperience(_Resource):
     """AWS::QBusiness::WebExperience: Definition of AWS::QBusiness::WebExperience Resource Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ApplicationId, WebExperienceId (composite: the values joined by '|').
+    Replaced when any of these change (create-only): ApplicationId.
+    Read-only attributes (known once deployed): CreatedAt, DefaultEndpoint, Status, UpdatedAt,
+    WebExperienceArn, WebExperienceId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-qbusiness-webexperience.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -371,16 +193,25 @@ class WebExperience(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "WebExperienceAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "web_experience.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     CreatedAt: str
+    """Type: str."""
     DefaultEndpoint: str
+    """Pattern: ^(https?|ftp|file)://([^\\s]*)$ Length: 1 to 2048 characters."""
     Status: Literal["CREATING", "ACTIVE", "DELETING", "FAILED", "PENDING_AUTH_CONFIG"]
+    """Allowed values: 'CREATING', 'ACTIVE', 'DELETING', 'FAILED', 'PENDING_AUTH_CONFIG'."""
     UpdatedAt: str
+    """Type: str."""
     WebExperienceArn: str
+    """Pattern:
+    ^arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}$
+    Length: 0 to 1284 characters."""
     WebExperienceId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Pattern: ^[a-zA-Z0-9][a-zA-Z0-9-]*$ Length: exactly 36 characters."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ApplicationId: str
     BrowserExtensionConfiguration: WebExperienceBrowserExtensionConfigurationDict
     CustomizationConfiguration: WebExperienceCustomizationConfigurationDict
@@ -396,38 +227,59 @@ class WebExperience(_Resource):
     Title: str
     WelcomeMessage: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ApplicationId: str,
+        BrowserExtensionConfiguration: WebExperienceBrowserExtensionConfiguration
+        | WebExperienceBrowserExtensionConfigurationDict
+        | None = None,
+        CustomizationConfiguration: WebExperienceCustomizationConfiguration
+        | WebExperienceCustomizationConfigurationDict
+        | None = None,
+        IdentityProviderConfiguration: WebExperienceIdentityProviderConfigurationOption1
+        | WebExperienceIdentityProviderConfigurationOption1Dict
+        | WebExperienceIdentityProviderConfigurationOption2
+        | WebExperienceIdentityProviderConfigurationOption2Dict
+        | None = None,
+        Origins: list[str] | None = None,
+        RoleArn: str | None = None,
+        SamplePromptsControlMode: Literal["ENABLED", "DISABLED"] | None = None,
+        Subtitle: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        Title: str | None = None,
+        WelcomeMessage: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::QBusiness::WebExperience; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ApplicationId: str,
-            BrowserExtensionConfiguration: WebExperienceBrowserExtensionConfiguration
-            | WebExperienceBrowserExtensionConfigurationDict
-            | None = None,
-            CustomizationConfiguration: WebExperienceCustomizationConfiguration
-            | WebExperienceCustomizationConfigurationDict
-            | None = None,
-            IdentityProviderConfiguration: WebExperienceIdentityProviderConfigurationOption1
-            | WebExperienceIdentityProviderConfigurationOption1Dict
-            | WebExperienceIdentityProviderConfigurationOption2
-            | WebExperienceIdentityProviderConfigurationOption2Dict
-            | None = None,
-            Origins: list[str] | None = None,
-            RoleArn: str | None = None,
-            SamplePromptsControlMode: Literal["ENABLED", "DISABLED"] | None = None,
-            Subtitle: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            Title: str | None = None,
-            WelcomeMessage: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::QBusiness::WebExperience; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ApplicationId: Pattern: ^[a-zA-Z0-9][a-zA-Z0-9-]{35}$ Length: exactly 36 characters.
+                Create-only: changing it replaces the resource. Required.
+            BrowserExtensionConfiguration: Type: WebExperienceBrowserExtensionConfigurationDict.
+            CustomizationConfiguration: Type: WebExperienceCustomizationConfigurationDict.
+            IdentityProviderConfiguration: Type:
+                WebExperienceIdentityProviderConfigurationOption1Dict |
+                WebExperienceIdentityProviderConfigurationOption2Dict.
+            Origins: Items: 0 to 10 items. Each item: Pattern:
+                ^(http:\\/\\/|https:\\/\\/)[a-zA-Z0-9-_.]+(?::[0-9]{1,5})?$ Length: 1 to 64
+                characters.
+            RoleArn: Pattern:
+                ^arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}$
+                Length: 0 to 1284 characters.
+            SamplePromptsControlMode: Allowed values: 'ENABLED', 'DISABLED'.
+            Subtitle: Pattern: ^[\\s\\S]*$ Length: 0 to 500 characters.
+            Tags: Items: 0 to 200 items.
+            Title: Pattern: ^[\\s\\S]*$ Length: 0 to 500 characters.
+            WelcomeMessage: Length: 0 to 300 characters.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -7,9 +7,10 @@ Imported on first use by ledger.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "LedgerAttributes",
@@ -22,17 +23,27 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Type: str.")]
+    Value: Annotated[str, Field(description="Type: str.")]
 
 
 class LedgerAttributes(DeferredModel):
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::QLDB::Ledger, set by AWS.
+    """
+
+    Id: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class LedgerProps(DeferredModel):
-    DeletionProtection: bool | None = None
-    KmsKey: str | None = None
-    Name: str | None = None
-    PermissionsMode: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::QLDB::Ledger.
+    """
+
+    DeletionProtection: Annotated[bool | None, Field(description="Type: bool.")] = None
+    KmsKey: Annotated[str | None, Field(description="Type: str.")] = None
+    Name: Annotated[
+        str | None, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ] = None
+    PermissionsMode: Annotated[str, Field(description="Type: str.")]
+    Tags: Annotated[list[Tag] | None, Field(description="Type: list[TagDict].")] = None

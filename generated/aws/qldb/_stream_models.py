@@ -7,9 +7,10 @@ Imported on first use by stream.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "StreamAttributes",
@@ -23,28 +24,81 @@ class StreamKinesisConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AggregationEnabled: bool | None = None
-    StreamArn: str | None = None
+    AggregationEnabled: Annotated[bool | None, Field(description="Type: bool.")] = None
+    StreamArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:[\\w+=/,.@-]*:[0-9]*:[\\w+=,.@-]+(/[\\w+=,.@-]+)*"
+        ),
+    ] = None
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 127 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 1 to 255 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class StreamAttributes(DeferredModel):
-    Arn: str | None = None
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::QLDB::Stream, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:[\\w+=/,.@-]*:[0-9]*:[\\w+=,.@-]+(/[\\w+=,.@-]+)*"
+        ),
+    ] = None
+    Id: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class StreamProps(DeferredModel):
-    ExclusiveEndTime: str | None = None
-    InclusiveStartTime: str
-    KinesisConfiguration: StreamKinesisConfiguration
-    LedgerName: str
-    RoleArn: str
-    StreamName: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::QLDB::Stream.
+    """
+
+    ExclusiveEndTime: Annotated[
+        str | None, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ] = None
+    InclusiveStartTime: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]
+    KinesisConfiguration: Annotated[
+        StreamKinesisConfiguration,
+        Field(
+            description="Type: StreamKinesisConfigurationDict. Create-only: changing it replaces the resource."
+        ),
+    ]
+    LedgerName: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]
+    RoleArn: Annotated[
+        str,
+        Field(
+            description="Pattern: arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:[\\w+=/,.@-]*:[0-9]*:[\\w+=,.@-]+(/[\\w+=,.@-]+)* Create-only: changing it replaces the resource."
+        ),
+    ]
+    StreamName: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None

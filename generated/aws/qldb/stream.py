@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,29 +59,34 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-StreamKinesisConfigurationDict = TypedDict(
-    "StreamKinesisConfigurationDict",
-    {
-        "AggregationEnabled": "bool",
-        "StreamArn": "str",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class StreamKinesisConfigurationDict(TypedDict, total=False):
+    """StreamKinesisConfiguration as a plain dict."""
 
+    AggregationEnabled: bool
+    """Type: bool."""
+    StreamArn: str
+    """Pattern: arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:[\\w+=/,.@-]*:[0-9]*:[\\w+=,.@-]+(/[\\w+=,.@-]+)*"""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 127 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 1 to 255 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::QLDB::Stream",
     schema_file="aws-qldb-stream.json",
     primary_identifier=("/LedgerName", "/Id"),
-    additional_identifiers=(),
     read_only=("/Id", "/Arn"),
     create_only=(
         "/LedgerName",
@@ -87,18 +96,10 @@ METADATA = _TypeMetadata(
         "/InclusiveStartTime",
         "/ExclusiveEndTime",
     ),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("LedgerName", "StreamName", "RoleArn", "KinesisConfiguration", "InclusiveStartTime"),
     list_required=("LedgerName",),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -108,62 +109,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Arn": {
-            "pattern": "arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:[\\w+=/,.@-]*:[0-9]*:[\\w+=,.@-]+(/[\\w+=,.@-]+)*",
-            "type": "string",
-        },
-        "KinesisConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AggregationEnabled": {"type": "boolean"},
-                "StreamArn": {"$ref": "#/definitions/Arn"},
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 127, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 255, "minLength": 1, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"$ref": "#/definitions/Arn"},
-        "ExclusiveEndTime": {"type": "string"},
-        "Id": {"type": "string"},
-        "InclusiveStartTime": {"type": "string"},
-        "KinesisConfiguration": {"$ref": "#/definitions/KinesisConfiguration"},
-        "LedgerName": {"type": "string"},
-        "RoleArn": {"$ref": "#/definitions/Arn"},
-        "StreamName": {"type": "string"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "type": "array",
-            "uniqueItems": True,
-        },
-    },
-    "required": [
-        "LedgerName",
-        "StreamName",
-        "RoleArn",
-        "KinesisConfiguration",
-        "InclusiveStartTime",
-    ],
-}
-
 
 class Stream(_Resource):
     """AWS::QLDB::Stream: Resource schema for AWS::QLDB::Stream.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: LedgerName, Id (composite: the values joined by '|').
+    Replaced when any of these change (create-only): LedgerName, StreamName, RoleArn,
+    KinesisConfiguration, InclusiveStartTime, ExclusiveEndTime.
+    Read-only attributes (known once deployed): Arn, Id.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-qldb-stream.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -171,12 +127,15 @@ class Stream(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "StreamAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "stream.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Pattern: arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:[\\w+=/,.@-]*:[0-9]*:[\\w+=,.@-]+(/[\\w+=,.@-]+)*"""
     Id: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ExclusiveEndTime: str
     InclusiveStartTime: str
     KinesisConfiguration: StreamKinesisConfigurationDict
@@ -185,27 +144,39 @@ class Stream(_Resource):
     StreamName: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        InclusiveStartTime: str,
+        KinesisConfiguration: StreamKinesisConfiguration | StreamKinesisConfigurationDict,
+        LedgerName: str,
+        RoleArn: str,
+        StreamName: str,
+        ExclusiveEndTime: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::QLDB::Stream; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            InclusiveStartTime: str,
-            KinesisConfiguration: StreamKinesisConfiguration | StreamKinesisConfigurationDict,
-            LedgerName: str,
-            RoleArn: str,
-            StreamName: str,
-            ExclusiveEndTime: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::QLDB::Stream; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            InclusiveStartTime: Type: str. Create-only: changing it replaces the resource. Required.
+            KinesisConfiguration: Type: StreamKinesisConfigurationDict. Create-only: changing it
+                replaces the resource. Required.
+            LedgerName: Type: str. Create-only: changing it replaces the resource. Required.
+            RoleArn: Pattern:
+                arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:[\\w+=/,.@-]*:[0-9]*:[\\w+=,.@-]+(/[\\w+=,.@-]+)*
+                Create-only: changing it replaces the resource. Required.
+            StreamName: Type: str. Create-only: changing it replaces the resource. Required.
+            ExclusiveEndTime: Type: str. Create-only: changing it replaces the resource.
             Tags: An array of key-value pairs to apply to this resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -7,10 +7,10 @@ Imported on first use by action_connector.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "APIKeyConnectionMetadata",
@@ -41,19 +41,27 @@ class APIKeyConnectionMetadata(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ApiKey: str
-    BaseEndpoint: str
-    Email: str | None = None
+    ApiKey: Annotated[str, Field(description="Type: str.")]
+    BaseEndpoint: Annotated[
+        str, Field(description="Pattern: ^https://.* Length: 1 to 8192 characters.")
+    ]
+    Email: Annotated[
+        str | None, Field(description="Pattern: ^[\\w.%+-]+@[A-Za-z0-9.-]+\\.[A-Za-z]{2,}$")
+    ] = None
 
 
 class ActionConnectorAuthorizationCodeGrantDetails(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AuthorizationEndpoint: str
-    ClientId: str
-    ClientSecret: str
-    TokenEndpoint: str
+    AuthorizationEndpoint: Annotated[
+        str, Field(description="Pattern: ^https://.* Length: 1 to 8192 characters.")
+    ]
+    ClientId: Annotated[str, Field(description="Length: at most 1024 characters.")]
+    ClientSecret: Annotated[str, Field(description="Length: at most 2048 characters.")]
+    TokenEndpoint: Annotated[
+        str, Field(description="Pattern: ^https://.* Length: 1 to 8192 characters.")
+    ]
 
 
 class ActionConnectorAuthorizationCodeGrantMetadataAuthorizationCodeGrantCredentialsDetails(
@@ -62,91 +70,133 @@ class ActionConnectorAuthorizationCodeGrantMetadataAuthorizationCodeGrantCredent
     model_config = ConfigDict(
         extra="forbid",
     )
-    AuthorizationCodeGrantDetails: ActionConnectorAuthorizationCodeGrantDetails
+    AuthorizationCodeGrantDetails: Annotated[
+        ActionConnectorAuthorizationCodeGrantDetails,
+        Field(description="Type: ActionConnectorAuthorizationCodeGrantDetailsDict."),
+    ]
 
 
 class ActionConnectorBasicAuthConnectionMetadata(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BaseEndpoint: str
-    Password: str
-    Username: str
+    BaseEndpoint: Annotated[
+        str, Field(description="Pattern: ^https://.* Length: 1 to 8192 characters.")
+    ]
+    Password: Annotated[str, Field(description="Type: str.")]
+    Username: Annotated[str, Field(description="Type: str.")]
 
 
 class ActionConnectorClientCredentialsGrantDetails(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ClientId: str
-    ClientSecret: str
-    TokenEndpoint: str
+    ClientId: Annotated[str, Field(description="Length: at most 1024 characters.")]
+    ClientSecret: Annotated[str, Field(description="Length: at most 2048 characters.")]
+    TokenEndpoint: Annotated[
+        str, Field(description="Pattern: ^https://.* Length: 1 to 8192 characters.")
+    ]
 
 
 class ActionConnectorClientCredentialsGrantMetadataClientCredentialsDetails(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ClientCredentialsGrantDetails: ActionConnectorClientCredentialsGrantDetails
+    ClientCredentialsGrantDetails: Annotated[
+        ActionConnectorClientCredentialsGrantDetails,
+        Field(description="Type: ActionConnectorClientCredentialsGrantDetailsDict."),
+    ]
 
 
 class ActionConnectorNoneConnectionMetadata(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BaseEndpoint: str
+    BaseEndpoint: Annotated[
+        str, Field(description="Pattern: ^https://.* Length: 1 to 8192 characters.")
+    ]
 
 
 class AuthConfigAuthenticationMetadataOption3(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BasicAuthConnectionMetadata: ActionConnectorBasicAuthConnectionMetadata
+    BasicAuthConnectionMetadata: Annotated[
+        ActionConnectorBasicAuthConnectionMetadata,
+        Field(description="Type: ActionConnectorBasicAuthConnectionMetadataDict."),
+    ]
 
 
 class AuthConfigAuthenticationMetadataOption4(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ApiKeyConnectionMetadata: APIKeyConnectionMetadata
+    ApiKeyConnectionMetadata: Annotated[
+        APIKeyConnectionMetadata, Field(description="Type: APIKeyConnectionMetadataDict.")
+    ]
 
 
 class AuthConfigAuthenticationMetadataOption5(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    NoneConnectionMetadata: ActionConnectorNoneConnectionMetadata
+    NoneConnectionMetadata: Annotated[
+        ActionConnectorNoneConnectionMetadata,
+        Field(description="Type: ActionConnectorNoneConnectionMetadataDict."),
+    ]
 
 
 class IAMConnectionMetadata(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    RoleArn: str
+    RoleArn: Annotated[str, Field(description="Length: 20 to 2048 characters.")]
 
 
 class ResourcePermission(DeferredModel):
+    """
+    <p>Permission for the resource.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Actions: list[str]
-    Principal: str
+    Actions: Annotated[
+        list[str], Field(description="<p>The IAM action to grant or revoke permissions on.</p>")
+    ]
+    Principal: Annotated[
+        str,
+        Field(
+            description="<p>The Amazon Resource Name (ARN) of the principal. This can be one of the following:</p> <ul> <li> <p>The ARN of an Amazon QuickSight user or group associated with a data source or dataset. (This is common.)</p> </li> <li> <p>The ARN of an Amazon QuickSight user, group, or namespace associated with an analysis, dashboard, template, or theme. (This is common.)</p> </li> <li> <p>The ARN of an Amazon Web Services account root: This is an IAM ARN rather than a QuickSight ARN. Use this option only to share resources (templates) across Amazon Web Services accounts. (This is less common.) </p> </li> </ul>"
+        ),
+    ]
 
 
 class Tag(DeferredModel):
+    """
+    <p>The key or keys of the key-value pairs for the resource tag or tags assigned to the resource.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="<p>Tag key.</p>")]
+    Value: Annotated[str, Field(description="<p>Tag value.</p>")]
 
 
 class ActionConnectorAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedTime: str | None = None
-    EnabledActions: list[str] | None = None
-    LastUpdatedTime: str | None = None
-    Status: (
+    """
+    The read-only attributes of a AWS::QuickSight::ActionConnector, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="Type: str.")] = None
+    CreatedTime: Annotated[str | None, Field(description="Type: str.")] = None
+    EnabledActions: Annotated[
+        list[str] | None,
+        Field(description="Items: at most 100 items. Each item: Pattern: ^[\\w@:_.,!?+-/]+$"),
+    ] = None
+    LastUpdatedTime: Annotated[str | None, Field(description="Type: str.")] = None
+    Status: Annotated[
         Literal[
             "CREATION_IN_PROGRESS",
             "CREATION_SUCCESSFUL",
@@ -157,106 +207,183 @@ class ActionConnectorAttributes(DeferredModel):
             "PENDING_UPDATE",
             "DELETED",
         ]
-        | None
-    ) = None
+        | None,
+        Field(
+            description="Allowed values: 'CREATION_IN_PROGRESS', 'CREATION_SUCCESSFUL', 'CREATION_FAILED', 'UPDATE_IN_PROGRESS', 'UPDATE_SUCCESSFUL', 'UPDATE_FAILED', 'PENDING_UPDATE', 'DELETED'."
+        ),
+    ] = None
 
 
 class ActionConnectorAuthorizationCodeGrantMetadata(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AuthorizationCodeGrantCredentialsDetails: (
-        ActionConnectorAuthorizationCodeGrantMetadataAuthorizationCodeGrantCredentialsDetails | None
-    ) = None
-    AuthorizationCodeGrantCredentialsSource: Literal["PLAIN_CREDENTIALS"] | None = None
-    BaseEndpoint: str
-    RedirectUrl: str
+    AuthorizationCodeGrantCredentialsDetails: Annotated[
+        ActionConnectorAuthorizationCodeGrantMetadataAuthorizationCodeGrantCredentialsDetails
+        | None,
+        Field(
+            description="Type: ActionConnectorAuthorizationCodeGrantMetadataAuthorizationCodeGrantCredentialsDetailsDict."
+        ),
+    ] = None
+    AuthorizationCodeGrantCredentialsSource: Annotated[
+        Literal["PLAIN_CREDENTIALS"] | None,
+        Field(description="Allowed values: 'PLAIN_CREDENTIALS'."),
+    ] = None
+    BaseEndpoint: Annotated[
+        str, Field(description="Pattern: ^https://.* Length: 1 to 8192 characters.")
+    ]
+    RedirectUrl: Annotated[
+        str, Field(description="Pattern: ^https://.* Length: 1 to 8192 characters.")
+    ]
 
 
 class ActionConnectorClientCredentialsGrantMetadata(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BaseEndpoint: str
-    ClientCredentialsDetails: (
-        ActionConnectorClientCredentialsGrantMetadataClientCredentialsDetails | None
-    ) = None
-    ClientCredentialsSource: Literal["PLAIN_CREDENTIALS"] | None = None
+    BaseEndpoint: Annotated[
+        str, Field(description="Pattern: ^https://.* Length: 1 to 8192 characters.")
+    ]
+    ClientCredentialsDetails: Annotated[
+        ActionConnectorClientCredentialsGrantMetadataClientCredentialsDetails | None,
+        Field(
+            description="Type: ActionConnectorClientCredentialsGrantMetadataClientCredentialsDetailsDict."
+        ),
+    ] = None
+    ClientCredentialsSource: Annotated[
+        Literal["PLAIN_CREDENTIALS"] | None,
+        Field(description="Allowed values: 'PLAIN_CREDENTIALS'."),
+    ] = None
 
 
 class AuthConfigAuthenticationMetadataOption1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AuthorizationCodeGrantMetadata: ActionConnectorAuthorizationCodeGrantMetadata
+    AuthorizationCodeGrantMetadata: Annotated[
+        ActionConnectorAuthorizationCodeGrantMetadata,
+        Field(description="Type: ActionConnectorAuthorizationCodeGrantMetadataDict."),
+    ]
 
 
 class AuthConfigAuthenticationMetadataOption2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ClientCredentialsGrantMetadata: ActionConnectorClientCredentialsGrantMetadata
+    ClientCredentialsGrantMetadata: Annotated[
+        ActionConnectorClientCredentialsGrantMetadata,
+        Field(description="Type: ActionConnectorClientCredentialsGrantMetadataDict."),
+    ]
 
 
 class AuthConfigAuthenticationMetadataOption6(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    IamConnectionMetadata: IAMConnectionMetadata
+    IamConnectionMetadata: Annotated[
+        IAMConnectionMetadata, Field(description="Type: IAMConnectionMetadataDict.")
+    ]
 
 
 class AuthConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AuthenticationMetadata: (
+    AuthenticationMetadata: Annotated[
         AuthConfigAuthenticationMetadataOption1
         | AuthConfigAuthenticationMetadataOption2
         | AuthConfigAuthenticationMetadataOption3
         | AuthConfigAuthenticationMetadataOption4
         | AuthConfigAuthenticationMetadataOption5
-        | AuthConfigAuthenticationMetadataOption6
-    )
-    AuthenticationType: Literal[
-        "BASIC", "API_KEY", "OAUTH2_CLIENT_CREDENTIALS", "NONE", "IAM", "OAUTH2_AUTHORIZATION_CODE"
+        | AuthConfigAuthenticationMetadataOption6,
+        Field(
+            description="Type: AuthConfigAuthenticationMetadataOption1Dict | AuthConfigAuthenticationMetadataOption2Dict | AuthConfigAuthenticationMetadataOption3Dict | AuthConfigAuthenticationMetadataOption4Dict | AuthConfigAuthenticationMetadataOption5Dict | AuthConfigAuthenticationMetadataOption6Dict."
+        ),
+    ]
+    AuthenticationType: Annotated[
+        Literal[
+            "BASIC",
+            "API_KEY",
+            "OAUTH2_CLIENT_CREDENTIALS",
+            "NONE",
+            "IAM",
+            "OAUTH2_AUTHORIZATION_CODE",
+        ],
+        Field(
+            description="Allowed values: 'BASIC', 'API_KEY', 'OAUTH2_CLIENT_CREDENTIALS', 'NONE', 'IAM', 'OAUTH2_AUTHORIZATION_CODE'."
+        ),
     ]
 
 
 class ActionConnectorProps(DeferredModel):
-    ActionConnectorId: str
-    AuthenticationConfig: AuthConfig
-    AwsAccountId: str
-    Description: str | None = None
-    Name: str
-    Permissions: list[ResourcePermission] | None = None
-    Tags: list[Tag] | None = None
-    Type: Literal[
-        "GENERIC_HTTP",
-        "SERVICENOW_NOW_PLATFORM",
-        "SALESFORCE_CRM",
-        "MICROSOFT_OUTLOOK",
-        "PAGERDUTY_ADVANCE",
-        "JIRA_CLOUD",
-        "ATLASSIAN_CONFLUENCE",
-        "AMAZON_S3",
-        "AMAZON_BEDROCK_AGENT_RUNTIME",
-        "AMAZON_BEDROCK_RUNTIME",
-        "AMAZON_BEDROCK_DATA_AUTOMATION_RUNTIME",
-        "AMAZON_TEXTRACT",
-        "AMAZON_COMPREHEND",
-        "AMAZON_COMPREHEND_MEDICAL",
-        "MICROSOFT_ONEDRIVE",
-        "MICROSOFT_SHAREPOINT",
-        "MICROSOFT_TEAMS",
-        "SAP_BUSINESSPARTNER",
-        "SAP_PRODUCTMASTERDATA",
-        "SAP_PHYSICALINVENTORY",
-        "SAP_BILLOFMATERIALS",
-        "SAP_MATERIALSTOCK",
-        "ZENDESK_SUITE",
-        "SMARTSHEET",
-        "SLACK",
-        "ASANA",
-        "BAMBOO_HR",
+    """
+    The properties a program declares for a AWS::QuickSight::ActionConnector.
+    """
+
+    ActionConnectorId: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters. Create-only: changing it replaces the resource."
+        ),
     ]
-    VpcConnectionArn: str | None = None
+    AuthenticationConfig: Annotated[
+        AuthConfig,
+        Field(description="Type: AuthConfigDict. Write-only: sent to AWS, never read back."),
+    ]
+    AwsAccountId: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[0-9]{12}$ Length: exactly 12 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Description: Annotated[
+        str | None,
+        Field(description="Pattern: ^[A-Za-z0-9 _.,!?-]*$ Length: 1 to 2048 characters."),
+    ] = None
+    Name: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[A-Za-z0-9](?:[\\w- ]*[A-Za-z0-9])?$ Length: 1 to 255 characters."
+        ),
+    ]
+    Permissions: Annotated[
+        list[ResourcePermission] | None, Field(description="Items: 1 to 64 items.")
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="Items: 1 to 200 items.")] = None
+    Type: Annotated[
+        Literal[
+            "GENERIC_HTTP",
+            "SERVICENOW_NOW_PLATFORM",
+            "SALESFORCE_CRM",
+            "MICROSOFT_OUTLOOK",
+            "PAGERDUTY_ADVANCE",
+            "JIRA_CLOUD",
+            "ATLASSIAN_CONFLUENCE",
+            "AMAZON_S3",
+            "AMAZON_BEDROCK_AGENT_RUNTIME",
+            "AMAZON_BEDROCK_RUNTIME",
+            "AMAZON_BEDROCK_DATA_AUTOMATION_RUNTIME",
+            "AMAZON_TEXTRACT",
+            "AMAZON_COMPREHEND",
+            "AMAZON_COMPREHEND_MEDICAL",
+            "MICROSOFT_ONEDRIVE",
+            "MICROSOFT_SHAREPOINT",
+            "MICROSOFT_TEAMS",
+            "SAP_BUSINESSPARTNER",
+            "SAP_PRODUCTMASTERDATA",
+            "SAP_PHYSICALINVENTORY",
+            "SAP_BILLOFMATERIALS",
+            "SAP_MATERIALSTOCK",
+            "ZENDESK_SUITE",
+            "SMARTSHEET",
+            "SLACK",
+            "ASANA",
+            "BAMBOO_HR",
+        ],
+        Field(
+            description="Allowed values: 'GENERIC_HTTP', 'SERVICENOW_NOW_PLATFORM', 'SALESFORCE_CRM', 'MICROSOFT_OUTLOOK', 'PAGERDUTY_ADVANCE', 'JIRA_CLOUD', 'ATLASSIAN_CONFLUENCE', 'AMAZON_S3', 'AMAZON_BEDROCK_AGENT_RUNTIME', 'AMAZON_BEDROCK_RUNTIME', 'AMAZON_BEDROCK_DATA_AUTOMATION_RUNTIME', 'AMAZON_TEXTRACT' (and 15 more). Create-only: changing it replaces the resource."
+        ),
+    ]
+    VpcConnectionArn: Annotated[
+        str | None, Field(description="Type: str. Write-only: sent to AWS, never read back.")
+    ] = None

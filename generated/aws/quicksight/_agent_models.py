@@ -7,10 +7,10 @@ Imported on first use by agent.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "AgentAttributes",
@@ -24,76 +24,182 @@ __all__ = [
 
 
 class AgentCustomPromptInterface(DeferredModel):
+    """
+    Read-only view of the resolved custom prompt interface for the agent.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CustomInstructions: str | None = None
-    Identity: str | None = None
-    ModelProfileId: str | None = None
-    OutputStyle: str | None = None
-    PromptSummary: str | None = None
-    QbsAwsAccountId: str | None = None
-    ResponseLength: str | None = None
-    SubscriptionId: str | None = None
-    Tone: str | None = None
+    CustomInstructions: Annotated[
+        str | None, Field(description="Custom instructions for the agent behavior.")
+    ] = None
+    Identity: Annotated[str | None, Field(description="The identity or persona of the agent.")] = (
+        None
+    )
+    ModelProfileId: Annotated[
+        str | None, Field(description="The identifier of the model profile.")
+    ] = None
+    OutputStyle: Annotated[
+        str | None, Field(description="The output style for the agent responses.")
+    ] = None
+    PromptSummary: Annotated[str | None, Field(description="A summary of the resolved prompt.")] = (
+        None
+    )
+    QbsAwsAccountId: Annotated[str | None, Field(description="The QBS AWS account identifier.")] = (
+        None
+    )
+    ResponseLength: Annotated[
+        str | None, Field(description="The desired response length for the agent.")
+    ] = None
+    SubscriptionId: Annotated[str | None, Field(description="The subscription identifier.")] = None
+    Tone: Annotated[str | None, Field(description="The tone used in agent responses.")] = None
 
 
 class AgentTag(DeferredModel):
+    """
+    A key-value pair to associate with the agent resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key name of the tag.")]
+    Value: Annotated[str, Field(description="The value for the tag.")]
 
 
 class CustomPromptInputParameters(DeferredModel):
+    """
+    Parameters for creating a new custom prompt configuration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CustomInstructions: str | None = None
-    Identity: str | None = None
-    OutputStyle: str | None = None
-    ResponseLength: str | None = None
-    Tone: str | None = None
+    CustomInstructions: Annotated[
+        str | None, Field(description="Custom instructions for the agent behavior.")
+    ] = None
+    Identity: Annotated[str | None, Field(description="The identity or persona of the agent.")] = (
+        None
+    )
+    OutputStyle: Annotated[
+        str | None, Field(description="The output style for the agent responses.")
+    ] = None
+    ResponseLength: Annotated[
+        str | None, Field(description="The desired response length for the agent.")
+    ] = None
+    Tone: Annotated[str | None, Field(description="The tone used in agent responses.")] = None
 
 
 class CustomPromptProfile(DeferredModel):
+    """
+    Reference to an existing custom prompt profile.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ModelProfileId: str
-    QbsAwsAccountId: str
-    SubscriptionId: str
+    ModelProfileId: Annotated[str, Field(description="The identifier of the model profile.")]
+    QbsAwsAccountId: Annotated[str, Field(description="The QBS AWS account identifier.")]
+    SubscriptionId: Annotated[str, Field(description="The subscription identifier.")]
 
 
 class AgentAttributes(DeferredModel):
-    AgentStatus: Literal["ACTIVE", "CREATING", "UPDATING", "FAILED"] | None = None
-    Arn: str | None = None
-    CreatedAt: str | None = None
-    Creator: str | None = None
-    CustomPromptInterface: AgentCustomPromptInterface | None = None
-    ErrorMessage: str | None = None
-    UpdatedAt: str | None = None
+    """
+    The read-only attributes of a AWS::QuickSight::Agent, set by AWS.
+    """
+
+    AgentStatus: Annotated[
+        Literal["ACTIVE", "CREATING", "UPDATING", "FAILED"] | None,
+        Field(
+            description="The current status of the agent. One of ACTIVE, CREATING, UPDATING, or FAILED."
+        ),
+    ] = None
+    Arn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the agent.")
+    ] = None
+    CreatedAt: Annotated[
+        str | None, Field(description="The date and time the agent was created.")
+    ] = None
+    Creator: Annotated[
+        str | None, Field(description="The ARN of the user who created the agent.")
+    ] = None
+    CustomPromptInterface: Annotated[
+        AgentCustomPromptInterface | None,
+        Field(description="Read-only view of the resolved custom prompt interface for the agent."),
+    ] = None
+    ErrorMessage: Annotated[
+        str | None, Field(description="The error message if the agent is in FAILED status.")
+    ] = None
+    UpdatedAt: Annotated[
+        str | None, Field(description="The date and time the agent was last updated.")
+    ] = None
 
 
 class AgentCustomPromptInput(DeferredModel):
+    """
+    Custom prompt configuration. Specify either ExistingPrompt or NewPrompt.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ExistingPrompt: CustomPromptProfile | None = None
-    NewPrompt: CustomPromptInputParameters | None = None
+    ExistingPrompt: Annotated[
+        CustomPromptProfile | None,
+        Field(description="Reference to an existing custom prompt profile."),
+    ] = None
+    NewPrompt: Annotated[
+        CustomPromptInputParameters | None,
+        Field(description="Parameters for creating a new custom prompt configuration."),
+    ] = None
 
 
 class AgentProps(DeferredModel):
-    ActionConnectors: list[str] | None = None
-    AgentId: str
-    AgentLifecycle: Literal["PREVIEW", "PUBLISHED"] | None = None
-    AwsAccountId: str
-    CustomPromptInput: AgentCustomPromptInput | None = None
-    Description: str | None = None
-    IconId: str | None = None
-    Name: str
-    Spaces: list[str] | None = None
-    StarterPrompts: list[str] | None = None
-    Tags: list[AgentTag] | None = None
-    WelcomeMessage: str | None = None
+    """
+    The properties a program declares for a AWS::QuickSight::Agent.
+    """
+
+    ActionConnectors: Annotated[
+        list[str] | None,
+        Field(description="A list of ActionConnector ARNs (max 10) attached to the agent."),
+    ] = None
+    AgentId: Annotated[
+        str,
+        Field(
+            description="The unique identifier for the agent. Create-only: changing it replaces the resource."
+        ),
+    ]
+    AgentLifecycle: Annotated[
+        Literal["PREVIEW", "PUBLISHED"] | None,
+        Field(
+            description="The lifecycle stage of the agent. PREVIEW or PUBLISHED. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    AwsAccountId: Annotated[
+        str,
+        Field(
+            description="The ID of the Amazon Web Services account where the agent is being created. Create-only: changing it replaces the resource."
+        ),
+    ]
+    CustomPromptInput: Annotated[
+        AgentCustomPromptInput | None,
+        Field(
+            description="Custom prompt configuration. Specify either ExistingPrompt or NewPrompt. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Description: Annotated[str | None, Field(description="A description of the agent.")] = None
+    IconId: Annotated[str | None, Field(description="The icon identifier for the agent.")] = None
+    Name: Annotated[str, Field(description="The display name of the agent.")]
+    Spaces: Annotated[
+        list[str] | None, Field(description="A list of Space ARNs (max 10) attached to the agent.")
+    ] = None
+    StarterPrompts: Annotated[
+        list[str] | None, Field(description="A list of up to 3 starter prompts displayed to users.")
+    ] = None
+    Tags: Annotated[
+        list[AgentTag] | None,
+        Field(description="A list of key-value pairs to associate with the agent resource."),
+    ] = None
+    WelcomeMessage: Annotated[
+        str | None, Field(description="The welcome message displayed when a user opens the agent.")
+    ] = None

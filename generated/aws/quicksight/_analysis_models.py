@@ -7,10 +7,10 @@ Imported on first use by analysis.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field as Field_aliased
 
 __all__ = [
     "AggregationSortConfiguration",
@@ -601,111 +601,177 @@ class AnalysisAnchorDateConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AnchorOption: Literal["NOW"] | None = None
-    ParameterName: str | None = None
+    AnchorOption: Annotated[
+        Literal["NOW"] | None, Field_aliased(description="Allowed values: 'NOW'.")
+    ] = None
+    ParameterName: Annotated[
+        str | None,
+        Field_aliased(description="Pattern: ^[a-zA-Z0-9]+$ Length: 1 to 2048 characters."),
+    ] = None
 
 
 class AnalysisArcOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ArcThickness: Literal["SMALL", "MEDIUM", "LARGE", "WHOLE"] | None = None
+    ArcThickness: Annotated[
+        Literal["SMALL", "MEDIUM", "LARGE", "WHOLE"] | None,
+        Field_aliased(description="Allowed values: 'SMALL', 'MEDIUM', 'LARGE', 'WHOLE'."),
+    ] = None
 
 
 class AnalysisAttributeAggregationFunction(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    SimpleAttributeAggregation: Literal["UNIQUE_VALUE"] | None = None
-    ValueForMultipleValues: str | None = None
+    SimpleAttributeAggregation: Annotated[
+        Literal["UNIQUE_VALUE"] | None, Field_aliased(description="Allowed values: 'UNIQUE_VALUE'.")
+    ] = None
+    ValueForMultipleValues: Annotated[str | None, Field_aliased(description="Type: str.")] = None
 
 
 class AnalysisBorderSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BorderColor: str | None = None
-    BorderVisibility: Literal["HIDDEN", "VISIBLE"] | None = None
-    BorderWidth: str | None = None
+    BorderColor: Annotated[
+        str | None, Field_aliased(description="Pattern: ^#[A-F0-9]{6}(?:[A-F0-9]{2})?$")
+    ] = None
+    BorderVisibility: Annotated[
+        Literal["HIDDEN", "VISIBLE"] | None,
+        Field_aliased(description="Allowed values: 'HIDDEN', 'VISIBLE'."),
+    ] = None
+    BorderWidth: Annotated[
+        str | None,
+        Field_aliased(description="String based length that is composed of value and unit in px"),
+    ] = None
 
 
 class AnalysisCalculatedMeasureField(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Expression: str
-    FieldId: str
+    Expression: Annotated[str, Field_aliased(description="Length: 1 to 4096 characters.")]
+    FieldId: Annotated[str, Field_aliased(description="Length: 1 to 512 characters.")]
 
 
 class AnalysisContextMenuOption(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AvailabilityStatus: Literal["ENABLED", "DISABLED"] | None = None
+    AvailabilityStatus: Annotated[
+        Literal["ENABLED", "DISABLED"] | None,
+        Field_aliased(description="Allowed values: 'ENABLED', 'DISABLED'."),
+    ] = None
 
 
 class AnalysisCustomFilterConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CategoryValue: str | None = None
-    MatchOperator: Literal[
-        "EQUALS", "DOES_NOT_EQUAL", "CONTAINS", "DOES_NOT_CONTAIN", "STARTS_WITH", "ENDS_WITH"
+    CategoryValue: Annotated[
+        str | None, Field_aliased(description="Length: 0 to 512 characters.")
+    ] = None
+    MatchOperator: Annotated[
+        Literal[
+            "EQUALS", "DOES_NOT_EQUAL", "CONTAINS", "DOES_NOT_CONTAIN", "STARTS_WITH", "ENDS_WITH"
+        ],
+        Field_aliased(
+            description="Allowed values: 'EQUALS', 'DOES_NOT_EQUAL', 'CONTAINS', 'DOES_NOT_CONTAIN', 'STARTS_WITH', 'ENDS_WITH'."
+        ),
     ]
-    NullOption: Literal["ALL_VALUES", "NULLS_ONLY", "NON_NULLS_ONLY"]
-    ParameterName: str | None = None
-    SelectAllOptions: Literal["FILTER_ALL_VALUES"] | None = None
+    NullOption: Annotated[
+        Literal["ALL_VALUES", "NULLS_ONLY", "NON_NULLS_ONLY"],
+        Field_aliased(description="Allowed values: 'ALL_VALUES', 'NULLS_ONLY', 'NON_NULLS_ONLY'."),
+    ]
+    ParameterName: Annotated[
+        str | None,
+        Field_aliased(description="Pattern: ^[a-zA-Z0-9]+$ Length: 1 to 2048 characters."),
+    ] = None
+    SelectAllOptions: Annotated[
+        Literal["FILTER_ALL_VALUES"] | None,
+        Field_aliased(description="Allowed values: 'FILTER_ALL_VALUES'."),
+    ] = None
 
 
 class AnalysisCustomFilterListConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CategoryValues: list[str] | None = None
-    MatchOperator: Literal[
-        "EQUALS", "DOES_NOT_EQUAL", "CONTAINS", "DOES_NOT_CONTAIN", "STARTS_WITH", "ENDS_WITH"
+    CategoryValues: Annotated[
+        list[str] | None,
+        Field_aliased(
+            description="Items: 0 to 100000 items. Each item: Length: 0 to 512 characters."
+        ),
+    ] = None
+    MatchOperator: Annotated[
+        Literal[
+            "EQUALS", "DOES_NOT_EQUAL", "CONTAINS", "DOES_NOT_CONTAIN", "STARTS_WITH", "ENDS_WITH"
+        ],
+        Field_aliased(
+            description="Allowed values: 'EQUALS', 'DOES_NOT_EQUAL', 'CONTAINS', 'DOES_NOT_CONTAIN', 'STARTS_WITH', 'ENDS_WITH'."
+        ),
     ]
-    NullOption: Literal["ALL_VALUES", "NULLS_ONLY", "NON_NULLS_ONLY"]
-    SelectAllOptions: Literal["FILTER_ALL_VALUES"] | None = None
+    NullOption: Annotated[
+        Literal["ALL_VALUES", "NULLS_ONLY", "NON_NULLS_ONLY"],
+        Field_aliased(description="Allowed values: 'ALL_VALUES', 'NULLS_ONLY', 'NON_NULLS_ONLY'."),
+    ]
+    SelectAllOptions: Annotated[
+        Literal["FILTER_ALL_VALUES"] | None,
+        Field_aliased(description="Allowed values: 'FILTER_ALL_VALUES'."),
+    ] = None
 
 
 class AnalysisDataPathLabelType(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    FieldId: str | None = None
-    FieldValue: str | None = None
-    Visibility: Literal["HIDDEN", "VISIBLE"] | None = None
+    FieldId: Annotated[str | None, Field_aliased(description="Length: 1 to 512 characters.")] = None
+    FieldValue: Annotated[
+        str | None, Field_aliased(description="Length: 0 to 2048 characters.")
+    ] = None
+    Visibility: Annotated[
+        Literal["HIDDEN", "VISIBLE"] | None,
+        Field_aliased(description="Allowed values: 'HIDDEN', 'VISIBLE'."),
+    ] = None
 
 
 class AnalysisDataPathType(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    PivotTableDataPathType: (
+    PivotTableDataPathType: Annotated[
         Literal[
             "HIERARCHY_ROWS_LAYOUT_COLUMN",
             "MULTIPLE_ROW_METRICS_COLUMN",
             "EMPTY_COLUMN_HEADER",
             "COUNT_METRIC_COLUMN",
         ]
-        | None
-    ) = None
+        | None,
+        Field_aliased(
+            description="Allowed values: 'HIERARCHY_ROWS_LAYOUT_COLUMN', 'MULTIPLE_ROW_METRICS_COLUMN', 'EMPTY_COLUMN_HEADER', 'COUNT_METRIC_COLUMN'."
+        ),
+    ] = None
 
 
 class AnalysisDateAxisOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    MissingDateVisibility: Literal["HIDDEN", "VISIBLE"] | None = None
+    MissingDateVisibility: Annotated[
+        Literal["HIDDEN", "VISIBLE"] | None,
+        Field_aliased(description="Allowed values: 'HIDDEN', 'VISIBLE'."),
+    ] = None
 
 
 class AnalysisDecalSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DecalColor: str | None = None
-    DecalPatternType: (
+    DecalColor: Annotated[
+        str | None, Field_aliased(description="Pattern: ^#[A-F0-9]{6}(?:[A-F0-9]{2})?$")
+    ] = None
+    DecalPatternType: Annotated[
         Literal[
             "SOLID",
             "DIAGONAL_MEDIUM",
@@ -730,429 +796,628 @@ class AnalysisDecalSettings(DeferredModel):
             "DIAGONAL_OPPOSITE_SMALL",
             "DIAMOND_SMALL",
         ]
-        | None
-    ) = None
-    DecalStyleType: Literal["Manual", "Auto"] | None = None
-    DecalVisibility: Literal["HIDDEN", "VISIBLE"] | None = None
-    ElementValue: str | None = None
+        | None,
+        Field_aliased(
+            description="Allowed values: 'SOLID', 'DIAGONAL_MEDIUM', 'CIRCLE_MEDIUM', 'DIAMOND_GRID_MEDIUM', 'CHECKERBOARD_MEDIUM', 'TRIANGLE_MEDIUM', 'DIAGONAL_OPPOSITE_MEDIUM', 'DIAMOND_MEDIUM', 'DIAGONAL_LARGE', 'CIRCLE_LARGE', 'DIAMOND_GRID_LARGE', 'CHECKERBOARD_LARGE' (and 10 more)."
+        ),
+    ] = None
+    DecalStyleType: Annotated[
+        Literal["Manual", "Auto"] | None,
+        Field_aliased(description="Allowed values: 'Manual', 'Auto'."),
+    ] = None
+    DecalVisibility: Annotated[
+        Literal["HIDDEN", "VISIBLE"] | None,
+        Field_aliased(description="Allowed values: 'HIDDEN', 'VISIBLE'."),
+    ] = None
+    ElementValue: Annotated[
+        str | None, Field_aliased(description="Length: 0 to 1024 characters.")
+    ] = None
 
 
 class AnalysisDecalSettingsConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CustomDecalSettings: list[AnalysisDecalSettings] | None = None
+    CustomDecalSettings: Annotated[
+        list[AnalysisDecalSettings] | None, Field_aliased(description="Items: 0 to 50 items.")
+    ] = None
 
 
 class AnalysisDecimalPlacesConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DecimalPlaces: float
+    DecimalPlaces: Annotated[float, Field_aliased(description="Range: 0 to 20 (inclusive).")]
 
 
 class AnalysisDonutCenterOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    LabelVisibility: Literal["HIDDEN", "VISIBLE"] | None = None
+    LabelVisibility: Annotated[
+        Literal["HIDDEN", "VISIBLE"] | None,
+        Field_aliased(description="Allowed values: 'HIDDEN', 'VISIBLE'."),
+    ] = None
 
 
 class AnalysisDonutOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ArcOptions: AnalysisArcOptions | None = None
-    DonutCenterOptions: AnalysisDonutCenterOptions | None = None
+    ArcOptions: Annotated[
+        AnalysisArcOptions | None, Field_aliased(description="Type: AnalysisArcOptionsDict.")
+    ] = None
+    DonutCenterOptions: Annotated[
+        AnalysisDonutCenterOptions | None,
+        Field_aliased(description="Type: AnalysisDonutCenterOptionsDict."),
+    ] = None
 
 
 class AnalysisExcludePeriodConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Amount: float
-    Granularity: Literal[
-        "YEAR", "QUARTER", "MONTH", "WEEK", "DAY", "HOUR", "MINUTE", "SECOND", "MILLISECOND"
+    Amount: Annotated[float, Field_aliased(description="Type: float.")]
+    Granularity: Annotated[
+        Literal[
+            "YEAR", "QUARTER", "MONTH", "WEEK", "DAY", "HOUR", "MINUTE", "SECOND", "MILLISECOND"
+        ],
+        Field_aliased(
+            description="Allowed values: 'YEAR', 'QUARTER', 'MONTH', 'WEEK', 'DAY', 'HOUR', 'MINUTE', 'SECOND', 'MILLISECOND'."
+        ),
     ]
-    Status: Literal["ENABLED", "DISABLED"] | None = None
+    Status: Annotated[
+        Literal["ENABLED", "DISABLED"] | None,
+        Field_aliased(description="Allowed values: 'ENABLED', 'DISABLED'."),
+    ] = None
 
 
 class AnalysisFieldLabelType(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    FieldId: str | None = None
-    Visibility: Literal["HIDDEN", "VISIBLE"] | None = None
+    FieldId: Annotated[str | None, Field_aliased(description="Length: 1 to 512 characters.")] = None
+    Visibility: Annotated[
+        Literal["HIDDEN", "VISIBLE"] | None,
+        Field_aliased(description="Allowed values: 'HIDDEN', 'VISIBLE'."),
+    ] = None
 
 
 class AnalysisFieldSort(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Direction: Literal["ASC", "DESC"]
-    FieldId: str
+    Direction: Annotated[
+        Literal["ASC", "DESC"], Field_aliased(description="Allowed values: 'ASC', 'DESC'.")
+    ]
+    FieldId: Annotated[str, Field_aliased(description="Length: 1 to 512 characters.")]
 
 
 class AnalysisFieldTooltipItem(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    FieldId: str
-    Label: str | None = None
-    TooltipTarget: Literal["BOTH", "BAR", "LINE"] | None = None
-    Visibility: Literal["HIDDEN", "VISIBLE"] | None = None
+    FieldId: Annotated[str, Field_aliased(description="Length: 1 to 512 characters.")]
+    Label: Annotated[str | None, Field_aliased(description="Type: str.")] = None
+    TooltipTarget: Annotated[
+        Literal["BOTH", "BAR", "LINE"] | None,
+        Field_aliased(description="Allowed values: 'BOTH', 'BAR', 'LINE'."),
+    ] = None
+    Visibility: Annotated[
+        Literal["HIDDEN", "VISIBLE"] | None,
+        Field_aliased(description="Allowed values: 'HIDDEN', 'VISIBLE'."),
+    ] = None
 
 
 class AnalysisFilterListConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CategoryValues: list[str] | None = None
-    MatchOperator: Literal[
-        "EQUALS", "DOES_NOT_EQUAL", "CONTAINS", "DOES_NOT_CONTAIN", "STARTS_WITH", "ENDS_WITH"
+    CategoryValues: Annotated[
+        list[str] | None,
+        Field_aliased(
+            description="Items: 0 to 100000 items. Each item: Length: 0 to 512 characters."
+        ),
+    ] = None
+    MatchOperator: Annotated[
+        Literal[
+            "EQUALS", "DOES_NOT_EQUAL", "CONTAINS", "DOES_NOT_CONTAIN", "STARTS_WITH", "ENDS_WITH"
+        ],
+        Field_aliased(
+            description="Allowed values: 'EQUALS', 'DOES_NOT_EQUAL', 'CONTAINS', 'DOES_NOT_CONTAIN', 'STARTS_WITH', 'ENDS_WITH'."
+        ),
     ]
-    NullOption: Literal["ALL_VALUES", "NULLS_ONLY", "NON_NULLS_ONLY"] | None = None
-    SelectAllOptions: Literal["FILTER_ALL_VALUES"] | None = None
+    NullOption: Annotated[
+        Literal["ALL_VALUES", "NULLS_ONLY", "NON_NULLS_ONLY"] | None,
+        Field_aliased(description="Allowed values: 'ALL_VALUES', 'NULLS_ONLY', 'NON_NULLS_ONLY'."),
+    ] = None
+    SelectAllOptions: Annotated[
+        Literal["FILTER_ALL_VALUES"] | None,
+        Field_aliased(description="Allowed values: 'FILTER_ALL_VALUES'."),
+    ] = None
 
 
 class AnalysisFontSize(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Absolute: str | None = None
-    Relative: Literal["EXTRA_SMALL", "SMALL", "MEDIUM", "LARGE", "EXTRA_LARGE"] | None = None
+    Absolute: Annotated[
+        str | None, Field_aliased(description="<p>The font size that you want to use in px.</p>")
+    ] = None
+    Relative: Annotated[
+        Literal["EXTRA_SMALL", "SMALL", "MEDIUM", "LARGE", "EXTRA_LARGE"] | None,
+        Field_aliased(
+            description="Allowed values: 'EXTRA_SMALL', 'SMALL', 'MEDIUM', 'LARGE', 'EXTRA_LARGE'."
+        ),
+    ] = None
 
 
 class AnalysisFontWeight(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: Literal["NORMAL", "BOLD"] | None = None
+    Name: Annotated[
+        Literal["NORMAL", "BOLD"] | None,
+        Field_aliased(description="Allowed values: 'NORMAL', 'BOLD'."),
+    ] = None
 
 
 class AnalysisImageMenuOption(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AvailabilityStatus: Literal["ENABLED", "DISABLED"] | None = None
+    AvailabilityStatus: Annotated[
+        Literal["ENABLED", "DISABLED"] | None,
+        Field_aliased(description="Allowed values: 'ENABLED', 'DISABLED'."),
+    ] = None
 
 
 class AnalysisItemsLimitConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ItemsLimit: float | None = None
-    OtherCategories: Literal["INCLUDE", "EXCLUDE"] | None = None
+    ItemsLimit: Annotated[float | None, Field_aliased(description="Type: float.")] = None
+    OtherCategories: Annotated[
+        Literal["INCLUDE", "EXCLUDE"] | None,
+        Field_aliased(description="Allowed values: 'INCLUDE', 'EXCLUDE'."),
+    ] = None
 
 
 class AnalysisLoadingAnimation(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Visibility: Literal["HIDDEN", "VISIBLE"] | None = None
+    Visibility: Annotated[
+        Literal["HIDDEN", "VISIBLE"] | None,
+        Field_aliased(description="Allowed values: 'HIDDEN', 'VISIBLE'."),
+    ] = None
 
 
 class AnalysisLocalNavigationConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    TargetSheetId: str
+    TargetSheetId: Annotated[
+        str, Field_aliased(description="Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters.")
+    ]
 
 
 class AnalysisMaximumLabelType(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Visibility: Literal["HIDDEN", "VISIBLE"] | None = None
+    Visibility: Annotated[
+        Literal["HIDDEN", "VISIBLE"] | None,
+        Field_aliased(description="Allowed values: 'HIDDEN', 'VISIBLE'."),
+    ] = None
 
 
 class AnalysisMinimumLabelType(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Visibility: Literal["HIDDEN", "VISIBLE"] | None = None
+    Visibility: Annotated[
+        Literal["HIDDEN", "VISIBLE"] | None,
+        Field_aliased(description="Allowed values: 'HIDDEN', 'VISIBLE'."),
+    ] = None
 
 
 class AnalysisNegativeValueConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DisplayMode: Literal["POSITIVE", "NEGATIVE"]
+    DisplayMode: Annotated[
+        Literal["POSITIVE", "NEGATIVE"],
+        Field_aliased(description="Allowed values: 'POSITIVE', 'NEGATIVE'."),
+    ]
 
 
 class AnalysisNullValueFormatConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    NullString: str
+    NullString: Annotated[str, Field_aliased(description="Length: 1 to 128 characters.")]
 
 
 class AnalysisPaginationConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    PageNumber: float
-    PageSize: float
+    PageNumber: Annotated[float, Field_aliased(description="Range: at least 0 (inclusive).")]
+    PageSize: Annotated[float, Field_aliased(description="Type: float.")]
 
 
 class AnalysisPercentileAggregation(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    PercentileValue: float | None = None
+    PercentileValue: Annotated[
+        float | None, Field_aliased(description="Range: 0 to 100 (inclusive).")
+    ] = None
 
 
 class AnalysisQueryExecutionOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    QueryExecutionMode: Literal["AUTO", "MANUAL"] | None = None
+    QueryExecutionMode: Annotated[
+        Literal["AUTO", "MANUAL"] | None,
+        Field_aliased(description="Allowed values: 'AUTO', 'MANUAL'."),
+    ] = None
 
 
 class AnalysisRangeEndsLabelType(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Visibility: Literal["HIDDEN", "VISIBLE"] | None = None
+    Visibility: Annotated[
+        Literal["HIDDEN", "VISIBLE"] | None,
+        Field_aliased(description="Allowed values: 'HIDDEN', 'VISIBLE'."),
+    ] = None
 
 
 class AnalysisRowAlternateColorOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    RowAlternateColors: list[str] | None = None
-    Status: Literal["ENABLED", "DISABLED"] | None = None
-    UsePrimaryBackgroundColor: Literal["ENABLED", "DISABLED"] | None = None
+    RowAlternateColors: Annotated[
+        list[str] | None,
+        Field_aliased(description="Items: 0 to 1 items. Each item: Pattern: ^#[A-F0-9]{6}$"),
+    ] = None
+    Status: Annotated[
+        Literal["ENABLED", "DISABLED"] | None,
+        Field_aliased(description="Allowed values: 'ENABLED', 'DISABLED'."),
+    ] = None
+    UsePrimaryBackgroundColor: Annotated[
+        Literal["ENABLED", "DISABLED"] | None,
+        Field_aliased(description="Allowed values: 'ENABLED', 'DISABLED'."),
+    ] = None
 
 
 class AnalysisSameSheetTargetVisualConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    TargetVisualOptions: Literal["ALL_VISUALS"] | None = None
-    TargetVisuals: list[str] | None = None
+    TargetVisualOptions: Annotated[
+        Literal["ALL_VISUALS"] | None, Field_aliased(description="Allowed values: 'ALL_VISUALS'.")
+    ] = None
+    TargetVisuals: Annotated[
+        list[str] | None,
+        Field_aliased(
+            description="Items: 1 to 50 items. Each item: Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."
+        ),
+    ] = None
 
 
 class AnalysisSheetImageStaticFileSource(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    StaticFileId: str
+    StaticFileId: Annotated[
+        str, Field_aliased(description="Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters.")
+    ]
 
 
 class AnalysisSimpleClusterMarker(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Color: str | None = None
+    Color: Annotated[str | None, Field_aliased(description="Pattern: ^#[A-F0-9]{6}$")] = None
 
 
 class AnalysisSingleAxisOptionsYAxisOptions(DeferredModel):
-    YAxis: Literal["PRIMARY_Y_AXIS"] | None = None
+    YAxis: Annotated[
+        Literal["PRIMARY_Y_AXIS"] | None,
+        Field_aliased(description="Allowed values: 'PRIMARY_Y_AXIS'."),
+    ] = None
 
 
 class AnalysisTotalAggregationFunction(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    SimpleTotalAggregationFunction: (
-        Literal["DEFAULT", "SUM", "AVERAGE", "MIN", "MAX", "NONE"] | None
-    ) = None
+    SimpleTotalAggregationFunction: Annotated[
+        Literal["DEFAULT", "SUM", "AVERAGE", "MIN", "MAX", "NONE"] | None,
+        Field_aliased(
+            description="Allowed values: 'DEFAULT', 'SUM', 'AVERAGE', 'MIN', 'MAX', 'NONE'."
+        ),
+    ] = None
 
 
 class AnalysisValidationStrategy(DeferredModel):
+    """
+    <p>The option to relax the validation that is required to create and update analyses, dashboards, and templates with definition objects. When you set this value to <code>LENIENT</code>, validation is skipped for specific errors.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Mode: Literal["STRICT", "LENIENT"]
+    Mode: Annotated[
+        Literal["STRICT", "LENIENT"],
+        Field_aliased(description="Allowed values: 'STRICT', 'LENIENT'."),
+    ]
 
 
 class AnalysisVisualMenuOption(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AvailabilityStatus: Literal["ENABLED", "DISABLED"] | None = None
+    AvailabilityStatus: Annotated[
+        Literal["ENABLED", "DISABLED"] | None,
+        Field_aliased(description="Allowed values: 'ENABLED', 'DISABLED'."),
+    ] = None
 
 
 class AnalysisWaterfallChartOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    TotalBarLabel: str | None = None
+    TotalBarLabel: Annotated[str | None, Field_aliased(description="Type: str.")] = None
 
 
 class AnalysisWhatIfPointScenario(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Date: str
-    Value: float
+    Date: Annotated[str, Field_aliased(description="Type: str.")]
+    Value: Annotated[float, Field_aliased(description="Type: float.")]
 
 
 class AnalysisWhatIfRangeScenario(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    EndDate: str
-    StartDate: str
-    Value: float
+    EndDate: Annotated[str, Field_aliased(description="Type: str.")]
+    StartDate: Annotated[str, Field_aliased(description="Type: str.")]
+    Value: Annotated[float, Field_aliased(description="Type: float.")]
 
 
 class AnalysisWordCloudOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CloudLayout: Literal["FLUID", "NORMAL"] | None = None
-    MaximumStringLength: float | None = None
-    WordCasing: Literal["LOWER_CASE", "EXISTING_CASE"] | None = None
-    WordOrientation: Literal["HORIZONTAL", "HORIZONTAL_AND_VERTICAL"] | None = None
-    WordPadding: Literal["NONE", "SMALL", "MEDIUM", "LARGE"] | None = None
-    WordScaling: Literal["EMPHASIZE", "NORMAL"] | None = None
+    CloudLayout: Annotated[
+        Literal["FLUID", "NORMAL"] | None,
+        Field_aliased(description="Allowed values: 'FLUID', 'NORMAL'."),
+    ] = None
+    MaximumStringLength: Annotated[
+        float | None, Field_aliased(description="Range: 1 to 100 (inclusive).")
+    ] = None
+    WordCasing: Annotated[
+        Literal["LOWER_CASE", "EXISTING_CASE"] | None,
+        Field_aliased(description="Allowed values: 'LOWER_CASE', 'EXISTING_CASE'."),
+    ] = None
+    WordOrientation: Annotated[
+        Literal["HORIZONTAL", "HORIZONTAL_AND_VERTICAL"] | None,
+        Field_aliased(description="Allowed values: 'HORIZONTAL', 'HORIZONTAL_AND_VERTICAL'."),
+    ] = None
+    WordPadding: Annotated[
+        Literal["NONE", "SMALL", "MEDIUM", "LARGE"] | None,
+        Field_aliased(description="Allowed values: 'NONE', 'SMALL', 'MEDIUM', 'LARGE'."),
+    ] = None
+    WordScaling: Annotated[
+        Literal["EMPHASIZE", "NORMAL"] | None,
+        Field_aliased(description="Allowed values: 'EMPHASIZE', 'NORMAL'."),
+    ] = None
 
 
 class AnalysisYAxisOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    YAxis: Literal["PRIMARY_Y_AXIS"]
+    YAxis: Annotated[
+        Literal["PRIMARY_Y_AXIS"], Field_aliased(description="Allowed values: 'PRIMARY_Y_AXIS'.")
+    ]
 
 
 class ArcAxisDisplayRange(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Max: float | None = None
-    Min: float | None = None
+    Max: Annotated[float | None, Field_aliased(description="Type: float.")] = None
+    Min: Annotated[float | None, Field_aliased(description="Type: float.")] = None
 
 
 class ArcConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ArcAngle: float | None = None
-    ArcThickness: Literal["SMALL", "MEDIUM", "LARGE"] | None = None
+    ArcAngle: Annotated[float | None, Field_aliased(description="Type: float.")] = None
+    ArcThickness: Annotated[
+        Literal["SMALL", "MEDIUM", "LARGE"] | None,
+        Field_aliased(description="Allowed values: 'SMALL', 'MEDIUM', 'LARGE'."),
+    ] = None
 
 
 class AssetOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Timezone: str | None = None
-    WeekStart: (
-        Literal["SUNDAY", "MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY"] | None
-    ) = None
+    Timezone: Annotated[str | None, Field_aliased(description="Type: str.")] = None
+    WeekStart: Annotated[
+        Literal["SUNDAY", "MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY"]
+        | None,
+        Field_aliased(
+            description="Allowed values: 'SUNDAY', 'MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY', 'FRIDAY', 'SATURDAY'."
+        ),
+    ] = None
 
 
 class AxisDisplayMinMaxRange(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Maximum: float | None = None
-    Minimum: float | None = None
+    Maximum: Annotated[float | None, Field_aliased(description="Type: float.")] = None
+    Minimum: Annotated[float | None, Field_aliased(description="Type: float.")] = None
 
 
 class AxisDisplayRange(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DataDriven: dict[str, Any] | str | None = None
-    MinMax: AxisDisplayMinMaxRange | None = None
+    DataDriven: Annotated[
+        dict[str, Any] | str | None, Field_aliased(description="Type: dict[str, Any] | str.")
+    ] = None
+    MinMax: Annotated[
+        AxisDisplayMinMaxRange | None,
+        Field_aliased(description="Type: AxisDisplayMinMaxRangeDict."),
+    ] = None
 
 
 class AxisLinearScale(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    StepCount: float | None = None
-    StepSize: float | None = None
+    StepCount: Annotated[float | None, Field_aliased(description="Type: float.")] = None
+    StepSize: Annotated[float | None, Field_aliased(description="Type: float.")] = None
 
 
 class AxisLogarithmicScale(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Base: float | None = None
+    Base: Annotated[float | None, Field_aliased(description="Type: float.")] = None
 
 
 class AxisScale(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Linear: AxisLinearScale | None = None
-    Logarithmic: AxisLogarithmicScale | None = None
+    Linear: Annotated[
+        AxisLinearScale | None, Field_aliased(description="Type: AxisLinearScaleDict.")
+    ] = None
+    Logarithmic: Annotated[
+        AxisLogarithmicScale | None, Field_aliased(description="Type: AxisLogarithmicScaleDict.")
+    ] = None
 
 
 class BarChartDefaultSeriesSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BorderSettings: AnalysisBorderSettings | None = None
-    DecalSettings: AnalysisDecalSettings | None = None
+    BorderSettings: Annotated[
+        AnalysisBorderSettings | None,
+        Field_aliased(description="Type: AnalysisBorderSettingsDict."),
+    ] = None
+    DecalSettings: Annotated[
+        AnalysisDecalSettings | None, Field_aliased(description="Type: AnalysisDecalSettingsDict.")
+    ] = None
 
 
 class BarChartSeriesSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BorderSettings: AnalysisBorderSettings | None = None
-    DecalSettings: AnalysisDecalSettings | None = None
+    BorderSettings: Annotated[
+        AnalysisBorderSettings | None,
+        Field_aliased(description="Type: AnalysisBorderSettingsDict."),
+    ] = None
+    DecalSettings: Annotated[
+        AnalysisDecalSettings | None, Field_aliased(description="Type: AnalysisDecalSettingsDict.")
+    ] = None
 
 
 class BinCountOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Value: float | None = None
+    Value: Annotated[float | None, Field_aliased(description="Range: at least 0 (inclusive).")] = (
+        None
+    )
 
 
 class BinWidthOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BinCountLimit: float | None = None
-    Value: float | None = None
+    BinCountLimit: Annotated[
+        float | None, Field_aliased(description="Range: 0 to 1000 (inclusive).")
+    ] = None
+    Value: Annotated[float | None, Field_aliased(description="Range: at least 0 (inclusive).")] = (
+        None
+    )
 
 
 class BoxPlotStyleOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    FillStyle: Literal["SOLID", "TRANSPARENT"] | None = None
+    FillStyle: Annotated[
+        Literal["SOLID", "TRANSPARENT"] | None,
+        Field_aliased(description="Allowed values: 'SOLID', 'TRANSPARENT'."),
+    ] = None
 
 
 class CalculatedField(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DataSetIdentifier: str | None = None
-    Expression: str
-    Name: str
-    TopicIdentifier: str | None = None
+    DataSetIdentifier: Annotated[
+        str | None, Field_aliased(description="Length: 0 to 2048 characters.")
+    ] = None
+    Expression: Annotated[str, Field_aliased(description="Length: 1 to 32000 characters.")]
+    Name: Annotated[str, Field_aliased(description="Length: 1 to 127 characters.")]
+    TopicIdentifier: Annotated[
+        str | None, Field_aliased(description="Length: 1 to 2048 characters.")
+    ] = None
 
 
 class CategoryFilterConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CustomFilterConfiguration: AnalysisCustomFilterConfiguration | None = None
-    CustomFilterListConfiguration: AnalysisCustomFilterListConfiguration | None = None
-    FilterListConfiguration: AnalysisFilterListConfiguration | None = None
+    CustomFilterConfiguration: Annotated[
+        AnalysisCustomFilterConfiguration | None,
+        Field_aliased(description="Type: AnalysisCustomFilterConfigurationDict."),
+    ] = None
+    CustomFilterListConfiguration: Annotated[
+        AnalysisCustomFilterListConfiguration | None,
+        Field_aliased(description="Type: AnalysisCustomFilterListConfigurationDict."),
+    ] = None
+    FilterListConfiguration: Annotated[
+        AnalysisFilterListConfiguration | None,
+        Field_aliased(description="Type: AnalysisFilterListConfigurationDict."),
+    ] = None
 
 
 class ColumnIdentifier(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ColumnName: str
-    DataSetIdentifier: str | None = None
-    TopicIdentifier: str | None = None
+    ColumnName: Annotated[str, Field_aliased(description="Length: 1 to 127 characters.")]
+    DataSetIdentifier: Annotated[
+        str | None, Field_aliased(description="Length: 0 to 2048 characters.")
+    ] = None
+    TopicIdentifier: Annotated[
+        str | None, Field_aliased(description="Length: 1 to 2048 characters.")
+    ] = None
 
 
 class ConditionalFormattingCustomIconOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Icon: (
+    Icon: Annotated[
         Literal[
             "CARET_UP",
             "CARET_DOWN",
@@ -1181,24 +1446,31 @@ class ConditionalFormattingCustomIconOptions(DeferredModel):
             "CHECKMARK",
             "X",
         ]
-        | None
-    ) = None
-    UnicodeIcon: str | None = None
+        | None,
+        Field_aliased(
+            description="Allowed values: 'CARET_UP', 'CARET_DOWN', 'PLUS', 'MINUS', 'ARROW_UP', 'ARROW_DOWN', 'ARROW_LEFT', 'ARROW_UP_LEFT', 'ARROW_DOWN_LEFT', 'ARROW_RIGHT', 'ARROW_UP_RIGHT', 'ARROW_DOWN_RIGHT' (and 14 more)."
+        ),
+    ] = None
+    UnicodeIcon: Annotated[
+        str | None, Field_aliased(description="Pattern: ^[^\\u0000-\\u00FF]$")
+    ] = None
 
 
 class ConditionalFormattingIconDisplayConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    IconDisplayOption: Literal["ICON_ONLY"] | None = None
+    IconDisplayOption: Annotated[
+        Literal["ICON_ONLY"] | None, Field_aliased(description="Allowed values: 'ICON_ONLY'.")
+    ] = None
 
 
 class ConditionalFormattingIconSet(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Expression: str
-    IconSetType: (
+    Expression: Annotated[str, Field_aliased(description="Length: 1 to 4096 characters.")]
+    IconSetType: Annotated[
         Literal[
             "PLUS_MINUS",
             "CHECK_X",
@@ -1212,937 +1484,1427 @@ class ConditionalFormattingIconSet(DeferredModel):
             "FOUR_COLOR_ARROW",
             "FOUR_GRAY_ARROW",
         ]
-        | None
-    ) = None
+        | None,
+        Field_aliased(
+            description="Allowed values: 'PLUS_MINUS', 'CHECK_X', 'THREE_COLOR_ARROW', 'THREE_GRAY_ARROW', 'CARET_UP_MINUS_DOWN', 'THREE_SHAPE', 'THREE_CIRCLE', 'FLAGS', 'BARS', 'FOUR_COLOR_ARROW', 'FOUR_GRAY_ARROW'."
+        ),
+    ] = None
 
 
 class ConditionalFormattingSolidColor(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Color: str | None = None
-    Expression: str
+    Color: Annotated[str | None, Field_aliased(description="Pattern: ^#[A-F0-9]{6}$")] = None
+    Expression: Annotated[str, Field_aliased(description="Length: 1 to 4096 characters.")]
 
 
 class ContributionAnalysisDefault(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ContributorDimensions: list[ColumnIdentifier]
-    MeasureFieldId: str
+    ContributorDimensions: Annotated[
+        list[ColumnIdentifier], Field_aliased(description="Items: 1 to 4 items.")
+    ]
+    MeasureFieldId: Annotated[str, Field_aliased(description="Length: 1 to 512 characters.")]
 
 
 class CustomActionNavigationOperation(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    LocalNavigationConfiguration: AnalysisLocalNavigationConfiguration | None = None
+    LocalNavigationConfiguration: Annotated[
+        AnalysisLocalNavigationConfiguration | None,
+        Field_aliased(description="Type: AnalysisLocalNavigationConfigurationDict."),
+    ] = None
 
 
 class CustomActionURLOperation(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    URLTarget: Literal["NEW_TAB", "NEW_WINDOW", "SAME_TAB"]
-    URLTemplate: str
+    URLTarget: Annotated[
+        Literal["NEW_TAB", "NEW_WINDOW", "SAME_TAB"],
+        Field_aliased(description="Allowed values: 'NEW_TAB', 'NEW_WINDOW', 'SAME_TAB'."),
+    ]
+    URLTemplate: Annotated[str, Field_aliased(description="Length: 1 to 2048 characters.")]
 
 
 class CustomColor(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Color: str
-    FieldValue: str | None = None
-    SpecialValue: Literal["EMPTY", "NULL", "OTHER"] | None = None
+    Color: Annotated[str, Field_aliased(description="Pattern: ^#[A-F0-9]{6}$")]
+    FieldValue: Annotated[
+        str | None, Field_aliased(description="Length: 0 to 2048 characters.")
+    ] = None
+    SpecialValue: Annotated[
+        Literal["EMPTY", "NULL", "OTHER"] | None,
+        Field_aliased(description="Allowed values: 'EMPTY', 'NULL', 'OTHER'."),
+    ] = None
 
 
 class CustomNarrativeOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Narrative: str
+    Narrative: Annotated[str, Field_aliased(description="Length: 0 to 150000 characters.")]
 
 
 class CustomParameterValues(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DateTimeValues: list[str] | None = None
-    DecimalValues: list[float] | None = None
-    IntegerValues: list[float] | None = None
-    StringValues: list[str] | None = None
+    DateTimeValues: Annotated[
+        list[str] | None, Field_aliased(description="Items: 0 to 50000 items.")
+    ] = None
+    DecimalValues: Annotated[
+        list[float] | None, Field_aliased(description="Items: 0 to 50000 items.")
+    ] = None
+    IntegerValues: Annotated[
+        list[float] | None, Field_aliased(description="Items: 0 to 50000 items.")
+    ] = None
+    StringValues: Annotated[
+        list[str] | None, Field_aliased(description="Items: 0 to 50000 items.")
+    ] = None
 
 
 class DataBarsOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    FieldId: str
-    NegativeColor: str | None = None
-    PositiveColor: str | None = None
+    FieldId: Annotated[str, Field_aliased(description="Length: 1 to 512 characters.")]
+    NegativeColor: Annotated[str | None, Field_aliased(description="Pattern: ^#[A-F0-9]{6}$")] = (
+        None
+    )
+    PositiveColor: Annotated[str | None, Field_aliased(description="Pattern: ^#[A-F0-9]{6}$")] = (
+        None
+    )
 
 
 class DataColor(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Color: str | None = None
-    DataValue: float | None = None
+    Color: Annotated[str | None, Field_aliased(description="Pattern: ^#[A-F0-9]{6}$")] = None
+    DataValue: Annotated[float | None, Field_aliased(description="Type: float.")] = None
 
 
 class DataLabelType(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DataPathLabelType: AnalysisDataPathLabelType | None = None
-    FieldLabelType: AnalysisFieldLabelType | None = None
-    MaximumLabelType: AnalysisMaximumLabelType | None = None
-    MinimumLabelType: AnalysisMinimumLabelType | None = None
-    RangeEndsLabelType: AnalysisRangeEndsLabelType | None = None
+    DataPathLabelType: Annotated[
+        AnalysisDataPathLabelType | None,
+        Field_aliased(description="Type: AnalysisDataPathLabelTypeDict."),
+    ] = None
+    FieldLabelType: Annotated[
+        AnalysisFieldLabelType | None,
+        Field_aliased(description="Type: AnalysisFieldLabelTypeDict."),
+    ] = None
+    MaximumLabelType: Annotated[
+        AnalysisMaximumLabelType | None,
+        Field_aliased(description="Type: AnalysisMaximumLabelTypeDict."),
+    ] = None
+    MinimumLabelType: Annotated[
+        AnalysisMinimumLabelType | None,
+        Field_aliased(description="Type: AnalysisMinimumLabelTypeDict."),
+    ] = None
+    RangeEndsLabelType: Annotated[
+        AnalysisRangeEndsLabelType | None,
+        Field_aliased(description="Type: AnalysisRangeEndsLabelTypeDict."),
+    ] = None
 
 
 class DataPathValue(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DataPathType: AnalysisDataPathType | None = None
-    FieldId: str | None = None
-    FieldValue: str | None = None
+    DataPathType: Annotated[
+        AnalysisDataPathType | None, Field_aliased(description="Type: AnalysisDataPathTypeDict.")
+    ] = None
+    FieldId: Annotated[str | None, Field_aliased(description="Length: 1 to 512 characters.")] = None
+    FieldValue: Annotated[
+        str | None, Field_aliased(description="Length: 0 to 2048 characters.")
+    ] = None
 
 
 class DataSetIdentifierDeclaration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DataSetArn: str
-    Identifier: str
+    DataSetArn: Annotated[str, Field_aliased(description="Type: str.")]
+    Identifier: Annotated[str, Field_aliased(description="Length: 0 to 2048 characters.")]
 
 
 class DataSetReference(DeferredModel):
+    """
+    <p>Dataset reference.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DataSetArn: str
-    DataSetPlaceholder: str
+    DataSetArn: Annotated[
+        str, Field_aliased(description="<p>Dataset Amazon Resource Name (ARN).</p>")
+    ]
+    DataSetPlaceholder: Annotated[str, Field_aliased(description="<p>Dataset placeholder.</p>")]
 
 
 class DateTimeParameter(DeferredModel):
+    """
+    <p>A date-time parameter.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str
-    Values: list[str]
+    Name: Annotated[
+        str, Field_aliased(description="<p>A display name for the date-time parameter.</p>")
+    ]
+    Values: Annotated[
+        list[str], Field_aliased(description="<p>The values for the date-time parameter.</p>")
+    ]
 
 
 class DateTimeValueWhenUnsetConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CustomValue: str | None = None
-    ValueWhenUnsetOption: Literal["RECOMMENDED_VALUE", "NULL"] | None = None
+    CustomValue: Annotated[str | None, Field_aliased(description="Type: str.")] = None
+    ValueWhenUnsetOption: Annotated[
+        Literal["RECOMMENDED_VALUE", "NULL"] | None,
+        Field_aliased(description="Allowed values: 'RECOMMENDED_VALUE', 'NULL'."),
+    ] = None
 
 
 class DecimalParameter(DeferredModel):
+    """
+    <p>A decimal parameter.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str
-    Values: list[float]
+    Name: Annotated[
+        str, Field_aliased(description="<p>A display name for the decimal parameter.</p>")
+    ]
+    Values: Annotated[
+        list[float], Field_aliased(description="<p>The values for the decimal parameter.</p>")
+    ]
 
 
 class DecimalValueWhenUnsetConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CustomValue: float | None = None
-    ValueWhenUnsetOption: Literal["RECOMMENDED_VALUE", "NULL"] | None = None
+    CustomValue: Annotated[float | None, Field_aliased(description="Type: float.")] = None
+    ValueWhenUnsetOption: Annotated[
+        Literal["RECOMMENDED_VALUE", "NULL"] | None,
+        Field_aliased(description="Allowed values: 'RECOMMENDED_VALUE', 'NULL'."),
+    ] = None
 
 
 class DynamicDefaultValue(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DefaultValueColumn: ColumnIdentifier
-    GroupNameColumn: ColumnIdentifier | None = None
-    UserNameColumn: ColumnIdentifier | None = None
+    DefaultValueColumn: Annotated[
+        ColumnIdentifier, Field_aliased(description="Type: ColumnIdentifierDict.")
+    ]
+    GroupNameColumn: Annotated[
+        ColumnIdentifier | None, Field_aliased(description="Type: ColumnIdentifierDict.")
+    ] = None
+    UserNameColumn: Annotated[
+        ColumnIdentifier | None, Field_aliased(description="Type: ColumnIdentifierDict.")
+    ] = None
 
 
 class Entity(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Path: str | None = None
+    Path: Annotated[str | None, Field_aliased(description="Pattern: \\S")] = None
 
 
 class FilterOperationSelectedFieldsConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    SelectedColumns: list[ColumnIdentifier] | None = None
-    SelectedFieldOptions: Literal["ALL_FIELDS"] | None = None
-    SelectedFields: list[str] | None = None
+    SelectedColumns: Annotated[
+        list[ColumnIdentifier] | None,
+        Field_aliased(description="<p>The selected columns of a dataset.</p>"),
+    ] = None
+    SelectedFieldOptions: Annotated[
+        Literal["ALL_FIELDS"] | None, Field_aliased(description="Allowed values: 'ALL_FIELDS'.")
+    ] = None
+    SelectedFields: Annotated[
+        list[str] | None,
+        Field_aliased(description="Items: 1 to 20 items. Each item: Length: 1 to 512 characters."),
+    ] = None
 
 
 class FilterOperationTargetVisualsConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    SameSheetTargetVisualConfiguration: AnalysisSameSheetTargetVisualConfiguration | None = None
+    SameSheetTargetVisualConfiguration: Annotated[
+        AnalysisSameSheetTargetVisualConfiguration | None,
+        Field_aliased(description="Type: AnalysisSameSheetTargetVisualConfigurationDict."),
+    ] = None
 
 
 class FilterSelectableValues(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Values: list[str] | None = None
+    Values: Annotated[list[str] | None, Field_aliased(description="Items: 0 to 50000 items.")] = (
+        None
+    )
 
 
 class ForecastScenario(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    WhatIfPointScenario: AnalysisWhatIfPointScenario | None = None
-    WhatIfRangeScenario: AnalysisWhatIfRangeScenario | None = None
+    WhatIfPointScenario: Annotated[
+        AnalysisWhatIfPointScenario | None,
+        Field_aliased(description="Type: AnalysisWhatIfPointScenarioDict."),
+    ] = None
+    WhatIfRangeScenario: Annotated[
+        AnalysisWhatIfRangeScenario | None,
+        Field_aliased(description="Type: AnalysisWhatIfRangeScenarioDict."),
+    ] = None
 
 
 class FreeFormLayoutElementBackgroundStyle(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Color: str | None = None
-    Visibility: Literal["HIDDEN", "VISIBLE"] | None = None
+    Color: Annotated[
+        str | None, Field_aliased(description="Pattern: ^#[A-F0-9]{6}(?:[A-F0-9]{2})?$")
+    ] = None
+    Visibility: Annotated[
+        Literal["HIDDEN", "VISIBLE"] | None,
+        Field_aliased(description="Allowed values: 'HIDDEN', 'VISIBLE'."),
+    ] = None
 
 
 class FreeFormLayoutElementBorderStyle(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Color: str | None = None
-    Visibility: Literal["HIDDEN", "VISIBLE"] | None = None
-    Width: str | None = None
+    Color: Annotated[
+        str | None, Field_aliased(description="Pattern: ^#[A-F0-9]{6}(?:[A-F0-9]{2})?$")
+    ] = None
+    Visibility: Annotated[
+        Literal["HIDDEN", "VISIBLE"] | None,
+        Field_aliased(description="Allowed values: 'HIDDEN', 'VISIBLE'."),
+    ] = None
+    Width: Annotated[
+        str | None,
+        Field_aliased(
+            description="String to encapsulate the most generic way Width can be formatted with whatever units (px, em etc)"
+        ),
+    ] = None
 
 
 class FreeFormLayoutScreenCanvasSizeOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    OptimizedViewPortWidth: str
+    OptimizedViewPortWidth: Annotated[
+        str,
+        Field_aliased(description="String based length that is composed of value and unit in px"),
+    ]
 
 
 class GaugeChartColorConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BackgroundColor: str | None = None
-    ForegroundColor: str | None = None
+    BackgroundColor: Annotated[str | None, Field_aliased(description="Pattern: ^#[A-F0-9]{6}$")] = (
+        None
+    )
+    ForegroundColor: Annotated[str | None, Field_aliased(description="Pattern: ^#[A-F0-9]{6}$")] = (
+        None
+    )
 
 
 class GeospatialCategoricalDataColor(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Color: str
-    DataValue: str
+    Color: Annotated[str, Field_aliased(description="Pattern: ^#[A-F0-9]{6}(?:[A-F0-9]{2})?$")]
+    DataValue: Annotated[str, Field_aliased(description="Type: str.")]
 
 
 class GeospatialCircleRadius(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Radius: float | None = None
+    Radius: Annotated[float | None, Field_aliased(description="Range: at least 0 (inclusive).")] = (
+        None
+    )
 
 
 class GeospatialCoordinateBounds(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    East: float
-    North: float
-    South: float
-    West: float
+    East: Annotated[float, Field_aliased(description="Range: -1800 to 1800 (inclusive).")]
+    North: Annotated[float, Field_aliased(description="Range: -90 to 90 (inclusive).")]
+    South: Annotated[float, Field_aliased(description="Range: -90 to 90 (inclusive).")]
+    West: Annotated[float, Field_aliased(description="Range: -1800 to 1800 (inclusive).")]
 
 
 class GeospatialGradientStepColor(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Color: str
-    DataValue: float
+    Color: Annotated[str, Field_aliased(description="Pattern: ^#[A-F0-9]{6}(?:[A-F0-9]{2})?$")]
+    DataValue: Annotated[float, Field_aliased(description="Type: float.")]
 
 
 class GeospatialHeatmapDataColor(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Color: str
+    Color: Annotated[str, Field_aliased(description="Pattern: ^#[A-F0-9]{6}$")]
 
 
 class GeospatialLineWidth(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    LineWidth: float | None = None
+    LineWidth: Annotated[
+        float | None, Field_aliased(description="Range: at least 0 (inclusive).")
+    ] = None
 
 
 class GeospatialMapState(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Bounds: GeospatialCoordinateBounds | None = None
-    MapNavigation: Literal["ENABLED", "DISABLED"] | None = None
+    Bounds: Annotated[
+        GeospatialCoordinateBounds | None,
+        Field_aliased(description="Type: GeospatialCoordinateBoundsDict."),
+    ] = None
+    MapNavigation: Annotated[
+        Literal["ENABLED", "DISABLED"] | None,
+        Field_aliased(description="Allowed values: 'ENABLED', 'DISABLED'."),
+    ] = None
 
 
 class GeospatialMapStyle(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BackgroundColor: str | None = None
-    BaseMapStyle: Literal["LIGHT_GRAY", "DARK_GRAY", "STREET", "IMAGERY"] | None = None
-    BaseMapVisibility: Literal["HIDDEN", "VISIBLE"] | None = None
+    BackgroundColor: Annotated[
+        str | None, Field_aliased(description="Pattern: ^#[A-F0-9]{6}(?:[A-F0-9]{2})?$")
+    ] = None
+    BaseMapStyle: Annotated[
+        Literal["LIGHT_GRAY", "DARK_GRAY", "STREET", "IMAGERY"] | None,
+        Field_aliased(
+            description="Allowed values: 'LIGHT_GRAY', 'DARK_GRAY', 'STREET', 'IMAGERY'."
+        ),
+    ] = None
+    BaseMapVisibility: Annotated[
+        Literal["HIDDEN", "VISIBLE"] | None,
+        Field_aliased(description="Allowed values: 'HIDDEN', 'VISIBLE'."),
+    ] = None
 
 
 class GeospatialMapStyleOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BaseMapStyle: Literal["LIGHT_GRAY", "DARK_GRAY", "STREET", "IMAGERY"] | None = None
+    BaseMapStyle: Annotated[
+        Literal["LIGHT_GRAY", "DARK_GRAY", "STREET", "IMAGERY"] | None,
+        Field_aliased(
+            description="Allowed values: 'LIGHT_GRAY', 'DARK_GRAY', 'STREET', 'IMAGERY'."
+        ),
+    ] = None
 
 
 class GeospatialNullSymbolStyle(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    FillColor: str | None = None
-    StrokeColor: str | None = None
-    StrokeWidth: float | None = None
+    FillColor: Annotated[
+        str | None, Field_aliased(description="Pattern: ^#[A-F0-9]{6}(?:[A-F0-9]{2})?$")
+    ] = None
+    StrokeColor: Annotated[
+        str | None, Field_aliased(description="Pattern: ^#[A-F0-9]{6}(?:[A-F0-9]{2})?$")
+    ] = None
+    StrokeWidth: Annotated[
+        float | None, Field_aliased(description="Range: at least 0 (inclusive).")
+    ] = None
 
 
 class GeospatialSolidColor(DeferredModel):
+    """
+    Describes the properties for a solid color
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Color: str
-    State: Literal["ENABLED", "DISABLED"] | None = None
+    Color: Annotated[str, Field_aliased(description="Pattern: ^#[A-F0-9]{6}(?:[A-F0-9]{2})?$")]
+    State: Annotated[
+        Literal["ENABLED", "DISABLED"] | None,
+        Field_aliased(description="Defines view state of the color"),
+    ] = None
 
 
 class GeospatialStaticFileSource(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    StaticFileId: str
+    StaticFileId: Annotated[
+        str, Field_aliased(description="Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters.")
+    ]
 
 
 class GeospatialWindowOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Bounds: GeospatialCoordinateBounds | None = None
-    MapZoomMode: Literal["AUTO", "MANUAL"] | None = None
+    Bounds: Annotated[
+        GeospatialCoordinateBounds | None,
+        Field_aliased(description="Type: GeospatialCoordinateBoundsDict."),
+    ] = None
+    MapZoomMode: Annotated[
+        Literal["AUTO", "MANUAL"] | None,
+        Field_aliased(description="Allowed values: 'AUTO', 'MANUAL'."),
+    ] = None
 
 
 class GradientStop(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Color: str | None = None
-    DataValue: float | None = None
-    GradientOffset: float
+    Color: Annotated[str | None, Field_aliased(description="Pattern: ^#[A-F0-9]{6}$")] = None
+    DataValue: Annotated[float | None, Field_aliased(description="Type: float.")] = None
+    GradientOffset: Annotated[float, Field_aliased(description="Type: float.")]
 
 
 class GridLayoutElementBackgroundStyle(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Color: str | None = None
-    Visibility: Literal["HIDDEN", "VISIBLE"] | None = None
+    Color: Annotated[
+        str | None, Field_aliased(description="Pattern: ^#[A-F0-9]{6}(?:[A-F0-9]{2})?$")
+    ] = None
+    Visibility: Annotated[
+        Literal["HIDDEN", "VISIBLE"] | None,
+        Field_aliased(description="Allowed values: 'HIDDEN', 'VISIBLE'."),
+    ] = None
 
 
 class GridLayoutElementBorderStyle(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Color: str | None = None
-    Visibility: Literal["HIDDEN", "VISIBLE"] | None = None
-    Width: str | None = None
+    Color: Annotated[
+        str | None, Field_aliased(description="Pattern: ^#[A-F0-9]{6}(?:[A-F0-9]{2})?$")
+    ] = None
+    Visibility: Annotated[
+        Literal["HIDDEN", "VISIBLE"] | None,
+        Field_aliased(description="Allowed values: 'HIDDEN', 'VISIBLE'."),
+    ] = None
+    Width: Annotated[
+        str | None,
+        Field_aliased(
+            description="String to encapsulate the most generic way Width can be formatted with whatever units (px, em etc)"
+        ),
+    ] = None
 
 
 class GridLayoutScreenCanvasSizeOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    OptimizedViewPortWidth: str | None = None
-    ResizeOption: Literal["FIXED", "RESPONSIVE"]
+    OptimizedViewPortWidth: Annotated[
+        str | None,
+        Field_aliased(description="String based length that is composed of value and unit in px"),
+    ] = None
+    ResizeOption: Annotated[
+        Literal["FIXED", "RESPONSIVE"],
+        Field_aliased(description="Allowed values: 'FIXED', 'RESPONSIVE'."),
+    ]
 
 
 class HistogramBinOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BinCount: BinCountOptions | None = None
-    BinWidth: BinWidthOptions | None = None
-    SelectedBinType: Literal["BIN_COUNT", "BIN_WIDTH"] | None = None
-    StartValue: float | None = None
+    BinCount: Annotated[
+        BinCountOptions | None, Field_aliased(description="Type: BinCountOptionsDict.")
+    ] = None
+    BinWidth: Annotated[
+        BinWidthOptions | None, Field_aliased(description="Type: BinWidthOptionsDict.")
+    ] = None
+    SelectedBinType: Annotated[
+        Literal["BIN_COUNT", "BIN_WIDTH"] | None,
+        Field_aliased(description="Allowed values: 'BIN_COUNT', 'BIN_WIDTH'."),
+    ] = None
+    StartValue: Annotated[float | None, Field_aliased(description="Type: float.")] = None
 
 
 class ImageInteractionOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ImageMenuOption: AnalysisImageMenuOption | None = None
+    ImageMenuOption: Annotated[
+        AnalysisImageMenuOption | None,
+        Field_aliased(description="Type: AnalysisImageMenuOptionDict."),
+    ] = None
 
 
 class IntegerDefaultValues(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DynamicValue: DynamicDefaultValue | None = None
-    StaticValues: list[float] | None = None
+    DynamicValue: Annotated[
+        DynamicDefaultValue | None, Field_aliased(description="Type: DynamicDefaultValueDict.")
+    ] = None
+    StaticValues: Annotated[
+        list[float] | None, Field_aliased(description="Items: 0 to 50000 items.")
+    ] = None
 
 
 class IntegerParameter(DeferredModel):
+    """
+    <p>An integer parameter.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str
-    Values: list[float]
+    Name: Annotated[str, Field_aliased(description="<p>The name of the integer parameter.</p>")]
+    Values: Annotated[
+        list[float], Field_aliased(description="<p>The values for the integer parameter.</p>")
+    ]
 
 
 class IntegerValueWhenUnsetConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CustomValue: float | None = None
-    ValueWhenUnsetOption: Literal["RECOMMENDED_VALUE", "NULL"] | None = None
+    CustomValue: Annotated[float | None, Field_aliased(description="Type: float.")] = None
+    ValueWhenUnsetOption: Annotated[
+        Literal["RECOMMENDED_VALUE", "NULL"] | None,
+        Field_aliased(description="Allowed values: 'RECOMMENDED_VALUE', 'NULL'."),
+    ] = None
 
 
 class KPISparklineOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Color: str | None = None
-    TooltipVisibility: Literal["HIDDEN", "VISIBLE"] | None = None
-    Type: Literal["LINE", "AREA"]
-    Visibility: Literal["HIDDEN", "VISIBLE"] | None = None
+    Color: Annotated[str | None, Field_aliased(description="Pattern: ^#[A-F0-9]{6}$")] = None
+    TooltipVisibility: Annotated[
+        Literal["HIDDEN", "VISIBLE"] | None,
+        Field_aliased(description="Allowed values: 'HIDDEN', 'VISIBLE'."),
+    ] = None
+    Type: Annotated[
+        Literal["LINE", "AREA"], Field_aliased(description="Allowed values: 'LINE', 'AREA'.")
+    ]
+    Visibility: Annotated[
+        Literal["HIDDEN", "VISIBLE"] | None,
+        Field_aliased(description="Allowed values: 'HIDDEN', 'VISIBLE'."),
+    ] = None
 
 
 class KPIVisualStandardLayout(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Type: Literal["CLASSIC", "VERTICAL"]
+    Type: Annotated[
+        Literal["CLASSIC", "VERTICAL"],
+        Field_aliased(description="Allowed values: 'CLASSIC', 'VERTICAL'."),
+    ]
 
 
 class LineChartLineStyleSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    LineInterpolation: Literal["LINEAR", "SMOOTH", "STEPPED"] | None = None
-    LineStyle: Literal["SOLID", "DOTTED", "DASHED"] | None = None
-    LineVisibility: Literal["HIDDEN", "VISIBLE"] | None = None
-    LineWidth: str | None = None
+    LineInterpolation: Annotated[
+        Literal["LINEAR", "SMOOTH", "STEPPED"] | None,
+        Field_aliased(description="Allowed values: 'LINEAR', 'SMOOTH', 'STEPPED'."),
+    ] = None
+    LineStyle: Annotated[
+        Literal["SOLID", "DOTTED", "DASHED"] | None,
+        Field_aliased(description="Allowed values: 'SOLID', 'DOTTED', 'DASHED'."),
+    ] = None
+    LineVisibility: Annotated[
+        Literal["HIDDEN", "VISIBLE"] | None,
+        Field_aliased(description="Allowed values: 'HIDDEN', 'VISIBLE'."),
+    ] = None
+    LineWidth: Annotated[
+        str | None,
+        Field_aliased(description="String based length that is composed of value and unit in px"),
+    ] = None
 
 
 class LineChartMarkerStyleSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    MarkerColor: str | None = None
-    MarkerShape: Literal["CIRCLE", "TRIANGLE", "SQUARE", "DIAMOND", "ROUNDED_SQUARE"] | None = None
-    MarkerSize: str | None = None
-    MarkerVisibility: Literal["HIDDEN", "VISIBLE"] | None = None
+    MarkerColor: Annotated[str | None, Field_aliased(description="Pattern: ^#[A-F0-9]{6}$")] = None
+    MarkerShape: Annotated[
+        Literal["CIRCLE", "TRIANGLE", "SQUARE", "DIAMOND", "ROUNDED_SQUARE"] | None,
+        Field_aliased(
+            description="Allowed values: 'CIRCLE', 'TRIANGLE', 'SQUARE', 'DIAMOND', 'ROUNDED_SQUARE'."
+        ),
+    ] = None
+    MarkerSize: Annotated[
+        str | None,
+        Field_aliased(description="String based length that is composed of value and unit in px"),
+    ] = None
+    MarkerVisibility: Annotated[
+        Literal["HIDDEN", "VISIBLE"] | None,
+        Field_aliased(description="Allowed values: 'HIDDEN', 'VISIBLE'."),
+    ] = None
 
 
 class LineChartSeriesSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DecalSettings: AnalysisDecalSettings | None = None
-    LineStyleSettings: LineChartLineStyleSettings | None = None
-    MarkerStyleSettings: LineChartMarkerStyleSettings | None = None
+    DecalSettings: Annotated[
+        AnalysisDecalSettings | None, Field_aliased(description="Type: AnalysisDecalSettingsDict.")
+    ] = None
+    LineStyleSettings: Annotated[
+        LineChartLineStyleSettings | None,
+        Field_aliased(description="Type: LineChartLineStyleSettingsDict."),
+    ] = None
+    MarkerStyleSettings: Annotated[
+        LineChartMarkerStyleSettings | None,
+        Field_aliased(description="Type: LineChartMarkerStyleSettingsDict."),
+    ] = None
 
 
 class ListControlSearchOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Visibility: Literal["HIDDEN", "VISIBLE"] | None = None
+    Visibility: Annotated[
+        Literal["HIDDEN", "VISIBLE"] | None,
+        Field_aliased(description="Allowed values: 'HIDDEN', 'VISIBLE'."),
+    ] = None
 
 
 class ListControlSelectAllOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Visibility: Literal["HIDDEN", "VISIBLE"] | None = None
+    Visibility: Annotated[
+        Literal["HIDDEN", "VISIBLE"] | None,
+        Field_aliased(description="Allowed values: 'HIDDEN', 'VISIBLE'."),
+    ] = None
 
 
 class LongFormatText(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    PlainText: str | None = None
-    RichText: str | None = None
+    PlainText: Annotated[str | None, Field_aliased(description="Length: 1 to 1024 characters.")] = (
+        None
+    )
+    RichText: Annotated[str | None, Field_aliased(description="Length: 1 to 2048 characters.")] = (
+        None
+    )
 
 
 class MappedDataSetParameter(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DataSetIdentifier: str
-    DataSetParameterName: str
+    DataSetIdentifier: Annotated[str, Field_aliased(description="Length: 0 to 2048 characters.")]
+    DataSetParameterName: Annotated[
+        str, Field_aliased(description="Pattern: ^[a-zA-Z0-9]+$ Length: 1 to 2048 characters.")
+    ]
 
 
 class MissingDataConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    TreatmentOption: Literal["INTERPOLATE", "SHOW_AS_ZERO", "SHOW_AS_BLANK"] | None = None
+    TreatmentOption: Annotated[
+        Literal["INTERPOLATE", "SHOW_AS_ZERO", "SHOW_AS_BLANK"] | None,
+        Field_aliased(
+            description="Allowed values: 'INTERPOLATE', 'SHOW_AS_ZERO', 'SHOW_AS_BLANK'."
+        ),
+    ] = None
 
 
 class NumericEqualityDrillDownFilter(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Column: ColumnIdentifier
-    Value: float
+    Column: Annotated[ColumnIdentifier, Field_aliased(description="Type: ColumnIdentifierDict.")]
+    Value: Annotated[float, Field_aliased(description="Type: float.")]
 
 
 class NumericRangeFilterValue(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Parameter: str | None = None
-    StaticValue: float | None = None
+    Parameter: Annotated[
+        str | None,
+        Field_aliased(description="Pattern: ^[a-zA-Z0-9]+$ Length: 1 to 2048 characters."),
+    ] = None
+    StaticValue: Annotated[float | None, Field_aliased(description="Type: float.")] = None
 
 
 class ParameterSelectableValues(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    LinkToDataSetColumn: ColumnIdentifier | None = None
-    Values: list[str] | None = None
+    LinkToDataSetColumn: Annotated[
+        ColumnIdentifier | None, Field_aliased(description="Type: ColumnIdentifierDict.")
+    ] = None
+    Values: Annotated[list[str] | None, Field_aliased(description="Items: 0 to 50000 items.")] = (
+        None
+    )
 
 
 class PercentVisibleRange(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    From: float | None = None
-    To: float | None = None
+    From: Annotated[float | None, Field_aliased(description="Range: 0 to 100 (inclusive).")] = None
+    To: Annotated[float | None, Field_aliased(description="Range: 0 to 100 (inclusive).")] = None
 
 
 class PivotTableConditionalFormattingScope(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Role: Literal["FIELD", "FIELD_TOTAL", "GRAND_TOTAL"] | None = None
+    Role: Annotated[
+        Literal["FIELD", "FIELD_TOTAL", "GRAND_TOTAL"] | None,
+        Field_aliased(description="Allowed values: 'FIELD', 'FIELD_TOTAL', 'GRAND_TOTAL'."),
+    ] = None
 
 
 class PivotTableDataPathOption(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DataPathList: list[DataPathValue]
-    Width: str | None = None
+    DataPathList: Annotated[list[DataPathValue], Field_aliased(description="Items: 0 to 20 items.")]
+    Width: Annotated[
+        str | None,
+        Field_aliased(description="String based length that is composed of value and unit in px"),
+    ] = None
 
 
 class PivotTableFieldCollapseStateTarget(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    FieldDataPathValues: list[DataPathValue] | None = None
-    FieldId: str | None = None
+    FieldDataPathValues: Annotated[
+        list[DataPathValue] | None, Field_aliased(description="Items: 0 to 20 items.")
+    ] = None
+    FieldId: Annotated[str | None, Field_aliased(description="Type: str.")] = None
 
 
 class PivotTableFieldOption(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CustomLabel: str | None = None
-    FieldId: str
-    Visibility: Literal["HIDDEN", "VISIBLE"] | None = None
+    CustomLabel: Annotated[
+        str | None, Field_aliased(description="Length: 1 to 2048 characters.")
+    ] = None
+    FieldId: Annotated[str, Field_aliased(description="Length: 1 to 512 characters.")]
+    Visibility: Annotated[
+        Literal["HIDDEN", "VISIBLE"] | None,
+        Field_aliased(description="Allowed values: 'HIDDEN', 'VISIBLE'."),
+    ] = None
 
 
 class PivotTableFieldSubtotalOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    FieldId: str | None = None
+    FieldId: Annotated[str | None, Field_aliased(description="Length: 1 to 512 characters.")] = None
 
 
 class PivotTablePaginatedReportOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    OverflowColumnHeaderVisibility: Literal["HIDDEN", "VISIBLE"] | None = None
-    VerticalOverflowVisibility: Literal["HIDDEN", "VISIBLE"] | None = None
+    OverflowColumnHeaderVisibility: Annotated[
+        Literal["HIDDEN", "VISIBLE"] | None,
+        Field_aliased(description="Allowed values: 'HIDDEN', 'VISIBLE'."),
+    ] = None
+    VerticalOverflowVisibility: Annotated[
+        Literal["HIDDEN", "VISIBLE"] | None,
+        Field_aliased(description="Allowed values: 'HIDDEN', 'VISIBLE'."),
+    ] = None
 
 
 class PivotTableRowsLabelOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CustomLabel: str | None = None
-    Visibility: Literal["HIDDEN", "VISIBLE"] | None = None
+    CustomLabel: Annotated[
+        str | None, Field_aliased(description="Length: 1 to 1024 characters.")
+    ] = None
+    Visibility: Annotated[
+        Literal["HIDDEN", "VISIBLE"] | None,
+        Field_aliased(description="Allowed values: 'HIDDEN', 'VISIBLE'."),
+    ] = None
 
 
 class PluginVisualItemsLimitConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ItemsLimit: float | None = None
+    ItemsLimit: Annotated[float | None, Field_aliased(description="Type: float.")] = None
 
 
 class PluginVisualProperty(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str | None = None
-    Value: str | None = None
+    Name: Annotated[str | None, Field_aliased(description="Type: str.")] = None
+    Value: Annotated[str | None, Field_aliased(description="Type: str.")] = None
 
 
 class ProgressBarOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Visibility: Literal["HIDDEN", "VISIBLE"] | None = None
+    Visibility: Annotated[
+        Literal["HIDDEN", "VISIBLE"] | None,
+        Field_aliased(description="Allowed values: 'HIDDEN', 'VISIBLE'."),
+    ] = None
 
 
 class RadarChartAreaStyleSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Visibility: Literal["HIDDEN", "VISIBLE"] | None = None
+    Visibility: Annotated[
+        Literal["HIDDEN", "VISIBLE"] | None,
+        Field_aliased(description="Allowed values: 'HIDDEN', 'VISIBLE'."),
+    ] = None
 
 
 class RadarChartSeriesSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AreaStyleSettings: RadarChartAreaStyleSettings | None = None
+    AreaStyleSettings: Annotated[
+        RadarChartAreaStyleSettings | None,
+        Field_aliased(description="Type: RadarChartAreaStyleSettingsDict."),
+    ] = None
 
 
 class ReferenceLineCustomLabelConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CustomLabel: str
+    CustomLabel: Annotated[str, Field_aliased(description="Pattern: \\S")]
 
 
 class ReferenceLineStaticDataConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Value: float
+    Value: Annotated[float, Field_aliased(description="Type: float.")]
 
 
 class ReferenceLineStyleConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Color: str | None = None
-    Pattern: Literal["SOLID", "DASHED", "DOTTED"] | None = None
+    Color: Annotated[str | None, Field_aliased(description="Pattern: ^#[A-F0-9]{6}$")] = None
+    Pattern: Annotated[
+        Literal["SOLID", "DASHED", "DOTTED"] | None,
+        Field_aliased(description="Allowed values: 'SOLID', 'DASHED', 'DOTTED'."),
+    ] = None
 
 
 class ResourcePermission(DeferredModel):
+    """
+    <p>Permission for the resource.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Actions: list[str]
-    Principal: str
+    Actions: Annotated[
+        list[str],
+        Field_aliased(description="<p>The IAM action to grant or revoke permissions on.</p>"),
+    ]
+    Principal: Annotated[
+        str,
+        Field_aliased(
+            description="<p>The Amazon Resource Name (ARN) of the principal. This can be one of the following:</p> <ul> <li> <p>The ARN of an Amazon Quick user or group associated with a data source or dataset. (This is common.)</p> </li> <li> <p>The ARN of an Amazon Quick user, group, or namespace associated with an analysis, dashboard, template, or theme. (This is common.)</p> </li> <li> <p>The ARN of an Amazon Web Services account root: This is an IAM ARN rather than a QuickSight ARN. Use this option only to share resources (templates) across Amazon Web Services accounts. (This is less common.) </p> </li> </ul>"
+        ),
+    ]
 
 
 class RollingDateConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DataSetIdentifier: str | None = None
-    Expression: str
+    DataSetIdentifier: Annotated[
+        str | None, Field_aliased(description="Length: 0 to 2048 characters.")
+    ] = None
+    Expression: Annotated[str, Field_aliased(description="Length: 1 to 4096 characters.")]
 
 
 class ScatterPlotSortConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ScatterPlotLimitConfiguration: AnalysisItemsLimitConfiguration | None = None
+    ScatterPlotLimitConfiguration: Annotated[
+        AnalysisItemsLimitConfiguration | None,
+        Field_aliased(description="Type: AnalysisItemsLimitConfigurationDict."),
+    ] = None
 
 
 class SecondaryValueOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Visibility: Literal["HIDDEN", "VISIBLE"] | None = None
+    Visibility: Annotated[
+        Literal["HIDDEN", "VISIBLE"] | None,
+        Field_aliased(description="Allowed values: 'HIDDEN', 'VISIBLE'."),
+    ] = None
 
 
 class SectionAfterPageBreak(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Status: Literal["ENABLED", "DISABLED"] | None = None
+    Status: Annotated[
+        Literal["ENABLED", "DISABLED"] | None,
+        Field_aliased(description="Allowed values: 'ENABLED', 'DISABLED'."),
+    ] = None
 
 
 class SectionPageBreakConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    After: SectionAfterPageBreak | None = None
+    After: Annotated[
+        SectionAfterPageBreak | None, Field_aliased(description="Type: SectionAfterPageBreakDict.")
+    ] = None
 
 
 class Sheet(DeferredModel):
+    """
+    <p>A <i>sheet</i>, which is an object that contains a set of visuals that are viewed together on one page in Amazon Quick. Every analysis and dashboard contains at least one sheet. Each sheet contains at least one visualization widget, for example a chart, pivot table, or narrative insight. Sheets can be associated with other components, such as controls, filters, and so on.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str | None = None
-    SheetId: str | None = None
+    Name: Annotated[
+        str | None,
+        Field_aliased(
+            description="<p>The name of a sheet. This name is displayed on the sheet's tab in the Quick console.</p>"
+        ),
+    ] = None
+    SheetId: Annotated[
+        str | None,
+        Field_aliased(description="<p>The unique identifier associated with a sheet.</p>"),
+    ] = None
 
 
 class SheetControlInfoIconLabelOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    InfoIconText: str | None = None
-    Visibility: Literal["HIDDEN", "VISIBLE"] | None = None
+    InfoIconText: Annotated[
+        str | None, Field_aliased(description="Length: 1 to 100 characters.")
+    ] = None
+    Visibility: Annotated[
+        Literal["HIDDEN", "VISIBLE"] | None,
+        Field_aliased(description="Allowed values: 'HIDDEN', 'VISIBLE'."),
+    ] = None
 
 
 class SheetElementConfigurationOverrides(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Visibility: Literal["HIDDEN", "VISIBLE"] | None = None
+    Visibility: Annotated[
+        Literal["HIDDEN", "VISIBLE"] | None,
+        Field_aliased(description="Allowed values: 'HIDDEN', 'VISIBLE'."),
+    ] = None
 
 
 class SheetElementRenderingRule(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ConfigurationOverrides: SheetElementConfigurationOverrides
-    Expression: str
+    ConfigurationOverrides: Annotated[
+        SheetElementConfigurationOverrides,
+        Field_aliased(description="Type: SheetElementConfigurationOverridesDict."),
+    ]
+    Expression: Annotated[str, Field_aliased(description="Length: 1 to 4096 characters.")]
 
 
 class SheetImageScalingConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ScalingType: (
-        Literal["SCALE_TO_WIDTH", "SCALE_TO_HEIGHT", "SCALE_TO_CONTAINER", "SCALE_NONE"] | None
-    ) = None
+    ScalingType: Annotated[
+        Literal["SCALE_TO_WIDTH", "SCALE_TO_HEIGHT", "SCALE_TO_CONTAINER", "SCALE_NONE"] | None,
+        Field_aliased(
+            description="Allowed values: 'SCALE_TO_WIDTH', 'SCALE_TO_HEIGHT', 'SCALE_TO_CONTAINER', 'SCALE_NONE'."
+        ),
+    ] = None
 
 
 class SheetImageSource(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    SheetImageStaticFileSource: AnalysisSheetImageStaticFileSource | None = None
+    SheetImageStaticFileSource: Annotated[
+        AnalysisSheetImageStaticFileSource | None,
+        Field_aliased(description="Type: AnalysisSheetImageStaticFileSourceDict."),
+    ] = None
 
 
 class SheetImageTooltipText(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    PlainText: str | None = None
+    PlainText: Annotated[str | None, Field_aliased(description="Length: 1 to 1024 characters.")] = (
+        None
+    )
 
 
 class SheetLayoutGroupMember(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Id: str
-    Type: Literal["ELEMENT", "GROUP"]
+    Id: Annotated[
+        str, Field_aliased(description="Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters.")
+    ]
+    Type: Annotated[
+        Literal["ELEMENT", "GROUP"],
+        Field_aliased(description="Allowed values: 'ELEMENT', 'GROUP'."),
+    ]
 
 
 class SheetTextBox(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Content: str | None = None
-    SheetTextBoxId: str
+    Content: Annotated[str | None, Field_aliased(description="Length: 0 to 150000 characters.")] = (
+        None
+    )
+    SheetTextBoxId: Annotated[
+        str, Field_aliased(description="Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters.")
+    ]
 
 
 class SheetVisualScopingConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Scope: Literal["ALL_VISUALS", "SELECTED_VISUALS"]
-    SheetId: str
-    VisualIds: list[str] | None = None
+    Scope: Annotated[
+        Literal["ALL_VISUALS", "SELECTED_VISUALS"],
+        Field_aliased(description="Allowed values: 'ALL_VISUALS', 'SELECTED_VISUALS'."),
+    ]
+    SheetId: Annotated[
+        str, Field_aliased(description="Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters.")
+    ]
+    VisualIds: Annotated[
+        list[str] | None,
+        Field_aliased(
+            description="Items: 0 to 50 items. Each item: Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."
+        ),
+    ] = None
 
 
 class ShortFormatText(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    PlainText: str | None = None
-    RichText: str | None = None
+    PlainText: Annotated[str | None, Field_aliased(description="Length: 1 to 512 characters.")] = (
+        None
+    )
+    RichText: Annotated[str | None, Field_aliased(description="Length: 1 to 1024 characters.")] = (
+        None
+    )
 
 
 class SmallMultiplesAxisProperties(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Placement: Literal["OUTSIDE", "INSIDE"] | None = None
-    Scale: Literal["SHARED", "INDEPENDENT"] | None = None
+    Placement: Annotated[
+        Literal["OUTSIDE", "INSIDE"] | None,
+        Field_aliased(description="Allowed values: 'OUTSIDE', 'INSIDE'."),
+    ] = None
+    Scale: Annotated[
+        Literal["SHARED", "INDEPENDENT"] | None,
+        Field_aliased(description="Allowed values: 'SHARED', 'INDEPENDENT'."),
+    ] = None
 
 
 class Spacing(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Bottom: str | None = None
-    Left: str | None = None
-    Right: str | None = None
-    Top: str | None = None
+    Bottom: Annotated[
+        str | None,
+        Field_aliased(description="String based length that is composed of value and unit"),
+    ] = None
+    Left: Annotated[
+        str | None,
+        Field_aliased(description="String based length that is composed of value and unit"),
+    ] = None
+    Right: Annotated[
+        str | None,
+        Field_aliased(description="String based length that is composed of value and unit"),
+    ] = None
+    Top: Annotated[
+        str | None,
+        Field_aliased(description="String based length that is composed of value and unit"),
+    ] = None
 
 
 class StaticFileS3SourceOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BucketName: str
-    ObjectKey: str
-    Region: str
+    BucketName: Annotated[str, Field_aliased(description="Type: str.")]
+    ObjectKey: Annotated[str, Field_aliased(description="Type: str.")]
+    Region: Annotated[str, Field_aliased(description="Type: str.")]
 
 
 class StaticFileUrlSourceOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Url: str
+    Url: Annotated[str, Field_aliased(description="Type: str.")]
 
 
 class StringDefaultValues(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DynamicValue: DynamicDefaultValue | None = None
-    StaticValues: list[str] | None = None
+    DynamicValue: Annotated[
+        DynamicDefaultValue | None, Field_aliased(description="Type: DynamicDefaultValueDict.")
+    ] = None
+    StaticValues: Annotated[
+        list[str] | None, Field_aliased(description="Items: 0 to 50000 items.")
+    ] = None
 
 
 class StringParameter(DeferredModel):
+    """
+    <p>A string parameter.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str
-    Values: list[str]
+    Name: Annotated[str, Field_aliased(description="<p>A display name for a string parameter.</p>")]
+    Values: Annotated[
+        list[str], Field_aliased(description="<p>The values of a string parameter.</p>")
+    ]
 
 
 class StringValueWhenUnsetConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CustomValue: str | None = None
-    ValueWhenUnsetOption: Literal["RECOMMENDED_VALUE", "NULL"] | None = None
+    CustomValue: Annotated[str | None, Field_aliased(description="Type: str.")] = None
+    ValueWhenUnsetOption: Annotated[
+        Literal["RECOMMENDED_VALUE", "NULL"] | None,
+        Field_aliased(description="Allowed values: 'RECOMMENDED_VALUE', 'NULL'."),
+    ] = None
 
 
 class TableBorderOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Color: str | None = None
-    Style: Literal["NONE", "SOLID"] | None = None
-    Thickness: float | None = None
+    Color: Annotated[str | None, Field_aliased(description="Pattern: ^#[A-F0-9]{6}$")] = None
+    Style: Annotated[
+        Literal["NONE", "SOLID"] | None,
+        Field_aliased(description="Allowed values: 'NONE', 'SOLID'."),
+    ] = None
+    Thickness: Annotated[float | None, Field_aliased(description="Range: 1 to 4 (inclusive).")] = (
+        None
+    )
 
 
 class TableCellImageSizingConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    TableCellImageScalingConfiguration: (
-        Literal["FIT_TO_CELL_HEIGHT", "FIT_TO_CELL_WIDTH", "DO_NOT_SCALE"] | None
-    ) = None
+    TableCellImageScalingConfiguration: Annotated[
+        Literal["FIT_TO_CELL_HEIGHT", "FIT_TO_CELL_WIDTH", "DO_NOT_SCALE"] | None,
+        Field_aliased(
+            description="Allowed values: 'FIT_TO_CELL_HEIGHT', 'FIT_TO_CELL_WIDTH', 'DO_NOT_SCALE'."
+        ),
+    ] = None
 
 
 class TableFieldCustomIconContent(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Icon: Literal["LINK"] | None = None
+    Icon: Annotated[
+        Literal["LINK"] | None, Field_aliased(description="Allowed values: 'LINK'.")
+    ] = None
 
 
 class TableFieldImageConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    SizingOptions: TableCellImageSizingConfiguration | None = None
+    SizingOptions: Annotated[
+        TableCellImageSizingConfiguration | None,
+        Field_aliased(description="Type: TableCellImageSizingConfigurationDict."),
+    ] = None
 
 
 class TablePaginatedReportOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    OverflowColumnHeaderVisibility: Literal["HIDDEN", "VISIBLE"] | None = None
-    VerticalOverflowVisibility: Literal["HIDDEN", "VISIBLE"] | None = None
+    OverflowColumnHeaderVisibility: Annotated[
+        Literal["HIDDEN", "VISIBLE"] | None,
+        Field_aliased(description="Allowed values: 'HIDDEN', 'VISIBLE'."),
+    ] = None
+    VerticalOverflowVisibility: Annotated[
+        Literal["HIDDEN", "VISIBLE"] | None,
+        Field_aliased(description="Allowed values: 'HIDDEN', 'VISIBLE'."),
+    ] = None
 
 
 class TablePinnedFieldOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    PinnedLeftFields: list[str] | None = None
+    PinnedLeftFields: Annotated[
+        list[str] | None,
+        Field_aliased(description="Items: 0 to 201 items. Each item: Length: 1 to 512 characters."),
+    ] = None
 
 
 class TableSideBorderOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Bottom: TableBorderOptions | None = None
-    InnerHorizontal: TableBorderOptions | None = None
-    InnerVertical: TableBorderOptions | None = None
-    Left: TableBorderOptions | None = None
-    Right: TableBorderOptions | None = None
-    Top: TableBorderOptions | None = None
+    Bottom: Annotated[
+        TableBorderOptions | None, Field_aliased(description="Type: TableBorderOptionsDict.")
+    ] = None
+    InnerHorizontal: Annotated[
+        TableBorderOptions | None, Field_aliased(description="Type: TableBorderOptionsDict.")
+    ] = None
+    InnerVertical: Annotated[
+        TableBorderOptions | None, Field_aliased(description="Type: TableBorderOptionsDict.")
+    ] = None
+    Left: Annotated[
+        TableBorderOptions | None, Field_aliased(description="Type: TableBorderOptionsDict.")
+    ] = None
+    Right: Annotated[
+        TableBorderOptions | None, Field_aliased(description="Type: TableBorderOptionsDict.")
+    ] = None
+    Top: Annotated[
+        TableBorderOptions | None, Field_aliased(description="Type: TableBorderOptionsDict.")
+    ] = None
 
 
 class TableStyleTarget(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CellType: Literal["TOTAL", "METRIC_HEADER", "VALUE"]
+    CellType: Annotated[
+        Literal["TOTAL", "METRIC_HEADER", "VALUE"],
+        Field_aliased(description="Allowed values: 'TOTAL', 'METRIC_HEADER', 'VALUE'."),
+    ]
 
 
 class Tag(DeferredModel):
+    """
+    <p>The key or keys of the key-value pairs for the resource tag or tags assigned to the resource.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field_aliased(description="<p>Tag key.</p>")]
+    Value: Annotated[str, Field_aliased(description="<p>Tag value.</p>")]
 
 
 class TextControlPlaceholderOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Visibility: Literal["HIDDEN", "VISIBLE"] | None = None
+    Visibility: Annotated[
+        Literal["HIDDEN", "VISIBLE"] | None,
+        Field_aliased(description="Allowed values: 'HIDDEN', 'VISIBLE'."),
+    ] = None
 
 
 class ThousandSeparatorOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    GroupingStyle: Literal["DEFAULT", "LAKHS"] | None = None
-    Symbol: Literal["COMMA", "DOT", "SPACE"] | None = None
-    Visibility: Literal["HIDDEN", "VISIBLE"] | None = None
+    GroupingStyle: Annotated[
+        Literal["DEFAULT", "LAKHS"] | None,
+        Field_aliased(description="Allowed values: 'DEFAULT', 'LAKHS'."),
+    ] = None
+    Symbol: Annotated[
+        Literal["COMMA", "DOT", "SPACE"] | None,
+        Field_aliased(description="Allowed values: 'COMMA', 'DOT', 'SPACE'."),
+    ] = None
+    Visibility: Annotated[
+        Literal["HIDDEN", "VISIBLE"] | None,
+        Field_aliased(description="Allowed values: 'HIDDEN', 'VISIBLE'."),
+    ] = None
 
 
 class TimeBasedForecastProperties(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    LowerBoundary: float | None = None
-    PeriodsBackward: float | None = None
-    PeriodsForward: float | None = None
-    PredictionInterval: float | None = None
-    Seasonality: float | None = None
-    UpperBoundary: float | None = None
+    LowerBoundary: Annotated[float | None, Field_aliased(description="Type: float.")] = None
+    PeriodsBackward: Annotated[
+        float | None, Field_aliased(description="Range: 0 to 1000 (inclusive).")
+    ] = None
+    PeriodsForward: Annotated[
+        float | None, Field_aliased(description="Range: 1 to 1000 (inclusive).")
+    ] = None
+    PredictionInterval: Annotated[
+        float | None, Field_aliased(description="Range: 50 to 95 (inclusive).")
+    ] = None
+    Seasonality: Annotated[
+        float | None, Field_aliased(description="Range: 1 to 180 (inclusive).")
+    ] = None
+    UpperBoundary: Annotated[float | None, Field_aliased(description="Type: float.")] = None
 
 
 class TimeRangeDrillDownFilter(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Column: ColumnIdentifier
-    RangeMaximum: str
-    RangeMinimum: str
-    TimeGranularity: Literal[
-        "YEAR", "QUARTER", "MONTH", "WEEK", "DAY", "HOUR", "MINUTE", "SECOND", "MILLISECOND"
+    Column: Annotated[ColumnIdentifier, Field_aliased(description="Type: ColumnIdentifierDict.")]
+    RangeMaximum: Annotated[str, Field_aliased(description="Type: str.")]
+    RangeMinimum: Annotated[str, Field_aliased(description="Type: str.")]
+    TimeGranularity: Annotated[
+        Literal[
+            "YEAR", "QUARTER", "MONTH", "WEEK", "DAY", "HOUR", "MINUTE", "SECOND", "MILLISECOND"
+        ],
+        Field_aliased(
+            description="Allowed values: 'YEAR', 'QUARTER', 'MONTH', 'WEEK', 'DAY', 'HOUR', 'MINUTE', 'SECOND', 'MILLISECOND'."
+        ),
     ]
 
 
@@ -2150,170 +2912,266 @@ class TimeRangeFilterValue(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Parameter: str | None = None
-    RollingDate: RollingDateConfiguration | None = None
-    StaticValue: str | None = None
+    Parameter: Annotated[
+        str | None,
+        Field_aliased(description="Pattern: ^[a-zA-Z0-9]+$ Length: 1 to 2048 characters."),
+    ] = None
+    RollingDate: Annotated[
+        RollingDateConfiguration | None,
+        Field_aliased(description="Type: RollingDateConfigurationDict."),
+    ] = None
+    StaticValue: Annotated[str | None, Field_aliased(description="Type: str.")] = None
 
 
 class TopicIdentifierDeclaration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Identifier: str
-    TopicArn: str
+    Identifier: Annotated[str, Field_aliased(description="Length: 1 to 2048 characters.")]
+    TopicArn: Annotated[str, Field_aliased(description="Type: str.")]
 
 
 class TopicReference(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    TopicArn: str
-    TopicPlaceholder: str
+    TopicArn: Annotated[str, Field_aliased(description="Type: str.")]
+    TopicPlaceholder: Annotated[str, Field_aliased(description="Length: 1 to 2048 characters.")]
 
 
 class TotalAggregationOption(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    FieldId: str
-    TotalAggregationFunction: AnalysisTotalAggregationFunction
+    FieldId: Annotated[str, Field_aliased(description="Length: 1 to 512 characters.")]
+    TotalAggregationFunction: Annotated[
+        AnalysisTotalAggregationFunction,
+        Field_aliased(description="Type: AnalysisTotalAggregationFunctionDict."),
+    ]
 
 
 class TransposedTableOption(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ColumnIndex: float | None = None
-    ColumnType: Literal["ROW_HEADER_COLUMN", "VALUE_COLUMN"]
-    ColumnWidth: str | None = None
+    ColumnIndex: Annotated[
+        float | None, Field_aliased(description="Range: 0 to 9999 (inclusive).")
+    ] = None
+    ColumnType: Annotated[
+        Literal["ROW_HEADER_COLUMN", "VALUE_COLUMN"],
+        Field_aliased(description="Allowed values: 'ROW_HEADER_COLUMN', 'VALUE_COLUMN'."),
+    ]
+    ColumnWidth: Annotated[
+        str | None,
+        Field_aliased(description="String based length that is composed of value and unit in px"),
+    ] = None
 
 
 class TrendArrowOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Visibility: Literal["HIDDEN", "VISIBLE"] | None = None
+    Visibility: Annotated[
+        Literal["HIDDEN", "VISIBLE"] | None,
+        Field_aliased(description="Allowed values: 'HIDDEN', 'VISIBLE'."),
+    ] = None
 
 
 class VisibleRangeOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    PercentRange: PercentVisibleRange | None = None
+    PercentRange: Annotated[
+        PercentVisibleRange | None, Field_aliased(description="Type: PercentVisibleRangeDict.")
+    ] = None
 
 
 class VisualInteractionOptionsContextMenuOption(DeferredModel):
-    AvailabilityStatus: Literal["ENABLED", "DISABLED"] | None = None
+    AvailabilityStatus: Annotated[
+        Literal["ENABLED", "DISABLED"] | None,
+        Field_aliased(description="Allowed values: 'ENABLED', 'DISABLED'."),
+    ] = None
 
 
 class VisualInteractionOptionsVisualMenuOption(DeferredModel):
-    AvailabilityStatus: Literal["ENABLED", "DISABLED"] | None = None
+    AvailabilityStatus: Annotated[
+        Literal["ENABLED", "DISABLED"] | None,
+        Field_aliased(description="Allowed values: 'ENABLED', 'DISABLED'."),
+    ] = None
 
 
 class VisualSubtitleLabelOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    FormatText: LongFormatText | None = None
-    Visibility: Literal["HIDDEN", "VISIBLE"] | None = None
+    FormatText: Annotated[
+        LongFormatText | None, Field_aliased(description="Type: LongFormatTextDict.")
+    ] = None
+    Visibility: Annotated[
+        Literal["HIDDEN", "VISIBLE"] | None,
+        Field_aliased(description="Allowed values: 'HIDDEN', 'VISIBLE'."),
+    ] = None
 
 
 class VisualTitleLabelOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    FormatText: ShortFormatText | None = None
-    Visibility: Literal["HIDDEN", "VISIBLE"] | None = None
+    FormatText: Annotated[
+        ShortFormatText | None, Field_aliased(description="Type: ShortFormatTextDict.")
+    ] = None
+    Visibility: Annotated[
+        Literal["HIDDEN", "VISIBLE"] | None,
+        Field_aliased(description="Allowed values: 'HIDDEN', 'VISIBLE'."),
+    ] = None
 
 
 class WaterfallChartGroupColorConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    NegativeBarColor: str | None = None
-    PositiveBarColor: str | None = None
-    TotalBarColor: str | None = None
+    NegativeBarColor: Annotated[
+        str | None, Field_aliased(description="Pattern: ^#[A-F0-9]{6}$")
+    ] = None
+    PositiveBarColor: Annotated[
+        str | None, Field_aliased(description="Pattern: ^#[A-F0-9]{6}$")
+    ] = None
+    TotalBarColor: Annotated[str | None, Field_aliased(description="Pattern: ^#[A-F0-9]{6}$")] = (
+        None
+    )
 
 
 class AnalysisAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedTime: str | None = None
-    DataSetArns: list[str] | None = None
-    LastUpdatedTime: str | None = None
+    """
+    The read-only attributes of a AWS::QuickSight::Analysis, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None,
+        Field_aliased(description="<p>The Amazon Resource Name (ARN) of the analysis.</p>"),
+    ] = None
+    CreatedTime: Annotated[
+        str | None, Field_aliased(description="<p>The time that the analysis was created.</p>")
+    ] = None
+    DataSetArns: Annotated[
+        list[str] | None,
+        Field_aliased(description="<p>The ARNs of the datasets of the analysis.</p>"),
+    ] = None
+    LastUpdatedTime: Annotated[
+        str | None, Field_aliased(description="<p>The time that the analysis was last updated.</p>")
+    ] = None
 
 
 class AnalysisBoxPlotOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AllDataPointsVisibility: Literal["HIDDEN", "VISIBLE"] | None = None
-    OutlierVisibility: Literal["HIDDEN", "VISIBLE"] | None = None
-    StyleOptions: BoxPlotStyleOptions | None = None
+    AllDataPointsVisibility: Annotated[
+        Literal["HIDDEN", "VISIBLE"] | None,
+        Field_aliased(description="Allowed values: 'HIDDEN', 'VISIBLE'."),
+    ] = None
+    OutlierVisibility: Annotated[
+        Literal["HIDDEN", "VISIBLE"] | None,
+        Field_aliased(description="Allowed values: 'HIDDEN', 'VISIBLE'."),
+    ] = None
+    StyleOptions: Annotated[
+        BoxPlotStyleOptions | None, Field_aliased(description="Type: BoxPlotStyleOptionsDict.")
+    ] = None
 
 
 class AnalysisClusterMarker(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    SimpleClusterMarker: AnalysisSimpleClusterMarker | None = None
+    SimpleClusterMarker: Annotated[
+        AnalysisSimpleClusterMarker | None,
+        Field_aliased(description="Type: AnalysisSimpleClusterMarkerDict."),
+    ] = None
 
 
 class AnalysisClusterMarkerConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ClusterMarker: AnalysisClusterMarker | None = None
+    ClusterMarker: Annotated[
+        AnalysisClusterMarker | None, Field_aliased(description="Type: AnalysisClusterMarkerDict.")
+    ] = None
 
 
 class AnalysisColorScale(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ColorFillType: Literal["DISCRETE", "GRADIENT"]
-    Colors: list[DataColor]
-    NullValueColor: DataColor | None = None
+    ColorFillType: Annotated[
+        Literal["DISCRETE", "GRADIENT"],
+        Field_aliased(description="Allowed values: 'DISCRETE', 'GRADIENT'."),
+    ]
+    Colors: Annotated[list[DataColor], Field_aliased(description="Items: 2 to 3 items.")]
+    NullValueColor: Annotated[
+        DataColor | None, Field_aliased(description="Type: DataColorDict.")
+    ] = None
 
 
 class AnalysisColorsConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CustomColors: list[CustomColor] | None = None
+    CustomColors: Annotated[
+        list[CustomColor] | None, Field_aliased(description="Items: 0 to 50 items.")
+    ] = None
 
 
 class AnalysisCustomValuesConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CustomValues: CustomParameterValues
-    IncludeNullValue: bool | None = None
+    CustomValues: Annotated[
+        CustomParameterValues, Field_aliased(description="Type: CustomParameterValuesDict.")
+    ]
+    IncludeNullValue: Annotated[bool | None, Field_aliased(description="Type: bool.")] = None
 
 
 class AnalysisDataFieldBarSeriesItem(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    FieldId: str
-    FieldValue: str | None = None
-    Settings: BarChartSeriesSettings | None = None
+    FieldId: Annotated[str, Field_aliased(description="Length: 1 to 512 characters.")]
+    FieldValue: Annotated[str | None, Field_aliased(description="Type: str.")] = None
+    Settings: Annotated[
+        BarChartSeriesSettings | None,
+        Field_aliased(description="Type: BarChartSeriesSettingsDict."),
+    ] = None
 
 
 class AnalysisDataFieldSeriesItem(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AxisBinding: Literal["PRIMARY_YAXIS", "SECONDARY_YAXIS"]
-    FieldId: str
-    FieldValue: str | None = None
-    Settings: LineChartSeriesSettings | None = None
+    AxisBinding: Annotated[
+        Literal["PRIMARY_YAXIS", "SECONDARY_YAXIS"],
+        Field_aliased(description="Allowed values: 'PRIMARY_YAXIS', 'SECONDARY_YAXIS'."),
+    ]
+    FieldId: Annotated[str, Field_aliased(description="Length: 1 to 512 characters.")]
+    FieldValue: Annotated[str | None, Field_aliased(description="Type: str.")] = None
+    Settings: Annotated[
+        LineChartSeriesSettings | None,
+        Field_aliased(description="Type: LineChartSeriesSettingsDict."),
+    ] = None
 
 
 class AnalysisError(DeferredModel):
+    """
+    <p>Analysis error.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Message: str | None = None
-    Type: (
+    Message: Annotated[
+        str | None,
+        Field_aliased(description="<p>The message associated with the analysis error.</p>"),
+    ] = None
+    Type: Annotated[
         Literal[
             "ACCESS_DENIED",
             "SOURCE_NOT_FOUND",
@@ -2326,74 +3184,126 @@ class AnalysisError(DeferredModel):
             "COLUMN_GEOGRAPHIC_ROLE_MISMATCH",
             "COLUMN_REPLACEMENT_MISSING",
         ]
-        | None
-    ) = None
-    ViolatedEntities: list[Entity] | None = None
+        | None,
+        Field_aliased(
+            description="Allowed values: 'ACCESS_DENIED', 'SOURCE_NOT_FOUND', 'DATA_SET_NOT_FOUND', 'INTERNAL_FAILURE', 'PARAMETER_VALUE_INCOMPATIBLE', 'PARAMETER_TYPE_INVALID', 'PARAMETER_NOT_FOUND', 'COLUMN_TYPE_MISMATCH', 'COLUMN_GEOGRAPHIC_ROLE_MISMATCH', 'COLUMN_REPLACEMENT_MISSING'."
+        ),
+    ] = None
+    ViolatedEntities: Annotated[
+        list[Entity] | None,
+        Field_aliased(
+            description="<p>Lists the violated entities that caused the analysis error</p>"
+        ),
+    ] = None
 
 
 class AnalysisFieldBarSeriesItem(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    FieldId: str
-    Settings: BarChartSeriesSettings | None = None
+    FieldId: Annotated[str, Field_aliased(description="Length: 1 to 512 characters.")]
+    Settings: Annotated[
+        BarChartSeriesSettings | None,
+        Field_aliased(description="Type: BarChartSeriesSettingsDict."),
+    ] = None
 
 
 class AnalysisFieldSeriesItem(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AxisBinding: Literal["PRIMARY_YAXIS", "SECONDARY_YAXIS"]
-    FieldId: str
-    Settings: LineChartSeriesSettings | None = None
+    AxisBinding: Annotated[
+        Literal["PRIMARY_YAXIS", "SECONDARY_YAXIS"],
+        Field_aliased(description="Allowed values: 'PRIMARY_YAXIS', 'SECONDARY_YAXIS'."),
+    ]
+    FieldId: Annotated[str, Field_aliased(description="Length: 1 to 512 characters.")]
+    Settings: Annotated[
+        LineChartSeriesSettings | None,
+        Field_aliased(description="Type: LineChartSeriesSettingsDict."),
+    ] = None
 
 
 class AnalysisFontConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    FontColor: str | None = None
-    FontDecoration: Literal["UNDERLINE", "NONE"] | None = None
-    FontFamily: str | None = None
-    FontSize: AnalysisFontSize | None = None
-    FontStyle: Literal["NORMAL", "ITALIC"] | None = None
-    FontWeight: AnalysisFontWeight | None = None
+    FontColor: Annotated[str | None, Field_aliased(description="Pattern: ^#[A-F0-9]{6}$")] = None
+    FontDecoration: Annotated[
+        Literal["UNDERLINE", "NONE"] | None,
+        Field_aliased(description="Allowed values: 'UNDERLINE', 'NONE'."),
+    ] = None
+    FontFamily: Annotated[
+        str | None, Field_aliased(description="<p>The font family that you want to use.</p>")
+    ] = None
+    FontSize: Annotated[
+        AnalysisFontSize | None, Field_aliased(description="Type: AnalysisFontSizeDict.")
+    ] = None
+    FontStyle: Annotated[
+        Literal["NORMAL", "ITALIC"] | None,
+        Field_aliased(description="Allowed values: 'NORMAL', 'ITALIC'."),
+    ] = None
+    FontWeight: Annotated[
+        AnalysisFontWeight | None, Field_aliased(description="Type: AnalysisFontWeightDict.")
+    ] = None
 
 
 class AnalysisIntegerParameterDeclaration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DefaultValues: IntegerDefaultValues | None = None
-    MappedDataSetParameters: list[MappedDataSetParameter] | None = None
-    Name: str
-    ParameterValueType: Literal["MULTI_VALUED", "SINGLE_VALUED"]
-    ValueWhenUnset: IntegerValueWhenUnsetConfiguration | None = None
+    DefaultValues: Annotated[
+        IntegerDefaultValues | None, Field_aliased(description="Type: IntegerDefaultValuesDict.")
+    ] = None
+    MappedDataSetParameters: Annotated[
+        list[MappedDataSetParameter] | None, Field_aliased(description="Items: 0 to 150 items.")
+    ] = None
+    Name: Annotated[
+        str, Field_aliased(description="Pattern: ^[a-zA-Z0-9]+$ Length: 1 to 2048 characters.")
+    ]
+    ParameterValueType: Annotated[
+        Literal["MULTI_VALUED", "SINGLE_VALUED"],
+        Field_aliased(description="Allowed values: 'MULTI_VALUED', 'SINGLE_VALUED'."),
+    ]
+    ValueWhenUnset: Annotated[
+        IntegerValueWhenUnsetConfiguration | None,
+        Field_aliased(description="Type: IntegerValueWhenUnsetConfigurationDict."),
+    ] = None
 
 
 class AnalysisLabelOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CustomLabel: str | None = None
-    FontConfiguration: AnalysisFontConfiguration | None = None
-    Visibility: Literal["HIDDEN", "VISIBLE"] | None = None
+    CustomLabel: Annotated[str | None, Field_aliased(description="Type: str.")] = None
+    FontConfiguration: Annotated[
+        AnalysisFontConfiguration | None,
+        Field_aliased(description="Type: AnalysisFontConfigurationDict."),
+    ] = None
+    Visibility: Annotated[
+        Literal["HIDDEN", "VISIBLE"] | None,
+        Field_aliased(description="Allowed values: 'HIDDEN', 'VISIBLE'."),
+    ] = None
 
 
 class AnalysisNumericAxisOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Range: AxisDisplayRange | None = None
-    Scale: AxisScale | None = None
+    Range: Annotated[
+        AxisDisplayRange | None, Field_aliased(description="Type: AxisDisplayRangeDict.")
+    ] = None
+    Scale: Annotated[AxisScale | None, Field_aliased(description="Type: AxisScaleDict.")] = None
 
 
 class AnalysisNumericalAggregationFunction(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    PercentileAggregation: AnalysisPercentileAggregation | None = None
-    SimpleNumericalAggregation: (
+    PercentileAggregation: Annotated[
+        AnalysisPercentileAggregation | None,
+        Field_aliased(description="Type: AnalysisPercentileAggregationDict."),
+    ] = None
+    SimpleNumericalAggregation: Annotated[
         Literal[
             "SUM",
             "AVERAGE",
@@ -2407,306 +3317,555 @@ class AnalysisNumericalAggregationFunction(DeferredModel):
             "STDEVP",
             "MEDIAN",
         ]
-        | None
-    ) = None
+        | None,
+        Field_aliased(
+            description="Allowed values: 'SUM', 'AVERAGE', 'MIN', 'MAX', 'COUNT', 'DISTINCT_COUNT', 'VAR', 'VARP', 'STDEV', 'STDEVP', 'MEDIAN'."
+        ),
+    ] = None
 
 
 class AnalysisParameters(DeferredModel):
+    """
+    <p>A list of Quick parameters and the list's override values.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DateTimeParameters: list[DateTimeParameter] | None = None
-    DecimalParameters: list[DecimalParameter] | None = None
-    IntegerParameters: list[IntegerParameter] | None = None
-    StringParameters: list[StringParameter] | None = None
+    DateTimeParameters: Annotated[
+        list[DateTimeParameter] | None,
+        Field_aliased(description="<p>The parameters that have a data type of date-time.</p>"),
+    ] = None
+    DecimalParameters: Annotated[
+        list[DecimalParameter] | None,
+        Field_aliased(description="<p>The parameters that have a data type of decimal.</p>"),
+    ] = None
+    IntegerParameters: Annotated[
+        list[IntegerParameter] | None,
+        Field_aliased(description="<p>The parameters that have a data type of integer.</p>"),
+    ] = None
+    StringParameters: Annotated[
+        list[StringParameter] | None,
+        Field_aliased(description="<p>The parameters that have a data type of string.</p>"),
+    ] = None
 
 
 class AnalysisSingleAxisOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    YAxisOptions: AnalysisSingleAxisOptionsYAxisOptions | None = None
+    YAxisOptions: Annotated[
+        AnalysisSingleAxisOptionsYAxisOptions | None,
+        Field_aliased(description="Type: AnalysisSingleAxisOptionsYAxisOptionsDict."),
+    ] = None
 
 
 class AnalysisSourceTemplate(DeferredModel):
+    """
+    <p>The source template of an analysis.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Arn: str
-    DataSetReferences: list[DataSetReference]
-    TopicReferences: list[TopicReference] | None = None
+    Arn: Annotated[
+        str,
+        Field_aliased(
+            description="<p>The Amazon Resource Name (ARN) of the source template of an analysis.</p>"
+        ),
+    ]
+    DataSetReferences: Annotated[
+        list[DataSetReference],
+        Field_aliased(
+            description="<p>The dataset references of the source template of an analysis.</p>"
+        ),
+    ]
+    TopicReferences: Annotated[
+        list[TopicReference] | None, Field_aliased(description="Items: at least 1 items.")
+    ] = None
 
 
 class AnalysisStringParameterDeclaration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DefaultValues: StringDefaultValues | None = None
-    MappedDataSetParameters: list[MappedDataSetParameter] | None = None
-    Name: str
-    ParameterValueType: Literal["MULTI_VALUED", "SINGLE_VALUED"]
-    ValueWhenUnset: StringValueWhenUnsetConfiguration | None = None
+    DefaultValues: Annotated[
+        StringDefaultValues | None, Field_aliased(description="Type: StringDefaultValuesDict.")
+    ] = None
+    MappedDataSetParameters: Annotated[
+        list[MappedDataSetParameter] | None, Field_aliased(description="Items: 0 to 150 items.")
+    ] = None
+    Name: Annotated[
+        str, Field_aliased(description="Pattern: ^[a-zA-Z0-9]+$ Length: 1 to 2048 characters.")
+    ]
+    ParameterValueType: Annotated[
+        Literal["MULTI_VALUED", "SINGLE_VALUED"],
+        Field_aliased(description="Allowed values: 'MULTI_VALUED', 'SINGLE_VALUED'."),
+    ]
+    ValueWhenUnset: Annotated[
+        StringValueWhenUnsetConfiguration | None,
+        Field_aliased(description="Type: StringValueWhenUnsetConfigurationDict."),
+    ] = None
 
 
 class ArcAxisConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Range: ArcAxisDisplayRange | None = None
-    ReserveRange: float | None = None
+    Range: Annotated[
+        ArcAxisDisplayRange | None, Field_aliased(description="Type: ArcAxisDisplayRangeDict.")
+    ] = None
+    ReserveRange: Annotated[float | None, Field_aliased(description="Type: float.")] = None
 
 
 class AxisDataOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DateAxisOptions: AnalysisDateAxisOptions | None = None
-    NumericAxisOptions: AnalysisNumericAxisOptions | None = None
+    DateAxisOptions: Annotated[
+        AnalysisDateAxisOptions | None,
+        Field_aliased(description="Type: AnalysisDateAxisOptionsDict."),
+    ] = None
+    NumericAxisOptions: Annotated[
+        AnalysisNumericAxisOptions | None,
+        Field_aliased(description="Type: AnalysisNumericAxisOptionsDict."),
+    ] = None
 
 
 class AxisLabelReferenceOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Column: ColumnIdentifier
-    FieldId: str
+    Column: Annotated[ColumnIdentifier, Field_aliased(description="Type: ColumnIdentifierDict.")]
+    FieldId: Annotated[str, Field_aliased(description="Length: 1 to 512 characters.")]
 
 
 class AxisTickLabelOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    LabelOptions: AnalysisLabelOptions | None = None
-    RotationAngle: float | None = None
+    LabelOptions: Annotated[
+        AnalysisLabelOptions | None, Field_aliased(description="Type: AnalysisLabelOptionsDict.")
+    ] = None
+    RotationAngle: Annotated[float | None, Field_aliased(description="Type: float.")] = None
 
 
 class BarSeriesItem(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DataFieldBarSeriesItem: AnalysisDataFieldBarSeriesItem | None = None
-    FieldBarSeriesItem: AnalysisFieldBarSeriesItem | None = None
+    DataFieldBarSeriesItem: Annotated[
+        AnalysisDataFieldBarSeriesItem | None,
+        Field_aliased(description="Type: AnalysisDataFieldBarSeriesItemDict."),
+    ] = None
+    FieldBarSeriesItem: Annotated[
+        AnalysisFieldBarSeriesItem | None,
+        Field_aliased(description="Type: AnalysisFieldBarSeriesItemDict."),
+    ] = None
 
 
 class BodySectionRepeatPageBreakConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    After: SectionAfterPageBreak | None = None
+    After: Annotated[
+        SectionAfterPageBreak | None, Field_aliased(description="Type: SectionAfterPageBreakDict.")
+    ] = None
 
 
 class CascadingControlSource(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ColumnToMatch: ColumnIdentifier | None = None
-    SourceSheetControlId: str | None = None
+    ColumnToMatch: Annotated[
+        ColumnIdentifier | None, Field_aliased(description="Type: ColumnIdentifierDict.")
+    ] = None
+    SourceSheetControlId: Annotated[str | None, Field_aliased(description="Type: str.")] = None
 
 
 class CategoryDrillDownFilter(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CategoryValues: list[str]
-    Column: ColumnIdentifier
+    CategoryValues: Annotated[
+        list[str],
+        Field_aliased(
+            description="Items: 0 to 100000 items. Each item: Length: 0 to 512 characters."
+        ),
+    ]
+    Column: Annotated[ColumnIdentifier, Field_aliased(description="Type: ColumnIdentifierDict.")]
 
 
 class ComboChartDefaultSeriesSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BorderSettings: AnalysisBorderSettings | None = None
-    DecalSettings: AnalysisDecalSettings | None = None
-    LineStyleSettings: LineChartLineStyleSettings | None = None
-    MarkerStyleSettings: LineChartMarkerStyleSettings | None = None
+    BorderSettings: Annotated[
+        AnalysisBorderSettings | None,
+        Field_aliased(description="Type: AnalysisBorderSettingsDict."),
+    ] = None
+    DecalSettings: Annotated[
+        AnalysisDecalSettings | None, Field_aliased(description="Type: AnalysisDecalSettingsDict.")
+    ] = None
+    LineStyleSettings: Annotated[
+        LineChartLineStyleSettings | None,
+        Field_aliased(description="Type: LineChartLineStyleSettingsDict."),
+    ] = None
+    MarkerStyleSettings: Annotated[
+        LineChartMarkerStyleSettings | None,
+        Field_aliased(description="Type: LineChartMarkerStyleSettingsDict."),
+    ] = None
 
 
 class ComboChartSeriesSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BorderSettings: AnalysisBorderSettings | None = None
-    DecalSettings: AnalysisDecalSettings | None = None
-    LineStyleSettings: LineChartLineStyleSettings | None = None
-    MarkerStyleSettings: LineChartMarkerStyleSettings | None = None
+    BorderSettings: Annotated[
+        AnalysisBorderSettings | None,
+        Field_aliased(description="Type: AnalysisBorderSettingsDict."),
+    ] = None
+    DecalSettings: Annotated[
+        AnalysisDecalSettings | None, Field_aliased(description="Type: AnalysisDecalSettingsDict.")
+    ] = None
+    LineStyleSettings: Annotated[
+        LineChartLineStyleSettings | None,
+        Field_aliased(description="Type: LineChartLineStyleSettingsDict."),
+    ] = None
+    MarkerStyleSettings: Annotated[
+        LineChartMarkerStyleSettings | None,
+        Field_aliased(description="Type: LineChartMarkerStyleSettingsDict."),
+    ] = None
 
 
 class ConditionalFormattingCustomIconCondition(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Color: str | None = None
-    DisplayConfiguration: ConditionalFormattingIconDisplayConfiguration | None = None
-    Expression: str
-    IconOptions: ConditionalFormattingCustomIconOptions
+    Color: Annotated[str | None, Field_aliased(description="Pattern: ^#[A-F0-9]{6}$")] = None
+    DisplayConfiguration: Annotated[
+        ConditionalFormattingIconDisplayConfiguration | None,
+        Field_aliased(description="Type: ConditionalFormattingIconDisplayConfigurationDict."),
+    ] = None
+    Expression: Annotated[str, Field_aliased(description="Length: 1 to 4096 characters.")]
+    IconOptions: Annotated[
+        ConditionalFormattingCustomIconOptions,
+        Field_aliased(description="Type: ConditionalFormattingCustomIconOptionsDict."),
+    ]
 
 
 class ConditionalFormattingIcon(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CustomCondition: ConditionalFormattingCustomIconCondition | None = None
-    IconSet: ConditionalFormattingIconSet | None = None
+    CustomCondition: Annotated[
+        ConditionalFormattingCustomIconCondition | None,
+        Field_aliased(description="Type: ConditionalFormattingCustomIconConditionDict."),
+    ] = None
+    IconSet: Annotated[
+        ConditionalFormattingIconSet | None,
+        Field_aliased(description="Type: ConditionalFormattingIconSetDict."),
+    ] = None
 
 
 class CustomActionFilterOperation(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    SelectedFieldsConfiguration: FilterOperationSelectedFieldsConfiguration
-    TargetVisualsConfiguration: FilterOperationTargetVisualsConfiguration
+    SelectedFieldsConfiguration: Annotated[
+        FilterOperationSelectedFieldsConfiguration,
+        Field_aliased(description="Type: FilterOperationSelectedFieldsConfigurationDict."),
+    ]
+    TargetVisualsConfiguration: Annotated[
+        FilterOperationTargetVisualsConfiguration,
+        Field_aliased(description="Type: FilterOperationTargetVisualsConfigurationDict."),
+    ]
 
 
 class DataPathColor(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Color: str
-    Element: DataPathValue
-    TimeGranularity: (
+    Color: Annotated[str, Field_aliased(description="Pattern: ^#[A-F0-9]{6}$")]
+    Element: Annotated[DataPathValue, Field_aliased(description="Type: DataPathValueDict.")]
+    TimeGranularity: Annotated[
         Literal[
             "YEAR", "QUARTER", "MONTH", "WEEK", "DAY", "HOUR", "MINUTE", "SECOND", "MILLISECOND"
         ]
-        | None
-    ) = None
+        | None,
+        Field_aliased(
+            description="Allowed values: 'YEAR', 'QUARTER', 'MONTH', 'WEEK', 'DAY', 'HOUR', 'MINUTE', 'SECOND', 'MILLISECOND'."
+        ),
+    ] = None
 
 
 class DataPathSort(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Direction: Literal["ASC", "DESC"]
-    SortPaths: list[DataPathValue]
+    Direction: Annotated[
+        Literal["ASC", "DESC"], Field_aliased(description="Allowed values: 'ASC', 'DESC'.")
+    ]
+    SortPaths: Annotated[list[DataPathValue], Field_aliased(description="Items: 0 to 20 items.")]
 
 
 class DateTimeDefaultValues(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DynamicValue: DynamicDefaultValue | None = None
-    RollingDate: RollingDateConfiguration | None = None
-    StaticValues: list[str] | None = None
+    DynamicValue: Annotated[
+        DynamicDefaultValue | None, Field_aliased(description="Type: DynamicDefaultValueDict.")
+    ] = None
+    RollingDate: Annotated[
+        RollingDateConfiguration | None,
+        Field_aliased(description="Type: RollingDateConfigurationDict."),
+    ] = None
+    StaticValues: Annotated[
+        list[str] | None, Field_aliased(description="Items: 0 to 50000 items.")
+    ] = None
 
 
 class DateTimePickerControlDisplayOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DateIconVisibility: Literal["HIDDEN", "VISIBLE"] | None = None
-    DateTimeFormat: str | None = None
-    HelperTextVisibility: Literal["HIDDEN", "VISIBLE"] | None = None
-    InfoIconLabelOptions: SheetControlInfoIconLabelOptions | None = None
-    TitleOptions: AnalysisLabelOptions | None = None
+    DateIconVisibility: Annotated[
+        Literal["HIDDEN", "VISIBLE"] | None,
+        Field_aliased(description="Allowed values: 'HIDDEN', 'VISIBLE'."),
+    ] = None
+    DateTimeFormat: Annotated[
+        str | None, Field_aliased(description="Length: 1 to 128 characters.")
+    ] = None
+    HelperTextVisibility: Annotated[
+        Literal["HIDDEN", "VISIBLE"] | None,
+        Field_aliased(description="Allowed values: 'HIDDEN', 'VISIBLE'."),
+    ] = None
+    InfoIconLabelOptions: Annotated[
+        SheetControlInfoIconLabelOptions | None,
+        Field_aliased(description="Type: SheetControlInfoIconLabelOptionsDict."),
+    ] = None
+    TitleOptions: Annotated[
+        AnalysisLabelOptions | None, Field_aliased(description="Type: AnalysisLabelOptionsDict.")
+    ] = None
 
 
 class DecimalDefaultValues(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DynamicValue: DynamicDefaultValue | None = None
-    StaticValues: list[float] | None = None
+    DynamicValue: Annotated[
+        DynamicDefaultValue | None, Field_aliased(description="Type: DynamicDefaultValueDict.")
+    ] = None
+    StaticValues: Annotated[
+        list[float] | None, Field_aliased(description="Items: 0 to 50000 items.")
+    ] = None
 
 
 class DefaultDateTimePickerControlOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CommitMode: Literal["AUTO", "MANUAL"] | None = None
-    DisplayOptions: DateTimePickerControlDisplayOptions | None = None
-    Type: Literal["SINGLE_VALUED", "DATE_RANGE"] | None = None
+    CommitMode: Annotated[
+        Literal["AUTO", "MANUAL"] | None,
+        Field_aliased(description="Allowed values: 'AUTO', 'MANUAL'."),
+    ] = None
+    DisplayOptions: Annotated[
+        DateTimePickerControlDisplayOptions | None,
+        Field_aliased(description="Type: DateTimePickerControlDisplayOptionsDict."),
+    ] = None
+    Type: Annotated[
+        Literal["SINGLE_VALUED", "DATE_RANGE"] | None,
+        Field_aliased(description="Allowed values: 'SINGLE_VALUED', 'DATE_RANGE'."),
+    ] = None
 
 
 class DestinationParameterValueConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CustomValuesConfiguration: AnalysisCustomValuesConfiguration | None = None
-    SelectAllValueOptions: Literal["ALL_VALUES"] | None = None
-    SourceColumn: ColumnIdentifier | None = None
-    SourceField: str | None = None
-    SourceParameterName: str | None = None
+    CustomValuesConfiguration: Annotated[
+        AnalysisCustomValuesConfiguration | None,
+        Field_aliased(description="Type: AnalysisCustomValuesConfigurationDict."),
+    ] = None
+    SelectAllValueOptions: Annotated[
+        Literal["ALL_VALUES"] | None, Field_aliased(description="Allowed values: 'ALL_VALUES'.")
+    ] = None
+    SourceColumn: Annotated[
+        ColumnIdentifier | None, Field_aliased(description="Type: ColumnIdentifierDict.")
+    ] = None
+    SourceField: Annotated[
+        str | None, Field_aliased(description="Length: 1 to 512 characters.")
+    ] = None
+    SourceParameterName: Annotated[str | None, Field_aliased(description="Type: str.")] = None
 
 
 class DrillDownFilter(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CategoryFilter: CategoryDrillDownFilter | None = None
-    NumericEqualityFilter: NumericEqualityDrillDownFilter | None = None
-    TimeRangeFilter: TimeRangeDrillDownFilter | None = None
+    CategoryFilter: Annotated[
+        CategoryDrillDownFilter | None,
+        Field_aliased(description="Type: CategoryDrillDownFilterDict."),
+    ] = None
+    NumericEqualityFilter: Annotated[
+        NumericEqualityDrillDownFilter | None,
+        Field_aliased(description="Type: NumericEqualityDrillDownFilterDict."),
+    ] = None
+    TimeRangeFilter: Annotated[
+        TimeRangeDrillDownFilter | None,
+        Field_aliased(description="Type: TimeRangeDrillDownFilterDict."),
+    ] = None
 
 
 class DropDownControlDisplayOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    InfoIconLabelOptions: SheetControlInfoIconLabelOptions | None = None
-    SelectAllOptions: ListControlSelectAllOptions | None = None
-    TitleOptions: AnalysisLabelOptions | None = None
+    InfoIconLabelOptions: Annotated[
+        SheetControlInfoIconLabelOptions | None,
+        Field_aliased(description="Type: SheetControlInfoIconLabelOptionsDict."),
+    ] = None
+    SelectAllOptions: Annotated[
+        ListControlSelectAllOptions | None,
+        Field_aliased(description="Type: ListControlSelectAllOptionsDict."),
+    ] = None
+    TitleOptions: Annotated[
+        AnalysisLabelOptions | None, Field_aliased(description="Type: AnalysisLabelOptionsDict.")
+    ] = None
 
 
 class FilterDateTimePickerControl(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CommitMode: Literal["AUTO", "MANUAL"] | None = None
-    DisplayOptions: DateTimePickerControlDisplayOptions | None = None
-    FilterControlId: str
-    SourceFilterId: str
-    Title: str
-    Type: Literal["SINGLE_VALUED", "DATE_RANGE"] | None = None
+    CommitMode: Annotated[
+        Literal["AUTO", "MANUAL"] | None,
+        Field_aliased(description="Allowed values: 'AUTO', 'MANUAL'."),
+    ] = None
+    DisplayOptions: Annotated[
+        DateTimePickerControlDisplayOptions | None,
+        Field_aliased(description="Type: DateTimePickerControlDisplayOptionsDict."),
+    ] = None
+    FilterControlId: Annotated[
+        str, Field_aliased(description="Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters.")
+    ]
+    SourceFilterId: Annotated[
+        str, Field_aliased(description="Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters.")
+    ]
+    Title: Annotated[str, Field_aliased(description="Length: 1 to 2048 characters.")]
+    Type: Annotated[
+        Literal["SINGLE_VALUED", "DATE_RANGE"] | None,
+        Field_aliased(description="Allowed values: 'SINGLE_VALUED', 'DATE_RANGE'."),
+    ] = None
 
 
 class ForecastConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ForecastProperties: TimeBasedForecastProperties | None = None
-    Scenario: ForecastScenario | None = None
+    ForecastProperties: Annotated[
+        TimeBasedForecastProperties | None,
+        Field_aliased(description="Type: TimeBasedForecastPropertiesDict."),
+    ] = None
+    Scenario: Annotated[
+        ForecastScenario | None, Field_aliased(description="Type: ForecastScenarioDict.")
+    ] = None
 
 
 class FreeFormLayoutCanvasSizeOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ScreenCanvasSizeOptions: FreeFormLayoutScreenCanvasSizeOptions | None = None
+    ScreenCanvasSizeOptions: Annotated[
+        FreeFormLayoutScreenCanvasSizeOptions | None,
+        Field_aliased(description="Type: FreeFormLayoutScreenCanvasSizeOptionsDict."),
+    ] = None
 
 
 class FreeFormLayoutElement(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BackgroundStyle: FreeFormLayoutElementBackgroundStyle | None = None
-    BorderRadius: str | None = None
-    BorderStyle: FreeFormLayoutElementBorderStyle | None = None
-    ElementId: str
-    ElementType: Literal["VISUAL", "FILTER_CONTROL", "PARAMETER_CONTROL", "TEXT_BOX", "IMAGE"]
-    Height: str
-    LoadingAnimation: AnalysisLoadingAnimation | None = None
-    Padding: str | None = None
-    RenderingRules: list[SheetElementRenderingRule] | None = None
-    SelectedBorderStyle: FreeFormLayoutElementBorderStyle | None = None
-    Visibility: Literal["HIDDEN", "VISIBLE"] | None = None
-    Width: str
-    XAxisLocation: str
-    YAxisLocation: str
+    BackgroundStyle: Annotated[
+        FreeFormLayoutElementBackgroundStyle | None,
+        Field_aliased(description="Type: FreeFormLayoutElementBackgroundStyleDict."),
+    ] = None
+    BorderRadius: Annotated[
+        str | None, Field_aliased(description="Length: 0 to 50 characters.")
+    ] = None
+    BorderStyle: Annotated[
+        FreeFormLayoutElementBorderStyle | None,
+        Field_aliased(description="Type: FreeFormLayoutElementBorderStyleDict."),
+    ] = None
+    ElementId: Annotated[
+        str, Field_aliased(description="Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters.")
+    ]
+    ElementType: Annotated[
+        Literal["VISUAL", "FILTER_CONTROL", "PARAMETER_CONTROL", "TEXT_BOX", "IMAGE"],
+        Field_aliased(
+            description="Allowed values: 'VISUAL', 'FILTER_CONTROL', 'PARAMETER_CONTROL', 'TEXT_BOX', 'IMAGE'."
+        ),
+    ]
+    Height: Annotated[
+        str,
+        Field_aliased(description="String based length that is composed of value and unit in px"),
+    ]
+    LoadingAnimation: Annotated[
+        AnalysisLoadingAnimation | None,
+        Field_aliased(description="Type: AnalysisLoadingAnimationDict."),
+    ] = None
+    Padding: Annotated[str | None, Field_aliased(description="Length: 0 to 200 characters.")] = None
+    RenderingRules: Annotated[
+        list[SheetElementRenderingRule] | None,
+        Field_aliased(description="Items: 0 to 10000 items."),
+    ] = None
+    SelectedBorderStyle: Annotated[
+        FreeFormLayoutElementBorderStyle | None,
+        Field_aliased(description="Type: FreeFormLayoutElementBorderStyleDict."),
+    ] = None
+    Visibility: Annotated[
+        Literal["HIDDEN", "VISIBLE"] | None,
+        Field_aliased(description="Allowed values: 'HIDDEN', 'VISIBLE'."),
+    ] = None
+    Width: Annotated[
+        str,
+        Field_aliased(description="String based length that is composed of value and unit in px"),
+    ]
+    XAxisLocation: Annotated[
+        str,
+        Field_aliased(description="String based length that is composed of value and unit in px"),
+    ]
+    YAxisLocation: Annotated[
+        str,
+        Field_aliased(
+            description="String based length that is composed of value and unit in px with Integer.MAX_VALUE as maximum value"
+        ),
+    ]
 
 
 class FreeFormSectionLayoutConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Elements: list[FreeFormLayoutElement]
+    Elements: Annotated[
+        list[FreeFormLayoutElement], Field_aliased(description="Items: 0 to 430 items.")
+    ]
 
 
 class FunnelChartDataLabelOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CategoryLabelVisibility: Literal["HIDDEN", "VISIBLE"] | None = None
-    LabelColor: str | None = None
-    LabelFontConfiguration: AnalysisFontConfiguration | None = None
-    MeasureDataLabelStyle: (
+    CategoryLabelVisibility: Annotated[
+        Literal["HIDDEN", "VISIBLE"] | None,
+        Field_aliased(description="Allowed values: 'HIDDEN', 'VISIBLE'."),
+    ] = None
+    LabelColor: Annotated[str | None, Field_aliased(description="Pattern: ^#[A-F0-9]{6}$")] = None
+    LabelFontConfiguration: Annotated[
+        AnalysisFontConfiguration | None,
+        Field_aliased(description="Type: AnalysisFontConfigurationDict."),
+    ] = None
+    MeasureDataLabelStyle: Annotated[
         Literal[
             "VALUE_ONLY",
             "PERCENTAGE_BY_FIRST_STAGE",
@@ -2714,204 +3873,368 @@ class FunnelChartDataLabelOptions(DeferredModel):
             "VALUE_AND_PERCENTAGE_BY_FIRST_STAGE",
             "VALUE_AND_PERCENTAGE_BY_PREVIOUS_STAGE",
         ]
-        | None
-    ) = None
-    MeasureLabelVisibility: Literal["HIDDEN", "VISIBLE"] | None = None
-    Position: Literal["INSIDE", "OUTSIDE", "LEFT", "TOP", "BOTTOM", "RIGHT"] | None = None
-    Visibility: Literal["HIDDEN", "VISIBLE"] | None = None
+        | None,
+        Field_aliased(
+            description="Allowed values: 'VALUE_ONLY', 'PERCENTAGE_BY_FIRST_STAGE', 'PERCENTAGE_BY_PREVIOUS_STAGE', 'VALUE_AND_PERCENTAGE_BY_FIRST_STAGE', 'VALUE_AND_PERCENTAGE_BY_PREVIOUS_STAGE'."
+        ),
+    ] = None
+    MeasureLabelVisibility: Annotated[
+        Literal["HIDDEN", "VISIBLE"] | None,
+        Field_aliased(description="Allowed values: 'HIDDEN', 'VISIBLE'."),
+    ] = None
+    Position: Annotated[
+        Literal["INSIDE", "OUTSIDE", "LEFT", "TOP", "BOTTOM", "RIGHT"] | None,
+        Field_aliased(
+            description="Allowed values: 'INSIDE', 'OUTSIDE', 'LEFT', 'TOP', 'BOTTOM', 'RIGHT'."
+        ),
+    ] = None
+    Visibility: Annotated[
+        Literal["HIDDEN", "VISIBLE"] | None,
+        Field_aliased(description="Allowed values: 'HIDDEN', 'VISIBLE'."),
+    ] = None
 
 
 class GeospatialDataSourceItem(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    StaticFileDataSource: GeospatialStaticFileSource | None = None
+    StaticFileDataSource: Annotated[
+        GeospatialStaticFileSource | None,
+        Field_aliased(description="Type: GeospatialStaticFileSourceDict."),
+    ] = None
 
 
 class GeospatialHeatmapColorScale(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Colors: list[GeospatialHeatmapDataColor] | None = None
+    Colors: Annotated[
+        list[GeospatialHeatmapDataColor] | None,
+        Field_aliased(description="Items: exactly 2 items."),
+    ] = None
 
 
 class GeospatialHeatmapConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    HeatmapColor: GeospatialHeatmapColorScale | None = None
+    HeatmapColor: Annotated[
+        GeospatialHeatmapColorScale | None,
+        Field_aliased(description="Type: GeospatialHeatmapColorScaleDict."),
+    ] = None
 
 
 class GeospatialNullDataSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    SymbolStyle: GeospatialNullSymbolStyle
+    SymbolStyle: Annotated[
+        GeospatialNullSymbolStyle, Field_aliased(description="Type: GeospatialNullSymbolStyleDict.")
+    ]
 
 
 class GeospatialPointStyleOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ClusterMarkerConfiguration: AnalysisClusterMarkerConfiguration | None = None
-    HeatmapConfiguration: GeospatialHeatmapConfiguration | None = None
-    SelectedPointStyle: Literal["POINT", "CLUSTER", "HEATMAP"] | None = None
+    ClusterMarkerConfiguration: Annotated[
+        AnalysisClusterMarkerConfiguration | None,
+        Field_aliased(description="Type: AnalysisClusterMarkerConfigurationDict."),
+    ] = None
+    HeatmapConfiguration: Annotated[
+        GeospatialHeatmapConfiguration | None,
+        Field_aliased(description="Type: GeospatialHeatmapConfigurationDict."),
+    ] = None
+    SelectedPointStyle: Annotated[
+        Literal["POINT", "CLUSTER", "HEATMAP"] | None,
+        Field_aliased(description="Allowed values: 'POINT', 'CLUSTER', 'HEATMAP'."),
+    ] = None
 
 
 class GlobalTableBorderOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    SideSpecificBorder: TableSideBorderOptions | None = None
-    UniformBorder: TableBorderOptions | None = None
+    SideSpecificBorder: Annotated[
+        TableSideBorderOptions | None,
+        Field_aliased(description="Type: TableSideBorderOptionsDict."),
+    ] = None
+    UniformBorder: Annotated[
+        TableBorderOptions | None, Field_aliased(description="Type: TableBorderOptionsDict.")
+    ] = None
 
 
 class GradientColor(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Stops: list[GradientStop] | None = None
+    Stops: Annotated[
+        list[GradientStop] | None, Field_aliased(description="Items: 0 to 100 items.")
+    ] = None
 
 
 class GridLayoutCanvasSizeOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ScreenCanvasSizeOptions: GridLayoutScreenCanvasSizeOptions | None = None
+    ScreenCanvasSizeOptions: Annotated[
+        GridLayoutScreenCanvasSizeOptions | None,
+        Field_aliased(description="Type: GridLayoutScreenCanvasSizeOptionsDict."),
+    ] = None
 
 
 class GridLayoutElement(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BackgroundStyle: GridLayoutElementBackgroundStyle | None = None
-    BorderRadius: str | None = None
-    BorderStyle: GridLayoutElementBorderStyle | None = None
-    ColumnIndex: float | None = None
-    ColumnSpan: float
-    ElementId: str
-    ElementType: Literal["VISUAL", "FILTER_CONTROL", "PARAMETER_CONTROL", "TEXT_BOX", "IMAGE"]
-    LoadingAnimation: AnalysisLoadingAnimation | None = None
-    Padding: str | None = None
-    RowIndex: float | None = None
-    RowSpan: float
-    SelectedBorderStyle: GridLayoutElementBorderStyle | None = None
+    BackgroundStyle: Annotated[
+        GridLayoutElementBackgroundStyle | None,
+        Field_aliased(description="Type: GridLayoutElementBackgroundStyleDict."),
+    ] = None
+    BorderRadius: Annotated[
+        str | None, Field_aliased(description="Length: 0 to 50 characters.")
+    ] = None
+    BorderStyle: Annotated[
+        GridLayoutElementBorderStyle | None,
+        Field_aliased(description="Type: GridLayoutElementBorderStyleDict."),
+    ] = None
+    ColumnIndex: Annotated[
+        float | None, Field_aliased(description="Range: 0 to 35 (inclusive).")
+    ] = None
+    ColumnSpan: Annotated[float, Field_aliased(description="Range: 1 to 36 (inclusive).")]
+    ElementId: Annotated[
+        str, Field_aliased(description="Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters.")
+    ]
+    ElementType: Annotated[
+        Literal["VISUAL", "FILTER_CONTROL", "PARAMETER_CONTROL", "TEXT_BOX", "IMAGE"],
+        Field_aliased(
+            description="Allowed values: 'VISUAL', 'FILTER_CONTROL', 'PARAMETER_CONTROL', 'TEXT_BOX', 'IMAGE'."
+        ),
+    ]
+    LoadingAnimation: Annotated[
+        AnalysisLoadingAnimation | None,
+        Field_aliased(description="Type: AnalysisLoadingAnimationDict."),
+    ] = None
+    Padding: Annotated[str | None, Field_aliased(description="Length: 0 to 200 characters.")] = None
+    RowIndex: Annotated[
+        float | None, Field_aliased(description="Range: 0 to 9009 (inclusive).")
+    ] = None
+    RowSpan: Annotated[float, Field_aliased(description="Range: 1 to 21 (inclusive).")]
+    SelectedBorderStyle: Annotated[
+        GridLayoutElementBorderStyle | None,
+        Field_aliased(description="Type: GridLayoutElementBorderStyleDict."),
+    ] = None
 
 
 class KPIVisualLayoutOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    StandardLayout: KPIVisualStandardLayout | None = None
+    StandardLayout: Annotated[
+        KPIVisualStandardLayout | None,
+        Field_aliased(description="Type: KPIVisualStandardLayoutDict."),
+    ] = None
 
 
 class LegendOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Height: str | None = None
-    Position: Literal["AUTO", "RIGHT", "BOTTOM", "TOP"] | None = None
-    Title: AnalysisLabelOptions | None = None
-    ValueFontConfiguration: AnalysisFontConfiguration | None = None
-    Visibility: Literal["HIDDEN", "VISIBLE"] | None = None
-    Width: str | None = None
+    Height: Annotated[
+        str | None,
+        Field_aliased(description="String based length that is composed of value and unit in px"),
+    ] = None
+    Position: Annotated[
+        Literal["AUTO", "RIGHT", "BOTTOM", "TOP"] | None,
+        Field_aliased(description="Allowed values: 'AUTO', 'RIGHT', 'BOTTOM', 'TOP'."),
+    ] = None
+    Title: Annotated[
+        AnalysisLabelOptions | None, Field_aliased(description="Type: AnalysisLabelOptionsDict.")
+    ] = None
+    ValueFontConfiguration: Annotated[
+        AnalysisFontConfiguration | None,
+        Field_aliased(description="Type: AnalysisFontConfigurationDict."),
+    ] = None
+    Visibility: Annotated[
+        Literal["HIDDEN", "VISIBLE"] | None,
+        Field_aliased(description="Allowed values: 'HIDDEN', 'VISIBLE'."),
+    ] = None
+    Width: Annotated[
+        str | None,
+        Field_aliased(description="String based length that is composed of value and unit in px"),
+    ] = None
 
 
 class LineChartDefaultSeriesSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AxisBinding: Literal["PRIMARY_YAXIS", "SECONDARY_YAXIS"] | None = None
-    DecalSettings: AnalysisDecalSettings | None = None
-    LineStyleSettings: LineChartLineStyleSettings | None = None
-    MarkerStyleSettings: LineChartMarkerStyleSettings | None = None
+    AxisBinding: Annotated[
+        Literal["PRIMARY_YAXIS", "SECONDARY_YAXIS"] | None,
+        Field_aliased(description="Allowed values: 'PRIMARY_YAXIS', 'SECONDARY_YAXIS'."),
+    ] = None
+    DecalSettings: Annotated[
+        AnalysisDecalSettings | None, Field_aliased(description="Type: AnalysisDecalSettingsDict.")
+    ] = None
+    LineStyleSettings: Annotated[
+        LineChartLineStyleSettings | None,
+        Field_aliased(description="Type: LineChartLineStyleSettingsDict."),
+    ] = None
+    MarkerStyleSettings: Annotated[
+        LineChartMarkerStyleSettings | None,
+        Field_aliased(description="Type: LineChartMarkerStyleSettingsDict."),
+    ] = None
 
 
 class ListControlDisplayOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    InfoIconLabelOptions: SheetControlInfoIconLabelOptions | None = None
-    SearchOptions: ListControlSearchOptions | None = None
-    SelectAllOptions: ListControlSelectAllOptions | None = None
-    TitleOptions: AnalysisLabelOptions | None = None
+    InfoIconLabelOptions: Annotated[
+        SheetControlInfoIconLabelOptions | None,
+        Field_aliased(description="Type: SheetControlInfoIconLabelOptionsDict."),
+    ] = None
+    SearchOptions: Annotated[
+        ListControlSearchOptions | None,
+        Field_aliased(description="Type: ListControlSearchOptionsDict."),
+    ] = None
+    SelectAllOptions: Annotated[
+        ListControlSelectAllOptions | None,
+        Field_aliased(description="Type: ListControlSelectAllOptionsDict."),
+    ] = None
+    TitleOptions: Annotated[
+        AnalysisLabelOptions | None, Field_aliased(description="Type: AnalysisLabelOptionsDict.")
+    ] = None
 
 
 class NumericSeparatorConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DecimalSeparator: Literal["COMMA", "DOT", "SPACE"] | None = None
-    ThousandsSeparator: ThousandSeparatorOptions | None = None
+    DecimalSeparator: Annotated[
+        Literal["COMMA", "DOT", "SPACE"] | None,
+        Field_aliased(description="Allowed values: 'COMMA', 'DOT', 'SPACE'."),
+    ] = None
+    ThousandsSeparator: Annotated[
+        ThousandSeparatorOptions | None,
+        Field_aliased(description="Type: ThousandSeparatorOptionsDict."),
+    ] = None
 
 
 class PanelTitleOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    FontConfiguration: AnalysisFontConfiguration | None = None
-    HorizontalTextAlignment: Literal["LEFT", "CENTER", "RIGHT", "AUTO"] | None = None
-    Visibility: Literal["HIDDEN", "VISIBLE"] | None = None
+    FontConfiguration: Annotated[
+        AnalysisFontConfiguration | None,
+        Field_aliased(description="Type: AnalysisFontConfigurationDict."),
+    ] = None
+    HorizontalTextAlignment: Annotated[
+        Literal["LEFT", "CENTER", "RIGHT", "AUTO"] | None,
+        Field_aliased(description="Allowed values: 'LEFT', 'CENTER', 'RIGHT', 'AUTO'."),
+    ] = None
+    Visibility: Annotated[
+        Literal["HIDDEN", "VISIBLE"] | None,
+        Field_aliased(description="Allowed values: 'HIDDEN', 'VISIBLE'."),
+    ] = None
 
 
 class ParameterDateTimePickerControl(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DisplayOptions: DateTimePickerControlDisplayOptions | None = None
-    ParameterControlId: str
-    SourceParameterName: str
-    Title: str
+    DisplayOptions: Annotated[
+        DateTimePickerControlDisplayOptions | None,
+        Field_aliased(description="Type: DateTimePickerControlDisplayOptionsDict."),
+    ] = None
+    ParameterControlId: Annotated[
+        str, Field_aliased(description="Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters.")
+    ]
+    SourceParameterName: Annotated[
+        str, Field_aliased(description="Pattern: ^[a-zA-Z0-9]+$ Length: 1 to 2048 characters.")
+    ]
+    Title: Annotated[str, Field_aliased(description="Length: 1 to 2048 characters.")]
 
 
 class PivotTableFieldCollapseStateOption(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    State: Literal["COLLAPSED", "EXPANDED"] | None = None
-    Target: PivotTableFieldCollapseStateTarget
+    State: Annotated[
+        Literal["COLLAPSED", "EXPANDED"] | None,
+        Field_aliased(description="Allowed values: 'COLLAPSED', 'EXPANDED'."),
+    ] = None
+    Target: Annotated[
+        PivotTableFieldCollapseStateTarget,
+        Field_aliased(description="Type: PivotTableFieldCollapseStateTargetDict."),
+    ]
 
 
 class PivotTableFieldOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CollapseStateOptions: list[PivotTableFieldCollapseStateOption] | None = None
-    DataPathOptions: list[PivotTableDataPathOption] | None = None
-    SelectedFieldOptions: list[PivotTableFieldOption] | None = None
+    CollapseStateOptions: Annotated[
+        list[PivotTableFieldCollapseStateOption] | None,
+        Field_aliased(description="Type: list[PivotTableFieldCollapseStateOptionDict]."),
+    ] = None
+    DataPathOptions: Annotated[
+        list[PivotTableDataPathOption] | None, Field_aliased(description="Items: 0 to 100 items.")
+    ] = None
+    SelectedFieldOptions: Annotated[
+        list[PivotTableFieldOption] | None, Field_aliased(description="Items: 0 to 100 items.")
+    ] = None
 
 
 class PluginVisualOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    VisualProperties: list[PluginVisualProperty] | None = None
+    VisualProperties: Annotated[
+        list[PluginVisualProperty] | None,
+        Field_aliased(description="Type: list[PluginVisualPropertyDict]."),
+    ] = None
 
 
 class RelativeDateTimeControlDisplayOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DateTimeFormat: str | None = None
-    InfoIconLabelOptions: SheetControlInfoIconLabelOptions | None = None
-    TitleOptions: AnalysisLabelOptions | None = None
+    DateTimeFormat: Annotated[
+        str | None, Field_aliased(description="Length: 1 to 128 characters.")
+    ] = None
+    InfoIconLabelOptions: Annotated[
+        SheetControlInfoIconLabelOptions | None,
+        Field_aliased(description="Type: SheetControlInfoIconLabelOptionsDict."),
+    ] = None
+    TitleOptions: Annotated[
+        AnalysisLabelOptions | None, Field_aliased(description="Type: AnalysisLabelOptionsDict.")
+    ] = None
 
 
 class ScrollBarOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Visibility: Literal["HIDDEN", "VISIBLE"] | None = None
-    VisibleRange: VisibleRangeOptions | None = None
+    Visibility: Annotated[
+        Literal["HIDDEN", "VISIBLE"] | None,
+        Field_aliased(description="Allowed values: 'HIDDEN', 'VISIBLE'."),
+    ] = None
+    VisibleRange: Annotated[
+        VisibleRangeOptions | None, Field_aliased(description="Type: VisibleRangeOptionsDict.")
+    ] = None
 
 
 class SectionBasedLayoutPaperCanvasSizeOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    PaperMargin: Spacing | None = None
-    PaperOrientation: Literal["PORTRAIT", "LANDSCAPE"] | None = None
-    PaperSize: (
+    PaperMargin: Annotated[Spacing | None, Field_aliased(description="Type: SpacingDict.")] = None
+    PaperOrientation: Annotated[
+        Literal["PORTRAIT", "LANDSCAPE"] | None,
+        Field_aliased(description="Allowed values: 'PORTRAIT', 'LANDSCAPE'."),
+    ] = None
+    PaperSize: Annotated[
         Literal[
             "US_LETTER",
             "US_LEGAL",
@@ -2925,1587 +4248,2937 @@ class SectionBasedLayoutPaperCanvasSizeOptions(DeferredModel):
             "JIS_B4",
             "JIS_B5",
         ]
-        | None
-    ) = None
+        | None,
+        Field_aliased(
+            description="Allowed values: 'US_LETTER', 'US_LEGAL', 'US_TABLOID_LEDGER', 'A0', 'A1', 'A2', 'A3', 'A4', 'A5', 'JIS_B4', 'JIS_B5'."
+        ),
+    ] = None
 
 
 class SectionLayoutConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    FreeFormLayout: FreeFormSectionLayoutConfiguration
+    FreeFormLayout: Annotated[
+        FreeFormSectionLayoutConfiguration,
+        Field_aliased(description="Type: FreeFormSectionLayoutConfigurationDict."),
+    ]
 
 
 class SectionStyle(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Height: str | None = None
-    Padding: Spacing | None = None
+    Height: Annotated[
+        str | None,
+        Field_aliased(description="String based length that is composed of value and unit in px"),
+    ] = None
+    Padding: Annotated[Spacing | None, Field_aliased(description="Type: SpacingDict.")] = None
 
 
 class SelectedSheetsFilterScopeConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    SheetVisualScopingConfigurations: list[SheetVisualScopingConfiguration] | None = None
+    SheetVisualScopingConfigurations: Annotated[
+        list[SheetVisualScopingConfiguration] | None,
+        Field_aliased(description="Items: 1 to 50 items."),
+    ] = None
 
 
 class SeriesItem(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DataFieldSeriesItem: AnalysisDataFieldSeriesItem | None = None
-    FieldSeriesItem: AnalysisFieldSeriesItem | None = None
+    DataFieldSeriesItem: Annotated[
+        AnalysisDataFieldSeriesItem | None,
+        Field_aliased(description="Type: AnalysisDataFieldSeriesItemDict."),
+    ] = None
+    FieldSeriesItem: Annotated[
+        AnalysisFieldSeriesItem | None,
+        Field_aliased(description="Type: AnalysisFieldSeriesItemDict."),
+    ] = None
 
 
 class SetParameterValueConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DestinationParameterName: str
-    Value: DestinationParameterValueConfiguration
+    DestinationParameterName: Annotated[
+        str, Field_aliased(description="Pattern: ^[a-zA-Z0-9]+$ Length: 1 to 2048 characters.")
+    ]
+    Value: Annotated[
+        DestinationParameterValueConfiguration,
+        Field_aliased(description="Type: DestinationParameterValueConfigurationDict."),
+    ]
 
 
 class SheetImageTooltipConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    TooltipText: SheetImageTooltipText | None = None
-    Visibility: Literal["HIDDEN", "VISIBLE"] | None = None
+    TooltipText: Annotated[
+        SheetImageTooltipText | None, Field_aliased(description="Type: SheetImageTooltipTextDict.")
+    ] = None
+    Visibility: Annotated[
+        Literal["HIDDEN", "VISIBLE"] | None,
+        Field_aliased(description="Allowed values: 'HIDDEN', 'VISIBLE'."),
+    ] = None
 
 
 class SheetLayoutGroup(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Id: str
-    Members: list[SheetLayoutGroupMember]
+    Id: Annotated[
+        str, Field_aliased(description="Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters.")
+    ]
+    Members: Annotated[
+        list[SheetLayoutGroupMember], Field_aliased(description="Items: 2 to 430 items.")
+    ]
 
 
 class SliderControlDisplayOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    InfoIconLabelOptions: SheetControlInfoIconLabelOptions | None = None
-    TitleOptions: AnalysisLabelOptions | None = None
+    InfoIconLabelOptions: Annotated[
+        SheetControlInfoIconLabelOptions | None,
+        Field_aliased(description="Type: SheetControlInfoIconLabelOptionsDict."),
+    ] = None
+    TitleOptions: Annotated[
+        AnalysisLabelOptions | None, Field_aliased(description="Type: AnalysisLabelOptionsDict.")
+    ] = None
 
 
 class StaticFileSource(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    S3Options: StaticFileS3SourceOptions | None = None
-    UrlOptions: StaticFileUrlSourceOptions | None = None
+    S3Options: Annotated[
+        StaticFileS3SourceOptions | None,
+        Field_aliased(description="Type: StaticFileS3SourceOptionsDict."),
+    ] = None
+    UrlOptions: Annotated[
+        StaticFileUrlSourceOptions | None,
+        Field_aliased(description="Type: StaticFileUrlSourceOptionsDict."),
+    ] = None
 
 
 class TableCellStyle(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BackgroundColor: str | None = None
-    Border: GlobalTableBorderOptions | None = None
-    FontConfiguration: AnalysisFontConfiguration | None = None
-    Height: float | None = None
-    HorizontalTextAlignment: Literal["LEFT", "CENTER", "RIGHT", "AUTO"] | None = None
-    TextWrap: Literal["NONE", "WRAP"] | None = None
-    VerticalTextAlignment: Literal["TOP", "MIDDLE", "BOTTOM", "AUTO"] | None = None
-    Visibility: Literal["HIDDEN", "VISIBLE"] | None = None
+    BackgroundColor: Annotated[str | None, Field_aliased(description="Pattern: ^#[A-F0-9]{6}$")] = (
+        None
+    )
+    Border: Annotated[
+        GlobalTableBorderOptions | None,
+        Field_aliased(description="Type: GlobalTableBorderOptionsDict."),
+    ] = None
+    FontConfiguration: Annotated[
+        AnalysisFontConfiguration | None,
+        Field_aliased(description="Type: AnalysisFontConfigurationDict."),
+    ] = None
+    Height: Annotated[float | None, Field_aliased(description="Range: 8 to 500 (inclusive).")] = (
+        None
+    )
+    HorizontalTextAlignment: Annotated[
+        Literal["LEFT", "CENTER", "RIGHT", "AUTO"] | None,
+        Field_aliased(description="Allowed values: 'LEFT', 'CENTER', 'RIGHT', 'AUTO'."),
+    ] = None
+    TextWrap: Annotated[
+        Literal["NONE", "WRAP"] | None, Field_aliased(description="Allowed values: 'NONE', 'WRAP'.")
+    ] = None
+    VerticalTextAlignment: Annotated[
+        Literal["TOP", "MIDDLE", "BOTTOM", "AUTO"] | None,
+        Field_aliased(description="Allowed values: 'TOP', 'MIDDLE', 'BOTTOM', 'AUTO'."),
+    ] = None
+    Visibility: Annotated[
+        Literal["HIDDEN", "VISIBLE"] | None,
+        Field_aliased(description="Allowed values: 'HIDDEN', 'VISIBLE'."),
+    ] = None
 
 
 class TableFieldCustomTextContent(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    FontConfiguration: AnalysisFontConfiguration
-    Value: str | None = None
+    FontConfiguration: Annotated[
+        AnalysisFontConfiguration, Field_aliased(description="Type: AnalysisFontConfigurationDict.")
+    ]
+    Value: Annotated[str | None, Field_aliased(description="Type: str.")] = None
 
 
 class TableFieldLinkContentConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CustomIconContent: TableFieldCustomIconContent | None = None
-    CustomTextContent: TableFieldCustomTextContent | None = None
+    CustomIconContent: Annotated[
+        TableFieldCustomIconContent | None,
+        Field_aliased(description="Type: TableFieldCustomIconContentDict."),
+    ] = None
+    CustomTextContent: Annotated[
+        TableFieldCustomTextContent | None,
+        Field_aliased(description="Type: TableFieldCustomTextContentDict."),
+    ] = None
 
 
 class TextAreaControlDisplayOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    InfoIconLabelOptions: SheetControlInfoIconLabelOptions | None = None
-    PlaceholderOptions: TextControlPlaceholderOptions | None = None
-    TitleOptions: AnalysisLabelOptions | None = None
+    InfoIconLabelOptions: Annotated[
+        SheetControlInfoIconLabelOptions | None,
+        Field_aliased(description="Type: SheetControlInfoIconLabelOptionsDict."),
+    ] = None
+    PlaceholderOptions: Annotated[
+        TextControlPlaceholderOptions | None,
+        Field_aliased(description="Type: TextControlPlaceholderOptionsDict."),
+    ] = None
+    TitleOptions: Annotated[
+        AnalysisLabelOptions | None, Field_aliased(description="Type: AnalysisLabelOptionsDict.")
+    ] = None
 
 
 class TextFieldControlDisplayOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    InfoIconLabelOptions: SheetControlInfoIconLabelOptions | None = None
-    PlaceholderOptions: TextControlPlaceholderOptions | None = None
-    TitleOptions: AnalysisLabelOptions | None = None
+    InfoIconLabelOptions: Annotated[
+        SheetControlInfoIconLabelOptions | None,
+        Field_aliased(description="Type: SheetControlInfoIconLabelOptionsDict."),
+    ] = None
+    PlaceholderOptions: Annotated[
+        TextControlPlaceholderOptions | None,
+        Field_aliased(description="Type: TextControlPlaceholderOptionsDict."),
+    ] = None
+    TitleOptions: Annotated[
+        AnalysisLabelOptions | None, Field_aliased(description="Type: AnalysisLabelOptionsDict.")
+    ] = None
 
 
 class VisualInteractionOptions(DeferredModel):
-    ContextMenuOption: VisualInteractionOptionsContextMenuOption | None = None
-    VisualMenuOption: VisualInteractionOptionsVisualMenuOption | None = None
+    ContextMenuOption: Annotated[
+        VisualInteractionOptionsContextMenuOption | None,
+        Field_aliased(description="Type: VisualInteractionOptionsContextMenuOptionDict."),
+    ] = None
+    VisualMenuOption: Annotated[
+        VisualInteractionOptionsVisualMenuOption | None,
+        Field_aliased(description="Type: VisualInteractionOptionsVisualMenuOptionDict."),
+    ] = None
 
 
 class WaterfallChartColorConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    GroupColorConfiguration: WaterfallChartGroupColorConfiguration | None = None
+    GroupColorConfiguration: Annotated[
+        WaterfallChartGroupColorConfiguration | None,
+        Field_aliased(description="Type: WaterfallChartGroupColorConfigurationDict."),
+    ] = None
 
 
 class AnalysisAggregationFunction(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AttributeAggregationFunction: AnalysisAttributeAggregationFunction | None = None
-    CategoricalAggregationFunction: Literal["COUNT", "DISTINCT_COUNT"] | None = None
-    DateAggregationFunction: Literal["COUNT", "DISTINCT_COUNT", "MIN", "MAX"] | None = None
-    NumericalAggregationFunction: AnalysisNumericalAggregationFunction | None = None
+    AttributeAggregationFunction: Annotated[
+        AnalysisAttributeAggregationFunction | None,
+        Field_aliased(description="Type: AnalysisAttributeAggregationFunctionDict."),
+    ] = None
+    CategoricalAggregationFunction: Annotated[
+        Literal["COUNT", "DISTINCT_COUNT"] | None,
+        Field_aliased(description="Allowed values: 'COUNT', 'DISTINCT_COUNT'."),
+    ] = None
+    DateAggregationFunction: Annotated[
+        Literal["COUNT", "DISTINCT_COUNT", "MIN", "MAX"] | None,
+        Field_aliased(description="Allowed values: 'COUNT', 'DISTINCT_COUNT', 'MIN', 'MAX'."),
+    ] = None
+    NumericalAggregationFunction: Annotated[
+        AnalysisNumericalAggregationFunction | None,
+        Field_aliased(description="Type: AnalysisNumericalAggregationFunctionDict."),
+    ] = None
 
 
 class AnalysisAxisLabelOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ApplyTo: AxisLabelReferenceOptions | None = None
-    CustomLabel: str | None = None
-    FontConfiguration: AnalysisFontConfiguration | None = None
+    ApplyTo: Annotated[
+        AxisLabelReferenceOptions | None,
+        Field_aliased(description="Type: AxisLabelReferenceOptionsDict."),
+    ] = None
+    CustomLabel: Annotated[str | None, Field_aliased(description="Type: str.")] = None
+    FontConfiguration: Annotated[
+        AnalysisFontConfiguration | None,
+        Field_aliased(description="Type: AnalysisFontConfigurationDict."),
+    ] = None
 
 
 class AnalysisCascadingControlConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    SourceControls: list[CascadingControlSource] | None = None
+    SourceControls: Annotated[
+        list[CascadingControlSource] | None, Field_aliased(description="Items: 0 to 200 items.")
+    ] = None
 
 
 class AnalysisColumnSort(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AggregationFunction: AnalysisAggregationFunction | None = None
-    Direction: Literal["ASC", "DESC"]
-    SortBy: ColumnIdentifier
+    AggregationFunction: Annotated[
+        AnalysisAggregationFunction | None,
+        Field_aliased(description="Type: AnalysisAggregationFunctionDict."),
+    ] = None
+    Direction: Annotated[
+        Literal["ASC", "DESC"], Field_aliased(description="Allowed values: 'ASC', 'DESC'.")
+    ]
+    SortBy: Annotated[ColumnIdentifier, Field_aliased(description="Type: ColumnIdentifierDict.")]
 
 
 class AnalysisColumnTooltipItem(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Aggregation: AnalysisAggregationFunction | None = None
-    Column: ColumnIdentifier
-    Label: str | None = None
-    TooltipTarget: Literal["BOTH", "BAR", "LINE"] | None = None
-    Visibility: Literal["HIDDEN", "VISIBLE"] | None = None
+    Aggregation: Annotated[
+        AnalysisAggregationFunction | None,
+        Field_aliased(description="Type: AnalysisAggregationFunctionDict."),
+    ] = None
+    Column: Annotated[ColumnIdentifier, Field_aliased(description="Type: ColumnIdentifierDict.")]
+    Label: Annotated[str | None, Field_aliased(description="Type: str.")] = None
+    TooltipTarget: Annotated[
+        Literal["BOTH", "BAR", "LINE"] | None,
+        Field_aliased(description="Allowed values: 'BOTH', 'BAR', 'LINE'."),
+    ] = None
+    Visibility: Annotated[
+        Literal["HIDDEN", "VISIBLE"] | None,
+        Field_aliased(description="Allowed values: 'HIDDEN', 'VISIBLE'."),
+    ] = None
 
 
 class AnalysisCurrencyDisplayFormatConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DecimalPlacesConfiguration: AnalysisDecimalPlacesConfiguration | None = None
-    NegativeValueConfiguration: AnalysisNegativeValueConfiguration | None = None
-    NullValueFormatConfiguration: AnalysisNullValueFormatConfiguration | None = None
-    NumberScale: (
+    DecimalPlacesConfiguration: Annotated[
+        AnalysisDecimalPlacesConfiguration | None,
+        Field_aliased(description="Type: AnalysisDecimalPlacesConfigurationDict."),
+    ] = None
+    NegativeValueConfiguration: Annotated[
+        AnalysisNegativeValueConfiguration | None,
+        Field_aliased(description="Type: AnalysisNegativeValueConfigurationDict."),
+    ] = None
+    NullValueFormatConfiguration: Annotated[
+        AnalysisNullValueFormatConfiguration | None,
+        Field_aliased(description="Type: AnalysisNullValueFormatConfigurationDict."),
+    ] = None
+    NumberScale: Annotated[
         Literal["NONE", "AUTO", "THOUSANDS", "MILLIONS", "BILLIONS", "TRILLIONS", "LAKHS", "CRORES"]
-        | None
-    ) = None
-    Prefix: str | None = None
-    SeparatorConfiguration: NumericSeparatorConfiguration | None = None
-    Suffix: str | None = None
-    Symbol: str | None = None
+        | None,
+        Field_aliased(
+            description="Allowed values: 'NONE', 'AUTO', 'THOUSANDS', 'MILLIONS', 'BILLIONS', 'TRILLIONS', 'LAKHS', 'CRORES'."
+        ),
+    ] = None
+    Prefix: Annotated[str | None, Field_aliased(description="Length: 1 to 128 characters.")] = None
+    SeparatorConfiguration: Annotated[
+        NumericSeparatorConfiguration | None,
+        Field_aliased(description="Type: NumericSeparatorConfigurationDict."),
+    ] = None
+    Suffix: Annotated[str | None, Field_aliased(description="Length: 1 to 128 characters.")] = None
+    Symbol: Annotated[str | None, Field_aliased(description="Pattern: ^[A-Z]{3}$")] = None
 
 
 class AnalysisDataFieldComboSeriesItem(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    FieldId: str
-    FieldValue: str | None = None
-    Settings: ComboChartSeriesSettings | None = None
+    FieldId: Annotated[str, Field_aliased(description="Length: 1 to 512 characters.")]
+    FieldValue: Annotated[str | None, Field_aliased(description="Type: str.")] = None
+    Settings: Annotated[
+        ComboChartSeriesSettings | None,
+        Field_aliased(description="Type: ComboChartSeriesSettingsDict."),
+    ] = None
 
 
 class AnalysisDataLabelOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CategoryLabelVisibility: Literal["HIDDEN", "VISIBLE"] | None = None
-    DataLabelTypes: list[DataLabelType] | None = None
-    LabelColor: str | None = None
-    LabelContent: Literal["VALUE", "PERCENT", "VALUE_AND_PERCENT"] | None = None
-    LabelFontConfiguration: AnalysisFontConfiguration | None = None
-    MeasureLabelVisibility: Literal["HIDDEN", "VISIBLE"] | None = None
-    Overlap: Literal["DISABLE_OVERLAP", "ENABLE_OVERLAP"] | None = None
-    Position: Literal["INSIDE", "OUTSIDE", "LEFT", "TOP", "BOTTOM", "RIGHT"] | None = None
-    TotalsVisibility: Literal["HIDDEN", "VISIBLE"] | None = None
-    Visibility: Literal["HIDDEN", "VISIBLE"] | None = None
+    CategoryLabelVisibility: Annotated[
+        Literal["HIDDEN", "VISIBLE"] | None,
+        Field_aliased(description="Allowed values: 'HIDDEN', 'VISIBLE'."),
+    ] = None
+    DataLabelTypes: Annotated[
+        list[DataLabelType] | None, Field_aliased(description="Items: 0 to 100 items.")
+    ] = None
+    LabelColor: Annotated[str | None, Field_aliased(description="Pattern: ^#[A-F0-9]{6}$")] = None
+    LabelContent: Annotated[
+        Literal["VALUE", "PERCENT", "VALUE_AND_PERCENT"] | None,
+        Field_aliased(description="Allowed values: 'VALUE', 'PERCENT', 'VALUE_AND_PERCENT'."),
+    ] = None
+    LabelFontConfiguration: Annotated[
+        AnalysisFontConfiguration | None,
+        Field_aliased(description="Type: AnalysisFontConfigurationDict."),
+    ] = None
+    MeasureLabelVisibility: Annotated[
+        Literal["HIDDEN", "VISIBLE"] | None,
+        Field_aliased(description="Allowed values: 'HIDDEN', 'VISIBLE'."),
+    ] = None
+    Overlap: Annotated[
+        Literal["DISABLE_OVERLAP", "ENABLE_OVERLAP"] | None,
+        Field_aliased(description="Allowed values: 'DISABLE_OVERLAP', 'ENABLE_OVERLAP'."),
+    ] = None
+    Position: Annotated[
+        Literal["INSIDE", "OUTSIDE", "LEFT", "TOP", "BOTTOM", "RIGHT"] | None,
+        Field_aliased(
+            description="Allowed values: 'INSIDE', 'OUTSIDE', 'LEFT', 'TOP', 'BOTTOM', 'RIGHT'."
+        ),
+    ] = None
+    TotalsVisibility: Annotated[
+        Literal["HIDDEN", "VISIBLE"] | None,
+        Field_aliased(description="Allowed values: 'HIDDEN', 'VISIBLE'."),
+    ] = None
+    Visibility: Annotated[
+        Literal["HIDDEN", "VISIBLE"] | None,
+        Field_aliased(description="Allowed values: 'HIDDEN', 'VISIBLE'."),
+    ] = None
 
 
 class AnalysisDateTimeHierarchy(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DrillDownFilters: list[DrillDownFilter] | None = None
-    HierarchyId: str
+    DrillDownFilters: Annotated[
+        list[DrillDownFilter] | None, Field_aliased(description="Items: 0 to 10 items.")
+    ] = None
+    HierarchyId: Annotated[str, Field_aliased(description="Length: 1 to 512 characters.")]
 
 
 class AnalysisDateTimeParameterDeclaration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DefaultValues: DateTimeDefaultValues | None = None
-    MappedDataSetParameters: list[MappedDataSetParameter] | None = None
-    Name: str
-    TimeGranularity: (
+    DefaultValues: Annotated[
+        DateTimeDefaultValues | None, Field_aliased(description="Type: DateTimeDefaultValuesDict.")
+    ] = None
+    MappedDataSetParameters: Annotated[
+        list[MappedDataSetParameter] | None, Field_aliased(description="Items: 0 to 150 items.")
+    ] = None
+    Name: Annotated[
+        str, Field_aliased(description="Pattern: ^[a-zA-Z0-9]+$ Length: 1 to 2048 characters.")
+    ]
+    TimeGranularity: Annotated[
         Literal[
             "YEAR", "QUARTER", "MONTH", "WEEK", "DAY", "HOUR", "MINUTE", "SECOND", "MILLISECOND"
         ]
-        | None
-    ) = None
-    ValueWhenUnset: DateTimeValueWhenUnsetConfiguration | None = None
+        | None,
+        Field_aliased(
+            description="Allowed values: 'YEAR', 'QUARTER', 'MONTH', 'WEEK', 'DAY', 'HOUR', 'MINUTE', 'SECOND', 'MILLISECOND'."
+        ),
+    ] = None
+    ValueWhenUnset: Annotated[
+        DateTimeValueWhenUnsetConfiguration | None,
+        Field_aliased(description="Type: DateTimeValueWhenUnsetConfigurationDict."),
+    ] = None
 
 
 class AnalysisDecimalParameterDeclaration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DefaultValues: DecimalDefaultValues | None = None
-    MappedDataSetParameters: list[MappedDataSetParameter] | None = None
-    Name: str
-    ParameterValueType: Literal["MULTI_VALUED", "SINGLE_VALUED"]
-    ValueWhenUnset: DecimalValueWhenUnsetConfiguration | None = None
+    DefaultValues: Annotated[
+        DecimalDefaultValues | None, Field_aliased(description="Type: DecimalDefaultValuesDict.")
+    ] = None
+    MappedDataSetParameters: Annotated[
+        list[MappedDataSetParameter] | None, Field_aliased(description="Items: 0 to 150 items.")
+    ] = None
+    Name: Annotated[
+        str, Field_aliased(description="Pattern: ^[a-zA-Z0-9]+$ Length: 1 to 2048 characters.")
+    ]
+    ParameterValueType: Annotated[
+        Literal["MULTI_VALUED", "SINGLE_VALUED"],
+        Field_aliased(description="Allowed values: 'MULTI_VALUED', 'SINGLE_VALUED'."),
+    ]
+    ValueWhenUnset: Annotated[
+        DecimalValueWhenUnsetConfiguration | None,
+        Field_aliased(description="Type: DecimalValueWhenUnsetConfigurationDict."),
+    ] = None
 
 
 class AnalysisExplicitHierarchy(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Columns: list[ColumnIdentifier]
-    DrillDownFilters: list[DrillDownFilter] | None = None
-    HierarchyId: str
+    Columns: Annotated[list[ColumnIdentifier], Field_aliased(description="Items: 2 to 10 items.")]
+    DrillDownFilters: Annotated[
+        list[DrillDownFilter] | None, Field_aliased(description="Items: 0 to 10 items.")
+    ] = None
+    HierarchyId: Annotated[str, Field_aliased(description="Length: 1 to 512 characters.")]
 
 
 class AnalysisFieldComboSeriesItem(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    FieldId: str
-    Settings: ComboChartSeriesSettings | None = None
+    FieldId: Annotated[str, Field_aliased(description="Length: 1 to 512 characters.")]
+    Settings: Annotated[
+        ComboChartSeriesSettings | None,
+        Field_aliased(description="Type: ComboChartSeriesSettingsDict."),
+    ] = None
 
 
 class AnalysisFieldSortOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ColumnSort: AnalysisColumnSort | None = None
-    FieldSort: AnalysisFieldSort | None = None
+    ColumnSort: Annotated[
+        AnalysisColumnSort | None, Field_aliased(description="Type: AnalysisColumnSortDict.")
+    ] = None
+    FieldSort: Annotated[
+        AnalysisFieldSort | None, Field_aliased(description="Type: AnalysisFieldSortDict.")
+    ] = None
 
 
 class AnalysisImageStaticFile(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Source: StaticFileSource | None = None
-    StaticFileId: str
+    Source: Annotated[
+        StaticFileSource | None, Field_aliased(description="Type: StaticFileSourceDict.")
+    ] = None
+    StaticFileId: Annotated[
+        str, Field_aliased(description="Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters.")
+    ]
 
 
 class AnalysisNumberDisplayFormatConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DecimalPlacesConfiguration: AnalysisDecimalPlacesConfiguration | None = None
-    NegativeValueConfiguration: AnalysisNegativeValueConfiguration | None = None
-    NullValueFormatConfiguration: AnalysisNullValueFormatConfiguration | None = None
-    NumberScale: (
+    DecimalPlacesConfiguration: Annotated[
+        AnalysisDecimalPlacesConfiguration | None,
+        Field_aliased(description="Type: AnalysisDecimalPlacesConfigurationDict."),
+    ] = None
+    NegativeValueConfiguration: Annotated[
+        AnalysisNegativeValueConfiguration | None,
+        Field_aliased(description="Type: AnalysisNegativeValueConfigurationDict."),
+    ] = None
+    NullValueFormatConfiguration: Annotated[
+        AnalysisNullValueFormatConfiguration | None,
+        Field_aliased(description="Type: AnalysisNullValueFormatConfigurationDict."),
+    ] = None
+    NumberScale: Annotated[
         Literal["NONE", "AUTO", "THOUSANDS", "MILLIONS", "BILLIONS", "TRILLIONS", "LAKHS", "CRORES"]
-        | None
-    ) = None
-    Prefix: str | None = None
-    SeparatorConfiguration: NumericSeparatorConfiguration | None = None
-    Suffix: str | None = None
+        | None,
+        Field_aliased(
+            description="Allowed values: 'NONE', 'AUTO', 'THOUSANDS', 'MILLIONS', 'BILLIONS', 'TRILLIONS', 'LAKHS', 'CRORES'."
+        ),
+    ] = None
+    Prefix: Annotated[str | None, Field_aliased(description="Length: 1 to 128 characters.")] = None
+    SeparatorConfiguration: Annotated[
+        NumericSeparatorConfiguration | None,
+        Field_aliased(description="Type: NumericSeparatorConfigurationDict."),
+    ] = None
+    Suffix: Annotated[str | None, Field_aliased(description="Length: 1 to 128 characters.")] = None
 
 
 class AnalysisPanelConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BackgroundColor: str | None = None
-    BackgroundVisibility: Literal["HIDDEN", "VISIBLE"] | None = None
-    BorderColor: str | None = None
-    BorderStyle: Literal["SOLID", "DASHED", "DOTTED"] | None = None
-    BorderThickness: str | None = None
-    BorderVisibility: Literal["HIDDEN", "VISIBLE"] | None = None
-    GutterSpacing: str | None = None
-    GutterVisibility: Literal["HIDDEN", "VISIBLE"] | None = None
-    Title: PanelTitleOptions | None = None
+    BackgroundColor: Annotated[
+        str | None, Field_aliased(description="Pattern: ^#[A-F0-9]{6}(?:[A-F0-9]{2})?$")
+    ] = None
+    BackgroundVisibility: Annotated[
+        Literal["HIDDEN", "VISIBLE"] | None,
+        Field_aliased(description="Allowed values: 'HIDDEN', 'VISIBLE'."),
+    ] = None
+    BorderColor: Annotated[
+        str | None, Field_aliased(description="Pattern: ^#[A-F0-9]{6}(?:[A-F0-9]{2})?$")
+    ] = None
+    BorderStyle: Annotated[
+        Literal["SOLID", "DASHED", "DOTTED"] | None,
+        Field_aliased(description="Allowed values: 'SOLID', 'DASHED', 'DOTTED'."),
+    ] = None
+    BorderThickness: Annotated[
+        str | None,
+        Field_aliased(description="String based length that is composed of value and unit in px"),
+    ] = None
+    BorderVisibility: Annotated[
+        Literal["HIDDEN", "VISIBLE"] | None,
+        Field_aliased(description="Allowed values: 'HIDDEN', 'VISIBLE'."),
+    ] = None
+    GutterSpacing: Annotated[
+        str | None,
+        Field_aliased(description="String based length that is composed of value and unit in px"),
+    ] = None
+    GutterVisibility: Annotated[
+        Literal["HIDDEN", "VISIBLE"] | None,
+        Field_aliased(description="Allowed values: 'HIDDEN', 'VISIBLE'."),
+    ] = None
+    Title: Annotated[
+        PanelTitleOptions | None, Field_aliased(description="Type: PanelTitleOptionsDict.")
+    ] = None
 
 
 class AnalysisPercentageDisplayFormatConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DecimalPlacesConfiguration: AnalysisDecimalPlacesConfiguration | None = None
-    NegativeValueConfiguration: AnalysisNegativeValueConfiguration | None = None
-    NullValueFormatConfiguration: AnalysisNullValueFormatConfiguration | None = None
-    Prefix: str | None = None
-    SeparatorConfiguration: NumericSeparatorConfiguration | None = None
-    Suffix: str | None = None
+    DecimalPlacesConfiguration: Annotated[
+        AnalysisDecimalPlacesConfiguration | None,
+        Field_aliased(description="Type: AnalysisDecimalPlacesConfigurationDict."),
+    ] = None
+    NegativeValueConfiguration: Annotated[
+        AnalysisNegativeValueConfiguration | None,
+        Field_aliased(description="Type: AnalysisNegativeValueConfigurationDict."),
+    ] = None
+    NullValueFormatConfiguration: Annotated[
+        AnalysisNullValueFormatConfiguration | None,
+        Field_aliased(description="Type: AnalysisNullValueFormatConfigurationDict."),
+    ] = None
+    Prefix: Annotated[str | None, Field_aliased(description="Length: 1 to 128 characters.")] = None
+    SeparatorConfiguration: Annotated[
+        NumericSeparatorConfiguration | None,
+        Field_aliased(description="Type: NumericSeparatorConfigurationDict."),
+    ] = None
+    Suffix: Annotated[str | None, Field_aliased(description="Length: 1 to 128 characters.")] = None
 
 
 class AnalysisPluginVisualTableQuerySort(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ItemsLimitConfiguration: PluginVisualItemsLimitConfiguration | None = None
-    RowSort: list[AnalysisFieldSortOptions] | None = None
+    ItemsLimitConfiguration: Annotated[
+        PluginVisualItemsLimitConfiguration | None,
+        Field_aliased(description="Type: PluginVisualItemsLimitConfigurationDict."),
+    ] = None
+    RowSort: Annotated[
+        list[AnalysisFieldSortOptions] | None, Field_aliased(description="Items: 0 to 100 items.")
+    ] = None
 
 
 class AnalysisPredefinedHierarchy(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Columns: list[ColumnIdentifier]
-    DrillDownFilters: list[DrillDownFilter] | None = None
-    HierarchyId: str
+    Columns: Annotated[list[ColumnIdentifier], Field_aliased(description="Items: 1 to 10 items.")]
+    DrillDownFilters: Annotated[
+        list[DrillDownFilter] | None, Field_aliased(description="Items: 0 to 10 items.")
+    ] = None
+    HierarchyId: Annotated[str, Field_aliased(description="Length: 1 to 512 characters.")]
 
 
 class AnalysisSmallMultiplesOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    MaxVisibleColumns: float | None = None
-    MaxVisibleRows: float | None = None
-    PanelConfiguration: AnalysisPanelConfiguration | None = None
-    XAxis: SmallMultiplesAxisProperties | None = None
-    YAxis: SmallMultiplesAxisProperties | None = None
+    MaxVisibleColumns: Annotated[
+        float | None, Field_aliased(description="Range: 1 to 10 (inclusive).")
+    ] = None
+    MaxVisibleRows: Annotated[
+        float | None, Field_aliased(description="Range: 1 to 10 (inclusive).")
+    ] = None
+    PanelConfiguration: Annotated[
+        AnalysisPanelConfiguration | None,
+        Field_aliased(description="Type: AnalysisPanelConfigurationDict."),
+    ] = None
+    XAxis: Annotated[
+        SmallMultiplesAxisProperties | None,
+        Field_aliased(description="Type: SmallMultiplesAxisPropertiesDict."),
+    ] = None
+    YAxis: Annotated[
+        SmallMultiplesAxisProperties | None,
+        Field_aliased(description="Type: SmallMultiplesAxisPropertiesDict."),
+    ] = None
 
 
 class AnalysisSourceEntity(DeferredModel):
+    """
+    <p>The source entity of an analysis.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    SourceTemplate: AnalysisSourceTemplate | None = None
+    SourceTemplate: Annotated[
+        AnalysisSourceTemplate | None,
+        Field_aliased(description="<p>The source template of an analysis.</p>"),
+    ] = None
 
 
 class AnalysisSpatialStaticFile(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Source: StaticFileSource | None = None
-    StaticFileId: str
+    Source: Annotated[
+        StaticFileSource | None, Field_aliased(description="Type: StaticFileSourceDict.")
+    ] = None
+    StaticFileId: Annotated[
+        str, Field_aliased(description="Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters.")
+    ]
 
 
 class AnalysisTableOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CellStyle: TableCellStyle | None = None
-    HeaderStyle: TableCellStyle | None = None
-    Orientation: Literal["VERTICAL", "HORIZONTAL"] | None = None
-    RowAlternateColorOptions: AnalysisRowAlternateColorOptions | None = None
+    CellStyle: Annotated[
+        TableCellStyle | None, Field_aliased(description="Type: TableCellStyleDict.")
+    ] = None
+    HeaderStyle: Annotated[
+        TableCellStyle | None, Field_aliased(description="Type: TableCellStyleDict.")
+    ] = None
+    Orientation: Annotated[
+        Literal["VERTICAL", "HORIZONTAL"] | None,
+        Field_aliased(description="Allowed values: 'VERTICAL', 'HORIZONTAL'."),
+    ] = None
+    RowAlternateColorOptions: Annotated[
+        AnalysisRowAlternateColorOptions | None,
+        Field_aliased(description="Type: AnalysisRowAlternateColorOptionsDict."),
+    ] = None
 
 
 class AnalysisTotalOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CustomLabel: str | None = None
-    Placement: Literal["START", "END", "AUTO"] | None = None
-    ScrollStatus: Literal["PINNED", "SCROLLED"] | None = None
-    TotalAggregationOptions: list[TotalAggregationOption] | None = None
-    TotalCellStyle: TableCellStyle | None = None
-    TotalsVisibility: Literal["HIDDEN", "VISIBLE"] | None = None
+    CustomLabel: Annotated[str | None, Field_aliased(description="Type: str.")] = None
+    Placement: Annotated[
+        Literal["START", "END", "AUTO"] | None,
+        Field_aliased(description="Allowed values: 'START', 'END', 'AUTO'."),
+    ] = None
+    ScrollStatus: Annotated[
+        Literal["PINNED", "SCROLLED"] | None,
+        Field_aliased(description="Allowed values: 'PINNED', 'SCROLLED'."),
+    ] = None
+    TotalAggregationOptions: Annotated[
+        list[TotalAggregationOption] | None, Field_aliased(description="Items: 0 to 200 items.")
+    ] = None
+    TotalCellStyle: Annotated[
+        TableCellStyle | None, Field_aliased(description="Type: TableCellStyleDict.")
+    ] = None
+    TotalsVisibility: Annotated[
+        Literal["HIDDEN", "VISIBLE"] | None,
+        Field_aliased(description="Allowed values: 'HIDDEN', 'VISIBLE'."),
+    ] = None
 
 
 class AnalysisVisualPalette(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ChartColor: str | None = None
-    ColorMap: list[DataPathColor] | None = None
+    ChartColor: Annotated[str | None, Field_aliased(description="Pattern: ^#[A-F0-9]{6}$")] = None
+    ColorMap: Annotated[
+        list[DataPathColor] | None, Field_aliased(description="Items: 0 to 5000 items.")
+    ] = None
 
 
 class AxisDisplayOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AxisLineVisibility: Literal["HIDDEN", "VISIBLE"] | None = None
-    AxisOffset: str | None = None
-    DataOptions: AxisDataOptions | None = None
-    GridLineVisibility: Literal["HIDDEN", "VISIBLE"] | None = None
-    ScrollbarOptions: ScrollBarOptions | None = None
-    TickLabelOptions: AxisTickLabelOptions | None = None
+    AxisLineVisibility: Annotated[
+        Literal["HIDDEN", "VISIBLE"] | None,
+        Field_aliased(description="Allowed values: 'HIDDEN', 'VISIBLE'."),
+    ] = None
+    AxisOffset: Annotated[
+        str | None,
+        Field_aliased(description="String based length that is composed of value and unit in px"),
+    ] = None
+    DataOptions: Annotated[
+        AxisDataOptions | None, Field_aliased(description="Type: AxisDataOptionsDict.")
+    ] = None
+    GridLineVisibility: Annotated[
+        Literal["HIDDEN", "VISIBLE"] | None,
+        Field_aliased(description="Allowed values: 'HIDDEN', 'VISIBLE'."),
+    ] = None
+    ScrollbarOptions: Annotated[
+        ScrollBarOptions | None, Field_aliased(description="Type: ScrollBarOptionsDict.")
+    ] = None
+    TickLabelOptions: Annotated[
+        AxisTickLabelOptions | None, Field_aliased(description="Type: AxisTickLabelOptionsDict.")
+    ] = None
 
 
 class BarChartSortConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CategoryItemsLimit: AnalysisItemsLimitConfiguration | None = None
-    CategorySort: list[AnalysisFieldSortOptions] | None = None
-    ColorItemsLimit: AnalysisItemsLimitConfiguration | None = None
-    ColorSort: list[AnalysisFieldSortOptions] | None = None
-    SmallMultiplesLimitConfiguration: AnalysisItemsLimitConfiguration | None = None
-    SmallMultiplesSort: list[AnalysisFieldSortOptions] | None = None
+    CategoryItemsLimit: Annotated[
+        AnalysisItemsLimitConfiguration | None,
+        Field_aliased(description="Type: AnalysisItemsLimitConfigurationDict."),
+    ] = None
+    CategorySort: Annotated[
+        list[AnalysisFieldSortOptions] | None, Field_aliased(description="Items: 0 to 100 items.")
+    ] = None
+    ColorItemsLimit: Annotated[
+        AnalysisItemsLimitConfiguration | None,
+        Field_aliased(description="Type: AnalysisItemsLimitConfigurationDict."),
+    ] = None
+    ColorSort: Annotated[
+        list[AnalysisFieldSortOptions] | None, Field_aliased(description="Items: 0 to 100 items.")
+    ] = None
+    SmallMultiplesLimitConfiguration: Annotated[
+        AnalysisItemsLimitConfiguration | None,
+        Field_aliased(description="Type: AnalysisItemsLimitConfigurationDict."),
+    ] = None
+    SmallMultiplesSort: Annotated[
+        list[AnalysisFieldSortOptions] | None, Field_aliased(description="Items: 0 to 100 items.")
+    ] = None
 
 
 class BodySectionContent(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Layout: SectionLayoutConfiguration | None = None
+    Layout: Annotated[
+        SectionLayoutConfiguration | None,
+        Field_aliased(description="Type: SectionLayoutConfigurationDict."),
+    ] = None
 
 
 class BodySectionDynamicCategoryDimensionConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Column: ColumnIdentifier
-    Limit: float | None = None
-    SortByMetrics: list[AnalysisColumnSort] | None = None
+    Column: Annotated[ColumnIdentifier, Field_aliased(description="Type: ColumnIdentifierDict.")]
+    Limit: Annotated[float | None, Field_aliased(description="Range: 1 to 1000 (inclusive).")] = (
+        None
+    )
+    SortByMetrics: Annotated[
+        list[AnalysisColumnSort] | None, Field_aliased(description="Items: 0 to 100 items.")
+    ] = None
 
 
 class BodySectionDynamicNumericDimensionConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Column: ColumnIdentifier
-    Limit: float | None = None
-    SortByMetrics: list[AnalysisColumnSort] | None = None
+    Column: Annotated[ColumnIdentifier, Field_aliased(description="Type: ColumnIdentifierDict.")]
+    Limit: Annotated[float | None, Field_aliased(description="Range: 1 to 1000 (inclusive).")] = (
+        None
+    )
+    SortByMetrics: Annotated[
+        list[AnalysisColumnSort] | None, Field_aliased(description="Items: 0 to 100 items.")
+    ] = None
 
 
 class BodySectionRepeatDimensionConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DynamicCategoryDimensionConfiguration: (
-        BodySectionDynamicCategoryDimensionConfiguration | None
-    ) = None
-    DynamicNumericDimensionConfiguration: BodySectionDynamicNumericDimensionConfiguration | None = (
-        None
-    )
+    DynamicCategoryDimensionConfiguration: Annotated[
+        BodySectionDynamicCategoryDimensionConfiguration | None,
+        Field_aliased(description="Type: BodySectionDynamicCategoryDimensionConfigurationDict."),
+    ] = None
+    DynamicNumericDimensionConfiguration: Annotated[
+        BodySectionDynamicNumericDimensionConfiguration | None,
+        Field_aliased(description="Type: BodySectionDynamicNumericDimensionConfigurationDict."),
+    ] = None
 
 
 class BoxPlotSortConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CategorySort: list[AnalysisFieldSortOptions] | None = None
-    PaginationConfiguration: AnalysisPaginationConfiguration | None = None
+    CategorySort: Annotated[
+        list[AnalysisFieldSortOptions] | None, Field_aliased(description="Items: 0 to 100 items.")
+    ] = None
+    PaginationConfiguration: Annotated[
+        AnalysisPaginationConfiguration | None,
+        Field_aliased(description="Type: AnalysisPaginationConfigurationDict."),
+    ] = None
 
 
 class ChartAxisLabelOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AxisLabelOptions: list[AnalysisAxisLabelOptions] | None = None
-    SortIconVisibility: Literal["HIDDEN", "VISIBLE"] | None = None
-    Visibility: Literal["HIDDEN", "VISIBLE"] | None = None
+    AxisLabelOptions: Annotated[
+        list[AnalysisAxisLabelOptions] | None, Field_aliased(description="Items: 0 to 100 items.")
+    ] = None
+    SortIconVisibility: Annotated[
+        Literal["HIDDEN", "VISIBLE"] | None,
+        Field_aliased(description="Allowed values: 'HIDDEN', 'VISIBLE'."),
+    ] = None
+    Visibility: Annotated[
+        Literal["HIDDEN", "VISIBLE"] | None,
+        Field_aliased(description="Allowed values: 'HIDDEN', 'VISIBLE'."),
+    ] = None
 
 
 class ColumnHierarchy(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DateTimeHierarchy: AnalysisDateTimeHierarchy | None = None
-    ExplicitHierarchy: AnalysisExplicitHierarchy | None = None
-    PredefinedHierarchy: AnalysisPredefinedHierarchy | None = None
+    DateTimeHierarchy: Annotated[
+        AnalysisDateTimeHierarchy | None,
+        Field_aliased(description="Type: AnalysisDateTimeHierarchyDict."),
+    ] = None
+    ExplicitHierarchy: Annotated[
+        AnalysisExplicitHierarchy | None,
+        Field_aliased(description="Type: AnalysisExplicitHierarchyDict."),
+    ] = None
+    PredefinedHierarchy: Annotated[
+        AnalysisPredefinedHierarchy | None,
+        Field_aliased(description="Type: AnalysisPredefinedHierarchyDict."),
+    ] = None
 
 
 class ComboChartSortConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CategoryItemsLimit: AnalysisItemsLimitConfiguration | None = None
-    CategorySort: list[AnalysisFieldSortOptions] | None = None
-    ColorItemsLimit: AnalysisItemsLimitConfiguration | None = None
-    ColorSort: list[AnalysisFieldSortOptions] | None = None
+    CategoryItemsLimit: Annotated[
+        AnalysisItemsLimitConfiguration | None,
+        Field_aliased(description="Type: AnalysisItemsLimitConfigurationDict."),
+    ] = None
+    CategorySort: Annotated[
+        list[AnalysisFieldSortOptions] | None, Field_aliased(description="Items: 0 to 100 items.")
+    ] = None
+    ColorItemsLimit: Annotated[
+        AnalysisItemsLimitConfiguration | None,
+        Field_aliased(description="Type: AnalysisItemsLimitConfigurationDict."),
+    ] = None
+    ColorSort: Annotated[
+        list[AnalysisFieldSortOptions] | None, Field_aliased(description="Items: 0 to 100 items.")
+    ] = None
 
 
 class ComboSeriesItem(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DataFieldComboSeriesItem: AnalysisDataFieldComboSeriesItem | None = None
-    FieldComboSeriesItem: AnalysisFieldComboSeriesItem | None = None
+    DataFieldComboSeriesItem: Annotated[
+        AnalysisDataFieldComboSeriesItem | None,
+        Field_aliased(description="Type: AnalysisDataFieldComboSeriesItemDict."),
+    ] = None
+    FieldComboSeriesItem: Annotated[
+        AnalysisFieldComboSeriesItem | None,
+        Field_aliased(description="Type: AnalysisFieldComboSeriesItemDict."),
+    ] = None
 
 
 class ComparisonFormatConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    NumberDisplayFormatConfiguration: AnalysisNumberDisplayFormatConfiguration | None = None
-    PercentageDisplayFormatConfiguration: AnalysisPercentageDisplayFormatConfiguration | None = None
+    NumberDisplayFormatConfiguration: Annotated[
+        AnalysisNumberDisplayFormatConfiguration | None,
+        Field_aliased(description="Type: AnalysisNumberDisplayFormatConfigurationDict."),
+    ] = None
+    PercentageDisplayFormatConfiguration: Annotated[
+        AnalysisPercentageDisplayFormatConfiguration | None,
+        Field_aliased(description="Type: AnalysisPercentageDisplayFormatConfigurationDict."),
+    ] = None
 
 
 class ConditionalFormattingGradientColor(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Color: GradientColor
-    Expression: str
+    Color: Annotated[GradientColor, Field_aliased(description="Type: GradientColorDict.")]
+    Expression: Annotated[str, Field_aliased(description="Length: 1 to 4096 characters.")]
 
 
 class CustomActionSetParametersOperation(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ParameterValueConfigurations: list[SetParameterValueConfiguration]
+    ParameterValueConfigurations: Annotated[
+        list[SetParameterValueConfiguration], Field_aliased(description="Items: 1 to 200 items.")
+    ]
 
 
 class CustomContentConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ContentType: Literal["IMAGE", "OTHER_EMBEDDED_CONTENT"] | None = None
-    ContentUrl: str | None = None
-    ImageScaling: (
-        Literal["FIT_TO_HEIGHT", "FIT_TO_WIDTH", "DO_NOT_SCALE", "SCALE_TO_VISUAL"] | None
-    ) = None
-    Interactions: VisualInteractionOptions | None = None
+    ContentType: Annotated[
+        Literal["IMAGE", "OTHER_EMBEDDED_CONTENT"] | None,
+        Field_aliased(description="Allowed values: 'IMAGE', 'OTHER_EMBEDDED_CONTENT'."),
+    ] = None
+    ContentUrl: Annotated[
+        str | None, Field_aliased(description="Length: 1 to 2048 characters.")
+    ] = None
+    ImageScaling: Annotated[
+        Literal["FIT_TO_HEIGHT", "FIT_TO_WIDTH", "DO_NOT_SCALE", "SCALE_TO_VISUAL"] | None,
+        Field_aliased(
+            description="Allowed values: 'FIT_TO_HEIGHT', 'FIT_TO_WIDTH', 'DO_NOT_SCALE', 'SCALE_TO_VISUAL'."
+        ),
+    ] = None
+    Interactions: Annotated[
+        VisualInteractionOptions | None,
+        Field_aliased(description="Type: VisualInteractionOptionsDict."),
+    ] = None
 
 
 class DefaultFilterDropDownControlOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CommitMode: Literal["AUTO", "MANUAL"] | None = None
-    DisplayOptions: DropDownControlDisplayOptions | None = None
-    SelectableValues: FilterSelectableValues | None = None
-    Type: Literal["MULTI_SELECT", "SINGLE_SELECT"] | None = None
+    CommitMode: Annotated[
+        Literal["AUTO", "MANUAL"] | None,
+        Field_aliased(description="Allowed values: 'AUTO', 'MANUAL'."),
+    ] = None
+    DisplayOptions: Annotated[
+        DropDownControlDisplayOptions | None,
+        Field_aliased(description="Type: DropDownControlDisplayOptionsDict."),
+    ] = None
+    SelectableValues: Annotated[
+        FilterSelectableValues | None,
+        Field_aliased(description="Type: FilterSelectableValuesDict."),
+    ] = None
+    Type: Annotated[
+        Literal["MULTI_SELECT", "SINGLE_SELECT"] | None,
+        Field_aliased(description="Allowed values: 'MULTI_SELECT', 'SINGLE_SELECT'."),
+    ] = None
 
 
 class DefaultFilterListControlOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DisplayOptions: ListControlDisplayOptions | None = None
-    SelectableValues: FilterSelectableValues | None = None
-    Type: Literal["MULTI_SELECT", "SINGLE_SELECT"] | None = None
+    DisplayOptions: Annotated[
+        ListControlDisplayOptions | None,
+        Field_aliased(description="Type: ListControlDisplayOptionsDict."),
+    ] = None
+    SelectableValues: Annotated[
+        FilterSelectableValues | None,
+        Field_aliased(description="Type: FilterSelectableValuesDict."),
+    ] = None
+    Type: Annotated[
+        Literal["MULTI_SELECT", "SINGLE_SELECT"] | None,
+        Field_aliased(description="Allowed values: 'MULTI_SELECT', 'SINGLE_SELECT'."),
+    ] = None
 
 
 class DefaultFreeFormLayoutConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CanvasSizeOptions: FreeFormLayoutCanvasSizeOptions
+    CanvasSizeOptions: Annotated[
+        FreeFormLayoutCanvasSizeOptions,
+        Field_aliased(description="Type: FreeFormLayoutCanvasSizeOptionsDict."),
+    ]
 
 
 class DefaultGridLayoutConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CanvasSizeOptions: GridLayoutCanvasSizeOptions
+    CanvasSizeOptions: Annotated[
+        GridLayoutCanvasSizeOptions,
+        Field_aliased(description="Type: GridLayoutCanvasSizeOptionsDict."),
+    ]
 
 
 class DefaultInteractiveLayoutConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    FreeForm: DefaultFreeFormLayoutConfiguration | None = None
-    Grid: DefaultGridLayoutConfiguration | None = None
+    FreeForm: Annotated[
+        DefaultFreeFormLayoutConfiguration | None,
+        Field_aliased(description="Type: DefaultFreeFormLayoutConfigurationDict."),
+    ] = None
+    Grid: Annotated[
+        DefaultGridLayoutConfiguration | None,
+        Field_aliased(description="Type: DefaultGridLayoutConfigurationDict."),
+    ] = None
 
 
 class DefaultRelativeDateTimeControlOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CommitMode: Literal["AUTO", "MANUAL"] | None = None
-    DisplayOptions: RelativeDateTimeControlDisplayOptions | None = None
+    CommitMode: Annotated[
+        Literal["AUTO", "MANUAL"] | None,
+        Field_aliased(description="Allowed values: 'AUTO', 'MANUAL'."),
+    ] = None
+    DisplayOptions: Annotated[
+        RelativeDateTimeControlDisplayOptions | None,
+        Field_aliased(description="Type: RelativeDateTimeControlDisplayOptionsDict."),
+    ] = None
 
 
 class DefaultSliderControlOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DisplayOptions: SliderControlDisplayOptions | None = None
-    MaximumValue: float
-    MinimumValue: float
-    StepSize: float
-    Type: Literal["SINGLE_POINT", "RANGE"] | None = None
+    DisplayOptions: Annotated[
+        SliderControlDisplayOptions | None,
+        Field_aliased(description="Type: SliderControlDisplayOptionsDict."),
+    ] = None
+    MaximumValue: Annotated[float, Field_aliased(description="Type: float.")]
+    MinimumValue: Annotated[float, Field_aliased(description="Type: float.")]
+    StepSize: Annotated[float, Field_aliased(description="Type: float.")]
+    Type: Annotated[
+        Literal["SINGLE_POINT", "RANGE"] | None,
+        Field_aliased(description="Allowed values: 'SINGLE_POINT', 'RANGE'."),
+    ] = None
 
 
 class DefaultTextAreaControlOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Delimiter: str | None = None
-    DisplayOptions: TextAreaControlDisplayOptions | None = None
+    Delimiter: Annotated[str | None, Field_aliased(description="Length: 1 to 2048 characters.")] = (
+        None
+    )
+    DisplayOptions: Annotated[
+        TextAreaControlDisplayOptions | None,
+        Field_aliased(description="Type: TextAreaControlDisplayOptionsDict."),
+    ] = None
 
 
 class DefaultTextFieldControlOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DisplayOptions: TextFieldControlDisplayOptions | None = None
+    DisplayOptions: Annotated[
+        TextFieldControlDisplayOptions | None,
+        Field_aliased(description="Type: TextFieldControlDisplayOptionsDict."),
+    ] = None
 
 
 class FilledMapSortConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CategorySort: list[AnalysisFieldSortOptions] | None = None
+    CategorySort: Annotated[
+        list[AnalysisFieldSortOptions] | None, Field_aliased(description="Items: 0 to 100 items.")
+    ] = None
 
 
 class FilterCrossSheetControl(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CascadingControlConfiguration: AnalysisCascadingControlConfiguration | None = None
-    FilterControlId: str
-    SourceFilterId: str
+    CascadingControlConfiguration: Annotated[
+        AnalysisCascadingControlConfiguration | None,
+        Field_aliased(description="Type: AnalysisCascadingControlConfigurationDict."),
+    ] = None
+    FilterControlId: Annotated[
+        str, Field_aliased(description="Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters.")
+    ]
+    SourceFilterId: Annotated[
+        str, Field_aliased(description="Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters.")
+    ]
 
 
 class FilterDropDownControl(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CascadingControlConfiguration: AnalysisCascadingControlConfiguration | None = None
-    CommitMode: Literal["AUTO", "MANUAL"] | None = None
-    DisplayOptions: DropDownControlDisplayOptions | None = None
-    FilterControlId: str
-    SelectableValues: FilterSelectableValues | None = None
-    SourceFilterId: str
-    Title: str
-    Type: Literal["MULTI_SELECT", "SINGLE_SELECT"] | None = None
+    CascadingControlConfiguration: Annotated[
+        AnalysisCascadingControlConfiguration | None,
+        Field_aliased(description="Type: AnalysisCascadingControlConfigurationDict."),
+    ] = None
+    CommitMode: Annotated[
+        Literal["AUTO", "MANUAL"] | None,
+        Field_aliased(description="Allowed values: 'AUTO', 'MANUAL'."),
+    ] = None
+    DisplayOptions: Annotated[
+        DropDownControlDisplayOptions | None,
+        Field_aliased(description="Type: DropDownControlDisplayOptionsDict."),
+    ] = None
+    FilterControlId: Annotated[
+        str, Field_aliased(description="Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters.")
+    ]
+    SelectableValues: Annotated[
+        FilterSelectableValues | None,
+        Field_aliased(description="Type: FilterSelectableValuesDict."),
+    ] = None
+    SourceFilterId: Annotated[
+        str, Field_aliased(description="Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters.")
+    ]
+    Title: Annotated[str, Field_aliased(description="Length: 1 to 2048 characters.")]
+    Type: Annotated[
+        Literal["MULTI_SELECT", "SINGLE_SELECT"] | None,
+        Field_aliased(description="Allowed values: 'MULTI_SELECT', 'SINGLE_SELECT'."),
+    ] = None
 
 
 class FilterListControl(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CascadingControlConfiguration: AnalysisCascadingControlConfiguration | None = None
-    DisplayOptions: ListControlDisplayOptions | None = None
-    FilterControlId: str
-    SelectableValues: FilterSelectableValues | None = None
-    SourceFilterId: str
-    Title: str
-    Type: Literal["MULTI_SELECT", "SINGLE_SELECT"] | None = None
+    CascadingControlConfiguration: Annotated[
+        AnalysisCascadingControlConfiguration | None,
+        Field_aliased(description="Type: AnalysisCascadingControlConfigurationDict."),
+    ] = None
+    DisplayOptions: Annotated[
+        ListControlDisplayOptions | None,
+        Field_aliased(description="Type: ListControlDisplayOptionsDict."),
+    ] = None
+    FilterControlId: Annotated[
+        str, Field_aliased(description="Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters.")
+    ]
+    SelectableValues: Annotated[
+        FilterSelectableValues | None,
+        Field_aliased(description="Type: FilterSelectableValuesDict."),
+    ] = None
+    SourceFilterId: Annotated[
+        str, Field_aliased(description="Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters.")
+    ]
+    Title: Annotated[str, Field_aliased(description="Length: 1 to 2048 characters.")]
+    Type: Annotated[
+        Literal["MULTI_SELECT", "SINGLE_SELECT"] | None,
+        Field_aliased(description="Allowed values: 'MULTI_SELECT', 'SINGLE_SELECT'."),
+    ] = None
 
 
 class FilterRelativeDateTimeControl(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CommitMode: Literal["AUTO", "MANUAL"] | None = None
-    DisplayOptions: RelativeDateTimeControlDisplayOptions | None = None
-    FilterControlId: str
-    SourceFilterId: str
-    Title: str
+    CommitMode: Annotated[
+        Literal["AUTO", "MANUAL"] | None,
+        Field_aliased(description="Allowed values: 'AUTO', 'MANUAL'."),
+    ] = None
+    DisplayOptions: Annotated[
+        RelativeDateTimeControlDisplayOptions | None,
+        Field_aliased(description="Type: RelativeDateTimeControlDisplayOptionsDict."),
+    ] = None
+    FilterControlId: Annotated[
+        str, Field_aliased(description="Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters.")
+    ]
+    SourceFilterId: Annotated[
+        str, Field_aliased(description="Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters.")
+    ]
+    Title: Annotated[str, Field_aliased(description="Length: 1 to 2048 characters.")]
 
 
 class FilterScopeConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AllSheets: dict[str, Any] | str | None = None
-    SelectedSheets: SelectedSheetsFilterScopeConfiguration | None = None
+    AllSheets: Annotated[
+        dict[str, Any] | str | None, Field_aliased(description="Type: dict[str, Any] | str.")
+    ] = None
+    SelectedSheets: Annotated[
+        SelectedSheetsFilterScopeConfiguration | None,
+        Field_aliased(description="Type: SelectedSheetsFilterScopeConfigurationDict."),
+    ] = None
 
 
 class FilterSliderControl(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DisplayOptions: SliderControlDisplayOptions | None = None
-    FilterControlId: str
-    MaximumValue: float
-    MinimumValue: float
-    SourceFilterId: str
-    StepSize: float
-    Title: str
-    Type: Literal["SINGLE_POINT", "RANGE"] | None = None
+    DisplayOptions: Annotated[
+        SliderControlDisplayOptions | None,
+        Field_aliased(description="Type: SliderControlDisplayOptionsDict."),
+    ] = None
+    FilterControlId: Annotated[
+        str, Field_aliased(description="Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters.")
+    ]
+    MaximumValue: Annotated[float, Field_aliased(description="Type: float.")]
+    MinimumValue: Annotated[float, Field_aliased(description="Type: float.")]
+    SourceFilterId: Annotated[
+        str, Field_aliased(description="Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters.")
+    ]
+    StepSize: Annotated[float, Field_aliased(description="Type: float.")]
+    Title: Annotated[str, Field_aliased(description="Length: 1 to 2048 characters.")]
+    Type: Annotated[
+        Literal["SINGLE_POINT", "RANGE"] | None,
+        Field_aliased(description="Allowed values: 'SINGLE_POINT', 'RANGE'."),
+    ] = None
 
 
 class FilterTextAreaControl(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Delimiter: str | None = None
-    DisplayOptions: TextAreaControlDisplayOptions | None = None
-    FilterControlId: str
-    SourceFilterId: str
-    Title: str
+    Delimiter: Annotated[str | None, Field_aliased(description="Length: 1 to 2048 characters.")] = (
+        None
+    )
+    DisplayOptions: Annotated[
+        TextAreaControlDisplayOptions | None,
+        Field_aliased(description="Type: TextAreaControlDisplayOptionsDict."),
+    ] = None
+    FilterControlId: Annotated[
+        str, Field_aliased(description="Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters.")
+    ]
+    SourceFilterId: Annotated[
+        str, Field_aliased(description="Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters.")
+    ]
+    Title: Annotated[str, Field_aliased(description="Length: 1 to 2048 characters.")]
 
 
 class FilterTextFieldControl(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DisplayOptions: TextFieldControlDisplayOptions | None = None
-    FilterControlId: str
-    SourceFilterId: str
-    Title: str
+    DisplayOptions: Annotated[
+        TextFieldControlDisplayOptions | None,
+        Field_aliased(description="Type: TextFieldControlDisplayOptionsDict."),
+    ] = None
+    FilterControlId: Annotated[
+        str, Field_aliased(description="Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters.")
+    ]
+    SourceFilterId: Annotated[
+        str, Field_aliased(description="Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters.")
+    ]
+    Title: Annotated[str, Field_aliased(description="Length: 1 to 2048 characters.")]
 
 
 class FreeFormLayoutConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CanvasSizeOptions: FreeFormLayoutCanvasSizeOptions | None = None
-    Elements: list[FreeFormLayoutElement]
-    Groups: list[SheetLayoutGroup] | None = None
+    CanvasSizeOptions: Annotated[
+        FreeFormLayoutCanvasSizeOptions | None,
+        Field_aliased(description="Type: FreeFormLayoutCanvasSizeOptionsDict."),
+    ] = None
+    Elements: Annotated[
+        list[FreeFormLayoutElement], Field_aliased(description="Items: 0 to 430 items.")
+    ]
+    Groups: Annotated[
+        list[SheetLayoutGroup] | None, Field_aliased(description="Items: 0 to 215 items.")
+    ] = None
 
 
 class FunnelChartSortConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CategoryItemsLimit: AnalysisItemsLimitConfiguration | None = None
-    CategorySort: list[AnalysisFieldSortOptions] | None = None
+    CategoryItemsLimit: Annotated[
+        AnalysisItemsLimitConfiguration | None,
+        Field_aliased(description="Type: AnalysisItemsLimitConfigurationDict."),
+    ] = None
+    CategorySort: Annotated[
+        list[AnalysisFieldSortOptions] | None, Field_aliased(description="Items: 0 to 100 items.")
+    ] = None
 
 
 class GeospatialCategoricalColor(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CategoryDataColors: list[GeospatialCategoricalDataColor]
-    DefaultOpacity: float | None = None
-    NullDataSettings: GeospatialNullDataSettings | None = None
-    NullDataVisibility: Literal["HIDDEN", "VISIBLE"] | None = None
+    CategoryDataColors: Annotated[
+        list[GeospatialCategoricalDataColor],
+        Field_aliased(description="Type: list[GeospatialCategoricalDataColorDict]."),
+    ]
+    DefaultOpacity: Annotated[
+        float | None, Field_aliased(description="Range: 0 to 1 (inclusive).")
+    ] = None
+    NullDataSettings: Annotated[
+        GeospatialNullDataSettings | None,
+        Field_aliased(description="Type: GeospatialNullDataSettingsDict."),
+    ] = None
+    NullDataVisibility: Annotated[
+        Literal["HIDDEN", "VISIBLE"] | None,
+        Field_aliased(description="Allowed values: 'HIDDEN', 'VISIBLE'."),
+    ] = None
 
 
 class GeospatialGradientColor(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DefaultOpacity: float | None = None
-    NullDataSettings: GeospatialNullDataSettings | None = None
-    NullDataVisibility: Literal["HIDDEN", "VISIBLE"] | None = None
-    StepColors: list[GeospatialGradientStepColor]
+    DefaultOpacity: Annotated[
+        float | None, Field_aliased(description="Range: 0 to 1 (inclusive).")
+    ] = None
+    NullDataSettings: Annotated[
+        GeospatialNullDataSettings | None,
+        Field_aliased(description="Type: GeospatialNullDataSettingsDict."),
+    ] = None
+    NullDataVisibility: Annotated[
+        Literal["HIDDEN", "VISIBLE"] | None,
+        Field_aliased(description="Allowed values: 'HIDDEN', 'VISIBLE'."),
+    ] = None
+    StepColors: Annotated[
+        list[GeospatialGradientStepColor], Field_aliased(description="Items: 2 to 3 items.")
+    ]
 
 
 class GridLayoutConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CanvasSizeOptions: GridLayoutCanvasSizeOptions | None = None
-    Elements: list[GridLayoutElement]
+    CanvasSizeOptions: Annotated[
+        GridLayoutCanvasSizeOptions | None,
+        Field_aliased(description="Type: GridLayoutCanvasSizeOptionsDict."),
+    ] = None
+    Elements: Annotated[
+        list[GridLayoutElement], Field_aliased(description="Items: 0 to 430 items.")
+    ]
 
 
 class HeaderFooterSectionConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Layout: SectionLayoutConfiguration
-    SectionId: str
-    Style: SectionStyle | None = None
+    Layout: Annotated[
+        SectionLayoutConfiguration,
+        Field_aliased(description="Type: SectionLayoutConfigurationDict."),
+    ]
+    SectionId: Annotated[
+        str, Field_aliased(description="Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters.")
+    ]
+    Style: Annotated[SectionStyle | None, Field_aliased(description="Type: SectionStyleDict.")] = (
+        None
+    )
 
 
 class HeatMapSortConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    HeatMapColumnItemsLimitConfiguration: AnalysisItemsLimitConfiguration | None = None
-    HeatMapColumnSort: list[AnalysisFieldSortOptions] | None = None
-    HeatMapRowItemsLimitConfiguration: AnalysisItemsLimitConfiguration | None = None
-    HeatMapRowSort: list[AnalysisFieldSortOptions] | None = None
+    HeatMapColumnItemsLimitConfiguration: Annotated[
+        AnalysisItemsLimitConfiguration | None,
+        Field_aliased(description="Type: AnalysisItemsLimitConfigurationDict."),
+    ] = None
+    HeatMapColumnSort: Annotated[
+        list[AnalysisFieldSortOptions] | None, Field_aliased(description="Items: 0 to 100 items.")
+    ] = None
+    HeatMapRowItemsLimitConfiguration: Annotated[
+        AnalysisItemsLimitConfiguration | None,
+        Field_aliased(description="Type: AnalysisItemsLimitConfigurationDict."),
+    ] = None
+    HeatMapRowSort: Annotated[
+        list[AnalysisFieldSortOptions] | None, Field_aliased(description="Items: 0 to 100 items.")
+    ] = None
 
 
 class ImageCustomActionOperation(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    NavigationOperation: CustomActionNavigationOperation | None = None
-    SetParametersOperation: CustomActionSetParametersOperation | None = None
-    URLOperation: CustomActionURLOperation | None = None
+    NavigationOperation: Annotated[
+        CustomActionNavigationOperation | None,
+        Field_aliased(description="Type: CustomActionNavigationOperationDict."),
+    ] = None
+    SetParametersOperation: Annotated[
+        CustomActionSetParametersOperation | None,
+        Field_aliased(description="Type: CustomActionSetParametersOperationDict."),
+    ] = None
+    URLOperation: Annotated[
+        CustomActionURLOperation | None,
+        Field_aliased(description="Type: CustomActionURLOperationDict."),
+    ] = None
 
 
 class KPISortConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    TrendGroupSort: list[AnalysisFieldSortOptions] | None = None
+    TrendGroupSort: Annotated[
+        list[AnalysisFieldSortOptions] | None, Field_aliased(description="Items: 0 to 100 items.")
+    ] = None
 
 
 class LayerCustomActionOperation(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    FilterOperation: CustomActionFilterOperation | None = None
-    NavigationOperation: CustomActionNavigationOperation | None = None
-    SetParametersOperation: CustomActionSetParametersOperation | None = None
-    URLOperation: CustomActionURLOperation | None = None
+    FilterOperation: Annotated[
+        CustomActionFilterOperation | None,
+        Field_aliased(description="Type: CustomActionFilterOperationDict."),
+    ] = None
+    NavigationOperation: Annotated[
+        CustomActionNavigationOperation | None,
+        Field_aliased(description="Type: CustomActionNavigationOperationDict."),
+    ] = None
+    SetParametersOperation: Annotated[
+        CustomActionSetParametersOperation | None,
+        Field_aliased(description="Type: CustomActionSetParametersOperationDict."),
+    ] = None
+    URLOperation: Annotated[
+        CustomActionURLOperation | None,
+        Field_aliased(description="Type: CustomActionURLOperationDict."),
+    ] = None
 
 
 class LineChartSortConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CategoryItemsLimitConfiguration: AnalysisItemsLimitConfiguration | None = None
-    CategorySort: list[AnalysisFieldSortOptions] | None = None
-    ColorItemsLimitConfiguration: AnalysisItemsLimitConfiguration | None = None
-    SmallMultiplesLimitConfiguration: AnalysisItemsLimitConfiguration | None = None
-    SmallMultiplesSort: list[AnalysisFieldSortOptions] | None = None
+    CategoryItemsLimitConfiguration: Annotated[
+        AnalysisItemsLimitConfiguration | None,
+        Field_aliased(description="Type: AnalysisItemsLimitConfigurationDict."),
+    ] = None
+    CategorySort: Annotated[
+        list[AnalysisFieldSortOptions] | None, Field_aliased(description="Items: 0 to 100 items.")
+    ] = None
+    ColorItemsLimitConfiguration: Annotated[
+        AnalysisItemsLimitConfiguration | None,
+        Field_aliased(description="Type: AnalysisItemsLimitConfigurationDict."),
+    ] = None
+    SmallMultiplesLimitConfiguration: Annotated[
+        AnalysisItemsLimitConfiguration | None,
+        Field_aliased(description="Type: AnalysisItemsLimitConfigurationDict."),
+    ] = None
+    SmallMultiplesSort: Annotated[
+        list[AnalysisFieldSortOptions] | None, Field_aliased(description="Items: 0 to 100 items.")
+    ] = None
 
 
 class LineSeriesAxisDisplayOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AxisOptions: AxisDisplayOptions | None = None
-    MissingDataConfigurations: list[MissingDataConfiguration] | None = None
+    AxisOptions: Annotated[
+        AxisDisplayOptions | None, Field_aliased(description="Type: AxisDisplayOptionsDict.")
+    ] = None
+    MissingDataConfigurations: Annotated[
+        list[MissingDataConfiguration] | None, Field_aliased(description="Items: 0 to 100 items.")
+    ] = None
 
 
 class ParameterDeclaration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DateTimeParameterDeclaration: AnalysisDateTimeParameterDeclaration | None = None
-    DecimalParameterDeclaration: AnalysisDecimalParameterDeclaration | None = None
-    IntegerParameterDeclaration: AnalysisIntegerParameterDeclaration | None = None
-    StringParameterDeclaration: AnalysisStringParameterDeclaration | None = None
+    DateTimeParameterDeclaration: Annotated[
+        AnalysisDateTimeParameterDeclaration | None,
+        Field_aliased(description="Type: AnalysisDateTimeParameterDeclarationDict."),
+    ] = None
+    DecimalParameterDeclaration: Annotated[
+        AnalysisDecimalParameterDeclaration | None,
+        Field_aliased(description="Type: AnalysisDecimalParameterDeclarationDict."),
+    ] = None
+    IntegerParameterDeclaration: Annotated[
+        AnalysisIntegerParameterDeclaration | None,
+        Field_aliased(description="Type: AnalysisIntegerParameterDeclarationDict."),
+    ] = None
+    StringParameterDeclaration: Annotated[
+        AnalysisStringParameterDeclaration | None,
+        Field_aliased(description="Type: AnalysisStringParameterDeclarationDict."),
+    ] = None
 
 
 class ParameterDropDownControl(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CascadingControlConfiguration: AnalysisCascadingControlConfiguration | None = None
-    CommitMode: Literal["AUTO", "MANUAL"] | None = None
-    DisplayOptions: DropDownControlDisplayOptions | None = None
-    ParameterControlId: str
-    SelectableValues: ParameterSelectableValues | None = None
-    SourceParameterName: str
-    Title: str
-    Type: Literal["MULTI_SELECT", "SINGLE_SELECT"] | None = None
+    CascadingControlConfiguration: Annotated[
+        AnalysisCascadingControlConfiguration | None,
+        Field_aliased(description="Type: AnalysisCascadingControlConfigurationDict."),
+    ] = None
+    CommitMode: Annotated[
+        Literal["AUTO", "MANUAL"] | None,
+        Field_aliased(description="Allowed values: 'AUTO', 'MANUAL'."),
+    ] = None
+    DisplayOptions: Annotated[
+        DropDownControlDisplayOptions | None,
+        Field_aliased(description="Type: DropDownControlDisplayOptionsDict."),
+    ] = None
+    ParameterControlId: Annotated[
+        str, Field_aliased(description="Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters.")
+    ]
+    SelectableValues: Annotated[
+        ParameterSelectableValues | None,
+        Field_aliased(description="Type: ParameterSelectableValuesDict."),
+    ] = None
+    SourceParameterName: Annotated[
+        str, Field_aliased(description="Pattern: ^[a-zA-Z0-9]+$ Length: 1 to 2048 characters.")
+    ]
+    Title: Annotated[str, Field_aliased(description="Length: 1 to 2048 characters.")]
+    Type: Annotated[
+        Literal["MULTI_SELECT", "SINGLE_SELECT"] | None,
+        Field_aliased(description="Allowed values: 'MULTI_SELECT', 'SINGLE_SELECT'."),
+    ] = None
 
 
 class ParameterListControl(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CascadingControlConfiguration: AnalysisCascadingControlConfiguration | None = None
-    DisplayOptions: ListControlDisplayOptions | None = None
-    ParameterControlId: str
-    SelectableValues: ParameterSelectableValues | None = None
-    SourceParameterName: str
-    Title: str
-    Type: Literal["MULTI_SELECT", "SINGLE_SELECT"] | None = None
+    CascadingControlConfiguration: Annotated[
+        AnalysisCascadingControlConfiguration | None,
+        Field_aliased(description="Type: AnalysisCascadingControlConfigurationDict."),
+    ] = None
+    DisplayOptions: Annotated[
+        ListControlDisplayOptions | None,
+        Field_aliased(description="Type: ListControlDisplayOptionsDict."),
+    ] = None
+    ParameterControlId: Annotated[
+        str, Field_aliased(description="Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters.")
+    ]
+    SelectableValues: Annotated[
+        ParameterSelectableValues | None,
+        Field_aliased(description="Type: ParameterSelectableValuesDict."),
+    ] = None
+    SourceParameterName: Annotated[
+        str, Field_aliased(description="Pattern: ^[a-zA-Z0-9]+$ Length: 1 to 2048 characters.")
+    ]
+    Title: Annotated[str, Field_aliased(description="Length: 1 to 2048 characters.")]
+    Type: Annotated[
+        Literal["MULTI_SELECT", "SINGLE_SELECT"] | None,
+        Field_aliased(description="Allowed values: 'MULTI_SELECT', 'SINGLE_SELECT'."),
+    ] = None
 
 
 class ParameterSliderControl(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DisplayOptions: SliderControlDisplayOptions | None = None
-    MaximumValue: float
-    MinimumValue: float
-    ParameterControlId: str
-    SourceParameterName: str
-    StepSize: float
-    Title: str
+    DisplayOptions: Annotated[
+        SliderControlDisplayOptions | None,
+        Field_aliased(description="Type: SliderControlDisplayOptionsDict."),
+    ] = None
+    MaximumValue: Annotated[float, Field_aliased(description="Type: float.")]
+    MinimumValue: Annotated[float, Field_aliased(description="Type: float.")]
+    ParameterControlId: Annotated[
+        str, Field_aliased(description="Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters.")
+    ]
+    SourceParameterName: Annotated[
+        str, Field_aliased(description="Pattern: ^[a-zA-Z0-9]+$ Length: 1 to 2048 characters.")
+    ]
+    StepSize: Annotated[float, Field_aliased(description="Type: float.")]
+    Title: Annotated[str, Field_aliased(description="Length: 1 to 2048 characters.")]
 
 
 class ParameterTextAreaControl(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Delimiter: str | None = None
-    DisplayOptions: TextAreaControlDisplayOptions | None = None
-    ParameterControlId: str
-    SourceParameterName: str
-    Title: str
+    Delimiter: Annotated[str | None, Field_aliased(description="Length: 1 to 2048 characters.")] = (
+        None
+    )
+    DisplayOptions: Annotated[
+        TextAreaControlDisplayOptions | None,
+        Field_aliased(description="Type: TextAreaControlDisplayOptionsDict."),
+    ] = None
+    ParameterControlId: Annotated[
+        str, Field_aliased(description="Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters.")
+    ]
+    SourceParameterName: Annotated[
+        str, Field_aliased(description="Pattern: ^[a-zA-Z0-9]+$ Length: 1 to 2048 characters.")
+    ]
+    Title: Annotated[str, Field_aliased(description="Length: 1 to 2048 characters.")]
 
 
 class ParameterTextFieldControl(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DisplayOptions: TextFieldControlDisplayOptions | None = None
-    ParameterControlId: str
-    SourceParameterName: str
-    Title: str
+    DisplayOptions: Annotated[
+        TextFieldControlDisplayOptions | None,
+        Field_aliased(description="Type: TextFieldControlDisplayOptionsDict."),
+    ] = None
+    ParameterControlId: Annotated[
+        str, Field_aliased(description="Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters.")
+    ]
+    SourceParameterName: Annotated[
+        str, Field_aliased(description="Pattern: ^[a-zA-Z0-9]+$ Length: 1 to 2048 characters.")
+    ]
+    Title: Annotated[str, Field_aliased(description="Length: 1 to 2048 characters.")]
 
 
 class PieChartSortConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CategoryItemsLimit: AnalysisItemsLimitConfiguration | None = None
-    CategorySort: list[AnalysisFieldSortOptions] | None = None
-    SmallMultiplesLimitConfiguration: AnalysisItemsLimitConfiguration | None = None
-    SmallMultiplesSort: list[AnalysisFieldSortOptions] | None = None
+    CategoryItemsLimit: Annotated[
+        AnalysisItemsLimitConfiguration | None,
+        Field_aliased(description="Type: AnalysisItemsLimitConfigurationDict."),
+    ] = None
+    CategorySort: Annotated[
+        list[AnalysisFieldSortOptions] | None, Field_aliased(description="Items: 0 to 100 items.")
+    ] = None
+    SmallMultiplesLimitConfiguration: Annotated[
+        AnalysisItemsLimitConfiguration | None,
+        Field_aliased(description="Type: AnalysisItemsLimitConfigurationDict."),
+    ] = None
+    SmallMultiplesSort: Annotated[
+        list[AnalysisFieldSortOptions] | None, Field_aliased(description="Items: 0 to 100 items.")
+    ] = None
 
 
 class PivotTableOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CellStyle: TableCellStyle | None = None
-    CollapsedRowDimensionsVisibility: Literal["HIDDEN", "VISIBLE"] | None = None
-    ColumnHeaderStyle: TableCellStyle | None = None
-    ColumnNamesVisibility: Literal["HIDDEN", "VISIBLE"] | None = None
-    DefaultCellWidth: str | None = None
-    MetricPlacement: Literal["ROW", "COLUMN"] | None = None
-    RowAlternateColorOptions: AnalysisRowAlternateColorOptions | None = None
-    RowFieldNamesStyle: TableCellStyle | None = None
-    RowHeaderStyle: TableCellStyle | None = None
-    RowsLabelOptions: PivotTableRowsLabelOptions | None = None
-    RowsLayout: Literal["TABULAR", "HIERARCHY"] | None = None
-    SingleMetricVisibility: Literal["HIDDEN", "VISIBLE"] | None = None
-    ToggleButtonsVisibility: Literal["HIDDEN", "VISIBLE"] | None = None
+    CellStyle: Annotated[
+        TableCellStyle | None, Field_aliased(description="Type: TableCellStyleDict.")
+    ] = None
+    CollapsedRowDimensionsVisibility: Annotated[
+        Literal["HIDDEN", "VISIBLE"] | None,
+        Field_aliased(description="Allowed values: 'HIDDEN', 'VISIBLE'."),
+    ] = None
+    ColumnHeaderStyle: Annotated[
+        TableCellStyle | None, Field_aliased(description="Type: TableCellStyleDict.")
+    ] = None
+    ColumnNamesVisibility: Annotated[
+        Literal["HIDDEN", "VISIBLE"] | None,
+        Field_aliased(description="Allowed values: 'HIDDEN', 'VISIBLE'."),
+    ] = None
+    DefaultCellWidth: Annotated[
+        str | None,
+        Field_aliased(description="String based length that is composed of value and unit in px"),
+    ] = None
+    MetricPlacement: Annotated[
+        Literal["ROW", "COLUMN"] | None,
+        Field_aliased(description="Allowed values: 'ROW', 'COLUMN'."),
+    ] = None
+    RowAlternateColorOptions: Annotated[
+        AnalysisRowAlternateColorOptions | None,
+        Field_aliased(description="Type: AnalysisRowAlternateColorOptionsDict."),
+    ] = None
+    RowFieldNamesStyle: Annotated[
+        TableCellStyle | None, Field_aliased(description="Type: TableCellStyleDict.")
+    ] = None
+    RowHeaderStyle: Annotated[
+        TableCellStyle | None, Field_aliased(description="Type: TableCellStyleDict.")
+    ] = None
+    RowsLabelOptions: Annotated[
+        PivotTableRowsLabelOptions | None,
+        Field_aliased(description="Type: PivotTableRowsLabelOptionsDict."),
+    ] = None
+    RowsLayout: Annotated[
+        Literal["TABULAR", "HIERARCHY"] | None,
+        Field_aliased(description="Allowed values: 'TABULAR', 'HIERARCHY'."),
+    ] = None
+    SingleMetricVisibility: Annotated[
+        Literal["HIDDEN", "VISIBLE"] | None,
+        Field_aliased(description="Allowed values: 'HIDDEN', 'VISIBLE'."),
+    ] = None
+    ToggleButtonsVisibility: Annotated[
+        Literal["HIDDEN", "VISIBLE"] | None,
+        Field_aliased(description="Allowed values: 'HIDDEN', 'VISIBLE'."),
+    ] = None
 
 
 class PivotTableSortBy(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Column: AnalysisColumnSort | None = None
-    DataPath: DataPathSort | None = None
-    Field: AnalysisFieldSort | None = None
+    Column: Annotated[
+        AnalysisColumnSort | None, Field_aliased(description="Type: AnalysisColumnSortDict.")
+    ] = None
+    DataPath: Annotated[
+        DataPathSort | None, Field_aliased(description="Type: DataPathSortDict.")
+    ] = None
+    Field: Annotated[
+        AnalysisFieldSort | None, Field_aliased(description="Type: AnalysisFieldSortDict.")
+    ] = None
 
 
 class PivotTotalOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CustomLabel: str | None = None
-    MetricHeaderCellStyle: TableCellStyle | None = None
-    Placement: Literal["START", "END", "AUTO"] | None = None
-    ScrollStatus: Literal["PINNED", "SCROLLED"] | None = None
-    TotalAggregationOptions: list[TotalAggregationOption] | None = None
-    TotalCellStyle: TableCellStyle | None = None
-    TotalsVisibility: Literal["HIDDEN", "VISIBLE"] | None = None
-    ValueCellStyle: TableCellStyle | None = None
+    CustomLabel: Annotated[str | None, Field_aliased(description="Type: str.")] = None
+    MetricHeaderCellStyle: Annotated[
+        TableCellStyle | None, Field_aliased(description="Type: TableCellStyleDict.")
+    ] = None
+    Placement: Annotated[
+        Literal["START", "END", "AUTO"] | None,
+        Field_aliased(description="Allowed values: 'START', 'END', 'AUTO'."),
+    ] = None
+    ScrollStatus: Annotated[
+        Literal["PINNED", "SCROLLED"] | None,
+        Field_aliased(description="Allowed values: 'PINNED', 'SCROLLED'."),
+    ] = None
+    TotalAggregationOptions: Annotated[
+        list[TotalAggregationOption] | None, Field_aliased(description="Items: 0 to 200 items.")
+    ] = None
+    TotalCellStyle: Annotated[
+        TableCellStyle | None, Field_aliased(description="Type: TableCellStyleDict.")
+    ] = None
+    TotalsVisibility: Annotated[
+        Literal["HIDDEN", "VISIBLE"] | None,
+        Field_aliased(description="Allowed values: 'HIDDEN', 'VISIBLE'."),
+    ] = None
+    ValueCellStyle: Annotated[
+        TableCellStyle | None, Field_aliased(description="Type: TableCellStyleDict.")
+    ] = None
 
 
 class PluginVisualSortConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    PluginVisualTableQuerySort: AnalysisPluginVisualTableQuerySort | None = None
+    PluginVisualTableQuerySort: Annotated[
+        AnalysisPluginVisualTableQuerySort | None,
+        Field_aliased(description="Type: AnalysisPluginVisualTableQuerySortDict."),
+    ] = None
 
 
 class RadarChartSortConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CategoryItemsLimit: AnalysisItemsLimitConfiguration | None = None
-    CategorySort: list[AnalysisFieldSortOptions] | None = None
-    ColorItemsLimit: AnalysisItemsLimitConfiguration | None = None
-    ColorSort: list[AnalysisFieldSortOptions] | None = None
+    CategoryItemsLimit: Annotated[
+        AnalysisItemsLimitConfiguration | None,
+        Field_aliased(description="Type: AnalysisItemsLimitConfigurationDict."),
+    ] = None
+    CategorySort: Annotated[
+        list[AnalysisFieldSortOptions] | None, Field_aliased(description="Items: 0 to 100 items.")
+    ] = None
+    ColorItemsLimit: Annotated[
+        AnalysisItemsLimitConfiguration | None,
+        Field_aliased(description="Type: AnalysisItemsLimitConfigurationDict."),
+    ] = None
+    ColorSort: Annotated[
+        list[AnalysisFieldSortOptions] | None, Field_aliased(description="Items: 0 to 100 items.")
+    ] = None
 
 
 class ReferenceLineDynamicDataConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Calculation: AnalysisNumericalAggregationFunction
-    Column: ColumnIdentifier
-    MeasureAggregationFunction: AnalysisAggregationFunction | None = None
+    Calculation: Annotated[
+        AnalysisNumericalAggregationFunction,
+        Field_aliased(description="Type: AnalysisNumericalAggregationFunctionDict."),
+    ]
+    Column: Annotated[ColumnIdentifier, Field_aliased(description="Type: ColumnIdentifierDict.")]
+    MeasureAggregationFunction: Annotated[
+        AnalysisAggregationFunction | None,
+        Field_aliased(description="Type: AnalysisAggregationFunctionDict."),
+    ] = None
 
 
 class SankeyDiagramSortConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DestinationItemsLimit: AnalysisItemsLimitConfiguration | None = None
-    SourceItemsLimit: AnalysisItemsLimitConfiguration | None = None
-    WeightSort: list[AnalysisFieldSortOptions] | None = None
+    DestinationItemsLimit: Annotated[
+        AnalysisItemsLimitConfiguration | None,
+        Field_aliased(description="Type: AnalysisItemsLimitConfigurationDict."),
+    ] = None
+    SourceItemsLimit: Annotated[
+        AnalysisItemsLimitConfiguration | None,
+        Field_aliased(description="Type: AnalysisItemsLimitConfigurationDict."),
+    ] = None
+    WeightSort: Annotated[
+        list[AnalysisFieldSortOptions] | None, Field_aliased(description="Items: 0 to 100 items.")
+    ] = None
 
 
 class SectionBasedLayoutCanvasSizeOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    PaperCanvasSizeOptions: SectionBasedLayoutPaperCanvasSizeOptions | None = None
+    PaperCanvasSizeOptions: Annotated[
+        SectionBasedLayoutPaperCanvasSizeOptions | None,
+        Field_aliased(description="Type: SectionBasedLayoutPaperCanvasSizeOptionsDict."),
+    ] = None
 
 
 class SheetControlLayoutConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    GridLayout: GridLayoutConfiguration | None = None
+    GridLayout: Annotated[
+        GridLayoutConfiguration | None,
+        Field_aliased(description="Type: GridLayoutConfigurationDict."),
+    ] = None
 
 
 class StaticFile(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ImageStaticFile: AnalysisImageStaticFile | None = None
-    SpatialStaticFile: AnalysisSpatialStaticFile | None = None
+    ImageStaticFile: Annotated[
+        AnalysisImageStaticFile | None,
+        Field_aliased(description="Type: AnalysisImageStaticFileDict."),
+    ] = None
+    SpatialStaticFile: Annotated[
+        AnalysisSpatialStaticFile | None,
+        Field_aliased(description="Type: AnalysisSpatialStaticFileDict."),
+    ] = None
 
 
 class SubtotalOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CustomLabel: str | None = None
-    FieldLevel: Literal["ALL", "CUSTOM", "LAST"] | None = None
-    FieldLevelOptions: list[PivotTableFieldSubtotalOptions] | None = None
-    MetricHeaderCellStyle: TableCellStyle | None = None
-    StyleTargets: list[TableStyleTarget] | None = None
-    TotalCellStyle: TableCellStyle | None = None
-    TotalsVisibility: Literal["HIDDEN", "VISIBLE"] | None = None
-    ValueCellStyle: TableCellStyle | None = None
+    CustomLabel: Annotated[str | None, Field_aliased(description="Type: str.")] = None
+    FieldLevel: Annotated[
+        Literal["ALL", "CUSTOM", "LAST"] | None,
+        Field_aliased(description="Allowed values: 'ALL', 'CUSTOM', 'LAST'."),
+    ] = None
+    FieldLevelOptions: Annotated[
+        list[PivotTableFieldSubtotalOptions] | None,
+        Field_aliased(description="Items: 0 to 100 items."),
+    ] = None
+    MetricHeaderCellStyle: Annotated[
+        TableCellStyle | None, Field_aliased(description="Type: TableCellStyleDict.")
+    ] = None
+    StyleTargets: Annotated[
+        list[TableStyleTarget] | None, Field_aliased(description="Items: 0 to 3 items.")
+    ] = None
+    TotalCellStyle: Annotated[
+        TableCellStyle | None, Field_aliased(description="Type: TableCellStyleDict.")
+    ] = None
+    TotalsVisibility: Annotated[
+        Literal["HIDDEN", "VISIBLE"] | None,
+        Field_aliased(description="Allowed values: 'HIDDEN', 'VISIBLE'."),
+    ] = None
+    ValueCellStyle: Annotated[
+        TableCellStyle | None, Field_aliased(description="Type: TableCellStyleDict.")
+    ] = None
 
 
 class TableFieldLinkConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Content: TableFieldLinkContentConfiguration
-    Target: Literal["NEW_TAB", "NEW_WINDOW", "SAME_TAB"]
+    Content: Annotated[
+        TableFieldLinkContentConfiguration,
+        Field_aliased(description="Type: TableFieldLinkContentConfigurationDict."),
+    ]
+    Target: Annotated[
+        Literal["NEW_TAB", "NEW_WINDOW", "SAME_TAB"],
+        Field_aliased(description="Allowed values: 'NEW_TAB', 'NEW_WINDOW', 'SAME_TAB'."),
+    ]
 
 
 class TableFieldURLConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ImageConfiguration: TableFieldImageConfiguration | None = None
-    LinkConfiguration: TableFieldLinkConfiguration | None = None
+    ImageConfiguration: Annotated[
+        TableFieldImageConfiguration | None,
+        Field_aliased(description="Type: TableFieldImageConfigurationDict."),
+    ] = None
+    LinkConfiguration: Annotated[
+        TableFieldLinkConfiguration | None,
+        Field_aliased(description="Type: TableFieldLinkConfigurationDict."),
+    ] = None
 
 
 class TableSortConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    PaginationConfiguration: AnalysisPaginationConfiguration | None = None
-    RowSort: list[AnalysisFieldSortOptions] | None = None
+    PaginationConfiguration: Annotated[
+        AnalysisPaginationConfiguration | None,
+        Field_aliased(description="Type: AnalysisPaginationConfigurationDict."),
+    ] = None
+    RowSort: Annotated[
+        list[AnalysisFieldSortOptions] | None, Field_aliased(description="Items: 0 to 100 items.")
+    ] = None
 
 
 class TooltipItem(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ColumnTooltipItem: AnalysisColumnTooltipItem | None = None
-    FieldTooltipItem: AnalysisFieldTooltipItem | None = None
+    ColumnTooltipItem: Annotated[
+        AnalysisColumnTooltipItem | None,
+        Field_aliased(description="Type: AnalysisColumnTooltipItemDict."),
+    ] = None
+    FieldTooltipItem: Annotated[
+        AnalysisFieldTooltipItem | None,
+        Field_aliased(description="Type: AnalysisFieldTooltipItemDict."),
+    ] = None
 
 
 class TreeMapSortConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    TreeMapGroupItemsLimitConfiguration: AnalysisItemsLimitConfiguration | None = None
-    TreeMapSort: list[AnalysisFieldSortOptions] | None = None
+    TreeMapGroupItemsLimitConfiguration: Annotated[
+        AnalysisItemsLimitConfiguration | None,
+        Field_aliased(description="Type: AnalysisItemsLimitConfigurationDict."),
+    ] = None
+    TreeMapSort: Annotated[
+        list[AnalysisFieldSortOptions] | None, Field_aliased(description="Items: 0 to 100 items.")
+    ] = None
 
 
 class VisualCustomActionOperation(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    FilterOperation: CustomActionFilterOperation | None = None
-    NavigationOperation: CustomActionNavigationOperation | None = None
-    SetParametersOperation: CustomActionSetParametersOperation | None = None
-    URLOperation: CustomActionURLOperation | None = None
+    FilterOperation: Annotated[
+        CustomActionFilterOperation | None,
+        Field_aliased(description="Type: CustomActionFilterOperationDict."),
+    ] = None
+    NavigationOperation: Annotated[
+        CustomActionNavigationOperation | None,
+        Field_aliased(description="Type: CustomActionNavigationOperationDict."),
+    ] = None
+    SetParametersOperation: Annotated[
+        CustomActionSetParametersOperation | None,
+        Field_aliased(description="Type: CustomActionSetParametersOperationDict."),
+    ] = None
+    URLOperation: Annotated[
+        CustomActionURLOperation | None,
+        Field_aliased(description="Type: CustomActionURLOperationDict."),
+    ] = None
 
 
 class WaterfallChartSortConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BreakdownItemsLimit: AnalysisItemsLimitConfiguration | None = None
-    CategorySort: list[AnalysisFieldSortOptions] | None = None
+    BreakdownItemsLimit: Annotated[
+        AnalysisItemsLimitConfiguration | None,
+        Field_aliased(description="Type: AnalysisItemsLimitConfigurationDict."),
+    ] = None
+    CategorySort: Annotated[
+        list[AnalysisFieldSortOptions] | None, Field_aliased(description="Items: 0 to 100 items.")
+    ] = None
 
 
 class WordCloudSortConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CategoryItemsLimit: AnalysisItemsLimitConfiguration | None = None
-    CategorySort: list[AnalysisFieldSortOptions] | None = None
+    CategoryItemsLimit: Annotated[
+        AnalysisItemsLimitConfiguration | None,
+        Field_aliased(description="Type: AnalysisItemsLimitConfigurationDict."),
+    ] = None
+    CategorySort: Annotated[
+        list[AnalysisFieldSortOptions] | None, Field_aliased(description="Items: 0 to 100 items.")
+    ] = None
 
 
 class AggregationSortConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AggregationFunction: AnalysisAggregationFunction | None = None
-    Column: ColumnIdentifier
-    SortDirection: Literal["ASC", "DESC"]
+    AggregationFunction: Annotated[
+        AnalysisAggregationFunction | None,
+        Field_aliased(description="Type: AnalysisAggregationFunctionDict."),
+    ] = None
+    Column: Annotated[ColumnIdentifier, Field_aliased(description="Type: ColumnIdentifierDict.")]
+    SortDirection: Annotated[
+        Literal["ASC", "DESC"], Field_aliased(description="Allowed values: 'ASC', 'DESC'.")
+    ]
 
 
 class AnalysisFieldBasedTooltip(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AggregationVisibility: Literal["HIDDEN", "VISIBLE"] | None = None
-    TooltipFields: list[TooltipItem] | None = None
-    TooltipTitleType: Literal["NONE", "PRIMARY_VALUE"] | None = None
+    AggregationVisibility: Annotated[
+        Literal["HIDDEN", "VISIBLE"] | None,
+        Field_aliased(description="Allowed values: 'HIDDEN', 'VISIBLE'."),
+    ] = None
+    TooltipFields: Annotated[
+        list[TooltipItem] | None, Field_aliased(description="Items: 0 to 100 items.")
+    ] = None
+    TooltipTitleType: Annotated[
+        Literal["NONE", "PRIMARY_VALUE"] | None,
+        Field_aliased(description="Allowed values: 'NONE', 'PRIMARY_VALUE'."),
+    ] = None
 
 
 class AnalysisNumericFormatConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CurrencyDisplayFormatConfiguration: AnalysisCurrencyDisplayFormatConfiguration | None = None
-    NumberDisplayFormatConfiguration: AnalysisNumberDisplayFormatConfiguration | None = None
-    PercentageDisplayFormatConfiguration: AnalysisPercentageDisplayFormatConfiguration | None = None
+    CurrencyDisplayFormatConfiguration: Annotated[
+        AnalysisCurrencyDisplayFormatConfiguration | None,
+        Field_aliased(description="Type: AnalysisCurrencyDisplayFormatConfigurationDict."),
+    ] = None
+    NumberDisplayFormatConfiguration: Annotated[
+        AnalysisNumberDisplayFormatConfiguration | None,
+        Field_aliased(description="Type: AnalysisNumberDisplayFormatConfigurationDict."),
+    ] = None
+    PercentageDisplayFormatConfiguration: Annotated[
+        AnalysisPercentageDisplayFormatConfiguration | None,
+        Field_aliased(description="Type: AnalysisPercentageDisplayFormatConfigurationDict."),
+    ] = None
 
 
 class AnalysisStringFormatConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    NullValueFormatConfiguration: AnalysisNullValueFormatConfiguration | None = None
-    NumericFormatConfiguration: AnalysisNumericFormatConfiguration | None = None
+    NullValueFormatConfiguration: Annotated[
+        AnalysisNullValueFormatConfiguration | None,
+        Field_aliased(description="Type: AnalysisNullValueFormatConfigurationDict."),
+    ] = None
+    NumericFormatConfiguration: Annotated[
+        AnalysisNumericFormatConfiguration | None,
+        Field_aliased(description="Type: AnalysisNumericFormatConfigurationDict."),
+    ] = None
 
 
 class AnalysisTooltipOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    FieldBasedTooltip: AnalysisFieldBasedTooltip | None = None
-    SelectedTooltipType: Literal["BASIC", "DETAILED", "SHEET"] | None = None
-    TooltipVisibility: Literal["HIDDEN", "VISIBLE"] | None = None
+    FieldBasedTooltip: Annotated[
+        AnalysisFieldBasedTooltip | None,
+        Field_aliased(description="Type: AnalysisFieldBasedTooltipDict."),
+    ] = None
+    SelectedTooltipType: Annotated[
+        Literal["BASIC", "DETAILED", "SHEET"] | None,
+        Field_aliased(description="Allowed values: 'BASIC', 'DETAILED', 'SHEET'."),
+    ] = None
+    TooltipVisibility: Annotated[
+        Literal["HIDDEN", "VISIBLE"] | None,
+        Field_aliased(description="Allowed values: 'HIDDEN', 'VISIBLE'."),
+    ] = None
 
 
 class BodySectionRepeatConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DimensionConfigurations: list[BodySectionRepeatDimensionConfiguration] | None = None
-    NonRepeatingVisuals: list[str] | None = None
-    PageBreakConfiguration: BodySectionRepeatPageBreakConfiguration | None = None
+    DimensionConfigurations: Annotated[
+        list[BodySectionRepeatDimensionConfiguration] | None,
+        Field_aliased(description="Items: 0 to 3 items."),
+    ] = None
+    NonRepeatingVisuals: Annotated[
+        list[str] | None,
+        Field_aliased(
+            description="Items: 0 to 20 items. Each item: Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."
+        ),
+    ] = None
+    PageBreakConfiguration: Annotated[
+        BodySectionRepeatPageBreakConfiguration | None,
+        Field_aliased(description="Type: BodySectionRepeatPageBreakConfigurationDict."),
+    ] = None
 
 
 class ComparisonConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ComparisonFormat: ComparisonFormatConfiguration | None = None
-    ComparisonMethod: Literal["DIFFERENCE", "PERCENT_DIFFERENCE", "PERCENT"] | None = None
+    ComparisonFormat: Annotated[
+        ComparisonFormatConfiguration | None,
+        Field_aliased(description="Type: ComparisonFormatConfigurationDict."),
+    ] = None
+    ComparisonMethod: Annotated[
+        Literal["DIFFERENCE", "PERCENT_DIFFERENCE", "PERCENT"] | None,
+        Field_aliased(description="Allowed values: 'DIFFERENCE', 'PERCENT_DIFFERENCE', 'PERCENT'."),
+    ] = None
 
 
 class ConditionalFormattingColor(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Gradient: ConditionalFormattingGradientColor | None = None
-    Solid: ConditionalFormattingSolidColor | None = None
+    Gradient: Annotated[
+        ConditionalFormattingGradientColor | None,
+        Field_aliased(description="Type: ConditionalFormattingGradientColorDict."),
+    ] = None
+    Solid: Annotated[
+        ConditionalFormattingSolidColor | None,
+        Field_aliased(description="Type: ConditionalFormattingSolidColorDict."),
+    ] = None
 
 
 class DefaultFilterControlOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DefaultDateTimePickerOptions: DefaultDateTimePickerControlOptions | None = None
-    DefaultDropdownOptions: DefaultFilterDropDownControlOptions | None = None
-    DefaultListOptions: DefaultFilterListControlOptions | None = None
-    DefaultRelativeDateTimeOptions: DefaultRelativeDateTimeControlOptions | None = None
-    DefaultSliderOptions: DefaultSliderControlOptions | None = None
-    DefaultTextAreaOptions: DefaultTextAreaControlOptions | None = None
-    DefaultTextFieldOptions: DefaultTextFieldControlOptions | None = None
+    DefaultDateTimePickerOptions: Annotated[
+        DefaultDateTimePickerControlOptions | None,
+        Field_aliased(description="Type: DefaultDateTimePickerControlOptionsDict."),
+    ] = None
+    DefaultDropdownOptions: Annotated[
+        DefaultFilterDropDownControlOptions | None,
+        Field_aliased(description="Type: DefaultFilterDropDownControlOptionsDict."),
+    ] = None
+    DefaultListOptions: Annotated[
+        DefaultFilterListControlOptions | None,
+        Field_aliased(description="Type: DefaultFilterListControlOptionsDict."),
+    ] = None
+    DefaultRelativeDateTimeOptions: Annotated[
+        DefaultRelativeDateTimeControlOptions | None,
+        Field_aliased(description="Type: DefaultRelativeDateTimeControlOptionsDict."),
+    ] = None
+    DefaultSliderOptions: Annotated[
+        DefaultSliderControlOptions | None,
+        Field_aliased(description="Type: DefaultSliderControlOptionsDict."),
+    ] = None
+    DefaultTextAreaOptions: Annotated[
+        DefaultTextAreaControlOptions | None,
+        Field_aliased(description="Type: DefaultTextAreaControlOptionsDict."),
+    ] = None
+    DefaultTextFieldOptions: Annotated[
+        DefaultTextFieldControlOptions | None,
+        Field_aliased(description="Type: DefaultTextFieldControlOptionsDict."),
+    ] = None
 
 
 class DefaultSectionBasedLayoutConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CanvasSizeOptions: SectionBasedLayoutCanvasSizeOptions
+    CanvasSizeOptions: Annotated[
+        SectionBasedLayoutCanvasSizeOptions,
+        Field_aliased(description="Type: SectionBasedLayoutCanvasSizeOptionsDict."),
+    ]
 
 
 class FilterControl(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CrossSheet: FilterCrossSheetControl | None = None
-    DateTimePicker: FilterDateTimePickerControl | None = None
-    Dropdown: FilterDropDownControl | None = None
-    List: FilterListControl | None = None
-    RelativeDateTime: FilterRelativeDateTimeControl | None = None
-    Slider: FilterSliderControl | None = None
-    TextArea: FilterTextAreaControl | None = None
-    TextField: FilterTextFieldControl | None = None
+    CrossSheet: Annotated[
+        FilterCrossSheetControl | None,
+        Field_aliased(description="Type: FilterCrossSheetControlDict."),
+    ] = None
+    DateTimePicker: Annotated[
+        FilterDateTimePickerControl | None,
+        Field_aliased(description="Type: FilterDateTimePickerControlDict."),
+    ] = None
+    Dropdown: Annotated[
+        FilterDropDownControl | None, Field_aliased(description="Type: FilterDropDownControlDict.")
+    ] = None
+    List: Annotated[
+        FilterListControl | None, Field_aliased(description="Type: FilterListControlDict.")
+    ] = None
+    RelativeDateTime: Annotated[
+        FilterRelativeDateTimeControl | None,
+        Field_aliased(description="Type: FilterRelativeDateTimeControlDict."),
+    ] = None
+    Slider: Annotated[
+        FilterSliderControl | None, Field_aliased(description="Type: FilterSliderControlDict.")
+    ] = None
+    TextArea: Annotated[
+        FilterTextAreaControl | None, Field_aliased(description="Type: FilterTextAreaControlDict.")
+    ] = None
+    TextField: Annotated[
+        FilterTextFieldControl | None,
+        Field_aliased(description="Type: FilterTextFieldControlDict."),
+    ] = None
 
 
 class GaugeChartArcConditionalFormatting(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ForegroundColor: ConditionalFormattingColor | None = None
+    ForegroundColor: Annotated[
+        ConditionalFormattingColor | None,
+        Field_aliased(description="Type: ConditionalFormattingColorDict."),
+    ] = None
 
 
 class GaugeChartPrimaryValueConditionalFormatting(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Icon: ConditionalFormattingIcon | None = None
-    TextColor: ConditionalFormattingColor | None = None
+    Icon: Annotated[
+        ConditionalFormattingIcon | None,
+        Field_aliased(description="Type: ConditionalFormattingIconDict."),
+    ] = None
+    TextColor: Annotated[
+        ConditionalFormattingColor | None,
+        Field_aliased(description="Type: ConditionalFormattingColorDict."),
+    ] = None
 
 
 class GeospatialColor(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Categorical: GeospatialCategoricalColor | None = None
-    Gradient: GeospatialGradientColor | None = None
-    Solid: GeospatialSolidColor | None = None
+    Categorical: Annotated[
+        GeospatialCategoricalColor | None,
+        Field_aliased(description="Type: GeospatialCategoricalColorDict."),
+    ] = None
+    Gradient: Annotated[
+        GeospatialGradientColor | None,
+        Field_aliased(description="Type: GeospatialGradientColorDict."),
+    ] = None
+    Solid: Annotated[
+        GeospatialSolidColor | None,
+        Field_aliased(description="Describes the properties for a solid color"),
+    ] = None
 
 
 class GeospatialLineSymbolStyle(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    FillColor: GeospatialColor | None = None
-    LineWidth: GeospatialLineWidth | None = None
+    FillColor: Annotated[
+        GeospatialColor | None, Field_aliased(description="Type: GeospatialColorDict.")
+    ] = None
+    LineWidth: Annotated[
+        GeospatialLineWidth | None, Field_aliased(description="Type: GeospatialLineWidthDict.")
+    ] = None
 
 
 class GeospatialPolygonSymbolStyle(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    FillColor: GeospatialColor | None = None
-    StrokeColor: GeospatialColor | None = None
-    StrokeWidth: GeospatialLineWidth | None = None
+    FillColor: Annotated[
+        GeospatialColor | None, Field_aliased(description="Type: GeospatialColorDict.")
+    ] = None
+    StrokeColor: Annotated[
+        GeospatialColor | None, Field_aliased(description="Type: GeospatialColorDict.")
+    ] = None
+    StrokeWidth: Annotated[
+        GeospatialLineWidth | None, Field_aliased(description="Type: GeospatialLineWidthDict.")
+    ] = None
 
 
 class ImageCustomAction(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ActionOperations: list[ImageCustomActionOperation]
-    CustomActionId: str
-    Name: str
-    Status: Literal["ENABLED", "DISABLED"] | None = None
-    Trigger: Literal["CLICK", "MENU"]
+    ActionOperations: Annotated[
+        list[ImageCustomActionOperation], Field_aliased(description="Items: 1 to 2 items.")
+    ]
+    CustomActionId: Annotated[
+        str, Field_aliased(description="Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters.")
+    ]
+    Name: Annotated[str, Field_aliased(description="Length: 1 to 256 characters.")]
+    Status: Annotated[
+        Literal["ENABLED", "DISABLED"] | None,
+        Field_aliased(description="Allowed values: 'ENABLED', 'DISABLED'."),
+    ] = None
+    Trigger: Annotated[
+        Literal["CLICK", "MENU"], Field_aliased(description="Allowed values: 'CLICK', 'MENU'.")
+    ]
 
 
 class KPIActualValueConditionalFormatting(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Icon: ConditionalFormattingIcon | None = None
-    TextColor: ConditionalFormattingColor | None = None
+    Icon: Annotated[
+        ConditionalFormattingIcon | None,
+        Field_aliased(description="Type: ConditionalFormattingIconDict."),
+    ] = None
+    TextColor: Annotated[
+        ConditionalFormattingColor | None,
+        Field_aliased(description="Type: ConditionalFormattingColorDict."),
+    ] = None
 
 
 class KPIComparisonValueConditionalFormatting(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Icon: ConditionalFormattingIcon | None = None
-    TextColor: ConditionalFormattingColor | None = None
+    Icon: Annotated[
+        ConditionalFormattingIcon | None,
+        Field_aliased(description="Type: ConditionalFormattingIconDict."),
+    ] = None
+    TextColor: Annotated[
+        ConditionalFormattingColor | None,
+        Field_aliased(description="Type: ConditionalFormattingColorDict."),
+    ] = None
 
 
 class KPIPrimaryValueConditionalFormatting(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Icon: ConditionalFormattingIcon | None = None
-    TextColor: ConditionalFormattingColor | None = None
+    Icon: Annotated[
+        ConditionalFormattingIcon | None,
+        Field_aliased(description="Type: ConditionalFormattingIconDict."),
+    ] = None
+    TextColor: Annotated[
+        ConditionalFormattingColor | None,
+        Field_aliased(description="Type: ConditionalFormattingColorDict."),
+    ] = None
 
 
 class KPIProgressBarConditionalFormatting(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ForegroundColor: ConditionalFormattingColor | None = None
+    ForegroundColor: Annotated[
+        ConditionalFormattingColor | None,
+        Field_aliased(description="Type: ConditionalFormattingColorDict."),
+    ] = None
 
 
 class LayerCustomAction(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ActionOperations: list[LayerCustomActionOperation]
-    CustomActionId: str
-    Name: str
-    Status: Literal["ENABLED", "DISABLED"] | None = None
-    Trigger: Literal["DATA_POINT_CLICK", "DATA_POINT_MENU"]
+    ActionOperations: Annotated[
+        list[LayerCustomActionOperation], Field_aliased(description="Items: 1 to 2 items.")
+    ]
+    CustomActionId: Annotated[
+        str, Field_aliased(description="Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters.")
+    ]
+    Name: Annotated[str, Field_aliased(description="Length: 1 to 256 characters.")]
+    Status: Annotated[
+        Literal["ENABLED", "DISABLED"] | None,
+        Field_aliased(description="Allowed values: 'ENABLED', 'DISABLED'."),
+    ] = None
+    Trigger: Annotated[
+        Literal["DATA_POINT_CLICK", "DATA_POINT_MENU"],
+        Field_aliased(description="Allowed values: 'DATA_POINT_CLICK', 'DATA_POINT_MENU'."),
+    ]
 
 
 class ParameterControl(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DateTimePicker: ParameterDateTimePickerControl | None = None
-    Dropdown: ParameterDropDownControl | None = None
-    List: ParameterListControl | None = None
-    Slider: ParameterSliderControl | None = None
-    TextArea: ParameterTextAreaControl | None = None
-    TextField: ParameterTextFieldControl | None = None
+    DateTimePicker: Annotated[
+        ParameterDateTimePickerControl | None,
+        Field_aliased(description="Type: ParameterDateTimePickerControlDict."),
+    ] = None
+    Dropdown: Annotated[
+        ParameterDropDownControl | None,
+        Field_aliased(description="Type: ParameterDropDownControlDict."),
+    ] = None
+    List: Annotated[
+        ParameterListControl | None, Field_aliased(description="Type: ParameterListControlDict.")
+    ] = None
+    Slider: Annotated[
+        ParameterSliderControl | None,
+        Field_aliased(description="Type: ParameterSliderControlDict."),
+    ] = None
+    TextArea: Annotated[
+        ParameterTextAreaControl | None,
+        Field_aliased(description="Type: ParameterTextAreaControlDict."),
+    ] = None
+    TextField: Annotated[
+        ParameterTextFieldControl | None,
+        Field_aliased(description="Type: ParameterTextFieldControlDict."),
+    ] = None
 
 
 class PivotFieldSortOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    FieldId: str
-    SortBy: PivotTableSortBy
+    FieldId: Annotated[str, Field_aliased(description="Length: 1 to 512 characters.")]
+    SortBy: Annotated[PivotTableSortBy, Field_aliased(description="Type: PivotTableSortByDict.")]
 
 
 class PivotTableSortConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    FieldSortOptions: list[PivotFieldSortOptions] | None = None
+    FieldSortOptions: Annotated[
+        list[PivotFieldSortOptions] | None, Field_aliased(description="Items: 0 to 200 items.")
+    ] = None
 
 
 class PivotTableTotalOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ColumnSubtotalOptions: SubtotalOptions | None = None
-    ColumnTotalOptions: PivotTotalOptions | None = None
-    RowSubtotalOptions: SubtotalOptions | None = None
-    RowTotalOptions: PivotTotalOptions | None = None
+    ColumnSubtotalOptions: Annotated[
+        SubtotalOptions | None, Field_aliased(description="Type: SubtotalOptionsDict.")
+    ] = None
+    ColumnTotalOptions: Annotated[
+        PivotTotalOptions | None, Field_aliased(description="Type: PivotTotalOptionsDict.")
+    ] = None
+    RowSubtotalOptions: Annotated[
+        SubtotalOptions | None, Field_aliased(description="Type: SubtotalOptionsDict.")
+    ] = None
+    RowTotalOptions: Annotated[
+        PivotTotalOptions | None, Field_aliased(description="Type: PivotTotalOptionsDict.")
+    ] = None
 
 
 class ReferenceLineDataConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AxisBinding: Literal["PRIMARY_YAXIS", "SECONDARY_YAXIS"] | None = None
-    DynamicConfiguration: ReferenceLineDynamicDataConfiguration | None = None
-    SeriesType: Literal["BAR", "LINE"] | None = None
-    StaticConfiguration: ReferenceLineStaticDataConfiguration | None = None
+    AxisBinding: Annotated[
+        Literal["PRIMARY_YAXIS", "SECONDARY_YAXIS"] | None,
+        Field_aliased(description="Allowed values: 'PRIMARY_YAXIS', 'SECONDARY_YAXIS'."),
+    ] = None
+    DynamicConfiguration: Annotated[
+        ReferenceLineDynamicDataConfiguration | None,
+        Field_aliased(description="Type: ReferenceLineDynamicDataConfigurationDict."),
+    ] = None
+    SeriesType: Annotated[
+        Literal["BAR", "LINE"] | None, Field_aliased(description="Allowed values: 'BAR', 'LINE'.")
+    ] = None
+    StaticConfiguration: Annotated[
+        ReferenceLineStaticDataConfiguration | None,
+        Field_aliased(description="Type: ReferenceLineStaticDataConfigurationDict."),
+    ] = None
 
 
 class ReferenceLineValueLabelConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    FormatConfiguration: AnalysisNumericFormatConfiguration | None = None
-    RelativePosition: Literal["BEFORE_CUSTOM_LABEL", "AFTER_CUSTOM_LABEL"] | None = None
+    FormatConfiguration: Annotated[
+        AnalysisNumericFormatConfiguration | None,
+        Field_aliased(description="Type: AnalysisNumericFormatConfigurationDict."),
+    ] = None
+    RelativePosition: Annotated[
+        Literal["BEFORE_CUSTOM_LABEL", "AFTER_CUSTOM_LABEL"] | None,
+        Field_aliased(description="Allowed values: 'BEFORE_CUSTOM_LABEL', 'AFTER_CUSTOM_LABEL'."),
+    ] = None
 
 
 class ShapeConditionalFormat(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BackgroundColor: ConditionalFormattingColor
+    BackgroundColor: Annotated[
+        ConditionalFormattingColor,
+        Field_aliased(description="Type: ConditionalFormattingColorDict."),
+    ]
 
 
 class SheetControlLayout(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Configuration: SheetControlLayoutConfiguration
+    Configuration: Annotated[
+        SheetControlLayoutConfiguration,
+        Field_aliased(description="Type: SheetControlLayoutConfigurationDict."),
+    ]
 
 
 class SheetImage(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Actions: list[ImageCustomAction] | None = None
-    ImageContentAltText: str | None = None
-    Interactions: ImageInteractionOptions | None = None
-    Scaling: SheetImageScalingConfiguration | None = None
-    SheetImageId: str
-    Source: SheetImageSource
-    Tooltip: SheetImageTooltipConfiguration | None = None
+    Actions: Annotated[
+        list[ImageCustomAction] | None, Field_aliased(description="Items: 0 to 10 items.")
+    ] = None
+    ImageContentAltText: Annotated[
+        str | None, Field_aliased(description="Length: 1 to 1024 characters.")
+    ] = None
+    Interactions: Annotated[
+        ImageInteractionOptions | None,
+        Field_aliased(description="Type: ImageInteractionOptionsDict."),
+    ] = None
+    Scaling: Annotated[
+        SheetImageScalingConfiguration | None,
+        Field_aliased(description="Type: SheetImageScalingConfigurationDict."),
+    ] = None
+    SheetImageId: Annotated[
+        str, Field_aliased(description="Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters.")
+    ]
+    Source: Annotated[SheetImageSource, Field_aliased(description="Type: SheetImageSourceDict.")]
+    Tooltip: Annotated[
+        SheetImageTooltipConfiguration | None,
+        Field_aliased(description="Type: SheetImageTooltipConfigurationDict."),
+    ] = None
 
 
 class TableFieldOption(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CustomLabel: str | None = None
-    FieldId: str
-    URLStyling: TableFieldURLConfiguration | None = None
-    Visibility: Literal["HIDDEN", "VISIBLE"] | None = None
-    Width: str | None = None
+    CustomLabel: Annotated[
+        str | None, Field_aliased(description="Length: 1 to 2048 characters.")
+    ] = None
+    FieldId: Annotated[str, Field_aliased(description="Length: 1 to 512 characters.")]
+    URLStyling: Annotated[
+        TableFieldURLConfiguration | None,
+        Field_aliased(description="Type: TableFieldURLConfigurationDict."),
+    ] = None
+    Visibility: Annotated[
+        Literal["HIDDEN", "VISIBLE"] | None,
+        Field_aliased(description="Allowed values: 'HIDDEN', 'VISIBLE'."),
+    ] = None
+    Width: Annotated[
+        str | None,
+        Field_aliased(description="String based length that is composed of value and unit in px"),
+    ] = None
 
 
 class TableFieldOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Order: list[str] | None = None
-    PinnedFieldOptions: TablePinnedFieldOptions | None = None
-    SelectedFieldOptions: list[TableFieldOption] | None = None
-    TransposedTableOptions: list[TransposedTableOption] | None = None
+    Order: Annotated[
+        list[str] | None,
+        Field_aliased(description="Items: 0 to 200 items. Each item: Length: 1 to 512 characters."),
+    ] = None
+    PinnedFieldOptions: Annotated[
+        TablePinnedFieldOptions | None,
+        Field_aliased(description="Type: TablePinnedFieldOptionsDict."),
+    ] = None
+    SelectedFieldOptions: Annotated[
+        list[TableFieldOption] | None, Field_aliased(description="Items: 0 to 100 items.")
+    ] = None
+    TransposedTableOptions: Annotated[
+        list[TransposedTableOption] | None, Field_aliased(description="Items: 0 to 10001 items.")
+    ] = None
 
 
 class TableRowConditionalFormatting(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BackgroundColor: ConditionalFormattingColor | None = None
-    TextColor: ConditionalFormattingColor | None = None
+    BackgroundColor: Annotated[
+        ConditionalFormattingColor | None,
+        Field_aliased(description="Type: ConditionalFormattingColorDict."),
+    ] = None
+    TextColor: Annotated[
+        ConditionalFormattingColor | None,
+        Field_aliased(description="Type: ConditionalFormattingColorDict."),
+    ] = None
 
 
 class TextConditionalFormat(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BackgroundColor: ConditionalFormattingColor | None = None
-    Icon: ConditionalFormattingIcon | None = None
-    TextColor: ConditionalFormattingColor | None = None
+    BackgroundColor: Annotated[
+        ConditionalFormattingColor | None,
+        Field_aliased(description="Type: ConditionalFormattingColorDict."),
+    ] = None
+    Icon: Annotated[
+        ConditionalFormattingIcon | None,
+        Field_aliased(description="Type: ConditionalFormattingIconDict."),
+    ] = None
+    TextColor: Annotated[
+        ConditionalFormattingColor | None,
+        Field_aliased(description="Type: ConditionalFormattingColorDict."),
+    ] = None
 
 
 class VisualCustomAction(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ActionOperations: list[VisualCustomActionOperation]
-    CustomActionId: str
-    Name: str
-    Status: Literal["ENABLED", "DISABLED"] | None = None
-    Trigger: Literal["DATA_POINT_CLICK", "DATA_POINT_MENU"]
+    ActionOperations: Annotated[
+        list[VisualCustomActionOperation], Field_aliased(description="Items: 1 to 2 items.")
+    ]
+    CustomActionId: Annotated[
+        str, Field_aliased(description="Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters.")
+    ]
+    Name: Annotated[str, Field_aliased(description="Length: 1 to 256 characters.")]
+    Status: Annotated[
+        Literal["ENABLED", "DISABLED"] | None,
+        Field_aliased(description="Allowed values: 'ENABLED', 'DISABLED'."),
+    ] = None
+    Trigger: Annotated[
+        Literal["DATA_POINT_CLICK", "DATA_POINT_MENU"],
+        Field_aliased(description="Allowed values: 'DATA_POINT_CLICK', 'DATA_POINT_MENU'."),
+    ]
 
 
 class AnalysisCategoricalDimensionField(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Column: ColumnIdentifier
-    FieldId: str
-    FormatConfiguration: AnalysisStringFormatConfiguration | None = None
-    HierarchyId: str | None = None
+    Column: Annotated[ColumnIdentifier, Field_aliased(description="Type: ColumnIdentifierDict.")]
+    FieldId: Annotated[str, Field_aliased(description="Length: 1 to 512 characters.")]
+    FormatConfiguration: Annotated[
+        AnalysisStringFormatConfiguration | None,
+        Field_aliased(description="Type: AnalysisStringFormatConfigurationDict."),
+    ] = None
+    HierarchyId: Annotated[
+        str | None, Field_aliased(description="Length: 1 to 512 characters.")
+    ] = None
 
 
 class AnalysisCategoricalMeasureField(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AggregationFunction: Literal["COUNT", "DISTINCT_COUNT"] | None = None
-    Column: ColumnIdentifier
-    FieldId: str
-    FormatConfiguration: AnalysisStringFormatConfiguration | None = None
+    AggregationFunction: Annotated[
+        Literal["COUNT", "DISTINCT_COUNT"] | None,
+        Field_aliased(description="Allowed values: 'COUNT', 'DISTINCT_COUNT'."),
+    ] = None
+    Column: Annotated[ColumnIdentifier, Field_aliased(description="Type: ColumnIdentifierDict.")]
+    FieldId: Annotated[str, Field_aliased(description="Length: 1 to 512 characters.")]
+    FormatConfiguration: Annotated[
+        AnalysisStringFormatConfiguration | None,
+        Field_aliased(description="Type: AnalysisStringFormatConfigurationDict."),
+    ] = None
 
 
 class AnalysisCustomContentVisual(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Actions: list[VisualCustomAction] | None = None
-    ChartConfiguration: CustomContentConfiguration | None = None
-    DataSetIdentifier: str | None = None
-    Subtitle: VisualSubtitleLabelOptions | None = None
-    Title: VisualTitleLabelOptions | None = None
-    TopicIdentifier: str | None = None
-    VisualContentAltText: str | None = None
-    VisualId: str
+    Actions: Annotated[
+        list[VisualCustomAction] | None, Field_aliased(description="Items: 0 to 10 items.")
+    ] = None
+    ChartConfiguration: Annotated[
+        CustomContentConfiguration | None,
+        Field_aliased(description="Type: CustomContentConfigurationDict."),
+    ] = None
+    DataSetIdentifier: Annotated[
+        str | None, Field_aliased(description="Length: 0 to 2048 characters.")
+    ] = None
+    Subtitle: Annotated[
+        VisualSubtitleLabelOptions | None,
+        Field_aliased(description="Type: VisualSubtitleLabelOptionsDict."),
+    ] = None
+    Title: Annotated[
+        VisualTitleLabelOptions | None,
+        Field_aliased(description="Type: VisualTitleLabelOptionsDict."),
+    ] = None
+    TopicIdentifier: Annotated[
+        str | None, Field_aliased(description="Length: 1 to 2048 characters.")
+    ] = None
+    VisualContentAltText: Annotated[
+        str | None, Field_aliased(description="Length: 1 to 1024 characters.")
+    ] = None
+    VisualId: Annotated[
+        str, Field_aliased(description="Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters.")
+    ]
 
 
 class AnalysisDateTimeFormatConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DateTimeFormat: str | None = None
-    NullValueFormatConfiguration: AnalysisNullValueFormatConfiguration | None = None
-    NumericFormatConfiguration: AnalysisNumericFormatConfiguration | None = None
+    DateTimeFormat: Annotated[
+        str | None, Field_aliased(description="Length: 1 to 128 characters.")
+    ] = None
+    NullValueFormatConfiguration: Annotated[
+        AnalysisNullValueFormatConfiguration | None,
+        Field_aliased(description="Type: AnalysisNullValueFormatConfigurationDict."),
+    ] = None
+    NumericFormatConfiguration: Annotated[
+        AnalysisNumericFormatConfiguration | None,
+        Field_aliased(description="Type: AnalysisNumericFormatConfigurationDict."),
+    ] = None
 
 
 class AnalysisDefaultFilterControlConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ControlOptions: DefaultFilterControlOptions
-    Title: str
+    ControlOptions: Annotated[
+        DefaultFilterControlOptions,
+        Field_aliased(description="Type: DefaultFilterControlOptionsDict."),
+    ]
+    Title: Annotated[str, Field_aliased(description="Length: 1 to 2048 characters.")]
 
 
 class AnalysisEmptyVisual(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Actions: list[VisualCustomAction] | None = None
-    DataSetIdentifier: str | None = None
-    TopicIdentifier: str | None = None
-    VisualId: str
+    Actions: Annotated[
+        list[VisualCustomAction] | None, Field_aliased(description="Items: 0 to 10 items.")
+    ] = None
+    DataSetIdentifier: Annotated[
+        str | None, Field_aliased(description="Length: 0 to 2048 characters.")
+    ] = None
+    TopicIdentifier: Annotated[
+        str | None, Field_aliased(description="Length: 1 to 2048 characters.")
+    ] = None
+    VisualId: Annotated[
+        str, Field_aliased(description="Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters.")
+    ]
 
 
 class AnalysisGaugeChartOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Arc: ArcConfiguration | None = None
-    ArcAxis: ArcAxisConfiguration | None = None
-    Comparison: ComparisonConfiguration | None = None
-    PrimaryValueDisplayType: Literal["HIDDEN", "COMPARISON", "ACTUAL"] | None = None
-    PrimaryValueFontConfiguration: AnalysisFontConfiguration | None = None
+    Arc: Annotated[
+        ArcConfiguration | None, Field_aliased(description="Type: ArcConfigurationDict.")
+    ] = None
+    ArcAxis: Annotated[
+        ArcAxisConfiguration | None, Field_aliased(description="Type: ArcAxisConfigurationDict.")
+    ] = None
+    Comparison: Annotated[
+        ComparisonConfiguration | None,
+        Field_aliased(description="Type: ComparisonConfigurationDict."),
+    ] = None
+    PrimaryValueDisplayType: Annotated[
+        Literal["HIDDEN", "COMPARISON", "ACTUAL"] | None,
+        Field_aliased(description="Allowed values: 'HIDDEN', 'COMPARISON', 'ACTUAL'."),
+    ] = None
+    PrimaryValueFontConfiguration: Annotated[
+        AnalysisFontConfiguration | None,
+        Field_aliased(description="Type: AnalysisFontConfigurationDict."),
+    ] = None
 
 
 class AnalysisKPIOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Comparison: ComparisonConfiguration | None = None
-    PrimaryValueDisplayType: Literal["HIDDEN", "COMPARISON", "ACTUAL"] | None = None
-    PrimaryValueFontConfiguration: AnalysisFontConfiguration | None = None
-    ProgressBar: ProgressBarOptions | None = None
-    SecondaryValue: SecondaryValueOptions | None = None
-    SecondaryValueFontConfiguration: AnalysisFontConfiguration | None = None
-    Sparkline: KPISparklineOptions | None = None
-    TrendArrows: TrendArrowOptions | None = None
-    VisualLayoutOptions: KPIVisualLayoutOptions | None = None
+    Comparison: Annotated[
+        ComparisonConfiguration | None,
+        Field_aliased(description="Type: ComparisonConfigurationDict."),
+    ] = None
+    PrimaryValueDisplayType: Annotated[
+        Literal["HIDDEN", "COMPARISON", "ACTUAL"] | None,
+        Field_aliased(description="Allowed values: 'HIDDEN', 'COMPARISON', 'ACTUAL'."),
+    ] = None
+    PrimaryValueFontConfiguration: Annotated[
+        AnalysisFontConfiguration | None,
+        Field_aliased(description="Type: AnalysisFontConfigurationDict."),
+    ] = None
+    ProgressBar: Annotated[
+        ProgressBarOptions | None, Field_aliased(description="Type: ProgressBarOptionsDict.")
+    ] = None
+    SecondaryValue: Annotated[
+        SecondaryValueOptions | None, Field_aliased(description="Type: SecondaryValueOptionsDict.")
+    ] = None
+    SecondaryValueFontConfiguration: Annotated[
+        AnalysisFontConfiguration | None,
+        Field_aliased(description="Type: AnalysisFontConfigurationDict."),
+    ] = None
+    Sparkline: Annotated[
+        KPISparklineOptions | None, Field_aliased(description="Type: KPISparklineOptionsDict.")
+    ] = None
+    TrendArrows: Annotated[
+        TrendArrowOptions | None, Field_aliased(description="Type: TrendArrowOptionsDict.")
+    ] = None
+    VisualLayoutOptions: Annotated[
+        KPIVisualLayoutOptions | None,
+        Field_aliased(description="Type: KPIVisualLayoutOptionsDict."),
+    ] = None
 
 
 class AnalysisNumberFormatConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    FormatConfiguration: AnalysisNumericFormatConfiguration | None = None
+    FormatConfiguration: Annotated[
+        AnalysisNumericFormatConfiguration | None,
+        Field_aliased(description="Type: AnalysisNumericFormatConfigurationDict."),
+    ] = None
 
 
 class AnalysisNumericEqualityFilter(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AggregationFunction: AnalysisAggregationFunction | None = None
-    Column: ColumnIdentifier
-    DefaultFilterControlConfiguration: AnalysisDefaultFilterControlConfiguration | None = None
-    FilterId: str
-    MatchOperator: Literal["EQUALS", "DOES_NOT_EQUAL"]
-    NullOption: Literal["ALL_VALUES", "NULLS_ONLY", "NON_NULLS_ONLY"]
-    ParameterName: str | None = None
-    SelectAllOptions: Literal["FILTER_ALL_VALUES"] | None = None
-    Value: float | None = None
+    AggregationFunction: Annotated[
+        AnalysisAggregationFunction | None,
+        Field_aliased(description="Type: AnalysisAggregationFunctionDict."),
+    ] = None
+    Column: Annotated[ColumnIdentifier, Field_aliased(description="Type: ColumnIdentifierDict.")]
+    DefaultFilterControlConfiguration: Annotated[
+        AnalysisDefaultFilterControlConfiguration | None,
+        Field_aliased(description="Type: AnalysisDefaultFilterControlConfigurationDict."),
+    ] = None
+    FilterId: Annotated[
+        str, Field_aliased(description="Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters.")
+    ]
+    MatchOperator: Annotated[
+        Literal["EQUALS", "DOES_NOT_EQUAL"],
+        Field_aliased(description="Allowed values: 'EQUALS', 'DOES_NOT_EQUAL'."),
+    ]
+    NullOption: Annotated[
+        Literal["ALL_VALUES", "NULLS_ONLY", "NON_NULLS_ONLY"],
+        Field_aliased(description="Allowed values: 'ALL_VALUES', 'NULLS_ONLY', 'NON_NULLS_ONLY'."),
+    ]
+    ParameterName: Annotated[
+        str | None,
+        Field_aliased(description="Pattern: ^[a-zA-Z0-9]+$ Length: 1 to 2048 characters."),
+    ] = None
+    SelectAllOptions: Annotated[
+        Literal["FILTER_ALL_VALUES"] | None,
+        Field_aliased(description="Allowed values: 'FILTER_ALL_VALUES'."),
+    ] = None
+    Value: Annotated[float | None, Field_aliased(description="Type: float.")] = None
 
 
 class AnalysisNumericRangeFilter(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AggregationFunction: AnalysisAggregationFunction | None = None
-    Column: ColumnIdentifier
-    DefaultFilterControlConfiguration: AnalysisDefaultFilterControlConfiguration | None = None
-    FilterId: str
-    IncludeMaximum: bool | None = None
-    IncludeMinimum: bool | None = None
-    NullOption: Literal["ALL_VALUES", "NULLS_ONLY", "NON_NULLS_ONLY"]
-    RangeMaximum: NumericRangeFilterValue | None = None
-    RangeMinimum: NumericRangeFilterValue | None = None
-    SelectAllOptions: Literal["FILTER_ALL_VALUES"] | None = None
+    AggregationFunction: Annotated[
+        AnalysisAggregationFunction | None,
+        Field_aliased(description="Type: AnalysisAggregationFunctionDict."),
+    ] = None
+    Column: Annotated[ColumnIdentifier, Field_aliased(description="Type: ColumnIdentifierDict.")]
+    DefaultFilterControlConfiguration: Annotated[
+        AnalysisDefaultFilterControlConfiguration | None,
+        Field_aliased(description="Type: AnalysisDefaultFilterControlConfigurationDict."),
+    ] = None
+    FilterId: Annotated[
+        str, Field_aliased(description="Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters.")
+    ]
+    IncludeMaximum: Annotated[bool | None, Field_aliased(description="Type: bool.")] = None
+    IncludeMinimum: Annotated[bool | None, Field_aliased(description="Type: bool.")] = None
+    NullOption: Annotated[
+        Literal["ALL_VALUES", "NULLS_ONLY", "NON_NULLS_ONLY"],
+        Field_aliased(description="Allowed values: 'ALL_VALUES', 'NULLS_ONLY', 'NON_NULLS_ONLY'."),
+    ]
+    RangeMaximum: Annotated[
+        NumericRangeFilterValue | None,
+        Field_aliased(description="Type: NumericRangeFilterValueDict."),
+    ] = None
+    RangeMinimum: Annotated[
+        NumericRangeFilterValue | None,
+        Field_aliased(description="Type: NumericRangeFilterValueDict."),
+    ] = None
+    SelectAllOptions: Annotated[
+        Literal["FILTER_ALL_VALUES"] | None,
+        Field_aliased(description="Allowed values: 'FILTER_ALL_VALUES'."),
+    ] = None
 
 
 class AnalysisNumericalDimensionField(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Column: ColumnIdentifier
-    FieldId: str
-    FormatConfiguration: AnalysisNumberFormatConfiguration | None = None
-    HierarchyId: str | None = None
+    Column: Annotated[ColumnIdentifier, Field_aliased(description="Type: ColumnIdentifierDict.")]
+    FieldId: Annotated[str, Field_aliased(description="Length: 1 to 512 characters.")]
+    FormatConfiguration: Annotated[
+        AnalysisNumberFormatConfiguration | None,
+        Field_aliased(description="Type: AnalysisNumberFormatConfigurationDict."),
+    ] = None
+    HierarchyId: Annotated[
+        str | None, Field_aliased(description="Length: 1 to 512 characters.")
+    ] = None
 
 
 class AnalysisNumericalMeasureField(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AggregationFunction: AnalysisNumericalAggregationFunction | None = None
-    Column: ColumnIdentifier
-    FieldId: str
-    FormatConfiguration: AnalysisNumberFormatConfiguration | None = None
+    AggregationFunction: Annotated[
+        AnalysisNumericalAggregationFunction | None,
+        Field_aliased(description="Type: AnalysisNumericalAggregationFunctionDict."),
+    ] = None
+    Column: Annotated[ColumnIdentifier, Field_aliased(description="Type: ColumnIdentifierDict.")]
+    FieldId: Annotated[str, Field_aliased(description="Length: 1 to 512 characters.")]
+    FormatConfiguration: Annotated[
+        AnalysisNumberFormatConfiguration | None,
+        Field_aliased(description="Type: AnalysisNumberFormatConfigurationDict."),
+    ] = None
 
 
 class AnalysisRelativeDatesFilter(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AnchorDateConfiguration: AnalysisAnchorDateConfiguration
-    Column: ColumnIdentifier
-    DefaultFilterControlConfiguration: AnalysisDefaultFilterControlConfiguration | None = None
-    ExcludePeriodConfiguration: AnalysisExcludePeriodConfiguration | None = None
-    FilterId: str
-    MinimumGranularity: (
+    AnchorDateConfiguration: Annotated[
+        AnalysisAnchorDateConfiguration,
+        Field_aliased(description="Type: AnalysisAnchorDateConfigurationDict."),
+    ]
+    Column: Annotated[ColumnIdentifier, Field_aliased(description="Type: ColumnIdentifierDict.")]
+    DefaultFilterControlConfiguration: Annotated[
+        AnalysisDefaultFilterControlConfiguration | None,
+        Field_aliased(description="Type: AnalysisDefaultFilterControlConfigurationDict."),
+    ] = None
+    ExcludePeriodConfiguration: Annotated[
+        AnalysisExcludePeriodConfiguration | None,
+        Field_aliased(description="Type: AnalysisExcludePeriodConfigurationDict."),
+    ] = None
+    FilterId: Annotated[
+        str, Field_aliased(description="Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters.")
+    ]
+    MinimumGranularity: Annotated[
         Literal[
             "YEAR", "QUARTER", "MONTH", "WEEK", "DAY", "HOUR", "MINUTE", "SECOND", "MILLISECOND"
         ]
-        | None
-    ) = None
-    NullOption: Literal["ALL_VALUES", "NULLS_ONLY", "NON_NULLS_ONLY"]
-    ParameterName: str | None = None
-    RelativeDateType: Literal["PREVIOUS", "THIS", "LAST", "NOW", "NEXT"]
-    RelativeDateValue: float | None = None
-    TimeGranularity: Literal[
-        "YEAR", "QUARTER", "MONTH", "WEEK", "DAY", "HOUR", "MINUTE", "SECOND", "MILLISECOND"
+        | None,
+        Field_aliased(
+            description="Allowed values: 'YEAR', 'QUARTER', 'MONTH', 'WEEK', 'DAY', 'HOUR', 'MINUTE', 'SECOND', 'MILLISECOND'."
+        ),
+    ] = None
+    NullOption: Annotated[
+        Literal["ALL_VALUES", "NULLS_ONLY", "NON_NULLS_ONLY"],
+        Field_aliased(description="Allowed values: 'ALL_VALUES', 'NULLS_ONLY', 'NON_NULLS_ONLY'."),
+    ]
+    ParameterName: Annotated[
+        str | None,
+        Field_aliased(description="Pattern: ^[a-zA-Z0-9]+$ Length: 1 to 2048 characters."),
+    ] = None
+    RelativeDateType: Annotated[
+        Literal["PREVIOUS", "THIS", "LAST", "NOW", "NEXT"],
+        Field_aliased(description="Allowed values: 'PREVIOUS', 'THIS', 'LAST', 'NOW', 'NEXT'."),
+    ]
+    RelativeDateValue: Annotated[float | None, Field_aliased(description="Type: float.")] = None
+    TimeGranularity: Annotated[
+        Literal[
+            "YEAR", "QUARTER", "MONTH", "WEEK", "DAY", "HOUR", "MINUTE", "SECOND", "MILLISECOND"
+        ],
+        Field_aliased(
+            description="Allowed values: 'YEAR', 'QUARTER', 'MONTH', 'WEEK', 'DAY', 'HOUR', 'MINUTE', 'SECOND', 'MILLISECOND'."
+        ),
     ]
 
 
@@ -4513,1699 +7186,3475 @@ class AnalysisTimeEqualityFilter(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Column: ColumnIdentifier
-    DefaultFilterControlConfiguration: AnalysisDefaultFilterControlConfiguration | None = None
-    FilterId: str
-    ParameterName: str | None = None
-    RollingDate: RollingDateConfiguration | None = None
-    TimeGranularity: (
+    Column: Annotated[ColumnIdentifier, Field_aliased(description="Type: ColumnIdentifierDict.")]
+    DefaultFilterControlConfiguration: Annotated[
+        AnalysisDefaultFilterControlConfiguration | None,
+        Field_aliased(description="Type: AnalysisDefaultFilterControlConfigurationDict."),
+    ] = None
+    FilterId: Annotated[
+        str, Field_aliased(description="Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters.")
+    ]
+    ParameterName: Annotated[
+        str | None,
+        Field_aliased(description="Pattern: ^[a-zA-Z0-9]+$ Length: 1 to 2048 characters."),
+    ] = None
+    RollingDate: Annotated[
+        RollingDateConfiguration | None,
+        Field_aliased(description="Type: RollingDateConfigurationDict."),
+    ] = None
+    TimeGranularity: Annotated[
         Literal[
             "YEAR", "QUARTER", "MONTH", "WEEK", "DAY", "HOUR", "MINUTE", "SECOND", "MILLISECOND"
         ]
-        | None
-    ) = None
-    Value: str | None = None
+        | None,
+        Field_aliased(
+            description="Allowed values: 'YEAR', 'QUARTER', 'MONTH', 'WEEK', 'DAY', 'HOUR', 'MINUTE', 'SECOND', 'MILLISECOND'."
+        ),
+    ] = None
+    Value: Annotated[str | None, Field_aliased(description="Type: str.")] = None
 
 
 class AnalysisTimeRangeFilter(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Column: ColumnIdentifier
-    DefaultFilterControlConfiguration: AnalysisDefaultFilterControlConfiguration | None = None
-    ExcludePeriodConfiguration: AnalysisExcludePeriodConfiguration | None = None
-    FilterId: str
-    IncludeMaximum: bool | None = None
-    IncludeMinimum: bool | None = None
-    NullOption: Literal["ALL_VALUES", "NULLS_ONLY", "NON_NULLS_ONLY"]
-    RangeMaximumValue: TimeRangeFilterValue | None = None
-    RangeMinimumValue: TimeRangeFilterValue | None = None
-    TimeGranularity: (
+    Column: Annotated[ColumnIdentifier, Field_aliased(description="Type: ColumnIdentifierDict.")]
+    DefaultFilterControlConfiguration: Annotated[
+        AnalysisDefaultFilterControlConfiguration | None,
+        Field_aliased(description="Type: AnalysisDefaultFilterControlConfigurationDict."),
+    ] = None
+    ExcludePeriodConfiguration: Annotated[
+        AnalysisExcludePeriodConfiguration | None,
+        Field_aliased(description="Type: AnalysisExcludePeriodConfigurationDict."),
+    ] = None
+    FilterId: Annotated[
+        str, Field_aliased(description="Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters.")
+    ]
+    IncludeMaximum: Annotated[bool | None, Field_aliased(description="Type: bool.")] = None
+    IncludeMinimum: Annotated[bool | None, Field_aliased(description="Type: bool.")] = None
+    NullOption: Annotated[
+        Literal["ALL_VALUES", "NULLS_ONLY", "NON_NULLS_ONLY"],
+        Field_aliased(description="Allowed values: 'ALL_VALUES', 'NULLS_ONLY', 'NON_NULLS_ONLY'."),
+    ]
+    RangeMaximumValue: Annotated[
+        TimeRangeFilterValue | None, Field_aliased(description="Type: TimeRangeFilterValueDict.")
+    ] = None
+    RangeMinimumValue: Annotated[
+        TimeRangeFilterValue | None, Field_aliased(description="Type: TimeRangeFilterValueDict.")
+    ] = None
+    TimeGranularity: Annotated[
         Literal[
             "YEAR", "QUARTER", "MONTH", "WEEK", "DAY", "HOUR", "MINUTE", "SECOND", "MILLISECOND"
         ]
-        | None
-    ) = None
+        | None,
+        Field_aliased(
+            description="Allowed values: 'YEAR', 'QUARTER', 'MONTH', 'WEEK', 'DAY', 'HOUR', 'MINUTE', 'SECOND', 'MILLISECOND'."
+        ),
+    ] = None
 
 
 class AnalysisTopBottomFilter(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AggregationSortConfigurations: list[AggregationSortConfiguration]
-    Column: ColumnIdentifier
-    DefaultFilterControlConfiguration: AnalysisDefaultFilterControlConfiguration | None = None
-    FilterId: str
-    Limit: float | None = None
-    ParameterName: str | None = None
-    TimeGranularity: (
+    AggregationSortConfigurations: Annotated[
+        list[AggregationSortConfiguration], Field_aliased(description="Items: 0 to 100 items.")
+    ]
+    Column: Annotated[ColumnIdentifier, Field_aliased(description="Type: ColumnIdentifierDict.")]
+    DefaultFilterControlConfiguration: Annotated[
+        AnalysisDefaultFilterControlConfiguration | None,
+        Field_aliased(description="Type: AnalysisDefaultFilterControlConfigurationDict."),
+    ] = None
+    FilterId: Annotated[
+        str, Field_aliased(description="Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters.")
+    ]
+    Limit: Annotated[float | None, Field_aliased(description="Type: float.")] = None
+    ParameterName: Annotated[
+        str | None,
+        Field_aliased(description="Pattern: ^[a-zA-Z0-9]+$ Length: 1 to 2048 characters."),
+    ] = None
+    TimeGranularity: Annotated[
         Literal[
             "YEAR", "QUARTER", "MONTH", "WEEK", "DAY", "HOUR", "MINUTE", "SECOND", "MILLISECOND"
         ]
-        | None
-    ) = None
+        | None,
+        Field_aliased(
+            description="Allowed values: 'YEAR', 'QUARTER', 'MONTH', 'WEEK', 'DAY', 'HOUR', 'MINUTE', 'SECOND', 'MILLISECOND'."
+        ),
+    ] = None
 
 
 class BodySectionConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Content: BodySectionContent
-    PageBreakConfiguration: SectionPageBreakConfiguration | None = None
-    RepeatConfiguration: BodySectionRepeatConfiguration | None = None
-    SectionId: str
-    Style: SectionStyle | None = None
+    Content: Annotated[
+        BodySectionContent, Field_aliased(description="Type: BodySectionContentDict.")
+    ]
+    PageBreakConfiguration: Annotated[
+        SectionPageBreakConfiguration | None,
+        Field_aliased(description="Type: SectionPageBreakConfigurationDict."),
+    ] = None
+    RepeatConfiguration: Annotated[
+        BodySectionRepeatConfiguration | None,
+        Field_aliased(description="Type: BodySectionRepeatConfigurationDict."),
+    ] = None
+    SectionId: Annotated[
+        str, Field_aliased(description="Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters.")
+    ]
+    Style: Annotated[SectionStyle | None, Field_aliased(description="Type: SectionStyleDict.")] = (
+        None
+    )
 
 
 class DefaultPaginatedLayoutConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    SectionBased: DefaultSectionBasedLayoutConfiguration | None = None
+    SectionBased: Annotated[
+        DefaultSectionBasedLayoutConfiguration | None,
+        Field_aliased(description="Type: DefaultSectionBasedLayoutConfigurationDict."),
+    ] = None
 
 
 class FilledMapShapeConditionalFormatting(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    FieldId: str
-    Format: ShapeConditionalFormat | None = None
+    FieldId: Annotated[str, Field_aliased(description="Length: 1 to 512 characters.")]
+    Format: Annotated[
+        ShapeConditionalFormat | None,
+        Field_aliased(description="Type: ShapeConditionalFormatDict."),
+    ] = None
 
 
 class GaugeChartConditionalFormattingOption(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Arc: GaugeChartArcConditionalFormatting | None = None
-    PrimaryValue: GaugeChartPrimaryValueConditionalFormatting | None = None
+    Arc: Annotated[
+        GaugeChartArcConditionalFormatting | None,
+        Field_aliased(description="Type: GaugeChartArcConditionalFormattingDict."),
+    ] = None
+    PrimaryValue: Annotated[
+        GaugeChartPrimaryValueConditionalFormatting | None,
+        Field_aliased(description="Type: GaugeChartPrimaryValueConditionalFormattingDict."),
+    ] = None
 
 
 class GeospatialCircleSymbolStyle(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CircleRadius: GeospatialCircleRadius | None = None
-    FillColor: GeospatialColor | None = None
-    StrokeColor: GeospatialColor | None = None
-    StrokeWidth: GeospatialLineWidth | None = None
+    CircleRadius: Annotated[
+        GeospatialCircleRadius | None,
+        Field_aliased(description="Type: GeospatialCircleRadiusDict."),
+    ] = None
+    FillColor: Annotated[
+        GeospatialColor | None, Field_aliased(description="Type: GeospatialColorDict.")
+    ] = None
+    StrokeColor: Annotated[
+        GeospatialColor | None, Field_aliased(description="Type: GeospatialColorDict.")
+    ] = None
+    StrokeWidth: Annotated[
+        GeospatialLineWidth | None, Field_aliased(description="Type: GeospatialLineWidthDict.")
+    ] = None
 
 
 class GeospatialLineStyle(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    LineSymbolStyle: GeospatialLineSymbolStyle | None = None
+    LineSymbolStyle: Annotated[
+        GeospatialLineSymbolStyle | None,
+        Field_aliased(description="Type: GeospatialLineSymbolStyleDict."),
+    ] = None
 
 
 class GeospatialPointStyle(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CircleSymbolStyle: GeospatialCircleSymbolStyle | None = None
+    CircleSymbolStyle: Annotated[
+        GeospatialCircleSymbolStyle | None,
+        Field_aliased(description="Type: GeospatialCircleSymbolStyleDict."),
+    ] = None
 
 
 class GeospatialPolygonStyle(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    PolygonSymbolStyle: GeospatialPolygonSymbolStyle | None = None
+    PolygonSymbolStyle: Annotated[
+        GeospatialPolygonSymbolStyle | None,
+        Field_aliased(description="Type: GeospatialPolygonSymbolStyleDict."),
+    ] = None
 
 
 class KPIConditionalFormattingOption(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ActualValue: KPIActualValueConditionalFormatting | None = None
-    ComparisonValue: KPIComparisonValueConditionalFormatting | None = None
-    PrimaryValue: KPIPrimaryValueConditionalFormatting | None = None
-    ProgressBar: KPIProgressBarConditionalFormatting | None = None
+    ActualValue: Annotated[
+        KPIActualValueConditionalFormatting | None,
+        Field_aliased(description="Type: KPIActualValueConditionalFormattingDict."),
+    ] = None
+    ComparisonValue: Annotated[
+        KPIComparisonValueConditionalFormatting | None,
+        Field_aliased(description="Type: KPIComparisonValueConditionalFormattingDict."),
+    ] = None
+    PrimaryValue: Annotated[
+        KPIPrimaryValueConditionalFormatting | None,
+        Field_aliased(description="Type: KPIPrimaryValueConditionalFormattingDict."),
+    ] = None
+    ProgressBar: Annotated[
+        KPIProgressBarConditionalFormatting | None,
+        Field_aliased(description="Type: KPIProgressBarConditionalFormattingDict."),
+    ] = None
 
 
 class PivotTableCellConditionalFormatting(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    FieldId: str
-    Scope: PivotTableConditionalFormattingScope | None = None
-    Scopes: list[PivotTableConditionalFormattingScope] | None = None
-    TextFormat: TextConditionalFormat | None = None
+    FieldId: Annotated[str, Field_aliased(description="Length: 1 to 512 characters.")]
+    Scope: Annotated[
+        PivotTableConditionalFormattingScope | None,
+        Field_aliased(description="Type: PivotTableConditionalFormattingScopeDict."),
+    ] = None
+    Scopes: Annotated[
+        list[PivotTableConditionalFormattingScope] | None,
+        Field_aliased(description="Items: 0 to 3 items."),
+    ] = None
+    TextFormat: Annotated[
+        TextConditionalFormat | None, Field_aliased(description="Type: TextConditionalFormatDict.")
+    ] = None
 
 
 class PivotTableConditionalFormattingOption(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Cell: PivotTableCellConditionalFormatting | None = None
+    Cell: Annotated[
+        PivotTableCellConditionalFormatting | None,
+        Field_aliased(description="Type: PivotTableCellConditionalFormattingDict."),
+    ] = None
 
 
 class ReferenceLineLabelConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CustomLabelConfiguration: ReferenceLineCustomLabelConfiguration | None = None
-    FontColor: str | None = None
-    FontConfiguration: AnalysisFontConfiguration | None = None
-    HorizontalPosition: Literal["LEFT", "CENTER", "RIGHT"] | None = None
-    ValueLabelConfiguration: ReferenceLineValueLabelConfiguration | None = None
-    VerticalPosition: Literal["ABOVE", "BELOW"] | None = None
+    CustomLabelConfiguration: Annotated[
+        ReferenceLineCustomLabelConfiguration | None,
+        Field_aliased(description="Type: ReferenceLineCustomLabelConfigurationDict."),
+    ] = None
+    FontColor: Annotated[str | None, Field_aliased(description="Pattern: ^#[A-F0-9]{6}$")] = None
+    FontConfiguration: Annotated[
+        AnalysisFontConfiguration | None,
+        Field_aliased(description="Type: AnalysisFontConfigurationDict."),
+    ] = None
+    HorizontalPosition: Annotated[
+        Literal["LEFT", "CENTER", "RIGHT"] | None,
+        Field_aliased(description="Allowed values: 'LEFT', 'CENTER', 'RIGHT'."),
+    ] = None
+    ValueLabelConfiguration: Annotated[
+        ReferenceLineValueLabelConfiguration | None,
+        Field_aliased(description="Type: ReferenceLineValueLabelConfigurationDict."),
+    ] = None
+    VerticalPosition: Annotated[
+        Literal["ABOVE", "BELOW"] | None,
+        Field_aliased(description="Allowed values: 'ABOVE', 'BELOW'."),
+    ] = None
 
 
 class SectionBasedLayoutConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BodySections: list[BodySectionConfiguration]
-    CanvasSizeOptions: SectionBasedLayoutCanvasSizeOptions
-    FooterSections: list[HeaderFooterSectionConfiguration]
-    HeaderSections: list[HeaderFooterSectionConfiguration]
+    BodySections: Annotated[
+        list[BodySectionConfiguration], Field_aliased(description="Items: 0 to 28 items.")
+    ]
+    CanvasSizeOptions: Annotated[
+        SectionBasedLayoutCanvasSizeOptions,
+        Field_aliased(description="Type: SectionBasedLayoutCanvasSizeOptionsDict."),
+    ]
+    FooterSections: Annotated[
+        list[HeaderFooterSectionConfiguration], Field_aliased(description="Items: 0 to 1 items.")
+    ]
+    HeaderSections: Annotated[
+        list[HeaderFooterSectionConfiguration], Field_aliased(description="Items: 0 to 1 items.")
+    ]
 
 
 class TableCellConditionalFormatting(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    FieldId: str
-    TextFormat: TextConditionalFormat | None = None
+    FieldId: Annotated[str, Field_aliased(description="Length: 1 to 512 characters.")]
+    TextFormat: Annotated[
+        TextConditionalFormat | None, Field_aliased(description="Type: TextConditionalFormatDict.")
+    ] = None
 
 
 class TableConditionalFormattingOption(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Cell: TableCellConditionalFormatting | None = None
-    Row: TableRowConditionalFormatting | None = None
+    Cell: Annotated[
+        TableCellConditionalFormatting | None,
+        Field_aliased(description="Type: TableCellConditionalFormattingDict."),
+    ] = None
+    Row: Annotated[
+        TableRowConditionalFormatting | None,
+        Field_aliased(description="Type: TableRowConditionalFormattingDict."),
+    ] = None
 
 
 class AnalysisCategoryFilter(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Column: ColumnIdentifier
-    Configuration: CategoryFilterConfiguration
-    DefaultFilterControlConfiguration: AnalysisDefaultFilterControlConfiguration | None = None
-    FilterId: str
+    Column: Annotated[ColumnIdentifier, Field_aliased(description="Type: ColumnIdentifierDict.")]
+    Configuration: Annotated[
+        CategoryFilterConfiguration,
+        Field_aliased(description="Type: CategoryFilterConfigurationDict."),
+    ]
+    DefaultFilterControlConfiguration: Annotated[
+        AnalysisDefaultFilterControlConfiguration | None,
+        Field_aliased(description="Type: AnalysisDefaultFilterControlConfigurationDict."),
+    ] = None
+    FilterId: Annotated[
+        str, Field_aliased(description="Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters.")
+    ]
 
 
 class AnalysisCategoryInnerFilter(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Column: ColumnIdentifier
-    Configuration: CategoryFilterConfiguration
-    DefaultFilterControlConfiguration: AnalysisDefaultFilterControlConfiguration | None = None
+    Column: Annotated[ColumnIdentifier, Field_aliased(description="Type: ColumnIdentifierDict.")]
+    Configuration: Annotated[
+        CategoryFilterConfiguration,
+        Field_aliased(description="Type: CategoryFilterConfigurationDict."),
+    ]
+    DefaultFilterControlConfiguration: Annotated[
+        AnalysisDefaultFilterControlConfiguration | None,
+        Field_aliased(description="Type: AnalysisDefaultFilterControlConfigurationDict."),
+    ] = None
 
 
 class AnalysisDateDimensionField(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Column: ColumnIdentifier
-    DateGranularity: (
+    Column: Annotated[ColumnIdentifier, Field_aliased(description="Type: ColumnIdentifierDict.")]
+    DateGranularity: Annotated[
         Literal[
             "YEAR", "QUARTER", "MONTH", "WEEK", "DAY", "HOUR", "MINUTE", "SECOND", "MILLISECOND"
         ]
-        | None
-    ) = None
-    FieldId: str
-    FormatConfiguration: AnalysisDateTimeFormatConfiguration | None = None
-    HierarchyId: str | None = None
+        | None,
+        Field_aliased(
+            description="Allowed values: 'YEAR', 'QUARTER', 'MONTH', 'WEEK', 'DAY', 'HOUR', 'MINUTE', 'SECOND', 'MILLISECOND'."
+        ),
+    ] = None
+    FieldId: Annotated[str, Field_aliased(description="Length: 1 to 512 characters.")]
+    FormatConfiguration: Annotated[
+        AnalysisDateTimeFormatConfiguration | None,
+        Field_aliased(description="Type: AnalysisDateTimeFormatConfigurationDict."),
+    ] = None
+    HierarchyId: Annotated[
+        str | None, Field_aliased(description="Length: 1 to 512 characters.")
+    ] = None
 
 
 class AnalysisDateMeasureField(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AggregationFunction: Literal["COUNT", "DISTINCT_COUNT", "MIN", "MAX"] | None = None
-    Column: ColumnIdentifier
-    FieldId: str
-    FormatConfiguration: AnalysisDateTimeFormatConfiguration | None = None
+    AggregationFunction: Annotated[
+        Literal["COUNT", "DISTINCT_COUNT", "MIN", "MAX"] | None,
+        Field_aliased(description="Allowed values: 'COUNT', 'DISTINCT_COUNT', 'MIN', 'MAX'."),
+    ] = None
+    Column: Annotated[ColumnIdentifier, Field_aliased(description="Type: ColumnIdentifierDict.")]
+    FieldId: Annotated[str, Field_aliased(description="Length: 1 to 512 characters.")]
+    FormatConfiguration: Annotated[
+        AnalysisDateTimeFormatConfiguration | None,
+        Field_aliased(description="Type: AnalysisDateTimeFormatConfigurationDict."),
+    ] = None
 
 
 class AnalysisDefaultNewSheetConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    InteractiveLayoutConfiguration: DefaultInteractiveLayoutConfiguration | None = None
-    PaginatedLayoutConfiguration: DefaultPaginatedLayoutConfiguration | None = None
-    SheetContentType: Literal["PAGINATED", "INTERACTIVE"] | None = None
+    InteractiveLayoutConfiguration: Annotated[
+        DefaultInteractiveLayoutConfiguration | None,
+        Field_aliased(description="Type: DefaultInteractiveLayoutConfigurationDict."),
+    ] = None
+    PaginatedLayoutConfiguration: Annotated[
+        DefaultPaginatedLayoutConfiguration | None,
+        Field_aliased(description="Type: DefaultPaginatedLayoutConfigurationDict."),
+    ] = None
+    SheetContentType: Annotated[
+        Literal["PAGINATED", "INTERACTIVE"] | None,
+        Field_aliased(description="Allowed values: 'PAGINATED', 'INTERACTIVE'."),
+    ] = None
 
 
 class AnalysisFormatConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DateTimeFormatConfiguration: AnalysisDateTimeFormatConfiguration | None = None
-    NumberFormatConfiguration: AnalysisNumberFormatConfiguration | None = None
-    StringFormatConfiguration: AnalysisStringFormatConfiguration | None = None
+    DateTimeFormatConfiguration: Annotated[
+        AnalysisDateTimeFormatConfiguration | None,
+        Field_aliased(description="Type: AnalysisDateTimeFormatConfigurationDict."),
+    ] = None
+    NumberFormatConfiguration: Annotated[
+        AnalysisNumberFormatConfiguration | None,
+        Field_aliased(description="Type: AnalysisNumberFormatConfigurationDict."),
+    ] = None
+    StringFormatConfiguration: Annotated[
+        AnalysisStringFormatConfiguration | None,
+        Field_aliased(description="Type: AnalysisStringFormatConfigurationDict."),
+    ] = None
 
 
 class AnalysisInnerFilter(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CategoryInnerFilter: AnalysisCategoryInnerFilter | None = None
+    CategoryInnerFilter: Annotated[
+        AnalysisCategoryInnerFilter | None,
+        Field_aliased(description="Type: AnalysisCategoryInnerFilterDict."),
+    ] = None
 
 
 class AnalysisNestedFilter(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Column: ColumnIdentifier
-    FilterId: str
-    IncludeInnerSet: bool
-    InnerFilter: AnalysisInnerFilter
+    Column: Annotated[ColumnIdentifier, Field_aliased(description="Type: ColumnIdentifierDict.")]
+    FilterId: Annotated[
+        str, Field_aliased(description="Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters.")
+    ]
+    IncludeInnerSet: Annotated[bool, Field_aliased(description="Type: bool.")]
+    InnerFilter: Annotated[
+        AnalysisInnerFilter, Field_aliased(description="Type: AnalysisInnerFilterDict.")
+    ]
 
 
 class ColumnConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ColorsConfiguration: AnalysisColorsConfiguration | None = None
-    Column: ColumnIdentifier
-    DecalSettingsConfiguration: AnalysisDecalSettingsConfiguration | None = None
-    FormatConfiguration: AnalysisFormatConfiguration | None = None
-    Role: Literal["DIMENSION", "MEASURE"] | None = None
+    ColorsConfiguration: Annotated[
+        AnalysisColorsConfiguration | None,
+        Field_aliased(description="Type: AnalysisColorsConfigurationDict."),
+    ] = None
+    Column: Annotated[ColumnIdentifier, Field_aliased(description="Type: ColumnIdentifierDict.")]
+    DecalSettingsConfiguration: Annotated[
+        AnalysisDecalSettingsConfiguration | None,
+        Field_aliased(description="Type: AnalysisDecalSettingsConfigurationDict."),
+    ] = None
+    FormatConfiguration: Annotated[
+        AnalysisFormatConfiguration | None,
+        Field_aliased(description="Type: AnalysisFormatConfigurationDict."),
+    ] = None
+    Role: Annotated[
+        Literal["DIMENSION", "MEASURE"] | None,
+        Field_aliased(description="Allowed values: 'DIMENSION', 'MEASURE'."),
+    ] = None
 
 
 class DimensionField(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CategoricalDimensionField: AnalysisCategoricalDimensionField | None = None
-    DateDimensionField: AnalysisDateDimensionField | None = None
-    NumericalDimensionField: AnalysisNumericalDimensionField | None = None
+    CategoricalDimensionField: Annotated[
+        AnalysisCategoricalDimensionField | None,
+        Field_aliased(description="Type: AnalysisCategoricalDimensionFieldDict."),
+    ] = None
+    DateDimensionField: Annotated[
+        AnalysisDateDimensionField | None,
+        Field_aliased(description="Type: AnalysisDateDimensionFieldDict."),
+    ] = None
+    NumericalDimensionField: Annotated[
+        AnalysisNumericalDimensionField | None,
+        Field_aliased(description="Type: AnalysisNumericalDimensionFieldDict."),
+    ] = None
 
 
 class FilledMapConditionalFormattingOption(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Shape: FilledMapShapeConditionalFormatting
+    Shape: Annotated[
+        FilledMapShapeConditionalFormatting,
+        Field_aliased(description="Type: FilledMapShapeConditionalFormattingDict."),
+    ]
 
 
 class Filter(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CategoryFilter: AnalysisCategoryFilter | None = None
-    NestedFilter: AnalysisNestedFilter | None = None
-    NumericEqualityFilter: AnalysisNumericEqualityFilter | None = None
-    NumericRangeFilter: AnalysisNumericRangeFilter | None = None
-    RelativeDatesFilter: AnalysisRelativeDatesFilter | None = None
-    TimeEqualityFilter: AnalysisTimeEqualityFilter | None = None
-    TimeRangeFilter: AnalysisTimeRangeFilter | None = None
-    TopBottomFilter: AnalysisTopBottomFilter | None = None
+    CategoryFilter: Annotated[
+        AnalysisCategoryFilter | None,
+        Field_aliased(description="Type: AnalysisCategoryFilterDict."),
+    ] = None
+    NestedFilter: Annotated[
+        AnalysisNestedFilter | None, Field_aliased(description="Type: AnalysisNestedFilterDict.")
+    ] = None
+    NumericEqualityFilter: Annotated[
+        AnalysisNumericEqualityFilter | None,
+        Field_aliased(description="Type: AnalysisNumericEqualityFilterDict."),
+    ] = None
+    NumericRangeFilter: Annotated[
+        AnalysisNumericRangeFilter | None,
+        Field_aliased(description="Type: AnalysisNumericRangeFilterDict."),
+    ] = None
+    RelativeDatesFilter: Annotated[
+        AnalysisRelativeDatesFilter | None,
+        Field_aliased(description="Type: AnalysisRelativeDatesFilterDict."),
+    ] = None
+    TimeEqualityFilter: Annotated[
+        AnalysisTimeEqualityFilter | None,
+        Field_aliased(description="Type: AnalysisTimeEqualityFilterDict."),
+    ] = None
+    TimeRangeFilter: Annotated[
+        AnalysisTimeRangeFilter | None,
+        Field_aliased(description="Type: AnalysisTimeRangeFilterDict."),
+    ] = None
+    TopBottomFilter: Annotated[
+        AnalysisTopBottomFilter | None,
+        Field_aliased(description="Type: AnalysisTopBottomFilterDict."),
+    ] = None
 
 
 class FilterGroup(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CrossDataset: Literal["ALL_DATASETS", "SINGLE_DATASET"]
-    FilterGroupId: str
-    Filters: list[Filter]
-    ScopeConfiguration: FilterScopeConfiguration
-    Status: Literal["ENABLED", "DISABLED"] | None = None
+    CrossDataset: Annotated[
+        Literal["ALL_DATASETS", "SINGLE_DATASET"],
+        Field_aliased(description="Allowed values: 'ALL_DATASETS', 'SINGLE_DATASET'."),
+    ]
+    FilterGroupId: Annotated[
+        str, Field_aliased(description="Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters.")
+    ]
+    Filters: Annotated[list[Filter], Field_aliased(description="Items: 0 to 20 items.")]
+    ScopeConfiguration: Annotated[
+        FilterScopeConfiguration, Field_aliased(description="Type: FilterScopeConfigurationDict.")
+    ]
+    Status: Annotated[
+        Literal["ENABLED", "DISABLED"] | None,
+        Field_aliased(description="Allowed values: 'ENABLED', 'DISABLED'."),
+    ] = None
 
 
 class GaugeChartConditionalFormatting(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ConditionalFormattingOptions: list[GaugeChartConditionalFormattingOption] | None = None
+    ConditionalFormattingOptions: Annotated[
+        list[GaugeChartConditionalFormattingOption] | None,
+        Field_aliased(description="Items: 0 to 100 items."),
+    ] = None
 
 
 class GeospatialLineLayer(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Style: GeospatialLineStyle
+    Style: Annotated[
+        GeospatialLineStyle, Field_aliased(description="Type: GeospatialLineStyleDict.")
+    ]
 
 
 class GeospatialPointLayer(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Style: GeospatialPointStyle
+    Style: Annotated[
+        GeospatialPointStyle, Field_aliased(description="Type: GeospatialPointStyleDict.")
+    ]
 
 
 class GeospatialPolygonLayer(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Style: GeospatialPolygonStyle
+    Style: Annotated[
+        GeospatialPolygonStyle, Field_aliased(description="Type: GeospatialPolygonStyleDict.")
+    ]
 
 
 class KPIConditionalFormatting(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ConditionalFormattingOptions: list[KPIConditionalFormattingOption] | None = None
+    ConditionalFormattingOptions: Annotated[
+        list[KPIConditionalFormattingOption] | None,
+        Field_aliased(description="Items: 0 to 100 items."),
+    ] = None
 
 
 class LayoutConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    FreeFormLayout: FreeFormLayoutConfiguration | None = None
-    GridLayout: GridLayoutConfiguration | None = None
-    SectionBasedLayout: SectionBasedLayoutConfiguration | None = None
+    FreeFormLayout: Annotated[
+        FreeFormLayoutConfiguration | None,
+        Field_aliased(description="Type: FreeFormLayoutConfigurationDict."),
+    ] = None
+    GridLayout: Annotated[
+        GridLayoutConfiguration | None,
+        Field_aliased(description="Type: GridLayoutConfigurationDict."),
+    ] = None
+    SectionBasedLayout: Annotated[
+        SectionBasedLayoutConfiguration | None,
+        Field_aliased(description="Type: SectionBasedLayoutConfigurationDict."),
+    ] = None
 
 
 class MeasureField(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CalculatedMeasureField: AnalysisCalculatedMeasureField | None = None
-    CategoricalMeasureField: AnalysisCategoricalMeasureField | None = None
-    DateMeasureField: AnalysisDateMeasureField | None = None
-    NumericalMeasureField: AnalysisNumericalMeasureField | None = None
+    CalculatedMeasureField: Annotated[
+        AnalysisCalculatedMeasureField | None,
+        Field_aliased(description="Type: AnalysisCalculatedMeasureFieldDict."),
+    ] = None
+    CategoricalMeasureField: Annotated[
+        AnalysisCategoricalMeasureField | None,
+        Field_aliased(description="Type: AnalysisCategoricalMeasureFieldDict."),
+    ] = None
+    DateMeasureField: Annotated[
+        AnalysisDateMeasureField | None,
+        Field_aliased(description="Type: AnalysisDateMeasureFieldDict."),
+    ] = None
+    NumericalMeasureField: Annotated[
+        AnalysisNumericalMeasureField | None,
+        Field_aliased(description="Type: AnalysisNumericalMeasureFieldDict."),
+    ] = None
 
 
 class MetricComparisonComputation(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ComputationId: str
-    FromValue: MeasureField | None = None
-    Name: str | None = None
-    TargetValue: MeasureField | None = None
-    Time: DimensionField | None = None
+    ComputationId: Annotated[
+        str, Field_aliased(description="Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters.")
+    ]
+    FromValue: Annotated[
+        MeasureField | None, Field_aliased(description="Type: MeasureFieldDict.")
+    ] = None
+    Name: Annotated[str | None, Field_aliased(description="Type: str.")] = None
+    TargetValue: Annotated[
+        MeasureField | None, Field_aliased(description="Type: MeasureFieldDict.")
+    ] = None
+    Time: Annotated[
+        DimensionField | None, Field_aliased(description="Type: DimensionFieldDict.")
+    ] = None
 
 
 class PeriodOverPeriodComputation(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ComputationId: str
-    Name: str | None = None
-    Time: DimensionField | None = None
-    Value: MeasureField | None = None
+    ComputationId: Annotated[
+        str, Field_aliased(description="Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters.")
+    ]
+    Name: Annotated[str | None, Field_aliased(description="Type: str.")] = None
+    Time: Annotated[
+        DimensionField | None, Field_aliased(description="Type: DimensionFieldDict.")
+    ] = None
+    Value: Annotated[MeasureField | None, Field_aliased(description="Type: MeasureFieldDict.")] = (
+        None
+    )
 
 
 class PeriodToDateComputation(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ComputationId: str
-    Name: str | None = None
-    PeriodTimeGranularity: (
+    ComputationId: Annotated[
+        str, Field_aliased(description="Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters.")
+    ]
+    Name: Annotated[str | None, Field_aliased(description="Type: str.")] = None
+    PeriodTimeGranularity: Annotated[
         Literal[
             "YEAR", "QUARTER", "MONTH", "WEEK", "DAY", "HOUR", "MINUTE", "SECOND", "MILLISECOND"
         ]
-        | None
-    ) = None
-    Time: DimensionField | None = None
-    Value: MeasureField | None = None
+        | None,
+        Field_aliased(
+            description="Allowed values: 'YEAR', 'QUARTER', 'MONTH', 'WEEK', 'DAY', 'HOUR', 'MINUTE', 'SECOND', 'MILLISECOND'."
+        ),
+    ] = None
+    Time: Annotated[
+        DimensionField | None, Field_aliased(description="Type: DimensionFieldDict.")
+    ] = None
+    Value: Annotated[MeasureField | None, Field_aliased(description="Type: MeasureFieldDict.")] = (
+        None
+    )
 
 
 class PivotTableConditionalFormatting(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ConditionalFormattingOptions: list[PivotTableConditionalFormattingOption] | None = None
+    ConditionalFormattingOptions: Annotated[
+        list[PivotTableConditionalFormattingOption] | None,
+        Field_aliased(description="Items: 0 to 500 items."),
+    ] = None
 
 
 class ReferenceLine(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DataConfiguration: ReferenceLineDataConfiguration
-    LabelConfiguration: ReferenceLineLabelConfiguration | None = None
-    Status: Literal["ENABLED", "DISABLED"] | None = None
-    StyleConfiguration: ReferenceLineStyleConfiguration | None = None
+    DataConfiguration: Annotated[
+        ReferenceLineDataConfiguration,
+        Field_aliased(description="Type: ReferenceLineDataConfigurationDict."),
+    ]
+    LabelConfiguration: Annotated[
+        ReferenceLineLabelConfiguration | None,
+        Field_aliased(description="Type: ReferenceLineLabelConfigurationDict."),
+    ] = None
+    Status: Annotated[
+        Literal["ENABLED", "DISABLED"] | None,
+        Field_aliased(description="Allowed values: 'ENABLED', 'DISABLED'."),
+    ] = None
+    StyleConfiguration: Annotated[
+        ReferenceLineStyleConfiguration | None,
+        Field_aliased(description="Type: ReferenceLineStyleConfigurationDict."),
+    ] = None
 
 
 class SparklinesOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AllPointsMarker: LineChartMarkerStyleSettings | None = None
-    FieldId: str
-    LineColor: str | None = None
-    LineInterpolation: Literal["LINEAR", "SMOOTH", "STEPPED"] | None = None
-    MaxValueMarker: LineChartMarkerStyleSettings | None = None
-    MinValueMarker: LineChartMarkerStyleSettings | None = None
-    VisualType: Literal["LINE", "AREA_LINE"] | None = None
-    XAxisField: DimensionField
-    YAxisBehavior: Literal["SHARED", "INDEPENDENT"] | None = None
+    AllPointsMarker: Annotated[
+        LineChartMarkerStyleSettings | None,
+        Field_aliased(description="Type: LineChartMarkerStyleSettingsDict."),
+    ] = None
+    FieldId: Annotated[str, Field_aliased(description="Length: 1 to 512 characters.")]
+    LineColor: Annotated[str | None, Field_aliased(description="Pattern: ^#[A-F0-9]{6}$")] = None
+    LineInterpolation: Annotated[
+        Literal["LINEAR", "SMOOTH", "STEPPED"] | None,
+        Field_aliased(description="Allowed values: 'LINEAR', 'SMOOTH', 'STEPPED'."),
+    ] = None
+    MaxValueMarker: Annotated[
+        LineChartMarkerStyleSettings | None,
+        Field_aliased(description="Type: LineChartMarkerStyleSettingsDict."),
+    ] = None
+    MinValueMarker: Annotated[
+        LineChartMarkerStyleSettings | None,
+        Field_aliased(description="Type: LineChartMarkerStyleSettingsDict."),
+    ] = None
+    VisualType: Annotated[
+        Literal["LINE", "AREA_LINE"] | None,
+        Field_aliased(description="Allowed values: 'LINE', 'AREA_LINE'."),
+    ] = None
+    XAxisField: Annotated[DimensionField, Field_aliased(description="Type: DimensionFieldDict.")]
+    YAxisBehavior: Annotated[
+        Literal["SHARED", "INDEPENDENT"] | None,
+        Field_aliased(description="Allowed values: 'SHARED', 'INDEPENDENT'."),
+    ] = None
 
 
 class TableConditionalFormatting(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ConditionalFormattingOptions: list[TableConditionalFormattingOption] | None = None
+    ConditionalFormattingOptions: Annotated[
+        list[TableConditionalFormattingOption] | None,
+        Field_aliased(description="Items: 0 to 500 items."),
+    ] = None
 
 
 class TableInlineVisualization(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DataBars: DataBarsOptions | None = None
-    Sparklines: SparklinesOptions | None = None
+    DataBars: Annotated[
+        DataBarsOptions | None, Field_aliased(description="Type: DataBarsOptionsDict.")
+    ] = None
+    Sparklines: Annotated[
+        SparklinesOptions | None, Field_aliased(description="Type: SparklinesOptionsDict.")
+    ] = None
 
 
 class TopBottomMoversComputation(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Category: DimensionField | None = None
-    ComputationId: str
-    MoverSize: float | None = None
-    Name: str | None = None
-    SortOrder: Literal["PERCENT_DIFFERENCE", "ABSOLUTE_DIFFERENCE"] | None = None
-    Time: DimensionField | None = None
-    Type: Literal["TOP", "BOTTOM"]
-    Value: MeasureField | None = None
+    Category: Annotated[
+        DimensionField | None, Field_aliased(description="Type: DimensionFieldDict.")
+    ] = None
+    ComputationId: Annotated[
+        str, Field_aliased(description="Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters.")
+    ]
+    MoverSize: Annotated[float | None, Field_aliased(description="Range: 1 to 20 (inclusive).")] = (
+        None
+    )
+    Name: Annotated[str | None, Field_aliased(description="Type: str.")] = None
+    SortOrder: Annotated[
+        Literal["PERCENT_DIFFERENCE", "ABSOLUTE_DIFFERENCE"] | None,
+        Field_aliased(description="Allowed values: 'PERCENT_DIFFERENCE', 'ABSOLUTE_DIFFERENCE'."),
+    ] = None
+    Time: Annotated[
+        DimensionField | None, Field_aliased(description="Type: DimensionFieldDict.")
+    ] = None
+    Type: Annotated[
+        Literal["TOP", "BOTTOM"], Field_aliased(description="Allowed values: 'TOP', 'BOTTOM'.")
+    ]
+    Value: Annotated[MeasureField | None, Field_aliased(description="Type: MeasureFieldDict.")] = (
+        None
+    )
 
 
 class TopBottomRankedComputation(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Category: DimensionField | None = None
-    ComputationId: str
-    Name: str | None = None
-    ResultSize: float | None = None
-    Type: Literal["TOP", "BOTTOM"]
-    Value: MeasureField | None = None
+    Category: Annotated[
+        DimensionField | None, Field_aliased(description="Type: DimensionFieldDict.")
+    ] = None
+    ComputationId: Annotated[
+        str, Field_aliased(description="Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters.")
+    ]
+    Name: Annotated[str | None, Field_aliased(description="Type: str.")] = None
+    ResultSize: Annotated[
+        float | None, Field_aliased(description="Range: 1 to 20 (inclusive).")
+    ] = None
+    Type: Annotated[
+        Literal["TOP", "BOTTOM"], Field_aliased(description="Allowed values: 'TOP', 'BOTTOM'.")
+    ]
+    Value: Annotated[MeasureField | None, Field_aliased(description="Type: MeasureFieldDict.")] = (
+        None
+    )
 
 
 class TotalAggregationComputation(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ComputationId: str
-    Name: str | None = None
-    Value: MeasureField | None = None
+    ComputationId: Annotated[
+        str, Field_aliased(description="Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters.")
+    ]
+    Name: Annotated[str | None, Field_aliased(description="Type: str.")] = None
+    Value: Annotated[MeasureField | None, Field_aliased(description="Type: MeasureFieldDict.")] = (
+        None
+    )
 
 
 class UnaggregatedField(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Column: ColumnIdentifier
-    FieldId: str
-    FormatConfiguration: AnalysisFormatConfiguration | None = None
+    Column: Annotated[ColumnIdentifier, Field_aliased(description="Type: ColumnIdentifierDict.")]
+    FieldId: Annotated[str, Field_aliased(description="Length: 1 to 512 characters.")]
+    FormatConfiguration: Annotated[
+        AnalysisFormatConfiguration | None,
+        Field_aliased(description="Type: AnalysisFormatConfigurationDict."),
+    ] = None
 
 
 class UniqueValuesComputation(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Category: DimensionField | None = None
-    ComputationId: str
-    Name: str | None = None
+    Category: Annotated[
+        DimensionField | None, Field_aliased(description="Type: DimensionFieldDict.")
+    ] = None
+    ComputationId: Annotated[
+        str, Field_aliased(description="Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters.")
+    ]
+    Name: Annotated[str | None, Field_aliased(description="Type: str.")] = None
 
 
 class AnalysisAnalysisDefaults(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DefaultNewSheetConfiguration: AnalysisDefaultNewSheetConfiguration
+    DefaultNewSheetConfiguration: Annotated[
+        AnalysisDefaultNewSheetConfiguration,
+        Field_aliased(description="Type: AnalysisDefaultNewSheetConfigurationDict."),
+    ]
 
 
 class AnalysisBarChartAggregatedFieldWells(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Category: list[DimensionField] | None = None
-    Colors: list[DimensionField] | None = None
-    SmallMultiples: list[DimensionField] | None = None
-    Values: list[MeasureField] | None = None
+    Category: Annotated[
+        list[DimensionField] | None, Field_aliased(description="Items: 0 to 200 items.")
+    ] = None
+    Colors: Annotated[
+        list[DimensionField] | None, Field_aliased(description="Items: 0 to 200 items.")
+    ] = None
+    SmallMultiples: Annotated[
+        list[DimensionField] | None, Field_aliased(description="Items: 0 to 1 items.")
+    ] = None
+    Values: Annotated[
+        list[MeasureField] | None, Field_aliased(description="Items: 0 to 200 items.")
+    ] = None
 
 
 class AnalysisBoxPlotAggregatedFieldWells(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    GroupBy: list[DimensionField] | None = None
-    Values: list[MeasureField] | None = None
+    GroupBy: Annotated[
+        list[DimensionField] | None, Field_aliased(description="Items: 0 to 1 items.")
+    ] = None
+    Values: Annotated[
+        list[MeasureField] | None, Field_aliased(description="Items: 0 to 5 items.")
+    ] = None
 
 
 class AnalysisComboChartAggregatedFieldWells(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BarValues: list[MeasureField] | None = None
-    Category: list[DimensionField] | None = None
-    Colors: list[DimensionField] | None = None
-    LineValues: list[MeasureField] | None = None
+    BarValues: Annotated[
+        list[MeasureField] | None, Field_aliased(description="Items: 0 to 200 items.")
+    ] = None
+    Category: Annotated[
+        list[DimensionField] | None, Field_aliased(description="Items: 0 to 200 items.")
+    ] = None
+    Colors: Annotated[
+        list[DimensionField] | None, Field_aliased(description="Items: 0 to 200 items.")
+    ] = None
+    LineValues: Annotated[
+        list[MeasureField] | None, Field_aliased(description="Items: 0 to 200 items.")
+    ] = None
 
 
 class AnalysisFilledMapAggregatedFieldWells(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Geospatial: list[DimensionField] | None = None
-    Values: list[MeasureField] | None = None
+    Geospatial: Annotated[
+        list[DimensionField] | None, Field_aliased(description="Items: 0 to 1 items.")
+    ] = None
+    Values: Annotated[
+        list[MeasureField] | None, Field_aliased(description="Items: 0 to 1 items.")
+    ] = None
 
 
 class AnalysisFunnelChartAggregatedFieldWells(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Category: list[DimensionField] | None = None
-    Values: list[MeasureField] | None = None
+    Category: Annotated[
+        list[DimensionField] | None, Field_aliased(description="Items: 0 to 1 items.")
+    ] = None
+    Values: Annotated[
+        list[MeasureField] | None, Field_aliased(description="Items: 0 to 1 items.")
+    ] = None
 
 
 class AnalysisGeospatialMapAggregatedFieldWells(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Colors: list[DimensionField] | None = None
-    Geospatial: list[DimensionField] | None = None
-    Values: list[MeasureField] | None = None
+    Colors: Annotated[
+        list[DimensionField] | None, Field_aliased(description="Items: 0 to 200 items.")
+    ] = None
+    Geospatial: Annotated[
+        list[DimensionField] | None, Field_aliased(description="Items: 0 to 200 items.")
+    ] = None
+    Values: Annotated[
+        list[MeasureField] | None, Field_aliased(description="Items: 0 to 200 items.")
+    ] = None
 
 
 class AnalysisHeatMapAggregatedFieldWells(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Columns: list[DimensionField] | None = None
-    Rows: list[DimensionField] | None = None
-    Values: list[MeasureField] | None = None
+    Columns: Annotated[
+        list[DimensionField] | None, Field_aliased(description="Items: 0 to 1 items.")
+    ] = None
+    Rows: Annotated[
+        list[DimensionField] | None, Field_aliased(description="Items: 0 to 1 items.")
+    ] = None
+    Values: Annotated[
+        list[MeasureField] | None, Field_aliased(description="Items: 0 to 1 items.")
+    ] = None
 
 
 class AnalysisHistogramAggregatedFieldWells(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Values: list[MeasureField] | None = None
+    Values: Annotated[
+        list[MeasureField] | None, Field_aliased(description="Items: 0 to 1 items.")
+    ] = None
 
 
 class AnalysisLayout(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Configuration: LayoutConfiguration
+    Configuration: Annotated[
+        LayoutConfiguration, Field_aliased(description="Type: LayoutConfigurationDict.")
+    ]
 
 
 class AnalysisLineChartAggregatedFieldWells(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Category: list[DimensionField] | None = None
-    Colors: list[DimensionField] | None = None
-    SmallMultiples: list[DimensionField] | None = None
-    Values: list[MeasureField] | None = None
+    Category: Annotated[
+        list[DimensionField] | None, Field_aliased(description="Items: 0 to 200 items.")
+    ] = None
+    Colors: Annotated[
+        list[DimensionField] | None, Field_aliased(description="Items: 0 to 200 items.")
+    ] = None
+    SmallMultiples: Annotated[
+        list[DimensionField] | None, Field_aliased(description="Items: 0 to 1 items.")
+    ] = None
+    Values: Annotated[
+        list[MeasureField] | None, Field_aliased(description="Items: 0 to 200 items.")
+    ] = None
 
 
 class AnalysisPieChartAggregatedFieldWells(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Category: list[DimensionField] | None = None
-    SmallMultiples: list[DimensionField] | None = None
-    Values: list[MeasureField] | None = None
+    Category: Annotated[
+        list[DimensionField] | None, Field_aliased(description="Items: 0 to 200 items.")
+    ] = None
+    SmallMultiples: Annotated[
+        list[DimensionField] | None, Field_aliased(description="Items: 0 to 1 items.")
+    ] = None
+    Values: Annotated[
+        list[MeasureField] | None, Field_aliased(description="Items: 0 to 200 items.")
+    ] = None
 
 
 class AnalysisPivotTableAggregatedFieldWells(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Columns: list[DimensionField] | None = None
-    Rows: list[DimensionField] | None = None
-    Values: list[MeasureField] | None = None
+    Columns: Annotated[
+        list[DimensionField] | None, Field_aliased(description="Items: 0 to 40 items.")
+    ] = None
+    Rows: Annotated[
+        list[DimensionField] | None, Field_aliased(description="Items: 0 to 40 items.")
+    ] = None
+    Values: Annotated[
+        list[MeasureField] | None, Field_aliased(description="Items: 0 to 40 items.")
+    ] = None
 
 
 class AnalysisRadarChartAggregatedFieldWells(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Category: list[DimensionField] | None = None
-    Color: list[DimensionField] | None = None
-    Values: list[MeasureField] | None = None
+    Category: Annotated[
+        list[DimensionField] | None, Field_aliased(description="Items: 0 to 1 items.")
+    ] = None
+    Color: Annotated[
+        list[DimensionField] | None, Field_aliased(description="Items: 0 to 1 items.")
+    ] = None
+    Values: Annotated[
+        list[MeasureField] | None, Field_aliased(description="Items: 0 to 20 items.")
+    ] = None
 
 
 class AnalysisSankeyDiagramAggregatedFieldWells(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Destination: list[DimensionField] | None = None
-    Source: list[DimensionField] | None = None
-    Weight: list[MeasureField] | None = None
+    Destination: Annotated[
+        list[DimensionField] | None, Field_aliased(description="Items: 0 to 200 items.")
+    ] = None
+    Source: Annotated[
+        list[DimensionField] | None, Field_aliased(description="Items: 0 to 200 items.")
+    ] = None
+    Weight: Annotated[
+        list[MeasureField] | None, Field_aliased(description="Items: 0 to 200 items.")
+    ] = None
 
 
 class AnalysisScatterPlotCategoricallyAggregatedFieldWells(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Category: list[DimensionField] | None = None
-    Label: list[DimensionField] | None = None
-    Size: list[MeasureField] | None = None
-    XAxis: list[MeasureField] | None = None
-    YAxis: list[MeasureField] | None = None
+    Category: Annotated[
+        list[DimensionField] | None, Field_aliased(description="Items: 0 to 200 items.")
+    ] = None
+    Label: Annotated[
+        list[DimensionField] | None, Field_aliased(description="Items: 0 to 200 items.")
+    ] = None
+    Size: Annotated[
+        list[MeasureField] | None, Field_aliased(description="Items: 0 to 200 items.")
+    ] = None
+    XAxis: Annotated[
+        list[MeasureField] | None, Field_aliased(description="Items: 0 to 200 items.")
+    ] = None
+    YAxis: Annotated[
+        list[MeasureField] | None, Field_aliased(description="Items: 0 to 200 items.")
+    ] = None
 
 
 class AnalysisScatterPlotUnaggregatedFieldWells(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Category: list[DimensionField] | None = None
-    Label: list[DimensionField] | None = None
-    Size: list[MeasureField] | None = None
-    XAxis: list[DimensionField] | None = None
-    YAxis: list[DimensionField] | None = None
+    Category: Annotated[
+        list[DimensionField] | None, Field_aliased(description="Items: 0 to 200 items.")
+    ] = None
+    Label: Annotated[
+        list[DimensionField] | None, Field_aliased(description="Items: 0 to 200 items.")
+    ] = None
+    Size: Annotated[
+        list[MeasureField] | None, Field_aliased(description="Items: 0 to 200 items.")
+    ] = None
+    XAxis: Annotated[
+        list[DimensionField] | None, Field_aliased(description="Items: 0 to 200 items.")
+    ] = None
+    YAxis: Annotated[
+        list[DimensionField] | None, Field_aliased(description="Items: 0 to 200 items.")
+    ] = None
 
 
 class AnalysisTableAggregatedFieldWells(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    GroupBy: list[DimensionField] | None = None
-    Values: list[MeasureField] | None = None
+    GroupBy: Annotated[
+        list[DimensionField] | None, Field_aliased(description="Items: 0 to 200 items.")
+    ] = None
+    Values: Annotated[
+        list[MeasureField] | None, Field_aliased(description="Items: 0 to 200 items.")
+    ] = None
 
 
 class AnalysisTableUnaggregatedFieldWells(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Values: list[UnaggregatedField] | None = None
+    Values: Annotated[
+        list[UnaggregatedField] | None, Field_aliased(description="Items: 0 to 200 items.")
+    ] = None
 
 
 class AnalysisTreeMapAggregatedFieldWells(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Colors: list[MeasureField] | None = None
-    Groups: list[DimensionField] | None = None
-    Sizes: list[MeasureField] | None = None
+    Colors: Annotated[
+        list[MeasureField] | None, Field_aliased(description="Items: 0 to 1 items.")
+    ] = None
+    Groups: Annotated[
+        list[DimensionField] | None, Field_aliased(description="Items: 0 to 1 items.")
+    ] = None
+    Sizes: Annotated[
+        list[MeasureField] | None, Field_aliased(description="Items: 0 to 1 items.")
+    ] = None
 
 
 class AnalysisWaterfallChartAggregatedFieldWells(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Breakdowns: list[DimensionField] | None = None
-    Categories: list[DimensionField] | None = None
-    Values: list[MeasureField] | None = None
+    Breakdowns: Annotated[
+        list[DimensionField] | None, Field_aliased(description="Items: 0 to 200 items.")
+    ] = None
+    Categories: Annotated[
+        list[DimensionField] | None, Field_aliased(description="Items: 0 to 200 items.")
+    ] = None
+    Values: Annotated[
+        list[MeasureField] | None, Field_aliased(description="Items: 0 to 200 items.")
+    ] = None
 
 
 class AnalysisWordCloudAggregatedFieldWells(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    GroupBy: list[DimensionField] | None = None
-    Size: list[MeasureField] | None = None
+    GroupBy: Annotated[
+        list[DimensionField] | None, Field_aliased(description="Items: 0 to 10 items.")
+    ] = None
+    Size: Annotated[
+        list[MeasureField] | None, Field_aliased(description="Items: 0 to 1 items.")
+    ] = None
 
 
 class BarChartFieldWells(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BarChartAggregatedFieldWells: AnalysisBarChartAggregatedFieldWells | None = None
+    BarChartAggregatedFieldWells: Annotated[
+        AnalysisBarChartAggregatedFieldWells | None,
+        Field_aliased(description="Type: AnalysisBarChartAggregatedFieldWellsDict."),
+    ] = None
 
 
 class BoxPlotFieldWells(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BoxPlotAggregatedFieldWells: AnalysisBoxPlotAggregatedFieldWells | None = None
+    BoxPlotAggregatedFieldWells: Annotated[
+        AnalysisBoxPlotAggregatedFieldWells | None,
+        Field_aliased(description="Type: AnalysisBoxPlotAggregatedFieldWellsDict."),
+    ] = None
 
 
 class ComboChartFieldWells(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ComboChartAggregatedFieldWells: AnalysisComboChartAggregatedFieldWells | None = None
+    ComboChartAggregatedFieldWells: Annotated[
+        AnalysisComboChartAggregatedFieldWells | None,
+        Field_aliased(description="Type: AnalysisComboChartAggregatedFieldWellsDict."),
+    ] = None
 
 
 class FilledMapConditionalFormatting(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ConditionalFormattingOptions: list[FilledMapConditionalFormattingOption]
+    ConditionalFormattingOptions: Annotated[
+        list[FilledMapConditionalFormattingOption],
+        Field_aliased(description="Items: 0 to 200 items."),
+    ]
 
 
 class FilledMapFieldWells(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    FilledMapAggregatedFieldWells: AnalysisFilledMapAggregatedFieldWells | None = None
+    FilledMapAggregatedFieldWells: Annotated[
+        AnalysisFilledMapAggregatedFieldWells | None,
+        Field_aliased(description="Type: AnalysisFilledMapAggregatedFieldWellsDict."),
+    ] = None
 
 
 class ForecastComputation(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ComputationId: str
-    CustomSeasonalityValue: float | None = None
-    LowerBoundary: float | None = None
-    Name: str | None = None
-    PeriodsBackward: float | None = None
-    PeriodsForward: float | None = None
-    PredictionInterval: float | None = None
-    Seasonality: Literal["AUTOMATIC", "CUSTOM"] | None = None
-    Time: DimensionField | None = None
-    UpperBoundary: float | None = None
-    Value: MeasureField | None = None
+    ComputationId: Annotated[
+        str, Field_aliased(description="Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters.")
+    ]
+    CustomSeasonalityValue: Annotated[
+        float | None, Field_aliased(description="Range: 1 to 180 (inclusive).")
+    ] = None
+    LowerBoundary: Annotated[float | None, Field_aliased(description="Type: float.")] = None
+    Name: Annotated[str | None, Field_aliased(description="Type: str.")] = None
+    PeriodsBackward: Annotated[
+        float | None, Field_aliased(description="Range: 0 to 1000 (inclusive).")
+    ] = None
+    PeriodsForward: Annotated[
+        float | None, Field_aliased(description="Range: 1 to 1000 (inclusive).")
+    ] = None
+    PredictionInterval: Annotated[
+        float | None, Field_aliased(description="Range: 50 to 95 (inclusive).")
+    ] = None
+    Seasonality: Annotated[
+        Literal["AUTOMATIC", "CUSTOM"] | None,
+        Field_aliased(description="Allowed values: 'AUTOMATIC', 'CUSTOM'."),
+    ] = None
+    Time: Annotated[
+        DimensionField | None, Field_aliased(description="Type: DimensionFieldDict.")
+    ] = None
+    UpperBoundary: Annotated[float | None, Field_aliased(description="Type: float.")] = None
+    Value: Annotated[MeasureField | None, Field_aliased(description="Type: MeasureFieldDict.")] = (
+        None
+    )
 
 
 class FunnelChartFieldWells(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    FunnelChartAggregatedFieldWells: AnalysisFunnelChartAggregatedFieldWells | None = None
+    FunnelChartAggregatedFieldWells: Annotated[
+        AnalysisFunnelChartAggregatedFieldWells | None,
+        Field_aliased(description="Type: AnalysisFunnelChartAggregatedFieldWellsDict."),
+    ] = None
 
 
 class GaugeChartFieldWells(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    TargetValues: list[MeasureField] | None = None
-    Values: list[MeasureField] | None = None
+    TargetValues: Annotated[
+        list[MeasureField] | None, Field_aliased(description="Items: 0 to 200 items.")
+    ] = None
+    Values: Annotated[
+        list[MeasureField] | None, Field_aliased(description="Items: 0 to 200 items.")
+    ] = None
 
 
 class GeospatialLayerColorField(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ColorDimensionsFields: list[DimensionField] | None = None
-    ColorValuesFields: list[MeasureField] | None = None
+    ColorDimensionsFields: Annotated[
+        list[DimensionField] | None, Field_aliased(description="Items: 0 to 1 items.")
+    ] = None
+    ColorValuesFields: Annotated[
+        list[MeasureField] | None, Field_aliased(description="Items: 0 to 1 items.")
+    ] = None
 
 
 class GeospatialLayerDefinition(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    LineLayer: GeospatialLineLayer | None = None
-    PointLayer: GeospatialPointLayer | None = None
-    PolygonLayer: GeospatialPolygonLayer | None = None
+    LineLayer: Annotated[
+        GeospatialLineLayer | None, Field_aliased(description="Type: GeospatialLineLayerDict.")
+    ] = None
+    PointLayer: Annotated[
+        GeospatialPointLayer | None, Field_aliased(description="Type: GeospatialPointLayerDict.")
+    ] = None
+    PolygonLayer: Annotated[
+        GeospatialPolygonLayer | None,
+        Field_aliased(description="Type: GeospatialPolygonLayerDict."),
+    ] = None
 
 
 class GeospatialLayerJoinDefinition(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ColorField: GeospatialLayerColorField | None = None
-    DatasetKeyField: UnaggregatedField | None = None
-    ShapeKeyField: str | None = None
+    ColorField: Annotated[
+        GeospatialLayerColorField | None,
+        Field_aliased(description="Type: GeospatialLayerColorFieldDict."),
+    ] = None
+    DatasetKeyField: Annotated[
+        UnaggregatedField | None, Field_aliased(description="Type: UnaggregatedFieldDict.")
+    ] = None
+    ShapeKeyField: Annotated[str | None, Field_aliased(description="Type: str.")] = None
 
 
 class GeospatialMapFieldWells(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    GeospatialMapAggregatedFieldWells: AnalysisGeospatialMapAggregatedFieldWells | None = None
+    GeospatialMapAggregatedFieldWells: Annotated[
+        AnalysisGeospatialMapAggregatedFieldWells | None,
+        Field_aliased(description="Type: AnalysisGeospatialMapAggregatedFieldWellsDict."),
+    ] = None
 
 
 class GrowthRateComputation(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ComputationId: str
-    Name: str | None = None
-    PeriodSize: float | None = None
-    Time: DimensionField | None = None
-    Value: MeasureField | None = None
+    ComputationId: Annotated[
+        str, Field_aliased(description="Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters.")
+    ]
+    Name: Annotated[str | None, Field_aliased(description="Type: str.")] = None
+    PeriodSize: Annotated[
+        float | None, Field_aliased(description="Range: 2 to 52 (inclusive).")
+    ] = None
+    Time: Annotated[
+        DimensionField | None, Field_aliased(description="Type: DimensionFieldDict.")
+    ] = None
+    Value: Annotated[MeasureField | None, Field_aliased(description="Type: MeasureFieldDict.")] = (
+        None
+    )
 
 
 class HeatMapFieldWells(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    HeatMapAggregatedFieldWells: AnalysisHeatMapAggregatedFieldWells | None = None
+    HeatMapAggregatedFieldWells: Annotated[
+        AnalysisHeatMapAggregatedFieldWells | None,
+        Field_aliased(description="Type: AnalysisHeatMapAggregatedFieldWellsDict."),
+    ] = None
 
 
 class HistogramFieldWells(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    HistogramAggregatedFieldWells: AnalysisHistogramAggregatedFieldWells | None = None
+    HistogramAggregatedFieldWells: Annotated[
+        AnalysisHistogramAggregatedFieldWells | None,
+        Field_aliased(description="Type: AnalysisHistogramAggregatedFieldWellsDict."),
+    ] = None
 
 
 class KPIFieldWells(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    TargetValues: list[MeasureField] | None = None
-    TrendGroups: list[DimensionField] | None = None
-    Values: list[MeasureField] | None = None
+    TargetValues: Annotated[
+        list[MeasureField] | None, Field_aliased(description="Items: 0 to 200 items.")
+    ] = None
+    TrendGroups: Annotated[
+        list[DimensionField] | None, Field_aliased(description="Items: 0 to 200 items.")
+    ] = None
+    Values: Annotated[
+        list[MeasureField] | None, Field_aliased(description="Items: 0 to 200 items.")
+    ] = None
 
 
 class LineChartFieldWells(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    LineChartAggregatedFieldWells: AnalysisLineChartAggregatedFieldWells | None = None
+    LineChartAggregatedFieldWells: Annotated[
+        AnalysisLineChartAggregatedFieldWells | None,
+        Field_aliased(description="Type: AnalysisLineChartAggregatedFieldWellsDict."),
+    ] = None
 
 
 class MaximumMinimumComputation(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ComputationId: str
-    Name: str | None = None
-    Time: DimensionField | None = None
-    Type: Literal["MAXIMUM", "MINIMUM"]
-    Value: MeasureField | None = None
+    ComputationId: Annotated[
+        str, Field_aliased(description="Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters.")
+    ]
+    Name: Annotated[str | None, Field_aliased(description="Type: str.")] = None
+    Time: Annotated[
+        DimensionField | None, Field_aliased(description="Type: DimensionFieldDict.")
+    ] = None
+    Type: Annotated[
+        Literal["MAXIMUM", "MINIMUM"],
+        Field_aliased(description="Allowed values: 'MAXIMUM', 'MINIMUM'."),
+    ]
+    Value: Annotated[MeasureField | None, Field_aliased(description="Type: MeasureFieldDict.")] = (
+        None
+    )
 
 
 class PieChartFieldWells(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    PieChartAggregatedFieldWells: AnalysisPieChartAggregatedFieldWells | None = None
+    PieChartAggregatedFieldWells: Annotated[
+        AnalysisPieChartAggregatedFieldWells | None,
+        Field_aliased(description="Type: AnalysisPieChartAggregatedFieldWellsDict."),
+    ] = None
 
 
 class PivotTableFieldWells(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    PivotTableAggregatedFieldWells: AnalysisPivotTableAggregatedFieldWells | None = None
+    PivotTableAggregatedFieldWells: Annotated[
+        AnalysisPivotTableAggregatedFieldWells | None,
+        Field_aliased(description="Type: AnalysisPivotTableAggregatedFieldWellsDict."),
+    ] = None
 
 
 class PluginVisualFieldWell(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AxisName: Literal["GROUP_BY", "VALUE"] | None = None
-    Dimensions: list[DimensionField] | None = None
-    Measures: list[MeasureField] | None = None
-    Unaggregated: list[UnaggregatedField] | None = None
+    AxisName: Annotated[
+        Literal["GROUP_BY", "VALUE"] | None,
+        Field_aliased(description="Allowed values: 'GROUP_BY', 'VALUE'."),
+    ] = None
+    Dimensions: Annotated[
+        list[DimensionField] | None, Field_aliased(description="Items: 0 to 200 items.")
+    ] = None
+    Measures: Annotated[
+        list[MeasureField] | None, Field_aliased(description="Items: 0 to 200 items.")
+    ] = None
+    Unaggregated: Annotated[
+        list[UnaggregatedField] | None, Field_aliased(description="Items: 0 to 200 items.")
+    ] = None
 
 
 class RadarChartFieldWells(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    RadarChartAggregatedFieldWells: AnalysisRadarChartAggregatedFieldWells | None = None
+    RadarChartAggregatedFieldWells: Annotated[
+        AnalysisRadarChartAggregatedFieldWells | None,
+        Field_aliased(description="Type: AnalysisRadarChartAggregatedFieldWellsDict."),
+    ] = None
 
 
 class SankeyDiagramFieldWells(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    SankeyDiagramAggregatedFieldWells: AnalysisSankeyDiagramAggregatedFieldWells | None = None
+    SankeyDiagramAggregatedFieldWells: Annotated[
+        AnalysisSankeyDiagramAggregatedFieldWells | None,
+        Field_aliased(description="Type: AnalysisSankeyDiagramAggregatedFieldWellsDict."),
+    ] = None
 
 
 class ScatterPlotFieldWells(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ScatterPlotCategoricallyAggregatedFieldWells: (
-        AnalysisScatterPlotCategoricallyAggregatedFieldWells | None
-    ) = None
-    ScatterPlotUnaggregatedFieldWells: AnalysisScatterPlotUnaggregatedFieldWells | None = None
+    ScatterPlotCategoricallyAggregatedFieldWells: Annotated[
+        AnalysisScatterPlotCategoricallyAggregatedFieldWells | None,
+        Field_aliased(
+            description="Type: AnalysisScatterPlotCategoricallyAggregatedFieldWellsDict."
+        ),
+    ] = None
+    ScatterPlotUnaggregatedFieldWells: Annotated[
+        AnalysisScatterPlotUnaggregatedFieldWells | None,
+        Field_aliased(description="Type: AnalysisScatterPlotUnaggregatedFieldWellsDict."),
+    ] = None
 
 
 class TableFieldWells(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    TableAggregatedFieldWells: AnalysisTableAggregatedFieldWells | None = None
-    TableUnaggregatedFieldWells: AnalysisTableUnaggregatedFieldWells | None = None
+    TableAggregatedFieldWells: Annotated[
+        AnalysisTableAggregatedFieldWells | None,
+        Field_aliased(description="Type: AnalysisTableAggregatedFieldWellsDict."),
+    ] = None
+    TableUnaggregatedFieldWells: Annotated[
+        AnalysisTableUnaggregatedFieldWells | None,
+        Field_aliased(description="Type: AnalysisTableUnaggregatedFieldWellsDict."),
+    ] = None
 
 
 class TreeMapFieldWells(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    TreeMapAggregatedFieldWells: AnalysisTreeMapAggregatedFieldWells | None = None
+    TreeMapAggregatedFieldWells: Annotated[
+        AnalysisTreeMapAggregatedFieldWells | None,
+        Field_aliased(description="Type: AnalysisTreeMapAggregatedFieldWellsDict."),
+    ] = None
 
 
 class WaterfallChartFieldWells(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    WaterfallChartAggregatedFieldWells: AnalysisWaterfallChartAggregatedFieldWells | None = None
+    WaterfallChartAggregatedFieldWells: Annotated[
+        AnalysisWaterfallChartAggregatedFieldWells | None,
+        Field_aliased(description="Type: AnalysisWaterfallChartAggregatedFieldWellsDict."),
+    ] = None
 
 
 class WordCloudFieldWells(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    WordCloudAggregatedFieldWells: AnalysisWordCloudAggregatedFieldWells | None = None
+    WordCloudAggregatedFieldWells: Annotated[
+        AnalysisWordCloudAggregatedFieldWells | None,
+        Field_aliased(description="Type: AnalysisWordCloudAggregatedFieldWellsDict."),
+    ] = None
 
 
 class BarChartConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BarsArrangement: Literal["CLUSTERED", "STACKED", "STACKED_PERCENT"] | None = None
-    CategoryAxis: AxisDisplayOptions | None = None
-    CategoryLabelOptions: ChartAxisLabelOptions | None = None
-    ColorLabelOptions: ChartAxisLabelOptions | None = None
-    ContributionAnalysisDefaults: list[ContributionAnalysisDefault] | None = None
-    DataLabels: AnalysisDataLabelOptions | None = None
-    DefaultSeriesSettings: BarChartDefaultSeriesSettings | None = None
-    FieldWells: BarChartFieldWells | None = None
-    Interactions: VisualInteractionOptions | None = None
-    Legend: LegendOptions | None = None
-    Orientation: Literal["HORIZONTAL", "VERTICAL"] | None = None
-    ReferenceLines: list[ReferenceLine] | None = None
-    Series: list[BarSeriesItem] | None = None
-    SmallMultiplesOptions: AnalysisSmallMultiplesOptions | None = None
-    SortConfiguration: BarChartSortConfiguration | None = None
-    Tooltip: AnalysisTooltipOptions | None = None
-    ValueAxis: AxisDisplayOptions | None = None
-    ValueLabelOptions: ChartAxisLabelOptions | None = None
-    VisualPalette: AnalysisVisualPalette | None = None
+    BarsArrangement: Annotated[
+        Literal["CLUSTERED", "STACKED", "STACKED_PERCENT"] | None,
+        Field_aliased(description="Allowed values: 'CLUSTERED', 'STACKED', 'STACKED_PERCENT'."),
+    ] = None
+    CategoryAxis: Annotated[
+        AxisDisplayOptions | None, Field_aliased(description="Type: AxisDisplayOptionsDict.")
+    ] = None
+    CategoryLabelOptions: Annotated[
+        ChartAxisLabelOptions | None, Field_aliased(description="Type: ChartAxisLabelOptionsDict.")
+    ] = None
+    ColorLabelOptions: Annotated[
+        ChartAxisLabelOptions | None, Field_aliased(description="Type: ChartAxisLabelOptionsDict.")
+    ] = None
+    ContributionAnalysisDefaults: Annotated[
+        list[ContributionAnalysisDefault] | None,
+        Field_aliased(description="Items: 1 to 200 items."),
+    ] = None
+    DataLabels: Annotated[
+        AnalysisDataLabelOptions | None,
+        Field_aliased(description="Type: AnalysisDataLabelOptionsDict."),
+    ] = None
+    DefaultSeriesSettings: Annotated[
+        BarChartDefaultSeriesSettings | None,
+        Field_aliased(description="Type: BarChartDefaultSeriesSettingsDict."),
+    ] = None
+    FieldWells: Annotated[
+        BarChartFieldWells | None, Field_aliased(description="Type: BarChartFieldWellsDict.")
+    ] = None
+    Interactions: Annotated[
+        VisualInteractionOptions | None,
+        Field_aliased(description="Type: VisualInteractionOptionsDict."),
+    ] = None
+    Legend: Annotated[
+        LegendOptions | None, Field_aliased(description="Type: LegendOptionsDict.")
+    ] = None
+    Orientation: Annotated[
+        Literal["HORIZONTAL", "VERTICAL"] | None,
+        Field_aliased(description="Allowed values: 'HORIZONTAL', 'VERTICAL'."),
+    ] = None
+    ReferenceLines: Annotated[
+        list[ReferenceLine] | None, Field_aliased(description="Items: 0 to 20 items.")
+    ] = None
+    Series: Annotated[
+        list[BarSeriesItem] | None, Field_aliased(description="Items: 0 to 2000 items.")
+    ] = None
+    SmallMultiplesOptions: Annotated[
+        AnalysisSmallMultiplesOptions | None,
+        Field_aliased(description="Type: AnalysisSmallMultiplesOptionsDict."),
+    ] = None
+    SortConfiguration: Annotated[
+        BarChartSortConfiguration | None,
+        Field_aliased(description="Type: BarChartSortConfigurationDict."),
+    ] = None
+    Tooltip: Annotated[
+        AnalysisTooltipOptions | None,
+        Field_aliased(description="Type: AnalysisTooltipOptionsDict."),
+    ] = None
+    ValueAxis: Annotated[
+        AxisDisplayOptions | None, Field_aliased(description="Type: AxisDisplayOptionsDict.")
+    ] = None
+    ValueLabelOptions: Annotated[
+        ChartAxisLabelOptions | None, Field_aliased(description="Type: ChartAxisLabelOptionsDict.")
+    ] = None
+    VisualPalette: Annotated[
+        AnalysisVisualPalette | None, Field_aliased(description="Type: AnalysisVisualPaletteDict.")
+    ] = None
 
 
 class BoxPlotChartConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BoxPlotOptions: AnalysisBoxPlotOptions | None = None
-    CategoryAxis: AxisDisplayOptions | None = None
-    CategoryLabelOptions: ChartAxisLabelOptions | None = None
-    FieldWells: BoxPlotFieldWells | None = None
-    Interactions: VisualInteractionOptions | None = None
-    Legend: LegendOptions | None = None
-    PrimaryYAxisDisplayOptions: AxisDisplayOptions | None = None
-    PrimaryYAxisLabelOptions: ChartAxisLabelOptions | None = None
-    ReferenceLines: list[ReferenceLine] | None = None
-    SortConfiguration: BoxPlotSortConfiguration | None = None
-    Tooltip: AnalysisTooltipOptions | None = None
-    VisualPalette: AnalysisVisualPalette | None = None
+    BoxPlotOptions: Annotated[
+        AnalysisBoxPlotOptions | None,
+        Field_aliased(description="Type: AnalysisBoxPlotOptionsDict."),
+    ] = None
+    CategoryAxis: Annotated[
+        AxisDisplayOptions | None, Field_aliased(description="Type: AxisDisplayOptionsDict.")
+    ] = None
+    CategoryLabelOptions: Annotated[
+        ChartAxisLabelOptions | None, Field_aliased(description="Type: ChartAxisLabelOptionsDict.")
+    ] = None
+    FieldWells: Annotated[
+        BoxPlotFieldWells | None, Field_aliased(description="Type: BoxPlotFieldWellsDict.")
+    ] = None
+    Interactions: Annotated[
+        VisualInteractionOptions | None,
+        Field_aliased(description="Type: VisualInteractionOptionsDict."),
+    ] = None
+    Legend: Annotated[
+        LegendOptions | None, Field_aliased(description="Type: LegendOptionsDict.")
+    ] = None
+    PrimaryYAxisDisplayOptions: Annotated[
+        AxisDisplayOptions | None, Field_aliased(description="Type: AxisDisplayOptionsDict.")
+    ] = None
+    PrimaryYAxisLabelOptions: Annotated[
+        ChartAxisLabelOptions | None, Field_aliased(description="Type: ChartAxisLabelOptionsDict.")
+    ] = None
+    ReferenceLines: Annotated[
+        list[ReferenceLine] | None, Field_aliased(description="Items: 0 to 20 items.")
+    ] = None
+    SortConfiguration: Annotated[
+        BoxPlotSortConfiguration | None,
+        Field_aliased(description="Type: BoxPlotSortConfigurationDict."),
+    ] = None
+    Tooltip: Annotated[
+        AnalysisTooltipOptions | None,
+        Field_aliased(description="Type: AnalysisTooltipOptionsDict."),
+    ] = None
+    VisualPalette: Annotated[
+        AnalysisVisualPalette | None, Field_aliased(description="Type: AnalysisVisualPaletteDict.")
+    ] = None
 
 
 class ComboChartConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BarDataLabels: AnalysisDataLabelOptions | None = None
-    BarsArrangement: Literal["CLUSTERED", "STACKED", "STACKED_PERCENT"] | None = None
-    CategoryAxis: AxisDisplayOptions | None = None
-    CategoryLabelOptions: ChartAxisLabelOptions | None = None
-    ColorLabelOptions: ChartAxisLabelOptions | None = None
-    DefaultSeriesSettings: ComboChartDefaultSeriesSettings | None = None
-    FieldWells: ComboChartFieldWells | None = None
-    Interactions: VisualInteractionOptions | None = None
-    Legend: LegendOptions | None = None
-    LineDataLabels: AnalysisDataLabelOptions | None = None
-    PrimaryYAxisDisplayOptions: AxisDisplayOptions | None = None
-    PrimaryYAxisLabelOptions: ChartAxisLabelOptions | None = None
-    ReferenceLines: list[ReferenceLine] | None = None
-    SecondaryYAxisDisplayOptions: AxisDisplayOptions | None = None
-    SecondaryYAxisLabelOptions: ChartAxisLabelOptions | None = None
-    Series: list[ComboSeriesItem] | None = None
-    SingleAxisOptions: AnalysisSingleAxisOptions | None = None
-    SortConfiguration: ComboChartSortConfiguration | None = None
-    Tooltip: AnalysisTooltipOptions | None = None
-    VisualPalette: AnalysisVisualPalette | None = None
+    BarDataLabels: Annotated[
+        AnalysisDataLabelOptions | None,
+        Field_aliased(description="Type: AnalysisDataLabelOptionsDict."),
+    ] = None
+    BarsArrangement: Annotated[
+        Literal["CLUSTERED", "STACKED", "STACKED_PERCENT"] | None,
+        Field_aliased(description="Allowed values: 'CLUSTERED', 'STACKED', 'STACKED_PERCENT'."),
+    ] = None
+    CategoryAxis: Annotated[
+        AxisDisplayOptions | None, Field_aliased(description="Type: AxisDisplayOptionsDict.")
+    ] = None
+    CategoryLabelOptions: Annotated[
+        ChartAxisLabelOptions | None, Field_aliased(description="Type: ChartAxisLabelOptionsDict.")
+    ] = None
+    ColorLabelOptions: Annotated[
+        ChartAxisLabelOptions | None, Field_aliased(description="Type: ChartAxisLabelOptionsDict.")
+    ] = None
+    DefaultSeriesSettings: Annotated[
+        ComboChartDefaultSeriesSettings | None,
+        Field_aliased(description="Type: ComboChartDefaultSeriesSettingsDict."),
+    ] = None
+    FieldWells: Annotated[
+        ComboChartFieldWells | None, Field_aliased(description="Type: ComboChartFieldWellsDict.")
+    ] = None
+    Interactions: Annotated[
+        VisualInteractionOptions | None,
+        Field_aliased(description="Type: VisualInteractionOptionsDict."),
+    ] = None
+    Legend: Annotated[
+        LegendOptions | None, Field_aliased(description="Type: LegendOptionsDict.")
+    ] = None
+    LineDataLabels: Annotated[
+        AnalysisDataLabelOptions | None,
+        Field_aliased(description="Type: AnalysisDataLabelOptionsDict."),
+    ] = None
+    PrimaryYAxisDisplayOptions: Annotated[
+        AxisDisplayOptions | None, Field_aliased(description="Type: AxisDisplayOptionsDict.")
+    ] = None
+    PrimaryYAxisLabelOptions: Annotated[
+        ChartAxisLabelOptions | None, Field_aliased(description="Type: ChartAxisLabelOptionsDict.")
+    ] = None
+    ReferenceLines: Annotated[
+        list[ReferenceLine] | None, Field_aliased(description="Items: 0 to 20 items.")
+    ] = None
+    SecondaryYAxisDisplayOptions: Annotated[
+        AxisDisplayOptions | None, Field_aliased(description="Type: AxisDisplayOptionsDict.")
+    ] = None
+    SecondaryYAxisLabelOptions: Annotated[
+        ChartAxisLabelOptions | None, Field_aliased(description="Type: ChartAxisLabelOptionsDict.")
+    ] = None
+    Series: Annotated[
+        list[ComboSeriesItem] | None, Field_aliased(description="Items: 0 to 2000 items.")
+    ] = None
+    SingleAxisOptions: Annotated[
+        AnalysisSingleAxisOptions | None,
+        Field_aliased(description="Type: AnalysisSingleAxisOptionsDict."),
+    ] = None
+    SortConfiguration: Annotated[
+        ComboChartSortConfiguration | None,
+        Field_aliased(description="Type: ComboChartSortConfigurationDict."),
+    ] = None
+    Tooltip: Annotated[
+        AnalysisTooltipOptions | None,
+        Field_aliased(description="Type: AnalysisTooltipOptionsDict."),
+    ] = None
+    VisualPalette: Annotated[
+        AnalysisVisualPalette | None, Field_aliased(description="Type: AnalysisVisualPaletteDict.")
+    ] = None
 
 
 class Computation(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Forecast: ForecastComputation | None = None
-    GrowthRate: GrowthRateComputation | None = None
-    MaximumMinimum: MaximumMinimumComputation | None = None
-    MetricComparison: MetricComparisonComputation | None = None
-    PeriodOverPeriod: PeriodOverPeriodComputation | None = None
-    PeriodToDate: PeriodToDateComputation | None = None
-    TopBottomMovers: TopBottomMoversComputation | None = None
-    TopBottomRanked: TopBottomRankedComputation | None = None
-    TotalAggregation: TotalAggregationComputation | None = None
-    UniqueValues: UniqueValuesComputation | None = None
+    Forecast: Annotated[
+        ForecastComputation | None, Field_aliased(description="Type: ForecastComputationDict.")
+    ] = None
+    GrowthRate: Annotated[
+        GrowthRateComputation | None, Field_aliased(description="Type: GrowthRateComputationDict.")
+    ] = None
+    MaximumMinimum: Annotated[
+        MaximumMinimumComputation | None,
+        Field_aliased(description="Type: MaximumMinimumComputationDict."),
+    ] = None
+    MetricComparison: Annotated[
+        MetricComparisonComputation | None,
+        Field_aliased(description="Type: MetricComparisonComputationDict."),
+    ] = None
+    PeriodOverPeriod: Annotated[
+        PeriodOverPeriodComputation | None,
+        Field_aliased(description="Type: PeriodOverPeriodComputationDict."),
+    ] = None
+    PeriodToDate: Annotated[
+        PeriodToDateComputation | None,
+        Field_aliased(description="Type: PeriodToDateComputationDict."),
+    ] = None
+    TopBottomMovers: Annotated[
+        TopBottomMoversComputation | None,
+        Field_aliased(description="Type: TopBottomMoversComputationDict."),
+    ] = None
+    TopBottomRanked: Annotated[
+        TopBottomRankedComputation | None,
+        Field_aliased(description="Type: TopBottomRankedComputationDict."),
+    ] = None
+    TotalAggregation: Annotated[
+        TotalAggregationComputation | None,
+        Field_aliased(description="Type: TotalAggregationComputationDict."),
+    ] = None
+    UniqueValues: Annotated[
+        UniqueValuesComputation | None,
+        Field_aliased(description="Type: UniqueValuesComputationDict."),
+    ] = None
 
 
 class FilledMapConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    FieldWells: FilledMapFieldWells | None = None
-    Interactions: VisualInteractionOptions | None = None
-    Legend: LegendOptions | None = None
-    MapStyleOptions: GeospatialMapStyleOptions | None = None
-    SortConfiguration: FilledMapSortConfiguration | None = None
-    Tooltip: AnalysisTooltipOptions | None = None
-    WindowOptions: GeospatialWindowOptions | None = None
+    FieldWells: Annotated[
+        FilledMapFieldWells | None, Field_aliased(description="Type: FilledMapFieldWellsDict.")
+    ] = None
+    Interactions: Annotated[
+        VisualInteractionOptions | None,
+        Field_aliased(description="Type: VisualInteractionOptionsDict."),
+    ] = None
+    Legend: Annotated[
+        LegendOptions | None, Field_aliased(description="Type: LegendOptionsDict.")
+    ] = None
+    MapStyleOptions: Annotated[
+        GeospatialMapStyleOptions | None,
+        Field_aliased(description="Type: GeospatialMapStyleOptionsDict."),
+    ] = None
+    SortConfiguration: Annotated[
+        FilledMapSortConfiguration | None,
+        Field_aliased(description="Type: FilledMapSortConfigurationDict."),
+    ] = None
+    Tooltip: Annotated[
+        AnalysisTooltipOptions | None,
+        Field_aliased(description="Type: AnalysisTooltipOptionsDict."),
+    ] = None
+    WindowOptions: Annotated[
+        GeospatialWindowOptions | None,
+        Field_aliased(description="Type: GeospatialWindowOptionsDict."),
+    ] = None
 
 
 class FunnelChartConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CategoryLabelOptions: ChartAxisLabelOptions | None = None
-    DataLabelOptions: FunnelChartDataLabelOptions | None = None
-    FieldWells: FunnelChartFieldWells | None = None
-    Interactions: VisualInteractionOptions | None = None
-    SortConfiguration: FunnelChartSortConfiguration | None = None
-    Tooltip: AnalysisTooltipOptions | None = None
-    ValueLabelOptions: ChartAxisLabelOptions | None = None
-    VisualPalette: AnalysisVisualPalette | None = None
+    CategoryLabelOptions: Annotated[
+        ChartAxisLabelOptions | None, Field_aliased(description="Type: ChartAxisLabelOptionsDict.")
+    ] = None
+    DataLabelOptions: Annotated[
+        FunnelChartDataLabelOptions | None,
+        Field_aliased(description="Type: FunnelChartDataLabelOptionsDict."),
+    ] = None
+    FieldWells: Annotated[
+        FunnelChartFieldWells | None, Field_aliased(description="Type: FunnelChartFieldWellsDict.")
+    ] = None
+    Interactions: Annotated[
+        VisualInteractionOptions | None,
+        Field_aliased(description="Type: VisualInteractionOptionsDict."),
+    ] = None
+    SortConfiguration: Annotated[
+        FunnelChartSortConfiguration | None,
+        Field_aliased(description="Type: FunnelChartSortConfigurationDict."),
+    ] = None
+    Tooltip: Annotated[
+        AnalysisTooltipOptions | None,
+        Field_aliased(description="Type: AnalysisTooltipOptionsDict."),
+    ] = None
+    ValueLabelOptions: Annotated[
+        ChartAxisLabelOptions | None, Field_aliased(description="Type: ChartAxisLabelOptionsDict.")
+    ] = None
+    VisualPalette: Annotated[
+        AnalysisVisualPalette | None, Field_aliased(description="Type: AnalysisVisualPaletteDict.")
+    ] = None
 
 
 class GaugeChartConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ColorConfiguration: GaugeChartColorConfiguration | None = None
-    DataLabels: AnalysisDataLabelOptions | None = None
-    FieldWells: GaugeChartFieldWells | None = None
-    GaugeChartOptions: AnalysisGaugeChartOptions | None = None
-    Interactions: VisualInteractionOptions | None = None
-    TooltipOptions: AnalysisTooltipOptions | None = None
-    VisualPalette: AnalysisVisualPalette | None = None
+    ColorConfiguration: Annotated[
+        GaugeChartColorConfiguration | None,
+        Field_aliased(description="Type: GaugeChartColorConfigurationDict."),
+    ] = None
+    DataLabels: Annotated[
+        AnalysisDataLabelOptions | None,
+        Field_aliased(description="Type: AnalysisDataLabelOptionsDict."),
+    ] = None
+    FieldWells: Annotated[
+        GaugeChartFieldWells | None, Field_aliased(description="Type: GaugeChartFieldWellsDict.")
+    ] = None
+    GaugeChartOptions: Annotated[
+        AnalysisGaugeChartOptions | None,
+        Field_aliased(description="Type: AnalysisGaugeChartOptionsDict."),
+    ] = None
+    Interactions: Annotated[
+        VisualInteractionOptions | None,
+        Field_aliased(description="Type: VisualInteractionOptionsDict."),
+    ] = None
+    TooltipOptions: Annotated[
+        AnalysisTooltipOptions | None,
+        Field_aliased(description="Type: AnalysisTooltipOptionsDict."),
+    ] = None
+    VisualPalette: Annotated[
+        AnalysisVisualPalette | None, Field_aliased(description="Type: AnalysisVisualPaletteDict.")
+    ] = None
 
 
 class GeospatialLayerItem(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Actions: list[LayerCustomAction] | None = None
-    DataSource: GeospatialDataSourceItem | None = None
-    JoinDefinition: GeospatialLayerJoinDefinition | None = None
-    Label: str | None = None
-    LayerDefinition: GeospatialLayerDefinition | None = None
-    LayerId: str
-    LayerType: Literal["POINT", "LINE", "POLYGON"] | None = None
-    Tooltip: AnalysisTooltipOptions | None = None
-    Visibility: Literal["HIDDEN", "VISIBLE"] | None = None
+    Actions: Annotated[
+        list[LayerCustomAction] | None, Field_aliased(description="Items: 0 to 10 items.")
+    ] = None
+    DataSource: Annotated[
+        GeospatialDataSourceItem | None,
+        Field_aliased(description="Type: GeospatialDataSourceItemDict."),
+    ] = None
+    JoinDefinition: Annotated[
+        GeospatialLayerJoinDefinition | None,
+        Field_aliased(description="Type: GeospatialLayerJoinDefinitionDict."),
+    ] = None
+    Label: Annotated[str | None, Field_aliased(description="Type: str.")] = None
+    LayerDefinition: Annotated[
+        GeospatialLayerDefinition | None,
+        Field_aliased(description="Type: GeospatialLayerDefinitionDict."),
+    ] = None
+    LayerId: Annotated[str, Field_aliased(description="Type: str.")]
+    LayerType: Annotated[
+        Literal["POINT", "LINE", "POLYGON"] | None,
+        Field_aliased(description="Allowed values: 'POINT', 'LINE', 'POLYGON'."),
+    ] = None
+    Tooltip: Annotated[
+        AnalysisTooltipOptions | None,
+        Field_aliased(description="Type: AnalysisTooltipOptionsDict."),
+    ] = None
+    Visibility: Annotated[
+        Literal["HIDDEN", "VISIBLE"] | None,
+        Field_aliased(description="Allowed values: 'HIDDEN', 'VISIBLE'."),
+    ] = None
 
 
 class GeospatialLayerMapConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Interactions: VisualInteractionOptions | None = None
-    Legend: LegendOptions | None = None
-    MapLayers: list[GeospatialLayerItem] | None = None
-    MapState: GeospatialMapState | None = None
-    MapStyle: GeospatialMapStyle | None = None
+    Interactions: Annotated[
+        VisualInteractionOptions | None,
+        Field_aliased(description="Type: VisualInteractionOptionsDict."),
+    ] = None
+    Legend: Annotated[
+        LegendOptions | None, Field_aliased(description="Type: LegendOptionsDict.")
+    ] = None
+    MapLayers: Annotated[
+        list[GeospatialLayerItem] | None,
+        Field_aliased(description="Type: list[GeospatialLayerItemDict]."),
+    ] = None
+    MapState: Annotated[
+        GeospatialMapState | None, Field_aliased(description="Type: GeospatialMapStateDict.")
+    ] = None
+    MapStyle: Annotated[
+        GeospatialMapStyle | None, Field_aliased(description="Type: GeospatialMapStyleDict.")
+    ] = None
 
 
 class GeospatialMapConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    FieldWells: GeospatialMapFieldWells | None = None
-    Interactions: VisualInteractionOptions | None = None
-    Legend: LegendOptions | None = None
-    MapStyleOptions: GeospatialMapStyleOptions | None = None
-    PointStyleOptions: GeospatialPointStyleOptions | None = None
-    Tooltip: AnalysisTooltipOptions | None = None
-    VisualPalette: AnalysisVisualPalette | None = None
-    WindowOptions: GeospatialWindowOptions | None = None
+    FieldWells: Annotated[
+        GeospatialMapFieldWells | None,
+        Field_aliased(description="Type: GeospatialMapFieldWellsDict."),
+    ] = None
+    Interactions: Annotated[
+        VisualInteractionOptions | None,
+        Field_aliased(description="Type: VisualInteractionOptionsDict."),
+    ] = None
+    Legend: Annotated[
+        LegendOptions | None, Field_aliased(description="Type: LegendOptionsDict.")
+    ] = None
+    MapStyleOptions: Annotated[
+        GeospatialMapStyleOptions | None,
+        Field_aliased(description="Type: GeospatialMapStyleOptionsDict."),
+    ] = None
+    PointStyleOptions: Annotated[
+        GeospatialPointStyleOptions | None,
+        Field_aliased(description="Type: GeospatialPointStyleOptionsDict."),
+    ] = None
+    Tooltip: Annotated[
+        AnalysisTooltipOptions | None,
+        Field_aliased(description="Type: AnalysisTooltipOptionsDict."),
+    ] = None
+    VisualPalette: Annotated[
+        AnalysisVisualPalette | None, Field_aliased(description="Type: AnalysisVisualPaletteDict.")
+    ] = None
+    WindowOptions: Annotated[
+        GeospatialWindowOptions | None,
+        Field_aliased(description="Type: GeospatialWindowOptionsDict."),
+    ] = None
 
 
 class HeatMapConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ColorScale: AnalysisColorScale | None = None
-    ColumnLabelOptions: ChartAxisLabelOptions | None = None
-    DataLabels: AnalysisDataLabelOptions | None = None
-    FieldWells: HeatMapFieldWells | None = None
-    Interactions: VisualInteractionOptions | None = None
-    Legend: LegendOptions | None = None
-    RowLabelOptions: ChartAxisLabelOptions | None = None
-    SortConfiguration: HeatMapSortConfiguration | None = None
-    Tooltip: AnalysisTooltipOptions | None = None
+    ColorScale: Annotated[
+        AnalysisColorScale | None, Field_aliased(description="Type: AnalysisColorScaleDict.")
+    ] = None
+    ColumnLabelOptions: Annotated[
+        ChartAxisLabelOptions | None, Field_aliased(description="Type: ChartAxisLabelOptionsDict.")
+    ] = None
+    DataLabels: Annotated[
+        AnalysisDataLabelOptions | None,
+        Field_aliased(description="Type: AnalysisDataLabelOptionsDict."),
+    ] = None
+    FieldWells: Annotated[
+        HeatMapFieldWells | None, Field_aliased(description="Type: HeatMapFieldWellsDict.")
+    ] = None
+    Interactions: Annotated[
+        VisualInteractionOptions | None,
+        Field_aliased(description="Type: VisualInteractionOptionsDict."),
+    ] = None
+    Legend: Annotated[
+        LegendOptions | None, Field_aliased(description="Type: LegendOptionsDict.")
+    ] = None
+    RowLabelOptions: Annotated[
+        ChartAxisLabelOptions | None, Field_aliased(description="Type: ChartAxisLabelOptionsDict.")
+    ] = None
+    SortConfiguration: Annotated[
+        HeatMapSortConfiguration | None,
+        Field_aliased(description="Type: HeatMapSortConfigurationDict."),
+    ] = None
+    Tooltip: Annotated[
+        AnalysisTooltipOptions | None,
+        Field_aliased(description="Type: AnalysisTooltipOptionsDict."),
+    ] = None
 
 
 class HistogramConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BinOptions: HistogramBinOptions | None = None
-    DataLabels: AnalysisDataLabelOptions | None = None
-    FieldWells: HistogramFieldWells | None = None
-    Interactions: VisualInteractionOptions | None = None
-    Tooltip: AnalysisTooltipOptions | None = None
-    VisualPalette: AnalysisVisualPalette | None = None
-    XAxisDisplayOptions: AxisDisplayOptions | None = None
-    XAxisLabelOptions: ChartAxisLabelOptions | None = None
-    YAxisDisplayOptions: AxisDisplayOptions | None = None
+    BinOptions: Annotated[
+        HistogramBinOptions | None, Field_aliased(description="Type: HistogramBinOptionsDict.")
+    ] = None
+    DataLabels: Annotated[
+        AnalysisDataLabelOptions | None,
+        Field_aliased(description="Type: AnalysisDataLabelOptionsDict."),
+    ] = None
+    FieldWells: Annotated[
+        HistogramFieldWells | None, Field_aliased(description="Type: HistogramFieldWellsDict.")
+    ] = None
+    Interactions: Annotated[
+        VisualInteractionOptions | None,
+        Field_aliased(description="Type: VisualInteractionOptionsDict."),
+    ] = None
+    Tooltip: Annotated[
+        AnalysisTooltipOptions | None,
+        Field_aliased(description="Type: AnalysisTooltipOptionsDict."),
+    ] = None
+    VisualPalette: Annotated[
+        AnalysisVisualPalette | None, Field_aliased(description="Type: AnalysisVisualPaletteDict.")
+    ] = None
+    XAxisDisplayOptions: Annotated[
+        AxisDisplayOptions | None, Field_aliased(description="Type: AxisDisplayOptionsDict.")
+    ] = None
+    XAxisLabelOptions: Annotated[
+        ChartAxisLabelOptions | None, Field_aliased(description="Type: ChartAxisLabelOptionsDict.")
+    ] = None
+    YAxisDisplayOptions: Annotated[
+        AxisDisplayOptions | None, Field_aliased(description="Type: AxisDisplayOptionsDict.")
+    ] = None
 
 
 class KPIConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    FieldWells: KPIFieldWells | None = None
-    Interactions: VisualInteractionOptions | None = None
-    KPIOptions: AnalysisKPIOptions | None = None
-    SortConfiguration: KPISortConfiguration | None = None
+    FieldWells: Annotated[
+        KPIFieldWells | None, Field_aliased(description="Type: KPIFieldWellsDict.")
+    ] = None
+    Interactions: Annotated[
+        VisualInteractionOptions | None,
+        Field_aliased(description="Type: VisualInteractionOptionsDict."),
+    ] = None
+    KPIOptions: Annotated[
+        AnalysisKPIOptions | None, Field_aliased(description="Type: AnalysisKPIOptionsDict.")
+    ] = None
+    SortConfiguration: Annotated[
+        KPISortConfiguration | None, Field_aliased(description="Type: KPISortConfigurationDict.")
+    ] = None
 
 
 class LineChartConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ContributionAnalysisDefaults: list[ContributionAnalysisDefault] | None = None
-    DataLabels: AnalysisDataLabelOptions | None = None
-    DefaultSeriesSettings: LineChartDefaultSeriesSettings | None = None
-    FieldWells: LineChartFieldWells | None = None
-    ForecastConfigurations: list[ForecastConfiguration] | None = None
-    Interactions: VisualInteractionOptions | None = None
-    Legend: LegendOptions | None = None
-    PrimaryYAxisDisplayOptions: LineSeriesAxisDisplayOptions | None = None
-    PrimaryYAxisLabelOptions: ChartAxisLabelOptions | None = None
-    ReferenceLines: list[ReferenceLine] | None = None
-    SecondaryYAxisDisplayOptions: LineSeriesAxisDisplayOptions | None = None
-    SecondaryYAxisLabelOptions: ChartAxisLabelOptions | None = None
-    Series: list[SeriesItem] | None = None
-    SingleAxisOptions: AnalysisSingleAxisOptions | None = None
-    SmallMultiplesOptions: AnalysisSmallMultiplesOptions | None = None
-    SortConfiguration: LineChartSortConfiguration | None = None
-    Tooltip: AnalysisTooltipOptions | None = None
-    Type: Literal["LINE", "AREA", "STACKED_AREA"] | None = None
-    VisualPalette: AnalysisVisualPalette | None = None
-    XAxisDisplayOptions: AxisDisplayOptions | None = None
-    XAxisLabelOptions: ChartAxisLabelOptions | None = None
+    ContributionAnalysisDefaults: Annotated[
+        list[ContributionAnalysisDefault] | None,
+        Field_aliased(description="Items: 1 to 200 items."),
+    ] = None
+    DataLabels: Annotated[
+        AnalysisDataLabelOptions | None,
+        Field_aliased(description="Type: AnalysisDataLabelOptionsDict."),
+    ] = None
+    DefaultSeriesSettings: Annotated[
+        LineChartDefaultSeriesSettings | None,
+        Field_aliased(description="Type: LineChartDefaultSeriesSettingsDict."),
+    ] = None
+    FieldWells: Annotated[
+        LineChartFieldWells | None, Field_aliased(description="Type: LineChartFieldWellsDict.")
+    ] = None
+    ForecastConfigurations: Annotated[
+        list[ForecastConfiguration] | None, Field_aliased(description="Items: 0 to 10 items.")
+    ] = None
+    Interactions: Annotated[
+        VisualInteractionOptions | None,
+        Field_aliased(description="Type: VisualInteractionOptionsDict."),
+    ] = None
+    Legend: Annotated[
+        LegendOptions | None, Field_aliased(description="Type: LegendOptionsDict.")
+    ] = None
+    PrimaryYAxisDisplayOptions: Annotated[
+        LineSeriesAxisDisplayOptions | None,
+        Field_aliased(description="Type: LineSeriesAxisDisplayOptionsDict."),
+    ] = None
+    PrimaryYAxisLabelOptions: Annotated[
+        ChartAxisLabelOptions | None, Field_aliased(description="Type: ChartAxisLabelOptionsDict.")
+    ] = None
+    ReferenceLines: Annotated[
+        list[ReferenceLine] | None, Field_aliased(description="Items: 0 to 20 items.")
+    ] = None
+    SecondaryYAxisDisplayOptions: Annotated[
+        LineSeriesAxisDisplayOptions | None,
+        Field_aliased(description="Type: LineSeriesAxisDisplayOptionsDict."),
+    ] = None
+    SecondaryYAxisLabelOptions: Annotated[
+        ChartAxisLabelOptions | None, Field_aliased(description="Type: ChartAxisLabelOptionsDict.")
+    ] = None
+    Series: Annotated[
+        list[SeriesItem] | None, Field_aliased(description="Items: 0 to 2000 items.")
+    ] = None
+    SingleAxisOptions: Annotated[
+        AnalysisSingleAxisOptions | None,
+        Field_aliased(description="Type: AnalysisSingleAxisOptionsDict."),
+    ] = None
+    SmallMultiplesOptions: Annotated[
+        AnalysisSmallMultiplesOptions | None,
+        Field_aliased(description="Type: AnalysisSmallMultiplesOptionsDict."),
+    ] = None
+    SortConfiguration: Annotated[
+        LineChartSortConfiguration | None,
+        Field_aliased(description="Type: LineChartSortConfigurationDict."),
+    ] = None
+    Tooltip: Annotated[
+        AnalysisTooltipOptions | None,
+        Field_aliased(description="Type: AnalysisTooltipOptionsDict."),
+    ] = None
+    Type: Annotated[
+        Literal["LINE", "AREA", "STACKED_AREA"] | None,
+        Field_aliased(description="Allowed values: 'LINE', 'AREA', 'STACKED_AREA'."),
+    ] = None
+    VisualPalette: Annotated[
+        AnalysisVisualPalette | None, Field_aliased(description="Type: AnalysisVisualPaletteDict.")
+    ] = None
+    XAxisDisplayOptions: Annotated[
+        AxisDisplayOptions | None, Field_aliased(description="Type: AxisDisplayOptionsDict.")
+    ] = None
+    XAxisLabelOptions: Annotated[
+        ChartAxisLabelOptions | None, Field_aliased(description="Type: ChartAxisLabelOptionsDict.")
+    ] = None
 
 
 class PieChartConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CategoryLabelOptions: ChartAxisLabelOptions | None = None
-    ContributionAnalysisDefaults: list[ContributionAnalysisDefault] | None = None
-    DataLabels: AnalysisDataLabelOptions | None = None
-    DonutOptions: AnalysisDonutOptions | None = None
-    FieldWells: PieChartFieldWells | None = None
-    Interactions: VisualInteractionOptions | None = None
-    Legend: LegendOptions | None = None
-    SmallMultiplesOptions: AnalysisSmallMultiplesOptions | None = None
-    SortConfiguration: PieChartSortConfiguration | None = None
-    Tooltip: AnalysisTooltipOptions | None = None
-    ValueLabelOptions: ChartAxisLabelOptions | None = None
-    VisualPalette: AnalysisVisualPalette | None = None
+    CategoryLabelOptions: Annotated[
+        ChartAxisLabelOptions | None, Field_aliased(description="Type: ChartAxisLabelOptionsDict.")
+    ] = None
+    ContributionAnalysisDefaults: Annotated[
+        list[ContributionAnalysisDefault] | None,
+        Field_aliased(description="Items: 1 to 200 items."),
+    ] = None
+    DataLabels: Annotated[
+        AnalysisDataLabelOptions | None,
+        Field_aliased(description="Type: AnalysisDataLabelOptionsDict."),
+    ] = None
+    DonutOptions: Annotated[
+        AnalysisDonutOptions | None, Field_aliased(description="Type: AnalysisDonutOptionsDict.")
+    ] = None
+    FieldWells: Annotated[
+        PieChartFieldWells | None, Field_aliased(description="Type: PieChartFieldWellsDict.")
+    ] = None
+    Interactions: Annotated[
+        VisualInteractionOptions | None,
+        Field_aliased(description="Type: VisualInteractionOptionsDict."),
+    ] = None
+    Legend: Annotated[
+        LegendOptions | None, Field_aliased(description="Type: LegendOptionsDict.")
+    ] = None
+    SmallMultiplesOptions: Annotated[
+        AnalysisSmallMultiplesOptions | None,
+        Field_aliased(description="Type: AnalysisSmallMultiplesOptionsDict."),
+    ] = None
+    SortConfiguration: Annotated[
+        PieChartSortConfiguration | None,
+        Field_aliased(description="Type: PieChartSortConfigurationDict."),
+    ] = None
+    Tooltip: Annotated[
+        AnalysisTooltipOptions | None,
+        Field_aliased(description="Type: AnalysisTooltipOptionsDict."),
+    ] = None
+    ValueLabelOptions: Annotated[
+        ChartAxisLabelOptions | None, Field_aliased(description="Type: ChartAxisLabelOptionsDict.")
+    ] = None
+    VisualPalette: Annotated[
+        AnalysisVisualPalette | None, Field_aliased(description="Type: AnalysisVisualPaletteDict.")
+    ] = None
 
 
 class PivotTableConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    FieldOptions: PivotTableFieldOptions | None = None
-    FieldWells: PivotTableFieldWells | None = None
-    Interactions: VisualInteractionOptions | None = None
-    PaginatedReportOptions: PivotTablePaginatedReportOptions | None = None
-    SortConfiguration: PivotTableSortConfiguration | None = None
-    TableOptions: PivotTableOptions | None = None
-    TotalOptions: PivotTableTotalOptions | None = None
+    FieldOptions: Annotated[
+        PivotTableFieldOptions | None,
+        Field_aliased(description="Type: PivotTableFieldOptionsDict."),
+    ] = None
+    FieldWells: Annotated[
+        PivotTableFieldWells | None, Field_aliased(description="Type: PivotTableFieldWellsDict.")
+    ] = None
+    Interactions: Annotated[
+        VisualInteractionOptions | None,
+        Field_aliased(description="Type: VisualInteractionOptionsDict."),
+    ] = None
+    PaginatedReportOptions: Annotated[
+        PivotTablePaginatedReportOptions | None,
+        Field_aliased(description="Type: PivotTablePaginatedReportOptionsDict."),
+    ] = None
+    SortConfiguration: Annotated[
+        PivotTableSortConfiguration | None,
+        Field_aliased(description="Type: PivotTableSortConfigurationDict."),
+    ] = None
+    TableOptions: Annotated[
+        PivotTableOptions | None, Field_aliased(description="Type: PivotTableOptionsDict.")
+    ] = None
+    TotalOptions: Annotated[
+        PivotTableTotalOptions | None,
+        Field_aliased(description="Type: PivotTableTotalOptionsDict."),
+    ] = None
 
 
 class PluginVisualConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    FieldWells: list[PluginVisualFieldWell] | None = None
-    SortConfiguration: PluginVisualSortConfiguration | None = None
-    VisualOptions: PluginVisualOptions | None = None
+    FieldWells: Annotated[
+        list[PluginVisualFieldWell] | None, Field_aliased(description="Items: 0 to 10 items.")
+    ] = None
+    SortConfiguration: Annotated[
+        PluginVisualSortConfiguration | None,
+        Field_aliased(description="Type: PluginVisualSortConfigurationDict."),
+    ] = None
+    VisualOptions: Annotated[
+        PluginVisualOptions | None, Field_aliased(description="Type: PluginVisualOptionsDict.")
+    ] = None
 
 
 class RadarChartConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AlternateBandColorsVisibility: Literal["HIDDEN", "VISIBLE"] | None = None
-    AlternateBandEvenColor: str | None = None
-    AlternateBandOddColor: str | None = None
-    AxesRangeScale: Literal["AUTO", "INDEPENDENT", "SHARED"] | None = None
-    BaseSeriesSettings: RadarChartSeriesSettings | None = None
-    CategoryAxis: AxisDisplayOptions | None = None
-    CategoryLabelOptions: ChartAxisLabelOptions | None = None
-    ColorAxis: AxisDisplayOptions | None = None
-    ColorLabelOptions: ChartAxisLabelOptions | None = None
-    FieldWells: RadarChartFieldWells | None = None
-    Interactions: VisualInteractionOptions | None = None
-    Legend: LegendOptions | None = None
-    Shape: Literal["CIRCLE", "POLYGON"] | None = None
-    SortConfiguration: RadarChartSortConfiguration | None = None
-    StartAngle: float | None = None
-    VisualPalette: AnalysisVisualPalette | None = None
+    AlternateBandColorsVisibility: Annotated[
+        Literal["HIDDEN", "VISIBLE"] | None,
+        Field_aliased(description="Allowed values: 'HIDDEN', 'VISIBLE'."),
+    ] = None
+    AlternateBandEvenColor: Annotated[
+        str | None, Field_aliased(description="Pattern: ^#[A-F0-9]{6}$")
+    ] = None
+    AlternateBandOddColor: Annotated[
+        str | None, Field_aliased(description="Pattern: ^#[A-F0-9]{6}$")
+    ] = None
+    AxesRangeScale: Annotated[
+        Literal["AUTO", "INDEPENDENT", "SHARED"] | None,
+        Field_aliased(description="Allowed values: 'AUTO', 'INDEPENDENT', 'SHARED'."),
+    ] = None
+    BaseSeriesSettings: Annotated[
+        RadarChartSeriesSettings | None,
+        Field_aliased(description="Type: RadarChartSeriesSettingsDict."),
+    ] = None
+    CategoryAxis: Annotated[
+        AxisDisplayOptions | None, Field_aliased(description="Type: AxisDisplayOptionsDict.")
+    ] = None
+    CategoryLabelOptions: Annotated[
+        ChartAxisLabelOptions | None, Field_aliased(description="Type: ChartAxisLabelOptionsDict.")
+    ] = None
+    ColorAxis: Annotated[
+        AxisDisplayOptions | None, Field_aliased(description="Type: AxisDisplayOptionsDict.")
+    ] = None
+    ColorLabelOptions: Annotated[
+        ChartAxisLabelOptions | None, Field_aliased(description="Type: ChartAxisLabelOptionsDict.")
+    ] = None
+    FieldWells: Annotated[
+        RadarChartFieldWells | None, Field_aliased(description="Type: RadarChartFieldWellsDict.")
+    ] = None
+    Interactions: Annotated[
+        VisualInteractionOptions | None,
+        Field_aliased(description="Type: VisualInteractionOptionsDict."),
+    ] = None
+    Legend: Annotated[
+        LegendOptions | None, Field_aliased(description="Type: LegendOptionsDict.")
+    ] = None
+    Shape: Annotated[
+        Literal["CIRCLE", "POLYGON"] | None,
+        Field_aliased(description="Allowed values: 'CIRCLE', 'POLYGON'."),
+    ] = None
+    SortConfiguration: Annotated[
+        RadarChartSortConfiguration | None,
+        Field_aliased(description="Type: RadarChartSortConfigurationDict."),
+    ] = None
+    StartAngle: Annotated[
+        float | None, Field_aliased(description="Range: -360 to 360 (inclusive).")
+    ] = None
+    VisualPalette: Annotated[
+        AnalysisVisualPalette | None, Field_aliased(description="Type: AnalysisVisualPaletteDict.")
+    ] = None
 
 
 class SankeyDiagramChartConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DataLabels: AnalysisDataLabelOptions | None = None
-    FieldWells: SankeyDiagramFieldWells | None = None
-    Interactions: VisualInteractionOptions | None = None
-    SortConfiguration: SankeyDiagramSortConfiguration | None = None
+    DataLabels: Annotated[
+        AnalysisDataLabelOptions | None,
+        Field_aliased(description="Type: AnalysisDataLabelOptionsDict."),
+    ] = None
+    FieldWells: Annotated[
+        SankeyDiagramFieldWells | None,
+        Field_aliased(description="Type: SankeyDiagramFieldWellsDict."),
+    ] = None
+    Interactions: Annotated[
+        VisualInteractionOptions | None,
+        Field_aliased(description="Type: VisualInteractionOptionsDict."),
+    ] = None
+    SortConfiguration: Annotated[
+        SankeyDiagramSortConfiguration | None,
+        Field_aliased(description="Type: SankeyDiagramSortConfigurationDict."),
+    ] = None
 
 
 class ScatterPlotConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DataLabels: AnalysisDataLabelOptions | None = None
-    FieldWells: ScatterPlotFieldWells | None = None
-    Interactions: VisualInteractionOptions | None = None
-    Legend: LegendOptions | None = None
-    SortConfiguration: ScatterPlotSortConfiguration | None = None
-    Tooltip: AnalysisTooltipOptions | None = None
-    VisualPalette: AnalysisVisualPalette | None = None
-    XAxisDisplayOptions: AxisDisplayOptions | None = None
-    XAxisLabelOptions: ChartAxisLabelOptions | None = None
-    YAxisDisplayOptions: AxisDisplayOptions | None = None
-    YAxisLabelOptions: ChartAxisLabelOptions | None = None
+    DataLabels: Annotated[
+        AnalysisDataLabelOptions | None,
+        Field_aliased(description="Type: AnalysisDataLabelOptionsDict."),
+    ] = None
+    FieldWells: Annotated[
+        ScatterPlotFieldWells | None, Field_aliased(description="Type: ScatterPlotFieldWellsDict.")
+    ] = None
+    Interactions: Annotated[
+        VisualInteractionOptions | None,
+        Field_aliased(description="Type: VisualInteractionOptionsDict."),
+    ] = None
+    Legend: Annotated[
+        LegendOptions | None, Field_aliased(description="Type: LegendOptionsDict.")
+    ] = None
+    SortConfiguration: Annotated[
+        ScatterPlotSortConfiguration | None,
+        Field_aliased(description="Type: ScatterPlotSortConfigurationDict."),
+    ] = None
+    Tooltip: Annotated[
+        AnalysisTooltipOptions | None,
+        Field_aliased(description="Type: AnalysisTooltipOptionsDict."),
+    ] = None
+    VisualPalette: Annotated[
+        AnalysisVisualPalette | None, Field_aliased(description="Type: AnalysisVisualPaletteDict.")
+    ] = None
+    XAxisDisplayOptions: Annotated[
+        AxisDisplayOptions | None, Field_aliased(description="Type: AxisDisplayOptionsDict.")
+    ] = None
+    XAxisLabelOptions: Annotated[
+        ChartAxisLabelOptions | None, Field_aliased(description="Type: ChartAxisLabelOptionsDict.")
+    ] = None
+    YAxisDisplayOptions: Annotated[
+        AxisDisplayOptions | None, Field_aliased(description="Type: AxisDisplayOptionsDict.")
+    ] = None
+    YAxisLabelOptions: Annotated[
+        ChartAxisLabelOptions | None, Field_aliased(description="Type: ChartAxisLabelOptionsDict.")
+    ] = None
 
 
 class TableConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    FieldOptions: TableFieldOptions | None = None
-    FieldWells: TableFieldWells | None = None
-    Interactions: VisualInteractionOptions | None = None
-    PaginatedReportOptions: TablePaginatedReportOptions | None = None
-    SortConfiguration: TableSortConfiguration | None = None
-    TableInlineVisualizations: list[TableInlineVisualization] | None = None
-    TableOptions: AnalysisTableOptions | None = None
-    TotalOptions: AnalysisTotalOptions | None = None
+    FieldOptions: Annotated[
+        TableFieldOptions | None, Field_aliased(description="Type: TableFieldOptionsDict.")
+    ] = None
+    FieldWells: Annotated[
+        TableFieldWells | None, Field_aliased(description="Type: TableFieldWellsDict.")
+    ] = None
+    Interactions: Annotated[
+        VisualInteractionOptions | None,
+        Field_aliased(description="Type: VisualInteractionOptionsDict."),
+    ] = None
+    PaginatedReportOptions: Annotated[
+        TablePaginatedReportOptions | None,
+        Field_aliased(description="Type: TablePaginatedReportOptionsDict."),
+    ] = None
+    SortConfiguration: Annotated[
+        TableSortConfiguration | None,
+        Field_aliased(description="Type: TableSortConfigurationDict."),
+    ] = None
+    TableInlineVisualizations: Annotated[
+        list[TableInlineVisualization] | None, Field_aliased(description="Items: 0 to 200 items.")
+    ] = None
+    TableOptions: Annotated[
+        AnalysisTableOptions | None, Field_aliased(description="Type: AnalysisTableOptionsDict.")
+    ] = None
+    TotalOptions: Annotated[
+        AnalysisTotalOptions | None, Field_aliased(description="Type: AnalysisTotalOptionsDict.")
+    ] = None
 
 
 class TreeMapConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ColorLabelOptions: ChartAxisLabelOptions | None = None
-    ColorScale: AnalysisColorScale | None = None
-    DataLabels: AnalysisDataLabelOptions | None = None
-    FieldWells: TreeMapFieldWells | None = None
-    GroupLabelOptions: ChartAxisLabelOptions | None = None
-    Interactions: VisualInteractionOptions | None = None
-    Legend: LegendOptions | None = None
-    SizeLabelOptions: ChartAxisLabelOptions | None = None
-    SortConfiguration: TreeMapSortConfiguration | None = None
-    Tooltip: AnalysisTooltipOptions | None = None
+    ColorLabelOptions: Annotated[
+        ChartAxisLabelOptions | None, Field_aliased(description="Type: ChartAxisLabelOptionsDict.")
+    ] = None
+    ColorScale: Annotated[
+        AnalysisColorScale | None, Field_aliased(description="Type: AnalysisColorScaleDict.")
+    ] = None
+    DataLabels: Annotated[
+        AnalysisDataLabelOptions | None,
+        Field_aliased(description="Type: AnalysisDataLabelOptionsDict."),
+    ] = None
+    FieldWells: Annotated[
+        TreeMapFieldWells | None, Field_aliased(description="Type: TreeMapFieldWellsDict.")
+    ] = None
+    GroupLabelOptions: Annotated[
+        ChartAxisLabelOptions | None, Field_aliased(description="Type: ChartAxisLabelOptionsDict.")
+    ] = None
+    Interactions: Annotated[
+        VisualInteractionOptions | None,
+        Field_aliased(description="Type: VisualInteractionOptionsDict."),
+    ] = None
+    Legend: Annotated[
+        LegendOptions | None, Field_aliased(description="Type: LegendOptionsDict.")
+    ] = None
+    SizeLabelOptions: Annotated[
+        ChartAxisLabelOptions | None, Field_aliased(description="Type: ChartAxisLabelOptionsDict.")
+    ] = None
+    SortConfiguration: Annotated[
+        TreeMapSortConfiguration | None,
+        Field_aliased(description="Type: TreeMapSortConfigurationDict."),
+    ] = None
+    Tooltip: Annotated[
+        AnalysisTooltipOptions | None,
+        Field_aliased(description="Type: AnalysisTooltipOptionsDict."),
+    ] = None
 
 
 class WaterfallChartConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CategoryAxisDisplayOptions: AxisDisplayOptions | None = None
-    CategoryAxisLabelOptions: ChartAxisLabelOptions | None = None
-    ColorConfiguration: WaterfallChartColorConfiguration | None = None
-    DataLabels: AnalysisDataLabelOptions | None = None
-    FieldWells: WaterfallChartFieldWells | None = None
-    Interactions: VisualInteractionOptions | None = None
-    Legend: LegendOptions | None = None
-    PrimaryYAxisDisplayOptions: AxisDisplayOptions | None = None
-    PrimaryYAxisLabelOptions: ChartAxisLabelOptions | None = None
-    SortConfiguration: WaterfallChartSortConfiguration | None = None
-    VisualPalette: AnalysisVisualPalette | None = None
-    WaterfallChartOptions: AnalysisWaterfallChartOptions | None = None
+    CategoryAxisDisplayOptions: Annotated[
+        AxisDisplayOptions | None, Field_aliased(description="Type: AxisDisplayOptionsDict.")
+    ] = None
+    CategoryAxisLabelOptions: Annotated[
+        ChartAxisLabelOptions | None, Field_aliased(description="Type: ChartAxisLabelOptionsDict.")
+    ] = None
+    ColorConfiguration: Annotated[
+        WaterfallChartColorConfiguration | None,
+        Field_aliased(description="Type: WaterfallChartColorConfigurationDict."),
+    ] = None
+    DataLabels: Annotated[
+        AnalysisDataLabelOptions | None,
+        Field_aliased(description="Type: AnalysisDataLabelOptionsDict."),
+    ] = None
+    FieldWells: Annotated[
+        WaterfallChartFieldWells | None,
+        Field_aliased(description="Type: WaterfallChartFieldWellsDict."),
+    ] = None
+    Interactions: Annotated[
+        VisualInteractionOptions | None,
+        Field_aliased(description="Type: VisualInteractionOptionsDict."),
+    ] = None
+    Legend: Annotated[
+        LegendOptions | None, Field_aliased(description="Type: LegendOptionsDict.")
+    ] = None
+    PrimaryYAxisDisplayOptions: Annotated[
+        AxisDisplayOptions | None, Field_aliased(description="Type: AxisDisplayOptionsDict.")
+    ] = None
+    PrimaryYAxisLabelOptions: Annotated[
+        ChartAxisLabelOptions | None, Field_aliased(description="Type: ChartAxisLabelOptionsDict.")
+    ] = None
+    SortConfiguration: Annotated[
+        WaterfallChartSortConfiguration | None,
+        Field_aliased(description="Type: WaterfallChartSortConfigurationDict."),
+    ] = None
+    VisualPalette: Annotated[
+        AnalysisVisualPalette | None, Field_aliased(description="Type: AnalysisVisualPaletteDict.")
+    ] = None
+    WaterfallChartOptions: Annotated[
+        AnalysisWaterfallChartOptions | None,
+        Field_aliased(description="Type: AnalysisWaterfallChartOptionsDict."),
+    ] = None
 
 
 class WordCloudChartConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CategoryLabelOptions: ChartAxisLabelOptions | None = None
-    FieldWells: WordCloudFieldWells | None = None
-    Interactions: VisualInteractionOptions | None = None
-    SortConfiguration: WordCloudSortConfiguration | None = None
-    WordCloudOptions: AnalysisWordCloudOptions | None = None
+    CategoryLabelOptions: Annotated[
+        ChartAxisLabelOptions | None, Field_aliased(description="Type: ChartAxisLabelOptionsDict.")
+    ] = None
+    FieldWells: Annotated[
+        WordCloudFieldWells | None, Field_aliased(description="Type: WordCloudFieldWellsDict.")
+    ] = None
+    Interactions: Annotated[
+        VisualInteractionOptions | None,
+        Field_aliased(description="Type: VisualInteractionOptionsDict."),
+    ] = None
+    SortConfiguration: Annotated[
+        WordCloudSortConfiguration | None,
+        Field_aliased(description="Type: WordCloudSortConfigurationDict."),
+    ] = None
+    WordCloudOptions: Annotated[
+        AnalysisWordCloudOptions | None,
+        Field_aliased(description="Type: AnalysisWordCloudOptionsDict."),
+    ] = None
 
 
 class AnalysisBarChartVisual(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Actions: list[VisualCustomAction] | None = None
-    ChartConfiguration: BarChartConfiguration | None = None
-    ColumnHierarchies: list[ColumnHierarchy] | None = None
-    Subtitle: VisualSubtitleLabelOptions | None = None
-    Title: VisualTitleLabelOptions | None = None
-    VisualContentAltText: str | None = None
-    VisualId: str
+    Actions: Annotated[
+        list[VisualCustomAction] | None, Field_aliased(description="Items: 0 to 10 items.")
+    ] = None
+    ChartConfiguration: Annotated[
+        BarChartConfiguration | None, Field_aliased(description="Type: BarChartConfigurationDict.")
+    ] = None
+    ColumnHierarchies: Annotated[
+        list[ColumnHierarchy] | None, Field_aliased(description="Items: 0 to 2 items.")
+    ] = None
+    Subtitle: Annotated[
+        VisualSubtitleLabelOptions | None,
+        Field_aliased(description="Type: VisualSubtitleLabelOptionsDict."),
+    ] = None
+    Title: Annotated[
+        VisualTitleLabelOptions | None,
+        Field_aliased(description="Type: VisualTitleLabelOptionsDict."),
+    ] = None
+    VisualContentAltText: Annotated[
+        str | None, Field_aliased(description="Length: 1 to 1024 characters.")
+    ] = None
+    VisualId: Annotated[
+        str, Field_aliased(description="Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters.")
+    ]
 
 
 class AnalysisBoxPlotVisual(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Actions: list[VisualCustomAction] | None = None
-    ChartConfiguration: BoxPlotChartConfiguration | None = None
-    ColumnHierarchies: list[ColumnHierarchy] | None = None
-    Subtitle: VisualSubtitleLabelOptions | None = None
-    Title: VisualTitleLabelOptions | None = None
-    VisualContentAltText: str | None = None
-    VisualId: str
+    Actions: Annotated[
+        list[VisualCustomAction] | None, Field_aliased(description="Items: 0 to 10 items.")
+    ] = None
+    ChartConfiguration: Annotated[
+        BoxPlotChartConfiguration | None,
+        Field_aliased(description="Type: BoxPlotChartConfigurationDict."),
+    ] = None
+    ColumnHierarchies: Annotated[
+        list[ColumnHierarchy] | None, Field_aliased(description="Items: 0 to 2 items.")
+    ] = None
+    Subtitle: Annotated[
+        VisualSubtitleLabelOptions | None,
+        Field_aliased(description="Type: VisualSubtitleLabelOptionsDict."),
+    ] = None
+    Title: Annotated[
+        VisualTitleLabelOptions | None,
+        Field_aliased(description="Type: VisualTitleLabelOptionsDict."),
+    ] = None
+    VisualContentAltText: Annotated[
+        str | None, Field_aliased(description="Length: 1 to 1024 characters.")
+    ] = None
+    VisualId: Annotated[
+        str, Field_aliased(description="Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters.")
+    ]
 
 
 class AnalysisComboChartVisual(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Actions: list[VisualCustomAction] | None = None
-    ChartConfiguration: ComboChartConfiguration | None = None
-    ColumnHierarchies: list[ColumnHierarchy] | None = None
-    Subtitle: VisualSubtitleLabelOptions | None = None
-    Title: VisualTitleLabelOptions | None = None
-    VisualContentAltText: str | None = None
-    VisualId: str
+    Actions: Annotated[
+        list[VisualCustomAction] | None, Field_aliased(description="Items: 0 to 10 items.")
+    ] = None
+    ChartConfiguration: Annotated[
+        ComboChartConfiguration | None,
+        Field_aliased(description="Type: ComboChartConfigurationDict."),
+    ] = None
+    ColumnHierarchies: Annotated[
+        list[ColumnHierarchy] | None, Field_aliased(description="Items: 0 to 2 items.")
+    ] = None
+    Subtitle: Annotated[
+        VisualSubtitleLabelOptions | None,
+        Field_aliased(description="Type: VisualSubtitleLabelOptionsDict."),
+    ] = None
+    Title: Annotated[
+        VisualTitleLabelOptions | None,
+        Field_aliased(description="Type: VisualTitleLabelOptionsDict."),
+    ] = None
+    VisualContentAltText: Annotated[
+        str | None, Field_aliased(description="Length: 1 to 1024 characters.")
+    ] = None
+    VisualId: Annotated[
+        str, Field_aliased(description="Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters.")
+    ]
 
 
 class AnalysisFilledMapVisual(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Actions: list[VisualCustomAction] | None = None
-    ChartConfiguration: FilledMapConfiguration | None = None
-    ColumnHierarchies: list[ColumnHierarchy] | None = None
-    ConditionalFormatting: FilledMapConditionalFormatting | None = None
-    Subtitle: VisualSubtitleLabelOptions | None = None
-    Title: VisualTitleLabelOptions | None = None
-    VisualContentAltText: str | None = None
-    VisualId: str
+    Actions: Annotated[
+        list[VisualCustomAction] | None, Field_aliased(description="Items: 0 to 10 items.")
+    ] = None
+    ChartConfiguration: Annotated[
+        FilledMapConfiguration | None,
+        Field_aliased(description="Type: FilledMapConfigurationDict."),
+    ] = None
+    ColumnHierarchies: Annotated[
+        list[ColumnHierarchy] | None, Field_aliased(description="Items: 0 to 2 items.")
+    ] = None
+    ConditionalFormatting: Annotated[
+        FilledMapConditionalFormatting | None,
+        Field_aliased(description="Type: FilledMapConditionalFormattingDict."),
+    ] = None
+    Subtitle: Annotated[
+        VisualSubtitleLabelOptions | None,
+        Field_aliased(description="Type: VisualSubtitleLabelOptionsDict."),
+    ] = None
+    Title: Annotated[
+        VisualTitleLabelOptions | None,
+        Field_aliased(description="Type: VisualTitleLabelOptionsDict."),
+    ] = None
+    VisualContentAltText: Annotated[
+        str | None, Field_aliased(description="Length: 1 to 1024 characters.")
+    ] = None
+    VisualId: Annotated[
+        str, Field_aliased(description="Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters.")
+    ]
 
 
 class AnalysisFunnelChartVisual(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Actions: list[VisualCustomAction] | None = None
-    ChartConfiguration: FunnelChartConfiguration | None = None
-    ColumnHierarchies: list[ColumnHierarchy] | None = None
-    Subtitle: VisualSubtitleLabelOptions | None = None
-    Title: VisualTitleLabelOptions | None = None
-    VisualContentAltText: str | None = None
-    VisualId: str
+    Actions: Annotated[
+        list[VisualCustomAction] | None, Field_aliased(description="Items: 0 to 10 items.")
+    ] = None
+    ChartConfiguration: Annotated[
+        FunnelChartConfiguration | None,
+        Field_aliased(description="Type: FunnelChartConfigurationDict."),
+    ] = None
+    ColumnHierarchies: Annotated[
+        list[ColumnHierarchy] | None, Field_aliased(description="Items: 0 to 2 items.")
+    ] = None
+    Subtitle: Annotated[
+        VisualSubtitleLabelOptions | None,
+        Field_aliased(description="Type: VisualSubtitleLabelOptionsDict."),
+    ] = None
+    Title: Annotated[
+        VisualTitleLabelOptions | None,
+        Field_aliased(description="Type: VisualTitleLabelOptionsDict."),
+    ] = None
+    VisualContentAltText: Annotated[
+        str | None, Field_aliased(description="Length: 1 to 1024 characters.")
+    ] = None
+    VisualId: Annotated[
+        str, Field_aliased(description="Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters.")
+    ]
 
 
 class AnalysisGaugeChartVisual(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Actions: list[VisualCustomAction] | None = None
-    ChartConfiguration: GaugeChartConfiguration | None = None
-    ConditionalFormatting: GaugeChartConditionalFormatting | None = None
-    Subtitle: VisualSubtitleLabelOptions | None = None
-    Title: VisualTitleLabelOptions | None = None
-    VisualContentAltText: str | None = None
-    VisualId: str
+    Actions: Annotated[
+        list[VisualCustomAction] | None, Field_aliased(description="Items: 0 to 10 items.")
+    ] = None
+    ChartConfiguration: Annotated[
+        GaugeChartConfiguration | None,
+        Field_aliased(description="Type: GaugeChartConfigurationDict."),
+    ] = None
+    ConditionalFormatting: Annotated[
+        GaugeChartConditionalFormatting | None,
+        Field_aliased(description="Type: GaugeChartConditionalFormattingDict."),
+    ] = None
+    Subtitle: Annotated[
+        VisualSubtitleLabelOptions | None,
+        Field_aliased(description="Type: VisualSubtitleLabelOptionsDict."),
+    ] = None
+    Title: Annotated[
+        VisualTitleLabelOptions | None,
+        Field_aliased(description="Type: VisualTitleLabelOptionsDict."),
+    ] = None
+    VisualContentAltText: Annotated[
+        str | None, Field_aliased(description="Length: 1 to 1024 characters.")
+    ] = None
+    VisualId: Annotated[
+        str, Field_aliased(description="Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters.")
+    ]
 
 
 class AnalysisGeospatialMapVisual(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Actions: list[VisualCustomAction] | None = None
-    ChartConfiguration: GeospatialMapConfiguration | None = None
-    ColumnHierarchies: list[ColumnHierarchy] | None = None
-    Subtitle: VisualSubtitleLabelOptions | None = None
-    Title: VisualTitleLabelOptions | None = None
-    VisualContentAltText: str | None = None
-    VisualId: str
+    Actions: Annotated[
+        list[VisualCustomAction] | None, Field_aliased(description="Items: 0 to 10 items.")
+    ] = None
+    ChartConfiguration: Annotated[
+        GeospatialMapConfiguration | None,
+        Field_aliased(description="Type: GeospatialMapConfigurationDict."),
+    ] = None
+    ColumnHierarchies: Annotated[
+        list[ColumnHierarchy] | None, Field_aliased(description="Items: 0 to 2 items.")
+    ] = None
+    Subtitle: Annotated[
+        VisualSubtitleLabelOptions | None,
+        Field_aliased(description="Type: VisualSubtitleLabelOptionsDict."),
+    ] = None
+    Title: Annotated[
+        VisualTitleLabelOptions | None,
+        Field_aliased(description="Type: VisualTitleLabelOptionsDict."),
+    ] = None
+    VisualContentAltText: Annotated[
+        str | None, Field_aliased(description="Length: 1 to 1024 characters.")
+    ] = None
+    VisualId: Annotated[
+        str, Field_aliased(description="Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters.")
+    ]
 
 
 class AnalysisHeatMapVisual(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Actions: list[VisualCustomAction] | None = None
-    ChartConfiguration: HeatMapConfiguration | None = None
-    ColumnHierarchies: list[ColumnHierarchy] | None = None
-    Subtitle: VisualSubtitleLabelOptions | None = None
-    Title: VisualTitleLabelOptions | None = None
-    VisualContentAltText: str | None = None
-    VisualId: str
+    Actions: Annotated[
+        list[VisualCustomAction] | None, Field_aliased(description="Items: 0 to 10 items.")
+    ] = None
+    ChartConfiguration: Annotated[
+        HeatMapConfiguration | None, Field_aliased(description="Type: HeatMapConfigurationDict.")
+    ] = None
+    ColumnHierarchies: Annotated[
+        list[ColumnHierarchy] | None, Field_aliased(description="Items: 0 to 2 items.")
+    ] = None
+    Subtitle: Annotated[
+        VisualSubtitleLabelOptions | None,
+        Field_aliased(description="Type: VisualSubtitleLabelOptionsDict."),
+    ] = None
+    Title: Annotated[
+        VisualTitleLabelOptions | None,
+        Field_aliased(description="Type: VisualTitleLabelOptionsDict."),
+    ] = None
+    VisualContentAltText: Annotated[
+        str | None, Field_aliased(description="Length: 1 to 1024 characters.")
+    ] = None
+    VisualId: Annotated[
+        str, Field_aliased(description="Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters.")
+    ]
 
 
 class AnalysisHistogramVisual(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Actions: list[VisualCustomAction] | None = None
-    ChartConfiguration: HistogramConfiguration | None = None
-    Subtitle: VisualSubtitleLabelOptions | None = None
-    Title: VisualTitleLabelOptions | None = None
-    VisualContentAltText: str | None = None
-    VisualId: str
+    Actions: Annotated[
+        list[VisualCustomAction] | None, Field_aliased(description="Items: 0 to 10 items.")
+    ] = None
+    ChartConfiguration: Annotated[
+        HistogramConfiguration | None,
+        Field_aliased(description="Type: HistogramConfigurationDict."),
+    ] = None
+    Subtitle: Annotated[
+        VisualSubtitleLabelOptions | None,
+        Field_aliased(description="Type: VisualSubtitleLabelOptionsDict."),
+    ] = None
+    Title: Annotated[
+        VisualTitleLabelOptions | None,
+        Field_aliased(description="Type: VisualTitleLabelOptionsDict."),
+    ] = None
+    VisualContentAltText: Annotated[
+        str | None, Field_aliased(description="Length: 1 to 1024 characters.")
+    ] = None
+    VisualId: Annotated[
+        str, Field_aliased(description="Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters.")
+    ]
 
 
 class AnalysisInsightConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Computations: list[Computation] | None = None
-    CustomNarrative: CustomNarrativeOptions | None = None
-    Interactions: VisualInteractionOptions | None = None
+    Computations: Annotated[
+        list[Computation] | None, Field_aliased(description="Items: 0 to 100 items.")
+    ] = None
+    CustomNarrative: Annotated[
+        CustomNarrativeOptions | None,
+        Field_aliased(description="Type: CustomNarrativeOptionsDict."),
+    ] = None
+    Interactions: Annotated[
+        VisualInteractionOptions | None,
+        Field_aliased(description="Type: VisualInteractionOptionsDict."),
+    ] = None
 
 
 class AnalysisInsightVisual(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Actions: list[VisualCustomAction] | None = None
-    DataSetIdentifier: str | None = None
-    InsightConfiguration: AnalysisInsightConfiguration | None = None
-    Subtitle: VisualSubtitleLabelOptions | None = None
-    Title: VisualTitleLabelOptions | None = None
-    TopicIdentifier: str | None = None
-    VisualContentAltText: str | None = None
-    VisualId: str
+    Actions: Annotated[
+        list[VisualCustomAction] | None, Field_aliased(description="Items: 0 to 10 items.")
+    ] = None
+    DataSetIdentifier: Annotated[
+        str | None, Field_aliased(description="Length: 0 to 2048 characters.")
+    ] = None
+    InsightConfiguration: Annotated[
+        AnalysisInsightConfiguration | None,
+        Field_aliased(description="Type: AnalysisInsightConfigurationDict."),
+    ] = None
+    Subtitle: Annotated[
+        VisualSubtitleLabelOptions | None,
+        Field_aliased(description="Type: VisualSubtitleLabelOptionsDict."),
+    ] = None
+    Title: Annotated[
+        VisualTitleLabelOptions | None,
+        Field_aliased(description="Type: VisualTitleLabelOptionsDict."),
+    ] = None
+    TopicIdentifier: Annotated[
+        str | None, Field_aliased(description="Length: 1 to 2048 characters.")
+    ] = None
+    VisualContentAltText: Annotated[
+        str | None, Field_aliased(description="Length: 1 to 1024 characters.")
+    ] = None
+    VisualId: Annotated[
+        str, Field_aliased(description="Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters.")
+    ]
 
 
 class AnalysisKPIVisual(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Actions: list[VisualCustomAction] | None = None
-    ChartConfiguration: KPIConfiguration | None = None
-    ColumnHierarchies: list[ColumnHierarchy] | None = None
-    ConditionalFormatting: KPIConditionalFormatting | None = None
-    Subtitle: VisualSubtitleLabelOptions | None = None
-    Title: VisualTitleLabelOptions | None = None
-    VisualContentAltText: str | None = None
-    VisualId: str
+    Actions: Annotated[
+        list[VisualCustomAction] | None, Field_aliased(description="Items: 0 to 10 items.")
+    ] = None
+    ChartConfiguration: Annotated[
+        KPIConfiguration | None, Field_aliased(description="Type: KPIConfigurationDict.")
+    ] = None
+    ColumnHierarchies: Annotated[
+        list[ColumnHierarchy] | None, Field_aliased(description="Items: 0 to 2 items.")
+    ] = None
+    ConditionalFormatting: Annotated[
+        KPIConditionalFormatting | None,
+        Field_aliased(description="Type: KPIConditionalFormattingDict."),
+    ] = None
+    Subtitle: Annotated[
+        VisualSubtitleLabelOptions | None,
+        Field_aliased(description="Type: VisualSubtitleLabelOptionsDict."),
+    ] = None
+    Title: Annotated[
+        VisualTitleLabelOptions | None,
+        Field_aliased(description="Type: VisualTitleLabelOptionsDict."),
+    ] = None
+    VisualContentAltText: Annotated[
+        str | None, Field_aliased(description="Length: 1 to 1024 characters.")
+    ] = None
+    VisualId: Annotated[
+        str, Field_aliased(description="Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters.")
+    ]
 
 
 class AnalysisLayerMapVisual(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ChartConfiguration: GeospatialLayerMapConfiguration | None = None
-    DataSetIdentifier: str | None = None
-    Subtitle: VisualSubtitleLabelOptions | None = None
-    Title: VisualTitleLabelOptions | None = None
-    TopicIdentifier: str | None = None
-    VisualContentAltText: str | None = None
-    VisualId: str
+    ChartConfiguration: Annotated[
+        GeospatialLayerMapConfiguration | None,
+        Field_aliased(description="Type: GeospatialLayerMapConfigurationDict."),
+    ] = None
+    DataSetIdentifier: Annotated[
+        str | None, Field_aliased(description="Length: 0 to 2048 characters.")
+    ] = None
+    Subtitle: Annotated[
+        VisualSubtitleLabelOptions | None,
+        Field_aliased(description="Type: VisualSubtitleLabelOptionsDict."),
+    ] = None
+    Title: Annotated[
+        VisualTitleLabelOptions | None,
+        Field_aliased(description="Type: VisualTitleLabelOptionsDict."),
+    ] = None
+    TopicIdentifier: Annotated[
+        str | None, Field_aliased(description="Length: 1 to 2048 characters.")
+    ] = None
+    VisualContentAltText: Annotated[
+        str | None, Field_aliased(description="Length: 1 to 1024 characters.")
+    ] = None
+    VisualId: Annotated[
+        str, Field_aliased(description="Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters.")
+    ]
 
 
 class AnalysisLineChartVisual(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Actions: list[VisualCustomAction] | None = None
-    ChartConfiguration: LineChartConfiguration | None = None
-    ColumnHierarchies: list[ColumnHierarchy] | None = None
-    Subtitle: VisualSubtitleLabelOptions | None = None
-    Title: VisualTitleLabelOptions | None = None
-    VisualContentAltText: str | None = None
-    VisualId: str
+    Actions: Annotated[
+        list[VisualCustomAction] | None, Field_aliased(description="Items: 0 to 10 items.")
+    ] = None
+    ChartConfiguration: Annotated[
+        LineChartConfiguration | None,
+        Field_aliased(description="Type: LineChartConfigurationDict."),
+    ] = None
+    ColumnHierarchies: Annotated[
+        list[ColumnHierarchy] | None, Field_aliased(description="Items: 0 to 2 items.")
+    ] = None
+    Subtitle: Annotated[
+        VisualSubtitleLabelOptions | None,
+        Field_aliased(description="Type: VisualSubtitleLabelOptionsDict."),
+    ] = None
+    Title: Annotated[
+        VisualTitleLabelOptions | None,
+        Field_aliased(description="Type: VisualTitleLabelOptionsDict."),
+    ] = None
+    VisualContentAltText: Annotated[
+        str | None, Field_aliased(description="Length: 1 to 1024 characters.")
+    ] = None
+    VisualId: Annotated[
+        str, Field_aliased(description="Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters.")
+    ]
 
 
 class AnalysisPieChartVisual(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Actions: list[VisualCustomAction] | None = None
-    ChartConfiguration: PieChartConfiguration | None = None
-    ColumnHierarchies: list[ColumnHierarchy] | None = None
-    Subtitle: VisualSubtitleLabelOptions | None = None
-    Title: VisualTitleLabelOptions | None = None
-    VisualContentAltText: str | None = None
-    VisualId: str
+    Actions: Annotated[
+        list[VisualCustomAction] | None, Field_aliased(description="Items: 0 to 10 items.")
+    ] = None
+    ChartConfiguration: Annotated[
+        PieChartConfiguration | None, Field_aliased(description="Type: PieChartConfigurationDict.")
+    ] = None
+    ColumnHierarchies: Annotated[
+        list[ColumnHierarchy] | None, Field_aliased(description="Items: 0 to 2 items.")
+    ] = None
+    Subtitle: Annotated[
+        VisualSubtitleLabelOptions | None,
+        Field_aliased(description="Type: VisualSubtitleLabelOptionsDict."),
+    ] = None
+    Title: Annotated[
+        VisualTitleLabelOptions | None,
+        Field_aliased(description="Type: VisualTitleLabelOptionsDict."),
+    ] = None
+    VisualContentAltText: Annotated[
+        str | None, Field_aliased(description="Length: 1 to 1024 characters.")
+    ] = None
+    VisualId: Annotated[
+        str, Field_aliased(description="Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters.")
+    ]
 
 
 class AnalysisPivotTableVisual(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Actions: list[VisualCustomAction] | None = None
-    ChartConfiguration: PivotTableConfiguration | None = None
-    ConditionalFormatting: PivotTableConditionalFormatting | None = None
-    Subtitle: VisualSubtitleLabelOptions | None = None
-    Title: VisualTitleLabelOptions | None = None
-    VisualContentAltText: str | None = None
-    VisualId: str
+    Actions: Annotated[
+        list[VisualCustomAction] | None, Field_aliased(description="Items: 0 to 10 items.")
+    ] = None
+    ChartConfiguration: Annotated[
+        PivotTableConfiguration | None,
+        Field_aliased(description="Type: PivotTableConfigurationDict."),
+    ] = None
+    ConditionalFormatting: Annotated[
+        PivotTableConditionalFormatting | None,
+        Field_aliased(description="Type: PivotTableConditionalFormattingDict."),
+    ] = None
+    Subtitle: Annotated[
+        VisualSubtitleLabelOptions | None,
+        Field_aliased(description="Type: VisualSubtitleLabelOptionsDict."),
+    ] = None
+    Title: Annotated[
+        VisualTitleLabelOptions | None,
+        Field_aliased(description="Type: VisualTitleLabelOptionsDict."),
+    ] = None
+    VisualContentAltText: Annotated[
+        str | None, Field_aliased(description="Length: 1 to 1024 characters.")
+    ] = None
+    VisualId: Annotated[
+        str, Field_aliased(description="Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters.")
+    ]
 
 
 class AnalysisPluginVisual(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ChartConfiguration: PluginVisualConfiguration | None = None
-    PluginArn: str
-    Subtitle: VisualSubtitleLabelOptions | None = None
-    Title: VisualTitleLabelOptions | None = None
-    VisualContentAltText: str | None = None
-    VisualId: str
+    ChartConfiguration: Annotated[
+        PluginVisualConfiguration | None,
+        Field_aliased(description="Type: PluginVisualConfigurationDict."),
+    ] = None
+    PluginArn: Annotated[str, Field_aliased(description="Type: str.")]
+    Subtitle: Annotated[
+        VisualSubtitleLabelOptions | None,
+        Field_aliased(description="Type: VisualSubtitleLabelOptionsDict."),
+    ] = None
+    Title: Annotated[
+        VisualTitleLabelOptions | None,
+        Field_aliased(description="Type: VisualTitleLabelOptionsDict."),
+    ] = None
+    VisualContentAltText: Annotated[
+        str | None, Field_aliased(description="Length: 1 to 1024 characters.")
+    ] = None
+    VisualId: Annotated[
+        str, Field_aliased(description="Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters.")
+    ]
 
 
 class AnalysisRadarChartVisual(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Actions: list[VisualCustomAction] | None = None
-    ChartConfiguration: RadarChartConfiguration | None = None
-    ColumnHierarchies: list[ColumnHierarchy] | None = None
-    Subtitle: VisualSubtitleLabelOptions | None = None
-    Title: VisualTitleLabelOptions | None = None
-    VisualContentAltText: str | None = None
-    VisualId: str
+    Actions: Annotated[
+        list[VisualCustomAction] | None, Field_aliased(description="Items: 0 to 10 items.")
+    ] = None
+    ChartConfiguration: Annotated[
+        RadarChartConfiguration | None,
+        Field_aliased(description="Type: RadarChartConfigurationDict."),
+    ] = None
+    ColumnHierarchies: Annotated[
+        list[ColumnHierarchy] | None, Field_aliased(description="Items: 0 to 2 items.")
+    ] = None
+    Subtitle: Annotated[
+        VisualSubtitleLabelOptions | None,
+        Field_aliased(description="Type: VisualSubtitleLabelOptionsDict."),
+    ] = None
+    Title: Annotated[
+        VisualTitleLabelOptions | None,
+        Field_aliased(description="Type: VisualTitleLabelOptionsDict."),
+    ] = None
+    VisualContentAltText: Annotated[
+        str | None, Field_aliased(description="Length: 1 to 1024 characters.")
+    ] = None
+    VisualId: Annotated[
+        str, Field_aliased(description="Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters.")
+    ]
 
 
 class AnalysisSankeyDiagramVisual(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Actions: list[VisualCustomAction] | None = None
-    ChartConfiguration: SankeyDiagramChartConfiguration | None = None
-    Subtitle: VisualSubtitleLabelOptions | None = None
-    Title: VisualTitleLabelOptions | None = None
-    VisualContentAltText: str | None = None
-    VisualId: str
+    Actions: Annotated[
+        list[VisualCustomAction] | None, Field_aliased(description="Items: 0 to 10 items.")
+    ] = None
+    ChartConfiguration: Annotated[
+        SankeyDiagramChartConfiguration | None,
+        Field_aliased(description="Type: SankeyDiagramChartConfigurationDict."),
+    ] = None
+    Subtitle: Annotated[
+        VisualSubtitleLabelOptions | None,
+        Field_aliased(description="Type: VisualSubtitleLabelOptionsDict."),
+    ] = None
+    Title: Annotated[
+        VisualTitleLabelOptions | None,
+        Field_aliased(description="Type: VisualTitleLabelOptionsDict."),
+    ] = None
+    VisualContentAltText: Annotated[
+        str | None, Field_aliased(description="Length: 1 to 1024 characters.")
+    ] = None
+    VisualId: Annotated[
+        str, Field_aliased(description="Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters.")
+    ]
 
 
 class AnalysisScatterPlotVisual(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Actions: list[VisualCustomAction] | None = None
-    ChartConfiguration: ScatterPlotConfiguration | None = None
-    ColumnHierarchies: list[ColumnHierarchy] | None = None
-    Subtitle: VisualSubtitleLabelOptions | None = None
-    Title: VisualTitleLabelOptions | None = None
-    VisualContentAltText: str | None = None
-    VisualId: str
+    Actions: Annotated[
+        list[VisualCustomAction] | None, Field_aliased(description="Items: 0 to 10 items.")
+    ] = None
+    ChartConfiguration: Annotated[
+        ScatterPlotConfiguration | None,
+        Field_aliased(description="Type: ScatterPlotConfigurationDict."),
+    ] = None
+    ColumnHierarchies: Annotated[
+        list[ColumnHierarchy] | None, Field_aliased(description="Items: 0 to 2 items.")
+    ] = None
+    Subtitle: Annotated[
+        VisualSubtitleLabelOptions | None,
+        Field_aliased(description="Type: VisualSubtitleLabelOptionsDict."),
+    ] = None
+    Title: Annotated[
+        VisualTitleLabelOptions | None,
+        Field_aliased(description="Type: VisualTitleLabelOptionsDict."),
+    ] = None
+    VisualContentAltText: Annotated[
+        str | None, Field_aliased(description="Length: 1 to 1024 characters.")
+    ] = None
+    VisualId: Annotated[
+        str, Field_aliased(description="Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters.")
+    ]
 
 
 class AnalysisTableVisual(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Actions: list[VisualCustomAction] | None = None
-    ChartConfiguration: TableConfiguration | None = None
-    ConditionalFormatting: TableConditionalFormatting | None = None
-    Subtitle: VisualSubtitleLabelOptions | None = None
-    Title: VisualTitleLabelOptions | None = None
-    VisualContentAltText: str | None = None
-    VisualId: str
+    Actions: Annotated[
+        list[VisualCustomAction] | None, Field_aliased(description="Items: 0 to 10 items.")
+    ] = None
+    ChartConfiguration: Annotated[
+        TableConfiguration | None, Field_aliased(description="Type: TableConfigurationDict.")
+    ] = None
+    ConditionalFormatting: Annotated[
+        TableConditionalFormatting | None,
+        Field_aliased(description="Type: TableConditionalFormattingDict."),
+    ] = None
+    Subtitle: Annotated[
+        VisualSubtitleLabelOptions | None,
+        Field_aliased(description="Type: VisualSubtitleLabelOptionsDict."),
+    ] = None
+    Title: Annotated[
+        VisualTitleLabelOptions | None,
+        Field_aliased(description="Type: VisualTitleLabelOptionsDict."),
+    ] = None
+    VisualContentAltText: Annotated[
+        str | None, Field_aliased(description="Length: 1 to 1024 characters.")
+    ] = None
+    VisualId: Annotated[
+        str, Field_aliased(description="Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters.")
+    ]
 
 
 class AnalysisTreeMapVisual(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Actions: list[VisualCustomAction] | None = None
-    ChartConfiguration: TreeMapConfiguration | None = None
-    ColumnHierarchies: list[ColumnHierarchy] | None = None
-    Subtitle: VisualSubtitleLabelOptions | None = None
-    Title: VisualTitleLabelOptions | None = None
-    VisualContentAltText: str | None = None
-    VisualId: str
+    Actions: Annotated[
+        list[VisualCustomAction] | None, Field_aliased(description="Items: 0 to 10 items.")
+    ] = None
+    ChartConfiguration: Annotated[
+        TreeMapConfiguration | None, Field_aliased(description="Type: TreeMapConfigurationDict.")
+    ] = None
+    ColumnHierarchies: Annotated[
+        list[ColumnHierarchy] | None, Field_aliased(description="Items: 0 to 2 items.")
+    ] = None
+    Subtitle: Annotated[
+        VisualSubtitleLabelOptions | None,
+        Field_aliased(description="Type: VisualSubtitleLabelOptionsDict."),
+    ] = None
+    Title: Annotated[
+        VisualTitleLabelOptions | None,
+        Field_aliased(description="Type: VisualTitleLabelOptionsDict."),
+    ] = None
+    VisualContentAltText: Annotated[
+        str | None, Field_aliased(description="Length: 1 to 1024 characters.")
+    ] = None
+    VisualId: Annotated[
+        str, Field_aliased(description="Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters.")
+    ]
 
 
 class AnalysisWaterfallVisual(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Actions: list[VisualCustomAction] | None = None
-    ChartConfiguration: WaterfallChartConfiguration | None = None
-    ColumnHierarchies: list[ColumnHierarchy] | None = None
-    Subtitle: VisualSubtitleLabelOptions | None = None
-    Title: VisualTitleLabelOptions | None = None
-    VisualContentAltText: str | None = None
-    VisualId: str
+    Actions: Annotated[
+        list[VisualCustomAction] | None, Field_aliased(description="Items: 0 to 10 items.")
+    ] = None
+    ChartConfiguration: Annotated[
+        WaterfallChartConfiguration | None,
+        Field_aliased(description="Type: WaterfallChartConfigurationDict."),
+    ] = None
+    ColumnHierarchies: Annotated[
+        list[ColumnHierarchy] | None, Field_aliased(description="Items: 0 to 2 items.")
+    ] = None
+    Subtitle: Annotated[
+        VisualSubtitleLabelOptions | None,
+        Field_aliased(description="Type: VisualSubtitleLabelOptionsDict."),
+    ] = None
+    Title: Annotated[
+        VisualTitleLabelOptions | None,
+        Field_aliased(description="Type: VisualTitleLabelOptionsDict."),
+    ] = None
+    VisualContentAltText: Annotated[
+        str | None, Field_aliased(description="Length: 1 to 1024 characters.")
+    ] = None
+    VisualId: Annotated[
+        str, Field_aliased(description="Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters.")
+    ]
 
 
 class AnalysisWordCloudVisual(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Actions: list[VisualCustomAction] | None = None
-    ChartConfiguration: WordCloudChartConfiguration | None = None
-    ColumnHierarchies: list[ColumnHierarchy] | None = None
-    Subtitle: VisualSubtitleLabelOptions | None = None
-    Title: VisualTitleLabelOptions | None = None
-    VisualContentAltText: str | None = None
-    VisualId: str
+    Actions: Annotated[
+        list[VisualCustomAction] | None, Field_aliased(description="Items: 0 to 10 items.")
+    ] = None
+    ChartConfiguration: Annotated[
+        WordCloudChartConfiguration | None,
+        Field_aliased(description="Type: WordCloudChartConfigurationDict."),
+    ] = None
+    ColumnHierarchies: Annotated[
+        list[ColumnHierarchy] | None, Field_aliased(description="Items: 0 to 2 items.")
+    ] = None
+    Subtitle: Annotated[
+        VisualSubtitleLabelOptions | None,
+        Field_aliased(description="Type: VisualSubtitleLabelOptionsDict."),
+    ] = None
+    Title: Annotated[
+        VisualTitleLabelOptions | None,
+        Field_aliased(description="Type: VisualTitleLabelOptionsDict."),
+    ] = None
+    VisualContentAltText: Annotated[
+        str | None, Field_aliased(description="Length: 1 to 1024 characters.")
+    ] = None
+    VisualId: Annotated[
+        str, Field_aliased(description="Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters.")
+    ]
 
 
 class Visual(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BarChartVisual: AnalysisBarChartVisual | None = None
-    BoxPlotVisual: AnalysisBoxPlotVisual | None = None
-    ComboChartVisual: AnalysisComboChartVisual | None = None
-    CustomContentVisual: AnalysisCustomContentVisual | None = None
-    EmptyVisual: AnalysisEmptyVisual | None = None
-    FilledMapVisual: AnalysisFilledMapVisual | None = None
-    FunnelChartVisual: AnalysisFunnelChartVisual | None = None
-    GaugeChartVisual: AnalysisGaugeChartVisual | None = None
-    GeospatialMapVisual: AnalysisGeospatialMapVisual | None = None
-    HeatMapVisual: AnalysisHeatMapVisual | None = None
-    HistogramVisual: AnalysisHistogramVisual | None = None
-    InsightVisual: AnalysisInsightVisual | None = None
-    KPIVisual: AnalysisKPIVisual | None = None
-    LayerMapVisual: AnalysisLayerMapVisual | None = None
-    LineChartVisual: AnalysisLineChartVisual | None = None
-    PieChartVisual: AnalysisPieChartVisual | None = None
-    PivotTableVisual: AnalysisPivotTableVisual | None = None
-    PluginVisual: AnalysisPluginVisual | None = None
-    RadarChartVisual: AnalysisRadarChartVisual | None = None
-    SankeyDiagramVisual: AnalysisSankeyDiagramVisual | None = None
-    ScatterPlotVisual: AnalysisScatterPlotVisual | None = None
-    TableVisual: AnalysisTableVisual | None = None
-    TreeMapVisual: AnalysisTreeMapVisual | None = None
-    WaterfallVisual: AnalysisWaterfallVisual | None = None
-    WordCloudVisual: AnalysisWordCloudVisual | None = None
+    BarChartVisual: Annotated[
+        AnalysisBarChartVisual | None,
+        Field_aliased(description="Type: AnalysisBarChartVisualDict."),
+    ] = None
+    BoxPlotVisual: Annotated[
+        AnalysisBoxPlotVisual | None, Field_aliased(description="Type: AnalysisBoxPlotVisualDict.")
+    ] = None
+    ComboChartVisual: Annotated[
+        AnalysisComboChartVisual | None,
+        Field_aliased(description="Type: AnalysisComboChartVisualDict."),
+    ] = None
+    CustomContentVisual: Annotated[
+        AnalysisCustomContentVisual | None,
+        Field_aliased(description="Type: AnalysisCustomContentVisualDict."),
+    ] = None
+    EmptyVisual: Annotated[
+        AnalysisEmptyVisual | None, Field_aliased(description="Type: AnalysisEmptyVisualDict.")
+    ] = None
+    FilledMapVisual: Annotated[
+        AnalysisFilledMapVisual | None,
+        Field_aliased(description="Type: AnalysisFilledMapVisualDict."),
+    ] = None
+    FunnelChartVisual: Annotated[
+        AnalysisFunnelChartVisual | None,
+        Field_aliased(description="Type: AnalysisFunnelChartVisualDict."),
+    ] = None
+    GaugeChartVisual: Annotated[
+        AnalysisGaugeChartVisual | None,
+        Field_aliased(description="Type: AnalysisGaugeChartVisualDict."),
+    ] = None
+    GeospatialMapVisual: Annotated[
+        AnalysisGeospatialMapVisual | None,
+        Field_aliased(description="Type: AnalysisGeospatialMapVisualDict."),
+    ] = None
+    HeatMapVisual: Annotated[
+        AnalysisHeatMapVisual | None, Field_aliased(description="Type: AnalysisHeatMapVisualDict.")
+    ] = None
+    HistogramVisual: Annotated[
+        AnalysisHistogramVisual | None,
+        Field_aliased(description="Type: AnalysisHistogramVisualDict."),
+    ] = None
+    InsightVisual: Annotated[
+        AnalysisInsightVisual | None, Field_aliased(description="Type: AnalysisInsightVisualDict.")
+    ] = None
+    KPIVisual: Annotated[
+        AnalysisKPIVisual | None, Field_aliased(description="Type: AnalysisKPIVisualDict.")
+    ] = None
+    LayerMapVisual: Annotated[
+        AnalysisLayerMapVisual | None,
+        Field_aliased(description="Type: AnalysisLayerMapVisualDict."),
+    ] = None
+    LineChartVisual: Annotated[
+        AnalysisLineChartVisual | None,
+        Field_aliased(description="Type: AnalysisLineChartVisualDict."),
+    ] = None
+    PieChartVisual: Annotated[
+        AnalysisPieChartVisual | None,
+        Field_aliased(description="Type: AnalysisPieChartVisualDict."),
+    ] = None
+    PivotTableVisual: Annotated[
+        AnalysisPivotTableVisual | None,
+        Field_aliased(description="Type: AnalysisPivotTableVisualDict."),
+    ] = None
+    PluginVisual: Annotated[
+        AnalysisPluginVisual | None, Field_aliased(description="Type: AnalysisPluginVisualDict.")
+    ] = None
+    RadarChartVisual: Annotated[
+        AnalysisRadarChartVisual | None,
+        Field_aliased(description="Type: AnalysisRadarChartVisualDict."),
+    ] = None
+    SankeyDiagramVisual: Annotated[
+        AnalysisSankeyDiagramVisual | None,
+        Field_aliased(description="Type: AnalysisSankeyDiagramVisualDict."),
+    ] = None
+    ScatterPlotVisual: Annotated[
+        AnalysisScatterPlotVisual | None,
+        Field_aliased(description="Type: AnalysisScatterPlotVisualDict."),
+    ] = None
+    TableVisual: Annotated[
+        AnalysisTableVisual | None, Field_aliased(description="Type: AnalysisTableVisualDict.")
+    ] = None
+    TreeMapVisual: Annotated[
+        AnalysisTreeMapVisual | None, Field_aliased(description="Type: AnalysisTreeMapVisualDict.")
+    ] = None
+    WaterfallVisual: Annotated[
+        AnalysisWaterfallVisual | None,
+        Field_aliased(description="Type: AnalysisWaterfallVisualDict."),
+    ] = None
+    WordCloudVisual: Annotated[
+        AnalysisWordCloudVisual | None,
+        Field_aliased(description="Type: AnalysisWordCloudVisualDict."),
+    ] = None
 
 
 class SheetDefinition(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ContentType: Literal["PAGINATED", "INTERACTIVE"] | None = None
-    Description: str | None = None
-    FilterControls: list[FilterControl] | None = None
-    Images: list[SheetImage] | None = None
-    Layouts: list[AnalysisLayout] | None = None
-    Name: str | None = None
-    ParameterControls: list[ParameterControl] | None = None
-    SheetControlLayouts: list[SheetControlLayout] | None = None
-    SheetId: str
-    TextBoxes: list[SheetTextBox] | None = None
-    Title: str | None = None
-    Visuals: list[Visual] | None = None
+    ContentType: Annotated[
+        Literal["PAGINATED", "INTERACTIVE"] | None,
+        Field_aliased(description="Allowed values: 'PAGINATED', 'INTERACTIVE'."),
+    ] = None
+    Description: Annotated[
+        str | None, Field_aliased(description="Length: 1 to 1024 characters.")
+    ] = None
+    FilterControls: Annotated[
+        list[FilterControl] | None, Field_aliased(description="Items: 0 to 200 items.")
+    ] = None
+    Images: Annotated[
+        list[SheetImage] | None, Field_aliased(description="Items: 0 to 10 items.")
+    ] = None
+    Layouts: Annotated[
+        list[AnalysisLayout] | None, Field_aliased(description="Items: exactly 1 items.")
+    ] = None
+    Name: Annotated[str | None, Field_aliased(description="Length: 1 to 2048 characters.")] = None
+    ParameterControls: Annotated[
+        list[ParameterControl] | None, Field_aliased(description="Items: 0 to 200 items.")
+    ] = None
+    SheetControlLayouts: Annotated[
+        list[SheetControlLayout] | None, Field_aliased(description="Items: 0 to 1 items.")
+    ] = None
+    SheetId: Annotated[
+        str, Field_aliased(description="Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters.")
+    ]
+    TextBoxes: Annotated[
+        list[SheetTextBox] | None, Field_aliased(description="Items: 0 to 100 items.")
+    ] = None
+    Title: Annotated[str | None, Field_aliased(description="Length: 1 to 1024 characters.")] = None
+    Visuals: Annotated[list[Visual] | None, Field_aliased(description="Items: 0 to 50 items.")] = (
+        None
+    )
 
 
 class AnalysisDefinition(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AnalysisDefaults: AnalysisAnalysisDefaults | None = None
-    CalculatedFields: list[CalculatedField] | None = None
-    ColumnConfigurations: list[ColumnConfiguration] | None = None
-    DataSetIdentifierDeclarations: list[DataSetIdentifierDeclaration]
-    FilterGroups: list[FilterGroup] | None = None
-    Options: AssetOptions | None = None
-    ParameterDeclarations: list[ParameterDeclaration] | None = None
-    QueryExecutionOptions: AnalysisQueryExecutionOptions | None = None
-    Sheets: list[SheetDefinition] | None = None
-    StaticFiles: list[StaticFile] | None = None
-    TopicIdentifierDeclarations: list[TopicIdentifierDeclaration] | None = None
+    AnalysisDefaults: Annotated[
+        AnalysisAnalysisDefaults | None,
+        Field_aliased(description="Type: AnalysisAnalysisDefaultsDict."),
+    ] = None
+    CalculatedFields: Annotated[
+        list[CalculatedField] | None, Field_aliased(description="Items: 0 to 500 items.")
+    ] = None
+    ColumnConfigurations: Annotated[
+        list[ColumnConfiguration] | None, Field_aliased(description="Items: 0 to 2000 items.")
+    ] = None
+    DataSetIdentifierDeclarations: Annotated[
+        list[DataSetIdentifierDeclaration], Field_aliased(description="Items: 0 to 50 items.")
+    ]
+    FilterGroups: Annotated[
+        list[FilterGroup] | None, Field_aliased(description="Items: 0 to 2000 items.")
+    ] = None
+    Options: Annotated[
+        AssetOptions | None, Field_aliased(description="Type: AssetOptionsDict.")
+    ] = None
+    ParameterDeclarations: Annotated[
+        list[ParameterDeclaration] | None, Field_aliased(description="Items: 0 to 400 items.")
+    ] = None
+    QueryExecutionOptions: Annotated[
+        AnalysisQueryExecutionOptions | None,
+        Field_aliased(description="Type: AnalysisQueryExecutionOptionsDict."),
+    ] = None
+    Sheets: Annotated[
+        list[SheetDefinition] | None, Field_aliased(description="Items: 0 to 20 items.")
+    ] = None
+    StaticFiles: Annotated[
+        list[StaticFile] | None,
+        Field_aliased(description="<p>The static files for the definition.</p>"),
+    ] = None
+    TopicIdentifierDeclarations: Annotated[
+        list[TopicIdentifierDeclaration] | None, Field_aliased(description="Items: 0 to 50 items.")
+    ] = None
 
 
 class AnalysisProps(DeferredModel):
-    AnalysisId: str
-    AwsAccountId: str
-    Definition: AnalysisDefinition | None = None
-    Errors: list[AnalysisError] | None = None
-    FolderArns: list[str] | None = None
-    Name: str
-    Parameters: AnalysisParameters | None = None
-    Permissions: list[ResourcePermission] | None = None
-    Sheets: list[Sheet] | None = None
-    SourceEntity: AnalysisSourceEntity | None = None
-    Status: (
+    """
+    The properties a program declares for a AWS::QuickSight::Analysis.
+    """
+
+    AnalysisId: Annotated[
+        str,
+        Field_aliased(
+            description="Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    AwsAccountId: Annotated[
+        str,
+        Field_aliased(
+            description="Pattern: ^[0-9]{12}$ Length: exactly 12 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Definition: Annotated[
+        AnalysisDefinition | None,
+        Field_aliased(
+            description="Type: AnalysisDefinitionDict. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Errors: Annotated[
+        list[AnalysisError] | None,
+        Field_aliased(description="<p>Errors associated with the analysis.</p>"),
+    ] = None
+    FolderArns: Annotated[
+        list[str] | None,
+        Field_aliased(
+            description="Items: 0 to 10 items. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Name: Annotated[str, Field_aliased(description="<p>The descriptive name of the analysis.</p>")]
+    Parameters: Annotated[
+        AnalysisParameters | None,
+        Field_aliased(
+            description="<p>A list of Quick parameters and the list's override values.</p> Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Permissions: Annotated[
+        list[ResourcePermission] | None, Field_aliased(description="Items: 1 to 64 items.")
+    ] = None
+    Sheets: Annotated[
+        list[Sheet] | None,
+        Field_aliased(
+            description="<p>A list of the associated sheets with the unique identifier and name of each sheet.</p>"
+        ),
+    ] = None
+    SourceEntity: Annotated[
+        AnalysisSourceEntity | None,
+        Field_aliased(
+            description="<p>The source entity of an analysis.</p> Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Status: Annotated[
         Literal[
             "CREATION_IN_PROGRESS",
             "CREATION_SUCCESSFUL",
@@ -6216,8 +10665,18 @@ class AnalysisProps(DeferredModel):
             "PENDING_UPDATE",
             "DELETED",
         ]
-        | None
-    ) = None
-    Tags: list[Tag] | None = None
-    ThemeArn: str | None = None
-    ValidationStrategy: AnalysisValidationStrategy | None = None
+        | None,
+        Field_aliased(
+            description="Allowed values: 'CREATION_IN_PROGRESS', 'CREATION_SUCCESSFUL', 'CREATION_FAILED', 'UPDATE_IN_PROGRESS', 'UPDATE_SUCCESSFUL', 'UPDATE_FAILED', 'PENDING_UPDATE', 'DELETED'. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field_aliased(description="Items: 1 to 200 items.")] = None
+    ThemeArn: Annotated[
+        str | None, Field_aliased(description="<p>The ARN of the theme of the analysis.</p>")
+    ] = None
+    ValidationStrategy: Annotated[
+        AnalysisValidationStrategy | None,
+        Field_aliased(
+            description="<p>The option to relax the validation that is required to create and update analyses, dashboards, and templates with definition objects. When you set this value to <code>LENIENT</code>, validation is skipped for specific errors.</p> Write-only: sent to AWS, never read back."
+        ),
+    ] = None

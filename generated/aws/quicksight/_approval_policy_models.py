@@ -7,10 +7,10 @@ Imported on first use by approval_policy.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ApprovalPolicyApplicableTo",
@@ -20,24 +20,60 @@ __all__ = [
 
 
 class ApprovalPolicyApplicableTo(DeferredModel):
+    """
+    Scoping: who the policy applies to. GROUP: `groupArns` required (one or more group ARNs).
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    GroupArns: list[str] | None = None
-    Type: Literal["GROUP"]
+    GroupArns: Annotated[
+        list[str] | None, Field(description="Required when type = GROUP. One or more group ARNs.")
+    ] = None
+    Type: Annotated[Literal["GROUP"], Field(description="Allowed values: 'GROUP'.")]
 
 
 class ApprovalPolicyAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    PolicyArn: str | None = None
-    UpdatedAt: str | None = None
+    """
+    The read-only attributes of a AWS::QuickSight::ApprovalPolicy, set by AWS.
+    """
+
+    CreatedAt: Annotated[str | None, Field(description="Type: str.")] = None
+    PolicyArn: Annotated[str | None, Field(description="Type: str.")] = None
+    UpdatedAt: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ApprovalPolicyProps(DeferredModel):
-    Actions: list[Literal["SHARE"]]
-    ApplicableTo: ApprovalPolicyApplicableTo
-    ApprovalGroups: list[str]
-    AssetTypes: list[Literal["AGENT", "KNOWLEDGE_BASE", "SPACE"]]
-    Description: str | None = None
-    Name: str
-    PolicyId: str
+    """
+    The properties a program declares for a AWS::QuickSight::ApprovalPolicy.
+    """
+
+    Actions: Annotated[
+        list[Literal["SHARE"]], Field(description="List of governed actions a policy applies to.")
+    ]
+    ApplicableTo: Annotated[
+        ApprovalPolicyApplicableTo,
+        Field(
+            description="Scoping: who the policy applies to. GROUP: `groupArns` required (one or more group ARNs)."
+        ),
+    ]
+    ApprovalGroups: Annotated[
+        list[str],
+        Field(
+            description="List of approval group ARNs (e.g. QuickSight group ARNs). At least one approval group is required; the upper bound is enforced per-account at the service layer via the configurable approver-group limit."
+        ),
+    ]
+    AssetTypes: Annotated[
+        list[Literal["AGENT", "KNOWLEDGE_BASE", "SPACE"]],
+        Field(
+            description="List of asset types a policy applies to. At least one asset type is required."
+        ),
+    ]
+    Description: Annotated[str | None, Field(description="Length: 0 to 1024 characters.")] = None
+    Name: Annotated[str, Field(description="Length: 1 to 256 characters.")]
+    PolicyId: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[a-zA-Z0-9\\-_]+$ Length: 1 to 64 characters. Create-only: changing it replaces the resource."
+        ),
+    ]

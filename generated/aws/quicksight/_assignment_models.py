@@ -7,7 +7,7 @@ Imported on first use by assignment.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import Field
@@ -19,13 +19,50 @@ __all__ = [
 
 
 class AssignmentProps(DeferredModel):
-    AssignmentName: str
-    AssignmentStatus: Literal["ENABLED", "DRAFT", "DISABLED"]
-    Identities: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Namespace: str
-    PolicyArn: str | None = None
+    """
+    The properties a program declares for a AWS::QuickSight::Assignment.
+    """
+
+    AssignmentName: Annotated[
+        str,
+        Field(
+            description="The name of the assignment, also called a rule. The name must be unique within the AWS account. Create-only: changing it replaces the resource."
+        ),
+    ]
+    AssignmentStatus: Annotated[
+        Literal["ENABLED", "DRAFT", "DISABLED"], Field(description="The status of the assignment.")
+    ]
+    Identities: Annotated[
+        dict[str, list[str]] | None,
+        Field(
+            description="The QuickSight users, groups, or both that you want to assign the policy to. This maps identity type to a list of identity names. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Namespace: Annotated[
+        str,
+        Field(
+            description="The namespace that contains the assignment. Create-only: changing it replaces the resource."
+        ),
+    ]
+    PolicyArn: Annotated[
+        str | None,
+        Field(
+            description="The ARN for the IAM policy to apply to the QuickSight users and groups specified in this assignment."
+        ),
+    ] = None
 
 
 class AssignmentAttributes(DeferredModel):
-    Arn: str | None = None
-    AssignmentId: str | None = None
+    """
+    The read-only attributes of a AWS::QuickSight::Assignment, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of the IAM policy assignment. This is a synthesized identifier composed of the namespace and assignment name."
+        ),
+    ] = None
+    AssignmentId: Annotated[
+        str | None, Field(description="The ID for the IAM policy assignment.")
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by brand.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "BrandApplicationTheme",
@@ -26,25 +26,38 @@ __all__ = [
 
 
 class Palette(DeferredModel):
+    """
+    The palette colors.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Background: str | None = None
-    Foreground: str | None = None
+    Background: Annotated[str | None, Field(description="The background color.")] = None
+    Foreground: Annotated[str | None, Field(description="The foreground color.")] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Tag key.")]
+    Value: Annotated[str, Field(description="Tag value.")]
 
 
 class BrandAttributes(DeferredModel):
-    Arn: str | None = None
-    AwsAccountId: str | None = None
-    BrandStatus: (
+    """
+    The read-only attributes of a AWS::QuickSight::Brand, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the brand.")
+    ] = None
+    AwsAccountId: Annotated[
+        str | None,
+        Field(description="The ID of the Amazon Web Services account that owns the brand."),
+    ] = None
+    BrandStatus: Annotated[
         Literal[
             "CREATE_IN_PROGRESS",
             "CREATE_SUCCEEDED",
@@ -52,62 +65,105 @@ class BrandAttributes(DeferredModel):
             "DELETE_IN_PROGRESS",
             "DELETE_FAILED",
         ]
-        | None
-    ) = None
-    CreatedTime: str | None = None
-    LastUpdatedTime: str | None = None
-    VersionId: str | None = None
-    VersionStatus: Literal["CREATE_IN_PROGRESS", "CREATE_SUCCEEDED", "CREATE_FAILED"] | None = None
+        | None,
+        Field(description="The status of the brand."),
+    ] = None
+    CreatedTime: Annotated[
+        str | None, Field(description="The time that the brand was created.")
+    ] = None
+    LastUpdatedTime: Annotated[
+        str | None, Field(description="The last time the brand was updated.")
+    ] = None
+    VersionId: Annotated[str | None, Field(description="The ID of the version.")] = None
+    VersionStatus: Annotated[
+        Literal["CREATE_IN_PROGRESS", "CREATE_SUCCEEDED", "CREATE_FAILED"] | None,
+        Field(description="The status of the version."),
+    ] = None
 
 
 class BrandBrandColorPalette(DeferredModel):
+    """
+    The color palette.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Accent: Palette | None = None
-    Danger: Palette | None = None
-    Dimension: Palette | None = None
-    Info: Palette | None = None
-    Measure: Palette | None = None
-    Primary: Palette | None = None
-    Secondary: Palette | None = None
-    Success: Palette | None = None
-    Warning: Palette | None = None
+    Accent: Annotated[Palette | None, Field(description="The palette colors.")] = None
+    Danger: Annotated[Palette | None, Field(description="The palette colors.")] = None
+    Dimension: Annotated[Palette | None, Field(description="The palette colors.")] = None
+    Info: Annotated[Palette | None, Field(description="The palette colors.")] = None
+    Measure: Annotated[Palette | None, Field(description="The palette colors.")] = None
+    Primary: Annotated[Palette | None, Field(description="The palette colors.")] = None
+    Secondary: Annotated[Palette | None, Field(description="The palette colors.")] = None
+    Success: Annotated[Palette | None, Field(description="The palette colors.")] = None
+    Warning: Annotated[Palette | None, Field(description="The palette colors.")] = None
 
 
 class BrandNavbarStyle(DeferredModel):
+    """
+    The navigation bar style.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ContextualNavbar: Palette | None = None
-    GlobalNavbar: Palette | None = None
+    ContextualNavbar: Annotated[Palette | None, Field(description="The palette colors.")] = None
+    GlobalNavbar: Annotated[Palette | None, Field(description="The palette colors.")] = None
 
 
 class BrandBrandElementStyle(DeferredModel):
+    """
+    The element style.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    NavbarStyle: BrandNavbarStyle | None = None
+    NavbarStyle: Annotated[
+        BrandNavbarStyle | None, Field(description="The navigation bar style.")
+    ] = None
 
 
 class BrandApplicationTheme(DeferredModel):
+    """
+    The application theme.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    BrandColorPalette: BrandBrandColorPalette | None = None
-    BrandElementStyle: BrandBrandElementStyle | None = None
+    BrandColorPalette: Annotated[
+        BrandBrandColorPalette | None, Field(description="The color palette.")
+    ] = None
+    BrandElementStyle: Annotated[
+        BrandBrandElementStyle | None, Field(description="The element style.")
+    ] = None
 
 
 class BrandBrandDefinition(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ApplicationTheme: BrandApplicationTheme | None = None
-    BrandName: str | None = None
-    Description: str | None = None
+    ApplicationTheme: Annotated[
+        BrandApplicationTheme | None, Field(description="The application theme.")
+    ] = None
+    BrandName: Annotated[str | None, Field(description="The name of the brand.")] = None
+    Description: Annotated[str | None, Field(description="The description of the brand.")] = None
 
 
 class BrandProps(DeferredModel):
-    BrandDefinition: BrandBrandDefinition | None = None
-    BrandId: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::QuickSight::Brand.
+    """
+
+    BrandDefinition: Annotated[
+        BrandBrandDefinition | None, Field(description="Type: BrandBrandDefinitionDict.")
+    ] = None
+    BrandId: Annotated[
+        str,
+        Field(
+            description="The ID of the QuickSight brand. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[list[Tag] | None, Field(description="The tags for the brand.")] = None

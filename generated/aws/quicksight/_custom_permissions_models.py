@@ -7,10 +7,10 @@ Imported on first use by custom_permissions.py, which re-exports every name here
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "CustomPermissionsAttributes",
@@ -24,248 +24,709 @@ class CustomPermissionsCapabilities(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AccessAppsNativeDataStore: Literal["DENY"] | None = None
-    Action: Literal["DENY"] | None = None
-    AddOrRunAnomalyDetectionForAnalyses: Literal["DENY"] | None = None
-    AmazonBedrockARSAction: Literal["DENY"] | None = None
-    AmazonBedrockFSAction: Literal["DENY"] | None = None
-    AmazonBedrockKRSAction: Literal["DENY"] | None = None
-    AmazonSThreeAction: Literal["DENY"] | None = None
-    Analysis: Literal["DENY"] | None = None
-    ApproveFlowShareRequests: Literal["DENY"] | None = None
-    Apps: Literal["DENY"] | None = None
-    AsanaAction: Literal["DENY"] | None = None
-    Automate: Literal["DENY"] | None = None
-    BambooHRAction: Literal["DENY"] | None = None
-    BoxAgentAction: Literal["DENY"] | None = None
-    BuildCalculatedFieldWithQ: Literal["DENY"] | None = None
-    CanvaAgentAction: Literal["DENY"] | None = None
-    ChatAgent: Literal["DENY"] | None = None
-    ComprehendAction: Literal["DENY"] | None = None
-    ComprehendMedicalAction: Literal["DENY"] | None = None
-    ConfluenceAction: Literal["DENY"] | None = None
-    CreateAndUpdateAmazonBedrockARSAction: Literal["DENY"] | None = None
-    CreateAndUpdateAmazonBedrockFSAction: Literal["DENY"] | None = None
-    CreateAndUpdateAmazonBedrockKRSAction: Literal["DENY"] | None = None
-    CreateAndUpdateAmazonSThreeAction: Literal["DENY"] | None = None
-    CreateAndUpdateApps: Literal["DENY"] | None = None
-    CreateAndUpdateAsanaAction: Literal["DENY"] | None = None
-    CreateAndUpdateBambooHRAction: Literal["DENY"] | None = None
-    CreateAndUpdateBoxAgentAction: Literal["DENY"] | None = None
-    CreateAndUpdateCanvaAgentAction: Literal["DENY"] | None = None
-    CreateAndUpdateComprehendAction: Literal["DENY"] | None = None
-    CreateAndUpdateComprehendMedicalAction: Literal["DENY"] | None = None
-    CreateAndUpdateConfluenceAction: Literal["DENY"] | None = None
-    CreateAndUpdateDashboardEmailReports: Literal["DENY"] | None = None
-    CreateAndUpdateDataSources: Literal["DENY"] | None = None
-    CreateAndUpdateDatasets: Literal["DENY"] | None = None
-    CreateAndUpdateFactSetAction: Literal["DENY"] | None = None
-    CreateAndUpdateGenericHTTPAction: Literal["DENY"] | None = None
-    CreateAndUpdateGithubAction: Literal["DENY"] | None = None
-    CreateAndUpdateGoogleCalendarAction: Literal["DENY"] | None = None
-    CreateAndUpdateHubspotAction: Literal["DENY"] | None = None
-    CreateAndUpdateHuggingFaceAction: Literal["DENY"] | None = None
-    CreateAndUpdateIntercomAction: Literal["DENY"] | None = None
-    CreateAndUpdateJiraAction: Literal["DENY"] | None = None
-    CreateAndUpdateKnowledgeBases: Literal["DENY"] | None = None
-    CreateAndUpdateLinearAction: Literal["DENY"] | None = None
-    CreateAndUpdateMCPAction: Literal["DENY"] | None = None
-    CreateAndUpdateMSExchangeAction: Literal["DENY"] | None = None
-    CreateAndUpdateMSTeamsAction: Literal["DENY"] | None = None
-    CreateAndUpdateMondayAction: Literal["DENY"] | None = None
-    CreateAndUpdateNewRelicAction: Literal["DENY"] | None = None
-    CreateAndUpdateNotionAction: Literal["DENY"] | None = None
-    CreateAndUpdateOneDriveAction: Literal["DENY"] | None = None
-    CreateAndUpdateOpenAPIAction: Literal["DENY"] | None = None
-    CreateAndUpdatePagerDutyAction: Literal["DENY"] | None = None
-    CreateAndUpdateSAPBillOfMaterialAction: Literal["DENY"] | None = None
-    CreateAndUpdateSAPBusinessPartnerAction: Literal["DENY"] | None = None
-    CreateAndUpdateSAPMaterialStockAction: Literal["DENY"] | None = None
-    CreateAndUpdateSAPPhysicalInventoryAction: Literal["DENY"] | None = None
-    CreateAndUpdateSAPProductMasterDataAction: Literal["DENY"] | None = None
-    CreateAndUpdateSalesforceAction: Literal["DENY"] | None = None
-    CreateAndUpdateSandPGMIAction: Literal["DENY"] | None = None
-    CreateAndUpdateSandPGlobalEnergyAction: Literal["DENY"] | None = None
-    CreateAndUpdateServiceNowAction: Literal["DENY"] | None = None
-    CreateAndUpdateSharePointAction: Literal["DENY"] | None = None
-    CreateAndUpdateSlackAction: Literal["DENY"] | None = None
-    CreateAndUpdateSmartsheetAction: Literal["DENY"] | None = None
-    CreateAndUpdateTextractAction: Literal["DENY"] | None = None
-    CreateAndUpdateThemes: Literal["DENY"] | None = None
-    CreateAndUpdateThresholdAlerts: Literal["DENY"] | None = None
-    CreateAndUpdateZendeskAction: Literal["DENY"] | None = None
-    CreateChatAgents: Literal["DENY"] | None = None
-    CreateDashboardExecutiveSummaryWithQ: Literal["DENY"] | None = None
-    CreateSPICEDataset: Literal["DENY"] | None = None
-    CreateSharedFolders: Literal["DENY"] | None = None
-    CreateSpaces: Literal["DENY"] | None = None
-    Dashboard: Literal["DENY"] | None = None
-    EditVisualWithQ: Literal["DENY"] | None = None
-    ExportToCsv: Literal["DENY"] | None = None
-    ExportToCsvInScheduledReports: Literal["DENY"] | None = None
-    ExportToExcel: Literal["DENY"] | None = None
-    ExportToExcelInScheduledReports: Literal["DENY"] | None = None
-    ExportToPdf: Literal["DENY"] | None = None
-    ExportToPdfInScheduledReports: Literal["DENY"] | None = None
-    Extension: Literal["DENY"] | None = None
-    FactSetAction: Literal["DENY"] | None = None
-    Flow: Literal["DENY"] | None = None
-    GenericHTTPAction: Literal["DENY"] | None = None
-    GithubAction: Literal["DENY"] | None = None
-    GoogleCalendarAction: Literal["DENY"] | None = None
-    HubspotAction: Literal["DENY"] | None = None
-    HuggingFaceAction: Literal["DENY"] | None = None
-    IncludeContentInScheduledReportsEmail: Literal["DENY"] | None = None
-    IntercomAction: Literal["DENY"] | None = None
-    InvokeAppsAIInference: Literal["DENY"] | None = None
-    JiraAction: Literal["DENY"] | None = None
-    KnowledgeBase: Literal["DENY"] | None = None
-    LinearAction: Literal["DENY"] | None = None
-    MCPAction: Literal["DENY"] | None = None
-    MSExchangeAction: Literal["DENY"] | None = None
-    MSTeamsAction: Literal["DENY"] | None = None
-    ManageSharedFolders: Literal["DENY"] | None = None
-    MondayAction: Literal["DENY"] | None = None
-    NewRelicAction: Literal["DENY"] | None = None
-    NotionAction: Literal["DENY"] | None = None
-    OneDriveAction: Literal["DENY"] | None = None
-    OpenAPIAction: Literal["DENY"] | None = None
-    PagerDutyAction: Literal["DENY"] | None = None
-    PerformFlowUiTask: Literal["DENY"] | None = None
-    PrintReports: Literal["DENY"] | None = None
-    PublishWithoutApproval: Literal["DENY"] | None = None
-    RenameSharedFolders: Literal["DENY"] | None = None
-    Research: Literal["DENY"] | None = None
-    SAPBillOfMaterialAction: Literal["DENY"] | None = None
-    SAPBusinessPartnerAction: Literal["DENY"] | None = None
-    SAPMaterialStockAction: Literal["DENY"] | None = None
-    SAPPhysicalInventoryAction: Literal["DENY"] | None = None
-    SAPProductMasterDataAction: Literal["DENY"] | None = None
-    SalesforceAction: Literal["DENY"] | None = None
-    SandPGMIAction: Literal["DENY"] | None = None
-    SandPGlobalEnergyAction: Literal["DENY"] | None = None
-    ServiceNowAction: Literal["DENY"] | None = None
-    ShareAmazonBedrockARSAction: Literal["DENY"] | None = None
-    ShareAmazonBedrockFSAction: Literal["DENY"] | None = None
-    ShareAmazonBedrockKRSAction: Literal["DENY"] | None = None
-    ShareAmazonSThreeAction: Literal["DENY"] | None = None
-    ShareAnalyses: Literal["DENY"] | None = None
-    ShareApps: Literal["DENY"] | None = None
-    ShareAsanaAction: Literal["DENY"] | None = None
-    ShareBambooHRAction: Literal["DENY"] | None = None
-    ShareBoxAgentAction: Literal["DENY"] | None = None
-    ShareCanvaAgentAction: Literal["DENY"] | None = None
-    ShareChatAgents: Literal["DENY"] | None = None
-    ShareComprehendAction: Literal["DENY"] | None = None
-    ShareComprehendMedicalAction: Literal["DENY"] | None = None
-    ShareConfluenceAction: Literal["DENY"] | None = None
-    ShareDashboards: Literal["DENY"] | None = None
-    ShareDataSources: Literal["DENY"] | None = None
-    ShareDatasets: Literal["DENY"] | None = None
-    ShareFactSetAction: Literal["DENY"] | None = None
-    ShareGenericHTTPAction: Literal["DENY"] | None = None
-    ShareGithubAction: Literal["DENY"] | None = None
-    ShareGoogleCalendarAction: Literal["DENY"] | None = None
-    ShareHubspotAction: Literal["DENY"] | None = None
-    ShareHuggingFaceAction: Literal["DENY"] | None = None
-    ShareIntercomAction: Literal["DENY"] | None = None
-    ShareJiraAction: Literal["DENY"] | None = None
-    ShareKnowledgeBases: Literal["DENY"] | None = None
-    ShareLinearAction: Literal["DENY"] | None = None
-    ShareMCPAction: Literal["DENY"] | None = None
-    ShareMSExchangeAction: Literal["DENY"] | None = None
-    ShareMSTeamsAction: Literal["DENY"] | None = None
-    ShareMondayAction: Literal["DENY"] | None = None
-    ShareNewRelicAction: Literal["DENY"] | None = None
-    ShareNotionAction: Literal["DENY"] | None = None
-    ShareOneDriveAction: Literal["DENY"] | None = None
-    ShareOpenAPIAction: Literal["DENY"] | None = None
-    SharePagerDutyAction: Literal["DENY"] | None = None
-    SharePointAction: Literal["DENY"] | None = None
-    ShareSAPBillOfMaterialAction: Literal["DENY"] | None = None
-    ShareSAPBusinessPartnerAction: Literal["DENY"] | None = None
-    ShareSAPMaterialStockAction: Literal["DENY"] | None = None
-    ShareSAPPhysicalInventoryAction: Literal["DENY"] | None = None
-    ShareSAPProductMasterDataAction: Literal["DENY"] | None = None
-    ShareSalesforceAction: Literal["DENY"] | None = None
-    ShareSandPGMIAction: Literal["DENY"] | None = None
-    ShareSandPGlobalEnergyAction: Literal["DENY"] | None = None
-    ShareServiceNowAction: Literal["DENY"] | None = None
-    ShareSharePointAction: Literal["DENY"] | None = None
-    ShareSlackAction: Literal["DENY"] | None = None
-    ShareSmartsheetAction: Literal["DENY"] | None = None
-    ShareSpaces: Literal["DENY"] | None = None
-    ShareTextractAction: Literal["DENY"] | None = None
-    ShareZendeskAction: Literal["DENY"] | None = None
-    SlackAction: Literal["DENY"] | None = None
-    SmartsheetAction: Literal["DENY"] | None = None
-    Space: Literal["DENY"] | None = None
-    SubscribeDashboardEmailReports: Literal["DENY"] | None = None
-    TextractAction: Literal["DENY"] | None = None
-    Topic: Literal["DENY"] | None = None
-    UseAgentWebSearch: Literal["DENY"] | None = None
-    UseAmazonBedrockARSAction: Literal["DENY"] | None = None
-    UseAmazonBedrockFSAction: Literal["DENY"] | None = None
-    UseAmazonBedrockKRSAction: Literal["DENY"] | None = None
-    UseAmazonSThreeAction: Literal["DENY"] | None = None
-    UseAsanaAction: Literal["DENY"] | None = None
-    UseBambooHRAction: Literal["DENY"] | None = None
-    UseBedrockModels: Literal["DENY"] | None = None
-    UseBoxAgentAction: Literal["DENY"] | None = None
-    UseCanvaAgentAction: Literal["DENY"] | None = None
-    UseComprehendAction: Literal["DENY"] | None = None
-    UseComprehendMedicalAction: Literal["DENY"] | None = None
-    UseConfluenceAction: Literal["DENY"] | None = None
-    UseFactSetAction: Literal["DENY"] | None = None
-    UseGenericHTTPAction: Literal["DENY"] | None = None
-    UseGithubAction: Literal["DENY"] | None = None
-    UseGoogleCalendarAction: Literal["DENY"] | None = None
-    UseHubspotAction: Literal["DENY"] | None = None
-    UseHuggingFaceAction: Literal["DENY"] | None = None
-    UseIntercomAction: Literal["DENY"] | None = None
-    UseJiraAction: Literal["DENY"] | None = None
-    UseLinearAction: Literal["DENY"] | None = None
-    UseMCPAction: Literal["DENY"] | None = None
-    UseMSExchangeAction: Literal["DENY"] | None = None
-    UseMSTeamsAction: Literal["DENY"] | None = None
-    UseMondayAction: Literal["DENY"] | None = None
-    UseNewRelicAction: Literal["DENY"] | None = None
-    UseNotionAction: Literal["DENY"] | None = None
-    UseOneDriveAction: Literal["DENY"] | None = None
-    UseOpenAPIAction: Literal["DENY"] | None = None
-    UsePagerDutyAction: Literal["DENY"] | None = None
-    UseSAPBillOfMaterialAction: Literal["DENY"] | None = None
-    UseSAPBusinessPartnerAction: Literal["DENY"] | None = None
-    UseSAPMaterialStockAction: Literal["DENY"] | None = None
-    UseSAPPhysicalInventoryAction: Literal["DENY"] | None = None
-    UseSAPProductMasterDataAction: Literal["DENY"] | None = None
-    UseSalesforceAction: Literal["DENY"] | None = None
-    UseSandPGMIAction: Literal["DENY"] | None = None
-    UseSandPGlobalEnergyAction: Literal["DENY"] | None = None
-    UseServiceNowAction: Literal["DENY"] | None = None
-    UseSharePointAction: Literal["DENY"] | None = None
-    UseSlackAction: Literal["DENY"] | None = None
-    UseSmartsheetAction: Literal["DENY"] | None = None
-    UseTextractAction: Literal["DENY"] | None = None
-    UseZendeskAction: Literal["DENY"] | None = None
-    ViewAccountSPICECapacity: Literal["DENY"] | None = None
-    ZendeskAction: Literal["DENY"] | None = None
+    AccessAppsNativeDataStore: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    Action: Annotated[Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")] = None
+    AddOrRunAnomalyDetectionForAnalyses: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    AmazonBedrockARSAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    AmazonBedrockFSAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    AmazonBedrockKRSAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    AmazonSThreeAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    Analysis: Annotated[Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")] = None
+    ApproveFlowShareRequests: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    Apps: Annotated[Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")] = None
+    AsanaAction: Annotated[Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")] = (
+        None
+    )
+    Automate: Annotated[Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")] = None
+    BambooHRAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    BoxAgentAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    BuildCalculatedFieldWithQ: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    CanvaAgentAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    ChatAgent: Annotated[Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")] = (
+        None
+    )
+    ComprehendAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    ComprehendMedicalAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    ConfluenceAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    CreateAndUpdateAmazonBedrockARSAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    CreateAndUpdateAmazonBedrockFSAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    CreateAndUpdateAmazonBedrockKRSAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    CreateAndUpdateAmazonSThreeAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    CreateAndUpdateApps: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    CreateAndUpdateAsanaAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    CreateAndUpdateBambooHRAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    CreateAndUpdateBoxAgentAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    CreateAndUpdateCanvaAgentAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    CreateAndUpdateComprehendAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    CreateAndUpdateComprehendMedicalAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    CreateAndUpdateConfluenceAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    CreateAndUpdateDashboardEmailReports: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    CreateAndUpdateDataSources: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    CreateAndUpdateDatasets: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    CreateAndUpdateFactSetAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    CreateAndUpdateGenericHTTPAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    CreateAndUpdateGithubAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    CreateAndUpdateGoogleCalendarAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    CreateAndUpdateHubspotAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    CreateAndUpdateHuggingFaceAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    CreateAndUpdateIntercomAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    CreateAndUpdateJiraAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    CreateAndUpdateKnowledgeBases: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    CreateAndUpdateLinearAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    CreateAndUpdateMCPAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    CreateAndUpdateMSExchangeAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    CreateAndUpdateMSTeamsAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    CreateAndUpdateMondayAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    CreateAndUpdateNewRelicAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    CreateAndUpdateNotionAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    CreateAndUpdateOneDriveAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    CreateAndUpdateOpenAPIAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    CreateAndUpdatePagerDutyAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    CreateAndUpdateSAPBillOfMaterialAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    CreateAndUpdateSAPBusinessPartnerAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    CreateAndUpdateSAPMaterialStockAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    CreateAndUpdateSAPPhysicalInventoryAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    CreateAndUpdateSAPProductMasterDataAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    CreateAndUpdateSalesforceAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    CreateAndUpdateSandPGMIAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    CreateAndUpdateSandPGlobalEnergyAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    CreateAndUpdateServiceNowAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    CreateAndUpdateSharePointAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    CreateAndUpdateSlackAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    CreateAndUpdateSmartsheetAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    CreateAndUpdateTextractAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    CreateAndUpdateThemes: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    CreateAndUpdateThresholdAlerts: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    CreateAndUpdateZendeskAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    CreateChatAgents: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    CreateDashboardExecutiveSummaryWithQ: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    CreateSPICEDataset: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    CreateSharedFolders: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    CreateSpaces: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    Dashboard: Annotated[Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")] = (
+        None
+    )
+    EditVisualWithQ: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    ExportToCsv: Annotated[Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")] = (
+        None
+    )
+    ExportToCsvInScheduledReports: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    ExportToExcel: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    ExportToExcelInScheduledReports: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    ExportToPdf: Annotated[Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")] = (
+        None
+    )
+    ExportToPdfInScheduledReports: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    Extension: Annotated[Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")] = (
+        None
+    )
+    FactSetAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    Flow: Annotated[Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")] = None
+    GenericHTTPAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    GithubAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    GoogleCalendarAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    HubspotAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    HuggingFaceAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    IncludeContentInScheduledReportsEmail: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    IntercomAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    InvokeAppsAIInference: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    JiraAction: Annotated[Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")] = (
+        None
+    )
+    KnowledgeBase: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    LinearAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    MCPAction: Annotated[Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")] = (
+        None
+    )
+    MSExchangeAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    MSTeamsAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    ManageSharedFolders: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    MondayAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    NewRelicAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    NotionAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    OneDriveAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    OpenAPIAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    PagerDutyAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    PerformFlowUiTask: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    PrintReports: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    PublishWithoutApproval: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    RenameSharedFolders: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    Research: Annotated[Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")] = None
+    SAPBillOfMaterialAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    SAPBusinessPartnerAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    SAPMaterialStockAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    SAPPhysicalInventoryAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    SAPProductMasterDataAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    SalesforceAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    SandPGMIAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    SandPGlobalEnergyAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    ServiceNowAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    ShareAmazonBedrockARSAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    ShareAmazonBedrockFSAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    ShareAmazonBedrockKRSAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    ShareAmazonSThreeAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    ShareAnalyses: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    ShareApps: Annotated[Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")] = (
+        None
+    )
+    ShareAsanaAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    ShareBambooHRAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    ShareBoxAgentAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    ShareCanvaAgentAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    ShareChatAgents: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    ShareComprehendAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    ShareComprehendMedicalAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    ShareConfluenceAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    ShareDashboards: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    ShareDataSources: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    ShareDatasets: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    ShareFactSetAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    ShareGenericHTTPAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    ShareGithubAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    ShareGoogleCalendarAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    ShareHubspotAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    ShareHuggingFaceAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    ShareIntercomAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    ShareJiraAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    ShareKnowledgeBases: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    ShareLinearAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    ShareMCPAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    ShareMSExchangeAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    ShareMSTeamsAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    ShareMondayAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    ShareNewRelicAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    ShareNotionAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    ShareOneDriveAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    ShareOpenAPIAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    SharePagerDutyAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    SharePointAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    ShareSAPBillOfMaterialAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    ShareSAPBusinessPartnerAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    ShareSAPMaterialStockAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    ShareSAPPhysicalInventoryAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    ShareSAPProductMasterDataAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    ShareSalesforceAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    ShareSandPGMIAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    ShareSandPGlobalEnergyAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    ShareServiceNowAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    ShareSharePointAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    ShareSlackAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    ShareSmartsheetAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    ShareSpaces: Annotated[Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")] = (
+        None
+    )
+    ShareTextractAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    ShareZendeskAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    SlackAction: Annotated[Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")] = (
+        None
+    )
+    SmartsheetAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    Space: Annotated[Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")] = None
+    SubscribeDashboardEmailReports: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    TextractAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    Topic: Annotated[Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")] = None
+    UseAgentWebSearch: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    UseAmazonBedrockARSAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    UseAmazonBedrockFSAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    UseAmazonBedrockKRSAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    UseAmazonSThreeAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    UseAsanaAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    UseBambooHRAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    UseBedrockModels: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    UseBoxAgentAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    UseCanvaAgentAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    UseComprehendAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    UseComprehendMedicalAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    UseConfluenceAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    UseFactSetAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    UseGenericHTTPAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    UseGithubAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    UseGoogleCalendarAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    UseHubspotAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    UseHuggingFaceAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    UseIntercomAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    UseJiraAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    UseLinearAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    UseMCPAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    UseMSExchangeAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    UseMSTeamsAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    UseMondayAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    UseNewRelicAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    UseNotionAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    UseOneDriveAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    UseOpenAPIAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    UsePagerDutyAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    UseSAPBillOfMaterialAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    UseSAPBusinessPartnerAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    UseSAPMaterialStockAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    UseSAPPhysicalInventoryAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    UseSAPProductMasterDataAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    UseSalesforceAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    UseSandPGMIAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    UseSandPGlobalEnergyAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    UseServiceNowAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    UseSharePointAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    UseSlackAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    UseSmartsheetAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    UseTextractAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    UseZendeskAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    ViewAccountSPICECapacity: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
+    ZendeskAction: Annotated[
+        Literal["DENY"] | None, Field(description="Allowed values: 'DENY'.")
+    ] = None
 
 
 class Tag(DeferredModel):
+    """
+    <p>The key or keys of the key-value pairs for the resource tag or tags assigned to the resource.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="<p>Tag key.</p>")]
+    Value: Annotated[str, Field(description="<p>Tag value.</p>")]
 
 
 class CustomPermissionsAttributes(DeferredModel):
-    Arn: str | None = None
+    """
+    The read-only attributes of a AWS::QuickSight::CustomPermissions, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class CustomPermissionsProps(DeferredModel):
-    AwsAccountId: str
-    Capabilities: CustomPermissionsCapabilities | None = None
-    CustomPermissionsName: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::QuickSight::CustomPermissions.
+    """
+
+    AwsAccountId: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[0-9]{12}$ Length: exactly 12 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Capabilities: Annotated[
+        CustomPermissionsCapabilities | None,
+        Field(description="Type: CustomPermissionsCapabilitiesDict."),
+    ] = None
+    CustomPermissionsName: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[a-zA-Z0-9+=,.@_-]+$ Length: 1 to 64 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[list[Tag] | None, Field(description="Items: 1 to 200 items.")] = None

@@ -7,9 +7,10 @@ Imported on first use by customization.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "CustomizationAttributes",
@@ -22,16 +23,49 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Tag key.")]
+    Value: Annotated[str, Field(description="Tag value.")]
 
 
 class CustomizationAttributes(DeferredModel):
-    Arn: str | None = None
-    AwsAccountId: str | None = None
+    """
+    The read-only attributes of a AWS::QuickSight::Customization, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name of the namespace-scoped account customization, arn:{Partition}:quicksight:{Region}:{AccountId}:customization/namespace/{Namespace}. Returned by the service and used as the primary identifier."
+        ),
+    ] = None
+    AwsAccountId: Annotated[
+        str | None,
+        Field(
+            description="The AWS account that owns the customization. Supplied by CloudFormation from the invoking account rather than by the template, so it is read-only."
+        ),
+    ] = None
 
 
 class CustomizationProps(DeferredModel):
-    DefaultTheme: str
-    Namespace: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::QuickSight::Customization.
+    """
+
+    DefaultTheme: Annotated[
+        str,
+        Field(
+            description="The ARN of the theme applied by default in the QuickSight console for this namespace. May be an AWS-managed starter theme such as arn:{Partition}:quicksight::aws:theme/MIDNIGHT or a theme owned by this account."
+        ),
+    ]
+    Namespace: Annotated[
+        str,
+        Field(
+            description="The QuickSight namespace the customization applies to. One customization exists per (account, region, namespace), so this is create-only: changing it addresses a different resource. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(
+            description="Tags applied to the customization. QuickSight rejects any key prefixed aws: or quicksight:, so CloudFormation system tags are not propagated."
+        ),
+    ] = None

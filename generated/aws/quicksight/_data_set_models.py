@@ -7,7 +7,7 @@ Imported on first use by data_set.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -132,32 +132,54 @@ class AppendedColumn(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ColumnName: str
-    NewColumnId: str
+    ColumnName: Annotated[str, Field(description="Length: 1 to 127 characters.")]
+    NewColumnId: Annotated[str, Field(description="Length: 1 to 64 characters.")]
 
 
 class CalculatedColumn(DeferredModel):
+    """
+    <p>A calculated column for a dataset.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ColumnId: str
-    ColumnName: str
-    Expression: str
+    ColumnId: Annotated[
+        str,
+        Field(
+            description="<p>A unique ID to identify a calculated column. During a dataset update, if the column ID of a calculated column matches that of an existing calculated column, Amazon QuickSight preserves the existing calculated column.</p>"
+        ),
+    ]
+    ColumnName: Annotated[str, Field(description="<p>Column name.</p>")]
+    Expression: Annotated[
+        str, Field(description="<p>An expression that defines the calculated column.</p>")
+    ]
 
 
 class ColumnLevelPermissionRule(DeferredModel):
+    """
+    <p>A rule defined to grant access on one or more restricted columns. Each dataset can have multiple rules. To create a restricted column, you add it to one or more rules. Each rule must contain at least one column and at least one user or group. To be able to see a restricted column, a user or group needs to be added to a rule for that column.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ColumnNames: list[str] | None = None
-    Principals: list[str] | None = None
+    ColumnNames: Annotated[
+        list[str] | None, Field(description="<p>An array of column names.</p>")
+    ] = None
+    Principals: Annotated[
+        list[str] | None,
+        Field(
+            description="<p>An array of Amazon Resource Names (ARNs) for Amazon QuickSight users or groups.</p>"
+        ),
+    ] = None
 
 
 class ColumnSemanticType(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    GeographicalRole: (
+    GeographicalRole: Annotated[
         Literal[
             "COUNTRY",
             "STATE",
@@ -171,479 +193,808 @@ class ColumnSemanticType(DeferredModel):
             "CENSUS_BLOCK_GROUP",
             "CENSUS_BLOCK",
         ]
-        | None
-    ) = None
+        | None,
+        Field(
+            description="Allowed values: 'COUNTRY', 'STATE', 'COUNTY', 'CITY', 'POSTCODE', 'LONGITUDE', 'LATITUDE', 'POLITICAL1', 'CENSUS_TRACT', 'CENSUS_BLOCK_GROUP', 'CENSUS_BLOCK'."
+        ),
+    ] = None
 
 
 class ColumnToUnpivot(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ColumnName: str | None = None
-    NewValue: str | None = None
+    ColumnName: Annotated[str | None, Field(description="Length: 1 to 127 characters.")] = None
+    NewValue: Annotated[str | None, Field(description="Length: 0 to 2047 characters.")] = None
 
 
 class DataPrepListAggregationFunction(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Distinct: bool
-    InputColumnName: str | None = None
-    Separator: str
+    Distinct: Annotated[bool, Field(description="Type: bool.")]
+    InputColumnName: Annotated[str | None, Field(description="Length: 1 to 127 characters.")] = None
+    Separator: Annotated[str, Field(description="Type: str.")]
 
 
 class DataPrepPercentileAggregationFunction(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    InputColumnName: str | None = None
-    PercentileValue: float
+    InputColumnName: Annotated[str | None, Field(description="Length: 1 to 127 characters.")] = None
+    PercentileValue: Annotated[float, Field(description="Range: 0 to 100 (inclusive).")]
 
 
 class DataPrepSimpleAggregationFunction(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    FunctionType: Literal[
-        "COUNT",
-        "DISTINCT_COUNT",
-        "SUM",
-        "AVERAGE",
-        "MEDIAN",
-        "MAX",
-        "MIN",
-        "VARIANCE",
-        "STANDARD_DEVIATION",
+    FunctionType: Annotated[
+        Literal[
+            "COUNT",
+            "DISTINCT_COUNT",
+            "SUM",
+            "AVERAGE",
+            "MEDIAN",
+            "MAX",
+            "MIN",
+            "VARIANCE",
+            "STANDARD_DEVIATION",
+        ],
+        Field(
+            description="Allowed values: 'COUNT', 'DISTINCT_COUNT', 'SUM', 'AVERAGE', 'MEDIAN', 'MAX', 'MIN', 'VARIANCE', 'STANDARD_DEVIATION'."
+        ),
     ]
-    InputColumnName: str | None = None
+    InputColumnName: Annotated[str | None, Field(description="Length: 1 to 127 characters.")] = None
 
 
 class DataSetAdditionalNotes(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Text: str | None = None
+    Text: Annotated[str | None, Field(description="Length: 0 to 2000 characters.")] = None
 
 
 class DataSetCastColumnTypeOperation(DeferredModel):
+    """
+    <p>A transform operation that casts a column to a different type.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ColumnName: str
-    Format: str | None = None
-    NewColumnType: Literal["STRING", "INTEGER", "DECIMAL", "DATETIME"]
-    SubType: Literal["FLOAT", "FIXED"] | None = None
+    ColumnName: Annotated[str, Field(description="<p>Column name.</p>")]
+    Format: Annotated[
+        str | None,
+        Field(
+            description="<p>When casting a column from string to datetime type, you can supply a string in a format supported by Amazon QuickSight to denote the source data format.</p>"
+        ),
+    ] = None
+    NewColumnType: Annotated[
+        Literal["STRING", "INTEGER", "DECIMAL", "DATETIME"],
+        Field(description="Allowed values: 'STRING', 'INTEGER', 'DECIMAL', 'DATETIME'."),
+    ]
+    SubType: Annotated[
+        Literal["FLOAT", "FIXED"] | None, Field(description="Allowed values: 'FLOAT', 'FIXED'.")
+    ] = None
 
 
 class DataSetColumnDescription(DeferredModel):
+    """
+    <p>Metadata that contains a description for a column.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Text: str | None = None
+    Text: Annotated[
+        str | None, Field(description="<p>The text of a description for a column.</p>")
+    ] = None
 
 
 class DataSetColumnIdMapping(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    SourceColumnId: str
-    TargetColumnId: str
-
-
-class DataSetDataPrepConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DestinationTableMap: Annotated[dict[str, Any], Field(max_length=0)]
-    SourceTableMap: Annotated[dict[str, Any], Field(max_length=0)]
-    TransformStepMap: Annotated[dict[str, Any], Field(max_length=0)]
+    SourceColumnId: Annotated[str, Field(description="Length: 1 to 256 characters.")]
+    TargetColumnId: Annotated[str, Field(description="Length: 1 to 64 characters.")]
 
 
 class DataSetDataSetUsageConfiguration(DeferredModel):
+    """
+    <p>The usage configuration to apply to child datasets that reference this dataset as a source.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DisableUseAsDirectQuerySource: bool | None = None
-    DisableUseAsImportedSource: bool | None = None
+    DisableUseAsDirectQuerySource: Annotated[
+        bool | None,
+        Field(
+            description="<p>An option that controls whether a child dataset of a direct query can use this dataset as a source.</p>"
+        ),
+    ] = None
+    DisableUseAsImportedSource: Annotated[
+        bool | None,
+        Field(
+            description="<p>An option that controls whether a child dataset that's stored in QuickSight can use this dataset as a source.</p>"
+        ),
+    ] = None
 
 
 class DataSetDateFilterValue(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    StaticValue: str | None = None
+    StaticValue: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class DataSetDateRangeFilterCondition(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    IncludeMaximum: bool | None = None
-    IncludeMinimum: bool | None = None
-    RangeMaximum: DataSetDateFilterValue | None = None
-    RangeMinimum: DataSetDateFilterValue | None = None
+    IncludeMaximum: Annotated[bool | None, Field(description="Type: bool.")] = None
+    IncludeMinimum: Annotated[bool | None, Field(description="Type: bool.")] = None
+    RangeMaximum: Annotated[
+        DataSetDateFilterValue | None, Field(description="Type: DataSetDateFilterValueDict.")
+    ] = None
+    RangeMinimum: Annotated[
+        DataSetDateFilterValue | None, Field(description="Type: DataSetDateFilterValueDict.")
+    ] = None
 
 
 class DataSetGeoSpatialColumnGroup(DeferredModel):
+    """
+    <p>Geospatial column group that denotes a hierarchy.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Columns: list[str]
-    CountryCode: Literal["US"] | None = None
-    Name: str
+    Columns: Annotated[list[str], Field(description="<p>Columns in this hierarchy.</p>")]
+    CountryCode: Annotated[Literal["US"] | None, Field(description="Allowed values: 'US'.")] = None
+    Name: Annotated[str, Field(description="<p>A display name for the hierarchy.</p>")]
 
 
 class DataSetIngestionWaitPolicy(DeferredModel):
+    """
+    <p>Wait policy to use when creating/updating dataset. Default is to wait for SPICE ingestion to finish with timeout of 36 hours.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    IngestionWaitTimeInHours: float | None = None
-    WaitForSpiceIngestion: bool | None = None
+    IngestionWaitTimeInHours: Annotated[
+        float | None,
+        Field(
+            description="<p>The maximum time (in hours) to wait for Ingestion to complete. Default timeout is 36 hours. Applicable only when DataSetImportMode mode is set to SPICE and WaitForSpiceIngestion is set to true.</p>"
+        ),
+    ] = None
+    WaitForSpiceIngestion: Annotated[
+        bool | None,
+        Field(
+            description="<p>Wait for SPICE ingestion to finish to mark dataset creation/update successful. Default (true). Applicable only when DataSetImportMode mode is set to SPICE.</p>"
+        ),
+    ] = None
 
 
 class DataSetLookbackWindow(DeferredModel):
+    """
+    <p>The lookback window setup of an incremental refresh configuration.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ColumnName: str
-    Size: float
-    SizeUnit: Literal["HOUR", "DAY", "WEEK"]
+    ColumnName: Annotated[str, Field(description="<p>The name of the lookback window column.</p>")]
+    Size: Annotated[float, Field(description="<p>The lookback window column size.</p>")]
+    SizeUnit: Annotated[
+        Literal["HOUR", "DAY", "WEEK"], Field(description="Allowed values: 'HOUR', 'DAY', 'WEEK'.")
+    ]
 
 
 class DataSetNewDefaultValues(DeferredModel):
+    """
+    <p>The configuration that overrides the existing default values for a dataset parameter that is inherited from another dataset.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DateTimeStaticValues: list[str] | None = None
-    DecimalStaticValues: list[float] | None = None
-    IntegerStaticValues: list[int] | None = None
-    StringStaticValues: list[str] | None = None
+    DateTimeStaticValues: Annotated[
+        list[str] | None,
+        Field(
+            description="<p>A list of static default values for a given date time parameter.</p>"
+        ),
+    ] = None
+    DecimalStaticValues: Annotated[
+        list[float] | None,
+        Field(description="<p>A list of static default values for a given decimal parameter.</p>"),
+    ] = None
+    IntegerStaticValues: Annotated[
+        list[int] | None,
+        Field(description="<p>A list of static default values for a given integer parameter.</p>"),
+    ] = None
+    StringStaticValues: Annotated[
+        list[str] | None,
+        Field(description="<p>A list of static default values for a given string parameter.</p>"),
+    ] = None
 
 
 class DataSetNumericFilterValue(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    StaticValue: float | None = None
+    StaticValue: Annotated[float | None, Field(description="Type: float.")] = None
 
 
 class DataSetNumericRangeFilterCondition(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    IncludeMaximum: bool | None = None
-    IncludeMinimum: bool | None = None
-    RangeMaximum: DataSetNumericFilterValue | None = None
-    RangeMinimum: DataSetNumericFilterValue | None = None
+    IncludeMaximum: Annotated[bool | None, Field(description="Type: bool.")] = None
+    IncludeMinimum: Annotated[bool | None, Field(description="Type: bool.")] = None
+    RangeMaximum: Annotated[
+        DataSetNumericFilterValue | None, Field(description="Type: DataSetNumericFilterValueDict.")
+    ] = None
+    RangeMinimum: Annotated[
+        DataSetNumericFilterValue | None, Field(description="Type: DataSetNumericFilterValueDict.")
+    ] = None
 
 
 class DataSetOverrideDatasetParameterOperation(DeferredModel):
+    """
+    <p>A transform operation that overrides the dataset parameter values that are defined in another dataset.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    NewDefaultValues: DataSetNewDefaultValues | None = None
-    NewParameterName: str | None = None
-    ParameterName: str
+    NewDefaultValues: Annotated[
+        DataSetNewDefaultValues | None,
+        Field(
+            description="<p>The configuration that overrides the existing default values for a dataset parameter that is inherited from another dataset.</p>"
+        ),
+    ] = None
+    NewParameterName: Annotated[
+        str | None, Field(description="<p>The new name for the parameter.</p>")
+    ] = None
+    ParameterName: Annotated[
+        str,
+        Field(
+            description="<p>The name of the parameter to be overridden with different values.</p>"
+        ),
+    ]
 
 
 class DataSetRenameColumnOperation(DeferredModel):
+    """
+    <p>A transform operation that renames a column.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ColumnName: str
-    NewColumnName: str
+    ColumnName: Annotated[str, Field(description="<p>The name of the column to be renamed.</p>")]
+    NewColumnName: Annotated[str, Field(description="<p>The new name for the column.</p>")]
 
 
 class DataSetRowLevelPermissionDataSet(DeferredModel):
+    """
+    <p>Information about a dataset that contains permissions for row-level security (RLS). The permissions dataset maps fields to users or groups. For more information, see <a href="https://docs.aws.amazon.com/quicksight/latest/user/restrict-access-to-a-data-set-using-row-level-security.html">Using Row-Level Security (RLS) to Restrict Access to a Dataset</a> in the <i>Amazon QuickSight User Guide</i>.</p> <p>The option to deny permissions by setting <code>PermissionPolicy</code> to <code>DENY_ACCESS</code> is not supported for new RLS datasets.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Arn: str
-    FormatVersion: Literal["VERSION_1", "VERSION_2"] | None = None
-    Namespace: str | None = None
-    PermissionPolicy: Literal["GRANT_ACCESS", "DENY_ACCESS"]
-    Status: Literal["ENABLED", "DISABLED"] | None = None
+    Arn: Annotated[
+        str,
+        Field(
+            description="<p>The Amazon Resource Name (ARN) of the dataset that contains permissions for RLS.</p>"
+        ),
+    ]
+    FormatVersion: Annotated[
+        Literal["VERSION_1", "VERSION_2"] | None,
+        Field(description="Allowed values: 'VERSION_1', 'VERSION_2'."),
+    ] = None
+    Namespace: Annotated[
+        str | None,
+        Field(
+            description="<p>The namespace associated with the dataset that contains permissions for RLS.</p>"
+        ),
+    ] = None
+    PermissionPolicy: Annotated[
+        Literal["GRANT_ACCESS", "DENY_ACCESS"],
+        Field(description="Allowed values: 'GRANT_ACCESS', 'DENY_ACCESS'."),
+    ]
+    Status: Annotated[
+        Literal["ENABLED", "DISABLED"] | None,
+        Field(description="Allowed values: 'ENABLED', 'DISABLED'."),
+    ] = None
 
 
 class DataSetSemanticDescription(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Text: str
+    Text: Annotated[str, Field(description="Length: 1 to 500 characters.")]
 
 
 class DataSetStringFilterValue(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    StaticValue: str | None = None
+    StaticValue: Annotated[str | None, Field(description="Length: 0 to 512 characters.")] = None
 
 
 class DataSetStringListFilterValue(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    StaticValues: list[str] | None = None
+    StaticValues: Annotated[
+        list[str] | None,
+        Field(description="Items: 0 to 1000 items. Each item: Length: 0 to 512 characters."),
+    ] = None
 
 
 class DataSetUniqueKey(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ColumnNames: list[str]
+    ColumnNames: Annotated[
+        list[str],
+        Field(description="Items: exactly 1 items. Each item: Length: 1 to 127 characters."),
+    ]
 
 
 class DataSetUntagColumnOperation(DeferredModel):
+    """
+    <p>A transform operation that removes tags associated with a column.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ColumnName: str
-    TagNames: list[Literal["COLUMN_GEOGRAPHIC_ROLE", "COLUMN_DESCRIPTION"]]
+    ColumnName: Annotated[str, Field(description="<p>The column that this operation acts on.</p>")]
+    TagNames: Annotated[
+        list[Literal["COLUMN_GEOGRAPHIC_ROLE", "COLUMN_DESCRIPTION"]],
+        Field(description="<p>The column tags to remove from this column.</p>"),
+    ]
 
 
 class DataSetUploadSettings(DeferredModel):
+    """
+    <p>Information about the format for a source file or files.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ContainsHeader: bool | None = None
-    Delimiter: str | None = None
-    Format: Literal["CSV", "TSV", "CLF", "ELF", "XLSX", "JSON"] | None = None
-    StartFromRow: float | None = None
-    TextQualifier: Literal["DOUBLE_QUOTE", "SINGLE_QUOTE"] | None = None
+    ContainsHeader: Annotated[
+        bool | None,
+        Field(
+            description="<p>Whether the file has a header row, or the files each have a header row.</p>"
+        ),
+    ] = None
+    Delimiter: Annotated[
+        str | None, Field(description="<p>The delimiter between values in the file.</p>")
+    ] = None
+    Format: Annotated[
+        Literal["CSV", "TSV", "CLF", "ELF", "XLSX", "JSON"] | None,
+        Field(description="Allowed values: 'CSV', 'TSV', 'CLF', 'ELF', 'XLSX', 'JSON'."),
+    ] = None
+    StartFromRow: Annotated[
+        float | None, Field(description="<p>A row number to start reading data from.</p>")
+    ] = None
+    TextQualifier: Annotated[
+        Literal["DOUBLE_QUOTE", "SINGLE_QUOTE"] | None,
+        Field(description="Allowed values: 'DOUBLE_QUOTE', 'SINGLE_QUOTE'."),
+    ] = None
 
 
 class DataSetUploadedDocumentMetadata(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str | None = None
+    Name: Annotated[str | None, Field(description="Length: 1 to 127 characters.")] = None
 
 
 class DateTimeDatasetParameterDefaultValues(DeferredModel):
+    """
+    <p>The default values of a date time parameter.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    StaticValues: list[str] | None = None
+    StaticValues: Annotated[
+        list[str] | None,
+        Field(
+            description="<p>A list of static default values for a given date time parameter.</p>"
+        ),
+    ] = None
 
 
 class DecimalDatasetParameterDefaultValues(DeferredModel):
+    """
+    <p>The default values of a decimal parameter.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    StaticValues: list[float] | None = None
+    StaticValues: Annotated[
+        list[float] | None,
+        Field(description="<p>A list of static default values for a given decimal parameter.</p>"),
+    ] = None
 
 
 class DestinationTableSource(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    TransformOperationId: str
+    TransformOperationId: Annotated[
+        str, Field(description="Pattern: ^[0-9a-zA-Z-]*$ Length: 1 to 64 characters.")
+    ]
 
 
 class FieldFolder(DeferredModel):
+    """
+    <p>A FieldFolder element is a folder that contains fields and nested subfolders.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Columns: list[str] | None = None
-    Description: str | None = None
+    Columns: Annotated[
+        list[str] | None,
+        Field(
+            description="<p>A folder has a list of columns. A column can only be in one folder.</p>"
+        ),
+    ] = None
+    Description: Annotated[
+        str | None, Field(description="<p>The description for a field folder.</p>")
+    ] = None
 
 
 class ImportTableOperationSource(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ColumnIdMappings: list[DataSetColumnIdMapping] | None = None
-    SourceTableId: str
+    ColumnIdMappings: Annotated[
+        list[DataSetColumnIdMapping] | None, Field(description="Items: 1 to 2048 items.")
+    ] = None
+    SourceTableId: Annotated[
+        str, Field(description="Pattern: ^[0-9a-zA-Z-]*$ Length: 1 to 64 characters.")
+    ]
 
 
 class InputColumn(DeferredModel):
+    """
+    <p>Metadata for a column that is used as the input of a transform operation.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Id: str | None = None
-    Name: str
-    SubType: Literal["FLOAT", "FIXED"] | None = None
-    Type: Literal[
-        "STRING", "INTEGER", "DECIMAL", "DATETIME", "BIT", "BOOLEAN", "JSON", "SEMISTRUCT"
+    Id: Annotated[str | None, Field(description="Length: 1 to 256 characters.")] = None
+    Name: Annotated[
+        str, Field(description="<p>The name of this column in the underlying data source.</p>")
+    ]
+    SubType: Annotated[
+        Literal["FLOAT", "FIXED"] | None, Field(description="Allowed values: 'FLOAT', 'FIXED'.")
+    ] = None
+    Type: Annotated[
+        Literal["STRING", "INTEGER", "DECIMAL", "DATETIME", "BIT", "BOOLEAN", "JSON", "SEMISTRUCT"],
+        Field(
+            description="Allowed values: 'STRING', 'INTEGER', 'DECIMAL', 'DATETIME', 'BIT', 'BOOLEAN', 'JSON', 'SEMISTRUCT'."
+        ),
     ]
 
 
 class IntegerDatasetParameterDefaultValues(DeferredModel):
+    """
+    <p>The default values of an integer parameter.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    StaticValues: list[int] | None = None
+    StaticValues: Annotated[
+        list[int] | None,
+        Field(description="<p>A list of static default values for a given integer parameter.</p>"),
+    ] = None
 
 
 class JoinKeyProperties(DeferredModel):
+    """
+    <p>Properties associated with the columns participating in a join.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    UniqueKey: bool | None = None
+    UniqueKey: Annotated[
+        bool | None,
+        Field(
+            description="<p>A value that indicates that a row in a table is uniquely identified by the columns in a join key. This is used by Amazon QuickSight to optimize query performance.</p>"
+        ),
+    ] = None
 
 
 class OutputColumn(DeferredModel):
+    """
+    <p>Output column.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Description: str | None = None
-    Id: str | None = None
-    Name: str | None = None
-    SubType: Literal["FLOAT", "FIXED"] | None = None
-    Type: Literal["STRING", "INTEGER", "DECIMAL", "DATETIME"] | None = None
+    Description: Annotated[str | None, Field(description="<p>A description for a column.</p>")] = (
+        None
+    )
+    Id: Annotated[str | None, Field(description="Length: 1 to 64 characters.")] = None
+    Name: Annotated[str | None, Field(description="<p>The display name of the column..</p>")] = None
+    SubType: Annotated[
+        Literal["FLOAT", "FIXED"] | None, Field(description="Allowed values: 'FLOAT', 'FIXED'.")
+    ] = None
+    Type: Annotated[
+        Literal["STRING", "INTEGER", "DECIMAL", "DATETIME"] | None,
+        Field(description="Allowed values: 'STRING', 'INTEGER', 'DECIMAL', 'DATETIME'."),
+    ] = None
 
 
 class OutputColumnNameOverride(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    OutputColumnName: str
-    SourceColumnName: str | None = None
+    OutputColumnName: Annotated[str, Field(description="Length: 1 to 127 characters.")]
+    SourceColumnName: Annotated[str | None, Field(description="Length: 1 to 127 characters.")] = (
+        None
+    )
 
 
 class ParentDataSet(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DataSetArn: str
-    InputColumns: list[InputColumn]
+    DataSetArn: Annotated[str, Field(description="Type: str.")]
+    InputColumns: Annotated[list[InputColumn], Field(description="Items: 0 to 2048 items.")]
 
 
 class PivotedLabel(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    LabelName: str
-    NewColumnId: str
-    NewColumnName: str
+    LabelName: Annotated[str, Field(description="Length: 0 to 2047 characters.")]
+    NewColumnId: Annotated[str, Field(description="Length: 1 to 64 characters.")]
+    NewColumnName: Annotated[str, Field(description="Length: 1 to 127 characters.")]
 
 
 class RefreshFailureEmailAlert(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AlertStatus: Literal["ENABLED", "DISABLED"] | None = None
+    AlertStatus: Annotated[
+        Literal["ENABLED", "DISABLED"] | None,
+        Field(description="Allowed values: 'ENABLED', 'DISABLED'."),
+    ] = None
 
 
 class ResourcePermission(DeferredModel):
+    """
+    <p>Permission for the resource.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Actions: list[str]
-    Principal: str
+    Actions: Annotated[
+        list[str], Field(description="<p>The IAM action to grant or revoke permissions on.</p>")
+    ]
+    Principal: Annotated[
+        str,
+        Field(
+            description="<p>The Amazon Resource Name (ARN) of the principal. This can be one of the following:</p> <ul> <li> <p>The ARN of an Amazon QuickSight user or group associated with a data source or dataset. (This is common.)</p> </li> <li> <p>The ARN of an Amazon QuickSight user, group, or namespace associated with an analysis, dashboard, template, or theme. (This is common.)</p> </li> <li> <p>The ARN of an Amazon Web Services account root: This is an IAM ARN rather than a QuickSight ARN. Use this option only to share resources (templates) across Amazon Web Services accounts. (This is less common.) </p> </li> </ul>"
+        ),
+    ]
 
 
 class RowLevelPermissionTagRule(DeferredModel):
+    """
+    <p>A set of rules associated with a tag.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ColumnName: str
-    MatchAllValue: str | None = None
-    TagKey: str
-    TagMultiValueDelimiter: str | None = None
+    ColumnName: Annotated[
+        str, Field(description="<p>The column name that a tag key is assigned to.</p>")
+    ]
+    MatchAllValue: Annotated[
+        str | None,
+        Field(
+            description="<p>A string that you want to use to filter by all the values in a column in the dataset and don’t want to list the values one by one. For example, you can use an asterisk as your match all value.</p>"
+        ),
+    ] = None
+    TagKey: Annotated[str, Field(description="<p>The unique key for a tag.</p>")]
+    TagMultiValueDelimiter: Annotated[
+        str | None,
+        Field(
+            description="<p>A string that you want to use to delimit the values when you pass the values at run time. For example, you can delimit the values with a comma.</p>"
+        ),
+    ] = None
 
 
 class SourceTable(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DataSet: ParentDataSet | None = None
-    PhysicalTableId: str | None = None
+    DataSet: Annotated[ParentDataSet | None, Field(description="Type: ParentDataSetDict.")] = None
+    PhysicalTableId: Annotated[
+        str | None, Field(description="Pattern: ^[0-9a-zA-Z-]*$ Length: 1 to 64 characters.")
+    ] = None
 
 
 class StringDatasetParameterDefaultValues(DeferredModel):
+    """
+    <p>The default values of a string parameter.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    StaticValues: list[str] | None = None
+    StaticValues: Annotated[
+        list[str] | None,
+        Field(description="<p>A list of static default values for a given string parameter.</p>"),
+    ] = None
 
 
 class TablePathElement(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Id: str | None = None
-    Name: str | None = None
+    Id: Annotated[str | None, Field(description="Length: 1 to 256 characters.")] = None
+    Name: Annotated[str | None, Field(description="Length: 1 to 256 characters.")] = None
 
 
 class Tag(DeferredModel):
+    """
+    <p>The key or keys of the key-value pairs for the resource tag or tags assigned to the resource.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="<p>Tag key.</p>")]
+    Value: Annotated[str, Field(description="<p>Tag value.</p>")]
 
 
 class TransformOperationSource(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ColumnIdMappings: list[DataSetColumnIdMapping] | None = None
-    TransformOperationId: str
+    ColumnIdMappings: Annotated[
+        list[DataSetColumnIdMapping] | None, Field(description="Items: 1 to 2048 items.")
+    ] = None
+    TransformOperationId: Annotated[
+        str, Field(description="Pattern: ^[0-9a-zA-Z-]*$ Length: 1 to 64 characters.")
+    ]
 
 
 class UnpivotOperation(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Alias: str
-    ColumnsToUnpivot: list[ColumnToUnpivot]
-    Source: TransformOperationSource
-    UnpivotedLabelColumnId: str
-    UnpivotedLabelColumnName: str
-    UnpivotedValueColumnId: str
-    UnpivotedValueColumnName: str
+    Alias: Annotated[str, Field(description="Length: 1 to 64 characters.")]
+    ColumnsToUnpivot: Annotated[list[ColumnToUnpivot], Field(description="Items: 0 to 100 items.")]
+    Source: Annotated[
+        TransformOperationSource, Field(description="Type: TransformOperationSourceDict.")
+    ]
+    UnpivotedLabelColumnId: Annotated[str, Field(description="Length: 1 to 64 characters.")]
+    UnpivotedLabelColumnName: Annotated[str, Field(description="Length: 1 to 127 characters.")]
+    UnpivotedValueColumnId: Annotated[str, Field(description="Length: 1 to 64 characters.")]
+    UnpivotedValueColumnName: Annotated[str, Field(description="Length: 1 to 127 characters.")]
 
 
 class DataSetAttributes(DeferredModel):
-    Arn: str | None = None
-    ConsumedSpiceCapacityInBytes: float | None = None
-    CreatedTime: str | None = None
-    LastUpdatedTime: str | None = None
-    OutputColumns: list[OutputColumn] | None = None
+    """
+    The read-only attributes of a AWS::QuickSight::DataSet, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None, Field(description="<p>The Amazon Resource Name (ARN) of the resource.</p>")
+    ] = None
+    ConsumedSpiceCapacityInBytes: Annotated[
+        float | None,
+        Field(
+            description="<p>The amount of SPICE capacity used by this dataset. This is 0 if the dataset isn't imported into SPICE.</p>"
+        ),
+    ] = None
+    CreatedTime: Annotated[
+        str | None, Field(description="<p>The time that this dataset was created.</p>")
+    ] = None
+    LastUpdatedTime: Annotated[
+        str | None, Field(description="<p>The last time that this dataset was updated.</p>")
+    ] = None
+    OutputColumns: Annotated[
+        list[OutputColumn] | None,
+        Field(
+            description="<p>The list of columns after all transforms. These columns are available in templates, analyses, and dashboards.</p>"
+        ),
+    ] = None
 
 
 class AppendOperation(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Alias: str
-    AppendedColumns: list[AppendedColumn]
-    FirstSource: TransformOperationSource | None = None
-    SecondSource: TransformOperationSource | None = None
+    Alias: Annotated[str, Field(description="Length: 1 to 64 characters.")]
+    AppendedColumns: Annotated[list[AppendedColumn], Field(description="Items: 0 to 2048 items.")]
+    FirstSource: Annotated[
+        TransformOperationSource | None, Field(description="Type: TransformOperationSourceDict.")
+    ] = None
+    SecondSource: Annotated[
+        TransformOperationSource | None, Field(description="Type: TransformOperationSourceDict.")
+    ] = None
 
 
 class CastColumnTypesOperation(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Alias: str
-    CastColumnTypeOperations: list[DataSetCastColumnTypeOperation]
-    Source: TransformOperationSource
+    Alias: Annotated[str, Field(description="Length: 1 to 64 characters.")]
+    CastColumnTypeOperations: Annotated[
+        list[DataSetCastColumnTypeOperation], Field(description="Items: 0 to 2048 items.")
+    ]
+    Source: Annotated[
+        TransformOperationSource, Field(description="Type: TransformOperationSourceDict.")
+    ]
 
 
 class ColumnGroup(DeferredModel):
+    """
+    <p>Groupings of columns that work together in certain Amazon QuickSight features. This is a variant type structure. For this structure to be valid, only one of the attributes can be non-null.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    GeoSpatialColumnGroup: DataSetGeoSpatialColumnGroup | None = None
+    GeoSpatialColumnGroup: Annotated[
+        DataSetGeoSpatialColumnGroup | None,
+        Field(description="<p>Geospatial column group that denotes a hierarchy.</p>"),
+    ] = None
 
 
 class ColumnSemanticProperty(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AdditionalNotes: DataSetAdditionalNotes | None = None
-    Description: DataSetColumnDescription | None = None
-    SemanticType: ColumnSemanticType | None = None
+    AdditionalNotes: Annotated[
+        DataSetAdditionalNotes | None, Field(description="Type: DataSetAdditionalNotesDict.")
+    ] = None
+    Description: Annotated[
+        DataSetColumnDescription | None,
+        Field(description="<p>Metadata that contains a description for a column.</p>"),
+    ] = None
+    SemanticType: Annotated[
+        ColumnSemanticType | None, Field(description="Type: ColumnSemanticTypeDict.")
+    ] = None
 
 
 class ColumnTag(DeferredModel):
+    """
+    <p>A tag for a column in a <code> <a href="https://docs.aws.amazon.com/quicksight/latest/APIReference/API_TagColumnOperation.html">TagColumnOperation</a> </code> structure. This is a variant type structure. For this structure to be valid, only one of the attributes can be non-null.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ColumnDescription: DataSetColumnDescription | None = None
-    ColumnGeographicRole: (
+    ColumnDescription: Annotated[
+        DataSetColumnDescription | None,
+        Field(description="<p>Metadata that contains a description for a column.</p>"),
+    ] = None
+    ColumnGeographicRole: Annotated[
         Literal[
             "COUNTRY",
             "STATE",
@@ -657,517 +1008,1100 @@ class ColumnTag(DeferredModel):
             "CENSUS_BLOCK_GROUP",
             "CENSUS_BLOCK",
         ]
-        | None
-    ) = None
+        | None,
+        Field(
+            description="Allowed values: 'COUNTRY', 'STATE', 'COUNTY', 'CITY', 'POSTCODE', 'LONGITUDE', 'LATITUDE', 'POLITICAL1', 'CENSUS_TRACT', 'CENSUS_BLOCK_GROUP', 'CENSUS_BLOCK'."
+        ),
+    ] = None
 
 
 class DataPrepAggregationFunction(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ListAggregation: DataPrepListAggregationFunction | None = None
-    PercentileAggregation: DataPrepPercentileAggregationFunction | None = None
-    SimpleAggregation: DataPrepSimpleAggregationFunction | None = None
+    ListAggregation: Annotated[
+        DataPrepListAggregationFunction | None,
+        Field(description="Type: DataPrepListAggregationFunctionDict."),
+    ] = None
+    PercentileAggregation: Annotated[
+        DataPrepPercentileAggregationFunction | None,
+        Field(description="Type: DataPrepPercentileAggregationFunctionDict."),
+    ] = None
+    SimpleAggregation: Annotated[
+        DataPrepSimpleAggregationFunction | None,
+        Field(description="Type: DataPrepSimpleAggregationFunctionDict."),
+    ] = None
 
 
 class DataSetCreateColumnsOperation(DeferredModel):
+    """
+    <p>A transform operation that creates calculated columns. Columns created in one such operation form a lexical closure.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Alias: str | None = None
-    Columns: list[CalculatedColumn]
-    Source: TransformOperationSource | None = None
+    Alias: Annotated[str | None, Field(description="Length: 1 to 64 characters.")] = None
+    Columns: Annotated[
+        list[CalculatedColumn], Field(description="<p>Calculated columns to create.</p>")
+    ]
+    Source: Annotated[
+        TransformOperationSource | None, Field(description="Type: TransformOperationSourceDict.")
+    ] = None
 
 
 class DataSetCustomSql(DeferredModel):
+    """
+    <p>A physical table type built from the results of the custom SQL query.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Columns: list[InputColumn]
-    DataSourceArn: str
-    Name: str
-    SqlQuery: str
+    Columns: Annotated[
+        list[InputColumn],
+        Field(description="<p>The column schema from the SQL query result set.</p>"),
+    ]
+    DataSourceArn: Annotated[
+        str, Field(description="<p>The Amazon Resource Name (ARN) of the data source.</p>")
+    ]
+    Name: Annotated[str, Field(description="<p>A display name for the SQL query result.</p>")]
+    SqlQuery: Annotated[str, Field(description="<p>The SQL query.</p>")]
 
 
 class DataSetDateComparisonFilterCondition(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Operator: Literal["BEFORE", "BEFORE_OR_EQUALS_TO", "AFTER", "AFTER_OR_EQUALS_TO"]
-    Value: DataSetDateFilterValue | None = None
+    Operator: Annotated[
+        Literal["BEFORE", "BEFORE_OR_EQUALS_TO", "AFTER", "AFTER_OR_EQUALS_TO"],
+        Field(
+            description="Allowed values: 'BEFORE', 'BEFORE_OR_EQUALS_TO', 'AFTER', 'AFTER_OR_EQUALS_TO'."
+        ),
+    ]
+    Value: Annotated[
+        DataSetDateFilterValue | None, Field(description="Type: DataSetDateFilterValueDict.")
+    ] = None
 
 
 class DataSetDateFilterCondition(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ColumnName: str | None = None
-    ComparisonFilterCondition: DataSetDateComparisonFilterCondition | None = None
-    RangeFilterCondition: DataSetDateRangeFilterCondition | None = None
+    ColumnName: Annotated[str | None, Field(description="Length: 1 to 127 characters.")] = None
+    ComparisonFilterCondition: Annotated[
+        DataSetDateComparisonFilterCondition | None,
+        Field(description="Type: DataSetDateComparisonFilterConditionDict."),
+    ] = None
+    RangeFilterCondition: Annotated[
+        DataSetDateRangeFilterCondition | None,
+        Field(description="Type: DataSetDateRangeFilterConditionDict."),
+    ] = None
 
 
 class DataSetDateTimeDatasetParameter(DeferredModel):
+    """
+    <p>A date time parameter for a dataset.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DefaultValues: DateTimeDatasetParameterDefaultValues | None = None
-    Id: str
-    Name: str
-    TimeGranularity: (
+    DefaultValues: Annotated[
+        DateTimeDatasetParameterDefaultValues | None,
+        Field(description="<p>The default values of a date time parameter.</p>"),
+    ] = None
+    Id: Annotated[
+        str,
+        Field(description="<p>An identifier for the parameter that is created in the dataset.</p>"),
+    ]
+    Name: Annotated[
+        str,
+        Field(
+            description="<p>The name of the date time parameter that is created in the dataset.</p>"
+        ),
+    ]
+    TimeGranularity: Annotated[
         Literal[
             "YEAR", "QUARTER", "MONTH", "WEEK", "DAY", "HOUR", "MINUTE", "SECOND", "MILLISECOND"
         ]
-        | None
-    ) = None
-    ValueType: Literal["MULTI_VALUED", "SINGLE_VALUED"]
+        | None,
+        Field(
+            description="Allowed values: 'YEAR', 'QUARTER', 'MONTH', 'WEEK', 'DAY', 'HOUR', 'MINUTE', 'SECOND', 'MILLISECOND'."
+        ),
+    ] = None
+    ValueType: Annotated[
+        Literal["MULTI_VALUED", "SINGLE_VALUED"],
+        Field(description="Allowed values: 'MULTI_VALUED', 'SINGLE_VALUED'."),
+    ]
 
 
 class DataSetDecimalDatasetParameter(DeferredModel):
+    """
+    <p>A decimal parameter for a dataset.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DefaultValues: DecimalDatasetParameterDefaultValues | None = None
-    Id: str
-    Name: str
-    ValueType: Literal["MULTI_VALUED", "SINGLE_VALUED"]
+    DefaultValues: Annotated[
+        DecimalDatasetParameterDefaultValues | None,
+        Field(description="<p>The default values of a decimal parameter.</p>"),
+    ] = None
+    Id: Annotated[
+        str,
+        Field(description="<p>An identifier for the decimal parameter created in the dataset.</p>"),
+    ]
+    Name: Annotated[
+        str,
+        Field(
+            description="<p>The name of the decimal parameter that is created in the dataset.</p>"
+        ),
+    ]
+    ValueType: Annotated[
+        Literal["MULTI_VALUED", "SINGLE_VALUED"],
+        Field(description="Allowed values: 'MULTI_VALUED', 'SINGLE_VALUED'."),
+    ]
 
 
 class DataSetIncrementalRefresh(DeferredModel):
+    """
+    <p>The incremental refresh configuration for a dataset.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    LookbackWindow: DataSetLookbackWindow
+    LookbackWindow: Annotated[
+        DataSetLookbackWindow,
+        Field(
+            description="<p>The lookback window setup of an incremental refresh configuration.</p>"
+        ),
+    ]
 
 
 class DataSetInlineCustomInstruction(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    InstructionText: str
-    UploadedDocumentMetadata: DataSetUploadedDocumentMetadata | None = None
+    InstructionText: Annotated[str, Field(description="Length: 0 to 50000 characters.")]
+    UploadedDocumentMetadata: Annotated[
+        DataSetUploadedDocumentMetadata | None,
+        Field(description="Type: DataSetUploadedDocumentMetadataDict."),
+    ] = None
 
 
 class DataSetIntegerDatasetParameter(DeferredModel):
+    """
+    <p>An integer parameter for a dataset.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DefaultValues: IntegerDatasetParameterDefaultValues | None = None
-    Id: str
-    Name: str
-    ValueType: Literal["MULTI_VALUED", "SINGLE_VALUED"]
+    DefaultValues: Annotated[
+        IntegerDatasetParameterDefaultValues | None,
+        Field(description="<p>The default values of an integer parameter.</p>"),
+    ] = None
+    Id: Annotated[
+        str,
+        Field(description="<p>An identifier for the integer parameter created in the dataset.</p>"),
+    ]
+    Name: Annotated[
+        str,
+        Field(
+            description="<p>The name of the integer parameter that is created in the dataset.</p>"
+        ),
+    ]
+    ValueType: Annotated[
+        Literal["MULTI_VALUED", "SINGLE_VALUED"],
+        Field(description="Allowed values: 'MULTI_VALUED', 'SINGLE_VALUED'."),
+    ]
 
 
 class DataSetJoinInstruction(DeferredModel):
+    """
+    <p>The instructions associated with a join. </p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    LeftJoinKeyProperties: JoinKeyProperties | None = None
-    LeftOperand: str
-    OnClause: str
-    RightJoinKeyProperties: JoinKeyProperties | None = None
-    RightOperand: str
-    Type: Literal["INNER", "OUTER", "LEFT", "RIGHT"]
+    LeftJoinKeyProperties: Annotated[
+        JoinKeyProperties | None,
+        Field(description="<p>Properties associated with the columns participating in a join.</p>"),
+    ] = None
+    LeftOperand: Annotated[str, Field(description="<p>The operand on the left side of a join.</p>")]
+    OnClause: Annotated[
+        str,
+        Field(
+            description="<p>The join instructions provided in the <code>ON</code> clause of a join.</p>"
+        ),
+    ]
+    RightJoinKeyProperties: Annotated[
+        JoinKeyProperties | None,
+        Field(description="<p>Properties associated with the columns participating in a join.</p>"),
+    ] = None
+    RightOperand: Annotated[
+        str, Field(description="<p>The operand on the right side of a join.</p>")
+    ]
+    Type: Annotated[
+        Literal["INNER", "OUTER", "LEFT", "RIGHT"],
+        Field(description="Allowed values: 'INNER', 'OUTER', 'LEFT', 'RIGHT'."),
+    ]
 
 
 class DataSetNumericComparisonFilterCondition(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Operator: Literal[
-        "EQUALS",
-        "DOES_NOT_EQUAL",
-        "GREATER_THAN",
-        "GREATER_THAN_OR_EQUALS_TO",
-        "LESS_THAN",
-        "LESS_THAN_OR_EQUALS_TO",
+    Operator: Annotated[
+        Literal[
+            "EQUALS",
+            "DOES_NOT_EQUAL",
+            "GREATER_THAN",
+            "GREATER_THAN_OR_EQUALS_TO",
+            "LESS_THAN",
+            "LESS_THAN_OR_EQUALS_TO",
+        ],
+        Field(
+            description="Allowed values: 'EQUALS', 'DOES_NOT_EQUAL', 'GREATER_THAN', 'GREATER_THAN_OR_EQUALS_TO', 'LESS_THAN', 'LESS_THAN_OR_EQUALS_TO'."
+        ),
     ]
-    Value: DataSetNumericFilterValue | None = None
+    Value: Annotated[
+        DataSetNumericFilterValue | None, Field(description="Type: DataSetNumericFilterValueDict.")
+    ] = None
 
 
 class DataSetNumericFilterCondition(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ColumnName: str | None = None
-    ComparisonFilterCondition: DataSetNumericComparisonFilterCondition | None = None
-    RangeFilterCondition: DataSetNumericRangeFilterCondition | None = None
+    ColumnName: Annotated[str | None, Field(description="Length: 1 to 127 characters.")] = None
+    ComparisonFilterCondition: Annotated[
+        DataSetNumericComparisonFilterCondition | None,
+        Field(description="Type: DataSetNumericComparisonFilterConditionDict."),
+    ] = None
+    RangeFilterCondition: Annotated[
+        DataSetNumericRangeFilterCondition | None,
+        Field(description="Type: DataSetNumericRangeFilterConditionDict."),
+    ] = None
 
 
 class DataSetPerformanceConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    UniqueKeys: list[DataSetUniqueKey] | None = None
+    UniqueKeys: Annotated[
+        list[DataSetUniqueKey] | None, Field(description="Items: exactly 1 items.")
+    ] = None
 
 
 class DataSetPivotConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    LabelColumnName: str | None = None
-    PivotedLabels: list[PivotedLabel]
+    LabelColumnName: Annotated[str | None, Field(description="Length: 1 to 127 characters.")] = None
+    PivotedLabels: Annotated[list[PivotedLabel], Field(description="Items: 0 to 100 items.")]
 
 
 class DataSetProjectOperation(DeferredModel):
+    """
+    <p>A transform operation that projects columns. Operations that come after a projection can only refer to projected columns.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Alias: str | None = None
-    ProjectedColumns: list[str] | None = None
-    Source: TransformOperationSource | None = None
+    Alias: Annotated[str | None, Field(description="Length: 1 to 64 characters.")] = None
+    ProjectedColumns: Annotated[
+        list[str] | None, Field(description="<p>Projected columns.</p>")
+    ] = None
+    Source: Annotated[
+        TransformOperationSource | None, Field(description="Type: TransformOperationSourceDict.")
+    ] = None
 
 
 class DataSetRefreshConfiguration(DeferredModel):
+    """
+    <p>The refresh configuration of a dataset.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    IncrementalRefresh: DataSetIncrementalRefresh
+    IncrementalRefresh: Annotated[
+        DataSetIncrementalRefresh,
+        Field(description="<p>The incremental refresh configuration for a dataset.</p>"),
+    ]
 
 
 class DataSetRelationalTable(DeferredModel):
+    """
+    <p>A physical table type for relational data sources.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Catalog: str | None = None
-    DataSourceArn: str
-    InputColumns: list[InputColumn]
-    Name: str
-    Schema: str | None = None
+    Catalog: Annotated[
+        str | None, Field(description="<p>The catalog associated with a table.</p>")
+    ] = None
+    DataSourceArn: Annotated[
+        str, Field(description="<p>The Amazon Resource Name (ARN) for the data source.</p>")
+    ]
+    InputColumns: Annotated[
+        list[InputColumn], Field(description="<p>The column schema of the table.</p>")
+    ]
+    Name: Annotated[str, Field(description="<p>The name of the relational table.</p>")]
+    Schema: Annotated[
+        str | None,
+        Field(
+            description="<p>The schema name. This name applies to certain relational database engines.</p>"
+        ),
+    ] = None
 
 
 class DataSetRowLevelPermissionTagConfiguration(DeferredModel):
+    """
+    <p>The configuration of tags on a dataset to set row-level security. </p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Status: Literal["ENABLED", "DISABLED"] | None = None
-    TagRuleConfigurations: list[list[str]] | None = None
-    TagRules: list[RowLevelPermissionTagRule]
+    Status: Annotated[
+        Literal["ENABLED", "DISABLED"] | None,
+        Field(description="Allowed values: 'ENABLED', 'DISABLED'."),
+    ] = None
+    TagRuleConfigurations: Annotated[
+        list[list[str]] | None,
+        Field(
+            description="<p>A list of tag configuration rules to apply to a dataset. All tag configurations have the OR condition. Tags within each tile will be joined (AND). At least one rule in this structure must have all tag values assigned to it to apply Row-level security (RLS) to the dataset.</p>"
+        ),
+    ] = None
+    TagRules: Annotated[
+        list[RowLevelPermissionTagRule],
+        Field(
+            description="<p>A set of rules associated with row-level security, such as the tag names and columns that they are assigned to.</p>"
+        ),
+    ]
 
 
 class DataSetS3Source(DeferredModel):
+    """
+    <p>A physical table type for an S3 data source.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DataSourceArn: str
-    InputColumns: list[InputColumn]
-    UploadSettings: DataSetUploadSettings | None = None
+    DataSourceArn: Annotated[
+        str, Field(description="<p>The Amazon Resource Name (ARN) for the data source.</p>")
+    ]
+    InputColumns: Annotated[
+        list[InputColumn],
+        Field(
+            description="<p>A physical table type for an S3 data source.</p> <note> <p>For files that aren't JSON, only <code>STRING</code> data types are supported in input columns.</p> </note>"
+        ),
+    ]
+    UploadSettings: Annotated[
+        DataSetUploadSettings | None,
+        Field(description="<p>Information about the format for a source file or files.</p>"),
+    ] = None
 
 
 class DataSetSaaSTable(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DataSourceArn: str
-    InputColumns: list[InputColumn]
-    TablePath: list[TablePathElement]
+    DataSourceArn: Annotated[str, Field(description="Type: str.")]
+    InputColumns: Annotated[list[InputColumn], Field(description="Items: 0 to 2048 items.")]
+    TablePath: Annotated[list[TablePathElement], Field(description="Items: 1 to 32 items.")]
 
 
 class DataSetStringComparisonFilterCondition(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Operator: Literal[
-        "EQUALS", "DOES_NOT_EQUAL", "CONTAINS", "DOES_NOT_CONTAIN", "STARTS_WITH", "ENDS_WITH"
+    Operator: Annotated[
+        Literal[
+            "EQUALS", "DOES_NOT_EQUAL", "CONTAINS", "DOES_NOT_CONTAIN", "STARTS_WITH", "ENDS_WITH"
+        ],
+        Field(
+            description="Allowed values: 'EQUALS', 'DOES_NOT_EQUAL', 'CONTAINS', 'DOES_NOT_CONTAIN', 'STARTS_WITH', 'ENDS_WITH'."
+        ),
     ]
-    Value: DataSetStringFilterValue | None = None
+    Value: Annotated[
+        DataSetStringFilterValue | None, Field(description="Type: DataSetStringFilterValueDict.")
+    ] = None
 
 
 class DataSetStringDatasetParameter(DeferredModel):
+    """
+    <p>A string parameter for a dataset.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DefaultValues: StringDatasetParameterDefaultValues | None = None
-    Id: str
-    Name: str
-    ValueType: Literal["MULTI_VALUED", "SINGLE_VALUED"]
+    DefaultValues: Annotated[
+        StringDatasetParameterDefaultValues | None,
+        Field(description="<p>The default values of a string parameter.</p>"),
+    ] = None
+    Id: Annotated[
+        str,
+        Field(
+            description="<p>An identifier for the string parameter that is created in the dataset.</p>"
+        ),
+    ]
+    Name: Annotated[
+        str,
+        Field(
+            description="<p>The name of the string parameter that is created in the dataset.</p>"
+        ),
+    ]
+    ValueType: Annotated[
+        Literal["MULTI_VALUED", "SINGLE_VALUED"],
+        Field(description="Allowed values: 'MULTI_VALUED', 'SINGLE_VALUED'."),
+    ]
 
 
 class DataSetStringListFilterCondition(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Operator: Literal["INCLUDE", "EXCLUDE"]
-    Values: DataSetStringListFilterValue | None = None
+    Operator: Annotated[
+        Literal["INCLUDE", "EXCLUDE"], Field(description="Allowed values: 'INCLUDE', 'EXCLUDE'.")
+    ]
+    Values: Annotated[
+        DataSetStringListFilterValue | None,
+        Field(description="Type: DataSetStringListFilterValueDict."),
+    ] = None
 
 
 class DataSetTagColumnOperation(DeferredModel):
+    """
+    <p>A transform operation that tags a column with additional information.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ColumnName: str
-    Tags: list[ColumnTag]
+    ColumnName: Annotated[str, Field(description="<p>The column that this operation acts on.</p>")]
+    Tags: Annotated[
+        list[ColumnTag],
+        Field(
+            description="<p>The dataset column tag, currently only used for geospatial type tagging.</p> <note> <p>This is not tags for the Amazon Web Services tagging feature.</p> </note>"
+        ),
+    ]
 
 
 class DataSetValueColumnConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AggregationFunction: DataPrepAggregationFunction | None = None
+    AggregationFunction: Annotated[
+        DataPrepAggregationFunction | None,
+        Field(description="Type: DataPrepAggregationFunctionDict."),
+    ] = None
 
 
 class DatasetParameter(DeferredModel):
+    """
+    <p>A dataset parameter.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DateTimeDatasetParameter: DataSetDateTimeDatasetParameter | None = None
-    DecimalDatasetParameter: DataSetDecimalDatasetParameter | None = None
-    IntegerDatasetParameter: DataSetIntegerDatasetParameter | None = None
-    StringDatasetParameter: DataSetStringDatasetParameter | None = None
+    DateTimeDatasetParameter: Annotated[
+        DataSetDateTimeDatasetParameter | None,
+        Field(description="<p>A date time parameter for a dataset.</p>"),
+    ] = None
+    DecimalDatasetParameter: Annotated[
+        DataSetDecimalDatasetParameter | None,
+        Field(description="<p>A decimal parameter for a dataset.</p>"),
+    ] = None
+    IntegerDatasetParameter: Annotated[
+        DataSetIntegerDatasetParameter | None,
+        Field(description="<p>An integer parameter for a dataset.</p>"),
+    ] = None
+    StringDatasetParameter: Annotated[
+        DataSetStringDatasetParameter | None,
+        Field(description="<p>A string parameter for a dataset.</p>"),
+    ] = None
 
 
 class DestinationTable(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Alias: str
-    Source: DestinationTableSource
+    Alias: Annotated[str, Field(description="Length: 1 to 64 characters.")]
+    Source: Annotated[
+        DestinationTableSource, Field(description="Type: DestinationTableSourceDict.")
+    ]
 
 
 class ImportTableOperation(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Alias: str
-    Source: ImportTableOperationSource
+    Alias: Annotated[str, Field(description="Length: 1 to 64 characters.")]
+    Source: Annotated[
+        ImportTableOperationSource, Field(description="Type: ImportTableOperationSourceDict.")
+    ]
 
 
 class JoinOperandProperties(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    OutputColumnNameOverrides: list[OutputColumnNameOverride]
+    OutputColumnNameOverrides: Annotated[
+        list[OutputColumnNameOverride], Field(description="Items: 1 to 2048 items.")
+    ]
 
 
 class JoinOperation(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Alias: str
-    LeftOperand: TransformOperationSource
-    LeftOperandProperties: JoinOperandProperties | None = None
-    OnClause: str
-    RightOperand: TransformOperationSource
-    RightOperandProperties: JoinOperandProperties | None = None
-    Type: Literal["INNER", "OUTER", "LEFT", "RIGHT"]
+    Alias: Annotated[str, Field(description="Length: 1 to 64 characters.")]
+    LeftOperand: Annotated[
+        TransformOperationSource, Field(description="Type: TransformOperationSourceDict.")
+    ]
+    LeftOperandProperties: Annotated[
+        JoinOperandProperties | None, Field(description="Type: JoinOperandPropertiesDict.")
+    ] = None
+    OnClause: Annotated[str, Field(description="Length: 1 to 512 characters.")]
+    RightOperand: Annotated[
+        TransformOperationSource, Field(description="Type: TransformOperationSourceDict.")
+    ]
+    RightOperandProperties: Annotated[
+        JoinOperandProperties | None, Field(description="Type: JoinOperandPropertiesDict.")
+    ] = None
+    Type: Annotated[
+        Literal["INNER", "OUTER", "LEFT", "RIGHT"],
+        Field(description="Allowed values: 'INNER', 'OUTER', 'LEFT', 'RIGHT'."),
+    ]
 
 
 class LogicalTableSource(DeferredModel):
+    """
+    <p>Information about the source of a logical table. This is a variant type structure. For this structure to be valid, only one of the attributes can be non-null.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DataSetArn: str | None = None
-    JoinInstruction: DataSetJoinInstruction | None = None
-    PhysicalTableId: str | None = None
+    DataSetArn: Annotated[
+        str | None,
+        Field(description="<p>The Amazon Resource Number (ARN) of the parent dataset.</p>"),
+    ] = None
+    JoinInstruction: Annotated[
+        DataSetJoinInstruction | None,
+        Field(description="<p>The instructions associated with a join. </p>"),
+    ] = None
+    PhysicalTableId: Annotated[str | None, Field(description="<p>Physical table ID.</p>")] = None
 
 
 class PhysicalTable(DeferredModel):
+    """
+    <p>A view of a data source that contains information about the shape of the data in the underlying source. This is a variant type structure. For this structure to be valid, only one of the attributes can be non-null.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CustomSql: DataSetCustomSql | None = None
-    RelationalTable: DataSetRelationalTable | None = None
-    S3Source: DataSetS3Source | None = None
-    SaaSTable: DataSetSaaSTable | None = None
+    CustomSql: Annotated[
+        DataSetCustomSql | None,
+        Field(
+            description="<p>A physical table type built from the results of the custom SQL query.</p>"
+        ),
+    ] = None
+    RelationalTable: Annotated[
+        DataSetRelationalTable | None,
+        Field(description="<p>A physical table type for relational data sources.</p>"),
+    ] = None
+    S3Source: Annotated[
+        DataSetS3Source | None,
+        Field(description="<p>A physical table type for an S3 data source.</p>"),
+    ] = None
+    SaaSTable: Annotated[
+        DataSetSaaSTable | None, Field(description="Type: DataSetSaaSTableDict.")
+    ] = None
 
 
 class PivotOperation(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Alias: str
-    GroupByColumnNames: list[str] | None = None
-    PivotConfiguration: DataSetPivotConfiguration
-    Source: TransformOperationSource
-    ValueColumnConfiguration: DataSetValueColumnConfiguration
+    Alias: Annotated[str, Field(description="Length: 1 to 64 characters.")]
+    GroupByColumnNames: Annotated[
+        list[str] | None,
+        Field(description="Items: 0 to 128 items. Each item: Length: 1 to 127 characters."),
+    ] = None
+    PivotConfiguration: Annotated[
+        DataSetPivotConfiguration, Field(description="Type: DataSetPivotConfigurationDict.")
+    ]
+    Source: Annotated[
+        TransformOperationSource, Field(description="Type: TransformOperationSourceDict.")
+    ]
+    ValueColumnConfiguration: Annotated[
+        DataSetValueColumnConfiguration,
+        Field(description="Type: DataSetValueColumnConfigurationDict."),
+    ]
 
 
 class RefreshFailureConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    EmailAlert: RefreshFailureEmailAlert | None = None
+    EmailAlert: Annotated[
+        RefreshFailureEmailAlert | None, Field(description="Type: RefreshFailureEmailAlertDict.")
+    ] = None
 
 
 class RenameColumnsOperation(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Alias: str
-    RenameColumnOperations: list[DataSetRenameColumnOperation]
-    Source: TransformOperationSource
+    Alias: Annotated[str, Field(description="Length: 1 to 64 characters.")]
+    RenameColumnOperations: Annotated[
+        list[DataSetRenameColumnOperation], Field(description="Items: 0 to 2048 items.")
+    ]
+    Source: Annotated[
+        TransformOperationSource, Field(description="Type: TransformOperationSourceDict.")
+    ]
 
 
 class SharedColumnSemanticMetadata(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ColumnNames: list[str] | None = None
-    ColumnProperties: list[ColumnSemanticProperty]
+    ColumnNames: Annotated[list[str] | None, Field(description="Items: at least 1 items.")] = None
+    ColumnProperties: Annotated[
+        list[ColumnSemanticProperty], Field(description="Items: 1 to 3 items.")
+    ]
 
 
 class TableSemanticMetadata(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ColumnMetadata: list[SharedColumnSemanticMetadata] | None = None
+    ColumnMetadata: Annotated[
+        list[SharedColumnSemanticMetadata] | None, Field(description="Items: 1 to 2000 items.")
+    ] = None
 
 
 class Aggregation(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AggregationFunction: DataPrepAggregationFunction
-    NewColumnId: str
-    NewColumnName: str
+    AggregationFunction: Annotated[
+        DataPrepAggregationFunction, Field(description="Type: DataPrepAggregationFunctionDict.")
+    ]
+    NewColumnId: Annotated[str, Field(description="Length: 1 to 64 characters.")]
+    NewColumnName: Annotated[str, Field(description="Length: 1 to 127 characters.")]
 
 
 class CustomInstruction(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    InlineCustomInstruction: DataSetInlineCustomInstruction | None = None
+    InlineCustomInstruction: Annotated[
+        DataSetInlineCustomInstruction | None,
+        Field(description="Type: DataSetInlineCustomInstructionDict."),
+    ] = None
 
 
 class DataSetDataSetRefreshProperties(DeferredModel):
+    """
+    <p>The refresh properties of a dataset.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    FailureConfiguration: RefreshFailureConfiguration | None = None
-    RefreshConfiguration: DataSetRefreshConfiguration | None = None
+    FailureConfiguration: Annotated[
+        RefreshFailureConfiguration | None,
+        Field(description="Type: RefreshFailureConfigurationDict."),
+    ] = None
+    RefreshConfiguration: Annotated[
+        DataSetRefreshConfiguration | None,
+        Field(description="<p>The refresh configuration of a dataset.</p>"),
+    ] = None
 
 
 class DataSetRowLevelPermissionConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    RowLevelPermissionDataSet: DataSetRowLevelPermissionDataSet | None = None
-    TagConfiguration: DataSetRowLevelPermissionTagConfiguration | None = None
+    RowLevelPermissionDataSet: Annotated[
+        DataSetRowLevelPermissionDataSet | None,
+        Field(
+            description='<p>Information about a dataset that contains permissions for row-level security (RLS). The permissions dataset maps fields to users or groups. For more information, see <a href="https://docs.aws.amazon.com/quicksight/latest/user/restrict-access-to-a-data-set-using-row-level-security.html">Using Row-Level Security (RLS) to Restrict Access to a Dataset</a> in the <i>Amazon QuickSight User Guide</i>.</p> <p>The option to deny permissions by setting <code>PermissionPolicy</code> to <code>DENY_ACCESS</code> is not supported for new RLS datasets.</p>'
+        ),
+    ] = None
+    TagConfiguration: Annotated[
+        DataSetRowLevelPermissionTagConfiguration | None,
+        Field(
+            description="<p>The configuration of tags on a dataset to set row-level security. </p>"
+        ),
+    ] = None
 
 
 class DataSetSemanticMetadata(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CustomInstructions: list[CustomInstruction] | None = None
-    Description: DataSetSemanticDescription | None = None
-
-
-class DataSetSemanticModelConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SemanticMetadata: list[DataSetSemanticMetadata] | None = None
-    TableMap: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
+    CustomInstructions: Annotated[
+        list[CustomInstruction] | None, Field(description="Items: 1 to 2 items.")
+    ] = None
+    Description: Annotated[
+        DataSetSemanticDescription | None,
+        Field(description="Type: DataSetSemanticDescriptionDict."),
+    ] = None
 
 
 class DataSetStringFilterCondition(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ColumnName: str | None = None
-    ComparisonFilterCondition: DataSetStringComparisonFilterCondition | None = None
-    ListFilterCondition: DataSetStringListFilterCondition | None = None
+    ColumnName: Annotated[str | None, Field(description="Length: 1 to 127 characters.")] = None
+    ComparisonFilterCondition: Annotated[
+        DataSetStringComparisonFilterCondition | None,
+        Field(description="Type: DataSetStringComparisonFilterConditionDict."),
+    ] = None
+    ListFilterCondition: Annotated[
+        DataSetStringListFilterCondition | None,
+        Field(description="Type: DataSetStringListFilterConditionDict."),
+    ] = None
 
 
 class SemanticTable(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Alias: str
-    DestinationTableId: str
-    RowLevelPermissionConfiguration: DataSetRowLevelPermissionConfiguration | None = None
-    SemanticMetadata: TableSemanticMetadata | None = None
-
-
-class DataSetProps(DeferredModel):
-    AwsAccountId: str | None = None
-    ColumnGroups: list[ColumnGroup] | None = None
-    ColumnLevelPermissionRules: list[ColumnLevelPermissionRule] | None = None
-    DataPrepConfiguration: DataSetDataPrepConfiguration | None = None
-    DataSetId: str | None = None
-    DataSetRefreshProperties: DataSetDataSetRefreshProperties | None = None
-    DataSetUsageConfiguration: DataSetDataSetUsageConfiguration | None = None
-    DatasetParameters: list[DatasetParameter] | None = None
-    FieldFolders: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    FolderArns: list[str] | None = None
-    ImportMode: Literal["SPICE", "DIRECT_QUERY"] | None = None
-    IngestionWaitPolicy: DataSetIngestionWaitPolicy | None = None
-    LogicalTableMap: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Name: str | None = None
-    PerformanceConfiguration: DataSetPerformanceConfiguration | None = None
-    Permissions: list[ResourcePermission] | None = None
-    PhysicalTableMap: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    RowLevelPermissionDataSet: DataSetRowLevelPermissionDataSet | None = None
-    RowLevelPermissionTagConfiguration: DataSetRowLevelPermissionTagConfiguration | None = None
-    SemanticModelConfiguration: DataSetSemanticModelConfiguration | None = None
-    Tags: list[Tag] | None = None
-    UseAs: Literal["RLS_RULES"] | None = None
+    Alias: Annotated[str, Field(description="Length: 1 to 64 characters.")]
+    DestinationTableId: Annotated[
+        str, Field(description="Pattern: ^[0-9a-zA-Z-]*$ Length: 1 to 64 characters.")
+    ]
+    RowLevelPermissionConfiguration: Annotated[
+        DataSetRowLevelPermissionConfiguration | None,
+        Field(description="Type: DataSetRowLevelPermissionConfigurationDict."),
+    ] = None
+    SemanticMetadata: Annotated[
+        TableSemanticMetadata | None, Field(description="Type: TableSemanticMetadataDict.")
+    ] = None
 
 
 class AggregateOperation(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Aggregations: list[Aggregation]
-    Alias: str
-    GroupByColumnNames: list[str] | None = None
-    Source: TransformOperationSource
+    Aggregations: Annotated[list[Aggregation], Field(description="Items: 0 to 128 items.")]
+    Alias: Annotated[str, Field(description="Length: 1 to 64 characters.")]
+    GroupByColumnNames: Annotated[
+        list[str] | None,
+        Field(description="Items: 0 to 128 items. Each item: Length: 1 to 127 characters."),
+    ] = None
+    Source: Annotated[
+        TransformOperationSource, Field(description="Type: TransformOperationSourceDict.")
+    ]
 
 
 class DataSetFilterOperation(DeferredModel):
+    """
+    <p>A transform operation that filters rows based on a condition.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ConditionExpression: str | None = None
-    DateFilterCondition: DataSetDateFilterCondition | None = None
-    NumericFilterCondition: DataSetNumericFilterCondition | None = None
-    StringFilterCondition: DataSetStringFilterCondition | None = None
+    ConditionExpression: Annotated[
+        str | None,
+        Field(
+            description="<p>An expression that must evaluate to a Boolean value. Rows for which the expression evaluates to true are kept in the dataset.</p>"
+        ),
+    ] = None
+    DateFilterCondition: Annotated[
+        DataSetDateFilterCondition | None,
+        Field(description="Type: DataSetDateFilterConditionDict."),
+    ] = None
+    NumericFilterCondition: Annotated[
+        DataSetNumericFilterCondition | None,
+        Field(description="Type: DataSetNumericFilterConditionDict."),
+    ] = None
+    StringFilterCondition: Annotated[
+        DataSetStringFilterCondition | None,
+        Field(description="Type: DataSetStringFilterConditionDict."),
+    ] = None
+
+
+class DataSetSemanticModelConfiguration(DeferredModel):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    SemanticMetadata: Annotated[
+        list[DataSetSemanticMetadata] | None, Field(description="Items: exactly 1 items.")
+    ] = None
+    TableMap: Annotated[
+        dict[str, SemanticTable] | None, Field(description="Type: dict[str, SemanticTableDict].")
+    ] = None
 
 
 class FiltersOperation(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Alias: str
-    FilterOperations: list[DataSetFilterOperation]
-    Source: TransformOperationSource
+    Alias: Annotated[str, Field(description="Length: 1 to 64 characters.")]
+    FilterOperations: Annotated[
+        list[DataSetFilterOperation], Field(description="Items: 0 to 128 items.")
+    ]
+    Source: Annotated[
+        TransformOperationSource, Field(description="Type: TransformOperationSourceDict.")
+    ]
 
 
 class TransformOperation(DeferredModel):
+    """
+    <p>A data transformation on a logical table. This is a variant type structure. For this structure to be valid, only one of the attributes can be non-null.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CastColumnTypeOperation: DataSetCastColumnTypeOperation | None = None
-    CreateColumnsOperation: DataSetCreateColumnsOperation | None = None
-    FilterOperation: DataSetFilterOperation | None = None
-    OverrideDatasetParameterOperation: DataSetOverrideDatasetParameterOperation | None = None
-    ProjectOperation: DataSetProjectOperation | None = None
-    RenameColumnOperation: DataSetRenameColumnOperation | None = None
-    TagColumnOperation: DataSetTagColumnOperation | None = None
-    UntagColumnOperation: DataSetUntagColumnOperation | None = None
+    CastColumnTypeOperation: Annotated[
+        DataSetCastColumnTypeOperation | None,
+        Field(description="<p>A transform operation that casts a column to a different type.</p>"),
+    ] = None
+    CreateColumnsOperation: Annotated[
+        DataSetCreateColumnsOperation | None,
+        Field(
+            description="<p>A transform operation that creates calculated columns. Columns created in one such operation form a lexical closure.</p>"
+        ),
+    ] = None
+    FilterOperation: Annotated[
+        DataSetFilterOperation | None,
+        Field(description="<p>A transform operation that filters rows based on a condition.</p>"),
+    ] = None
+    OverrideDatasetParameterOperation: Annotated[
+        DataSetOverrideDatasetParameterOperation | None,
+        Field(
+            description="<p>A transform operation that overrides the dataset parameter values that are defined in another dataset.</p>"
+        ),
+    ] = None
+    ProjectOperation: Annotated[
+        DataSetProjectOperation | None,
+        Field(
+            description="<p>A transform operation that projects columns. Operations that come after a projection can only refer to projected columns.</p>"
+        ),
+    ] = None
+    RenameColumnOperation: Annotated[
+        DataSetRenameColumnOperation | None,
+        Field(description="<p>A transform operation that renames a column.</p>"),
+    ] = None
+    TagColumnOperation: Annotated[
+        DataSetTagColumnOperation | None,
+        Field(
+            description="<p>A transform operation that tags a column with additional information.</p>"
+        ),
+    ] = None
+    UntagColumnOperation: Annotated[
+        DataSetUntagColumnOperation | None,
+        Field(
+            description="<p>A transform operation that removes tags associated with a column.</p>"
+        ),
+    ] = None
 
 
 class TransformStep(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AggregateStep: AggregateOperation | None = None
-    AppendStep: AppendOperation | None = None
-    CastColumnTypesStep: CastColumnTypesOperation | None = None
-    CreateColumnsStep: DataSetCreateColumnsOperation | None = None
-    FiltersStep: FiltersOperation | None = None
-    ImportTableStep: ImportTableOperation | None = None
-    JoinStep: JoinOperation | None = None
-    PivotStep: PivotOperation | None = None
-    ProjectStep: DataSetProjectOperation | None = None
-    RenameColumnsStep: RenameColumnsOperation | None = None
-    UnpivotStep: UnpivotOperation | None = None
+    AggregateStep: Annotated[
+        AggregateOperation | None, Field(description="Type: AggregateOperationDict.")
+    ] = None
+    AppendStep: Annotated[
+        AppendOperation | None, Field(description="Type: AppendOperationDict.")
+    ] = None
+    CastColumnTypesStep: Annotated[
+        CastColumnTypesOperation | None, Field(description="Type: CastColumnTypesOperationDict.")
+    ] = None
+    CreateColumnsStep: Annotated[
+        DataSetCreateColumnsOperation | None,
+        Field(
+            description="<p>A transform operation that creates calculated columns. Columns created in one such operation form a lexical closure.</p>"
+        ),
+    ] = None
+    FiltersStep: Annotated[
+        FiltersOperation | None, Field(description="Type: FiltersOperationDict.")
+    ] = None
+    ImportTableStep: Annotated[
+        ImportTableOperation | None, Field(description="Type: ImportTableOperationDict.")
+    ] = None
+    JoinStep: Annotated[JoinOperation | None, Field(description="Type: JoinOperationDict.")] = None
+    PivotStep: Annotated[PivotOperation | None, Field(description="Type: PivotOperationDict.")] = (
+        None
+    )
+    ProjectStep: Annotated[
+        DataSetProjectOperation | None,
+        Field(
+            description="<p>A transform operation that projects columns. Operations that come after a projection can only refer to projected columns.</p>"
+        ),
+    ] = None
+    RenameColumnsStep: Annotated[
+        RenameColumnsOperation | None, Field(description="Type: RenameColumnsOperationDict.")
+    ] = None
+    UnpivotStep: Annotated[
+        UnpivotOperation | None, Field(description="Type: UnpivotOperationDict.")
+    ] = None
 
 
-class LogicalTable(DeferredModel):
+class DataSetDataPrepConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Alias: str
-    DataTransforms: list[TransformOperation] | None = None
-    Source: LogicalTableSource
+    DestinationTableMap: Annotated[
+        dict[str, DestinationTable], Field(description="Type: dict[str, DestinationTableDict].")
+    ]
+    SourceTableMap: Annotated[
+        dict[str, SourceTable], Field(description="Type: dict[str, SourceTableDict].")
+    ]
+    TransformStepMap: Annotated[
+        dict[str, TransformStep], Field(description="Type: dict[str, TransformStepDict].")
+    ]
+
+
+class LogicalTable(DeferredModel):
+    """
+    <p>A <i>logical table</i> is a unit that joins and that data transformations operate on. A logical table has a source, which can be either a physical table or result of a join. When a logical table points to a physical table, the logical table acts as a mutable copy of that physical table through transform operations.</p>
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    Alias: Annotated[str, Field(description="<p>A display name for the logical table.</p>")]
+    DataTransforms: Annotated[
+        list[TransformOperation] | None,
+        Field(
+            description="<p>Transform operations that act on this logical table. For this structure to be valid, only one of the attributes can be non-null. </p>"
+        ),
+    ] = None
+    Source: Annotated[
+        LogicalTableSource,
+        Field(
+            description="<p>Information about the source of a logical table. This is a variant type structure. For this structure to be valid, only one of the attributes can be non-null.</p>"
+        ),
+    ]
+
+
+class DataSetProps(DeferredModel):
+    """
+    The properties a program declares for a AWS::QuickSight::DataSet.
+    """
+
+    AwsAccountId: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^[0-9]{12}$ Length: exactly 12 characters. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    ColumnGroups: Annotated[
+        list[ColumnGroup] | None,
+        Field(
+            description="<p>Groupings of columns that work together in certain Amazon QuickSight features. Currently, only geospatial hierarchy is supported.</p>"
+        ),
+    ] = None
+    ColumnLevelPermissionRules: Annotated[
+        list[ColumnLevelPermissionRule] | None,
+        Field(
+            description='<p>A set of one or more definitions of a <code> <a href="https://docs.aws.amazon.com/quicksight/latest/APIReference/API_ColumnLevelPermissionRule.html">ColumnLevelPermissionRule</a> </code>.</p>'
+        ),
+    ] = None
+    DataPrepConfiguration: Annotated[
+        DataSetDataPrepConfiguration | None,
+        Field(description="Type: DataSetDataPrepConfigurationDict."),
+    ] = None
+    DataSetId: Annotated[
+        str | None, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ] = None
+    DataSetRefreshProperties: Annotated[
+        DataSetDataSetRefreshProperties | None,
+        Field(description="<p>The refresh properties of a dataset.</p>"),
+    ] = None
+    DataSetUsageConfiguration: Annotated[
+        DataSetDataSetUsageConfiguration | None,
+        Field(
+            description="<p>The usage configuration to apply to child datasets that reference this dataset as a source.</p>"
+        ),
+    ] = None
+    DatasetParameters: Annotated[
+        list[DatasetParameter] | None,
+        Field(description="<p>The parameter declarations of the dataset.</p>"),
+    ] = None
+    FieldFolders: Annotated[
+        dict[str, FieldFolder] | None,
+        Field(
+            description="Type: dict[str, FieldFolderDict]. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    FolderArns: Annotated[
+        list[str] | None,
+        Field(
+            description="<p>When you create the dataset, Amazon QuickSight adds the dataset to these folders.</p> Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    ImportMode: Annotated[
+        Literal["SPICE", "DIRECT_QUERY"] | None,
+        Field(description="Allowed values: 'SPICE', 'DIRECT_QUERY'."),
+    ] = None
+    IngestionWaitPolicy: Annotated[
+        DataSetIngestionWaitPolicy | None,
+        Field(
+            description="<p>Wait policy to use when creating/updating dataset. Default is to wait for SPICE ingestion to finish with timeout of 36 hours.</p> Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    LogicalTableMap: Annotated[
+        dict[str, LogicalTable] | None, Field(description="Type: dict[str, LogicalTableDict].")
+    ] = None
+    Name: Annotated[str | None, Field(description="<p>The display name for the dataset.</p>")] = (
+        None
+    )
+    PerformanceConfiguration: Annotated[
+        DataSetPerformanceConfiguration | None,
+        Field(description="Type: DataSetPerformanceConfigurationDict."),
+    ] = None
+    Permissions: Annotated[
+        list[ResourcePermission] | None,
+        Field(description="<p>A list of resource permissions on the dataset.</p>"),
+    ] = None
+    PhysicalTableMap: Annotated[
+        dict[str, PhysicalTable] | None, Field(description="Type: dict[str, PhysicalTableDict].")
+    ] = None
+    RowLevelPermissionDataSet: Annotated[
+        DataSetRowLevelPermissionDataSet | None,
+        Field(
+            description='<p>Information about a dataset that contains permissions for row-level security (RLS). The permissions dataset maps fields to users or groups. For more information, see <a href="https://docs.aws.amazon.com/quicksight/latest/user/restrict-access-to-a-data-set-using-row-level-security.html">Using Row-Level Security (RLS) to Restrict Access to a Dataset</a> in the <i>Amazon QuickSight User Guide</i>.</p> <p>The option to deny permissions by setting <code>PermissionPolicy</code> to <code>DENY_ACCESS</code> is not supported for new RLS datasets.</p>'
+        ),
+    ] = None
+    RowLevelPermissionTagConfiguration: Annotated[
+        DataSetRowLevelPermissionTagConfiguration | None,
+        Field(
+            description="<p>The configuration of tags on a dataset to set row-level security. </p>"
+        ),
+    ] = None
+    SemanticModelConfiguration: Annotated[
+        DataSetSemanticModelConfiguration | None,
+        Field(description="Type: DataSetSemanticModelConfigurationDict."),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(
+            description="<p>Contains a map of the key-value pairs for the resource tag or tags assigned to the dataset.</p>"
+        ),
+    ] = None
+    UseAs: Annotated[
+        Literal["RLS_RULES"] | None, Field(description="Allowed values: 'RLS_RULES'.")
+    ] = None

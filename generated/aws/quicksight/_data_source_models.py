@@ -7,10 +7,10 @@ Imported on first use by data_source.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "AwsIotAnalyticsParameters",
@@ -56,50 +56,80 @@ __all__ = [
 
 
 class AwsIotAnalyticsParameters(DeferredModel):
+    """
+    <p>The parameters for IoT Analytics.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DataSetName: str
+    DataSetName: Annotated[str, Field(description="<p>Dataset name.</p>")]
 
 
 class DataSourceAmazonElasticsearchParameters(DeferredModel):
+    """
+    <p>The parameters for OpenSearch.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Domain: str
+    Domain: Annotated[str, Field(description="<p>The OpenSearch domain.</p>")]
 
 
 class DataSourceAmazonOpenSearchParameters(DeferredModel):
+    """
+    <p>The parameters for OpenSearch.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Domain: str
+    Domain: Annotated[str, Field(description="<p>The OpenSearch domain.</p>")]
 
 
 class DataSourceAuroraParameters(DeferredModel):
+    """
+    <p>Parameters for Amazon Aurora.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Database: str
-    Host: str
-    Port: float
+    Database: Annotated[str, Field(description="<p>Database.</p>")]
+    Host: Annotated[str, Field(description="<p>Host.</p>")]
+    Port: Annotated[float, Field(description="<p>Port.</p>")]
 
 
 class DataSourceAuroraPostgreSqlParameters(DeferredModel):
+    """
+    <p>Parameters for Amazon Aurora PostgreSQL-Compatible Edition.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Database: str
-    Host: str
-    Port: float
+    Database: Annotated[
+        str, Field(description="<p>The Amazon Aurora PostgreSQL database to connect to.</p>")
+    ]
+    Host: Annotated[
+        str, Field(description="<p>The Amazon Aurora PostgreSQL-Compatible host to connect to.</p>")
+    ]
+    Port: Annotated[
+        float, Field(description="<p>The port that Amazon Aurora PostgreSQL is listening on.</p>")
+    ]
 
 
 class DataSourceErrorInfo(DeferredModel):
+    """
+    <p>Error information for the data source creation or update.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Message: str | None = None
-    Type: (
+    Message: Annotated[str | None, Field(description="<p>Error message.</p>")] = None
+    Type: Annotated[
         Literal[
             "ACCESS_DENIED",
             "COPY_SOURCE_NOT_FOUND",
@@ -110,202 +140,348 @@ class DataSourceErrorInfo(DeferredModel):
             "CONFLICT",
             "UNKNOWN",
         ]
-        | None
-    ) = None
+        | None,
+        Field(
+            description="Allowed values: 'ACCESS_DENIED', 'COPY_SOURCE_NOT_FOUND', 'TIMEOUT', 'ENGINE_VERSION_NOT_SUPPORTED', 'UNKNOWN_HOST', 'GENERIC_SQL_FAILURE', 'CONFLICT', 'UNKNOWN'."
+        ),
+    ] = None
 
 
 class DataSourceIdentityCenterConfiguration(DeferredModel):
+    """
+    <p>The parameters for an IAM Identity Center configuration.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EnableIdentityPropagation: bool | None = None
+    EnableIdentityPropagation: Annotated[
+        bool | None,
+        Field(
+            description="<p>A Boolean option that controls whether Trusted Identity Propagation should be used.</p>"
+        ),
+    ] = None
 
 
 class DataSourceKeyPairCredentials(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    KeyPairUsername: str
-    PrivateKey: str
-    PrivateKeyPassphrase: str | None = None
+    KeyPairUsername: Annotated[str, Field(description="Length: 1 to 64 characters.")]
+    PrivateKey: Annotated[
+        str,
+        Field(
+            description="Pattern: ^-{5}BEGIN (ENCRYPTED )?PRIVATE KEY-{5}\\u000D?\\u000A([A-Za-z0-9/+]{64}\\u000D?\\u000A)*[A-Za-z0-9/+]{1,64}={0,2}\\u000D?\\u000A-{5}END (ENCRYPTED )?PRIVATE KEY-{5}(\\u000D?\\u000A)?$ Length: 1600 to 8000 characters."
+        ),
+    ]
+    PrivateKeyPassphrase: Annotated[
+        str | None, Field(description="Length: 0 to 256 characters.")
+    ] = None
 
 
 class DataSourceManifestFileLocation(DeferredModel):
+    """
+    <p>Amazon S3 manifest file location.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Bucket: str
-    Key: str
+    Bucket: Annotated[str, Field(description="<p>Amazon S3 bucket.</p>")]
+    Key: Annotated[str, Field(description="<p>Amazon S3 key that identifies an object.</p>")]
 
 
 class DataSourceMariaDbParameters(DeferredModel):
+    """
+    <p>The parameters for MariaDB.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Database: str
-    Host: str
-    Port: float
+    Database: Annotated[str, Field(description="<p>Database.</p>")]
+    Host: Annotated[str, Field(description="<p>Host.</p>")]
+    Port: Annotated[float, Field(description="<p>Port.</p>")]
 
 
 class DataSourceMySqlParameters(DeferredModel):
+    """
+    <p>The parameters for MySQL.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Database: str
-    Host: str
-    Port: float
+    Database: Annotated[str, Field(description="<p>Database.</p>")]
+    Host: Annotated[str, Field(description="<p>Host.</p>")]
+    Port: Annotated[float, Field(description="<p>Port.</p>")]
 
 
 class DataSourceOAuthClientCredentials(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ClientId: str | None = None
-    ClientSecret: str | None = None
-    Username: str | None = None
+    ClientId: Annotated[
+        str | None, Field(description="Pattern: ^[^\\p{Cc}]+$ Length: 1 to 256 characters.")
+    ] = None
+    ClientSecret: Annotated[
+        str | None, Field(description="Pattern: ^[^\\p{Cc}]+$ Length: 1 to 2048 characters.")
+    ] = None
+    Username: Annotated[str | None, Field(description="Length: 1 to 64 characters.")] = None
 
 
 class DataSourceOracleParameters(DeferredModel):
+    """
+    <p>The parameters for Oracle.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Database: str
-    Host: str
-    Port: float
-    UseServiceName: bool | None = None
+    Database: Annotated[str, Field(description="<p>The database.</p>")]
+    Host: Annotated[str, Field(description="<p>An Oracle host.</p>")]
+    Port: Annotated[float, Field(description="<p>The port.</p>")]
+    UseServiceName: Annotated[bool | None, Field(description="Type: bool.")] = None
 
 
 class DataSourcePostgreSqlParameters(DeferredModel):
+    """
+    <p>The parameters for PostgreSQL.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Database: str
-    Host: str
-    Port: float
+    Database: Annotated[str, Field(description="<p>Database.</p>")]
+    Host: Annotated[str, Field(description="<p>Host.</p>")]
+    Port: Annotated[float, Field(description="<p>Port.</p>")]
 
 
 class DataSourcePrestoParameters(DeferredModel):
+    """
+    <p>The parameters for Presto.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Catalog: str
-    Host: str
-    Port: float
+    Catalog: Annotated[str, Field(description="<p>Catalog.</p>")]
+    Host: Annotated[str, Field(description="<p>Host.</p>")]
+    Port: Annotated[float, Field(description="<p>Port.</p>")]
 
 
 class DataSourceRdsParameters(DeferredModel):
+    """
+    <p>The parameters for Amazon RDS.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Database: str
-    InstanceId: str
+    Database: Annotated[str, Field(description="<p>Database.</p>")]
+    InstanceId: Annotated[str, Field(description="<p>Instance ID.</p>")]
 
 
 class DataSourceS3Parameters(DeferredModel):
+    """
+    <p>The parameters for S3.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ManifestFileLocation: DataSourceManifestFileLocation
-    RoleArn: str | None = None
+    ManifestFileLocation: Annotated[
+        DataSourceManifestFileLocation,
+        Field(description="<p>Amazon S3 manifest file location.</p>"),
+    ]
+    RoleArn: Annotated[
+        str | None,
+        Field(
+            description="<p>Use the <code>RoleArn</code> structure to override an account-wide role for a specific S3 data source. For example, say an account administrator has turned off all S3 access with an account-wide role. The administrator can then use <code>RoleArn</code> to bypass the account-wide role and allow S3 access for the single S3 data source that is specified in the structure, even if the account-wide role forbidding S3 access is still active.</p>"
+        ),
+    ] = None
 
 
 class DataSourceS3TablesParameters(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    TableBucketArn: str | None = None
+    TableBucketArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^(arn:aws[-a-z0-9]*:[a-z0-9]+:[-a-z0-9]*:[0-9]{12}:bucket/[a-zA-Z0-9-_]{3,63})$"
+        ),
+    ] = None
 
 
 class DataSourceSparkParameters(DeferredModel):
+    """
+    <p>The parameters for Spark.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Host: str
-    Port: float
+    Host: Annotated[str, Field(description="<p>Host.</p>")]
+    Port: Annotated[float, Field(description="<p>Port.</p>")]
 
 
 class DataSourceSqlServerParameters(DeferredModel):
+    """
+    <p>The parameters for SQL Server.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Database: str
-    Host: str
-    Port: float
+    Database: Annotated[str, Field(description="<p>Database.</p>")]
+    Host: Annotated[str, Field(description="<p>Host.</p>")]
+    Port: Annotated[float, Field(description="<p>Port.</p>")]
 
 
 class DataSourceSslProperties(DeferredModel):
+    """
+    <p>Secure Socket Layer (SSL) properties that apply when Amazon QuickSight connects to your underlying data source.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DisableSsl: bool | None = None
+    DisableSsl: Annotated[
+        bool | None,
+        Field(description="<p>A Boolean option to control whether SSL should be disabled.</p>"),
+    ] = None
 
 
 class DataSourceTeradataParameters(DeferredModel):
+    """
+    <p>The parameters for Teradata.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Database: str
-    Host: str
-    Port: float
+    Database: Annotated[str, Field(description="<p>Database.</p>")]
+    Host: Annotated[str, Field(description="<p>Host.</p>")]
+    Port: Annotated[float, Field(description="<p>Port.</p>")]
 
 
 class DataSourceTrinoParameters(DeferredModel):
+    """
+    <p>The parameters that are required to connect to a Trino data source.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Catalog: str
-    Host: str
-    Port: float
+    Catalog: Annotated[str, Field(description="<p>The catalog name for the Trino data source.</p>")]
+    Host: Annotated[str, Field(description="<p>The host name of the Trino data source.</p>")]
+    Port: Annotated[float, Field(description="<p>The port for the Trino data source.</p>")]
 
 
 class DataSourceVpcConnectionProperties(DeferredModel):
+    """
+    <p>VPC connection properties.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    VpcConnectionArn: str
+    VpcConnectionArn: Annotated[
+        str, Field(description="<p>The Amazon Resource Name (ARN) for the VPC connection.</p>")
+    ]
 
 
 class ImpalaParameters(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Host: str
-    Port: float
-    SqlEndpointPath: str
+    Host: Annotated[str, Field(description="Length: 1 to 256 characters.")]
+    Port: Annotated[float, Field(description="Range: 1 to 65535 (inclusive).")]
+    SqlEndpointPath: Annotated[str, Field(description="Length: 1 to 4096 characters.")]
 
 
 class RedshiftIAMParameters(DeferredModel):
+    """
+    <p>A structure that grants Amazon QuickSight access to your cluster and make a call to the <code>redshift:GetClusterCredentials</code> API. For more information on the <code>redshift:GetClusterCredentials</code> API, see <a href="https://docs.aws.amazon.com/redshift/latest/APIReference/API_GetClusterCredentials.html"> <code>GetClusterCredentials</code> </a>.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AutoCreateDatabaseUser: bool | None = None
-    DatabaseGroups: list[str] | None = None
-    DatabaseUser: str | None = None
-    RoleArn: str
+    AutoCreateDatabaseUser: Annotated[
+        bool | None,
+        Field(
+            description="<p>Automatically creates a database user. If your database doesn't have a <code>DatabaseUser</code>, set this parameter to <code>True</code>. If there is no <code>DatabaseUser</code>, Amazon QuickSight can't connect to your cluster. The <code>RoleArn</code> that you use for this operation must grant access to <code>redshift:CreateClusterUser</code> to successfully create the user.</p>"
+        ),
+    ] = None
+    DatabaseGroups: Annotated[
+        list[str] | None,
+        Field(
+            description="<p>A list of groups whose permissions will be granted to Amazon QuickSight to access the cluster. These permissions are combined with the permissions granted to Amazon QuickSight by the <code>DatabaseUser</code>. If you choose to include this parameter, the <code>RoleArn</code> must grant access to <code>redshift:JoinGroup</code>.</p>"
+        ),
+    ] = None
+    DatabaseUser: Annotated[
+        str | None,
+        Field(
+            description="<p>The user whose permissions and group memberships will be used by Amazon QuickSight to access the cluster. If this user already exists in your database, Amazon QuickSight is granted the same permissions that the user has. If the user doesn't exist, set the value of <code>AutoCreateDatabaseUser</code> to <code>True</code> to create a new user with PUBLIC permissions.</p>"
+        ),
+    ] = None
+    RoleArn: Annotated[
+        str,
+        Field(
+            description="<p>Use the <code>RoleArn</code> structure to allow Amazon QuickSight to call <code>redshift:GetClusterCredentials</code> on your cluster. The calling principal must have <code>iam:PassRole</code> access to pass the role to Amazon QuickSight. The role's trust policy must allow the Amazon QuickSight service principal to assume the role.</p>"
+        ),
+    ]
 
 
 class ResourcePermission(DeferredModel):
+    """
+    <p>Permission for the resource.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Actions: list[str]
-    Principal: str
-    Resource: str | None = None
+    Actions: Annotated[
+        list[str], Field(description="<p>The IAM action to grant or revoke permissions on.</p>")
+    ]
+    Principal: Annotated[
+        str,
+        Field(
+            description="<p>The Amazon Resource Name (ARN) of the principal. This can be one of the following:</p> <ul> <li> <p>The ARN of an Amazon QuickSight user or group associated with a data source or dataset. (This is common.)</p> </li> <li> <p>The ARN of an Amazon QuickSight user, group, or namespace associated with an analysis, dashboard, template, or theme. (This is common.)</p> </li> <li> <p>The ARN of an Amazon Web Services account root: This is an IAM ARN rather than a QuickSight ARN. Use this option only to share resources (templates) across Amazon Web Services accounts. (This is less common.) </p> </li> </ul>"
+        ),
+    ]
+    Resource: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class Tag(DeferredModel):
+    """
+    <p>The key or keys of the key-value pairs for the resource tag or tags assigned to the resource.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="<p>Tag key.</p>")]
+    Value: Annotated[str, Field(description="<p>Tag value.</p>")]
 
 
 class DataSourceAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedTime: str | None = None
-    LastUpdatedTime: str | None = None
-    Status: (
+    """
+    The read-only attributes of a AWS::QuickSight::DataSource, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None, Field(description="<p>The Amazon Resource Name (ARN) of the data source.</p>")
+    ] = None
+    CreatedTime: Annotated[
+        str | None, Field(description="<p>The time that this data source was created.</p>")
+    ] = None
+    LastUpdatedTime: Annotated[
+        str | None, Field(description="<p>The last time that this data source was updated.</p>")
+    ] = None
+    Status: Annotated[
         Literal[
             "CREATION_IN_PROGRESS",
             "CREATION_SUCCESSFUL",
@@ -316,194 +492,430 @@ class DataSourceAttributes(DeferredModel):
             "PENDING_UPDATE",
             "DELETED",
         ]
-        | None
-    ) = None
+        | None,
+        Field(
+            description="Allowed values: 'CREATION_IN_PROGRESS', 'CREATION_SUCCESSFUL', 'CREATION_FAILED', 'UPDATE_IN_PROGRESS', 'UPDATE_SUCCESSFUL', 'UPDATE_FAILED', 'PENDING_UPDATE', 'DELETED'."
+        ),
+    ] = None
 
 
 class DataSourceAthenaParameters(DeferredModel):
+    """
+    <p>Parameters for Amazon Athena.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ConsumerAccountRoleArn: str | None = None
-    IdentityCenterConfiguration: DataSourceIdentityCenterConfiguration | None = None
-    RoleArn: str | None = None
-    WorkGroup: str | None = None
+    ConsumerAccountRoleArn: Annotated[
+        str | None, Field(description="Length: 20 to 2048 characters.")
+    ] = None
+    IdentityCenterConfiguration: Annotated[
+        DataSourceIdentityCenterConfiguration | None,
+        Field(description="<p>The parameters for an IAM Identity Center configuration.</p>"),
+    ] = None
+    RoleArn: Annotated[
+        str | None,
+        Field(
+            description="<p>Use the <code>RoleArn</code> structure to override an account-wide role for a specific Athena data source. For example, say an account administrator has turned off all Athena access with an account-wide role. The administrator can then use <code>RoleArn</code> to bypass the account-wide role and allow Athena access for the single Athena data source that is specified in the structure, even if the account-wide role forbidding Athena access is still active.</p>"
+        ),
+    ] = None
+    WorkGroup: Annotated[
+        str | None, Field(description="<p>The workgroup that Amazon Athena uses.</p>")
+    ] = None
 
 
 class DataSourceOAuthParameters(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    IdentityProviderResourceUri: str | None = None
-    IdentityProviderVpcConnectionProperties: DataSourceVpcConnectionProperties | None = None
-    OAuthScope: str | None = None
-    TokenProviderUrl: str
+    IdentityProviderResourceUri: Annotated[
+        str | None, Field(description="Length: 1 to 2048 characters.")
+    ] = None
+    IdentityProviderVpcConnectionProperties: Annotated[
+        DataSourceVpcConnectionProperties | None,
+        Field(description="<p>VPC connection properties.</p>"),
+    ] = None
+    OAuthScope: Annotated[str | None, Field(description="Length: 1 to 128 characters.")] = None
+    TokenProviderUrl: Annotated[str, Field(description="Length: 1 to 2048 characters.")]
 
 
 class DataSourceRedshiftParameters(DeferredModel):
+    """
+    <p>The parameters for Amazon Redshift. The <code>ClusterId</code> field can be blank if <code>Host</code> and <code>Port</code> are both set. The <code>Host</code> and <code>Port</code> fields can be blank if the <code>ClusterId</code> field is set.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ClusterId: str | None = None
-    Database: str
-    Host: str | None = None
-    IAMParameters: RedshiftIAMParameters | None = None
-    IdentityCenterConfiguration: DataSourceIdentityCenterConfiguration | None = None
-    Port: float | None = None
+    ClusterId: Annotated[
+        str | None,
+        Field(
+            description="<p>Cluster ID. This field can be blank if the <code>Host</code> and <code>Port</code> are provided.</p>"
+        ),
+    ] = None
+    Database: Annotated[str, Field(description="<p>Database.</p>")]
+    Host: Annotated[
+        str | None,
+        Field(
+            description="<p>Host. This field can be blank if <code>ClusterId</code> is provided.</p>"
+        ),
+    ] = None
+    IAMParameters: Annotated[
+        RedshiftIAMParameters | None,
+        Field(
+            description='<p>A structure that grants Amazon QuickSight access to your cluster and make a call to the <code>redshift:GetClusterCredentials</code> API. For more information on the <code>redshift:GetClusterCredentials</code> API, see <a href="https://docs.aws.amazon.com/redshift/latest/APIReference/API_GetClusterCredentials.html"> <code>GetClusterCredentials</code> </a>.</p>'
+        ),
+    ] = None
+    IdentityCenterConfiguration: Annotated[
+        DataSourceIdentityCenterConfiguration | None,
+        Field(description="<p>The parameters for an IAM Identity Center configuration.</p>"),
+    ] = None
+    Port: Annotated[
+        float | None,
+        Field(
+            description="<p>Port. This field can be blank if the <code>ClusterId</code> is provided.</p>"
+        ),
+    ] = None
 
 
 class DataSourceSnowflakeParameters(DeferredModel):
+    """
+    <p>The parameters for Snowflake.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AuthenticationType: Literal["PASSWORD", "TOKEN", "X509", "KEYPAIR"] | None = None
-    Database: str
-    DatabaseAccessControlRole: str | None = None
-    Host: str
-    OAuthParameters: DataSourceOAuthParameters | None = None
-    Warehouse: str
+    AuthenticationType: Annotated[
+        Literal["PASSWORD", "TOKEN", "X509", "KEYPAIR"] | None,
+        Field(description="Allowed values: 'PASSWORD', 'TOKEN', 'X509', 'KEYPAIR'."),
+    ] = None
+    Database: Annotated[str, Field(description="<p>Database.</p>")]
+    DatabaseAccessControlRole: Annotated[
+        str | None, Field(description="Length: 0 to 128 characters.")
+    ] = None
+    Host: Annotated[str, Field(description="<p>Host.</p>")]
+    OAuthParameters: Annotated[
+        DataSourceOAuthParameters | None, Field(description="Type: DataSourceOAuthParametersDict.")
+    ] = None
+    Warehouse: Annotated[str, Field(description="<p>Warehouse.</p>")]
 
 
 class DataSourceStarburstParameters(DeferredModel):
+    """
+    <p>The parameters that are required to connect to a Starburst data source.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AuthenticationType: Literal["PASSWORD", "TOKEN", "X509", "KEYPAIR"] | None = None
-    Catalog: str
-    DatabaseAccessControlRole: str | None = None
-    Host: str
-    OAuthParameters: DataSourceOAuthParameters | None = None
-    Port: float
-    ProductType: Literal["GALAXY", "ENTERPRISE"] | None = None
+    AuthenticationType: Annotated[
+        Literal["PASSWORD", "TOKEN", "X509", "KEYPAIR"] | None,
+        Field(description="Allowed values: 'PASSWORD', 'TOKEN', 'X509', 'KEYPAIR'."),
+    ] = None
+    Catalog: Annotated[
+        str, Field(description="<p>The catalog name for the Starburst data source.</p>")
+    ]
+    DatabaseAccessControlRole: Annotated[
+        str | None, Field(description="Length: 0 to 128 characters.")
+    ] = None
+    Host: Annotated[str, Field(description="<p>The host name of the Starburst data source.</p>")]
+    OAuthParameters: Annotated[
+        DataSourceOAuthParameters | None, Field(description="Type: DataSourceOAuthParametersDict.")
+    ] = None
+    Port: Annotated[float, Field(description="<p>The port for the Starburst data source.</p>")]
+    ProductType: Annotated[
+        Literal["GALAXY", "ENTERPRISE"] | None,
+        Field(description="Allowed values: 'GALAXY', 'ENTERPRISE'."),
+    ] = None
 
 
 class DataSourceDatabricksParameters(DeferredModel):
+    """
+    <p>The parameters that are required to connect to a Databricks data source.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AuthenticationType: Literal["PASSWORD", "TOKEN", "X509", "KEYPAIR"] | None = None
-    Host: str
-    OAuthParameters: DataSourceOAuthParameters | None = None
-    Port: float
-    SqlEndpointPath: str
+    AuthenticationType: Annotated[
+        Literal["PASSWORD", "TOKEN", "X509", "KEYPAIR"] | None,
+        Field(description="Allowed values: 'PASSWORD', 'TOKEN', 'X509', 'KEYPAIR'."),
+    ] = None
+    Host: Annotated[str, Field(description="<p>The host name of the Databricks data source.</p>")]
+    OAuthParameters: Annotated[
+        DataSourceOAuthParameters | None, Field(description="Type: DataSourceOAuthParametersDict.")
+    ] = None
+    Port: Annotated[float, Field(description="<p>The port for the Databricks data source.</p>")]
+    SqlEndpointPath: Annotated[
+        str, Field(description="<p>The HTTP path of the Databricks data source.</p>")
+    ]
 
 
 class DataSourceDataSourceParameters(DeferredModel):
+    """
+    <p>The parameters that Amazon QuickSight uses to connect to your underlying data source. This is a variant type structure. For this structure to be valid, only one of the attributes can be non-null.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AmazonElasticsearchParameters: DataSourceAmazonElasticsearchParameters | None = None
-    AmazonOpenSearchParameters: DataSourceAmazonOpenSearchParameters | None = None
-    AthenaParameters: DataSourceAthenaParameters | None = None
-    AuroraParameters: DataSourceAuroraParameters | None = None
-    AuroraPostgreSqlParameters: DataSourceAuroraPostgreSqlParameters | None = None
-    DatabricksParameters: DataSourceDatabricksParameters | None = None
-    MariaDbParameters: DataSourceMariaDbParameters | None = None
-    MySqlParameters: DataSourceMySqlParameters | None = None
-    OracleParameters: DataSourceOracleParameters | None = None
-    PostgreSqlParameters: DataSourcePostgreSqlParameters | None = None
-    PrestoParameters: DataSourcePrestoParameters | None = None
-    RdsParameters: DataSourceRdsParameters | None = None
-    RedshiftParameters: DataSourceRedshiftParameters | None = None
-    S3Parameters: DataSourceS3Parameters | None = None
-    S3TablesParameters: DataSourceS3TablesParameters | None = None
-    SnowflakeParameters: DataSourceSnowflakeParameters | None = None
-    SparkParameters: DataSourceSparkParameters | None = None
-    SqlServerParameters: DataSourceSqlServerParameters | None = None
-    StarburstParameters: DataSourceStarburstParameters | None = None
-    TeradataParameters: DataSourceTeradataParameters | None = None
-    TrinoParameters: DataSourceTrinoParameters | None = None
+    AmazonElasticsearchParameters: Annotated[
+        DataSourceAmazonElasticsearchParameters | None,
+        Field(description="<p>The parameters for OpenSearch.</p>"),
+    ] = None
+    AmazonOpenSearchParameters: Annotated[
+        DataSourceAmazonOpenSearchParameters | None,
+        Field(description="<p>The parameters for OpenSearch.</p>"),
+    ] = None
+    AthenaParameters: Annotated[
+        DataSourceAthenaParameters | None, Field(description="<p>Parameters for Amazon Athena.</p>")
+    ] = None
+    AuroraParameters: Annotated[
+        DataSourceAuroraParameters | None, Field(description="<p>Parameters for Amazon Aurora.</p>")
+    ] = None
+    AuroraPostgreSqlParameters: Annotated[
+        DataSourceAuroraPostgreSqlParameters | None,
+        Field(description="<p>Parameters for Amazon Aurora PostgreSQL-Compatible Edition.</p>"),
+    ] = None
+    DatabricksParameters: Annotated[
+        DataSourceDatabricksParameters | None,
+        Field(
+            description="<p>The parameters that are required to connect to a Databricks data source.</p>"
+        ),
+    ] = None
+    MariaDbParameters: Annotated[
+        DataSourceMariaDbParameters | None, Field(description="<p>The parameters for MariaDB.</p>")
+    ] = None
+    MySqlParameters: Annotated[
+        DataSourceMySqlParameters | None, Field(description="<p>The parameters for MySQL.</p>")
+    ] = None
+    OracleParameters: Annotated[
+        DataSourceOracleParameters | None, Field(description="<p>The parameters for Oracle.</p>")
+    ] = None
+    PostgreSqlParameters: Annotated[
+        DataSourcePostgreSqlParameters | None,
+        Field(description="<p>The parameters for PostgreSQL.</p>"),
+    ] = None
+    PrestoParameters: Annotated[
+        DataSourcePrestoParameters | None, Field(description="<p>The parameters for Presto.</p>")
+    ] = None
+    RdsParameters: Annotated[
+        DataSourceRdsParameters | None, Field(description="<p>The parameters for Amazon RDS.</p>")
+    ] = None
+    RedshiftParameters: Annotated[
+        DataSourceRedshiftParameters | None,
+        Field(
+            description="<p>The parameters for Amazon Redshift. The <code>ClusterId</code> field can be blank if <code>Host</code> and <code>Port</code> are both set. The <code>Host</code> and <code>Port</code> fields can be blank if the <code>ClusterId</code> field is set.</p>"
+        ),
+    ] = None
+    S3Parameters: Annotated[
+        DataSourceS3Parameters | None, Field(description="<p>The parameters for S3.</p>")
+    ] = None
+    S3TablesParameters: Annotated[
+        DataSourceS3TablesParameters | None,
+        Field(description="Type: DataSourceS3TablesParametersDict."),
+    ] = None
+    SnowflakeParameters: Annotated[
+        DataSourceSnowflakeParameters | None,
+        Field(description="<p>The parameters for Snowflake.</p>"),
+    ] = None
+    SparkParameters: Annotated[
+        DataSourceSparkParameters | None, Field(description="<p>The parameters for Spark.</p>")
+    ] = None
+    SqlServerParameters: Annotated[
+        DataSourceSqlServerParameters | None,
+        Field(description="<p>The parameters for SQL Server.</p>"),
+    ] = None
+    StarburstParameters: Annotated[
+        DataSourceStarburstParameters | None,
+        Field(
+            description="<p>The parameters that are required to connect to a Starburst data source.</p>"
+        ),
+    ] = None
+    TeradataParameters: Annotated[
+        DataSourceTeradataParameters | None,
+        Field(description="<p>The parameters for Teradata.</p>"),
+    ] = None
+    TrinoParameters: Annotated[
+        DataSourceTrinoParameters | None,
+        Field(
+            description="<p>The parameters that are required to connect to a Trino data source.</p>"
+        ),
+    ] = None
 
 
 class DataSourceCredentialPair(DeferredModel):
+    """
+    <p>The combination of user name and password that are used as credentials.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AlternateDataSourceParameters: list[DataSourceDataSourceParameters] | None = None
-    Password: str
-    Username: str
+    AlternateDataSourceParameters: Annotated[
+        list[DataSourceDataSourceParameters] | None,
+        Field(
+            description="<p>A set of alternate data source parameters that you want to share for these credentials. The credentials are applied in tandem with the data source parameters when you copy a data source by using a create or update request. The API operation compares the <code>DataSourceParameters</code> structure that's in the request with the structures in the <code>AlternateDataSourceParameters</code> allow list. If the structures are an exact match, the request is allowed to use the new data source with the existing credentials. If the <code>AlternateDataSourceParameters</code> list is null, the <code>DataSourceParameters</code> originally used with these <code>Credentials</code> is automatically allowed.</p>"
+        ),
+    ] = None
+    Password: Annotated[str, Field(description="<p>Password.</p>")]
+    Username: Annotated[str, Field(description="<p>User name.</p>")]
 
 
 class DataSourceCredentials(DeferredModel):
+    """
+    <p>Data source credentials. This is a variant type structure. For this structure to be valid, only one of the attributes can be non-null.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CopySourceArn: str | None = None
-    CredentialPair: DataSourceCredentialPair | None = None
-    KeyPairCredentials: DataSourceKeyPairCredentials | None = None
-    OAuthClientCredentials: DataSourceOAuthClientCredentials | None = None
-    SecretArn: str | None = None
+    CopySourceArn: Annotated[
+        str | None,
+        Field(
+            description="<p>The Amazon Resource Name (ARN) of a data source that has the credential pair that you want to use. When <code>CopySourceArn</code> is not null, the credential pair from the data source in the ARN is used as the credentials for the <code>DataSourceCredentials</code> structure.</p>"
+        ),
+    ] = None
+    CredentialPair: Annotated[
+        DataSourceCredentialPair | None,
+        Field(
+            description="<p>The combination of user name and password that are used as credentials.</p>"
+        ),
+    ] = None
+    KeyPairCredentials: Annotated[
+        DataSourceKeyPairCredentials | None,
+        Field(description="Type: DataSourceKeyPairCredentialsDict."),
+    ] = None
+    OAuthClientCredentials: Annotated[
+        DataSourceOAuthClientCredentials | None,
+        Field(description="Type: DataSourceOAuthClientCredentialsDict."),
+    ] = None
+    SecretArn: Annotated[
+        str | None,
+        Field(
+            description="<p>The Amazon Resource Name (ARN) of the secret associated with the data source in Amazon Secrets Manager.</p>"
+        ),
+    ] = None
 
 
 class DataSourceProps(DeferredModel):
-    AlternateDataSourceParameters: list[DataSourceDataSourceParameters] | None = None
-    AwsAccountId: str | None = None
-    Credentials: DataSourceCredentials | None = None
-    DataSourceId: str | None = None
-    DataSourceParameters: DataSourceDataSourceParameters | None = None
-    ErrorInfo: DataSourceErrorInfo | None = None
-    FolderArns: list[str] | None = None
-    Name: str
-    Permissions: list[ResourcePermission] | None = None
-    SslProperties: DataSourceSslProperties | None = None
-    Tags: list[Tag] | None = None
-    Type: Literal[
-        "ADOBE_ANALYTICS",
-        "AMAZON_ELASTICSEARCH",
-        "AMAZON_OPENSEARCH",
-        "ATHENA",
-        "AURORA",
-        "AURORA_POSTGRESQL",
-        "AWS_IOT_ANALYTICS",
-        "DATABRICKS",
-        "DENODO",
-        "DREMIO",
-        "DYNAMODB",
-        "SAPHANA",
-        "DB2_AS400",
-        "EXASOL",
-        "FILE",
-        "FULLY_MANAGED_KNOWLEDGE_BASE",
-        "GITHUB",
-        "INTERNATIONAL_DATA_CORPORATION",
-        "JIRA",
-        "MARIADB",
-        "MYSQL",
-        "ORACLE",
-        "POSTGRESQL",
-        "PRESTO",
-        "QBUSINESS",
-        "REDSHIFT",
-        "S3",
-        "S3_TABLES",
-        "S3_KNOWLEDGE_BASE",
-        "SALESFORCE",
-        "SERVICENOW",
-        "SNOWFLAKE",
-        "SPARK",
-        "SPICE",
-        "SQLSERVER",
-        "TERADATA",
-        "TIMESTREAM",
-        "TWITTER",
-        "BIGQUERY",
-        "GOOGLE_ANALYTICS",
-        "TRINO",
-        "STARBURST",
-        "MONGO",
-        "MONGO_ATLAS",
-        "DOCUMENTDB",
-        "APPFLOW",
-        "IMPALA",
-        "GLUE",
-        "GLUE_DATA_CATALOG",
-        "GOOGLE_DRIVE",
-        "CONFLUENCE",
-        "SHAREPOINT",
-        "ONE_DRIVE",
-        "WEB_CRAWLER",
-        "BOX",
-        "GOOGLESHEETS",
-        "ATLAN",
+    """
+    The properties a program declares for a AWS::QuickSight::DataSource.
+    """
+
+    AlternateDataSourceParameters: Annotated[
+        list[DataSourceDataSourceParameters] | None,
+        Field(
+            description="<p>A set of alternate data source parameters that you want to share for the credentials stored with this data source. The credentials are applied in tandem with the data source parameters when you copy a data source by using a create or update request. The API operation compares the <code>DataSourceParameters</code> structure that's in the request with the structures in the <code>AlternateDataSourceParameters</code> allow list. If the structures are an exact match, the request is allowed to use the credentials from this existing data source. If the <code>AlternateDataSourceParameters</code> list is null, the <code>Credentials</code> originally used with this <code>DataSourceParameters</code> are automatically allowed.</p>"
+        ),
+    ] = None
+    AwsAccountId: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^[0-9]{12}$ Length: exactly 12 characters. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Credentials: Annotated[
+        DataSourceCredentials | None,
+        Field(
+            description="<p>Data source credentials. This is a variant type structure. For this structure to be valid, only one of the attributes can be non-null.</p> Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    DataSourceId: Annotated[
+        str | None, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ] = None
+    DataSourceParameters: Annotated[
+        DataSourceDataSourceParameters | None,
+        Field(
+            description="<p>The parameters that Amazon QuickSight uses to connect to your underlying data source. This is a variant type structure. For this structure to be valid, only one of the attributes can be non-null.</p>"
+        ),
+    ] = None
+    ErrorInfo: Annotated[
+        DataSourceErrorInfo | None,
+        Field(description="<p>Error information for the data source creation or update.</p>"),
+    ] = None
+    FolderArns: Annotated[
+        list[str] | None,
+        Field(description="Items: 0 to 10 items. Write-only: sent to AWS, never read back."),
+    ] = None
+    Name: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Permissions: Annotated[
+        list[ResourcePermission] | None, Field(description="Items: 1 to 64 items.")
+    ] = None
+    SslProperties: Annotated[
+        DataSourceSslProperties | None,
+        Field(
+            description="<p>Secure Socket Layer (SSL) properties that apply when Amazon QuickSight connects to your underlying data source.</p>"
+        ),
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="Items: 1 to 200 items.")] = None
+    Type: Annotated[
+        Literal[
+            "ADOBE_ANALYTICS",
+            "AMAZON_ELASTICSEARCH",
+            "AMAZON_OPENSEARCH",
+            "ATHENA",
+            "AURORA",
+            "AURORA_POSTGRESQL",
+            "AWS_IOT_ANALYTICS",
+            "DATABRICKS",
+            "DENODO",
+            "DREMIO",
+            "DYNAMODB",
+            "SAPHANA",
+            "DB2_AS400",
+            "EXASOL",
+            "FILE",
+            "FULLY_MANAGED_KNOWLEDGE_BASE",
+            "GITHUB",
+            "INTERNATIONAL_DATA_CORPORATION",
+            "JIRA",
+            "MARIADB",
+            "MYSQL",
+            "ORACLE",
+            "POSTGRESQL",
+            "PRESTO",
+            "QBUSINESS",
+            "REDSHIFT",
+            "S3",
+            "S3_TABLES",
+            "S3_KNOWLEDGE_BASE",
+            "SALESFORCE",
+            "SERVICENOW",
+            "SNOWFLAKE",
+            "SPARK",
+            "SPICE",
+            "SQLSERVER",
+            "TERADATA",
+            "TIMESTREAM",
+            "TWITTER",
+            "BIGQUERY",
+            "GOOGLE_ANALYTICS",
+            "TRINO",
+            "STARBURST",
+            "MONGO",
+            "MONGO_ATLAS",
+            "DOCUMENTDB",
+            "APPFLOW",
+            "IMPALA",
+            "GLUE",
+            "GLUE_DATA_CATALOG",
+            "GOOGLE_DRIVE",
+            "CONFLUENCE",
+            "SHAREPOINT",
+            "ONE_DRIVE",
+            "WEB_CRAWLER",
+            "BOX",
+            "GOOGLESHEETS",
+            "ATLAN",
+        ],
+        Field(
+            description="Allowed values: 'ADOBE_ANALYTICS', 'AMAZON_ELASTICSEARCH', 'AMAZON_OPENSEARCH', 'ATHENA', 'AURORA', 'AURORA_POSTGRESQL', 'AWS_IOT_ANALYTICS', 'DATABRICKS', 'DENODO', 'DREMIO', 'DYNAMODB', 'SAPHANA' (and 45 more). Create-only: changing it replaces the resource."
+        ),
     ]
-    VpcConnectionProperties: DataSourceVpcConnectionProperties | None = None
+    VpcConnectionProperties: Annotated[
+        DataSourceVpcConnectionProperties | None,
+        Field(description="<p>VPC connection properties.</p>"),
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by dlp_setting.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "DLPSettingAttributes",
@@ -27,55 +27,110 @@ class LabelActionMapping(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Action: Literal["ALLOW", "WARN", "BLOCK"]
-    LabelId: str
-    LabelName: str
+    Action: Annotated[
+        Literal["ALLOW", "WARN", "BLOCK"],
+        Field(description="Allowed values: 'ALLOW', 'WARN', 'BLOCK'."),
+    ]
+    LabelId: Annotated[str, Field(description="Length: 1 to 512 characters.")]
+    LabelName: Annotated[str, Field(description="Length: 1 to 512 characters.")]
 
 
 class MicrosoftPurviewCredentials(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    SecretArn: str
+    SecretArn: Annotated[
+        str,
+        Field(
+            description="Pattern: ^arn:aws(-[\\w]+)*:secretsmanager:[a-z0-9\\-]+:\\d{12}:secret:.+$"
+        ),
+    ]
 
 
 class MicrosoftPurviewProviderConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Credentials: MicrosoftPurviewCredentials
-    LabelActionMappings: list[LabelActionMapping]
-    UnmappedAction: Literal["ALLOW", "WARN", "BLOCK"]
+    Credentials: Annotated[
+        MicrosoftPurviewCredentials, Field(description="Type: MicrosoftPurviewCredentialsDict.")
+    ]
+    LabelActionMappings: Annotated[
+        list[LabelActionMapping], Field(description="Items: at most 100 items.")
+    ]
+    UnmappedAction: Annotated[
+        Literal["ALLOW", "WARN", "BLOCK"],
+        Field(description="Allowed values: 'ALLOW', 'WARN', 'BLOCK'."),
+    ]
 
 
 class Tag(DeferredModel):
+    """
+    <p>The key or keys of the key-value pairs for the resource tag or tags assigned to the resource.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="<p>Tag key.</p>")]
+    Value: Annotated[str, Field(description="<p>Tag value.</p>")]
 
 
 class DLPSettingAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedAt: str | None = None
-    Status: Literal["ACTIVE", "INACTIVE"] | None = None
-    UpdatedAt: str | None = None
+    """
+    The read-only attributes of a AWS::QuickSight::DLPSetting, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="Type: str.")] = None
+    CreatedAt: Annotated[str | None, Field(description="Type: str.")] = None
+    Status: Annotated[
+        Literal["ACTIVE", "INACTIVE"] | None,
+        Field(description="Allowed values: 'ACTIVE', 'INACTIVE'."),
+    ] = None
+    UpdatedAt: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class DLPSettingProviderConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    MicrosoftPurview: MicrosoftPurviewProviderConfig
+    MicrosoftPurview: Annotated[
+        MicrosoftPurviewProviderConfig,
+        Field(description="Type: MicrosoftPurviewProviderConfigDict."),
+    ]
 
 
 class DLPSettingProps(DeferredModel):
-    AwsAccountId: str | None = None
-    DlpSettingId: str
-    Enabled: bool
-    Name: str
-    ProviderConfig: DLPSettingProviderConfig
-    ProviderOutageAction: Literal["ALLOW", "WARN", "BLOCK"]
-    ProviderType: Literal["MICROSOFT_PURVIEW"]
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::QuickSight::DLPSetting.
+    """
+
+    AwsAccountId: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^[0-9]{12}$ Length: exactly 12 characters. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    DlpSettingId: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[a-zA-Z0-9\\-_]+$ Length: 1 to 256 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Enabled: Annotated[bool, Field(description="Type: bool.")]
+    Name: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[A-Za-z0-9](?:[\\w- &]*[A-Za-z0-9])?$ Length: 1 to 255 characters."
+        ),
+    ]
+    ProviderConfig: Annotated[
+        DLPSettingProviderConfig, Field(description="Type: DLPSettingProviderConfigDict.")
+    ]
+    ProviderOutageAction: Annotated[
+        Literal["ALLOW", "WARN", "BLOCK"],
+        Field(description="Allowed values: 'ALLOW', 'WARN', 'BLOCK'."),
+    ]
+    ProviderType: Annotated[
+        Literal["MICROSOFT_PURVIEW"], Field(description="Allowed values: 'MICROSOFT_PURVIEW'.")
+    ]
+    Tags: Annotated[list[Tag] | None, Field(description="Items: 1 to 200 items.")] = None

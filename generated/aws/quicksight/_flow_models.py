@@ -7,10 +7,10 @@ Imported on first use by flow.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "FlowAttributes",
@@ -24,30 +24,61 @@ class Permission(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Actions: list[str]
-    Principal: str
+    Actions: Annotated[list[str], Field(description="Each item: Length: 1 to 64 characters.")]
+    Principal: Annotated[str, Field(description="Length: 1 to 256 characters.")]
 
 
 class StepAliasMapping(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    StepAlias: str
-    StepId: str
+    StepAlias: Annotated[str, Field(description="Type: str.")]
+    StepId: Annotated[str, Field(description="Length: 1 to 64 characters.")]
 
 
 class FlowAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedTime: str | None = None
-    FlowId: str | None = None
-    LastUpdatedTime: str | None = None
-    PublishState: Literal["PUBLISHED", "DRAFT", "PENDING_APPROVAL"] | None = None
-    StepAliases: list[StepAliasMapping] | None = None
+    """
+    The read-only attributes of a AWS::QuickSight::Flow, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="Type: str.")] = None
+    CreatedTime: Annotated[str | None, Field(description="Type: str.")] = None
+    FlowId: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$"
+        ),
+    ] = None
+    LastUpdatedTime: Annotated[str | None, Field(description="Type: str.")] = None
+    PublishState: Annotated[
+        Literal["PUBLISHED", "DRAFT", "PENDING_APPROVAL"] | None,
+        Field(description="Allowed values: 'PUBLISHED', 'DRAFT', 'PENDING_APPROVAL'."),
+    ] = None
+    StepAliases: Annotated[
+        list[StepAliasMapping] | None, Field(description="Type: list[StepAliasMappingDict].")
+    ] = None
 
 
 class FlowProps(DeferredModel):
-    AwsAccountId: str
-    Description: str | None = None
-    FlowDefinition: Any
-    Name: str
-    Permissions: list[Permission] | None = None
+    """
+    The properties a program declares for a AWS::QuickSight::Flow.
+    """
+
+    AwsAccountId: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[0-9]{12}$ Length: exactly 12 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Description: Annotated[
+        str | None,
+        Field(description='Pattern: ^(?!\\s+$)[^{}"\\\\<>]*$ Length: 0 to 1024 characters.'),
+    ] = None
+    FlowDefinition: Annotated[Any, Field(description="Type: Any.")]
+    Name: Annotated[
+        str, Field(description='Pattern: ^(?!\\s+$)[^{}"\\\\<>]*$ Length: 1 to 128 characters.')
+    ]
+    Permissions: Annotated[
+        list[Permission] | None,
+        Field(description="Type: list[PermissionDict]. Write-only: sent to AWS, never read back."),
+    ] = None

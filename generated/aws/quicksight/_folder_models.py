@@ -7,10 +7,10 @@ Imported on first use by folder.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "FolderAttributes",
@@ -21,33 +21,89 @@ __all__ = [
 
 
 class ResourcePermission(DeferredModel):
+    """
+    <p>Permission for the resource.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Actions: list[str]
-    Principal: str
+    Actions: Annotated[
+        list[str], Field(description="<p>The IAM action to grant or revoke permissions on.</p>")
+    ]
+    Principal: Annotated[
+        str,
+        Field(
+            description="<p>The Amazon Resource Name (ARN) of the principal. This can be one of the following:</p> <ul> <li> <p>The ARN of an Amazon QuickSight user or group associated with a data source or dataset. (This is common.)</p> </li> <li> <p>The ARN of an Amazon QuickSight user, group, or namespace associated with an analysis, dashboard, template, or theme. (This is common.)</p> </li> <li> <p>The ARN of an Amazon Web Services account root: This is an IAM ARN rather than a QuickSight ARN. Use this option only to share resources (templates) across Amazon Web Services accounts. (This is less common.) </p> </li> </ul>"
+        ),
+    ]
 
 
 class Tag(DeferredModel):
+    """
+    <p>The key or keys of the key-value pairs for the resource tag or tags assigned to the resource.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="<p>Tag key.</p>")]
+    Value: Annotated[str, Field(description="<p>Tag value.</p>")]
 
 
 class FolderAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedTime: str | None = None
-    LastUpdatedTime: str | None = None
+    """
+    The read-only attributes of a AWS::QuickSight::Folder, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None, Field(description="<p>The Amazon Resource Name (ARN) for the folder.</p>")
+    ] = None
+    CreatedTime: Annotated[
+        str | None, Field(description="<p>The time that the folder was created.</p>")
+    ] = None
+    LastUpdatedTime: Annotated[
+        str | None, Field(description="<p>The time that the folder was last updated.</p>")
+    ] = None
 
 
 class FolderProps(DeferredModel):
-    AwsAccountId: str | None = None
-    FolderId: str | None = None
-    FolderType: Literal["SHARED", "RESTRICTED"] | None = None
-    Name: str | None = None
-    ParentFolderArn: str | None = None
-    Permissions: list[ResourcePermission] | None = None
-    SharingModel: Literal["ACCOUNT", "NAMESPACE"] | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::QuickSight::Folder.
+    """
+
+    AwsAccountId: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^[0-9]{12}$ Length: exactly 12 characters. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    FolderId: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^[\\w\\-]+$ Length: 1 to 2048 characters. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    FolderType: Annotated[
+        Literal["SHARED", "RESTRICTED"] | None,
+        Field(
+            description="Allowed values: 'SHARED', 'RESTRICTED'. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Name: Annotated[str | None, Field(description="Length: 1 to 200 characters.")] = None
+    ParentFolderArn: Annotated[
+        str | None,
+        Field(
+            description="Type: str. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Permissions: Annotated[
+        list[ResourcePermission] | None, Field(description="Items: 1 to 64 items.")
+    ] = None
+    SharingModel: Annotated[
+        Literal["ACCOUNT", "NAMESPACE"] | None,
+        Field(
+            description="Allowed values: 'ACCOUNT', 'NAMESPACE'. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="Items: 1 to 200 items.")] = None

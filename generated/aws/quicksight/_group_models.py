@@ -7,8 +7,10 @@ Imported on first use by group.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "GroupAttributes",
@@ -17,11 +19,29 @@ __all__ = [
 
 
 class GroupProps(DeferredModel):
-    Description: str | None = None
-    GroupName: str
-    Namespace: str
+    """
+    The properties a program declares for a AWS::QuickSight::Group.
+    """
+
+    Description: Annotated[str | None, Field(description="A description for the group.")] = None
+    GroupName: Annotated[
+        str,
+        Field(description="A name for the group. Create-only: changing it replaces the resource."),
+    ]
+    Namespace: Annotated[
+        str,
+        Field(
+            description="The namespace that you want the group to be a part of. Create-only: changing it replaces the resource."
+        ),
+    ]
 
 
 class GroupAttributes(DeferredModel):
-    Arn: str | None = None
-    PrincipalId: str | None = None
+    """
+    The read-only attributes of a AWS::QuickSight::Group, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) for the group.")
+    ] = None
+    PrincipalId: Annotated[str | None, Field(description="The principal ID of the group.")] = None

@@ -7,10 +7,10 @@ Imported on first use by knowledge_base.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "KbTemplateConfiguration",
@@ -31,94 +31,184 @@ class KbTemplateConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Template: Any | None = None
+    Template: Annotated[Any | None, Field(description="Type: Any.")] = None
 
 
 class KnowledgeBaseAccessControlConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    IsACLEnabled: bool | None = None
+    IsACLEnabled: Annotated[bool | None, Field(description="Type: bool.")] = None
 
 
 class KnowledgeBaseAudioExtractionConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AudioExtractionStatus: Literal["ENABLED", "DISABLED"]
+    AudioExtractionStatus: Annotated[
+        Literal["ENABLED", "DISABLED"], Field(description="Allowed values: 'ENABLED', 'DISABLED'.")
+    ]
 
 
 class KnowledgeBaseImageExtractionConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ImageExtractionStatus: Literal["ENABLED", "DISABLED"]
+    ImageExtractionStatus: Annotated[
+        Literal["ENABLED", "DISABLED"], Field(description="Allowed values: 'ENABLED', 'DISABLED'.")
+    ]
 
 
 class KnowledgeBaseKnowledgeBaseConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    TemplateConfiguration: KbTemplateConfiguration | None = None
+    TemplateConfiguration: Annotated[
+        KbTemplateConfiguration | None, Field(description="Type: KbTemplateConfigurationDict.")
+    ] = None
 
 
 class KnowledgeBaseVideoExtractionConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    VideoExtractionStatus: Literal["ENABLED", "DISABLED"]
-    VideoExtractionType: (
-        Literal["AUDIO_TRANSCRIPTION_ONLY", "VISUAL_CONTENT_AND_AUDIO_TRANSCRIPTION"] | None
-    ) = None
+    VideoExtractionStatus: Annotated[
+        Literal["ENABLED", "DISABLED"], Field(description="Allowed values: 'ENABLED', 'DISABLED'.")
+    ]
+    VideoExtractionType: Annotated[
+        Literal["AUDIO_TRANSCRIPTION_ONLY", "VISUAL_CONTENT_AND_AUDIO_TRANSCRIPTION"] | None,
+        Field(
+            description="Allowed values: 'AUDIO_TRANSCRIPTION_ONLY', 'VISUAL_CONTENT_AND_AUDIO_TRANSCRIPTION'."
+        ),
+    ] = None
 
 
 class ResourcePermission(DeferredModel):
+    """
+    <p>Permission for the resource.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Actions: list[str]
-    Principal: str
-    Resource: str | None = None
+    Actions: Annotated[
+        list[str], Field(description="<p>The IAM action to grant or revoke permissions on.</p>")
+    ]
+    Principal: Annotated[
+        str,
+        Field(
+            description="<p>The Amazon Resource Name (ARN) of the principal. This can be one of the following:</p> <ul> <li> <p>The ARN of an Amazon Quick user or group associated with a data source or dataset. (This is common.)</p> </li> <li> <p>The ARN of an Amazon Quick user, group, or namespace associated with an analysis, dashboard, template, or theme. (This is common.)</p> </li> <li> <p>The ARN of an Amazon Web Services account root: This is an IAM ARN rather than a QuickSight ARN. Use this option only to share resources (templates) across Amazon Web Services accounts. (This is less common.) </p> </li> </ul>"
+        ),
+    ]
+    Resource: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class Tag(DeferredModel):
+    """
+    <p>The key or keys of the key-value pairs for the resource tag or tags assigned to the resource.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="<p>Tag key.</p>")]
+    Value: Annotated[str, Field(description="<p>Tag value.</p>")]
 
 
 class KnowledgeBaseAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    DocumentCount: float | None = None
-    KnowledgeBaseArn: str | None = None
-    KnowledgeBaseSizeBytes: float | None = None
-    PrimaryOwnerUsername: str | None = None
-    Status: Literal["CREATING", "UPDATING", "ACTIVE", "FAILED", "DELETING"] | None = None
-    Type: str | None = None
-    UpdatedAt: str | None = None
+    """
+    The read-only attributes of a AWS::QuickSight::KnowledgeBase, set by AWS.
+    """
+
+    CreatedAt: Annotated[str | None, Field(description="Type: str.")] = None
+    DocumentCount: Annotated[float | None, Field(description="Type: float.")] = None
+    KnowledgeBaseArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}$ Length: 0 to 1284 characters."
+        ),
+    ] = None
+    KnowledgeBaseSizeBytes: Annotated[float | None, Field(description="Type: float.")] = None
+    PrimaryOwnerUsername: Annotated[str | None, Field(description="Type: str.")] = None
+    Status: Annotated[
+        Literal["CREATING", "UPDATING", "ACTIVE", "FAILED", "DELETING"] | None,
+        Field(
+            description="Allowed values: 'CREATING', 'UPDATING', 'ACTIVE', 'FAILED', 'DELETING'."
+        ),
+    ] = None
+    Type: Annotated[str | None, Field(description="Type: str.")] = None
+    UpdatedAt: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class KnowledgeBaseMediaExtractionConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AudioExtractionConfiguration: KnowledgeBaseAudioExtractionConfiguration | None = None
-    ImageExtractionConfiguration: KnowledgeBaseImageExtractionConfiguration | None = None
-    VideoExtractionConfiguration: KnowledgeBaseVideoExtractionConfiguration | None = None
+    AudioExtractionConfiguration: Annotated[
+        KnowledgeBaseAudioExtractionConfiguration | None,
+        Field(description="Type: KnowledgeBaseAudioExtractionConfigurationDict."),
+    ] = None
+    ImageExtractionConfiguration: Annotated[
+        KnowledgeBaseImageExtractionConfiguration | None,
+        Field(description="Type: KnowledgeBaseImageExtractionConfigurationDict."),
+    ] = None
+    VideoExtractionConfiguration: Annotated[
+        KnowledgeBaseVideoExtractionConfiguration | None,
+        Field(description="Type: KnowledgeBaseVideoExtractionConfigurationDict."),
+    ] = None
 
 
 class KnowledgeBaseProps(DeferredModel):
-    AccessControlConfiguration: KnowledgeBaseAccessControlConfiguration | None = None
-    AwsAccountId: str
-    DataSourceArn: str
-    Description: str | None = None
-    IsEmailNotificationOptedForIngestionFailures: bool | None = None
-    KnowledgeBaseConfiguration: KnowledgeBaseKnowledgeBaseConfiguration
-    KnowledgeBaseId: str
-    MediaExtractionConfiguration: KnowledgeBaseMediaExtractionConfiguration | None = None
-    Name: str
-    Permissions: list[ResourcePermission] | None = None
-    PrimaryOwnerArn: str | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::QuickSight::KnowledgeBase.
+    """
+
+    AccessControlConfiguration: Annotated[
+        KnowledgeBaseAccessControlConfiguration | None,
+        Field(description="Type: KnowledgeBaseAccessControlConfigurationDict."),
+    ] = None
+    AwsAccountId: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[0-9]*$ Length: exactly 12 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    DataSourceArn: Annotated[
+        str,
+        Field(
+            description="Pattern: ^arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}$ Length: 0 to 1284 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Description: Annotated[
+        str | None, Field(description="Pattern: ^\\P{C}*$ Length: 0 to 1000 characters.")
+    ] = None
+    IsEmailNotificationOptedForIngestionFailures: Annotated[
+        bool | None, Field(description="Type: bool.")
+    ] = None
+    KnowledgeBaseConfiguration: Annotated[
+        KnowledgeBaseKnowledgeBaseConfiguration,
+        Field(description="Type: KnowledgeBaseKnowledgeBaseConfigurationDict."),
+    ]
+    KnowledgeBaseId: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[0-9a-zA-Z-_=.+]+$ Length: 1 to 1024 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    MediaExtractionConfiguration: Annotated[
+        KnowledgeBaseMediaExtractionConfiguration | None,
+        Field(description="Type: KnowledgeBaseMediaExtractionConfigurationDict."),
+    ] = None
+    Name: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[\\p{L}\\p{N}][\\p{L}\\p{N} _\\-\\.]*$ Length: 0 to 128 characters."
+        ),
+    ]
+    Permissions: Annotated[
+        list[ResourcePermission] | None, Field(description="Items: 1 to 64 items.")
+    ] = None
+    PrimaryOwnerArn: Annotated[
+        str | None, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="Items: 1 to 200 items.")] = None

@@ -7,7 +7,7 @@ Imported on first use by limits_profile.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -19,23 +19,43 @@ __all__ = [
 ]
 
 
-class LimitsProfileProps(DeferredModel):
-    AccountId: str
-    Description: str | None = None
-    ProfileName: str
-    ResourceLimits: Annotated[dict[str, Any], Field(max_length=0)]
-
-
 class ProfileLimitValue(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    MaxValue: float
-    Unit: Literal["MB", "GB", "HOURS", "DAYS"]
+    MaxValue: Annotated[float, Field(description="Range: at least 0 (inclusive).")]
+    Unit: Annotated[
+        Literal["MB", "GB", "HOURS", "DAYS"],
+        Field(description="Allowed values: 'MB', 'GB', 'HOURS', 'DAYS'."),
+    ]
 
 
 class LimitsProfileAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedAt: str | None = None
-    ProfileId: str | None = None
-    UpdatedAt: str | None = None
+    """
+    The read-only attributes of a AWS::QuickSight::LimitsProfile, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="Type: str.")] = None
+    CreatedAt: Annotated[str | None, Field(description="Type: str.")] = None
+    ProfileId: Annotated[
+        str | None, Field(description="Pattern: ^lp-[a-f0-9-]+$ Length: 1 to 128 characters.")
+    ] = None
+    UpdatedAt: Annotated[str | None, Field(description="Type: str.")] = None
+
+
+class LimitsProfileProps(DeferredModel):
+    """
+    The properties a program declares for a AWS::QuickSight::LimitsProfile.
+    """
+
+    AccountId: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[0-9]{12}$ Length: exactly 12 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Description: Annotated[str | None, Field(description="Length: 0 to 1024 characters.")] = None
+    ProfileName: Annotated[str, Field(description="Length: 1 to 256 characters.")]
+    ResourceLimits: Annotated[
+        dict[str, ProfileLimitValue], Field(description="Type: dict[str, ProfileLimitValueDict].")
+    ]

@@ -7,10 +7,10 @@ Imported on first use by o_auth_client_application.py, which re-exports every na
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "OAuthClientApplicationAttributes",
@@ -24,27 +24,50 @@ class OAuthClientApplicationIdentityProviderVpcConnectionProperties(DeferredMode
     model_config = ConfigDict(
         extra="forbid",
     )
-    VpcConnectionArn: str
+    VpcConnectionArn: Annotated[str, Field(description="Type: str.")]
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: 1 to 256 characters.")]
 
 
 class OAuthClientApplicationAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedTime: str | None = None
-    LastUpdatedTime: str | None = None
+    """
+    The read-only attributes of a AWS::QuickSight::OAuthClientApplication, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:[-a-z0-9]*:quicksight:[-a-z0-9]*:[0-9]{12}:oauthclientapplication/.+"
+        ),
+    ] = None
+    CreatedTime: Annotated[str | None, Field(description="Type: str.")] = None
+    LastUpdatedTime: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class OAuthClientApplicationProps(DeferredModel):
-    ClientId: str | None = None
-    ClientSecret: str | None = None
-    DataSourceType: (
+    """
+    The properties a program declares for a AWS::QuickSight::OAuthClientApplication.
+    """
+
+    ClientId: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^[^\\p{Cc}]+$ Length: 1 to 2048 characters. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    ClientSecret: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^[^\\p{Cc}]+$ Length: 1 to 2048 characters. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    DataSourceType: Annotated[
         Literal[
             "ADOBE_ANALYTICS",
             "AMAZON_ELASTICSEARCH",
@@ -85,15 +108,38 @@ class OAuthClientApplicationProps(DeferredModel):
             "TWITTER",
             "WEB_CRAWLER",
         ]
-        | None
-    ) = None
-    IdentityProviderVpcConnectionProperties: (
-        OAuthClientApplicationIdentityProviderVpcConnectionProperties | None
-    ) = None
-    Name: str
-    OAuthAuthorizationEndpointUrl: str | None = None
-    OAuthClientApplicationId: str
-    OAuthClientAuthenticationType: Literal["TOKEN"]
-    OAuthScopes: str | None = None
-    OAuthTokenEndpointUrl: str
-    Tags: list[Tag] | None = None
+        | None,
+        Field(
+            description="Allowed values: 'ADOBE_ANALYTICS', 'AMAZON_ELASTICSEARCH', 'AMAZON_OPENSEARCH', 'ATHENA', 'AURORA', 'AURORA_POSTGRESQL', 'AWS_IOT_ANALYTICS', 'BIGQUERY', 'CONFLUENCE', 'DATABRICKS', 'EXASOL', 'GITHUB' (and 26 more)."
+        ),
+    ] = None
+    IdentityProviderVpcConnectionProperties: Annotated[
+        OAuthClientApplicationIdentityProviderVpcConnectionProperties | None,
+        Field(
+            description="Type: OAuthClientApplicationIdentityProviderVpcConnectionPropertiesDict."
+        ),
+    ] = None
+    Name: Annotated[str, Field(description="Length: 1 to 2048 characters.")]
+    OAuthAuthorizationEndpointUrl: Annotated[
+        str | None,
+        Field(description="Pattern: ^https://[^\\p{Cc}]+$ Length: 1 to 2048 characters."),
+    ] = None
+    OAuthClientApplicationId: Annotated[
+        str,
+        Field(
+            description="Pattern: [^/][^\\u0000-\\u001f]* Length: 1 to 256 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    OAuthClientAuthenticationType: Annotated[
+        Literal["TOKEN"],
+        Field(
+            description="Allowed values: 'TOKEN'. Create-only: changing it replaces the resource."
+        ),
+    ]
+    OAuthScopes: Annotated[
+        str | None, Field(description="Pattern: ^[^\\p{Cc}]+$ Length: 1 to 4096 characters.")
+    ] = None
+    OAuthTokenEndpointUrl: Annotated[
+        str, Field(description="Pattern: ^https://[^\\p{Cc}]+$ Length: 1 to 2048 characters.")
+    ]
+    Tags: Annotated[list[Tag] | None, Field(description="Items: 1 to 200 items.")] = None

@@ -7,10 +7,10 @@ Imported on first use by refresh_schedule.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "RefreshScheduleAttributes",
@@ -22,40 +22,95 @@ __all__ = [
 
 
 class RefreshScheduleMapScheduleFrequencyRefreshOnDay(DeferredModel):
+    """
+    <p>The day scheduled for refresh.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DayOfMonth: str | None = None
-    DayOfWeek: (
-        Literal["SUNDAY", "MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY"] | None
-    ) = None
+    DayOfMonth: Annotated[
+        str | None, Field(description="<p>The Day Of Month for scheduled refresh.</p>")
+    ] = None
+    DayOfWeek: Annotated[
+        Literal["SUNDAY", "MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY"]
+        | None,
+        Field(
+            description="Allowed values: 'SUNDAY', 'MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY', 'FRIDAY', 'SATURDAY'."
+        ),
+    ] = None
 
 
 class RefreshScheduleAttributes(DeferredModel):
-    Arn: str | None = None
+    """
+    The read-only attributes of a AWS::QuickSight::RefreshSchedule, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None, Field(description="<p>The Amazon Resource Name (ARN) of the data source.</p>")
+    ] = None
 
 
 class RefreshScheduleMapScheduleFrequency(DeferredModel):
+    """
+    <p>Information about the schedule frequency.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Interval: Literal["MINUTE15", "MINUTE30", "HOURLY", "DAILY", "WEEKLY", "MONTHLY"] | None = None
-    RefreshOnDay: RefreshScheduleMapScheduleFrequencyRefreshOnDay | None = None
-    TimeOfTheDay: str | None = None
-    TimeZone: str | None = None
+    Interval: Annotated[
+        Literal["MINUTE15", "MINUTE30", "HOURLY", "DAILY", "WEEKLY", "MONTHLY"] | None,
+        Field(
+            description="Allowed values: 'MINUTE15', 'MINUTE30', 'HOURLY', 'DAILY', 'WEEKLY', 'MONTHLY'."
+        ),
+    ] = None
+    RefreshOnDay: Annotated[
+        RefreshScheduleMapScheduleFrequencyRefreshOnDay | None,
+        Field(description="<p>The day scheduled for refresh.</p>"),
+    ] = None
+    TimeOfTheDay: Annotated[
+        str | None, Field(description="<p>The time of the day for scheduled refresh.</p>")
+    ] = None
+    TimeZone: Annotated[
+        str | None, Field(description="<p>The timezone for scheduled refresh.</p>")
+    ] = None
 
 
 class RefreshScheduleMap(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    RefreshType: Literal["FULL_REFRESH", "INCREMENTAL_REFRESH"] | None = None
-    ScheduleFrequency: RefreshScheduleMapScheduleFrequency | None = None
-    ScheduleId: str | None = None
-    StartAfterDateTime: str | None = None
+    RefreshType: Annotated[
+        Literal["FULL_REFRESH", "INCREMENTAL_REFRESH"] | None,
+        Field(description="Allowed values: 'FULL_REFRESH', 'INCREMENTAL_REFRESH'."),
+    ] = None
+    ScheduleFrequency: Annotated[
+        RefreshScheduleMapScheduleFrequency | None,
+        Field(description="<p>Information about the schedule frequency.</p>"),
+    ] = None
+    ScheduleId: Annotated[
+        str | None, Field(description="<p>An unique identifier for the refresh schedule.</p>")
+    ] = None
+    StartAfterDateTime: Annotated[
+        str | None, Field(description="<p>The date time after which refresh is to be scheduled</p>")
+    ] = None
 
 
 class RefreshScheduleProps(DeferredModel):
-    AwsAccountId: str | None = None
-    DataSetId: str | None = None
-    Schedule: RefreshScheduleMap | None = None
+    """
+    The properties a program declares for a AWS::QuickSight::RefreshSchedule.
+    """
+
+    AwsAccountId: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^[0-9]{12}$ Length: exactly 12 characters. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    DataSetId: Annotated[
+        str | None, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ] = None
+    Schedule: Annotated[
+        RefreshScheduleMap | None, Field(description="Type: RefreshScheduleMapDict.")
+    ] = None

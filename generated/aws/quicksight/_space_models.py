@@ -7,10 +7,10 @@ Imported on first use by space.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ResourcePermission",
@@ -22,41 +22,95 @@ __all__ = [
 
 
 class ResourcePermission(DeferredModel):
+    """
+    A permission granted to a principal on a QuickSight resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Actions: list[str]
-    Principal: str
+    Actions: Annotated[
+        list[str], Field(description="The list of actions granted to the principal.")
+    ]
+    Principal: Annotated[
+        str, Field(description="The ARN of the principal (user or group) receiving the permission.")
+    ]
 
 
 class SpaceResource(DeferredModel):
+    """
+    A QuickSight resource attached to the space.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ResourceArn: str
-    ResourceType: Literal["TOPIC", "DASHBOARD", "KNOWLEDGE_BASE", "ACTION_CONNECTOR", "DATA_SET"]
+    ResourceArn: Annotated[str, Field(description="The ARN of the QuickSight resource.")]
+    ResourceType: Annotated[
+        Literal["TOPIC", "DASHBOARD", "KNOWLEDGE_BASE", "ACTION_CONNECTOR", "DATA_SET"],
+        Field(description="The type of QuickSight resource."),
+    ]
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with the space resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key name of the tag.")]
+    Value: Annotated[str, Field(description="The value for the tag.")]
 
 
 class SpaceAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedAt: str | None = None
-    CreatedBy: str | None = None
-    UpdatedAt: str | None = None
+    """
+    The read-only attributes of a AWS::QuickSight::Space, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the space.")
+    ] = None
+    CreatedAt: Annotated[
+        str | None, Field(description="The date and time the space was created.")
+    ] = None
+    CreatedBy: Annotated[
+        str | None, Field(description="The user name of the principal who created the space.")
+    ] = None
+    UpdatedAt: Annotated[
+        str | None, Field(description="The date and time the space was last updated.")
+    ] = None
 
 
 class SpaceProps(DeferredModel):
-    AwsAccountId: str
-    Description: str | None = None
-    Name: str
-    Permissions: list[ResourcePermission] | None = None
-    Resources: list[SpaceResource] | None = None
-    SpaceId: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::QuickSight::Space.
+    """
+
+    AwsAccountId: Annotated[
+        str,
+        Field(
+            description="The ID of the Amazon Web Services account where the space is being created. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Description: Annotated[str | None, Field(description="A description of the space.")] = None
+    Name: Annotated[str, Field(description="The display name of the space.")]
+    Permissions: Annotated[
+        list[ResourcePermission] | None,
+        Field(description="A list of permissions granted on the space."),
+    ] = None
+    Resources: Annotated[
+        list[SpaceResource] | None,
+        Field(description="A list of QuickSight resources attached to the space."),
+    ] = None
+    SpaceId: Annotated[
+        str,
+        Field(
+            description="The unique identifier for the space. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="A list of key-value pairs to associate with the space resource."),
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by theme.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "BorderStyle",
@@ -40,204 +40,477 @@ __all__ = [
 
 
 class BorderStyle(DeferredModel):
+    """
+    <p>The display options for tile borders for visuals.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Color: str | None = None
-    Show: bool | None = None
-    Width: str | None = None
+    Color: Annotated[
+        str | None,
+        Field(
+            description="String to encapsulate the most generic way Color can be formatted (words, hexStrings etc)"
+        ),
+    ] = None
+    Show: Annotated[
+        bool | None,
+        Field(description="<p>The option to enable display of borders for visuals.</p>"),
+    ] = None
+    Width: Annotated[
+        str | None,
+        Field(
+            description="String to encapsulate the most generic way Width can be formatted with whatever units (px, em etc)"
+        ),
+    ] = None
 
 
 class Font(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    FontFamily: str | None = None
+    FontFamily: Annotated[str | None, Field(description="Length: 0 to 256 characters.")] = None
 
 
 class GutterStyle(DeferredModel):
+    """
+    <p>The display options for gutter spacing between tiles on a sheet.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Show: bool | None = None
+    Show: Annotated[
+        bool | None,
+        Field(
+            description="<p>This Boolean value controls whether to display a gutter space between sheet tiles. </p>"
+        ),
+    ] = None
 
 
 class MarginStyle(DeferredModel):
+    """
+    <p>The display options for margins around the outside edge of sheets.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Show: bool | None = None
+    Show: Annotated[
+        bool | None,
+        Field(description="<p>This Boolean value controls whether to display sheet margins.</p>"),
+    ] = None
 
 
 class ResourcePermission(DeferredModel):
+    """
+    <p>Permission for the resource.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Actions: list[str]
-    Principal: str
+    Actions: Annotated[
+        list[str], Field(description="<p>The IAM action to grant or revoke permissions on.</p>")
+    ]
+    Principal: Annotated[
+        str,
+        Field(
+            description="<p>The Amazon Resource Name (ARN) of the principal. This can be one of the following:</p> <ul> <li> <p>The ARN of an Amazon Quick user or group associated with a data source or dataset. (This is common.)</p> </li> <li> <p>The ARN of an Amazon Quick user, group, or namespace associated with an analysis, dashboard, template, or theme. (This is common.)</p> </li> <li> <p>The ARN of an Amazon Web Services account root: This is an IAM ARN rather than a QuickSight ARN. Use this option only to share resources (templates) across Amazon Web Services accounts. (This is less common.) </p> </li> </ul>"
+        ),
+    ]
 
 
 class SheetBackgroundStyle(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Color: str | None = None
-    Gradient: str | None = None
+    Color: Annotated[
+        str | None,
+        Field(
+            description="String to encapsulate the most generic way Color can be formatted (words, hexStrings etc)"
+        ),
+    ] = None
+    Gradient: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class Tag(DeferredModel):
+    """
+    <p>The key or keys of the key-value pairs for the resource tag or tags assigned to the resource.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="<p>Tag key.</p>")]
+    Value: Annotated[str, Field(description="<p>Tag value.</p>")]
 
 
 class ThemeDataColorPalette(DeferredModel):
+    """
+    <p>The theme colors that are used for data colors in charts. The colors description is a hexadecimal color code that consists of six alphanumerical characters, prefixed with <code>#</code>, for example #37BFF5. </p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Colors: list[str] | None = None
-    EmptyFillColor: str | None = None
-    MinMaxGradient: list[str] | None = None
+    Colors: Annotated[
+        list[str] | None, Field(description="<p>The hexadecimal codes for the colors.</p>")
+    ] = None
+    EmptyFillColor: Annotated[
+        str | None,
+        Field(
+            description="<p>The hexadecimal code of a color that applies to charts where a lack of data is highlighted.</p>"
+        ),
+    ] = None
+    MinMaxGradient: Annotated[
+        list[str] | None,
+        Field(
+            description="<p>The minimum and maximum hexadecimal codes that describe a color gradient. </p>"
+        ),
+    ] = None
 
 
 class ThemeError(DeferredModel):
+    """
+    <p>Theme error.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Message: str | None = None
-    Type: Literal["INTERNAL_FAILURE"] | None = None
+    Message: Annotated[str | None, Field(description="<p>The error message.</p>")] = None
+    Type: Annotated[
+        Literal["INTERNAL_FAILURE"] | None, Field(description="Allowed values: 'INTERNAL_FAILURE'.")
+    ] = None
 
 
 class ThemeFontSize(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Absolute: str | None = None
+    Absolute: Annotated[
+        str | None, Field(description="<p>The font size that you want to use in px.</p>")
+    ] = None
 
 
 class ThemeFontWeight(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: Literal["NORMAL", "BOLD"] | None = None
+    Name: Annotated[
+        Literal["NORMAL", "BOLD"] | None, Field(description="Allowed values: 'NORMAL', 'BOLD'.")
+    ] = None
 
 
 class ThemeUIColorPalette(DeferredModel):
+    """
+    <p>The theme colors that apply to UI and to charts, excluding data colors. The colors description is a hexadecimal color code that consists of six alphanumerical characters, prefixed with <code>#</code>, for example #37BFF5. For more information, see <a href="https://docs.aws.amazon.com/quicksight/latest/user/themes-in-quicksight.html">Using Themes in Amazon Quick</a> in the <i>Amazon Quick User Guide.</i> </p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Accent: str | None = None
-    AccentForeground: str | None = None
-    Danger: str | None = None
-    DangerForeground: str | None = None
-    Dimension: str | None = None
-    DimensionForeground: str | None = None
-    Measure: str | None = None
-    MeasureForeground: str | None = None
-    PrimaryBackground: str | None = None
-    PrimaryForeground: str | None = None
-    SecondaryBackground: str | None = None
-    SecondaryForeground: str | None = None
-    Success: str | None = None
-    SuccessForeground: str | None = None
-    Warning: str | None = None
-    WarningForeground: str | None = None
+    Accent: Annotated[
+        str | None,
+        Field(description="<p>This color is that applies to selected states and buttons.</p>"),
+    ] = None
+    AccentForeground: Annotated[
+        str | None,
+        Field(
+            description="<p>The foreground color that applies to any text or other elements that appear over the accent color.</p>"
+        ),
+    ] = None
+    Danger: Annotated[
+        str | None, Field(description="<p>The color that applies to error messages.</p>")
+    ] = None
+    DangerForeground: Annotated[
+        str | None,
+        Field(
+            description="<p>The foreground color that applies to any text or other elements that appear over the error color.</p>"
+        ),
+    ] = None
+    Dimension: Annotated[
+        str | None,
+        Field(
+            description="<p>The color that applies to the names of fields that are identified as dimensions.</p>"
+        ),
+    ] = None
+    DimensionForeground: Annotated[
+        str | None,
+        Field(
+            description="<p>The foreground color that applies to any text or other elements that appear over the dimension color.</p>"
+        ),
+    ] = None
+    Measure: Annotated[
+        str | None,
+        Field(
+            description="<p>The color that applies to the names of fields that are identified as measures.</p>"
+        ),
+    ] = None
+    MeasureForeground: Annotated[
+        str | None,
+        Field(
+            description="<p>The foreground color that applies to any text or other elements that appear over the measure color.</p>"
+        ),
+    ] = None
+    PrimaryBackground: Annotated[
+        str | None,
+        Field(
+            description="<p>The background color that applies to visuals and other high emphasis UI.</p>"
+        ),
+    ] = None
+    PrimaryForeground: Annotated[
+        str | None,
+        Field(
+            description="<p>The color of text and other foreground elements that appear over the primary background regions, such as grid lines, borders, table banding, icons, and so on.</p>"
+        ),
+    ] = None
+    SecondaryBackground: Annotated[
+        str | None,
+        Field(
+            description="<p>The background color that applies to the sheet background and sheet controls.</p>"
+        ),
+    ] = None
+    SecondaryForeground: Annotated[
+        str | None,
+        Field(
+            description="<p>The foreground color that applies to any sheet title, sheet control text, or UI that appears over the secondary background.</p>"
+        ),
+    ] = None
+    Success: Annotated[
+        str | None,
+        Field(
+            description="<p>The color that applies to success messages, for example the check mark for a successful download.</p>"
+        ),
+    ] = None
+    SuccessForeground: Annotated[
+        str | None,
+        Field(
+            description="<p>The foreground color that applies to any text or other elements that appear over the success color.</p>"
+        ),
+    ] = None
+    Warning: Annotated[
+        str | None,
+        Field(description="<p>This color that applies to warning and informational messages.</p>"),
+    ] = None
+    WarningForeground: Annotated[
+        str | None,
+        Field(
+            description="<p>The foreground color that applies to any text or other elements that appear over the warning color.</p>"
+        ),
+    ] = None
 
 
 class TileLayoutStyle(DeferredModel):
+    """
+    <p>The display options for the layout of tiles on a sheet.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Gutter: GutterStyle | None = None
-    Margin: MarginStyle | None = None
+    Gutter: Annotated[
+        GutterStyle | None,
+        Field(
+            description="<p>The display options for gutter spacing between tiles on a sheet.</p>"
+        ),
+    ] = None
+    Margin: Annotated[
+        MarginStyle | None,
+        Field(
+            description="<p>The display options for margins around the outside edge of sheets.</p>"
+        ),
+    ] = None
 
 
 class TileStyle(DeferredModel):
+    """
+    <p>Display options related to tiles on a sheet.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    BackgroundColor: str | None = None
-    Border: BorderStyle | None = None
-    BorderRadius: str | None = None
-    Padding: str | None = None
+    BackgroundColor: Annotated[
+        str | None,
+        Field(
+            description="String to encapsulate the most generic way Color can be formatted (words, hexStrings etc)"
+        ),
+    ] = None
+    Border: Annotated[
+        BorderStyle | None,
+        Field(description="<p>The display options for tile borders for visuals.</p>"),
+    ] = None
+    BorderRadius: Annotated[str | None, Field(description="Length: 0 to 50 characters.")] = None
+    Padding: Annotated[str | None, Field(description="Length: 0 to 200 characters.")] = None
 
 
 class SheetStyle(DeferredModel):
+    """
+    <p>The theme display options for sheets. </p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Background: SheetBackgroundStyle | None = None
-    Tile: TileStyle | None = None
-    TileLayout: TileLayoutStyle | None = None
+    Background: Annotated[
+        SheetBackgroundStyle | None, Field(description="Type: SheetBackgroundStyleDict.")
+    ] = None
+    Tile: Annotated[
+        TileStyle | None, Field(description="<p>Display options related to tiles on a sheet.</p>")
+    ] = None
+    TileLayout: Annotated[
+        TileLayoutStyle | None,
+        Field(description="<p>The display options for the layout of tiles on a sheet.</p>"),
+    ] = None
 
 
 class ThemeFontConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    FontColor: str | None = None
-    FontDecoration: Literal["UNDERLINE", "NONE"] | None = None
-    FontFamily: str | None = None
-    FontSize: ThemeFontSize | None = None
-    FontStyle: Literal["NORMAL", "ITALIC"] | None = None
-    FontWeight: ThemeFontWeight | None = None
+    FontColor: Annotated[str | None, Field(description="Pattern: ^#[A-F0-9]{6}$")] = None
+    FontDecoration: Annotated[
+        Literal["UNDERLINE", "NONE"] | None,
+        Field(description="Allowed values: 'UNDERLINE', 'NONE'."),
+    ] = None
+    FontFamily: Annotated[
+        str | None, Field(description="<p>The font family that you want to use.</p>")
+    ] = None
+    FontSize: Annotated[ThemeFontSize | None, Field(description="Type: ThemeFontSizeDict.")] = None
+    FontStyle: Annotated[
+        Literal["NORMAL", "ITALIC"] | None, Field(description="Allowed values: 'NORMAL', 'ITALIC'.")
+    ] = None
+    FontWeight: Annotated[
+        ThemeFontWeight | None, Field(description="Type: ThemeFontWeightDict.")
+    ] = None
 
 
 class ThemeVisualSubtitleFontConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    FontConfiguration: ThemeFontConfiguration | None = None
-    TextAlignment: Literal["LEFT", "CENTER", "RIGHT", "AUTO"] | None = None
-    TextTransform: Literal["CAPITALIZE"] | None = None
+    FontConfiguration: Annotated[
+        ThemeFontConfiguration | None, Field(description="Type: ThemeFontConfigurationDict.")
+    ] = None
+    TextAlignment: Annotated[
+        Literal["LEFT", "CENTER", "RIGHT", "AUTO"] | None,
+        Field(description="Allowed values: 'LEFT', 'CENTER', 'RIGHT', 'AUTO'."),
+    ] = None
+    TextTransform: Annotated[
+        Literal["CAPITALIZE"] | None, Field(description="Allowed values: 'CAPITALIZE'.")
+    ] = None
 
 
 class ThemeVisualTitleFontConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    FontConfiguration: ThemeFontConfiguration | None = None
-    TextAlignment: Literal["LEFT", "CENTER", "RIGHT", "AUTO"] | None = None
-    TextTransform: Literal["CAPITALIZE"] | None = None
+    FontConfiguration: Annotated[
+        ThemeFontConfiguration | None, Field(description="Type: ThemeFontConfigurationDict.")
+    ] = None
+    TextAlignment: Annotated[
+        Literal["LEFT", "CENTER", "RIGHT", "AUTO"] | None,
+        Field(description="Allowed values: 'LEFT', 'CENTER', 'RIGHT', 'AUTO'."),
+    ] = None
+    TextTransform: Annotated[
+        Literal["CAPITALIZE"] | None, Field(description="Allowed values: 'CAPITALIZE'.")
+    ] = None
 
 
 class ThemeTypography(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AxisLabelFontConfiguration: ThemeFontConfiguration | None = None
-    AxisTitleFontConfiguration: ThemeFontConfiguration | None = None
-    DataLabelFontConfiguration: ThemeFontConfiguration | None = None
-    FontFamilies: list[Font] | None = None
-    LegendTitleFontConfiguration: ThemeFontConfiguration | None = None
-    LegendValueFontConfiguration: ThemeFontConfiguration | None = None
-    VisualSubtitleFontConfiguration: ThemeVisualSubtitleFontConfiguration | None = None
-    VisualTitleFontConfiguration: ThemeVisualTitleFontConfiguration | None = None
+    AxisLabelFontConfiguration: Annotated[
+        ThemeFontConfiguration | None, Field(description="Type: ThemeFontConfigurationDict.")
+    ] = None
+    AxisTitleFontConfiguration: Annotated[
+        ThemeFontConfiguration | None, Field(description="Type: ThemeFontConfigurationDict.")
+    ] = None
+    DataLabelFontConfiguration: Annotated[
+        ThemeFontConfiguration | None, Field(description="Type: ThemeFontConfigurationDict.")
+    ] = None
+    FontFamilies: Annotated[list[Font] | None, Field(description="Items: 0 to 5 items.")] = None
+    LegendTitleFontConfiguration: Annotated[
+        ThemeFontConfiguration | None, Field(description="Type: ThemeFontConfigurationDict.")
+    ] = None
+    LegendValueFontConfiguration: Annotated[
+        ThemeFontConfiguration | None, Field(description="Type: ThemeFontConfigurationDict.")
+    ] = None
+    VisualSubtitleFontConfiguration: Annotated[
+        ThemeVisualSubtitleFontConfiguration | None,
+        Field(description="Type: ThemeVisualSubtitleFontConfigurationDict."),
+    ] = None
+    VisualTitleFontConfiguration: Annotated[
+        ThemeVisualTitleFontConfiguration | None,
+        Field(description="Type: ThemeVisualTitleFontConfigurationDict."),
+    ] = None
 
 
 class ThemeConfiguration(DeferredModel):
+    """
+    <p>The theme configuration. This configuration contains all of the display properties for a theme.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DataColorPalette: ThemeDataColorPalette | None = None
-    Sheet: SheetStyle | None = None
-    Typography: ThemeTypography | None = None
-    UIColorPalette: ThemeUIColorPalette | None = None
+    DataColorPalette: Annotated[
+        ThemeDataColorPalette | None,
+        Field(
+            description="<p>The theme colors that are used for data colors in charts. The colors description is a hexadecimal color code that consists of six alphanumerical characters, prefixed with <code>#</code>, for example #37BFF5. </p>"
+        ),
+    ] = None
+    Sheet: Annotated[
+        SheetStyle | None, Field(description="<p>The theme display options for sheets. </p>")
+    ] = None
+    Typography: Annotated[
+        ThemeTypography | None, Field(description="Type: ThemeTypographyDict.")
+    ] = None
+    UIColorPalette: Annotated[
+        ThemeUIColorPalette | None,
+        Field(
+            description='<p>The theme colors that apply to UI and to charts, excluding data colors. The colors description is a hexadecimal color code that consists of six alphanumerical characters, prefixed with <code>#</code>, for example #37BFF5. For more information, see <a href="https://docs.aws.amazon.com/quicksight/latest/user/themes-in-quicksight.html">Using Themes in Amazon Quick</a> in the <i>Amazon Quick User Guide.</i> </p>'
+        ),
+    ] = None
 
 
 class ThemeVersion(DeferredModel):
+    """
+    <p>A version of a theme.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Arn: str | None = None
-    BaseThemeId: str | None = None
-    Configuration: ThemeConfiguration | None = None
-    CreatedTime: str | None = None
-    Description: str | None = None
-    Errors: list[ThemeError] | None = None
-    Status: (
+    Arn: Annotated[
+        str | None, Field(description="<p>The Amazon Resource Name (ARN) of the resource.</p>")
+    ] = None
+    BaseThemeId: Annotated[
+        str | None,
+        Field(
+            description="<p>The Amazon Quick-defined ID of the theme that a custom theme inherits from. All themes initially inherit from a default Quick theme.</p>"
+        ),
+    ] = None
+    Configuration: Annotated[
+        ThemeConfiguration | None,
+        Field(
+            description="<p>The theme configuration. This configuration contains all of the display properties for a theme.</p>"
+        ),
+    ] = None
+    CreatedTime: Annotated[
+        str | None,
+        Field(description="<p>The date and time that this theme version was created.</p>"),
+    ] = None
+    Description: Annotated[
+        str | None, Field(description="<p>The description of the theme.</p>")
+    ] = None
+    Errors: Annotated[
+        list[ThemeError] | None, Field(description="<p>Errors associated with the theme.</p>")
+    ] = None
+    Status: Annotated[
         Literal[
             "CREATION_IN_PROGRESS",
             "CREATION_SUCCESSFUL",
@@ -248,25 +521,70 @@ class ThemeVersion(DeferredModel):
             "PENDING_UPDATE",
             "DELETED",
         ]
-        | None
-    ) = None
-    VersionNumber: float | None = None
+        | None,
+        Field(
+            description="Allowed values: 'CREATION_IN_PROGRESS', 'CREATION_SUCCESSFUL', 'CREATION_FAILED', 'UPDATE_IN_PROGRESS', 'UPDATE_SUCCESSFUL', 'UPDATE_FAILED', 'PENDING_UPDATE', 'DELETED'."
+        ),
+    ] = None
+    VersionNumber: Annotated[
+        float | None, Field(description="<p>The version number of the theme.</p>")
+    ] = None
 
 
 class ThemeAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedTime: str | None = None
-    LastUpdatedTime: str | None = None
-    Type: Literal["QUICKSIGHT", "CUSTOM", "ALL"] | None = None
-    Version: ThemeVersion | None = None
+    """
+    The read-only attributes of a AWS::QuickSight::Theme, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None, Field(description="<p>The Amazon Resource Name (ARN) of the theme.</p>")
+    ] = None
+    CreatedTime: Annotated[
+        str | None, Field(description="<p>The date and time that the theme was created.</p>")
+    ] = None
+    LastUpdatedTime: Annotated[
+        str | None, Field(description="<p>The date and time that the theme was last updated.</p>")
+    ] = None
+    Type: Annotated[
+        Literal["QUICKSIGHT", "CUSTOM", "ALL"] | None,
+        Field(description="Allowed values: 'QUICKSIGHT', 'CUSTOM', 'ALL'."),
+    ] = None
+    Version: Annotated[ThemeVersion | None, Field(description="<p>A version of a theme.</p>")] = (
+        None
+    )
 
 
 class ThemeProps(DeferredModel):
-    AwsAccountId: str
-    BaseThemeId: str
-    Configuration: ThemeConfiguration
-    Name: str
-    Permissions: list[ResourcePermission] | None = None
-    Tags: list[Tag] | None = None
-    ThemeId: str
-    VersionDescription: str | None = None
+    """
+    The properties a program declares for a AWS::QuickSight::Theme.
+    """
+
+    AwsAccountId: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[0-9]{12}$ Length: exactly 12 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    BaseThemeId: Annotated[
+        str, Field(description="Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters.")
+    ]
+    Configuration: Annotated[
+        ThemeConfiguration,
+        Field(
+            description="<p>The theme configuration. This configuration contains all of the display properties for a theme.</p>"
+        ),
+    ]
+    Name: Annotated[str, Field(description="Length: 1 to 2048 characters.")]
+    Permissions: Annotated[
+        list[ResourcePermission] | None, Field(description="Items: 1 to 64 items.")
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="Items: 1 to 200 items.")] = None
+    ThemeId: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    VersionDescription: Annotated[str | None, Field(description="Length: 1 to 512 characters.")] = (
+        None
+    )

@@ -7,7 +7,7 @@ Imported on first use by topic.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -51,15 +51,15 @@ class CellValueSynonym(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CellValue: str | None = None
-    Synonyms: list[str] | None = None
+    CellValue: Annotated[str | None, Field(description="Length: 0 to 256 characters.")] = None
+    Synonyms: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
 
 
 class NamedEntityDefinitionMetric(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Aggregation: (
+    Aggregation: Annotated[
         Literal[
             "SUM",
             "MIN",
@@ -75,182 +75,267 @@ class NamedEntityDefinitionMetric(DeferredModel):
             "MEDIAN",
             "CUSTOM",
         ]
-        | None
-    ) = None
-    AggregationFunctionParameters: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
+        | None,
+        Field(
+            description="Allowed values: 'SUM', 'MIN', 'MAX', 'COUNT', 'AVERAGE', 'DISTINCT_COUNT', 'STDEV', 'STDEVP', 'VAR', 'VARP', 'PERCENTILE', 'MEDIAN' (and 1 more)."
+        ),
+    ] = None
+    AggregationFunctionParameters: Annotated[
+        dict[str, str] | None, Field(description="Type: dict[str, str].")
+    ] = None
 
 
 class Tag(DeferredModel):
+    """
+    <p>The key or keys of the key-value pairs for the resource tag or tags assigned to the resource.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="<p>Tag key.</p>")]
+    Value: Annotated[str, Field(description="<p>Tag value.</p>")]
 
 
 class TopicCollectiveConstant(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ValueList: list[str] | None = None
+    ValueList: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
 
 
 class TopicComparativeOrder(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    SpecifedOrder: list[str] | None = None
-    TreatUndefinedSpecifiedValues: Literal["LEAST", "MOST"] | None = None
-    UseOrdering: Literal["GREATER_IS_BETTER", "LESSER_IS_BETTER", "SPECIFIED"] | None = None
+    SpecifedOrder: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
+    TreatUndefinedSpecifiedValues: Annotated[
+        Literal["LEAST", "MOST"] | None, Field(description="Allowed values: 'LEAST', 'MOST'.")
+    ] = None
+    UseOrdering: Annotated[
+        Literal["GREATER_IS_BETTER", "LESSER_IS_BETTER", "SPECIFIED"] | None,
+        Field(description="Allowed values: 'GREATER_IS_BETTER', 'LESSER_IS_BETTER', 'SPECIFIED'."),
+    ] = None
 
 
 class TopicConfigOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    QBusinessInsightsEnabled: bool | None = None
+    QBusinessInsightsEnabled: Annotated[bool | None, Field(description="Type: bool.")] = None
 
 
 class TopicCustomInstructions(DeferredModel):
+    """
+    <p>Instructions that provide additional guidance and context for response generation.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CustomInstructionsString: str
+    CustomInstructionsString: Annotated[
+        str,
+        Field(
+            description="<p>A text field for providing additional guidance or context for response generation.</p>"
+        ),
+    ]
 
 
 class TopicDataAggregation(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DatasetRowDateGranularity: (
-        Literal["SECOND", "MINUTE", "HOUR", "DAY", "WEEK", "MONTH", "QUARTER", "YEAR"] | None
-    ) = None
-    DefaultDateColumnName: str | None = None
+    DatasetRowDateGranularity: Annotated[
+        Literal["SECOND", "MINUTE", "HOUR", "DAY", "WEEK", "MONTH", "QUARTER", "YEAR"] | None,
+        Field(
+            description="Allowed values: 'SECOND', 'MINUTE', 'HOUR', 'DAY', 'WEEK', 'MONTH', 'QUARTER', 'YEAR'."
+        ),
+    ] = None
+    DefaultDateColumnName: Annotated[
+        str | None, Field(description="Length: 0 to 256 characters.")
+    ] = None
 
 
 class TopicNegativeFormat(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Prefix: str | None = None
-    Suffix: str | None = None
+    Prefix: Annotated[str | None, Field(description="Length: 0 to 256 characters.")] = None
+    Suffix: Annotated[str | None, Field(description="Length: 0 to 256 characters.")] = None
 
 
 class TopicRangeConstant(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Maximum: str | None = None
-    Minimum: str | None = None
+    Maximum: Annotated[str | None, Field(description="Length: 0 to 256 characters.")] = None
+    Minimum: Annotated[str | None, Field(description="Length: 0 to 256 characters.")] = None
 
 
 class TopicRangeFilterConstant(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ConstantType: Literal["SINGULAR", "RANGE", "COLLECTIVE"] | None = None
-    RangeConstant: TopicRangeConstant | None = None
+    ConstantType: Annotated[
+        Literal["SINGULAR", "RANGE", "COLLECTIVE"] | None,
+        Field(description="Allowed values: 'SINGULAR', 'RANGE', 'COLLECTIVE'."),
+    ] = None
+    RangeConstant: Annotated[
+        TopicRangeConstant | None, Field(description="Type: TopicRangeConstantDict.")
+    ] = None
 
 
 class TopicSemanticEntityType(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    SubTypeName: str | None = None
-    TypeName: str | None = None
-    TypeParameters: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
+    SubTypeName: Annotated[str | None, Field(description="Length: 0 to 256 characters.")] = None
+    TypeName: Annotated[str | None, Field(description="Length: 0 to 256 characters.")] = None
+    TypeParameters: Annotated[dict[str, str] | None, Field(description="Type: dict[str, str].")] = (
+        None
+    )
 
 
 class TopicSemanticType(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    FalseyCellValue: str | None = None
-    FalseyCellValueSynonyms: list[str] | None = None
-    SubTypeName: str | None = None
-    TruthyCellValue: str | None = None
-    TruthyCellValueSynonyms: list[str] | None = None
-    TypeName: str | None = None
-    TypeParameters: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
+    FalseyCellValue: Annotated[str | None, Field(description="Type: str.")] = None
+    FalseyCellValueSynonyms: Annotated[list[str] | None, Field(description="Type: list[str].")] = (
+        None
+    )
+    SubTypeName: Annotated[str | None, Field(description="Length: 0 to 256 characters.")] = None
+    TruthyCellValue: Annotated[str | None, Field(description="Type: str.")] = None
+    TruthyCellValueSynonyms: Annotated[list[str] | None, Field(description="Type: list[str].")] = (
+        None
+    )
+    TypeName: Annotated[str | None, Field(description="Length: 0 to 256 characters.")] = None
+    TypeParameters: Annotated[dict[str, str] | None, Field(description="Type: dict[str, str].")] = (
+        None
+    )
 
 
 class TopicSingularFilterConstant(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ConstantType: Literal["SINGULAR", "RANGE", "COLLECTIVE"] | None = None
-    SingularConstant: str | None = None
+    ConstantType: Annotated[
+        Literal["SINGULAR", "RANGE", "COLLECTIVE"] | None,
+        Field(description="Allowed values: 'SINGULAR', 'RANGE', 'COLLECTIVE'."),
+    ] = None
+    SingularConstant: Annotated[str | None, Field(description="Length: 0 to 256 characters.")] = (
+        None
+    )
 
 
 class TopicAttributes(DeferredModel):
-    Arn: str | None = None
+    """
+    The read-only attributes of a AWS::QuickSight::Topic, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class NamedEntityDefinition(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    FieldName: str | None = None
-    Metric: NamedEntityDefinitionMetric | None = None
-    PropertyName: str | None = None
-    PropertyRole: Literal["PRIMARY", "ID"] | None = None
-    PropertyUsage: Literal["INHERIT", "DIMENSION", "MEASURE"] | None = None
+    FieldName: Annotated[str | None, Field(description="Length: 0 to 256 characters.")] = None
+    Metric: Annotated[
+        NamedEntityDefinitionMetric | None,
+        Field(description="Type: NamedEntityDefinitionMetricDict."),
+    ] = None
+    PropertyName: Annotated[str | None, Field(description="Length: 0 to 256 characters.")] = None
+    PropertyRole: Annotated[
+        Literal["PRIMARY", "ID"] | None, Field(description="Allowed values: 'PRIMARY', 'ID'.")
+    ] = None
+    PropertyUsage: Annotated[
+        Literal["INHERIT", "DIMENSION", "MEASURE"] | None,
+        Field(description="Allowed values: 'INHERIT', 'DIMENSION', 'MEASURE'."),
+    ] = None
 
 
 class TopicCategoryFilterConstant(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CollectiveConstant: TopicCollectiveConstant | None = None
-    ConstantType: Literal["SINGULAR", "RANGE", "COLLECTIVE"] | None = None
-    SingularConstant: str | None = None
+    CollectiveConstant: Annotated[
+        TopicCollectiveConstant | None, Field(description="Type: TopicCollectiveConstantDict.")
+    ] = None
+    ConstantType: Annotated[
+        Literal["SINGULAR", "RANGE", "COLLECTIVE"] | None,
+        Field(description="Allowed values: 'SINGULAR', 'RANGE', 'COLLECTIVE'."),
+    ] = None
+    SingularConstant: Annotated[str | None, Field(description="Length: 0 to 256 characters.")] = (
+        None
+    )
 
 
 class TopicDateRangeFilter(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Constant: TopicRangeFilterConstant | None = None
-    Inclusive: bool | None = None
+    Constant: Annotated[
+        TopicRangeFilterConstant | None, Field(description="Type: TopicRangeFilterConstantDict.")
+    ] = None
+    Inclusive: Annotated[bool | None, Field(description="Type: bool.")] = None
 
 
 class TopicDisplayFormatOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BlankCellFormat: str | None = None
-    CurrencySymbol: str | None = None
-    DateFormat: str | None = None
-    DecimalSeparator: Literal["COMMA", "DOT"] | None = None
-    FractionDigits: float | None = None
-    GroupingSeparator: str | None = None
-    NegativeFormat: TopicNegativeFormat | None = None
-    Prefix: str | None = None
-    Suffix: str | None = None
-    UnitScaler: (
+    BlankCellFormat: Annotated[str | None, Field(description="Length: 0 to 256 characters.")] = None
+    CurrencySymbol: Annotated[str | None, Field(description="Length: 0 to 256 characters.")] = None
+    DateFormat: Annotated[str | None, Field(description="Length: 0 to 256 characters.")] = None
+    DecimalSeparator: Annotated[
+        Literal["COMMA", "DOT"] | None, Field(description="Allowed values: 'COMMA', 'DOT'.")
+    ] = None
+    FractionDigits: Annotated[float | None, Field(description="Type: float.")] = None
+    GroupingSeparator: Annotated[str | None, Field(description="Length: 0 to 256 characters.")] = (
+        None
+    )
+    NegativeFormat: Annotated[
+        TopicNegativeFormat | None, Field(description="Type: TopicNegativeFormatDict.")
+    ] = None
+    Prefix: Annotated[str | None, Field(description="Length: 0 to 256 characters.")] = None
+    Suffix: Annotated[str | None, Field(description="Length: 0 to 256 characters.")] = None
+    UnitScaler: Annotated[
         Literal["NONE", "AUTO", "THOUSANDS", "MILLIONS", "BILLIONS", "TRILLIONS", "LAKHS", "CRORES"]
-        | None
-    ) = None
-    UseBlankCellFormat: bool | None = None
-    UseGrouping: bool | None = None
+        | None,
+        Field(
+            description="Allowed values: 'NONE', 'AUTO', 'THOUSANDS', 'MILLIONS', 'BILLIONS', 'TRILLIONS', 'LAKHS', 'CRORES'."
+        ),
+    ] = None
+    UseBlankCellFormat: Annotated[bool | None, Field(description="Type: bool.")] = None
+    UseGrouping: Annotated[bool | None, Field(description="Type: bool.")] = None
 
 
 class TopicNamedEntity(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Definition: list[NamedEntityDefinition] | None = None
-    EntityDescription: str | None = None
-    EntityName: str
-    EntitySynonyms: list[str] | None = None
-    SemanticEntityType: TopicSemanticEntityType | None = None
+    Definition: Annotated[
+        list[NamedEntityDefinition] | None,
+        Field(description="Type: list[NamedEntityDefinitionDict]."),
+    ] = None
+    EntityDescription: Annotated[str | None, Field(description="Length: 0 to 500 characters.")] = (
+        None
+    )
+    EntityName: Annotated[str, Field(description="Length: 0 to 256 characters.")]
+    EntitySynonyms: Annotated[
+        list[str] | None, Field(description="Each item: Length: 0 to 256 characters.")
+    ] = None
+    SemanticEntityType: Annotated[
+        TopicSemanticEntityType | None, Field(description="Type: TopicSemanticEntityTypeDict.")
+    ] = None
 
 
 class TopicNumericEqualityFilter(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Aggregation: (
+    Aggregation: Annotated[
         Literal[
             "NO_AGGREGATION",
             "SUM",
@@ -265,16 +350,22 @@ class TopicNumericEqualityFilter(DeferredModel):
             "VAR",
             "VARP",
         ]
-        | None
-    ) = None
-    Constant: TopicSingularFilterConstant | None = None
+        | None,
+        Field(
+            description="Allowed values: 'NO_AGGREGATION', 'SUM', 'AVERAGE', 'COUNT', 'DISTINCT_COUNT', 'MAX', 'MEDIAN', 'MIN', 'STDEV', 'STDEVP', 'VAR', 'VARP'."
+        ),
+    ] = None
+    Constant: Annotated[
+        TopicSingularFilterConstant | None,
+        Field(description="Type: TopicSingularFilterConstantDict."),
+    ] = None
 
 
 class TopicNumericRangeFilter(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Aggregation: (
+    Aggregation: Annotated[
         Literal[
             "NO_AGGREGATION",
             "SUM",
@@ -289,60 +380,101 @@ class TopicNumericRangeFilter(DeferredModel):
             "VAR",
             "VARP",
         ]
-        | None
-    ) = None
-    Constant: TopicRangeFilterConstant | None = None
-    Inclusive: bool | None = None
+        | None,
+        Field(
+            description="Allowed values: 'NO_AGGREGATION', 'SUM', 'AVERAGE', 'COUNT', 'DISTINCT_COUNT', 'MAX', 'MEDIAN', 'MIN', 'STDEV', 'STDEVP', 'VAR', 'VARP'."
+        ),
+    ] = None
+    Constant: Annotated[
+        TopicRangeFilterConstant | None, Field(description="Type: TopicRangeFilterConstantDict.")
+    ] = None
+    Inclusive: Annotated[bool | None, Field(description="Type: bool.")] = None
 
 
 class TopicRelativeDateFilter(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Constant: TopicSingularFilterConstant | None = None
-    RelativeDateFilterFunction: Literal["PREVIOUS", "THIS", "LAST", "NEXT", "NOW"] | None = None
-    TimeGranularity: (
-        Literal["SECOND", "MINUTE", "HOUR", "DAY", "WEEK", "MONTH", "QUARTER", "YEAR"] | None
-    ) = None
+    Constant: Annotated[
+        TopicSingularFilterConstant | None,
+        Field(description="Type: TopicSingularFilterConstantDict."),
+    ] = None
+    RelativeDateFilterFunction: Annotated[
+        Literal["PREVIOUS", "THIS", "LAST", "NEXT", "NOW"] | None,
+        Field(description="Allowed values: 'PREVIOUS', 'THIS', 'LAST', 'NEXT', 'NOW'."),
+    ] = None
+    TimeGranularity: Annotated[
+        Literal["SECOND", "MINUTE", "HOUR", "DAY", "WEEK", "MONTH", "QUARTER", "YEAR"] | None,
+        Field(
+            description="Allowed values: 'SECOND', 'MINUTE', 'HOUR', 'DAY', 'WEEK', 'MONTH', 'QUARTER', 'YEAR'."
+        ),
+    ] = None
 
 
 class TopicCategoryFilter(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CategoryFilterFunction: Literal["EXACT", "CONTAINS"] | None = None
-    CategoryFilterType: Literal["CUSTOM_FILTER", "CUSTOM_FILTER_LIST", "FILTER_LIST"] | None = None
-    Constant: TopicCategoryFilterConstant | None = None
-    Inverse: bool | None = None
+    CategoryFilterFunction: Annotated[
+        Literal["EXACT", "CONTAINS"] | None,
+        Field(description="Allowed values: 'EXACT', 'CONTAINS'."),
+    ] = None
+    CategoryFilterType: Annotated[
+        Literal["CUSTOM_FILTER", "CUSTOM_FILTER_LIST", "FILTER_LIST"] | None,
+        Field(description="Allowed values: 'CUSTOM_FILTER', 'CUSTOM_FILTER_LIST', 'FILTER_LIST'."),
+    ] = None
+    Constant: Annotated[
+        TopicCategoryFilterConstant | None,
+        Field(description="Type: TopicCategoryFilterConstantDict."),
+    ] = None
+    Inverse: Annotated[bool | None, Field(description="Type: bool.")] = None
 
 
 class TopicDefaultFormatting(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DisplayFormat: Literal["AUTO", "PERCENT", "CURRENCY", "NUMBER", "DATE", "STRING"] | None = None
-    DisplayFormatOptions: TopicDisplayFormatOptions | None = None
+    DisplayFormat: Annotated[
+        Literal["AUTO", "PERCENT", "CURRENCY", "NUMBER", "DATE", "STRING"] | None,
+        Field(
+            description="Allowed values: 'AUTO', 'PERCENT', 'CURRENCY', 'NUMBER', 'DATE', 'STRING'."
+        ),
+    ] = None
+    DisplayFormatOptions: Annotated[
+        TopicDisplayFormatOptions | None, Field(description="Type: TopicDisplayFormatOptionsDict.")
+    ] = None
 
 
 class TopicFilter(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CategoryFilter: TopicCategoryFilter | None = None
-    DateRangeFilter: TopicDateRangeFilter | None = None
-    FilterClass: (
+    CategoryFilter: Annotated[
+        TopicCategoryFilter | None, Field(description="Type: TopicCategoryFilterDict.")
+    ] = None
+    DateRangeFilter: Annotated[
+        TopicDateRangeFilter | None, Field(description="Type: TopicDateRangeFilterDict.")
+    ] = None
+    FilterClass: Annotated[
         Literal[
             "ENFORCED_VALUE_FILTER",
             "CONDITIONAL_VALUE_FILTER",
             "NAMED_VALUE_FILTER",
             "DASHBOARD_DEFAULT_FILTER",
         ]
-        | None
-    ) = None
-    FilterDescription: str | None = None
-    FilterName: str
-    FilterSynonyms: list[str] | None = None
-    FilterType: (
+        | None,
+        Field(
+            description="Allowed values: 'ENFORCED_VALUE_FILTER', 'CONDITIONAL_VALUE_FILTER', 'NAMED_VALUE_FILTER', 'DASHBOARD_DEFAULT_FILTER'."
+        ),
+    ] = None
+    FilterDescription: Annotated[str | None, Field(description="Length: 0 to 500 characters.")] = (
+        None
+    )
+    FilterName: Annotated[str, Field(description="Length: 0 to 256 characters.")]
+    FilterSynonyms: Annotated[
+        list[str] | None, Field(description="Each item: Length: 0 to 256 characters.")
+    ] = None
+    FilterType: Annotated[
         Literal[
             "CATEGORY_FILTER",
             "NUMERIC_EQUALITY_FILTER",
@@ -351,19 +483,29 @@ class TopicFilter(DeferredModel):
             "RELATIVE_DATE_FILTER",
             "NULL_FILTER",
         ]
-        | None
-    ) = None
-    NumericEqualityFilter: TopicNumericEqualityFilter | None = None
-    NumericRangeFilter: TopicNumericRangeFilter | None = None
-    OperandFieldName: str
-    RelativeDateFilter: TopicRelativeDateFilter | None = None
+        | None,
+        Field(
+            description="Allowed values: 'CATEGORY_FILTER', 'NUMERIC_EQUALITY_FILTER', 'NUMERIC_RANGE_FILTER', 'DATE_RANGE_FILTER', 'RELATIVE_DATE_FILTER', 'NULL_FILTER'."
+        ),
+    ] = None
+    NumericEqualityFilter: Annotated[
+        TopicNumericEqualityFilter | None,
+        Field(description="Type: TopicNumericEqualityFilterDict."),
+    ] = None
+    NumericRangeFilter: Annotated[
+        TopicNumericRangeFilter | None, Field(description="Type: TopicNumericRangeFilterDict.")
+    ] = None
+    OperandFieldName: Annotated[str, Field(description="Length: 0 to 256 characters.")]
+    RelativeDateFilter: Annotated[
+        TopicRelativeDateFilter | None, Field(description="Type: TopicRelativeDateFilterDict.")
+    ] = None
 
 
 class TopicCalculatedField(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Aggregation: (
+    Aggregation: Annotated[
         Literal[
             "SUM",
             "MAX",
@@ -377,9 +519,12 @@ class TopicCalculatedField(DeferredModel):
             "VAR",
             "VARP",
         ]
-        | None
-    ) = None
-    AllowedAggregations: (
+        | None,
+        Field(
+            description="Allowed values: 'SUM', 'MAX', 'MIN', 'COUNT', 'DISTINCT_COUNT', 'AVERAGE', 'MEDIAN', 'STDEV', 'STDEVP', 'VAR', 'VARP'."
+        ),
+    ] = None
+    AllowedAggregations: Annotated[
         list[
             Literal[
                 "COUNT",
@@ -396,21 +541,37 @@ class TopicCalculatedField(DeferredModel):
                 "PERCENTILE",
             ]
         ]
-        | None
-    ) = None
-    CalculatedFieldDescription: str | None = None
-    CalculatedFieldName: str
-    CalculatedFieldSynonyms: list[str] | None = None
-    CellValueSynonyms: list[CellValueSynonym] | None = None
-    ColumnDataRole: Literal["DIMENSION", "MEASURE"] | None = None
-    ComparativeOrder: TopicComparativeOrder | None = None
-    DefaultFormatting: TopicDefaultFormatting | None = None
-    DisableIndexing: bool | None = None
-    Expression: str
-    IsIncludedInTopic: bool | None = None
-    NeverAggregateInFilter: bool | None = None
-    NonAdditive: bool | None = None
-    NotAllowedAggregations: (
+        | None,
+        Field(
+            description="Each item: Allowed values: 'COUNT', 'DISTINCT_COUNT', 'MIN', 'MAX', 'MEDIAN', 'SUM', 'AVERAGE', 'STDEV', 'STDEVP', 'VAR', 'VARP', 'PERCENTILE'."
+        ),
+    ] = None
+    CalculatedFieldDescription: Annotated[
+        str | None, Field(description="Length: 0 to 500 characters.")
+    ] = None
+    CalculatedFieldName: Annotated[str, Field(description="Length: 0 to 256 characters.")]
+    CalculatedFieldSynonyms: Annotated[
+        list[str] | None, Field(description="Each item: Length: 0 to 256 characters.")
+    ] = None
+    CellValueSynonyms: Annotated[
+        list[CellValueSynonym] | None, Field(description="Type: list[CellValueSynonymDict].")
+    ] = None
+    ColumnDataRole: Annotated[
+        Literal["DIMENSION", "MEASURE"] | None,
+        Field(description="Allowed values: 'DIMENSION', 'MEASURE'."),
+    ] = None
+    ComparativeOrder: Annotated[
+        TopicComparativeOrder | None, Field(description="Type: TopicComparativeOrderDict.")
+    ] = None
+    DefaultFormatting: Annotated[
+        TopicDefaultFormatting | None, Field(description="Type: TopicDefaultFormattingDict.")
+    ] = None
+    DisableIndexing: Annotated[bool | None, Field(description="Type: bool.")] = None
+    Expression: Annotated[str, Field(description="Length: 1 to 4096 characters.")]
+    IsIncludedInTopic: Annotated[bool | None, Field(description="Type: bool.")] = None
+    NeverAggregateInFilter: Annotated[bool | None, Field(description="Type: bool.")] = None
+    NonAdditive: Annotated[bool | None, Field(description="Type: bool.")] = None
+    NotAllowedAggregations: Annotated[
         list[
             Literal[
                 "COUNT",
@@ -427,19 +588,27 @@ class TopicCalculatedField(DeferredModel):
                 "PERCENTILE",
             ]
         ]
-        | None
-    ) = None
-    SemanticType: TopicSemanticType | None = None
-    TimeGranularity: (
-        Literal["SECOND", "MINUTE", "HOUR", "DAY", "WEEK", "MONTH", "QUARTER", "YEAR"] | None
-    ) = None
+        | None,
+        Field(
+            description="Each item: Allowed values: 'COUNT', 'DISTINCT_COUNT', 'MIN', 'MAX', 'MEDIAN', 'SUM', 'AVERAGE', 'STDEV', 'STDEVP', 'VAR', 'VARP', 'PERCENTILE'."
+        ),
+    ] = None
+    SemanticType: Annotated[
+        TopicSemanticType | None, Field(description="Type: TopicSemanticTypeDict.")
+    ] = None
+    TimeGranularity: Annotated[
+        Literal["SECOND", "MINUTE", "HOUR", "DAY", "WEEK", "MONTH", "QUARTER", "YEAR"] | None,
+        Field(
+            description="Allowed values: 'SECOND', 'MINUTE', 'HOUR', 'DAY', 'WEEK', 'MONTH', 'QUARTER', 'YEAR'."
+        ),
+    ] = None
 
 
 class TopicColumn(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Aggregation: (
+    Aggregation: Annotated[
         Literal[
             "SUM",
             "MAX",
@@ -453,9 +622,12 @@ class TopicColumn(DeferredModel):
             "VAR",
             "VARP",
         ]
-        | None
-    ) = None
-    AllowedAggregations: (
+        | None,
+        Field(
+            description="Allowed values: 'SUM', 'MAX', 'MIN', 'COUNT', 'DISTINCT_COUNT', 'AVERAGE', 'MEDIAN', 'STDEV', 'STDEVP', 'VAR', 'VARP'."
+        ),
+    ] = None
+    AllowedAggregations: Annotated[
         list[
             Literal[
                 "COUNT",
@@ -472,21 +644,39 @@ class TopicColumn(DeferredModel):
                 "PERCENTILE",
             ]
         ]
-        | None
-    ) = None
-    CellValueSynonyms: list[CellValueSynonym] | None = None
-    ColumnDataRole: Literal["DIMENSION", "MEASURE"] | None = None
-    ColumnDescription: str | None = None
-    ColumnFriendlyName: str | None = None
-    ColumnName: str
-    ColumnSynonyms: list[str] | None = None
-    ComparativeOrder: TopicComparativeOrder | None = None
-    DefaultFormatting: TopicDefaultFormatting | None = None
-    DisableIndexing: bool | None = None
-    IsIncludedInTopic: bool | None = None
-    NeverAggregateInFilter: bool | None = None
-    NonAdditive: bool | None = None
-    NotAllowedAggregations: (
+        | None,
+        Field(
+            description="Each item: Allowed values: 'COUNT', 'DISTINCT_COUNT', 'MIN', 'MAX', 'MEDIAN', 'SUM', 'AVERAGE', 'STDEV', 'STDEVP', 'VAR', 'VARP', 'PERCENTILE'."
+        ),
+    ] = None
+    CellValueSynonyms: Annotated[
+        list[CellValueSynonym] | None, Field(description="Type: list[CellValueSynonymDict].")
+    ] = None
+    ColumnDataRole: Annotated[
+        Literal["DIMENSION", "MEASURE"] | None,
+        Field(description="Allowed values: 'DIMENSION', 'MEASURE'."),
+    ] = None
+    ColumnDescription: Annotated[str | None, Field(description="Length: 0 to 500 characters.")] = (
+        None
+    )
+    ColumnFriendlyName: Annotated[str | None, Field(description="Length: 0 to 256 characters.")] = (
+        None
+    )
+    ColumnName: Annotated[str, Field(description="Length: 0 to 256 characters.")]
+    ColumnSynonyms: Annotated[
+        list[str] | None, Field(description="Each item: Length: 0 to 256 characters.")
+    ] = None
+    ComparativeOrder: Annotated[
+        TopicComparativeOrder | None, Field(description="Type: TopicComparativeOrderDict.")
+    ] = None
+    DefaultFormatting: Annotated[
+        TopicDefaultFormatting | None, Field(description="Type: TopicDefaultFormattingDict.")
+    ] = None
+    DisableIndexing: Annotated[bool | None, Field(description="Type: bool.")] = None
+    IsIncludedInTopic: Annotated[bool | None, Field(description="Type: bool.")] = None
+    NeverAggregateInFilter: Annotated[bool | None, Field(description="Type: bool.")] = None
+    NonAdditive: Annotated[bool | None, Field(description="Type: bool.")] = None
+    NotAllowedAggregations: Annotated[
         list[
             Literal[
                 "COUNT",
@@ -503,47 +693,109 @@ class TopicColumn(DeferredModel):
                 "PERCENTILE",
             ]
         ]
-        | None
-    ) = None
-    SemanticType: TopicSemanticType | None = None
-    TimeGranularity: (
-        Literal["SECOND", "MINUTE", "HOUR", "DAY", "WEEK", "MONTH", "QUARTER", "YEAR"] | None
-    ) = None
+        | None,
+        Field(
+            description="Each item: Allowed values: 'COUNT', 'DISTINCT_COUNT', 'MIN', 'MAX', 'MEDIAN', 'SUM', 'AVERAGE', 'STDEV', 'STDEVP', 'VAR', 'VARP', 'PERCENTILE'."
+        ),
+    ] = None
+    SemanticType: Annotated[
+        TopicSemanticType | None, Field(description="Type: TopicSemanticTypeDict.")
+    ] = None
+    TimeGranularity: Annotated[
+        Literal["SECOND", "MINUTE", "HOUR", "DAY", "WEEK", "MONTH", "QUARTER", "YEAR"] | None,
+        Field(
+            description="Allowed values: 'SECOND', 'MINUTE', 'HOUR', 'DAY', 'WEEK', 'MONTH', 'QUARTER', 'YEAR'."
+        ),
+    ] = None
 
 
 class DatasetMetadata(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CalculatedFields: list[TopicCalculatedField] | None = None
-    Columns: list[TopicColumn] | None = None
-    DataAggregation: TopicDataAggregation | None = None
-    DatasetArn: str
-    DatasetDescription: str | None = None
-    DatasetName: str | None = None
-    Filters: list[TopicFilter] | None = None
-    NamedEntities: list[TopicNamedEntity] | None = None
+    CalculatedFields: Annotated[
+        list[TopicCalculatedField] | None,
+        Field(description="Type: list[TopicCalculatedFieldDict]."),
+    ] = None
+    Columns: Annotated[
+        list[TopicColumn] | None, Field(description="Type: list[TopicColumnDict].")
+    ] = None
+    DataAggregation: Annotated[
+        TopicDataAggregation | None, Field(description="Type: TopicDataAggregationDict.")
+    ] = None
+    DatasetArn: Annotated[str, Field(description="Type: str.")]
+    DatasetDescription: Annotated[str | None, Field(description="Length: 0 to 256 characters.")] = (
+        None
+    )
+    DatasetName: Annotated[str | None, Field(description="Length: 0 to 256 characters.")] = None
+    Filters: Annotated[
+        list[TopicFilter] | None, Field(description="Type: list[TopicFilterDict].")
+    ] = None
+    NamedEntities: Annotated[
+        list[TopicNamedEntity] | None, Field(description="Type: list[TopicNamedEntityDict].")
+    ] = None
 
 
 class TopicDetails(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ConfigOptions: TopicConfigOptions | None = None
-    DataSets: list[DatasetMetadata] | None = None
-    Description: str | None = None
-    Name: str | None = None
-    UserExperienceVersion: Literal["LEGACY", "NEW_READER_EXPERIENCE"] | None = None
+    ConfigOptions: Annotated[
+        TopicConfigOptions | None, Field(description="Type: TopicConfigOptionsDict.")
+    ] = None
+    DataSets: Annotated[
+        list[DatasetMetadata] | None, Field(description="Type: list[DatasetMetadataDict].")
+    ] = None
+    Description: Annotated[str | None, Field(description="Length: 0 to 256 characters.")] = None
+    Name: Annotated[str | None, Field(description="Length: 1 to 128 characters.")] = None
+    UserExperienceVersion: Annotated[
+        Literal["LEGACY", "NEW_READER_EXPERIENCE"] | None,
+        Field(description="Allowed values: 'LEGACY', 'NEW_READER_EXPERIENCE'."),
+    ] = None
 
 
 class TopicProps(DeferredModel):
-    AwsAccountId: str | None = None
-    ConfigOptions: TopicConfigOptions | None = None
-    CustomInstructions: TopicCustomInstructions | None = None
-    DataSets: list[DatasetMetadata] | None = None
-    Description: str | None = None
-    FolderArns: list[str] | None = None
-    Name: str | None = None
-    Tags: list[Tag] | None = None
-    TopicId: str | None = None
-    UserExperienceVersion: Literal["LEGACY", "NEW_READER_EXPERIENCE"] | None = None
+    """
+    The properties a program declares for a AWS::QuickSight::Topic.
+    """
+
+    AwsAccountId: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^[0-9]{12}$ Length: exactly 12 characters. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    ConfigOptions: Annotated[
+        TopicConfigOptions | None, Field(description="Type: TopicConfigOptionsDict.")
+    ] = None
+    CustomInstructions: Annotated[
+        TopicCustomInstructions | None,
+        Field(
+            description="<p>Instructions that provide additional guidance and context for response generation.</p>"
+        ),
+    ] = None
+    DataSets: Annotated[
+        list[DatasetMetadata] | None, Field(description="Type: list[DatasetMetadataDict].")
+    ] = None
+    Description: Annotated[str | None, Field(description="Length: 0 to 256 characters.")] = None
+    FolderArns: Annotated[
+        list[str] | None,
+        Field(
+            description="Items: 0 to 20 items. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Name: Annotated[str | None, Field(description="Length: 1 to 128 characters.")] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="Items: 1 to 200 items. Create-only: changing it replaces the resource."),
+    ] = None
+    TopicId: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^[A-Za-z0-9-_.\\\\+]*$ Length: 0 to 256 characters. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    UserExperienceVersion: Annotated[
+        Literal["LEGACY", "NEW_READER_EXPERIENCE"] | None,
+        Field(description="Allowed values: 'LEGACY', 'NEW_READER_EXPERIENCE'."),
+    ] = None

@@ -7,9 +7,10 @@ Imported on first use by topic_v2.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "DataSetReference",
@@ -25,74 +26,128 @@ __all__ = [
 
 
 class DataSetReference(DeferredModel):
+    """
+    A dataset reference used by a V2 (SEMANTIC_VIEW) topic.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DataSetArn: str
-    DataSetName: str | None = None
+    DataSetArn: Annotated[str, Field(description="Type: str.")]
+    DataSetName: Annotated[str | None, Field(description="Length: 0 to 256 characters.")] = None
 
 
 class DataSetRelationEndpoint(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ColumnNames: list[str]
-    DataSetArn: str
+    ColumnNames: Annotated[list[str], Field(description="Items: 1 to 5 items.")]
+    DataSetArn: Annotated[str, Field(description="Type: str.")]
 
 
 class ResourcePermission(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Actions: list[str]
-    Principal: str
+    Actions: Annotated[list[str], Field(description="Items: 1 to 20 items.")]
+    Principal: Annotated[str, Field(description="Length: 1 to 256 characters.")]
 
 
 class Tag(DeferredModel):
+    """
+    <p>The key or keys of the key-value pairs for the resource tag or tags assigned to the resource.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="<p>Tag key.</p>")]
+    Value: Annotated[str, Field(description="<p>Tag value.</p>")]
 
 
 class TopicV2CustomInstructions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CustomInstructionsString: str
+    CustomInstructionsString: Annotated[str, Field(description="Length: 0 to 5000 characters.")]
 
 
 class TopicV2Attributes(DeferredModel):
-    Arn: str | None = None
+    """
+    The read-only attributes of a AWS::QuickSight::TopicV2, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class DataSetRelation(DeferredModel):
+    """
+    A relation between two datasets referenced by a V2 (SEMANTIC_VIEW) topic.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Left: DataSetRelationEndpoint
-    Right: DataSetRelationEndpoint
+    Left: Annotated[
+        DataSetRelationEndpoint, Field(description="Type: DataSetRelationEndpointDict.")
+    ]
+    Right: Annotated[
+        DataSetRelationEndpoint, Field(description="Type: DataSetRelationEndpointDict.")
+    ]
 
 
 class TopicV2Details(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DataSetRelations: list[DataSetRelation] | None = None
-    DataSets: list[DataSetReference] | None = None
-    Description: str | None = None
-    Name: str
+    DataSetRelations: Annotated[
+        list[DataSetRelation] | None, Field(description="Items: 0 to 32 items.")
+    ] = None
+    DataSets: Annotated[
+        list[DataSetReference] | None, Field(description="Items: 1 to 32 items.")
+    ] = None
+    Description: Annotated[str | None, Field(description="Length: 0 to 256 characters.")] = None
+    Name: Annotated[str, Field(description="Length: 1 to 128 characters.")]
 
 
 class TopicV2Props(DeferredModel):
-    AwsAccountId: str | None = None
-    CustomInstructions: TopicV2CustomInstructions | None = None
-    DataSetRelations: list[DataSetRelation] | None = None
-    DataSets: list[DataSetReference] | None = None
-    Description: str | None = None
-    FolderArns: list[str] | None = None
-    Name: str | None = None
-    Permissions: list[ResourcePermission] | None = None
-    Tags: list[Tag] | None = None
-    TopicId: str | None = None
+    """
+    The properties a program declares for a AWS::QuickSight::TopicV2.
+    """
+
+    AwsAccountId: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^[0-9]{12}$ Length: exactly 12 characters. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    CustomInstructions: Annotated[
+        TopicV2CustomInstructions | None, Field(description="Type: TopicV2CustomInstructionsDict.")
+    ] = None
+    DataSetRelations: Annotated[
+        list[DataSetRelation] | None, Field(description="Items: 0 to 32 items.")
+    ] = None
+    DataSets: Annotated[
+        list[DataSetReference] | None, Field(description="Items: 1 to 32 items.")
+    ] = None
+    Description: Annotated[str | None, Field(description="Length: 0 to 256 characters.")] = None
+    FolderArns: Annotated[
+        list[str] | None,
+        Field(
+            description="Items: 0 to 20 items. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Name: Annotated[str | None, Field(description="Length: 1 to 128 characters.")] = None
+    Permissions: Annotated[
+        list[ResourcePermission] | None, Field(description="Items: 1 to 64 items.")
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="Items: 1 to 200 items. Create-only: changing it replaces the resource."),
+    ] = None
+    TopicId: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^[A-Za-z0-9-_.\\\\+]*$ Length: 0 to 256 characters. Create-only: changing it replaces the resource."
+        ),
+    ] = None

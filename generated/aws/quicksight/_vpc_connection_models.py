@@ -7,10 +7,10 @@ Imported on first use by vpc_connection.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "NetworkInterface",
@@ -21,13 +21,22 @@ __all__ = [
 
 
 class NetworkInterface(DeferredModel):
+    """
+    <p>The structure that contains information about a network interface.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AvailabilityZone: str | None = None
-    ErrorMessage: str | None = None
-    NetworkInterfaceId: str | None = None
-    Status: (
+    AvailabilityZone: Annotated[
+        str | None,
+        Field(description="<p>The availability zone that the network interface resides in.</p>"),
+    ] = None
+    ErrorMessage: Annotated[str | None, Field(description="<p>An error message.</p>")] = None
+    NetworkInterfaceId: Annotated[
+        str | None, Field(description="<p>The network interface ID.</p>")
+    ] = None
+    Status: Annotated[
         Literal[
             "CREATING",
             "AVAILABLE",
@@ -40,25 +49,47 @@ class NetworkInterface(DeferredModel):
             "DELETION_SCHEDULED",
             "ATTACHMENT_FAILED_ROLLBACK_FAILED",
         ]
-        | None
-    ) = None
-    SubnetId: str | None = None
+        | None,
+        Field(
+            description="Allowed values: 'CREATING', 'AVAILABLE', 'CREATION_FAILED', 'UPDATING', 'UPDATE_FAILED', 'DELETING', 'DELETED', 'DELETION_FAILED', 'DELETION_SCHEDULED', 'ATTACHMENT_FAILED_ROLLBACK_FAILED'."
+        ),
+    ] = None
+    SubnetId: Annotated[
+        str | None, Field(description="<p>The subnet ID associated with the network interface.</p>")
+    ] = None
 
 
 class Tag(DeferredModel):
+    """
+    <p>The key or keys of the key-value pairs for the resource tag or tags assigned to the resource.</p>
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="<p>Tag key.</p>")]
+    Value: Annotated[str, Field(description="<p>Tag value.</p>")]
 
 
 class VPCConnectionAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedTime: str | None = None
-    LastUpdatedTime: str | None = None
-    NetworkInterfaces: list[NetworkInterface] | None = None
-    Status: (
+    """
+    The read-only attributes of a AWS::QuickSight::VPCConnection, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None,
+        Field(description="<p>The Amazon Resource Name (ARN) of the VPC connection.</p>"),
+    ] = None
+    CreatedTime: Annotated[
+        str | None, Field(description="<p>The time that the VPC connection was created.</p>")
+    ] = None
+    LastUpdatedTime: Annotated[
+        str | None, Field(description="<p>The time that the VPC connection was last updated.</p>")
+    ] = None
+    NetworkInterfaces: Annotated[
+        list[NetworkInterface] | None, Field(description="<p>A list of network interfaces.</p>")
+    ] = None
+    Status: Annotated[
         Literal[
             "CREATION_IN_PROGRESS",
             "CREATION_SUCCESSFUL",
@@ -70,18 +101,54 @@ class VPCConnectionAttributes(DeferredModel):
             "DELETION_FAILED",
             "DELETED",
         ]
-        | None
-    ) = None
-    VPCId: str | None = None
+        | None,
+        Field(
+            description="Allowed values: 'CREATION_IN_PROGRESS', 'CREATION_SUCCESSFUL', 'CREATION_FAILED', 'UPDATE_IN_PROGRESS', 'UPDATE_SUCCESSFUL', 'UPDATE_FAILED', 'DELETION_IN_PROGRESS', 'DELETION_FAILED', 'DELETED'."
+        ),
+    ] = None
+    VPCId: Annotated[
+        str | None,
+        Field(description="<p>The Amazon EC2 VPC ID associated with the VPC connection.</p>"),
+    ] = None
 
 
 class VPCConnectionProps(DeferredModel):
-    AvailabilityStatus: Literal["AVAILABLE", "UNAVAILABLE", "PARTIALLY_AVAILABLE"] | None = None
-    AwsAccountId: str | None = None
-    DnsResolvers: list[str] | None = None
-    Name: str | None = None
-    RoleArn: str | None = None
-    SecurityGroupIds: list[str] | None = None
-    SubnetIds: list[str] | None = None
-    Tags: list[Tag] | None = None
-    VPCConnectionId: str | None = None
+    """
+    The properties a program declares for a AWS::QuickSight::VPCConnection.
+    """
+
+    AvailabilityStatus: Annotated[
+        Literal["AVAILABLE", "UNAVAILABLE", "PARTIALLY_AVAILABLE"] | None,
+        Field(description="Allowed values: 'AVAILABLE', 'UNAVAILABLE', 'PARTIALLY_AVAILABLE'."),
+    ] = None
+    AwsAccountId: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^[0-9]{12}$ Length: exactly 12 characters. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    DnsResolvers: Annotated[
+        list[str] | None,
+        Field(description="Items: 0 to 15 items. Each item: Length: 7 to 15 characters."),
+    ] = None
+    Name: Annotated[str | None, Field(description="Length: 1 to 128 characters.")] = None
+    RoleArn: Annotated[str | None, Field(description="Length: 20 to 2048 characters.")] = None
+    SecurityGroupIds: Annotated[
+        list[str] | None,
+        Field(
+            description="Items: 1 to 16 items. Each item: Pattern: ^sg-[0-9a-z]*$ Length: 1 to 255 characters."
+        ),
+    ] = None
+    SubnetIds: Annotated[
+        list[str] | None,
+        Field(
+            description="Items: 2 to 15 items. Each item: Pattern: ^subnet-[0-9a-z]*$ Length: 1 to 255 characters. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="Items: 1 to 200 items.")] = None
+    VPCConnectionId: Annotated[
+        str | None,
+        Field(
+            description="Pattern: [\\w\\-]+ Length: 1 to 1000 characters. Create-only: changing it replaces the resource."
+        ),
+    ] = None

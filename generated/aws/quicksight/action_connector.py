@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -123,194 +127,221 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-APIKeyConnectionMetadataDict = TypedDict(
-    "APIKeyConnectionMetadataDict",
-    {
-        "ApiKey": "Required[str]",
-        "BaseEndpoint": "Required[str]",
-        "Email": "str",
-    },
-    total=False,
-)
 
-ActionConnectorAuthorizationCodeGrantDetailsDict = TypedDict(
-    "ActionConnectorAuthorizationCodeGrantDetailsDict",
-    {
-        "AuthorizationEndpoint": "Required[str]",
-        "ClientId": "Required[str]",
-        "ClientSecret": "Required[str]",
-        "TokenEndpoint": "Required[str]",
-    },
-    total=False,
-)
+class APIKeyConnectionMetadataDict(TypedDict, total=False):
+    """APIKeyConnectionMetadata as a plain dict."""
 
-ActionConnectorAuthorizationCodeGrantMetadataDict = TypedDict(
-    "ActionConnectorAuthorizationCodeGrantMetadataDict",
-    {
-        "AuthorizationCodeGrantCredentialsDetails": "ActionConnectorAuthorizationCodeGrantMetadataAuthorizationCodeGrantCredentialsDetailsDict",
-        "AuthorizationCodeGrantCredentialsSource": "Literal['PLAIN_CREDENTIALS']",
-        "BaseEndpoint": "Required[str]",
-        "RedirectUrl": "Required[str]",
-    },
-    total=False,
-)
+    ApiKey: Required[str]
+    """Type: str."""
+    BaseEndpoint: Required[str]
+    """Pattern: ^https://.* Length: 1 to 8192 characters."""
+    Email: str
+    """Pattern: ^[\\w.%+-]+@[A-Za-z0-9.-]+\\.[A-Za-z]{2,}$"""
 
-ActionConnectorAuthorizationCodeGrantMetadataAuthorizationCodeGrantCredentialsDetailsDict = TypedDict(
-    "ActionConnectorAuthorizationCodeGrantMetadataAuthorizationCodeGrantCredentialsDetailsDict",
-    {
-        "AuthorizationCodeGrantDetails": "Required[ActionConnectorAuthorizationCodeGrantDetailsDict]",
-    },
-    total=False,
-)
 
-ActionConnectorBasicAuthConnectionMetadataDict = TypedDict(
-    "ActionConnectorBasicAuthConnectionMetadataDict",
-    {
-        "BaseEndpoint": "Required[str]",
-        "Password": "Required[str]",
-        "Username": "Required[str]",
-    },
-    total=False,
-)
+class ActionConnectorAuthorizationCodeGrantDetailsDict(TypedDict, total=False):
+    """ActionConnectorAuthorizationCodeGrantDetails as a plain dict."""
 
-ActionConnectorClientCredentialsGrantDetailsDict = TypedDict(
-    "ActionConnectorClientCredentialsGrantDetailsDict",
-    {
-        "ClientId": "Required[str]",
-        "ClientSecret": "Required[str]",
-        "TokenEndpoint": "Required[str]",
-    },
-    total=False,
-)
+    AuthorizationEndpoint: Required[str]
+    """Pattern: ^https://.* Length: 1 to 8192 characters."""
+    ClientId: Required[str]
+    """Length: at most 1024 characters."""
+    ClientSecret: Required[str]
+    """Length: at most 2048 characters."""
+    TokenEndpoint: Required[str]
+    """Pattern: ^https://.* Length: 1 to 8192 characters."""
 
-ActionConnectorClientCredentialsGrantMetadataDict = TypedDict(
-    "ActionConnectorClientCredentialsGrantMetadataDict",
-    {
-        "BaseEndpoint": "Required[str]",
-        "ClientCredentialsDetails": "ActionConnectorClientCredentialsGrantMetadataClientCredentialsDetailsDict",
-        "ClientCredentialsSource": "Literal['PLAIN_CREDENTIALS']",
-    },
-    total=False,
-)
 
-ActionConnectorClientCredentialsGrantMetadataClientCredentialsDetailsDict = TypedDict(
-    "ActionConnectorClientCredentialsGrantMetadataClientCredentialsDetailsDict",
-    {
-        "ClientCredentialsGrantDetails": "Required[ActionConnectorClientCredentialsGrantDetailsDict]",
-    },
-    total=False,
-)
+class ActionConnectorAuthorizationCodeGrantMetadataDict(TypedDict, total=False):
+    """ActionConnectorAuthorizationCodeGrantMetadata as a plain dict."""
 
-ActionConnectorNoneConnectionMetadataDict = TypedDict(
-    "ActionConnectorNoneConnectionMetadataDict",
-    {
-        "BaseEndpoint": "Required[str]",
-    },
-    total=False,
-)
+    AuthorizationCodeGrantCredentialsDetails: (
+        ActionConnectorAuthorizationCodeGrantMetadataAuthorizationCodeGrantCredentialsDetailsDict
+    )
+    """Type:
+    ActionConnectorAuthorizationCodeGrantMetadataAuthorizationCodeGrantCredentialsDetailsDict."""
+    AuthorizationCodeGrantCredentialsSource: Literal["PLAIN_CREDENTIALS"]
+    """Allowed values: 'PLAIN_CREDENTIALS'."""
+    BaseEndpoint: Required[str]
+    """Pattern: ^https://.* Length: 1 to 8192 characters."""
+    RedirectUrl: Required[str]
+    """Pattern: ^https://.* Length: 1 to 8192 characters."""
 
-AuthConfigDict = TypedDict(
-    "AuthConfigDict",
-    {
-        "AuthenticationMetadata": "Required[AuthConfigAuthenticationMetadataOption1Dict | AuthConfigAuthenticationMetadataOption2Dict | AuthConfigAuthenticationMetadataOption3Dict | AuthConfigAuthenticationMetadataOption4Dict | AuthConfigAuthenticationMetadataOption5Dict | AuthConfigAuthenticationMetadataOption6Dict]",
-        "AuthenticationType": "Required[Literal['BASIC', 'API_KEY', 'OAUTH2_CLIENT_CREDENTIALS', 'NONE', 'IAM', 'OAUTH2_AUTHORIZATION_CODE']]",
-    },
-    total=False,
-)
 
-AuthConfigAuthenticationMetadataOption1Dict = TypedDict(
-    "AuthConfigAuthenticationMetadataOption1Dict",
-    {
-        "AuthorizationCodeGrantMetadata": "Required[ActionConnectorAuthorizationCodeGrantMetadataDict]",
-    },
-    total=False,
-)
+class ActionConnectorAuthorizationCodeGrantMetadataAuthorizationCodeGrantCredentialsDetailsDict(
+    TypedDict, total=False
+):
+    """ActionConnectorAuthorizationCodeGrantMetadataAuthorizationCodeGrantCredentialsDetails as a
+    plain dict."""
 
-AuthConfigAuthenticationMetadataOption2Dict = TypedDict(
-    "AuthConfigAuthenticationMetadataOption2Dict",
-    {
-        "ClientCredentialsGrantMetadata": "Required[ActionConnectorClientCredentialsGrantMetadataDict]",
-    },
-    total=False,
-)
+    AuthorizationCodeGrantDetails: Required[ActionConnectorAuthorizationCodeGrantDetailsDict]
+    """Type: ActionConnectorAuthorizationCodeGrantDetailsDict."""
 
-AuthConfigAuthenticationMetadataOption3Dict = TypedDict(
-    "AuthConfigAuthenticationMetadataOption3Dict",
-    {
-        "BasicAuthConnectionMetadata": "Required[ActionConnectorBasicAuthConnectionMetadataDict]",
-    },
-    total=False,
-)
 
-AuthConfigAuthenticationMetadataOption4Dict = TypedDict(
-    "AuthConfigAuthenticationMetadataOption4Dict",
-    {
-        "ApiKeyConnectionMetadata": "Required[APIKeyConnectionMetadataDict]",
-    },
-    total=False,
-)
+class ActionConnectorBasicAuthConnectionMetadataDict(TypedDict, total=False):
+    """ActionConnectorBasicAuthConnectionMetadata as a plain dict."""
 
-AuthConfigAuthenticationMetadataOption5Dict = TypedDict(
-    "AuthConfigAuthenticationMetadataOption5Dict",
-    {
-        "NoneConnectionMetadata": "Required[ActionConnectorNoneConnectionMetadataDict]",
-    },
-    total=False,
-)
+    BaseEndpoint: Required[str]
+    """Pattern: ^https://.* Length: 1 to 8192 characters."""
+    Password: Required[str]
+    """Type: str."""
+    Username: Required[str]
+    """Type: str."""
 
-AuthConfigAuthenticationMetadataOption6Dict = TypedDict(
-    "AuthConfigAuthenticationMetadataOption6Dict",
-    {
-        "IamConnectionMetadata": "Required[IAMConnectionMetadataDict]",
-    },
-    total=False,
-)
 
-IAMConnectionMetadataDict = TypedDict(
-    "IAMConnectionMetadataDict",
-    {
-        "RoleArn": "Required[str]",
-    },
-    total=False,
-)
+class ActionConnectorClientCredentialsGrantDetailsDict(TypedDict, total=False):
+    """ActionConnectorClientCredentialsGrantDetails as a plain dict."""
 
-ResourcePermissionDict = TypedDict(
-    "ResourcePermissionDict",
-    {
-        "Actions": "Required[list[str]]",
-        "Principal": "Required[str]",
-    },
-    total=False,
-)
+    ClientId: Required[str]
+    """Length: at most 1024 characters."""
+    ClientSecret: Required[str]
+    """Length: at most 2048 characters."""
+    TokenEndpoint: Required[str]
+    """Pattern: ^https://.* Length: 1 to 8192 characters."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class ActionConnectorClientCredentialsGrantMetadataDict(TypedDict, total=False):
+    """ActionConnectorClientCredentialsGrantMetadata as a plain dict."""
+
+    BaseEndpoint: Required[str]
+    """Pattern: ^https://.* Length: 1 to 8192 characters."""
+    ClientCredentialsDetails: (
+        ActionConnectorClientCredentialsGrantMetadataClientCredentialsDetailsDict
+    )
+    """Type: ActionConnectorClientCredentialsGrantMetadataClientCredentialsDetailsDict."""
+    ClientCredentialsSource: Literal["PLAIN_CREDENTIALS"]
+    """Allowed values: 'PLAIN_CREDENTIALS'."""
+
+
+class ActionConnectorClientCredentialsGrantMetadataClientCredentialsDetailsDict(
+    TypedDict, total=False
+):
+    """ActionConnectorClientCredentialsGrantMetadataClientCredentialsDetails as a plain dict."""
+
+    ClientCredentialsGrantDetails: Required[ActionConnectorClientCredentialsGrantDetailsDict]
+    """Type: ActionConnectorClientCredentialsGrantDetailsDict."""
+
+
+class ActionConnectorNoneConnectionMetadataDict(TypedDict, total=False):
+    """ActionConnectorNoneConnectionMetadata as a plain dict."""
+
+    BaseEndpoint: Required[str]
+    """Pattern: ^https://.* Length: 1 to 8192 characters."""
+
+
+class AuthConfigDict(TypedDict, total=False):
+    """AuthConfig as a plain dict."""
+
+    AuthenticationMetadata: Required[
+        AuthConfigAuthenticationMetadataOption1Dict
+        | AuthConfigAuthenticationMetadataOption2Dict
+        | AuthConfigAuthenticationMetadataOption3Dict
+        | AuthConfigAuthenticationMetadataOption4Dict
+        | AuthConfigAuthenticationMetadataOption5Dict
+        | AuthConfigAuthenticationMetadataOption6Dict
+    ]
+    """Type: AuthConfigAuthenticationMetadataOption1Dict |
+    AuthConfigAuthenticationMetadataOption2Dict | AuthConfigAuthenticationMetadataOption3Dict |
+    AuthConfigAuthenticationMetadataOption4Dict | AuthConfigAuthenticationMetadataOption5Dict |
+    AuthConfigAuthenticationMetadataOption6Dict."""
+    AuthenticationType: Required[
+        Literal[
+            "BASIC",
+            "API_KEY",
+            "OAUTH2_CLIENT_CREDENTIALS",
+            "NONE",
+            "IAM",
+            "OAUTH2_AUTHORIZATION_CODE",
+        ]
+    ]
+    """Allowed values: 'BASIC', 'API_KEY', 'OAUTH2_CLIENT_CREDENTIALS', 'NONE', 'IAM',
+    'OAUTH2_AUTHORIZATION_CODE'."""
+
+
+class AuthConfigAuthenticationMetadataOption1Dict(TypedDict, total=False):
+    """AuthConfigAuthenticationMetadataOption1 as a plain dict."""
+
+    AuthorizationCodeGrantMetadata: Required[ActionConnectorAuthorizationCodeGrantMetadataDict]
+    """Type: ActionConnectorAuthorizationCodeGrantMetadataDict."""
+
+
+class AuthConfigAuthenticationMetadataOption2Dict(TypedDict, total=False):
+    """AuthConfigAuthenticationMetadataOption2 as a plain dict."""
+
+    ClientCredentialsGrantMetadata: Required[ActionConnectorClientCredentialsGrantMetadataDict]
+    """Type: ActionConnectorClientCredentialsGrantMetadataDict."""
+
+
+class AuthConfigAuthenticationMetadataOption3Dict(TypedDict, total=False):
+    """AuthConfigAuthenticationMetadataOption3 as a plain dict."""
+
+    BasicAuthConnectionMetadata: Required[ActionConnectorBasicAuthConnectionMetadataDict]
+    """Type: ActionConnectorBasicAuthConnectionMetadataDict."""
+
+
+class AuthConfigAuthenticationMetadataOption4Dict(TypedDict, total=False):
+    """AuthConfigAuthenticationMetadataOption4 as a plain dict."""
+
+    ApiKeyConnectionMetadata: Required[APIKeyConnectionMetadataDict]
+    """Type: APIKeyConnectionMetadataDict."""
+
+
+class AuthConfigAuthenticationMetadataOption5Dict(TypedDict, total=False):
+    """AuthConfigAuthenticationMetadataOption5 as a plain dict."""
+
+    NoneConnectionMetadata: Required[ActionConnectorNoneConnectionMetadataDict]
+    """Type: ActionConnectorNoneConnectionMetadataDict."""
+
+
+class AuthConfigAuthenticationMetadataOption6Dict(TypedDict, total=False):
+    """AuthConfigAuthenticationMetadataOption6 as a plain dict."""
+
+    IamConnectionMetadata: Required[IAMConnectionMetadataDict]
+    """Type: IAMConnectionMetadataDict."""
+
+
+class IAMConnectionMetadataDict(TypedDict, total=False):
+    """IAMConnectionMetadata as a plain dict."""
+
+    RoleArn: Required[str]
+    """Length: 20 to 2048 characters."""
+
+
+class ResourcePermissionDict(TypedDict, total=False):
+    """ResourcePermission as a plain dict: <p>Permission for the resource.</p>"""
+
+    Actions: Required[list[str]]
+    """<p>The IAM action to grant or revoke permissions on.</p>"""
+    Principal: Required[str]
+    """<p>The Amazon Resource Name (ARN) of the principal. This can be one of the following:</p>
+    <ul> <li> <p>The ARN of an Amazon QuickSight user or group associated with a data source or
+    dataset. (This is common.)</p> </li> <li> <p>The ARN of an Amazon QuickSight user, group, or
+    namespace associated with an analysis, dashboard, template, or theme. (This is common.)</p>
+    </li> <li> <p>The ARN of an Amazon Web Services account root: This is an IAM ARN rather than a
+    QuickSight ARN. Use this option only to share resources (templates) across Amazon Web Services
+    accounts. (This is less common.) </p> </li> </ul>"""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: <p>The key or keys of the key-value pairs for the resource tag or tags
+    assigned to the resource.</p>"""
+
+    Key: Required[str]
+    """<p>Tag key.</p>"""
+    Value: Required[str]
+    """<p>Tag value.</p>"""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::QuickSight::ActionConnector",
     schema_file="aws-quicksight-actionconnector.json",
     primary_identifier=("/ActionConnectorId", "/AwsAccountId"),
-    additional_identifiers=(),
     read_only=("/Arn", "/CreatedTime", "/EnabledActions", "/LastUpdatedTime", "/Status"),
     create_only=("/ActionConnectorId", "/AwsAccountId", "/Type"),
     write_only=("/AuthenticationConfig", "/VpcConnectionArn"),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("ActionConnectorId", "AuthenticationConfig", "AwsAccountId", "Name", "Type"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -320,378 +351,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "APIKeyConnectionMetadata": {
-            "additionalProperties": False,
-            "properties": {
-                "ApiKey": {"type": "string"},
-                "BaseEndpoint": {
-                    "maxLength": 8192,
-                    "minLength": 1,
-                    "pattern": "^https://.*",
-                    "type": "string",
-                },
-                "Email": {
-                    "pattern": "^[\\w.%+-]+@[A-Za-z0-9.-]+\\.[A-Za-z]{2,}$",
-                    "type": "string",
-                },
-            },
-            "required": ["ApiKey", "BaseEndpoint"],
-            "type": "object",
-        },
-        "ActionConnectorType": {
-            "enum": [
-                "GENERIC_HTTP",
-                "SERVICENOW_NOW_PLATFORM",
-                "SALESFORCE_CRM",
-                "MICROSOFT_OUTLOOK",
-                "PAGERDUTY_ADVANCE",
-                "JIRA_CLOUD",
-                "ATLASSIAN_CONFLUENCE",
-                "AMAZON_S3",
-                "AMAZON_BEDROCK_AGENT_RUNTIME",
-                "AMAZON_BEDROCK_RUNTIME",
-                "AMAZON_BEDROCK_DATA_AUTOMATION_RUNTIME",
-                "AMAZON_TEXTRACT",
-                "AMAZON_COMPREHEND",
-                "AMAZON_COMPREHEND_MEDICAL",
-                "MICROSOFT_ONEDRIVE",
-                "MICROSOFT_SHAREPOINT",
-                "MICROSOFT_TEAMS",
-                "SAP_BUSINESSPARTNER",
-                "SAP_PRODUCTMASTERDATA",
-                "SAP_PHYSICALINVENTORY",
-                "SAP_BILLOFMATERIALS",
-                "SAP_MATERIALSTOCK",
-                "ZENDESK_SUITE",
-                "SMARTSHEET",
-                "SLACK",
-                "ASANA",
-                "BAMBOO_HR",
-            ],
-            "type": "string",
-        },
-        "AuthConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "AuthenticationMetadata": {"$ref": "#/definitions/AuthenticationMetadata"},
-                "AuthenticationType": {"$ref": "#/definitions/ConnectionAuthType"},
-            },
-            "required": ["AuthenticationMetadata", "AuthenticationType"],
-            "type": "object",
-        },
-        "AuthenticationMetadata": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "AuthorizationCodeGrantMetadata": {
-                            "$ref": "#/definitions/AuthorizationCodeGrantMetadata"
-                        }
-                    },
-                    "required": ["AuthorizationCodeGrantMetadata"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "ClientCredentialsGrantMetadata": {
-                            "$ref": "#/definitions/ClientCredentialsGrantMetadata"
-                        }
-                    },
-                    "required": ["ClientCredentialsGrantMetadata"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "BasicAuthConnectionMetadata": {
-                            "$ref": "#/definitions/BasicAuthConnectionMetadata"
-                        }
-                    },
-                    "required": ["BasicAuthConnectionMetadata"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "ApiKeyConnectionMetadata": {
-                            "$ref": "#/definitions/APIKeyConnectionMetadata"
-                        }
-                    },
-                    "required": ["ApiKeyConnectionMetadata"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "NoneConnectionMetadata": {"$ref": "#/definitions/NoneConnectionMetadata"}
-                    },
-                    "required": ["NoneConnectionMetadata"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "IamConnectionMetadata": {"$ref": "#/definitions/IAMConnectionMetadata"}
-                    },
-                    "required": ["IamConnectionMetadata"],
-                    "type": "object",
-                },
-            ]
-        },
-        "AuthorizationCodeGrantCredentialsDetails": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "AuthorizationCodeGrantDetails": {
-                            "$ref": "#/definitions/AuthorizationCodeGrantDetails"
-                        }
-                    },
-                    "required": ["AuthorizationCodeGrantDetails"],
-                    "type": "object",
-                }
-            ]
-        },
-        "AuthorizationCodeGrantCredentialsSource": {
-            "enum": ["PLAIN_CREDENTIALS"],
-            "type": "string",
-        },
-        "AuthorizationCodeGrantDetails": {
-            "additionalProperties": False,
-            "properties": {
-                "AuthorizationEndpoint": {
-                    "maxLength": 8192,
-                    "minLength": 1,
-                    "pattern": "^https://.*",
-                    "type": "string",
-                },
-                "ClientId": {"maxLength": 1024, "type": "string"},
-                "ClientSecret": {"maxLength": 2048, "type": "string"},
-                "TokenEndpoint": {
-                    "maxLength": 8192,
-                    "minLength": 1,
-                    "pattern": "^https://.*",
-                    "type": "string",
-                },
-            },
-            "required": ["AuthorizationEndpoint", "ClientId", "ClientSecret", "TokenEndpoint"],
-            "type": "object",
-        },
-        "AuthorizationCodeGrantMetadata": {
-            "additionalProperties": False,
-            "properties": {
-                "AuthorizationCodeGrantCredentialsDetails": {
-                    "$ref": "#/definitions/AuthorizationCodeGrantCredentialsDetails"
-                },
-                "AuthorizationCodeGrantCredentialsSource": {
-                    "$ref": "#/definitions/AuthorizationCodeGrantCredentialsSource"
-                },
-                "BaseEndpoint": {
-                    "maxLength": 8192,
-                    "minLength": 1,
-                    "pattern": "^https://.*",
-                    "type": "string",
-                },
-                "RedirectUrl": {
-                    "maxLength": 8192,
-                    "minLength": 1,
-                    "pattern": "^https://.*",
-                    "type": "string",
-                },
-            },
-            "required": ["BaseEndpoint", "RedirectUrl"],
-            "type": "object",
-        },
-        "BasicAuthConnectionMetadata": {
-            "additionalProperties": False,
-            "properties": {
-                "BaseEndpoint": {
-                    "maxLength": 8192,
-                    "minLength": 1,
-                    "pattern": "^https://.*",
-                    "type": "string",
-                },
-                "Password": {"type": "string"},
-                "Username": {"type": "string"},
-            },
-            "required": ["BaseEndpoint", "Password", "Username"],
-            "type": "object",
-        },
-        "ClientCredentialsDetails": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "ClientCredentialsGrantDetails": {
-                            "$ref": "#/definitions/ClientCredentialsGrantDetails"
-                        }
-                    },
-                    "required": ["ClientCredentialsGrantDetails"],
-                    "type": "object",
-                }
-            ]
-        },
-        "ClientCredentialsGrantDetails": {
-            "additionalProperties": False,
-            "properties": {
-                "ClientId": {"maxLength": 1024, "type": "string"},
-                "ClientSecret": {"maxLength": 2048, "type": "string"},
-                "TokenEndpoint": {
-                    "maxLength": 8192,
-                    "minLength": 1,
-                    "pattern": "^https://.*",
-                    "type": "string",
-                },
-            },
-            "required": ["ClientId", "ClientSecret", "TokenEndpoint"],
-            "type": "object",
-        },
-        "ClientCredentialsGrantMetadata": {
-            "additionalProperties": False,
-            "properties": {
-                "BaseEndpoint": {
-                    "maxLength": 8192,
-                    "minLength": 1,
-                    "pattern": "^https://.*",
-                    "type": "string",
-                },
-                "ClientCredentialsDetails": {"$ref": "#/definitions/ClientCredentialsDetails"},
-                "ClientCredentialsSource": {"$ref": "#/definitions/ClientCredentialsSource"},
-            },
-            "required": ["BaseEndpoint"],
-            "type": "object",
-        },
-        "ClientCredentialsSource": {"enum": ["PLAIN_CREDENTIALS"], "type": "string"},
-        "ConnectionAuthType": {
-            "enum": [
-                "BASIC",
-                "API_KEY",
-                "OAUTH2_CLIENT_CREDENTIALS",
-                "NONE",
-                "IAM",
-                "OAUTH2_AUTHORIZATION_CODE",
-            ],
-            "type": "string",
-        },
-        "IAMConnectionMetadata": {
-            "additionalProperties": False,
-            "properties": {"RoleArn": {"maxLength": 2048, "minLength": 20, "type": "string"}},
-            "required": ["RoleArn"],
-            "type": "object",
-        },
-        "NoneConnectionMetadata": {
-            "additionalProperties": False,
-            "properties": {
-                "BaseEndpoint": {
-                    "maxLength": 8192,
-                    "minLength": 1,
-                    "pattern": "^https://.*",
-                    "type": "string",
-                }
-            },
-            "required": ["BaseEndpoint"],
-            "type": "object",
-        },
-        "ResourcePermission": {
-            "additionalProperties": False,
-            "properties": {
-                "Actions": {
-                    "items": {"type": "string"},
-                    "maxItems": 30,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "Principal": {"maxLength": 256, "minLength": 1, "type": "string"},
-            },
-            "required": ["Actions", "Principal"],
-            "type": "object",
-        },
-        "ResourceStatus": {
-            "enum": [
-                "CREATION_IN_PROGRESS",
-                "CREATION_SUCCESSFUL",
-                "CREATION_FAILED",
-                "UPDATE_IN_PROGRESS",
-                "UPDATE_SUCCESSFUL",
-                "UPDATE_FAILED",
-                "PENDING_UPDATE",
-                "DELETED",
-            ],
-            "type": "string",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 1, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "ActionConnectorId": {
-            "maxLength": 512,
-            "minLength": 1,
-            "pattern": "^[\\w\\-]+$",
-            "type": "string",
-        },
-        "Arn": {"type": "string"},
-        "AuthenticationConfig": {"$ref": "#/definitions/AuthConfig"},
-        "AwsAccountId": {
-            "maxLength": 12,
-            "minLength": 12,
-            "pattern": "^[0-9]{12}$",
-            "type": "string",
-        },
-        "CreatedTime": {"type": "string"},
-        "Description": {
-            "maxLength": 2048,
-            "minLength": 1,
-            "pattern": "^[A-Za-z0-9 _.,!?-]*$",
-            "type": "string",
-        },
-        "EnabledActions": {
-            "items": {"pattern": "^[\\w@:_.,!?+-/]+$", "type": "string"},
-            "maxItems": 100,
-            "type": "array",
-        },
-        "LastUpdatedTime": {"type": "string"},
-        "Name": {
-            "maxLength": 255,
-            "minLength": 1,
-            "pattern": "^[A-Za-z0-9](?:[\\w- ]*[A-Za-z0-9])?$",
-            "type": "string",
-        },
-        "Permissions": {
-            "items": {"$ref": "#/definitions/ResourcePermission"},
-            "maxItems": 64,
-            "minItems": 1,
-            "type": "array",
-        },
-        "Status": {"$ref": "#/definitions/ResourceStatus"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 200,
-            "minItems": 1,
-            "type": "array",
-        },
-        "Type": {"$ref": "#/definitions/ActionConnectorType"},
-        "VpcConnectionArn": {"type": "string"},
-    },
-    "required": ["ActionConnectorId", "AuthenticationConfig", "AwsAccountId", "Name", "Type"],
-}
-
 
 class ActionConnector(_Resource):
-    """AWS::QuickSight::ActionConnector: Definition of the AWS::QuickSight::ActionConnector Resource Type.
+    """AWS::QuickSight::ActionConnector: Definition of the AWS::QuickSight::ActionConnector Resource
+    Type.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ActionConnectorId, AwsAccountId (composite: the values joined by '|').
+    Replaced when any of these change (create-only): ActionConnectorId, AwsAccountId, Type.
+    Write-only (sent to AWS, never read back): AuthenticationConfig, VpcConnectionArn.
+    Read-only attributes (known once deployed): Arn, CreatedTime, EnabledActions, LastUpdatedTime,
+    Status.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-quicksight-actionconnector.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -699,13 +371,18 @@ class ActionConnector(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ActionConnectorAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "action_connector.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Type: str."""
     CreatedTime: str
+    """Type: str."""
     EnabledActions: list[str]
+    """Items: at most 100 items. Each item: Pattern: ^[\\w@:_.,!?+-/]+$"""
     LastUpdatedTime: str
+    """Type: str."""
     Status: Literal[
         "CREATION_IN_PROGRESS",
         "CREATION_SUCCESSFUL",
@@ -716,7 +393,9 @@ class ActionConnector(_Resource):
         "PENDING_UPDATE",
         "DELETED",
     ]
-    # Declared properties (as declared, or as AWS returned them).
+    """Allowed values: 'CREATION_IN_PROGRESS', 'CREATION_SUCCESSFUL', 'CREATION_FAILED',
+    'UPDATE_IN_PROGRESS', 'UPDATE_SUCCESSFUL', 'UPDATE_FAILED', 'PENDING_UPDATE', 'DELETED'."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ActionConnectorId: str
     AuthenticationConfig: AuthConfigDict
     AwsAccountId: str
@@ -755,56 +434,76 @@ class ActionConnector(_Resource):
     ]
     VpcConnectionArn: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ActionConnectorId: str,
+        AuthenticationConfig: AuthConfig | AuthConfigDict,
+        AwsAccountId: str,
+        Name: str,
+        Type: Literal[
+            "GENERIC_HTTP",
+            "SERVICENOW_NOW_PLATFORM",
+            "SALESFORCE_CRM",
+            "MICROSOFT_OUTLOOK",
+            "PAGERDUTY_ADVANCE",
+            "JIRA_CLOUD",
+            "ATLASSIAN_CONFLUENCE",
+            "AMAZON_S3",
+            "AMAZON_BEDROCK_AGENT_RUNTIME",
+            "AMAZON_BEDROCK_RUNTIME",
+            "AMAZON_BEDROCK_DATA_AUTOMATION_RUNTIME",
+            "AMAZON_TEXTRACT",
+            "AMAZON_COMPREHEND",
+            "AMAZON_COMPREHEND_MEDICAL",
+            "MICROSOFT_ONEDRIVE",
+            "MICROSOFT_SHAREPOINT",
+            "MICROSOFT_TEAMS",
+            "SAP_BUSINESSPARTNER",
+            "SAP_PRODUCTMASTERDATA",
+            "SAP_PHYSICALINVENTORY",
+            "SAP_BILLOFMATERIALS",
+            "SAP_MATERIALSTOCK",
+            "ZENDESK_SUITE",
+            "SMARTSHEET",
+            "SLACK",
+            "ASANA",
+            "BAMBOO_HR",
+        ],
+        Description: str | None = None,
+        Permissions: list[ResourcePermission | ResourcePermissionDict] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        VpcConnectionArn: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::QuickSight::ActionConnector; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ActionConnectorId: str,
-            AuthenticationConfig: AuthConfig | AuthConfigDict,
-            AwsAccountId: str,
-            Name: str,
-            Type: Literal[
-                "GENERIC_HTTP",
-                "SERVICENOW_NOW_PLATFORM",
-                "SALESFORCE_CRM",
-                "MICROSOFT_OUTLOOK",
-                "PAGERDUTY_ADVANCE",
-                "JIRA_CLOUD",
-                "ATLASSIAN_CONFLUENCE",
-                "AMAZON_S3",
-                "AMAZON_BEDROCK_AGENT_RUNTIME",
-                "AMAZON_BEDROCK_RUNTIME",
-                "AMAZON_BEDROCK_DATA_AUTOMATION_RUNTIME",
-                "AMAZON_TEXTRACT",
-                "AMAZON_COMPREHEND",
-                "AMAZON_COMPREHEND_MEDICAL",
-                "MICROSOFT_ONEDRIVE",
-                "MICROSOFT_SHAREPOINT",
-                "MICROSOFT_TEAMS",
-                "SAP_BUSINESSPARTNER",
-                "SAP_PRODUCTMASTERDATA",
-                "SAP_PHYSICALINVENTORY",
-                "SAP_BILLOFMATERIALS",
-                "SAP_MATERIALSTOCK",
-                "ZENDESK_SUITE",
-                "SMARTSHEET",
-                "SLACK",
-                "ASANA",
-                "BAMBOO_HR",
-            ],
-            Description: str | None = None,
-            Permissions: list[ResourcePermission | ResourcePermissionDict] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            VpcConnectionArn: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::QuickSight::ActionConnector; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ActionConnectorId: Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters. Create-only:
+                changing it replaces the resource. Required.
+            AuthenticationConfig: Type: AuthConfigDict. Write-only: sent to AWS, never read back.
+                Required.
+            AwsAccountId: Pattern: ^[0-9]{12}$ Length: exactly 12 characters. Create-only: changing
+                it replaces the resource. Required.
+            Name: Pattern: ^[A-Za-z0-9](?:[\\w- ]*[A-Za-z0-9])?$ Length: 1 to 255 characters.
+                Required.
+            Type: Allowed values: 'GENERIC_HTTP', 'SERVICENOW_NOW_PLATFORM', 'SALESFORCE_CRM',
+                'MICROSOFT_OUTLOOK', 'PAGERDUTY_ADVANCE', 'JIRA_CLOUD', 'ATLASSIAN_CONFLUENCE',
+                'AMAZON_S3', 'AMAZON_BEDROCK_AGENT_RUNTIME', 'AMAZON_BEDROCK_RUNTIME',
+                'AMAZON_BEDROCK_DATA_AUTOMATION_RUNTIME', 'AMAZON_TEXTRACT' (and 15 more).
+                Create-only: changing it replaces the resource. Required.
+            Description: Pattern: ^[A-Za-z0-9 _.,!?-]*$ Length: 1 to 2048 characters.
+            Permissions: Items: 1 to 64 items.
+            Tags: Items: 1 to 200 items.
+            VpcConnectionArn: Type: str. Write-only: sent to AWS, never read back.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -67,62 +71,78 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AgentCustomPromptInputDict = TypedDict(
-    "AgentCustomPromptInputDict",
-    {
-        "ExistingPrompt": "CustomPromptProfileDict",
-        "NewPrompt": "CustomPromptInputParametersDict",
-    },
-    total=False,
-)
 
-AgentCustomPromptInterfaceDict = TypedDict(
-    "AgentCustomPromptInterfaceDict",
-    {
-        "CustomInstructions": "str",
-        "Identity": "str",
-        "ModelProfileId": "str",
-        "OutputStyle": "str",
-        "PromptSummary": "str",
-        "QbsAwsAccountId": "str",
-        "ResponseLength": "str",
-        "SubscriptionId": "str",
-        "Tone": "str",
-    },
-    total=False,
-)
+class AgentCustomPromptInputDict(TypedDict, total=False):
+    """AgentCustomPromptInput as a plain dict: Custom prompt configuration. Specify either
+    ExistingPrompt or NewPrompt."""
 
-AgentTagDict = TypedDict(
-    "AgentTagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    ExistingPrompt: CustomPromptProfileDict
+    """Reference to an existing custom prompt profile."""
+    NewPrompt: CustomPromptInputParametersDict
+    """Parameters for creating a new custom prompt configuration."""
 
-CustomPromptInputParametersDict = TypedDict(
-    "CustomPromptInputParametersDict",
-    {
-        "CustomInstructions": "str",
-        "Identity": "str",
-        "OutputStyle": "str",
-        "ResponseLength": "str",
-        "Tone": "str",
-    },
-    total=False,
-)
 
-CustomPromptProfileDict = TypedDict(
-    "CustomPromptProfileDict",
-    {
-        "ModelProfileId": "Required[str]",
-        "QbsAwsAccountId": "Required[str]",
-        "SubscriptionId": "Required[str]",
-    },
-    total=False,
-)
+class AgentCustomPromptInterfaceDict(TypedDict, total=False):
+    """AgentCustomPromptInterface as a plain dict: Read-only view of the resolved custom prompt
+    interface for the agent."""
 
+    CustomInstructions: str
+    """Custom instructions for the agent behavior."""
+    Identity: str
+    """The identity or persona of the agent."""
+    ModelProfileId: str
+    """The identifier of the model profile."""
+    OutputStyle: str
+    """The output style for the agent responses."""
+    PromptSummary: str
+    """A summary of the resolved prompt."""
+    QbsAwsAccountId: str
+    """The QBS AWS account identifier."""
+    ResponseLength: str
+    """The desired response length for the agent."""
+    SubscriptionId: str
+    """The subscription identifier."""
+    Tone: str
+    """The tone used in agent responses."""
+
+
+class AgentTagDict(TypedDict, total=False):
+    """AgentTag as a plain dict: A key-value pair to associate with the agent resource."""
+
+    Key: Required[str]
+    """The key name of the tag."""
+    Value: Required[str]
+    """The value for the tag."""
+
+
+class CustomPromptInputParametersDict(TypedDict, total=False):
+    """CustomPromptInputParameters as a plain dict: Parameters for creating a new custom prompt
+    configuration."""
+
+    CustomInstructions: str
+    """Custom instructions for the agent behavior."""
+    Identity: str
+    """The identity or persona of the agent."""
+    OutputStyle: str
+    """The output style for the agent responses."""
+    ResponseLength: str
+    """The desired response length for the agent."""
+    Tone: str
+    """The tone used in agent responses."""
+
+
+class CustomPromptProfileDict(TypedDict, total=False):
+    """CustomPromptProfile as a plain dict: Reference to an existing custom prompt profile."""
+
+    ModelProfileId: Required[str]
+    """The identifier of the model profile."""
+    QbsAwsAccountId: Required[str]
+    """The QBS AWS account identifier."""
+    SubscriptionId: Required[str]
+    """The subscription identifier."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::QuickSight::Agent",
     schema_file="aws-quicksight-agent.json",
@@ -139,17 +159,9 @@ METADATA = _TypeMetadata(
     ),
     create_only=("/AwsAccountId", "/AgentId", "/AgentLifecycle"),
     write_only=("/CustomPromptInput",),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("AwsAccountId", "AgentId", "Name"),
     list_required=("AwsAccountId",),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -159,150 +171,43 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AgentTag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "CustomPromptInput": {
-            "additionalProperties": False,
-            "oneOf": [{"required": ["ExistingPrompt"]}, {"required": ["NewPrompt"]}],
-            "properties": {
-                "ExistingPrompt": {"$ref": "#/definitions/CustomPromptProfile"},
-                "NewPrompt": {"$ref": "#/definitions/CustomPromptInputParameters"},
-            },
-            "type": "object",
-        },
-        "CustomPromptInputParameters": {
-            "additionalProperties": False,
-            "properties": {
-                "CustomInstructions": {"maxLength": 350000, "minLength": 5, "type": "string"},
-                "Identity": {"maxLength": 350000, "minLength": 5, "type": "string"},
-                "OutputStyle": {"maxLength": 350000, "minLength": 5, "type": "string"},
-                "ResponseLength": {"maxLength": 350000, "minLength": 5, "type": "string"},
-                "Tone": {"maxLength": 350000, "minLength": 5, "type": "string"},
-            },
-            "type": "object",
-        },
-        "CustomPromptInterface": {
-            "additionalProperties": False,
-            "properties": {
-                "CustomInstructions": {"maxLength": 350000, "minLength": 5, "type": "string"},
-                "Identity": {"maxLength": 350000, "minLength": 5, "type": "string"},
-                "ModelProfileId": {
-                    "maxLength": 36,
-                    "minLength": 36,
-                    "pattern": "^[a-zA-Z0-9][a-zA-Z0-9-]{35}$",
-                    "type": "string",
-                },
-                "OutputStyle": {"maxLength": 350000, "minLength": 5, "type": "string"},
-                "PromptSummary": {"type": "string"},
-                "QbsAwsAccountId": {
-                    "maxLength": 15,
-                    "minLength": 15,
-                    "pattern": "^QBS[0-9]{12}$",
-                    "type": "string",
-                },
-                "ResponseLength": {"maxLength": 350000, "minLength": 5, "type": "string"},
-                "SubscriptionId": {
-                    "maxLength": 32,
-                    "minLength": 32,
-                    "pattern": "^[a-z0-9]+$",
-                    "type": "string",
-                },
-                "Tone": {"maxLength": 350000, "minLength": 5, "type": "string"},
-            },
-            "type": "object",
-        },
-        "CustomPromptProfile": {
-            "additionalProperties": False,
-            "properties": {
-                "ModelProfileId": {"maxLength": 36, "type": "string"},
-                "QbsAwsAccountId": {"maxLength": 15, "pattern": "^QBS[0-9]{12}$", "type": "string"},
-                "SubscriptionId": {"maxLength": 32, "type": "string"},
-            },
-            "required": ["ModelProfileId", "SubscriptionId", "QbsAwsAccountId"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "ActionConnectors": {
-            "items": {"type": "string"},
-            "maxItems": 10,
-            "minItems": 0,
-            "type": "array",
-        },
-        "AgentId": {
-            "maxLength": 256,
-            "minLength": 1,
-            "pattern": "^[0-9a-zA-Z-_.+]+$",
-            "type": "string",
-        },
-        "AgentLifecycle": {"enum": ["PREVIEW", "PUBLISHED"], "type": "string"},
-        "AgentStatus": {"enum": ["ACTIVE", "CREATING", "UPDATING", "FAILED"], "type": "string"},
-        "Arn": {"type": "string"},
-        "AwsAccountId": {
-            "maxLength": 12,
-            "minLength": 12,
-            "pattern": "^[0-9]{12}$",
-            "type": "string",
-        },
-        "CreatedAt": {"type": "string"},
-        "Creator": {"type": "string"},
-        "CustomPromptInput": {"$ref": "#/definitions/CustomPromptInput"},
-        "CustomPromptInterface": {"$ref": "#/definitions/CustomPromptInterface"},
-        "Description": {
-            "maxLength": 1000,
-            "minLength": 0,
-            "pattern": "^\\P{C}*$",
-            "type": "string",
-        },
-        "ErrorMessage": {"type": "string"},
-        "IconId": {"maxLength": 200, "minLength": 1, "type": "string"},
-        "Name": {"maxLength": 50, "minLength": 1, "pattern": "^(?!\\s*$).+$", "type": "string"},
-        "Spaces": {"items": {"type": "string"}, "maxItems": 10, "minItems": 0, "type": "array"},
-        "StarterPrompts": {
-            "items": {"maxLength": 100, "minLength": 0, "type": "string"},
-            "maxItems": 3,
-            "minItems": 0,
-            "type": "array",
-        },
-        "Tags": {"items": {"$ref": "#/definitions/AgentTag"}, "maxItems": 200, "type": "array"},
-        "UpdatedAt": {"type": "string"},
-        "WelcomeMessage": {"maxLength": 300, "minLength": 0, "type": "string"},
-    },
-    "required": ["AwsAccountId", "AgentId", "Name"],
-}
-
 
 class Agent(_Resource):
     """AWS::QuickSight::Agent: Resource Type definition for AWS::QuickSight::Agent
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: AwsAccountId, AgentId (composite: the values joined by '|').
+    Also identified by: Arn.
+    Replaced when any of these change (create-only): AwsAccountId, AgentId, AgentLifecycle.
+    Write-only (sent to AWS, never read back): CustomPromptInput.
+    Read-only attributes (known once deployed): AgentStatus, Arn, CreatedAt, Creator,
+    CustomPromptInterface, ErrorMessage, UpdatedAt.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-quicksight-agent.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
     props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "AgentProps")
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "AgentAttributes")
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "agent.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     AgentStatus: Literal["ACTIVE", "CREATING", "UPDATING", "FAILED"]
+    """The current status of the agent. One of ACTIVE, CREATING, UPDATING, or FAILED."""
     Arn: str
+    """The Amazon Resource Name (ARN) of the agent."""
     CreatedAt: str
+    """The date and time the agent was created."""
     Creator: str
+    """The ARN of the user who created the agent."""
     CustomPromptInterface: AgentCustomPromptInterfaceDict
+    """Read-only view of the resolved custom prompt interface for the agent."""
     ErrorMessage: str
+    """The error message if the agent is in FAILED status."""
     UpdatedAt: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The date and time the agent was last updated."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ActionConnectors: list[str]
     AgentId: str
     AgentLifecycle: Literal["PREVIEW", "PUBLISHED"]
@@ -316,37 +221,42 @@ class Agent(_Resource):
     Tags: list[AgentTagDict]
     WelcomeMessage: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AgentId: str,
+        AwsAccountId: str,
+        Name: str,
+        ActionConnectors: list[str] | None = None,
+        AgentLifecycle: Literal["PREVIEW", "PUBLISHED"] | None = None,
+        CustomPromptInput: AgentCustomPromptInput | AgentCustomPromptInputDict | None = None,
+        Description: str | None = None,
+        IconId: str | None = None,
+        Spaces: list[str] | None = None,
+        StarterPrompts: list[str] | None = None,
+        Tags: list[AgentTag | AgentTagDict] | None = None,
+        WelcomeMessage: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::QuickSight::Agent; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AgentId: str,
-            AwsAccountId: str,
-            Name: str,
-            ActionConnectors: list[str] | None = None,
-            AgentLifecycle: Literal["PREVIEW", "PUBLISHED"] | None = None,
-            CustomPromptInput: AgentCustomPromptInput | AgentCustomPromptInputDict | None = None,
-            Description: str | None = None,
-            IconId: str | None = None,
-            Spaces: list[str] | None = None,
-            StarterPrompts: list[str] | None = None,
-            Tags: list[AgentTag | AgentTagDict] | None = None,
-            WelcomeMessage: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::QuickSight::Agent; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AgentId: The unique identifier for the agent. Create-only: changing it replaces the
+                resource. Required.
+            AwsAccountId: The ID of the Amazon Web Services account where the agent is being
+                created. Create-only: changing it replaces the resource. Required.
+            Name: The display name of the agent. Required.
             ActionConnectors: A list of ActionConnector ARNs (max 10) attached to the agent.
-            AgentId: The unique identifier for the agent.
-            AgentLifecycle: The lifecycle stage of the agent.
-            AwsAccountId: The ID of the Amazon Web Services account where the agent is being created.
+            AgentLifecycle: The lifecycle stage of the agent. PREVIEW or PUBLISHED. Create-only:
+                changing it replaces the resource.
+            CustomPromptInput: Custom prompt configuration. Specify either ExistingPrompt or
+                NewPrompt. Write-only: sent to AWS, never read back.
             Description: A description of the agent.
             IconId: The icon identifier for the agent.
-            Name: The display name of the agent.
             Spaces: A list of Space ARNs (max 10) attached to the agent.
             StarterPrompts: A list of up to 3 starter prompts displayed to users.
             Tags: A list of key-value pairs to associate with the agent resource.
@@ -354,4 +264,7 @@ class Agent(_Resource):
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -2363,5986 +2367,6957 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AggregationSortConfigurationDict = TypedDict(
-    "AggregationSortConfigurationDict",
-    {
-        "AggregationFunction": "AnalysisAggregationFunctionDict",
-        "Column": "Required[ColumnIdentifierDict]",
-        "SortDirection": "Required[Literal['ASC', 'DESC']]",
-    },
-    total=False,
-)
-
-AnalysisAggregationFunctionDict = TypedDict(
-    "AnalysisAggregationFunctionDict",
-    {
-        "AttributeAggregationFunction": "AnalysisAttributeAggregationFunctionDict",
-        "CategoricalAggregationFunction": "Literal['COUNT', 'DISTINCT_COUNT']",
-        "DateAggregationFunction": "Literal['COUNT', 'DISTINCT_COUNT', 'MIN', 'MAX']",
-        "NumericalAggregationFunction": "AnalysisNumericalAggregationFunctionDict",
-    },
-    total=False,
-)
-
-AnalysisAnalysisDefaultsDict = TypedDict(
-    "AnalysisAnalysisDefaultsDict",
-    {
-        "DefaultNewSheetConfiguration": "Required[AnalysisDefaultNewSheetConfigurationDict]",
-    },
-    total=False,
-)
-
-AnalysisAnchorDateConfigurationDict = TypedDict(
-    "AnalysisAnchorDateConfigurationDict",
-    {
-        "AnchorOption": "Literal['NOW']",
-        "ParameterName": "str",
-    },
-    total=False,
-)
-
-AnalysisArcOptionsDict = TypedDict(
-    "AnalysisArcOptionsDict",
-    {
-        "ArcThickness": "Literal['SMALL', 'MEDIUM', 'LARGE', 'WHOLE']",
-    },
-    total=False,
-)
-
-AnalysisAttributeAggregationFunctionDict = TypedDict(
-    "AnalysisAttributeAggregationFunctionDict",
-    {
-        "SimpleAttributeAggregation": "Literal['UNIQUE_VALUE']",
-        "ValueForMultipleValues": "str",
-    },
-    total=False,
-)
-
-AnalysisAxisLabelOptionsDict = TypedDict(
-    "AnalysisAxisLabelOptionsDict",
-    {
-        "ApplyTo": "AxisLabelReferenceOptionsDict",
-        "CustomLabel": "str",
-        "FontConfiguration": "AnalysisFontConfigurationDict",
-    },
-    total=False,
-)
-
-AnalysisBarChartAggregatedFieldWellsDict = TypedDict(
-    "AnalysisBarChartAggregatedFieldWellsDict",
-    {
-        "Category": "list[DimensionFieldDict]",
-        "Colors": "list[DimensionFieldDict]",
-        "SmallMultiples": "list[DimensionFieldDict]",
-        "Values": "list[MeasureFieldDict]",
-    },
-    total=False,
-)
-
-AnalysisBarChartVisualDict = TypedDict(
-    "AnalysisBarChartVisualDict",
-    {
-        "Actions": "list[VisualCustomActionDict]",
-        "ChartConfiguration": "BarChartConfigurationDict",
-        "ColumnHierarchies": "list[ColumnHierarchyDict]",
-        "Subtitle": "VisualSubtitleLabelOptionsDict",
-        "Title": "VisualTitleLabelOptionsDict",
-        "VisualContentAltText": "str",
-        "VisualId": "Required[str]",
-    },
-    total=False,
-)
-
-AnalysisBorderSettingsDict = TypedDict(
-    "AnalysisBorderSettingsDict",
-    {
-        "BorderColor": "str",
-        "BorderVisibility": "Literal['HIDDEN', 'VISIBLE']",
-        "BorderWidth": "str",
-    },
-    total=False,
-)
-
-AnalysisBoxPlotAggregatedFieldWellsDict = TypedDict(
-    "AnalysisBoxPlotAggregatedFieldWellsDict",
-    {
-        "GroupBy": "list[DimensionFieldDict]",
-        "Values": "list[MeasureFieldDict]",
-    },
-    total=False,
-)
-
-AnalysisBoxPlotOptionsDict = TypedDict(
-    "AnalysisBoxPlotOptionsDict",
-    {
-        "AllDataPointsVisibility": "Literal['HIDDEN', 'VISIBLE']",
-        "OutlierVisibility": "Literal['HIDDEN', 'VISIBLE']",
-        "StyleOptions": "BoxPlotStyleOptionsDict",
-    },
-    total=False,
-)
-
-AnalysisBoxPlotVisualDict = TypedDict(
-    "AnalysisBoxPlotVisualDict",
-    {
-        "Actions": "list[VisualCustomActionDict]",
-        "ChartConfiguration": "BoxPlotChartConfigurationDict",
-        "ColumnHierarchies": "list[ColumnHierarchyDict]",
-        "Subtitle": "VisualSubtitleLabelOptionsDict",
-        "Title": "VisualTitleLabelOptionsDict",
-        "VisualContentAltText": "str",
-        "VisualId": "Required[str]",
-    },
-    total=False,
-)
-
-AnalysisCalculatedMeasureFieldDict = TypedDict(
-    "AnalysisCalculatedMeasureFieldDict",
-    {
-        "Expression": "Required[str]",
-        "FieldId": "Required[str]",
-    },
-    total=False,
-)
-
-AnalysisCascadingControlConfigurationDict = TypedDict(
-    "AnalysisCascadingControlConfigurationDict",
-    {
-        "SourceControls": "list[CascadingControlSourceDict]",
-    },
-    total=False,
-)
-
-AnalysisCategoricalDimensionFieldDict = TypedDict(
-    "AnalysisCategoricalDimensionFieldDict",
-    {
-        "Column": "Required[ColumnIdentifierDict]",
-        "FieldId": "Required[str]",
-        "FormatConfiguration": "AnalysisStringFormatConfigurationDict",
-        "HierarchyId": "str",
-    },
-    total=False,
-)
-
-AnalysisCategoricalMeasureFieldDict = TypedDict(
-    "AnalysisCategoricalMeasureFieldDict",
-    {
-        "AggregationFunction": "Literal['COUNT', 'DISTINCT_COUNT']",
-        "Column": "Required[ColumnIdentifierDict]",
-        "FieldId": "Required[str]",
-        "FormatConfiguration": "AnalysisStringFormatConfigurationDict",
-    },
-    total=False,
-)
-
-AnalysisCategoryFilterDict = TypedDict(
-    "AnalysisCategoryFilterDict",
-    {
-        "Column": "Required[ColumnIdentifierDict]",
-        "Configuration": "Required[CategoryFilterConfigurationDict]",
-        "DefaultFilterControlConfiguration": "AnalysisDefaultFilterControlConfigurationDict",
-        "FilterId": "Required[str]",
-    },
-    total=False,
-)
-
-AnalysisCategoryInnerFilterDict = TypedDict(
-    "AnalysisCategoryInnerFilterDict",
-    {
-        "Column": "Required[ColumnIdentifierDict]",
-        "Configuration": "Required[CategoryFilterConfigurationDict]",
-        "DefaultFilterControlConfiguration": "AnalysisDefaultFilterControlConfigurationDict",
-    },
-    total=False,
-)
-
-AnalysisClusterMarkerDict = TypedDict(
-    "AnalysisClusterMarkerDict",
-    {
-        "SimpleClusterMarker": "AnalysisSimpleClusterMarkerDict",
-    },
-    total=False,
-)
-
-AnalysisClusterMarkerConfigurationDict = TypedDict(
-    "AnalysisClusterMarkerConfigurationDict",
-    {
-        "ClusterMarker": "AnalysisClusterMarkerDict",
-    },
-    total=False,
-)
-
-AnalysisColorScaleDict = TypedDict(
-    "AnalysisColorScaleDict",
-    {
-        "ColorFillType": "Required[Literal['DISCRETE', 'GRADIENT']]",
-        "Colors": "Required[list[DataColorDict]]",
-        "NullValueColor": "DataColorDict",
-    },
-    total=False,
-)
-
-AnalysisColorsConfigurationDict = TypedDict(
-    "AnalysisColorsConfigurationDict",
-    {
-        "CustomColors": "list[CustomColorDict]",
-    },
-    total=False,
-)
-
-AnalysisColumnSortDict = TypedDict(
-    "AnalysisColumnSortDict",
-    {
-        "AggregationFunction": "AnalysisAggregationFunctionDict",
-        "Direction": "Required[Literal['ASC', 'DESC']]",
-        "SortBy": "Required[ColumnIdentifierDict]",
-    },
-    total=False,
-)
-
-AnalysisColumnTooltipItemDict = TypedDict(
-    "AnalysisColumnTooltipItemDict",
-    {
-        "Aggregation": "AnalysisAggregationFunctionDict",
-        "Column": "Required[ColumnIdentifierDict]",
-        "Label": "str",
-        "TooltipTarget": "Literal['BOTH', 'BAR', 'LINE']",
-        "Visibility": "Literal['HIDDEN', 'VISIBLE']",
-    },
-    total=False,
-)
-
-AnalysisComboChartAggregatedFieldWellsDict = TypedDict(
-    "AnalysisComboChartAggregatedFieldWellsDict",
-    {
-        "BarValues": "list[MeasureFieldDict]",
-        "Category": "list[DimensionFieldDict]",
-        "Colors": "list[DimensionFieldDict]",
-        "LineValues": "list[MeasureFieldDict]",
-    },
-    total=False,
-)
-
-AnalysisComboChartVisualDict = TypedDict(
-    "AnalysisComboChartVisualDict",
-    {
-        "Actions": "list[VisualCustomActionDict]",
-        "ChartConfiguration": "ComboChartConfigurationDict",
-        "ColumnHierarchies": "list[ColumnHierarchyDict]",
-        "Subtitle": "VisualSubtitleLabelOptionsDict",
-        "Title": "VisualTitleLabelOptionsDict",
-        "VisualContentAltText": "str",
-        "VisualId": "Required[str]",
-    },
-    total=False,
-)
-
-AnalysisContextMenuOptionDict = TypedDict(
-    "AnalysisContextMenuOptionDict",
-    {
-        "AvailabilityStatus": "Literal['ENABLED', 'DISABLED']",
-    },
-    total=False,
-)
-
-AnalysisCurrencyDisplayFormatConfigurationDict = TypedDict(
-    "AnalysisCurrencyDisplayFormatConfigurationDict",
-    {
-        "DecimalPlacesConfiguration": "AnalysisDecimalPlacesConfigurationDict",
-        "NegativeValueConfiguration": "AnalysisNegativeValueConfigurationDict",
-        "NullValueFormatConfiguration": "AnalysisNullValueFormatConfigurationDict",
-        "NumberScale": "Literal['NONE', 'AUTO', 'THOUSANDS', 'MILLIONS', 'BILLIONS', 'TRILLIONS', 'LAKHS', 'CRORES']",
-        "Prefix": "str",
-        "SeparatorConfiguration": "NumericSeparatorConfigurationDict",
-        "Suffix": "str",
-        "Symbol": "str",
-    },
-    total=False,
-)
-
-AnalysisCustomContentVisualDict = TypedDict(
-    "AnalysisCustomContentVisualDict",
-    {
-        "Actions": "list[VisualCustomActionDict]",
-        "ChartConfiguration": "CustomContentConfigurationDict",
-        "DataSetIdentifier": "str",
-        "Subtitle": "VisualSubtitleLabelOptionsDict",
-        "Title": "VisualTitleLabelOptionsDict",
-        "TopicIdentifier": "str",
-        "VisualContentAltText": "str",
-        "VisualId": "Required[str]",
-    },
-    total=False,
-)
-
-AnalysisCustomFilterConfigurationDict = TypedDict(
-    "AnalysisCustomFilterConfigurationDict",
-    {
-        "CategoryValue": "str",
-        "MatchOperator": "Required[Literal['EQUALS', 'DOES_NOT_EQUAL', 'CONTAINS', 'DOES_NOT_CONTAIN', 'STARTS_WITH', 'ENDS_WITH']]",
-        "NullOption": "Required[Literal['ALL_VALUES', 'NULLS_ONLY', 'NON_NULLS_ONLY']]",
-        "ParameterName": "str",
-        "SelectAllOptions": "Literal['FILTER_ALL_VALUES']",
-    },
-    total=False,
-)
-
-AnalysisCustomFilterListConfigurationDict = TypedDict(
-    "AnalysisCustomFilterListConfigurationDict",
-    {
-        "CategoryValues": "list[str]",
-        "MatchOperator": "Required[Literal['EQUALS', 'DOES_NOT_EQUAL', 'CONTAINS', 'DOES_NOT_CONTAIN', 'STARTS_WITH', 'ENDS_WITH']]",
-        "NullOption": "Required[Literal['ALL_VALUES', 'NULLS_ONLY', 'NON_NULLS_ONLY']]",
-        "SelectAllOptions": "Literal['FILTER_ALL_VALUES']",
-    },
-    total=False,
-)
-
-AnalysisCustomValuesConfigurationDict = TypedDict(
-    "AnalysisCustomValuesConfigurationDict",
-    {
-        "CustomValues": "Required[CustomParameterValuesDict]",
-        "IncludeNullValue": "bool",
-    },
-    total=False,
-)
-
-AnalysisDataFieldBarSeriesItemDict = TypedDict(
-    "AnalysisDataFieldBarSeriesItemDict",
-    {
-        "FieldId": "Required[str]",
-        "FieldValue": "str",
-        "Settings": "BarChartSeriesSettingsDict",
-    },
-    total=False,
-)
-
-AnalysisDataFieldComboSeriesItemDict = TypedDict(
-    "AnalysisDataFieldComboSeriesItemDict",
-    {
-        "FieldId": "Required[str]",
-        "FieldValue": "str",
-        "Settings": "ComboChartSeriesSettingsDict",
-    },
-    total=False,
-)
-
-AnalysisDataFieldSeriesItemDict = TypedDict(
-    "AnalysisDataFieldSeriesItemDict",
-    {
-        "AxisBinding": "Required[Literal['PRIMARY_YAXIS', 'SECONDARY_YAXIS']]",
-        "FieldId": "Required[str]",
-        "FieldValue": "str",
-        "Settings": "LineChartSeriesSettingsDict",
-    },
-    total=False,
-)
-
-AnalysisDataLabelOptionsDict = TypedDict(
-    "AnalysisDataLabelOptionsDict",
-    {
-        "CategoryLabelVisibility": "Literal['HIDDEN', 'VISIBLE']",
-        "DataLabelTypes": "list[DataLabelTypeDict]",
-        "LabelColor": "str",
-        "LabelContent": "Literal['VALUE', 'PERCENT', 'VALUE_AND_PERCENT']",
-        "LabelFontConfiguration": "AnalysisFontConfigurationDict",
-        "MeasureLabelVisibility": "Literal['HIDDEN', 'VISIBLE']",
-        "Overlap": "Literal['DISABLE_OVERLAP', 'ENABLE_OVERLAP']",
-        "Position": "Literal['INSIDE', 'OUTSIDE', 'LEFT', 'TOP', 'BOTTOM', 'RIGHT']",
-        "TotalsVisibility": "Literal['HIDDEN', 'VISIBLE']",
-        "Visibility": "Literal['HIDDEN', 'VISIBLE']",
-    },
-    total=False,
-)
-
-AnalysisDataPathLabelTypeDict = TypedDict(
-    "AnalysisDataPathLabelTypeDict",
-    {
-        "FieldId": "str",
-        "FieldValue": "str",
-        "Visibility": "Literal['HIDDEN', 'VISIBLE']",
-    },
-    total=False,
-)
-
-AnalysisDataPathTypeDict = TypedDict(
-    "AnalysisDataPathTypeDict",
-    {
-        "PivotTableDataPathType": "Literal['HIERARCHY_ROWS_LAYOUT_COLUMN', 'MULTIPLE_ROW_METRICS_COLUMN', 'EMPTY_COLUMN_HEADER', 'COUNT_METRIC_COLUMN']",
-    },
-    total=False,
-)
-
-AnalysisDateAxisOptionsDict = TypedDict(
-    "AnalysisDateAxisOptionsDict",
-    {
-        "MissingDateVisibility": "Literal['HIDDEN', 'VISIBLE']",
-    },
-    total=False,
-)
-
-AnalysisDateDimensionFieldDict = TypedDict(
-    "AnalysisDateDimensionFieldDict",
-    {
-        "Column": "Required[ColumnIdentifierDict]",
-        "DateGranularity": "Literal['YEAR', 'QUARTER', 'MONTH', 'WEEK', 'DAY', 'HOUR', 'MINUTE', 'SECOND', 'MILLISECOND']",
-        "FieldId": "Required[str]",
-        "FormatConfiguration": "AnalysisDateTimeFormatConfigurationDict",
-        "HierarchyId": "str",
-    },
-    total=False,
-)
-
-AnalysisDateMeasureFieldDict = TypedDict(
-    "AnalysisDateMeasureFieldDict",
-    {
-        "AggregationFunction": "Literal['COUNT', 'DISTINCT_COUNT', 'MIN', 'MAX']",
-        "Column": "Required[ColumnIdentifierDict]",
-        "FieldId": "Required[str]",
-        "FormatConfiguration": "AnalysisDateTimeFormatConfigurationDict",
-    },
-    total=False,
-)
-
-AnalysisDateTimeFormatConfigurationDict = TypedDict(
-    "AnalysisDateTimeFormatConfigurationDict",
-    {
-        "DateTimeFormat": "str",
-        "NullValueFormatConfiguration": "AnalysisNullValueFormatConfigurationDict",
-        "NumericFormatConfiguration": "AnalysisNumericFormatConfigurationDict",
-    },
-    total=False,
-)
-
-AnalysisDateTimeHierarchyDict = TypedDict(
-    "AnalysisDateTimeHierarchyDict",
-    {
-        "DrillDownFilters": "list[DrillDownFilterDict]",
-        "HierarchyId": "Required[str]",
-    },
-    total=False,
-)
-
-AnalysisDateTimeParameterDeclarationDict = TypedDict(
-    "AnalysisDateTimeParameterDeclarationDict",
-    {
-        "DefaultValues": "DateTimeDefaultValuesDict",
-        "MappedDataSetParameters": "list[MappedDataSetParameterDict]",
-        "Name": "Required[str]",
-        "TimeGranularity": "Literal['YEAR', 'QUARTER', 'MONTH', 'WEEK', 'DAY', 'HOUR', 'MINUTE', 'SECOND', 'MILLISECOND']",
-        "ValueWhenUnset": "DateTimeValueWhenUnsetConfigurationDict",
-    },
-    total=False,
-)
-
-AnalysisDecalSettingsDict = TypedDict(
-    "AnalysisDecalSettingsDict",
-    {
-        "DecalColor": "str",
-        "DecalPatternType": "Literal['SOLID', 'DIAGONAL_MEDIUM', 'CIRCLE_MEDIUM', 'DIAMOND_GRID_MEDIUM', 'CHECKERBOARD_MEDIUM', 'TRIANGLE_MEDIUM', 'DIAGONAL_OPPOSITE_MEDIUM', 'DIAMOND_MEDIUM', 'DIAGONAL_LARGE', 'CIRCLE_LARGE', 'DIAMOND_GRID_LARGE', 'CHECKERBOARD_LARGE', 'TRIANGLE_LARGE', 'DIAGONAL_OPPOSITE_LARGE', 'DIAMOND_LARGE', 'DIAGONAL_SMALL', 'CIRCLE_SMALL', 'DIAMOND_GRID_SMALL', 'CHECKERBOARD_SMALL', 'TRIANGLE_SMALL', 'DIAGONAL_OPPOSITE_SMALL', 'DIAMOND_SMALL']",
-        "DecalStyleType": "Literal['Manual', 'Auto']",
-        "DecalVisibility": "Literal['HIDDEN', 'VISIBLE']",
-        "ElementValue": "str",
-    },
-    total=False,
-)
-
-AnalysisDecalSettingsConfigurationDict = TypedDict(
-    "AnalysisDecalSettingsConfigurationDict",
-    {
-        "CustomDecalSettings": "list[AnalysisDecalSettingsDict]",
-    },
-    total=False,
-)
-
-AnalysisDecimalParameterDeclarationDict = TypedDict(
-    "AnalysisDecimalParameterDeclarationDict",
-    {
-        "DefaultValues": "DecimalDefaultValuesDict",
-        "MappedDataSetParameters": "list[MappedDataSetParameterDict]",
-        "Name": "Required[str]",
-        "ParameterValueType": "Required[Literal['MULTI_VALUED', 'SINGLE_VALUED']]",
-        "ValueWhenUnset": "DecimalValueWhenUnsetConfigurationDict",
-    },
-    total=False,
-)
-
-AnalysisDecimalPlacesConfigurationDict = TypedDict(
-    "AnalysisDecimalPlacesConfigurationDict",
-    {
-        "DecimalPlaces": "Required[float]",
-    },
-    total=False,
-)
-
-AnalysisDefaultFilterControlConfigurationDict = TypedDict(
-    "AnalysisDefaultFilterControlConfigurationDict",
-    {
-        "ControlOptions": "Required[DefaultFilterControlOptionsDict]",
-        "Title": "Required[str]",
-    },
-    total=False,
-)
-
-AnalysisDefaultNewSheetConfigurationDict = TypedDict(
-    "AnalysisDefaultNewSheetConfigurationDict",
-    {
-        "InteractiveLayoutConfiguration": "DefaultInteractiveLayoutConfigurationDict",
-        "PaginatedLayoutConfiguration": "DefaultPaginatedLayoutConfigurationDict",
-        "SheetContentType": "Literal['PAGINATED', 'INTERACTIVE']",
-    },
-    total=False,
-)
-
-AnalysisDefinitionDict = TypedDict(
-    "AnalysisDefinitionDict",
-    {
-        "AnalysisDefaults": "AnalysisAnalysisDefaultsDict",
-        "CalculatedFields": "list[CalculatedFieldDict]",
-        "ColumnConfigurations": "list[ColumnConfigurationDict]",
-        "DataSetIdentifierDeclarations": "Required[list[DataSetIdentifierDeclarationDict]]",
-        "FilterGroups": "list[FilterGroupDict]",
-        "Options": "AssetOptionsDict",
-        "ParameterDeclarations": "list[ParameterDeclarationDict]",
-        "QueryExecutionOptions": "AnalysisQueryExecutionOptionsDict",
-        "Sheets": "list[SheetDefinitionDict]",
-        "StaticFiles": "list[StaticFileDict]",
-        "TopicIdentifierDeclarations": "list[TopicIdentifierDeclarationDict]",
-    },
-    total=False,
-)
-
-AnalysisDonutCenterOptionsDict = TypedDict(
-    "AnalysisDonutCenterOptionsDict",
-    {
-        "LabelVisibility": "Literal['HIDDEN', 'VISIBLE']",
-    },
-    total=False,
-)
-
-AnalysisDonutOptionsDict = TypedDict(
-    "AnalysisDonutOptionsDict",
-    {
-        "ArcOptions": "AnalysisArcOptionsDict",
-        "DonutCenterOptions": "AnalysisDonutCenterOptionsDict",
-    },
-    total=False,
-)
-
-AnalysisEmptyVisualDict = TypedDict(
-    "AnalysisEmptyVisualDict",
-    {
-        "Actions": "list[VisualCustomActionDict]",
-        "DataSetIdentifier": "str",
-        "TopicIdentifier": "str",
-        "VisualId": "Required[str]",
-    },
-    total=False,
-)
-
-AnalysisErrorDict = TypedDict(
-    "AnalysisErrorDict",
-    {
-        "Message": "str",
-        "Type": "Literal['ACCESS_DENIED', 'SOURCE_NOT_FOUND', 'DATA_SET_NOT_FOUND', 'INTERNAL_FAILURE', 'PARAMETER_VALUE_INCOMPATIBLE', 'PARAMETER_TYPE_INVALID', 'PARAMETER_NOT_FOUND', 'COLUMN_TYPE_MISMATCH', 'COLUMN_GEOGRAPHIC_ROLE_MISMATCH', 'COLUMN_REPLACEMENT_MISSING']",
-        "ViolatedEntities": "list[EntityDict]",
-    },
-    total=False,
-)
-
-AnalysisExcludePeriodConfigurationDict = TypedDict(
-    "AnalysisExcludePeriodConfigurationDict",
-    {
-        "Amount": "Required[float]",
-        "Granularity": "Required[Literal['YEAR', 'QUARTER', 'MONTH', 'WEEK', 'DAY', 'HOUR', 'MINUTE', 'SECOND', 'MILLISECOND']]",
-        "Status": "Literal['ENABLED', 'DISABLED']",
-    },
-    total=False,
-)
-
-AnalysisExplicitHierarchyDict = TypedDict(
-    "AnalysisExplicitHierarchyDict",
-    {
-        "Columns": "Required[list[ColumnIdentifierDict]]",
-        "DrillDownFilters": "list[DrillDownFilterDict]",
-        "HierarchyId": "Required[str]",
-    },
-    total=False,
-)
-
-AnalysisFieldBarSeriesItemDict = TypedDict(
-    "AnalysisFieldBarSeriesItemDict",
-    {
-        "FieldId": "Required[str]",
-        "Settings": "BarChartSeriesSettingsDict",
-    },
-    total=False,
-)
-
-AnalysisFieldBasedTooltipDict = TypedDict(
-    "AnalysisFieldBasedTooltipDict",
-    {
-        "AggregationVisibility": "Literal['HIDDEN', 'VISIBLE']",
-        "TooltipFields": "list[TooltipItemDict]",
-        "TooltipTitleType": "Literal['NONE', 'PRIMARY_VALUE']",
-    },
-    total=False,
-)
-
-AnalysisFieldComboSeriesItemDict = TypedDict(
-    "AnalysisFieldComboSeriesItemDict",
-    {
-        "FieldId": "Required[str]",
-        "Settings": "ComboChartSeriesSettingsDict",
-    },
-    total=False,
-)
-
-AnalysisFieldLabelTypeDict = TypedDict(
-    "AnalysisFieldLabelTypeDict",
-    {
-        "FieldId": "str",
-        "Visibility": "Literal['HIDDEN', 'VISIBLE']",
-    },
-    total=False,
-)
-
-AnalysisFieldSeriesItemDict = TypedDict(
-    "AnalysisFieldSeriesItemDict",
-    {
-        "AxisBinding": "Required[Literal['PRIMARY_YAXIS', 'SECONDARY_YAXIS']]",
-        "FieldId": "Required[str]",
-        "Settings": "LineChartSeriesSettingsDict",
-    },
-    total=False,
-)
-
-AnalysisFieldSortDict = TypedDict(
-    "AnalysisFieldSortDict",
-    {
-        "Direction": "Required[Literal['ASC', 'DESC']]",
-        "FieldId": "Required[str]",
-    },
-    total=False,
-)
-
-AnalysisFieldSortOptionsDict = TypedDict(
-    "AnalysisFieldSortOptionsDict",
-    {
-        "ColumnSort": "AnalysisColumnSortDict",
-        "FieldSort": "AnalysisFieldSortDict",
-    },
-    total=False,
-)
-
-AnalysisFieldTooltipItemDict = TypedDict(
-    "AnalysisFieldTooltipItemDict",
-    {
-        "FieldId": "Required[str]",
-        "Label": "str",
-        "TooltipTarget": "Literal['BOTH', 'BAR', 'LINE']",
-        "Visibility": "Literal['HIDDEN', 'VISIBLE']",
-    },
-    total=False,
-)
-
-AnalysisFilledMapAggregatedFieldWellsDict = TypedDict(
-    "AnalysisFilledMapAggregatedFieldWellsDict",
-    {
-        "Geospatial": "list[DimensionFieldDict]",
-        "Values": "list[MeasureFieldDict]",
-    },
-    total=False,
-)
-
-AnalysisFilledMapVisualDict = TypedDict(
-    "AnalysisFilledMapVisualDict",
-    {
-        "Actions": "list[VisualCustomActionDict]",
-        "ChartConfiguration": "FilledMapConfigurationDict",
-        "ColumnHierarchies": "list[ColumnHierarchyDict]",
-        "ConditionalFormatting": "FilledMapConditionalFormattingDict",
-        "Subtitle": "VisualSubtitleLabelOptionsDict",
-        "Title": "VisualTitleLabelOptionsDict",
-        "VisualContentAltText": "str",
-        "VisualId": "Required[str]",
-    },
-    total=False,
-)
-
-AnalysisFilterListConfigurationDict = TypedDict(
-    "AnalysisFilterListConfigurationDict",
-    {
-        "CategoryValues": "list[str]",
-        "MatchOperator": "Required[Literal['EQUALS', 'DOES_NOT_EQUAL', 'CONTAINS', 'DOES_NOT_CONTAIN', 'STARTS_WITH', 'ENDS_WITH']]",
-        "NullOption": "Literal['ALL_VALUES', 'NULLS_ONLY', 'NON_NULLS_ONLY']",
-        "SelectAllOptions": "Literal['FILTER_ALL_VALUES']",
-    },
-    total=False,
-)
-
-AnalysisFontConfigurationDict = TypedDict(
-    "AnalysisFontConfigurationDict",
-    {
-        "FontColor": "str",
-        "FontDecoration": "Literal['UNDERLINE', 'NONE']",
-        "FontFamily": "str",
-        "FontSize": "AnalysisFontSizeDict",
-        "FontStyle": "Literal['NORMAL', 'ITALIC']",
-        "FontWeight": "AnalysisFontWeightDict",
-    },
-    total=False,
-)
-
-AnalysisFontSizeDict = TypedDict(
-    "AnalysisFontSizeDict",
-    {
-        "Absolute": "str",
-        "Relative": "Literal['EXTRA_SMALL', 'SMALL', 'MEDIUM', 'LARGE', 'EXTRA_LARGE']",
-    },
-    total=False,
-)
-
-AnalysisFontWeightDict = TypedDict(
-    "AnalysisFontWeightDict",
-    {
-        "Name": "Literal['NORMAL', 'BOLD']",
-    },
-    total=False,
-)
-
-AnalysisFormatConfigurationDict = TypedDict(
-    "AnalysisFormatConfigurationDict",
-    {
-        "DateTimeFormatConfiguration": "AnalysisDateTimeFormatConfigurationDict",
-        "NumberFormatConfiguration": "AnalysisNumberFormatConfigurationDict",
-        "StringFormatConfiguration": "AnalysisStringFormatConfigurationDict",
-    },
-    total=False,
-)
-
-AnalysisFunnelChartAggregatedFieldWellsDict = TypedDict(
-    "AnalysisFunnelChartAggregatedFieldWellsDict",
-    {
-        "Category": "list[DimensionFieldDict]",
-        "Values": "list[MeasureFieldDict]",
-    },
-    total=False,
-)
-
-AnalysisFunnelChartVisualDict = TypedDict(
-    "AnalysisFunnelChartVisualDict",
-    {
-        "Actions": "list[VisualCustomActionDict]",
-        "ChartConfiguration": "FunnelChartConfigurationDict",
-        "ColumnHierarchies": "list[ColumnHierarchyDict]",
-        "Subtitle": "VisualSubtitleLabelOptionsDict",
-        "Title": "VisualTitleLabelOptionsDict",
-        "VisualContentAltText": "str",
-        "VisualId": "Required[str]",
-    },
-    total=False,
-)
-
-AnalysisGaugeChartOptionsDict = TypedDict(
-    "AnalysisGaugeChartOptionsDict",
-    {
-        "Arc": "ArcConfigurationDict",
-        "ArcAxis": "ArcAxisConfigurationDict",
-        "Comparison": "ComparisonConfigurationDict",
-        "PrimaryValueDisplayType": "Literal['HIDDEN', 'COMPARISON', 'ACTUAL']",
-        "PrimaryValueFontConfiguration": "AnalysisFontConfigurationDict",
-    },
-    total=False,
-)
-
-AnalysisGaugeChartVisualDict = TypedDict(
-    "AnalysisGaugeChartVisualDict",
-    {
-        "Actions": "list[VisualCustomActionDict]",
-        "ChartConfiguration": "GaugeChartConfigurationDict",
-        "ConditionalFormatting": "GaugeChartConditionalFormattingDict",
-        "Subtitle": "VisualSubtitleLabelOptionsDict",
-        "Title": "VisualTitleLabelOptionsDict",
-        "VisualContentAltText": "str",
-        "VisualId": "Required[str]",
-    },
-    total=False,
-)
-
-AnalysisGeospatialMapAggregatedFieldWellsDict = TypedDict(
-    "AnalysisGeospatialMapAggregatedFieldWellsDict",
-    {
-        "Colors": "list[DimensionFieldDict]",
-        "Geospatial": "list[DimensionFieldDict]",
-        "Values": "list[MeasureFieldDict]",
-    },
-    total=False,
-)
-
-AnalysisGeospatialMapVisualDict = TypedDict(
-    "AnalysisGeospatialMapVisualDict",
-    {
-        "Actions": "list[VisualCustomActionDict]",
-        "ChartConfiguration": "GeospatialMapConfigurationDict",
-        "ColumnHierarchies": "list[ColumnHierarchyDict]",
-        "Subtitle": "VisualSubtitleLabelOptionsDict",
-        "Title": "VisualTitleLabelOptionsDict",
-        "VisualContentAltText": "str",
-        "VisualId": "Required[str]",
-    },
-    total=False,
-)
-
-AnalysisHeatMapAggregatedFieldWellsDict = TypedDict(
-    "AnalysisHeatMapAggregatedFieldWellsDict",
-    {
-        "Columns": "list[DimensionFieldDict]",
-        "Rows": "list[DimensionFieldDict]",
-        "Values": "list[MeasureFieldDict]",
-    },
-    total=False,
-)
-
-AnalysisHeatMapVisualDict = TypedDict(
-    "AnalysisHeatMapVisualDict",
-    {
-        "Actions": "list[VisualCustomActionDict]",
-        "ChartConfiguration": "HeatMapConfigurationDict",
-        "ColumnHierarchies": "list[ColumnHierarchyDict]",
-        "Subtitle": "VisualSubtitleLabelOptionsDict",
-        "Title": "VisualTitleLabelOptionsDict",
-        "VisualContentAltText": "str",
-        "VisualId": "Required[str]",
-    },
-    total=False,
-)
-
-AnalysisHistogramAggregatedFieldWellsDict = TypedDict(
-    "AnalysisHistogramAggregatedFieldWellsDict",
-    {
-        "Values": "list[MeasureFieldDict]",
-    },
-    total=False,
-)
-
-AnalysisHistogramVisualDict = TypedDict(
-    "AnalysisHistogramVisualDict",
-    {
-        "Actions": "list[VisualCustomActionDict]",
-        "ChartConfiguration": "HistogramConfigurationDict",
-        "Subtitle": "VisualSubtitleLabelOptionsDict",
-        "Title": "VisualTitleLabelOptionsDict",
-        "VisualContentAltText": "str",
-        "VisualId": "Required[str]",
-    },
-    total=False,
-)
-
-AnalysisImageMenuOptionDict = TypedDict(
-    "AnalysisImageMenuOptionDict",
-    {
-        "AvailabilityStatus": "Literal['ENABLED', 'DISABLED']",
-    },
-    total=False,
-)
-
-AnalysisImageStaticFileDict = TypedDict(
-    "AnalysisImageStaticFileDict",
-    {
-        "Source": "StaticFileSourceDict",
-        "StaticFileId": "Required[str]",
-    },
-    total=False,
-)
-
-AnalysisInnerFilterDict = TypedDict(
-    "AnalysisInnerFilterDict",
-    {
-        "CategoryInnerFilter": "AnalysisCategoryInnerFilterDict",
-    },
-    total=False,
-)
-
-AnalysisInsightConfigurationDict = TypedDict(
-    "AnalysisInsightConfigurationDict",
-    {
-        "Computations": "list[ComputationDict]",
-        "CustomNarrative": "CustomNarrativeOptionsDict",
-        "Interactions": "VisualInteractionOptionsDict",
-    },
-    total=False,
-)
-
-AnalysisInsightVisualDict = TypedDict(
-    "AnalysisInsightVisualDict",
-    {
-        "Actions": "list[VisualCustomActionDict]",
-        "DataSetIdentifier": "str",
-        "InsightConfiguration": "AnalysisInsightConfigurationDict",
-        "Subtitle": "VisualSubtitleLabelOptionsDict",
-        "Title": "VisualTitleLabelOptionsDict",
-        "TopicIdentifier": "str",
-        "VisualContentAltText": "str",
-        "VisualId": "Required[str]",
-    },
-    total=False,
-)
-
-AnalysisIntegerParameterDeclarationDict = TypedDict(
-    "AnalysisIntegerParameterDeclarationDict",
-    {
-        "DefaultValues": "IntegerDefaultValuesDict",
-        "MappedDataSetParameters": "list[MappedDataSetParameterDict]",
-        "Name": "Required[str]",
-        "ParameterValueType": "Required[Literal['MULTI_VALUED', 'SINGLE_VALUED']]",
-        "ValueWhenUnset": "IntegerValueWhenUnsetConfigurationDict",
-    },
-    total=False,
-)
-
-AnalysisItemsLimitConfigurationDict = TypedDict(
-    "AnalysisItemsLimitConfigurationDict",
-    {
-        "ItemsLimit": "float",
-        "OtherCategories": "Literal['INCLUDE', 'EXCLUDE']",
-    },
-    total=False,
-)
-
-AnalysisKPIOptionsDict = TypedDict(
-    "AnalysisKPIOptionsDict",
-    {
-        "Comparison": "ComparisonConfigurationDict",
-        "PrimaryValueDisplayType": "Literal['HIDDEN', 'COMPARISON', 'ACTUAL']",
-        "PrimaryValueFontConfiguration": "AnalysisFontConfigurationDict",
-        "ProgressBar": "ProgressBarOptionsDict",
-        "SecondaryValue": "SecondaryValueOptionsDict",
-        "SecondaryValueFontConfiguration": "AnalysisFontConfigurationDict",
-        "Sparkline": "KPISparklineOptionsDict",
-        "TrendArrows": "TrendArrowOptionsDict",
-        "VisualLayoutOptions": "KPIVisualLayoutOptionsDict",
-    },
-    total=False,
-)
-
-AnalysisKPIVisualDict = TypedDict(
-    "AnalysisKPIVisualDict",
-    {
-        "Actions": "list[VisualCustomActionDict]",
-        "ChartConfiguration": "KPIConfigurationDict",
-        "ColumnHierarchies": "list[ColumnHierarchyDict]",
-        "ConditionalFormatting": "KPIConditionalFormattingDict",
-        "Subtitle": "VisualSubtitleLabelOptionsDict",
-        "Title": "VisualTitleLabelOptionsDict",
-        "VisualContentAltText": "str",
-        "VisualId": "Required[str]",
-    },
-    total=False,
-)
-
-AnalysisLabelOptionsDict = TypedDict(
-    "AnalysisLabelOptionsDict",
-    {
-        "CustomLabel": "str",
-        "FontConfiguration": "AnalysisFontConfigurationDict",
-        "Visibility": "Literal['HIDDEN', 'VISIBLE']",
-    },
-    total=False,
-)
-
-AnalysisLayerMapVisualDict = TypedDict(
-    "AnalysisLayerMapVisualDict",
-    {
-        "ChartConfiguration": "GeospatialLayerMapConfigurationDict",
-        "DataSetIdentifier": "str",
-        "Subtitle": "VisualSubtitleLabelOptionsDict",
-        "Title": "VisualTitleLabelOptionsDict",
-        "TopicIdentifier": "str",
-        "VisualContentAltText": "str",
-        "VisualId": "Required[str]",
-    },
-    total=False,
-)
-
-AnalysisLayoutDict = TypedDict(
-    "AnalysisLayoutDict",
-    {
-        "Configuration": "Required[LayoutConfigurationDict]",
-    },
-    total=False,
-)
-
-AnalysisLineChartAggregatedFieldWellsDict = TypedDict(
-    "AnalysisLineChartAggregatedFieldWellsDict",
-    {
-        "Category": "list[DimensionFieldDict]",
-        "Colors": "list[DimensionFieldDict]",
-        "SmallMultiples": "list[DimensionFieldDict]",
-        "Values": "list[MeasureFieldDict]",
-    },
-    total=False,
-)
-
-AnalysisLineChartVisualDict = TypedDict(
-    "AnalysisLineChartVisualDict",
-    {
-        "Actions": "list[VisualCustomActionDict]",
-        "ChartConfiguration": "LineChartConfigurationDict",
-        "ColumnHierarchies": "list[ColumnHierarchyDict]",
-        "Subtitle": "VisualSubtitleLabelOptionsDict",
-        "Title": "VisualTitleLabelOptionsDict",
-        "VisualContentAltText": "str",
-        "VisualId": "Required[str]",
-    },
-    total=False,
-)
-
-AnalysisLoadingAnimationDict = TypedDict(
-    "AnalysisLoadingAnimationDict",
-    {
-        "Visibility": "Literal['HIDDEN', 'VISIBLE']",
-    },
-    total=False,
-)
-
-AnalysisLocalNavigationConfigurationDict = TypedDict(
-    "AnalysisLocalNavigationConfigurationDict",
-    {
-        "TargetSheetId": "Required[str]",
-    },
-    total=False,
-)
-
-AnalysisMaximumLabelTypeDict = TypedDict(
-    "AnalysisMaximumLabelTypeDict",
-    {
-        "Visibility": "Literal['HIDDEN', 'VISIBLE']",
-    },
-    total=False,
-)
-
-AnalysisMinimumLabelTypeDict = TypedDict(
-    "AnalysisMinimumLabelTypeDict",
-    {
-        "Visibility": "Literal['HIDDEN', 'VISIBLE']",
-    },
-    total=False,
-)
-
-AnalysisNegativeValueConfigurationDict = TypedDict(
-    "AnalysisNegativeValueConfigurationDict",
-    {
-        "DisplayMode": "Required[Literal['POSITIVE', 'NEGATIVE']]",
-    },
-    total=False,
-)
-
-AnalysisNestedFilterDict = TypedDict(
-    "AnalysisNestedFilterDict",
-    {
-        "Column": "Required[ColumnIdentifierDict]",
-        "FilterId": "Required[str]",
-        "IncludeInnerSet": "Required[bool]",
-        "InnerFilter": "Required[AnalysisInnerFilterDict]",
-    },
-    total=False,
-)
-
-AnalysisNullValueFormatConfigurationDict = TypedDict(
-    "AnalysisNullValueFormatConfigurationDict",
-    {
-        "NullString": "Required[str]",
-    },
-    total=False,
-)
-
-AnalysisNumberDisplayFormatConfigurationDict = TypedDict(
-    "AnalysisNumberDisplayFormatConfigurationDict",
-    {
-        "DecimalPlacesConfiguration": "AnalysisDecimalPlacesConfigurationDict",
-        "NegativeValueConfiguration": "AnalysisNegativeValueConfigurationDict",
-        "NullValueFormatConfiguration": "AnalysisNullValueFormatConfigurationDict",
-        "NumberScale": "Literal['NONE', 'AUTO', 'THOUSANDS', 'MILLIONS', 'BILLIONS', 'TRILLIONS', 'LAKHS', 'CRORES']",
-        "Prefix": "str",
-        "SeparatorConfiguration": "NumericSeparatorConfigurationDict",
-        "Suffix": "str",
-    },
-    total=False,
-)
-
-AnalysisNumberFormatConfigurationDict = TypedDict(
-    "AnalysisNumberFormatConfigurationDict",
-    {
-        "FormatConfiguration": "AnalysisNumericFormatConfigurationDict",
-    },
-    total=False,
-)
-
-AnalysisNumericAxisOptionsDict = TypedDict(
-    "AnalysisNumericAxisOptionsDict",
-    {
-        "Range": "AxisDisplayRangeDict",
-        "Scale": "AxisScaleDict",
-    },
-    total=False,
-)
-
-AnalysisNumericEqualityFilterDict = TypedDict(
-    "AnalysisNumericEqualityFilterDict",
-    {
-        "AggregationFunction": "AnalysisAggregationFunctionDict",
-        "Column": "Required[ColumnIdentifierDict]",
-        "DefaultFilterControlConfiguration": "AnalysisDefaultFilterControlConfigurationDict",
-        "FilterId": "Required[str]",
-        "MatchOperator": "Required[Literal['EQUALS', 'DOES_NOT_EQUAL']]",
-        "NullOption": "Required[Literal['ALL_VALUES', 'NULLS_ONLY', 'NON_NULLS_ONLY']]",
-        "ParameterName": "str",
-        "SelectAllOptions": "Literal['FILTER_ALL_VALUES']",
-        "Value": "float",
-    },
-    total=False,
-)
-
-AnalysisNumericFormatConfigurationDict = TypedDict(
-    "AnalysisNumericFormatConfigurationDict",
-    {
-        "CurrencyDisplayFormatConfiguration": "AnalysisCurrencyDisplayFormatConfigurationDict",
-        "NumberDisplayFormatConfiguration": "AnalysisNumberDisplayFormatConfigurationDict",
-        "PercentageDisplayFormatConfiguration": "AnalysisPercentageDisplayFormatConfigurationDict",
-    },
-    total=False,
-)
-
-AnalysisNumericRangeFilterDict = TypedDict(
-    "AnalysisNumericRangeFilterDict",
-    {
-        "AggregationFunction": "AnalysisAggregationFunctionDict",
-        "Column": "Required[ColumnIdentifierDict]",
-        "DefaultFilterControlConfiguration": "AnalysisDefaultFilterControlConfigurationDict",
-        "FilterId": "Required[str]",
-        "IncludeMaximum": "bool",
-        "IncludeMinimum": "bool",
-        "NullOption": "Required[Literal['ALL_VALUES', 'NULLS_ONLY', 'NON_NULLS_ONLY']]",
-        "RangeMaximum": "NumericRangeFilterValueDict",
-        "RangeMinimum": "NumericRangeFilterValueDict",
-        "SelectAllOptions": "Literal['FILTER_ALL_VALUES']",
-    },
-    total=False,
-)
-
-AnalysisNumericalAggregationFunctionDict = TypedDict(
-    "AnalysisNumericalAggregationFunctionDict",
-    {
-        "PercentileAggregation": "AnalysisPercentileAggregationDict",
-        "SimpleNumericalAggregation": "Literal['SUM', 'AVERAGE', 'MIN', 'MAX', 'COUNT', 'DISTINCT_COUNT', 'VAR', 'VARP', 'STDEV', 'STDEVP', 'MEDIAN']",
-    },
-    total=False,
-)
-
-AnalysisNumericalDimensionFieldDict = TypedDict(
-    "AnalysisNumericalDimensionFieldDict",
-    {
-        "Column": "Required[ColumnIdentifierDict]",
-        "FieldId": "Required[str]",
-        "FormatConfiguration": "AnalysisNumberFormatConfigurationDict",
-        "HierarchyId": "str",
-    },
-    total=False,
-)
-
-AnalysisNumericalMeasureFieldDict = TypedDict(
-    "AnalysisNumericalMeasureFieldDict",
-    {
-        "AggregationFunction": "AnalysisNumericalAggregationFunctionDict",
-        "Column": "Required[ColumnIdentifierDict]",
-        "FieldId": "Required[str]",
-        "FormatConfiguration": "AnalysisNumberFormatConfigurationDict",
-    },
-    total=False,
-)
-
-AnalysisPaginationConfigurationDict = TypedDict(
-    "AnalysisPaginationConfigurationDict",
-    {
-        "PageNumber": "Required[float]",
-        "PageSize": "Required[float]",
-    },
-    total=False,
-)
-
-AnalysisPanelConfigurationDict = TypedDict(
-    "AnalysisPanelConfigurationDict",
-    {
-        "BackgroundColor": "str",
-        "BackgroundVisibility": "Literal['HIDDEN', 'VISIBLE']",
-        "BorderColor": "str",
-        "BorderStyle": "Literal['SOLID', 'DASHED', 'DOTTED']",
-        "BorderThickness": "str",
-        "BorderVisibility": "Literal['HIDDEN', 'VISIBLE']",
-        "GutterSpacing": "str",
-        "GutterVisibility": "Literal['HIDDEN', 'VISIBLE']",
-        "Title": "PanelTitleOptionsDict",
-    },
-    total=False,
-)
-
-AnalysisParametersDict = TypedDict(
-    "AnalysisParametersDict",
-    {
-        "DateTimeParameters": "list[DateTimeParameterDict]",
-        "DecimalParameters": "list[DecimalParameterDict]",
-        "IntegerParameters": "list[IntegerParameterDict]",
-        "StringParameters": "list[StringParameterDict]",
-    },
-    total=False,
-)
-
-AnalysisPercentageDisplayFormatConfigurationDict = TypedDict(
-    "AnalysisPercentageDisplayFormatConfigurationDict",
-    {
-        "DecimalPlacesConfiguration": "AnalysisDecimalPlacesConfigurationDict",
-        "NegativeValueConfiguration": "AnalysisNegativeValueConfigurationDict",
-        "NullValueFormatConfiguration": "AnalysisNullValueFormatConfigurationDict",
-        "Prefix": "str",
-        "SeparatorConfiguration": "NumericSeparatorConfigurationDict",
-        "Suffix": "str",
-    },
-    total=False,
-)
-
-AnalysisPercentileAggregationDict = TypedDict(
-    "AnalysisPercentileAggregationDict",
-    {
-        "PercentileValue": "float",
-    },
-    total=False,
-)
-
-AnalysisPieChartAggregatedFieldWellsDict = TypedDict(
-    "AnalysisPieChartAggregatedFieldWellsDict",
-    {
-        "Category": "list[DimensionFieldDict]",
-        "SmallMultiples": "list[DimensionFieldDict]",
-        "Values": "list[MeasureFieldDict]",
-    },
-    total=False,
-)
-
-AnalysisPieChartVisualDict = TypedDict(
-    "AnalysisPieChartVisualDict",
-    {
-        "Actions": "list[VisualCustomActionDict]",
-        "ChartConfiguration": "PieChartConfigurationDict",
-        "ColumnHierarchies": "list[ColumnHierarchyDict]",
-        "Subtitle": "VisualSubtitleLabelOptionsDict",
-        "Title": "VisualTitleLabelOptionsDict",
-        "VisualContentAltText": "str",
-        "VisualId": "Required[str]",
-    },
-    total=False,
-)
-
-AnalysisPivotTableAggregatedFieldWellsDict = TypedDict(
-    "AnalysisPivotTableAggregatedFieldWellsDict",
-    {
-        "Columns": "list[DimensionFieldDict]",
-        "Rows": "list[DimensionFieldDict]",
-        "Values": "list[MeasureFieldDict]",
-    },
-    total=False,
-)
-
-AnalysisPivotTableVisualDict = TypedDict(
-    "AnalysisPivotTableVisualDict",
-    {
-        "Actions": "list[VisualCustomActionDict]",
-        "ChartConfiguration": "PivotTableConfigurationDict",
-        "ConditionalFormatting": "PivotTableConditionalFormattingDict",
-        "Subtitle": "VisualSubtitleLabelOptionsDict",
-        "Title": "VisualTitleLabelOptionsDict",
-        "VisualContentAltText": "str",
-        "VisualId": "Required[str]",
-    },
-    total=False,
-)
-
-AnalysisPluginVisualDict = TypedDict(
-    "AnalysisPluginVisualDict",
-    {
-        "ChartConfiguration": "PluginVisualConfigurationDict",
-        "PluginArn": "Required[str]",
-        "Subtitle": "VisualSubtitleLabelOptionsDict",
-        "Title": "VisualTitleLabelOptionsDict",
-        "VisualContentAltText": "str",
-        "VisualId": "Required[str]",
-    },
-    total=False,
-)
-
-AnalysisPluginVisualTableQuerySortDict = TypedDict(
-    "AnalysisPluginVisualTableQuerySortDict",
-    {
-        "ItemsLimitConfiguration": "PluginVisualItemsLimitConfigurationDict",
-        "RowSort": "list[AnalysisFieldSortOptionsDict]",
-    },
-    total=False,
-)
-
-AnalysisPredefinedHierarchyDict = TypedDict(
-    "AnalysisPredefinedHierarchyDict",
-    {
-        "Columns": "Required[list[ColumnIdentifierDict]]",
-        "DrillDownFilters": "list[DrillDownFilterDict]",
-        "HierarchyId": "Required[str]",
-    },
-    total=False,
-)
-
-AnalysisQueryExecutionOptionsDict = TypedDict(
-    "AnalysisQueryExecutionOptionsDict",
-    {
-        "QueryExecutionMode": "Literal['AUTO', 'MANUAL']",
-    },
-    total=False,
-)
-
-AnalysisRadarChartAggregatedFieldWellsDict = TypedDict(
-    "AnalysisRadarChartAggregatedFieldWellsDict",
-    {
-        "Category": "list[DimensionFieldDict]",
-        "Color": "list[DimensionFieldDict]",
-        "Values": "list[MeasureFieldDict]",
-    },
-    total=False,
-)
-
-AnalysisRadarChartVisualDict = TypedDict(
-    "AnalysisRadarChartVisualDict",
-    {
-        "Actions": "list[VisualCustomActionDict]",
-        "ChartConfiguration": "RadarChartConfigurationDict",
-        "ColumnHierarchies": "list[ColumnHierarchyDict]",
-        "Subtitle": "VisualSubtitleLabelOptionsDict",
-        "Title": "VisualTitleLabelOptionsDict",
-        "VisualContentAltText": "str",
-        "VisualId": "Required[str]",
-    },
-    total=False,
-)
-
-AnalysisRangeEndsLabelTypeDict = TypedDict(
-    "AnalysisRangeEndsLabelTypeDict",
-    {
-        "Visibility": "Literal['HIDDEN', 'VISIBLE']",
-    },
-    total=False,
-)
-
-AnalysisRelativeDatesFilterDict = TypedDict(
-    "AnalysisRelativeDatesFilterDict",
-    {
-        "AnchorDateConfiguration": "Required[AnalysisAnchorDateConfigurationDict]",
-        "Column": "Required[ColumnIdentifierDict]",
-        "DefaultFilterControlConfiguration": "AnalysisDefaultFilterControlConfigurationDict",
-        "ExcludePeriodConfiguration": "AnalysisExcludePeriodConfigurationDict",
-        "FilterId": "Required[str]",
-        "MinimumGranularity": "Literal['YEAR', 'QUARTER', 'MONTH', 'WEEK', 'DAY', 'HOUR', 'MINUTE', 'SECOND', 'MILLISECOND']",
-        "NullOption": "Required[Literal['ALL_VALUES', 'NULLS_ONLY', 'NON_NULLS_ONLY']]",
-        "ParameterName": "str",
-        "RelativeDateType": "Required[Literal['PREVIOUS', 'THIS', 'LAST', 'NOW', 'NEXT']]",
-        "RelativeDateValue": "float",
-        "TimeGranularity": "Required[Literal['YEAR', 'QUARTER', 'MONTH', 'WEEK', 'DAY', 'HOUR', 'MINUTE', 'SECOND', 'MILLISECOND']]",
-    },
-    total=False,
-)
-
-AnalysisRowAlternateColorOptionsDict = TypedDict(
-    "AnalysisRowAlternateColorOptionsDict",
-    {
-        "RowAlternateColors": "list[str]",
-        "Status": "Literal['ENABLED', 'DISABLED']",
-        "UsePrimaryBackgroundColor": "Literal['ENABLED', 'DISABLED']",
-    },
-    total=False,
-)
-
-AnalysisSameSheetTargetVisualConfigurationDict = TypedDict(
-    "AnalysisSameSheetTargetVisualConfigurationDict",
-    {
-        "TargetVisualOptions": "Literal['ALL_VISUALS']",
-        "TargetVisuals": "list[str]",
-    },
-    total=False,
-)
-
-AnalysisSankeyDiagramAggregatedFieldWellsDict = TypedDict(
-    "AnalysisSankeyDiagramAggregatedFieldWellsDict",
-    {
-        "Destination": "list[DimensionFieldDict]",
-        "Source": "list[DimensionFieldDict]",
-        "Weight": "list[MeasureFieldDict]",
-    },
-    total=False,
-)
-
-AnalysisSankeyDiagramVisualDict = TypedDict(
-    "AnalysisSankeyDiagramVisualDict",
-    {
-        "Actions": "list[VisualCustomActionDict]",
-        "ChartConfiguration": "SankeyDiagramChartConfigurationDict",
-        "Subtitle": "VisualSubtitleLabelOptionsDict",
-        "Title": "VisualTitleLabelOptionsDict",
-        "VisualContentAltText": "str",
-        "VisualId": "Required[str]",
-    },
-    total=False,
-)
-
-AnalysisScatterPlotCategoricallyAggregatedFieldWellsDict = TypedDict(
-    "AnalysisScatterPlotCategoricallyAggregatedFieldWellsDict",
-    {
-        "Category": "list[DimensionFieldDict]",
-        "Label": "list[DimensionFieldDict]",
-        "Size": "list[MeasureFieldDict]",
-        "XAxis": "list[MeasureFieldDict]",
-        "YAxis": "list[MeasureFieldDict]",
-    },
-    total=False,
-)
-
-AnalysisScatterPlotUnaggregatedFieldWellsDict = TypedDict(
-    "AnalysisScatterPlotUnaggregatedFieldWellsDict",
-    {
-        "Category": "list[DimensionFieldDict]",
-        "Label": "list[DimensionFieldDict]",
-        "Size": "list[MeasureFieldDict]",
-        "XAxis": "list[DimensionFieldDict]",
-        "YAxis": "list[DimensionFieldDict]",
-    },
-    total=False,
-)
-
-AnalysisScatterPlotVisualDict = TypedDict(
-    "AnalysisScatterPlotVisualDict",
-    {
-        "Actions": "list[VisualCustomActionDict]",
-        "ChartConfiguration": "ScatterPlotConfigurationDict",
-        "ColumnHierarchies": "list[ColumnHierarchyDict]",
-        "Subtitle": "VisualSubtitleLabelOptionsDict",
-        "Title": "VisualTitleLabelOptionsDict",
-        "VisualContentAltText": "str",
-        "VisualId": "Required[str]",
-    },
-    total=False,
-)
-
-AnalysisSheetImageStaticFileSourceDict = TypedDict(
-    "AnalysisSheetImageStaticFileSourceDict",
-    {
-        "StaticFileId": "Required[str]",
-    },
-    total=False,
-)
-
-AnalysisSimpleClusterMarkerDict = TypedDict(
-    "AnalysisSimpleClusterMarkerDict",
-    {
-        "Color": "str",
-    },
-    total=False,
-)
-
-AnalysisSingleAxisOptionsDict = TypedDict(
-    "AnalysisSingleAxisOptionsDict",
-    {
-        "YAxisOptions": "AnalysisSingleAxisOptionsYAxisOptionsDict",
-    },
-    total=False,
-)
-
-AnalysisSingleAxisOptionsYAxisOptionsDict = TypedDict(
-    "AnalysisSingleAxisOptionsYAxisOptionsDict",
-    {
-        "YAxis": "Literal['PRIMARY_Y_AXIS']",
-    },
-    total=False,
-)
-
-AnalysisSmallMultiplesOptionsDict = TypedDict(
-    "AnalysisSmallMultiplesOptionsDict",
-    {
-        "MaxVisibleColumns": "float",
-        "MaxVisibleRows": "float",
-        "PanelConfiguration": "AnalysisPanelConfigurationDict",
-        "XAxis": "SmallMultiplesAxisPropertiesDict",
-        "YAxis": "SmallMultiplesAxisPropertiesDict",
-    },
-    total=False,
-)
-
-AnalysisSourceEntityDict = TypedDict(
-    "AnalysisSourceEntityDict",
-    {
-        "SourceTemplate": "AnalysisSourceTemplateDict",
-    },
-    total=False,
-)
-
-AnalysisSourceTemplateDict = TypedDict(
-    "AnalysisSourceTemplateDict",
-    {
-        "Arn": "Required[str]",
-        "DataSetReferences": "Required[list[DataSetReferenceDict]]",
-        "TopicReferences": "list[TopicReferenceDict]",
-    },
-    total=False,
-)
-
-AnalysisSpatialStaticFileDict = TypedDict(
-    "AnalysisSpatialStaticFileDict",
-    {
-        "Source": "StaticFileSourceDict",
-        "StaticFileId": "Required[str]",
-    },
-    total=False,
-)
-
-AnalysisStringFormatConfigurationDict = TypedDict(
-    "AnalysisStringFormatConfigurationDict",
-    {
-        "NullValueFormatConfiguration": "AnalysisNullValueFormatConfigurationDict",
-        "NumericFormatConfiguration": "AnalysisNumericFormatConfigurationDict",
-    },
-    total=False,
-)
-
-AnalysisStringParameterDeclarationDict = TypedDict(
-    "AnalysisStringParameterDeclarationDict",
-    {
-        "DefaultValues": "StringDefaultValuesDict",
-        "MappedDataSetParameters": "list[MappedDataSetParameterDict]",
-        "Name": "Required[str]",
-        "ParameterValueType": "Required[Literal['MULTI_VALUED', 'SINGLE_VALUED']]",
-        "ValueWhenUnset": "StringValueWhenUnsetConfigurationDict",
-    },
-    total=False,
-)
-
-AnalysisTableAggregatedFieldWellsDict = TypedDict(
-    "AnalysisTableAggregatedFieldWellsDict",
-    {
-        "GroupBy": "list[DimensionFieldDict]",
-        "Values": "list[MeasureFieldDict]",
-    },
-    total=False,
-)
-
-AnalysisTableOptionsDict = TypedDict(
-    "AnalysisTableOptionsDict",
-    {
-        "CellStyle": "TableCellStyleDict",
-        "HeaderStyle": "TableCellStyleDict",
-        "Orientation": "Literal['VERTICAL', 'HORIZONTAL']",
-        "RowAlternateColorOptions": "AnalysisRowAlternateColorOptionsDict",
-    },
-    total=False,
-)
-
-AnalysisTableUnaggregatedFieldWellsDict = TypedDict(
-    "AnalysisTableUnaggregatedFieldWellsDict",
-    {
-        "Values": "list[UnaggregatedFieldDict]",
-    },
-    total=False,
-)
-
-AnalysisTableVisualDict = TypedDict(
-    "AnalysisTableVisualDict",
-    {
-        "Actions": "list[VisualCustomActionDict]",
-        "ChartConfiguration": "TableConfigurationDict",
-        "ConditionalFormatting": "TableConditionalFormattingDict",
-        "Subtitle": "VisualSubtitleLabelOptionsDict",
-        "Title": "VisualTitleLabelOptionsDict",
-        "VisualContentAltText": "str",
-        "VisualId": "Required[str]",
-    },
-    total=False,
-)
-
-AnalysisTimeEqualityFilterDict = TypedDict(
-    "AnalysisTimeEqualityFilterDict",
-    {
-        "Column": "Required[ColumnIdentifierDict]",
-        "DefaultFilterControlConfiguration": "AnalysisDefaultFilterControlConfigurationDict",
-        "FilterId": "Required[str]",
-        "ParameterName": "str",
-        "RollingDate": "RollingDateConfigurationDict",
-        "TimeGranularity": "Literal['YEAR', 'QUARTER', 'MONTH', 'WEEK', 'DAY', 'HOUR', 'MINUTE', 'SECOND', 'MILLISECOND']",
-        "Value": "str",
-    },
-    total=False,
-)
-
-AnalysisTimeRangeFilterDict = TypedDict(
-    "AnalysisTimeRangeFilterDict",
-    {
-        "Column": "Required[ColumnIdentifierDict]",
-        "DefaultFilterControlConfiguration": "AnalysisDefaultFilterControlConfigurationDict",
-        "ExcludePeriodConfiguration": "AnalysisExcludePeriodConfigurationDict",
-        "FilterId": "Required[str]",
-        "IncludeMaximum": "bool",
-        "IncludeMinimum": "bool",
-        "NullOption": "Required[Literal['ALL_VALUES', 'NULLS_ONLY', 'NON_NULLS_ONLY']]",
-        "RangeMaximumValue": "TimeRangeFilterValueDict",
-        "RangeMinimumValue": "TimeRangeFilterValueDict",
-        "TimeGranularity": "Literal['YEAR', 'QUARTER', 'MONTH', 'WEEK', 'DAY', 'HOUR', 'MINUTE', 'SECOND', 'MILLISECOND']",
-    },
-    total=False,
-)
-
-AnalysisTooltipOptionsDict = TypedDict(
-    "AnalysisTooltipOptionsDict",
-    {
-        "FieldBasedTooltip": "AnalysisFieldBasedTooltipDict",
-        "SelectedTooltipType": "Literal['BASIC', 'DETAILED', 'SHEET']",
-        "TooltipVisibility": "Literal['HIDDEN', 'VISIBLE']",
-    },
-    total=False,
-)
-
-AnalysisTopBottomFilterDict = TypedDict(
-    "AnalysisTopBottomFilterDict",
-    {
-        "AggregationSortConfigurations": "Required[list[AggregationSortConfigurationDict]]",
-        "Column": "Required[ColumnIdentifierDict]",
-        "DefaultFilterControlConfiguration": "AnalysisDefaultFilterControlConfigurationDict",
-        "FilterId": "Required[str]",
-        "Limit": "float",
-        "ParameterName": "str",
-        "TimeGranularity": "Literal['YEAR', 'QUARTER', 'MONTH', 'WEEK', 'DAY', 'HOUR', 'MINUTE', 'SECOND', 'MILLISECOND']",
-    },
-    total=False,
-)
-
-AnalysisTotalAggregationFunctionDict = TypedDict(
-    "AnalysisTotalAggregationFunctionDict",
-    {
-        "SimpleTotalAggregationFunction": "Literal['DEFAULT', 'SUM', 'AVERAGE', 'MIN', 'MAX', 'NONE']",
-    },
-    total=False,
-)
-
-AnalysisTotalOptionsDict = TypedDict(
-    "AnalysisTotalOptionsDict",
-    {
-        "CustomLabel": "str",
-        "Placement": "Literal['START', 'END', 'AUTO']",
-        "ScrollStatus": "Literal['PINNED', 'SCROLLED']",
-        "TotalAggregationOptions": "list[TotalAggregationOptionDict]",
-        "TotalCellStyle": "TableCellStyleDict",
-        "TotalsVisibility": "Literal['HIDDEN', 'VISIBLE']",
-    },
-    total=False,
-)
-
-AnalysisTreeMapAggregatedFieldWellsDict = TypedDict(
-    "AnalysisTreeMapAggregatedFieldWellsDict",
-    {
-        "Colors": "list[MeasureFieldDict]",
-        "Groups": "list[DimensionFieldDict]",
-        "Sizes": "list[MeasureFieldDict]",
-    },
-    total=False,
-)
-
-AnalysisTreeMapVisualDict = TypedDict(
-    "AnalysisTreeMapVisualDict",
-    {
-        "Actions": "list[VisualCustomActionDict]",
-        "ChartConfiguration": "TreeMapConfigurationDict",
-        "ColumnHierarchies": "list[ColumnHierarchyDict]",
-        "Subtitle": "VisualSubtitleLabelOptionsDict",
-        "Title": "VisualTitleLabelOptionsDict",
-        "VisualContentAltText": "str",
-        "VisualId": "Required[str]",
-    },
-    total=False,
-)
-
-AnalysisValidationStrategyDict = TypedDict(
-    "AnalysisValidationStrategyDict",
-    {
-        "Mode": "Required[Literal['STRICT', 'LENIENT']]",
-    },
-    total=False,
-)
-
-AnalysisVisualMenuOptionDict = TypedDict(
-    "AnalysisVisualMenuOptionDict",
-    {
-        "AvailabilityStatus": "Literal['ENABLED', 'DISABLED']",
-    },
-    total=False,
-)
-
-AnalysisVisualPaletteDict = TypedDict(
-    "AnalysisVisualPaletteDict",
-    {
-        "ChartColor": "str",
-        "ColorMap": "list[DataPathColorDict]",
-    },
-    total=False,
-)
-
-AnalysisWaterfallChartAggregatedFieldWellsDict = TypedDict(
-    "AnalysisWaterfallChartAggregatedFieldWellsDict",
-    {
-        "Breakdowns": "list[DimensionFieldDict]",
-        "Categories": "list[DimensionFieldDict]",
-        "Values": "list[MeasureFieldDict]",
-    },
-    total=False,
-)
-
-AnalysisWaterfallChartOptionsDict = TypedDict(
-    "AnalysisWaterfallChartOptionsDict",
-    {
-        "TotalBarLabel": "str",
-    },
-    total=False,
-)
-
-AnalysisWaterfallVisualDict = TypedDict(
-    "AnalysisWaterfallVisualDict",
-    {
-        "Actions": "list[VisualCustomActionDict]",
-        "ChartConfiguration": "WaterfallChartConfigurationDict",
-        "ColumnHierarchies": "list[ColumnHierarchyDict]",
-        "Subtitle": "VisualSubtitleLabelOptionsDict",
-        "Title": "VisualTitleLabelOptionsDict",
-        "VisualContentAltText": "str",
-        "VisualId": "Required[str]",
-    },
-    total=False,
-)
-
-AnalysisWhatIfPointScenarioDict = TypedDict(
-    "AnalysisWhatIfPointScenarioDict",
-    {
-        "Date": "Required[str]",
-        "Value": "Required[float]",
-    },
-    total=False,
-)
-
-AnalysisWhatIfRangeScenarioDict = TypedDict(
-    "AnalysisWhatIfRangeScenarioDict",
-    {
-        "EndDate": "Required[str]",
-        "StartDate": "Required[str]",
-        "Value": "Required[float]",
-    },
-    total=False,
-)
-
-AnalysisWordCloudAggregatedFieldWellsDict = TypedDict(
-    "AnalysisWordCloudAggregatedFieldWellsDict",
-    {
-        "GroupBy": "list[DimensionFieldDict]",
-        "Size": "list[MeasureFieldDict]",
-    },
-    total=False,
-)
-
-AnalysisWordCloudOptionsDict = TypedDict(
-    "AnalysisWordCloudOptionsDict",
-    {
-        "CloudLayout": "Literal['FLUID', 'NORMAL']",
-        "MaximumStringLength": "float",
-        "WordCasing": "Literal['LOWER_CASE', 'EXISTING_CASE']",
-        "WordOrientation": "Literal['HORIZONTAL', 'HORIZONTAL_AND_VERTICAL']",
-        "WordPadding": "Literal['NONE', 'SMALL', 'MEDIUM', 'LARGE']",
-        "WordScaling": "Literal['EMPHASIZE', 'NORMAL']",
-    },
-    total=False,
-)
-
-AnalysisWordCloudVisualDict = TypedDict(
-    "AnalysisWordCloudVisualDict",
-    {
-        "Actions": "list[VisualCustomActionDict]",
-        "ChartConfiguration": "WordCloudChartConfigurationDict",
-        "ColumnHierarchies": "list[ColumnHierarchyDict]",
-        "Subtitle": "VisualSubtitleLabelOptionsDict",
-        "Title": "VisualTitleLabelOptionsDict",
-        "VisualContentAltText": "str",
-        "VisualId": "Required[str]",
-    },
-    total=False,
-)
-
-AnalysisYAxisOptionsDict = TypedDict(
-    "AnalysisYAxisOptionsDict",
-    {
-        "YAxis": "Required[Literal['PRIMARY_Y_AXIS']]",
-    },
-    total=False,
-)
-
-ArcAxisConfigurationDict = TypedDict(
-    "ArcAxisConfigurationDict",
-    {
-        "Range": "ArcAxisDisplayRangeDict",
-        "ReserveRange": "float",
-    },
-    total=False,
-)
-
-ArcAxisDisplayRangeDict = TypedDict(
-    "ArcAxisDisplayRangeDict",
-    {
-        "Max": "float",
-        "Min": "float",
-    },
-    total=False,
-)
-
-ArcConfigurationDict = TypedDict(
-    "ArcConfigurationDict",
-    {
-        "ArcAngle": "float",
-        "ArcThickness": "Literal['SMALL', 'MEDIUM', 'LARGE']",
-    },
-    total=False,
-)
-
-AssetOptionsDict = TypedDict(
-    "AssetOptionsDict",
-    {
-        "Timezone": "str",
-        "WeekStart": "Literal['SUNDAY', 'MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY', 'FRIDAY', 'SATURDAY']",
-    },
-    total=False,
-)
-
-AxisDataOptionsDict = TypedDict(
-    "AxisDataOptionsDict",
-    {
-        "DateAxisOptions": "AnalysisDateAxisOptionsDict",
-        "NumericAxisOptions": "AnalysisNumericAxisOptionsDict",
-    },
-    total=False,
-)
-
-AxisDisplayMinMaxRangeDict = TypedDict(
-    "AxisDisplayMinMaxRangeDict",
-    {
-        "Maximum": "float",
-        "Minimum": "float",
-    },
-    total=False,
-)
-
-AxisDisplayOptionsDict = TypedDict(
-    "AxisDisplayOptionsDict",
-    {
-        "AxisLineVisibility": "Literal['HIDDEN', 'VISIBLE']",
-        "AxisOffset": "str",
-        "DataOptions": "AxisDataOptionsDict",
-        "GridLineVisibility": "Literal['HIDDEN', 'VISIBLE']",
-        "ScrollbarOptions": "ScrollBarOptionsDict",
-        "TickLabelOptions": "AxisTickLabelOptionsDict",
-    },
-    total=False,
-)
-
-AxisDisplayRangeDict = TypedDict(
-    "AxisDisplayRangeDict",
-    {
-        "DataDriven": "dict[str, Any] | str",
-        "MinMax": "AxisDisplayMinMaxRangeDict",
-    },
-    total=False,
-)
-
-AxisLabelReferenceOptionsDict = TypedDict(
-    "AxisLabelReferenceOptionsDict",
-    {
-        "Column": "Required[ColumnIdentifierDict]",
-        "FieldId": "Required[str]",
-    },
-    total=False,
-)
-
-AxisLinearScaleDict = TypedDict(
-    "AxisLinearScaleDict",
-    {
-        "StepCount": "float",
-        "StepSize": "float",
-    },
-    total=False,
-)
-
-AxisLogarithmicScaleDict = TypedDict(
-    "AxisLogarithmicScaleDict",
-    {
-        "Base": "float",
-    },
-    total=False,
-)
-
-AxisScaleDict = TypedDict(
-    "AxisScaleDict",
-    {
-        "Linear": "AxisLinearScaleDict",
-        "Logarithmic": "AxisLogarithmicScaleDict",
-    },
-    total=False,
-)
-
-AxisTickLabelOptionsDict = TypedDict(
-    "AxisTickLabelOptionsDict",
-    {
-        "LabelOptions": "AnalysisLabelOptionsDict",
-        "RotationAngle": "float",
-    },
-    total=False,
-)
-
-BarChartConfigurationDict = TypedDict(
-    "BarChartConfigurationDict",
-    {
-        "BarsArrangement": "Literal['CLUSTERED', 'STACKED', 'STACKED_PERCENT']",
-        "CategoryAxis": "AxisDisplayOptionsDict",
-        "CategoryLabelOptions": "ChartAxisLabelOptionsDict",
-        "ColorLabelOptions": "ChartAxisLabelOptionsDict",
-        "ContributionAnalysisDefaults": "list[ContributionAnalysisDefaultDict]",
-        "DataLabels": "AnalysisDataLabelOptionsDict",
-        "DefaultSeriesSettings": "BarChartDefaultSeriesSettingsDict",
-        "FieldWells": "BarChartFieldWellsDict",
-        "Interactions": "VisualInteractionOptionsDict",
-        "Legend": "LegendOptionsDict",
-        "Orientation": "Literal['HORIZONTAL', 'VERTICAL']",
-        "ReferenceLines": "list[ReferenceLineDict]",
-        "Series": "list[BarSeriesItemDict]",
-        "SmallMultiplesOptions": "AnalysisSmallMultiplesOptionsDict",
-        "SortConfiguration": "BarChartSortConfigurationDict",
-        "Tooltip": "AnalysisTooltipOptionsDict",
-        "ValueAxis": "AxisDisplayOptionsDict",
-        "ValueLabelOptions": "ChartAxisLabelOptionsDict",
-        "VisualPalette": "AnalysisVisualPaletteDict",
-    },
-    total=False,
-)
-
-BarChartDefaultSeriesSettingsDict = TypedDict(
-    "BarChartDefaultSeriesSettingsDict",
-    {
-        "BorderSettings": "AnalysisBorderSettingsDict",
-        "DecalSettings": "AnalysisDecalSettingsDict",
-    },
-    total=False,
-)
-
-BarChartFieldWellsDict = TypedDict(
-    "BarChartFieldWellsDict",
-    {
-        "BarChartAggregatedFieldWells": "AnalysisBarChartAggregatedFieldWellsDict",
-    },
-    total=False,
-)
-
-BarChartSeriesSettingsDict = TypedDict(
-    "BarChartSeriesSettingsDict",
-    {
-        "BorderSettings": "AnalysisBorderSettingsDict",
-        "DecalSettings": "AnalysisDecalSettingsDict",
-    },
-    total=False,
-)
-
-BarChartSortConfigurationDict = TypedDict(
-    "BarChartSortConfigurationDict",
-    {
-        "CategoryItemsLimit": "AnalysisItemsLimitConfigurationDict",
-        "CategorySort": "list[AnalysisFieldSortOptionsDict]",
-        "ColorItemsLimit": "AnalysisItemsLimitConfigurationDict",
-        "ColorSort": "list[AnalysisFieldSortOptionsDict]",
-        "SmallMultiplesLimitConfiguration": "AnalysisItemsLimitConfigurationDict",
-        "SmallMultiplesSort": "list[AnalysisFieldSortOptionsDict]",
-    },
-    total=False,
-)
-
-BarSeriesItemDict = TypedDict(
-    "BarSeriesItemDict",
-    {
-        "DataFieldBarSeriesItem": "AnalysisDataFieldBarSeriesItemDict",
-        "FieldBarSeriesItem": "AnalysisFieldBarSeriesItemDict",
-    },
-    total=False,
-)
-
-BinCountOptionsDict = TypedDict(
-    "BinCountOptionsDict",
-    {
-        "Value": "float",
-    },
-    total=False,
-)
-
-BinWidthOptionsDict = TypedDict(
-    "BinWidthOptionsDict",
-    {
-        "BinCountLimit": "float",
-        "Value": "float",
-    },
-    total=False,
-)
-
-BodySectionConfigurationDict = TypedDict(
-    "BodySectionConfigurationDict",
-    {
-        "Content": "Required[BodySectionContentDict]",
-        "PageBreakConfiguration": "SectionPageBreakConfigurationDict",
-        "RepeatConfiguration": "BodySectionRepeatConfigurationDict",
-        "SectionId": "Required[str]",
-        "Style": "SectionStyleDict",
-    },
-    total=False,
-)
-
-BodySectionContentDict = TypedDict(
-    "BodySectionContentDict",
-    {
-        "Layout": "SectionLayoutConfigurationDict",
-    },
-    total=False,
-)
-
-BodySectionDynamicCategoryDimensionConfigurationDict = TypedDict(
-    "BodySectionDynamicCategoryDimensionConfigurationDict",
-    {
-        "Column": "Required[ColumnIdentifierDict]",
-        "Limit": "float",
-        "SortByMetrics": "list[AnalysisColumnSortDict]",
-    },
-    total=False,
-)
-
-BodySectionDynamicNumericDimensionConfigurationDict = TypedDict(
-    "BodySectionDynamicNumericDimensionConfigurationDict",
-    {
-        "Column": "Required[ColumnIdentifierDict]",
-        "Limit": "float",
-        "SortByMetrics": "list[AnalysisColumnSortDict]",
-    },
-    total=False,
-)
-
-BodySectionRepeatConfigurationDict = TypedDict(
-    "BodySectionRepeatConfigurationDict",
-    {
-        "DimensionConfigurations": "list[BodySectionRepeatDimensionConfigurationDict]",
-        "NonRepeatingVisuals": "list[str]",
-        "PageBreakConfiguration": "BodySectionRepeatPageBreakConfigurationDict",
-    },
-    total=False,
-)
-
-BodySectionRepeatDimensionConfigurationDict = TypedDict(
-    "BodySectionRepeatDimensionConfigurationDict",
-    {
-        "DynamicCategoryDimensionConfiguration": "BodySectionDynamicCategoryDimensionConfigurationDict",
-        "DynamicNumericDimensionConfiguration": "BodySectionDynamicNumericDimensionConfigurationDict",
-    },
-    total=False,
-)
-
-BodySectionRepeatPageBreakConfigurationDict = TypedDict(
-    "BodySectionRepeatPageBreakConfigurationDict",
-    {
-        "After": "SectionAfterPageBreakDict",
-    },
-    total=False,
-)
-
-BoxPlotChartConfigurationDict = TypedDict(
-    "BoxPlotChartConfigurationDict",
-    {
-        "BoxPlotOptions": "AnalysisBoxPlotOptionsDict",
-        "CategoryAxis": "AxisDisplayOptionsDict",
-        "CategoryLabelOptions": "ChartAxisLabelOptionsDict",
-        "FieldWells": "BoxPlotFieldWellsDict",
-        "Interactions": "VisualInteractionOptionsDict",
-        "Legend": "LegendOptionsDict",
-        "PrimaryYAxisDisplayOptions": "AxisDisplayOptionsDict",
-        "PrimaryYAxisLabelOptions": "ChartAxisLabelOptionsDict",
-        "ReferenceLines": "list[ReferenceLineDict]",
-        "SortConfiguration": "BoxPlotSortConfigurationDict",
-        "Tooltip": "AnalysisTooltipOptionsDict",
-        "VisualPalette": "AnalysisVisualPaletteDict",
-    },
-    total=False,
-)
-
-BoxPlotFieldWellsDict = TypedDict(
-    "BoxPlotFieldWellsDict",
-    {
-        "BoxPlotAggregatedFieldWells": "AnalysisBoxPlotAggregatedFieldWellsDict",
-    },
-    total=False,
-)
-
-BoxPlotSortConfigurationDict = TypedDict(
-    "BoxPlotSortConfigurationDict",
-    {
-        "CategorySort": "list[AnalysisFieldSortOptionsDict]",
-        "PaginationConfiguration": "AnalysisPaginationConfigurationDict",
-    },
-    total=False,
-)
-
-BoxPlotStyleOptionsDict = TypedDict(
-    "BoxPlotStyleOptionsDict",
-    {
-        "FillStyle": "Literal['SOLID', 'TRANSPARENT']",
-    },
-    total=False,
-)
-
-CalculatedFieldDict = TypedDict(
-    "CalculatedFieldDict",
-    {
-        "DataSetIdentifier": "str",
-        "Expression": "Required[str]",
-        "Name": "Required[str]",
-        "TopicIdentifier": "str",
-    },
-    total=False,
-)
-
-CascadingControlSourceDict = TypedDict(
-    "CascadingControlSourceDict",
-    {
-        "ColumnToMatch": "ColumnIdentifierDict",
-        "SourceSheetControlId": "str",
-    },
-    total=False,
-)
-
-CategoryDrillDownFilterDict = TypedDict(
-    "CategoryDrillDownFilterDict",
-    {
-        "CategoryValues": "Required[list[str]]",
-        "Column": "Required[ColumnIdentifierDict]",
-    },
-    total=False,
-)
-
-CategoryFilterConfigurationDict = TypedDict(
-    "CategoryFilterConfigurationDict",
-    {
-        "CustomFilterConfiguration": "AnalysisCustomFilterConfigurationDict",
-        "CustomFilterListConfiguration": "AnalysisCustomFilterListConfigurationDict",
-        "FilterListConfiguration": "AnalysisFilterListConfigurationDict",
-    },
-    total=False,
-)
-
-ChartAxisLabelOptionsDict = TypedDict(
-    "ChartAxisLabelOptionsDict",
-    {
-        "AxisLabelOptions": "list[AnalysisAxisLabelOptionsDict]",
-        "SortIconVisibility": "Literal['HIDDEN', 'VISIBLE']",
-        "Visibility": "Literal['HIDDEN', 'VISIBLE']",
-    },
-    total=False,
-)
-
-ColumnConfigurationDict = TypedDict(
-    "ColumnConfigurationDict",
-    {
-        "ColorsConfiguration": "AnalysisColorsConfigurationDict",
-        "Column": "Required[ColumnIdentifierDict]",
-        "DecalSettingsConfiguration": "AnalysisDecalSettingsConfigurationDict",
-        "FormatConfiguration": "AnalysisFormatConfigurationDict",
-        "Role": "Literal['DIMENSION', 'MEASURE']",
-    },
-    total=False,
-)
-
-ColumnHierarchyDict = TypedDict(
-    "ColumnHierarchyDict",
-    {
-        "DateTimeHierarchy": "AnalysisDateTimeHierarchyDict",
-        "ExplicitHierarchy": "AnalysisExplicitHierarchyDict",
-        "PredefinedHierarchy": "AnalysisPredefinedHierarchyDict",
-    },
-    total=False,
-)
-
-ColumnIdentifierDict = TypedDict(
-    "ColumnIdentifierDict",
-    {
-        "ColumnName": "Required[str]",
-        "DataSetIdentifier": "str",
-        "TopicIdentifier": "str",
-    },
-    total=False,
-)
-
-ComboChartConfigurationDict = TypedDict(
-    "ComboChartConfigurationDict",
-    {
-        "BarDataLabels": "AnalysisDataLabelOptionsDict",
-        "BarsArrangement": "Literal['CLUSTERED', 'STACKED', 'STACKED_PERCENT']",
-        "CategoryAxis": "AxisDisplayOptionsDict",
-        "CategoryLabelOptions": "ChartAxisLabelOptionsDict",
-        "ColorLabelOptions": "ChartAxisLabelOptionsDict",
-        "DefaultSeriesSettings": "ComboChartDefaultSeriesSettingsDict",
-        "FieldWells": "ComboChartFieldWellsDict",
-        "Interactions": "VisualInteractionOptionsDict",
-        "Legend": "LegendOptionsDict",
-        "LineDataLabels": "AnalysisDataLabelOptionsDict",
-        "PrimaryYAxisDisplayOptions": "AxisDisplayOptionsDict",
-        "PrimaryYAxisLabelOptions": "ChartAxisLabelOptionsDict",
-        "ReferenceLines": "list[ReferenceLineDict]",
-        "SecondaryYAxisDisplayOptions": "AxisDisplayOptionsDict",
-        "SecondaryYAxisLabelOptions": "ChartAxisLabelOptionsDict",
-        "Series": "list[ComboSeriesItemDict]",
-        "SingleAxisOptions": "AnalysisSingleAxisOptionsDict",
-        "SortConfiguration": "ComboChartSortConfigurationDict",
-        "Tooltip": "AnalysisTooltipOptionsDict",
-        "VisualPalette": "AnalysisVisualPaletteDict",
-    },
-    total=False,
-)
-
-ComboChartDefaultSeriesSettingsDict = TypedDict(
-    "ComboChartDefaultSeriesSettingsDict",
-    {
-        "BorderSettings": "AnalysisBorderSettingsDict",
-        "DecalSettings": "AnalysisDecalSettingsDict",
-        "LineStyleSettings": "LineChartLineStyleSettingsDict",
-        "MarkerStyleSettings": "LineChartMarkerStyleSettingsDict",
-    },
-    total=False,
-)
-
-ComboChartFieldWellsDict = TypedDict(
-    "ComboChartFieldWellsDict",
-    {
-        "ComboChartAggregatedFieldWells": "AnalysisComboChartAggregatedFieldWellsDict",
-    },
-    total=False,
-)
-
-ComboChartSeriesSettingsDict = TypedDict(
-    "ComboChartSeriesSettingsDict",
-    {
-        "BorderSettings": "AnalysisBorderSettingsDict",
-        "DecalSettings": "AnalysisDecalSettingsDict",
-        "LineStyleSettings": "LineChartLineStyleSettingsDict",
-        "MarkerStyleSettings": "LineChartMarkerStyleSettingsDict",
-    },
-    total=False,
-)
-
-ComboChartSortConfigurationDict = TypedDict(
-    "ComboChartSortConfigurationDict",
-    {
-        "CategoryItemsLimit": "AnalysisItemsLimitConfigurationDict",
-        "CategorySort": "list[AnalysisFieldSortOptionsDict]",
-        "ColorItemsLimit": "AnalysisItemsLimitConfigurationDict",
-        "ColorSort": "list[AnalysisFieldSortOptionsDict]",
-    },
-    total=False,
-)
-
-ComboSeriesItemDict = TypedDict(
-    "ComboSeriesItemDict",
-    {
-        "DataFieldComboSeriesItem": "AnalysisDataFieldComboSeriesItemDict",
-        "FieldComboSeriesItem": "AnalysisFieldComboSeriesItemDict",
-    },
-    total=False,
-)
-
-ComparisonConfigurationDict = TypedDict(
-    "ComparisonConfigurationDict",
-    {
-        "ComparisonFormat": "ComparisonFormatConfigurationDict",
-        "ComparisonMethod": "Literal['DIFFERENCE', 'PERCENT_DIFFERENCE', 'PERCENT']",
-    },
-    total=False,
-)
-
-ComparisonFormatConfigurationDict = TypedDict(
-    "ComparisonFormatConfigurationDict",
-    {
-        "NumberDisplayFormatConfiguration": "AnalysisNumberDisplayFormatConfigurationDict",
-        "PercentageDisplayFormatConfiguration": "AnalysisPercentageDisplayFormatConfigurationDict",
-    },
-    total=False,
-)
-
-ComputationDict = TypedDict(
-    "ComputationDict",
-    {
-        "Forecast": "ForecastComputationDict",
-        "GrowthRate": "GrowthRateComputationDict",
-        "MaximumMinimum": "MaximumMinimumComputationDict",
-        "MetricComparison": "MetricComparisonComputationDict",
-        "PeriodOverPeriod": "PeriodOverPeriodComputationDict",
-        "PeriodToDate": "PeriodToDateComputationDict",
-        "TopBottomMovers": "TopBottomMoversComputationDict",
-        "TopBottomRanked": "TopBottomRankedComputationDict",
-        "TotalAggregation": "TotalAggregationComputationDict",
-        "UniqueValues": "UniqueValuesComputationDict",
-    },
-    total=False,
-)
-
-ConditionalFormattingColorDict = TypedDict(
-    "ConditionalFormattingColorDict",
-    {
-        "Gradient": "ConditionalFormattingGradientColorDict",
-        "Solid": "ConditionalFormattingSolidColorDict",
-    },
-    total=False,
-)
-
-ConditionalFormattingCustomIconConditionDict = TypedDict(
-    "ConditionalFormattingCustomIconConditionDict",
-    {
-        "Color": "str",
-        "DisplayConfiguration": "ConditionalFormattingIconDisplayConfigurationDict",
-        "Expression": "Required[str]",
-        "IconOptions": "Required[ConditionalFormattingCustomIconOptionsDict]",
-    },
-    total=False,
-)
-
-ConditionalFormattingCustomIconOptionsDict = TypedDict(
-    "ConditionalFormattingCustomIconOptionsDict",
-    {
-        "Icon": "Literal['CARET_UP', 'CARET_DOWN', 'PLUS', 'MINUS', 'ARROW_UP', 'ARROW_DOWN', 'ARROW_LEFT', 'ARROW_UP_LEFT', 'ARROW_DOWN_LEFT', 'ARROW_RIGHT', 'ARROW_UP_RIGHT', 'ARROW_DOWN_RIGHT', 'FACE_UP', 'FACE_DOWN', 'FACE_FLAT', 'ONE_BAR', 'TWO_BAR', 'THREE_BAR', 'CIRCLE', 'TRIANGLE', 'SQUARE', 'FLAG', 'THUMBS_UP', 'THUMBS_DOWN', 'CHECKMARK', 'X']",
-        "UnicodeIcon": "str",
-    },
-    total=False,
-)
-
-ConditionalFormattingGradientColorDict = TypedDict(
-    "ConditionalFormattingGradientColorDict",
-    {
-        "Color": "Required[GradientColorDict]",
-        "Expression": "Required[str]",
-    },
-    total=False,
-)
-
-ConditionalFormattingIconDict = TypedDict(
-    "ConditionalFormattingIconDict",
-    {
-        "CustomCondition": "ConditionalFormattingCustomIconConditionDict",
-        "IconSet": "ConditionalFormattingIconSetDict",
-    },
-    total=False,
-)
-
-ConditionalFormattingIconDisplayConfigurationDict = TypedDict(
-    "ConditionalFormattingIconDisplayConfigurationDict",
-    {
-        "IconDisplayOption": "Literal['ICON_ONLY']",
-    },
-    total=False,
-)
-
-ConditionalFormattingIconSetDict = TypedDict(
-    "ConditionalFormattingIconSetDict",
-    {
-        "Expression": "Required[str]",
-        "IconSetType": "Literal['PLUS_MINUS', 'CHECK_X', 'THREE_COLOR_ARROW', 'THREE_GRAY_ARROW', 'CARET_UP_MINUS_DOWN', 'THREE_SHAPE', 'THREE_CIRCLE', 'FLAGS', 'BARS', 'FOUR_COLOR_ARROW', 'FOUR_GRAY_ARROW']",
-    },
-    total=False,
-)
-
-ConditionalFormattingSolidColorDict = TypedDict(
-    "ConditionalFormattingSolidColorDict",
-    {
-        "Color": "str",
-        "Expression": "Required[str]",
-    },
-    total=False,
-)
-
-ContributionAnalysisDefaultDict = TypedDict(
-    "ContributionAnalysisDefaultDict",
-    {
-        "ContributorDimensions": "Required[list[ColumnIdentifierDict]]",
-        "MeasureFieldId": "Required[str]",
-    },
-    total=False,
-)
-
-CustomActionFilterOperationDict = TypedDict(
-    "CustomActionFilterOperationDict",
-    {
-        "SelectedFieldsConfiguration": "Required[FilterOperationSelectedFieldsConfigurationDict]",
-        "TargetVisualsConfiguration": "Required[FilterOperationTargetVisualsConfigurationDict]",
-    },
-    total=False,
-)
-
-CustomActionNavigationOperationDict = TypedDict(
-    "CustomActionNavigationOperationDict",
-    {
-        "LocalNavigationConfiguration": "AnalysisLocalNavigationConfigurationDict",
-    },
-    total=False,
-)
-
-CustomActionSetParametersOperationDict = TypedDict(
-    "CustomActionSetParametersOperationDict",
-    {
-        "ParameterValueConfigurations": "Required[list[SetParameterValueConfigurationDict]]",
-    },
-    total=False,
-)
-
-CustomActionURLOperationDict = TypedDict(
-    "CustomActionURLOperationDict",
-    {
-        "URLTarget": "Required[Literal['NEW_TAB', 'NEW_WINDOW', 'SAME_TAB']]",
-        "URLTemplate": "Required[str]",
-    },
-    total=False,
-)
-
-CustomColorDict = TypedDict(
-    "CustomColorDict",
-    {
-        "Color": "Required[str]",
-        "FieldValue": "str",
-        "SpecialValue": "Literal['EMPTY', 'NULL', 'OTHER']",
-    },
-    total=False,
-)
-
-CustomContentConfigurationDict = TypedDict(
-    "CustomContentConfigurationDict",
-    {
-        "ContentType": "Literal['IMAGE', 'OTHER_EMBEDDED_CONTENT']",
-        "ContentUrl": "str",
-        "ImageScaling": "Literal['FIT_TO_HEIGHT', 'FIT_TO_WIDTH', 'DO_NOT_SCALE', 'SCALE_TO_VISUAL']",
-        "Interactions": "VisualInteractionOptionsDict",
-    },
-    total=False,
-)
-
-CustomNarrativeOptionsDict = TypedDict(
-    "CustomNarrativeOptionsDict",
-    {
-        "Narrative": "Required[str]",
-    },
-    total=False,
-)
-
-CustomParameterValuesDict = TypedDict(
-    "CustomParameterValuesDict",
-    {
-        "DateTimeValues": "list[str]",
-        "DecimalValues": "list[float]",
-        "IntegerValues": "list[float]",
-        "StringValues": "list[str]",
-    },
-    total=False,
-)
-
-DataBarsOptionsDict = TypedDict(
-    "DataBarsOptionsDict",
-    {
-        "FieldId": "Required[str]",
-        "NegativeColor": "str",
-        "PositiveColor": "str",
-    },
-    total=False,
-)
-
-DataColorDict = TypedDict(
-    "DataColorDict",
-    {
-        "Color": "str",
-        "DataValue": "float",
-    },
-    total=False,
-)
-
-DataLabelTypeDict = TypedDict(
-    "DataLabelTypeDict",
-    {
-        "DataPathLabelType": "AnalysisDataPathLabelTypeDict",
-        "FieldLabelType": "AnalysisFieldLabelTypeDict",
-        "MaximumLabelType": "AnalysisMaximumLabelTypeDict",
-        "MinimumLabelType": "AnalysisMinimumLabelTypeDict",
-        "RangeEndsLabelType": "AnalysisRangeEndsLabelTypeDict",
-    },
-    total=False,
-)
-
-DataPathColorDict = TypedDict(
-    "DataPathColorDict",
-    {
-        "Color": "Required[str]",
-        "Element": "Required[DataPathValueDict]",
-        "TimeGranularity": "Literal['YEAR', 'QUARTER', 'MONTH', 'WEEK', 'DAY', 'HOUR', 'MINUTE', 'SECOND', 'MILLISECOND']",
-    },
-    total=False,
-)
-
-DataPathSortDict = TypedDict(
-    "DataPathSortDict",
-    {
-        "Direction": "Required[Literal['ASC', 'DESC']]",
-        "SortPaths": "Required[list[DataPathValueDict]]",
-    },
-    total=False,
-)
-
-DataPathValueDict = TypedDict(
-    "DataPathValueDict",
-    {
-        "DataPathType": "AnalysisDataPathTypeDict",
-        "FieldId": "str",
-        "FieldValue": "str",
-    },
-    total=False,
-)
-
-DataSetIdentifierDeclarationDict = TypedDict(
-    "DataSetIdentifierDeclarationDict",
-    {
-        "DataSetArn": "Required[str]",
-        "Identifier": "Required[str]",
-    },
-    total=False,
-)
-
-DataSetReferenceDict = TypedDict(
-    "DataSetReferenceDict",
-    {
-        "DataSetArn": "Required[str]",
-        "DataSetPlaceholder": "Required[str]",
-    },
-    total=False,
-)
-
-DateTimeDefaultValuesDict = TypedDict(
-    "DateTimeDefaultValuesDict",
-    {
-        "DynamicValue": "DynamicDefaultValueDict",
-        "RollingDate": "RollingDateConfigurationDict",
-        "StaticValues": "list[str]",
-    },
-    total=False,
-)
-
-DateTimeParameterDict = TypedDict(
-    "DateTimeParameterDict",
-    {
-        "Name": "Required[str]",
-        "Values": "Required[list[str]]",
-    },
-    total=False,
-)
-
-DateTimePickerControlDisplayOptionsDict = TypedDict(
-    "DateTimePickerControlDisplayOptionsDict",
-    {
-        "DateIconVisibility": "Literal['HIDDEN', 'VISIBLE']",
-        "DateTimeFormat": "str",
-        "HelperTextVisibility": "Literal['HIDDEN', 'VISIBLE']",
-        "InfoIconLabelOptions": "SheetControlInfoIconLabelOptionsDict",
-        "TitleOptions": "AnalysisLabelOptionsDict",
-    },
-    total=False,
-)
-
-DateTimeValueWhenUnsetConfigurationDict = TypedDict(
-    "DateTimeValueWhenUnsetConfigurationDict",
-    {
-        "CustomValue": "str",
-        "ValueWhenUnsetOption": "Literal['RECOMMENDED_VALUE', 'NULL']",
-    },
-    total=False,
-)
-
-DecimalDefaultValuesDict = TypedDict(
-    "DecimalDefaultValuesDict",
-    {
-        "DynamicValue": "DynamicDefaultValueDict",
-        "StaticValues": "list[float]",
-    },
-    total=False,
-)
-
-DecimalParameterDict = TypedDict(
-    "DecimalParameterDict",
-    {
-        "Name": "Required[str]",
-        "Values": "Required[list[float]]",
-    },
-    total=False,
-)
-
-DecimalValueWhenUnsetConfigurationDict = TypedDict(
-    "DecimalValueWhenUnsetConfigurationDict",
-    {
-        "CustomValue": "float",
-        "ValueWhenUnsetOption": "Literal['RECOMMENDED_VALUE', 'NULL']",
-    },
-    total=False,
-)
-
-DefaultDateTimePickerControlOptionsDict = TypedDict(
-    "DefaultDateTimePickerControlOptionsDict",
-    {
-        "CommitMode": "Literal['AUTO', 'MANUAL']",
-        "DisplayOptions": "DateTimePickerControlDisplayOptionsDict",
-        "Type": "Literal['SINGLE_VALUED', 'DATE_RANGE']",
-    },
-    total=False,
-)
-
-DefaultFilterControlOptionsDict = TypedDict(
-    "DefaultFilterControlOptionsDict",
-    {
-        "DefaultDateTimePickerOptions": "DefaultDateTimePickerControlOptionsDict",
-        "DefaultDropdownOptions": "DefaultFilterDropDownControlOptionsDict",
-        "DefaultListOptions": "DefaultFilterListControlOptionsDict",
-        "DefaultRelativeDateTimeOptions": "DefaultRelativeDateTimeControlOptionsDict",
-        "DefaultSliderOptions": "DefaultSliderControlOptionsDict",
-        "DefaultTextAreaOptions": "DefaultTextAreaControlOptionsDict",
-        "DefaultTextFieldOptions": "DefaultTextFieldControlOptionsDict",
-    },
-    total=False,
-)
-
-DefaultFilterDropDownControlOptionsDict = TypedDict(
-    "DefaultFilterDropDownControlOptionsDict",
-    {
-        "CommitMode": "Literal['AUTO', 'MANUAL']",
-        "DisplayOptions": "DropDownControlDisplayOptionsDict",
-        "SelectableValues": "FilterSelectableValuesDict",
-        "Type": "Literal['MULTI_SELECT', 'SINGLE_SELECT']",
-    },
-    total=False,
-)
-
-DefaultFilterListControlOptionsDict = TypedDict(
-    "DefaultFilterListControlOptionsDict",
-    {
-        "DisplayOptions": "ListControlDisplayOptionsDict",
-        "SelectableValues": "FilterSelectableValuesDict",
-        "Type": "Literal['MULTI_SELECT', 'SINGLE_SELECT']",
-    },
-    total=False,
-)
-
-DefaultFreeFormLayoutConfigurationDict = TypedDict(
-    "DefaultFreeFormLayoutConfigurationDict",
-    {
-        "CanvasSizeOptions": "Required[FreeFormLayoutCanvasSizeOptionsDict]",
-    },
-    total=False,
-)
-
-DefaultGridLayoutConfigurationDict = TypedDict(
-    "DefaultGridLayoutConfigurationDict",
-    {
-        "CanvasSizeOptions": "Required[GridLayoutCanvasSizeOptionsDict]",
-    },
-    total=False,
-)
-
-DefaultInteractiveLayoutConfigurationDict = TypedDict(
-    "DefaultInteractiveLayoutConfigurationDict",
-    {
-        "FreeForm": "DefaultFreeFormLayoutConfigurationDict",
-        "Grid": "DefaultGridLayoutConfigurationDict",
-    },
-    total=False,
-)
-
-DefaultPaginatedLayoutConfigurationDict = TypedDict(
-    "DefaultPaginatedLayoutConfigurationDict",
-    {
-        "SectionBased": "DefaultSectionBasedLayoutConfigurationDict",
-    },
-    total=False,
-)
-
-DefaultRelativeDateTimeControlOptionsDict = TypedDict(
-    "DefaultRelativeDateTimeControlOptionsDict",
-    {
-        "CommitMode": "Literal['AUTO', 'MANUAL']",
-        "DisplayOptions": "RelativeDateTimeControlDisplayOptionsDict",
-    },
-    total=False,
-)
-
-DefaultSectionBasedLayoutConfigurationDict = TypedDict(
-    "DefaultSectionBasedLayoutConfigurationDict",
-    {
-        "CanvasSizeOptions": "Required[SectionBasedLayoutCanvasSizeOptionsDict]",
-    },
-    total=False,
-)
-
-DefaultSliderControlOptionsDict = TypedDict(
-    "DefaultSliderControlOptionsDict",
-    {
-        "DisplayOptions": "SliderControlDisplayOptionsDict",
-        "MaximumValue": "Required[float]",
-        "MinimumValue": "Required[float]",
-        "StepSize": "Required[float]",
-        "Type": "Literal['SINGLE_POINT', 'RANGE']",
-    },
-    total=False,
-)
-
-DefaultTextAreaControlOptionsDict = TypedDict(
-    "DefaultTextAreaControlOptionsDict",
-    {
-        "Delimiter": "str",
-        "DisplayOptions": "TextAreaControlDisplayOptionsDict",
-    },
-    total=False,
-)
-
-DefaultTextFieldControlOptionsDict = TypedDict(
-    "DefaultTextFieldControlOptionsDict",
-    {
-        "DisplayOptions": "TextFieldControlDisplayOptionsDict",
-    },
-    total=False,
-)
-
-DestinationParameterValueConfigurationDict = TypedDict(
-    "DestinationParameterValueConfigurationDict",
-    {
-        "CustomValuesConfiguration": "AnalysisCustomValuesConfigurationDict",
-        "SelectAllValueOptions": "Literal['ALL_VALUES']",
-        "SourceColumn": "ColumnIdentifierDict",
-        "SourceField": "str",
-        "SourceParameterName": "str",
-    },
-    total=False,
-)
-
-DimensionFieldDict = TypedDict(
-    "DimensionFieldDict",
-    {
-        "CategoricalDimensionField": "AnalysisCategoricalDimensionFieldDict",
-        "DateDimensionField": "AnalysisDateDimensionFieldDict",
-        "NumericalDimensionField": "AnalysisNumericalDimensionFieldDict",
-    },
-    total=False,
-)
-
-DrillDownFilterDict = TypedDict(
-    "DrillDownFilterDict",
-    {
-        "CategoryFilter": "CategoryDrillDownFilterDict",
-        "NumericEqualityFilter": "NumericEqualityDrillDownFilterDict",
-        "TimeRangeFilter": "TimeRangeDrillDownFilterDict",
-    },
-    total=False,
-)
-
-DropDownControlDisplayOptionsDict = TypedDict(
-    "DropDownControlDisplayOptionsDict",
-    {
-        "InfoIconLabelOptions": "SheetControlInfoIconLabelOptionsDict",
-        "SelectAllOptions": "ListControlSelectAllOptionsDict",
-        "TitleOptions": "AnalysisLabelOptionsDict",
-    },
-    total=False,
-)
-
-DynamicDefaultValueDict = TypedDict(
-    "DynamicDefaultValueDict",
-    {
-        "DefaultValueColumn": "Required[ColumnIdentifierDict]",
-        "GroupNameColumn": "ColumnIdentifierDict",
-        "UserNameColumn": "ColumnIdentifierDict",
-    },
-    total=False,
-)
-
-EntityDict = TypedDict(
-    "EntityDict",
-    {
-        "Path": "str",
-    },
-    total=False,
-)
-
-FilledMapConditionalFormattingDict = TypedDict(
-    "FilledMapConditionalFormattingDict",
-    {
-        "ConditionalFormattingOptions": "Required[list[FilledMapConditionalFormattingOptionDict]]",
-    },
-    total=False,
-)
-
-FilledMapConditionalFormattingOptionDict = TypedDict(
-    "FilledMapConditionalFormattingOptionDict",
-    {
-        "Shape": "Required[FilledMapShapeConditionalFormattingDict]",
-    },
-    total=False,
-)
-
-FilledMapConfigurationDict = TypedDict(
-    "FilledMapConfigurationDict",
-    {
-        "FieldWells": "FilledMapFieldWellsDict",
-        "Interactions": "VisualInteractionOptionsDict",
-        "Legend": "LegendOptionsDict",
-        "MapStyleOptions": "GeospatialMapStyleOptionsDict",
-        "SortConfiguration": "FilledMapSortConfigurationDict",
-        "Tooltip": "AnalysisTooltipOptionsDict",
-        "WindowOptions": "GeospatialWindowOptionsDict",
-    },
-    total=False,
-)
-
-FilledMapFieldWellsDict = TypedDict(
-    "FilledMapFieldWellsDict",
-    {
-        "FilledMapAggregatedFieldWells": "AnalysisFilledMapAggregatedFieldWellsDict",
-    },
-    total=False,
-)
-
-FilledMapShapeConditionalFormattingDict = TypedDict(
-    "FilledMapShapeConditionalFormattingDict",
-    {
-        "FieldId": "Required[str]",
-        "Format": "ShapeConditionalFormatDict",
-    },
-    total=False,
-)
-
-FilledMapSortConfigurationDict = TypedDict(
-    "FilledMapSortConfigurationDict",
-    {
-        "CategorySort": "list[AnalysisFieldSortOptionsDict]",
-    },
-    total=False,
-)
-
-FilterDict = TypedDict(
-    "FilterDict",
-    {
-        "CategoryFilter": "AnalysisCategoryFilterDict",
-        "NestedFilter": "AnalysisNestedFilterDict",
-        "NumericEqualityFilter": "AnalysisNumericEqualityFilterDict",
-        "NumericRangeFilter": "AnalysisNumericRangeFilterDict",
-        "RelativeDatesFilter": "AnalysisRelativeDatesFilterDict",
-        "TimeEqualityFilter": "AnalysisTimeEqualityFilterDict",
-        "TimeRangeFilter": "AnalysisTimeRangeFilterDict",
-        "TopBottomFilter": "AnalysisTopBottomFilterDict",
-    },
-    total=False,
-)
-
-FilterControlDict = TypedDict(
-    "FilterControlDict",
-    {
-        "CrossSheet": "FilterCrossSheetControlDict",
-        "DateTimePicker": "FilterDateTimePickerControlDict",
-        "Dropdown": "FilterDropDownControlDict",
-        "List": "FilterListControlDict",
-        "RelativeDateTime": "FilterRelativeDateTimeControlDict",
-        "Slider": "FilterSliderControlDict",
-        "TextArea": "FilterTextAreaControlDict",
-        "TextField": "FilterTextFieldControlDict",
-    },
-    total=False,
-)
-
-FilterCrossSheetControlDict = TypedDict(
-    "FilterCrossSheetControlDict",
-    {
-        "CascadingControlConfiguration": "AnalysisCascadingControlConfigurationDict",
-        "FilterControlId": "Required[str]",
-        "SourceFilterId": "Required[str]",
-    },
-    total=False,
-)
-
-FilterDateTimePickerControlDict = TypedDict(
-    "FilterDateTimePickerControlDict",
-    {
-        "CommitMode": "Literal['AUTO', 'MANUAL']",
-        "DisplayOptions": "DateTimePickerControlDisplayOptionsDict",
-        "FilterControlId": "Required[str]",
-        "SourceFilterId": "Required[str]",
-        "Title": "Required[str]",
-        "Type": "Literal['SINGLE_VALUED', 'DATE_RANGE']",
-    },
-    total=False,
-)
-
-FilterDropDownControlDict = TypedDict(
-    "FilterDropDownControlDict",
-    {
-        "CascadingControlConfiguration": "AnalysisCascadingControlConfigurationDict",
-        "CommitMode": "Literal['AUTO', 'MANUAL']",
-        "DisplayOptions": "DropDownControlDisplayOptionsDict",
-        "FilterControlId": "Required[str]",
-        "SelectableValues": "FilterSelectableValuesDict",
-        "SourceFilterId": "Required[str]",
-        "Title": "Required[str]",
-        "Type": "Literal['MULTI_SELECT', 'SINGLE_SELECT']",
-    },
-    total=False,
-)
-
-FilterGroupDict = TypedDict(
-    "FilterGroupDict",
-    {
-        "CrossDataset": "Required[Literal['ALL_DATASETS', 'SINGLE_DATASET']]",
-        "FilterGroupId": "Required[str]",
-        "Filters": "Required[list[FilterDict]]",
-        "ScopeConfiguration": "Required[FilterScopeConfigurationDict]",
-        "Status": "Literal['ENABLED', 'DISABLED']",
-    },
-    total=False,
-)
-
-FilterListControlDict = TypedDict(
-    "FilterListControlDict",
-    {
-        "CascadingControlConfiguration": "AnalysisCascadingControlConfigurationDict",
-        "DisplayOptions": "ListControlDisplayOptionsDict",
-        "FilterControlId": "Required[str]",
-        "SelectableValues": "FilterSelectableValuesDict",
-        "SourceFilterId": "Required[str]",
-        "Title": "Required[str]",
-        "Type": "Literal['MULTI_SELECT', 'SINGLE_SELECT']",
-    },
-    total=False,
-)
-
-FilterOperationSelectedFieldsConfigurationDict = TypedDict(
-    "FilterOperationSelectedFieldsConfigurationDict",
-    {
-        "SelectedColumns": "list[ColumnIdentifierDict]",
-        "SelectedFieldOptions": "Literal['ALL_FIELDS']",
-        "SelectedFields": "list[str]",
-    },
-    total=False,
-)
-
-FilterOperationTargetVisualsConfigurationDict = TypedDict(
-    "FilterOperationTargetVisualsConfigurationDict",
-    {
-        "SameSheetTargetVisualConfiguration": "AnalysisSameSheetTargetVisualConfigurationDict",
-    },
-    total=False,
-)
-
-FilterRelativeDateTimeControlDict = TypedDict(
-    "FilterRelativeDateTimeControlDict",
-    {
-        "CommitMode": "Literal['AUTO', 'MANUAL']",
-        "DisplayOptions": "RelativeDateTimeControlDisplayOptionsDict",
-        "FilterControlId": "Required[str]",
-        "SourceFilterId": "Required[str]",
-        "Title": "Required[str]",
-    },
-    total=False,
-)
-
-FilterScopeConfigurationDict = TypedDict(
-    "FilterScopeConfigurationDict",
-    {
-        "AllSheets": "dict[str, Any] | str",
-        "SelectedSheets": "SelectedSheetsFilterScopeConfigurationDict",
-    },
-    total=False,
-)
-
-FilterSelectableValuesDict = TypedDict(
-    "FilterSelectableValuesDict",
-    {
-        "Values": "list[str]",
-    },
-    total=False,
-)
-
-FilterSliderControlDict = TypedDict(
-    "FilterSliderControlDict",
-    {
-        "DisplayOptions": "SliderControlDisplayOptionsDict",
-        "FilterControlId": "Required[str]",
-        "MaximumValue": "Required[float]",
-        "MinimumValue": "Required[float]",
-        "SourceFilterId": "Required[str]",
-        "StepSize": "Required[float]",
-        "Title": "Required[str]",
-        "Type": "Literal['SINGLE_POINT', 'RANGE']",
-    },
-    total=False,
-)
-
-FilterTextAreaControlDict = TypedDict(
-    "FilterTextAreaControlDict",
-    {
-        "Delimiter": "str",
-        "DisplayOptions": "TextAreaControlDisplayOptionsDict",
-        "FilterControlId": "Required[str]",
-        "SourceFilterId": "Required[str]",
-        "Title": "Required[str]",
-    },
-    total=False,
-)
-
-FilterTextFieldControlDict = TypedDict(
-    "FilterTextFieldControlDict",
-    {
-        "DisplayOptions": "TextFieldControlDisplayOptionsDict",
-        "FilterControlId": "Required[str]",
-        "SourceFilterId": "Required[str]",
-        "Title": "Required[str]",
-    },
-    total=False,
-)
-
-ForecastComputationDict = TypedDict(
-    "ForecastComputationDict",
-    {
-        "ComputationId": "Required[str]",
-        "CustomSeasonalityValue": "float",
-        "LowerBoundary": "float",
-        "Name": "str",
-        "PeriodsBackward": "float",
-        "PeriodsForward": "float",
-        "PredictionInterval": "float",
-        "Seasonality": "Literal['AUTOMATIC', 'CUSTOM']",
-        "Time": "DimensionFieldDict",
-        "UpperBoundary": "float",
-        "Value": "MeasureFieldDict",
-    },
-    total=False,
-)
-
-ForecastConfigurationDict = TypedDict(
-    "ForecastConfigurationDict",
-    {
-        "ForecastProperties": "TimeBasedForecastPropertiesDict",
-        "Scenario": "ForecastScenarioDict",
-    },
-    total=False,
-)
-
-ForecastScenarioDict = TypedDict(
-    "ForecastScenarioDict",
-    {
-        "WhatIfPointScenario": "AnalysisWhatIfPointScenarioDict",
-        "WhatIfRangeScenario": "AnalysisWhatIfRangeScenarioDict",
-    },
-    total=False,
-)
-
-FreeFormLayoutCanvasSizeOptionsDict = TypedDict(
-    "FreeFormLayoutCanvasSizeOptionsDict",
-    {
-        "ScreenCanvasSizeOptions": "FreeFormLayoutScreenCanvasSizeOptionsDict",
-    },
-    total=False,
-)
-
-FreeFormLayoutConfigurationDict = TypedDict(
-    "FreeFormLayoutConfigurationDict",
-    {
-        "CanvasSizeOptions": "FreeFormLayoutCanvasSizeOptionsDict",
-        "Elements": "Required[list[FreeFormLayoutElementDict]]",
-        "Groups": "list[SheetLayoutGroupDict]",
-    },
-    total=False,
-)
-
-FreeFormLayoutElementDict = TypedDict(
-    "FreeFormLayoutElementDict",
-    {
-        "BackgroundStyle": "FreeFormLayoutElementBackgroundStyleDict",
-        "BorderRadius": "str",
-        "BorderStyle": "FreeFormLayoutElementBorderStyleDict",
-        "ElementId": "Required[str]",
-        "ElementType": "Required[Literal['VISUAL', 'FILTER_CONTROL', 'PARAMETER_CONTROL', 'TEXT_BOX', 'IMAGE']]",
-        "Height": "Required[str]",
-        "LoadingAnimation": "AnalysisLoadingAnimationDict",
-        "Padding": "str",
-        "RenderingRules": "list[SheetElementRenderingRuleDict]",
-        "SelectedBorderStyle": "FreeFormLayoutElementBorderStyleDict",
-        "Visibility": "Literal['HIDDEN', 'VISIBLE']",
-        "Width": "Required[str]",
-        "XAxisLocation": "Required[str]",
-        "YAxisLocation": "Required[str]",
-    },
-    total=False,
-)
-
-FreeFormLayoutElementBackgroundStyleDict = TypedDict(
-    "FreeFormLayoutElementBackgroundStyleDict",
-    {
-        "Color": "str",
-        "Visibility": "Literal['HIDDEN', 'VISIBLE']",
-    },
-    total=False,
-)
-
-FreeFormLayoutElementBorderStyleDict = TypedDict(
-    "FreeFormLayoutElementBorderStyleDict",
-    {
-        "Color": "str",
-        "Visibility": "Literal['HIDDEN', 'VISIBLE']",
-        "Width": "str",
-    },
-    total=False,
-)
-
-FreeFormLayoutScreenCanvasSizeOptionsDict = TypedDict(
-    "FreeFormLayoutScreenCanvasSizeOptionsDict",
-    {
-        "OptimizedViewPortWidth": "Required[str]",
-    },
-    total=False,
-)
-
-FreeFormSectionLayoutConfigurationDict = TypedDict(
-    "FreeFormSectionLayoutConfigurationDict",
-    {
-        "Elements": "Required[list[FreeFormLayoutElementDict]]",
-    },
-    total=False,
-)
-
-FunnelChartConfigurationDict = TypedDict(
-    "FunnelChartConfigurationDict",
-    {
-        "CategoryLabelOptions": "ChartAxisLabelOptionsDict",
-        "DataLabelOptions": "FunnelChartDataLabelOptionsDict",
-        "FieldWells": "FunnelChartFieldWellsDict",
-        "Interactions": "VisualInteractionOptionsDict",
-        "SortConfiguration": "FunnelChartSortConfigurationDict",
-        "Tooltip": "AnalysisTooltipOptionsDict",
-        "ValueLabelOptions": "ChartAxisLabelOptionsDict",
-        "VisualPalette": "AnalysisVisualPaletteDict",
-    },
-    total=False,
-)
-
-FunnelChartDataLabelOptionsDict = TypedDict(
-    "FunnelChartDataLabelOptionsDict",
-    {
-        "CategoryLabelVisibility": "Literal['HIDDEN', 'VISIBLE']",
-        "LabelColor": "str",
-        "LabelFontConfiguration": "AnalysisFontConfigurationDict",
-        "MeasureDataLabelStyle": "Literal['VALUE_ONLY', 'PERCENTAGE_BY_FIRST_STAGE', 'PERCENTAGE_BY_PREVIOUS_STAGE', 'VALUE_AND_PERCENTAGE_BY_FIRST_STAGE', 'VALUE_AND_PERCENTAGE_BY_PREVIOUS_STAGE']",
-        "MeasureLabelVisibility": "Literal['HIDDEN', 'VISIBLE']",
-        "Position": "Literal['INSIDE', 'OUTSIDE', 'LEFT', 'TOP', 'BOTTOM', 'RIGHT']",
-        "Visibility": "Literal['HIDDEN', 'VISIBLE']",
-    },
-    total=False,
-)
-
-FunnelChartFieldWellsDict = TypedDict(
-    "FunnelChartFieldWellsDict",
-    {
-        "FunnelChartAggregatedFieldWells": "AnalysisFunnelChartAggregatedFieldWellsDict",
-    },
-    total=False,
-)
-
-FunnelChartSortConfigurationDict = TypedDict(
-    "FunnelChartSortConfigurationDict",
-    {
-        "CategoryItemsLimit": "AnalysisItemsLimitConfigurationDict",
-        "CategorySort": "list[AnalysisFieldSortOptionsDict]",
-    },
-    total=False,
-)
-
-GaugeChartArcConditionalFormattingDict = TypedDict(
-    "GaugeChartArcConditionalFormattingDict",
-    {
-        "ForegroundColor": "ConditionalFormattingColorDict",
-    },
-    total=False,
-)
-
-GaugeChartColorConfigurationDict = TypedDict(
-    "GaugeChartColorConfigurationDict",
-    {
-        "BackgroundColor": "str",
-        "ForegroundColor": "str",
-    },
-    total=False,
-)
-
-GaugeChartConditionalFormattingDict = TypedDict(
-    "GaugeChartConditionalFormattingDict",
-    {
-        "ConditionalFormattingOptions": "list[GaugeChartConditionalFormattingOptionDict]",
-    },
-    total=False,
-)
-
-GaugeChartConditionalFormattingOptionDict = TypedDict(
-    "GaugeChartConditionalFormattingOptionDict",
-    {
-        "Arc": "GaugeChartArcConditionalFormattingDict",
-        "PrimaryValue": "GaugeChartPrimaryValueConditionalFormattingDict",
-    },
-    total=False,
-)
-
-GaugeChartConfigurationDict = TypedDict(
-    "GaugeChartConfigurationDict",
-    {
-        "ColorConfiguration": "GaugeChartColorConfigurationDict",
-        "DataLabels": "AnalysisDataLabelOptionsDict",
-        "FieldWells": "GaugeChartFieldWellsDict",
-        "GaugeChartOptions": "AnalysisGaugeChartOptionsDict",
-        "Interactions": "VisualInteractionOptionsDict",
-        "TooltipOptions": "AnalysisTooltipOptionsDict",
-        "VisualPalette": "AnalysisVisualPaletteDict",
-    },
-    total=False,
-)
-
-GaugeChartFieldWellsDict = TypedDict(
-    "GaugeChartFieldWellsDict",
-    {
-        "TargetValues": "list[MeasureFieldDict]",
-        "Values": "list[MeasureFieldDict]",
-    },
-    total=False,
-)
-
-GaugeChartPrimaryValueConditionalFormattingDict = TypedDict(
-    "GaugeChartPrimaryValueConditionalFormattingDict",
-    {
-        "Icon": "ConditionalFormattingIconDict",
-        "TextColor": "ConditionalFormattingColorDict",
-    },
-    total=False,
-)
-
-GeospatialCategoricalColorDict = TypedDict(
-    "GeospatialCategoricalColorDict",
-    {
-        "CategoryDataColors": "Required[list[GeospatialCategoricalDataColorDict]]",
-        "DefaultOpacity": "float",
-        "NullDataSettings": "GeospatialNullDataSettingsDict",
-        "NullDataVisibility": "Literal['HIDDEN', 'VISIBLE']",
-    },
-    total=False,
-)
-
-GeospatialCategoricalDataColorDict = TypedDict(
-    "GeospatialCategoricalDataColorDict",
-    {
-        "Color": "Required[str]",
-        "DataValue": "Required[str]",
-    },
-    total=False,
-)
-
-GeospatialCircleRadiusDict = TypedDict(
-    "GeospatialCircleRadiusDict",
-    {
-        "Radius": "float",
-    },
-    total=False,
-)
-
-GeospatialCircleSymbolStyleDict = TypedDict(
-    "GeospatialCircleSymbolStyleDict",
-    {
-        "CircleRadius": "GeospatialCircleRadiusDict",
-        "FillColor": "GeospatialColorDict",
-        "StrokeColor": "GeospatialColorDict",
-        "StrokeWidth": "GeospatialLineWidthDict",
-    },
-    total=False,
-)
-
-GeospatialColorDict = TypedDict(
-    "GeospatialColorDict",
-    {
-        "Categorical": "GeospatialCategoricalColorDict",
-        "Gradient": "GeospatialGradientColorDict",
-        "Solid": "GeospatialSolidColorDict",
-    },
-    total=False,
-)
-
-GeospatialCoordinateBoundsDict = TypedDict(
-    "GeospatialCoordinateBoundsDict",
-    {
-        "East": "Required[float]",
-        "North": "Required[float]",
-        "South": "Required[float]",
-        "West": "Required[float]",
-    },
-    total=False,
-)
-
-GeospatialDataSourceItemDict = TypedDict(
-    "GeospatialDataSourceItemDict",
-    {
-        "StaticFileDataSource": "GeospatialStaticFileSourceDict",
-    },
-    total=False,
-)
-
-GeospatialGradientColorDict = TypedDict(
-    "GeospatialGradientColorDict",
-    {
-        "DefaultOpacity": "float",
-        "NullDataSettings": "GeospatialNullDataSettingsDict",
-        "NullDataVisibility": "Literal['HIDDEN', 'VISIBLE']",
-        "StepColors": "Required[list[GeospatialGradientStepColorDict]]",
-    },
-    total=False,
-)
-
-GeospatialGradientStepColorDict = TypedDict(
-    "GeospatialGradientStepColorDict",
-    {
-        "Color": "Required[str]",
-        "DataValue": "Required[float]",
-    },
-    total=False,
-)
-
-GeospatialHeatmapColorScaleDict = TypedDict(
-    "GeospatialHeatmapColorScaleDict",
-    {
-        "Colors": "list[GeospatialHeatmapDataColorDict]",
-    },
-    total=False,
-)
-
-GeospatialHeatmapConfigurationDict = TypedDict(
-    "GeospatialHeatmapConfigurationDict",
-    {
-        "HeatmapColor": "GeospatialHeatmapColorScaleDict",
-    },
-    total=False,
-)
-
-GeospatialHeatmapDataColorDict = TypedDict(
-    "GeospatialHeatmapDataColorDict",
-    {
-        "Color": "Required[str]",
-    },
-    total=False,
-)
-
-GeospatialLayerColorFieldDict = TypedDict(
-    "GeospatialLayerColorFieldDict",
-    {
-        "ColorDimensionsFields": "list[DimensionFieldDict]",
-        "ColorValuesFields": "list[MeasureFieldDict]",
-    },
-    total=False,
-)
-
-GeospatialLayerDefinitionDict = TypedDict(
-    "GeospatialLayerDefinitionDict",
-    {
-        "LineLayer": "GeospatialLineLayerDict",
-        "PointLayer": "GeospatialPointLayerDict",
-        "PolygonLayer": "GeospatialPolygonLayerDict",
-    },
-    total=False,
-)
-
-GeospatialLayerItemDict = TypedDict(
-    "GeospatialLayerItemDict",
-    {
-        "Actions": "list[LayerCustomActionDict]",
-        "DataSource": "GeospatialDataSourceItemDict",
-        "JoinDefinition": "GeospatialLayerJoinDefinitionDict",
-        "Label": "str",
-        "LayerDefinition": "GeospatialLayerDefinitionDict",
-        "LayerId": "Required[str]",
-        "LayerType": "Literal['POINT', 'LINE', 'POLYGON']",
-        "Tooltip": "AnalysisTooltipOptionsDict",
-        "Visibility": "Literal['HIDDEN', 'VISIBLE']",
-    },
-    total=False,
-)
-
-GeospatialLayerJoinDefinitionDict = TypedDict(
-    "GeospatialLayerJoinDefinitionDict",
-    {
-        "ColorField": "GeospatialLayerColorFieldDict",
-        "DatasetKeyField": "UnaggregatedFieldDict",
-        "ShapeKeyField": "str",
-    },
-    total=False,
-)
-
-GeospatialLayerMapConfigurationDict = TypedDict(
-    "GeospatialLayerMapConfigurationDict",
-    {
-        "Interactions": "VisualInteractionOptionsDict",
-        "Legend": "LegendOptionsDict",
-        "MapLayers": "list[GeospatialLayerItemDict]",
-        "MapState": "GeospatialMapStateDict",
-        "MapStyle": "GeospatialMapStyleDict",
-    },
-    total=False,
-)
-
-GeospatialLineLayerDict = TypedDict(
-    "GeospatialLineLayerDict",
-    {
-        "Style": "Required[GeospatialLineStyleDict]",
-    },
-    total=False,
-)
-
-GeospatialLineStyleDict = TypedDict(
-    "GeospatialLineStyleDict",
-    {
-        "LineSymbolStyle": "GeospatialLineSymbolStyleDict",
-    },
-    total=False,
-)
-
-GeospatialLineSymbolStyleDict = TypedDict(
-    "GeospatialLineSymbolStyleDict",
-    {
-        "FillColor": "GeospatialColorDict",
-        "LineWidth": "GeospatialLineWidthDict",
-    },
-    total=False,
-)
-
-GeospatialLineWidthDict = TypedDict(
-    "GeospatialLineWidthDict",
-    {
-        "LineWidth": "float",
-    },
-    total=False,
-)
-
-GeospatialMapConfigurationDict = TypedDict(
-    "GeospatialMapConfigurationDict",
-    {
-        "FieldWells": "GeospatialMapFieldWellsDict",
-        "Interactions": "VisualInteractionOptionsDict",
-        "Legend": "LegendOptionsDict",
-        "MapStyleOptions": "GeospatialMapStyleOptionsDict",
-        "PointStyleOptions": "GeospatialPointStyleOptionsDict",
-        "Tooltip": "AnalysisTooltipOptionsDict",
-        "VisualPalette": "AnalysisVisualPaletteDict",
-        "WindowOptions": "GeospatialWindowOptionsDict",
-    },
-    total=False,
-)
-
-GeospatialMapFieldWellsDict = TypedDict(
-    "GeospatialMapFieldWellsDict",
-    {
-        "GeospatialMapAggregatedFieldWells": "AnalysisGeospatialMapAggregatedFieldWellsDict",
-    },
-    total=False,
-)
-
-GeospatialMapStateDict = TypedDict(
-    "GeospatialMapStateDict",
-    {
-        "Bounds": "GeospatialCoordinateBoundsDict",
-        "MapNavigation": "Literal['ENABLED', 'DISABLED']",
-    },
-    total=False,
-)
-
-GeospatialMapStyleDict = TypedDict(
-    "GeospatialMapStyleDict",
-    {
-        "BackgroundColor": "str",
-        "BaseMapStyle": "Literal['LIGHT_GRAY', 'DARK_GRAY', 'STREET', 'IMAGERY']",
-        "BaseMapVisibility": "Literal['HIDDEN', 'VISIBLE']",
-    },
-    total=False,
-)
-
-GeospatialMapStyleOptionsDict = TypedDict(
-    "GeospatialMapStyleOptionsDict",
-    {
-        "BaseMapStyle": "Literal['LIGHT_GRAY', 'DARK_GRAY', 'STREET', 'IMAGERY']",
-    },
-    total=False,
-)
-
-GeospatialNullDataSettingsDict = TypedDict(
-    "GeospatialNullDataSettingsDict",
-    {
-        "SymbolStyle": "Required[GeospatialNullSymbolStyleDict]",
-    },
-    total=False,
-)
-
-GeospatialNullSymbolStyleDict = TypedDict(
-    "GeospatialNullSymbolStyleDict",
-    {
-        "FillColor": "str",
-        "StrokeColor": "str",
-        "StrokeWidth": "float",
-    },
-    total=False,
-)
-
-GeospatialPointLayerDict = TypedDict(
-    "GeospatialPointLayerDict",
-    {
-        "Style": "Required[GeospatialPointStyleDict]",
-    },
-    total=False,
-)
-
-GeospatialPointStyleDict = TypedDict(
-    "GeospatialPointStyleDict",
-    {
-        "CircleSymbolStyle": "GeospatialCircleSymbolStyleDict",
-    },
-    total=False,
-)
-
-GeospatialPointStyleOptionsDict = TypedDict(
-    "GeospatialPointStyleOptionsDict",
-    {
-        "ClusterMarkerConfiguration": "AnalysisClusterMarkerConfigurationDict",
-        "HeatmapConfiguration": "GeospatialHeatmapConfigurationDict",
-        "SelectedPointStyle": "Literal['POINT', 'CLUSTER', 'HEATMAP']",
-    },
-    total=False,
-)
-
-GeospatialPolygonLayerDict = TypedDict(
-    "GeospatialPolygonLayerDict",
-    {
-        "Style": "Required[GeospatialPolygonStyleDict]",
-    },
-    total=False,
-)
-
-GeospatialPolygonStyleDict = TypedDict(
-    "GeospatialPolygonStyleDict",
-    {
-        "PolygonSymbolStyle": "GeospatialPolygonSymbolStyleDict",
-    },
-    total=False,
-)
-
-GeospatialPolygonSymbolStyleDict = TypedDict(
-    "GeospatialPolygonSymbolStyleDict",
-    {
-        "FillColor": "GeospatialColorDict",
-        "StrokeColor": "GeospatialColorDict",
-        "StrokeWidth": "GeospatialLineWidthDict",
-    },
-    total=False,
-)
-
-GeospatialSolidColorDict = TypedDict(
-    "GeospatialSolidColorDict",
-    {
-        "Color": "Required[str]",
-        "State": "Literal['ENABLED', 'DISABLED']",
-    },
-    total=False,
-)
-
-GeospatialStaticFileSourceDict = TypedDict(
-    "GeospatialStaticFileSourceDict",
-    {
-        "StaticFileId": "Required[str]",
-    },
-    total=False,
-)
-
-GeospatialWindowOptionsDict = TypedDict(
-    "GeospatialWindowOptionsDict",
-    {
-        "Bounds": "GeospatialCoordinateBoundsDict",
-        "MapZoomMode": "Literal['AUTO', 'MANUAL']",
-    },
-    total=False,
-)
-
-GlobalTableBorderOptionsDict = TypedDict(
-    "GlobalTableBorderOptionsDict",
-    {
-        "SideSpecificBorder": "TableSideBorderOptionsDict",
-        "UniformBorder": "TableBorderOptionsDict",
-    },
-    total=False,
-)
-
-GradientColorDict = TypedDict(
-    "GradientColorDict",
-    {
-        "Stops": "list[GradientStopDict]",
-    },
-    total=False,
-)
-
-GradientStopDict = TypedDict(
-    "GradientStopDict",
-    {
-        "Color": "str",
-        "DataValue": "float",
-        "GradientOffset": "Required[float]",
-    },
-    total=False,
-)
-
-GridLayoutCanvasSizeOptionsDict = TypedDict(
-    "GridLayoutCanvasSizeOptionsDict",
-    {
-        "ScreenCanvasSizeOptions": "GridLayoutScreenCanvasSizeOptionsDict",
-    },
-    total=False,
-)
-
-GridLayoutConfigurationDict = TypedDict(
-    "GridLayoutConfigurationDict",
-    {
-        "CanvasSizeOptions": "GridLayoutCanvasSizeOptionsDict",
-        "Elements": "Required[list[GridLayoutElementDict]]",
-    },
-    total=False,
-)
-
-GridLayoutElementDict = TypedDict(
-    "GridLayoutElementDict",
-    {
-        "BackgroundStyle": "GridLayoutElementBackgroundStyleDict",
-        "BorderRadius": "str",
-        "BorderStyle": "GridLayoutElementBorderStyleDict",
-        "ColumnIndex": "float",
-        "ColumnSpan": "Required[float]",
-        "ElementId": "Required[str]",
-        "ElementType": "Required[Literal['VISUAL', 'FILTER_CONTROL', 'PARAMETER_CONTROL', 'TEXT_BOX', 'IMAGE']]",
-        "LoadingAnimation": "AnalysisLoadingAnimationDict",
-        "Padding": "str",
-        "RowIndex": "float",
-        "RowSpan": "Required[float]",
-        "SelectedBorderStyle": "GridLayoutElementBorderStyleDict",
-    },
-    total=False,
-)
-
-GridLayoutElementBackgroundStyleDict = TypedDict(
-    "GridLayoutElementBackgroundStyleDict",
-    {
-        "Color": "str",
-        "Visibility": "Literal['HIDDEN', 'VISIBLE']",
-    },
-    total=False,
-)
-
-GridLayoutElementBorderStyleDict = TypedDict(
-    "GridLayoutElementBorderStyleDict",
-    {
-        "Color": "str",
-        "Visibility": "Literal['HIDDEN', 'VISIBLE']",
-        "Width": "str",
-    },
-    total=False,
-)
-
-GridLayoutScreenCanvasSizeOptionsDict = TypedDict(
-    "GridLayoutScreenCanvasSizeOptionsDict",
-    {
-        "OptimizedViewPortWidth": "str",
-        "ResizeOption": "Required[Literal['FIXED', 'RESPONSIVE']]",
-    },
-    total=False,
-)
-
-GrowthRateComputationDict = TypedDict(
-    "GrowthRateComputationDict",
-    {
-        "ComputationId": "Required[str]",
-        "Name": "str",
-        "PeriodSize": "float",
-        "Time": "DimensionFieldDict",
-        "Value": "MeasureFieldDict",
-    },
-    total=False,
-)
-
-HeaderFooterSectionConfigurationDict = TypedDict(
-    "HeaderFooterSectionConfigurationDict",
-    {
-        "Layout": "Required[SectionLayoutConfigurationDict]",
-        "SectionId": "Required[str]",
-        "Style": "SectionStyleDict",
-    },
-    total=False,
-)
-
-HeatMapConfigurationDict = TypedDict(
-    "HeatMapConfigurationDict",
-    {
-        "ColorScale": "AnalysisColorScaleDict",
-        "ColumnLabelOptions": "ChartAxisLabelOptionsDict",
-        "DataLabels": "AnalysisDataLabelOptionsDict",
-        "FieldWells": "HeatMapFieldWellsDict",
-        "Interactions": "VisualInteractionOptionsDict",
-        "Legend": "LegendOptionsDict",
-        "RowLabelOptions": "ChartAxisLabelOptionsDict",
-        "SortConfiguration": "HeatMapSortConfigurationDict",
-        "Tooltip": "AnalysisTooltipOptionsDict",
-    },
-    total=False,
-)
-
-HeatMapFieldWellsDict = TypedDict(
-    "HeatMapFieldWellsDict",
-    {
-        "HeatMapAggregatedFieldWells": "AnalysisHeatMapAggregatedFieldWellsDict",
-    },
-    total=False,
-)
-
-HeatMapSortConfigurationDict = TypedDict(
-    "HeatMapSortConfigurationDict",
-    {
-        "HeatMapColumnItemsLimitConfiguration": "AnalysisItemsLimitConfigurationDict",
-        "HeatMapColumnSort": "list[AnalysisFieldSortOptionsDict]",
-        "HeatMapRowItemsLimitConfiguration": "AnalysisItemsLimitConfigurationDict",
-        "HeatMapRowSort": "list[AnalysisFieldSortOptionsDict]",
-    },
-    total=False,
-)
-
-HistogramBinOptionsDict = TypedDict(
-    "HistogramBinOptionsDict",
-    {
-        "BinCount": "BinCountOptionsDict",
-        "BinWidth": "BinWidthOptionsDict",
-        "SelectedBinType": "Literal['BIN_COUNT', 'BIN_WIDTH']",
-        "StartValue": "float",
-    },
-    total=False,
-)
-
-HistogramConfigurationDict = TypedDict(
-    "HistogramConfigurationDict",
-    {
-        "BinOptions": "HistogramBinOptionsDict",
-        "DataLabels": "AnalysisDataLabelOptionsDict",
-        "FieldWells": "HistogramFieldWellsDict",
-        "Interactions": "VisualInteractionOptionsDict",
-        "Tooltip": "AnalysisTooltipOptionsDict",
-        "VisualPalette": "AnalysisVisualPaletteDict",
-        "XAxisDisplayOptions": "AxisDisplayOptionsDict",
-        "XAxisLabelOptions": "ChartAxisLabelOptionsDict",
-        "YAxisDisplayOptions": "AxisDisplayOptionsDict",
-    },
-    total=False,
-)
-
-HistogramFieldWellsDict = TypedDict(
-    "HistogramFieldWellsDict",
-    {
-        "HistogramAggregatedFieldWells": "AnalysisHistogramAggregatedFieldWellsDict",
-    },
-    total=False,
-)
-
-ImageCustomActionDict = TypedDict(
-    "ImageCustomActionDict",
-    {
-        "ActionOperations": "Required[list[ImageCustomActionOperationDict]]",
-        "CustomActionId": "Required[str]",
-        "Name": "Required[str]",
-        "Status": "Literal['ENABLED', 'DISABLED']",
-        "Trigger": "Required[Literal['CLICK', 'MENU']]",
-    },
-    total=False,
-)
-
-ImageCustomActionOperationDict = TypedDict(
-    "ImageCustomActionOperationDict",
-    {
-        "NavigationOperation": "CustomActionNavigationOperationDict",
-        "SetParametersOperation": "CustomActionSetParametersOperationDict",
-        "URLOperation": "CustomActionURLOperationDict",
-    },
-    total=False,
-)
-
-ImageInteractionOptionsDict = TypedDict(
-    "ImageInteractionOptionsDict",
-    {
-        "ImageMenuOption": "AnalysisImageMenuOptionDict",
-    },
-    total=False,
-)
-
-IntegerDefaultValuesDict = TypedDict(
-    "IntegerDefaultValuesDict",
-    {
-        "DynamicValue": "DynamicDefaultValueDict",
-        "StaticValues": "list[float]",
-    },
-    total=False,
-)
-
-IntegerParameterDict = TypedDict(
-    "IntegerParameterDict",
-    {
-        "Name": "Required[str]",
-        "Values": "Required[list[float]]",
-    },
-    total=False,
-)
-
-IntegerValueWhenUnsetConfigurationDict = TypedDict(
-    "IntegerValueWhenUnsetConfigurationDict",
-    {
-        "CustomValue": "float",
-        "ValueWhenUnsetOption": "Literal['RECOMMENDED_VALUE', 'NULL']",
-    },
-    total=False,
-)
-
-KPIActualValueConditionalFormattingDict = TypedDict(
-    "KPIActualValueConditionalFormattingDict",
-    {
-        "Icon": "ConditionalFormattingIconDict",
-        "TextColor": "ConditionalFormattingColorDict",
-    },
-    total=False,
-)
-
-KPIComparisonValueConditionalFormattingDict = TypedDict(
-    "KPIComparisonValueConditionalFormattingDict",
-    {
-        "Icon": "ConditionalFormattingIconDict",
-        "TextColor": "ConditionalFormattingColorDict",
-    },
-    total=False,
-)
-
-KPIConditionalFormattingDict = TypedDict(
-    "KPIConditionalFormattingDict",
-    {
-        "ConditionalFormattingOptions": "list[KPIConditionalFormattingOptionDict]",
-    },
-    total=False,
-)
-
-KPIConditionalFormattingOptionDict = TypedDict(
-    "KPIConditionalFormattingOptionDict",
-    {
-        "ActualValue": "KPIActualValueConditionalFormattingDict",
-        "ComparisonValue": "KPIComparisonValueConditionalFormattingDict",
-        "PrimaryValue": "KPIPrimaryValueConditionalFormattingDict",
-        "ProgressBar": "KPIProgressBarConditionalFormattingDict",
-    },
-    total=False,
-)
-
-KPIConfigurationDict = TypedDict(
-    "KPIConfigurationDict",
-    {
-        "FieldWells": "KPIFieldWellsDict",
-        "Interactions": "VisualInteractionOptionsDict",
-        "KPIOptions": "AnalysisKPIOptionsDict",
-        "SortConfiguration": "KPISortConfigurationDict",
-    },
-    total=False,
-)
-
-KPIFieldWellsDict = TypedDict(
-    "KPIFieldWellsDict",
-    {
-        "TargetValues": "list[MeasureFieldDict]",
-        "TrendGroups": "list[DimensionFieldDict]",
-        "Values": "list[MeasureFieldDict]",
-    },
-    total=False,
-)
-
-KPIPrimaryValueConditionalFormattingDict = TypedDict(
-    "KPIPrimaryValueConditionalFormattingDict",
-    {
-        "Icon": "ConditionalFormattingIconDict",
-        "TextColor": "ConditionalFormattingColorDict",
-    },
-    total=False,
-)
-
-KPIProgressBarConditionalFormattingDict = TypedDict(
-    "KPIProgressBarConditionalFormattingDict",
-    {
-        "ForegroundColor": "ConditionalFormattingColorDict",
-    },
-    total=False,
-)
-
-KPISortConfigurationDict = TypedDict(
-    "KPISortConfigurationDict",
-    {
-        "TrendGroupSort": "list[AnalysisFieldSortOptionsDict]",
-    },
-    total=False,
-)
-
-KPISparklineOptionsDict = TypedDict(
-    "KPISparklineOptionsDict",
-    {
-        "Color": "str",
-        "TooltipVisibility": "Literal['HIDDEN', 'VISIBLE']",
-        "Type": "Required[Literal['LINE', 'AREA']]",
-        "Visibility": "Literal['HIDDEN', 'VISIBLE']",
-    },
-    total=False,
-)
-
-KPIVisualLayoutOptionsDict = TypedDict(
-    "KPIVisualLayoutOptionsDict",
-    {
-        "StandardLayout": "KPIVisualStandardLayoutDict",
-    },
-    total=False,
-)
-
-KPIVisualStandardLayoutDict = TypedDict(
-    "KPIVisualStandardLayoutDict",
-    {
-        "Type": "Required[Literal['CLASSIC', 'VERTICAL']]",
-    },
-    total=False,
-)
-
-LayerCustomActionDict = TypedDict(
-    "LayerCustomActionDict",
-    {
-        "ActionOperations": "Required[list[LayerCustomActionOperationDict]]",
-        "CustomActionId": "Required[str]",
-        "Name": "Required[str]",
-        "Status": "Literal['ENABLED', 'DISABLED']",
-        "Trigger": "Required[Literal['DATA_POINT_CLICK', 'DATA_POINT_MENU']]",
-    },
-    total=False,
-)
-
-LayerCustomActionOperationDict = TypedDict(
-    "LayerCustomActionOperationDict",
-    {
-        "FilterOperation": "CustomActionFilterOperationDict",
-        "NavigationOperation": "CustomActionNavigationOperationDict",
-        "SetParametersOperation": "CustomActionSetParametersOperationDict",
-        "URLOperation": "CustomActionURLOperationDict",
-    },
-    total=False,
-)
-
-LayoutConfigurationDict = TypedDict(
-    "LayoutConfigurationDict",
-    {
-        "FreeFormLayout": "FreeFormLayoutConfigurationDict",
-        "GridLayout": "GridLayoutConfigurationDict",
-        "SectionBasedLayout": "SectionBasedLayoutConfigurationDict",
-    },
-    total=False,
-)
-
-LegendOptionsDict = TypedDict(
-    "LegendOptionsDict",
-    {
-        "Height": "str",
-        "Position": "Literal['AUTO', 'RIGHT', 'BOTTOM', 'TOP']",
-        "Title": "AnalysisLabelOptionsDict",
-        "ValueFontConfiguration": "AnalysisFontConfigurationDict",
-        "Visibility": "Literal['HIDDEN', 'VISIBLE']",
-        "Width": "str",
-    },
-    total=False,
-)
-
-LineChartConfigurationDict = TypedDict(
-    "LineChartConfigurationDict",
-    {
-        "ContributionAnalysisDefaults": "list[ContributionAnalysisDefaultDict]",
-        "DataLabels": "AnalysisDataLabelOptionsDict",
-        "DefaultSeriesSettings": "LineChartDefaultSeriesSettingsDict",
-        "FieldWells": "LineChartFieldWellsDict",
-        "ForecastConfigurations": "list[ForecastConfigurationDict]",
-        "Interactions": "VisualInteractionOptionsDict",
-        "Legend": "LegendOptionsDict",
-        "PrimaryYAxisDisplayOptions": "LineSeriesAxisDisplayOptionsDict",
-        "PrimaryYAxisLabelOptions": "ChartAxisLabelOptionsDict",
-        "ReferenceLines": "list[ReferenceLineDict]",
-        "SecondaryYAxisDisplayOptions": "LineSeriesAxisDisplayOptionsDict",
-        "SecondaryYAxisLabelOptions": "ChartAxisLabelOptionsDict",
-        "Series": "list[SeriesItemDict]",
-        "SingleAxisOptions": "AnalysisSingleAxisOptionsDict",
-        "SmallMultiplesOptions": "AnalysisSmallMultiplesOptionsDict",
-        "SortConfiguration": "LineChartSortConfigurationDict",
-        "Tooltip": "AnalysisTooltipOptionsDict",
-        "Type": "Literal['LINE', 'AREA', 'STACKED_AREA']",
-        "VisualPalette": "AnalysisVisualPaletteDict",
-        "XAxisDisplayOptions": "AxisDisplayOptionsDict",
-        "XAxisLabelOptions": "ChartAxisLabelOptionsDict",
-    },
-    total=False,
-)
-
-LineChartDefaultSeriesSettingsDict = TypedDict(
-    "LineChartDefaultSeriesSettingsDict",
-    {
-        "AxisBinding": "Literal['PRIMARY_YAXIS', 'SECONDARY_YAXIS']",
-        "DecalSettings": "AnalysisDecalSettingsDict",
-        "LineStyleSettings": "LineChartLineStyleSettingsDict",
-        "MarkerStyleSettings": "LineChartMarkerStyleSettingsDict",
-    },
-    total=False,
-)
-
-LineChartFieldWellsDict = TypedDict(
-    "LineChartFieldWellsDict",
-    {
-        "LineChartAggregatedFieldWells": "AnalysisLineChartAggregatedFieldWellsDict",
-    },
-    total=False,
-)
-
-LineChartLineStyleSettingsDict = TypedDict(
-    "LineChartLineStyleSettingsDict",
-    {
-        "LineInterpolation": "Literal['LINEAR', 'SMOOTH', 'STEPPED']",
-        "LineStyle": "Literal['SOLID', 'DOTTED', 'DASHED']",
-        "LineVisibility": "Literal['HIDDEN', 'VISIBLE']",
-        "LineWidth": "str",
-    },
-    total=False,
-)
-
-LineChartMarkerStyleSettingsDict = TypedDict(
-    "LineChartMarkerStyleSettingsDict",
-    {
-        "MarkerColor": "str",
-        "MarkerShape": "Literal['CIRCLE', 'TRIANGLE', 'SQUARE', 'DIAMOND', 'ROUNDED_SQUARE']",
-        "MarkerSize": "str",
-        "MarkerVisibility": "Literal['HIDDEN', 'VISIBLE']",
-    },
-    total=False,
-)
-
-LineChartSeriesSettingsDict = TypedDict(
-    "LineChartSeriesSettingsDict",
-    {
-        "DecalSettings": "AnalysisDecalSettingsDict",
-        "LineStyleSettings": "LineChartLineStyleSettingsDict",
-        "MarkerStyleSettings": "LineChartMarkerStyleSettingsDict",
-    },
-    total=False,
-)
-
-LineChartSortConfigurationDict = TypedDict(
-    "LineChartSortConfigurationDict",
-    {
-        "CategoryItemsLimitConfiguration": "AnalysisItemsLimitConfigurationDict",
-        "CategorySort": "list[AnalysisFieldSortOptionsDict]",
-        "ColorItemsLimitConfiguration": "AnalysisItemsLimitConfigurationDict",
-        "SmallMultiplesLimitConfiguration": "AnalysisItemsLimitConfigurationDict",
-        "SmallMultiplesSort": "list[AnalysisFieldSortOptionsDict]",
-    },
-    total=False,
-)
-
-LineSeriesAxisDisplayOptionsDict = TypedDict(
-    "LineSeriesAxisDisplayOptionsDict",
-    {
-        "AxisOptions": "AxisDisplayOptionsDict",
-        "MissingDataConfigurations": "list[MissingDataConfigurationDict]",
-    },
-    total=False,
-)
-
-ListControlDisplayOptionsDict = TypedDict(
-    "ListControlDisplayOptionsDict",
-    {
-        "InfoIconLabelOptions": "SheetControlInfoIconLabelOptionsDict",
-        "SearchOptions": "ListControlSearchOptionsDict",
-        "SelectAllOptions": "ListControlSelectAllOptionsDict",
-        "TitleOptions": "AnalysisLabelOptionsDict",
-    },
-    total=False,
-)
-
-ListControlSearchOptionsDict = TypedDict(
-    "ListControlSearchOptionsDict",
-    {
-        "Visibility": "Literal['HIDDEN', 'VISIBLE']",
-    },
-    total=False,
-)
-
-ListControlSelectAllOptionsDict = TypedDict(
-    "ListControlSelectAllOptionsDict",
-    {
-        "Visibility": "Literal['HIDDEN', 'VISIBLE']",
-    },
-    total=False,
-)
-
-LongFormatTextDict = TypedDict(
-    "LongFormatTextDict",
-    {
-        "PlainText": "str",
-        "RichText": "str",
-    },
-    total=False,
-)
-
-MappedDataSetParameterDict = TypedDict(
-    "MappedDataSetParameterDict",
-    {
-        "DataSetIdentifier": "Required[str]",
-        "DataSetParameterName": "Required[str]",
-    },
-    total=False,
-)
-
-MaximumMinimumComputationDict = TypedDict(
-    "MaximumMinimumComputationDict",
-    {
-        "ComputationId": "Required[str]",
-        "Name": "str",
-        "Time": "DimensionFieldDict",
-        "Type": "Required[Literal['MAXIMUM', 'MINIMUM']]",
-        "Value": "MeasureFieldDict",
-    },
-    total=False,
-)
-
-MeasureFieldDict = TypedDict(
-    "MeasureFieldDict",
-    {
-        "CalculatedMeasureField": "AnalysisCalculatedMeasureFieldDict",
-        "CategoricalMeasureField": "AnalysisCategoricalMeasureFieldDict",
-        "DateMeasureField": "AnalysisDateMeasureFieldDict",
-        "NumericalMeasureField": "AnalysisNumericalMeasureFieldDict",
-    },
-    total=False,
-)
-
-MetricComparisonComputationDict = TypedDict(
-    "MetricComparisonComputationDict",
-    {
-        "ComputationId": "Required[str]",
-        "FromValue": "MeasureFieldDict",
-        "Name": "str",
-        "TargetValue": "MeasureFieldDict",
-        "Time": "DimensionFieldDict",
-    },
-    total=False,
-)
-
-MissingDataConfigurationDict = TypedDict(
-    "MissingDataConfigurationDict",
-    {
-        "TreatmentOption": "Literal['INTERPOLATE', 'SHOW_AS_ZERO', 'SHOW_AS_BLANK']",
-    },
-    total=False,
-)
-
-NumericEqualityDrillDownFilterDict = TypedDict(
-    "NumericEqualityDrillDownFilterDict",
-    {
-        "Column": "Required[ColumnIdentifierDict]",
-        "Value": "Required[float]",
-    },
-    total=False,
-)
-
-NumericRangeFilterValueDict = TypedDict(
-    "NumericRangeFilterValueDict",
-    {
-        "Parameter": "str",
-        "StaticValue": "float",
-    },
-    total=False,
-)
-
-NumericSeparatorConfigurationDict = TypedDict(
-    "NumericSeparatorConfigurationDict",
-    {
-        "DecimalSeparator": "Literal['COMMA', 'DOT', 'SPACE']",
-        "ThousandsSeparator": "ThousandSeparatorOptionsDict",
-    },
-    total=False,
-)
-
-PanelTitleOptionsDict = TypedDict(
-    "PanelTitleOptionsDict",
-    {
-        "FontConfiguration": "AnalysisFontConfigurationDict",
-        "HorizontalTextAlignment": "Literal['LEFT', 'CENTER', 'RIGHT', 'AUTO']",
-        "Visibility": "Literal['HIDDEN', 'VISIBLE']",
-    },
-    total=False,
-)
-
-ParameterControlDict = TypedDict(
-    "ParameterControlDict",
-    {
-        "DateTimePicker": "ParameterDateTimePickerControlDict",
-        "Dropdown": "ParameterDropDownControlDict",
-        "List": "ParameterListControlDict",
-        "Slider": "ParameterSliderControlDict",
-        "TextArea": "ParameterTextAreaControlDict",
-        "TextField": "ParameterTextFieldControlDict",
-    },
-    total=False,
-)
-
-ParameterDateTimePickerControlDict = TypedDict(
-    "ParameterDateTimePickerControlDict",
-    {
-        "DisplayOptions": "DateTimePickerControlDisplayOptionsDict",
-        "ParameterControlId": "Required[str]",
-        "SourceParameterName": "Required[str]",
-        "Title": "Required[str]",
-    },
-    total=False,
-)
-
-ParameterDeclarationDict = TypedDict(
-    "ParameterDeclarationDict",
-    {
-        "DateTimeParameterDeclaration": "AnalysisDateTimeParameterDeclarationDict",
-        "DecimalParameterDeclaration": "AnalysisDecimalParameterDeclarationDict",
-        "IntegerParameterDeclaration": "AnalysisIntegerParameterDeclarationDict",
-        "StringParameterDeclaration": "AnalysisStringParameterDeclarationDict",
-    },
-    total=False,
-)
-
-ParameterDropDownControlDict = TypedDict(
-    "ParameterDropDownControlDict",
-    {
-        "CascadingControlConfiguration": "AnalysisCascadingControlConfigurationDict",
-        "CommitMode": "Literal['AUTO', 'MANUAL']",
-        "DisplayOptions": "DropDownControlDisplayOptionsDict",
-        "ParameterControlId": "Required[str]",
-        "SelectableValues": "ParameterSelectableValuesDict",
-        "SourceParameterName": "Required[str]",
-        "Title": "Required[str]",
-        "Type": "Literal['MULTI_SELECT', 'SINGLE_SELECT']",
-    },
-    total=False,
-)
-
-ParameterListControlDict = TypedDict(
-    "ParameterListControlDict",
-    {
-        "CascadingControlConfiguration": "AnalysisCascadingControlConfigurationDict",
-        "DisplayOptions": "ListControlDisplayOptionsDict",
-        "ParameterControlId": "Required[str]",
-        "SelectableValues": "ParameterSelectableValuesDict",
-        "SourceParameterName": "Required[str]",
-        "Title": "Required[str]",
-        "Type": "Literal['MULTI_SELECT', 'SINGLE_SELECT']",
-    },
-    total=False,
-)
-
-ParameterSelectableValuesDict = TypedDict(
-    "ParameterSelectableValuesDict",
-    {
-        "LinkToDataSetColumn": "ColumnIdentifierDict",
-        "Values": "list[str]",
-    },
-    total=False,
-)
-
-ParameterSliderControlDict = TypedDict(
-    "ParameterSliderControlDict",
-    {
-        "DisplayOptions": "SliderControlDisplayOptionsDict",
-        "MaximumValue": "Required[float]",
-        "MinimumValue": "Required[float]",
-        "ParameterControlId": "Required[str]",
-        "SourceParameterName": "Required[str]",
-        "StepSize": "Required[float]",
-        "Title": "Required[str]",
-    },
-    total=False,
-)
-
-ParameterTextAreaControlDict = TypedDict(
-    "ParameterTextAreaControlDict",
-    {
-        "Delimiter": "str",
-        "DisplayOptions": "TextAreaControlDisplayOptionsDict",
-        "ParameterControlId": "Required[str]",
-        "SourceParameterName": "Required[str]",
-        "Title": "Required[str]",
-    },
-    total=False,
-)
-
-ParameterTextFieldControlDict = TypedDict(
-    "ParameterTextFieldControlDict",
-    {
-        "DisplayOptions": "TextFieldControlDisplayOptionsDict",
-        "ParameterControlId": "Required[str]",
-        "SourceParameterName": "Required[str]",
-        "Title": "Required[str]",
-    },
-    total=False,
-)
-
-PercentVisibleRangeDict = TypedDict(
-    "PercentVisibleRangeDict",
-    {
-        "From": "float",
-        "To": "float",
-    },
-    total=False,
-)
-
-PeriodOverPeriodComputationDict = TypedDict(
-    "PeriodOverPeriodComputationDict",
-    {
-        "ComputationId": "Required[str]",
-        "Name": "str",
-        "Time": "DimensionFieldDict",
-        "Value": "MeasureFieldDict",
-    },
-    total=False,
-)
-
-PeriodToDateComputationDict = TypedDict(
-    "PeriodToDateComputationDict",
-    {
-        "ComputationId": "Required[str]",
-        "Name": "str",
-        "PeriodTimeGranularity": "Literal['YEAR', 'QUARTER', 'MONTH', 'WEEK', 'DAY', 'HOUR', 'MINUTE', 'SECOND', 'MILLISECOND']",
-        "Time": "DimensionFieldDict",
-        "Value": "MeasureFieldDict",
-    },
-    total=False,
-)
-
-PieChartConfigurationDict = TypedDict(
-    "PieChartConfigurationDict",
-    {
-        "CategoryLabelOptions": "ChartAxisLabelOptionsDict",
-        "ContributionAnalysisDefaults": "list[ContributionAnalysisDefaultDict]",
-        "DataLabels": "AnalysisDataLabelOptionsDict",
-        "DonutOptions": "AnalysisDonutOptionsDict",
-        "FieldWells": "PieChartFieldWellsDict",
-        "Interactions": "VisualInteractionOptionsDict",
-        "Legend": "LegendOptionsDict",
-        "SmallMultiplesOptions": "AnalysisSmallMultiplesOptionsDict",
-        "SortConfiguration": "PieChartSortConfigurationDict",
-        "Tooltip": "AnalysisTooltipOptionsDict",
-        "ValueLabelOptions": "ChartAxisLabelOptionsDict",
-        "VisualPalette": "AnalysisVisualPaletteDict",
-    },
-    total=False,
-)
-
-PieChartFieldWellsDict = TypedDict(
-    "PieChartFieldWellsDict",
-    {
-        "PieChartAggregatedFieldWells": "AnalysisPieChartAggregatedFieldWellsDict",
-    },
-    total=False,
-)
-
-PieChartSortConfigurationDict = TypedDict(
-    "PieChartSortConfigurationDict",
-    {
-        "CategoryItemsLimit": "AnalysisItemsLimitConfigurationDict",
-        "CategorySort": "list[AnalysisFieldSortOptionsDict]",
-        "SmallMultiplesLimitConfiguration": "AnalysisItemsLimitConfigurationDict",
-        "SmallMultiplesSort": "list[AnalysisFieldSortOptionsDict]",
-    },
-    total=False,
-)
-
-PivotFieldSortOptionsDict = TypedDict(
-    "PivotFieldSortOptionsDict",
-    {
-        "FieldId": "Required[str]",
-        "SortBy": "Required[PivotTableSortByDict]",
-    },
-    total=False,
-)
-
-PivotTableCellConditionalFormattingDict = TypedDict(
-    "PivotTableCellConditionalFormattingDict",
-    {
-        "FieldId": "Required[str]",
-        "Scope": "PivotTableConditionalFormattingScopeDict",
-        "Scopes": "list[PivotTableConditionalFormattingScopeDict]",
-        "TextFormat": "TextConditionalFormatDict",
-    },
-    total=False,
-)
-
-PivotTableConditionalFormattingDict = TypedDict(
-    "PivotTableConditionalFormattingDict",
-    {
-        "ConditionalFormattingOptions": "list[PivotTableConditionalFormattingOptionDict]",
-    },
-    total=False,
-)
-
-PivotTableConditionalFormattingOptionDict = TypedDict(
-    "PivotTableConditionalFormattingOptionDict",
-    {
-        "Cell": "PivotTableCellConditionalFormattingDict",
-    },
-    total=False,
-)
-
-PivotTableConditionalFormattingScopeDict = TypedDict(
-    "PivotTableConditionalFormattingScopeDict",
-    {
-        "Role": "Literal['FIELD', 'FIELD_TOTAL', 'GRAND_TOTAL']",
-    },
-    total=False,
-)
-
-PivotTableConfigurationDict = TypedDict(
-    "PivotTableConfigurationDict",
-    {
-        "FieldOptions": "PivotTableFieldOptionsDict",
-        "FieldWells": "PivotTableFieldWellsDict",
-        "Interactions": "VisualInteractionOptionsDict",
-        "PaginatedReportOptions": "PivotTablePaginatedReportOptionsDict",
-        "SortConfiguration": "PivotTableSortConfigurationDict",
-        "TableOptions": "PivotTableOptionsDict",
-        "TotalOptions": "PivotTableTotalOptionsDict",
-    },
-    total=False,
-)
-
-PivotTableDataPathOptionDict = TypedDict(
-    "PivotTableDataPathOptionDict",
-    {
-        "DataPathList": "Required[list[DataPathValueDict]]",
-        "Width": "str",
-    },
-    total=False,
-)
-
-PivotTableFieldCollapseStateOptionDict = TypedDict(
-    "PivotTableFieldCollapseStateOptionDict",
-    {
-        "State": "Literal['COLLAPSED', 'EXPANDED']",
-        "Target": "Required[PivotTableFieldCollapseStateTargetDict]",
-    },
-    total=False,
-)
-
-PivotTableFieldCollapseStateTargetDict = TypedDict(
-    "PivotTableFieldCollapseStateTargetDict",
-    {
-        "FieldDataPathValues": "list[DataPathValueDict]",
-        "FieldId": "str",
-    },
-    total=False,
-)
-
-PivotTableFieldOptionDict = TypedDict(
-    "PivotTableFieldOptionDict",
-    {
-        "CustomLabel": "str",
-        "FieldId": "Required[str]",
-        "Visibility": "Literal['HIDDEN', 'VISIBLE']",
-    },
-    total=False,
-)
-
-PivotTableFieldOptionsDict = TypedDict(
-    "PivotTableFieldOptionsDict",
-    {
-        "CollapseStateOptions": "list[PivotTableFieldCollapseStateOptionDict]",
-        "DataPathOptions": "list[PivotTableDataPathOptionDict]",
-        "SelectedFieldOptions": "list[PivotTableFieldOptionDict]",
-    },
-    total=False,
-)
-
-PivotTableFieldSubtotalOptionsDict = TypedDict(
-    "PivotTableFieldSubtotalOptionsDict",
-    {
-        "FieldId": "str",
-    },
-    total=False,
-)
-
-PivotTableFieldWellsDict = TypedDict(
-    "PivotTableFieldWellsDict",
-    {
-        "PivotTableAggregatedFieldWells": "AnalysisPivotTableAggregatedFieldWellsDict",
-    },
-    total=False,
-)
-
-PivotTableOptionsDict = TypedDict(
-    "PivotTableOptionsDict",
-    {
-        "CellStyle": "TableCellStyleDict",
-        "CollapsedRowDimensionsVisibility": "Literal['HIDDEN', 'VISIBLE']",
-        "ColumnHeaderStyle": "TableCellStyleDict",
-        "ColumnNamesVisibility": "Literal['HIDDEN', 'VISIBLE']",
-        "DefaultCellWidth": "str",
-        "MetricPlacement": "Literal['ROW', 'COLUMN']",
-        "RowAlternateColorOptions": "AnalysisRowAlternateColorOptionsDict",
-        "RowFieldNamesStyle": "TableCellStyleDict",
-        "RowHeaderStyle": "TableCellStyleDict",
-        "RowsLabelOptions": "PivotTableRowsLabelOptionsDict",
-        "RowsLayout": "Literal['TABULAR', 'HIERARCHY']",
-        "SingleMetricVisibility": "Literal['HIDDEN', 'VISIBLE']",
-        "ToggleButtonsVisibility": "Literal['HIDDEN', 'VISIBLE']",
-    },
-    total=False,
-)
-
-PivotTablePaginatedReportOptionsDict = TypedDict(
-    "PivotTablePaginatedReportOptionsDict",
-    {
-        "OverflowColumnHeaderVisibility": "Literal['HIDDEN', 'VISIBLE']",
-        "VerticalOverflowVisibility": "Literal['HIDDEN', 'VISIBLE']",
-    },
-    total=False,
-)
-
-PivotTableRowsLabelOptionsDict = TypedDict(
-    "PivotTableRowsLabelOptionsDict",
-    {
-        "CustomLabel": "str",
-        "Visibility": "Literal['HIDDEN', 'VISIBLE']",
-    },
-    total=False,
-)
-
-PivotTableSortByDict = TypedDict(
-    "PivotTableSortByDict",
-    {
-        "Column": "AnalysisColumnSortDict",
-        "DataPath": "DataPathSortDict",
-        "Field": "AnalysisFieldSortDict",
-    },
-    total=False,
-)
-
-PivotTableSortConfigurationDict = TypedDict(
-    "PivotTableSortConfigurationDict",
-    {
-        "FieldSortOptions": "list[PivotFieldSortOptionsDict]",
-    },
-    total=False,
-)
-
-PivotTableTotalOptionsDict = TypedDict(
-    "PivotTableTotalOptionsDict",
-    {
-        "ColumnSubtotalOptions": "SubtotalOptionsDict",
-        "ColumnTotalOptions": "PivotTotalOptionsDict",
-        "RowSubtotalOptions": "SubtotalOptionsDict",
-        "RowTotalOptions": "PivotTotalOptionsDict",
-    },
-    total=False,
-)
-
-PivotTotalOptionsDict = TypedDict(
-    "PivotTotalOptionsDict",
-    {
-        "CustomLabel": "str",
-        "MetricHeaderCellStyle": "TableCellStyleDict",
-        "Placement": "Literal['START', 'END', 'AUTO']",
-        "ScrollStatus": "Literal['PINNED', 'SCROLLED']",
-        "TotalAggregationOptions": "list[TotalAggregationOptionDict]",
-        "TotalCellStyle": "TableCellStyleDict",
-        "TotalsVisibility": "Literal['HIDDEN', 'VISIBLE']",
-        "ValueCellStyle": "TableCellStyleDict",
-    },
-    total=False,
-)
-
-PluginVisualConfigurationDict = TypedDict(
-    "PluginVisualConfigurationDict",
-    {
-        "FieldWells": "list[PluginVisualFieldWellDict]",
-        "SortConfiguration": "PluginVisualSortConfigurationDict",
-        "VisualOptions": "PluginVisualOptionsDict",
-    },
-    total=False,
-)
-
-PluginVisualFieldWellDict = TypedDict(
-    "PluginVisualFieldWellDict",
-    {
-        "AxisName": "Literal['GROUP_BY', 'VALUE']",
-        "Dimensions": "list[DimensionFieldDict]",
-        "Measures": "list[MeasureFieldDict]",
-        "Unaggregated": "list[UnaggregatedFieldDict]",
-    },
-    total=False,
-)
-
-PluginVisualItemsLimitConfigurationDict = TypedDict(
-    "PluginVisualItemsLimitConfigurationDict",
-    {
-        "ItemsLimit": "float",
-    },
-    total=False,
-)
-
-PluginVisualOptionsDict = TypedDict(
-    "PluginVisualOptionsDict",
-    {
-        "VisualProperties": "list[PluginVisualPropertyDict]",
-    },
-    total=False,
-)
-
-PluginVisualPropertyDict = TypedDict(
-    "PluginVisualPropertyDict",
-    {
-        "Name": "str",
-        "Value": "str",
-    },
-    total=False,
-)
-
-PluginVisualSortConfigurationDict = TypedDict(
-    "PluginVisualSortConfigurationDict",
-    {
-        "PluginVisualTableQuerySort": "AnalysisPluginVisualTableQuerySortDict",
-    },
-    total=False,
-)
-
-ProgressBarOptionsDict = TypedDict(
-    "ProgressBarOptionsDict",
-    {
-        "Visibility": "Literal['HIDDEN', 'VISIBLE']",
-    },
-    total=False,
-)
-
-RadarChartAreaStyleSettingsDict = TypedDict(
-    "RadarChartAreaStyleSettingsDict",
-    {
-        "Visibility": "Literal['HIDDEN', 'VISIBLE']",
-    },
-    total=False,
-)
-
-RadarChartConfigurationDict = TypedDict(
-    "RadarChartConfigurationDict",
-    {
-        "AlternateBandColorsVisibility": "Literal['HIDDEN', 'VISIBLE']",
-        "AlternateBandEvenColor": "str",
-        "AlternateBandOddColor": "str",
-        "AxesRangeScale": "Literal['AUTO', 'INDEPENDENT', 'SHARED']",
-        "BaseSeriesSettings": "RadarChartSeriesSettingsDict",
-        "CategoryAxis": "AxisDisplayOptionsDict",
-        "CategoryLabelOptions": "ChartAxisLabelOptionsDict",
-        "ColorAxis": "AxisDisplayOptionsDict",
-        "ColorLabelOptions": "ChartAxisLabelOptionsDict",
-        "FieldWells": "RadarChartFieldWellsDict",
-        "Interactions": "VisualInteractionOptionsDict",
-        "Legend": "LegendOptionsDict",
-        "Shape": "Literal['CIRCLE', 'POLYGON']",
-        "SortConfiguration": "RadarChartSortConfigurationDict",
-        "StartAngle": "float",
-        "VisualPalette": "AnalysisVisualPaletteDict",
-    },
-    total=False,
-)
-
-RadarChartFieldWellsDict = TypedDict(
-    "RadarChartFieldWellsDict",
-    {
-        "RadarChartAggregatedFieldWells": "AnalysisRadarChartAggregatedFieldWellsDict",
-    },
-    total=False,
-)
-
-RadarChartSeriesSettingsDict = TypedDict(
-    "RadarChartSeriesSettingsDict",
-    {
-        "AreaStyleSettings": "RadarChartAreaStyleSettingsDict",
-    },
-    total=False,
-)
-
-RadarChartSortConfigurationDict = TypedDict(
-    "RadarChartSortConfigurationDict",
-    {
-        "CategoryItemsLimit": "AnalysisItemsLimitConfigurationDict",
-        "CategorySort": "list[AnalysisFieldSortOptionsDict]",
-        "ColorItemsLimit": "AnalysisItemsLimitConfigurationDict",
-        "ColorSort": "list[AnalysisFieldSortOptionsDict]",
-    },
-    total=False,
-)
-
-ReferenceLineDict = TypedDict(
-    "ReferenceLineDict",
-    {
-        "DataConfiguration": "Required[ReferenceLineDataConfigurationDict]",
-        "LabelConfiguration": "ReferenceLineLabelConfigurationDict",
-        "Status": "Literal['ENABLED', 'DISABLED']",
-        "StyleConfiguration": "ReferenceLineStyleConfigurationDict",
-    },
-    total=False,
-)
-
-ReferenceLineCustomLabelConfigurationDict = TypedDict(
-    "ReferenceLineCustomLabelConfigurationDict",
-    {
-        "CustomLabel": "Required[str]",
-    },
-    total=False,
-)
-
-ReferenceLineDataConfigurationDict = TypedDict(
-    "ReferenceLineDataConfigurationDict",
-    {
-        "AxisBinding": "Literal['PRIMARY_YAXIS', 'SECONDARY_YAXIS']",
-        "DynamicConfiguration": "ReferenceLineDynamicDataConfigurationDict",
-        "SeriesType": "Literal['BAR', 'LINE']",
-        "StaticConfiguration": "ReferenceLineStaticDataConfigurationDict",
-    },
-    total=False,
-)
-
-ReferenceLineDynamicDataConfigurationDict = TypedDict(
-    "ReferenceLineDynamicDataConfigurationDict",
-    {
-        "Calculation": "Required[AnalysisNumericalAggregationFunctionDict]",
-        "Column": "Required[ColumnIdentifierDict]",
-        "MeasureAggregationFunction": "AnalysisAggregationFunctionDict",
-    },
-    total=False,
-)
-
-ReferenceLineLabelConfigurationDict = TypedDict(
-    "ReferenceLineLabelConfigurationDict",
-    {
-        "CustomLabelConfiguration": "ReferenceLineCustomLabelConfigurationDict",
-        "FontColor": "str",
-        "FontConfiguration": "AnalysisFontConfigurationDict",
-        "HorizontalPosition": "Literal['LEFT', 'CENTER', 'RIGHT']",
-        "ValueLabelConfiguration": "ReferenceLineValueLabelConfigurationDict",
-        "VerticalPosition": "Literal['ABOVE', 'BELOW']",
-    },
-    total=False,
-)
-
-ReferenceLineStaticDataConfigurationDict = TypedDict(
-    "ReferenceLineStaticDataConfigurationDict",
-    {
-        "Value": "Required[float]",
-    },
-    total=False,
-)
-
-ReferenceLineStyleConfigurationDict = TypedDict(
-    "ReferenceLineStyleConfigurationDict",
-    {
-        "Color": "str",
-        "Pattern": "Literal['SOLID', 'DASHED', 'DOTTED']",
-    },
-    total=False,
-)
-
-ReferenceLineValueLabelConfigurationDict = TypedDict(
-    "ReferenceLineValueLabelConfigurationDict",
-    {
-        "FormatConfiguration": "AnalysisNumericFormatConfigurationDict",
-        "RelativePosition": "Literal['BEFORE_CUSTOM_LABEL', 'AFTER_CUSTOM_LABEL']",
-    },
-    total=False,
-)
-
-RelativeDateTimeControlDisplayOptionsDict = TypedDict(
-    "RelativeDateTimeControlDisplayOptionsDict",
-    {
-        "DateTimeFormat": "str",
-        "InfoIconLabelOptions": "SheetControlInfoIconLabelOptionsDict",
-        "TitleOptions": "AnalysisLabelOptionsDict",
-    },
-    total=False,
-)
-
-ResourcePermissionDict = TypedDict(
-    "ResourcePermissionDict",
-    {
-        "Actions": "Required[list[str]]",
-        "Principal": "Required[str]",
-    },
-    total=False,
-)
-
-RollingDateConfigurationDict = TypedDict(
-    "RollingDateConfigurationDict",
-    {
-        "DataSetIdentifier": "str",
-        "Expression": "Required[str]",
-    },
-    total=False,
-)
-
-SankeyDiagramChartConfigurationDict = TypedDict(
-    "SankeyDiagramChartConfigurationDict",
-    {
-        "DataLabels": "AnalysisDataLabelOptionsDict",
-        "FieldWells": "SankeyDiagramFieldWellsDict",
-        "Interactions": "VisualInteractionOptionsDict",
-        "SortConfiguration": "SankeyDiagramSortConfigurationDict",
-    },
-    total=False,
-)
-
-SankeyDiagramFieldWellsDict = TypedDict(
-    "SankeyDiagramFieldWellsDict",
-    {
-        "SankeyDiagramAggregatedFieldWells": "AnalysisSankeyDiagramAggregatedFieldWellsDict",
-    },
-    total=False,
-)
-
-SankeyDiagramSortConfigurationDict = TypedDict(
-    "SankeyDiagramSortConfigurationDict",
-    {
-        "DestinationItemsLimit": "AnalysisItemsLimitConfigurationDict",
-        "SourceItemsLimit": "AnalysisItemsLimitConfigurationDict",
-        "WeightSort": "list[AnalysisFieldSortOptionsDict]",
-    },
-    total=False,
-)
-
-ScatterPlotConfigurationDict = TypedDict(
-    "ScatterPlotConfigurationDict",
-    {
-        "DataLabels": "AnalysisDataLabelOptionsDict",
-        "FieldWells": "ScatterPlotFieldWellsDict",
-        "Interactions": "VisualInteractionOptionsDict",
-        "Legend": "LegendOptionsDict",
-        "SortConfiguration": "ScatterPlotSortConfigurationDict",
-        "Tooltip": "AnalysisTooltipOptionsDict",
-        "VisualPalette": "AnalysisVisualPaletteDict",
-        "XAxisDisplayOptions": "AxisDisplayOptionsDict",
-        "XAxisLabelOptions": "ChartAxisLabelOptionsDict",
-        "YAxisDisplayOptions": "AxisDisplayOptionsDict",
-        "YAxisLabelOptions": "ChartAxisLabelOptionsDict",
-    },
-    total=False,
-)
-
-ScatterPlotFieldWellsDict = TypedDict(
-    "ScatterPlotFieldWellsDict",
-    {
-        "ScatterPlotCategoricallyAggregatedFieldWells": "AnalysisScatterPlotCategoricallyAggregatedFieldWellsDict",
-        "ScatterPlotUnaggregatedFieldWells": "AnalysisScatterPlotUnaggregatedFieldWellsDict",
-    },
-    total=False,
-)
-
-ScatterPlotSortConfigurationDict = TypedDict(
-    "ScatterPlotSortConfigurationDict",
-    {
-        "ScatterPlotLimitConfiguration": "AnalysisItemsLimitConfigurationDict",
-    },
-    total=False,
-)
-
-ScrollBarOptionsDict = TypedDict(
-    "ScrollBarOptionsDict",
-    {
-        "Visibility": "Literal['HIDDEN', 'VISIBLE']",
-        "VisibleRange": "VisibleRangeOptionsDict",
-    },
-    total=False,
-)
-
-SecondaryValueOptionsDict = TypedDict(
-    "SecondaryValueOptionsDict",
-    {
-        "Visibility": "Literal['HIDDEN', 'VISIBLE']",
-    },
-    total=False,
-)
-
-SectionAfterPageBreakDict = TypedDict(
-    "SectionAfterPageBreakDict",
-    {
-        "Status": "Literal['ENABLED', 'DISABLED']",
-    },
-    total=False,
-)
-
-SectionBasedLayoutCanvasSizeOptionsDict = TypedDict(
-    "SectionBasedLayoutCanvasSizeOptionsDict",
-    {
-        "PaperCanvasSizeOptions": "SectionBasedLayoutPaperCanvasSizeOptionsDict",
-    },
-    total=False,
-)
-
-SectionBasedLayoutConfigurationDict = TypedDict(
-    "SectionBasedLayoutConfigurationDict",
-    {
-        "BodySections": "Required[list[BodySectionConfigurationDict]]",
-        "CanvasSizeOptions": "Required[SectionBasedLayoutCanvasSizeOptionsDict]",
-        "FooterSections": "Required[list[HeaderFooterSectionConfigurationDict]]",
-        "HeaderSections": "Required[list[HeaderFooterSectionConfigurationDict]]",
-    },
-    total=False,
-)
-
-SectionBasedLayoutPaperCanvasSizeOptionsDict = TypedDict(
-    "SectionBasedLayoutPaperCanvasSizeOptionsDict",
-    {
-        "PaperMargin": "SpacingDict",
-        "PaperOrientation": "Literal['PORTRAIT', 'LANDSCAPE']",
-        "PaperSize": "Literal['US_LETTER', 'US_LEGAL', 'US_TABLOID_LEDGER', 'A0', 'A1', 'A2', 'A3', 'A4', 'A5', 'JIS_B4', 'JIS_B5']",
-    },
-    total=False,
-)
-
-SectionLayoutConfigurationDict = TypedDict(
-    "SectionLayoutConfigurationDict",
-    {
-        "FreeFormLayout": "Required[FreeFormSectionLayoutConfigurationDict]",
-    },
-    total=False,
-)
-
-SectionPageBreakConfigurationDict = TypedDict(
-    "SectionPageBreakConfigurationDict",
-    {
-        "After": "SectionAfterPageBreakDict",
-    },
-    total=False,
-)
-
-SectionStyleDict = TypedDict(
-    "SectionStyleDict",
-    {
-        "Height": "str",
-        "Padding": "SpacingDict",
-    },
-    total=False,
-)
-
-SelectedSheetsFilterScopeConfigurationDict = TypedDict(
-    "SelectedSheetsFilterScopeConfigurationDict",
-    {
-        "SheetVisualScopingConfigurations": "list[SheetVisualScopingConfigurationDict]",
-    },
-    total=False,
-)
-
-SeriesItemDict = TypedDict(
-    "SeriesItemDict",
-    {
-        "DataFieldSeriesItem": "AnalysisDataFieldSeriesItemDict",
-        "FieldSeriesItem": "AnalysisFieldSeriesItemDict",
-    },
-    total=False,
-)
-
-SetParameterValueConfigurationDict = TypedDict(
-    "SetParameterValueConfigurationDict",
-    {
-        "DestinationParameterName": "Required[str]",
-        "Value": "Required[DestinationParameterValueConfigurationDict]",
-    },
-    total=False,
-)
-
-ShapeConditionalFormatDict = TypedDict(
-    "ShapeConditionalFormatDict",
-    {
-        "BackgroundColor": "Required[ConditionalFormattingColorDict]",
-    },
-    total=False,
-)
-
-SheetDict = TypedDict(
-    "SheetDict",
-    {
-        "Name": "str",
-        "SheetId": "str",
-    },
-    total=False,
-)
-
-SheetControlInfoIconLabelOptionsDict = TypedDict(
-    "SheetControlInfoIconLabelOptionsDict",
-    {
-        "InfoIconText": "str",
-        "Visibility": "Literal['HIDDEN', 'VISIBLE']",
-    },
-    total=False,
-)
-
-SheetControlLayoutDict = TypedDict(
-    "SheetControlLayoutDict",
-    {
-        "Configuration": "Required[SheetControlLayoutConfigurationDict]",
-    },
-    total=False,
-)
-
-SheetControlLayoutConfigurationDict = TypedDict(
-    "SheetControlLayoutConfigurationDict",
-    {
-        "GridLayout": "GridLayoutConfigurationDict",
-    },
-    total=False,
-)
-
-SheetDefinitionDict = TypedDict(
-    "SheetDefinitionDict",
-    {
-        "ContentType": "Literal['PAGINATED', 'INTERACTIVE']",
-        "Description": "str",
-        "FilterControls": "list[FilterControlDict]",
-        "Images": "list[SheetImageDict]",
-        "Layouts": "list[AnalysisLayoutDict]",
-        "Name": "str",
-        "ParameterControls": "list[ParameterControlDict]",
-        "SheetControlLayouts": "list[SheetControlLayoutDict]",
-        "SheetId": "Required[str]",
-        "TextBoxes": "list[SheetTextBoxDict]",
-        "Title": "str",
-        "Visuals": "list[VisualDict]",
-    },
-    total=False,
-)
-
-SheetElementConfigurationOverridesDict = TypedDict(
-    "SheetElementConfigurationOverridesDict",
-    {
-        "Visibility": "Literal['HIDDEN', 'VISIBLE']",
-    },
-    total=False,
-)
-
-SheetElementRenderingRuleDict = TypedDict(
-    "SheetElementRenderingRuleDict",
-    {
-        "ConfigurationOverrides": "Required[SheetElementConfigurationOverridesDict]",
-        "Expression": "Required[str]",
-    },
-    total=False,
-)
-
-SheetImageDict = TypedDict(
-    "SheetImageDict",
-    {
-        "Actions": "list[ImageCustomActionDict]",
-        "ImageContentAltText": "str",
-        "Interactions": "ImageInteractionOptionsDict",
-        "Scaling": "SheetImageScalingConfigurationDict",
-        "SheetImageId": "Required[str]",
-        "Source": "Required[SheetImageSourceDict]",
-        "Tooltip": "SheetImageTooltipConfigurationDict",
-    },
-    total=False,
-)
-
-SheetImageScalingConfigurationDict = TypedDict(
-    "SheetImageScalingConfigurationDict",
-    {
-        "ScalingType": "Literal['SCALE_TO_WIDTH', 'SCALE_TO_HEIGHT', 'SCALE_TO_CONTAINER', 'SCALE_NONE']",
-    },
-    total=False,
-)
-
-SheetImageSourceDict = TypedDict(
-    "SheetImageSourceDict",
-    {
-        "SheetImageStaticFileSource": "AnalysisSheetImageStaticFileSourceDict",
-    },
-    total=False,
-)
-
-SheetImageTooltipConfigurationDict = TypedDict(
-    "SheetImageTooltipConfigurationDict",
-    {
-        "TooltipText": "SheetImageTooltipTextDict",
-        "Visibility": "Literal['HIDDEN', 'VISIBLE']",
-    },
-    total=False,
-)
-
-SheetImageTooltipTextDict = TypedDict(
-    "SheetImageTooltipTextDict",
-    {
-        "PlainText": "str",
-    },
-    total=False,
-)
-
-SheetLayoutGroupDict = TypedDict(
-    "SheetLayoutGroupDict",
-    {
-        "Id": "Required[str]",
-        "Members": "Required[list[SheetLayoutGroupMemberDict]]",
-    },
-    total=False,
-)
-
-SheetLayoutGroupMemberDict = TypedDict(
-    "SheetLayoutGroupMemberDict",
-    {
-        "Id": "Required[str]",
-        "Type": "Required[Literal['ELEMENT', 'GROUP']]",
-    },
-    total=False,
-)
-
-SheetTextBoxDict = TypedDict(
-    "SheetTextBoxDict",
-    {
-        "Content": "str",
-        "SheetTextBoxId": "Required[str]",
-    },
-    total=False,
-)
-
-SheetVisualScopingConfigurationDict = TypedDict(
-    "SheetVisualScopingConfigurationDict",
-    {
-        "Scope": "Required[Literal['ALL_VISUALS', 'SELECTED_VISUALS']]",
-        "SheetId": "Required[str]",
-        "VisualIds": "list[str]",
-    },
-    total=False,
-)
-
-ShortFormatTextDict = TypedDict(
-    "ShortFormatTextDict",
-    {
-        "PlainText": "str",
-        "RichText": "str",
-    },
-    total=False,
-)
-
-SliderControlDisplayOptionsDict = TypedDict(
-    "SliderControlDisplayOptionsDict",
-    {
-        "InfoIconLabelOptions": "SheetControlInfoIconLabelOptionsDict",
-        "TitleOptions": "AnalysisLabelOptionsDict",
-    },
-    total=False,
-)
-
-SmallMultiplesAxisPropertiesDict = TypedDict(
-    "SmallMultiplesAxisPropertiesDict",
-    {
-        "Placement": "Literal['OUTSIDE', 'INSIDE']",
-        "Scale": "Literal['SHARED', 'INDEPENDENT']",
-    },
-    total=False,
-)
-
-SpacingDict = TypedDict(
-    "SpacingDict",
-    {
-        "Bottom": "str",
-        "Left": "str",
-        "Right": "str",
-        "Top": "str",
-    },
-    total=False,
-)
-
-SparklinesOptionsDict = TypedDict(
-    "SparklinesOptionsDict",
-    {
-        "AllPointsMarker": "LineChartMarkerStyleSettingsDict",
-        "FieldId": "Required[str]",
-        "LineColor": "str",
-        "LineInterpolation": "Literal['LINEAR', 'SMOOTH', 'STEPPED']",
-        "MaxValueMarker": "LineChartMarkerStyleSettingsDict",
-        "MinValueMarker": "LineChartMarkerStyleSettingsDict",
-        "VisualType": "Literal['LINE', 'AREA_LINE']",
-        "XAxisField": "Required[DimensionFieldDict]",
-        "YAxisBehavior": "Literal['SHARED', 'INDEPENDENT']",
-    },
-    total=False,
-)
-
-StaticFileDict = TypedDict(
-    "StaticFileDict",
-    {
-        "ImageStaticFile": "AnalysisImageStaticFileDict",
-        "SpatialStaticFile": "AnalysisSpatialStaticFileDict",
-    },
-    total=False,
-)
-
-StaticFileS3SourceOptionsDict = TypedDict(
-    "StaticFileS3SourceOptionsDict",
-    {
-        "BucketName": "Required[str]",
-        "ObjectKey": "Required[str]",
-        "Region": "Required[str]",
-    },
-    total=False,
-)
-
-StaticFileSourceDict = TypedDict(
-    "StaticFileSourceDict",
-    {
-        "S3Options": "StaticFileS3SourceOptionsDict",
-        "UrlOptions": "StaticFileUrlSourceOptionsDict",
-    },
-    total=False,
-)
-
-StaticFileUrlSourceOptionsDict = TypedDict(
-    "StaticFileUrlSourceOptionsDict",
-    {
-        "Url": "Required[str]",
-    },
-    total=False,
-)
-
-StringDefaultValuesDict = TypedDict(
-    "StringDefaultValuesDict",
-    {
-        "DynamicValue": "DynamicDefaultValueDict",
-        "StaticValues": "list[str]",
-    },
-    total=False,
-)
-
-StringParameterDict = TypedDict(
-    "StringParameterDict",
-    {
-        "Name": "Required[str]",
-        "Values": "Required[list[str]]",
-    },
-    total=False,
-)
-
-StringValueWhenUnsetConfigurationDict = TypedDict(
-    "StringValueWhenUnsetConfigurationDict",
-    {
-        "CustomValue": "str",
-        "ValueWhenUnsetOption": "Literal['RECOMMENDED_VALUE', 'NULL']",
-    },
-    total=False,
-)
-
-SubtotalOptionsDict = TypedDict(
-    "SubtotalOptionsDict",
-    {
-        "CustomLabel": "str",
-        "FieldLevel": "Literal['ALL', 'CUSTOM', 'LAST']",
-        "FieldLevelOptions": "list[PivotTableFieldSubtotalOptionsDict]",
-        "MetricHeaderCellStyle": "TableCellStyleDict",
-        "StyleTargets": "list[TableStyleTargetDict]",
-        "TotalCellStyle": "TableCellStyleDict",
-        "TotalsVisibility": "Literal['HIDDEN', 'VISIBLE']",
-        "ValueCellStyle": "TableCellStyleDict",
-    },
-    total=False,
-)
-
-TableBorderOptionsDict = TypedDict(
-    "TableBorderOptionsDict",
-    {
-        "Color": "str",
-        "Style": "Literal['NONE', 'SOLID']",
-        "Thickness": "float",
-    },
-    total=False,
-)
-
-TableCellConditionalFormattingDict = TypedDict(
-    "TableCellConditionalFormattingDict",
-    {
-        "FieldId": "Required[str]",
-        "TextFormat": "TextConditionalFormatDict",
-    },
-    total=False,
-)
-
-TableCellImageSizingConfigurationDict = TypedDict(
-    "TableCellImageSizingConfigurationDict",
-    {
-        "TableCellImageScalingConfiguration": "Literal['FIT_TO_CELL_HEIGHT', 'FIT_TO_CELL_WIDTH', 'DO_NOT_SCALE']",
-    },
-    total=False,
-)
-
-TableCellStyleDict = TypedDict(
-    "TableCellStyleDict",
-    {
-        "BackgroundColor": "str",
-        "Border": "GlobalTableBorderOptionsDict",
-        "FontConfiguration": "AnalysisFontConfigurationDict",
-        "Height": "float",
-        "HorizontalTextAlignment": "Literal['LEFT', 'CENTER', 'RIGHT', 'AUTO']",
-        "TextWrap": "Literal['NONE', 'WRAP']",
-        "VerticalTextAlignment": "Literal['TOP', 'MIDDLE', 'BOTTOM', 'AUTO']",
-        "Visibility": "Literal['HIDDEN', 'VISIBLE']",
-    },
-    total=False,
-)
-
-TableConditionalFormattingDict = TypedDict(
-    "TableConditionalFormattingDict",
-    {
-        "ConditionalFormattingOptions": "list[TableConditionalFormattingOptionDict]",
-    },
-    total=False,
-)
-
-TableConditionalFormattingOptionDict = TypedDict(
-    "TableConditionalFormattingOptionDict",
-    {
-        "Cell": "TableCellConditionalFormattingDict",
-        "Row": "TableRowConditionalFormattingDict",
-    },
-    total=False,
-)
-
-TableConfigurationDict = TypedDict(
-    "TableConfigurationDict",
-    {
-        "FieldOptions": "TableFieldOptionsDict",
-        "FieldWells": "TableFieldWellsDict",
-        "Interactions": "VisualInteractionOptionsDict",
-        "PaginatedReportOptions": "TablePaginatedReportOptionsDict",
-        "SortConfiguration": "TableSortConfigurationDict",
-        "TableInlineVisualizations": "list[TableInlineVisualizationDict]",
-        "TableOptions": "AnalysisTableOptionsDict",
-        "TotalOptions": "AnalysisTotalOptionsDict",
-    },
-    total=False,
-)
-
-TableFieldCustomIconContentDict = TypedDict(
-    "TableFieldCustomIconContentDict",
-    {
-        "Icon": "Literal['LINK']",
-    },
-    total=False,
-)
-
-TableFieldCustomTextContentDict = TypedDict(
-    "TableFieldCustomTextContentDict",
-    {
-        "FontConfiguration": "Required[AnalysisFontConfigurationDict]",
-        "Value": "str",
-    },
-    total=False,
-)
-
-TableFieldImageConfigurationDict = TypedDict(
-    "TableFieldImageConfigurationDict",
-    {
-        "SizingOptions": "TableCellImageSizingConfigurationDict",
-    },
-    total=False,
-)
-
-TableFieldLinkConfigurationDict = TypedDict(
-    "TableFieldLinkConfigurationDict",
-    {
-        "Content": "Required[TableFieldLinkContentConfigurationDict]",
-        "Target": "Required[Literal['NEW_TAB', 'NEW_WINDOW', 'SAME_TAB']]",
-    },
-    total=False,
-)
-
-TableFieldLinkContentConfigurationDict = TypedDict(
-    "TableFieldLinkContentConfigurationDict",
-    {
-        "CustomIconContent": "TableFieldCustomIconContentDict",
-        "CustomTextContent": "TableFieldCustomTextContentDict",
-    },
-    total=False,
-)
-
-TableFieldOptionDict = TypedDict(
-    "TableFieldOptionDict",
-    {
-        "CustomLabel": "str",
-        "FieldId": "Required[str]",
-        "URLStyling": "TableFieldURLConfigurationDict",
-        "Visibility": "Literal['HIDDEN', 'VISIBLE']",
-        "Width": "str",
-    },
-    total=False,
-)
-
-TableFieldOptionsDict = TypedDict(
-    "TableFieldOptionsDict",
-    {
-        "Order": "list[str]",
-        "PinnedFieldOptions": "TablePinnedFieldOptionsDict",
-        "SelectedFieldOptions": "list[TableFieldOptionDict]",
-        "TransposedTableOptions": "list[TransposedTableOptionDict]",
-    },
-    total=False,
-)
-
-TableFieldURLConfigurationDict = TypedDict(
-    "TableFieldURLConfigurationDict",
-    {
-        "ImageConfiguration": "TableFieldImageConfigurationDict",
-        "LinkConfiguration": "TableFieldLinkConfigurationDict",
-    },
-    total=False,
-)
-
-TableFieldWellsDict = TypedDict(
-    "TableFieldWellsDict",
-    {
-        "TableAggregatedFieldWells": "AnalysisTableAggregatedFieldWellsDict",
-        "TableUnaggregatedFieldWells": "AnalysisTableUnaggregatedFieldWellsDict",
-    },
-    total=False,
-)
-
-TableInlineVisualizationDict = TypedDict(
-    "TableInlineVisualizationDict",
-    {
-        "DataBars": "DataBarsOptionsDict",
-        "Sparklines": "SparklinesOptionsDict",
-    },
-    total=False,
-)
-
-TablePaginatedReportOptionsDict = TypedDict(
-    "TablePaginatedReportOptionsDict",
-    {
-        "OverflowColumnHeaderVisibility": "Literal['HIDDEN', 'VISIBLE']",
-        "VerticalOverflowVisibility": "Literal['HIDDEN', 'VISIBLE']",
-    },
-    total=False,
-)
-
-TablePinnedFieldOptionsDict = TypedDict(
-    "TablePinnedFieldOptionsDict",
-    {
-        "PinnedLeftFields": "list[str]",
-    },
-    total=False,
-)
-
-TableRowConditionalFormattingDict = TypedDict(
-    "TableRowConditionalFormattingDict",
-    {
-        "BackgroundColor": "ConditionalFormattingColorDict",
-        "TextColor": "ConditionalFormattingColorDict",
-    },
-    total=False,
-)
-
-TableSideBorderOptionsDict = TypedDict(
-    "TableSideBorderOptionsDict",
-    {
-        "Bottom": "TableBorderOptionsDict",
-        "InnerHorizontal": "TableBorderOptionsDict",
-        "InnerVertical": "TableBorderOptionsDict",
-        "Left": "TableBorderOptionsDict",
-        "Right": "TableBorderOptionsDict",
-        "Top": "TableBorderOptionsDict",
-    },
-    total=False,
-)
-
-TableSortConfigurationDict = TypedDict(
-    "TableSortConfigurationDict",
-    {
-        "PaginationConfiguration": "AnalysisPaginationConfigurationDict",
-        "RowSort": "list[AnalysisFieldSortOptionsDict]",
-    },
-    total=False,
-)
-
-TableStyleTargetDict = TypedDict(
-    "TableStyleTargetDict",
-    {
-        "CellType": "Required[Literal['TOTAL', 'METRIC_HEADER', 'VALUE']]",
-    },
-    total=False,
-)
-
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
-
-TextAreaControlDisplayOptionsDict = TypedDict(
-    "TextAreaControlDisplayOptionsDict",
-    {
-        "InfoIconLabelOptions": "SheetControlInfoIconLabelOptionsDict",
-        "PlaceholderOptions": "TextControlPlaceholderOptionsDict",
-        "TitleOptions": "AnalysisLabelOptionsDict",
-    },
-    total=False,
-)
-
-TextConditionalFormatDict = TypedDict(
-    "TextConditionalFormatDict",
-    {
-        "BackgroundColor": "ConditionalFormattingColorDict",
-        "Icon": "ConditionalFormattingIconDict",
-        "TextColor": "ConditionalFormattingColorDict",
-    },
-    total=False,
-)
-
-TextControlPlaceholderOptionsDict = TypedDict(
-    "TextControlPlaceholderOptionsDict",
-    {
-        "Visibility": "Literal['HIDDEN', 'VISIBLE']",
-    },
-    total=False,
-)
-
-TextFieldControlDisplayOptionsDict = TypedDict(
-    "TextFieldControlDisplayOptionsDict",
-    {
-        "InfoIconLabelOptions": "SheetControlInfoIconLabelOptionsDict",
-        "PlaceholderOptions": "TextControlPlaceholderOptionsDict",
-        "TitleOptions": "AnalysisLabelOptionsDict",
-    },
-    total=False,
-)
-
-ThousandSeparatorOptionsDict = TypedDict(
-    "ThousandSeparatorOptionsDict",
-    {
-        "GroupingStyle": "Literal['DEFAULT', 'LAKHS']",
-        "Symbol": "Literal['COMMA', 'DOT', 'SPACE']",
-        "Visibility": "Literal['HIDDEN', 'VISIBLE']",
-    },
-    total=False,
-)
-
-TimeBasedForecastPropertiesDict = TypedDict(
-    "TimeBasedForecastPropertiesDict",
-    {
-        "LowerBoundary": "float",
-        "PeriodsBackward": "float",
-        "PeriodsForward": "float",
-        "PredictionInterval": "float",
-        "Seasonality": "float",
-        "UpperBoundary": "float",
-    },
-    total=False,
-)
-
-TimeRangeDrillDownFilterDict = TypedDict(
-    "TimeRangeDrillDownFilterDict",
-    {
-        "Column": "Required[ColumnIdentifierDict]",
-        "RangeMaximum": "Required[str]",
-        "RangeMinimum": "Required[str]",
-        "TimeGranularity": "Required[Literal['YEAR', 'QUARTER', 'MONTH', 'WEEK', 'DAY', 'HOUR', 'MINUTE', 'SECOND', 'MILLISECOND']]",
-    },
-    total=False,
-)
-
-TimeRangeFilterValueDict = TypedDict(
-    "TimeRangeFilterValueDict",
-    {
-        "Parameter": "str",
-        "RollingDate": "RollingDateConfigurationDict",
-        "StaticValue": "str",
-    },
-    total=False,
-)
-
-TooltipItemDict = TypedDict(
-    "TooltipItemDict",
-    {
-        "ColumnTooltipItem": "AnalysisColumnTooltipItemDict",
-        "FieldTooltipItem": "AnalysisFieldTooltipItemDict",
-    },
-    total=False,
-)
-
-TopBottomMoversComputationDict = TypedDict(
-    "TopBottomMoversComputationDict",
-    {
-        "Category": "DimensionFieldDict",
-        "ComputationId": "Required[str]",
-        "MoverSize": "float",
-        "Name": "str",
-        "SortOrder": "Literal['PERCENT_DIFFERENCE', 'ABSOLUTE_DIFFERENCE']",
-        "Time": "DimensionFieldDict",
-        "Type": "Required[Literal['TOP', 'BOTTOM']]",
-        "Value": "MeasureFieldDict",
-    },
-    total=False,
-)
-
-TopBottomRankedComputationDict = TypedDict(
-    "TopBottomRankedComputationDict",
-    {
-        "Category": "DimensionFieldDict",
-        "ComputationId": "Required[str]",
-        "Name": "str",
-        "ResultSize": "float",
-        "Type": "Required[Literal['TOP', 'BOTTOM']]",
-        "Value": "MeasureFieldDict",
-    },
-    total=False,
-)
-
-TopicIdentifierDeclarationDict = TypedDict(
-    "TopicIdentifierDeclarationDict",
-    {
-        "Identifier": "Required[str]",
-        "TopicArn": "Required[str]",
-    },
-    total=False,
-)
-
-TopicReferenceDict = TypedDict(
-    "TopicReferenceDict",
-    {
-        "TopicArn": "Required[str]",
-        "TopicPlaceholder": "Required[str]",
-    },
-    total=False,
-)
-
-TotalAggregationComputationDict = TypedDict(
-    "TotalAggregationComputationDict",
-    {
-        "ComputationId": "Required[str]",
-        "Name": "str",
-        "Value": "MeasureFieldDict",
-    },
-    total=False,
-)
-
-TotalAggregationOptionDict = TypedDict(
-    "TotalAggregationOptionDict",
-    {
-        "FieldId": "Required[str]",
-        "TotalAggregationFunction": "Required[AnalysisTotalAggregationFunctionDict]",
-    },
-    total=False,
-)
-
-TransposedTableOptionDict = TypedDict(
-    "TransposedTableOptionDict",
-    {
-        "ColumnIndex": "float",
-        "ColumnType": "Required[Literal['ROW_HEADER_COLUMN', 'VALUE_COLUMN']]",
-        "ColumnWidth": "str",
-    },
-    total=False,
-)
-
-TreeMapConfigurationDict = TypedDict(
-    "TreeMapConfigurationDict",
-    {
-        "ColorLabelOptions": "ChartAxisLabelOptionsDict",
-        "ColorScale": "AnalysisColorScaleDict",
-        "DataLabels": "AnalysisDataLabelOptionsDict",
-        "FieldWells": "TreeMapFieldWellsDict",
-        "GroupLabelOptions": "ChartAxisLabelOptionsDict",
-        "Interactions": "VisualInteractionOptionsDict",
-        "Legend": "LegendOptionsDict",
-        "SizeLabelOptions": "ChartAxisLabelOptionsDict",
-        "SortConfiguration": "TreeMapSortConfigurationDict",
-        "Tooltip": "AnalysisTooltipOptionsDict",
-    },
-    total=False,
-)
-
-TreeMapFieldWellsDict = TypedDict(
-    "TreeMapFieldWellsDict",
-    {
-        "TreeMapAggregatedFieldWells": "AnalysisTreeMapAggregatedFieldWellsDict",
-    },
-    total=False,
-)
-
-TreeMapSortConfigurationDict = TypedDict(
-    "TreeMapSortConfigurationDict",
-    {
-        "TreeMapGroupItemsLimitConfiguration": "AnalysisItemsLimitConfigurationDict",
-        "TreeMapSort": "list[AnalysisFieldSortOptionsDict]",
-    },
-    total=False,
-)
-
-TrendArrowOptionsDict = TypedDict(
-    "TrendArrowOptionsDict",
-    {
-        "Visibility": "Literal['HIDDEN', 'VISIBLE']",
-    },
-    total=False,
-)
-
-UnaggregatedFieldDict = TypedDict(
-    "UnaggregatedFieldDict",
-    {
-        "Column": "Required[ColumnIdentifierDict]",
-        "FieldId": "Required[str]",
-        "FormatConfiguration": "AnalysisFormatConfigurationDict",
-    },
-    total=False,
-)
-
-UniqueValuesComputationDict = TypedDict(
-    "UniqueValuesComputationDict",
-    {
-        "Category": "DimensionFieldDict",
-        "ComputationId": "Required[str]",
-        "Name": "str",
-    },
-    total=False,
-)
-
-VisibleRangeOptionsDict = TypedDict(
-    "VisibleRangeOptionsDict",
-    {
-        "PercentRange": "PercentVisibleRangeDict",
-    },
-    total=False,
-)
-
-VisualDict = TypedDict(
-    "VisualDict",
-    {
-        "BarChartVisual": "AnalysisBarChartVisualDict",
-        "BoxPlotVisual": "AnalysisBoxPlotVisualDict",
-        "ComboChartVisual": "AnalysisComboChartVisualDict",
-        "CustomContentVisual": "AnalysisCustomContentVisualDict",
-        "EmptyVisual": "AnalysisEmptyVisualDict",
-        "FilledMapVisual": "AnalysisFilledMapVisualDict",
-        "FunnelChartVisual": "AnalysisFunnelChartVisualDict",
-        "GaugeChartVisual": "AnalysisGaugeChartVisualDict",
-        "GeospatialMapVisual": "AnalysisGeospatialMapVisualDict",
-        "HeatMapVisual": "AnalysisHeatMapVisualDict",
-        "HistogramVisual": "AnalysisHistogramVisualDict",
-        "InsightVisual": "AnalysisInsightVisualDict",
-        "KPIVisual": "AnalysisKPIVisualDict",
-        "LayerMapVisual": "AnalysisLayerMapVisualDict",
-        "LineChartVisual": "AnalysisLineChartVisualDict",
-        "PieChartVisual": "AnalysisPieChartVisualDict",
-        "PivotTableVisual": "AnalysisPivotTableVisualDict",
-        "PluginVisual": "AnalysisPluginVisualDict",
-        "RadarChartVisual": "AnalysisRadarChartVisualDict",
-        "SankeyDiagramVisual": "AnalysisSankeyDiagramVisualDict",
-        "ScatterPlotVisual": "AnalysisScatterPlotVisualDict",
-        "TableVisual": "AnalysisTableVisualDict",
-        "TreeMapVisual": "AnalysisTreeMapVisualDict",
-        "WaterfallVisual": "AnalysisWaterfallVisualDict",
-        "WordCloudVisual": "AnalysisWordCloudVisualDict",
-    },
-    total=False,
-)
-
-VisualCustomActionDict = TypedDict(
-    "VisualCustomActionDict",
-    {
-        "ActionOperations": "Required[list[VisualCustomActionOperationDict]]",
-        "CustomActionId": "Required[str]",
-        "Name": "Required[str]",
-        "Status": "Literal['ENABLED', 'DISABLED']",
-        "Trigger": "Required[Literal['DATA_POINT_CLICK', 'DATA_POINT_MENU']]",
-    },
-    total=False,
-)
-
-VisualCustomActionOperationDict = TypedDict(
-    "VisualCustomActionOperationDict",
-    {
-        "FilterOperation": "CustomActionFilterOperationDict",
-        "NavigationOperation": "CustomActionNavigationOperationDict",
-        "SetParametersOperation": "CustomActionSetParametersOperationDict",
-        "URLOperation": "CustomActionURLOperationDict",
-    },
-    total=False,
-)
-
-VisualInteractionOptionsDict = TypedDict(
-    "VisualInteractionOptionsDict",
-    {
-        "ContextMenuOption": "VisualInteractionOptionsContextMenuOptionDict",
-        "VisualMenuOption": "VisualInteractionOptionsVisualMenuOptionDict",
-    },
-    total=False,
-)
-
-VisualInteractionOptionsContextMenuOptionDict = TypedDict(
-    "VisualInteractionOptionsContextMenuOptionDict",
-    {
-        "AvailabilityStatus": "Literal['ENABLED', 'DISABLED']",
-    },
-    total=False,
-)
-
-VisualInteractionOptionsVisualMenuOptionDict = TypedDict(
-    "VisualInteractionOptionsVisualMenuOptionDict",
-    {
-        "AvailabilityStatus": "Literal['ENABLED', 'DISABLED']",
-    },
-    total=False,
-)
-
-VisualSubtitleLabelOptionsDict = TypedDict(
-    "VisualSubtitleLabelOptionsDict",
-    {
-        "FormatText": "LongFormatTextDict",
-        "Visibility": "Literal['HIDDEN', 'VISIBLE']",
-    },
-    total=False,
-)
-
-VisualTitleLabelOptionsDict = TypedDict(
-    "VisualTitleLabelOptionsDict",
-    {
-        "FormatText": "ShortFormatTextDict",
-        "Visibility": "Literal['HIDDEN', 'VISIBLE']",
-    },
-    total=False,
-)
-
-WaterfallChartColorConfigurationDict = TypedDict(
-    "WaterfallChartColorConfigurationDict",
-    {
-        "GroupColorConfiguration": "WaterfallChartGroupColorConfigurationDict",
-    },
-    total=False,
-)
-
-WaterfallChartConfigurationDict = TypedDict(
-    "WaterfallChartConfigurationDict",
-    {
-        "CategoryAxisDisplayOptions": "AxisDisplayOptionsDict",
-        "CategoryAxisLabelOptions": "ChartAxisLabelOptionsDict",
-        "ColorConfiguration": "WaterfallChartColorConfigurationDict",
-        "DataLabels": "AnalysisDataLabelOptionsDict",
-        "FieldWells": "WaterfallChartFieldWellsDict",
-        "Interactions": "VisualInteractionOptionsDict",
-        "Legend": "LegendOptionsDict",
-        "PrimaryYAxisDisplayOptions": "AxisDisplayOptionsDict",
-        "PrimaryYAxisLabelOptions": "ChartAxisLabelOptionsDict",
-        "SortConfiguration": "WaterfallChartSortConfigurationDict",
-        "VisualPalette": "AnalysisVisualPaletteDict",
-        "WaterfallChartOptions": "AnalysisWaterfallChartOptionsDict",
-    },
-    total=False,
-)
-
-WaterfallChartFieldWellsDict = TypedDict(
-    "WaterfallChartFieldWellsDict",
-    {
-        "WaterfallChartAggregatedFieldWells": "AnalysisWaterfallChartAggregatedFieldWellsDict",
-    },
-    total=False,
-)
-
-WaterfallChartGroupColorConfigurationDict = TypedDict(
-    "WaterfallChartGroupColorConfigurationDict",
-    {
-        "NegativeBarColor": "str",
-        "PositiveBarColor": "str",
-        "TotalBarColor": "str",
-    },
-    total=False,
-)
-
-WaterfallChartSortConfigurationDict = TypedDict(
-    "WaterfallChartSortConfigurationDict",
-    {
-        "BreakdownItemsLimit": "AnalysisItemsLimitConfigurationDict",
-        "CategorySort": "list[AnalysisFieldSortOptionsDict]",
-    },
-    total=False,
-)
-
-WordCloudChartConfigurationDict = TypedDict(
-    "WordCloudChartConfigurationDict",
-    {
-        "CategoryLabelOptions": "ChartAxisLabelOptionsDict",
-        "FieldWells": "WordCloudFieldWellsDict",
-        "Interactions": "VisualInteractionOptionsDict",
-        "SortConfiguration": "WordCloudSortConfigurationDict",
-        "WordCloudOptions": "AnalysisWordCloudOptionsDict",
-    },
-    total=False,
-)
-
-WordCloudFieldWellsDict = TypedDict(
-    "WordCloudFieldWellsDict",
-    {
-        "WordCloudAggregatedFieldWells": "AnalysisWordCloudAggregatedFieldWellsDict",
-    },
-    total=False,
-)
-
-WordCloudSortConfigurationDict = TypedDict(
-    "WordCloudSortConfigurationDict",
-    {
-        "CategoryItemsLimit": "AnalysisItemsLimitConfigurationDict",
-        "CategorySort": "list[AnalysisFieldSortOptionsDict]",
-    },
-    total=False,
-)
 
+class AggregationSortConfigurationDict(TypedDict, total=False):
+    """AggregationSortConfiguration as a plain dict."""
+
+    AggregationFunction: AnalysisAggregationFunctionDict
+    """Type: AnalysisAggregationFunctionDict."""
+    Column: Required[ColumnIdentifierDict]
+    """Type: ColumnIdentifierDict."""
+    SortDirection: Required[Literal["ASC", "DESC"]]
+    """Allowed values: 'ASC', 'DESC'."""
+
+
+class AnalysisAggregationFunctionDict(TypedDict, total=False):
+    """AnalysisAggregationFunction as a plain dict."""
+
+    AttributeAggregationFunction: AnalysisAttributeAggregationFunctionDict
+    """Type: AnalysisAttributeAggregationFunctionDict."""
+    CategoricalAggregationFunction: Literal["COUNT", "DISTINCT_COUNT"]
+    """Allowed values: 'COUNT', 'DISTINCT_COUNT'."""
+    DateAggregationFunction: Literal["COUNT", "DISTINCT_COUNT", "MIN", "MAX"]
+    """Allowed values: 'COUNT', 'DISTINCT_COUNT', 'MIN', 'MAX'."""
+    NumericalAggregationFunction: AnalysisNumericalAggregationFunctionDict
+    """Type: AnalysisNumericalAggregationFunctionDict."""
+
+
+class AnalysisAnalysisDefaultsDict(TypedDict, total=False):
+    """AnalysisAnalysisDefaults as a plain dict."""
+
+    DefaultNewSheetConfiguration: Required[AnalysisDefaultNewSheetConfigurationDict]
+    """Type: AnalysisDefaultNewSheetConfigurationDict."""
+
+
+class AnalysisAnchorDateConfigurationDict(TypedDict, total=False):
+    """AnalysisAnchorDateConfiguration as a plain dict."""
+
+    AnchorOption: Literal["NOW"]
+    """Allowed values: 'NOW'."""
+    ParameterName: str
+    """Pattern: ^[a-zA-Z0-9]+$ Length: 1 to 2048 characters."""
+
+
+class AnalysisArcOptionsDict(TypedDict, total=False):
+    """AnalysisArcOptions as a plain dict."""
+
+    ArcThickness: Literal["SMALL", "MEDIUM", "LARGE", "WHOLE"]
+    """Allowed values: 'SMALL', 'MEDIUM', 'LARGE', 'WHOLE'."""
+
+
+class AnalysisAttributeAggregationFunctionDict(TypedDict, total=False):
+    """AnalysisAttributeAggregationFunction as a plain dict."""
+
+    SimpleAttributeAggregation: Literal["UNIQUE_VALUE"]
+    """Allowed values: 'UNIQUE_VALUE'."""
+    ValueForMultipleValues: str
+    """Type: str."""
+
+
+class AnalysisAxisLabelOptionsDict(TypedDict, total=False):
+    """AnalysisAxisLabelOptions as a plain dict."""
+
+    ApplyTo: AxisLabelReferenceOptionsDict
+    """Type: AxisLabelReferenceOptionsDict."""
+    CustomLabel: str
+    """Type: str."""
+    FontConfiguration: AnalysisFontConfigurationDict
+    """Type: AnalysisFontConfigurationDict."""
+
+
+class AnalysisBarChartAggregatedFieldWellsDict(TypedDict, total=False):
+    """AnalysisBarChartAggregatedFieldWells as a plain dict."""
+
+    Category: list[DimensionFieldDict]
+    """Items: 0 to 200 items."""
+    Colors: list[DimensionFieldDict]
+    """Items: 0 to 200 items."""
+    SmallMultiples: list[DimensionFieldDict]
+    """Items: 0 to 1 items."""
+    Values: list[MeasureFieldDict]
+    """Items: 0 to 200 items."""
+
+
+class AnalysisBarChartVisualDict(TypedDict, total=False):
+    """AnalysisBarChartVisual as a plain dict."""
+
+    Actions: list[VisualCustomActionDict]
+    """Items: 0 to 10 items."""
+    ChartConfiguration: BarChartConfigurationDict
+    """Type: BarChartConfigurationDict."""
+    ColumnHierarchies: list[ColumnHierarchyDict]
+    """Items: 0 to 2 items."""
+    Subtitle: VisualSubtitleLabelOptionsDict
+    """Type: VisualSubtitleLabelOptionsDict."""
+    Title: VisualTitleLabelOptionsDict
+    """Type: VisualTitleLabelOptionsDict."""
+    VisualContentAltText: str
+    """Length: 1 to 1024 characters."""
+    VisualId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+
+
+class AnalysisBorderSettingsDict(TypedDict, total=False):
+    """AnalysisBorderSettings as a plain dict."""
+
+    BorderColor: str
+    """Pattern: ^#[A-F0-9]{6}(?:[A-F0-9]{2})?$"""
+    BorderVisibility: Literal["HIDDEN", "VISIBLE"]
+    """Allowed values: 'HIDDEN', 'VISIBLE'."""
+    BorderWidth: str
+    """String based length that is composed of value and unit in px"""
+
+
+class AnalysisBoxPlotAggregatedFieldWellsDict(TypedDict, total=False):
+    """AnalysisBoxPlotAggregatedFieldWells as a plain dict."""
+
+    GroupBy: list[DimensionFieldDict]
+    """Items: 0 to 1 items."""
+    Values: list[MeasureFieldDict]
+    """Items: 0 to 5 items."""
+
+
+class AnalysisBoxPlotOptionsDict(TypedDict, total=False):
+    """AnalysisBoxPlotOptions as a plain dict."""
+
+    AllDataPointsVisibility: Literal["HIDDEN", "VISIBLE"]
+    """Allowed values: 'HIDDEN', 'VISIBLE'."""
+    OutlierVisibility: Literal["HIDDEN", "VISIBLE"]
+    """Allowed values: 'HIDDEN', 'VISIBLE'."""
+    StyleOptions: BoxPlotStyleOptionsDict
+    """Type: BoxPlotStyleOptionsDict."""
+
+
+class AnalysisBoxPlotVisualDict(TypedDict, total=False):
+    """AnalysisBoxPlotVisual as a plain dict."""
+
+    Actions: list[VisualCustomActionDict]
+    """Items: 0 to 10 items."""
+    ChartConfiguration: BoxPlotChartConfigurationDict
+    """Type: BoxPlotChartConfigurationDict."""
+    ColumnHierarchies: list[ColumnHierarchyDict]
+    """Items: 0 to 2 items."""
+    Subtitle: VisualSubtitleLabelOptionsDict
+    """Type: VisualSubtitleLabelOptionsDict."""
+    Title: VisualTitleLabelOptionsDict
+    """Type: VisualTitleLabelOptionsDict."""
+    VisualContentAltText: str
+    """Length: 1 to 1024 characters."""
+    VisualId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+
+
+class AnalysisCalculatedMeasureFieldDict(TypedDict, total=False):
+    """AnalysisCalculatedMeasureField as a plain dict."""
+
+    Expression: Required[str]
+    """Length: 1 to 4096 characters."""
+    FieldId: Required[str]
+    """Length: 1 to 512 characters."""
+
+
+class AnalysisCascadingControlConfigurationDict(TypedDict, total=False):
+    """AnalysisCascadingControlConfiguration as a plain dict."""
+
+    SourceControls: list[CascadingControlSourceDict]
+    """Items: 0 to 200 items."""
+
+
+class AnalysisCategoricalDimensionFieldDict(TypedDict, total=False):
+    """AnalysisCategoricalDimensionField as a plain dict."""
+
+    Column: Required[ColumnIdentifierDict]
+    """Type: ColumnIdentifierDict."""
+    FieldId: Required[str]
+    """Length: 1 to 512 characters."""
+    FormatConfiguration: AnalysisStringFormatConfigurationDict
+    """Type: AnalysisStringFormatConfigurationDict."""
+    HierarchyId: str
+    """Length: 1 to 512 characters."""
+
+
+class AnalysisCategoricalMeasureFieldDict(TypedDict, total=False):
+    """AnalysisCategoricalMeasureField as a plain dict."""
+
+    AggregationFunction: Literal["COUNT", "DISTINCT_COUNT"]
+    """Allowed values: 'COUNT', 'DISTINCT_COUNT'."""
+    Column: Required[ColumnIdentifierDict]
+    """Type: ColumnIdentifierDict."""
+    FieldId: Required[str]
+    """Length: 1 to 512 characters."""
+    FormatConfiguration: AnalysisStringFormatConfigurationDict
+    """Type: AnalysisStringFormatConfigurationDict."""
+
+
+class AnalysisCategoryFilterDict(TypedDict, total=False):
+    """AnalysisCategoryFilter as a plain dict."""
+
+    Column: Required[ColumnIdentifierDict]
+    """Type: ColumnIdentifierDict."""
+    Configuration: Required[CategoryFilterConfigurationDict]
+    """Type: CategoryFilterConfigurationDict."""
+    DefaultFilterControlConfiguration: AnalysisDefaultFilterControlConfigurationDict
+    """Type: AnalysisDefaultFilterControlConfigurationDict."""
+    FilterId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+
+
+class AnalysisCategoryInnerFilterDict(TypedDict, total=False):
+    """AnalysisCategoryInnerFilter as a plain dict."""
+
+    Column: Required[ColumnIdentifierDict]
+    """Type: ColumnIdentifierDict."""
+    Configuration: Required[CategoryFilterConfigurationDict]
+    """Type: CategoryFilterConfigurationDict."""
+    DefaultFilterControlConfiguration: AnalysisDefaultFilterControlConfigurationDict
+    """Type: AnalysisDefaultFilterControlConfigurationDict."""
+
+
+class AnalysisClusterMarkerDict(TypedDict, total=False):
+    """AnalysisClusterMarker as a plain dict."""
+
+    SimpleClusterMarker: AnalysisSimpleClusterMarkerDict
+    """Type: AnalysisSimpleClusterMarkerDict."""
+
+
+class AnalysisClusterMarkerConfigurationDict(TypedDict, total=False):
+    """AnalysisClusterMarkerConfiguration as a plain dict."""
+
+    ClusterMarker: AnalysisClusterMarkerDict
+    """Type: AnalysisClusterMarkerDict."""
+
+
+class AnalysisColorScaleDict(TypedDict, total=False):
+    """AnalysisColorScale as a plain dict."""
+
+    ColorFillType: Required[Literal["DISCRETE", "GRADIENT"]]
+    """Allowed values: 'DISCRETE', 'GRADIENT'."""
+    Colors: Required[list[DataColorDict]]
+    """Items: 2 to 3 items."""
+    NullValueColor: DataColorDict
+    """Type: DataColorDict."""
+
+
+class AnalysisColorsConfigurationDict(TypedDict, total=False):
+    """AnalysisColorsConfiguration as a plain dict."""
+
+    CustomColors: list[CustomColorDict]
+    """Items: 0 to 50 items."""
+
+
+class AnalysisColumnSortDict(TypedDict, total=False):
+    """AnalysisColumnSort as a plain dict."""
+
+    AggregationFunction: AnalysisAggregationFunctionDict
+    """Type: AnalysisAggregationFunctionDict."""
+    Direction: Required[Literal["ASC", "DESC"]]
+    """Allowed values: 'ASC', 'DESC'."""
+    SortBy: Required[ColumnIdentifierDict]
+    """Type: ColumnIdentifierDict."""
+
+
+class AnalysisColumnTooltipItemDict(TypedDict, total=False):
+    """AnalysisColumnTooltipItem as a plain dict."""
+
+    Aggregation: AnalysisAggregationFunctionDict
+    """Type: AnalysisAggregationFunctionDict."""
+    Column: Required[ColumnIdentifierDict]
+    """Type: ColumnIdentifierDict."""
+    Label: str
+    """Type: str."""
+    TooltipTarget: Literal["BOTH", "BAR", "LINE"]
+    """Allowed values: 'BOTH', 'BAR', 'LINE'."""
+    Visibility: Literal["HIDDEN", "VISIBLE"]
+    """Allowed values: 'HIDDEN', 'VISIBLE'."""
+
+
+class AnalysisComboChartAggregatedFieldWellsDict(TypedDict, total=False):
+    """AnalysisComboChartAggregatedFieldWells as a plain dict."""
+
+    BarValues: list[MeasureFieldDict]
+    """Items: 0 to 200 items."""
+    Category: list[DimensionFieldDict]
+    """Items: 0 to 200 items."""
+    Colors: list[DimensionFieldDict]
+    """Items: 0 to 200 items."""
+    LineValues: list[MeasureFieldDict]
+    """Items: 0 to 200 items."""
+
+
+class AnalysisComboChartVisualDict(TypedDict, total=False):
+    """AnalysisComboChartVisual as a plain dict."""
+
+    Actions: list[VisualCustomActionDict]
+    """Items: 0 to 10 items."""
+    ChartConfiguration: ComboChartConfigurationDict
+    """Type: ComboChartConfigurationDict."""
+    ColumnHierarchies: list[ColumnHierarchyDict]
+    """Items: 0 to 2 items."""
+    Subtitle: VisualSubtitleLabelOptionsDict
+    """Type: VisualSubtitleLabelOptionsDict."""
+    Title: VisualTitleLabelOptionsDict
+    """Type: VisualTitleLabelOptionsDict."""
+    VisualContentAltText: str
+    """Length: 1 to 1024 characters."""
+    VisualId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+
+
+class AnalysisContextMenuOptionDict(TypedDict, total=False):
+    """AnalysisContextMenuOption as a plain dict."""
+
+    AvailabilityStatus: Literal["ENABLED", "DISABLED"]
+    """Allowed values: 'ENABLED', 'DISABLED'."""
+
+
+class AnalysisCurrencyDisplayFormatConfigurationDict(TypedDict, total=False):
+    """AnalysisCurrencyDisplayFormatConfiguration as a plain dict."""
+
+    DecimalPlacesConfiguration: AnalysisDecimalPlacesConfigurationDict
+    """Type: AnalysisDecimalPlacesConfigurationDict."""
+    NegativeValueConfiguration: AnalysisNegativeValueConfigurationDict
+    """Type: AnalysisNegativeValueConfigurationDict."""
+    NullValueFormatConfiguration: AnalysisNullValueFormatConfigurationDict
+    """Type: AnalysisNullValueFormatConfigurationDict."""
+    NumberScale: Literal[
+        "NONE", "AUTO", "THOUSANDS", "MILLIONS", "BILLIONS", "TRILLIONS", "LAKHS", "CRORES"
+    ]
+    """Allowed values: 'NONE', 'AUTO', 'THOUSANDS', 'MILLIONS', 'BILLIONS', 'TRILLIONS', 'LAKHS',
+    'CRORES'."""
+    Prefix: str
+    """Length: 1 to 128 characters."""
+    SeparatorConfiguration: NumericSeparatorConfigurationDict
+    """Type: NumericSeparatorConfigurationDict."""
+    Suffix: str
+    """Length: 1 to 128 characters."""
+    Symbol: str
+    """Pattern: ^[A-Z]{3}$"""
+
+
+class AnalysisCustomContentVisualDict(TypedDict, total=False):
+    """AnalysisCustomContentVisual as a plain dict."""
+
+    Actions: list[VisualCustomActionDict]
+    """Items: 0 to 10 items."""
+    ChartConfiguration: CustomContentConfigurationDict
+    """Type: CustomContentConfigurationDict."""
+    DataSetIdentifier: str
+    """Length: 0 to 2048 characters."""
+    Subtitle: VisualSubtitleLabelOptionsDict
+    """Type: VisualSubtitleLabelOptionsDict."""
+    Title: VisualTitleLabelOptionsDict
+    """Type: VisualTitleLabelOptionsDict."""
+    TopicIdentifier: str
+    """Length: 1 to 2048 characters."""
+    VisualContentAltText: str
+    """Length: 1 to 1024 characters."""
+    VisualId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+
+
+class AnalysisCustomFilterConfigurationDict(TypedDict, total=False):
+    """AnalysisCustomFilterConfiguration as a plain dict."""
+
+    CategoryValue: str
+    """Length: 0 to 512 characters."""
+    MatchOperator: Required[
+        Literal[
+            "EQUALS", "DOES_NOT_EQUAL", "CONTAINS", "DOES_NOT_CONTAIN", "STARTS_WITH", "ENDS_WITH"
+        ]
+    ]
+    """Allowed values: 'EQUALS', 'DOES_NOT_EQUAL', 'CONTAINS', 'DOES_NOT_CONTAIN', 'STARTS_WITH',
+    'ENDS_WITH'."""
+    NullOption: Required[Literal["ALL_VALUES", "NULLS_ONLY", "NON_NULLS_ONLY"]]
+    """Allowed values: 'ALL_VALUES', 'NULLS_ONLY', 'NON_NULLS_ONLY'."""
+    ParameterName: str
+    """Pattern: ^[a-zA-Z0-9]+$ Length: 1 to 2048 characters."""
+    SelectAllOptions: Literal["FILTER_ALL_VALUES"]
+    """Allowed values: 'FILTER_ALL_VALUES'."""
+
+
+class AnalysisCustomFilterListConfigurationDict(TypedDict, total=False):
+    """AnalysisCustomFilterListConfiguration as a plain dict."""
+
+    CategoryValues: list[str]
+    """Items: 0 to 100000 items. Each item: Length: 0 to 512 characters."""
+    MatchOperator: Required[
+        Literal[
+            "EQUALS", "DOES_NOT_EQUAL", "CONTAINS", "DOES_NOT_CONTAIN", "STARTS_WITH", "ENDS_WITH"
+        ]
+    ]
+    """Allowed values: 'EQUALS', 'DOES_NOT_EQUAL', 'CONTAINS', 'DOES_NOT_CONTAIN', 'STARTS_WITH',
+    'ENDS_WITH'."""
+    NullOption: Required[Literal["ALL_VALUES", "NULLS_ONLY", "NON_NULLS_ONLY"]]
+    """Allowed values: 'ALL_VALUES', 'NULLS_ONLY', 'NON_NULLS_ONLY'."""
+    SelectAllOptions: Literal["FILTER_ALL_VALUES"]
+    """Allowed values: 'FILTER_ALL_VALUES'."""
+
+
+class AnalysisCustomValuesConfigurationDict(TypedDict, total=False):
+    """AnalysisCustomValuesConfiguration as a plain dict."""
+
+    CustomValues: Required[CustomParameterValuesDict]
+    """Type: CustomParameterValuesDict."""
+    IncludeNullValue: bool
+    """Type: bool."""
+
+
+class AnalysisDataFieldBarSeriesItemDict(TypedDict, total=False):
+    """AnalysisDataFieldBarSeriesItem as a plain dict."""
+
+    FieldId: Required[str]
+    """Length: 1 to 512 characters."""
+    FieldValue: str
+    """Type: str."""
+    Settings: BarChartSeriesSettingsDict
+    """Type: BarChartSeriesSettingsDict."""
+
+
+class AnalysisDataFieldComboSeriesItemDict(TypedDict, total=False):
+    """AnalysisDataFieldComboSeriesItem as a plain dict."""
+
+    FieldId: Required[str]
+    """Length: 1 to 512 characters."""
+    FieldValue: str
+    """Type: str."""
+    Settings: ComboChartSeriesSettingsDict
+    """Type: ComboChartSeriesSettingsDict."""
+
+
+class AnalysisDataFieldSeriesItemDict(TypedDict, total=False):
+    """AnalysisDataFieldSeriesItem as a plain dict."""
+
+    AxisBinding: Required[Literal["PRIMARY_YAXIS", "SECONDARY_YAXIS"]]
+    """Allowed values: 'PRIMARY_YAXIS', 'SECONDARY_YAXIS'."""
+    FieldId: Required[str]
+    """Length: 1 to 512 characters."""
+    FieldValue: str
+    """Type: str."""
+    Settings: LineChartSeriesSettingsDict
+    """Type: LineChartSeriesSettingsDict."""
+
+
+class AnalysisDataLabelOptionsDict(TypedDict, total=False):
+    """AnalysisDataLabelOptions as a plain dict."""
+
+    CategoryLabelVisibility: Literal["HIDDEN", "VISIBLE"]
+    """Allowed values: 'HIDDEN', 'VISIBLE'."""
+    DataLabelTypes: list[DataLabelTypeDict]
+    """Items: 0 to 100 items."""
+    LabelColor: str
+    """Pattern: ^#[A-F0-9]{6}$"""
+    LabelContent: Literal["VALUE", "PERCENT", "VALUE_AND_PERCENT"]
+    """Allowed values: 'VALUE', 'PERCENT', 'VALUE_AND_PERCENT'."""
+    LabelFontConfiguration: AnalysisFontConfigurationDict
+    """Type: AnalysisFontConfigurationDict."""
+    MeasureLabelVisibility: Literal["HIDDEN", "VISIBLE"]
+    """Allowed values: 'HIDDEN', 'VISIBLE'."""
+    Overlap: Literal["DISABLE_OVERLAP", "ENABLE_OVERLAP"]
+    """Allowed values: 'DISABLE_OVERLAP', 'ENABLE_OVERLAP'."""
+    Position: Literal["INSIDE", "OUTSIDE", "LEFT", "TOP", "BOTTOM", "RIGHT"]
+    """Allowed values: 'INSIDE', 'OUTSIDE', 'LEFT', 'TOP', 'BOTTOM', 'RIGHT'."""
+    TotalsVisibility: Literal["HIDDEN", "VISIBLE"]
+    """Allowed values: 'HIDDEN', 'VISIBLE'."""
+    Visibility: Literal["HIDDEN", "VISIBLE"]
+    """Allowed values: 'HIDDEN', 'VISIBLE'."""
+
+
+class AnalysisDataPathLabelTypeDict(TypedDict, total=False):
+    """AnalysisDataPathLabelType as a plain dict."""
+
+    FieldId: str
+    """Length: 1 to 512 characters."""
+    FieldValue: str
+    """Length: 0 to 2048 characters."""
+    Visibility: Literal["HIDDEN", "VISIBLE"]
+    """Allowed values: 'HIDDEN', 'VISIBLE'."""
+
+
+class AnalysisDataPathTypeDict(TypedDict, total=False):
+    """AnalysisDataPathType as a plain dict."""
+
+    PivotTableDataPathType: Literal[
+        "HIERARCHY_ROWS_LAYOUT_COLUMN",
+        "MULTIPLE_ROW_METRICS_COLUMN",
+        "EMPTY_COLUMN_HEADER",
+        "COUNT_METRIC_COLUMN",
+    ]
+    """Allowed values: 'HIERARCHY_ROWS_LAYOUT_COLUMN', 'MULTIPLE_ROW_METRICS_COLUMN',
+    'EMPTY_COLUMN_HEADER', 'COUNT_METRIC_COLUMN'."""
+
+
+class AnalysisDateAxisOptionsDict(TypedDict, total=False):
+    """AnalysisDateAxisOptions as a plain dict."""
+
+    MissingDateVisibility: Literal["HIDDEN", "VISIBLE"]
+    """Allowed values: 'HIDDEN', 'VISIBLE'."""
+
+
+class AnalysisDateDimensionFieldDict(TypedDict, total=False):
+    """AnalysisDateDimensionField as a plain dict."""
+
+    Column: Required[ColumnIdentifierDict]
+    """Type: ColumnIdentifierDict."""
+    DateGranularity: Literal[
+        "YEAR", "QUARTER", "MONTH", "WEEK", "DAY", "HOUR", "MINUTE", "SECOND", "MILLISECOND"
+    ]
+    """Allowed values: 'YEAR', 'QUARTER', 'MONTH', 'WEEK', 'DAY', 'HOUR', 'MINUTE', 'SECOND',
+    'MILLISECOND'."""
+    FieldId: Required[str]
+    """Length: 1 to 512 characters."""
+    FormatConfiguration: AnalysisDateTimeFormatConfigurationDict
+    """Type: AnalysisDateTimeFormatConfigurationDict."""
+    HierarchyId: str
+    """Length: 1 to 512 characters."""
+
+
+class AnalysisDateMeasureFieldDict(TypedDict, total=False):
+    """AnalysisDateMeasureField as a plain dict."""
+
+    AggregationFunction: Literal["COUNT", "DISTINCT_COUNT", "MIN", "MAX"]
+    """Allowed values: 'COUNT', 'DISTINCT_COUNT', 'MIN', 'MAX'."""
+    Column: Required[ColumnIdentifierDict]
+    """Type: ColumnIdentifierDict."""
+    FieldId: Required[str]
+    """Length: 1 to 512 characters."""
+    FormatConfiguration: AnalysisDateTimeFormatConfigurationDict
+    """Type: AnalysisDateTimeFormatConfigurationDict."""
+
+
+class AnalysisDateTimeFormatConfigurationDict(TypedDict, total=False):
+    """AnalysisDateTimeFormatConfiguration as a plain dict."""
+
+    DateTimeFormat: str
+    """Length: 1 to 128 characters."""
+    NullValueFormatConfiguration: AnalysisNullValueFormatConfigurationDict
+    """Type: AnalysisNullValueFormatConfigurationDict."""
+    NumericFormatConfiguration: AnalysisNumericFormatConfigurationDict
+    """Type: AnalysisNumericFormatConfigurationDict."""
+
+
+class AnalysisDateTimeHierarchyDict(TypedDict, total=False):
+    """AnalysisDateTimeHierarchy as a plain dict."""
+
+    DrillDownFilters: list[DrillDownFilterDict]
+    """Items: 0 to 10 items."""
+    HierarchyId: Required[str]
+    """Length: 1 to 512 characters."""
+
+
+class AnalysisDateTimeParameterDeclarationDict(TypedDict, total=False):
+    """AnalysisDateTimeParameterDeclaration as a plain dict."""
+
+    DefaultValues: DateTimeDefaultValuesDict
+    """Type: DateTimeDefaultValuesDict."""
+    MappedDataSetParameters: list[MappedDataSetParameterDict]
+    """Items: 0 to 150 items."""
+    Name: Required[str]
+    """Pattern: ^[a-zA-Z0-9]+$ Length: 1 to 2048 characters."""
+    TimeGranularity: Literal[
+        "YEAR", "QUARTER", "MONTH", "WEEK", "DAY", "HOUR", "MINUTE", "SECOND", "MILLISECOND"
+    ]
+    """Allowed values: 'YEAR', 'QUARTER', 'MONTH', 'WEEK', 'DAY', 'HOUR', 'MINUTE', 'SECOND',
+    'MILLISECOND'."""
+    ValueWhenUnset: DateTimeValueWhenUnsetConfigurationDict
+    """Type: DateTimeValueWhenUnsetConfigurationDict."""
+
+
+class AnalysisDecalSettingsDict(TypedDict, total=False):
+    """AnalysisDecalSettings as a plain dict."""
+
+    DecalColor: str
+    """Pattern: ^#[A-F0-9]{6}(?:[A-F0-9]{2})?$"""
+    DecalPatternType: Literal[
+        "SOLID",
+        "DIAGONAL_MEDIUM",
+        "CIRCLE_MEDIUM",
+        "DIAMOND_GRID_MEDIUM",
+        "CHECKERBOARD_MEDIUM",
+        "TRIANGLE_MEDIUM",
+        "DIAGONAL_OPPOSITE_MEDIUM",
+        "DIAMOND_MEDIUM",
+        "DIAGONAL_LARGE",
+        "CIRCLE_LARGE",
+        "DIAMOND_GRID_LARGE",
+        "CHECKERBOARD_LARGE",
+        "TRIANGLE_LARGE",
+        "DIAGONAL_OPPOSITE_LARGE",
+        "DIAMOND_LARGE",
+        "DIAGONAL_SMALL",
+        "CIRCLE_SMALL",
+        "DIAMOND_GRID_SMALL",
+        "CHECKERBOARD_SMALL",
+        "TRIANGLE_SMALL",
+        "DIAGONAL_OPPOSITE_SMALL",
+        "DIAMOND_SMALL",
+    ]
+    """Allowed values: 'SOLID', 'DIAGONAL_MEDIUM', 'CIRCLE_MEDIUM', 'DIAMOND_GRID_MEDIUM',
+    'CHECKERBOARD_MEDIUM', 'TRIANGLE_MEDIUM', 'DIAGONAL_OPPOSITE_MEDIUM', 'DIAMOND_MEDIUM',
+    'DIAGONAL_LARGE', 'CIRCLE_LARGE', 'DIAMOND_GRID_LARGE', 'CHECKERBOARD_LARGE' (and 10 more)."""
+    DecalStyleType: Literal["Manual", "Auto"]
+    """Allowed values: 'Manual', 'Auto'."""
+    DecalVisibility: Literal["HIDDEN", "VISIBLE"]
+    """Allowed values: 'HIDDEN', 'VISIBLE'."""
+    ElementValue: str
+    """Length: 0 to 1024 characters."""
+
+
+class AnalysisDecalSettingsConfigurationDict(TypedDict, total=False):
+    """AnalysisDecalSettingsConfiguration as a plain dict."""
+
+    CustomDecalSettings: list[AnalysisDecalSettingsDict]
+    """Items: 0 to 50 items."""
+
+
+class AnalysisDecimalParameterDeclarationDict(TypedDict, total=False):
+    """AnalysisDecimalParameterDeclaration as a plain dict."""
+
+    DefaultValues: DecimalDefaultValuesDict
+    """Type: DecimalDefaultValuesDict."""
+    MappedDataSetParameters: list[MappedDataSetParameterDict]
+    """Items: 0 to 150 items."""
+    Name: Required[str]
+    """Pattern: ^[a-zA-Z0-9]+$ Length: 1 to 2048 characters."""
+    ParameterValueType: Required[Literal["MULTI_VALUED", "SINGLE_VALUED"]]
+    """Allowed values: 'MULTI_VALUED', 'SINGLE_VALUED'."""
+    ValueWhenUnset: DecimalValueWhenUnsetConfigurationDict
+    """Type: DecimalValueWhenUnsetConfigurationDict."""
+
+
+class AnalysisDecimalPlacesConfigurationDict(TypedDict, total=False):
+    """AnalysisDecimalPlacesConfiguration as a plain dict."""
+
+    DecimalPlaces: Required[float]
+    """Range: 0 to 20 (inclusive)."""
+
+
+class AnalysisDefaultFilterControlConfigurationDict(TypedDict, total=False):
+    """AnalysisDefaultFilterControlConfiguration as a plain dict."""
+
+    ControlOptions: Required[DefaultFilterControlOptionsDict]
+    """Type: DefaultFilterControlOptionsDict."""
+    Title: Required[str]
+    """Length: 1 to 2048 characters."""
+
+
+class AnalysisDefaultNewSheetConfigurationDict(TypedDict, total=False):
+    """AnalysisDefaultNewSheetConfiguration as a plain dict."""
+
+    InteractiveLayoutConfiguration: DefaultInteractiveLayoutConfigurationDict
+    """Type: DefaultInteractiveLayoutConfigurationDict."""
+    PaginatedLayoutConfiguration: DefaultPaginatedLayoutConfigurationDict
+    """Type: DefaultPaginatedLayoutConfigurationDict."""
+    SheetContentType: Literal["PAGINATED", "INTERACTIVE"]
+    """Allowed values: 'PAGINATED', 'INTERACTIVE'."""
+
+
+class AnalysisDefinitionDict(TypedDict, total=False):
+    """AnalysisDefinition as a plain dict."""
+
+    AnalysisDefaults: AnalysisAnalysisDefaultsDict
+    """Type: AnalysisAnalysisDefaultsDict."""
+    CalculatedFields: list[CalculatedFieldDict]
+    """Items: 0 to 500 items."""
+    ColumnConfigurations: list[ColumnConfigurationDict]
+    """Items: 0 to 2000 items."""
+    DataSetIdentifierDeclarations: Required[list[DataSetIdentifierDeclarationDict]]
+    """Items: 0 to 50 items."""
+    FilterGroups: list[FilterGroupDict]
+    """Items: 0 to 2000 items."""
+    Options: AssetOptionsDict
+    """Type: AssetOptionsDict."""
+    ParameterDeclarations: list[ParameterDeclarationDict]
+    """Items: 0 to 400 items."""
+    QueryExecutionOptions: AnalysisQueryExecutionOptionsDict
+    """Type: AnalysisQueryExecutionOptionsDict."""
+    Sheets: list[SheetDefinitionDict]
+    """Items: 0 to 20 items."""
+    StaticFiles: list[StaticFileDict]
+    """<p>The static files for the definition.</p>"""
+    TopicIdentifierDeclarations: list[TopicIdentifierDeclarationDict]
+    """Items: 0 to 50 items."""
+
+
+class AnalysisDonutCenterOptionsDict(TypedDict, total=False):
+    """AnalysisDonutCenterOptions as a plain dict."""
+
+    LabelVisibility: Literal["HIDDEN", "VISIBLE"]
+    """Allowed values: 'HIDDEN', 'VISIBLE'."""
+
+
+class AnalysisDonutOptionsDict(TypedDict, total=False):
+    """AnalysisDonutOptions as a plain dict."""
+
+    ArcOptions: AnalysisArcOptionsDict
+    """Type: AnalysisArcOptionsDict."""
+    DonutCenterOptions: AnalysisDonutCenterOptionsDict
+    """Type: AnalysisDonutCenterOptionsDict."""
+
+
+class AnalysisEmptyVisualDict(TypedDict, total=False):
+    """AnalysisEmptyVisual as a plain dict."""
+
+    Actions: list[VisualCustomActionDict]
+    """Items: 0 to 10 items."""
+    DataSetIdentifier: str
+    """Length: 0 to 2048 characters."""
+    TopicIdentifier: str
+    """Length: 1 to 2048 characters."""
+    VisualId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+
+
+class AnalysisErrorDict(TypedDict, total=False):
+    """AnalysisError as a plain dict: <p>Analysis error.</p>"""
+
+    Message: str
+    """<p>The message associated with the analysis error.</p>"""
+    Type: Literal[
+        "ACCESS_DENIED",
+        "SOURCE_NOT_FOUND",
+        "DATA_SET_NOT_FOUND",
+        "INTERNAL_FAILURE",
+        "PARAMETER_VALUE_INCOMPATIBLE",
+        "PARAMETER_TYPE_INVALID",
+        "PARAMETER_NOT_FOUND",
+        "COLUMN_TYPE_MISMATCH",
+        "COLUMN_GEOGRAPHIC_ROLE_MISMATCH",
+        "COLUMN_REPLACEMENT_MISSING",
+    ]
+    """Allowed values: 'ACCESS_DENIED', 'SOURCE_NOT_FOUND', 'DATA_SET_NOT_FOUND',
+    'INTERNAL_FAILURE', 'PARAMETER_VALUE_INCOMPATIBLE', 'PARAMETER_TYPE_INVALID',
+    'PARAMETER_NOT_FOUND', 'COLUMN_TYPE_MISMATCH', 'COLUMN_GEOGRAPHIC_ROLE_MISMATCH',
+    'COLUMN_REPLACEMENT_MISSING'."""
+    ViolatedEntities: list[EntityDict]
+    """<p>Lists the violated entities that caused the analysis error</p>"""
+
+
+class AnalysisExcludePeriodConfigurationDict(TypedDict, total=False):
+    """AnalysisExcludePeriodConfiguration as a plain dict."""
+
+    Amount: Required[float]
+    """Type: float."""
+    Granularity: Required[
+        Literal[
+            "YEAR", "QUARTER", "MONTH", "WEEK", "DAY", "HOUR", "MINUTE", "SECOND", "MILLISECOND"
+        ]
+    ]
+    """Allowed values: 'YEAR', 'QUARTER', 'MONTH', 'WEEK', 'DAY', 'HOUR', 'MINUTE', 'SECOND',
+    'MILLISECOND'."""
+    Status: Literal["ENABLED", "DISABLED"]
+    """Allowed values: 'ENABLED', 'DISABLED'."""
+
+
+class AnalysisExplicitHierarchyDict(TypedDict, total=False):
+    """AnalysisExplicitHierarchy as a plain dict."""
+
+    Columns: Required[list[ColumnIdentifierDict]]
+    """Items: 2 to 10 items."""
+    DrillDownFilters: list[DrillDownFilterDict]
+    """Items: 0 to 10 items."""
+    HierarchyId: Required[str]
+    """Length: 1 to 512 characters."""
+
+
+class AnalysisFieldBarSeriesItemDict(TypedDict, total=False):
+    """AnalysisFieldBarSeriesItem as a plain dict."""
+
+    FieldId: Required[str]
+    """Length: 1 to 512 characters."""
+    Settings: BarChartSeriesSettingsDict
+    """Type: BarChartSeriesSettingsDict."""
+
+
+class AnalysisFieldBasedTooltipDict(TypedDict, total=False):
+    """AnalysisFieldBasedTooltip as a plain dict."""
+
+    AggregationVisibility: Literal["HIDDEN", "VISIBLE"]
+    """Allowed values: 'HIDDEN', 'VISIBLE'."""
+    TooltipFields: list[TooltipItemDict]
+    """Items: 0 to 100 items."""
+    TooltipTitleType: Literal["NONE", "PRIMARY_VALUE"]
+    """Allowed values: 'NONE', 'PRIMARY_VALUE'."""
+
+
+class AnalysisFieldComboSeriesItemDict(TypedDict, total=False):
+    """AnalysisFieldComboSeriesItem as a plain dict."""
+
+    FieldId: Required[str]
+    """Length: 1 to 512 characters."""
+    Settings: ComboChartSeriesSettingsDict
+    """Type: ComboChartSeriesSettingsDict."""
+
+
+class AnalysisFieldLabelTypeDict(TypedDict, total=False):
+    """AnalysisFieldLabelType as a plain dict."""
+
+    FieldId: str
+    """Length: 1 to 512 characters."""
+    Visibility: Literal["HIDDEN", "VISIBLE"]
+    """Allowed values: 'HIDDEN', 'VISIBLE'."""
+
+
+class AnalysisFieldSeriesItemDict(TypedDict, total=False):
+    """AnalysisFieldSeriesItem as a plain dict."""
+
+    AxisBinding: Required[Literal["PRIMARY_YAXIS", "SECONDARY_YAXIS"]]
+    """Allowed values: 'PRIMARY_YAXIS', 'SECONDARY_YAXIS'."""
+    FieldId: Required[str]
+    """Length: 1 to 512 characters."""
+    Settings: LineChartSeriesSettingsDict
+    """Type: LineChartSeriesSettingsDict."""
+
+
+class AnalysisFieldSortDict(TypedDict, total=False):
+    """AnalysisFieldSort as a plain dict."""
+
+    Direction: Required[Literal["ASC", "DESC"]]
+    """Allowed values: 'ASC', 'DESC'."""
+    FieldId: Required[str]
+    """Length: 1 to 512 characters."""
+
+
+class AnalysisFieldSortOptionsDict(TypedDict, total=False):
+    """AnalysisFieldSortOptions as a plain dict."""
+
+    ColumnSort: AnalysisColumnSortDict
+    """Type: AnalysisColumnSortDict."""
+    FieldSort: AnalysisFieldSortDict
+    """Type: AnalysisFieldSortDict."""
+
+
+class AnalysisFieldTooltipItemDict(TypedDict, total=False):
+    """AnalysisFieldTooltipItem as a plain dict."""
+
+    FieldId: Required[str]
+    """Length: 1 to 512 characters."""
+    Label: str
+    """Type: str."""
+    TooltipTarget: Literal["BOTH", "BAR", "LINE"]
+    """Allowed values: 'BOTH', 'BAR', 'LINE'."""
+    Visibility: Literal["HIDDEN", "VISIBLE"]
+    """Allowed values: 'HIDDEN', 'VISIBLE'."""
+
+
+class AnalysisFilledMapAggregatedFieldWellsDict(TypedDict, total=False):
+    """AnalysisFilledMapAggregatedFieldWells as a plain dict."""
+
+    Geospatial: list[DimensionFieldDict]
+    """Items: 0 to 1 items."""
+    Values: list[MeasureFieldDict]
+    """Items: 0 to 1 items."""
+
+
+class AnalysisFilledMapVisualDict(TypedDict, total=False):
+    """AnalysisFilledMapVisual as a plain dict."""
+
+    Actions: list[VisualCustomActionDict]
+    """Items: 0 to 10 items."""
+    ChartConfiguration: FilledMapConfigurationDict
+    """Type: FilledMapConfigurationDict."""
+    ColumnHierarchies: list[ColumnHierarchyDict]
+    """Items: 0 to 2 items."""
+    ConditionalFormatting: FilledMapConditionalFormattingDict
+    """Type: FilledMapConditionalFormattingDict."""
+    Subtitle: VisualSubtitleLabelOptionsDict
+    """Type: VisualSubtitleLabelOptionsDict."""
+    Title: VisualTitleLabelOptionsDict
+    """Type: VisualTitleLabelOptionsDict."""
+    VisualContentAltText: str
+    """Length: 1 to 1024 characters."""
+    VisualId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+
+
+class AnalysisFilterListConfigurationDict(TypedDict, total=False):
+    """AnalysisFilterListConfiguration as a plain dict."""
+
+    CategoryValues: list[str]
+    """Items: 0 to 100000 items. Each item: Length: 0 to 512 characters."""
+    MatchOperator: Required[
+        Literal[
+            "EQUALS", "DOES_NOT_EQUAL", "CONTAINS", "DOES_NOT_CONTAIN", "STARTS_WITH", "ENDS_WITH"
+        ]
+    ]
+    """Allowed values: 'EQUALS', 'DOES_NOT_EQUAL', 'CONTAINS', 'DOES_NOT_CONTAIN', 'STARTS_WITH',
+    'ENDS_WITH'."""
+    NullOption: Literal["ALL_VALUES", "NULLS_ONLY", "NON_NULLS_ONLY"]
+    """Allowed values: 'ALL_VALUES', 'NULLS_ONLY', 'NON_NULLS_ONLY'."""
+    SelectAllOptions: Literal["FILTER_ALL_VALUES"]
+    """Allowed values: 'FILTER_ALL_VALUES'."""
+
+
+class AnalysisFontConfigurationDict(TypedDict, total=False):
+    """AnalysisFontConfiguration as a plain dict."""
+
+    FontColor: str
+    """Pattern: ^#[A-F0-9]{6}$"""
+    FontDecoration: Literal["UNDERLINE", "NONE"]
+    """Allowed values: 'UNDERLINE', 'NONE'."""
+    FontFamily: str
+    """<p>The font family that you want to use.</p>"""
+    FontSize: AnalysisFontSizeDict
+    """Type: AnalysisFontSizeDict."""
+    FontStyle: Literal["NORMAL", "ITALIC"]
+    """Allowed values: 'NORMAL', 'ITALIC'."""
+    FontWeight: AnalysisFontWeightDict
+    """Type: AnalysisFontWeightDict."""
+
+
+class AnalysisFontSizeDict(TypedDict, total=False):
+    """AnalysisFontSize as a plain dict."""
+
+    Absolute: str
+    """<p>The font size that you want to use in px.</p>"""
+    Relative: Literal["EXTRA_SMALL", "SMALL", "MEDIUM", "LARGE", "EXTRA_LARGE"]
+    """Allowed values: 'EXTRA_SMALL', 'SMALL', 'MEDIUM', 'LARGE', 'EXTRA_LARGE'."""
+
+
+class AnalysisFontWeightDict(TypedDict, total=False):
+    """AnalysisFontWeight as a plain dict."""
+
+    Name: Literal["NORMAL", "BOLD"]
+    """Allowed values: 'NORMAL', 'BOLD'."""
+
+
+class AnalysisFormatConfigurationDict(TypedDict, total=False):
+    """AnalysisFormatConfiguration as a plain dict."""
+
+    DateTimeFormatConfiguration: AnalysisDateTimeFormatConfigurationDict
+    """Type: AnalysisDateTimeFormatConfigurationDict."""
+    NumberFormatConfiguration: AnalysisNumberFormatConfigurationDict
+    """Type: AnalysisNumberFormatConfigurationDict."""
+    StringFormatConfiguration: AnalysisStringFormatConfigurationDict
+    """Type: AnalysisStringFormatConfigurationDict."""
+
+
+class AnalysisFunnelChartAggregatedFieldWellsDict(TypedDict, total=False):
+    """AnalysisFunnelChartAggregatedFieldWells as a plain dict."""
+
+    Category: list[DimensionFieldDict]
+    """Items: 0 to 1 items."""
+    Values: list[MeasureFieldDict]
+    """Items: 0 to 1 items."""
+
+
+class AnalysisFunnelChartVisualDict(TypedDict, total=False):
+    """AnalysisFunnelChartVisual as a plain dict."""
+
+    Actions: list[VisualCustomActionDict]
+    """Items: 0 to 10 items."""
+    ChartConfiguration: FunnelChartConfigurationDict
+    """Type: FunnelChartConfigurationDict."""
+    ColumnHierarchies: list[ColumnHierarchyDict]
+    """Items: 0 to 2 items."""
+    Subtitle: VisualSubtitleLabelOptionsDict
+    """Type: VisualSubtitleLabelOptionsDict."""
+    Title: VisualTitleLabelOptionsDict
+    """Type: VisualTitleLabelOptionsDict."""
+    VisualContentAltText: str
+    """Length: 1 to 1024 characters."""
+    VisualId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+
+
+class AnalysisGaugeChartOptionsDict(TypedDict, total=False):
+    """AnalysisGaugeChartOptions as a plain dict."""
+
+    Arc: ArcConfigurationDict
+    """Type: ArcConfigurationDict."""
+    ArcAxis: ArcAxisConfigurationDict
+    """Type: ArcAxisConfigurationDict."""
+    Comparison: ComparisonConfigurationDict
+    """Type: ComparisonConfigurationDict."""
+    PrimaryValueDisplayType: Literal["HIDDEN", "COMPARISON", "ACTUAL"]
+    """Allowed values: 'HIDDEN', 'COMPARISON', 'ACTUAL'."""
+    PrimaryValueFontConfiguration: AnalysisFontConfigurationDict
+    """Type: AnalysisFontConfigurationDict."""
+
+
+class AnalysisGaugeChartVisualDict(TypedDict, total=False):
+    """AnalysisGaugeChartVisual as a plain dict."""
+
+    Actions: list[VisualCustomActionDict]
+    """Items: 0 to 10 items."""
+    ChartConfiguration: GaugeChartConfigurationDict
+    """Type: GaugeChartConfigurationDict."""
+    ConditionalFormatting: GaugeChartConditionalFormattingDict
+    """Type: GaugeChartConditionalFormattingDict."""
+    Subtitle: VisualSubtitleLabelOptionsDict
+    """Type: VisualSubtitleLabelOptionsDict."""
+    Title: VisualTitleLabelOptionsDict
+    """Type: VisualTitleLabelOptionsDict."""
+    VisualContentAltText: str
+    """Length: 1 to 1024 characters."""
+    VisualId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+
+
+class AnalysisGeospatialMapAggregatedFieldWellsDict(TypedDict, total=False):
+    """AnalysisGeospatialMapAggregatedFieldWells as a plain dict."""
+
+    Colors: list[DimensionFieldDict]
+    """Items: 0 to 200 items."""
+    Geospatial: list[DimensionFieldDict]
+    """Items: 0 to 200 items."""
+    Values: list[MeasureFieldDict]
+    """Items: 0 to 200 items."""
+
+
+class AnalysisGeospatialMapVisualDict(TypedDict, total=False):
+    """AnalysisGeospatialMapVisual as a plain dict."""
+
+    Actions: list[VisualCustomActionDict]
+    """Items: 0 to 10 items."""
+    ChartConfiguration: GeospatialMapConfigurationDict
+    """Type: GeospatialMapConfigurationDict."""
+    ColumnHierarchies: list[ColumnHierarchyDict]
+    """Items: 0 to 2 items."""
+    Subtitle: VisualSubtitleLabelOptionsDict
+    """Type: VisualSubtitleLabelOptionsDict."""
+    Title: VisualTitleLabelOptionsDict
+    """Type: VisualTitleLabelOptionsDict."""
+    VisualContentAltText: str
+    """Length: 1 to 1024 characters."""
+    VisualId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+
+
+class AnalysisHeatMapAggregatedFieldWellsDict(TypedDict, total=False):
+    """AnalysisHeatMapAggregatedFieldWells as a plain dict."""
+
+    Columns: list[DimensionFieldDict]
+    """Items: 0 to 1 items."""
+    Rows: list[DimensionFieldDict]
+    """Items: 0 to 1 items."""
+    Values: list[MeasureFieldDict]
+    """Items: 0 to 1 items."""
+
+
+class AnalysisHeatMapVisualDict(TypedDict, total=False):
+    """AnalysisHeatMapVisual as a plain dict."""
+
+    Actions: list[VisualCustomActionDict]
+    """Items: 0 to 10 items."""
+    ChartConfiguration: HeatMapConfigurationDict
+    """Type: HeatMapConfigurationDict."""
+    ColumnHierarchies: list[ColumnHierarchyDict]
+    """Items: 0 to 2 items."""
+    Subtitle: VisualSubtitleLabelOptionsDict
+    """Type: VisualSubtitleLabelOptionsDict."""
+    Title: VisualTitleLabelOptionsDict
+    """Type: VisualTitleLabelOptionsDict."""
+    VisualContentAltText: str
+    """Length: 1 to 1024 characters."""
+    VisualId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+
+
+class AnalysisHistogramAggregatedFieldWellsDict(TypedDict, total=False):
+    """AnalysisHistogramAggregatedFieldWells as a plain dict."""
+
+    Values: list[MeasureFieldDict]
+    """Items: 0 to 1 items."""
+
+
+class AnalysisHistogramVisualDict(TypedDict, total=False):
+    """AnalysisHistogramVisual as a plain dict."""
+
+    Actions: list[VisualCustomActionDict]
+    """Items: 0 to 10 items."""
+    ChartConfiguration: HistogramConfigurationDict
+    """Type: HistogramConfigurationDict."""
+    Subtitle: VisualSubtitleLabelOptionsDict
+    """Type: VisualSubtitleLabelOptionsDict."""
+    Title: VisualTitleLabelOptionsDict
+    """Type: VisualTitleLabelOptionsDict."""
+    VisualContentAltText: str
+    """Length: 1 to 1024 characters."""
+    VisualId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+
+
+class AnalysisImageMenuOptionDict(TypedDict, total=False):
+    """AnalysisImageMenuOption as a plain dict."""
+
+    AvailabilityStatus: Literal["ENABLED", "DISABLED"]
+    """Allowed values: 'ENABLED', 'DISABLED'."""
+
+
+class AnalysisImageStaticFileDict(TypedDict, total=False):
+    """AnalysisImageStaticFile as a plain dict."""
+
+    Source: StaticFileSourceDict
+    """Type: StaticFileSourceDict."""
+    StaticFileId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+
+
+class AnalysisInnerFilterDict(TypedDict, total=False):
+    """AnalysisInnerFilter as a plain dict."""
+
+    CategoryInnerFilter: AnalysisCategoryInnerFilterDict
+    """Type: AnalysisCategoryInnerFilterDict."""
+
+
+class AnalysisInsightConfigurationDict(TypedDict, total=False):
+    """AnalysisInsightConfiguration as a plain dict."""
+
+    Computations: list[ComputationDict]
+    """Items: 0 to 100 items."""
+    CustomNarrative: CustomNarrativeOptionsDict
+    """Type: CustomNarrativeOptionsDict."""
+    Interactions: VisualInteractionOptionsDict
+    """Type: VisualInteractionOptionsDict."""
+
+
+class AnalysisInsightVisualDict(TypedDict, total=False):
+    """AnalysisInsightVisual as a plain dict."""
+
+    Actions: list[VisualCustomActionDict]
+    """Items: 0 to 10 items."""
+    DataSetIdentifier: str
+    """Length: 0 to 2048 characters."""
+    InsightConfiguration: AnalysisInsightConfigurationDict
+    """Type: AnalysisInsightConfigurationDict."""
+    Subtitle: VisualSubtitleLabelOptionsDict
+    """Type: VisualSubtitleLabelOptionsDict."""
+    Title: VisualTitleLabelOptionsDict
+    """Type: VisualTitleLabelOptionsDict."""
+    TopicIdentifier: str
+    """Length: 1 to 2048 characters."""
+    VisualContentAltText: str
+    """Length: 1 to 1024 characters."""
+    VisualId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+
+
+class AnalysisIntegerParameterDeclarationDict(TypedDict, total=False):
+    """AnalysisIntegerParameterDeclaration as a plain dict."""
+
+    DefaultValues: IntegerDefaultValuesDict
+    """Type: IntegerDefaultValuesDict."""
+    MappedDataSetParameters: list[MappedDataSetParameterDict]
+    """Items: 0 to 150 items."""
+    Name: Required[str]
+    """Pattern: ^[a-zA-Z0-9]+$ Length: 1 to 2048 characters."""
+    ParameterValueType: Required[Literal["MULTI_VALUED", "SINGLE_VALUED"]]
+    """Allowed values: 'MULTI_VALUED', 'SINGLE_VALUED'."""
+    ValueWhenUnset: IntegerValueWhenUnsetConfigurationDict
+    """Type: IntegerValueWhenUnsetConfigurationDict."""
+
+
+class AnalysisItemsLimitConfigurationDict(TypedDict, total=False):
+    """AnalysisItemsLimitConfiguration as a plain dict."""
+
+    ItemsLimit: float
+    """Type: float."""
+    OtherCategories: Literal["INCLUDE", "EXCLUDE"]
+    """Allowed values: 'INCLUDE', 'EXCLUDE'."""
+
+
+class AnalysisKPIOptionsDict(TypedDict, total=False):
+    """AnalysisKPIOptions as a plain dict."""
+
+    Comparison: ComparisonConfigurationDict
+    """Type: ComparisonConfigurationDict."""
+    PrimaryValueDisplayType: Literal["HIDDEN", "COMPARISON", "ACTUAL"]
+    """Allowed values: 'HIDDEN', 'COMPARISON', 'ACTUAL'."""
+    PrimaryValueFontConfiguration: AnalysisFontConfigurationDict
+    """Type: AnalysisFontConfigurationDict."""
+    ProgressBar: ProgressBarOptionsDict
+    """Type: ProgressBarOptionsDict."""
+    SecondaryValue: SecondaryValueOptionsDict
+    """Type: SecondaryValueOptionsDict."""
+    SecondaryValueFontConfiguration: AnalysisFontConfigurationDict
+    """Type: AnalysisFontConfigurationDict."""
+    Sparkline: KPISparklineOptionsDict
+    """Type: KPISparklineOptionsDict."""
+    TrendArrows: TrendArrowOptionsDict
+    """Type: TrendArrowOptionsDict."""
+    VisualLayoutOptions: KPIVisualLayoutOptionsDict
+    """Type: KPIVisualLayoutOptionsDict."""
+
+
+class AnalysisKPIVisualDict(TypedDict, total=False):
+    """AnalysisKPIVisual as a plain dict."""
+
+    Actions: list[VisualCustomActionDict]
+    """Items: 0 to 10 items."""
+    ChartConfiguration: KPIConfigurationDict
+    """Type: KPIConfigurationDict."""
+    ColumnHierarchies: list[ColumnHierarchyDict]
+    """Items: 0 to 2 items."""
+    ConditionalFormatting: KPIConditionalFormattingDict
+    """Type: KPIConditionalFormattingDict."""
+    Subtitle: VisualSubtitleLabelOptionsDict
+    """Type: VisualSubtitleLabelOptionsDict."""
+    Title: VisualTitleLabelOptionsDict
+    """Type: VisualTitleLabelOptionsDict."""
+    VisualContentAltText: str
+    """Length: 1 to 1024 characters."""
+    VisualId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+
+
+class AnalysisLabelOptionsDict(TypedDict, total=False):
+    """AnalysisLabelOptions as a plain dict."""
+
+    CustomLabel: str
+    """Type: str."""
+    FontConfiguration: AnalysisFontConfigurationDict
+    """Type: AnalysisFontConfigurationDict."""
+    Visibility: Literal["HIDDEN", "VISIBLE"]
+    """Allowed values: 'HIDDEN', 'VISIBLE'."""
+
+
+class AnalysisLayerMapVisualDict(TypedDict, total=False):
+    """AnalysisLayerMapVisual as a plain dict."""
+
+    ChartConfiguration: GeospatialLayerMapConfigurationDict
+    """Type: GeospatialLayerMapConfigurationDict."""
+    DataSetIdentifier: str
+    """Length: 0 to 2048 characters."""
+    Subtitle: VisualSubtitleLabelOptionsDict
+    """Type: VisualSubtitleLabelOptionsDict."""
+    Title: VisualTitleLabelOptionsDict
+    """Type: VisualTitleLabelOptionsDict."""
+    TopicIdentifier: str
+    """Length: 1 to 2048 characters."""
+    VisualContentAltText: str
+    """Length: 1 to 1024 characters."""
+    VisualId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+
+
+class AnalysisLayoutDict(TypedDict, total=False):
+    """AnalysisLayout as a plain dict."""
+
+    Configuration: Required[LayoutConfigurationDict]
+    """Type: LayoutConfigurationDict."""
+
+
+class AnalysisLineChartAggregatedFieldWellsDict(TypedDict, total=False):
+    """AnalysisLineChartAggregatedFieldWells as a plain dict."""
+
+    Category: list[DimensionFieldDict]
+    """Items: 0 to 200 items."""
+    Colors: list[DimensionFieldDict]
+    """Items: 0 to 200 items."""
+    SmallMultiples: list[DimensionFieldDict]
+    """Items: 0 to 1 items."""
+    Values: list[MeasureFieldDict]
+    """Items: 0 to 200 items."""
+
+
+class AnalysisLineChartVisualDict(TypedDict, total=False):
+    """AnalysisLineChartVisual as a plain dict."""
+
+    Actions: list[VisualCustomActionDict]
+    """Items: 0 to 10 items."""
+    ChartConfiguration: LineChartConfigurationDict
+    """Type: LineChartConfigurationDict."""
+    ColumnHierarchies: list[ColumnHierarchyDict]
+    """Items: 0 to 2 items."""
+    Subtitle: VisualSubtitleLabelOptionsDict
+    """Type: VisualSubtitleLabelOptionsDict."""
+    Title: VisualTitleLabelOptionsDict
+    """Type: VisualTitleLabelOptionsDict."""
+    VisualContentAltText: str
+    """Length: 1 to 1024 characters."""
+    VisualId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+
+
+class AnalysisLoadingAnimationDict(TypedDict, total=False):
+    """AnalysisLoadingAnimation as a plain dict."""
+
+    Visibility: Literal["HIDDEN", "VISIBLE"]
+    """Allowed values: 'HIDDEN', 'VISIBLE'."""
+
+
+class AnalysisLocalNavigationConfigurationDict(TypedDict, total=False):
+    """AnalysisLocalNavigationConfiguration as a plain dict."""
+
+    TargetSheetId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+
+
+class AnalysisMaximumLabelTypeDict(TypedDict, total=False):
+    """AnalysisMaximumLabelType as a plain dict."""
+
+    Visibility: Literal["HIDDEN", "VISIBLE"]
+    """Allowed values: 'HIDDEN', 'VISIBLE'."""
+
+
+class AnalysisMinimumLabelTypeDict(TypedDict, total=False):
+    """AnalysisMinimumLabelType as a plain dict."""
+
+    Visibility: Literal["HIDDEN", "VISIBLE"]
+    """Allowed values: 'HIDDEN', 'VISIBLE'."""
+
+
+class AnalysisNegativeValueConfigurationDict(TypedDict, total=False):
+    """AnalysisNegativeValueConfiguration as a plain dict."""
+
+    DisplayMode: Required[Literal["POSITIVE", "NEGATIVE"]]
+    """Allowed values: 'POSITIVE', 'NEGATIVE'."""
+
+
+class AnalysisNestedFilterDict(TypedDict, total=False):
+    """AnalysisNestedFilter as a plain dict."""
+
+    Column: Required[ColumnIdentifierDict]
+    """Type: ColumnIdentifierDict."""
+    FilterId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+    IncludeInnerSet: Required[bool]
+    """Type: bool."""
+    InnerFilter: Required[AnalysisInnerFilterDict]
+    """Type: AnalysisInnerFilterDict."""
+
+
+class AnalysisNullValueFormatConfigurationDict(TypedDict, total=False):
+    """AnalysisNullValueFormatConfiguration as a plain dict."""
+
+    NullString: Required[str]
+    """Length: 1 to 128 characters."""
+
+
+class AnalysisNumberDisplayFormatConfigurationDict(TypedDict, total=False):
+    """AnalysisNumberDisplayFormatConfiguration as a plain dict."""
+
+    DecimalPlacesConfiguration: AnalysisDecimalPlacesConfigurationDict
+    """Type: AnalysisDecimalPlacesConfigurationDict."""
+    NegativeValueConfiguration: AnalysisNegativeValueConfigurationDict
+    """Type: AnalysisNegativeValueConfigurationDict."""
+    NullValueFormatConfiguration: AnalysisNullValueFormatConfigurationDict
+    """Type: AnalysisNullValueFormatConfigurationDict."""
+    NumberScale: Literal[
+        "NONE", "AUTO", "THOUSANDS", "MILLIONS", "BILLIONS", "TRILLIONS", "LAKHS", "CRORES"
+    ]
+    """Allowed values: 'NONE', 'AUTO', 'THOUSANDS', 'MILLIONS', 'BILLIONS', 'TRILLIONS', 'LAKHS',
+    'CRORES'."""
+    Prefix: str
+    """Length: 1 to 128 characters."""
+    SeparatorConfiguration: NumericSeparatorConfigurationDict
+    """Type: NumericSeparatorConfigurationDict."""
+    Suffix: str
+    """Length: 1 to 128 characters."""
+
+
+class AnalysisNumberFormatConfigurationDict(TypedDict, total=False):
+    """AnalysisNumberFormatConfiguration as a plain dict."""
+
+    FormatConfiguration: AnalysisNumericFormatConfigurationDict
+    """Type: AnalysisNumericFormatConfigurationDict."""
+
+
+class AnalysisNumericAxisOptionsDict(TypedDict, total=False):
+    """AnalysisNumericAxisOptions as a plain dict."""
+
+    Range: AxisDisplayRangeDict
+    """Type: AxisDisplayRangeDict."""
+    Scale: AxisScaleDict
+    """Type: AxisScaleDict."""
+
+
+class AnalysisNumericEqualityFilterDict(TypedDict, total=False):
+    """AnalysisNumericEqualityFilter as a plain dict."""
+
+    AggregationFunction: AnalysisAggregationFunctionDict
+    """Type: AnalysisAggregationFunctionDict."""
+    Column: Required[ColumnIdentifierDict]
+    """Type: ColumnIdentifierDict."""
+    DefaultFilterControlConfiguration: AnalysisDefaultFilterControlConfigurationDict
+    """Type: AnalysisDefaultFilterControlConfigurationDict."""
+    FilterId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+    MatchOperator: Required[Literal["EQUALS", "DOES_NOT_EQUAL"]]
+    """Allowed values: 'EQUALS', 'DOES_NOT_EQUAL'."""
+    NullOption: Required[Literal["ALL_VALUES", "NULLS_ONLY", "NON_NULLS_ONLY"]]
+    """Allowed values: 'ALL_VALUES', 'NULLS_ONLY', 'NON_NULLS_ONLY'."""
+    ParameterName: str
+    """Pattern: ^[a-zA-Z0-9]+$ Length: 1 to 2048 characters."""
+    SelectAllOptions: Literal["FILTER_ALL_VALUES"]
+    """Allowed values: 'FILTER_ALL_VALUES'."""
+    Value: float
+    """Type: float."""
+
+
+class AnalysisNumericFormatConfigurationDict(TypedDict, total=False):
+    """AnalysisNumericFormatConfiguration as a plain dict."""
+
+    CurrencyDisplayFormatConfiguration: AnalysisCurrencyDisplayFormatConfigurationDict
+    """Type: AnalysisCurrencyDisplayFormatConfigurationDict."""
+    NumberDisplayFormatConfiguration: AnalysisNumberDisplayFormatConfigurationDict
+    """Type: AnalysisNumberDisplayFormatConfigurationDict."""
+    PercentageDisplayFormatConfiguration: AnalysisPercentageDisplayFormatConfigurationDict
+    """Type: AnalysisPercentageDisplayFormatConfigurationDict."""
+
+
+class AnalysisNumericRangeFilterDict(TypedDict, total=False):
+    """AnalysisNumericRangeFilter as a plain dict."""
+
+    AggregationFunction: AnalysisAggregationFunctionDict
+    """Type: AnalysisAggregationFunctionDict."""
+    Column: Required[ColumnIdentifierDict]
+    """Type: ColumnIdentifierDict."""
+    DefaultFilterControlConfiguration: AnalysisDefaultFilterControlConfigurationDict
+    """Type: AnalysisDefaultFilterControlConfigurationDict."""
+    FilterId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+    IncludeMaximum: bool
+    """Type: bool."""
+    IncludeMinimum: bool
+    """Type: bool."""
+    NullOption: Required[Literal["ALL_VALUES", "NULLS_ONLY", "NON_NULLS_ONLY"]]
+    """Allowed values: 'ALL_VALUES', 'NULLS_ONLY', 'NON_NULLS_ONLY'."""
+    RangeMaximum: NumericRangeFilterValueDict
+    """Type: NumericRangeFilterValueDict."""
+    RangeMinimum: NumericRangeFilterValueDict
+    """Type: NumericRangeFilterValueDict."""
+    SelectAllOptions: Literal["FILTER_ALL_VALUES"]
+    """Allowed values: 'FILTER_ALL_VALUES'."""
+
+
+class AnalysisNumericalAggregationFunctionDict(TypedDict, total=False):
+    """AnalysisNumericalAggregationFunction as a plain dict."""
+
+    PercentileAggregation: AnalysisPercentileAggregationDict
+    """Type: AnalysisPercentileAggregationDict."""
+    SimpleNumericalAggregation: Literal[
+        "SUM",
+        "AVERAGE",
+        "MIN",
+        "MAX",
+        "COUNT",
+        "DISTINCT_COUNT",
+        "VAR",
+        "VARP",
+        "STDEV",
+        "STDEVP",
+        "MEDIAN",
+    ]
+    """Allowed values: 'SUM', 'AVERAGE', 'MIN', 'MAX', 'COUNT', 'DISTINCT_COUNT', 'VAR', 'VARP',
+    'STDEV', 'STDEVP', 'MEDIAN'."""
+
+
+class AnalysisNumericalDimensionFieldDict(TypedDict, total=False):
+    """AnalysisNumericalDimensionField as a plain dict."""
+
+    Column: Required[ColumnIdentifierDict]
+    """Type: ColumnIdentifierDict."""
+    FieldId: Required[str]
+    """Length: 1 to 512 characters."""
+    FormatConfiguration: AnalysisNumberFormatConfigurationDict
+    """Type: AnalysisNumberFormatConfigurationDict."""
+    HierarchyId: str
+    """Length: 1 to 512 characters."""
+
+
+class AnalysisNumericalMeasureFieldDict(TypedDict, total=False):
+    """AnalysisNumericalMeasureField as a plain dict."""
+
+    AggregationFunction: AnalysisNumericalAggregationFunctionDict
+    """Type: AnalysisNumericalAggregationFunctionDict."""
+    Column: Required[ColumnIdentifierDict]
+    """Type: ColumnIdentifierDict."""
+    FieldId: Required[str]
+    """Length: 1 to 512 characters."""
+    FormatConfiguration: AnalysisNumberFormatConfigurationDict
+    """Type: AnalysisNumberFormatConfigurationDict."""
+
+
+class AnalysisPaginationConfigurationDict(TypedDict, total=False):
+    """AnalysisPaginationConfiguration as a plain dict."""
+
+    PageNumber: Required[float]
+    """Range: at least 0 (inclusive)."""
+    PageSize: Required[float]
+    """Type: float."""
+
+
+class AnalysisPanelConfigurationDict(TypedDict, total=False):
+    """AnalysisPanelConfiguration as a plain dict."""
+
+    BackgroundColor: str
+    """Pattern: ^#[A-F0-9]{6}(?:[A-F0-9]{2})?$"""
+    BackgroundVisibility: Literal["HIDDEN", "VISIBLE"]
+    """Allowed values: 'HIDDEN', 'VISIBLE'."""
+    BorderColor: str
+    """Pattern: ^#[A-F0-9]{6}(?:[A-F0-9]{2})?$"""
+    BorderStyle: Literal["SOLID", "DASHED", "DOTTED"]
+    """Allowed values: 'SOLID', 'DASHED', 'DOTTED'."""
+    BorderThickness: str
+    """String based length that is composed of value and unit in px"""
+    BorderVisibility: Literal["HIDDEN", "VISIBLE"]
+    """Allowed values: 'HIDDEN', 'VISIBLE'."""
+    GutterSpacing: str
+    """String based length that is composed of value and unit in px"""
+    GutterVisibility: Literal["HIDDEN", "VISIBLE"]
+    """Allowed values: 'HIDDEN', 'VISIBLE'."""
+    Title: PanelTitleOptionsDict
+    """Type: PanelTitleOptionsDict."""
+
+
+class AnalysisParametersDict(TypedDict, total=False):
+    """AnalysisParameters as a plain dict: <p>A list of Quick parameters and the list's override
+    values.</p>"""
+
+    DateTimeParameters: list[DateTimeParameterDict]
+    """<p>The parameters that have a data type of date-time.</p>"""
+    DecimalParameters: list[DecimalParameterDict]
+    """<p>The parameters that have a data type of decimal.</p>"""
+    IntegerParameters: list[IntegerParameterDict]
+    """<p>The parameters that have a data type of integer.</p>"""
+    StringParameters: list[StringParameterDict]
+    """<p>The parameters that have a data type of string.</p>"""
+
+
+class AnalysisPercentageDisplayFormatConfigurationDict(TypedDict, total=False):
+    """AnalysisPercentageDisplayFormatConfiguration as a plain dict."""
+
+    DecimalPlacesConfiguration: AnalysisDecimalPlacesConfigurationDict
+    """Type: AnalysisDecimalPlacesConfigurationDict."""
+    NegativeValueConfiguration: AnalysisNegativeValueConfigurationDict
+    """Type: AnalysisNegativeValueConfigurationDict."""
+    NullValueFormatConfiguration: AnalysisNullValueFormatConfigurationDict
+    """Type: AnalysisNullValueFormatConfigurationDict."""
+    Prefix: str
+    """Length: 1 to 128 characters."""
+    SeparatorConfiguration: NumericSeparatorConfigurationDict
+    """Type: NumericSeparatorConfigurationDict."""
+    Suffix: str
+    """Length: 1 to 128 characters."""
+
+
+class AnalysisPercentileAggregationDict(TypedDict, total=False):
+    """AnalysisPercentileAggregation as a plain dict."""
+
+    PercentileValue: float
+    """Range: 0 to 100 (inclusive)."""
+
+
+class AnalysisPieChartAggregatedFieldWellsDict(TypedDict, total=False):
+    """AnalysisPieChartAggregatedFieldWells as a plain dict."""
+
+    Category: list[DimensionFieldDict]
+    """Items: 0 to 200 items."""
+    SmallMultiples: list[DimensionFieldDict]
+    """Items: 0 to 1 items."""
+    Values: list[MeasureFieldDict]
+    """Items: 0 to 200 items."""
+
+
+class AnalysisPieChartVisualDict(TypedDict, total=False):
+    """AnalysisPieChartVisual as a plain dict."""
+
+    Actions: list[VisualCustomActionDict]
+    """Items: 0 to 10 items."""
+    ChartConfiguration: PieChartConfigurationDict
+    """Type: PieChartConfigurationDict."""
+    ColumnHierarchies: list[ColumnHierarchyDict]
+    """Items: 0 to 2 items."""
+    Subtitle: VisualSubtitleLabelOptionsDict
+    """Type: VisualSubtitleLabelOptionsDict."""
+    Title: VisualTitleLabelOptionsDict
+    """Type: VisualTitleLabelOptionsDict."""
+    VisualContentAltText: str
+    """Length: 1 to 1024 characters."""
+    VisualId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+
+
+class AnalysisPivotTableAggregatedFieldWellsDict(TypedDict, total=False):
+    """AnalysisPivotTableAggregatedFieldWells as a plain dict."""
+
+    Columns: list[DimensionFieldDict]
+    """Items: 0 to 40 items."""
+    Rows: list[DimensionFieldDict]
+    """Items: 0 to 40 items."""
+    Values: list[MeasureFieldDict]
+    """Items: 0 to 40 items."""
+
+
+class AnalysisPivotTableVisualDict(TypedDict, total=False):
+    """AnalysisPivotTableVisual as a plain dict."""
+
+    Actions: list[VisualCustomActionDict]
+    """Items: 0 to 10 items."""
+    ChartConfiguration: PivotTableConfigurationDict
+    """Type: PivotTableConfigurationDict."""
+    ConditionalFormatting: PivotTableConditionalFormattingDict
+    """Type: PivotTableConditionalFormattingDict."""
+    Subtitle: VisualSubtitleLabelOptionsDict
+    """Type: VisualSubtitleLabelOptionsDict."""
+    Title: VisualTitleLabelOptionsDict
+    """Type: VisualTitleLabelOptionsDict."""
+    VisualContentAltText: str
+    """Length: 1 to 1024 characters."""
+    VisualId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+
+
+class AnalysisPluginVisualDict(TypedDict, total=False):
+    """AnalysisPluginVisual as a plain dict."""
+
+    ChartConfiguration: PluginVisualConfigurationDict
+    """Type: PluginVisualConfigurationDict."""
+    PluginArn: Required[str]
+    """Type: str."""
+    Subtitle: VisualSubtitleLabelOptionsDict
+    """Type: VisualSubtitleLabelOptionsDict."""
+    Title: VisualTitleLabelOptionsDict
+    """Type: VisualTitleLabelOptionsDict."""
+    VisualContentAltText: str
+    """Length: 1 to 1024 characters."""
+    VisualId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+
+
+class AnalysisPluginVisualTableQuerySortDict(TypedDict, total=False):
+    """AnalysisPluginVisualTableQuerySort as a plain dict."""
+
+    ItemsLimitConfiguration: PluginVisualItemsLimitConfigurationDict
+    """Type: PluginVisualItemsLimitConfigurationDict."""
+    RowSort: list[AnalysisFieldSortOptionsDict]
+    """Items: 0 to 100 items."""
+
+
+class AnalysisPredefinedHierarchyDict(TypedDict, total=False):
+    """AnalysisPredefinedHierarchy as a plain dict."""
+
+    Columns: Required[list[ColumnIdentifierDict]]
+    """Items: 1 to 10 items."""
+    DrillDownFilters: list[DrillDownFilterDict]
+    """Items: 0 to 10 items."""
+    HierarchyId: Required[str]
+    """Length: 1 to 512 characters."""
+
+
+class AnalysisQueryExecutionOptionsDict(TypedDict, total=False):
+    """AnalysisQueryExecutionOptions as a plain dict."""
+
+    QueryExecutionMode: Literal["AUTO", "MANUAL"]
+    """Allowed values: 'AUTO', 'MANUAL'."""
+
+
+class AnalysisRadarChartAggregatedFieldWellsDict(TypedDict, total=False):
+    """AnalysisRadarChartAggregatedFieldWells as a plain dict."""
+
+    Category: list[DimensionFieldDict]
+    """Items: 0 to 1 items."""
+    Color: list[DimensionFieldDict]
+    """Items: 0 to 1 items."""
+    Values: list[MeasureFieldDict]
+    """Items: 0 to 20 items."""
+
+
+class AnalysisRadarChartVisualDict(TypedDict, total=False):
+    """AnalysisRadarChartVisual as a plain dict."""
+
+    Actions: list[VisualCustomActionDict]
+    """Items: 0 to 10 items."""
+    ChartConfiguration: RadarChartConfigurationDict
+    """Type: RadarChartConfigurationDict."""
+    ColumnHierarchies: list[ColumnHierarchyDict]
+    """Items: 0 to 2 items."""
+    Subtitle: VisualSubtitleLabelOptionsDict
+    """Type: VisualSubtitleLabelOptionsDict."""
+    Title: VisualTitleLabelOptionsDict
+    """Type: VisualTitleLabelOptionsDict."""
+    VisualContentAltText: str
+    """Length: 1 to 1024 characters."""
+    VisualId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+
+
+class AnalysisRangeEndsLabelTypeDict(TypedDict, total=False):
+    """AnalysisRangeEndsLabelType as a plain dict."""
+
+    Visibility: Literal["HIDDEN", "VISIBLE"]
+    """Allowed values: 'HIDDEN', 'VISIBLE'."""
+
+
+class AnalysisRelativeDatesFilterDict(TypedDict, total=False):
+    """AnalysisRelativeDatesFilter as a plain dict."""
+
+    AnchorDateConfiguration: Required[AnalysisAnchorDateConfigurationDict]
+    """Type: AnalysisAnchorDateConfigurationDict."""
+    Column: Required[ColumnIdentifierDict]
+    """Type: ColumnIdentifierDict."""
+    DefaultFilterControlConfiguration: AnalysisDefaultFilterControlConfigurationDict
+    """Type: AnalysisDefaultFilterControlConfigurationDict."""
+    ExcludePeriodConfiguration: AnalysisExcludePeriodConfigurationDict
+    """Type: AnalysisExcludePeriodConfigurationDict."""
+    FilterId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+    MinimumGranularity: Literal[
+        "YEAR", "QUARTER", "MONTH", "WEEK", "DAY", "HOUR", "MINUTE", "SECOND", "MILLISECOND"
+    ]
+    """Allowed values: 'YEAR', 'QUARTER', 'MONTH', 'WEEK', 'DAY', 'HOUR', 'MINUTE', 'SECOND',
+    'MILLISECOND'."""
+    NullOption: Required[Literal["ALL_VALUES", "NULLS_ONLY", "NON_NULLS_ONLY"]]
+    """Allowed values: 'ALL_VALUES', 'NULLS_ONLY', 'NON_NULLS_ONLY'."""
+    ParameterName: str
+    """Pattern: ^[a-zA-Z0-9]+$ Length: 1 to 2048 characters."""
+    RelativeDateType: Required[Literal["PREVIOUS", "THIS", "LAST", "NOW", "NEXT"]]
+    """Allowed values: 'PREVIOUS', 'THIS', 'LAST', 'NOW', 'NEXT'."""
+    RelativeDateValue: float
+    """Type: float."""
+    TimeGranularity: Required[
+        Literal[
+            "YEAR", "QUARTER", "MONTH", "WEEK", "DAY", "HOUR", "MINUTE", "SECOND", "MILLISECOND"
+        ]
+    ]
+    """Allowed values: 'YEAR', 'QUARTER', 'MONTH', 'WEEK', 'DAY', 'HOUR', 'MINUTE', 'SECOND',
+    'MILLISECOND'."""
+
+
+class AnalysisRowAlternateColorOptionsDict(TypedDict, total=False):
+    """AnalysisRowAlternateColorOptions as a plain dict."""
+
+    RowAlternateColors: list[str]
+    """Items: 0 to 1 items. Each item: Pattern: ^#[A-F0-9]{6}$"""
+    Status: Literal["ENABLED", "DISABLED"]
+    """Allowed values: 'ENABLED', 'DISABLED'."""
+    UsePrimaryBackgroundColor: Literal["ENABLED", "DISABLED"]
+    """Allowed values: 'ENABLED', 'DISABLED'."""
+
+
+class AnalysisSameSheetTargetVisualConfigurationDict(TypedDict, total=False):
+    """AnalysisSameSheetTargetVisualConfiguration as a plain dict."""
+
+    TargetVisualOptions: Literal["ALL_VISUALS"]
+    """Allowed values: 'ALL_VISUALS'."""
+    TargetVisuals: list[str]
+    """Items: 1 to 50 items. Each item: Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+
+
+class AnalysisSankeyDiagramAggregatedFieldWellsDict(TypedDict, total=False):
+    """AnalysisSankeyDiagramAggregatedFieldWells as a plain dict."""
+
+    Destination: list[DimensionFieldDict]
+    """Items: 0 to 200 items."""
+    Source: list[DimensionFieldDict]
+    """Items: 0 to 200 items."""
+    Weight: list[MeasureFieldDict]
+    """Items: 0 to 200 items."""
+
+
+class AnalysisSankeyDiagramVisualDict(TypedDict, total=False):
+    """AnalysisSankeyDiagramVisual as a plain dict."""
+
+    Actions: list[VisualCustomActionDict]
+    """Items: 0 to 10 items."""
+    ChartConfiguration: SankeyDiagramChartConfigurationDict
+    """Type: SankeyDiagramChartConfigurationDict."""
+    Subtitle: VisualSubtitleLabelOptionsDict
+    """Type: VisualSubtitleLabelOptionsDict."""
+    Title: VisualTitleLabelOptionsDict
+    """Type: VisualTitleLabelOptionsDict."""
+    VisualContentAltText: str
+    """Length: 1 to 1024 characters."""
+    VisualId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+
+
+class AnalysisScatterPlotCategoricallyAggregatedFieldWellsDict(TypedDict, total=False):
+    """AnalysisScatterPlotCategoricallyAggregatedFieldWells as a plain dict."""
+
+    Category: list[DimensionFieldDict]
+    """Items: 0 to 200 items."""
+    Label: list[DimensionFieldDict]
+    """Items: 0 to 200 items."""
+    Size: list[MeasureFieldDict]
+    """Items: 0 to 200 items."""
+    XAxis: list[MeasureFieldDict]
+    """Items: 0 to 200 items."""
+    YAxis: list[MeasureFieldDict]
+    """Items: 0 to 200 items."""
+
+
+class AnalysisScatterPlotUnaggregatedFieldWellsDict(TypedDict, total=False):
+    """AnalysisScatterPlotUnaggregatedFieldWells as a plain dict."""
+
+    Category: list[DimensionFieldDict]
+    """Items: 0 to 200 items."""
+    Label: list[DimensionFieldDict]
+    """Items: 0 to 200 items."""
+    Size: list[MeasureFieldDict]
+    """Items: 0 to 200 items."""
+    XAxis: list[DimensionFieldDict]
+    """Items: 0 to 200 items."""
+    YAxis: list[DimensionFieldDict]
+    """Items: 0 to 200 items."""
+
+
+class AnalysisScatterPlotVisualDict(TypedDict, total=False):
+    """AnalysisScatterPlotVisual as a plain dict."""
+
+    Actions: list[VisualCustomActionDict]
+    """Items: 0 to 10 items."""
+    ChartConfiguration: ScatterPlotConfigurationDict
+    """Type: ScatterPlotConfigurationDict."""
+    ColumnHierarchies: list[ColumnHierarchyDict]
+    """Items: 0 to 2 items."""
+    Subtitle: VisualSubtitleLabelOptionsDict
+    """Type: VisualSubtitleLabelOptionsDict."""
+    Title: VisualTitleLabelOptionsDict
+    """Type: VisualTitleLabelOptionsDict."""
+    VisualContentAltText: str
+    """Length: 1 to 1024 characters."""
+    VisualId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+
+
+class AnalysisSheetImageStaticFileSourceDict(TypedDict, total=False):
+    """AnalysisSheetImageStaticFileSource as a plain dict."""
+
+    StaticFileId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+
+
+class AnalysisSimpleClusterMarkerDict(TypedDict, total=False):
+    """AnalysisSimpleClusterMarker as a plain dict."""
+
+    Color: str
+    """Pattern: ^#[A-F0-9]{6}$"""
+
+
+class AnalysisSingleAxisOptionsDict(TypedDict, total=False):
+    """AnalysisSingleAxisOptions as a plain dict."""
+
+    YAxisOptions: AnalysisSingleAxisOptionsYAxisOptionsDict
+    """Type: AnalysisSingleAxisOptionsYAxisOptionsDict."""
+
+
+class AnalysisSingleAxisOptionsYAxisOptionsDict(TypedDict, total=False):
+    """AnalysisSingleAxisOptionsYAxisOptions as a plain dict."""
+
+    YAxis: Literal["PRIMARY_Y_AXIS"]
+    """Allowed values: 'PRIMARY_Y_AXIS'."""
+
+
+class AnalysisSmallMultiplesOptionsDict(TypedDict, total=False):
+    """AnalysisSmallMultiplesOptions as a plain dict."""
+
+    MaxVisibleColumns: float
+    """Range: 1 to 10 (inclusive)."""
+    MaxVisibleRows: float
+    """Range: 1 to 10 (inclusive)."""
+    PanelConfiguration: AnalysisPanelConfigurationDict
+    """Type: AnalysisPanelConfigurationDict."""
+    XAxis: SmallMultiplesAxisPropertiesDict
+    """Type: SmallMultiplesAxisPropertiesDict."""
+    YAxis: SmallMultiplesAxisPropertiesDict
+    """Type: SmallMultiplesAxisPropertiesDict."""
+
+
+class AnalysisSourceEntityDict(TypedDict, total=False):
+    """AnalysisSourceEntity as a plain dict: <p>The source entity of an analysis.</p>"""
+
+    SourceTemplate: AnalysisSourceTemplateDict
+    """<p>The source template of an analysis.</p>"""
+
+
+class AnalysisSourceTemplateDict(TypedDict, total=False):
+    """AnalysisSourceTemplate as a plain dict: <p>The source template of an analysis.</p>"""
+
+    Arn: Required[str]
+    """<p>The Amazon Resource Name (ARN) of the source template of an analysis.</p>"""
+    DataSetReferences: Required[list[DataSetReferenceDict]]
+    """<p>The dataset references of the source template of an analysis.</p>"""
+    TopicReferences: list[TopicReferenceDict]
+    """Items: at least 1 items."""
+
+
+class AnalysisSpatialStaticFileDict(TypedDict, total=False):
+    """AnalysisSpatialStaticFile as a plain dict."""
+
+    Source: StaticFileSourceDict
+    """Type: StaticFileSourceDict."""
+    StaticFileId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+
+
+class AnalysisStringFormatConfigurationDict(TypedDict, total=False):
+    """AnalysisStringFormatConfiguration as a plain dict."""
+
+    NullValueFormatConfiguration: AnalysisNullValueFormatConfigurationDict
+    """Type: AnalysisNullValueFormatConfigurationDict."""
+    NumericFormatConfiguration: AnalysisNumericFormatConfigurationDict
+    """Type: AnalysisNumericFormatConfigurationDict."""
+
+
+class AnalysisStringParameterDeclarationDict(TypedDict, total=False):
+    """AnalysisStringParameterDeclaration as a plain dict."""
+
+    DefaultValues: StringDefaultValuesDict
+    """Type: StringDefaultValuesDict."""
+    MappedDataSetParameters: list[MappedDataSetParameterDict]
+    """Items: 0 to 150 items."""
+    Name: Required[str]
+    """Pattern: ^[a-zA-Z0-9]+$ Length: 1 to 2048 characters."""
+    ParameterValueType: Required[Literal["MULTI_VALUED", "SINGLE_VALUED"]]
+    """Allowed values: 'MULTI_VALUED', 'SINGLE_VALUED'."""
+    ValueWhenUnset: StringValueWhenUnsetConfigurationDict
+    """Type: StringValueWhenUnsetConfigurationDict."""
+
+
+class AnalysisTableAggregatedFieldWellsDict(TypedDict, total=False):
+    """AnalysisTableAggregatedFieldWells as a plain dict."""
+
+    GroupBy: list[DimensionFieldDict]
+    """Items: 0 to 200 items."""
+    Values: list[MeasureFieldDict]
+    """Items: 0 to 200 items."""
+
+
+class AnalysisTableOptionsDict(TypedDict, total=False):
+    """AnalysisTableOptions as a plain dict."""
+
+    CellStyle: TableCellStyleDict
+    """Type: TableCellStyleDict."""
+    HeaderStyle: TableCellStyleDict
+    """Type: TableCellStyleDict."""
+    Orientation: Literal["VERTICAL", "HORIZONTAL"]
+    """Allowed values: 'VERTICAL', 'HORIZONTAL'."""
+    RowAlternateColorOptions: AnalysisRowAlternateColorOptionsDict
+    """Type: AnalysisRowAlternateColorOptionsDict."""
+
+
+class AnalysisTableUnaggregatedFieldWellsDict(TypedDict, total=False):
+    """AnalysisTableUnaggregatedFieldWells as a plain dict."""
+
+    Values: list[UnaggregatedFieldDict]
+    """Items: 0 to 200 items."""
+
+
+class AnalysisTableVisualDict(TypedDict, total=False):
+    """AnalysisTableVisual as a plain dict."""
+
+    Actions: list[VisualCustomActionDict]
+    """Items: 0 to 10 items."""
+    ChartConfiguration: TableConfigurationDict
+    """Type: TableConfigurationDict."""
+    ConditionalFormatting: TableConditionalFormattingDict
+    """Type: TableConditionalFormattingDict."""
+    Subtitle: VisualSubtitleLabelOptionsDict
+    """Type: VisualSubtitleLabelOptionsDict."""
+    Title: VisualTitleLabelOptionsDict
+    """Type: VisualTitleLabelOptionsDict."""
+    VisualContentAltText: str
+    """Length: 1 to 1024 characters."""
+    VisualId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+
+
+class AnalysisTimeEqualityFilterDict(TypedDict, total=False):
+    """AnalysisTimeEqualityFilter as a plain dict."""
+
+    Column: Required[ColumnIdentifierDict]
+    """Type: ColumnIdentifierDict."""
+    DefaultFilterControlConfiguration: AnalysisDefaultFilterControlConfigurationDict
+    """Type: AnalysisDefaultFilterControlConfigurationDict."""
+    FilterId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+    ParameterName: str
+    """Pattern: ^[a-zA-Z0-9]+$ Length: 1 to 2048 characters."""
+    RollingDate: RollingDateConfigurationDict
+    """Type: RollingDateConfigurationDict."""
+    TimeGranularity: Literal[
+        "YEAR", "QUARTER", "MONTH", "WEEK", "DAY", "HOUR", "MINUTE", "SECOND", "MILLISECOND"
+    ]
+    """Allowed values: 'YEAR', 'QUARTER', 'MONTH', 'WEEK', 'DAY', 'HOUR', 'MINUTE', 'SECOND',
+    'MILLISECOND'."""
+    Value: str
+    """Type: str."""
+
+
+class AnalysisTimeRangeFilterDict(TypedDict, total=False):
+    """AnalysisTimeRangeFilter as a plain dict."""
+
+    Column: Required[ColumnIdentifierDict]
+    """Type: ColumnIdentifierDict."""
+    DefaultFilterControlConfiguration: AnalysisDefaultFilterControlConfigurationDict
+    """Type: AnalysisDefaultFilterControlConfigurationDict."""
+    ExcludePeriodConfiguration: AnalysisExcludePeriodConfigurationDict
+    """Type: AnalysisExcludePeriodConfigurationDict."""
+    FilterId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+    IncludeMaximum: bool
+    """Type: bool."""
+    IncludeMinimum: bool
+    """Type: bool."""
+    NullOption: Required[Literal["ALL_VALUES", "NULLS_ONLY", "NON_NULLS_ONLY"]]
+    """Allowed values: 'ALL_VALUES', 'NULLS_ONLY', 'NON_NULLS_ONLY'."""
+    RangeMaximumValue: TimeRangeFilterValueDict
+    """Type: TimeRangeFilterValueDict."""
+    RangeMinimumValue: TimeRangeFilterValueDict
+    """Type: TimeRangeFilterValueDict."""
+    TimeGranularity: Literal[
+        "YEAR", "QUARTER", "MONTH", "WEEK", "DAY", "HOUR", "MINUTE", "SECOND", "MILLISECOND"
+    ]
+    """Allowed values: 'YEAR', 'QUARTER', 'MONTH', 'WEEK', 'DAY', 'HOUR', 'MINUTE', 'SECOND',
+    'MILLISECOND'."""
+
+
+class AnalysisTooltipOptionsDict(TypedDict, total=False):
+    """AnalysisTooltipOptions as a plain dict."""
+
+    FieldBasedTooltip: AnalysisFieldBasedTooltipDict
+    """Type: AnalysisFieldBasedTooltipDict."""
+    SelectedTooltipType: Literal["BASIC", "DETAILED", "SHEET"]
+    """Allowed values: 'BASIC', 'DETAILED', 'SHEET'."""
+    TooltipVisibility: Literal["HIDDEN", "VISIBLE"]
+    """Allowed values: 'HIDDEN', 'VISIBLE'."""
+
+
+class AnalysisTopBottomFilterDict(TypedDict, total=False):
+    """AnalysisTopBottomFilter as a plain dict."""
+
+    AggregationSortConfigurations: Required[list[AggregationSortConfigurationDict]]
+    """Items: 0 to 100 items."""
+    Column: Required[ColumnIdentifierDict]
+    """Type: ColumnIdentifierDict."""
+    DefaultFilterControlConfiguration: AnalysisDefaultFilterControlConfigurationDict
+    """Type: AnalysisDefaultFilterControlConfigurationDict."""
+    FilterId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+    Limit: float
+    """Type: float."""
+    ParameterName: str
+    """Pattern: ^[a-zA-Z0-9]+$ Length: 1 to 2048 characters."""
+    TimeGranularity: Literal[
+        "YEAR", "QUARTER", "MONTH", "WEEK", "DAY", "HOUR", "MINUTE", "SECOND", "MILLISECOND"
+    ]
+    """Allowed values: 'YEAR', 'QUARTER', 'MONTH', 'WEEK', 'DAY', 'HOUR', 'MINUTE', 'SECOND',
+    'MILLISECOND'."""
+
+
+class AnalysisTotalAggregationFunctionDict(TypedDict, total=False):
+    """AnalysisTotalAggregationFunction as a plain dict."""
+
+    SimpleTotalAggregationFunction: Literal["DEFAULT", "SUM", "AVERAGE", "MIN", "MAX", "NONE"]
+    """Allowed values: 'DEFAULT', 'SUM', 'AVERAGE', 'MIN', 'MAX', 'NONE'."""
+
+
+class AnalysisTotalOptionsDict(TypedDict, total=False):
+    """AnalysisTotalOptions as a plain dict."""
+
+    CustomLabel: str
+    """Type: str."""
+    Placement: Literal["START", "END", "AUTO"]
+    """Allowed values: 'START', 'END', 'AUTO'."""
+    ScrollStatus: Literal["PINNED", "SCROLLED"]
+    """Allowed values: 'PINNED', 'SCROLLED'."""
+    TotalAggregationOptions: list[TotalAggregationOptionDict]
+    """Items: 0 to 200 items."""
+    TotalCellStyle: TableCellStyleDict
+    """Type: TableCellStyleDict."""
+    TotalsVisibility: Literal["HIDDEN", "VISIBLE"]
+    """Allowed values: 'HIDDEN', 'VISIBLE'."""
+
+
+class AnalysisTreeMapAggregatedFieldWellsDict(TypedDict, total=False):
+    """AnalysisTreeMapAggregatedFieldWells as a plain dict."""
+
+    Colors: list[MeasureFieldDict]
+    """Items: 0 to 1 items."""
+    Groups: list[DimensionFieldDict]
+    """Items: 0 to 1 items."""
+    Sizes: list[MeasureFieldDict]
+    """Items: 0 to 1 items."""
+
+
+class AnalysisTreeMapVisualDict(TypedDict, total=False):
+    """AnalysisTreeMapVisual as a plain dict."""
+
+    Actions: list[VisualCustomActionDict]
+    """Items: 0 to 10 items."""
+    ChartConfiguration: TreeMapConfigurationDict
+    """Type: TreeMapConfigurationDict."""
+    ColumnHierarchies: list[ColumnHierarchyDict]
+    """Items: 0 to 2 items."""
+    Subtitle: VisualSubtitleLabelOptionsDict
+    """Type: VisualSubtitleLabelOptionsDict."""
+    Title: VisualTitleLabelOptionsDict
+    """Type: VisualTitleLabelOptionsDict."""
+    VisualContentAltText: str
+    """Length: 1 to 1024 characters."""
+    VisualId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+
+
+class AnalysisValidationStrategyDict(TypedDict, total=False):
+    """AnalysisValidationStrategy as a plain dict: <p>The option to relax the validation that is
+    required to create and update analyses, dashboards, and templates with definition objects. When
+    you set this value to <code>LENIENT</code>, validation is skipped for specific errors.</p>"""
+
+    Mode: Required[Literal["STRICT", "LENIENT"]]
+    """Allowed values: 'STRICT', 'LENIENT'."""
+
+
+class AnalysisVisualMenuOptionDict(TypedDict, total=False):
+    """AnalysisVisualMenuOption as a plain dict."""
+
+    AvailabilityStatus: Literal["ENABLED", "DISABLED"]
+    """Allowed values: 'ENABLED', 'DISABLED'."""
+
+
+class AnalysisVisualPaletteDict(TypedDict, total=False):
+    """AnalysisVisualPalette as a plain dict."""
+
+    ChartColor: str
+    """Pattern: ^#[A-F0-9]{6}$"""
+    ColorMap: list[DataPathColorDict]
+    """Items: 0 to 5000 items."""
+
+
+class AnalysisWaterfallChartAggregatedFieldWellsDict(TypedDict, total=False):
+    """AnalysisWaterfallChartAggregatedFieldWells as a plain dict."""
+
+    Breakdowns: list[DimensionFieldDict]
+    """Items: 0 to 200 items."""
+    Categories: list[DimensionFieldDict]
+    """Items: 0 to 200 items."""
+    Values: list[MeasureFieldDict]
+    """Items: 0 to 200 items."""
+
+
+class AnalysisWaterfallChartOptionsDict(TypedDict, total=False):
+    """AnalysisWaterfallChartOptions as a plain dict."""
+
+    TotalBarLabel: str
+    """Type: str."""
+
+
+class AnalysisWaterfallVisualDict(TypedDict, total=False):
+    """AnalysisWaterfallVisual as a plain dict."""
+
+    Actions: list[VisualCustomActionDict]
+    """Items: 0 to 10 items."""
+    ChartConfiguration: WaterfallChartConfigurationDict
+    """Type: WaterfallChartConfigurationDict."""
+    ColumnHierarchies: list[ColumnHierarchyDict]
+    """Items: 0 to 2 items."""
+    Subtitle: VisualSubtitleLabelOptionsDict
+    """Type: VisualSubtitleLabelOptionsDict."""
+    Title: VisualTitleLabelOptionsDict
+    """Type: VisualTitleLabelOptionsDict."""
+    VisualContentAltText: str
+    """Length: 1 to 1024 characters."""
+    VisualId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+
+
+class AnalysisWhatIfPointScenarioDict(TypedDict, total=False):
+    """AnalysisWhatIfPointScenario as a plain dict."""
+
+    Date: Required[str]
+    """Type: str."""
+    Value: Required[float]
+    """Type: float."""
+
+
+class AnalysisWhatIfRangeScenarioDict(TypedDict, total=False):
+    """AnalysisWhatIfRangeScenario as a plain dict."""
+
+    EndDate: Required[str]
+    """Type: str."""
+    StartDate: Required[str]
+    """Type: str."""
+    Value: Required[float]
+    """Type: float."""
+
+
+class AnalysisWordCloudAggregatedFieldWellsDict(TypedDict, total=False):
+    """AnalysisWordCloudAggregatedFieldWells as a plain dict."""
+
+    GroupBy: list[DimensionFieldDict]
+    """Items: 0 to 10 items."""
+    Size: list[MeasureFieldDict]
+    """Items: 0 to 1 items."""
+
+
+class AnalysisWordCloudOptionsDict(TypedDict, total=False):
+    """AnalysisWordCloudOptions as a plain dict."""
+
+    CloudLayout: Literal["FLUID", "NORMAL"]
+    """Allowed values: 'FLUID', 'NORMAL'."""
+    MaximumStringLength: float
+    """Range: 1 to 100 (inclusive)."""
+    WordCasing: Literal["LOWER_CASE", "EXISTING_CASE"]
+    """Allowed values: 'LOWER_CASE', 'EXISTING_CASE'."""
+    WordOrientation: Literal["HORIZONTAL", "HORIZONTAL_AND_VERTICAL"]
+    """Allowed values: 'HORIZONTAL', 'HORIZONTAL_AND_VERTICAL'."""
+    WordPadding: Literal["NONE", "SMALL", "MEDIUM", "LARGE"]
+    """Allowed values: 'NONE', 'SMALL', 'MEDIUM', 'LARGE'."""
+    WordScaling: Literal["EMPHASIZE", "NORMAL"]
+    """Allowed values: 'EMPHASIZE', 'NORMAL'."""
+
+
+class AnalysisWordCloudVisualDict(TypedDict, total=False):
+    """AnalysisWordCloudVisual as a plain dict."""
+
+    Actions: list[VisualCustomActionDict]
+    """Items: 0 to 10 items."""
+    ChartConfiguration: WordCloudChartConfigurationDict
+    """Type: WordCloudChartConfigurationDict."""
+    ColumnHierarchies: list[ColumnHierarchyDict]
+    """Items: 0 to 2 items."""
+    Subtitle: VisualSubtitleLabelOptionsDict
+    """Type: VisualSubtitleLabelOptionsDict."""
+    Title: VisualTitleLabelOptionsDict
+    """Type: VisualTitleLabelOptionsDict."""
+    VisualContentAltText: str
+    """Length: 1 to 1024 characters."""
+    VisualId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+
+
+class AnalysisYAxisOptionsDict(TypedDict, total=False):
+    """AnalysisYAxisOptions as a plain dict."""
+
+    YAxis: Required[Literal["PRIMARY_Y_AXIS"]]
+    """Allowed values: 'PRIMARY_Y_AXIS'."""
+
+
+class ArcAxisConfigurationDict(TypedDict, total=False):
+    """ArcAxisConfiguration as a plain dict."""
+
+    Range: ArcAxisDisplayRangeDict
+    """Type: ArcAxisDisplayRangeDict."""
+    ReserveRange: float
+    """Type: float."""
+
+
+class ArcAxisDisplayRangeDict(TypedDict, total=False):
+    """ArcAxisDisplayRange as a plain dict."""
+
+    Max: float
+    """Type: float."""
+    Min: float
+    """Type: float."""
+
+
+class ArcConfigurationDict(TypedDict, total=False):
+    """ArcConfiguration as a plain dict."""
+
+    ArcAngle: float
+    """Type: float."""
+    ArcThickness: Literal["SMALL", "MEDIUM", "LARGE"]
+    """Allowed values: 'SMALL', 'MEDIUM', 'LARGE'."""
+
+
+class AssetOptionsDict(TypedDict, total=False):
+    """AssetOptions as a plain dict."""
+
+    Timezone: str
+    """Type: str."""
+    WeekStart: Literal["SUNDAY", "MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY"]
+    """Allowed values: 'SUNDAY', 'MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY', 'FRIDAY', 'SATURDAY'."""
+
+
+class AxisDataOptionsDict(TypedDict, total=False):
+    """AxisDataOptions as a plain dict."""
+
+    DateAxisOptions: AnalysisDateAxisOptionsDict
+    """Type: AnalysisDateAxisOptionsDict."""
+    NumericAxisOptions: AnalysisNumericAxisOptionsDict
+    """Type: AnalysisNumericAxisOptionsDict."""
+
+
+class AxisDisplayMinMaxRangeDict(TypedDict, total=False):
+    """AxisDisplayMinMaxRange as a plain dict."""
+
+    Maximum: float
+    """Type: float."""
+    Minimum: float
+    """Type: float."""
+
+
+class AxisDisplayOptionsDict(TypedDict, total=False):
+    """AxisDisplayOptions as a plain dict."""
+
+    AxisLineVisibility: Literal["HIDDEN", "VISIBLE"]
+    """Allowed values: 'HIDDEN', 'VISIBLE'."""
+    AxisOffset: str
+    """String based length that is composed of value and unit in px"""
+    DataOptions: AxisDataOptionsDict
+    """Type: AxisDataOptionsDict."""
+    GridLineVisibility: Literal["HIDDEN", "VISIBLE"]
+    """Allowed values: 'HIDDEN', 'VISIBLE'."""
+    ScrollbarOptions: ScrollBarOptionsDict
+    """Type: ScrollBarOptionsDict."""
+    TickLabelOptions: AxisTickLabelOptionsDict
+    """Type: AxisTickLabelOptionsDict."""
+
+
+class AxisDisplayRangeDict(TypedDict, total=False):
+    """AxisDisplayRange as a plain dict."""
+
+    DataDriven: dict[str, Any] | str
+    """Type: dict[str, Any] | str."""
+    MinMax: AxisDisplayMinMaxRangeDict
+    """Type: AxisDisplayMinMaxRangeDict."""
+
+
+class AxisLabelReferenceOptionsDict(TypedDict, total=False):
+    """AxisLabelReferenceOptions as a plain dict."""
+
+    Column: Required[ColumnIdentifierDict]
+    """Type: ColumnIdentifierDict."""
+    FieldId: Required[str]
+    """Length: 1 to 512 characters."""
+
+
+class AxisLinearScaleDict(TypedDict, total=False):
+    """AxisLinearScale as a plain dict."""
+
+    StepCount: float
+    """Type: float."""
+    StepSize: float
+    """Type: float."""
+
+
+class AxisLogarithmicScaleDict(TypedDict, total=False):
+    """AxisLogarithmicScale as a plain dict."""
+
+    Base: float
+    """Type: float."""
+
+
+class AxisScaleDict(TypedDict, total=False):
+    """AxisScale as a plain dict."""
+
+    Linear: AxisLinearScaleDict
+    """Type: AxisLinearScaleDict."""
+    Logarithmic: AxisLogarithmicScaleDict
+    """Type: AxisLogarithmicScaleDict."""
+
+
+class AxisTickLabelOptionsDict(TypedDict, total=False):
+    """AxisTickLabelOptions as a plain dict."""
+
+    LabelOptions: AnalysisLabelOptionsDict
+    """Type: AnalysisLabelOptionsDict."""
+    RotationAngle: float
+    """Type: float."""
+
+
+class BarChartConfigurationDict(TypedDict, total=False):
+    """BarChartConfiguration as a plain dict."""
+
+    BarsArrangement: Literal["CLUSTERED", "STACKED", "STACKED_PERCENT"]
+    """Allowed values: 'CLUSTERED', 'STACKED', 'STACKED_PERCENT'."""
+    CategoryAxis: AxisDisplayOptionsDict
+    """Type: AxisDisplayOptionsDict."""
+    CategoryLabelOptions: ChartAxisLabelOptionsDict
+    """Type: ChartAxisLabelOptionsDict."""
+    ColorLabelOptions: ChartAxisLabelOptionsDict
+    """Type: ChartAxisLabelOptionsDict."""
+    ContributionAnalysisDefaults: list[ContributionAnalysisDefaultDict]
+    """Items: 1 to 200 items."""
+    DataLabels: AnalysisDataLabelOptionsDict
+    """Type: AnalysisDataLabelOptionsDict."""
+    DefaultSeriesSettings: BarChartDefaultSeriesSettingsDict
+    """Type: BarChartDefaultSeriesSettingsDict."""
+    FieldWells: BarChartFieldWellsDict
+    """Type: BarChartFieldWellsDict."""
+    Interactions: VisualInteractionOptionsDict
+    """Type: VisualInteractionOptionsDict."""
+    Legend: LegendOptionsDict
+    """Type: LegendOptionsDict."""
+    Orientation: Literal["HORIZONTAL", "VERTICAL"]
+    """Allowed values: 'HORIZONTAL', 'VERTICAL'."""
+    ReferenceLines: list[ReferenceLineDict]
+    """Items: 0 to 20 items."""
+    Series: list[BarSeriesItemDict]
+    """Items: 0 to 2000 items."""
+    SmallMultiplesOptions: AnalysisSmallMultiplesOptionsDict
+    """Type: AnalysisSmallMultiplesOptionsDict."""
+    SortConfiguration: BarChartSortConfigurationDict
+    """Type: BarChartSortConfigurationDict."""
+    Tooltip: AnalysisTooltipOptionsDict
+    """Type: AnalysisTooltipOptionsDict."""
+    ValueAxis: AxisDisplayOptionsDict
+    """Type: AxisDisplayOptionsDict."""
+    ValueLabelOptions: ChartAxisLabelOptionsDict
+    """Type: ChartAxisLabelOptionsDict."""
+    VisualPalette: AnalysisVisualPaletteDict
+    """Type: AnalysisVisualPaletteDict."""
+
+
+class BarChartDefaultSeriesSettingsDict(TypedDict, total=False):
+    """BarChartDefaultSeriesSettings as a plain dict."""
+
+    BorderSettings: AnalysisBorderSettingsDict
+    """Type: AnalysisBorderSettingsDict."""
+    DecalSettings: AnalysisDecalSettingsDict
+    """Type: AnalysisDecalSettingsDict."""
+
+
+class BarChartFieldWellsDict(TypedDict, total=False):
+    """BarChartFieldWells as a plain dict."""
+
+    BarChartAggregatedFieldWells: AnalysisBarChartAggregatedFieldWellsDict
+    """Type: AnalysisBarChartAggregatedFieldWellsDict."""
+
+
+class BarChartSeriesSettingsDict(TypedDict, total=False):
+    """BarChartSeriesSettings as a plain dict."""
+
+    BorderSettings: AnalysisBorderSettingsDict
+    """Type: AnalysisBorderSettingsDict."""
+    DecalSettings: AnalysisDecalSettingsDict
+    """Type: AnalysisDecalSettingsDict."""
+
+
+class BarChartSortConfigurationDict(TypedDict, total=False):
+    """BarChartSortConfiguration as a plain dict."""
+
+    CategoryItemsLimit: AnalysisItemsLimitConfigurationDict
+    """Type: AnalysisItemsLimitConfigurationDict."""
+    CategorySort: list[AnalysisFieldSortOptionsDict]
+    """Items: 0 to 100 items."""
+    ColorItemsLimit: AnalysisItemsLimitConfigurationDict
+    """Type: AnalysisItemsLimitConfigurationDict."""
+    ColorSort: list[AnalysisFieldSortOptionsDict]
+    """Items: 0 to 100 items."""
+    SmallMultiplesLimitConfiguration: AnalysisItemsLimitConfigurationDict
+    """Type: AnalysisItemsLimitConfigurationDict."""
+    SmallMultiplesSort: list[AnalysisFieldSortOptionsDict]
+    """Items: 0 to 100 items."""
+
+
+class BarSeriesItemDict(TypedDict, total=False):
+    """BarSeriesItem as a plain dict."""
+
+    DataFieldBarSeriesItem: AnalysisDataFieldBarSeriesItemDict
+    """Type: AnalysisDataFieldBarSeriesItemDict."""
+    FieldBarSeriesItem: AnalysisFieldBarSeriesItemDict
+    """Type: AnalysisFieldBarSeriesItemDict."""
+
+
+class BinCountOptionsDict(TypedDict, total=False):
+    """BinCountOptions as a plain dict."""
+
+    Value: float
+    """Range: at least 0 (inclusive)."""
+
+
+class BinWidthOptionsDict(TypedDict, total=False):
+    """BinWidthOptions as a plain dict."""
+
+    BinCountLimit: float
+    """Range: 0 to 1000 (inclusive)."""
+    Value: float
+    """Range: at least 0 (inclusive)."""
+
+
+class BodySectionConfigurationDict(TypedDict, total=False):
+    """BodySectionConfiguration as a plain dict."""
+
+    Content: Required[BodySectionContentDict]
+    """Type: BodySectionContentDict."""
+    PageBreakConfiguration: SectionPageBreakConfigurationDict
+    """Type: SectionPageBreakConfigurationDict."""
+    RepeatConfiguration: BodySectionRepeatConfigurationDict
+    """Type: BodySectionRepeatConfigurationDict."""
+    SectionId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+    Style: SectionStyleDict
+    """Type: SectionStyleDict."""
+
+
+class BodySectionContentDict(TypedDict, total=False):
+    """BodySectionContent as a plain dict."""
+
+    Layout: SectionLayoutConfigurationDict
+    """Type: SectionLayoutConfigurationDict."""
+
+
+class BodySectionDynamicCategoryDimensionConfigurationDict(TypedDict, total=False):
+    """BodySectionDynamicCategoryDimensionConfiguration as a plain dict."""
+
+    Column: Required[ColumnIdentifierDict]
+    """Type: ColumnIdentifierDict."""
+    Limit: float
+    """Range: 1 to 1000 (inclusive)."""
+    SortByMetrics: list[AnalysisColumnSortDict]
+    """Items: 0 to 100 items."""
+
+
+class BodySectionDynamicNumericDimensionConfigurationDict(TypedDict, total=False):
+    """BodySectionDynamicNumericDimensionConfiguration as a plain dict."""
+
+    Column: Required[ColumnIdentifierDict]
+    """Type: ColumnIdentifierDict."""
+    Limit: float
+    """Range: 1 to 1000 (inclusive)."""
+    SortByMetrics: list[AnalysisColumnSortDict]
+    """Items: 0 to 100 items."""
+
+
+class BodySectionRepeatConfigurationDict(TypedDict, total=False):
+    """BodySectionRepeatConfiguration as a plain dict."""
+
+    DimensionConfigurations: list[BodySectionRepeatDimensionConfigurationDict]
+    """Items: 0 to 3 items."""
+    NonRepeatingVisuals: list[str]
+    """Items: 0 to 20 items. Each item: Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+    PageBreakConfiguration: BodySectionRepeatPageBreakConfigurationDict
+    """Type: BodySectionRepeatPageBreakConfigurationDict."""
+
+
+class BodySectionRepeatDimensionConfigurationDict(TypedDict, total=False):
+    """BodySectionRepeatDimensionConfiguration as a plain dict."""
+
+    DynamicCategoryDimensionConfiguration: BodySectionDynamicCategoryDimensionConfigurationDict
+    """Type: BodySectionDynamicCategoryDimensionConfigurationDict."""
+    DynamicNumericDimensionConfiguration: BodySectionDynamicNumericDimensionConfigurationDict
+    """Type: BodySectionDynamicNumericDimensionConfigurationDict."""
+
+
+class BodySectionRepeatPageBreakConfigurationDict(TypedDict, total=False):
+    """BodySectionRepeatPageBreakConfiguration as a plain dict."""
+
+    After: SectionAfterPageBreakDict
+    """Type: SectionAfterPageBreakDict."""
+
+
+class BoxPlotChartConfigurationDict(TypedDict, total=False):
+    """BoxPlotChartConfiguration as a plain dict."""
+
+    BoxPlotOptions: AnalysisBoxPlotOptionsDict
+    """Type: AnalysisBoxPlotOptionsDict."""
+    CategoryAxis: AxisDisplayOptionsDict
+    """Type: AxisDisplayOptionsDict."""
+    CategoryLabelOptions: ChartAxisLabelOptionsDict
+    """Type: ChartAxisLabelOptionsDict."""
+    FieldWells: BoxPlotFieldWellsDict
+    """Type: BoxPlotFieldWellsDict."""
+    Interactions: VisualInteractionOptionsDict
+    """Type: VisualInteractionOptionsDict."""
+    Legend: LegendOptionsDict
+    """Type: LegendOptionsDict."""
+    PrimaryYAxisDisplayOptions: AxisDisplayOptionsDict
+    """Type: AxisDisplayOptionsDict."""
+    PrimaryYAxisLabelOptions: ChartAxisLabelOptionsDict
+    """Type: ChartAxisLabelOptionsDict."""
+    ReferenceLines: list[ReferenceLineDict]
+    """Items: 0 to 20 items."""
+    SortConfiguration: BoxPlotSortConfigurationDict
+    """Type: BoxPlotSortConfigurationDict."""
+    Tooltip: AnalysisTooltipOptionsDict
+    """Type: AnalysisTooltipOptionsDict."""
+    VisualPalette: AnalysisVisualPaletteDict
+    """Type: AnalysisVisualPaletteDict."""
+
+
+class BoxPlotFieldWellsDict(TypedDict, total=False):
+    """BoxPlotFieldWells as a plain dict."""
+
+    BoxPlotAggregatedFieldWells: AnalysisBoxPlotAggregatedFieldWellsDict
+    """Type: AnalysisBoxPlotAggregatedFieldWellsDict."""
+
+
+class BoxPlotSortConfigurationDict(TypedDict, total=False):
+    """BoxPlotSortConfiguration as a plain dict."""
+
+    CategorySort: list[AnalysisFieldSortOptionsDict]
+    """Items: 0 to 100 items."""
+    PaginationConfiguration: AnalysisPaginationConfigurationDict
+    """Type: AnalysisPaginationConfigurationDict."""
+
+
+class BoxPlotStyleOptionsDict(TypedDict, total=False):
+    """BoxPlotStyleOptions as a plain dict."""
+
+    FillStyle: Literal["SOLID", "TRANSPARENT"]
+    """Allowed values: 'SOLID', 'TRANSPARENT'."""
+
+
+class CalculatedFieldDict(TypedDict, total=False):
+    """CalculatedField as a plain dict."""
+
+    DataSetIdentifier: str
+    """Length: 0 to 2048 characters."""
+    Expression: Required[str]
+    """Length: 1 to 32000 characters."""
+    Name: Required[str]
+    """Length: 1 to 127 characters."""
+    TopicIdentifier: str
+    """Length: 1 to 2048 characters."""
+
+
+class CascadingControlSourceDict(TypedDict, total=False):
+    """CascadingControlSource as a plain dict."""
+
+    ColumnToMatch: ColumnIdentifierDict
+    """Type: ColumnIdentifierDict."""
+    SourceSheetControlId: str
+    """Type: str."""
+
+
+class CategoryDrillDownFilterDict(TypedDict, total=False):
+    """CategoryDrillDownFilter as a plain dict."""
+
+    CategoryValues: Required[list[str]]
+    """Items: 0 to 100000 items. Each item: Length: 0 to 512 characters."""
+    Column: Required[ColumnIdentifierDict]
+    """Type: ColumnIdentifierDict."""
+
+
+class CategoryFilterConfigurationDict(TypedDict, total=False):
+    """CategoryFilterConfiguration as a plain dict."""
+
+    CustomFilterConfiguration: AnalysisCustomFilterConfigurationDict
+    """Type: AnalysisCustomFilterConfigurationDict."""
+    CustomFilterListConfiguration: AnalysisCustomFilterListConfigurationDict
+    """Type: AnalysisCustomFilterListConfigurationDict."""
+    FilterListConfiguration: AnalysisFilterListConfigurationDict
+    """Type: AnalysisFilterListConfigurationDict."""
+
+
+class ChartAxisLabelOptionsDict(TypedDict, total=False):
+    """ChartAxisLabelOptions as a plain dict."""
+
+    AxisLabelOptions: list[AnalysisAxisLabelOptionsDict]
+    """Items: 0 to 100 items."""
+    SortIconVisibility: Literal["HIDDEN", "VISIBLE"]
+    """Allowed values: 'HIDDEN', 'VISIBLE'."""
+    Visibility: Literal["HIDDEN", "VISIBLE"]
+    """Allowed values: 'HIDDEN', 'VISIBLE'."""
+
+
+class ColumnConfigurationDict(TypedDict, total=False):
+    """ColumnConfiguration as a plain dict."""
+
+    ColorsConfiguration: AnalysisColorsConfigurationDict
+    """Type: AnalysisColorsConfigurationDict."""
+    Column: Required[ColumnIdentifierDict]
+    """Type: ColumnIdentifierDict."""
+    DecalSettingsConfiguration: AnalysisDecalSettingsConfigurationDict
+    """Type: AnalysisDecalSettingsConfigurationDict."""
+    FormatConfiguration: AnalysisFormatConfigurationDict
+    """Type: AnalysisFormatConfigurationDict."""
+    Role: Literal["DIMENSION", "MEASURE"]
+    """Allowed values: 'DIMENSION', 'MEASURE'."""
+
+
+class ColumnHierarchyDict(TypedDict, total=False):
+    """ColumnHierarchy as a plain dict."""
+
+    DateTimeHierarchy: AnalysisDateTimeHierarchyDict
+    """Type: AnalysisDateTimeHierarchyDict."""
+    ExplicitHierarchy: AnalysisExplicitHierarchyDict
+    """Type: AnalysisExplicitHierarchyDict."""
+    PredefinedHierarchy: AnalysisPredefinedHierarchyDict
+    """Type: AnalysisPredefinedHierarchyDict."""
+
+
+class ColumnIdentifierDict(TypedDict, total=False):
+    """ColumnIdentifier as a plain dict."""
+
+    ColumnName: Required[str]
+    """Length: 1 to 127 characters."""
+    DataSetIdentifier: str
+    """Length: 0 to 2048 characters."""
+    TopicIdentifier: str
+    """Length: 1 to 2048 characters."""
+
+
+class ComboChartConfigurationDict(TypedDict, total=False):
+    """ComboChartConfiguration as a plain dict."""
+
+    BarDataLabels: AnalysisDataLabelOptionsDict
+    """Type: AnalysisDataLabelOptionsDict."""
+    BarsArrangement: Literal["CLUSTERED", "STACKED", "STACKED_PERCENT"]
+    """Allowed values: 'CLUSTERED', 'STACKED', 'STACKED_PERCENT'."""
+    CategoryAxis: AxisDisplayOptionsDict
+    """Type: AxisDisplayOptionsDict."""
+    CategoryLabelOptions: ChartAxisLabelOptionsDict
+    """Type: ChartAxisLabelOptionsDict."""
+    ColorLabelOptions: ChartAxisLabelOptionsDict
+    """Type: ChartAxisLabelOptionsDict."""
+    DefaultSeriesSettings: ComboChartDefaultSeriesSettingsDict
+    """Type: ComboChartDefaultSeriesSettingsDict."""
+    FieldWells: ComboChartFieldWellsDict
+    """Type: ComboChartFieldWellsDict."""
+    Interactions: VisualInteractionOptionsDict
+    """Type: VisualInteractionOptionsDict."""
+    Legend: LegendOptionsDict
+    """Type: LegendOptionsDict."""
+    LineDataLabels: AnalysisDataLabelOptionsDict
+    """Type: AnalysisDataLabelOptionsDict."""
+    PrimaryYAxisDisplayOptions: AxisDisplayOptionsDict
+    """Type: AxisDisplayOptionsDict."""
+    PrimaryYAxisLabelOptions: ChartAxisLabelOptionsDict
+    """Type: ChartAxisLabelOptionsDict."""
+    ReferenceLines: list[ReferenceLineDict]
+    """Items: 0 to 20 items."""
+    SecondaryYAxisDisplayOptions: AxisDisplayOptionsDict
+    """Type: AxisDisplayOptionsDict."""
+    SecondaryYAxisLabelOptions: ChartAxisLabelOptionsDict
+    """Type: ChartAxisLabelOptionsDict."""
+    Series: list[ComboSeriesItemDict]
+    """Items: 0 to 2000 items."""
+    SingleAxisOptions: AnalysisSingleAxisOptionsDict
+    """Type: AnalysisSingleAxisOptionsDict."""
+    SortConfiguration: ComboChartSortConfigurationDict
+    """Type: ComboChartSortConfigurationDict."""
+    Tooltip: AnalysisTooltipOptionsDict
+    """Type: AnalysisTooltipOptionsDict."""
+    VisualPalette: AnalysisVisualPaletteDict
+    """Type: AnalysisVisualPaletteDict."""
+
+
+class ComboChartDefaultSeriesSettingsDict(TypedDict, total=False):
+    """ComboChartDefaultSeriesSettings as a plain dict."""
+
+    BorderSettings: AnalysisBorderSettingsDict
+    """Type: AnalysisBorderSettingsDict."""
+    DecalSettings: AnalysisDecalSettingsDict
+    """Type: AnalysisDecalSettingsDict."""
+    LineStyleSettings: LineChartLineStyleSettingsDict
+    """Type: LineChartLineStyleSettingsDict."""
+    MarkerStyleSettings: LineChartMarkerStyleSettingsDict
+    """Type: LineChartMarkerStyleSettingsDict."""
+
+
+class ComboChartFieldWellsDict(TypedDict, total=False):
+    """ComboChartFieldWells as a plain dict."""
+
+    ComboChartAggregatedFieldWells: AnalysisComboChartAggregatedFieldWellsDict
+    """Type: AnalysisComboChartAggregatedFieldWellsDict."""
+
+
+class ComboChartSeriesSettingsDict(TypedDict, total=False):
+    """ComboChartSeriesSettings as a plain dict."""
+
+    BorderSettings: AnalysisBorderSettingsDict
+    """Type: AnalysisBorderSettingsDict."""
+    DecalSettings: AnalysisDecalSettingsDict
+    """Type: AnalysisDecalSettingsDict."""
+    LineStyleSettings: LineChartLineStyleSettingsDict
+    """Type: LineChartLineStyleSettingsDict."""
+    MarkerStyleSettings: LineChartMarkerStyleSettingsDict
+    """Type: LineChartMarkerStyleSettingsDict."""
+
+
+class ComboChartSortConfigurationDict(TypedDict, total=False):
+    """ComboChartSortConfiguration as a plain dict."""
+
+    CategoryItemsLimit: AnalysisItemsLimitConfigurationDict
+    """Type: AnalysisItemsLimitConfigurationDict."""
+    CategorySort: list[AnalysisFieldSortOptionsDict]
+    """Items: 0 to 100 items."""
+    ColorItemsLimit: AnalysisItemsLimitConfigurationDict
+    """Type: AnalysisItemsLimitConfigurationDict."""
+    ColorSort: list[AnalysisFieldSortOptionsDict]
+    """Items: 0 to 100 items."""
+
+
+class ComboSeriesItemDict(TypedDict, total=False):
+    """ComboSeriesItem as a plain dict."""
+
+    DataFieldComboSeriesItem: AnalysisDataFieldComboSeriesItemDict
+    """Type: AnalysisDataFieldComboSeriesItemDict."""
+    FieldComboSeriesItem: AnalysisFieldComboSeriesItemDict
+    """Type: AnalysisFieldComboSeriesItemDict."""
+
+
+class ComparisonConfigurationDict(TypedDict, total=False):
+    """ComparisonConfiguration as a plain dict."""
+
+    ComparisonFormat: ComparisonFormatConfigurationDict
+    """Type: ComparisonFormatConfigurationDict."""
+    ComparisonMethod: Literal["DIFFERENCE", "PERCENT_DIFFERENCE", "PERCENT"]
+    """Allowed values: 'DIFFERENCE', 'PERCENT_DIFFERENCE', 'PERCENT'."""
+
+
+class ComparisonFormatConfigurationDict(TypedDict, total=False):
+    """ComparisonFormatConfiguration as a plain dict."""
+
+    NumberDisplayFormatConfiguration: AnalysisNumberDisplayFormatConfigurationDict
+    """Type: AnalysisNumberDisplayFormatConfigurationDict."""
+    PercentageDisplayFormatConfiguration: AnalysisPercentageDisplayFormatConfigurationDict
+    """Type: AnalysisPercentageDisplayFormatConfigurationDict."""
+
+
+class ComputationDict(TypedDict, total=False):
+    """Computation as a plain dict."""
+
+    Forecast: ForecastComputationDict
+    """Type: ForecastComputationDict."""
+    GrowthRate: GrowthRateComputationDict
+    """Type: GrowthRateComputationDict."""
+    MaximumMinimum: MaximumMinimumComputationDict
+    """Type: MaximumMinimumComputationDict."""
+    MetricComparison: MetricComparisonComputationDict
+    """Type: MetricComparisonComputationDict."""
+    PeriodOverPeriod: PeriodOverPeriodComputationDict
+    """Type: PeriodOverPeriodComputationDict."""
+    PeriodToDate: PeriodToDateComputationDict
+    """Type: PeriodToDateComputationDict."""
+    TopBottomMovers: TopBottomMoversComputationDict
+    """Type: TopBottomMoversComputationDict."""
+    TopBottomRanked: TopBottomRankedComputationDict
+    """Type: TopBottomRankedComputationDict."""
+    TotalAggregation: TotalAggregationComputationDict
+    """Type: TotalAggregationComputationDict."""
+    UniqueValues: UniqueValuesComputationDict
+    """Type: UniqueValuesComputationDict."""
+
+
+class ConditionalFormattingColorDict(TypedDict, total=False):
+    """ConditionalFormattingColor as a plain dict."""
+
+    Gradient: ConditionalFormattingGradientColorDict
+    """Type: ConditionalFormattingGradientColorDict."""
+    Solid: ConditionalFormattingSolidColorDict
+    """Type: ConditionalFormattingSolidColorDict."""
+
+
+class ConditionalFormattingCustomIconConditionDict(TypedDict, total=False):
+    """ConditionalFormattingCustomIconCondition as a plain dict."""
+
+    Color: str
+    """Pattern: ^#[A-F0-9]{6}$"""
+    DisplayConfiguration: ConditionalFormattingIconDisplayConfigurationDict
+    """Type: ConditionalFormattingIconDisplayConfigurationDict."""
+    Expression: Required[str]
+    """Length: 1 to 4096 characters."""
+    IconOptions: Required[ConditionalFormattingCustomIconOptionsDict]
+    """Type: ConditionalFormattingCustomIconOptionsDict."""
+
+
+class ConditionalFormattingCustomIconOptionsDict(TypedDict, total=False):
+    """ConditionalFormattingCustomIconOptions as a plain dict."""
+
+    Icon: Literal[
+        "CARET_UP",
+        "CARET_DOWN",
+        "PLUS",
+        "MINUS",
+        "ARROW_UP",
+        "ARROW_DOWN",
+        "ARROW_LEFT",
+        "ARROW_UP_LEFT",
+        "ARROW_DOWN_LEFT",
+        "ARROW_RIGHT",
+        "ARROW_UP_RIGHT",
+        "ARROW_DOWN_RIGHT",
+        "FACE_UP",
+        "FACE_DOWN",
+        "FACE_FLAT",
+        "ONE_BAR",
+        "TWO_BAR",
+        "THREE_BAR",
+        "CIRCLE",
+        "TRIANGLE",
+        "SQUARE",
+        "FLAG",
+        "THUMBS_UP",
+        "THUMBS_DOWN",
+        "CHECKMARK",
+        "X",
+    ]
+    """Allowed values: 'CARET_UP', 'CARET_DOWN', 'PLUS', 'MINUS', 'ARROW_UP', 'ARROW_DOWN',
+    'ARROW_LEFT', 'ARROW_UP_LEFT', 'ARROW_DOWN_LEFT', 'ARROW_RIGHT', 'ARROW_UP_RIGHT',
+    'ARROW_DOWN_RIGHT' (and 14 more)."""
+    UnicodeIcon: str
+    """Pattern: ^[^\\u0000-\\u00FF]$"""
+
+
+class ConditionalFormattingGradientColorDict(TypedDict, total=False):
+    """ConditionalFormattingGradientColor as a plain dict."""
+
+    Color: Required[GradientColorDict]
+    """Type: GradientColorDict."""
+    Expression: Required[str]
+    """Length: 1 to 4096 characters."""
+
+
+class ConditionalFormattingIconDict(TypedDict, total=False):
+    """ConditionalFormattingIcon as a plain dict."""
+
+    CustomCondition: ConditionalFormattingCustomIconConditionDict
+    """Type: ConditionalFormattingCustomIconConditionDict."""
+    IconSet: ConditionalFormattingIconSetDict
+    """Type: ConditionalFormattingIconSetDict."""
+
+
+class ConditionalFormattingIconDisplayConfigurationDict(TypedDict, total=False):
+    """ConditionalFormattingIconDisplayConfiguration as a plain dict."""
+
+    IconDisplayOption: Literal["ICON_ONLY"]
+    """Allowed values: 'ICON_ONLY'."""
+
+
+class ConditionalFormattingIconSetDict(TypedDict, total=False):
+    """ConditionalFormattingIconSet as a plain dict."""
+
+    Expression: Required[str]
+    """Length: 1 to 4096 characters."""
+    IconSetType: Literal[
+        "PLUS_MINUS",
+        "CHECK_X",
+        "THREE_COLOR_ARROW",
+        "THREE_GRAY_ARROW",
+        "CARET_UP_MINUS_DOWN",
+        "THREE_SHAPE",
+        "THREE_CIRCLE",
+        "FLAGS",
+        "BARS",
+        "FOUR_COLOR_ARROW",
+        "FOUR_GRAY_ARROW",
+    ]
+    """Allowed values: 'PLUS_MINUS', 'CHECK_X', 'THREE_COLOR_ARROW', 'THREE_GRAY_ARROW',
+    'CARET_UP_MINUS_DOWN', 'THREE_SHAPE', 'THREE_CIRCLE', 'FLAGS', 'BARS', 'FOUR_COLOR_ARROW',
+    'FOUR_GRAY_ARROW'."""
+
+
+class ConditionalFormattingSolidColorDict(TypedDict, total=False):
+    """ConditionalFormattingSolidColor as a plain dict."""
+
+    Color: str
+    """Pattern: ^#[A-F0-9]{6}$"""
+    Expression: Required[str]
+    """Length: 1 to 4096 characters."""
+
+
+class ContributionAnalysisDefaultDict(TypedDict, total=False):
+    """ContributionAnalysisDefault as a plain dict."""
+
+    ContributorDimensions: Required[list[ColumnIdentifierDict]]
+    """Items: 1 to 4 items."""
+    MeasureFieldId: Required[str]
+    """Length: 1 to 512 characters."""
+
+
+class CustomActionFilterOperationDict(TypedDict, total=False):
+    """CustomActionFilterOperation as a plain dict."""
+
+    SelectedFieldsConfiguration: Required[FilterOperationSelectedFieldsConfigurationDict]
+    """Type: FilterOperationSelectedFieldsConfigurationDict."""
+    TargetVisualsConfiguration: Required[FilterOperationTargetVisualsConfigurationDict]
+    """Type: FilterOperationTargetVisualsConfigurationDict."""
+
+
+class CustomActionNavigationOperationDict(TypedDict, total=False):
+    """CustomActionNavigationOperation as a plain dict."""
+
+    LocalNavigationConfiguration: AnalysisLocalNavigationConfigurationDict
+    """Type: AnalysisLocalNavigationConfigurationDict."""
+
+
+class CustomActionSetParametersOperationDict(TypedDict, total=False):
+    """CustomActionSetParametersOperation as a plain dict."""
+
+    ParameterValueConfigurations: Required[list[SetParameterValueConfigurationDict]]
+    """Items: 1 to 200 items."""
+
+
+class CustomActionURLOperationDict(TypedDict, total=False):
+    """CustomActionURLOperation as a plain dict."""
+
+    URLTarget: Required[Literal["NEW_TAB", "NEW_WINDOW", "SAME_TAB"]]
+    """Allowed values: 'NEW_TAB', 'NEW_WINDOW', 'SAME_TAB'."""
+    URLTemplate: Required[str]
+    """Length: 1 to 2048 characters."""
+
+
+class CustomColorDict(TypedDict, total=False):
+    """CustomColor as a plain dict."""
+
+    Color: Required[str]
+    """Pattern: ^#[A-F0-9]{6}$"""
+    FieldValue: str
+    """Length: 0 to 2048 characters."""
+    SpecialValue: Literal["EMPTY", "NULL", "OTHER"]
+    """Allowed values: 'EMPTY', 'NULL', 'OTHER'."""
+
+
+class CustomContentConfigurationDict(TypedDict, total=False):
+    """CustomContentConfiguration as a plain dict."""
+
+    ContentType: Literal["IMAGE", "OTHER_EMBEDDED_CONTENT"]
+    """Allowed values: 'IMAGE', 'OTHER_EMBEDDED_CONTENT'."""
+    ContentUrl: str
+    """Length: 1 to 2048 characters."""
+    ImageScaling: Literal["FIT_TO_HEIGHT", "FIT_TO_WIDTH", "DO_NOT_SCALE", "SCALE_TO_VISUAL"]
+    """Allowed values: 'FIT_TO_HEIGHT', 'FIT_TO_WIDTH', 'DO_NOT_SCALE', 'SCALE_TO_VISUAL'."""
+    Interactions: VisualInteractionOptionsDict
+    """Type: VisualInteractionOptionsDict."""
+
+
+class CustomNarrativeOptionsDict(TypedDict, total=False):
+    """CustomNarrativeOptions as a plain dict."""
+
+    Narrative: Required[str]
+    """Length: 0 to 150000 characters."""
+
+
+class CustomParameterValuesDict(TypedDict, total=False):
+    """CustomParameterValues as a plain dict."""
+
+    DateTimeValues: list[str]
+    """Items: 0 to 50000 items."""
+    DecimalValues: list[float]
+    """Items: 0 to 50000 items."""
+    IntegerValues: list[float]
+    """Items: 0 to 50000 items."""
+    StringValues: list[str]
+    """Items: 0 to 50000 items."""
+
+
+class DataBarsOptionsDict(TypedDict, total=False):
+    """DataBarsOptions as a plain dict."""
+
+    FieldId: Required[str]
+    """Length: 1 to 512 characters."""
+    NegativeColor: str
+    """Pattern: ^#[A-F0-9]{6}$"""
+    PositiveColor: str
+    """Pattern: ^#[A-F0-9]{6}$"""
+
+
+class DataColorDict(TypedDict, total=False):
+    """DataColor as a plain dict."""
+
+    Color: str
+    """Pattern: ^#[A-F0-9]{6}$"""
+    DataValue: float
+    """Type: float."""
+
+
+class DataLabelTypeDict(TypedDict, total=False):
+    """DataLabelType as a plain dict."""
+
+    DataPathLabelType: AnalysisDataPathLabelTypeDict
+    """Type: AnalysisDataPathLabelTypeDict."""
+    FieldLabelType: AnalysisFieldLabelTypeDict
+    """Type: AnalysisFieldLabelTypeDict."""
+    MaximumLabelType: AnalysisMaximumLabelTypeDict
+    """Type: AnalysisMaximumLabelTypeDict."""
+    MinimumLabelType: AnalysisMinimumLabelTypeDict
+    """Type: AnalysisMinimumLabelTypeDict."""
+    RangeEndsLabelType: AnalysisRangeEndsLabelTypeDict
+    """Type: AnalysisRangeEndsLabelTypeDict."""
+
+
+class DataPathColorDict(TypedDict, total=False):
+    """DataPathColor as a plain dict."""
+
+    Color: Required[str]
+    """Pattern: ^#[A-F0-9]{6}$"""
+    Element: Required[DataPathValueDict]
+    """Type: DataPathValueDict."""
+    TimeGranularity: Literal[
+        "YEAR", "QUARTER", "MONTH", "WEEK", "DAY", "HOUR", "MINUTE", "SECOND", "MILLISECOND"
+    ]
+    """Allowed values: 'YEAR', 'QUARTER', 'MONTH', 'WEEK', 'DAY', 'HOUR', 'MINUTE', 'SECOND',
+    'MILLISECOND'."""
+
+
+class DataPathSortDict(TypedDict, total=False):
+    """DataPathSort as a plain dict."""
+
+    Direction: Required[Literal["ASC", "DESC"]]
+    """Allowed values: 'ASC', 'DESC'."""
+    SortPaths: Required[list[DataPathValueDict]]
+    """Items: 0 to 20 items."""
+
+
+class DataPathValueDict(TypedDict, total=False):
+    """DataPathValue as a plain dict."""
+
+    DataPathType: AnalysisDataPathTypeDict
+    """Type: AnalysisDataPathTypeDict."""
+    FieldId: str
+    """Length: 1 to 512 characters."""
+    FieldValue: str
+    """Length: 0 to 2048 characters."""
+
+
+class DataSetIdentifierDeclarationDict(TypedDict, total=False):
+    """DataSetIdentifierDeclaration as a plain dict."""
+
+    DataSetArn: Required[str]
+    """Type: str."""
+    Identifier: Required[str]
+    """Length: 0 to 2048 characters."""
+
+
+class DataSetReferenceDict(TypedDict, total=False):
+    """DataSetReference as a plain dict: <p>Dataset reference.</p>"""
+
+    DataSetArn: Required[str]
+    """<p>Dataset Amazon Resource Name (ARN).</p>"""
+    DataSetPlaceholder: Required[str]
+    """<p>Dataset placeholder.</p>"""
+
+
+class DateTimeDefaultValuesDict(TypedDict, total=False):
+    """DateTimeDefaultValues as a plain dict."""
+
+    DynamicValue: DynamicDefaultValueDict
+    """Type: DynamicDefaultValueDict."""
+    RollingDate: RollingDateConfigurationDict
+    """Type: RollingDateConfigurationDict."""
+    StaticValues: list[str]
+    """Items: 0 to 50000 items."""
+
+
+class DateTimeParameterDict(TypedDict, total=False):
+    """DateTimeParameter as a plain dict: <p>A date-time parameter.</p>"""
+
+    Name: Required[str]
+    """<p>A display name for the date-time parameter.</p>"""
+    Values: Required[list[str]]
+    """<p>The values for the date-time parameter.</p>"""
+
+
+class DateTimePickerControlDisplayOptionsDict(TypedDict, total=False):
+    """DateTimePickerControlDisplayOptions as a plain dict."""
+
+    DateIconVisibility: Literal["HIDDEN", "VISIBLE"]
+    """Allowed values: 'HIDDEN', 'VISIBLE'."""
+    DateTimeFormat: str
+    """Length: 1 to 128 characters."""
+    HelperTextVisibility: Literal["HIDDEN", "VISIBLE"]
+    """Allowed values: 'HIDDEN', 'VISIBLE'."""
+    InfoIconLabelOptions: SheetControlInfoIconLabelOptionsDict
+    """Type: SheetControlInfoIconLabelOptionsDict."""
+    TitleOptions: AnalysisLabelOptionsDict
+    """Type: AnalysisLabelOptionsDict."""
+
+
+class DateTimeValueWhenUnsetConfigurationDict(TypedDict, total=False):
+    """DateTimeValueWhenUnsetConfiguration as a plain dict."""
+
+    CustomValue: str
+    """Type: str."""
+    ValueWhenUnsetOption: Literal["RECOMMENDED_VALUE", "NULL"]
+    """Allowed values: 'RECOMMENDED_VALUE', 'NULL'."""
+
+
+class DecimalDefaultValuesDict(TypedDict, total=False):
+    """DecimalDefaultValues as a plain dict."""
+
+    DynamicValue: DynamicDefaultValueDict
+    """Type: DynamicDefaultValueDict."""
+    StaticValues: list[float]
+    """Items: 0 to 50000 items."""
+
+
+class DecimalParameterDict(TypedDict, total=False):
+    """DecimalParameter as a plain dict: <p>A decimal parameter.</p>"""
+
+    Name: Required[str]
+    """<p>A display name for the decimal parameter.</p>"""
+    Values: Required[list[float]]
+    """<p>The values for the decimal parameter.</p>"""
+
+
+class DecimalValueWhenUnsetConfigurationDict(TypedDict, total=False):
+    """DecimalValueWhenUnsetConfiguration as a plain dict."""
+
+    CustomValue: float
+    """Type: float."""
+    ValueWhenUnsetOption: Literal["RECOMMENDED_VALUE", "NULL"]
+    """Allowed values: 'RECOMMENDED_VALUE', 'NULL'."""
+
+
+class DefaultDateTimePickerControlOptionsDict(TypedDict, total=False):
+    """DefaultDateTimePickerControlOptions as a plain dict."""
+
+    CommitMode: Literal["AUTO", "MANUAL"]
+    """Allowed values: 'AUTO', 'MANUAL'."""
+    DisplayOptions: DateTimePickerControlDisplayOptionsDict
+    """Type: DateTimePickerControlDisplayOptionsDict."""
+    Type: Literal["SINGLE_VALUED", "DATE_RANGE"]
+    """Allowed values: 'SINGLE_VALUED', 'DATE_RANGE'."""
+
+
+class DefaultFilterControlOptionsDict(TypedDict, total=False):
+    """DefaultFilterControlOptions as a plain dict."""
+
+    DefaultDateTimePickerOptions: DefaultDateTimePickerControlOptionsDict
+    """Type: DefaultDateTimePickerControlOptionsDict."""
+    DefaultDropdownOptions: DefaultFilterDropDownControlOptionsDict
+    """Type: DefaultFilterDropDownControlOptionsDict."""
+    DefaultListOptions: DefaultFilterListControlOptionsDict
+    """Type: DefaultFilterListControlOptionsDict."""
+    DefaultRelativeDateTimeOptions: DefaultRelativeDateTimeControlOptionsDict
+    """Type: DefaultRelativeDateTimeControlOptionsDict."""
+    DefaultSliderOptions: DefaultSliderControlOptionsDict
+    """Type: DefaultSliderControlOptionsDict."""
+    DefaultTextAreaOptions: DefaultTextAreaControlOptionsDict
+    """Type: DefaultTextAreaControlOptionsDict."""
+    DefaultTextFieldOptions: DefaultTextFieldControlOptionsDict
+    """Type: DefaultTextFieldControlOptionsDict."""
+
+
+class DefaultFilterDropDownControlOptionsDict(TypedDict, total=False):
+    """DefaultFilterDropDownControlOptions as a plain dict."""
+
+    CommitMode: Literal["AUTO", "MANUAL"]
+    """Allowed values: 'AUTO', 'MANUAL'."""
+    DisplayOptions: DropDownControlDisplayOptionsDict
+    """Type: DropDownControlDisplayOptionsDict."""
+    SelectableValues: FilterSelectableValuesDict
+    """Type: FilterSelectableValuesDict."""
+    Type: Literal["MULTI_SELECT", "SINGLE_SELECT"]
+    """Allowed values: 'MULTI_SELECT', 'SINGLE_SELECT'."""
+
+
+class DefaultFilterListControlOptionsDict(TypedDict, total=False):
+    """DefaultFilterListControlOptions as a plain dict."""
+
+    DisplayOptions: ListControlDisplayOptionsDict
+    """Type: ListControlDisplayOptionsDict."""
+    SelectableValues: FilterSelectableValuesDict
+    """Type: FilterSelectableValuesDict."""
+    Type: Literal["MULTI_SELECT", "SINGLE_SELECT"]
+    """Allowed values: 'MULTI_SELECT', 'SINGLE_SELECT'."""
+
+
+class DefaultFreeFormLayoutConfigurationDict(TypedDict, total=False):
+    """DefaultFreeFormLayoutConfiguration as a plain dict."""
+
+    CanvasSizeOptions: Required[FreeFormLayoutCanvasSizeOptionsDict]
+    """Type: FreeFormLayoutCanvasSizeOptionsDict."""
+
+
+class DefaultGridLayoutConfigurationDict(TypedDict, total=False):
+    """DefaultGridLayoutConfiguration as a plain dict."""
+
+    CanvasSizeOptions: Required[GridLayoutCanvasSizeOptionsDict]
+    """Type: GridLayoutCanvasSizeOptionsDict."""
+
+
+class DefaultInteractiveLayoutConfigurationDict(TypedDict, total=False):
+    """DefaultInteractiveLayoutConfiguration as a plain dict."""
+
+    FreeForm: DefaultFreeFormLayoutConfigurationDict
+    """Type: DefaultFreeFormLayoutConfigurationDict."""
+    Grid: DefaultGridLayoutConfigurationDict
+    """Type: DefaultGridLayoutConfigurationDict."""
+
+
+class DefaultPaginatedLayoutConfigurationDict(TypedDict, total=False):
+    """DefaultPaginatedLayoutConfiguration as a plain dict."""
+
+    SectionBased: DefaultSectionBasedLayoutConfigurationDict
+    """Type: DefaultSectionBasedLayoutConfigurationDict."""
+
+
+class DefaultRelativeDateTimeControlOptionsDict(TypedDict, total=False):
+    """DefaultRelativeDateTimeControlOptions as a plain dict."""
+
+    CommitMode: Literal["AUTO", "MANUAL"]
+    """Allowed values: 'AUTO', 'MANUAL'."""
+    DisplayOptions: RelativeDateTimeControlDisplayOptionsDict
+    """Type: RelativeDateTimeControlDisplayOptionsDict."""
+
+
+class DefaultSectionBasedLayoutConfigurationDict(TypedDict, total=False):
+    """DefaultSectionBasedLayoutConfiguration as a plain dict."""
+
+    CanvasSizeOptions: Required[SectionBasedLayoutCanvasSizeOptionsDict]
+    """Type: SectionBasedLayoutCanvasSizeOptionsDict."""
+
+
+class DefaultSliderControlOptionsDict(TypedDict, total=False):
+    """DefaultSliderControlOptions as a plain dict."""
+
+    DisplayOptions: SliderControlDisplayOptionsDict
+    """Type: SliderControlDisplayOptionsDict."""
+    MaximumValue: Required[float]
+    """Type: float."""
+    MinimumValue: Required[float]
+    """Type: float."""
+    StepSize: Required[float]
+    """Type: float."""
+    Type: Literal["SINGLE_POINT", "RANGE"]
+    """Allowed values: 'SINGLE_POINT', 'RANGE'."""
+
+
+class DefaultTextAreaControlOptionsDict(TypedDict, total=False):
+    """DefaultTextAreaControlOptions as a plain dict."""
+
+    Delimiter: str
+    """Length: 1 to 2048 characters."""
+    DisplayOptions: TextAreaControlDisplayOptionsDict
+    """Type: TextAreaControlDisplayOptionsDict."""
+
+
+class DefaultTextFieldControlOptionsDict(TypedDict, total=False):
+    """DefaultTextFieldControlOptions as a plain dict."""
+
+    DisplayOptions: TextFieldControlDisplayOptionsDict
+    """Type: TextFieldControlDisplayOptionsDict."""
+
+
+class DestinationParameterValueConfigurationDict(TypedDict, total=False):
+    """DestinationParameterValueConfiguration as a plain dict."""
+
+    CustomValuesConfiguration: AnalysisCustomValuesConfigurationDict
+    """Type: AnalysisCustomValuesConfigurationDict."""
+    SelectAllValueOptions: Literal["ALL_VALUES"]
+    """Allowed values: 'ALL_VALUES'."""
+    SourceColumn: ColumnIdentifierDict
+    """Type: ColumnIdentifierDict."""
+    SourceField: str
+    """Length: 1 to 512 characters."""
+    SourceParameterName: str
+    """Type: str."""
+
+
+class DimensionFieldDict(TypedDict, total=False):
+    """DimensionField as a plain dict."""
+
+    CategoricalDimensionField: AnalysisCategoricalDimensionFieldDict
+    """Type: AnalysisCategoricalDimensionFieldDict."""
+    DateDimensionField: AnalysisDateDimensionFieldDict
+    """Type: AnalysisDateDimensionFieldDict."""
+    NumericalDimensionField: AnalysisNumericalDimensionFieldDict
+    """Type: AnalysisNumericalDimensionFieldDict."""
+
+
+class DrillDownFilterDict(TypedDict, total=False):
+    """DrillDownFilter as a plain dict."""
+
+    CategoryFilter: CategoryDrillDownFilterDict
+    """Type: CategoryDrillDownFilterDict."""
+    NumericEqualityFilter: NumericEqualityDrillDownFilterDict
+    """Type: NumericEqualityDrillDownFilterDict."""
+    TimeRangeFilter: TimeRangeDrillDownFilterDict
+    """Type: TimeRangeDrillDownFilterDict."""
+
+
+class DropDownControlDisplayOptionsDict(TypedDict, total=False):
+    """DropDownControlDisplayOptions as a plain dict."""
+
+    InfoIconLabelOptions: SheetControlInfoIconLabelOptionsDict
+    """Type: SheetControlInfoIconLabelOptionsDict."""
+    SelectAllOptions: ListControlSelectAllOptionsDict
+    """Type: ListControlSelectAllOptionsDict."""
+    TitleOptions: AnalysisLabelOptionsDict
+    """Type: AnalysisLabelOptionsDict."""
+
+
+class DynamicDefaultValueDict(TypedDict, total=False):
+    """DynamicDefaultValue as a plain dict."""
+
+    DefaultValueColumn: Required[ColumnIdentifierDict]
+    """Type: ColumnIdentifierDict."""
+    GroupNameColumn: ColumnIdentifierDict
+    """Type: ColumnIdentifierDict."""
+    UserNameColumn: ColumnIdentifierDict
+    """Type: ColumnIdentifierDict."""
+
+
+class EntityDict(TypedDict, total=False):
+    """Entity as a plain dict."""
+
+    Path: str
+    """Pattern: \\S"""
+
+
+class FilledMapConditionalFormattingDict(TypedDict, total=False):
+    """FilledMapConditionalFormatting as a plain dict."""
+
+    ConditionalFormattingOptions: Required[list[FilledMapConditionalFormattingOptionDict]]
+    """Items: 0 to 200 items."""
+
+
+class FilledMapConditionalFormattingOptionDict(TypedDict, total=False):
+    """FilledMapConditionalFormattingOption as a plain dict."""
+
+    Shape: Required[FilledMapShapeConditionalFormattingDict]
+    """Type: FilledMapShapeConditionalFormattingDict."""
+
+
+class FilledMapConfigurationDict(TypedDict, total=False):
+    """FilledMapConfiguration as a plain dict."""
+
+    FieldWells: FilledMapFieldWellsDict
+    """Type: FilledMapFieldWellsDict."""
+    Interactions: VisualInteractionOptionsDict
+    """Type: VisualInteractionOptionsDict."""
+    Legend: LegendOptionsDict
+    """Type: LegendOptionsDict."""
+    MapStyleOptions: GeospatialMapStyleOptionsDict
+    """Type: GeospatialMapStyleOptionsDict."""
+    SortConfiguration: FilledMapSortConfigurationDict
+    """Type: FilledMapSortConfigurationDict."""
+    Tooltip: AnalysisTooltipOptionsDict
+    """Type: AnalysisTooltipOptionsDict."""
+    WindowOptions: GeospatialWindowOptionsDict
+    """Type: GeospatialWindowOptionsDict."""
+
+
+class FilledMapFieldWellsDict(TypedDict, total=False):
+    """FilledMapFieldWells as a plain dict."""
+
+    FilledMapAggregatedFieldWells: AnalysisFilledMapAggregatedFieldWellsDict
+    """Type: AnalysisFilledMapAggregatedFieldWellsDict."""
+
+
+class FilledMapShapeConditionalFormattingDict(TypedDict, total=False):
+    """FilledMapShapeConditionalFormatting as a plain dict."""
+
+    FieldId: Required[str]
+    """Length: 1 to 512 characters."""
+    Format: ShapeConditionalFormatDict
+    """Type: ShapeConditionalFormatDict."""
+
+
+class FilledMapSortConfigurationDict(TypedDict, total=False):
+    """FilledMapSortConfiguration as a plain dict."""
+
+    CategorySort: list[AnalysisFieldSortOptionsDict]
+    """Items: 0 to 100 items."""
+
+
+class FilterDict(TypedDict, total=False):
+    """Filter as a plain dict."""
+
+    CategoryFilter: AnalysisCategoryFilterDict
+    """Type: AnalysisCategoryFilterDict."""
+    NestedFilter: AnalysisNestedFilterDict
+    """Type: AnalysisNestedFilterDict."""
+    NumericEqualityFilter: AnalysisNumericEqualityFilterDict
+    """Type: AnalysisNumericEqualityFilterDict."""
+    NumericRangeFilter: AnalysisNumericRangeFilterDict
+    """Type: AnalysisNumericRangeFilterDict."""
+    RelativeDatesFilter: AnalysisRelativeDatesFilterDict
+    """Type: AnalysisRelativeDatesFilterDict."""
+    TimeEqualityFilter: AnalysisTimeEqualityFilterDict
+    """Type: AnalysisTimeEqualityFilterDict."""
+    TimeRangeFilter: AnalysisTimeRangeFilterDict
+    """Type: AnalysisTimeRangeFilterDict."""
+    TopBottomFilter: AnalysisTopBottomFilterDict
+    """Type: AnalysisTopBottomFilterDict."""
+
+
+class FilterControlDict(TypedDict, total=False):
+    """FilterControl as a plain dict."""
+
+    CrossSheet: FilterCrossSheetControlDict
+    """Type: FilterCrossSheetControlDict."""
+    DateTimePicker: FilterDateTimePickerControlDict
+    """Type: FilterDateTimePickerControlDict."""
+    Dropdown: FilterDropDownControlDict
+    """Type: FilterDropDownControlDict."""
+    List: FilterListControlDict
+    """Type: FilterListControlDict."""
+    RelativeDateTime: FilterRelativeDateTimeControlDict
+    """Type: FilterRelativeDateTimeControlDict."""
+    Slider: FilterSliderControlDict
+    """Type: FilterSliderControlDict."""
+    TextArea: FilterTextAreaControlDict
+    """Type: FilterTextAreaControlDict."""
+    TextField: FilterTextFieldControlDict
+    """Type: FilterTextFieldControlDict."""
+
+
+class FilterCrossSheetControlDict(TypedDict, total=False):
+    """FilterCrossSheetControl as a plain dict."""
+
+    CascadingControlConfiguration: AnalysisCascadingControlConfigurationDict
+    """Type: AnalysisCascadingControlConfigurationDict."""
+    FilterControlId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+    SourceFilterId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+
+
+class FilterDateTimePickerControlDict(TypedDict, total=False):
+    """FilterDateTimePickerControl as a plain dict."""
+
+    CommitMode: Literal["AUTO", "MANUAL"]
+    """Allowed values: 'AUTO', 'MANUAL'."""
+    DisplayOptions: DateTimePickerControlDisplayOptionsDict
+    """Type: DateTimePickerControlDisplayOptionsDict."""
+    FilterControlId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+    SourceFilterId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+    Title: Required[str]
+    """Length: 1 to 2048 characters."""
+    Type: Literal["SINGLE_VALUED", "DATE_RANGE"]
+    """Allowed values: 'SINGLE_VALUED', 'DATE_RANGE'."""
+
+
+class FilterDropDownControlDict(TypedDict, total=False):
+    """FilterDropDownControl as a plain dict."""
+
+    CascadingControlConfiguration: AnalysisCascadingControlConfigurationDict
+    """Type: AnalysisCascadingControlConfigurationDict."""
+    CommitMode: Literal["AUTO", "MANUAL"]
+    """Allowed values: 'AUTO', 'MANUAL'."""
+    DisplayOptions: DropDownControlDisplayOptionsDict
+    """Type: DropDownControlDisplayOptionsDict."""
+    FilterControlId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+    SelectableValues: FilterSelectableValuesDict
+    """Type: FilterSelectableValuesDict."""
+    SourceFilterId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+    Title: Required[str]
+    """Length: 1 to 2048 characters."""
+    Type: Literal["MULTI_SELECT", "SINGLE_SELECT"]
+    """Allowed values: 'MULTI_SELECT', 'SINGLE_SELECT'."""
+
+
+class FilterGroupDict(TypedDict, total=False):
+    """FilterGroup as a plain dict."""
+
+    CrossDataset: Required[Literal["ALL_DATASETS", "SINGLE_DATASET"]]
+    """Allowed values: 'ALL_DATASETS', 'SINGLE_DATASET'."""
+    FilterGroupId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+    Filters: Required[list[FilterDict]]
+    """Items: 0 to 20 items."""
+    ScopeConfiguration: Required[FilterScopeConfigurationDict]
+    """Type: FilterScopeConfigurationDict."""
+    Status: Literal["ENABLED", "DISABLED"]
+    """Allowed values: 'ENABLED', 'DISABLED'."""
+
+
+class FilterListControlDict(TypedDict, total=False):
+    """FilterListControl as a plain dict."""
+
+    CascadingControlConfiguration: AnalysisCascadingControlConfigurationDict
+    """Type: AnalysisCascadingControlConfigurationDict."""
+    DisplayOptions: ListControlDisplayOptionsDict
+    """Type: ListControlDisplayOptionsDict."""
+    FilterControlId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+    SelectableValues: FilterSelectableValuesDict
+    """Type: FilterSelectableValuesDict."""
+    SourceFilterId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+    Title: Required[str]
+    """Length: 1 to 2048 characters."""
+    Type: Literal["MULTI_SELECT", "SINGLE_SELECT"]
+    """Allowed values: 'MULTI_SELECT', 'SINGLE_SELECT'."""
+
+
+class FilterOperationSelectedFieldsConfigurationDict(TypedDict, total=False):
+    """FilterOperationSelectedFieldsConfiguration as a plain dict."""
+
+    SelectedColumns: list[ColumnIdentifierDict]
+    """<p>The selected columns of a dataset.</p>"""
+    SelectedFieldOptions: Literal["ALL_FIELDS"]
+    """Allowed values: 'ALL_FIELDS'."""
+    SelectedFields: list[str]
+    """Items: 1 to 20 items. Each item: Length: 1 to 512 characters."""
+
+
+class FilterOperationTargetVisualsConfigurationDict(TypedDict, total=False):
+    """FilterOperationTargetVisualsConfiguration as a plain dict."""
+
+    SameSheetTargetVisualConfiguration: AnalysisSameSheetTargetVisualConfigurationDict
+    """Type: AnalysisSameSheetTargetVisualConfigurationDict."""
+
+
+class FilterRelativeDateTimeControlDict(TypedDict, total=False):
+    """FilterRelativeDateTimeControl as a plain dict."""
+
+    CommitMode: Literal["AUTO", "MANUAL"]
+    """Allowed values: 'AUTO', 'MANUAL'."""
+    DisplayOptions: RelativeDateTimeControlDisplayOptionsDict
+    """Type: RelativeDateTimeControlDisplayOptionsDict."""
+    FilterControlId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+    SourceFilterId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+    Title: Required[str]
+    """Length: 1 to 2048 characters."""
+
+
+class FilterScopeConfigurationDict(TypedDict, total=False):
+    """FilterScopeConfiguration as a plain dict."""
+
+    AllSheets: dict[str, Any] | str
+    """Type: dict[str, Any] | str."""
+    SelectedSheets: SelectedSheetsFilterScopeConfigurationDict
+    """Type: SelectedSheetsFilterScopeConfigurationDict."""
+
+
+class FilterSelectableValuesDict(TypedDict, total=False):
+    """FilterSelectableValues as a plain dict."""
+
+    Values: list[str]
+    """Items: 0 to 50000 items."""
+
+
+class FilterSliderControlDict(TypedDict, total=False):
+    """FilterSliderControl as a plain dict."""
+
+    DisplayOptions: SliderControlDisplayOptionsDict
+    """Type: SliderControlDisplayOptionsDict."""
+    FilterControlId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+    MaximumValue: Required[float]
+    """Type: float."""
+    MinimumValue: Required[float]
+    """Type: float."""
+    SourceFilterId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+    StepSize: Required[float]
+    """Type: float."""
+    Title: Required[str]
+    """Length: 1 to 2048 characters."""
+    Type: Literal["SINGLE_POINT", "RANGE"]
+    """Allowed values: 'SINGLE_POINT', 'RANGE'."""
+
+
+class FilterTextAreaControlDict(TypedDict, total=False):
+    """FilterTextAreaControl as a plain dict."""
+
+    Delimiter: str
+    """Length: 1 to 2048 characters."""
+    DisplayOptions: TextAreaControlDisplayOptionsDict
+    """Type: TextAreaControlDisplayOptionsDict."""
+    FilterControlId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+    SourceFilterId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+    Title: Required[str]
+    """Length: 1 to 2048 characters."""
+
+
+class FilterTextFieldControlDict(TypedDict, total=False):
+    """FilterTextFieldControl as a plain dict."""
+
+    DisplayOptions: TextFieldControlDisplayOptionsDict
+    """Type: TextFieldControlDisplayOptionsDict."""
+    FilterControlId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+    SourceFilterId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+    Title: Required[str]
+    """Length: 1 to 2048 characters."""
+
+
+class ForecastComputationDict(TypedDict, total=False):
+    """ForecastComputation as a plain dict."""
+
+    ComputationId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+    CustomSeasonalityValue: float
+    """Range: 1 to 180 (inclusive)."""
+    LowerBoundary: float
+    """Type: float."""
+    Name: str
+    """Type: str."""
+    PeriodsBackward: float
+    """Range: 0 to 1000 (inclusive)."""
+    PeriodsForward: float
+    """Range: 1 to 1000 (inclusive)."""
+    PredictionInterval: float
+    """Range: 50 to 95 (inclusive)."""
+    Seasonality: Literal["AUTOMATIC", "CUSTOM"]
+    """Allowed values: 'AUTOMATIC', 'CUSTOM'."""
+    Time: DimensionFieldDict
+    """Type: DimensionFieldDict."""
+    UpperBoundary: float
+    """Type: float."""
+    Value: MeasureFieldDict
+    """Type: MeasureFieldDict."""
+
+
+class ForecastConfigurationDict(TypedDict, total=False):
+    """ForecastConfiguration as a plain dict."""
+
+    ForecastProperties: TimeBasedForecastPropertiesDict
+    """Type: TimeBasedForecastPropertiesDict."""
+    Scenario: ForecastScenarioDict
+    """Type: ForecastScenarioDict."""
+
+
+class ForecastScenarioDict(TypedDict, total=False):
+    """ForecastScenario as a plain dict."""
+
+    WhatIfPointScenario: AnalysisWhatIfPointScenarioDict
+    """Type: AnalysisWhatIfPointScenarioDict."""
+    WhatIfRangeScenario: AnalysisWhatIfRangeScenarioDict
+    """Type: AnalysisWhatIfRangeScenarioDict."""
+
+
+class FreeFormLayoutCanvasSizeOptionsDict(TypedDict, total=False):
+    """FreeFormLayoutCanvasSizeOptions as a plain dict."""
+
+    ScreenCanvasSizeOptions: FreeFormLayoutScreenCanvasSizeOptionsDict
+    """Type: FreeFormLayoutScreenCanvasSizeOptionsDict."""
+
+
+class FreeFormLayoutConfigurationDict(TypedDict, total=False):
+    """FreeFormLayoutConfiguration as a plain dict."""
+
+    CanvasSizeOptions: FreeFormLayoutCanvasSizeOptionsDict
+    """Type: FreeFormLayoutCanvasSizeOptionsDict."""
+    Elements: Required[list[FreeFormLayoutElementDict]]
+    """Items: 0 to 430 items."""
+    Groups: list[SheetLayoutGroupDict]
+    """Items: 0 to 215 items."""
+
+
+class FreeFormLayoutElementDict(TypedDict, total=False):
+    """FreeFormLayoutElement as a plain dict."""
+
+    BackgroundStyle: FreeFormLayoutElementBackgroundStyleDict
+    """Type: FreeFormLayoutElementBackgroundStyleDict."""
+    BorderRadius: str
+    """Length: 0 to 50 characters."""
+    BorderStyle: FreeFormLayoutElementBorderStyleDict
+    """Type: FreeFormLayoutElementBorderStyleDict."""
+    ElementId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+    ElementType: Required[
+        Literal["VISUAL", "FILTER_CONTROL", "PARAMETER_CONTROL", "TEXT_BOX", "IMAGE"]
+    ]
+    """Allowed values: 'VISUAL', 'FILTER_CONTROL', 'PARAMETER_CONTROL', 'TEXT_BOX', 'IMAGE'."""
+    Height: Required[str]
+    """String based length that is composed of value and unit in px"""
+    LoadingAnimation: AnalysisLoadingAnimationDict
+    """Type: AnalysisLoadingAnimationDict."""
+    Padding: str
+    """Length: 0 to 200 characters."""
+    RenderingRules: list[SheetElementRenderingRuleDict]
+    """Items: 0 to 10000 items."""
+    SelectedBorderStyle: FreeFormLayoutElementBorderStyleDict
+    """Type: FreeFormLayoutElementBorderStyleDict."""
+    Visibility: Literal["HIDDEN", "VISIBLE"]
+    """Allowed values: 'HIDDEN', 'VISIBLE'."""
+    Width: Required[str]
+    """String based length that is composed of value and unit in px"""
+    XAxisLocation: Required[str]
+    """String based length that is composed of value and unit in px"""
+    YAxisLocation: Required[str]
+    """String based length that is composed of value and unit in px with Integer.MAX_VALUE as
+    maximum value"""
+
+
+class FreeFormLayoutElementBackgroundStyleDict(TypedDict, total=False):
+    """FreeFormLayoutElementBackgroundStyle as a plain dict."""
+
+    Color: str
+    """Pattern: ^#[A-F0-9]{6}(?:[A-F0-9]{2})?$"""
+    Visibility: Literal["HIDDEN", "VISIBLE"]
+    """Allowed values: 'HIDDEN', 'VISIBLE'."""
+
+
+class FreeFormLayoutElementBorderStyleDict(TypedDict, total=False):
+    """FreeFormLayoutElementBorderStyle as a plain dict."""
+
+    Color: str
+    """Pattern: ^#[A-F0-9]{6}(?:[A-F0-9]{2})?$"""
+    Visibility: Literal["HIDDEN", "VISIBLE"]
+    """Allowed values: 'HIDDEN', 'VISIBLE'."""
+    Width: str
+    """String to encapsulate the most generic way Width can be formatted with whatever units (px, em
+    etc)"""
+
+
+class FreeFormLayoutScreenCanvasSizeOptionsDict(TypedDict, total=False):
+    """FreeFormLayoutScreenCanvasSizeOptions as a plain dict."""
+
+    OptimizedViewPortWidth: Required[str]
+    """String based length that is composed of value and unit in px"""
+
+
+class FreeFormSectionLayoutConfigurationDict(TypedDict, total=False):
+    """FreeFormSectionLayoutConfiguration as a plain dict."""
+
+    Elements: Required[list[FreeFormLayoutElementDict]]
+    """Items: 0 to 430 items."""
+
+
+class FunnelChartConfigurationDict(TypedDict, total=False):
+    """FunnelChartConfiguration as a plain dict."""
+
+    CategoryLabelOptions: ChartAxisLabelOptionsDict
+    """Type: ChartAxisLabelOptionsDict."""
+    DataLabelOptions: FunnelChartDataLabelOptionsDict
+    """Type: FunnelChartDataLabelOptionsDict."""
+    FieldWells: FunnelChartFieldWellsDict
+    """Type: FunnelChartFieldWellsDict."""
+    Interactions: VisualInteractionOptionsDict
+    """Type: VisualInteractionOptionsDict."""
+    SortConfiguration: FunnelChartSortConfigurationDict
+    """Type: FunnelChartSortConfigurationDict."""
+    Tooltip: AnalysisTooltipOptionsDict
+    """Type: AnalysisTooltipOptionsDict."""
+    ValueLabelOptions: ChartAxisLabelOptionsDict
+    """Type: ChartAxisLabelOptionsDict."""
+    VisualPalette: AnalysisVisualPaletteDict
+    """Type: AnalysisVisualPaletteDict."""
+
+
+class FunnelChartDataLabelOptionsDict(TypedDict, total=False):
+    """FunnelChartDataLabelOptions as a plain dict."""
+
+    CategoryLabelVisibility: Literal["HIDDEN", "VISIBLE"]
+    """Allowed values: 'HIDDEN', 'VISIBLE'."""
+    LabelColor: str
+    """Pattern: ^#[A-F0-9]{6}$"""
+    LabelFontConfiguration: AnalysisFontConfigurationDict
+    """Type: AnalysisFontConfigurationDict."""
+    MeasureDataLabelStyle: Literal[
+        "VALUE_ONLY",
+        "PERCENTAGE_BY_FIRST_STAGE",
+        "PERCENTAGE_BY_PREVIOUS_STAGE",
+        "VALUE_AND_PERCENTAGE_BY_FIRST_STAGE",
+        "VALUE_AND_PERCENTAGE_BY_PREVIOUS_STAGE",
+    ]
+    """Allowed values: 'VALUE_ONLY', 'PERCENTAGE_BY_FIRST_STAGE', 'PERCENTAGE_BY_PREVIOUS_STAGE',
+    'VALUE_AND_PERCENTAGE_BY_FIRST_STAGE', 'VALUE_AND_PERCENTAGE_BY_PREVIOUS_STAGE'."""
+    MeasureLabelVisibility: Literal["HIDDEN", "VISIBLE"]
+    """Allowed values: 'HIDDEN', 'VISIBLE'."""
+    Position: Literal["INSIDE", "OUTSIDE", "LEFT", "TOP", "BOTTOM", "RIGHT"]
+    """Allowed values: 'INSIDE', 'OUTSIDE', 'LEFT', 'TOP', 'BOTTOM', 'RIGHT'."""
+    Visibility: Literal["HIDDEN", "VISIBLE"]
+    """Allowed values: 'HIDDEN', 'VISIBLE'."""
+
+
+class FunnelChartFieldWellsDict(TypedDict, total=False):
+    """FunnelChartFieldWells as a plain dict."""
+
+    FunnelChartAggregatedFieldWells: AnalysisFunnelChartAggregatedFieldWellsDict
+    """Type: AnalysisFunnelChartAggregatedFieldWellsDict."""
+
+
+class FunnelChartSortConfigurationDict(TypedDict, total=False):
+    """FunnelChartSortConfiguration as a plain dict."""
+
+    CategoryItemsLimit: AnalysisItemsLimitConfigurationDict
+    """Type: AnalysisItemsLimitConfigurationDict."""
+    CategorySort: list[AnalysisFieldSortOptionsDict]
+    """Items: 0 to 100 items."""
+
+
+class GaugeChartArcConditionalFormattingDict(TypedDict, total=False):
+    """GaugeChartArcConditionalFormatting as a plain dict."""
+
+    ForegroundColor: ConditionalFormattingColorDict
+    """Type: ConditionalFormattingColorDict."""
+
+
+class GaugeChartColorConfigurationDict(TypedDict, total=False):
+    """GaugeChartColorConfiguration as a plain dict."""
+
+    BackgroundColor: str
+    """Pattern: ^#[A-F0-9]{6}$"""
+    ForegroundColor: str
+    """Pattern: ^#[A-F0-9]{6}$"""
+
+
+class GaugeChartConditionalFormattingDict(TypedDict, total=False):
+    """GaugeChartConditionalFormatting as a plain dict."""
+
+    ConditionalFormattingOptions: list[GaugeChartConditionalFormattingOptionDict]
+    """Items: 0 to 100 items."""
+
+
+class GaugeChartConditionalFormattingOptionDict(TypedDict, total=False):
+    """GaugeChartConditionalFormattingOption as a plain dict."""
+
+    Arc: GaugeChartArcConditionalFormattingDict
+    """Type: GaugeChartArcConditionalFormattingDict."""
+    PrimaryValue: GaugeChartPrimaryValueConditionalFormattingDict
+    """Type: GaugeChartPrimaryValueConditionalFormattingDict."""
+
+
+class GaugeChartConfigurationDict(TypedDict, total=False):
+    """GaugeChartConfiguration as a plain dict."""
+
+    ColorConfiguration: GaugeChartColorConfigurationDict
+    """Type: GaugeChartColorConfigurationDict."""
+    DataLabels: AnalysisDataLabelOptionsDict
+    """Type: AnalysisDataLabelOptionsDict."""
+    FieldWells: GaugeChartFieldWellsDict
+    """Type: GaugeChartFieldWellsDict."""
+    GaugeChartOptions: AnalysisGaugeChartOptionsDict
+    """Type: AnalysisGaugeChartOptionsDict."""
+    Interactions: VisualInteractionOptionsDict
+    """Type: VisualInteractionOptionsDict."""
+    TooltipOptions: AnalysisTooltipOptionsDict
+    """Type: AnalysisTooltipOptionsDict."""
+    VisualPalette: AnalysisVisualPaletteDict
+    """Type: AnalysisVisualPaletteDict."""
+
+
+class GaugeChartFieldWellsDict(TypedDict, total=False):
+    """GaugeChartFieldWells as a plain dict."""
+
+    TargetValues: list[MeasureFieldDict]
+    """Items: 0 to 200 items."""
+    Values: list[MeasureFieldDict]
+    """Items: 0 to 200 items."""
+
+
+class GaugeChartPrimaryValueConditionalFormattingDict(TypedDict, total=False):
+    """GaugeChartPrimaryValueConditionalFormatting as a plain dict."""
+
+    Icon: ConditionalFormattingIconDict
+    """Type: ConditionalFormattingIconDict."""
+    TextColor: ConditionalFormattingColorDict
+    """Type: ConditionalFormattingColorDict."""
+
+
+class GeospatialCategoricalColorDict(TypedDict, total=False):
+    """GeospatialCategoricalColor as a plain dict."""
+
+    CategoryDataColors: Required[list[GeospatialCategoricalDataColorDict]]
+    """Type: list[GeospatialCategoricalDataColorDict]."""
+    DefaultOpacity: float
+    """Range: 0 to 1 (inclusive)."""
+    NullDataSettings: GeospatialNullDataSettingsDict
+    """Type: GeospatialNullDataSettingsDict."""
+    NullDataVisibility: Literal["HIDDEN", "VISIBLE"]
+    """Allowed values: 'HIDDEN', 'VISIBLE'."""
+
+
+class GeospatialCategoricalDataColorDict(TypedDict, total=False):
+    """GeospatialCategoricalDataColor as a plain dict."""
+
+    Color: Required[str]
+    """Pattern: ^#[A-F0-9]{6}(?:[A-F0-9]{2})?$"""
+    DataValue: Required[str]
+    """Type: str."""
+
+
+class GeospatialCircleRadiusDict(TypedDict, total=False):
+    """GeospatialCircleRadius as a plain dict."""
+
+    Radius: float
+    """Range: at least 0 (inclusive)."""
+
+
+class GeospatialCircleSymbolStyleDict(TypedDict, total=False):
+    """GeospatialCircleSymbolStyle as a plain dict."""
+
+    CircleRadius: GeospatialCircleRadiusDict
+    """Type: GeospatialCircleRadiusDict."""
+    FillColor: GeospatialColorDict
+    """Type: GeospatialColorDict."""
+    StrokeColor: GeospatialColorDict
+    """Type: GeospatialColorDict."""
+    StrokeWidth: GeospatialLineWidthDict
+    """Type: GeospatialLineWidthDict."""
+
+
+class GeospatialColorDict(TypedDict, total=False):
+    """GeospatialColor as a plain dict."""
+
+    Categorical: GeospatialCategoricalColorDict
+    """Type: GeospatialCategoricalColorDict."""
+    Gradient: GeospatialGradientColorDict
+    """Type: GeospatialGradientColorDict."""
+    Solid: GeospatialSolidColorDict
+    """Describes the properties for a solid color"""
+
+
+class GeospatialCoordinateBoundsDict(TypedDict, total=False):
+    """GeospatialCoordinateBounds as a plain dict."""
+
+    East: Required[float]
+    """Range: -1800 to 1800 (inclusive)."""
+    North: Required[float]
+    """Range: -90 to 90 (inclusive)."""
+    South: Required[float]
+    """Range: -90 to 90 (inclusive)."""
+    West: Required[float]
+    """Range: -1800 to 1800 (inclusive)."""
+
+
+class GeospatialDataSourceItemDict(TypedDict, total=False):
+    """GeospatialDataSourceItem as a plain dict."""
+
+    StaticFileDataSource: GeospatialStaticFileSourceDict
+    """Type: GeospatialStaticFileSourceDict."""
+
+
+class GeospatialGradientColorDict(TypedDict, total=False):
+    """GeospatialGradientColor as a plain dict."""
+
+    DefaultOpacity: float
+    """Range: 0 to 1 (inclusive)."""
+    NullDataSettings: GeospatialNullDataSettingsDict
+    """Type: GeospatialNullDataSettingsDict."""
+    NullDataVisibility: Literal["HIDDEN", "VISIBLE"]
+    """Allowed values: 'HIDDEN', 'VISIBLE'."""
+    StepColors: Required[list[GeospatialGradientStepColorDict]]
+    """Items: 2 to 3 items."""
+
+
+class GeospatialGradientStepColorDict(TypedDict, total=False):
+    """GeospatialGradientStepColor as a plain dict."""
+
+    Color: Required[str]
+    """Pattern: ^#[A-F0-9]{6}(?:[A-F0-9]{2})?$"""
+    DataValue: Required[float]
+    """Type: float."""
+
+
+class GeospatialHeatmapColorScaleDict(TypedDict, total=False):
+    """GeospatialHeatmapColorScale as a plain dict."""
+
+    Colors: list[GeospatialHeatmapDataColorDict]
+    """Items: exactly 2 items."""
+
+
+class GeospatialHeatmapConfigurationDict(TypedDict, total=False):
+    """GeospatialHeatmapConfiguration as a plain dict."""
+
+    HeatmapColor: GeospatialHeatmapColorScaleDict
+    """Type: GeospatialHeatmapColorScaleDict."""
+
+
+class GeospatialHeatmapDataColorDict(TypedDict, total=False):
+    """GeospatialHeatmapDataColor as a plain dict."""
+
+    Color: Required[str]
+    """Pattern: ^#[A-F0-9]{6}$"""
+
+
+class GeospatialLayerColorFieldDict(TypedDict, total=False):
+    """GeospatialLayerColorField as a plain dict."""
+
+    ColorDimensionsFields: list[DimensionFieldDict]
+    """Items: 0 to 1 items."""
+    ColorValuesFields: list[MeasureFieldDict]
+    """Items: 0 to 1 items."""
+
+
+class GeospatialLayerDefinitionDict(TypedDict, total=False):
+    """GeospatialLayerDefinition as a plain dict."""
+
+    LineLayer: GeospatialLineLayerDict
+    """Type: GeospatialLineLayerDict."""
+    PointLayer: GeospatialPointLayerDict
+    """Type: GeospatialPointLayerDict."""
+    PolygonLayer: GeospatialPolygonLayerDict
+    """Type: GeospatialPolygonLayerDict."""
+
+
+class GeospatialLayerItemDict(TypedDict, total=False):
+    """GeospatialLayerItem as a plain dict."""
+
+    Actions: list[LayerCustomActionDict]
+    """Items: 0 to 10 items."""
+    DataSource: GeospatialDataSourceItemDict
+    """Type: GeospatialDataSourceItemDict."""
+    JoinDefinition: GeospatialLayerJoinDefinitionDict
+    """Type: GeospatialLayerJoinDefinitionDict."""
+    Label: str
+    """Type: str."""
+    LayerDefinition: GeospatialLayerDefinitionDict
+    """Type: GeospatialLayerDefinitionDict."""
+    LayerId: Required[str]
+    """Type: str."""
+    LayerType: Literal["POINT", "LINE", "POLYGON"]
+    """Allowed values: 'POINT', 'LINE', 'POLYGON'."""
+    Tooltip: AnalysisTooltipOptionsDict
+    """Type: AnalysisTooltipOptionsDict."""
+    Visibility: Literal["HIDDEN", "VISIBLE"]
+    """Allowed values: 'HIDDEN', 'VISIBLE'."""
+
+
+class GeospatialLayerJoinDefinitionDict(TypedDict, total=False):
+    """GeospatialLayerJoinDefinition as a plain dict."""
+
+    ColorField: GeospatialLayerColorFieldDict
+    """Type: GeospatialLayerColorFieldDict."""
+    DatasetKeyField: UnaggregatedFieldDict
+    """Type: UnaggregatedFieldDict."""
+    ShapeKeyField: str
+    """Type: str."""
+
+
+class GeospatialLayerMapConfigurationDict(TypedDict, total=False):
+    """GeospatialLayerMapConfiguration as a plain dict."""
+
+    Interactions: VisualInteractionOptionsDict
+    """Type: VisualInteractionOptionsDict."""
+    Legend: LegendOptionsDict
+    """Type: LegendOptionsDict."""
+    MapLayers: list[GeospatialLayerItemDict]
+    """Type: list[GeospatialLayerItemDict]."""
+    MapState: GeospatialMapStateDict
+    """Type: GeospatialMapStateDict."""
+    MapStyle: GeospatialMapStyleDict
+    """Type: GeospatialMapStyleDict."""
+
+
+class GeospatialLineLayerDict(TypedDict, total=False):
+    """GeospatialLineLayer as a plain dict."""
+
+    Style: Required[GeospatialLineStyleDict]
+    """Type: GeospatialLineStyleDict."""
+
+
+class GeospatialLineStyleDict(TypedDict, total=False):
+    """GeospatialLineStyle as a plain dict."""
+
+    LineSymbolStyle: GeospatialLineSymbolStyleDict
+    """Type: GeospatialLineSymbolStyleDict."""
+
+
+class GeospatialLineSymbolStyleDict(TypedDict, total=False):
+    """GeospatialLineSymbolStyle as a plain dict."""
+
+    FillColor: GeospatialColorDict
+    """Type: GeospatialColorDict."""
+    LineWidth: GeospatialLineWidthDict
+    """Type: GeospatialLineWidthDict."""
+
+
+class GeospatialLineWidthDict(TypedDict, total=False):
+    """GeospatialLineWidth as a plain dict."""
+
+    LineWidth: float
+    """Range: at least 0 (inclusive)."""
+
+
+class GeospatialMapConfigurationDict(TypedDict, total=False):
+    """GeospatialMapConfiguration as a plain dict."""
+
+    FieldWells: GeospatialMapFieldWellsDict
+    """Type: GeospatialMapFieldWellsDict."""
+    Interactions: VisualInteractionOptionsDict
+    """Type: VisualInteractionOptionsDict."""
+    Legend: LegendOptionsDict
+    """Type: LegendOptionsDict."""
+    MapStyleOptions: GeospatialMapStyleOptionsDict
+    """Type: GeospatialMapStyleOptionsDict."""
+    PointStyleOptions: GeospatialPointStyleOptionsDict
+    """Type: GeospatialPointStyleOptionsDict."""
+    Tooltip: AnalysisTooltipOptionsDict
+    """Type: AnalysisTooltipOptionsDict."""
+    VisualPalette: AnalysisVisualPaletteDict
+    """Type: AnalysisVisualPaletteDict."""
+    WindowOptions: GeospatialWindowOptionsDict
+    """Type: GeospatialWindowOptionsDict."""
+
+
+class GeospatialMapFieldWellsDict(TypedDict, total=False):
+    """GeospatialMapFieldWells as a plain dict."""
+
+    GeospatialMapAggregatedFieldWells: AnalysisGeospatialMapAggregatedFieldWellsDict
+    """Type: AnalysisGeospatialMapAggregatedFieldWellsDict."""
+
+
+class GeospatialMapStateDict(TypedDict, total=False):
+    """GeospatialMapState as a plain dict."""
+
+    Bounds: GeospatialCoordinateBoundsDict
+    """Type: GeospatialCoordinateBoundsDict."""
+    MapNavigation: Literal["ENABLED", "DISABLED"]
+    """Allowed values: 'ENABLED', 'DISABLED'."""
+
+
+class GeospatialMapStyleDict(TypedDict, total=False):
+    """GeospatialMapStyle as a plain dict."""
+
+    BackgroundColor: str
+    """Pattern: ^#[A-F0-9]{6}(?:[A-F0-9]{2})?$"""
+    BaseMapStyle: Literal["LIGHT_GRAY", "DARK_GRAY", "STREET", "IMAGERY"]
+    """Allowed values: 'LIGHT_GRAY', 'DARK_GRAY', 'STREET', 'IMAGERY'."""
+    BaseMapVisibility: Literal["HIDDEN", "VISIBLE"]
+    """Allowed values: 'HIDDEN', 'VISIBLE'."""
+
+
+class GeospatialMapStyleOptionsDict(TypedDict, total=False):
+    """GeospatialMapStyleOptions as a plain dict."""
+
+    BaseMapStyle: Literal["LIGHT_GRAY", "DARK_GRAY", "STREET", "IMAGERY"]
+    """Allowed values: 'LIGHT_GRAY', 'DARK_GRAY', 'STREET', 'IMAGERY'."""
+
+
+class GeospatialNullDataSettingsDict(TypedDict, total=False):
+    """GeospatialNullDataSettings as a plain dict."""
+
+    SymbolStyle: Required[GeospatialNullSymbolStyleDict]
+    """Type: GeospatialNullSymbolStyleDict."""
+
+
+class GeospatialNullSymbolStyleDict(TypedDict, total=False):
+    """GeospatialNullSymbolStyle as a plain dict."""
+
+    FillColor: str
+    """Pattern: ^#[A-F0-9]{6}(?:[A-F0-9]{2})?$"""
+    StrokeColor: str
+    """Pattern: ^#[A-F0-9]{6}(?:[A-F0-9]{2})?$"""
+    StrokeWidth: float
+    """Range: at least 0 (inclusive)."""
+
+
+class GeospatialPointLayerDict(TypedDict, total=False):
+    """GeospatialPointLayer as a plain dict."""
+
+    Style: Required[GeospatialPointStyleDict]
+    """Type: GeospatialPointStyleDict."""
+
+
+class GeospatialPointStyleDict(TypedDict, total=False):
+    """GeospatialPointStyle as a plain dict."""
+
+    CircleSymbolStyle: GeospatialCircleSymbolStyleDict
+    """Type: GeospatialCircleSymbolStyleDict."""
+
+
+class GeospatialPointStyleOptionsDict(TypedDict, total=False):
+    """GeospatialPointStyleOptions as a plain dict."""
+
+    ClusterMarkerConfiguration: AnalysisClusterMarkerConfigurationDict
+    """Type: AnalysisClusterMarkerConfigurationDict."""
+    HeatmapConfiguration: GeospatialHeatmapConfigurationDict
+    """Type: GeospatialHeatmapConfigurationDict."""
+    SelectedPointStyle: Literal["POINT", "CLUSTER", "HEATMAP"]
+    """Allowed values: 'POINT', 'CLUSTER', 'HEATMAP'."""
+
+
+class GeospatialPolygonLayerDict(TypedDict, total=False):
+    """GeospatialPolygonLayer as a plain dict."""
+
+    Style: Required[GeospatialPolygonStyleDict]
+    """Type: GeospatialPolygonStyleDict."""
+
+
+class GeospatialPolygonStyleDict(TypedDict, total=False):
+    """GeospatialPolygonStyle as a plain dict."""
+
+    PolygonSymbolStyle: GeospatialPolygonSymbolStyleDict
+    """Type: GeospatialPolygonSymbolStyleDict."""
+
+
+class GeospatialPolygonSymbolStyleDict(TypedDict, total=False):
+    """GeospatialPolygonSymbolStyle as a plain dict."""
+
+    FillColor: GeospatialColorDict
+    """Type: GeospatialColorDict."""
+    StrokeColor: GeospatialColorDict
+    """Type: GeospatialColorDict."""
+    StrokeWidth: GeospatialLineWidthDict
+    """Type: GeospatialLineWidthDict."""
+
+
+class GeospatialSolidColorDict(TypedDict, total=False):
+    """GeospatialSolidColor as a plain dict: Describes the properties for a solid color"""
+
+    Color: Required[str]
+    """Pattern: ^#[A-F0-9]{6}(?:[A-F0-9]{2})?$"""
+    State: Literal["ENABLED", "DISABLED"]
+    """Defines view state of the color"""
+
+
+class GeospatialStaticFileSourceDict(TypedDict, total=False):
+    """GeospatialStaticFileSource as a plain dict."""
+
+    StaticFileId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+
+
+class GeospatialWindowOptionsDict(TypedDict, total=False):
+    """GeospatialWindowOptions as a plain dict."""
+
+    Bounds: GeospatialCoordinateBoundsDict
+    """Type: GeospatialCoordinateBoundsDict."""
+    MapZoomMode: Literal["AUTO", "MANUAL"]
+    """Allowed values: 'AUTO', 'MANUAL'."""
+
+
+class GlobalTableBorderOptionsDict(TypedDict, total=False):
+    """GlobalTableBorderOptions as a plain dict."""
+
+    SideSpecificBorder: TableSideBorderOptionsDict
+    """Type: TableSideBorderOptionsDict."""
+    UniformBorder: TableBorderOptionsDict
+    """Type: TableBorderOptionsDict."""
+
+
+class GradientColorDict(TypedDict, total=False):
+    """GradientColor as a plain dict."""
+
+    Stops: list[GradientStopDict]
+    """Items: 0 to 100 items."""
+
+
+class GradientStopDict(TypedDict, total=False):
+    """GradientStop as a plain dict."""
+
+    Color: str
+    """Pattern: ^#[A-F0-9]{6}$"""
+    DataValue: float
+    """Type: float."""
+    GradientOffset: Required[float]
+    """Type: float."""
+
+
+class GridLayoutCanvasSizeOptionsDict(TypedDict, total=False):
+    """GridLayoutCanvasSizeOptions as a plain dict."""
+
+    ScreenCanvasSizeOptions: GridLayoutScreenCanvasSizeOptionsDict
+    """Type: GridLayoutScreenCanvasSizeOptionsDict."""
+
+
+class GridLayoutConfigurationDict(TypedDict, total=False):
+    """GridLayoutConfiguration as a plain dict."""
+
+    CanvasSizeOptions: GridLayoutCanvasSizeOptionsDict
+    """Type: GridLayoutCanvasSizeOptionsDict."""
+    Elements: Required[list[GridLayoutElementDict]]
+    """Items: 0 to 430 items."""
+
+
+class GridLayoutElementDict(TypedDict, total=False):
+    """GridLayoutElement as a plain dict."""
+
+    BackgroundStyle: GridLayoutElementBackgroundStyleDict
+    """Type: GridLayoutElementBackgroundStyleDict."""
+    BorderRadius: str
+    """Length: 0 to 50 characters."""
+    BorderStyle: GridLayoutElementBorderStyleDict
+    """Type: GridLayoutElementBorderStyleDict."""
+    ColumnIndex: float
+    """Range: 0 to 35 (inclusive)."""
+    ColumnSpan: Required[float]
+    """Range: 1 to 36 (inclusive)."""
+    ElementId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+    ElementType: Required[
+        Literal["VISUAL", "FILTER_CONTROL", "PARAMETER_CONTROL", "TEXT_BOX", "IMAGE"]
+    ]
+    """Allowed values: 'VISUAL', 'FILTER_CONTROL', 'PARAMETER_CONTROL', 'TEXT_BOX', 'IMAGE'."""
+    LoadingAnimation: AnalysisLoadingAnimationDict
+    """Type: AnalysisLoadingAnimationDict."""
+    Padding: str
+    """Length: 0 to 200 characters."""
+    RowIndex: float
+    """Range: 0 to 9009 (inclusive)."""
+    RowSpan: Required[float]
+    """Range: 1 to 21 (inclusive)."""
+    SelectedBorderStyle: GridLayoutElementBorderStyleDict
+    """Type: GridLayoutElementBorderStyleDict."""
+
+
+class GridLayoutElementBackgroundStyleDict(TypedDict, total=False):
+    """GridLayoutElementBackgroundStyle as a plain dict."""
+
+    Color: str
+    """Pattern: ^#[A-F0-9]{6}(?:[A-F0-9]{2})?$"""
+    Visibility: Literal["HIDDEN", "VISIBLE"]
+    """Allowed values: 'HIDDEN', 'VISIBLE'."""
+
+
+class GridLayoutElementBorderStyleDict(TypedDict, total=False):
+    """GridLayoutElementBorderStyle as a plain dict."""
+
+    Color: str
+    """Pattern: ^#[A-F0-9]{6}(?:[A-F0-9]{2})?$"""
+    Visibility: Literal["HIDDEN", "VISIBLE"]
+    """Allowed values: 'HIDDEN', 'VISIBLE'."""
+    Width: str
+    """String to encapsulate the most generic way Width can be formatted with whatever units (px, em
+    etc)"""
+
+
+class GridLayoutScreenCanvasSizeOptionsDict(TypedDict, total=False):
+    """GridLayoutScreenCanvasSizeOptions as a plain dict."""
+
+    OptimizedViewPortWidth: str
+    """String based length that is composed of value and unit in px"""
+    ResizeOption: Required[Literal["FIXED", "RESPONSIVE"]]
+    """Allowed values: 'FIXED', 'RESPONSIVE'."""
+
+
+class GrowthRateComputationDict(TypedDict, total=False):
+    """GrowthRateComputation as a plain dict."""
+
+    ComputationId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+    Name: str
+    """Type: str."""
+    PeriodSize: float
+    """Range: 2 to 52 (inclusive)."""
+    Time: DimensionFieldDict
+    """Type: DimensionFieldDict."""
+    Value: MeasureFieldDict
+    """Type: MeasureFieldDict."""
+
+
+class HeaderFooterSectionConfigurationDict(TypedDict, total=False):
+    """HeaderFooterSectionConfiguration as a plain dict."""
+
+    Layout: Required[SectionLayoutConfigurationDict]
+    """Type: SectionLayoutConfigurationDict."""
+    SectionId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+    Style: SectionStyleDict
+    """Type: SectionStyleDict."""
+
+
+class HeatMapConfigurationDict(TypedDict, total=False):
+    """HeatMapConfiguration as a plain dict."""
+
+    ColorScale: AnalysisColorScaleDict
+    """Type: AnalysisColorScaleDict."""
+    ColumnLabelOptions: ChartAxisLabelOptionsDict
+    """Type: ChartAxisLabelOptionsDict."""
+    DataLabels: AnalysisDataLabelOptionsDict
+    """Type: AnalysisDataLabelOptionsDict."""
+    FieldWells: HeatMapFieldWellsDict
+    """Type: HeatMapFieldWellsDict."""
+    Interactions: VisualInteractionOptionsDict
+    """Type: VisualInteractionOptionsDict."""
+    Legend: LegendOptionsDict
+    """Type: LegendOptionsDict."""
+    RowLabelOptions: ChartAxisLabelOptionsDict
+    """Type: ChartAxisLabelOptionsDict."""
+    SortConfiguration: HeatMapSortConfigurationDict
+    """Type: HeatMapSortConfigurationDict."""
+    Tooltip: AnalysisTooltipOptionsDict
+    """Type: AnalysisTooltipOptionsDict."""
+
+
+class HeatMapFieldWellsDict(TypedDict, total=False):
+    """HeatMapFieldWells as a plain dict."""
+
+    HeatMapAggregatedFieldWells: AnalysisHeatMapAggregatedFieldWellsDict
+    """Type: AnalysisHeatMapAggregatedFieldWellsDict."""
+
+
+class HeatMapSortConfigurationDict(TypedDict, total=False):
+    """HeatMapSortConfiguration as a plain dict."""
+
+    HeatMapColumnItemsLimitConfiguration: AnalysisItemsLimitConfigurationDict
+    """Type: AnalysisItemsLimitConfigurationDict."""
+    HeatMapColumnSort: list[AnalysisFieldSortOptionsDict]
+    """Items: 0 to 100 items."""
+    HeatMapRowItemsLimitConfiguration: AnalysisItemsLimitConfigurationDict
+    """Type: AnalysisItemsLimitConfigurationDict."""
+    HeatMapRowSort: list[AnalysisFieldSortOptionsDict]
+    """Items: 0 to 100 items."""
+
+
+class HistogramBinOptionsDict(TypedDict, total=False):
+    """HistogramBinOptions as a plain dict."""
+
+    BinCount: BinCountOptionsDict
+    """Type: BinCountOptionsDict."""
+    BinWidth: BinWidthOptionsDict
+    """Type: BinWidthOptionsDict."""
+    SelectedBinType: Literal["BIN_COUNT", "BIN_WIDTH"]
+    """Allowed values: 'BIN_COUNT', 'BIN_WIDTH'."""
+    StartValue: float
+    """Type: float."""
+
+
+class HistogramConfigurationDict(TypedDict, total=False):
+    """HistogramConfiguration as a plain dict."""
+
+    BinOptions: HistogramBinOptionsDict
+    """Type: HistogramBinOptionsDict."""
+    DataLabels: AnalysisDataLabelOptionsDict
+    """Type: AnalysisDataLabelOptionsDict."""
+    FieldWells: HistogramFieldWellsDict
+    """Type: HistogramFieldWellsDict."""
+    Interactions: VisualInteractionOptionsDict
+    """Type: VisualInteractionOptionsDict."""
+    Tooltip: AnalysisTooltipOptionsDict
+    """Type: AnalysisTooltipOptionsDict."""
+    VisualPalette: AnalysisVisualPaletteDict
+    """Type: AnalysisVisualPaletteDict."""
+    XAxisDisplayOptions: AxisDisplayOptionsDict
+    """Type: AxisDisplayOptionsDict."""
+    XAxisLabelOptions: ChartAxisLabelOptionsDict
+    """Type: ChartAxisLabelOptionsDict."""
+    YAxisDisplayOptions: AxisDisplayOptionsDict
+    """Type: AxisDisplayOptionsDict."""
+
+
+class HistogramFieldWellsDict(TypedDict, total=False):
+    """HistogramFieldWells as a plain dict."""
+
+    HistogramAggregatedFieldWells: AnalysisHistogramAggregatedFieldWellsDict
+    """Type: AnalysisHistogramAggregatedFieldWellsDict."""
+
+
+class ImageCustomActionDict(TypedDict, total=False):
+    """ImageCustomAction as a plain dict."""
+
+    ActionOperations: Required[list[ImageCustomActionOperationDict]]
+    """Items: 1 to 2 items."""
+    CustomActionId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+    Name: Required[str]
+    """Length: 1 to 256 characters."""
+    Status: Literal["ENABLED", "DISABLED"]
+    """Allowed values: 'ENABLED', 'DISABLED'."""
+    Trigger: Required[Literal["CLICK", "MENU"]]
+    """Allowed values: 'CLICK', 'MENU'."""
+
+
+class ImageCustomActionOperationDict(TypedDict, total=False):
+    """ImageCustomActionOperation as a plain dict."""
+
+    NavigationOperation: CustomActionNavigationOperationDict
+    """Type: CustomActionNavigationOperationDict."""
+    SetParametersOperation: CustomActionSetParametersOperationDict
+    """Type: CustomActionSetParametersOperationDict."""
+    URLOperation: CustomActionURLOperationDict
+    """Type: CustomActionURLOperationDict."""
+
+
+class ImageInteractionOptionsDict(TypedDict, total=False):
+    """ImageInteractionOptions as a plain dict."""
+
+    ImageMenuOption: AnalysisImageMenuOptionDict
+    """Type: AnalysisImageMenuOptionDict."""
+
+
+class IntegerDefaultValuesDict(TypedDict, total=False):
+    """IntegerDefaultValues as a plain dict."""
+
+    DynamicValue: DynamicDefaultValueDict
+    """Type: DynamicDefaultValueDict."""
+    StaticValues: list[float]
+    """Items: 0 to 50000 items."""
+
+
+class IntegerParameterDict(TypedDict, total=False):
+    """IntegerParameter as a plain dict: <p>An integer parameter.</p>"""
+
+    Name: Required[str]
+    """<p>The name of the integer parameter.</p>"""
+    Values: Required[list[float]]
+    """<p>The values for the integer parameter.</p>"""
+
+
+class IntegerValueWhenUnsetConfigurationDict(TypedDict, total=False):
+    """IntegerValueWhenUnsetConfiguration as a plain dict."""
+
+    CustomValue: float
+    """Type: float."""
+    ValueWhenUnsetOption: Literal["RECOMMENDED_VALUE", "NULL"]
+    """Allowed values: 'RECOMMENDED_VALUE', 'NULL'."""
+
+
+class KPIActualValueConditionalFormattingDict(TypedDict, total=False):
+    """KPIActualValueConditionalFormatting as a plain dict."""
+
+    Icon: ConditionalFormattingIconDict
+    """Type: ConditionalFormattingIconDict."""
+    TextColor: ConditionalFormattingColorDict
+    """Type: ConditionalFormattingColorDict."""
+
+
+class KPIComparisonValueConditionalFormattingDict(TypedDict, total=False):
+    """KPIComparisonValueConditionalFormatting as a plain dict."""
+
+    Icon: ConditionalFormattingIconDict
+    """Type: ConditionalFormattingIconDict."""
+    TextColor: ConditionalFormattingColorDict
+    """Type: ConditionalFormattingColorDict."""
+
+
+class KPIConditionalFormattingDict(TypedDict, total=False):
+    """KPIConditionalFormatting as a plain dict."""
+
+    ConditionalFormattingOptions: list[KPIConditionalFormattingOptionDict]
+    """Items: 0 to 100 items."""
+
+
+class KPIConditionalFormattingOptionDict(TypedDict, total=False):
+    """KPIConditionalFormattingOption as a plain dict."""
+
+    ActualValue: KPIActualValueConditionalFormattingDict
+    """Type: KPIActualValueConditionalFormattingDict."""
+    ComparisonValue: KPIComparisonValueConditionalFormattingDict
+    """Type: KPIComparisonValueConditionalFormattingDict."""
+    PrimaryValue: KPIPrimaryValueConditionalFormattingDict
+    """Type: KPIPrimaryValueConditionalFormattingDict."""
+    ProgressBar: KPIProgressBarConditionalFormattingDict
+    """Type: KPIProgressBarConditionalFormattingDict."""
+
+
+class KPIConfigurationDict(TypedDict, total=False):
+    """KPIConfiguration as a plain dict."""
+
+    FieldWells: KPIFieldWellsDict
+    """Type: KPIFieldWellsDict."""
+    Interactions: VisualInteractionOptionsDict
+    """Type: VisualInteractionOptionsDict."""
+    KPIOptions: AnalysisKPIOptionsDict
+    """Type: AnalysisKPIOptionsDict."""
+    SortConfiguration: KPISortConfigurationDict
+    """Type: KPISortConfigurationDict."""
+
+
+class KPIFieldWellsDict(TypedDict, total=False):
+    """KPIFieldWells as a plain dict."""
+
+    TargetValues: list[MeasureFieldDict]
+    """Items: 0 to 200 items."""
+    TrendGroups: list[DimensionFieldDict]
+    """Items: 0 to 200 items."""
+    Values: list[MeasureFieldDict]
+    """Items: 0 to 200 items."""
+
+
+class KPIPrimaryValueConditionalFormattingDict(TypedDict, total=False):
+    """KPIPrimaryValueConditionalFormatting as a plain dict."""
+
+    Icon: ConditionalFormattingIconDict
+    """Type: ConditionalFormattingIconDict."""
+    TextColor: ConditionalFormattingColorDict
+    """Type: ConditionalFormattingColorDict."""
+
+
+class KPIProgressBarConditionalFormattingDict(TypedDict, total=False):
+    """KPIProgressBarConditionalFormatting as a plain dict."""
+
+    ForegroundColor: ConditionalFormattingColorDict
+    """Type: ConditionalFormattingColorDict."""
+
+
+class KPISortConfigurationDict(TypedDict, total=False):
+    """KPISortConfiguration as a plain dict."""
+
+    TrendGroupSort: list[AnalysisFieldSortOptionsDict]
+    """Items: 0 to 100 items."""
+
+
+class KPISparklineOptionsDict(TypedDict, total=False):
+    """KPISparklineOptions as a plain dict."""
+
+    Color: str
+    """Pattern: ^#[A-F0-9]{6}$"""
+    TooltipVisibility: Literal["HIDDEN", "VISIBLE"]
+    """Allowed values: 'HIDDEN', 'VISIBLE'."""
+    Type: Required[Literal["LINE", "AREA"]]
+    """Allowed values: 'LINE', 'AREA'."""
+    Visibility: Literal["HIDDEN", "VISIBLE"]
+    """Allowed values: 'HIDDEN', 'VISIBLE'."""
+
+
+class KPIVisualLayoutOptionsDict(TypedDict, total=False):
+    """KPIVisualLayoutOptions as a plain dict."""
+
+    StandardLayout: KPIVisualStandardLayoutDict
+    """Type: KPIVisualStandardLayoutDict."""
+
+
+class KPIVisualStandardLayoutDict(TypedDict, total=False):
+    """KPIVisualStandardLayout as a plain dict."""
+
+    Type: Required[Literal["CLASSIC", "VERTICAL"]]
+    """Allowed values: 'CLASSIC', 'VERTICAL'."""
+
+
+class LayerCustomActionDict(TypedDict, total=False):
+    """LayerCustomAction as a plain dict."""
+
+    ActionOperations: Required[list[LayerCustomActionOperationDict]]
+    """Items: 1 to 2 items."""
+    CustomActionId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+    Name: Required[str]
+    """Length: 1 to 256 characters."""
+    Status: Literal["ENABLED", "DISABLED"]
+    """Allowed values: 'ENABLED', 'DISABLED'."""
+    Trigger: Required[Literal["DATA_POINT_CLICK", "DATA_POINT_MENU"]]
+    """Allowed values: 'DATA_POINT_CLICK', 'DATA_POINT_MENU'."""
+
+
+class LayerCustomActionOperationDict(TypedDict, total=False):
+    """LayerCustomActionOperation as a plain dict."""
+
+    FilterOperation: CustomActionFilterOperationDict
+    """Type: CustomActionFilterOperationDict."""
+    NavigationOperation: CustomActionNavigationOperationDict
+    """Type: CustomActionNavigationOperationDict."""
+    SetParametersOperation: CustomActionSetParametersOperationDict
+    """Type: CustomActionSetParametersOperationDict."""
+    URLOperation: CustomActionURLOperationDict
+    """Type: CustomActionURLOperationDict."""
+
+
+class LayoutConfigurationDict(TypedDict, total=False):
+    """LayoutConfiguration as a plain dict."""
+
+    FreeFormLayout: FreeFormLayoutConfigurationDict
+    """Type: FreeFormLayoutConfigurationDict."""
+    GridLayout: GridLayoutConfigurationDict
+    """Type: GridLayoutConfigurationDict."""
+    SectionBasedLayout: SectionBasedLayoutConfigurationDict
+    """Type: SectionBasedLayoutConfigurationDict."""
+
+
+class LegendOptionsDict(TypedDict, total=False):
+    """LegendOptions as a plain dict."""
+
+    Height: str
+    """String based length that is composed of value and unit in px"""
+    Position: Literal["AUTO", "RIGHT", "BOTTOM", "TOP"]
+    """Allowed values: 'AUTO', 'RIGHT', 'BOTTOM', 'TOP'."""
+    Title: AnalysisLabelOptionsDict
+    """Type: AnalysisLabelOptionsDict."""
+    ValueFontConfiguration: AnalysisFontConfigurationDict
+    """Type: AnalysisFontConfigurationDict."""
+    Visibility: Literal["HIDDEN", "VISIBLE"]
+    """Allowed values: 'HIDDEN', 'VISIBLE'."""
+    Width: str
+    """String based length that is composed of value and unit in px"""
+
+
+class LineChartConfigurationDict(TypedDict, total=False):
+    """LineChartConfiguration as a plain dict."""
+
+    ContributionAnalysisDefaults: list[ContributionAnalysisDefaultDict]
+    """Items: 1 to 200 items."""
+    DataLabels: AnalysisDataLabelOptionsDict
+    """Type: AnalysisDataLabelOptionsDict."""
+    DefaultSeriesSettings: LineChartDefaultSeriesSettingsDict
+    """Type: LineChartDefaultSeriesSettingsDict."""
+    FieldWells: LineChartFieldWellsDict
+    """Type: LineChartFieldWellsDict."""
+    ForecastConfigurations: list[ForecastConfigurationDict]
+    """Items: 0 to 10 items."""
+    Interactions: VisualInteractionOptionsDict
+    """Type: VisualInteractionOptionsDict."""
+    Legend: LegendOptionsDict
+    """Type: LegendOptionsDict."""
+    PrimaryYAxisDisplayOptions: LineSeriesAxisDisplayOptionsDict
+    """Type: LineSeriesAxisDisplayOptionsDict."""
+    PrimaryYAxisLabelOptions: ChartAxisLabelOptionsDict
+    """Type: ChartAxisLabelOptionsDict."""
+    ReferenceLines: list[ReferenceLineDict]
+    """Items: 0 to 20 items."""
+    SecondaryYAxisDisplayOptions: LineSeriesAxisDisplayOptionsDict
+    """Type: LineSeriesAxisDisplayOptionsDict."""
+    SecondaryYAxisLabelOptions: ChartAxisLabelOptionsDict
+    """Type: ChartAxisLabelOptionsDict."""
+    Series: list[SeriesItemDict]
+    """Items: 0 to 2000 items."""
+    SingleAxisOptions: AnalysisSingleAxisOptionsDict
+    """Type: AnalysisSingleAxisOptionsDict."""
+    SmallMultiplesOptions: AnalysisSmallMultiplesOptionsDict
+    """Type: AnalysisSmallMultiplesOptionsDict."""
+    SortConfiguration: LineChartSortConfigurationDict
+    """Type: LineChartSortConfigurationDict."""
+    Tooltip: AnalysisTooltipOptionsDict
+    """Type: AnalysisTooltipOptionsDict."""
+    Type: Literal["LINE", "AREA", "STACKED_AREA"]
+    """Allowed values: 'LINE', 'AREA', 'STACKED_AREA'."""
+    VisualPalette: AnalysisVisualPaletteDict
+    """Type: AnalysisVisualPaletteDict."""
+    XAxisDisplayOptions: AxisDisplayOptionsDict
+    """Type: AxisDisplayOptionsDict."""
+    XAxisLabelOptions: ChartAxisLabelOptionsDict
+    """Type: ChartAxisLabelOptionsDict."""
+
+
+class LineChartDefaultSeriesSettingsDict(TypedDict, total=False):
+    """LineChartDefaultSeriesSettings as a plain dict."""
+
+    AxisBinding: Literal["PRIMARY_YAXIS", "SECONDARY_YAXIS"]
+    """Allowed values: 'PRIMARY_YAXIS', 'SECONDARY_YAXIS'."""
+    DecalSettings: AnalysisDecalSettingsDict
+    """Type: AnalysisDecalSettingsDict."""
+    LineStyleSettings: LineChartLineStyleSettingsDict
+    """Type: LineChartLineStyleSettingsDict."""
+    MarkerStyleSettings: LineChartMarkerStyleSettingsDict
+    """Type: LineChartMarkerStyleSettingsDict."""
+
+
+class LineChartFieldWellsDict(TypedDict, total=False):
+    """LineChartFieldWells as a plain dict."""
+
+    LineChartAggregatedFieldWells: AnalysisLineChartAggregatedFieldWellsDict
+    """Type: AnalysisLineChartAggregatedFieldWellsDict."""
+
+
+class LineChartLineStyleSettingsDict(TypedDict, total=False):
+    """LineChartLineStyleSettings as a plain dict."""
+
+    LineInterpolation: Literal["LINEAR", "SMOOTH", "STEPPED"]
+    """Allowed values: 'LINEAR', 'SMOOTH', 'STEPPED'."""
+    LineStyle: Literal["SOLID", "DOTTED", "DASHED"]
+    """Allowed values: 'SOLID', 'DOTTED', 'DASHED'."""
+    LineVisibility: Literal["HIDDEN", "VISIBLE"]
+    """Allowed values: 'HIDDEN', 'VISIBLE'."""
+    LineWidth: str
+    """String based length that is composed of value and unit in px"""
+
+
+class LineChartMarkerStyleSettingsDict(TypedDict, total=False):
+    """LineChartMarkerStyleSettings as a plain dict."""
+
+    MarkerColor: str
+    """Pattern: ^#[A-F0-9]{6}$"""
+    MarkerShape: Literal["CIRCLE", "TRIANGLE", "SQUARE", "DIAMOND", "ROUNDED_SQUARE"]
+    """Allowed values: 'CIRCLE', 'TRIANGLE', 'SQUARE', 'DIAMOND', 'ROUNDED_SQUARE'."""
+    MarkerSize: str
+    """String based length that is composed of value and unit in px"""
+    MarkerVisibility: Literal["HIDDEN", "VISIBLE"]
+    """Allowed values: 'HIDDEN', 'VISIBLE'."""
+
+
+class LineChartSeriesSettingsDict(TypedDict, total=False):
+    """LineChartSeriesSettings as a plain dict."""
+
+    DecalSettings: AnalysisDecalSettingsDict
+    """Type: AnalysisDecalSettingsDict."""
+    LineStyleSettings: LineChartLineStyleSettingsDict
+    """Type: LineChartLineStyleSettingsDict."""
+    MarkerStyleSettings: LineChartMarkerStyleSettingsDict
+    """Type: LineChartMarkerStyleSettingsDict."""
+
+
+class LineChartSortConfigurationDict(TypedDict, total=False):
+    """LineChartSortConfiguration as a plain dict."""
+
+    CategoryItemsLimitConfiguration: AnalysisItemsLimitConfigurationDict
+    """Type: AnalysisItemsLimitConfigurationDict."""
+    CategorySort: list[AnalysisFieldSortOptionsDict]
+    """Items: 0 to 100 items."""
+    ColorItemsLimitConfiguration: AnalysisItemsLimitConfigurationDict
+    """Type: AnalysisItemsLimitConfigurationDict."""
+    SmallMultiplesLimitConfiguration: AnalysisItemsLimitConfigurationDict
+    """Type: AnalysisItemsLimitConfigurationDict."""
+    SmallMultiplesSort: list[AnalysisFieldSortOptionsDict]
+    """Items: 0 to 100 items."""
+
+
+class LineSeriesAxisDisplayOptionsDict(TypedDict, total=False):
+    """LineSeriesAxisDisplayOptions as a plain dict."""
+
+    AxisOptions: AxisDisplayOptionsDict
+    """Type: AxisDisplayOptionsDict."""
+    MissingDataConfigurations: list[MissingDataConfigurationDict]
+    """Items: 0 to 100 items."""
+
+
+class ListControlDisplayOptionsDict(TypedDict, total=False):
+    """ListControlDisplayOptions as a plain dict."""
+
+    InfoIconLabelOptions: SheetControlInfoIconLabelOptionsDict
+    """Type: SheetControlInfoIconLabelOptionsDict."""
+    SearchOptions: ListControlSearchOptionsDict
+    """Type: ListControlSearchOptionsDict."""
+    SelectAllOptions: ListControlSelectAllOptionsDict
+    """Type: ListControlSelectAllOptionsDict."""
+    TitleOptions: AnalysisLabelOptionsDict
+    """Type: AnalysisLabelOptionsDict."""
+
+
+class ListControlSearchOptionsDict(TypedDict, total=False):
+    """ListControlSearchOptions as a plain dict."""
+
+    Visibility: Literal["HIDDEN", "VISIBLE"]
+    """Allowed values: 'HIDDEN', 'VISIBLE'."""
+
+
+class ListControlSelectAllOptionsDict(TypedDict, total=False):
+    """ListControlSelectAllOptions as a plain dict."""
+
+    Visibility: Literal["HIDDEN", "VISIBLE"]
+    """Allowed values: 'HIDDEN', 'VISIBLE'."""
+
+
+class LongFormatTextDict(TypedDict, total=False):
+    """LongFormatText as a plain dict."""
+
+    PlainText: str
+    """Length: 1 to 1024 characters."""
+    RichText: str
+    """Length: 1 to 2048 characters."""
+
+
+class MappedDataSetParameterDict(TypedDict, total=False):
+    """MappedDataSetParameter as a plain dict."""
+
+    DataSetIdentifier: Required[str]
+    """Length: 0 to 2048 characters."""
+    DataSetParameterName: Required[str]
+    """Pattern: ^[a-zA-Z0-9]+$ Length: 1 to 2048 characters."""
+
+
+class MaximumMinimumComputationDict(TypedDict, total=False):
+    """MaximumMinimumComputation as a plain dict."""
+
+    ComputationId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+    Name: str
+    """Type: str."""
+    Time: DimensionFieldDict
+    """Type: DimensionFieldDict."""
+    Type: Required[Literal["MAXIMUM", "MINIMUM"]]
+    """Allowed values: 'MAXIMUM', 'MINIMUM'."""
+    Value: MeasureFieldDict
+    """Type: MeasureFieldDict."""
+
+
+class MeasureFieldDict(TypedDict, total=False):
+    """MeasureField as a plain dict."""
+
+    CalculatedMeasureField: AnalysisCalculatedMeasureFieldDict
+    """Type: AnalysisCalculatedMeasureFieldDict."""
+    CategoricalMeasureField: AnalysisCategoricalMeasureFieldDict
+    """Type: AnalysisCategoricalMeasureFieldDict."""
+    DateMeasureField: AnalysisDateMeasureFieldDict
+    """Type: AnalysisDateMeasureFieldDict."""
+    NumericalMeasureField: AnalysisNumericalMeasureFieldDict
+    """Type: AnalysisNumericalMeasureFieldDict."""
+
+
+class MetricComparisonComputationDict(TypedDict, total=False):
+    """MetricComparisonComputation as a plain dict."""
+
+    ComputationId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+    FromValue: MeasureFieldDict
+    """Type: MeasureFieldDict."""
+    Name: str
+    """Type: str."""
+    TargetValue: MeasureFieldDict
+    """Type: MeasureFieldDict."""
+    Time: DimensionFieldDict
+    """Type: DimensionFieldDict."""
+
+
+class MissingDataConfigurationDict(TypedDict, total=False):
+    """MissingDataConfiguration as a plain dict."""
+
+    TreatmentOption: Literal["INTERPOLATE", "SHOW_AS_ZERO", "SHOW_AS_BLANK"]
+    """Allowed values: 'INTERPOLATE', 'SHOW_AS_ZERO', 'SHOW_AS_BLANK'."""
+
+
+class NumericEqualityDrillDownFilterDict(TypedDict, total=False):
+    """NumericEqualityDrillDownFilter as a plain dict."""
+
+    Column: Required[ColumnIdentifierDict]
+    """Type: ColumnIdentifierDict."""
+    Value: Required[float]
+    """Type: float."""
+
+
+class NumericRangeFilterValueDict(TypedDict, total=False):
+    """NumericRangeFilterValue as a plain dict."""
+
+    Parameter: str
+    """Pattern: ^[a-zA-Z0-9]+$ Length: 1 to 2048 characters."""
+    StaticValue: float
+    """Type: float."""
+
+
+class NumericSeparatorConfigurationDict(TypedDict, total=False):
+    """NumericSeparatorConfiguration as a plain dict."""
+
+    DecimalSeparator: Literal["COMMA", "DOT", "SPACE"]
+    """Allowed values: 'COMMA', 'DOT', 'SPACE'."""
+    ThousandsSeparator: ThousandSeparatorOptionsDict
+    """Type: ThousandSeparatorOptionsDict."""
+
+
+class PanelTitleOptionsDict(TypedDict, total=False):
+    """PanelTitleOptions as a plain dict."""
+
+    FontConfiguration: AnalysisFontConfigurationDict
+    """Type: AnalysisFontConfigurationDict."""
+    HorizontalTextAlignment: Literal["LEFT", "CENTER", "RIGHT", "AUTO"]
+    """Allowed values: 'LEFT', 'CENTER', 'RIGHT', 'AUTO'."""
+    Visibility: Literal["HIDDEN", "VISIBLE"]
+    """Allowed values: 'HIDDEN', 'VISIBLE'."""
+
+
+class ParameterControlDict(TypedDict, total=False):
+    """ParameterControl as a plain dict."""
+
+    DateTimePicker: ParameterDateTimePickerControlDict
+    """Type: ParameterDateTimePickerControlDict."""
+    Dropdown: ParameterDropDownControlDict
+    """Type: ParameterDropDownControlDict."""
+    List: ParameterListControlDict
+    """Type: ParameterListControlDict."""
+    Slider: ParameterSliderControlDict
+    """Type: ParameterSliderControlDict."""
+    TextArea: ParameterTextAreaControlDict
+    """Type: ParameterTextAreaControlDict."""
+    TextField: ParameterTextFieldControlDict
+    """Type: ParameterTextFieldControlDict."""
+
+
+class ParameterDateTimePickerControlDict(TypedDict, total=False):
+    """ParameterDateTimePickerControl as a plain dict."""
+
+    DisplayOptions: DateTimePickerControlDisplayOptionsDict
+    """Type: DateTimePickerControlDisplayOptionsDict."""
+    ParameterControlId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+    SourceParameterName: Required[str]
+    """Pattern: ^[a-zA-Z0-9]+$ Length: 1 to 2048 characters."""
+    Title: Required[str]
+    """Length: 1 to 2048 characters."""
+
+
+class ParameterDeclarationDict(TypedDict, total=False):
+    """ParameterDeclaration as a plain dict."""
+
+    DateTimeParameterDeclaration: AnalysisDateTimeParameterDeclarationDict
+    """Type: AnalysisDateTimeParameterDeclarationDict."""
+    DecimalParameterDeclaration: AnalysisDecimalParameterDeclarationDict
+    """Type: AnalysisDecimalParameterDeclarationDict."""
+    IntegerParameterDeclaration: AnalysisIntegerParameterDeclarationDict
+    """Type: AnalysisIntegerParameterDeclarationDict."""
+    StringParameterDeclaration: AnalysisStringParameterDeclarationDict
+    """Type: AnalysisStringParameterDeclarationDict."""
+
+
+class ParameterDropDownControlDict(TypedDict, total=False):
+    """ParameterDropDownControl as a plain dict."""
+
+    CascadingControlConfiguration: AnalysisCascadingControlConfigurationDict
+    """Type: AnalysisCascadingControlConfigurationDict."""
+    CommitMode: Literal["AUTO", "MANUAL"]
+    """Allowed values: 'AUTO', 'MANUAL'."""
+    DisplayOptions: DropDownControlDisplayOptionsDict
+    """Type: DropDownControlDisplayOptionsDict."""
+    ParameterControlId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+    SelectableValues: ParameterSelectableValuesDict
+    """Type: ParameterSelectableValuesDict."""
+    SourceParameterName: Required[str]
+    """Pattern: ^[a-zA-Z0-9]+$ Length: 1 to 2048 characters."""
+    Title: Required[str]
+    """Length: 1 to 2048 characters."""
+    Type: Literal["MULTI_SELECT", "SINGLE_SELECT"]
+    """Allowed values: 'MULTI_SELECT', 'SINGLE_SELECT'."""
+
+
+class ParameterListControlDict(TypedDict, total=False):
+    """ParameterListControl as a plain dict."""
+
+    CascadingControlConfiguration: AnalysisCascadingControlConfigurationDict
+    """Type: AnalysisCascadingControlConfigurationDict."""
+    DisplayOptions: ListControlDisplayOptionsDict
+    """Type: ListControlDisplayOptionsDict."""
+    ParameterControlId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+    SelectableValues: ParameterSelectableValuesDict
+    """Type: ParameterSelectableValuesDict."""
+    SourceParameterName: Required[str]
+    """Pattern: ^[a-zA-Z0-9]+$ Length: 1 to 2048 characters."""
+    Title: Required[str]
+    """Length: 1 to 2048 characters."""
+    Type: Literal["MULTI_SELECT", "SINGLE_SELECT"]
+    """Allowed values: 'MULTI_SELECT', 'SINGLE_SELECT'."""
+
+
+class ParameterSelectableValuesDict(TypedDict, total=False):
+    """ParameterSelectableValues as a plain dict."""
+
+    LinkToDataSetColumn: ColumnIdentifierDict
+    """Type: ColumnIdentifierDict."""
+    Values: list[str]
+    """Items: 0 to 50000 items."""
+
+
+class ParameterSliderControlDict(TypedDict, total=False):
+    """ParameterSliderControl as a plain dict."""
+
+    DisplayOptions: SliderControlDisplayOptionsDict
+    """Type: SliderControlDisplayOptionsDict."""
+    MaximumValue: Required[float]
+    """Type: float."""
+    MinimumValue: Required[float]
+    """Type: float."""
+    ParameterControlId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+    SourceParameterName: Required[str]
+    """Pattern: ^[a-zA-Z0-9]+$ Length: 1 to 2048 characters."""
+    StepSize: Required[float]
+    """Type: float."""
+    Title: Required[str]
+    """Length: 1 to 2048 characters."""
+
+
+class ParameterTextAreaControlDict(TypedDict, total=False):
+    """ParameterTextAreaControl as a plain dict."""
+
+    Delimiter: str
+    """Length: 1 to 2048 characters."""
+    DisplayOptions: TextAreaControlDisplayOptionsDict
+    """Type: TextAreaControlDisplayOptionsDict."""
+    ParameterControlId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+    SourceParameterName: Required[str]
+    """Pattern: ^[a-zA-Z0-9]+$ Length: 1 to 2048 characters."""
+    Title: Required[str]
+    """Length: 1 to 2048 characters."""
+
+
+class ParameterTextFieldControlDict(TypedDict, total=False):
+    """ParameterTextFieldControl as a plain dict."""
+
+    DisplayOptions: TextFieldControlDisplayOptionsDict
+    """Type: TextFieldControlDisplayOptionsDict."""
+    ParameterControlId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+    SourceParameterName: Required[str]
+    """Pattern: ^[a-zA-Z0-9]+$ Length: 1 to 2048 characters."""
+    Title: Required[str]
+    """Length: 1 to 2048 characters."""
+
+
+class PercentVisibleRangeDict(TypedDict, total=False):
+    """PercentVisibleRange as a plain dict."""
+
+    From: float
+    """Range: 0 to 100 (inclusive)."""
+    To: float
+    """Range: 0 to 100 (inclusive)."""
+
+
+class PeriodOverPeriodComputationDict(TypedDict, total=False):
+    """PeriodOverPeriodComputation as a plain dict."""
+
+    ComputationId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+    Name: str
+    """Type: str."""
+    Time: DimensionFieldDict
+    """Type: DimensionFieldDict."""
+    Value: MeasureFieldDict
+    """Type: MeasureFieldDict."""
+
+
+class PeriodToDateComputationDict(TypedDict, total=False):
+    """PeriodToDateComputation as a plain dict."""
+
+    ComputationId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+    Name: str
+    """Type: str."""
+    PeriodTimeGranularity: Literal[
+        "YEAR", "QUARTER", "MONTH", "WEEK", "DAY", "HOUR", "MINUTE", "SECOND", "MILLISECOND"
+    ]
+    """Allowed values: 'YEAR', 'QUARTER', 'MONTH', 'WEEK', 'DAY', 'HOUR', 'MINUTE', 'SECOND',
+    'MILLISECOND'."""
+    Time: DimensionFieldDict
+    """Type: DimensionFieldDict."""
+    Value: MeasureFieldDict
+    """Type: MeasureFieldDict."""
+
+
+class PieChartConfigurationDict(TypedDict, total=False):
+    """PieChartConfiguration as a plain dict."""
+
+    CategoryLabelOptions: ChartAxisLabelOptionsDict
+    """Type: ChartAxisLabelOptionsDict."""
+    ContributionAnalysisDefaults: list[ContributionAnalysisDefaultDict]
+    """Items: 1 to 200 items."""
+    DataLabels: AnalysisDataLabelOptionsDict
+    """Type: AnalysisDataLabelOptionsDict."""
+    DonutOptions: AnalysisDonutOptionsDict
+    """Type: AnalysisDonutOptionsDict."""
+    FieldWells: PieChartFieldWellsDict
+    """Type: PieChartFieldWellsDict."""
+    Interactions: VisualInteractionOptionsDict
+    """Type: VisualInteractionOptionsDict."""
+    Legend: LegendOptionsDict
+    """Type: LegendOptionsDict."""
+    SmallMultiplesOptions: AnalysisSmallMultiplesOptionsDict
+    """Type: AnalysisSmallMultiplesOptionsDict."""
+    SortConfiguration: PieChartSortConfigurationDict
+    """Type: PieChartSortConfigurationDict."""
+    Tooltip: AnalysisTooltipOptionsDict
+    """Type: AnalysisTooltipOptionsDict."""
+    ValueLabelOptions: ChartAxisLabelOptionsDict
+    """Type: ChartAxisLabelOptionsDict."""
+    VisualPalette: AnalysisVisualPaletteDict
+    """Type: AnalysisVisualPaletteDict."""
+
+
+class PieChartFieldWellsDict(TypedDict, total=False):
+    """PieChartFieldWells as a plain dict."""
+
+    PieChartAggregatedFieldWells: AnalysisPieChartAggregatedFieldWellsDict
+    """Type: AnalysisPieChartAggregatedFieldWellsDict."""
+
+
+class PieChartSortConfigurationDict(TypedDict, total=False):
+    """PieChartSortConfiguration as a plain dict."""
+
+    CategoryItemsLimit: AnalysisItemsLimitConfigurationDict
+    """Type: AnalysisItemsLimitConfigurationDict."""
+    CategorySort: list[AnalysisFieldSortOptionsDict]
+    """Items: 0 to 100 items."""
+    SmallMultiplesLimitConfiguration: AnalysisItemsLimitConfigurationDict
+    """Type: AnalysisItemsLimitConfigurationDict."""
+    SmallMultiplesSort: list[AnalysisFieldSortOptionsDict]
+    """Items: 0 to 100 items."""
+
+
+class PivotFieldSortOptionsDict(TypedDict, total=False):
+    """PivotFieldSortOptions as a plain dict."""
+
+    FieldId: Required[str]
+    """Length: 1 to 512 characters."""
+    SortBy: Required[PivotTableSortByDict]
+    """Type: PivotTableSortByDict."""
+
+
+class PivotTableCellConditionalFormattingDict(TypedDict, total=False):
+    """PivotTableCellConditionalFormatting as a plain dict."""
+
+    FieldId: Required[str]
+    """Length: 1 to 512 characters."""
+    Scope: PivotTableConditionalFormattingScopeDict
+    """Type: PivotTableConditionalFormattingScopeDict."""
+    Scopes: list[PivotTableConditionalFormattingScopeDict]
+    """Items: 0 to 3 items."""
+    TextFormat: TextConditionalFormatDict
+    """Type: TextConditionalFormatDict."""
+
+
+class PivotTableConditionalFormattingDict(TypedDict, total=False):
+    """PivotTableConditionalFormatting as a plain dict."""
+
+    ConditionalFormattingOptions: list[PivotTableConditionalFormattingOptionDict]
+    """Items: 0 to 500 items."""
+
+
+class PivotTableConditionalFormattingOptionDict(TypedDict, total=False):
+    """PivotTableConditionalFormattingOption as a plain dict."""
+
+    Cell: PivotTableCellConditionalFormattingDict
+    """Type: PivotTableCellConditionalFormattingDict."""
+
+
+class PivotTableConditionalFormattingScopeDict(TypedDict, total=False):
+    """PivotTableConditionalFormattingScope as a plain dict."""
+
+    Role: Literal["FIELD", "FIELD_TOTAL", "GRAND_TOTAL"]
+    """Allowed values: 'FIELD', 'FIELD_TOTAL', 'GRAND_TOTAL'."""
+
+
+class PivotTableConfigurationDict(TypedDict, total=False):
+    """PivotTableConfiguration as a plain dict."""
+
+    FieldOptions: PivotTableFieldOptionsDict
+    """Type: PivotTableFieldOptionsDict."""
+    FieldWells: PivotTableFieldWellsDict
+    """Type: PivotTableFieldWellsDict."""
+    Interactions: VisualInteractionOptionsDict
+    """Type: VisualInteractionOptionsDict."""
+    PaginatedReportOptions: PivotTablePaginatedReportOptionsDict
+    """Type: PivotTablePaginatedReportOptionsDict."""
+    SortConfiguration: PivotTableSortConfigurationDict
+    """Type: PivotTableSortConfigurationDict."""
+    TableOptions: PivotTableOptionsDict
+    """Type: PivotTableOptionsDict."""
+    TotalOptions: PivotTableTotalOptionsDict
+    """Type: PivotTableTotalOptionsDict."""
+
+
+class PivotTableDataPathOptionDict(TypedDict, total=False):
+    """PivotTableDataPathOption as a plain dict."""
+
+    DataPathList: Required[list[DataPathValueDict]]
+    """Items: 0 to 20 items."""
+    Width: str
+    """String based length that is composed of value and unit in px"""
+
+
+class PivotTableFieldCollapseStateOptionDict(TypedDict, total=False):
+    """PivotTableFieldCollapseStateOption as a plain dict."""
+
+    State: Literal["COLLAPSED", "EXPANDED"]
+    """Allowed values: 'COLLAPSED', 'EXPANDED'."""
+    Target: Required[PivotTableFieldCollapseStateTargetDict]
+    """Type: PivotTableFieldCollapseStateTargetDict."""
+
+
+class PivotTableFieldCollapseStateTargetDict(TypedDict, total=False):
+    """PivotTableFieldCollapseStateTarget as a plain dict."""
+
+    FieldDataPathValues: list[DataPathValueDict]
+    """Items: 0 to 20 items."""
+    FieldId: str
+    """Type: str."""
+
+
+class PivotTableFieldOptionDict(TypedDict, total=False):
+    """PivotTableFieldOption as a plain dict."""
+
+    CustomLabel: str
+    """Length: 1 to 2048 characters."""
+    FieldId: Required[str]
+    """Length: 1 to 512 characters."""
+    Visibility: Literal["HIDDEN", "VISIBLE"]
+    """Allowed values: 'HIDDEN', 'VISIBLE'."""
+
+
+class PivotTableFieldOptionsDict(TypedDict, total=False):
+    """PivotTableFieldOptions as a plain dict."""
+
+    CollapseStateOptions: list[PivotTableFieldCollapseStateOptionDict]
+    """Type: list[PivotTableFieldCollapseStateOptionDict]."""
+    DataPathOptions: list[PivotTableDataPathOptionDict]
+    """Items: 0 to 100 items."""
+    SelectedFieldOptions: list[PivotTableFieldOptionDict]
+    """Items: 0 to 100 items."""
+
+
+class PivotTableFieldSubtotalOptionsDict(TypedDict, total=False):
+    """PivotTableFieldSubtotalOptions as a plain dict."""
+
+    FieldId: str
+    """Length: 1 to 512 characters."""
+
+
+class PivotTableFieldWellsDict(TypedDict, total=False):
+    """PivotTableFieldWells as a plain dict."""
+
+    PivotTableAggregatedFieldWells: AnalysisPivotTableAggregatedFieldWellsDict
+    """Type: AnalysisPivotTableAggregatedFieldWellsDict."""
+
+
+class PivotTableOptionsDict(TypedDict, total=False):
+    """PivotTableOptions as a plain dict."""
+
+    CellStyle: TableCellStyleDict
+    """Type: TableCellStyleDict."""
+    CollapsedRowDimensionsVisibility: Literal["HIDDEN", "VISIBLE"]
+    """Allowed values: 'HIDDEN', 'VISIBLE'."""
+    ColumnHeaderStyle: TableCellStyleDict
+    """Type: TableCellStyleDict."""
+    ColumnNamesVisibility: Literal["HIDDEN", "VISIBLE"]
+    """Allowed values: 'HIDDEN', 'VISIBLE'."""
+    DefaultCellWidth: str
+    """String based length that is composed of value and unit in px"""
+    MetricPlacement: Literal["ROW", "COLUMN"]
+    """Allowed values: 'ROW', 'COLUMN'."""
+    RowAlternateColorOptions: AnalysisRowAlternateColorOptionsDict
+    """Type: AnalysisRowAlternateColorOptionsDict."""
+    RowFieldNamesStyle: TableCellStyleDict
+    """Type: TableCellStyleDict."""
+    RowHeaderStyle: TableCellStyleDict
+    """Type: TableCellStyleDict."""
+    RowsLabelOptions: PivotTableRowsLabelOptionsDict
+    """Type: PivotTableRowsLabelOptionsDict."""
+    RowsLayout: Literal["TABULAR", "HIERARCHY"]
+    """Allowed values: 'TABULAR', 'HIERARCHY'."""
+    SingleMetricVisibility: Literal["HIDDEN", "VISIBLE"]
+    """Allowed values: 'HIDDEN', 'VISIBLE'."""
+    ToggleButtonsVisibility: Literal["HIDDEN", "VISIBLE"]
+    """Allowed values: 'HIDDEN', 'VISIBLE'."""
+
+
+class PivotTablePaginatedReportOptionsDict(TypedDict, total=False):
+    """PivotTablePaginatedReportOptions as a plain dict."""
+
+    OverflowColumnHeaderVisibility: Literal["HIDDEN", "VISIBLE"]
+    """Allowed values: 'HIDDEN', 'VISIBLE'."""
+    VerticalOverflowVisibility: Literal["HIDDEN", "VISIBLE"]
+    """Allowed values: 'HIDDEN', 'VISIBLE'."""
+
+
+class PivotTableRowsLabelOptionsDict(TypedDict, total=False):
+    """PivotTableRowsLabelOptions as a plain dict."""
+
+    CustomLabel: str
+    """Length: 1 to 1024 characters."""
+    Visibility: Literal["HIDDEN", "VISIBLE"]
+    """Allowed values: 'HIDDEN', 'VISIBLE'."""
+
+
+class PivotTableSortByDict(TypedDict, total=False):
+    """PivotTableSortBy as a plain dict."""
+
+    Column: AnalysisColumnSortDict
+    """Type: AnalysisColumnSortDict."""
+    DataPath: DataPathSortDict
+    """Type: DataPathSortDict."""
+    Field: AnalysisFieldSortDict
+    """Type: AnalysisFieldSortDict."""
+
+
+class PivotTableSortConfigurationDict(TypedDict, total=False):
+    """PivotTableSortConfiguration as a plain dict."""
+
+    FieldSortOptions: list[PivotFieldSortOptionsDict]
+    """Items: 0 to 200 items."""
+
+
+class PivotTableTotalOptionsDict(TypedDict, total=False):
+    """PivotTableTotalOptions as a plain dict."""
+
+    ColumnSubtotalOptions: SubtotalOptionsDict
+    """Type: SubtotalOptionsDict."""
+    ColumnTotalOptions: PivotTotalOptionsDict
+    """Type: PivotTotalOptionsDict."""
+    RowSubtotalOptions: SubtotalOptionsDict
+    """Type: SubtotalOptionsDict."""
+    RowTotalOptions: PivotTotalOptionsDict
+    """Type: PivotTotalOptionsDict."""
+
+
+class PivotTotalOptionsDict(TypedDict, total=False):
+    """PivotTotalOptions as a plain dict."""
+
+    CustomLabel: str
+    """Type: str."""
+    MetricHeaderCellStyle: TableCellStyleDict
+    """Type: TableCellStyleDict."""
+    Placement: Literal["START", "END", "AUTO"]
+    """Allowed values: 'START', 'END', 'AUTO'."""
+    ScrollStatus: Literal["PINNED", "SCROLLED"]
+    """Allowed values: 'PINNED', 'SCROLLED'."""
+    TotalAggregationOptions: list[TotalAggregationOptionDict]
+    """Items: 0 to 200 items."""
+    TotalCellStyle: TableCellStyleDict
+    """Type: TableCellStyleDict."""
+    TotalsVisibility: Literal["HIDDEN", "VISIBLE"]
+    """Allowed values: 'HIDDEN', 'VISIBLE'."""
+    ValueCellStyle: TableCellStyleDict
+    """Type: TableCellStyleDict."""
+
+
+class PluginVisualConfigurationDict(TypedDict, total=False):
+    """PluginVisualConfiguration as a plain dict."""
+
+    FieldWells: list[PluginVisualFieldWellDict]
+    """Items: 0 to 10 items."""
+    SortConfiguration: PluginVisualSortConfigurationDict
+    """Type: PluginVisualSortConfigurationDict."""
+    VisualOptions: PluginVisualOptionsDict
+    """Type: PluginVisualOptionsDict."""
+
+
+class PluginVisualFieldWellDict(TypedDict, total=False):
+    """PluginVisualFieldWell as a plain dict."""
+
+    AxisName: Literal["GROUP_BY", "VALUE"]
+    """Allowed values: 'GROUP_BY', 'VALUE'."""
+    Dimensions: list[DimensionFieldDict]
+    """Items: 0 to 200 items."""
+    Measures: list[MeasureFieldDict]
+    """Items: 0 to 200 items."""
+    Unaggregated: list[UnaggregatedFieldDict]
+    """Items: 0 to 200 items."""
+
+
+class PluginVisualItemsLimitConfigurationDict(TypedDict, total=False):
+    """PluginVisualItemsLimitConfiguration as a plain dict."""
+
+    ItemsLimit: float
+    """Type: float."""
+
+
+class PluginVisualOptionsDict(TypedDict, total=False):
+    """PluginVisualOptions as a plain dict."""
+
+    VisualProperties: list[PluginVisualPropertyDict]
+    """Type: list[PluginVisualPropertyDict]."""
+
+
+class PluginVisualPropertyDict(TypedDict, total=False):
+    """PluginVisualProperty as a plain dict."""
+
+    Name: str
+    """Type: str."""
+    Value: str
+    """Type: str."""
+
+
+class PluginVisualSortConfigurationDict(TypedDict, total=False):
+    """PluginVisualSortConfiguration as a plain dict."""
+
+    PluginVisualTableQuerySort: AnalysisPluginVisualTableQuerySortDict
+    """Type: AnalysisPluginVisualTableQuerySortDict."""
+
+
+class ProgressBarOptionsDict(TypedDict, total=False):
+    """ProgressBarOptions as a plain dict."""
+
+    Visibility: Literal["HIDDEN", "VISIBLE"]
+    """Allowed values: 'HIDDEN', 'VISIBLE'."""
+
+
+class RadarChartAreaStyleSettingsDict(TypedDict, total=False):
+    """RadarChartAreaStyleSettings as a plain dict."""
+
+    Visibility: Literal["HIDDEN", "VISIBLE"]
+    """Allowed values: 'HIDDEN', 'VISIBLE'."""
+
+
+class RadarChartConfigurationDict(TypedDict, total=False):
+    """RadarChartConfiguration as a plain dict."""
+
+    AlternateBandColorsVisibility: Literal["HIDDEN", "VISIBLE"]
+    """Allowed values: 'HIDDEN', 'VISIBLE'."""
+    AlternateBandEvenColor: str
+    """Pattern: ^#[A-F0-9]{6}$"""
+    AlternateBandOddColor: str
+    """Pattern: ^#[A-F0-9]{6}$"""
+    AxesRangeScale: Literal["AUTO", "INDEPENDENT", "SHARED"]
+    """Allowed values: 'AUTO', 'INDEPENDENT', 'SHARED'."""
+    BaseSeriesSettings: RadarChartSeriesSettingsDict
+    """Type: RadarChartSeriesSettingsDict."""
+    CategoryAxis: AxisDisplayOptionsDict
+    """Type: AxisDisplayOptionsDict."""
+    CategoryLabelOptions: ChartAxisLabelOptionsDict
+    """Type: ChartAxisLabelOptionsDict."""
+    ColorAxis: AxisDisplayOptionsDict
+    """Type: AxisDisplayOptionsDict."""
+    ColorLabelOptions: ChartAxisLabelOptionsDict
+    """Type: ChartAxisLabelOptionsDict."""
+    FieldWells: RadarChartFieldWellsDict
+    """Type: RadarChartFieldWellsDict."""
+    Interactions: VisualInteractionOptionsDict
+    """Type: VisualInteractionOptionsDict."""
+    Legend: LegendOptionsDict
+    """Type: LegendOptionsDict."""
+    Shape: Literal["CIRCLE", "POLYGON"]
+    """Allowed values: 'CIRCLE', 'POLYGON'."""
+    SortConfiguration: RadarChartSortConfigurationDict
+    """Type: RadarChartSortConfigurationDict."""
+    StartAngle: float
+    """Range: -360 to 360 (inclusive)."""
+    VisualPalette: AnalysisVisualPaletteDict
+    """Type: AnalysisVisualPaletteDict."""
+
+
+class RadarChartFieldWellsDict(TypedDict, total=False):
+    """RadarChartFieldWells as a plain dict."""
+
+    RadarChartAggregatedFieldWells: AnalysisRadarChartAggregatedFieldWellsDict
+    """Type: AnalysisRadarChartAggregatedFieldWellsDict."""
+
+
+class RadarChartSeriesSettingsDict(TypedDict, total=False):
+    """RadarChartSeriesSettings as a plain dict."""
+
+    AreaStyleSettings: RadarChartAreaStyleSettingsDict
+    """Type: RadarChartAreaStyleSettingsDict."""
+
+
+class RadarChartSortConfigurationDict(TypedDict, total=False):
+    """RadarChartSortConfiguration as a plain dict."""
+
+    CategoryItemsLimit: AnalysisItemsLimitConfigurationDict
+    """Type: AnalysisItemsLimitConfigurationDict."""
+    CategorySort: list[AnalysisFieldSortOptionsDict]
+    """Items: 0 to 100 items."""
+    ColorItemsLimit: AnalysisItemsLimitConfigurationDict
+    """Type: AnalysisItemsLimitConfigurationDict."""
+    ColorSort: list[AnalysisFieldSortOptionsDict]
+    """Items: 0 to 100 items."""
+
+
+class ReferenceLineDict(TypedDict, total=False):
+    """ReferenceLine as a plain dict."""
+
+    DataConfiguration: Required[ReferenceLineDataConfigurationDict]
+    """Type: ReferenceLineDataConfigurationDict."""
+    LabelConfiguration: ReferenceLineLabelConfigurationDict
+    """Type: ReferenceLineLabelConfigurationDict."""
+    Status: Literal["ENABLED", "DISABLED"]
+    """Allowed values: 'ENABLED', 'DISABLED'."""
+    StyleConfiguration: ReferenceLineStyleConfigurationDict
+    """Type: ReferenceLineStyleConfigurationDict."""
+
+
+class ReferenceLineCustomLabelConfigurationDict(TypedDict, total=False):
+    """ReferenceLineCustomLabelConfiguration as a plain dict."""
+
+    CustomLabel: Required[str]
+    """Pattern: \\S"""
+
+
+class ReferenceLineDataConfigurationDict(TypedDict, total=False):
+    """ReferenceLineDataConfiguration as a plain dict."""
+
+    AxisBinding: Literal["PRIMARY_YAXIS", "SECONDARY_YAXIS"]
+    """Allowed values: 'PRIMARY_YAXIS', 'SECONDARY_YAXIS'."""
+    DynamicConfiguration: ReferenceLineDynamicDataConfigurationDict
+    """Type: ReferenceLineDynamicDataConfigurationDict."""
+    SeriesType: Literal["BAR", "LINE"]
+    """Allowed values: 'BAR', 'LINE'."""
+    StaticConfiguration: ReferenceLineStaticDataConfigurationDict
+    """Type: ReferenceLineStaticDataConfigurationDict."""
+
+
+class ReferenceLineDynamicDataConfigurationDict(TypedDict, total=False):
+    """ReferenceLineDynamicDataConfiguration as a plain dict."""
+
+    Calculation: Required[AnalysisNumericalAggregationFunctionDict]
+    """Type: AnalysisNumericalAggregationFunctionDict."""
+    Column: Required[ColumnIdentifierDict]
+    """Type: ColumnIdentifierDict."""
+    MeasureAggregationFunction: AnalysisAggregationFunctionDict
+    """Type: AnalysisAggregationFunctionDict."""
+
+
+class ReferenceLineLabelConfigurationDict(TypedDict, total=False):
+    """ReferenceLineLabelConfiguration as a plain dict."""
+
+    CustomLabelConfiguration: ReferenceLineCustomLabelConfigurationDict
+    """Type: ReferenceLineCustomLabelConfigurationDict."""
+    FontColor: str
+    """Pattern: ^#[A-F0-9]{6}$"""
+    FontConfiguration: AnalysisFontConfigurationDict
+    """Type: AnalysisFontConfigurationDict."""
+    HorizontalPosition: Literal["LEFT", "CENTER", "RIGHT"]
+    """Allowed values: 'LEFT', 'CENTER', 'RIGHT'."""
+    ValueLabelConfiguration: ReferenceLineValueLabelConfigurationDict
+    """Type: ReferenceLineValueLabelConfigurationDict."""
+    VerticalPosition: Literal["ABOVE", "BELOW"]
+    """Allowed values: 'ABOVE', 'BELOW'."""
+
+
+class ReferenceLineStaticDataConfigurationDict(TypedDict, total=False):
+    """ReferenceLineStaticDataConfiguration as a plain dict."""
+
+    Value: Required[float]
+    """Type: float."""
+
+
+class ReferenceLineStyleConfigurationDict(TypedDict, total=False):
+    """ReferenceLineStyleConfiguration as a plain dict."""
+
+    Color: str
+    """Pattern: ^#[A-F0-9]{6}$"""
+    Pattern: Literal["SOLID", "DASHED", "DOTTED"]
+    """Allowed values: 'SOLID', 'DASHED', 'DOTTED'."""
+
+
+class ReferenceLineValueLabelConfigurationDict(TypedDict, total=False):
+    """ReferenceLineValueLabelConfiguration as a plain dict."""
+
+    FormatConfiguration: AnalysisNumericFormatConfigurationDict
+    """Type: AnalysisNumericFormatConfigurationDict."""
+    RelativePosition: Literal["BEFORE_CUSTOM_LABEL", "AFTER_CUSTOM_LABEL"]
+    """Allowed values: 'BEFORE_CUSTOM_LABEL', 'AFTER_CUSTOM_LABEL'."""
+
+
+class RelativeDateTimeControlDisplayOptionsDict(TypedDict, total=False):
+    """RelativeDateTimeControlDisplayOptions as a plain dict."""
+
+    DateTimeFormat: str
+    """Length: 1 to 128 characters."""
+    InfoIconLabelOptions: SheetControlInfoIconLabelOptionsDict
+    """Type: SheetControlInfoIconLabelOptionsDict."""
+    TitleOptions: AnalysisLabelOptionsDict
+    """Type: AnalysisLabelOptionsDict."""
+
+
+class ResourcePermissionDict(TypedDict, total=False):
+    """ResourcePermission as a plain dict: <p>Permission for the resource.</p>"""
+
+    Actions: Required[list[str]]
+    """<p>The IAM action to grant or revoke permissions on.</p>"""
+    Principal: Required[str]
+    """<p>The Amazon Resource Name (ARN) of the principal. This can be one of the following:</p>
+    <ul> <li> <p>The ARN of an Amazon Quick user or group associated with a data source or dataset.
+    (This is common.)</p> </li> <li> <p>The ARN of an Amazon Quick user, group, or namespace
+    associated with an analysis, dashboard, template, or theme. (This is common.)</p> </li> <li>
+    <p>The ARN of an Amazon Web Services account root: This is an IAM ARN rather than a QuickSight
+    ARN. Use this option only to share resources (templates) across Amazon Web Services accounts.
+    (This is less common.) </p> </li> </ul>"""
+
+
+class RollingDateConfigurationDict(TypedDict, total=False):
+    """RollingDateConfiguration as a plain dict."""
+
+    DataSetIdentifier: str
+    """Length: 0 to 2048 characters."""
+    Expression: Required[str]
+    """Length: 1 to 4096 characters."""
+
+
+class SankeyDiagramChartConfigurationDict(TypedDict, total=False):
+    """SankeyDiagramChartConfiguration as a plain dict."""
+
+    DataLabels: AnalysisDataLabelOptionsDict
+    """Type: AnalysisDataLabelOptionsDict."""
+    FieldWells: SankeyDiagramFieldWellsDict
+    """Type: SankeyDiagramFieldWellsDict."""
+    Interactions: VisualInteractionOptionsDict
+    """Type: VisualInteractionOptionsDict."""
+    SortConfiguration: SankeyDiagramSortConfigurationDict
+    """Type: SankeyDiagramSortConfigurationDict."""
+
+
+class SankeyDiagramFieldWellsDict(TypedDict, total=False):
+    """SankeyDiagramFieldWells as a plain dict."""
+
+    SankeyDiagramAggregatedFieldWells: AnalysisSankeyDiagramAggregatedFieldWellsDict
+    """Type: AnalysisSankeyDiagramAggregatedFieldWellsDict."""
+
+
+class SankeyDiagramSortConfigurationDict(TypedDict, total=False):
+    """SankeyDiagramSortConfiguration as a plain dict."""
+
+    DestinationItemsLimit: AnalysisItemsLimitConfigurationDict
+    """Type: AnalysisItemsLimitConfigurationDict."""
+    SourceItemsLimit: AnalysisItemsLimitConfigurationDict
+    """Type: AnalysisItemsLimitConfigurationDict."""
+    WeightSort: list[AnalysisFieldSortOptionsDict]
+    """Items: 0 to 100 items."""
+
+
+class ScatterPlotConfigurationDict(TypedDict, total=False):
+    """ScatterPlotConfiguration as a plain dict."""
+
+    DataLabels: AnalysisDataLabelOptionsDict
+    """Type: AnalysisDataLabelOptionsDict."""
+    FieldWells: ScatterPlotFieldWellsDict
+    """Type: ScatterPlotFieldWellsDict."""
+    Interactions: VisualInteractionOptionsDict
+    """Type: VisualInteractionOptionsDict."""
+    Legend: LegendOptionsDict
+    """Type: LegendOptionsDict."""
+    SortConfiguration: ScatterPlotSortConfigurationDict
+    """Type: ScatterPlotSortConfigurationDict."""
+    Tooltip: AnalysisTooltipOptionsDict
+    """Type: AnalysisTooltipOptionsDict."""
+    VisualPalette: AnalysisVisualPaletteDict
+    """Type: AnalysisVisualPaletteDict."""
+    XAxisDisplayOptions: AxisDisplayOptionsDict
+    """Type: AxisDisplayOptionsDict."""
+    XAxisLabelOptions: ChartAxisLabelOptionsDict
+    """Type: ChartAxisLabelOptionsDict."""
+    YAxisDisplayOptions: AxisDisplayOptionsDict
+    """Type: AxisDisplayOptionsDict."""
+    YAxisLabelOptions: ChartAxisLabelOptionsDict
+    """Type: ChartAxisLabelOptionsDict."""
+
+
+class ScatterPlotFieldWellsDict(TypedDict, total=False):
+    """ScatterPlotFieldWells as a plain dict."""
+
+    ScatterPlotCategoricallyAggregatedFieldWells: (
+        AnalysisScatterPlotCategoricallyAggregatedFieldWellsDict
+    )
+    """Type: AnalysisScatterPlotCategoricallyAggregatedFieldWellsDict."""
+    ScatterPlotUnaggregatedFieldWells: AnalysisScatterPlotUnaggregatedFieldWellsDict
+    """Type: AnalysisScatterPlotUnaggregatedFieldWellsDict."""
+
+
+class ScatterPlotSortConfigurationDict(TypedDict, total=False):
+    """ScatterPlotSortConfiguration as a plain dict."""
+
+    ScatterPlotLimitConfiguration: AnalysisItemsLimitConfigurationDict
+    """Type: AnalysisItemsLimitConfigurationDict."""
+
+
+class ScrollBarOptionsDict(TypedDict, total=False):
+    """ScrollBarOptions as a plain dict."""
+
+    Visibility: Literal["HIDDEN", "VISIBLE"]
+    """Allowed values: 'HIDDEN', 'VISIBLE'."""
+    VisibleRange: VisibleRangeOptionsDict
+    """Type: VisibleRangeOptionsDict."""
+
+
+class SecondaryValueOptionsDict(TypedDict, total=False):
+    """SecondaryValueOptions as a plain dict."""
+
+    Visibility: Literal["HIDDEN", "VISIBLE"]
+    """Allowed values: 'HIDDEN', 'VISIBLE'."""
+
+
+class SectionAfterPageBreakDict(TypedDict, total=False):
+    """SectionAfterPageBreak as a plain dict."""
+
+    Status: Literal["ENABLED", "DISABLED"]
+    """Allowed values: 'ENABLED', 'DISABLED'."""
+
+
+class SectionBasedLayoutCanvasSizeOptionsDict(TypedDict, total=False):
+    """SectionBasedLayoutCanvasSizeOptions as a plain dict."""
+
+    PaperCanvasSizeOptions: SectionBasedLayoutPaperCanvasSizeOptionsDict
+    """Type: SectionBasedLayoutPaperCanvasSizeOptionsDict."""
+
+
+class SectionBasedLayoutConfigurationDict(TypedDict, total=False):
+    """SectionBasedLayoutConfiguration as a plain dict."""
+
+    BodySections: Required[list[BodySectionConfigurationDict]]
+    """Items: 0 to 28 items."""
+    CanvasSizeOptions: Required[SectionBasedLayoutCanvasSizeOptionsDict]
+    """Type: SectionBasedLayoutCanvasSizeOptionsDict."""
+    FooterSections: Required[list[HeaderFooterSectionConfigurationDict]]
+    """Items: 0 to 1 items."""
+    HeaderSections: Required[list[HeaderFooterSectionConfigurationDict]]
+    """Items: 0 to 1 items."""
+
+
+class SectionBasedLayoutPaperCanvasSizeOptionsDict(TypedDict, total=False):
+    """SectionBasedLayoutPaperCanvasSizeOptions as a plain dict."""
+
+    PaperMargin: SpacingDict
+    """Type: SpacingDict."""
+    PaperOrientation: Literal["PORTRAIT", "LANDSCAPE"]
+    """Allowed values: 'PORTRAIT', 'LANDSCAPE'."""
+    PaperSize: Literal[
+        "US_LETTER",
+        "US_LEGAL",
+        "US_TABLOID_LEDGER",
+        "A0",
+        "A1",
+        "A2",
+        "A3",
+        "A4",
+        "A5",
+        "JIS_B4",
+        "JIS_B5",
+    ]
+    """Allowed values: 'US_LETTER', 'US_LEGAL', 'US_TABLOID_LEDGER', 'A0', 'A1', 'A2', 'A3', 'A4',
+    'A5', 'JIS_B4', 'JIS_B5'."""
+
+
+class SectionLayoutConfigurationDict(TypedDict, total=False):
+    """SectionLayoutConfiguration as a plain dict."""
+
+    FreeFormLayout: Required[FreeFormSectionLayoutConfigurationDict]
+    """Type: FreeFormSectionLayoutConfigurationDict."""
+
+
+class SectionPageBreakConfigurationDict(TypedDict, total=False):
+    """SectionPageBreakConfiguration as a plain dict."""
+
+    After: SectionAfterPageBreakDict
+    """Type: SectionAfterPageBreakDict."""
+
+
+class SectionStyleDict(TypedDict, total=False):
+    """SectionStyle as a plain dict."""
+
+    Height: str
+    """String based length that is composed of value and unit in px"""
+    Padding: SpacingDict
+    """Type: SpacingDict."""
+
+
+class SelectedSheetsFilterScopeConfigurationDict(TypedDict, total=False):
+    """SelectedSheetsFilterScopeConfiguration as a plain dict."""
+
+    SheetVisualScopingConfigurations: list[SheetVisualScopingConfigurationDict]
+    """Items: 1 to 50 items."""
+
+
+class SeriesItemDict(TypedDict, total=False):
+    """SeriesItem as a plain dict."""
+
+    DataFieldSeriesItem: AnalysisDataFieldSeriesItemDict
+    """Type: AnalysisDataFieldSeriesItemDict."""
+    FieldSeriesItem: AnalysisFieldSeriesItemDict
+    """Type: AnalysisFieldSeriesItemDict."""
+
+
+class SetParameterValueConfigurationDict(TypedDict, total=False):
+    """SetParameterValueConfiguration as a plain dict."""
+
+    DestinationParameterName: Required[str]
+    """Pattern: ^[a-zA-Z0-9]+$ Length: 1 to 2048 characters."""
+    Value: Required[DestinationParameterValueConfigurationDict]
+    """Type: DestinationParameterValueConfigurationDict."""
+
+
+class ShapeConditionalFormatDict(TypedDict, total=False):
+    """ShapeConditionalFormat as a plain dict."""
+
+    BackgroundColor: Required[ConditionalFormattingColorDict]
+    """Type: ConditionalFormattingColorDict."""
+
+
+class SheetDict(TypedDict, total=False):
+    """Sheet as a plain dict: <p>A <i>sheet</i>, which is an object that contains a set of visuals
+    that are viewed together on one page in Amazon Quick. Every analysis and dashboard contains at
+    least one sheet. Each sheet contains at least one visualization widget, for example a chart,
+    pivot table, or narrative insight. Sheets can be associated with other components, such as
+    controls, filters, and so on.</p>"""
+
+    Name: str
+    """<p>The name of a sheet. This name is displayed on the sheet's tab in the Quick console.</p>"""
+    SheetId: str
+    """<p>The unique identifier associated with a sheet.</p>"""
+
+
+class SheetControlInfoIconLabelOptionsDict(TypedDict, total=False):
+    """SheetControlInfoIconLabelOptions as a plain dict."""
+
+    InfoIconText: str
+    """Length: 1 to 100 characters."""
+    Visibility: Literal["HIDDEN", "VISIBLE"]
+    """Allowed values: 'HIDDEN', 'VISIBLE'."""
+
+
+class SheetControlLayoutDict(TypedDict, total=False):
+    """SheetControlLayout as a plain dict."""
+
+    Configuration: Required[SheetControlLayoutConfigurationDict]
+    """Type: SheetControlLayoutConfigurationDict."""
+
+
+class SheetControlLayoutConfigurationDict(TypedDict, total=False):
+    """SheetControlLayoutConfiguration as a plain dict."""
+
+    GridLayout: GridLayoutConfigurationDict
+    """Type: GridLayoutConfigurationDict."""
+
+
+class SheetDefinitionDict(TypedDict, total=False):
+    """SheetDefinition as a plain dict."""
+
+    ContentType: Literal["PAGINATED", "INTERACTIVE"]
+    """Allowed values: 'PAGINATED', 'INTERACTIVE'."""
+    Description: str
+    """Length: 1 to 1024 characters."""
+    FilterControls: list[FilterControlDict]
+    """Items: 0 to 200 items."""
+    Images: list[SheetImageDict]
+    """Items: 0 to 10 items."""
+    Layouts: list[AnalysisLayoutDict]
+    """Items: exactly 1 items."""
+    Name: str
+    """Length: 1 to 2048 characters."""
+    ParameterControls: list[ParameterControlDict]
+    """Items: 0 to 200 items."""
+    SheetControlLayouts: list[SheetControlLayoutDict]
+    """Items: 0 to 1 items."""
+    SheetId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+    TextBoxes: list[SheetTextBoxDict]
+    """Items: 0 to 100 items."""
+    Title: str
+    """Length: 1 to 1024 characters."""
+    Visuals: list[VisualDict]
+    """Items: 0 to 50 items."""
+
+
+class SheetElementConfigurationOverridesDict(TypedDict, total=False):
+    """SheetElementConfigurationOverrides as a plain dict."""
+
+    Visibility: Literal["HIDDEN", "VISIBLE"]
+    """Allowed values: 'HIDDEN', 'VISIBLE'."""
+
+
+class SheetElementRenderingRuleDict(TypedDict, total=False):
+    """SheetElementRenderingRule as a plain dict."""
+
+    ConfigurationOverrides: Required[SheetElementConfigurationOverridesDict]
+    """Type: SheetElementConfigurationOverridesDict."""
+    Expression: Required[str]
+    """Length: 1 to 4096 characters."""
+
+
+class SheetImageDict(TypedDict, total=False):
+    """SheetImage as a plain dict."""
+
+    Actions: list[ImageCustomActionDict]
+    """Items: 0 to 10 items."""
+    ImageContentAltText: str
+    """Length: 1 to 1024 characters."""
+    Interactions: ImageInteractionOptionsDict
+    """Type: ImageInteractionOptionsDict."""
+    Scaling: SheetImageScalingConfigurationDict
+    """Type: SheetImageScalingConfigurationDict."""
+    SheetImageId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+    Source: Required[SheetImageSourceDict]
+    """Type: SheetImageSourceDict."""
+    Tooltip: SheetImageTooltipConfigurationDict
+    """Type: SheetImageTooltipConfigurationDict."""
+
+
+class SheetImageScalingConfigurationDict(TypedDict, total=False):
+    """SheetImageScalingConfiguration as a plain dict."""
+
+    ScalingType: Literal["SCALE_TO_WIDTH", "SCALE_TO_HEIGHT", "SCALE_TO_CONTAINER", "SCALE_NONE"]
+    """Allowed values: 'SCALE_TO_WIDTH', 'SCALE_TO_HEIGHT', 'SCALE_TO_CONTAINER', 'SCALE_NONE'."""
+
+
+class SheetImageSourceDict(TypedDict, total=False):
+    """SheetImageSource as a plain dict."""
+
+    SheetImageStaticFileSource: AnalysisSheetImageStaticFileSourceDict
+    """Type: AnalysisSheetImageStaticFileSourceDict."""
+
+
+class SheetImageTooltipConfigurationDict(TypedDict, total=False):
+    """SheetImageTooltipConfiguration as a plain dict."""
+
+    TooltipText: SheetImageTooltipTextDict
+    """Type: SheetImageTooltipTextDict."""
+    Visibility: Literal["HIDDEN", "VISIBLE"]
+    """Allowed values: 'HIDDEN', 'VISIBLE'."""
+
+
+class SheetImageTooltipTextDict(TypedDict, total=False):
+    """SheetImageTooltipText as a plain dict."""
+
+    PlainText: str
+    """Length: 1 to 1024 characters."""
+
+
+class SheetLayoutGroupDict(TypedDict, total=False):
+    """SheetLayoutGroup as a plain dict."""
+
+    Id: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+    Members: Required[list[SheetLayoutGroupMemberDict]]
+    """Items: 2 to 430 items."""
+
+
+class SheetLayoutGroupMemberDict(TypedDict, total=False):
+    """SheetLayoutGroupMember as a plain dict."""
+
+    Id: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+    Type: Required[Literal["ELEMENT", "GROUP"]]
+    """Allowed values: 'ELEMENT', 'GROUP'."""
+
+
+class SheetTextBoxDict(TypedDict, total=False):
+    """SheetTextBox as a plain dict."""
+
+    Content: str
+    """Length: 0 to 150000 characters."""
+    SheetTextBoxId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+
+
+class SheetVisualScopingConfigurationDict(TypedDict, total=False):
+    """SheetVisualScopingConfiguration as a plain dict."""
+
+    Scope: Required[Literal["ALL_VISUALS", "SELECTED_VISUALS"]]
+    """Allowed values: 'ALL_VISUALS', 'SELECTED_VISUALS'."""
+    SheetId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+    VisualIds: list[str]
+    """Items: 0 to 50 items. Each item: Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+
+
+class ShortFormatTextDict(TypedDict, total=False):
+    """ShortFormatText as a plain dict."""
+
+    PlainText: str
+    """Length: 1 to 512 characters."""
+    RichText: str
+    """Length: 1 to 1024 characters."""
+
+
+class SliderControlDisplayOptionsDict(TypedDict, total=False):
+    """SliderControlDisplayOptions as a plain dict."""
+
+    InfoIconLabelOptions: SheetControlInfoIconLabelOptionsDict
+    """Type: SheetControlInfoIconLabelOptionsDict."""
+    TitleOptions: AnalysisLabelOptionsDict
+    """Type: AnalysisLabelOptionsDict."""
+
+
+class SmallMultiplesAxisPropertiesDict(TypedDict, total=False):
+    """SmallMultiplesAxisProperties as a plain dict."""
+
+    Placement: Literal["OUTSIDE", "INSIDE"]
+    """Allowed values: 'OUTSIDE', 'INSIDE'."""
+    Scale: Literal["SHARED", "INDEPENDENT"]
+    """Allowed values: 'SHARED', 'INDEPENDENT'."""
+
+
+class SpacingDict(TypedDict, total=False):
+    """Spacing as a plain dict."""
+
+    Bottom: str
+    """String based length that is composed of value and unit"""
+    Left: str
+    """String based length that is composed of value and unit"""
+    Right: str
+    """String based length that is composed of value and unit"""
+    Top: str
+    """String based length that is composed of value and unit"""
+
+
+class SparklinesOptionsDict(TypedDict, total=False):
+    """SparklinesOptions as a plain dict."""
+
+    AllPointsMarker: LineChartMarkerStyleSettingsDict
+    """Type: LineChartMarkerStyleSettingsDict."""
+    FieldId: Required[str]
+    """Length: 1 to 512 characters."""
+    LineColor: str
+    """Pattern: ^#[A-F0-9]{6}$"""
+    LineInterpolation: Literal["LINEAR", "SMOOTH", "STEPPED"]
+    """Allowed values: 'LINEAR', 'SMOOTH', 'STEPPED'."""
+    MaxValueMarker: LineChartMarkerStyleSettingsDict
+    """Type: LineChartMarkerStyleSettingsDict."""
+    MinValueMarker: LineChartMarkerStyleSettingsDict
+    """Type: LineChartMarkerStyleSettingsDict."""
+    VisualType: Literal["LINE", "AREA_LINE"]
+    """Allowed values: 'LINE', 'AREA_LINE'."""
+    XAxisField: Required[DimensionFieldDict]
+    """Type: DimensionFieldDict."""
+    YAxisBehavior: Literal["SHARED", "INDEPENDENT"]
+    """Allowed values: 'SHARED', 'INDEPENDENT'."""
+
+
+class StaticFileDict(TypedDict, total=False):
+    """StaticFile as a plain dict."""
+
+    ImageStaticFile: AnalysisImageStaticFileDict
+    """Type: AnalysisImageStaticFileDict."""
+    SpatialStaticFile: AnalysisSpatialStaticFileDict
+    """Type: AnalysisSpatialStaticFileDict."""
+
+
+class StaticFileS3SourceOptionsDict(TypedDict, total=False):
+    """StaticFileS3SourceOptions as a plain dict."""
+
+    BucketName: Required[str]
+    """Type: str."""
+    ObjectKey: Required[str]
+    """Type: str."""
+    Region: Required[str]
+    """Type: str."""
+
+
+class StaticFileSourceDict(TypedDict, total=False):
+    """StaticFileSource as a plain dict."""
+
+    S3Options: StaticFileS3SourceOptionsDict
+    """Type: StaticFileS3SourceOptionsDict."""
+    UrlOptions: StaticFileUrlSourceOptionsDict
+    """Type: StaticFileUrlSourceOptionsDict."""
+
+
+class StaticFileUrlSourceOptionsDict(TypedDict, total=False):
+    """StaticFileUrlSourceOptions as a plain dict."""
+
+    Url: Required[str]
+    """Type: str."""
+
+
+class StringDefaultValuesDict(TypedDict, total=False):
+    """StringDefaultValues as a plain dict."""
+
+    DynamicValue: DynamicDefaultValueDict
+    """Type: DynamicDefaultValueDict."""
+    StaticValues: list[str]
+    """Items: 0 to 50000 items."""
+
+
+class StringParameterDict(TypedDict, total=False):
+    """StringParameter as a plain dict: <p>A string parameter.</p>"""
+
+    Name: Required[str]
+    """<p>A display name for a string parameter.</p>"""
+    Values: Required[list[str]]
+    """<p>The values of a string parameter.</p>"""
+
+
+class StringValueWhenUnsetConfigurationDict(TypedDict, total=False):
+    """StringValueWhenUnsetConfiguration as a plain dict."""
+
+    CustomValue: str
+    """Type: str."""
+    ValueWhenUnsetOption: Literal["RECOMMENDED_VALUE", "NULL"]
+    """Allowed values: 'RECOMMENDED_VALUE', 'NULL'."""
+
+
+class SubtotalOptionsDict(TypedDict, total=False):
+    """SubtotalOptions as a plain dict."""
+
+    CustomLabel: str
+    """Type: str."""
+    FieldLevel: Literal["ALL", "CUSTOM", "LAST"]
+    """Allowed values: 'ALL', 'CUSTOM', 'LAST'."""
+    FieldLevelOptions: list[PivotTableFieldSubtotalOptionsDict]
+    """Items: 0 to 100 items."""
+    MetricHeaderCellStyle: TableCellStyleDict
+    """Type: TableCellStyleDict."""
+    StyleTargets: list[TableStyleTargetDict]
+    """Items: 0 to 3 items."""
+    TotalCellStyle: TableCellStyleDict
+    """Type: TableCellStyleDict."""
+    TotalsVisibility: Literal["HIDDEN", "VISIBLE"]
+    """Allowed values: 'HIDDEN', 'VISIBLE'."""
+    ValueCellStyle: TableCellStyleDict
+    """Type: TableCellStyleDict."""
+
+
+class TableBorderOptionsDict(TypedDict, total=False):
+    """TableBorderOptions as a plain dict."""
+
+    Color: str
+    """Pattern: ^#[A-F0-9]{6}$"""
+    Style: Literal["NONE", "SOLID"]
+    """Allowed values: 'NONE', 'SOLID'."""
+    Thickness: float
+    """Range: 1 to 4 (inclusive)."""
+
+
+class TableCellConditionalFormattingDict(TypedDict, total=False):
+    """TableCellConditionalFormatting as a plain dict."""
+
+    FieldId: Required[str]
+    """Length: 1 to 512 characters."""
+    TextFormat: TextConditionalFormatDict
+    """Type: TextConditionalFormatDict."""
+
+
+class TableCellImageSizingConfigurationDict(TypedDict, total=False):
+    """TableCellImageSizingConfiguration as a plain dict."""
+
+    TableCellImageScalingConfiguration: Literal[
+        "FIT_TO_CELL_HEIGHT", "FIT_TO_CELL_WIDTH", "DO_NOT_SCALE"
+    ]
+    """Allowed values: 'FIT_TO_CELL_HEIGHT', 'FIT_TO_CELL_WIDTH', 'DO_NOT_SCALE'."""
+
+
+class TableCellStyleDict(TypedDict, total=False):
+    """TableCellStyle as a plain dict."""
+
+    BackgroundColor: str
+    """Pattern: ^#[A-F0-9]{6}$"""
+    Border: GlobalTableBorderOptionsDict
+    """Type: GlobalTableBorderOptionsDict."""
+    FontConfiguration: AnalysisFontConfigurationDict
+    """Type: AnalysisFontConfigurationDict."""
+    Height: float
+    """Range: 8 to 500 (inclusive)."""
+    HorizontalTextAlignment: Literal["LEFT", "CENTER", "RIGHT", "AUTO"]
+    """Allowed values: 'LEFT', 'CENTER', 'RIGHT', 'AUTO'."""
+    TextWrap: Literal["NONE", "WRAP"]
+    """Allowed values: 'NONE', 'WRAP'."""
+    VerticalTextAlignment: Literal["TOP", "MIDDLE", "BOTTOM", "AUTO"]
+    """Allowed values: 'TOP', 'MIDDLE', 'BOTTOM', 'AUTO'."""
+    Visibility: Literal["HIDDEN", "VISIBLE"]
+    """Allowed values: 'HIDDEN', 'VISIBLE'."""
+
+
+class TableConditionalFormattingDict(TypedDict, total=False):
+    """TableConditionalFormatting as a plain dict."""
+
+    ConditionalFormattingOptions: list[TableConditionalFormattingOptionDict]
+    """Items: 0 to 500 items."""
+
+
+class TableConditionalFormattingOptionDict(TypedDict, total=False):
+    """TableConditionalFormattingOption as a plain dict."""
+
+    Cell: TableCellConditionalFormattingDict
+    """Type: TableCellConditionalFormattingDict."""
+    Row: TableRowConditionalFormattingDict
+    """Type: TableRowConditionalFormattingDict."""
+
+
+class TableConfigurationDict(TypedDict, total=False):
+    """TableConfiguration as a plain dict."""
+
+    FieldOptions: TableFieldOptionsDict
+    """Type: TableFieldOptionsDict."""
+    FieldWells: TableFieldWellsDict
+    """Type: TableFieldWellsDict."""
+    Interactions: VisualInteractionOptionsDict
+    """Type: VisualInteractionOptionsDict."""
+    PaginatedReportOptions: TablePaginatedReportOptionsDict
+    """Type: TablePaginatedReportOptionsDict."""
+    SortConfiguration: TableSortConfigurationDict
+    """Type: TableSortConfigurationDict."""
+    TableInlineVisualizations: list[TableInlineVisualizationDict]
+    """Items: 0 to 200 items."""
+    TableOptions: AnalysisTableOptionsDict
+    """Type: AnalysisTableOptionsDict."""
+    TotalOptions: AnalysisTotalOptionsDict
+    """Type: AnalysisTotalOptionsDict."""
+
+
+class TableFieldCustomIconContentDict(TypedDict, total=False):
+    """TableFieldCustomIconContent as a plain dict."""
+
+    Icon: Literal["LINK"]
+    """Allowed values: 'LINK'."""
+
+
+class TableFieldCustomTextContentDict(TypedDict, total=False):
+    """TableFieldCustomTextContent as a plain dict."""
+
+    FontConfiguration: Required[AnalysisFontConfigurationDict]
+    """Type: AnalysisFontConfigurationDict."""
+    Value: str
+    """Type: str."""
+
+
+class TableFieldImageConfigurationDict(TypedDict, total=False):
+    """TableFieldImageConfiguration as a plain dict."""
+
+    SizingOptions: TableCellImageSizingConfigurationDict
+    """Type: TableCellImageSizingConfigurationDict."""
+
+
+class TableFieldLinkConfigurationDict(TypedDict, total=False):
+    """TableFieldLinkConfiguration as a plain dict."""
+
+    Content: Required[TableFieldLinkContentConfigurationDict]
+    """Type: TableFieldLinkContentConfigurationDict."""
+    Target: Required[Literal["NEW_TAB", "NEW_WINDOW", "SAME_TAB"]]
+    """Allowed values: 'NEW_TAB', 'NEW_WINDOW', 'SAME_TAB'."""
+
+
+class TableFieldLinkContentConfigurationDict(TypedDict, total=False):
+    """TableFieldLinkContentConfiguration as a plain dict."""
+
+    CustomIconContent: TableFieldCustomIconContentDict
+    """Type: TableFieldCustomIconContentDict."""
+    CustomTextContent: TableFieldCustomTextContentDict
+    """Type: TableFieldCustomTextContentDict."""
+
+
+class TableFieldOptionDict(TypedDict, total=False):
+    """TableFieldOption as a plain dict."""
+
+    CustomLabel: str
+    """Length: 1 to 2048 characters."""
+    FieldId: Required[str]
+    """Length: 1 to 512 characters."""
+    URLStyling: TableFieldURLConfigurationDict
+    """Type: TableFieldURLConfigurationDict."""
+    Visibility: Literal["HIDDEN", "VISIBLE"]
+    """Allowed values: 'HIDDEN', 'VISIBLE'."""
+    Width: str
+    """String based length that is composed of value and unit in px"""
+
+
+class TableFieldOptionsDict(TypedDict, total=False):
+    """TableFieldOptions as a plain dict."""
+
+    Order: list[str]
+    """Items: 0 to 200 items. Each item: Length: 1 to 512 characters."""
+    PinnedFieldOptions: TablePinnedFieldOptionsDict
+    """Type: TablePinnedFieldOptionsDict."""
+    SelectedFieldOptions: list[TableFieldOptionDict]
+    """Items: 0 to 100 items."""
+    TransposedTableOptions: list[TransposedTableOptionDict]
+    """Items: 0 to 10001 items."""
+
+
+class TableFieldURLConfigurationDict(TypedDict, total=False):
+    """TableFieldURLConfiguration as a plain dict."""
+
+    ImageConfiguration: TableFieldImageConfigurationDict
+    """Type: TableFieldImageConfigurationDict."""
+    LinkConfiguration: TableFieldLinkConfigurationDict
+    """Type: TableFieldLinkConfigurationDict."""
+
+
+class TableFieldWellsDict(TypedDict, total=False):
+    """TableFieldWells as a plain dict."""
+
+    TableAggregatedFieldWells: AnalysisTableAggregatedFieldWellsDict
+    """Type: AnalysisTableAggregatedFieldWellsDict."""
+    TableUnaggregatedFieldWells: AnalysisTableUnaggregatedFieldWellsDict
+    """Type: AnalysisTableUnaggregatedFieldWellsDict."""
+
+
+class TableInlineVisualizationDict(TypedDict, total=False):
+    """TableInlineVisualization as a plain dict."""
+
+    DataBars: DataBarsOptionsDict
+    """Type: DataBarsOptionsDict."""
+    Sparklines: SparklinesOptionsDict
+    """Type: SparklinesOptionsDict."""
+
+
+class TablePaginatedReportOptionsDict(TypedDict, total=False):
+    """TablePaginatedReportOptions as a plain dict."""
+
+    OverflowColumnHeaderVisibility: Literal["HIDDEN", "VISIBLE"]
+    """Allowed values: 'HIDDEN', 'VISIBLE'."""
+    VerticalOverflowVisibility: Literal["HIDDEN", "VISIBLE"]
+    """Allowed values: 'HIDDEN', 'VISIBLE'."""
+
+
+class TablePinnedFieldOptionsDict(TypedDict, total=False):
+    """TablePinnedFieldOptions as a plain dict."""
+
+    PinnedLeftFields: list[str]
+    """Items: 0 to 201 items. Each item: Length: 1 to 512 characters."""
+
+
+class TableRowConditionalFormattingDict(TypedDict, total=False):
+    """TableRowConditionalFormatting as a plain dict."""
+
+    BackgroundColor: ConditionalFormattingColorDict
+    """Type: ConditionalFormattingColorDict."""
+    TextColor: ConditionalFormattingColorDict
+    """Type: ConditionalFormattingColorDict."""
+
+
+class TableSideBorderOptionsDict(TypedDict, total=False):
+    """TableSideBorderOptions as a plain dict."""
+
+    Bottom: TableBorderOptionsDict
+    """Type: TableBorderOptionsDict."""
+    InnerHorizontal: TableBorderOptionsDict
+    """Type: TableBorderOptionsDict."""
+    InnerVertical: TableBorderOptionsDict
+    """Type: TableBorderOptionsDict."""
+    Left: TableBorderOptionsDict
+    """Type: TableBorderOptionsDict."""
+    Right: TableBorderOptionsDict
+    """Type: TableBorderOptionsDict."""
+    Top: TableBorderOptionsDict
+    """Type: TableBorderOptionsDict."""
+
+
+class TableSortConfigurationDict(TypedDict, total=False):
+    """TableSortConfiguration as a plain dict."""
+
+    PaginationConfiguration: AnalysisPaginationConfigurationDict
+    """Type: AnalysisPaginationConfigurationDict."""
+    RowSort: list[AnalysisFieldSortOptionsDict]
+    """Items: 0 to 100 items."""
+
+
+class TableStyleTargetDict(TypedDict, total=False):
+    """TableStyleTarget as a plain dict."""
+
+    CellType: Required[Literal["TOTAL", "METRIC_HEADER", "VALUE"]]
+    """Allowed values: 'TOTAL', 'METRIC_HEADER', 'VALUE'."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: <p>The key or keys of the key-value pairs for the resource tag or tags
+    assigned to the resource.</p>"""
+
+    Key: Required[str]
+    """<p>Tag key.</p>"""
+    Value: Required[str]
+    """<p>Tag value.</p>"""
+
+
+class TextAreaControlDisplayOptionsDict(TypedDict, total=False):
+    """TextAreaControlDisplayOptions as a plain dict."""
+
+    InfoIconLabelOptions: SheetControlInfoIconLabelOptionsDict
+    """Type: SheetControlInfoIconLabelOptionsDict."""
+    PlaceholderOptions: TextControlPlaceholderOptionsDict
+    """Type: TextControlPlaceholderOptionsDict."""
+    TitleOptions: AnalysisLabelOptionsDict
+    """Type: AnalysisLabelOptionsDict."""
+
+
+class TextConditionalFormatDict(TypedDict, total=False):
+    """TextConditionalFormat as a plain dict."""
+
+    BackgroundColor: ConditionalFormattingColorDict
+    """Type: ConditionalFormattingColorDict."""
+    Icon: ConditionalFormattingIconDict
+    """Type: ConditionalFormattingIconDict."""
+    TextColor: ConditionalFormattingColorDict
+    """Type: ConditionalFormattingColorDict."""
+
+
+class TextControlPlaceholderOptionsDict(TypedDict, total=False):
+    """TextControlPlaceholderOptions as a plain dict."""
+
+    Visibility: Literal["HIDDEN", "VISIBLE"]
+    """Allowed values: 'HIDDEN', 'VISIBLE'."""
+
+
+class TextFieldControlDisplayOptionsDict(TypedDict, total=False):
+    """TextFieldControlDisplayOptions as a plain dict."""
+
+    InfoIconLabelOptions: SheetControlInfoIconLabelOptionsDict
+    """Type: SheetControlInfoIconLabelOptionsDict."""
+    PlaceholderOptions: TextControlPlaceholderOptionsDict
+    """Type: TextControlPlaceholderOptionsDict."""
+    TitleOptions: AnalysisLabelOptionsDict
+    """Type: AnalysisLabelOptionsDict."""
+
+
+class ThousandSeparatorOptionsDict(TypedDict, total=False):
+    """ThousandSeparatorOptions as a plain dict."""
+
+    GroupingStyle: Literal["DEFAULT", "LAKHS"]
+    """Allowed values: 'DEFAULT', 'LAKHS'."""
+    Symbol: Literal["COMMA", "DOT", "SPACE"]
+    """Allowed values: 'COMMA', 'DOT', 'SPACE'."""
+    Visibility: Literal["HIDDEN", "VISIBLE"]
+    """Allowed values: 'HIDDEN', 'VISIBLE'."""
+
+
+class TimeBasedForecastPropertiesDict(TypedDict, total=False):
+    """TimeBasedForecastProperties as a plain dict."""
+
+    LowerBoundary: float
+    """Type: float."""
+    PeriodsBackward: float
+    """Range: 0 to 1000 (inclusive)."""
+    PeriodsForward: float
+    """Range: 1 to 1000 (inclusive)."""
+    PredictionInterval: float
+    """Range: 50 to 95 (inclusive)."""
+    Seasonality: float
+    """Range: 1 to 180 (inclusive)."""
+    UpperBoundary: float
+    """Type: float."""
+
+
+class TimeRangeDrillDownFilterDict(TypedDict, total=False):
+    """TimeRangeDrillDownFilter as a plain dict."""
+
+    Column: Required[ColumnIdentifierDict]
+    """Type: ColumnIdentifierDict."""
+    RangeMaximum: Required[str]
+    """Type: str."""
+    RangeMinimum: Required[str]
+    """Type: str."""
+    TimeGranularity: Required[
+        Literal[
+            "YEAR", "QUARTER", "MONTH", "WEEK", "DAY", "HOUR", "MINUTE", "SECOND", "MILLISECOND"
+        ]
+    ]
+    """Allowed values: 'YEAR', 'QUARTER', 'MONTH', 'WEEK', 'DAY', 'HOUR', 'MINUTE', 'SECOND',
+    'MILLISECOND'."""
+
+
+class TimeRangeFilterValueDict(TypedDict, total=False):
+    """TimeRangeFilterValue as a plain dict."""
+
+    Parameter: str
+    """Pattern: ^[a-zA-Z0-9]+$ Length: 1 to 2048 characters."""
+    RollingDate: RollingDateConfigurationDict
+    """Type: RollingDateConfigurationDict."""
+    StaticValue: str
+    """Type: str."""
+
+
+class TooltipItemDict(TypedDict, total=False):
+    """TooltipItem as a plain dict."""
+
+    ColumnTooltipItem: AnalysisColumnTooltipItemDict
+    """Type: AnalysisColumnTooltipItemDict."""
+    FieldTooltipItem: AnalysisFieldTooltipItemDict
+    """Type: AnalysisFieldTooltipItemDict."""
+
+
+class TopBottomMoversComputationDict(TypedDict, total=False):
+    """TopBottomMoversComputation as a plain dict."""
+
+    Category: DimensionFieldDict
+    """Type: DimensionFieldDict."""
+    ComputationId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+    MoverSize: float
+    """Range: 1 to 20 (inclusive)."""
+    Name: str
+    """Type: str."""
+    SortOrder: Literal["PERCENT_DIFFERENCE", "ABSOLUTE_DIFFERENCE"]
+    """Allowed values: 'PERCENT_DIFFERENCE', 'ABSOLUTE_DIFFERENCE'."""
+    Time: DimensionFieldDict
+    """Type: DimensionFieldDict."""
+    Type: Required[Literal["TOP", "BOTTOM"]]
+    """Allowed values: 'TOP', 'BOTTOM'."""
+    Value: MeasureFieldDict
+    """Type: MeasureFieldDict."""
+
+
+class TopBottomRankedComputationDict(TypedDict, total=False):
+    """TopBottomRankedComputation as a plain dict."""
+
+    Category: DimensionFieldDict
+    """Type: DimensionFieldDict."""
+    ComputationId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+    Name: str
+    """Type: str."""
+    ResultSize: float
+    """Range: 1 to 20 (inclusive)."""
+    Type: Required[Literal["TOP", "BOTTOM"]]
+    """Allowed values: 'TOP', 'BOTTOM'."""
+    Value: MeasureFieldDict
+    """Type: MeasureFieldDict."""
+
+
+class TopicIdentifierDeclarationDict(TypedDict, total=False):
+    """TopicIdentifierDeclaration as a plain dict."""
+
+    Identifier: Required[str]
+    """Length: 1 to 2048 characters."""
+    TopicArn: Required[str]
+    """Type: str."""
+
+
+class TopicReferenceDict(TypedDict, total=False):
+    """TopicReference as a plain dict."""
+
+    TopicArn: Required[str]
+    """Type: str."""
+    TopicPlaceholder: Required[str]
+    """Length: 1 to 2048 characters."""
+
+
+class TotalAggregationComputationDict(TypedDict, total=False):
+    """TotalAggregationComputation as a plain dict."""
+
+    ComputationId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+    Name: str
+    """Type: str."""
+    Value: MeasureFieldDict
+    """Type: MeasureFieldDict."""
+
+
+class TotalAggregationOptionDict(TypedDict, total=False):
+    """TotalAggregationOption as a plain dict."""
+
+    FieldId: Required[str]
+    """Length: 1 to 512 characters."""
+    TotalAggregationFunction: Required[AnalysisTotalAggregationFunctionDict]
+    """Type: AnalysisTotalAggregationFunctionDict."""
+
+
+class TransposedTableOptionDict(TypedDict, total=False):
+    """TransposedTableOption as a plain dict."""
+
+    ColumnIndex: float
+    """Range: 0 to 9999 (inclusive)."""
+    ColumnType: Required[Literal["ROW_HEADER_COLUMN", "VALUE_COLUMN"]]
+    """Allowed values: 'ROW_HEADER_COLUMN', 'VALUE_COLUMN'."""
+    ColumnWidth: str
+    """String based length that is composed of value and unit in px"""
+
+
+class TreeMapConfigurationDict(TypedDict, total=False):
+    """TreeMapConfiguration as a plain dict."""
+
+    ColorLabelOptions: ChartAxisLabelOptionsDict
+    """Type: ChartAxisLabelOptionsDict."""
+    ColorScale: AnalysisColorScaleDict
+    """Type: AnalysisColorScaleDict."""
+    DataLabels: AnalysisDataLabelOptionsDict
+    """Type: AnalysisDataLabelOptionsDict."""
+    FieldWells: TreeMapFieldWellsDict
+    """Type: TreeMapFieldWellsDict."""
+    GroupLabelOptions: ChartAxisLabelOptionsDict
+    """Type: ChartAxisLabelOptionsDict."""
+    Interactions: VisualInteractionOptionsDict
+    """Type: VisualInteractionOptionsDict."""
+    Legend: LegendOptionsDict
+    """Type: LegendOptionsDict."""
+    SizeLabelOptions: ChartAxisLabelOptionsDict
+    """Type: ChartAxisLabelOptionsDict."""
+    SortConfiguration: TreeMapSortConfigurationDict
+    """Type: TreeMapSortConfigurationDict."""
+    Tooltip: AnalysisTooltipOptionsDict
+    """Type: AnalysisTooltipOptionsDict."""
+
+
+class TreeMapFieldWellsDict(TypedDict, total=False):
+    """TreeMapFieldWells as a plain dict."""
+
+    TreeMapAggregatedFieldWells: AnalysisTreeMapAggregatedFieldWellsDict
+    """Type: AnalysisTreeMapAggregatedFieldWellsDict."""
+
+
+class TreeMapSortConfigurationDict(TypedDict, total=False):
+    """TreeMapSortConfiguration as a plain dict."""
+
+    TreeMapGroupItemsLimitConfiguration: AnalysisItemsLimitConfigurationDict
+    """Type: AnalysisItemsLimitConfigurationDict."""
+    TreeMapSort: list[AnalysisFieldSortOptionsDict]
+    """Items: 0 to 100 items."""
+
+
+class TrendArrowOptionsDict(TypedDict, total=False):
+    """TrendArrowOptions as a plain dict."""
+
+    Visibility: Literal["HIDDEN", "VISIBLE"]
+    """Allowed values: 'HIDDEN', 'VISIBLE'."""
+
+
+class UnaggregatedFieldDict(TypedDict, total=False):
+    """UnaggregatedField as a plain dict."""
+
+    Column: Required[ColumnIdentifierDict]
+    """Type: ColumnIdentifierDict."""
+    FieldId: Required[str]
+    """Length: 1 to 512 characters."""
+    FormatConfiguration: AnalysisFormatConfigurationDict
+    """Type: AnalysisFormatConfigurationDict."""
+
+
+class UniqueValuesComputationDict(TypedDict, total=False):
+    """UniqueValuesComputation as a plain dict."""
+
+    Category: DimensionFieldDict
+    """Type: DimensionFieldDict."""
+    ComputationId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+    Name: str
+    """Type: str."""
+
+
+class VisibleRangeOptionsDict(TypedDict, total=False):
+    """VisibleRangeOptions as a plain dict."""
+
+    PercentRange: PercentVisibleRangeDict
+    """Type: PercentVisibleRangeDict."""
+
+
+class VisualDict(TypedDict, total=False):
+    """Visual as a plain dict."""
+
+    BarChartVisual: AnalysisBarChartVisualDict
+    """Type: AnalysisBarChartVisualDict."""
+    BoxPlotVisual: AnalysisBoxPlotVisualDict
+    """Type: AnalysisBoxPlotVisualDict."""
+    ComboChartVisual: AnalysisComboChartVisualDict
+    """Type: AnalysisComboChartVisualDict."""
+    CustomContentVisual: AnalysisCustomContentVisualDict
+    """Type: AnalysisCustomContentVisualDict."""
+    EmptyVisual: AnalysisEmptyVisualDict
+    """Type: AnalysisEmptyVisualDict."""
+    FilledMapVisual: AnalysisFilledMapVisualDict
+    """Type: AnalysisFilledMapVisualDict."""
+    FunnelChartVisual: AnalysisFunnelChartVisualDict
+    """Type: AnalysisFunnelChartVisualDict."""
+    GaugeChartVisual: AnalysisGaugeChartVisualDict
+    """Type: AnalysisGaugeChartVisualDict."""
+    GeospatialMapVisual: AnalysisGeospatialMapVisualDict
+    """Type: AnalysisGeospatialMapVisualDict."""
+    HeatMapVisual: AnalysisHeatMapVisualDict
+    """Type: AnalysisHeatMapVisualDict."""
+    HistogramVisual: AnalysisHistogramVisualDict
+    """Type: AnalysisHistogramVisualDict."""
+    InsightVisual: AnalysisInsightVisualDict
+    """Type: AnalysisInsightVisualDict."""
+    KPIVisual: AnalysisKPIVisualDict
+    """Type: AnalysisKPIVisualDict."""
+    LayerMapVisual: AnalysisLayerMapVisualDict
+    """Type: AnalysisLayerMapVisualDict."""
+    LineChartVisual: AnalysisLineChartVisualDict
+    """Type: AnalysisLineChartVisualDict."""
+    PieChartVisual: AnalysisPieChartVisualDict
+    """Type: AnalysisPieChartVisualDict."""
+    PivotTableVisual: AnalysisPivotTableVisualDict
+    """Type: AnalysisPivotTableVisualDict."""
+    PluginVisual: AnalysisPluginVisualDict
+    """Type: AnalysisPluginVisualDict."""
+    RadarChartVisual: AnalysisRadarChartVisualDict
+    """Type: AnalysisRadarChartVisualDict."""
+    SankeyDiagramVisual: AnalysisSankeyDiagramVisualDict
+    """Type: AnalysisSankeyDiagramVisualDict."""
+    ScatterPlotVisual: AnalysisScatterPlotVisualDict
+    """Type: AnalysisScatterPlotVisualDict."""
+    TableVisual: AnalysisTableVisualDict
+    """Type: AnalysisTableVisualDict."""
+    TreeMapVisual: AnalysisTreeMapVisualDict
+    """Type: AnalysisTreeMapVisualDict."""
+    WaterfallVisual: AnalysisWaterfallVisualDict
+    """Type: AnalysisWaterfallVisualDict."""
+    WordCloudVisual: AnalysisWordCloudVisualDict
+    """Type: AnalysisWordCloudVisualDict."""
+
+
+class VisualCustomActionDict(TypedDict, total=False):
+    """VisualCustomAction as a plain dict."""
+
+    ActionOperations: Required[list[VisualCustomActionOperationDict]]
+    """Items: 1 to 2 items."""
+    CustomActionId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+    Name: Required[str]
+    """Length: 1 to 256 characters."""
+    Status: Literal["ENABLED", "DISABLED"]
+    """Allowed values: 'ENABLED', 'DISABLED'."""
+    Trigger: Required[Literal["DATA_POINT_CLICK", "DATA_POINT_MENU"]]
+    """Allowed values: 'DATA_POINT_CLICK', 'DATA_POINT_MENU'."""
+
+
+class VisualCustomActionOperationDict(TypedDict, total=False):
+    """VisualCustomActionOperation as a plain dict."""
+
+    FilterOperation: CustomActionFilterOperationDict
+    """Type: CustomActionFilterOperationDict."""
+    NavigationOperation: CustomActionNavigationOperationDict
+    """Type: CustomActionNavigationOperationDict."""
+    SetParametersOperation: CustomActionSetParametersOperationDict
+    """Type: CustomActionSetParametersOperationDict."""
+    URLOperation: CustomActionURLOperationDict
+    """Type: CustomActionURLOperationDict."""
+
+
+class VisualInteractionOptionsDict(TypedDict, total=False):
+    """VisualInteractionOptions as a plain dict."""
+
+    ContextMenuOption: VisualInteractionOptionsContextMenuOptionDict
+    """Type: VisualInteractionOptionsContextMenuOptionDict."""
+    VisualMenuOption: VisualInteractionOptionsVisualMenuOptionDict
+    """Type: VisualInteractionOptionsVisualMenuOptionDict."""
+
+
+class VisualInteractionOptionsContextMenuOptionDict(TypedDict, total=False):
+    """VisualInteractionOptionsContextMenuOption as a plain dict."""
+
+    AvailabilityStatus: Literal["ENABLED", "DISABLED"]
+    """Allowed values: 'ENABLED', 'DISABLED'."""
+
+
+class VisualInteractionOptionsVisualMenuOptionDict(TypedDict, total=False):
+    """VisualInteractionOptionsVisualMenuOption as a plain dict."""
+
+    AvailabilityStatus: Literal["ENABLED", "DISABLED"]
+    """Allowed values: 'ENABLED', 'DISABLED'."""
+
+
+class VisualSubtitleLabelOptionsDict(TypedDict, total=False):
+    """VisualSubtitleLabelOptions as a plain dict."""
+
+    FormatText: LongFormatTextDict
+    """Type: LongFormatTextDict."""
+    Visibility: Literal["HIDDEN", "VISIBLE"]
+    """Allowed values: 'HIDDEN', 'VISIBLE'."""
+
+
+class VisualTitleLabelOptionsDict(TypedDict, total=False):
+    """VisualTitleLabelOptions as a plain dict."""
+
+    FormatText: ShortFormatTextDict
+    """Type: ShortFormatTextDict."""
+    Visibility: Literal["HIDDEN", "VISIBLE"]
+    """Allowed values: 'HIDDEN', 'VISIBLE'."""
+
+
+class WaterfallChartColorConfigurationDict(TypedDict, total=False):
+    """WaterfallChartColorConfiguration as a plain dict."""
+
+    GroupColorConfiguration: WaterfallChartGroupColorConfigurationDict
+    """Type: WaterfallChartGroupColorConfigurationDict."""
+
+
+class WaterfallChartConfigurationDict(TypedDict, total=False):
+    """WaterfallChartConfiguration as a plain dict."""
+
+    CategoryAxisDisplayOptions: AxisDisplayOptionsDict
+    """Type: AxisDisplayOptionsDict."""
+    CategoryAxisLabelOptions: ChartAxisLabelOptionsDict
+    """Type: ChartAxisLabelOptionsDict."""
+    ColorConfiguration: WaterfallChartColorConfigurationDict
+    """Type: WaterfallChartColorConfigurationDict."""
+    DataLabels: AnalysisDataLabelOptionsDict
+    """Type: AnalysisDataLabelOptionsDict."""
+    FieldWells: WaterfallChartFieldWellsDict
+    """Type: WaterfallChartFieldWellsDict."""
+    Interactions: VisualInteractionOptionsDict
+    """Type: VisualInteractionOptionsDict."""
+    Legend: LegendOptionsDict
+    """Type: LegendOptionsDict."""
+    PrimaryYAxisDisplayOptions: AxisDisplayOptionsDict
+    """Type: AxisDisplayOptionsDict."""
+    PrimaryYAxisLabelOptions: ChartAxisLabelOptionsDict
+    """Type: ChartAxisLabelOptionsDict."""
+    SortConfiguration: WaterfallChartSortConfigurationDict
+    """Type: WaterfallChartSortConfigurationDict."""
+    VisualPalette: AnalysisVisualPaletteDict
+    """Type: AnalysisVisualPaletteDict."""
+    WaterfallChartOptions: AnalysisWaterfallChartOptionsDict
+    """Type: AnalysisWaterfallChartOptionsDict."""
+
+
+class WaterfallChartFieldWellsDict(TypedDict, total=False):
+    """WaterfallChartFieldWells as a plain dict."""
+
+    WaterfallChartAggregatedFieldWells: AnalysisWaterfallChartAggregatedFieldWellsDict
+    """Type: AnalysisWaterfallChartAggregatedFieldWellsDict."""
+
+
+class WaterfallChartGroupColorConfigurationDict(TypedDict, total=False):
+    """WaterfallChartGroupColorConfiguration as a plain dict."""
+
+    NegativeBarColor: str
+    """Pattern: ^#[A-F0-9]{6}$"""
+    PositiveBarColor: str
+    """Pattern: ^#[A-F0-9]{6}$"""
+    TotalBarColor: str
+    """Pattern: ^#[A-F0-9]{6}$"""
+
+
+class WaterfallChartSortConfigurationDict(TypedDict, total=False):
+    """WaterfallChartSortConfiguration as a plain dict."""
+
+    BreakdownItemsLimit: AnalysisItemsLimitConfigurationDict
+    """Type: AnalysisItemsLimitConfigurationDict."""
+    CategorySort: list[AnalysisFieldSortOptionsDict]
+    """Items: 0 to 100 items."""
+
+
+class WordCloudChartConfigurationDict(TypedDict, total=False):
+    """WordCloudChartConfiguration as a plain dict."""
+
+    CategoryLabelOptions: ChartAxisLabelOptionsDict
+    """Type: ChartAxisLabelOptionsDict."""
+    FieldWells: WordCloudFieldWellsDict
+    """Type: WordCloudFieldWellsDict."""
+    Interactions: VisualInteractionOptionsDict
+    """Type: VisualInteractionOptionsDict."""
+    SortConfiguration: WordCloudSortConfigurationDict
+    """Type: WordCloudSortConfigurationDict."""
+    WordCloudOptions: AnalysisWordCloudOptionsDict
+    """Type: AnalysisWordCloudOptionsDict."""
+
+
+class WordCloudFieldWellsDict(TypedDict, total=False):
+    """WordCloudFieldWells as a plain dict."""
+
+    WordCloudAggregatedFieldWells: AnalysisWordCloudAggregatedFieldWellsDict
+    """Type: AnalysisWordCloudAggregatedFieldWellsDict."""
+
+
+class WordCloudSortConfigurationDict(TypedDict, total=False):
+    """WordCloudSortConfiguration as a plain dict."""
+
+    CategoryItemsLimit: AnalysisItemsLimitConfigurationDict
+    """Type: AnalysisItemsLimitConfigurationDict."""
+    CategorySort: list[AnalysisFieldSortOptionsDict]
+    """Items: 0 to 100 items."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::QuickSight::Analysis",
     schema_file="aws-quicksight-analysis.json",
     primary_identifier=("/AnalysisId", "/AwsAccountId"),
-    additional_identifiers=(),
     read_only=("/Arn", "/CreatedTime", "/DataSetArns", "/LastUpdatedTime"),
     create_only=("/AnalysisId", "/AwsAccountId"),
     write_only=(
@@ -8353,17 +9328,9 @@ METADATA = _TypeMetadata(
         "/ValidationStrategy",
         "/FolderArns",
     ),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("AwsAccountId", "AnalysisId", "Name"),
     list_required=("AwsAccountId",),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -8373,7894 +9340,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AggregationFunction": {
-            "additionalProperties": False,
-            "properties": {
-                "AttributeAggregationFunction": {
-                    "$ref": "#/definitions/AttributeAggregationFunction"
-                },
-                "CategoricalAggregationFunction": {
-                    "$ref": "#/definitions/CategoricalAggregationFunction"
-                },
-                "DateAggregationFunction": {"$ref": "#/definitions/DateAggregationFunction"},
-                "NumericalAggregationFunction": {
-                    "$ref": "#/definitions/NumericalAggregationFunction"
-                },
-            },
-            "type": "object",
-        },
-        "AggregationSortConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AggregationFunction": {"$ref": "#/definitions/AggregationFunction"},
-                "Column": {"$ref": "#/definitions/ColumnIdentifier"},
-                "SortDirection": {"$ref": "#/definitions/SortDirection"},
-            },
-            "required": ["Column", "SortDirection"],
-            "type": "object",
-        },
-        "AllSheetsFilterScopeConfiguration": {"type": ["object", "string"]},
-        "AnalysisDefaults": {
-            "additionalProperties": False,
-            "properties": {
-                "DefaultNewSheetConfiguration": {
-                    "$ref": "#/definitions/DefaultNewSheetConfiguration"
-                }
-            },
-            "required": ["DefaultNewSheetConfiguration"],
-            "type": "object",
-        },
-        "AnalysisDefinition": {
-            "additionalProperties": False,
-            "properties": {
-                "AnalysisDefaults": {"$ref": "#/definitions/AnalysisDefaults"},
-                "CalculatedFields": {
-                    "items": {"$ref": "#/definitions/CalculatedField"},
-                    "maxItems": 500,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "ColumnConfigurations": {
-                    "items": {"$ref": "#/definitions/ColumnConfiguration"},
-                    "maxItems": 2000,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "DataSetIdentifierDeclarations": {
-                    "items": {"$ref": "#/definitions/DataSetIdentifierDeclaration"},
-                    "maxItems": 50,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "FilterGroups": {
-                    "items": {"$ref": "#/definitions/FilterGroup"},
-                    "maxItems": 2000,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Options": {"$ref": "#/definitions/AssetOptions"},
-                "ParameterDeclarations": {
-                    "items": {"$ref": "#/definitions/ParameterDeclaration"},
-                    "maxItems": 400,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "QueryExecutionOptions": {"$ref": "#/definitions/QueryExecutionOptions"},
-                "Sheets": {
-                    "items": {"$ref": "#/definitions/SheetDefinition"},
-                    "maxItems": 20,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "StaticFiles": {
-                    "items": {"$ref": "#/definitions/StaticFile"},
-                    "maxItems": 200,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "TopicIdentifierDeclarations": {
-                    "items": {"$ref": "#/definitions/TopicIdentifierDeclaration"},
-                    "maxItems": 50,
-                    "minItems": 0,
-                    "type": "array",
-                },
-            },
-            "required": ["DataSetIdentifierDeclarations"],
-            "type": "object",
-        },
-        "AnalysisError": {
-            "additionalProperties": False,
-            "properties": {
-                "Message": {"pattern": "\\S", "type": "string"},
-                "Type": {"$ref": "#/definitions/AnalysisErrorType"},
-                "ViolatedEntities": {
-                    "items": {"$ref": "#/definitions/Entity"},
-                    "maxItems": 200,
-                    "minItems": 0,
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "AnalysisErrorType": {
-            "enum": [
-                "ACCESS_DENIED",
-                "SOURCE_NOT_FOUND",
-                "DATA_SET_NOT_FOUND",
-                "INTERNAL_FAILURE",
-                "PARAMETER_VALUE_INCOMPATIBLE",
-                "PARAMETER_TYPE_INVALID",
-                "PARAMETER_NOT_FOUND",
-                "COLUMN_TYPE_MISMATCH",
-                "COLUMN_GEOGRAPHIC_ROLE_MISMATCH",
-                "COLUMN_REPLACEMENT_MISSING",
-            ],
-            "type": "string",
-        },
-        "AnalysisSourceEntity": {
-            "additionalProperties": False,
-            "properties": {"SourceTemplate": {"$ref": "#/definitions/AnalysisSourceTemplate"}},
-            "type": "object",
-        },
-        "AnalysisSourceTemplate": {
-            "additionalProperties": False,
-            "properties": {
-                "Arn": {"type": "string"},
-                "DataSetReferences": {
-                    "items": {"$ref": "#/definitions/DataSetReference"},
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "TopicReferences": {
-                    "items": {"$ref": "#/definitions/TopicReference"},
-                    "minItems": 1,
-                    "type": "array",
-                },
-            },
-            "required": ["Arn", "DataSetReferences"],
-            "type": "object",
-        },
-        "AnchorDateConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AnchorOption": {"$ref": "#/definitions/AnchorOption"},
-                "ParameterName": {
-                    "maxLength": 2048,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9]+$",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "AnchorOption": {"enum": ["NOW"], "type": "string"},
-        "ArcAxisConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Range": {"$ref": "#/definitions/ArcAxisDisplayRange"},
-                "ReserveRange": {"type": "number"},
-            },
-            "type": "object",
-        },
-        "ArcAxisDisplayRange": {
-            "additionalProperties": False,
-            "properties": {"Max": {"type": "number"}, "Min": {"type": "number"}},
-            "type": "object",
-        },
-        "ArcConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "ArcAngle": {"type": "number"},
-                "ArcThickness": {"$ref": "#/definitions/ArcThicknessOptions"},
-            },
-            "type": "object",
-        },
-        "ArcOptions": {
-            "additionalProperties": False,
-            "properties": {"ArcThickness": {"$ref": "#/definitions/ArcThickness"}},
-            "type": "object",
-        },
-        "ArcThickness": {"enum": ["SMALL", "MEDIUM", "LARGE", "WHOLE"], "type": "string"},
-        "ArcThicknessOptions": {"enum": ["SMALL", "MEDIUM", "LARGE"], "type": "string"},
-        "AssetOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "Timezone": {"type": "string"},
-                "WeekStart": {"$ref": "#/definitions/DayOfTheWeek"},
-            },
-            "type": "object",
-        },
-        "AttributeAggregationFunction": {
-            "additionalProperties": False,
-            "properties": {
-                "SimpleAttributeAggregation": {
-                    "$ref": "#/definitions/SimpleAttributeAggregationFunction"
-                },
-                "ValueForMultipleValues": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "AxisBinding": {"enum": ["PRIMARY_YAXIS", "SECONDARY_YAXIS"], "type": "string"},
-        "AxisDataOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "DateAxisOptions": {"$ref": "#/definitions/DateAxisOptions"},
-                "NumericAxisOptions": {"$ref": "#/definitions/NumericAxisOptions"},
-            },
-            "type": "object",
-        },
-        "AxisDisplayDataDrivenRange": {"type": ["object", "string"]},
-        "AxisDisplayMinMaxRange": {
-            "additionalProperties": False,
-            "properties": {"Maximum": {"type": "number"}, "Minimum": {"type": "number"}},
-            "type": "object",
-        },
-        "AxisDisplayOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "AxisLineVisibility": {"$ref": "#/definitions/Visibility"},
-                "AxisOffset": {"type": "string"},
-                "DataOptions": {"$ref": "#/definitions/AxisDataOptions"},
-                "GridLineVisibility": {"$ref": "#/definitions/Visibility"},
-                "ScrollbarOptions": {"$ref": "#/definitions/ScrollBarOptions"},
-                "TickLabelOptions": {"$ref": "#/definitions/AxisTickLabelOptions"},
-            },
-            "type": "object",
-        },
-        "AxisDisplayRange": {
-            "additionalProperties": False,
-            "properties": {
-                "DataDriven": {"$ref": "#/definitions/AxisDisplayDataDrivenRange"},
-                "MinMax": {"$ref": "#/definitions/AxisDisplayMinMaxRange"},
-            },
-            "type": "object",
-        },
-        "AxisLabelOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "ApplyTo": {"$ref": "#/definitions/AxisLabelReferenceOptions"},
-                "CustomLabel": {"type": "string"},
-                "FontConfiguration": {"$ref": "#/definitions/FontConfiguration"},
-            },
-            "type": "object",
-        },
-        "AxisLabelReferenceOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "Column": {"$ref": "#/definitions/ColumnIdentifier"},
-                "FieldId": {"maxLength": 512, "minLength": 1, "type": "string"},
-            },
-            "required": ["Column", "FieldId"],
-            "type": "object",
-        },
-        "AxisLinearScale": {
-            "additionalProperties": False,
-            "properties": {"StepCount": {"type": "number"}, "StepSize": {"type": "number"}},
-            "type": "object",
-        },
-        "AxisLogarithmicScale": {
-            "additionalProperties": False,
-            "properties": {"Base": {"type": "number"}},
-            "type": "object",
-        },
-        "AxisScale": {
-            "additionalProperties": False,
-            "properties": {
-                "Linear": {"$ref": "#/definitions/AxisLinearScale"},
-                "Logarithmic": {"$ref": "#/definitions/AxisLogarithmicScale"},
-            },
-            "type": "object",
-        },
-        "AxisTickLabelOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "LabelOptions": {"$ref": "#/definitions/LabelOptions"},
-                "RotationAngle": {"type": "number"},
-            },
-            "type": "object",
-        },
-        "BarChartAggregatedFieldWells": {
-            "additionalProperties": False,
-            "properties": {
-                "Category": {
-                    "items": {"$ref": "#/definitions/DimensionField"},
-                    "maxItems": 200,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Colors": {
-                    "items": {"$ref": "#/definitions/DimensionField"},
-                    "maxItems": 200,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "SmallMultiples": {
-                    "items": {"$ref": "#/definitions/DimensionField"},
-                    "maxItems": 1,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Values": {
-                    "items": {"$ref": "#/definitions/MeasureField"},
-                    "maxItems": 200,
-                    "minItems": 0,
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "BarChartConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "BarsArrangement": {"$ref": "#/definitions/BarsArrangement"},
-                "CategoryAxis": {"$ref": "#/definitions/AxisDisplayOptions"},
-                "CategoryLabelOptions": {"$ref": "#/definitions/ChartAxisLabelOptions"},
-                "ColorLabelOptions": {"$ref": "#/definitions/ChartAxisLabelOptions"},
-                "ContributionAnalysisDefaults": {
-                    "items": {"$ref": "#/definitions/ContributionAnalysisDefault"},
-                    "maxItems": 200,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "DataLabels": {"$ref": "#/definitions/DataLabelOptions"},
-                "DefaultSeriesSettings": {"$ref": "#/definitions/BarChartDefaultSeriesSettings"},
-                "FieldWells": {"$ref": "#/definitions/BarChartFieldWells"},
-                "Interactions": {"$ref": "#/definitions/VisualInteractionOptions"},
-                "Legend": {"$ref": "#/definitions/LegendOptions"},
-                "Orientation": {"$ref": "#/definitions/BarChartOrientation"},
-                "ReferenceLines": {
-                    "items": {"$ref": "#/definitions/ReferenceLine"},
-                    "maxItems": 20,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Series": {
-                    "items": {"$ref": "#/definitions/BarSeriesItem"},
-                    "maxItems": 2000,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "SmallMultiplesOptions": {"$ref": "#/definitions/SmallMultiplesOptions"},
-                "SortConfiguration": {"$ref": "#/definitions/BarChartSortConfiguration"},
-                "Tooltip": {"$ref": "#/definitions/TooltipOptions"},
-                "ValueAxis": {"$ref": "#/definitions/AxisDisplayOptions"},
-                "ValueLabelOptions": {"$ref": "#/definitions/ChartAxisLabelOptions"},
-                "VisualPalette": {"$ref": "#/definitions/VisualPalette"},
-            },
-            "type": "object",
-        },
-        "BarChartDefaultSeriesSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "BorderSettings": {"$ref": "#/definitions/BorderSettings"},
-                "DecalSettings": {"$ref": "#/definitions/DecalSettings"},
-            },
-            "type": "object",
-        },
-        "BarChartFieldWells": {
-            "additionalProperties": False,
-            "properties": {
-                "BarChartAggregatedFieldWells": {
-                    "$ref": "#/definitions/BarChartAggregatedFieldWells"
-                }
-            },
-            "type": "object",
-        },
-        "BarChartOrientation": {"enum": ["HORIZONTAL", "VERTICAL"], "type": "string"},
-        "BarChartSeriesSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "BorderSettings": {"$ref": "#/definitions/BorderSettings"},
-                "DecalSettings": {"$ref": "#/definitions/DecalSettings"},
-            },
-            "type": "object",
-        },
-        "BarChartSortConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "CategoryItemsLimit": {"$ref": "#/definitions/ItemsLimitConfiguration"},
-                "CategorySort": {
-                    "items": {"$ref": "#/definitions/FieldSortOptions"},
-                    "maxItems": 100,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "ColorItemsLimit": {"$ref": "#/definitions/ItemsLimitConfiguration"},
-                "ColorSort": {
-                    "items": {"$ref": "#/definitions/FieldSortOptions"},
-                    "maxItems": 100,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "SmallMultiplesLimitConfiguration": {
-                    "$ref": "#/definitions/ItemsLimitConfiguration"
-                },
-                "SmallMultiplesSort": {
-                    "items": {"$ref": "#/definitions/FieldSortOptions"},
-                    "maxItems": 100,
-                    "minItems": 0,
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "BarChartVisual": {
-            "additionalProperties": False,
-            "properties": {
-                "Actions": {
-                    "items": {"$ref": "#/definitions/VisualCustomAction"},
-                    "maxItems": 10,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "ChartConfiguration": {"$ref": "#/definitions/BarChartConfiguration"},
-                "ColumnHierarchies": {
-                    "items": {"$ref": "#/definitions/ColumnHierarchy"},
-                    "maxItems": 2,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Subtitle": {"$ref": "#/definitions/VisualSubtitleLabelOptions"},
-                "Title": {"$ref": "#/definitions/VisualTitleLabelOptions"},
-                "VisualContentAltText": {"maxLength": 1024, "minLength": 1, "type": "string"},
-                "VisualId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-            },
-            "required": ["VisualId"],
-            "type": "object",
-        },
-        "BarSeriesItem": {
-            "additionalProperties": False,
-            "properties": {
-                "DataFieldBarSeriesItem": {"$ref": "#/definitions/DataFieldBarSeriesItem"},
-                "FieldBarSeriesItem": {"$ref": "#/definitions/FieldBarSeriesItem"},
-            },
-            "type": "object",
-        },
-        "BarsArrangement": {"enum": ["CLUSTERED", "STACKED", "STACKED_PERCENT"], "type": "string"},
-        "BaseMapStyleType": {
-            "enum": ["LIGHT_GRAY", "DARK_GRAY", "STREET", "IMAGERY"],
-            "type": "string",
-        },
-        "BinCountOptions": {
-            "additionalProperties": False,
-            "properties": {"Value": {"minimum": 0, "type": "number"}},
-            "type": "object",
-        },
-        "BinWidthOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "BinCountLimit": {"maximum": 1000, "minimum": 0, "type": "number"},
-                "Value": {"minimum": 0, "type": "number"},
-            },
-            "type": "object",
-        },
-        "BodySectionConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Content": {"$ref": "#/definitions/BodySectionContent"},
-                "PageBreakConfiguration": {"$ref": "#/definitions/SectionPageBreakConfiguration"},
-                "RepeatConfiguration": {"$ref": "#/definitions/BodySectionRepeatConfiguration"},
-                "SectionId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-                "Style": {"$ref": "#/definitions/SectionStyle"},
-            },
-            "required": ["Content", "SectionId"],
-            "type": "object",
-        },
-        "BodySectionContent": {
-            "additionalProperties": False,
-            "properties": {"Layout": {"$ref": "#/definitions/SectionLayoutConfiguration"}},
-            "type": "object",
-        },
-        "BodySectionDynamicCategoryDimensionConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Column": {"$ref": "#/definitions/ColumnIdentifier"},
-                "Limit": {"maximum": 1000, "minimum": 1, "type": "number"},
-                "SortByMetrics": {
-                    "items": {"$ref": "#/definitions/ColumnSort"},
-                    "maxItems": 100,
-                    "minItems": 0,
-                    "type": "array",
-                },
-            },
-            "required": ["Column"],
-            "type": "object",
-        },
-        "BodySectionDynamicNumericDimensionConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Column": {"$ref": "#/definitions/ColumnIdentifier"},
-                "Limit": {"maximum": 1000, "minimum": 1, "type": "number"},
-                "SortByMetrics": {
-                    "items": {"$ref": "#/definitions/ColumnSort"},
-                    "maxItems": 100,
-                    "minItems": 0,
-                    "type": "array",
-                },
-            },
-            "required": ["Column"],
-            "type": "object",
-        },
-        "BodySectionRepeatConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "DimensionConfigurations": {
-                    "items": {"$ref": "#/definitions/BodySectionRepeatDimensionConfiguration"},
-                    "maxItems": 3,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "NonRepeatingVisuals": {
-                    "items": {
-                        "maxLength": 512,
-                        "minLength": 1,
-                        "pattern": "^[\\w\\-]+$",
-                        "type": "string",
-                    },
-                    "maxItems": 20,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "PageBreakConfiguration": {
-                    "$ref": "#/definitions/BodySectionRepeatPageBreakConfiguration"
-                },
-            },
-            "type": "object",
-        },
-        "BodySectionRepeatDimensionConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "DynamicCategoryDimensionConfiguration": {
-                    "$ref": "#/definitions/BodySectionDynamicCategoryDimensionConfiguration"
-                },
-                "DynamicNumericDimensionConfiguration": {
-                    "$ref": "#/definitions/BodySectionDynamicNumericDimensionConfiguration"
-                },
-            },
-            "type": "object",
-        },
-        "BodySectionRepeatPageBreakConfiguration": {
-            "additionalProperties": False,
-            "properties": {"After": {"$ref": "#/definitions/SectionAfterPageBreak"}},
-            "type": "object",
-        },
-        "BorderSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "BorderColor": {"pattern": "^#[A-F0-9]{6}(?:[A-F0-9]{2})?$", "type": "string"},
-                "BorderVisibility": {"$ref": "#/definitions/Visibility"},
-                "BorderWidth": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "BoxPlotAggregatedFieldWells": {
-            "additionalProperties": False,
-            "properties": {
-                "GroupBy": {
-                    "items": {"$ref": "#/definitions/DimensionField"},
-                    "maxItems": 1,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Values": {
-                    "items": {"$ref": "#/definitions/MeasureField"},
-                    "maxItems": 5,
-                    "minItems": 0,
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "BoxPlotChartConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "BoxPlotOptions": {"$ref": "#/definitions/BoxPlotOptions"},
-                "CategoryAxis": {"$ref": "#/definitions/AxisDisplayOptions"},
-                "CategoryLabelOptions": {"$ref": "#/definitions/ChartAxisLabelOptions"},
-                "FieldWells": {"$ref": "#/definitions/BoxPlotFieldWells"},
-                "Interactions": {"$ref": "#/definitions/VisualInteractionOptions"},
-                "Legend": {"$ref": "#/definitions/LegendOptions"},
-                "PrimaryYAxisDisplayOptions": {"$ref": "#/definitions/AxisDisplayOptions"},
-                "PrimaryYAxisLabelOptions": {"$ref": "#/definitions/ChartAxisLabelOptions"},
-                "ReferenceLines": {
-                    "items": {"$ref": "#/definitions/ReferenceLine"},
-                    "maxItems": 20,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "SortConfiguration": {"$ref": "#/definitions/BoxPlotSortConfiguration"},
-                "Tooltip": {"$ref": "#/definitions/TooltipOptions"},
-                "VisualPalette": {"$ref": "#/definitions/VisualPalette"},
-            },
-            "type": "object",
-        },
-        "BoxPlotFieldWells": {
-            "additionalProperties": False,
-            "properties": {
-                "BoxPlotAggregatedFieldWells": {"$ref": "#/definitions/BoxPlotAggregatedFieldWells"}
-            },
-            "type": "object",
-        },
-        "BoxPlotFillStyle": {"enum": ["SOLID", "TRANSPARENT"], "type": "string"},
-        "BoxPlotOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "AllDataPointsVisibility": {"$ref": "#/definitions/Visibility"},
-                "OutlierVisibility": {"$ref": "#/definitions/Visibility"},
-                "StyleOptions": {"$ref": "#/definitions/BoxPlotStyleOptions"},
-            },
-            "type": "object",
-        },
-        "BoxPlotSortConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "CategorySort": {
-                    "items": {"$ref": "#/definitions/FieldSortOptions"},
-                    "maxItems": 100,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "PaginationConfiguration": {"$ref": "#/definitions/PaginationConfiguration"},
-            },
-            "type": "object",
-        },
-        "BoxPlotStyleOptions": {
-            "additionalProperties": False,
-            "properties": {"FillStyle": {"$ref": "#/definitions/BoxPlotFillStyle"}},
-            "type": "object",
-        },
-        "BoxPlotVisual": {
-            "additionalProperties": False,
-            "properties": {
-                "Actions": {
-                    "items": {"$ref": "#/definitions/VisualCustomAction"},
-                    "maxItems": 10,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "ChartConfiguration": {"$ref": "#/definitions/BoxPlotChartConfiguration"},
-                "ColumnHierarchies": {
-                    "items": {"$ref": "#/definitions/ColumnHierarchy"},
-                    "maxItems": 2,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Subtitle": {"$ref": "#/definitions/VisualSubtitleLabelOptions"},
-                "Title": {"$ref": "#/definitions/VisualTitleLabelOptions"},
-                "VisualContentAltText": {"maxLength": 1024, "minLength": 1, "type": "string"},
-                "VisualId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-            },
-            "required": ["VisualId"],
-            "type": "object",
-        },
-        "CalculatedField": {
-            "additionalProperties": False,
-            "properties": {
-                "DataSetIdentifier": {"maxLength": 2048, "minLength": 0, "type": "string"},
-                "Expression": {"maxLength": 32000, "minLength": 1, "type": "string"},
-                "Name": {"maxLength": 127, "minLength": 1, "type": "string"},
-                "TopicIdentifier": {"maxLength": 2048, "minLength": 1, "type": "string"},
-            },
-            "required": ["Expression", "Name"],
-            "type": "object",
-        },
-        "CalculatedMeasureField": {
-            "additionalProperties": False,
-            "properties": {
-                "Expression": {"maxLength": 4096, "minLength": 1, "type": "string"},
-                "FieldId": {"maxLength": 512, "minLength": 1, "type": "string"},
-            },
-            "required": ["Expression", "FieldId"],
-            "type": "object",
-        },
-        "CascadingControlConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "SourceControls": {
-                    "items": {"$ref": "#/definitions/CascadingControlSource"},
-                    "maxItems": 200,
-                    "minItems": 0,
-                    "type": "array",
-                }
-            },
-            "type": "object",
-        },
-        "CascadingControlSource": {
-            "additionalProperties": False,
-            "properties": {
-                "ColumnToMatch": {"$ref": "#/definitions/ColumnIdentifier"},
-                "SourceSheetControlId": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "CategoricalAggregationFunction": {"enum": ["COUNT", "DISTINCT_COUNT"], "type": "string"},
-        "CategoricalDimensionField": {
-            "additionalProperties": False,
-            "properties": {
-                "Column": {"$ref": "#/definitions/ColumnIdentifier"},
-                "FieldId": {"maxLength": 512, "minLength": 1, "type": "string"},
-                "FormatConfiguration": {"$ref": "#/definitions/StringFormatConfiguration"},
-                "HierarchyId": {"maxLength": 512, "minLength": 1, "type": "string"},
-            },
-            "required": ["Column", "FieldId"],
-            "type": "object",
-        },
-        "CategoricalMeasureField": {
-            "additionalProperties": False,
-            "properties": {
-                "AggregationFunction": {"$ref": "#/definitions/CategoricalAggregationFunction"},
-                "Column": {"$ref": "#/definitions/ColumnIdentifier"},
-                "FieldId": {"maxLength": 512, "minLength": 1, "type": "string"},
-                "FormatConfiguration": {"$ref": "#/definitions/StringFormatConfiguration"},
-            },
-            "required": ["Column", "FieldId"],
-            "type": "object",
-        },
-        "CategoryDrillDownFilter": {
-            "additionalProperties": False,
-            "properties": {
-                "CategoryValues": {
-                    "items": {"maxLength": 512, "minLength": 0, "type": "string"},
-                    "maxItems": 100000,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Column": {"$ref": "#/definitions/ColumnIdentifier"},
-            },
-            "required": ["CategoryValues", "Column"],
-            "type": "object",
-        },
-        "CategoryFilter": {
-            "additionalProperties": False,
-            "properties": {
-                "Column": {"$ref": "#/definitions/ColumnIdentifier"},
-                "Configuration": {"$ref": "#/definitions/CategoryFilterConfiguration"},
-                "DefaultFilterControlConfiguration": {
-                    "$ref": "#/definitions/DefaultFilterControlConfiguration"
-                },
-                "FilterId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-            },
-            "required": ["Column", "Configuration", "FilterId"],
-            "type": "object",
-        },
-        "CategoryFilterConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "CustomFilterConfiguration": {"$ref": "#/definitions/CustomFilterConfiguration"},
-                "CustomFilterListConfiguration": {
-                    "$ref": "#/definitions/CustomFilterListConfiguration"
-                },
-                "FilterListConfiguration": {"$ref": "#/definitions/FilterListConfiguration"},
-            },
-            "type": "object",
-        },
-        "CategoryFilterMatchOperator": {
-            "enum": [
-                "EQUALS",
-                "DOES_NOT_EQUAL",
-                "CONTAINS",
-                "DOES_NOT_CONTAIN",
-                "STARTS_WITH",
-                "ENDS_WITH",
-            ],
-            "type": "string",
-        },
-        "CategoryFilterSelectAllOptions": {"enum": ["FILTER_ALL_VALUES"], "type": "string"},
-        "CategoryInnerFilter": {
-            "additionalProperties": False,
-            "properties": {
-                "Column": {"$ref": "#/definitions/ColumnIdentifier"},
-                "Configuration": {"$ref": "#/definitions/CategoryFilterConfiguration"},
-                "DefaultFilterControlConfiguration": {
-                    "$ref": "#/definitions/DefaultFilterControlConfiguration"
-                },
-            },
-            "required": ["Column", "Configuration"],
-            "type": "object",
-        },
-        "ChartAxisLabelOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "AxisLabelOptions": {
-                    "items": {"$ref": "#/definitions/AxisLabelOptions"},
-                    "maxItems": 100,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "SortIconVisibility": {"$ref": "#/definitions/Visibility"},
-                "Visibility": {"$ref": "#/definitions/Visibility"},
-            },
-            "type": "object",
-        },
-        "ClusterMarker": {
-            "additionalProperties": False,
-            "properties": {"SimpleClusterMarker": {"$ref": "#/definitions/SimpleClusterMarker"}},
-            "type": "object",
-        },
-        "ClusterMarkerConfiguration": {
-            "additionalProperties": False,
-            "properties": {"ClusterMarker": {"$ref": "#/definitions/ClusterMarker"}},
-            "type": "object",
-        },
-        "ColorFillType": {"enum": ["DISCRETE", "GRADIENT"], "type": "string"},
-        "ColorScale": {
-            "additionalProperties": False,
-            "properties": {
-                "ColorFillType": {"$ref": "#/definitions/ColorFillType"},
-                "Colors": {
-                    "items": {"$ref": "#/definitions/DataColor"},
-                    "maxItems": 3,
-                    "minItems": 2,
-                    "type": "array",
-                },
-                "NullValueColor": {"$ref": "#/definitions/DataColor"},
-            },
-            "required": ["ColorFillType", "Colors"],
-            "type": "object",
-        },
-        "ColorsConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "CustomColors": {
-                    "items": {"$ref": "#/definitions/CustomColor"},
-                    "maxItems": 50,
-                    "minItems": 0,
-                    "type": "array",
-                }
-            },
-            "type": "object",
-        },
-        "ColumnConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "ColorsConfiguration": {"$ref": "#/definitions/ColorsConfiguration"},
-                "Column": {"$ref": "#/definitions/ColumnIdentifier"},
-                "DecalSettingsConfiguration": {"$ref": "#/definitions/DecalSettingsConfiguration"},
-                "FormatConfiguration": {"$ref": "#/definitions/FormatConfiguration"},
-                "Role": {"$ref": "#/definitions/ColumnRole"},
-            },
-            "required": ["Column"],
-            "type": "object",
-        },
-        "ColumnHierarchy": {
-            "additionalProperties": False,
-            "properties": {
-                "DateTimeHierarchy": {"$ref": "#/definitions/DateTimeHierarchy"},
-                "ExplicitHierarchy": {"$ref": "#/definitions/ExplicitHierarchy"},
-                "PredefinedHierarchy": {"$ref": "#/definitions/PredefinedHierarchy"},
-            },
-            "type": "object",
-        },
-        "ColumnIdentifier": {
-            "additionalProperties": False,
-            "properties": {
-                "ColumnName": {"maxLength": 127, "minLength": 1, "type": "string"},
-                "DataSetIdentifier": {"maxLength": 2048, "minLength": 0, "type": "string"},
-                "TopicIdentifier": {"maxLength": 2048, "minLength": 1, "type": "string"},
-            },
-            "required": ["ColumnName"],
-            "type": "object",
-        },
-        "ColumnRole": {"enum": ["DIMENSION", "MEASURE"], "type": "string"},
-        "ColumnSort": {
-            "additionalProperties": False,
-            "properties": {
-                "AggregationFunction": {"$ref": "#/definitions/AggregationFunction"},
-                "Direction": {"$ref": "#/definitions/SortDirection"},
-                "SortBy": {"$ref": "#/definitions/ColumnIdentifier"},
-            },
-            "required": ["Direction", "SortBy"],
-            "type": "object",
-        },
-        "ColumnTooltipItem": {
-            "additionalProperties": False,
-            "properties": {
-                "Aggregation": {"$ref": "#/definitions/AggregationFunction"},
-                "Column": {"$ref": "#/definitions/ColumnIdentifier"},
-                "Label": {"type": "string"},
-                "TooltipTarget": {"$ref": "#/definitions/TooltipTarget"},
-                "Visibility": {"$ref": "#/definitions/Visibility"},
-            },
-            "required": ["Column"],
-            "type": "object",
-        },
-        "ComboChartAggregatedFieldWells": {
-            "additionalProperties": False,
-            "properties": {
-                "BarValues": {
-                    "items": {"$ref": "#/definitions/MeasureField"},
-                    "maxItems": 200,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Category": {
-                    "items": {"$ref": "#/definitions/DimensionField"},
-                    "maxItems": 200,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Colors": {
-                    "items": {"$ref": "#/definitions/DimensionField"},
-                    "maxItems": 200,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "LineValues": {
-                    "items": {"$ref": "#/definitions/MeasureField"},
-                    "maxItems": 200,
-                    "minItems": 0,
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "ComboChartConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "BarDataLabels": {"$ref": "#/definitions/DataLabelOptions"},
-                "BarsArrangement": {"$ref": "#/definitions/BarsArrangement"},
-                "CategoryAxis": {"$ref": "#/definitions/AxisDisplayOptions"},
-                "CategoryLabelOptions": {"$ref": "#/definitions/ChartAxisLabelOptions"},
-                "ColorLabelOptions": {"$ref": "#/definitions/ChartAxisLabelOptions"},
-                "DefaultSeriesSettings": {"$ref": "#/definitions/ComboChartDefaultSeriesSettings"},
-                "FieldWells": {"$ref": "#/definitions/ComboChartFieldWells"},
-                "Interactions": {"$ref": "#/definitions/VisualInteractionOptions"},
-                "Legend": {"$ref": "#/definitions/LegendOptions"},
-                "LineDataLabels": {"$ref": "#/definitions/DataLabelOptions"},
-                "PrimaryYAxisDisplayOptions": {"$ref": "#/definitions/AxisDisplayOptions"},
-                "PrimaryYAxisLabelOptions": {"$ref": "#/definitions/ChartAxisLabelOptions"},
-                "ReferenceLines": {
-                    "items": {"$ref": "#/definitions/ReferenceLine"},
-                    "maxItems": 20,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "SecondaryYAxisDisplayOptions": {"$ref": "#/definitions/AxisDisplayOptions"},
-                "SecondaryYAxisLabelOptions": {"$ref": "#/definitions/ChartAxisLabelOptions"},
-                "Series": {
-                    "items": {"$ref": "#/definitions/ComboSeriesItem"},
-                    "maxItems": 2000,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "SingleAxisOptions": {"$ref": "#/definitions/SingleAxisOptions"},
-                "SortConfiguration": {"$ref": "#/definitions/ComboChartSortConfiguration"},
-                "Tooltip": {"$ref": "#/definitions/TooltipOptions"},
-                "VisualPalette": {"$ref": "#/definitions/VisualPalette"},
-            },
-            "type": "object",
-        },
-        "ComboChartDefaultSeriesSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "BorderSettings": {"$ref": "#/definitions/BorderSettings"},
-                "DecalSettings": {"$ref": "#/definitions/DecalSettings"},
-                "LineStyleSettings": {"$ref": "#/definitions/LineChartLineStyleSettings"},
-                "MarkerStyleSettings": {"$ref": "#/definitions/LineChartMarkerStyleSettings"},
-            },
-            "type": "object",
-        },
-        "ComboChartFieldWells": {
-            "additionalProperties": False,
-            "properties": {
-                "ComboChartAggregatedFieldWells": {
-                    "$ref": "#/definitions/ComboChartAggregatedFieldWells"
-                }
-            },
-            "type": "object",
-        },
-        "ComboChartSeriesSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "BorderSettings": {"$ref": "#/definitions/BorderSettings"},
-                "DecalSettings": {"$ref": "#/definitions/DecalSettings"},
-                "LineStyleSettings": {"$ref": "#/definitions/LineChartLineStyleSettings"},
-                "MarkerStyleSettings": {"$ref": "#/definitions/LineChartMarkerStyleSettings"},
-            },
-            "type": "object",
-        },
-        "ComboChartSortConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "CategoryItemsLimit": {"$ref": "#/definitions/ItemsLimitConfiguration"},
-                "CategorySort": {
-                    "items": {"$ref": "#/definitions/FieldSortOptions"},
-                    "maxItems": 100,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "ColorItemsLimit": {"$ref": "#/definitions/ItemsLimitConfiguration"},
-                "ColorSort": {
-                    "items": {"$ref": "#/definitions/FieldSortOptions"},
-                    "maxItems": 100,
-                    "minItems": 0,
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "ComboChartVisual": {
-            "additionalProperties": False,
-            "properties": {
-                "Actions": {
-                    "items": {"$ref": "#/definitions/VisualCustomAction"},
-                    "maxItems": 10,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "ChartConfiguration": {"$ref": "#/definitions/ComboChartConfiguration"},
-                "ColumnHierarchies": {
-                    "items": {"$ref": "#/definitions/ColumnHierarchy"},
-                    "maxItems": 2,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Subtitle": {"$ref": "#/definitions/VisualSubtitleLabelOptions"},
-                "Title": {"$ref": "#/definitions/VisualTitleLabelOptions"},
-                "VisualContentAltText": {"maxLength": 1024, "minLength": 1, "type": "string"},
-                "VisualId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-            },
-            "required": ["VisualId"],
-            "type": "object",
-        },
-        "ComboSeriesItem": {
-            "additionalProperties": False,
-            "properties": {
-                "DataFieldComboSeriesItem": {"$ref": "#/definitions/DataFieldComboSeriesItem"},
-                "FieldComboSeriesItem": {"$ref": "#/definitions/FieldComboSeriesItem"},
-            },
-            "type": "object",
-        },
-        "CommitMode": {"enum": ["AUTO", "MANUAL"], "type": "string"},
-        "ComparisonConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "ComparisonFormat": {"$ref": "#/definitions/ComparisonFormatConfiguration"},
-                "ComparisonMethod": {"$ref": "#/definitions/ComparisonMethod"},
-            },
-            "type": "object",
-        },
-        "ComparisonFormatConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "NumberDisplayFormatConfiguration": {
-                    "$ref": "#/definitions/NumberDisplayFormatConfiguration"
-                },
-                "PercentageDisplayFormatConfiguration": {
-                    "$ref": "#/definitions/PercentageDisplayFormatConfiguration"
-                },
-            },
-            "type": "object",
-        },
-        "ComparisonMethod": {
-            "enum": ["DIFFERENCE", "PERCENT_DIFFERENCE", "PERCENT"],
-            "type": "string",
-        },
-        "Computation": {
-            "additionalProperties": False,
-            "properties": {
-                "Forecast": {"$ref": "#/definitions/ForecastComputation"},
-                "GrowthRate": {"$ref": "#/definitions/GrowthRateComputation"},
-                "MaximumMinimum": {"$ref": "#/definitions/MaximumMinimumComputation"},
-                "MetricComparison": {"$ref": "#/definitions/MetricComparisonComputation"},
-                "PeriodOverPeriod": {"$ref": "#/definitions/PeriodOverPeriodComputation"},
-                "PeriodToDate": {"$ref": "#/definitions/PeriodToDateComputation"},
-                "TopBottomMovers": {"$ref": "#/definitions/TopBottomMoversComputation"},
-                "TopBottomRanked": {"$ref": "#/definitions/TopBottomRankedComputation"},
-                "TotalAggregation": {"$ref": "#/definitions/TotalAggregationComputation"},
-                "UniqueValues": {"$ref": "#/definitions/UniqueValuesComputation"},
-            },
-            "type": "object",
-        },
-        "ConditionalFormattingColor": {
-            "additionalProperties": False,
-            "properties": {
-                "Gradient": {"$ref": "#/definitions/ConditionalFormattingGradientColor"},
-                "Solid": {"$ref": "#/definitions/ConditionalFormattingSolidColor"},
-            },
-            "type": "object",
-        },
-        "ConditionalFormattingCustomIconCondition": {
-            "additionalProperties": False,
-            "properties": {
-                "Color": {"pattern": "^#[A-F0-9]{6}$", "type": "string"},
-                "DisplayConfiguration": {
-                    "$ref": "#/definitions/ConditionalFormattingIconDisplayConfiguration"
-                },
-                "Expression": {"maxLength": 4096, "minLength": 1, "type": "string"},
-                "IconOptions": {"$ref": "#/definitions/ConditionalFormattingCustomIconOptions"},
-            },
-            "required": ["Expression", "IconOptions"],
-            "type": "object",
-        },
-        "ConditionalFormattingCustomIconOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "Icon": {"$ref": "#/definitions/Icon"},
-                "UnicodeIcon": {"pattern": "^[^\\u0000-\\u00FF]$", "type": "string"},
-            },
-            "type": "object",
-        },
-        "ConditionalFormattingGradientColor": {
-            "additionalProperties": False,
-            "properties": {
-                "Color": {"$ref": "#/definitions/GradientColor"},
-                "Expression": {"maxLength": 4096, "minLength": 1, "type": "string"},
-            },
-            "required": ["Color", "Expression"],
-            "type": "object",
-        },
-        "ConditionalFormattingIcon": {
-            "additionalProperties": False,
-            "properties": {
-                "CustomCondition": {
-                    "$ref": "#/definitions/ConditionalFormattingCustomIconCondition"
-                },
-                "IconSet": {"$ref": "#/definitions/ConditionalFormattingIconSet"},
-            },
-            "type": "object",
-        },
-        "ConditionalFormattingIconDisplayConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "IconDisplayOption": {
-                    "$ref": "#/definitions/ConditionalFormattingIconDisplayOption"
-                }
-            },
-            "type": "object",
-        },
-        "ConditionalFormattingIconDisplayOption": {"enum": ["ICON_ONLY"], "type": "string"},
-        "ConditionalFormattingIconSet": {
-            "additionalProperties": False,
-            "properties": {
-                "Expression": {"maxLength": 4096, "minLength": 1, "type": "string"},
-                "IconSetType": {"$ref": "#/definitions/ConditionalFormattingIconSetType"},
-            },
-            "required": ["Expression"],
-            "type": "object",
-        },
-        "ConditionalFormattingIconSetType": {
-            "enum": [
-                "PLUS_MINUS",
-                "CHECK_X",
-                "THREE_COLOR_ARROW",
-                "THREE_GRAY_ARROW",
-                "CARET_UP_MINUS_DOWN",
-                "THREE_SHAPE",
-                "THREE_CIRCLE",
-                "FLAGS",
-                "BARS",
-                "FOUR_COLOR_ARROW",
-                "FOUR_GRAY_ARROW",
-            ],
-            "type": "string",
-        },
-        "ConditionalFormattingSolidColor": {
-            "additionalProperties": False,
-            "properties": {
-                "Color": {"pattern": "^#[A-F0-9]{6}$", "type": "string"},
-                "Expression": {"maxLength": 4096, "minLength": 1, "type": "string"},
-            },
-            "required": ["Expression"],
-            "type": "object",
-        },
-        "ContextMenuOption": {
-            "additionalProperties": False,
-            "properties": {"AvailabilityStatus": {"$ref": "#/definitions/DashboardBehavior"}},
-            "type": "object",
-        },
-        "ContributionAnalysisDefault": {
-            "additionalProperties": False,
-            "properties": {
-                "ContributorDimensions": {
-                    "items": {"$ref": "#/definitions/ColumnIdentifier"},
-                    "maxItems": 4,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "MeasureFieldId": {"maxLength": 512, "minLength": 1, "type": "string"},
-            },
-            "required": ["ContributorDimensions", "MeasureFieldId"],
-            "type": "object",
-        },
-        "CrossDatasetTypes": {"enum": ["ALL_DATASETS", "SINGLE_DATASET"], "type": "string"},
-        "CurrencyDisplayFormatConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "DecimalPlacesConfiguration": {"$ref": "#/definitions/DecimalPlacesConfiguration"},
-                "NegativeValueConfiguration": {"$ref": "#/definitions/NegativeValueConfiguration"},
-                "NullValueFormatConfiguration": {
-                    "$ref": "#/definitions/NullValueFormatConfiguration"
-                },
-                "NumberScale": {"$ref": "#/definitions/NumberScale"},
-                "Prefix": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "SeparatorConfiguration": {"$ref": "#/definitions/NumericSeparatorConfiguration"},
-                "Suffix": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Symbol": {"pattern": "^[A-Z]{3}$", "type": "string"},
-            },
-            "type": "object",
-        },
-        "CustomActionFilterOperation": {
-            "additionalProperties": False,
-            "properties": {
-                "SelectedFieldsConfiguration": {
-                    "$ref": "#/definitions/FilterOperationSelectedFieldsConfiguration"
-                },
-                "TargetVisualsConfiguration": {
-                    "$ref": "#/definitions/FilterOperationTargetVisualsConfiguration"
-                },
-            },
-            "required": ["SelectedFieldsConfiguration", "TargetVisualsConfiguration"],
-            "type": "object",
-        },
-        "CustomActionNavigationOperation": {
-            "additionalProperties": False,
-            "properties": {
-                "LocalNavigationConfiguration": {
-                    "$ref": "#/definitions/LocalNavigationConfiguration"
-                }
-            },
-            "type": "object",
-        },
-        "CustomActionSetParametersOperation": {
-            "additionalProperties": False,
-            "properties": {
-                "ParameterValueConfigurations": {
-                    "items": {"$ref": "#/definitions/SetParameterValueConfiguration"},
-                    "maxItems": 200,
-                    "minItems": 1,
-                    "type": "array",
-                }
-            },
-            "required": ["ParameterValueConfigurations"],
-            "type": "object",
-        },
-        "CustomActionURLOperation": {
-            "additionalProperties": False,
-            "properties": {
-                "URLTarget": {"$ref": "#/definitions/URLTargetConfiguration"},
-                "URLTemplate": {"maxLength": 2048, "minLength": 1, "type": "string"},
-            },
-            "required": ["URLTarget", "URLTemplate"],
-            "type": "object",
-        },
-        "CustomColor": {
-            "additionalProperties": False,
-            "properties": {
-                "Color": {"pattern": "^#[A-F0-9]{6}$", "type": "string"},
-                "FieldValue": {"maxLength": 2048, "minLength": 0, "type": "string"},
-                "SpecialValue": {"$ref": "#/definitions/SpecialValue"},
-            },
-            "required": ["Color"],
-            "type": "object",
-        },
-        "CustomContentConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "ContentType": {"$ref": "#/definitions/CustomContentType"},
-                "ContentUrl": {"maxLength": 2048, "minLength": 1, "type": "string"},
-                "ImageScaling": {"$ref": "#/definitions/CustomContentImageScalingConfiguration"},
-                "Interactions": {"$ref": "#/definitions/VisualInteractionOptions"},
-            },
-            "type": "object",
-        },
-        "CustomContentImageScalingConfiguration": {
-            "enum": ["FIT_TO_HEIGHT", "FIT_TO_WIDTH", "DO_NOT_SCALE", "SCALE_TO_VISUAL"],
-            "type": "string",
-        },
-        "CustomContentType": {"enum": ["IMAGE", "OTHER_EMBEDDED_CONTENT"], "type": "string"},
-        "CustomContentVisual": {
-            "additionalProperties": False,
-            "properties": {
-                "Actions": {
-                    "items": {"$ref": "#/definitions/VisualCustomAction"},
-                    "maxItems": 10,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "ChartConfiguration": {"$ref": "#/definitions/CustomContentConfiguration"},
-                "DataSetIdentifier": {"maxLength": 2048, "minLength": 0, "type": "string"},
-                "Subtitle": {"$ref": "#/definitions/VisualSubtitleLabelOptions"},
-                "Title": {"$ref": "#/definitions/VisualTitleLabelOptions"},
-                "TopicIdentifier": {"maxLength": 2048, "minLength": 1, "type": "string"},
-                "VisualContentAltText": {"maxLength": 1024, "minLength": 1, "type": "string"},
-                "VisualId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-            },
-            "required": ["VisualId"],
-            "type": "object",
-        },
-        "CustomFilterConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "CategoryValue": {"maxLength": 512, "minLength": 0, "type": "string"},
-                "MatchOperator": {"$ref": "#/definitions/CategoryFilterMatchOperator"},
-                "NullOption": {"$ref": "#/definitions/FilterNullOption"},
-                "ParameterName": {
-                    "maxLength": 2048,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9]+$",
-                    "type": "string",
-                },
-                "SelectAllOptions": {"$ref": "#/definitions/CategoryFilterSelectAllOptions"},
-            },
-            "required": ["MatchOperator", "NullOption"],
-            "type": "object",
-        },
-        "CustomFilterListConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "CategoryValues": {
-                    "items": {"maxLength": 512, "minLength": 0, "type": "string"},
-                    "maxItems": 100000,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "MatchOperator": {"$ref": "#/definitions/CategoryFilterMatchOperator"},
-                "NullOption": {"$ref": "#/definitions/FilterNullOption"},
-                "SelectAllOptions": {"$ref": "#/definitions/CategoryFilterSelectAllOptions"},
-            },
-            "required": ["MatchOperator", "NullOption"],
-            "type": "object",
-        },
-        "CustomNarrativeOptions": {
-            "additionalProperties": False,
-            "properties": {"Narrative": {"maxLength": 150000, "minLength": 0, "type": "string"}},
-            "required": ["Narrative"],
-            "type": "object",
-        },
-        "CustomParameterValues": {
-            "additionalProperties": False,
-            "properties": {
-                "DateTimeValues": {
-                    "items": {"type": "string"},
-                    "maxItems": 50000,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "DecimalValues": {
-                    "items": {"type": "number"},
-                    "maxItems": 50000,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "IntegerValues": {
-                    "items": {"type": "number"},
-                    "maxItems": 50000,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "StringValues": {
-                    "items": {"type": "string"},
-                    "maxItems": 50000,
-                    "minItems": 0,
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "CustomValuesConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "CustomValues": {"$ref": "#/definitions/CustomParameterValues"},
-                "IncludeNullValue": {"type": "boolean"},
-            },
-            "required": ["CustomValues"],
-            "type": "object",
-        },
-        "DashboardBehavior": {"enum": ["ENABLED", "DISABLED"], "type": "string"},
-        "DataBarsOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "FieldId": {"maxLength": 512, "minLength": 1, "type": "string"},
-                "NegativeColor": {"pattern": "^#[A-F0-9]{6}$", "type": "string"},
-                "PositiveColor": {"pattern": "^#[A-F0-9]{6}$", "type": "string"},
-            },
-            "required": ["FieldId"],
-            "type": "object",
-        },
-        "DataColor": {
-            "additionalProperties": False,
-            "properties": {
-                "Color": {"pattern": "^#[A-F0-9]{6}$", "type": "string"},
-                "DataValue": {"type": "number"},
-            },
-            "type": "object",
-        },
-        "DataFieldBarSeriesItem": {
-            "additionalProperties": False,
-            "properties": {
-                "FieldId": {"maxLength": 512, "minLength": 1, "type": "string"},
-                "FieldValue": {"type": "string"},
-                "Settings": {"$ref": "#/definitions/BarChartSeriesSettings"},
-            },
-            "required": ["FieldId"],
-            "type": "object",
-        },
-        "DataFieldComboSeriesItem": {
-            "additionalProperties": False,
-            "properties": {
-                "FieldId": {"maxLength": 512, "minLength": 1, "type": "string"},
-                "FieldValue": {"type": "string"},
-                "Settings": {"$ref": "#/definitions/ComboChartSeriesSettings"},
-            },
-            "required": ["FieldId"],
-            "type": "object",
-        },
-        "DataFieldSeriesItem": {
-            "additionalProperties": False,
-            "properties": {
-                "AxisBinding": {"$ref": "#/definitions/AxisBinding"},
-                "FieldId": {"maxLength": 512, "minLength": 1, "type": "string"},
-                "FieldValue": {"type": "string"},
-                "Settings": {"$ref": "#/definitions/LineChartSeriesSettings"},
-            },
-            "required": ["AxisBinding", "FieldId"],
-            "type": "object",
-        },
-        "DataLabelContent": {"enum": ["VALUE", "PERCENT", "VALUE_AND_PERCENT"], "type": "string"},
-        "DataLabelOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "CategoryLabelVisibility": {"$ref": "#/definitions/Visibility"},
-                "DataLabelTypes": {
-                    "items": {"$ref": "#/definitions/DataLabelType"},
-                    "maxItems": 100,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "LabelColor": {"pattern": "^#[A-F0-9]{6}$", "type": "string"},
-                "LabelContent": {"$ref": "#/definitions/DataLabelContent"},
-                "LabelFontConfiguration": {"$ref": "#/definitions/FontConfiguration"},
-                "MeasureLabelVisibility": {"$ref": "#/definitions/Visibility"},
-                "Overlap": {"$ref": "#/definitions/DataLabelOverlap"},
-                "Position": {"$ref": "#/definitions/DataLabelPosition"},
-                "TotalsVisibility": {"$ref": "#/definitions/Visibility"},
-                "Visibility": {"$ref": "#/definitions/Visibility"},
-            },
-            "type": "object",
-        },
-        "DataLabelOverlap": {"enum": ["DISABLE_OVERLAP", "ENABLE_OVERLAP"], "type": "string"},
-        "DataLabelPosition": {
-            "enum": ["INSIDE", "OUTSIDE", "LEFT", "TOP", "BOTTOM", "RIGHT"],
-            "type": "string",
-        },
-        "DataLabelType": {
-            "additionalProperties": False,
-            "properties": {
-                "DataPathLabelType": {"$ref": "#/definitions/DataPathLabelType"},
-                "FieldLabelType": {"$ref": "#/definitions/FieldLabelType"},
-                "MaximumLabelType": {"$ref": "#/definitions/MaximumLabelType"},
-                "MinimumLabelType": {"$ref": "#/definitions/MinimumLabelType"},
-                "RangeEndsLabelType": {"$ref": "#/definitions/RangeEndsLabelType"},
-            },
-            "type": "object",
-        },
-        "DataPathColor": {
-            "additionalProperties": False,
-            "properties": {
-                "Color": {"pattern": "^#[A-F0-9]{6}$", "type": "string"},
-                "Element": {"$ref": "#/definitions/DataPathValue"},
-                "TimeGranularity": {"$ref": "#/definitions/TimeGranularity"},
-            },
-            "required": ["Color", "Element"],
-            "type": "object",
-        },
-        "DataPathLabelType": {
-            "additionalProperties": False,
-            "properties": {
-                "FieldId": {"maxLength": 512, "minLength": 1, "type": "string"},
-                "FieldValue": {"maxLength": 2048, "minLength": 0, "type": "string"},
-                "Visibility": {"$ref": "#/definitions/Visibility"},
-            },
-            "type": "object",
-        },
-        "DataPathSort": {
-            "additionalProperties": False,
-            "properties": {
-                "Direction": {"$ref": "#/definitions/SortDirection"},
-                "SortPaths": {
-                    "items": {"$ref": "#/definitions/DataPathValue"},
-                    "maxItems": 20,
-                    "minItems": 0,
-                    "type": "array",
-                },
-            },
-            "required": ["Direction", "SortPaths"],
-            "type": "object",
-        },
-        "DataPathType": {
-            "additionalProperties": False,
-            "properties": {
-                "PivotTableDataPathType": {"$ref": "#/definitions/PivotTableDataPathType"}
-            },
-            "type": "object",
-        },
-        "DataPathValue": {
-            "additionalProperties": False,
-            "properties": {
-                "DataPathType": {"$ref": "#/definitions/DataPathType"},
-                "FieldId": {"maxLength": 512, "minLength": 1, "type": "string"},
-                "FieldValue": {"maxLength": 2048, "minLength": 0, "type": "string"},
-            },
-            "type": "object",
-        },
-        "DataSetIdentifierDeclaration": {
-            "additionalProperties": False,
-            "properties": {
-                "DataSetArn": {"type": "string"},
-                "Identifier": {"maxLength": 2048, "minLength": 0, "type": "string"},
-            },
-            "required": ["DataSetArn", "Identifier"],
-            "type": "object",
-        },
-        "DataSetReference": {
-            "additionalProperties": False,
-            "properties": {
-                "DataSetArn": {"type": "string"},
-                "DataSetPlaceholder": {"pattern": "\\S", "type": "string"},
-            },
-            "required": ["DataSetArn", "DataSetPlaceholder"],
-            "type": "object",
-        },
-        "DateAggregationFunction": {
-            "enum": ["COUNT", "DISTINCT_COUNT", "MIN", "MAX"],
-            "type": "string",
-        },
-        "DateAxisOptions": {
-            "additionalProperties": False,
-            "properties": {"MissingDateVisibility": {"$ref": "#/definitions/Visibility"}},
-            "type": "object",
-        },
-        "DateDimensionField": {
-            "additionalProperties": False,
-            "properties": {
-                "Column": {"$ref": "#/definitions/ColumnIdentifier"},
-                "DateGranularity": {"$ref": "#/definitions/TimeGranularity"},
-                "FieldId": {"maxLength": 512, "minLength": 1, "type": "string"},
-                "FormatConfiguration": {"$ref": "#/definitions/DateTimeFormatConfiguration"},
-                "HierarchyId": {"maxLength": 512, "minLength": 1, "type": "string"},
-            },
-            "required": ["Column", "FieldId"],
-            "type": "object",
-        },
-        "DateMeasureField": {
-            "additionalProperties": False,
-            "properties": {
-                "AggregationFunction": {"$ref": "#/definitions/DateAggregationFunction"},
-                "Column": {"$ref": "#/definitions/ColumnIdentifier"},
-                "FieldId": {"maxLength": 512, "minLength": 1, "type": "string"},
-                "FormatConfiguration": {"$ref": "#/definitions/DateTimeFormatConfiguration"},
-            },
-            "required": ["Column", "FieldId"],
-            "type": "object",
-        },
-        "DateTimeDefaultValues": {
-            "additionalProperties": False,
-            "properties": {
-                "DynamicValue": {"$ref": "#/definitions/DynamicDefaultValue"},
-                "RollingDate": {"$ref": "#/definitions/RollingDateConfiguration"},
-                "StaticValues": {
-                    "items": {"type": "string"},
-                    "maxItems": 50000,
-                    "minItems": 0,
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "DateTimeFormatConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "DateTimeFormat": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "NullValueFormatConfiguration": {
-                    "$ref": "#/definitions/NullValueFormatConfiguration"
-                },
-                "NumericFormatConfiguration": {"$ref": "#/definitions/NumericFormatConfiguration"},
-            },
-            "type": "object",
-        },
-        "DateTimeHierarchy": {
-            "additionalProperties": False,
-            "properties": {
-                "DrillDownFilters": {
-                    "items": {"$ref": "#/definitions/DrillDownFilter"},
-                    "maxItems": 10,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "HierarchyId": {"maxLength": 512, "minLength": 1, "type": "string"},
-            },
-            "required": ["HierarchyId"],
-            "type": "object",
-        },
-        "DateTimeParameter": {
-            "additionalProperties": False,
-            "properties": {
-                "Name": {"pattern": "\\S", "type": "string"},
-                "Values": {"items": {"type": "string"}, "type": "array"},
-            },
-            "required": ["Name", "Values"],
-            "type": "object",
-        },
-        "DateTimeParameterDeclaration": {
-            "additionalProperties": False,
-            "properties": {
-                "DefaultValues": {"$ref": "#/definitions/DateTimeDefaultValues"},
-                "MappedDataSetParameters": {
-                    "items": {"$ref": "#/definitions/MappedDataSetParameter"},
-                    "maxItems": 150,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Name": {
-                    "maxLength": 2048,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9]+$",
-                    "type": "string",
-                },
-                "TimeGranularity": {"$ref": "#/definitions/TimeGranularity"},
-                "ValueWhenUnset": {"$ref": "#/definitions/DateTimeValueWhenUnsetConfiguration"},
-            },
-            "required": ["Name"],
-            "type": "object",
-        },
-        "DateTimePickerControlDisplayOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "DateIconVisibility": {"$ref": "#/definitions/Visibility"},
-                "DateTimeFormat": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "HelperTextVisibility": {"$ref": "#/definitions/Visibility"},
-                "InfoIconLabelOptions": {"$ref": "#/definitions/SheetControlInfoIconLabelOptions"},
-                "TitleOptions": {"$ref": "#/definitions/LabelOptions"},
-            },
-            "type": "object",
-        },
-        "DateTimeValueWhenUnsetConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "CustomValue": {"type": "string"},
-                "ValueWhenUnsetOption": {"$ref": "#/definitions/ValueWhenUnsetOption"},
-            },
-            "type": "object",
-        },
-        "DayOfTheWeek": {
-            "enum": ["SUNDAY", "MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY"],
-            "type": "string",
-        },
-        "DecalPatternType": {
-            "enum": [
-                "SOLID",
-                "DIAGONAL_MEDIUM",
-                "CIRCLE_MEDIUM",
-                "DIAMOND_GRID_MEDIUM",
-                "CHECKERBOARD_MEDIUM",
-                "TRIANGLE_MEDIUM",
-                "DIAGONAL_OPPOSITE_MEDIUM",
-                "DIAMOND_MEDIUM",
-                "DIAGONAL_LARGE",
-                "CIRCLE_LARGE",
-                "DIAMOND_GRID_LARGE",
-                "CHECKERBOARD_LARGE",
-                "TRIANGLE_LARGE",
-                "DIAGONAL_OPPOSITE_LARGE",
-                "DIAMOND_LARGE",
-                "DIAGONAL_SMALL",
-                "CIRCLE_SMALL",
-                "DIAMOND_GRID_SMALL",
-                "CHECKERBOARD_SMALL",
-                "TRIANGLE_SMALL",
-                "DIAGONAL_OPPOSITE_SMALL",
-                "DIAMOND_SMALL",
-            ],
-            "type": "string",
-        },
-        "DecalSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "DecalColor": {"pattern": "^#[A-F0-9]{6}(?:[A-F0-9]{2})?$", "type": "string"},
-                "DecalPatternType": {"$ref": "#/definitions/DecalPatternType"},
-                "DecalStyleType": {"$ref": "#/definitions/DecalStyleType"},
-                "DecalVisibility": {"$ref": "#/definitions/Visibility"},
-                "ElementValue": {"maxLength": 1024, "minLength": 0, "type": "string"},
-            },
-            "type": "object",
-        },
-        "DecalSettingsConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "CustomDecalSettings": {
-                    "items": {"$ref": "#/definitions/DecalSettings"},
-                    "maxItems": 50,
-                    "minItems": 0,
-                    "type": "array",
-                }
-            },
-            "type": "object",
-        },
-        "DecalStyleType": {"enum": ["Manual", "Auto"], "type": "string"},
-        "DecimalDefaultValues": {
-            "additionalProperties": False,
-            "properties": {
-                "DynamicValue": {"$ref": "#/definitions/DynamicDefaultValue"},
-                "StaticValues": {
-                    "items": {"type": "number"},
-                    "maxItems": 50000,
-                    "minItems": 0,
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "DecimalParameter": {
-            "additionalProperties": False,
-            "properties": {
-                "Name": {"pattern": "\\S", "type": "string"},
-                "Values": {"items": {"type": "number"}, "type": "array"},
-            },
-            "required": ["Name", "Values"],
-            "type": "object",
-        },
-        "DecimalParameterDeclaration": {
-            "additionalProperties": False,
-            "properties": {
-                "DefaultValues": {"$ref": "#/definitions/DecimalDefaultValues"},
-                "MappedDataSetParameters": {
-                    "items": {"$ref": "#/definitions/MappedDataSetParameter"},
-                    "maxItems": 150,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Name": {
-                    "maxLength": 2048,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9]+$",
-                    "type": "string",
-                },
-                "ParameterValueType": {"$ref": "#/definitions/ParameterValueType"},
-                "ValueWhenUnset": {"$ref": "#/definitions/DecimalValueWhenUnsetConfiguration"},
-            },
-            "required": ["Name", "ParameterValueType"],
-            "type": "object",
-        },
-        "DecimalPlacesConfiguration": {
-            "additionalProperties": False,
-            "properties": {"DecimalPlaces": {"maximum": 20, "minimum": 0, "type": "number"}},
-            "required": ["DecimalPlaces"],
-            "type": "object",
-        },
-        "DecimalValueWhenUnsetConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "CustomValue": {"type": "number"},
-                "ValueWhenUnsetOption": {"$ref": "#/definitions/ValueWhenUnsetOption"},
-            },
-            "type": "object",
-        },
-        "DefaultDateTimePickerControlOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "CommitMode": {"$ref": "#/definitions/CommitMode"},
-                "DisplayOptions": {"$ref": "#/definitions/DateTimePickerControlDisplayOptions"},
-                "Type": {"$ref": "#/definitions/SheetControlDateTimePickerType"},
-            },
-            "type": "object",
-        },
-        "DefaultFilterControlConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "ControlOptions": {"$ref": "#/definitions/DefaultFilterControlOptions"},
-                "Title": {"maxLength": 2048, "minLength": 1, "type": "string"},
-            },
-            "required": ["ControlOptions", "Title"],
-            "type": "object",
-        },
-        "DefaultFilterControlOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "DefaultDateTimePickerOptions": {
-                    "$ref": "#/definitions/DefaultDateTimePickerControlOptions"
-                },
-                "DefaultDropdownOptions": {
-                    "$ref": "#/definitions/DefaultFilterDropDownControlOptions"
-                },
-                "DefaultListOptions": {"$ref": "#/definitions/DefaultFilterListControlOptions"},
-                "DefaultRelativeDateTimeOptions": {
-                    "$ref": "#/definitions/DefaultRelativeDateTimeControlOptions"
-                },
-                "DefaultSliderOptions": {"$ref": "#/definitions/DefaultSliderControlOptions"},
-                "DefaultTextAreaOptions": {"$ref": "#/definitions/DefaultTextAreaControlOptions"},
-                "DefaultTextFieldOptions": {"$ref": "#/definitions/DefaultTextFieldControlOptions"},
-            },
-            "type": "object",
-        },
-        "DefaultFilterDropDownControlOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "CommitMode": {"$ref": "#/definitions/CommitMode"},
-                "DisplayOptions": {"$ref": "#/definitions/DropDownControlDisplayOptions"},
-                "SelectableValues": {"$ref": "#/definitions/FilterSelectableValues"},
-                "Type": {"$ref": "#/definitions/SheetControlListType"},
-            },
-            "type": "object",
-        },
-        "DefaultFilterListControlOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "DisplayOptions": {"$ref": "#/definitions/ListControlDisplayOptions"},
-                "SelectableValues": {"$ref": "#/definitions/FilterSelectableValues"},
-                "Type": {"$ref": "#/definitions/SheetControlListType"},
-            },
-            "type": "object",
-        },
-        "DefaultFreeFormLayoutConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "CanvasSizeOptions": {"$ref": "#/definitions/FreeFormLayoutCanvasSizeOptions"}
-            },
-            "required": ["CanvasSizeOptions"],
-            "type": "object",
-        },
-        "DefaultGridLayoutConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "CanvasSizeOptions": {"$ref": "#/definitions/GridLayoutCanvasSizeOptions"}
-            },
-            "required": ["CanvasSizeOptions"],
-            "type": "object",
-        },
-        "DefaultInteractiveLayoutConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "FreeForm": {"$ref": "#/definitions/DefaultFreeFormLayoutConfiguration"},
-                "Grid": {"$ref": "#/definitions/DefaultGridLayoutConfiguration"},
-            },
-            "type": "object",
-        },
-        "DefaultNewSheetConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "InteractiveLayoutConfiguration": {
-                    "$ref": "#/definitions/DefaultInteractiveLayoutConfiguration"
-                },
-                "PaginatedLayoutConfiguration": {
-                    "$ref": "#/definitions/DefaultPaginatedLayoutConfiguration"
-                },
-                "SheetContentType": {"$ref": "#/definitions/SheetContentType"},
-            },
-            "type": "object",
-        },
-        "DefaultPaginatedLayoutConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "SectionBased": {"$ref": "#/definitions/DefaultSectionBasedLayoutConfiguration"}
-            },
-            "type": "object",
-        },
-        "DefaultRelativeDateTimeControlOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "CommitMode": {"$ref": "#/definitions/CommitMode"},
-                "DisplayOptions": {"$ref": "#/definitions/RelativeDateTimeControlDisplayOptions"},
-            },
-            "type": "object",
-        },
-        "DefaultSectionBasedLayoutConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "CanvasSizeOptions": {"$ref": "#/definitions/SectionBasedLayoutCanvasSizeOptions"}
-            },
-            "required": ["CanvasSizeOptions"],
-            "type": "object",
-        },
-        "DefaultSliderControlOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "DisplayOptions": {"$ref": "#/definitions/SliderControlDisplayOptions"},
-                "MaximumValue": {"type": "number"},
-                "MinimumValue": {"type": "number"},
-                "StepSize": {"type": "number"},
-                "Type": {"$ref": "#/definitions/SheetControlSliderType"},
-            },
-            "required": ["MaximumValue", "MinimumValue", "StepSize"],
-            "type": "object",
-        },
-        "DefaultTextAreaControlOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "Delimiter": {"maxLength": 2048, "minLength": 1, "type": "string"},
-                "DisplayOptions": {"$ref": "#/definitions/TextAreaControlDisplayOptions"},
-            },
-            "type": "object",
-        },
-        "DefaultTextFieldControlOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "DisplayOptions": {"$ref": "#/definitions/TextFieldControlDisplayOptions"}
-            },
-            "type": "object",
-        },
-        "DestinationParameterValueConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "CustomValuesConfiguration": {"$ref": "#/definitions/CustomValuesConfiguration"},
-                "SelectAllValueOptions": {"$ref": "#/definitions/SelectAllValueOptions"},
-                "SourceColumn": {"$ref": "#/definitions/ColumnIdentifier"},
-                "SourceField": {"maxLength": 512, "minLength": 1, "type": "string"},
-                "SourceParameterName": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "DigitGroupingStyle": {"enum": ["DEFAULT", "LAKHS"], "type": "string"},
-        "DimensionField": {
-            "additionalProperties": False,
-            "properties": {
-                "CategoricalDimensionField": {"$ref": "#/definitions/CategoricalDimensionField"},
-                "DateDimensionField": {"$ref": "#/definitions/DateDimensionField"},
-                "NumericalDimensionField": {"$ref": "#/definitions/NumericalDimensionField"},
-            },
-            "type": "object",
-        },
-        "DonutCenterOptions": {
-            "additionalProperties": False,
-            "properties": {"LabelVisibility": {"$ref": "#/definitions/Visibility"}},
-            "type": "object",
-        },
-        "DonutOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "ArcOptions": {"$ref": "#/definitions/ArcOptions"},
-                "DonutCenterOptions": {"$ref": "#/definitions/DonutCenterOptions"},
-            },
-            "type": "object",
-        },
-        "DrillDownFilter": {
-            "additionalProperties": False,
-            "properties": {
-                "CategoryFilter": {"$ref": "#/definitions/CategoryDrillDownFilter"},
-                "NumericEqualityFilter": {"$ref": "#/definitions/NumericEqualityDrillDownFilter"},
-                "TimeRangeFilter": {"$ref": "#/definitions/TimeRangeDrillDownFilter"},
-            },
-            "type": "object",
-        },
-        "DropDownControlDisplayOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "InfoIconLabelOptions": {"$ref": "#/definitions/SheetControlInfoIconLabelOptions"},
-                "SelectAllOptions": {"$ref": "#/definitions/ListControlSelectAllOptions"},
-                "TitleOptions": {"$ref": "#/definitions/LabelOptions"},
-            },
-            "type": "object",
-        },
-        "DynamicDefaultValue": {
-            "additionalProperties": False,
-            "properties": {
-                "DefaultValueColumn": {"$ref": "#/definitions/ColumnIdentifier"},
-                "GroupNameColumn": {"$ref": "#/definitions/ColumnIdentifier"},
-                "UserNameColumn": {"$ref": "#/definitions/ColumnIdentifier"},
-            },
-            "required": ["DefaultValueColumn"],
-            "type": "object",
-        },
-        "EmptyVisual": {
-            "additionalProperties": False,
-            "properties": {
-                "Actions": {
-                    "items": {"$ref": "#/definitions/VisualCustomAction"},
-                    "maxItems": 10,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "DataSetIdentifier": {"maxLength": 2048, "minLength": 0, "type": "string"},
-                "TopicIdentifier": {"maxLength": 2048, "minLength": 1, "type": "string"},
-                "VisualId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-            },
-            "required": ["VisualId"],
-            "type": "object",
-        },
-        "Entity": {
-            "additionalProperties": False,
-            "properties": {"Path": {"pattern": "\\S", "type": "string"}},
-            "type": "object",
-        },
-        "ExcludePeriodConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Amount": {"type": "number"},
-                "Granularity": {"$ref": "#/definitions/TimeGranularity"},
-                "Status": {"$ref": "#/definitions/WidgetStatus"},
-            },
-            "required": ["Amount", "Granularity"],
-            "type": "object",
-        },
-        "ExplicitHierarchy": {
-            "additionalProperties": False,
-            "properties": {
-                "Columns": {
-                    "items": {"$ref": "#/definitions/ColumnIdentifier"},
-                    "maxItems": 10,
-                    "minItems": 2,
-                    "type": "array",
-                },
-                "DrillDownFilters": {
-                    "items": {"$ref": "#/definitions/DrillDownFilter"},
-                    "maxItems": 10,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "HierarchyId": {"maxLength": 512, "minLength": 1, "type": "string"},
-            },
-            "required": ["Columns", "HierarchyId"],
-            "type": "object",
-        },
-        "FieldBarSeriesItem": {
-            "additionalProperties": False,
-            "properties": {
-                "FieldId": {"maxLength": 512, "minLength": 1, "type": "string"},
-                "Settings": {"$ref": "#/definitions/BarChartSeriesSettings"},
-            },
-            "required": ["FieldId"],
-            "type": "object",
-        },
-        "FieldBasedTooltip": {
-            "additionalProperties": False,
-            "properties": {
-                "AggregationVisibility": {"$ref": "#/definitions/Visibility"},
-                "TooltipFields": {
-                    "items": {"$ref": "#/definitions/TooltipItem"},
-                    "maxItems": 100,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "TooltipTitleType": {"$ref": "#/definitions/TooltipTitleType"},
-            },
-            "type": "object",
-        },
-        "FieldComboSeriesItem": {
-            "additionalProperties": False,
-            "properties": {
-                "FieldId": {"maxLength": 512, "minLength": 1, "type": "string"},
-                "Settings": {"$ref": "#/definitions/ComboChartSeriesSettings"},
-            },
-            "required": ["FieldId"],
-            "type": "object",
-        },
-        "FieldLabelType": {
-            "additionalProperties": False,
-            "properties": {
-                "FieldId": {"maxLength": 512, "minLength": 1, "type": "string"},
-                "Visibility": {"$ref": "#/definitions/Visibility"},
-            },
-            "type": "object",
-        },
-        "FieldSeriesItem": {
-            "additionalProperties": False,
-            "properties": {
-                "AxisBinding": {"$ref": "#/definitions/AxisBinding"},
-                "FieldId": {"maxLength": 512, "minLength": 1, "type": "string"},
-                "Settings": {"$ref": "#/definitions/LineChartSeriesSettings"},
-            },
-            "required": ["AxisBinding", "FieldId"],
-            "type": "object",
-        },
-        "FieldSort": {
-            "additionalProperties": False,
-            "properties": {
-                "Direction": {"$ref": "#/definitions/SortDirection"},
-                "FieldId": {"maxLength": 512, "minLength": 1, "type": "string"},
-            },
-            "required": ["Direction", "FieldId"],
-            "type": "object",
-        },
-        "FieldSortOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "ColumnSort": {"$ref": "#/definitions/ColumnSort"},
-                "FieldSort": {"$ref": "#/definitions/FieldSort"},
-            },
-            "type": "object",
-        },
-        "FieldTooltipItem": {
-            "additionalProperties": False,
-            "properties": {
-                "FieldId": {"maxLength": 512, "minLength": 1, "type": "string"},
-                "Label": {"type": "string"},
-                "TooltipTarget": {"$ref": "#/definitions/TooltipTarget"},
-                "Visibility": {"$ref": "#/definitions/Visibility"},
-            },
-            "required": ["FieldId"],
-            "type": "object",
-        },
-        "FilledMapAggregatedFieldWells": {
-            "additionalProperties": False,
-            "properties": {
-                "Geospatial": {
-                    "items": {"$ref": "#/definitions/DimensionField"},
-                    "maxItems": 1,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Values": {
-                    "items": {"$ref": "#/definitions/MeasureField"},
-                    "maxItems": 1,
-                    "minItems": 0,
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "FilledMapConditionalFormatting": {
-            "additionalProperties": False,
-            "properties": {
-                "ConditionalFormattingOptions": {
-                    "items": {"$ref": "#/definitions/FilledMapConditionalFormattingOption"},
-                    "maxItems": 200,
-                    "minItems": 0,
-                    "type": "array",
-                }
-            },
-            "required": ["ConditionalFormattingOptions"],
-            "type": "object",
-        },
-        "FilledMapConditionalFormattingOption": {
-            "additionalProperties": False,
-            "properties": {"Shape": {"$ref": "#/definitions/FilledMapShapeConditionalFormatting"}},
-            "required": ["Shape"],
-            "type": "object",
-        },
-        "FilledMapConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "FieldWells": {"$ref": "#/definitions/FilledMapFieldWells"},
-                "Interactions": {"$ref": "#/definitions/VisualInteractionOptions"},
-                "Legend": {"$ref": "#/definitions/LegendOptions"},
-                "MapStyleOptions": {"$ref": "#/definitions/GeospatialMapStyleOptions"},
-                "SortConfiguration": {"$ref": "#/definitions/FilledMapSortConfiguration"},
-                "Tooltip": {"$ref": "#/definitions/TooltipOptions"},
-                "WindowOptions": {"$ref": "#/definitions/GeospatialWindowOptions"},
-            },
-            "type": "object",
-        },
-        "FilledMapFieldWells": {
-            "additionalProperties": False,
-            "properties": {
-                "FilledMapAggregatedFieldWells": {
-                    "$ref": "#/definitions/FilledMapAggregatedFieldWells"
-                }
-            },
-            "type": "object",
-        },
-        "FilledMapShapeConditionalFormatting": {
-            "additionalProperties": False,
-            "properties": {
-                "FieldId": {"maxLength": 512, "minLength": 1, "type": "string"},
-                "Format": {"$ref": "#/definitions/ShapeConditionalFormat"},
-            },
-            "required": ["FieldId"],
-            "type": "object",
-        },
-        "FilledMapSortConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "CategorySort": {
-                    "items": {"$ref": "#/definitions/FieldSortOptions"},
-                    "maxItems": 100,
-                    "minItems": 0,
-                    "type": "array",
-                }
-            },
-            "type": "object",
-        },
-        "FilledMapVisual": {
-            "additionalProperties": False,
-            "properties": {
-                "Actions": {
-                    "items": {"$ref": "#/definitions/VisualCustomAction"},
-                    "maxItems": 10,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "ChartConfiguration": {"$ref": "#/definitions/FilledMapConfiguration"},
-                "ColumnHierarchies": {
-                    "items": {"$ref": "#/definitions/ColumnHierarchy"},
-                    "maxItems": 2,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "ConditionalFormatting": {"$ref": "#/definitions/FilledMapConditionalFormatting"},
-                "Subtitle": {"$ref": "#/definitions/VisualSubtitleLabelOptions"},
-                "Title": {"$ref": "#/definitions/VisualTitleLabelOptions"},
-                "VisualContentAltText": {"maxLength": 1024, "minLength": 1, "type": "string"},
-                "VisualId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-            },
-            "required": ["VisualId"],
-            "type": "object",
-        },
-        "Filter": {
-            "additionalProperties": False,
-            "properties": {
-                "CategoryFilter": {"$ref": "#/definitions/CategoryFilter"},
-                "NestedFilter": {"$ref": "#/definitions/NestedFilter"},
-                "NumericEqualityFilter": {"$ref": "#/definitions/NumericEqualityFilter"},
-                "NumericRangeFilter": {"$ref": "#/definitions/NumericRangeFilter"},
-                "RelativeDatesFilter": {"$ref": "#/definitions/RelativeDatesFilter"},
-                "TimeEqualityFilter": {"$ref": "#/definitions/TimeEqualityFilter"},
-                "TimeRangeFilter": {"$ref": "#/definitions/TimeRangeFilter"},
-                "TopBottomFilter": {"$ref": "#/definitions/TopBottomFilter"},
-            },
-            "type": "object",
-        },
-        "FilterControl": {
-            "additionalProperties": False,
-            "properties": {
-                "CrossSheet": {"$ref": "#/definitions/FilterCrossSheetControl"},
-                "DateTimePicker": {"$ref": "#/definitions/FilterDateTimePickerControl"},
-                "Dropdown": {"$ref": "#/definitions/FilterDropDownControl"},
-                "List": {"$ref": "#/definitions/FilterListControl"},
-                "RelativeDateTime": {"$ref": "#/definitions/FilterRelativeDateTimeControl"},
-                "Slider": {"$ref": "#/definitions/FilterSliderControl"},
-                "TextArea": {"$ref": "#/definitions/FilterTextAreaControl"},
-                "TextField": {"$ref": "#/definitions/FilterTextFieldControl"},
-            },
-            "type": "object",
-        },
-        "FilterCrossSheetControl": {
-            "additionalProperties": False,
-            "properties": {
-                "CascadingControlConfiguration": {
-                    "$ref": "#/definitions/CascadingControlConfiguration"
-                },
-                "FilterControlId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-                "SourceFilterId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-            },
-            "required": ["FilterControlId", "SourceFilterId"],
-            "type": "object",
-        },
-        "FilterDateTimePickerControl": {
-            "additionalProperties": False,
-            "properties": {
-                "CommitMode": {"$ref": "#/definitions/CommitMode"},
-                "DisplayOptions": {"$ref": "#/definitions/DateTimePickerControlDisplayOptions"},
-                "FilterControlId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-                "SourceFilterId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-                "Title": {"maxLength": 2048, "minLength": 1, "type": "string"},
-                "Type": {"$ref": "#/definitions/SheetControlDateTimePickerType"},
-            },
-            "required": ["FilterControlId", "SourceFilterId", "Title"],
-            "type": "object",
-        },
-        "FilterDropDownControl": {
-            "additionalProperties": False,
-            "properties": {
-                "CascadingControlConfiguration": {
-                    "$ref": "#/definitions/CascadingControlConfiguration"
-                },
-                "CommitMode": {"$ref": "#/definitions/CommitMode"},
-                "DisplayOptions": {"$ref": "#/definitions/DropDownControlDisplayOptions"},
-                "FilterControlId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-                "SelectableValues": {"$ref": "#/definitions/FilterSelectableValues"},
-                "SourceFilterId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-                "Title": {"maxLength": 2048, "minLength": 1, "type": "string"},
-                "Type": {"$ref": "#/definitions/SheetControlListType"},
-            },
-            "required": ["FilterControlId", "SourceFilterId", "Title"],
-            "type": "object",
-        },
-        "FilterGroup": {
-            "additionalProperties": False,
-            "properties": {
-                "CrossDataset": {"$ref": "#/definitions/CrossDatasetTypes"},
-                "FilterGroupId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-                "Filters": {
-                    "items": {"$ref": "#/definitions/Filter"},
-                    "maxItems": 20,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "ScopeConfiguration": {"$ref": "#/definitions/FilterScopeConfiguration"},
-                "Status": {"$ref": "#/definitions/WidgetStatus"},
-            },
-            "required": ["CrossDataset", "FilterGroupId", "Filters", "ScopeConfiguration"],
-            "type": "object",
-        },
-        "FilterListConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "CategoryValues": {
-                    "items": {"maxLength": 512, "minLength": 0, "type": "string"},
-                    "maxItems": 100000,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "MatchOperator": {"$ref": "#/definitions/CategoryFilterMatchOperator"},
-                "NullOption": {"$ref": "#/definitions/FilterNullOption"},
-                "SelectAllOptions": {"$ref": "#/definitions/CategoryFilterSelectAllOptions"},
-            },
-            "required": ["MatchOperator"],
-            "type": "object",
-        },
-        "FilterListControl": {
-            "additionalProperties": False,
-            "properties": {
-                "CascadingControlConfiguration": {
-                    "$ref": "#/definitions/CascadingControlConfiguration"
-                },
-                "DisplayOptions": {"$ref": "#/definitions/ListControlDisplayOptions"},
-                "FilterControlId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-                "SelectableValues": {"$ref": "#/definitions/FilterSelectableValues"},
-                "SourceFilterId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-                "Title": {"maxLength": 2048, "minLength": 1, "type": "string"},
-                "Type": {"$ref": "#/definitions/SheetControlListType"},
-            },
-            "required": ["FilterControlId", "SourceFilterId", "Title"],
-            "type": "object",
-        },
-        "FilterNullOption": {
-            "enum": ["ALL_VALUES", "NULLS_ONLY", "NON_NULLS_ONLY"],
-            "type": "string",
-        },
-        "FilterOperationSelectedFieldsConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "SelectedColumns": {
-                    "items": {"$ref": "#/definitions/ColumnIdentifier"},
-                    "maxItems": 10,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "SelectedFieldOptions": {"$ref": "#/definitions/SelectedFieldOptions"},
-                "SelectedFields": {
-                    "items": {"maxLength": 512, "minLength": 1, "type": "string"},
-                    "maxItems": 20,
-                    "minItems": 1,
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "FilterOperationTargetVisualsConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "SameSheetTargetVisualConfiguration": {
-                    "$ref": "#/definitions/SameSheetTargetVisualConfiguration"
-                }
-            },
-            "type": "object",
-        },
-        "FilterRelativeDateTimeControl": {
-            "additionalProperties": False,
-            "properties": {
-                "CommitMode": {"$ref": "#/definitions/CommitMode"},
-                "DisplayOptions": {"$ref": "#/definitions/RelativeDateTimeControlDisplayOptions"},
-                "FilterControlId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-                "SourceFilterId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-                "Title": {"maxLength": 2048, "minLength": 1, "type": "string"},
-            },
-            "required": ["FilterControlId", "SourceFilterId", "Title"],
-            "type": "object",
-        },
-        "FilterScopeConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AllSheets": {"$ref": "#/definitions/AllSheetsFilterScopeConfiguration"},
-                "SelectedSheets": {"$ref": "#/definitions/SelectedSheetsFilterScopeConfiguration"},
-            },
-            "type": "object",
-        },
-        "FilterSelectableValues": {
-            "additionalProperties": False,
-            "properties": {
-                "Values": {
-                    "items": {"type": "string"},
-                    "maxItems": 50000,
-                    "minItems": 0,
-                    "type": "array",
-                }
-            },
-            "type": "object",
-        },
-        "FilterSliderControl": {
-            "additionalProperties": False,
-            "properties": {
-                "DisplayOptions": {"$ref": "#/definitions/SliderControlDisplayOptions"},
-                "FilterControlId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-                "MaximumValue": {"type": "number"},
-                "MinimumValue": {"type": "number"},
-                "SourceFilterId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-                "StepSize": {"type": "number"},
-                "Title": {"maxLength": 2048, "minLength": 1, "type": "string"},
-                "Type": {"$ref": "#/definitions/SheetControlSliderType"},
-            },
-            "required": [
-                "FilterControlId",
-                "MaximumValue",
-                "MinimumValue",
-                "SourceFilterId",
-                "StepSize",
-                "Title",
-            ],
-            "type": "object",
-        },
-        "FilterTextAreaControl": {
-            "additionalProperties": False,
-            "properties": {
-                "Delimiter": {"maxLength": 2048, "minLength": 1, "type": "string"},
-                "DisplayOptions": {"$ref": "#/definitions/TextAreaControlDisplayOptions"},
-                "FilterControlId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-                "SourceFilterId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-                "Title": {"maxLength": 2048, "minLength": 1, "type": "string"},
-            },
-            "required": ["FilterControlId", "SourceFilterId", "Title"],
-            "type": "object",
-        },
-        "FilterTextFieldControl": {
-            "additionalProperties": False,
-            "properties": {
-                "DisplayOptions": {"$ref": "#/definitions/TextFieldControlDisplayOptions"},
-                "FilterControlId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-                "SourceFilterId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-                "Title": {"maxLength": 2048, "minLength": 1, "type": "string"},
-            },
-            "required": ["FilterControlId", "SourceFilterId", "Title"],
-            "type": "object",
-        },
-        "FilterVisualScope": {"enum": ["ALL_VISUALS", "SELECTED_VISUALS"], "type": "string"},
-        "FontConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "FontColor": {"pattern": "^#[A-F0-9]{6}$", "type": "string"},
-                "FontDecoration": {"$ref": "#/definitions/FontDecoration"},
-                "FontFamily": {"maxLength": 256, "minLength": 0, "type": "string"},
-                "FontSize": {"$ref": "#/definitions/FontSize"},
-                "FontStyle": {"$ref": "#/definitions/FontStyle"},
-                "FontWeight": {"$ref": "#/definitions/FontWeight"},
-            },
-            "type": "object",
-        },
-        "FontDecoration": {"enum": ["UNDERLINE", "NONE"], "type": "string"},
-        "FontSize": {
-            "additionalProperties": False,
-            "properties": {
-                "Absolute": {"type": "string"},
-                "Relative": {"$ref": "#/definitions/RelativeFontSize"},
-            },
-            "type": "object",
-        },
-        "FontStyle": {"enum": ["NORMAL", "ITALIC"], "type": "string"},
-        "FontWeight": {
-            "additionalProperties": False,
-            "properties": {"Name": {"$ref": "#/definitions/FontWeightName"}},
-            "type": "object",
-        },
-        "FontWeightName": {"enum": ["NORMAL", "BOLD"], "type": "string"},
-        "ForecastComputation": {
-            "additionalProperties": False,
-            "properties": {
-                "ComputationId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-                "CustomSeasonalityValue": {"maximum": 180, "minimum": 1, "type": "number"},
-                "LowerBoundary": {"type": "number"},
-                "Name": {"type": "string"},
-                "PeriodsBackward": {"maximum": 1000, "minimum": 0, "type": "number"},
-                "PeriodsForward": {"maximum": 1000, "minimum": 1, "type": "number"},
-                "PredictionInterval": {"maximum": 95, "minimum": 50, "type": "number"},
-                "Seasonality": {"$ref": "#/definitions/ForecastComputationSeasonality"},
-                "Time": {"$ref": "#/definitions/DimensionField"},
-                "UpperBoundary": {"type": "number"},
-                "Value": {"$ref": "#/definitions/MeasureField"},
-            },
-            "required": ["ComputationId"],
-            "type": "object",
-        },
-        "ForecastComputationSeasonality": {"enum": ["AUTOMATIC", "CUSTOM"], "type": "string"},
-        "ForecastConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "ForecastProperties": {"$ref": "#/definitions/TimeBasedForecastProperties"},
-                "Scenario": {"$ref": "#/definitions/ForecastScenario"},
-            },
-            "type": "object",
-        },
-        "ForecastScenario": {
-            "additionalProperties": False,
-            "properties": {
-                "WhatIfPointScenario": {"$ref": "#/definitions/WhatIfPointScenario"},
-                "WhatIfRangeScenario": {"$ref": "#/definitions/WhatIfRangeScenario"},
-            },
-            "type": "object",
-        },
-        "FormatConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "DateTimeFormatConfiguration": {
-                    "$ref": "#/definitions/DateTimeFormatConfiguration"
-                },
-                "NumberFormatConfiguration": {"$ref": "#/definitions/NumberFormatConfiguration"},
-                "StringFormatConfiguration": {"$ref": "#/definitions/StringFormatConfiguration"},
-            },
-            "type": "object",
-        },
-        "FreeFormLayoutCanvasSizeOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "ScreenCanvasSizeOptions": {
-                    "$ref": "#/definitions/FreeFormLayoutScreenCanvasSizeOptions"
-                }
-            },
-            "type": "object",
-        },
-        "FreeFormLayoutConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "CanvasSizeOptions": {"$ref": "#/definitions/FreeFormLayoutCanvasSizeOptions"},
-                "Elements": {
-                    "items": {"$ref": "#/definitions/FreeFormLayoutElement"},
-                    "maxItems": 430,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Groups": {
-                    "items": {"$ref": "#/definitions/SheetLayoutGroup"},
-                    "maxItems": 215,
-                    "minItems": 0,
-                    "type": "array",
-                },
-            },
-            "required": ["Elements"],
-            "type": "object",
-        },
-        "FreeFormLayoutElement": {
-            "additionalProperties": False,
-            "properties": {
-                "BackgroundStyle": {"$ref": "#/definitions/FreeFormLayoutElementBackgroundStyle"},
-                "BorderRadius": {"maxLength": 50, "minLength": 0, "type": "string"},
-                "BorderStyle": {"$ref": "#/definitions/FreeFormLayoutElementBorderStyle"},
-                "ElementId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-                "ElementType": {"$ref": "#/definitions/LayoutElementType"},
-                "Height": {"type": "string"},
-                "LoadingAnimation": {"$ref": "#/definitions/LoadingAnimation"},
-                "Padding": {"maxLength": 200, "minLength": 0, "type": "string"},
-                "RenderingRules": {
-                    "items": {"$ref": "#/definitions/SheetElementRenderingRule"},
-                    "maxItems": 10000,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "SelectedBorderStyle": {"$ref": "#/definitions/FreeFormLayoutElementBorderStyle"},
-                "Visibility": {"$ref": "#/definitions/Visibility"},
-                "Width": {"type": "string"},
-                "XAxisLocation": {"type": "string"},
-                "YAxisLocation": {"type": "string"},
-            },
-            "required": [
-                "ElementId",
-                "ElementType",
-                "Height",
-                "Width",
-                "XAxisLocation",
-                "YAxisLocation",
-            ],
-            "type": "object",
-        },
-        "FreeFormLayoutElementBackgroundStyle": {
-            "additionalProperties": False,
-            "properties": {
-                "Color": {"pattern": "^#[A-F0-9]{6}(?:[A-F0-9]{2})?$", "type": "string"},
-                "Visibility": {"$ref": "#/definitions/Visibility"},
-            },
-            "type": "object",
-        },
-        "FreeFormLayoutElementBorderStyle": {
-            "additionalProperties": False,
-            "properties": {
-                "Color": {"pattern": "^#[A-F0-9]{6}(?:[A-F0-9]{2})?$", "type": "string"},
-                "Visibility": {"$ref": "#/definitions/Visibility"},
-                "Width": {"maxLength": 50, "minLength": 0, "type": "string"},
-            },
-            "type": "object",
-        },
-        "FreeFormLayoutScreenCanvasSizeOptions": {
-            "additionalProperties": False,
-            "properties": {"OptimizedViewPortWidth": {"type": "string"}},
-            "required": ["OptimizedViewPortWidth"],
-            "type": "object",
-        },
-        "FreeFormSectionLayoutConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Elements": {
-                    "items": {"$ref": "#/definitions/FreeFormLayoutElement"},
-                    "maxItems": 430,
-                    "minItems": 0,
-                    "type": "array",
-                }
-            },
-            "required": ["Elements"],
-            "type": "object",
-        },
-        "FunnelChartAggregatedFieldWells": {
-            "additionalProperties": False,
-            "properties": {
-                "Category": {
-                    "items": {"$ref": "#/definitions/DimensionField"},
-                    "maxItems": 1,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Values": {
-                    "items": {"$ref": "#/definitions/MeasureField"},
-                    "maxItems": 1,
-                    "minItems": 0,
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "FunnelChartConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "CategoryLabelOptions": {"$ref": "#/definitions/ChartAxisLabelOptions"},
-                "DataLabelOptions": {"$ref": "#/definitions/FunnelChartDataLabelOptions"},
-                "FieldWells": {"$ref": "#/definitions/FunnelChartFieldWells"},
-                "Interactions": {"$ref": "#/definitions/VisualInteractionOptions"},
-                "SortConfiguration": {"$ref": "#/definitions/FunnelChartSortConfiguration"},
-                "Tooltip": {"$ref": "#/definitions/TooltipOptions"},
-                "ValueLabelOptions": {"$ref": "#/definitions/ChartAxisLabelOptions"},
-                "VisualPalette": {"$ref": "#/definitions/VisualPalette"},
-            },
-            "type": "object",
-        },
-        "FunnelChartDataLabelOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "CategoryLabelVisibility": {"$ref": "#/definitions/Visibility"},
-                "LabelColor": {"pattern": "^#[A-F0-9]{6}$", "type": "string"},
-                "LabelFontConfiguration": {"$ref": "#/definitions/FontConfiguration"},
-                "MeasureDataLabelStyle": {"$ref": "#/definitions/FunnelChartMeasureDataLabelStyle"},
-                "MeasureLabelVisibility": {"$ref": "#/definitions/Visibility"},
-                "Position": {"$ref": "#/definitions/DataLabelPosition"},
-                "Visibility": {"$ref": "#/definitions/Visibility"},
-            },
-            "type": "object",
-        },
-        "FunnelChartFieldWells": {
-            "additionalProperties": False,
-            "properties": {
-                "FunnelChartAggregatedFieldWells": {
-                    "$ref": "#/definitions/FunnelChartAggregatedFieldWells"
-                }
-            },
-            "type": "object",
-        },
-        "FunnelChartMeasureDataLabelStyle": {
-            "enum": [
-                "VALUE_ONLY",
-                "PERCENTAGE_BY_FIRST_STAGE",
-                "PERCENTAGE_BY_PREVIOUS_STAGE",
-                "VALUE_AND_PERCENTAGE_BY_FIRST_STAGE",
-                "VALUE_AND_PERCENTAGE_BY_PREVIOUS_STAGE",
-            ],
-            "type": "string",
-        },
-        "FunnelChartSortConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "CategoryItemsLimit": {"$ref": "#/definitions/ItemsLimitConfiguration"},
-                "CategorySort": {
-                    "items": {"$ref": "#/definitions/FieldSortOptions"},
-                    "maxItems": 100,
-                    "minItems": 0,
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "FunnelChartVisual": {
-            "additionalProperties": False,
-            "properties": {
-                "Actions": {
-                    "items": {"$ref": "#/definitions/VisualCustomAction"},
-                    "maxItems": 10,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "ChartConfiguration": {"$ref": "#/definitions/FunnelChartConfiguration"},
-                "ColumnHierarchies": {
-                    "items": {"$ref": "#/definitions/ColumnHierarchy"},
-                    "maxItems": 2,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Subtitle": {"$ref": "#/definitions/VisualSubtitleLabelOptions"},
-                "Title": {"$ref": "#/definitions/VisualTitleLabelOptions"},
-                "VisualContentAltText": {"maxLength": 1024, "minLength": 1, "type": "string"},
-                "VisualId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-            },
-            "required": ["VisualId"],
-            "type": "object",
-        },
-        "GaugeChartArcConditionalFormatting": {
-            "additionalProperties": False,
-            "properties": {"ForegroundColor": {"$ref": "#/definitions/ConditionalFormattingColor"}},
-            "type": "object",
-        },
-        "GaugeChartColorConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "BackgroundColor": {"pattern": "^#[A-F0-9]{6}$", "type": "string"},
-                "ForegroundColor": {"pattern": "^#[A-F0-9]{6}$", "type": "string"},
-            },
-            "type": "object",
-        },
-        "GaugeChartConditionalFormatting": {
-            "additionalProperties": False,
-            "properties": {
-                "ConditionalFormattingOptions": {
-                    "items": {"$ref": "#/definitions/GaugeChartConditionalFormattingOption"},
-                    "maxItems": 100,
-                    "minItems": 0,
-                    "type": "array",
-                }
-            },
-            "type": "object",
-        },
-        "GaugeChartConditionalFormattingOption": {
-            "additionalProperties": False,
-            "properties": {
-                "Arc": {"$ref": "#/definitions/GaugeChartArcConditionalFormatting"},
-                "PrimaryValue": {
-                    "$ref": "#/definitions/GaugeChartPrimaryValueConditionalFormatting"
-                },
-            },
-            "type": "object",
-        },
-        "GaugeChartConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "ColorConfiguration": {"$ref": "#/definitions/GaugeChartColorConfiguration"},
-                "DataLabels": {"$ref": "#/definitions/DataLabelOptions"},
-                "FieldWells": {"$ref": "#/definitions/GaugeChartFieldWells"},
-                "GaugeChartOptions": {"$ref": "#/definitions/GaugeChartOptions"},
-                "Interactions": {"$ref": "#/definitions/VisualInteractionOptions"},
-                "TooltipOptions": {"$ref": "#/definitions/TooltipOptions"},
-                "VisualPalette": {"$ref": "#/definitions/VisualPalette"},
-            },
-            "type": "object",
-        },
-        "GaugeChartFieldWells": {
-            "additionalProperties": False,
-            "properties": {
-                "TargetValues": {
-                    "items": {"$ref": "#/definitions/MeasureField"},
-                    "maxItems": 200,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Values": {
-                    "items": {"$ref": "#/definitions/MeasureField"},
-                    "maxItems": 200,
-                    "minItems": 0,
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "GaugeChartOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "Arc": {"$ref": "#/definitions/ArcConfiguration"},
-                "ArcAxis": {"$ref": "#/definitions/ArcAxisConfiguration"},
-                "Comparison": {"$ref": "#/definitions/ComparisonConfiguration"},
-                "PrimaryValueDisplayType": {"$ref": "#/definitions/PrimaryValueDisplayType"},
-                "PrimaryValueFontConfiguration": {"$ref": "#/definitions/FontConfiguration"},
-            },
-            "type": "object",
-        },
-        "GaugeChartPrimaryValueConditionalFormatting": {
-            "additionalProperties": False,
-            "properties": {
-                "Icon": {"$ref": "#/definitions/ConditionalFormattingIcon"},
-                "TextColor": {"$ref": "#/definitions/ConditionalFormattingColor"},
-            },
-            "type": "object",
-        },
-        "GaugeChartVisual": {
-            "additionalProperties": False,
-            "properties": {
-                "Actions": {
-                    "items": {"$ref": "#/definitions/VisualCustomAction"},
-                    "maxItems": 10,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "ChartConfiguration": {"$ref": "#/definitions/GaugeChartConfiguration"},
-                "ConditionalFormatting": {"$ref": "#/definitions/GaugeChartConditionalFormatting"},
-                "Subtitle": {"$ref": "#/definitions/VisualSubtitleLabelOptions"},
-                "Title": {"$ref": "#/definitions/VisualTitleLabelOptions"},
-                "VisualContentAltText": {"maxLength": 1024, "minLength": 1, "type": "string"},
-                "VisualId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-            },
-            "required": ["VisualId"],
-            "type": "object",
-        },
-        "GeospatialCategoricalColor": {
-            "additionalProperties": False,
-            "properties": {
-                "CategoryDataColors": {
-                    "items": {"$ref": "#/definitions/GeospatialCategoricalDataColor"},
-                    "type": "array",
-                },
-                "DefaultOpacity": {"maximum": 1, "minimum": 0, "type": "number"},
-                "NullDataSettings": {"$ref": "#/definitions/GeospatialNullDataSettings"},
-                "NullDataVisibility": {"$ref": "#/definitions/Visibility"},
-            },
-            "required": ["CategoryDataColors"],
-            "type": "object",
-        },
-        "GeospatialCategoricalDataColor": {
-            "additionalProperties": False,
-            "properties": {
-                "Color": {"pattern": "^#[A-F0-9]{6}(?:[A-F0-9]{2})?$", "type": "string"},
-                "DataValue": {"type": "string"},
-            },
-            "required": ["Color", "DataValue"],
-            "type": "object",
-        },
-        "GeospatialCircleRadius": {
-            "additionalProperties": False,
-            "properties": {"Radius": {"minimum": 0, "type": "number"}},
-            "type": "object",
-        },
-        "GeospatialCircleSymbolStyle": {
-            "additionalProperties": False,
-            "properties": {
-                "CircleRadius": {"$ref": "#/definitions/GeospatialCircleRadius"},
-                "FillColor": {"$ref": "#/definitions/GeospatialColor"},
-                "StrokeColor": {"$ref": "#/definitions/GeospatialColor"},
-                "StrokeWidth": {"$ref": "#/definitions/GeospatialLineWidth"},
-            },
-            "type": "object",
-        },
-        "GeospatialColor": {
-            "additionalProperties": False,
-            "properties": {
-                "Categorical": {"$ref": "#/definitions/GeospatialCategoricalColor"},
-                "Gradient": {"$ref": "#/definitions/GeospatialGradientColor"},
-                "Solid": {"$ref": "#/definitions/GeospatialSolidColor"},
-            },
-            "type": "object",
-        },
-        "GeospatialColorState": {"enum": ["ENABLED", "DISABLED"], "type": "string"},
-        "GeospatialCoordinateBounds": {
-            "additionalProperties": False,
-            "properties": {
-                "East": {"maximum": 1800, "minimum": -1800, "type": "number"},
-                "North": {"maximum": 90, "minimum": -90, "type": "number"},
-                "South": {"maximum": 90, "minimum": -90, "type": "number"},
-                "West": {"maximum": 1800, "minimum": -1800, "type": "number"},
-            },
-            "required": ["East", "North", "South", "West"],
-            "type": "object",
-        },
-        "GeospatialDataSourceItem": {
-            "additionalProperties": False,
-            "properties": {
-                "StaticFileDataSource": {"$ref": "#/definitions/GeospatialStaticFileSource"}
-            },
-            "type": "object",
-        },
-        "GeospatialGradientColor": {
-            "additionalProperties": False,
-            "properties": {
-                "DefaultOpacity": {"maximum": 1, "minimum": 0, "type": "number"},
-                "NullDataSettings": {"$ref": "#/definitions/GeospatialNullDataSettings"},
-                "NullDataVisibility": {"$ref": "#/definitions/Visibility"},
-                "StepColors": {
-                    "items": {"$ref": "#/definitions/GeospatialGradientStepColor"},
-                    "maxItems": 3,
-                    "minItems": 2,
-                    "type": "array",
-                },
-            },
-            "required": ["StepColors"],
-            "type": "object",
-        },
-        "GeospatialGradientStepColor": {
-            "additionalProperties": False,
-            "properties": {
-                "Color": {"pattern": "^#[A-F0-9]{6}(?:[A-F0-9]{2})?$", "type": "string"},
-                "DataValue": {"type": "number"},
-            },
-            "required": ["Color", "DataValue"],
-            "type": "object",
-        },
-        "GeospatialHeatmapColorScale": {
-            "additionalProperties": False,
-            "properties": {
-                "Colors": {
-                    "items": {"$ref": "#/definitions/GeospatialHeatmapDataColor"},
-                    "maxItems": 2,
-                    "minItems": 2,
-                    "type": "array",
-                }
-            },
-            "type": "object",
-        },
-        "GeospatialHeatmapConfiguration": {
-            "additionalProperties": False,
-            "properties": {"HeatmapColor": {"$ref": "#/definitions/GeospatialHeatmapColorScale"}},
-            "type": "object",
-        },
-        "GeospatialHeatmapDataColor": {
-            "additionalProperties": False,
-            "properties": {"Color": {"pattern": "^#[A-F0-9]{6}$", "type": "string"}},
-            "required": ["Color"],
-            "type": "object",
-        },
-        "GeospatialLayerColorField": {
-            "additionalProperties": False,
-            "properties": {
-                "ColorDimensionsFields": {
-                    "items": {"$ref": "#/definitions/DimensionField"},
-                    "maxItems": 1,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "ColorValuesFields": {
-                    "items": {"$ref": "#/definitions/MeasureField"},
-                    "maxItems": 1,
-                    "minItems": 0,
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "GeospatialLayerDefinition": {
-            "additionalProperties": False,
-            "properties": {
-                "LineLayer": {"$ref": "#/definitions/GeospatialLineLayer"},
-                "PointLayer": {"$ref": "#/definitions/GeospatialPointLayer"},
-                "PolygonLayer": {"$ref": "#/definitions/GeospatialPolygonLayer"},
-            },
-            "type": "object",
-        },
-        "GeospatialLayerItem": {
-            "additionalProperties": False,
-            "properties": {
-                "Actions": {
-                    "items": {"$ref": "#/definitions/LayerCustomAction"},
-                    "maxItems": 10,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "DataSource": {"$ref": "#/definitions/GeospatialDataSourceItem"},
-                "JoinDefinition": {"$ref": "#/definitions/GeospatialLayerJoinDefinition"},
-                "Label": {"type": "string"},
-                "LayerDefinition": {"$ref": "#/definitions/GeospatialLayerDefinition"},
-                "LayerId": {"type": "string"},
-                "LayerType": {"$ref": "#/definitions/GeospatialLayerType"},
-                "Tooltip": {"$ref": "#/definitions/TooltipOptions"},
-                "Visibility": {"$ref": "#/definitions/Visibility"},
-            },
-            "required": ["LayerId"],
-            "type": "object",
-        },
-        "GeospatialLayerJoinDefinition": {
-            "additionalProperties": False,
-            "properties": {
-                "ColorField": {"$ref": "#/definitions/GeospatialLayerColorField"},
-                "DatasetKeyField": {"$ref": "#/definitions/UnaggregatedField"},
-                "ShapeKeyField": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "GeospatialLayerMapConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Interactions": {"$ref": "#/definitions/VisualInteractionOptions"},
-                "Legend": {"$ref": "#/definitions/LegendOptions"},
-                "MapLayers": {
-                    "items": {"$ref": "#/definitions/GeospatialLayerItem"},
-                    "type": "array",
-                },
-                "MapState": {"$ref": "#/definitions/GeospatialMapState"},
-                "MapStyle": {"$ref": "#/definitions/GeospatialMapStyle"},
-            },
-            "type": "object",
-        },
-        "GeospatialLayerType": {"enum": ["POINT", "LINE", "POLYGON"], "type": "string"},
-        "GeospatialLineLayer": {
-            "additionalProperties": False,
-            "properties": {"Style": {"$ref": "#/definitions/GeospatialLineStyle"}},
-            "required": ["Style"],
-            "type": "object",
-        },
-        "GeospatialLineStyle": {
-            "additionalProperties": False,
-            "properties": {"LineSymbolStyle": {"$ref": "#/definitions/GeospatialLineSymbolStyle"}},
-            "type": "object",
-        },
-        "GeospatialLineSymbolStyle": {
-            "additionalProperties": False,
-            "properties": {
-                "FillColor": {"$ref": "#/definitions/GeospatialColor"},
-                "LineWidth": {"$ref": "#/definitions/GeospatialLineWidth"},
-            },
-            "type": "object",
-        },
-        "GeospatialLineWidth": {
-            "additionalProperties": False,
-            "properties": {"LineWidth": {"minimum": 0, "type": "number"}},
-            "type": "object",
-        },
-        "GeospatialMapAggregatedFieldWells": {
-            "additionalProperties": False,
-            "properties": {
-                "Colors": {
-                    "items": {"$ref": "#/definitions/DimensionField"},
-                    "maxItems": 200,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Geospatial": {
-                    "items": {"$ref": "#/definitions/DimensionField"},
-                    "maxItems": 200,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Values": {
-                    "items": {"$ref": "#/definitions/MeasureField"},
-                    "maxItems": 200,
-                    "minItems": 0,
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "GeospatialMapConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "FieldWells": {"$ref": "#/definitions/GeospatialMapFieldWells"},
-                "Interactions": {"$ref": "#/definitions/VisualInteractionOptions"},
-                "Legend": {"$ref": "#/definitions/LegendOptions"},
-                "MapStyleOptions": {"$ref": "#/definitions/GeospatialMapStyleOptions"},
-                "PointStyleOptions": {"$ref": "#/definitions/GeospatialPointStyleOptions"},
-                "Tooltip": {"$ref": "#/definitions/TooltipOptions"},
-                "VisualPalette": {"$ref": "#/definitions/VisualPalette"},
-                "WindowOptions": {"$ref": "#/definitions/GeospatialWindowOptions"},
-            },
-            "type": "object",
-        },
-        "GeospatialMapFieldWells": {
-            "additionalProperties": False,
-            "properties": {
-                "GeospatialMapAggregatedFieldWells": {
-                    "$ref": "#/definitions/GeospatialMapAggregatedFieldWells"
-                }
-            },
-            "type": "object",
-        },
-        "GeospatialMapNavigation": {"enum": ["ENABLED", "DISABLED"], "type": "string"},
-        "GeospatialMapState": {
-            "additionalProperties": False,
-            "properties": {
-                "Bounds": {"$ref": "#/definitions/GeospatialCoordinateBounds"},
-                "MapNavigation": {"$ref": "#/definitions/GeospatialMapNavigation"},
-            },
-            "type": "object",
-        },
-        "GeospatialMapStyle": {
-            "additionalProperties": False,
-            "properties": {
-                "BackgroundColor": {"pattern": "^#[A-F0-9]{6}(?:[A-F0-9]{2})?$", "type": "string"},
-                "BaseMapStyle": {"$ref": "#/definitions/BaseMapStyleType"},
-                "BaseMapVisibility": {"$ref": "#/definitions/Visibility"},
-            },
-            "type": "object",
-        },
-        "GeospatialMapStyleOptions": {
-            "additionalProperties": False,
-            "properties": {"BaseMapStyle": {"$ref": "#/definitions/BaseMapStyleType"}},
-            "type": "object",
-        },
-        "GeospatialMapVisual": {
-            "additionalProperties": False,
-            "properties": {
-                "Actions": {
-                    "items": {"$ref": "#/definitions/VisualCustomAction"},
-                    "maxItems": 10,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "ChartConfiguration": {"$ref": "#/definitions/GeospatialMapConfiguration"},
-                "ColumnHierarchies": {
-                    "items": {"$ref": "#/definitions/ColumnHierarchy"},
-                    "maxItems": 2,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Subtitle": {"$ref": "#/definitions/VisualSubtitleLabelOptions"},
-                "Title": {"$ref": "#/definitions/VisualTitleLabelOptions"},
-                "VisualContentAltText": {"maxLength": 1024, "minLength": 1, "type": "string"},
-                "VisualId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-            },
-            "required": ["VisualId"],
-            "type": "object",
-        },
-        "GeospatialNullDataSettings": {
-            "additionalProperties": False,
-            "properties": {"SymbolStyle": {"$ref": "#/definitions/GeospatialNullSymbolStyle"}},
-            "required": ["SymbolStyle"],
-            "type": "object",
-        },
-        "GeospatialNullSymbolStyle": {
-            "additionalProperties": False,
-            "properties": {
-                "FillColor": {"pattern": "^#[A-F0-9]{6}(?:[A-F0-9]{2})?$", "type": "string"},
-                "StrokeColor": {"pattern": "^#[A-F0-9]{6}(?:[A-F0-9]{2})?$", "type": "string"},
-                "StrokeWidth": {"minimum": 0, "type": "number"},
-            },
-            "type": "object",
-        },
-        "GeospatialPointLayer": {
-            "additionalProperties": False,
-            "properties": {"Style": {"$ref": "#/definitions/GeospatialPointStyle"}},
-            "required": ["Style"],
-            "type": "object",
-        },
-        "GeospatialPointStyle": {
-            "additionalProperties": False,
-            "properties": {
-                "CircleSymbolStyle": {"$ref": "#/definitions/GeospatialCircleSymbolStyle"}
-            },
-            "type": "object",
-        },
-        "GeospatialPointStyleOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "ClusterMarkerConfiguration": {"$ref": "#/definitions/ClusterMarkerConfiguration"},
-                "HeatmapConfiguration": {"$ref": "#/definitions/GeospatialHeatmapConfiguration"},
-                "SelectedPointStyle": {"$ref": "#/definitions/GeospatialSelectedPointStyle"},
-            },
-            "type": "object",
-        },
-        "GeospatialPolygonLayer": {
-            "additionalProperties": False,
-            "properties": {"Style": {"$ref": "#/definitions/GeospatialPolygonStyle"}},
-            "required": ["Style"],
-            "type": "object",
-        },
-        "GeospatialPolygonStyle": {
-            "additionalProperties": False,
-            "properties": {
-                "PolygonSymbolStyle": {"$ref": "#/definitions/GeospatialPolygonSymbolStyle"}
-            },
-            "type": "object",
-        },
-        "GeospatialPolygonSymbolStyle": {
-            "additionalProperties": False,
-            "properties": {
-                "FillColor": {"$ref": "#/definitions/GeospatialColor"},
-                "StrokeColor": {"$ref": "#/definitions/GeospatialColor"},
-                "StrokeWidth": {"$ref": "#/definitions/GeospatialLineWidth"},
-            },
-            "type": "object",
-        },
-        "GeospatialSelectedPointStyle": {"enum": ["POINT", "CLUSTER", "HEATMAP"], "type": "string"},
-        "GeospatialSolidColor": {
-            "additionalProperties": False,
-            "properties": {
-                "Color": {"pattern": "^#[A-F0-9]{6}(?:[A-F0-9]{2})?$", "type": "string"},
-                "State": {"$ref": "#/definitions/GeospatialColorState"},
-            },
-            "required": ["Color"],
-            "type": "object",
-        },
-        "GeospatialStaticFileSource": {
-            "additionalProperties": False,
-            "properties": {
-                "StaticFileId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                }
-            },
-            "required": ["StaticFileId"],
-            "type": "object",
-        },
-        "GeospatialWindowOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "Bounds": {"$ref": "#/definitions/GeospatialCoordinateBounds"},
-                "MapZoomMode": {"$ref": "#/definitions/MapZoomMode"},
-            },
-            "type": "object",
-        },
-        "GlobalTableBorderOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "SideSpecificBorder": {"$ref": "#/definitions/TableSideBorderOptions"},
-                "UniformBorder": {"$ref": "#/definitions/TableBorderOptions"},
-            },
-            "type": "object",
-        },
-        "GradientColor": {
-            "additionalProperties": False,
-            "properties": {
-                "Stops": {
-                    "items": {"$ref": "#/definitions/GradientStop"},
-                    "maxItems": 100,
-                    "minItems": 0,
-                    "type": "array",
-                }
-            },
-            "type": "object",
-        },
-        "GradientStop": {
-            "additionalProperties": False,
-            "properties": {
-                "Color": {"pattern": "^#[A-F0-9]{6}$", "type": "string"},
-                "DataValue": {"type": "number"},
-                "GradientOffset": {"type": "number"},
-            },
-            "required": ["GradientOffset"],
-            "type": "object",
-        },
-        "GridLayoutCanvasSizeOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "ScreenCanvasSizeOptions": {
-                    "$ref": "#/definitions/GridLayoutScreenCanvasSizeOptions"
-                }
-            },
-            "type": "object",
-        },
-        "GridLayoutConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "CanvasSizeOptions": {"$ref": "#/definitions/GridLayoutCanvasSizeOptions"},
-                "Elements": {
-                    "items": {"$ref": "#/definitions/GridLayoutElement"},
-                    "maxItems": 430,
-                    "minItems": 0,
-                    "type": "array",
-                },
-            },
-            "required": ["Elements"],
-            "type": "object",
-        },
-        "GridLayoutElement": {
-            "additionalProperties": False,
-            "properties": {
-                "BackgroundStyle": {"$ref": "#/definitions/GridLayoutElementBackgroundStyle"},
-                "BorderRadius": {"maxLength": 50, "minLength": 0, "type": "string"},
-                "BorderStyle": {"$ref": "#/definitions/GridLayoutElementBorderStyle"},
-                "ColumnIndex": {"maximum": 35, "minimum": 0, "type": "number"},
-                "ColumnSpan": {"maximum": 36, "minimum": 1, "type": "number"},
-                "ElementId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-                "ElementType": {"$ref": "#/definitions/LayoutElementType"},
-                "LoadingAnimation": {"$ref": "#/definitions/LoadingAnimation"},
-                "Padding": {"maxLength": 200, "minLength": 0, "type": "string"},
-                "RowIndex": {"maximum": 9009, "minimum": 0, "type": "number"},
-                "RowSpan": {"maximum": 21, "minimum": 1, "type": "number"},
-                "SelectedBorderStyle": {"$ref": "#/definitions/GridLayoutElementBorderStyle"},
-            },
-            "required": ["ColumnSpan", "ElementId", "ElementType", "RowSpan"],
-            "type": "object",
-        },
-        "GridLayoutElementBackgroundStyle": {
-            "additionalProperties": False,
-            "properties": {
-                "Color": {"pattern": "^#[A-F0-9]{6}(?:[A-F0-9]{2})?$", "type": "string"},
-                "Visibility": {"$ref": "#/definitions/Visibility"},
-            },
-            "type": "object",
-        },
-        "GridLayoutElementBorderStyle": {
-            "additionalProperties": False,
-            "properties": {
-                "Color": {"pattern": "^#[A-F0-9]{6}(?:[A-F0-9]{2})?$", "type": "string"},
-                "Visibility": {"$ref": "#/definitions/Visibility"},
-                "Width": {"maxLength": 50, "minLength": 0, "type": "string"},
-            },
-            "type": "object",
-        },
-        "GridLayoutScreenCanvasSizeOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "OptimizedViewPortWidth": {"type": "string"},
-                "ResizeOption": {"$ref": "#/definitions/ResizeOption"},
-            },
-            "required": ["ResizeOption"],
-            "type": "object",
-        },
-        "GrowthRateComputation": {
-            "additionalProperties": False,
-            "properties": {
-                "ComputationId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-                "Name": {"type": "string"},
-                "PeriodSize": {"maximum": 52, "minimum": 2, "type": "number"},
-                "Time": {"$ref": "#/definitions/DimensionField"},
-                "Value": {"$ref": "#/definitions/MeasureField"},
-            },
-            "required": ["ComputationId"],
-            "type": "object",
-        },
-        "HeaderFooterSectionConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Layout": {"$ref": "#/definitions/SectionLayoutConfiguration"},
-                "SectionId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-                "Style": {"$ref": "#/definitions/SectionStyle"},
-            },
-            "required": ["Layout", "SectionId"],
-            "type": "object",
-        },
-        "HeatMapAggregatedFieldWells": {
-            "additionalProperties": False,
-            "properties": {
-                "Columns": {
-                    "items": {"$ref": "#/definitions/DimensionField"},
-                    "maxItems": 1,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Rows": {
-                    "items": {"$ref": "#/definitions/DimensionField"},
-                    "maxItems": 1,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Values": {
-                    "items": {"$ref": "#/definitions/MeasureField"},
-                    "maxItems": 1,
-                    "minItems": 0,
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "HeatMapConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "ColorScale": {"$ref": "#/definitions/ColorScale"},
-                "ColumnLabelOptions": {"$ref": "#/definitions/ChartAxisLabelOptions"},
-                "DataLabels": {"$ref": "#/definitions/DataLabelOptions"},
-                "FieldWells": {"$ref": "#/definitions/HeatMapFieldWells"},
-                "Interactions": {"$ref": "#/definitions/VisualInteractionOptions"},
-                "Legend": {"$ref": "#/definitions/LegendOptions"},
-                "RowLabelOptions": {"$ref": "#/definitions/ChartAxisLabelOptions"},
-                "SortConfiguration": {"$ref": "#/definitions/HeatMapSortConfiguration"},
-                "Tooltip": {"$ref": "#/definitions/TooltipOptions"},
-            },
-            "type": "object",
-        },
-        "HeatMapFieldWells": {
-            "additionalProperties": False,
-            "properties": {
-                "HeatMapAggregatedFieldWells": {"$ref": "#/definitions/HeatMapAggregatedFieldWells"}
-            },
-            "type": "object",
-        },
-        "HeatMapSortConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "HeatMapColumnItemsLimitConfiguration": {
-                    "$ref": "#/definitions/ItemsLimitConfiguration"
-                },
-                "HeatMapColumnSort": {
-                    "items": {"$ref": "#/definitions/FieldSortOptions"},
-                    "maxItems": 100,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "HeatMapRowItemsLimitConfiguration": {
-                    "$ref": "#/definitions/ItemsLimitConfiguration"
-                },
-                "HeatMapRowSort": {
-                    "items": {"$ref": "#/definitions/FieldSortOptions"},
-                    "maxItems": 100,
-                    "minItems": 0,
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "HeatMapVisual": {
-            "additionalProperties": False,
-            "properties": {
-                "Actions": {
-                    "items": {"$ref": "#/definitions/VisualCustomAction"},
-                    "maxItems": 10,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "ChartConfiguration": {"$ref": "#/definitions/HeatMapConfiguration"},
-                "ColumnHierarchies": {
-                    "items": {"$ref": "#/definitions/ColumnHierarchy"},
-                    "maxItems": 2,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Subtitle": {"$ref": "#/definitions/VisualSubtitleLabelOptions"},
-                "Title": {"$ref": "#/definitions/VisualTitleLabelOptions"},
-                "VisualContentAltText": {"maxLength": 1024, "minLength": 1, "type": "string"},
-                "VisualId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-            },
-            "required": ["VisualId"],
-            "type": "object",
-        },
-        "HistogramAggregatedFieldWells": {
-            "additionalProperties": False,
-            "properties": {
-                "Values": {
-                    "items": {"$ref": "#/definitions/MeasureField"},
-                    "maxItems": 1,
-                    "minItems": 0,
-                    "type": "array",
-                }
-            },
-            "type": "object",
-        },
-        "HistogramBinOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "BinCount": {"$ref": "#/definitions/BinCountOptions"},
-                "BinWidth": {"$ref": "#/definitions/BinWidthOptions"},
-                "SelectedBinType": {"$ref": "#/definitions/HistogramBinType"},
-                "StartValue": {"type": "number"},
-            },
-            "type": "object",
-        },
-        "HistogramBinType": {"enum": ["BIN_COUNT", "BIN_WIDTH"], "type": "string"},
-        "HistogramConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "BinOptions": {"$ref": "#/definitions/HistogramBinOptions"},
-                "DataLabels": {"$ref": "#/definitions/DataLabelOptions"},
-                "FieldWells": {"$ref": "#/definitions/HistogramFieldWells"},
-                "Interactions": {"$ref": "#/definitions/VisualInteractionOptions"},
-                "Tooltip": {"$ref": "#/definitions/TooltipOptions"},
-                "VisualPalette": {"$ref": "#/definitions/VisualPalette"},
-                "XAxisDisplayOptions": {"$ref": "#/definitions/AxisDisplayOptions"},
-                "XAxisLabelOptions": {"$ref": "#/definitions/ChartAxisLabelOptions"},
-                "YAxisDisplayOptions": {"$ref": "#/definitions/AxisDisplayOptions"},
-            },
-            "type": "object",
-        },
-        "HistogramFieldWells": {
-            "additionalProperties": False,
-            "properties": {
-                "HistogramAggregatedFieldWells": {
-                    "$ref": "#/definitions/HistogramAggregatedFieldWells"
-                }
-            },
-            "type": "object",
-        },
-        "HistogramVisual": {
-            "additionalProperties": False,
-            "properties": {
-                "Actions": {
-                    "items": {"$ref": "#/definitions/VisualCustomAction"},
-                    "maxItems": 10,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "ChartConfiguration": {"$ref": "#/definitions/HistogramConfiguration"},
-                "Subtitle": {"$ref": "#/definitions/VisualSubtitleLabelOptions"},
-                "Title": {"$ref": "#/definitions/VisualTitleLabelOptions"},
-                "VisualContentAltText": {"maxLength": 1024, "minLength": 1, "type": "string"},
-                "VisualId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-            },
-            "required": ["VisualId"],
-            "type": "object",
-        },
-        "HorizontalTextAlignment": {"enum": ["LEFT", "CENTER", "RIGHT", "AUTO"], "type": "string"},
-        "Icon": {
-            "enum": [
-                "CARET_UP",
-                "CARET_DOWN",
-                "PLUS",
-                "MINUS",
-                "ARROW_UP",
-                "ARROW_DOWN",
-                "ARROW_LEFT",
-                "ARROW_UP_LEFT",
-                "ARROW_DOWN_LEFT",
-                "ARROW_RIGHT",
-                "ARROW_UP_RIGHT",
-                "ARROW_DOWN_RIGHT",
-                "FACE_UP",
-                "FACE_DOWN",
-                "FACE_FLAT",
-                "ONE_BAR",
-                "TWO_BAR",
-                "THREE_BAR",
-                "CIRCLE",
-                "TRIANGLE",
-                "SQUARE",
-                "FLAG",
-                "THUMBS_UP",
-                "THUMBS_DOWN",
-                "CHECKMARK",
-                "X",
-            ],
-            "type": "string",
-        },
-        "ImageCustomAction": {
-            "additionalProperties": False,
-            "properties": {
-                "ActionOperations": {
-                    "items": {"$ref": "#/definitions/ImageCustomActionOperation"},
-                    "maxItems": 2,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "CustomActionId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-                "Name": {"maxLength": 256, "minLength": 1, "type": "string"},
-                "Status": {"$ref": "#/definitions/WidgetStatus"},
-                "Trigger": {"$ref": "#/definitions/ImageCustomActionTrigger"},
-            },
-            "required": ["ActionOperations", "CustomActionId", "Name", "Trigger"],
-            "type": "object",
-        },
-        "ImageCustomActionOperation": {
-            "additionalProperties": False,
-            "properties": {
-                "NavigationOperation": {"$ref": "#/definitions/CustomActionNavigationOperation"},
-                "SetParametersOperation": {
-                    "$ref": "#/definitions/CustomActionSetParametersOperation"
-                },
-                "URLOperation": {"$ref": "#/definitions/CustomActionURLOperation"},
-            },
-            "type": "object",
-        },
-        "ImageCustomActionTrigger": {"enum": ["CLICK", "MENU"], "type": "string"},
-        "ImageInteractionOptions": {
-            "additionalProperties": False,
-            "properties": {"ImageMenuOption": {"$ref": "#/definitions/ImageMenuOption"}},
-            "type": "object",
-        },
-        "ImageMenuOption": {
-            "additionalProperties": False,
-            "properties": {"AvailabilityStatus": {"$ref": "#/definitions/DashboardBehavior"}},
-            "type": "object",
-        },
-        "ImageStaticFile": {
-            "additionalProperties": False,
-            "properties": {
-                "Source": {"$ref": "#/definitions/StaticFileSource"},
-                "StaticFileId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-            },
-            "required": ["StaticFileId"],
-            "type": "object",
-        },
-        "InnerFilter": {
-            "additionalProperties": False,
-            "properties": {"CategoryInnerFilter": {"$ref": "#/definitions/CategoryInnerFilter"}},
-            "type": "object",
-        },
-        "InsightConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Computations": {
-                    "items": {"$ref": "#/definitions/Computation"},
-                    "maxItems": 100,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "CustomNarrative": {"$ref": "#/definitions/CustomNarrativeOptions"},
-                "Interactions": {"$ref": "#/definitions/VisualInteractionOptions"},
-            },
-            "type": "object",
-        },
-        "InsightVisual": {
-            "additionalProperties": False,
-            "properties": {
-                "Actions": {
-                    "items": {"$ref": "#/definitions/VisualCustomAction"},
-                    "maxItems": 10,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "DataSetIdentifier": {"maxLength": 2048, "minLength": 0, "type": "string"},
-                "InsightConfiguration": {"$ref": "#/definitions/InsightConfiguration"},
-                "Subtitle": {"$ref": "#/definitions/VisualSubtitleLabelOptions"},
-                "Title": {"$ref": "#/definitions/VisualTitleLabelOptions"},
-                "TopicIdentifier": {"maxLength": 2048, "minLength": 1, "type": "string"},
-                "VisualContentAltText": {"maxLength": 1024, "minLength": 1, "type": "string"},
-                "VisualId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-            },
-            "required": ["VisualId"],
-            "type": "object",
-        },
-        "IntegerDefaultValues": {
-            "additionalProperties": False,
-            "properties": {
-                "DynamicValue": {"$ref": "#/definitions/DynamicDefaultValue"},
-                "StaticValues": {
-                    "items": {"type": "number"},
-                    "maxItems": 50000,
-                    "minItems": 0,
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "IntegerParameter": {
-            "additionalProperties": False,
-            "properties": {
-                "Name": {"pattern": "\\S", "type": "string"},
-                "Values": {"items": {"type": "number"}, "type": "array"},
-            },
-            "required": ["Name", "Values"],
-            "type": "object",
-        },
-        "IntegerParameterDeclaration": {
-            "additionalProperties": False,
-            "properties": {
-                "DefaultValues": {"$ref": "#/definitions/IntegerDefaultValues"},
-                "MappedDataSetParameters": {
-                    "items": {"$ref": "#/definitions/MappedDataSetParameter"},
-                    "maxItems": 150,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Name": {
-                    "maxLength": 2048,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9]+$",
-                    "type": "string",
-                },
-                "ParameterValueType": {"$ref": "#/definitions/ParameterValueType"},
-                "ValueWhenUnset": {"$ref": "#/definitions/IntegerValueWhenUnsetConfiguration"},
-            },
-            "required": ["Name", "ParameterValueType"],
-            "type": "object",
-        },
-        "IntegerValueWhenUnsetConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "CustomValue": {"type": "number"},
-                "ValueWhenUnsetOption": {"$ref": "#/definitions/ValueWhenUnsetOption"},
-            },
-            "type": "object",
-        },
-        "ItemsLimitConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "ItemsLimit": {"type": "number"},
-                "OtherCategories": {"$ref": "#/definitions/OtherCategories"},
-            },
-            "type": "object",
-        },
-        "KPIActualValueConditionalFormatting": {
-            "additionalProperties": False,
-            "properties": {
-                "Icon": {"$ref": "#/definitions/ConditionalFormattingIcon"},
-                "TextColor": {"$ref": "#/definitions/ConditionalFormattingColor"},
-            },
-            "type": "object",
-        },
-        "KPIComparisonValueConditionalFormatting": {
-            "additionalProperties": False,
-            "properties": {
-                "Icon": {"$ref": "#/definitions/ConditionalFormattingIcon"},
-                "TextColor": {"$ref": "#/definitions/ConditionalFormattingColor"},
-            },
-            "type": "object",
-        },
-        "KPIConditionalFormatting": {
-            "additionalProperties": False,
-            "properties": {
-                "ConditionalFormattingOptions": {
-                    "items": {"$ref": "#/definitions/KPIConditionalFormattingOption"},
-                    "maxItems": 100,
-                    "minItems": 0,
-                    "type": "array",
-                }
-            },
-            "type": "object",
-        },
-        "KPIConditionalFormattingOption": {
-            "additionalProperties": False,
-            "properties": {
-                "ActualValue": {"$ref": "#/definitions/KPIActualValueConditionalFormatting"},
-                "ComparisonValue": {
-                    "$ref": "#/definitions/KPIComparisonValueConditionalFormatting"
-                },
-                "PrimaryValue": {"$ref": "#/definitions/KPIPrimaryValueConditionalFormatting"},
-                "ProgressBar": {"$ref": "#/definitions/KPIProgressBarConditionalFormatting"},
-            },
-            "type": "object",
-        },
-        "KPIConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "FieldWells": {"$ref": "#/definitions/KPIFieldWells"},
-                "Interactions": {"$ref": "#/definitions/VisualInteractionOptions"},
-                "KPIOptions": {"$ref": "#/definitions/KPIOptions"},
-                "SortConfiguration": {"$ref": "#/definitions/KPISortConfiguration"},
-            },
-            "type": "object",
-        },
-        "KPIFieldWells": {
-            "additionalProperties": False,
-            "properties": {
-                "TargetValues": {
-                    "items": {"$ref": "#/definitions/MeasureField"},
-                    "maxItems": 200,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "TrendGroups": {
-                    "items": {"$ref": "#/definitions/DimensionField"},
-                    "maxItems": 200,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Values": {
-                    "items": {"$ref": "#/definitions/MeasureField"},
-                    "maxItems": 200,
-                    "minItems": 0,
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "KPIOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "Comparison": {"$ref": "#/definitions/ComparisonConfiguration"},
-                "PrimaryValueDisplayType": {"$ref": "#/definitions/PrimaryValueDisplayType"},
-                "PrimaryValueFontConfiguration": {"$ref": "#/definitions/FontConfiguration"},
-                "ProgressBar": {"$ref": "#/definitions/ProgressBarOptions"},
-                "SecondaryValue": {"$ref": "#/definitions/SecondaryValueOptions"},
-                "SecondaryValueFontConfiguration": {"$ref": "#/definitions/FontConfiguration"},
-                "Sparkline": {"$ref": "#/definitions/KPISparklineOptions"},
-                "TrendArrows": {"$ref": "#/definitions/TrendArrowOptions"},
-                "VisualLayoutOptions": {"$ref": "#/definitions/KPIVisualLayoutOptions"},
-            },
-            "type": "object",
-        },
-        "KPIPrimaryValueConditionalFormatting": {
-            "additionalProperties": False,
-            "properties": {
-                "Icon": {"$ref": "#/definitions/ConditionalFormattingIcon"},
-                "TextColor": {"$ref": "#/definitions/ConditionalFormattingColor"},
-            },
-            "type": "object",
-        },
-        "KPIProgressBarConditionalFormatting": {
-            "additionalProperties": False,
-            "properties": {"ForegroundColor": {"$ref": "#/definitions/ConditionalFormattingColor"}},
-            "type": "object",
-        },
-        "KPISortConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "TrendGroupSort": {
-                    "items": {"$ref": "#/definitions/FieldSortOptions"},
-                    "maxItems": 100,
-                    "minItems": 0,
-                    "type": "array",
-                }
-            },
-            "type": "object",
-        },
-        "KPISparklineOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "Color": {"pattern": "^#[A-F0-9]{6}$", "type": "string"},
-                "TooltipVisibility": {"$ref": "#/definitions/Visibility"},
-                "Type": {"$ref": "#/definitions/KPISparklineType"},
-                "Visibility": {"$ref": "#/definitions/Visibility"},
-            },
-            "required": ["Type"],
-            "type": "object",
-        },
-        "KPISparklineType": {"enum": ["LINE", "AREA"], "type": "string"},
-        "KPIVisual": {
-            "additionalProperties": False,
-            "properties": {
-                "Actions": {
-                    "items": {"$ref": "#/definitions/VisualCustomAction"},
-                    "maxItems": 10,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "ChartConfiguration": {"$ref": "#/definitions/KPIConfiguration"},
-                "ColumnHierarchies": {
-                    "items": {"$ref": "#/definitions/ColumnHierarchy"},
-                    "maxItems": 2,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "ConditionalFormatting": {"$ref": "#/definitions/KPIConditionalFormatting"},
-                "Subtitle": {"$ref": "#/definitions/VisualSubtitleLabelOptions"},
-                "Title": {"$ref": "#/definitions/VisualTitleLabelOptions"},
-                "VisualContentAltText": {"maxLength": 1024, "minLength": 1, "type": "string"},
-                "VisualId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-            },
-            "required": ["VisualId"],
-            "type": "object",
-        },
-        "KPIVisualLayoutOptions": {
-            "additionalProperties": False,
-            "properties": {"StandardLayout": {"$ref": "#/definitions/KPIVisualStandardLayout"}},
-            "type": "object",
-        },
-        "KPIVisualStandardLayout": {
-            "additionalProperties": False,
-            "properties": {"Type": {"$ref": "#/definitions/KPIVisualStandardLayoutType"}},
-            "required": ["Type"],
-            "type": "object",
-        },
-        "KPIVisualStandardLayoutType": {"enum": ["CLASSIC", "VERTICAL"], "type": "string"},
-        "LabelOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "CustomLabel": {"type": "string"},
-                "FontConfiguration": {"$ref": "#/definitions/FontConfiguration"},
-                "Visibility": {"$ref": "#/definitions/Visibility"},
-            },
-            "type": "object",
-        },
-        "LayerCustomAction": {
-            "additionalProperties": False,
-            "properties": {
-                "ActionOperations": {
-                    "items": {"$ref": "#/definitions/LayerCustomActionOperation"},
-                    "maxItems": 2,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "CustomActionId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-                "Name": {"maxLength": 256, "minLength": 1, "type": "string"},
-                "Status": {"$ref": "#/definitions/WidgetStatus"},
-                "Trigger": {"$ref": "#/definitions/LayerCustomActionTrigger"},
-            },
-            "required": ["ActionOperations", "CustomActionId", "Name", "Trigger"],
-            "type": "object",
-        },
-        "LayerCustomActionOperation": {
-            "additionalProperties": False,
-            "properties": {
-                "FilterOperation": {"$ref": "#/definitions/CustomActionFilterOperation"},
-                "NavigationOperation": {"$ref": "#/definitions/CustomActionNavigationOperation"},
-                "SetParametersOperation": {
-                    "$ref": "#/definitions/CustomActionSetParametersOperation"
-                },
-                "URLOperation": {"$ref": "#/definitions/CustomActionURLOperation"},
-            },
-            "type": "object",
-        },
-        "LayerCustomActionTrigger": {
-            "enum": ["DATA_POINT_CLICK", "DATA_POINT_MENU"],
-            "type": "string",
-        },
-        "LayerMapVisual": {
-            "additionalProperties": False,
-            "properties": {
-                "ChartConfiguration": {"$ref": "#/definitions/GeospatialLayerMapConfiguration"},
-                "DataSetIdentifier": {"maxLength": 2048, "minLength": 0, "type": "string"},
-                "Subtitle": {"$ref": "#/definitions/VisualSubtitleLabelOptions"},
-                "Title": {"$ref": "#/definitions/VisualTitleLabelOptions"},
-                "TopicIdentifier": {"maxLength": 2048, "minLength": 1, "type": "string"},
-                "VisualContentAltText": {"maxLength": 1024, "minLength": 1, "type": "string"},
-                "VisualId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-            },
-            "required": ["VisualId"],
-            "type": "object",
-        },
-        "Layout": {
-            "additionalProperties": False,
-            "properties": {"Configuration": {"$ref": "#/definitions/LayoutConfiguration"}},
-            "required": ["Configuration"],
-            "type": "object",
-        },
-        "LayoutConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "FreeFormLayout": {"$ref": "#/definitions/FreeFormLayoutConfiguration"},
-                "GridLayout": {"$ref": "#/definitions/GridLayoutConfiguration"},
-                "SectionBasedLayout": {"$ref": "#/definitions/SectionBasedLayoutConfiguration"},
-            },
-            "type": "object",
-        },
-        "LayoutElementType": {
-            "enum": ["VISUAL", "FILTER_CONTROL", "PARAMETER_CONTROL", "TEXT_BOX", "IMAGE"],
-            "type": "string",
-        },
-        "LegendOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "Height": {"type": "string"},
-                "Position": {"$ref": "#/definitions/LegendPosition"},
-                "Title": {"$ref": "#/definitions/LabelOptions"},
-                "ValueFontConfiguration": {"$ref": "#/definitions/FontConfiguration"},
-                "Visibility": {"$ref": "#/definitions/Visibility"},
-                "Width": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "LegendPosition": {"enum": ["AUTO", "RIGHT", "BOTTOM", "TOP"], "type": "string"},
-        "LineChartAggregatedFieldWells": {
-            "additionalProperties": False,
-            "properties": {
-                "Category": {
-                    "items": {"$ref": "#/definitions/DimensionField"},
-                    "maxItems": 200,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Colors": {
-                    "items": {"$ref": "#/definitions/DimensionField"},
-                    "maxItems": 200,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "SmallMultiples": {
-                    "items": {"$ref": "#/definitions/DimensionField"},
-                    "maxItems": 1,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Values": {
-                    "items": {"$ref": "#/definitions/MeasureField"},
-                    "maxItems": 200,
-                    "minItems": 0,
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "LineChartConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "ContributionAnalysisDefaults": {
-                    "items": {"$ref": "#/definitions/ContributionAnalysisDefault"},
-                    "maxItems": 200,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "DataLabels": {"$ref": "#/definitions/DataLabelOptions"},
-                "DefaultSeriesSettings": {"$ref": "#/definitions/LineChartDefaultSeriesSettings"},
-                "FieldWells": {"$ref": "#/definitions/LineChartFieldWells"},
-                "ForecastConfigurations": {
-                    "items": {"$ref": "#/definitions/ForecastConfiguration"},
-                    "maxItems": 10,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Interactions": {"$ref": "#/definitions/VisualInteractionOptions"},
-                "Legend": {"$ref": "#/definitions/LegendOptions"},
-                "PrimaryYAxisDisplayOptions": {
-                    "$ref": "#/definitions/LineSeriesAxisDisplayOptions"
-                },
-                "PrimaryYAxisLabelOptions": {"$ref": "#/definitions/ChartAxisLabelOptions"},
-                "ReferenceLines": {
-                    "items": {"$ref": "#/definitions/ReferenceLine"},
-                    "maxItems": 20,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "SecondaryYAxisDisplayOptions": {
-                    "$ref": "#/definitions/LineSeriesAxisDisplayOptions"
-                },
-                "SecondaryYAxisLabelOptions": {"$ref": "#/definitions/ChartAxisLabelOptions"},
-                "Series": {
-                    "items": {"$ref": "#/definitions/SeriesItem"},
-                    "maxItems": 2000,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "SingleAxisOptions": {"$ref": "#/definitions/SingleAxisOptions"},
-                "SmallMultiplesOptions": {"$ref": "#/definitions/SmallMultiplesOptions"},
-                "SortConfiguration": {"$ref": "#/definitions/LineChartSortConfiguration"},
-                "Tooltip": {"$ref": "#/definitions/TooltipOptions"},
-                "Type": {"$ref": "#/definitions/LineChartType"},
-                "VisualPalette": {"$ref": "#/definitions/VisualPalette"},
-                "XAxisDisplayOptions": {"$ref": "#/definitions/AxisDisplayOptions"},
-                "XAxisLabelOptions": {"$ref": "#/definitions/ChartAxisLabelOptions"},
-            },
-            "type": "object",
-        },
-        "LineChartDefaultSeriesSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "AxisBinding": {"$ref": "#/definitions/AxisBinding"},
-                "DecalSettings": {"$ref": "#/definitions/DecalSettings"},
-                "LineStyleSettings": {"$ref": "#/definitions/LineChartLineStyleSettings"},
-                "MarkerStyleSettings": {"$ref": "#/definitions/LineChartMarkerStyleSettings"},
-            },
-            "type": "object",
-        },
-        "LineChartFieldWells": {
-            "additionalProperties": False,
-            "properties": {
-                "LineChartAggregatedFieldWells": {
-                    "$ref": "#/definitions/LineChartAggregatedFieldWells"
-                }
-            },
-            "type": "object",
-        },
-        "LineChartLineStyle": {"enum": ["SOLID", "DOTTED", "DASHED"], "type": "string"},
-        "LineChartLineStyleSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "LineInterpolation": {"$ref": "#/definitions/LineInterpolation"},
-                "LineStyle": {"$ref": "#/definitions/LineChartLineStyle"},
-                "LineVisibility": {"$ref": "#/definitions/Visibility"},
-                "LineWidth": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "LineChartMarkerShape": {
-            "enum": ["CIRCLE", "TRIANGLE", "SQUARE", "DIAMOND", "ROUNDED_SQUARE"],
-            "type": "string",
-        },
-        "LineChartMarkerStyleSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "MarkerColor": {"pattern": "^#[A-F0-9]{6}$", "type": "string"},
-                "MarkerShape": {"$ref": "#/definitions/LineChartMarkerShape"},
-                "MarkerSize": {"type": "string"},
-                "MarkerVisibility": {"$ref": "#/definitions/Visibility"},
-            },
-            "type": "object",
-        },
-        "LineChartSeriesSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "DecalSettings": {"$ref": "#/definitions/DecalSettings"},
-                "LineStyleSettings": {"$ref": "#/definitions/LineChartLineStyleSettings"},
-                "MarkerStyleSettings": {"$ref": "#/definitions/LineChartMarkerStyleSettings"},
-            },
-            "type": "object",
-        },
-        "LineChartSortConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "CategoryItemsLimitConfiguration": {
-                    "$ref": "#/definitions/ItemsLimitConfiguration"
-                },
-                "CategorySort": {
-                    "items": {"$ref": "#/definitions/FieldSortOptions"},
-                    "maxItems": 100,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "ColorItemsLimitConfiguration": {"$ref": "#/definitions/ItemsLimitConfiguration"},
-                "SmallMultiplesLimitConfiguration": {
-                    "$ref": "#/definitions/ItemsLimitConfiguration"
-                },
-                "SmallMultiplesSort": {
-                    "items": {"$ref": "#/definitions/FieldSortOptions"},
-                    "maxItems": 100,
-                    "minItems": 0,
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "LineChartType": {"enum": ["LINE", "AREA", "STACKED_AREA"], "type": "string"},
-        "LineChartVisual": {
-            "additionalProperties": False,
-            "properties": {
-                "Actions": {
-                    "items": {"$ref": "#/definitions/VisualCustomAction"},
-                    "maxItems": 10,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "ChartConfiguration": {"$ref": "#/definitions/LineChartConfiguration"},
-                "ColumnHierarchies": {
-                    "items": {"$ref": "#/definitions/ColumnHierarchy"},
-                    "maxItems": 2,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Subtitle": {"$ref": "#/definitions/VisualSubtitleLabelOptions"},
-                "Title": {"$ref": "#/definitions/VisualTitleLabelOptions"},
-                "VisualContentAltText": {"maxLength": 1024, "minLength": 1, "type": "string"},
-                "VisualId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-            },
-            "required": ["VisualId"],
-            "type": "object",
-        },
-        "LineInterpolation": {"enum": ["LINEAR", "SMOOTH", "STEPPED"], "type": "string"},
-        "LineSeriesAxisDisplayOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "AxisOptions": {"$ref": "#/definitions/AxisDisplayOptions"},
-                "MissingDataConfigurations": {
-                    "items": {"$ref": "#/definitions/MissingDataConfiguration"},
-                    "maxItems": 100,
-                    "minItems": 0,
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "ListControlDisplayOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "InfoIconLabelOptions": {"$ref": "#/definitions/SheetControlInfoIconLabelOptions"},
-                "SearchOptions": {"$ref": "#/definitions/ListControlSearchOptions"},
-                "SelectAllOptions": {"$ref": "#/definitions/ListControlSelectAllOptions"},
-                "TitleOptions": {"$ref": "#/definitions/LabelOptions"},
-            },
-            "type": "object",
-        },
-        "ListControlSearchOptions": {
-            "additionalProperties": False,
-            "properties": {"Visibility": {"$ref": "#/definitions/Visibility"}},
-            "type": "object",
-        },
-        "ListControlSelectAllOptions": {
-            "additionalProperties": False,
-            "properties": {"Visibility": {"$ref": "#/definitions/Visibility"}},
-            "type": "object",
-        },
-        "LoadingAnimation": {
-            "additionalProperties": False,
-            "properties": {"Visibility": {"$ref": "#/definitions/Visibility"}},
-            "type": "object",
-        },
-        "LocalNavigationConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "TargetSheetId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                }
-            },
-            "required": ["TargetSheetId"],
-            "type": "object",
-        },
-        "LongFormatText": {
-            "additionalProperties": False,
-            "properties": {
-                "PlainText": {"maxLength": 1024, "minLength": 1, "type": "string"},
-                "RichText": {"maxLength": 2048, "minLength": 1, "type": "string"},
-            },
-            "type": "object",
-        },
-        "MapZoomMode": {"enum": ["AUTO", "MANUAL"], "type": "string"},
-        "MappedDataSetParameter": {
-            "additionalProperties": False,
-            "properties": {
-                "DataSetIdentifier": {"maxLength": 2048, "minLength": 0, "type": "string"},
-                "DataSetParameterName": {
-                    "maxLength": 2048,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9]+$",
-                    "type": "string",
-                },
-            },
-            "required": ["DataSetIdentifier", "DataSetParameterName"],
-            "type": "object",
-        },
-        "MaximumLabelType": {
-            "additionalProperties": False,
-            "properties": {"Visibility": {"$ref": "#/definitions/Visibility"}},
-            "type": "object",
-        },
-        "MaximumMinimumComputation": {
-            "additionalProperties": False,
-            "properties": {
-                "ComputationId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-                "Name": {"type": "string"},
-                "Time": {"$ref": "#/definitions/DimensionField"},
-                "Type": {"$ref": "#/definitions/MaximumMinimumComputationType"},
-                "Value": {"$ref": "#/definitions/MeasureField"},
-            },
-            "required": ["ComputationId", "Type"],
-            "type": "object",
-        },
-        "MaximumMinimumComputationType": {"enum": ["MAXIMUM", "MINIMUM"], "type": "string"},
-        "MeasureField": {
-            "additionalProperties": False,
-            "properties": {
-                "CalculatedMeasureField": {"$ref": "#/definitions/CalculatedMeasureField"},
-                "CategoricalMeasureField": {"$ref": "#/definitions/CategoricalMeasureField"},
-                "DateMeasureField": {"$ref": "#/definitions/DateMeasureField"},
-                "NumericalMeasureField": {"$ref": "#/definitions/NumericalMeasureField"},
-            },
-            "type": "object",
-        },
-        "MetricComparisonComputation": {
-            "additionalProperties": False,
-            "properties": {
-                "ComputationId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-                "FromValue": {"$ref": "#/definitions/MeasureField"},
-                "Name": {"type": "string"},
-                "TargetValue": {"$ref": "#/definitions/MeasureField"},
-                "Time": {"$ref": "#/definitions/DimensionField"},
-            },
-            "required": ["ComputationId"],
-            "type": "object",
-        },
-        "MinimumLabelType": {
-            "additionalProperties": False,
-            "properties": {"Visibility": {"$ref": "#/definitions/Visibility"}},
-            "type": "object",
-        },
-        "MissingDataConfiguration": {
-            "additionalProperties": False,
-            "properties": {"TreatmentOption": {"$ref": "#/definitions/MissingDataTreatmentOption"}},
-            "type": "object",
-        },
-        "MissingDataTreatmentOption": {
-            "enum": ["INTERPOLATE", "SHOW_AS_ZERO", "SHOW_AS_BLANK"],
-            "type": "string",
-        },
-        "NegativeValueConfiguration": {
-            "additionalProperties": False,
-            "properties": {"DisplayMode": {"$ref": "#/definitions/NegativeValueDisplayMode"}},
-            "required": ["DisplayMode"],
-            "type": "object",
-        },
-        "NegativeValueDisplayMode": {"enum": ["POSITIVE", "NEGATIVE"], "type": "string"},
-        "NestedFilter": {
-            "additionalProperties": False,
-            "properties": {
-                "Column": {"$ref": "#/definitions/ColumnIdentifier"},
-                "FilterId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-                "IncludeInnerSet": {"type": "boolean"},
-                "InnerFilter": {"$ref": "#/definitions/InnerFilter"},
-            },
-            "required": ["Column", "FilterId", "IncludeInnerSet", "InnerFilter"],
-            "type": "object",
-        },
-        "NullValueFormatConfiguration": {
-            "additionalProperties": False,
-            "properties": {"NullString": {"maxLength": 128, "minLength": 1, "type": "string"}},
-            "required": ["NullString"],
-            "type": "object",
-        },
-        "NumberDisplayFormatConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "DecimalPlacesConfiguration": {"$ref": "#/definitions/DecimalPlacesConfiguration"},
-                "NegativeValueConfiguration": {"$ref": "#/definitions/NegativeValueConfiguration"},
-                "NullValueFormatConfiguration": {
-                    "$ref": "#/definitions/NullValueFormatConfiguration"
-                },
-                "NumberScale": {"$ref": "#/definitions/NumberScale"},
-                "Prefix": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "SeparatorConfiguration": {"$ref": "#/definitions/NumericSeparatorConfiguration"},
-                "Suffix": {"maxLength": 128, "minLength": 1, "type": "string"},
-            },
-            "type": "object",
-        },
-        "NumberFormatConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "FormatConfiguration": {"$ref": "#/definitions/NumericFormatConfiguration"}
-            },
-            "type": "object",
-        },
-        "NumberScale": {
-            "enum": [
-                "NONE",
-                "AUTO",
-                "THOUSANDS",
-                "MILLIONS",
-                "BILLIONS",
-                "TRILLIONS",
-                "LAKHS",
-                "CRORES",
-            ],
-            "type": "string",
-        },
-        "NumericAxisOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "Range": {"$ref": "#/definitions/AxisDisplayRange"},
-                "Scale": {"$ref": "#/definitions/AxisScale"},
-            },
-            "type": "object",
-        },
-        "NumericEqualityDrillDownFilter": {
-            "additionalProperties": False,
-            "properties": {
-                "Column": {"$ref": "#/definitions/ColumnIdentifier"},
-                "Value": {"type": "number"},
-            },
-            "required": ["Column", "Value"],
-            "type": "object",
-        },
-        "NumericEqualityFilter": {
-            "additionalProperties": False,
-            "properties": {
-                "AggregationFunction": {"$ref": "#/definitions/AggregationFunction"},
-                "Column": {"$ref": "#/definitions/ColumnIdentifier"},
-                "DefaultFilterControlConfiguration": {
-                    "$ref": "#/definitions/DefaultFilterControlConfiguration"
-                },
-                "FilterId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-                "MatchOperator": {"$ref": "#/definitions/NumericEqualityMatchOperator"},
-                "NullOption": {"$ref": "#/definitions/FilterNullOption"},
-                "ParameterName": {
-                    "maxLength": 2048,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9]+$",
-                    "type": "string",
-                },
-                "SelectAllOptions": {"$ref": "#/definitions/NumericFilterSelectAllOptions"},
-                "Value": {"type": "number"},
-            },
-            "required": ["Column", "FilterId", "MatchOperator", "NullOption"],
-            "type": "object",
-        },
-        "NumericEqualityMatchOperator": {"enum": ["EQUALS", "DOES_NOT_EQUAL"], "type": "string"},
-        "NumericFilterSelectAllOptions": {"enum": ["FILTER_ALL_VALUES"], "type": "string"},
-        "NumericFormatConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "CurrencyDisplayFormatConfiguration": {
-                    "$ref": "#/definitions/CurrencyDisplayFormatConfiguration"
-                },
-                "NumberDisplayFormatConfiguration": {
-                    "$ref": "#/definitions/NumberDisplayFormatConfiguration"
-                },
-                "PercentageDisplayFormatConfiguration": {
-                    "$ref": "#/definitions/PercentageDisplayFormatConfiguration"
-                },
-            },
-            "type": "object",
-        },
-        "NumericRangeFilter": {
-            "additionalProperties": False,
-            "properties": {
-                "AggregationFunction": {"$ref": "#/definitions/AggregationFunction"},
-                "Column": {"$ref": "#/definitions/ColumnIdentifier"},
-                "DefaultFilterControlConfiguration": {
-                    "$ref": "#/definitions/DefaultFilterControlConfiguration"
-                },
-                "FilterId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-                "IncludeMaximum": {"type": "boolean"},
-                "IncludeMinimum": {"type": "boolean"},
-                "NullOption": {"$ref": "#/definitions/FilterNullOption"},
-                "RangeMaximum": {"$ref": "#/definitions/NumericRangeFilterValue"},
-                "RangeMinimum": {"$ref": "#/definitions/NumericRangeFilterValue"},
-                "SelectAllOptions": {"$ref": "#/definitions/NumericFilterSelectAllOptions"},
-            },
-            "required": ["Column", "FilterId", "NullOption"],
-            "type": "object",
-        },
-        "NumericRangeFilterValue": {
-            "additionalProperties": False,
-            "properties": {
-                "Parameter": {
-                    "maxLength": 2048,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9]+$",
-                    "type": "string",
-                },
-                "StaticValue": {"type": "number"},
-            },
-            "type": "object",
-        },
-        "NumericSeparatorConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "DecimalSeparator": {"$ref": "#/definitions/NumericSeparatorSymbol"},
-                "ThousandsSeparator": {"$ref": "#/definitions/ThousandSeparatorOptions"},
-            },
-            "type": "object",
-        },
-        "NumericSeparatorSymbol": {"enum": ["COMMA", "DOT", "SPACE"], "type": "string"},
-        "NumericalAggregationFunction": {
-            "additionalProperties": False,
-            "properties": {
-                "PercentileAggregation": {"$ref": "#/definitions/PercentileAggregation"},
-                "SimpleNumericalAggregation": {
-                    "$ref": "#/definitions/SimpleNumericalAggregationFunction"
-                },
-            },
-            "type": "object",
-        },
-        "NumericalDimensionField": {
-            "additionalProperties": False,
-            "properties": {
-                "Column": {"$ref": "#/definitions/ColumnIdentifier"},
-                "FieldId": {"maxLength": 512, "minLength": 1, "type": "string"},
-                "FormatConfiguration": {"$ref": "#/definitions/NumberFormatConfiguration"},
-                "HierarchyId": {"maxLength": 512, "minLength": 1, "type": "string"},
-            },
-            "required": ["Column", "FieldId"],
-            "type": "object",
-        },
-        "NumericalMeasureField": {
-            "additionalProperties": False,
-            "properties": {
-                "AggregationFunction": {"$ref": "#/definitions/NumericalAggregationFunction"},
-                "Column": {"$ref": "#/definitions/ColumnIdentifier"},
-                "FieldId": {"maxLength": 512, "minLength": 1, "type": "string"},
-                "FormatConfiguration": {"$ref": "#/definitions/NumberFormatConfiguration"},
-            },
-            "required": ["Column", "FieldId"],
-            "type": "object",
-        },
-        "OtherCategories": {"enum": ["INCLUDE", "EXCLUDE"], "type": "string"},
-        "PaginationConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "PageNumber": {"minimum": 0, "type": "number"},
-                "PageSize": {"type": "number"},
-            },
-            "required": ["PageNumber", "PageSize"],
-            "type": "object",
-        },
-        "PanelBorderStyle": {"enum": ["SOLID", "DASHED", "DOTTED"], "type": "string"},
-        "PanelConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "BackgroundColor": {"pattern": "^#[A-F0-9]{6}(?:[A-F0-9]{2})?$", "type": "string"},
-                "BackgroundVisibility": {"$ref": "#/definitions/Visibility"},
-                "BorderColor": {"pattern": "^#[A-F0-9]{6}(?:[A-F0-9]{2})?$", "type": "string"},
-                "BorderStyle": {"$ref": "#/definitions/PanelBorderStyle"},
-                "BorderThickness": {"type": "string"},
-                "BorderVisibility": {"$ref": "#/definitions/Visibility"},
-                "GutterSpacing": {"type": "string"},
-                "GutterVisibility": {"$ref": "#/definitions/Visibility"},
-                "Title": {"$ref": "#/definitions/PanelTitleOptions"},
-            },
-            "type": "object",
-        },
-        "PanelTitleOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "FontConfiguration": {"$ref": "#/definitions/FontConfiguration"},
-                "HorizontalTextAlignment": {"$ref": "#/definitions/HorizontalTextAlignment"},
-                "Visibility": {"$ref": "#/definitions/Visibility"},
-            },
-            "type": "object",
-        },
-        "PaperOrientation": {"enum": ["PORTRAIT", "LANDSCAPE"], "type": "string"},
-        "PaperSize": {
-            "enum": [
-                "US_LETTER",
-                "US_LEGAL",
-                "US_TABLOID_LEDGER",
-                "A0",
-                "A1",
-                "A2",
-                "A3",
-                "A4",
-                "A5",
-                "JIS_B4",
-                "JIS_B5",
-            ],
-            "type": "string",
-        },
-        "ParameterControl": {
-            "additionalProperties": False,
-            "properties": {
-                "DateTimePicker": {"$ref": "#/definitions/ParameterDateTimePickerControl"},
-                "Dropdown": {"$ref": "#/definitions/ParameterDropDownControl"},
-                "List": {"$ref": "#/definitions/ParameterListControl"},
-                "Slider": {"$ref": "#/definitions/ParameterSliderControl"},
-                "TextArea": {"$ref": "#/definitions/ParameterTextAreaControl"},
-                "TextField": {"$ref": "#/definitions/ParameterTextFieldControl"},
-            },
-            "type": "object",
-        },
-        "ParameterDateTimePickerControl": {
-            "additionalProperties": False,
-            "properties": {
-                "DisplayOptions": {"$ref": "#/definitions/DateTimePickerControlDisplayOptions"},
-                "ParameterControlId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-                "SourceParameterName": {
-                    "maxLength": 2048,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9]+$",
-                    "type": "string",
-                },
-                "Title": {"maxLength": 2048, "minLength": 1, "type": "string"},
-            },
-            "required": ["ParameterControlId", "SourceParameterName", "Title"],
-            "type": "object",
-        },
-        "ParameterDeclaration": {
-            "additionalProperties": False,
-            "properties": {
-                "DateTimeParameterDeclaration": {
-                    "$ref": "#/definitions/DateTimeParameterDeclaration"
-                },
-                "DecimalParameterDeclaration": {
-                    "$ref": "#/definitions/DecimalParameterDeclaration"
-                },
-                "IntegerParameterDeclaration": {
-                    "$ref": "#/definitions/IntegerParameterDeclaration"
-                },
-                "StringParameterDeclaration": {"$ref": "#/definitions/StringParameterDeclaration"},
-            },
-            "type": "object",
-        },
-        "ParameterDropDownControl": {
-            "additionalProperties": False,
-            "properties": {
-                "CascadingControlConfiguration": {
-                    "$ref": "#/definitions/CascadingControlConfiguration"
-                },
-                "CommitMode": {"$ref": "#/definitions/CommitMode"},
-                "DisplayOptions": {"$ref": "#/definitions/DropDownControlDisplayOptions"},
-                "ParameterControlId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-                "SelectableValues": {"$ref": "#/definitions/ParameterSelectableValues"},
-                "SourceParameterName": {
-                    "maxLength": 2048,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9]+$",
-                    "type": "string",
-                },
-                "Title": {"maxLength": 2048, "minLength": 1, "type": "string"},
-                "Type": {"$ref": "#/definitions/SheetControlListType"},
-            },
-            "required": ["ParameterControlId", "SourceParameterName", "Title"],
-            "type": "object",
-        },
-        "ParameterListControl": {
-            "additionalProperties": False,
-            "properties": {
-                "CascadingControlConfiguration": {
-                    "$ref": "#/definitions/CascadingControlConfiguration"
-                },
-                "DisplayOptions": {"$ref": "#/definitions/ListControlDisplayOptions"},
-                "ParameterControlId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-                "SelectableValues": {"$ref": "#/definitions/ParameterSelectableValues"},
-                "SourceParameterName": {
-                    "maxLength": 2048,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9]+$",
-                    "type": "string",
-                },
-                "Title": {"maxLength": 2048, "minLength": 1, "type": "string"},
-                "Type": {"$ref": "#/definitions/SheetControlListType"},
-            },
-            "required": ["ParameterControlId", "SourceParameterName", "Title"],
-            "type": "object",
-        },
-        "ParameterSelectableValues": {
-            "additionalProperties": False,
-            "properties": {
-                "LinkToDataSetColumn": {"$ref": "#/definitions/ColumnIdentifier"},
-                "Values": {
-                    "items": {"type": "string"},
-                    "maxItems": 50000,
-                    "minItems": 0,
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "ParameterSliderControl": {
-            "additionalProperties": False,
-            "properties": {
-                "DisplayOptions": {"$ref": "#/definitions/SliderControlDisplayOptions"},
-                "MaximumValue": {"type": "number"},
-                "MinimumValue": {"type": "number"},
-                "ParameterControlId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-                "SourceParameterName": {
-                    "maxLength": 2048,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9]+$",
-                    "type": "string",
-                },
-                "StepSize": {"type": "number"},
-                "Title": {"maxLength": 2048, "minLength": 1, "type": "string"},
-            },
-            "required": [
-                "MaximumValue",
-                "MinimumValue",
-                "ParameterControlId",
-                "SourceParameterName",
-                "StepSize",
-                "Title",
-            ],
-            "type": "object",
-        },
-        "ParameterTextAreaControl": {
-            "additionalProperties": False,
-            "properties": {
-                "Delimiter": {"maxLength": 2048, "minLength": 1, "type": "string"},
-                "DisplayOptions": {"$ref": "#/definitions/TextAreaControlDisplayOptions"},
-                "ParameterControlId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-                "SourceParameterName": {
-                    "maxLength": 2048,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9]+$",
-                    "type": "string",
-                },
-                "Title": {"maxLength": 2048, "minLength": 1, "type": "string"},
-            },
-            "required": ["ParameterControlId", "SourceParameterName", "Title"],
-            "type": "object",
-        },
-        "ParameterTextFieldControl": {
-            "additionalProperties": False,
-            "properties": {
-                "DisplayOptions": {"$ref": "#/definitions/TextFieldControlDisplayOptions"},
-                "ParameterControlId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-                "SourceParameterName": {
-                    "maxLength": 2048,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9]+$",
-                    "type": "string",
-                },
-                "Title": {"maxLength": 2048, "minLength": 1, "type": "string"},
-            },
-            "required": ["ParameterControlId", "SourceParameterName", "Title"],
-            "type": "object",
-        },
-        "ParameterValueType": {"enum": ["MULTI_VALUED", "SINGLE_VALUED"], "type": "string"},
-        "Parameters": {
-            "additionalProperties": False,
-            "properties": {
-                "DateTimeParameters": {
-                    "items": {"$ref": "#/definitions/DateTimeParameter"},
-                    "maxItems": 100,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "DecimalParameters": {
-                    "items": {"$ref": "#/definitions/DecimalParameter"},
-                    "maxItems": 100,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "IntegerParameters": {
-                    "items": {"$ref": "#/definitions/IntegerParameter"},
-                    "maxItems": 100,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "StringParameters": {
-                    "items": {"$ref": "#/definitions/StringParameter"},
-                    "maxItems": 100,
-                    "minItems": 0,
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "PercentVisibleRange": {
-            "additionalProperties": False,
-            "properties": {
-                "From": {"maximum": 100, "minimum": 0, "type": "number"},
-                "To": {"maximum": 100, "minimum": 0, "type": "number"},
-            },
-            "type": "object",
-        },
-        "PercentageDisplayFormatConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "DecimalPlacesConfiguration": {"$ref": "#/definitions/DecimalPlacesConfiguration"},
-                "NegativeValueConfiguration": {"$ref": "#/definitions/NegativeValueConfiguration"},
-                "NullValueFormatConfiguration": {
-                    "$ref": "#/definitions/NullValueFormatConfiguration"
-                },
-                "Prefix": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "SeparatorConfiguration": {"$ref": "#/definitions/NumericSeparatorConfiguration"},
-                "Suffix": {"maxLength": 128, "minLength": 1, "type": "string"},
-            },
-            "type": "object",
-        },
-        "PercentileAggregation": {
-            "additionalProperties": False,
-            "properties": {"PercentileValue": {"maximum": 100, "minimum": 0, "type": "number"}},
-            "type": "object",
-        },
-        "PeriodOverPeriodComputation": {
-            "additionalProperties": False,
-            "properties": {
-                "ComputationId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-                "Name": {"type": "string"},
-                "Time": {"$ref": "#/definitions/DimensionField"},
-                "Value": {"$ref": "#/definitions/MeasureField"},
-            },
-            "required": ["ComputationId"],
-            "type": "object",
-        },
-        "PeriodToDateComputation": {
-            "additionalProperties": False,
-            "properties": {
-                "ComputationId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-                "Name": {"type": "string"},
-                "PeriodTimeGranularity": {"$ref": "#/definitions/TimeGranularity"},
-                "Time": {"$ref": "#/definitions/DimensionField"},
-                "Value": {"$ref": "#/definitions/MeasureField"},
-            },
-            "required": ["ComputationId"],
-            "type": "object",
-        },
-        "PieChartAggregatedFieldWells": {
-            "additionalProperties": False,
-            "properties": {
-                "Category": {
-                    "items": {"$ref": "#/definitions/DimensionField"},
-                    "maxItems": 200,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "SmallMultiples": {
-                    "items": {"$ref": "#/definitions/DimensionField"},
-                    "maxItems": 1,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Values": {
-                    "items": {"$ref": "#/definitions/MeasureField"},
-                    "maxItems": 200,
-                    "minItems": 0,
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "PieChartConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "CategoryLabelOptions": {"$ref": "#/definitions/ChartAxisLabelOptions"},
-                "ContributionAnalysisDefaults": {
-                    "items": {"$ref": "#/definitions/ContributionAnalysisDefault"},
-                    "maxItems": 200,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "DataLabels": {"$ref": "#/definitions/DataLabelOptions"},
-                "DonutOptions": {"$ref": "#/definitions/DonutOptions"},
-                "FieldWells": {"$ref": "#/definitions/PieChartFieldWells"},
-                "Interactions": {"$ref": "#/definitions/VisualInteractionOptions"},
-                "Legend": {"$ref": "#/definitions/LegendOptions"},
-                "SmallMultiplesOptions": {"$ref": "#/definitions/SmallMultiplesOptions"},
-                "SortConfiguration": {"$ref": "#/definitions/PieChartSortConfiguration"},
-                "Tooltip": {"$ref": "#/definitions/TooltipOptions"},
-                "ValueLabelOptions": {"$ref": "#/definitions/ChartAxisLabelOptions"},
-                "VisualPalette": {"$ref": "#/definitions/VisualPalette"},
-            },
-            "type": "object",
-        },
-        "PieChartFieldWells": {
-            "additionalProperties": False,
-            "properties": {
-                "PieChartAggregatedFieldWells": {
-                    "$ref": "#/definitions/PieChartAggregatedFieldWells"
-                }
-            },
-            "type": "object",
-        },
-        "PieChartSortConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "CategoryItemsLimit": {"$ref": "#/definitions/ItemsLimitConfiguration"},
-                "CategorySort": {
-                    "items": {"$ref": "#/definitions/FieldSortOptions"},
-                    "maxItems": 100,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "SmallMultiplesLimitConfiguration": {
-                    "$ref": "#/definitions/ItemsLimitConfiguration"
-                },
-                "SmallMultiplesSort": {
-                    "items": {"$ref": "#/definitions/FieldSortOptions"},
-                    "maxItems": 100,
-                    "minItems": 0,
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "PieChartVisual": {
-            "additionalProperties": False,
-            "properties": {
-                "Actions": {
-                    "items": {"$ref": "#/definitions/VisualCustomAction"},
-                    "maxItems": 10,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "ChartConfiguration": {"$ref": "#/definitions/PieChartConfiguration"},
-                "ColumnHierarchies": {
-                    "items": {"$ref": "#/definitions/ColumnHierarchy"},
-                    "maxItems": 2,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Subtitle": {"$ref": "#/definitions/VisualSubtitleLabelOptions"},
-                "Title": {"$ref": "#/definitions/VisualTitleLabelOptions"},
-                "VisualContentAltText": {"maxLength": 1024, "minLength": 1, "type": "string"},
-                "VisualId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-            },
-            "required": ["VisualId"],
-            "type": "object",
-        },
-        "PivotFieldSortOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "FieldId": {"maxLength": 512, "minLength": 1, "type": "string"},
-                "SortBy": {"$ref": "#/definitions/PivotTableSortBy"},
-            },
-            "required": ["FieldId", "SortBy"],
-            "type": "object",
-        },
-        "PivotTableAggregatedFieldWells": {
-            "additionalProperties": False,
-            "properties": {
-                "Columns": {
-                    "items": {"$ref": "#/definitions/DimensionField"},
-                    "maxItems": 40,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Rows": {
-                    "items": {"$ref": "#/definitions/DimensionField"},
-                    "maxItems": 40,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Values": {
-                    "items": {"$ref": "#/definitions/MeasureField"},
-                    "maxItems": 40,
-                    "minItems": 0,
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "PivotTableCellConditionalFormatting": {
-            "additionalProperties": False,
-            "properties": {
-                "FieldId": {"maxLength": 512, "minLength": 1, "type": "string"},
-                "Scope": {"$ref": "#/definitions/PivotTableConditionalFormattingScope"},
-                "Scopes": {
-                    "items": {"$ref": "#/definitions/PivotTableConditionalFormattingScope"},
-                    "maxItems": 3,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "TextFormat": {"$ref": "#/definitions/TextConditionalFormat"},
-            },
-            "required": ["FieldId"],
-            "type": "object",
-        },
-        "PivotTableConditionalFormatting": {
-            "additionalProperties": False,
-            "properties": {
-                "ConditionalFormattingOptions": {
-                    "items": {"$ref": "#/definitions/PivotTableConditionalFormattingOption"},
-                    "maxItems": 500,
-                    "minItems": 0,
-                    "type": "array",
-                }
-            },
-            "type": "object",
-        },
-        "PivotTableConditionalFormattingOption": {
-            "additionalProperties": False,
-            "properties": {"Cell": {"$ref": "#/definitions/PivotTableCellConditionalFormatting"}},
-            "type": "object",
-        },
-        "PivotTableConditionalFormattingScope": {
-            "additionalProperties": False,
-            "properties": {
-                "Role": {"$ref": "#/definitions/PivotTableConditionalFormattingScopeRole"}
-            },
-            "type": "object",
-        },
-        "PivotTableConditionalFormattingScopeRole": {
-            "enum": ["FIELD", "FIELD_TOTAL", "GRAND_TOTAL"],
-            "type": "string",
-        },
-        "PivotTableConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "FieldOptions": {"$ref": "#/definitions/PivotTableFieldOptions"},
-                "FieldWells": {"$ref": "#/definitions/PivotTableFieldWells"},
-                "Interactions": {"$ref": "#/definitions/VisualInteractionOptions"},
-                "PaginatedReportOptions": {
-                    "$ref": "#/definitions/PivotTablePaginatedReportOptions"
-                },
-                "SortConfiguration": {"$ref": "#/definitions/PivotTableSortConfiguration"},
-                "TableOptions": {"$ref": "#/definitions/PivotTableOptions"},
-                "TotalOptions": {"$ref": "#/definitions/PivotTableTotalOptions"},
-            },
-            "type": "object",
-        },
-        "PivotTableDataPathOption": {
-            "additionalProperties": False,
-            "properties": {
-                "DataPathList": {
-                    "items": {"$ref": "#/definitions/DataPathValue"},
-                    "maxItems": 20,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Width": {"type": "string"},
-            },
-            "required": ["DataPathList"],
-            "type": "object",
-        },
-        "PivotTableDataPathType": {
-            "enum": [
-                "HIERARCHY_ROWS_LAYOUT_COLUMN",
-                "MULTIPLE_ROW_METRICS_COLUMN",
-                "EMPTY_COLUMN_HEADER",
-                "COUNT_METRIC_COLUMN",
-            ],
-            "type": "string",
-        },
-        "PivotTableFieldCollapseState": {"enum": ["COLLAPSED", "EXPANDED"], "type": "string"},
-        "PivotTableFieldCollapseStateOption": {
-            "additionalProperties": False,
-            "properties": {
-                "State": {"$ref": "#/definitions/PivotTableFieldCollapseState"},
-                "Target": {"$ref": "#/definitions/PivotTableFieldCollapseStateTarget"},
-            },
-            "required": ["Target"],
-            "type": "object",
-        },
-        "PivotTableFieldCollapseStateTarget": {
-            "additionalProperties": False,
-            "properties": {
-                "FieldDataPathValues": {
-                    "items": {"$ref": "#/definitions/DataPathValue"},
-                    "maxItems": 20,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "FieldId": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "PivotTableFieldOption": {
-            "additionalProperties": False,
-            "properties": {
-                "CustomLabel": {"maxLength": 2048, "minLength": 1, "type": "string"},
-                "FieldId": {"maxLength": 512, "minLength": 1, "type": "string"},
-                "Visibility": {"$ref": "#/definitions/Visibility"},
-            },
-            "required": ["FieldId"],
-            "type": "object",
-        },
-        "PivotTableFieldOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "CollapseStateOptions": {
-                    "items": {"$ref": "#/definitions/PivotTableFieldCollapseStateOption"},
-                    "type": "array",
-                },
-                "DataPathOptions": {
-                    "items": {"$ref": "#/definitions/PivotTableDataPathOption"},
-                    "maxItems": 100,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "SelectedFieldOptions": {
-                    "items": {"$ref": "#/definitions/PivotTableFieldOption"},
-                    "maxItems": 100,
-                    "minItems": 0,
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "PivotTableFieldSubtotalOptions": {
-            "additionalProperties": False,
-            "properties": {"FieldId": {"maxLength": 512, "minLength": 1, "type": "string"}},
-            "type": "object",
-        },
-        "PivotTableFieldWells": {
-            "additionalProperties": False,
-            "properties": {
-                "PivotTableAggregatedFieldWells": {
-                    "$ref": "#/definitions/PivotTableAggregatedFieldWells"
-                }
-            },
-            "type": "object",
-        },
-        "PivotTableMetricPlacement": {"enum": ["ROW", "COLUMN"], "type": "string"},
-        "PivotTableOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "CellStyle": {"$ref": "#/definitions/TableCellStyle"},
-                "CollapsedRowDimensionsVisibility": {"$ref": "#/definitions/Visibility"},
-                "ColumnHeaderStyle": {"$ref": "#/definitions/TableCellStyle"},
-                "ColumnNamesVisibility": {"$ref": "#/definitions/Visibility"},
-                "DefaultCellWidth": {"type": "string"},
-                "MetricPlacement": {"$ref": "#/definitions/PivotTableMetricPlacement"},
-                "RowAlternateColorOptions": {"$ref": "#/definitions/RowAlternateColorOptions"},
-                "RowFieldNamesStyle": {"$ref": "#/definitions/TableCellStyle"},
-                "RowHeaderStyle": {"$ref": "#/definitions/TableCellStyle"},
-                "RowsLabelOptions": {"$ref": "#/definitions/PivotTableRowsLabelOptions"},
-                "RowsLayout": {"$ref": "#/definitions/PivotTableRowsLayout"},
-                "SingleMetricVisibility": {"$ref": "#/definitions/Visibility"},
-                "ToggleButtonsVisibility": {"$ref": "#/definitions/Visibility"},
-            },
-            "type": "object",
-        },
-        "PivotTablePaginatedReportOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "OverflowColumnHeaderVisibility": {"$ref": "#/definitions/Visibility"},
-                "VerticalOverflowVisibility": {"$ref": "#/definitions/Visibility"},
-            },
-            "type": "object",
-        },
-        "PivotTableRowsLabelOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "CustomLabel": {"maxLength": 1024, "minLength": 1, "type": "string"},
-                "Visibility": {"$ref": "#/definitions/Visibility"},
-            },
-            "type": "object",
-        },
-        "PivotTableRowsLayout": {"enum": ["TABULAR", "HIERARCHY"], "type": "string"},
-        "PivotTableSortBy": {
-            "additionalProperties": False,
-            "properties": {
-                "Column": {"$ref": "#/definitions/ColumnSort"},
-                "DataPath": {"$ref": "#/definitions/DataPathSort"},
-                "Field": {"$ref": "#/definitions/FieldSort"},
-            },
-            "type": "object",
-        },
-        "PivotTableSortConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "FieldSortOptions": {
-                    "items": {"$ref": "#/definitions/PivotFieldSortOptions"},
-                    "maxItems": 200,
-                    "minItems": 0,
-                    "type": "array",
-                }
-            },
-            "type": "object",
-        },
-        "PivotTableSubtotalLevel": {"enum": ["ALL", "CUSTOM", "LAST"], "type": "string"},
-        "PivotTableTotalOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "ColumnSubtotalOptions": {"$ref": "#/definitions/SubtotalOptions"},
-                "ColumnTotalOptions": {"$ref": "#/definitions/PivotTotalOptions"},
-                "RowSubtotalOptions": {"$ref": "#/definitions/SubtotalOptions"},
-                "RowTotalOptions": {"$ref": "#/definitions/PivotTotalOptions"},
-            },
-            "type": "object",
-        },
-        "PivotTableVisual": {
-            "additionalProperties": False,
-            "properties": {
-                "Actions": {
-                    "items": {"$ref": "#/definitions/VisualCustomAction"},
-                    "maxItems": 10,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "ChartConfiguration": {"$ref": "#/definitions/PivotTableConfiguration"},
-                "ConditionalFormatting": {"$ref": "#/definitions/PivotTableConditionalFormatting"},
-                "Subtitle": {"$ref": "#/definitions/VisualSubtitleLabelOptions"},
-                "Title": {"$ref": "#/definitions/VisualTitleLabelOptions"},
-                "VisualContentAltText": {"maxLength": 1024, "minLength": 1, "type": "string"},
-                "VisualId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-            },
-            "required": ["VisualId"],
-            "type": "object",
-        },
-        "PivotTotalOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "CustomLabel": {"type": "string"},
-                "MetricHeaderCellStyle": {"$ref": "#/definitions/TableCellStyle"},
-                "Placement": {"$ref": "#/definitions/TableTotalsPlacement"},
-                "ScrollStatus": {"$ref": "#/definitions/TableTotalsScrollStatus"},
-                "TotalAggregationOptions": {
-                    "items": {"$ref": "#/definitions/TotalAggregationOption"},
-                    "maxItems": 200,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "TotalCellStyle": {"$ref": "#/definitions/TableCellStyle"},
-                "TotalsVisibility": {"$ref": "#/definitions/Visibility"},
-                "ValueCellStyle": {"$ref": "#/definitions/TableCellStyle"},
-            },
-            "type": "object",
-        },
-        "PluginVisual": {
-            "additionalProperties": False,
-            "properties": {
-                "ChartConfiguration": {"$ref": "#/definitions/PluginVisualConfiguration"},
-                "PluginArn": {"type": "string"},
-                "Subtitle": {"$ref": "#/definitions/VisualSubtitleLabelOptions"},
-                "Title": {"$ref": "#/definitions/VisualTitleLabelOptions"},
-                "VisualContentAltText": {"maxLength": 1024, "minLength": 1, "type": "string"},
-                "VisualId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-            },
-            "required": ["PluginArn", "VisualId"],
-            "type": "object",
-        },
-        "PluginVisualAxisName": {"enum": ["GROUP_BY", "VALUE"], "type": "string"},
-        "PluginVisualConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "FieldWells": {
-                    "items": {"$ref": "#/definitions/PluginVisualFieldWell"},
-                    "maxItems": 10,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "SortConfiguration": {"$ref": "#/definitions/PluginVisualSortConfiguration"},
-                "VisualOptions": {"$ref": "#/definitions/PluginVisualOptions"},
-            },
-            "type": "object",
-        },
-        "PluginVisualFieldWell": {
-            "additionalProperties": False,
-            "properties": {
-                "AxisName": {"$ref": "#/definitions/PluginVisualAxisName"},
-                "Dimensions": {
-                    "items": {"$ref": "#/definitions/DimensionField"},
-                    "maxItems": 200,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Measures": {
-                    "items": {"$ref": "#/definitions/MeasureField"},
-                    "maxItems": 200,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Unaggregated": {
-                    "items": {"$ref": "#/definitions/UnaggregatedField"},
-                    "maxItems": 200,
-                    "minItems": 0,
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "PluginVisualItemsLimitConfiguration": {
-            "additionalProperties": False,
-            "properties": {"ItemsLimit": {"type": "number"}},
-            "type": "object",
-        },
-        "PluginVisualOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "VisualProperties": {
-                    "items": {"$ref": "#/definitions/PluginVisualProperty"},
-                    "type": "array",
-                }
-            },
-            "type": "object",
-        },
-        "PluginVisualProperty": {
-            "additionalProperties": False,
-            "properties": {"Name": {"type": "string"}, "Value": {"type": "string"}},
-            "type": "object",
-        },
-        "PluginVisualSortConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "PluginVisualTableQuerySort": {"$ref": "#/definitions/PluginVisualTableQuerySort"}
-            },
-            "type": "object",
-        },
-        "PluginVisualTableQuerySort": {
-            "additionalProperties": False,
-            "properties": {
-                "ItemsLimitConfiguration": {
-                    "$ref": "#/definitions/PluginVisualItemsLimitConfiguration"
-                },
-                "RowSort": {
-                    "items": {"$ref": "#/definitions/FieldSortOptions"},
-                    "maxItems": 100,
-                    "minItems": 0,
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "PredefinedHierarchy": {
-            "additionalProperties": False,
-            "properties": {
-                "Columns": {
-                    "items": {"$ref": "#/definitions/ColumnIdentifier"},
-                    "maxItems": 10,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "DrillDownFilters": {
-                    "items": {"$ref": "#/definitions/DrillDownFilter"},
-                    "maxItems": 10,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "HierarchyId": {"maxLength": 512, "minLength": 1, "type": "string"},
-            },
-            "required": ["Columns", "HierarchyId"],
-            "type": "object",
-        },
-        "PrimaryValueDisplayType": {"enum": ["HIDDEN", "COMPARISON", "ACTUAL"], "type": "string"},
-        "ProgressBarOptions": {
-            "additionalProperties": False,
-            "properties": {"Visibility": {"$ref": "#/definitions/Visibility"}},
-            "type": "object",
-        },
-        "QueryExecutionMode": {"enum": ["AUTO", "MANUAL"], "type": "string"},
-        "QueryExecutionOptions": {
-            "additionalProperties": False,
-            "properties": {"QueryExecutionMode": {"$ref": "#/definitions/QueryExecutionMode"}},
-            "type": "object",
-        },
-        "RadarChartAggregatedFieldWells": {
-            "additionalProperties": False,
-            "properties": {
-                "Category": {
-                    "items": {"$ref": "#/definitions/DimensionField"},
-                    "maxItems": 1,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Color": {
-                    "items": {"$ref": "#/definitions/DimensionField"},
-                    "maxItems": 1,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Values": {
-                    "items": {"$ref": "#/definitions/MeasureField"},
-                    "maxItems": 20,
-                    "minItems": 0,
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "RadarChartAreaStyleSettings": {
-            "additionalProperties": False,
-            "properties": {"Visibility": {"$ref": "#/definitions/Visibility"}},
-            "type": "object",
-        },
-        "RadarChartAxesRangeScale": {"enum": ["AUTO", "INDEPENDENT", "SHARED"], "type": "string"},
-        "RadarChartConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AlternateBandColorsVisibility": {"$ref": "#/definitions/Visibility"},
-                "AlternateBandEvenColor": {"pattern": "^#[A-F0-9]{6}$", "type": "string"},
-                "AlternateBandOddColor": {"pattern": "^#[A-F0-9]{6}$", "type": "string"},
-                "AxesRangeScale": {"$ref": "#/definitions/RadarChartAxesRangeScale"},
-                "BaseSeriesSettings": {"$ref": "#/definitions/RadarChartSeriesSettings"},
-                "CategoryAxis": {"$ref": "#/definitions/AxisDisplayOptions"},
-                "CategoryLabelOptions": {"$ref": "#/definitions/ChartAxisLabelOptions"},
-                "ColorAxis": {"$ref": "#/definitions/AxisDisplayOptions"},
-                "ColorLabelOptions": {"$ref": "#/definitions/ChartAxisLabelOptions"},
-                "FieldWells": {"$ref": "#/definitions/RadarChartFieldWells"},
-                "Interactions": {"$ref": "#/definitions/VisualInteractionOptions"},
-                "Legend": {"$ref": "#/definitions/LegendOptions"},
-                "Shape": {"$ref": "#/definitions/RadarChartShape"},
-                "SortConfiguration": {"$ref": "#/definitions/RadarChartSortConfiguration"},
-                "StartAngle": {"maximum": 360, "minimum": -360, "type": "number"},
-                "VisualPalette": {"$ref": "#/definitions/VisualPalette"},
-            },
-            "type": "object",
-        },
-        "RadarChartFieldWells": {
-            "additionalProperties": False,
-            "properties": {
-                "RadarChartAggregatedFieldWells": {
-                    "$ref": "#/definitions/RadarChartAggregatedFieldWells"
-                }
-            },
-            "type": "object",
-        },
-        "RadarChartSeriesSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "AreaStyleSettings": {"$ref": "#/definitions/RadarChartAreaStyleSettings"}
-            },
-            "type": "object",
-        },
-        "RadarChartShape": {"enum": ["CIRCLE", "POLYGON"], "type": "string"},
-        "RadarChartSortConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "CategoryItemsLimit": {"$ref": "#/definitions/ItemsLimitConfiguration"},
-                "CategorySort": {
-                    "items": {"$ref": "#/definitions/FieldSortOptions"},
-                    "maxItems": 100,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "ColorItemsLimit": {"$ref": "#/definitions/ItemsLimitConfiguration"},
-                "ColorSort": {
-                    "items": {"$ref": "#/definitions/FieldSortOptions"},
-                    "maxItems": 100,
-                    "minItems": 0,
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "RadarChartVisual": {
-            "additionalProperties": False,
-            "properties": {
-                "Actions": {
-                    "items": {"$ref": "#/definitions/VisualCustomAction"},
-                    "maxItems": 10,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "ChartConfiguration": {"$ref": "#/definitions/RadarChartConfiguration"},
-                "ColumnHierarchies": {
-                    "items": {"$ref": "#/definitions/ColumnHierarchy"},
-                    "maxItems": 2,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Subtitle": {"$ref": "#/definitions/VisualSubtitleLabelOptions"},
-                "Title": {"$ref": "#/definitions/VisualTitleLabelOptions"},
-                "VisualContentAltText": {"maxLength": 1024, "minLength": 1, "type": "string"},
-                "VisualId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-            },
-            "required": ["VisualId"],
-            "type": "object",
-        },
-        "RangeEndsLabelType": {
-            "additionalProperties": False,
-            "properties": {"Visibility": {"$ref": "#/definitions/Visibility"}},
-            "type": "object",
-        },
-        "ReferenceLine": {
-            "additionalProperties": False,
-            "properties": {
-                "DataConfiguration": {"$ref": "#/definitions/ReferenceLineDataConfiguration"},
-                "LabelConfiguration": {"$ref": "#/definitions/ReferenceLineLabelConfiguration"},
-                "Status": {"$ref": "#/definitions/WidgetStatus"},
-                "StyleConfiguration": {"$ref": "#/definitions/ReferenceLineStyleConfiguration"},
-            },
-            "required": ["DataConfiguration"],
-            "type": "object",
-        },
-        "ReferenceLineCustomLabelConfiguration": {
-            "additionalProperties": False,
-            "properties": {"CustomLabel": {"pattern": "\\S", "type": "string"}},
-            "required": ["CustomLabel"],
-            "type": "object",
-        },
-        "ReferenceLineDataConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AxisBinding": {"$ref": "#/definitions/AxisBinding"},
-                "DynamicConfiguration": {
-                    "$ref": "#/definitions/ReferenceLineDynamicDataConfiguration"
-                },
-                "SeriesType": {"$ref": "#/definitions/ReferenceLineSeriesType"},
-                "StaticConfiguration": {
-                    "$ref": "#/definitions/ReferenceLineStaticDataConfiguration"
-                },
-            },
-            "type": "object",
-        },
-        "ReferenceLineDynamicDataConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Calculation": {"$ref": "#/definitions/NumericalAggregationFunction"},
-                "Column": {"$ref": "#/definitions/ColumnIdentifier"},
-                "MeasureAggregationFunction": {"$ref": "#/definitions/AggregationFunction"},
-            },
-            "required": ["Calculation", "Column"],
-            "type": "object",
-        },
-        "ReferenceLineLabelConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "CustomLabelConfiguration": {
-                    "$ref": "#/definitions/ReferenceLineCustomLabelConfiguration"
-                },
-                "FontColor": {"pattern": "^#[A-F0-9]{6}$", "type": "string"},
-                "FontConfiguration": {"$ref": "#/definitions/FontConfiguration"},
-                "HorizontalPosition": {
-                    "$ref": "#/definitions/ReferenceLineLabelHorizontalPosition"
-                },
-                "ValueLabelConfiguration": {
-                    "$ref": "#/definitions/ReferenceLineValueLabelConfiguration"
-                },
-                "VerticalPosition": {"$ref": "#/definitions/ReferenceLineLabelVerticalPosition"},
-            },
-            "type": "object",
-        },
-        "ReferenceLineLabelHorizontalPosition": {
-            "enum": ["LEFT", "CENTER", "RIGHT"],
-            "type": "string",
-        },
-        "ReferenceLineLabelVerticalPosition": {"enum": ["ABOVE", "BELOW"], "type": "string"},
-        "ReferenceLinePatternType": {"enum": ["SOLID", "DASHED", "DOTTED"], "type": "string"},
-        "ReferenceLineSeriesType": {"enum": ["BAR", "LINE"], "type": "string"},
-        "ReferenceLineStaticDataConfiguration": {
-            "additionalProperties": False,
-            "properties": {"Value": {"type": "number"}},
-            "required": ["Value"],
-            "type": "object",
-        },
-        "ReferenceLineStyleConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Color": {"pattern": "^#[A-F0-9]{6}$", "type": "string"},
-                "Pattern": {"$ref": "#/definitions/ReferenceLinePatternType"},
-            },
-            "type": "object",
-        },
-        "ReferenceLineValueLabelConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "FormatConfiguration": {"$ref": "#/definitions/NumericFormatConfiguration"},
-                "RelativePosition": {
-                    "$ref": "#/definitions/ReferenceLineValueLabelRelativePosition"
-                },
-            },
-            "type": "object",
-        },
-        "ReferenceLineValueLabelRelativePosition": {
-            "enum": ["BEFORE_CUSTOM_LABEL", "AFTER_CUSTOM_LABEL"],
-            "type": "string",
-        },
-        "RelativeDateTimeControlDisplayOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "DateTimeFormat": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "InfoIconLabelOptions": {"$ref": "#/definitions/SheetControlInfoIconLabelOptions"},
-                "TitleOptions": {"$ref": "#/definitions/LabelOptions"},
-            },
-            "type": "object",
-        },
-        "RelativeDateType": {"enum": ["PREVIOUS", "THIS", "LAST", "NOW", "NEXT"], "type": "string"},
-        "RelativeDatesFilter": {
-            "additionalProperties": False,
-            "properties": {
-                "AnchorDateConfiguration": {"$ref": "#/definitions/AnchorDateConfiguration"},
-                "Column": {"$ref": "#/definitions/ColumnIdentifier"},
-                "DefaultFilterControlConfiguration": {
-                    "$ref": "#/definitions/DefaultFilterControlConfiguration"
-                },
-                "ExcludePeriodConfiguration": {"$ref": "#/definitions/ExcludePeriodConfiguration"},
-                "FilterId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-                "MinimumGranularity": {"$ref": "#/definitions/TimeGranularity"},
-                "NullOption": {"$ref": "#/definitions/FilterNullOption"},
-                "ParameterName": {
-                    "maxLength": 2048,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9]+$",
-                    "type": "string",
-                },
-                "RelativeDateType": {"$ref": "#/definitions/RelativeDateType"},
-                "RelativeDateValue": {"type": "number"},
-                "TimeGranularity": {"$ref": "#/definitions/TimeGranularity"},
-            },
-            "required": [
-                "AnchorDateConfiguration",
-                "Column",
-                "FilterId",
-                "NullOption",
-                "RelativeDateType",
-                "TimeGranularity",
-            ],
-            "type": "object",
-        },
-        "RelativeFontSize": {
-            "enum": ["EXTRA_SMALL", "SMALL", "MEDIUM", "LARGE", "EXTRA_LARGE"],
-            "type": "string",
-        },
-        "ResizeOption": {"enum": ["FIXED", "RESPONSIVE"], "type": "string"},
-        "ResourcePermission": {
-            "additionalProperties": False,
-            "properties": {
-                "Actions": {
-                    "items": {"type": "string"},
-                    "maxItems": 30,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "Principal": {"maxLength": 256, "minLength": 1, "type": "string"},
-            },
-            "required": ["Actions", "Principal"],
-            "type": "object",
-        },
-        "ResourceStatus": {
-            "enum": [
-                "CREATION_IN_PROGRESS",
-                "CREATION_SUCCESSFUL",
-                "CREATION_FAILED",
-                "UPDATE_IN_PROGRESS",
-                "UPDATE_SUCCESSFUL",
-                "UPDATE_FAILED",
-                "PENDING_UPDATE",
-                "DELETED",
-            ],
-            "type": "string",
-        },
-        "RollingDateConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "DataSetIdentifier": {"maxLength": 2048, "minLength": 0, "type": "string"},
-                "Expression": {"maxLength": 4096, "minLength": 1, "type": "string"},
-            },
-            "required": ["Expression"],
-            "type": "object",
-        },
-        "RowAlternateColorOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "RowAlternateColors": {
-                    "items": {"pattern": "^#[A-F0-9]{6}$", "type": "string"},
-                    "maxItems": 1,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Status": {"$ref": "#/definitions/WidgetStatus"},
-                "UsePrimaryBackgroundColor": {"$ref": "#/definitions/WidgetStatus"},
-            },
-            "type": "object",
-        },
-        "SameSheetTargetVisualConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "TargetVisualOptions": {"$ref": "#/definitions/TargetVisualOptions"},
-                "TargetVisuals": {
-                    "items": {
-                        "maxLength": 512,
-                        "minLength": 1,
-                        "pattern": "^[\\w\\-]+$",
-                        "type": "string",
-                    },
-                    "maxItems": 50,
-                    "minItems": 1,
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "SankeyDiagramAggregatedFieldWells": {
-            "additionalProperties": False,
-            "properties": {
-                "Destination": {
-                    "items": {"$ref": "#/definitions/DimensionField"},
-                    "maxItems": 200,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Source": {
-                    "items": {"$ref": "#/definitions/DimensionField"},
-                    "maxItems": 200,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Weight": {
-                    "items": {"$ref": "#/definitions/MeasureField"},
-                    "maxItems": 200,
-                    "minItems": 0,
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "SankeyDiagramChartConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "DataLabels": {"$ref": "#/definitions/DataLabelOptions"},
-                "FieldWells": {"$ref": "#/definitions/SankeyDiagramFieldWells"},
-                "Interactions": {"$ref": "#/definitions/VisualInteractionOptions"},
-                "SortConfiguration": {"$ref": "#/definitions/SankeyDiagramSortConfiguration"},
-            },
-            "type": "object",
-        },
-        "SankeyDiagramFieldWells": {
-            "additionalProperties": False,
-            "properties": {
-                "SankeyDiagramAggregatedFieldWells": {
-                    "$ref": "#/definitions/SankeyDiagramAggregatedFieldWells"
-                }
-            },
-            "type": "object",
-        },
-        "SankeyDiagramSortConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "DestinationItemsLimit": {"$ref": "#/definitions/ItemsLimitConfiguration"},
-                "SourceItemsLimit": {"$ref": "#/definitions/ItemsLimitConfiguration"},
-                "WeightSort": {
-                    "items": {"$ref": "#/definitions/FieldSortOptions"},
-                    "maxItems": 100,
-                    "minItems": 0,
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "SankeyDiagramVisual": {
-            "additionalProperties": False,
-            "properties": {
-                "Actions": {
-                    "items": {"$ref": "#/definitions/VisualCustomAction"},
-                    "maxItems": 10,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "ChartConfiguration": {"$ref": "#/definitions/SankeyDiagramChartConfiguration"},
-                "Subtitle": {"$ref": "#/definitions/VisualSubtitleLabelOptions"},
-                "Title": {"$ref": "#/definitions/VisualTitleLabelOptions"},
-                "VisualContentAltText": {"maxLength": 1024, "minLength": 1, "type": "string"},
-                "VisualId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-            },
-            "required": ["VisualId"],
-            "type": "object",
-        },
-        "ScatterPlotCategoricallyAggregatedFieldWells": {
-            "additionalProperties": False,
-            "properties": {
-                "Category": {
-                    "items": {"$ref": "#/definitions/DimensionField"},
-                    "maxItems": 200,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Label": {
-                    "items": {"$ref": "#/definitions/DimensionField"},
-                    "maxItems": 200,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Size": {
-                    "items": {"$ref": "#/definitions/MeasureField"},
-                    "maxItems": 200,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "XAxis": {
-                    "items": {"$ref": "#/definitions/MeasureField"},
-                    "maxItems": 200,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "YAxis": {
-                    "items": {"$ref": "#/definitions/MeasureField"},
-                    "maxItems": 200,
-                    "minItems": 0,
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "ScatterPlotConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "DataLabels": {"$ref": "#/definitions/DataLabelOptions"},
-                "FieldWells": {"$ref": "#/definitions/ScatterPlotFieldWells"},
-                "Interactions": {"$ref": "#/definitions/VisualInteractionOptions"},
-                "Legend": {"$ref": "#/definitions/LegendOptions"},
-                "SortConfiguration": {"$ref": "#/definitions/ScatterPlotSortConfiguration"},
-                "Tooltip": {"$ref": "#/definitions/TooltipOptions"},
-                "VisualPalette": {"$ref": "#/definitions/VisualPalette"},
-                "XAxisDisplayOptions": {"$ref": "#/definitions/AxisDisplayOptions"},
-                "XAxisLabelOptions": {"$ref": "#/definitions/ChartAxisLabelOptions"},
-                "YAxisDisplayOptions": {"$ref": "#/definitions/AxisDisplayOptions"},
-                "YAxisLabelOptions": {"$ref": "#/definitions/ChartAxisLabelOptions"},
-            },
-            "type": "object",
-        },
-        "ScatterPlotFieldWells": {
-            "additionalProperties": False,
-            "properties": {
-                "ScatterPlotCategoricallyAggregatedFieldWells": {
-                    "$ref": "#/definitions/ScatterPlotCategoricallyAggregatedFieldWells"
-                },
-                "ScatterPlotUnaggregatedFieldWells": {
-                    "$ref": "#/definitions/ScatterPlotUnaggregatedFieldWells"
-                },
-            },
-            "type": "object",
-        },
-        "ScatterPlotSortConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "ScatterPlotLimitConfiguration": {"$ref": "#/definitions/ItemsLimitConfiguration"}
-            },
-            "type": "object",
-        },
-        "ScatterPlotUnaggregatedFieldWells": {
-            "additionalProperties": False,
-            "properties": {
-                "Category": {
-                    "items": {"$ref": "#/definitions/DimensionField"},
-                    "maxItems": 200,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Label": {
-                    "items": {"$ref": "#/definitions/DimensionField"},
-                    "maxItems": 200,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Size": {
-                    "items": {"$ref": "#/definitions/MeasureField"},
-                    "maxItems": 200,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "XAxis": {
-                    "items": {"$ref": "#/definitions/DimensionField"},
-                    "maxItems": 200,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "YAxis": {
-                    "items": {"$ref": "#/definitions/DimensionField"},
-                    "maxItems": 200,
-                    "minItems": 0,
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "ScatterPlotVisual": {
-            "additionalProperties": False,
-            "properties": {
-                "Actions": {
-                    "items": {"$ref": "#/definitions/VisualCustomAction"},
-                    "maxItems": 10,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "ChartConfiguration": {"$ref": "#/definitions/ScatterPlotConfiguration"},
-                "ColumnHierarchies": {
-                    "items": {"$ref": "#/definitions/ColumnHierarchy"},
-                    "maxItems": 2,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Subtitle": {"$ref": "#/definitions/VisualSubtitleLabelOptions"},
-                "Title": {"$ref": "#/definitions/VisualTitleLabelOptions"},
-                "VisualContentAltText": {"maxLength": 1024, "minLength": 1, "type": "string"},
-                "VisualId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-            },
-            "required": ["VisualId"],
-            "type": "object",
-        },
-        "ScrollBarOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "Visibility": {"$ref": "#/definitions/Visibility"},
-                "VisibleRange": {"$ref": "#/definitions/VisibleRangeOptions"},
-            },
-            "type": "object",
-        },
-        "SecondaryValueOptions": {
-            "additionalProperties": False,
-            "properties": {"Visibility": {"$ref": "#/definitions/Visibility"}},
-            "type": "object",
-        },
-        "SectionAfterPageBreak": {
-            "additionalProperties": False,
-            "properties": {"Status": {"$ref": "#/definitions/SectionPageBreakStatus"}},
-            "type": "object",
-        },
-        "SectionBasedLayoutCanvasSizeOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "PaperCanvasSizeOptions": {
-                    "$ref": "#/definitions/SectionBasedLayoutPaperCanvasSizeOptions"
-                }
-            },
-            "type": "object",
-        },
-        "SectionBasedLayoutConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "BodySections": {
-                    "items": {"$ref": "#/definitions/BodySectionConfiguration"},
-                    "maxItems": 28,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "CanvasSizeOptions": {"$ref": "#/definitions/SectionBasedLayoutCanvasSizeOptions"},
-                "FooterSections": {
-                    "items": {"$ref": "#/definitions/HeaderFooterSectionConfiguration"},
-                    "maxItems": 1,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "HeaderSections": {
-                    "items": {"$ref": "#/definitions/HeaderFooterSectionConfiguration"},
-                    "maxItems": 1,
-                    "minItems": 0,
-                    "type": "array",
-                },
-            },
-            "required": ["BodySections", "CanvasSizeOptions", "FooterSections", "HeaderSections"],
-            "type": "object",
-        },
-        "SectionBasedLayoutPaperCanvasSizeOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "PaperMargin": {"$ref": "#/definitions/Spacing"},
-                "PaperOrientation": {"$ref": "#/definitions/PaperOrientation"},
-                "PaperSize": {"$ref": "#/definitions/PaperSize"},
-            },
-            "type": "object",
-        },
-        "SectionLayoutConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "FreeFormLayout": {"$ref": "#/definitions/FreeFormSectionLayoutConfiguration"}
-            },
-            "required": ["FreeFormLayout"],
-            "type": "object",
-        },
-        "SectionPageBreakConfiguration": {
-            "additionalProperties": False,
-            "properties": {"After": {"$ref": "#/definitions/SectionAfterPageBreak"}},
-            "type": "object",
-        },
-        "SectionPageBreakStatus": {"enum": ["ENABLED", "DISABLED"], "type": "string"},
-        "SectionStyle": {
-            "additionalProperties": False,
-            "properties": {
-                "Height": {"type": "string"},
-                "Padding": {"$ref": "#/definitions/Spacing"},
-            },
-            "type": "object",
-        },
-        "SelectAllValueOptions": {"enum": ["ALL_VALUES"], "type": "string"},
-        "SelectedFieldOptions": {"enum": ["ALL_FIELDS"], "type": "string"},
-        "SelectedSheetsFilterScopeConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "SheetVisualScopingConfigurations": {
-                    "items": {"$ref": "#/definitions/SheetVisualScopingConfiguration"},
-                    "maxItems": 50,
-                    "minItems": 1,
-                    "type": "array",
-                }
-            },
-            "type": "object",
-        },
-        "SelectedTooltipType": {"enum": ["BASIC", "DETAILED", "SHEET"], "type": "string"},
-        "SeriesItem": {
-            "additionalProperties": False,
-            "properties": {
-                "DataFieldSeriesItem": {"$ref": "#/definitions/DataFieldSeriesItem"},
-                "FieldSeriesItem": {"$ref": "#/definitions/FieldSeriesItem"},
-            },
-            "type": "object",
-        },
-        "SetParameterValueConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "DestinationParameterName": {
-                    "maxLength": 2048,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9]+$",
-                    "type": "string",
-                },
-                "Value": {"$ref": "#/definitions/DestinationParameterValueConfiguration"},
-            },
-            "required": ["DestinationParameterName", "Value"],
-            "type": "object",
-        },
-        "ShapeConditionalFormat": {
-            "additionalProperties": False,
-            "properties": {"BackgroundColor": {"$ref": "#/definitions/ConditionalFormattingColor"}},
-            "required": ["BackgroundColor"],
-            "type": "object",
-        },
-        "Sheet": {
-            "additionalProperties": False,
-            "properties": {
-                "Name": {"maxLength": 2048, "minLength": 1, "type": "string"},
-                "SheetId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "SheetContentType": {"enum": ["PAGINATED", "INTERACTIVE"], "type": "string"},
-        "SheetControlDateTimePickerType": {
-            "enum": ["SINGLE_VALUED", "DATE_RANGE"],
-            "type": "string",
-        },
-        "SheetControlInfoIconLabelOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "InfoIconText": {"maxLength": 100, "minLength": 1, "type": "string"},
-                "Visibility": {"$ref": "#/definitions/Visibility"},
-            },
-            "type": "object",
-        },
-        "SheetControlLayout": {
-            "additionalProperties": False,
-            "properties": {
-                "Configuration": {"$ref": "#/definitions/SheetControlLayoutConfiguration"}
-            },
-            "required": ["Configuration"],
-            "type": "object",
-        },
-        "SheetControlLayoutConfiguration": {
-            "additionalProperties": False,
-            "properties": {"GridLayout": {"$ref": "#/definitions/GridLayoutConfiguration"}},
-            "type": "object",
-        },
-        "SheetControlListType": {"enum": ["MULTI_SELECT", "SINGLE_SELECT"], "type": "string"},
-        "SheetControlSliderType": {"enum": ["SINGLE_POINT", "RANGE"], "type": "string"},
-        "SheetDefinition": {
-            "additionalProperties": False,
-            "properties": {
-                "ContentType": {"$ref": "#/definitions/SheetContentType"},
-                "Description": {"maxLength": 1024, "minLength": 1, "type": "string"},
-                "FilterControls": {
-                    "items": {"$ref": "#/definitions/FilterControl"},
-                    "maxItems": 200,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Images": {
-                    "items": {"$ref": "#/definitions/SheetImage"},
-                    "maxItems": 10,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Layouts": {
-                    "items": {"$ref": "#/definitions/Layout"},
-                    "maxItems": 1,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "Name": {"maxLength": 2048, "minLength": 1, "type": "string"},
-                "ParameterControls": {
-                    "items": {"$ref": "#/definitions/ParameterControl"},
-                    "maxItems": 200,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "SheetControlLayouts": {
-                    "items": {"$ref": "#/definitions/SheetControlLayout"},
-                    "maxItems": 1,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "SheetId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-                "TextBoxes": {
-                    "items": {"$ref": "#/definitions/SheetTextBox"},
-                    "maxItems": 100,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Title": {"maxLength": 1024, "minLength": 1, "type": "string"},
-                "Visuals": {
-                    "items": {"$ref": "#/definitions/Visual"},
-                    "maxItems": 50,
-                    "minItems": 0,
-                    "type": "array",
-                },
-            },
-            "required": ["SheetId"],
-            "type": "object",
-        },
-        "SheetElementConfigurationOverrides": {
-            "additionalProperties": False,
-            "properties": {"Visibility": {"$ref": "#/definitions/Visibility"}},
-            "type": "object",
-        },
-        "SheetElementRenderingRule": {
-            "additionalProperties": False,
-            "properties": {
-                "ConfigurationOverrides": {
-                    "$ref": "#/definitions/SheetElementConfigurationOverrides"
-                },
-                "Expression": {"maxLength": 4096, "minLength": 1, "type": "string"},
-            },
-            "required": ["ConfigurationOverrides", "Expression"],
-            "type": "object",
-        },
-        "SheetImage": {
-            "additionalProperties": False,
-            "properties": {
-                "Actions": {
-                    "items": {"$ref": "#/definitions/ImageCustomAction"},
-                    "maxItems": 10,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "ImageContentAltText": {"maxLength": 1024, "minLength": 1, "type": "string"},
-                "Interactions": {"$ref": "#/definitions/ImageInteractionOptions"},
-                "Scaling": {"$ref": "#/definitions/SheetImageScalingConfiguration"},
-                "SheetImageId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-                "Source": {"$ref": "#/definitions/SheetImageSource"},
-                "Tooltip": {"$ref": "#/definitions/SheetImageTooltipConfiguration"},
-            },
-            "required": ["SheetImageId", "Source"],
-            "type": "object",
-        },
-        "SheetImageScalingConfiguration": {
-            "additionalProperties": False,
-            "properties": {"ScalingType": {"$ref": "#/definitions/SheetImageScalingType"}},
-            "type": "object",
-        },
-        "SheetImageScalingType": {
-            "enum": ["SCALE_TO_WIDTH", "SCALE_TO_HEIGHT", "SCALE_TO_CONTAINER", "SCALE_NONE"],
-            "type": "string",
-        },
-        "SheetImageSource": {
-            "additionalProperties": False,
-            "properties": {
-                "SheetImageStaticFileSource": {"$ref": "#/definitions/SheetImageStaticFileSource"}
-            },
-            "type": "object",
-        },
-        "SheetImageStaticFileSource": {
-            "additionalProperties": False,
-            "properties": {
-                "StaticFileId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                }
-            },
-            "required": ["StaticFileId"],
-            "type": "object",
-        },
-        "SheetImageTooltipConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "TooltipText": {"$ref": "#/definitions/SheetImageTooltipText"},
-                "Visibility": {"$ref": "#/definitions/Visibility"},
-            },
-            "type": "object",
-        },
-        "SheetImageTooltipText": {
-            "additionalProperties": False,
-            "properties": {"PlainText": {"maxLength": 1024, "minLength": 1, "type": "string"}},
-            "type": "object",
-        },
-        "SheetLayoutGroup": {
-            "additionalProperties": False,
-            "properties": {
-                "Id": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-                "Members": {
-                    "items": {"$ref": "#/definitions/SheetLayoutGroupMember"},
-                    "maxItems": 430,
-                    "minItems": 2,
-                    "type": "array",
-                },
-            },
-            "required": ["Id", "Members"],
-            "type": "object",
-        },
-        "SheetLayoutGroupMember": {
-            "additionalProperties": False,
-            "properties": {
-                "Id": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-                "Type": {"$ref": "#/definitions/SheetLayoutGroupMemberType"},
-            },
-            "required": ["Id", "Type"],
-            "type": "object",
-        },
-        "SheetLayoutGroupMemberType": {"enum": ["ELEMENT", "GROUP"], "type": "string"},
-        "SheetTextBox": {
-            "additionalProperties": False,
-            "properties": {
-                "Content": {"maxLength": 150000, "minLength": 0, "type": "string"},
-                "SheetTextBoxId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-            },
-            "required": ["SheetTextBoxId"],
-            "type": "object",
-        },
-        "SheetVisualScopingConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Scope": {"$ref": "#/definitions/FilterVisualScope"},
-                "SheetId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-                "VisualIds": {
-                    "items": {
-                        "maxLength": 512,
-                        "minLength": 1,
-                        "pattern": "^[\\w\\-]+$",
-                        "type": "string",
-                    },
-                    "maxItems": 50,
-                    "minItems": 0,
-                    "type": "array",
-                },
-            },
-            "required": ["Scope", "SheetId"],
-            "type": "object",
-        },
-        "ShortFormatText": {
-            "additionalProperties": False,
-            "properties": {
-                "PlainText": {"maxLength": 512, "minLength": 1, "type": "string"},
-                "RichText": {"maxLength": 1024, "minLength": 1, "type": "string"},
-            },
-            "type": "object",
-        },
-        "SimpleAttributeAggregationFunction": {"enum": ["UNIQUE_VALUE"], "type": "string"},
-        "SimpleClusterMarker": {
-            "additionalProperties": False,
-            "properties": {"Color": {"pattern": "^#[A-F0-9]{6}$", "type": "string"}},
-            "type": "object",
-        },
-        "SimpleNumericalAggregationFunction": {
-            "enum": [
-                "SUM",
-                "AVERAGE",
-                "MIN",
-                "MAX",
-                "COUNT",
-                "DISTINCT_COUNT",
-                "VAR",
-                "VARP",
-                "STDEV",
-                "STDEVP",
-                "MEDIAN",
-            ],
-            "type": "string",
-        },
-        "SimpleTotalAggregationFunction": {
-            "enum": ["DEFAULT", "SUM", "AVERAGE", "MIN", "MAX", "NONE"],
-            "type": "string",
-        },
-        "SingleAxisOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "YAxisOptions": {
-                    "properties": {"YAxis": {"$ref": "#/definitions/SingleYAxisOption"}}
-                }
-            },
-            "type": "object",
-        },
-        "SingleYAxisOption": {"enum": ["PRIMARY_Y_AXIS"], "type": "string"},
-        "SliderControlDisplayOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "InfoIconLabelOptions": {"$ref": "#/definitions/SheetControlInfoIconLabelOptions"},
-                "TitleOptions": {"$ref": "#/definitions/LabelOptions"},
-            },
-            "type": "object",
-        },
-        "SmallMultiplesAxisPlacement": {"enum": ["OUTSIDE", "INSIDE"], "type": "string"},
-        "SmallMultiplesAxisProperties": {
-            "additionalProperties": False,
-            "properties": {
-                "Placement": {"$ref": "#/definitions/SmallMultiplesAxisPlacement"},
-                "Scale": {"$ref": "#/definitions/SmallMultiplesAxisScale"},
-            },
-            "type": "object",
-        },
-        "SmallMultiplesAxisScale": {"enum": ["SHARED", "INDEPENDENT"], "type": "string"},
-        "SmallMultiplesOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "MaxVisibleColumns": {"maximum": 10, "minimum": 1, "type": "number"},
-                "MaxVisibleRows": {"maximum": 10, "minimum": 1, "type": "number"},
-                "PanelConfiguration": {"$ref": "#/definitions/PanelConfiguration"},
-                "XAxis": {"$ref": "#/definitions/SmallMultiplesAxisProperties"},
-                "YAxis": {"$ref": "#/definitions/SmallMultiplesAxisProperties"},
-            },
-            "type": "object",
-        },
-        "SortDirection": {"enum": ["ASC", "DESC"], "type": "string"},
-        "Spacing": {
-            "additionalProperties": False,
-            "properties": {
-                "Bottom": {"type": "string"},
-                "Left": {"type": "string"},
-                "Right": {"type": "string"},
-                "Top": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "SparklineAxisBehavior": {"enum": ["SHARED", "INDEPENDENT"], "type": "string"},
-        "SparklineVisualType": {"enum": ["LINE", "AREA_LINE"], "type": "string"},
-        "SparklinesOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "AllPointsMarker": {"$ref": "#/definitions/LineChartMarkerStyleSettings"},
-                "FieldId": {"maxLength": 512, "minLength": 1, "type": "string"},
-                "LineColor": {"pattern": "^#[A-F0-9]{6}$", "type": "string"},
-                "LineInterpolation": {"$ref": "#/definitions/LineInterpolation"},
-                "MaxValueMarker": {"$ref": "#/definitions/LineChartMarkerStyleSettings"},
-                "MinValueMarker": {"$ref": "#/definitions/LineChartMarkerStyleSettings"},
-                "VisualType": {"$ref": "#/definitions/SparklineVisualType"},
-                "XAxisField": {"$ref": "#/definitions/DimensionField"},
-                "YAxisBehavior": {"$ref": "#/definitions/SparklineAxisBehavior"},
-            },
-            "required": ["FieldId", "XAxisField"],
-            "type": "object",
-        },
-        "SpatialStaticFile": {
-            "additionalProperties": False,
-            "properties": {
-                "Source": {"$ref": "#/definitions/StaticFileSource"},
-                "StaticFileId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-            },
-            "required": ["StaticFileId"],
-            "type": "object",
-        },
-        "SpecialValue": {"enum": ["EMPTY", "NULL", "OTHER"], "type": "string"},
-        "StaticFile": {
-            "additionalProperties": False,
-            "properties": {
-                "ImageStaticFile": {"$ref": "#/definitions/ImageStaticFile"},
-                "SpatialStaticFile": {"$ref": "#/definitions/SpatialStaticFile"},
-            },
-            "type": "object",
-        },
-        "StaticFileS3SourceOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "BucketName": {"type": "string"},
-                "ObjectKey": {"type": "string"},
-                "Region": {"type": "string"},
-            },
-            "required": ["BucketName", "ObjectKey", "Region"],
-            "type": "object",
-        },
-        "StaticFileSource": {
-            "additionalProperties": False,
-            "properties": {
-                "S3Options": {"$ref": "#/definitions/StaticFileS3SourceOptions"},
-                "UrlOptions": {"$ref": "#/definitions/StaticFileUrlSourceOptions"},
-            },
-            "type": "object",
-        },
-        "StaticFileUrlSourceOptions": {
-            "additionalProperties": False,
-            "properties": {"Url": {"type": "string"}},
-            "required": ["Url"],
-            "type": "object",
-        },
-        "StringDefaultValues": {
-            "additionalProperties": False,
-            "properties": {
-                "DynamicValue": {"$ref": "#/definitions/DynamicDefaultValue"},
-                "StaticValues": {
-                    "items": {"type": "string"},
-                    "maxItems": 50000,
-                    "minItems": 0,
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "StringFormatConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "NullValueFormatConfiguration": {
-                    "$ref": "#/definitions/NullValueFormatConfiguration"
-                },
-                "NumericFormatConfiguration": {"$ref": "#/definitions/NumericFormatConfiguration"},
-            },
-            "type": "object",
-        },
-        "StringParameter": {
-            "additionalProperties": False,
-            "properties": {
-                "Name": {"pattern": "\\S", "type": "string"},
-                "Values": {"items": {"type": "string"}, "type": "array"},
-            },
-            "required": ["Name", "Values"],
-            "type": "object",
-        },
-        "StringParameterDeclaration": {
-            "additionalProperties": False,
-            "properties": {
-                "DefaultValues": {"$ref": "#/definitions/StringDefaultValues"},
-                "MappedDataSetParameters": {
-                    "items": {"$ref": "#/definitions/MappedDataSetParameter"},
-                    "maxItems": 150,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Name": {
-                    "maxLength": 2048,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9]+$",
-                    "type": "string",
-                },
-                "ParameterValueType": {"$ref": "#/definitions/ParameterValueType"},
-                "ValueWhenUnset": {"$ref": "#/definitions/StringValueWhenUnsetConfiguration"},
-            },
-            "required": ["Name", "ParameterValueType"],
-            "type": "object",
-        },
-        "StringValueWhenUnsetConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "CustomValue": {"type": "string"},
-                "ValueWhenUnsetOption": {"$ref": "#/definitions/ValueWhenUnsetOption"},
-            },
-            "type": "object",
-        },
-        "StyledCellType": {"enum": ["TOTAL", "METRIC_HEADER", "VALUE"], "type": "string"},
-        "SubtotalOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "CustomLabel": {"type": "string"},
-                "FieldLevel": {"$ref": "#/definitions/PivotTableSubtotalLevel"},
-                "FieldLevelOptions": {
-                    "items": {"$ref": "#/definitions/PivotTableFieldSubtotalOptions"},
-                    "maxItems": 100,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "MetricHeaderCellStyle": {"$ref": "#/definitions/TableCellStyle"},
-                "StyleTargets": {
-                    "items": {"$ref": "#/definitions/TableStyleTarget"},
-                    "maxItems": 3,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "TotalCellStyle": {"$ref": "#/definitions/TableCellStyle"},
-                "TotalsVisibility": {"$ref": "#/definitions/Visibility"},
-                "ValueCellStyle": {"$ref": "#/definitions/TableCellStyle"},
-            },
-            "type": "object",
-        },
-        "TableAggregatedFieldWells": {
-            "additionalProperties": False,
-            "properties": {
-                "GroupBy": {
-                    "items": {"$ref": "#/definitions/DimensionField"},
-                    "maxItems": 200,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Values": {
-                    "items": {"$ref": "#/definitions/MeasureField"},
-                    "maxItems": 200,
-                    "minItems": 0,
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "TableBorderOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "Color": {"pattern": "^#[A-F0-9]{6}$", "type": "string"},
-                "Style": {"$ref": "#/definitions/TableBorderStyle"},
-                "Thickness": {"maximum": 4, "minimum": 1, "type": "number"},
-            },
-            "type": "object",
-        },
-        "TableBorderStyle": {"enum": ["NONE", "SOLID"], "type": "string"},
-        "TableCellConditionalFormatting": {
-            "additionalProperties": False,
-            "properties": {
-                "FieldId": {"maxLength": 512, "minLength": 1, "type": "string"},
-                "TextFormat": {"$ref": "#/definitions/TextConditionalFormat"},
-            },
-            "required": ["FieldId"],
-            "type": "object",
-        },
-        "TableCellImageScalingConfiguration": {
-            "enum": ["FIT_TO_CELL_HEIGHT", "FIT_TO_CELL_WIDTH", "DO_NOT_SCALE"],
-            "type": "string",
-        },
-        "TableCellImageSizingConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "TableCellImageScalingConfiguration": {
-                    "$ref": "#/definitions/TableCellImageScalingConfiguration"
-                }
-            },
-            "type": "object",
-        },
-        "TableCellStyle": {
-            "additionalProperties": False,
-            "properties": {
-                "BackgroundColor": {"pattern": "^#[A-F0-9]{6}$", "type": "string"},
-                "Border": {"$ref": "#/definitions/GlobalTableBorderOptions"},
-                "FontConfiguration": {"$ref": "#/definitions/FontConfiguration"},
-                "Height": {"maximum": 500, "minimum": 8, "type": "number"},
-                "HorizontalTextAlignment": {"$ref": "#/definitions/HorizontalTextAlignment"},
-                "TextWrap": {"$ref": "#/definitions/TextWrap"},
-                "VerticalTextAlignment": {"$ref": "#/definitions/VerticalTextAlignment"},
-                "Visibility": {"$ref": "#/definitions/Visibility"},
-            },
-            "type": "object",
-        },
-        "TableConditionalFormatting": {
-            "additionalProperties": False,
-            "properties": {
-                "ConditionalFormattingOptions": {
-                    "items": {"$ref": "#/definitions/TableConditionalFormattingOption"},
-                    "maxItems": 500,
-                    "minItems": 0,
-                    "type": "array",
-                }
-            },
-            "type": "object",
-        },
-        "TableConditionalFormattingOption": {
-            "additionalProperties": False,
-            "properties": {
-                "Cell": {"$ref": "#/definitions/TableCellConditionalFormatting"},
-                "Row": {"$ref": "#/definitions/TableRowConditionalFormatting"},
-            },
-            "type": "object",
-        },
-        "TableConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "FieldOptions": {"$ref": "#/definitions/TableFieldOptions"},
-                "FieldWells": {"$ref": "#/definitions/TableFieldWells"},
-                "Interactions": {"$ref": "#/definitions/VisualInteractionOptions"},
-                "PaginatedReportOptions": {"$ref": "#/definitions/TablePaginatedReportOptions"},
-                "SortConfiguration": {"$ref": "#/definitions/TableSortConfiguration"},
-                "TableInlineVisualizations": {
-                    "items": {"$ref": "#/definitions/TableInlineVisualization"},
-                    "maxItems": 200,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "TableOptions": {"$ref": "#/definitions/TableOptions"},
-                "TotalOptions": {"$ref": "#/definitions/TotalOptions"},
-            },
-            "type": "object",
-        },
-        "TableFieldCustomIconContent": {
-            "additionalProperties": False,
-            "properties": {"Icon": {"$ref": "#/definitions/TableFieldIconSetType"}},
-            "type": "object",
-        },
-        "TableFieldCustomTextContent": {
-            "additionalProperties": False,
-            "properties": {
-                "FontConfiguration": {"$ref": "#/definitions/FontConfiguration"},
-                "Value": {"type": "string"},
-            },
-            "required": ["FontConfiguration"],
-            "type": "object",
-        },
-        "TableFieldIconSetType": {"enum": ["LINK"], "type": "string"},
-        "TableFieldImageConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "SizingOptions": {"$ref": "#/definitions/TableCellImageSizingConfiguration"}
-            },
-            "type": "object",
-        },
-        "TableFieldLinkConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Content": {"$ref": "#/definitions/TableFieldLinkContentConfiguration"},
-                "Target": {"$ref": "#/definitions/URLTargetConfiguration"},
-            },
-            "required": ["Content", "Target"],
-            "type": "object",
-        },
-        "TableFieldLinkContentConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "CustomIconContent": {"$ref": "#/definitions/TableFieldCustomIconContent"},
-                "CustomTextContent": {"$ref": "#/definitions/TableFieldCustomTextContent"},
-            },
-            "type": "object",
-        },
-        "TableFieldOption": {
-            "additionalProperties": False,
-            "properties": {
-                "CustomLabel": {"maxLength": 2048, "minLength": 1, "type": "string"},
-                "FieldId": {"maxLength": 512, "minLength": 1, "type": "string"},
-                "URLStyling": {"$ref": "#/definitions/TableFieldURLConfiguration"},
-                "Visibility": {"$ref": "#/definitions/Visibility"},
-                "Width": {"type": "string"},
-            },
-            "required": ["FieldId"],
-            "type": "object",
-        },
-        "TableFieldOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "Order": {
-                    "items": {"maxLength": 512, "minLength": 1, "type": "string"},
-                    "maxItems": 200,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "PinnedFieldOptions": {"$ref": "#/definitions/TablePinnedFieldOptions"},
-                "SelectedFieldOptions": {
-                    "items": {"$ref": "#/definitions/TableFieldOption"},
-                    "maxItems": 100,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "TransposedTableOptions": {
-                    "items": {"$ref": "#/definitions/TransposedTableOption"},
-                    "maxItems": 10001,
-                    "minItems": 0,
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "TableFieldURLConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "ImageConfiguration": {"$ref": "#/definitions/TableFieldImageConfiguration"},
-                "LinkConfiguration": {"$ref": "#/definitions/TableFieldLinkConfiguration"},
-            },
-            "type": "object",
-        },
-        "TableFieldWells": {
-            "additionalProperties": False,
-            "properties": {
-                "TableAggregatedFieldWells": {"$ref": "#/definitions/TableAggregatedFieldWells"},
-                "TableUnaggregatedFieldWells": {
-                    "$ref": "#/definitions/TableUnaggregatedFieldWells"
-                },
-            },
-            "type": "object",
-        },
-        "TableInlineVisualization": {
-            "additionalProperties": False,
-            "properties": {
-                "DataBars": {"$ref": "#/definitions/DataBarsOptions"},
-                "Sparklines": {"$ref": "#/definitions/SparklinesOptions"},
-            },
-            "type": "object",
-        },
-        "TableOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "CellStyle": {"$ref": "#/definitions/TableCellStyle"},
-                "HeaderStyle": {"$ref": "#/definitions/TableCellStyle"},
-                "Orientation": {"$ref": "#/definitions/TableOrientation"},
-                "RowAlternateColorOptions": {"$ref": "#/definitions/RowAlternateColorOptions"},
-            },
-            "type": "object",
-        },
-        "TableOrientation": {"enum": ["VERTICAL", "HORIZONTAL"], "type": "string"},
-        "TablePaginatedReportOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "OverflowColumnHeaderVisibility": {"$ref": "#/definitions/Visibility"},
-                "VerticalOverflowVisibility": {"$ref": "#/definitions/Visibility"},
-            },
-            "type": "object",
-        },
-        "TablePinnedFieldOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "PinnedLeftFields": {
-                    "items": {"maxLength": 512, "minLength": 1, "type": "string"},
-                    "maxItems": 201,
-                    "minItems": 0,
-                    "type": "array",
-                }
-            },
-            "type": "object",
-        },
-        "TableRowConditionalFormatting": {
-            "additionalProperties": False,
-            "properties": {
-                "BackgroundColor": {"$ref": "#/definitions/ConditionalFormattingColor"},
-                "TextColor": {"$ref": "#/definitions/ConditionalFormattingColor"},
-            },
-            "type": "object",
-        },
-        "TableSideBorderOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "Bottom": {"$ref": "#/definitions/TableBorderOptions"},
-                "InnerHorizontal": {"$ref": "#/definitions/TableBorderOptions"},
-                "InnerVertical": {"$ref": "#/definitions/TableBorderOptions"},
-                "Left": {"$ref": "#/definitions/TableBorderOptions"},
-                "Right": {"$ref": "#/definitions/TableBorderOptions"},
-                "Top": {"$ref": "#/definitions/TableBorderOptions"},
-            },
-            "type": "object",
-        },
-        "TableSortConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "PaginationConfiguration": {"$ref": "#/definitions/PaginationConfiguration"},
-                "RowSort": {
-                    "items": {"$ref": "#/definitions/FieldSortOptions"},
-                    "maxItems": 100,
-                    "minItems": 0,
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "TableStyleTarget": {
-            "additionalProperties": False,
-            "properties": {"CellType": {"$ref": "#/definitions/StyledCellType"}},
-            "required": ["CellType"],
-            "type": "object",
-        },
-        "TableTotalsPlacement": {"enum": ["START", "END", "AUTO"], "type": "string"},
-        "TableTotalsScrollStatus": {"enum": ["PINNED", "SCROLLED"], "type": "string"},
-        "TableUnaggregatedFieldWells": {
-            "additionalProperties": False,
-            "properties": {
-                "Values": {
-                    "items": {"$ref": "#/definitions/UnaggregatedField"},
-                    "maxItems": 200,
-                    "minItems": 0,
-                    "type": "array",
-                }
-            },
-            "type": "object",
-        },
-        "TableVisual": {
-            "additionalProperties": False,
-            "properties": {
-                "Actions": {
-                    "items": {"$ref": "#/definitions/VisualCustomAction"},
-                    "maxItems": 10,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "ChartConfiguration": {"$ref": "#/definitions/TableConfiguration"},
-                "ConditionalFormatting": {"$ref": "#/definitions/TableConditionalFormatting"},
-                "Subtitle": {"$ref": "#/definitions/VisualSubtitleLabelOptions"},
-                "Title": {"$ref": "#/definitions/VisualTitleLabelOptions"},
-                "VisualContentAltText": {"maxLength": 1024, "minLength": 1, "type": "string"},
-                "VisualId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-            },
-            "required": ["VisualId"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 1, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "TargetVisualOptions": {"enum": ["ALL_VISUALS"], "type": "string"},
-        "TextAreaControlDisplayOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "InfoIconLabelOptions": {"$ref": "#/definitions/SheetControlInfoIconLabelOptions"},
-                "PlaceholderOptions": {"$ref": "#/definitions/TextControlPlaceholderOptions"},
-                "TitleOptions": {"$ref": "#/definitions/LabelOptions"},
-            },
-            "type": "object",
-        },
-        "TextConditionalFormat": {
-            "additionalProperties": False,
-            "properties": {
-                "BackgroundColor": {"$ref": "#/definitions/ConditionalFormattingColor"},
-                "Icon": {"$ref": "#/definitions/ConditionalFormattingIcon"},
-                "TextColor": {"$ref": "#/definitions/ConditionalFormattingColor"},
-            },
-            "type": "object",
-        },
-        "TextControlPlaceholderOptions": {
-            "additionalProperties": False,
-            "properties": {"Visibility": {"$ref": "#/definitions/Visibility"}},
-            "type": "object",
-        },
-        "TextFieldControlDisplayOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "InfoIconLabelOptions": {"$ref": "#/definitions/SheetControlInfoIconLabelOptions"},
-                "PlaceholderOptions": {"$ref": "#/definitions/TextControlPlaceholderOptions"},
-                "TitleOptions": {"$ref": "#/definitions/LabelOptions"},
-            },
-            "type": "object",
-        },
-        "TextWrap": {"enum": ["NONE", "WRAP"], "type": "string"},
-        "ThousandSeparatorOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "GroupingStyle": {"$ref": "#/definitions/DigitGroupingStyle"},
-                "Symbol": {"$ref": "#/definitions/NumericSeparatorSymbol"},
-                "Visibility": {"$ref": "#/definitions/Visibility"},
-            },
-            "type": "object",
-        },
-        "TimeBasedForecastProperties": {
-            "additionalProperties": False,
-            "properties": {
-                "LowerBoundary": {"type": "number"},
-                "PeriodsBackward": {"maximum": 1000, "minimum": 0, "type": "number"},
-                "PeriodsForward": {"maximum": 1000, "minimum": 1, "type": "number"},
-                "PredictionInterval": {"maximum": 95, "minimum": 50, "type": "number"},
-                "Seasonality": {"maximum": 180, "minimum": 1, "type": "number"},
-                "UpperBoundary": {"type": "number"},
-            },
-            "type": "object",
-        },
-        "TimeEqualityFilter": {
-            "additionalProperties": False,
-            "properties": {
-                "Column": {"$ref": "#/definitions/ColumnIdentifier"},
-                "DefaultFilterControlConfiguration": {
-                    "$ref": "#/definitions/DefaultFilterControlConfiguration"
-                },
-                "FilterId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-                "ParameterName": {
-                    "maxLength": 2048,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9]+$",
-                    "type": "string",
-                },
-                "RollingDate": {"$ref": "#/definitions/RollingDateConfiguration"},
-                "TimeGranularity": {"$ref": "#/definitions/TimeGranularity"},
-                "Value": {"type": "string"},
-            },
-            "required": ["Column", "FilterId"],
-            "type": "object",
-        },
-        "TimeGranularity": {
-            "enum": [
-                "YEAR",
-                "QUARTER",
-                "MONTH",
-                "WEEK",
-                "DAY",
-                "HOUR",
-                "MINUTE",
-                "SECOND",
-                "MILLISECOND",
-            ],
-            "type": "string",
-        },
-        "TimeRangeDrillDownFilter": {
-            "additionalProperties": False,
-            "properties": {
-                "Column": {"$ref": "#/definitions/ColumnIdentifier"},
-                "RangeMaximum": {"type": "string"},
-                "RangeMinimum": {"type": "string"},
-                "TimeGranularity": {"$ref": "#/definitions/TimeGranularity"},
-            },
-            "required": ["Column", "RangeMaximum", "RangeMinimum", "TimeGranularity"],
-            "type": "object",
-        },
-        "TimeRangeFilter": {
-            "additionalProperties": False,
-            "properties": {
-                "Column": {"$ref": "#/definitions/ColumnIdentifier"},
-                "DefaultFilterControlConfiguration": {
-                    "$ref": "#/definitions/DefaultFilterControlConfiguration"
-                },
-                "ExcludePeriodConfiguration": {"$ref": "#/definitions/ExcludePeriodConfiguration"},
-                "FilterId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-                "IncludeMaximum": {"type": "boolean"},
-                "IncludeMinimum": {"type": "boolean"},
-                "NullOption": {"$ref": "#/definitions/FilterNullOption"},
-                "RangeMaximumValue": {"$ref": "#/definitions/TimeRangeFilterValue"},
-                "RangeMinimumValue": {"$ref": "#/definitions/TimeRangeFilterValue"},
-                "TimeGranularity": {"$ref": "#/definitions/TimeGranularity"},
-            },
-            "required": ["Column", "FilterId", "NullOption"],
-            "type": "object",
-        },
-        "TimeRangeFilterValue": {
-            "additionalProperties": False,
-            "properties": {
-                "Parameter": {
-                    "maxLength": 2048,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9]+$",
-                    "type": "string",
-                },
-                "RollingDate": {"$ref": "#/definitions/RollingDateConfiguration"},
-                "StaticValue": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "TooltipItem": {
-            "additionalProperties": False,
-            "properties": {
-                "ColumnTooltipItem": {"$ref": "#/definitions/ColumnTooltipItem"},
-                "FieldTooltipItem": {"$ref": "#/definitions/FieldTooltipItem"},
-            },
-            "type": "object",
-        },
-        "TooltipOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "FieldBasedTooltip": {"$ref": "#/definitions/FieldBasedTooltip"},
-                "SelectedTooltipType": {"$ref": "#/definitions/SelectedTooltipType"},
-                "TooltipVisibility": {"$ref": "#/definitions/Visibility"},
-            },
-            "type": "object",
-        },
-        "TooltipTarget": {"enum": ["BOTH", "BAR", "LINE"], "type": "string"},
-        "TooltipTitleType": {"enum": ["NONE", "PRIMARY_VALUE"], "type": "string"},
-        "TopBottomComputationType": {"enum": ["TOP", "BOTTOM"], "type": "string"},
-        "TopBottomFilter": {
-            "additionalProperties": False,
-            "properties": {
-                "AggregationSortConfigurations": {
-                    "items": {"$ref": "#/definitions/AggregationSortConfiguration"},
-                    "maxItems": 100,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Column": {"$ref": "#/definitions/ColumnIdentifier"},
-                "DefaultFilterControlConfiguration": {
-                    "$ref": "#/definitions/DefaultFilterControlConfiguration"
-                },
-                "FilterId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-                "Limit": {"type": "number"},
-                "ParameterName": {
-                    "maxLength": 2048,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9]+$",
-                    "type": "string",
-                },
-                "TimeGranularity": {"$ref": "#/definitions/TimeGranularity"},
-            },
-            "required": ["AggregationSortConfigurations", "Column", "FilterId"],
-            "type": "object",
-        },
-        "TopBottomMoversComputation": {
-            "additionalProperties": False,
-            "properties": {
-                "Category": {"$ref": "#/definitions/DimensionField"},
-                "ComputationId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-                "MoverSize": {"maximum": 20, "minimum": 1, "type": "number"},
-                "Name": {"type": "string"},
-                "SortOrder": {"$ref": "#/definitions/TopBottomSortOrder"},
-                "Time": {"$ref": "#/definitions/DimensionField"},
-                "Type": {"$ref": "#/definitions/TopBottomComputationType"},
-                "Value": {"$ref": "#/definitions/MeasureField"},
-            },
-            "required": ["ComputationId", "Type"],
-            "type": "object",
-        },
-        "TopBottomRankedComputation": {
-            "additionalProperties": False,
-            "properties": {
-                "Category": {"$ref": "#/definitions/DimensionField"},
-                "ComputationId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-                "Name": {"type": "string"},
-                "ResultSize": {"maximum": 20, "minimum": 1, "type": "number"},
-                "Type": {"$ref": "#/definitions/TopBottomComputationType"},
-                "Value": {"$ref": "#/definitions/MeasureField"},
-            },
-            "required": ["ComputationId", "Type"],
-            "type": "object",
-        },
-        "TopBottomSortOrder": {
-            "enum": ["PERCENT_DIFFERENCE", "ABSOLUTE_DIFFERENCE"],
-            "type": "string",
-        },
-        "TopicIdentifierDeclaration": {
-            "additionalProperties": False,
-            "properties": {
-                "Identifier": {"maxLength": 2048, "minLength": 1, "type": "string"},
-                "TopicArn": {"type": "string"},
-            },
-            "required": ["Identifier", "TopicArn"],
-            "type": "object",
-        },
-        "TopicReference": {
-            "additionalProperties": False,
-            "properties": {
-                "TopicArn": {"type": "string"},
-                "TopicPlaceholder": {"maxLength": 2048, "minLength": 1, "type": "string"},
-            },
-            "required": ["TopicArn", "TopicPlaceholder"],
-            "type": "object",
-        },
-        "TotalAggregationComputation": {
-            "additionalProperties": False,
-            "properties": {
-                "ComputationId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-                "Name": {"type": "string"},
-                "Value": {"$ref": "#/definitions/MeasureField"},
-            },
-            "required": ["ComputationId"],
-            "type": "object",
-        },
-        "TotalAggregationFunction": {
-            "additionalProperties": False,
-            "properties": {
-                "SimpleTotalAggregationFunction": {
-                    "$ref": "#/definitions/SimpleTotalAggregationFunction"
-                }
-            },
-            "type": "object",
-        },
-        "TotalAggregationOption": {
-            "additionalProperties": False,
-            "properties": {
-                "FieldId": {"maxLength": 512, "minLength": 1, "type": "string"},
-                "TotalAggregationFunction": {"$ref": "#/definitions/TotalAggregationFunction"},
-            },
-            "required": ["FieldId", "TotalAggregationFunction"],
-            "type": "object",
-        },
-        "TotalOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "CustomLabel": {"type": "string"},
-                "Placement": {"$ref": "#/definitions/TableTotalsPlacement"},
-                "ScrollStatus": {"$ref": "#/definitions/TableTotalsScrollStatus"},
-                "TotalAggregationOptions": {
-                    "items": {"$ref": "#/definitions/TotalAggregationOption"},
-                    "maxItems": 200,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "TotalCellStyle": {"$ref": "#/definitions/TableCellStyle"},
-                "TotalsVisibility": {"$ref": "#/definitions/Visibility"},
-            },
-            "type": "object",
-        },
-        "TransposedColumnType": {"enum": ["ROW_HEADER_COLUMN", "VALUE_COLUMN"], "type": "string"},
-        "TransposedTableOption": {
-            "additionalProperties": False,
-            "properties": {
-                "ColumnIndex": {"maximum": 9999, "minimum": 0, "type": "number"},
-                "ColumnType": {"$ref": "#/definitions/TransposedColumnType"},
-                "ColumnWidth": {"type": "string"},
-            },
-            "required": ["ColumnType"],
-            "type": "object",
-        },
-        "TreeMapAggregatedFieldWells": {
-            "additionalProperties": False,
-            "properties": {
-                "Colors": {
-                    "items": {"$ref": "#/definitions/MeasureField"},
-                    "maxItems": 1,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Groups": {
-                    "items": {"$ref": "#/definitions/DimensionField"},
-                    "maxItems": 1,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Sizes": {
-                    "items": {"$ref": "#/definitions/MeasureField"},
-                    "maxItems": 1,
-                    "minItems": 0,
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "TreeMapConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "ColorLabelOptions": {"$ref": "#/definitions/ChartAxisLabelOptions"},
-                "ColorScale": {"$ref": "#/definitions/ColorScale"},
-                "DataLabels": {"$ref": "#/definitions/DataLabelOptions"},
-                "FieldWells": {"$ref": "#/definitions/TreeMapFieldWells"},
-                "GroupLabelOptions": {"$ref": "#/definitions/ChartAxisLabelOptions"},
-                "Interactions": {"$ref": "#/definitions/VisualInteractionOptions"},
-                "Legend": {"$ref": "#/definitions/LegendOptions"},
-                "SizeLabelOptions": {"$ref": "#/definitions/ChartAxisLabelOptions"},
-                "SortConfiguration": {"$ref": "#/definitions/TreeMapSortConfiguration"},
-                "Tooltip": {"$ref": "#/definitions/TooltipOptions"},
-            },
-            "type": "object",
-        },
-        "TreeMapFieldWells": {
-            "additionalProperties": False,
-            "properties": {
-                "TreeMapAggregatedFieldWells": {"$ref": "#/definitions/TreeMapAggregatedFieldWells"}
-            },
-            "type": "object",
-        },
-        "TreeMapSortConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "TreeMapGroupItemsLimitConfiguration": {
-                    "$ref": "#/definitions/ItemsLimitConfiguration"
-                },
-                "TreeMapSort": {
-                    "items": {"$ref": "#/definitions/FieldSortOptions"},
-                    "maxItems": 100,
-                    "minItems": 0,
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "TreeMapVisual": {
-            "additionalProperties": False,
-            "properties": {
-                "Actions": {
-                    "items": {"$ref": "#/definitions/VisualCustomAction"},
-                    "maxItems": 10,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "ChartConfiguration": {"$ref": "#/definitions/TreeMapConfiguration"},
-                "ColumnHierarchies": {
-                    "items": {"$ref": "#/definitions/ColumnHierarchy"},
-                    "maxItems": 2,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Subtitle": {"$ref": "#/definitions/VisualSubtitleLabelOptions"},
-                "Title": {"$ref": "#/definitions/VisualTitleLabelOptions"},
-                "VisualContentAltText": {"maxLength": 1024, "minLength": 1, "type": "string"},
-                "VisualId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-            },
-            "required": ["VisualId"],
-            "type": "object",
-        },
-        "TrendArrowOptions": {
-            "additionalProperties": False,
-            "properties": {"Visibility": {"$ref": "#/definitions/Visibility"}},
-            "type": "object",
-        },
-        "URLTargetConfiguration": {"enum": ["NEW_TAB", "NEW_WINDOW", "SAME_TAB"], "type": "string"},
-        "UnaggregatedField": {
-            "additionalProperties": False,
-            "properties": {
-                "Column": {"$ref": "#/definitions/ColumnIdentifier"},
-                "FieldId": {"maxLength": 512, "minLength": 1, "type": "string"},
-                "FormatConfiguration": {"$ref": "#/definitions/FormatConfiguration"},
-            },
-            "required": ["Column", "FieldId"],
-            "type": "object",
-        },
-        "UniqueValuesComputation": {
-            "additionalProperties": False,
-            "properties": {
-                "Category": {"$ref": "#/definitions/DimensionField"},
-                "ComputationId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-                "Name": {"type": "string"},
-            },
-            "required": ["ComputationId"],
-            "type": "object",
-        },
-        "ValidationStrategy": {
-            "additionalProperties": False,
-            "properties": {"Mode": {"$ref": "#/definitions/ValidationStrategyMode"}},
-            "required": ["Mode"],
-            "type": "object",
-        },
-        "ValidationStrategyMode": {"enum": ["STRICT", "LENIENT"], "type": "string"},
-        "ValueWhenUnsetOption": {"enum": ["RECOMMENDED_VALUE", "NULL"], "type": "string"},
-        "VerticalTextAlignment": {"enum": ["TOP", "MIDDLE", "BOTTOM", "AUTO"], "type": "string"},
-        "Visibility": {"enum": ["HIDDEN", "VISIBLE"], "type": "string"},
-        "VisibleRangeOptions": {
-            "additionalProperties": False,
-            "properties": {"PercentRange": {"$ref": "#/definitions/PercentVisibleRange"}},
-            "type": "object",
-        },
-        "Visual": {
-            "additionalProperties": False,
-            "properties": {
-                "BarChartVisual": {"$ref": "#/definitions/BarChartVisual"},
-                "BoxPlotVisual": {"$ref": "#/definitions/BoxPlotVisual"},
-                "ComboChartVisual": {"$ref": "#/definitions/ComboChartVisual"},
-                "CustomContentVisual": {"$ref": "#/definitions/CustomContentVisual"},
-                "EmptyVisual": {"$ref": "#/definitions/EmptyVisual"},
-                "FilledMapVisual": {"$ref": "#/definitions/FilledMapVisual"},
-                "FunnelChartVisual": {"$ref": "#/definitions/FunnelChartVisual"},
-                "GaugeChartVisual": {"$ref": "#/definitions/GaugeChartVisual"},
-                "GeospatialMapVisual": {"$ref": "#/definitions/GeospatialMapVisual"},
-                "HeatMapVisual": {"$ref": "#/definitions/HeatMapVisual"},
-                "HistogramVisual": {"$ref": "#/definitions/HistogramVisual"},
-                "InsightVisual": {"$ref": "#/definitions/InsightVisual"},
-                "KPIVisual": {"$ref": "#/definitions/KPIVisual"},
-                "LayerMapVisual": {"$ref": "#/definitions/LayerMapVisual"},
-                "LineChartVisual": {"$ref": "#/definitions/LineChartVisual"},
-                "PieChartVisual": {"$ref": "#/definitions/PieChartVisual"},
-                "PivotTableVisual": {"$ref": "#/definitions/PivotTableVisual"},
-                "PluginVisual": {"$ref": "#/definitions/PluginVisual"},
-                "RadarChartVisual": {"$ref": "#/definitions/RadarChartVisual"},
-                "SankeyDiagramVisual": {"$ref": "#/definitions/SankeyDiagramVisual"},
-                "ScatterPlotVisual": {"$ref": "#/definitions/ScatterPlotVisual"},
-                "TableVisual": {"$ref": "#/definitions/TableVisual"},
-                "TreeMapVisual": {"$ref": "#/definitions/TreeMapVisual"},
-                "WaterfallVisual": {"$ref": "#/definitions/WaterfallVisual"},
-                "WordCloudVisual": {"$ref": "#/definitions/WordCloudVisual"},
-            },
-            "type": "object",
-        },
-        "VisualCustomAction": {
-            "additionalProperties": False,
-            "properties": {
-                "ActionOperations": {
-                    "items": {"$ref": "#/definitions/VisualCustomActionOperation"},
-                    "maxItems": 2,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "CustomActionId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-                "Name": {"maxLength": 256, "minLength": 1, "type": "string"},
-                "Status": {"$ref": "#/definitions/WidgetStatus"},
-                "Trigger": {"$ref": "#/definitions/VisualCustomActionTrigger"},
-            },
-            "required": ["ActionOperations", "CustomActionId", "Name", "Trigger"],
-            "type": "object",
-        },
-        "VisualCustomActionOperation": {
-            "additionalProperties": False,
-            "properties": {
-                "FilterOperation": {"$ref": "#/definitions/CustomActionFilterOperation"},
-                "NavigationOperation": {"$ref": "#/definitions/CustomActionNavigationOperation"},
-                "SetParametersOperation": {
-                    "$ref": "#/definitions/CustomActionSetParametersOperation"
-                },
-                "URLOperation": {"$ref": "#/definitions/CustomActionURLOperation"},
-            },
-            "type": "object",
-        },
-        "VisualCustomActionTrigger": {
-            "enum": ["DATA_POINT_CLICK", "DATA_POINT_MENU"],
-            "type": "string",
-        },
-        "VisualInteractionOptions": {
-            "properties": {
-                "ContextMenuOption": {
-                    "properties": {
-                        "AvailabilityStatus": {"$ref": "#/definitions/DashboardBehavior"}
-                    },
-                    "type": "object",
-                },
-                "VisualMenuOption": {
-                    "properties": {
-                        "AvailabilityStatus": {"$ref": "#/definitions/DashboardBehavior"}
-                    },
-                    "type": "object",
-                },
-            },
-            "type": "object",
-        },
-        "VisualMenuOption": {
-            "additionalProperties": False,
-            "properties": {"AvailabilityStatus": {"$ref": "#/definitions/DashboardBehavior"}},
-            "type": "object",
-        },
-        "VisualPalette": {
-            "additionalProperties": False,
-            "properties": {
-                "ChartColor": {"pattern": "^#[A-F0-9]{6}$", "type": "string"},
-                "ColorMap": {
-                    "items": {"$ref": "#/definitions/DataPathColor"},
-                    "maxItems": 5000,
-                    "minItems": 0,
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "VisualSubtitleLabelOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "FormatText": {"$ref": "#/definitions/LongFormatText"},
-                "Visibility": {"$ref": "#/definitions/Visibility"},
-            },
-            "type": "object",
-        },
-        "VisualTitleLabelOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "FormatText": {"$ref": "#/definitions/ShortFormatText"},
-                "Visibility": {"$ref": "#/definitions/Visibility"},
-            },
-            "type": "object",
-        },
-        "WaterfallChartAggregatedFieldWells": {
-            "additionalProperties": False,
-            "properties": {
-                "Breakdowns": {
-                    "items": {"$ref": "#/definitions/DimensionField"},
-                    "maxItems": 200,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Categories": {
-                    "items": {"$ref": "#/definitions/DimensionField"},
-                    "maxItems": 200,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Values": {
-                    "items": {"$ref": "#/definitions/MeasureField"},
-                    "maxItems": 200,
-                    "minItems": 0,
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "WaterfallChartColorConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "GroupColorConfiguration": {
-                    "$ref": "#/definitions/WaterfallChartGroupColorConfiguration"
-                }
-            },
-            "type": "object",
-        },
-        "WaterfallChartConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "CategoryAxisDisplayOptions": {"$ref": "#/definitions/AxisDisplayOptions"},
-                "CategoryAxisLabelOptions": {"$ref": "#/definitions/ChartAxisLabelOptions"},
-                "ColorConfiguration": {"$ref": "#/definitions/WaterfallChartColorConfiguration"},
-                "DataLabels": {"$ref": "#/definitions/DataLabelOptions"},
-                "FieldWells": {"$ref": "#/definitions/WaterfallChartFieldWells"},
-                "Interactions": {"$ref": "#/definitions/VisualInteractionOptions"},
-                "Legend": {"$ref": "#/definitions/LegendOptions"},
-                "PrimaryYAxisDisplayOptions": {"$ref": "#/definitions/AxisDisplayOptions"},
-                "PrimaryYAxisLabelOptions": {"$ref": "#/definitions/ChartAxisLabelOptions"},
-                "SortConfiguration": {"$ref": "#/definitions/WaterfallChartSortConfiguration"},
-                "VisualPalette": {"$ref": "#/definitions/VisualPalette"},
-                "WaterfallChartOptions": {"$ref": "#/definitions/WaterfallChartOptions"},
-            },
-            "type": "object",
-        },
-        "WaterfallChartFieldWells": {
-            "additionalProperties": False,
-            "properties": {
-                "WaterfallChartAggregatedFieldWells": {
-                    "$ref": "#/definitions/WaterfallChartAggregatedFieldWells"
-                }
-            },
-            "type": "object",
-        },
-        "WaterfallChartGroupColorConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "NegativeBarColor": {"pattern": "^#[A-F0-9]{6}$", "type": "string"},
-                "PositiveBarColor": {"pattern": "^#[A-F0-9]{6}$", "type": "string"},
-                "TotalBarColor": {"pattern": "^#[A-F0-9]{6}$", "type": "string"},
-            },
-            "type": "object",
-        },
-        "WaterfallChartOptions": {
-            "additionalProperties": False,
-            "properties": {"TotalBarLabel": {"type": "string"}},
-            "type": "object",
-        },
-        "WaterfallChartSortConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "BreakdownItemsLimit": {"$ref": "#/definitions/ItemsLimitConfiguration"},
-                "CategorySort": {
-                    "items": {"$ref": "#/definitions/FieldSortOptions"},
-                    "maxItems": 100,
-                    "minItems": 0,
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "WaterfallVisual": {
-            "additionalProperties": False,
-            "properties": {
-                "Actions": {
-                    "items": {"$ref": "#/definitions/VisualCustomAction"},
-                    "maxItems": 10,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "ChartConfiguration": {"$ref": "#/definitions/WaterfallChartConfiguration"},
-                "ColumnHierarchies": {
-                    "items": {"$ref": "#/definitions/ColumnHierarchy"},
-                    "maxItems": 2,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Subtitle": {"$ref": "#/definitions/VisualSubtitleLabelOptions"},
-                "Title": {"$ref": "#/definitions/VisualTitleLabelOptions"},
-                "VisualContentAltText": {"maxLength": 1024, "minLength": 1, "type": "string"},
-                "VisualId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-            },
-            "required": ["VisualId"],
-            "type": "object",
-        },
-        "WhatIfPointScenario": {
-            "additionalProperties": False,
-            "properties": {"Date": {"type": "string"}, "Value": {"type": "number"}},
-            "required": ["Date", "Value"],
-            "type": "object",
-        },
-        "WhatIfRangeScenario": {
-            "additionalProperties": False,
-            "properties": {
-                "EndDate": {"type": "string"},
-                "StartDate": {"type": "string"},
-                "Value": {"type": "number"},
-            },
-            "required": ["EndDate", "StartDate", "Value"],
-            "type": "object",
-        },
-        "WidgetStatus": {"enum": ["ENABLED", "DISABLED"], "type": "string"},
-        "WordCloudAggregatedFieldWells": {
-            "additionalProperties": False,
-            "properties": {
-                "GroupBy": {
-                    "items": {"$ref": "#/definitions/DimensionField"},
-                    "maxItems": 10,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Size": {
-                    "items": {"$ref": "#/definitions/MeasureField"},
-                    "maxItems": 1,
-                    "minItems": 0,
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "WordCloudChartConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "CategoryLabelOptions": {"$ref": "#/definitions/ChartAxisLabelOptions"},
-                "FieldWells": {"$ref": "#/definitions/WordCloudFieldWells"},
-                "Interactions": {"$ref": "#/definitions/VisualInteractionOptions"},
-                "SortConfiguration": {"$ref": "#/definitions/WordCloudSortConfiguration"},
-                "WordCloudOptions": {"$ref": "#/definitions/WordCloudOptions"},
-            },
-            "type": "object",
-        },
-        "WordCloudCloudLayout": {"enum": ["FLUID", "NORMAL"], "type": "string"},
-        "WordCloudFieldWells": {
-            "additionalProperties": False,
-            "properties": {
-                "WordCloudAggregatedFieldWells": {
-                    "$ref": "#/definitions/WordCloudAggregatedFieldWells"
-                }
-            },
-            "type": "object",
-        },
-        "WordCloudOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "CloudLayout": {"$ref": "#/definitions/WordCloudCloudLayout"},
-                "MaximumStringLength": {"maximum": 100, "minimum": 1, "type": "number"},
-                "WordCasing": {"$ref": "#/definitions/WordCloudWordCasing"},
-                "WordOrientation": {"$ref": "#/definitions/WordCloudWordOrientation"},
-                "WordPadding": {"$ref": "#/definitions/WordCloudWordPadding"},
-                "WordScaling": {"$ref": "#/definitions/WordCloudWordScaling"},
-            },
-            "type": "object",
-        },
-        "WordCloudSortConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "CategoryItemsLimit": {"$ref": "#/definitions/ItemsLimitConfiguration"},
-                "CategorySort": {
-                    "items": {"$ref": "#/definitions/FieldSortOptions"},
-                    "maxItems": 100,
-                    "minItems": 0,
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "WordCloudVisual": {
-            "additionalProperties": False,
-            "properties": {
-                "Actions": {
-                    "items": {"$ref": "#/definitions/VisualCustomAction"},
-                    "maxItems": 10,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "ChartConfiguration": {"$ref": "#/definitions/WordCloudChartConfiguration"},
-                "ColumnHierarchies": {
-                    "items": {"$ref": "#/definitions/ColumnHierarchy"},
-                    "maxItems": 2,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Subtitle": {"$ref": "#/definitions/VisualSubtitleLabelOptions"},
-                "Title": {"$ref": "#/definitions/VisualTitleLabelOptions"},
-                "VisualContentAltText": {"maxLength": 1024, "minLength": 1, "type": "string"},
-                "VisualId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-            },
-            "required": ["VisualId"],
-            "type": "object",
-        },
-        "WordCloudWordCasing": {"enum": ["LOWER_CASE", "EXISTING_CASE"], "type": "string"},
-        "WordCloudWordOrientation": {
-            "enum": ["HORIZONTAL", "HORIZONTAL_AND_VERTICAL"],
-            "type": "string",
-        },
-        "WordCloudWordPadding": {"enum": ["NONE", "SMALL", "MEDIUM", "LARGE"], "type": "string"},
-        "WordCloudWordScaling": {"enum": ["EMPHASIZE", "NORMAL"], "type": "string"},
-        "YAxisOptions": {
-            "additionalProperties": False,
-            "properties": {"YAxis": {"$ref": "#/definitions/SingleYAxisOption"}},
-            "required": ["YAxis"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AnalysisId": {
-            "maxLength": 512,
-            "minLength": 1,
-            "pattern": "^[\\w\\-]+$",
-            "type": "string",
-        },
-        "Arn": {"type": "string"},
-        "AwsAccountId": {
-            "maxLength": 12,
-            "minLength": 12,
-            "pattern": "^[0-9]{12}$",
-            "type": "string",
-        },
-        "CreatedTime": {"type": "string"},
-        "DataSetArns": {
-            "items": {"type": "string"},
-            "maxItems": 100,
-            "minItems": 0,
-            "type": "array",
-        },
-        "Definition": {"$ref": "#/definitions/AnalysisDefinition"},
-        "Errors": {
-            "items": {"$ref": "#/definitions/AnalysisError"},
-            "minItems": 1,
-            "type": "array",
-        },
-        "FolderArns": {"items": {"type": "string"}, "maxItems": 10, "minItems": 0, "type": "array"},
-        "LastUpdatedTime": {"type": "string"},
-        "Name": {"maxLength": 2048, "minLength": 1, "type": "string"},
-        "Parameters": {"$ref": "#/definitions/Parameters"},
-        "Permissions": {
-            "items": {"$ref": "#/definitions/ResourcePermission"},
-            "maxItems": 64,
-            "minItems": 1,
-            "type": "array",
-        },
-        "Sheets": {
-            "items": {"$ref": "#/definitions/Sheet"},
-            "maxItems": 20,
-            "minItems": 0,
-            "type": "array",
-        },
-        "SourceEntity": {"$ref": "#/definitions/AnalysisSourceEntity"},
-        "Status": {"$ref": "#/definitions/ResourceStatus"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 200,
-            "minItems": 1,
-            "type": "array",
-        },
-        "ThemeArn": {"type": "string"},
-        "ValidationStrategy": {"$ref": "#/definitions/ValidationStrategy"},
-    },
-    "required": ["AwsAccountId", "AnalysisId", "Name"],
-}
-
 
 class Analysis(_Resource):
     """AWS::QuickSight::Analysis: Definition of the AWS::QuickSight::Analysis Resource Type.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: AnalysisId, AwsAccountId (composite: the values joined by '|').
+    Replaced when any of these change (create-only): AnalysisId, AwsAccountId.
+    Write-only (sent to AWS, never read back): Definition, Parameters, SourceEntity, Status,
+    ValidationStrategy, FolderArns.
+    Read-only attributes (known once deployed): Arn, CreatedTime, DataSetArns, LastUpdatedTime.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-quicksight-analysis.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -16268,14 +9359,19 @@ class Analysis(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "AnalysisAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "analysis.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """<p>The Amazon Resource Name (ARN) of the analysis.</p>"""
     CreatedTime: str
+    """<p>The time that the analysis was created.</p>"""
     DataSetArns: list[str]
+    """<p>The ARNs of the datasets of the analysis.</p>"""
     LastUpdatedTime: str
-    # Declared properties (as declared, or as AWS returned them).
+    """<p>The time that the analysis was last updated.</p>"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AnalysisId: str
     AwsAccountId: str
     Definition: AnalysisDefinitionDict
@@ -16300,49 +9396,72 @@ class Analysis(_Resource):
     ThemeArn: str
     ValidationStrategy: AnalysisValidationStrategyDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AnalysisId: str,
+        AwsAccountId: str,
+        Name: str,
+        Definition: AnalysisDefinition | AnalysisDefinitionDict | None = None,
+        Errors: list[AnalysisError | AnalysisErrorDict] | None = None,
+        FolderArns: list[str] | None = None,
+        Parameters: AnalysisParameters | AnalysisParametersDict | None = None,
+        Permissions: list[ResourcePermission | ResourcePermissionDict] | None = None,
+        Sheets: list[Sheet | SheetDict] | None = None,
+        SourceEntity: AnalysisSourceEntity | AnalysisSourceEntityDict | None = None,
+        Status: Literal[
+            "CREATION_IN_PROGRESS",
+            "CREATION_SUCCESSFUL",
+            "CREATION_FAILED",
+            "UPDATE_IN_PROGRESS",
+            "UPDATE_SUCCESSFUL",
+            "UPDATE_FAILED",
+            "PENDING_UPDATE",
+            "DELETED",
+        ]
+        | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        ThemeArn: str | None = None,
+        ValidationStrategy: AnalysisValidationStrategy
+        | AnalysisValidationStrategyDict
+        | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::QuickSight::Analysis; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AnalysisId: str,
-            AwsAccountId: str,
-            Name: str,
-            Definition: AnalysisDefinition | AnalysisDefinitionDict | None = None,
-            Errors: list[AnalysisError | AnalysisErrorDict] | None = None,
-            FolderArns: list[str] | None = None,
-            Parameters: AnalysisParameters | AnalysisParametersDict | None = None,
-            Permissions: list[ResourcePermission | ResourcePermissionDict] | None = None,
-            Sheets: list[Sheet | SheetDict] | None = None,
-            SourceEntity: AnalysisSourceEntity | AnalysisSourceEntityDict | None = None,
-            Status: Literal[
-                "CREATION_IN_PROGRESS",
-                "CREATION_SUCCESSFUL",
-                "CREATION_FAILED",
-                "UPDATE_IN_PROGRESS",
-                "UPDATE_SUCCESSFUL",
-                "UPDATE_FAILED",
-                "PENDING_UPDATE",
-                "DELETED",
-            ]
-            | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            ThemeArn: str | None = None,
-            ValidationStrategy: AnalysisValidationStrategy
-            | AnalysisValidationStrategyDict
-            | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::QuickSight::Analysis; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AnalysisId: Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters. Create-only: changing it
+                replaces the resource. Required.
+            AwsAccountId: Pattern: ^[0-9]{12}$ Length: exactly 12 characters. Create-only: changing
+                it replaces the resource. Required.
+            Name: <p>The descriptive name of the analysis.</p> Required.
+            Definition: Type: AnalysisDefinitionDict. Write-only: sent to AWS, never read back.
             Errors: <p>Errors associated with the analysis.</p>
-            Name: <p>The descriptive name of the analysis.</p>
-            Sheets: <p>A list of the associated sheets with the unique identifier and name of each sheet.</p>
+            FolderArns: Items: 0 to 10 items. Write-only: sent to AWS, never read back.
+            Parameters: <p>A list of Quick parameters and the list's override values.</p>
+                Write-only: sent to AWS, never read back.
+            Permissions: Items: 1 to 64 items.
+            Sheets: <p>A list of the associated sheets with the unique identifier and name of each
+                sheet.</p>
+            SourceEntity: <p>The source entity of an analysis.</p> Write-only: sent to AWS, never
+                read back.
+            Status: Allowed values: 'CREATION_IN_PROGRESS', 'CREATION_SUCCESSFUL',
+                'CREATION_FAILED', 'UPDATE_IN_PROGRESS', 'UPDATE_SUCCESSFUL', 'UPDATE_FAILED',
+                'PENDING_UPDATE', 'DELETED'. Write-only: sent to AWS, never read back.
+            Tags: Items: 1 to 200 items.
             ThemeArn: <p>The ARN of the theme of the analysis.</p>
+            ValidationStrategy: <p>The option to relax the validation that is required to create and
+                update analyses, dashboards, and templates with definition objects. When you set
+                this value to <code>LENIENT</code>, validation is skipped for specific errors.</p>
+                Write-only: sent to AWS, never read back.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

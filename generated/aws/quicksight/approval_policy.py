@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,34 +55,31 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ApprovalPolicyApplicableToDict = TypedDict(
-    "ApprovalPolicyApplicableToDict",
-    {
-        "GroupArns": "list[str]",
-        "Type": "Required[Literal['GROUP']]",
-    },
-    total=False,
-)
 
+class ApprovalPolicyApplicableToDict(TypedDict, total=False):
+    """ApprovalPolicyApplicableTo as a plain dict: Scoping: who the policy applies to. GROUP:
+    `groupArns` required (one or more group ARNs)."""
+
+    GroupArns: list[str]
+    """Required when type = GROUP. One or more group ARNs."""
+    Type: Required[Literal["GROUP"]]
+    """Allowed values: 'GROUP'."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::QuickSight::ApprovalPolicy",
     schema_file="aws-quicksight-approvalpolicy.json",
     primary_identifier=("/PolicyId",),
-    additional_identifiers=(),
     read_only=("/CreatedAt", "/PolicyArn", "/UpdatedAt"),
     create_only=("/PolicyId",),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("PolicyId", "Name", "Actions", "AssetTypes", "ApplicableTo", "ApprovalGroups"),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
         tag_on_create=False,
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -88,54 +89,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ApplicableTo": {
-            "additionalProperties": False,
-            "properties": {
-                "GroupArns": {"items": {"type": "string"}, "minItems": 1, "type": "array"},
-                "Type": {"enum": ["GROUP"], "type": "string"},
-            },
-            "required": ["Type"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "Actions": {
-            "items": {"enum": ["SHARE"], "type": "string"},
-            "maxItems": 10,
-            "minItems": 1,
-            "type": "array",
-        },
-        "ApplicableTo": {"$ref": "#/definitions/ApplicableTo"},
-        "ApprovalGroups": {"items": {"type": "string"}, "minItems": 1, "type": "array"},
-        "AssetTypes": {
-            "items": {"enum": ["AGENT", "KNOWLEDGE_BASE", "SPACE"], "type": "string"},
-            "minItems": 1,
-            "type": "array",
-        },
-        "CreatedAt": {"type": "string"},
-        "Description": {"maxLength": 1024, "minLength": 0, "type": "string"},
-        "Name": {"maxLength": 256, "minLength": 1, "type": "string"},
-        "PolicyArn": {"type": "string"},
-        "PolicyId": {
-            "maxLength": 64,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9\\-_]+$",
-            "type": "string",
-        },
-        "UpdatedAt": {"type": "string"},
-    },
-    "required": ["PolicyId", "Name", "Actions", "AssetTypes", "ApplicableTo", "ApprovalGroups"],
-}
-
 
 class ApprovalPolicy(_Resource):
-    """AWS::QuickSight::ApprovalPolicy: Definition of the AWS::QuickSight::ApprovalPolicy Resource Type.
+    """AWS::QuickSight::ApprovalPolicy: Definition of the AWS::QuickSight::ApprovalPolicy Resource
+    Type.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: PolicyId.
+    Replaced when any of these change (create-only): PolicyId.
+    Read-only attributes (known once deployed): CreatedAt, PolicyArn, UpdatedAt.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-quicksight-approvalpolicy.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -143,13 +107,17 @@ class ApprovalPolicy(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ApprovalPolicyAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "approval_policy.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     CreatedAt: str
+    """Type: str."""
     PolicyArn: str
+    """Type: str."""
     UpdatedAt: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Actions: list[Literal["SHARE"]]
     ApplicableTo: ApprovalPolicyApplicableToDict
     ApprovalGroups: list[str]
@@ -158,29 +126,41 @@ class ApprovalPolicy(_Resource):
     Name: str
     PolicyId: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Actions: list[Literal["SHARE"]],
+        ApplicableTo: ApprovalPolicyApplicableTo | ApprovalPolicyApplicableToDict,
+        ApprovalGroups: list[str],
+        AssetTypes: list[Literal["AGENT", "KNOWLEDGE_BASE", "SPACE"]],
+        Name: str,
+        PolicyId: str,
+        Description: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::QuickSight::ApprovalPolicy; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Actions: list[Literal["SHARE"]],
-            ApplicableTo: ApprovalPolicyApplicableTo | ApprovalPolicyApplicableToDict,
-            ApprovalGroups: list[str],
-            AssetTypes: list[Literal["AGENT", "KNOWLEDGE_BASE", "SPACE"]],
-            Name: str,
-            PolicyId: str,
-            Description: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::QuickSight::ApprovalPolicy; `await` it inside an App to deploy it.
-
-            Actions: List of governed actions a policy applies to.
-            ApprovalGroups: List of approval group ARNs (e.g.
-            AssetTypes: List of asset types a policy applies to.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Actions: List of governed actions a policy applies to. Required.
+            ApplicableTo: Scoping: who the policy applies to. GROUP: `groupArns` required (one or
+                more group ARNs). Required.
+            ApprovalGroups: List of approval group ARNs (e.g. QuickSight group ARNs). At least one
+                approval group is required; the upper bound is enforced per-account at the service
+                layer via the configurable approver-group limit. Required.
+            AssetTypes: List of asset types a policy applies to. At least one asset type is
+                required. Required.
+            Name: Length: 1 to 256 characters. Required.
+            PolicyId: Pattern: ^[a-zA-Z0-9\\-_]+$ Length: 1 to 64 characters. Create-only: changing
+                it replaces the resource. Required.
+            Description: Length: 0 to 1024 characters.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

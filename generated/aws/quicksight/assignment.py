@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,6 +51,7 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::QuickSight::Assignment",
     schema_file="aws-quicksight-assignment.json",
@@ -55,17 +60,13 @@ METADATA = _TypeMetadata(
     read_only=("/Arn", "/AssignmentId"),
     create_only=("/AssignmentName", "/Namespace"),
     write_only=("/Identities",),
-    conditional_create_only=(),
     unordered_arrays=("/Identities/*",),
     required=("AssignmentName", "AssignmentStatus", "Namespace"),
     list_required=("Namespace",),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -75,45 +76,20 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "Arn": {
-            "pattern": "^arn:[a-z0-9-]+:quicksight:[a-z0-9-]+:[0-9]{12}:assignment/.+$",
-            "type": "string",
-        },
-        "AssignmentId": {"type": "string"},
-        "AssignmentName": {
-            "minLength": 1,
-            "pattern": "(?=^.{2,256}$)(?!.*\\s)[0-9a-zA-Z-_.:=+@]*$",
-            "type": "string",
-        },
-        "AssignmentStatus": {"enum": ["ENABLED", "DRAFT", "DISABLED"], "type": "string"},
-        "Identities": {
-            "additionalProperties": False,
-            "patternProperties": {
-                "[\\u0020-\\u00FF]+": {"items": {"type": "string"}, "type": "array"}
-            },
-            "type": "object",
-        },
-        "Namespace": {
-            "maxLength": 64,
-            "minLength": 0,
-            "pattern": "^[a-zA-Z0-9._-]*$",
-            "type": "string",
-        },
-        "PolicyArn": {"type": "string"},
-    },
-    "required": ["AssignmentName", "AssignmentStatus", "Namespace"],
-}
-
 
 class Assignment(_Resource):
-    """AWS::QuickSight::Assignment: Resource Type definition for AWS::QuickSight::Assignment, which manages an Amazon QuickSight IAM policy assignment that attaches an IAM policy to spec...
+    """AWS::QuickSight::Assignment: Resource Type definition for AWS::QuickSight::Assignment, which
+    manages an Amazon QuickSight IAM policy assignment that attaches an IAM policy to specified
+    QuickSight users or groups within a namespace.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Also identified by: Namespace, AssignmentName.
+    Replaced when any of these change (create-only): AssignmentName, Namespace.
+    Write-only (sent to AWS, never read back): Identities.
+    Read-only attributes (known once deployed): Arn, AssignmentId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-quicksight-assignment.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -121,41 +97,53 @@ class Assignment(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "AssignmentAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "assignment.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The Amazon Resource Name (ARN) of the IAM policy assignment. This is a synthesized identifier
+    composed of the namespace and assignment name."""
     AssignmentId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The ID for the IAM policy assignment."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AssignmentName: str
     AssignmentStatus: Literal["ENABLED", "DRAFT", "DISABLED"]
-    Identities: dict[str, Any]
+    Identities: dict[str, list[str]]
     Namespace: str
     PolicyArn: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AssignmentName: str,
+        AssignmentStatus: Literal["ENABLED", "DRAFT", "DISABLED"],
+        Namespace: str,
+        Identities: dict[str, list[str]] | None = None,
+        PolicyArn: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::QuickSight::Assignment; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AssignmentName: str,
-            AssignmentStatus: Literal["ENABLED", "DRAFT", "DISABLED"],
-            Namespace: str,
-            Identities: dict[str, Any] | None = None,
-            PolicyArn: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::QuickSight::Assignment; `await` it inside an App to deploy it.
-
-            AssignmentName: The name of the assignment, also called a rule.
-            AssignmentStatus: The status of the assignment.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AssignmentName: The name of the assignment, also called a rule. The name must be unique
+                within the AWS account. Create-only: changing it replaces the resource. Required.
+            AssignmentStatus: The status of the assignment. Required.
+            Namespace: The namespace that contains the assignment. Create-only: changing it replaces
+                the resource. Required.
             Identities: The QuickSight users, groups, or both that you want to assign the policy to.
-            Namespace: The namespace that contains the assignment.
-            PolicyArn: The ARN for the IAM policy to apply to the QuickSight users and groups specified in this assignment.
+                This maps identity type to a list of identity names. Write-only: sent to AWS, never
+                read back.
+            PolicyArn: The ARN for the IAM policy to apply to the QuickSight users and groups
+                specified in this assignment.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

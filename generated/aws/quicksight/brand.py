@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -75,76 +79,85 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-BrandApplicationThemeDict = TypedDict(
-    "BrandApplicationThemeDict",
-    {
-        "BrandColorPalette": "BrandBrandColorPaletteDict",
-        "BrandElementStyle": "BrandBrandElementStyleDict",
-    },
-    total=False,
-)
 
-BrandBrandColorPaletteDict = TypedDict(
-    "BrandBrandColorPaletteDict",
-    {
-        "Accent": "PaletteDict",
-        "Danger": "PaletteDict",
-        "Dimension": "PaletteDict",
-        "Info": "PaletteDict",
-        "Measure": "PaletteDict",
-        "Primary": "PaletteDict",
-        "Secondary": "PaletteDict",
-        "Success": "PaletteDict",
-        "Warning": "PaletteDict",
-    },
-    total=False,
-)
+class BrandApplicationThemeDict(TypedDict, total=False):
+    """BrandApplicationTheme as a plain dict: The application theme."""
 
-BrandBrandDefinitionDict = TypedDict(
-    "BrandBrandDefinitionDict",
-    {
-        "ApplicationTheme": "BrandApplicationThemeDict",
-        "BrandName": "str",
-        "Description": "str",
-    },
-    total=False,
-)
+    BrandColorPalette: BrandBrandColorPaletteDict
+    """The color palette."""
+    BrandElementStyle: BrandBrandElementStyleDict
+    """The element style."""
 
-BrandBrandElementStyleDict = TypedDict(
-    "BrandBrandElementStyleDict",
-    {
-        "NavbarStyle": "BrandNavbarStyleDict",
-    },
-    total=False,
-)
 
-BrandNavbarStyleDict = TypedDict(
-    "BrandNavbarStyleDict",
-    {
-        "ContextualNavbar": "PaletteDict",
-        "GlobalNavbar": "PaletteDict",
-    },
-    total=False,
-)
+class BrandBrandColorPaletteDict(TypedDict, total=False):
+    """BrandBrandColorPalette as a plain dict: The color palette."""
 
-PaletteDict = TypedDict(
-    "PaletteDict",
-    {
-        "Background": "str",
-        "Foreground": "str",
-    },
-    total=False,
-)
+    Accent: PaletteDict
+    """The palette colors."""
+    Danger: PaletteDict
+    """The palette colors."""
+    Dimension: PaletteDict
+    """The palette colors."""
+    Info: PaletteDict
+    """The palette colors."""
+    Measure: PaletteDict
+    """The palette colors."""
+    Primary: PaletteDict
+    """The palette colors."""
+    Secondary: PaletteDict
+    """The palette colors."""
+    Success: PaletteDict
+    """The palette colors."""
+    Warning: PaletteDict
+    """The palette colors."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class BrandBrandDefinitionDict(TypedDict, total=False):
+    """BrandBrandDefinition as a plain dict."""
+
+    ApplicationTheme: BrandApplicationThemeDict
+    """The application theme."""
+    BrandName: str
+    """The name of the brand."""
+    Description: str
+    """The description of the brand."""
+
+
+class BrandBrandElementStyleDict(TypedDict, total=False):
+    """BrandBrandElementStyle as a plain dict: The element style."""
+
+    NavbarStyle: BrandNavbarStyleDict
+    """The navigation bar style."""
+
+
+class BrandNavbarStyleDict(TypedDict, total=False):
+    """BrandNavbarStyle as a plain dict: The navigation bar style."""
+
+    ContextualNavbar: PaletteDict
+    """The palette colors."""
+    GlobalNavbar: PaletteDict
+    """The palette colors."""
+
+
+class PaletteDict(TypedDict, total=False):
+    """Palette as a plain dict: The palette colors."""
+
+    Background: str
+    """The background color."""
+    Foreground: str
+    """The foreground color."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Tag key."""
+    Value: Required[str]
+    """Tag value."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::QuickSight::Brand",
     schema_file="aws-quicksight-brand.json",
@@ -160,18 +173,8 @@ METADATA = _TypeMetadata(
         "/AwsAccountId",
     ),
     create_only=("/BrandId",),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("BrandId",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -181,135 +184,31 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ApplicationTheme": {
-            "additionalProperties": False,
-            "properties": {
-                "BrandColorPalette": {"$ref": "#/definitions/BrandColorPalette"},
-                "BrandElementStyle": {"$ref": "#/definitions/BrandElementStyle"},
-            },
-            "type": "object",
-        },
-        "BrandColorPalette": {
-            "additionalProperties": False,
-            "properties": {
-                "Accent": {"$ref": "#/definitions/Palette"},
-                "Danger": {"$ref": "#/definitions/Palette"},
-                "Dimension": {"$ref": "#/definitions/Palette"},
-                "Info": {"$ref": "#/definitions/Palette"},
-                "Measure": {"$ref": "#/definitions/Palette"},
-                "Primary": {"$ref": "#/definitions/Palette"},
-                "Secondary": {"$ref": "#/definitions/Palette"},
-                "Success": {"$ref": "#/definitions/Palette"},
-                "Warning": {"$ref": "#/definitions/Palette"},
-            },
-            "type": "object",
-        },
-        "BrandDefinition": {
-            "additionalProperties": False,
-            "properties": {
-                "ApplicationTheme": {"$ref": "#/definitions/ApplicationTheme"},
-                "BrandName": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[ -ÿ]+$",
-                    "type": "string",
-                },
-                "Description": {
-                    "maxLength": 2048,
-                    "minLength": 1,
-                    "pattern": "^[ -ÿ]+$",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "BrandElementStyle": {
-            "additionalProperties": False,
-            "properties": {"NavbarStyle": {"$ref": "#/definitions/NavbarStyle"}},
-            "type": "object",
-        },
-        "NavbarStyle": {
-            "additionalProperties": False,
-            "properties": {
-                "ContextualNavbar": {"$ref": "#/definitions/Palette"},
-                "GlobalNavbar": {"$ref": "#/definitions/Palette"},
-            },
-            "type": "object",
-        },
-        "Palette": {
-            "additionalProperties": False,
-            "properties": {
-                "Background": {"pattern": "^#[A-F0-9]{6}$", "type": "string"},
-                "Foreground": {"pattern": "^#[A-F0-9]{6}$", "type": "string"},
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"type": "string"},
-        "AwsAccountId": {
-            "maxLength": 12,
-            "minLength": 12,
-            "pattern": "^[0-9]{12}$",
-            "type": "string",
-        },
-        "BrandDefinition": {"$ref": "#/definitions/BrandDefinition"},
-        "BrandId": {"maxLength": 512, "minLength": 1, "pattern": "^[\\w\\-]+$", "type": "string"},
-        "BrandStatus": {
-            "enum": [
-                "CREATE_IN_PROGRESS",
-                "CREATE_SUCCEEDED",
-                "CREATE_FAILED",
-                "DELETE_IN_PROGRESS",
-                "DELETE_FAILED",
-            ],
-            "type": "string",
-        },
-        "CreatedTime": {"type": "string"},
-        "LastUpdatedTime": {"type": "string"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 200,
-            "minItems": 1,
-            "type": "array",
-        },
-        "VersionId": {"maxLength": 512, "minLength": 1, "pattern": "^[\\w\\-]+$", "type": "string"},
-        "VersionStatus": {
-            "enum": ["CREATE_IN_PROGRESS", "CREATE_SUCCEEDED", "CREATE_FAILED"],
-            "type": "string",
-        },
-    },
-    "required": ["BrandId"],
-}
-
 
 class Brand(_Resource):
     """AWS::QuickSight::Brand: Definition of the AWS::QuickSight::Brand Resource Type.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Also identified by: BrandId.
+    Replaced when any of these change (create-only): BrandId.
+    Read-only attributes (known once deployed): Arn, AwsAccountId, BrandStatus, CreatedTime,
+    LastUpdatedTime, VersionId, VersionStatus.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-quicksight-brand.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
     props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "BrandProps")
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "BrandAttributes")
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "brand.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The Amazon Resource Name (ARN) of the brand."""
     AwsAccountId: str
+    """The ID of the Amazon Web Services account that owns the brand."""
     BrandStatus: Literal[
         "CREATE_IN_PROGRESS",
         "CREATE_SUCCEEDED",
@@ -317,33 +216,43 @@ class Brand(_Resource):
         "DELETE_IN_PROGRESS",
         "DELETE_FAILED",
     ]
+    """The status of the brand."""
     CreatedTime: str
+    """The time that the brand was created."""
     LastUpdatedTime: str
+    """The last time the brand was updated."""
     VersionId: str
+    """The ID of the version."""
     VersionStatus: Literal["CREATE_IN_PROGRESS", "CREATE_SUCCEEDED", "CREATE_FAILED"]
-    # Declared properties (as declared, or as AWS returned them).
+    """The status of the version."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     BrandDefinition: BrandBrandDefinitionDict
     BrandId: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        BrandId: str,
+        BrandDefinition: BrandBrandDefinition | BrandBrandDefinitionDict | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::QuickSight::Brand; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            BrandId: str,
-            BrandDefinition: BrandBrandDefinition | BrandBrandDefinitionDict | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::QuickSight::Brand; `await` it inside an App to deploy it.
-
-            BrandId: The ID of the QuickSight brand.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            BrandId: The ID of the QuickSight brand. Create-only: changing it replaces the resource.
+                Required.
+            BrandDefinition: Type: BrandBrandDefinitionDict.
             Tags: The tags for the brand.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

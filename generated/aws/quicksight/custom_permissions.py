@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,267 +59,483 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-CustomPermissionsCapabilitiesDict = TypedDict(
-    "CustomPermissionsCapabilitiesDict",
-    {
-        "AccessAppsNativeDataStore": "Literal['DENY']",
-        "Action": "Literal['DENY']",
-        "AddOrRunAnomalyDetectionForAnalyses": "Literal['DENY']",
-        "AmazonBedrockARSAction": "Literal['DENY']",
-        "AmazonBedrockFSAction": "Literal['DENY']",
-        "AmazonBedrockKRSAction": "Literal['DENY']",
-        "AmazonSThreeAction": "Literal['DENY']",
-        "Analysis": "Literal['DENY']",
-        "ApproveFlowShareRequests": "Literal['DENY']",
-        "Apps": "Literal['DENY']",
-        "AsanaAction": "Literal['DENY']",
-        "Automate": "Literal['DENY']",
-        "BambooHRAction": "Literal['DENY']",
-        "BoxAgentAction": "Literal['DENY']",
-        "BuildCalculatedFieldWithQ": "Literal['DENY']",
-        "CanvaAgentAction": "Literal['DENY']",
-        "ChatAgent": "Literal['DENY']",
-        "ComprehendAction": "Literal['DENY']",
-        "ComprehendMedicalAction": "Literal['DENY']",
-        "ConfluenceAction": "Literal['DENY']",
-        "CreateAndUpdateAmazonBedrockARSAction": "Literal['DENY']",
-        "CreateAndUpdateAmazonBedrockFSAction": "Literal['DENY']",
-        "CreateAndUpdateAmazonBedrockKRSAction": "Literal['DENY']",
-        "CreateAndUpdateAmazonSThreeAction": "Literal['DENY']",
-        "CreateAndUpdateApps": "Literal['DENY']",
-        "CreateAndUpdateAsanaAction": "Literal['DENY']",
-        "CreateAndUpdateBambooHRAction": "Literal['DENY']",
-        "CreateAndUpdateBoxAgentAction": "Literal['DENY']",
-        "CreateAndUpdateCanvaAgentAction": "Literal['DENY']",
-        "CreateAndUpdateComprehendAction": "Literal['DENY']",
-        "CreateAndUpdateComprehendMedicalAction": "Literal['DENY']",
-        "CreateAndUpdateConfluenceAction": "Literal['DENY']",
-        "CreateAndUpdateDashboardEmailReports": "Literal['DENY']",
-        "CreateAndUpdateDataSources": "Literal['DENY']",
-        "CreateAndUpdateDatasets": "Literal['DENY']",
-        "CreateAndUpdateFactSetAction": "Literal['DENY']",
-        "CreateAndUpdateGenericHTTPAction": "Literal['DENY']",
-        "CreateAndUpdateGithubAction": "Literal['DENY']",
-        "CreateAndUpdateGoogleCalendarAction": "Literal['DENY']",
-        "CreateAndUpdateHubspotAction": "Literal['DENY']",
-        "CreateAndUpdateHuggingFaceAction": "Literal['DENY']",
-        "CreateAndUpdateIntercomAction": "Literal['DENY']",
-        "CreateAndUpdateJiraAction": "Literal['DENY']",
-        "CreateAndUpdateKnowledgeBases": "Literal['DENY']",
-        "CreateAndUpdateLinearAction": "Literal['DENY']",
-        "CreateAndUpdateMCPAction": "Literal['DENY']",
-        "CreateAndUpdateMSExchangeAction": "Literal['DENY']",
-        "CreateAndUpdateMSTeamsAction": "Literal['DENY']",
-        "CreateAndUpdateMondayAction": "Literal['DENY']",
-        "CreateAndUpdateNewRelicAction": "Literal['DENY']",
-        "CreateAndUpdateNotionAction": "Literal['DENY']",
-        "CreateAndUpdateOneDriveAction": "Literal['DENY']",
-        "CreateAndUpdateOpenAPIAction": "Literal['DENY']",
-        "CreateAndUpdatePagerDutyAction": "Literal['DENY']",
-        "CreateAndUpdateSAPBillOfMaterialAction": "Literal['DENY']",
-        "CreateAndUpdateSAPBusinessPartnerAction": "Literal['DENY']",
-        "CreateAndUpdateSAPMaterialStockAction": "Literal['DENY']",
-        "CreateAndUpdateSAPPhysicalInventoryAction": "Literal['DENY']",
-        "CreateAndUpdateSAPProductMasterDataAction": "Literal['DENY']",
-        "CreateAndUpdateSalesforceAction": "Literal['DENY']",
-        "CreateAndUpdateSandPGMIAction": "Literal['DENY']",
-        "CreateAndUpdateSandPGlobalEnergyAction": "Literal['DENY']",
-        "CreateAndUpdateServiceNowAction": "Literal['DENY']",
-        "CreateAndUpdateSharePointAction": "Literal['DENY']",
-        "CreateAndUpdateSlackAction": "Literal['DENY']",
-        "CreateAndUpdateSmartsheetAction": "Literal['DENY']",
-        "CreateAndUpdateTextractAction": "Literal['DENY']",
-        "CreateAndUpdateThemes": "Literal['DENY']",
-        "CreateAndUpdateThresholdAlerts": "Literal['DENY']",
-        "CreateAndUpdateZendeskAction": "Literal['DENY']",
-        "CreateChatAgents": "Literal['DENY']",
-        "CreateDashboardExecutiveSummaryWithQ": "Literal['DENY']",
-        "CreateSPICEDataset": "Literal['DENY']",
-        "CreateSharedFolders": "Literal['DENY']",
-        "CreateSpaces": "Literal['DENY']",
-        "Dashboard": "Literal['DENY']",
-        "EditVisualWithQ": "Literal['DENY']",
-        "ExportToCsv": "Literal['DENY']",
-        "ExportToCsvInScheduledReports": "Literal['DENY']",
-        "ExportToExcel": "Literal['DENY']",
-        "ExportToExcelInScheduledReports": "Literal['DENY']",
-        "ExportToPdf": "Literal['DENY']",
-        "ExportToPdfInScheduledReports": "Literal['DENY']",
-        "Extension": "Literal['DENY']",
-        "FactSetAction": "Literal['DENY']",
-        "Flow": "Literal['DENY']",
-        "GenericHTTPAction": "Literal['DENY']",
-        "GithubAction": "Literal['DENY']",
-        "GoogleCalendarAction": "Literal['DENY']",
-        "HubspotAction": "Literal['DENY']",
-        "HuggingFaceAction": "Literal['DENY']",
-        "IncludeContentInScheduledReportsEmail": "Literal['DENY']",
-        "IntercomAction": "Literal['DENY']",
-        "InvokeAppsAIInference": "Literal['DENY']",
-        "JiraAction": "Literal['DENY']",
-        "KnowledgeBase": "Literal['DENY']",
-        "LinearAction": "Literal['DENY']",
-        "MCPAction": "Literal['DENY']",
-        "MSExchangeAction": "Literal['DENY']",
-        "MSTeamsAction": "Literal['DENY']",
-        "ManageSharedFolders": "Literal['DENY']",
-        "MondayAction": "Literal['DENY']",
-        "NewRelicAction": "Literal['DENY']",
-        "NotionAction": "Literal['DENY']",
-        "OneDriveAction": "Literal['DENY']",
-        "OpenAPIAction": "Literal['DENY']",
-        "PagerDutyAction": "Literal['DENY']",
-        "PerformFlowUiTask": "Literal['DENY']",
-        "PrintReports": "Literal['DENY']",
-        "PublishWithoutApproval": "Literal['DENY']",
-        "RenameSharedFolders": "Literal['DENY']",
-        "Research": "Literal['DENY']",
-        "SAPBillOfMaterialAction": "Literal['DENY']",
-        "SAPBusinessPartnerAction": "Literal['DENY']",
-        "SAPMaterialStockAction": "Literal['DENY']",
-        "SAPPhysicalInventoryAction": "Literal['DENY']",
-        "SAPProductMasterDataAction": "Literal['DENY']",
-        "SalesforceAction": "Literal['DENY']",
-        "SandPGMIAction": "Literal['DENY']",
-        "SandPGlobalEnergyAction": "Literal['DENY']",
-        "ServiceNowAction": "Literal['DENY']",
-        "ShareAmazonBedrockARSAction": "Literal['DENY']",
-        "ShareAmazonBedrockFSAction": "Literal['DENY']",
-        "ShareAmazonBedrockKRSAction": "Literal['DENY']",
-        "ShareAmazonSThreeAction": "Literal['DENY']",
-        "ShareAnalyses": "Literal['DENY']",
-        "ShareApps": "Literal['DENY']",
-        "ShareAsanaAction": "Literal['DENY']",
-        "ShareBambooHRAction": "Literal['DENY']",
-        "ShareBoxAgentAction": "Literal['DENY']",
-        "ShareCanvaAgentAction": "Literal['DENY']",
-        "ShareChatAgents": "Literal['DENY']",
-        "ShareComprehendAction": "Literal['DENY']",
-        "ShareComprehendMedicalAction": "Literal['DENY']",
-        "ShareConfluenceAction": "Literal['DENY']",
-        "ShareDashboards": "Literal['DENY']",
-        "ShareDataSources": "Literal['DENY']",
-        "ShareDatasets": "Literal['DENY']",
-        "ShareFactSetAction": "Literal['DENY']",
-        "ShareGenericHTTPAction": "Literal['DENY']",
-        "ShareGithubAction": "Literal['DENY']",
-        "ShareGoogleCalendarAction": "Literal['DENY']",
-        "ShareHubspotAction": "Literal['DENY']",
-        "ShareHuggingFaceAction": "Literal['DENY']",
-        "ShareIntercomAction": "Literal['DENY']",
-        "ShareJiraAction": "Literal['DENY']",
-        "ShareKnowledgeBases": "Literal['DENY']",
-        "ShareLinearAction": "Literal['DENY']",
-        "ShareMCPAction": "Literal['DENY']",
-        "ShareMSExchangeAction": "Literal['DENY']",
-        "ShareMSTeamsAction": "Literal['DENY']",
-        "ShareMondayAction": "Literal['DENY']",
-        "ShareNewRelicAction": "Literal['DENY']",
-        "ShareNotionAction": "Literal['DENY']",
-        "ShareOneDriveAction": "Literal['DENY']",
-        "ShareOpenAPIAction": "Literal['DENY']",
-        "SharePagerDutyAction": "Literal['DENY']",
-        "SharePointAction": "Literal['DENY']",
-        "ShareSAPBillOfMaterialAction": "Literal['DENY']",
-        "ShareSAPBusinessPartnerAction": "Literal['DENY']",
-        "ShareSAPMaterialStockAction": "Literal['DENY']",
-        "ShareSAPPhysicalInventoryAction": "Literal['DENY']",
-        "ShareSAPProductMasterDataAction": "Literal['DENY']",
-        "ShareSalesforceAction": "Literal['DENY']",
-        "ShareSandPGMIAction": "Literal['DENY']",
-        "ShareSandPGlobalEnergyAction": "Literal['DENY']",
-        "ShareServiceNowAction": "Literal['DENY']",
-        "ShareSharePointAction": "Literal['DENY']",
-        "ShareSlackAction": "Literal['DENY']",
-        "ShareSmartsheetAction": "Literal['DENY']",
-        "ShareSpaces": "Literal['DENY']",
-        "ShareTextractAction": "Literal['DENY']",
-        "ShareZendeskAction": "Literal['DENY']",
-        "SlackAction": "Literal['DENY']",
-        "SmartsheetAction": "Literal['DENY']",
-        "Space": "Literal['DENY']",
-        "SubscribeDashboardEmailReports": "Literal['DENY']",
-        "TextractAction": "Literal['DENY']",
-        "Topic": "Literal['DENY']",
-        "UseAgentWebSearch": "Literal['DENY']",
-        "UseAmazonBedrockARSAction": "Literal['DENY']",
-        "UseAmazonBedrockFSAction": "Literal['DENY']",
-        "UseAmazonBedrockKRSAction": "Literal['DENY']",
-        "UseAmazonSThreeAction": "Literal['DENY']",
-        "UseAsanaAction": "Literal['DENY']",
-        "UseBambooHRAction": "Literal['DENY']",
-        "UseBedrockModels": "Literal['DENY']",
-        "UseBoxAgentAction": "Literal['DENY']",
-        "UseCanvaAgentAction": "Literal['DENY']",
-        "UseComprehendAction": "Literal['DENY']",
-        "UseComprehendMedicalAction": "Literal['DENY']",
-        "UseConfluenceAction": "Literal['DENY']",
-        "UseFactSetAction": "Literal['DENY']",
-        "UseGenericHTTPAction": "Literal['DENY']",
-        "UseGithubAction": "Literal['DENY']",
-        "UseGoogleCalendarAction": "Literal['DENY']",
-        "UseHubspotAction": "Literal['DENY']",
-        "UseHuggingFaceAction": "Literal['DENY']",
-        "UseIntercomAction": "Literal['DENY']",
-        "UseJiraAction": "Literal['DENY']",
-        "UseLinearAction": "Literal['DENY']",
-        "UseMCPAction": "Literal['DENY']",
-        "UseMSExchangeAction": "Literal['DENY']",
-        "UseMSTeamsAction": "Literal['DENY']",
-        "UseMondayAction": "Literal['DENY']",
-        "UseNewRelicAction": "Literal['DENY']",
-        "UseNotionAction": "Literal['DENY']",
-        "UseOneDriveAction": "Literal['DENY']",
-        "UseOpenAPIAction": "Literal['DENY']",
-        "UsePagerDutyAction": "Literal['DENY']",
-        "UseSAPBillOfMaterialAction": "Literal['DENY']",
-        "UseSAPBusinessPartnerAction": "Literal['DENY']",
-        "UseSAPMaterialStockAction": "Literal['DENY']",
-        "UseSAPPhysicalInventoryAction": "Literal['DENY']",
-        "UseSAPProductMasterDataAction": "Literal['DENY']",
-        "UseSalesforceAction": "Literal['DENY']",
-        "UseSandPGMIAction": "Literal['DENY']",
-        "UseSandPGlobalEnergyAction": "Literal['DENY']",
-        "UseServiceNowAction": "Literal['DENY']",
-        "UseSharePointAction": "Literal['DENY']",
-        "UseSlackAction": "Literal['DENY']",
-        "UseSmartsheetAction": "Literal['DENY']",
-        "UseTextractAction": "Literal['DENY']",
-        "UseZendeskAction": "Literal['DENY']",
-        "ViewAccountSPICECapacity": "Literal['DENY']",
-        "ZendeskAction": "Literal['DENY']",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class CustomPermissionsCapabilitiesDict(TypedDict, total=False):
+    """CustomPermissionsCapabilities as a plain dict."""
 
+    AccessAppsNativeDataStore: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    Action: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    AddOrRunAnomalyDetectionForAnalyses: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    AmazonBedrockARSAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    AmazonBedrockFSAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    AmazonBedrockKRSAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    AmazonSThreeAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    Analysis: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    ApproveFlowShareRequests: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    Apps: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    AsanaAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    Automate: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    BambooHRAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    BoxAgentAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    BuildCalculatedFieldWithQ: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    CanvaAgentAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    ChatAgent: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    ComprehendAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    ComprehendMedicalAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    ConfluenceAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    CreateAndUpdateAmazonBedrockARSAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    CreateAndUpdateAmazonBedrockFSAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    CreateAndUpdateAmazonBedrockKRSAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    CreateAndUpdateAmazonSThreeAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    CreateAndUpdateApps: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    CreateAndUpdateAsanaAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    CreateAndUpdateBambooHRAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    CreateAndUpdateBoxAgentAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    CreateAndUpdateCanvaAgentAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    CreateAndUpdateComprehendAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    CreateAndUpdateComprehendMedicalAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    CreateAndUpdateConfluenceAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    CreateAndUpdateDashboardEmailReports: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    CreateAndUpdateDataSources: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    CreateAndUpdateDatasets: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    CreateAndUpdateFactSetAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    CreateAndUpdateGenericHTTPAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    CreateAndUpdateGithubAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    CreateAndUpdateGoogleCalendarAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    CreateAndUpdateHubspotAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    CreateAndUpdateHuggingFaceAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    CreateAndUpdateIntercomAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    CreateAndUpdateJiraAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    CreateAndUpdateKnowledgeBases: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    CreateAndUpdateLinearAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    CreateAndUpdateMCPAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    CreateAndUpdateMSExchangeAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    CreateAndUpdateMSTeamsAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    CreateAndUpdateMondayAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    CreateAndUpdateNewRelicAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    CreateAndUpdateNotionAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    CreateAndUpdateOneDriveAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    CreateAndUpdateOpenAPIAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    CreateAndUpdatePagerDutyAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    CreateAndUpdateSAPBillOfMaterialAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    CreateAndUpdateSAPBusinessPartnerAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    CreateAndUpdateSAPMaterialStockAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    CreateAndUpdateSAPPhysicalInventoryAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    CreateAndUpdateSAPProductMasterDataAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    CreateAndUpdateSalesforceAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    CreateAndUpdateSandPGMIAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    CreateAndUpdateSandPGlobalEnergyAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    CreateAndUpdateServiceNowAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    CreateAndUpdateSharePointAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    CreateAndUpdateSlackAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    CreateAndUpdateSmartsheetAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    CreateAndUpdateTextractAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    CreateAndUpdateThemes: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    CreateAndUpdateThresholdAlerts: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    CreateAndUpdateZendeskAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    CreateChatAgents: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    CreateDashboardExecutiveSummaryWithQ: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    CreateSPICEDataset: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    CreateSharedFolders: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    CreateSpaces: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    Dashboard: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    EditVisualWithQ: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    ExportToCsv: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    ExportToCsvInScheduledReports: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    ExportToExcel: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    ExportToExcelInScheduledReports: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    ExportToPdf: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    ExportToPdfInScheduledReports: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    Extension: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    FactSetAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    Flow: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    GenericHTTPAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    GithubAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    GoogleCalendarAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    HubspotAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    HuggingFaceAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    IncludeContentInScheduledReportsEmail: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    IntercomAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    InvokeAppsAIInference: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    JiraAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    KnowledgeBase: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    LinearAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    MCPAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    MSExchangeAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    MSTeamsAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    ManageSharedFolders: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    MondayAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    NewRelicAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    NotionAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    OneDriveAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    OpenAPIAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    PagerDutyAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    PerformFlowUiTask: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    PrintReports: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    PublishWithoutApproval: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    RenameSharedFolders: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    Research: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    SAPBillOfMaterialAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    SAPBusinessPartnerAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    SAPMaterialStockAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    SAPPhysicalInventoryAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    SAPProductMasterDataAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    SalesforceAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    SandPGMIAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    SandPGlobalEnergyAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    ServiceNowAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    ShareAmazonBedrockARSAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    ShareAmazonBedrockFSAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    ShareAmazonBedrockKRSAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    ShareAmazonSThreeAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    ShareAnalyses: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    ShareApps: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    ShareAsanaAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    ShareBambooHRAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    ShareBoxAgentAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    ShareCanvaAgentAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    ShareChatAgents: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    ShareComprehendAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    ShareComprehendMedicalAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    ShareConfluenceAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    ShareDashboards: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    ShareDataSources: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    ShareDatasets: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    ShareFactSetAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    ShareGenericHTTPAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    ShareGithubAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    ShareGoogleCalendarAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    ShareHubspotAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    ShareHuggingFaceAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    ShareIntercomAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    ShareJiraAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    ShareKnowledgeBases: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    ShareLinearAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    ShareMCPAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    ShareMSExchangeAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    ShareMSTeamsAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    ShareMondayAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    ShareNewRelicAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    ShareNotionAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    ShareOneDriveAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    ShareOpenAPIAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    SharePagerDutyAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    SharePointAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    ShareSAPBillOfMaterialAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    ShareSAPBusinessPartnerAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    ShareSAPMaterialStockAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    ShareSAPPhysicalInventoryAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    ShareSAPProductMasterDataAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    ShareSalesforceAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    ShareSandPGMIAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    ShareSandPGlobalEnergyAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    ShareServiceNowAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    ShareSharePointAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    ShareSlackAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    ShareSmartsheetAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    ShareSpaces: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    ShareTextractAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    ShareZendeskAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    SlackAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    SmartsheetAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    Space: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    SubscribeDashboardEmailReports: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    TextractAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    Topic: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    UseAgentWebSearch: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    UseAmazonBedrockARSAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    UseAmazonBedrockFSAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    UseAmazonBedrockKRSAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    UseAmazonSThreeAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    UseAsanaAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    UseBambooHRAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    UseBedrockModels: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    UseBoxAgentAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    UseCanvaAgentAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    UseComprehendAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    UseComprehendMedicalAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    UseConfluenceAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    UseFactSetAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    UseGenericHTTPAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    UseGithubAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    UseGoogleCalendarAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    UseHubspotAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    UseHuggingFaceAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    UseIntercomAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    UseJiraAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    UseLinearAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    UseMCPAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    UseMSExchangeAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    UseMSTeamsAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    UseMondayAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    UseNewRelicAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    UseNotionAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    UseOneDriveAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    UseOpenAPIAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    UsePagerDutyAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    UseSAPBillOfMaterialAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    UseSAPBusinessPartnerAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    UseSAPMaterialStockAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    UseSAPPhysicalInventoryAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    UseSAPProductMasterDataAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    UseSalesforceAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    UseSandPGMIAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    UseSandPGlobalEnergyAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    UseServiceNowAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    UseSharePointAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    UseSlackAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    UseSmartsheetAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    UseTextractAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    UseZendeskAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    ViewAccountSPICECapacity: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+    ZendeskAction: Literal["DENY"]
+    """Allowed values: 'DENY'."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: <p>The key or keys of the key-value pairs for the resource tag or tags
+    assigned to the resource.</p>"""
+
+    Key: Required[str]
+    """<p>Tag key.</p>"""
+    Value: Required[str]
+    """<p>Tag value.</p>"""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::QuickSight::CustomPermissions",
     schema_file="aws-quicksight-custompermissions.json",
     primary_identifier=("/AwsAccountId", "/CustomPermissionsName"),
-    additional_identifiers=(),
     read_only=("/Arn",),
     create_only=("/AwsAccountId", "/CustomPermissionsName"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("AwsAccountId", "CustomPermissionsName"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -325,289 +545,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Capabilities": {
-            "additionalProperties": False,
-            "properties": {
-                "AccessAppsNativeDataStore": {"$ref": "#/definitions/CapabilityState"},
-                "Action": {"$ref": "#/definitions/CapabilityState"},
-                "AddOrRunAnomalyDetectionForAnalyses": {"$ref": "#/definitions/CapabilityState"},
-                "AmazonBedrockARSAction": {"$ref": "#/definitions/CapabilityState"},
-                "AmazonBedrockFSAction": {"$ref": "#/definitions/CapabilityState"},
-                "AmazonBedrockKRSAction": {"$ref": "#/definitions/CapabilityState"},
-                "AmazonSThreeAction": {"$ref": "#/definitions/CapabilityState"},
-                "Analysis": {"$ref": "#/definitions/CapabilityState"},
-                "ApproveFlowShareRequests": {"$ref": "#/definitions/CapabilityState"},
-                "Apps": {"$ref": "#/definitions/CapabilityState"},
-                "AsanaAction": {"$ref": "#/definitions/CapabilityState"},
-                "Automate": {"$ref": "#/definitions/CapabilityState"},
-                "BambooHRAction": {"$ref": "#/definitions/CapabilityState"},
-                "BoxAgentAction": {"$ref": "#/definitions/CapabilityState"},
-                "BuildCalculatedFieldWithQ": {"$ref": "#/definitions/CapabilityState"},
-                "CanvaAgentAction": {"$ref": "#/definitions/CapabilityState"},
-                "ChatAgent": {"$ref": "#/definitions/CapabilityState"},
-                "ComprehendAction": {"$ref": "#/definitions/CapabilityState"},
-                "ComprehendMedicalAction": {"$ref": "#/definitions/CapabilityState"},
-                "ConfluenceAction": {"$ref": "#/definitions/CapabilityState"},
-                "CreateAndUpdateAmazonBedrockARSAction": {"$ref": "#/definitions/CapabilityState"},
-                "CreateAndUpdateAmazonBedrockFSAction": {"$ref": "#/definitions/CapabilityState"},
-                "CreateAndUpdateAmazonBedrockKRSAction": {"$ref": "#/definitions/CapabilityState"},
-                "CreateAndUpdateAmazonSThreeAction": {"$ref": "#/definitions/CapabilityState"},
-                "CreateAndUpdateApps": {"$ref": "#/definitions/CapabilityState"},
-                "CreateAndUpdateAsanaAction": {"$ref": "#/definitions/CapabilityState"},
-                "CreateAndUpdateBambooHRAction": {"$ref": "#/definitions/CapabilityState"},
-                "CreateAndUpdateBoxAgentAction": {"$ref": "#/definitions/CapabilityState"},
-                "CreateAndUpdateCanvaAgentAction": {"$ref": "#/definitions/CapabilityState"},
-                "CreateAndUpdateComprehendAction": {"$ref": "#/definitions/CapabilityState"},
-                "CreateAndUpdateComprehendMedicalAction": {"$ref": "#/definitions/CapabilityState"},
-                "CreateAndUpdateConfluenceAction": {"$ref": "#/definitions/CapabilityState"},
-                "CreateAndUpdateDashboardEmailReports": {"$ref": "#/definitions/CapabilityState"},
-                "CreateAndUpdateDataSources": {"$ref": "#/definitions/CapabilityState"},
-                "CreateAndUpdateDatasets": {"$ref": "#/definitions/CapabilityState"},
-                "CreateAndUpdateFactSetAction": {"$ref": "#/definitions/CapabilityState"},
-                "CreateAndUpdateGenericHTTPAction": {"$ref": "#/definitions/CapabilityState"},
-                "CreateAndUpdateGithubAction": {"$ref": "#/definitions/CapabilityState"},
-                "CreateAndUpdateGoogleCalendarAction": {"$ref": "#/definitions/CapabilityState"},
-                "CreateAndUpdateHubspotAction": {"$ref": "#/definitions/CapabilityState"},
-                "CreateAndUpdateHuggingFaceAction": {"$ref": "#/definitions/CapabilityState"},
-                "CreateAndUpdateIntercomAction": {"$ref": "#/definitions/CapabilityState"},
-                "CreateAndUpdateJiraAction": {"$ref": "#/definitions/CapabilityState"},
-                "CreateAndUpdateKnowledgeBases": {"$ref": "#/definitions/CapabilityState"},
-                "CreateAndUpdateLinearAction": {"$ref": "#/definitions/CapabilityState"},
-                "CreateAndUpdateMCPAction": {"$ref": "#/definitions/CapabilityState"},
-                "CreateAndUpdateMSExchangeAction": {"$ref": "#/definitions/CapabilityState"},
-                "CreateAndUpdateMSTeamsAction": {"$ref": "#/definitions/CapabilityState"},
-                "CreateAndUpdateMondayAction": {"$ref": "#/definitions/CapabilityState"},
-                "CreateAndUpdateNewRelicAction": {"$ref": "#/definitions/CapabilityState"},
-                "CreateAndUpdateNotionAction": {"$ref": "#/definitions/CapabilityState"},
-                "CreateAndUpdateOneDriveAction": {"$ref": "#/definitions/CapabilityState"},
-                "CreateAndUpdateOpenAPIAction": {"$ref": "#/definitions/CapabilityState"},
-                "CreateAndUpdatePagerDutyAction": {"$ref": "#/definitions/CapabilityState"},
-                "CreateAndUpdateSAPBillOfMaterialAction": {"$ref": "#/definitions/CapabilityState"},
-                "CreateAndUpdateSAPBusinessPartnerAction": {
-                    "$ref": "#/definitions/CapabilityState"
-                },
-                "CreateAndUpdateSAPMaterialStockAction": {"$ref": "#/definitions/CapabilityState"},
-                "CreateAndUpdateSAPPhysicalInventoryAction": {
-                    "$ref": "#/definitions/CapabilityState"
-                },
-                "CreateAndUpdateSAPProductMasterDataAction": {
-                    "$ref": "#/definitions/CapabilityState"
-                },
-                "CreateAndUpdateSalesforceAction": {"$ref": "#/definitions/CapabilityState"},
-                "CreateAndUpdateSandPGMIAction": {"$ref": "#/definitions/CapabilityState"},
-                "CreateAndUpdateSandPGlobalEnergyAction": {"$ref": "#/definitions/CapabilityState"},
-                "CreateAndUpdateServiceNowAction": {"$ref": "#/definitions/CapabilityState"},
-                "CreateAndUpdateSharePointAction": {"$ref": "#/definitions/CapabilityState"},
-                "CreateAndUpdateSlackAction": {"$ref": "#/definitions/CapabilityState"},
-                "CreateAndUpdateSmartsheetAction": {"$ref": "#/definitions/CapabilityState"},
-                "CreateAndUpdateTextractAction": {"$ref": "#/definitions/CapabilityState"},
-                "CreateAndUpdateThemes": {"$ref": "#/definitions/CapabilityState"},
-                "CreateAndUpdateThresholdAlerts": {"$ref": "#/definitions/CapabilityState"},
-                "CreateAndUpdateZendeskAction": {"$ref": "#/definitions/CapabilityState"},
-                "CreateChatAgents": {"$ref": "#/definitions/CapabilityState"},
-                "CreateDashboardExecutiveSummaryWithQ": {"$ref": "#/definitions/CapabilityState"},
-                "CreateSPICEDataset": {"$ref": "#/definitions/CapabilityState"},
-                "CreateSharedFolders": {"$ref": "#/definitions/CapabilityState"},
-                "CreateSpaces": {"$ref": "#/definitions/CapabilityState"},
-                "Dashboard": {"$ref": "#/definitions/CapabilityState"},
-                "EditVisualWithQ": {"$ref": "#/definitions/CapabilityState"},
-                "ExportToCsv": {"$ref": "#/definitions/CapabilityState"},
-                "ExportToCsvInScheduledReports": {"$ref": "#/definitions/CapabilityState"},
-                "ExportToExcel": {"$ref": "#/definitions/CapabilityState"},
-                "ExportToExcelInScheduledReports": {"$ref": "#/definitions/CapabilityState"},
-                "ExportToPdf": {"$ref": "#/definitions/CapabilityState"},
-                "ExportToPdfInScheduledReports": {"$ref": "#/definitions/CapabilityState"},
-                "Extension": {"$ref": "#/definitions/CapabilityState"},
-                "FactSetAction": {"$ref": "#/definitions/CapabilityState"},
-                "Flow": {"$ref": "#/definitions/CapabilityState"},
-                "GenericHTTPAction": {"$ref": "#/definitions/CapabilityState"},
-                "GithubAction": {"$ref": "#/definitions/CapabilityState"},
-                "GoogleCalendarAction": {"$ref": "#/definitions/CapabilityState"},
-                "HubspotAction": {"$ref": "#/definitions/CapabilityState"},
-                "HuggingFaceAction": {"$ref": "#/definitions/CapabilityState"},
-                "IncludeContentInScheduledReportsEmail": {"$ref": "#/definitions/CapabilityState"},
-                "IntercomAction": {"$ref": "#/definitions/CapabilityState"},
-                "InvokeAppsAIInference": {"$ref": "#/definitions/CapabilityState"},
-                "JiraAction": {"$ref": "#/definitions/CapabilityState"},
-                "KnowledgeBase": {"$ref": "#/definitions/CapabilityState"},
-                "LinearAction": {"$ref": "#/definitions/CapabilityState"},
-                "MCPAction": {"$ref": "#/definitions/CapabilityState"},
-                "MSExchangeAction": {"$ref": "#/definitions/CapabilityState"},
-                "MSTeamsAction": {"$ref": "#/definitions/CapabilityState"},
-                "ManageSharedFolders": {"$ref": "#/definitions/CapabilityState"},
-                "MondayAction": {"$ref": "#/definitions/CapabilityState"},
-                "NewRelicAction": {"$ref": "#/definitions/CapabilityState"},
-                "NotionAction": {"$ref": "#/definitions/CapabilityState"},
-                "OneDriveAction": {"$ref": "#/definitions/CapabilityState"},
-                "OpenAPIAction": {"$ref": "#/definitions/CapabilityState"},
-                "PagerDutyAction": {"$ref": "#/definitions/CapabilityState"},
-                "PerformFlowUiTask": {"$ref": "#/definitions/CapabilityState"},
-                "PrintReports": {"$ref": "#/definitions/CapabilityState"},
-                "PublishWithoutApproval": {"$ref": "#/definitions/CapabilityState"},
-                "RenameSharedFolders": {"$ref": "#/definitions/CapabilityState"},
-                "Research": {"$ref": "#/definitions/CapabilityState"},
-                "SAPBillOfMaterialAction": {"$ref": "#/definitions/CapabilityState"},
-                "SAPBusinessPartnerAction": {"$ref": "#/definitions/CapabilityState"},
-                "SAPMaterialStockAction": {"$ref": "#/definitions/CapabilityState"},
-                "SAPPhysicalInventoryAction": {"$ref": "#/definitions/CapabilityState"},
-                "SAPProductMasterDataAction": {"$ref": "#/definitions/CapabilityState"},
-                "SalesforceAction": {"$ref": "#/definitions/CapabilityState"},
-                "SandPGMIAction": {"$ref": "#/definitions/CapabilityState"},
-                "SandPGlobalEnergyAction": {"$ref": "#/definitions/CapabilityState"},
-                "ServiceNowAction": {"$ref": "#/definitions/CapabilityState"},
-                "ShareAmazonBedrockARSAction": {"$ref": "#/definitions/CapabilityState"},
-                "ShareAmazonBedrockFSAction": {"$ref": "#/definitions/CapabilityState"},
-                "ShareAmazonBedrockKRSAction": {"$ref": "#/definitions/CapabilityState"},
-                "ShareAmazonSThreeAction": {"$ref": "#/definitions/CapabilityState"},
-                "ShareAnalyses": {"$ref": "#/definitions/CapabilityState"},
-                "ShareApps": {"$ref": "#/definitions/CapabilityState"},
-                "ShareAsanaAction": {"$ref": "#/definitions/CapabilityState"},
-                "ShareBambooHRAction": {"$ref": "#/definitions/CapabilityState"},
-                "ShareBoxAgentAction": {"$ref": "#/definitions/CapabilityState"},
-                "ShareCanvaAgentAction": {"$ref": "#/definitions/CapabilityState"},
-                "ShareChatAgents": {"$ref": "#/definitions/CapabilityState"},
-                "ShareComprehendAction": {"$ref": "#/definitions/CapabilityState"},
-                "ShareComprehendMedicalAction": {"$ref": "#/definitions/CapabilityState"},
-                "ShareConfluenceAction": {"$ref": "#/definitions/CapabilityState"},
-                "ShareDashboards": {"$ref": "#/definitions/CapabilityState"},
-                "ShareDataSources": {"$ref": "#/definitions/CapabilityState"},
-                "ShareDatasets": {"$ref": "#/definitions/CapabilityState"},
-                "ShareFactSetAction": {"$ref": "#/definitions/CapabilityState"},
-                "ShareGenericHTTPAction": {"$ref": "#/definitions/CapabilityState"},
-                "ShareGithubAction": {"$ref": "#/definitions/CapabilityState"},
-                "ShareGoogleCalendarAction": {"$ref": "#/definitions/CapabilityState"},
-                "ShareHubspotAction": {"$ref": "#/definitions/CapabilityState"},
-                "ShareHuggingFaceAction": {"$ref": "#/definitions/CapabilityState"},
-                "ShareIntercomAction": {"$ref": "#/definitions/CapabilityState"},
-                "ShareJiraAction": {"$ref": "#/definitions/CapabilityState"},
-                "ShareKnowledgeBases": {"$ref": "#/definitions/CapabilityState"},
-                "ShareLinearAction": {"$ref": "#/definitions/CapabilityState"},
-                "ShareMCPAction": {"$ref": "#/definitions/CapabilityState"},
-                "ShareMSExchangeAction": {"$ref": "#/definitions/CapabilityState"},
-                "ShareMSTeamsAction": {"$ref": "#/definitions/CapabilityState"},
-                "ShareMondayAction": {"$ref": "#/definitions/CapabilityState"},
-                "ShareNewRelicAction": {"$ref": "#/definitions/CapabilityState"},
-                "ShareNotionAction": {"$ref": "#/definitions/CapabilityState"},
-                "ShareOneDriveAction": {"$ref": "#/definitions/CapabilityState"},
-                "ShareOpenAPIAction": {"$ref": "#/definitions/CapabilityState"},
-                "SharePagerDutyAction": {"$ref": "#/definitions/CapabilityState"},
-                "SharePointAction": {"$ref": "#/definitions/CapabilityState"},
-                "ShareSAPBillOfMaterialAction": {"$ref": "#/definitions/CapabilityState"},
-                "ShareSAPBusinessPartnerAction": {"$ref": "#/definitions/CapabilityState"},
-                "ShareSAPMaterialStockAction": {"$ref": "#/definitions/CapabilityState"},
-                "ShareSAPPhysicalInventoryAction": {"$ref": "#/definitions/CapabilityState"},
-                "ShareSAPProductMasterDataAction": {"$ref": "#/definitions/CapabilityState"},
-                "ShareSalesforceAction": {"$ref": "#/definitions/CapabilityState"},
-                "ShareSandPGMIAction": {"$ref": "#/definitions/CapabilityState"},
-                "ShareSandPGlobalEnergyAction": {"$ref": "#/definitions/CapabilityState"},
-                "ShareServiceNowAction": {"$ref": "#/definitions/CapabilityState"},
-                "ShareSharePointAction": {"$ref": "#/definitions/CapabilityState"},
-                "ShareSlackAction": {"$ref": "#/definitions/CapabilityState"},
-                "ShareSmartsheetAction": {"$ref": "#/definitions/CapabilityState"},
-                "ShareSpaces": {"$ref": "#/definitions/CapabilityState"},
-                "ShareTextractAction": {"$ref": "#/definitions/CapabilityState"},
-                "ShareZendeskAction": {"$ref": "#/definitions/CapabilityState"},
-                "SlackAction": {"$ref": "#/definitions/CapabilityState"},
-                "SmartsheetAction": {"$ref": "#/definitions/CapabilityState"},
-                "Space": {"$ref": "#/definitions/CapabilityState"},
-                "SubscribeDashboardEmailReports": {"$ref": "#/definitions/CapabilityState"},
-                "TextractAction": {"$ref": "#/definitions/CapabilityState"},
-                "Topic": {"$ref": "#/definitions/CapabilityState"},
-                "UseAgentWebSearch": {"$ref": "#/definitions/CapabilityState"},
-                "UseAmazonBedrockARSAction": {"$ref": "#/definitions/CapabilityState"},
-                "UseAmazonBedrockFSAction": {"$ref": "#/definitions/CapabilityState"},
-                "UseAmazonBedrockKRSAction": {"$ref": "#/definitions/CapabilityState"},
-                "UseAmazonSThreeAction": {"$ref": "#/definitions/CapabilityState"},
-                "UseAsanaAction": {"$ref": "#/definitions/CapabilityState"},
-                "UseBambooHRAction": {"$ref": "#/definitions/CapabilityState"},
-                "UseBedrockModels": {"$ref": "#/definitions/CapabilityState"},
-                "UseBoxAgentAction": {"$ref": "#/definitions/CapabilityState"},
-                "UseCanvaAgentAction": {"$ref": "#/definitions/CapabilityState"},
-                "UseComprehendAction": {"$ref": "#/definitions/CapabilityState"},
-                "UseComprehendMedicalAction": {"$ref": "#/definitions/CapabilityState"},
-                "UseConfluenceAction": {"$ref": "#/definitions/CapabilityState"},
-                "UseFactSetAction": {"$ref": "#/definitions/CapabilityState"},
-                "UseGenericHTTPAction": {"$ref": "#/definitions/CapabilityState"},
-                "UseGithubAction": {"$ref": "#/definitions/CapabilityState"},
-                "UseGoogleCalendarAction": {"$ref": "#/definitions/CapabilityState"},
-                "UseHubspotAction": {"$ref": "#/definitions/CapabilityState"},
-                "UseHuggingFaceAction": {"$ref": "#/definitions/CapabilityState"},
-                "UseIntercomAction": {"$ref": "#/definitions/CapabilityState"},
-                "UseJiraAction": {"$ref": "#/definitions/CapabilityState"},
-                "UseLinearAction": {"$ref": "#/definitions/CapabilityState"},
-                "UseMCPAction": {"$ref": "#/definitions/CapabilityState"},
-                "UseMSExchangeAction": {"$ref": "#/definitions/CapabilityState"},
-                "UseMSTeamsAction": {"$ref": "#/definitions/CapabilityState"},
-                "UseMondayAction": {"$ref": "#/definitions/CapabilityState"},
-                "UseNewRelicAction": {"$ref": "#/definitions/CapabilityState"},
-                "UseNotionAction": {"$ref": "#/definitions/CapabilityState"},
-                "UseOneDriveAction": {"$ref": "#/definitions/CapabilityState"},
-                "UseOpenAPIAction": {"$ref": "#/definitions/CapabilityState"},
-                "UsePagerDutyAction": {"$ref": "#/definitions/CapabilityState"},
-                "UseSAPBillOfMaterialAction": {"$ref": "#/definitions/CapabilityState"},
-                "UseSAPBusinessPartnerAction": {"$ref": "#/definitions/CapabilityState"},
-                "UseSAPMaterialStockAction": {"$ref": "#/definitions/CapabilityState"},
-                "UseSAPPhysicalInventoryAction": {"$ref": "#/definitions/CapabilityState"},
-                "UseSAPProductMasterDataAction": {"$ref": "#/definitions/CapabilityState"},
-                "UseSalesforceAction": {"$ref": "#/definitions/CapabilityState"},
-                "UseSandPGMIAction": {"$ref": "#/definitions/CapabilityState"},
-                "UseSandPGlobalEnergyAction": {"$ref": "#/definitions/CapabilityState"},
-                "UseServiceNowAction": {"$ref": "#/definitions/CapabilityState"},
-                "UseSharePointAction": {"$ref": "#/definitions/CapabilityState"},
-                "UseSlackAction": {"$ref": "#/definitions/CapabilityState"},
-                "UseSmartsheetAction": {"$ref": "#/definitions/CapabilityState"},
-                "UseTextractAction": {"$ref": "#/definitions/CapabilityState"},
-                "UseZendeskAction": {"$ref": "#/definitions/CapabilityState"},
-                "ViewAccountSPICECapacity": {"$ref": "#/definitions/CapabilityState"},
-                "ZendeskAction": {"$ref": "#/definitions/CapabilityState"},
-            },
-            "type": "object",
-        },
-        "CapabilityState": {"enum": ["DENY"], "type": "string"},
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 1, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"type": "string"},
-        "AwsAccountId": {
-            "maxLength": 12,
-            "minLength": 12,
-            "pattern": "^[0-9]{12}$",
-            "type": "string",
-        },
-        "Capabilities": {"$ref": "#/definitions/Capabilities"},
-        "CustomPermissionsName": {
-            "maxLength": 64,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9+=,.@_-]+$",
-            "type": "string",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 200,
-            "minItems": 1,
-            "type": "array",
-        },
-    },
-    "required": ["AwsAccountId", "CustomPermissionsName"],
-}
-
 
 class CustomPermissions(_Resource):
-    """AWS::QuickSight::CustomPermissions: Definition of the AWS::QuickSight::CustomPermissions Resource Type.
+    """AWS::QuickSight::CustomPermissions: Definition of the AWS::QuickSight::CustomPermissions
+    Resource Type.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: AwsAccountId, CustomPermissionsName (composite: the values joined by '|').
+    Replaced when any of these change (create-only): AwsAccountId, CustomPermissionsName.
+    Read-only attributes (known once deployed): Arn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-quicksight-custompermissions.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -617,35 +565,48 @@ class CustomPermissions(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "CustomPermissionsAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "custom_permissions.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AwsAccountId: str
     Capabilities: CustomPermissionsCapabilitiesDict
     CustomPermissionsName: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AwsAccountId: str,
+        CustomPermissionsName: str,
+        Capabilities: CustomPermissionsCapabilities
+        | CustomPermissionsCapabilitiesDict
+        | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::QuickSight::CustomPermissions; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AwsAccountId: str,
-            CustomPermissionsName: str,
-            Capabilities: CustomPermissionsCapabilities
-            | CustomPermissionsCapabilitiesDict
-            | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::QuickSight::CustomPermissions; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AwsAccountId: Pattern: ^[0-9]{12}$ Length: exactly 12 characters. Create-only: changing
+                it replaces the resource. Required.
+            CustomPermissionsName: Pattern: ^[a-zA-Z0-9+=,.@_-]+$ Length: 1 to 64 characters.
+                Create-only: changing it replaces the resource. Required.
+            Capabilities: Type: CustomPermissionsCapabilitiesDict.
+            Tags: Items: 1 to 200 items.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

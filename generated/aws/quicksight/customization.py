@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,15 +55,17 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Tag key."""
+    Value: Required[str]
+    """Tag value."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::QuickSight::Customization",
     schema_file="aws-quicksight-customization.json",
@@ -67,18 +73,9 @@ METADATA = _TypeMetadata(
     additional_identifiers=(("/Namespace",),),
     read_only=("/Arn", "/AwsAccountId"),
     create_only=("/Namespace",),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("Namespace", "DefaultTheme"),
     list_required=("Namespace",),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -88,50 +85,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 1, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "Arn": {"type": "string"},
-        "AwsAccountId": {
-            "maxLength": 12,
-            "minLength": 12,
-            "pattern": "^[0-9]{12}$",
-            "type": "string",
-        },
-        "DefaultTheme": {"type": "string"},
-        "Namespace": {
-            "maxLength": 64,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9._-]*$",
-            "type": "string",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 200,
-            "minItems": 1,
-            "type": "array",
-        },
-    },
-    "required": ["Namespace", "DefaultTheme"],
-}
-
 
 class Customization(_Resource):
-    """AWS::QuickSight::Customization: Definition of the AWS::QuickSight::Customization Resource Type.
+    """AWS::QuickSight::Customization: Definition of the AWS::QuickSight::Customization Resource
+    Type.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Also identified by: Namespace.
+    Replaced when any of these change (create-only): Namespace.
+    Read-only attributes (known once deployed): Arn, AwsAccountId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-quicksight-customization.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -139,35 +104,51 @@ class Customization(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "CustomizationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "customization.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The Amazon Resource Name of the namespace-scoped account customization,
+    arn:{Partition}:quicksight:{Region}:{AccountId}:customization/namespace/{Namespace}. Returned by
+    the service and used as the primary identifier."""
     AwsAccountId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The AWS account that owns the customization. Supplied by CloudFormation from the invoking
+    account rather than by the template, so it is read-only."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     DefaultTheme: str
     Namespace: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        DefaultTheme: str,
+        Namespace: str,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::QuickSight::Customization; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            DefaultTheme: str,
-            Namespace: str,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::QuickSight::Customization; `await` it inside an App to deploy it.
-
-            DefaultTheme: The ARN of the theme applied by default in the QuickSight console for this namespace.
-            Namespace: The QuickSight namespace the customization applies to.
-            Tags: Tags applied to the customization.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            DefaultTheme: The ARN of the theme applied by default in the QuickSight console for this
+                namespace. May be an AWS-managed starter theme such as
+                arn:{Partition}:quicksight::aws:theme/MIDNIGHT or a theme owned by this account.
+                Required.
+            Namespace: The QuickSight namespace the customization applies to. One customization
+                exists per (account, region, namespace), so this is create-only: changing it
+                addresses a different resource. Create-only: changing it replaces the resource.
+                Required.
+            Tags: Tags applied to the customization. QuickSight rejects any key prefixed aws: or
+                quicksight:, so CloudFormation system tags are not propagated.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -487,1077 +491,1302 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AggregateOperationDict = TypedDict(
-    "AggregateOperationDict",
-    {
-        "Aggregations": "Required[list[AggregationDict]]",
-        "Alias": "Required[str]",
-        "GroupByColumnNames": "list[str]",
-        "Source": "Required[TransformOperationSourceDict]",
-    },
-    total=False,
-)
-
-AggregationDict = TypedDict(
-    "AggregationDict",
-    {
-        "AggregationFunction": "Required[DataPrepAggregationFunctionDict]",
-        "NewColumnId": "Required[str]",
-        "NewColumnName": "Required[str]",
-    },
-    total=False,
-)
-
-AppendOperationDict = TypedDict(
-    "AppendOperationDict",
-    {
-        "Alias": "Required[str]",
-        "AppendedColumns": "Required[list[AppendedColumnDict]]",
-        "FirstSource": "TransformOperationSourceDict",
-        "SecondSource": "TransformOperationSourceDict",
-    },
-    total=False,
-)
-
-AppendedColumnDict = TypedDict(
-    "AppendedColumnDict",
-    {
-        "ColumnName": "Required[str]",
-        "NewColumnId": "Required[str]",
-    },
-    total=False,
-)
-
-CalculatedColumnDict = TypedDict(
-    "CalculatedColumnDict",
-    {
-        "ColumnId": "Required[str]",
-        "ColumnName": "Required[str]",
-        "Expression": "Required[str]",
-    },
-    total=False,
-)
-
-CastColumnTypesOperationDict = TypedDict(
-    "CastColumnTypesOperationDict",
-    {
-        "Alias": "Required[str]",
-        "CastColumnTypeOperations": "Required[list[DataSetCastColumnTypeOperationDict]]",
-        "Source": "Required[TransformOperationSourceDict]",
-    },
-    total=False,
-)
-
-ColumnGroupDict = TypedDict(
-    "ColumnGroupDict",
-    {
-        "GeoSpatialColumnGroup": "DataSetGeoSpatialColumnGroupDict",
-    },
-    total=False,
-)
-
-ColumnLevelPermissionRuleDict = TypedDict(
-    "ColumnLevelPermissionRuleDict",
-    {
-        "ColumnNames": "list[str]",
-        "Principals": "list[str]",
-    },
-    total=False,
-)
-
-ColumnSemanticPropertyDict = TypedDict(
-    "ColumnSemanticPropertyDict",
-    {
-        "AdditionalNotes": "DataSetAdditionalNotesDict",
-        "Description": "DataSetColumnDescriptionDict",
-        "SemanticType": "ColumnSemanticTypeDict",
-    },
-    total=False,
-)
-
-ColumnSemanticTypeDict = TypedDict(
-    "ColumnSemanticTypeDict",
-    {
-        "GeographicalRole": "Literal['COUNTRY', 'STATE', 'COUNTY', 'CITY', 'POSTCODE', 'LONGITUDE', 'LATITUDE', 'POLITICAL1', 'CENSUS_TRACT', 'CENSUS_BLOCK_GROUP', 'CENSUS_BLOCK']",
-    },
-    total=False,
-)
-
-ColumnTagDict = TypedDict(
-    "ColumnTagDict",
-    {
-        "ColumnDescription": "DataSetColumnDescriptionDict",
-        "ColumnGeographicRole": "Literal['COUNTRY', 'STATE', 'COUNTY', 'CITY', 'POSTCODE', 'LONGITUDE', 'LATITUDE', 'POLITICAL1', 'CENSUS_TRACT', 'CENSUS_BLOCK_GROUP', 'CENSUS_BLOCK']",
-    },
-    total=False,
-)
-
-ColumnToUnpivotDict = TypedDict(
-    "ColumnToUnpivotDict",
-    {
-        "ColumnName": "str",
-        "NewValue": "str",
-    },
-    total=False,
-)
-
-CustomInstructionDict = TypedDict(
-    "CustomInstructionDict",
-    {
-        "InlineCustomInstruction": "DataSetInlineCustomInstructionDict",
-    },
-    total=False,
-)
-
-DataPrepAggregationFunctionDict = TypedDict(
-    "DataPrepAggregationFunctionDict",
-    {
-        "ListAggregation": "DataPrepListAggregationFunctionDict",
-        "PercentileAggregation": "DataPrepPercentileAggregationFunctionDict",
-        "SimpleAggregation": "DataPrepSimpleAggregationFunctionDict",
-    },
-    total=False,
-)
-
-DataPrepListAggregationFunctionDict = TypedDict(
-    "DataPrepListAggregationFunctionDict",
-    {
-        "Distinct": "Required[bool]",
-        "InputColumnName": "str",
-        "Separator": "Required[str]",
-    },
-    total=False,
-)
-
-DataPrepPercentileAggregationFunctionDict = TypedDict(
-    "DataPrepPercentileAggregationFunctionDict",
-    {
-        "InputColumnName": "str",
-        "PercentileValue": "Required[float]",
-    },
-    total=False,
-)
-
-DataPrepSimpleAggregationFunctionDict = TypedDict(
-    "DataPrepSimpleAggregationFunctionDict",
-    {
-        "FunctionType": "Required[Literal['COUNT', 'DISTINCT_COUNT', 'SUM', 'AVERAGE', 'MEDIAN', 'MAX', 'MIN', 'VARIANCE', 'STANDARD_DEVIATION']]",
-        "InputColumnName": "str",
-    },
-    total=False,
-)
-
-DataSetAdditionalNotesDict = TypedDict(
-    "DataSetAdditionalNotesDict",
-    {
-        "Text": "str",
-    },
-    total=False,
-)
-
-DataSetCastColumnTypeOperationDict = TypedDict(
-    "DataSetCastColumnTypeOperationDict",
-    {
-        "ColumnName": "Required[str]",
-        "Format": "str",
-        "NewColumnType": "Required[Literal['STRING', 'INTEGER', 'DECIMAL', 'DATETIME']]",
-        "SubType": "Literal['FLOAT', 'FIXED']",
-    },
-    total=False,
-)
-
-DataSetColumnDescriptionDict = TypedDict(
-    "DataSetColumnDescriptionDict",
-    {
-        "Text": "str",
-    },
-    total=False,
-)
-
-DataSetColumnIdMappingDict = TypedDict(
-    "DataSetColumnIdMappingDict",
-    {
-        "SourceColumnId": "Required[str]",
-        "TargetColumnId": "Required[str]",
-    },
-    total=False,
-)
-
-DataSetCreateColumnsOperationDict = TypedDict(
-    "DataSetCreateColumnsOperationDict",
-    {
-        "Alias": "str",
-        "Columns": "Required[list[CalculatedColumnDict]]",
-        "Source": "TransformOperationSourceDict",
-    },
-    total=False,
-)
-
-DataSetCustomSqlDict = TypedDict(
-    "DataSetCustomSqlDict",
-    {
-        "Columns": "Required[list[InputColumnDict]]",
-        "DataSourceArn": "Required[str]",
-        "Name": "Required[str]",
-        "SqlQuery": "Required[str]",
-    },
-    total=False,
-)
-
-DataSetDataPrepConfigurationDict = TypedDict(
-    "DataSetDataPrepConfigurationDict",
-    {
-        "DestinationTableMap": "Required[dict[str, Any]]",
-        "SourceTableMap": "Required[dict[str, Any]]",
-        "TransformStepMap": "Required[dict[str, Any]]",
-    },
-    total=False,
-)
-
-DataSetDataSetRefreshPropertiesDict = TypedDict(
-    "DataSetDataSetRefreshPropertiesDict",
-    {
-        "FailureConfiguration": "RefreshFailureConfigurationDict",
-        "RefreshConfiguration": "DataSetRefreshConfigurationDict",
-    },
-    total=False,
-)
-
-DataSetDataSetUsageConfigurationDict = TypedDict(
-    "DataSetDataSetUsageConfigurationDict",
-    {
-        "DisableUseAsDirectQuerySource": "bool",
-        "DisableUseAsImportedSource": "bool",
-    },
-    total=False,
-)
-
-DataSetDateComparisonFilterConditionDict = TypedDict(
-    "DataSetDateComparisonFilterConditionDict",
-    {
-        "Operator": "Required[Literal['BEFORE', 'BEFORE_OR_EQUALS_TO', 'AFTER', 'AFTER_OR_EQUALS_TO']]",
-        "Value": "DataSetDateFilterValueDict",
-    },
-    total=False,
-)
-
-DataSetDateFilterConditionDict = TypedDict(
-    "DataSetDateFilterConditionDict",
-    {
-        "ColumnName": "str",
-        "ComparisonFilterCondition": "DataSetDateComparisonFilterConditionDict",
-        "RangeFilterCondition": "DataSetDateRangeFilterConditionDict",
-    },
-    total=False,
-)
-
-DataSetDateFilterValueDict = TypedDict(
-    "DataSetDateFilterValueDict",
-    {
-        "StaticValue": "str",
-    },
-    total=False,
-)
-
-DataSetDateRangeFilterConditionDict = TypedDict(
-    "DataSetDateRangeFilterConditionDict",
-    {
-        "IncludeMaximum": "bool",
-        "IncludeMinimum": "bool",
-        "RangeMaximum": "DataSetDateFilterValueDict",
-        "RangeMinimum": "DataSetDateFilterValueDict",
-    },
-    total=False,
-)
-
-DataSetDateTimeDatasetParameterDict = TypedDict(
-    "DataSetDateTimeDatasetParameterDict",
-    {
-        "DefaultValues": "DateTimeDatasetParameterDefaultValuesDict",
-        "Id": "Required[str]",
-        "Name": "Required[str]",
-        "TimeGranularity": "Literal['YEAR', 'QUARTER', 'MONTH', 'WEEK', 'DAY', 'HOUR', 'MINUTE', 'SECOND', 'MILLISECOND']",
-        "ValueType": "Required[Literal['MULTI_VALUED', 'SINGLE_VALUED']]",
-    },
-    total=False,
-)
-
-DataSetDecimalDatasetParameterDict = TypedDict(
-    "DataSetDecimalDatasetParameterDict",
-    {
-        "DefaultValues": "DecimalDatasetParameterDefaultValuesDict",
-        "Id": "Required[str]",
-        "Name": "Required[str]",
-        "ValueType": "Required[Literal['MULTI_VALUED', 'SINGLE_VALUED']]",
-    },
-    total=False,
-)
-
-DataSetFilterOperationDict = TypedDict(
-    "DataSetFilterOperationDict",
-    {
-        "ConditionExpression": "str",
-        "DateFilterCondition": "DataSetDateFilterConditionDict",
-        "NumericFilterCondition": "DataSetNumericFilterConditionDict",
-        "StringFilterCondition": "DataSetStringFilterConditionDict",
-    },
-    total=False,
-)
-
-DataSetGeoSpatialColumnGroupDict = TypedDict(
-    "DataSetGeoSpatialColumnGroupDict",
-    {
-        "Columns": "Required[list[str]]",
-        "CountryCode": "Literal['US']",
-        "Name": "Required[str]",
-    },
-    total=False,
-)
-
-DataSetIncrementalRefreshDict = TypedDict(
-    "DataSetIncrementalRefreshDict",
-    {
-        "LookbackWindow": "Required[DataSetLookbackWindowDict]",
-    },
-    total=False,
-)
-
-DataSetIngestionWaitPolicyDict = TypedDict(
-    "DataSetIngestionWaitPolicyDict",
-    {
-        "IngestionWaitTimeInHours": "float",
-        "WaitForSpiceIngestion": "bool",
-    },
-    total=False,
-)
-
-DataSetInlineCustomInstructionDict = TypedDict(
-    "DataSetInlineCustomInstructionDict",
-    {
-        "InstructionText": "Required[str]",
-        "UploadedDocumentMetadata": "DataSetUploadedDocumentMetadataDict",
-    },
-    total=False,
-)
-
-DataSetIntegerDatasetParameterDict = TypedDict(
-    "DataSetIntegerDatasetParameterDict",
-    {
-        "DefaultValues": "IntegerDatasetParameterDefaultValuesDict",
-        "Id": "Required[str]",
-        "Name": "Required[str]",
-        "ValueType": "Required[Literal['MULTI_VALUED', 'SINGLE_VALUED']]",
-    },
-    total=False,
-)
-
-DataSetJoinInstructionDict = TypedDict(
-    "DataSetJoinInstructionDict",
-    {
-        "LeftJoinKeyProperties": "JoinKeyPropertiesDict",
-        "LeftOperand": "Required[str]",
-        "OnClause": "Required[str]",
-        "RightJoinKeyProperties": "JoinKeyPropertiesDict",
-        "RightOperand": "Required[str]",
-        "Type": "Required[Literal['INNER', 'OUTER', 'LEFT', 'RIGHT']]",
-    },
-    total=False,
-)
-
-DataSetLookbackWindowDict = TypedDict(
-    "DataSetLookbackWindowDict",
-    {
-        "ColumnName": "Required[str]",
-        "Size": "Required[float]",
-        "SizeUnit": "Required[Literal['HOUR', 'DAY', 'WEEK']]",
-    },
-    total=False,
-)
-
-DataSetNewDefaultValuesDict = TypedDict(
-    "DataSetNewDefaultValuesDict",
-    {
-        "DateTimeStaticValues": "list[str]",
-        "DecimalStaticValues": "list[float]",
-        "IntegerStaticValues": "list[int]",
-        "StringStaticValues": "list[str]",
-    },
-    total=False,
-)
-
-DataSetNumericComparisonFilterConditionDict = TypedDict(
-    "DataSetNumericComparisonFilterConditionDict",
-    {
-        "Operator": "Required[Literal['EQUALS', 'DOES_NOT_EQUAL', 'GREATER_THAN', 'GREATER_THAN_OR_EQUALS_TO', 'LESS_THAN', 'LESS_THAN_OR_EQUALS_TO']]",
-        "Value": "DataSetNumericFilterValueDict",
-    },
-    total=False,
-)
-
-DataSetNumericFilterConditionDict = TypedDict(
-    "DataSetNumericFilterConditionDict",
-    {
-        "ColumnName": "str",
-        "ComparisonFilterCondition": "DataSetNumericComparisonFilterConditionDict",
-        "RangeFilterCondition": "DataSetNumericRangeFilterConditionDict",
-    },
-    total=False,
-)
-
-DataSetNumericFilterValueDict = TypedDict(
-    "DataSetNumericFilterValueDict",
-    {
-        "StaticValue": "float",
-    },
-    total=False,
-)
-
-DataSetNumericRangeFilterConditionDict = TypedDict(
-    "DataSetNumericRangeFilterConditionDict",
-    {
-        "IncludeMaximum": "bool",
-        "IncludeMinimum": "bool",
-        "RangeMaximum": "DataSetNumericFilterValueDict",
-        "RangeMinimum": "DataSetNumericFilterValueDict",
-    },
-    total=False,
-)
-
-DataSetOverrideDatasetParameterOperationDict = TypedDict(
-    "DataSetOverrideDatasetParameterOperationDict",
-    {
-        "NewDefaultValues": "DataSetNewDefaultValuesDict",
-        "NewParameterName": "str",
-        "ParameterName": "Required[str]",
-    },
-    total=False,
-)
-
-DataSetPerformanceConfigurationDict = TypedDict(
-    "DataSetPerformanceConfigurationDict",
-    {
-        "UniqueKeys": "list[DataSetUniqueKeyDict]",
-    },
-    total=False,
-)
-
-DataSetPivotConfigurationDict = TypedDict(
-    "DataSetPivotConfigurationDict",
-    {
-        "LabelColumnName": "str",
-        "PivotedLabels": "Required[list[PivotedLabelDict]]",
-    },
-    total=False,
-)
-
-DataSetProjectOperationDict = TypedDict(
-    "DataSetProjectOperationDict",
-    {
-        "Alias": "str",
-        "ProjectedColumns": "list[str]",
-        "Source": "TransformOperationSourceDict",
-    },
-    total=False,
-)
-
-DataSetRefreshConfigurationDict = TypedDict(
-    "DataSetRefreshConfigurationDict",
-    {
-        "IncrementalRefresh": "Required[DataSetIncrementalRefreshDict]",
-    },
-    total=False,
-)
-
-DataSetRelationalTableDict = TypedDict(
-    "DataSetRelationalTableDict",
-    {
-        "Catalog": "str",
-        "DataSourceArn": "Required[str]",
-        "InputColumns": "Required[list[InputColumnDict]]",
-        "Name": "Required[str]",
-        "Schema": "str",
-    },
-    total=False,
-)
-
-DataSetRenameColumnOperationDict = TypedDict(
-    "DataSetRenameColumnOperationDict",
-    {
-        "ColumnName": "Required[str]",
-        "NewColumnName": "Required[str]",
-    },
-    total=False,
-)
-
-DataSetRowLevelPermissionConfigurationDict = TypedDict(
-    "DataSetRowLevelPermissionConfigurationDict",
-    {
-        "RowLevelPermissionDataSet": "DataSetRowLevelPermissionDataSetDict",
-        "TagConfiguration": "DataSetRowLevelPermissionTagConfigurationDict",
-    },
-    total=False,
-)
-
-DataSetRowLevelPermissionDataSetDict = TypedDict(
-    "DataSetRowLevelPermissionDataSetDict",
-    {
-        "Arn": "Required[str]",
-        "FormatVersion": "Literal['VERSION_1', 'VERSION_2']",
-        "Namespace": "str",
-        "PermissionPolicy": "Required[Literal['GRANT_ACCESS', 'DENY_ACCESS']]",
-        "Status": "Literal['ENABLED', 'DISABLED']",
-    },
-    total=False,
-)
-
-DataSetRowLevelPermissionTagConfigurationDict = TypedDict(
-    "DataSetRowLevelPermissionTagConfigurationDict",
-    {
-        "Status": "Literal['ENABLED', 'DISABLED']",
-        "TagRuleConfigurations": "list[list[str]]",
-        "TagRules": "Required[list[RowLevelPermissionTagRuleDict]]",
-    },
-    total=False,
-)
-
-DataSetS3SourceDict = TypedDict(
-    "DataSetS3SourceDict",
-    {
-        "DataSourceArn": "Required[str]",
-        "InputColumns": "Required[list[InputColumnDict]]",
-        "UploadSettings": "DataSetUploadSettingsDict",
-    },
-    total=False,
-)
-
-DataSetSaaSTableDict = TypedDict(
-    "DataSetSaaSTableDict",
-    {
-        "DataSourceArn": "Required[str]",
-        "InputColumns": "Required[list[InputColumnDict]]",
-        "TablePath": "Required[list[TablePathElementDict]]",
-    },
-    total=False,
-)
-
-DataSetSemanticDescriptionDict = TypedDict(
-    "DataSetSemanticDescriptionDict",
-    {
-        "Text": "Required[str]",
-    },
-    total=False,
-)
-
-DataSetSemanticMetadataDict = TypedDict(
-    "DataSetSemanticMetadataDict",
-    {
-        "CustomInstructions": "list[CustomInstructionDict]",
-        "Description": "DataSetSemanticDescriptionDict",
-    },
-    total=False,
-)
-
-DataSetSemanticModelConfigurationDict = TypedDict(
-    "DataSetSemanticModelConfigurationDict",
-    {
-        "SemanticMetadata": "list[DataSetSemanticMetadataDict]",
-        "TableMap": "dict[str, Any]",
-    },
-    total=False,
-)
-
-DataSetStringComparisonFilterConditionDict = TypedDict(
-    "DataSetStringComparisonFilterConditionDict",
-    {
-        "Operator": "Required[Literal['EQUALS', 'DOES_NOT_EQUAL', 'CONTAINS', 'DOES_NOT_CONTAIN', 'STARTS_WITH', 'ENDS_WITH']]",
-        "Value": "DataSetStringFilterValueDict",
-    },
-    total=False,
-)
-
-DataSetStringDatasetParameterDict = TypedDict(
-    "DataSetStringDatasetParameterDict",
-    {
-        "DefaultValues": "StringDatasetParameterDefaultValuesDict",
-        "Id": "Required[str]",
-        "Name": "Required[str]",
-        "ValueType": "Required[Literal['MULTI_VALUED', 'SINGLE_VALUED']]",
-    },
-    total=False,
-)
-
-DataSetStringFilterConditionDict = TypedDict(
-    "DataSetStringFilterConditionDict",
-    {
-        "ColumnName": "str",
-        "ComparisonFilterCondition": "DataSetStringComparisonFilterConditionDict",
-        "ListFilterCondition": "DataSetStringListFilterConditionDict",
-    },
-    total=False,
-)
-
-DataSetStringFilterValueDict = TypedDict(
-    "DataSetStringFilterValueDict",
-    {
-        "StaticValue": "str",
-    },
-    total=False,
-)
-
-DataSetStringListFilterConditionDict = TypedDict(
-    "DataSetStringListFilterConditionDict",
-    {
-        "Operator": "Required[Literal['INCLUDE', 'EXCLUDE']]",
-        "Values": "DataSetStringListFilterValueDict",
-    },
-    total=False,
-)
-
-DataSetStringListFilterValueDict = TypedDict(
-    "DataSetStringListFilterValueDict",
-    {
-        "StaticValues": "list[str]",
-    },
-    total=False,
-)
-
-DataSetTagColumnOperationDict = TypedDict(
-    "DataSetTagColumnOperationDict",
-    {
-        "ColumnName": "Required[str]",
-        "Tags": "Required[list[ColumnTagDict]]",
-    },
-    total=False,
-)
-
-DataSetUniqueKeyDict = TypedDict(
-    "DataSetUniqueKeyDict",
-    {
-        "ColumnNames": "Required[list[str]]",
-    },
-    total=False,
-)
-
-DataSetUntagColumnOperationDict = TypedDict(
-    "DataSetUntagColumnOperationDict",
-    {
-        "ColumnName": "Required[str]",
-        "TagNames": "Required[list[Literal['COLUMN_GEOGRAPHIC_ROLE', 'COLUMN_DESCRIPTION']]]",
-    },
-    total=False,
-)
-
-DataSetUploadSettingsDict = TypedDict(
-    "DataSetUploadSettingsDict",
-    {
-        "ContainsHeader": "bool",
-        "Delimiter": "str",
-        "Format": "Literal['CSV', 'TSV', 'CLF', 'ELF', 'XLSX', 'JSON']",
-        "StartFromRow": "float",
-        "TextQualifier": "Literal['DOUBLE_QUOTE', 'SINGLE_QUOTE']",
-    },
-    total=False,
-)
-
-DataSetUploadedDocumentMetadataDict = TypedDict(
-    "DataSetUploadedDocumentMetadataDict",
-    {
-        "Name": "str",
-    },
-    total=False,
-)
-
-DataSetValueColumnConfigurationDict = TypedDict(
-    "DataSetValueColumnConfigurationDict",
-    {
-        "AggregationFunction": "DataPrepAggregationFunctionDict",
-    },
-    total=False,
-)
-
-DatasetParameterDict = TypedDict(
-    "DatasetParameterDict",
-    {
-        "DateTimeDatasetParameter": "DataSetDateTimeDatasetParameterDict",
-        "DecimalDatasetParameter": "DataSetDecimalDatasetParameterDict",
-        "IntegerDatasetParameter": "DataSetIntegerDatasetParameterDict",
-        "StringDatasetParameter": "DataSetStringDatasetParameterDict",
-    },
-    total=False,
-)
-
-DateTimeDatasetParameterDefaultValuesDict = TypedDict(
-    "DateTimeDatasetParameterDefaultValuesDict",
-    {
-        "StaticValues": "list[str]",
-    },
-    total=False,
-)
-
-DecimalDatasetParameterDefaultValuesDict = TypedDict(
-    "DecimalDatasetParameterDefaultValuesDict",
-    {
-        "StaticValues": "list[float]",
-    },
-    total=False,
-)
-
-DestinationTableDict = TypedDict(
-    "DestinationTableDict",
-    {
-        "Alias": "Required[str]",
-        "Source": "Required[DestinationTableSourceDict]",
-    },
-    total=False,
-)
-
-DestinationTableSourceDict = TypedDict(
-    "DestinationTableSourceDict",
-    {
-        "TransformOperationId": "Required[str]",
-    },
-    total=False,
-)
-
-FieldFolderDict = TypedDict(
-    "FieldFolderDict",
-    {
-        "Columns": "list[str]",
-        "Description": "str",
-    },
-    total=False,
-)
-
-FiltersOperationDict = TypedDict(
-    "FiltersOperationDict",
-    {
-        "Alias": "Required[str]",
-        "FilterOperations": "Required[list[DataSetFilterOperationDict]]",
-        "Source": "Required[TransformOperationSourceDict]",
-    },
-    total=False,
-)
-
-ImportTableOperationDict = TypedDict(
-    "ImportTableOperationDict",
-    {
-        "Alias": "Required[str]",
-        "Source": "Required[ImportTableOperationSourceDict]",
-    },
-    total=False,
-)
-
-ImportTableOperationSourceDict = TypedDict(
-    "ImportTableOperationSourceDict",
-    {
-        "ColumnIdMappings": "list[DataSetColumnIdMappingDict]",
-        "SourceTableId": "Required[str]",
-    },
-    total=False,
-)
-
-InputColumnDict = TypedDict(
-    "InputColumnDict",
-    {
-        "Id": "str",
-        "Name": "Required[str]",
-        "SubType": "Literal['FLOAT', 'FIXED']",
-        "Type": "Required[Literal['STRING', 'INTEGER', 'DECIMAL', 'DATETIME', 'BIT', 'BOOLEAN', 'JSON', 'SEMISTRUCT']]",
-    },
-    total=False,
-)
-
-IntegerDatasetParameterDefaultValuesDict = TypedDict(
-    "IntegerDatasetParameterDefaultValuesDict",
-    {
-        "StaticValues": "list[int]",
-    },
-    total=False,
-)
-
-JoinKeyPropertiesDict = TypedDict(
-    "JoinKeyPropertiesDict",
-    {
-        "UniqueKey": "bool",
-    },
-    total=False,
-)
-
-JoinOperandPropertiesDict = TypedDict(
-    "JoinOperandPropertiesDict",
-    {
-        "OutputColumnNameOverrides": "Required[list[OutputColumnNameOverrideDict]]",
-    },
-    total=False,
-)
-
-JoinOperationDict = TypedDict(
-    "JoinOperationDict",
-    {
-        "Alias": "Required[str]",
-        "LeftOperand": "Required[TransformOperationSourceDict]",
-        "LeftOperandProperties": "JoinOperandPropertiesDict",
-        "OnClause": "Required[str]",
-        "RightOperand": "Required[TransformOperationSourceDict]",
-        "RightOperandProperties": "JoinOperandPropertiesDict",
-        "Type": "Required[Literal['INNER', 'OUTER', 'LEFT', 'RIGHT']]",
-    },
-    total=False,
-)
-
-LogicalTableDict = TypedDict(
-    "LogicalTableDict",
-    {
-        "Alias": "Required[str]",
-        "DataTransforms": "list[TransformOperationDict]",
-        "Source": "Required[LogicalTableSourceDict]",
-    },
-    total=False,
-)
-
-LogicalTableSourceDict = TypedDict(
-    "LogicalTableSourceDict",
-    {
-        "DataSetArn": "str",
-        "JoinInstruction": "DataSetJoinInstructionDict",
-        "PhysicalTableId": "str",
-    },
-    total=False,
-)
-
-OutputColumnDict = TypedDict(
-    "OutputColumnDict",
-    {
-        "Description": "str",
-        "Id": "str",
-        "Name": "str",
-        "SubType": "Literal['FLOAT', 'FIXED']",
-        "Type": "Literal['STRING', 'INTEGER', 'DECIMAL', 'DATETIME']",
-    },
-    total=False,
-)
-
-OutputColumnNameOverrideDict = TypedDict(
-    "OutputColumnNameOverrideDict",
-    {
-        "OutputColumnName": "Required[str]",
-        "SourceColumnName": "str",
-    },
-    total=False,
-)
-
-ParentDataSetDict = TypedDict(
-    "ParentDataSetDict",
-    {
-        "DataSetArn": "Required[str]",
-        "InputColumns": "Required[list[InputColumnDict]]",
-    },
-    total=False,
-)
-
-PhysicalTableDict = TypedDict(
-    "PhysicalTableDict",
-    {
-        "CustomSql": "DataSetCustomSqlDict",
-        "RelationalTable": "DataSetRelationalTableDict",
-        "S3Source": "DataSetS3SourceDict",
-        "SaaSTable": "DataSetSaaSTableDict",
-    },
-    total=False,
-)
-
-PivotOperationDict = TypedDict(
-    "PivotOperationDict",
-    {
-        "Alias": "Required[str]",
-        "GroupByColumnNames": "list[str]",
-        "PivotConfiguration": "Required[DataSetPivotConfigurationDict]",
-        "Source": "Required[TransformOperationSourceDict]",
-        "ValueColumnConfiguration": "Required[DataSetValueColumnConfigurationDict]",
-    },
-    total=False,
-)
-
-PivotedLabelDict = TypedDict(
-    "PivotedLabelDict",
-    {
-        "LabelName": "Required[str]",
-        "NewColumnId": "Required[str]",
-        "NewColumnName": "Required[str]",
-    },
-    total=False,
-)
-
-RefreshFailureConfigurationDict = TypedDict(
-    "RefreshFailureConfigurationDict",
-    {
-        "EmailAlert": "RefreshFailureEmailAlertDict",
-    },
-    total=False,
-)
-
-RefreshFailureEmailAlertDict = TypedDict(
-    "RefreshFailureEmailAlertDict",
-    {
-        "AlertStatus": "Literal['ENABLED', 'DISABLED']",
-    },
-    total=False,
-)
-
-RenameColumnsOperationDict = TypedDict(
-    "RenameColumnsOperationDict",
-    {
-        "Alias": "Required[str]",
-        "RenameColumnOperations": "Required[list[DataSetRenameColumnOperationDict]]",
-        "Source": "Required[TransformOperationSourceDict]",
-    },
-    total=False,
-)
-
-ResourcePermissionDict = TypedDict(
-    "ResourcePermissionDict",
-    {
-        "Actions": "Required[list[str]]",
-        "Principal": "Required[str]",
-    },
-    total=False,
-)
-
-RowLevelPermissionTagRuleDict = TypedDict(
-    "RowLevelPermissionTagRuleDict",
-    {
-        "ColumnName": "Required[str]",
-        "MatchAllValue": "str",
-        "TagKey": "Required[str]",
-        "TagMultiValueDelimiter": "str",
-    },
-    total=False,
-)
-
-SemanticTableDict = TypedDict(
-    "SemanticTableDict",
-    {
-        "Alias": "Required[str]",
-        "DestinationTableId": "Required[str]",
-        "RowLevelPermissionConfiguration": "DataSetRowLevelPermissionConfigurationDict",
-        "SemanticMetadata": "TableSemanticMetadataDict",
-    },
-    total=False,
-)
-
-SharedColumnSemanticMetadataDict = TypedDict(
-    "SharedColumnSemanticMetadataDict",
-    {
-        "ColumnNames": "list[str]",
-        "ColumnProperties": "Required[list[ColumnSemanticPropertyDict]]",
-    },
-    total=False,
-)
-
-SourceTableDict = TypedDict(
-    "SourceTableDict",
-    {
-        "DataSet": "ParentDataSetDict",
-        "PhysicalTableId": "str",
-    },
-    total=False,
-)
-
-StringDatasetParameterDefaultValuesDict = TypedDict(
-    "StringDatasetParameterDefaultValuesDict",
-    {
-        "StaticValues": "list[str]",
-    },
-    total=False,
-)
-
-TablePathElementDict = TypedDict(
-    "TablePathElementDict",
-    {
-        "Id": "str",
-        "Name": "str",
-    },
-    total=False,
-)
-
-TableSemanticMetadataDict = TypedDict(
-    "TableSemanticMetadataDict",
-    {
-        "ColumnMetadata": "list[SharedColumnSemanticMetadataDict]",
-    },
-    total=False,
-)
-
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
-
-TransformOperationDict = TypedDict(
-    "TransformOperationDict",
-    {
-        "CastColumnTypeOperation": "DataSetCastColumnTypeOperationDict",
-        "CreateColumnsOperation": "DataSetCreateColumnsOperationDict",
-        "FilterOperation": "DataSetFilterOperationDict",
-        "OverrideDatasetParameterOperation": "DataSetOverrideDatasetParameterOperationDict",
-        "ProjectOperation": "DataSetProjectOperationDict",
-        "RenameColumnOperation": "DataSetRenameColumnOperationDict",
-        "TagColumnOperation": "DataSetTagColumnOperationDict",
-        "UntagColumnOperation": "DataSetUntagColumnOperationDict",
-    },
-    total=False,
-)
-
-TransformOperationSourceDict = TypedDict(
-    "TransformOperationSourceDict",
-    {
-        "ColumnIdMappings": "list[DataSetColumnIdMappingDict]",
-        "TransformOperationId": "Required[str]",
-    },
-    total=False,
-)
-
-TransformStepDict = TypedDict(
-    "TransformStepDict",
-    {
-        "AggregateStep": "AggregateOperationDict",
-        "AppendStep": "AppendOperationDict",
-        "CastColumnTypesStep": "CastColumnTypesOperationDict",
-        "CreateColumnsStep": "DataSetCreateColumnsOperationDict",
-        "FiltersStep": "FiltersOperationDict",
-        "ImportTableStep": "ImportTableOperationDict",
-        "JoinStep": "JoinOperationDict",
-        "PivotStep": "PivotOperationDict",
-        "ProjectStep": "DataSetProjectOperationDict",
-        "RenameColumnsStep": "RenameColumnsOperationDict",
-        "UnpivotStep": "UnpivotOperationDict",
-    },
-    total=False,
-)
-
-UnpivotOperationDict = TypedDict(
-    "UnpivotOperationDict",
-    {
-        "Alias": "Required[str]",
-        "ColumnsToUnpivot": "Required[list[ColumnToUnpivotDict]]",
-        "Source": "Required[TransformOperationSourceDict]",
-        "UnpivotedLabelColumnId": "Required[str]",
-        "UnpivotedLabelColumnName": "Required[str]",
-        "UnpivotedValueColumnId": "Required[str]",
-        "UnpivotedValueColumnName": "Required[str]",
-    },
-    total=False,
-)
 
+class AggregateOperationDict(TypedDict, total=False):
+    """AggregateOperation as a plain dict."""
+
+    Aggregations: Required[list[AggregationDict]]
+    """Items: 0 to 128 items."""
+    Alias: Required[str]
+    """Length: 1 to 64 characters."""
+    GroupByColumnNames: list[str]
+    """Items: 0 to 128 items. Each item: Length: 1 to 127 characters."""
+    Source: Required[TransformOperationSourceDict]
+    """Type: TransformOperationSourceDict."""
+
+
+class AggregationDict(TypedDict, total=False):
+    """Aggregation as a plain dict."""
+
+    AggregationFunction: Required[DataPrepAggregationFunctionDict]
+    """Type: DataPrepAggregationFunctionDict."""
+    NewColumnId: Required[str]
+    """Length: 1 to 64 characters."""
+    NewColumnName: Required[str]
+    """Length: 1 to 127 characters."""
+
+
+class AppendOperationDict(TypedDict, total=False):
+    """AppendOperation as a plain dict."""
+
+    Alias: Required[str]
+    """Length: 1 to 64 characters."""
+    AppendedColumns: Required[list[AppendedColumnDict]]
+    """Items: 0 to 2048 items."""
+    FirstSource: TransformOperationSourceDict
+    """Type: TransformOperationSourceDict."""
+    SecondSource: TransformOperationSourceDict
+    """Type: TransformOperationSourceDict."""
+
+
+class AppendedColumnDict(TypedDict, total=False):
+    """AppendedColumn as a plain dict."""
+
+    ColumnName: Required[str]
+    """Length: 1 to 127 characters."""
+    NewColumnId: Required[str]
+    """Length: 1 to 64 characters."""
+
+
+class CalculatedColumnDict(TypedDict, total=False):
+    """CalculatedColumn as a plain dict: <p>A calculated column for a dataset.</p>"""
+
+    ColumnId: Required[str]
+    """<p>A unique ID to identify a calculated column. During a dataset update, if the column ID of
+    a calculated column matches that of an existing calculated column, Amazon QuickSight preserves
+    the existing calculated column.</p>"""
+    ColumnName: Required[str]
+    """<p>Column name.</p>"""
+    Expression: Required[str]
+    """<p>An expression that defines the calculated column.</p>"""
+
+
+class CastColumnTypesOperationDict(TypedDict, total=False):
+    """CastColumnTypesOperation as a plain dict."""
+
+    Alias: Required[str]
+    """Length: 1 to 64 characters."""
+    CastColumnTypeOperations: Required[list[DataSetCastColumnTypeOperationDict]]
+    """Items: 0 to 2048 items."""
+    Source: Required[TransformOperationSourceDict]
+    """Type: TransformOperationSourceDict."""
+
+
+class ColumnGroupDict(TypedDict, total=False):
+    """ColumnGroup as a plain dict: <p>Groupings of columns that work together in certain Amazon
+    QuickSight features. This is a variant type structure. For this structure to be valid, only one
+    of the attributes can be non-null.</p>"""
+
+    GeoSpatialColumnGroup: DataSetGeoSpatialColumnGroupDict
+    """<p>Geospatial column group that denotes a hierarchy.</p>"""
+
+
+class ColumnLevelPermissionRuleDict(TypedDict, total=False):
+    """ColumnLevelPermissionRule as a plain dict: <p>A rule defined to grant access on one or more
+    restricted columns. Each dataset can have multiple rules. To create a restricted column, you add
+    it to one or more rules. Each rule must contain at least one column and at least one user or
+    group. To be able to see a restricted column, a user or group needs to be added to a rule for
+    that column.</p>"""
+
+    ColumnNames: list[str]
+    """<p>An array of column names.</p>"""
+    Principals: list[str]
+    """<p>An array of Amazon Resource Names (ARNs) for Amazon QuickSight users or groups.</p>"""
+
+
+class ColumnSemanticPropertyDict(TypedDict, total=False):
+    """ColumnSemanticProperty as a plain dict."""
+
+    AdditionalNotes: DataSetAdditionalNotesDict
+    """Type: DataSetAdditionalNotesDict."""
+    Description: DataSetColumnDescriptionDict
+    """<p>Metadata that contains a description for a column.</p>"""
+    SemanticType: ColumnSemanticTypeDict
+    """Type: ColumnSemanticTypeDict."""
+
+
+class ColumnSemanticTypeDict(TypedDict, total=False):
+    """ColumnSemanticType as a plain dict."""
+
+    GeographicalRole: Literal[
+        "COUNTRY",
+        "STATE",
+        "COUNTY",
+        "CITY",
+        "POSTCODE",
+        "LONGITUDE",
+        "LATITUDE",
+        "POLITICAL1",
+        "CENSUS_TRACT",
+        "CENSUS_BLOCK_GROUP",
+        "CENSUS_BLOCK",
+    ]
+    """Allowed values: 'COUNTRY', 'STATE', 'COUNTY', 'CITY', 'POSTCODE', 'LONGITUDE', 'LATITUDE',
+    'POLITICAL1', 'CENSUS_TRACT', 'CENSUS_BLOCK_GROUP', 'CENSUS_BLOCK'."""
+
+
+class ColumnTagDict(TypedDict, total=False):
+    """ColumnTag as a plain dict: <p>A tag for a column in a <code> <a
+    href="https://docs.aws.amazon.com/quicksight/latest/APIReference/API_TagColumnOperation.html">TagColumnOperation</a>
+    </code> structure. This is a variant type structure. For this structure to be valid, only one of
+    the attributes can be non-null.</p>"""
+
+    ColumnDescription: DataSetColumnDescriptionDict
+    """<p>Metadata that contains a description for a column.</p>"""
+    ColumnGeographicRole: Literal[
+        "COUNTRY",
+        "STATE",
+        "COUNTY",
+        "CITY",
+        "POSTCODE",
+        "LONGITUDE",
+        "LATITUDE",
+        "POLITICAL1",
+        "CENSUS_TRACT",
+        "CENSUS_BLOCK_GROUP",
+        "CENSUS_BLOCK",
+    ]
+    """Allowed values: 'COUNTRY', 'STATE', 'COUNTY', 'CITY', 'POSTCODE', 'LONGITUDE', 'LATITUDE',
+    'POLITICAL1', 'CENSUS_TRACT', 'CENSUS_BLOCK_GROUP', 'CENSUS_BLOCK'."""
+
+
+class ColumnToUnpivotDict(TypedDict, total=False):
+    """ColumnToUnpivot as a plain dict."""
+
+    ColumnName: str
+    """Length: 1 to 127 characters."""
+    NewValue: str
+    """Length: 0 to 2047 characters."""
+
+
+class CustomInstructionDict(TypedDict, total=False):
+    """CustomInstruction as a plain dict."""
+
+    InlineCustomInstruction: DataSetInlineCustomInstructionDict
+    """Type: DataSetInlineCustomInstructionDict."""
+
+
+class DataPrepAggregationFunctionDict(TypedDict, total=False):
+    """DataPrepAggregationFunction as a plain dict."""
+
+    ListAggregation: DataPrepListAggregationFunctionDict
+    """Type: DataPrepListAggregationFunctionDict."""
+    PercentileAggregation: DataPrepPercentileAggregationFunctionDict
+    """Type: DataPrepPercentileAggregationFunctionDict."""
+    SimpleAggregation: DataPrepSimpleAggregationFunctionDict
+    """Type: DataPrepSimpleAggregationFunctionDict."""
+
+
+class DataPrepListAggregationFunctionDict(TypedDict, total=False):
+    """DataPrepListAggregationFunction as a plain dict."""
+
+    Distinct: Required[bool]
+    """Type: bool."""
+    InputColumnName: str
+    """Length: 1 to 127 characters."""
+    Separator: Required[str]
+    """Type: str."""
+
+
+class DataPrepPercentileAggregationFunctionDict(TypedDict, total=False):
+    """DataPrepPercentileAggregationFunction as a plain dict."""
+
+    InputColumnName: str
+    """Length: 1 to 127 characters."""
+    PercentileValue: Required[float]
+    """Range: 0 to 100 (inclusive)."""
+
+
+class DataPrepSimpleAggregationFunctionDict(TypedDict, total=False):
+    """DataPrepSimpleAggregationFunction as a plain dict."""
+
+    FunctionType: Required[
+        Literal[
+            "COUNT",
+            "DISTINCT_COUNT",
+            "SUM",
+            "AVERAGE",
+            "MEDIAN",
+            "MAX",
+            "MIN",
+            "VARIANCE",
+            "STANDARD_DEVIATION",
+        ]
+    ]
+    """Allowed values: 'COUNT', 'DISTINCT_COUNT', 'SUM', 'AVERAGE', 'MEDIAN', 'MAX', 'MIN',
+    'VARIANCE', 'STANDARD_DEVIATION'."""
+    InputColumnName: str
+    """Length: 1 to 127 characters."""
+
+
+class DataSetAdditionalNotesDict(TypedDict, total=False):
+    """DataSetAdditionalNotes as a plain dict."""
+
+    Text: str
+    """Length: 0 to 2000 characters."""
+
+
+class DataSetCastColumnTypeOperationDict(TypedDict, total=False):
+    """DataSetCastColumnTypeOperation as a plain dict: <p>A transform operation that casts a column
+    to a different type.</p>"""
+
+    ColumnName: Required[str]
+    """<p>Column name.</p>"""
+    Format: str
+    """<p>When casting a column from string to datetime type, you can supply a string in a format
+    supported by Amazon QuickSight to denote the source data format.</p>"""
+    NewColumnType: Required[Literal["STRING", "INTEGER", "DECIMAL", "DATETIME"]]
+    """Allowed values: 'STRING', 'INTEGER', 'DECIMAL', 'DATETIME'."""
+    SubType: Literal["FLOAT", "FIXED"]
+    """Allowed values: 'FLOAT', 'FIXED'."""
+
+
+class DataSetColumnDescriptionDict(TypedDict, total=False):
+    """DataSetColumnDescription as a plain dict: <p>Metadata that contains a description for a
+    column.</p>"""
+
+    Text: str
+    """<p>The text of a description for a column.</p>"""
+
+
+class DataSetColumnIdMappingDict(TypedDict, total=False):
+    """DataSetColumnIdMapping as a plain dict."""
+
+    SourceColumnId: Required[str]
+    """Length: 1 to 256 characters."""
+    TargetColumnId: Required[str]
+    """Length: 1 to 64 characters."""
+
+
+class DataSetCreateColumnsOperationDict(TypedDict, total=False):
+    """DataSetCreateColumnsOperation as a plain dict: <p>A transform operation that creates
+    calculated columns. Columns created in one such operation form a lexical closure.</p>"""
+
+    Alias: str
+    """Length: 1 to 64 characters."""
+    Columns: Required[list[CalculatedColumnDict]]
+    """<p>Calculated columns to create.</p>"""
+    Source: TransformOperationSourceDict
+    """Type: TransformOperationSourceDict."""
+
+
+class DataSetCustomSqlDict(TypedDict, total=False):
+    """DataSetCustomSql as a plain dict: <p>A physical table type built from the results of the
+    custom SQL query.</p>"""
+
+    Columns: Required[list[InputColumnDict]]
+    """<p>The column schema from the SQL query result set.</p>"""
+    DataSourceArn: Required[str]
+    """<p>The Amazon Resource Name (ARN) of the data source.</p>"""
+    Name: Required[str]
+    """<p>A display name for the SQL query result.</p>"""
+    SqlQuery: Required[str]
+    """<p>The SQL query.</p>"""
+
+
+class DataSetDataPrepConfigurationDict(TypedDict, total=False):
+    """DataSetDataPrepConfiguration as a plain dict."""
+
+    DestinationTableMap: Required[dict[str, DestinationTableDict]]
+    """Type: dict[str, DestinationTableDict]."""
+    SourceTableMap: Required[dict[str, SourceTableDict]]
+    """Type: dict[str, SourceTableDict]."""
+    TransformStepMap: Required[dict[str, TransformStepDict]]
+    """Type: dict[str, TransformStepDict]."""
+
+
+class DataSetDataSetRefreshPropertiesDict(TypedDict, total=False):
+    """DataSetDataSetRefreshProperties as a plain dict: <p>The refresh properties of a dataset.</p>"""
+
+    FailureConfiguration: RefreshFailureConfigurationDict
+    """Type: RefreshFailureConfigurationDict."""
+    RefreshConfiguration: DataSetRefreshConfigurationDict
+    """<p>The refresh configuration of a dataset.</p>"""
+
+
+class DataSetDataSetUsageConfigurationDict(TypedDict, total=False):
+    """DataSetDataSetUsageConfiguration as a plain dict: <p>The usage configuration to apply to
+    child datasets that reference this dataset as a source.</p>"""
+
+    DisableUseAsDirectQuerySource: bool
+    """<p>An option that controls whether a child dataset of a direct query can use this dataset as
+    a source.</p>"""
+    DisableUseAsImportedSource: bool
+    """<p>An option that controls whether a child dataset that's stored in QuickSight can use this
+    dataset as a source.</p>"""
+
+
+class DataSetDateComparisonFilterConditionDict(TypedDict, total=False):
+    """DataSetDateComparisonFilterCondition as a plain dict."""
+
+    Operator: Required[Literal["BEFORE", "BEFORE_OR_EQUALS_TO", "AFTER", "AFTER_OR_EQUALS_TO"]]
+    """Allowed values: 'BEFORE', 'BEFORE_OR_EQUALS_TO', 'AFTER', 'AFTER_OR_EQUALS_TO'."""
+    Value: DataSetDateFilterValueDict
+    """Type: DataSetDateFilterValueDict."""
+
+
+class DataSetDateFilterConditionDict(TypedDict, total=False):
+    """DataSetDateFilterCondition as a plain dict."""
+
+    ColumnName: str
+    """Length: 1 to 127 characters."""
+    ComparisonFilterCondition: DataSetDateComparisonFilterConditionDict
+    """Type: DataSetDateComparisonFilterConditionDict."""
+    RangeFilterCondition: DataSetDateRangeFilterConditionDict
+    """Type: DataSetDateRangeFilterConditionDict."""
+
+
+class DataSetDateFilterValueDict(TypedDict, total=False):
+    """DataSetDateFilterValue as a plain dict."""
+
+    StaticValue: str
+    """Type: str."""
+
+
+class DataSetDateRangeFilterConditionDict(TypedDict, total=False):
+    """DataSetDateRangeFilterCondition as a plain dict."""
+
+    IncludeMaximum: bool
+    """Type: bool."""
+    IncludeMinimum: bool
+    """Type: bool."""
+    RangeMaximum: DataSetDateFilterValueDict
+    """Type: DataSetDateFilterValueDict."""
+    RangeMinimum: DataSetDateFilterValueDict
+    """Type: DataSetDateFilterValueDict."""
+
+
+class DataSetDateTimeDatasetParameterDict(TypedDict, total=False):
+    """DataSetDateTimeDatasetParameter as a plain dict: <p>A date time parameter for a dataset.</p>"""
+
+    DefaultValues: DateTimeDatasetParameterDefaultValuesDict
+    """<p>The default values of a date time parameter.</p>"""
+    Id: Required[str]
+    """<p>An identifier for the parameter that is created in the dataset.</p>"""
+    Name: Required[str]
+    """<p>The name of the date time parameter that is created in the dataset.</p>"""
+    TimeGranularity: Literal[
+        "YEAR", "QUARTER", "MONTH", "WEEK", "DAY", "HOUR", "MINUTE", "SECOND", "MILLISECOND"
+    ]
+    """Allowed values: 'YEAR', 'QUARTER', 'MONTH', 'WEEK', 'DAY', 'HOUR', 'MINUTE', 'SECOND',
+    'MILLISECOND'."""
+    ValueType: Required[Literal["MULTI_VALUED", "SINGLE_VALUED"]]
+    """Allowed values: 'MULTI_VALUED', 'SINGLE_VALUED'."""
+
+
+class DataSetDecimalDatasetParameterDict(TypedDict, total=False):
+    """DataSetDecimalDatasetParameter as a plain dict: <p>A decimal parameter for a dataset.</p>"""
+
+    DefaultValues: DecimalDatasetParameterDefaultValuesDict
+    """<p>The default values of a decimal parameter.</p>"""
+    Id: Required[str]
+    """<p>An identifier for the decimal parameter created in the dataset.</p>"""
+    Name: Required[str]
+    """<p>The name of the decimal parameter that is created in the dataset.</p>"""
+    ValueType: Required[Literal["MULTI_VALUED", "SINGLE_VALUED"]]
+    """Allowed values: 'MULTI_VALUED', 'SINGLE_VALUED'."""
+
+
+class DataSetFilterOperationDict(TypedDict, total=False):
+    """DataSetFilterOperation as a plain dict: <p>A transform operation that filters rows based on a
+    condition.</p>"""
+
+    ConditionExpression: str
+    """<p>An expression that must evaluate to a Boolean value. Rows for which the expression
+    evaluates to true are kept in the dataset.</p>"""
+    DateFilterCondition: DataSetDateFilterConditionDict
+    """Type: DataSetDateFilterConditionDict."""
+    NumericFilterCondition: DataSetNumericFilterConditionDict
+    """Type: DataSetNumericFilterConditionDict."""
+    StringFilterCondition: DataSetStringFilterConditionDict
+    """Type: DataSetStringFilterConditionDict."""
+
+
+class DataSetGeoSpatialColumnGroupDict(TypedDict, total=False):
+    """DataSetGeoSpatialColumnGroup as a plain dict: <p>Geospatial column group that denotes a
+    hierarchy.</p>"""
+
+    Columns: Required[list[str]]
+    """<p>Columns in this hierarchy.</p>"""
+    CountryCode: Literal["US"]
+    """Allowed values: 'US'."""
+    Name: Required[str]
+    """<p>A display name for the hierarchy.</p>"""
+
+
+class DataSetIncrementalRefreshDict(TypedDict, total=False):
+    """DataSetIncrementalRefresh as a plain dict: <p>The incremental refresh configuration for a
+    dataset.</p>"""
+
+    LookbackWindow: Required[DataSetLookbackWindowDict]
+    """<p>The lookback window setup of an incremental refresh configuration.</p>"""
+
+
+class DataSetIngestionWaitPolicyDict(TypedDict, total=False):
+    """DataSetIngestionWaitPolicy as a plain dict: <p>Wait policy to use when creating/updating
+    dataset. Default is to wait for SPICE ingestion to finish with timeout of 36 hours.</p>"""
+
+    IngestionWaitTimeInHours: float
+    """<p>The maximum time (in hours) to wait for Ingestion to complete. Default timeout is 36
+    hours. Applicable only when DataSetImportMode mode is set to SPICE and WaitForSpiceIngestion is
+    set to true.</p>"""
+    WaitForSpiceIngestion: bool
+    """<p>Wait for SPICE ingestion to finish to mark dataset creation/update successful. Default
+    (true). Applicable only when DataSetImportMode mode is set to SPICE.</p>"""
+
+
+class DataSetInlineCustomInstructionDict(TypedDict, total=False):
+    """DataSetInlineCustomInstruction as a plain dict."""
+
+    InstructionText: Required[str]
+    """Length: 0 to 50000 characters."""
+    UploadedDocumentMetadata: DataSetUploadedDocumentMetadataDict
+    """Type: DataSetUploadedDocumentMetadataDict."""
+
+
+class DataSetIntegerDatasetParameterDict(TypedDict, total=False):
+    """DataSetIntegerDatasetParameter as a plain dict: <p>An integer parameter for a dataset.</p>"""
+
+    DefaultValues: IntegerDatasetParameterDefaultValuesDict
+    """<p>The default values of an integer parameter.</p>"""
+    Id: Required[str]
+    """<p>An identifier for the integer parameter created in the dataset.</p>"""
+    Name: Required[str]
+    """<p>The name of the integer parameter that is created in the dataset.</p>"""
+    ValueType: Required[Literal["MULTI_VALUED", "SINGLE_VALUED"]]
+    """Allowed values: 'MULTI_VALUED', 'SINGLE_VALUED'."""
+
+
+class DataSetJoinInstructionDict(TypedDict, total=False):
+    """DataSetJoinInstruction as a plain dict: <p>The instructions associated with a join. </p>"""
+
+    LeftJoinKeyProperties: JoinKeyPropertiesDict
+    """<p>Properties associated with the columns participating in a join.</p>"""
+    LeftOperand: Required[str]
+    """<p>The operand on the left side of a join.</p>"""
+    OnClause: Required[str]
+    """<p>The join instructions provided in the <code>ON</code> clause of a join.</p>"""
+    RightJoinKeyProperties: JoinKeyPropertiesDict
+    """<p>Properties associated with the columns participating in a join.</p>"""
+    RightOperand: Required[str]
+    """<p>The operand on the right side of a join.</p>"""
+    Type: Required[Literal["INNER", "OUTER", "LEFT", "RIGHT"]]
+    """Allowed values: 'INNER', 'OUTER', 'LEFT', 'RIGHT'."""
+
+
+class DataSetLookbackWindowDict(TypedDict, total=False):
+    """DataSetLookbackWindow as a plain dict: <p>The lookback window setup of an incremental refresh
+    configuration.</p>"""
+
+    ColumnName: Required[str]
+    """<p>The name of the lookback window column.</p>"""
+    Size: Required[float]
+    """<p>The lookback window column size.</p>"""
+    SizeUnit: Required[Literal["HOUR", "DAY", "WEEK"]]
+    """Allowed values: 'HOUR', 'DAY', 'WEEK'."""
+
+
+class DataSetNewDefaultValuesDict(TypedDict, total=False):
+    """DataSetNewDefaultValues as a plain dict: <p>The configuration that overrides the existing
+    default values for a dataset parameter that is inherited from another dataset.</p>"""
+
+    DateTimeStaticValues: list[str]
+    """<p>A list of static default values for a given date time parameter.</p>"""
+    DecimalStaticValues: list[float]
+    """<p>A list of static default values for a given decimal parameter.</p>"""
+    IntegerStaticValues: list[int]
+    """<p>A list of static default values for a given integer parameter.</p>"""
+    StringStaticValues: list[str]
+    """<p>A list of static default values for a given string parameter.</p>"""
+
+
+class DataSetNumericComparisonFilterConditionDict(TypedDict, total=False):
+    """DataSetNumericComparisonFilterCondition as a plain dict."""
+
+    Operator: Required[
+        Literal[
+            "EQUALS",
+            "DOES_NOT_EQUAL",
+            "GREATER_THAN",
+            "GREATER_THAN_OR_EQUALS_TO",
+            "LESS_THAN",
+            "LESS_THAN_OR_EQUALS_TO",
+        ]
+    ]
+    """Allowed values: 'EQUALS', 'DOES_NOT_EQUAL', 'GREATER_THAN', 'GREATER_THAN_OR_EQUALS_TO',
+    'LESS_THAN', 'LESS_THAN_OR_EQUALS_TO'."""
+    Value: DataSetNumericFilterValueDict
+    """Type: DataSetNumericFilterValueDict."""
+
+
+class DataSetNumericFilterConditionDict(TypedDict, total=False):
+    """DataSetNumericFilterCondition as a plain dict."""
+
+    ColumnName: str
+    """Length: 1 to 127 characters."""
+    ComparisonFilterCondition: DataSetNumericComparisonFilterConditionDict
+    """Type: DataSetNumericComparisonFilterConditionDict."""
+    RangeFilterCondition: DataSetNumericRangeFilterConditionDict
+    """Type: DataSetNumericRangeFilterConditionDict."""
+
+
+class DataSetNumericFilterValueDict(TypedDict, total=False):
+    """DataSetNumericFilterValue as a plain dict."""
+
+    StaticValue: float
+    """Type: float."""
+
+
+class DataSetNumericRangeFilterConditionDict(TypedDict, total=False):
+    """DataSetNumericRangeFilterCondition as a plain dict."""
+
+    IncludeMaximum: bool
+    """Type: bool."""
+    IncludeMinimum: bool
+    """Type: bool."""
+    RangeMaximum: DataSetNumericFilterValueDict
+    """Type: DataSetNumericFilterValueDict."""
+    RangeMinimum: DataSetNumericFilterValueDict
+    """Type: DataSetNumericFilterValueDict."""
+
+
+class DataSetOverrideDatasetParameterOperationDict(TypedDict, total=False):
+    """DataSetOverrideDatasetParameterOperation as a plain dict: <p>A transform operation that
+    overrides the dataset parameter values that are defined in another dataset.</p>"""
+
+    NewDefaultValues: DataSetNewDefaultValuesDict
+    """<p>The configuration that overrides the existing default values for a dataset parameter that
+    is inherited from another dataset.</p>"""
+    NewParameterName: str
+    """<p>The new name for the parameter.</p>"""
+    ParameterName: Required[str]
+    """<p>The name of the parameter to be overridden with different values.</p>"""
+
+
+class DataSetPerformanceConfigurationDict(TypedDict, total=False):
+    """DataSetPerformanceConfiguration as a plain dict."""
+
+    UniqueKeys: list[DataSetUniqueKeyDict]
+    """Items: exactly 1 items."""
+
+
+class DataSetPivotConfigurationDict(TypedDict, total=False):
+    """DataSetPivotConfiguration as a plain dict."""
+
+    LabelColumnName: str
+    """Length: 1 to 127 characters."""
+    PivotedLabels: Required[list[PivotedLabelDict]]
+    """Items: 0 to 100 items."""
+
+
+class DataSetProjectOperationDict(TypedDict, total=False):
+    """DataSetProjectOperation as a plain dict: <p>A transform operation that projects columns.
+    Operations that come after a projection can only refer to projected columns.</p>"""
+
+    Alias: str
+    """Length: 1 to 64 characters."""
+    ProjectedColumns: list[str]
+    """<p>Projected columns.</p>"""
+    Source: TransformOperationSourceDict
+    """Type: TransformOperationSourceDict."""
+
+
+class DataSetRefreshConfigurationDict(TypedDict, total=False):
+    """DataSetRefreshConfiguration as a plain dict: <p>The refresh configuration of a dataset.</p>"""
+
+    IncrementalRefresh: Required[DataSetIncrementalRefreshDict]
+    """<p>The incremental refresh configuration for a dataset.</p>"""
+
+
+class DataSetRelationalTableDict(TypedDict, total=False):
+    """DataSetRelationalTable as a plain dict: <p>A physical table type for relational data
+    sources.</p>"""
+
+    Catalog: str
+    """<p>The catalog associated with a table.</p>"""
+    DataSourceArn: Required[str]
+    """<p>The Amazon Resource Name (ARN) for the data source.</p>"""
+    InputColumns: Required[list[InputColumnDict]]
+    """<p>The column schema of the table.</p>"""
+    Name: Required[str]
+    """<p>The name of the relational table.</p>"""
+    Schema: str
+    """<p>The schema name. This name applies to certain relational database engines.</p>"""
+
+
+class DataSetRenameColumnOperationDict(TypedDict, total=False):
+    """DataSetRenameColumnOperation as a plain dict: <p>A transform operation that renames a
+    column.</p>"""
+
+    ColumnName: Required[str]
+    """<p>The name of the column to be renamed.</p>"""
+    NewColumnName: Required[str]
+    """<p>The new name for the column.</p>"""
+
+
+class DataSetRowLevelPermissionConfigurationDict(TypedDict, total=False):
+    """DataSetRowLevelPermissionConfiguration as a plain dict."""
+
+    RowLevelPermissionDataSet: DataSetRowLevelPermissionDataSetDict
+    """<p>Information about a dataset that contains permissions for row-level security (RLS). The
+    permissions dataset maps fields to users or groups. For more information, see <a
+    href="https://docs.aws.amazon.com/quicksight/latest/user/restrict-access-to-a-data-set-using-row-level-security.html">Using
+    Row-Level Security (RLS) to Restrict Access to a Dataset</a> in the <i>Amazon QuickSight User
+    Guide</i>.</p> <p>The option to deny permissions by setting <code>PermissionPolicy</code> to
+    <code>DENY_ACCESS</code> is not supported for new RLS datasets.</p>"""
+    TagConfiguration: DataSetRowLevelPermissionTagConfigurationDict
+    """<p>The configuration of tags on a dataset to set row-level security. </p>"""
+
+
+class DataSetRowLevelPermissionDataSetDict(TypedDict, total=False):
+    """DataSetRowLevelPermissionDataSet as a plain dict: <p>Information about a dataset that
+    contains permissions for row-level security (RLS). The permissions dataset maps fields to users
+    or groups. For more information, see <a
+    href="https://docs.aws.amazon.com/quicksight/latest/user/restrict-access-to-a-data-set-using-row-level-security.html">Using
+    Row-Level Security (RLS) to Restrict Access to a Dataset</a> in the <i>Amazon QuickSight User
+    Guide</i>.</p> <p>The option to deny permissions by setting <code>PermissionPolicy</code> to
+    <code>DENY_ACCESS</code> is not supported for new RLS datasets.</p>"""
+
+    Arn: Required[str]
+    """<p>The Amazon Resource Name (ARN) of the dataset that contains permissions for RLS.</p>"""
+    FormatVersion: Literal["VERSION_1", "VERSION_2"]
+    """Allowed values: 'VERSION_1', 'VERSION_2'."""
+    Namespace: str
+    """<p>The namespace associated with the dataset that contains permissions for RLS.</p>"""
+    PermissionPolicy: Required[Literal["GRANT_ACCESS", "DENY_ACCESS"]]
+    """Allowed values: 'GRANT_ACCESS', 'DENY_ACCESS'."""
+    Status: Literal["ENABLED", "DISABLED"]
+    """Allowed values: 'ENABLED', 'DISABLED'."""
+
+
+class DataSetRowLevelPermissionTagConfigurationDict(TypedDict, total=False):
+    """DataSetRowLevelPermissionTagConfiguration as a plain dict: <p>The configuration of tags on a
+    dataset to set row-level security. </p>"""
+
+    Status: Literal["ENABLED", "DISABLED"]
+    """Allowed values: 'ENABLED', 'DISABLED'."""
+    TagRuleConfigurations: list[list[str]]
+    """<p>A list of tag configuration rules to apply to a dataset. All tag configurations have the
+    OR condition. Tags within each tile will be joined (AND). At least one rule in this structure
+    must have all tag values assigned to it to apply Row-level security (RLS) to the dataset.</p>"""
+    TagRules: Required[list[RowLevelPermissionTagRuleDict]]
+    """<p>A set of rules associated with row-level security, such as the tag names and columns that
+    they are assigned to.</p>"""
+
+
+class DataSetS3SourceDict(TypedDict, total=False):
+    """DataSetS3Source as a plain dict: <p>A physical table type for an S3 data source.</p>"""
+
+    DataSourceArn: Required[str]
+    """<p>The Amazon Resource Name (ARN) for the data source.</p>"""
+    InputColumns: Required[list[InputColumnDict]]
+    """<p>A physical table type for an S3 data source.</p> <note> <p>For files that aren't JSON,
+    only <code>STRING</code> data types are supported in input columns.</p> </note>"""
+    UploadSettings: DataSetUploadSettingsDict
+    """<p>Information about the format for a source file or files.</p>"""
+
+
+class DataSetSaaSTableDict(TypedDict, total=False):
+    """DataSetSaaSTable as a plain dict."""
+
+    DataSourceArn: Required[str]
+    """Type: str."""
+    InputColumns: Required[list[InputColumnDict]]
+    """Items: 0 to 2048 items."""
+    TablePath: Required[list[TablePathElementDict]]
+    """Items: 1 to 32 items."""
+
+
+class DataSetSemanticDescriptionDict(TypedDict, total=False):
+    """DataSetSemanticDescription as a plain dict."""
+
+    Text: Required[str]
+    """Length: 1 to 500 characters."""
+
+
+class DataSetSemanticMetadataDict(TypedDict, total=False):
+    """DataSetSemanticMetadata as a plain dict."""
+
+    CustomInstructions: list[CustomInstructionDict]
+    """Items: 1 to 2 items."""
+    Description: DataSetSemanticDescriptionDict
+    """Type: DataSetSemanticDescriptionDict."""
+
+
+class DataSetSemanticModelConfigurationDict(TypedDict, total=False):
+    """DataSetSemanticModelConfiguration as a plain dict."""
+
+    SemanticMetadata: list[DataSetSemanticMetadataDict]
+    """Items: exactly 1 items."""
+    TableMap: dict[str, SemanticTableDict]
+    """Type: dict[str, SemanticTableDict]."""
+
+
+class DataSetStringComparisonFilterConditionDict(TypedDict, total=False):
+    """DataSetStringComparisonFilterCondition as a plain dict."""
+
+    Operator: Required[
+        Literal[
+            "EQUALS", "DOES_NOT_EQUAL", "CONTAINS", "DOES_NOT_CONTAIN", "STARTS_WITH", "ENDS_WITH"
+        ]
+    ]
+    """Allowed values: 'EQUALS', 'DOES_NOT_EQUAL', 'CONTAINS', 'DOES_NOT_CONTAIN', 'STARTS_WITH',
+    'ENDS_WITH'."""
+    Value: DataSetStringFilterValueDict
+    """Type: DataSetStringFilterValueDict."""
+
+
+class DataSetStringDatasetParameterDict(TypedDict, total=False):
+    """DataSetStringDatasetParameter as a plain dict: <p>A string parameter for a dataset.</p>"""
+
+    DefaultValues: StringDatasetParameterDefaultValuesDict
+    """<p>The default values of a string parameter.</p>"""
+    Id: Required[str]
+    """<p>An identifier for the string parameter that is created in the dataset.</p>"""
+    Name: Required[str]
+    """<p>The name of the string parameter that is created in the dataset.</p>"""
+    ValueType: Required[Literal["MULTI_VALUED", "SINGLE_VALUED"]]
+    """Allowed values: 'MULTI_VALUED', 'SINGLE_VALUED'."""
+
+
+class DataSetStringFilterConditionDict(TypedDict, total=False):
+    """DataSetStringFilterCondition as a plain dict."""
+
+    ColumnName: str
+    """Length: 1 to 127 characters."""
+    ComparisonFilterCondition: DataSetStringComparisonFilterConditionDict
+    """Type: DataSetStringComparisonFilterConditionDict."""
+    ListFilterCondition: DataSetStringListFilterConditionDict
+    """Type: DataSetStringListFilterConditionDict."""
+
+
+class DataSetStringFilterValueDict(TypedDict, total=False):
+    """DataSetStringFilterValue as a plain dict."""
+
+    StaticValue: str
+    """Length: 0 to 512 characters."""
+
+
+class DataSetStringListFilterConditionDict(TypedDict, total=False):
+    """DataSetStringListFilterCondition as a plain dict."""
+
+    Operator: Required[Literal["INCLUDE", "EXCLUDE"]]
+    """Allowed values: 'INCLUDE', 'EXCLUDE'."""
+    Values: DataSetStringListFilterValueDict
+    """Type: DataSetStringListFilterValueDict."""
+
+
+class DataSetStringListFilterValueDict(TypedDict, total=False):
+    """DataSetStringListFilterValue as a plain dict."""
+
+    StaticValues: list[str]
+    """Items: 0 to 1000 items. Each item: Length: 0 to 512 characters."""
+
+
+class DataSetTagColumnOperationDict(TypedDict, total=False):
+    """DataSetTagColumnOperation as a plain dict: <p>A transform operation that tags a column with
+    additional information.</p>"""
+
+    ColumnName: Required[str]
+    """<p>The column that this operation acts on.</p>"""
+    Tags: Required[list[ColumnTagDict]]
+    """<p>The dataset column tag, currently only used for geospatial type tagging.</p> <note>
+    <p>This is not tags for the Amazon Web Services tagging feature.</p> </note>"""
+
+
+class DataSetUniqueKeyDict(TypedDict, total=False):
+    """DataSetUniqueKey as a plain dict."""
+
+    ColumnNames: Required[list[str]]
+    """Items: exactly 1 items. Each item: Length: 1 to 127 characters."""
+
+
+class DataSetUntagColumnOperationDict(TypedDict, total=False):
+    """DataSetUntagColumnOperation as a plain dict: <p>A transform operation that removes tags
+    associated with a column.</p>"""
+
+    ColumnName: Required[str]
+    """<p>The column that this operation acts on.</p>"""
+    TagNames: Required[list[Literal["COLUMN_GEOGRAPHIC_ROLE", "COLUMN_DESCRIPTION"]]]
+    """<p>The column tags to remove from this column.</p>"""
+
+
+class DataSetUploadSettingsDict(TypedDict, total=False):
+    """DataSetUploadSettings as a plain dict: <p>Information about the format for a source file or
+    files.</p>"""
+
+    ContainsHeader: bool
+    """<p>Whether the file has a header row, or the files each have a header row.</p>"""
+    Delimiter: str
+    """<p>The delimiter between values in the file.</p>"""
+    Format: Literal["CSV", "TSV", "CLF", "ELF", "XLSX", "JSON"]
+    """Allowed values: 'CSV', 'TSV', 'CLF', 'ELF', 'XLSX', 'JSON'."""
+    StartFromRow: float
+    """<p>A row number to start reading data from.</p>"""
+    TextQualifier: Literal["DOUBLE_QUOTE", "SINGLE_QUOTE"]
+    """Allowed values: 'DOUBLE_QUOTE', 'SINGLE_QUOTE'."""
+
+
+class DataSetUploadedDocumentMetadataDict(TypedDict, total=False):
+    """DataSetUploadedDocumentMetadata as a plain dict."""
+
+    Name: str
+    """Length: 1 to 127 characters."""
+
+
+class DataSetValueColumnConfigurationDict(TypedDict, total=False):
+    """DataSetValueColumnConfiguration as a plain dict."""
+
+    AggregationFunction: DataPrepAggregationFunctionDict
+    """Type: DataPrepAggregationFunctionDict."""
+
+
+class DatasetParameterDict(TypedDict, total=False):
+    """DatasetParameter as a plain dict: <p>A dataset parameter.</p>"""
+
+    DateTimeDatasetParameter: DataSetDateTimeDatasetParameterDict
+    """<p>A date time parameter for a dataset.</p>"""
+    DecimalDatasetParameter: DataSetDecimalDatasetParameterDict
+    """<p>A decimal parameter for a dataset.</p>"""
+    IntegerDatasetParameter: DataSetIntegerDatasetParameterDict
+    """<p>An integer parameter for a dataset.</p>"""
+    StringDatasetParameter: DataSetStringDatasetParameterDict
+    """<p>A string parameter for a dataset.</p>"""
+
+
+class DateTimeDatasetParameterDefaultValuesDict(TypedDict, total=False):
+    """DateTimeDatasetParameterDefaultValues as a plain dict: <p>The default values of a date time
+    parameter.</p>"""
+
+    StaticValues: list[str]
+    """<p>A list of static default values for a given date time parameter.</p>"""
+
+
+class DecimalDatasetParameterDefaultValuesDict(TypedDict, total=False):
+    """DecimalDatasetParameterDefaultValues as a plain dict: <p>The default values of a decimal
+    parameter.</p>"""
+
+    StaticValues: list[float]
+    """<p>A list of static default values for a given decimal parameter.</p>"""
+
+
+class DestinationTableDict(TypedDict, total=False):
+    """DestinationTable as a plain dict."""
+
+    Alias: Required[str]
+    """Length: 1 to 64 characters."""
+    Source: Required[DestinationTableSourceDict]
+    """Type: DestinationTableSourceDict."""
+
+
+class DestinationTableSourceDict(TypedDict, total=False):
+    """DestinationTableSource as a plain dict."""
+
+    TransformOperationId: Required[str]
+    """Pattern: ^[0-9a-zA-Z-]*$ Length: 1 to 64 characters."""
+
+
+class FieldFolderDict(TypedDict, total=False):
+    """FieldFolder as a plain dict: <p>A FieldFolder element is a folder that contains fields and
+    nested subfolders.</p>"""
+
+    Columns: list[str]
+    """<p>A folder has a list of columns. A column can only be in one folder.</p>"""
+    Description: str
+    """<p>The description for a field folder.</p>"""
+
+
+class FiltersOperationDict(TypedDict, total=False):
+    """FiltersOperation as a plain dict."""
+
+    Alias: Required[str]
+    """Length: 1 to 64 characters."""
+    FilterOperations: Required[list[DataSetFilterOperationDict]]
+    """Items: 0 to 128 items."""
+    Source: Required[TransformOperationSourceDict]
+    """Type: TransformOperationSourceDict."""
+
+
+class ImportTableOperationDict(TypedDict, total=False):
+    """ImportTableOperation as a plain dict."""
+
+    Alias: Required[str]
+    """Length: 1 to 64 characters."""
+    Source: Required[ImportTableOperationSourceDict]
+    """Type: ImportTableOperationSourceDict."""
+
+
+class ImportTableOperationSourceDict(TypedDict, total=False):
+    """ImportTableOperationSource as a plain dict."""
+
+    ColumnIdMappings: list[DataSetColumnIdMappingDict]
+    """Items: 1 to 2048 items."""
+    SourceTableId: Required[str]
+    """Pattern: ^[0-9a-zA-Z-]*$ Length: 1 to 64 characters."""
+
+
+class InputColumnDict(TypedDict, total=False):
+    """InputColumn as a plain dict: <p>Metadata for a column that is used as the input of a
+    transform operation.</p>"""
+
+    Id: str
+    """Length: 1 to 256 characters."""
+    Name: Required[str]
+    """<p>The name of this column in the underlying data source.</p>"""
+    SubType: Literal["FLOAT", "FIXED"]
+    """Allowed values: 'FLOAT', 'FIXED'."""
+    Type: Required[
+        Literal["STRING", "INTEGER", "DECIMAL", "DATETIME", "BIT", "BOOLEAN", "JSON", "SEMISTRUCT"]
+    ]
+    """Allowed values: 'STRING', 'INTEGER', 'DECIMAL', 'DATETIME', 'BIT', 'BOOLEAN', 'JSON',
+    'SEMISTRUCT'."""
+
+
+class IntegerDatasetParameterDefaultValuesDict(TypedDict, total=False):
+    """IntegerDatasetParameterDefaultValues as a plain dict: <p>The default values of an integer
+    parameter.</p>"""
+
+    StaticValues: list[int]
+    """<p>A list of static default values for a given integer parameter.</p>"""
+
+
+class JoinKeyPropertiesDict(TypedDict, total=False):
+    """JoinKeyProperties as a plain dict: <p>Properties associated with the columns participating in
+    a join.</p>"""
+
+    UniqueKey: bool
+    """<p>A value that indicates that a row in a table is uniquely identified by the columns in a
+    join key. This is used by Amazon QuickSight to optimize query performance.</p>"""
+
+
+class JoinOperandPropertiesDict(TypedDict, total=False):
+    """JoinOperandProperties as a plain dict."""
+
+    OutputColumnNameOverrides: Required[list[OutputColumnNameOverrideDict]]
+    """Items: 1 to 2048 items."""
+
+
+class JoinOperationDict(TypedDict, total=False):
+    """JoinOperation as a plain dict."""
+
+    Alias: Required[str]
+    """Length: 1 to 64 characters."""
+    LeftOperand: Required[TransformOperationSourceDict]
+    """Type: TransformOperationSourceDict."""
+    LeftOperandProperties: JoinOperandPropertiesDict
+    """Type: JoinOperandPropertiesDict."""
+    OnClause: Required[str]
+    """Length: 1 to 512 characters."""
+    RightOperand: Required[TransformOperationSourceDict]
+    """Type: TransformOperationSourceDict."""
+    RightOperandProperties: JoinOperandPropertiesDict
+    """Type: JoinOperandPropertiesDict."""
+    Type: Required[Literal["INNER", "OUTER", "LEFT", "RIGHT"]]
+    """Allowed values: 'INNER', 'OUTER', 'LEFT', 'RIGHT'."""
+
+
+class LogicalTableDict(TypedDict, total=False):
+    """LogicalTable as a plain dict: <p>A <i>logical table</i> is a unit that joins and that data
+    transformations operate on. A logical table has a source, which can be either a physical table
+    or result of a join. When a logical table points to a physical table, the logical table acts as
+    a mutable copy of that physical table through transform operations.</p>"""
+
+    Alias: Required[str]
+    """<p>A display name for the logical table.</p>"""
+    DataTransforms: list[TransformOperationDict]
+    """<p>Transform operations that act on this logical table. For this structure to be valid, only
+    one of the attributes can be non-null. </p>"""
+    Source: Required[LogicalTableSourceDict]
+    """<p>Information about the source of a logical table. This is a variant type structure. For
+    this structure to be valid, only one of the attributes can be non-null.</p>"""
+
+
+class LogicalTableSourceDict(TypedDict, total=False):
+    """LogicalTableSource as a plain dict: <p>Information about the source of a logical table. This
+    is a variant type structure. For this structure to be valid, only one of the attributes can be
+    non-null.</p>"""
+
+    DataSetArn: str
+    """<p>The Amazon Resource Number (ARN) of the parent dataset.</p>"""
+    JoinInstruction: DataSetJoinInstructionDict
+    """<p>The instructions associated with a join. </p>"""
+    PhysicalTableId: str
+    """<p>Physical table ID.</p>"""
+
+
+class OutputColumnDict(TypedDict, total=False):
+    """OutputColumn as a plain dict: <p>Output column.</p>"""
+
+    Description: str
+    """<p>A description for a column.</p>"""
+    Id: str
+    """Length: 1 to 64 characters."""
+    Name: str
+    """<p>The display name of the column..</p>"""
+    SubType: Literal["FLOAT", "FIXED"]
+    """Allowed values: 'FLOAT', 'FIXED'."""
+    Type: Literal["STRING", "INTEGER", "DECIMAL", "DATETIME"]
+    """Allowed values: 'STRING', 'INTEGER', 'DECIMAL', 'DATETIME'."""
+
+
+class OutputColumnNameOverrideDict(TypedDict, total=False):
+    """OutputColumnNameOverride as a plain dict."""
+
+    OutputColumnName: Required[str]
+    """Length: 1 to 127 characters."""
+    SourceColumnName: str
+    """Length: 1 to 127 characters."""
+
+
+class ParentDataSetDict(TypedDict, total=False):
+    """ParentDataSet as a plain dict."""
+
+    DataSetArn: Required[str]
+    """Type: str."""
+    InputColumns: Required[list[InputColumnDict]]
+    """Items: 0 to 2048 items."""
+
+
+class PhysicalTableDict(TypedDict, total=False):
+    """PhysicalTable as a plain dict: <p>A view of a data source that contains information about the
+    shape of the data in the underlying source. This is a variant type structure. For this structure
+    to be valid, only one of the attributes can be non-null.</p>"""
+
+    CustomSql: DataSetCustomSqlDict
+    """<p>A physical table type built from the results of the custom SQL query.</p>"""
+    RelationalTable: DataSetRelationalTableDict
+    """<p>A physical table type for relational data sources.</p>"""
+    S3Source: DataSetS3SourceDict
+    """<p>A physical table type for an S3 data source.</p>"""
+    SaaSTable: DataSetSaaSTableDict
+    """Type: DataSetSaaSTableDict."""
+
+
+class PivotOperationDict(TypedDict, total=False):
+    """PivotOperation as a plain dict."""
+
+    Alias: Required[str]
+    """Length: 1 to 64 characters."""
+    GroupByColumnNames: list[str]
+    """Items: 0 to 128 items. Each item: Length: 1 to 127 characters."""
+    PivotConfiguration: Required[DataSetPivotConfigurationDict]
+    """Type: DataSetPivotConfigurationDict."""
+    Source: Required[TransformOperationSourceDict]
+    """Type: TransformOperationSourceDict."""
+    ValueColumnConfiguration: Required[DataSetValueColumnConfigurationDict]
+    """Type: DataSetValueColumnConfigurationDict."""
+
+
+class PivotedLabelDict(TypedDict, total=False):
+    """PivotedLabel as a plain dict."""
+
+    LabelName: Required[str]
+    """Length: 0 to 2047 characters."""
+    NewColumnId: Required[str]
+    """Length: 1 to 64 characters."""
+    NewColumnName: Required[str]
+    """Length: 1 to 127 characters."""
+
+
+class RefreshFailureConfigurationDict(TypedDict, total=False):
+    """RefreshFailureConfiguration as a plain dict."""
+
+    EmailAlert: RefreshFailureEmailAlertDict
+    """Type: RefreshFailureEmailAlertDict."""
+
+
+class RefreshFailureEmailAlertDict(TypedDict, total=False):
+    """RefreshFailureEmailAlert as a plain dict."""
+
+    AlertStatus: Literal["ENABLED", "DISABLED"]
+    """Allowed values: 'ENABLED', 'DISABLED'."""
+
+
+class RenameColumnsOperationDict(TypedDict, total=False):
+    """RenameColumnsOperation as a plain dict."""
+
+    Alias: Required[str]
+    """Length: 1 to 64 characters."""
+    RenameColumnOperations: Required[list[DataSetRenameColumnOperationDict]]
+    """Items: 0 to 2048 items."""
+    Source: Required[TransformOperationSourceDict]
+    """Type: TransformOperationSourceDict."""
+
+
+class ResourcePermissionDict(TypedDict, total=False):
+    """ResourcePermission as a plain dict: <p>Permission for the resource.</p>"""
+
+    Actions: Required[list[str]]
+    """<p>The IAM action to grant or revoke permissions on.</p>"""
+    Principal: Required[str]
+    """<p>The Amazon Resource Name (ARN) of the principal. This can be one of the following:</p>
+    <ul> <li> <p>The ARN of an Amazon QuickSight user or group associated with a data source or
+    dataset. (This is common.)</p> </li> <li> <p>The ARN of an Amazon QuickSight user, group, or
+    namespace associated with an analysis, dashboard, template, or theme. (This is common.)</p>
+    </li> <li> <p>The ARN of an Amazon Web Services account root: This is an IAM ARN rather than a
+    QuickSight ARN. Use this option only to share resources (templates) across Amazon Web Services
+    accounts. (This is less common.) </p> </li> </ul>"""
+
+
+class RowLevelPermissionTagRuleDict(TypedDict, total=False):
+    """RowLevelPermissionTagRule as a plain dict: <p>A set of rules associated with a tag.</p>"""
+
+    ColumnName: Required[str]
+    """<p>The column name that a tag key is assigned to.</p>"""
+    MatchAllValue: str
+    """<p>A string that you want to use to filter by all the values in a column in the dataset and
+    don’t want to list the values one by one. For example, you can use an asterisk as your match all
+    value.</p>"""
+    TagKey: Required[str]
+    """<p>The unique key for a tag.</p>"""
+    TagMultiValueDelimiter: str
+    """<p>A string that you want to use to delimit the values when you pass the values at run time.
+    For example, you can delimit the values with a comma.</p>"""
+
+
+class SemanticTableDict(TypedDict, total=False):
+    """SemanticTable as a plain dict."""
+
+    Alias: Required[str]
+    """Length: 1 to 64 characters."""
+    DestinationTableId: Required[str]
+    """Pattern: ^[0-9a-zA-Z-]*$ Length: 1 to 64 characters."""
+    RowLevelPermissionConfiguration: DataSetRowLevelPermissionConfigurationDict
+    """Type: DataSetRowLevelPermissionConfigurationDict."""
+    SemanticMetadata: TableSemanticMetadataDict
+    """Type: TableSemanticMetadataDict."""
+
+
+class SharedColumnSemanticMetadataDict(TypedDict, total=False):
+    """SharedColumnSemanticMetadata as a plain dict."""
+
+    ColumnNames: list[str]
+    """Items: at least 1 items."""
+    ColumnProperties: Required[list[ColumnSemanticPropertyDict]]
+    """Items: 1 to 3 items."""
+
+
+class SourceTableDict(TypedDict, total=False):
+    """SourceTable as a plain dict."""
+
+    DataSet: ParentDataSetDict
+    """Type: ParentDataSetDict."""
+    PhysicalTableId: str
+    """Pattern: ^[0-9a-zA-Z-]*$ Length: 1 to 64 characters."""
+
+
+class StringDatasetParameterDefaultValuesDict(TypedDict, total=False):
+    """StringDatasetParameterDefaultValues as a plain dict: <p>The default values of a string
+    parameter.</p>"""
+
+    StaticValues: list[str]
+    """<p>A list of static default values for a given string parameter.</p>"""
+
+
+class TablePathElementDict(TypedDict, total=False):
+    """TablePathElement as a plain dict."""
+
+    Id: str
+    """Length: 1 to 256 characters."""
+    Name: str
+    """Length: 1 to 256 characters."""
+
+
+class TableSemanticMetadataDict(TypedDict, total=False):
+    """TableSemanticMetadata as a plain dict."""
+
+    ColumnMetadata: list[SharedColumnSemanticMetadataDict]
+    """Items: 1 to 2000 items."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: <p>The key or keys of the key-value pairs for the resource tag or tags
+    assigned to the resource.</p>"""
+
+    Key: Required[str]
+    """<p>Tag key.</p>"""
+    Value: Required[str]
+    """<p>Tag value.</p>"""
+
+
+class TransformOperationDict(TypedDict, total=False):
+    """TransformOperation as a plain dict: <p>A data transformation on a logical table. This is a
+    variant type structure. For this structure to be valid, only one of the attributes can be
+    non-null.</p>"""
+
+    CastColumnTypeOperation: DataSetCastColumnTypeOperationDict
+    """<p>A transform operation that casts a column to a different type.</p>"""
+    CreateColumnsOperation: DataSetCreateColumnsOperationDict
+    """<p>A transform operation that creates calculated columns. Columns created in one such
+    operation form a lexical closure.</p>"""
+    FilterOperation: DataSetFilterOperationDict
+    """<p>A transform operation that filters rows based on a condition.</p>"""
+    OverrideDatasetParameterOperation: DataSetOverrideDatasetParameterOperationDict
+    """<p>A transform operation that overrides the dataset parameter values that are defined in
+    another dataset.</p>"""
+    ProjectOperation: DataSetProjectOperationDict
+    """<p>A transform operation that projects columns. Operations that come after a projection can
+    only refer to projected columns.</p>"""
+    RenameColumnOperation: DataSetRenameColumnOperationDict
+    """<p>A transform operation that renames a column.</p>"""
+    TagColumnOperation: DataSetTagColumnOperationDict
+    """<p>A transform operation that tags a column with additional information.</p>"""
+    UntagColumnOperation: DataSetUntagColumnOperationDict
+    """<p>A transform operation that removes tags associated with a column.</p>"""
+
+
+class TransformOperationSourceDict(TypedDict, total=False):
+    """TransformOperationSource as a plain dict."""
+
+    ColumnIdMappings: list[DataSetColumnIdMappingDict]
+    """Items: 1 to 2048 items."""
+    TransformOperationId: Required[str]
+    """Pattern: ^[0-9a-zA-Z-]*$ Length: 1 to 64 characters."""
+
+
+class TransformStepDict(TypedDict, total=False):
+    """TransformStep as a plain dict."""
+
+    AggregateStep: AggregateOperationDict
+    """Type: AggregateOperationDict."""
+    AppendStep: AppendOperationDict
+    """Type: AppendOperationDict."""
+    CastColumnTypesStep: CastColumnTypesOperationDict
+    """Type: CastColumnTypesOperationDict."""
+    CreateColumnsStep: DataSetCreateColumnsOperationDict
+    """<p>A transform operation that creates calculated columns. Columns created in one such
+    operation form a lexical closure.</p>"""
+    FiltersStep: FiltersOperationDict
+    """Type: FiltersOperationDict."""
+    ImportTableStep: ImportTableOperationDict
+    """Type: ImportTableOperationDict."""
+    JoinStep: JoinOperationDict
+    """Type: JoinOperationDict."""
+    PivotStep: PivotOperationDict
+    """Type: PivotOperationDict."""
+    ProjectStep: DataSetProjectOperationDict
+    """<p>A transform operation that projects columns. Operations that come after a projection can
+    only refer to projected columns.</p>"""
+    RenameColumnsStep: RenameColumnsOperationDict
+    """Type: RenameColumnsOperationDict."""
+    UnpivotStep: UnpivotOperationDict
+    """Type: UnpivotOperationDict."""
+
+
+class UnpivotOperationDict(TypedDict, total=False):
+    """UnpivotOperation as a plain dict."""
+
+    Alias: Required[str]
+    """Length: 1 to 64 characters."""
+    ColumnsToUnpivot: Required[list[ColumnToUnpivotDict]]
+    """Items: 0 to 100 items."""
+    Source: Required[TransformOperationSourceDict]
+    """Type: TransformOperationSourceDict."""
+    UnpivotedLabelColumnId: Required[str]
+    """Length: 1 to 64 characters."""
+    UnpivotedLabelColumnName: Required[str]
+    """Length: 1 to 127 characters."""
+    UnpivotedValueColumnId: Required[str]
+    """Length: 1 to 64 characters."""
+    UnpivotedValueColumnName: Required[str]
+    """Length: 1 to 127 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::QuickSight::DataSet",
     schema_file="aws-quicksight-dataset.json",
     primary_identifier=("/AwsAccountId", "/DataSetId"),
-    additional_identifiers=(),
     read_only=(
         "/Arn",
         "/ConsumedSpiceCapacityInBytes",
@@ -1567,17 +1796,7 @@ METADATA = _TypeMetadata(
     ),
     create_only=("/AwsAccountId", "/DataSetId"),
     write_only=("/FieldFolders", "/IngestionWaitPolicy", "/FolderArns"),
-    conditional_create_only=(),
-    unordered_arrays=(),
-    required=(),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -1587,1557 +1806,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AdditionalNotes": {
-            "additionalProperties": False,
-            "properties": {"Text": {"maxLength": 2000, "minLength": 0, "type": "string"}},
-            "type": "object",
-        },
-        "AggregateOperation": {
-            "additionalProperties": False,
-            "properties": {
-                "Aggregations": {
-                    "items": {"$ref": "#/definitions/Aggregation"},
-                    "maxItems": 128,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Alias": {"maxLength": 64, "minLength": 1, "type": "string"},
-                "GroupByColumnNames": {
-                    "items": {"maxLength": 127, "minLength": 1, "type": "string"},
-                    "maxItems": 128,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Source": {"$ref": "#/definitions/TransformOperationSource"},
-            },
-            "required": ["Alias", "Source", "Aggregations"],
-            "type": "object",
-        },
-        "Aggregation": {
-            "additionalProperties": False,
-            "properties": {
-                "AggregationFunction": {"$ref": "#/definitions/DataPrepAggregationFunction"},
-                "NewColumnId": {"maxLength": 64, "minLength": 1, "type": "string"},
-                "NewColumnName": {"maxLength": 127, "minLength": 1, "type": "string"},
-            },
-            "required": ["AggregationFunction", "NewColumnId", "NewColumnName"],
-            "type": "object",
-        },
-        "AppendOperation": {
-            "additionalProperties": False,
-            "properties": {
-                "Alias": {"maxLength": 64, "minLength": 1, "type": "string"},
-                "AppendedColumns": {
-                    "items": {"$ref": "#/definitions/AppendedColumn"},
-                    "maxItems": 2048,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "FirstSource": {"$ref": "#/definitions/TransformOperationSource"},
-                "SecondSource": {"$ref": "#/definitions/TransformOperationSource"},
-            },
-            "required": ["Alias", "AppendedColumns"],
-            "type": "object",
-        },
-        "AppendedColumn": {
-            "additionalProperties": False,
-            "properties": {
-                "ColumnName": {"maxLength": 127, "minLength": 1, "type": "string"},
-                "NewColumnId": {"maxLength": 64, "minLength": 1, "type": "string"},
-            },
-            "required": ["ColumnName", "NewColumnId"],
-            "type": "object",
-        },
-        "CalculatedColumn": {
-            "additionalProperties": False,
-            "properties": {
-                "ColumnId": {"maxLength": 64, "minLength": 1, "type": "string"},
-                "ColumnName": {"maxLength": 127, "minLength": 1, "type": "string"},
-                "Expression": {"maxLength": 250000, "minLength": 1, "type": "string"},
-            },
-            "required": ["ColumnId", "ColumnName", "Expression"],
-            "type": "object",
-        },
-        "CastColumnTypeOperation": {
-            "additionalProperties": False,
-            "properties": {
-                "ColumnName": {"maxLength": 127, "minLength": 1, "type": "string"},
-                "Format": {"maxLength": 32, "minLength": 0, "type": "string"},
-                "NewColumnType": {"$ref": "#/definitions/ColumnDataType"},
-                "SubType": {"$ref": "#/definitions/ColumnDataSubType"},
-            },
-            "required": ["ColumnName", "NewColumnType"],
-            "type": "object",
-        },
-        "CastColumnTypesOperation": {
-            "additionalProperties": False,
-            "properties": {
-                "Alias": {"maxLength": 64, "minLength": 1, "type": "string"},
-                "CastColumnTypeOperations": {
-                    "items": {"$ref": "#/definitions/CastColumnTypeOperation"},
-                    "maxItems": 2048,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Source": {"$ref": "#/definitions/TransformOperationSource"},
-            },
-            "required": ["Alias", "Source", "CastColumnTypeOperations"],
-            "type": "object",
-        },
-        "ColumnDataSubType": {"enum": ["FLOAT", "FIXED"], "type": "string"},
-        "ColumnDataType": {"enum": ["STRING", "INTEGER", "DECIMAL", "DATETIME"], "type": "string"},
-        "ColumnDescription": {
-            "additionalProperties": False,
-            "properties": {"Text": {"maxLength": 500, "minLength": 0, "type": "string"}},
-            "type": "object",
-        },
-        "ColumnGroup": {
-            "additionalProperties": False,
-            "properties": {
-                "GeoSpatialColumnGroup": {"$ref": "#/definitions/GeoSpatialColumnGroup"}
-            },
-            "type": "object",
-        },
-        "ColumnLevelPermissionRule": {
-            "additionalProperties": False,
-            "properties": {
-                "ColumnNames": {"items": {"type": "string"}, "minItems": 1, "type": "array"},
-                "Principals": {
-                    "items": {"type": "string"},
-                    "maxItems": 100,
-                    "minItems": 1,
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "ColumnSemanticProperty": {
-            "additionalProperties": False,
-            "properties": {
-                "AdditionalNotes": {"$ref": "#/definitions/AdditionalNotes"},
-                "Description": {"$ref": "#/definitions/ColumnDescription"},
-                "SemanticType": {"$ref": "#/definitions/ColumnSemanticType"},
-            },
-            "type": "object",
-        },
-        "ColumnSemanticType": {
-            "additionalProperties": False,
-            "properties": {"GeographicalRole": {"$ref": "#/definitions/GeoSpatialDataRole"}},
-            "type": "object",
-        },
-        "ColumnTag": {
-            "additionalProperties": False,
-            "properties": {
-                "ColumnDescription": {"$ref": "#/definitions/ColumnDescription"},
-                "ColumnGeographicRole": {"$ref": "#/definitions/GeoSpatialDataRole"},
-            },
-            "type": "object",
-        },
-        "ColumnTagName": {
-            "enum": ["COLUMN_GEOGRAPHIC_ROLE", "COLUMN_DESCRIPTION"],
-            "type": "string",
-        },
-        "ColumnToUnpivot": {
-            "additionalProperties": False,
-            "properties": {
-                "ColumnName": {"maxLength": 127, "minLength": 1, "type": "string"},
-                "NewValue": {"maxLength": 2047, "minLength": 0, "type": "string"},
-            },
-            "type": "object",
-        },
-        "CreateColumnsOperation": {
-            "additionalProperties": False,
-            "properties": {
-                "Alias": {"maxLength": 64, "minLength": 1, "type": "string"},
-                "Columns": {
-                    "items": {"$ref": "#/definitions/CalculatedColumn"},
-                    "maxItems": 256,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Source": {"$ref": "#/definitions/TransformOperationSource"},
-            },
-            "required": ["Columns"],
-            "type": "object",
-        },
-        "CustomInstruction": {
-            "additionalProperties": False,
-            "properties": {
-                "InlineCustomInstruction": {"$ref": "#/definitions/InlineCustomInstruction"}
-            },
-            "type": "object",
-        },
-        "CustomSql": {
-            "additionalProperties": False,
-            "properties": {
-                "Columns": {
-                    "items": {"$ref": "#/definitions/InputColumn"},
-                    "maxItems": 2048,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "DataSourceArn": {"type": "string"},
-                "Name": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "SqlQuery": {"maxLength": 168000, "minLength": 1, "type": "string"},
-            },
-            "required": ["Columns", "DataSourceArn", "Name", "SqlQuery"],
-            "type": "object",
-        },
-        "DataPrepAggregationFunction": {
-            "additionalProperties": False,
-            "properties": {
-                "ListAggregation": {"$ref": "#/definitions/DataPrepListAggregationFunction"},
-                "PercentileAggregation": {
-                    "$ref": "#/definitions/DataPrepPercentileAggregationFunction"
-                },
-                "SimpleAggregation": {"$ref": "#/definitions/DataPrepSimpleAggregationFunction"},
-            },
-            "type": "object",
-        },
-        "DataPrepConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "DestinationTableMap": {"$ref": "#/definitions/DestinationTableMap"},
-                "SourceTableMap": {"$ref": "#/definitions/SourceTableMap"},
-                "TransformStepMap": {"$ref": "#/definitions/TransformStepMap"},
-            },
-            "required": ["DestinationTableMap", "SourceTableMap", "TransformStepMap"],
-            "type": "object",
-        },
-        "DataPrepListAggregationFunction": {
-            "additionalProperties": False,
-            "properties": {
-                "Distinct": {"type": "boolean"},
-                "InputColumnName": {"maxLength": 127, "minLength": 1, "type": "string"},
-                "Separator": {"type": "string"},
-            },
-            "required": ["Distinct", "Separator"],
-            "type": "object",
-        },
-        "DataPrepPercentileAggregationFunction": {
-            "additionalProperties": False,
-            "properties": {
-                "InputColumnName": {"maxLength": 127, "minLength": 1, "type": "string"},
-                "PercentileValue": {"maximum": 100, "minimum": 0, "type": "number"},
-            },
-            "required": ["PercentileValue"],
-            "type": "object",
-        },
-        "DataPrepSimpleAggregationFunction": {
-            "additionalProperties": False,
-            "properties": {
-                "FunctionType": {"$ref": "#/definitions/DataPrepSimpleAggregationFunctionType"},
-                "InputColumnName": {"maxLength": 127, "minLength": 1, "type": "string"},
-            },
-            "required": ["FunctionType"],
-            "type": "object",
-        },
-        "DataPrepSimpleAggregationFunctionType": {
-            "enum": [
-                "COUNT",
-                "DISTINCT_COUNT",
-                "SUM",
-                "AVERAGE",
-                "MEDIAN",
-                "MAX",
-                "MIN",
-                "VARIANCE",
-                "STANDARD_DEVIATION",
-            ],
-            "type": "string",
-        },
-        "DataSetColumnIdMapping": {
-            "additionalProperties": False,
-            "properties": {
-                "SourceColumnId": {"maxLength": 256, "minLength": 1, "type": "string"},
-                "TargetColumnId": {"maxLength": 64, "minLength": 1, "type": "string"},
-            },
-            "required": ["SourceColumnId", "TargetColumnId"],
-            "type": "object",
-        },
-        "DataSetDateComparisonFilterCondition": {
-            "additionalProperties": False,
-            "properties": {
-                "Operator": {"$ref": "#/definitions/DataSetDateComparisonFilterOperator"},
-                "Value": {"$ref": "#/definitions/DataSetDateFilterValue"},
-            },
-            "required": ["Operator"],
-            "type": "object",
-        },
-        "DataSetDateComparisonFilterOperator": {
-            "enum": ["BEFORE", "BEFORE_OR_EQUALS_TO", "AFTER", "AFTER_OR_EQUALS_TO"],
-            "type": "string",
-        },
-        "DataSetDateFilterCondition": {
-            "additionalProperties": False,
-            "properties": {
-                "ColumnName": {"maxLength": 127, "minLength": 1, "type": "string"},
-                "ComparisonFilterCondition": {
-                    "$ref": "#/definitions/DataSetDateComparisonFilterCondition"
-                },
-                "RangeFilterCondition": {"$ref": "#/definitions/DataSetDateRangeFilterCondition"},
-            },
-            "type": "object",
-        },
-        "DataSetDateFilterValue": {
-            "additionalProperties": False,
-            "properties": {"StaticValue": {"type": "string"}},
-            "type": "object",
-        },
-        "DataSetDateRangeFilterCondition": {
-            "additionalProperties": False,
-            "properties": {
-                "IncludeMaximum": {"type": "boolean"},
-                "IncludeMinimum": {"type": "boolean"},
-                "RangeMaximum": {"$ref": "#/definitions/DataSetDateFilterValue"},
-                "RangeMinimum": {"$ref": "#/definitions/DataSetDateFilterValue"},
-            },
-            "type": "object",
-        },
-        "DataSetImportMode": {"enum": ["SPICE", "DIRECT_QUERY"], "type": "string"},
-        "DataSetNumericComparisonFilterCondition": {
-            "additionalProperties": False,
-            "properties": {
-                "Operator": {"$ref": "#/definitions/DataSetNumericComparisonFilterOperator"},
-                "Value": {"$ref": "#/definitions/DataSetNumericFilterValue"},
-            },
-            "required": ["Operator"],
-            "type": "object",
-        },
-        "DataSetNumericComparisonFilterOperator": {
-            "enum": [
-                "EQUALS",
-                "DOES_NOT_EQUAL",
-                "GREATER_THAN",
-                "GREATER_THAN_OR_EQUALS_TO",
-                "LESS_THAN",
-                "LESS_THAN_OR_EQUALS_TO",
-            ],
-            "type": "string",
-        },
-        "DataSetNumericFilterCondition": {
-            "additionalProperties": False,
-            "properties": {
-                "ColumnName": {"maxLength": 127, "minLength": 1, "type": "string"},
-                "ComparisonFilterCondition": {
-                    "$ref": "#/definitions/DataSetNumericComparisonFilterCondition"
-                },
-                "RangeFilterCondition": {
-                    "$ref": "#/definitions/DataSetNumericRangeFilterCondition"
-                },
-            },
-            "type": "object",
-        },
-        "DataSetNumericFilterValue": {
-            "additionalProperties": False,
-            "properties": {"StaticValue": {"type": "number"}},
-            "type": "object",
-        },
-        "DataSetNumericRangeFilterCondition": {
-            "additionalProperties": False,
-            "properties": {
-                "IncludeMaximum": {"type": "boolean"},
-                "IncludeMinimum": {"type": "boolean"},
-                "RangeMaximum": {"$ref": "#/definitions/DataSetNumericFilterValue"},
-                "RangeMinimum": {"$ref": "#/definitions/DataSetNumericFilterValue"},
-            },
-            "type": "object",
-        },
-        "DataSetRefreshProperties": {
-            "additionalProperties": False,
-            "properties": {
-                "FailureConfiguration": {"$ref": "#/definitions/RefreshFailureConfiguration"},
-                "RefreshConfiguration": {"$ref": "#/definitions/RefreshConfiguration"},
-            },
-            "type": "object",
-        },
-        "DataSetSemanticDescription": {
-            "additionalProperties": False,
-            "properties": {"Text": {"maxLength": 500, "minLength": 1, "type": "string"}},
-            "required": ["Text"],
-            "type": "object",
-        },
-        "DataSetSemanticMetadata": {
-            "additionalProperties": False,
-            "properties": {
-                "CustomInstructions": {
-                    "items": {"$ref": "#/definitions/CustomInstruction"},
-                    "maxItems": 2,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "Description": {"$ref": "#/definitions/DataSetSemanticDescription"},
-            },
-            "type": "object",
-        },
-        "DataSetStringComparisonFilterCondition": {
-            "additionalProperties": False,
-            "properties": {
-                "Operator": {"$ref": "#/definitions/DataSetStringComparisonFilterOperator"},
-                "Value": {"$ref": "#/definitions/DataSetStringFilterValue"},
-            },
-            "required": ["Operator"],
-            "type": "object",
-        },
-        "DataSetStringComparisonFilterOperator": {
-            "enum": [
-                "EQUALS",
-                "DOES_NOT_EQUAL",
-                "CONTAINS",
-                "DOES_NOT_CONTAIN",
-                "STARTS_WITH",
-                "ENDS_WITH",
-            ],
-            "type": "string",
-        },
-        "DataSetStringFilterCondition": {
-            "additionalProperties": False,
-            "properties": {
-                "ColumnName": {"maxLength": 127, "minLength": 1, "type": "string"},
-                "ComparisonFilterCondition": {
-                    "$ref": "#/definitions/DataSetStringComparisonFilterCondition"
-                },
-                "ListFilterCondition": {"$ref": "#/definitions/DataSetStringListFilterCondition"},
-            },
-            "type": "object",
-        },
-        "DataSetStringFilterValue": {
-            "additionalProperties": False,
-            "properties": {"StaticValue": {"maxLength": 512, "minLength": 0, "type": "string"}},
-            "type": "object",
-        },
-        "DataSetStringListFilterCondition": {
-            "additionalProperties": False,
-            "properties": {
-                "Operator": {"$ref": "#/definitions/DataSetStringListFilterOperator"},
-                "Values": {"$ref": "#/definitions/DataSetStringListFilterValue"},
-            },
-            "required": ["Operator"],
-            "type": "object",
-        },
-        "DataSetStringListFilterOperator": {"enum": ["INCLUDE", "EXCLUDE"], "type": "string"},
-        "DataSetStringListFilterValue": {
-            "additionalProperties": False,
-            "properties": {
-                "StaticValues": {
-                    "items": {"maxLength": 512, "minLength": 0, "type": "string"},
-                    "maxItems": 1000,
-                    "minItems": 0,
-                    "type": "array",
-                }
-            },
-            "type": "object",
-        },
-        "DataSetUsageConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "DisableUseAsDirectQuerySource": {"type": "boolean"},
-                "DisableUseAsImportedSource": {"type": "boolean"},
-            },
-            "type": "object",
-        },
-        "DataSetUseAs": {"enum": ["RLS_RULES"], "type": "string"},
-        "DatasetParameter": {
-            "additionalProperties": False,
-            "properties": {
-                "DateTimeDatasetParameter": {"$ref": "#/definitions/DateTimeDatasetParameter"},
-                "DecimalDatasetParameter": {"$ref": "#/definitions/DecimalDatasetParameter"},
-                "IntegerDatasetParameter": {"$ref": "#/definitions/IntegerDatasetParameter"},
-                "StringDatasetParameter": {"$ref": "#/definitions/StringDatasetParameter"},
-            },
-            "type": "object",
-        },
-        "DatasetParameterValueType": {"enum": ["MULTI_VALUED", "SINGLE_VALUED"], "type": "string"},
-        "DateTimeDatasetParameter": {
-            "additionalProperties": False,
-            "properties": {
-                "DefaultValues": {"$ref": "#/definitions/DateTimeDatasetParameterDefaultValues"},
-                "Id": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9-]+$",
-                    "type": "string",
-                },
-                "Name": {
-                    "maxLength": 2048,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9]+$",
-                    "type": "string",
-                },
-                "TimeGranularity": {"$ref": "#/definitions/TimeGranularity"},
-                "ValueType": {"$ref": "#/definitions/DatasetParameterValueType"},
-            },
-            "required": ["Id", "Name", "ValueType"],
-            "type": "object",
-        },
-        "DateTimeDatasetParameterDefaultValues": {
-            "additionalProperties": False,
-            "properties": {
-                "StaticValues": {
-                    "items": {"type": "string"},
-                    "maxItems": 32,
-                    "minItems": 0,
-                    "type": "array",
-                }
-            },
-            "type": "object",
-        },
-        "DecimalDatasetParameter": {
-            "additionalProperties": False,
-            "properties": {
-                "DefaultValues": {"$ref": "#/definitions/DecimalDatasetParameterDefaultValues"},
-                "Id": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9-]+$",
-                    "type": "string",
-                },
-                "Name": {
-                    "maxLength": 2048,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9]+$",
-                    "type": "string",
-                },
-                "ValueType": {"$ref": "#/definitions/DatasetParameterValueType"},
-            },
-            "required": ["Id", "Name", "ValueType"],
-            "type": "object",
-        },
-        "DecimalDatasetParameterDefaultValues": {
-            "additionalProperties": False,
-            "properties": {
-                "StaticValues": {
-                    "items": {"type": "number"},
-                    "maxItems": 32,
-                    "minItems": 0,
-                    "type": "array",
-                }
-            },
-            "type": "object",
-        },
-        "DestinationTable": {
-            "additionalProperties": False,
-            "properties": {
-                "Alias": {"maxLength": 64, "minLength": 1, "type": "string"},
-                "Source": {"$ref": "#/definitions/DestinationTableSource"},
-            },
-            "required": ["Alias", "Source"],
-            "type": "object",
-        },
-        "DestinationTableMap": {
-            "additionalProperties": False,
-            "maxProperties": 1,
-            "minProperties": 1,
-            "patternProperties": {"^[0-9a-zA-Z-]*$": {"$ref": "#/definitions/DestinationTable"}},
-            "type": "object",
-        },
-        "DestinationTableSource": {
-            "additionalProperties": False,
-            "properties": {
-                "TransformOperationId": {
-                    "maxLength": 64,
-                    "minLength": 1,
-                    "pattern": "^[0-9a-zA-Z-]*$",
-                    "type": "string",
-                }
-            },
-            "required": ["TransformOperationId"],
-            "type": "object",
-        },
-        "FieldFolder": {
-            "additionalProperties": False,
-            "properties": {
-                "Columns": {
-                    "items": {"type": "string"},
-                    "maxItems": 5000,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Description": {"maxLength": 500, "minLength": 0, "type": "string"},
-            },
-            "type": "object",
-        },
-        "FieldFolderMap": {
-            "additionalProperties": False,
-            "patternProperties": {".+": {"$ref": "#/definitions/FieldFolder"}},
-            "type": "object",
-        },
-        "FileFormat": {"enum": ["CSV", "TSV", "CLF", "ELF", "XLSX", "JSON"], "type": "string"},
-        "FilterOperation": {
-            "additionalProperties": False,
-            "properties": {
-                "ConditionExpression": {"maxLength": 4096, "minLength": 1, "type": "string"},
-                "DateFilterCondition": {"$ref": "#/definitions/DataSetDateFilterCondition"},
-                "NumericFilterCondition": {"$ref": "#/definitions/DataSetNumericFilterCondition"},
-                "StringFilterCondition": {"$ref": "#/definitions/DataSetStringFilterCondition"},
-            },
-            "type": "object",
-        },
-        "FiltersOperation": {
-            "additionalProperties": False,
-            "properties": {
-                "Alias": {"maxLength": 64, "minLength": 1, "type": "string"},
-                "FilterOperations": {
-                    "items": {"$ref": "#/definitions/FilterOperation"},
-                    "maxItems": 128,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Source": {"$ref": "#/definitions/TransformOperationSource"},
-            },
-            "required": ["Alias", "FilterOperations", "Source"],
-            "type": "object",
-        },
-        "GeoSpatialColumnGroup": {
-            "additionalProperties": False,
-            "properties": {
-                "Columns": {
-                    "items": {"maxLength": 127, "minLength": 1, "type": "string"},
-                    "maxItems": 16,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "CountryCode": {"$ref": "#/definitions/GeoSpatialCountryCode"},
-                "Name": {"maxLength": 64, "minLength": 1, "type": "string"},
-            },
-            "required": ["Columns", "Name"],
-            "type": "object",
-        },
-        "GeoSpatialCountryCode": {"enum": ["US"], "type": "string"},
-        "GeoSpatialDataRole": {
-            "enum": [
-                "COUNTRY",
-                "STATE",
-                "COUNTY",
-                "CITY",
-                "POSTCODE",
-                "LONGITUDE",
-                "LATITUDE",
-                "POLITICAL1",
-                "CENSUS_TRACT",
-                "CENSUS_BLOCK_GROUP",
-                "CENSUS_BLOCK",
-            ],
-            "type": "string",
-        },
-        "ImportTableOperation": {
-            "additionalProperties": False,
-            "properties": {
-                "Alias": {"maxLength": 64, "minLength": 1, "type": "string"},
-                "Source": {"$ref": "#/definitions/ImportTableOperationSource"},
-            },
-            "required": ["Alias", "Source"],
-            "type": "object",
-        },
-        "ImportTableOperationSource": {
-            "additionalProperties": False,
-            "properties": {
-                "ColumnIdMappings": {
-                    "items": {"$ref": "#/definitions/DataSetColumnIdMapping"},
-                    "maxItems": 2048,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "SourceTableId": {
-                    "maxLength": 64,
-                    "minLength": 1,
-                    "pattern": "^[0-9a-zA-Z-]*$",
-                    "type": "string",
-                },
-            },
-            "required": ["SourceTableId"],
-            "type": "object",
-        },
-        "IncrementalRefresh": {
-            "additionalProperties": False,
-            "properties": {"LookbackWindow": {"$ref": "#/definitions/LookbackWindow"}},
-            "required": ["LookbackWindow"],
-            "type": "object",
-        },
-        "IngestionWaitPolicy": {
-            "additionalProperties": False,
-            "properties": {
-                "IngestionWaitTimeInHours": {"maximum": 36, "minimum": 1, "type": "number"},
-                "WaitForSpiceIngestion": {"type": "boolean"},
-            },
-            "type": "object",
-        },
-        "InlineCustomInstruction": {
-            "additionalProperties": False,
-            "properties": {
-                "InstructionText": {"maxLength": 50000, "minLength": 0, "type": "string"},
-                "UploadedDocumentMetadata": {"$ref": "#/definitions/UploadedDocumentMetadata"},
-            },
-            "required": ["InstructionText"],
-            "type": "object",
-        },
-        "InputColumn": {
-            "additionalProperties": False,
-            "properties": {
-                "Id": {"maxLength": 256, "minLength": 1, "type": "string"},
-                "Name": {"maxLength": 127, "minLength": 1, "type": "string"},
-                "SubType": {"$ref": "#/definitions/ColumnDataSubType"},
-                "Type": {"$ref": "#/definitions/InputColumnDataType"},
-            },
-            "required": ["Name", "Type"],
-            "type": "object",
-        },
-        "InputColumnDataType": {
-            "enum": [
-                "STRING",
-                "INTEGER",
-                "DECIMAL",
-                "DATETIME",
-                "BIT",
-                "BOOLEAN",
-                "JSON",
-                "SEMISTRUCT",
-            ],
-            "type": "string",
-        },
-        "IntegerDatasetParameter": {
-            "additionalProperties": False,
-            "properties": {
-                "DefaultValues": {"$ref": "#/definitions/IntegerDatasetParameterDefaultValues"},
-                "Id": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9-]+$",
-                    "type": "string",
-                },
-                "Name": {
-                    "maxLength": 2048,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9]+$",
-                    "type": "string",
-                },
-                "ValueType": {"$ref": "#/definitions/DatasetParameterValueType"},
-            },
-            "required": ["Id", "Name", "ValueType"],
-            "type": "object",
-        },
-        "IntegerDatasetParameterDefaultValues": {
-            "additionalProperties": False,
-            "properties": {
-                "StaticValues": {
-                    "items": {"type": "integer"},
-                    "maxItems": 32,
-                    "minItems": 0,
-                    "type": "array",
-                }
-            },
-            "type": "object",
-        },
-        "JoinInstruction": {
-            "additionalProperties": False,
-            "properties": {
-                "LeftJoinKeyProperties": {"$ref": "#/definitions/JoinKeyProperties"},
-                "LeftOperand": {
-                    "maxLength": 64,
-                    "minLength": 1,
-                    "pattern": "^[0-9a-zA-Z-]*$",
-                    "type": "string",
-                },
-                "OnClause": {"maxLength": 512, "minLength": 1, "type": "string"},
-                "RightJoinKeyProperties": {"$ref": "#/definitions/JoinKeyProperties"},
-                "RightOperand": {
-                    "maxLength": 64,
-                    "minLength": 1,
-                    "pattern": "^[0-9a-zA-Z-]*$",
-                    "type": "string",
-                },
-                "Type": {"$ref": "#/definitions/JoinType"},
-            },
-            "required": ["LeftOperand", "OnClause", "RightOperand", "Type"],
-            "type": "object",
-        },
-        "JoinKeyProperties": {
-            "additionalProperties": False,
-            "properties": {"UniqueKey": {"type": "boolean"}},
-            "type": "object",
-        },
-        "JoinOperandProperties": {
-            "additionalProperties": False,
-            "properties": {
-                "OutputColumnNameOverrides": {
-                    "items": {"$ref": "#/definitions/OutputColumnNameOverride"},
-                    "maxItems": 2048,
-                    "minItems": 1,
-                    "type": "array",
-                }
-            },
-            "required": ["OutputColumnNameOverrides"],
-            "type": "object",
-        },
-        "JoinOperation": {
-            "additionalProperties": False,
-            "properties": {
-                "Alias": {"maxLength": 64, "minLength": 1, "type": "string"},
-                "LeftOperand": {"$ref": "#/definitions/TransformOperationSource"},
-                "LeftOperandProperties": {"$ref": "#/definitions/JoinOperandProperties"},
-                "OnClause": {"maxLength": 512, "minLength": 1, "type": "string"},
-                "RightOperand": {"$ref": "#/definitions/TransformOperationSource"},
-                "RightOperandProperties": {"$ref": "#/definitions/JoinOperandProperties"},
-                "Type": {"$ref": "#/definitions/JoinOperationType"},
-            },
-            "required": ["Alias", "LeftOperand", "RightOperand", "Type", "OnClause"],
-            "type": "object",
-        },
-        "JoinOperationType": {"enum": ["INNER", "OUTER", "LEFT", "RIGHT"], "type": "string"},
-        "JoinType": {"enum": ["INNER", "OUTER", "LEFT", "RIGHT"], "type": "string"},
-        "LogicalTable": {
-            "additionalProperties": False,
-            "properties": {
-                "Alias": {"maxLength": 64, "minLength": 1, "type": "string"},
-                "DataTransforms": {
-                    "items": {"$ref": "#/definitions/TransformOperation"},
-                    "maxItems": 2048,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "Source": {"$ref": "#/definitions/LogicalTableSource"},
-            },
-            "required": ["Alias", "Source"],
-            "type": "object",
-        },
-        "LogicalTableMap": {
-            "additionalProperties": False,
-            "maxProperties": 256,
-            "minProperties": 1,
-            "patternProperties": {"^[0-9a-zA-Z-]*$": {"$ref": "#/definitions/LogicalTable"}},
-            "type": "object",
-        },
-        "LogicalTableSource": {
-            "additionalProperties": False,
-            "properties": {
-                "DataSetArn": {"type": "string"},
-                "JoinInstruction": {"$ref": "#/definitions/JoinInstruction"},
-                "PhysicalTableId": {
-                    "maxLength": 64,
-                    "minLength": 1,
-                    "pattern": "^[0-9a-zA-Z-]*$",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "LookbackWindow": {
-            "additionalProperties": False,
-            "properties": {
-                "ColumnName": {"type": "string"},
-                "Size": {"minimum": 1, "type": "number"},
-                "SizeUnit": {"$ref": "#/definitions/LookbackWindowSizeUnit"},
-            },
-            "required": ["ColumnName", "Size", "SizeUnit"],
-            "type": "object",
-        },
-        "LookbackWindowSizeUnit": {"enum": ["HOUR", "DAY", "WEEK"], "type": "string"},
-        "NewDefaultValues": {
-            "additionalProperties": False,
-            "properties": {
-                "DateTimeStaticValues": {
-                    "items": {"type": "string"},
-                    "maxItems": 32,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "DecimalStaticValues": {
-                    "items": {"type": "number"},
-                    "maxItems": 32,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "IntegerStaticValues": {
-                    "items": {"type": "integer"},
-                    "maxItems": 32,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "StringStaticValues": {
-                    "items": {"maxLength": 512, "minLength": 0, "type": "string"},
-                    "maxItems": 32,
-                    "minItems": 0,
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "OutputColumn": {
-            "additionalProperties": False,
-            "properties": {
-                "Description": {"maxLength": 500, "minLength": 0, "type": "string"},
-                "Id": {"maxLength": 64, "minLength": 1, "type": "string"},
-                "Name": {"maxLength": 127, "minLength": 1, "type": "string"},
-                "SubType": {"$ref": "#/definitions/ColumnDataSubType"},
-                "Type": {"$ref": "#/definitions/ColumnDataType"},
-            },
-            "type": "object",
-        },
-        "OutputColumnNameOverride": {
-            "additionalProperties": False,
-            "properties": {
-                "OutputColumnName": {"maxLength": 127, "minLength": 1, "type": "string"},
-                "SourceColumnName": {"maxLength": 127, "minLength": 1, "type": "string"},
-            },
-            "required": ["OutputColumnName"],
-            "type": "object",
-        },
-        "OverrideDatasetParameterOperation": {
-            "additionalProperties": False,
-            "properties": {
-                "NewDefaultValues": {"$ref": "#/definitions/NewDefaultValues"},
-                "NewParameterName": {
-                    "maxLength": 2048,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9]+$",
-                    "type": "string",
-                },
-                "ParameterName": {
-                    "maxLength": 2048,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9]+$",
-                    "type": "string",
-                },
-            },
-            "required": ["ParameterName"],
-            "type": "object",
-        },
-        "ParentDataSet": {
-            "additionalProperties": False,
-            "properties": {
-                "DataSetArn": {"type": "string"},
-                "InputColumns": {
-                    "items": {"$ref": "#/definitions/InputColumn"},
-                    "maxItems": 2048,
-                    "minItems": 0,
-                    "type": "array",
-                },
-            },
-            "required": ["DataSetArn", "InputColumns"],
-            "type": "object",
-        },
-        "PerformanceConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "UniqueKeys": {
-                    "items": {"$ref": "#/definitions/UniqueKey"},
-                    "maxItems": 1,
-                    "minItems": 1,
-                    "type": "array",
-                }
-            },
-            "type": "object",
-        },
-        "PhysicalTable": {
-            "additionalProperties": False,
-            "properties": {
-                "CustomSql": {"$ref": "#/definitions/CustomSql"},
-                "RelationalTable": {"$ref": "#/definitions/RelationalTable"},
-                "S3Source": {"$ref": "#/definitions/S3Source"},
-                "SaaSTable": {"$ref": "#/definitions/SaaSTable"},
-            },
-            "type": "object",
-        },
-        "PhysicalTableMap": {
-            "additionalProperties": False,
-            "maxProperties": 32,
-            "minProperties": 0,
-            "patternProperties": {"^[0-9a-zA-Z-]*$": {"$ref": "#/definitions/PhysicalTable"}},
-            "type": "object",
-        },
-        "PivotConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "LabelColumnName": {"maxLength": 127, "minLength": 1, "type": "string"},
-                "PivotedLabels": {
-                    "items": {"$ref": "#/definitions/PivotedLabel"},
-                    "maxItems": 100,
-                    "minItems": 0,
-                    "type": "array",
-                },
-            },
-            "required": ["PivotedLabels"],
-            "type": "object",
-        },
-        "PivotOperation": {
-            "additionalProperties": False,
-            "properties": {
-                "Alias": {"maxLength": 64, "minLength": 1, "type": "string"},
-                "GroupByColumnNames": {
-                    "items": {"maxLength": 127, "minLength": 1, "type": "string"},
-                    "maxItems": 128,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "PivotConfiguration": {"$ref": "#/definitions/PivotConfiguration"},
-                "Source": {"$ref": "#/definitions/TransformOperationSource"},
-                "ValueColumnConfiguration": {"$ref": "#/definitions/ValueColumnConfiguration"},
-            },
-            "required": ["Alias", "PivotConfiguration", "Source", "ValueColumnConfiguration"],
-            "type": "object",
-        },
-        "PivotedLabel": {
-            "additionalProperties": False,
-            "properties": {
-                "LabelName": {"maxLength": 2047, "minLength": 0, "type": "string"},
-                "NewColumnId": {"maxLength": 64, "minLength": 1, "type": "string"},
-                "NewColumnName": {"maxLength": 127, "minLength": 1, "type": "string"},
-            },
-            "required": ["LabelName", "NewColumnId", "NewColumnName"],
-            "type": "object",
-        },
-        "ProjectOperation": {
-            "additionalProperties": False,
-            "properties": {
-                "Alias": {"maxLength": 64, "minLength": 1, "type": "string"},
-                "ProjectedColumns": {
-                    "items": {"type": "string"},
-                    "maxItems": 2048,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Source": {"$ref": "#/definitions/TransformOperationSource"},
-            },
-            "type": "object",
-        },
-        "RefreshConfiguration": {
-            "additionalProperties": False,
-            "properties": {"IncrementalRefresh": {"$ref": "#/definitions/IncrementalRefresh"}},
-            "required": ["IncrementalRefresh"],
-            "type": "object",
-        },
-        "RefreshFailureAlertStatus": {"enum": ["ENABLED", "DISABLED"], "type": "string"},
-        "RefreshFailureConfiguration": {
-            "additionalProperties": False,
-            "properties": {"EmailAlert": {"$ref": "#/definitions/RefreshFailureEmailAlert"}},
-            "type": "object",
-        },
-        "RefreshFailureEmailAlert": {
-            "additionalProperties": False,
-            "properties": {"AlertStatus": {"$ref": "#/definitions/RefreshFailureAlertStatus"}},
-            "type": "object",
-        },
-        "RelationalTable": {
-            "additionalProperties": False,
-            "properties": {
-                "Catalog": {"maxLength": 256, "minLength": 0, "type": "string"},
-                "DataSourceArn": {"type": "string"},
-                "InputColumns": {
-                    "items": {"$ref": "#/definitions/InputColumn"},
-                    "maxItems": 2048,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Name": {"maxLength": 256, "minLength": 1, "type": "string"},
-                "Schema": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["DataSourceArn", "InputColumns", "Name"],
-            "type": "object",
-        },
-        "RenameColumnOperation": {
-            "additionalProperties": False,
-            "properties": {
-                "ColumnName": {"maxLength": 127, "minLength": 1, "type": "string"},
-                "NewColumnName": {"maxLength": 127, "minLength": 1, "type": "string"},
-            },
-            "required": ["ColumnName", "NewColumnName"],
-            "type": "object",
-        },
-        "RenameColumnsOperation": {
-            "additionalProperties": False,
-            "properties": {
-                "Alias": {"maxLength": 64, "minLength": 1, "type": "string"},
-                "RenameColumnOperations": {
-                    "items": {"$ref": "#/definitions/RenameColumnOperation"},
-                    "maxItems": 2048,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Source": {"$ref": "#/definitions/TransformOperationSource"},
-            },
-            "required": ["Alias", "Source", "RenameColumnOperations"],
-            "type": "object",
-        },
-        "ResourcePermission": {
-            "additionalProperties": False,
-            "properties": {
-                "Actions": {
-                    "items": {"type": "string"},
-                    "maxItems": 30,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "Principal": {"maxLength": 256, "minLength": 1, "type": "string"},
-            },
-            "required": ["Actions", "Principal"],
-            "type": "object",
-        },
-        "RowLevelPermissionConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "RowLevelPermissionDataSet": {"$ref": "#/definitions/RowLevelPermissionDataSet"},
-                "TagConfiguration": {"$ref": "#/definitions/RowLevelPermissionTagConfiguration"},
-            },
-            "type": "object",
-        },
-        "RowLevelPermissionDataSet": {
-            "additionalProperties": False,
-            "properties": {
-                "Arn": {"type": "string"},
-                "FormatVersion": {"$ref": "#/definitions/RowLevelPermissionFormatVersion"},
-                "Namespace": {
-                    "maxLength": 64,
-                    "minLength": 0,
-                    "pattern": "^[a-zA-Z0-9._-]*$",
-                    "type": "string",
-                },
-                "PermissionPolicy": {"$ref": "#/definitions/RowLevelPermissionPolicy"},
-                "Status": {"$ref": "#/definitions/Status"},
-            },
-            "required": ["Arn", "PermissionPolicy"],
-            "type": "object",
-        },
-        "RowLevelPermissionFormatVersion": {"enum": ["VERSION_1", "VERSION_2"], "type": "string"},
-        "RowLevelPermissionPolicy": {"enum": ["GRANT_ACCESS", "DENY_ACCESS"], "type": "string"},
-        "RowLevelPermissionTagConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Status": {"$ref": "#/definitions/Status"},
-                "TagRuleConfigurations": {
-                    "items": {
-                        "items": {"maxLength": 128, "minLength": 1, "type": "string"},
-                        "maxItems": 50,
-                        "minItems": 1,
-                        "type": "array",
-                    },
-                    "maxItems": 50,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "TagRules": {
-                    "items": {"$ref": "#/definitions/RowLevelPermissionTagRule"},
-                    "maxItems": 50,
-                    "minItems": 1,
-                    "type": "array",
-                },
-            },
-            "required": ["TagRules"],
-            "type": "object",
-        },
-        "RowLevelPermissionTagRule": {
-            "additionalProperties": False,
-            "properties": {
-                "ColumnName": {"type": "string"},
-                "MatchAllValue": {"maxLength": 256, "minLength": 1, "type": "string"},
-                "TagKey": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "TagMultiValueDelimiter": {"maxLength": 10, "minLength": 0, "type": "string"},
-            },
-            "required": ["ColumnName", "TagKey"],
-            "type": "object",
-        },
-        "S3Source": {
-            "additionalProperties": False,
-            "properties": {
-                "DataSourceArn": {"type": "string"},
-                "InputColumns": {
-                    "items": {"$ref": "#/definitions/InputColumn"},
-                    "maxItems": 2048,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "UploadSettings": {"$ref": "#/definitions/UploadSettings"},
-            },
-            "required": ["DataSourceArn", "InputColumns"],
-            "type": "object",
-        },
-        "SaaSTable": {
-            "additionalProperties": False,
-            "properties": {
-                "DataSourceArn": {"type": "string"},
-                "InputColumns": {
-                    "items": {"$ref": "#/definitions/InputColumn"},
-                    "maxItems": 2048,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "TablePath": {
-                    "items": {"$ref": "#/definitions/TablePathElement"},
-                    "maxItems": 32,
-                    "minItems": 1,
-                    "type": "array",
-                },
-            },
-            "required": ["DataSourceArn", "InputColumns", "TablePath"],
-            "type": "object",
-        },
-        "SemanticModelConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "SemanticMetadata": {
-                    "items": {"$ref": "#/definitions/DataSetSemanticMetadata"},
-                    "maxItems": 1,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "TableMap": {"$ref": "#/definitions/SemanticTableMap"},
-            },
-            "type": "object",
-        },
-        "SemanticTable": {
-            "additionalProperties": False,
-            "properties": {
-                "Alias": {"maxLength": 64, "minLength": 1, "type": "string"},
-                "DestinationTableId": {
-                    "maxLength": 64,
-                    "minLength": 1,
-                    "pattern": "^[0-9a-zA-Z-]*$",
-                    "type": "string",
-                },
-                "RowLevelPermissionConfiguration": {
-                    "$ref": "#/definitions/RowLevelPermissionConfiguration"
-                },
-                "SemanticMetadata": {"$ref": "#/definitions/TableSemanticMetadata"},
-            },
-            "required": ["Alias", "DestinationTableId"],
-            "type": "object",
-        },
-        "SemanticTableMap": {
-            "additionalProperties": False,
-            "maxProperties": 1,
-            "minProperties": 1,
-            "patternProperties": {"^[0-9a-zA-Z-]*$": {"$ref": "#/definitions/SemanticTable"}},
-            "type": "object",
-        },
-        "SharedColumnSemanticMetadata": {
-            "additionalProperties": False,
-            "properties": {
-                "ColumnNames": {"items": {"type": "string"}, "minItems": 1, "type": "array"},
-                "ColumnProperties": {
-                    "items": {"$ref": "#/definitions/ColumnSemanticProperty"},
-                    "maxItems": 3,
-                    "minItems": 1,
-                    "type": "array",
-                },
-            },
-            "required": ["ColumnProperties"],
-            "type": "object",
-        },
-        "SourceTable": {
-            "additionalProperties": False,
-            "properties": {
-                "DataSet": {"$ref": "#/definitions/ParentDataSet"},
-                "PhysicalTableId": {
-                    "maxLength": 64,
-                    "minLength": 1,
-                    "pattern": "^[0-9a-zA-Z-]*$",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "SourceTableMap": {
-            "additionalProperties": False,
-            "maxProperties": 32,
-            "minProperties": 1,
-            "patternProperties": {"^[0-9a-zA-Z-]*$": {"$ref": "#/definitions/SourceTable"}},
-            "type": "object",
-        },
-        "Status": {"enum": ["ENABLED", "DISABLED"], "type": "string"},
-        "StringDatasetParameter": {
-            "additionalProperties": False,
-            "properties": {
-                "DefaultValues": {"$ref": "#/definitions/StringDatasetParameterDefaultValues"},
-                "Id": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9-]+$",
-                    "type": "string",
-                },
-                "Name": {
-                    "maxLength": 2048,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9]+$",
-                    "type": "string",
-                },
-                "ValueType": {"$ref": "#/definitions/DatasetParameterValueType"},
-            },
-            "required": ["Id", "Name", "ValueType"],
-            "type": "object",
-        },
-        "StringDatasetParameterDefaultValues": {
-            "additionalProperties": False,
-            "properties": {
-                "StaticValues": {
-                    "items": {"maxLength": 512, "minLength": 0, "type": "string"},
-                    "maxItems": 32,
-                    "minItems": 0,
-                    "type": "array",
-                }
-            },
-            "type": "object",
-        },
-        "TablePathElement": {
-            "additionalProperties": False,
-            "properties": {
-                "Id": {"maxLength": 256, "minLength": 1, "type": "string"},
-                "Name": {"maxLength": 256, "minLength": 1, "type": "string"},
-            },
-            "type": "object",
-        },
-        "TableSemanticMetadata": {
-            "additionalProperties": False,
-            "properties": {
-                "ColumnMetadata": {
-                    "items": {"$ref": "#/definitions/SharedColumnSemanticMetadata"},
-                    "maxItems": 2000,
-                    "minItems": 1,
-                    "type": "array",
-                }
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 1, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "TagColumnOperation": {
-            "additionalProperties": False,
-            "properties": {
-                "ColumnName": {"maxLength": 127, "minLength": 1, "type": "string"},
-                "Tags": {
-                    "items": {"$ref": "#/definitions/ColumnTag"},
-                    "maxItems": 16,
-                    "minItems": 1,
-                    "type": "array",
-                },
-            },
-            "required": ["ColumnName", "Tags"],
-            "type": "object",
-        },
-        "TextQualifier": {"enum": ["DOUBLE_QUOTE", "SINGLE_QUOTE"], "type": "string"},
-        "TimeGranularity": {
-            "enum": [
-                "YEAR",
-                "QUARTER",
-                "MONTH",
-                "WEEK",
-                "DAY",
-                "HOUR",
-                "MINUTE",
-                "SECOND",
-                "MILLISECOND",
-            ],
-            "type": "string",
-        },
-        "TransformOperation": {
-            "additionalProperties": False,
-            "properties": {
-                "CastColumnTypeOperation": {"$ref": "#/definitions/CastColumnTypeOperation"},
-                "CreateColumnsOperation": {"$ref": "#/definitions/CreateColumnsOperation"},
-                "FilterOperation": {"$ref": "#/definitions/FilterOperation"},
-                "OverrideDatasetParameterOperation": {
-                    "$ref": "#/definitions/OverrideDatasetParameterOperation"
-                },
-                "ProjectOperation": {"$ref": "#/definitions/ProjectOperation"},
-                "RenameColumnOperation": {"$ref": "#/definitions/RenameColumnOperation"},
-                "TagColumnOperation": {"$ref": "#/definitions/TagColumnOperation"},
-                "UntagColumnOperation": {"$ref": "#/definitions/UntagColumnOperation"},
-            },
-            "type": "object",
-        },
-        "TransformOperationSource": {
-            "additionalProperties": False,
-            "properties": {
-                "ColumnIdMappings": {
-                    "items": {"$ref": "#/definitions/DataSetColumnIdMapping"},
-                    "maxItems": 2048,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "TransformOperationId": {
-                    "maxLength": 64,
-                    "minLength": 1,
-                    "pattern": "^[0-9a-zA-Z-]*$",
-                    "type": "string",
-                },
-            },
-            "required": ["TransformOperationId"],
-            "type": "object",
-        },
-        "TransformStep": {
-            "additionalProperties": False,
-            "properties": {
-                "AggregateStep": {"$ref": "#/definitions/AggregateOperation"},
-                "AppendStep": {"$ref": "#/definitions/AppendOperation"},
-                "CastColumnTypesStep": {"$ref": "#/definitions/CastColumnTypesOperation"},
-                "CreateColumnsStep": {"$ref": "#/definitions/CreateColumnsOperation"},
-                "FiltersStep": {"$ref": "#/definitions/FiltersOperation"},
-                "ImportTableStep": {"$ref": "#/definitions/ImportTableOperation"},
-                "JoinStep": {"$ref": "#/definitions/JoinOperation"},
-                "PivotStep": {"$ref": "#/definitions/PivotOperation"},
-                "ProjectStep": {"$ref": "#/definitions/ProjectOperation"},
-                "RenameColumnsStep": {"$ref": "#/definitions/RenameColumnsOperation"},
-                "UnpivotStep": {"$ref": "#/definitions/UnpivotOperation"},
-            },
-            "type": "object",
-        },
-        "TransformStepMap": {
-            "additionalProperties": False,
-            "maxProperties": 256,
-            "minProperties": 1,
-            "patternProperties": {"^[0-9a-zA-Z-]*$": {"$ref": "#/definitions/TransformStep"}},
-            "type": "object",
-        },
-        "UniqueKey": {
-            "additionalProperties": False,
-            "properties": {
-                "ColumnNames": {
-                    "items": {"maxLength": 127, "minLength": 1, "type": "string"},
-                    "maxItems": 1,
-                    "minItems": 1,
-                    "type": "array",
-                }
-            },
-            "required": ["ColumnNames"],
-            "type": "object",
-        },
-        "UnpivotOperation": {
-            "additionalProperties": False,
-            "properties": {
-                "Alias": {"maxLength": 64, "minLength": 1, "type": "string"},
-                "ColumnsToUnpivot": {
-                    "items": {"$ref": "#/definitions/ColumnToUnpivot"},
-                    "maxItems": 100,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Source": {"$ref": "#/definitions/TransformOperationSource"},
-                "UnpivotedLabelColumnId": {"maxLength": 64, "minLength": 1, "type": "string"},
-                "UnpivotedLabelColumnName": {"maxLength": 127, "minLength": 1, "type": "string"},
-                "UnpivotedValueColumnId": {"maxLength": 64, "minLength": 1, "type": "string"},
-                "UnpivotedValueColumnName": {"maxLength": 127, "minLength": 1, "type": "string"},
-            },
-            "required": [
-                "Alias",
-                "ColumnsToUnpivot",
-                "Source",
-                "UnpivotedLabelColumnId",
-                "UnpivotedLabelColumnName",
-                "UnpivotedValueColumnId",
-                "UnpivotedValueColumnName",
-            ],
-            "type": "object",
-        },
-        "UntagColumnOperation": {
-            "additionalProperties": False,
-            "properties": {
-                "ColumnName": {"maxLength": 127, "minLength": 1, "type": "string"},
-                "TagNames": {"items": {"$ref": "#/definitions/ColumnTagName"}, "type": "array"},
-            },
-            "required": ["ColumnName", "TagNames"],
-            "type": "object",
-        },
-        "UploadSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "ContainsHeader": {"type": "boolean"},
-                "Delimiter": {"maxLength": 1, "minLength": 1, "type": "string"},
-                "Format": {"$ref": "#/definitions/FileFormat"},
-                "StartFromRow": {"minimum": 1, "type": "number"},
-                "TextQualifier": {"$ref": "#/definitions/TextQualifier"},
-            },
-            "type": "object",
-        },
-        "UploadedDocumentMetadata": {
-            "additionalProperties": False,
-            "properties": {"Name": {"maxLength": 127, "minLength": 1, "type": "string"}},
-            "type": "object",
-        },
-        "ValueColumnConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AggregationFunction": {"$ref": "#/definitions/DataPrepAggregationFunction"}
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"type": "string"},
-        "AwsAccountId": {
-            "maxLength": 12,
-            "minLength": 12,
-            "pattern": "^[0-9]{12}$",
-            "type": "string",
-        },
-        "ColumnGroups": {
-            "items": {"$ref": "#/definitions/ColumnGroup"},
-            "maxItems": 8,
-            "minItems": 1,
-            "type": "array",
-        },
-        "ColumnLevelPermissionRules": {
-            "items": {"$ref": "#/definitions/ColumnLevelPermissionRule"},
-            "minItems": 1,
-            "type": "array",
-        },
-        "ConsumedSpiceCapacityInBytes": {"type": "number"},
-        "CreatedTime": {"type": "string"},
-        "DataPrepConfiguration": {"$ref": "#/definitions/DataPrepConfiguration"},
-        "DataSetId": {"type": "string"},
-        "DataSetRefreshProperties": {"$ref": "#/definitions/DataSetRefreshProperties"},
-        "DataSetUsageConfiguration": {"$ref": "#/definitions/DataSetUsageConfiguration"},
-        "DatasetParameters": {
-            "items": {"$ref": "#/definitions/DatasetParameter"},
-            "maxItems": 32,
-            "minItems": 0,
-            "type": "array",
-        },
-        "FieldFolders": {"$ref": "#/definitions/FieldFolderMap"},
-        "FolderArns": {"items": {"type": "string"}, "maxItems": 10, "minItems": 0, "type": "array"},
-        "ImportMode": {"$ref": "#/definitions/DataSetImportMode"},
-        "IngestionWaitPolicy": {"$ref": "#/definitions/IngestionWaitPolicy"},
-        "LastUpdatedTime": {"type": "string"},
-        "LogicalTableMap": {"$ref": "#/definitions/LogicalTableMap"},
-        "Name": {"maxLength": 128, "minLength": 1, "type": "string"},
-        "OutputColumns": {"items": {"$ref": "#/definitions/OutputColumn"}, "type": "array"},
-        "PerformanceConfiguration": {"$ref": "#/definitions/PerformanceConfiguration"},
-        "Permissions": {
-            "items": {"$ref": "#/definitions/ResourcePermission"},
-            "maxItems": 64,
-            "minItems": 1,
-            "type": "array",
-        },
-        "PhysicalTableMap": {"$ref": "#/definitions/PhysicalTableMap"},
-        "RowLevelPermissionDataSet": {"$ref": "#/definitions/RowLevelPermissionDataSet"},
-        "RowLevelPermissionTagConfiguration": {
-            "$ref": "#/definitions/RowLevelPermissionTagConfiguration"
-        },
-        "SemanticModelConfiguration": {"$ref": "#/definitions/SemanticModelConfiguration"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 200,
-            "minItems": 1,
-            "type": "array",
-        },
-        "UseAs": {"$ref": "#/definitions/DataSetUseAs"},
-    },
-    "required": [],
-}
-
 
 class DataSet(_Resource):
     """AWS::QuickSight::DataSet: Definition of the AWS::QuickSight::DataSet Resource Type.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: AwsAccountId, DataSetId (composite: the values joined by '|').
+    Replaced when any of these change (create-only): AwsAccountId, DataSetId.
+    Write-only (sent to AWS, never read back): FieldFolders, IngestionWaitPolicy, FolderArns.
+    Read-only attributes (known once deployed): Arn, ConsumedSpiceCapacityInBytes, CreatedTime,
+    LastUpdatedTime, OutputColumns.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-quicksight-dataset.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -3145,15 +1825,23 @@ class DataSet(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "DataSetAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "data_set.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """<p>The Amazon Resource Name (ARN) of the resource.</p>"""
     ConsumedSpiceCapacityInBytes: float
+    """<p>The amount of SPICE capacity used by this dataset. This is 0 if the dataset isn't imported
+    into SPICE.</p>"""
     CreatedTime: str
+    """<p>The time that this dataset was created.</p>"""
     LastUpdatedTime: str
+    """<p>The last time that this dataset was updated.</p>"""
     OutputColumns: list[OutputColumnDict]
-    # Declared properties (as declared, or as AWS returned them).
+    """<p>The list of columns after all transforms. These columns are available in templates,
+    analyses, and dashboards.</p>"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AwsAccountId: str
     ColumnGroups: list[ColumnGroupDict]
     ColumnLevelPermissionRules: list[ColumnLevelPermissionRuleDict]
@@ -3162,82 +1850,116 @@ class DataSet(_Resource):
     DataSetRefreshProperties: DataSetDataSetRefreshPropertiesDict
     DataSetUsageConfiguration: DataSetDataSetUsageConfigurationDict
     DatasetParameters: list[DatasetParameterDict]
-    FieldFolders: dict[str, Any]
+    FieldFolders: dict[str, FieldFolderDict]
     FolderArns: list[str]
     ImportMode: Literal["SPICE", "DIRECT_QUERY"]
     IngestionWaitPolicy: DataSetIngestionWaitPolicyDict
-    LogicalTableMap: dict[str, Any]
+    LogicalTableMap: dict[str, LogicalTableDict]
     Name: str
     PerformanceConfiguration: DataSetPerformanceConfigurationDict
     Permissions: list[ResourcePermissionDict]
-    PhysicalTableMap: dict[str, Any]
+    PhysicalTableMap: dict[str, PhysicalTableDict]
     RowLevelPermissionDataSet: DataSetRowLevelPermissionDataSetDict
     RowLevelPermissionTagConfiguration: DataSetRowLevelPermissionTagConfigurationDict
     SemanticModelConfiguration: DataSetSemanticModelConfigurationDict
     Tags: list[TagDict]
     UseAs: Literal["RLS_RULES"]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AwsAccountId: str | None = None,
+        ColumnGroups: list[ColumnGroup | ColumnGroupDict] | None = None,
+        ColumnLevelPermissionRules: list[ColumnLevelPermissionRule | ColumnLevelPermissionRuleDict]
+        | None = None,
+        DataPrepConfiguration: DataSetDataPrepConfiguration
+        | DataSetDataPrepConfigurationDict
+        | None = None,
+        DataSetId: str | None = None,
+        DataSetRefreshProperties: DataSetDataSetRefreshProperties
+        | DataSetDataSetRefreshPropertiesDict
+        | None = None,
+        DataSetUsageConfiguration: DataSetDataSetUsageConfiguration
+        | DataSetDataSetUsageConfigurationDict
+        | None = None,
+        DatasetParameters: list[DatasetParameter | DatasetParameterDict] | None = None,
+        FieldFolders: dict[str, FieldFolder | FieldFolderDict] | None = None,
+        FolderArns: list[str] | None = None,
+        ImportMode: Literal["SPICE", "DIRECT_QUERY"] | None = None,
+        IngestionWaitPolicy: DataSetIngestionWaitPolicy
+        | DataSetIngestionWaitPolicyDict
+        | None = None,
+        LogicalTableMap: dict[str, LogicalTable | LogicalTableDict] | None = None,
+        Name: str | None = None,
+        PerformanceConfiguration: DataSetPerformanceConfiguration
+        | DataSetPerformanceConfigurationDict
+        | None = None,
+        Permissions: list[ResourcePermission | ResourcePermissionDict] | None = None,
+        PhysicalTableMap: dict[str, PhysicalTable | PhysicalTableDict] | None = None,
+        RowLevelPermissionDataSet: DataSetRowLevelPermissionDataSet
+        | DataSetRowLevelPermissionDataSetDict
+        | None = None,
+        RowLevelPermissionTagConfiguration: DataSetRowLevelPermissionTagConfiguration
+        | DataSetRowLevelPermissionTagConfigurationDict
+        | None = None,
+        SemanticModelConfiguration: DataSetSemanticModelConfiguration
+        | DataSetSemanticModelConfigurationDict
+        | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        UseAs: Literal["RLS_RULES"] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::QuickSight::DataSet; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AwsAccountId: str | None = None,
-            ColumnGroups: list[ColumnGroup | ColumnGroupDict] | None = None,
-            ColumnLevelPermissionRules: list[
-                ColumnLevelPermissionRule | ColumnLevelPermissionRuleDict
-            ]
-            | None = None,
-            DataPrepConfiguration: DataSetDataPrepConfiguration
-            | DataSetDataPrepConfigurationDict
-            | None = None,
-            DataSetId: str | None = None,
-            DataSetRefreshProperties: DataSetDataSetRefreshProperties
-            | DataSetDataSetRefreshPropertiesDict
-            | None = None,
-            DataSetUsageConfiguration: DataSetDataSetUsageConfiguration
-            | DataSetDataSetUsageConfigurationDict
-            | None = None,
-            DatasetParameters: list[DatasetParameter | DatasetParameterDict] | None = None,
-            FieldFolders: dict[str, Any] | None = None,
-            FolderArns: list[str] | None = None,
-            ImportMode: Literal["SPICE", "DIRECT_QUERY"] | None = None,
-            IngestionWaitPolicy: DataSetIngestionWaitPolicy
-            | DataSetIngestionWaitPolicyDict
-            | None = None,
-            LogicalTableMap: dict[str, Any] | None = None,
-            Name: str | None = None,
-            PerformanceConfiguration: DataSetPerformanceConfiguration
-            | DataSetPerformanceConfigurationDict
-            | None = None,
-            Permissions: list[ResourcePermission | ResourcePermissionDict] | None = None,
-            PhysicalTableMap: dict[str, Any] | None = None,
-            RowLevelPermissionDataSet: DataSetRowLevelPermissionDataSet
-            | DataSetRowLevelPermissionDataSetDict
-            | None = None,
-            RowLevelPermissionTagConfiguration: DataSetRowLevelPermissionTagConfiguration
-            | DataSetRowLevelPermissionTagConfigurationDict
-            | None = None,
-            SemanticModelConfiguration: DataSetSemanticModelConfiguration
-            | DataSetSemanticModelConfigurationDict
-            | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            UseAs: Literal["RLS_RULES"] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::QuickSight::DataSet; `await` it inside an App to deploy it.
-
-            ColumnGroups: <p>Groupings of columns that work together in certain Amazon QuickSight features.
-            ColumnLevelPermissionRules: <p>A set of one or more definitions of a <code> <a href="https://docs.aws.amazon.com/quicksight/latest/APIReference/API_ColumnLevelPermissionRule.html">ColumnLevelPermissionRule</a> </code>.</p>
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AwsAccountId: Pattern: ^[0-9]{12}$ Length: exactly 12 characters. Create-only: changing
+                it replaces the resource.
+            ColumnGroups: <p>Groupings of columns that work together in certain Amazon QuickSight
+                features. Currently, only geospatial hierarchy is supported.</p>
+            ColumnLevelPermissionRules: <p>A set of one or more definitions of a <code> <a
+                href="https://docs.aws.amazon.com/quicksight/latest/APIReference/API_ColumnLevelPermissionRule.html">ColumnLevelPermissionRule</a>
+                </code>.</p>
+            DataPrepConfiguration: Type: DataSetDataPrepConfigurationDict.
+            DataSetId: Type: str. Create-only: changing it replaces the resource.
+            DataSetRefreshProperties: <p>The refresh properties of a dataset.</p>
+            DataSetUsageConfiguration: <p>The usage configuration to apply to child datasets that
+                reference this dataset as a source.</p>
             DatasetParameters: <p>The parameter declarations of the dataset.</p>
-            FolderArns: <p>When you create the dataset, Amazon QuickSight adds the dataset to these folders.</p>
+            FieldFolders: Type: dict[str, FieldFolderDict]. Write-only: sent to AWS, never read
+                back.
+            FolderArns: <p>When you create the dataset, Amazon QuickSight adds the dataset to these
+                folders.</p> Write-only: sent to AWS, never read back.
+            ImportMode: Allowed values: 'SPICE', 'DIRECT_QUERY'.
+            IngestionWaitPolicy: <p>Wait policy to use when creating/updating dataset. Default is to
+                wait for SPICE ingestion to finish with timeout of 36 hours.</p> Write-only: sent to
+                AWS, never read back.
+            LogicalTableMap: Type: dict[str, LogicalTableDict].
             Name: <p>The display name for the dataset.</p>
+            PerformanceConfiguration: Type: DataSetPerformanceConfigurationDict.
             Permissions: <p>A list of resource permissions on the dataset.</p>
-            Tags: <p>Contains a map of the key-value pairs for the resource tag or tags assigned to the dataset.</p>
+            PhysicalTableMap: Type: dict[str, PhysicalTableDict].
+            RowLevelPermissionDataSet: <p>Information about a dataset that contains permissions for
+                row-level security (RLS). The permissions dataset maps fields to users or groups.
+                For more information, see <a
+                href="https://docs.aws.amazon.com/quicksight/latest/user/restrict-access-to-a-data-set-using-row-level-security.html">Using
+                Row-Level Security (RLS) to Restrict Access to a Dataset</a> in the <i>Amazon
+                QuickSight User Guide</i>.</p> <p>The option to deny permissions by setting
+                <code>PermissionPolicy</code> to <code>DENY_ACCESS</code> is not supported for new
+                RLS datasets.</p>
+            RowLevelPermissionTagConfiguration: <p>The configuration of tags on a dataset to set
+                row-level security. </p>
+            SemanticModelConfiguration: Type: DataSetSemanticModelConfigurationDict.
+            Tags: <p>Contains a map of the key-value pairs for the resource tag or tags assigned to
+                the dataset.</p>
+            UseAs: Allowed values: 'RLS_RULES'.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

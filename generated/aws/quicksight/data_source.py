@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -195,411 +199,533 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AwsIotAnalyticsParametersDict = TypedDict(
-    "AwsIotAnalyticsParametersDict",
-    {
-        "DataSetName": "Required[str]",
-    },
-    total=False,
-)
 
-DataSourceAmazonElasticsearchParametersDict = TypedDict(
-    "DataSourceAmazonElasticsearchParametersDict",
-    {
-        "Domain": "Required[str]",
-    },
-    total=False,
-)
+class AwsIotAnalyticsParametersDict(TypedDict, total=False):
+    """AwsIotAnalyticsParameters as a plain dict: <p>The parameters for IoT Analytics.</p>"""
 
-DataSourceAmazonOpenSearchParametersDict = TypedDict(
-    "DataSourceAmazonOpenSearchParametersDict",
-    {
-        "Domain": "Required[str]",
-    },
-    total=False,
-)
+    DataSetName: Required[str]
+    """<p>Dataset name.</p>"""
 
-DataSourceAthenaParametersDict = TypedDict(
-    "DataSourceAthenaParametersDict",
-    {
-        "ConsumerAccountRoleArn": "str",
-        "IdentityCenterConfiguration": "DataSourceIdentityCenterConfigurationDict",
-        "RoleArn": "str",
-        "WorkGroup": "str",
-    },
-    total=False,
-)
 
-DataSourceAuroraParametersDict = TypedDict(
-    "DataSourceAuroraParametersDict",
-    {
-        "Database": "Required[str]",
-        "Host": "Required[str]",
-        "Port": "Required[float]",
-    },
-    total=False,
-)
+class DataSourceAmazonElasticsearchParametersDict(TypedDict, total=False):
+    """DataSourceAmazonElasticsearchParameters as a plain dict: <p>The parameters for
+    OpenSearch.</p>"""
 
-DataSourceAuroraPostgreSqlParametersDict = TypedDict(
-    "DataSourceAuroraPostgreSqlParametersDict",
-    {
-        "Database": "Required[str]",
-        "Host": "Required[str]",
-        "Port": "Required[float]",
-    },
-    total=False,
-)
+    Domain: Required[str]
+    """<p>The OpenSearch domain.</p>"""
 
-DataSourceCredentialPairDict = TypedDict(
-    "DataSourceCredentialPairDict",
-    {
-        "AlternateDataSourceParameters": "list[DataSourceDataSourceParametersDict]",
-        "Password": "Required[str]",
-        "Username": "Required[str]",
-    },
-    total=False,
-)
 
-DataSourceCredentialsDict = TypedDict(
-    "DataSourceCredentialsDict",
-    {
-        "CopySourceArn": "str",
-        "CredentialPair": "DataSourceCredentialPairDict",
-        "KeyPairCredentials": "DataSourceKeyPairCredentialsDict",
-        "OAuthClientCredentials": "DataSourceOAuthClientCredentialsDict",
-        "SecretArn": "str",
-    },
-    total=False,
-)
+class DataSourceAmazonOpenSearchParametersDict(TypedDict, total=False):
+    """DataSourceAmazonOpenSearchParameters as a plain dict: <p>The parameters for OpenSearch.</p>"""
 
-DataSourceDataSourceParametersDict = TypedDict(
-    "DataSourceDataSourceParametersDict",
-    {
-        "AmazonElasticsearchParameters": "DataSourceAmazonElasticsearchParametersDict",
-        "AmazonOpenSearchParameters": "DataSourceAmazonOpenSearchParametersDict",
-        "AthenaParameters": "DataSourceAthenaParametersDict",
-        "AuroraParameters": "DataSourceAuroraParametersDict",
-        "AuroraPostgreSqlParameters": "DataSourceAuroraPostgreSqlParametersDict",
-        "DatabricksParameters": "DataSourceDatabricksParametersDict",
-        "MariaDbParameters": "DataSourceMariaDbParametersDict",
-        "MySqlParameters": "DataSourceMySqlParametersDict",
-        "OracleParameters": "DataSourceOracleParametersDict",
-        "PostgreSqlParameters": "DataSourcePostgreSqlParametersDict",
-        "PrestoParameters": "DataSourcePrestoParametersDict",
-        "RdsParameters": "DataSourceRdsParametersDict",
-        "RedshiftParameters": "DataSourceRedshiftParametersDict",
-        "S3Parameters": "DataSourceS3ParametersDict",
-        "S3TablesParameters": "DataSourceS3TablesParametersDict",
-        "SnowflakeParameters": "DataSourceSnowflakeParametersDict",
-        "SparkParameters": "DataSourceSparkParametersDict",
-        "SqlServerParameters": "DataSourceSqlServerParametersDict",
-        "StarburstParameters": "DataSourceStarburstParametersDict",
-        "TeradataParameters": "DataSourceTeradataParametersDict",
-        "TrinoParameters": "DataSourceTrinoParametersDict",
-    },
-    total=False,
-)
+    Domain: Required[str]
+    """<p>The OpenSearch domain.</p>"""
 
-DataSourceDatabricksParametersDict = TypedDict(
-    "DataSourceDatabricksParametersDict",
-    {
-        "AuthenticationType": "Literal['PASSWORD', 'TOKEN', 'X509', 'KEYPAIR']",
-        "Host": "Required[str]",
-        "OAuthParameters": "DataSourceOAuthParametersDict",
-        "Port": "Required[float]",
-        "SqlEndpointPath": "Required[str]",
-    },
-    total=False,
-)
 
-DataSourceErrorInfoDict = TypedDict(
-    "DataSourceErrorInfoDict",
-    {
-        "Message": "str",
-        "Type": "Literal['ACCESS_DENIED', 'COPY_SOURCE_NOT_FOUND', 'TIMEOUT', 'ENGINE_VERSION_NOT_SUPPORTED', 'UNKNOWN_HOST', 'GENERIC_SQL_FAILURE', 'CONFLICT', 'UNKNOWN']",
-    },
-    total=False,
-)
+class DataSourceAthenaParametersDict(TypedDict, total=False):
+    """DataSourceAthenaParameters as a plain dict: <p>Parameters for Amazon Athena.</p>"""
 
-DataSourceIdentityCenterConfigurationDict = TypedDict(
-    "DataSourceIdentityCenterConfigurationDict",
-    {
-        "EnableIdentityPropagation": "bool",
-    },
-    total=False,
-)
+    ConsumerAccountRoleArn: str
+    """Length: 20 to 2048 characters."""
+    IdentityCenterConfiguration: DataSourceIdentityCenterConfigurationDict
+    """<p>The parameters for an IAM Identity Center configuration.</p>"""
+    RoleArn: str
+    """<p>Use the <code>RoleArn</code> structure to override an account-wide role for a specific
+    Athena data source. For example, say an account administrator has turned off all Athena access
+    with an account-wide role. The administrator can then use <code>RoleArn</code> to bypass the
+    account-wide role and allow Athena access for the single Athena data source that is specified in
+    the structure, even if the account-wide role forbidding Athena access is still active.</p>"""
+    WorkGroup: str
+    """<p>The workgroup that Amazon Athena uses.</p>"""
 
-DataSourceKeyPairCredentialsDict = TypedDict(
-    "DataSourceKeyPairCredentialsDict",
-    {
-        "KeyPairUsername": "Required[str]",
-        "PrivateKey": "Required[str]",
-        "PrivateKeyPassphrase": "str",
-    },
-    total=False,
-)
 
-DataSourceManifestFileLocationDict = TypedDict(
-    "DataSourceManifestFileLocationDict",
-    {
-        "Bucket": "Required[str]",
-        "Key": "Required[str]",
-    },
-    total=False,
-)
+class DataSourceAuroraParametersDict(TypedDict, total=False):
+    """DataSourceAuroraParameters as a plain dict: <p>Parameters for Amazon Aurora.</p>"""
 
-DataSourceMariaDbParametersDict = TypedDict(
-    "DataSourceMariaDbParametersDict",
-    {
-        "Database": "Required[str]",
-        "Host": "Required[str]",
-        "Port": "Required[float]",
-    },
-    total=False,
-)
+    Database: Required[str]
+    """<p>Database.</p>"""
+    Host: Required[str]
+    """<p>Host.</p>"""
+    Port: Required[float]
+    """<p>Port.</p>"""
 
-DataSourceMySqlParametersDict = TypedDict(
-    "DataSourceMySqlParametersDict",
-    {
-        "Database": "Required[str]",
-        "Host": "Required[str]",
-        "Port": "Required[float]",
-    },
-    total=False,
-)
 
-DataSourceOAuthClientCredentialsDict = TypedDict(
-    "DataSourceOAuthClientCredentialsDict",
-    {
-        "ClientId": "str",
-        "ClientSecret": "str",
-        "Username": "str",
-    },
-    total=False,
-)
+class DataSourceAuroraPostgreSqlParametersDict(TypedDict, total=False):
+    """DataSourceAuroraPostgreSqlParameters as a plain dict: <p>Parameters for Amazon Aurora
+    PostgreSQL-Compatible Edition.</p>"""
 
-DataSourceOAuthParametersDict = TypedDict(
-    "DataSourceOAuthParametersDict",
-    {
-        "IdentityProviderResourceUri": "str",
-        "IdentityProviderVpcConnectionProperties": "DataSourceVpcConnectionPropertiesDict",
-        "OAuthScope": "str",
-        "TokenProviderUrl": "Required[str]",
-    },
-    total=False,
-)
+    Database: Required[str]
+    """<p>The Amazon Aurora PostgreSQL database to connect to.</p>"""
+    Host: Required[str]
+    """<p>The Amazon Aurora PostgreSQL-Compatible host to connect to.</p>"""
+    Port: Required[float]
+    """<p>The port that Amazon Aurora PostgreSQL is listening on.</p>"""
 
-DataSourceOracleParametersDict = TypedDict(
-    "DataSourceOracleParametersDict",
-    {
-        "Database": "Required[str]",
-        "Host": "Required[str]",
-        "Port": "Required[float]",
-        "UseServiceName": "bool",
-    },
-    total=False,
-)
 
-DataSourcePostgreSqlParametersDict = TypedDict(
-    "DataSourcePostgreSqlParametersDict",
-    {
-        "Database": "Required[str]",
-        "Host": "Required[str]",
-        "Port": "Required[float]",
-    },
-    total=False,
-)
+class DataSourceCredentialPairDict(TypedDict, total=False):
+    """DataSourceCredentialPair as a plain dict: <p>The combination of user name and password that
+    are used as credentials.</p>"""
 
-DataSourcePrestoParametersDict = TypedDict(
-    "DataSourcePrestoParametersDict",
-    {
-        "Catalog": "Required[str]",
-        "Host": "Required[str]",
-        "Port": "Required[float]",
-    },
-    total=False,
-)
+    AlternateDataSourceParameters: list[DataSourceDataSourceParametersDict]
+    """<p>A set of alternate data source parameters that you want to share for these credentials.
+    The credentials are applied in tandem with the data source parameters when you copy a data
+    source by using a create or update request. The API operation compares the
+    <code>DataSourceParameters</code> structure that's in the request with the structures in the
+    <code>AlternateDataSourceParameters</code> allow list. If the structures are an exact match, the
+    request is allowed to use the new data source with the existing credentials. If the
+    <code>AlternateDataSourceParameters</code> list is null, the <code>DataSourceParameters</code>
+    originally used with these <code>Credentials</code> is automatically allowed.</p>"""
+    Password: Required[str]
+    """<p>Password.</p>"""
+    Username: Required[str]
+    """<p>User name.</p>"""
 
-DataSourceRdsParametersDict = TypedDict(
-    "DataSourceRdsParametersDict",
-    {
-        "Database": "Required[str]",
-        "InstanceId": "Required[str]",
-    },
-    total=False,
-)
 
-DataSourceRedshiftParametersDict = TypedDict(
-    "DataSourceRedshiftParametersDict",
-    {
-        "ClusterId": "str",
-        "Database": "Required[str]",
-        "Host": "str",
-        "IAMParameters": "RedshiftIAMParametersDict",
-        "IdentityCenterConfiguration": "DataSourceIdentityCenterConfigurationDict",
-        "Port": "float",
-    },
-    total=False,
-)
+class DataSourceCredentialsDict(TypedDict, total=False):
+    """DataSourceCredentials as a plain dict: <p>Data source credentials. This is a variant type
+    structure. For this structure to be valid, only one of the attributes can be non-null.</p>"""
 
-DataSourceS3ParametersDict = TypedDict(
-    "DataSourceS3ParametersDict",
-    {
-        "ManifestFileLocation": "Required[DataSourceManifestFileLocationDict]",
-        "RoleArn": "str",
-    },
-    total=False,
-)
+    CopySourceArn: str
+    """<p>The Amazon Resource Name (ARN) of a data source that has the credential pair that you want
+    to use. When <code>CopySourceArn</code> is not null, the credential pair from the data source in
+    the ARN is used as the credentials for the <code>DataSourceCredentials</code> structure.</p>"""
+    CredentialPair: DataSourceCredentialPairDict
+    """<p>The combination of user name and password that are used as credentials.</p>"""
+    KeyPairCredentials: DataSourceKeyPairCredentialsDict
+    """Type: DataSourceKeyPairCredentialsDict."""
+    OAuthClientCredentials: DataSourceOAuthClientCredentialsDict
+    """Type: DataSourceOAuthClientCredentialsDict."""
+    SecretArn: str
+    """<p>The Amazon Resource Name (ARN) of the secret associated with the data source in Amazon
+    Secrets Manager.</p>"""
 
-DataSourceS3TablesParametersDict = TypedDict(
-    "DataSourceS3TablesParametersDict",
-    {
-        "TableBucketArn": "str",
-    },
-    total=False,
-)
 
-DataSourceSnowflakeParametersDict = TypedDict(
-    "DataSourceSnowflakeParametersDict",
-    {
-        "AuthenticationType": "Literal['PASSWORD', 'TOKEN', 'X509', 'KEYPAIR']",
-        "Database": "Required[str]",
-        "DatabaseAccessControlRole": "str",
-        "Host": "Required[str]",
-        "OAuthParameters": "DataSourceOAuthParametersDict",
-        "Warehouse": "Required[str]",
-    },
-    total=False,
-)
+class DataSourceDataSourceParametersDict(TypedDict, total=False):
+    """DataSourceDataSourceParameters as a plain dict: <p>The parameters that Amazon QuickSight uses
+    to connect to your underlying data source. This is a variant type structure. For this structure
+    to be valid, only one of the attributes can be non-null.</p>"""
 
-DataSourceSparkParametersDict = TypedDict(
-    "DataSourceSparkParametersDict",
-    {
-        "Host": "Required[str]",
-        "Port": "Required[float]",
-    },
-    total=False,
-)
+    AmazonElasticsearchParameters: DataSourceAmazonElasticsearchParametersDict
+    """<p>The parameters for OpenSearch.</p>"""
+    AmazonOpenSearchParameters: DataSourceAmazonOpenSearchParametersDict
+    """<p>The parameters for OpenSearch.</p>"""
+    AthenaParameters: DataSourceAthenaParametersDict
+    """<p>Parameters for Amazon Athena.</p>"""
+    AuroraParameters: DataSourceAuroraParametersDict
+    """<p>Parameters for Amazon Aurora.</p>"""
+    AuroraPostgreSqlParameters: DataSourceAuroraPostgreSqlParametersDict
+    """<p>Parameters for Amazon Aurora PostgreSQL-Compatible Edition.</p>"""
+    DatabricksParameters: DataSourceDatabricksParametersDict
+    """<p>The parameters that are required to connect to a Databricks data source.</p>"""
+    MariaDbParameters: DataSourceMariaDbParametersDict
+    """<p>The parameters for MariaDB.</p>"""
+    MySqlParameters: DataSourceMySqlParametersDict
+    """<p>The parameters for MySQL.</p>"""
+    OracleParameters: DataSourceOracleParametersDict
+    """<p>The parameters for Oracle.</p>"""
+    PostgreSqlParameters: DataSourcePostgreSqlParametersDict
+    """<p>The parameters for PostgreSQL.</p>"""
+    PrestoParameters: DataSourcePrestoParametersDict
+    """<p>The parameters for Presto.</p>"""
+    RdsParameters: DataSourceRdsParametersDict
+    """<p>The parameters for Amazon RDS.</p>"""
+    RedshiftParameters: DataSourceRedshiftParametersDict
+    """<p>The parameters for Amazon Redshift. The <code>ClusterId</code> field can be blank if
+    <code>Host</code> and <code>Port</code> are both set. The <code>Host</code> and
+    <code>Port</code> fields can be blank if the <code>ClusterId</code> field is set.</p>"""
+    S3Parameters: DataSourceS3ParametersDict
+    """<p>The parameters for S3.</p>"""
+    S3TablesParameters: DataSourceS3TablesParametersDict
+    """Type: DataSourceS3TablesParametersDict."""
+    SnowflakeParameters: DataSourceSnowflakeParametersDict
+    """<p>The parameters for Snowflake.</p>"""
+    SparkParameters: DataSourceSparkParametersDict
+    """<p>The parameters for Spark.</p>"""
+    SqlServerParameters: DataSourceSqlServerParametersDict
+    """<p>The parameters for SQL Server.</p>"""
+    StarburstParameters: DataSourceStarburstParametersDict
+    """<p>The parameters that are required to connect to a Starburst data source.</p>"""
+    TeradataParameters: DataSourceTeradataParametersDict
+    """<p>The parameters for Teradata.</p>"""
+    TrinoParameters: DataSourceTrinoParametersDict
+    """<p>The parameters that are required to connect to a Trino data source.</p>"""
 
-DataSourceSqlServerParametersDict = TypedDict(
-    "DataSourceSqlServerParametersDict",
-    {
-        "Database": "Required[str]",
-        "Host": "Required[str]",
-        "Port": "Required[float]",
-    },
-    total=False,
-)
 
-DataSourceSslPropertiesDict = TypedDict(
-    "DataSourceSslPropertiesDict",
-    {
-        "DisableSsl": "bool",
-    },
-    total=False,
-)
+class DataSourceDatabricksParametersDict(TypedDict, total=False):
+    """DataSourceDatabricksParameters as a plain dict: <p>The parameters that are required to
+    connect to a Databricks data source.</p>"""
 
-DataSourceStarburstParametersDict = TypedDict(
-    "DataSourceStarburstParametersDict",
-    {
-        "AuthenticationType": "Literal['PASSWORD', 'TOKEN', 'X509', 'KEYPAIR']",
-        "Catalog": "Required[str]",
-        "DatabaseAccessControlRole": "str",
-        "Host": "Required[str]",
-        "OAuthParameters": "DataSourceOAuthParametersDict",
-        "Port": "Required[float]",
-        "ProductType": "Literal['GALAXY', 'ENTERPRISE']",
-    },
-    total=False,
-)
+    AuthenticationType: Literal["PASSWORD", "TOKEN", "X509", "KEYPAIR"]
+    """Allowed values: 'PASSWORD', 'TOKEN', 'X509', 'KEYPAIR'."""
+    Host: Required[str]
+    """<p>The host name of the Databricks data source.</p>"""
+    OAuthParameters: DataSourceOAuthParametersDict
+    """Type: DataSourceOAuthParametersDict."""
+    Port: Required[float]
+    """<p>The port for the Databricks data source.</p>"""
+    SqlEndpointPath: Required[str]
+    """<p>The HTTP path of the Databricks data source.</p>"""
 
-DataSourceTeradataParametersDict = TypedDict(
-    "DataSourceTeradataParametersDict",
-    {
-        "Database": "Required[str]",
-        "Host": "Required[str]",
-        "Port": "Required[float]",
-    },
-    total=False,
-)
 
-DataSourceTrinoParametersDict = TypedDict(
-    "DataSourceTrinoParametersDict",
-    {
-        "Catalog": "Required[str]",
-        "Host": "Required[str]",
-        "Port": "Required[float]",
-    },
-    total=False,
-)
+class DataSourceErrorInfoDict(TypedDict, total=False):
+    """DataSourceErrorInfo as a plain dict: <p>Error information for the data source creation or
+    update.</p>"""
 
-DataSourceVpcConnectionPropertiesDict = TypedDict(
-    "DataSourceVpcConnectionPropertiesDict",
-    {
-        "VpcConnectionArn": "Required[str]",
-    },
-    total=False,
-)
+    Message: str
+    """<p>Error message.</p>"""
+    Type: Literal[
+        "ACCESS_DENIED",
+        "COPY_SOURCE_NOT_FOUND",
+        "TIMEOUT",
+        "ENGINE_VERSION_NOT_SUPPORTED",
+        "UNKNOWN_HOST",
+        "GENERIC_SQL_FAILURE",
+        "CONFLICT",
+        "UNKNOWN",
+    ]
+    """Allowed values: 'ACCESS_DENIED', 'COPY_SOURCE_NOT_FOUND', 'TIMEOUT',
+    'ENGINE_VERSION_NOT_SUPPORTED', 'UNKNOWN_HOST', 'GENERIC_SQL_FAILURE', 'CONFLICT', 'UNKNOWN'."""
 
-ImpalaParametersDict = TypedDict(
-    "ImpalaParametersDict",
-    {
-        "Host": "Required[str]",
-        "Port": "Required[float]",
-        "SqlEndpointPath": "Required[str]",
-    },
-    total=False,
-)
 
-RedshiftIAMParametersDict = TypedDict(
-    "RedshiftIAMParametersDict",
-    {
-        "AutoCreateDatabaseUser": "bool",
-        "DatabaseGroups": "list[str]",
-        "DatabaseUser": "str",
-        "RoleArn": "Required[str]",
-    },
-    total=False,
-)
+class DataSourceIdentityCenterConfigurationDict(TypedDict, total=False):
+    """DataSourceIdentityCenterConfiguration as a plain dict: <p>The parameters for an IAM Identity
+    Center configuration.</p>"""
 
-ResourcePermissionDict = TypedDict(
-    "ResourcePermissionDict",
-    {
-        "Actions": "Required[list[str]]",
-        "Principal": "Required[str]",
-        "Resource": "str",
-    },
-    total=False,
-)
+    EnableIdentityPropagation: bool
+    """<p>A Boolean option that controls whether Trusted Identity Propagation should be used.</p>"""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class DataSourceKeyPairCredentialsDict(TypedDict, total=False):
+    """DataSourceKeyPairCredentials as a plain dict."""
+
+    KeyPairUsername: Required[str]
+    """Length: 1 to 64 characters."""
+    PrivateKey: Required[str]
+    """Pattern: ^-{5}BEGIN (ENCRYPTED )?PRIVATE
+    KEY-{5}\\u000D?\\u000A([A-Za-z0-9/+]{64}\\u000D?\\u000A)*[A-Za-z0-9/+]{1,64}={0,2}\\u000D?\\u000A-{5}END
+    (ENCRYPTED )?PRIVATE KEY-{5}(\\u000D?\\u000A)?$ Length: 1600 to 8000 characters."""
+    PrivateKeyPassphrase: str
+    """Length: 0 to 256 characters."""
+
+
+class DataSourceManifestFileLocationDict(TypedDict, total=False):
+    """DataSourceManifestFileLocation as a plain dict: <p>Amazon S3 manifest file location.</p>"""
+
+    Bucket: Required[str]
+    """<p>Amazon S3 bucket.</p>"""
+    Key: Required[str]
+    """<p>Amazon S3 key that identifies an object.</p>"""
+
+
+class DataSourceMariaDbParametersDict(TypedDict, total=False):
+    """DataSourceMariaDbParameters as a plain dict: <p>The parameters for MariaDB.</p>"""
+
+    Database: Required[str]
+    """<p>Database.</p>"""
+    Host: Required[str]
+    """<p>Host.</p>"""
+    Port: Required[float]
+    """<p>Port.</p>"""
+
+
+class DataSourceMySqlParametersDict(TypedDict, total=False):
+    """DataSourceMySqlParameters as a plain dict: <p>The parameters for MySQL.</p>"""
+
+    Database: Required[str]
+    """<p>Database.</p>"""
+    Host: Required[str]
+    """<p>Host.</p>"""
+    Port: Required[float]
+    """<p>Port.</p>"""
+
+
+class DataSourceOAuthClientCredentialsDict(TypedDict, total=False):
+    """DataSourceOAuthClientCredentials as a plain dict."""
+
+    ClientId: str
+    """Pattern: ^[^\\p{Cc}]+$ Length: 1 to 256 characters."""
+    ClientSecret: str
+    """Pattern: ^[^\\p{Cc}]+$ Length: 1 to 2048 characters."""
+    Username: str
+    """Length: 1 to 64 characters."""
+
+
+class DataSourceOAuthParametersDict(TypedDict, total=False):
+    """DataSourceOAuthParameters as a plain dict."""
+
+    IdentityProviderResourceUri: str
+    """Length: 1 to 2048 characters."""
+    IdentityProviderVpcConnectionProperties: DataSourceVpcConnectionPropertiesDict
+    """<p>VPC connection properties.</p>"""
+    OAuthScope: str
+    """Length: 1 to 128 characters."""
+    TokenProviderUrl: Required[str]
+    """Length: 1 to 2048 characters."""
+
+
+class DataSourceOracleParametersDict(TypedDict, total=False):
+    """DataSourceOracleParameters as a plain dict: <p>The parameters for Oracle.</p>"""
+
+    Database: Required[str]
+    """<p>The database.</p>"""
+    Host: Required[str]
+    """<p>An Oracle host.</p>"""
+    Port: Required[float]
+    """<p>The port.</p>"""
+    UseServiceName: bool
+    """Type: bool."""
+
+
+class DataSourcePostgreSqlParametersDict(TypedDict, total=False):
+    """DataSourcePostgreSqlParameters as a plain dict: <p>The parameters for PostgreSQL.</p>"""
+
+    Database: Required[str]
+    """<p>Database.</p>"""
+    Host: Required[str]
+    """<p>Host.</p>"""
+    Port: Required[float]
+    """<p>Port.</p>"""
+
+
+class DataSourcePrestoParametersDict(TypedDict, total=False):
+    """DataSourcePrestoParameters as a plain dict: <p>The parameters for Presto.</p>"""
+
+    Catalog: Required[str]
+    """<p>Catalog.</p>"""
+    Host: Required[str]
+    """<p>Host.</p>"""
+    Port: Required[float]
+    """<p>Port.</p>"""
+
+
+class DataSourceRdsParametersDict(TypedDict, total=False):
+    """DataSourceRdsParameters as a plain dict: <p>The parameters for Amazon RDS.</p>"""
+
+    Database: Required[str]
+    """<p>Database.</p>"""
+    InstanceId: Required[str]
+    """<p>Instance ID.</p>"""
+
+
+class DataSourceRedshiftParametersDict(TypedDict, total=False):
+    """DataSourceRedshiftParameters as a plain dict: <p>The parameters for Amazon Redshift. The
+    <code>ClusterId</code> field can be blank if <code>Host</code> and <code>Port</code> are both
+    set. The <code>Host</code> and <code>Port</code> fields can be blank if the
+    <code>ClusterId</code> field is set.</p>"""
+
+    ClusterId: str
+    """<p>Cluster ID. This field can be blank if the <code>Host</code> and <code>Port</code> are
+    provided.</p>"""
+    Database: Required[str]
+    """<p>Database.</p>"""
+    Host: str
+    """<p>Host. This field can be blank if <code>ClusterId</code> is provided.</p>"""
+    IAMParameters: RedshiftIAMParametersDict
+    """<p>A structure that grants Amazon QuickSight access to your cluster and make a call to the
+    <code>redshift:GetClusterCredentials</code> API. For more information on the
+    <code>redshift:GetClusterCredentials</code> API, see <a
+    href="https://docs.aws.amazon.com/redshift/latest/APIReference/API_GetClusterCredentials.html">
+    <code>GetClusterCredentials</code> </a>.</p>"""
+    IdentityCenterConfiguration: DataSourceIdentityCenterConfigurationDict
+    """<p>The parameters for an IAM Identity Center configuration.</p>"""
+    Port: float
+    """<p>Port. This field can be blank if the <code>ClusterId</code> is provided.</p>"""
+
+
+class DataSourceS3ParametersDict(TypedDict, total=False):
+    """DataSourceS3Parameters as a plain dict: <p>The parameters for S3.</p>"""
+
+    ManifestFileLocation: Required[DataSourceManifestFileLocationDict]
+    """<p>Amazon S3 manifest file location.</p>"""
+    RoleArn: str
+    """<p>Use the <code>RoleArn</code> structure to override an account-wide role for a specific S3
+    data source. For example, say an account administrator has turned off all S3 access with an
+    account-wide role. The administrator can then use <code>RoleArn</code> to bypass the
+    account-wide role and allow S3 access for the single S3 data source that is specified in the
+    structure, even if the account-wide role forbidding S3 access is still active.</p>"""
+
+
+class DataSourceS3TablesParametersDict(TypedDict, total=False):
+    """DataSourceS3TablesParameters as a plain dict."""
+
+    TableBucketArn: str
+    """Pattern: ^(arn:aws[-a-z0-9]*:[a-z0-9]+:[-a-z0-9]*:[0-9]{12}:bucket/[a-zA-Z0-9-_]{3,63})$"""
+
+
+class DataSourceSnowflakeParametersDict(TypedDict, total=False):
+    """DataSourceSnowflakeParameters as a plain dict: <p>The parameters for Snowflake.</p>"""
+
+    AuthenticationType: Literal["PASSWORD", "TOKEN", "X509", "KEYPAIR"]
+    """Allowed values: 'PASSWORD', 'TOKEN', 'X509', 'KEYPAIR'."""
+    Database: Required[str]
+    """<p>Database.</p>"""
+    DatabaseAccessControlRole: str
+    """Length: 0 to 128 characters."""
+    Host: Required[str]
+    """<p>Host.</p>"""
+    OAuthParameters: DataSourceOAuthParametersDict
+    """Type: DataSourceOAuthParametersDict."""
+    Warehouse: Required[str]
+    """<p>Warehouse.</p>"""
+
+
+class DataSourceSparkParametersDict(TypedDict, total=False):
+    """DataSourceSparkParameters as a plain dict: <p>The parameters for Spark.</p>"""
+
+    Host: Required[str]
+    """<p>Host.</p>"""
+    Port: Required[float]
+    """<p>Port.</p>"""
+
+
+class DataSourceSqlServerParametersDict(TypedDict, total=False):
+    """DataSourceSqlServerParameters as a plain dict: <p>The parameters for SQL Server.</p>"""
+
+    Database: Required[str]
+    """<p>Database.</p>"""
+    Host: Required[str]
+    """<p>Host.</p>"""
+    Port: Required[float]
+    """<p>Port.</p>"""
+
+
+class DataSourceSslPropertiesDict(TypedDict, total=False):
+    """DataSourceSslProperties as a plain dict: <p>Secure Socket Layer (SSL) properties that apply
+    when Amazon QuickSight connects to your underlying data source.</p>"""
+
+    DisableSsl: bool
+    """<p>A Boolean option to control whether SSL should be disabled.</p>"""
+
+
+class DataSourceStarburstParametersDict(TypedDict, total=False):
+    """DataSourceStarburstParameters as a plain dict: <p>The parameters that are required to connect
+    to a Starburst data source.</p>"""
+
+    AuthenticationType: Literal["PASSWORD", "TOKEN", "X509", "KEYPAIR"]
+    """Allowed values: 'PASSWORD', 'TOKEN', 'X509', 'KEYPAIR'."""
+    Catalog: Required[str]
+    """<p>The catalog name for the Starburst data source.</p>"""
+    DatabaseAccessControlRole: str
+    """Length: 0 to 128 characters."""
+    Host: Required[str]
+    """<p>The host name of the Starburst data source.</p>"""
+    OAuthParameters: DataSourceOAuthParametersDict
+    """Type: DataSourceOAuthParametersDict."""
+    Port: Required[float]
+    """<p>The port for the Starburst data source.</p>"""
+    ProductType: Literal["GALAXY", "ENTERPRISE"]
+    """Allowed values: 'GALAXY', 'ENTERPRISE'."""
+
+
+class DataSourceTeradataParametersDict(TypedDict, total=False):
+    """DataSourceTeradataParameters as a plain dict: <p>The parameters for Teradata.</p>"""
+
+    Database: Required[str]
+    """<p>Database.</p>"""
+    Host: Required[str]
+    """<p>Host.</p>"""
+    Port: Required[float]
+    """<p>Port.</p>"""
+
+
+class DataSourceTrinoParametersDict(TypedDict, total=False):
+    """DataSourceTrinoParameters as a plain dict: <p>The parameters that are required to connect to
+    a Trino data source.</p>"""
+
+    Catalog: Required[str]
+    """<p>The catalog name for the Trino data source.</p>"""
+    Host: Required[str]
+    """<p>The host name of the Trino data source.</p>"""
+    Port: Required[float]
+    """<p>The port for the Trino data source.</p>"""
+
+
+class DataSourceVpcConnectionPropertiesDict(TypedDict, total=False):
+    """DataSourceVpcConnectionProperties as a plain dict: <p>VPC connection properties.</p>"""
+
+    VpcConnectionArn: Required[str]
+    """<p>The Amazon Resource Name (ARN) for the VPC connection.</p>"""
+
+
+class ImpalaParametersDict(TypedDict, total=False):
+    """ImpalaParameters as a plain dict."""
+
+    Host: Required[str]
+    """Length: 1 to 256 characters."""
+    Port: Required[float]
+    """Range: 1 to 65535 (inclusive)."""
+    SqlEndpointPath: Required[str]
+    """Length: 1 to 4096 characters."""
+
+
+class RedshiftIAMParametersDict(TypedDict, total=False):
+    """RedshiftIAMParameters as a plain dict: <p>A structure that grants Amazon QuickSight access to
+    your cluster and make a call to the <code>redshift:GetClusterCredentials</code> API. For more
+    information on the <code>redshift:GetClusterCredentials</code> API, see <a
+    href="https://docs.aws.amazon.com/redshift/latest/APIReference/API_GetClusterCredentials.html">
+    <code>GetClusterCredentials</code> </a>.</p>"""
+
+    AutoCreateDatabaseUser: bool
+    """<p>Automatically creates a database user. If your database doesn't have a
+    <code>DatabaseUser</code>, set this parameter to <code>True</code>. If there is no
+    <code>DatabaseUser</code>, Amazon QuickSight can't connect to your cluster. The
+    <code>RoleArn</code> that you use for this operation must grant access to
+    <code>redshift:CreateClusterUser</code> to successfully create the user.</p>"""
+    DatabaseGroups: list[str]
+    """<p>A list of groups whose permissions will be granted to Amazon QuickSight to access the
+    cluster. These permissions are combined with the permissions granted to Amazon QuickSight by the
+    <code>DatabaseUser</code>. If you choose to include this parameter, the <code>RoleArn</code>
+    must grant access to <code>redshift:JoinGroup</code>.</p>"""
+    DatabaseUser: str
+    """<p>The user whose permissions and group memberships will be used by Amazon QuickSight to
+    access the cluster. If this user already exists in your database, Amazon QuickSight is granted
+    the same permissions that the user has. If the user doesn't exist, set the value of
+    <code>AutoCreateDatabaseUser</code> to <code>True</code> to create a new user with PUBLIC
+    permissions.</p>"""
+    RoleArn: Required[str]
+    """<p>Use the <code>RoleArn</code> structure to allow Amazon QuickSight to call
+    <code>redshift:GetClusterCredentials</code> on your cluster. The calling principal must have
+    <code>iam:PassRole</code> access to pass the role to Amazon QuickSight. The role's trust policy
+    must allow the Amazon QuickSight service principal to assume the role.</p>"""
+
+
+class ResourcePermissionDict(TypedDict, total=False):
+    """ResourcePermission as a plain dict: <p>Permission for the resource.</p>"""
+
+    Actions: Required[list[str]]
+    """<p>The IAM action to grant or revoke permissions on.</p>"""
+    Principal: Required[str]
+    """<p>The Amazon Resource Name (ARN) of the principal. This can be one of the following:</p>
+    <ul> <li> <p>The ARN of an Amazon QuickSight user or group associated with a data source or
+    dataset. (This is common.)</p> </li> <li> <p>The ARN of an Amazon QuickSight user, group, or
+    namespace associated with an analysis, dashboard, template, or theme. (This is common.)</p>
+    </li> <li> <p>The ARN of an Amazon Web Services account root: This is an IAM ARN rather than a
+    QuickSight ARN. Use this option only to share resources (templates) across Amazon Web Services
+    accounts. (This is less common.) </p> </li> </ul>"""
+    Resource: str
+    """Type: str."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: <p>The key or keys of the key-value pairs for the resource tag or tags
+    assigned to the resource.</p>"""
+
+    Key: Required[str]
+    """<p>Tag key.</p>"""
+    Value: Required[str]
+    """<p>Tag value.</p>"""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::QuickSight::DataSource",
     schema_file="aws-quicksight-datasource.json",
     primary_identifier=("/AwsAccountId", "/DataSourceId"),
-    additional_identifiers=(),
     read_only=("/Arn", "/CreatedTime", "/LastUpdatedTime", "/Status"),
     create_only=("/AwsAccountId", "/DataSourceId", "/Type"),
     write_only=("/Credentials", "/FolderArns"),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("Name", "Type"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -609,573 +735,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AmazonElasticsearchParameters": {
-            "additionalProperties": False,
-            "properties": {"Domain": {"maxLength": 64, "minLength": 1, "type": "string"}},
-            "required": ["Domain"],
-            "type": "object",
-        },
-        "AmazonOpenSearchParameters": {
-            "additionalProperties": False,
-            "properties": {"Domain": {"maxLength": 64, "minLength": 1, "type": "string"}},
-            "required": ["Domain"],
-            "type": "object",
-        },
-        "AthenaParameters": {
-            "additionalProperties": False,
-            "properties": {
-                "ConsumerAccountRoleArn": {"maxLength": 2048, "minLength": 20, "type": "string"},
-                "IdentityCenterConfiguration": {
-                    "$ref": "#/definitions/IdentityCenterConfiguration"
-                },
-                "RoleArn": {"maxLength": 2048, "minLength": 20, "type": "string"},
-                "WorkGroup": {"maxLength": 128, "minLength": 1, "type": "string"},
-            },
-            "type": "object",
-        },
-        "AuroraParameters": {
-            "additionalProperties": False,
-            "properties": {
-                "Database": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Host": {"maxLength": 256, "minLength": 1, "type": "string"},
-                "Port": {"maximum": 65535, "minimum": 1, "type": "number"},
-            },
-            "required": ["Database", "Host", "Port"],
-            "type": "object",
-        },
-        "AuroraPostgreSqlParameters": {
-            "additionalProperties": False,
-            "properties": {
-                "Database": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Host": {"maxLength": 256, "minLength": 1, "type": "string"},
-                "Port": {"maximum": 65535, "minimum": 1, "type": "number"},
-            },
-            "required": ["Database", "Host", "Port"],
-            "type": "object",
-        },
-        "AuthenticationType": {"enum": ["PASSWORD", "TOKEN", "X509", "KEYPAIR"], "type": "string"},
-        "AwsIotAnalyticsParameters": {
-            "additionalProperties": False,
-            "properties": {"DataSetName": {"maxLength": 128, "minLength": 1, "type": "string"}},
-            "required": ["DataSetName"],
-            "type": "object",
-        },
-        "CredentialPair": {
-            "additionalProperties": False,
-            "properties": {
-                "AlternateDataSourceParameters": {
-                    "items": {"$ref": "#/definitions/DataSourceParameters"},
-                    "maxItems": 50,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "Password": {"maxLength": 1024, "minLength": 1, "type": "string"},
-                "Username": {"maxLength": 64, "minLength": 1, "type": "string"},
-            },
-            "required": ["Password", "Username"],
-            "type": "object",
-        },
-        "DataSourceCredentials": {
-            "additionalProperties": False,
-            "properties": {
-                "CopySourceArn": {
-                    "pattern": "^arn:[-a-z0-9]*:quicksight:[-a-z0-9]*:[0-9]{12}:datasource/.+$",
-                    "type": "string",
-                },
-                "CredentialPair": {"$ref": "#/definitions/CredentialPair"},
-                "KeyPairCredentials": {"$ref": "#/definitions/KeyPairCredentials"},
-                "OAuthClientCredentials": {"$ref": "#/definitions/OAuthClientCredentials"},
-                "SecretArn": {
-                    "maxLength": 2048,
-                    "minLength": 1,
-                    "pattern": "^arn:[-a-z0-9]*:secretsmanager:[-a-z0-9]*:[0-9]{12}:secret:.+$",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "DataSourceErrorInfo": {
-            "additionalProperties": False,
-            "properties": {
-                "Message": {"type": "string"},
-                "Type": {"$ref": "#/definitions/DataSourceErrorInfoType"},
-            },
-            "type": "object",
-        },
-        "DataSourceErrorInfoType": {
-            "enum": [
-                "ACCESS_DENIED",
-                "COPY_SOURCE_NOT_FOUND",
-                "TIMEOUT",
-                "ENGINE_VERSION_NOT_SUPPORTED",
-                "UNKNOWN_HOST",
-                "GENERIC_SQL_FAILURE",
-                "CONFLICT",
-                "UNKNOWN",
-            ],
-            "type": "string",
-        },
-        "DataSourceParameters": {
-            "additionalProperties": False,
-            "properties": {
-                "AmazonElasticsearchParameters": {
-                    "$ref": "#/definitions/AmazonElasticsearchParameters"
-                },
-                "AmazonOpenSearchParameters": {"$ref": "#/definitions/AmazonOpenSearchParameters"},
-                "AthenaParameters": {"$ref": "#/definitions/AthenaParameters"},
-                "AuroraParameters": {"$ref": "#/definitions/AuroraParameters"},
-                "AuroraPostgreSqlParameters": {"$ref": "#/definitions/AuroraPostgreSqlParameters"},
-                "DatabricksParameters": {"$ref": "#/definitions/DatabricksParameters"},
-                "MariaDbParameters": {"$ref": "#/definitions/MariaDbParameters"},
-                "MySqlParameters": {"$ref": "#/definitions/MySqlParameters"},
-                "OracleParameters": {"$ref": "#/definitions/OracleParameters"},
-                "PostgreSqlParameters": {"$ref": "#/definitions/PostgreSqlParameters"},
-                "PrestoParameters": {"$ref": "#/definitions/PrestoParameters"},
-                "RdsParameters": {"$ref": "#/definitions/RdsParameters"},
-                "RedshiftParameters": {"$ref": "#/definitions/RedshiftParameters"},
-                "S3Parameters": {"$ref": "#/definitions/S3Parameters"},
-                "S3TablesParameters": {"$ref": "#/definitions/S3TablesParameters"},
-                "SnowflakeParameters": {"$ref": "#/definitions/SnowflakeParameters"},
-                "SparkParameters": {"$ref": "#/definitions/SparkParameters"},
-                "SqlServerParameters": {"$ref": "#/definitions/SqlServerParameters"},
-                "StarburstParameters": {"$ref": "#/definitions/StarburstParameters"},
-                "TeradataParameters": {"$ref": "#/definitions/TeradataParameters"},
-                "TrinoParameters": {"$ref": "#/definitions/TrinoParameters"},
-            },
-            "type": "object",
-        },
-        "DataSourceType": {
-            "enum": [
-                "ADOBE_ANALYTICS",
-                "AMAZON_ELASTICSEARCH",
-                "AMAZON_OPENSEARCH",
-                "ATHENA",
-                "AURORA",
-                "AURORA_POSTGRESQL",
-                "AWS_IOT_ANALYTICS",
-                "DATABRICKS",
-                "DENODO",
-                "DREMIO",
-                "DYNAMODB",
-                "SAPHANA",
-                "DB2_AS400",
-                "EXASOL",
-                "FILE",
-                "FULLY_MANAGED_KNOWLEDGE_BASE",
-                "GITHUB",
-                "INTERNATIONAL_DATA_CORPORATION",
-                "JIRA",
-                "MARIADB",
-                "MYSQL",
-                "ORACLE",
-                "POSTGRESQL",
-                "PRESTO",
-                "QBUSINESS",
-                "REDSHIFT",
-                "S3",
-                "S3_TABLES",
-                "S3_KNOWLEDGE_BASE",
-                "SALESFORCE",
-                "SERVICENOW",
-                "SNOWFLAKE",
-                "SPARK",
-                "SPICE",
-                "SQLSERVER",
-                "TERADATA",
-                "TIMESTREAM",
-                "TWITTER",
-                "BIGQUERY",
-                "GOOGLE_ANALYTICS",
-                "TRINO",
-                "STARBURST",
-                "MONGO",
-                "MONGO_ATLAS",
-                "DOCUMENTDB",
-                "APPFLOW",
-                "IMPALA",
-                "GLUE",
-                "GLUE_DATA_CATALOG",
-                "GOOGLE_DRIVE",
-                "CONFLUENCE",
-                "SHAREPOINT",
-                "ONE_DRIVE",
-                "WEB_CRAWLER",
-                "BOX",
-                "GOOGLESHEETS",
-                "ATLAN",
-            ],
-            "type": "string",
-        },
-        "DatabricksParameters": {
-            "additionalProperties": False,
-            "properties": {
-                "AuthenticationType": {"$ref": "#/definitions/AuthenticationType"},
-                "Host": {"maxLength": 256, "minLength": 1, "type": "string"},
-                "OAuthParameters": {"$ref": "#/definitions/OAuthParameters"},
-                "Port": {"maximum": 65535, "minimum": 1, "type": "number"},
-                "SqlEndpointPath": {"maxLength": 4096, "minLength": 1, "type": "string"},
-            },
-            "required": ["Host", "Port", "SqlEndpointPath"],
-            "type": "object",
-        },
-        "IdentityCenterConfiguration": {
-            "additionalProperties": False,
-            "properties": {"EnableIdentityPropagation": {"type": "boolean"}},
-            "type": "object",
-        },
-        "ImpalaParameters": {
-            "additionalProperties": False,
-            "properties": {
-                "Host": {"maxLength": 256, "minLength": 1, "type": "string"},
-                "Port": {"maximum": 65535, "minimum": 1, "type": "number"},
-                "SqlEndpointPath": {"maxLength": 4096, "minLength": 1, "type": "string"},
-            },
-            "required": ["Host", "Port", "SqlEndpointPath"],
-            "type": "object",
-        },
-        "KeyPairCredentials": {
-            "additionalProperties": False,
-            "properties": {
-                "KeyPairUsername": {"maxLength": 64, "minLength": 1, "type": "string"},
-                "PrivateKey": {
-                    "maxLength": 8000,
-                    "minLength": 1600,
-                    "pattern": "^-{5}BEGIN "
-                    "(ENCRYPTED "
-                    ")?PRIVATE "
-                    "KEY-{5}\\u000D?\\u000A([A-Za-z0-9/+]{64}\\u000D?\\u000A)*[A-Za-z0-9/+]{1,64}={0,2}\\u000D?\\u000A-{5}END "
-                    "(ENCRYPTED "
-                    ")?PRIVATE "
-                    "KEY-{5}(\\u000D?\\u000A)?$",
-                    "type": "string",
-                },
-                "PrivateKeyPassphrase": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["KeyPairUsername", "PrivateKey"],
-            "type": "object",
-        },
-        "ManifestFileLocation": {
-            "additionalProperties": False,
-            "properties": {
-                "Bucket": {"maxLength": 1024, "minLength": 1, "type": "string"},
-                "Key": {"maxLength": 1024, "minLength": 1, "type": "string"},
-            },
-            "required": ["Bucket", "Key"],
-            "type": "object",
-        },
-        "MariaDbParameters": {
-            "additionalProperties": False,
-            "properties": {
-                "Database": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Host": {"maxLength": 256, "minLength": 1, "type": "string"},
-                "Port": {"maximum": 65535, "minimum": 1, "type": "number"},
-            },
-            "required": ["Database", "Host", "Port"],
-            "type": "object",
-        },
-        "MySqlParameters": {
-            "additionalProperties": False,
-            "properties": {
-                "Database": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Host": {"maxLength": 256, "minLength": 1, "type": "string"},
-                "Port": {"maximum": 65535, "minimum": 1, "type": "number"},
-            },
-            "required": ["Database", "Host", "Port"],
-            "type": "object",
-        },
-        "OAuthClientCredentials": {
-            "additionalProperties": False,
-            "properties": {
-                "ClientId": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "pattern": "^[^\\p{Cc}]+$",
-                    "type": "string",
-                },
-                "ClientSecret": {
-                    "maxLength": 2048,
-                    "minLength": 1,
-                    "pattern": "^[^\\p{Cc}]+$",
-                    "type": "string",
-                },
-                "Username": {"maxLength": 64, "minLength": 1, "type": "string"},
-            },
-            "type": "object",
-        },
-        "OAuthParameters": {
-            "additionalProperties": False,
-            "properties": {
-                "IdentityProviderResourceUri": {
-                    "maxLength": 2048,
-                    "minLength": 1,
-                    "type": "string",
-                },
-                "IdentityProviderVpcConnectionProperties": {
-                    "$ref": "#/definitions/VpcConnectionProperties"
-                },
-                "OAuthScope": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "TokenProviderUrl": {"maxLength": 2048, "minLength": 1, "type": "string"},
-            },
-            "required": ["TokenProviderUrl"],
-            "type": "object",
-        },
-        "OracleParameters": {
-            "additionalProperties": False,
-            "properties": {
-                "Database": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Host": {"maxLength": 256, "minLength": 1, "type": "string"},
-                "Port": {"maximum": 65535, "minimum": 1, "type": "number"},
-                "UseServiceName": {"type": "boolean"},
-            },
-            "required": ["Database", "Host", "Port"],
-            "type": "object",
-        },
-        "PostgreSqlParameters": {
-            "additionalProperties": False,
-            "properties": {
-                "Database": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Host": {"maxLength": 256, "minLength": 1, "type": "string"},
-                "Port": {"maximum": 65535, "minimum": 1, "type": "number"},
-            },
-            "required": ["Database", "Host", "Port"],
-            "type": "object",
-        },
-        "PrestoParameters": {
-            "additionalProperties": False,
-            "properties": {
-                "Catalog": {"maxLength": 128, "minLength": 0, "type": "string"},
-                "Host": {"maxLength": 256, "minLength": 1, "type": "string"},
-                "Port": {"maximum": 65535, "minimum": 1, "type": "number"},
-            },
-            "required": ["Catalog", "Host", "Port"],
-            "type": "object",
-        },
-        "RdsParameters": {
-            "additionalProperties": False,
-            "properties": {
-                "Database": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "InstanceId": {"maxLength": 64, "minLength": 1, "type": "string"},
-            },
-            "required": ["Database", "InstanceId"],
-            "type": "object",
-        },
-        "RedshiftIAMParameters": {
-            "additionalProperties": False,
-            "properties": {
-                "AutoCreateDatabaseUser": {"type": "boolean"},
-                "DatabaseGroups": {
-                    "items": {"maxLength": 64, "minLength": 1, "type": "string"},
-                    "maxItems": 50,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "DatabaseUser": {"maxLength": 64, "minLength": 1, "type": "string"},
-                "RoleArn": {"maxLength": 2048, "minLength": 20, "type": "string"},
-            },
-            "required": ["RoleArn"],
-            "type": "object",
-        },
-        "RedshiftParameters": {
-            "additionalProperties": False,
-            "properties": {
-                "ClusterId": {"maxLength": 64, "minLength": 1, "type": "string"},
-                "Database": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Host": {"maxLength": 256, "minLength": 1, "type": "string"},
-                "IAMParameters": {"$ref": "#/definitions/RedshiftIAMParameters"},
-                "IdentityCenterConfiguration": {
-                    "$ref": "#/definitions/IdentityCenterConfiguration"
-                },
-                "Port": {"maximum": 65535, "minimum": 0, "type": "number"},
-            },
-            "required": ["Database"],
-            "type": "object",
-        },
-        "ResourcePermission": {
-            "additionalProperties": False,
-            "properties": {
-                "Actions": {
-                    "items": {"type": "string"},
-                    "maxItems": 30,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "Principal": {"maxLength": 256, "minLength": 1, "type": "string"},
-                "Resource": {"type": "string"},
-            },
-            "required": ["Actions", "Principal"],
-            "type": "object",
-        },
-        "ResourceStatus": {
-            "enum": [
-                "CREATION_IN_PROGRESS",
-                "CREATION_SUCCESSFUL",
-                "CREATION_FAILED",
-                "UPDATE_IN_PROGRESS",
-                "UPDATE_SUCCESSFUL",
-                "UPDATE_FAILED",
-                "PENDING_UPDATE",
-                "DELETED",
-            ],
-            "type": "string",
-        },
-        "S3Parameters": {
-            "additionalProperties": False,
-            "properties": {
-                "ManifestFileLocation": {"$ref": "#/definitions/ManifestFileLocation"},
-                "RoleArn": {"maxLength": 2048, "minLength": 20, "type": "string"},
-            },
-            "required": ["ManifestFileLocation"],
-            "type": "object",
-        },
-        "S3TablesParameters": {
-            "additionalProperties": False,
-            "properties": {
-                "TableBucketArn": {
-                    "pattern": "^(arn:aws[-a-z0-9]*:[a-z0-9]+:[-a-z0-9]*:[0-9]{12}:bucket/[a-zA-Z0-9-_]{3,63})$",
-                    "type": "string",
-                }
-            },
-            "type": "object",
-        },
-        "SnowflakeParameters": {
-            "additionalProperties": False,
-            "properties": {
-                "AuthenticationType": {"$ref": "#/definitions/AuthenticationType"},
-                "Database": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "DatabaseAccessControlRole": {"maxLength": 128, "minLength": 0, "type": "string"},
-                "Host": {"maxLength": 256, "minLength": 1, "type": "string"},
-                "OAuthParameters": {"$ref": "#/definitions/OAuthParameters"},
-                "Warehouse": {"maxLength": 128, "minLength": 0, "type": "string"},
-            },
-            "required": ["Database", "Host", "Warehouse"],
-            "type": "object",
-        },
-        "SparkParameters": {
-            "additionalProperties": False,
-            "properties": {
-                "Host": {"maxLength": 256, "minLength": 1, "type": "string"},
-                "Port": {"maximum": 65535, "minimum": 1, "type": "number"},
-            },
-            "required": ["Host", "Port"],
-            "type": "object",
-        },
-        "SqlServerParameters": {
-            "additionalProperties": False,
-            "properties": {
-                "Database": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Host": {"maxLength": 256, "minLength": 1, "type": "string"},
-                "Port": {"maximum": 65535, "minimum": 1, "type": "number"},
-            },
-            "required": ["Database", "Host", "Port"],
-            "type": "object",
-        },
-        "SslProperties": {
-            "additionalProperties": False,
-            "properties": {"DisableSsl": {"type": "boolean"}},
-            "type": "object",
-        },
-        "StarburstParameters": {
-            "additionalProperties": False,
-            "properties": {
-                "AuthenticationType": {"$ref": "#/definitions/AuthenticationType"},
-                "Catalog": {"maxLength": 128, "minLength": 0, "type": "string"},
-                "DatabaseAccessControlRole": {"maxLength": 128, "minLength": 0, "type": "string"},
-                "Host": {"maxLength": 256, "minLength": 1, "type": "string"},
-                "OAuthParameters": {"$ref": "#/definitions/OAuthParameters"},
-                "Port": {"maximum": 65535, "minimum": 1, "type": "number"},
-                "ProductType": {"$ref": "#/definitions/StarburstProductType"},
-            },
-            "required": ["Catalog", "Host", "Port"],
-            "type": "object",
-        },
-        "StarburstProductType": {"enum": ["GALAXY", "ENTERPRISE"], "type": "string"},
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 1, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "TeradataParameters": {
-            "additionalProperties": False,
-            "properties": {
-                "Database": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Host": {"maxLength": 256, "minLength": 1, "type": "string"},
-                "Port": {"maximum": 65535, "minimum": 1, "type": "number"},
-            },
-            "required": ["Database", "Host", "Port"],
-            "type": "object",
-        },
-        "TrinoParameters": {
-            "additionalProperties": False,
-            "properties": {
-                "Catalog": {"maxLength": 128, "minLength": 0, "type": "string"},
-                "Host": {"maxLength": 256, "minLength": 1, "type": "string"},
-                "Port": {"maximum": 65535, "minimum": 1, "type": "number"},
-            },
-            "required": ["Catalog", "Host", "Port"],
-            "type": "object",
-        },
-        "VpcConnectionProperties": {
-            "additionalProperties": False,
-            "properties": {"VpcConnectionArn": {"type": "string"}},
-            "required": ["VpcConnectionArn"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AlternateDataSourceParameters": {
-            "items": {"$ref": "#/definitions/DataSourceParameters"},
-            "maxItems": 50,
-            "minItems": 1,
-            "type": "array",
-        },
-        "Arn": {"type": "string"},
-        "AwsAccountId": {
-            "maxLength": 12,
-            "minLength": 12,
-            "pattern": "^[0-9]{12}$",
-            "type": "string",
-        },
-        "CreatedTime": {"type": "string"},
-        "Credentials": {"$ref": "#/definitions/DataSourceCredentials"},
-        "DataSourceId": {"type": "string"},
-        "DataSourceParameters": {"$ref": "#/definitions/DataSourceParameters"},
-        "ErrorInfo": {"$ref": "#/definitions/DataSourceErrorInfo"},
-        "FolderArns": {"items": {"type": "string"}, "maxItems": 10, "minItems": 0, "type": "array"},
-        "LastUpdatedTime": {"type": "string"},
-        "Name": {"maxLength": 128, "minLength": 1, "type": "string"},
-        "Permissions": {
-            "items": {"$ref": "#/definitions/ResourcePermission"},
-            "maxItems": 64,
-            "minItems": 1,
-            "type": "array",
-        },
-        "SslProperties": {"$ref": "#/definitions/SslProperties"},
-        "Status": {"$ref": "#/definitions/ResourceStatus"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 200,
-            "minItems": 1,
-            "type": "array",
-        },
-        "Type": {"$ref": "#/definitions/DataSourceType"},
-        "VpcConnectionProperties": {"$ref": "#/definitions/VpcConnectionProperties"},
-    },
-    "required": ["Name", "Type"],
-}
-
 
 class DataSource(_Resource):
     """AWS::QuickSight::DataSource: Definition of the AWS::QuickSight::DataSource Resource Type.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: AwsAccountId, DataSourceId (composite: the values joined by '|').
+    Replaced when any of these change (create-only): AwsAccountId, DataSourceId, Type.
+    Write-only (sent to AWS, never read back): Credentials, FolderArns.
+    Read-only attributes (known once deployed): Arn, CreatedTime, LastUpdatedTime, Status.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-quicksight-datasource.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -1183,12 +753,16 @@ class DataSource(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "DataSourceAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "data_source.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """<p>The Amazon Resource Name (ARN) of the data source.</p>"""
     CreatedTime: str
+    """<p>The time that this data source was created.</p>"""
     LastUpdatedTime: str
+    """<p>The last time that this data source was updated.</p>"""
     Status: Literal[
         "CREATION_IN_PROGRESS",
         "CREATION_SUCCESSFUL",
@@ -1199,7 +773,9 @@ class DataSource(_Resource):
         "PENDING_UPDATE",
         "DELETED",
     ]
-    # Declared properties (as declared, or as AWS returned them).
+    """Allowed values: 'CREATION_IN_PROGRESS', 'CREATION_SUCCESSFUL', 'CREATION_FAILED',
+    'UPDATE_IN_PROGRESS', 'UPDATE_SUCCESSFUL', 'UPDATE_FAILED', 'PENDING_UPDATE', 'DELETED'."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AlternateDataSourceParameters: list[DataSourceDataSourceParametersDict]
     AwsAccountId: str
     Credentials: DataSourceCredentialsDict
@@ -1272,98 +848,131 @@ class DataSource(_Resource):
     ]
     VpcConnectionProperties: DataSourceVpcConnectionPropertiesDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str,
+        Type: Literal[
+            "ADOBE_ANALYTICS",
+            "AMAZON_ELASTICSEARCH",
+            "AMAZON_OPENSEARCH",
+            "ATHENA",
+            "AURORA",
+            "AURORA_POSTGRESQL",
+            "AWS_IOT_ANALYTICS",
+            "DATABRICKS",
+            "DENODO",
+            "DREMIO",
+            "DYNAMODB",
+            "SAPHANA",
+            "DB2_AS400",
+            "EXASOL",
+            "FILE",
+            "FULLY_MANAGED_KNOWLEDGE_BASE",
+            "GITHUB",
+            "INTERNATIONAL_DATA_CORPORATION",
+            "JIRA",
+            "MARIADB",
+            "MYSQL",
+            "ORACLE",
+            "POSTGRESQL",
+            "PRESTO",
+            "QBUSINESS",
+            "REDSHIFT",
+            "S3",
+            "S3_TABLES",
+            "S3_KNOWLEDGE_BASE",
+            "SALESFORCE",
+            "SERVICENOW",
+            "SNOWFLAKE",
+            "SPARK",
+            "SPICE",
+            "SQLSERVER",
+            "TERADATA",
+            "TIMESTREAM",
+            "TWITTER",
+            "BIGQUERY",
+            "GOOGLE_ANALYTICS",
+            "TRINO",
+            "STARBURST",
+            "MONGO",
+            "MONGO_ATLAS",
+            "DOCUMENTDB",
+            "APPFLOW",
+            "IMPALA",
+            "GLUE",
+            "GLUE_DATA_CATALOG",
+            "GOOGLE_DRIVE",
+            "CONFLUENCE",
+            "SHAREPOINT",
+            "ONE_DRIVE",
+            "WEB_CRAWLER",
+            "BOX",
+            "GOOGLESHEETS",
+            "ATLAN",
+        ],
+        AlternateDataSourceParameters: list[
+            DataSourceDataSourceParameters | DataSourceDataSourceParametersDict
+        ]
+        | None = None,
+        AwsAccountId: str | None = None,
+        Credentials: DataSourceCredentials | DataSourceCredentialsDict | None = None,
+        DataSourceId: str | None = None,
+        DataSourceParameters: DataSourceDataSourceParameters
+        | DataSourceDataSourceParametersDict
+        | None = None,
+        ErrorInfo: DataSourceErrorInfo | DataSourceErrorInfoDict | None = None,
+        FolderArns: list[str] | None = None,
+        Permissions: list[ResourcePermission | ResourcePermissionDict] | None = None,
+        SslProperties: DataSourceSslProperties | DataSourceSslPropertiesDict | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        VpcConnectionProperties: DataSourceVpcConnectionProperties
+        | DataSourceVpcConnectionPropertiesDict
+        | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::QuickSight::DataSource; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str,
-            Type: Literal[
-                "ADOBE_ANALYTICS",
-                "AMAZON_ELASTICSEARCH",
-                "AMAZON_OPENSEARCH",
-                "ATHENA",
-                "AURORA",
-                "AURORA_POSTGRESQL",
-                "AWS_IOT_ANALYTICS",
-                "DATABRICKS",
-                "DENODO",
-                "DREMIO",
-                "DYNAMODB",
-                "SAPHANA",
-                "DB2_AS400",
-                "EXASOL",
-                "FILE",
-                "FULLY_MANAGED_KNOWLEDGE_BASE",
-                "GITHUB",
-                "INTERNATIONAL_DATA_CORPORATION",
-                "JIRA",
-                "MARIADB",
-                "MYSQL",
-                "ORACLE",
-                "POSTGRESQL",
-                "PRESTO",
-                "QBUSINESS",
-                "REDSHIFT",
-                "S3",
-                "S3_TABLES",
-                "S3_KNOWLEDGE_BASE",
-                "SALESFORCE",
-                "SERVICENOW",
-                "SNOWFLAKE",
-                "SPARK",
-                "SPICE",
-                "SQLSERVER",
-                "TERADATA",
-                "TIMESTREAM",
-                "TWITTER",
-                "BIGQUERY",
-                "GOOGLE_ANALYTICS",
-                "TRINO",
-                "STARBURST",
-                "MONGO",
-                "MONGO_ATLAS",
-                "DOCUMENTDB",
-                "APPFLOW",
-                "IMPALA",
-                "GLUE",
-                "GLUE_DATA_CATALOG",
-                "GOOGLE_DRIVE",
-                "CONFLUENCE",
-                "SHAREPOINT",
-                "ONE_DRIVE",
-                "WEB_CRAWLER",
-                "BOX",
-                "GOOGLESHEETS",
-                "ATLAN",
-            ],
-            AlternateDataSourceParameters: list[
-                DataSourceDataSourceParameters | DataSourceDataSourceParametersDict
-            ]
-            | None = None,
-            AwsAccountId: str | None = None,
-            Credentials: DataSourceCredentials | DataSourceCredentialsDict | None = None,
-            DataSourceId: str | None = None,
-            DataSourceParameters: DataSourceDataSourceParameters
-            | DataSourceDataSourceParametersDict
-            | None = None,
-            ErrorInfo: DataSourceErrorInfo | DataSourceErrorInfoDict | None = None,
-            FolderArns: list[str] | None = None,
-            Permissions: list[ResourcePermission | ResourcePermissionDict] | None = None,
-            SslProperties: DataSourceSslProperties | DataSourceSslPropertiesDict | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            VpcConnectionProperties: DataSourceVpcConnectionProperties
-            | DataSourceVpcConnectionPropertiesDict
-            | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::QuickSight::DataSource; `await` it inside an App to deploy it.
-
-            AlternateDataSourceParameters: <p>A set of alternate data source parameters that you want to share for the credentials stored with this data source.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Name: Length: 1 to 128 characters. Required.
+            Type: Allowed values: 'ADOBE_ANALYTICS', 'AMAZON_ELASTICSEARCH', 'AMAZON_OPENSEARCH',
+                'ATHENA', 'AURORA', 'AURORA_POSTGRESQL', 'AWS_IOT_ANALYTICS', 'DATABRICKS',
+                'DENODO', 'DREMIO', 'DYNAMODB', 'SAPHANA' (and 45 more). Create-only: changing it
+                replaces the resource. Required.
+            AlternateDataSourceParameters: <p>A set of alternate data source parameters that you
+                want to share for the credentials stored with this data source. The credentials are
+                applied in tandem with the data source parameters when you copy a data source by
+                using a create or update request. The API operation compares the
+                <code>DataSourceParameters</code> structure that's in the request with the
+                structures in the <code>AlternateDataSourceParameters</code> allow list. If the
+                structures are an exact match, the request is allowed to use the credentials from
+                this existing data source. If the <code>AlternateDataSourceParameters</code> list is
+                null, the <code>Credentials</code> originally used with this
+                <code>DataSourceParameters</code> are automatically allowed.</p>
+            AwsAccountId: Pattern: ^[0-9]{12}$ Length: exactly 12 characters. Create-only: changing
+                it replaces the resource.
+            Credentials: <p>Data source credentials. This is a variant type structure. For this
+                structure to be valid, only one of the attributes can be non-null.</p> Write-only:
+                sent to AWS, never read back.
+            DataSourceId: Type: str. Create-only: changing it replaces the resource.
+            DataSourceParameters: <p>The parameters that Amazon QuickSight uses to connect to your
+                underlying data source. This is a variant type structure. For this structure to be
+                valid, only one of the attributes can be non-null.</p>
+            ErrorInfo: <p>Error information for the data source creation or update.</p>
+            FolderArns: Items: 0 to 10 items. Write-only: sent to AWS, never read back.
+            Permissions: Items: 1 to 64 items.
+            SslProperties: <p>Secure Socket Layer (SSL) properties that apply when Amazon QuickSight
+                connects to your underlying data source.</p>
+            Tags: Items: 1 to 200 items.
+            VpcConnectionProperties: <p>VPC connection properties.</p>
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -67,61 +71,60 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-DLPSettingProviderConfigDict = TypedDict(
-    "DLPSettingProviderConfigDict",
-    {
-        "MicrosoftPurview": "Required[MicrosoftPurviewProviderConfigDict]",
-    },
-    total=False,
-)
 
-LabelActionMappingDict = TypedDict(
-    "LabelActionMappingDict",
-    {
-        "Action": "Required[Literal['ALLOW', 'WARN', 'BLOCK']]",
-        "LabelId": "Required[str]",
-        "LabelName": "Required[str]",
-    },
-    total=False,
-)
+class DLPSettingProviderConfigDict(TypedDict, total=False):
+    """DLPSettingProviderConfig as a plain dict."""
 
-MicrosoftPurviewCredentialsDict = TypedDict(
-    "MicrosoftPurviewCredentialsDict",
-    {
-        "SecretArn": "Required[str]",
-    },
-    total=False,
-)
+    MicrosoftPurview: Required[MicrosoftPurviewProviderConfigDict]
+    """Type: MicrosoftPurviewProviderConfigDict."""
 
-MicrosoftPurviewProviderConfigDict = TypedDict(
-    "MicrosoftPurviewProviderConfigDict",
-    {
-        "Credentials": "Required[MicrosoftPurviewCredentialsDict]",
-        "LabelActionMappings": "Required[list[LabelActionMappingDict]]",
-        "UnmappedAction": "Required[Literal['ALLOW', 'WARN', 'BLOCK']]",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class LabelActionMappingDict(TypedDict, total=False):
+    """LabelActionMapping as a plain dict."""
 
+    Action: Required[Literal["ALLOW", "WARN", "BLOCK"]]
+    """Allowed values: 'ALLOW', 'WARN', 'BLOCK'."""
+    LabelId: Required[str]
+    """Length: 1 to 512 characters."""
+    LabelName: Required[str]
+    """Length: 1 to 512 characters."""
+
+
+class MicrosoftPurviewCredentialsDict(TypedDict, total=False):
+    """MicrosoftPurviewCredentials as a plain dict."""
+
+    SecretArn: Required[str]
+    """Pattern: ^arn:aws(-[\\w]+)*:secretsmanager:[a-z0-9\\-]+:\\d{12}:secret:.+$"""
+
+
+class MicrosoftPurviewProviderConfigDict(TypedDict, total=False):
+    """MicrosoftPurviewProviderConfig as a plain dict."""
+
+    Credentials: Required[MicrosoftPurviewCredentialsDict]
+    """Type: MicrosoftPurviewCredentialsDict."""
+    LabelActionMappings: Required[list[LabelActionMappingDict]]
+    """Items: at most 100 items."""
+    UnmappedAction: Required[Literal["ALLOW", "WARN", "BLOCK"]]
+    """Allowed values: 'ALLOW', 'WARN', 'BLOCK'."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: <p>The key or keys of the key-value pairs for the resource tag or tags
+    assigned to the resource.</p>"""
+
+    Key: Required[str]
+    """<p>Tag key.</p>"""
+    Value: Required[str]
+    """<p>Tag value.</p>"""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::QuickSight::DLPSetting",
     schema_file="aws-quicksight-dlpsetting.json",
     primary_identifier=("/AwsAccountId", "/DlpSettingId"),
-    additional_identifiers=(),
     read_only=("/Arn", "/CreatedAt", "/Status", "/UpdatedAt"),
     create_only=("/AwsAccountId", "/DlpSettingId"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=(
         "DlpSettingId",
         "Name",
@@ -130,14 +133,7 @@ METADATA = _TypeMetadata(
         "ProviderOutageAction",
         "Enabled",
     ),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -147,119 +143,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "DlpAction": {"enum": ["ALLOW", "WARN", "BLOCK"], "type": "string"},
-        "DlpProviderType": {"enum": ["MICROSOFT_PURVIEW"], "type": "string"},
-        "DlpSettingStatus": {"enum": ["ACTIVE", "INACTIVE"], "type": "string"},
-        "LabelActionMapping": {
-            "additionalProperties": False,
-            "properties": {
-                "Action": {"$ref": "#/definitions/DlpAction"},
-                "LabelId": {"maxLength": 512, "minLength": 1, "type": "string"},
-                "LabelName": {"maxLength": 512, "minLength": 1, "type": "string"},
-            },
-            "required": ["Action", "LabelId", "LabelName"],
-            "type": "object",
-        },
-        "MicrosoftPurviewCredentials": {
-            "additionalProperties": False,
-            "properties": {
-                "SecretArn": {
-                    "pattern": "^arn:aws(-[\\w]+)*:secretsmanager:[a-z0-9\\-]+:\\d{12}:secret:.+$",
-                    "type": "string",
-                }
-            },
-            "required": ["SecretArn"],
-            "type": "object",
-        },
-        "MicrosoftPurviewProviderConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "Credentials": {"$ref": "#/definitions/MicrosoftPurviewCredentials"},
-                "LabelActionMappings": {
-                    "items": {"$ref": "#/definitions/LabelActionMapping"},
-                    "maxItems": 100,
-                    "type": "array",
-                },
-                "UnmappedAction": {"$ref": "#/definitions/DlpAction"},
-            },
-            "required": ["Credentials", "LabelActionMappings", "UnmappedAction"],
-            "type": "object",
-        },
-        "ProviderConfig": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "MicrosoftPurview": {"$ref": "#/definitions/MicrosoftPurviewProviderConfig"}
-                    },
-                    "required": ["MicrosoftPurview"],
-                    "type": "object",
-                }
-            ]
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 1, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"type": "string"},
-        "AwsAccountId": {
-            "maxLength": 12,
-            "minLength": 12,
-            "pattern": "^[0-9]{12}$",
-            "type": "string",
-        },
-        "CreatedAt": {"type": "string"},
-        "DlpSettingId": {
-            "maxLength": 256,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9\\-_]+$",
-            "type": "string",
-        },
-        "Enabled": {"type": "boolean"},
-        "Name": {
-            "maxLength": 255,
-            "minLength": 1,
-            "pattern": "^[A-Za-z0-9](?:[\\w- &]*[A-Za-z0-9])?$",
-            "type": "string",
-        },
-        "ProviderConfig": {"$ref": "#/definitions/ProviderConfig"},
-        "ProviderOutageAction": {"$ref": "#/definitions/DlpAction"},
-        "ProviderType": {"$ref": "#/definitions/DlpProviderType"},
-        "Status": {"$ref": "#/definitions/DlpSettingStatus"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 200,
-            "minItems": 1,
-            "type": "array",
-        },
-        "UpdatedAt": {"type": "string"},
-    },
-    "required": [
-        "DlpSettingId",
-        "Name",
-        "ProviderType",
-        "ProviderConfig",
-        "ProviderOutageAction",
-        "Enabled",
-    ],
-}
-
 
 class DLPSetting(_Resource):
     """AWS::QuickSight::DLPSetting: Definition of the AWS::QuickSight::DLPSetting Resource Type.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: AwsAccountId, DlpSettingId (composite: the values joined by '|').
+    Replaced when any of these change (create-only): AwsAccountId, DlpSettingId.
+    Read-only attributes (known once deployed): Arn, CreatedAt, Status, UpdatedAt.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-quicksight-dlpsetting.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -267,14 +160,19 @@ class DLPSetting(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "DLPSettingAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "dlp_setting.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Type: str."""
     CreatedAt: str
+    """Type: str."""
     Status: Literal["ACTIVE", "INACTIVE"]
+    """Allowed values: 'ACTIVE', 'INACTIVE'."""
     UpdatedAt: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AwsAccountId: str
     DlpSettingId: str
     Enabled: bool
@@ -284,27 +182,41 @@ class DLPSetting(_Resource):
     ProviderType: Literal["MICROSOFT_PURVIEW"]
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        DlpSettingId: str,
+        Enabled: bool,
+        Name: str,
+        ProviderConfig: DLPSettingProviderConfig | DLPSettingProviderConfigDict,
+        ProviderOutageAction: Literal["ALLOW", "WARN", "BLOCK"],
+        ProviderType: Literal["MICROSOFT_PURVIEW"],
+        AwsAccountId: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::QuickSight::DLPSetting; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            DlpSettingId: str,
-            Enabled: bool,
-            Name: str,
-            ProviderConfig: DLPSettingProviderConfig | DLPSettingProviderConfigDict,
-            ProviderOutageAction: Literal["ALLOW", "WARN", "BLOCK"],
-            ProviderType: Literal["MICROSOFT_PURVIEW"],
-            AwsAccountId: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::QuickSight::DLPSetting; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            DlpSettingId: Pattern: ^[a-zA-Z0-9\\-_]+$ Length: 1 to 256 characters. Create-only:
+                changing it replaces the resource. Required.
+            Enabled: Type: bool. Required.
+            Name: Pattern: ^[A-Za-z0-9](?:[\\w- &]*[A-Za-z0-9])?$ Length: 1 to 255 characters.
+                Required.
+            ProviderConfig: Type: DLPSettingProviderConfigDict. Required.
+            ProviderOutageAction: Allowed values: 'ALLOW', 'WARN', 'BLOCK'. Required.
+            ProviderType: Allowed values: 'MICROSOFT_PURVIEW'. Required.
+            AwsAccountId: Pattern: ^[0-9]{12}$ Length: exactly 12 characters. Create-only: changing
+                it replaces the resource.
+            Tags: Items: 1 to 200 items.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

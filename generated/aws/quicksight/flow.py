@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,29 +59,30 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-PermissionDict = TypedDict(
-    "PermissionDict",
-    {
-        "Actions": "Required[list[str]]",
-        "Principal": "Required[str]",
-    },
-    total=False,
-)
 
-StepAliasMappingDict = TypedDict(
-    "StepAliasMappingDict",
-    {
-        "StepAlias": "Required[str]",
-        "StepId": "Required[str]",
-    },
-    total=False,
-)
+class PermissionDict(TypedDict, total=False):
+    """Permission as a plain dict."""
 
+    Actions: Required[list[str]]
+    """Each item: Length: 1 to 64 characters."""
+    Principal: Required[str]
+    """Length: 1 to 256 characters."""
+
+
+class StepAliasMappingDict(TypedDict, total=False):
+    """StepAliasMapping as a plain dict."""
+
+    StepAlias: Required[str]
+    """Type: str."""
+    StepId: Required[str]
+    """Length: 1 to 64 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::QuickSight::Flow",
     schema_file="aws-quicksight-flow.json",
     primary_identifier=("/Arn",),
-    additional_identifiers=(),
     read_only=(
         "/Arn",
         "/CreatedTime",
@@ -88,17 +93,13 @@ METADATA = _TypeMetadata(
     ),
     create_only=("/AwsAccountId",),
     write_only=("/Permissions",),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("AwsAccountId", "Name", "FlowDefinition"),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
         tag_on_create=False,
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -108,111 +109,73 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "FlowPublishState": {"enum": ["PUBLISHED", "DRAFT", "PENDING_APPROVAL"], "type": "string"},
-        "Permission": {
-            "additionalProperties": False,
-            "properties": {
-                "Actions": {
-                    "items": {"maxLength": 64, "minLength": 1, "type": "string"},
-                    "type": "array",
-                },
-                "Principal": {"maxLength": 256, "minLength": 1, "type": "string"},
-            },
-            "required": ["Actions", "Principal"],
-            "type": "object",
-        },
-        "StepAliasMapping": {
-            "additionalProperties": False,
-            "properties": {
-                "StepAlias": {"type": "string"},
-                "StepId": {"maxLength": 64, "minLength": 1, "type": "string"},
-            },
-            "required": ["StepAlias", "StepId"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"type": "string"},
-        "AwsAccountId": {
-            "maxLength": 12,
-            "minLength": 12,
-            "pattern": "^[0-9]{12}$",
-            "type": "string",
-        },
-        "CreatedTime": {"type": "string"},
-        "Description": {
-            "maxLength": 1024,
-            "minLength": 0,
-            "pattern": '^(?!\\s+$)[^{}"\\\\<>]*$',
-            "type": "string",
-        },
-        "FlowDefinition": {},
-        "FlowId": {
-            "pattern": "^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$",
-            "type": "string",
-        },
-        "LastUpdatedTime": {"type": "string"},
-        "Name": {
-            "maxLength": 128,
-            "minLength": 1,
-            "pattern": '^(?!\\s+$)[^{}"\\\\<>]*$',
-            "type": "string",
-        },
-        "Permissions": {"items": {"$ref": "#/definitions/Permission"}, "type": "array"},
-        "PublishState": {"$ref": "#/definitions/FlowPublishState"},
-        "StepAliases": {"items": {"$ref": "#/definitions/StepAliasMapping"}, "type": "array"},
-    },
-    "required": ["AwsAccountId", "Name", "FlowDefinition"],
-}
-
 
 class Flow(_Resource):
     """AWS::QuickSight::Flow: Definition of AWS::QuickSight::Flow Resource Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Replaced when any of these change (create-only): AwsAccountId.
+    Write-only (sent to AWS, never read back): Permissions.
+    Read-only attributes (known once deployed): Arn, CreatedTime, FlowId, LastUpdatedTime,
+    PublishState, StepAliases.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-quicksight-flow.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
     props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "FlowProps")
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "FlowAttributes")
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "flow.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Type: str."""
     CreatedTime: str
+    """Type: str."""
     FlowId: str
+    """Pattern: ^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$"""
     LastUpdatedTime: str
+    """Type: str."""
     PublishState: Literal["PUBLISHED", "DRAFT", "PENDING_APPROVAL"]
+    """Allowed values: 'PUBLISHED', 'DRAFT', 'PENDING_APPROVAL'."""
     StepAliases: list[StepAliasMappingDict]
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: list[StepAliasMappingDict]."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AwsAccountId: str
     Description: str
     FlowDefinition: Any
     Name: str
     Permissions: list[PermissionDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AwsAccountId: str,
+        FlowDefinition: Any,
+        Name: str,
+        Description: str | None = None,
+        Permissions: list[Permission | PermissionDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::QuickSight::Flow; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AwsAccountId: str,
-            FlowDefinition: Any,
-            Name: str,
-            Description: str | None = None,
-            Permissions: list[Permission | PermissionDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::QuickSight::Flow; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AwsAccountId: Pattern: ^[0-9]{12}$ Length: exactly 12 characters. Create-only: changing
+                it replaces the resource. Required.
+            FlowDefinition: Type: Any. Required.
+            Name: Pattern: ^(?!\\s+$)[^{}"\\\\<>]*$ Length: 1 to 128 characters. Required.
+            Description: Pattern: ^(?!\\s+$)[^{}"\\\\<>]*$ Length: 0 to 1024 characters.
+            Permissions: Type: list[PermissionDict]. Write-only: sent to AWS, never read back.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

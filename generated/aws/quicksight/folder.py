@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,43 +59,42 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ResourcePermissionDict = TypedDict(
-    "ResourcePermissionDict",
-    {
-        "Actions": "Required[list[str]]",
-        "Principal": "Required[str]",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class ResourcePermissionDict(TypedDict, total=False):
+    """ResourcePermission as a plain dict: <p>Permission for the resource.</p>"""
 
+    Actions: Required[list[str]]
+    """<p>The IAM action to grant or revoke permissions on.</p>"""
+    Principal: Required[str]
+    """<p>The Amazon Resource Name (ARN) of the principal. This can be one of the following:</p>
+    <ul> <li> <p>The ARN of an Amazon QuickSight user or group associated with a data source or
+    dataset. (This is common.)</p> </li> <li> <p>The ARN of an Amazon QuickSight user, group, or
+    namespace associated with an analysis, dashboard, template, or theme. (This is common.)</p>
+    </li> <li> <p>The ARN of an Amazon Web Services account root: This is an IAM ARN rather than a
+    QuickSight ARN. Use this option only to share resources (templates) across Amazon Web Services
+    accounts. (This is less common.) </p> </li> </ul>"""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: <p>The key or keys of the key-value pairs for the resource tag or tags
+    assigned to the resource.</p>"""
+
+    Key: Required[str]
+    """<p>Tag key.</p>"""
+    Value: Required[str]
+    """<p>Tag value.</p>"""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::QuickSight::Folder",
     schema_file="aws-quicksight-folder.json",
     primary_identifier=("/AwsAccountId", "/FolderId"),
-    additional_identifiers=(),
     read_only=("/Arn", "/CreatedTime", "/LastUpdatedTime"),
     create_only=("/ParentFolderArn", "/SharingModel", "/FolderType", "/FolderId", "/AwsAccountId"),
     write_only=("/ParentFolderArn",),
-    conditional_create_only=(),
     unordered_arrays=("/Permissions", "/Permissions/*/Actions", "/Tags"),
-    required=(),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -101,77 +104,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "FolderType": {"enum": ["SHARED", "RESTRICTED"], "type": "string"},
-        "ResourcePermission": {
-            "additionalProperties": False,
-            "properties": {
-                "Actions": {
-                    "items": {"type": "string"},
-                    "maxItems": 20,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "Principal": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "pattern": "^arn:.*",
-                    "type": "string",
-                },
-            },
-            "required": ["Actions", "Principal"],
-            "type": "object",
-        },
-        "SharingModel": {"enum": ["ACCOUNT", "NAMESPACE"], "type": "string"},
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 1, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"pattern": "^arn:.*", "type": "string"},
-        "AwsAccountId": {
-            "maxLength": 12,
-            "minLength": 12,
-            "pattern": "^[0-9]{12}$",
-            "type": "string",
-        },
-        "CreatedTime": {"type": "string"},
-        "FolderId": {"maxLength": 2048, "minLength": 1, "pattern": "^[\\w\\-]+$", "type": "string"},
-        "FolderType": {"$ref": "#/definitions/FolderType"},
-        "LastUpdatedTime": {"type": "string"},
-        "Name": {"maxLength": 200, "minLength": 1, "type": "string"},
-        "ParentFolderArn": {"type": "string"},
-        "Permissions": {
-            "items": {"$ref": "#/definitions/ResourcePermission"},
-            "maxItems": 64,
-            "minItems": 1,
-            "type": "array",
-        },
-        "SharingModel": {"$ref": "#/definitions/SharingModel"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 200,
-            "minItems": 1,
-            "type": "array",
-        },
-    },
-    "required": [],
-}
-
 
 class Folder(_Resource):
     """AWS::QuickSight::Folder: Definition of the AWS::QuickSight::Folder Resource Type.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: AwsAccountId, FolderId (composite: the values joined by '|').
+    Replaced when any of these change (create-only): ParentFolderArn, SharingModel, FolderType,
+    FolderId, AwsAccountId.
+    Write-only (sent to AWS, never read back): ParentFolderArn.
+    Read-only attributes (known once deployed): Arn, CreatedTime, LastUpdatedTime.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-quicksight-folder.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -179,13 +123,17 @@ class Folder(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "FolderAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "folder.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """<p>The Amazon Resource Name (ARN) for the folder.</p>"""
     CreatedTime: str
+    """<p>The time that the folder was created.</p>"""
     LastUpdatedTime: str
-    # Declared properties (as declared, or as AWS returned them).
+    """<p>The time that the folder was last updated.</p>"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AwsAccountId: str
     FolderId: str
     FolderType: Literal["SHARED", "RESTRICTED"]
@@ -195,27 +143,43 @@ class Folder(_Resource):
     SharingModel: Literal["ACCOUNT", "NAMESPACE"]
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AwsAccountId: str | None = None,
+        FolderId: str | None = None,
+        FolderType: Literal["SHARED", "RESTRICTED"] | None = None,
+        Name: str | None = None,
+        ParentFolderArn: str | None = None,
+        Permissions: list[ResourcePermission | ResourcePermissionDict] | None = None,
+        SharingModel: Literal["ACCOUNT", "NAMESPACE"] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::QuickSight::Folder; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AwsAccountId: str | None = None,
-            FolderId: str | None = None,
-            FolderType: Literal["SHARED", "RESTRICTED"] | None = None,
-            Name: str | None = None,
-            ParentFolderArn: str | None = None,
-            Permissions: list[ResourcePermission | ResourcePermissionDict] | None = None,
-            SharingModel: Literal["ACCOUNT", "NAMESPACE"] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::QuickSight::Folder; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AwsAccountId: Pattern: ^[0-9]{12}$ Length: exactly 12 characters. Create-only: changing
+                it replaces the resource.
+            FolderId: Pattern: ^[\\w\\-]+$ Length: 1 to 2048 characters. Create-only: changing it
+                replaces the resource.
+            FolderType: Allowed values: 'SHARED', 'RESTRICTED'. Create-only: changing it replaces
+                the resource.
+            Name: Length: 1 to 200 characters.
+            ParentFolderArn: Type: str. Create-only: changing it replaces the resource. Write-only:
+                sent to AWS, never read back.
+            Permissions: Items: 1 to 64 items.
+            SharingModel: Allowed values: 'ACCOUNT', 'NAMESPACE'. Create-only: changing it replaces
+                the resource.
+            Tags: Items: 1 to 200 items.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

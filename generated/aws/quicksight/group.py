@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,6 +51,7 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::QuickSight::Group",
     schema_file="aws-quicksight-group.json",
@@ -54,18 +59,12 @@ METADATA = _TypeMetadata(
     additional_identifiers=(("/GroupName", "/Namespace"),),
     read_only=("/Arn", "/PrincipalId"),
     create_only=("/GroupName", "/Namespace"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("GroupName", "Namespace"),
     list_required=("Namespace",),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -75,64 +74,59 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "Arn": {"type": "string"},
-        "Description": {"maxLength": 512, "minLength": 1, "type": "string"},
-        "GroupName": {"minLength": 1, "pattern": "^[\\u0020-\\u00FF]+$", "type": "string"},
-        "Namespace": {
-            "maxLength": 64,
-            "minLength": 0,
-            "pattern": "^[a-zA-Z0-9._-]*$",
-            "type": "string",
-        },
-        "PrincipalId": {"type": "string"},
-    },
-    "required": ["GroupName", "Namespace"],
-}
-
 
 class Group(_Resource):
     """AWS::QuickSight::Group: Definition of the AWS::QuickSight::Group Resource Type.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Also identified by: GroupName, Namespace.
+    Replaced when any of these change (create-only): GroupName, Namespace.
+    Read-only attributes (known once deployed): Arn, PrincipalId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-quicksight-group.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
     props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "GroupProps")
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "GroupAttributes")
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "group.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The Amazon Resource Name (ARN) for the group."""
     PrincipalId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The principal ID of the group."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     GroupName: str
     Namespace: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        GroupName: str,
+        Namespace: str,
+        Description: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::QuickSight::Group; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            GroupName: str,
-            Namespace: str,
-            Description: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::QuickSight::Group; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            GroupName: A name for the group. Create-only: changing it replaces the resource.
+                Required.
+            Namespace: The namespace that you want the group to be a part of. Create-only: changing
+                it replaces the resource. Required.
             Description: A description for the group.
-            GroupName: A name for the group.
-            Namespace: The namespace that you want the group to be a part of.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -83,84 +87,92 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-KbTemplateConfigurationDict = TypedDict(
-    "KbTemplateConfigurationDict",
-    {
-        "Template": "Any",
-    },
-    total=False,
-)
 
-KnowledgeBaseAccessControlConfigurationDict = TypedDict(
-    "KnowledgeBaseAccessControlConfigurationDict",
-    {
-        "IsACLEnabled": "bool",
-    },
-    total=False,
-)
+class KbTemplateConfigurationDict(TypedDict, total=False):
+    """KbTemplateConfiguration as a plain dict."""
 
-KnowledgeBaseAudioExtractionConfigurationDict = TypedDict(
-    "KnowledgeBaseAudioExtractionConfigurationDict",
-    {
-        "AudioExtractionStatus": "Required[Literal['ENABLED', 'DISABLED']]",
-    },
-    total=False,
-)
+    Template: Any
+    """Type: Any."""
 
-KnowledgeBaseImageExtractionConfigurationDict = TypedDict(
-    "KnowledgeBaseImageExtractionConfigurationDict",
-    {
-        "ImageExtractionStatus": "Required[Literal['ENABLED', 'DISABLED']]",
-    },
-    total=False,
-)
 
-KnowledgeBaseKnowledgeBaseConfigurationDict = TypedDict(
-    "KnowledgeBaseKnowledgeBaseConfigurationDict",
-    {
-        "TemplateConfiguration": "KbTemplateConfigurationDict",
-    },
-    total=False,
-)
+class KnowledgeBaseAccessControlConfigurationDict(TypedDict, total=False):
+    """KnowledgeBaseAccessControlConfiguration as a plain dict."""
 
-KnowledgeBaseMediaExtractionConfigurationDict = TypedDict(
-    "KnowledgeBaseMediaExtractionConfigurationDict",
-    {
-        "AudioExtractionConfiguration": "KnowledgeBaseAudioExtractionConfigurationDict",
-        "ImageExtractionConfiguration": "KnowledgeBaseImageExtractionConfigurationDict",
-        "VideoExtractionConfiguration": "KnowledgeBaseVideoExtractionConfigurationDict",
-    },
-    total=False,
-)
+    IsACLEnabled: bool
+    """Type: bool."""
 
-KnowledgeBaseVideoExtractionConfigurationDict = TypedDict(
-    "KnowledgeBaseVideoExtractionConfigurationDict",
-    {
-        "VideoExtractionStatus": "Required[Literal['ENABLED', 'DISABLED']]",
-        "VideoExtractionType": "Literal['AUDIO_TRANSCRIPTION_ONLY', 'VISUAL_CONTENT_AND_AUDIO_TRANSCRIPTION']",
-    },
-    total=False,
-)
 
-ResourcePermissionDict = TypedDict(
-    "ResourcePermissionDict",
-    {
-        "Actions": "Required[list[str]]",
-        "Principal": "Required[str]",
-        "Resource": "str",
-    },
-    total=False,
-)
+class KnowledgeBaseAudioExtractionConfigurationDict(TypedDict, total=False):
+    """KnowledgeBaseAudioExtractionConfiguration as a plain dict."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    AudioExtractionStatus: Required[Literal["ENABLED", "DISABLED"]]
+    """Allowed values: 'ENABLED', 'DISABLED'."""
 
+
+class KnowledgeBaseImageExtractionConfigurationDict(TypedDict, total=False):
+    """KnowledgeBaseImageExtractionConfiguration as a plain dict."""
+
+    ImageExtractionStatus: Required[Literal["ENABLED", "DISABLED"]]
+    """Allowed values: 'ENABLED', 'DISABLED'."""
+
+
+class KnowledgeBaseKnowledgeBaseConfigurationDict(TypedDict, total=False):
+    """KnowledgeBaseKnowledgeBaseConfiguration as a plain dict."""
+
+    TemplateConfiguration: KbTemplateConfigurationDict
+    """Type: KbTemplateConfigurationDict."""
+
+
+class KnowledgeBaseMediaExtractionConfigurationDict(TypedDict, total=False):
+    """KnowledgeBaseMediaExtractionConfiguration as a plain dict."""
+
+    AudioExtractionConfiguration: KnowledgeBaseAudioExtractionConfigurationDict
+    """Type: KnowledgeBaseAudioExtractionConfigurationDict."""
+    ImageExtractionConfiguration: KnowledgeBaseImageExtractionConfigurationDict
+    """Type: KnowledgeBaseImageExtractionConfigurationDict."""
+    VideoExtractionConfiguration: KnowledgeBaseVideoExtractionConfigurationDict
+    """Type: KnowledgeBaseVideoExtractionConfigurationDict."""
+
+
+class KnowledgeBaseVideoExtractionConfigurationDict(TypedDict, total=False):
+    """KnowledgeBaseVideoExtractionConfiguration as a plain dict."""
+
+    VideoExtractionStatus: Required[Literal["ENABLED", "DISABLED"]]
+    """Allowed values: 'ENABLED', 'DISABLED'."""
+    VideoExtractionType: Literal[
+        "AUDIO_TRANSCRIPTION_ONLY", "VISUAL_CONTENT_AND_AUDIO_TRANSCRIPTION"
+    ]
+    """Allowed values: 'AUDIO_TRANSCRIPTION_ONLY', 'VISUAL_CONTENT_AND_AUDIO_TRANSCRIPTION'."""
+
+
+class ResourcePermissionDict(TypedDict, total=False):
+    """ResourcePermission as a plain dict: <p>Permission for the resource.</p>"""
+
+    Actions: Required[list[str]]
+    """<p>The IAM action to grant or revoke permissions on.</p>"""
+    Principal: Required[str]
+    """<p>The Amazon Resource Name (ARN) of the principal. This can be one of the following:</p>
+    <ul> <li> <p>The ARN of an Amazon Quick user or group associated with a data source or dataset.
+    (This is common.)</p> </li> <li> <p>The ARN of an Amazon Quick user, group, or namespace
+    associated with an analysis, dashboard, template, or theme. (This is common.)</p> </li> <li>
+    <p>The ARN of an Amazon Web Services account root: This is an IAM ARN rather than a QuickSight
+    ARN. Use this option only to share resources (templates) across Amazon Web Services accounts.
+    (This is less common.) </p> </li> </ul>"""
+    Resource: str
+    """Type: str."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: <p>The key or keys of the key-value pairs for the resource tag or tags
+    assigned to the resource.</p>"""
+
+    Key: Required[str]
+    """<p>Tag key.</p>"""
+    Value: Required[str]
+    """<p>Tag value.</p>"""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::QuickSight::KnowledgeBase",
     schema_file="aws-quicksight-knowledgebase.json",
@@ -177,9 +189,6 @@ METADATA = _TypeMetadata(
         "/UpdatedAt",
     ),
     create_only=("/AwsAccountId", "/DataSourceArn", "/KnowledgeBaseId", "/PrimaryOwnerArn"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=(
         "AwsAccountId",
         "KnowledgeBaseId",
@@ -187,14 +196,7 @@ METADATA = _TypeMetadata(
         "DataSourceArn",
         "KnowledgeBaseConfiguration",
     ),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -204,174 +206,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AccessControlConfiguration": {
-            "additionalProperties": False,
-            "properties": {"IsACLEnabled": {"type": "boolean"}},
-            "type": "object",
-        },
-        "AudioExtractionConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AudioExtractionStatus": {"$ref": "#/definitions/AudioExtractionStatus"}
-            },
-            "required": ["AudioExtractionStatus"],
-            "type": "object",
-        },
-        "AudioExtractionStatus": {"enum": ["ENABLED", "DISABLED"], "type": "string"},
-        "DataSetStatus": {
-            "enum": ["CREATING", "UPDATING", "ACTIVE", "FAILED", "DELETING"],
-            "type": "string",
-        },
-        "ImageExtractionConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "ImageExtractionStatus": {"$ref": "#/definitions/ImageExtractionStatus"}
-            },
-            "required": ["ImageExtractionStatus"],
-            "type": "object",
-        },
-        "ImageExtractionStatus": {"enum": ["ENABLED", "DISABLED"], "type": "string"},
-        "KbTemplateConfiguration": {
-            "additionalProperties": False,
-            "properties": {"Template": {}},
-            "type": "object",
-        },
-        "KnowledgeBaseConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "TemplateConfiguration": {"$ref": "#/definitions/KbTemplateConfiguration"}
-            },
-            "type": "object",
-        },
-        "MediaExtractionConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AudioExtractionConfiguration": {
-                    "$ref": "#/definitions/AudioExtractionConfiguration"
-                },
-                "ImageExtractionConfiguration": {
-                    "$ref": "#/definitions/ImageExtractionConfiguration"
-                },
-                "VideoExtractionConfiguration": {
-                    "$ref": "#/definitions/VideoExtractionConfiguration"
-                },
-            },
-            "type": "object",
-        },
-        "ResourcePermission": {
-            "additionalProperties": False,
-            "properties": {
-                "Actions": {
-                    "items": {"type": "string"},
-                    "maxItems": 30,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "Principal": {"maxLength": 256, "minLength": 1, "type": "string"},
-                "Resource": {"type": "string"},
-            },
-            "required": ["Actions", "Principal"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 1, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "VideoExtractionConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "VideoExtractionStatus": {"$ref": "#/definitions/VideoExtractionStatus"},
-                "VideoExtractionType": {"$ref": "#/definitions/VideoExtractionType"},
-            },
-            "required": ["VideoExtractionStatus"],
-            "type": "object",
-        },
-        "VideoExtractionStatus": {"enum": ["ENABLED", "DISABLED"], "type": "string"},
-        "VideoExtractionType": {
-            "enum": ["AUDIO_TRANSCRIPTION_ONLY", "VISUAL_CONTENT_AND_AUDIO_TRANSCRIPTION"],
-            "type": "string",
-        },
-    },
-    "properties": {
-        "AccessControlConfiguration": {"$ref": "#/definitions/AccessControlConfiguration"},
-        "AwsAccountId": {"maxLength": 12, "minLength": 12, "pattern": "^[0-9]*$", "type": "string"},
-        "CreatedAt": {"type": "string"},
-        "DataSourceArn": {
-            "maxLength": 1284,
-            "minLength": 0,
-            "pattern": "^arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}$",
-            "type": "string",
-        },
-        "Description": {
-            "maxLength": 1000,
-            "minLength": 0,
-            "pattern": "^\\P{C}*$",
-            "type": "string",
-        },
-        "DocumentCount": {"type": "number"},
-        "IsEmailNotificationOptedForIngestionFailures": {"type": "boolean"},
-        "KnowledgeBaseArn": {
-            "maxLength": 1284,
-            "minLength": 0,
-            "pattern": "^arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}$",
-            "type": "string",
-        },
-        "KnowledgeBaseConfiguration": {"$ref": "#/definitions/KnowledgeBaseConfiguration"},
-        "KnowledgeBaseId": {
-            "maxLength": 1024,
-            "minLength": 1,
-            "pattern": "^[0-9a-zA-Z-_=.+]+$",
-            "type": "string",
-        },
-        "KnowledgeBaseSizeBytes": {"type": "number"},
-        "MediaExtractionConfiguration": {"$ref": "#/definitions/MediaExtractionConfiguration"},
-        "Name": {
-            "maxLength": 128,
-            "minLength": 0,
-            "pattern": "^[\\p{L}\\p{N}][\\p{L}\\p{N} _\\-\\.]*$",
-            "type": "string",
-        },
-        "Permissions": {
-            "items": {"$ref": "#/definitions/ResourcePermission"},
-            "maxItems": 64,
-            "minItems": 1,
-            "type": "array",
-        },
-        "PrimaryOwnerArn": {"type": "string"},
-        "PrimaryOwnerUsername": {"type": "string"},
-        "Status": {"$ref": "#/definitions/DataSetStatus"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 200,
-            "minItems": 1,
-            "type": "array",
-        },
-        "Type": {"type": "string"},
-        "UpdatedAt": {"type": "string"},
-    },
-    "required": [
-        "AwsAccountId",
-        "KnowledgeBaseId",
-        "Name",
-        "DataSourceArn",
-        "KnowledgeBaseConfiguration",
-    ],
-}
-
 
 class KnowledgeBase(_Resource):
     """AWS::QuickSight::KnowledgeBase: Definition of AWS::QuickSight::KnowledgeBase Resource Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: AwsAccountId, KnowledgeBaseId (composite: the values joined by '|').
+    Also identified by: KnowledgeBaseArn.
+    Replaced when any of these change (create-only): AwsAccountId, DataSourceArn, KnowledgeBaseId,
+    PrimaryOwnerArn.
+    Read-only attributes (known once deployed): CreatedAt, DocumentCount, KnowledgeBaseArn,
+    KnowledgeBaseSizeBytes, PrimaryOwnerUsername, Status, Type, UpdatedAt.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-quicksight-knowledgebase.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -379,18 +226,29 @@ class KnowledgeBase(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "KnowledgeBaseAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "knowledge_base.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     CreatedAt: str
+    """Type: str."""
     DocumentCount: float
+    """Type: float."""
     KnowledgeBaseArn: str
+    """Pattern:
+    ^arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}$
+    Length: 0 to 1284 characters."""
     KnowledgeBaseSizeBytes: float
+    """Type: float."""
     PrimaryOwnerUsername: str
+    """Type: str."""
     Status: Literal["CREATING", "UPDATING", "ACTIVE", "FAILED", "DELETING"]
+    """Allowed values: 'CREATING', 'UPDATING', 'ACTIVE', 'FAILED', 'DELETING'."""
     Type: str
+    """Type: str."""
     UpdatedAt: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AccessControlConfiguration: KnowledgeBaseAccessControlConfigurationDict
     AwsAccountId: str
     DataSourceArn: str
@@ -404,36 +262,57 @@ class KnowledgeBase(_Resource):
     PrimaryOwnerArn: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AwsAccountId: str,
+        DataSourceArn: str,
+        KnowledgeBaseConfiguration: KnowledgeBaseKnowledgeBaseConfiguration
+        | KnowledgeBaseKnowledgeBaseConfigurationDict,
+        KnowledgeBaseId: str,
+        Name: str,
+        AccessControlConfiguration: KnowledgeBaseAccessControlConfiguration
+        | KnowledgeBaseAccessControlConfigurationDict
+        | None = None,
+        Description: str | None = None,
+        IsEmailNotificationOptedForIngestionFailures: bool | None = None,
+        MediaExtractionConfiguration: KnowledgeBaseMediaExtractionConfiguration
+        | KnowledgeBaseMediaExtractionConfigurationDict
+        | None = None,
+        Permissions: list[ResourcePermission | ResourcePermissionDict] | None = None,
+        PrimaryOwnerArn: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::QuickSight::KnowledgeBase; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AwsAccountId: str,
-            DataSourceArn: str,
-            KnowledgeBaseConfiguration: KnowledgeBaseKnowledgeBaseConfiguration
-            | KnowledgeBaseKnowledgeBaseConfigurationDict,
-            KnowledgeBaseId: str,
-            Name: str,
-            AccessControlConfiguration: KnowledgeBaseAccessControlConfiguration
-            | KnowledgeBaseAccessControlConfigurationDict
-            | None = None,
-            Description: str | None = None,
-            IsEmailNotificationOptedForIngestionFailures: bool | None = None,
-            MediaExtractionConfiguration: KnowledgeBaseMediaExtractionConfiguration
-            | KnowledgeBaseMediaExtractionConfigurationDict
-            | None = None,
-            Permissions: list[ResourcePermission | ResourcePermissionDict] | None = None,
-            PrimaryOwnerArn: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::QuickSight::KnowledgeBase; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AwsAccountId: Pattern: ^[0-9]*$ Length: exactly 12 characters. Create-only: changing it
+                replaces the resource. Required.
+            DataSourceArn: Pattern:
+                ^arn:[a-z0-9-\\.]{1,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[a-z0-9-\\.]{0,63}:[^/].{0,1023}$
+                Length: 0 to 1284 characters. Create-only: changing it replaces the resource.
+                Required.
+            KnowledgeBaseConfiguration: Type: KnowledgeBaseKnowledgeBaseConfigurationDict. Required.
+            KnowledgeBaseId: Pattern: ^[0-9a-zA-Z-_=.+]+$ Length: 1 to 1024 characters. Create-only:
+                changing it replaces the resource. Required.
+            Name: Pattern: ^[\\p{L}\\p{N}][\\p{L}\\p{N} _\\-\\.]*$ Length: 0 to 128 characters.
+                Required.
+            AccessControlConfiguration: Type: KnowledgeBaseAccessControlConfigurationDict.
+            Description: Pattern: ^\\P{C}*$ Length: 0 to 1000 characters.
+            IsEmailNotificationOptedForIngestionFailures: Type: bool.
+            MediaExtractionConfiguration: Type: KnowledgeBaseMediaExtractionConfigurationDict.
+            Permissions: Items: 1 to 64 items.
+            PrimaryOwnerArn: Type: str. Create-only: changing it replaces the resource.
+            Tags: Items: 1 to 200 items.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,34 +55,30 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ProfileLimitValueDict = TypedDict(
-    "ProfileLimitValueDict",
-    {
-        "MaxValue": "Required[float]",
-        "Unit": "Required[Literal['MB', 'GB', 'HOURS', 'DAYS']]",
-    },
-    total=False,
-)
 
+class ProfileLimitValueDict(TypedDict, total=False):
+    """ProfileLimitValue as a plain dict."""
+
+    MaxValue: Required[float]
+    """Range: at least 0 (inclusive)."""
+    Unit: Required[Literal["MB", "GB", "HOURS", "DAYS"]]
+    """Allowed values: 'MB', 'GB', 'HOURS', 'DAYS'."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::QuickSight::LimitsProfile",
     schema_file="aws-quicksight-limitsprofile.json",
     primary_identifier=("/AccountId", "/ProfileId"),
-    additional_identifiers=(),
     read_only=("/Arn", "/CreatedAt", "/ProfileId", "/UpdatedAt"),
     create_only=("/AccountId",),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("AccountId", "ProfileName", "ResourceLimits"),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
         tag_on_create=False,
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -88,50 +88,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "LimitUnit": {"enum": ["MB", "GB", "HOURS", "DAYS"], "type": "string"},
-        "ProfileLimitValue": {
-            "additionalProperties": False,
-            "properties": {
-                "MaxValue": {"minimum": 0, "type": "number"},
-                "Unit": {"$ref": "#/definitions/LimitUnit"},
-            },
-            "required": ["MaxValue", "Unit"],
-            "type": "object",
-        },
-        "ResourceLimitsMap": {
-            "additionalProperties": False,
-            "patternProperties": {".+": {"$ref": "#/definitions/ProfileLimitValue"}},
-            "type": "object",
-        },
-        "ResourceType": {"enum": ["INDEX_STORAGE", "AGENT_HOURS"], "type": "string"},
-    },
-    "properties": {
-        "AccountId": {"maxLength": 12, "minLength": 12, "pattern": "^[0-9]{12}$", "type": "string"},
-        "Arn": {"type": "string"},
-        "CreatedAt": {"type": "string"},
-        "Description": {"maxLength": 1024, "minLength": 0, "type": "string"},
-        "ProfileId": {
-            "maxLength": 128,
-            "minLength": 1,
-            "pattern": "^lp-[a-f0-9-]+$",
-            "type": "string",
-        },
-        "ProfileName": {"maxLength": 256, "minLength": 1, "type": "string"},
-        "ResourceLimits": {"$ref": "#/definitions/ResourceLimitsMap"},
-        "UpdatedAt": {"type": "string"},
-    },
-    "required": ["AccountId", "ProfileName", "ResourceLimits"],
-}
-
 
 class LimitsProfile(_Resource):
     """AWS::QuickSight::LimitsProfile: Definition of AWS::QuickSight::LimitsProfile Resource Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: AccountId, ProfileId (composite: the values joined by '|').
+    Replaced when any of these change (create-only): AccountId.
+    Read-only attributes (known once deployed): Arn, CreatedAt, ProfileId, UpdatedAt.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-quicksight-limitsprofile.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -139,36 +105,49 @@ class LimitsProfile(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "LimitsProfileAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "limits_profile.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Type: str."""
     CreatedAt: str
+    """Type: str."""
     ProfileId: str
+    """Pattern: ^lp-[a-f0-9-]+$ Length: 1 to 128 characters."""
     UpdatedAt: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AccountId: str
     Description: str
     ProfileName: str
-    ResourceLimits: dict[str, Any]
+    ResourceLimits: dict[str, ProfileLimitValueDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AccountId: str,
+        ProfileName: str,
+        ResourceLimits: dict[str, ProfileLimitValue | ProfileLimitValueDict],
+        Description: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::QuickSight::LimitsProfile; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AccountId: str,
-            ProfileName: str,
-            ResourceLimits: dict[str, Any],
-            Description: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::QuickSight::LimitsProfile; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AccountId: Pattern: ^[0-9]{12}$ Length: exactly 12 characters. Create-only: changing it
+                replaces the resource. Required.
+            ProfileName: Length: 1 to 256 characters. Required.
+            ResourceLimits: Type: dict[str, ProfileLimitValueDict]. Required.
+            Description: Length: 0 to 1024 characters.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,23 +59,24 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-OAuthClientApplicationIdentityProviderVpcConnectionPropertiesDict = TypedDict(
-    "OAuthClientApplicationIdentityProviderVpcConnectionPropertiesDict",
-    {
-        "VpcConnectionArn": "Required[str]",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class OAuthClientApplicationIdentityProviderVpcConnectionPropertiesDict(TypedDict, total=False):
+    """OAuthClientApplicationIdentityProviderVpcConnectionProperties as a plain dict."""
 
+    VpcConnectionArn: Required[str]
+    """Type: str."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 1 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::QuickSight::OAuthClientApplication",
     schema_file="aws-quicksight-oauthclientapplication.json",
@@ -80,7 +85,6 @@ METADATA = _TypeMetadata(
     read_only=("/Arn", "/CreatedTime", "/LastUpdatedTime"),
     create_only=("/OAuthClientApplicationId", "/OAuthClientAuthenticationType"),
     write_only=("/ClientId", "/ClientSecret"),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=(
         "OAuthClientApplicationId",
@@ -88,14 +92,7 @@ METADATA = _TypeMetadata(
         "OAuthClientAuthenticationType",
         "OAuthTokenEndpointUrl",
     ),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -105,137 +102,20 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "IdentityProviderVpcConnectionProperties": {
-            "additionalProperties": False,
-            "properties": {"VpcConnectionArn": {"type": "string"}},
-            "required": ["VpcConnectionArn"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 1, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {
-            "pattern": "^arn:[-a-z0-9]*:quicksight:[-a-z0-9]*:[0-9]{12}:oauthclientapplication/.+",
-            "type": "string",
-        },
-        "ClientId": {
-            "maxLength": 2048,
-            "minLength": 1,
-            "pattern": "^[^\\p{Cc}]+$",
-            "type": "string",
-        },
-        "ClientSecret": {
-            "maxLength": 2048,
-            "minLength": 1,
-            "pattern": "^[^\\p{Cc}]+$",
-            "type": "string",
-        },
-        "CreatedTime": {"type": "string"},
-        "DataSourceType": {
-            "enum": [
-                "ADOBE_ANALYTICS",
-                "AMAZON_ELASTICSEARCH",
-                "AMAZON_OPENSEARCH",
-                "ATHENA",
-                "AURORA",
-                "AURORA_POSTGRESQL",
-                "AWS_IOT_ANALYTICS",
-                "BIGQUERY",
-                "CONFLUENCE",
-                "DATABRICKS",
-                "EXASOL",
-                "GITHUB",
-                "GOOGLESHEETS",
-                "GOOGLE_DRIVE",
-                "JIRA",
-                "MARIADB",
-                "MYSQL",
-                "ONE_DRIVE",
-                "ORACLE",
-                "POSTGRESQL",
-                "PRESTO",
-                "QBUSINESS",
-                "REDSHIFT",
-                "S3",
-                "S3_KNOWLEDGE_BASE",
-                "S3_TABLES",
-                "SALESFORCE",
-                "SERVICENOW",
-                "SHAREPOINT",
-                "SNOWFLAKE",
-                "SPARK",
-                "SQLSERVER",
-                "STARBURST",
-                "TERADATA",
-                "TIMESTREAM",
-                "TRINO",
-                "TWITTER",
-                "WEB_CRAWLER",
-            ],
-            "type": "string",
-        },
-        "IdentityProviderVpcConnectionProperties": {
-            "$ref": "#/definitions/IdentityProviderVpcConnectionProperties"
-        },
-        "LastUpdatedTime": {"type": "string"},
-        "Name": {"maxLength": 2048, "minLength": 1, "type": "string"},
-        "OAuthAuthorizationEndpointUrl": {
-            "maxLength": 2048,
-            "minLength": 1,
-            "pattern": "^https://[^\\p{Cc}]+$",
-            "type": "string",
-        },
-        "OAuthClientApplicationId": {
-            "maxLength": 256,
-            "minLength": 1,
-            "pattern": "[^/][^\\u0000-\\u001f]*",
-            "type": "string",
-        },
-        "OAuthClientAuthenticationType": {"enum": ["TOKEN"], "type": "string"},
-        "OAuthScopes": {
-            "maxLength": 4096,
-            "minLength": 1,
-            "pattern": "^[^\\p{Cc}]+$",
-            "type": "string",
-        },
-        "OAuthTokenEndpointUrl": {
-            "maxLength": 2048,
-            "minLength": 1,
-            "pattern": "^https://[^\\p{Cc}]+$",
-            "type": "string",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 200,
-            "minItems": 1,
-            "type": "array",
-        },
-    },
-    "required": [
-        "OAuthClientApplicationId",
-        "Name",
-        "OAuthClientAuthenticationType",
-        "OAuthTokenEndpointUrl",
-    ],
-}
-
 
 class OAuthClientApplication(_Resource):
-    """AWS::QuickSight::OAuthClientApplication: Definition of AWS::QuickSight::OAuthClientApplication Resource Type
+    """AWS::QuickSight::OAuthClientApplication: Definition of
+    AWS::QuickSight::OAuthClientApplication Resource Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Also identified by: OAuthClientApplicationId.
+    Replaced when any of these change (create-only): OAuthClientApplicationId,
+    OAuthClientAuthenticationType.
+    Write-only (sent to AWS, never read back): ClientId, ClientSecret.
+    Read-only attributes (known once deployed): Arn, CreatedTime, LastUpdatedTime.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-quicksight-oauthclientapplication.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -245,13 +125,19 @@ class OAuthClientApplication(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "OAuthClientApplicationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "o_auth_client_application.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Pattern: ^arn:[-a-z0-9]*:quicksight:[-a-z0-9]*:[0-9]{12}:oauthclientapplication/.+"""
     CreatedTime: str
+    """Type: str."""
     LastUpdatedTime: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ClientId: str
     ClientSecret: str
     DataSourceType: Literal[
@@ -305,72 +191,95 @@ class OAuthClientApplication(_Resource):
     OAuthTokenEndpointUrl: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str,
+        OAuthClientApplicationId: str,
+        OAuthClientAuthenticationType: Literal["TOKEN"],
+        OAuthTokenEndpointUrl: str,
+        ClientId: str | None = None,
+        ClientSecret: str | None = None,
+        DataSourceType: Literal[
+            "ADOBE_ANALYTICS",
+            "AMAZON_ELASTICSEARCH",
+            "AMAZON_OPENSEARCH",
+            "ATHENA",
+            "AURORA",
+            "AURORA_POSTGRESQL",
+            "AWS_IOT_ANALYTICS",
+            "BIGQUERY",
+            "CONFLUENCE",
+            "DATABRICKS",
+            "EXASOL",
+            "GITHUB",
+            "GOOGLESHEETS",
+            "GOOGLE_DRIVE",
+            "JIRA",
+            "MARIADB",
+            "MYSQL",
+            "ONE_DRIVE",
+            "ORACLE",
+            "POSTGRESQL",
+            "PRESTO",
+            "QBUSINESS",
+            "REDSHIFT",
+            "S3",
+            "S3_KNOWLEDGE_BASE",
+            "S3_TABLES",
+            "SALESFORCE",
+            "SERVICENOW",
+            "SHAREPOINT",
+            "SNOWFLAKE",
+            "SPARK",
+            "SQLSERVER",
+            "STARBURST",
+            "TERADATA",
+            "TIMESTREAM",
+            "TRINO",
+            "TWITTER",
+            "WEB_CRAWLER",
+        ]
+        | None = None,
+        IdentityProviderVpcConnectionProperties: OAuthClientApplicationIdentityProviderVpcConnectionProperties
+        | OAuthClientApplicationIdentityProviderVpcConnectionPropertiesDict
+        | None = None,
+        OAuthAuthorizationEndpointUrl: str | None = None,
+        OAuthScopes: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::QuickSight::OAuthClientApplication; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str,
-            OAuthClientApplicationId: str,
-            OAuthClientAuthenticationType: Literal["TOKEN"],
-            OAuthTokenEndpointUrl: str,
-            ClientId: str | None = None,
-            ClientSecret: str | None = None,
-            DataSourceType: Literal[
-                "ADOBE_ANALYTICS",
-                "AMAZON_ELASTICSEARCH",
-                "AMAZON_OPENSEARCH",
-                "ATHENA",
-                "AURORA",
-                "AURORA_POSTGRESQL",
-                "AWS_IOT_ANALYTICS",
-                "BIGQUERY",
-                "CONFLUENCE",
-                "DATABRICKS",
-                "EXASOL",
-                "GITHUB",
-                "GOOGLESHEETS",
-                "GOOGLE_DRIVE",
-                "JIRA",
-                "MARIADB",
-                "MYSQL",
-                "ONE_DRIVE",
-                "ORACLE",
-                "POSTGRESQL",
-                "PRESTO",
-                "QBUSINESS",
-                "REDSHIFT",
-                "S3",
-                "S3_KNOWLEDGE_BASE",
-                "S3_TABLES",
-                "SALESFORCE",
-                "SERVICENOW",
-                "SHAREPOINT",
-                "SNOWFLAKE",
-                "SPARK",
-                "SQLSERVER",
-                "STARBURST",
-                "TERADATA",
-                "TIMESTREAM",
-                "TRINO",
-                "TWITTER",
-                "WEB_CRAWLER",
-            ]
-            | None = None,
-            IdentityProviderVpcConnectionProperties: OAuthClientApplicationIdentityProviderVpcConnectionProperties
-            | OAuthClientApplicationIdentityProviderVpcConnectionPropertiesDict
-            | None = None,
-            OAuthAuthorizationEndpointUrl: str | None = None,
-            OAuthScopes: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::QuickSight::OAuthClientApplication; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Name: Length: 1 to 2048 characters. Required.
+            OAuthClientApplicationId: Pattern: [^/][^\\u0000-\\u001f]* Length: 1 to 256 characters.
+                Create-only: changing it replaces the resource. Required.
+            OAuthClientAuthenticationType: Allowed values: 'TOKEN'. Create-only: changing it
+                replaces the resource. Required.
+            OAuthTokenEndpointUrl: Pattern: ^https://[^\\p{Cc}]+$ Length: 1 to 2048 characters.
+                Required.
+            ClientId: Pattern: ^[^\\p{Cc}]+$ Length: 1 to 2048 characters. Write-only: sent to AWS,
+                never read back.
+            ClientSecret: Pattern: ^[^\\p{Cc}]+$ Length: 1 to 2048 characters. Write-only: sent to
+                AWS, never read back.
+            DataSourceType: Allowed values: 'ADOBE_ANALYTICS', 'AMAZON_ELASTICSEARCH',
+                'AMAZON_OPENSEARCH', 'ATHENA', 'AURORA', 'AURORA_POSTGRESQL', 'AWS_IOT_ANALYTICS',
+                'BIGQUERY', 'CONFLUENCE', 'DATABRICKS', 'EXASOL', 'GITHUB' (and 26 more).
+            IdentityProviderVpcConnectionProperties: Type:
+                OAuthClientApplicationIdentityProviderVpcConnectionPropertiesDict.
+            OAuthAuthorizationEndpointUrl: Pattern: ^https://[^\\p{Cc}]+$ Length: 1 to 2048
+                characters.
+            OAuthScopes: Pattern: ^[^\\p{Cc}]+$ Length: 1 to 4096 characters.
+            Tags: Items: 1 to 200 items.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,48 +63,51 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-RefreshScheduleMapDict = TypedDict(
-    "RefreshScheduleMapDict",
-    {
-        "RefreshType": "Literal['FULL_REFRESH', 'INCREMENTAL_REFRESH']",
-        "ScheduleFrequency": "RefreshScheduleMapScheduleFrequencyDict",
-        "ScheduleId": "str",
-        "StartAfterDateTime": "str",
-    },
-    total=False,
-)
 
-RefreshScheduleMapScheduleFrequencyDict = TypedDict(
-    "RefreshScheduleMapScheduleFrequencyDict",
-    {
-        "Interval": "Literal['MINUTE15', 'MINUTE30', 'HOURLY', 'DAILY', 'WEEKLY', 'MONTHLY']",
-        "RefreshOnDay": "RefreshScheduleMapScheduleFrequencyRefreshOnDayDict",
-        "TimeOfTheDay": "str",
-        "TimeZone": "str",
-    },
-    total=False,
-)
+class RefreshScheduleMapDict(TypedDict, total=False):
+    """RefreshScheduleMap as a plain dict."""
 
-RefreshScheduleMapScheduleFrequencyRefreshOnDayDict = TypedDict(
-    "RefreshScheduleMapScheduleFrequencyRefreshOnDayDict",
-    {
-        "DayOfMonth": "str",
-        "DayOfWeek": "Literal['SUNDAY', 'MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY', 'FRIDAY', 'SATURDAY']",
-    },
-    total=False,
-)
+    RefreshType: Literal["FULL_REFRESH", "INCREMENTAL_REFRESH"]
+    """Allowed values: 'FULL_REFRESH', 'INCREMENTAL_REFRESH'."""
+    ScheduleFrequency: RefreshScheduleMapScheduleFrequencyDict
+    """<p>Information about the schedule frequency.</p>"""
+    ScheduleId: str
+    """<p>An unique identifier for the refresh schedule.</p>"""
+    StartAfterDateTime: str
+    """<p>The date time after which refresh is to be scheduled</p>"""
 
+
+class RefreshScheduleMapScheduleFrequencyDict(TypedDict, total=False):
+    """RefreshScheduleMapScheduleFrequency as a plain dict: <p>Information about the schedule
+    frequency.</p>"""
+
+    Interval: Literal["MINUTE15", "MINUTE30", "HOURLY", "DAILY", "WEEKLY", "MONTHLY"]
+    """Allowed values: 'MINUTE15', 'MINUTE30', 'HOURLY', 'DAILY', 'WEEKLY', 'MONTHLY'."""
+    RefreshOnDay: RefreshScheduleMapScheduleFrequencyRefreshOnDayDict
+    """<p>The day scheduled for refresh.</p>"""
+    TimeOfTheDay: str
+    """<p>The time of the day for scheduled refresh.</p>"""
+    TimeZone: str
+    """<p>The timezone for scheduled refresh.</p>"""
+
+
+class RefreshScheduleMapScheduleFrequencyRefreshOnDayDict(TypedDict, total=False):
+    """RefreshScheduleMapScheduleFrequencyRefreshOnDay as a plain dict: <p>The day scheduled for
+    refresh.</p>"""
+
+    DayOfMonth: str
+    """<p>The Day Of Month for scheduled refresh.</p>"""
+    DayOfWeek: Literal["SUNDAY", "MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY"]
+    """Allowed values: 'SUNDAY', 'MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY', 'FRIDAY', 'SATURDAY'."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::QuickSight::RefreshSchedule",
     schema_file="aws-quicksight-refreshschedule.json",
     primary_identifier=("/AwsAccountId", "/DataSetId", "/Schedule/ScheduleId"),
-    additional_identifiers=(),
     read_only=("/Arn",),
     create_only=("/AwsAccountId", "/DataSetId", "/Schedule/ScheduleId"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
-    required=(),
     list_required=("AwsAccountId", "DataSetId"),
     tagging=_Tagging(
         taggable=False,
@@ -108,7 +115,6 @@ METADATA = _TypeMetadata(
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -118,85 +124,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "RefreshScheduleMap": {
-            "additionalProperties": False,
-            "properties": {
-                "RefreshType": {"enum": ["FULL_REFRESH", "INCREMENTAL_REFRESH"], "type": "string"},
-                "ScheduleFrequency": {
-                    "additionalProperties": False,
-                    "properties": {
-                        "Interval": {
-                            "enum": [
-                                "MINUTE15",
-                                "MINUTE30",
-                                "HOURLY",
-                                "DAILY",
-                                "WEEKLY",
-                                "MONTHLY",
-                            ],
-                            "type": "string",
-                        },
-                        "RefreshOnDay": {
-                            "additionalProperties": False,
-                            "properties": {
-                                "DayOfMonth": {
-                                    "maxLength": 128,
-                                    "minLength": 1,
-                                    "pattern": "^(?:LAST_DAY_OF_MONTH|1[0-9]|2[0-8]|[12]|[3-9])$",
-                                    "type": "string",
-                                },
-                                "DayOfWeek": {
-                                    "enum": [
-                                        "SUNDAY",
-                                        "MONDAY",
-                                        "TUESDAY",
-                                        "WEDNESDAY",
-                                        "THURSDAY",
-                                        "FRIDAY",
-                                        "SATURDAY",
-                                    ],
-                                    "type": "string",
-                                },
-                            },
-                            "required": [],
-                            "type": "object",
-                        },
-                        "TimeOfTheDay": {"maxLength": 128, "minLength": 1, "type": "string"},
-                        "TimeZone": {"maxLength": 128, "minLength": 1, "type": "string"},
-                    },
-                    "required": [],
-                    "type": "object",
-                },
-                "ScheduleId": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "StartAfterDateTime": {"maxLength": 128, "minLength": 1, "type": "string"},
-            },
-            "required": [],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "Arn": {"type": "string"},
-        "AwsAccountId": {
-            "maxLength": 12,
-            "minLength": 12,
-            "pattern": "^[0-9]{12}$",
-            "type": "string",
-        },
-        "DataSetId": {"type": "string"},
-        "Schedule": {"$ref": "#/definitions/RefreshScheduleMap"},
-    },
-    "required": [],
-}
-
 
 class RefreshSchedule(_Resource):
-    """AWS::QuickSight::RefreshSchedule: Definition of the AWS::QuickSight::RefreshSchedule Resource Type.
+    """AWS::QuickSight::RefreshSchedule: Definition of the AWS::QuickSight::RefreshSchedule Resource
+    Type.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: AwsAccountId, DataSetId, Schedule.ScheduleId (composite: the values joined by '|').
+    Replaced when any of these change (create-only): AwsAccountId, DataSetId, Schedule.ScheduleId.
+    Read-only attributes (known once deployed): Arn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-quicksight-refreshschedule.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -204,31 +142,40 @@ class RefreshSchedule(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "RefreshScheduleAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "refresh_schedule.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """<p>The Amazon Resource Name (ARN) of the data source.</p>"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AwsAccountId: str
     DataSetId: str
     Schedule: RefreshScheduleMapDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AwsAccountId: str | None = None,
+        DataSetId: str | None = None,
+        Schedule: RefreshScheduleMap | RefreshScheduleMapDict | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::QuickSight::RefreshSchedule; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AwsAccountId: str | None = None,
-            DataSetId: str | None = None,
-            Schedule: RefreshScheduleMap | RefreshScheduleMapDict | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::QuickSight::RefreshSchedule; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AwsAccountId: Pattern: ^[0-9]{12}$ Length: exactly 12 characters. Create-only: changing
+                it replaces the resource.
+            DataSetId: Type: str. Create-only: changing it replaces the resource.
+            Schedule: Type: RefreshScheduleMapDict.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

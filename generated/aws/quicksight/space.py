@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,33 +63,38 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ResourcePermissionDict = TypedDict(
-    "ResourcePermissionDict",
-    {
-        "Actions": "Required[list[str]]",
-        "Principal": "Required[str]",
-    },
-    total=False,
-)
 
-SpaceResourceDict = TypedDict(
-    "SpaceResourceDict",
-    {
-        "ResourceArn": "Required[str]",
-        "ResourceType": "Required[Literal['TOPIC', 'DASHBOARD', 'KNOWLEDGE_BASE', 'ACTION_CONNECTOR', 'DATA_SET']]",
-    },
-    total=False,
-)
+class ResourcePermissionDict(TypedDict, total=False):
+    """ResourcePermission as a plain dict: A permission granted to a principal on a QuickSight
+    resource."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    Actions: Required[list[str]]
+    """The list of actions granted to the principal."""
+    Principal: Required[str]
+    """The ARN of the principal (user or group) receiving the permission."""
 
+
+class SpaceResourceDict(TypedDict, total=False):
+    """SpaceResource as a plain dict: A QuickSight resource attached to the space."""
+
+    ResourceArn: Required[str]
+    """The ARN of the QuickSight resource."""
+    ResourceType: Required[
+        Literal["TOPIC", "DASHBOARD", "KNOWLEDGE_BASE", "ACTION_CONNECTOR", "DATA_SET"]
+    ]
+    """The type of QuickSight resource."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with the space resource."""
+
+    Key: Required[str]
+    """The key name of the tag."""
+    Value: Required[str]
+    """The value for the tag."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::QuickSight::Space",
     schema_file="aws-quicksight-space.json",
@@ -93,18 +102,10 @@ METADATA = _TypeMetadata(
     additional_identifiers=(("/Arn",),),
     read_only=("/Arn", "/CreatedAt", "/UpdatedAt", "/CreatedBy"),
     create_only=("/AwsAccountId", "/SpaceId"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Permissions", "/Permissions/*/Actions", "/Resources", "/Tags"),
     required=("AwsAccountId", "SpaceId", "Name"),
     list_required=("AwsAccountId",),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -114,109 +115,35 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ResourcePermission": {
-            "additionalProperties": False,
-            "properties": {
-                "Actions": {
-                    "items": {"type": "string"},
-                    "maxItems": 20,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "Principal": {"maxLength": 256, "minLength": 1, "type": "string"},
-            },
-            "required": ["Principal", "Actions"],
-            "type": "object",
-        },
-        "SpaceResource": {
-            "additionalProperties": False,
-            "properties": {
-                "ResourceArn": {"type": "string"},
-                "ResourceType": {
-                    "enum": [
-                        "TOPIC",
-                        "DASHBOARD",
-                        "KNOWLEDGE_BASE",
-                        "ACTION_CONNECTOR",
-                        "DATA_SET",
-                    ],
-                    "type": "string",
-                },
-            },
-            "required": ["ResourceType", "ResourceArn"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {
-            "pattern": "^arn:aws[a-zA-Z-]*:quicksight:[a-z0-9-]+:[0-9]{12}:space/.+$",
-            "type": "string",
-        },
-        "AwsAccountId": {
-            "maxLength": 12,
-            "minLength": 12,
-            "pattern": "^[0-9]{12}$",
-            "type": "string",
-        },
-        "CreatedAt": {"type": "string"},
-        "CreatedBy": {"type": "string"},
-        "Description": {
-            "maxLength": 512,
-            "minLength": 0,
-            "pattern": "^[\\P{C}\\n\\r\\t\\f\\v\\p{Cf}]*$",
-            "type": "string",
-        },
-        "Name": {
-            "maxLength": 128,
-            "minLength": 1,
-            "pattern": "^[\\P{C}\\n\\r\\t\\f\\v\\p{Cf}]*$",
-            "type": "string",
-        },
-        "Permissions": {"items": {"$ref": "#/definitions/ResourcePermission"}, "type": "array"},
-        "Resources": {"items": {"$ref": "#/definitions/SpaceResource"}, "type": "array"},
-        "SpaceId": {
-            "maxLength": 256,
-            "minLength": 1,
-            "pattern": "^[0-9a-zA-Z-_=.+]+$",
-            "type": "string",
-        },
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "maxItems": 200, "type": "array"},
-        "UpdatedAt": {"type": "string"},
-    },
-    "required": ["AwsAccountId", "SpaceId", "Name"],
-}
-
 
 class Space(_Resource):
     """AWS::QuickSight::Space: Resource Type definition for AWS::QuickSight::Space
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: AwsAccountId, SpaceId (composite: the values joined by '|').
+    Also identified by: Arn.
+    Replaced when any of these change (create-only): AwsAccountId, SpaceId.
+    Read-only attributes (known once deployed): Arn, CreatedAt, CreatedBy, UpdatedAt.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-quicksight-space.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
     props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "SpaceProps")
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "SpaceAttributes")
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "space.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The Amazon Resource Name (ARN) of the space."""
     CreatedAt: str
+    """The date and time the space was created."""
     CreatedBy: str
+    """The user name of the principal who created the space."""
     UpdatedAt: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The date and time the space was last updated."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AwsAccountId: str
     Description: str
     Name: str
@@ -225,33 +152,38 @@ class Space(_Resource):
     SpaceId: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AwsAccountId: str,
+        Name: str,
+        SpaceId: str,
+        Description: str | None = None,
+        Permissions: list[ResourcePermission | ResourcePermissionDict] | None = None,
+        Resources: list[SpaceResource | SpaceResourceDict] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::QuickSight::Space; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AwsAccountId: str,
-            Name: str,
-            SpaceId: str,
-            Description: str | None = None,
-            Permissions: list[ResourcePermission | ResourcePermissionDict] | None = None,
-            Resources: list[SpaceResource | SpaceResourceDict] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::QuickSight::Space; `await` it inside an App to deploy it.
-
-            AwsAccountId: The ID of the Amazon Web Services account where the space is being created.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AwsAccountId: The ID of the Amazon Web Services account where the space is being
+                created. Create-only: changing it replaces the resource. Required.
+            Name: The display name of the space. Required.
+            SpaceId: The unique identifier for the space. Create-only: changing it replaces the
+                resource. Required.
             Description: A description of the space.
-            Name: The display name of the space.
             Permissions: A list of permissions granted on the space.
             Resources: A list of QuickSight resources attached to the space.
-            SpaceId: The unique identifier for the space.
             Tags: A list of key-value pairs to associate with the space resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -2359,5996 +2363,6965 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AggregationSortConfigurationDict = TypedDict(
-    "AggregationSortConfigurationDict",
-    {
-        "AggregationFunction": "TemplateAggregationFunctionDict",
-        "Column": "Required[ColumnIdentifierDict]",
-        "SortDirection": "Required[Literal['ASC', 'DESC']]",
-    },
-    total=False,
-)
-
-ArcAxisConfigurationDict = TypedDict(
-    "ArcAxisConfigurationDict",
-    {
-        "Range": "ArcAxisDisplayRangeDict",
-        "ReserveRange": "float",
-    },
-    total=False,
-)
-
-ArcAxisDisplayRangeDict = TypedDict(
-    "ArcAxisDisplayRangeDict",
-    {
-        "Max": "float",
-        "Min": "float",
-    },
-    total=False,
-)
-
-ArcConfigurationDict = TypedDict(
-    "ArcConfigurationDict",
-    {
-        "ArcAngle": "float",
-        "ArcThickness": "Literal['SMALL', 'MEDIUM', 'LARGE']",
-    },
-    total=False,
-)
-
-AssetOptionsDict = TypedDict(
-    "AssetOptionsDict",
-    {
-        "Timezone": "str",
-        "WeekStart": "Literal['SUNDAY', 'MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY', 'FRIDAY', 'SATURDAY']",
-    },
-    total=False,
-)
-
-AxisDataOptionsDict = TypedDict(
-    "AxisDataOptionsDict",
-    {
-        "DateAxisOptions": "TemplateDateAxisOptionsDict",
-        "NumericAxisOptions": "TemplateNumericAxisOptionsDict",
-    },
-    total=False,
-)
-
-AxisDisplayMinMaxRangeDict = TypedDict(
-    "AxisDisplayMinMaxRangeDict",
-    {
-        "Maximum": "float",
-        "Minimum": "float",
-    },
-    total=False,
-)
-
-AxisDisplayOptionsDict = TypedDict(
-    "AxisDisplayOptionsDict",
-    {
-        "AxisLineVisibility": "Literal['HIDDEN', 'VISIBLE']",
-        "AxisOffset": "str",
-        "DataOptions": "AxisDataOptionsDict",
-        "GridLineVisibility": "Literal['HIDDEN', 'VISIBLE']",
-        "ScrollbarOptions": "ScrollBarOptionsDict",
-        "TickLabelOptions": "AxisTickLabelOptionsDict",
-    },
-    total=False,
-)
-
-AxisDisplayRangeDict = TypedDict(
-    "AxisDisplayRangeDict",
-    {
-        "DataDriven": "dict[str, Any] | str",
-        "MinMax": "AxisDisplayMinMaxRangeDict",
-    },
-    total=False,
-)
-
-AxisLabelReferenceOptionsDict = TypedDict(
-    "AxisLabelReferenceOptionsDict",
-    {
-        "Column": "Required[ColumnIdentifierDict]",
-        "FieldId": "Required[str]",
-    },
-    total=False,
-)
-
-AxisLinearScaleDict = TypedDict(
-    "AxisLinearScaleDict",
-    {
-        "StepCount": "float",
-        "StepSize": "float",
-    },
-    total=False,
-)
-
-AxisLogarithmicScaleDict = TypedDict(
-    "AxisLogarithmicScaleDict",
-    {
-        "Base": "float",
-    },
-    total=False,
-)
-
-AxisScaleDict = TypedDict(
-    "AxisScaleDict",
-    {
-        "Linear": "AxisLinearScaleDict",
-        "Logarithmic": "AxisLogarithmicScaleDict",
-    },
-    total=False,
-)
-
-AxisTickLabelOptionsDict = TypedDict(
-    "AxisTickLabelOptionsDict",
-    {
-        "LabelOptions": "TemplateLabelOptionsDict",
-        "RotationAngle": "float",
-    },
-    total=False,
-)
-
-BarChartConfigurationDict = TypedDict(
-    "BarChartConfigurationDict",
-    {
-        "BarsArrangement": "Literal['CLUSTERED', 'STACKED', 'STACKED_PERCENT']",
-        "CategoryAxis": "AxisDisplayOptionsDict",
-        "CategoryLabelOptions": "ChartAxisLabelOptionsDict",
-        "ColorLabelOptions": "ChartAxisLabelOptionsDict",
-        "ContributionAnalysisDefaults": "list[ContributionAnalysisDefaultDict]",
-        "DataLabels": "TemplateDataLabelOptionsDict",
-        "DefaultSeriesSettings": "BarChartDefaultSeriesSettingsDict",
-        "FieldWells": "BarChartFieldWellsDict",
-        "Interactions": "VisualInteractionOptionsDict",
-        "Legend": "LegendOptionsDict",
-        "Orientation": "Literal['HORIZONTAL', 'VERTICAL']",
-        "ReferenceLines": "list[ReferenceLineDict]",
-        "Series": "list[BarSeriesItemDict]",
-        "SmallMultiplesOptions": "TemplateSmallMultiplesOptionsDict",
-        "SortConfiguration": "BarChartSortConfigurationDict",
-        "Tooltip": "TemplateTooltipOptionsDict",
-        "ValueAxis": "AxisDisplayOptionsDict",
-        "ValueLabelOptions": "ChartAxisLabelOptionsDict",
-        "VisualPalette": "TemplateVisualPaletteDict",
-    },
-    total=False,
-)
-
-BarChartDefaultSeriesSettingsDict = TypedDict(
-    "BarChartDefaultSeriesSettingsDict",
-    {
-        "BorderSettings": "TemplateBorderSettingsDict",
-        "DecalSettings": "TemplateDecalSettingsDict",
-    },
-    total=False,
-)
-
-BarChartFieldWellsDict = TypedDict(
-    "BarChartFieldWellsDict",
-    {
-        "BarChartAggregatedFieldWells": "TemplateBarChartAggregatedFieldWellsDict",
-    },
-    total=False,
-)
-
-BarChartSeriesSettingsDict = TypedDict(
-    "BarChartSeriesSettingsDict",
-    {
-        "BorderSettings": "TemplateBorderSettingsDict",
-        "DecalSettings": "TemplateDecalSettingsDict",
-    },
-    total=False,
-)
-
-BarChartSortConfigurationDict = TypedDict(
-    "BarChartSortConfigurationDict",
-    {
-        "CategoryItemsLimit": "TemplateItemsLimitConfigurationDict",
-        "CategorySort": "list[TemplateFieldSortOptionsDict]",
-        "ColorItemsLimit": "TemplateItemsLimitConfigurationDict",
-        "ColorSort": "list[TemplateFieldSortOptionsDict]",
-        "SmallMultiplesLimitConfiguration": "TemplateItemsLimitConfigurationDict",
-        "SmallMultiplesSort": "list[TemplateFieldSortOptionsDict]",
-    },
-    total=False,
-)
-
-BarSeriesItemDict = TypedDict(
-    "BarSeriesItemDict",
-    {
-        "DataFieldBarSeriesItem": "TemplateDataFieldBarSeriesItemDict",
-        "FieldBarSeriesItem": "TemplateFieldBarSeriesItemDict",
-    },
-    total=False,
-)
-
-BinCountOptionsDict = TypedDict(
-    "BinCountOptionsDict",
-    {
-        "Value": "float",
-    },
-    total=False,
-)
-
-BinWidthOptionsDict = TypedDict(
-    "BinWidthOptionsDict",
-    {
-        "BinCountLimit": "float",
-        "Value": "float",
-    },
-    total=False,
-)
-
-BodySectionConfigurationDict = TypedDict(
-    "BodySectionConfigurationDict",
-    {
-        "Content": "Required[BodySectionContentDict]",
-        "PageBreakConfiguration": "SectionPageBreakConfigurationDict",
-        "RepeatConfiguration": "BodySectionRepeatConfigurationDict",
-        "SectionId": "Required[str]",
-        "Style": "SectionStyleDict",
-    },
-    total=False,
-)
-
-BodySectionContentDict = TypedDict(
-    "BodySectionContentDict",
-    {
-        "Layout": "SectionLayoutConfigurationDict",
-    },
-    total=False,
-)
-
-BodySectionDynamicCategoryDimensionConfigurationDict = TypedDict(
-    "BodySectionDynamicCategoryDimensionConfigurationDict",
-    {
-        "Column": "Required[ColumnIdentifierDict]",
-        "Limit": "float",
-        "SortByMetrics": "list[TemplateColumnSortDict]",
-    },
-    total=False,
-)
-
-BodySectionDynamicNumericDimensionConfigurationDict = TypedDict(
-    "BodySectionDynamicNumericDimensionConfigurationDict",
-    {
-        "Column": "Required[ColumnIdentifierDict]",
-        "Limit": "float",
-        "SortByMetrics": "list[TemplateColumnSortDict]",
-    },
-    total=False,
-)
-
-BodySectionRepeatConfigurationDict = TypedDict(
-    "BodySectionRepeatConfigurationDict",
-    {
-        "DimensionConfigurations": "list[BodySectionRepeatDimensionConfigurationDict]",
-        "NonRepeatingVisuals": "list[str]",
-        "PageBreakConfiguration": "BodySectionRepeatPageBreakConfigurationDict",
-    },
-    total=False,
-)
-
-BodySectionRepeatDimensionConfigurationDict = TypedDict(
-    "BodySectionRepeatDimensionConfigurationDict",
-    {
-        "DynamicCategoryDimensionConfiguration": "BodySectionDynamicCategoryDimensionConfigurationDict",
-        "DynamicNumericDimensionConfiguration": "BodySectionDynamicNumericDimensionConfigurationDict",
-    },
-    total=False,
-)
-
-BodySectionRepeatPageBreakConfigurationDict = TypedDict(
-    "BodySectionRepeatPageBreakConfigurationDict",
-    {
-        "After": "SectionAfterPageBreakDict",
-    },
-    total=False,
-)
-
-BoxPlotChartConfigurationDict = TypedDict(
-    "BoxPlotChartConfigurationDict",
-    {
-        "BoxPlotOptions": "TemplateBoxPlotOptionsDict",
-        "CategoryAxis": "AxisDisplayOptionsDict",
-        "CategoryLabelOptions": "ChartAxisLabelOptionsDict",
-        "FieldWells": "BoxPlotFieldWellsDict",
-        "Interactions": "VisualInteractionOptionsDict",
-        "Legend": "LegendOptionsDict",
-        "PrimaryYAxisDisplayOptions": "AxisDisplayOptionsDict",
-        "PrimaryYAxisLabelOptions": "ChartAxisLabelOptionsDict",
-        "ReferenceLines": "list[ReferenceLineDict]",
-        "SortConfiguration": "BoxPlotSortConfigurationDict",
-        "Tooltip": "TemplateTooltipOptionsDict",
-        "VisualPalette": "TemplateVisualPaletteDict",
-    },
-    total=False,
-)
-
-BoxPlotFieldWellsDict = TypedDict(
-    "BoxPlotFieldWellsDict",
-    {
-        "BoxPlotAggregatedFieldWells": "TemplateBoxPlotAggregatedFieldWellsDict",
-    },
-    total=False,
-)
-
-BoxPlotSortConfigurationDict = TypedDict(
-    "BoxPlotSortConfigurationDict",
-    {
-        "CategorySort": "list[TemplateFieldSortOptionsDict]",
-        "PaginationConfiguration": "TemplatePaginationConfigurationDict",
-    },
-    total=False,
-)
-
-BoxPlotStyleOptionsDict = TypedDict(
-    "BoxPlotStyleOptionsDict",
-    {
-        "FillStyle": "Literal['SOLID', 'TRANSPARENT']",
-    },
-    total=False,
-)
-
-CalculatedFieldDict = TypedDict(
-    "CalculatedFieldDict",
-    {
-        "DataSetIdentifier": "str",
-        "Expression": "Required[str]",
-        "Name": "Required[str]",
-        "TopicIdentifier": "str",
-    },
-    total=False,
-)
-
-CascadingControlSourceDict = TypedDict(
-    "CascadingControlSourceDict",
-    {
-        "ColumnToMatch": "ColumnIdentifierDict",
-        "SourceSheetControlId": "str",
-    },
-    total=False,
-)
-
-CategoryDrillDownFilterDict = TypedDict(
-    "CategoryDrillDownFilterDict",
-    {
-        "CategoryValues": "Required[list[str]]",
-        "Column": "Required[ColumnIdentifierDict]",
-    },
-    total=False,
-)
-
-CategoryFilterConfigurationDict = TypedDict(
-    "CategoryFilterConfigurationDict",
-    {
-        "CustomFilterConfiguration": "TemplateCustomFilterConfigurationDict",
-        "CustomFilterListConfiguration": "TemplateCustomFilterListConfigurationDict",
-        "FilterListConfiguration": "TemplateFilterListConfigurationDict",
-    },
-    total=False,
-)
-
-ChartAxisLabelOptionsDict = TypedDict(
-    "ChartAxisLabelOptionsDict",
-    {
-        "AxisLabelOptions": "list[TemplateAxisLabelOptionsDict]",
-        "SortIconVisibility": "Literal['HIDDEN', 'VISIBLE']",
-        "Visibility": "Literal['HIDDEN', 'VISIBLE']",
-    },
-    total=False,
-)
-
-ColumnConfigurationDict = TypedDict(
-    "ColumnConfigurationDict",
-    {
-        "ColorsConfiguration": "TemplateColorsConfigurationDict",
-        "Column": "Required[ColumnIdentifierDict]",
-        "DecalSettingsConfiguration": "TemplateDecalSettingsConfigurationDict",
-        "FormatConfiguration": "TemplateFormatConfigurationDict",
-        "Role": "Literal['DIMENSION', 'MEASURE']",
-    },
-    total=False,
-)
-
-ColumnGroupColumnSchemaDict = TypedDict(
-    "ColumnGroupColumnSchemaDict",
-    {
-        "Name": "str",
-    },
-    total=False,
-)
-
-ColumnGroupSchemaDict = TypedDict(
-    "ColumnGroupSchemaDict",
-    {
-        "ColumnGroupColumnSchemaList": "list[ColumnGroupColumnSchemaDict]",
-        "Name": "str",
-    },
-    total=False,
-)
-
-ColumnHierarchyDict = TypedDict(
-    "ColumnHierarchyDict",
-    {
-        "DateTimeHierarchy": "TemplateDateTimeHierarchyDict",
-        "ExplicitHierarchy": "TemplateExplicitHierarchyDict",
-        "PredefinedHierarchy": "TemplatePredefinedHierarchyDict",
-    },
-    total=False,
-)
-
-ColumnIdentifierDict = TypedDict(
-    "ColumnIdentifierDict",
-    {
-        "ColumnName": "Required[str]",
-        "DataSetIdentifier": "str",
-        "TopicIdentifier": "str",
-    },
-    total=False,
-)
-
-ColumnSchemaDict = TypedDict(
-    "ColumnSchemaDict",
-    {
-        "DataType": "str",
-        "GeographicRole": "str",
-        "Name": "str",
-    },
-    total=False,
-)
-
-ComboChartConfigurationDict = TypedDict(
-    "ComboChartConfigurationDict",
-    {
-        "BarDataLabels": "TemplateDataLabelOptionsDict",
-        "BarsArrangement": "Literal['CLUSTERED', 'STACKED', 'STACKED_PERCENT']",
-        "CategoryAxis": "AxisDisplayOptionsDict",
-        "CategoryLabelOptions": "ChartAxisLabelOptionsDict",
-        "ColorLabelOptions": "ChartAxisLabelOptionsDict",
-        "DefaultSeriesSettings": "ComboChartDefaultSeriesSettingsDict",
-        "FieldWells": "ComboChartFieldWellsDict",
-        "Interactions": "VisualInteractionOptionsDict",
-        "Legend": "LegendOptionsDict",
-        "LineDataLabels": "TemplateDataLabelOptionsDict",
-        "PrimaryYAxisDisplayOptions": "AxisDisplayOptionsDict",
-        "PrimaryYAxisLabelOptions": "ChartAxisLabelOptionsDict",
-        "ReferenceLines": "list[ReferenceLineDict]",
-        "SecondaryYAxisDisplayOptions": "AxisDisplayOptionsDict",
-        "SecondaryYAxisLabelOptions": "ChartAxisLabelOptionsDict",
-        "Series": "list[ComboSeriesItemDict]",
-        "SingleAxisOptions": "TemplateSingleAxisOptionsDict",
-        "SortConfiguration": "ComboChartSortConfigurationDict",
-        "Tooltip": "TemplateTooltipOptionsDict",
-        "VisualPalette": "TemplateVisualPaletteDict",
-    },
-    total=False,
-)
-
-ComboChartDefaultSeriesSettingsDict = TypedDict(
-    "ComboChartDefaultSeriesSettingsDict",
-    {
-        "BorderSettings": "TemplateBorderSettingsDict",
-        "DecalSettings": "TemplateDecalSettingsDict",
-        "LineStyleSettings": "LineChartLineStyleSettingsDict",
-        "MarkerStyleSettings": "LineChartMarkerStyleSettingsDict",
-    },
-    total=False,
-)
-
-ComboChartFieldWellsDict = TypedDict(
-    "ComboChartFieldWellsDict",
-    {
-        "ComboChartAggregatedFieldWells": "TemplateComboChartAggregatedFieldWellsDict",
-    },
-    total=False,
-)
-
-ComboChartSeriesSettingsDict = TypedDict(
-    "ComboChartSeriesSettingsDict",
-    {
-        "BorderSettings": "TemplateBorderSettingsDict",
-        "DecalSettings": "TemplateDecalSettingsDict",
-        "LineStyleSettings": "LineChartLineStyleSettingsDict",
-        "MarkerStyleSettings": "LineChartMarkerStyleSettingsDict",
-    },
-    total=False,
-)
-
-ComboChartSortConfigurationDict = TypedDict(
-    "ComboChartSortConfigurationDict",
-    {
-        "CategoryItemsLimit": "TemplateItemsLimitConfigurationDict",
-        "CategorySort": "list[TemplateFieldSortOptionsDict]",
-        "ColorItemsLimit": "TemplateItemsLimitConfigurationDict",
-        "ColorSort": "list[TemplateFieldSortOptionsDict]",
-    },
-    total=False,
-)
-
-ComboSeriesItemDict = TypedDict(
-    "ComboSeriesItemDict",
-    {
-        "DataFieldComboSeriesItem": "TemplateDataFieldComboSeriesItemDict",
-        "FieldComboSeriesItem": "TemplateFieldComboSeriesItemDict",
-    },
-    total=False,
-)
-
-ComparisonConfigurationDict = TypedDict(
-    "ComparisonConfigurationDict",
-    {
-        "ComparisonFormat": "ComparisonFormatConfigurationDict",
-        "ComparisonMethod": "Literal['DIFFERENCE', 'PERCENT_DIFFERENCE', 'PERCENT']",
-    },
-    total=False,
-)
-
-ComparisonFormatConfigurationDict = TypedDict(
-    "ComparisonFormatConfigurationDict",
-    {
-        "NumberDisplayFormatConfiguration": "TemplateNumberDisplayFormatConfigurationDict",
-        "PercentageDisplayFormatConfiguration": "TemplatePercentageDisplayFormatConfigurationDict",
-    },
-    total=False,
-)
-
-ComputationDict = TypedDict(
-    "ComputationDict",
-    {
-        "Forecast": "ForecastComputationDict",
-        "GrowthRate": "GrowthRateComputationDict",
-        "MaximumMinimum": "MaximumMinimumComputationDict",
-        "MetricComparison": "MetricComparisonComputationDict",
-        "PeriodOverPeriod": "PeriodOverPeriodComputationDict",
-        "PeriodToDate": "PeriodToDateComputationDict",
-        "TopBottomMovers": "TopBottomMoversComputationDict",
-        "TopBottomRanked": "TopBottomRankedComputationDict",
-        "TotalAggregation": "TotalAggregationComputationDict",
-        "UniqueValues": "UniqueValuesComputationDict",
-    },
-    total=False,
-)
-
-ConditionalFormattingColorDict = TypedDict(
-    "ConditionalFormattingColorDict",
-    {
-        "Gradient": "ConditionalFormattingGradientColorDict",
-        "Solid": "ConditionalFormattingSolidColorDict",
-    },
-    total=False,
-)
-
-ConditionalFormattingCustomIconConditionDict = TypedDict(
-    "ConditionalFormattingCustomIconConditionDict",
-    {
-        "Color": "str",
-        "DisplayConfiguration": "ConditionalFormattingIconDisplayConfigurationDict",
-        "Expression": "Required[str]",
-        "IconOptions": "Required[ConditionalFormattingCustomIconOptionsDict]",
-    },
-    total=False,
-)
-
-ConditionalFormattingCustomIconOptionsDict = TypedDict(
-    "ConditionalFormattingCustomIconOptionsDict",
-    {
-        "Icon": "Literal['CARET_UP', 'CARET_DOWN', 'PLUS', 'MINUS', 'ARROW_UP', 'ARROW_DOWN', 'ARROW_LEFT', 'ARROW_UP_LEFT', 'ARROW_DOWN_LEFT', 'ARROW_RIGHT', 'ARROW_UP_RIGHT', 'ARROW_DOWN_RIGHT', 'FACE_UP', 'FACE_DOWN', 'FACE_FLAT', 'ONE_BAR', 'TWO_BAR', 'THREE_BAR', 'CIRCLE', 'TRIANGLE', 'SQUARE', 'FLAG', 'THUMBS_UP', 'THUMBS_DOWN', 'CHECKMARK', 'X']",
-        "UnicodeIcon": "str",
-    },
-    total=False,
-)
-
-ConditionalFormattingGradientColorDict = TypedDict(
-    "ConditionalFormattingGradientColorDict",
-    {
-        "Color": "Required[GradientColorDict]",
-        "Expression": "Required[str]",
-    },
-    total=False,
-)
-
-ConditionalFormattingIconDict = TypedDict(
-    "ConditionalFormattingIconDict",
-    {
-        "CustomCondition": "ConditionalFormattingCustomIconConditionDict",
-        "IconSet": "ConditionalFormattingIconSetDict",
-    },
-    total=False,
-)
-
-ConditionalFormattingIconDisplayConfigurationDict = TypedDict(
-    "ConditionalFormattingIconDisplayConfigurationDict",
-    {
-        "IconDisplayOption": "Literal['ICON_ONLY']",
-    },
-    total=False,
-)
-
-ConditionalFormattingIconSetDict = TypedDict(
-    "ConditionalFormattingIconSetDict",
-    {
-        "Expression": "Required[str]",
-        "IconSetType": "Literal['PLUS_MINUS', 'CHECK_X', 'THREE_COLOR_ARROW', 'THREE_GRAY_ARROW', 'CARET_UP_MINUS_DOWN', 'THREE_SHAPE', 'THREE_CIRCLE', 'FLAGS', 'BARS', 'FOUR_COLOR_ARROW', 'FOUR_GRAY_ARROW']",
-    },
-    total=False,
-)
-
-ConditionalFormattingSolidColorDict = TypedDict(
-    "ConditionalFormattingSolidColorDict",
-    {
-        "Color": "str",
-        "Expression": "Required[str]",
-    },
-    total=False,
-)
-
-ContributionAnalysisDefaultDict = TypedDict(
-    "ContributionAnalysisDefaultDict",
-    {
-        "ContributorDimensions": "Required[list[ColumnIdentifierDict]]",
-        "MeasureFieldId": "Required[str]",
-    },
-    total=False,
-)
-
-CustomActionFilterOperationDict = TypedDict(
-    "CustomActionFilterOperationDict",
-    {
-        "SelectedFieldsConfiguration": "Required[FilterOperationSelectedFieldsConfigurationDict]",
-        "TargetVisualsConfiguration": "Required[FilterOperationTargetVisualsConfigurationDict]",
-    },
-    total=False,
-)
-
-CustomActionNavigationOperationDict = TypedDict(
-    "CustomActionNavigationOperationDict",
-    {
-        "LocalNavigationConfiguration": "TemplateLocalNavigationConfigurationDict",
-    },
-    total=False,
-)
-
-CustomActionSetParametersOperationDict = TypedDict(
-    "CustomActionSetParametersOperationDict",
-    {
-        "ParameterValueConfigurations": "Required[list[SetParameterValueConfigurationDict]]",
-    },
-    total=False,
-)
-
-CustomActionURLOperationDict = TypedDict(
-    "CustomActionURLOperationDict",
-    {
-        "URLTarget": "Required[Literal['NEW_TAB', 'NEW_WINDOW', 'SAME_TAB']]",
-        "URLTemplate": "Required[str]",
-    },
-    total=False,
-)
-
-CustomColorDict = TypedDict(
-    "CustomColorDict",
-    {
-        "Color": "Required[str]",
-        "FieldValue": "str",
-        "SpecialValue": "Literal['EMPTY', 'NULL', 'OTHER']",
-    },
-    total=False,
-)
-
-CustomContentConfigurationDict = TypedDict(
-    "CustomContentConfigurationDict",
-    {
-        "ContentType": "Literal['IMAGE', 'OTHER_EMBEDDED_CONTENT']",
-        "ContentUrl": "str",
-        "ImageScaling": "Literal['FIT_TO_HEIGHT', 'FIT_TO_WIDTH', 'DO_NOT_SCALE', 'SCALE_TO_VISUAL']",
-        "Interactions": "VisualInteractionOptionsDict",
-    },
-    total=False,
-)
-
-CustomNarrativeOptionsDict = TypedDict(
-    "CustomNarrativeOptionsDict",
-    {
-        "Narrative": "Required[str]",
-    },
-    total=False,
-)
-
-CustomParameterValuesDict = TypedDict(
-    "CustomParameterValuesDict",
-    {
-        "DateTimeValues": "list[str]",
-        "DecimalValues": "list[float]",
-        "IntegerValues": "list[float]",
-        "StringValues": "list[str]",
-    },
-    total=False,
-)
-
-DataBarsOptionsDict = TypedDict(
-    "DataBarsOptionsDict",
-    {
-        "FieldId": "Required[str]",
-        "NegativeColor": "str",
-        "PositiveColor": "str",
-    },
-    total=False,
-)
-
-DataColorDict = TypedDict(
-    "DataColorDict",
-    {
-        "Color": "str",
-        "DataValue": "float",
-    },
-    total=False,
-)
-
-DataLabelTypeDict = TypedDict(
-    "DataLabelTypeDict",
-    {
-        "DataPathLabelType": "TemplateDataPathLabelTypeDict",
-        "FieldLabelType": "TemplateFieldLabelTypeDict",
-        "MaximumLabelType": "TemplateMaximumLabelTypeDict",
-        "MinimumLabelType": "TemplateMinimumLabelTypeDict",
-        "RangeEndsLabelType": "TemplateRangeEndsLabelTypeDict",
-    },
-    total=False,
-)
-
-DataPathColorDict = TypedDict(
-    "DataPathColorDict",
-    {
-        "Color": "Required[str]",
-        "Element": "Required[DataPathValueDict]",
-        "TimeGranularity": "Literal['YEAR', 'QUARTER', 'MONTH', 'WEEK', 'DAY', 'HOUR', 'MINUTE', 'SECOND', 'MILLISECOND']",
-    },
-    total=False,
-)
-
-DataPathSortDict = TypedDict(
-    "DataPathSortDict",
-    {
-        "Direction": "Required[Literal['ASC', 'DESC']]",
-        "SortPaths": "Required[list[DataPathValueDict]]",
-    },
-    total=False,
-)
-
-DataPathValueDict = TypedDict(
-    "DataPathValueDict",
-    {
-        "DataPathType": "TemplateDataPathTypeDict",
-        "FieldId": "str",
-        "FieldValue": "str",
-    },
-    total=False,
-)
-
-DataSetConfigurationDict = TypedDict(
-    "DataSetConfigurationDict",
-    {
-        "ColumnGroupSchemaList": "list[ColumnGroupSchemaDict]",
-        "DataSetSchema": "TemplateDataSetSchemaDict",
-        "Placeholder": "str",
-    },
-    total=False,
-)
-
-DataSetReferenceDict = TypedDict(
-    "DataSetReferenceDict",
-    {
-        "DataSetArn": "Required[str]",
-        "DataSetPlaceholder": "Required[str]",
-    },
-    total=False,
-)
-
-DateTimeDefaultValuesDict = TypedDict(
-    "DateTimeDefaultValuesDict",
-    {
-        "DynamicValue": "DynamicDefaultValueDict",
-        "RollingDate": "RollingDateConfigurationDict",
-        "StaticValues": "list[str]",
-    },
-    total=False,
-)
-
-DateTimePickerControlDisplayOptionsDict = TypedDict(
-    "DateTimePickerControlDisplayOptionsDict",
-    {
-        "DateIconVisibility": "Literal['HIDDEN', 'VISIBLE']",
-        "DateTimeFormat": "str",
-        "HelperTextVisibility": "Literal['HIDDEN', 'VISIBLE']",
-        "InfoIconLabelOptions": "SheetControlInfoIconLabelOptionsDict",
-        "TitleOptions": "TemplateLabelOptionsDict",
-    },
-    total=False,
-)
-
-DateTimeValueWhenUnsetConfigurationDict = TypedDict(
-    "DateTimeValueWhenUnsetConfigurationDict",
-    {
-        "CustomValue": "str",
-        "ValueWhenUnsetOption": "Literal['RECOMMENDED_VALUE', 'NULL']",
-    },
-    total=False,
-)
-
-DecimalDefaultValuesDict = TypedDict(
-    "DecimalDefaultValuesDict",
-    {
-        "DynamicValue": "DynamicDefaultValueDict",
-        "StaticValues": "list[float]",
-    },
-    total=False,
-)
-
-DecimalValueWhenUnsetConfigurationDict = TypedDict(
-    "DecimalValueWhenUnsetConfigurationDict",
-    {
-        "CustomValue": "float",
-        "ValueWhenUnsetOption": "Literal['RECOMMENDED_VALUE', 'NULL']",
-    },
-    total=False,
-)
-
-DefaultDateTimePickerControlOptionsDict = TypedDict(
-    "DefaultDateTimePickerControlOptionsDict",
-    {
-        "CommitMode": "Literal['AUTO', 'MANUAL']",
-        "DisplayOptions": "DateTimePickerControlDisplayOptionsDict",
-        "Type": "Literal['SINGLE_VALUED', 'DATE_RANGE']",
-    },
-    total=False,
-)
-
-DefaultFilterControlOptionsDict = TypedDict(
-    "DefaultFilterControlOptionsDict",
-    {
-        "DefaultDateTimePickerOptions": "DefaultDateTimePickerControlOptionsDict",
-        "DefaultDropdownOptions": "DefaultFilterDropDownControlOptionsDict",
-        "DefaultListOptions": "DefaultFilterListControlOptionsDict",
-        "DefaultRelativeDateTimeOptions": "DefaultRelativeDateTimeControlOptionsDict",
-        "DefaultSliderOptions": "DefaultSliderControlOptionsDict",
-        "DefaultTextAreaOptions": "DefaultTextAreaControlOptionsDict",
-        "DefaultTextFieldOptions": "DefaultTextFieldControlOptionsDict",
-    },
-    total=False,
-)
-
-DefaultFilterDropDownControlOptionsDict = TypedDict(
-    "DefaultFilterDropDownControlOptionsDict",
-    {
-        "CommitMode": "Literal['AUTO', 'MANUAL']",
-        "DisplayOptions": "DropDownControlDisplayOptionsDict",
-        "SelectableValues": "FilterSelectableValuesDict",
-        "Type": "Literal['MULTI_SELECT', 'SINGLE_SELECT']",
-    },
-    total=False,
-)
-
-DefaultFilterListControlOptionsDict = TypedDict(
-    "DefaultFilterListControlOptionsDict",
-    {
-        "DisplayOptions": "ListControlDisplayOptionsDict",
-        "SelectableValues": "FilterSelectableValuesDict",
-        "Type": "Literal['MULTI_SELECT', 'SINGLE_SELECT']",
-    },
-    total=False,
-)
-
-DefaultFreeFormLayoutConfigurationDict = TypedDict(
-    "DefaultFreeFormLayoutConfigurationDict",
-    {
-        "CanvasSizeOptions": "Required[FreeFormLayoutCanvasSizeOptionsDict]",
-    },
-    total=False,
-)
-
-DefaultGridLayoutConfigurationDict = TypedDict(
-    "DefaultGridLayoutConfigurationDict",
-    {
-        "CanvasSizeOptions": "Required[GridLayoutCanvasSizeOptionsDict]",
-    },
-    total=False,
-)
-
-DefaultInteractiveLayoutConfigurationDict = TypedDict(
-    "DefaultInteractiveLayoutConfigurationDict",
-    {
-        "FreeForm": "DefaultFreeFormLayoutConfigurationDict",
-        "Grid": "DefaultGridLayoutConfigurationDict",
-    },
-    total=False,
-)
-
-DefaultPaginatedLayoutConfigurationDict = TypedDict(
-    "DefaultPaginatedLayoutConfigurationDict",
-    {
-        "SectionBased": "DefaultSectionBasedLayoutConfigurationDict",
-    },
-    total=False,
-)
-
-DefaultRelativeDateTimeControlOptionsDict = TypedDict(
-    "DefaultRelativeDateTimeControlOptionsDict",
-    {
-        "CommitMode": "Literal['AUTO', 'MANUAL']",
-        "DisplayOptions": "RelativeDateTimeControlDisplayOptionsDict",
-    },
-    total=False,
-)
-
-DefaultSectionBasedLayoutConfigurationDict = TypedDict(
-    "DefaultSectionBasedLayoutConfigurationDict",
-    {
-        "CanvasSizeOptions": "Required[SectionBasedLayoutCanvasSizeOptionsDict]",
-    },
-    total=False,
-)
-
-DefaultSliderControlOptionsDict = TypedDict(
-    "DefaultSliderControlOptionsDict",
-    {
-        "DisplayOptions": "SliderControlDisplayOptionsDict",
-        "MaximumValue": "Required[float]",
-        "MinimumValue": "Required[float]",
-        "StepSize": "Required[float]",
-        "Type": "Literal['SINGLE_POINT', 'RANGE']",
-    },
-    total=False,
-)
-
-DefaultTextAreaControlOptionsDict = TypedDict(
-    "DefaultTextAreaControlOptionsDict",
-    {
-        "Delimiter": "str",
-        "DisplayOptions": "TextAreaControlDisplayOptionsDict",
-    },
-    total=False,
-)
-
-DefaultTextFieldControlOptionsDict = TypedDict(
-    "DefaultTextFieldControlOptionsDict",
-    {
-        "DisplayOptions": "TextFieldControlDisplayOptionsDict",
-    },
-    total=False,
-)
-
-DestinationParameterValueConfigurationDict = TypedDict(
-    "DestinationParameterValueConfigurationDict",
-    {
-        "CustomValuesConfiguration": "TemplateCustomValuesConfigurationDict",
-        "SelectAllValueOptions": "Literal['ALL_VALUES']",
-        "SourceColumn": "ColumnIdentifierDict",
-        "SourceField": "str",
-        "SourceParameterName": "str",
-    },
-    total=False,
-)
-
-DimensionFieldDict = TypedDict(
-    "DimensionFieldDict",
-    {
-        "CategoricalDimensionField": "TemplateCategoricalDimensionFieldDict",
-        "DateDimensionField": "TemplateDateDimensionFieldDict",
-        "NumericalDimensionField": "TemplateNumericalDimensionFieldDict",
-    },
-    total=False,
-)
-
-DrillDownFilterDict = TypedDict(
-    "DrillDownFilterDict",
-    {
-        "CategoryFilter": "CategoryDrillDownFilterDict",
-        "NumericEqualityFilter": "NumericEqualityDrillDownFilterDict",
-        "TimeRangeFilter": "TimeRangeDrillDownFilterDict",
-    },
-    total=False,
-)
-
-DropDownControlDisplayOptionsDict = TypedDict(
-    "DropDownControlDisplayOptionsDict",
-    {
-        "InfoIconLabelOptions": "SheetControlInfoIconLabelOptionsDict",
-        "SelectAllOptions": "ListControlSelectAllOptionsDict",
-        "TitleOptions": "TemplateLabelOptionsDict",
-    },
-    total=False,
-)
-
-DynamicDefaultValueDict = TypedDict(
-    "DynamicDefaultValueDict",
-    {
-        "DefaultValueColumn": "Required[ColumnIdentifierDict]",
-        "GroupNameColumn": "ColumnIdentifierDict",
-        "UserNameColumn": "ColumnIdentifierDict",
-    },
-    total=False,
-)
-
-EntityDict = TypedDict(
-    "EntityDict",
-    {
-        "Path": "str",
-    },
-    total=False,
-)
-
-FilledMapConditionalFormattingDict = TypedDict(
-    "FilledMapConditionalFormattingDict",
-    {
-        "ConditionalFormattingOptions": "Required[list[FilledMapConditionalFormattingOptionDict]]",
-    },
-    total=False,
-)
-
-FilledMapConditionalFormattingOptionDict = TypedDict(
-    "FilledMapConditionalFormattingOptionDict",
-    {
-        "Shape": "Required[FilledMapShapeConditionalFormattingDict]",
-    },
-    total=False,
-)
-
-FilledMapConfigurationDict = TypedDict(
-    "FilledMapConfigurationDict",
-    {
-        "FieldWells": "FilledMapFieldWellsDict",
-        "Interactions": "VisualInteractionOptionsDict",
-        "Legend": "LegendOptionsDict",
-        "MapStyleOptions": "GeospatialMapStyleOptionsDict",
-        "SortConfiguration": "FilledMapSortConfigurationDict",
-        "Tooltip": "TemplateTooltipOptionsDict",
-        "WindowOptions": "GeospatialWindowOptionsDict",
-    },
-    total=False,
-)
-
-FilledMapFieldWellsDict = TypedDict(
-    "FilledMapFieldWellsDict",
-    {
-        "FilledMapAggregatedFieldWells": "TemplateFilledMapAggregatedFieldWellsDict",
-    },
-    total=False,
-)
-
-FilledMapShapeConditionalFormattingDict = TypedDict(
-    "FilledMapShapeConditionalFormattingDict",
-    {
-        "FieldId": "Required[str]",
-        "Format": "ShapeConditionalFormatDict",
-    },
-    total=False,
-)
-
-FilledMapSortConfigurationDict = TypedDict(
-    "FilledMapSortConfigurationDict",
-    {
-        "CategorySort": "list[TemplateFieldSortOptionsDict]",
-    },
-    total=False,
-)
-
-FilterDict = TypedDict(
-    "FilterDict",
-    {
-        "CategoryFilter": "TemplateCategoryFilterDict",
-        "NestedFilter": "TemplateNestedFilterDict",
-        "NumericEqualityFilter": "TemplateNumericEqualityFilterDict",
-        "NumericRangeFilter": "TemplateNumericRangeFilterDict",
-        "RelativeDatesFilter": "TemplateRelativeDatesFilterDict",
-        "TimeEqualityFilter": "TemplateTimeEqualityFilterDict",
-        "TimeRangeFilter": "TemplateTimeRangeFilterDict",
-        "TopBottomFilter": "TemplateTopBottomFilterDict",
-    },
-    total=False,
-)
-
-FilterControlDict = TypedDict(
-    "FilterControlDict",
-    {
-        "CrossSheet": "FilterCrossSheetControlDict",
-        "DateTimePicker": "FilterDateTimePickerControlDict",
-        "Dropdown": "FilterDropDownControlDict",
-        "List": "FilterListControlDict",
-        "RelativeDateTime": "FilterRelativeDateTimeControlDict",
-        "Slider": "FilterSliderControlDict",
-        "TextArea": "FilterTextAreaControlDict",
-        "TextField": "FilterTextFieldControlDict",
-    },
-    total=False,
-)
-
-FilterCrossSheetControlDict = TypedDict(
-    "FilterCrossSheetControlDict",
-    {
-        "CascadingControlConfiguration": "TemplateCascadingControlConfigurationDict",
-        "FilterControlId": "Required[str]",
-        "SourceFilterId": "Required[str]",
-    },
-    total=False,
-)
-
-FilterDateTimePickerControlDict = TypedDict(
-    "FilterDateTimePickerControlDict",
-    {
-        "CommitMode": "Literal['AUTO', 'MANUAL']",
-        "DisplayOptions": "DateTimePickerControlDisplayOptionsDict",
-        "FilterControlId": "Required[str]",
-        "SourceFilterId": "Required[str]",
-        "Title": "Required[str]",
-        "Type": "Literal['SINGLE_VALUED', 'DATE_RANGE']",
-    },
-    total=False,
-)
-
-FilterDropDownControlDict = TypedDict(
-    "FilterDropDownControlDict",
-    {
-        "CascadingControlConfiguration": "TemplateCascadingControlConfigurationDict",
-        "CommitMode": "Literal['AUTO', 'MANUAL']",
-        "DisplayOptions": "DropDownControlDisplayOptionsDict",
-        "FilterControlId": "Required[str]",
-        "SelectableValues": "FilterSelectableValuesDict",
-        "SourceFilterId": "Required[str]",
-        "Title": "Required[str]",
-        "Type": "Literal['MULTI_SELECT', 'SINGLE_SELECT']",
-    },
-    total=False,
-)
-
-FilterGroupDict = TypedDict(
-    "FilterGroupDict",
-    {
-        "CrossDataset": "Required[Literal['ALL_DATASETS', 'SINGLE_DATASET']]",
-        "FilterGroupId": "Required[str]",
-        "Filters": "Required[list[FilterDict]]",
-        "ScopeConfiguration": "Required[FilterScopeConfigurationDict]",
-        "Status": "Literal['ENABLED', 'DISABLED']",
-    },
-    total=False,
-)
-
-FilterListControlDict = TypedDict(
-    "FilterListControlDict",
-    {
-        "CascadingControlConfiguration": "TemplateCascadingControlConfigurationDict",
-        "DisplayOptions": "ListControlDisplayOptionsDict",
-        "FilterControlId": "Required[str]",
-        "SelectableValues": "FilterSelectableValuesDict",
-        "SourceFilterId": "Required[str]",
-        "Title": "Required[str]",
-        "Type": "Literal['MULTI_SELECT', 'SINGLE_SELECT']",
-    },
-    total=False,
-)
-
-FilterOperationSelectedFieldsConfigurationDict = TypedDict(
-    "FilterOperationSelectedFieldsConfigurationDict",
-    {
-        "SelectedColumns": "list[ColumnIdentifierDict]",
-        "SelectedFieldOptions": "Literal['ALL_FIELDS']",
-        "SelectedFields": "list[str]",
-    },
-    total=False,
-)
-
-FilterOperationTargetVisualsConfigurationDict = TypedDict(
-    "FilterOperationTargetVisualsConfigurationDict",
-    {
-        "SameSheetTargetVisualConfiguration": "TemplateSameSheetTargetVisualConfigurationDict",
-    },
-    total=False,
-)
-
-FilterRelativeDateTimeControlDict = TypedDict(
-    "FilterRelativeDateTimeControlDict",
-    {
-        "CommitMode": "Literal['AUTO', 'MANUAL']",
-        "DisplayOptions": "RelativeDateTimeControlDisplayOptionsDict",
-        "FilterControlId": "Required[str]",
-        "SourceFilterId": "Required[str]",
-        "Title": "Required[str]",
-    },
-    total=False,
-)
-
-FilterScopeConfigurationDict = TypedDict(
-    "FilterScopeConfigurationDict",
-    {
-        "AllSheets": "dict[str, Any] | str",
-        "SelectedSheets": "SelectedSheetsFilterScopeConfigurationDict",
-    },
-    total=False,
-)
-
-FilterSelectableValuesDict = TypedDict(
-    "FilterSelectableValuesDict",
-    {
-        "Values": "list[str]",
-    },
-    total=False,
-)
-
-FilterSliderControlDict = TypedDict(
-    "FilterSliderControlDict",
-    {
-        "DisplayOptions": "SliderControlDisplayOptionsDict",
-        "FilterControlId": "Required[str]",
-        "MaximumValue": "Required[float]",
-        "MinimumValue": "Required[float]",
-        "SourceFilterId": "Required[str]",
-        "StepSize": "Required[float]",
-        "Title": "Required[str]",
-        "Type": "Literal['SINGLE_POINT', 'RANGE']",
-    },
-    total=False,
-)
-
-FilterTextAreaControlDict = TypedDict(
-    "FilterTextAreaControlDict",
-    {
-        "Delimiter": "str",
-        "DisplayOptions": "TextAreaControlDisplayOptionsDict",
-        "FilterControlId": "Required[str]",
-        "SourceFilterId": "Required[str]",
-        "Title": "Required[str]",
-    },
-    total=False,
-)
-
-FilterTextFieldControlDict = TypedDict(
-    "FilterTextFieldControlDict",
-    {
-        "DisplayOptions": "TextFieldControlDisplayOptionsDict",
-        "FilterControlId": "Required[str]",
-        "SourceFilterId": "Required[str]",
-        "Title": "Required[str]",
-    },
-    total=False,
-)
-
-ForecastComputationDict = TypedDict(
-    "ForecastComputationDict",
-    {
-        "ComputationId": "Required[str]",
-        "CustomSeasonalityValue": "float",
-        "LowerBoundary": "float",
-        "Name": "str",
-        "PeriodsBackward": "float",
-        "PeriodsForward": "float",
-        "PredictionInterval": "float",
-        "Seasonality": "Literal['AUTOMATIC', 'CUSTOM']",
-        "Time": "DimensionFieldDict",
-        "UpperBoundary": "float",
-        "Value": "MeasureFieldDict",
-    },
-    total=False,
-)
-
-ForecastConfigurationDict = TypedDict(
-    "ForecastConfigurationDict",
-    {
-        "ForecastProperties": "TimeBasedForecastPropertiesDict",
-        "Scenario": "ForecastScenarioDict",
-    },
-    total=False,
-)
-
-ForecastScenarioDict = TypedDict(
-    "ForecastScenarioDict",
-    {
-        "WhatIfPointScenario": "TemplateWhatIfPointScenarioDict",
-        "WhatIfRangeScenario": "TemplateWhatIfRangeScenarioDict",
-    },
-    total=False,
-)
-
-FreeFormLayoutCanvasSizeOptionsDict = TypedDict(
-    "FreeFormLayoutCanvasSizeOptionsDict",
-    {
-        "ScreenCanvasSizeOptions": "FreeFormLayoutScreenCanvasSizeOptionsDict",
-    },
-    total=False,
-)
-
-FreeFormLayoutConfigurationDict = TypedDict(
-    "FreeFormLayoutConfigurationDict",
-    {
-        "CanvasSizeOptions": "FreeFormLayoutCanvasSizeOptionsDict",
-        "Elements": "Required[list[FreeFormLayoutElementDict]]",
-        "Groups": "list[SheetLayoutGroupDict]",
-    },
-    total=False,
-)
-
-FreeFormLayoutElementDict = TypedDict(
-    "FreeFormLayoutElementDict",
-    {
-        "BackgroundStyle": "FreeFormLayoutElementBackgroundStyleDict",
-        "BorderStyle": "FreeFormLayoutElementBorderStyleDict",
-        "ElementId": "Required[str]",
-        "ElementType": "Required[Literal['VISUAL', 'FILTER_CONTROL', 'PARAMETER_CONTROL', 'TEXT_BOX', 'IMAGE']]",
-        "Height": "Required[str]",
-        "LoadingAnimation": "TemplateLoadingAnimationDict",
-        "RenderingRules": "list[SheetElementRenderingRuleDict]",
-        "SelectedBorderStyle": "FreeFormLayoutElementBorderStyleDict",
-        "Visibility": "Literal['HIDDEN', 'VISIBLE']",
-        "Width": "Required[str]",
-        "XAxisLocation": "Required[str]",
-        "YAxisLocation": "Required[str]",
-    },
-    total=False,
-)
-
-FreeFormLayoutElementBackgroundStyleDict = TypedDict(
-    "FreeFormLayoutElementBackgroundStyleDict",
-    {
-        "Color": "str",
-        "Visibility": "Literal['HIDDEN', 'VISIBLE']",
-    },
-    total=False,
-)
-
-FreeFormLayoutElementBorderStyleDict = TypedDict(
-    "FreeFormLayoutElementBorderStyleDict",
-    {
-        "Color": "str",
-        "Visibility": "Literal['HIDDEN', 'VISIBLE']",
-    },
-    total=False,
-)
-
-FreeFormLayoutScreenCanvasSizeOptionsDict = TypedDict(
-    "FreeFormLayoutScreenCanvasSizeOptionsDict",
-    {
-        "OptimizedViewPortWidth": "Required[str]",
-    },
-    total=False,
-)
-
-FreeFormSectionLayoutConfigurationDict = TypedDict(
-    "FreeFormSectionLayoutConfigurationDict",
-    {
-        "Elements": "Required[list[FreeFormLayoutElementDict]]",
-    },
-    total=False,
-)
-
-FunnelChartConfigurationDict = TypedDict(
-    "FunnelChartConfigurationDict",
-    {
-        "CategoryLabelOptions": "ChartAxisLabelOptionsDict",
-        "DataLabelOptions": "FunnelChartDataLabelOptionsDict",
-        "FieldWells": "FunnelChartFieldWellsDict",
-        "Interactions": "VisualInteractionOptionsDict",
-        "SortConfiguration": "FunnelChartSortConfigurationDict",
-        "Tooltip": "TemplateTooltipOptionsDict",
-        "ValueLabelOptions": "ChartAxisLabelOptionsDict",
-        "VisualPalette": "TemplateVisualPaletteDict",
-    },
-    total=False,
-)
-
-FunnelChartDataLabelOptionsDict = TypedDict(
-    "FunnelChartDataLabelOptionsDict",
-    {
-        "CategoryLabelVisibility": "Literal['HIDDEN', 'VISIBLE']",
-        "LabelColor": "str",
-        "LabelFontConfiguration": "TemplateFontConfigurationDict",
-        "MeasureDataLabelStyle": "Literal['VALUE_ONLY', 'PERCENTAGE_BY_FIRST_STAGE', 'PERCENTAGE_BY_PREVIOUS_STAGE', 'VALUE_AND_PERCENTAGE_BY_FIRST_STAGE', 'VALUE_AND_PERCENTAGE_BY_PREVIOUS_STAGE']",
-        "MeasureLabelVisibility": "Literal['HIDDEN', 'VISIBLE']",
-        "Position": "Literal['INSIDE', 'OUTSIDE', 'LEFT', 'TOP', 'BOTTOM', 'RIGHT']",
-        "Visibility": "Literal['HIDDEN', 'VISIBLE']",
-    },
-    total=False,
-)
-
-FunnelChartFieldWellsDict = TypedDict(
-    "FunnelChartFieldWellsDict",
-    {
-        "FunnelChartAggregatedFieldWells": "TemplateFunnelChartAggregatedFieldWellsDict",
-    },
-    total=False,
-)
-
-FunnelChartSortConfigurationDict = TypedDict(
-    "FunnelChartSortConfigurationDict",
-    {
-        "CategoryItemsLimit": "TemplateItemsLimitConfigurationDict",
-        "CategorySort": "list[TemplateFieldSortOptionsDict]",
-    },
-    total=False,
-)
-
-GaugeChartArcConditionalFormattingDict = TypedDict(
-    "GaugeChartArcConditionalFormattingDict",
-    {
-        "ForegroundColor": "ConditionalFormattingColorDict",
-    },
-    total=False,
-)
-
-GaugeChartColorConfigurationDict = TypedDict(
-    "GaugeChartColorConfigurationDict",
-    {
-        "BackgroundColor": "str",
-        "ForegroundColor": "str",
-    },
-    total=False,
-)
-
-GaugeChartConditionalFormattingDict = TypedDict(
-    "GaugeChartConditionalFormattingDict",
-    {
-        "ConditionalFormattingOptions": "list[GaugeChartConditionalFormattingOptionDict]",
-    },
-    total=False,
-)
-
-GaugeChartConditionalFormattingOptionDict = TypedDict(
-    "GaugeChartConditionalFormattingOptionDict",
-    {
-        "Arc": "GaugeChartArcConditionalFormattingDict",
-        "PrimaryValue": "GaugeChartPrimaryValueConditionalFormattingDict",
-    },
-    total=False,
-)
-
-GaugeChartConfigurationDict = TypedDict(
-    "GaugeChartConfigurationDict",
-    {
-        "ColorConfiguration": "GaugeChartColorConfigurationDict",
-        "DataLabels": "TemplateDataLabelOptionsDict",
-        "FieldWells": "GaugeChartFieldWellsDict",
-        "GaugeChartOptions": "TemplateGaugeChartOptionsDict",
-        "Interactions": "VisualInteractionOptionsDict",
-        "TooltipOptions": "TemplateTooltipOptionsDict",
-        "VisualPalette": "TemplateVisualPaletteDict",
-    },
-    total=False,
-)
-
-GaugeChartFieldWellsDict = TypedDict(
-    "GaugeChartFieldWellsDict",
-    {
-        "TargetValues": "list[MeasureFieldDict]",
-        "Values": "list[MeasureFieldDict]",
-    },
-    total=False,
-)
-
-GaugeChartPrimaryValueConditionalFormattingDict = TypedDict(
-    "GaugeChartPrimaryValueConditionalFormattingDict",
-    {
-        "Icon": "ConditionalFormattingIconDict",
-        "TextColor": "ConditionalFormattingColorDict",
-    },
-    total=False,
-)
-
-GeospatialCategoricalColorDict = TypedDict(
-    "GeospatialCategoricalColorDict",
-    {
-        "CategoryDataColors": "Required[list[GeospatialCategoricalDataColorDict]]",
-        "DefaultOpacity": "float",
-        "NullDataSettings": "GeospatialNullDataSettingsDict",
-        "NullDataVisibility": "Literal['HIDDEN', 'VISIBLE']",
-    },
-    total=False,
-)
-
-GeospatialCategoricalDataColorDict = TypedDict(
-    "GeospatialCategoricalDataColorDict",
-    {
-        "Color": "Required[str]",
-        "DataValue": "Required[str]",
-    },
-    total=False,
-)
-
-GeospatialCircleRadiusDict = TypedDict(
-    "GeospatialCircleRadiusDict",
-    {
-        "Radius": "float",
-    },
-    total=False,
-)
-
-GeospatialCircleSymbolStyleDict = TypedDict(
-    "GeospatialCircleSymbolStyleDict",
-    {
-        "CircleRadius": "GeospatialCircleRadiusDict",
-        "FillColor": "GeospatialColorDict",
-        "StrokeColor": "GeospatialColorDict",
-        "StrokeWidth": "GeospatialLineWidthDict",
-    },
-    total=False,
-)
-
-GeospatialColorDict = TypedDict(
-    "GeospatialColorDict",
-    {
-        "Categorical": "GeospatialCategoricalColorDict",
-        "Gradient": "GeospatialGradientColorDict",
-        "Solid": "GeospatialSolidColorDict",
-    },
-    total=False,
-)
-
-GeospatialCoordinateBoundsDict = TypedDict(
-    "GeospatialCoordinateBoundsDict",
-    {
-        "East": "Required[float]",
-        "North": "Required[float]",
-        "South": "Required[float]",
-        "West": "Required[float]",
-    },
-    total=False,
-)
-
-GeospatialDataSourceItemDict = TypedDict(
-    "GeospatialDataSourceItemDict",
-    {
-        "StaticFileDataSource": "GeospatialStaticFileSourceDict",
-    },
-    total=False,
-)
-
-GeospatialGradientColorDict = TypedDict(
-    "GeospatialGradientColorDict",
-    {
-        "DefaultOpacity": "float",
-        "NullDataSettings": "GeospatialNullDataSettingsDict",
-        "NullDataVisibility": "Literal['HIDDEN', 'VISIBLE']",
-        "StepColors": "Required[list[GeospatialGradientStepColorDict]]",
-    },
-    total=False,
-)
-
-GeospatialGradientStepColorDict = TypedDict(
-    "GeospatialGradientStepColorDict",
-    {
-        "Color": "Required[str]",
-        "DataValue": "Required[float]",
-    },
-    total=False,
-)
-
-GeospatialHeatmapColorScaleDict = TypedDict(
-    "GeospatialHeatmapColorScaleDict",
-    {
-        "Colors": "list[GeospatialHeatmapDataColorDict]",
-    },
-    total=False,
-)
-
-GeospatialHeatmapConfigurationDict = TypedDict(
-    "GeospatialHeatmapConfigurationDict",
-    {
-        "HeatmapColor": "GeospatialHeatmapColorScaleDict",
-    },
-    total=False,
-)
-
-GeospatialHeatmapDataColorDict = TypedDict(
-    "GeospatialHeatmapDataColorDict",
-    {
-        "Color": "Required[str]",
-    },
-    total=False,
-)
-
-GeospatialLayerColorFieldDict = TypedDict(
-    "GeospatialLayerColorFieldDict",
-    {
-        "ColorDimensionsFields": "list[DimensionFieldDict]",
-        "ColorValuesFields": "list[MeasureFieldDict]",
-    },
-    total=False,
-)
-
-GeospatialLayerDefinitionDict = TypedDict(
-    "GeospatialLayerDefinitionDict",
-    {
-        "LineLayer": "GeospatialLineLayerDict",
-        "PointLayer": "GeospatialPointLayerDict",
-        "PolygonLayer": "GeospatialPolygonLayerDict",
-    },
-    total=False,
-)
-
-GeospatialLayerItemDict = TypedDict(
-    "GeospatialLayerItemDict",
-    {
-        "Actions": "list[LayerCustomActionDict]",
-        "DataSource": "GeospatialDataSourceItemDict",
-        "JoinDefinition": "GeospatialLayerJoinDefinitionDict",
-        "Label": "str",
-        "LayerDefinition": "GeospatialLayerDefinitionDict",
-        "LayerId": "Required[str]",
-        "LayerType": "Literal['POINT', 'LINE', 'POLYGON']",
-        "Tooltip": "TemplateTooltipOptionsDict",
-        "Visibility": "Literal['HIDDEN', 'VISIBLE']",
-    },
-    total=False,
-)
-
-GeospatialLayerJoinDefinitionDict = TypedDict(
-    "GeospatialLayerJoinDefinitionDict",
-    {
-        "ColorField": "GeospatialLayerColorFieldDict",
-        "DatasetKeyField": "UnaggregatedFieldDict",
-        "ShapeKeyField": "str",
-    },
-    total=False,
-)
-
-GeospatialLayerMapConfigurationDict = TypedDict(
-    "GeospatialLayerMapConfigurationDict",
-    {
-        "Interactions": "VisualInteractionOptionsDict",
-        "Legend": "LegendOptionsDict",
-        "MapLayers": "list[GeospatialLayerItemDict]",
-        "MapState": "GeospatialMapStateDict",
-        "MapStyle": "GeospatialMapStyleDict",
-    },
-    total=False,
-)
-
-GeospatialLineLayerDict = TypedDict(
-    "GeospatialLineLayerDict",
-    {
-        "Style": "Required[GeospatialLineStyleDict]",
-    },
-    total=False,
-)
-
-GeospatialLineStyleDict = TypedDict(
-    "GeospatialLineStyleDict",
-    {
-        "LineSymbolStyle": "GeospatialLineSymbolStyleDict",
-    },
-    total=False,
-)
-
-GeospatialLineSymbolStyleDict = TypedDict(
-    "GeospatialLineSymbolStyleDict",
-    {
-        "FillColor": "GeospatialColorDict",
-        "LineWidth": "GeospatialLineWidthDict",
-    },
-    total=False,
-)
-
-GeospatialLineWidthDict = TypedDict(
-    "GeospatialLineWidthDict",
-    {
-        "LineWidth": "float",
-    },
-    total=False,
-)
-
-GeospatialMapConfigurationDict = TypedDict(
-    "GeospatialMapConfigurationDict",
-    {
-        "FieldWells": "GeospatialMapFieldWellsDict",
-        "Interactions": "VisualInteractionOptionsDict",
-        "Legend": "LegendOptionsDict",
-        "MapStyleOptions": "GeospatialMapStyleOptionsDict",
-        "PointStyleOptions": "GeospatialPointStyleOptionsDict",
-        "Tooltip": "TemplateTooltipOptionsDict",
-        "VisualPalette": "TemplateVisualPaletteDict",
-        "WindowOptions": "GeospatialWindowOptionsDict",
-    },
-    total=False,
-)
-
-GeospatialMapFieldWellsDict = TypedDict(
-    "GeospatialMapFieldWellsDict",
-    {
-        "GeospatialMapAggregatedFieldWells": "TemplateGeospatialMapAggregatedFieldWellsDict",
-    },
-    total=False,
-)
-
-GeospatialMapStateDict = TypedDict(
-    "GeospatialMapStateDict",
-    {
-        "Bounds": "GeospatialCoordinateBoundsDict",
-        "MapNavigation": "Literal['ENABLED', 'DISABLED']",
-    },
-    total=False,
-)
-
-GeospatialMapStyleDict = TypedDict(
-    "GeospatialMapStyleDict",
-    {
-        "BackgroundColor": "str",
-        "BaseMapStyle": "Literal['LIGHT_GRAY', 'DARK_GRAY', 'STREET', 'IMAGERY']",
-        "BaseMapVisibility": "Literal['HIDDEN', 'VISIBLE']",
-    },
-    total=False,
-)
-
-GeospatialMapStyleOptionsDict = TypedDict(
-    "GeospatialMapStyleOptionsDict",
-    {
-        "BaseMapStyle": "Literal['LIGHT_GRAY', 'DARK_GRAY', 'STREET', 'IMAGERY']",
-    },
-    total=False,
-)
-
-GeospatialNullDataSettingsDict = TypedDict(
-    "GeospatialNullDataSettingsDict",
-    {
-        "SymbolStyle": "Required[GeospatialNullSymbolStyleDict]",
-    },
-    total=False,
-)
-
-GeospatialNullSymbolStyleDict = TypedDict(
-    "GeospatialNullSymbolStyleDict",
-    {
-        "FillColor": "str",
-        "StrokeColor": "str",
-        "StrokeWidth": "float",
-    },
-    total=False,
-)
-
-GeospatialPointLayerDict = TypedDict(
-    "GeospatialPointLayerDict",
-    {
-        "Style": "Required[GeospatialPointStyleDict]",
-    },
-    total=False,
-)
-
-GeospatialPointStyleDict = TypedDict(
-    "GeospatialPointStyleDict",
-    {
-        "CircleSymbolStyle": "GeospatialCircleSymbolStyleDict",
-    },
-    total=False,
-)
-
-GeospatialPointStyleOptionsDict = TypedDict(
-    "GeospatialPointStyleOptionsDict",
-    {
-        "ClusterMarkerConfiguration": "TemplateClusterMarkerConfigurationDict",
-        "HeatmapConfiguration": "GeospatialHeatmapConfigurationDict",
-        "SelectedPointStyle": "Literal['POINT', 'CLUSTER', 'HEATMAP']",
-    },
-    total=False,
-)
-
-GeospatialPolygonLayerDict = TypedDict(
-    "GeospatialPolygonLayerDict",
-    {
-        "Style": "Required[GeospatialPolygonStyleDict]",
-    },
-    total=False,
-)
-
-GeospatialPolygonStyleDict = TypedDict(
-    "GeospatialPolygonStyleDict",
-    {
-        "PolygonSymbolStyle": "GeospatialPolygonSymbolStyleDict",
-    },
-    total=False,
-)
-
-GeospatialPolygonSymbolStyleDict = TypedDict(
-    "GeospatialPolygonSymbolStyleDict",
-    {
-        "FillColor": "GeospatialColorDict",
-        "StrokeColor": "GeospatialColorDict",
-        "StrokeWidth": "GeospatialLineWidthDict",
-    },
-    total=False,
-)
-
-GeospatialSolidColorDict = TypedDict(
-    "GeospatialSolidColorDict",
-    {
-        "Color": "Required[str]",
-        "State": "Literal['ENABLED', 'DISABLED']",
-    },
-    total=False,
-)
-
-GeospatialStaticFileSourceDict = TypedDict(
-    "GeospatialStaticFileSourceDict",
-    {
-        "StaticFileId": "Required[str]",
-    },
-    total=False,
-)
-
-GeospatialWindowOptionsDict = TypedDict(
-    "GeospatialWindowOptionsDict",
-    {
-        "Bounds": "GeospatialCoordinateBoundsDict",
-        "MapZoomMode": "Literal['AUTO', 'MANUAL']",
-    },
-    total=False,
-)
-
-GlobalTableBorderOptionsDict = TypedDict(
-    "GlobalTableBorderOptionsDict",
-    {
-        "SideSpecificBorder": "TableSideBorderOptionsDict",
-        "UniformBorder": "TableBorderOptionsDict",
-    },
-    total=False,
-)
-
-GradientColorDict = TypedDict(
-    "GradientColorDict",
-    {
-        "Stops": "list[GradientStopDict]",
-    },
-    total=False,
-)
-
-GradientStopDict = TypedDict(
-    "GradientStopDict",
-    {
-        "Color": "str",
-        "DataValue": "float",
-        "GradientOffset": "Required[float]",
-    },
-    total=False,
-)
-
-GridLayoutCanvasSizeOptionsDict = TypedDict(
-    "GridLayoutCanvasSizeOptionsDict",
-    {
-        "ScreenCanvasSizeOptions": "GridLayoutScreenCanvasSizeOptionsDict",
-    },
-    total=False,
-)
-
-GridLayoutConfigurationDict = TypedDict(
-    "GridLayoutConfigurationDict",
-    {
-        "CanvasSizeOptions": "GridLayoutCanvasSizeOptionsDict",
-        "Elements": "Required[list[GridLayoutElementDict]]",
-    },
-    total=False,
-)
-
-GridLayoutElementDict = TypedDict(
-    "GridLayoutElementDict",
-    {
-        "BackgroundStyle": "GridLayoutElementBackgroundStyleDict",
-        "BorderRadius": "str",
-        "BorderStyle": "GridLayoutElementBorderStyleDict",
-        "ColumnIndex": "float",
-        "ColumnSpan": "Required[float]",
-        "ElementId": "Required[str]",
-        "ElementType": "Required[Literal['VISUAL', 'FILTER_CONTROL', 'PARAMETER_CONTROL', 'TEXT_BOX', 'IMAGE']]",
-        "LoadingAnimation": "TemplateLoadingAnimationDict",
-        "Padding": "str",
-        "RowIndex": "float",
-        "RowSpan": "Required[float]",
-        "SelectedBorderStyle": "GridLayoutElementBorderStyleDict",
-    },
-    total=False,
-)
-
-GridLayoutElementBackgroundStyleDict = TypedDict(
-    "GridLayoutElementBackgroundStyleDict",
-    {
-        "Color": "str",
-        "Visibility": "Literal['HIDDEN', 'VISIBLE']",
-    },
-    total=False,
-)
-
-GridLayoutElementBorderStyleDict = TypedDict(
-    "GridLayoutElementBorderStyleDict",
-    {
-        "Color": "str",
-        "Visibility": "Literal['HIDDEN', 'VISIBLE']",
-        "Width": "str",
-    },
-    total=False,
-)
-
-GridLayoutScreenCanvasSizeOptionsDict = TypedDict(
-    "GridLayoutScreenCanvasSizeOptionsDict",
-    {
-        "OptimizedViewPortWidth": "str",
-        "ResizeOption": "Required[Literal['FIXED', 'RESPONSIVE']]",
-    },
-    total=False,
-)
-
-GrowthRateComputationDict = TypedDict(
-    "GrowthRateComputationDict",
-    {
-        "ComputationId": "Required[str]",
-        "Name": "str",
-        "PeriodSize": "float",
-        "Time": "DimensionFieldDict",
-        "Value": "MeasureFieldDict",
-    },
-    total=False,
-)
-
-HeaderFooterSectionConfigurationDict = TypedDict(
-    "HeaderFooterSectionConfigurationDict",
-    {
-        "Layout": "Required[SectionLayoutConfigurationDict]",
-        "SectionId": "Required[str]",
-        "Style": "SectionStyleDict",
-    },
-    total=False,
-)
-
-HeatMapConfigurationDict = TypedDict(
-    "HeatMapConfigurationDict",
-    {
-        "ColorScale": "TemplateColorScaleDict",
-        "ColumnLabelOptions": "ChartAxisLabelOptionsDict",
-        "DataLabels": "TemplateDataLabelOptionsDict",
-        "FieldWells": "HeatMapFieldWellsDict",
-        "Interactions": "VisualInteractionOptionsDict",
-        "Legend": "LegendOptionsDict",
-        "RowLabelOptions": "ChartAxisLabelOptionsDict",
-        "SortConfiguration": "HeatMapSortConfigurationDict",
-        "Tooltip": "TemplateTooltipOptionsDict",
-    },
-    total=False,
-)
-
-HeatMapFieldWellsDict = TypedDict(
-    "HeatMapFieldWellsDict",
-    {
-        "HeatMapAggregatedFieldWells": "TemplateHeatMapAggregatedFieldWellsDict",
-    },
-    total=False,
-)
-
-HeatMapSortConfigurationDict = TypedDict(
-    "HeatMapSortConfigurationDict",
-    {
-        "HeatMapColumnItemsLimitConfiguration": "TemplateItemsLimitConfigurationDict",
-        "HeatMapColumnSort": "list[TemplateFieldSortOptionsDict]",
-        "HeatMapRowItemsLimitConfiguration": "TemplateItemsLimitConfigurationDict",
-        "HeatMapRowSort": "list[TemplateFieldSortOptionsDict]",
-    },
-    total=False,
-)
-
-HistogramBinOptionsDict = TypedDict(
-    "HistogramBinOptionsDict",
-    {
-        "BinCount": "BinCountOptionsDict",
-        "BinWidth": "BinWidthOptionsDict",
-        "SelectedBinType": "Literal['BIN_COUNT', 'BIN_WIDTH']",
-        "StartValue": "float",
-    },
-    total=False,
-)
-
-HistogramConfigurationDict = TypedDict(
-    "HistogramConfigurationDict",
-    {
-        "BinOptions": "HistogramBinOptionsDict",
-        "DataLabels": "TemplateDataLabelOptionsDict",
-        "FieldWells": "HistogramFieldWellsDict",
-        "Interactions": "VisualInteractionOptionsDict",
-        "Tooltip": "TemplateTooltipOptionsDict",
-        "VisualPalette": "TemplateVisualPaletteDict",
-        "XAxisDisplayOptions": "AxisDisplayOptionsDict",
-        "XAxisLabelOptions": "ChartAxisLabelOptionsDict",
-        "YAxisDisplayOptions": "AxisDisplayOptionsDict",
-    },
-    total=False,
-)
-
-HistogramFieldWellsDict = TypedDict(
-    "HistogramFieldWellsDict",
-    {
-        "HistogramAggregatedFieldWells": "TemplateHistogramAggregatedFieldWellsDict",
-    },
-    total=False,
-)
-
-ImageCustomActionDict = TypedDict(
-    "ImageCustomActionDict",
-    {
-        "ActionOperations": "Required[list[ImageCustomActionOperationDict]]",
-        "CustomActionId": "Required[str]",
-        "Name": "Required[str]",
-        "Status": "Literal['ENABLED', 'DISABLED']",
-        "Trigger": "Required[Literal['CLICK', 'MENU']]",
-    },
-    total=False,
-)
-
-ImageCustomActionOperationDict = TypedDict(
-    "ImageCustomActionOperationDict",
-    {
-        "NavigationOperation": "CustomActionNavigationOperationDict",
-        "SetParametersOperation": "CustomActionSetParametersOperationDict",
-        "URLOperation": "CustomActionURLOperationDict",
-    },
-    total=False,
-)
-
-ImageInteractionOptionsDict = TypedDict(
-    "ImageInteractionOptionsDict",
-    {
-        "ImageMenuOption": "TemplateImageMenuOptionDict",
-    },
-    total=False,
-)
-
-IntegerDefaultValuesDict = TypedDict(
-    "IntegerDefaultValuesDict",
-    {
-        "DynamicValue": "DynamicDefaultValueDict",
-        "StaticValues": "list[float]",
-    },
-    total=False,
-)
-
-IntegerValueWhenUnsetConfigurationDict = TypedDict(
-    "IntegerValueWhenUnsetConfigurationDict",
-    {
-        "CustomValue": "float",
-        "ValueWhenUnsetOption": "Literal['RECOMMENDED_VALUE', 'NULL']",
-    },
-    total=False,
-)
-
-KPIActualValueConditionalFormattingDict = TypedDict(
-    "KPIActualValueConditionalFormattingDict",
-    {
-        "Icon": "ConditionalFormattingIconDict",
-        "TextColor": "ConditionalFormattingColorDict",
-    },
-    total=False,
-)
-
-KPIComparisonValueConditionalFormattingDict = TypedDict(
-    "KPIComparisonValueConditionalFormattingDict",
-    {
-        "Icon": "ConditionalFormattingIconDict",
-        "TextColor": "ConditionalFormattingColorDict",
-    },
-    total=False,
-)
-
-KPIConditionalFormattingDict = TypedDict(
-    "KPIConditionalFormattingDict",
-    {
-        "ConditionalFormattingOptions": "list[KPIConditionalFormattingOptionDict]",
-    },
-    total=False,
-)
-
-KPIConditionalFormattingOptionDict = TypedDict(
-    "KPIConditionalFormattingOptionDict",
-    {
-        "ActualValue": "KPIActualValueConditionalFormattingDict",
-        "ComparisonValue": "KPIComparisonValueConditionalFormattingDict",
-        "PrimaryValue": "KPIPrimaryValueConditionalFormattingDict",
-        "ProgressBar": "KPIProgressBarConditionalFormattingDict",
-    },
-    total=False,
-)
-
-KPIConfigurationDict = TypedDict(
-    "KPIConfigurationDict",
-    {
-        "FieldWells": "KPIFieldWellsDict",
-        "Interactions": "VisualInteractionOptionsDict",
-        "KPIOptions": "TemplateKPIOptionsDict",
-        "SortConfiguration": "KPISortConfigurationDict",
-    },
-    total=False,
-)
-
-KPIFieldWellsDict = TypedDict(
-    "KPIFieldWellsDict",
-    {
-        "TargetValues": "list[MeasureFieldDict]",
-        "TrendGroups": "list[DimensionFieldDict]",
-        "Values": "list[MeasureFieldDict]",
-    },
-    total=False,
-)
-
-KPIPrimaryValueConditionalFormattingDict = TypedDict(
-    "KPIPrimaryValueConditionalFormattingDict",
-    {
-        "Icon": "ConditionalFormattingIconDict",
-        "TextColor": "ConditionalFormattingColorDict",
-    },
-    total=False,
-)
-
-KPIProgressBarConditionalFormattingDict = TypedDict(
-    "KPIProgressBarConditionalFormattingDict",
-    {
-        "ForegroundColor": "ConditionalFormattingColorDict",
-    },
-    total=False,
-)
-
-KPISortConfigurationDict = TypedDict(
-    "KPISortConfigurationDict",
-    {
-        "TrendGroupSort": "list[TemplateFieldSortOptionsDict]",
-    },
-    total=False,
-)
-
-KPISparklineOptionsDict = TypedDict(
-    "KPISparklineOptionsDict",
-    {
-        "Color": "str",
-        "TooltipVisibility": "Literal['HIDDEN', 'VISIBLE']",
-        "Type": "Required[Literal['LINE', 'AREA']]",
-        "Visibility": "Literal['HIDDEN', 'VISIBLE']",
-    },
-    total=False,
-)
-
-KPIVisualLayoutOptionsDict = TypedDict(
-    "KPIVisualLayoutOptionsDict",
-    {
-        "StandardLayout": "KPIVisualStandardLayoutDict",
-    },
-    total=False,
-)
-
-KPIVisualStandardLayoutDict = TypedDict(
-    "KPIVisualStandardLayoutDict",
-    {
-        "Type": "Required[Literal['CLASSIC', 'VERTICAL']]",
-    },
-    total=False,
-)
-
-LayerCustomActionDict = TypedDict(
-    "LayerCustomActionDict",
-    {
-        "ActionOperations": "Required[list[LayerCustomActionOperationDict]]",
-        "CustomActionId": "Required[str]",
-        "Name": "Required[str]",
-        "Status": "Literal['ENABLED', 'DISABLED']",
-        "Trigger": "Required[Literal['DATA_POINT_CLICK', 'DATA_POINT_MENU']]",
-    },
-    total=False,
-)
-
-LayerCustomActionOperationDict = TypedDict(
-    "LayerCustomActionOperationDict",
-    {
-        "FilterOperation": "CustomActionFilterOperationDict",
-        "NavigationOperation": "CustomActionNavigationOperationDict",
-        "SetParametersOperation": "CustomActionSetParametersOperationDict",
-        "URLOperation": "CustomActionURLOperationDict",
-    },
-    total=False,
-)
-
-LayoutConfigurationDict = TypedDict(
-    "LayoutConfigurationDict",
-    {
-        "FreeFormLayout": "FreeFormLayoutConfigurationDict",
-        "GridLayout": "GridLayoutConfigurationDict",
-        "SectionBasedLayout": "SectionBasedLayoutConfigurationDict",
-    },
-    total=False,
-)
-
-LegendOptionsDict = TypedDict(
-    "LegendOptionsDict",
-    {
-        "Height": "str",
-        "Position": "Literal['AUTO', 'RIGHT', 'BOTTOM', 'TOP']",
-        "Title": "TemplateLabelOptionsDict",
-        "ValueFontConfiguration": "TemplateFontConfigurationDict",
-        "Visibility": "Literal['HIDDEN', 'VISIBLE']",
-        "Width": "str",
-    },
-    total=False,
-)
-
-LineChartConfigurationDict = TypedDict(
-    "LineChartConfigurationDict",
-    {
-        "ContributionAnalysisDefaults": "list[ContributionAnalysisDefaultDict]",
-        "DataLabels": "TemplateDataLabelOptionsDict",
-        "DefaultSeriesSettings": "LineChartDefaultSeriesSettingsDict",
-        "FieldWells": "LineChartFieldWellsDict",
-        "ForecastConfigurations": "list[ForecastConfigurationDict]",
-        "Interactions": "VisualInteractionOptionsDict",
-        "Legend": "LegendOptionsDict",
-        "PrimaryYAxisDisplayOptions": "LineSeriesAxisDisplayOptionsDict",
-        "PrimaryYAxisLabelOptions": "ChartAxisLabelOptionsDict",
-        "ReferenceLines": "list[ReferenceLineDict]",
-        "SecondaryYAxisDisplayOptions": "LineSeriesAxisDisplayOptionsDict",
-        "SecondaryYAxisLabelOptions": "ChartAxisLabelOptionsDict",
-        "Series": "list[SeriesItemDict]",
-        "SingleAxisOptions": "TemplateSingleAxisOptionsDict",
-        "SmallMultiplesOptions": "TemplateSmallMultiplesOptionsDict",
-        "SortConfiguration": "LineChartSortConfigurationDict",
-        "Tooltip": "TemplateTooltipOptionsDict",
-        "Type": "Literal['LINE', 'AREA', 'STACKED_AREA']",
-        "VisualPalette": "TemplateVisualPaletteDict",
-        "XAxisDisplayOptions": "AxisDisplayOptionsDict",
-        "XAxisLabelOptions": "ChartAxisLabelOptionsDict",
-    },
-    total=False,
-)
-
-LineChartDefaultSeriesSettingsDict = TypedDict(
-    "LineChartDefaultSeriesSettingsDict",
-    {
-        "AxisBinding": "Literal['PRIMARY_YAXIS', 'SECONDARY_YAXIS']",
-        "DecalSettings": "TemplateDecalSettingsDict",
-        "LineStyleSettings": "LineChartLineStyleSettingsDict",
-        "MarkerStyleSettings": "LineChartMarkerStyleSettingsDict",
-    },
-    total=False,
-)
-
-LineChartFieldWellsDict = TypedDict(
-    "LineChartFieldWellsDict",
-    {
-        "LineChartAggregatedFieldWells": "TemplateLineChartAggregatedFieldWellsDict",
-    },
-    total=False,
-)
-
-LineChartLineStyleSettingsDict = TypedDict(
-    "LineChartLineStyleSettingsDict",
-    {
-        "LineInterpolation": "Literal['LINEAR', 'SMOOTH', 'STEPPED']",
-        "LineStyle": "Literal['SOLID', 'DOTTED', 'DASHED']",
-        "LineVisibility": "Literal['HIDDEN', 'VISIBLE']",
-        "LineWidth": "str",
-    },
-    total=False,
-)
-
-LineChartMarkerStyleSettingsDict = TypedDict(
-    "LineChartMarkerStyleSettingsDict",
-    {
-        "MarkerColor": "str",
-        "MarkerShape": "Literal['CIRCLE', 'TRIANGLE', 'SQUARE', 'DIAMOND', 'ROUNDED_SQUARE']",
-        "MarkerSize": "str",
-        "MarkerVisibility": "Literal['HIDDEN', 'VISIBLE']",
-    },
-    total=False,
-)
-
-LineChartSeriesSettingsDict = TypedDict(
-    "LineChartSeriesSettingsDict",
-    {
-        "DecalSettings": "TemplateDecalSettingsDict",
-        "LineStyleSettings": "LineChartLineStyleSettingsDict",
-        "MarkerStyleSettings": "LineChartMarkerStyleSettingsDict",
-    },
-    total=False,
-)
-
-LineChartSortConfigurationDict = TypedDict(
-    "LineChartSortConfigurationDict",
-    {
-        "CategoryItemsLimitConfiguration": "TemplateItemsLimitConfigurationDict",
-        "CategorySort": "list[TemplateFieldSortOptionsDict]",
-        "ColorItemsLimitConfiguration": "TemplateItemsLimitConfigurationDict",
-        "SmallMultiplesLimitConfiguration": "TemplateItemsLimitConfigurationDict",
-        "SmallMultiplesSort": "list[TemplateFieldSortOptionsDict]",
-    },
-    total=False,
-)
-
-LineSeriesAxisDisplayOptionsDict = TypedDict(
-    "LineSeriesAxisDisplayOptionsDict",
-    {
-        "AxisOptions": "AxisDisplayOptionsDict",
-        "MissingDataConfigurations": "list[MissingDataConfigurationDict]",
-    },
-    total=False,
-)
-
-ListControlDisplayOptionsDict = TypedDict(
-    "ListControlDisplayOptionsDict",
-    {
-        "InfoIconLabelOptions": "SheetControlInfoIconLabelOptionsDict",
-        "SearchOptions": "ListControlSearchOptionsDict",
-        "SelectAllOptions": "ListControlSelectAllOptionsDict",
-        "TitleOptions": "TemplateLabelOptionsDict",
-    },
-    total=False,
-)
-
-ListControlSearchOptionsDict = TypedDict(
-    "ListControlSearchOptionsDict",
-    {
-        "Visibility": "Literal['HIDDEN', 'VISIBLE']",
-    },
-    total=False,
-)
-
-ListControlSelectAllOptionsDict = TypedDict(
-    "ListControlSelectAllOptionsDict",
-    {
-        "Visibility": "Literal['HIDDEN', 'VISIBLE']",
-    },
-    total=False,
-)
-
-LongFormatTextDict = TypedDict(
-    "LongFormatTextDict",
-    {
-        "PlainText": "str",
-        "RichText": "str",
-    },
-    total=False,
-)
-
-MappedDataSetParameterDict = TypedDict(
-    "MappedDataSetParameterDict",
-    {
-        "DataSetIdentifier": "Required[str]",
-        "DataSetParameterName": "Required[str]",
-    },
-    total=False,
-)
-
-MaximumMinimumComputationDict = TypedDict(
-    "MaximumMinimumComputationDict",
-    {
-        "ComputationId": "Required[str]",
-        "Name": "str",
-        "Time": "DimensionFieldDict",
-        "Type": "Required[Literal['MAXIMUM', 'MINIMUM']]",
-        "Value": "MeasureFieldDict",
-    },
-    total=False,
-)
-
-MeasureFieldDict = TypedDict(
-    "MeasureFieldDict",
-    {
-        "CalculatedMeasureField": "TemplateCalculatedMeasureFieldDict",
-        "CategoricalMeasureField": "TemplateCategoricalMeasureFieldDict",
-        "DateMeasureField": "TemplateDateMeasureFieldDict",
-        "NumericalMeasureField": "TemplateNumericalMeasureFieldDict",
-    },
-    total=False,
-)
-
-MetricComparisonComputationDict = TypedDict(
-    "MetricComparisonComputationDict",
-    {
-        "ComputationId": "Required[str]",
-        "FromValue": "MeasureFieldDict",
-        "Name": "str",
-        "TargetValue": "MeasureFieldDict",
-        "Time": "DimensionFieldDict",
-    },
-    total=False,
-)
-
-MissingDataConfigurationDict = TypedDict(
-    "MissingDataConfigurationDict",
-    {
-        "TreatmentOption": "Literal['INTERPOLATE', 'SHOW_AS_ZERO', 'SHOW_AS_BLANK']",
-    },
-    total=False,
-)
-
-NumericEqualityDrillDownFilterDict = TypedDict(
-    "NumericEqualityDrillDownFilterDict",
-    {
-        "Column": "Required[ColumnIdentifierDict]",
-        "Value": "Required[float]",
-    },
-    total=False,
-)
-
-NumericRangeFilterValueDict = TypedDict(
-    "NumericRangeFilterValueDict",
-    {
-        "Parameter": "str",
-        "StaticValue": "float",
-    },
-    total=False,
-)
-
-NumericSeparatorConfigurationDict = TypedDict(
-    "NumericSeparatorConfigurationDict",
-    {
-        "DecimalSeparator": "Literal['COMMA', 'DOT', 'SPACE']",
-        "ThousandsSeparator": "ThousandSeparatorOptionsDict",
-    },
-    total=False,
-)
-
-PanelTitleOptionsDict = TypedDict(
-    "PanelTitleOptionsDict",
-    {
-        "FontConfiguration": "TemplateFontConfigurationDict",
-        "HorizontalTextAlignment": "Literal['LEFT', 'CENTER', 'RIGHT', 'AUTO']",
-        "Visibility": "Literal['HIDDEN', 'VISIBLE']",
-    },
-    total=False,
-)
-
-ParameterControlDict = TypedDict(
-    "ParameterControlDict",
-    {
-        "DateTimePicker": "ParameterDateTimePickerControlDict",
-        "Dropdown": "ParameterDropDownControlDict",
-        "List": "ParameterListControlDict",
-        "Slider": "ParameterSliderControlDict",
-        "TextArea": "ParameterTextAreaControlDict",
-        "TextField": "ParameterTextFieldControlDict",
-    },
-    total=False,
-)
-
-ParameterDateTimePickerControlDict = TypedDict(
-    "ParameterDateTimePickerControlDict",
-    {
-        "DisplayOptions": "DateTimePickerControlDisplayOptionsDict",
-        "ParameterControlId": "Required[str]",
-        "SourceParameterName": "Required[str]",
-        "Title": "Required[str]",
-    },
-    total=False,
-)
-
-ParameterDeclarationDict = TypedDict(
-    "ParameterDeclarationDict",
-    {
-        "DateTimeParameterDeclaration": "TemplateDateTimeParameterDeclarationDict",
-        "DecimalParameterDeclaration": "TemplateDecimalParameterDeclarationDict",
-        "IntegerParameterDeclaration": "TemplateIntegerParameterDeclarationDict",
-        "StringParameterDeclaration": "TemplateStringParameterDeclarationDict",
-    },
-    total=False,
-)
-
-ParameterDropDownControlDict = TypedDict(
-    "ParameterDropDownControlDict",
-    {
-        "CascadingControlConfiguration": "TemplateCascadingControlConfigurationDict",
-        "CommitMode": "Literal['AUTO', 'MANUAL']",
-        "DisplayOptions": "DropDownControlDisplayOptionsDict",
-        "ParameterControlId": "Required[str]",
-        "SelectableValues": "ParameterSelectableValuesDict",
-        "SourceParameterName": "Required[str]",
-        "Title": "Required[str]",
-        "Type": "Literal['MULTI_SELECT', 'SINGLE_SELECT']",
-    },
-    total=False,
-)
-
-ParameterListControlDict = TypedDict(
-    "ParameterListControlDict",
-    {
-        "CascadingControlConfiguration": "TemplateCascadingControlConfigurationDict",
-        "DisplayOptions": "ListControlDisplayOptionsDict",
-        "ParameterControlId": "Required[str]",
-        "SelectableValues": "ParameterSelectableValuesDict",
-        "SourceParameterName": "Required[str]",
-        "Title": "Required[str]",
-        "Type": "Literal['MULTI_SELECT', 'SINGLE_SELECT']",
-    },
-    total=False,
-)
-
-ParameterSelectableValuesDict = TypedDict(
-    "ParameterSelectableValuesDict",
-    {
-        "LinkToDataSetColumn": "ColumnIdentifierDict",
-        "Values": "list[str]",
-    },
-    total=False,
-)
-
-ParameterSliderControlDict = TypedDict(
-    "ParameterSliderControlDict",
-    {
-        "DisplayOptions": "SliderControlDisplayOptionsDict",
-        "MaximumValue": "Required[float]",
-        "MinimumValue": "Required[float]",
-        "ParameterControlId": "Required[str]",
-        "SourceParameterName": "Required[str]",
-        "StepSize": "Required[float]",
-        "Title": "Required[str]",
-    },
-    total=False,
-)
-
-ParameterTextAreaControlDict = TypedDict(
-    "ParameterTextAreaControlDict",
-    {
-        "Delimiter": "str",
-        "DisplayOptions": "TextAreaControlDisplayOptionsDict",
-        "ParameterControlId": "Required[str]",
-        "SourceParameterName": "Required[str]",
-        "Title": "Required[str]",
-    },
-    total=False,
-)
-
-ParameterTextFieldControlDict = TypedDict(
-    "ParameterTextFieldControlDict",
-    {
-        "DisplayOptions": "TextFieldControlDisplayOptionsDict",
-        "ParameterControlId": "Required[str]",
-        "SourceParameterName": "Required[str]",
-        "Title": "Required[str]",
-    },
-    total=False,
-)
-
-PercentVisibleRangeDict = TypedDict(
-    "PercentVisibleRangeDict",
-    {
-        "From": "float",
-        "To": "float",
-    },
-    total=False,
-)
-
-PeriodOverPeriodComputationDict = TypedDict(
-    "PeriodOverPeriodComputationDict",
-    {
-        "ComputationId": "Required[str]",
-        "Name": "str",
-        "Time": "DimensionFieldDict",
-        "Value": "MeasureFieldDict",
-    },
-    total=False,
-)
-
-PeriodToDateComputationDict = TypedDict(
-    "PeriodToDateComputationDict",
-    {
-        "ComputationId": "Required[str]",
-        "Name": "str",
-        "PeriodTimeGranularity": "Literal['YEAR', 'QUARTER', 'MONTH', 'WEEK', 'DAY', 'HOUR', 'MINUTE', 'SECOND', 'MILLISECOND']",
-        "Time": "DimensionFieldDict",
-        "Value": "MeasureFieldDict",
-    },
-    total=False,
-)
-
-PieChartConfigurationDict = TypedDict(
-    "PieChartConfigurationDict",
-    {
-        "CategoryLabelOptions": "ChartAxisLabelOptionsDict",
-        "ContributionAnalysisDefaults": "list[ContributionAnalysisDefaultDict]",
-        "DataLabels": "TemplateDataLabelOptionsDict",
-        "DonutOptions": "TemplateDonutOptionsDict",
-        "FieldWells": "PieChartFieldWellsDict",
-        "Interactions": "VisualInteractionOptionsDict",
-        "Legend": "LegendOptionsDict",
-        "SmallMultiplesOptions": "TemplateSmallMultiplesOptionsDict",
-        "SortConfiguration": "PieChartSortConfigurationDict",
-        "Tooltip": "TemplateTooltipOptionsDict",
-        "ValueLabelOptions": "ChartAxisLabelOptionsDict",
-        "VisualPalette": "TemplateVisualPaletteDict",
-    },
-    total=False,
-)
-
-PieChartFieldWellsDict = TypedDict(
-    "PieChartFieldWellsDict",
-    {
-        "PieChartAggregatedFieldWells": "TemplatePieChartAggregatedFieldWellsDict",
-    },
-    total=False,
-)
-
-PieChartSortConfigurationDict = TypedDict(
-    "PieChartSortConfigurationDict",
-    {
-        "CategoryItemsLimit": "TemplateItemsLimitConfigurationDict",
-        "CategorySort": "list[TemplateFieldSortOptionsDict]",
-        "SmallMultiplesLimitConfiguration": "TemplateItemsLimitConfigurationDict",
-        "SmallMultiplesSort": "list[TemplateFieldSortOptionsDict]",
-    },
-    total=False,
-)
-
-PivotFieldSortOptionsDict = TypedDict(
-    "PivotFieldSortOptionsDict",
-    {
-        "FieldId": "Required[str]",
-        "SortBy": "Required[PivotTableSortByDict]",
-    },
-    total=False,
-)
-
-PivotTableCellConditionalFormattingDict = TypedDict(
-    "PivotTableCellConditionalFormattingDict",
-    {
-        "FieldId": "Required[str]",
-        "Scope": "PivotTableConditionalFormattingScopeDict",
-        "Scopes": "list[PivotTableConditionalFormattingScopeDict]",
-        "TextFormat": "TextConditionalFormatDict",
-    },
-    total=False,
-)
-
-PivotTableConditionalFormattingDict = TypedDict(
-    "PivotTableConditionalFormattingDict",
-    {
-        "ConditionalFormattingOptions": "list[PivotTableConditionalFormattingOptionDict]",
-    },
-    total=False,
-)
-
-PivotTableConditionalFormattingOptionDict = TypedDict(
-    "PivotTableConditionalFormattingOptionDict",
-    {
-        "Cell": "PivotTableCellConditionalFormattingDict",
-    },
-    total=False,
-)
-
-PivotTableConditionalFormattingScopeDict = TypedDict(
-    "PivotTableConditionalFormattingScopeDict",
-    {
-        "Role": "Literal['FIELD', 'FIELD_TOTAL', 'GRAND_TOTAL']",
-    },
-    total=False,
-)
-
-PivotTableConfigurationDict = TypedDict(
-    "PivotTableConfigurationDict",
-    {
-        "FieldOptions": "PivotTableFieldOptionsDict",
-        "FieldWells": "PivotTableFieldWellsDict",
-        "Interactions": "VisualInteractionOptionsDict",
-        "PaginatedReportOptions": "PivotTablePaginatedReportOptionsDict",
-        "SortConfiguration": "PivotTableSortConfigurationDict",
-        "TableOptions": "PivotTableOptionsDict",
-        "TotalOptions": "PivotTableTotalOptionsDict",
-    },
-    total=False,
-)
-
-PivotTableDataPathOptionDict = TypedDict(
-    "PivotTableDataPathOptionDict",
-    {
-        "DataPathList": "Required[list[DataPathValueDict]]",
-        "Width": "str",
-    },
-    total=False,
-)
-
-PivotTableFieldCollapseStateOptionDict = TypedDict(
-    "PivotTableFieldCollapseStateOptionDict",
-    {
-        "State": "Literal['COLLAPSED', 'EXPANDED']",
-        "Target": "Required[PivotTableFieldCollapseStateTargetDict]",
-    },
-    total=False,
-)
-
-PivotTableFieldCollapseStateTargetDict = TypedDict(
-    "PivotTableFieldCollapseStateTargetDict",
-    {
-        "FieldDataPathValues": "list[DataPathValueDict]",
-        "FieldId": "str",
-    },
-    total=False,
-)
-
-PivotTableFieldOptionDict = TypedDict(
-    "PivotTableFieldOptionDict",
-    {
-        "CustomLabel": "str",
-        "FieldId": "Required[str]",
-        "Visibility": "Literal['HIDDEN', 'VISIBLE']",
-    },
-    total=False,
-)
-
-PivotTableFieldOptionsDict = TypedDict(
-    "PivotTableFieldOptionsDict",
-    {
-        "CollapseStateOptions": "list[PivotTableFieldCollapseStateOptionDict]",
-        "DataPathOptions": "list[PivotTableDataPathOptionDict]",
-        "SelectedFieldOptions": "list[PivotTableFieldOptionDict]",
-    },
-    total=False,
-)
-
-PivotTableFieldSubtotalOptionsDict = TypedDict(
-    "PivotTableFieldSubtotalOptionsDict",
-    {
-        "FieldId": "str",
-    },
-    total=False,
-)
-
-PivotTableFieldWellsDict = TypedDict(
-    "PivotTableFieldWellsDict",
-    {
-        "PivotTableAggregatedFieldWells": "TemplatePivotTableAggregatedFieldWellsDict",
-    },
-    total=False,
-)
-
-PivotTableOptionsDict = TypedDict(
-    "PivotTableOptionsDict",
-    {
-        "CellStyle": "TableCellStyleDict",
-        "CollapsedRowDimensionsVisibility": "Literal['HIDDEN', 'VISIBLE']",
-        "ColumnHeaderStyle": "TableCellStyleDict",
-        "ColumnNamesVisibility": "Literal['HIDDEN', 'VISIBLE']",
-        "DefaultCellWidth": "str",
-        "MetricPlacement": "Literal['ROW', 'COLUMN']",
-        "RowAlternateColorOptions": "TemplateRowAlternateColorOptionsDict",
-        "RowFieldNamesStyle": "TableCellStyleDict",
-        "RowHeaderStyle": "TableCellStyleDict",
-        "RowsLabelOptions": "PivotTableRowsLabelOptionsDict",
-        "RowsLayout": "Literal['TABULAR', 'HIERARCHY']",
-        "SingleMetricVisibility": "Literal['HIDDEN', 'VISIBLE']",
-        "ToggleButtonsVisibility": "Literal['HIDDEN', 'VISIBLE']",
-    },
-    total=False,
-)
-
-PivotTablePaginatedReportOptionsDict = TypedDict(
-    "PivotTablePaginatedReportOptionsDict",
-    {
-        "OverflowColumnHeaderVisibility": "Literal['HIDDEN', 'VISIBLE']",
-        "VerticalOverflowVisibility": "Literal['HIDDEN', 'VISIBLE']",
-    },
-    total=False,
-)
-
-PivotTableRowsLabelOptionsDict = TypedDict(
-    "PivotTableRowsLabelOptionsDict",
-    {
-        "CustomLabel": "str",
-        "Visibility": "Literal['HIDDEN', 'VISIBLE']",
-    },
-    total=False,
-)
-
-PivotTableSortByDict = TypedDict(
-    "PivotTableSortByDict",
-    {
-        "Column": "TemplateColumnSortDict",
-        "DataPath": "DataPathSortDict",
-        "Field": "TemplateFieldSortDict",
-    },
-    total=False,
-)
-
-PivotTableSortConfigurationDict = TypedDict(
-    "PivotTableSortConfigurationDict",
-    {
-        "FieldSortOptions": "list[PivotFieldSortOptionsDict]",
-    },
-    total=False,
-)
-
-PivotTableTotalOptionsDict = TypedDict(
-    "PivotTableTotalOptionsDict",
-    {
-        "ColumnSubtotalOptions": "SubtotalOptionsDict",
-        "ColumnTotalOptions": "PivotTotalOptionsDict",
-        "RowSubtotalOptions": "SubtotalOptionsDict",
-        "RowTotalOptions": "PivotTotalOptionsDict",
-    },
-    total=False,
-)
-
-PivotTotalOptionsDict = TypedDict(
-    "PivotTotalOptionsDict",
-    {
-        "CustomLabel": "str",
-        "MetricHeaderCellStyle": "TableCellStyleDict",
-        "Placement": "Literal['START', 'END', 'AUTO']",
-        "ScrollStatus": "Literal['PINNED', 'SCROLLED']",
-        "TotalAggregationOptions": "list[TotalAggregationOptionDict]",
-        "TotalCellStyle": "TableCellStyleDict",
-        "TotalsVisibility": "Literal['HIDDEN', 'VISIBLE']",
-        "ValueCellStyle": "TableCellStyleDict",
-    },
-    total=False,
-)
-
-PluginVisualConfigurationDict = TypedDict(
-    "PluginVisualConfigurationDict",
-    {
-        "FieldWells": "list[PluginVisualFieldWellDict]",
-        "SortConfiguration": "PluginVisualSortConfigurationDict",
-        "VisualOptions": "PluginVisualOptionsDict",
-    },
-    total=False,
-)
-
-PluginVisualFieldWellDict = TypedDict(
-    "PluginVisualFieldWellDict",
-    {
-        "AxisName": "Literal['GROUP_BY', 'VALUE']",
-        "Dimensions": "list[DimensionFieldDict]",
-        "Measures": "list[MeasureFieldDict]",
-        "Unaggregated": "list[UnaggregatedFieldDict]",
-    },
-    total=False,
-)
-
-PluginVisualItemsLimitConfigurationDict = TypedDict(
-    "PluginVisualItemsLimitConfigurationDict",
-    {
-        "ItemsLimit": "float",
-    },
-    total=False,
-)
-
-PluginVisualOptionsDict = TypedDict(
-    "PluginVisualOptionsDict",
-    {
-        "VisualProperties": "list[PluginVisualPropertyDict]",
-    },
-    total=False,
-)
-
-PluginVisualPropertyDict = TypedDict(
-    "PluginVisualPropertyDict",
-    {
-        "Name": "str",
-        "Value": "str",
-    },
-    total=False,
-)
-
-PluginVisualSortConfigurationDict = TypedDict(
-    "PluginVisualSortConfigurationDict",
-    {
-        "PluginVisualTableQuerySort": "TemplatePluginVisualTableQuerySortDict",
-    },
-    total=False,
-)
-
-ProgressBarOptionsDict = TypedDict(
-    "ProgressBarOptionsDict",
-    {
-        "Visibility": "Literal['HIDDEN', 'VISIBLE']",
-    },
-    total=False,
-)
-
-RadarChartAreaStyleSettingsDict = TypedDict(
-    "RadarChartAreaStyleSettingsDict",
-    {
-        "Visibility": "Literal['HIDDEN', 'VISIBLE']",
-    },
-    total=False,
-)
-
-RadarChartConfigurationDict = TypedDict(
-    "RadarChartConfigurationDict",
-    {
-        "AlternateBandColorsVisibility": "Literal['HIDDEN', 'VISIBLE']",
-        "AlternateBandEvenColor": "str",
-        "AlternateBandOddColor": "str",
-        "AxesRangeScale": "Literal['AUTO', 'INDEPENDENT', 'SHARED']",
-        "BaseSeriesSettings": "RadarChartSeriesSettingsDict",
-        "CategoryAxis": "AxisDisplayOptionsDict",
-        "CategoryLabelOptions": "ChartAxisLabelOptionsDict",
-        "ColorAxis": "AxisDisplayOptionsDict",
-        "ColorLabelOptions": "ChartAxisLabelOptionsDict",
-        "FieldWells": "RadarChartFieldWellsDict",
-        "Interactions": "VisualInteractionOptionsDict",
-        "Legend": "LegendOptionsDict",
-        "Shape": "Literal['CIRCLE', 'POLYGON']",
-        "SortConfiguration": "RadarChartSortConfigurationDict",
-        "StartAngle": "float",
-        "VisualPalette": "TemplateVisualPaletteDict",
-    },
-    total=False,
-)
-
-RadarChartFieldWellsDict = TypedDict(
-    "RadarChartFieldWellsDict",
-    {
-        "RadarChartAggregatedFieldWells": "TemplateRadarChartAggregatedFieldWellsDict",
-    },
-    total=False,
-)
-
-RadarChartSeriesSettingsDict = TypedDict(
-    "RadarChartSeriesSettingsDict",
-    {
-        "AreaStyleSettings": "RadarChartAreaStyleSettingsDict",
-    },
-    total=False,
-)
-
-RadarChartSortConfigurationDict = TypedDict(
-    "RadarChartSortConfigurationDict",
-    {
-        "CategoryItemsLimit": "TemplateItemsLimitConfigurationDict",
-        "CategorySort": "list[TemplateFieldSortOptionsDict]",
-        "ColorItemsLimit": "TemplateItemsLimitConfigurationDict",
-        "ColorSort": "list[TemplateFieldSortOptionsDict]",
-    },
-    total=False,
-)
-
-ReferenceLineDict = TypedDict(
-    "ReferenceLineDict",
-    {
-        "DataConfiguration": "Required[ReferenceLineDataConfigurationDict]",
-        "LabelConfiguration": "ReferenceLineLabelConfigurationDict",
-        "Status": "Literal['ENABLED', 'DISABLED']",
-        "StyleConfiguration": "ReferenceLineStyleConfigurationDict",
-    },
-    total=False,
-)
-
-ReferenceLineCustomLabelConfigurationDict = TypedDict(
-    "ReferenceLineCustomLabelConfigurationDict",
-    {
-        "CustomLabel": "Required[str]",
-    },
-    total=False,
-)
-
-ReferenceLineDataConfigurationDict = TypedDict(
-    "ReferenceLineDataConfigurationDict",
-    {
-        "AxisBinding": "Literal['PRIMARY_YAXIS', 'SECONDARY_YAXIS']",
-        "DynamicConfiguration": "ReferenceLineDynamicDataConfigurationDict",
-        "SeriesType": "Literal['BAR', 'LINE']",
-        "StaticConfiguration": "ReferenceLineStaticDataConfigurationDict",
-    },
-    total=False,
-)
-
-ReferenceLineDynamicDataConfigurationDict = TypedDict(
-    "ReferenceLineDynamicDataConfigurationDict",
-    {
-        "Calculation": "Required[TemplateNumericalAggregationFunctionDict]",
-        "Column": "Required[ColumnIdentifierDict]",
-        "MeasureAggregationFunction": "TemplateAggregationFunctionDict",
-    },
-    total=False,
-)
-
-ReferenceLineLabelConfigurationDict = TypedDict(
-    "ReferenceLineLabelConfigurationDict",
-    {
-        "CustomLabelConfiguration": "ReferenceLineCustomLabelConfigurationDict",
-        "FontColor": "str",
-        "FontConfiguration": "TemplateFontConfigurationDict",
-        "HorizontalPosition": "Literal['LEFT', 'CENTER', 'RIGHT']",
-        "ValueLabelConfiguration": "ReferenceLineValueLabelConfigurationDict",
-        "VerticalPosition": "Literal['ABOVE', 'BELOW']",
-    },
-    total=False,
-)
-
-ReferenceLineStaticDataConfigurationDict = TypedDict(
-    "ReferenceLineStaticDataConfigurationDict",
-    {
-        "Value": "Required[float]",
-    },
-    total=False,
-)
-
-ReferenceLineStyleConfigurationDict = TypedDict(
-    "ReferenceLineStyleConfigurationDict",
-    {
-        "Color": "str",
-        "Pattern": "Literal['SOLID', 'DASHED', 'DOTTED']",
-    },
-    total=False,
-)
-
-ReferenceLineValueLabelConfigurationDict = TypedDict(
-    "ReferenceLineValueLabelConfigurationDict",
-    {
-        "FormatConfiguration": "TemplateNumericFormatConfigurationDict",
-        "RelativePosition": "Literal['BEFORE_CUSTOM_LABEL', 'AFTER_CUSTOM_LABEL']",
-    },
-    total=False,
-)
-
-RelativeDateTimeControlDisplayOptionsDict = TypedDict(
-    "RelativeDateTimeControlDisplayOptionsDict",
-    {
-        "DateTimeFormat": "str",
-        "InfoIconLabelOptions": "SheetControlInfoIconLabelOptionsDict",
-        "TitleOptions": "TemplateLabelOptionsDict",
-    },
-    total=False,
-)
-
-ResourcePermissionDict = TypedDict(
-    "ResourcePermissionDict",
-    {
-        "Actions": "Required[list[str]]",
-        "Principal": "Required[str]",
-    },
-    total=False,
-)
-
-RollingDateConfigurationDict = TypedDict(
-    "RollingDateConfigurationDict",
-    {
-        "DataSetIdentifier": "str",
-        "Expression": "Required[str]",
-    },
-    total=False,
-)
-
-SankeyDiagramChartConfigurationDict = TypedDict(
-    "SankeyDiagramChartConfigurationDict",
-    {
-        "DataLabels": "TemplateDataLabelOptionsDict",
-        "FieldWells": "SankeyDiagramFieldWellsDict",
-        "Interactions": "VisualInteractionOptionsDict",
-        "SortConfiguration": "SankeyDiagramSortConfigurationDict",
-    },
-    total=False,
-)
-
-SankeyDiagramFieldWellsDict = TypedDict(
-    "SankeyDiagramFieldWellsDict",
-    {
-        "SankeyDiagramAggregatedFieldWells": "TemplateSankeyDiagramAggregatedFieldWellsDict",
-    },
-    total=False,
-)
-
-SankeyDiagramSortConfigurationDict = TypedDict(
-    "SankeyDiagramSortConfigurationDict",
-    {
-        "DestinationItemsLimit": "TemplateItemsLimitConfigurationDict",
-        "SourceItemsLimit": "TemplateItemsLimitConfigurationDict",
-        "WeightSort": "list[TemplateFieldSortOptionsDict]",
-    },
-    total=False,
-)
-
-ScatterPlotConfigurationDict = TypedDict(
-    "ScatterPlotConfigurationDict",
-    {
-        "DataLabels": "TemplateDataLabelOptionsDict",
-        "FieldWells": "ScatterPlotFieldWellsDict",
-        "Interactions": "VisualInteractionOptionsDict",
-        "Legend": "LegendOptionsDict",
-        "SortConfiguration": "ScatterPlotSortConfigurationDict",
-        "Tooltip": "TemplateTooltipOptionsDict",
-        "VisualPalette": "TemplateVisualPaletteDict",
-        "XAxisDisplayOptions": "AxisDisplayOptionsDict",
-        "XAxisLabelOptions": "ChartAxisLabelOptionsDict",
-        "YAxisDisplayOptions": "AxisDisplayOptionsDict",
-        "YAxisLabelOptions": "ChartAxisLabelOptionsDict",
-    },
-    total=False,
-)
-
-ScatterPlotFieldWellsDict = TypedDict(
-    "ScatterPlotFieldWellsDict",
-    {
-        "ScatterPlotCategoricallyAggregatedFieldWells": "TemplateScatterPlotCategoricallyAggregatedFieldWellsDict",
-        "ScatterPlotUnaggregatedFieldWells": "TemplateScatterPlotUnaggregatedFieldWellsDict",
-    },
-    total=False,
-)
-
-ScatterPlotSortConfigurationDict = TypedDict(
-    "ScatterPlotSortConfigurationDict",
-    {
-        "ScatterPlotLimitConfiguration": "TemplateItemsLimitConfigurationDict",
-    },
-    total=False,
-)
-
-ScrollBarOptionsDict = TypedDict(
-    "ScrollBarOptionsDict",
-    {
-        "Visibility": "Literal['HIDDEN', 'VISIBLE']",
-        "VisibleRange": "VisibleRangeOptionsDict",
-    },
-    total=False,
-)
-
-SecondaryValueOptionsDict = TypedDict(
-    "SecondaryValueOptionsDict",
-    {
-        "Visibility": "Literal['HIDDEN', 'VISIBLE']",
-    },
-    total=False,
-)
-
-SectionAfterPageBreakDict = TypedDict(
-    "SectionAfterPageBreakDict",
-    {
-        "Status": "Literal['ENABLED', 'DISABLED']",
-    },
-    total=False,
-)
-
-SectionBasedLayoutCanvasSizeOptionsDict = TypedDict(
-    "SectionBasedLayoutCanvasSizeOptionsDict",
-    {
-        "PaperCanvasSizeOptions": "SectionBasedLayoutPaperCanvasSizeOptionsDict",
-    },
-    total=False,
-)
-
-SectionBasedLayoutConfigurationDict = TypedDict(
-    "SectionBasedLayoutConfigurationDict",
-    {
-        "BodySections": "Required[list[BodySectionConfigurationDict]]",
-        "CanvasSizeOptions": "Required[SectionBasedLayoutCanvasSizeOptionsDict]",
-        "FooterSections": "Required[list[HeaderFooterSectionConfigurationDict]]",
-        "HeaderSections": "Required[list[HeaderFooterSectionConfigurationDict]]",
-    },
-    total=False,
-)
-
-SectionBasedLayoutPaperCanvasSizeOptionsDict = TypedDict(
-    "SectionBasedLayoutPaperCanvasSizeOptionsDict",
-    {
-        "PaperMargin": "SpacingDict",
-        "PaperOrientation": "Literal['PORTRAIT', 'LANDSCAPE']",
-        "PaperSize": "Literal['US_LETTER', 'US_LEGAL', 'US_TABLOID_LEDGER', 'A0', 'A1', 'A2', 'A3', 'A4', 'A5', 'JIS_B4', 'JIS_B5']",
-    },
-    total=False,
-)
-
-SectionLayoutConfigurationDict = TypedDict(
-    "SectionLayoutConfigurationDict",
-    {
-        "FreeFormLayout": "Required[FreeFormSectionLayoutConfigurationDict]",
-    },
-    total=False,
-)
-
-SectionPageBreakConfigurationDict = TypedDict(
-    "SectionPageBreakConfigurationDict",
-    {
-        "After": "SectionAfterPageBreakDict",
-    },
-    total=False,
-)
-
-SectionStyleDict = TypedDict(
-    "SectionStyleDict",
-    {
-        "Height": "str",
-        "Padding": "SpacingDict",
-    },
-    total=False,
-)
-
-SelectedSheetsFilterScopeConfigurationDict = TypedDict(
-    "SelectedSheetsFilterScopeConfigurationDict",
-    {
-        "SheetVisualScopingConfigurations": "list[SheetVisualScopingConfigurationDict]",
-    },
-    total=False,
-)
-
-SeriesItemDict = TypedDict(
-    "SeriesItemDict",
-    {
-        "DataFieldSeriesItem": "TemplateDataFieldSeriesItemDict",
-        "FieldSeriesItem": "TemplateFieldSeriesItemDict",
-    },
-    total=False,
-)
-
-SetParameterValueConfigurationDict = TypedDict(
-    "SetParameterValueConfigurationDict",
-    {
-        "DestinationParameterName": "Required[str]",
-        "Value": "Required[DestinationParameterValueConfigurationDict]",
-    },
-    total=False,
-)
-
-ShapeConditionalFormatDict = TypedDict(
-    "ShapeConditionalFormatDict",
-    {
-        "BackgroundColor": "Required[ConditionalFormattingColorDict]",
-    },
-    total=False,
-)
-
-SheetDict = TypedDict(
-    "SheetDict",
-    {
-        "Name": "str",
-        "SheetId": "str",
-    },
-    total=False,
-)
-
-SheetControlInfoIconLabelOptionsDict = TypedDict(
-    "SheetControlInfoIconLabelOptionsDict",
-    {
-        "InfoIconText": "str",
-        "Visibility": "Literal['HIDDEN', 'VISIBLE']",
-    },
-    total=False,
-)
-
-SheetControlLayoutDict = TypedDict(
-    "SheetControlLayoutDict",
-    {
-        "Configuration": "Required[SheetControlLayoutConfigurationDict]",
-    },
-    total=False,
-)
-
-SheetControlLayoutConfigurationDict = TypedDict(
-    "SheetControlLayoutConfigurationDict",
-    {
-        "GridLayout": "GridLayoutConfigurationDict",
-    },
-    total=False,
-)
-
-SheetDefinitionDict = TypedDict(
-    "SheetDefinitionDict",
-    {
-        "ContentType": "Literal['PAGINATED', 'INTERACTIVE']",
-        "Description": "str",
-        "FilterControls": "list[FilterControlDict]",
-        "Images": "list[SheetImageDict]",
-        "Layouts": "list[TemplateLayoutDict]",
-        "Name": "str",
-        "ParameterControls": "list[ParameterControlDict]",
-        "SheetControlLayouts": "list[SheetControlLayoutDict]",
-        "SheetId": "Required[str]",
-        "TextBoxes": "list[SheetTextBoxDict]",
-        "Title": "str",
-        "Visuals": "list[VisualDict]",
-    },
-    total=False,
-)
-
-SheetElementConfigurationOverridesDict = TypedDict(
-    "SheetElementConfigurationOverridesDict",
-    {
-        "Visibility": "Literal['HIDDEN', 'VISIBLE']",
-    },
-    total=False,
-)
-
-SheetElementRenderingRuleDict = TypedDict(
-    "SheetElementRenderingRuleDict",
-    {
-        "ConfigurationOverrides": "Required[SheetElementConfigurationOverridesDict]",
-        "Expression": "Required[str]",
-    },
-    total=False,
-)
-
-SheetImageDict = TypedDict(
-    "SheetImageDict",
-    {
-        "Actions": "list[ImageCustomActionDict]",
-        "ImageContentAltText": "str",
-        "Interactions": "ImageInteractionOptionsDict",
-        "Scaling": "SheetImageScalingConfigurationDict",
-        "SheetImageId": "Required[str]",
-        "Source": "Required[SheetImageSourceDict]",
-        "Tooltip": "SheetImageTooltipConfigurationDict",
-    },
-    total=False,
-)
-
-SheetImageScalingConfigurationDict = TypedDict(
-    "SheetImageScalingConfigurationDict",
-    {
-        "ScalingType": "Literal['SCALE_TO_WIDTH', 'SCALE_TO_HEIGHT', 'SCALE_TO_CONTAINER', 'SCALE_NONE']",
-    },
-    total=False,
-)
-
-SheetImageSourceDict = TypedDict(
-    "SheetImageSourceDict",
-    {
-        "SheetImageStaticFileSource": "TemplateSheetImageStaticFileSourceDict",
-    },
-    total=False,
-)
-
-SheetImageTooltipConfigurationDict = TypedDict(
-    "SheetImageTooltipConfigurationDict",
-    {
-        "TooltipText": "SheetImageTooltipTextDict",
-        "Visibility": "Literal['HIDDEN', 'VISIBLE']",
-    },
-    total=False,
-)
-
-SheetImageTooltipTextDict = TypedDict(
-    "SheetImageTooltipTextDict",
-    {
-        "PlainText": "str",
-    },
-    total=False,
-)
-
-SheetLayoutGroupDict = TypedDict(
-    "SheetLayoutGroupDict",
-    {
-        "Id": "Required[str]",
-        "Members": "Required[list[SheetLayoutGroupMemberDict]]",
-    },
-    total=False,
-)
-
-SheetLayoutGroupMemberDict = TypedDict(
-    "SheetLayoutGroupMemberDict",
-    {
-        "Id": "Required[str]",
-        "Type": "Required[Literal['ELEMENT', 'GROUP']]",
-    },
-    total=False,
-)
-
-SheetTextBoxDict = TypedDict(
-    "SheetTextBoxDict",
-    {
-        "Content": "str",
-        "SheetTextBoxId": "Required[str]",
-    },
-    total=False,
-)
-
-SheetVisualScopingConfigurationDict = TypedDict(
-    "SheetVisualScopingConfigurationDict",
-    {
-        "Scope": "Required[Literal['ALL_VISUALS', 'SELECTED_VISUALS']]",
-        "SheetId": "Required[str]",
-        "VisualIds": "list[str]",
-    },
-    total=False,
-)
-
-ShortFormatTextDict = TypedDict(
-    "ShortFormatTextDict",
-    {
-        "PlainText": "str",
-        "RichText": "str",
-    },
-    total=False,
-)
-
-SliderControlDisplayOptionsDict = TypedDict(
-    "SliderControlDisplayOptionsDict",
-    {
-        "InfoIconLabelOptions": "SheetControlInfoIconLabelOptionsDict",
-        "TitleOptions": "TemplateLabelOptionsDict",
-    },
-    total=False,
-)
-
-SmallMultiplesAxisPropertiesDict = TypedDict(
-    "SmallMultiplesAxisPropertiesDict",
-    {
-        "Placement": "Literal['OUTSIDE', 'INSIDE']",
-        "Scale": "Literal['SHARED', 'INDEPENDENT']",
-    },
-    total=False,
-)
-
-SpacingDict = TypedDict(
-    "SpacingDict",
-    {
-        "Bottom": "str",
-        "Left": "str",
-        "Right": "str",
-        "Top": "str",
-    },
-    total=False,
-)
-
-SparklinesOptionsDict = TypedDict(
-    "SparklinesOptionsDict",
-    {
-        "AllPointsMarker": "LineChartMarkerStyleSettingsDict",
-        "FieldId": "Required[str]",
-        "LineColor": "str",
-        "LineInterpolation": "Literal['LINEAR', 'SMOOTH', 'STEPPED']",
-        "MaxValueMarker": "LineChartMarkerStyleSettingsDict",
-        "MinValueMarker": "LineChartMarkerStyleSettingsDict",
-        "VisualType": "Literal['LINE', 'AREA_LINE']",
-        "XAxisField": "Required[DimensionFieldDict]",
-        "YAxisBehavior": "Literal['SHARED', 'INDEPENDENT']",
-    },
-    total=False,
-)
-
-StaticFileDict = TypedDict(
-    "StaticFileDict",
-    {
-        "ImageStaticFile": "TemplateImageStaticFileDict",
-        "SpatialStaticFile": "TemplateSpatialStaticFileDict",
-    },
-    total=False,
-)
-
-StaticFileS3SourceOptionsDict = TypedDict(
-    "StaticFileS3SourceOptionsDict",
-    {
-        "BucketName": "Required[str]",
-        "ObjectKey": "Required[str]",
-        "Region": "Required[str]",
-    },
-    total=False,
-)
-
-StaticFileSourceDict = TypedDict(
-    "StaticFileSourceDict",
-    {
-        "S3Options": "StaticFileS3SourceOptionsDict",
-        "UrlOptions": "StaticFileUrlSourceOptionsDict",
-    },
-    total=False,
-)
-
-StaticFileUrlSourceOptionsDict = TypedDict(
-    "StaticFileUrlSourceOptionsDict",
-    {
-        "Url": "Required[str]",
-    },
-    total=False,
-)
-
-StringDefaultValuesDict = TypedDict(
-    "StringDefaultValuesDict",
-    {
-        "DynamicValue": "DynamicDefaultValueDict",
-        "StaticValues": "list[str]",
-    },
-    total=False,
-)
-
-StringValueWhenUnsetConfigurationDict = TypedDict(
-    "StringValueWhenUnsetConfigurationDict",
-    {
-        "CustomValue": "str",
-        "ValueWhenUnsetOption": "Literal['RECOMMENDED_VALUE', 'NULL']",
-    },
-    total=False,
-)
-
-SubtotalOptionsDict = TypedDict(
-    "SubtotalOptionsDict",
-    {
-        "CustomLabel": "str",
-        "FieldLevel": "Literal['ALL', 'CUSTOM', 'LAST']",
-        "FieldLevelOptions": "list[PivotTableFieldSubtotalOptionsDict]",
-        "MetricHeaderCellStyle": "TableCellStyleDict",
-        "StyleTargets": "list[TableStyleTargetDict]",
-        "TotalCellStyle": "TableCellStyleDict",
-        "TotalsVisibility": "Literal['HIDDEN', 'VISIBLE']",
-        "ValueCellStyle": "TableCellStyleDict",
-    },
-    total=False,
-)
-
-TableBorderOptionsDict = TypedDict(
-    "TableBorderOptionsDict",
-    {
-        "Color": "str",
-        "Style": "Literal['NONE', 'SOLID']",
-        "Thickness": "float",
-    },
-    total=False,
-)
-
-TableCellConditionalFormattingDict = TypedDict(
-    "TableCellConditionalFormattingDict",
-    {
-        "FieldId": "Required[str]",
-        "TextFormat": "TextConditionalFormatDict",
-    },
-    total=False,
-)
-
-TableCellImageSizingConfigurationDict = TypedDict(
-    "TableCellImageSizingConfigurationDict",
-    {
-        "TableCellImageScalingConfiguration": "Literal['FIT_TO_CELL_HEIGHT', 'FIT_TO_CELL_WIDTH', 'DO_NOT_SCALE']",
-    },
-    total=False,
-)
-
-TableCellStyleDict = TypedDict(
-    "TableCellStyleDict",
-    {
-        "BackgroundColor": "str",
-        "Border": "GlobalTableBorderOptionsDict",
-        "FontConfiguration": "TemplateFontConfigurationDict",
-        "Height": "float",
-        "HorizontalTextAlignment": "Literal['LEFT', 'CENTER', 'RIGHT', 'AUTO']",
-        "TextWrap": "Literal['NONE', 'WRAP']",
-        "VerticalTextAlignment": "Literal['TOP', 'MIDDLE', 'BOTTOM', 'AUTO']",
-        "Visibility": "Literal['HIDDEN', 'VISIBLE']",
-    },
-    total=False,
-)
-
-TableConditionalFormattingDict = TypedDict(
-    "TableConditionalFormattingDict",
-    {
-        "ConditionalFormattingOptions": "list[TableConditionalFormattingOptionDict]",
-    },
-    total=False,
-)
-
-TableConditionalFormattingOptionDict = TypedDict(
-    "TableConditionalFormattingOptionDict",
-    {
-        "Cell": "TableCellConditionalFormattingDict",
-        "Row": "TableRowConditionalFormattingDict",
-    },
-    total=False,
-)
-
-TableConfigurationDict = TypedDict(
-    "TableConfigurationDict",
-    {
-        "FieldOptions": "TableFieldOptionsDict",
-        "FieldWells": "TableFieldWellsDict",
-        "Interactions": "VisualInteractionOptionsDict",
-        "PaginatedReportOptions": "TablePaginatedReportOptionsDict",
-        "SortConfiguration": "TableSortConfigurationDict",
-        "TableInlineVisualizations": "list[TableInlineVisualizationDict]",
-        "TableOptions": "TemplateTableOptionsDict",
-        "TotalOptions": "TemplateTotalOptionsDict",
-    },
-    total=False,
-)
-
-TableFieldCustomIconContentDict = TypedDict(
-    "TableFieldCustomIconContentDict",
-    {
-        "Icon": "Literal['LINK']",
-    },
-    total=False,
-)
-
-TableFieldCustomTextContentDict = TypedDict(
-    "TableFieldCustomTextContentDict",
-    {
-        "FontConfiguration": "Required[TemplateFontConfigurationDict]",
-        "Value": "str",
-    },
-    total=False,
-)
-
-TableFieldImageConfigurationDict = TypedDict(
-    "TableFieldImageConfigurationDict",
-    {
-        "SizingOptions": "TableCellImageSizingConfigurationDict",
-    },
-    total=False,
-)
-
-TableFieldLinkConfigurationDict = TypedDict(
-    "TableFieldLinkConfigurationDict",
-    {
-        "Content": "Required[TableFieldLinkContentConfigurationDict]",
-        "Target": "Required[Literal['NEW_TAB', 'NEW_WINDOW', 'SAME_TAB']]",
-    },
-    total=False,
-)
-
-TableFieldLinkContentConfigurationDict = TypedDict(
-    "TableFieldLinkContentConfigurationDict",
-    {
-        "CustomIconContent": "TableFieldCustomIconContentDict",
-        "CustomTextContent": "TableFieldCustomTextContentDict",
-    },
-    total=False,
-)
-
-TableFieldOptionDict = TypedDict(
-    "TableFieldOptionDict",
-    {
-        "CustomLabel": "str",
-        "FieldId": "Required[str]",
-        "URLStyling": "TableFieldURLConfigurationDict",
-        "Visibility": "Literal['HIDDEN', 'VISIBLE']",
-        "Width": "str",
-    },
-    total=False,
-)
-
-TableFieldOptionsDict = TypedDict(
-    "TableFieldOptionsDict",
-    {
-        "Order": "list[str]",
-        "PinnedFieldOptions": "TablePinnedFieldOptionsDict",
-        "SelectedFieldOptions": "list[TableFieldOptionDict]",
-        "TransposedTableOptions": "list[TransposedTableOptionDict]",
-    },
-    total=False,
-)
-
-TableFieldURLConfigurationDict = TypedDict(
-    "TableFieldURLConfigurationDict",
-    {
-        "ImageConfiguration": "TableFieldImageConfigurationDict",
-        "LinkConfiguration": "TableFieldLinkConfigurationDict",
-    },
-    total=False,
-)
-
-TableFieldWellsDict = TypedDict(
-    "TableFieldWellsDict",
-    {
-        "TableAggregatedFieldWells": "TemplateTableAggregatedFieldWellsDict",
-        "TableUnaggregatedFieldWells": "TemplateTableUnaggregatedFieldWellsDict",
-    },
-    total=False,
-)
-
-TableInlineVisualizationDict = TypedDict(
-    "TableInlineVisualizationDict",
-    {
-        "DataBars": "DataBarsOptionsDict",
-        "Sparklines": "SparklinesOptionsDict",
-    },
-    total=False,
-)
-
-TablePaginatedReportOptionsDict = TypedDict(
-    "TablePaginatedReportOptionsDict",
-    {
-        "OverflowColumnHeaderVisibility": "Literal['HIDDEN', 'VISIBLE']",
-        "VerticalOverflowVisibility": "Literal['HIDDEN', 'VISIBLE']",
-    },
-    total=False,
-)
-
-TablePinnedFieldOptionsDict = TypedDict(
-    "TablePinnedFieldOptionsDict",
-    {
-        "PinnedLeftFields": "list[str]",
-    },
-    total=False,
-)
-
-TableRowConditionalFormattingDict = TypedDict(
-    "TableRowConditionalFormattingDict",
-    {
-        "BackgroundColor": "ConditionalFormattingColorDict",
-        "TextColor": "ConditionalFormattingColorDict",
-    },
-    total=False,
-)
-
-TableSideBorderOptionsDict = TypedDict(
-    "TableSideBorderOptionsDict",
-    {
-        "Bottom": "TableBorderOptionsDict",
-        "InnerHorizontal": "TableBorderOptionsDict",
-        "InnerVertical": "TableBorderOptionsDict",
-        "Left": "TableBorderOptionsDict",
-        "Right": "TableBorderOptionsDict",
-        "Top": "TableBorderOptionsDict",
-    },
-    total=False,
-)
-
-TableSortConfigurationDict = TypedDict(
-    "TableSortConfigurationDict",
-    {
-        "PaginationConfiguration": "TemplatePaginationConfigurationDict",
-        "RowSort": "list[TemplateFieldSortOptionsDict]",
-    },
-    total=False,
-)
-
-TableStyleTargetDict = TypedDict(
-    "TableStyleTargetDict",
-    {
-        "CellType": "Required[Literal['TOTAL', 'METRIC_HEADER', 'VALUE']]",
-    },
-    total=False,
-)
-
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
-
-TemplateAggregationFunctionDict = TypedDict(
-    "TemplateAggregationFunctionDict",
-    {
-        "AttributeAggregationFunction": "TemplateAttributeAggregationFunctionDict",
-        "CategoricalAggregationFunction": "Literal['COUNT', 'DISTINCT_COUNT']",
-        "DateAggregationFunction": "Literal['COUNT', 'DISTINCT_COUNT', 'MIN', 'MAX']",
-        "NumericalAggregationFunction": "TemplateNumericalAggregationFunctionDict",
-    },
-    total=False,
-)
-
-TemplateAnalysisDefaultsDict = TypedDict(
-    "TemplateAnalysisDefaultsDict",
-    {
-        "DefaultNewSheetConfiguration": "Required[TemplateDefaultNewSheetConfigurationDict]",
-    },
-    total=False,
-)
-
-TemplateAnchorDateConfigurationDict = TypedDict(
-    "TemplateAnchorDateConfigurationDict",
-    {
-        "AnchorOption": "Literal['NOW']",
-        "ParameterName": "str",
-    },
-    total=False,
-)
-
-TemplateArcOptionsDict = TypedDict(
-    "TemplateArcOptionsDict",
-    {
-        "ArcThickness": "Literal['SMALL', 'MEDIUM', 'LARGE', 'WHOLE']",
-    },
-    total=False,
-)
-
-TemplateAttributeAggregationFunctionDict = TypedDict(
-    "TemplateAttributeAggregationFunctionDict",
-    {
-        "SimpleAttributeAggregation": "Literal['UNIQUE_VALUE']",
-        "ValueForMultipleValues": "str",
-    },
-    total=False,
-)
-
-TemplateAxisLabelOptionsDict = TypedDict(
-    "TemplateAxisLabelOptionsDict",
-    {
-        "ApplyTo": "AxisLabelReferenceOptionsDict",
-        "CustomLabel": "str",
-        "FontConfiguration": "TemplateFontConfigurationDict",
-    },
-    total=False,
-)
-
-TemplateBarChartAggregatedFieldWellsDict = TypedDict(
-    "TemplateBarChartAggregatedFieldWellsDict",
-    {
-        "Category": "list[DimensionFieldDict]",
-        "Colors": "list[DimensionFieldDict]",
-        "SmallMultiples": "list[DimensionFieldDict]",
-        "Values": "list[MeasureFieldDict]",
-    },
-    total=False,
-)
-
-TemplateBarChartVisualDict = TypedDict(
-    "TemplateBarChartVisualDict",
-    {
-        "Actions": "list[VisualCustomActionDict]",
-        "ChartConfiguration": "BarChartConfigurationDict",
-        "ColumnHierarchies": "list[ColumnHierarchyDict]",
-        "Subtitle": "VisualSubtitleLabelOptionsDict",
-        "Title": "VisualTitleLabelOptionsDict",
-        "VisualContentAltText": "str",
-        "VisualId": "Required[str]",
-    },
-    total=False,
-)
-
-TemplateBorderSettingsDict = TypedDict(
-    "TemplateBorderSettingsDict",
-    {
-        "BorderColor": "str",
-        "BorderVisibility": "Literal['HIDDEN', 'VISIBLE']",
-        "BorderWidth": "str",
-    },
-    total=False,
-)
-
-TemplateBoxPlotAggregatedFieldWellsDict = TypedDict(
-    "TemplateBoxPlotAggregatedFieldWellsDict",
-    {
-        "GroupBy": "list[DimensionFieldDict]",
-        "Values": "list[MeasureFieldDict]",
-    },
-    total=False,
-)
-
-TemplateBoxPlotOptionsDict = TypedDict(
-    "TemplateBoxPlotOptionsDict",
-    {
-        "AllDataPointsVisibility": "Literal['HIDDEN', 'VISIBLE']",
-        "OutlierVisibility": "Literal['HIDDEN', 'VISIBLE']",
-        "StyleOptions": "BoxPlotStyleOptionsDict",
-    },
-    total=False,
-)
-
-TemplateBoxPlotVisualDict = TypedDict(
-    "TemplateBoxPlotVisualDict",
-    {
-        "Actions": "list[VisualCustomActionDict]",
-        "ChartConfiguration": "BoxPlotChartConfigurationDict",
-        "ColumnHierarchies": "list[ColumnHierarchyDict]",
-        "Subtitle": "VisualSubtitleLabelOptionsDict",
-        "Title": "VisualTitleLabelOptionsDict",
-        "VisualContentAltText": "str",
-        "VisualId": "Required[str]",
-    },
-    total=False,
-)
-
-TemplateCalculatedMeasureFieldDict = TypedDict(
-    "TemplateCalculatedMeasureFieldDict",
-    {
-        "Expression": "Required[str]",
-        "FieldId": "Required[str]",
-    },
-    total=False,
-)
-
-TemplateCascadingControlConfigurationDict = TypedDict(
-    "TemplateCascadingControlConfigurationDict",
-    {
-        "SourceControls": "list[CascadingControlSourceDict]",
-    },
-    total=False,
-)
-
-TemplateCategoricalDimensionFieldDict = TypedDict(
-    "TemplateCategoricalDimensionFieldDict",
-    {
-        "Column": "Required[ColumnIdentifierDict]",
-        "FieldId": "Required[str]",
-        "FormatConfiguration": "TemplateStringFormatConfigurationDict",
-        "HierarchyId": "str",
-    },
-    total=False,
-)
-
-TemplateCategoricalMeasureFieldDict = TypedDict(
-    "TemplateCategoricalMeasureFieldDict",
-    {
-        "AggregationFunction": "Literal['COUNT', 'DISTINCT_COUNT']",
-        "Column": "Required[ColumnIdentifierDict]",
-        "FieldId": "Required[str]",
-        "FormatConfiguration": "TemplateStringFormatConfigurationDict",
-    },
-    total=False,
-)
-
-TemplateCategoryFilterDict = TypedDict(
-    "TemplateCategoryFilterDict",
-    {
-        "Column": "Required[ColumnIdentifierDict]",
-        "Configuration": "Required[CategoryFilterConfigurationDict]",
-        "DefaultFilterControlConfiguration": "TemplateDefaultFilterControlConfigurationDict",
-        "FilterId": "Required[str]",
-    },
-    total=False,
-)
-
-TemplateCategoryInnerFilterDict = TypedDict(
-    "TemplateCategoryInnerFilterDict",
-    {
-        "Column": "Required[ColumnIdentifierDict]",
-        "Configuration": "Required[CategoryFilterConfigurationDict]",
-        "DefaultFilterControlConfiguration": "TemplateDefaultFilterControlConfigurationDict",
-    },
-    total=False,
-)
-
-TemplateClusterMarkerDict = TypedDict(
-    "TemplateClusterMarkerDict",
-    {
-        "SimpleClusterMarker": "TemplateSimpleClusterMarkerDict",
-    },
-    total=False,
-)
-
-TemplateClusterMarkerConfigurationDict = TypedDict(
-    "TemplateClusterMarkerConfigurationDict",
-    {
-        "ClusterMarker": "TemplateClusterMarkerDict",
-    },
-    total=False,
-)
-
-TemplateColorScaleDict = TypedDict(
-    "TemplateColorScaleDict",
-    {
-        "ColorFillType": "Required[Literal['DISCRETE', 'GRADIENT']]",
-        "Colors": "Required[list[DataColorDict]]",
-        "NullValueColor": "DataColorDict",
-    },
-    total=False,
-)
-
-TemplateColorsConfigurationDict = TypedDict(
-    "TemplateColorsConfigurationDict",
-    {
-        "CustomColors": "list[CustomColorDict]",
-    },
-    total=False,
-)
-
-TemplateColumnSortDict = TypedDict(
-    "TemplateColumnSortDict",
-    {
-        "AggregationFunction": "TemplateAggregationFunctionDict",
-        "Direction": "Required[Literal['ASC', 'DESC']]",
-        "SortBy": "Required[ColumnIdentifierDict]",
-    },
-    total=False,
-)
-
-TemplateColumnTooltipItemDict = TypedDict(
-    "TemplateColumnTooltipItemDict",
-    {
-        "Aggregation": "TemplateAggregationFunctionDict",
-        "Column": "Required[ColumnIdentifierDict]",
-        "Label": "str",
-        "TooltipTarget": "Literal['BOTH', 'BAR', 'LINE']",
-        "Visibility": "Literal['HIDDEN', 'VISIBLE']",
-    },
-    total=False,
-)
-
-TemplateComboChartAggregatedFieldWellsDict = TypedDict(
-    "TemplateComboChartAggregatedFieldWellsDict",
-    {
-        "BarValues": "list[MeasureFieldDict]",
-        "Category": "list[DimensionFieldDict]",
-        "Colors": "list[DimensionFieldDict]",
-        "LineValues": "list[MeasureFieldDict]",
-    },
-    total=False,
-)
-
-TemplateComboChartVisualDict = TypedDict(
-    "TemplateComboChartVisualDict",
-    {
-        "Actions": "list[VisualCustomActionDict]",
-        "ChartConfiguration": "ComboChartConfigurationDict",
-        "ColumnHierarchies": "list[ColumnHierarchyDict]",
-        "Subtitle": "VisualSubtitleLabelOptionsDict",
-        "Title": "VisualTitleLabelOptionsDict",
-        "VisualContentAltText": "str",
-        "VisualId": "Required[str]",
-    },
-    total=False,
-)
-
-TemplateContextMenuOptionDict = TypedDict(
-    "TemplateContextMenuOptionDict",
-    {
-        "AvailabilityStatus": "Literal['ENABLED', 'DISABLED']",
-    },
-    total=False,
-)
-
-TemplateCurrencyDisplayFormatConfigurationDict = TypedDict(
-    "TemplateCurrencyDisplayFormatConfigurationDict",
-    {
-        "DecimalPlacesConfiguration": "TemplateDecimalPlacesConfigurationDict",
-        "NegativeValueConfiguration": "TemplateNegativeValueConfigurationDict",
-        "NullValueFormatConfiguration": "TemplateNullValueFormatConfigurationDict",
-        "NumberScale": "Literal['NONE', 'AUTO', 'THOUSANDS', 'MILLIONS', 'BILLIONS', 'TRILLIONS', 'LAKHS', 'CRORES']",
-        "Prefix": "str",
-        "SeparatorConfiguration": "NumericSeparatorConfigurationDict",
-        "Suffix": "str",
-        "Symbol": "str",
-    },
-    total=False,
-)
-
-TemplateCustomContentVisualDict = TypedDict(
-    "TemplateCustomContentVisualDict",
-    {
-        "Actions": "list[VisualCustomActionDict]",
-        "ChartConfiguration": "CustomContentConfigurationDict",
-        "DataSetIdentifier": "str",
-        "Subtitle": "VisualSubtitleLabelOptionsDict",
-        "Title": "VisualTitleLabelOptionsDict",
-        "TopicIdentifier": "str",
-        "VisualContentAltText": "str",
-        "VisualId": "Required[str]",
-    },
-    total=False,
-)
-
-TemplateCustomFilterConfigurationDict = TypedDict(
-    "TemplateCustomFilterConfigurationDict",
-    {
-        "CategoryValue": "str",
-        "MatchOperator": "Required[Literal['EQUALS', 'DOES_NOT_EQUAL', 'CONTAINS', 'DOES_NOT_CONTAIN', 'STARTS_WITH', 'ENDS_WITH']]",
-        "NullOption": "Required[Literal['ALL_VALUES', 'NULLS_ONLY', 'NON_NULLS_ONLY']]",
-        "ParameterName": "str",
-        "SelectAllOptions": "Literal['FILTER_ALL_VALUES']",
-    },
-    total=False,
-)
-
-TemplateCustomFilterListConfigurationDict = TypedDict(
-    "TemplateCustomFilterListConfigurationDict",
-    {
-        "CategoryValues": "list[str]",
-        "MatchOperator": "Required[Literal['EQUALS', 'DOES_NOT_EQUAL', 'CONTAINS', 'DOES_NOT_CONTAIN', 'STARTS_WITH', 'ENDS_WITH']]",
-        "NullOption": "Required[Literal['ALL_VALUES', 'NULLS_ONLY', 'NON_NULLS_ONLY']]",
-        "SelectAllOptions": "Literal['FILTER_ALL_VALUES']",
-    },
-    total=False,
-)
-
-TemplateCustomValuesConfigurationDict = TypedDict(
-    "TemplateCustomValuesConfigurationDict",
-    {
-        "CustomValues": "Required[CustomParameterValuesDict]",
-        "IncludeNullValue": "bool",
-    },
-    total=False,
-)
-
-TemplateDataFieldBarSeriesItemDict = TypedDict(
-    "TemplateDataFieldBarSeriesItemDict",
-    {
-        "FieldId": "Required[str]",
-        "FieldValue": "str",
-        "Settings": "BarChartSeriesSettingsDict",
-    },
-    total=False,
-)
-
-TemplateDataFieldComboSeriesItemDict = TypedDict(
-    "TemplateDataFieldComboSeriesItemDict",
-    {
-        "FieldId": "Required[str]",
-        "FieldValue": "str",
-        "Settings": "ComboChartSeriesSettingsDict",
-    },
-    total=False,
-)
-
-TemplateDataFieldSeriesItemDict = TypedDict(
-    "TemplateDataFieldSeriesItemDict",
-    {
-        "AxisBinding": "Required[Literal['PRIMARY_YAXIS', 'SECONDARY_YAXIS']]",
-        "FieldId": "Required[str]",
-        "FieldValue": "str",
-        "Settings": "LineChartSeriesSettingsDict",
-    },
-    total=False,
-)
-
-TemplateDataLabelOptionsDict = TypedDict(
-    "TemplateDataLabelOptionsDict",
-    {
-        "CategoryLabelVisibility": "Literal['HIDDEN', 'VISIBLE']",
-        "DataLabelTypes": "list[DataLabelTypeDict]",
-        "LabelColor": "str",
-        "LabelContent": "Literal['VALUE', 'PERCENT', 'VALUE_AND_PERCENT']",
-        "LabelFontConfiguration": "TemplateFontConfigurationDict",
-        "MeasureLabelVisibility": "Literal['HIDDEN', 'VISIBLE']",
-        "Overlap": "Literal['DISABLE_OVERLAP', 'ENABLE_OVERLAP']",
-        "Position": "Literal['INSIDE', 'OUTSIDE', 'LEFT', 'TOP', 'BOTTOM', 'RIGHT']",
-        "TotalsVisibility": "Literal['HIDDEN', 'VISIBLE']",
-        "Visibility": "Literal['HIDDEN', 'VISIBLE']",
-    },
-    total=False,
-)
-
-TemplateDataPathLabelTypeDict = TypedDict(
-    "TemplateDataPathLabelTypeDict",
-    {
-        "FieldId": "str",
-        "FieldValue": "str",
-        "Visibility": "Literal['HIDDEN', 'VISIBLE']",
-    },
-    total=False,
-)
-
-TemplateDataPathTypeDict = TypedDict(
-    "TemplateDataPathTypeDict",
-    {
-        "PivotTableDataPathType": "Literal['HIERARCHY_ROWS_LAYOUT_COLUMN', 'MULTIPLE_ROW_METRICS_COLUMN', 'EMPTY_COLUMN_HEADER', 'COUNT_METRIC_COLUMN']",
-    },
-    total=False,
-)
-
-TemplateDataSetSchemaDict = TypedDict(
-    "TemplateDataSetSchemaDict",
-    {
-        "ColumnSchemaList": "list[ColumnSchemaDict]",
-    },
-    total=False,
-)
-
-TemplateDateAxisOptionsDict = TypedDict(
-    "TemplateDateAxisOptionsDict",
-    {
-        "MissingDateVisibility": "Literal['HIDDEN', 'VISIBLE']",
-    },
-    total=False,
-)
-
-TemplateDateDimensionFieldDict = TypedDict(
-    "TemplateDateDimensionFieldDict",
-    {
-        "Column": "Required[ColumnIdentifierDict]",
-        "DateGranularity": "Literal['YEAR', 'QUARTER', 'MONTH', 'WEEK', 'DAY', 'HOUR', 'MINUTE', 'SECOND', 'MILLISECOND']",
-        "FieldId": "Required[str]",
-        "FormatConfiguration": "TemplateDateTimeFormatConfigurationDict",
-        "HierarchyId": "str",
-    },
-    total=False,
-)
-
-TemplateDateMeasureFieldDict = TypedDict(
-    "TemplateDateMeasureFieldDict",
-    {
-        "AggregationFunction": "Literal['COUNT', 'DISTINCT_COUNT', 'MIN', 'MAX']",
-        "Column": "Required[ColumnIdentifierDict]",
-        "FieldId": "Required[str]",
-        "FormatConfiguration": "TemplateDateTimeFormatConfigurationDict",
-    },
-    total=False,
-)
-
-TemplateDateTimeFormatConfigurationDict = TypedDict(
-    "TemplateDateTimeFormatConfigurationDict",
-    {
-        "DateTimeFormat": "str",
-        "NullValueFormatConfiguration": "TemplateNullValueFormatConfigurationDict",
-        "NumericFormatConfiguration": "TemplateNumericFormatConfigurationDict",
-    },
-    total=False,
-)
-
-TemplateDateTimeHierarchyDict = TypedDict(
-    "TemplateDateTimeHierarchyDict",
-    {
-        "DrillDownFilters": "list[DrillDownFilterDict]",
-        "HierarchyId": "Required[str]",
-    },
-    total=False,
-)
-
-TemplateDateTimeParameterDeclarationDict = TypedDict(
-    "TemplateDateTimeParameterDeclarationDict",
-    {
-        "DefaultValues": "DateTimeDefaultValuesDict",
-        "MappedDataSetParameters": "list[MappedDataSetParameterDict]",
-        "Name": "Required[str]",
-        "TimeGranularity": "Literal['YEAR', 'QUARTER', 'MONTH', 'WEEK', 'DAY', 'HOUR', 'MINUTE', 'SECOND', 'MILLISECOND']",
-        "ValueWhenUnset": "DateTimeValueWhenUnsetConfigurationDict",
-    },
-    total=False,
-)
-
-TemplateDecalSettingsDict = TypedDict(
-    "TemplateDecalSettingsDict",
-    {
-        "DecalColor": "str",
-        "DecalPatternType": "Literal['SOLID', 'DIAGONAL_MEDIUM', 'CIRCLE_MEDIUM', 'DIAMOND_GRID_MEDIUM', 'CHECKERBOARD_MEDIUM', 'TRIANGLE_MEDIUM', 'DIAGONAL_OPPOSITE_MEDIUM', 'DIAMOND_MEDIUM', 'DIAGONAL_LARGE', 'CIRCLE_LARGE', 'DIAMOND_GRID_LARGE', 'CHECKERBOARD_LARGE', 'TRIANGLE_LARGE', 'DIAGONAL_OPPOSITE_LARGE', 'DIAMOND_LARGE', 'DIAGONAL_SMALL', 'CIRCLE_SMALL', 'DIAMOND_GRID_SMALL', 'CHECKERBOARD_SMALL', 'TRIANGLE_SMALL', 'DIAGONAL_OPPOSITE_SMALL', 'DIAMOND_SMALL']",
-        "DecalStyleType": "Literal['Manual', 'Auto']",
-        "DecalVisibility": "Literal['HIDDEN', 'VISIBLE']",
-        "ElementValue": "str",
-    },
-    total=False,
-)
-
-TemplateDecalSettingsConfigurationDict = TypedDict(
-    "TemplateDecalSettingsConfigurationDict",
-    {
-        "CustomDecalSettings": "list[TemplateDecalSettingsDict]",
-    },
-    total=False,
-)
-
-TemplateDecimalParameterDeclarationDict = TypedDict(
-    "TemplateDecimalParameterDeclarationDict",
-    {
-        "DefaultValues": "DecimalDefaultValuesDict",
-        "MappedDataSetParameters": "list[MappedDataSetParameterDict]",
-        "Name": "Required[str]",
-        "ParameterValueType": "Required[Literal['MULTI_VALUED', 'SINGLE_VALUED']]",
-        "ValueWhenUnset": "DecimalValueWhenUnsetConfigurationDict",
-    },
-    total=False,
-)
-
-TemplateDecimalPlacesConfigurationDict = TypedDict(
-    "TemplateDecimalPlacesConfigurationDict",
-    {
-        "DecimalPlaces": "Required[float]",
-    },
-    total=False,
-)
-
-TemplateDefaultFilterControlConfigurationDict = TypedDict(
-    "TemplateDefaultFilterControlConfigurationDict",
-    {
-        "ControlOptions": "Required[DefaultFilterControlOptionsDict]",
-        "Title": "Required[str]",
-    },
-    total=False,
-)
-
-TemplateDefaultNewSheetConfigurationDict = TypedDict(
-    "TemplateDefaultNewSheetConfigurationDict",
-    {
-        "InteractiveLayoutConfiguration": "DefaultInteractiveLayoutConfigurationDict",
-        "PaginatedLayoutConfiguration": "DefaultPaginatedLayoutConfigurationDict",
-        "SheetContentType": "Literal['PAGINATED', 'INTERACTIVE']",
-    },
-    total=False,
-)
-
-TemplateDonutCenterOptionsDict = TypedDict(
-    "TemplateDonutCenterOptionsDict",
-    {
-        "LabelVisibility": "Literal['HIDDEN', 'VISIBLE']",
-    },
-    total=False,
-)
-
-TemplateDonutOptionsDict = TypedDict(
-    "TemplateDonutOptionsDict",
-    {
-        "ArcOptions": "TemplateArcOptionsDict",
-        "DonutCenterOptions": "TemplateDonutCenterOptionsDict",
-    },
-    total=False,
-)
-
-TemplateEmptyVisualDict = TypedDict(
-    "TemplateEmptyVisualDict",
-    {
-        "Actions": "list[VisualCustomActionDict]",
-        "DataSetIdentifier": "str",
-        "TopicIdentifier": "str",
-        "VisualId": "Required[str]",
-    },
-    total=False,
-)
-
-TemplateErrorDict = TypedDict(
-    "TemplateErrorDict",
-    {
-        "Message": "str",
-        "Type": "Literal['SOURCE_NOT_FOUND', 'DATA_SET_NOT_FOUND', 'INTERNAL_FAILURE', 'ACCESS_DENIED']",
-        "ViolatedEntities": "list[EntityDict]",
-    },
-    total=False,
-)
-
-TemplateExcludePeriodConfigurationDict = TypedDict(
-    "TemplateExcludePeriodConfigurationDict",
-    {
-        "Amount": "Required[float]",
-        "Granularity": "Required[Literal['YEAR', 'QUARTER', 'MONTH', 'WEEK', 'DAY', 'HOUR', 'MINUTE', 'SECOND', 'MILLISECOND']]",
-        "Status": "Literal['ENABLED', 'DISABLED']",
-    },
-    total=False,
-)
-
-TemplateExplicitHierarchyDict = TypedDict(
-    "TemplateExplicitHierarchyDict",
-    {
-        "Columns": "Required[list[ColumnIdentifierDict]]",
-        "DrillDownFilters": "list[DrillDownFilterDict]",
-        "HierarchyId": "Required[str]",
-    },
-    total=False,
-)
-
-TemplateFieldBarSeriesItemDict = TypedDict(
-    "TemplateFieldBarSeriesItemDict",
-    {
-        "FieldId": "Required[str]",
-        "Settings": "BarChartSeriesSettingsDict",
-    },
-    total=False,
-)
-
-TemplateFieldBasedTooltipDict = TypedDict(
-    "TemplateFieldBasedTooltipDict",
-    {
-        "AggregationVisibility": "Literal['HIDDEN', 'VISIBLE']",
-        "TooltipFields": "list[TooltipItemDict]",
-        "TooltipTitleType": "Literal['NONE', 'PRIMARY_VALUE']",
-    },
-    total=False,
-)
-
-TemplateFieldComboSeriesItemDict = TypedDict(
-    "TemplateFieldComboSeriesItemDict",
-    {
-        "FieldId": "Required[str]",
-        "Settings": "ComboChartSeriesSettingsDict",
-    },
-    total=False,
-)
-
-TemplateFieldLabelTypeDict = TypedDict(
-    "TemplateFieldLabelTypeDict",
-    {
-        "FieldId": "str",
-        "Visibility": "Literal['HIDDEN', 'VISIBLE']",
-    },
-    total=False,
-)
-
-TemplateFieldSeriesItemDict = TypedDict(
-    "TemplateFieldSeriesItemDict",
-    {
-        "AxisBinding": "Required[Literal['PRIMARY_YAXIS', 'SECONDARY_YAXIS']]",
-        "FieldId": "Required[str]",
-        "Settings": "LineChartSeriesSettingsDict",
-    },
-    total=False,
-)
-
-TemplateFieldSortDict = TypedDict(
-    "TemplateFieldSortDict",
-    {
-        "Direction": "Required[Literal['ASC', 'DESC']]",
-        "FieldId": "Required[str]",
-    },
-    total=False,
-)
-
-TemplateFieldSortOptionsDict = TypedDict(
-    "TemplateFieldSortOptionsDict",
-    {
-        "ColumnSort": "TemplateColumnSortDict",
-        "FieldSort": "TemplateFieldSortDict",
-    },
-    total=False,
-)
-
-TemplateFieldTooltipItemDict = TypedDict(
-    "TemplateFieldTooltipItemDict",
-    {
-        "FieldId": "Required[str]",
-        "Label": "str",
-        "TooltipTarget": "Literal['BOTH', 'BAR', 'LINE']",
-        "Visibility": "Literal['HIDDEN', 'VISIBLE']",
-    },
-    total=False,
-)
-
-TemplateFilledMapAggregatedFieldWellsDict = TypedDict(
-    "TemplateFilledMapAggregatedFieldWellsDict",
-    {
-        "Geospatial": "list[DimensionFieldDict]",
-        "Values": "list[MeasureFieldDict]",
-    },
-    total=False,
-)
-
-TemplateFilledMapVisualDict = TypedDict(
-    "TemplateFilledMapVisualDict",
-    {
-        "Actions": "list[VisualCustomActionDict]",
-        "ChartConfiguration": "FilledMapConfigurationDict",
-        "ColumnHierarchies": "list[ColumnHierarchyDict]",
-        "ConditionalFormatting": "FilledMapConditionalFormattingDict",
-        "Subtitle": "VisualSubtitleLabelOptionsDict",
-        "Title": "VisualTitleLabelOptionsDict",
-        "VisualContentAltText": "str",
-        "VisualId": "Required[str]",
-    },
-    total=False,
-)
-
-TemplateFilterListConfigurationDict = TypedDict(
-    "TemplateFilterListConfigurationDict",
-    {
-        "CategoryValues": "list[str]",
-        "MatchOperator": "Required[Literal['EQUALS', 'DOES_NOT_EQUAL', 'CONTAINS', 'DOES_NOT_CONTAIN', 'STARTS_WITH', 'ENDS_WITH']]",
-        "NullOption": "Literal['ALL_VALUES', 'NULLS_ONLY', 'NON_NULLS_ONLY']",
-        "SelectAllOptions": "Literal['FILTER_ALL_VALUES']",
-    },
-    total=False,
-)
-
-TemplateFontConfigurationDict = TypedDict(
-    "TemplateFontConfigurationDict",
-    {
-        "FontColor": "str",
-        "FontDecoration": "Literal['UNDERLINE', 'NONE']",
-        "FontFamily": "str",
-        "FontSize": "TemplateFontSizeDict",
-        "FontStyle": "Literal['NORMAL', 'ITALIC']",
-        "FontWeight": "TemplateFontWeightDict",
-    },
-    total=False,
-)
-
-TemplateFontSizeDict = TypedDict(
-    "TemplateFontSizeDict",
-    {
-        "Absolute": "str",
-        "Relative": "Literal['EXTRA_SMALL', 'SMALL', 'MEDIUM', 'LARGE', 'EXTRA_LARGE']",
-    },
-    total=False,
-)
-
-TemplateFontWeightDict = TypedDict(
-    "TemplateFontWeightDict",
-    {
-        "Name": "Literal['NORMAL', 'BOLD']",
-    },
-    total=False,
-)
-
-TemplateFormatConfigurationDict = TypedDict(
-    "TemplateFormatConfigurationDict",
-    {
-        "DateTimeFormatConfiguration": "TemplateDateTimeFormatConfigurationDict",
-        "NumberFormatConfiguration": "TemplateNumberFormatConfigurationDict",
-        "StringFormatConfiguration": "TemplateStringFormatConfigurationDict",
-    },
-    total=False,
-)
-
-TemplateFunnelChartAggregatedFieldWellsDict = TypedDict(
-    "TemplateFunnelChartAggregatedFieldWellsDict",
-    {
-        "Category": "list[DimensionFieldDict]",
-        "Values": "list[MeasureFieldDict]",
-    },
-    total=False,
-)
-
-TemplateFunnelChartVisualDict = TypedDict(
-    "TemplateFunnelChartVisualDict",
-    {
-        "Actions": "list[VisualCustomActionDict]",
-        "ChartConfiguration": "FunnelChartConfigurationDict",
-        "ColumnHierarchies": "list[ColumnHierarchyDict]",
-        "Subtitle": "VisualSubtitleLabelOptionsDict",
-        "Title": "VisualTitleLabelOptionsDict",
-        "VisualContentAltText": "str",
-        "VisualId": "Required[str]",
-    },
-    total=False,
-)
-
-TemplateGaugeChartOptionsDict = TypedDict(
-    "TemplateGaugeChartOptionsDict",
-    {
-        "Arc": "ArcConfigurationDict",
-        "ArcAxis": "ArcAxisConfigurationDict",
-        "Comparison": "ComparisonConfigurationDict",
-        "PrimaryValueDisplayType": "Literal['HIDDEN', 'COMPARISON', 'ACTUAL']",
-        "PrimaryValueFontConfiguration": "TemplateFontConfigurationDict",
-    },
-    total=False,
-)
-
-TemplateGaugeChartVisualDict = TypedDict(
-    "TemplateGaugeChartVisualDict",
-    {
-        "Actions": "list[VisualCustomActionDict]",
-        "ChartConfiguration": "GaugeChartConfigurationDict",
-        "ConditionalFormatting": "GaugeChartConditionalFormattingDict",
-        "Subtitle": "VisualSubtitleLabelOptionsDict",
-        "Title": "VisualTitleLabelOptionsDict",
-        "VisualContentAltText": "str",
-        "VisualId": "Required[str]",
-    },
-    total=False,
-)
-
-TemplateGeospatialMapAggregatedFieldWellsDict = TypedDict(
-    "TemplateGeospatialMapAggregatedFieldWellsDict",
-    {
-        "Colors": "list[DimensionFieldDict]",
-        "Geospatial": "list[DimensionFieldDict]",
-        "Values": "list[MeasureFieldDict]",
-    },
-    total=False,
-)
-
-TemplateGeospatialMapVisualDict = TypedDict(
-    "TemplateGeospatialMapVisualDict",
-    {
-        "Actions": "list[VisualCustomActionDict]",
-        "ChartConfiguration": "GeospatialMapConfigurationDict",
-        "ColumnHierarchies": "list[ColumnHierarchyDict]",
-        "Subtitle": "VisualSubtitleLabelOptionsDict",
-        "Title": "VisualTitleLabelOptionsDict",
-        "VisualContentAltText": "str",
-        "VisualId": "Required[str]",
-    },
-    total=False,
-)
-
-TemplateHeatMapAggregatedFieldWellsDict = TypedDict(
-    "TemplateHeatMapAggregatedFieldWellsDict",
-    {
-        "Columns": "list[DimensionFieldDict]",
-        "Rows": "list[DimensionFieldDict]",
-        "Values": "list[MeasureFieldDict]",
-    },
-    total=False,
-)
-
-TemplateHeatMapVisualDict = TypedDict(
-    "TemplateHeatMapVisualDict",
-    {
-        "Actions": "list[VisualCustomActionDict]",
-        "ChartConfiguration": "HeatMapConfigurationDict",
-        "ColumnHierarchies": "list[ColumnHierarchyDict]",
-        "Subtitle": "VisualSubtitleLabelOptionsDict",
-        "Title": "VisualTitleLabelOptionsDict",
-        "VisualContentAltText": "str",
-        "VisualId": "Required[str]",
-    },
-    total=False,
-)
-
-TemplateHistogramAggregatedFieldWellsDict = TypedDict(
-    "TemplateHistogramAggregatedFieldWellsDict",
-    {
-        "Values": "list[MeasureFieldDict]",
-    },
-    total=False,
-)
-
-TemplateHistogramVisualDict = TypedDict(
-    "TemplateHistogramVisualDict",
-    {
-        "Actions": "list[VisualCustomActionDict]",
-        "ChartConfiguration": "HistogramConfigurationDict",
-        "Subtitle": "VisualSubtitleLabelOptionsDict",
-        "Title": "VisualTitleLabelOptionsDict",
-        "VisualContentAltText": "str",
-        "VisualId": "Required[str]",
-    },
-    total=False,
-)
-
-TemplateImageMenuOptionDict = TypedDict(
-    "TemplateImageMenuOptionDict",
-    {
-        "AvailabilityStatus": "Literal['ENABLED', 'DISABLED']",
-    },
-    total=False,
-)
-
-TemplateImageStaticFileDict = TypedDict(
-    "TemplateImageStaticFileDict",
-    {
-        "Source": "StaticFileSourceDict",
-        "StaticFileId": "Required[str]",
-    },
-    total=False,
-)
-
-TemplateInnerFilterDict = TypedDict(
-    "TemplateInnerFilterDict",
-    {
-        "CategoryInnerFilter": "TemplateCategoryInnerFilterDict",
-    },
-    total=False,
-)
-
-TemplateInsightConfigurationDict = TypedDict(
-    "TemplateInsightConfigurationDict",
-    {
-        "Computations": "list[ComputationDict]",
-        "CustomNarrative": "CustomNarrativeOptionsDict",
-        "Interactions": "VisualInteractionOptionsDict",
-    },
-    total=False,
-)
-
-TemplateInsightVisualDict = TypedDict(
-    "TemplateInsightVisualDict",
-    {
-        "Actions": "list[VisualCustomActionDict]",
-        "DataSetIdentifier": "str",
-        "InsightConfiguration": "TemplateInsightConfigurationDict",
-        "Subtitle": "VisualSubtitleLabelOptionsDict",
-        "Title": "VisualTitleLabelOptionsDict",
-        "TopicIdentifier": "str",
-        "VisualContentAltText": "str",
-        "VisualId": "Required[str]",
-    },
-    total=False,
-)
-
-TemplateIntegerParameterDeclarationDict = TypedDict(
-    "TemplateIntegerParameterDeclarationDict",
-    {
-        "DefaultValues": "IntegerDefaultValuesDict",
-        "MappedDataSetParameters": "list[MappedDataSetParameterDict]",
-        "Name": "Required[str]",
-        "ParameterValueType": "Required[Literal['MULTI_VALUED', 'SINGLE_VALUED']]",
-        "ValueWhenUnset": "IntegerValueWhenUnsetConfigurationDict",
-    },
-    total=False,
-)
-
-TemplateItemsLimitConfigurationDict = TypedDict(
-    "TemplateItemsLimitConfigurationDict",
-    {
-        "ItemsLimit": "float",
-        "OtherCategories": "Literal['INCLUDE', 'EXCLUDE']",
-    },
-    total=False,
-)
-
-TemplateKPIOptionsDict = TypedDict(
-    "TemplateKPIOptionsDict",
-    {
-        "Comparison": "ComparisonConfigurationDict",
-        "PrimaryValueDisplayType": "Literal['HIDDEN', 'COMPARISON', 'ACTUAL']",
-        "PrimaryValueFontConfiguration": "TemplateFontConfigurationDict",
-        "ProgressBar": "ProgressBarOptionsDict",
-        "SecondaryValue": "SecondaryValueOptionsDict",
-        "SecondaryValueFontConfiguration": "TemplateFontConfigurationDict",
-        "Sparkline": "KPISparklineOptionsDict",
-        "TrendArrows": "TrendArrowOptionsDict",
-        "VisualLayoutOptions": "KPIVisualLayoutOptionsDict",
-    },
-    total=False,
-)
-
-TemplateKPIVisualDict = TypedDict(
-    "TemplateKPIVisualDict",
-    {
-        "Actions": "list[VisualCustomActionDict]",
-        "ChartConfiguration": "KPIConfigurationDict",
-        "ColumnHierarchies": "list[ColumnHierarchyDict]",
-        "ConditionalFormatting": "KPIConditionalFormattingDict",
-        "Subtitle": "VisualSubtitleLabelOptionsDict",
-        "Title": "VisualTitleLabelOptionsDict",
-        "VisualContentAltText": "str",
-        "VisualId": "Required[str]",
-    },
-    total=False,
-)
-
-TemplateLabelOptionsDict = TypedDict(
-    "TemplateLabelOptionsDict",
-    {
-        "CustomLabel": "str",
-        "FontConfiguration": "TemplateFontConfigurationDict",
-        "Visibility": "Literal['HIDDEN', 'VISIBLE']",
-    },
-    total=False,
-)
-
-TemplateLayerMapVisualDict = TypedDict(
-    "TemplateLayerMapVisualDict",
-    {
-        "ChartConfiguration": "GeospatialLayerMapConfigurationDict",
-        "DataSetIdentifier": "str",
-        "Subtitle": "VisualSubtitleLabelOptionsDict",
-        "Title": "VisualTitleLabelOptionsDict",
-        "TopicIdentifier": "str",
-        "VisualContentAltText": "str",
-        "VisualId": "Required[str]",
-    },
-    total=False,
-)
-
-TemplateLayoutDict = TypedDict(
-    "TemplateLayoutDict",
-    {
-        "Configuration": "Required[LayoutConfigurationDict]",
-    },
-    total=False,
-)
-
-TemplateLineChartAggregatedFieldWellsDict = TypedDict(
-    "TemplateLineChartAggregatedFieldWellsDict",
-    {
-        "Category": "list[DimensionFieldDict]",
-        "Colors": "list[DimensionFieldDict]",
-        "SmallMultiples": "list[DimensionFieldDict]",
-        "Values": "list[MeasureFieldDict]",
-    },
-    total=False,
-)
-
-TemplateLineChartVisualDict = TypedDict(
-    "TemplateLineChartVisualDict",
-    {
-        "Actions": "list[VisualCustomActionDict]",
-        "ChartConfiguration": "LineChartConfigurationDict",
-        "ColumnHierarchies": "list[ColumnHierarchyDict]",
-        "Subtitle": "VisualSubtitleLabelOptionsDict",
-        "Title": "VisualTitleLabelOptionsDict",
-        "VisualContentAltText": "str",
-        "VisualId": "Required[str]",
-    },
-    total=False,
-)
-
-TemplateLoadingAnimationDict = TypedDict(
-    "TemplateLoadingAnimationDict",
-    {
-        "Visibility": "Literal['HIDDEN', 'VISIBLE']",
-    },
-    total=False,
-)
-
-TemplateLocalNavigationConfigurationDict = TypedDict(
-    "TemplateLocalNavigationConfigurationDict",
-    {
-        "TargetSheetId": "Required[str]",
-    },
-    total=False,
-)
-
-TemplateMaximumLabelTypeDict = TypedDict(
-    "TemplateMaximumLabelTypeDict",
-    {
-        "Visibility": "Literal['HIDDEN', 'VISIBLE']",
-    },
-    total=False,
-)
-
-TemplateMinimumLabelTypeDict = TypedDict(
-    "TemplateMinimumLabelTypeDict",
-    {
-        "Visibility": "Literal['HIDDEN', 'VISIBLE']",
-    },
-    total=False,
-)
-
-TemplateNegativeValueConfigurationDict = TypedDict(
-    "TemplateNegativeValueConfigurationDict",
-    {
-        "DisplayMode": "Required[Literal['POSITIVE', 'NEGATIVE']]",
-    },
-    total=False,
-)
-
-TemplateNestedFilterDict = TypedDict(
-    "TemplateNestedFilterDict",
-    {
-        "Column": "Required[ColumnIdentifierDict]",
-        "FilterId": "Required[str]",
-        "IncludeInnerSet": "Required[bool]",
-        "InnerFilter": "Required[TemplateInnerFilterDict]",
-    },
-    total=False,
-)
-
-TemplateNullValueFormatConfigurationDict = TypedDict(
-    "TemplateNullValueFormatConfigurationDict",
-    {
-        "NullString": "Required[str]",
-    },
-    total=False,
-)
-
-TemplateNumberDisplayFormatConfigurationDict = TypedDict(
-    "TemplateNumberDisplayFormatConfigurationDict",
-    {
-        "DecimalPlacesConfiguration": "TemplateDecimalPlacesConfigurationDict",
-        "NegativeValueConfiguration": "TemplateNegativeValueConfigurationDict",
-        "NullValueFormatConfiguration": "TemplateNullValueFormatConfigurationDict",
-        "NumberScale": "Literal['NONE', 'AUTO', 'THOUSANDS', 'MILLIONS', 'BILLIONS', 'TRILLIONS', 'LAKHS', 'CRORES']",
-        "Prefix": "str",
-        "SeparatorConfiguration": "NumericSeparatorConfigurationDict",
-        "Suffix": "str",
-    },
-    total=False,
-)
-
-TemplateNumberFormatConfigurationDict = TypedDict(
-    "TemplateNumberFormatConfigurationDict",
-    {
-        "FormatConfiguration": "TemplateNumericFormatConfigurationDict",
-    },
-    total=False,
-)
-
-TemplateNumericAxisOptionsDict = TypedDict(
-    "TemplateNumericAxisOptionsDict",
-    {
-        "Range": "AxisDisplayRangeDict",
-        "Scale": "AxisScaleDict",
-    },
-    total=False,
-)
-
-TemplateNumericEqualityFilterDict = TypedDict(
-    "TemplateNumericEqualityFilterDict",
-    {
-        "AggregationFunction": "TemplateAggregationFunctionDict",
-        "Column": "Required[ColumnIdentifierDict]",
-        "DefaultFilterControlConfiguration": "TemplateDefaultFilterControlConfigurationDict",
-        "FilterId": "Required[str]",
-        "MatchOperator": "Required[Literal['EQUALS', 'DOES_NOT_EQUAL']]",
-        "NullOption": "Required[Literal['ALL_VALUES', 'NULLS_ONLY', 'NON_NULLS_ONLY']]",
-        "ParameterName": "str",
-        "SelectAllOptions": "Literal['FILTER_ALL_VALUES']",
-        "Value": "float",
-    },
-    total=False,
-)
-
-TemplateNumericFormatConfigurationDict = TypedDict(
-    "TemplateNumericFormatConfigurationDict",
-    {
-        "CurrencyDisplayFormatConfiguration": "TemplateCurrencyDisplayFormatConfigurationDict",
-        "NumberDisplayFormatConfiguration": "TemplateNumberDisplayFormatConfigurationDict",
-        "PercentageDisplayFormatConfiguration": "TemplatePercentageDisplayFormatConfigurationDict",
-    },
-    total=False,
-)
-
-TemplateNumericRangeFilterDict = TypedDict(
-    "TemplateNumericRangeFilterDict",
-    {
-        "AggregationFunction": "TemplateAggregationFunctionDict",
-        "Column": "Required[ColumnIdentifierDict]",
-        "DefaultFilterControlConfiguration": "TemplateDefaultFilterControlConfigurationDict",
-        "FilterId": "Required[str]",
-        "IncludeMaximum": "bool",
-        "IncludeMinimum": "bool",
-        "NullOption": "Required[Literal['ALL_VALUES', 'NULLS_ONLY', 'NON_NULLS_ONLY']]",
-        "RangeMaximum": "NumericRangeFilterValueDict",
-        "RangeMinimum": "NumericRangeFilterValueDict",
-        "SelectAllOptions": "Literal['FILTER_ALL_VALUES']",
-    },
-    total=False,
-)
-
-TemplateNumericalAggregationFunctionDict = TypedDict(
-    "TemplateNumericalAggregationFunctionDict",
-    {
-        "PercentileAggregation": "TemplatePercentileAggregationDict",
-        "SimpleNumericalAggregation": "Literal['SUM', 'AVERAGE', 'MIN', 'MAX', 'COUNT', 'DISTINCT_COUNT', 'VAR', 'VARP', 'STDEV', 'STDEVP', 'MEDIAN']",
-    },
-    total=False,
-)
-
-TemplateNumericalDimensionFieldDict = TypedDict(
-    "TemplateNumericalDimensionFieldDict",
-    {
-        "Column": "Required[ColumnIdentifierDict]",
-        "FieldId": "Required[str]",
-        "FormatConfiguration": "TemplateNumberFormatConfigurationDict",
-        "HierarchyId": "str",
-    },
-    total=False,
-)
-
-TemplateNumericalMeasureFieldDict = TypedDict(
-    "TemplateNumericalMeasureFieldDict",
-    {
-        "AggregationFunction": "TemplateNumericalAggregationFunctionDict",
-        "Column": "Required[ColumnIdentifierDict]",
-        "FieldId": "Required[str]",
-        "FormatConfiguration": "TemplateNumberFormatConfigurationDict",
-    },
-    total=False,
-)
-
-TemplatePaginationConfigurationDict = TypedDict(
-    "TemplatePaginationConfigurationDict",
-    {
-        "PageNumber": "Required[float]",
-        "PageSize": "Required[float]",
-    },
-    total=False,
-)
-
-TemplatePanelConfigurationDict = TypedDict(
-    "TemplatePanelConfigurationDict",
-    {
-        "BackgroundColor": "str",
-        "BackgroundVisibility": "Literal['HIDDEN', 'VISIBLE']",
-        "BorderColor": "str",
-        "BorderStyle": "Literal['SOLID', 'DASHED', 'DOTTED']",
-        "BorderThickness": "str",
-        "BorderVisibility": "Literal['HIDDEN', 'VISIBLE']",
-        "GutterSpacing": "str",
-        "GutterVisibility": "Literal['HIDDEN', 'VISIBLE']",
-        "Title": "PanelTitleOptionsDict",
-    },
-    total=False,
-)
-
-TemplatePercentageDisplayFormatConfigurationDict = TypedDict(
-    "TemplatePercentageDisplayFormatConfigurationDict",
-    {
-        "DecimalPlacesConfiguration": "TemplateDecimalPlacesConfigurationDict",
-        "NegativeValueConfiguration": "TemplateNegativeValueConfigurationDict",
-        "NullValueFormatConfiguration": "TemplateNullValueFormatConfigurationDict",
-        "Prefix": "str",
-        "SeparatorConfiguration": "NumericSeparatorConfigurationDict",
-        "Suffix": "str",
-    },
-    total=False,
-)
-
-TemplatePercentileAggregationDict = TypedDict(
-    "TemplatePercentileAggregationDict",
-    {
-        "PercentileValue": "float",
-    },
-    total=False,
-)
-
-TemplatePieChartAggregatedFieldWellsDict = TypedDict(
-    "TemplatePieChartAggregatedFieldWellsDict",
-    {
-        "Category": "list[DimensionFieldDict]",
-        "SmallMultiples": "list[DimensionFieldDict]",
-        "Values": "list[MeasureFieldDict]",
-    },
-    total=False,
-)
-
-TemplatePieChartVisualDict = TypedDict(
-    "TemplatePieChartVisualDict",
-    {
-        "Actions": "list[VisualCustomActionDict]",
-        "ChartConfiguration": "PieChartConfigurationDict",
-        "ColumnHierarchies": "list[ColumnHierarchyDict]",
-        "Subtitle": "VisualSubtitleLabelOptionsDict",
-        "Title": "VisualTitleLabelOptionsDict",
-        "VisualContentAltText": "str",
-        "VisualId": "Required[str]",
-    },
-    total=False,
-)
-
-TemplatePivotTableAggregatedFieldWellsDict = TypedDict(
-    "TemplatePivotTableAggregatedFieldWellsDict",
-    {
-        "Columns": "list[DimensionFieldDict]",
-        "Rows": "list[DimensionFieldDict]",
-        "Values": "list[MeasureFieldDict]",
-    },
-    total=False,
-)
-
-TemplatePivotTableVisualDict = TypedDict(
-    "TemplatePivotTableVisualDict",
-    {
-        "Actions": "list[VisualCustomActionDict]",
-        "ChartConfiguration": "PivotTableConfigurationDict",
-        "ConditionalFormatting": "PivotTableConditionalFormattingDict",
-        "Subtitle": "VisualSubtitleLabelOptionsDict",
-        "Title": "VisualTitleLabelOptionsDict",
-        "VisualContentAltText": "str",
-        "VisualId": "Required[str]",
-    },
-    total=False,
-)
-
-TemplatePluginVisualDict = TypedDict(
-    "TemplatePluginVisualDict",
-    {
-        "ChartConfiguration": "PluginVisualConfigurationDict",
-        "PluginArn": "Required[str]",
-        "Subtitle": "VisualSubtitleLabelOptionsDict",
-        "Title": "VisualTitleLabelOptionsDict",
-        "VisualContentAltText": "str",
-        "VisualId": "Required[str]",
-    },
-    total=False,
-)
-
-TemplatePluginVisualTableQuerySortDict = TypedDict(
-    "TemplatePluginVisualTableQuerySortDict",
-    {
-        "ItemsLimitConfiguration": "PluginVisualItemsLimitConfigurationDict",
-        "RowSort": "list[TemplateFieldSortOptionsDict]",
-    },
-    total=False,
-)
-
-TemplatePredefinedHierarchyDict = TypedDict(
-    "TemplatePredefinedHierarchyDict",
-    {
-        "Columns": "Required[list[ColumnIdentifierDict]]",
-        "DrillDownFilters": "list[DrillDownFilterDict]",
-        "HierarchyId": "Required[str]",
-    },
-    total=False,
-)
-
-TemplateQueryExecutionOptionsDict = TypedDict(
-    "TemplateQueryExecutionOptionsDict",
-    {
-        "QueryExecutionMode": "Literal['AUTO', 'MANUAL']",
-    },
-    total=False,
-)
-
-TemplateRadarChartAggregatedFieldWellsDict = TypedDict(
-    "TemplateRadarChartAggregatedFieldWellsDict",
-    {
-        "Category": "list[DimensionFieldDict]",
-        "Color": "list[DimensionFieldDict]",
-        "Values": "list[MeasureFieldDict]",
-    },
-    total=False,
-)
-
-TemplateRadarChartVisualDict = TypedDict(
-    "TemplateRadarChartVisualDict",
-    {
-        "Actions": "list[VisualCustomActionDict]",
-        "ChartConfiguration": "RadarChartConfigurationDict",
-        "ColumnHierarchies": "list[ColumnHierarchyDict]",
-        "Subtitle": "VisualSubtitleLabelOptionsDict",
-        "Title": "VisualTitleLabelOptionsDict",
-        "VisualContentAltText": "str",
-        "VisualId": "Required[str]",
-    },
-    total=False,
-)
-
-TemplateRangeEndsLabelTypeDict = TypedDict(
-    "TemplateRangeEndsLabelTypeDict",
-    {
-        "Visibility": "Literal['HIDDEN', 'VISIBLE']",
-    },
-    total=False,
-)
-
-TemplateRelativeDatesFilterDict = TypedDict(
-    "TemplateRelativeDatesFilterDict",
-    {
-        "AnchorDateConfiguration": "Required[TemplateAnchorDateConfigurationDict]",
-        "Column": "Required[ColumnIdentifierDict]",
-        "DefaultFilterControlConfiguration": "TemplateDefaultFilterControlConfigurationDict",
-        "ExcludePeriodConfiguration": "TemplateExcludePeriodConfigurationDict",
-        "FilterId": "Required[str]",
-        "MinimumGranularity": "Literal['YEAR', 'QUARTER', 'MONTH', 'WEEK', 'DAY', 'HOUR', 'MINUTE', 'SECOND', 'MILLISECOND']",
-        "NullOption": "Required[Literal['ALL_VALUES', 'NULLS_ONLY', 'NON_NULLS_ONLY']]",
-        "ParameterName": "str",
-        "RelativeDateType": "Required[Literal['PREVIOUS', 'THIS', 'LAST', 'NOW', 'NEXT']]",
-        "RelativeDateValue": "float",
-        "TimeGranularity": "Required[Literal['YEAR', 'QUARTER', 'MONTH', 'WEEK', 'DAY', 'HOUR', 'MINUTE', 'SECOND', 'MILLISECOND']]",
-    },
-    total=False,
-)
-
-TemplateRowAlternateColorOptionsDict = TypedDict(
-    "TemplateRowAlternateColorOptionsDict",
-    {
-        "RowAlternateColors": "list[str]",
-        "Status": "Literal['ENABLED', 'DISABLED']",
-        "UsePrimaryBackgroundColor": "Literal['ENABLED', 'DISABLED']",
-    },
-    total=False,
-)
-
-TemplateSameSheetTargetVisualConfigurationDict = TypedDict(
-    "TemplateSameSheetTargetVisualConfigurationDict",
-    {
-        "TargetVisualOptions": "Literal['ALL_VISUALS']",
-        "TargetVisuals": "list[str]",
-    },
-    total=False,
-)
-
-TemplateSankeyDiagramAggregatedFieldWellsDict = TypedDict(
-    "TemplateSankeyDiagramAggregatedFieldWellsDict",
-    {
-        "Destination": "list[DimensionFieldDict]",
-        "Source": "list[DimensionFieldDict]",
-        "Weight": "list[MeasureFieldDict]",
-    },
-    total=False,
-)
-
-TemplateSankeyDiagramVisualDict = TypedDict(
-    "TemplateSankeyDiagramVisualDict",
-    {
-        "Actions": "list[VisualCustomActionDict]",
-        "ChartConfiguration": "SankeyDiagramChartConfigurationDict",
-        "Subtitle": "VisualSubtitleLabelOptionsDict",
-        "Title": "VisualTitleLabelOptionsDict",
-        "VisualContentAltText": "str",
-        "VisualId": "Required[str]",
-    },
-    total=False,
-)
-
-TemplateScatterPlotCategoricallyAggregatedFieldWellsDict = TypedDict(
-    "TemplateScatterPlotCategoricallyAggregatedFieldWellsDict",
-    {
-        "Category": "list[DimensionFieldDict]",
-        "Label": "list[DimensionFieldDict]",
-        "Size": "list[MeasureFieldDict]",
-        "XAxis": "list[MeasureFieldDict]",
-        "YAxis": "list[MeasureFieldDict]",
-    },
-    total=False,
-)
-
-TemplateScatterPlotUnaggregatedFieldWellsDict = TypedDict(
-    "TemplateScatterPlotUnaggregatedFieldWellsDict",
-    {
-        "Category": "list[DimensionFieldDict]",
-        "Label": "list[DimensionFieldDict]",
-        "Size": "list[MeasureFieldDict]",
-        "XAxis": "list[DimensionFieldDict]",
-        "YAxis": "list[DimensionFieldDict]",
-    },
-    total=False,
-)
-
-TemplateScatterPlotVisualDict = TypedDict(
-    "TemplateScatterPlotVisualDict",
-    {
-        "Actions": "list[VisualCustomActionDict]",
-        "ChartConfiguration": "ScatterPlotConfigurationDict",
-        "ColumnHierarchies": "list[ColumnHierarchyDict]",
-        "Subtitle": "VisualSubtitleLabelOptionsDict",
-        "Title": "VisualTitleLabelOptionsDict",
-        "VisualContentAltText": "str",
-        "VisualId": "Required[str]",
-    },
-    total=False,
-)
-
-TemplateSheetImageStaticFileSourceDict = TypedDict(
-    "TemplateSheetImageStaticFileSourceDict",
-    {
-        "StaticFileId": "Required[str]",
-    },
-    total=False,
-)
-
-TemplateSimpleClusterMarkerDict = TypedDict(
-    "TemplateSimpleClusterMarkerDict",
-    {
-        "Color": "str",
-    },
-    total=False,
-)
-
-TemplateSingleAxisOptionsDict = TypedDict(
-    "TemplateSingleAxisOptionsDict",
-    {
-        "YAxisOptions": "TemplateSingleAxisOptionsYAxisOptionsDict",
-    },
-    total=False,
-)
-
-TemplateSingleAxisOptionsYAxisOptionsDict = TypedDict(
-    "TemplateSingleAxisOptionsYAxisOptionsDict",
-    {
-        "YAxis": "Literal['PRIMARY_Y_AXIS']",
-    },
-    total=False,
-)
-
-TemplateSmallMultiplesOptionsDict = TypedDict(
-    "TemplateSmallMultiplesOptionsDict",
-    {
-        "MaxVisibleColumns": "float",
-        "MaxVisibleRows": "float",
-        "PanelConfiguration": "TemplatePanelConfigurationDict",
-        "XAxis": "SmallMultiplesAxisPropertiesDict",
-        "YAxis": "SmallMultiplesAxisPropertiesDict",
-    },
-    total=False,
-)
-
-TemplateSourceAnalysisDict = TypedDict(
-    "TemplateSourceAnalysisDict",
-    {
-        "Arn": "Required[str]",
-        "DataSetReferences": "Required[list[DataSetReferenceDict]]",
-        "TopicReferences": "list[TopicReferenceDict]",
-    },
-    total=False,
-)
-
-TemplateSourceEntityDict = TypedDict(
-    "TemplateSourceEntityDict",
-    {
-        "SourceAnalysis": "TemplateSourceAnalysisDict",
-        "SourceTemplate": "TemplateSourceTemplateDict",
-    },
-    total=False,
-)
-
-TemplateSourceTemplateDict = TypedDict(
-    "TemplateSourceTemplateDict",
-    {
-        "Arn": "Required[str]",
-    },
-    total=False,
-)
-
-TemplateSpatialStaticFileDict = TypedDict(
-    "TemplateSpatialStaticFileDict",
-    {
-        "Source": "StaticFileSourceDict",
-        "StaticFileId": "Required[str]",
-    },
-    total=False,
-)
-
-TemplateStringFormatConfigurationDict = TypedDict(
-    "TemplateStringFormatConfigurationDict",
-    {
-        "NullValueFormatConfiguration": "TemplateNullValueFormatConfigurationDict",
-        "NumericFormatConfiguration": "TemplateNumericFormatConfigurationDict",
-    },
-    total=False,
-)
-
-TemplateStringParameterDeclarationDict = TypedDict(
-    "TemplateStringParameterDeclarationDict",
-    {
-        "DefaultValues": "StringDefaultValuesDict",
-        "MappedDataSetParameters": "list[MappedDataSetParameterDict]",
-        "Name": "Required[str]",
-        "ParameterValueType": "Required[Literal['MULTI_VALUED', 'SINGLE_VALUED']]",
-        "ValueWhenUnset": "StringValueWhenUnsetConfigurationDict",
-    },
-    total=False,
-)
-
-TemplateTableAggregatedFieldWellsDict = TypedDict(
-    "TemplateTableAggregatedFieldWellsDict",
-    {
-        "GroupBy": "list[DimensionFieldDict]",
-        "Values": "list[MeasureFieldDict]",
-    },
-    total=False,
-)
-
-TemplateTableOptionsDict = TypedDict(
-    "TemplateTableOptionsDict",
-    {
-        "CellStyle": "TableCellStyleDict",
-        "HeaderStyle": "TableCellStyleDict",
-        "Orientation": "Literal['VERTICAL', 'HORIZONTAL']",
-        "RowAlternateColorOptions": "TemplateRowAlternateColorOptionsDict",
-    },
-    total=False,
-)
-
-TemplateTableUnaggregatedFieldWellsDict = TypedDict(
-    "TemplateTableUnaggregatedFieldWellsDict",
-    {
-        "Values": "list[UnaggregatedFieldDict]",
-    },
-    total=False,
-)
-
-TemplateTableVisualDict = TypedDict(
-    "TemplateTableVisualDict",
-    {
-        "Actions": "list[VisualCustomActionDict]",
-        "ChartConfiguration": "TableConfigurationDict",
-        "ConditionalFormatting": "TableConditionalFormattingDict",
-        "Subtitle": "VisualSubtitleLabelOptionsDict",
-        "Title": "VisualTitleLabelOptionsDict",
-        "VisualContentAltText": "str",
-        "VisualId": "Required[str]",
-    },
-    total=False,
-)
-
-TemplateTimeEqualityFilterDict = TypedDict(
-    "TemplateTimeEqualityFilterDict",
-    {
-        "Column": "Required[ColumnIdentifierDict]",
-        "DefaultFilterControlConfiguration": "TemplateDefaultFilterControlConfigurationDict",
-        "FilterId": "Required[str]",
-        "ParameterName": "str",
-        "RollingDate": "RollingDateConfigurationDict",
-        "TimeGranularity": "Literal['YEAR', 'QUARTER', 'MONTH', 'WEEK', 'DAY', 'HOUR', 'MINUTE', 'SECOND', 'MILLISECOND']",
-        "Value": "str",
-    },
-    total=False,
-)
-
-TemplateTimeRangeFilterDict = TypedDict(
-    "TemplateTimeRangeFilterDict",
-    {
-        "Column": "Required[ColumnIdentifierDict]",
-        "DefaultFilterControlConfiguration": "TemplateDefaultFilterControlConfigurationDict",
-        "ExcludePeriodConfiguration": "TemplateExcludePeriodConfigurationDict",
-        "FilterId": "Required[str]",
-        "IncludeMaximum": "bool",
-        "IncludeMinimum": "bool",
-        "NullOption": "Required[Literal['ALL_VALUES', 'NULLS_ONLY', 'NON_NULLS_ONLY']]",
-        "RangeMaximumValue": "TimeRangeFilterValueDict",
-        "RangeMinimumValue": "TimeRangeFilterValueDict",
-        "TimeGranularity": "Literal['YEAR', 'QUARTER', 'MONTH', 'WEEK', 'DAY', 'HOUR', 'MINUTE', 'SECOND', 'MILLISECOND']",
-    },
-    total=False,
-)
-
-TemplateTooltipOptionsDict = TypedDict(
-    "TemplateTooltipOptionsDict",
-    {
-        "FieldBasedTooltip": "TemplateFieldBasedTooltipDict",
-        "SelectedTooltipType": "Literal['BASIC', 'DETAILED', 'SHEET']",
-        "TooltipVisibility": "Literal['HIDDEN', 'VISIBLE']",
-    },
-    total=False,
-)
-
-TemplateTopBottomFilterDict = TypedDict(
-    "TemplateTopBottomFilterDict",
-    {
-        "AggregationSortConfigurations": "Required[list[AggregationSortConfigurationDict]]",
-        "Column": "Required[ColumnIdentifierDict]",
-        "DefaultFilterControlConfiguration": "TemplateDefaultFilterControlConfigurationDict",
-        "FilterId": "Required[str]",
-        "Limit": "float",
-        "ParameterName": "str",
-        "TimeGranularity": "Literal['YEAR', 'QUARTER', 'MONTH', 'WEEK', 'DAY', 'HOUR', 'MINUTE', 'SECOND', 'MILLISECOND']",
-    },
-    total=False,
-)
-
-TemplateTotalAggregationFunctionDict = TypedDict(
-    "TemplateTotalAggregationFunctionDict",
-    {
-        "SimpleTotalAggregationFunction": "Literal['DEFAULT', 'SUM', 'AVERAGE', 'MIN', 'MAX', 'NONE']",
-    },
-    total=False,
-)
-
-TemplateTotalOptionsDict = TypedDict(
-    "TemplateTotalOptionsDict",
-    {
-        "CustomLabel": "str",
-        "Placement": "Literal['START', 'END', 'AUTO']",
-        "ScrollStatus": "Literal['PINNED', 'SCROLLED']",
-        "TotalAggregationOptions": "list[TotalAggregationOptionDict]",
-        "TotalCellStyle": "TableCellStyleDict",
-        "TotalsVisibility": "Literal['HIDDEN', 'VISIBLE']",
-    },
-    total=False,
-)
-
-TemplateTreeMapAggregatedFieldWellsDict = TypedDict(
-    "TemplateTreeMapAggregatedFieldWellsDict",
-    {
-        "Colors": "list[MeasureFieldDict]",
-        "Groups": "list[DimensionFieldDict]",
-        "Sizes": "list[MeasureFieldDict]",
-    },
-    total=False,
-)
-
-TemplateTreeMapVisualDict = TypedDict(
-    "TemplateTreeMapVisualDict",
-    {
-        "Actions": "list[VisualCustomActionDict]",
-        "ChartConfiguration": "TreeMapConfigurationDict",
-        "ColumnHierarchies": "list[ColumnHierarchyDict]",
-        "Subtitle": "VisualSubtitleLabelOptionsDict",
-        "Title": "VisualTitleLabelOptionsDict",
-        "VisualContentAltText": "str",
-        "VisualId": "Required[str]",
-    },
-    total=False,
-)
-
-TemplateValidationStrategyDict = TypedDict(
-    "TemplateValidationStrategyDict",
-    {
-        "Mode": "Required[Literal['STRICT', 'LENIENT']]",
-    },
-    total=False,
-)
-
-TemplateVersionDict = TypedDict(
-    "TemplateVersionDict",
-    {
-        "CreatedTime": "str",
-        "DataSetConfigurations": "list[DataSetConfigurationDict]",
-        "Description": "str",
-        "Errors": "list[TemplateErrorDict]",
-        "Sheets": "list[SheetDict]",
-        "SourceEntityArn": "str",
-        "Status": "Literal['CREATION_IN_PROGRESS', 'CREATION_SUCCESSFUL', 'CREATION_FAILED', 'UPDATE_IN_PROGRESS', 'UPDATE_SUCCESSFUL', 'UPDATE_FAILED', 'PENDING_UPDATE', 'DELETED']",
-        "ThemeArn": "str",
-        "VersionNumber": "float",
-    },
-    total=False,
-)
-
-TemplateVersionDefinitionDict = TypedDict(
-    "TemplateVersionDefinitionDict",
-    {
-        "AnalysisDefaults": "TemplateAnalysisDefaultsDict",
-        "CalculatedFields": "list[CalculatedFieldDict]",
-        "ColumnConfigurations": "list[ColumnConfigurationDict]",
-        "DataSetConfigurations": "Required[list[DataSetConfigurationDict]]",
-        "FilterGroups": "list[FilterGroupDict]",
-        "Options": "AssetOptionsDict",
-        "ParameterDeclarations": "list[ParameterDeclarationDict]",
-        "QueryExecutionOptions": "TemplateQueryExecutionOptionsDict",
-        "Sheets": "list[SheetDefinitionDict]",
-        "StaticFiles": "list[StaticFileDict]",
-        "TopicConfigurations": "list[TopicConfigurationDict]",
-    },
-    total=False,
-)
-
-TemplateVisualMenuOptionDict = TypedDict(
-    "TemplateVisualMenuOptionDict",
-    {
-        "AvailabilityStatus": "Literal['ENABLED', 'DISABLED']",
-    },
-    total=False,
-)
-
-TemplateVisualPaletteDict = TypedDict(
-    "TemplateVisualPaletteDict",
-    {
-        "ChartColor": "str",
-        "ColorMap": "list[DataPathColorDict]",
-    },
-    total=False,
-)
-
-TemplateWaterfallChartAggregatedFieldWellsDict = TypedDict(
-    "TemplateWaterfallChartAggregatedFieldWellsDict",
-    {
-        "Breakdowns": "list[DimensionFieldDict]",
-        "Categories": "list[DimensionFieldDict]",
-        "Values": "list[MeasureFieldDict]",
-    },
-    total=False,
-)
-
-TemplateWaterfallChartOptionsDict = TypedDict(
-    "TemplateWaterfallChartOptionsDict",
-    {
-        "TotalBarLabel": "str",
-    },
-    total=False,
-)
-
-TemplateWaterfallVisualDict = TypedDict(
-    "TemplateWaterfallVisualDict",
-    {
-        "Actions": "list[VisualCustomActionDict]",
-        "ChartConfiguration": "WaterfallChartConfigurationDict",
-        "ColumnHierarchies": "list[ColumnHierarchyDict]",
-        "Subtitle": "VisualSubtitleLabelOptionsDict",
-        "Title": "VisualTitleLabelOptionsDict",
-        "VisualContentAltText": "str",
-        "VisualId": "Required[str]",
-    },
-    total=False,
-)
-
-TemplateWhatIfPointScenarioDict = TypedDict(
-    "TemplateWhatIfPointScenarioDict",
-    {
-        "Date": "Required[str]",
-        "Value": "Required[float]",
-    },
-    total=False,
-)
-
-TemplateWhatIfRangeScenarioDict = TypedDict(
-    "TemplateWhatIfRangeScenarioDict",
-    {
-        "EndDate": "Required[str]",
-        "StartDate": "Required[str]",
-        "Value": "Required[float]",
-    },
-    total=False,
-)
-
-TemplateWordCloudAggregatedFieldWellsDict = TypedDict(
-    "TemplateWordCloudAggregatedFieldWellsDict",
-    {
-        "GroupBy": "list[DimensionFieldDict]",
-        "Size": "list[MeasureFieldDict]",
-    },
-    total=False,
-)
-
-TemplateWordCloudOptionsDict = TypedDict(
-    "TemplateWordCloudOptionsDict",
-    {
-        "CloudLayout": "Literal['FLUID', 'NORMAL']",
-        "MaximumStringLength": "float",
-        "WordCasing": "Literal['LOWER_CASE', 'EXISTING_CASE']",
-        "WordOrientation": "Literal['HORIZONTAL', 'HORIZONTAL_AND_VERTICAL']",
-        "WordPadding": "Literal['NONE', 'SMALL', 'MEDIUM', 'LARGE']",
-        "WordScaling": "Literal['EMPHASIZE', 'NORMAL']",
-    },
-    total=False,
-)
-
-TemplateWordCloudVisualDict = TypedDict(
-    "TemplateWordCloudVisualDict",
-    {
-        "Actions": "list[VisualCustomActionDict]",
-        "ChartConfiguration": "WordCloudChartConfigurationDict",
-        "ColumnHierarchies": "list[ColumnHierarchyDict]",
-        "Subtitle": "VisualSubtitleLabelOptionsDict",
-        "Title": "VisualTitleLabelOptionsDict",
-        "VisualContentAltText": "str",
-        "VisualId": "Required[str]",
-    },
-    total=False,
-)
-
-TemplateYAxisOptionsDict = TypedDict(
-    "TemplateYAxisOptionsDict",
-    {
-        "YAxis": "Required[Literal['PRIMARY_Y_AXIS']]",
-    },
-    total=False,
-)
-
-TextAreaControlDisplayOptionsDict = TypedDict(
-    "TextAreaControlDisplayOptionsDict",
-    {
-        "InfoIconLabelOptions": "SheetControlInfoIconLabelOptionsDict",
-        "PlaceholderOptions": "TextControlPlaceholderOptionsDict",
-        "TitleOptions": "TemplateLabelOptionsDict",
-    },
-    total=False,
-)
-
-TextConditionalFormatDict = TypedDict(
-    "TextConditionalFormatDict",
-    {
-        "BackgroundColor": "ConditionalFormattingColorDict",
-        "Icon": "ConditionalFormattingIconDict",
-        "TextColor": "ConditionalFormattingColorDict",
-    },
-    total=False,
-)
-
-TextControlPlaceholderOptionsDict = TypedDict(
-    "TextControlPlaceholderOptionsDict",
-    {
-        "Visibility": "Literal['HIDDEN', 'VISIBLE']",
-    },
-    total=False,
-)
-
-TextFieldControlDisplayOptionsDict = TypedDict(
-    "TextFieldControlDisplayOptionsDict",
-    {
-        "InfoIconLabelOptions": "SheetControlInfoIconLabelOptionsDict",
-        "PlaceholderOptions": "TextControlPlaceholderOptionsDict",
-        "TitleOptions": "TemplateLabelOptionsDict",
-    },
-    total=False,
-)
-
-ThousandSeparatorOptionsDict = TypedDict(
-    "ThousandSeparatorOptionsDict",
-    {
-        "GroupingStyle": "Literal['DEFAULT', 'LAKHS']",
-        "Symbol": "Literal['COMMA', 'DOT', 'SPACE']",
-        "Visibility": "Literal['HIDDEN', 'VISIBLE']",
-    },
-    total=False,
-)
-
-TimeBasedForecastPropertiesDict = TypedDict(
-    "TimeBasedForecastPropertiesDict",
-    {
-        "LowerBoundary": "float",
-        "PeriodsBackward": "float",
-        "PeriodsForward": "float",
-        "PredictionInterval": "float",
-        "Seasonality": "float",
-        "UpperBoundary": "float",
-    },
-    total=False,
-)
-
-TimeRangeDrillDownFilterDict = TypedDict(
-    "TimeRangeDrillDownFilterDict",
-    {
-        "Column": "Required[ColumnIdentifierDict]",
-        "RangeMaximum": "Required[str]",
-        "RangeMinimum": "Required[str]",
-        "TimeGranularity": "Required[Literal['YEAR', 'QUARTER', 'MONTH', 'WEEK', 'DAY', 'HOUR', 'MINUTE', 'SECOND', 'MILLISECOND']]",
-    },
-    total=False,
-)
-
-TimeRangeFilterValueDict = TypedDict(
-    "TimeRangeFilterValueDict",
-    {
-        "Parameter": "str",
-        "RollingDate": "RollingDateConfigurationDict",
-        "StaticValue": "str",
-    },
-    total=False,
-)
-
-TooltipItemDict = TypedDict(
-    "TooltipItemDict",
-    {
-        "ColumnTooltipItem": "TemplateColumnTooltipItemDict",
-        "FieldTooltipItem": "TemplateFieldTooltipItemDict",
-    },
-    total=False,
-)
-
-TopBottomMoversComputationDict = TypedDict(
-    "TopBottomMoversComputationDict",
-    {
-        "Category": "DimensionFieldDict",
-        "ComputationId": "Required[str]",
-        "MoverSize": "float",
-        "Name": "str",
-        "SortOrder": "Literal['PERCENT_DIFFERENCE', 'ABSOLUTE_DIFFERENCE']",
-        "Time": "DimensionFieldDict",
-        "Type": "Required[Literal['TOP', 'BOTTOM']]",
-        "Value": "MeasureFieldDict",
-    },
-    total=False,
-)
-
-TopBottomRankedComputationDict = TypedDict(
-    "TopBottomRankedComputationDict",
-    {
-        "Category": "DimensionFieldDict",
-        "ComputationId": "Required[str]",
-        "Name": "str",
-        "ResultSize": "float",
-        "Type": "Required[Literal['TOP', 'BOTTOM']]",
-        "Value": "MeasureFieldDict",
-    },
-    total=False,
-)
-
-TopicConfigurationDict = TypedDict(
-    "TopicConfigurationDict",
-    {
-        "ColumnGroupSchemaList": "list[ColumnGroupSchemaDict]",
-        "DataSetSchema": "TemplateDataSetSchemaDict",
-        "Placeholder": "str",
-    },
-    total=False,
-)
-
-TopicReferenceDict = TypedDict(
-    "TopicReferenceDict",
-    {
-        "TopicArn": "Required[str]",
-        "TopicPlaceholder": "Required[str]",
-    },
-    total=False,
-)
-
-TotalAggregationComputationDict = TypedDict(
-    "TotalAggregationComputationDict",
-    {
-        "ComputationId": "Required[str]",
-        "Name": "str",
-        "Value": "MeasureFieldDict",
-    },
-    total=False,
-)
-
-TotalAggregationOptionDict = TypedDict(
-    "TotalAggregationOptionDict",
-    {
-        "FieldId": "Required[str]",
-        "TotalAggregationFunction": "Required[TemplateTotalAggregationFunctionDict]",
-    },
-    total=False,
-)
-
-TransposedTableOptionDict = TypedDict(
-    "TransposedTableOptionDict",
-    {
-        "ColumnIndex": "float",
-        "ColumnType": "Required[Literal['ROW_HEADER_COLUMN', 'VALUE_COLUMN']]",
-        "ColumnWidth": "str",
-    },
-    total=False,
-)
-
-TreeMapConfigurationDict = TypedDict(
-    "TreeMapConfigurationDict",
-    {
-        "ColorLabelOptions": "ChartAxisLabelOptionsDict",
-        "ColorScale": "TemplateColorScaleDict",
-        "DataLabels": "TemplateDataLabelOptionsDict",
-        "FieldWells": "TreeMapFieldWellsDict",
-        "GroupLabelOptions": "ChartAxisLabelOptionsDict",
-        "Interactions": "VisualInteractionOptionsDict",
-        "Legend": "LegendOptionsDict",
-        "SizeLabelOptions": "ChartAxisLabelOptionsDict",
-        "SortConfiguration": "TreeMapSortConfigurationDict",
-        "Tooltip": "TemplateTooltipOptionsDict",
-    },
-    total=False,
-)
-
-TreeMapFieldWellsDict = TypedDict(
-    "TreeMapFieldWellsDict",
-    {
-        "TreeMapAggregatedFieldWells": "TemplateTreeMapAggregatedFieldWellsDict",
-    },
-    total=False,
-)
-
-TreeMapSortConfigurationDict = TypedDict(
-    "TreeMapSortConfigurationDict",
-    {
-        "TreeMapGroupItemsLimitConfiguration": "TemplateItemsLimitConfigurationDict",
-        "TreeMapSort": "list[TemplateFieldSortOptionsDict]",
-    },
-    total=False,
-)
-
-TrendArrowOptionsDict = TypedDict(
-    "TrendArrowOptionsDict",
-    {
-        "Visibility": "Literal['HIDDEN', 'VISIBLE']",
-    },
-    total=False,
-)
-
-UnaggregatedFieldDict = TypedDict(
-    "UnaggregatedFieldDict",
-    {
-        "Column": "Required[ColumnIdentifierDict]",
-        "FieldId": "Required[str]",
-        "FormatConfiguration": "TemplateFormatConfigurationDict",
-    },
-    total=False,
-)
-
-UniqueValuesComputationDict = TypedDict(
-    "UniqueValuesComputationDict",
-    {
-        "Category": "DimensionFieldDict",
-        "ComputationId": "Required[str]",
-        "Name": "str",
-    },
-    total=False,
-)
-
-VisibleRangeOptionsDict = TypedDict(
-    "VisibleRangeOptionsDict",
-    {
-        "PercentRange": "PercentVisibleRangeDict",
-    },
-    total=False,
-)
-
-VisualDict = TypedDict(
-    "VisualDict",
-    {
-        "BarChartVisual": "TemplateBarChartVisualDict",
-        "BoxPlotVisual": "TemplateBoxPlotVisualDict",
-        "ComboChartVisual": "TemplateComboChartVisualDict",
-        "CustomContentVisual": "TemplateCustomContentVisualDict",
-        "EmptyVisual": "TemplateEmptyVisualDict",
-        "FilledMapVisual": "TemplateFilledMapVisualDict",
-        "FunnelChartVisual": "TemplateFunnelChartVisualDict",
-        "GaugeChartVisual": "TemplateGaugeChartVisualDict",
-        "GeospatialMapVisual": "TemplateGeospatialMapVisualDict",
-        "HeatMapVisual": "TemplateHeatMapVisualDict",
-        "HistogramVisual": "TemplateHistogramVisualDict",
-        "InsightVisual": "TemplateInsightVisualDict",
-        "KPIVisual": "TemplateKPIVisualDict",
-        "LayerMapVisual": "TemplateLayerMapVisualDict",
-        "LineChartVisual": "TemplateLineChartVisualDict",
-        "PieChartVisual": "TemplatePieChartVisualDict",
-        "PivotTableVisual": "TemplatePivotTableVisualDict",
-        "PluginVisual": "TemplatePluginVisualDict",
-        "RadarChartVisual": "TemplateRadarChartVisualDict",
-        "SankeyDiagramVisual": "TemplateSankeyDiagramVisualDict",
-        "ScatterPlotVisual": "TemplateScatterPlotVisualDict",
-        "TableVisual": "TemplateTableVisualDict",
-        "TreeMapVisual": "TemplateTreeMapVisualDict",
-        "WaterfallVisual": "TemplateWaterfallVisualDict",
-        "WordCloudVisual": "TemplateWordCloudVisualDict",
-    },
-    total=False,
-)
-
-VisualCustomActionDict = TypedDict(
-    "VisualCustomActionDict",
-    {
-        "ActionOperations": "Required[list[VisualCustomActionOperationDict]]",
-        "CustomActionId": "Required[str]",
-        "Name": "Required[str]",
-        "Status": "Literal['ENABLED', 'DISABLED']",
-        "Trigger": "Required[Literal['DATA_POINT_CLICK', 'DATA_POINT_MENU']]",
-    },
-    total=False,
-)
-
-VisualCustomActionOperationDict = TypedDict(
-    "VisualCustomActionOperationDict",
-    {
-        "FilterOperation": "CustomActionFilterOperationDict",
-        "NavigationOperation": "CustomActionNavigationOperationDict",
-        "SetParametersOperation": "CustomActionSetParametersOperationDict",
-        "URLOperation": "CustomActionURLOperationDict",
-    },
-    total=False,
-)
-
-VisualInteractionOptionsDict = TypedDict(
-    "VisualInteractionOptionsDict",
-    {
-        "ContextMenuOption": "TemplateContextMenuOptionDict",
-        "VisualMenuOption": "TemplateVisualMenuOptionDict",
-    },
-    total=False,
-)
-
-VisualSubtitleLabelOptionsDict = TypedDict(
-    "VisualSubtitleLabelOptionsDict",
-    {
-        "FormatText": "LongFormatTextDict",
-        "Visibility": "Literal['HIDDEN', 'VISIBLE']",
-    },
-    total=False,
-)
-
-VisualTitleLabelOptionsDict = TypedDict(
-    "VisualTitleLabelOptionsDict",
-    {
-        "FormatText": "ShortFormatTextDict",
-        "Visibility": "Literal['HIDDEN', 'VISIBLE']",
-    },
-    total=False,
-)
-
-WaterfallChartColorConfigurationDict = TypedDict(
-    "WaterfallChartColorConfigurationDict",
-    {
-        "GroupColorConfiguration": "WaterfallChartGroupColorConfigurationDict",
-    },
-    total=False,
-)
-
-WaterfallChartConfigurationDict = TypedDict(
-    "WaterfallChartConfigurationDict",
-    {
-        "CategoryAxisDisplayOptions": "AxisDisplayOptionsDict",
-        "CategoryAxisLabelOptions": "ChartAxisLabelOptionsDict",
-        "ColorConfiguration": "WaterfallChartColorConfigurationDict",
-        "DataLabels": "TemplateDataLabelOptionsDict",
-        "FieldWells": "WaterfallChartFieldWellsDict",
-        "Interactions": "VisualInteractionOptionsDict",
-        "Legend": "LegendOptionsDict",
-        "PrimaryYAxisDisplayOptions": "AxisDisplayOptionsDict",
-        "PrimaryYAxisLabelOptions": "ChartAxisLabelOptionsDict",
-        "SortConfiguration": "WaterfallChartSortConfigurationDict",
-        "VisualPalette": "TemplateVisualPaletteDict",
-        "WaterfallChartOptions": "TemplateWaterfallChartOptionsDict",
-    },
-    total=False,
-)
-
-WaterfallChartFieldWellsDict = TypedDict(
-    "WaterfallChartFieldWellsDict",
-    {
-        "WaterfallChartAggregatedFieldWells": "TemplateWaterfallChartAggregatedFieldWellsDict",
-    },
-    total=False,
-)
-
-WaterfallChartGroupColorConfigurationDict = TypedDict(
-    "WaterfallChartGroupColorConfigurationDict",
-    {
-        "NegativeBarColor": "str",
-        "PositiveBarColor": "str",
-        "TotalBarColor": "str",
-    },
-    total=False,
-)
-
-WaterfallChartSortConfigurationDict = TypedDict(
-    "WaterfallChartSortConfigurationDict",
-    {
-        "BreakdownItemsLimit": "TemplateItemsLimitConfigurationDict",
-        "CategorySort": "list[TemplateFieldSortOptionsDict]",
-    },
-    total=False,
-)
-
-WordCloudChartConfigurationDict = TypedDict(
-    "WordCloudChartConfigurationDict",
-    {
-        "CategoryLabelOptions": "ChartAxisLabelOptionsDict",
-        "FieldWells": "WordCloudFieldWellsDict",
-        "Interactions": "VisualInteractionOptionsDict",
-        "SortConfiguration": "WordCloudSortConfigurationDict",
-        "WordCloudOptions": "TemplateWordCloudOptionsDict",
-    },
-    total=False,
-)
-
-WordCloudFieldWellsDict = TypedDict(
-    "WordCloudFieldWellsDict",
-    {
-        "WordCloudAggregatedFieldWells": "TemplateWordCloudAggregatedFieldWellsDict",
-    },
-    total=False,
-)
-
-WordCloudSortConfigurationDict = TypedDict(
-    "WordCloudSortConfigurationDict",
-    {
-        "CategoryItemsLimit": "TemplateItemsLimitConfigurationDict",
-        "CategorySort": "list[TemplateFieldSortOptionsDict]",
-    },
-    total=False,
-)
 
+class AggregationSortConfigurationDict(TypedDict, total=False):
+    """AggregationSortConfiguration as a plain dict."""
+
+    AggregationFunction: TemplateAggregationFunctionDict
+    """Type: TemplateAggregationFunctionDict."""
+    Column: Required[ColumnIdentifierDict]
+    """Type: ColumnIdentifierDict."""
+    SortDirection: Required[Literal["ASC", "DESC"]]
+    """Allowed values: 'ASC', 'DESC'."""
+
+
+class ArcAxisConfigurationDict(TypedDict, total=False):
+    """ArcAxisConfiguration as a plain dict."""
+
+    Range: ArcAxisDisplayRangeDict
+    """Type: ArcAxisDisplayRangeDict."""
+    ReserveRange: float
+    """Type: float."""
+
+
+class ArcAxisDisplayRangeDict(TypedDict, total=False):
+    """ArcAxisDisplayRange as a plain dict."""
+
+    Max: float
+    """Type: float."""
+    Min: float
+    """Type: float."""
+
+
+class ArcConfigurationDict(TypedDict, total=False):
+    """ArcConfiguration as a plain dict."""
+
+    ArcAngle: float
+    """Type: float."""
+    ArcThickness: Literal["SMALL", "MEDIUM", "LARGE"]
+    """Allowed values: 'SMALL', 'MEDIUM', 'LARGE'."""
+
+
+class AssetOptionsDict(TypedDict, total=False):
+    """AssetOptions as a plain dict."""
+
+    Timezone: str
+    """Type: str."""
+    WeekStart: Literal["SUNDAY", "MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY"]
+    """Allowed values: 'SUNDAY', 'MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY', 'FRIDAY', 'SATURDAY'."""
+
+
+class AxisDataOptionsDict(TypedDict, total=False):
+    """AxisDataOptions as a plain dict."""
+
+    DateAxisOptions: TemplateDateAxisOptionsDict
+    """Type: TemplateDateAxisOptionsDict."""
+    NumericAxisOptions: TemplateNumericAxisOptionsDict
+    """Type: TemplateNumericAxisOptionsDict."""
+
+
+class AxisDisplayMinMaxRangeDict(TypedDict, total=False):
+    """AxisDisplayMinMaxRange as a plain dict."""
+
+    Maximum: float
+    """Type: float."""
+    Minimum: float
+    """Type: float."""
+
+
+class AxisDisplayOptionsDict(TypedDict, total=False):
+    """AxisDisplayOptions as a plain dict."""
+
+    AxisLineVisibility: Literal["HIDDEN", "VISIBLE"]
+    """Allowed values: 'HIDDEN', 'VISIBLE'."""
+    AxisOffset: str
+    """String based length that is composed of value and unit in px"""
+    DataOptions: AxisDataOptionsDict
+    """Type: AxisDataOptionsDict."""
+    GridLineVisibility: Literal["HIDDEN", "VISIBLE"]
+    """Allowed values: 'HIDDEN', 'VISIBLE'."""
+    ScrollbarOptions: ScrollBarOptionsDict
+    """Type: ScrollBarOptionsDict."""
+    TickLabelOptions: AxisTickLabelOptionsDict
+    """Type: AxisTickLabelOptionsDict."""
+
+
+class AxisDisplayRangeDict(TypedDict, total=False):
+    """AxisDisplayRange as a plain dict."""
+
+    DataDriven: dict[str, Any] | str
+    """Type: dict[str, Any] | str."""
+    MinMax: AxisDisplayMinMaxRangeDict
+    """Type: AxisDisplayMinMaxRangeDict."""
+
+
+class AxisLabelReferenceOptionsDict(TypedDict, total=False):
+    """AxisLabelReferenceOptions as a plain dict."""
+
+    Column: Required[ColumnIdentifierDict]
+    """Type: ColumnIdentifierDict."""
+    FieldId: Required[str]
+    """Length: 1 to 512 characters."""
+
+
+class AxisLinearScaleDict(TypedDict, total=False):
+    """AxisLinearScale as a plain dict."""
+
+    StepCount: float
+    """Type: float."""
+    StepSize: float
+    """Type: float."""
+
+
+class AxisLogarithmicScaleDict(TypedDict, total=False):
+    """AxisLogarithmicScale as a plain dict."""
+
+    Base: float
+    """Type: float."""
+
+
+class AxisScaleDict(TypedDict, total=False):
+    """AxisScale as a plain dict."""
+
+    Linear: AxisLinearScaleDict
+    """Type: AxisLinearScaleDict."""
+    Logarithmic: AxisLogarithmicScaleDict
+    """Type: AxisLogarithmicScaleDict."""
+
+
+class AxisTickLabelOptionsDict(TypedDict, total=False):
+    """AxisTickLabelOptions as a plain dict."""
+
+    LabelOptions: TemplateLabelOptionsDict
+    """Type: TemplateLabelOptionsDict."""
+    RotationAngle: float
+    """Type: float."""
+
+
+class BarChartConfigurationDict(TypedDict, total=False):
+    """BarChartConfiguration as a plain dict."""
+
+    BarsArrangement: Literal["CLUSTERED", "STACKED", "STACKED_PERCENT"]
+    """Allowed values: 'CLUSTERED', 'STACKED', 'STACKED_PERCENT'."""
+    CategoryAxis: AxisDisplayOptionsDict
+    """Type: AxisDisplayOptionsDict."""
+    CategoryLabelOptions: ChartAxisLabelOptionsDict
+    """Type: ChartAxisLabelOptionsDict."""
+    ColorLabelOptions: ChartAxisLabelOptionsDict
+    """Type: ChartAxisLabelOptionsDict."""
+    ContributionAnalysisDefaults: list[ContributionAnalysisDefaultDict]
+    """Items: 1 to 200 items."""
+    DataLabels: TemplateDataLabelOptionsDict
+    """Type: TemplateDataLabelOptionsDict."""
+    DefaultSeriesSettings: BarChartDefaultSeriesSettingsDict
+    """Type: BarChartDefaultSeriesSettingsDict."""
+    FieldWells: BarChartFieldWellsDict
+    """Type: BarChartFieldWellsDict."""
+    Interactions: VisualInteractionOptionsDict
+    """Type: VisualInteractionOptionsDict."""
+    Legend: LegendOptionsDict
+    """Type: LegendOptionsDict."""
+    Orientation: Literal["HORIZONTAL", "VERTICAL"]
+    """Allowed values: 'HORIZONTAL', 'VERTICAL'."""
+    ReferenceLines: list[ReferenceLineDict]
+    """Items: 0 to 20 items."""
+    Series: list[BarSeriesItemDict]
+    """Items: 0 to 2000 items."""
+    SmallMultiplesOptions: TemplateSmallMultiplesOptionsDict
+    """Type: TemplateSmallMultiplesOptionsDict."""
+    SortConfiguration: BarChartSortConfigurationDict
+    """Type: BarChartSortConfigurationDict."""
+    Tooltip: TemplateTooltipOptionsDict
+    """Type: TemplateTooltipOptionsDict."""
+    ValueAxis: AxisDisplayOptionsDict
+    """Type: AxisDisplayOptionsDict."""
+    ValueLabelOptions: ChartAxisLabelOptionsDict
+    """Type: ChartAxisLabelOptionsDict."""
+    VisualPalette: TemplateVisualPaletteDict
+    """Type: TemplateVisualPaletteDict."""
+
+
+class BarChartDefaultSeriesSettingsDict(TypedDict, total=False):
+    """BarChartDefaultSeriesSettings as a plain dict."""
+
+    BorderSettings: TemplateBorderSettingsDict
+    """Type: TemplateBorderSettingsDict."""
+    DecalSettings: TemplateDecalSettingsDict
+    """Type: TemplateDecalSettingsDict."""
+
+
+class BarChartFieldWellsDict(TypedDict, total=False):
+    """BarChartFieldWells as a plain dict."""
+
+    BarChartAggregatedFieldWells: TemplateBarChartAggregatedFieldWellsDict
+    """Type: TemplateBarChartAggregatedFieldWellsDict."""
+
+
+class BarChartSeriesSettingsDict(TypedDict, total=False):
+    """BarChartSeriesSettings as a plain dict."""
+
+    BorderSettings: TemplateBorderSettingsDict
+    """Type: TemplateBorderSettingsDict."""
+    DecalSettings: TemplateDecalSettingsDict
+    """Type: TemplateDecalSettingsDict."""
+
+
+class BarChartSortConfigurationDict(TypedDict, total=False):
+    """BarChartSortConfiguration as a plain dict."""
+
+    CategoryItemsLimit: TemplateItemsLimitConfigurationDict
+    """Type: TemplateItemsLimitConfigurationDict."""
+    CategorySort: list[TemplateFieldSortOptionsDict]
+    """Items: 0 to 100 items."""
+    ColorItemsLimit: TemplateItemsLimitConfigurationDict
+    """Type: TemplateItemsLimitConfigurationDict."""
+    ColorSort: list[TemplateFieldSortOptionsDict]
+    """Items: 0 to 100 items."""
+    SmallMultiplesLimitConfiguration: TemplateItemsLimitConfigurationDict
+    """Type: TemplateItemsLimitConfigurationDict."""
+    SmallMultiplesSort: list[TemplateFieldSortOptionsDict]
+    """Items: 0 to 100 items."""
+
+
+class BarSeriesItemDict(TypedDict, total=False):
+    """BarSeriesItem as a plain dict."""
+
+    DataFieldBarSeriesItem: TemplateDataFieldBarSeriesItemDict
+    """Type: TemplateDataFieldBarSeriesItemDict."""
+    FieldBarSeriesItem: TemplateFieldBarSeriesItemDict
+    """Type: TemplateFieldBarSeriesItemDict."""
+
+
+class BinCountOptionsDict(TypedDict, total=False):
+    """BinCountOptions as a plain dict."""
+
+    Value: float
+    """Range: at least 0 (inclusive)."""
+
+
+class BinWidthOptionsDict(TypedDict, total=False):
+    """BinWidthOptions as a plain dict."""
+
+    BinCountLimit: float
+    """Range: 0 to 1000 (inclusive)."""
+    Value: float
+    """Range: at least 0 (inclusive)."""
+
+
+class BodySectionConfigurationDict(TypedDict, total=False):
+    """BodySectionConfiguration as a plain dict."""
+
+    Content: Required[BodySectionContentDict]
+    """Type: BodySectionContentDict."""
+    PageBreakConfiguration: SectionPageBreakConfigurationDict
+    """Type: SectionPageBreakConfigurationDict."""
+    RepeatConfiguration: BodySectionRepeatConfigurationDict
+    """Type: BodySectionRepeatConfigurationDict."""
+    SectionId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+    Style: SectionStyleDict
+    """Type: SectionStyleDict."""
+
+
+class BodySectionContentDict(TypedDict, total=False):
+    """BodySectionContent as a plain dict."""
+
+    Layout: SectionLayoutConfigurationDict
+    """Type: SectionLayoutConfigurationDict."""
+
+
+class BodySectionDynamicCategoryDimensionConfigurationDict(TypedDict, total=False):
+    """BodySectionDynamicCategoryDimensionConfiguration as a plain dict."""
+
+    Column: Required[ColumnIdentifierDict]
+    """Type: ColumnIdentifierDict."""
+    Limit: float
+    """Range: 1 to 1000 (inclusive)."""
+    SortByMetrics: list[TemplateColumnSortDict]
+    """Items: 0 to 100 items."""
+
+
+class BodySectionDynamicNumericDimensionConfigurationDict(TypedDict, total=False):
+    """BodySectionDynamicNumericDimensionConfiguration as a plain dict."""
+
+    Column: Required[ColumnIdentifierDict]
+    """Type: ColumnIdentifierDict."""
+    Limit: float
+    """Range: 1 to 1000 (inclusive)."""
+    SortByMetrics: list[TemplateColumnSortDict]
+    """Items: 0 to 100 items."""
+
+
+class BodySectionRepeatConfigurationDict(TypedDict, total=False):
+    """BodySectionRepeatConfiguration as a plain dict."""
+
+    DimensionConfigurations: list[BodySectionRepeatDimensionConfigurationDict]
+    """Items: 0 to 3 items."""
+    NonRepeatingVisuals: list[str]
+    """Items: 0 to 20 items. Each item: Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+    PageBreakConfiguration: BodySectionRepeatPageBreakConfigurationDict
+    """Type: BodySectionRepeatPageBreakConfigurationDict."""
+
+
+class BodySectionRepeatDimensionConfigurationDict(TypedDict, total=False):
+    """BodySectionRepeatDimensionConfiguration as a plain dict."""
+
+    DynamicCategoryDimensionConfiguration: BodySectionDynamicCategoryDimensionConfigurationDict
+    """Type: BodySectionDynamicCategoryDimensionConfigurationDict."""
+    DynamicNumericDimensionConfiguration: BodySectionDynamicNumericDimensionConfigurationDict
+    """Type: BodySectionDynamicNumericDimensionConfigurationDict."""
+
+
+class BodySectionRepeatPageBreakConfigurationDict(TypedDict, total=False):
+    """BodySectionRepeatPageBreakConfiguration as a plain dict."""
+
+    After: SectionAfterPageBreakDict
+    """Type: SectionAfterPageBreakDict."""
+
+
+class BoxPlotChartConfigurationDict(TypedDict, total=False):
+    """BoxPlotChartConfiguration as a plain dict."""
+
+    BoxPlotOptions: TemplateBoxPlotOptionsDict
+    """Type: TemplateBoxPlotOptionsDict."""
+    CategoryAxis: AxisDisplayOptionsDict
+    """Type: AxisDisplayOptionsDict."""
+    CategoryLabelOptions: ChartAxisLabelOptionsDict
+    """Type: ChartAxisLabelOptionsDict."""
+    FieldWells: BoxPlotFieldWellsDict
+    """Type: BoxPlotFieldWellsDict."""
+    Interactions: VisualInteractionOptionsDict
+    """Type: VisualInteractionOptionsDict."""
+    Legend: LegendOptionsDict
+    """Type: LegendOptionsDict."""
+    PrimaryYAxisDisplayOptions: AxisDisplayOptionsDict
+    """Type: AxisDisplayOptionsDict."""
+    PrimaryYAxisLabelOptions: ChartAxisLabelOptionsDict
+    """Type: ChartAxisLabelOptionsDict."""
+    ReferenceLines: list[ReferenceLineDict]
+    """Items: 0 to 20 items."""
+    SortConfiguration: BoxPlotSortConfigurationDict
+    """Type: BoxPlotSortConfigurationDict."""
+    Tooltip: TemplateTooltipOptionsDict
+    """Type: TemplateTooltipOptionsDict."""
+    VisualPalette: TemplateVisualPaletteDict
+    """Type: TemplateVisualPaletteDict."""
+
+
+class BoxPlotFieldWellsDict(TypedDict, total=False):
+    """BoxPlotFieldWells as a plain dict."""
+
+    BoxPlotAggregatedFieldWells: TemplateBoxPlotAggregatedFieldWellsDict
+    """Type: TemplateBoxPlotAggregatedFieldWellsDict."""
+
+
+class BoxPlotSortConfigurationDict(TypedDict, total=False):
+    """BoxPlotSortConfiguration as a plain dict."""
+
+    CategorySort: list[TemplateFieldSortOptionsDict]
+    """Items: 0 to 100 items."""
+    PaginationConfiguration: TemplatePaginationConfigurationDict
+    """Type: TemplatePaginationConfigurationDict."""
+
+
+class BoxPlotStyleOptionsDict(TypedDict, total=False):
+    """BoxPlotStyleOptions as a plain dict."""
+
+    FillStyle: Literal["SOLID", "TRANSPARENT"]
+    """Allowed values: 'SOLID', 'TRANSPARENT'."""
+
+
+class CalculatedFieldDict(TypedDict, total=False):
+    """CalculatedField as a plain dict."""
+
+    DataSetIdentifier: str
+    """Length: 0 to 2048 characters."""
+    Expression: Required[str]
+    """Length: 1 to 32000 characters."""
+    Name: Required[str]
+    """Length: 1 to 127 characters."""
+    TopicIdentifier: str
+    """Length: 1 to 2048 characters."""
+
+
+class CascadingControlSourceDict(TypedDict, total=False):
+    """CascadingControlSource as a plain dict."""
+
+    ColumnToMatch: ColumnIdentifierDict
+    """Type: ColumnIdentifierDict."""
+    SourceSheetControlId: str
+    """Type: str."""
+
+
+class CategoryDrillDownFilterDict(TypedDict, total=False):
+    """CategoryDrillDownFilter as a plain dict."""
+
+    CategoryValues: Required[list[str]]
+    """Items: 0 to 100000 items. Each item: Length: 0 to 512 characters."""
+    Column: Required[ColumnIdentifierDict]
+    """Type: ColumnIdentifierDict."""
+
+
+class CategoryFilterConfigurationDict(TypedDict, total=False):
+    """CategoryFilterConfiguration as a plain dict."""
+
+    CustomFilterConfiguration: TemplateCustomFilterConfigurationDict
+    """Type: TemplateCustomFilterConfigurationDict."""
+    CustomFilterListConfiguration: TemplateCustomFilterListConfigurationDict
+    """Type: TemplateCustomFilterListConfigurationDict."""
+    FilterListConfiguration: TemplateFilterListConfigurationDict
+    """Type: TemplateFilterListConfigurationDict."""
+
+
+class ChartAxisLabelOptionsDict(TypedDict, total=False):
+    """ChartAxisLabelOptions as a plain dict."""
+
+    AxisLabelOptions: list[TemplateAxisLabelOptionsDict]
+    """Items: 0 to 100 items."""
+    SortIconVisibility: Literal["HIDDEN", "VISIBLE"]
+    """Allowed values: 'HIDDEN', 'VISIBLE'."""
+    Visibility: Literal["HIDDEN", "VISIBLE"]
+    """Allowed values: 'HIDDEN', 'VISIBLE'."""
+
+
+class ColumnConfigurationDict(TypedDict, total=False):
+    """ColumnConfiguration as a plain dict."""
+
+    ColorsConfiguration: TemplateColorsConfigurationDict
+    """Type: TemplateColorsConfigurationDict."""
+    Column: Required[ColumnIdentifierDict]
+    """Type: ColumnIdentifierDict."""
+    DecalSettingsConfiguration: TemplateDecalSettingsConfigurationDict
+    """Type: TemplateDecalSettingsConfigurationDict."""
+    FormatConfiguration: TemplateFormatConfigurationDict
+    """Type: TemplateFormatConfigurationDict."""
+    Role: Literal["DIMENSION", "MEASURE"]
+    """Allowed values: 'DIMENSION', 'MEASURE'."""
+
+
+class ColumnGroupColumnSchemaDict(TypedDict, total=False):
+    """ColumnGroupColumnSchema as a plain dict: <p>A structure describing the name, data type, and
+    geographic role of the columns.</p>"""
+
+    Name: str
+    """<p>The name of the column group's column schema.</p>"""
+
+
+class ColumnGroupSchemaDict(TypedDict, total=False):
+    """ColumnGroupSchema as a plain dict: <p>The column group schema.</p>"""
+
+    ColumnGroupColumnSchemaList: list[ColumnGroupColumnSchemaDict]
+    """<p>A structure containing the list of schemas for column group columns.</p>"""
+    Name: str
+    """<p>The name of the column group schema.</p>"""
+
+
+class ColumnHierarchyDict(TypedDict, total=False):
+    """ColumnHierarchy as a plain dict."""
+
+    DateTimeHierarchy: TemplateDateTimeHierarchyDict
+    """Type: TemplateDateTimeHierarchyDict."""
+    ExplicitHierarchy: TemplateExplicitHierarchyDict
+    """Type: TemplateExplicitHierarchyDict."""
+    PredefinedHierarchy: TemplatePredefinedHierarchyDict
+    """Type: TemplatePredefinedHierarchyDict."""
+
+
+class ColumnIdentifierDict(TypedDict, total=False):
+    """ColumnIdentifier as a plain dict."""
+
+    ColumnName: Required[str]
+    """Length: 1 to 127 characters."""
+    DataSetIdentifier: str
+    """Length: 0 to 2048 characters."""
+    TopicIdentifier: str
+    """Length: 1 to 2048 characters."""
+
+
+class ColumnSchemaDict(TypedDict, total=False):
+    """ColumnSchema as a plain dict: <p>The column schema.</p>"""
+
+    DataType: str
+    """<p>The data type of the column schema.</p>"""
+    GeographicRole: str
+    """<p>The geographic role of the column schema.</p>"""
+    Name: str
+    """<p>The name of the column schema.</p>"""
+
+
+class ComboChartConfigurationDict(TypedDict, total=False):
+    """ComboChartConfiguration as a plain dict."""
+
+    BarDataLabels: TemplateDataLabelOptionsDict
+    """Type: TemplateDataLabelOptionsDict."""
+    BarsArrangement: Literal["CLUSTERED", "STACKED", "STACKED_PERCENT"]
+    """Allowed values: 'CLUSTERED', 'STACKED', 'STACKED_PERCENT'."""
+    CategoryAxis: AxisDisplayOptionsDict
+    """Type: AxisDisplayOptionsDict."""
+    CategoryLabelOptions: ChartAxisLabelOptionsDict
+    """Type: ChartAxisLabelOptionsDict."""
+    ColorLabelOptions: ChartAxisLabelOptionsDict
+    """Type: ChartAxisLabelOptionsDict."""
+    DefaultSeriesSettings: ComboChartDefaultSeriesSettingsDict
+    """Type: ComboChartDefaultSeriesSettingsDict."""
+    FieldWells: ComboChartFieldWellsDict
+    """Type: ComboChartFieldWellsDict."""
+    Interactions: VisualInteractionOptionsDict
+    """Type: VisualInteractionOptionsDict."""
+    Legend: LegendOptionsDict
+    """Type: LegendOptionsDict."""
+    LineDataLabels: TemplateDataLabelOptionsDict
+    """Type: TemplateDataLabelOptionsDict."""
+    PrimaryYAxisDisplayOptions: AxisDisplayOptionsDict
+    """Type: AxisDisplayOptionsDict."""
+    PrimaryYAxisLabelOptions: ChartAxisLabelOptionsDict
+    """Type: ChartAxisLabelOptionsDict."""
+    ReferenceLines: list[ReferenceLineDict]
+    """Items: 0 to 20 items."""
+    SecondaryYAxisDisplayOptions: AxisDisplayOptionsDict
+    """Type: AxisDisplayOptionsDict."""
+    SecondaryYAxisLabelOptions: ChartAxisLabelOptionsDict
+    """Type: ChartAxisLabelOptionsDict."""
+    Series: list[ComboSeriesItemDict]
+    """Items: 0 to 2000 items."""
+    SingleAxisOptions: TemplateSingleAxisOptionsDict
+    """Type: TemplateSingleAxisOptionsDict."""
+    SortConfiguration: ComboChartSortConfigurationDict
+    """Type: ComboChartSortConfigurationDict."""
+    Tooltip: TemplateTooltipOptionsDict
+    """Type: TemplateTooltipOptionsDict."""
+    VisualPalette: TemplateVisualPaletteDict
+    """Type: TemplateVisualPaletteDict."""
+
+
+class ComboChartDefaultSeriesSettingsDict(TypedDict, total=False):
+    """ComboChartDefaultSeriesSettings as a plain dict."""
+
+    BorderSettings: TemplateBorderSettingsDict
+    """Type: TemplateBorderSettingsDict."""
+    DecalSettings: TemplateDecalSettingsDict
+    """Type: TemplateDecalSettingsDict."""
+    LineStyleSettings: LineChartLineStyleSettingsDict
+    """Type: LineChartLineStyleSettingsDict."""
+    MarkerStyleSettings: LineChartMarkerStyleSettingsDict
+    """Type: LineChartMarkerStyleSettingsDict."""
+
+
+class ComboChartFieldWellsDict(TypedDict, total=False):
+    """ComboChartFieldWells as a plain dict."""
+
+    ComboChartAggregatedFieldWells: TemplateComboChartAggregatedFieldWellsDict
+    """Type: TemplateComboChartAggregatedFieldWellsDict."""
+
+
+class ComboChartSeriesSettingsDict(TypedDict, total=False):
+    """ComboChartSeriesSettings as a plain dict."""
+
+    BorderSettings: TemplateBorderSettingsDict
+    """Type: TemplateBorderSettingsDict."""
+    DecalSettings: TemplateDecalSettingsDict
+    """Type: TemplateDecalSettingsDict."""
+    LineStyleSettings: LineChartLineStyleSettingsDict
+    """Type: LineChartLineStyleSettingsDict."""
+    MarkerStyleSettings: LineChartMarkerStyleSettingsDict
+    """Type: LineChartMarkerStyleSettingsDict."""
+
+
+class ComboChartSortConfigurationDict(TypedDict, total=False):
+    """ComboChartSortConfiguration as a plain dict."""
+
+    CategoryItemsLimit: TemplateItemsLimitConfigurationDict
+    """Type: TemplateItemsLimitConfigurationDict."""
+    CategorySort: list[TemplateFieldSortOptionsDict]
+    """Items: 0 to 100 items."""
+    ColorItemsLimit: TemplateItemsLimitConfigurationDict
+    """Type: TemplateItemsLimitConfigurationDict."""
+    ColorSort: list[TemplateFieldSortOptionsDict]
+    """Items: 0 to 100 items."""
+
+
+class ComboSeriesItemDict(TypedDict, total=False):
+    """ComboSeriesItem as a plain dict."""
+
+    DataFieldComboSeriesItem: TemplateDataFieldComboSeriesItemDict
+    """Type: TemplateDataFieldComboSeriesItemDict."""
+    FieldComboSeriesItem: TemplateFieldComboSeriesItemDict
+    """Type: TemplateFieldComboSeriesItemDict."""
+
+
+class ComparisonConfigurationDict(TypedDict, total=False):
+    """ComparisonConfiguration as a plain dict."""
+
+    ComparisonFormat: ComparisonFormatConfigurationDict
+    """Type: ComparisonFormatConfigurationDict."""
+    ComparisonMethod: Literal["DIFFERENCE", "PERCENT_DIFFERENCE", "PERCENT"]
+    """Allowed values: 'DIFFERENCE', 'PERCENT_DIFFERENCE', 'PERCENT'."""
+
+
+class ComparisonFormatConfigurationDict(TypedDict, total=False):
+    """ComparisonFormatConfiguration as a plain dict."""
+
+    NumberDisplayFormatConfiguration: TemplateNumberDisplayFormatConfigurationDict
+    """Type: TemplateNumberDisplayFormatConfigurationDict."""
+    PercentageDisplayFormatConfiguration: TemplatePercentageDisplayFormatConfigurationDict
+    """Type: TemplatePercentageDisplayFormatConfigurationDict."""
+
+
+class ComputationDict(TypedDict, total=False):
+    """Computation as a plain dict."""
+
+    Forecast: ForecastComputationDict
+    """Type: ForecastComputationDict."""
+    GrowthRate: GrowthRateComputationDict
+    """Type: GrowthRateComputationDict."""
+    MaximumMinimum: MaximumMinimumComputationDict
+    """Type: MaximumMinimumComputationDict."""
+    MetricComparison: MetricComparisonComputationDict
+    """Type: MetricComparisonComputationDict."""
+    PeriodOverPeriod: PeriodOverPeriodComputationDict
+    """Type: PeriodOverPeriodComputationDict."""
+    PeriodToDate: PeriodToDateComputationDict
+    """Type: PeriodToDateComputationDict."""
+    TopBottomMovers: TopBottomMoversComputationDict
+    """Type: TopBottomMoversComputationDict."""
+    TopBottomRanked: TopBottomRankedComputationDict
+    """Type: TopBottomRankedComputationDict."""
+    TotalAggregation: TotalAggregationComputationDict
+    """Type: TotalAggregationComputationDict."""
+    UniqueValues: UniqueValuesComputationDict
+    """Type: UniqueValuesComputationDict."""
+
+
+class ConditionalFormattingColorDict(TypedDict, total=False):
+    """ConditionalFormattingColor as a plain dict."""
+
+    Gradient: ConditionalFormattingGradientColorDict
+    """Type: ConditionalFormattingGradientColorDict."""
+    Solid: ConditionalFormattingSolidColorDict
+    """Type: ConditionalFormattingSolidColorDict."""
+
+
+class ConditionalFormattingCustomIconConditionDict(TypedDict, total=False):
+    """ConditionalFormattingCustomIconCondition as a plain dict."""
+
+    Color: str
+    """Pattern: ^#[A-F0-9]{6}$"""
+    DisplayConfiguration: ConditionalFormattingIconDisplayConfigurationDict
+    """Type: ConditionalFormattingIconDisplayConfigurationDict."""
+    Expression: Required[str]
+    """Length: 1 to 4096 characters."""
+    IconOptions: Required[ConditionalFormattingCustomIconOptionsDict]
+    """Type: ConditionalFormattingCustomIconOptionsDict."""
+
+
+class ConditionalFormattingCustomIconOptionsDict(TypedDict, total=False):
+    """ConditionalFormattingCustomIconOptions as a plain dict."""
+
+    Icon: Literal[
+        "CARET_UP",
+        "CARET_DOWN",
+        "PLUS",
+        "MINUS",
+        "ARROW_UP",
+        "ARROW_DOWN",
+        "ARROW_LEFT",
+        "ARROW_UP_LEFT",
+        "ARROW_DOWN_LEFT",
+        "ARROW_RIGHT",
+        "ARROW_UP_RIGHT",
+        "ARROW_DOWN_RIGHT",
+        "FACE_UP",
+        "FACE_DOWN",
+        "FACE_FLAT",
+        "ONE_BAR",
+        "TWO_BAR",
+        "THREE_BAR",
+        "CIRCLE",
+        "TRIANGLE",
+        "SQUARE",
+        "FLAG",
+        "THUMBS_UP",
+        "THUMBS_DOWN",
+        "CHECKMARK",
+        "X",
+    ]
+    """Allowed values: 'CARET_UP', 'CARET_DOWN', 'PLUS', 'MINUS', 'ARROW_UP', 'ARROW_DOWN',
+    'ARROW_LEFT', 'ARROW_UP_LEFT', 'ARROW_DOWN_LEFT', 'ARROW_RIGHT', 'ARROW_UP_RIGHT',
+    'ARROW_DOWN_RIGHT' (and 14 more)."""
+    UnicodeIcon: str
+    """Pattern: ^[^\\u0000-\\u00FF]$"""
+
+
+class ConditionalFormattingGradientColorDict(TypedDict, total=False):
+    """ConditionalFormattingGradientColor as a plain dict."""
+
+    Color: Required[GradientColorDict]
+    """Type: GradientColorDict."""
+    Expression: Required[str]
+    """Length: 1 to 4096 characters."""
+
+
+class ConditionalFormattingIconDict(TypedDict, total=False):
+    """ConditionalFormattingIcon as a plain dict."""
+
+    CustomCondition: ConditionalFormattingCustomIconConditionDict
+    """Type: ConditionalFormattingCustomIconConditionDict."""
+    IconSet: ConditionalFormattingIconSetDict
+    """Type: ConditionalFormattingIconSetDict."""
+
+
+class ConditionalFormattingIconDisplayConfigurationDict(TypedDict, total=False):
+    """ConditionalFormattingIconDisplayConfiguration as a plain dict."""
+
+    IconDisplayOption: Literal["ICON_ONLY"]
+    """Allowed values: 'ICON_ONLY'."""
+
+
+class ConditionalFormattingIconSetDict(TypedDict, total=False):
+    """ConditionalFormattingIconSet as a plain dict."""
+
+    Expression: Required[str]
+    """Length: 1 to 4096 characters."""
+    IconSetType: Literal[
+        "PLUS_MINUS",
+        "CHECK_X",
+        "THREE_COLOR_ARROW",
+        "THREE_GRAY_ARROW",
+        "CARET_UP_MINUS_DOWN",
+        "THREE_SHAPE",
+        "THREE_CIRCLE",
+        "FLAGS",
+        "BARS",
+        "FOUR_COLOR_ARROW",
+        "FOUR_GRAY_ARROW",
+    ]
+    """Allowed values: 'PLUS_MINUS', 'CHECK_X', 'THREE_COLOR_ARROW', 'THREE_GRAY_ARROW',
+    'CARET_UP_MINUS_DOWN', 'THREE_SHAPE', 'THREE_CIRCLE', 'FLAGS', 'BARS', 'FOUR_COLOR_ARROW',
+    'FOUR_GRAY_ARROW'."""
+
+
+class ConditionalFormattingSolidColorDict(TypedDict, total=False):
+    """ConditionalFormattingSolidColor as a plain dict."""
+
+    Color: str
+    """Pattern: ^#[A-F0-9]{6}$"""
+    Expression: Required[str]
+    """Length: 1 to 4096 characters."""
+
+
+class ContributionAnalysisDefaultDict(TypedDict, total=False):
+    """ContributionAnalysisDefault as a plain dict."""
+
+    ContributorDimensions: Required[list[ColumnIdentifierDict]]
+    """Items: 1 to 4 items."""
+    MeasureFieldId: Required[str]
+    """Length: 1 to 512 characters."""
+
+
+class CustomActionFilterOperationDict(TypedDict, total=False):
+    """CustomActionFilterOperation as a plain dict."""
+
+    SelectedFieldsConfiguration: Required[FilterOperationSelectedFieldsConfigurationDict]
+    """Type: FilterOperationSelectedFieldsConfigurationDict."""
+    TargetVisualsConfiguration: Required[FilterOperationTargetVisualsConfigurationDict]
+    """Type: FilterOperationTargetVisualsConfigurationDict."""
+
+
+class CustomActionNavigationOperationDict(TypedDict, total=False):
+    """CustomActionNavigationOperation as a plain dict."""
+
+    LocalNavigationConfiguration: TemplateLocalNavigationConfigurationDict
+    """Type: TemplateLocalNavigationConfigurationDict."""
+
+
+class CustomActionSetParametersOperationDict(TypedDict, total=False):
+    """CustomActionSetParametersOperation as a plain dict."""
+
+    ParameterValueConfigurations: Required[list[SetParameterValueConfigurationDict]]
+    """Items: 1 to 200 items."""
+
+
+class CustomActionURLOperationDict(TypedDict, total=False):
+    """CustomActionURLOperation as a plain dict."""
+
+    URLTarget: Required[Literal["NEW_TAB", "NEW_WINDOW", "SAME_TAB"]]
+    """Allowed values: 'NEW_TAB', 'NEW_WINDOW', 'SAME_TAB'."""
+    URLTemplate: Required[str]
+    """Length: 1 to 2048 characters."""
+
+
+class CustomColorDict(TypedDict, total=False):
+    """CustomColor as a plain dict."""
+
+    Color: Required[str]
+    """Pattern: ^#[A-F0-9]{6}$"""
+    FieldValue: str
+    """Length: 0 to 2048 characters."""
+    SpecialValue: Literal["EMPTY", "NULL", "OTHER"]
+    """Allowed values: 'EMPTY', 'NULL', 'OTHER'."""
+
+
+class CustomContentConfigurationDict(TypedDict, total=False):
+    """CustomContentConfiguration as a plain dict."""
+
+    ContentType: Literal["IMAGE", "OTHER_EMBEDDED_CONTENT"]
+    """Allowed values: 'IMAGE', 'OTHER_EMBEDDED_CONTENT'."""
+    ContentUrl: str
+    """Length: 1 to 2048 characters."""
+    ImageScaling: Literal["FIT_TO_HEIGHT", "FIT_TO_WIDTH", "DO_NOT_SCALE", "SCALE_TO_VISUAL"]
+    """Allowed values: 'FIT_TO_HEIGHT', 'FIT_TO_WIDTH', 'DO_NOT_SCALE', 'SCALE_TO_VISUAL'."""
+    Interactions: VisualInteractionOptionsDict
+    """Type: VisualInteractionOptionsDict."""
+
+
+class CustomNarrativeOptionsDict(TypedDict, total=False):
+    """CustomNarrativeOptions as a plain dict."""
+
+    Narrative: Required[str]
+    """Length: 0 to 150000 characters."""
+
+
+class CustomParameterValuesDict(TypedDict, total=False):
+    """CustomParameterValues as a plain dict."""
+
+    DateTimeValues: list[str]
+    """Items: 0 to 50000 items."""
+    DecimalValues: list[float]
+    """Items: 0 to 50000 items."""
+    IntegerValues: list[float]
+    """Items: 0 to 50000 items."""
+    StringValues: list[str]
+    """Items: 0 to 50000 items."""
+
+
+class DataBarsOptionsDict(TypedDict, total=False):
+    """DataBarsOptions as a plain dict."""
+
+    FieldId: Required[str]
+    """Length: 1 to 512 characters."""
+    NegativeColor: str
+    """Pattern: ^#[A-F0-9]{6}$"""
+    PositiveColor: str
+    """Pattern: ^#[A-F0-9]{6}$"""
+
+
+class DataColorDict(TypedDict, total=False):
+    """DataColor as a plain dict."""
+
+    Color: str
+    """Pattern: ^#[A-F0-9]{6}$"""
+    DataValue: float
+    """Type: float."""
+
+
+class DataLabelTypeDict(TypedDict, total=False):
+    """DataLabelType as a plain dict."""
+
+    DataPathLabelType: TemplateDataPathLabelTypeDict
+    """Type: TemplateDataPathLabelTypeDict."""
+    FieldLabelType: TemplateFieldLabelTypeDict
+    """Type: TemplateFieldLabelTypeDict."""
+    MaximumLabelType: TemplateMaximumLabelTypeDict
+    """Type: TemplateMaximumLabelTypeDict."""
+    MinimumLabelType: TemplateMinimumLabelTypeDict
+    """Type: TemplateMinimumLabelTypeDict."""
+    RangeEndsLabelType: TemplateRangeEndsLabelTypeDict
+    """Type: TemplateRangeEndsLabelTypeDict."""
+
+
+class DataPathColorDict(TypedDict, total=False):
+    """DataPathColor as a plain dict."""
+
+    Color: Required[str]
+    """Pattern: ^#[A-F0-9]{6}$"""
+    Element: Required[DataPathValueDict]
+    """Type: DataPathValueDict."""
+    TimeGranularity: Literal[
+        "YEAR", "QUARTER", "MONTH", "WEEK", "DAY", "HOUR", "MINUTE", "SECOND", "MILLISECOND"
+    ]
+    """Allowed values: 'YEAR', 'QUARTER', 'MONTH', 'WEEK', 'DAY', 'HOUR', 'MINUTE', 'SECOND',
+    'MILLISECOND'."""
+
+
+class DataPathSortDict(TypedDict, total=False):
+    """DataPathSort as a plain dict."""
+
+    Direction: Required[Literal["ASC", "DESC"]]
+    """Allowed values: 'ASC', 'DESC'."""
+    SortPaths: Required[list[DataPathValueDict]]
+    """Items: 0 to 20 items."""
+
+
+class DataPathValueDict(TypedDict, total=False):
+    """DataPathValue as a plain dict."""
+
+    DataPathType: TemplateDataPathTypeDict
+    """Type: TemplateDataPathTypeDict."""
+    FieldId: str
+    """Length: 1 to 512 characters."""
+    FieldValue: str
+    """Length: 0 to 2048 characters."""
+
+
+class DataSetConfigurationDict(TypedDict, total=False):
+    """DataSetConfiguration as a plain dict: <p>Dataset configuration.</p>"""
+
+    ColumnGroupSchemaList: list[ColumnGroupSchemaDict]
+    """<p>A structure containing the list of column group schemas.</p>"""
+    DataSetSchema: TemplateDataSetSchemaDict
+    """<p>Dataset schema.</p>"""
+    Placeholder: str
+    """<p>Placeholder.</p>"""
+
+
+class DataSetReferenceDict(TypedDict, total=False):
+    """DataSetReference as a plain dict: <p>Dataset reference.</p>"""
+
+    DataSetArn: Required[str]
+    """<p>Dataset Amazon Resource Name (ARN).</p>"""
+    DataSetPlaceholder: Required[str]
+    """<p>Dataset placeholder.</p>"""
+
+
+class DateTimeDefaultValuesDict(TypedDict, total=False):
+    """DateTimeDefaultValues as a plain dict."""
+
+    DynamicValue: DynamicDefaultValueDict
+    """Type: DynamicDefaultValueDict."""
+    RollingDate: RollingDateConfigurationDict
+    """Type: RollingDateConfigurationDict."""
+    StaticValues: list[str]
+    """Items: 0 to 50000 items."""
+
+
+class DateTimePickerControlDisplayOptionsDict(TypedDict, total=False):
+    """DateTimePickerControlDisplayOptions as a plain dict."""
+
+    DateIconVisibility: Literal["HIDDEN", "VISIBLE"]
+    """Allowed values: 'HIDDEN', 'VISIBLE'."""
+    DateTimeFormat: str
+    """Length: 1 to 128 characters."""
+    HelperTextVisibility: Literal["HIDDEN", "VISIBLE"]
+    """Allowed values: 'HIDDEN', 'VISIBLE'."""
+    InfoIconLabelOptions: SheetControlInfoIconLabelOptionsDict
+    """Type: SheetControlInfoIconLabelOptionsDict."""
+    TitleOptions: TemplateLabelOptionsDict
+    """Type: TemplateLabelOptionsDict."""
+
+
+class DateTimeValueWhenUnsetConfigurationDict(TypedDict, total=False):
+    """DateTimeValueWhenUnsetConfiguration as a plain dict."""
+
+    CustomValue: str
+    """Type: str."""
+    ValueWhenUnsetOption: Literal["RECOMMENDED_VALUE", "NULL"]
+    """Allowed values: 'RECOMMENDED_VALUE', 'NULL'."""
+
+
+class DecimalDefaultValuesDict(TypedDict, total=False):
+    """DecimalDefaultValues as a plain dict."""
+
+    DynamicValue: DynamicDefaultValueDict
+    """Type: DynamicDefaultValueDict."""
+    StaticValues: list[float]
+    """Items: 0 to 50000 items."""
+
+
+class DecimalValueWhenUnsetConfigurationDict(TypedDict, total=False):
+    """DecimalValueWhenUnsetConfiguration as a plain dict."""
+
+    CustomValue: float
+    """Type: float."""
+    ValueWhenUnsetOption: Literal["RECOMMENDED_VALUE", "NULL"]
+    """Allowed values: 'RECOMMENDED_VALUE', 'NULL'."""
+
+
+class DefaultDateTimePickerControlOptionsDict(TypedDict, total=False):
+    """DefaultDateTimePickerControlOptions as a plain dict."""
+
+    CommitMode: Literal["AUTO", "MANUAL"]
+    """Allowed values: 'AUTO', 'MANUAL'."""
+    DisplayOptions: DateTimePickerControlDisplayOptionsDict
+    """Type: DateTimePickerControlDisplayOptionsDict."""
+    Type: Literal["SINGLE_VALUED", "DATE_RANGE"]
+    """Allowed values: 'SINGLE_VALUED', 'DATE_RANGE'."""
+
+
+class DefaultFilterControlOptionsDict(TypedDict, total=False):
+    """DefaultFilterControlOptions as a plain dict."""
+
+    DefaultDateTimePickerOptions: DefaultDateTimePickerControlOptionsDict
+    """Type: DefaultDateTimePickerControlOptionsDict."""
+    DefaultDropdownOptions: DefaultFilterDropDownControlOptionsDict
+    """Type: DefaultFilterDropDownControlOptionsDict."""
+    DefaultListOptions: DefaultFilterListControlOptionsDict
+    """Type: DefaultFilterListControlOptionsDict."""
+    DefaultRelativeDateTimeOptions: DefaultRelativeDateTimeControlOptionsDict
+    """Type: DefaultRelativeDateTimeControlOptionsDict."""
+    DefaultSliderOptions: DefaultSliderControlOptionsDict
+    """Type: DefaultSliderControlOptionsDict."""
+    DefaultTextAreaOptions: DefaultTextAreaControlOptionsDict
+    """Type: DefaultTextAreaControlOptionsDict."""
+    DefaultTextFieldOptions: DefaultTextFieldControlOptionsDict
+    """Type: DefaultTextFieldControlOptionsDict."""
+
+
+class DefaultFilterDropDownControlOptionsDict(TypedDict, total=False):
+    """DefaultFilterDropDownControlOptions as a plain dict."""
+
+    CommitMode: Literal["AUTO", "MANUAL"]
+    """Allowed values: 'AUTO', 'MANUAL'."""
+    DisplayOptions: DropDownControlDisplayOptionsDict
+    """Type: DropDownControlDisplayOptionsDict."""
+    SelectableValues: FilterSelectableValuesDict
+    """Type: FilterSelectableValuesDict."""
+    Type: Literal["MULTI_SELECT", "SINGLE_SELECT"]
+    """Allowed values: 'MULTI_SELECT', 'SINGLE_SELECT'."""
+
+
+class DefaultFilterListControlOptionsDict(TypedDict, total=False):
+    """DefaultFilterListControlOptions as a plain dict."""
+
+    DisplayOptions: ListControlDisplayOptionsDict
+    """Type: ListControlDisplayOptionsDict."""
+    SelectableValues: FilterSelectableValuesDict
+    """Type: FilterSelectableValuesDict."""
+    Type: Literal["MULTI_SELECT", "SINGLE_SELECT"]
+    """Allowed values: 'MULTI_SELECT', 'SINGLE_SELECT'."""
+
+
+class DefaultFreeFormLayoutConfigurationDict(TypedDict, total=False):
+    """DefaultFreeFormLayoutConfiguration as a plain dict."""
+
+    CanvasSizeOptions: Required[FreeFormLayoutCanvasSizeOptionsDict]
+    """Type: FreeFormLayoutCanvasSizeOptionsDict."""
+
+
+class DefaultGridLayoutConfigurationDict(TypedDict, total=False):
+    """DefaultGridLayoutConfiguration as a plain dict."""
+
+    CanvasSizeOptions: Required[GridLayoutCanvasSizeOptionsDict]
+    """Type: GridLayoutCanvasSizeOptionsDict."""
+
+
+class DefaultInteractiveLayoutConfigurationDict(TypedDict, total=False):
+    """DefaultInteractiveLayoutConfiguration as a plain dict."""
+
+    FreeForm: DefaultFreeFormLayoutConfigurationDict
+    """Type: DefaultFreeFormLayoutConfigurationDict."""
+    Grid: DefaultGridLayoutConfigurationDict
+    """Type: DefaultGridLayoutConfigurationDict."""
+
+
+class DefaultPaginatedLayoutConfigurationDict(TypedDict, total=False):
+    """DefaultPaginatedLayoutConfiguration as a plain dict."""
+
+    SectionBased: DefaultSectionBasedLayoutConfigurationDict
+    """Type: DefaultSectionBasedLayoutConfigurationDict."""
+
+
+class DefaultRelativeDateTimeControlOptionsDict(TypedDict, total=False):
+    """DefaultRelativeDateTimeControlOptions as a plain dict."""
+
+    CommitMode: Literal["AUTO", "MANUAL"]
+    """Allowed values: 'AUTO', 'MANUAL'."""
+    DisplayOptions: RelativeDateTimeControlDisplayOptionsDict
+    """Type: RelativeDateTimeControlDisplayOptionsDict."""
+
+
+class DefaultSectionBasedLayoutConfigurationDict(TypedDict, total=False):
+    """DefaultSectionBasedLayoutConfiguration as a plain dict."""
+
+    CanvasSizeOptions: Required[SectionBasedLayoutCanvasSizeOptionsDict]
+    """Type: SectionBasedLayoutCanvasSizeOptionsDict."""
+
+
+class DefaultSliderControlOptionsDict(TypedDict, total=False):
+    """DefaultSliderControlOptions as a plain dict."""
+
+    DisplayOptions: SliderControlDisplayOptionsDict
+    """Type: SliderControlDisplayOptionsDict."""
+    MaximumValue: Required[float]
+    """Type: float."""
+    MinimumValue: Required[float]
+    """Type: float."""
+    StepSize: Required[float]
+    """Type: float."""
+    Type: Literal["SINGLE_POINT", "RANGE"]
+    """Allowed values: 'SINGLE_POINT', 'RANGE'."""
+
+
+class DefaultTextAreaControlOptionsDict(TypedDict, total=False):
+    """DefaultTextAreaControlOptions as a plain dict."""
+
+    Delimiter: str
+    """Length: 1 to 2048 characters."""
+    DisplayOptions: TextAreaControlDisplayOptionsDict
+    """Type: TextAreaControlDisplayOptionsDict."""
+
+
+class DefaultTextFieldControlOptionsDict(TypedDict, total=False):
+    """DefaultTextFieldControlOptions as a plain dict."""
+
+    DisplayOptions: TextFieldControlDisplayOptionsDict
+    """Type: TextFieldControlDisplayOptionsDict."""
+
+
+class DestinationParameterValueConfigurationDict(TypedDict, total=False):
+    """DestinationParameterValueConfiguration as a plain dict."""
+
+    CustomValuesConfiguration: TemplateCustomValuesConfigurationDict
+    """Type: TemplateCustomValuesConfigurationDict."""
+    SelectAllValueOptions: Literal["ALL_VALUES"]
+    """Allowed values: 'ALL_VALUES'."""
+    SourceColumn: ColumnIdentifierDict
+    """Type: ColumnIdentifierDict."""
+    SourceField: str
+    """Length: 1 to 512 characters."""
+    SourceParameterName: str
+    """Type: str."""
+
+
+class DimensionFieldDict(TypedDict, total=False):
+    """DimensionField as a plain dict."""
+
+    CategoricalDimensionField: TemplateCategoricalDimensionFieldDict
+    """Type: TemplateCategoricalDimensionFieldDict."""
+    DateDimensionField: TemplateDateDimensionFieldDict
+    """Type: TemplateDateDimensionFieldDict."""
+    NumericalDimensionField: TemplateNumericalDimensionFieldDict
+    """Type: TemplateNumericalDimensionFieldDict."""
+
+
+class DrillDownFilterDict(TypedDict, total=False):
+    """DrillDownFilter as a plain dict."""
+
+    CategoryFilter: CategoryDrillDownFilterDict
+    """Type: CategoryDrillDownFilterDict."""
+    NumericEqualityFilter: NumericEqualityDrillDownFilterDict
+    """Type: NumericEqualityDrillDownFilterDict."""
+    TimeRangeFilter: TimeRangeDrillDownFilterDict
+    """Type: TimeRangeDrillDownFilterDict."""
+
+
+class DropDownControlDisplayOptionsDict(TypedDict, total=False):
+    """DropDownControlDisplayOptions as a plain dict."""
+
+    InfoIconLabelOptions: SheetControlInfoIconLabelOptionsDict
+    """Type: SheetControlInfoIconLabelOptionsDict."""
+    SelectAllOptions: ListControlSelectAllOptionsDict
+    """Type: ListControlSelectAllOptionsDict."""
+    TitleOptions: TemplateLabelOptionsDict
+    """Type: TemplateLabelOptionsDict."""
+
+
+class DynamicDefaultValueDict(TypedDict, total=False):
+    """DynamicDefaultValue as a plain dict."""
+
+    DefaultValueColumn: Required[ColumnIdentifierDict]
+    """Type: ColumnIdentifierDict."""
+    GroupNameColumn: ColumnIdentifierDict
+    """Type: ColumnIdentifierDict."""
+    UserNameColumn: ColumnIdentifierDict
+    """Type: ColumnIdentifierDict."""
+
+
+class EntityDict(TypedDict, total=False):
+    """Entity as a plain dict."""
+
+    Path: str
+    """Pattern: \\S"""
+
+
+class FilledMapConditionalFormattingDict(TypedDict, total=False):
+    """FilledMapConditionalFormatting as a plain dict."""
+
+    ConditionalFormattingOptions: Required[list[FilledMapConditionalFormattingOptionDict]]
+    """Items: 0 to 200 items."""
+
+
+class FilledMapConditionalFormattingOptionDict(TypedDict, total=False):
+    """FilledMapConditionalFormattingOption as a plain dict."""
+
+    Shape: Required[FilledMapShapeConditionalFormattingDict]
+    """Type: FilledMapShapeConditionalFormattingDict."""
+
+
+class FilledMapConfigurationDict(TypedDict, total=False):
+    """FilledMapConfiguration as a plain dict."""
+
+    FieldWells: FilledMapFieldWellsDict
+    """Type: FilledMapFieldWellsDict."""
+    Interactions: VisualInteractionOptionsDict
+    """Type: VisualInteractionOptionsDict."""
+    Legend: LegendOptionsDict
+    """Type: LegendOptionsDict."""
+    MapStyleOptions: GeospatialMapStyleOptionsDict
+    """Type: GeospatialMapStyleOptionsDict."""
+    SortConfiguration: FilledMapSortConfigurationDict
+    """Type: FilledMapSortConfigurationDict."""
+    Tooltip: TemplateTooltipOptionsDict
+    """Type: TemplateTooltipOptionsDict."""
+    WindowOptions: GeospatialWindowOptionsDict
+    """Type: GeospatialWindowOptionsDict."""
+
+
+class FilledMapFieldWellsDict(TypedDict, total=False):
+    """FilledMapFieldWells as a plain dict."""
+
+    FilledMapAggregatedFieldWells: TemplateFilledMapAggregatedFieldWellsDict
+    """Type: TemplateFilledMapAggregatedFieldWellsDict."""
+
+
+class FilledMapShapeConditionalFormattingDict(TypedDict, total=False):
+    """FilledMapShapeConditionalFormatting as a plain dict."""
+
+    FieldId: Required[str]
+    """Length: 1 to 512 characters."""
+    Format: ShapeConditionalFormatDict
+    """Type: ShapeConditionalFormatDict."""
+
+
+class FilledMapSortConfigurationDict(TypedDict, total=False):
+    """FilledMapSortConfiguration as a plain dict."""
+
+    CategorySort: list[TemplateFieldSortOptionsDict]
+    """Items: 0 to 100 items."""
+
+
+class FilterDict(TypedDict, total=False):
+    """Filter as a plain dict."""
+
+    CategoryFilter: TemplateCategoryFilterDict
+    """Type: TemplateCategoryFilterDict."""
+    NestedFilter: TemplateNestedFilterDict
+    """Type: TemplateNestedFilterDict."""
+    NumericEqualityFilter: TemplateNumericEqualityFilterDict
+    """Type: TemplateNumericEqualityFilterDict."""
+    NumericRangeFilter: TemplateNumericRangeFilterDict
+    """Type: TemplateNumericRangeFilterDict."""
+    RelativeDatesFilter: TemplateRelativeDatesFilterDict
+    """Type: TemplateRelativeDatesFilterDict."""
+    TimeEqualityFilter: TemplateTimeEqualityFilterDict
+    """Type: TemplateTimeEqualityFilterDict."""
+    TimeRangeFilter: TemplateTimeRangeFilterDict
+    """Type: TemplateTimeRangeFilterDict."""
+    TopBottomFilter: TemplateTopBottomFilterDict
+    """Type: TemplateTopBottomFilterDict."""
+
+
+class FilterControlDict(TypedDict, total=False):
+    """FilterControl as a plain dict."""
+
+    CrossSheet: FilterCrossSheetControlDict
+    """Type: FilterCrossSheetControlDict."""
+    DateTimePicker: FilterDateTimePickerControlDict
+    """Type: FilterDateTimePickerControlDict."""
+    Dropdown: FilterDropDownControlDict
+    """Type: FilterDropDownControlDict."""
+    List: FilterListControlDict
+    """Type: FilterListControlDict."""
+    RelativeDateTime: FilterRelativeDateTimeControlDict
+    """Type: FilterRelativeDateTimeControlDict."""
+    Slider: FilterSliderControlDict
+    """Type: FilterSliderControlDict."""
+    TextArea: FilterTextAreaControlDict
+    """Type: FilterTextAreaControlDict."""
+    TextField: FilterTextFieldControlDict
+    """Type: FilterTextFieldControlDict."""
+
+
+class FilterCrossSheetControlDict(TypedDict, total=False):
+    """FilterCrossSheetControl as a plain dict."""
+
+    CascadingControlConfiguration: TemplateCascadingControlConfigurationDict
+    """Type: TemplateCascadingControlConfigurationDict."""
+    FilterControlId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+    SourceFilterId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+
+
+class FilterDateTimePickerControlDict(TypedDict, total=False):
+    """FilterDateTimePickerControl as a plain dict."""
+
+    CommitMode: Literal["AUTO", "MANUAL"]
+    """Allowed values: 'AUTO', 'MANUAL'."""
+    DisplayOptions: DateTimePickerControlDisplayOptionsDict
+    """Type: DateTimePickerControlDisplayOptionsDict."""
+    FilterControlId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+    SourceFilterId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+    Title: Required[str]
+    """Length: 1 to 2048 characters."""
+    Type: Literal["SINGLE_VALUED", "DATE_RANGE"]
+    """Allowed values: 'SINGLE_VALUED', 'DATE_RANGE'."""
+
+
+class FilterDropDownControlDict(TypedDict, total=False):
+    """FilterDropDownControl as a plain dict."""
+
+    CascadingControlConfiguration: TemplateCascadingControlConfigurationDict
+    """Type: TemplateCascadingControlConfigurationDict."""
+    CommitMode: Literal["AUTO", "MANUAL"]
+    """Allowed values: 'AUTO', 'MANUAL'."""
+    DisplayOptions: DropDownControlDisplayOptionsDict
+    """Type: DropDownControlDisplayOptionsDict."""
+    FilterControlId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+    SelectableValues: FilterSelectableValuesDict
+    """Type: FilterSelectableValuesDict."""
+    SourceFilterId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+    Title: Required[str]
+    """Length: 1 to 2048 characters."""
+    Type: Literal["MULTI_SELECT", "SINGLE_SELECT"]
+    """Allowed values: 'MULTI_SELECT', 'SINGLE_SELECT'."""
+
+
+class FilterGroupDict(TypedDict, total=False):
+    """FilterGroup as a plain dict."""
+
+    CrossDataset: Required[Literal["ALL_DATASETS", "SINGLE_DATASET"]]
+    """Allowed values: 'ALL_DATASETS', 'SINGLE_DATASET'."""
+    FilterGroupId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+    Filters: Required[list[FilterDict]]
+    """Items: 0 to 20 items."""
+    ScopeConfiguration: Required[FilterScopeConfigurationDict]
+    """Type: FilterScopeConfigurationDict."""
+    Status: Literal["ENABLED", "DISABLED"]
+    """Allowed values: 'ENABLED', 'DISABLED'."""
+
+
+class FilterListControlDict(TypedDict, total=False):
+    """FilterListControl as a plain dict."""
+
+    CascadingControlConfiguration: TemplateCascadingControlConfigurationDict
+    """Type: TemplateCascadingControlConfigurationDict."""
+    DisplayOptions: ListControlDisplayOptionsDict
+    """Type: ListControlDisplayOptionsDict."""
+    FilterControlId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+    SelectableValues: FilterSelectableValuesDict
+    """Type: FilterSelectableValuesDict."""
+    SourceFilterId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+    Title: Required[str]
+    """Length: 1 to 2048 characters."""
+    Type: Literal["MULTI_SELECT", "SINGLE_SELECT"]
+    """Allowed values: 'MULTI_SELECT', 'SINGLE_SELECT'."""
+
+
+class FilterOperationSelectedFieldsConfigurationDict(TypedDict, total=False):
+    """FilterOperationSelectedFieldsConfiguration as a plain dict."""
+
+    SelectedColumns: list[ColumnIdentifierDict]
+    """<p>The selected columns of a dataset.</p>"""
+    SelectedFieldOptions: Literal["ALL_FIELDS"]
+    """Allowed values: 'ALL_FIELDS'."""
+    SelectedFields: list[str]
+    """Items: 1 to 20 items. Each item: Length: 1 to 512 characters."""
+
+
+class FilterOperationTargetVisualsConfigurationDict(TypedDict, total=False):
+    """FilterOperationTargetVisualsConfiguration as a plain dict."""
+
+    SameSheetTargetVisualConfiguration: TemplateSameSheetTargetVisualConfigurationDict
+    """Type: TemplateSameSheetTargetVisualConfigurationDict."""
+
+
+class FilterRelativeDateTimeControlDict(TypedDict, total=False):
+    """FilterRelativeDateTimeControl as a plain dict."""
+
+    CommitMode: Literal["AUTO", "MANUAL"]
+    """Allowed values: 'AUTO', 'MANUAL'."""
+    DisplayOptions: RelativeDateTimeControlDisplayOptionsDict
+    """Type: RelativeDateTimeControlDisplayOptionsDict."""
+    FilterControlId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+    SourceFilterId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+    Title: Required[str]
+    """Length: 1 to 2048 characters."""
+
+
+class FilterScopeConfigurationDict(TypedDict, total=False):
+    """FilterScopeConfiguration as a plain dict."""
+
+    AllSheets: dict[str, Any] | str
+    """Type: dict[str, Any] | str."""
+    SelectedSheets: SelectedSheetsFilterScopeConfigurationDict
+    """Type: SelectedSheetsFilterScopeConfigurationDict."""
+
+
+class FilterSelectableValuesDict(TypedDict, total=False):
+    """FilterSelectableValues as a plain dict."""
+
+    Values: list[str]
+    """Items: 0 to 50000 items."""
+
+
+class FilterSliderControlDict(TypedDict, total=False):
+    """FilterSliderControl as a plain dict."""
+
+    DisplayOptions: SliderControlDisplayOptionsDict
+    """Type: SliderControlDisplayOptionsDict."""
+    FilterControlId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+    MaximumValue: Required[float]
+    """Type: float."""
+    MinimumValue: Required[float]
+    """Type: float."""
+    SourceFilterId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+    StepSize: Required[float]
+    """Type: float."""
+    Title: Required[str]
+    """Length: 1 to 2048 characters."""
+    Type: Literal["SINGLE_POINT", "RANGE"]
+    """Allowed values: 'SINGLE_POINT', 'RANGE'."""
+
+
+class FilterTextAreaControlDict(TypedDict, total=False):
+    """FilterTextAreaControl as a plain dict."""
+
+    Delimiter: str
+    """Length: 1 to 2048 characters."""
+    DisplayOptions: TextAreaControlDisplayOptionsDict
+    """Type: TextAreaControlDisplayOptionsDict."""
+    FilterControlId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+    SourceFilterId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+    Title: Required[str]
+    """Length: 1 to 2048 characters."""
+
+
+class FilterTextFieldControlDict(TypedDict, total=False):
+    """FilterTextFieldControl as a plain dict."""
+
+    DisplayOptions: TextFieldControlDisplayOptionsDict
+    """Type: TextFieldControlDisplayOptionsDict."""
+    FilterControlId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+    SourceFilterId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+    Title: Required[str]
+    """Length: 1 to 2048 characters."""
+
+
+class ForecastComputationDict(TypedDict, total=False):
+    """ForecastComputation as a plain dict."""
+
+    ComputationId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+    CustomSeasonalityValue: float
+    """Range: 1 to 180 (inclusive)."""
+    LowerBoundary: float
+    """Type: float."""
+    Name: str
+    """Type: str."""
+    PeriodsBackward: float
+    """Range: 0 to 1000 (inclusive)."""
+    PeriodsForward: float
+    """Range: 1 to 1000 (inclusive)."""
+    PredictionInterval: float
+    """Range: 50 to 95 (inclusive)."""
+    Seasonality: Literal["AUTOMATIC", "CUSTOM"]
+    """Allowed values: 'AUTOMATIC', 'CUSTOM'."""
+    Time: DimensionFieldDict
+    """Type: DimensionFieldDict."""
+    UpperBoundary: float
+    """Type: float."""
+    Value: MeasureFieldDict
+    """Type: MeasureFieldDict."""
+
+
+class ForecastConfigurationDict(TypedDict, total=False):
+    """ForecastConfiguration as a plain dict."""
+
+    ForecastProperties: TimeBasedForecastPropertiesDict
+    """Type: TimeBasedForecastPropertiesDict."""
+    Scenario: ForecastScenarioDict
+    """Type: ForecastScenarioDict."""
+
+
+class ForecastScenarioDict(TypedDict, total=False):
+    """ForecastScenario as a plain dict."""
+
+    WhatIfPointScenario: TemplateWhatIfPointScenarioDict
+    """Type: TemplateWhatIfPointScenarioDict."""
+    WhatIfRangeScenario: TemplateWhatIfRangeScenarioDict
+    """Type: TemplateWhatIfRangeScenarioDict."""
+
+
+class FreeFormLayoutCanvasSizeOptionsDict(TypedDict, total=False):
+    """FreeFormLayoutCanvasSizeOptions as a plain dict."""
+
+    ScreenCanvasSizeOptions: FreeFormLayoutScreenCanvasSizeOptionsDict
+    """Type: FreeFormLayoutScreenCanvasSizeOptionsDict."""
+
+
+class FreeFormLayoutConfigurationDict(TypedDict, total=False):
+    """FreeFormLayoutConfiguration as a plain dict."""
+
+    CanvasSizeOptions: FreeFormLayoutCanvasSizeOptionsDict
+    """Type: FreeFormLayoutCanvasSizeOptionsDict."""
+    Elements: Required[list[FreeFormLayoutElementDict]]
+    """Items: 0 to 430 items."""
+    Groups: list[SheetLayoutGroupDict]
+    """Items: 0 to 215 items."""
+
+
+class FreeFormLayoutElementDict(TypedDict, total=False):
+    """FreeFormLayoutElement as a plain dict."""
+
+    BackgroundStyle: FreeFormLayoutElementBackgroundStyleDict
+    """Type: FreeFormLayoutElementBackgroundStyleDict."""
+    BorderStyle: FreeFormLayoutElementBorderStyleDict
+    """Type: FreeFormLayoutElementBorderStyleDict."""
+    ElementId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+    ElementType: Required[
+        Literal["VISUAL", "FILTER_CONTROL", "PARAMETER_CONTROL", "TEXT_BOX", "IMAGE"]
+    ]
+    """Allowed values: 'VISUAL', 'FILTER_CONTROL', 'PARAMETER_CONTROL', 'TEXT_BOX', 'IMAGE'."""
+    Height: Required[str]
+    """String based length that is composed of value and unit in px"""
+    LoadingAnimation: TemplateLoadingAnimationDict
+    """Type: TemplateLoadingAnimationDict."""
+    RenderingRules: list[SheetElementRenderingRuleDict]
+    """Items: 0 to 10000 items."""
+    SelectedBorderStyle: FreeFormLayoutElementBorderStyleDict
+    """Type: FreeFormLayoutElementBorderStyleDict."""
+    Visibility: Literal["HIDDEN", "VISIBLE"]
+    """Allowed values: 'HIDDEN', 'VISIBLE'."""
+    Width: Required[str]
+    """String based length that is composed of value and unit in px"""
+    XAxisLocation: Required[str]
+    """String based length that is composed of value and unit in px"""
+    YAxisLocation: Required[str]
+    """String based length that is composed of value and unit in px with Integer.MAX_VALUE as
+    maximum value"""
+
+
+class FreeFormLayoutElementBackgroundStyleDict(TypedDict, total=False):
+    """FreeFormLayoutElementBackgroundStyle as a plain dict."""
+
+    Color: str
+    """Pattern: ^#[A-F0-9]{6}(?:[A-F0-9]{2})?$"""
+    Visibility: Literal["HIDDEN", "VISIBLE"]
+    """Allowed values: 'HIDDEN', 'VISIBLE'."""
+
+
+class FreeFormLayoutElementBorderStyleDict(TypedDict, total=False):
+    """FreeFormLayoutElementBorderStyle as a plain dict."""
+
+    Color: str
+    """Pattern: ^#[A-F0-9]{6}(?:[A-F0-9]{2})?$"""
+    Visibility: Literal["HIDDEN", "VISIBLE"]
+    """Allowed values: 'HIDDEN', 'VISIBLE'."""
+
+
+class FreeFormLayoutScreenCanvasSizeOptionsDict(TypedDict, total=False):
+    """FreeFormLayoutScreenCanvasSizeOptions as a plain dict."""
+
+    OptimizedViewPortWidth: Required[str]
+    """String based length that is composed of value and unit in px"""
+
+
+class FreeFormSectionLayoutConfigurationDict(TypedDict, total=False):
+    """FreeFormSectionLayoutConfiguration as a plain dict."""
+
+    Elements: Required[list[FreeFormLayoutElementDict]]
+    """Items: 0 to 430 items."""
+
+
+class FunnelChartConfigurationDict(TypedDict, total=False):
+    """FunnelChartConfiguration as a plain dict."""
+
+    CategoryLabelOptions: ChartAxisLabelOptionsDict
+    """Type: ChartAxisLabelOptionsDict."""
+    DataLabelOptions: FunnelChartDataLabelOptionsDict
+    """Type: FunnelChartDataLabelOptionsDict."""
+    FieldWells: FunnelChartFieldWellsDict
+    """Type: FunnelChartFieldWellsDict."""
+    Interactions: VisualInteractionOptionsDict
+    """Type: VisualInteractionOptionsDict."""
+    SortConfiguration: FunnelChartSortConfigurationDict
+    """Type: FunnelChartSortConfigurationDict."""
+    Tooltip: TemplateTooltipOptionsDict
+    """Type: TemplateTooltipOptionsDict."""
+    ValueLabelOptions: ChartAxisLabelOptionsDict
+    """Type: ChartAxisLabelOptionsDict."""
+    VisualPalette: TemplateVisualPaletteDict
+    """Type: TemplateVisualPaletteDict."""
+
+
+class FunnelChartDataLabelOptionsDict(TypedDict, total=False):
+    """FunnelChartDataLabelOptions as a plain dict."""
+
+    CategoryLabelVisibility: Literal["HIDDEN", "VISIBLE"]
+    """Allowed values: 'HIDDEN', 'VISIBLE'."""
+    LabelColor: str
+    """Pattern: ^#[A-F0-9]{6}$"""
+    LabelFontConfiguration: TemplateFontConfigurationDict
+    """Type: TemplateFontConfigurationDict."""
+    MeasureDataLabelStyle: Literal[
+        "VALUE_ONLY",
+        "PERCENTAGE_BY_FIRST_STAGE",
+        "PERCENTAGE_BY_PREVIOUS_STAGE",
+        "VALUE_AND_PERCENTAGE_BY_FIRST_STAGE",
+        "VALUE_AND_PERCENTAGE_BY_PREVIOUS_STAGE",
+    ]
+    """Allowed values: 'VALUE_ONLY', 'PERCENTAGE_BY_FIRST_STAGE', 'PERCENTAGE_BY_PREVIOUS_STAGE',
+    'VALUE_AND_PERCENTAGE_BY_FIRST_STAGE', 'VALUE_AND_PERCENTAGE_BY_PREVIOUS_STAGE'."""
+    MeasureLabelVisibility: Literal["HIDDEN", "VISIBLE"]
+    """Allowed values: 'HIDDEN', 'VISIBLE'."""
+    Position: Literal["INSIDE", "OUTSIDE", "LEFT", "TOP", "BOTTOM", "RIGHT"]
+    """Allowed values: 'INSIDE', 'OUTSIDE', 'LEFT', 'TOP', 'BOTTOM', 'RIGHT'."""
+    Visibility: Literal["HIDDEN", "VISIBLE"]
+    """Allowed values: 'HIDDEN', 'VISIBLE'."""
+
+
+class FunnelChartFieldWellsDict(TypedDict, total=False):
+    """FunnelChartFieldWells as a plain dict."""
+
+    FunnelChartAggregatedFieldWells: TemplateFunnelChartAggregatedFieldWellsDict
+    """Type: TemplateFunnelChartAggregatedFieldWellsDict."""
+
+
+class FunnelChartSortConfigurationDict(TypedDict, total=False):
+    """FunnelChartSortConfiguration as a plain dict."""
+
+    CategoryItemsLimit: TemplateItemsLimitConfigurationDict
+    """Type: TemplateItemsLimitConfigurationDict."""
+    CategorySort: list[TemplateFieldSortOptionsDict]
+    """Items: 0 to 100 items."""
+
+
+class GaugeChartArcConditionalFormattingDict(TypedDict, total=False):
+    """GaugeChartArcConditionalFormatting as a plain dict."""
+
+    ForegroundColor: ConditionalFormattingColorDict
+    """Type: ConditionalFormattingColorDict."""
+
+
+class GaugeChartColorConfigurationDict(TypedDict, total=False):
+    """GaugeChartColorConfiguration as a plain dict."""
+
+    BackgroundColor: str
+    """Pattern: ^#[A-F0-9]{6}$"""
+    ForegroundColor: str
+    """Pattern: ^#[A-F0-9]{6}$"""
+
+
+class GaugeChartConditionalFormattingDict(TypedDict, total=False):
+    """GaugeChartConditionalFormatting as a plain dict."""
+
+    ConditionalFormattingOptions: list[GaugeChartConditionalFormattingOptionDict]
+    """Items: 0 to 100 items."""
+
+
+class GaugeChartConditionalFormattingOptionDict(TypedDict, total=False):
+    """GaugeChartConditionalFormattingOption as a plain dict."""
+
+    Arc: GaugeChartArcConditionalFormattingDict
+    """Type: GaugeChartArcConditionalFormattingDict."""
+    PrimaryValue: GaugeChartPrimaryValueConditionalFormattingDict
+    """Type: GaugeChartPrimaryValueConditionalFormattingDict."""
+
+
+class GaugeChartConfigurationDict(TypedDict, total=False):
+    """GaugeChartConfiguration as a plain dict."""
+
+    ColorConfiguration: GaugeChartColorConfigurationDict
+    """Type: GaugeChartColorConfigurationDict."""
+    DataLabels: TemplateDataLabelOptionsDict
+    """Type: TemplateDataLabelOptionsDict."""
+    FieldWells: GaugeChartFieldWellsDict
+    """Type: GaugeChartFieldWellsDict."""
+    GaugeChartOptions: TemplateGaugeChartOptionsDict
+    """Type: TemplateGaugeChartOptionsDict."""
+    Interactions: VisualInteractionOptionsDict
+    """Type: VisualInteractionOptionsDict."""
+    TooltipOptions: TemplateTooltipOptionsDict
+    """Type: TemplateTooltipOptionsDict."""
+    VisualPalette: TemplateVisualPaletteDict
+    """Type: TemplateVisualPaletteDict."""
+
+
+class GaugeChartFieldWellsDict(TypedDict, total=False):
+    """GaugeChartFieldWells as a plain dict."""
+
+    TargetValues: list[MeasureFieldDict]
+    """Items: 0 to 200 items."""
+    Values: list[MeasureFieldDict]
+    """Items: 0 to 200 items."""
+
+
+class GaugeChartPrimaryValueConditionalFormattingDict(TypedDict, total=False):
+    """GaugeChartPrimaryValueConditionalFormatting as a plain dict."""
+
+    Icon: ConditionalFormattingIconDict
+    """Type: ConditionalFormattingIconDict."""
+    TextColor: ConditionalFormattingColorDict
+    """Type: ConditionalFormattingColorDict."""
+
+
+class GeospatialCategoricalColorDict(TypedDict, total=False):
+    """GeospatialCategoricalColor as a plain dict."""
+
+    CategoryDataColors: Required[list[GeospatialCategoricalDataColorDict]]
+    """Type: list[GeospatialCategoricalDataColorDict]."""
+    DefaultOpacity: float
+    """Range: 0 to 1 (inclusive)."""
+    NullDataSettings: GeospatialNullDataSettingsDict
+    """Type: GeospatialNullDataSettingsDict."""
+    NullDataVisibility: Literal["HIDDEN", "VISIBLE"]
+    """Allowed values: 'HIDDEN', 'VISIBLE'."""
+
+
+class GeospatialCategoricalDataColorDict(TypedDict, total=False):
+    """GeospatialCategoricalDataColor as a plain dict."""
+
+    Color: Required[str]
+    """Pattern: ^#[A-F0-9]{6}(?:[A-F0-9]{2})?$"""
+    DataValue: Required[str]
+    """Type: str."""
+
+
+class GeospatialCircleRadiusDict(TypedDict, total=False):
+    """GeospatialCircleRadius as a plain dict."""
+
+    Radius: float
+    """Range: at least 0 (inclusive)."""
+
+
+class GeospatialCircleSymbolStyleDict(TypedDict, total=False):
+    """GeospatialCircleSymbolStyle as a plain dict."""
+
+    CircleRadius: GeospatialCircleRadiusDict
+    """Type: GeospatialCircleRadiusDict."""
+    FillColor: GeospatialColorDict
+    """Type: GeospatialColorDict."""
+    StrokeColor: GeospatialColorDict
+    """Type: GeospatialColorDict."""
+    StrokeWidth: GeospatialLineWidthDict
+    """Type: GeospatialLineWidthDict."""
+
+
+class GeospatialColorDict(TypedDict, total=False):
+    """GeospatialColor as a plain dict."""
+
+    Categorical: GeospatialCategoricalColorDict
+    """Type: GeospatialCategoricalColorDict."""
+    Gradient: GeospatialGradientColorDict
+    """Type: GeospatialGradientColorDict."""
+    Solid: GeospatialSolidColorDict
+    """Describes the properties for a solid color"""
+
+
+class GeospatialCoordinateBoundsDict(TypedDict, total=False):
+    """GeospatialCoordinateBounds as a plain dict."""
+
+    East: Required[float]
+    """Range: -1800 to 1800 (inclusive)."""
+    North: Required[float]
+    """Range: -90 to 90 (inclusive)."""
+    South: Required[float]
+    """Range: -90 to 90 (inclusive)."""
+    West: Required[float]
+    """Range: -1800 to 1800 (inclusive)."""
+
+
+class GeospatialDataSourceItemDict(TypedDict, total=False):
+    """GeospatialDataSourceItem as a plain dict."""
+
+    StaticFileDataSource: GeospatialStaticFileSourceDict
+    """Type: GeospatialStaticFileSourceDict."""
+
+
+class GeospatialGradientColorDict(TypedDict, total=False):
+    """GeospatialGradientColor as a plain dict."""
+
+    DefaultOpacity: float
+    """Range: 0 to 1 (inclusive)."""
+    NullDataSettings: GeospatialNullDataSettingsDict
+    """Type: GeospatialNullDataSettingsDict."""
+    NullDataVisibility: Literal["HIDDEN", "VISIBLE"]
+    """Allowed values: 'HIDDEN', 'VISIBLE'."""
+    StepColors: Required[list[GeospatialGradientStepColorDict]]
+    """Items: 2 to 3 items."""
+
+
+class GeospatialGradientStepColorDict(TypedDict, total=False):
+    """GeospatialGradientStepColor as a plain dict."""
+
+    Color: Required[str]
+    """Pattern: ^#[A-F0-9]{6}(?:[A-F0-9]{2})?$"""
+    DataValue: Required[float]
+    """Type: float."""
+
+
+class GeospatialHeatmapColorScaleDict(TypedDict, total=False):
+    """GeospatialHeatmapColorScale as a plain dict."""
+
+    Colors: list[GeospatialHeatmapDataColorDict]
+    """Items: exactly 2 items."""
+
+
+class GeospatialHeatmapConfigurationDict(TypedDict, total=False):
+    """GeospatialHeatmapConfiguration as a plain dict."""
+
+    HeatmapColor: GeospatialHeatmapColorScaleDict
+    """Type: GeospatialHeatmapColorScaleDict."""
+
+
+class GeospatialHeatmapDataColorDict(TypedDict, total=False):
+    """GeospatialHeatmapDataColor as a plain dict."""
+
+    Color: Required[str]
+    """Pattern: ^#[A-F0-9]{6}$"""
+
+
+class GeospatialLayerColorFieldDict(TypedDict, total=False):
+    """GeospatialLayerColorField as a plain dict."""
+
+    ColorDimensionsFields: list[DimensionFieldDict]
+    """Items: 0 to 1 items."""
+    ColorValuesFields: list[MeasureFieldDict]
+    """Items: 0 to 1 items."""
+
+
+class GeospatialLayerDefinitionDict(TypedDict, total=False):
+    """GeospatialLayerDefinition as a plain dict."""
+
+    LineLayer: GeospatialLineLayerDict
+    """Type: GeospatialLineLayerDict."""
+    PointLayer: GeospatialPointLayerDict
+    """Type: GeospatialPointLayerDict."""
+    PolygonLayer: GeospatialPolygonLayerDict
+    """Type: GeospatialPolygonLayerDict."""
+
+
+class GeospatialLayerItemDict(TypedDict, total=False):
+    """GeospatialLayerItem as a plain dict."""
+
+    Actions: list[LayerCustomActionDict]
+    """Items: 0 to 10 items."""
+    DataSource: GeospatialDataSourceItemDict
+    """Type: GeospatialDataSourceItemDict."""
+    JoinDefinition: GeospatialLayerJoinDefinitionDict
+    """Type: GeospatialLayerJoinDefinitionDict."""
+    Label: str
+    """Type: str."""
+    LayerDefinition: GeospatialLayerDefinitionDict
+    """Type: GeospatialLayerDefinitionDict."""
+    LayerId: Required[str]
+    """Type: str."""
+    LayerType: Literal["POINT", "LINE", "POLYGON"]
+    """Allowed values: 'POINT', 'LINE', 'POLYGON'."""
+    Tooltip: TemplateTooltipOptionsDict
+    """Type: TemplateTooltipOptionsDict."""
+    Visibility: Literal["HIDDEN", "VISIBLE"]
+    """Allowed values: 'HIDDEN', 'VISIBLE'."""
+
+
+class GeospatialLayerJoinDefinitionDict(TypedDict, total=False):
+    """GeospatialLayerJoinDefinition as a plain dict."""
+
+    ColorField: GeospatialLayerColorFieldDict
+    """Type: GeospatialLayerColorFieldDict."""
+    DatasetKeyField: UnaggregatedFieldDict
+    """Type: UnaggregatedFieldDict."""
+    ShapeKeyField: str
+    """Type: str."""
+
+
+class GeospatialLayerMapConfigurationDict(TypedDict, total=False):
+    """GeospatialLayerMapConfiguration as a plain dict."""
+
+    Interactions: VisualInteractionOptionsDict
+    """Type: VisualInteractionOptionsDict."""
+    Legend: LegendOptionsDict
+    """Type: LegendOptionsDict."""
+    MapLayers: list[GeospatialLayerItemDict]
+    """Type: list[GeospatialLayerItemDict]."""
+    MapState: GeospatialMapStateDict
+    """Type: GeospatialMapStateDict."""
+    MapStyle: GeospatialMapStyleDict
+    """Type: GeospatialMapStyleDict."""
+
+
+class GeospatialLineLayerDict(TypedDict, total=False):
+    """GeospatialLineLayer as a plain dict."""
+
+    Style: Required[GeospatialLineStyleDict]
+    """Type: GeospatialLineStyleDict."""
+
+
+class GeospatialLineStyleDict(TypedDict, total=False):
+    """GeospatialLineStyle as a plain dict."""
+
+    LineSymbolStyle: GeospatialLineSymbolStyleDict
+    """Type: GeospatialLineSymbolStyleDict."""
+
+
+class GeospatialLineSymbolStyleDict(TypedDict, total=False):
+    """GeospatialLineSymbolStyle as a plain dict."""
+
+    FillColor: GeospatialColorDict
+    """Type: GeospatialColorDict."""
+    LineWidth: GeospatialLineWidthDict
+    """Type: GeospatialLineWidthDict."""
+
+
+class GeospatialLineWidthDict(TypedDict, total=False):
+    """GeospatialLineWidth as a plain dict."""
+
+    LineWidth: float
+    """Range: at least 0 (inclusive)."""
+
+
+class GeospatialMapConfigurationDict(TypedDict, total=False):
+    """GeospatialMapConfiguration as a plain dict."""
+
+    FieldWells: GeospatialMapFieldWellsDict
+    """Type: GeospatialMapFieldWellsDict."""
+    Interactions: VisualInteractionOptionsDict
+    """Type: VisualInteractionOptionsDict."""
+    Legend: LegendOptionsDict
+    """Type: LegendOptionsDict."""
+    MapStyleOptions: GeospatialMapStyleOptionsDict
+    """Type: GeospatialMapStyleOptionsDict."""
+    PointStyleOptions: GeospatialPointStyleOptionsDict
+    """Type: GeospatialPointStyleOptionsDict."""
+    Tooltip: TemplateTooltipOptionsDict
+    """Type: TemplateTooltipOptionsDict."""
+    VisualPalette: TemplateVisualPaletteDict
+    """Type: TemplateVisualPaletteDict."""
+    WindowOptions: GeospatialWindowOptionsDict
+    """Type: GeospatialWindowOptionsDict."""
+
+
+class GeospatialMapFieldWellsDict(TypedDict, total=False):
+    """GeospatialMapFieldWells as a plain dict."""
+
+    GeospatialMapAggregatedFieldWells: TemplateGeospatialMapAggregatedFieldWellsDict
+    """Type: TemplateGeospatialMapAggregatedFieldWellsDict."""
+
+
+class GeospatialMapStateDict(TypedDict, total=False):
+    """GeospatialMapState as a plain dict."""
+
+    Bounds: GeospatialCoordinateBoundsDict
+    """Type: GeospatialCoordinateBoundsDict."""
+    MapNavigation: Literal["ENABLED", "DISABLED"]
+    """Allowed values: 'ENABLED', 'DISABLED'."""
+
+
+class GeospatialMapStyleDict(TypedDict, total=False):
+    """GeospatialMapStyle as a plain dict."""
+
+    BackgroundColor: str
+    """Pattern: ^#[A-F0-9]{6}(?:[A-F0-9]{2})?$"""
+    BaseMapStyle: Literal["LIGHT_GRAY", "DARK_GRAY", "STREET", "IMAGERY"]
+    """Allowed values: 'LIGHT_GRAY', 'DARK_GRAY', 'STREET', 'IMAGERY'."""
+    BaseMapVisibility: Literal["HIDDEN", "VISIBLE"]
+    """Allowed values: 'HIDDEN', 'VISIBLE'."""
+
+
+class GeospatialMapStyleOptionsDict(TypedDict, total=False):
+    """GeospatialMapStyleOptions as a plain dict."""
+
+    BaseMapStyle: Literal["LIGHT_GRAY", "DARK_GRAY", "STREET", "IMAGERY"]
+    """Allowed values: 'LIGHT_GRAY', 'DARK_GRAY', 'STREET', 'IMAGERY'."""
+
+
+class GeospatialNullDataSettingsDict(TypedDict, total=False):
+    """GeospatialNullDataSettings as a plain dict."""
+
+    SymbolStyle: Required[GeospatialNullSymbolStyleDict]
+    """Type: GeospatialNullSymbolStyleDict."""
+
+
+class GeospatialNullSymbolStyleDict(TypedDict, total=False):
+    """GeospatialNullSymbolStyle as a plain dict."""
+
+    FillColor: str
+    """Pattern: ^#[A-F0-9]{6}(?:[A-F0-9]{2})?$"""
+    StrokeColor: str
+    """Pattern: ^#[A-F0-9]{6}(?:[A-F0-9]{2})?$"""
+    StrokeWidth: float
+    """Range: at least 0 (inclusive)."""
+
+
+class GeospatialPointLayerDict(TypedDict, total=False):
+    """GeospatialPointLayer as a plain dict."""
+
+    Style: Required[GeospatialPointStyleDict]
+    """Type: GeospatialPointStyleDict."""
+
+
+class GeospatialPointStyleDict(TypedDict, total=False):
+    """GeospatialPointStyle as a plain dict."""
+
+    CircleSymbolStyle: GeospatialCircleSymbolStyleDict
+    """Type: GeospatialCircleSymbolStyleDict."""
+
+
+class GeospatialPointStyleOptionsDict(TypedDict, total=False):
+    """GeospatialPointStyleOptions as a plain dict."""
+
+    ClusterMarkerConfiguration: TemplateClusterMarkerConfigurationDict
+    """Type: TemplateClusterMarkerConfigurationDict."""
+    HeatmapConfiguration: GeospatialHeatmapConfigurationDict
+    """Type: GeospatialHeatmapConfigurationDict."""
+    SelectedPointStyle: Literal["POINT", "CLUSTER", "HEATMAP"]
+    """Allowed values: 'POINT', 'CLUSTER', 'HEATMAP'."""
+
+
+class GeospatialPolygonLayerDict(TypedDict, total=False):
+    """GeospatialPolygonLayer as a plain dict."""
+
+    Style: Required[GeospatialPolygonStyleDict]
+    """Type: GeospatialPolygonStyleDict."""
+
+
+class GeospatialPolygonStyleDict(TypedDict, total=False):
+    """GeospatialPolygonStyle as a plain dict."""
+
+    PolygonSymbolStyle: GeospatialPolygonSymbolStyleDict
+    """Type: GeospatialPolygonSymbolStyleDict."""
+
+
+class GeospatialPolygonSymbolStyleDict(TypedDict, total=False):
+    """GeospatialPolygonSymbolStyle as a plain dict."""
+
+    FillColor: GeospatialColorDict
+    """Type: GeospatialColorDict."""
+    StrokeColor: GeospatialColorDict
+    """Type: GeospatialColorDict."""
+    StrokeWidth: GeospatialLineWidthDict
+    """Type: GeospatialLineWidthDict."""
+
+
+class GeospatialSolidColorDict(TypedDict, total=False):
+    """GeospatialSolidColor as a plain dict: Describes the properties for a solid color"""
+
+    Color: Required[str]
+    """Pattern: ^#[A-F0-9]{6}(?:[A-F0-9]{2})?$"""
+    State: Literal["ENABLED", "DISABLED"]
+    """Defines view state of the color"""
+
+
+class GeospatialStaticFileSourceDict(TypedDict, total=False):
+    """GeospatialStaticFileSource as a plain dict."""
+
+    StaticFileId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+
+
+class GeospatialWindowOptionsDict(TypedDict, total=False):
+    """GeospatialWindowOptions as a plain dict."""
+
+    Bounds: GeospatialCoordinateBoundsDict
+    """Type: GeospatialCoordinateBoundsDict."""
+    MapZoomMode: Literal["AUTO", "MANUAL"]
+    """Allowed values: 'AUTO', 'MANUAL'."""
+
+
+class GlobalTableBorderOptionsDict(TypedDict, total=False):
+    """GlobalTableBorderOptions as a plain dict."""
+
+    SideSpecificBorder: TableSideBorderOptionsDict
+    """Type: TableSideBorderOptionsDict."""
+    UniformBorder: TableBorderOptionsDict
+    """Type: TableBorderOptionsDict."""
+
+
+class GradientColorDict(TypedDict, total=False):
+    """GradientColor as a plain dict."""
+
+    Stops: list[GradientStopDict]
+    """Items: 0 to 100 items."""
+
+
+class GradientStopDict(TypedDict, total=False):
+    """GradientStop as a plain dict."""
+
+    Color: str
+    """Pattern: ^#[A-F0-9]{6}$"""
+    DataValue: float
+    """Type: float."""
+    GradientOffset: Required[float]
+    """Type: float."""
+
+
+class GridLayoutCanvasSizeOptionsDict(TypedDict, total=False):
+    """GridLayoutCanvasSizeOptions as a plain dict."""
+
+    ScreenCanvasSizeOptions: GridLayoutScreenCanvasSizeOptionsDict
+    """Type: GridLayoutScreenCanvasSizeOptionsDict."""
+
+
+class GridLayoutConfigurationDict(TypedDict, total=False):
+    """GridLayoutConfiguration as a plain dict."""
+
+    CanvasSizeOptions: GridLayoutCanvasSizeOptionsDict
+    """Type: GridLayoutCanvasSizeOptionsDict."""
+    Elements: Required[list[GridLayoutElementDict]]
+    """Items: 0 to 430 items."""
+
+
+class GridLayoutElementDict(TypedDict, total=False):
+    """GridLayoutElement as a plain dict."""
+
+    BackgroundStyle: GridLayoutElementBackgroundStyleDict
+    """Type: GridLayoutElementBackgroundStyleDict."""
+    BorderRadius: str
+    """Length: 0 to 50 characters."""
+    BorderStyle: GridLayoutElementBorderStyleDict
+    """Type: GridLayoutElementBorderStyleDict."""
+    ColumnIndex: float
+    """Range: 0 to 35 (inclusive)."""
+    ColumnSpan: Required[float]
+    """Range: 1 to 36 (inclusive)."""
+    ElementId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+    ElementType: Required[
+        Literal["VISUAL", "FILTER_CONTROL", "PARAMETER_CONTROL", "TEXT_BOX", "IMAGE"]
+    ]
+    """Allowed values: 'VISUAL', 'FILTER_CONTROL', 'PARAMETER_CONTROL', 'TEXT_BOX', 'IMAGE'."""
+    LoadingAnimation: TemplateLoadingAnimationDict
+    """Type: TemplateLoadingAnimationDict."""
+    Padding: str
+    """Length: 0 to 200 characters."""
+    RowIndex: float
+    """Range: 0 to 9009 (inclusive)."""
+    RowSpan: Required[float]
+    """Range: 1 to 21 (inclusive)."""
+    SelectedBorderStyle: GridLayoutElementBorderStyleDict
+    """Type: GridLayoutElementBorderStyleDict."""
+
+
+class GridLayoutElementBackgroundStyleDict(TypedDict, total=False):
+    """GridLayoutElementBackgroundStyle as a plain dict."""
+
+    Color: str
+    """Pattern: ^#[A-F0-9]{6}(?:[A-F0-9]{2})?$"""
+    Visibility: Literal["HIDDEN", "VISIBLE"]
+    """Allowed values: 'HIDDEN', 'VISIBLE'."""
+
+
+class GridLayoutElementBorderStyleDict(TypedDict, total=False):
+    """GridLayoutElementBorderStyle as a plain dict."""
+
+    Color: str
+    """Pattern: ^#[A-F0-9]{6}(?:[A-F0-9]{2})?$"""
+    Visibility: Literal["HIDDEN", "VISIBLE"]
+    """Allowed values: 'HIDDEN', 'VISIBLE'."""
+    Width: str
+    """String to encapsulate the most generic way Width can be formatted with whatever units (px, em
+    etc)"""
+
+
+class GridLayoutScreenCanvasSizeOptionsDict(TypedDict, total=False):
+    """GridLayoutScreenCanvasSizeOptions as a plain dict."""
+
+    OptimizedViewPortWidth: str
+    """String based length that is composed of value and unit in px"""
+    ResizeOption: Required[Literal["FIXED", "RESPONSIVE"]]
+    """Allowed values: 'FIXED', 'RESPONSIVE'."""
+
+
+class GrowthRateComputationDict(TypedDict, total=False):
+    """GrowthRateComputation as a plain dict."""
+
+    ComputationId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+    Name: str
+    """Type: str."""
+    PeriodSize: float
+    """Range: 2 to 52 (inclusive)."""
+    Time: DimensionFieldDict
+    """Type: DimensionFieldDict."""
+    Value: MeasureFieldDict
+    """Type: MeasureFieldDict."""
+
+
+class HeaderFooterSectionConfigurationDict(TypedDict, total=False):
+    """HeaderFooterSectionConfiguration as a plain dict."""
+
+    Layout: Required[SectionLayoutConfigurationDict]
+    """Type: SectionLayoutConfigurationDict."""
+    SectionId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+    Style: SectionStyleDict
+    """Type: SectionStyleDict."""
+
+
+class HeatMapConfigurationDict(TypedDict, total=False):
+    """HeatMapConfiguration as a plain dict."""
+
+    ColorScale: TemplateColorScaleDict
+    """Type: TemplateColorScaleDict."""
+    ColumnLabelOptions: ChartAxisLabelOptionsDict
+    """Type: ChartAxisLabelOptionsDict."""
+    DataLabels: TemplateDataLabelOptionsDict
+    """Type: TemplateDataLabelOptionsDict."""
+    FieldWells: HeatMapFieldWellsDict
+    """Type: HeatMapFieldWellsDict."""
+    Interactions: VisualInteractionOptionsDict
+    """Type: VisualInteractionOptionsDict."""
+    Legend: LegendOptionsDict
+    """Type: LegendOptionsDict."""
+    RowLabelOptions: ChartAxisLabelOptionsDict
+    """Type: ChartAxisLabelOptionsDict."""
+    SortConfiguration: HeatMapSortConfigurationDict
+    """Type: HeatMapSortConfigurationDict."""
+    Tooltip: TemplateTooltipOptionsDict
+    """Type: TemplateTooltipOptionsDict."""
+
+
+class HeatMapFieldWellsDict(TypedDict, total=False):
+    """HeatMapFieldWells as a plain dict."""
+
+    HeatMapAggregatedFieldWells: TemplateHeatMapAggregatedFieldWellsDict
+    """Type: TemplateHeatMapAggregatedFieldWellsDict."""
+
+
+class HeatMapSortConfigurationDict(TypedDict, total=False):
+    """HeatMapSortConfiguration as a plain dict."""
+
+    HeatMapColumnItemsLimitConfiguration: TemplateItemsLimitConfigurationDict
+    """Type: TemplateItemsLimitConfigurationDict."""
+    HeatMapColumnSort: list[TemplateFieldSortOptionsDict]
+    """Items: 0 to 100 items."""
+    HeatMapRowItemsLimitConfiguration: TemplateItemsLimitConfigurationDict
+    """Type: TemplateItemsLimitConfigurationDict."""
+    HeatMapRowSort: list[TemplateFieldSortOptionsDict]
+    """Items: 0 to 100 items."""
+
+
+class HistogramBinOptionsDict(TypedDict, total=False):
+    """HistogramBinOptions as a plain dict."""
+
+    BinCount: BinCountOptionsDict
+    """Type: BinCountOptionsDict."""
+    BinWidth: BinWidthOptionsDict
+    """Type: BinWidthOptionsDict."""
+    SelectedBinType: Literal["BIN_COUNT", "BIN_WIDTH"]
+    """Allowed values: 'BIN_COUNT', 'BIN_WIDTH'."""
+    StartValue: float
+    """Type: float."""
+
+
+class HistogramConfigurationDict(TypedDict, total=False):
+    """HistogramConfiguration as a plain dict."""
+
+    BinOptions: HistogramBinOptionsDict
+    """Type: HistogramBinOptionsDict."""
+    DataLabels: TemplateDataLabelOptionsDict
+    """Type: TemplateDataLabelOptionsDict."""
+    FieldWells: HistogramFieldWellsDict
+    """Type: HistogramFieldWellsDict."""
+    Interactions: VisualInteractionOptionsDict
+    """Type: VisualInteractionOptionsDict."""
+    Tooltip: TemplateTooltipOptionsDict
+    """Type: TemplateTooltipOptionsDict."""
+    VisualPalette: TemplateVisualPaletteDict
+    """Type: TemplateVisualPaletteDict."""
+    XAxisDisplayOptions: AxisDisplayOptionsDict
+    """Type: AxisDisplayOptionsDict."""
+    XAxisLabelOptions: ChartAxisLabelOptionsDict
+    """Type: ChartAxisLabelOptionsDict."""
+    YAxisDisplayOptions: AxisDisplayOptionsDict
+    """Type: AxisDisplayOptionsDict."""
+
+
+class HistogramFieldWellsDict(TypedDict, total=False):
+    """HistogramFieldWells as a plain dict."""
+
+    HistogramAggregatedFieldWells: TemplateHistogramAggregatedFieldWellsDict
+    """Type: TemplateHistogramAggregatedFieldWellsDict."""
+
+
+class ImageCustomActionDict(TypedDict, total=False):
+    """ImageCustomAction as a plain dict."""
+
+    ActionOperations: Required[list[ImageCustomActionOperationDict]]
+    """Items: 1 to 2 items."""
+    CustomActionId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+    Name: Required[str]
+    """Length: 1 to 256 characters."""
+    Status: Literal["ENABLED", "DISABLED"]
+    """Allowed values: 'ENABLED', 'DISABLED'."""
+    Trigger: Required[Literal["CLICK", "MENU"]]
+    """Allowed values: 'CLICK', 'MENU'."""
+
+
+class ImageCustomActionOperationDict(TypedDict, total=False):
+    """ImageCustomActionOperation as a plain dict."""
+
+    NavigationOperation: CustomActionNavigationOperationDict
+    """Type: CustomActionNavigationOperationDict."""
+    SetParametersOperation: CustomActionSetParametersOperationDict
+    """Type: CustomActionSetParametersOperationDict."""
+    URLOperation: CustomActionURLOperationDict
+    """Type: CustomActionURLOperationDict."""
+
+
+class ImageInteractionOptionsDict(TypedDict, total=False):
+    """ImageInteractionOptions as a plain dict."""
+
+    ImageMenuOption: TemplateImageMenuOptionDict
+    """Type: TemplateImageMenuOptionDict."""
+
+
+class IntegerDefaultValuesDict(TypedDict, total=False):
+    """IntegerDefaultValues as a plain dict."""
+
+    DynamicValue: DynamicDefaultValueDict
+    """Type: DynamicDefaultValueDict."""
+    StaticValues: list[float]
+    """Items: 0 to 50000 items."""
+
+
+class IntegerValueWhenUnsetConfigurationDict(TypedDict, total=False):
+    """IntegerValueWhenUnsetConfiguration as a plain dict."""
+
+    CustomValue: float
+    """Type: float."""
+    ValueWhenUnsetOption: Literal["RECOMMENDED_VALUE", "NULL"]
+    """Allowed values: 'RECOMMENDED_VALUE', 'NULL'."""
+
+
+class KPIActualValueConditionalFormattingDict(TypedDict, total=False):
+    """KPIActualValueConditionalFormatting as a plain dict."""
+
+    Icon: ConditionalFormattingIconDict
+    """Type: ConditionalFormattingIconDict."""
+    TextColor: ConditionalFormattingColorDict
+    """Type: ConditionalFormattingColorDict."""
+
+
+class KPIComparisonValueConditionalFormattingDict(TypedDict, total=False):
+    """KPIComparisonValueConditionalFormatting as a plain dict."""
+
+    Icon: ConditionalFormattingIconDict
+    """Type: ConditionalFormattingIconDict."""
+    TextColor: ConditionalFormattingColorDict
+    """Type: ConditionalFormattingColorDict."""
+
+
+class KPIConditionalFormattingDict(TypedDict, total=False):
+    """KPIConditionalFormatting as a plain dict."""
+
+    ConditionalFormattingOptions: list[KPIConditionalFormattingOptionDict]
+    """Items: 0 to 100 items."""
+
+
+class KPIConditionalFormattingOptionDict(TypedDict, total=False):
+    """KPIConditionalFormattingOption as a plain dict."""
+
+    ActualValue: KPIActualValueConditionalFormattingDict
+    """Type: KPIActualValueConditionalFormattingDict."""
+    ComparisonValue: KPIComparisonValueConditionalFormattingDict
+    """Type: KPIComparisonValueConditionalFormattingDict."""
+    PrimaryValue: KPIPrimaryValueConditionalFormattingDict
+    """Type: KPIPrimaryValueConditionalFormattingDict."""
+    ProgressBar: KPIProgressBarConditionalFormattingDict
+    """Type: KPIProgressBarConditionalFormattingDict."""
+
+
+class KPIConfigurationDict(TypedDict, total=False):
+    """KPIConfiguration as a plain dict."""
+
+    FieldWells: KPIFieldWellsDict
+    """Type: KPIFieldWellsDict."""
+    Interactions: VisualInteractionOptionsDict
+    """Type: VisualInteractionOptionsDict."""
+    KPIOptions: TemplateKPIOptionsDict
+    """Type: TemplateKPIOptionsDict."""
+    SortConfiguration: KPISortConfigurationDict
+    """Type: KPISortConfigurationDict."""
+
+
+class KPIFieldWellsDict(TypedDict, total=False):
+    """KPIFieldWells as a plain dict."""
+
+    TargetValues: list[MeasureFieldDict]
+    """Items: 0 to 200 items."""
+    TrendGroups: list[DimensionFieldDict]
+    """Items: 0 to 200 items."""
+    Values: list[MeasureFieldDict]
+    """Items: 0 to 200 items."""
+
+
+class KPIPrimaryValueConditionalFormattingDict(TypedDict, total=False):
+    """KPIPrimaryValueConditionalFormatting as a plain dict."""
+
+    Icon: ConditionalFormattingIconDict
+    """Type: ConditionalFormattingIconDict."""
+    TextColor: ConditionalFormattingColorDict
+    """Type: ConditionalFormattingColorDict."""
+
+
+class KPIProgressBarConditionalFormattingDict(TypedDict, total=False):
+    """KPIProgressBarConditionalFormatting as a plain dict."""
+
+    ForegroundColor: ConditionalFormattingColorDict
+    """Type: ConditionalFormattingColorDict."""
+
+
+class KPISortConfigurationDict(TypedDict, total=False):
+    """KPISortConfiguration as a plain dict."""
+
+    TrendGroupSort: list[TemplateFieldSortOptionsDict]
+    """Items: 0 to 100 items."""
+
+
+class KPISparklineOptionsDict(TypedDict, total=False):
+    """KPISparklineOptions as a plain dict."""
+
+    Color: str
+    """Pattern: ^#[A-F0-9]{6}$"""
+    TooltipVisibility: Literal["HIDDEN", "VISIBLE"]
+    """Allowed values: 'HIDDEN', 'VISIBLE'."""
+    Type: Required[Literal["LINE", "AREA"]]
+    """Allowed values: 'LINE', 'AREA'."""
+    Visibility: Literal["HIDDEN", "VISIBLE"]
+    """Allowed values: 'HIDDEN', 'VISIBLE'."""
+
+
+class KPIVisualLayoutOptionsDict(TypedDict, total=False):
+    """KPIVisualLayoutOptions as a plain dict."""
+
+    StandardLayout: KPIVisualStandardLayoutDict
+    """Type: KPIVisualStandardLayoutDict."""
+
+
+class KPIVisualStandardLayoutDict(TypedDict, total=False):
+    """KPIVisualStandardLayout as a plain dict."""
+
+    Type: Required[Literal["CLASSIC", "VERTICAL"]]
+    """Allowed values: 'CLASSIC', 'VERTICAL'."""
+
+
+class LayerCustomActionDict(TypedDict, total=False):
+    """LayerCustomAction as a plain dict."""
+
+    ActionOperations: Required[list[LayerCustomActionOperationDict]]
+    """Items: 1 to 2 items."""
+    CustomActionId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+    Name: Required[str]
+    """Length: 1 to 256 characters."""
+    Status: Literal["ENABLED", "DISABLED"]
+    """Allowed values: 'ENABLED', 'DISABLED'."""
+    Trigger: Required[Literal["DATA_POINT_CLICK", "DATA_POINT_MENU"]]
+    """Allowed values: 'DATA_POINT_CLICK', 'DATA_POINT_MENU'."""
+
+
+class LayerCustomActionOperationDict(TypedDict, total=False):
+    """LayerCustomActionOperation as a plain dict."""
+
+    FilterOperation: CustomActionFilterOperationDict
+    """Type: CustomActionFilterOperationDict."""
+    NavigationOperation: CustomActionNavigationOperationDict
+    """Type: CustomActionNavigationOperationDict."""
+    SetParametersOperation: CustomActionSetParametersOperationDict
+    """Type: CustomActionSetParametersOperationDict."""
+    URLOperation: CustomActionURLOperationDict
+    """Type: CustomActionURLOperationDict."""
+
+
+class LayoutConfigurationDict(TypedDict, total=False):
+    """LayoutConfiguration as a plain dict."""
+
+    FreeFormLayout: FreeFormLayoutConfigurationDict
+    """Type: FreeFormLayoutConfigurationDict."""
+    GridLayout: GridLayoutConfigurationDict
+    """Type: GridLayoutConfigurationDict."""
+    SectionBasedLayout: SectionBasedLayoutConfigurationDict
+    """Type: SectionBasedLayoutConfigurationDict."""
+
+
+class LegendOptionsDict(TypedDict, total=False):
+    """LegendOptions as a plain dict."""
+
+    Height: str
+    """String based length that is composed of value and unit in px"""
+    Position: Literal["AUTO", "RIGHT", "BOTTOM", "TOP"]
+    """Allowed values: 'AUTO', 'RIGHT', 'BOTTOM', 'TOP'."""
+    Title: TemplateLabelOptionsDict
+    """Type: TemplateLabelOptionsDict."""
+    ValueFontConfiguration: TemplateFontConfigurationDict
+    """Type: TemplateFontConfigurationDict."""
+    Visibility: Literal["HIDDEN", "VISIBLE"]
+    """Allowed values: 'HIDDEN', 'VISIBLE'."""
+    Width: str
+    """String based length that is composed of value and unit in px"""
+
+
+class LineChartConfigurationDict(TypedDict, total=False):
+    """LineChartConfiguration as a plain dict."""
+
+    ContributionAnalysisDefaults: list[ContributionAnalysisDefaultDict]
+    """Items: 1 to 200 items."""
+    DataLabels: TemplateDataLabelOptionsDict
+    """Type: TemplateDataLabelOptionsDict."""
+    DefaultSeriesSettings: LineChartDefaultSeriesSettingsDict
+    """Type: LineChartDefaultSeriesSettingsDict."""
+    FieldWells: LineChartFieldWellsDict
+    """Type: LineChartFieldWellsDict."""
+    ForecastConfigurations: list[ForecastConfigurationDict]
+    """Items: 0 to 10 items."""
+    Interactions: VisualInteractionOptionsDict
+    """Type: VisualInteractionOptionsDict."""
+    Legend: LegendOptionsDict
+    """Type: LegendOptionsDict."""
+    PrimaryYAxisDisplayOptions: LineSeriesAxisDisplayOptionsDict
+    """Type: LineSeriesAxisDisplayOptionsDict."""
+    PrimaryYAxisLabelOptions: ChartAxisLabelOptionsDict
+    """Type: ChartAxisLabelOptionsDict."""
+    ReferenceLines: list[ReferenceLineDict]
+    """Items: 0 to 20 items."""
+    SecondaryYAxisDisplayOptions: LineSeriesAxisDisplayOptionsDict
+    """Type: LineSeriesAxisDisplayOptionsDict."""
+    SecondaryYAxisLabelOptions: ChartAxisLabelOptionsDict
+    """Type: ChartAxisLabelOptionsDict."""
+    Series: list[SeriesItemDict]
+    """Items: 0 to 2000 items."""
+    SingleAxisOptions: TemplateSingleAxisOptionsDict
+    """Type: TemplateSingleAxisOptionsDict."""
+    SmallMultiplesOptions: TemplateSmallMultiplesOptionsDict
+    """Type: TemplateSmallMultiplesOptionsDict."""
+    SortConfiguration: LineChartSortConfigurationDict
+    """Type: LineChartSortConfigurationDict."""
+    Tooltip: TemplateTooltipOptionsDict
+    """Type: TemplateTooltipOptionsDict."""
+    Type: Literal["LINE", "AREA", "STACKED_AREA"]
+    """Allowed values: 'LINE', 'AREA', 'STACKED_AREA'."""
+    VisualPalette: TemplateVisualPaletteDict
+    """Type: TemplateVisualPaletteDict."""
+    XAxisDisplayOptions: AxisDisplayOptionsDict
+    """Type: AxisDisplayOptionsDict."""
+    XAxisLabelOptions: ChartAxisLabelOptionsDict
+    """Type: ChartAxisLabelOptionsDict."""
+
+
+class LineChartDefaultSeriesSettingsDict(TypedDict, total=False):
+    """LineChartDefaultSeriesSettings as a plain dict."""
+
+    AxisBinding: Literal["PRIMARY_YAXIS", "SECONDARY_YAXIS"]
+    """Allowed values: 'PRIMARY_YAXIS', 'SECONDARY_YAXIS'."""
+    DecalSettings: TemplateDecalSettingsDict
+    """Type: TemplateDecalSettingsDict."""
+    LineStyleSettings: LineChartLineStyleSettingsDict
+    """Type: LineChartLineStyleSettingsDict."""
+    MarkerStyleSettings: LineChartMarkerStyleSettingsDict
+    """Type: LineChartMarkerStyleSettingsDict."""
+
+
+class LineChartFieldWellsDict(TypedDict, total=False):
+    """LineChartFieldWells as a plain dict."""
+
+    LineChartAggregatedFieldWells: TemplateLineChartAggregatedFieldWellsDict
+    """Type: TemplateLineChartAggregatedFieldWellsDict."""
+
+
+class LineChartLineStyleSettingsDict(TypedDict, total=False):
+    """LineChartLineStyleSettings as a plain dict."""
+
+    LineInterpolation: Literal["LINEAR", "SMOOTH", "STEPPED"]
+    """Allowed values: 'LINEAR', 'SMOOTH', 'STEPPED'."""
+    LineStyle: Literal["SOLID", "DOTTED", "DASHED"]
+    """Allowed values: 'SOLID', 'DOTTED', 'DASHED'."""
+    LineVisibility: Literal["HIDDEN", "VISIBLE"]
+    """Allowed values: 'HIDDEN', 'VISIBLE'."""
+    LineWidth: str
+    """String based length that is composed of value and unit in px"""
+
+
+class LineChartMarkerStyleSettingsDict(TypedDict, total=False):
+    """LineChartMarkerStyleSettings as a plain dict."""
+
+    MarkerColor: str
+    """Pattern: ^#[A-F0-9]{6}$"""
+    MarkerShape: Literal["CIRCLE", "TRIANGLE", "SQUARE", "DIAMOND", "ROUNDED_SQUARE"]
+    """Allowed values: 'CIRCLE', 'TRIANGLE', 'SQUARE', 'DIAMOND', 'ROUNDED_SQUARE'."""
+    MarkerSize: str
+    """String based length that is composed of value and unit in px"""
+    MarkerVisibility: Literal["HIDDEN", "VISIBLE"]
+    """Allowed values: 'HIDDEN', 'VISIBLE'."""
+
+
+class LineChartSeriesSettingsDict(TypedDict, total=False):
+    """LineChartSeriesSettings as a plain dict."""
+
+    DecalSettings: TemplateDecalSettingsDict
+    """Type: TemplateDecalSettingsDict."""
+    LineStyleSettings: LineChartLineStyleSettingsDict
+    """Type: LineChartLineStyleSettingsDict."""
+    MarkerStyleSettings: LineChartMarkerStyleSettingsDict
+    """Type: LineChartMarkerStyleSettingsDict."""
+
+
+class LineChartSortConfigurationDict(TypedDict, total=False):
+    """LineChartSortConfiguration as a plain dict."""
+
+    CategoryItemsLimitConfiguration: TemplateItemsLimitConfigurationDict
+    """Type: TemplateItemsLimitConfigurationDict."""
+    CategorySort: list[TemplateFieldSortOptionsDict]
+    """Items: 0 to 100 items."""
+    ColorItemsLimitConfiguration: TemplateItemsLimitConfigurationDict
+    """Type: TemplateItemsLimitConfigurationDict."""
+    SmallMultiplesLimitConfiguration: TemplateItemsLimitConfigurationDict
+    """Type: TemplateItemsLimitConfigurationDict."""
+    SmallMultiplesSort: list[TemplateFieldSortOptionsDict]
+    """Items: 0 to 100 items."""
+
+
+class LineSeriesAxisDisplayOptionsDict(TypedDict, total=False):
+    """LineSeriesAxisDisplayOptions as a plain dict."""
+
+    AxisOptions: AxisDisplayOptionsDict
+    """Type: AxisDisplayOptionsDict."""
+    MissingDataConfigurations: list[MissingDataConfigurationDict]
+    """Items: 0 to 100 items."""
+
+
+class ListControlDisplayOptionsDict(TypedDict, total=False):
+    """ListControlDisplayOptions as a plain dict."""
+
+    InfoIconLabelOptions: SheetControlInfoIconLabelOptionsDict
+    """Type: SheetControlInfoIconLabelOptionsDict."""
+    SearchOptions: ListControlSearchOptionsDict
+    """Type: ListControlSearchOptionsDict."""
+    SelectAllOptions: ListControlSelectAllOptionsDict
+    """Type: ListControlSelectAllOptionsDict."""
+    TitleOptions: TemplateLabelOptionsDict
+    """Type: TemplateLabelOptionsDict."""
+
+
+class ListControlSearchOptionsDict(TypedDict, total=False):
+    """ListControlSearchOptions as a plain dict."""
+
+    Visibility: Literal["HIDDEN", "VISIBLE"]
+    """Allowed values: 'HIDDEN', 'VISIBLE'."""
+
+
+class ListControlSelectAllOptionsDict(TypedDict, total=False):
+    """ListControlSelectAllOptions as a plain dict."""
+
+    Visibility: Literal["HIDDEN", "VISIBLE"]
+    """Allowed values: 'HIDDEN', 'VISIBLE'."""
+
+
+class LongFormatTextDict(TypedDict, total=False):
+    """LongFormatText as a plain dict."""
+
+    PlainText: str
+    """Length: 1 to 1024 characters."""
+    RichText: str
+    """Length: 1 to 2048 characters."""
+
+
+class MappedDataSetParameterDict(TypedDict, total=False):
+    """MappedDataSetParameter as a plain dict."""
+
+    DataSetIdentifier: Required[str]
+    """Length: 0 to 2048 characters."""
+    DataSetParameterName: Required[str]
+    """Pattern: ^[a-zA-Z0-9]+$ Length: 1 to 2048 characters."""
+
+
+class MaximumMinimumComputationDict(TypedDict, total=False):
+    """MaximumMinimumComputation as a plain dict."""
+
+    ComputationId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+    Name: str
+    """Type: str."""
+    Time: DimensionFieldDict
+    """Type: DimensionFieldDict."""
+    Type: Required[Literal["MAXIMUM", "MINIMUM"]]
+    """Allowed values: 'MAXIMUM', 'MINIMUM'."""
+    Value: MeasureFieldDict
+    """Type: MeasureFieldDict."""
+
+
+class MeasureFieldDict(TypedDict, total=False):
+    """MeasureField as a plain dict."""
+
+    CalculatedMeasureField: TemplateCalculatedMeasureFieldDict
+    """Type: TemplateCalculatedMeasureFieldDict."""
+    CategoricalMeasureField: TemplateCategoricalMeasureFieldDict
+    """Type: TemplateCategoricalMeasureFieldDict."""
+    DateMeasureField: TemplateDateMeasureFieldDict
+    """Type: TemplateDateMeasureFieldDict."""
+    NumericalMeasureField: TemplateNumericalMeasureFieldDict
+    """Type: TemplateNumericalMeasureFieldDict."""
+
+
+class MetricComparisonComputationDict(TypedDict, total=False):
+    """MetricComparisonComputation as a plain dict."""
+
+    ComputationId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+    FromValue: MeasureFieldDict
+    """Type: MeasureFieldDict."""
+    Name: str
+    """Type: str."""
+    TargetValue: MeasureFieldDict
+    """Type: MeasureFieldDict."""
+    Time: DimensionFieldDict
+    """Type: DimensionFieldDict."""
+
+
+class MissingDataConfigurationDict(TypedDict, total=False):
+    """MissingDataConfiguration as a plain dict."""
+
+    TreatmentOption: Literal["INTERPOLATE", "SHOW_AS_ZERO", "SHOW_AS_BLANK"]
+    """Allowed values: 'INTERPOLATE', 'SHOW_AS_ZERO', 'SHOW_AS_BLANK'."""
+
+
+class NumericEqualityDrillDownFilterDict(TypedDict, total=False):
+    """NumericEqualityDrillDownFilter as a plain dict."""
+
+    Column: Required[ColumnIdentifierDict]
+    """Type: ColumnIdentifierDict."""
+    Value: Required[float]
+    """Type: float."""
+
+
+class NumericRangeFilterValueDict(TypedDict, total=False):
+    """NumericRangeFilterValue as a plain dict."""
+
+    Parameter: str
+    """Pattern: ^[a-zA-Z0-9]+$ Length: 1 to 2048 characters."""
+    StaticValue: float
+    """Type: float."""
+
+
+class NumericSeparatorConfigurationDict(TypedDict, total=False):
+    """NumericSeparatorConfiguration as a plain dict."""
+
+    DecimalSeparator: Literal["COMMA", "DOT", "SPACE"]
+    """Allowed values: 'COMMA', 'DOT', 'SPACE'."""
+    ThousandsSeparator: ThousandSeparatorOptionsDict
+    """Type: ThousandSeparatorOptionsDict."""
+
+
+class PanelTitleOptionsDict(TypedDict, total=False):
+    """PanelTitleOptions as a plain dict."""
+
+    FontConfiguration: TemplateFontConfigurationDict
+    """Type: TemplateFontConfigurationDict."""
+    HorizontalTextAlignment: Literal["LEFT", "CENTER", "RIGHT", "AUTO"]
+    """Allowed values: 'LEFT', 'CENTER', 'RIGHT', 'AUTO'."""
+    Visibility: Literal["HIDDEN", "VISIBLE"]
+    """Allowed values: 'HIDDEN', 'VISIBLE'."""
+
+
+class ParameterControlDict(TypedDict, total=False):
+    """ParameterControl as a plain dict."""
+
+    DateTimePicker: ParameterDateTimePickerControlDict
+    """Type: ParameterDateTimePickerControlDict."""
+    Dropdown: ParameterDropDownControlDict
+    """Type: ParameterDropDownControlDict."""
+    List: ParameterListControlDict
+    """Type: ParameterListControlDict."""
+    Slider: ParameterSliderControlDict
+    """Type: ParameterSliderControlDict."""
+    TextArea: ParameterTextAreaControlDict
+    """Type: ParameterTextAreaControlDict."""
+    TextField: ParameterTextFieldControlDict
+    """Type: ParameterTextFieldControlDict."""
+
+
+class ParameterDateTimePickerControlDict(TypedDict, total=False):
+    """ParameterDateTimePickerControl as a plain dict."""
+
+    DisplayOptions: DateTimePickerControlDisplayOptionsDict
+    """Type: DateTimePickerControlDisplayOptionsDict."""
+    ParameterControlId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+    SourceParameterName: Required[str]
+    """Pattern: ^[a-zA-Z0-9]+$ Length: 1 to 2048 characters."""
+    Title: Required[str]
+    """Length: 1 to 2048 characters."""
+
+
+class ParameterDeclarationDict(TypedDict, total=False):
+    """ParameterDeclaration as a plain dict."""
+
+    DateTimeParameterDeclaration: TemplateDateTimeParameterDeclarationDict
+    """Type: TemplateDateTimeParameterDeclarationDict."""
+    DecimalParameterDeclaration: TemplateDecimalParameterDeclarationDict
+    """Type: TemplateDecimalParameterDeclarationDict."""
+    IntegerParameterDeclaration: TemplateIntegerParameterDeclarationDict
+    """Type: TemplateIntegerParameterDeclarationDict."""
+    StringParameterDeclaration: TemplateStringParameterDeclarationDict
+    """Type: TemplateStringParameterDeclarationDict."""
+
+
+class ParameterDropDownControlDict(TypedDict, total=False):
+    """ParameterDropDownControl as a plain dict."""
+
+    CascadingControlConfiguration: TemplateCascadingControlConfigurationDict
+    """Type: TemplateCascadingControlConfigurationDict."""
+    CommitMode: Literal["AUTO", "MANUAL"]
+    """Allowed values: 'AUTO', 'MANUAL'."""
+    DisplayOptions: DropDownControlDisplayOptionsDict
+    """Type: DropDownControlDisplayOptionsDict."""
+    ParameterControlId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+    SelectableValues: ParameterSelectableValuesDict
+    """Type: ParameterSelectableValuesDict."""
+    SourceParameterName: Required[str]
+    """Pattern: ^[a-zA-Z0-9]+$ Length: 1 to 2048 characters."""
+    Title: Required[str]
+    """Length: 1 to 2048 characters."""
+    Type: Literal["MULTI_SELECT", "SINGLE_SELECT"]
+    """Allowed values: 'MULTI_SELECT', 'SINGLE_SELECT'."""
+
+
+class ParameterListControlDict(TypedDict, total=False):
+    """ParameterListControl as a plain dict."""
+
+    CascadingControlConfiguration: TemplateCascadingControlConfigurationDict
+    """Type: TemplateCascadingControlConfigurationDict."""
+    DisplayOptions: ListControlDisplayOptionsDict
+    """Type: ListControlDisplayOptionsDict."""
+    ParameterControlId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+    SelectableValues: ParameterSelectableValuesDict
+    """Type: ParameterSelectableValuesDict."""
+    SourceParameterName: Required[str]
+    """Pattern: ^[a-zA-Z0-9]+$ Length: 1 to 2048 characters."""
+    Title: Required[str]
+    """Length: 1 to 2048 characters."""
+    Type: Literal["MULTI_SELECT", "SINGLE_SELECT"]
+    """Allowed values: 'MULTI_SELECT', 'SINGLE_SELECT'."""
+
+
+class ParameterSelectableValuesDict(TypedDict, total=False):
+    """ParameterSelectableValues as a plain dict."""
+
+    LinkToDataSetColumn: ColumnIdentifierDict
+    """Type: ColumnIdentifierDict."""
+    Values: list[str]
+    """Items: 0 to 50000 items."""
+
+
+class ParameterSliderControlDict(TypedDict, total=False):
+    """ParameterSliderControl as a plain dict."""
+
+    DisplayOptions: SliderControlDisplayOptionsDict
+    """Type: SliderControlDisplayOptionsDict."""
+    MaximumValue: Required[float]
+    """Type: float."""
+    MinimumValue: Required[float]
+    """Type: float."""
+    ParameterControlId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+    SourceParameterName: Required[str]
+    """Pattern: ^[a-zA-Z0-9]+$ Length: 1 to 2048 characters."""
+    StepSize: Required[float]
+    """Type: float."""
+    Title: Required[str]
+    """Length: 1 to 2048 characters."""
+
+
+class ParameterTextAreaControlDict(TypedDict, total=False):
+    """ParameterTextAreaControl as a plain dict."""
+
+    Delimiter: str
+    """Length: 1 to 2048 characters."""
+    DisplayOptions: TextAreaControlDisplayOptionsDict
+    """Type: TextAreaControlDisplayOptionsDict."""
+    ParameterControlId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+    SourceParameterName: Required[str]
+    """Pattern: ^[a-zA-Z0-9]+$ Length: 1 to 2048 characters."""
+    Title: Required[str]
+    """Length: 1 to 2048 characters."""
+
+
+class ParameterTextFieldControlDict(TypedDict, total=False):
+    """ParameterTextFieldControl as a plain dict."""
+
+    DisplayOptions: TextFieldControlDisplayOptionsDict
+    """Type: TextFieldControlDisplayOptionsDict."""
+    ParameterControlId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+    SourceParameterName: Required[str]
+    """Pattern: ^[a-zA-Z0-9]+$ Length: 1 to 2048 characters."""
+    Title: Required[str]
+    """Length: 1 to 2048 characters."""
+
+
+class PercentVisibleRangeDict(TypedDict, total=False):
+    """PercentVisibleRange as a plain dict."""
+
+    From: float
+    """Range: 0 to 100 (inclusive)."""
+    To: float
+    """Range: 0 to 100 (inclusive)."""
+
+
+class PeriodOverPeriodComputationDict(TypedDict, total=False):
+    """PeriodOverPeriodComputation as a plain dict."""
+
+    ComputationId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+    Name: str
+    """Type: str."""
+    Time: DimensionFieldDict
+    """Type: DimensionFieldDict."""
+    Value: MeasureFieldDict
+    """Type: MeasureFieldDict."""
+
+
+class PeriodToDateComputationDict(TypedDict, total=False):
+    """PeriodToDateComputation as a plain dict."""
+
+    ComputationId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+    Name: str
+    """Type: str."""
+    PeriodTimeGranularity: Literal[
+        "YEAR", "QUARTER", "MONTH", "WEEK", "DAY", "HOUR", "MINUTE", "SECOND", "MILLISECOND"
+    ]
+    """Allowed values: 'YEAR', 'QUARTER', 'MONTH', 'WEEK', 'DAY', 'HOUR', 'MINUTE', 'SECOND',
+    'MILLISECOND'."""
+    Time: DimensionFieldDict
+    """Type: DimensionFieldDict."""
+    Value: MeasureFieldDict
+    """Type: MeasureFieldDict."""
+
+
+class PieChartConfigurationDict(TypedDict, total=False):
+    """PieChartConfiguration as a plain dict."""
+
+    CategoryLabelOptions: ChartAxisLabelOptionsDict
+    """Type: ChartAxisLabelOptionsDict."""
+    ContributionAnalysisDefaults: list[ContributionAnalysisDefaultDict]
+    """Items: 1 to 200 items."""
+    DataLabels: TemplateDataLabelOptionsDict
+    """Type: TemplateDataLabelOptionsDict."""
+    DonutOptions: TemplateDonutOptionsDict
+    """Type: TemplateDonutOptionsDict."""
+    FieldWells: PieChartFieldWellsDict
+    """Type: PieChartFieldWellsDict."""
+    Interactions: VisualInteractionOptionsDict
+    """Type: VisualInteractionOptionsDict."""
+    Legend: LegendOptionsDict
+    """Type: LegendOptionsDict."""
+    SmallMultiplesOptions: TemplateSmallMultiplesOptionsDict
+    """Type: TemplateSmallMultiplesOptionsDict."""
+    SortConfiguration: PieChartSortConfigurationDict
+    """Type: PieChartSortConfigurationDict."""
+    Tooltip: TemplateTooltipOptionsDict
+    """Type: TemplateTooltipOptionsDict."""
+    ValueLabelOptions: ChartAxisLabelOptionsDict
+    """Type: ChartAxisLabelOptionsDict."""
+    VisualPalette: TemplateVisualPaletteDict
+    """Type: TemplateVisualPaletteDict."""
+
+
+class PieChartFieldWellsDict(TypedDict, total=False):
+    """PieChartFieldWells as a plain dict."""
+
+    PieChartAggregatedFieldWells: TemplatePieChartAggregatedFieldWellsDict
+    """Type: TemplatePieChartAggregatedFieldWellsDict."""
+
+
+class PieChartSortConfigurationDict(TypedDict, total=False):
+    """PieChartSortConfiguration as a plain dict."""
+
+    CategoryItemsLimit: TemplateItemsLimitConfigurationDict
+    """Type: TemplateItemsLimitConfigurationDict."""
+    CategorySort: list[TemplateFieldSortOptionsDict]
+    """Items: 0 to 100 items."""
+    SmallMultiplesLimitConfiguration: TemplateItemsLimitConfigurationDict
+    """Type: TemplateItemsLimitConfigurationDict."""
+    SmallMultiplesSort: list[TemplateFieldSortOptionsDict]
+    """Items: 0 to 100 items."""
+
+
+class PivotFieldSortOptionsDict(TypedDict, total=False):
+    """PivotFieldSortOptions as a plain dict."""
+
+    FieldId: Required[str]
+    """Length: 1 to 512 characters."""
+    SortBy: Required[PivotTableSortByDict]
+    """Type: PivotTableSortByDict."""
+
+
+class PivotTableCellConditionalFormattingDict(TypedDict, total=False):
+    """PivotTableCellConditionalFormatting as a plain dict."""
+
+    FieldId: Required[str]
+    """Length: 1 to 512 characters."""
+    Scope: PivotTableConditionalFormattingScopeDict
+    """Type: PivotTableConditionalFormattingScopeDict."""
+    Scopes: list[PivotTableConditionalFormattingScopeDict]
+    """Items: 0 to 3 items."""
+    TextFormat: TextConditionalFormatDict
+    """Type: TextConditionalFormatDict."""
+
+
+class PivotTableConditionalFormattingDict(TypedDict, total=False):
+    """PivotTableConditionalFormatting as a plain dict."""
+
+    ConditionalFormattingOptions: list[PivotTableConditionalFormattingOptionDict]
+    """Items: 0 to 500 items."""
+
+
+class PivotTableConditionalFormattingOptionDict(TypedDict, total=False):
+    """PivotTableConditionalFormattingOption as a plain dict."""
+
+    Cell: PivotTableCellConditionalFormattingDict
+    """Type: PivotTableCellConditionalFormattingDict."""
+
+
+class PivotTableConditionalFormattingScopeDict(TypedDict, total=False):
+    """PivotTableConditionalFormattingScope as a plain dict."""
+
+    Role: Literal["FIELD", "FIELD_TOTAL", "GRAND_TOTAL"]
+    """Allowed values: 'FIELD', 'FIELD_TOTAL', 'GRAND_TOTAL'."""
+
+
+class PivotTableConfigurationDict(TypedDict, total=False):
+    """PivotTableConfiguration as a plain dict."""
+
+    FieldOptions: PivotTableFieldOptionsDict
+    """Type: PivotTableFieldOptionsDict."""
+    FieldWells: PivotTableFieldWellsDict
+    """Type: PivotTableFieldWellsDict."""
+    Interactions: VisualInteractionOptionsDict
+    """Type: VisualInteractionOptionsDict."""
+    PaginatedReportOptions: PivotTablePaginatedReportOptionsDict
+    """Type: PivotTablePaginatedReportOptionsDict."""
+    SortConfiguration: PivotTableSortConfigurationDict
+    """Type: PivotTableSortConfigurationDict."""
+    TableOptions: PivotTableOptionsDict
+    """Type: PivotTableOptionsDict."""
+    TotalOptions: PivotTableTotalOptionsDict
+    """Type: PivotTableTotalOptionsDict."""
+
+
+class PivotTableDataPathOptionDict(TypedDict, total=False):
+    """PivotTableDataPathOption as a plain dict."""
+
+    DataPathList: Required[list[DataPathValueDict]]
+    """Items: 0 to 20 items."""
+    Width: str
+    """String based length that is composed of value and unit in px"""
+
+
+class PivotTableFieldCollapseStateOptionDict(TypedDict, total=False):
+    """PivotTableFieldCollapseStateOption as a plain dict."""
+
+    State: Literal["COLLAPSED", "EXPANDED"]
+    """Allowed values: 'COLLAPSED', 'EXPANDED'."""
+    Target: Required[PivotTableFieldCollapseStateTargetDict]
+    """Type: PivotTableFieldCollapseStateTargetDict."""
+
+
+class PivotTableFieldCollapseStateTargetDict(TypedDict, total=False):
+    """PivotTableFieldCollapseStateTarget as a plain dict."""
+
+    FieldDataPathValues: list[DataPathValueDict]
+    """Items: 0 to 20 items."""
+    FieldId: str
+    """Type: str."""
+
+
+class PivotTableFieldOptionDict(TypedDict, total=False):
+    """PivotTableFieldOption as a plain dict."""
+
+    CustomLabel: str
+    """Length: 1 to 2048 characters."""
+    FieldId: Required[str]
+    """Length: 1 to 512 characters."""
+    Visibility: Literal["HIDDEN", "VISIBLE"]
+    """Allowed values: 'HIDDEN', 'VISIBLE'."""
+
+
+class PivotTableFieldOptionsDict(TypedDict, total=False):
+    """PivotTableFieldOptions as a plain dict."""
+
+    CollapseStateOptions: list[PivotTableFieldCollapseStateOptionDict]
+    """Type: list[PivotTableFieldCollapseStateOptionDict]."""
+    DataPathOptions: list[PivotTableDataPathOptionDict]
+    """Items: 0 to 100 items."""
+    SelectedFieldOptions: list[PivotTableFieldOptionDict]
+    """Items: 0 to 100 items."""
+
+
+class PivotTableFieldSubtotalOptionsDict(TypedDict, total=False):
+    """PivotTableFieldSubtotalOptions as a plain dict."""
+
+    FieldId: str
+    """Length: 1 to 512 characters."""
+
+
+class PivotTableFieldWellsDict(TypedDict, total=False):
+    """PivotTableFieldWells as a plain dict."""
+
+    PivotTableAggregatedFieldWells: TemplatePivotTableAggregatedFieldWellsDict
+    """Type: TemplatePivotTableAggregatedFieldWellsDict."""
+
+
+class PivotTableOptionsDict(TypedDict, total=False):
+    """PivotTableOptions as a plain dict."""
+
+    CellStyle: TableCellStyleDict
+    """Type: TableCellStyleDict."""
+    CollapsedRowDimensionsVisibility: Literal["HIDDEN", "VISIBLE"]
+    """Allowed values: 'HIDDEN', 'VISIBLE'."""
+    ColumnHeaderStyle: TableCellStyleDict
+    """Type: TableCellStyleDict."""
+    ColumnNamesVisibility: Literal["HIDDEN", "VISIBLE"]
+    """Allowed values: 'HIDDEN', 'VISIBLE'."""
+    DefaultCellWidth: str
+    """String based length that is composed of value and unit in px"""
+    MetricPlacement: Literal["ROW", "COLUMN"]
+    """Allowed values: 'ROW', 'COLUMN'."""
+    RowAlternateColorOptions: TemplateRowAlternateColorOptionsDict
+    """Type: TemplateRowAlternateColorOptionsDict."""
+    RowFieldNamesStyle: TableCellStyleDict
+    """Type: TableCellStyleDict."""
+    RowHeaderStyle: TableCellStyleDict
+    """Type: TableCellStyleDict."""
+    RowsLabelOptions: PivotTableRowsLabelOptionsDict
+    """Type: PivotTableRowsLabelOptionsDict."""
+    RowsLayout: Literal["TABULAR", "HIERARCHY"]
+    """Allowed values: 'TABULAR', 'HIERARCHY'."""
+    SingleMetricVisibility: Literal["HIDDEN", "VISIBLE"]
+    """Allowed values: 'HIDDEN', 'VISIBLE'."""
+    ToggleButtonsVisibility: Literal["HIDDEN", "VISIBLE"]
+    """Allowed values: 'HIDDEN', 'VISIBLE'."""
+
+
+class PivotTablePaginatedReportOptionsDict(TypedDict, total=False):
+    """PivotTablePaginatedReportOptions as a plain dict."""
+
+    OverflowColumnHeaderVisibility: Literal["HIDDEN", "VISIBLE"]
+    """Allowed values: 'HIDDEN', 'VISIBLE'."""
+    VerticalOverflowVisibility: Literal["HIDDEN", "VISIBLE"]
+    """Allowed values: 'HIDDEN', 'VISIBLE'."""
+
+
+class PivotTableRowsLabelOptionsDict(TypedDict, total=False):
+    """PivotTableRowsLabelOptions as a plain dict."""
+
+    CustomLabel: str
+    """Length: 1 to 1024 characters."""
+    Visibility: Literal["HIDDEN", "VISIBLE"]
+    """Allowed values: 'HIDDEN', 'VISIBLE'."""
+
+
+class PivotTableSortByDict(TypedDict, total=False):
+    """PivotTableSortBy as a plain dict."""
+
+    Column: TemplateColumnSortDict
+    """Type: TemplateColumnSortDict."""
+    DataPath: DataPathSortDict
+    """Type: DataPathSortDict."""
+    Field: TemplateFieldSortDict
+    """Type: TemplateFieldSortDict."""
+
+
+class PivotTableSortConfigurationDict(TypedDict, total=False):
+    """PivotTableSortConfiguration as a plain dict."""
+
+    FieldSortOptions: list[PivotFieldSortOptionsDict]
+    """Items: 0 to 200 items."""
+
+
+class PivotTableTotalOptionsDict(TypedDict, total=False):
+    """PivotTableTotalOptions as a plain dict."""
+
+    ColumnSubtotalOptions: SubtotalOptionsDict
+    """Type: SubtotalOptionsDict."""
+    ColumnTotalOptions: PivotTotalOptionsDict
+    """Type: PivotTotalOptionsDict."""
+    RowSubtotalOptions: SubtotalOptionsDict
+    """Type: SubtotalOptionsDict."""
+    RowTotalOptions: PivotTotalOptionsDict
+    """Type: PivotTotalOptionsDict."""
+
+
+class PivotTotalOptionsDict(TypedDict, total=False):
+    """PivotTotalOptions as a plain dict."""
+
+    CustomLabel: str
+    """Type: str."""
+    MetricHeaderCellStyle: TableCellStyleDict
+    """Type: TableCellStyleDict."""
+    Placement: Literal["START", "END", "AUTO"]
+    """Allowed values: 'START', 'END', 'AUTO'."""
+    ScrollStatus: Literal["PINNED", "SCROLLED"]
+    """Allowed values: 'PINNED', 'SCROLLED'."""
+    TotalAggregationOptions: list[TotalAggregationOptionDict]
+    """Items: 0 to 200 items."""
+    TotalCellStyle: TableCellStyleDict
+    """Type: TableCellStyleDict."""
+    TotalsVisibility: Literal["HIDDEN", "VISIBLE"]
+    """Allowed values: 'HIDDEN', 'VISIBLE'."""
+    ValueCellStyle: TableCellStyleDict
+    """Type: TableCellStyleDict."""
+
+
+class PluginVisualConfigurationDict(TypedDict, total=False):
+    """PluginVisualConfiguration as a plain dict."""
+
+    FieldWells: list[PluginVisualFieldWellDict]
+    """Items: 0 to 10 items."""
+    SortConfiguration: PluginVisualSortConfigurationDict
+    """Type: PluginVisualSortConfigurationDict."""
+    VisualOptions: PluginVisualOptionsDict
+    """Type: PluginVisualOptionsDict."""
+
+
+class PluginVisualFieldWellDict(TypedDict, total=False):
+    """PluginVisualFieldWell as a plain dict."""
+
+    AxisName: Literal["GROUP_BY", "VALUE"]
+    """Allowed values: 'GROUP_BY', 'VALUE'."""
+    Dimensions: list[DimensionFieldDict]
+    """Items: 0 to 200 items."""
+    Measures: list[MeasureFieldDict]
+    """Items: 0 to 200 items."""
+    Unaggregated: list[UnaggregatedFieldDict]
+    """Items: 0 to 200 items."""
+
+
+class PluginVisualItemsLimitConfigurationDict(TypedDict, total=False):
+    """PluginVisualItemsLimitConfiguration as a plain dict."""
+
+    ItemsLimit: float
+    """Type: float."""
+
+
+class PluginVisualOptionsDict(TypedDict, total=False):
+    """PluginVisualOptions as a plain dict."""
+
+    VisualProperties: list[PluginVisualPropertyDict]
+    """Type: list[PluginVisualPropertyDict]."""
+
+
+class PluginVisualPropertyDict(TypedDict, total=False):
+    """PluginVisualProperty as a plain dict."""
+
+    Name: str
+    """Type: str."""
+    Value: str
+    """Type: str."""
+
+
+class PluginVisualSortConfigurationDict(TypedDict, total=False):
+    """PluginVisualSortConfiguration as a plain dict."""
+
+    PluginVisualTableQuerySort: TemplatePluginVisualTableQuerySortDict
+    """Type: TemplatePluginVisualTableQuerySortDict."""
+
+
+class ProgressBarOptionsDict(TypedDict, total=False):
+    """ProgressBarOptions as a plain dict."""
+
+    Visibility: Literal["HIDDEN", "VISIBLE"]
+    """Allowed values: 'HIDDEN', 'VISIBLE'."""
+
+
+class RadarChartAreaStyleSettingsDict(TypedDict, total=False):
+    """RadarChartAreaStyleSettings as a plain dict."""
+
+    Visibility: Literal["HIDDEN", "VISIBLE"]
+    """Allowed values: 'HIDDEN', 'VISIBLE'."""
+
+
+class RadarChartConfigurationDict(TypedDict, total=False):
+    """RadarChartConfiguration as a plain dict."""
+
+    AlternateBandColorsVisibility: Literal["HIDDEN", "VISIBLE"]
+    """Allowed values: 'HIDDEN', 'VISIBLE'."""
+    AlternateBandEvenColor: str
+    """Pattern: ^#[A-F0-9]{6}$"""
+    AlternateBandOddColor: str
+    """Pattern: ^#[A-F0-9]{6}$"""
+    AxesRangeScale: Literal["AUTO", "INDEPENDENT", "SHARED"]
+    """Allowed values: 'AUTO', 'INDEPENDENT', 'SHARED'."""
+    BaseSeriesSettings: RadarChartSeriesSettingsDict
+    """Type: RadarChartSeriesSettingsDict."""
+    CategoryAxis: AxisDisplayOptionsDict
+    """Type: AxisDisplayOptionsDict."""
+    CategoryLabelOptions: ChartAxisLabelOptionsDict
+    """Type: ChartAxisLabelOptionsDict."""
+    ColorAxis: AxisDisplayOptionsDict
+    """Type: AxisDisplayOptionsDict."""
+    ColorLabelOptions: ChartAxisLabelOptionsDict
+    """Type: ChartAxisLabelOptionsDict."""
+    FieldWells: RadarChartFieldWellsDict
+    """Type: RadarChartFieldWellsDict."""
+    Interactions: VisualInteractionOptionsDict
+    """Type: VisualInteractionOptionsDict."""
+    Legend: LegendOptionsDict
+    """Type: LegendOptionsDict."""
+    Shape: Literal["CIRCLE", "POLYGON"]
+    """Allowed values: 'CIRCLE', 'POLYGON'."""
+    SortConfiguration: RadarChartSortConfigurationDict
+    """Type: RadarChartSortConfigurationDict."""
+    StartAngle: float
+    """Range: -360 to 360 (inclusive)."""
+    VisualPalette: TemplateVisualPaletteDict
+    """Type: TemplateVisualPaletteDict."""
+
+
+class RadarChartFieldWellsDict(TypedDict, total=False):
+    """RadarChartFieldWells as a plain dict."""
+
+    RadarChartAggregatedFieldWells: TemplateRadarChartAggregatedFieldWellsDict
+    """Type: TemplateRadarChartAggregatedFieldWellsDict."""
+
+
+class RadarChartSeriesSettingsDict(TypedDict, total=False):
+    """RadarChartSeriesSettings as a plain dict."""
+
+    AreaStyleSettings: RadarChartAreaStyleSettingsDict
+    """Type: RadarChartAreaStyleSettingsDict."""
+
+
+class RadarChartSortConfigurationDict(TypedDict, total=False):
+    """RadarChartSortConfiguration as a plain dict."""
+
+    CategoryItemsLimit: TemplateItemsLimitConfigurationDict
+    """Type: TemplateItemsLimitConfigurationDict."""
+    CategorySort: list[TemplateFieldSortOptionsDict]
+    """Items: 0 to 100 items."""
+    ColorItemsLimit: TemplateItemsLimitConfigurationDict
+    """Type: TemplateItemsLimitConfigurationDict."""
+    ColorSort: list[TemplateFieldSortOptionsDict]
+    """Items: 0 to 100 items."""
+
+
+class ReferenceLineDict(TypedDict, total=False):
+    """ReferenceLine as a plain dict."""
+
+    DataConfiguration: Required[ReferenceLineDataConfigurationDict]
+    """Type: ReferenceLineDataConfigurationDict."""
+    LabelConfiguration: ReferenceLineLabelConfigurationDict
+    """Type: ReferenceLineLabelConfigurationDict."""
+    Status: Literal["ENABLED", "DISABLED"]
+    """Allowed values: 'ENABLED', 'DISABLED'."""
+    StyleConfiguration: ReferenceLineStyleConfigurationDict
+    """Type: ReferenceLineStyleConfigurationDict."""
+
+
+class ReferenceLineCustomLabelConfigurationDict(TypedDict, total=False):
+    """ReferenceLineCustomLabelConfiguration as a plain dict."""
+
+    CustomLabel: Required[str]
+    """Pattern: \\S"""
+
+
+class ReferenceLineDataConfigurationDict(TypedDict, total=False):
+    """ReferenceLineDataConfiguration as a plain dict."""
+
+    AxisBinding: Literal["PRIMARY_YAXIS", "SECONDARY_YAXIS"]
+    """Allowed values: 'PRIMARY_YAXIS', 'SECONDARY_YAXIS'."""
+    DynamicConfiguration: ReferenceLineDynamicDataConfigurationDict
+    """Type: ReferenceLineDynamicDataConfigurationDict."""
+    SeriesType: Literal["BAR", "LINE"]
+    """Allowed values: 'BAR', 'LINE'."""
+    StaticConfiguration: ReferenceLineStaticDataConfigurationDict
+    """Type: ReferenceLineStaticDataConfigurationDict."""
+
+
+class ReferenceLineDynamicDataConfigurationDict(TypedDict, total=False):
+    """ReferenceLineDynamicDataConfiguration as a plain dict."""
+
+    Calculation: Required[TemplateNumericalAggregationFunctionDict]
+    """Type: TemplateNumericalAggregationFunctionDict."""
+    Column: Required[ColumnIdentifierDict]
+    """Type: ColumnIdentifierDict."""
+    MeasureAggregationFunction: TemplateAggregationFunctionDict
+    """Type: TemplateAggregationFunctionDict."""
+
+
+class ReferenceLineLabelConfigurationDict(TypedDict, total=False):
+    """ReferenceLineLabelConfiguration as a plain dict."""
+
+    CustomLabelConfiguration: ReferenceLineCustomLabelConfigurationDict
+    """Type: ReferenceLineCustomLabelConfigurationDict."""
+    FontColor: str
+    """Pattern: ^#[A-F0-9]{6}$"""
+    FontConfiguration: TemplateFontConfigurationDict
+    """Type: TemplateFontConfigurationDict."""
+    HorizontalPosition: Literal["LEFT", "CENTER", "RIGHT"]
+    """Allowed values: 'LEFT', 'CENTER', 'RIGHT'."""
+    ValueLabelConfiguration: ReferenceLineValueLabelConfigurationDict
+    """Type: ReferenceLineValueLabelConfigurationDict."""
+    VerticalPosition: Literal["ABOVE", "BELOW"]
+    """Allowed values: 'ABOVE', 'BELOW'."""
+
+
+class ReferenceLineStaticDataConfigurationDict(TypedDict, total=False):
+    """ReferenceLineStaticDataConfiguration as a plain dict."""
+
+    Value: Required[float]
+    """Type: float."""
+
+
+class ReferenceLineStyleConfigurationDict(TypedDict, total=False):
+    """ReferenceLineStyleConfiguration as a plain dict."""
+
+    Color: str
+    """Pattern: ^#[A-F0-9]{6}$"""
+    Pattern: Literal["SOLID", "DASHED", "DOTTED"]
+    """Allowed values: 'SOLID', 'DASHED', 'DOTTED'."""
+
+
+class ReferenceLineValueLabelConfigurationDict(TypedDict, total=False):
+    """ReferenceLineValueLabelConfiguration as a plain dict."""
+
+    FormatConfiguration: TemplateNumericFormatConfigurationDict
+    """Type: TemplateNumericFormatConfigurationDict."""
+    RelativePosition: Literal["BEFORE_CUSTOM_LABEL", "AFTER_CUSTOM_LABEL"]
+    """Allowed values: 'BEFORE_CUSTOM_LABEL', 'AFTER_CUSTOM_LABEL'."""
+
+
+class RelativeDateTimeControlDisplayOptionsDict(TypedDict, total=False):
+    """RelativeDateTimeControlDisplayOptions as a plain dict."""
+
+    DateTimeFormat: str
+    """Length: 1 to 128 characters."""
+    InfoIconLabelOptions: SheetControlInfoIconLabelOptionsDict
+    """Type: SheetControlInfoIconLabelOptionsDict."""
+    TitleOptions: TemplateLabelOptionsDict
+    """Type: TemplateLabelOptionsDict."""
+
+
+class ResourcePermissionDict(TypedDict, total=False):
+    """ResourcePermission as a plain dict: <p>Permission for the resource.</p>"""
+
+    Actions: Required[list[str]]
+    """<p>The IAM action to grant or revoke permissions on.</p>"""
+    Principal: Required[str]
+    """<p>The Amazon Resource Name (ARN) of the principal. This can be one of the following:</p>
+    <ul> <li> <p>The ARN of an Amazon Quick user or group associated with a data source or dataset.
+    (This is common.)</p> </li> <li> <p>The ARN of an Amazon Quick user, group, or namespace
+    associated with an analysis, dashboard, template, or theme. (This is common.)</p> </li> <li>
+    <p>The ARN of an Amazon Web Services account root: This is an IAM ARN rather than a QuickSight
+    ARN. Use this option only to share resources (templates) across Amazon Web Services accounts.
+    (This is less common.) </p> </li> </ul>"""
+
+
+class RollingDateConfigurationDict(TypedDict, total=False):
+    """RollingDateConfiguration as a plain dict."""
+
+    DataSetIdentifier: str
+    """Length: 0 to 2048 characters."""
+    Expression: Required[str]
+    """Length: 1 to 4096 characters."""
+
+
+class SankeyDiagramChartConfigurationDict(TypedDict, total=False):
+    """SankeyDiagramChartConfiguration as a plain dict."""
+
+    DataLabels: TemplateDataLabelOptionsDict
+    """Type: TemplateDataLabelOptionsDict."""
+    FieldWells: SankeyDiagramFieldWellsDict
+    """Type: SankeyDiagramFieldWellsDict."""
+    Interactions: VisualInteractionOptionsDict
+    """Type: VisualInteractionOptionsDict."""
+    SortConfiguration: SankeyDiagramSortConfigurationDict
+    """Type: SankeyDiagramSortConfigurationDict."""
+
+
+class SankeyDiagramFieldWellsDict(TypedDict, total=False):
+    """SankeyDiagramFieldWells as a plain dict."""
+
+    SankeyDiagramAggregatedFieldWells: TemplateSankeyDiagramAggregatedFieldWellsDict
+    """Type: TemplateSankeyDiagramAggregatedFieldWellsDict."""
+
+
+class SankeyDiagramSortConfigurationDict(TypedDict, total=False):
+    """SankeyDiagramSortConfiguration as a plain dict."""
+
+    DestinationItemsLimit: TemplateItemsLimitConfigurationDict
+    """Type: TemplateItemsLimitConfigurationDict."""
+    SourceItemsLimit: TemplateItemsLimitConfigurationDict
+    """Type: TemplateItemsLimitConfigurationDict."""
+    WeightSort: list[TemplateFieldSortOptionsDict]
+    """Items: 0 to 100 items."""
+
+
+class ScatterPlotConfigurationDict(TypedDict, total=False):
+    """ScatterPlotConfiguration as a plain dict."""
+
+    DataLabels: TemplateDataLabelOptionsDict
+    """Type: TemplateDataLabelOptionsDict."""
+    FieldWells: ScatterPlotFieldWellsDict
+    """Type: ScatterPlotFieldWellsDict."""
+    Interactions: VisualInteractionOptionsDict
+    """Type: VisualInteractionOptionsDict."""
+    Legend: LegendOptionsDict
+    """Type: LegendOptionsDict."""
+    SortConfiguration: ScatterPlotSortConfigurationDict
+    """Type: ScatterPlotSortConfigurationDict."""
+    Tooltip: TemplateTooltipOptionsDict
+    """Type: TemplateTooltipOptionsDict."""
+    VisualPalette: TemplateVisualPaletteDict
+    """Type: TemplateVisualPaletteDict."""
+    XAxisDisplayOptions: AxisDisplayOptionsDict
+    """Type: AxisDisplayOptionsDict."""
+    XAxisLabelOptions: ChartAxisLabelOptionsDict
+    """Type: ChartAxisLabelOptionsDict."""
+    YAxisDisplayOptions: AxisDisplayOptionsDict
+    """Type: AxisDisplayOptionsDict."""
+    YAxisLabelOptions: ChartAxisLabelOptionsDict
+    """Type: ChartAxisLabelOptionsDict."""
+
+
+class ScatterPlotFieldWellsDict(TypedDict, total=False):
+    """ScatterPlotFieldWells as a plain dict."""
+
+    ScatterPlotCategoricallyAggregatedFieldWells: (
+        TemplateScatterPlotCategoricallyAggregatedFieldWellsDict
+    )
+    """Type: TemplateScatterPlotCategoricallyAggregatedFieldWellsDict."""
+    ScatterPlotUnaggregatedFieldWells: TemplateScatterPlotUnaggregatedFieldWellsDict
+    """Type: TemplateScatterPlotUnaggregatedFieldWellsDict."""
+
+
+class ScatterPlotSortConfigurationDict(TypedDict, total=False):
+    """ScatterPlotSortConfiguration as a plain dict."""
+
+    ScatterPlotLimitConfiguration: TemplateItemsLimitConfigurationDict
+    """Type: TemplateItemsLimitConfigurationDict."""
+
+
+class ScrollBarOptionsDict(TypedDict, total=False):
+    """ScrollBarOptions as a plain dict."""
+
+    Visibility: Literal["HIDDEN", "VISIBLE"]
+    """Allowed values: 'HIDDEN', 'VISIBLE'."""
+    VisibleRange: VisibleRangeOptionsDict
+    """Type: VisibleRangeOptionsDict."""
+
+
+class SecondaryValueOptionsDict(TypedDict, total=False):
+    """SecondaryValueOptions as a plain dict."""
+
+    Visibility: Literal["HIDDEN", "VISIBLE"]
+    """Allowed values: 'HIDDEN', 'VISIBLE'."""
+
+
+class SectionAfterPageBreakDict(TypedDict, total=False):
+    """SectionAfterPageBreak as a plain dict."""
+
+    Status: Literal["ENABLED", "DISABLED"]
+    """Allowed values: 'ENABLED', 'DISABLED'."""
+
+
+class SectionBasedLayoutCanvasSizeOptionsDict(TypedDict, total=False):
+    """SectionBasedLayoutCanvasSizeOptions as a plain dict."""
+
+    PaperCanvasSizeOptions: SectionBasedLayoutPaperCanvasSizeOptionsDict
+    """Type: SectionBasedLayoutPaperCanvasSizeOptionsDict."""
+
+
+class SectionBasedLayoutConfigurationDict(TypedDict, total=False):
+    """SectionBasedLayoutConfiguration as a plain dict."""
+
+    BodySections: Required[list[BodySectionConfigurationDict]]
+    """Items: 0 to 28 items."""
+    CanvasSizeOptions: Required[SectionBasedLayoutCanvasSizeOptionsDict]
+    """Type: SectionBasedLayoutCanvasSizeOptionsDict."""
+    FooterSections: Required[list[HeaderFooterSectionConfigurationDict]]
+    """Items: 0 to 1 items."""
+    HeaderSections: Required[list[HeaderFooterSectionConfigurationDict]]
+    """Items: 0 to 1 items."""
+
+
+class SectionBasedLayoutPaperCanvasSizeOptionsDict(TypedDict, total=False):
+    """SectionBasedLayoutPaperCanvasSizeOptions as a plain dict."""
+
+    PaperMargin: SpacingDict
+    """Type: SpacingDict."""
+    PaperOrientation: Literal["PORTRAIT", "LANDSCAPE"]
+    """Allowed values: 'PORTRAIT', 'LANDSCAPE'."""
+    PaperSize: Literal[
+        "US_LETTER",
+        "US_LEGAL",
+        "US_TABLOID_LEDGER",
+        "A0",
+        "A1",
+        "A2",
+        "A3",
+        "A4",
+        "A5",
+        "JIS_B4",
+        "JIS_B5",
+    ]
+    """Allowed values: 'US_LETTER', 'US_LEGAL', 'US_TABLOID_LEDGER', 'A0', 'A1', 'A2', 'A3', 'A4',
+    'A5', 'JIS_B4', 'JIS_B5'."""
+
+
+class SectionLayoutConfigurationDict(TypedDict, total=False):
+    """SectionLayoutConfiguration as a plain dict."""
+
+    FreeFormLayout: Required[FreeFormSectionLayoutConfigurationDict]
+    """Type: FreeFormSectionLayoutConfigurationDict."""
+
+
+class SectionPageBreakConfigurationDict(TypedDict, total=False):
+    """SectionPageBreakConfiguration as a plain dict."""
+
+    After: SectionAfterPageBreakDict
+    """Type: SectionAfterPageBreakDict."""
+
+
+class SectionStyleDict(TypedDict, total=False):
+    """SectionStyle as a plain dict."""
+
+    Height: str
+    """String based length that is composed of value and unit in px"""
+    Padding: SpacingDict
+    """Type: SpacingDict."""
+
+
+class SelectedSheetsFilterScopeConfigurationDict(TypedDict, total=False):
+    """SelectedSheetsFilterScopeConfiguration as a plain dict."""
+
+    SheetVisualScopingConfigurations: list[SheetVisualScopingConfigurationDict]
+    """Items: 1 to 50 items."""
+
+
+class SeriesItemDict(TypedDict, total=False):
+    """SeriesItem as a plain dict."""
+
+    DataFieldSeriesItem: TemplateDataFieldSeriesItemDict
+    """Type: TemplateDataFieldSeriesItemDict."""
+    FieldSeriesItem: TemplateFieldSeriesItemDict
+    """Type: TemplateFieldSeriesItemDict."""
+
+
+class SetParameterValueConfigurationDict(TypedDict, total=False):
+    """SetParameterValueConfiguration as a plain dict."""
+
+    DestinationParameterName: Required[str]
+    """Pattern: ^[a-zA-Z0-9]+$ Length: 1 to 2048 characters."""
+    Value: Required[DestinationParameterValueConfigurationDict]
+    """Type: DestinationParameterValueConfigurationDict."""
+
+
+class ShapeConditionalFormatDict(TypedDict, total=False):
+    """ShapeConditionalFormat as a plain dict."""
+
+    BackgroundColor: Required[ConditionalFormattingColorDict]
+    """Type: ConditionalFormattingColorDict."""
+
+
+class SheetDict(TypedDict, total=False):
+    """Sheet as a plain dict: <p>A <i>sheet</i>, which is an object that contains a set of visuals
+    that are viewed together on one page in Amazon Quick. Every analysis and dashboard contains at
+    least one sheet. Each sheet contains at least one visualization widget, for example a chart,
+    pivot table, or narrative insight. Sheets can be associated with other components, such as
+    controls, filters, and so on.</p>"""
+
+    Name: str
+    """<p>The name of a sheet. This name is displayed on the sheet's tab in the Quick console.</p>"""
+    SheetId: str
+    """<p>The unique identifier associated with a sheet.</p>"""
+
+
+class SheetControlInfoIconLabelOptionsDict(TypedDict, total=False):
+    """SheetControlInfoIconLabelOptions as a plain dict."""
+
+    InfoIconText: str
+    """Length: 1 to 100 characters."""
+    Visibility: Literal["HIDDEN", "VISIBLE"]
+    """Allowed values: 'HIDDEN', 'VISIBLE'."""
+
+
+class SheetControlLayoutDict(TypedDict, total=False):
+    """SheetControlLayout as a plain dict."""
+
+    Configuration: Required[SheetControlLayoutConfigurationDict]
+    """Type: SheetControlLayoutConfigurationDict."""
+
+
+class SheetControlLayoutConfigurationDict(TypedDict, total=False):
+    """SheetControlLayoutConfiguration as a plain dict."""
+
+    GridLayout: GridLayoutConfigurationDict
+    """Type: GridLayoutConfigurationDict."""
+
+
+class SheetDefinitionDict(TypedDict, total=False):
+    """SheetDefinition as a plain dict."""
+
+    ContentType: Literal["PAGINATED", "INTERACTIVE"]
+    """Allowed values: 'PAGINATED', 'INTERACTIVE'."""
+    Description: str
+    """Length: 1 to 1024 characters."""
+    FilterControls: list[FilterControlDict]
+    """Items: 0 to 200 items."""
+    Images: list[SheetImageDict]
+    """Items: 0 to 10 items."""
+    Layouts: list[TemplateLayoutDict]
+    """Items: exactly 1 items."""
+    Name: str
+    """Length: 1 to 2048 characters."""
+    ParameterControls: list[ParameterControlDict]
+    """Items: 0 to 200 items."""
+    SheetControlLayouts: list[SheetControlLayoutDict]
+    """Items: 0 to 1 items."""
+    SheetId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+    TextBoxes: list[SheetTextBoxDict]
+    """Items: 0 to 100 items."""
+    Title: str
+    """Length: 1 to 1024 characters."""
+    Visuals: list[VisualDict]
+    """Items: 0 to 50 items."""
+
+
+class SheetElementConfigurationOverridesDict(TypedDict, total=False):
+    """SheetElementConfigurationOverrides as a plain dict."""
+
+    Visibility: Literal["HIDDEN", "VISIBLE"]
+    """Allowed values: 'HIDDEN', 'VISIBLE'."""
+
+
+class SheetElementRenderingRuleDict(TypedDict, total=False):
+    """SheetElementRenderingRule as a plain dict."""
+
+    ConfigurationOverrides: Required[SheetElementConfigurationOverridesDict]
+    """Type: SheetElementConfigurationOverridesDict."""
+    Expression: Required[str]
+    """Length: 1 to 4096 characters."""
+
+
+class SheetImageDict(TypedDict, total=False):
+    """SheetImage as a plain dict."""
+
+    Actions: list[ImageCustomActionDict]
+    """Items: 0 to 10 items."""
+    ImageContentAltText: str
+    """Length: 1 to 1024 characters."""
+    Interactions: ImageInteractionOptionsDict
+    """Type: ImageInteractionOptionsDict."""
+    Scaling: SheetImageScalingConfigurationDict
+    """Type: SheetImageScalingConfigurationDict."""
+    SheetImageId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+    Source: Required[SheetImageSourceDict]
+    """Type: SheetImageSourceDict."""
+    Tooltip: SheetImageTooltipConfigurationDict
+    """Type: SheetImageTooltipConfigurationDict."""
+
+
+class SheetImageScalingConfigurationDict(TypedDict, total=False):
+    """SheetImageScalingConfiguration as a plain dict."""
+
+    ScalingType: Literal["SCALE_TO_WIDTH", "SCALE_TO_HEIGHT", "SCALE_TO_CONTAINER", "SCALE_NONE"]
+    """Allowed values: 'SCALE_TO_WIDTH', 'SCALE_TO_HEIGHT', 'SCALE_TO_CONTAINER', 'SCALE_NONE'."""
+
+
+class SheetImageSourceDict(TypedDict, total=False):
+    """SheetImageSource as a plain dict."""
+
+    SheetImageStaticFileSource: TemplateSheetImageStaticFileSourceDict
+    """Type: TemplateSheetImageStaticFileSourceDict."""
+
+
+class SheetImageTooltipConfigurationDict(TypedDict, total=False):
+    """SheetImageTooltipConfiguration as a plain dict."""
+
+    TooltipText: SheetImageTooltipTextDict
+    """Type: SheetImageTooltipTextDict."""
+    Visibility: Literal["HIDDEN", "VISIBLE"]
+    """Allowed values: 'HIDDEN', 'VISIBLE'."""
+
+
+class SheetImageTooltipTextDict(TypedDict, total=False):
+    """SheetImageTooltipText as a plain dict."""
+
+    PlainText: str
+    """Length: 1 to 1024 characters."""
+
+
+class SheetLayoutGroupDict(TypedDict, total=False):
+    """SheetLayoutGroup as a plain dict."""
+
+    Id: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+    Members: Required[list[SheetLayoutGroupMemberDict]]
+    """Items: 2 to 430 items."""
+
+
+class SheetLayoutGroupMemberDict(TypedDict, total=False):
+    """SheetLayoutGroupMember as a plain dict."""
+
+    Id: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+    Type: Required[Literal["ELEMENT", "GROUP"]]
+    """Allowed values: 'ELEMENT', 'GROUP'."""
+
+
+class SheetTextBoxDict(TypedDict, total=False):
+    """SheetTextBox as a plain dict."""
+
+    Content: str
+    """Length: 0 to 150000 characters."""
+    SheetTextBoxId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+
+
+class SheetVisualScopingConfigurationDict(TypedDict, total=False):
+    """SheetVisualScopingConfiguration as a plain dict."""
+
+    Scope: Required[Literal["ALL_VISUALS", "SELECTED_VISUALS"]]
+    """Allowed values: 'ALL_VISUALS', 'SELECTED_VISUALS'."""
+    SheetId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+    VisualIds: list[str]
+    """Items: 0 to 50 items. Each item: Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+
+
+class ShortFormatTextDict(TypedDict, total=False):
+    """ShortFormatText as a plain dict."""
+
+    PlainText: str
+    """Length: 1 to 512 characters."""
+    RichText: str
+    """Length: 1 to 1024 characters."""
+
+
+class SliderControlDisplayOptionsDict(TypedDict, total=False):
+    """SliderControlDisplayOptions as a plain dict."""
+
+    InfoIconLabelOptions: SheetControlInfoIconLabelOptionsDict
+    """Type: SheetControlInfoIconLabelOptionsDict."""
+    TitleOptions: TemplateLabelOptionsDict
+    """Type: TemplateLabelOptionsDict."""
+
+
+class SmallMultiplesAxisPropertiesDict(TypedDict, total=False):
+    """SmallMultiplesAxisProperties as a plain dict."""
+
+    Placement: Literal["OUTSIDE", "INSIDE"]
+    """Allowed values: 'OUTSIDE', 'INSIDE'."""
+    Scale: Literal["SHARED", "INDEPENDENT"]
+    """Allowed values: 'SHARED', 'INDEPENDENT'."""
+
+
+class SpacingDict(TypedDict, total=False):
+    """Spacing as a plain dict."""
+
+    Bottom: str
+    """String based length that is composed of value and unit"""
+    Left: str
+    """String based length that is composed of value and unit"""
+    Right: str
+    """String based length that is composed of value and unit"""
+    Top: str
+    """String based length that is composed of value and unit"""
+
+
+class SparklinesOptionsDict(TypedDict, total=False):
+    """SparklinesOptions as a plain dict."""
+
+    AllPointsMarker: LineChartMarkerStyleSettingsDict
+    """Type: LineChartMarkerStyleSettingsDict."""
+    FieldId: Required[str]
+    """Length: 1 to 512 characters."""
+    LineColor: str
+    """Pattern: ^#[A-F0-9]{6}$"""
+    LineInterpolation: Literal["LINEAR", "SMOOTH", "STEPPED"]
+    """Allowed values: 'LINEAR', 'SMOOTH', 'STEPPED'."""
+    MaxValueMarker: LineChartMarkerStyleSettingsDict
+    """Type: LineChartMarkerStyleSettingsDict."""
+    MinValueMarker: LineChartMarkerStyleSettingsDict
+    """Type: LineChartMarkerStyleSettingsDict."""
+    VisualType: Literal["LINE", "AREA_LINE"]
+    """Allowed values: 'LINE', 'AREA_LINE'."""
+    XAxisField: Required[DimensionFieldDict]
+    """Type: DimensionFieldDict."""
+    YAxisBehavior: Literal["SHARED", "INDEPENDENT"]
+    """Allowed values: 'SHARED', 'INDEPENDENT'."""
+
+
+class StaticFileDict(TypedDict, total=False):
+    """StaticFile as a plain dict."""
+
+    ImageStaticFile: TemplateImageStaticFileDict
+    """Type: TemplateImageStaticFileDict."""
+    SpatialStaticFile: TemplateSpatialStaticFileDict
+    """Type: TemplateSpatialStaticFileDict."""
+
+
+class StaticFileS3SourceOptionsDict(TypedDict, total=False):
+    """StaticFileS3SourceOptions as a plain dict."""
+
+    BucketName: Required[str]
+    """Type: str."""
+    ObjectKey: Required[str]
+    """Type: str."""
+    Region: Required[str]
+    """Type: str."""
+
+
+class StaticFileSourceDict(TypedDict, total=False):
+    """StaticFileSource as a plain dict."""
+
+    S3Options: StaticFileS3SourceOptionsDict
+    """Type: StaticFileS3SourceOptionsDict."""
+    UrlOptions: StaticFileUrlSourceOptionsDict
+    """Type: StaticFileUrlSourceOptionsDict."""
+
+
+class StaticFileUrlSourceOptionsDict(TypedDict, total=False):
+    """StaticFileUrlSourceOptions as a plain dict."""
+
+    Url: Required[str]
+    """Type: str."""
+
+
+class StringDefaultValuesDict(TypedDict, total=False):
+    """StringDefaultValues as a plain dict."""
+
+    DynamicValue: DynamicDefaultValueDict
+    """Type: DynamicDefaultValueDict."""
+    StaticValues: list[str]
+    """Items: 0 to 50000 items."""
+
+
+class StringValueWhenUnsetConfigurationDict(TypedDict, total=False):
+    """StringValueWhenUnsetConfiguration as a plain dict."""
+
+    CustomValue: str
+    """Type: str."""
+    ValueWhenUnsetOption: Literal["RECOMMENDED_VALUE", "NULL"]
+    """Allowed values: 'RECOMMENDED_VALUE', 'NULL'."""
+
+
+class SubtotalOptionsDict(TypedDict, total=False):
+    """SubtotalOptions as a plain dict."""
+
+    CustomLabel: str
+    """Type: str."""
+    FieldLevel: Literal["ALL", "CUSTOM", "LAST"]
+    """Allowed values: 'ALL', 'CUSTOM', 'LAST'."""
+    FieldLevelOptions: list[PivotTableFieldSubtotalOptionsDict]
+    """Items: 0 to 100 items."""
+    MetricHeaderCellStyle: TableCellStyleDict
+    """Type: TableCellStyleDict."""
+    StyleTargets: list[TableStyleTargetDict]
+    """Items: 0 to 3 items."""
+    TotalCellStyle: TableCellStyleDict
+    """Type: TableCellStyleDict."""
+    TotalsVisibility: Literal["HIDDEN", "VISIBLE"]
+    """Allowed values: 'HIDDEN', 'VISIBLE'."""
+    ValueCellStyle: TableCellStyleDict
+    """Type: TableCellStyleDict."""
+
+
+class TableBorderOptionsDict(TypedDict, total=False):
+    """TableBorderOptions as a plain dict."""
+
+    Color: str
+    """Pattern: ^#[A-F0-9]{6}$"""
+    Style: Literal["NONE", "SOLID"]
+    """Allowed values: 'NONE', 'SOLID'."""
+    Thickness: float
+    """Range: 1 to 4 (inclusive)."""
+
+
+class TableCellConditionalFormattingDict(TypedDict, total=False):
+    """TableCellConditionalFormatting as a plain dict."""
+
+    FieldId: Required[str]
+    """Length: 1 to 512 characters."""
+    TextFormat: TextConditionalFormatDict
+    """Type: TextConditionalFormatDict."""
+
+
+class TableCellImageSizingConfigurationDict(TypedDict, total=False):
+    """TableCellImageSizingConfiguration as a plain dict."""
+
+    TableCellImageScalingConfiguration: Literal[
+        "FIT_TO_CELL_HEIGHT", "FIT_TO_CELL_WIDTH", "DO_NOT_SCALE"
+    ]
+    """Allowed values: 'FIT_TO_CELL_HEIGHT', 'FIT_TO_CELL_WIDTH', 'DO_NOT_SCALE'."""
+
+
+class TableCellStyleDict(TypedDict, total=False):
+    """TableCellStyle as a plain dict."""
+
+    BackgroundColor: str
+    """Pattern: ^#[A-F0-9]{6}$"""
+    Border: GlobalTableBorderOptionsDict
+    """Type: GlobalTableBorderOptionsDict."""
+    FontConfiguration: TemplateFontConfigurationDict
+    """Type: TemplateFontConfigurationDict."""
+    Height: float
+    """Range: 8 to 500 (inclusive)."""
+    HorizontalTextAlignment: Literal["LEFT", "CENTER", "RIGHT", "AUTO"]
+    """Allowed values: 'LEFT', 'CENTER', 'RIGHT', 'AUTO'."""
+    TextWrap: Literal["NONE", "WRAP"]
+    """Allowed values: 'NONE', 'WRAP'."""
+    VerticalTextAlignment: Literal["TOP", "MIDDLE", "BOTTOM", "AUTO"]
+    """Allowed values: 'TOP', 'MIDDLE', 'BOTTOM', 'AUTO'."""
+    Visibility: Literal["HIDDEN", "VISIBLE"]
+    """Allowed values: 'HIDDEN', 'VISIBLE'."""
+
+
+class TableConditionalFormattingDict(TypedDict, total=False):
+    """TableConditionalFormatting as a plain dict."""
+
+    ConditionalFormattingOptions: list[TableConditionalFormattingOptionDict]
+    """Items: 0 to 500 items."""
+
+
+class TableConditionalFormattingOptionDict(TypedDict, total=False):
+    """TableConditionalFormattingOption as a plain dict."""
+
+    Cell: TableCellConditionalFormattingDict
+    """Type: TableCellConditionalFormattingDict."""
+    Row: TableRowConditionalFormattingDict
+    """Type: TableRowConditionalFormattingDict."""
+
+
+class TableConfigurationDict(TypedDict, total=False):
+    """TableConfiguration as a plain dict."""
+
+    FieldOptions: TableFieldOptionsDict
+    """Type: TableFieldOptionsDict."""
+    FieldWells: TableFieldWellsDict
+    """Type: TableFieldWellsDict."""
+    Interactions: VisualInteractionOptionsDict
+    """Type: VisualInteractionOptionsDict."""
+    PaginatedReportOptions: TablePaginatedReportOptionsDict
+    """Type: TablePaginatedReportOptionsDict."""
+    SortConfiguration: TableSortConfigurationDict
+    """Type: TableSortConfigurationDict."""
+    TableInlineVisualizations: list[TableInlineVisualizationDict]
+    """Items: 0 to 200 items."""
+    TableOptions: TemplateTableOptionsDict
+    """Type: TemplateTableOptionsDict."""
+    TotalOptions: TemplateTotalOptionsDict
+    """Type: TemplateTotalOptionsDict."""
+
+
+class TableFieldCustomIconContentDict(TypedDict, total=False):
+    """TableFieldCustomIconContent as a plain dict."""
+
+    Icon: Literal["LINK"]
+    """Allowed values: 'LINK'."""
+
+
+class TableFieldCustomTextContentDict(TypedDict, total=False):
+    """TableFieldCustomTextContent as a plain dict."""
+
+    FontConfiguration: Required[TemplateFontConfigurationDict]
+    """Type: TemplateFontConfigurationDict."""
+    Value: str
+    """Type: str."""
+
+
+class TableFieldImageConfigurationDict(TypedDict, total=False):
+    """TableFieldImageConfiguration as a plain dict."""
+
+    SizingOptions: TableCellImageSizingConfigurationDict
+    """Type: TableCellImageSizingConfigurationDict."""
+
+
+class TableFieldLinkConfigurationDict(TypedDict, total=False):
+    """TableFieldLinkConfiguration as a plain dict."""
+
+    Content: Required[TableFieldLinkContentConfigurationDict]
+    """Type: TableFieldLinkContentConfigurationDict."""
+    Target: Required[Literal["NEW_TAB", "NEW_WINDOW", "SAME_TAB"]]
+    """Allowed values: 'NEW_TAB', 'NEW_WINDOW', 'SAME_TAB'."""
+
+
+class TableFieldLinkContentConfigurationDict(TypedDict, total=False):
+    """TableFieldLinkContentConfiguration as a plain dict."""
+
+    CustomIconContent: TableFieldCustomIconContentDict
+    """Type: TableFieldCustomIconContentDict."""
+    CustomTextContent: TableFieldCustomTextContentDict
+    """Type: TableFieldCustomTextContentDict."""
+
+
+class TableFieldOptionDict(TypedDict, total=False):
+    """TableFieldOption as a plain dict."""
+
+    CustomLabel: str
+    """Length: 1 to 2048 characters."""
+    FieldId: Required[str]
+    """Length: 1 to 512 characters."""
+    URLStyling: TableFieldURLConfigurationDict
+    """Type: TableFieldURLConfigurationDict."""
+    Visibility: Literal["HIDDEN", "VISIBLE"]
+    """Allowed values: 'HIDDEN', 'VISIBLE'."""
+    Width: str
+    """String based length that is composed of value and unit in px"""
+
+
+class TableFieldOptionsDict(TypedDict, total=False):
+    """TableFieldOptions as a plain dict."""
+
+    Order: list[str]
+    """Items: 0 to 200 items. Each item: Length: 1 to 512 characters."""
+    PinnedFieldOptions: TablePinnedFieldOptionsDict
+    """Type: TablePinnedFieldOptionsDict."""
+    SelectedFieldOptions: list[TableFieldOptionDict]
+    """Items: 0 to 100 items."""
+    TransposedTableOptions: list[TransposedTableOptionDict]
+    """Items: 0 to 10001 items."""
+
+
+class TableFieldURLConfigurationDict(TypedDict, total=False):
+    """TableFieldURLConfiguration as a plain dict."""
+
+    ImageConfiguration: TableFieldImageConfigurationDict
+    """Type: TableFieldImageConfigurationDict."""
+    LinkConfiguration: TableFieldLinkConfigurationDict
+    """Type: TableFieldLinkConfigurationDict."""
+
+
+class TableFieldWellsDict(TypedDict, total=False):
+    """TableFieldWells as a plain dict."""
+
+    TableAggregatedFieldWells: TemplateTableAggregatedFieldWellsDict
+    """Type: TemplateTableAggregatedFieldWellsDict."""
+    TableUnaggregatedFieldWells: TemplateTableUnaggregatedFieldWellsDict
+    """Type: TemplateTableUnaggregatedFieldWellsDict."""
+
+
+class TableInlineVisualizationDict(TypedDict, total=False):
+    """TableInlineVisualization as a plain dict."""
+
+    DataBars: DataBarsOptionsDict
+    """Type: DataBarsOptionsDict."""
+    Sparklines: SparklinesOptionsDict
+    """Type: SparklinesOptionsDict."""
+
+
+class TablePaginatedReportOptionsDict(TypedDict, total=False):
+    """TablePaginatedReportOptions as a plain dict."""
+
+    OverflowColumnHeaderVisibility: Literal["HIDDEN", "VISIBLE"]
+    """Allowed values: 'HIDDEN', 'VISIBLE'."""
+    VerticalOverflowVisibility: Literal["HIDDEN", "VISIBLE"]
+    """Allowed values: 'HIDDEN', 'VISIBLE'."""
+
+
+class TablePinnedFieldOptionsDict(TypedDict, total=False):
+    """TablePinnedFieldOptions as a plain dict."""
+
+    PinnedLeftFields: list[str]
+    """Items: 0 to 201 items. Each item: Length: 1 to 512 characters."""
+
+
+class TableRowConditionalFormattingDict(TypedDict, total=False):
+    """TableRowConditionalFormatting as a plain dict."""
+
+    BackgroundColor: ConditionalFormattingColorDict
+    """Type: ConditionalFormattingColorDict."""
+    TextColor: ConditionalFormattingColorDict
+    """Type: ConditionalFormattingColorDict."""
+
+
+class TableSideBorderOptionsDict(TypedDict, total=False):
+    """TableSideBorderOptions as a plain dict."""
+
+    Bottom: TableBorderOptionsDict
+    """Type: TableBorderOptionsDict."""
+    InnerHorizontal: TableBorderOptionsDict
+    """Type: TableBorderOptionsDict."""
+    InnerVertical: TableBorderOptionsDict
+    """Type: TableBorderOptionsDict."""
+    Left: TableBorderOptionsDict
+    """Type: TableBorderOptionsDict."""
+    Right: TableBorderOptionsDict
+    """Type: TableBorderOptionsDict."""
+    Top: TableBorderOptionsDict
+    """Type: TableBorderOptionsDict."""
+
+
+class TableSortConfigurationDict(TypedDict, total=False):
+    """TableSortConfiguration as a plain dict."""
+
+    PaginationConfiguration: TemplatePaginationConfigurationDict
+    """Type: TemplatePaginationConfigurationDict."""
+    RowSort: list[TemplateFieldSortOptionsDict]
+    """Items: 0 to 100 items."""
+
+
+class TableStyleTargetDict(TypedDict, total=False):
+    """TableStyleTarget as a plain dict."""
+
+    CellType: Required[Literal["TOTAL", "METRIC_HEADER", "VALUE"]]
+    """Allowed values: 'TOTAL', 'METRIC_HEADER', 'VALUE'."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: <p>The key or keys of the key-value pairs for the resource tag or tags
+    assigned to the resource.</p>"""
+
+    Key: Required[str]
+    """<p>Tag key.</p>"""
+    Value: Required[str]
+    """<p>Tag value.</p>"""
+
+
+class TemplateAggregationFunctionDict(TypedDict, total=False):
+    """TemplateAggregationFunction as a plain dict."""
+
+    AttributeAggregationFunction: TemplateAttributeAggregationFunctionDict
+    """Type: TemplateAttributeAggregationFunctionDict."""
+    CategoricalAggregationFunction: Literal["COUNT", "DISTINCT_COUNT"]
+    """Allowed values: 'COUNT', 'DISTINCT_COUNT'."""
+    DateAggregationFunction: Literal["COUNT", "DISTINCT_COUNT", "MIN", "MAX"]
+    """Allowed values: 'COUNT', 'DISTINCT_COUNT', 'MIN', 'MAX'."""
+    NumericalAggregationFunction: TemplateNumericalAggregationFunctionDict
+    """Type: TemplateNumericalAggregationFunctionDict."""
+
+
+class TemplateAnalysisDefaultsDict(TypedDict, total=False):
+    """TemplateAnalysisDefaults as a plain dict."""
+
+    DefaultNewSheetConfiguration: Required[TemplateDefaultNewSheetConfigurationDict]
+    """Type: TemplateDefaultNewSheetConfigurationDict."""
+
+
+class TemplateAnchorDateConfigurationDict(TypedDict, total=False):
+    """TemplateAnchorDateConfiguration as a plain dict."""
+
+    AnchorOption: Literal["NOW"]
+    """Allowed values: 'NOW'."""
+    ParameterName: str
+    """Pattern: ^[a-zA-Z0-9]+$ Length: 1 to 2048 characters."""
+
+
+class TemplateArcOptionsDict(TypedDict, total=False):
+    """TemplateArcOptions as a plain dict."""
+
+    ArcThickness: Literal["SMALL", "MEDIUM", "LARGE", "WHOLE"]
+    """Allowed values: 'SMALL', 'MEDIUM', 'LARGE', 'WHOLE'."""
+
+
+class TemplateAttributeAggregationFunctionDict(TypedDict, total=False):
+    """TemplateAttributeAggregationFunction as a plain dict."""
+
+    SimpleAttributeAggregation: Literal["UNIQUE_VALUE"]
+    """Allowed values: 'UNIQUE_VALUE'."""
+    ValueForMultipleValues: str
+    """Type: str."""
+
+
+class TemplateAxisLabelOptionsDict(TypedDict, total=False):
+    """TemplateAxisLabelOptions as a plain dict."""
+
+    ApplyTo: AxisLabelReferenceOptionsDict
+    """Type: AxisLabelReferenceOptionsDict."""
+    CustomLabel: str
+    """Type: str."""
+    FontConfiguration: TemplateFontConfigurationDict
+    """Type: TemplateFontConfigurationDict."""
+
+
+class TemplateBarChartAggregatedFieldWellsDict(TypedDict, total=False):
+    """TemplateBarChartAggregatedFieldWells as a plain dict."""
+
+    Category: list[DimensionFieldDict]
+    """Items: 0 to 200 items."""
+    Colors: list[DimensionFieldDict]
+    """Items: 0 to 200 items."""
+    SmallMultiples: list[DimensionFieldDict]
+    """Items: 0 to 1 items."""
+    Values: list[MeasureFieldDict]
+    """Items: 0 to 200 items."""
+
+
+class TemplateBarChartVisualDict(TypedDict, total=False):
+    """TemplateBarChartVisual as a plain dict."""
+
+    Actions: list[VisualCustomActionDict]
+    """Items: 0 to 10 items."""
+    ChartConfiguration: BarChartConfigurationDict
+    """Type: BarChartConfigurationDict."""
+    ColumnHierarchies: list[ColumnHierarchyDict]
+    """Items: 0 to 2 items."""
+    Subtitle: VisualSubtitleLabelOptionsDict
+    """Type: VisualSubtitleLabelOptionsDict."""
+    Title: VisualTitleLabelOptionsDict
+    """Type: VisualTitleLabelOptionsDict."""
+    VisualContentAltText: str
+    """Length: 1 to 1024 characters."""
+    VisualId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+
+
+class TemplateBorderSettingsDict(TypedDict, total=False):
+    """TemplateBorderSettings as a plain dict."""
+
+    BorderColor: str
+    """Pattern: ^#[A-F0-9]{6}(?:[A-F0-9]{2})?$"""
+    BorderVisibility: Literal["HIDDEN", "VISIBLE"]
+    """Allowed values: 'HIDDEN', 'VISIBLE'."""
+    BorderWidth: str
+    """String based length that is composed of value and unit in px"""
+
+
+class TemplateBoxPlotAggregatedFieldWellsDict(TypedDict, total=False):
+    """TemplateBoxPlotAggregatedFieldWells as a plain dict."""
+
+    GroupBy: list[DimensionFieldDict]
+    """Items: 0 to 1 items."""
+    Values: list[MeasureFieldDict]
+    """Items: 0 to 5 items."""
+
+
+class TemplateBoxPlotOptionsDict(TypedDict, total=False):
+    """TemplateBoxPlotOptions as a plain dict."""
+
+    AllDataPointsVisibility: Literal["HIDDEN", "VISIBLE"]
+    """Allowed values: 'HIDDEN', 'VISIBLE'."""
+    OutlierVisibility: Literal["HIDDEN", "VISIBLE"]
+    """Allowed values: 'HIDDEN', 'VISIBLE'."""
+    StyleOptions: BoxPlotStyleOptionsDict
+    """Type: BoxPlotStyleOptionsDict."""
+
+
+class TemplateBoxPlotVisualDict(TypedDict, total=False):
+    """TemplateBoxPlotVisual as a plain dict."""
+
+    Actions: list[VisualCustomActionDict]
+    """Items: 0 to 10 items."""
+    ChartConfiguration: BoxPlotChartConfigurationDict
+    """Type: BoxPlotChartConfigurationDict."""
+    ColumnHierarchies: list[ColumnHierarchyDict]
+    """Items: 0 to 2 items."""
+    Subtitle: VisualSubtitleLabelOptionsDict
+    """Type: VisualSubtitleLabelOptionsDict."""
+    Title: VisualTitleLabelOptionsDict
+    """Type: VisualTitleLabelOptionsDict."""
+    VisualContentAltText: str
+    """Length: 1 to 1024 characters."""
+    VisualId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+
+
+class TemplateCalculatedMeasureFieldDict(TypedDict, total=False):
+    """TemplateCalculatedMeasureField as a plain dict."""
+
+    Expression: Required[str]
+    """Length: 1 to 4096 characters."""
+    FieldId: Required[str]
+    """Length: 1 to 512 characters."""
+
+
+class TemplateCascadingControlConfigurationDict(TypedDict, total=False):
+    """TemplateCascadingControlConfiguration as a plain dict."""
+
+    SourceControls: list[CascadingControlSourceDict]
+    """Items: 0 to 200 items."""
+
+
+class TemplateCategoricalDimensionFieldDict(TypedDict, total=False):
+    """TemplateCategoricalDimensionField as a plain dict."""
+
+    Column: Required[ColumnIdentifierDict]
+    """Type: ColumnIdentifierDict."""
+    FieldId: Required[str]
+    """Length: 1 to 512 characters."""
+    FormatConfiguration: TemplateStringFormatConfigurationDict
+    """Type: TemplateStringFormatConfigurationDict."""
+    HierarchyId: str
+    """Length: 1 to 512 characters."""
+
+
+class TemplateCategoricalMeasureFieldDict(TypedDict, total=False):
+    """TemplateCategoricalMeasureField as a plain dict."""
+
+    AggregationFunction: Literal["COUNT", "DISTINCT_COUNT"]
+    """Allowed values: 'COUNT', 'DISTINCT_COUNT'."""
+    Column: Required[ColumnIdentifierDict]
+    """Type: ColumnIdentifierDict."""
+    FieldId: Required[str]
+    """Length: 1 to 512 characters."""
+    FormatConfiguration: TemplateStringFormatConfigurationDict
+    """Type: TemplateStringFormatConfigurationDict."""
+
+
+class TemplateCategoryFilterDict(TypedDict, total=False):
+    """TemplateCategoryFilter as a plain dict."""
+
+    Column: Required[ColumnIdentifierDict]
+    """Type: ColumnIdentifierDict."""
+    Configuration: Required[CategoryFilterConfigurationDict]
+    """Type: CategoryFilterConfigurationDict."""
+    DefaultFilterControlConfiguration: TemplateDefaultFilterControlConfigurationDict
+    """Type: TemplateDefaultFilterControlConfigurationDict."""
+    FilterId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+
+
+class TemplateCategoryInnerFilterDict(TypedDict, total=False):
+    """TemplateCategoryInnerFilter as a plain dict."""
+
+    Column: Required[ColumnIdentifierDict]
+    """Type: ColumnIdentifierDict."""
+    Configuration: Required[CategoryFilterConfigurationDict]
+    """Type: CategoryFilterConfigurationDict."""
+    DefaultFilterControlConfiguration: TemplateDefaultFilterControlConfigurationDict
+    """Type: TemplateDefaultFilterControlConfigurationDict."""
+
+
+class TemplateClusterMarkerDict(TypedDict, total=False):
+    """TemplateClusterMarker as a plain dict."""
+
+    SimpleClusterMarker: TemplateSimpleClusterMarkerDict
+    """Type: TemplateSimpleClusterMarkerDict."""
+
+
+class TemplateClusterMarkerConfigurationDict(TypedDict, total=False):
+    """TemplateClusterMarkerConfiguration as a plain dict."""
+
+    ClusterMarker: TemplateClusterMarkerDict
+    """Type: TemplateClusterMarkerDict."""
+
+
+class TemplateColorScaleDict(TypedDict, total=False):
+    """TemplateColorScale as a plain dict."""
+
+    ColorFillType: Required[Literal["DISCRETE", "GRADIENT"]]
+    """Allowed values: 'DISCRETE', 'GRADIENT'."""
+    Colors: Required[list[DataColorDict]]
+    """Items: 2 to 3 items."""
+    NullValueColor: DataColorDict
+    """Type: DataColorDict."""
+
+
+class TemplateColorsConfigurationDict(TypedDict, total=False):
+    """TemplateColorsConfiguration as a plain dict."""
+
+    CustomColors: list[CustomColorDict]
+    """Items: 0 to 50 items."""
+
+
+class TemplateColumnSortDict(TypedDict, total=False):
+    """TemplateColumnSort as a plain dict."""
+
+    AggregationFunction: TemplateAggregationFunctionDict
+    """Type: TemplateAggregationFunctionDict."""
+    Direction: Required[Literal["ASC", "DESC"]]
+    """Allowed values: 'ASC', 'DESC'."""
+    SortBy: Required[ColumnIdentifierDict]
+    """Type: ColumnIdentifierDict."""
+
+
+class TemplateColumnTooltipItemDict(TypedDict, total=False):
+    """TemplateColumnTooltipItem as a plain dict."""
+
+    Aggregation: TemplateAggregationFunctionDict
+    """Type: TemplateAggregationFunctionDict."""
+    Column: Required[ColumnIdentifierDict]
+    """Type: ColumnIdentifierDict."""
+    Label: str
+    """Type: str."""
+    TooltipTarget: Literal["BOTH", "BAR", "LINE"]
+    """Allowed values: 'BOTH', 'BAR', 'LINE'."""
+    Visibility: Literal["HIDDEN", "VISIBLE"]
+    """Allowed values: 'HIDDEN', 'VISIBLE'."""
+
+
+class TemplateComboChartAggregatedFieldWellsDict(TypedDict, total=False):
+    """TemplateComboChartAggregatedFieldWells as a plain dict."""
+
+    BarValues: list[MeasureFieldDict]
+    """Items: 0 to 200 items."""
+    Category: list[DimensionFieldDict]
+    """Items: 0 to 200 items."""
+    Colors: list[DimensionFieldDict]
+    """Items: 0 to 200 items."""
+    LineValues: list[MeasureFieldDict]
+    """Items: 0 to 200 items."""
+
+
+class TemplateComboChartVisualDict(TypedDict, total=False):
+    """TemplateComboChartVisual as a plain dict."""
+
+    Actions: list[VisualCustomActionDict]
+    """Items: 0 to 10 items."""
+    ChartConfiguration: ComboChartConfigurationDict
+    """Type: ComboChartConfigurationDict."""
+    ColumnHierarchies: list[ColumnHierarchyDict]
+    """Items: 0 to 2 items."""
+    Subtitle: VisualSubtitleLabelOptionsDict
+    """Type: VisualSubtitleLabelOptionsDict."""
+    Title: VisualTitleLabelOptionsDict
+    """Type: VisualTitleLabelOptionsDict."""
+    VisualContentAltText: str
+    """Length: 1 to 1024 characters."""
+    VisualId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+
+
+class TemplateContextMenuOptionDict(TypedDict, total=False):
+    """TemplateContextMenuOption as a plain dict."""
+
+    AvailabilityStatus: Literal["ENABLED", "DISABLED"]
+    """Allowed values: 'ENABLED', 'DISABLED'."""
+
+
+class TemplateCurrencyDisplayFormatConfigurationDict(TypedDict, total=False):
+    """TemplateCurrencyDisplayFormatConfiguration as a plain dict."""
+
+    DecimalPlacesConfiguration: TemplateDecimalPlacesConfigurationDict
+    """Type: TemplateDecimalPlacesConfigurationDict."""
+    NegativeValueConfiguration: TemplateNegativeValueConfigurationDict
+    """Type: TemplateNegativeValueConfigurationDict."""
+    NullValueFormatConfiguration: TemplateNullValueFormatConfigurationDict
+    """Type: TemplateNullValueFormatConfigurationDict."""
+    NumberScale: Literal[
+        "NONE", "AUTO", "THOUSANDS", "MILLIONS", "BILLIONS", "TRILLIONS", "LAKHS", "CRORES"
+    ]
+    """Allowed values: 'NONE', 'AUTO', 'THOUSANDS', 'MILLIONS', 'BILLIONS', 'TRILLIONS', 'LAKHS',
+    'CRORES'."""
+    Prefix: str
+    """Length: 1 to 128 characters."""
+    SeparatorConfiguration: NumericSeparatorConfigurationDict
+    """Type: NumericSeparatorConfigurationDict."""
+    Suffix: str
+    """Length: 1 to 128 characters."""
+    Symbol: str
+    """Pattern: ^[A-Z]{3}$"""
+
+
+class TemplateCustomContentVisualDict(TypedDict, total=False):
+    """TemplateCustomContentVisual as a plain dict."""
+
+    Actions: list[VisualCustomActionDict]
+    """Items: 0 to 10 items."""
+    ChartConfiguration: CustomContentConfigurationDict
+    """Type: CustomContentConfigurationDict."""
+    DataSetIdentifier: str
+    """Length: 0 to 2048 characters."""
+    Subtitle: VisualSubtitleLabelOptionsDict
+    """Type: VisualSubtitleLabelOptionsDict."""
+    Title: VisualTitleLabelOptionsDict
+    """Type: VisualTitleLabelOptionsDict."""
+    TopicIdentifier: str
+    """Length: 1 to 2048 characters."""
+    VisualContentAltText: str
+    """Length: 1 to 1024 characters."""
+    VisualId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+
+
+class TemplateCustomFilterConfigurationDict(TypedDict, total=False):
+    """TemplateCustomFilterConfiguration as a plain dict."""
+
+    CategoryValue: str
+    """Length: 0 to 512 characters."""
+    MatchOperator: Required[
+        Literal[
+            "EQUALS", "DOES_NOT_EQUAL", "CONTAINS", "DOES_NOT_CONTAIN", "STARTS_WITH", "ENDS_WITH"
+        ]
+    ]
+    """Allowed values: 'EQUALS', 'DOES_NOT_EQUAL', 'CONTAINS', 'DOES_NOT_CONTAIN', 'STARTS_WITH',
+    'ENDS_WITH'."""
+    NullOption: Required[Literal["ALL_VALUES", "NULLS_ONLY", "NON_NULLS_ONLY"]]
+    """Allowed values: 'ALL_VALUES', 'NULLS_ONLY', 'NON_NULLS_ONLY'."""
+    ParameterName: str
+    """Pattern: ^[a-zA-Z0-9]+$ Length: 1 to 2048 characters."""
+    SelectAllOptions: Literal["FILTER_ALL_VALUES"]
+    """Allowed values: 'FILTER_ALL_VALUES'."""
+
+
+class TemplateCustomFilterListConfigurationDict(TypedDict, total=False):
+    """TemplateCustomFilterListConfiguration as a plain dict."""
+
+    CategoryValues: list[str]
+    """Items: 0 to 100000 items. Each item: Length: 0 to 512 characters."""
+    MatchOperator: Required[
+        Literal[
+            "EQUALS", "DOES_NOT_EQUAL", "CONTAINS", "DOES_NOT_CONTAIN", "STARTS_WITH", "ENDS_WITH"
+        ]
+    ]
+    """Allowed values: 'EQUALS', 'DOES_NOT_EQUAL', 'CONTAINS', 'DOES_NOT_CONTAIN', 'STARTS_WITH',
+    'ENDS_WITH'."""
+    NullOption: Required[Literal["ALL_VALUES", "NULLS_ONLY", "NON_NULLS_ONLY"]]
+    """Allowed values: 'ALL_VALUES', 'NULLS_ONLY', 'NON_NULLS_ONLY'."""
+    SelectAllOptions: Literal["FILTER_ALL_VALUES"]
+    """Allowed values: 'FILTER_ALL_VALUES'."""
+
+
+class TemplateCustomValuesConfigurationDict(TypedDict, total=False):
+    """TemplateCustomValuesConfiguration as a plain dict."""
+
+    CustomValues: Required[CustomParameterValuesDict]
+    """Type: CustomParameterValuesDict."""
+    IncludeNullValue: bool
+    """Type: bool."""
+
+
+class TemplateDataFieldBarSeriesItemDict(TypedDict, total=False):
+    """TemplateDataFieldBarSeriesItem as a plain dict."""
+
+    FieldId: Required[str]
+    """Length: 1 to 512 characters."""
+    FieldValue: str
+    """Type: str."""
+    Settings: BarChartSeriesSettingsDict
+    """Type: BarChartSeriesSettingsDict."""
+
+
+class TemplateDataFieldComboSeriesItemDict(TypedDict, total=False):
+    """TemplateDataFieldComboSeriesItem as a plain dict."""
+
+    FieldId: Required[str]
+    """Length: 1 to 512 characters."""
+    FieldValue: str
+    """Type: str."""
+    Settings: ComboChartSeriesSettingsDict
+    """Type: ComboChartSeriesSettingsDict."""
+
+
+class TemplateDataFieldSeriesItemDict(TypedDict, total=False):
+    """TemplateDataFieldSeriesItem as a plain dict."""
+
+    AxisBinding: Required[Literal["PRIMARY_YAXIS", "SECONDARY_YAXIS"]]
+    """Allowed values: 'PRIMARY_YAXIS', 'SECONDARY_YAXIS'."""
+    FieldId: Required[str]
+    """Length: 1 to 512 characters."""
+    FieldValue: str
+    """Type: str."""
+    Settings: LineChartSeriesSettingsDict
+    """Type: LineChartSeriesSettingsDict."""
+
+
+class TemplateDataLabelOptionsDict(TypedDict, total=False):
+    """TemplateDataLabelOptions as a plain dict."""
+
+    CategoryLabelVisibility: Literal["HIDDEN", "VISIBLE"]
+    """Allowed values: 'HIDDEN', 'VISIBLE'."""
+    DataLabelTypes: list[DataLabelTypeDict]
+    """Items: 0 to 100 items."""
+    LabelColor: str
+    """Pattern: ^#[A-F0-9]{6}$"""
+    LabelContent: Literal["VALUE", "PERCENT", "VALUE_AND_PERCENT"]
+    """Allowed values: 'VALUE', 'PERCENT', 'VALUE_AND_PERCENT'."""
+    LabelFontConfiguration: TemplateFontConfigurationDict
+    """Type: TemplateFontConfigurationDict."""
+    MeasureLabelVisibility: Literal["HIDDEN", "VISIBLE"]
+    """Allowed values: 'HIDDEN', 'VISIBLE'."""
+    Overlap: Literal["DISABLE_OVERLAP", "ENABLE_OVERLAP"]
+    """Allowed values: 'DISABLE_OVERLAP', 'ENABLE_OVERLAP'."""
+    Position: Literal["INSIDE", "OUTSIDE", "LEFT", "TOP", "BOTTOM", "RIGHT"]
+    """Allowed values: 'INSIDE', 'OUTSIDE', 'LEFT', 'TOP', 'BOTTOM', 'RIGHT'."""
+    TotalsVisibility: Literal["HIDDEN", "VISIBLE"]
+    """Allowed values: 'HIDDEN', 'VISIBLE'."""
+    Visibility: Literal["HIDDEN", "VISIBLE"]
+    """Allowed values: 'HIDDEN', 'VISIBLE'."""
+
+
+class TemplateDataPathLabelTypeDict(TypedDict, total=False):
+    """TemplateDataPathLabelType as a plain dict."""
+
+    FieldId: str
+    """Length: 1 to 512 characters."""
+    FieldValue: str
+    """Length: 0 to 2048 characters."""
+    Visibility: Literal["HIDDEN", "VISIBLE"]
+    """Allowed values: 'HIDDEN', 'VISIBLE'."""
+
+
+class TemplateDataPathTypeDict(TypedDict, total=False):
+    """TemplateDataPathType as a plain dict."""
+
+    PivotTableDataPathType: Literal[
+        "HIERARCHY_ROWS_LAYOUT_COLUMN",
+        "MULTIPLE_ROW_METRICS_COLUMN",
+        "EMPTY_COLUMN_HEADER",
+        "COUNT_METRIC_COLUMN",
+    ]
+    """Allowed values: 'HIERARCHY_ROWS_LAYOUT_COLUMN', 'MULTIPLE_ROW_METRICS_COLUMN',
+    'EMPTY_COLUMN_HEADER', 'COUNT_METRIC_COLUMN'."""
+
+
+class TemplateDataSetSchemaDict(TypedDict, total=False):
+    """TemplateDataSetSchema as a plain dict: <p>Dataset schema.</p>"""
+
+    ColumnSchemaList: list[ColumnSchemaDict]
+    """<p>A structure containing the list of column schemas.</p>"""
+
+
+class TemplateDateAxisOptionsDict(TypedDict, total=False):
+    """TemplateDateAxisOptions as a plain dict."""
+
+    MissingDateVisibility: Literal["HIDDEN", "VISIBLE"]
+    """Allowed values: 'HIDDEN', 'VISIBLE'."""
+
+
+class TemplateDateDimensionFieldDict(TypedDict, total=False):
+    """TemplateDateDimensionField as a plain dict."""
+
+    Column: Required[ColumnIdentifierDict]
+    """Type: ColumnIdentifierDict."""
+    DateGranularity: Literal[
+        "YEAR", "QUARTER", "MONTH", "WEEK", "DAY", "HOUR", "MINUTE", "SECOND", "MILLISECOND"
+    ]
+    """Allowed values: 'YEAR', 'QUARTER', 'MONTH', 'WEEK', 'DAY', 'HOUR', 'MINUTE', 'SECOND',
+    'MILLISECOND'."""
+    FieldId: Required[str]
+    """Length: 1 to 512 characters."""
+    FormatConfiguration: TemplateDateTimeFormatConfigurationDict
+    """Type: TemplateDateTimeFormatConfigurationDict."""
+    HierarchyId: str
+    """Length: 1 to 512 characters."""
+
+
+class TemplateDateMeasureFieldDict(TypedDict, total=False):
+    """TemplateDateMeasureField as a plain dict."""
+
+    AggregationFunction: Literal["COUNT", "DISTINCT_COUNT", "MIN", "MAX"]
+    """Allowed values: 'COUNT', 'DISTINCT_COUNT', 'MIN', 'MAX'."""
+    Column: Required[ColumnIdentifierDict]
+    """Type: ColumnIdentifierDict."""
+    FieldId: Required[str]
+    """Length: 1 to 512 characters."""
+    FormatConfiguration: TemplateDateTimeFormatConfigurationDict
+    """Type: TemplateDateTimeFormatConfigurationDict."""
+
+
+class TemplateDateTimeFormatConfigurationDict(TypedDict, total=False):
+    """TemplateDateTimeFormatConfiguration as a plain dict."""
+
+    DateTimeFormat: str
+    """Length: 1 to 128 characters."""
+    NullValueFormatConfiguration: TemplateNullValueFormatConfigurationDict
+    """Type: TemplateNullValueFormatConfigurationDict."""
+    NumericFormatConfiguration: TemplateNumericFormatConfigurationDict
+    """Type: TemplateNumericFormatConfigurationDict."""
+
+
+class TemplateDateTimeHierarchyDict(TypedDict, total=False):
+    """TemplateDateTimeHierarchy as a plain dict."""
+
+    DrillDownFilters: list[DrillDownFilterDict]
+    """Items: 0 to 10 items."""
+    HierarchyId: Required[str]
+    """Length: 1 to 512 characters."""
+
+
+class TemplateDateTimeParameterDeclarationDict(TypedDict, total=False):
+    """TemplateDateTimeParameterDeclaration as a plain dict."""
+
+    DefaultValues: DateTimeDefaultValuesDict
+    """Type: DateTimeDefaultValuesDict."""
+    MappedDataSetParameters: list[MappedDataSetParameterDict]
+    """Items: 0 to 150 items."""
+    Name: Required[str]
+    """Pattern: ^[a-zA-Z0-9]+$ Length: 1 to 2048 characters."""
+    TimeGranularity: Literal[
+        "YEAR", "QUARTER", "MONTH", "WEEK", "DAY", "HOUR", "MINUTE", "SECOND", "MILLISECOND"
+    ]
+    """Allowed values: 'YEAR', 'QUARTER', 'MONTH', 'WEEK', 'DAY', 'HOUR', 'MINUTE', 'SECOND',
+    'MILLISECOND'."""
+    ValueWhenUnset: DateTimeValueWhenUnsetConfigurationDict
+    """Type: DateTimeValueWhenUnsetConfigurationDict."""
+
+
+class TemplateDecalSettingsDict(TypedDict, total=False):
+    """TemplateDecalSettings as a plain dict."""
+
+    DecalColor: str
+    """Pattern: ^#[A-F0-9]{6}(?:[A-F0-9]{2})?$"""
+    DecalPatternType: Literal[
+        "SOLID",
+        "DIAGONAL_MEDIUM",
+        "CIRCLE_MEDIUM",
+        "DIAMOND_GRID_MEDIUM",
+        "CHECKERBOARD_MEDIUM",
+        "TRIANGLE_MEDIUM",
+        "DIAGONAL_OPPOSITE_MEDIUM",
+        "DIAMOND_MEDIUM",
+        "DIAGONAL_LARGE",
+        "CIRCLE_LARGE",
+        "DIAMOND_GRID_LARGE",
+        "CHECKERBOARD_LARGE",
+        "TRIANGLE_LARGE",
+        "DIAGONAL_OPPOSITE_LARGE",
+        "DIAMOND_LARGE",
+        "DIAGONAL_SMALL",
+        "CIRCLE_SMALL",
+        "DIAMOND_GRID_SMALL",
+        "CHECKERBOARD_SMALL",
+        "TRIANGLE_SMALL",
+        "DIAGONAL_OPPOSITE_SMALL",
+        "DIAMOND_SMALL",
+    ]
+    """Allowed values: 'SOLID', 'DIAGONAL_MEDIUM', 'CIRCLE_MEDIUM', 'DIAMOND_GRID_MEDIUM',
+    'CHECKERBOARD_MEDIUM', 'TRIANGLE_MEDIUM', 'DIAGONAL_OPPOSITE_MEDIUM', 'DIAMOND_MEDIUM',
+    'DIAGONAL_LARGE', 'CIRCLE_LARGE', 'DIAMOND_GRID_LARGE', 'CHECKERBOARD_LARGE' (and 10 more)."""
+    DecalStyleType: Literal["Manual", "Auto"]
+    """Allowed values: 'Manual', 'Auto'."""
+    DecalVisibility: Literal["HIDDEN", "VISIBLE"]
+    """Allowed values: 'HIDDEN', 'VISIBLE'."""
+    ElementValue: str
+    """Length: 0 to 1024 characters."""
+
+
+class TemplateDecalSettingsConfigurationDict(TypedDict, total=False):
+    """TemplateDecalSettingsConfiguration as a plain dict."""
+
+    CustomDecalSettings: list[TemplateDecalSettingsDict]
+    """Items: 0 to 50 items."""
+
+
+class TemplateDecimalParameterDeclarationDict(TypedDict, total=False):
+    """TemplateDecimalParameterDeclaration as a plain dict."""
+
+    DefaultValues: DecimalDefaultValuesDict
+    """Type: DecimalDefaultValuesDict."""
+    MappedDataSetParameters: list[MappedDataSetParameterDict]
+    """Items: 0 to 150 items."""
+    Name: Required[str]
+    """Pattern: ^[a-zA-Z0-9]+$ Length: 1 to 2048 characters."""
+    ParameterValueType: Required[Literal["MULTI_VALUED", "SINGLE_VALUED"]]
+    """Allowed values: 'MULTI_VALUED', 'SINGLE_VALUED'."""
+    ValueWhenUnset: DecimalValueWhenUnsetConfigurationDict
+    """Type: DecimalValueWhenUnsetConfigurationDict."""
+
+
+class TemplateDecimalPlacesConfigurationDict(TypedDict, total=False):
+    """TemplateDecimalPlacesConfiguration as a plain dict."""
+
+    DecimalPlaces: Required[float]
+    """Range: 0 to 20 (inclusive)."""
+
+
+class TemplateDefaultFilterControlConfigurationDict(TypedDict, total=False):
+    """TemplateDefaultFilterControlConfiguration as a plain dict."""
+
+    ControlOptions: Required[DefaultFilterControlOptionsDict]
+    """Type: DefaultFilterControlOptionsDict."""
+    Title: Required[str]
+    """Length: 1 to 2048 characters."""
+
+
+class TemplateDefaultNewSheetConfigurationDict(TypedDict, total=False):
+    """TemplateDefaultNewSheetConfiguration as a plain dict."""
+
+    InteractiveLayoutConfiguration: DefaultInteractiveLayoutConfigurationDict
+    """Type: DefaultInteractiveLayoutConfigurationDict."""
+    PaginatedLayoutConfiguration: DefaultPaginatedLayoutConfigurationDict
+    """Type: DefaultPaginatedLayoutConfigurationDict."""
+    SheetContentType: Literal["PAGINATED", "INTERACTIVE"]
+    """Allowed values: 'PAGINATED', 'INTERACTIVE'."""
+
+
+class TemplateDonutCenterOptionsDict(TypedDict, total=False):
+    """TemplateDonutCenterOptions as a plain dict."""
+
+    LabelVisibility: Literal["HIDDEN", "VISIBLE"]
+    """Allowed values: 'HIDDEN', 'VISIBLE'."""
+
+
+class TemplateDonutOptionsDict(TypedDict, total=False):
+    """TemplateDonutOptions as a plain dict."""
+
+    ArcOptions: TemplateArcOptionsDict
+    """Type: TemplateArcOptionsDict."""
+    DonutCenterOptions: TemplateDonutCenterOptionsDict
+    """Type: TemplateDonutCenterOptionsDict."""
+
+
+class TemplateEmptyVisualDict(TypedDict, total=False):
+    """TemplateEmptyVisual as a plain dict."""
+
+    Actions: list[VisualCustomActionDict]
+    """Items: 0 to 10 items."""
+    DataSetIdentifier: str
+    """Length: 0 to 2048 characters."""
+    TopicIdentifier: str
+    """Length: 1 to 2048 characters."""
+    VisualId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+
+
+class TemplateErrorDict(TypedDict, total=False):
+    """TemplateError as a plain dict: <p>List of errors that occurred when the template version
+    creation failed.</p>"""
+
+    Message: str
+    """<p>Description of the error type.</p>"""
+    Type: Literal["SOURCE_NOT_FOUND", "DATA_SET_NOT_FOUND", "INTERNAL_FAILURE", "ACCESS_DENIED"]
+    """Allowed values: 'SOURCE_NOT_FOUND', 'DATA_SET_NOT_FOUND', 'INTERNAL_FAILURE',
+    'ACCESS_DENIED'."""
+    ViolatedEntities: list[EntityDict]
+    """<p>An error path that shows which entities caused the template error.</p>"""
+
+
+class TemplateExcludePeriodConfigurationDict(TypedDict, total=False):
+    """TemplateExcludePeriodConfiguration as a plain dict."""
+
+    Amount: Required[float]
+    """Type: float."""
+    Granularity: Required[
+        Literal[
+            "YEAR", "QUARTER", "MONTH", "WEEK", "DAY", "HOUR", "MINUTE", "SECOND", "MILLISECOND"
+        ]
+    ]
+    """Allowed values: 'YEAR', 'QUARTER', 'MONTH', 'WEEK', 'DAY', 'HOUR', 'MINUTE', 'SECOND',
+    'MILLISECOND'."""
+    Status: Literal["ENABLED", "DISABLED"]
+    """Allowed values: 'ENABLED', 'DISABLED'."""
+
+
+class TemplateExplicitHierarchyDict(TypedDict, total=False):
+    """TemplateExplicitHierarchy as a plain dict."""
+
+    Columns: Required[list[ColumnIdentifierDict]]
+    """Items: 2 to 10 items."""
+    DrillDownFilters: list[DrillDownFilterDict]
+    """Items: 0 to 10 items."""
+    HierarchyId: Required[str]
+    """Length: 1 to 512 characters."""
+
+
+class TemplateFieldBarSeriesItemDict(TypedDict, total=False):
+    """TemplateFieldBarSeriesItem as a plain dict."""
+
+    FieldId: Required[str]
+    """Length: 1 to 512 characters."""
+    Settings: BarChartSeriesSettingsDict
+    """Type: BarChartSeriesSettingsDict."""
+
+
+class TemplateFieldBasedTooltipDict(TypedDict, total=False):
+    """TemplateFieldBasedTooltip as a plain dict."""
+
+    AggregationVisibility: Literal["HIDDEN", "VISIBLE"]
+    """Allowed values: 'HIDDEN', 'VISIBLE'."""
+    TooltipFields: list[TooltipItemDict]
+    """Items: 0 to 100 items."""
+    TooltipTitleType: Literal["NONE", "PRIMARY_VALUE"]
+    """Allowed values: 'NONE', 'PRIMARY_VALUE'."""
+
+
+class TemplateFieldComboSeriesItemDict(TypedDict, total=False):
+    """TemplateFieldComboSeriesItem as a plain dict."""
+
+    FieldId: Required[str]
+    """Length: 1 to 512 characters."""
+    Settings: ComboChartSeriesSettingsDict
+    """Type: ComboChartSeriesSettingsDict."""
+
+
+class TemplateFieldLabelTypeDict(TypedDict, total=False):
+    """TemplateFieldLabelType as a plain dict."""
+
+    FieldId: str
+    """Length: 1 to 512 characters."""
+    Visibility: Literal["HIDDEN", "VISIBLE"]
+    """Allowed values: 'HIDDEN', 'VISIBLE'."""
+
+
+class TemplateFieldSeriesItemDict(TypedDict, total=False):
+    """TemplateFieldSeriesItem as a plain dict."""
+
+    AxisBinding: Required[Literal["PRIMARY_YAXIS", "SECONDARY_YAXIS"]]
+    """Allowed values: 'PRIMARY_YAXIS', 'SECONDARY_YAXIS'."""
+    FieldId: Required[str]
+    """Length: 1 to 512 characters."""
+    Settings: LineChartSeriesSettingsDict
+    """Type: LineChartSeriesSettingsDict."""
+
+
+class TemplateFieldSortDict(TypedDict, total=False):
+    """TemplateFieldSort as a plain dict."""
+
+    Direction: Required[Literal["ASC", "DESC"]]
+    """Allowed values: 'ASC', 'DESC'."""
+    FieldId: Required[str]
+    """Length: 1 to 512 characters."""
+
+
+class TemplateFieldSortOptionsDict(TypedDict, total=False):
+    """TemplateFieldSortOptions as a plain dict."""
+
+    ColumnSort: TemplateColumnSortDict
+    """Type: TemplateColumnSortDict."""
+    FieldSort: TemplateFieldSortDict
+    """Type: TemplateFieldSortDict."""
+
+
+class TemplateFieldTooltipItemDict(TypedDict, total=False):
+    """TemplateFieldTooltipItem as a plain dict."""
+
+    FieldId: Required[str]
+    """Length: 1 to 512 characters."""
+    Label: str
+    """Type: str."""
+    TooltipTarget: Literal["BOTH", "BAR", "LINE"]
+    """Allowed values: 'BOTH', 'BAR', 'LINE'."""
+    Visibility: Literal["HIDDEN", "VISIBLE"]
+    """Allowed values: 'HIDDEN', 'VISIBLE'."""
+
+
+class TemplateFilledMapAggregatedFieldWellsDict(TypedDict, total=False):
+    """TemplateFilledMapAggregatedFieldWells as a plain dict."""
+
+    Geospatial: list[DimensionFieldDict]
+    """Items: 0 to 1 items."""
+    Values: list[MeasureFieldDict]
+    """Items: 0 to 1 items."""
+
+
+class TemplateFilledMapVisualDict(TypedDict, total=False):
+    """TemplateFilledMapVisual as a plain dict."""
+
+    Actions: list[VisualCustomActionDict]
+    """Items: 0 to 10 items."""
+    ChartConfiguration: FilledMapConfigurationDict
+    """Type: FilledMapConfigurationDict."""
+    ColumnHierarchies: list[ColumnHierarchyDict]
+    """Items: 0 to 2 items."""
+    ConditionalFormatting: FilledMapConditionalFormattingDict
+    """Type: FilledMapConditionalFormattingDict."""
+    Subtitle: VisualSubtitleLabelOptionsDict
+    """Type: VisualSubtitleLabelOptionsDict."""
+    Title: VisualTitleLabelOptionsDict
+    """Type: VisualTitleLabelOptionsDict."""
+    VisualContentAltText: str
+    """Length: 1 to 1024 characters."""
+    VisualId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+
+
+class TemplateFilterListConfigurationDict(TypedDict, total=False):
+    """TemplateFilterListConfiguration as a plain dict."""
+
+    CategoryValues: list[str]
+    """Items: 0 to 100000 items. Each item: Length: 0 to 512 characters."""
+    MatchOperator: Required[
+        Literal[
+            "EQUALS", "DOES_NOT_EQUAL", "CONTAINS", "DOES_NOT_CONTAIN", "STARTS_WITH", "ENDS_WITH"
+        ]
+    ]
+    """Allowed values: 'EQUALS', 'DOES_NOT_EQUAL', 'CONTAINS', 'DOES_NOT_CONTAIN', 'STARTS_WITH',
+    'ENDS_WITH'."""
+    NullOption: Literal["ALL_VALUES", "NULLS_ONLY", "NON_NULLS_ONLY"]
+    """Allowed values: 'ALL_VALUES', 'NULLS_ONLY', 'NON_NULLS_ONLY'."""
+    SelectAllOptions: Literal["FILTER_ALL_VALUES"]
+    """Allowed values: 'FILTER_ALL_VALUES'."""
+
+
+class TemplateFontConfigurationDict(TypedDict, total=False):
+    """TemplateFontConfiguration as a plain dict."""
+
+    FontColor: str
+    """Pattern: ^#[A-F0-9]{6}$"""
+    FontDecoration: Literal["UNDERLINE", "NONE"]
+    """Allowed values: 'UNDERLINE', 'NONE'."""
+    FontFamily: str
+    """<p>The font family that you want to use.</p>"""
+    FontSize: TemplateFontSizeDict
+    """Type: TemplateFontSizeDict."""
+    FontStyle: Literal["NORMAL", "ITALIC"]
+    """Allowed values: 'NORMAL', 'ITALIC'."""
+    FontWeight: TemplateFontWeightDict
+    """Type: TemplateFontWeightDict."""
+
+
+class TemplateFontSizeDict(TypedDict, total=False):
+    """TemplateFontSize as a plain dict."""
+
+    Absolute: str
+    """<p>The font size that you want to use in px.</p>"""
+    Relative: Literal["EXTRA_SMALL", "SMALL", "MEDIUM", "LARGE", "EXTRA_LARGE"]
+    """Allowed values: 'EXTRA_SMALL', 'SMALL', 'MEDIUM', 'LARGE', 'EXTRA_LARGE'."""
+
+
+class TemplateFontWeightDict(TypedDict, total=False):
+    """TemplateFontWeight as a plain dict."""
+
+    Name: Literal["NORMAL", "BOLD"]
+    """Allowed values: 'NORMAL', 'BOLD'."""
+
+
+class TemplateFormatConfigurationDict(TypedDict, total=False):
+    """TemplateFormatConfiguration as a plain dict."""
+
+    DateTimeFormatConfiguration: TemplateDateTimeFormatConfigurationDict
+    """Type: TemplateDateTimeFormatConfigurationDict."""
+    NumberFormatConfiguration: TemplateNumberFormatConfigurationDict
+    """Type: TemplateNumberFormatConfigurationDict."""
+    StringFormatConfiguration: TemplateStringFormatConfigurationDict
+    """Type: TemplateStringFormatConfigurationDict."""
+
+
+class TemplateFunnelChartAggregatedFieldWellsDict(TypedDict, total=False):
+    """TemplateFunnelChartAggregatedFieldWells as a plain dict."""
+
+    Category: list[DimensionFieldDict]
+    """Items: 0 to 1 items."""
+    Values: list[MeasureFieldDict]
+    """Items: 0 to 1 items."""
+
+
+class TemplateFunnelChartVisualDict(TypedDict, total=False):
+    """TemplateFunnelChartVisual as a plain dict."""
+
+    Actions: list[VisualCustomActionDict]
+    """Items: 0 to 10 items."""
+    ChartConfiguration: FunnelChartConfigurationDict
+    """Type: FunnelChartConfigurationDict."""
+    ColumnHierarchies: list[ColumnHierarchyDict]
+    """Items: 0 to 2 items."""
+    Subtitle: VisualSubtitleLabelOptionsDict
+    """Type: VisualSubtitleLabelOptionsDict."""
+    Title: VisualTitleLabelOptionsDict
+    """Type: VisualTitleLabelOptionsDict."""
+    VisualContentAltText: str
+    """Length: 1 to 1024 characters."""
+    VisualId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+
+
+class TemplateGaugeChartOptionsDict(TypedDict, total=False):
+    """TemplateGaugeChartOptions as a plain dict."""
+
+    Arc: ArcConfigurationDict
+    """Type: ArcConfigurationDict."""
+    ArcAxis: ArcAxisConfigurationDict
+    """Type: ArcAxisConfigurationDict."""
+    Comparison: ComparisonConfigurationDict
+    """Type: ComparisonConfigurationDict."""
+    PrimaryValueDisplayType: Literal["HIDDEN", "COMPARISON", "ACTUAL"]
+    """Allowed values: 'HIDDEN', 'COMPARISON', 'ACTUAL'."""
+    PrimaryValueFontConfiguration: TemplateFontConfigurationDict
+    """Type: TemplateFontConfigurationDict."""
+
+
+class TemplateGaugeChartVisualDict(TypedDict, total=False):
+    """TemplateGaugeChartVisual as a plain dict."""
+
+    Actions: list[VisualCustomActionDict]
+    """Items: 0 to 10 items."""
+    ChartConfiguration: GaugeChartConfigurationDict
+    """Type: GaugeChartConfigurationDict."""
+    ConditionalFormatting: GaugeChartConditionalFormattingDict
+    """Type: GaugeChartConditionalFormattingDict."""
+    Subtitle: VisualSubtitleLabelOptionsDict
+    """Type: VisualSubtitleLabelOptionsDict."""
+    Title: VisualTitleLabelOptionsDict
+    """Type: VisualTitleLabelOptionsDict."""
+    VisualContentAltText: str
+    """Length: 1 to 1024 characters."""
+    VisualId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+
+
+class TemplateGeospatialMapAggregatedFieldWellsDict(TypedDict, total=False):
+    """TemplateGeospatialMapAggregatedFieldWells as a plain dict."""
+
+    Colors: list[DimensionFieldDict]
+    """Items: 0 to 200 items."""
+    Geospatial: list[DimensionFieldDict]
+    """Items: 0 to 200 items."""
+    Values: list[MeasureFieldDict]
+    """Items: 0 to 200 items."""
+
+
+class TemplateGeospatialMapVisualDict(TypedDict, total=False):
+    """TemplateGeospatialMapVisual as a plain dict."""
+
+    Actions: list[VisualCustomActionDict]
+    """Items: 0 to 10 items."""
+    ChartConfiguration: GeospatialMapConfigurationDict
+    """Type: GeospatialMapConfigurationDict."""
+    ColumnHierarchies: list[ColumnHierarchyDict]
+    """Items: 0 to 2 items."""
+    Subtitle: VisualSubtitleLabelOptionsDict
+    """Type: VisualSubtitleLabelOptionsDict."""
+    Title: VisualTitleLabelOptionsDict
+    """Type: VisualTitleLabelOptionsDict."""
+    VisualContentAltText: str
+    """Length: 1 to 1024 characters."""
+    VisualId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+
+
+class TemplateHeatMapAggregatedFieldWellsDict(TypedDict, total=False):
+    """TemplateHeatMapAggregatedFieldWells as a plain dict."""
+
+    Columns: list[DimensionFieldDict]
+    """Items: 0 to 1 items."""
+    Rows: list[DimensionFieldDict]
+    """Items: 0 to 1 items."""
+    Values: list[MeasureFieldDict]
+    """Items: 0 to 1 items."""
+
+
+class TemplateHeatMapVisualDict(TypedDict, total=False):
+    """TemplateHeatMapVisual as a plain dict."""
+
+    Actions: list[VisualCustomActionDict]
+    """Items: 0 to 10 items."""
+    ChartConfiguration: HeatMapConfigurationDict
+    """Type: HeatMapConfigurationDict."""
+    ColumnHierarchies: list[ColumnHierarchyDict]
+    """Items: 0 to 2 items."""
+    Subtitle: VisualSubtitleLabelOptionsDict
+    """Type: VisualSubtitleLabelOptionsDict."""
+    Title: VisualTitleLabelOptionsDict
+    """Type: VisualTitleLabelOptionsDict."""
+    VisualContentAltText: str
+    """Length: 1 to 1024 characters."""
+    VisualId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+
+
+class TemplateHistogramAggregatedFieldWellsDict(TypedDict, total=False):
+    """TemplateHistogramAggregatedFieldWells as a plain dict."""
+
+    Values: list[MeasureFieldDict]
+    """Items: 0 to 1 items."""
+
+
+class TemplateHistogramVisualDict(TypedDict, total=False):
+    """TemplateHistogramVisual as a plain dict."""
+
+    Actions: list[VisualCustomActionDict]
+    """Items: 0 to 10 items."""
+    ChartConfiguration: HistogramConfigurationDict
+    """Type: HistogramConfigurationDict."""
+    Subtitle: VisualSubtitleLabelOptionsDict
+    """Type: VisualSubtitleLabelOptionsDict."""
+    Title: VisualTitleLabelOptionsDict
+    """Type: VisualTitleLabelOptionsDict."""
+    VisualContentAltText: str
+    """Length: 1 to 1024 characters."""
+    VisualId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+
+
+class TemplateImageMenuOptionDict(TypedDict, total=False):
+    """TemplateImageMenuOption as a plain dict."""
+
+    AvailabilityStatus: Literal["ENABLED", "DISABLED"]
+    """Allowed values: 'ENABLED', 'DISABLED'."""
+
+
+class TemplateImageStaticFileDict(TypedDict, total=False):
+    """TemplateImageStaticFile as a plain dict."""
+
+    Source: StaticFileSourceDict
+    """Type: StaticFileSourceDict."""
+    StaticFileId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+
+
+class TemplateInnerFilterDict(TypedDict, total=False):
+    """TemplateInnerFilter as a plain dict."""
+
+    CategoryInnerFilter: TemplateCategoryInnerFilterDict
+    """Type: TemplateCategoryInnerFilterDict."""
+
+
+class TemplateInsightConfigurationDict(TypedDict, total=False):
+    """TemplateInsightConfiguration as a plain dict."""
+
+    Computations: list[ComputationDict]
+    """Items: 0 to 100 items."""
+    CustomNarrative: CustomNarrativeOptionsDict
+    """Type: CustomNarrativeOptionsDict."""
+    Interactions: VisualInteractionOptionsDict
+    """Type: VisualInteractionOptionsDict."""
+
+
+class TemplateInsightVisualDict(TypedDict, total=False):
+    """TemplateInsightVisual as a plain dict."""
+
+    Actions: list[VisualCustomActionDict]
+    """Items: 0 to 10 items."""
+    DataSetIdentifier: str
+    """Length: 0 to 2048 characters."""
+    InsightConfiguration: TemplateInsightConfigurationDict
+    """Type: TemplateInsightConfigurationDict."""
+    Subtitle: VisualSubtitleLabelOptionsDict
+    """Type: VisualSubtitleLabelOptionsDict."""
+    Title: VisualTitleLabelOptionsDict
+    """Type: VisualTitleLabelOptionsDict."""
+    TopicIdentifier: str
+    """Length: 1 to 2048 characters."""
+    VisualContentAltText: str
+    """Length: 1 to 1024 characters."""
+    VisualId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+
+
+class TemplateIntegerParameterDeclarationDict(TypedDict, total=False):
+    """TemplateIntegerParameterDeclaration as a plain dict."""
+
+    DefaultValues: IntegerDefaultValuesDict
+    """Type: IntegerDefaultValuesDict."""
+    MappedDataSetParameters: list[MappedDataSetParameterDict]
+    """Items: 0 to 150 items."""
+    Name: Required[str]
+    """Pattern: ^[a-zA-Z0-9]+$ Length: 1 to 2048 characters."""
+    ParameterValueType: Required[Literal["MULTI_VALUED", "SINGLE_VALUED"]]
+    """Allowed values: 'MULTI_VALUED', 'SINGLE_VALUED'."""
+    ValueWhenUnset: IntegerValueWhenUnsetConfigurationDict
+    """Type: IntegerValueWhenUnsetConfigurationDict."""
+
+
+class TemplateItemsLimitConfigurationDict(TypedDict, total=False):
+    """TemplateItemsLimitConfiguration as a plain dict."""
+
+    ItemsLimit: float
+    """Type: float."""
+    OtherCategories: Literal["INCLUDE", "EXCLUDE"]
+    """Allowed values: 'INCLUDE', 'EXCLUDE'."""
+
+
+class TemplateKPIOptionsDict(TypedDict, total=False):
+    """TemplateKPIOptions as a plain dict."""
+
+    Comparison: ComparisonConfigurationDict
+    """Type: ComparisonConfigurationDict."""
+    PrimaryValueDisplayType: Literal["HIDDEN", "COMPARISON", "ACTUAL"]
+    """Allowed values: 'HIDDEN', 'COMPARISON', 'ACTUAL'."""
+    PrimaryValueFontConfiguration: TemplateFontConfigurationDict
+    """Type: TemplateFontConfigurationDict."""
+    ProgressBar: ProgressBarOptionsDict
+    """Type: ProgressBarOptionsDict."""
+    SecondaryValue: SecondaryValueOptionsDict
+    """Type: SecondaryValueOptionsDict."""
+    SecondaryValueFontConfiguration: TemplateFontConfigurationDict
+    """Type: TemplateFontConfigurationDict."""
+    Sparkline: KPISparklineOptionsDict
+    """Type: KPISparklineOptionsDict."""
+    TrendArrows: TrendArrowOptionsDict
+    """Type: TrendArrowOptionsDict."""
+    VisualLayoutOptions: KPIVisualLayoutOptionsDict
+    """Type: KPIVisualLayoutOptionsDict."""
+
+
+class TemplateKPIVisualDict(TypedDict, total=False):
+    """TemplateKPIVisual as a plain dict."""
+
+    Actions: list[VisualCustomActionDict]
+    """Items: 0 to 10 items."""
+    ChartConfiguration: KPIConfigurationDict
+    """Type: KPIConfigurationDict."""
+    ColumnHierarchies: list[ColumnHierarchyDict]
+    """Items: 0 to 2 items."""
+    ConditionalFormatting: KPIConditionalFormattingDict
+    """Type: KPIConditionalFormattingDict."""
+    Subtitle: VisualSubtitleLabelOptionsDict
+    """Type: VisualSubtitleLabelOptionsDict."""
+    Title: VisualTitleLabelOptionsDict
+    """Type: VisualTitleLabelOptionsDict."""
+    VisualContentAltText: str
+    """Length: 1 to 1024 characters."""
+    VisualId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+
+
+class TemplateLabelOptionsDict(TypedDict, total=False):
+    """TemplateLabelOptions as a plain dict."""
+
+    CustomLabel: str
+    """Type: str."""
+    FontConfiguration: TemplateFontConfigurationDict
+    """Type: TemplateFontConfigurationDict."""
+    Visibility: Literal["HIDDEN", "VISIBLE"]
+    """Allowed values: 'HIDDEN', 'VISIBLE'."""
+
+
+class TemplateLayerMapVisualDict(TypedDict, total=False):
+    """TemplateLayerMapVisual as a plain dict."""
+
+    ChartConfiguration: GeospatialLayerMapConfigurationDict
+    """Type: GeospatialLayerMapConfigurationDict."""
+    DataSetIdentifier: str
+    """Length: 0 to 2048 characters."""
+    Subtitle: VisualSubtitleLabelOptionsDict
+    """Type: VisualSubtitleLabelOptionsDict."""
+    Title: VisualTitleLabelOptionsDict
+    """Type: VisualTitleLabelOptionsDict."""
+    TopicIdentifier: str
+    """Length: 1 to 2048 characters."""
+    VisualContentAltText: str
+    """Length: 1 to 1024 characters."""
+    VisualId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+
+
+class TemplateLayoutDict(TypedDict, total=False):
+    """TemplateLayout as a plain dict."""
+
+    Configuration: Required[LayoutConfigurationDict]
+    """Type: LayoutConfigurationDict."""
+
+
+class TemplateLineChartAggregatedFieldWellsDict(TypedDict, total=False):
+    """TemplateLineChartAggregatedFieldWells as a plain dict."""
+
+    Category: list[DimensionFieldDict]
+    """Items: 0 to 200 items."""
+    Colors: list[DimensionFieldDict]
+    """Items: 0 to 200 items."""
+    SmallMultiples: list[DimensionFieldDict]
+    """Items: 0 to 1 items."""
+    Values: list[MeasureFieldDict]
+    """Items: 0 to 200 items."""
+
+
+class TemplateLineChartVisualDict(TypedDict, total=False):
+    """TemplateLineChartVisual as a plain dict."""
+
+    Actions: list[VisualCustomActionDict]
+    """Items: 0 to 10 items."""
+    ChartConfiguration: LineChartConfigurationDict
+    """Type: LineChartConfigurationDict."""
+    ColumnHierarchies: list[ColumnHierarchyDict]
+    """Items: 0 to 2 items."""
+    Subtitle: VisualSubtitleLabelOptionsDict
+    """Type: VisualSubtitleLabelOptionsDict."""
+    Title: VisualTitleLabelOptionsDict
+    """Type: VisualTitleLabelOptionsDict."""
+    VisualContentAltText: str
+    """Length: 1 to 1024 characters."""
+    VisualId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+
+
+class TemplateLoadingAnimationDict(TypedDict, total=False):
+    """TemplateLoadingAnimation as a plain dict."""
+
+    Visibility: Literal["HIDDEN", "VISIBLE"]
+    """Allowed values: 'HIDDEN', 'VISIBLE'."""
+
+
+class TemplateLocalNavigationConfigurationDict(TypedDict, total=False):
+    """TemplateLocalNavigationConfiguration as a plain dict."""
+
+    TargetSheetId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+
+
+class TemplateMaximumLabelTypeDict(TypedDict, total=False):
+    """TemplateMaximumLabelType as a plain dict."""
+
+    Visibility: Literal["HIDDEN", "VISIBLE"]
+    """Allowed values: 'HIDDEN', 'VISIBLE'."""
+
+
+class TemplateMinimumLabelTypeDict(TypedDict, total=False):
+    """TemplateMinimumLabelType as a plain dict."""
+
+    Visibility: Literal["HIDDEN", "VISIBLE"]
+    """Allowed values: 'HIDDEN', 'VISIBLE'."""
+
+
+class TemplateNegativeValueConfigurationDict(TypedDict, total=False):
+    """TemplateNegativeValueConfiguration as a plain dict."""
+
+    DisplayMode: Required[Literal["POSITIVE", "NEGATIVE"]]
+    """Allowed values: 'POSITIVE', 'NEGATIVE'."""
+
+
+class TemplateNestedFilterDict(TypedDict, total=False):
+    """TemplateNestedFilter as a plain dict."""
+
+    Column: Required[ColumnIdentifierDict]
+    """Type: ColumnIdentifierDict."""
+    FilterId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+    IncludeInnerSet: Required[bool]
+    """Type: bool."""
+    InnerFilter: Required[TemplateInnerFilterDict]
+    """Type: TemplateInnerFilterDict."""
+
+
+class TemplateNullValueFormatConfigurationDict(TypedDict, total=False):
+    """TemplateNullValueFormatConfiguration as a plain dict."""
+
+    NullString: Required[str]
+    """Length: 1 to 128 characters."""
+
+
+class TemplateNumberDisplayFormatConfigurationDict(TypedDict, total=False):
+    """TemplateNumberDisplayFormatConfiguration as a plain dict."""
+
+    DecimalPlacesConfiguration: TemplateDecimalPlacesConfigurationDict
+    """Type: TemplateDecimalPlacesConfigurationDict."""
+    NegativeValueConfiguration: TemplateNegativeValueConfigurationDict
+    """Type: TemplateNegativeValueConfigurationDict."""
+    NullValueFormatConfiguration: TemplateNullValueFormatConfigurationDict
+    """Type: TemplateNullValueFormatConfigurationDict."""
+    NumberScale: Literal[
+        "NONE", "AUTO", "THOUSANDS", "MILLIONS", "BILLIONS", "TRILLIONS", "LAKHS", "CRORES"
+    ]
+    """Allowed values: 'NONE', 'AUTO', 'THOUSANDS', 'MILLIONS', 'BILLIONS', 'TRILLIONS', 'LAKHS',
+    'CRORES'."""
+    Prefix: str
+    """Length: 1 to 128 characters."""
+    SeparatorConfiguration: NumericSeparatorConfigurationDict
+    """Type: NumericSeparatorConfigurationDict."""
+    Suffix: str
+    """Length: 1 to 128 characters."""
+
+
+class TemplateNumberFormatConfigurationDict(TypedDict, total=False):
+    """TemplateNumberFormatConfiguration as a plain dict."""
+
+    FormatConfiguration: TemplateNumericFormatConfigurationDict
+    """Type: TemplateNumericFormatConfigurationDict."""
+
+
+class TemplateNumericAxisOptionsDict(TypedDict, total=False):
+    """TemplateNumericAxisOptions as a plain dict."""
+
+    Range: AxisDisplayRangeDict
+    """Type: AxisDisplayRangeDict."""
+    Scale: AxisScaleDict
+    """Type: AxisScaleDict."""
+
+
+class TemplateNumericEqualityFilterDict(TypedDict, total=False):
+    """TemplateNumericEqualityFilter as a plain dict."""
+
+    AggregationFunction: TemplateAggregationFunctionDict
+    """Type: TemplateAggregationFunctionDict."""
+    Column: Required[ColumnIdentifierDict]
+    """Type: ColumnIdentifierDict."""
+    DefaultFilterControlConfiguration: TemplateDefaultFilterControlConfigurationDict
+    """Type: TemplateDefaultFilterControlConfigurationDict."""
+    FilterId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+    MatchOperator: Required[Literal["EQUALS", "DOES_NOT_EQUAL"]]
+    """Allowed values: 'EQUALS', 'DOES_NOT_EQUAL'."""
+    NullOption: Required[Literal["ALL_VALUES", "NULLS_ONLY", "NON_NULLS_ONLY"]]
+    """Allowed values: 'ALL_VALUES', 'NULLS_ONLY', 'NON_NULLS_ONLY'."""
+    ParameterName: str
+    """Pattern: ^[a-zA-Z0-9]+$ Length: 1 to 2048 characters."""
+    SelectAllOptions: Literal["FILTER_ALL_VALUES"]
+    """Allowed values: 'FILTER_ALL_VALUES'."""
+    Value: float
+    """Type: float."""
+
+
+class TemplateNumericFormatConfigurationDict(TypedDict, total=False):
+    """TemplateNumericFormatConfiguration as a plain dict."""
+
+    CurrencyDisplayFormatConfiguration: TemplateCurrencyDisplayFormatConfigurationDict
+    """Type: TemplateCurrencyDisplayFormatConfigurationDict."""
+    NumberDisplayFormatConfiguration: TemplateNumberDisplayFormatConfigurationDict
+    """Type: TemplateNumberDisplayFormatConfigurationDict."""
+    PercentageDisplayFormatConfiguration: TemplatePercentageDisplayFormatConfigurationDict
+    """Type: TemplatePercentageDisplayFormatConfigurationDict."""
+
+
+class TemplateNumericRangeFilterDict(TypedDict, total=False):
+    """TemplateNumericRangeFilter as a plain dict."""
+
+    AggregationFunction: TemplateAggregationFunctionDict
+    """Type: TemplateAggregationFunctionDict."""
+    Column: Required[ColumnIdentifierDict]
+    """Type: ColumnIdentifierDict."""
+    DefaultFilterControlConfiguration: TemplateDefaultFilterControlConfigurationDict
+    """Type: TemplateDefaultFilterControlConfigurationDict."""
+    FilterId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+    IncludeMaximum: bool
+    """Type: bool."""
+    IncludeMinimum: bool
+    """Type: bool."""
+    NullOption: Required[Literal["ALL_VALUES", "NULLS_ONLY", "NON_NULLS_ONLY"]]
+    """Allowed values: 'ALL_VALUES', 'NULLS_ONLY', 'NON_NULLS_ONLY'."""
+    RangeMaximum: NumericRangeFilterValueDict
+    """Type: NumericRangeFilterValueDict."""
+    RangeMinimum: NumericRangeFilterValueDict
+    """Type: NumericRangeFilterValueDict."""
+    SelectAllOptions: Literal["FILTER_ALL_VALUES"]
+    """Allowed values: 'FILTER_ALL_VALUES'."""
+
+
+class TemplateNumericalAggregationFunctionDict(TypedDict, total=False):
+    """TemplateNumericalAggregationFunction as a plain dict."""
+
+    PercentileAggregation: TemplatePercentileAggregationDict
+    """Type: TemplatePercentileAggregationDict."""
+    SimpleNumericalAggregation: Literal[
+        "SUM",
+        "AVERAGE",
+        "MIN",
+        "MAX",
+        "COUNT",
+        "DISTINCT_COUNT",
+        "VAR",
+        "VARP",
+        "STDEV",
+        "STDEVP",
+        "MEDIAN",
+    ]
+    """Allowed values: 'SUM', 'AVERAGE', 'MIN', 'MAX', 'COUNT', 'DISTINCT_COUNT', 'VAR', 'VARP',
+    'STDEV', 'STDEVP', 'MEDIAN'."""
+
+
+class TemplateNumericalDimensionFieldDict(TypedDict, total=False):
+    """TemplateNumericalDimensionField as a plain dict."""
+
+    Column: Required[ColumnIdentifierDict]
+    """Type: ColumnIdentifierDict."""
+    FieldId: Required[str]
+    """Length: 1 to 512 characters."""
+    FormatConfiguration: TemplateNumberFormatConfigurationDict
+    """Type: TemplateNumberFormatConfigurationDict."""
+    HierarchyId: str
+    """Length: 1 to 512 characters."""
+
+
+class TemplateNumericalMeasureFieldDict(TypedDict, total=False):
+    """TemplateNumericalMeasureField as a plain dict."""
+
+    AggregationFunction: TemplateNumericalAggregationFunctionDict
+    """Type: TemplateNumericalAggregationFunctionDict."""
+    Column: Required[ColumnIdentifierDict]
+    """Type: ColumnIdentifierDict."""
+    FieldId: Required[str]
+    """Length: 1 to 512 characters."""
+    FormatConfiguration: TemplateNumberFormatConfigurationDict
+    """Type: TemplateNumberFormatConfigurationDict."""
+
+
+class TemplatePaginationConfigurationDict(TypedDict, total=False):
+    """TemplatePaginationConfiguration as a plain dict."""
+
+    PageNumber: Required[float]
+    """Range: at least 0 (inclusive)."""
+    PageSize: Required[float]
+    """Type: float."""
+
+
+class TemplatePanelConfigurationDict(TypedDict, total=False):
+    """TemplatePanelConfiguration as a plain dict."""
+
+    BackgroundColor: str
+    """Pattern: ^#[A-F0-9]{6}(?:[A-F0-9]{2})?$"""
+    BackgroundVisibility: Literal["HIDDEN", "VISIBLE"]
+    """Allowed values: 'HIDDEN', 'VISIBLE'."""
+    BorderColor: str
+    """Pattern: ^#[A-F0-9]{6}(?:[A-F0-9]{2})?$"""
+    BorderStyle: Literal["SOLID", "DASHED", "DOTTED"]
+    """Allowed values: 'SOLID', 'DASHED', 'DOTTED'."""
+    BorderThickness: str
+    """String based length that is composed of value and unit in px"""
+    BorderVisibility: Literal["HIDDEN", "VISIBLE"]
+    """Allowed values: 'HIDDEN', 'VISIBLE'."""
+    GutterSpacing: str
+    """String based length that is composed of value and unit in px"""
+    GutterVisibility: Literal["HIDDEN", "VISIBLE"]
+    """Allowed values: 'HIDDEN', 'VISIBLE'."""
+    Title: PanelTitleOptionsDict
+    """Type: PanelTitleOptionsDict."""
+
+
+class TemplatePercentageDisplayFormatConfigurationDict(TypedDict, total=False):
+    """TemplatePercentageDisplayFormatConfiguration as a plain dict."""
+
+    DecimalPlacesConfiguration: TemplateDecimalPlacesConfigurationDict
+    """Type: TemplateDecimalPlacesConfigurationDict."""
+    NegativeValueConfiguration: TemplateNegativeValueConfigurationDict
+    """Type: TemplateNegativeValueConfigurationDict."""
+    NullValueFormatConfiguration: TemplateNullValueFormatConfigurationDict
+    """Type: TemplateNullValueFormatConfigurationDict."""
+    Prefix: str
+    """Length: 1 to 128 characters."""
+    SeparatorConfiguration: NumericSeparatorConfigurationDict
+    """Type: NumericSeparatorConfigurationDict."""
+    Suffix: str
+    """Length: 1 to 128 characters."""
+
+
+class TemplatePercentileAggregationDict(TypedDict, total=False):
+    """TemplatePercentileAggregation as a plain dict."""
+
+    PercentileValue: float
+    """Range: 0 to 100 (inclusive)."""
+
+
+class TemplatePieChartAggregatedFieldWellsDict(TypedDict, total=False):
+    """TemplatePieChartAggregatedFieldWells as a plain dict."""
+
+    Category: list[DimensionFieldDict]
+    """Items: 0 to 200 items."""
+    SmallMultiples: list[DimensionFieldDict]
+    """Items: 0 to 1 items."""
+    Values: list[MeasureFieldDict]
+    """Items: 0 to 200 items."""
+
+
+class TemplatePieChartVisualDict(TypedDict, total=False):
+    """TemplatePieChartVisual as a plain dict."""
+
+    Actions: list[VisualCustomActionDict]
+    """Items: 0 to 10 items."""
+    ChartConfiguration: PieChartConfigurationDict
+    """Type: PieChartConfigurationDict."""
+    ColumnHierarchies: list[ColumnHierarchyDict]
+    """Items: 0 to 2 items."""
+    Subtitle: VisualSubtitleLabelOptionsDict
+    """Type: VisualSubtitleLabelOptionsDict."""
+    Title: VisualTitleLabelOptionsDict
+    """Type: VisualTitleLabelOptionsDict."""
+    VisualContentAltText: str
+    """Length: 1 to 1024 characters."""
+    VisualId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+
+
+class TemplatePivotTableAggregatedFieldWellsDict(TypedDict, total=False):
+    """TemplatePivotTableAggregatedFieldWells as a plain dict."""
+
+    Columns: list[DimensionFieldDict]
+    """Items: 0 to 40 items."""
+    Rows: list[DimensionFieldDict]
+    """Items: 0 to 40 items."""
+    Values: list[MeasureFieldDict]
+    """Items: 0 to 40 items."""
+
+
+class TemplatePivotTableVisualDict(TypedDict, total=False):
+    """TemplatePivotTableVisual as a plain dict."""
+
+    Actions: list[VisualCustomActionDict]
+    """Items: 0 to 10 items."""
+    ChartConfiguration: PivotTableConfigurationDict
+    """Type: PivotTableConfigurationDict."""
+    ConditionalFormatting: PivotTableConditionalFormattingDict
+    """Type: PivotTableConditionalFormattingDict."""
+    Subtitle: VisualSubtitleLabelOptionsDict
+    """Type: VisualSubtitleLabelOptionsDict."""
+    Title: VisualTitleLabelOptionsDict
+    """Type: VisualTitleLabelOptionsDict."""
+    VisualContentAltText: str
+    """Length: 1 to 1024 characters."""
+    VisualId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+
+
+class TemplatePluginVisualDict(TypedDict, total=False):
+    """TemplatePluginVisual as a plain dict."""
+
+    ChartConfiguration: PluginVisualConfigurationDict
+    """Type: PluginVisualConfigurationDict."""
+    PluginArn: Required[str]
+    """Type: str."""
+    Subtitle: VisualSubtitleLabelOptionsDict
+    """Type: VisualSubtitleLabelOptionsDict."""
+    Title: VisualTitleLabelOptionsDict
+    """Type: VisualTitleLabelOptionsDict."""
+    VisualContentAltText: str
+    """Length: 1 to 1024 characters."""
+    VisualId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+
+
+class TemplatePluginVisualTableQuerySortDict(TypedDict, total=False):
+    """TemplatePluginVisualTableQuerySort as a plain dict."""
+
+    ItemsLimitConfiguration: PluginVisualItemsLimitConfigurationDict
+    """Type: PluginVisualItemsLimitConfigurationDict."""
+    RowSort: list[TemplateFieldSortOptionsDict]
+    """Items: 0 to 100 items."""
+
+
+class TemplatePredefinedHierarchyDict(TypedDict, total=False):
+    """TemplatePredefinedHierarchy as a plain dict."""
+
+    Columns: Required[list[ColumnIdentifierDict]]
+    """Items: 1 to 10 items."""
+    DrillDownFilters: list[DrillDownFilterDict]
+    """Items: 0 to 10 items."""
+    HierarchyId: Required[str]
+    """Length: 1 to 512 characters."""
+
+
+class TemplateQueryExecutionOptionsDict(TypedDict, total=False):
+    """TemplateQueryExecutionOptions as a plain dict."""
+
+    QueryExecutionMode: Literal["AUTO", "MANUAL"]
+    """Allowed values: 'AUTO', 'MANUAL'."""
+
+
+class TemplateRadarChartAggregatedFieldWellsDict(TypedDict, total=False):
+    """TemplateRadarChartAggregatedFieldWells as a plain dict."""
+
+    Category: list[DimensionFieldDict]
+    """Items: 0 to 1 items."""
+    Color: list[DimensionFieldDict]
+    """Items: 0 to 1 items."""
+    Values: list[MeasureFieldDict]
+    """Items: 0 to 20 items."""
+
+
+class TemplateRadarChartVisualDict(TypedDict, total=False):
+    """TemplateRadarChartVisual as a plain dict."""
+
+    Actions: list[VisualCustomActionDict]
+    """Items: 0 to 10 items."""
+    ChartConfiguration: RadarChartConfigurationDict
+    """Type: RadarChartConfigurationDict."""
+    ColumnHierarchies: list[ColumnHierarchyDict]
+    """Items: 0 to 2 items."""
+    Subtitle: VisualSubtitleLabelOptionsDict
+    """Type: VisualSubtitleLabelOptionsDict."""
+    Title: VisualTitleLabelOptionsDict
+    """Type: VisualTitleLabelOptionsDict."""
+    VisualContentAltText: str
+    """Length: 1 to 1024 characters."""
+    VisualId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+
+
+class TemplateRangeEndsLabelTypeDict(TypedDict, total=False):
+    """TemplateRangeEndsLabelType as a plain dict."""
+
+    Visibility: Literal["HIDDEN", "VISIBLE"]
+    """Allowed values: 'HIDDEN', 'VISIBLE'."""
+
+
+class TemplateRelativeDatesFilterDict(TypedDict, total=False):
+    """TemplateRelativeDatesFilter as a plain dict."""
+
+    AnchorDateConfiguration: Required[TemplateAnchorDateConfigurationDict]
+    """Type: TemplateAnchorDateConfigurationDict."""
+    Column: Required[ColumnIdentifierDict]
+    """Type: ColumnIdentifierDict."""
+    DefaultFilterControlConfiguration: TemplateDefaultFilterControlConfigurationDict
+    """Type: TemplateDefaultFilterControlConfigurationDict."""
+    ExcludePeriodConfiguration: TemplateExcludePeriodConfigurationDict
+    """Type: TemplateExcludePeriodConfigurationDict."""
+    FilterId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+    MinimumGranularity: Literal[
+        "YEAR", "QUARTER", "MONTH", "WEEK", "DAY", "HOUR", "MINUTE", "SECOND", "MILLISECOND"
+    ]
+    """Allowed values: 'YEAR', 'QUARTER', 'MONTH', 'WEEK', 'DAY', 'HOUR', 'MINUTE', 'SECOND',
+    'MILLISECOND'."""
+    NullOption: Required[Literal["ALL_VALUES", "NULLS_ONLY", "NON_NULLS_ONLY"]]
+    """Allowed values: 'ALL_VALUES', 'NULLS_ONLY', 'NON_NULLS_ONLY'."""
+    ParameterName: str
+    """Pattern: ^[a-zA-Z0-9]+$ Length: 1 to 2048 characters."""
+    RelativeDateType: Required[Literal["PREVIOUS", "THIS", "LAST", "NOW", "NEXT"]]
+    """Allowed values: 'PREVIOUS', 'THIS', 'LAST', 'NOW', 'NEXT'."""
+    RelativeDateValue: float
+    """Type: float."""
+    TimeGranularity: Required[
+        Literal[
+            "YEAR", "QUARTER", "MONTH", "WEEK", "DAY", "HOUR", "MINUTE", "SECOND", "MILLISECOND"
+        ]
+    ]
+    """Allowed values: 'YEAR', 'QUARTER', 'MONTH', 'WEEK', 'DAY', 'HOUR', 'MINUTE', 'SECOND',
+    'MILLISECOND'."""
+
+
+class TemplateRowAlternateColorOptionsDict(TypedDict, total=False):
+    """TemplateRowAlternateColorOptions as a plain dict."""
+
+    RowAlternateColors: list[str]
+    """Items: 0 to 1 items. Each item: Pattern: ^#[A-F0-9]{6}$"""
+    Status: Literal["ENABLED", "DISABLED"]
+    """Allowed values: 'ENABLED', 'DISABLED'."""
+    UsePrimaryBackgroundColor: Literal["ENABLED", "DISABLED"]
+    """Allowed values: 'ENABLED', 'DISABLED'."""
+
+
+class TemplateSameSheetTargetVisualConfigurationDict(TypedDict, total=False):
+    """TemplateSameSheetTargetVisualConfiguration as a plain dict."""
+
+    TargetVisualOptions: Literal["ALL_VISUALS"]
+    """Allowed values: 'ALL_VISUALS'."""
+    TargetVisuals: list[str]
+    """Items: 1 to 50 items. Each item: Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+
+
+class TemplateSankeyDiagramAggregatedFieldWellsDict(TypedDict, total=False):
+    """TemplateSankeyDiagramAggregatedFieldWells as a plain dict."""
+
+    Destination: list[DimensionFieldDict]
+    """Items: 0 to 200 items."""
+    Source: list[DimensionFieldDict]
+    """Items: 0 to 200 items."""
+    Weight: list[MeasureFieldDict]
+    """Items: 0 to 200 items."""
+
+
+class TemplateSankeyDiagramVisualDict(TypedDict, total=False):
+    """TemplateSankeyDiagramVisual as a plain dict."""
+
+    Actions: list[VisualCustomActionDict]
+    """Items: 0 to 10 items."""
+    ChartConfiguration: SankeyDiagramChartConfigurationDict
+    """Type: SankeyDiagramChartConfigurationDict."""
+    Subtitle: VisualSubtitleLabelOptionsDict
+    """Type: VisualSubtitleLabelOptionsDict."""
+    Title: VisualTitleLabelOptionsDict
+    """Type: VisualTitleLabelOptionsDict."""
+    VisualContentAltText: str
+    """Length: 1 to 1024 characters."""
+    VisualId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+
+
+class TemplateScatterPlotCategoricallyAggregatedFieldWellsDict(TypedDict, total=False):
+    """TemplateScatterPlotCategoricallyAggregatedFieldWells as a plain dict."""
+
+    Category: list[DimensionFieldDict]
+    """Items: 0 to 200 items."""
+    Label: list[DimensionFieldDict]
+    """Items: 0 to 200 items."""
+    Size: list[MeasureFieldDict]
+    """Items: 0 to 200 items."""
+    XAxis: list[MeasureFieldDict]
+    """Items: 0 to 200 items."""
+    YAxis: list[MeasureFieldDict]
+    """Items: 0 to 200 items."""
+
+
+class TemplateScatterPlotUnaggregatedFieldWellsDict(TypedDict, total=False):
+    """TemplateScatterPlotUnaggregatedFieldWells as a plain dict."""
+
+    Category: list[DimensionFieldDict]
+    """Items: 0 to 200 items."""
+    Label: list[DimensionFieldDict]
+    """Items: 0 to 200 items."""
+    Size: list[MeasureFieldDict]
+    """Items: 0 to 200 items."""
+    XAxis: list[DimensionFieldDict]
+    """Items: 0 to 200 items."""
+    YAxis: list[DimensionFieldDict]
+    """Items: 0 to 200 items."""
+
+
+class TemplateScatterPlotVisualDict(TypedDict, total=False):
+    """TemplateScatterPlotVisual as a plain dict."""
+
+    Actions: list[VisualCustomActionDict]
+    """Items: 0 to 10 items."""
+    ChartConfiguration: ScatterPlotConfigurationDict
+    """Type: ScatterPlotConfigurationDict."""
+    ColumnHierarchies: list[ColumnHierarchyDict]
+    """Items: 0 to 2 items."""
+    Subtitle: VisualSubtitleLabelOptionsDict
+    """Type: VisualSubtitleLabelOptionsDict."""
+    Title: VisualTitleLabelOptionsDict
+    """Type: VisualTitleLabelOptionsDict."""
+    VisualContentAltText: str
+    """Length: 1 to 1024 characters."""
+    VisualId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+
+
+class TemplateSheetImageStaticFileSourceDict(TypedDict, total=False):
+    """TemplateSheetImageStaticFileSource as a plain dict."""
+
+    StaticFileId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+
+
+class TemplateSimpleClusterMarkerDict(TypedDict, total=False):
+    """TemplateSimpleClusterMarker as a plain dict."""
+
+    Color: str
+    """Pattern: ^#[A-F0-9]{6}$"""
+
+
+class TemplateSingleAxisOptionsDict(TypedDict, total=False):
+    """TemplateSingleAxisOptions as a plain dict."""
+
+    YAxisOptions: TemplateSingleAxisOptionsYAxisOptionsDict
+    """Type: TemplateSingleAxisOptionsYAxisOptionsDict."""
+
+
+class TemplateSingleAxisOptionsYAxisOptionsDict(TypedDict, total=False):
+    """TemplateSingleAxisOptionsYAxisOptions as a plain dict."""
+
+    YAxis: Literal["PRIMARY_Y_AXIS"]
+    """Allowed values: 'PRIMARY_Y_AXIS'."""
+
+
+class TemplateSmallMultiplesOptionsDict(TypedDict, total=False):
+    """TemplateSmallMultiplesOptions as a plain dict."""
+
+    MaxVisibleColumns: float
+    """Range: 1 to 10 (inclusive)."""
+    MaxVisibleRows: float
+    """Range: 1 to 10 (inclusive)."""
+    PanelConfiguration: TemplatePanelConfigurationDict
+    """Type: TemplatePanelConfigurationDict."""
+    XAxis: SmallMultiplesAxisPropertiesDict
+    """Type: SmallMultiplesAxisPropertiesDict."""
+    YAxis: SmallMultiplesAxisPropertiesDict
+    """Type: SmallMultiplesAxisPropertiesDict."""
+
+
+class TemplateSourceAnalysisDict(TypedDict, total=False):
+    """TemplateSourceAnalysis as a plain dict: <p>The source analysis of the template.</p>"""
+
+    Arn: Required[str]
+    """<p>The Amazon Resource Name (ARN) of the resource.</p>"""
+    DataSetReferences: Required[list[DataSetReferenceDict]]
+    """<p>A structure containing information about the dataset references used as placeholders in
+    the template.</p>"""
+    TopicReferences: list[TopicReferenceDict]
+    """Items: at least 1 items."""
+
+
+class TemplateSourceEntityDict(TypedDict, total=False):
+    """TemplateSourceEntity as a plain dict: <p>The source entity of the template.</p>"""
+
+    SourceAnalysis: TemplateSourceAnalysisDict
+    """<p>The source analysis of the template.</p>"""
+    SourceTemplate: TemplateSourceTemplateDict
+    """<p>The source template of the template.</p>"""
+
+
+class TemplateSourceTemplateDict(TypedDict, total=False):
+    """TemplateSourceTemplate as a plain dict: <p>The source template of the template.</p>"""
+
+    Arn: Required[str]
+    """<p>The Amazon Resource Name (ARN) of the resource.</p>"""
+
+
+class TemplateSpatialStaticFileDict(TypedDict, total=False):
+    """TemplateSpatialStaticFile as a plain dict."""
+
+    Source: StaticFileSourceDict
+    """Type: StaticFileSourceDict."""
+    StaticFileId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+
+
+class TemplateStringFormatConfigurationDict(TypedDict, total=False):
+    """TemplateStringFormatConfiguration as a plain dict."""
+
+    NullValueFormatConfiguration: TemplateNullValueFormatConfigurationDict
+    """Type: TemplateNullValueFormatConfigurationDict."""
+    NumericFormatConfiguration: TemplateNumericFormatConfigurationDict
+    """Type: TemplateNumericFormatConfigurationDict."""
+
+
+class TemplateStringParameterDeclarationDict(TypedDict, total=False):
+    """TemplateStringParameterDeclaration as a plain dict."""
+
+    DefaultValues: StringDefaultValuesDict
+    """Type: StringDefaultValuesDict."""
+    MappedDataSetParameters: list[MappedDataSetParameterDict]
+    """Items: 0 to 150 items."""
+    Name: Required[str]
+    """Pattern: ^[a-zA-Z0-9]+$ Length: 1 to 2048 characters."""
+    ParameterValueType: Required[Literal["MULTI_VALUED", "SINGLE_VALUED"]]
+    """Allowed values: 'MULTI_VALUED', 'SINGLE_VALUED'."""
+    ValueWhenUnset: StringValueWhenUnsetConfigurationDict
+    """Type: StringValueWhenUnsetConfigurationDict."""
+
+
+class TemplateTableAggregatedFieldWellsDict(TypedDict, total=False):
+    """TemplateTableAggregatedFieldWells as a plain dict."""
+
+    GroupBy: list[DimensionFieldDict]
+    """Items: 0 to 200 items."""
+    Values: list[MeasureFieldDict]
+    """Items: 0 to 200 items."""
+
+
+class TemplateTableOptionsDict(TypedDict, total=False):
+    """TemplateTableOptions as a plain dict."""
+
+    CellStyle: TableCellStyleDict
+    """Type: TableCellStyleDict."""
+    HeaderStyle: TableCellStyleDict
+    """Type: TableCellStyleDict."""
+    Orientation: Literal["VERTICAL", "HORIZONTAL"]
+    """Allowed values: 'VERTICAL', 'HORIZONTAL'."""
+    RowAlternateColorOptions: TemplateRowAlternateColorOptionsDict
+    """Type: TemplateRowAlternateColorOptionsDict."""
+
+
+class TemplateTableUnaggregatedFieldWellsDict(TypedDict, total=False):
+    """TemplateTableUnaggregatedFieldWells as a plain dict."""
+
+    Values: list[UnaggregatedFieldDict]
+    """Items: 0 to 200 items."""
+
+
+class TemplateTableVisualDict(TypedDict, total=False):
+    """TemplateTableVisual as a plain dict."""
+
+    Actions: list[VisualCustomActionDict]
+    """Items: 0 to 10 items."""
+    ChartConfiguration: TableConfigurationDict
+    """Type: TableConfigurationDict."""
+    ConditionalFormatting: TableConditionalFormattingDict
+    """Type: TableConditionalFormattingDict."""
+    Subtitle: VisualSubtitleLabelOptionsDict
+    """Type: VisualSubtitleLabelOptionsDict."""
+    Title: VisualTitleLabelOptionsDict
+    """Type: VisualTitleLabelOptionsDict."""
+    VisualContentAltText: str
+    """Length: 1 to 1024 characters."""
+    VisualId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+
+
+class TemplateTimeEqualityFilterDict(TypedDict, total=False):
+    """TemplateTimeEqualityFilter as a plain dict."""
+
+    Column: Required[ColumnIdentifierDict]
+    """Type: ColumnIdentifierDict."""
+    DefaultFilterControlConfiguration: TemplateDefaultFilterControlConfigurationDict
+    """Type: TemplateDefaultFilterControlConfigurationDict."""
+    FilterId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+    ParameterName: str
+    """Pattern: ^[a-zA-Z0-9]+$ Length: 1 to 2048 characters."""
+    RollingDate: RollingDateConfigurationDict
+    """Type: RollingDateConfigurationDict."""
+    TimeGranularity: Literal[
+        "YEAR", "QUARTER", "MONTH", "WEEK", "DAY", "HOUR", "MINUTE", "SECOND", "MILLISECOND"
+    ]
+    """Allowed values: 'YEAR', 'QUARTER', 'MONTH', 'WEEK', 'DAY', 'HOUR', 'MINUTE', 'SECOND',
+    'MILLISECOND'."""
+    Value: str
+    """Type: str."""
+
+
+class TemplateTimeRangeFilterDict(TypedDict, total=False):
+    """TemplateTimeRangeFilter as a plain dict."""
+
+    Column: Required[ColumnIdentifierDict]
+    """Type: ColumnIdentifierDict."""
+    DefaultFilterControlConfiguration: TemplateDefaultFilterControlConfigurationDict
+    """Type: TemplateDefaultFilterControlConfigurationDict."""
+    ExcludePeriodConfiguration: TemplateExcludePeriodConfigurationDict
+    """Type: TemplateExcludePeriodConfigurationDict."""
+    FilterId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+    IncludeMaximum: bool
+    """Type: bool."""
+    IncludeMinimum: bool
+    """Type: bool."""
+    NullOption: Required[Literal["ALL_VALUES", "NULLS_ONLY", "NON_NULLS_ONLY"]]
+    """Allowed values: 'ALL_VALUES', 'NULLS_ONLY', 'NON_NULLS_ONLY'."""
+    RangeMaximumValue: TimeRangeFilterValueDict
+    """Type: TimeRangeFilterValueDict."""
+    RangeMinimumValue: TimeRangeFilterValueDict
+    """Type: TimeRangeFilterValueDict."""
+    TimeGranularity: Literal[
+        "YEAR", "QUARTER", "MONTH", "WEEK", "DAY", "HOUR", "MINUTE", "SECOND", "MILLISECOND"
+    ]
+    """Allowed values: 'YEAR', 'QUARTER', 'MONTH', 'WEEK', 'DAY', 'HOUR', 'MINUTE', 'SECOND',
+    'MILLISECOND'."""
+
+
+class TemplateTooltipOptionsDict(TypedDict, total=False):
+    """TemplateTooltipOptions as a plain dict."""
+
+    FieldBasedTooltip: TemplateFieldBasedTooltipDict
+    """Type: TemplateFieldBasedTooltipDict."""
+    SelectedTooltipType: Literal["BASIC", "DETAILED", "SHEET"]
+    """Allowed values: 'BASIC', 'DETAILED', 'SHEET'."""
+    TooltipVisibility: Literal["HIDDEN", "VISIBLE"]
+    """Allowed values: 'HIDDEN', 'VISIBLE'."""
+
+
+class TemplateTopBottomFilterDict(TypedDict, total=False):
+    """TemplateTopBottomFilter as a plain dict."""
+
+    AggregationSortConfigurations: Required[list[AggregationSortConfigurationDict]]
+    """Items: 0 to 100 items."""
+    Column: Required[ColumnIdentifierDict]
+    """Type: ColumnIdentifierDict."""
+    DefaultFilterControlConfiguration: TemplateDefaultFilterControlConfigurationDict
+    """Type: TemplateDefaultFilterControlConfigurationDict."""
+    FilterId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+    Limit: float
+    """Type: float."""
+    ParameterName: str
+    """Pattern: ^[a-zA-Z0-9]+$ Length: 1 to 2048 characters."""
+    TimeGranularity: Literal[
+        "YEAR", "QUARTER", "MONTH", "WEEK", "DAY", "HOUR", "MINUTE", "SECOND", "MILLISECOND"
+    ]
+    """Allowed values: 'YEAR', 'QUARTER', 'MONTH', 'WEEK', 'DAY', 'HOUR', 'MINUTE', 'SECOND',
+    'MILLISECOND'."""
+
+
+class TemplateTotalAggregationFunctionDict(TypedDict, total=False):
+    """TemplateTotalAggregationFunction as a plain dict."""
+
+    SimpleTotalAggregationFunction: Literal["DEFAULT", "SUM", "AVERAGE", "MIN", "MAX", "NONE"]
+    """Allowed values: 'DEFAULT', 'SUM', 'AVERAGE', 'MIN', 'MAX', 'NONE'."""
+
+
+class TemplateTotalOptionsDict(TypedDict, total=False):
+    """TemplateTotalOptions as a plain dict."""
+
+    CustomLabel: str
+    """Type: str."""
+    Placement: Literal["START", "END", "AUTO"]
+    """Allowed values: 'START', 'END', 'AUTO'."""
+    ScrollStatus: Literal["PINNED", "SCROLLED"]
+    """Allowed values: 'PINNED', 'SCROLLED'."""
+    TotalAggregationOptions: list[TotalAggregationOptionDict]
+    """Items: 0 to 200 items."""
+    TotalCellStyle: TableCellStyleDict
+    """Type: TableCellStyleDict."""
+    TotalsVisibility: Literal["HIDDEN", "VISIBLE"]
+    """Allowed values: 'HIDDEN', 'VISIBLE'."""
+
+
+class TemplateTreeMapAggregatedFieldWellsDict(TypedDict, total=False):
+    """TemplateTreeMapAggregatedFieldWells as a plain dict."""
+
+    Colors: list[MeasureFieldDict]
+    """Items: 0 to 1 items."""
+    Groups: list[DimensionFieldDict]
+    """Items: 0 to 1 items."""
+    Sizes: list[MeasureFieldDict]
+    """Items: 0 to 1 items."""
+
+
+class TemplateTreeMapVisualDict(TypedDict, total=False):
+    """TemplateTreeMapVisual as a plain dict."""
+
+    Actions: list[VisualCustomActionDict]
+    """Items: 0 to 10 items."""
+    ChartConfiguration: TreeMapConfigurationDict
+    """Type: TreeMapConfigurationDict."""
+    ColumnHierarchies: list[ColumnHierarchyDict]
+    """Items: 0 to 2 items."""
+    Subtitle: VisualSubtitleLabelOptionsDict
+    """Type: VisualSubtitleLabelOptionsDict."""
+    Title: VisualTitleLabelOptionsDict
+    """Type: VisualTitleLabelOptionsDict."""
+    VisualContentAltText: str
+    """Length: 1 to 1024 characters."""
+    VisualId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+
+
+class TemplateValidationStrategyDict(TypedDict, total=False):
+    """TemplateValidationStrategy as a plain dict: <p>The option to relax the validation that is
+    required to create and update analyses, dashboards, and templates with definition objects. When
+    you set this value to <code>LENIENT</code>, validation is skipped for specific errors.</p>"""
+
+    Mode: Required[Literal["STRICT", "LENIENT"]]
+    """Allowed values: 'STRICT', 'LENIENT'."""
+
+
+class TemplateVersionDict(TypedDict, total=False):
+    """TemplateVersion as a plain dict: <p>A version of a template.</p>"""
+
+    CreatedTime: str
+    """<p>The time that this template version was created.</p>"""
+    DataSetConfigurations: list[DataSetConfigurationDict]
+    """<p>Schema of the dataset identified by the placeholder. Any dashboard created from this
+    template should be bound to new datasets matching the same schema described through this API
+    operation.</p>"""
+    Description: str
+    """<p>The description of the template.</p>"""
+    Errors: list[TemplateErrorDict]
+    """<p>Errors associated with this template version.</p>"""
+    Sheets: list[SheetDict]
+    """<p>A list of the associated sheets with the unique identifier and name of each sheet.</p>"""
+    SourceEntityArn: str
+    """<p>The Amazon Resource Name (ARN) of an analysis or template that was used to create this
+    template.</p>"""
+    Status: Literal[
+        "CREATION_IN_PROGRESS",
+        "CREATION_SUCCESSFUL",
+        "CREATION_FAILED",
+        "UPDATE_IN_PROGRESS",
+        "UPDATE_SUCCESSFUL",
+        "UPDATE_FAILED",
+        "PENDING_UPDATE",
+        "DELETED",
+    ]
+    """Allowed values: 'CREATION_IN_PROGRESS', 'CREATION_SUCCESSFUL', 'CREATION_FAILED',
+    'UPDATE_IN_PROGRESS', 'UPDATE_SUCCESSFUL', 'UPDATE_FAILED', 'PENDING_UPDATE', 'DELETED'."""
+    ThemeArn: str
+    """<p>The ARN of the theme associated with this version of the template.</p>"""
+    VersionNumber: float
+    """<p>The version number of the template version.</p>"""
+
+
+class TemplateVersionDefinitionDict(TypedDict, total=False):
+    """TemplateVersionDefinition as a plain dict."""
+
+    AnalysisDefaults: TemplateAnalysisDefaultsDict
+    """Type: TemplateAnalysisDefaultsDict."""
+    CalculatedFields: list[CalculatedFieldDict]
+    """Items: 0 to 500 items."""
+    ColumnConfigurations: list[ColumnConfigurationDict]
+    """Items: 0 to 2000 items."""
+    DataSetConfigurations: Required[list[DataSetConfigurationDict]]
+    """Items: 0 to 30 items."""
+    FilterGroups: list[FilterGroupDict]
+    """Items: 0 to 2000 items."""
+    Options: AssetOptionsDict
+    """Type: AssetOptionsDict."""
+    ParameterDeclarations: list[ParameterDeclarationDict]
+    """Items: 0 to 400 items."""
+    QueryExecutionOptions: TemplateQueryExecutionOptionsDict
+    """Type: TemplateQueryExecutionOptionsDict."""
+    Sheets: list[SheetDefinitionDict]
+    """Items: 0 to 20 items."""
+    StaticFiles: list[StaticFileDict]
+    """<p>The static files for the definition.</p>"""
+    TopicConfigurations: list[TopicConfigurationDict]
+    """Items: 0 to 30 items."""
+
+
+class TemplateVisualMenuOptionDict(TypedDict, total=False):
+    """TemplateVisualMenuOption as a plain dict."""
+
+    AvailabilityStatus: Literal["ENABLED", "DISABLED"]
+    """Allowed values: 'ENABLED', 'DISABLED'."""
+
+
+class TemplateVisualPaletteDict(TypedDict, total=False):
+    """TemplateVisualPalette as a plain dict."""
+
+    ChartColor: str
+    """Pattern: ^#[A-F0-9]{6}$"""
+    ColorMap: list[DataPathColorDict]
+    """Items: 0 to 5000 items."""
+
+
+class TemplateWaterfallChartAggregatedFieldWellsDict(TypedDict, total=False):
+    """TemplateWaterfallChartAggregatedFieldWells as a plain dict."""
+
+    Breakdowns: list[DimensionFieldDict]
+    """Items: 0 to 200 items."""
+    Categories: list[DimensionFieldDict]
+    """Items: 0 to 200 items."""
+    Values: list[MeasureFieldDict]
+    """Items: 0 to 200 items."""
+
+
+class TemplateWaterfallChartOptionsDict(TypedDict, total=False):
+    """TemplateWaterfallChartOptions as a plain dict."""
+
+    TotalBarLabel: str
+    """Type: str."""
+
+
+class TemplateWaterfallVisualDict(TypedDict, total=False):
+    """TemplateWaterfallVisual as a plain dict."""
+
+    Actions: list[VisualCustomActionDict]
+    """Items: 0 to 10 items."""
+    ChartConfiguration: WaterfallChartConfigurationDict
+    """Type: WaterfallChartConfigurationDict."""
+    ColumnHierarchies: list[ColumnHierarchyDict]
+    """Items: 0 to 2 items."""
+    Subtitle: VisualSubtitleLabelOptionsDict
+    """Type: VisualSubtitleLabelOptionsDict."""
+    Title: VisualTitleLabelOptionsDict
+    """Type: VisualTitleLabelOptionsDict."""
+    VisualContentAltText: str
+    """Length: 1 to 1024 characters."""
+    VisualId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+
+
+class TemplateWhatIfPointScenarioDict(TypedDict, total=False):
+    """TemplateWhatIfPointScenario as a plain dict."""
+
+    Date: Required[str]
+    """Type: str."""
+    Value: Required[float]
+    """Type: float."""
+
+
+class TemplateWhatIfRangeScenarioDict(TypedDict, total=False):
+    """TemplateWhatIfRangeScenario as a plain dict."""
+
+    EndDate: Required[str]
+    """Type: str."""
+    StartDate: Required[str]
+    """Type: str."""
+    Value: Required[float]
+    """Type: float."""
+
+
+class TemplateWordCloudAggregatedFieldWellsDict(TypedDict, total=False):
+    """TemplateWordCloudAggregatedFieldWells as a plain dict."""
+
+    GroupBy: list[DimensionFieldDict]
+    """Items: 0 to 10 items."""
+    Size: list[MeasureFieldDict]
+    """Items: 0 to 1 items."""
+
+
+class TemplateWordCloudOptionsDict(TypedDict, total=False):
+    """TemplateWordCloudOptions as a plain dict."""
+
+    CloudLayout: Literal["FLUID", "NORMAL"]
+    """Allowed values: 'FLUID', 'NORMAL'."""
+    MaximumStringLength: float
+    """Range: 1 to 100 (inclusive)."""
+    WordCasing: Literal["LOWER_CASE", "EXISTING_CASE"]
+    """Allowed values: 'LOWER_CASE', 'EXISTING_CASE'."""
+    WordOrientation: Literal["HORIZONTAL", "HORIZONTAL_AND_VERTICAL"]
+    """Allowed values: 'HORIZONTAL', 'HORIZONTAL_AND_VERTICAL'."""
+    WordPadding: Literal["NONE", "SMALL", "MEDIUM", "LARGE"]
+    """Allowed values: 'NONE', 'SMALL', 'MEDIUM', 'LARGE'."""
+    WordScaling: Literal["EMPHASIZE", "NORMAL"]
+    """Allowed values: 'EMPHASIZE', 'NORMAL'."""
+
+
+class TemplateWordCloudVisualDict(TypedDict, total=False):
+    """TemplateWordCloudVisual as a plain dict."""
+
+    Actions: list[VisualCustomActionDict]
+    """Items: 0 to 10 items."""
+    ChartConfiguration: WordCloudChartConfigurationDict
+    """Type: WordCloudChartConfigurationDict."""
+    ColumnHierarchies: list[ColumnHierarchyDict]
+    """Items: 0 to 2 items."""
+    Subtitle: VisualSubtitleLabelOptionsDict
+    """Type: VisualSubtitleLabelOptionsDict."""
+    Title: VisualTitleLabelOptionsDict
+    """Type: VisualTitleLabelOptionsDict."""
+    VisualContentAltText: str
+    """Length: 1 to 1024 characters."""
+    VisualId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+
+
+class TemplateYAxisOptionsDict(TypedDict, total=False):
+    """TemplateYAxisOptions as a plain dict."""
+
+    YAxis: Required[Literal["PRIMARY_Y_AXIS"]]
+    """Allowed values: 'PRIMARY_Y_AXIS'."""
+
+
+class TextAreaControlDisplayOptionsDict(TypedDict, total=False):
+    """TextAreaControlDisplayOptions as a plain dict."""
+
+    InfoIconLabelOptions: SheetControlInfoIconLabelOptionsDict
+    """Type: SheetControlInfoIconLabelOptionsDict."""
+    PlaceholderOptions: TextControlPlaceholderOptionsDict
+    """Type: TextControlPlaceholderOptionsDict."""
+    TitleOptions: TemplateLabelOptionsDict
+    """Type: TemplateLabelOptionsDict."""
+
+
+class TextConditionalFormatDict(TypedDict, total=False):
+    """TextConditionalFormat as a plain dict."""
+
+    BackgroundColor: ConditionalFormattingColorDict
+    """Type: ConditionalFormattingColorDict."""
+    Icon: ConditionalFormattingIconDict
+    """Type: ConditionalFormattingIconDict."""
+    TextColor: ConditionalFormattingColorDict
+    """Type: ConditionalFormattingColorDict."""
+
+
+class TextControlPlaceholderOptionsDict(TypedDict, total=False):
+    """TextControlPlaceholderOptions as a plain dict."""
+
+    Visibility: Literal["HIDDEN", "VISIBLE"]
+    """Allowed values: 'HIDDEN', 'VISIBLE'."""
+
+
+class TextFieldControlDisplayOptionsDict(TypedDict, total=False):
+    """TextFieldControlDisplayOptions as a plain dict."""
+
+    InfoIconLabelOptions: SheetControlInfoIconLabelOptionsDict
+    """Type: SheetControlInfoIconLabelOptionsDict."""
+    PlaceholderOptions: TextControlPlaceholderOptionsDict
+    """Type: TextControlPlaceholderOptionsDict."""
+    TitleOptions: TemplateLabelOptionsDict
+    """Type: TemplateLabelOptionsDict."""
+
+
+class ThousandSeparatorOptionsDict(TypedDict, total=False):
+    """ThousandSeparatorOptions as a plain dict."""
+
+    GroupingStyle: Literal["DEFAULT", "LAKHS"]
+    """Allowed values: 'DEFAULT', 'LAKHS'."""
+    Symbol: Literal["COMMA", "DOT", "SPACE"]
+    """Allowed values: 'COMMA', 'DOT', 'SPACE'."""
+    Visibility: Literal["HIDDEN", "VISIBLE"]
+    """Allowed values: 'HIDDEN', 'VISIBLE'."""
+
+
+class TimeBasedForecastPropertiesDict(TypedDict, total=False):
+    """TimeBasedForecastProperties as a plain dict."""
+
+    LowerBoundary: float
+    """Type: float."""
+    PeriodsBackward: float
+    """Range: 0 to 1000 (inclusive)."""
+    PeriodsForward: float
+    """Range: 1 to 1000 (inclusive)."""
+    PredictionInterval: float
+    """Range: 50 to 95 (inclusive)."""
+    Seasonality: float
+    """Range: 1 to 180 (inclusive)."""
+    UpperBoundary: float
+    """Type: float."""
+
+
+class TimeRangeDrillDownFilterDict(TypedDict, total=False):
+    """TimeRangeDrillDownFilter as a plain dict."""
+
+    Column: Required[ColumnIdentifierDict]
+    """Type: ColumnIdentifierDict."""
+    RangeMaximum: Required[str]
+    """Type: str."""
+    RangeMinimum: Required[str]
+    """Type: str."""
+    TimeGranularity: Required[
+        Literal[
+            "YEAR", "QUARTER", "MONTH", "WEEK", "DAY", "HOUR", "MINUTE", "SECOND", "MILLISECOND"
+        ]
+    ]
+    """Allowed values: 'YEAR', 'QUARTER', 'MONTH', 'WEEK', 'DAY', 'HOUR', 'MINUTE', 'SECOND',
+    'MILLISECOND'."""
+
+
+class TimeRangeFilterValueDict(TypedDict, total=False):
+    """TimeRangeFilterValue as a plain dict."""
+
+    Parameter: str
+    """Pattern: ^[a-zA-Z0-9]+$ Length: 1 to 2048 characters."""
+    RollingDate: RollingDateConfigurationDict
+    """Type: RollingDateConfigurationDict."""
+    StaticValue: str
+    """Type: str."""
+
+
+class TooltipItemDict(TypedDict, total=False):
+    """TooltipItem as a plain dict."""
+
+    ColumnTooltipItem: TemplateColumnTooltipItemDict
+    """Type: TemplateColumnTooltipItemDict."""
+    FieldTooltipItem: TemplateFieldTooltipItemDict
+    """Type: TemplateFieldTooltipItemDict."""
+
+
+class TopBottomMoversComputationDict(TypedDict, total=False):
+    """TopBottomMoversComputation as a plain dict."""
+
+    Category: DimensionFieldDict
+    """Type: DimensionFieldDict."""
+    ComputationId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+    MoverSize: float
+    """Range: 1 to 20 (inclusive)."""
+    Name: str
+    """Type: str."""
+    SortOrder: Literal["PERCENT_DIFFERENCE", "ABSOLUTE_DIFFERENCE"]
+    """Allowed values: 'PERCENT_DIFFERENCE', 'ABSOLUTE_DIFFERENCE'."""
+    Time: DimensionFieldDict
+    """Type: DimensionFieldDict."""
+    Type: Required[Literal["TOP", "BOTTOM"]]
+    """Allowed values: 'TOP', 'BOTTOM'."""
+    Value: MeasureFieldDict
+    """Type: MeasureFieldDict."""
+
+
+class TopBottomRankedComputationDict(TypedDict, total=False):
+    """TopBottomRankedComputation as a plain dict."""
+
+    Category: DimensionFieldDict
+    """Type: DimensionFieldDict."""
+    ComputationId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+    Name: str
+    """Type: str."""
+    ResultSize: float
+    """Range: 1 to 20 (inclusive)."""
+    Type: Required[Literal["TOP", "BOTTOM"]]
+    """Allowed values: 'TOP', 'BOTTOM'."""
+    Value: MeasureFieldDict
+    """Type: MeasureFieldDict."""
+
+
+class TopicConfigurationDict(TypedDict, total=False):
+    """TopicConfiguration as a plain dict."""
+
+    ColumnGroupSchemaList: list[ColumnGroupSchemaDict]
+    """Items: 0 to 500 items."""
+    DataSetSchema: TemplateDataSetSchemaDict
+    """<p>Dataset schema.</p>"""
+    Placeholder: str
+    """Type: str."""
+
+
+class TopicReferenceDict(TypedDict, total=False):
+    """TopicReference as a plain dict."""
+
+    TopicArn: Required[str]
+    """Type: str."""
+    TopicPlaceholder: Required[str]
+    """Length: 1 to 2048 characters."""
+
+
+class TotalAggregationComputationDict(TypedDict, total=False):
+    """TotalAggregationComputation as a plain dict."""
+
+    ComputationId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+    Name: str
+    """Type: str."""
+    Value: MeasureFieldDict
+    """Type: MeasureFieldDict."""
+
+
+class TotalAggregationOptionDict(TypedDict, total=False):
+    """TotalAggregationOption as a plain dict."""
+
+    FieldId: Required[str]
+    """Length: 1 to 512 characters."""
+    TotalAggregationFunction: Required[TemplateTotalAggregationFunctionDict]
+    """Type: TemplateTotalAggregationFunctionDict."""
+
+
+class TransposedTableOptionDict(TypedDict, total=False):
+    """TransposedTableOption as a plain dict."""
+
+    ColumnIndex: float
+    """Range: 0 to 9999 (inclusive)."""
+    ColumnType: Required[Literal["ROW_HEADER_COLUMN", "VALUE_COLUMN"]]
+    """Allowed values: 'ROW_HEADER_COLUMN', 'VALUE_COLUMN'."""
+    ColumnWidth: str
+    """String based length that is composed of value and unit in px"""
+
+
+class TreeMapConfigurationDict(TypedDict, total=False):
+    """TreeMapConfiguration as a plain dict."""
+
+    ColorLabelOptions: ChartAxisLabelOptionsDict
+    """Type: ChartAxisLabelOptionsDict."""
+    ColorScale: TemplateColorScaleDict
+    """Type: TemplateColorScaleDict."""
+    DataLabels: TemplateDataLabelOptionsDict
+    """Type: TemplateDataLabelOptionsDict."""
+    FieldWells: TreeMapFieldWellsDict
+    """Type: TreeMapFieldWellsDict."""
+    GroupLabelOptions: ChartAxisLabelOptionsDict
+    """Type: ChartAxisLabelOptionsDict."""
+    Interactions: VisualInteractionOptionsDict
+    """Type: VisualInteractionOptionsDict."""
+    Legend: LegendOptionsDict
+    """Type: LegendOptionsDict."""
+    SizeLabelOptions: ChartAxisLabelOptionsDict
+    """Type: ChartAxisLabelOptionsDict."""
+    SortConfiguration: TreeMapSortConfigurationDict
+    """Type: TreeMapSortConfigurationDict."""
+    Tooltip: TemplateTooltipOptionsDict
+    """Type: TemplateTooltipOptionsDict."""
+
+
+class TreeMapFieldWellsDict(TypedDict, total=False):
+    """TreeMapFieldWells as a plain dict."""
+
+    TreeMapAggregatedFieldWells: TemplateTreeMapAggregatedFieldWellsDict
+    """Type: TemplateTreeMapAggregatedFieldWellsDict."""
+
+
+class TreeMapSortConfigurationDict(TypedDict, total=False):
+    """TreeMapSortConfiguration as a plain dict."""
+
+    TreeMapGroupItemsLimitConfiguration: TemplateItemsLimitConfigurationDict
+    """Type: TemplateItemsLimitConfigurationDict."""
+    TreeMapSort: list[TemplateFieldSortOptionsDict]
+    """Items: 0 to 100 items."""
+
+
+class TrendArrowOptionsDict(TypedDict, total=False):
+    """TrendArrowOptions as a plain dict."""
+
+    Visibility: Literal["HIDDEN", "VISIBLE"]
+    """Allowed values: 'HIDDEN', 'VISIBLE'."""
+
+
+class UnaggregatedFieldDict(TypedDict, total=False):
+    """UnaggregatedField as a plain dict."""
+
+    Column: Required[ColumnIdentifierDict]
+    """Type: ColumnIdentifierDict."""
+    FieldId: Required[str]
+    """Length: 1 to 512 characters."""
+    FormatConfiguration: TemplateFormatConfigurationDict
+    """Type: TemplateFormatConfigurationDict."""
+
+
+class UniqueValuesComputationDict(TypedDict, total=False):
+    """UniqueValuesComputation as a plain dict."""
+
+    Category: DimensionFieldDict
+    """Type: DimensionFieldDict."""
+    ComputationId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+    Name: str
+    """Type: str."""
+
+
+class VisibleRangeOptionsDict(TypedDict, total=False):
+    """VisibleRangeOptions as a plain dict."""
+
+    PercentRange: PercentVisibleRangeDict
+    """Type: PercentVisibleRangeDict."""
+
+
+class VisualDict(TypedDict, total=False):
+    """Visual as a plain dict."""
+
+    BarChartVisual: TemplateBarChartVisualDict
+    """Type: TemplateBarChartVisualDict."""
+    BoxPlotVisual: TemplateBoxPlotVisualDict
+    """Type: TemplateBoxPlotVisualDict."""
+    ComboChartVisual: TemplateComboChartVisualDict
+    """Type: TemplateComboChartVisualDict."""
+    CustomContentVisual: TemplateCustomContentVisualDict
+    """Type: TemplateCustomContentVisualDict."""
+    EmptyVisual: TemplateEmptyVisualDict
+    """Type: TemplateEmptyVisualDict."""
+    FilledMapVisual: TemplateFilledMapVisualDict
+    """Type: TemplateFilledMapVisualDict."""
+    FunnelChartVisual: TemplateFunnelChartVisualDict
+    """Type: TemplateFunnelChartVisualDict."""
+    GaugeChartVisual: TemplateGaugeChartVisualDict
+    """Type: TemplateGaugeChartVisualDict."""
+    GeospatialMapVisual: TemplateGeospatialMapVisualDict
+    """Type: TemplateGeospatialMapVisualDict."""
+    HeatMapVisual: TemplateHeatMapVisualDict
+    """Type: TemplateHeatMapVisualDict."""
+    HistogramVisual: TemplateHistogramVisualDict
+    """Type: TemplateHistogramVisualDict."""
+    InsightVisual: TemplateInsightVisualDict
+    """Type: TemplateInsightVisualDict."""
+    KPIVisual: TemplateKPIVisualDict
+    """Type: TemplateKPIVisualDict."""
+    LayerMapVisual: TemplateLayerMapVisualDict
+    """Type: TemplateLayerMapVisualDict."""
+    LineChartVisual: TemplateLineChartVisualDict
+    """Type: TemplateLineChartVisualDict."""
+    PieChartVisual: TemplatePieChartVisualDict
+    """Type: TemplatePieChartVisualDict."""
+    PivotTableVisual: TemplatePivotTableVisualDict
+    """Type: TemplatePivotTableVisualDict."""
+    PluginVisual: TemplatePluginVisualDict
+    """Type: TemplatePluginVisualDict."""
+    RadarChartVisual: TemplateRadarChartVisualDict
+    """Type: TemplateRadarChartVisualDict."""
+    SankeyDiagramVisual: TemplateSankeyDiagramVisualDict
+    """Type: TemplateSankeyDiagramVisualDict."""
+    ScatterPlotVisual: TemplateScatterPlotVisualDict
+    """Type: TemplateScatterPlotVisualDict."""
+    TableVisual: TemplateTableVisualDict
+    """Type: TemplateTableVisualDict."""
+    TreeMapVisual: TemplateTreeMapVisualDict
+    """Type: TemplateTreeMapVisualDict."""
+    WaterfallVisual: TemplateWaterfallVisualDict
+    """Type: TemplateWaterfallVisualDict."""
+    WordCloudVisual: TemplateWordCloudVisualDict
+    """Type: TemplateWordCloudVisualDict."""
+
+
+class VisualCustomActionDict(TypedDict, total=False):
+    """VisualCustomAction as a plain dict."""
+
+    ActionOperations: Required[list[VisualCustomActionOperationDict]]
+    """Items: 1 to 2 items."""
+    CustomActionId: Required[str]
+    """Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters."""
+    Name: Required[str]
+    """Length: 1 to 256 characters."""
+    Status: Literal["ENABLED", "DISABLED"]
+    """Allowed values: 'ENABLED', 'DISABLED'."""
+    Trigger: Required[Literal["DATA_POINT_CLICK", "DATA_POINT_MENU"]]
+    """Allowed values: 'DATA_POINT_CLICK', 'DATA_POINT_MENU'."""
+
+
+class VisualCustomActionOperationDict(TypedDict, total=False):
+    """VisualCustomActionOperation as a plain dict."""
+
+    FilterOperation: CustomActionFilterOperationDict
+    """Type: CustomActionFilterOperationDict."""
+    NavigationOperation: CustomActionNavigationOperationDict
+    """Type: CustomActionNavigationOperationDict."""
+    SetParametersOperation: CustomActionSetParametersOperationDict
+    """Type: CustomActionSetParametersOperationDict."""
+    URLOperation: CustomActionURLOperationDict
+    """Type: CustomActionURLOperationDict."""
+
+
+class VisualInteractionOptionsDict(TypedDict, total=False):
+    """VisualInteractionOptions as a plain dict."""
+
+    ContextMenuOption: TemplateContextMenuOptionDict
+    """Type: TemplateContextMenuOptionDict."""
+    VisualMenuOption: TemplateVisualMenuOptionDict
+    """Type: TemplateVisualMenuOptionDict."""
+
+
+class VisualSubtitleLabelOptionsDict(TypedDict, total=False):
+    """VisualSubtitleLabelOptions as a plain dict."""
+
+    FormatText: LongFormatTextDict
+    """Type: LongFormatTextDict."""
+    Visibility: Literal["HIDDEN", "VISIBLE"]
+    """Allowed values: 'HIDDEN', 'VISIBLE'."""
+
+
+class VisualTitleLabelOptionsDict(TypedDict, total=False):
+    """VisualTitleLabelOptions as a plain dict."""
+
+    FormatText: ShortFormatTextDict
+    """Type: ShortFormatTextDict."""
+    Visibility: Literal["HIDDEN", "VISIBLE"]
+    """Allowed values: 'HIDDEN', 'VISIBLE'."""
+
+
+class WaterfallChartColorConfigurationDict(TypedDict, total=False):
+    """WaterfallChartColorConfiguration as a plain dict."""
+
+    GroupColorConfiguration: WaterfallChartGroupColorConfigurationDict
+    """Type: WaterfallChartGroupColorConfigurationDict."""
+
+
+class WaterfallChartConfigurationDict(TypedDict, total=False):
+    """WaterfallChartConfiguration as a plain dict."""
+
+    CategoryAxisDisplayOptions: AxisDisplayOptionsDict
+    """Type: AxisDisplayOptionsDict."""
+    CategoryAxisLabelOptions: ChartAxisLabelOptionsDict
+    """Type: ChartAxisLabelOptionsDict."""
+    ColorConfiguration: WaterfallChartColorConfigurationDict
+    """Type: WaterfallChartColorConfigurationDict."""
+    DataLabels: TemplateDataLabelOptionsDict
+    """Type: TemplateDataLabelOptionsDict."""
+    FieldWells: WaterfallChartFieldWellsDict
+    """Type: WaterfallChartFieldWellsDict."""
+    Interactions: VisualInteractionOptionsDict
+    """Type: VisualInteractionOptionsDict."""
+    Legend: LegendOptionsDict
+    """Type: LegendOptionsDict."""
+    PrimaryYAxisDisplayOptions: AxisDisplayOptionsDict
+    """Type: AxisDisplayOptionsDict."""
+    PrimaryYAxisLabelOptions: ChartAxisLabelOptionsDict
+    """Type: ChartAxisLabelOptionsDict."""
+    SortConfiguration: WaterfallChartSortConfigurationDict
+    """Type: WaterfallChartSortConfigurationDict."""
+    VisualPalette: TemplateVisualPaletteDict
+    """Type: TemplateVisualPaletteDict."""
+    WaterfallChartOptions: TemplateWaterfallChartOptionsDict
+    """Type: TemplateWaterfallChartOptionsDict."""
+
+
+class WaterfallChartFieldWellsDict(TypedDict, total=False):
+    """WaterfallChartFieldWells as a plain dict."""
+
+    WaterfallChartAggregatedFieldWells: TemplateWaterfallChartAggregatedFieldWellsDict
+    """Type: TemplateWaterfallChartAggregatedFieldWellsDict."""
+
+
+class WaterfallChartGroupColorConfigurationDict(TypedDict, total=False):
+    """WaterfallChartGroupColorConfiguration as a plain dict."""
+
+    NegativeBarColor: str
+    """Pattern: ^#[A-F0-9]{6}$"""
+    PositiveBarColor: str
+    """Pattern: ^#[A-F0-9]{6}$"""
+    TotalBarColor: str
+    """Pattern: ^#[A-F0-9]{6}$"""
+
+
+class WaterfallChartSortConfigurationDict(TypedDict, total=False):
+    """WaterfallChartSortConfiguration as a plain dict."""
+
+    BreakdownItemsLimit: TemplateItemsLimitConfigurationDict
+    """Type: TemplateItemsLimitConfigurationDict."""
+    CategorySort: list[TemplateFieldSortOptionsDict]
+    """Items: 0 to 100 items."""
+
+
+class WordCloudChartConfigurationDict(TypedDict, total=False):
+    """WordCloudChartConfiguration as a plain dict."""
+
+    CategoryLabelOptions: ChartAxisLabelOptionsDict
+    """Type: ChartAxisLabelOptionsDict."""
+    FieldWells: WordCloudFieldWellsDict
+    """Type: WordCloudFieldWellsDict."""
+    Interactions: VisualInteractionOptionsDict
+    """Type: VisualInteractionOptionsDict."""
+    SortConfiguration: WordCloudSortConfigurationDict
+    """Type: WordCloudSortConfigurationDict."""
+    WordCloudOptions: TemplateWordCloudOptionsDict
+    """Type: TemplateWordCloudOptionsDict."""
+
+
+class WordCloudFieldWellsDict(TypedDict, total=False):
+    """WordCloudFieldWells as a plain dict."""
+
+    WordCloudAggregatedFieldWells: TemplateWordCloudAggregatedFieldWellsDict
+    """Type: TemplateWordCloudAggregatedFieldWellsDict."""
+
+
+class WordCloudSortConfigurationDict(TypedDict, total=False):
+    """WordCloudSortConfiguration as a plain dict."""
+
+    CategoryItemsLimit: TemplateItemsLimitConfigurationDict
+    """Type: TemplateItemsLimitConfigurationDict."""
+    CategorySort: list[TemplateFieldSortOptionsDict]
+    """Items: 0 to 100 items."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::QuickSight::Template",
     schema_file="aws-quicksight-template.json",
     primary_identifier=("/AwsAccountId", "/TemplateId"),
-    additional_identifiers=(),
     read_only=("/Arn", "/CreatedTime", "/LastUpdatedTime", "/Version"),
     create_only=("/AwsAccountId", "/TemplateId"),
     write_only=("/Definition", "/VersionDescription", "/SourceEntity", "/ValidationStrategy"),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("AwsAccountId", "TemplateId"),
     list_required=("AwsAccountId",),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -8358,7873 +9331,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AggregationFunction": {
-            "additionalProperties": False,
-            "properties": {
-                "AttributeAggregationFunction": {
-                    "$ref": "#/definitions/AttributeAggregationFunction"
-                },
-                "CategoricalAggregationFunction": {
-                    "$ref": "#/definitions/CategoricalAggregationFunction"
-                },
-                "DateAggregationFunction": {"$ref": "#/definitions/DateAggregationFunction"},
-                "NumericalAggregationFunction": {
-                    "$ref": "#/definitions/NumericalAggregationFunction"
-                },
-            },
-            "type": "object",
-        },
-        "AggregationSortConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AggregationFunction": {"$ref": "#/definitions/AggregationFunction"},
-                "Column": {"$ref": "#/definitions/ColumnIdentifier"},
-                "SortDirection": {"$ref": "#/definitions/SortDirection"},
-            },
-            "required": ["Column", "SortDirection"],
-            "type": "object",
-        },
-        "AllSheetsFilterScopeConfiguration": {"type": ["object", "string"]},
-        "AnalysisDefaults": {
-            "additionalProperties": False,
-            "properties": {
-                "DefaultNewSheetConfiguration": {
-                    "$ref": "#/definitions/DefaultNewSheetConfiguration"
-                }
-            },
-            "required": ["DefaultNewSheetConfiguration"],
-            "type": "object",
-        },
-        "AnchorDateConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AnchorOption": {"$ref": "#/definitions/AnchorOption"},
-                "ParameterName": {
-                    "maxLength": 2048,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9]+$",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "AnchorOption": {"enum": ["NOW"], "type": "string"},
-        "ArcAxisConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Range": {"$ref": "#/definitions/ArcAxisDisplayRange"},
-                "ReserveRange": {"type": "number"},
-            },
-            "type": "object",
-        },
-        "ArcAxisDisplayRange": {
-            "additionalProperties": False,
-            "properties": {"Max": {"type": "number"}, "Min": {"type": "number"}},
-            "type": "object",
-        },
-        "ArcConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "ArcAngle": {"type": "number"},
-                "ArcThickness": {"$ref": "#/definitions/ArcThicknessOptions"},
-            },
-            "type": "object",
-        },
-        "ArcOptions": {
-            "additionalProperties": False,
-            "properties": {"ArcThickness": {"$ref": "#/definitions/ArcThickness"}},
-            "type": "object",
-        },
-        "ArcThickness": {"enum": ["SMALL", "MEDIUM", "LARGE", "WHOLE"], "type": "string"},
-        "ArcThicknessOptions": {"enum": ["SMALL", "MEDIUM", "LARGE"], "type": "string"},
-        "AssetOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "Timezone": {"type": "string"},
-                "WeekStart": {"$ref": "#/definitions/DayOfTheWeek"},
-            },
-            "type": "object",
-        },
-        "AttributeAggregationFunction": {
-            "additionalProperties": False,
-            "properties": {
-                "SimpleAttributeAggregation": {
-                    "$ref": "#/definitions/SimpleAttributeAggregationFunction"
-                },
-                "ValueForMultipleValues": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "AxisBinding": {"enum": ["PRIMARY_YAXIS", "SECONDARY_YAXIS"], "type": "string"},
-        "AxisDataOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "DateAxisOptions": {"$ref": "#/definitions/DateAxisOptions"},
-                "NumericAxisOptions": {"$ref": "#/definitions/NumericAxisOptions"},
-            },
-            "type": "object",
-        },
-        "AxisDisplayDataDrivenRange": {"type": ["object", "string"]},
-        "AxisDisplayMinMaxRange": {
-            "additionalProperties": False,
-            "properties": {"Maximum": {"type": "number"}, "Minimum": {"type": "number"}},
-            "type": "object",
-        },
-        "AxisDisplayOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "AxisLineVisibility": {"$ref": "#/definitions/Visibility"},
-                "AxisOffset": {"type": "string"},
-                "DataOptions": {"$ref": "#/definitions/AxisDataOptions"},
-                "GridLineVisibility": {"$ref": "#/definitions/Visibility"},
-                "ScrollbarOptions": {"$ref": "#/definitions/ScrollBarOptions"},
-                "TickLabelOptions": {"$ref": "#/definitions/AxisTickLabelOptions"},
-            },
-            "type": "object",
-        },
-        "AxisDisplayRange": {
-            "additionalProperties": False,
-            "properties": {
-                "DataDriven": {"$ref": "#/definitions/AxisDisplayDataDrivenRange"},
-                "MinMax": {"$ref": "#/definitions/AxisDisplayMinMaxRange"},
-            },
-            "type": "object",
-        },
-        "AxisLabelOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "ApplyTo": {"$ref": "#/definitions/AxisLabelReferenceOptions"},
-                "CustomLabel": {"type": "string"},
-                "FontConfiguration": {"$ref": "#/definitions/FontConfiguration"},
-            },
-            "type": "object",
-        },
-        "AxisLabelReferenceOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "Column": {"$ref": "#/definitions/ColumnIdentifier"},
-                "FieldId": {"maxLength": 512, "minLength": 1, "type": "string"},
-            },
-            "required": ["Column", "FieldId"],
-            "type": "object",
-        },
-        "AxisLinearScale": {
-            "additionalProperties": False,
-            "properties": {"StepCount": {"type": "number"}, "StepSize": {"type": "number"}},
-            "type": "object",
-        },
-        "AxisLogarithmicScale": {
-            "additionalProperties": False,
-            "properties": {"Base": {"type": "number"}},
-            "type": "object",
-        },
-        "AxisScale": {
-            "additionalProperties": False,
-            "properties": {
-                "Linear": {"$ref": "#/definitions/AxisLinearScale"},
-                "Logarithmic": {"$ref": "#/definitions/AxisLogarithmicScale"},
-            },
-            "type": "object",
-        },
-        "AxisTickLabelOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "LabelOptions": {"$ref": "#/definitions/LabelOptions"},
-                "RotationAngle": {"type": "number"},
-            },
-            "type": "object",
-        },
-        "BarChartAggregatedFieldWells": {
-            "additionalProperties": False,
-            "properties": {
-                "Category": {
-                    "items": {"$ref": "#/definitions/DimensionField"},
-                    "maxItems": 200,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Colors": {
-                    "items": {"$ref": "#/definitions/DimensionField"},
-                    "maxItems": 200,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "SmallMultiples": {
-                    "items": {"$ref": "#/definitions/DimensionField"},
-                    "maxItems": 1,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Values": {
-                    "items": {"$ref": "#/definitions/MeasureField"},
-                    "maxItems": 200,
-                    "minItems": 0,
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "BarChartConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "BarsArrangement": {"$ref": "#/definitions/BarsArrangement"},
-                "CategoryAxis": {"$ref": "#/definitions/AxisDisplayOptions"},
-                "CategoryLabelOptions": {"$ref": "#/definitions/ChartAxisLabelOptions"},
-                "ColorLabelOptions": {"$ref": "#/definitions/ChartAxisLabelOptions"},
-                "ContributionAnalysisDefaults": {
-                    "items": {"$ref": "#/definitions/ContributionAnalysisDefault"},
-                    "maxItems": 200,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "DataLabels": {"$ref": "#/definitions/DataLabelOptions"},
-                "DefaultSeriesSettings": {"$ref": "#/definitions/BarChartDefaultSeriesSettings"},
-                "FieldWells": {"$ref": "#/definitions/BarChartFieldWells"},
-                "Interactions": {"$ref": "#/definitions/VisualInteractionOptions"},
-                "Legend": {"$ref": "#/definitions/LegendOptions"},
-                "Orientation": {"$ref": "#/definitions/BarChartOrientation"},
-                "ReferenceLines": {
-                    "items": {"$ref": "#/definitions/ReferenceLine"},
-                    "maxItems": 20,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Series": {
-                    "items": {"$ref": "#/definitions/BarSeriesItem"},
-                    "maxItems": 2000,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "SmallMultiplesOptions": {"$ref": "#/definitions/SmallMultiplesOptions"},
-                "SortConfiguration": {"$ref": "#/definitions/BarChartSortConfiguration"},
-                "Tooltip": {"$ref": "#/definitions/TooltipOptions"},
-                "ValueAxis": {"$ref": "#/definitions/AxisDisplayOptions"},
-                "ValueLabelOptions": {"$ref": "#/definitions/ChartAxisLabelOptions"},
-                "VisualPalette": {"$ref": "#/definitions/VisualPalette"},
-            },
-            "type": "object",
-        },
-        "BarChartDefaultSeriesSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "BorderSettings": {"$ref": "#/definitions/BorderSettings"},
-                "DecalSettings": {"$ref": "#/definitions/DecalSettings"},
-            },
-            "type": "object",
-        },
-        "BarChartFieldWells": {
-            "additionalProperties": False,
-            "properties": {
-                "BarChartAggregatedFieldWells": {
-                    "$ref": "#/definitions/BarChartAggregatedFieldWells"
-                }
-            },
-            "type": "object",
-        },
-        "BarChartOrientation": {"enum": ["HORIZONTAL", "VERTICAL"], "type": "string"},
-        "BarChartSeriesSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "BorderSettings": {"$ref": "#/definitions/BorderSettings"},
-                "DecalSettings": {"$ref": "#/definitions/DecalSettings"},
-            },
-            "type": "object",
-        },
-        "BarChartSortConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "CategoryItemsLimit": {"$ref": "#/definitions/ItemsLimitConfiguration"},
-                "CategorySort": {
-                    "items": {"$ref": "#/definitions/FieldSortOptions"},
-                    "maxItems": 100,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "ColorItemsLimit": {"$ref": "#/definitions/ItemsLimitConfiguration"},
-                "ColorSort": {
-                    "items": {"$ref": "#/definitions/FieldSortOptions"},
-                    "maxItems": 100,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "SmallMultiplesLimitConfiguration": {
-                    "$ref": "#/definitions/ItemsLimitConfiguration"
-                },
-                "SmallMultiplesSort": {
-                    "items": {"$ref": "#/definitions/FieldSortOptions"},
-                    "maxItems": 100,
-                    "minItems": 0,
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "BarChartVisual": {
-            "additionalProperties": False,
-            "properties": {
-                "Actions": {
-                    "items": {"$ref": "#/definitions/VisualCustomAction"},
-                    "maxItems": 10,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "ChartConfiguration": {"$ref": "#/definitions/BarChartConfiguration"},
-                "ColumnHierarchies": {
-                    "items": {"$ref": "#/definitions/ColumnHierarchy"},
-                    "maxItems": 2,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Subtitle": {"$ref": "#/definitions/VisualSubtitleLabelOptions"},
-                "Title": {"$ref": "#/definitions/VisualTitleLabelOptions"},
-                "VisualContentAltText": {"maxLength": 1024, "minLength": 1, "type": "string"},
-                "VisualId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-            },
-            "required": ["VisualId"],
-            "type": "object",
-        },
-        "BarSeriesItem": {
-            "additionalProperties": False,
-            "properties": {
-                "DataFieldBarSeriesItem": {"$ref": "#/definitions/DataFieldBarSeriesItem"},
-                "FieldBarSeriesItem": {"$ref": "#/definitions/FieldBarSeriesItem"},
-            },
-            "type": "object",
-        },
-        "BarsArrangement": {"enum": ["CLUSTERED", "STACKED", "STACKED_PERCENT"], "type": "string"},
-        "BaseMapStyleType": {
-            "enum": ["LIGHT_GRAY", "DARK_GRAY", "STREET", "IMAGERY"],
-            "type": "string",
-        },
-        "BinCountOptions": {
-            "additionalProperties": False,
-            "properties": {"Value": {"minimum": 0, "type": "number"}},
-            "type": "object",
-        },
-        "BinWidthOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "BinCountLimit": {"maximum": 1000, "minimum": 0, "type": "number"},
-                "Value": {"minimum": 0, "type": "number"},
-            },
-            "type": "object",
-        },
-        "BodySectionConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Content": {"$ref": "#/definitions/BodySectionContent"},
-                "PageBreakConfiguration": {"$ref": "#/definitions/SectionPageBreakConfiguration"},
-                "RepeatConfiguration": {"$ref": "#/definitions/BodySectionRepeatConfiguration"},
-                "SectionId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-                "Style": {"$ref": "#/definitions/SectionStyle"},
-            },
-            "required": ["Content", "SectionId"],
-            "type": "object",
-        },
-        "BodySectionContent": {
-            "additionalProperties": False,
-            "properties": {"Layout": {"$ref": "#/definitions/SectionLayoutConfiguration"}},
-            "type": "object",
-        },
-        "BodySectionDynamicCategoryDimensionConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Column": {"$ref": "#/definitions/ColumnIdentifier"},
-                "Limit": {"maximum": 1000, "minimum": 1, "type": "number"},
-                "SortByMetrics": {
-                    "items": {"$ref": "#/definitions/ColumnSort"},
-                    "maxItems": 100,
-                    "minItems": 0,
-                    "type": "array",
-                },
-            },
-            "required": ["Column"],
-            "type": "object",
-        },
-        "BodySectionDynamicNumericDimensionConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Column": {"$ref": "#/definitions/ColumnIdentifier"},
-                "Limit": {"maximum": 1000, "minimum": 1, "type": "number"},
-                "SortByMetrics": {
-                    "items": {"$ref": "#/definitions/ColumnSort"},
-                    "maxItems": 100,
-                    "minItems": 0,
-                    "type": "array",
-                },
-            },
-            "required": ["Column"],
-            "type": "object",
-        },
-        "BodySectionRepeatConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "DimensionConfigurations": {
-                    "items": {"$ref": "#/definitions/BodySectionRepeatDimensionConfiguration"},
-                    "maxItems": 3,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "NonRepeatingVisuals": {
-                    "items": {
-                        "maxLength": 512,
-                        "minLength": 1,
-                        "pattern": "^[\\w\\-]+$",
-                        "type": "string",
-                    },
-                    "maxItems": 20,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "PageBreakConfiguration": {
-                    "$ref": "#/definitions/BodySectionRepeatPageBreakConfiguration"
-                },
-            },
-            "type": "object",
-        },
-        "BodySectionRepeatDimensionConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "DynamicCategoryDimensionConfiguration": {
-                    "$ref": "#/definitions/BodySectionDynamicCategoryDimensionConfiguration"
-                },
-                "DynamicNumericDimensionConfiguration": {
-                    "$ref": "#/definitions/BodySectionDynamicNumericDimensionConfiguration"
-                },
-            },
-            "type": "object",
-        },
-        "BodySectionRepeatPageBreakConfiguration": {
-            "additionalProperties": False,
-            "properties": {"After": {"$ref": "#/definitions/SectionAfterPageBreak"}},
-            "type": "object",
-        },
-        "BorderSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "BorderColor": {"pattern": "^#[A-F0-9]{6}(?:[A-F0-9]{2})?$", "type": "string"},
-                "BorderVisibility": {"$ref": "#/definitions/Visibility"},
-                "BorderWidth": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "BoxPlotAggregatedFieldWells": {
-            "additionalProperties": False,
-            "properties": {
-                "GroupBy": {
-                    "items": {"$ref": "#/definitions/DimensionField"},
-                    "maxItems": 1,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Values": {
-                    "items": {"$ref": "#/definitions/MeasureField"},
-                    "maxItems": 5,
-                    "minItems": 0,
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "BoxPlotChartConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "BoxPlotOptions": {"$ref": "#/definitions/BoxPlotOptions"},
-                "CategoryAxis": {"$ref": "#/definitions/AxisDisplayOptions"},
-                "CategoryLabelOptions": {"$ref": "#/definitions/ChartAxisLabelOptions"},
-                "FieldWells": {"$ref": "#/definitions/BoxPlotFieldWells"},
-                "Interactions": {"$ref": "#/definitions/VisualInteractionOptions"},
-                "Legend": {"$ref": "#/definitions/LegendOptions"},
-                "PrimaryYAxisDisplayOptions": {"$ref": "#/definitions/AxisDisplayOptions"},
-                "PrimaryYAxisLabelOptions": {"$ref": "#/definitions/ChartAxisLabelOptions"},
-                "ReferenceLines": {
-                    "items": {"$ref": "#/definitions/ReferenceLine"},
-                    "maxItems": 20,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "SortConfiguration": {"$ref": "#/definitions/BoxPlotSortConfiguration"},
-                "Tooltip": {"$ref": "#/definitions/TooltipOptions"},
-                "VisualPalette": {"$ref": "#/definitions/VisualPalette"},
-            },
-            "type": "object",
-        },
-        "BoxPlotFieldWells": {
-            "additionalProperties": False,
-            "properties": {
-                "BoxPlotAggregatedFieldWells": {"$ref": "#/definitions/BoxPlotAggregatedFieldWells"}
-            },
-            "type": "object",
-        },
-        "BoxPlotFillStyle": {"enum": ["SOLID", "TRANSPARENT"], "type": "string"},
-        "BoxPlotOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "AllDataPointsVisibility": {"$ref": "#/definitions/Visibility"},
-                "OutlierVisibility": {"$ref": "#/definitions/Visibility"},
-                "StyleOptions": {"$ref": "#/definitions/BoxPlotStyleOptions"},
-            },
-            "type": "object",
-        },
-        "BoxPlotSortConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "CategorySort": {
-                    "items": {"$ref": "#/definitions/FieldSortOptions"},
-                    "maxItems": 100,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "PaginationConfiguration": {"$ref": "#/definitions/PaginationConfiguration"},
-            },
-            "type": "object",
-        },
-        "BoxPlotStyleOptions": {
-            "additionalProperties": False,
-            "properties": {"FillStyle": {"$ref": "#/definitions/BoxPlotFillStyle"}},
-            "type": "object",
-        },
-        "BoxPlotVisual": {
-            "additionalProperties": False,
-            "properties": {
-                "Actions": {
-                    "items": {"$ref": "#/definitions/VisualCustomAction"},
-                    "maxItems": 10,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "ChartConfiguration": {"$ref": "#/definitions/BoxPlotChartConfiguration"},
-                "ColumnHierarchies": {
-                    "items": {"$ref": "#/definitions/ColumnHierarchy"},
-                    "maxItems": 2,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Subtitle": {"$ref": "#/definitions/VisualSubtitleLabelOptions"},
-                "Title": {"$ref": "#/definitions/VisualTitleLabelOptions"},
-                "VisualContentAltText": {"maxLength": 1024, "minLength": 1, "type": "string"},
-                "VisualId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-            },
-            "required": ["VisualId"],
-            "type": "object",
-        },
-        "CalculatedField": {
-            "additionalProperties": False,
-            "properties": {
-                "DataSetIdentifier": {"maxLength": 2048, "minLength": 0, "type": "string"},
-                "Expression": {"maxLength": 32000, "minLength": 1, "type": "string"},
-                "Name": {"maxLength": 127, "minLength": 1, "type": "string"},
-                "TopicIdentifier": {"maxLength": 2048, "minLength": 1, "type": "string"},
-            },
-            "required": ["Expression", "Name"],
-            "type": "object",
-        },
-        "CalculatedMeasureField": {
-            "additionalProperties": False,
-            "properties": {
-                "Expression": {"maxLength": 4096, "minLength": 1, "type": "string"},
-                "FieldId": {"maxLength": 512, "minLength": 1, "type": "string"},
-            },
-            "required": ["Expression", "FieldId"],
-            "type": "object",
-        },
-        "CascadingControlConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "SourceControls": {
-                    "items": {"$ref": "#/definitions/CascadingControlSource"},
-                    "maxItems": 200,
-                    "minItems": 0,
-                    "type": "array",
-                }
-            },
-            "type": "object",
-        },
-        "CascadingControlSource": {
-            "additionalProperties": False,
-            "properties": {
-                "ColumnToMatch": {"$ref": "#/definitions/ColumnIdentifier"},
-                "SourceSheetControlId": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "CategoricalAggregationFunction": {"enum": ["COUNT", "DISTINCT_COUNT"], "type": "string"},
-        "CategoricalDimensionField": {
-            "additionalProperties": False,
-            "properties": {
-                "Column": {"$ref": "#/definitions/ColumnIdentifier"},
-                "FieldId": {"maxLength": 512, "minLength": 1, "type": "string"},
-                "FormatConfiguration": {"$ref": "#/definitions/StringFormatConfiguration"},
-                "HierarchyId": {"maxLength": 512, "minLength": 1, "type": "string"},
-            },
-            "required": ["Column", "FieldId"],
-            "type": "object",
-        },
-        "CategoricalMeasureField": {
-            "additionalProperties": False,
-            "properties": {
-                "AggregationFunction": {"$ref": "#/definitions/CategoricalAggregationFunction"},
-                "Column": {"$ref": "#/definitions/ColumnIdentifier"},
-                "FieldId": {"maxLength": 512, "minLength": 1, "type": "string"},
-                "FormatConfiguration": {"$ref": "#/definitions/StringFormatConfiguration"},
-            },
-            "required": ["Column", "FieldId"],
-            "type": "object",
-        },
-        "CategoryDrillDownFilter": {
-            "additionalProperties": False,
-            "properties": {
-                "CategoryValues": {
-                    "items": {"maxLength": 512, "minLength": 0, "type": "string"},
-                    "maxItems": 100000,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Column": {"$ref": "#/definitions/ColumnIdentifier"},
-            },
-            "required": ["CategoryValues", "Column"],
-            "type": "object",
-        },
-        "CategoryFilter": {
-            "additionalProperties": False,
-            "properties": {
-                "Column": {"$ref": "#/definitions/ColumnIdentifier"},
-                "Configuration": {"$ref": "#/definitions/CategoryFilterConfiguration"},
-                "DefaultFilterControlConfiguration": {
-                    "$ref": "#/definitions/DefaultFilterControlConfiguration"
-                },
-                "FilterId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-            },
-            "required": ["Column", "Configuration", "FilterId"],
-            "type": "object",
-        },
-        "CategoryFilterConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "CustomFilterConfiguration": {"$ref": "#/definitions/CustomFilterConfiguration"},
-                "CustomFilterListConfiguration": {
-                    "$ref": "#/definitions/CustomFilterListConfiguration"
-                },
-                "FilterListConfiguration": {"$ref": "#/definitions/FilterListConfiguration"},
-            },
-            "type": "object",
-        },
-        "CategoryFilterMatchOperator": {
-            "enum": [
-                "EQUALS",
-                "DOES_NOT_EQUAL",
-                "CONTAINS",
-                "DOES_NOT_CONTAIN",
-                "STARTS_WITH",
-                "ENDS_WITH",
-            ],
-            "type": "string",
-        },
-        "CategoryFilterSelectAllOptions": {"enum": ["FILTER_ALL_VALUES"], "type": "string"},
-        "CategoryInnerFilter": {
-            "additionalProperties": False,
-            "properties": {
-                "Column": {"$ref": "#/definitions/ColumnIdentifier"},
-                "Configuration": {"$ref": "#/definitions/CategoryFilterConfiguration"},
-                "DefaultFilterControlConfiguration": {
-                    "$ref": "#/definitions/DefaultFilterControlConfiguration"
-                },
-            },
-            "required": ["Column", "Configuration"],
-            "type": "object",
-        },
-        "ChartAxisLabelOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "AxisLabelOptions": {
-                    "items": {"$ref": "#/definitions/AxisLabelOptions"},
-                    "maxItems": 100,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "SortIconVisibility": {"$ref": "#/definitions/Visibility"},
-                "Visibility": {"$ref": "#/definitions/Visibility"},
-            },
-            "type": "object",
-        },
-        "ClusterMarker": {
-            "additionalProperties": False,
-            "properties": {"SimpleClusterMarker": {"$ref": "#/definitions/SimpleClusterMarker"}},
-            "type": "object",
-        },
-        "ClusterMarkerConfiguration": {
-            "additionalProperties": False,
-            "properties": {"ClusterMarker": {"$ref": "#/definitions/ClusterMarker"}},
-            "type": "object",
-        },
-        "ColorFillType": {"enum": ["DISCRETE", "GRADIENT"], "type": "string"},
-        "ColorScale": {
-            "additionalProperties": False,
-            "properties": {
-                "ColorFillType": {"$ref": "#/definitions/ColorFillType"},
-                "Colors": {
-                    "items": {"$ref": "#/definitions/DataColor"},
-                    "maxItems": 3,
-                    "minItems": 2,
-                    "type": "array",
-                },
-                "NullValueColor": {"$ref": "#/definitions/DataColor"},
-            },
-            "required": ["ColorFillType", "Colors"],
-            "type": "object",
-        },
-        "ColorsConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "CustomColors": {
-                    "items": {"$ref": "#/definitions/CustomColor"},
-                    "maxItems": 50,
-                    "minItems": 0,
-                    "type": "array",
-                }
-            },
-            "type": "object",
-        },
-        "ColumnConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "ColorsConfiguration": {"$ref": "#/definitions/ColorsConfiguration"},
-                "Column": {"$ref": "#/definitions/ColumnIdentifier"},
-                "DecalSettingsConfiguration": {"$ref": "#/definitions/DecalSettingsConfiguration"},
-                "FormatConfiguration": {"$ref": "#/definitions/FormatConfiguration"},
-                "Role": {"$ref": "#/definitions/ColumnRole"},
-            },
-            "required": ["Column"],
-            "type": "object",
-        },
-        "ColumnGroupColumnSchema": {
-            "additionalProperties": False,
-            "properties": {"Name": {"type": "string"}},
-            "type": "object",
-        },
-        "ColumnGroupSchema": {
-            "additionalProperties": False,
-            "properties": {
-                "ColumnGroupColumnSchemaList": {
-                    "items": {"$ref": "#/definitions/ColumnGroupColumnSchema"},
-                    "maxItems": 500,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Name": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "ColumnHierarchy": {
-            "additionalProperties": False,
-            "properties": {
-                "DateTimeHierarchy": {"$ref": "#/definitions/DateTimeHierarchy"},
-                "ExplicitHierarchy": {"$ref": "#/definitions/ExplicitHierarchy"},
-                "PredefinedHierarchy": {"$ref": "#/definitions/PredefinedHierarchy"},
-            },
-            "type": "object",
-        },
-        "ColumnIdentifier": {
-            "additionalProperties": False,
-            "properties": {
-                "ColumnName": {"maxLength": 127, "minLength": 1, "type": "string"},
-                "DataSetIdentifier": {"maxLength": 2048, "minLength": 0, "type": "string"},
-                "TopicIdentifier": {"maxLength": 2048, "minLength": 1, "type": "string"},
-            },
-            "required": ["ColumnName"],
-            "type": "object",
-        },
-        "ColumnRole": {"enum": ["DIMENSION", "MEASURE"], "type": "string"},
-        "ColumnSchema": {
-            "additionalProperties": False,
-            "properties": {
-                "DataType": {"type": "string"},
-                "GeographicRole": {"type": "string"},
-                "Name": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "ColumnSort": {
-            "additionalProperties": False,
-            "properties": {
-                "AggregationFunction": {"$ref": "#/definitions/AggregationFunction"},
-                "Direction": {"$ref": "#/definitions/SortDirection"},
-                "SortBy": {"$ref": "#/definitions/ColumnIdentifier"},
-            },
-            "required": ["Direction", "SortBy"],
-            "type": "object",
-        },
-        "ColumnTooltipItem": {
-            "additionalProperties": False,
-            "properties": {
-                "Aggregation": {"$ref": "#/definitions/AggregationFunction"},
-                "Column": {"$ref": "#/definitions/ColumnIdentifier"},
-                "Label": {"type": "string"},
-                "TooltipTarget": {"$ref": "#/definitions/TooltipTarget"},
-                "Visibility": {"$ref": "#/definitions/Visibility"},
-            },
-            "required": ["Column"],
-            "type": "object",
-        },
-        "ComboChartAggregatedFieldWells": {
-            "additionalProperties": False,
-            "properties": {
-                "BarValues": {
-                    "items": {"$ref": "#/definitions/MeasureField"},
-                    "maxItems": 200,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Category": {
-                    "items": {"$ref": "#/definitions/DimensionField"},
-                    "maxItems": 200,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Colors": {
-                    "items": {"$ref": "#/definitions/DimensionField"},
-                    "maxItems": 200,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "LineValues": {
-                    "items": {"$ref": "#/definitions/MeasureField"},
-                    "maxItems": 200,
-                    "minItems": 0,
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "ComboChartConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "BarDataLabels": {"$ref": "#/definitions/DataLabelOptions"},
-                "BarsArrangement": {"$ref": "#/definitions/BarsArrangement"},
-                "CategoryAxis": {"$ref": "#/definitions/AxisDisplayOptions"},
-                "CategoryLabelOptions": {"$ref": "#/definitions/ChartAxisLabelOptions"},
-                "ColorLabelOptions": {"$ref": "#/definitions/ChartAxisLabelOptions"},
-                "DefaultSeriesSettings": {"$ref": "#/definitions/ComboChartDefaultSeriesSettings"},
-                "FieldWells": {"$ref": "#/definitions/ComboChartFieldWells"},
-                "Interactions": {"$ref": "#/definitions/VisualInteractionOptions"},
-                "Legend": {"$ref": "#/definitions/LegendOptions"},
-                "LineDataLabels": {"$ref": "#/definitions/DataLabelOptions"},
-                "PrimaryYAxisDisplayOptions": {"$ref": "#/definitions/AxisDisplayOptions"},
-                "PrimaryYAxisLabelOptions": {"$ref": "#/definitions/ChartAxisLabelOptions"},
-                "ReferenceLines": {
-                    "items": {"$ref": "#/definitions/ReferenceLine"},
-                    "maxItems": 20,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "SecondaryYAxisDisplayOptions": {"$ref": "#/definitions/AxisDisplayOptions"},
-                "SecondaryYAxisLabelOptions": {"$ref": "#/definitions/ChartAxisLabelOptions"},
-                "Series": {
-                    "items": {"$ref": "#/definitions/ComboSeriesItem"},
-                    "maxItems": 2000,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "SingleAxisOptions": {"$ref": "#/definitions/SingleAxisOptions"},
-                "SortConfiguration": {"$ref": "#/definitions/ComboChartSortConfiguration"},
-                "Tooltip": {"$ref": "#/definitions/TooltipOptions"},
-                "VisualPalette": {"$ref": "#/definitions/VisualPalette"},
-            },
-            "type": "object",
-        },
-        "ComboChartDefaultSeriesSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "BorderSettings": {"$ref": "#/definitions/BorderSettings"},
-                "DecalSettings": {"$ref": "#/definitions/DecalSettings"},
-                "LineStyleSettings": {"$ref": "#/definitions/LineChartLineStyleSettings"},
-                "MarkerStyleSettings": {"$ref": "#/definitions/LineChartMarkerStyleSettings"},
-            },
-            "type": "object",
-        },
-        "ComboChartFieldWells": {
-            "additionalProperties": False,
-            "properties": {
-                "ComboChartAggregatedFieldWells": {
-                    "$ref": "#/definitions/ComboChartAggregatedFieldWells"
-                }
-            },
-            "type": "object",
-        },
-        "ComboChartSeriesSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "BorderSettings": {"$ref": "#/definitions/BorderSettings"},
-                "DecalSettings": {"$ref": "#/definitions/DecalSettings"},
-                "LineStyleSettings": {"$ref": "#/definitions/LineChartLineStyleSettings"},
-                "MarkerStyleSettings": {"$ref": "#/definitions/LineChartMarkerStyleSettings"},
-            },
-            "type": "object",
-        },
-        "ComboChartSortConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "CategoryItemsLimit": {"$ref": "#/definitions/ItemsLimitConfiguration"},
-                "CategorySort": {
-                    "items": {"$ref": "#/definitions/FieldSortOptions"},
-                    "maxItems": 100,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "ColorItemsLimit": {"$ref": "#/definitions/ItemsLimitConfiguration"},
-                "ColorSort": {
-                    "items": {"$ref": "#/definitions/FieldSortOptions"},
-                    "maxItems": 100,
-                    "minItems": 0,
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "ComboChartVisual": {
-            "additionalProperties": False,
-            "properties": {
-                "Actions": {
-                    "items": {"$ref": "#/definitions/VisualCustomAction"},
-                    "maxItems": 10,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "ChartConfiguration": {"$ref": "#/definitions/ComboChartConfiguration"},
-                "ColumnHierarchies": {
-                    "items": {"$ref": "#/definitions/ColumnHierarchy"},
-                    "maxItems": 2,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Subtitle": {"$ref": "#/definitions/VisualSubtitleLabelOptions"},
-                "Title": {"$ref": "#/definitions/VisualTitleLabelOptions"},
-                "VisualContentAltText": {"maxLength": 1024, "minLength": 1, "type": "string"},
-                "VisualId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-            },
-            "required": ["VisualId"],
-            "type": "object",
-        },
-        "ComboSeriesItem": {
-            "additionalProperties": False,
-            "properties": {
-                "DataFieldComboSeriesItem": {"$ref": "#/definitions/DataFieldComboSeriesItem"},
-                "FieldComboSeriesItem": {"$ref": "#/definitions/FieldComboSeriesItem"},
-            },
-            "type": "object",
-        },
-        "CommitMode": {"enum": ["AUTO", "MANUAL"], "type": "string"},
-        "ComparisonConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "ComparisonFormat": {"$ref": "#/definitions/ComparisonFormatConfiguration"},
-                "ComparisonMethod": {"$ref": "#/definitions/ComparisonMethod"},
-            },
-            "type": "object",
-        },
-        "ComparisonFormatConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "NumberDisplayFormatConfiguration": {
-                    "$ref": "#/definitions/NumberDisplayFormatConfiguration"
-                },
-                "PercentageDisplayFormatConfiguration": {
-                    "$ref": "#/definitions/PercentageDisplayFormatConfiguration"
-                },
-            },
-            "type": "object",
-        },
-        "ComparisonMethod": {
-            "enum": ["DIFFERENCE", "PERCENT_DIFFERENCE", "PERCENT"],
-            "type": "string",
-        },
-        "Computation": {
-            "additionalProperties": False,
-            "properties": {
-                "Forecast": {"$ref": "#/definitions/ForecastComputation"},
-                "GrowthRate": {"$ref": "#/definitions/GrowthRateComputation"},
-                "MaximumMinimum": {"$ref": "#/definitions/MaximumMinimumComputation"},
-                "MetricComparison": {"$ref": "#/definitions/MetricComparisonComputation"},
-                "PeriodOverPeriod": {"$ref": "#/definitions/PeriodOverPeriodComputation"},
-                "PeriodToDate": {"$ref": "#/definitions/PeriodToDateComputation"},
-                "TopBottomMovers": {"$ref": "#/definitions/TopBottomMoversComputation"},
-                "TopBottomRanked": {"$ref": "#/definitions/TopBottomRankedComputation"},
-                "TotalAggregation": {"$ref": "#/definitions/TotalAggregationComputation"},
-                "UniqueValues": {"$ref": "#/definitions/UniqueValuesComputation"},
-            },
-            "type": "object",
-        },
-        "ConditionalFormattingColor": {
-            "additionalProperties": False,
-            "properties": {
-                "Gradient": {"$ref": "#/definitions/ConditionalFormattingGradientColor"},
-                "Solid": {"$ref": "#/definitions/ConditionalFormattingSolidColor"},
-            },
-            "type": "object",
-        },
-        "ConditionalFormattingCustomIconCondition": {
-            "additionalProperties": False,
-            "properties": {
-                "Color": {"pattern": "^#[A-F0-9]{6}$", "type": "string"},
-                "DisplayConfiguration": {
-                    "$ref": "#/definitions/ConditionalFormattingIconDisplayConfiguration"
-                },
-                "Expression": {"maxLength": 4096, "minLength": 1, "type": "string"},
-                "IconOptions": {"$ref": "#/definitions/ConditionalFormattingCustomIconOptions"},
-            },
-            "required": ["Expression", "IconOptions"],
-            "type": "object",
-        },
-        "ConditionalFormattingCustomIconOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "Icon": {"$ref": "#/definitions/Icon"},
-                "UnicodeIcon": {"pattern": "^[^\\u0000-\\u00FF]$", "type": "string"},
-            },
-            "type": "object",
-        },
-        "ConditionalFormattingGradientColor": {
-            "additionalProperties": False,
-            "properties": {
-                "Color": {"$ref": "#/definitions/GradientColor"},
-                "Expression": {"maxLength": 4096, "minLength": 1, "type": "string"},
-            },
-            "required": ["Color", "Expression"],
-            "type": "object",
-        },
-        "ConditionalFormattingIcon": {
-            "additionalProperties": False,
-            "properties": {
-                "CustomCondition": {
-                    "$ref": "#/definitions/ConditionalFormattingCustomIconCondition"
-                },
-                "IconSet": {"$ref": "#/definitions/ConditionalFormattingIconSet"},
-            },
-            "type": "object",
-        },
-        "ConditionalFormattingIconDisplayConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "IconDisplayOption": {
-                    "$ref": "#/definitions/ConditionalFormattingIconDisplayOption"
-                }
-            },
-            "type": "object",
-        },
-        "ConditionalFormattingIconDisplayOption": {"enum": ["ICON_ONLY"], "type": "string"},
-        "ConditionalFormattingIconSet": {
-            "additionalProperties": False,
-            "properties": {
-                "Expression": {"maxLength": 4096, "minLength": 1, "type": "string"},
-                "IconSetType": {"$ref": "#/definitions/ConditionalFormattingIconSetType"},
-            },
-            "required": ["Expression"],
-            "type": "object",
-        },
-        "ConditionalFormattingIconSetType": {
-            "enum": [
-                "PLUS_MINUS",
-                "CHECK_X",
-                "THREE_COLOR_ARROW",
-                "THREE_GRAY_ARROW",
-                "CARET_UP_MINUS_DOWN",
-                "THREE_SHAPE",
-                "THREE_CIRCLE",
-                "FLAGS",
-                "BARS",
-                "FOUR_COLOR_ARROW",
-                "FOUR_GRAY_ARROW",
-            ],
-            "type": "string",
-        },
-        "ConditionalFormattingSolidColor": {
-            "additionalProperties": False,
-            "properties": {
-                "Color": {"pattern": "^#[A-F0-9]{6}$", "type": "string"},
-                "Expression": {"maxLength": 4096, "minLength": 1, "type": "string"},
-            },
-            "required": ["Expression"],
-            "type": "object",
-        },
-        "ContextMenuOption": {
-            "additionalProperties": False,
-            "properties": {"AvailabilityStatus": {"$ref": "#/definitions/DashboardBehavior"}},
-            "type": "object",
-        },
-        "ContributionAnalysisDefault": {
-            "additionalProperties": False,
-            "properties": {
-                "ContributorDimensions": {
-                    "items": {"$ref": "#/definitions/ColumnIdentifier"},
-                    "maxItems": 4,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "MeasureFieldId": {"maxLength": 512, "minLength": 1, "type": "string"},
-            },
-            "required": ["ContributorDimensions", "MeasureFieldId"],
-            "type": "object",
-        },
-        "CrossDatasetTypes": {"enum": ["ALL_DATASETS", "SINGLE_DATASET"], "type": "string"},
-        "CurrencyDisplayFormatConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "DecimalPlacesConfiguration": {"$ref": "#/definitions/DecimalPlacesConfiguration"},
-                "NegativeValueConfiguration": {"$ref": "#/definitions/NegativeValueConfiguration"},
-                "NullValueFormatConfiguration": {
-                    "$ref": "#/definitions/NullValueFormatConfiguration"
-                },
-                "NumberScale": {"$ref": "#/definitions/NumberScale"},
-                "Prefix": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "SeparatorConfiguration": {"$ref": "#/definitions/NumericSeparatorConfiguration"},
-                "Suffix": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Symbol": {"pattern": "^[A-Z]{3}$", "type": "string"},
-            },
-            "type": "object",
-        },
-        "CustomActionFilterOperation": {
-            "additionalProperties": False,
-            "properties": {
-                "SelectedFieldsConfiguration": {
-                    "$ref": "#/definitions/FilterOperationSelectedFieldsConfiguration"
-                },
-                "TargetVisualsConfiguration": {
-                    "$ref": "#/definitions/FilterOperationTargetVisualsConfiguration"
-                },
-            },
-            "required": ["SelectedFieldsConfiguration", "TargetVisualsConfiguration"],
-            "type": "object",
-        },
-        "CustomActionNavigationOperation": {
-            "additionalProperties": False,
-            "properties": {
-                "LocalNavigationConfiguration": {
-                    "$ref": "#/definitions/LocalNavigationConfiguration"
-                }
-            },
-            "type": "object",
-        },
-        "CustomActionSetParametersOperation": {
-            "additionalProperties": False,
-            "properties": {
-                "ParameterValueConfigurations": {
-                    "items": {"$ref": "#/definitions/SetParameterValueConfiguration"},
-                    "maxItems": 200,
-                    "minItems": 1,
-                    "type": "array",
-                }
-            },
-            "required": ["ParameterValueConfigurations"],
-            "type": "object",
-        },
-        "CustomActionURLOperation": {
-            "additionalProperties": False,
-            "properties": {
-                "URLTarget": {"$ref": "#/definitions/URLTargetConfiguration"},
-                "URLTemplate": {"maxLength": 2048, "minLength": 1, "type": "string"},
-            },
-            "required": ["URLTarget", "URLTemplate"],
-            "type": "object",
-        },
-        "CustomColor": {
-            "additionalProperties": False,
-            "properties": {
-                "Color": {"pattern": "^#[A-F0-9]{6}$", "type": "string"},
-                "FieldValue": {"maxLength": 2048, "minLength": 0, "type": "string"},
-                "SpecialValue": {"$ref": "#/definitions/SpecialValue"},
-            },
-            "required": ["Color"],
-            "type": "object",
-        },
-        "CustomContentConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "ContentType": {"$ref": "#/definitions/CustomContentType"},
-                "ContentUrl": {"maxLength": 2048, "minLength": 1, "type": "string"},
-                "ImageScaling": {"$ref": "#/definitions/CustomContentImageScalingConfiguration"},
-                "Interactions": {"$ref": "#/definitions/VisualInteractionOptions"},
-            },
-            "type": "object",
-        },
-        "CustomContentImageScalingConfiguration": {
-            "enum": ["FIT_TO_HEIGHT", "FIT_TO_WIDTH", "DO_NOT_SCALE", "SCALE_TO_VISUAL"],
-            "type": "string",
-        },
-        "CustomContentType": {"enum": ["IMAGE", "OTHER_EMBEDDED_CONTENT"], "type": "string"},
-        "CustomContentVisual": {
-            "additionalProperties": False,
-            "properties": {
-                "Actions": {
-                    "items": {"$ref": "#/definitions/VisualCustomAction"},
-                    "maxItems": 10,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "ChartConfiguration": {"$ref": "#/definitions/CustomContentConfiguration"},
-                "DataSetIdentifier": {"maxLength": 2048, "minLength": 0, "type": "string"},
-                "Subtitle": {"$ref": "#/definitions/VisualSubtitleLabelOptions"},
-                "Title": {"$ref": "#/definitions/VisualTitleLabelOptions"},
-                "TopicIdentifier": {"maxLength": 2048, "minLength": 1, "type": "string"},
-                "VisualContentAltText": {"maxLength": 1024, "minLength": 1, "type": "string"},
-                "VisualId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-            },
-            "required": ["VisualId"],
-            "type": "object",
-        },
-        "CustomFilterConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "CategoryValue": {"maxLength": 512, "minLength": 0, "type": "string"},
-                "MatchOperator": {"$ref": "#/definitions/CategoryFilterMatchOperator"},
-                "NullOption": {"$ref": "#/definitions/FilterNullOption"},
-                "ParameterName": {
-                    "maxLength": 2048,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9]+$",
-                    "type": "string",
-                },
-                "SelectAllOptions": {"$ref": "#/definitions/CategoryFilterSelectAllOptions"},
-            },
-            "required": ["MatchOperator", "NullOption"],
-            "type": "object",
-        },
-        "CustomFilterListConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "CategoryValues": {
-                    "items": {"maxLength": 512, "minLength": 0, "type": "string"},
-                    "maxItems": 100000,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "MatchOperator": {"$ref": "#/definitions/CategoryFilterMatchOperator"},
-                "NullOption": {"$ref": "#/definitions/FilterNullOption"},
-                "SelectAllOptions": {"$ref": "#/definitions/CategoryFilterSelectAllOptions"},
-            },
-            "required": ["MatchOperator", "NullOption"],
-            "type": "object",
-        },
-        "CustomNarrativeOptions": {
-            "additionalProperties": False,
-            "properties": {"Narrative": {"maxLength": 150000, "minLength": 0, "type": "string"}},
-            "required": ["Narrative"],
-            "type": "object",
-        },
-        "CustomParameterValues": {
-            "additionalProperties": False,
-            "properties": {
-                "DateTimeValues": {
-                    "items": {"type": "string"},
-                    "maxItems": 50000,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "DecimalValues": {
-                    "items": {"type": "number"},
-                    "maxItems": 50000,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "IntegerValues": {
-                    "items": {"type": "number"},
-                    "maxItems": 50000,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "StringValues": {
-                    "items": {"type": "string"},
-                    "maxItems": 50000,
-                    "minItems": 0,
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "CustomValuesConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "CustomValues": {"$ref": "#/definitions/CustomParameterValues"},
-                "IncludeNullValue": {"type": "boolean"},
-            },
-            "required": ["CustomValues"],
-            "type": "object",
-        },
-        "DashboardBehavior": {"enum": ["ENABLED", "DISABLED"], "type": "string"},
-        "DataBarsOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "FieldId": {"maxLength": 512, "minLength": 1, "type": "string"},
-                "NegativeColor": {"pattern": "^#[A-F0-9]{6}$", "type": "string"},
-                "PositiveColor": {"pattern": "^#[A-F0-9]{6}$", "type": "string"},
-            },
-            "required": ["FieldId"],
-            "type": "object",
-        },
-        "DataColor": {
-            "additionalProperties": False,
-            "properties": {
-                "Color": {"pattern": "^#[A-F0-9]{6}$", "type": "string"},
-                "DataValue": {"type": "number"},
-            },
-            "type": "object",
-        },
-        "DataFieldBarSeriesItem": {
-            "additionalProperties": False,
-            "properties": {
-                "FieldId": {"maxLength": 512, "minLength": 1, "type": "string"},
-                "FieldValue": {"type": "string"},
-                "Settings": {"$ref": "#/definitions/BarChartSeriesSettings"},
-            },
-            "required": ["FieldId"],
-            "type": "object",
-        },
-        "DataFieldComboSeriesItem": {
-            "additionalProperties": False,
-            "properties": {
-                "FieldId": {"maxLength": 512, "minLength": 1, "type": "string"},
-                "FieldValue": {"type": "string"},
-                "Settings": {"$ref": "#/definitions/ComboChartSeriesSettings"},
-            },
-            "required": ["FieldId"],
-            "type": "object",
-        },
-        "DataFieldSeriesItem": {
-            "additionalProperties": False,
-            "properties": {
-                "AxisBinding": {"$ref": "#/definitions/AxisBinding"},
-                "FieldId": {"maxLength": 512, "minLength": 1, "type": "string"},
-                "FieldValue": {"type": "string"},
-                "Settings": {"$ref": "#/definitions/LineChartSeriesSettings"},
-            },
-            "required": ["AxisBinding", "FieldId"],
-            "type": "object",
-        },
-        "DataLabelContent": {"enum": ["VALUE", "PERCENT", "VALUE_AND_PERCENT"], "type": "string"},
-        "DataLabelOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "CategoryLabelVisibility": {"$ref": "#/definitions/Visibility"},
-                "DataLabelTypes": {
-                    "items": {"$ref": "#/definitions/DataLabelType"},
-                    "maxItems": 100,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "LabelColor": {"pattern": "^#[A-F0-9]{6}$", "type": "string"},
-                "LabelContent": {"$ref": "#/definitions/DataLabelContent"},
-                "LabelFontConfiguration": {"$ref": "#/definitions/FontConfiguration"},
-                "MeasureLabelVisibility": {"$ref": "#/definitions/Visibility"},
-                "Overlap": {"$ref": "#/definitions/DataLabelOverlap"},
-                "Position": {"$ref": "#/definitions/DataLabelPosition"},
-                "TotalsVisibility": {"$ref": "#/definitions/Visibility"},
-                "Visibility": {"$ref": "#/definitions/Visibility"},
-            },
-            "type": "object",
-        },
-        "DataLabelOverlap": {"enum": ["DISABLE_OVERLAP", "ENABLE_OVERLAP"], "type": "string"},
-        "DataLabelPosition": {
-            "enum": ["INSIDE", "OUTSIDE", "LEFT", "TOP", "BOTTOM", "RIGHT"],
-            "type": "string",
-        },
-        "DataLabelType": {
-            "additionalProperties": False,
-            "properties": {
-                "DataPathLabelType": {"$ref": "#/definitions/DataPathLabelType"},
-                "FieldLabelType": {"$ref": "#/definitions/FieldLabelType"},
-                "MaximumLabelType": {"$ref": "#/definitions/MaximumLabelType"},
-                "MinimumLabelType": {"$ref": "#/definitions/MinimumLabelType"},
-                "RangeEndsLabelType": {"$ref": "#/definitions/RangeEndsLabelType"},
-            },
-            "type": "object",
-        },
-        "DataPathColor": {
-            "additionalProperties": False,
-            "properties": {
-                "Color": {"pattern": "^#[A-F0-9]{6}$", "type": "string"},
-                "Element": {"$ref": "#/definitions/DataPathValue"},
-                "TimeGranularity": {"$ref": "#/definitions/TimeGranularity"},
-            },
-            "required": ["Color", "Element"],
-            "type": "object",
-        },
-        "DataPathLabelType": {
-            "additionalProperties": False,
-            "properties": {
-                "FieldId": {"maxLength": 512, "minLength": 1, "type": "string"},
-                "FieldValue": {"maxLength": 2048, "minLength": 0, "type": "string"},
-                "Visibility": {"$ref": "#/definitions/Visibility"},
-            },
-            "type": "object",
-        },
-        "DataPathSort": {
-            "additionalProperties": False,
-            "properties": {
-                "Direction": {"$ref": "#/definitions/SortDirection"},
-                "SortPaths": {
-                    "items": {"$ref": "#/definitions/DataPathValue"},
-                    "maxItems": 20,
-                    "minItems": 0,
-                    "type": "array",
-                },
-            },
-            "required": ["Direction", "SortPaths"],
-            "type": "object",
-        },
-        "DataPathType": {
-            "additionalProperties": False,
-            "properties": {
-                "PivotTableDataPathType": {"$ref": "#/definitions/PivotTableDataPathType"}
-            },
-            "type": "object",
-        },
-        "DataPathValue": {
-            "additionalProperties": False,
-            "properties": {
-                "DataPathType": {"$ref": "#/definitions/DataPathType"},
-                "FieldId": {"maxLength": 512, "minLength": 1, "type": "string"},
-                "FieldValue": {"maxLength": 2048, "minLength": 0, "type": "string"},
-            },
-            "type": "object",
-        },
-        "DataSetConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "ColumnGroupSchemaList": {
-                    "items": {"$ref": "#/definitions/ColumnGroupSchema"},
-                    "maxItems": 500,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "DataSetSchema": {"$ref": "#/definitions/DataSetSchema"},
-                "Placeholder": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "DataSetReference": {
-            "additionalProperties": False,
-            "properties": {
-                "DataSetArn": {"type": "string"},
-                "DataSetPlaceholder": {"pattern": "\\S", "type": "string"},
-            },
-            "required": ["DataSetArn", "DataSetPlaceholder"],
-            "type": "object",
-        },
-        "DataSetSchema": {
-            "additionalProperties": False,
-            "properties": {
-                "ColumnSchemaList": {
-                    "items": {"$ref": "#/definitions/ColumnSchema"},
-                    "maxItems": 500,
-                    "minItems": 0,
-                    "type": "array",
-                }
-            },
-            "type": "object",
-        },
-        "DateAggregationFunction": {
-            "enum": ["COUNT", "DISTINCT_COUNT", "MIN", "MAX"],
-            "type": "string",
-        },
-        "DateAxisOptions": {
-            "additionalProperties": False,
-            "properties": {"MissingDateVisibility": {"$ref": "#/definitions/Visibility"}},
-            "type": "object",
-        },
-        "DateDimensionField": {
-            "additionalProperties": False,
-            "properties": {
-                "Column": {"$ref": "#/definitions/ColumnIdentifier"},
-                "DateGranularity": {"$ref": "#/definitions/TimeGranularity"},
-                "FieldId": {"maxLength": 512, "minLength": 1, "type": "string"},
-                "FormatConfiguration": {"$ref": "#/definitions/DateTimeFormatConfiguration"},
-                "HierarchyId": {"maxLength": 512, "minLength": 1, "type": "string"},
-            },
-            "required": ["Column", "FieldId"],
-            "type": "object",
-        },
-        "DateMeasureField": {
-            "additionalProperties": False,
-            "properties": {
-                "AggregationFunction": {"$ref": "#/definitions/DateAggregationFunction"},
-                "Column": {"$ref": "#/definitions/ColumnIdentifier"},
-                "FieldId": {"maxLength": 512, "minLength": 1, "type": "string"},
-                "FormatConfiguration": {"$ref": "#/definitions/DateTimeFormatConfiguration"},
-            },
-            "required": ["Column", "FieldId"],
-            "type": "object",
-        },
-        "DateTimeDefaultValues": {
-            "additionalProperties": False,
-            "properties": {
-                "DynamicValue": {"$ref": "#/definitions/DynamicDefaultValue"},
-                "RollingDate": {"$ref": "#/definitions/RollingDateConfiguration"},
-                "StaticValues": {
-                    "items": {"type": "string"},
-                    "maxItems": 50000,
-                    "minItems": 0,
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "DateTimeFormatConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "DateTimeFormat": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "NullValueFormatConfiguration": {
-                    "$ref": "#/definitions/NullValueFormatConfiguration"
-                },
-                "NumericFormatConfiguration": {"$ref": "#/definitions/NumericFormatConfiguration"},
-            },
-            "type": "object",
-        },
-        "DateTimeHierarchy": {
-            "additionalProperties": False,
-            "properties": {
-                "DrillDownFilters": {
-                    "items": {"$ref": "#/definitions/DrillDownFilter"},
-                    "maxItems": 10,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "HierarchyId": {"maxLength": 512, "minLength": 1, "type": "string"},
-            },
-            "required": ["HierarchyId"],
-            "type": "object",
-        },
-        "DateTimeParameterDeclaration": {
-            "additionalProperties": False,
-            "properties": {
-                "DefaultValues": {"$ref": "#/definitions/DateTimeDefaultValues"},
-                "MappedDataSetParameters": {
-                    "items": {"$ref": "#/definitions/MappedDataSetParameter"},
-                    "maxItems": 150,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Name": {
-                    "maxLength": 2048,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9]+$",
-                    "type": "string",
-                },
-                "TimeGranularity": {"$ref": "#/definitions/TimeGranularity"},
-                "ValueWhenUnset": {"$ref": "#/definitions/DateTimeValueWhenUnsetConfiguration"},
-            },
-            "required": ["Name"],
-            "type": "object",
-        },
-        "DateTimePickerControlDisplayOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "DateIconVisibility": {"$ref": "#/definitions/Visibility"},
-                "DateTimeFormat": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "HelperTextVisibility": {"$ref": "#/definitions/Visibility"},
-                "InfoIconLabelOptions": {"$ref": "#/definitions/SheetControlInfoIconLabelOptions"},
-                "TitleOptions": {"$ref": "#/definitions/LabelOptions"},
-            },
-            "type": "object",
-        },
-        "DateTimeValueWhenUnsetConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "CustomValue": {"type": "string"},
-                "ValueWhenUnsetOption": {"$ref": "#/definitions/ValueWhenUnsetOption"},
-            },
-            "type": "object",
-        },
-        "DayOfTheWeek": {
-            "enum": ["SUNDAY", "MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY"],
-            "type": "string",
-        },
-        "DecalPatternType": {
-            "enum": [
-                "SOLID",
-                "DIAGONAL_MEDIUM",
-                "CIRCLE_MEDIUM",
-                "DIAMOND_GRID_MEDIUM",
-                "CHECKERBOARD_MEDIUM",
-                "TRIANGLE_MEDIUM",
-                "DIAGONAL_OPPOSITE_MEDIUM",
-                "DIAMOND_MEDIUM",
-                "DIAGONAL_LARGE",
-                "CIRCLE_LARGE",
-                "DIAMOND_GRID_LARGE",
-                "CHECKERBOARD_LARGE",
-                "TRIANGLE_LARGE",
-                "DIAGONAL_OPPOSITE_LARGE",
-                "DIAMOND_LARGE",
-                "DIAGONAL_SMALL",
-                "CIRCLE_SMALL",
-                "DIAMOND_GRID_SMALL",
-                "CHECKERBOARD_SMALL",
-                "TRIANGLE_SMALL",
-                "DIAGONAL_OPPOSITE_SMALL",
-                "DIAMOND_SMALL",
-            ],
-            "type": "string",
-        },
-        "DecalSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "DecalColor": {"pattern": "^#[A-F0-9]{6}(?:[A-F0-9]{2})?$", "type": "string"},
-                "DecalPatternType": {"$ref": "#/definitions/DecalPatternType"},
-                "DecalStyleType": {"$ref": "#/definitions/DecalStyleType"},
-                "DecalVisibility": {"$ref": "#/definitions/Visibility"},
-                "ElementValue": {"maxLength": 1024, "minLength": 0, "type": "string"},
-            },
-            "type": "object",
-        },
-        "DecalSettingsConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "CustomDecalSettings": {
-                    "items": {"$ref": "#/definitions/DecalSettings"},
-                    "maxItems": 50,
-                    "minItems": 0,
-                    "type": "array",
-                }
-            },
-            "type": "object",
-        },
-        "DecalStyleType": {"enum": ["Manual", "Auto"], "type": "string"},
-        "DecimalDefaultValues": {
-            "additionalProperties": False,
-            "properties": {
-                "DynamicValue": {"$ref": "#/definitions/DynamicDefaultValue"},
-                "StaticValues": {
-                    "items": {"type": "number"},
-                    "maxItems": 50000,
-                    "minItems": 0,
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "DecimalParameterDeclaration": {
-            "additionalProperties": False,
-            "properties": {
-                "DefaultValues": {"$ref": "#/definitions/DecimalDefaultValues"},
-                "MappedDataSetParameters": {
-                    "items": {"$ref": "#/definitions/MappedDataSetParameter"},
-                    "maxItems": 150,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Name": {
-                    "maxLength": 2048,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9]+$",
-                    "type": "string",
-                },
-                "ParameterValueType": {"$ref": "#/definitions/ParameterValueType"},
-                "ValueWhenUnset": {"$ref": "#/definitions/DecimalValueWhenUnsetConfiguration"},
-            },
-            "required": ["Name", "ParameterValueType"],
-            "type": "object",
-        },
-        "DecimalPlacesConfiguration": {
-            "additionalProperties": False,
-            "properties": {"DecimalPlaces": {"maximum": 20, "minimum": 0, "type": "number"}},
-            "required": ["DecimalPlaces"],
-            "type": "object",
-        },
-        "DecimalValueWhenUnsetConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "CustomValue": {"type": "number"},
-                "ValueWhenUnsetOption": {"$ref": "#/definitions/ValueWhenUnsetOption"},
-            },
-            "type": "object",
-        },
-        "DefaultDateTimePickerControlOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "CommitMode": {"$ref": "#/definitions/CommitMode"},
-                "DisplayOptions": {"$ref": "#/definitions/DateTimePickerControlDisplayOptions"},
-                "Type": {"$ref": "#/definitions/SheetControlDateTimePickerType"},
-            },
-            "type": "object",
-        },
-        "DefaultFilterControlConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "ControlOptions": {"$ref": "#/definitions/DefaultFilterControlOptions"},
-                "Title": {"maxLength": 2048, "minLength": 1, "type": "string"},
-            },
-            "required": ["ControlOptions", "Title"],
-            "type": "object",
-        },
-        "DefaultFilterControlOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "DefaultDateTimePickerOptions": {
-                    "$ref": "#/definitions/DefaultDateTimePickerControlOptions"
-                },
-                "DefaultDropdownOptions": {
-                    "$ref": "#/definitions/DefaultFilterDropDownControlOptions"
-                },
-                "DefaultListOptions": {"$ref": "#/definitions/DefaultFilterListControlOptions"},
-                "DefaultRelativeDateTimeOptions": {
-                    "$ref": "#/definitions/DefaultRelativeDateTimeControlOptions"
-                },
-                "DefaultSliderOptions": {"$ref": "#/definitions/DefaultSliderControlOptions"},
-                "DefaultTextAreaOptions": {"$ref": "#/definitions/DefaultTextAreaControlOptions"},
-                "DefaultTextFieldOptions": {"$ref": "#/definitions/DefaultTextFieldControlOptions"},
-            },
-            "type": "object",
-        },
-        "DefaultFilterDropDownControlOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "CommitMode": {"$ref": "#/definitions/CommitMode"},
-                "DisplayOptions": {"$ref": "#/definitions/DropDownControlDisplayOptions"},
-                "SelectableValues": {"$ref": "#/definitions/FilterSelectableValues"},
-                "Type": {"$ref": "#/definitions/SheetControlListType"},
-            },
-            "type": "object",
-        },
-        "DefaultFilterListControlOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "DisplayOptions": {"$ref": "#/definitions/ListControlDisplayOptions"},
-                "SelectableValues": {"$ref": "#/definitions/FilterSelectableValues"},
-                "Type": {"$ref": "#/definitions/SheetControlListType"},
-            },
-            "type": "object",
-        },
-        "DefaultFreeFormLayoutConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "CanvasSizeOptions": {"$ref": "#/definitions/FreeFormLayoutCanvasSizeOptions"}
-            },
-            "required": ["CanvasSizeOptions"],
-            "type": "object",
-        },
-        "DefaultGridLayoutConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "CanvasSizeOptions": {"$ref": "#/definitions/GridLayoutCanvasSizeOptions"}
-            },
-            "required": ["CanvasSizeOptions"],
-            "type": "object",
-        },
-        "DefaultInteractiveLayoutConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "FreeForm": {"$ref": "#/definitions/DefaultFreeFormLayoutConfiguration"},
-                "Grid": {"$ref": "#/definitions/DefaultGridLayoutConfiguration"},
-            },
-            "type": "object",
-        },
-        "DefaultNewSheetConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "InteractiveLayoutConfiguration": {
-                    "$ref": "#/definitions/DefaultInteractiveLayoutConfiguration"
-                },
-                "PaginatedLayoutConfiguration": {
-                    "$ref": "#/definitions/DefaultPaginatedLayoutConfiguration"
-                },
-                "SheetContentType": {"$ref": "#/definitions/SheetContentType"},
-            },
-            "type": "object",
-        },
-        "DefaultPaginatedLayoutConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "SectionBased": {"$ref": "#/definitions/DefaultSectionBasedLayoutConfiguration"}
-            },
-            "type": "object",
-        },
-        "DefaultRelativeDateTimeControlOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "CommitMode": {"$ref": "#/definitions/CommitMode"},
-                "DisplayOptions": {"$ref": "#/definitions/RelativeDateTimeControlDisplayOptions"},
-            },
-            "type": "object",
-        },
-        "DefaultSectionBasedLayoutConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "CanvasSizeOptions": {"$ref": "#/definitions/SectionBasedLayoutCanvasSizeOptions"}
-            },
-            "required": ["CanvasSizeOptions"],
-            "type": "object",
-        },
-        "DefaultSliderControlOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "DisplayOptions": {"$ref": "#/definitions/SliderControlDisplayOptions"},
-                "MaximumValue": {"type": "number"},
-                "MinimumValue": {"type": "number"},
-                "StepSize": {"type": "number"},
-                "Type": {"$ref": "#/definitions/SheetControlSliderType"},
-            },
-            "required": ["MaximumValue", "MinimumValue", "StepSize"],
-            "type": "object",
-        },
-        "DefaultTextAreaControlOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "Delimiter": {"maxLength": 2048, "minLength": 1, "type": "string"},
-                "DisplayOptions": {"$ref": "#/definitions/TextAreaControlDisplayOptions"},
-            },
-            "type": "object",
-        },
-        "DefaultTextFieldControlOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "DisplayOptions": {"$ref": "#/definitions/TextFieldControlDisplayOptions"}
-            },
-            "type": "object",
-        },
-        "DestinationParameterValueConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "CustomValuesConfiguration": {"$ref": "#/definitions/CustomValuesConfiguration"},
-                "SelectAllValueOptions": {"$ref": "#/definitions/SelectAllValueOptions"},
-                "SourceColumn": {"$ref": "#/definitions/ColumnIdentifier"},
-                "SourceField": {"maxLength": 512, "minLength": 1, "type": "string"},
-                "SourceParameterName": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "DigitGroupingStyle": {"enum": ["DEFAULT", "LAKHS"], "type": "string"},
-        "DimensionField": {
-            "additionalProperties": False,
-            "properties": {
-                "CategoricalDimensionField": {"$ref": "#/definitions/CategoricalDimensionField"},
-                "DateDimensionField": {"$ref": "#/definitions/DateDimensionField"},
-                "NumericalDimensionField": {"$ref": "#/definitions/NumericalDimensionField"},
-            },
-            "type": "object",
-        },
-        "DonutCenterOptions": {
-            "additionalProperties": False,
-            "properties": {"LabelVisibility": {"$ref": "#/definitions/Visibility"}},
-            "type": "object",
-        },
-        "DonutOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "ArcOptions": {"$ref": "#/definitions/ArcOptions"},
-                "DonutCenterOptions": {"$ref": "#/definitions/DonutCenterOptions"},
-            },
-            "type": "object",
-        },
-        "DrillDownFilter": {
-            "additionalProperties": False,
-            "properties": {
-                "CategoryFilter": {"$ref": "#/definitions/CategoryDrillDownFilter"},
-                "NumericEqualityFilter": {"$ref": "#/definitions/NumericEqualityDrillDownFilter"},
-                "TimeRangeFilter": {"$ref": "#/definitions/TimeRangeDrillDownFilter"},
-            },
-            "type": "object",
-        },
-        "DropDownControlDisplayOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "InfoIconLabelOptions": {"$ref": "#/definitions/SheetControlInfoIconLabelOptions"},
-                "SelectAllOptions": {"$ref": "#/definitions/ListControlSelectAllOptions"},
-                "TitleOptions": {"$ref": "#/definitions/LabelOptions"},
-            },
-            "type": "object",
-        },
-        "DynamicDefaultValue": {
-            "additionalProperties": False,
-            "properties": {
-                "DefaultValueColumn": {"$ref": "#/definitions/ColumnIdentifier"},
-                "GroupNameColumn": {"$ref": "#/definitions/ColumnIdentifier"},
-                "UserNameColumn": {"$ref": "#/definitions/ColumnIdentifier"},
-            },
-            "required": ["DefaultValueColumn"],
-            "type": "object",
-        },
-        "EmptyVisual": {
-            "additionalProperties": False,
-            "properties": {
-                "Actions": {
-                    "items": {"$ref": "#/definitions/VisualCustomAction"},
-                    "maxItems": 10,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "DataSetIdentifier": {"maxLength": 2048, "minLength": 0, "type": "string"},
-                "TopicIdentifier": {"maxLength": 2048, "minLength": 1, "type": "string"},
-                "VisualId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-            },
-            "required": ["VisualId"],
-            "type": "object",
-        },
-        "Entity": {
-            "additionalProperties": False,
-            "properties": {"Path": {"pattern": "\\S", "type": "string"}},
-            "type": "object",
-        },
-        "ExcludePeriodConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Amount": {"type": "number"},
-                "Granularity": {"$ref": "#/definitions/TimeGranularity"},
-                "Status": {"$ref": "#/definitions/WidgetStatus"},
-            },
-            "required": ["Amount", "Granularity"],
-            "type": "object",
-        },
-        "ExplicitHierarchy": {
-            "additionalProperties": False,
-            "properties": {
-                "Columns": {
-                    "items": {"$ref": "#/definitions/ColumnIdentifier"},
-                    "maxItems": 10,
-                    "minItems": 2,
-                    "type": "array",
-                },
-                "DrillDownFilters": {
-                    "items": {"$ref": "#/definitions/DrillDownFilter"},
-                    "maxItems": 10,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "HierarchyId": {"maxLength": 512, "minLength": 1, "type": "string"},
-            },
-            "required": ["Columns", "HierarchyId"],
-            "type": "object",
-        },
-        "FieldBarSeriesItem": {
-            "additionalProperties": False,
-            "properties": {
-                "FieldId": {"maxLength": 512, "minLength": 1, "type": "string"},
-                "Settings": {"$ref": "#/definitions/BarChartSeriesSettings"},
-            },
-            "required": ["FieldId"],
-            "type": "object",
-        },
-        "FieldBasedTooltip": {
-            "additionalProperties": False,
-            "properties": {
-                "AggregationVisibility": {"$ref": "#/definitions/Visibility"},
-                "TooltipFields": {
-                    "items": {"$ref": "#/definitions/TooltipItem"},
-                    "maxItems": 100,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "TooltipTitleType": {"$ref": "#/definitions/TooltipTitleType"},
-            },
-            "type": "object",
-        },
-        "FieldComboSeriesItem": {
-            "additionalProperties": False,
-            "properties": {
-                "FieldId": {"maxLength": 512, "minLength": 1, "type": "string"},
-                "Settings": {"$ref": "#/definitions/ComboChartSeriesSettings"},
-            },
-            "required": ["FieldId"],
-            "type": "object",
-        },
-        "FieldLabelType": {
-            "additionalProperties": False,
-            "properties": {
-                "FieldId": {"maxLength": 512, "minLength": 1, "type": "string"},
-                "Visibility": {"$ref": "#/definitions/Visibility"},
-            },
-            "type": "object",
-        },
-        "FieldSeriesItem": {
-            "additionalProperties": False,
-            "properties": {
-                "AxisBinding": {"$ref": "#/definitions/AxisBinding"},
-                "FieldId": {"maxLength": 512, "minLength": 1, "type": "string"},
-                "Settings": {"$ref": "#/definitions/LineChartSeriesSettings"},
-            },
-            "required": ["AxisBinding", "FieldId"],
-            "type": "object",
-        },
-        "FieldSort": {
-            "additionalProperties": False,
-            "properties": {
-                "Direction": {"$ref": "#/definitions/SortDirection"},
-                "FieldId": {"maxLength": 512, "minLength": 1, "type": "string"},
-            },
-            "required": ["Direction", "FieldId"],
-            "type": "object",
-        },
-        "FieldSortOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "ColumnSort": {"$ref": "#/definitions/ColumnSort"},
-                "FieldSort": {"$ref": "#/definitions/FieldSort"},
-            },
-            "type": "object",
-        },
-        "FieldTooltipItem": {
-            "additionalProperties": False,
-            "properties": {
-                "FieldId": {"maxLength": 512, "minLength": 1, "type": "string"},
-                "Label": {"type": "string"},
-                "TooltipTarget": {"$ref": "#/definitions/TooltipTarget"},
-                "Visibility": {"$ref": "#/definitions/Visibility"},
-            },
-            "required": ["FieldId"],
-            "type": "object",
-        },
-        "FilledMapAggregatedFieldWells": {
-            "additionalProperties": False,
-            "properties": {
-                "Geospatial": {
-                    "items": {"$ref": "#/definitions/DimensionField"},
-                    "maxItems": 1,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Values": {
-                    "items": {"$ref": "#/definitions/MeasureField"},
-                    "maxItems": 1,
-                    "minItems": 0,
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "FilledMapConditionalFormatting": {
-            "additionalProperties": False,
-            "properties": {
-                "ConditionalFormattingOptions": {
-                    "items": {"$ref": "#/definitions/FilledMapConditionalFormattingOption"},
-                    "maxItems": 200,
-                    "minItems": 0,
-                    "type": "array",
-                }
-            },
-            "required": ["ConditionalFormattingOptions"],
-            "type": "object",
-        },
-        "FilledMapConditionalFormattingOption": {
-            "additionalProperties": False,
-            "properties": {"Shape": {"$ref": "#/definitions/FilledMapShapeConditionalFormatting"}},
-            "required": ["Shape"],
-            "type": "object",
-        },
-        "FilledMapConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "FieldWells": {"$ref": "#/definitions/FilledMapFieldWells"},
-                "Interactions": {"$ref": "#/definitions/VisualInteractionOptions"},
-                "Legend": {"$ref": "#/definitions/LegendOptions"},
-                "MapStyleOptions": {"$ref": "#/definitions/GeospatialMapStyleOptions"},
-                "SortConfiguration": {"$ref": "#/definitions/FilledMapSortConfiguration"},
-                "Tooltip": {"$ref": "#/definitions/TooltipOptions"},
-                "WindowOptions": {"$ref": "#/definitions/GeospatialWindowOptions"},
-            },
-            "type": "object",
-        },
-        "FilledMapFieldWells": {
-            "additionalProperties": False,
-            "properties": {
-                "FilledMapAggregatedFieldWells": {
-                    "$ref": "#/definitions/FilledMapAggregatedFieldWells"
-                }
-            },
-            "type": "object",
-        },
-        "FilledMapShapeConditionalFormatting": {
-            "additionalProperties": False,
-            "properties": {
-                "FieldId": {"maxLength": 512, "minLength": 1, "type": "string"},
-                "Format": {"$ref": "#/definitions/ShapeConditionalFormat"},
-            },
-            "required": ["FieldId"],
-            "type": "object",
-        },
-        "FilledMapSortConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "CategorySort": {
-                    "items": {"$ref": "#/definitions/FieldSortOptions"},
-                    "maxItems": 100,
-                    "minItems": 0,
-                    "type": "array",
-                }
-            },
-            "type": "object",
-        },
-        "FilledMapVisual": {
-            "additionalProperties": False,
-            "properties": {
-                "Actions": {
-                    "items": {"$ref": "#/definitions/VisualCustomAction"},
-                    "maxItems": 10,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "ChartConfiguration": {"$ref": "#/definitions/FilledMapConfiguration"},
-                "ColumnHierarchies": {
-                    "items": {"$ref": "#/definitions/ColumnHierarchy"},
-                    "maxItems": 2,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "ConditionalFormatting": {"$ref": "#/definitions/FilledMapConditionalFormatting"},
-                "Subtitle": {"$ref": "#/definitions/VisualSubtitleLabelOptions"},
-                "Title": {"$ref": "#/definitions/VisualTitleLabelOptions"},
-                "VisualContentAltText": {"maxLength": 1024, "minLength": 1, "type": "string"},
-                "VisualId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-            },
-            "required": ["VisualId"],
-            "type": "object",
-        },
-        "Filter": {
-            "additionalProperties": False,
-            "properties": {
-                "CategoryFilter": {"$ref": "#/definitions/CategoryFilter"},
-                "NestedFilter": {"$ref": "#/definitions/NestedFilter"},
-                "NumericEqualityFilter": {"$ref": "#/definitions/NumericEqualityFilter"},
-                "NumericRangeFilter": {"$ref": "#/definitions/NumericRangeFilter"},
-                "RelativeDatesFilter": {"$ref": "#/definitions/RelativeDatesFilter"},
-                "TimeEqualityFilter": {"$ref": "#/definitions/TimeEqualityFilter"},
-                "TimeRangeFilter": {"$ref": "#/definitions/TimeRangeFilter"},
-                "TopBottomFilter": {"$ref": "#/definitions/TopBottomFilter"},
-            },
-            "type": "object",
-        },
-        "FilterControl": {
-            "additionalProperties": False,
-            "properties": {
-                "CrossSheet": {"$ref": "#/definitions/FilterCrossSheetControl"},
-                "DateTimePicker": {"$ref": "#/definitions/FilterDateTimePickerControl"},
-                "Dropdown": {"$ref": "#/definitions/FilterDropDownControl"},
-                "List": {"$ref": "#/definitions/FilterListControl"},
-                "RelativeDateTime": {"$ref": "#/definitions/FilterRelativeDateTimeControl"},
-                "Slider": {"$ref": "#/definitions/FilterSliderControl"},
-                "TextArea": {"$ref": "#/definitions/FilterTextAreaControl"},
-                "TextField": {"$ref": "#/definitions/FilterTextFieldControl"},
-            },
-            "type": "object",
-        },
-        "FilterCrossSheetControl": {
-            "additionalProperties": False,
-            "properties": {
-                "CascadingControlConfiguration": {
-                    "$ref": "#/definitions/CascadingControlConfiguration"
-                },
-                "FilterControlId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-                "SourceFilterId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-            },
-            "required": ["FilterControlId", "SourceFilterId"],
-            "type": "object",
-        },
-        "FilterDateTimePickerControl": {
-            "additionalProperties": False,
-            "properties": {
-                "CommitMode": {"$ref": "#/definitions/CommitMode"},
-                "DisplayOptions": {"$ref": "#/definitions/DateTimePickerControlDisplayOptions"},
-                "FilterControlId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-                "SourceFilterId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-                "Title": {"maxLength": 2048, "minLength": 1, "type": "string"},
-                "Type": {"$ref": "#/definitions/SheetControlDateTimePickerType"},
-            },
-            "required": ["FilterControlId", "SourceFilterId", "Title"],
-            "type": "object",
-        },
-        "FilterDropDownControl": {
-            "additionalProperties": False,
-            "properties": {
-                "CascadingControlConfiguration": {
-                    "$ref": "#/definitions/CascadingControlConfiguration"
-                },
-                "CommitMode": {"$ref": "#/definitions/CommitMode"},
-                "DisplayOptions": {"$ref": "#/definitions/DropDownControlDisplayOptions"},
-                "FilterControlId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-                "SelectableValues": {"$ref": "#/definitions/FilterSelectableValues"},
-                "SourceFilterId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-                "Title": {"maxLength": 2048, "minLength": 1, "type": "string"},
-                "Type": {"$ref": "#/definitions/SheetControlListType"},
-            },
-            "required": ["FilterControlId", "SourceFilterId", "Title"],
-            "type": "object",
-        },
-        "FilterGroup": {
-            "additionalProperties": False,
-            "properties": {
-                "CrossDataset": {"$ref": "#/definitions/CrossDatasetTypes"},
-                "FilterGroupId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-                "Filters": {
-                    "items": {"$ref": "#/definitions/Filter"},
-                    "maxItems": 20,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "ScopeConfiguration": {"$ref": "#/definitions/FilterScopeConfiguration"},
-                "Status": {"$ref": "#/definitions/WidgetStatus"},
-            },
-            "required": ["CrossDataset", "FilterGroupId", "Filters", "ScopeConfiguration"],
-            "type": "object",
-        },
-        "FilterListConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "CategoryValues": {
-                    "items": {"maxLength": 512, "minLength": 0, "type": "string"},
-                    "maxItems": 100000,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "MatchOperator": {"$ref": "#/definitions/CategoryFilterMatchOperator"},
-                "NullOption": {"$ref": "#/definitions/FilterNullOption"},
-                "SelectAllOptions": {"$ref": "#/definitions/CategoryFilterSelectAllOptions"},
-            },
-            "required": ["MatchOperator"],
-            "type": "object",
-        },
-        "FilterListControl": {
-            "additionalProperties": False,
-            "properties": {
-                "CascadingControlConfiguration": {
-                    "$ref": "#/definitions/CascadingControlConfiguration"
-                },
-                "DisplayOptions": {"$ref": "#/definitions/ListControlDisplayOptions"},
-                "FilterControlId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-                "SelectableValues": {"$ref": "#/definitions/FilterSelectableValues"},
-                "SourceFilterId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-                "Title": {"maxLength": 2048, "minLength": 1, "type": "string"},
-                "Type": {"$ref": "#/definitions/SheetControlListType"},
-            },
-            "required": ["FilterControlId", "SourceFilterId", "Title"],
-            "type": "object",
-        },
-        "FilterNullOption": {
-            "enum": ["ALL_VALUES", "NULLS_ONLY", "NON_NULLS_ONLY"],
-            "type": "string",
-        },
-        "FilterOperationSelectedFieldsConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "SelectedColumns": {
-                    "items": {"$ref": "#/definitions/ColumnIdentifier"},
-                    "maxItems": 10,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "SelectedFieldOptions": {"$ref": "#/definitions/SelectedFieldOptions"},
-                "SelectedFields": {
-                    "items": {"maxLength": 512, "minLength": 1, "type": "string"},
-                    "maxItems": 20,
-                    "minItems": 1,
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "FilterOperationTargetVisualsConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "SameSheetTargetVisualConfiguration": {
-                    "$ref": "#/definitions/SameSheetTargetVisualConfiguration"
-                }
-            },
-            "type": "object",
-        },
-        "FilterRelativeDateTimeControl": {
-            "additionalProperties": False,
-            "properties": {
-                "CommitMode": {"$ref": "#/definitions/CommitMode"},
-                "DisplayOptions": {"$ref": "#/definitions/RelativeDateTimeControlDisplayOptions"},
-                "FilterControlId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-                "SourceFilterId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-                "Title": {"maxLength": 2048, "minLength": 1, "type": "string"},
-            },
-            "required": ["FilterControlId", "SourceFilterId", "Title"],
-            "type": "object",
-        },
-        "FilterScopeConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AllSheets": {"$ref": "#/definitions/AllSheetsFilterScopeConfiguration"},
-                "SelectedSheets": {"$ref": "#/definitions/SelectedSheetsFilterScopeConfiguration"},
-            },
-            "type": "object",
-        },
-        "FilterSelectableValues": {
-            "additionalProperties": False,
-            "properties": {
-                "Values": {
-                    "items": {"type": "string"},
-                    "maxItems": 50000,
-                    "minItems": 0,
-                    "type": "array",
-                }
-            },
-            "type": "object",
-        },
-        "FilterSliderControl": {
-            "additionalProperties": False,
-            "properties": {
-                "DisplayOptions": {"$ref": "#/definitions/SliderControlDisplayOptions"},
-                "FilterControlId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-                "MaximumValue": {"type": "number"},
-                "MinimumValue": {"type": "number"},
-                "SourceFilterId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-                "StepSize": {"type": "number"},
-                "Title": {"maxLength": 2048, "minLength": 1, "type": "string"},
-                "Type": {"$ref": "#/definitions/SheetControlSliderType"},
-            },
-            "required": [
-                "FilterControlId",
-                "MaximumValue",
-                "MinimumValue",
-                "SourceFilterId",
-                "StepSize",
-                "Title",
-            ],
-            "type": "object",
-        },
-        "FilterTextAreaControl": {
-            "additionalProperties": False,
-            "properties": {
-                "Delimiter": {"maxLength": 2048, "minLength": 1, "type": "string"},
-                "DisplayOptions": {"$ref": "#/definitions/TextAreaControlDisplayOptions"},
-                "FilterControlId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-                "SourceFilterId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-                "Title": {"maxLength": 2048, "minLength": 1, "type": "string"},
-            },
-            "required": ["FilterControlId", "SourceFilterId", "Title"],
-            "type": "object",
-        },
-        "FilterTextFieldControl": {
-            "additionalProperties": False,
-            "properties": {
-                "DisplayOptions": {"$ref": "#/definitions/TextFieldControlDisplayOptions"},
-                "FilterControlId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-                "SourceFilterId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-                "Title": {"maxLength": 2048, "minLength": 1, "type": "string"},
-            },
-            "required": ["FilterControlId", "SourceFilterId", "Title"],
-            "type": "object",
-        },
-        "FilterVisualScope": {"enum": ["ALL_VISUALS", "SELECTED_VISUALS"], "type": "string"},
-        "FontConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "FontColor": {"pattern": "^#[A-F0-9]{6}$", "type": "string"},
-                "FontDecoration": {"$ref": "#/definitions/FontDecoration"},
-                "FontFamily": {"maxLength": 256, "minLength": 0, "type": "string"},
-                "FontSize": {"$ref": "#/definitions/FontSize"},
-                "FontStyle": {"$ref": "#/definitions/FontStyle"},
-                "FontWeight": {"$ref": "#/definitions/FontWeight"},
-            },
-            "type": "object",
-        },
-        "FontDecoration": {"enum": ["UNDERLINE", "NONE"], "type": "string"},
-        "FontSize": {
-            "additionalProperties": False,
-            "properties": {
-                "Absolute": {"type": "string"},
-                "Relative": {"$ref": "#/definitions/RelativeFontSize"},
-            },
-            "type": "object",
-        },
-        "FontStyle": {"enum": ["NORMAL", "ITALIC"], "type": "string"},
-        "FontWeight": {
-            "additionalProperties": False,
-            "properties": {"Name": {"$ref": "#/definitions/FontWeightName"}},
-            "type": "object",
-        },
-        "FontWeightName": {"enum": ["NORMAL", "BOLD"], "type": "string"},
-        "ForecastComputation": {
-            "additionalProperties": False,
-            "properties": {
-                "ComputationId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-                "CustomSeasonalityValue": {"maximum": 180, "minimum": 1, "type": "number"},
-                "LowerBoundary": {"type": "number"},
-                "Name": {"type": "string"},
-                "PeriodsBackward": {"maximum": 1000, "minimum": 0, "type": "number"},
-                "PeriodsForward": {"maximum": 1000, "minimum": 1, "type": "number"},
-                "PredictionInterval": {"maximum": 95, "minimum": 50, "type": "number"},
-                "Seasonality": {"$ref": "#/definitions/ForecastComputationSeasonality"},
-                "Time": {"$ref": "#/definitions/DimensionField"},
-                "UpperBoundary": {"type": "number"},
-                "Value": {"$ref": "#/definitions/MeasureField"},
-            },
-            "required": ["ComputationId"],
-            "type": "object",
-        },
-        "ForecastComputationSeasonality": {"enum": ["AUTOMATIC", "CUSTOM"], "type": "string"},
-        "ForecastConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "ForecastProperties": {"$ref": "#/definitions/TimeBasedForecastProperties"},
-                "Scenario": {"$ref": "#/definitions/ForecastScenario"},
-            },
-            "type": "object",
-        },
-        "ForecastScenario": {
-            "additionalProperties": False,
-            "properties": {
-                "WhatIfPointScenario": {"$ref": "#/definitions/WhatIfPointScenario"},
-                "WhatIfRangeScenario": {"$ref": "#/definitions/WhatIfRangeScenario"},
-            },
-            "type": "object",
-        },
-        "FormatConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "DateTimeFormatConfiguration": {
-                    "$ref": "#/definitions/DateTimeFormatConfiguration"
-                },
-                "NumberFormatConfiguration": {"$ref": "#/definitions/NumberFormatConfiguration"},
-                "StringFormatConfiguration": {"$ref": "#/definitions/StringFormatConfiguration"},
-            },
-            "type": "object",
-        },
-        "FreeFormLayoutCanvasSizeOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "ScreenCanvasSizeOptions": {
-                    "$ref": "#/definitions/FreeFormLayoutScreenCanvasSizeOptions"
-                }
-            },
-            "type": "object",
-        },
-        "FreeFormLayoutConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "CanvasSizeOptions": {"$ref": "#/definitions/FreeFormLayoutCanvasSizeOptions"},
-                "Elements": {
-                    "items": {"$ref": "#/definitions/FreeFormLayoutElement"},
-                    "maxItems": 430,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Groups": {
-                    "items": {"$ref": "#/definitions/SheetLayoutGroup"},
-                    "maxItems": 215,
-                    "minItems": 0,
-                    "type": "array",
-                },
-            },
-            "required": ["Elements"],
-            "type": "object",
-        },
-        "FreeFormLayoutElement": {
-            "additionalProperties": False,
-            "properties": {
-                "BackgroundStyle": {"$ref": "#/definitions/FreeFormLayoutElementBackgroundStyle"},
-                "BorderStyle": {"$ref": "#/definitions/FreeFormLayoutElementBorderStyle"},
-                "ElementId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-                "ElementType": {"$ref": "#/definitions/LayoutElementType"},
-                "Height": {"type": "string"},
-                "LoadingAnimation": {"$ref": "#/definitions/LoadingAnimation"},
-                "RenderingRules": {
-                    "items": {"$ref": "#/definitions/SheetElementRenderingRule"},
-                    "maxItems": 10000,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "SelectedBorderStyle": {"$ref": "#/definitions/FreeFormLayoutElementBorderStyle"},
-                "Visibility": {"$ref": "#/definitions/Visibility"},
-                "Width": {"type": "string"},
-                "XAxisLocation": {"type": "string"},
-                "YAxisLocation": {"type": "string"},
-            },
-            "required": [
-                "ElementId",
-                "ElementType",
-                "Height",
-                "Width",
-                "XAxisLocation",
-                "YAxisLocation",
-            ],
-            "type": "object",
-        },
-        "FreeFormLayoutElementBackgroundStyle": {
-            "additionalProperties": False,
-            "properties": {
-                "Color": {"pattern": "^#[A-F0-9]{6}(?:[A-F0-9]{2})?$", "type": "string"},
-                "Visibility": {"$ref": "#/definitions/Visibility"},
-            },
-            "type": "object",
-        },
-        "FreeFormLayoutElementBorderStyle": {
-            "additionalProperties": False,
-            "properties": {
-                "Color": {"pattern": "^#[A-F0-9]{6}(?:[A-F0-9]{2})?$", "type": "string"},
-                "Visibility": {"$ref": "#/definitions/Visibility"},
-            },
-            "type": "object",
-        },
-        "FreeFormLayoutScreenCanvasSizeOptions": {
-            "additionalProperties": False,
-            "properties": {"OptimizedViewPortWidth": {"type": "string"}},
-            "required": ["OptimizedViewPortWidth"],
-            "type": "object",
-        },
-        "FreeFormSectionLayoutConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Elements": {
-                    "items": {"$ref": "#/definitions/FreeFormLayoutElement"},
-                    "maxItems": 430,
-                    "minItems": 0,
-                    "type": "array",
-                }
-            },
-            "required": ["Elements"],
-            "type": "object",
-        },
-        "FunnelChartAggregatedFieldWells": {
-            "additionalProperties": False,
-            "properties": {
-                "Category": {
-                    "items": {"$ref": "#/definitions/DimensionField"},
-                    "maxItems": 1,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Values": {
-                    "items": {"$ref": "#/definitions/MeasureField"},
-                    "maxItems": 1,
-                    "minItems": 0,
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "FunnelChartConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "CategoryLabelOptions": {"$ref": "#/definitions/ChartAxisLabelOptions"},
-                "DataLabelOptions": {"$ref": "#/definitions/FunnelChartDataLabelOptions"},
-                "FieldWells": {"$ref": "#/definitions/FunnelChartFieldWells"},
-                "Interactions": {"$ref": "#/definitions/VisualInteractionOptions"},
-                "SortConfiguration": {"$ref": "#/definitions/FunnelChartSortConfiguration"},
-                "Tooltip": {"$ref": "#/definitions/TooltipOptions"},
-                "ValueLabelOptions": {"$ref": "#/definitions/ChartAxisLabelOptions"},
-                "VisualPalette": {"$ref": "#/definitions/VisualPalette"},
-            },
-            "type": "object",
-        },
-        "FunnelChartDataLabelOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "CategoryLabelVisibility": {"$ref": "#/definitions/Visibility"},
-                "LabelColor": {"pattern": "^#[A-F0-9]{6}$", "type": "string"},
-                "LabelFontConfiguration": {"$ref": "#/definitions/FontConfiguration"},
-                "MeasureDataLabelStyle": {"$ref": "#/definitions/FunnelChartMeasureDataLabelStyle"},
-                "MeasureLabelVisibility": {"$ref": "#/definitions/Visibility"},
-                "Position": {"$ref": "#/definitions/DataLabelPosition"},
-                "Visibility": {"$ref": "#/definitions/Visibility"},
-            },
-            "type": "object",
-        },
-        "FunnelChartFieldWells": {
-            "additionalProperties": False,
-            "properties": {
-                "FunnelChartAggregatedFieldWells": {
-                    "$ref": "#/definitions/FunnelChartAggregatedFieldWells"
-                }
-            },
-            "type": "object",
-        },
-        "FunnelChartMeasureDataLabelStyle": {
-            "enum": [
-                "VALUE_ONLY",
-                "PERCENTAGE_BY_FIRST_STAGE",
-                "PERCENTAGE_BY_PREVIOUS_STAGE",
-                "VALUE_AND_PERCENTAGE_BY_FIRST_STAGE",
-                "VALUE_AND_PERCENTAGE_BY_PREVIOUS_STAGE",
-            ],
-            "type": "string",
-        },
-        "FunnelChartSortConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "CategoryItemsLimit": {"$ref": "#/definitions/ItemsLimitConfiguration"},
-                "CategorySort": {
-                    "items": {"$ref": "#/definitions/FieldSortOptions"},
-                    "maxItems": 100,
-                    "minItems": 0,
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "FunnelChartVisual": {
-            "additionalProperties": False,
-            "properties": {
-                "Actions": {
-                    "items": {"$ref": "#/definitions/VisualCustomAction"},
-                    "maxItems": 10,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "ChartConfiguration": {"$ref": "#/definitions/FunnelChartConfiguration"},
-                "ColumnHierarchies": {
-                    "items": {"$ref": "#/definitions/ColumnHierarchy"},
-                    "maxItems": 2,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Subtitle": {"$ref": "#/definitions/VisualSubtitleLabelOptions"},
-                "Title": {"$ref": "#/definitions/VisualTitleLabelOptions"},
-                "VisualContentAltText": {"maxLength": 1024, "minLength": 1, "type": "string"},
-                "VisualId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-            },
-            "required": ["VisualId"],
-            "type": "object",
-        },
-        "GaugeChartArcConditionalFormatting": {
-            "additionalProperties": False,
-            "properties": {"ForegroundColor": {"$ref": "#/definitions/ConditionalFormattingColor"}},
-            "type": "object",
-        },
-        "GaugeChartColorConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "BackgroundColor": {"pattern": "^#[A-F0-9]{6}$", "type": "string"},
-                "ForegroundColor": {"pattern": "^#[A-F0-9]{6}$", "type": "string"},
-            },
-            "type": "object",
-        },
-        "GaugeChartConditionalFormatting": {
-            "additionalProperties": False,
-            "properties": {
-                "ConditionalFormattingOptions": {
-                    "items": {"$ref": "#/definitions/GaugeChartConditionalFormattingOption"},
-                    "maxItems": 100,
-                    "minItems": 0,
-                    "type": "array",
-                }
-            },
-            "type": "object",
-        },
-        "GaugeChartConditionalFormattingOption": {
-            "additionalProperties": False,
-            "properties": {
-                "Arc": {"$ref": "#/definitions/GaugeChartArcConditionalFormatting"},
-                "PrimaryValue": {
-                    "$ref": "#/definitions/GaugeChartPrimaryValueConditionalFormatting"
-                },
-            },
-            "type": "object",
-        },
-        "GaugeChartConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "ColorConfiguration": {"$ref": "#/definitions/GaugeChartColorConfiguration"},
-                "DataLabels": {"$ref": "#/definitions/DataLabelOptions"},
-                "FieldWells": {"$ref": "#/definitions/GaugeChartFieldWells"},
-                "GaugeChartOptions": {"$ref": "#/definitions/GaugeChartOptions"},
-                "Interactions": {"$ref": "#/definitions/VisualInteractionOptions"},
-                "TooltipOptions": {"$ref": "#/definitions/TooltipOptions"},
-                "VisualPalette": {"$ref": "#/definitions/VisualPalette"},
-            },
-            "type": "object",
-        },
-        "GaugeChartFieldWells": {
-            "additionalProperties": False,
-            "properties": {
-                "TargetValues": {
-                    "items": {"$ref": "#/definitions/MeasureField"},
-                    "maxItems": 200,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Values": {
-                    "items": {"$ref": "#/definitions/MeasureField"},
-                    "maxItems": 200,
-                    "minItems": 0,
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "GaugeChartOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "Arc": {"$ref": "#/definitions/ArcConfiguration"},
-                "ArcAxis": {"$ref": "#/definitions/ArcAxisConfiguration"},
-                "Comparison": {"$ref": "#/definitions/ComparisonConfiguration"},
-                "PrimaryValueDisplayType": {"$ref": "#/definitions/PrimaryValueDisplayType"},
-                "PrimaryValueFontConfiguration": {"$ref": "#/definitions/FontConfiguration"},
-            },
-            "type": "object",
-        },
-        "GaugeChartPrimaryValueConditionalFormatting": {
-            "additionalProperties": False,
-            "properties": {
-                "Icon": {"$ref": "#/definitions/ConditionalFormattingIcon"},
-                "TextColor": {"$ref": "#/definitions/ConditionalFormattingColor"},
-            },
-            "type": "object",
-        },
-        "GaugeChartVisual": {
-            "additionalProperties": False,
-            "properties": {
-                "Actions": {
-                    "items": {"$ref": "#/definitions/VisualCustomAction"},
-                    "maxItems": 10,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "ChartConfiguration": {"$ref": "#/definitions/GaugeChartConfiguration"},
-                "ConditionalFormatting": {"$ref": "#/definitions/GaugeChartConditionalFormatting"},
-                "Subtitle": {"$ref": "#/definitions/VisualSubtitleLabelOptions"},
-                "Title": {"$ref": "#/definitions/VisualTitleLabelOptions"},
-                "VisualContentAltText": {"maxLength": 1024, "minLength": 1, "type": "string"},
-                "VisualId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-            },
-            "required": ["VisualId"],
-            "type": "object",
-        },
-        "GeospatialCategoricalColor": {
-            "additionalProperties": False,
-            "properties": {
-                "CategoryDataColors": {
-                    "items": {"$ref": "#/definitions/GeospatialCategoricalDataColor"},
-                    "type": "array",
-                },
-                "DefaultOpacity": {"maximum": 1, "minimum": 0, "type": "number"},
-                "NullDataSettings": {"$ref": "#/definitions/GeospatialNullDataSettings"},
-                "NullDataVisibility": {"$ref": "#/definitions/Visibility"},
-            },
-            "required": ["CategoryDataColors"],
-            "type": "object",
-        },
-        "GeospatialCategoricalDataColor": {
-            "additionalProperties": False,
-            "properties": {
-                "Color": {"pattern": "^#[A-F0-9]{6}(?:[A-F0-9]{2})?$", "type": "string"},
-                "DataValue": {"type": "string"},
-            },
-            "required": ["Color", "DataValue"],
-            "type": "object",
-        },
-        "GeospatialCircleRadius": {
-            "additionalProperties": False,
-            "properties": {"Radius": {"minimum": 0, "type": "number"}},
-            "type": "object",
-        },
-        "GeospatialCircleSymbolStyle": {
-            "additionalProperties": False,
-            "properties": {
-                "CircleRadius": {"$ref": "#/definitions/GeospatialCircleRadius"},
-                "FillColor": {"$ref": "#/definitions/GeospatialColor"},
-                "StrokeColor": {"$ref": "#/definitions/GeospatialColor"},
-                "StrokeWidth": {"$ref": "#/definitions/GeospatialLineWidth"},
-            },
-            "type": "object",
-        },
-        "GeospatialColor": {
-            "additionalProperties": False,
-            "properties": {
-                "Categorical": {"$ref": "#/definitions/GeospatialCategoricalColor"},
-                "Gradient": {"$ref": "#/definitions/GeospatialGradientColor"},
-                "Solid": {"$ref": "#/definitions/GeospatialSolidColor"},
-            },
-            "type": "object",
-        },
-        "GeospatialColorState": {"enum": ["ENABLED", "DISABLED"], "type": "string"},
-        "GeospatialCoordinateBounds": {
-            "additionalProperties": False,
-            "properties": {
-                "East": {"maximum": 1800, "minimum": -1800, "type": "number"},
-                "North": {"maximum": 90, "minimum": -90, "type": "number"},
-                "South": {"maximum": 90, "minimum": -90, "type": "number"},
-                "West": {"maximum": 1800, "minimum": -1800, "type": "number"},
-            },
-            "required": ["East", "North", "South", "West"],
-            "type": "object",
-        },
-        "GeospatialDataSourceItem": {
-            "additionalProperties": False,
-            "properties": {
-                "StaticFileDataSource": {"$ref": "#/definitions/GeospatialStaticFileSource"}
-            },
-            "type": "object",
-        },
-        "GeospatialGradientColor": {
-            "additionalProperties": False,
-            "properties": {
-                "DefaultOpacity": {"maximum": 1, "minimum": 0, "type": "number"},
-                "NullDataSettings": {"$ref": "#/definitions/GeospatialNullDataSettings"},
-                "NullDataVisibility": {"$ref": "#/definitions/Visibility"},
-                "StepColors": {
-                    "items": {"$ref": "#/definitions/GeospatialGradientStepColor"},
-                    "maxItems": 3,
-                    "minItems": 2,
-                    "type": "array",
-                },
-            },
-            "required": ["StepColors"],
-            "type": "object",
-        },
-        "GeospatialGradientStepColor": {
-            "additionalProperties": False,
-            "properties": {
-                "Color": {"pattern": "^#[A-F0-9]{6}(?:[A-F0-9]{2})?$", "type": "string"},
-                "DataValue": {"type": "number"},
-            },
-            "required": ["Color", "DataValue"],
-            "type": "object",
-        },
-        "GeospatialHeatmapColorScale": {
-            "additionalProperties": False,
-            "properties": {
-                "Colors": {
-                    "items": {"$ref": "#/definitions/GeospatialHeatmapDataColor"},
-                    "maxItems": 2,
-                    "minItems": 2,
-                    "type": "array",
-                }
-            },
-            "type": "object",
-        },
-        "GeospatialHeatmapConfiguration": {
-            "additionalProperties": False,
-            "properties": {"HeatmapColor": {"$ref": "#/definitions/GeospatialHeatmapColorScale"}},
-            "type": "object",
-        },
-        "GeospatialHeatmapDataColor": {
-            "additionalProperties": False,
-            "properties": {"Color": {"pattern": "^#[A-F0-9]{6}$", "type": "string"}},
-            "required": ["Color"],
-            "type": "object",
-        },
-        "GeospatialLayerColorField": {
-            "additionalProperties": False,
-            "properties": {
-                "ColorDimensionsFields": {
-                    "items": {"$ref": "#/definitions/DimensionField"},
-                    "maxItems": 1,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "ColorValuesFields": {
-                    "items": {"$ref": "#/definitions/MeasureField"},
-                    "maxItems": 1,
-                    "minItems": 0,
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "GeospatialLayerDefinition": {
-            "additionalProperties": False,
-            "properties": {
-                "LineLayer": {"$ref": "#/definitions/GeospatialLineLayer"},
-                "PointLayer": {"$ref": "#/definitions/GeospatialPointLayer"},
-                "PolygonLayer": {"$ref": "#/definitions/GeospatialPolygonLayer"},
-            },
-            "type": "object",
-        },
-        "GeospatialLayerItem": {
-            "additionalProperties": False,
-            "properties": {
-                "Actions": {
-                    "items": {"$ref": "#/definitions/LayerCustomAction"},
-                    "maxItems": 10,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "DataSource": {"$ref": "#/definitions/GeospatialDataSourceItem"},
-                "JoinDefinition": {"$ref": "#/definitions/GeospatialLayerJoinDefinition"},
-                "Label": {"type": "string"},
-                "LayerDefinition": {"$ref": "#/definitions/GeospatialLayerDefinition"},
-                "LayerId": {"type": "string"},
-                "LayerType": {"$ref": "#/definitions/GeospatialLayerType"},
-                "Tooltip": {"$ref": "#/definitions/TooltipOptions"},
-                "Visibility": {"$ref": "#/definitions/Visibility"},
-            },
-            "required": ["LayerId"],
-            "type": "object",
-        },
-        "GeospatialLayerJoinDefinition": {
-            "additionalProperties": False,
-            "properties": {
-                "ColorField": {"$ref": "#/definitions/GeospatialLayerColorField"},
-                "DatasetKeyField": {"$ref": "#/definitions/UnaggregatedField"},
-                "ShapeKeyField": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "GeospatialLayerMapConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Interactions": {"$ref": "#/definitions/VisualInteractionOptions"},
-                "Legend": {"$ref": "#/definitions/LegendOptions"},
-                "MapLayers": {
-                    "items": {"$ref": "#/definitions/GeospatialLayerItem"},
-                    "type": "array",
-                },
-                "MapState": {"$ref": "#/definitions/GeospatialMapState"},
-                "MapStyle": {"$ref": "#/definitions/GeospatialMapStyle"},
-            },
-            "type": "object",
-        },
-        "GeospatialLayerType": {"enum": ["POINT", "LINE", "POLYGON"], "type": "string"},
-        "GeospatialLineLayer": {
-            "additionalProperties": False,
-            "properties": {"Style": {"$ref": "#/definitions/GeospatialLineStyle"}},
-            "required": ["Style"],
-            "type": "object",
-        },
-        "GeospatialLineStyle": {
-            "additionalProperties": False,
-            "properties": {"LineSymbolStyle": {"$ref": "#/definitions/GeospatialLineSymbolStyle"}},
-            "type": "object",
-        },
-        "GeospatialLineSymbolStyle": {
-            "additionalProperties": False,
-            "properties": {
-                "FillColor": {"$ref": "#/definitions/GeospatialColor"},
-                "LineWidth": {"$ref": "#/definitions/GeospatialLineWidth"},
-            },
-            "type": "object",
-        },
-        "GeospatialLineWidth": {
-            "additionalProperties": False,
-            "properties": {"LineWidth": {"minimum": 0, "type": "number"}},
-            "type": "object",
-        },
-        "GeospatialMapAggregatedFieldWells": {
-            "additionalProperties": False,
-            "properties": {
-                "Colors": {
-                    "items": {"$ref": "#/definitions/DimensionField"},
-                    "maxItems": 200,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Geospatial": {
-                    "items": {"$ref": "#/definitions/DimensionField"},
-                    "maxItems": 200,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Values": {
-                    "items": {"$ref": "#/definitions/MeasureField"},
-                    "maxItems": 200,
-                    "minItems": 0,
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "GeospatialMapConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "FieldWells": {"$ref": "#/definitions/GeospatialMapFieldWells"},
-                "Interactions": {"$ref": "#/definitions/VisualInteractionOptions"},
-                "Legend": {"$ref": "#/definitions/LegendOptions"},
-                "MapStyleOptions": {"$ref": "#/definitions/GeospatialMapStyleOptions"},
-                "PointStyleOptions": {"$ref": "#/definitions/GeospatialPointStyleOptions"},
-                "Tooltip": {"$ref": "#/definitions/TooltipOptions"},
-                "VisualPalette": {"$ref": "#/definitions/VisualPalette"},
-                "WindowOptions": {"$ref": "#/definitions/GeospatialWindowOptions"},
-            },
-            "type": "object",
-        },
-        "GeospatialMapFieldWells": {
-            "additionalProperties": False,
-            "properties": {
-                "GeospatialMapAggregatedFieldWells": {
-                    "$ref": "#/definitions/GeospatialMapAggregatedFieldWells"
-                }
-            },
-            "type": "object",
-        },
-        "GeospatialMapNavigation": {"enum": ["ENABLED", "DISABLED"], "type": "string"},
-        "GeospatialMapState": {
-            "additionalProperties": False,
-            "properties": {
-                "Bounds": {"$ref": "#/definitions/GeospatialCoordinateBounds"},
-                "MapNavigation": {"$ref": "#/definitions/GeospatialMapNavigation"},
-            },
-            "type": "object",
-        },
-        "GeospatialMapStyle": {
-            "additionalProperties": False,
-            "properties": {
-                "BackgroundColor": {"pattern": "^#[A-F0-9]{6}(?:[A-F0-9]{2})?$", "type": "string"},
-                "BaseMapStyle": {"$ref": "#/definitions/BaseMapStyleType"},
-                "BaseMapVisibility": {"$ref": "#/definitions/Visibility"},
-            },
-            "type": "object",
-        },
-        "GeospatialMapStyleOptions": {
-            "additionalProperties": False,
-            "properties": {"BaseMapStyle": {"$ref": "#/definitions/BaseMapStyleType"}},
-            "type": "object",
-        },
-        "GeospatialMapVisual": {
-            "additionalProperties": False,
-            "properties": {
-                "Actions": {
-                    "items": {"$ref": "#/definitions/VisualCustomAction"},
-                    "maxItems": 10,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "ChartConfiguration": {"$ref": "#/definitions/GeospatialMapConfiguration"},
-                "ColumnHierarchies": {
-                    "items": {"$ref": "#/definitions/ColumnHierarchy"},
-                    "maxItems": 2,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Subtitle": {"$ref": "#/definitions/VisualSubtitleLabelOptions"},
-                "Title": {"$ref": "#/definitions/VisualTitleLabelOptions"},
-                "VisualContentAltText": {"maxLength": 1024, "minLength": 1, "type": "string"},
-                "VisualId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-            },
-            "required": ["VisualId"],
-            "type": "object",
-        },
-        "GeospatialNullDataSettings": {
-            "additionalProperties": False,
-            "properties": {"SymbolStyle": {"$ref": "#/definitions/GeospatialNullSymbolStyle"}},
-            "required": ["SymbolStyle"],
-            "type": "object",
-        },
-        "GeospatialNullSymbolStyle": {
-            "additionalProperties": False,
-            "properties": {
-                "FillColor": {"pattern": "^#[A-F0-9]{6}(?:[A-F0-9]{2})?$", "type": "string"},
-                "StrokeColor": {"pattern": "^#[A-F0-9]{6}(?:[A-F0-9]{2})?$", "type": "string"},
-                "StrokeWidth": {"minimum": 0, "type": "number"},
-            },
-            "type": "object",
-        },
-        "GeospatialPointLayer": {
-            "additionalProperties": False,
-            "properties": {"Style": {"$ref": "#/definitions/GeospatialPointStyle"}},
-            "required": ["Style"],
-            "type": "object",
-        },
-        "GeospatialPointStyle": {
-            "additionalProperties": False,
-            "properties": {
-                "CircleSymbolStyle": {"$ref": "#/definitions/GeospatialCircleSymbolStyle"}
-            },
-            "type": "object",
-        },
-        "GeospatialPointStyleOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "ClusterMarkerConfiguration": {"$ref": "#/definitions/ClusterMarkerConfiguration"},
-                "HeatmapConfiguration": {"$ref": "#/definitions/GeospatialHeatmapConfiguration"},
-                "SelectedPointStyle": {"$ref": "#/definitions/GeospatialSelectedPointStyle"},
-            },
-            "type": "object",
-        },
-        "GeospatialPolygonLayer": {
-            "additionalProperties": False,
-            "properties": {"Style": {"$ref": "#/definitions/GeospatialPolygonStyle"}},
-            "required": ["Style"],
-            "type": "object",
-        },
-        "GeospatialPolygonStyle": {
-            "additionalProperties": False,
-            "properties": {
-                "PolygonSymbolStyle": {"$ref": "#/definitions/GeospatialPolygonSymbolStyle"}
-            },
-            "type": "object",
-        },
-        "GeospatialPolygonSymbolStyle": {
-            "additionalProperties": False,
-            "properties": {
-                "FillColor": {"$ref": "#/definitions/GeospatialColor"},
-                "StrokeColor": {"$ref": "#/definitions/GeospatialColor"},
-                "StrokeWidth": {"$ref": "#/definitions/GeospatialLineWidth"},
-            },
-            "type": "object",
-        },
-        "GeospatialSelectedPointStyle": {"enum": ["POINT", "CLUSTER", "HEATMAP"], "type": "string"},
-        "GeospatialSolidColor": {
-            "additionalProperties": False,
-            "properties": {
-                "Color": {"pattern": "^#[A-F0-9]{6}(?:[A-F0-9]{2})?$", "type": "string"},
-                "State": {"$ref": "#/definitions/GeospatialColorState"},
-            },
-            "required": ["Color"],
-            "type": "object",
-        },
-        "GeospatialStaticFileSource": {
-            "additionalProperties": False,
-            "properties": {
-                "StaticFileId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                }
-            },
-            "required": ["StaticFileId"],
-            "type": "object",
-        },
-        "GeospatialWindowOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "Bounds": {"$ref": "#/definitions/GeospatialCoordinateBounds"},
-                "MapZoomMode": {"$ref": "#/definitions/MapZoomMode"},
-            },
-            "type": "object",
-        },
-        "GlobalTableBorderOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "SideSpecificBorder": {"$ref": "#/definitions/TableSideBorderOptions"},
-                "UniformBorder": {"$ref": "#/definitions/TableBorderOptions"},
-            },
-            "type": "object",
-        },
-        "GradientColor": {
-            "additionalProperties": False,
-            "properties": {
-                "Stops": {
-                    "items": {"$ref": "#/definitions/GradientStop"},
-                    "maxItems": 100,
-                    "minItems": 0,
-                    "type": "array",
-                }
-            },
-            "type": "object",
-        },
-        "GradientStop": {
-            "additionalProperties": False,
-            "properties": {
-                "Color": {"pattern": "^#[A-F0-9]{6}$", "type": "string"},
-                "DataValue": {"type": "number"},
-                "GradientOffset": {"type": "number"},
-            },
-            "required": ["GradientOffset"],
-            "type": "object",
-        },
-        "GridLayoutCanvasSizeOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "ScreenCanvasSizeOptions": {
-                    "$ref": "#/definitions/GridLayoutScreenCanvasSizeOptions"
-                }
-            },
-            "type": "object",
-        },
-        "GridLayoutConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "CanvasSizeOptions": {"$ref": "#/definitions/GridLayoutCanvasSizeOptions"},
-                "Elements": {
-                    "items": {"$ref": "#/definitions/GridLayoutElement"},
-                    "maxItems": 430,
-                    "minItems": 0,
-                    "type": "array",
-                },
-            },
-            "required": ["Elements"],
-            "type": "object",
-        },
-        "GridLayoutElement": {
-            "additionalProperties": False,
-            "properties": {
-                "BackgroundStyle": {"$ref": "#/definitions/GridLayoutElementBackgroundStyle"},
-                "BorderRadius": {"maxLength": 50, "minLength": 0, "type": "string"},
-                "BorderStyle": {"$ref": "#/definitions/GridLayoutElementBorderStyle"},
-                "ColumnIndex": {"maximum": 35, "minimum": 0, "type": "number"},
-                "ColumnSpan": {"maximum": 36, "minimum": 1, "type": "number"},
-                "ElementId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-                "ElementType": {"$ref": "#/definitions/LayoutElementType"},
-                "LoadingAnimation": {"$ref": "#/definitions/LoadingAnimation"},
-                "Padding": {"maxLength": 200, "minLength": 0, "type": "string"},
-                "RowIndex": {"maximum": 9009, "minimum": 0, "type": "number"},
-                "RowSpan": {"maximum": 21, "minimum": 1, "type": "number"},
-                "SelectedBorderStyle": {"$ref": "#/definitions/GridLayoutElementBorderStyle"},
-            },
-            "required": ["ColumnSpan", "ElementId", "ElementType", "RowSpan"],
-            "type": "object",
-        },
-        "GridLayoutElementBackgroundStyle": {
-            "additionalProperties": False,
-            "properties": {
-                "Color": {"pattern": "^#[A-F0-9]{6}(?:[A-F0-9]{2})?$", "type": "string"},
-                "Visibility": {"$ref": "#/definitions/Visibility"},
-            },
-            "type": "object",
-        },
-        "GridLayoutElementBorderStyle": {
-            "additionalProperties": False,
-            "properties": {
-                "Color": {"pattern": "^#[A-F0-9]{6}(?:[A-F0-9]{2})?$", "type": "string"},
-                "Visibility": {"$ref": "#/definitions/Visibility"},
-                "Width": {"maxLength": 50, "minLength": 0, "type": "string"},
-            },
-            "type": "object",
-        },
-        "GridLayoutScreenCanvasSizeOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "OptimizedViewPortWidth": {"type": "string"},
-                "ResizeOption": {"$ref": "#/definitions/ResizeOption"},
-            },
-            "required": ["ResizeOption"],
-            "type": "object",
-        },
-        "GrowthRateComputation": {
-            "additionalProperties": False,
-            "properties": {
-                "ComputationId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-                "Name": {"type": "string"},
-                "PeriodSize": {"maximum": 52, "minimum": 2, "type": "number"},
-                "Time": {"$ref": "#/definitions/DimensionField"},
-                "Value": {"$ref": "#/definitions/MeasureField"},
-            },
-            "required": ["ComputationId"],
-            "type": "object",
-        },
-        "HeaderFooterSectionConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Layout": {"$ref": "#/definitions/SectionLayoutConfiguration"},
-                "SectionId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-                "Style": {"$ref": "#/definitions/SectionStyle"},
-            },
-            "required": ["Layout", "SectionId"],
-            "type": "object",
-        },
-        "HeatMapAggregatedFieldWells": {
-            "additionalProperties": False,
-            "properties": {
-                "Columns": {
-                    "items": {"$ref": "#/definitions/DimensionField"},
-                    "maxItems": 1,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Rows": {
-                    "items": {"$ref": "#/definitions/DimensionField"},
-                    "maxItems": 1,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Values": {
-                    "items": {"$ref": "#/definitions/MeasureField"},
-                    "maxItems": 1,
-                    "minItems": 0,
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "HeatMapConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "ColorScale": {"$ref": "#/definitions/ColorScale"},
-                "ColumnLabelOptions": {"$ref": "#/definitions/ChartAxisLabelOptions"},
-                "DataLabels": {"$ref": "#/definitions/DataLabelOptions"},
-                "FieldWells": {"$ref": "#/definitions/HeatMapFieldWells"},
-                "Interactions": {"$ref": "#/definitions/VisualInteractionOptions"},
-                "Legend": {"$ref": "#/definitions/LegendOptions"},
-                "RowLabelOptions": {"$ref": "#/definitions/ChartAxisLabelOptions"},
-                "SortConfiguration": {"$ref": "#/definitions/HeatMapSortConfiguration"},
-                "Tooltip": {"$ref": "#/definitions/TooltipOptions"},
-            },
-            "type": "object",
-        },
-        "HeatMapFieldWells": {
-            "additionalProperties": False,
-            "properties": {
-                "HeatMapAggregatedFieldWells": {"$ref": "#/definitions/HeatMapAggregatedFieldWells"}
-            },
-            "type": "object",
-        },
-        "HeatMapSortConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "HeatMapColumnItemsLimitConfiguration": {
-                    "$ref": "#/definitions/ItemsLimitConfiguration"
-                },
-                "HeatMapColumnSort": {
-                    "items": {"$ref": "#/definitions/FieldSortOptions"},
-                    "maxItems": 100,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "HeatMapRowItemsLimitConfiguration": {
-                    "$ref": "#/definitions/ItemsLimitConfiguration"
-                },
-                "HeatMapRowSort": {
-                    "items": {"$ref": "#/definitions/FieldSortOptions"},
-                    "maxItems": 100,
-                    "minItems": 0,
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "HeatMapVisual": {
-            "additionalProperties": False,
-            "properties": {
-                "Actions": {
-                    "items": {"$ref": "#/definitions/VisualCustomAction"},
-                    "maxItems": 10,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "ChartConfiguration": {"$ref": "#/definitions/HeatMapConfiguration"},
-                "ColumnHierarchies": {
-                    "items": {"$ref": "#/definitions/ColumnHierarchy"},
-                    "maxItems": 2,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Subtitle": {"$ref": "#/definitions/VisualSubtitleLabelOptions"},
-                "Title": {"$ref": "#/definitions/VisualTitleLabelOptions"},
-                "VisualContentAltText": {"maxLength": 1024, "minLength": 1, "type": "string"},
-                "VisualId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-            },
-            "required": ["VisualId"],
-            "type": "object",
-        },
-        "HistogramAggregatedFieldWells": {
-            "additionalProperties": False,
-            "properties": {
-                "Values": {
-                    "items": {"$ref": "#/definitions/MeasureField"},
-                    "maxItems": 1,
-                    "minItems": 0,
-                    "type": "array",
-                }
-            },
-            "type": "object",
-        },
-        "HistogramBinOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "BinCount": {"$ref": "#/definitions/BinCountOptions"},
-                "BinWidth": {"$ref": "#/definitions/BinWidthOptions"},
-                "SelectedBinType": {"$ref": "#/definitions/HistogramBinType"},
-                "StartValue": {"type": "number"},
-            },
-            "type": "object",
-        },
-        "HistogramBinType": {"enum": ["BIN_COUNT", "BIN_WIDTH"], "type": "string"},
-        "HistogramConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "BinOptions": {"$ref": "#/definitions/HistogramBinOptions"},
-                "DataLabels": {"$ref": "#/definitions/DataLabelOptions"},
-                "FieldWells": {"$ref": "#/definitions/HistogramFieldWells"},
-                "Interactions": {"$ref": "#/definitions/VisualInteractionOptions"},
-                "Tooltip": {"$ref": "#/definitions/TooltipOptions"},
-                "VisualPalette": {"$ref": "#/definitions/VisualPalette"},
-                "XAxisDisplayOptions": {"$ref": "#/definitions/AxisDisplayOptions"},
-                "XAxisLabelOptions": {"$ref": "#/definitions/ChartAxisLabelOptions"},
-                "YAxisDisplayOptions": {"$ref": "#/definitions/AxisDisplayOptions"},
-            },
-            "type": "object",
-        },
-        "HistogramFieldWells": {
-            "additionalProperties": False,
-            "properties": {
-                "HistogramAggregatedFieldWells": {
-                    "$ref": "#/definitions/HistogramAggregatedFieldWells"
-                }
-            },
-            "type": "object",
-        },
-        "HistogramVisual": {
-            "additionalProperties": False,
-            "properties": {
-                "Actions": {
-                    "items": {"$ref": "#/definitions/VisualCustomAction"},
-                    "maxItems": 10,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "ChartConfiguration": {"$ref": "#/definitions/HistogramConfiguration"},
-                "Subtitle": {"$ref": "#/definitions/VisualSubtitleLabelOptions"},
-                "Title": {"$ref": "#/definitions/VisualTitleLabelOptions"},
-                "VisualContentAltText": {"maxLength": 1024, "minLength": 1, "type": "string"},
-                "VisualId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-            },
-            "required": ["VisualId"],
-            "type": "object",
-        },
-        "HorizontalTextAlignment": {"enum": ["LEFT", "CENTER", "RIGHT", "AUTO"], "type": "string"},
-        "Icon": {
-            "enum": [
-                "CARET_UP",
-                "CARET_DOWN",
-                "PLUS",
-                "MINUS",
-                "ARROW_UP",
-                "ARROW_DOWN",
-                "ARROW_LEFT",
-                "ARROW_UP_LEFT",
-                "ARROW_DOWN_LEFT",
-                "ARROW_RIGHT",
-                "ARROW_UP_RIGHT",
-                "ARROW_DOWN_RIGHT",
-                "FACE_UP",
-                "FACE_DOWN",
-                "FACE_FLAT",
-                "ONE_BAR",
-                "TWO_BAR",
-                "THREE_BAR",
-                "CIRCLE",
-                "TRIANGLE",
-                "SQUARE",
-                "FLAG",
-                "THUMBS_UP",
-                "THUMBS_DOWN",
-                "CHECKMARK",
-                "X",
-            ],
-            "type": "string",
-        },
-        "ImageCustomAction": {
-            "additionalProperties": False,
-            "properties": {
-                "ActionOperations": {
-                    "items": {"$ref": "#/definitions/ImageCustomActionOperation"},
-                    "maxItems": 2,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "CustomActionId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-                "Name": {"maxLength": 256, "minLength": 1, "type": "string"},
-                "Status": {"$ref": "#/definitions/WidgetStatus"},
-                "Trigger": {"$ref": "#/definitions/ImageCustomActionTrigger"},
-            },
-            "required": ["ActionOperations", "CustomActionId", "Name", "Trigger"],
-            "type": "object",
-        },
-        "ImageCustomActionOperation": {
-            "additionalProperties": False,
-            "properties": {
-                "NavigationOperation": {"$ref": "#/definitions/CustomActionNavigationOperation"},
-                "SetParametersOperation": {
-                    "$ref": "#/definitions/CustomActionSetParametersOperation"
-                },
-                "URLOperation": {"$ref": "#/definitions/CustomActionURLOperation"},
-            },
-            "type": "object",
-        },
-        "ImageCustomActionTrigger": {"enum": ["CLICK", "MENU"], "type": "string"},
-        "ImageInteractionOptions": {
-            "additionalProperties": False,
-            "properties": {"ImageMenuOption": {"$ref": "#/definitions/ImageMenuOption"}},
-            "type": "object",
-        },
-        "ImageMenuOption": {
-            "additionalProperties": False,
-            "properties": {"AvailabilityStatus": {"$ref": "#/definitions/DashboardBehavior"}},
-            "type": "object",
-        },
-        "ImageStaticFile": {
-            "additionalProperties": False,
-            "properties": {
-                "Source": {"$ref": "#/definitions/StaticFileSource"},
-                "StaticFileId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-            },
-            "required": ["StaticFileId"],
-            "type": "object",
-        },
-        "InnerFilter": {
-            "additionalProperties": False,
-            "properties": {"CategoryInnerFilter": {"$ref": "#/definitions/CategoryInnerFilter"}},
-            "type": "object",
-        },
-        "InsightConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Computations": {
-                    "items": {"$ref": "#/definitions/Computation"},
-                    "maxItems": 100,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "CustomNarrative": {"$ref": "#/definitions/CustomNarrativeOptions"},
-                "Interactions": {"$ref": "#/definitions/VisualInteractionOptions"},
-            },
-            "type": "object",
-        },
-        "InsightVisual": {
-            "additionalProperties": False,
-            "properties": {
-                "Actions": {
-                    "items": {"$ref": "#/definitions/VisualCustomAction"},
-                    "maxItems": 10,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "DataSetIdentifier": {"maxLength": 2048, "minLength": 0, "type": "string"},
-                "InsightConfiguration": {"$ref": "#/definitions/InsightConfiguration"},
-                "Subtitle": {"$ref": "#/definitions/VisualSubtitleLabelOptions"},
-                "Title": {"$ref": "#/definitions/VisualTitleLabelOptions"},
-                "TopicIdentifier": {"maxLength": 2048, "minLength": 1, "type": "string"},
-                "VisualContentAltText": {"maxLength": 1024, "minLength": 1, "type": "string"},
-                "VisualId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-            },
-            "required": ["VisualId"],
-            "type": "object",
-        },
-        "IntegerDefaultValues": {
-            "additionalProperties": False,
-            "properties": {
-                "DynamicValue": {"$ref": "#/definitions/DynamicDefaultValue"},
-                "StaticValues": {
-                    "items": {"type": "number"},
-                    "maxItems": 50000,
-                    "minItems": 0,
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "IntegerParameterDeclaration": {
-            "additionalProperties": False,
-            "properties": {
-                "DefaultValues": {"$ref": "#/definitions/IntegerDefaultValues"},
-                "MappedDataSetParameters": {
-                    "items": {"$ref": "#/definitions/MappedDataSetParameter"},
-                    "maxItems": 150,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Name": {
-                    "maxLength": 2048,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9]+$",
-                    "type": "string",
-                },
-                "ParameterValueType": {"$ref": "#/definitions/ParameterValueType"},
-                "ValueWhenUnset": {"$ref": "#/definitions/IntegerValueWhenUnsetConfiguration"},
-            },
-            "required": ["Name", "ParameterValueType"],
-            "type": "object",
-        },
-        "IntegerValueWhenUnsetConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "CustomValue": {"type": "number"},
-                "ValueWhenUnsetOption": {"$ref": "#/definitions/ValueWhenUnsetOption"},
-            },
-            "type": "object",
-        },
-        "ItemsLimitConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "ItemsLimit": {"type": "number"},
-                "OtherCategories": {"$ref": "#/definitions/OtherCategories"},
-            },
-            "type": "object",
-        },
-        "KPIActualValueConditionalFormatting": {
-            "additionalProperties": False,
-            "properties": {
-                "Icon": {"$ref": "#/definitions/ConditionalFormattingIcon"},
-                "TextColor": {"$ref": "#/definitions/ConditionalFormattingColor"},
-            },
-            "type": "object",
-        },
-        "KPIComparisonValueConditionalFormatting": {
-            "additionalProperties": False,
-            "properties": {
-                "Icon": {"$ref": "#/definitions/ConditionalFormattingIcon"},
-                "TextColor": {"$ref": "#/definitions/ConditionalFormattingColor"},
-            },
-            "type": "object",
-        },
-        "KPIConditionalFormatting": {
-            "additionalProperties": False,
-            "properties": {
-                "ConditionalFormattingOptions": {
-                    "items": {"$ref": "#/definitions/KPIConditionalFormattingOption"},
-                    "maxItems": 100,
-                    "minItems": 0,
-                    "type": "array",
-                }
-            },
-            "type": "object",
-        },
-        "KPIConditionalFormattingOption": {
-            "additionalProperties": False,
-            "properties": {
-                "ActualValue": {"$ref": "#/definitions/KPIActualValueConditionalFormatting"},
-                "ComparisonValue": {
-                    "$ref": "#/definitions/KPIComparisonValueConditionalFormatting"
-                },
-                "PrimaryValue": {"$ref": "#/definitions/KPIPrimaryValueConditionalFormatting"},
-                "ProgressBar": {"$ref": "#/definitions/KPIProgressBarConditionalFormatting"},
-            },
-            "type": "object",
-        },
-        "KPIConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "FieldWells": {"$ref": "#/definitions/KPIFieldWells"},
-                "Interactions": {"$ref": "#/definitions/VisualInteractionOptions"},
-                "KPIOptions": {"$ref": "#/definitions/KPIOptions"},
-                "SortConfiguration": {"$ref": "#/definitions/KPISortConfiguration"},
-            },
-            "type": "object",
-        },
-        "KPIFieldWells": {
-            "additionalProperties": False,
-            "properties": {
-                "TargetValues": {
-                    "items": {"$ref": "#/definitions/MeasureField"},
-                    "maxItems": 200,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "TrendGroups": {
-                    "items": {"$ref": "#/definitions/DimensionField"},
-                    "maxItems": 200,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Values": {
-                    "items": {"$ref": "#/definitions/MeasureField"},
-                    "maxItems": 200,
-                    "minItems": 0,
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "KPIOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "Comparison": {"$ref": "#/definitions/ComparisonConfiguration"},
-                "PrimaryValueDisplayType": {"$ref": "#/definitions/PrimaryValueDisplayType"},
-                "PrimaryValueFontConfiguration": {"$ref": "#/definitions/FontConfiguration"},
-                "ProgressBar": {"$ref": "#/definitions/ProgressBarOptions"},
-                "SecondaryValue": {"$ref": "#/definitions/SecondaryValueOptions"},
-                "SecondaryValueFontConfiguration": {"$ref": "#/definitions/FontConfiguration"},
-                "Sparkline": {"$ref": "#/definitions/KPISparklineOptions"},
-                "TrendArrows": {"$ref": "#/definitions/TrendArrowOptions"},
-                "VisualLayoutOptions": {"$ref": "#/definitions/KPIVisualLayoutOptions"},
-            },
-            "type": "object",
-        },
-        "KPIPrimaryValueConditionalFormatting": {
-            "additionalProperties": False,
-            "properties": {
-                "Icon": {"$ref": "#/definitions/ConditionalFormattingIcon"},
-                "TextColor": {"$ref": "#/definitions/ConditionalFormattingColor"},
-            },
-            "type": "object",
-        },
-        "KPIProgressBarConditionalFormatting": {
-            "additionalProperties": False,
-            "properties": {"ForegroundColor": {"$ref": "#/definitions/ConditionalFormattingColor"}},
-            "type": "object",
-        },
-        "KPISortConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "TrendGroupSort": {
-                    "items": {"$ref": "#/definitions/FieldSortOptions"},
-                    "maxItems": 100,
-                    "minItems": 0,
-                    "type": "array",
-                }
-            },
-            "type": "object",
-        },
-        "KPISparklineOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "Color": {"pattern": "^#[A-F0-9]{6}$", "type": "string"},
-                "TooltipVisibility": {"$ref": "#/definitions/Visibility"},
-                "Type": {"$ref": "#/definitions/KPISparklineType"},
-                "Visibility": {"$ref": "#/definitions/Visibility"},
-            },
-            "required": ["Type"],
-            "type": "object",
-        },
-        "KPISparklineType": {"enum": ["LINE", "AREA"], "type": "string"},
-        "KPIVisual": {
-            "additionalProperties": False,
-            "properties": {
-                "Actions": {
-                    "items": {"$ref": "#/definitions/VisualCustomAction"},
-                    "maxItems": 10,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "ChartConfiguration": {"$ref": "#/definitions/KPIConfiguration"},
-                "ColumnHierarchies": {
-                    "items": {"$ref": "#/definitions/ColumnHierarchy"},
-                    "maxItems": 2,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "ConditionalFormatting": {"$ref": "#/definitions/KPIConditionalFormatting"},
-                "Subtitle": {"$ref": "#/definitions/VisualSubtitleLabelOptions"},
-                "Title": {"$ref": "#/definitions/VisualTitleLabelOptions"},
-                "VisualContentAltText": {"maxLength": 1024, "minLength": 1, "type": "string"},
-                "VisualId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-            },
-            "required": ["VisualId"],
-            "type": "object",
-        },
-        "KPIVisualLayoutOptions": {
-            "additionalProperties": False,
-            "properties": {"StandardLayout": {"$ref": "#/definitions/KPIVisualStandardLayout"}},
-            "type": "object",
-        },
-        "KPIVisualStandardLayout": {
-            "additionalProperties": False,
-            "properties": {"Type": {"$ref": "#/definitions/KPIVisualStandardLayoutType"}},
-            "required": ["Type"],
-            "type": "object",
-        },
-        "KPIVisualStandardLayoutType": {"enum": ["CLASSIC", "VERTICAL"], "type": "string"},
-        "LabelOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "CustomLabel": {"type": "string"},
-                "FontConfiguration": {"$ref": "#/definitions/FontConfiguration"},
-                "Visibility": {"$ref": "#/definitions/Visibility"},
-            },
-            "type": "object",
-        },
-        "LayerCustomAction": {
-            "additionalProperties": False,
-            "properties": {
-                "ActionOperations": {
-                    "items": {"$ref": "#/definitions/LayerCustomActionOperation"},
-                    "maxItems": 2,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "CustomActionId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-                "Name": {"maxLength": 256, "minLength": 1, "type": "string"},
-                "Status": {"$ref": "#/definitions/WidgetStatus"},
-                "Trigger": {"$ref": "#/definitions/LayerCustomActionTrigger"},
-            },
-            "required": ["ActionOperations", "CustomActionId", "Name", "Trigger"],
-            "type": "object",
-        },
-        "LayerCustomActionOperation": {
-            "additionalProperties": False,
-            "properties": {
-                "FilterOperation": {"$ref": "#/definitions/CustomActionFilterOperation"},
-                "NavigationOperation": {"$ref": "#/definitions/CustomActionNavigationOperation"},
-                "SetParametersOperation": {
-                    "$ref": "#/definitions/CustomActionSetParametersOperation"
-                },
-                "URLOperation": {"$ref": "#/definitions/CustomActionURLOperation"},
-            },
-            "type": "object",
-        },
-        "LayerCustomActionTrigger": {
-            "enum": ["DATA_POINT_CLICK", "DATA_POINT_MENU"],
-            "type": "string",
-        },
-        "LayerMapVisual": {
-            "additionalProperties": False,
-            "properties": {
-                "ChartConfiguration": {"$ref": "#/definitions/GeospatialLayerMapConfiguration"},
-                "DataSetIdentifier": {"maxLength": 2048, "minLength": 0, "type": "string"},
-                "Subtitle": {"$ref": "#/definitions/VisualSubtitleLabelOptions"},
-                "Title": {"$ref": "#/definitions/VisualTitleLabelOptions"},
-                "TopicIdentifier": {"maxLength": 2048, "minLength": 1, "type": "string"},
-                "VisualContentAltText": {"maxLength": 1024, "minLength": 1, "type": "string"},
-                "VisualId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-            },
-            "required": ["VisualId"],
-            "type": "object",
-        },
-        "Layout": {
-            "additionalProperties": False,
-            "properties": {"Configuration": {"$ref": "#/definitions/LayoutConfiguration"}},
-            "required": ["Configuration"],
-            "type": "object",
-        },
-        "LayoutConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "FreeFormLayout": {"$ref": "#/definitions/FreeFormLayoutConfiguration"},
-                "GridLayout": {"$ref": "#/definitions/GridLayoutConfiguration"},
-                "SectionBasedLayout": {"$ref": "#/definitions/SectionBasedLayoutConfiguration"},
-            },
-            "type": "object",
-        },
-        "LayoutElementType": {
-            "enum": ["VISUAL", "FILTER_CONTROL", "PARAMETER_CONTROL", "TEXT_BOX", "IMAGE"],
-            "type": "string",
-        },
-        "LegendOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "Height": {"type": "string"},
-                "Position": {"$ref": "#/definitions/LegendPosition"},
-                "Title": {"$ref": "#/definitions/LabelOptions"},
-                "ValueFontConfiguration": {"$ref": "#/definitions/FontConfiguration"},
-                "Visibility": {"$ref": "#/definitions/Visibility"},
-                "Width": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "LegendPosition": {"enum": ["AUTO", "RIGHT", "BOTTOM", "TOP"], "type": "string"},
-        "LineChartAggregatedFieldWells": {
-            "additionalProperties": False,
-            "properties": {
-                "Category": {
-                    "items": {"$ref": "#/definitions/DimensionField"},
-                    "maxItems": 200,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Colors": {
-                    "items": {"$ref": "#/definitions/DimensionField"},
-                    "maxItems": 200,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "SmallMultiples": {
-                    "items": {"$ref": "#/definitions/DimensionField"},
-                    "maxItems": 1,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Values": {
-                    "items": {"$ref": "#/definitions/MeasureField"},
-                    "maxItems": 200,
-                    "minItems": 0,
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "LineChartConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "ContributionAnalysisDefaults": {
-                    "items": {"$ref": "#/definitions/ContributionAnalysisDefault"},
-                    "maxItems": 200,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "DataLabels": {"$ref": "#/definitions/DataLabelOptions"},
-                "DefaultSeriesSettings": {"$ref": "#/definitions/LineChartDefaultSeriesSettings"},
-                "FieldWells": {"$ref": "#/definitions/LineChartFieldWells"},
-                "ForecastConfigurations": {
-                    "items": {"$ref": "#/definitions/ForecastConfiguration"},
-                    "maxItems": 10,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Interactions": {"$ref": "#/definitions/VisualInteractionOptions"},
-                "Legend": {"$ref": "#/definitions/LegendOptions"},
-                "PrimaryYAxisDisplayOptions": {
-                    "$ref": "#/definitions/LineSeriesAxisDisplayOptions"
-                },
-                "PrimaryYAxisLabelOptions": {"$ref": "#/definitions/ChartAxisLabelOptions"},
-                "ReferenceLines": {
-                    "items": {"$ref": "#/definitions/ReferenceLine"},
-                    "maxItems": 20,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "SecondaryYAxisDisplayOptions": {
-                    "$ref": "#/definitions/LineSeriesAxisDisplayOptions"
-                },
-                "SecondaryYAxisLabelOptions": {"$ref": "#/definitions/ChartAxisLabelOptions"},
-                "Series": {
-                    "items": {"$ref": "#/definitions/SeriesItem"},
-                    "maxItems": 2000,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "SingleAxisOptions": {"$ref": "#/definitions/SingleAxisOptions"},
-                "SmallMultiplesOptions": {"$ref": "#/definitions/SmallMultiplesOptions"},
-                "SortConfiguration": {"$ref": "#/definitions/LineChartSortConfiguration"},
-                "Tooltip": {"$ref": "#/definitions/TooltipOptions"},
-                "Type": {"$ref": "#/definitions/LineChartType"},
-                "VisualPalette": {"$ref": "#/definitions/VisualPalette"},
-                "XAxisDisplayOptions": {"$ref": "#/definitions/AxisDisplayOptions"},
-                "XAxisLabelOptions": {"$ref": "#/definitions/ChartAxisLabelOptions"},
-            },
-            "type": "object",
-        },
-        "LineChartDefaultSeriesSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "AxisBinding": {"$ref": "#/definitions/AxisBinding"},
-                "DecalSettings": {"$ref": "#/definitions/DecalSettings"},
-                "LineStyleSettings": {"$ref": "#/definitions/LineChartLineStyleSettings"},
-                "MarkerStyleSettings": {"$ref": "#/definitions/LineChartMarkerStyleSettings"},
-            },
-            "type": "object",
-        },
-        "LineChartFieldWells": {
-            "additionalProperties": False,
-            "properties": {
-                "LineChartAggregatedFieldWells": {
-                    "$ref": "#/definitions/LineChartAggregatedFieldWells"
-                }
-            },
-            "type": "object",
-        },
-        "LineChartLineStyle": {"enum": ["SOLID", "DOTTED", "DASHED"], "type": "string"},
-        "LineChartLineStyleSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "LineInterpolation": {"$ref": "#/definitions/LineInterpolation"},
-                "LineStyle": {"$ref": "#/definitions/LineChartLineStyle"},
-                "LineVisibility": {"$ref": "#/definitions/Visibility"},
-                "LineWidth": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "LineChartMarkerShape": {
-            "enum": ["CIRCLE", "TRIANGLE", "SQUARE", "DIAMOND", "ROUNDED_SQUARE"],
-            "type": "string",
-        },
-        "LineChartMarkerStyleSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "MarkerColor": {"pattern": "^#[A-F0-9]{6}$", "type": "string"},
-                "MarkerShape": {"$ref": "#/definitions/LineChartMarkerShape"},
-                "MarkerSize": {"type": "string"},
-                "MarkerVisibility": {"$ref": "#/definitions/Visibility"},
-            },
-            "type": "object",
-        },
-        "LineChartSeriesSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "DecalSettings": {"$ref": "#/definitions/DecalSettings"},
-                "LineStyleSettings": {"$ref": "#/definitions/LineChartLineStyleSettings"},
-                "MarkerStyleSettings": {"$ref": "#/definitions/LineChartMarkerStyleSettings"},
-            },
-            "type": "object",
-        },
-        "LineChartSortConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "CategoryItemsLimitConfiguration": {
-                    "$ref": "#/definitions/ItemsLimitConfiguration"
-                },
-                "CategorySort": {
-                    "items": {"$ref": "#/definitions/FieldSortOptions"},
-                    "maxItems": 100,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "ColorItemsLimitConfiguration": {"$ref": "#/definitions/ItemsLimitConfiguration"},
-                "SmallMultiplesLimitConfiguration": {
-                    "$ref": "#/definitions/ItemsLimitConfiguration"
-                },
-                "SmallMultiplesSort": {
-                    "items": {"$ref": "#/definitions/FieldSortOptions"},
-                    "maxItems": 100,
-                    "minItems": 0,
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "LineChartType": {"enum": ["LINE", "AREA", "STACKED_AREA"], "type": "string"},
-        "LineChartVisual": {
-            "additionalProperties": False,
-            "properties": {
-                "Actions": {
-                    "items": {"$ref": "#/definitions/VisualCustomAction"},
-                    "maxItems": 10,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "ChartConfiguration": {"$ref": "#/definitions/LineChartConfiguration"},
-                "ColumnHierarchies": {
-                    "items": {"$ref": "#/definitions/ColumnHierarchy"},
-                    "maxItems": 2,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Subtitle": {"$ref": "#/definitions/VisualSubtitleLabelOptions"},
-                "Title": {"$ref": "#/definitions/VisualTitleLabelOptions"},
-                "VisualContentAltText": {"maxLength": 1024, "minLength": 1, "type": "string"},
-                "VisualId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-            },
-            "required": ["VisualId"],
-            "type": "object",
-        },
-        "LineInterpolation": {"enum": ["LINEAR", "SMOOTH", "STEPPED"], "type": "string"},
-        "LineSeriesAxisDisplayOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "AxisOptions": {"$ref": "#/definitions/AxisDisplayOptions"},
-                "MissingDataConfigurations": {
-                    "items": {"$ref": "#/definitions/MissingDataConfiguration"},
-                    "maxItems": 100,
-                    "minItems": 0,
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "ListControlDisplayOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "InfoIconLabelOptions": {"$ref": "#/definitions/SheetControlInfoIconLabelOptions"},
-                "SearchOptions": {"$ref": "#/definitions/ListControlSearchOptions"},
-                "SelectAllOptions": {"$ref": "#/definitions/ListControlSelectAllOptions"},
-                "TitleOptions": {"$ref": "#/definitions/LabelOptions"},
-            },
-            "type": "object",
-        },
-        "ListControlSearchOptions": {
-            "additionalProperties": False,
-            "properties": {"Visibility": {"$ref": "#/definitions/Visibility"}},
-            "type": "object",
-        },
-        "ListControlSelectAllOptions": {
-            "additionalProperties": False,
-            "properties": {"Visibility": {"$ref": "#/definitions/Visibility"}},
-            "type": "object",
-        },
-        "LoadingAnimation": {
-            "additionalProperties": False,
-            "properties": {"Visibility": {"$ref": "#/definitions/Visibility"}},
-            "type": "object",
-        },
-        "LocalNavigationConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "TargetSheetId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                }
-            },
-            "required": ["TargetSheetId"],
-            "type": "object",
-        },
-        "LongFormatText": {
-            "additionalProperties": False,
-            "properties": {
-                "PlainText": {"maxLength": 1024, "minLength": 1, "type": "string"},
-                "RichText": {"maxLength": 2048, "minLength": 1, "type": "string"},
-            },
-            "type": "object",
-        },
-        "MapZoomMode": {"enum": ["AUTO", "MANUAL"], "type": "string"},
-        "MappedDataSetParameter": {
-            "additionalProperties": False,
-            "properties": {
-                "DataSetIdentifier": {"maxLength": 2048, "minLength": 0, "type": "string"},
-                "DataSetParameterName": {
-                    "maxLength": 2048,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9]+$",
-                    "type": "string",
-                },
-            },
-            "required": ["DataSetIdentifier", "DataSetParameterName"],
-            "type": "object",
-        },
-        "MaximumLabelType": {
-            "additionalProperties": False,
-            "properties": {"Visibility": {"$ref": "#/definitions/Visibility"}},
-            "type": "object",
-        },
-        "MaximumMinimumComputation": {
-            "additionalProperties": False,
-            "properties": {
-                "ComputationId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-                "Name": {"type": "string"},
-                "Time": {"$ref": "#/definitions/DimensionField"},
-                "Type": {"$ref": "#/definitions/MaximumMinimumComputationType"},
-                "Value": {"$ref": "#/definitions/MeasureField"},
-            },
-            "required": ["ComputationId", "Type"],
-            "type": "object",
-        },
-        "MaximumMinimumComputationType": {"enum": ["MAXIMUM", "MINIMUM"], "type": "string"},
-        "MeasureField": {
-            "additionalProperties": False,
-            "properties": {
-                "CalculatedMeasureField": {"$ref": "#/definitions/CalculatedMeasureField"},
-                "CategoricalMeasureField": {"$ref": "#/definitions/CategoricalMeasureField"},
-                "DateMeasureField": {"$ref": "#/definitions/DateMeasureField"},
-                "NumericalMeasureField": {"$ref": "#/definitions/NumericalMeasureField"},
-            },
-            "type": "object",
-        },
-        "MetricComparisonComputation": {
-            "additionalProperties": False,
-            "properties": {
-                "ComputationId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-                "FromValue": {"$ref": "#/definitions/MeasureField"},
-                "Name": {"type": "string"},
-                "TargetValue": {"$ref": "#/definitions/MeasureField"},
-                "Time": {"$ref": "#/definitions/DimensionField"},
-            },
-            "required": ["ComputationId"],
-            "type": "object",
-        },
-        "MinimumLabelType": {
-            "additionalProperties": False,
-            "properties": {"Visibility": {"$ref": "#/definitions/Visibility"}},
-            "type": "object",
-        },
-        "MissingDataConfiguration": {
-            "additionalProperties": False,
-            "properties": {"TreatmentOption": {"$ref": "#/definitions/MissingDataTreatmentOption"}},
-            "type": "object",
-        },
-        "MissingDataTreatmentOption": {
-            "enum": ["INTERPOLATE", "SHOW_AS_ZERO", "SHOW_AS_BLANK"],
-            "type": "string",
-        },
-        "NegativeValueConfiguration": {
-            "additionalProperties": False,
-            "properties": {"DisplayMode": {"$ref": "#/definitions/NegativeValueDisplayMode"}},
-            "required": ["DisplayMode"],
-            "type": "object",
-        },
-        "NegativeValueDisplayMode": {"enum": ["POSITIVE", "NEGATIVE"], "type": "string"},
-        "NestedFilter": {
-            "additionalProperties": False,
-            "properties": {
-                "Column": {"$ref": "#/definitions/ColumnIdentifier"},
-                "FilterId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-                "IncludeInnerSet": {"type": "boolean"},
-                "InnerFilter": {"$ref": "#/definitions/InnerFilter"},
-            },
-            "required": ["Column", "FilterId", "IncludeInnerSet", "InnerFilter"],
-            "type": "object",
-        },
-        "NullValueFormatConfiguration": {
-            "additionalProperties": False,
-            "properties": {"NullString": {"maxLength": 128, "minLength": 1, "type": "string"}},
-            "required": ["NullString"],
-            "type": "object",
-        },
-        "NumberDisplayFormatConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "DecimalPlacesConfiguration": {"$ref": "#/definitions/DecimalPlacesConfiguration"},
-                "NegativeValueConfiguration": {"$ref": "#/definitions/NegativeValueConfiguration"},
-                "NullValueFormatConfiguration": {
-                    "$ref": "#/definitions/NullValueFormatConfiguration"
-                },
-                "NumberScale": {"$ref": "#/definitions/NumberScale"},
-                "Prefix": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "SeparatorConfiguration": {"$ref": "#/definitions/NumericSeparatorConfiguration"},
-                "Suffix": {"maxLength": 128, "minLength": 1, "type": "string"},
-            },
-            "type": "object",
-        },
-        "NumberFormatConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "FormatConfiguration": {"$ref": "#/definitions/NumericFormatConfiguration"}
-            },
-            "type": "object",
-        },
-        "NumberScale": {
-            "enum": [
-                "NONE",
-                "AUTO",
-                "THOUSANDS",
-                "MILLIONS",
-                "BILLIONS",
-                "TRILLIONS",
-                "LAKHS",
-                "CRORES",
-            ],
-            "type": "string",
-        },
-        "NumericAxisOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "Range": {"$ref": "#/definitions/AxisDisplayRange"},
-                "Scale": {"$ref": "#/definitions/AxisScale"},
-            },
-            "type": "object",
-        },
-        "NumericEqualityDrillDownFilter": {
-            "additionalProperties": False,
-            "properties": {
-                "Column": {"$ref": "#/definitions/ColumnIdentifier"},
-                "Value": {"type": "number"},
-            },
-            "required": ["Column", "Value"],
-            "type": "object",
-        },
-        "NumericEqualityFilter": {
-            "additionalProperties": False,
-            "properties": {
-                "AggregationFunction": {"$ref": "#/definitions/AggregationFunction"},
-                "Column": {"$ref": "#/definitions/ColumnIdentifier"},
-                "DefaultFilterControlConfiguration": {
-                    "$ref": "#/definitions/DefaultFilterControlConfiguration"
-                },
-                "FilterId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-                "MatchOperator": {"$ref": "#/definitions/NumericEqualityMatchOperator"},
-                "NullOption": {"$ref": "#/definitions/FilterNullOption"},
-                "ParameterName": {
-                    "maxLength": 2048,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9]+$",
-                    "type": "string",
-                },
-                "SelectAllOptions": {"$ref": "#/definitions/NumericFilterSelectAllOptions"},
-                "Value": {"type": "number"},
-            },
-            "required": ["Column", "FilterId", "MatchOperator", "NullOption"],
-            "type": "object",
-        },
-        "NumericEqualityMatchOperator": {"enum": ["EQUALS", "DOES_NOT_EQUAL"], "type": "string"},
-        "NumericFilterSelectAllOptions": {"enum": ["FILTER_ALL_VALUES"], "type": "string"},
-        "NumericFormatConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "CurrencyDisplayFormatConfiguration": {
-                    "$ref": "#/definitions/CurrencyDisplayFormatConfiguration"
-                },
-                "NumberDisplayFormatConfiguration": {
-                    "$ref": "#/definitions/NumberDisplayFormatConfiguration"
-                },
-                "PercentageDisplayFormatConfiguration": {
-                    "$ref": "#/definitions/PercentageDisplayFormatConfiguration"
-                },
-            },
-            "type": "object",
-        },
-        "NumericRangeFilter": {
-            "additionalProperties": False,
-            "properties": {
-                "AggregationFunction": {"$ref": "#/definitions/AggregationFunction"},
-                "Column": {"$ref": "#/definitions/ColumnIdentifier"},
-                "DefaultFilterControlConfiguration": {
-                    "$ref": "#/definitions/DefaultFilterControlConfiguration"
-                },
-                "FilterId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-                "IncludeMaximum": {"type": "boolean"},
-                "IncludeMinimum": {"type": "boolean"},
-                "NullOption": {"$ref": "#/definitions/FilterNullOption"},
-                "RangeMaximum": {"$ref": "#/definitions/NumericRangeFilterValue"},
-                "RangeMinimum": {"$ref": "#/definitions/NumericRangeFilterValue"},
-                "SelectAllOptions": {"$ref": "#/definitions/NumericFilterSelectAllOptions"},
-            },
-            "required": ["Column", "FilterId", "NullOption"],
-            "type": "object",
-        },
-        "NumericRangeFilterValue": {
-            "additionalProperties": False,
-            "properties": {
-                "Parameter": {
-                    "maxLength": 2048,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9]+$",
-                    "type": "string",
-                },
-                "StaticValue": {"type": "number"},
-            },
-            "type": "object",
-        },
-        "NumericSeparatorConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "DecimalSeparator": {"$ref": "#/definitions/NumericSeparatorSymbol"},
-                "ThousandsSeparator": {"$ref": "#/definitions/ThousandSeparatorOptions"},
-            },
-            "type": "object",
-        },
-        "NumericSeparatorSymbol": {"enum": ["COMMA", "DOT", "SPACE"], "type": "string"},
-        "NumericalAggregationFunction": {
-            "additionalProperties": False,
-            "properties": {
-                "PercentileAggregation": {"$ref": "#/definitions/PercentileAggregation"},
-                "SimpleNumericalAggregation": {
-                    "$ref": "#/definitions/SimpleNumericalAggregationFunction"
-                },
-            },
-            "type": "object",
-        },
-        "NumericalDimensionField": {
-            "additionalProperties": False,
-            "properties": {
-                "Column": {"$ref": "#/definitions/ColumnIdentifier"},
-                "FieldId": {"maxLength": 512, "minLength": 1, "type": "string"},
-                "FormatConfiguration": {"$ref": "#/definitions/NumberFormatConfiguration"},
-                "HierarchyId": {"maxLength": 512, "minLength": 1, "type": "string"},
-            },
-            "required": ["Column", "FieldId"],
-            "type": "object",
-        },
-        "NumericalMeasureField": {
-            "additionalProperties": False,
-            "properties": {
-                "AggregationFunction": {"$ref": "#/definitions/NumericalAggregationFunction"},
-                "Column": {"$ref": "#/definitions/ColumnIdentifier"},
-                "FieldId": {"maxLength": 512, "minLength": 1, "type": "string"},
-                "FormatConfiguration": {"$ref": "#/definitions/NumberFormatConfiguration"},
-            },
-            "required": ["Column", "FieldId"],
-            "type": "object",
-        },
-        "OtherCategories": {"enum": ["INCLUDE", "EXCLUDE"], "type": "string"},
-        "PaginationConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "PageNumber": {"minimum": 0, "type": "number"},
-                "PageSize": {"type": "number"},
-            },
-            "required": ["PageNumber", "PageSize"],
-            "type": "object",
-        },
-        "PanelBorderStyle": {"enum": ["SOLID", "DASHED", "DOTTED"], "type": "string"},
-        "PanelConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "BackgroundColor": {"pattern": "^#[A-F0-9]{6}(?:[A-F0-9]{2})?$", "type": "string"},
-                "BackgroundVisibility": {"$ref": "#/definitions/Visibility"},
-                "BorderColor": {"pattern": "^#[A-F0-9]{6}(?:[A-F0-9]{2})?$", "type": "string"},
-                "BorderStyle": {"$ref": "#/definitions/PanelBorderStyle"},
-                "BorderThickness": {"type": "string"},
-                "BorderVisibility": {"$ref": "#/definitions/Visibility"},
-                "GutterSpacing": {"type": "string"},
-                "GutterVisibility": {"$ref": "#/definitions/Visibility"},
-                "Title": {"$ref": "#/definitions/PanelTitleOptions"},
-            },
-            "type": "object",
-        },
-        "PanelTitleOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "FontConfiguration": {"$ref": "#/definitions/FontConfiguration"},
-                "HorizontalTextAlignment": {"$ref": "#/definitions/HorizontalTextAlignment"},
-                "Visibility": {"$ref": "#/definitions/Visibility"},
-            },
-            "type": "object",
-        },
-        "PaperOrientation": {"enum": ["PORTRAIT", "LANDSCAPE"], "type": "string"},
-        "PaperSize": {
-            "enum": [
-                "US_LETTER",
-                "US_LEGAL",
-                "US_TABLOID_LEDGER",
-                "A0",
-                "A1",
-                "A2",
-                "A3",
-                "A4",
-                "A5",
-                "JIS_B4",
-                "JIS_B5",
-            ],
-            "type": "string",
-        },
-        "ParameterControl": {
-            "additionalProperties": False,
-            "properties": {
-                "DateTimePicker": {"$ref": "#/definitions/ParameterDateTimePickerControl"},
-                "Dropdown": {"$ref": "#/definitions/ParameterDropDownControl"},
-                "List": {"$ref": "#/definitions/ParameterListControl"},
-                "Slider": {"$ref": "#/definitions/ParameterSliderControl"},
-                "TextArea": {"$ref": "#/definitions/ParameterTextAreaControl"},
-                "TextField": {"$ref": "#/definitions/ParameterTextFieldControl"},
-            },
-            "type": "object",
-        },
-        "ParameterDateTimePickerControl": {
-            "additionalProperties": False,
-            "properties": {
-                "DisplayOptions": {"$ref": "#/definitions/DateTimePickerControlDisplayOptions"},
-                "ParameterControlId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-                "SourceParameterName": {
-                    "maxLength": 2048,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9]+$",
-                    "type": "string",
-                },
-                "Title": {"maxLength": 2048, "minLength": 1, "type": "string"},
-            },
-            "required": ["ParameterControlId", "SourceParameterName", "Title"],
-            "type": "object",
-        },
-        "ParameterDeclaration": {
-            "additionalProperties": False,
-            "properties": {
-                "DateTimeParameterDeclaration": {
-                    "$ref": "#/definitions/DateTimeParameterDeclaration"
-                },
-                "DecimalParameterDeclaration": {
-                    "$ref": "#/definitions/DecimalParameterDeclaration"
-                },
-                "IntegerParameterDeclaration": {
-                    "$ref": "#/definitions/IntegerParameterDeclaration"
-                },
-                "StringParameterDeclaration": {"$ref": "#/definitions/StringParameterDeclaration"},
-            },
-            "type": "object",
-        },
-        "ParameterDropDownControl": {
-            "additionalProperties": False,
-            "properties": {
-                "CascadingControlConfiguration": {
-                    "$ref": "#/definitions/CascadingControlConfiguration"
-                },
-                "CommitMode": {"$ref": "#/definitions/CommitMode"},
-                "DisplayOptions": {"$ref": "#/definitions/DropDownControlDisplayOptions"},
-                "ParameterControlId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-                "SelectableValues": {"$ref": "#/definitions/ParameterSelectableValues"},
-                "SourceParameterName": {
-                    "maxLength": 2048,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9]+$",
-                    "type": "string",
-                },
-                "Title": {"maxLength": 2048, "minLength": 1, "type": "string"},
-                "Type": {"$ref": "#/definitions/SheetControlListType"},
-            },
-            "required": ["ParameterControlId", "SourceParameterName", "Title"],
-            "type": "object",
-        },
-        "ParameterListControl": {
-            "additionalProperties": False,
-            "properties": {
-                "CascadingControlConfiguration": {
-                    "$ref": "#/definitions/CascadingControlConfiguration"
-                },
-                "DisplayOptions": {"$ref": "#/definitions/ListControlDisplayOptions"},
-                "ParameterControlId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-                "SelectableValues": {"$ref": "#/definitions/ParameterSelectableValues"},
-                "SourceParameterName": {
-                    "maxLength": 2048,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9]+$",
-                    "type": "string",
-                },
-                "Title": {"maxLength": 2048, "minLength": 1, "type": "string"},
-                "Type": {"$ref": "#/definitions/SheetControlListType"},
-            },
-            "required": ["ParameterControlId", "SourceParameterName", "Title"],
-            "type": "object",
-        },
-        "ParameterSelectableValues": {
-            "additionalProperties": False,
-            "properties": {
-                "LinkToDataSetColumn": {"$ref": "#/definitions/ColumnIdentifier"},
-                "Values": {
-                    "items": {"type": "string"},
-                    "maxItems": 50000,
-                    "minItems": 0,
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "ParameterSliderControl": {
-            "additionalProperties": False,
-            "properties": {
-                "DisplayOptions": {"$ref": "#/definitions/SliderControlDisplayOptions"},
-                "MaximumValue": {"type": "number"},
-                "MinimumValue": {"type": "number"},
-                "ParameterControlId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-                "SourceParameterName": {
-                    "maxLength": 2048,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9]+$",
-                    "type": "string",
-                },
-                "StepSize": {"type": "number"},
-                "Title": {"maxLength": 2048, "minLength": 1, "type": "string"},
-            },
-            "required": [
-                "MaximumValue",
-                "MinimumValue",
-                "ParameterControlId",
-                "SourceParameterName",
-                "StepSize",
-                "Title",
-            ],
-            "type": "object",
-        },
-        "ParameterTextAreaControl": {
-            "additionalProperties": False,
-            "properties": {
-                "Delimiter": {"maxLength": 2048, "minLength": 1, "type": "string"},
-                "DisplayOptions": {"$ref": "#/definitions/TextAreaControlDisplayOptions"},
-                "ParameterControlId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-                "SourceParameterName": {
-                    "maxLength": 2048,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9]+$",
-                    "type": "string",
-                },
-                "Title": {"maxLength": 2048, "minLength": 1, "type": "string"},
-            },
-            "required": ["ParameterControlId", "SourceParameterName", "Title"],
-            "type": "object",
-        },
-        "ParameterTextFieldControl": {
-            "additionalProperties": False,
-            "properties": {
-                "DisplayOptions": {"$ref": "#/definitions/TextFieldControlDisplayOptions"},
-                "ParameterControlId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-                "SourceParameterName": {
-                    "maxLength": 2048,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9]+$",
-                    "type": "string",
-                },
-                "Title": {"maxLength": 2048, "minLength": 1, "type": "string"},
-            },
-            "required": ["ParameterControlId", "SourceParameterName", "Title"],
-            "type": "object",
-        },
-        "ParameterValueType": {"enum": ["MULTI_VALUED", "SINGLE_VALUED"], "type": "string"},
-        "PercentVisibleRange": {
-            "additionalProperties": False,
-            "properties": {
-                "From": {"maximum": 100, "minimum": 0, "type": "number"},
-                "To": {"maximum": 100, "minimum": 0, "type": "number"},
-            },
-            "type": "object",
-        },
-        "PercentageDisplayFormatConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "DecimalPlacesConfiguration": {"$ref": "#/definitions/DecimalPlacesConfiguration"},
-                "NegativeValueConfiguration": {"$ref": "#/definitions/NegativeValueConfiguration"},
-                "NullValueFormatConfiguration": {
-                    "$ref": "#/definitions/NullValueFormatConfiguration"
-                },
-                "Prefix": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "SeparatorConfiguration": {"$ref": "#/definitions/NumericSeparatorConfiguration"},
-                "Suffix": {"maxLength": 128, "minLength": 1, "type": "string"},
-            },
-            "type": "object",
-        },
-        "PercentileAggregation": {
-            "additionalProperties": False,
-            "properties": {"PercentileValue": {"maximum": 100, "minimum": 0, "type": "number"}},
-            "type": "object",
-        },
-        "PeriodOverPeriodComputation": {
-            "additionalProperties": False,
-            "properties": {
-                "ComputationId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-                "Name": {"type": "string"},
-                "Time": {"$ref": "#/definitions/DimensionField"},
-                "Value": {"$ref": "#/definitions/MeasureField"},
-            },
-            "required": ["ComputationId"],
-            "type": "object",
-        },
-        "PeriodToDateComputation": {
-            "additionalProperties": False,
-            "properties": {
-                "ComputationId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-                "Name": {"type": "string"},
-                "PeriodTimeGranularity": {"$ref": "#/definitions/TimeGranularity"},
-                "Time": {"$ref": "#/definitions/DimensionField"},
-                "Value": {"$ref": "#/definitions/MeasureField"},
-            },
-            "required": ["ComputationId"],
-            "type": "object",
-        },
-        "PieChartAggregatedFieldWells": {
-            "additionalProperties": False,
-            "properties": {
-                "Category": {
-                    "items": {"$ref": "#/definitions/DimensionField"},
-                    "maxItems": 200,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "SmallMultiples": {
-                    "items": {"$ref": "#/definitions/DimensionField"},
-                    "maxItems": 1,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Values": {
-                    "items": {"$ref": "#/definitions/MeasureField"},
-                    "maxItems": 200,
-                    "minItems": 0,
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "PieChartConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "CategoryLabelOptions": {"$ref": "#/definitions/ChartAxisLabelOptions"},
-                "ContributionAnalysisDefaults": {
-                    "items": {"$ref": "#/definitions/ContributionAnalysisDefault"},
-                    "maxItems": 200,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "DataLabels": {"$ref": "#/definitions/DataLabelOptions"},
-                "DonutOptions": {"$ref": "#/definitions/DonutOptions"},
-                "FieldWells": {"$ref": "#/definitions/PieChartFieldWells"},
-                "Interactions": {"$ref": "#/definitions/VisualInteractionOptions"},
-                "Legend": {"$ref": "#/definitions/LegendOptions"},
-                "SmallMultiplesOptions": {"$ref": "#/definitions/SmallMultiplesOptions"},
-                "SortConfiguration": {"$ref": "#/definitions/PieChartSortConfiguration"},
-                "Tooltip": {"$ref": "#/definitions/TooltipOptions"},
-                "ValueLabelOptions": {"$ref": "#/definitions/ChartAxisLabelOptions"},
-                "VisualPalette": {"$ref": "#/definitions/VisualPalette"},
-            },
-            "type": "object",
-        },
-        "PieChartFieldWells": {
-            "additionalProperties": False,
-            "properties": {
-                "PieChartAggregatedFieldWells": {
-                    "$ref": "#/definitions/PieChartAggregatedFieldWells"
-                }
-            },
-            "type": "object",
-        },
-        "PieChartSortConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "CategoryItemsLimit": {"$ref": "#/definitions/ItemsLimitConfiguration"},
-                "CategorySort": {
-                    "items": {"$ref": "#/definitions/FieldSortOptions"},
-                    "maxItems": 100,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "SmallMultiplesLimitConfiguration": {
-                    "$ref": "#/definitions/ItemsLimitConfiguration"
-                },
-                "SmallMultiplesSort": {
-                    "items": {"$ref": "#/definitions/FieldSortOptions"},
-                    "maxItems": 100,
-                    "minItems": 0,
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "PieChartVisual": {
-            "additionalProperties": False,
-            "properties": {
-                "Actions": {
-                    "items": {"$ref": "#/definitions/VisualCustomAction"},
-                    "maxItems": 10,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "ChartConfiguration": {"$ref": "#/definitions/PieChartConfiguration"},
-                "ColumnHierarchies": {
-                    "items": {"$ref": "#/definitions/ColumnHierarchy"},
-                    "maxItems": 2,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Subtitle": {"$ref": "#/definitions/VisualSubtitleLabelOptions"},
-                "Title": {"$ref": "#/definitions/VisualTitleLabelOptions"},
-                "VisualContentAltText": {"maxLength": 1024, "minLength": 1, "type": "string"},
-                "VisualId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-            },
-            "required": ["VisualId"],
-            "type": "object",
-        },
-        "PivotFieldSortOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "FieldId": {"maxLength": 512, "minLength": 1, "type": "string"},
-                "SortBy": {"$ref": "#/definitions/PivotTableSortBy"},
-            },
-            "required": ["FieldId", "SortBy"],
-            "type": "object",
-        },
-        "PivotTableAggregatedFieldWells": {
-            "additionalProperties": False,
-            "properties": {
-                "Columns": {
-                    "items": {"$ref": "#/definitions/DimensionField"},
-                    "maxItems": 40,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Rows": {
-                    "items": {"$ref": "#/definitions/DimensionField"},
-                    "maxItems": 40,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Values": {
-                    "items": {"$ref": "#/definitions/MeasureField"},
-                    "maxItems": 40,
-                    "minItems": 0,
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "PivotTableCellConditionalFormatting": {
-            "additionalProperties": False,
-            "properties": {
-                "FieldId": {"maxLength": 512, "minLength": 1, "type": "string"},
-                "Scope": {"$ref": "#/definitions/PivotTableConditionalFormattingScope"},
-                "Scopes": {
-                    "items": {"$ref": "#/definitions/PivotTableConditionalFormattingScope"},
-                    "maxItems": 3,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "TextFormat": {"$ref": "#/definitions/TextConditionalFormat"},
-            },
-            "required": ["FieldId"],
-            "type": "object",
-        },
-        "PivotTableConditionalFormatting": {
-            "additionalProperties": False,
-            "properties": {
-                "ConditionalFormattingOptions": {
-                    "items": {"$ref": "#/definitions/PivotTableConditionalFormattingOption"},
-                    "maxItems": 500,
-                    "minItems": 0,
-                    "type": "array",
-                }
-            },
-            "type": "object",
-        },
-        "PivotTableConditionalFormattingOption": {
-            "additionalProperties": False,
-            "properties": {"Cell": {"$ref": "#/definitions/PivotTableCellConditionalFormatting"}},
-            "type": "object",
-        },
-        "PivotTableConditionalFormattingScope": {
-            "additionalProperties": False,
-            "properties": {
-                "Role": {"$ref": "#/definitions/PivotTableConditionalFormattingScopeRole"}
-            },
-            "type": "object",
-        },
-        "PivotTableConditionalFormattingScopeRole": {
-            "enum": ["FIELD", "FIELD_TOTAL", "GRAND_TOTAL"],
-            "type": "string",
-        },
-        "PivotTableConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "FieldOptions": {"$ref": "#/definitions/PivotTableFieldOptions"},
-                "FieldWells": {"$ref": "#/definitions/PivotTableFieldWells"},
-                "Interactions": {"$ref": "#/definitions/VisualInteractionOptions"},
-                "PaginatedReportOptions": {
-                    "$ref": "#/definitions/PivotTablePaginatedReportOptions"
-                },
-                "SortConfiguration": {"$ref": "#/definitions/PivotTableSortConfiguration"},
-                "TableOptions": {"$ref": "#/definitions/PivotTableOptions"},
-                "TotalOptions": {"$ref": "#/definitions/PivotTableTotalOptions"},
-            },
-            "type": "object",
-        },
-        "PivotTableDataPathOption": {
-            "additionalProperties": False,
-            "properties": {
-                "DataPathList": {
-                    "items": {"$ref": "#/definitions/DataPathValue"},
-                    "maxItems": 20,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Width": {"type": "string"},
-            },
-            "required": ["DataPathList"],
-            "type": "object",
-        },
-        "PivotTableDataPathType": {
-            "enum": [
-                "HIERARCHY_ROWS_LAYOUT_COLUMN",
-                "MULTIPLE_ROW_METRICS_COLUMN",
-                "EMPTY_COLUMN_HEADER",
-                "COUNT_METRIC_COLUMN",
-            ],
-            "type": "string",
-        },
-        "PivotTableFieldCollapseState": {"enum": ["COLLAPSED", "EXPANDED"], "type": "string"},
-        "PivotTableFieldCollapseStateOption": {
-            "additionalProperties": False,
-            "properties": {
-                "State": {"$ref": "#/definitions/PivotTableFieldCollapseState"},
-                "Target": {"$ref": "#/definitions/PivotTableFieldCollapseStateTarget"},
-            },
-            "required": ["Target"],
-            "type": "object",
-        },
-        "PivotTableFieldCollapseStateTarget": {
-            "additionalProperties": False,
-            "properties": {
-                "FieldDataPathValues": {
-                    "items": {"$ref": "#/definitions/DataPathValue"},
-                    "maxItems": 20,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "FieldId": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "PivotTableFieldOption": {
-            "additionalProperties": False,
-            "properties": {
-                "CustomLabel": {"maxLength": 2048, "minLength": 1, "type": "string"},
-                "FieldId": {"maxLength": 512, "minLength": 1, "type": "string"},
-                "Visibility": {"$ref": "#/definitions/Visibility"},
-            },
-            "required": ["FieldId"],
-            "type": "object",
-        },
-        "PivotTableFieldOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "CollapseStateOptions": {
-                    "items": {"$ref": "#/definitions/PivotTableFieldCollapseStateOption"},
-                    "type": "array",
-                },
-                "DataPathOptions": {
-                    "items": {"$ref": "#/definitions/PivotTableDataPathOption"},
-                    "maxItems": 100,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "SelectedFieldOptions": {
-                    "items": {"$ref": "#/definitions/PivotTableFieldOption"},
-                    "maxItems": 100,
-                    "minItems": 0,
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "PivotTableFieldSubtotalOptions": {
-            "additionalProperties": False,
-            "properties": {"FieldId": {"maxLength": 512, "minLength": 1, "type": "string"}},
-            "type": "object",
-        },
-        "PivotTableFieldWells": {
-            "additionalProperties": False,
-            "properties": {
-                "PivotTableAggregatedFieldWells": {
-                    "$ref": "#/definitions/PivotTableAggregatedFieldWells"
-                }
-            },
-            "type": "object",
-        },
-        "PivotTableMetricPlacement": {"enum": ["ROW", "COLUMN"], "type": "string"},
-        "PivotTableOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "CellStyle": {"$ref": "#/definitions/TableCellStyle"},
-                "CollapsedRowDimensionsVisibility": {"$ref": "#/definitions/Visibility"},
-                "ColumnHeaderStyle": {"$ref": "#/definitions/TableCellStyle"},
-                "ColumnNamesVisibility": {"$ref": "#/definitions/Visibility"},
-                "DefaultCellWidth": {"type": "string"},
-                "MetricPlacement": {"$ref": "#/definitions/PivotTableMetricPlacement"},
-                "RowAlternateColorOptions": {"$ref": "#/definitions/RowAlternateColorOptions"},
-                "RowFieldNamesStyle": {"$ref": "#/definitions/TableCellStyle"},
-                "RowHeaderStyle": {"$ref": "#/definitions/TableCellStyle"},
-                "RowsLabelOptions": {"$ref": "#/definitions/PivotTableRowsLabelOptions"},
-                "RowsLayout": {"$ref": "#/definitions/PivotTableRowsLayout"},
-                "SingleMetricVisibility": {"$ref": "#/definitions/Visibility"},
-                "ToggleButtonsVisibility": {"$ref": "#/definitions/Visibility"},
-            },
-            "type": "object",
-        },
-        "PivotTablePaginatedReportOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "OverflowColumnHeaderVisibility": {"$ref": "#/definitions/Visibility"},
-                "VerticalOverflowVisibility": {"$ref": "#/definitions/Visibility"},
-            },
-            "type": "object",
-        },
-        "PivotTableRowsLabelOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "CustomLabel": {"maxLength": 1024, "minLength": 1, "type": "string"},
-                "Visibility": {"$ref": "#/definitions/Visibility"},
-            },
-            "type": "object",
-        },
-        "PivotTableRowsLayout": {"enum": ["TABULAR", "HIERARCHY"], "type": "string"},
-        "PivotTableSortBy": {
-            "additionalProperties": False,
-            "properties": {
-                "Column": {"$ref": "#/definitions/ColumnSort"},
-                "DataPath": {"$ref": "#/definitions/DataPathSort"},
-                "Field": {"$ref": "#/definitions/FieldSort"},
-            },
-            "type": "object",
-        },
-        "PivotTableSortConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "FieldSortOptions": {
-                    "items": {"$ref": "#/definitions/PivotFieldSortOptions"},
-                    "maxItems": 200,
-                    "minItems": 0,
-                    "type": "array",
-                }
-            },
-            "type": "object",
-        },
-        "PivotTableSubtotalLevel": {"enum": ["ALL", "CUSTOM", "LAST"], "type": "string"},
-        "PivotTableTotalOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "ColumnSubtotalOptions": {"$ref": "#/definitions/SubtotalOptions"},
-                "ColumnTotalOptions": {"$ref": "#/definitions/PivotTotalOptions"},
-                "RowSubtotalOptions": {"$ref": "#/definitions/SubtotalOptions"},
-                "RowTotalOptions": {"$ref": "#/definitions/PivotTotalOptions"},
-            },
-            "type": "object",
-        },
-        "PivotTableVisual": {
-            "additionalProperties": False,
-            "properties": {
-                "Actions": {
-                    "items": {"$ref": "#/definitions/VisualCustomAction"},
-                    "maxItems": 10,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "ChartConfiguration": {"$ref": "#/definitions/PivotTableConfiguration"},
-                "ConditionalFormatting": {"$ref": "#/definitions/PivotTableConditionalFormatting"},
-                "Subtitle": {"$ref": "#/definitions/VisualSubtitleLabelOptions"},
-                "Title": {"$ref": "#/definitions/VisualTitleLabelOptions"},
-                "VisualContentAltText": {"maxLength": 1024, "minLength": 1, "type": "string"},
-                "VisualId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-            },
-            "required": ["VisualId"],
-            "type": "object",
-        },
-        "PivotTotalOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "CustomLabel": {"type": "string"},
-                "MetricHeaderCellStyle": {"$ref": "#/definitions/TableCellStyle"},
-                "Placement": {"$ref": "#/definitions/TableTotalsPlacement"},
-                "ScrollStatus": {"$ref": "#/definitions/TableTotalsScrollStatus"},
-                "TotalAggregationOptions": {
-                    "items": {"$ref": "#/definitions/TotalAggregationOption"},
-                    "maxItems": 200,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "TotalCellStyle": {"$ref": "#/definitions/TableCellStyle"},
-                "TotalsVisibility": {"$ref": "#/definitions/Visibility"},
-                "ValueCellStyle": {"$ref": "#/definitions/TableCellStyle"},
-            },
-            "type": "object",
-        },
-        "PluginVisual": {
-            "additionalProperties": False,
-            "properties": {
-                "ChartConfiguration": {"$ref": "#/definitions/PluginVisualConfiguration"},
-                "PluginArn": {"type": "string"},
-                "Subtitle": {"$ref": "#/definitions/VisualSubtitleLabelOptions"},
-                "Title": {"$ref": "#/definitions/VisualTitleLabelOptions"},
-                "VisualContentAltText": {"maxLength": 1024, "minLength": 1, "type": "string"},
-                "VisualId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-            },
-            "required": ["PluginArn", "VisualId"],
-            "type": "object",
-        },
-        "PluginVisualAxisName": {"enum": ["GROUP_BY", "VALUE"], "type": "string"},
-        "PluginVisualConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "FieldWells": {
-                    "items": {"$ref": "#/definitions/PluginVisualFieldWell"},
-                    "maxItems": 10,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "SortConfiguration": {"$ref": "#/definitions/PluginVisualSortConfiguration"},
-                "VisualOptions": {"$ref": "#/definitions/PluginVisualOptions"},
-            },
-            "type": "object",
-        },
-        "PluginVisualFieldWell": {
-            "additionalProperties": False,
-            "properties": {
-                "AxisName": {"$ref": "#/definitions/PluginVisualAxisName"},
-                "Dimensions": {
-                    "items": {"$ref": "#/definitions/DimensionField"},
-                    "maxItems": 200,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Measures": {
-                    "items": {"$ref": "#/definitions/MeasureField"},
-                    "maxItems": 200,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Unaggregated": {
-                    "items": {"$ref": "#/definitions/UnaggregatedField"},
-                    "maxItems": 200,
-                    "minItems": 0,
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "PluginVisualItemsLimitConfiguration": {
-            "additionalProperties": False,
-            "properties": {"ItemsLimit": {"type": "number"}},
-            "type": "object",
-        },
-        "PluginVisualOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "VisualProperties": {
-                    "items": {"$ref": "#/definitions/PluginVisualProperty"},
-                    "type": "array",
-                }
-            },
-            "type": "object",
-        },
-        "PluginVisualProperty": {
-            "additionalProperties": False,
-            "properties": {"Name": {"type": "string"}, "Value": {"type": "string"}},
-            "type": "object",
-        },
-        "PluginVisualSortConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "PluginVisualTableQuerySort": {"$ref": "#/definitions/PluginVisualTableQuerySort"}
-            },
-            "type": "object",
-        },
-        "PluginVisualTableQuerySort": {
-            "additionalProperties": False,
-            "properties": {
-                "ItemsLimitConfiguration": {
-                    "$ref": "#/definitions/PluginVisualItemsLimitConfiguration"
-                },
-                "RowSort": {
-                    "items": {"$ref": "#/definitions/FieldSortOptions"},
-                    "maxItems": 100,
-                    "minItems": 0,
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "PredefinedHierarchy": {
-            "additionalProperties": False,
-            "properties": {
-                "Columns": {
-                    "items": {"$ref": "#/definitions/ColumnIdentifier"},
-                    "maxItems": 10,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "DrillDownFilters": {
-                    "items": {"$ref": "#/definitions/DrillDownFilter"},
-                    "maxItems": 10,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "HierarchyId": {"maxLength": 512, "minLength": 1, "type": "string"},
-            },
-            "required": ["Columns", "HierarchyId"],
-            "type": "object",
-        },
-        "PrimaryValueDisplayType": {"enum": ["HIDDEN", "COMPARISON", "ACTUAL"], "type": "string"},
-        "ProgressBarOptions": {
-            "additionalProperties": False,
-            "properties": {"Visibility": {"$ref": "#/definitions/Visibility"}},
-            "type": "object",
-        },
-        "QueryExecutionMode": {"enum": ["AUTO", "MANUAL"], "type": "string"},
-        "QueryExecutionOptions": {
-            "additionalProperties": False,
-            "properties": {"QueryExecutionMode": {"$ref": "#/definitions/QueryExecutionMode"}},
-            "type": "object",
-        },
-        "RadarChartAggregatedFieldWells": {
-            "additionalProperties": False,
-            "properties": {
-                "Category": {
-                    "items": {"$ref": "#/definitions/DimensionField"},
-                    "maxItems": 1,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Color": {
-                    "items": {"$ref": "#/definitions/DimensionField"},
-                    "maxItems": 1,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Values": {
-                    "items": {"$ref": "#/definitions/MeasureField"},
-                    "maxItems": 20,
-                    "minItems": 0,
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "RadarChartAreaStyleSettings": {
-            "additionalProperties": False,
-            "properties": {"Visibility": {"$ref": "#/definitions/Visibility"}},
-            "type": "object",
-        },
-        "RadarChartAxesRangeScale": {"enum": ["AUTO", "INDEPENDENT", "SHARED"], "type": "string"},
-        "RadarChartConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AlternateBandColorsVisibility": {"$ref": "#/definitions/Visibility"},
-                "AlternateBandEvenColor": {"pattern": "^#[A-F0-9]{6}$", "type": "string"},
-                "AlternateBandOddColor": {"pattern": "^#[A-F0-9]{6}$", "type": "string"},
-                "AxesRangeScale": {"$ref": "#/definitions/RadarChartAxesRangeScale"},
-                "BaseSeriesSettings": {"$ref": "#/definitions/RadarChartSeriesSettings"},
-                "CategoryAxis": {"$ref": "#/definitions/AxisDisplayOptions"},
-                "CategoryLabelOptions": {"$ref": "#/definitions/ChartAxisLabelOptions"},
-                "ColorAxis": {"$ref": "#/definitions/AxisDisplayOptions"},
-                "ColorLabelOptions": {"$ref": "#/definitions/ChartAxisLabelOptions"},
-                "FieldWells": {"$ref": "#/definitions/RadarChartFieldWells"},
-                "Interactions": {"$ref": "#/definitions/VisualInteractionOptions"},
-                "Legend": {"$ref": "#/definitions/LegendOptions"},
-                "Shape": {"$ref": "#/definitions/RadarChartShape"},
-                "SortConfiguration": {"$ref": "#/definitions/RadarChartSortConfiguration"},
-                "StartAngle": {"maximum": 360, "minimum": -360, "type": "number"},
-                "VisualPalette": {"$ref": "#/definitions/VisualPalette"},
-            },
-            "type": "object",
-        },
-        "RadarChartFieldWells": {
-            "additionalProperties": False,
-            "properties": {
-                "RadarChartAggregatedFieldWells": {
-                    "$ref": "#/definitions/RadarChartAggregatedFieldWells"
-                }
-            },
-            "type": "object",
-        },
-        "RadarChartSeriesSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "AreaStyleSettings": {"$ref": "#/definitions/RadarChartAreaStyleSettings"}
-            },
-            "type": "object",
-        },
-        "RadarChartShape": {"enum": ["CIRCLE", "POLYGON"], "type": "string"},
-        "RadarChartSortConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "CategoryItemsLimit": {"$ref": "#/definitions/ItemsLimitConfiguration"},
-                "CategorySort": {
-                    "items": {"$ref": "#/definitions/FieldSortOptions"},
-                    "maxItems": 100,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "ColorItemsLimit": {"$ref": "#/definitions/ItemsLimitConfiguration"},
-                "ColorSort": {
-                    "items": {"$ref": "#/definitions/FieldSortOptions"},
-                    "maxItems": 100,
-                    "minItems": 0,
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "RadarChartVisual": {
-            "additionalProperties": False,
-            "properties": {
-                "Actions": {
-                    "items": {"$ref": "#/definitions/VisualCustomAction"},
-                    "maxItems": 10,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "ChartConfiguration": {"$ref": "#/definitions/RadarChartConfiguration"},
-                "ColumnHierarchies": {
-                    "items": {"$ref": "#/definitions/ColumnHierarchy"},
-                    "maxItems": 2,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Subtitle": {"$ref": "#/definitions/VisualSubtitleLabelOptions"},
-                "Title": {"$ref": "#/definitions/VisualTitleLabelOptions"},
-                "VisualContentAltText": {"maxLength": 1024, "minLength": 1, "type": "string"},
-                "VisualId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-            },
-            "required": ["VisualId"],
-            "type": "object",
-        },
-        "RangeEndsLabelType": {
-            "additionalProperties": False,
-            "properties": {"Visibility": {"$ref": "#/definitions/Visibility"}},
-            "type": "object",
-        },
-        "ReferenceLine": {
-            "additionalProperties": False,
-            "properties": {
-                "DataConfiguration": {"$ref": "#/definitions/ReferenceLineDataConfiguration"},
-                "LabelConfiguration": {"$ref": "#/definitions/ReferenceLineLabelConfiguration"},
-                "Status": {"$ref": "#/definitions/WidgetStatus"},
-                "StyleConfiguration": {"$ref": "#/definitions/ReferenceLineStyleConfiguration"},
-            },
-            "required": ["DataConfiguration"],
-            "type": "object",
-        },
-        "ReferenceLineCustomLabelConfiguration": {
-            "additionalProperties": False,
-            "properties": {"CustomLabel": {"pattern": "\\S", "type": "string"}},
-            "required": ["CustomLabel"],
-            "type": "object",
-        },
-        "ReferenceLineDataConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AxisBinding": {"$ref": "#/definitions/AxisBinding"},
-                "DynamicConfiguration": {
-                    "$ref": "#/definitions/ReferenceLineDynamicDataConfiguration"
-                },
-                "SeriesType": {"$ref": "#/definitions/ReferenceLineSeriesType"},
-                "StaticConfiguration": {
-                    "$ref": "#/definitions/ReferenceLineStaticDataConfiguration"
-                },
-            },
-            "type": "object",
-        },
-        "ReferenceLineDynamicDataConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Calculation": {"$ref": "#/definitions/NumericalAggregationFunction"},
-                "Column": {"$ref": "#/definitions/ColumnIdentifier"},
-                "MeasureAggregationFunction": {"$ref": "#/definitions/AggregationFunction"},
-            },
-            "required": ["Calculation", "Column"],
-            "type": "object",
-        },
-        "ReferenceLineLabelConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "CustomLabelConfiguration": {
-                    "$ref": "#/definitions/ReferenceLineCustomLabelConfiguration"
-                },
-                "FontColor": {"pattern": "^#[A-F0-9]{6}$", "type": "string"},
-                "FontConfiguration": {"$ref": "#/definitions/FontConfiguration"},
-                "HorizontalPosition": {
-                    "$ref": "#/definitions/ReferenceLineLabelHorizontalPosition"
-                },
-                "ValueLabelConfiguration": {
-                    "$ref": "#/definitions/ReferenceLineValueLabelConfiguration"
-                },
-                "VerticalPosition": {"$ref": "#/definitions/ReferenceLineLabelVerticalPosition"},
-            },
-            "type": "object",
-        },
-        "ReferenceLineLabelHorizontalPosition": {
-            "enum": ["LEFT", "CENTER", "RIGHT"],
-            "type": "string",
-        },
-        "ReferenceLineLabelVerticalPosition": {"enum": ["ABOVE", "BELOW"], "type": "string"},
-        "ReferenceLinePatternType": {"enum": ["SOLID", "DASHED", "DOTTED"], "type": "string"},
-        "ReferenceLineSeriesType": {"enum": ["BAR", "LINE"], "type": "string"},
-        "ReferenceLineStaticDataConfiguration": {
-            "additionalProperties": False,
-            "properties": {"Value": {"type": "number"}},
-            "required": ["Value"],
-            "type": "object",
-        },
-        "ReferenceLineStyleConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Color": {"pattern": "^#[A-F0-9]{6}$", "type": "string"},
-                "Pattern": {"$ref": "#/definitions/ReferenceLinePatternType"},
-            },
-            "type": "object",
-        },
-        "ReferenceLineValueLabelConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "FormatConfiguration": {"$ref": "#/definitions/NumericFormatConfiguration"},
-                "RelativePosition": {
-                    "$ref": "#/definitions/ReferenceLineValueLabelRelativePosition"
-                },
-            },
-            "type": "object",
-        },
-        "ReferenceLineValueLabelRelativePosition": {
-            "enum": ["BEFORE_CUSTOM_LABEL", "AFTER_CUSTOM_LABEL"],
-            "type": "string",
-        },
-        "RelativeDateTimeControlDisplayOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "DateTimeFormat": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "InfoIconLabelOptions": {"$ref": "#/definitions/SheetControlInfoIconLabelOptions"},
-                "TitleOptions": {"$ref": "#/definitions/LabelOptions"},
-            },
-            "type": "object",
-        },
-        "RelativeDateType": {"enum": ["PREVIOUS", "THIS", "LAST", "NOW", "NEXT"], "type": "string"},
-        "RelativeDatesFilter": {
-            "additionalProperties": False,
-            "properties": {
-                "AnchorDateConfiguration": {"$ref": "#/definitions/AnchorDateConfiguration"},
-                "Column": {"$ref": "#/definitions/ColumnIdentifier"},
-                "DefaultFilterControlConfiguration": {
-                    "$ref": "#/definitions/DefaultFilterControlConfiguration"
-                },
-                "ExcludePeriodConfiguration": {"$ref": "#/definitions/ExcludePeriodConfiguration"},
-                "FilterId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-                "MinimumGranularity": {"$ref": "#/definitions/TimeGranularity"},
-                "NullOption": {"$ref": "#/definitions/FilterNullOption"},
-                "ParameterName": {
-                    "maxLength": 2048,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9]+$",
-                    "type": "string",
-                },
-                "RelativeDateType": {"$ref": "#/definitions/RelativeDateType"},
-                "RelativeDateValue": {"type": "number"},
-                "TimeGranularity": {"$ref": "#/definitions/TimeGranularity"},
-            },
-            "required": [
-                "AnchorDateConfiguration",
-                "Column",
-                "FilterId",
-                "NullOption",
-                "RelativeDateType",
-                "TimeGranularity",
-            ],
-            "type": "object",
-        },
-        "RelativeFontSize": {
-            "enum": ["EXTRA_SMALL", "SMALL", "MEDIUM", "LARGE", "EXTRA_LARGE"],
-            "type": "string",
-        },
-        "ResizeOption": {"enum": ["FIXED", "RESPONSIVE"], "type": "string"},
-        "ResourcePermission": {
-            "additionalProperties": False,
-            "properties": {
-                "Actions": {
-                    "items": {"type": "string"},
-                    "maxItems": 30,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "Principal": {"maxLength": 256, "minLength": 1, "type": "string"},
-            },
-            "required": ["Actions", "Principal"],
-            "type": "object",
-        },
-        "ResourceStatus": {
-            "enum": [
-                "CREATION_IN_PROGRESS",
-                "CREATION_SUCCESSFUL",
-                "CREATION_FAILED",
-                "UPDATE_IN_PROGRESS",
-                "UPDATE_SUCCESSFUL",
-                "UPDATE_FAILED",
-                "PENDING_UPDATE",
-                "DELETED",
-            ],
-            "type": "string",
-        },
-        "RollingDateConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "DataSetIdentifier": {"maxLength": 2048, "minLength": 0, "type": "string"},
-                "Expression": {"maxLength": 4096, "minLength": 1, "type": "string"},
-            },
-            "required": ["Expression"],
-            "type": "object",
-        },
-        "RowAlternateColorOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "RowAlternateColors": {
-                    "items": {"pattern": "^#[A-F0-9]{6}$", "type": "string"},
-                    "maxItems": 1,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Status": {"$ref": "#/definitions/WidgetStatus"},
-                "UsePrimaryBackgroundColor": {"$ref": "#/definitions/WidgetStatus"},
-            },
-            "type": "object",
-        },
-        "SameSheetTargetVisualConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "TargetVisualOptions": {"$ref": "#/definitions/TargetVisualOptions"},
-                "TargetVisuals": {
-                    "items": {
-                        "maxLength": 512,
-                        "minLength": 1,
-                        "pattern": "^[\\w\\-]+$",
-                        "type": "string",
-                    },
-                    "maxItems": 50,
-                    "minItems": 1,
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "SankeyDiagramAggregatedFieldWells": {
-            "additionalProperties": False,
-            "properties": {
-                "Destination": {
-                    "items": {"$ref": "#/definitions/DimensionField"},
-                    "maxItems": 200,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Source": {
-                    "items": {"$ref": "#/definitions/DimensionField"},
-                    "maxItems": 200,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Weight": {
-                    "items": {"$ref": "#/definitions/MeasureField"},
-                    "maxItems": 200,
-                    "minItems": 0,
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "SankeyDiagramChartConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "DataLabels": {"$ref": "#/definitions/DataLabelOptions"},
-                "FieldWells": {"$ref": "#/definitions/SankeyDiagramFieldWells"},
-                "Interactions": {"$ref": "#/definitions/VisualInteractionOptions"},
-                "SortConfiguration": {"$ref": "#/definitions/SankeyDiagramSortConfiguration"},
-            },
-            "type": "object",
-        },
-        "SankeyDiagramFieldWells": {
-            "additionalProperties": False,
-            "properties": {
-                "SankeyDiagramAggregatedFieldWells": {
-                    "$ref": "#/definitions/SankeyDiagramAggregatedFieldWells"
-                }
-            },
-            "type": "object",
-        },
-        "SankeyDiagramSortConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "DestinationItemsLimit": {"$ref": "#/definitions/ItemsLimitConfiguration"},
-                "SourceItemsLimit": {"$ref": "#/definitions/ItemsLimitConfiguration"},
-                "WeightSort": {
-                    "items": {"$ref": "#/definitions/FieldSortOptions"},
-                    "maxItems": 100,
-                    "minItems": 0,
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "SankeyDiagramVisual": {
-            "additionalProperties": False,
-            "properties": {
-                "Actions": {
-                    "items": {"$ref": "#/definitions/VisualCustomAction"},
-                    "maxItems": 10,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "ChartConfiguration": {"$ref": "#/definitions/SankeyDiagramChartConfiguration"},
-                "Subtitle": {"$ref": "#/definitions/VisualSubtitleLabelOptions"},
-                "Title": {"$ref": "#/definitions/VisualTitleLabelOptions"},
-                "VisualContentAltText": {"maxLength": 1024, "minLength": 1, "type": "string"},
-                "VisualId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-            },
-            "required": ["VisualId"],
-            "type": "object",
-        },
-        "ScatterPlotCategoricallyAggregatedFieldWells": {
-            "additionalProperties": False,
-            "properties": {
-                "Category": {
-                    "items": {"$ref": "#/definitions/DimensionField"},
-                    "maxItems": 200,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Label": {
-                    "items": {"$ref": "#/definitions/DimensionField"},
-                    "maxItems": 200,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Size": {
-                    "items": {"$ref": "#/definitions/MeasureField"},
-                    "maxItems": 200,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "XAxis": {
-                    "items": {"$ref": "#/definitions/MeasureField"},
-                    "maxItems": 200,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "YAxis": {
-                    "items": {"$ref": "#/definitions/MeasureField"},
-                    "maxItems": 200,
-                    "minItems": 0,
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "ScatterPlotConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "DataLabels": {"$ref": "#/definitions/DataLabelOptions"},
-                "FieldWells": {"$ref": "#/definitions/ScatterPlotFieldWells"},
-                "Interactions": {"$ref": "#/definitions/VisualInteractionOptions"},
-                "Legend": {"$ref": "#/definitions/LegendOptions"},
-                "SortConfiguration": {"$ref": "#/definitions/ScatterPlotSortConfiguration"},
-                "Tooltip": {"$ref": "#/definitions/TooltipOptions"},
-                "VisualPalette": {"$ref": "#/definitions/VisualPalette"},
-                "XAxisDisplayOptions": {"$ref": "#/definitions/AxisDisplayOptions"},
-                "XAxisLabelOptions": {"$ref": "#/definitions/ChartAxisLabelOptions"},
-                "YAxisDisplayOptions": {"$ref": "#/definitions/AxisDisplayOptions"},
-                "YAxisLabelOptions": {"$ref": "#/definitions/ChartAxisLabelOptions"},
-            },
-            "type": "object",
-        },
-        "ScatterPlotFieldWells": {
-            "additionalProperties": False,
-            "properties": {
-                "ScatterPlotCategoricallyAggregatedFieldWells": {
-                    "$ref": "#/definitions/ScatterPlotCategoricallyAggregatedFieldWells"
-                },
-                "ScatterPlotUnaggregatedFieldWells": {
-                    "$ref": "#/definitions/ScatterPlotUnaggregatedFieldWells"
-                },
-            },
-            "type": "object",
-        },
-        "ScatterPlotSortConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "ScatterPlotLimitConfiguration": {"$ref": "#/definitions/ItemsLimitConfiguration"}
-            },
-            "type": "object",
-        },
-        "ScatterPlotUnaggregatedFieldWells": {
-            "additionalProperties": False,
-            "properties": {
-                "Category": {
-                    "items": {"$ref": "#/definitions/DimensionField"},
-                    "maxItems": 200,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Label": {
-                    "items": {"$ref": "#/definitions/DimensionField"},
-                    "maxItems": 200,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Size": {
-                    "items": {"$ref": "#/definitions/MeasureField"},
-                    "maxItems": 200,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "XAxis": {
-                    "items": {"$ref": "#/definitions/DimensionField"},
-                    "maxItems": 200,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "YAxis": {
-                    "items": {"$ref": "#/definitions/DimensionField"},
-                    "maxItems": 200,
-                    "minItems": 0,
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "ScatterPlotVisual": {
-            "additionalProperties": False,
-            "properties": {
-                "Actions": {
-                    "items": {"$ref": "#/definitions/VisualCustomAction"},
-                    "maxItems": 10,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "ChartConfiguration": {"$ref": "#/definitions/ScatterPlotConfiguration"},
-                "ColumnHierarchies": {
-                    "items": {"$ref": "#/definitions/ColumnHierarchy"},
-                    "maxItems": 2,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Subtitle": {"$ref": "#/definitions/VisualSubtitleLabelOptions"},
-                "Title": {"$ref": "#/definitions/VisualTitleLabelOptions"},
-                "VisualContentAltText": {"maxLength": 1024, "minLength": 1, "type": "string"},
-                "VisualId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-            },
-            "required": ["VisualId"],
-            "type": "object",
-        },
-        "ScrollBarOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "Visibility": {"$ref": "#/definitions/Visibility"},
-                "VisibleRange": {"$ref": "#/definitions/VisibleRangeOptions"},
-            },
-            "type": "object",
-        },
-        "SecondaryValueOptions": {
-            "additionalProperties": False,
-            "properties": {"Visibility": {"$ref": "#/definitions/Visibility"}},
-            "type": "object",
-        },
-        "SectionAfterPageBreak": {
-            "additionalProperties": False,
-            "properties": {"Status": {"$ref": "#/definitions/SectionPageBreakStatus"}},
-            "type": "object",
-        },
-        "SectionBasedLayoutCanvasSizeOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "PaperCanvasSizeOptions": {
-                    "$ref": "#/definitions/SectionBasedLayoutPaperCanvasSizeOptions"
-                }
-            },
-            "type": "object",
-        },
-        "SectionBasedLayoutConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "BodySections": {
-                    "items": {"$ref": "#/definitions/BodySectionConfiguration"},
-                    "maxItems": 28,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "CanvasSizeOptions": {"$ref": "#/definitions/SectionBasedLayoutCanvasSizeOptions"},
-                "FooterSections": {
-                    "items": {"$ref": "#/definitions/HeaderFooterSectionConfiguration"},
-                    "maxItems": 1,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "HeaderSections": {
-                    "items": {"$ref": "#/definitions/HeaderFooterSectionConfiguration"},
-                    "maxItems": 1,
-                    "minItems": 0,
-                    "type": "array",
-                },
-            },
-            "required": ["BodySections", "CanvasSizeOptions", "FooterSections", "HeaderSections"],
-            "type": "object",
-        },
-        "SectionBasedLayoutPaperCanvasSizeOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "PaperMargin": {"$ref": "#/definitions/Spacing"},
-                "PaperOrientation": {"$ref": "#/definitions/PaperOrientation"},
-                "PaperSize": {"$ref": "#/definitions/PaperSize"},
-            },
-            "type": "object",
-        },
-        "SectionLayoutConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "FreeFormLayout": {"$ref": "#/definitions/FreeFormSectionLayoutConfiguration"}
-            },
-            "required": ["FreeFormLayout"],
-            "type": "object",
-        },
-        "SectionPageBreakConfiguration": {
-            "additionalProperties": False,
-            "properties": {"After": {"$ref": "#/definitions/SectionAfterPageBreak"}},
-            "type": "object",
-        },
-        "SectionPageBreakStatus": {"enum": ["ENABLED", "DISABLED"], "type": "string"},
-        "SectionStyle": {
-            "additionalProperties": False,
-            "properties": {
-                "Height": {"type": "string"},
-                "Padding": {"$ref": "#/definitions/Spacing"},
-            },
-            "type": "object",
-        },
-        "SelectAllValueOptions": {"enum": ["ALL_VALUES"], "type": "string"},
-        "SelectedFieldOptions": {"enum": ["ALL_FIELDS"], "type": "string"},
-        "SelectedSheetsFilterScopeConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "SheetVisualScopingConfigurations": {
-                    "items": {"$ref": "#/definitions/SheetVisualScopingConfiguration"},
-                    "maxItems": 50,
-                    "minItems": 1,
-                    "type": "array",
-                }
-            },
-            "type": "object",
-        },
-        "SelectedTooltipType": {"enum": ["BASIC", "DETAILED", "SHEET"], "type": "string"},
-        "SeriesItem": {
-            "additionalProperties": False,
-            "properties": {
-                "DataFieldSeriesItem": {"$ref": "#/definitions/DataFieldSeriesItem"},
-                "FieldSeriesItem": {"$ref": "#/definitions/FieldSeriesItem"},
-            },
-            "type": "object",
-        },
-        "SetParameterValueConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "DestinationParameterName": {
-                    "maxLength": 2048,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9]+$",
-                    "type": "string",
-                },
-                "Value": {"$ref": "#/definitions/DestinationParameterValueConfiguration"},
-            },
-            "required": ["DestinationParameterName", "Value"],
-            "type": "object",
-        },
-        "ShapeConditionalFormat": {
-            "additionalProperties": False,
-            "properties": {"BackgroundColor": {"$ref": "#/definitions/ConditionalFormattingColor"}},
-            "required": ["BackgroundColor"],
-            "type": "object",
-        },
-        "Sheet": {
-            "additionalProperties": False,
-            "properties": {
-                "Name": {"maxLength": 2048, "minLength": 1, "type": "string"},
-                "SheetId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "SheetContentType": {"enum": ["PAGINATED", "INTERACTIVE"], "type": "string"},
-        "SheetControlDateTimePickerType": {
-            "enum": ["SINGLE_VALUED", "DATE_RANGE"],
-            "type": "string",
-        },
-        "SheetControlInfoIconLabelOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "InfoIconText": {"maxLength": 100, "minLength": 1, "type": "string"},
-                "Visibility": {"$ref": "#/definitions/Visibility"},
-            },
-            "type": "object",
-        },
-        "SheetControlLayout": {
-            "additionalProperties": False,
-            "properties": {
-                "Configuration": {"$ref": "#/definitions/SheetControlLayoutConfiguration"}
-            },
-            "required": ["Configuration"],
-            "type": "object",
-        },
-        "SheetControlLayoutConfiguration": {
-            "additionalProperties": False,
-            "properties": {"GridLayout": {"$ref": "#/definitions/GridLayoutConfiguration"}},
-            "type": "object",
-        },
-        "SheetControlListType": {"enum": ["MULTI_SELECT", "SINGLE_SELECT"], "type": "string"},
-        "SheetControlSliderType": {"enum": ["SINGLE_POINT", "RANGE"], "type": "string"},
-        "SheetDefinition": {
-            "additionalProperties": False,
-            "properties": {
-                "ContentType": {"$ref": "#/definitions/SheetContentType"},
-                "Description": {"maxLength": 1024, "minLength": 1, "type": "string"},
-                "FilterControls": {
-                    "items": {"$ref": "#/definitions/FilterControl"},
-                    "maxItems": 200,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Images": {
-                    "items": {"$ref": "#/definitions/SheetImage"},
-                    "maxItems": 10,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Layouts": {
-                    "items": {"$ref": "#/definitions/Layout"},
-                    "maxItems": 1,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "Name": {"maxLength": 2048, "minLength": 1, "type": "string"},
-                "ParameterControls": {
-                    "items": {"$ref": "#/definitions/ParameterControl"},
-                    "maxItems": 200,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "SheetControlLayouts": {
-                    "items": {"$ref": "#/definitions/SheetControlLayout"},
-                    "maxItems": 1,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "SheetId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-                "TextBoxes": {
-                    "items": {"$ref": "#/definitions/SheetTextBox"},
-                    "maxItems": 100,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Title": {"maxLength": 1024, "minLength": 1, "type": "string"},
-                "Visuals": {
-                    "items": {"$ref": "#/definitions/Visual"},
-                    "maxItems": 50,
-                    "minItems": 0,
-                    "type": "array",
-                },
-            },
-            "required": ["SheetId"],
-            "type": "object",
-        },
-        "SheetElementConfigurationOverrides": {
-            "additionalProperties": False,
-            "properties": {"Visibility": {"$ref": "#/definitions/Visibility"}},
-            "type": "object",
-        },
-        "SheetElementRenderingRule": {
-            "additionalProperties": False,
-            "properties": {
-                "ConfigurationOverrides": {
-                    "$ref": "#/definitions/SheetElementConfigurationOverrides"
-                },
-                "Expression": {"maxLength": 4096, "minLength": 1, "type": "string"},
-            },
-            "required": ["ConfigurationOverrides", "Expression"],
-            "type": "object",
-        },
-        "SheetImage": {
-            "additionalProperties": False,
-            "properties": {
-                "Actions": {
-                    "items": {"$ref": "#/definitions/ImageCustomAction"},
-                    "maxItems": 10,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "ImageContentAltText": {"maxLength": 1024, "minLength": 1, "type": "string"},
-                "Interactions": {"$ref": "#/definitions/ImageInteractionOptions"},
-                "Scaling": {"$ref": "#/definitions/SheetImageScalingConfiguration"},
-                "SheetImageId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-                "Source": {"$ref": "#/definitions/SheetImageSource"},
-                "Tooltip": {"$ref": "#/definitions/SheetImageTooltipConfiguration"},
-            },
-            "required": ["SheetImageId", "Source"],
-            "type": "object",
-        },
-        "SheetImageScalingConfiguration": {
-            "additionalProperties": False,
-            "properties": {"ScalingType": {"$ref": "#/definitions/SheetImageScalingType"}},
-            "type": "object",
-        },
-        "SheetImageScalingType": {
-            "enum": ["SCALE_TO_WIDTH", "SCALE_TO_HEIGHT", "SCALE_TO_CONTAINER", "SCALE_NONE"],
-            "type": "string",
-        },
-        "SheetImageSource": {
-            "additionalProperties": False,
-            "properties": {
-                "SheetImageStaticFileSource": {"$ref": "#/definitions/SheetImageStaticFileSource"}
-            },
-            "type": "object",
-        },
-        "SheetImageStaticFileSource": {
-            "additionalProperties": False,
-            "properties": {
-                "StaticFileId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                }
-            },
-            "required": ["StaticFileId"],
-            "type": "object",
-        },
-        "SheetImageTooltipConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "TooltipText": {"$ref": "#/definitions/SheetImageTooltipText"},
-                "Visibility": {"$ref": "#/definitions/Visibility"},
-            },
-            "type": "object",
-        },
-        "SheetImageTooltipText": {
-            "additionalProperties": False,
-            "properties": {"PlainText": {"maxLength": 1024, "minLength": 1, "type": "string"}},
-            "type": "object",
-        },
-        "SheetLayoutGroup": {
-            "additionalProperties": False,
-            "properties": {
-                "Id": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-                "Members": {
-                    "items": {"$ref": "#/definitions/SheetLayoutGroupMember"},
-                    "maxItems": 430,
-                    "minItems": 2,
-                    "type": "array",
-                },
-            },
-            "required": ["Id", "Members"],
-            "type": "object",
-        },
-        "SheetLayoutGroupMember": {
-            "additionalProperties": False,
-            "properties": {
-                "Id": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-                "Type": {"$ref": "#/definitions/SheetLayoutGroupMemberType"},
-            },
-            "required": ["Id", "Type"],
-            "type": "object",
-        },
-        "SheetLayoutGroupMemberType": {"enum": ["ELEMENT", "GROUP"], "type": "string"},
-        "SheetTextBox": {
-            "additionalProperties": False,
-            "properties": {
-                "Content": {"maxLength": 150000, "minLength": 0, "type": "string"},
-                "SheetTextBoxId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-            },
-            "required": ["SheetTextBoxId"],
-            "type": "object",
-        },
-        "SheetVisualScopingConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Scope": {"$ref": "#/definitions/FilterVisualScope"},
-                "SheetId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-                "VisualIds": {
-                    "items": {
-                        "maxLength": 512,
-                        "minLength": 1,
-                        "pattern": "^[\\w\\-]+$",
-                        "type": "string",
-                    },
-                    "maxItems": 50,
-                    "minItems": 0,
-                    "type": "array",
-                },
-            },
-            "required": ["Scope", "SheetId"],
-            "type": "object",
-        },
-        "ShortFormatText": {
-            "additionalProperties": False,
-            "properties": {
-                "PlainText": {"maxLength": 512, "minLength": 1, "type": "string"},
-                "RichText": {"maxLength": 1024, "minLength": 1, "type": "string"},
-            },
-            "type": "object",
-        },
-        "SimpleAttributeAggregationFunction": {"enum": ["UNIQUE_VALUE"], "type": "string"},
-        "SimpleClusterMarker": {
-            "additionalProperties": False,
-            "properties": {"Color": {"pattern": "^#[A-F0-9]{6}$", "type": "string"}},
-            "type": "object",
-        },
-        "SimpleNumericalAggregationFunction": {
-            "enum": [
-                "SUM",
-                "AVERAGE",
-                "MIN",
-                "MAX",
-                "COUNT",
-                "DISTINCT_COUNT",
-                "VAR",
-                "VARP",
-                "STDEV",
-                "STDEVP",
-                "MEDIAN",
-            ],
-            "type": "string",
-        },
-        "SimpleTotalAggregationFunction": {
-            "enum": ["DEFAULT", "SUM", "AVERAGE", "MIN", "MAX", "NONE"],
-            "type": "string",
-        },
-        "SingleAxisOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "YAxisOptions": {
-                    "properties": {"YAxis": {"$ref": "#/definitions/SingleYAxisOption"}}
-                }
-            },
-            "type": "object",
-        },
-        "SingleYAxisOption": {"enum": ["PRIMARY_Y_AXIS"], "type": "string"},
-        "SliderControlDisplayOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "InfoIconLabelOptions": {"$ref": "#/definitions/SheetControlInfoIconLabelOptions"},
-                "TitleOptions": {"$ref": "#/definitions/LabelOptions"},
-            },
-            "type": "object",
-        },
-        "SmallMultiplesAxisPlacement": {"enum": ["OUTSIDE", "INSIDE"], "type": "string"},
-        "SmallMultiplesAxisProperties": {
-            "additionalProperties": False,
-            "properties": {
-                "Placement": {"$ref": "#/definitions/SmallMultiplesAxisPlacement"},
-                "Scale": {"$ref": "#/definitions/SmallMultiplesAxisScale"},
-            },
-            "type": "object",
-        },
-        "SmallMultiplesAxisScale": {"enum": ["SHARED", "INDEPENDENT"], "type": "string"},
-        "SmallMultiplesOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "MaxVisibleColumns": {"maximum": 10, "minimum": 1, "type": "number"},
-                "MaxVisibleRows": {"maximum": 10, "minimum": 1, "type": "number"},
-                "PanelConfiguration": {"$ref": "#/definitions/PanelConfiguration"},
-                "XAxis": {"$ref": "#/definitions/SmallMultiplesAxisProperties"},
-                "YAxis": {"$ref": "#/definitions/SmallMultiplesAxisProperties"},
-            },
-            "type": "object",
-        },
-        "SortDirection": {"enum": ["ASC", "DESC"], "type": "string"},
-        "Spacing": {
-            "additionalProperties": False,
-            "properties": {
-                "Bottom": {"type": "string"},
-                "Left": {"type": "string"},
-                "Right": {"type": "string"},
-                "Top": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "SparklineAxisBehavior": {"enum": ["SHARED", "INDEPENDENT"], "type": "string"},
-        "SparklineVisualType": {"enum": ["LINE", "AREA_LINE"], "type": "string"},
-        "SparklinesOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "AllPointsMarker": {"$ref": "#/definitions/LineChartMarkerStyleSettings"},
-                "FieldId": {"maxLength": 512, "minLength": 1, "type": "string"},
-                "LineColor": {"pattern": "^#[A-F0-9]{6}$", "type": "string"},
-                "LineInterpolation": {"$ref": "#/definitions/LineInterpolation"},
-                "MaxValueMarker": {"$ref": "#/definitions/LineChartMarkerStyleSettings"},
-                "MinValueMarker": {"$ref": "#/definitions/LineChartMarkerStyleSettings"},
-                "VisualType": {"$ref": "#/definitions/SparklineVisualType"},
-                "XAxisField": {"$ref": "#/definitions/DimensionField"},
-                "YAxisBehavior": {"$ref": "#/definitions/SparklineAxisBehavior"},
-            },
-            "required": ["FieldId", "XAxisField"],
-            "type": "object",
-        },
-        "SpatialStaticFile": {
-            "additionalProperties": False,
-            "properties": {
-                "Source": {"$ref": "#/definitions/StaticFileSource"},
-                "StaticFileId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-            },
-            "required": ["StaticFileId"],
-            "type": "object",
-        },
-        "SpecialValue": {"enum": ["EMPTY", "NULL", "OTHER"], "type": "string"},
-        "StaticFile": {
-            "additionalProperties": False,
-            "properties": {
-                "ImageStaticFile": {"$ref": "#/definitions/ImageStaticFile"},
-                "SpatialStaticFile": {"$ref": "#/definitions/SpatialStaticFile"},
-            },
-            "type": "object",
-        },
-        "StaticFileS3SourceOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "BucketName": {"type": "string"},
-                "ObjectKey": {"type": "string"},
-                "Region": {"type": "string"},
-            },
-            "required": ["BucketName", "ObjectKey", "Region"],
-            "type": "object",
-        },
-        "StaticFileSource": {
-            "additionalProperties": False,
-            "properties": {
-                "S3Options": {"$ref": "#/definitions/StaticFileS3SourceOptions"},
-                "UrlOptions": {"$ref": "#/definitions/StaticFileUrlSourceOptions"},
-            },
-            "type": "object",
-        },
-        "StaticFileUrlSourceOptions": {
-            "additionalProperties": False,
-            "properties": {"Url": {"type": "string"}},
-            "required": ["Url"],
-            "type": "object",
-        },
-        "StringDefaultValues": {
-            "additionalProperties": False,
-            "properties": {
-                "DynamicValue": {"$ref": "#/definitions/DynamicDefaultValue"},
-                "StaticValues": {
-                    "items": {"type": "string"},
-                    "maxItems": 50000,
-                    "minItems": 0,
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "StringFormatConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "NullValueFormatConfiguration": {
-                    "$ref": "#/definitions/NullValueFormatConfiguration"
-                },
-                "NumericFormatConfiguration": {"$ref": "#/definitions/NumericFormatConfiguration"},
-            },
-            "type": "object",
-        },
-        "StringParameterDeclaration": {
-            "additionalProperties": False,
-            "properties": {
-                "DefaultValues": {"$ref": "#/definitions/StringDefaultValues"},
-                "MappedDataSetParameters": {
-                    "items": {"$ref": "#/definitions/MappedDataSetParameter"},
-                    "maxItems": 150,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Name": {
-                    "maxLength": 2048,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9]+$",
-                    "type": "string",
-                },
-                "ParameterValueType": {"$ref": "#/definitions/ParameterValueType"},
-                "ValueWhenUnset": {"$ref": "#/definitions/StringValueWhenUnsetConfiguration"},
-            },
-            "required": ["Name", "ParameterValueType"],
-            "type": "object",
-        },
-        "StringValueWhenUnsetConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "CustomValue": {"type": "string"},
-                "ValueWhenUnsetOption": {"$ref": "#/definitions/ValueWhenUnsetOption"},
-            },
-            "type": "object",
-        },
-        "StyledCellType": {"enum": ["TOTAL", "METRIC_HEADER", "VALUE"], "type": "string"},
-        "SubtotalOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "CustomLabel": {"type": "string"},
-                "FieldLevel": {"$ref": "#/definitions/PivotTableSubtotalLevel"},
-                "FieldLevelOptions": {
-                    "items": {"$ref": "#/definitions/PivotTableFieldSubtotalOptions"},
-                    "maxItems": 100,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "MetricHeaderCellStyle": {"$ref": "#/definitions/TableCellStyle"},
-                "StyleTargets": {
-                    "items": {"$ref": "#/definitions/TableStyleTarget"},
-                    "maxItems": 3,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "TotalCellStyle": {"$ref": "#/definitions/TableCellStyle"},
-                "TotalsVisibility": {"$ref": "#/definitions/Visibility"},
-                "ValueCellStyle": {"$ref": "#/definitions/TableCellStyle"},
-            },
-            "type": "object",
-        },
-        "TableAggregatedFieldWells": {
-            "additionalProperties": False,
-            "properties": {
-                "GroupBy": {
-                    "items": {"$ref": "#/definitions/DimensionField"},
-                    "maxItems": 200,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Values": {
-                    "items": {"$ref": "#/definitions/MeasureField"},
-                    "maxItems": 200,
-                    "minItems": 0,
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "TableBorderOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "Color": {"pattern": "^#[A-F0-9]{6}$", "type": "string"},
-                "Style": {"$ref": "#/definitions/TableBorderStyle"},
-                "Thickness": {"maximum": 4, "minimum": 1, "type": "number"},
-            },
-            "type": "object",
-        },
-        "TableBorderStyle": {"enum": ["NONE", "SOLID"], "type": "string"},
-        "TableCellConditionalFormatting": {
-            "additionalProperties": False,
-            "properties": {
-                "FieldId": {"maxLength": 512, "minLength": 1, "type": "string"},
-                "TextFormat": {"$ref": "#/definitions/TextConditionalFormat"},
-            },
-            "required": ["FieldId"],
-            "type": "object",
-        },
-        "TableCellImageScalingConfiguration": {
-            "enum": ["FIT_TO_CELL_HEIGHT", "FIT_TO_CELL_WIDTH", "DO_NOT_SCALE"],
-            "type": "string",
-        },
-        "TableCellImageSizingConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "TableCellImageScalingConfiguration": {
-                    "$ref": "#/definitions/TableCellImageScalingConfiguration"
-                }
-            },
-            "type": "object",
-        },
-        "TableCellStyle": {
-            "additionalProperties": False,
-            "properties": {
-                "BackgroundColor": {"pattern": "^#[A-F0-9]{6}$", "type": "string"},
-                "Border": {"$ref": "#/definitions/GlobalTableBorderOptions"},
-                "FontConfiguration": {"$ref": "#/definitions/FontConfiguration"},
-                "Height": {"maximum": 500, "minimum": 8, "type": "number"},
-                "HorizontalTextAlignment": {"$ref": "#/definitions/HorizontalTextAlignment"},
-                "TextWrap": {"$ref": "#/definitions/TextWrap"},
-                "VerticalTextAlignment": {"$ref": "#/definitions/VerticalTextAlignment"},
-                "Visibility": {"$ref": "#/definitions/Visibility"},
-            },
-            "type": "object",
-        },
-        "TableConditionalFormatting": {
-            "additionalProperties": False,
-            "properties": {
-                "ConditionalFormattingOptions": {
-                    "items": {"$ref": "#/definitions/TableConditionalFormattingOption"},
-                    "maxItems": 500,
-                    "minItems": 0,
-                    "type": "array",
-                }
-            },
-            "type": "object",
-        },
-        "TableConditionalFormattingOption": {
-            "additionalProperties": False,
-            "properties": {
-                "Cell": {"$ref": "#/definitions/TableCellConditionalFormatting"},
-                "Row": {"$ref": "#/definitions/TableRowConditionalFormatting"},
-            },
-            "type": "object",
-        },
-        "TableConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "FieldOptions": {"$ref": "#/definitions/TableFieldOptions"},
-                "FieldWells": {"$ref": "#/definitions/TableFieldWells"},
-                "Interactions": {"$ref": "#/definitions/VisualInteractionOptions"},
-                "PaginatedReportOptions": {"$ref": "#/definitions/TablePaginatedReportOptions"},
-                "SortConfiguration": {"$ref": "#/definitions/TableSortConfiguration"},
-                "TableInlineVisualizations": {
-                    "items": {"$ref": "#/definitions/TableInlineVisualization"},
-                    "maxItems": 200,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "TableOptions": {"$ref": "#/definitions/TableOptions"},
-                "TotalOptions": {"$ref": "#/definitions/TotalOptions"},
-            },
-            "type": "object",
-        },
-        "TableFieldCustomIconContent": {
-            "additionalProperties": False,
-            "properties": {"Icon": {"$ref": "#/definitions/TableFieldIconSetType"}},
-            "type": "object",
-        },
-        "TableFieldCustomTextContent": {
-            "additionalProperties": False,
-            "properties": {
-                "FontConfiguration": {"$ref": "#/definitions/FontConfiguration"},
-                "Value": {"type": "string"},
-            },
-            "required": ["FontConfiguration"],
-            "type": "object",
-        },
-        "TableFieldIconSetType": {"enum": ["LINK"], "type": "string"},
-        "TableFieldImageConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "SizingOptions": {"$ref": "#/definitions/TableCellImageSizingConfiguration"}
-            },
-            "type": "object",
-        },
-        "TableFieldLinkConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Content": {"$ref": "#/definitions/TableFieldLinkContentConfiguration"},
-                "Target": {"$ref": "#/definitions/URLTargetConfiguration"},
-            },
-            "required": ["Content", "Target"],
-            "type": "object",
-        },
-        "TableFieldLinkContentConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "CustomIconContent": {"$ref": "#/definitions/TableFieldCustomIconContent"},
-                "CustomTextContent": {"$ref": "#/definitions/TableFieldCustomTextContent"},
-            },
-            "type": "object",
-        },
-        "TableFieldOption": {
-            "additionalProperties": False,
-            "properties": {
-                "CustomLabel": {"maxLength": 2048, "minLength": 1, "type": "string"},
-                "FieldId": {"maxLength": 512, "minLength": 1, "type": "string"},
-                "URLStyling": {"$ref": "#/definitions/TableFieldURLConfiguration"},
-                "Visibility": {"$ref": "#/definitions/Visibility"},
-                "Width": {"type": "string"},
-            },
-            "required": ["FieldId"],
-            "type": "object",
-        },
-        "TableFieldOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "Order": {
-                    "items": {"maxLength": 512, "minLength": 1, "type": "string"},
-                    "maxItems": 200,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "PinnedFieldOptions": {"$ref": "#/definitions/TablePinnedFieldOptions"},
-                "SelectedFieldOptions": {
-                    "items": {"$ref": "#/definitions/TableFieldOption"},
-                    "maxItems": 100,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "TransposedTableOptions": {
-                    "items": {"$ref": "#/definitions/TransposedTableOption"},
-                    "maxItems": 10001,
-                    "minItems": 0,
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "TableFieldURLConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "ImageConfiguration": {"$ref": "#/definitions/TableFieldImageConfiguration"},
-                "LinkConfiguration": {"$ref": "#/definitions/TableFieldLinkConfiguration"},
-            },
-            "type": "object",
-        },
-        "TableFieldWells": {
-            "additionalProperties": False,
-            "properties": {
-                "TableAggregatedFieldWells": {"$ref": "#/definitions/TableAggregatedFieldWells"},
-                "TableUnaggregatedFieldWells": {
-                    "$ref": "#/definitions/TableUnaggregatedFieldWells"
-                },
-            },
-            "type": "object",
-        },
-        "TableInlineVisualization": {
-            "additionalProperties": False,
-            "properties": {
-                "DataBars": {"$ref": "#/definitions/DataBarsOptions"},
-                "Sparklines": {"$ref": "#/definitions/SparklinesOptions"},
-            },
-            "type": "object",
-        },
-        "TableOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "CellStyle": {"$ref": "#/definitions/TableCellStyle"},
-                "HeaderStyle": {"$ref": "#/definitions/TableCellStyle"},
-                "Orientation": {"$ref": "#/definitions/TableOrientation"},
-                "RowAlternateColorOptions": {"$ref": "#/definitions/RowAlternateColorOptions"},
-            },
-            "type": "object",
-        },
-        "TableOrientation": {"enum": ["VERTICAL", "HORIZONTAL"], "type": "string"},
-        "TablePaginatedReportOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "OverflowColumnHeaderVisibility": {"$ref": "#/definitions/Visibility"},
-                "VerticalOverflowVisibility": {"$ref": "#/definitions/Visibility"},
-            },
-            "type": "object",
-        },
-        "TablePinnedFieldOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "PinnedLeftFields": {
-                    "items": {"maxLength": 512, "minLength": 1, "type": "string"},
-                    "maxItems": 201,
-                    "minItems": 0,
-                    "type": "array",
-                }
-            },
-            "type": "object",
-        },
-        "TableRowConditionalFormatting": {
-            "additionalProperties": False,
-            "properties": {
-                "BackgroundColor": {"$ref": "#/definitions/ConditionalFormattingColor"},
-                "TextColor": {"$ref": "#/definitions/ConditionalFormattingColor"},
-            },
-            "type": "object",
-        },
-        "TableSideBorderOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "Bottom": {"$ref": "#/definitions/TableBorderOptions"},
-                "InnerHorizontal": {"$ref": "#/definitions/TableBorderOptions"},
-                "InnerVertical": {"$ref": "#/definitions/TableBorderOptions"},
-                "Left": {"$ref": "#/definitions/TableBorderOptions"},
-                "Right": {"$ref": "#/definitions/TableBorderOptions"},
-                "Top": {"$ref": "#/definitions/TableBorderOptions"},
-            },
-            "type": "object",
-        },
-        "TableSortConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "PaginationConfiguration": {"$ref": "#/definitions/PaginationConfiguration"},
-                "RowSort": {
-                    "items": {"$ref": "#/definitions/FieldSortOptions"},
-                    "maxItems": 100,
-                    "minItems": 0,
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "TableStyleTarget": {
-            "additionalProperties": False,
-            "properties": {"CellType": {"$ref": "#/definitions/StyledCellType"}},
-            "required": ["CellType"],
-            "type": "object",
-        },
-        "TableTotalsPlacement": {"enum": ["START", "END", "AUTO"], "type": "string"},
-        "TableTotalsScrollStatus": {"enum": ["PINNED", "SCROLLED"], "type": "string"},
-        "TableUnaggregatedFieldWells": {
-            "additionalProperties": False,
-            "properties": {
-                "Values": {
-                    "items": {"$ref": "#/definitions/UnaggregatedField"},
-                    "maxItems": 200,
-                    "minItems": 0,
-                    "type": "array",
-                }
-            },
-            "type": "object",
-        },
-        "TableVisual": {
-            "additionalProperties": False,
-            "properties": {
-                "Actions": {
-                    "items": {"$ref": "#/definitions/VisualCustomAction"},
-                    "maxItems": 10,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "ChartConfiguration": {"$ref": "#/definitions/TableConfiguration"},
-                "ConditionalFormatting": {"$ref": "#/definitions/TableConditionalFormatting"},
-                "Subtitle": {"$ref": "#/definitions/VisualSubtitleLabelOptions"},
-                "Title": {"$ref": "#/definitions/VisualTitleLabelOptions"},
-                "VisualContentAltText": {"maxLength": 1024, "minLength": 1, "type": "string"},
-                "VisualId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-            },
-            "required": ["VisualId"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 1, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "TargetVisualOptions": {"enum": ["ALL_VISUALS"], "type": "string"},
-        "TemplateError": {
-            "additionalProperties": False,
-            "properties": {
-                "Message": {"pattern": "\\S", "type": "string"},
-                "Type": {"$ref": "#/definitions/TemplateErrorType"},
-                "ViolatedEntities": {
-                    "items": {"$ref": "#/definitions/Entity"},
-                    "maxItems": 200,
-                    "minItems": 0,
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "TemplateErrorType": {
-            "enum": ["SOURCE_NOT_FOUND", "DATA_SET_NOT_FOUND", "INTERNAL_FAILURE", "ACCESS_DENIED"],
-            "type": "string",
-        },
-        "TemplateSourceAnalysis": {
-            "additionalProperties": False,
-            "properties": {
-                "Arn": {"type": "string"},
-                "DataSetReferences": {
-                    "items": {"$ref": "#/definitions/DataSetReference"},
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "TopicReferences": {
-                    "items": {"$ref": "#/definitions/TopicReference"},
-                    "minItems": 1,
-                    "type": "array",
-                },
-            },
-            "required": ["Arn", "DataSetReferences"],
-            "type": "object",
-        },
-        "TemplateSourceEntity": {
-            "additionalProperties": False,
-            "properties": {
-                "SourceAnalysis": {"$ref": "#/definitions/TemplateSourceAnalysis"},
-                "SourceTemplate": {"$ref": "#/definitions/TemplateSourceTemplate"},
-            },
-            "type": "object",
-        },
-        "TemplateSourceTemplate": {
-            "additionalProperties": False,
-            "properties": {"Arn": {"type": "string"}},
-            "required": ["Arn"],
-            "type": "object",
-        },
-        "TemplateVersion": {
-            "additionalProperties": False,
-            "properties": {
-                "CreatedTime": {"type": "string"},
-                "DataSetConfigurations": {
-                    "items": {"$ref": "#/definitions/DataSetConfiguration"},
-                    "maxItems": 30,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Description": {"maxLength": 512, "minLength": 1, "type": "string"},
-                "Errors": {
-                    "items": {"$ref": "#/definitions/TemplateError"},
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "Sheets": {
-                    "items": {"$ref": "#/definitions/Sheet"},
-                    "maxItems": 20,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "SourceEntityArn": {"type": "string"},
-                "Status": {"$ref": "#/definitions/ResourceStatus"},
-                "ThemeArn": {"type": "string"},
-                "VersionNumber": {"minimum": 1, "type": "number"},
-            },
-            "type": "object",
-        },
-        "TemplateVersionDefinition": {
-            "additionalProperties": False,
-            "properties": {
-                "AnalysisDefaults": {"$ref": "#/definitions/AnalysisDefaults"},
-                "CalculatedFields": {
-                    "items": {"$ref": "#/definitions/CalculatedField"},
-                    "maxItems": 500,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "ColumnConfigurations": {
-                    "items": {"$ref": "#/definitions/ColumnConfiguration"},
-                    "maxItems": 2000,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "DataSetConfigurations": {
-                    "items": {"$ref": "#/definitions/DataSetConfiguration"},
-                    "maxItems": 30,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "FilterGroups": {
-                    "items": {"$ref": "#/definitions/FilterGroup"},
-                    "maxItems": 2000,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Options": {"$ref": "#/definitions/AssetOptions"},
-                "ParameterDeclarations": {
-                    "items": {"$ref": "#/definitions/ParameterDeclaration"},
-                    "maxItems": 400,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "QueryExecutionOptions": {"$ref": "#/definitions/QueryExecutionOptions"},
-                "Sheets": {
-                    "items": {"$ref": "#/definitions/SheetDefinition"},
-                    "maxItems": 20,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "StaticFiles": {
-                    "items": {"$ref": "#/definitions/StaticFile"},
-                    "maxItems": 200,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "TopicConfigurations": {
-                    "items": {"$ref": "#/definitions/TopicConfiguration"},
-                    "maxItems": 30,
-                    "minItems": 0,
-                    "type": "array",
-                },
-            },
-            "required": ["DataSetConfigurations"],
-            "type": "object",
-        },
-        "TextAreaControlDisplayOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "InfoIconLabelOptions": {"$ref": "#/definitions/SheetControlInfoIconLabelOptions"},
-                "PlaceholderOptions": {"$ref": "#/definitions/TextControlPlaceholderOptions"},
-                "TitleOptions": {"$ref": "#/definitions/LabelOptions"},
-            },
-            "type": "object",
-        },
-        "TextConditionalFormat": {
-            "additionalProperties": False,
-            "properties": {
-                "BackgroundColor": {"$ref": "#/definitions/ConditionalFormattingColor"},
-                "Icon": {"$ref": "#/definitions/ConditionalFormattingIcon"},
-                "TextColor": {"$ref": "#/definitions/ConditionalFormattingColor"},
-            },
-            "type": "object",
-        },
-        "TextControlPlaceholderOptions": {
-            "additionalProperties": False,
-            "properties": {"Visibility": {"$ref": "#/definitions/Visibility"}},
-            "type": "object",
-        },
-        "TextFieldControlDisplayOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "InfoIconLabelOptions": {"$ref": "#/definitions/SheetControlInfoIconLabelOptions"},
-                "PlaceholderOptions": {"$ref": "#/definitions/TextControlPlaceholderOptions"},
-                "TitleOptions": {"$ref": "#/definitions/LabelOptions"},
-            },
-            "type": "object",
-        },
-        "TextWrap": {"enum": ["NONE", "WRAP"], "type": "string"},
-        "ThousandSeparatorOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "GroupingStyle": {"$ref": "#/definitions/DigitGroupingStyle"},
-                "Symbol": {"$ref": "#/definitions/NumericSeparatorSymbol"},
-                "Visibility": {"$ref": "#/definitions/Visibility"},
-            },
-            "type": "object",
-        },
-        "TimeBasedForecastProperties": {
-            "additionalProperties": False,
-            "properties": {
-                "LowerBoundary": {"type": "number"},
-                "PeriodsBackward": {"maximum": 1000, "minimum": 0, "type": "number"},
-                "PeriodsForward": {"maximum": 1000, "minimum": 1, "type": "number"},
-                "PredictionInterval": {"maximum": 95, "minimum": 50, "type": "number"},
-                "Seasonality": {"maximum": 180, "minimum": 1, "type": "number"},
-                "UpperBoundary": {"type": "number"},
-            },
-            "type": "object",
-        },
-        "TimeEqualityFilter": {
-            "additionalProperties": False,
-            "properties": {
-                "Column": {"$ref": "#/definitions/ColumnIdentifier"},
-                "DefaultFilterControlConfiguration": {
-                    "$ref": "#/definitions/DefaultFilterControlConfiguration"
-                },
-                "FilterId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-                "ParameterName": {
-                    "maxLength": 2048,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9]+$",
-                    "type": "string",
-                },
-                "RollingDate": {"$ref": "#/definitions/RollingDateConfiguration"},
-                "TimeGranularity": {"$ref": "#/definitions/TimeGranularity"},
-                "Value": {"type": "string"},
-            },
-            "required": ["Column", "FilterId"],
-            "type": "object",
-        },
-        "TimeGranularity": {
-            "enum": [
-                "YEAR",
-                "QUARTER",
-                "MONTH",
-                "WEEK",
-                "DAY",
-                "HOUR",
-                "MINUTE",
-                "SECOND",
-                "MILLISECOND",
-            ],
-            "type": "string",
-        },
-        "TimeRangeDrillDownFilter": {
-            "additionalProperties": False,
-            "properties": {
-                "Column": {"$ref": "#/definitions/ColumnIdentifier"},
-                "RangeMaximum": {"type": "string"},
-                "RangeMinimum": {"type": "string"},
-                "TimeGranularity": {"$ref": "#/definitions/TimeGranularity"},
-            },
-            "required": ["Column", "RangeMaximum", "RangeMinimum", "TimeGranularity"],
-            "type": "object",
-        },
-        "TimeRangeFilter": {
-            "additionalProperties": False,
-            "properties": {
-                "Column": {"$ref": "#/definitions/ColumnIdentifier"},
-                "DefaultFilterControlConfiguration": {
-                    "$ref": "#/definitions/DefaultFilterControlConfiguration"
-                },
-                "ExcludePeriodConfiguration": {"$ref": "#/definitions/ExcludePeriodConfiguration"},
-                "FilterId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-                "IncludeMaximum": {"type": "boolean"},
-                "IncludeMinimum": {"type": "boolean"},
-                "NullOption": {"$ref": "#/definitions/FilterNullOption"},
-                "RangeMaximumValue": {"$ref": "#/definitions/TimeRangeFilterValue"},
-                "RangeMinimumValue": {"$ref": "#/definitions/TimeRangeFilterValue"},
-                "TimeGranularity": {"$ref": "#/definitions/TimeGranularity"},
-            },
-            "required": ["Column", "FilterId", "NullOption"],
-            "type": "object",
-        },
-        "TimeRangeFilterValue": {
-            "additionalProperties": False,
-            "properties": {
-                "Parameter": {
-                    "maxLength": 2048,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9]+$",
-                    "type": "string",
-                },
-                "RollingDate": {"$ref": "#/definitions/RollingDateConfiguration"},
-                "StaticValue": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "TooltipItem": {
-            "additionalProperties": False,
-            "properties": {
-                "ColumnTooltipItem": {"$ref": "#/definitions/ColumnTooltipItem"},
-                "FieldTooltipItem": {"$ref": "#/definitions/FieldTooltipItem"},
-            },
-            "type": "object",
-        },
-        "TooltipOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "FieldBasedTooltip": {"$ref": "#/definitions/FieldBasedTooltip"},
-                "SelectedTooltipType": {"$ref": "#/definitions/SelectedTooltipType"},
-                "TooltipVisibility": {"$ref": "#/definitions/Visibility"},
-            },
-            "type": "object",
-        },
-        "TooltipTarget": {"enum": ["BOTH", "BAR", "LINE"], "type": "string"},
-        "TooltipTitleType": {"enum": ["NONE", "PRIMARY_VALUE"], "type": "string"},
-        "TopBottomComputationType": {"enum": ["TOP", "BOTTOM"], "type": "string"},
-        "TopBottomFilter": {
-            "additionalProperties": False,
-            "properties": {
-                "AggregationSortConfigurations": {
-                    "items": {"$ref": "#/definitions/AggregationSortConfiguration"},
-                    "maxItems": 100,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Column": {"$ref": "#/definitions/ColumnIdentifier"},
-                "DefaultFilterControlConfiguration": {
-                    "$ref": "#/definitions/DefaultFilterControlConfiguration"
-                },
-                "FilterId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-                "Limit": {"type": "number"},
-                "ParameterName": {
-                    "maxLength": 2048,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9]+$",
-                    "type": "string",
-                },
-                "TimeGranularity": {"$ref": "#/definitions/TimeGranularity"},
-            },
-            "required": ["AggregationSortConfigurations", "Column", "FilterId"],
-            "type": "object",
-        },
-        "TopBottomMoversComputation": {
-            "additionalProperties": False,
-            "properties": {
-                "Category": {"$ref": "#/definitions/DimensionField"},
-                "ComputationId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-                "MoverSize": {"maximum": 20, "minimum": 1, "type": "number"},
-                "Name": {"type": "string"},
-                "SortOrder": {"$ref": "#/definitions/TopBottomSortOrder"},
-                "Time": {"$ref": "#/definitions/DimensionField"},
-                "Type": {"$ref": "#/definitions/TopBottomComputationType"},
-                "Value": {"$ref": "#/definitions/MeasureField"},
-            },
-            "required": ["ComputationId", "Type"],
-            "type": "object",
-        },
-        "TopBottomRankedComputation": {
-            "additionalProperties": False,
-            "properties": {
-                "Category": {"$ref": "#/definitions/DimensionField"},
-                "ComputationId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-                "Name": {"type": "string"},
-                "ResultSize": {"maximum": 20, "minimum": 1, "type": "number"},
-                "Type": {"$ref": "#/definitions/TopBottomComputationType"},
-                "Value": {"$ref": "#/definitions/MeasureField"},
-            },
-            "required": ["ComputationId", "Type"],
-            "type": "object",
-        },
-        "TopBottomSortOrder": {
-            "enum": ["PERCENT_DIFFERENCE", "ABSOLUTE_DIFFERENCE"],
-            "type": "string",
-        },
-        "TopicConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "ColumnGroupSchemaList": {
-                    "items": {"$ref": "#/definitions/ColumnGroupSchema"},
-                    "maxItems": 500,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "DataSetSchema": {"$ref": "#/definitions/DataSetSchema"},
-                "Placeholder": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "TopicReference": {
-            "additionalProperties": False,
-            "properties": {
-                "TopicArn": {"type": "string"},
-                "TopicPlaceholder": {"maxLength": 2048, "minLength": 1, "type": "string"},
-            },
-            "required": ["TopicArn", "TopicPlaceholder"],
-            "type": "object",
-        },
-        "TotalAggregationComputation": {
-            "additionalProperties": False,
-            "properties": {
-                "ComputationId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-                "Name": {"type": "string"},
-                "Value": {"$ref": "#/definitions/MeasureField"},
-            },
-            "required": ["ComputationId"],
-            "type": "object",
-        },
-        "TotalAggregationFunction": {
-            "additionalProperties": False,
-            "properties": {
-                "SimpleTotalAggregationFunction": {
-                    "$ref": "#/definitions/SimpleTotalAggregationFunction"
-                }
-            },
-            "type": "object",
-        },
-        "TotalAggregationOption": {
-            "additionalProperties": False,
-            "properties": {
-                "FieldId": {"maxLength": 512, "minLength": 1, "type": "string"},
-                "TotalAggregationFunction": {"$ref": "#/definitions/TotalAggregationFunction"},
-            },
-            "required": ["FieldId", "TotalAggregationFunction"],
-            "type": "object",
-        },
-        "TotalOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "CustomLabel": {"type": "string"},
-                "Placement": {"$ref": "#/definitions/TableTotalsPlacement"},
-                "ScrollStatus": {"$ref": "#/definitions/TableTotalsScrollStatus"},
-                "TotalAggregationOptions": {
-                    "items": {"$ref": "#/definitions/TotalAggregationOption"},
-                    "maxItems": 200,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "TotalCellStyle": {"$ref": "#/definitions/TableCellStyle"},
-                "TotalsVisibility": {"$ref": "#/definitions/Visibility"},
-            },
-            "type": "object",
-        },
-        "TransposedColumnType": {"enum": ["ROW_HEADER_COLUMN", "VALUE_COLUMN"], "type": "string"},
-        "TransposedTableOption": {
-            "additionalProperties": False,
-            "properties": {
-                "ColumnIndex": {"maximum": 9999, "minimum": 0, "type": "number"},
-                "ColumnType": {"$ref": "#/definitions/TransposedColumnType"},
-                "ColumnWidth": {"type": "string"},
-            },
-            "required": ["ColumnType"],
-            "type": "object",
-        },
-        "TreeMapAggregatedFieldWells": {
-            "additionalProperties": False,
-            "properties": {
-                "Colors": {
-                    "items": {"$ref": "#/definitions/MeasureField"},
-                    "maxItems": 1,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Groups": {
-                    "items": {"$ref": "#/definitions/DimensionField"},
-                    "maxItems": 1,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Sizes": {
-                    "items": {"$ref": "#/definitions/MeasureField"},
-                    "maxItems": 1,
-                    "minItems": 0,
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "TreeMapConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "ColorLabelOptions": {"$ref": "#/definitions/ChartAxisLabelOptions"},
-                "ColorScale": {"$ref": "#/definitions/ColorScale"},
-                "DataLabels": {"$ref": "#/definitions/DataLabelOptions"},
-                "FieldWells": {"$ref": "#/definitions/TreeMapFieldWells"},
-                "GroupLabelOptions": {"$ref": "#/definitions/ChartAxisLabelOptions"},
-                "Interactions": {"$ref": "#/definitions/VisualInteractionOptions"},
-                "Legend": {"$ref": "#/definitions/LegendOptions"},
-                "SizeLabelOptions": {"$ref": "#/definitions/ChartAxisLabelOptions"},
-                "SortConfiguration": {"$ref": "#/definitions/TreeMapSortConfiguration"},
-                "Tooltip": {"$ref": "#/definitions/TooltipOptions"},
-            },
-            "type": "object",
-        },
-        "TreeMapFieldWells": {
-            "additionalProperties": False,
-            "properties": {
-                "TreeMapAggregatedFieldWells": {"$ref": "#/definitions/TreeMapAggregatedFieldWells"}
-            },
-            "type": "object",
-        },
-        "TreeMapSortConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "TreeMapGroupItemsLimitConfiguration": {
-                    "$ref": "#/definitions/ItemsLimitConfiguration"
-                },
-                "TreeMapSort": {
-                    "items": {"$ref": "#/definitions/FieldSortOptions"},
-                    "maxItems": 100,
-                    "minItems": 0,
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "TreeMapVisual": {
-            "additionalProperties": False,
-            "properties": {
-                "Actions": {
-                    "items": {"$ref": "#/definitions/VisualCustomAction"},
-                    "maxItems": 10,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "ChartConfiguration": {"$ref": "#/definitions/TreeMapConfiguration"},
-                "ColumnHierarchies": {
-                    "items": {"$ref": "#/definitions/ColumnHierarchy"},
-                    "maxItems": 2,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Subtitle": {"$ref": "#/definitions/VisualSubtitleLabelOptions"},
-                "Title": {"$ref": "#/definitions/VisualTitleLabelOptions"},
-                "VisualContentAltText": {"maxLength": 1024, "minLength": 1, "type": "string"},
-                "VisualId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-            },
-            "required": ["VisualId"],
-            "type": "object",
-        },
-        "TrendArrowOptions": {
-            "additionalProperties": False,
-            "properties": {"Visibility": {"$ref": "#/definitions/Visibility"}},
-            "type": "object",
-        },
-        "URLTargetConfiguration": {"enum": ["NEW_TAB", "NEW_WINDOW", "SAME_TAB"], "type": "string"},
-        "UnaggregatedField": {
-            "additionalProperties": False,
-            "properties": {
-                "Column": {"$ref": "#/definitions/ColumnIdentifier"},
-                "FieldId": {"maxLength": 512, "minLength": 1, "type": "string"},
-                "FormatConfiguration": {"$ref": "#/definitions/FormatConfiguration"},
-            },
-            "required": ["Column", "FieldId"],
-            "type": "object",
-        },
-        "UniqueValuesComputation": {
-            "additionalProperties": False,
-            "properties": {
-                "Category": {"$ref": "#/definitions/DimensionField"},
-                "ComputationId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-                "Name": {"type": "string"},
-            },
-            "required": ["ComputationId"],
-            "type": "object",
-        },
-        "ValidationStrategy": {
-            "additionalProperties": False,
-            "properties": {"Mode": {"$ref": "#/definitions/ValidationStrategyMode"}},
-            "required": ["Mode"],
-            "type": "object",
-        },
-        "ValidationStrategyMode": {"enum": ["STRICT", "LENIENT"], "type": "string"},
-        "ValueWhenUnsetOption": {"enum": ["RECOMMENDED_VALUE", "NULL"], "type": "string"},
-        "VerticalTextAlignment": {"enum": ["TOP", "MIDDLE", "BOTTOM", "AUTO"], "type": "string"},
-        "Visibility": {"enum": ["HIDDEN", "VISIBLE"], "type": "string"},
-        "VisibleRangeOptions": {
-            "additionalProperties": False,
-            "properties": {"PercentRange": {"$ref": "#/definitions/PercentVisibleRange"}},
-            "type": "object",
-        },
-        "Visual": {
-            "additionalProperties": False,
-            "properties": {
-                "BarChartVisual": {"$ref": "#/definitions/BarChartVisual"},
-                "BoxPlotVisual": {"$ref": "#/definitions/BoxPlotVisual"},
-                "ComboChartVisual": {"$ref": "#/definitions/ComboChartVisual"},
-                "CustomContentVisual": {"$ref": "#/definitions/CustomContentVisual"},
-                "EmptyVisual": {"$ref": "#/definitions/EmptyVisual"},
-                "FilledMapVisual": {"$ref": "#/definitions/FilledMapVisual"},
-                "FunnelChartVisual": {"$ref": "#/definitions/FunnelChartVisual"},
-                "GaugeChartVisual": {"$ref": "#/definitions/GaugeChartVisual"},
-                "GeospatialMapVisual": {"$ref": "#/definitions/GeospatialMapVisual"},
-                "HeatMapVisual": {"$ref": "#/definitions/HeatMapVisual"},
-                "HistogramVisual": {"$ref": "#/definitions/HistogramVisual"},
-                "InsightVisual": {"$ref": "#/definitions/InsightVisual"},
-                "KPIVisual": {"$ref": "#/definitions/KPIVisual"},
-                "LayerMapVisual": {"$ref": "#/definitions/LayerMapVisual"},
-                "LineChartVisual": {"$ref": "#/definitions/LineChartVisual"},
-                "PieChartVisual": {"$ref": "#/definitions/PieChartVisual"},
-                "PivotTableVisual": {"$ref": "#/definitions/PivotTableVisual"},
-                "PluginVisual": {"$ref": "#/definitions/PluginVisual"},
-                "RadarChartVisual": {"$ref": "#/definitions/RadarChartVisual"},
-                "SankeyDiagramVisual": {"$ref": "#/definitions/SankeyDiagramVisual"},
-                "ScatterPlotVisual": {"$ref": "#/definitions/ScatterPlotVisual"},
-                "TableVisual": {"$ref": "#/definitions/TableVisual"},
-                "TreeMapVisual": {"$ref": "#/definitions/TreeMapVisual"},
-                "WaterfallVisual": {"$ref": "#/definitions/WaterfallVisual"},
-                "WordCloudVisual": {"$ref": "#/definitions/WordCloudVisual"},
-            },
-            "type": "object",
-        },
-        "VisualCustomAction": {
-            "additionalProperties": False,
-            "properties": {
-                "ActionOperations": {
-                    "items": {"$ref": "#/definitions/VisualCustomActionOperation"},
-                    "maxItems": 2,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "CustomActionId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-                "Name": {"maxLength": 256, "minLength": 1, "type": "string"},
-                "Status": {"$ref": "#/definitions/WidgetStatus"},
-                "Trigger": {"$ref": "#/definitions/VisualCustomActionTrigger"},
-            },
-            "required": ["ActionOperations", "CustomActionId", "Name", "Trigger"],
-            "type": "object",
-        },
-        "VisualCustomActionOperation": {
-            "additionalProperties": False,
-            "properties": {
-                "FilterOperation": {"$ref": "#/definitions/CustomActionFilterOperation"},
-                "NavigationOperation": {"$ref": "#/definitions/CustomActionNavigationOperation"},
-                "SetParametersOperation": {
-                    "$ref": "#/definitions/CustomActionSetParametersOperation"
-                },
-                "URLOperation": {"$ref": "#/definitions/CustomActionURLOperation"},
-            },
-            "type": "object",
-        },
-        "VisualCustomActionTrigger": {
-            "enum": ["DATA_POINT_CLICK", "DATA_POINT_MENU"],
-            "type": "string",
-        },
-        "VisualInteractionOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "ContextMenuOption": {"$ref": "#/definitions/ContextMenuOption"},
-                "VisualMenuOption": {"$ref": "#/definitions/VisualMenuOption"},
-            },
-            "type": "object",
-        },
-        "VisualMenuOption": {
-            "additionalProperties": False,
-            "properties": {"AvailabilityStatus": {"$ref": "#/definitions/DashboardBehavior"}},
-            "type": "object",
-        },
-        "VisualPalette": {
-            "additionalProperties": False,
-            "properties": {
-                "ChartColor": {"pattern": "^#[A-F0-9]{6}$", "type": "string"},
-                "ColorMap": {
-                    "items": {"$ref": "#/definitions/DataPathColor"},
-                    "maxItems": 5000,
-                    "minItems": 0,
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "VisualSubtitleLabelOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "FormatText": {"$ref": "#/definitions/LongFormatText"},
-                "Visibility": {"$ref": "#/definitions/Visibility"},
-            },
-            "type": "object",
-        },
-        "VisualTitleLabelOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "FormatText": {"$ref": "#/definitions/ShortFormatText"},
-                "Visibility": {"$ref": "#/definitions/Visibility"},
-            },
-            "type": "object",
-        },
-        "WaterfallChartAggregatedFieldWells": {
-            "additionalProperties": False,
-            "properties": {
-                "Breakdowns": {
-                    "items": {"$ref": "#/definitions/DimensionField"},
-                    "maxItems": 200,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Categories": {
-                    "items": {"$ref": "#/definitions/DimensionField"},
-                    "maxItems": 200,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Values": {
-                    "items": {"$ref": "#/definitions/MeasureField"},
-                    "maxItems": 200,
-                    "minItems": 0,
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "WaterfallChartColorConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "GroupColorConfiguration": {
-                    "$ref": "#/definitions/WaterfallChartGroupColorConfiguration"
-                }
-            },
-            "type": "object",
-        },
-        "WaterfallChartConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "CategoryAxisDisplayOptions": {"$ref": "#/definitions/AxisDisplayOptions"},
-                "CategoryAxisLabelOptions": {"$ref": "#/definitions/ChartAxisLabelOptions"},
-                "ColorConfiguration": {"$ref": "#/definitions/WaterfallChartColorConfiguration"},
-                "DataLabels": {"$ref": "#/definitions/DataLabelOptions"},
-                "FieldWells": {"$ref": "#/definitions/WaterfallChartFieldWells"},
-                "Interactions": {"$ref": "#/definitions/VisualInteractionOptions"},
-                "Legend": {"$ref": "#/definitions/LegendOptions"},
-                "PrimaryYAxisDisplayOptions": {"$ref": "#/definitions/AxisDisplayOptions"},
-                "PrimaryYAxisLabelOptions": {"$ref": "#/definitions/ChartAxisLabelOptions"},
-                "SortConfiguration": {"$ref": "#/definitions/WaterfallChartSortConfiguration"},
-                "VisualPalette": {"$ref": "#/definitions/VisualPalette"},
-                "WaterfallChartOptions": {"$ref": "#/definitions/WaterfallChartOptions"},
-            },
-            "type": "object",
-        },
-        "WaterfallChartFieldWells": {
-            "additionalProperties": False,
-            "properties": {
-                "WaterfallChartAggregatedFieldWells": {
-                    "$ref": "#/definitions/WaterfallChartAggregatedFieldWells"
-                }
-            },
-            "type": "object",
-        },
-        "WaterfallChartGroupColorConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "NegativeBarColor": {"pattern": "^#[A-F0-9]{6}$", "type": "string"},
-                "PositiveBarColor": {"pattern": "^#[A-F0-9]{6}$", "type": "string"},
-                "TotalBarColor": {"pattern": "^#[A-F0-9]{6}$", "type": "string"},
-            },
-            "type": "object",
-        },
-        "WaterfallChartOptions": {
-            "additionalProperties": False,
-            "properties": {"TotalBarLabel": {"type": "string"}},
-            "type": "object",
-        },
-        "WaterfallChartSortConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "BreakdownItemsLimit": {"$ref": "#/definitions/ItemsLimitConfiguration"},
-                "CategorySort": {
-                    "items": {"$ref": "#/definitions/FieldSortOptions"},
-                    "maxItems": 100,
-                    "minItems": 0,
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "WaterfallVisual": {
-            "additionalProperties": False,
-            "properties": {
-                "Actions": {
-                    "items": {"$ref": "#/definitions/VisualCustomAction"},
-                    "maxItems": 10,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "ChartConfiguration": {"$ref": "#/definitions/WaterfallChartConfiguration"},
-                "ColumnHierarchies": {
-                    "items": {"$ref": "#/definitions/ColumnHierarchy"},
-                    "maxItems": 2,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Subtitle": {"$ref": "#/definitions/VisualSubtitleLabelOptions"},
-                "Title": {"$ref": "#/definitions/VisualTitleLabelOptions"},
-                "VisualContentAltText": {"maxLength": 1024, "minLength": 1, "type": "string"},
-                "VisualId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-            },
-            "required": ["VisualId"],
-            "type": "object",
-        },
-        "WhatIfPointScenario": {
-            "additionalProperties": False,
-            "properties": {"Date": {"type": "string"}, "Value": {"type": "number"}},
-            "required": ["Date", "Value"],
-            "type": "object",
-        },
-        "WhatIfRangeScenario": {
-            "additionalProperties": False,
-            "properties": {
-                "EndDate": {"type": "string"},
-                "StartDate": {"type": "string"},
-                "Value": {"type": "number"},
-            },
-            "required": ["EndDate", "StartDate", "Value"],
-            "type": "object",
-        },
-        "WidgetStatus": {"enum": ["ENABLED", "DISABLED"], "type": "string"},
-        "WordCloudAggregatedFieldWells": {
-            "additionalProperties": False,
-            "properties": {
-                "GroupBy": {
-                    "items": {"$ref": "#/definitions/DimensionField"},
-                    "maxItems": 10,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Size": {
-                    "items": {"$ref": "#/definitions/MeasureField"},
-                    "maxItems": 1,
-                    "minItems": 0,
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "WordCloudChartConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "CategoryLabelOptions": {"$ref": "#/definitions/ChartAxisLabelOptions"},
-                "FieldWells": {"$ref": "#/definitions/WordCloudFieldWells"},
-                "Interactions": {"$ref": "#/definitions/VisualInteractionOptions"},
-                "SortConfiguration": {"$ref": "#/definitions/WordCloudSortConfiguration"},
-                "WordCloudOptions": {"$ref": "#/definitions/WordCloudOptions"},
-            },
-            "type": "object",
-        },
-        "WordCloudCloudLayout": {"enum": ["FLUID", "NORMAL"], "type": "string"},
-        "WordCloudFieldWells": {
-            "additionalProperties": False,
-            "properties": {
-                "WordCloudAggregatedFieldWells": {
-                    "$ref": "#/definitions/WordCloudAggregatedFieldWells"
-                }
-            },
-            "type": "object",
-        },
-        "WordCloudOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "CloudLayout": {"$ref": "#/definitions/WordCloudCloudLayout"},
-                "MaximumStringLength": {"maximum": 100, "minimum": 1, "type": "number"},
-                "WordCasing": {"$ref": "#/definitions/WordCloudWordCasing"},
-                "WordOrientation": {"$ref": "#/definitions/WordCloudWordOrientation"},
-                "WordPadding": {"$ref": "#/definitions/WordCloudWordPadding"},
-                "WordScaling": {"$ref": "#/definitions/WordCloudWordScaling"},
-            },
-            "type": "object",
-        },
-        "WordCloudSortConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "CategoryItemsLimit": {"$ref": "#/definitions/ItemsLimitConfiguration"},
-                "CategorySort": {
-                    "items": {"$ref": "#/definitions/FieldSortOptions"},
-                    "maxItems": 100,
-                    "minItems": 0,
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "WordCloudVisual": {
-            "additionalProperties": False,
-            "properties": {
-                "Actions": {
-                    "items": {"$ref": "#/definitions/VisualCustomAction"},
-                    "maxItems": 10,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "ChartConfiguration": {"$ref": "#/definitions/WordCloudChartConfiguration"},
-                "ColumnHierarchies": {
-                    "items": {"$ref": "#/definitions/ColumnHierarchy"},
-                    "maxItems": 2,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Subtitle": {"$ref": "#/definitions/VisualSubtitleLabelOptions"},
-                "Title": {"$ref": "#/definitions/VisualTitleLabelOptions"},
-                "VisualContentAltText": {"maxLength": 1024, "minLength": 1, "type": "string"},
-                "VisualId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-            },
-            "required": ["VisualId"],
-            "type": "object",
-        },
-        "WordCloudWordCasing": {"enum": ["LOWER_CASE", "EXISTING_CASE"], "type": "string"},
-        "WordCloudWordOrientation": {
-            "enum": ["HORIZONTAL", "HORIZONTAL_AND_VERTICAL"],
-            "type": "string",
-        },
-        "WordCloudWordPadding": {"enum": ["NONE", "SMALL", "MEDIUM", "LARGE"], "type": "string"},
-        "WordCloudWordScaling": {"enum": ["EMPHASIZE", "NORMAL"], "type": "string"},
-        "YAxisOptions": {
-            "additionalProperties": False,
-            "properties": {"YAxis": {"$ref": "#/definitions/SingleYAxisOption"}},
-            "required": ["YAxis"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"type": "string"},
-        "AwsAccountId": {
-            "maxLength": 12,
-            "minLength": 12,
-            "pattern": "^[0-9]{12}$",
-            "type": "string",
-        },
-        "CreatedTime": {"type": "string"},
-        "Definition": {"$ref": "#/definitions/TemplateVersionDefinition"},
-        "LastUpdatedTime": {"type": "string"},
-        "Name": {"maxLength": 2048, "minLength": 1, "type": "string"},
-        "Permissions": {
-            "items": {"$ref": "#/definitions/ResourcePermission"},
-            "maxItems": 64,
-            "minItems": 1,
-            "type": "array",
-        },
-        "SourceEntity": {"$ref": "#/definitions/TemplateSourceEntity"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 200,
-            "minItems": 1,
-            "type": "array",
-        },
-        "TemplateId": {
-            "maxLength": 512,
-            "minLength": 1,
-            "pattern": "^[\\w\\-]+$",
-            "type": "string",
-        },
-        "ValidationStrategy": {"$ref": "#/definitions/ValidationStrategy"},
-        "Version": {"$ref": "#/definitions/TemplateVersion"},
-        "VersionDescription": {"maxLength": 512, "minLength": 1, "type": "string"},
-    },
-    "required": ["AwsAccountId", "TemplateId"],
-}
-
 
 class Template(_Resource):
     """AWS::QuickSight::Template: Definition of the AWS::QuickSight::Template Resource Type.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: AwsAccountId, TemplateId (composite: the values joined by '|').
+    Replaced when any of these change (create-only): AwsAccountId, TemplateId.
+    Write-only (sent to AWS, never read back): Definition, VersionDescription, SourceEntity,
+    ValidationStrategy.
+    Read-only attributes (known once deployed): Arn, CreatedTime, LastUpdatedTime, Version.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-quicksight-template.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -16232,14 +9350,19 @@ class Template(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "TemplateAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "template.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """<p>The Amazon Resource Name (ARN) of the template.</p>"""
     CreatedTime: str
+    """<p>Time when this was created.</p>"""
     LastUpdatedTime: str
+    """<p>Time when this was last updated.</p>"""
     Version: TemplateVersionDict
-    # Declared properties (as declared, or as AWS returned them).
+    """<p>A version of a template.</p>"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AwsAccountId: str
     Definition: TemplateVersionDefinitionDict
     Name: str
@@ -16250,30 +9373,50 @@ class Template(_Resource):
     ValidationStrategy: TemplateValidationStrategyDict
     VersionDescription: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AwsAccountId: str,
+        TemplateId: str,
+        Definition: TemplateVersionDefinition | TemplateVersionDefinitionDict | None = None,
+        Name: str | None = None,
+        Permissions: list[ResourcePermission | ResourcePermissionDict] | None = None,
+        SourceEntity: TemplateSourceEntity | TemplateSourceEntityDict | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        ValidationStrategy: TemplateValidationStrategy
+        | TemplateValidationStrategyDict
+        | None = None,
+        VersionDescription: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::QuickSight::Template; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AwsAccountId: str,
-            TemplateId: str,
-            Definition: TemplateVersionDefinition | TemplateVersionDefinitionDict | None = None,
-            Name: str | None = None,
-            Permissions: list[ResourcePermission | ResourcePermissionDict] | None = None,
-            SourceEntity: TemplateSourceEntity | TemplateSourceEntityDict | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            ValidationStrategy: TemplateValidationStrategy
-            | TemplateValidationStrategyDict
-            | None = None,
-            VersionDescription: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::QuickSight::Template; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AwsAccountId: Pattern: ^[0-9]{12}$ Length: exactly 12 characters. Create-only: changing
+                it replaces the resource. Required.
+            TemplateId: Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters. Create-only: changing it
+                replaces the resource. Required.
+            Definition: Type: TemplateVersionDefinitionDict. Write-only: sent to AWS, never read
+                back.
+            Name: Length: 1 to 2048 characters.
+            Permissions: Items: 1 to 64 items.
+            SourceEntity: <p>The source entity of the template.</p> Write-only: sent to AWS, never
+                read back.
+            Tags: Items: 1 to 200 items.
+            ValidationStrategy: <p>The option to relax the validation that is required to create and
+                update analyses, dashboards, and templates with definition objects. When you set
+                this value to <code>LENIENT</code>, validation is skipped for specific errors.</p>
+                Write-only: sent to AWS, never read back.
+            VersionDescription: Length: 1 to 512 characters. Write-only: sent to AWS, never read
+                back.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

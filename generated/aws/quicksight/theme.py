@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -131,248 +135,321 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-BorderStyleDict = TypedDict(
-    "BorderStyleDict",
-    {
-        "Color": "str",
-        "Show": "bool",
-        "Width": "str",
-    },
-    total=False,
-)
 
-FontDict = TypedDict(
-    "FontDict",
-    {
-        "FontFamily": "str",
-    },
-    total=False,
-)
+class BorderStyleDict(TypedDict, total=False):
+    """BorderStyle as a plain dict: <p>The display options for tile borders for visuals.</p>"""
 
-GutterStyleDict = TypedDict(
-    "GutterStyleDict",
-    {
-        "Show": "bool",
-    },
-    total=False,
-)
+    Color: str
+    """String to encapsulate the most generic way Color can be formatted (words, hexStrings etc)"""
+    Show: bool
+    """<p>The option to enable display of borders for visuals.</p>"""
+    Width: str
+    """String to encapsulate the most generic way Width can be formatted with whatever units (px, em
+    etc)"""
 
-MarginStyleDict = TypedDict(
-    "MarginStyleDict",
-    {
-        "Show": "bool",
-    },
-    total=False,
-)
 
-ResourcePermissionDict = TypedDict(
-    "ResourcePermissionDict",
-    {
-        "Actions": "Required[list[str]]",
-        "Principal": "Required[str]",
-    },
-    total=False,
-)
+class FontDict(TypedDict, total=False):
+    """Font as a plain dict."""
 
-SheetBackgroundStyleDict = TypedDict(
-    "SheetBackgroundStyleDict",
-    {
-        "Color": "str",
-        "Gradient": "str",
-    },
-    total=False,
-)
+    FontFamily: str
+    """Length: 0 to 256 characters."""
 
-SheetStyleDict = TypedDict(
-    "SheetStyleDict",
-    {
-        "Background": "SheetBackgroundStyleDict",
-        "Tile": "TileStyleDict",
-        "TileLayout": "TileLayoutStyleDict",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class GutterStyleDict(TypedDict, total=False):
+    """GutterStyle as a plain dict: <p>The display options for gutter spacing between tiles on a
+    sheet.</p>"""
 
-ThemeConfigurationDict = TypedDict(
-    "ThemeConfigurationDict",
-    {
-        "DataColorPalette": "ThemeDataColorPaletteDict",
-        "Sheet": "SheetStyleDict",
-        "Typography": "ThemeTypographyDict",
-        "UIColorPalette": "ThemeUIColorPaletteDict",
-    },
-    total=False,
-)
+    Show: bool
+    """<p>This Boolean value controls whether to display a gutter space between sheet tiles. </p>"""
 
-ThemeDataColorPaletteDict = TypedDict(
-    "ThemeDataColorPaletteDict",
-    {
-        "Colors": "list[str]",
-        "EmptyFillColor": "str",
-        "MinMaxGradient": "list[str]",
-    },
-    total=False,
-)
 
-ThemeErrorDict = TypedDict(
-    "ThemeErrorDict",
-    {
-        "Message": "str",
-        "Type": "Literal['INTERNAL_FAILURE']",
-    },
-    total=False,
-)
+class MarginStyleDict(TypedDict, total=False):
+    """MarginStyle as a plain dict: <p>The display options for margins around the outside edge of
+    sheets.</p>"""
 
-ThemeFontConfigurationDict = TypedDict(
-    "ThemeFontConfigurationDict",
-    {
-        "FontColor": "str",
-        "FontDecoration": "Literal['UNDERLINE', 'NONE']",
-        "FontFamily": "str",
-        "FontSize": "ThemeFontSizeDict",
-        "FontStyle": "Literal['NORMAL', 'ITALIC']",
-        "FontWeight": "ThemeFontWeightDict",
-    },
-    total=False,
-)
+    Show: bool
+    """<p>This Boolean value controls whether to display sheet margins.</p>"""
 
-ThemeFontSizeDict = TypedDict(
-    "ThemeFontSizeDict",
-    {
-        "Absolute": "str",
-    },
-    total=False,
-)
 
-ThemeFontWeightDict = TypedDict(
-    "ThemeFontWeightDict",
-    {
-        "Name": "Literal['NORMAL', 'BOLD']",
-    },
-    total=False,
-)
+class ResourcePermissionDict(TypedDict, total=False):
+    """ResourcePermission as a plain dict: <p>Permission for the resource.</p>"""
 
-ThemeTypographyDict = TypedDict(
-    "ThemeTypographyDict",
-    {
-        "AxisLabelFontConfiguration": "ThemeFontConfigurationDict",
-        "AxisTitleFontConfiguration": "ThemeFontConfigurationDict",
-        "DataLabelFontConfiguration": "ThemeFontConfigurationDict",
-        "FontFamilies": "list[FontDict]",
-        "LegendTitleFontConfiguration": "ThemeFontConfigurationDict",
-        "LegendValueFontConfiguration": "ThemeFontConfigurationDict",
-        "VisualSubtitleFontConfiguration": "ThemeVisualSubtitleFontConfigurationDict",
-        "VisualTitleFontConfiguration": "ThemeVisualTitleFontConfigurationDict",
-    },
-    total=False,
-)
+    Actions: Required[list[str]]
+    """<p>The IAM action to grant or revoke permissions on.</p>"""
+    Principal: Required[str]
+    """<p>The Amazon Resource Name (ARN) of the principal. This can be one of the following:</p>
+    <ul> <li> <p>The ARN of an Amazon Quick user or group associated with a data source or dataset.
+    (This is common.)</p> </li> <li> <p>The ARN of an Amazon Quick user, group, or namespace
+    associated with an analysis, dashboard, template, or theme. (This is common.)</p> </li> <li>
+    <p>The ARN of an Amazon Web Services account root: This is an IAM ARN rather than a QuickSight
+    ARN. Use this option only to share resources (templates) across Amazon Web Services accounts.
+    (This is less common.) </p> </li> </ul>"""
 
-ThemeUIColorPaletteDict = TypedDict(
-    "ThemeUIColorPaletteDict",
-    {
-        "Accent": "str",
-        "AccentForeground": "str",
-        "Danger": "str",
-        "DangerForeground": "str",
-        "Dimension": "str",
-        "DimensionForeground": "str",
-        "Measure": "str",
-        "MeasureForeground": "str",
-        "PrimaryBackground": "str",
-        "PrimaryForeground": "str",
-        "SecondaryBackground": "str",
-        "SecondaryForeground": "str",
-        "Success": "str",
-        "SuccessForeground": "str",
-        "Warning": "str",
-        "WarningForeground": "str",
-    },
-    total=False,
-)
 
-ThemeVersionDict = TypedDict(
-    "ThemeVersionDict",
-    {
-        "Arn": "str",
-        "BaseThemeId": "str",
-        "Configuration": "ThemeConfigurationDict",
-        "CreatedTime": "str",
-        "Description": "str",
-        "Errors": "list[ThemeErrorDict]",
-        "Status": "Literal['CREATION_IN_PROGRESS', 'CREATION_SUCCESSFUL', 'CREATION_FAILED', 'UPDATE_IN_PROGRESS', 'UPDATE_SUCCESSFUL', 'UPDATE_FAILED', 'PENDING_UPDATE', 'DELETED']",
-        "VersionNumber": "float",
-    },
-    total=False,
-)
+class SheetBackgroundStyleDict(TypedDict, total=False):
+    """SheetBackgroundStyle as a plain dict."""
 
-ThemeVisualSubtitleFontConfigurationDict = TypedDict(
-    "ThemeVisualSubtitleFontConfigurationDict",
-    {
-        "FontConfiguration": "ThemeFontConfigurationDict",
-        "TextAlignment": "Literal['LEFT', 'CENTER', 'RIGHT', 'AUTO']",
-        "TextTransform": "Literal['CAPITALIZE']",
-    },
-    total=False,
-)
+    Color: str
+    """String to encapsulate the most generic way Color can be formatted (words, hexStrings etc)"""
+    Gradient: str
+    """Type: str."""
 
-ThemeVisualTitleFontConfigurationDict = TypedDict(
-    "ThemeVisualTitleFontConfigurationDict",
-    {
-        "FontConfiguration": "ThemeFontConfigurationDict",
-        "TextAlignment": "Literal['LEFT', 'CENTER', 'RIGHT', 'AUTO']",
-        "TextTransform": "Literal['CAPITALIZE']",
-    },
-    total=False,
-)
 
-TileLayoutStyleDict = TypedDict(
-    "TileLayoutStyleDict",
-    {
-        "Gutter": "GutterStyleDict",
-        "Margin": "MarginStyleDict",
-    },
-    total=False,
-)
+class SheetStyleDict(TypedDict, total=False):
+    """SheetStyle as a plain dict: <p>The theme display options for sheets. </p>"""
 
-TileStyleDict = TypedDict(
-    "TileStyleDict",
-    {
-        "BackgroundColor": "str",
-        "Border": "BorderStyleDict",
-        "BorderRadius": "str",
-        "Padding": "str",
-    },
-    total=False,
-)
+    Background: SheetBackgroundStyleDict
+    """Type: SheetBackgroundStyleDict."""
+    Tile: TileStyleDict
+    """<p>Display options related to tiles on a sheet.</p>"""
+    TileLayout: TileLayoutStyleDict
+    """<p>The display options for the layout of tiles on a sheet.</p>"""
 
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: <p>The key or keys of the key-value pairs for the resource tag or tags
+    assigned to the resource.</p>"""
+
+    Key: Required[str]
+    """<p>Tag key.</p>"""
+    Value: Required[str]
+    """<p>Tag value.</p>"""
+
+
+class ThemeConfigurationDict(TypedDict, total=False):
+    """ThemeConfiguration as a plain dict: <p>The theme configuration. This configuration contains
+    all of the display properties for a theme.</p>"""
+
+    DataColorPalette: ThemeDataColorPaletteDict
+    """<p>The theme colors that are used for data colors in charts. The colors description is a
+    hexadecimal color code that consists of six alphanumerical characters, prefixed with
+    <code>#</code>, for example #37BFF5. </p>"""
+    Sheet: SheetStyleDict
+    """<p>The theme display options for sheets. </p>"""
+    Typography: ThemeTypographyDict
+    """Type: ThemeTypographyDict."""
+    UIColorPalette: ThemeUIColorPaletteDict
+    """<p>The theme colors that apply to UI and to charts, excluding data colors. The colors
+    description is a hexadecimal color code that consists of six alphanumerical characters, prefixed
+    with <code>#</code>, for example #37BFF5. For more information, see <a
+    href="https://docs.aws.amazon.com/quicksight/latest/user/themes-in-quicksight.html">Using Themes
+    in Amazon Quick</a> in the <i>Amazon Quick User Guide.</i> </p>"""
+
+
+class ThemeDataColorPaletteDict(TypedDict, total=False):
+    """ThemeDataColorPalette as a plain dict: <p>The theme colors that are used for data colors in
+    charts. The colors description is a hexadecimal color code that consists of six alphanumerical
+    characters, prefixed with <code>#</code>, for example #37BFF5. </p>"""
+
+    Colors: list[str]
+    """<p>The hexadecimal codes for the colors.</p>"""
+    EmptyFillColor: str
+    """<p>The hexadecimal code of a color that applies to charts where a lack of data is
+    highlighted.</p>"""
+    MinMaxGradient: list[str]
+    """<p>The minimum and maximum hexadecimal codes that describe a color gradient. </p>"""
+
+
+class ThemeErrorDict(TypedDict, total=False):
+    """ThemeError as a plain dict: <p>Theme error.</p>"""
+
+    Message: str
+    """<p>The error message.</p>"""
+    Type: Literal["INTERNAL_FAILURE"]
+    """Allowed values: 'INTERNAL_FAILURE'."""
+
+
+class ThemeFontConfigurationDict(TypedDict, total=False):
+    """ThemeFontConfiguration as a plain dict."""
+
+    FontColor: str
+    """Pattern: ^#[A-F0-9]{6}$"""
+    FontDecoration: Literal["UNDERLINE", "NONE"]
+    """Allowed values: 'UNDERLINE', 'NONE'."""
+    FontFamily: str
+    """<p>The font family that you want to use.</p>"""
+    FontSize: ThemeFontSizeDict
+    """Type: ThemeFontSizeDict."""
+    FontStyle: Literal["NORMAL", "ITALIC"]
+    """Allowed values: 'NORMAL', 'ITALIC'."""
+    FontWeight: ThemeFontWeightDict
+    """Type: ThemeFontWeightDict."""
+
+
+class ThemeFontSizeDict(TypedDict, total=False):
+    """ThemeFontSize as a plain dict."""
+
+    Absolute: str
+    """<p>The font size that you want to use in px.</p>"""
+
+
+class ThemeFontWeightDict(TypedDict, total=False):
+    """ThemeFontWeight as a plain dict."""
+
+    Name: Literal["NORMAL", "BOLD"]
+    """Allowed values: 'NORMAL', 'BOLD'."""
+
+
+class ThemeTypographyDict(TypedDict, total=False):
+    """ThemeTypography as a plain dict."""
+
+    AxisLabelFontConfiguration: ThemeFontConfigurationDict
+    """Type: ThemeFontConfigurationDict."""
+    AxisTitleFontConfiguration: ThemeFontConfigurationDict
+    """Type: ThemeFontConfigurationDict."""
+    DataLabelFontConfiguration: ThemeFontConfigurationDict
+    """Type: ThemeFontConfigurationDict."""
+    FontFamilies: list[FontDict]
+    """Items: 0 to 5 items."""
+    LegendTitleFontConfiguration: ThemeFontConfigurationDict
+    """Type: ThemeFontConfigurationDict."""
+    LegendValueFontConfiguration: ThemeFontConfigurationDict
+    """Type: ThemeFontConfigurationDict."""
+    VisualSubtitleFontConfiguration: ThemeVisualSubtitleFontConfigurationDict
+    """Type: ThemeVisualSubtitleFontConfigurationDict."""
+    VisualTitleFontConfiguration: ThemeVisualTitleFontConfigurationDict
+    """Type: ThemeVisualTitleFontConfigurationDict."""
+
+
+class ThemeUIColorPaletteDict(TypedDict, total=False):
+    """ThemeUIColorPalette as a plain dict: <p>The theme colors that apply to UI and to charts,
+    excluding data colors. The colors description is a hexadecimal color code that consists of six
+    alphanumerical characters, prefixed with <code>#</code>, for example #37BFF5. For more
+    information, see <a
+    href="https://docs.aws.amazon.com/quicksight/latest/user/themes-in-quicksight.html">Using Themes
+    in Amazon Quick</a> in the <i>Amazon Quick User Guide.</i> </p>"""
+
+    Accent: str
+    """<p>This color is that applies to selected states and buttons.</p>"""
+    AccentForeground: str
+    """<p>The foreground color that applies to any text or other elements that appear over the
+    accent color.</p>"""
+    Danger: str
+    """<p>The color that applies to error messages.</p>"""
+    DangerForeground: str
+    """<p>The foreground color that applies to any text or other elements that appear over the error
+    color.</p>"""
+    Dimension: str
+    """<p>The color that applies to the names of fields that are identified as dimensions.</p>"""
+    DimensionForeground: str
+    """<p>The foreground color that applies to any text or other elements that appear over the
+    dimension color.</p>"""
+    Measure: str
+    """<p>The color that applies to the names of fields that are identified as measures.</p>"""
+    MeasureForeground: str
+    """<p>The foreground color that applies to any text or other elements that appear over the
+    measure color.</p>"""
+    PrimaryBackground: str
+    """<p>The background color that applies to visuals and other high emphasis UI.</p>"""
+    PrimaryForeground: str
+    """<p>The color of text and other foreground elements that appear over the primary background
+    regions, such as grid lines, borders, table banding, icons, and so on.</p>"""
+    SecondaryBackground: str
+    """<p>The background color that applies to the sheet background and sheet controls.</p>"""
+    SecondaryForeground: str
+    """<p>The foreground color that applies to any sheet title, sheet control text, or UI that
+    appears over the secondary background.</p>"""
+    Success: str
+    """<p>The color that applies to success messages, for example the check mark for a successful
+    download.</p>"""
+    SuccessForeground: str
+    """<p>The foreground color that applies to any text or other elements that appear over the
+    success color.</p>"""
+    Warning: str
+    """<p>This color that applies to warning and informational messages.</p>"""
+    WarningForeground: str
+    """<p>The foreground color that applies to any text or other elements that appear over the
+    warning color.</p>"""
+
+
+class ThemeVersionDict(TypedDict, total=False):
+    """ThemeVersion as a plain dict: <p>A version of a theme.</p>"""
+
+    Arn: str
+    """<p>The Amazon Resource Name (ARN) of the resource.</p>"""
+    BaseThemeId: str
+    """<p>The Amazon Quick-defined ID of the theme that a custom theme inherits from. All themes
+    initially inherit from a default Quick theme.</p>"""
+    Configuration: ThemeConfigurationDict
+    """<p>The theme configuration. This configuration contains all of the display properties for a
+    theme.</p>"""
+    CreatedTime: str
+    """<p>The date and time that this theme version was created.</p>"""
+    Description: str
+    """<p>The description of the theme.</p>"""
+    Errors: list[ThemeErrorDict]
+    """<p>Errors associated with the theme.</p>"""
+    Status: Literal[
+        "CREATION_IN_PROGRESS",
+        "CREATION_SUCCESSFUL",
+        "CREATION_FAILED",
+        "UPDATE_IN_PROGRESS",
+        "UPDATE_SUCCESSFUL",
+        "UPDATE_FAILED",
+        "PENDING_UPDATE",
+        "DELETED",
+    ]
+    """Allowed values: 'CREATION_IN_PROGRESS', 'CREATION_SUCCESSFUL', 'CREATION_FAILED',
+    'UPDATE_IN_PROGRESS', 'UPDATE_SUCCESSFUL', 'UPDATE_FAILED', 'PENDING_UPDATE', 'DELETED'."""
+    VersionNumber: float
+    """<p>The version number of the theme.</p>"""
+
+
+class ThemeVisualSubtitleFontConfigurationDict(TypedDict, total=False):
+    """ThemeVisualSubtitleFontConfiguration as a plain dict."""
+
+    FontConfiguration: ThemeFontConfigurationDict
+    """Type: ThemeFontConfigurationDict."""
+    TextAlignment: Literal["LEFT", "CENTER", "RIGHT", "AUTO"]
+    """Allowed values: 'LEFT', 'CENTER', 'RIGHT', 'AUTO'."""
+    TextTransform: Literal["CAPITALIZE"]
+    """Allowed values: 'CAPITALIZE'."""
+
+
+class ThemeVisualTitleFontConfigurationDict(TypedDict, total=False):
+    """ThemeVisualTitleFontConfiguration as a plain dict."""
+
+    FontConfiguration: ThemeFontConfigurationDict
+    """Type: ThemeFontConfigurationDict."""
+    TextAlignment: Literal["LEFT", "CENTER", "RIGHT", "AUTO"]
+    """Allowed values: 'LEFT', 'CENTER', 'RIGHT', 'AUTO'."""
+    TextTransform: Literal["CAPITALIZE"]
+    """Allowed values: 'CAPITALIZE'."""
+
+
+class TileLayoutStyleDict(TypedDict, total=False):
+    """TileLayoutStyle as a plain dict: <p>The display options for the layout of tiles on a
+    sheet.</p>"""
+
+    Gutter: GutterStyleDict
+    """<p>The display options for gutter spacing between tiles on a sheet.</p>"""
+    Margin: MarginStyleDict
+    """<p>The display options for margins around the outside edge of sheets.</p>"""
+
+
+class TileStyleDict(TypedDict, total=False):
+    """TileStyle as a plain dict: <p>Display options related to tiles on a sheet.</p>"""
+
+    BackgroundColor: str
+    """String to encapsulate the most generic way Color can be formatted (words, hexStrings etc)"""
+    Border: BorderStyleDict
+    """<p>The display options for tile borders for visuals.</p>"""
+    BorderRadius: str
+    """Length: 0 to 50 characters."""
+    Padding: str
+    """Length: 0 to 200 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::QuickSight::Theme",
     schema_file="aws-quicksight-theme.json",
     primary_identifier=("/ThemeId", "/AwsAccountId"),
-    additional_identifiers=(),
     read_only=("/CreatedTime", "/Version", "/LastUpdatedTime", "/Arn", "/Type"),
     create_only=("/AwsAccountId", "/ThemeId"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("AwsAccountId", "ThemeId", "BaseThemeId", "Configuration", "Name"),
     list_required=("AwsAccountId",),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -382,312 +459,36 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "BorderStyle": {
-            "additionalProperties": False,
-            "properties": {
-                "Color": {"type": "string"},
-                "Show": {"type": "boolean"},
-                "Width": {"maxLength": 50, "minLength": 0, "type": "string"},
-            },
-            "type": "object",
-        },
-        "DataColorPalette": {
-            "additionalProperties": False,
-            "properties": {
-                "Colors": {
-                    "items": {"pattern": "^#[A-F0-9]{6}$", "type": "string"},
-                    "maxItems": 100,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "EmptyFillColor": {"pattern": "^#[A-F0-9]{6}$", "type": "string"},
-                "MinMaxGradient": {
-                    "items": {"pattern": "^#[A-F0-9]{6}$", "type": "string"},
-                    "maxItems": 100,
-                    "minItems": 0,
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "Font": {
-            "additionalProperties": False,
-            "properties": {"FontFamily": {"maxLength": 256, "minLength": 0, "type": "string"}},
-            "type": "object",
-        },
-        "FontConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "FontColor": {"pattern": "^#[A-F0-9]{6}$", "type": "string"},
-                "FontDecoration": {"$ref": "#/definitions/FontDecoration"},
-                "FontFamily": {"maxLength": 256, "minLength": 0, "type": "string"},
-                "FontSize": {"$ref": "#/definitions/FontSize"},
-                "FontStyle": {"$ref": "#/definitions/FontStyle"},
-                "FontWeight": {"$ref": "#/definitions/FontWeight"},
-            },
-            "type": "object",
-        },
-        "FontDecoration": {"enum": ["UNDERLINE", "NONE"], "type": "string"},
-        "FontSize": {
-            "additionalProperties": False,
-            "properties": {"Absolute": {"type": "string"}},
-            "type": "object",
-        },
-        "FontStyle": {"enum": ["NORMAL", "ITALIC"], "type": "string"},
-        "FontWeight": {
-            "additionalProperties": False,
-            "properties": {"Name": {"$ref": "#/definitions/FontWeightName"}},
-            "type": "object",
-        },
-        "FontWeightName": {"enum": ["NORMAL", "BOLD"], "type": "string"},
-        "GutterStyle": {
-            "additionalProperties": False,
-            "properties": {"Show": {"type": "boolean"}},
-            "type": "object",
-        },
-        "HorizontalTextAlignment": {"enum": ["LEFT", "CENTER", "RIGHT", "AUTO"], "type": "string"},
-        "MarginStyle": {
-            "additionalProperties": False,
-            "properties": {"Show": {"type": "boolean"}},
-            "type": "object",
-        },
-        "ResourcePermission": {
-            "additionalProperties": False,
-            "properties": {
-                "Actions": {
-                    "items": {"type": "string"},
-                    "maxItems": 30,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "Principal": {"maxLength": 256, "minLength": 1, "type": "string"},
-            },
-            "required": ["Actions", "Principal"],
-            "type": "object",
-        },
-        "ResourceStatus": {
-            "enum": [
-                "CREATION_IN_PROGRESS",
-                "CREATION_SUCCESSFUL",
-                "CREATION_FAILED",
-                "UPDATE_IN_PROGRESS",
-                "UPDATE_SUCCESSFUL",
-                "UPDATE_FAILED",
-                "PENDING_UPDATE",
-                "DELETED",
-            ],
-            "type": "string",
-        },
-        "SheetBackgroundStyle": {
-            "additionalProperties": False,
-            "properties": {"Color": {"type": "string"}, "Gradient": {"type": "string"}},
-            "type": "object",
-        },
-        "SheetStyle": {
-            "additionalProperties": False,
-            "properties": {
-                "Background": {"$ref": "#/definitions/SheetBackgroundStyle"},
-                "Tile": {"$ref": "#/definitions/TileStyle"},
-                "TileLayout": {"$ref": "#/definitions/TileLayoutStyle"},
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 1, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "TextTransform": {"enum": ["CAPITALIZE"], "type": "string"},
-        "ThemeConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "DataColorPalette": {"$ref": "#/definitions/DataColorPalette"},
-                "Sheet": {"$ref": "#/definitions/SheetStyle"},
-                "Typography": {"$ref": "#/definitions/Typography"},
-                "UIColorPalette": {"$ref": "#/definitions/UIColorPalette"},
-            },
-            "type": "object",
-        },
-        "ThemeError": {
-            "additionalProperties": False,
-            "properties": {
-                "Message": {"pattern": "\\S", "type": "string"},
-                "Type": {"$ref": "#/definitions/ThemeErrorType"},
-            },
-            "type": "object",
-        },
-        "ThemeErrorType": {"enum": ["INTERNAL_FAILURE"], "type": "string"},
-        "ThemeType": {"enum": ["QUICKSIGHT", "CUSTOM", "ALL"], "type": "string"},
-        "ThemeVersion": {
-            "additionalProperties": False,
-            "properties": {
-                "Arn": {"type": "string"},
-                "BaseThemeId": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-                "Configuration": {"$ref": "#/definitions/ThemeConfiguration"},
-                "CreatedTime": {"type": "string"},
-                "Description": {"maxLength": 512, "minLength": 1, "type": "string"},
-                "Errors": {
-                    "items": {"$ref": "#/definitions/ThemeError"},
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "Status": {"$ref": "#/definitions/ResourceStatus"},
-                "VersionNumber": {"minimum": 1, "type": "number"},
-            },
-            "type": "object",
-        },
-        "TileLayoutStyle": {
-            "additionalProperties": False,
-            "properties": {
-                "Gutter": {"$ref": "#/definitions/GutterStyle"},
-                "Margin": {"$ref": "#/definitions/MarginStyle"},
-            },
-            "type": "object",
-        },
-        "TileStyle": {
-            "additionalProperties": False,
-            "properties": {
-                "BackgroundColor": {"type": "string"},
-                "Border": {"$ref": "#/definitions/BorderStyle"},
-                "BorderRadius": {"maxLength": 50, "minLength": 0, "type": "string"},
-                "Padding": {"maxLength": 200, "minLength": 0, "type": "string"},
-            },
-            "type": "object",
-        },
-        "Typography": {
-            "additionalProperties": False,
-            "properties": {
-                "AxisLabelFontConfiguration": {"$ref": "#/definitions/FontConfiguration"},
-                "AxisTitleFontConfiguration": {"$ref": "#/definitions/FontConfiguration"},
-                "DataLabelFontConfiguration": {"$ref": "#/definitions/FontConfiguration"},
-                "FontFamilies": {
-                    "items": {"$ref": "#/definitions/Font"},
-                    "maxItems": 5,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "LegendTitleFontConfiguration": {"$ref": "#/definitions/FontConfiguration"},
-                "LegendValueFontConfiguration": {"$ref": "#/definitions/FontConfiguration"},
-                "VisualSubtitleFontConfiguration": {
-                    "$ref": "#/definitions/VisualSubtitleFontConfiguration"
-                },
-                "VisualTitleFontConfiguration": {
-                    "$ref": "#/definitions/VisualTitleFontConfiguration"
-                },
-            },
-            "type": "object",
-        },
-        "UIColorPalette": {
-            "additionalProperties": False,
-            "properties": {
-                "Accent": {"pattern": "^#[A-F0-9]{6}$", "type": "string"},
-                "AccentForeground": {"pattern": "^#[A-F0-9]{6}$", "type": "string"},
-                "Danger": {"pattern": "^#[A-F0-9]{6}$", "type": "string"},
-                "DangerForeground": {"pattern": "^#[A-F0-9]{6}$", "type": "string"},
-                "Dimension": {"pattern": "^#[A-F0-9]{6}$", "type": "string"},
-                "DimensionForeground": {"pattern": "^#[A-F0-9]{6}$", "type": "string"},
-                "Measure": {"pattern": "^#[A-F0-9]{6}$", "type": "string"},
-                "MeasureForeground": {"pattern": "^#[A-F0-9]{6}$", "type": "string"},
-                "PrimaryBackground": {"pattern": "^#[A-F0-9]{6}$", "type": "string"},
-                "PrimaryForeground": {"pattern": "^#[A-F0-9]{6}$", "type": "string"},
-                "SecondaryBackground": {"pattern": "^#[A-F0-9]{6}$", "type": "string"},
-                "SecondaryForeground": {"pattern": "^#[A-F0-9]{6}$", "type": "string"},
-                "Success": {"pattern": "^#[A-F0-9]{6}$", "type": "string"},
-                "SuccessForeground": {"pattern": "^#[A-F0-9]{6}$", "type": "string"},
-                "Warning": {"pattern": "^#[A-F0-9]{6}$", "type": "string"},
-                "WarningForeground": {"pattern": "^#[A-F0-9]{6}$", "type": "string"},
-            },
-            "type": "object",
-        },
-        "VisualSubtitleFontConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "FontConfiguration": {"$ref": "#/definitions/FontConfiguration"},
-                "TextAlignment": {"$ref": "#/definitions/HorizontalTextAlignment"},
-                "TextTransform": {"$ref": "#/definitions/TextTransform"},
-            },
-            "type": "object",
-        },
-        "VisualTitleFontConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "FontConfiguration": {"$ref": "#/definitions/FontConfiguration"},
-                "TextAlignment": {"$ref": "#/definitions/HorizontalTextAlignment"},
-                "TextTransform": {"$ref": "#/definitions/TextTransform"},
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"type": "string"},
-        "AwsAccountId": {
-            "maxLength": 12,
-            "minLength": 12,
-            "pattern": "^[0-9]{12}$",
-            "type": "string",
-        },
-        "BaseThemeId": {
-            "maxLength": 512,
-            "minLength": 1,
-            "pattern": "^[\\w\\-]+$",
-            "type": "string",
-        },
-        "Configuration": {"$ref": "#/definitions/ThemeConfiguration"},
-        "CreatedTime": {"type": "string"},
-        "LastUpdatedTime": {"type": "string"},
-        "Name": {"maxLength": 2048, "minLength": 1, "type": "string"},
-        "Permissions": {
-            "items": {"$ref": "#/definitions/ResourcePermission"},
-            "maxItems": 64,
-            "minItems": 1,
-            "type": "array",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 200,
-            "minItems": 1,
-            "type": "array",
-        },
-        "ThemeId": {"maxLength": 512, "minLength": 1, "pattern": "^[\\w\\-]+$", "type": "string"},
-        "Type": {"$ref": "#/definitions/ThemeType"},
-        "Version": {"$ref": "#/definitions/ThemeVersion"},
-        "VersionDescription": {"maxLength": 512, "minLength": 1, "type": "string"},
-    },
-    "required": ["AwsAccountId", "ThemeId", "BaseThemeId", "Configuration", "Name"],
-}
-
 
 class Theme(_Resource):
     """AWS::QuickSight::Theme: Definition of the AWS::QuickSight::Theme Resource Type.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ThemeId, AwsAccountId (composite: the values joined by '|').
+    Replaced when any of these change (create-only): AwsAccountId, ThemeId.
+    Read-only attributes (known once deployed): Arn, CreatedTime, LastUpdatedTime, Type, Version.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-quicksight-theme.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
     props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ThemeProps")
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ThemeAttributes")
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "theme.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """<p>The Amazon Resource Name (ARN) of the theme.</p>"""
     CreatedTime: str
+    """<p>The date and time that the theme was created.</p>"""
     LastUpdatedTime: str
+    """<p>The date and time that the theme was last updated.</p>"""
     Type: Literal["QUICKSIGHT", "CUSTOM", "ALL"]
+    """Allowed values: 'QUICKSIGHT', 'CUSTOM', 'ALL'."""
     Version: ThemeVersionDict
-    # Declared properties (as declared, or as AWS returned them).
+    """<p>A version of a theme.</p>"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AwsAccountId: str
     BaseThemeId: str
     Configuration: ThemeConfigurationDict
@@ -697,27 +498,41 @@ class Theme(_Resource):
     ThemeId: str
     VersionDescription: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AwsAccountId: str,
+        BaseThemeId: str,
+        Configuration: ThemeConfiguration | ThemeConfigurationDict,
+        Name: str,
+        ThemeId: str,
+        Permissions: list[ResourcePermission | ResourcePermissionDict] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        VersionDescription: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::QuickSight::Theme; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AwsAccountId: str,
-            BaseThemeId: str,
-            Configuration: ThemeConfiguration | ThemeConfigurationDict,
-            Name: str,
-            ThemeId: str,
-            Permissions: list[ResourcePermission | ResourcePermissionDict] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            VersionDescription: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::QuickSight::Theme; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AwsAccountId: Pattern: ^[0-9]{12}$ Length: exactly 12 characters. Create-only: changing
+                it replaces the resource. Required.
+            BaseThemeId: Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters. Required.
+            Configuration: <p>The theme configuration. This configuration contains all of the
+                display properties for a theme.</p> Required.
+            Name: Length: 1 to 2048 characters. Required.
+            ThemeId: Pattern: ^[\\w\\-]+$ Length: 1 to 512 characters. Create-only: changing it
+                replaces the resource. Required.
+            Permissions: Items: 1 to 64 items.
+            Tags: Items: 1 to 200 items.
+            VersionDescription: Length: 1 to 512 characters.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -163,359 +167,579 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-CellValueSynonymDict = TypedDict(
-    "CellValueSynonymDict",
-    {
-        "CellValue": "str",
-        "Synonyms": "list[str]",
-    },
-    total=False,
-)
 
-DatasetMetadataDict = TypedDict(
-    "DatasetMetadataDict",
-    {
-        "CalculatedFields": "list[TopicCalculatedFieldDict]",
-        "Columns": "list[TopicColumnDict]",
-        "DataAggregation": "TopicDataAggregationDict",
-        "DatasetArn": "Required[str]",
-        "DatasetDescription": "str",
-        "DatasetName": "str",
-        "Filters": "list[TopicFilterDict]",
-        "NamedEntities": "list[TopicNamedEntityDict]",
-    },
-    total=False,
-)
+class CellValueSynonymDict(TypedDict, total=False):
+    """CellValueSynonym as a plain dict."""
 
-NamedEntityDefinitionDict = TypedDict(
-    "NamedEntityDefinitionDict",
-    {
-        "FieldName": "str",
-        "Metric": "NamedEntityDefinitionMetricDict",
-        "PropertyName": "str",
-        "PropertyRole": "Literal['PRIMARY', 'ID']",
-        "PropertyUsage": "Literal['INHERIT', 'DIMENSION', 'MEASURE']",
-    },
-    total=False,
-)
+    CellValue: str
+    """Length: 0 to 256 characters."""
+    Synonyms: list[str]
+    """Type: list[str]."""
 
-NamedEntityDefinitionMetricDict = TypedDict(
-    "NamedEntityDefinitionMetricDict",
-    {
-        "Aggregation": "Literal['SUM', 'MIN', 'MAX', 'COUNT', 'AVERAGE', 'DISTINCT_COUNT', 'STDEV', 'STDEVP', 'VAR', 'VARP', 'PERCENTILE', 'MEDIAN', 'CUSTOM']",
-        "AggregationFunctionParameters": "dict[str, Any]",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class DatasetMetadataDict(TypedDict, total=False):
+    """DatasetMetadata as a plain dict."""
 
-TopicCalculatedFieldDict = TypedDict(
-    "TopicCalculatedFieldDict",
-    {
-        "Aggregation": "Literal['SUM', 'MAX', 'MIN', 'COUNT', 'DISTINCT_COUNT', 'AVERAGE', 'MEDIAN', 'STDEV', 'STDEVP', 'VAR', 'VARP']",
-        "AllowedAggregations": "list[Literal['COUNT', 'DISTINCT_COUNT', 'MIN', 'MAX', 'MEDIAN', 'SUM', 'AVERAGE', 'STDEV', 'STDEVP', 'VAR', 'VARP', 'PERCENTILE']]",
-        "CalculatedFieldDescription": "str",
-        "CalculatedFieldName": "Required[str]",
-        "CalculatedFieldSynonyms": "list[str]",
-        "CellValueSynonyms": "list[CellValueSynonymDict]",
-        "ColumnDataRole": "Literal['DIMENSION', 'MEASURE']",
-        "ComparativeOrder": "TopicComparativeOrderDict",
-        "DefaultFormatting": "TopicDefaultFormattingDict",
-        "DisableIndexing": "bool",
-        "Expression": "Required[str]",
-        "IsIncludedInTopic": "bool",
-        "NeverAggregateInFilter": "bool",
-        "NonAdditive": "bool",
-        "NotAllowedAggregations": "list[Literal['COUNT', 'DISTINCT_COUNT', 'MIN', 'MAX', 'MEDIAN', 'SUM', 'AVERAGE', 'STDEV', 'STDEVP', 'VAR', 'VARP', 'PERCENTILE']]",
-        "SemanticType": "TopicSemanticTypeDict",
-        "TimeGranularity": "Literal['SECOND', 'MINUTE', 'HOUR', 'DAY', 'WEEK', 'MONTH', 'QUARTER', 'YEAR']",
-    },
-    total=False,
-)
+    CalculatedFields: list[TopicCalculatedFieldDict]
+    """Type: list[TopicCalculatedFieldDict]."""
+    Columns: list[TopicColumnDict]
+    """Type: list[TopicColumnDict]."""
+    DataAggregation: TopicDataAggregationDict
+    """Type: TopicDataAggregationDict."""
+    DatasetArn: Required[str]
+    """Type: str."""
+    DatasetDescription: str
+    """Length: 0 to 256 characters."""
+    DatasetName: str
+    """Length: 0 to 256 characters."""
+    Filters: list[TopicFilterDict]
+    """Type: list[TopicFilterDict]."""
+    NamedEntities: list[TopicNamedEntityDict]
+    """Type: list[TopicNamedEntityDict]."""
 
-TopicCategoryFilterDict = TypedDict(
-    "TopicCategoryFilterDict",
-    {
-        "CategoryFilterFunction": "Literal['EXACT', 'CONTAINS']",
-        "CategoryFilterType": "Literal['CUSTOM_FILTER', 'CUSTOM_FILTER_LIST', 'FILTER_LIST']",
-        "Constant": "TopicCategoryFilterConstantDict",
-        "Inverse": "bool",
-    },
-    total=False,
-)
 
-TopicCategoryFilterConstantDict = TypedDict(
-    "TopicCategoryFilterConstantDict",
-    {
-        "CollectiveConstant": "TopicCollectiveConstantDict",
-        "ConstantType": "Literal['SINGULAR', 'RANGE', 'COLLECTIVE']",
-        "SingularConstant": "str",
-    },
-    total=False,
-)
+class NamedEntityDefinitionDict(TypedDict, total=False):
+    """NamedEntityDefinition as a plain dict."""
 
-TopicCollectiveConstantDict = TypedDict(
-    "TopicCollectiveConstantDict",
-    {
-        "ValueList": "list[str]",
-    },
-    total=False,
-)
+    FieldName: str
+    """Length: 0 to 256 characters."""
+    Metric: NamedEntityDefinitionMetricDict
+    """Type: NamedEntityDefinitionMetricDict."""
+    PropertyName: str
+    """Length: 0 to 256 characters."""
+    PropertyRole: Literal["PRIMARY", "ID"]
+    """Allowed values: 'PRIMARY', 'ID'."""
+    PropertyUsage: Literal["INHERIT", "DIMENSION", "MEASURE"]
+    """Allowed values: 'INHERIT', 'DIMENSION', 'MEASURE'."""
 
-TopicColumnDict = TypedDict(
-    "TopicColumnDict",
-    {
-        "Aggregation": "Literal['SUM', 'MAX', 'MIN', 'COUNT', 'DISTINCT_COUNT', 'AVERAGE', 'MEDIAN', 'STDEV', 'STDEVP', 'VAR', 'VARP']",
-        "AllowedAggregations": "list[Literal['COUNT', 'DISTINCT_COUNT', 'MIN', 'MAX', 'MEDIAN', 'SUM', 'AVERAGE', 'STDEV', 'STDEVP', 'VAR', 'VARP', 'PERCENTILE']]",
-        "CellValueSynonyms": "list[CellValueSynonymDict]",
-        "ColumnDataRole": "Literal['DIMENSION', 'MEASURE']",
-        "ColumnDescription": "str",
-        "ColumnFriendlyName": "str",
-        "ColumnName": "Required[str]",
-        "ColumnSynonyms": "list[str]",
-        "ComparativeOrder": "TopicComparativeOrderDict",
-        "DefaultFormatting": "TopicDefaultFormattingDict",
-        "DisableIndexing": "bool",
-        "IsIncludedInTopic": "bool",
-        "NeverAggregateInFilter": "bool",
-        "NonAdditive": "bool",
-        "NotAllowedAggregations": "list[Literal['COUNT', 'DISTINCT_COUNT', 'MIN', 'MAX', 'MEDIAN', 'SUM', 'AVERAGE', 'STDEV', 'STDEVP', 'VAR', 'VARP', 'PERCENTILE']]",
-        "SemanticType": "TopicSemanticTypeDict",
-        "TimeGranularity": "Literal['SECOND', 'MINUTE', 'HOUR', 'DAY', 'WEEK', 'MONTH', 'QUARTER', 'YEAR']",
-    },
-    total=False,
-)
 
-TopicComparativeOrderDict = TypedDict(
-    "TopicComparativeOrderDict",
-    {
-        "SpecifedOrder": "list[str]",
-        "TreatUndefinedSpecifiedValues": "Literal['LEAST', 'MOST']",
-        "UseOrdering": "Literal['GREATER_IS_BETTER', 'LESSER_IS_BETTER', 'SPECIFIED']",
-    },
-    total=False,
-)
+class NamedEntityDefinitionMetricDict(TypedDict, total=False):
+    """NamedEntityDefinitionMetric as a plain dict."""
 
-TopicConfigOptionsDict = TypedDict(
-    "TopicConfigOptionsDict",
-    {
-        "QBusinessInsightsEnabled": "bool",
-    },
-    total=False,
-)
+    Aggregation: Literal[
+        "SUM",
+        "MIN",
+        "MAX",
+        "COUNT",
+        "AVERAGE",
+        "DISTINCT_COUNT",
+        "STDEV",
+        "STDEVP",
+        "VAR",
+        "VARP",
+        "PERCENTILE",
+        "MEDIAN",
+        "CUSTOM",
+    ]
+    """Allowed values: 'SUM', 'MIN', 'MAX', 'COUNT', 'AVERAGE', 'DISTINCT_COUNT', 'STDEV', 'STDEVP',
+    'VAR', 'VARP', 'PERCENTILE', 'MEDIAN' (and 1 more)."""
+    AggregationFunctionParameters: dict[str, str]
+    """Type: dict[str, str]."""
 
-TopicCustomInstructionsDict = TypedDict(
-    "TopicCustomInstructionsDict",
-    {
-        "CustomInstructionsString": "Required[str]",
-    },
-    total=False,
-)
 
-TopicDataAggregationDict = TypedDict(
-    "TopicDataAggregationDict",
-    {
-        "DatasetRowDateGranularity": "Literal['SECOND', 'MINUTE', 'HOUR', 'DAY', 'WEEK', 'MONTH', 'QUARTER', 'YEAR']",
-        "DefaultDateColumnName": "str",
-    },
-    total=False,
-)
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: <p>The key or keys of the key-value pairs for the resource tag or tags
+    assigned to the resource.</p>"""
 
-TopicDateRangeFilterDict = TypedDict(
-    "TopicDateRangeFilterDict",
-    {
-        "Constant": "TopicRangeFilterConstantDict",
-        "Inclusive": "bool",
-    },
-    total=False,
-)
+    Key: Required[str]
+    """<p>Tag key.</p>"""
+    Value: Required[str]
+    """<p>Tag value.</p>"""
 
-TopicDefaultFormattingDict = TypedDict(
-    "TopicDefaultFormattingDict",
-    {
-        "DisplayFormat": "Literal['AUTO', 'PERCENT', 'CURRENCY', 'NUMBER', 'DATE', 'STRING']",
-        "DisplayFormatOptions": "TopicDisplayFormatOptionsDict",
-    },
-    total=False,
-)
 
-TopicDetailsDict = TypedDict(
-    "TopicDetailsDict",
-    {
-        "ConfigOptions": "TopicConfigOptionsDict",
-        "DataSets": "list[DatasetMetadataDict]",
-        "Description": "str",
-        "Name": "str",
-        "UserExperienceVersion": "Literal['LEGACY', 'NEW_READER_EXPERIENCE']",
-    },
-    total=False,
-)
+class TopicCalculatedFieldDict(TypedDict, total=False):
+    """TopicCalculatedField as a plain dict."""
 
-TopicDisplayFormatOptionsDict = TypedDict(
-    "TopicDisplayFormatOptionsDict",
-    {
-        "BlankCellFormat": "str",
-        "CurrencySymbol": "str",
-        "DateFormat": "str",
-        "DecimalSeparator": "Literal['COMMA', 'DOT']",
-        "FractionDigits": "float",
-        "GroupingSeparator": "str",
-        "NegativeFormat": "TopicNegativeFormatDict",
-        "Prefix": "str",
-        "Suffix": "str",
-        "UnitScaler": "Literal['NONE', 'AUTO', 'THOUSANDS', 'MILLIONS', 'BILLIONS', 'TRILLIONS', 'LAKHS', 'CRORES']",
-        "UseBlankCellFormat": "bool",
-        "UseGrouping": "bool",
-    },
-    total=False,
-)
+    Aggregation: Literal[
+        "SUM",
+        "MAX",
+        "MIN",
+        "COUNT",
+        "DISTINCT_COUNT",
+        "AVERAGE",
+        "MEDIAN",
+        "STDEV",
+        "STDEVP",
+        "VAR",
+        "VARP",
+    ]
+    """Allowed values: 'SUM', 'MAX', 'MIN', 'COUNT', 'DISTINCT_COUNT', 'AVERAGE', 'MEDIAN', 'STDEV',
+    'STDEVP', 'VAR', 'VARP'."""
+    AllowedAggregations: list[
+        Literal[
+            "COUNT",
+            "DISTINCT_COUNT",
+            "MIN",
+            "MAX",
+            "MEDIAN",
+            "SUM",
+            "AVERAGE",
+            "STDEV",
+            "STDEVP",
+            "VAR",
+            "VARP",
+            "PERCENTILE",
+        ]
+    ]
+    """Each item: Allowed values: 'COUNT', 'DISTINCT_COUNT', 'MIN', 'MAX', 'MEDIAN', 'SUM',
+    'AVERAGE', 'STDEV', 'STDEVP', 'VAR', 'VARP', 'PERCENTILE'."""
+    CalculatedFieldDescription: str
+    """Length: 0 to 500 characters."""
+    CalculatedFieldName: Required[str]
+    """Length: 0 to 256 characters."""
+    CalculatedFieldSynonyms: list[str]
+    """Each item: Length: 0 to 256 characters."""
+    CellValueSynonyms: list[CellValueSynonymDict]
+    """Type: list[CellValueSynonymDict]."""
+    ColumnDataRole: Literal["DIMENSION", "MEASURE"]
+    """Allowed values: 'DIMENSION', 'MEASURE'."""
+    ComparativeOrder: TopicComparativeOrderDict
+    """Type: TopicComparativeOrderDict."""
+    DefaultFormatting: TopicDefaultFormattingDict
+    """Type: TopicDefaultFormattingDict."""
+    DisableIndexing: bool
+    """Type: bool."""
+    Expression: Required[str]
+    """Length: 1 to 4096 characters."""
+    IsIncludedInTopic: bool
+    """Type: bool."""
+    NeverAggregateInFilter: bool
+    """Type: bool."""
+    NonAdditive: bool
+    """Type: bool."""
+    NotAllowedAggregations: list[
+        Literal[
+            "COUNT",
+            "DISTINCT_COUNT",
+            "MIN",
+            "MAX",
+            "MEDIAN",
+            "SUM",
+            "AVERAGE",
+            "STDEV",
+            "STDEVP",
+            "VAR",
+            "VARP",
+            "PERCENTILE",
+        ]
+    ]
+    """Each item: Allowed values: 'COUNT', 'DISTINCT_COUNT', 'MIN', 'MAX', 'MEDIAN', 'SUM',
+    'AVERAGE', 'STDEV', 'STDEVP', 'VAR', 'VARP', 'PERCENTILE'."""
+    SemanticType: TopicSemanticTypeDict
+    """Type: TopicSemanticTypeDict."""
+    TimeGranularity: Literal["SECOND", "MINUTE", "HOUR", "DAY", "WEEK", "MONTH", "QUARTER", "YEAR"]
+    """Allowed values: 'SECOND', 'MINUTE', 'HOUR', 'DAY', 'WEEK', 'MONTH', 'QUARTER', 'YEAR'."""
 
-TopicFilterDict = TypedDict(
-    "TopicFilterDict",
-    {
-        "CategoryFilter": "TopicCategoryFilterDict",
-        "DateRangeFilter": "TopicDateRangeFilterDict",
-        "FilterClass": "Literal['ENFORCED_VALUE_FILTER', 'CONDITIONAL_VALUE_FILTER', 'NAMED_VALUE_FILTER', 'DASHBOARD_DEFAULT_FILTER']",
-        "FilterDescription": "str",
-        "FilterName": "Required[str]",
-        "FilterSynonyms": "list[str]",
-        "FilterType": "Literal['CATEGORY_FILTER', 'NUMERIC_EQUALITY_FILTER', 'NUMERIC_RANGE_FILTER', 'DATE_RANGE_FILTER', 'RELATIVE_DATE_FILTER', 'NULL_FILTER']",
-        "NumericEqualityFilter": "TopicNumericEqualityFilterDict",
-        "NumericRangeFilter": "TopicNumericRangeFilterDict",
-        "OperandFieldName": "Required[str]",
-        "RelativeDateFilter": "TopicRelativeDateFilterDict",
-    },
-    total=False,
-)
 
-TopicNamedEntityDict = TypedDict(
-    "TopicNamedEntityDict",
-    {
-        "Definition": "list[NamedEntityDefinitionDict]",
-        "EntityDescription": "str",
-        "EntityName": "Required[str]",
-        "EntitySynonyms": "list[str]",
-        "SemanticEntityType": "TopicSemanticEntityTypeDict",
-    },
-    total=False,
-)
+class TopicCategoryFilterDict(TypedDict, total=False):
+    """TopicCategoryFilter as a plain dict."""
 
-TopicNegativeFormatDict = TypedDict(
-    "TopicNegativeFormatDict",
-    {
-        "Prefix": "str",
-        "Suffix": "str",
-    },
-    total=False,
-)
+    CategoryFilterFunction: Literal["EXACT", "CONTAINS"]
+    """Allowed values: 'EXACT', 'CONTAINS'."""
+    CategoryFilterType: Literal["CUSTOM_FILTER", "CUSTOM_FILTER_LIST", "FILTER_LIST"]
+    """Allowed values: 'CUSTOM_FILTER', 'CUSTOM_FILTER_LIST', 'FILTER_LIST'."""
+    Constant: TopicCategoryFilterConstantDict
+    """Type: TopicCategoryFilterConstantDict."""
+    Inverse: bool
+    """Type: bool."""
 
-TopicNumericEqualityFilterDict = TypedDict(
-    "TopicNumericEqualityFilterDict",
-    {
-        "Aggregation": "Literal['NO_AGGREGATION', 'SUM', 'AVERAGE', 'COUNT', 'DISTINCT_COUNT', 'MAX', 'MEDIAN', 'MIN', 'STDEV', 'STDEVP', 'VAR', 'VARP']",
-        "Constant": "TopicSingularFilterConstantDict",
-    },
-    total=False,
-)
 
-TopicNumericRangeFilterDict = TypedDict(
-    "TopicNumericRangeFilterDict",
-    {
-        "Aggregation": "Literal['NO_AGGREGATION', 'SUM', 'AVERAGE', 'COUNT', 'DISTINCT_COUNT', 'MAX', 'MEDIAN', 'MIN', 'STDEV', 'STDEVP', 'VAR', 'VARP']",
-        "Constant": "TopicRangeFilterConstantDict",
-        "Inclusive": "bool",
-    },
-    total=False,
-)
+class TopicCategoryFilterConstantDict(TypedDict, total=False):
+    """TopicCategoryFilterConstant as a plain dict."""
 
-TopicRangeConstantDict = TypedDict(
-    "TopicRangeConstantDict",
-    {
-        "Maximum": "str",
-        "Minimum": "str",
-    },
-    total=False,
-)
+    CollectiveConstant: TopicCollectiveConstantDict
+    """Type: TopicCollectiveConstantDict."""
+    ConstantType: Literal["SINGULAR", "RANGE", "COLLECTIVE"]
+    """Allowed values: 'SINGULAR', 'RANGE', 'COLLECTIVE'."""
+    SingularConstant: str
+    """Length: 0 to 256 characters."""
 
-TopicRangeFilterConstantDict = TypedDict(
-    "TopicRangeFilterConstantDict",
-    {
-        "ConstantType": "Literal['SINGULAR', 'RANGE', 'COLLECTIVE']",
-        "RangeConstant": "TopicRangeConstantDict",
-    },
-    total=False,
-)
 
-TopicRelativeDateFilterDict = TypedDict(
-    "TopicRelativeDateFilterDict",
-    {
-        "Constant": "TopicSingularFilterConstantDict",
-        "RelativeDateFilterFunction": "Literal['PREVIOUS', 'THIS', 'LAST', 'NEXT', 'NOW']",
-        "TimeGranularity": "Literal['SECOND', 'MINUTE', 'HOUR', 'DAY', 'WEEK', 'MONTH', 'QUARTER', 'YEAR']",
-    },
-    total=False,
-)
+class TopicCollectiveConstantDict(TypedDict, total=False):
+    """TopicCollectiveConstant as a plain dict."""
 
-TopicSemanticEntityTypeDict = TypedDict(
-    "TopicSemanticEntityTypeDict",
-    {
-        "SubTypeName": "str",
-        "TypeName": "str",
-        "TypeParameters": "dict[str, Any]",
-    },
-    total=False,
-)
+    ValueList: list[str]
+    """Type: list[str]."""
 
-TopicSemanticTypeDict = TypedDict(
-    "TopicSemanticTypeDict",
-    {
-        "FalseyCellValue": "str",
-        "FalseyCellValueSynonyms": "list[str]",
-        "SubTypeName": "str",
-        "TruthyCellValue": "str",
-        "TruthyCellValueSynonyms": "list[str]",
-        "TypeName": "str",
-        "TypeParameters": "dict[str, Any]",
-    },
-    total=False,
-)
 
-TopicSingularFilterConstantDict = TypedDict(
-    "TopicSingularFilterConstantDict",
-    {
-        "ConstantType": "Literal['SINGULAR', 'RANGE', 'COLLECTIVE']",
-        "SingularConstant": "str",
-    },
-    total=False,
-)
+class TopicColumnDict(TypedDict, total=False):
+    """TopicColumn as a plain dict."""
 
+    Aggregation: Literal[
+        "SUM",
+        "MAX",
+        "MIN",
+        "COUNT",
+        "DISTINCT_COUNT",
+        "AVERAGE",
+        "MEDIAN",
+        "STDEV",
+        "STDEVP",
+        "VAR",
+        "VARP",
+    ]
+    """Allowed values: 'SUM', 'MAX', 'MIN', 'COUNT', 'DISTINCT_COUNT', 'AVERAGE', 'MEDIAN', 'STDEV',
+    'STDEVP', 'VAR', 'VARP'."""
+    AllowedAggregations: list[
+        Literal[
+            "COUNT",
+            "DISTINCT_COUNT",
+            "MIN",
+            "MAX",
+            "MEDIAN",
+            "SUM",
+            "AVERAGE",
+            "STDEV",
+            "STDEVP",
+            "VAR",
+            "VARP",
+            "PERCENTILE",
+        ]
+    ]
+    """Each item: Allowed values: 'COUNT', 'DISTINCT_COUNT', 'MIN', 'MAX', 'MEDIAN', 'SUM',
+    'AVERAGE', 'STDEV', 'STDEVP', 'VAR', 'VARP', 'PERCENTILE'."""
+    CellValueSynonyms: list[CellValueSynonymDict]
+    """Type: list[CellValueSynonymDict]."""
+    ColumnDataRole: Literal["DIMENSION", "MEASURE"]
+    """Allowed values: 'DIMENSION', 'MEASURE'."""
+    ColumnDescription: str
+    """Length: 0 to 500 characters."""
+    ColumnFriendlyName: str
+    """Length: 0 to 256 characters."""
+    ColumnName: Required[str]
+    """Length: 0 to 256 characters."""
+    ColumnSynonyms: list[str]
+    """Each item: Length: 0 to 256 characters."""
+    ComparativeOrder: TopicComparativeOrderDict
+    """Type: TopicComparativeOrderDict."""
+    DefaultFormatting: TopicDefaultFormattingDict
+    """Type: TopicDefaultFormattingDict."""
+    DisableIndexing: bool
+    """Type: bool."""
+    IsIncludedInTopic: bool
+    """Type: bool."""
+    NeverAggregateInFilter: bool
+    """Type: bool."""
+    NonAdditive: bool
+    """Type: bool."""
+    NotAllowedAggregations: list[
+        Literal[
+            "COUNT",
+            "DISTINCT_COUNT",
+            "MIN",
+            "MAX",
+            "MEDIAN",
+            "SUM",
+            "AVERAGE",
+            "STDEV",
+            "STDEVP",
+            "VAR",
+            "VARP",
+            "PERCENTILE",
+        ]
+    ]
+    """Each item: Allowed values: 'COUNT', 'DISTINCT_COUNT', 'MIN', 'MAX', 'MEDIAN', 'SUM',
+    'AVERAGE', 'STDEV', 'STDEVP', 'VAR', 'VARP', 'PERCENTILE'."""
+    SemanticType: TopicSemanticTypeDict
+    """Type: TopicSemanticTypeDict."""
+    TimeGranularity: Literal["SECOND", "MINUTE", "HOUR", "DAY", "WEEK", "MONTH", "QUARTER", "YEAR"]
+    """Allowed values: 'SECOND', 'MINUTE', 'HOUR', 'DAY', 'WEEK', 'MONTH', 'QUARTER', 'YEAR'."""
+
+
+class TopicComparativeOrderDict(TypedDict, total=False):
+    """TopicComparativeOrder as a plain dict."""
+
+    SpecifedOrder: list[str]
+    """Type: list[str]."""
+    TreatUndefinedSpecifiedValues: Literal["LEAST", "MOST"]
+    """Allowed values: 'LEAST', 'MOST'."""
+    UseOrdering: Literal["GREATER_IS_BETTER", "LESSER_IS_BETTER", "SPECIFIED"]
+    """Allowed values: 'GREATER_IS_BETTER', 'LESSER_IS_BETTER', 'SPECIFIED'."""
+
+
+class TopicConfigOptionsDict(TypedDict, total=False):
+    """TopicConfigOptions as a plain dict."""
+
+    QBusinessInsightsEnabled: bool
+    """Type: bool."""
+
+
+class TopicCustomInstructionsDict(TypedDict, total=False):
+    """TopicCustomInstructions as a plain dict: <p>Instructions that provide additional guidance and
+    context for response generation.</p>"""
+
+    CustomInstructionsString: Required[str]
+    """<p>A text field for providing additional guidance or context for response generation.</p>"""
+
+
+class TopicDataAggregationDict(TypedDict, total=False):
+    """TopicDataAggregation as a plain dict."""
+
+    DatasetRowDateGranularity: Literal[
+        "SECOND", "MINUTE", "HOUR", "DAY", "WEEK", "MONTH", "QUARTER", "YEAR"
+    ]
+    """Allowed values: 'SECOND', 'MINUTE', 'HOUR', 'DAY', 'WEEK', 'MONTH', 'QUARTER', 'YEAR'."""
+    DefaultDateColumnName: str
+    """Length: 0 to 256 characters."""
+
+
+class TopicDateRangeFilterDict(TypedDict, total=False):
+    """TopicDateRangeFilter as a plain dict."""
+
+    Constant: TopicRangeFilterConstantDict
+    """Type: TopicRangeFilterConstantDict."""
+    Inclusive: bool
+    """Type: bool."""
+
+
+class TopicDefaultFormattingDict(TypedDict, total=False):
+    """TopicDefaultFormatting as a plain dict."""
+
+    DisplayFormat: Literal["AUTO", "PERCENT", "CURRENCY", "NUMBER", "DATE", "STRING"]
+    """Allowed values: 'AUTO', 'PERCENT', 'CURRENCY', 'NUMBER', 'DATE', 'STRING'."""
+    DisplayFormatOptions: TopicDisplayFormatOptionsDict
+    """Type: TopicDisplayFormatOptionsDict."""
+
+
+class TopicDetailsDict(TypedDict, total=False):
+    """TopicDetails as a plain dict."""
+
+    ConfigOptions: TopicConfigOptionsDict
+    """Type: TopicConfigOptionsDict."""
+    DataSets: list[DatasetMetadataDict]
+    """Type: list[DatasetMetadataDict]."""
+    Description: str
+    """Length: 0 to 256 characters."""
+    Name: str
+    """Length: 1 to 128 characters."""
+    UserExperienceVersion: Literal["LEGACY", "NEW_READER_EXPERIENCE"]
+    """Allowed values: 'LEGACY', 'NEW_READER_EXPERIENCE'."""
+
+
+class TopicDisplayFormatOptionsDict(TypedDict, total=False):
+    """TopicDisplayFormatOptions as a plain dict."""
+
+    BlankCellFormat: str
+    """Length: 0 to 256 characters."""
+    CurrencySymbol: str
+    """Length: 0 to 256 characters."""
+    DateFormat: str
+    """Length: 0 to 256 characters."""
+    DecimalSeparator: Literal["COMMA", "DOT"]
+    """Allowed values: 'COMMA', 'DOT'."""
+    FractionDigits: float
+    """Type: float."""
+    GroupingSeparator: str
+    """Length: 0 to 256 characters."""
+    NegativeFormat: TopicNegativeFormatDict
+    """Type: TopicNegativeFormatDict."""
+    Prefix: str
+    """Length: 0 to 256 characters."""
+    Suffix: str
+    """Length: 0 to 256 characters."""
+    UnitScaler: Literal[
+        "NONE", "AUTO", "THOUSANDS", "MILLIONS", "BILLIONS", "TRILLIONS", "LAKHS", "CRORES"
+    ]
+    """Allowed values: 'NONE', 'AUTO', 'THOUSANDS', 'MILLIONS', 'BILLIONS', 'TRILLIONS', 'LAKHS',
+    'CRORES'."""
+    UseBlankCellFormat: bool
+    """Type: bool."""
+    UseGrouping: bool
+    """Type: bool."""
+
+
+class TopicFilterDict(TypedDict, total=False):
+    """TopicFilter as a plain dict."""
+
+    CategoryFilter: TopicCategoryFilterDict
+    """Type: TopicCategoryFilterDict."""
+    DateRangeFilter: TopicDateRangeFilterDict
+    """Type: TopicDateRangeFilterDict."""
+    FilterClass: Literal[
+        "ENFORCED_VALUE_FILTER",
+        "CONDITIONAL_VALUE_FILTER",
+        "NAMED_VALUE_FILTER",
+        "DASHBOARD_DEFAULT_FILTER",
+    ]
+    """Allowed values: 'ENFORCED_VALUE_FILTER', 'CONDITIONAL_VALUE_FILTER', 'NAMED_VALUE_FILTER',
+    'DASHBOARD_DEFAULT_FILTER'."""
+    FilterDescription: str
+    """Length: 0 to 500 characters."""
+    FilterName: Required[str]
+    """Length: 0 to 256 characters."""
+    FilterSynonyms: list[str]
+    """Each item: Length: 0 to 256 characters."""
+    FilterType: Literal[
+        "CATEGORY_FILTER",
+        "NUMERIC_EQUALITY_FILTER",
+        "NUMERIC_RANGE_FILTER",
+        "DATE_RANGE_FILTER",
+        "RELATIVE_DATE_FILTER",
+        "NULL_FILTER",
+    ]
+    """Allowed values: 'CATEGORY_FILTER', 'NUMERIC_EQUALITY_FILTER', 'NUMERIC_RANGE_FILTER',
+    'DATE_RANGE_FILTER', 'RELATIVE_DATE_FILTER', 'NULL_FILTER'."""
+    NumericEqualityFilter: TopicNumericEqualityFilterDict
+    """Type: TopicNumericEqualityFilterDict."""
+    NumericRangeFilter: TopicNumericRangeFilterDict
+    """Type: TopicNumericRangeFilterDict."""
+    OperandFieldName: Required[str]
+    """Length: 0 to 256 characters."""
+    RelativeDateFilter: TopicRelativeDateFilterDict
+    """Type: TopicRelativeDateFilterDict."""
+
+
+class TopicNamedEntityDict(TypedDict, total=False):
+    """TopicNamedEntity as a plain dict."""
+
+    Definition: list[NamedEntityDefinitionDict]
+    """Type: list[NamedEntityDefinitionDict]."""
+    EntityDescription: str
+    """Length: 0 to 500 characters."""
+    EntityName: Required[str]
+    """Length: 0 to 256 characters."""
+    EntitySynonyms: list[str]
+    """Each item: Length: 0 to 256 characters."""
+    SemanticEntityType: TopicSemanticEntityTypeDict
+    """Type: TopicSemanticEntityTypeDict."""
+
+
+class TopicNegativeFormatDict(TypedDict, total=False):
+    """TopicNegativeFormat as a plain dict."""
+
+    Prefix: str
+    """Length: 0 to 256 characters."""
+    Suffix: str
+    """Length: 0 to 256 characters."""
+
+
+class TopicNumericEqualityFilterDict(TypedDict, total=False):
+    """TopicNumericEqualityFilter as a plain dict."""
+
+    Aggregation: Literal[
+        "NO_AGGREGATION",
+        "SUM",
+        "AVERAGE",
+        "COUNT",
+        "DISTINCT_COUNT",
+        "MAX",
+        "MEDIAN",
+        "MIN",
+        "STDEV",
+        "STDEVP",
+        "VAR",
+        "VARP",
+    ]
+    """Allowed values: 'NO_AGGREGATION', 'SUM', 'AVERAGE', 'COUNT', 'DISTINCT_COUNT', 'MAX',
+    'MEDIAN', 'MIN', 'STDEV', 'STDEVP', 'VAR', 'VARP'."""
+    Constant: TopicSingularFilterConstantDict
+    """Type: TopicSingularFilterConstantDict."""
+
+
+class TopicNumericRangeFilterDict(TypedDict, total=False):
+    """TopicNumericRangeFilter as a plain dict."""
+
+    Aggregation: Literal[
+        "NO_AGGREGATION",
+        "SUM",
+        "AVERAGE",
+        "COUNT",
+        "DISTINCT_COUNT",
+        "MAX",
+        "MEDIAN",
+        "MIN",
+        "STDEV",
+        "STDEVP",
+        "VAR",
+        "VARP",
+    ]
+    """Allowed values: 'NO_AGGREGATION', 'SUM', 'AVERAGE', 'COUNT', 'DISTINCT_COUNT', 'MAX',
+    'MEDIAN', 'MIN', 'STDEV', 'STDEVP', 'VAR', 'VARP'."""
+    Constant: TopicRangeFilterConstantDict
+    """Type: TopicRangeFilterConstantDict."""
+    Inclusive: bool
+    """Type: bool."""
+
+
+class TopicRangeConstantDict(TypedDict, total=False):
+    """TopicRangeConstant as a plain dict."""
+
+    Maximum: str
+    """Length: 0 to 256 characters."""
+    Minimum: str
+    """Length: 0 to 256 characters."""
+
+
+class TopicRangeFilterConstantDict(TypedDict, total=False):
+    """TopicRangeFilterConstant as a plain dict."""
+
+    ConstantType: Literal["SINGULAR", "RANGE", "COLLECTIVE"]
+    """Allowed values: 'SINGULAR', 'RANGE', 'COLLECTIVE'."""
+    RangeConstant: TopicRangeConstantDict
+    """Type: TopicRangeConstantDict."""
+
+
+class TopicRelativeDateFilterDict(TypedDict, total=False):
+    """TopicRelativeDateFilter as a plain dict."""
+
+    Constant: TopicSingularFilterConstantDict
+    """Type: TopicSingularFilterConstantDict."""
+    RelativeDateFilterFunction: Literal["PREVIOUS", "THIS", "LAST", "NEXT", "NOW"]
+    """Allowed values: 'PREVIOUS', 'THIS', 'LAST', 'NEXT', 'NOW'."""
+    TimeGranularity: Literal["SECOND", "MINUTE", "HOUR", "DAY", "WEEK", "MONTH", "QUARTER", "YEAR"]
+    """Allowed values: 'SECOND', 'MINUTE', 'HOUR', 'DAY', 'WEEK', 'MONTH', 'QUARTER', 'YEAR'."""
+
+
+class TopicSemanticEntityTypeDict(TypedDict, total=False):
+    """TopicSemanticEntityType as a plain dict."""
+
+    SubTypeName: str
+    """Length: 0 to 256 characters."""
+    TypeName: str
+    """Length: 0 to 256 characters."""
+    TypeParameters: dict[str, str]
+    """Type: dict[str, str]."""
+
+
+class TopicSemanticTypeDict(TypedDict, total=False):
+    """TopicSemanticType as a plain dict."""
+
+    FalseyCellValue: str
+    """Type: str."""
+    FalseyCellValueSynonyms: list[str]
+    """Type: list[str]."""
+    SubTypeName: str
+    """Length: 0 to 256 characters."""
+    TruthyCellValue: str
+    """Type: str."""
+    TruthyCellValueSynonyms: list[str]
+    """Type: list[str]."""
+    TypeName: str
+    """Length: 0 to 256 characters."""
+    TypeParameters: dict[str, str]
+    """Type: dict[str, str]."""
+
+
+class TopicSingularFilterConstantDict(TypedDict, total=False):
+    """TopicSingularFilterConstant as a plain dict."""
+
+    ConstantType: Literal["SINGULAR", "RANGE", "COLLECTIVE"]
+    """Allowed values: 'SINGULAR', 'RANGE', 'COLLECTIVE'."""
+    SingularConstant: str
+    """Length: 0 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::QuickSight::Topic",
     schema_file="aws-quicksight-topic.json",
     primary_identifier=("/AwsAccountId", "/TopicId"),
-    additional_identifiers=(),
     read_only=("/Arn",),
     create_only=("/AwsAccountId", "/FolderArns", "/TopicId", "/Tags"),
     write_only=("/FolderArns",),
-    conditional_create_only=(),
-    unordered_arrays=(),
-    required=(),
-    list_required=(),
     tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
         tag_updatable=False,
-        tag_property="/Tags",
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -525,552 +749,29 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AggregationFunctionParameters": {
-            "additionalProperties": False,
-            "patternProperties": {".+": {"maxLength": 256, "minLength": 0, "type": "string"}},
-            "type": "object",
-        },
-        "AuthorSpecifiedAggregation": {
-            "enum": [
-                "COUNT",
-                "DISTINCT_COUNT",
-                "MIN",
-                "MAX",
-                "MEDIAN",
-                "SUM",
-                "AVERAGE",
-                "STDEV",
-                "STDEVP",
-                "VAR",
-                "VARP",
-                "PERCENTILE",
-            ],
-            "type": "string",
-        },
-        "CategoryFilterFunction": {"enum": ["EXACT", "CONTAINS"], "type": "string"},
-        "CategoryFilterType": {
-            "enum": ["CUSTOM_FILTER", "CUSTOM_FILTER_LIST", "FILTER_LIST"],
-            "type": "string",
-        },
-        "CellValueSynonym": {
-            "additionalProperties": False,
-            "properties": {
-                "CellValue": {"maxLength": 256, "minLength": 0, "type": "string"},
-                "Synonyms": {"items": {"type": "string"}, "type": "array"},
-            },
-            "type": "object",
-        },
-        "CollectiveConstant": {
-            "additionalProperties": False,
-            "properties": {"ValueList": {"items": {"type": "string"}, "type": "array"}},
-            "type": "object",
-        },
-        "ColumnDataRole": {"enum": ["DIMENSION", "MEASURE"], "type": "string"},
-        "ColumnOrderingType": {
-            "enum": ["GREATER_IS_BETTER", "LESSER_IS_BETTER", "SPECIFIED"],
-            "type": "string",
-        },
-        "ComparativeOrder": {
-            "additionalProperties": False,
-            "properties": {
-                "SpecifedOrder": {"items": {"type": "string"}, "type": "array"},
-                "TreatUndefinedSpecifiedValues": {
-                    "$ref": "#/definitions/UndefinedSpecifiedValueType"
-                },
-                "UseOrdering": {"$ref": "#/definitions/ColumnOrderingType"},
-            },
-            "type": "object",
-        },
-        "ConstantType": {"enum": ["SINGULAR", "RANGE", "COLLECTIVE"], "type": "string"},
-        "CustomInstructions": {
-            "additionalProperties": False,
-            "properties": {
-                "CustomInstructionsString": {"maxLength": 10000, "minLength": 0, "type": "string"}
-            },
-            "required": ["CustomInstructionsString"],
-            "type": "object",
-        },
-        "DataAggregation": {
-            "additionalProperties": False,
-            "properties": {
-                "DatasetRowDateGranularity": {"$ref": "#/definitions/TopicTimeGranularity"},
-                "DefaultDateColumnName": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "type": "object",
-        },
-        "DatasetMetadata": {
-            "additionalProperties": False,
-            "properties": {
-                "CalculatedFields": {
-                    "items": {"$ref": "#/definitions/TopicCalculatedField"},
-                    "type": "array",
-                },
-                "Columns": {"items": {"$ref": "#/definitions/TopicColumn"}, "type": "array"},
-                "DataAggregation": {"$ref": "#/definitions/DataAggregation"},
-                "DatasetArn": {"type": "string"},
-                "DatasetDescription": {"maxLength": 256, "minLength": 0, "type": "string"},
-                "DatasetName": {"maxLength": 256, "minLength": 0, "type": "string"},
-                "Filters": {"items": {"$ref": "#/definitions/TopicFilter"}, "type": "array"},
-                "NamedEntities": {
-                    "items": {"$ref": "#/definitions/TopicNamedEntity"},
-                    "type": "array",
-                },
-            },
-            "required": ["DatasetArn"],
-            "type": "object",
-        },
-        "DefaultAggregation": {
-            "enum": [
-                "SUM",
-                "MAX",
-                "MIN",
-                "COUNT",
-                "DISTINCT_COUNT",
-                "AVERAGE",
-                "MEDIAN",
-                "STDEV",
-                "STDEVP",
-                "VAR",
-                "VARP",
-            ],
-            "type": "string",
-        },
-        "DefaultFormatting": {
-            "additionalProperties": False,
-            "properties": {
-                "DisplayFormat": {"$ref": "#/definitions/DisplayFormat"},
-                "DisplayFormatOptions": {"$ref": "#/definitions/DisplayFormatOptions"},
-            },
-            "type": "object",
-        },
-        "DisplayFormat": {
-            "enum": ["AUTO", "PERCENT", "CURRENCY", "NUMBER", "DATE", "STRING"],
-            "type": "string",
-        },
-        "DisplayFormatOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "BlankCellFormat": {"maxLength": 256, "minLength": 0, "type": "string"},
-                "CurrencySymbol": {"maxLength": 256, "minLength": 0, "type": "string"},
-                "DateFormat": {"maxLength": 256, "minLength": 0, "type": "string"},
-                "DecimalSeparator": {"$ref": "#/definitions/TopicNumericSeparatorSymbol"},
-                "FractionDigits": {"type": "number"},
-                "GroupingSeparator": {"maxLength": 256, "minLength": 0, "type": "string"},
-                "NegativeFormat": {"$ref": "#/definitions/NegativeFormat"},
-                "Prefix": {"maxLength": 256, "minLength": 0, "type": "string"},
-                "Suffix": {"maxLength": 256, "minLength": 0, "type": "string"},
-                "UnitScaler": {"$ref": "#/definitions/NumberScale"},
-                "UseBlankCellFormat": {"type": "boolean"},
-                "UseGrouping": {"type": "boolean"},
-            },
-            "type": "object",
-        },
-        "FilterClass": {
-            "enum": [
-                "ENFORCED_VALUE_FILTER",
-                "CONDITIONAL_VALUE_FILTER",
-                "NAMED_VALUE_FILTER",
-                "DASHBOARD_DEFAULT_FILTER",
-            ],
-            "type": "string",
-        },
-        "NamedEntityAggType": {
-            "enum": [
-                "SUM",
-                "MIN",
-                "MAX",
-                "COUNT",
-                "AVERAGE",
-                "DISTINCT_COUNT",
-                "STDEV",
-                "STDEVP",
-                "VAR",
-                "VARP",
-                "PERCENTILE",
-                "MEDIAN",
-                "CUSTOM",
-            ],
-            "type": "string",
-        },
-        "NamedEntityDefinition": {
-            "additionalProperties": False,
-            "properties": {
-                "FieldName": {"maxLength": 256, "minLength": 0, "type": "string"},
-                "Metric": {"$ref": "#/definitions/NamedEntityDefinitionMetric"},
-                "PropertyName": {"maxLength": 256, "minLength": 0, "type": "string"},
-                "PropertyRole": {"$ref": "#/definitions/PropertyRole"},
-                "PropertyUsage": {"$ref": "#/definitions/PropertyUsage"},
-            },
-            "type": "object",
-        },
-        "NamedEntityDefinitionMetric": {
-            "additionalProperties": False,
-            "properties": {
-                "Aggregation": {"$ref": "#/definitions/NamedEntityAggType"},
-                "AggregationFunctionParameters": {
-                    "$ref": "#/definitions/AggregationFunctionParameters"
-                },
-            },
-            "type": "object",
-        },
-        "NamedFilterAggType": {
-            "enum": [
-                "NO_AGGREGATION",
-                "SUM",
-                "AVERAGE",
-                "COUNT",
-                "DISTINCT_COUNT",
-                "MAX",
-                "MEDIAN",
-                "MIN",
-                "STDEV",
-                "STDEVP",
-                "VAR",
-                "VARP",
-            ],
-            "type": "string",
-        },
-        "NamedFilterType": {
-            "enum": [
-                "CATEGORY_FILTER",
-                "NUMERIC_EQUALITY_FILTER",
-                "NUMERIC_RANGE_FILTER",
-                "DATE_RANGE_FILTER",
-                "RELATIVE_DATE_FILTER",
-                "NULL_FILTER",
-            ],
-            "type": "string",
-        },
-        "NegativeFormat": {
-            "additionalProperties": False,
-            "properties": {
-                "Prefix": {"maxLength": 256, "minLength": 0, "type": "string"},
-                "Suffix": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "type": "object",
-        },
-        "NumberScale": {
-            "enum": [
-                "NONE",
-                "AUTO",
-                "THOUSANDS",
-                "MILLIONS",
-                "BILLIONS",
-                "TRILLIONS",
-                "LAKHS",
-                "CRORES",
-            ],
-            "type": "string",
-        },
-        "PropertyRole": {"enum": ["PRIMARY", "ID"], "type": "string"},
-        "PropertyUsage": {"enum": ["INHERIT", "DIMENSION", "MEASURE"], "type": "string"},
-        "RangeConstant": {
-            "additionalProperties": False,
-            "properties": {
-                "Maximum": {"maxLength": 256, "minLength": 0, "type": "string"},
-                "Minimum": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "type": "object",
-        },
-        "SemanticEntityType": {
-            "additionalProperties": False,
-            "properties": {
-                "SubTypeName": {"maxLength": 256, "minLength": 0, "type": "string"},
-                "TypeName": {"maxLength": 256, "minLength": 0, "type": "string"},
-                "TypeParameters": {"$ref": "#/definitions/TypeParameters"},
-            },
-            "type": "object",
-        },
-        "SemanticType": {
-            "additionalProperties": False,
-            "properties": {
-                "FalseyCellValue": {"type": "string"},
-                "FalseyCellValueSynonyms": {"items": {"type": "string"}, "type": "array"},
-                "SubTypeName": {"maxLength": 256, "minLength": 0, "type": "string"},
-                "TruthyCellValue": {"type": "string"},
-                "TruthyCellValueSynonyms": {"items": {"type": "string"}, "type": "array"},
-                "TypeName": {"maxLength": 256, "minLength": 0, "type": "string"},
-                "TypeParameters": {"$ref": "#/definitions/TypeParameters"},
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 1, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "TopicCalculatedField": {
-            "additionalProperties": False,
-            "properties": {
-                "Aggregation": {"$ref": "#/definitions/DefaultAggregation"},
-                "AllowedAggregations": {
-                    "items": {"$ref": "#/definitions/AuthorSpecifiedAggregation"},
-                    "type": "array",
-                },
-                "CalculatedFieldDescription": {"maxLength": 500, "minLength": 0, "type": "string"},
-                "CalculatedFieldName": {"maxLength": 256, "minLength": 0, "type": "string"},
-                "CalculatedFieldSynonyms": {
-                    "items": {"maxLength": 256, "minLength": 0, "type": "string"},
-                    "type": "array",
-                },
-                "CellValueSynonyms": {
-                    "items": {"$ref": "#/definitions/CellValueSynonym"},
-                    "type": "array",
-                },
-                "ColumnDataRole": {"$ref": "#/definitions/ColumnDataRole"},
-                "ComparativeOrder": {"$ref": "#/definitions/ComparativeOrder"},
-                "DefaultFormatting": {"$ref": "#/definitions/DefaultFormatting"},
-                "DisableIndexing": {"type": "boolean"},
-                "Expression": {"maxLength": 4096, "minLength": 1, "type": "string"},
-                "IsIncludedInTopic": {"type": "boolean"},
-                "NeverAggregateInFilter": {"type": "boolean"},
-                "NonAdditive": {"type": "boolean"},
-                "NotAllowedAggregations": {
-                    "items": {"$ref": "#/definitions/AuthorSpecifiedAggregation"},
-                    "type": "array",
-                },
-                "SemanticType": {"$ref": "#/definitions/SemanticType"},
-                "TimeGranularity": {"$ref": "#/definitions/TopicTimeGranularity"},
-            },
-            "required": ["CalculatedFieldName", "Expression"],
-            "type": "object",
-        },
-        "TopicCategoryFilter": {
-            "additionalProperties": False,
-            "properties": {
-                "CategoryFilterFunction": {"$ref": "#/definitions/CategoryFilterFunction"},
-                "CategoryFilterType": {"$ref": "#/definitions/CategoryFilterType"},
-                "Constant": {"$ref": "#/definitions/TopicCategoryFilterConstant"},
-                "Inverse": {"type": "boolean"},
-            },
-            "type": "object",
-        },
-        "TopicCategoryFilterConstant": {
-            "additionalProperties": False,
-            "properties": {
-                "CollectiveConstant": {"$ref": "#/definitions/CollectiveConstant"},
-                "ConstantType": {"$ref": "#/definitions/ConstantType"},
-                "SingularConstant": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "type": "object",
-        },
-        "TopicColumn": {
-            "additionalProperties": False,
-            "properties": {
-                "Aggregation": {"$ref": "#/definitions/DefaultAggregation"},
-                "AllowedAggregations": {
-                    "items": {"$ref": "#/definitions/AuthorSpecifiedAggregation"},
-                    "type": "array",
-                },
-                "CellValueSynonyms": {
-                    "items": {"$ref": "#/definitions/CellValueSynonym"},
-                    "type": "array",
-                },
-                "ColumnDataRole": {"$ref": "#/definitions/ColumnDataRole"},
-                "ColumnDescription": {"maxLength": 500, "minLength": 0, "type": "string"},
-                "ColumnFriendlyName": {"maxLength": 256, "minLength": 0, "type": "string"},
-                "ColumnName": {"maxLength": 256, "minLength": 0, "type": "string"},
-                "ColumnSynonyms": {
-                    "items": {"maxLength": 256, "minLength": 0, "type": "string"},
-                    "type": "array",
-                },
-                "ComparativeOrder": {"$ref": "#/definitions/ComparativeOrder"},
-                "DefaultFormatting": {"$ref": "#/definitions/DefaultFormatting"},
-                "DisableIndexing": {"type": "boolean"},
-                "IsIncludedInTopic": {"type": "boolean"},
-                "NeverAggregateInFilter": {"type": "boolean"},
-                "NonAdditive": {"type": "boolean"},
-                "NotAllowedAggregations": {
-                    "items": {"$ref": "#/definitions/AuthorSpecifiedAggregation"},
-                    "type": "array",
-                },
-                "SemanticType": {"$ref": "#/definitions/SemanticType"},
-                "TimeGranularity": {"$ref": "#/definitions/TopicTimeGranularity"},
-            },
-            "required": ["ColumnName"],
-            "type": "object",
-        },
-        "TopicConfigOptions": {
-            "additionalProperties": False,
-            "properties": {"QBusinessInsightsEnabled": {"type": "boolean"}},
-            "type": "object",
-        },
-        "TopicDateRangeFilter": {
-            "additionalProperties": False,
-            "properties": {
-                "Constant": {"$ref": "#/definitions/TopicRangeFilterConstant"},
-                "Inclusive": {"type": "boolean"},
-            },
-            "type": "object",
-        },
-        "TopicDetails": {
-            "additionalProperties": False,
-            "properties": {
-                "ConfigOptions": {"$ref": "#/definitions/TopicConfigOptions"},
-                "DataSets": {"items": {"$ref": "#/definitions/DatasetMetadata"}, "type": "array"},
-                "Description": {"maxLength": 256, "minLength": 0, "type": "string"},
-                "Name": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "UserExperienceVersion": {"$ref": "#/definitions/TopicUserExperienceVersion"},
-            },
-            "type": "object",
-        },
-        "TopicFilter": {
-            "additionalProperties": False,
-            "properties": {
-                "CategoryFilter": {"$ref": "#/definitions/TopicCategoryFilter"},
-                "DateRangeFilter": {"$ref": "#/definitions/TopicDateRangeFilter"},
-                "FilterClass": {"$ref": "#/definitions/FilterClass"},
-                "FilterDescription": {"maxLength": 500, "minLength": 0, "type": "string"},
-                "FilterName": {"maxLength": 256, "minLength": 0, "type": "string"},
-                "FilterSynonyms": {
-                    "items": {"maxLength": 256, "minLength": 0, "type": "string"},
-                    "type": "array",
-                },
-                "FilterType": {"$ref": "#/definitions/NamedFilterType"},
-                "NumericEqualityFilter": {"$ref": "#/definitions/TopicNumericEqualityFilter"},
-                "NumericRangeFilter": {"$ref": "#/definitions/TopicNumericRangeFilter"},
-                "OperandFieldName": {"maxLength": 256, "minLength": 0, "type": "string"},
-                "RelativeDateFilter": {"$ref": "#/definitions/TopicRelativeDateFilter"},
-            },
-            "required": ["FilterName", "OperandFieldName"],
-            "type": "object",
-        },
-        "TopicNamedEntity": {
-            "additionalProperties": False,
-            "properties": {
-                "Definition": {
-                    "items": {"$ref": "#/definitions/NamedEntityDefinition"},
-                    "type": "array",
-                },
-                "EntityDescription": {"maxLength": 500, "minLength": 0, "type": "string"},
-                "EntityName": {"maxLength": 256, "minLength": 0, "type": "string"},
-                "EntitySynonyms": {
-                    "items": {"maxLength": 256, "minLength": 0, "type": "string"},
-                    "type": "array",
-                },
-                "SemanticEntityType": {"$ref": "#/definitions/SemanticEntityType"},
-            },
-            "required": ["EntityName"],
-            "type": "object",
-        },
-        "TopicNumericEqualityFilter": {
-            "additionalProperties": False,
-            "properties": {
-                "Aggregation": {"$ref": "#/definitions/NamedFilterAggType"},
-                "Constant": {"$ref": "#/definitions/TopicSingularFilterConstant"},
-            },
-            "type": "object",
-        },
-        "TopicNumericRangeFilter": {
-            "additionalProperties": False,
-            "properties": {
-                "Aggregation": {"$ref": "#/definitions/NamedFilterAggType"},
-                "Constant": {"$ref": "#/definitions/TopicRangeFilterConstant"},
-                "Inclusive": {"type": "boolean"},
-            },
-            "type": "object",
-        },
-        "TopicNumericSeparatorSymbol": {"enum": ["COMMA", "DOT"], "type": "string"},
-        "TopicRangeFilterConstant": {
-            "additionalProperties": False,
-            "properties": {
-                "ConstantType": {"$ref": "#/definitions/ConstantType"},
-                "RangeConstant": {"$ref": "#/definitions/RangeConstant"},
-            },
-            "type": "object",
-        },
-        "TopicRelativeDateFilter": {
-            "additionalProperties": False,
-            "properties": {
-                "Constant": {"$ref": "#/definitions/TopicSingularFilterConstant"},
-                "RelativeDateFilterFunction": {
-                    "$ref": "#/definitions/TopicRelativeDateFilterFunction"
-                },
-                "TimeGranularity": {"$ref": "#/definitions/TopicTimeGranularity"},
-            },
-            "type": "object",
-        },
-        "TopicRelativeDateFilterFunction": {
-            "enum": ["PREVIOUS", "THIS", "LAST", "NEXT", "NOW"],
-            "type": "string",
-        },
-        "TopicSingularFilterConstant": {
-            "additionalProperties": False,
-            "properties": {
-                "ConstantType": {"$ref": "#/definitions/ConstantType"},
-                "SingularConstant": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "type": "object",
-        },
-        "TopicTimeGranularity": {
-            "enum": ["SECOND", "MINUTE", "HOUR", "DAY", "WEEK", "MONTH", "QUARTER", "YEAR"],
-            "type": "string",
-        },
-        "TopicUserExperienceVersion": {
-            "enum": ["LEGACY", "NEW_READER_EXPERIENCE"],
-            "type": "string",
-        },
-        "TypeParameters": {
-            "additionalProperties": False,
-            "patternProperties": {".+": {"maxLength": 256, "minLength": 0, "type": "string"}},
-            "type": "object",
-        },
-        "UndefinedSpecifiedValueType": {"enum": ["LEAST", "MOST"], "type": "string"},
-    },
-    "properties": {
-        "Arn": {"type": "string"},
-        "AwsAccountId": {
-            "maxLength": 12,
-            "minLength": 12,
-            "pattern": "^[0-9]{12}$",
-            "type": "string",
-        },
-        "ConfigOptions": {"$ref": "#/definitions/TopicConfigOptions"},
-        "CustomInstructions": {"$ref": "#/definitions/CustomInstructions"},
-        "DataSets": {"items": {"$ref": "#/definitions/DatasetMetadata"}, "type": "array"},
-        "Description": {"maxLength": 256, "minLength": 0, "type": "string"},
-        "FolderArns": {"items": {"type": "string"}, "maxItems": 20, "minItems": 0, "type": "array"},
-        "Name": {"maxLength": 128, "minLength": 1, "type": "string"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 200,
-            "minItems": 1,
-            "type": "array",
-        },
-        "TopicId": {
-            "maxLength": 256,
-            "minLength": 0,
-            "pattern": "^[A-Za-z0-9-_.\\\\+]*$",
-            "type": "string",
-        },
-        "UserExperienceVersion": {"$ref": "#/definitions/TopicUserExperienceVersion"},
-    },
-    "required": [],
-}
-
 
 class Topic(_Resource):
     """AWS::QuickSight::Topic: Definition of the AWS::QuickSight::Topic Resource Type.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: AwsAccountId, TopicId (composite: the values joined by '|').
+    Replaced when any of these change (create-only): AwsAccountId, FolderArns, TopicId, Tags.
+    Write-only (sent to AWS, never read back): FolderArns.
+    Read-only attributes (known once deployed): Arn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-quicksight-topic.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
     props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "TopicProps")
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "TopicAttributes")
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "topic.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AwsAccountId: str
     ConfigOptions: TopicConfigOptionsDict
     CustomInstructions: TopicCustomInstructionsDict
@@ -1082,29 +783,46 @@ class Topic(_Resource):
     TopicId: str
     UserExperienceVersion: Literal["LEGACY", "NEW_READER_EXPERIENCE"]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AwsAccountId: str | None = None,
+        ConfigOptions: TopicConfigOptions | TopicConfigOptionsDict | None = None,
+        CustomInstructions: TopicCustomInstructions | TopicCustomInstructionsDict | None = None,
+        DataSets: list[DatasetMetadata | DatasetMetadataDict] | None = None,
+        Description: str | None = None,
+        FolderArns: list[str] | None = None,
+        Name: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        TopicId: str | None = None,
+        UserExperienceVersion: Literal["LEGACY", "NEW_READER_EXPERIENCE"] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::QuickSight::Topic; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AwsAccountId: str | None = None,
-            ConfigOptions: TopicConfigOptions | TopicConfigOptionsDict | None = None,
-            CustomInstructions: TopicCustomInstructions | TopicCustomInstructionsDict | None = None,
-            DataSets: list[DatasetMetadata | DatasetMetadataDict] | None = None,
-            Description: str | None = None,
-            FolderArns: list[str] | None = None,
-            Name: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            TopicId: str | None = None,
-            UserExperienceVersion: Literal["LEGACY", "NEW_READER_EXPERIENCE"] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::QuickSight::Topic; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AwsAccountId: Pattern: ^[0-9]{12}$ Length: exactly 12 characters. Create-only: changing
+                it replaces the resource.
+            ConfigOptions: Type: TopicConfigOptionsDict.
+            CustomInstructions: <p>Instructions that provide additional guidance and context for
+                response generation.</p>
+            DataSets: Type: list[DatasetMetadataDict].
+            Description: Length: 0 to 256 characters.
+            FolderArns: Items: 0 to 20 items. Create-only: changing it replaces the resource.
+                Write-only: sent to AWS, never read back.
+            Name: Length: 1 to 128 characters.
+            Tags: Items: 1 to 200 items. Create-only: changing it replaces the resource.
+            TopicId: Pattern: ^[A-Za-z0-9-_.\\\\+]*$ Length: 0 to 256 characters. Create-only:
+                changing it replaces the resource.
+            UserExperienceVersion: Allowed values: 'LEGACY', 'NEW_READER_EXPERIENCE'.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -75,89 +79,85 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-DataSetReferenceDict = TypedDict(
-    "DataSetReferenceDict",
-    {
-        "DataSetArn": "Required[str]",
-        "DataSetName": "str",
-    },
-    total=False,
-)
 
-DataSetRelationDict = TypedDict(
-    "DataSetRelationDict",
-    {
-        "Left": "Required[DataSetRelationEndpointDict]",
-        "Right": "Required[DataSetRelationEndpointDict]",
-    },
-    total=False,
-)
+class DataSetReferenceDict(TypedDict, total=False):
+    """DataSetReference as a plain dict: A dataset reference used by a V2 (SEMANTIC_VIEW) topic."""
 
-DataSetRelationEndpointDict = TypedDict(
-    "DataSetRelationEndpointDict",
-    {
-        "ColumnNames": "Required[list[str]]",
-        "DataSetArn": "Required[str]",
-    },
-    total=False,
-)
+    DataSetArn: Required[str]
+    """Type: str."""
+    DataSetName: str
+    """Length: 0 to 256 characters."""
 
-ResourcePermissionDict = TypedDict(
-    "ResourcePermissionDict",
-    {
-        "Actions": "Required[list[str]]",
-        "Principal": "Required[str]",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class DataSetRelationDict(TypedDict, total=False):
+    """DataSetRelation as a plain dict: A relation between two datasets referenced by a V2
+    (SEMANTIC_VIEW) topic."""
 
-TopicV2CustomInstructionsDict = TypedDict(
-    "TopicV2CustomInstructionsDict",
-    {
-        "CustomInstructionsString": "Required[str]",
-    },
-    total=False,
-)
+    Left: Required[DataSetRelationEndpointDict]
+    """Type: DataSetRelationEndpointDict."""
+    Right: Required[DataSetRelationEndpointDict]
+    """Type: DataSetRelationEndpointDict."""
 
-TopicV2DetailsDict = TypedDict(
-    "TopicV2DetailsDict",
-    {
-        "DataSetRelations": "list[DataSetRelationDict]",
-        "DataSets": "list[DataSetReferenceDict]",
-        "Description": "str",
-        "Name": "Required[str]",
-    },
-    total=False,
-)
 
+class DataSetRelationEndpointDict(TypedDict, total=False):
+    """DataSetRelationEndpoint as a plain dict."""
+
+    ColumnNames: Required[list[str]]
+    """Items: 1 to 5 items."""
+    DataSetArn: Required[str]
+    """Type: str."""
+
+
+class ResourcePermissionDict(TypedDict, total=False):
+    """ResourcePermission as a plain dict."""
+
+    Actions: Required[list[str]]
+    """Items: 1 to 20 items."""
+    Principal: Required[str]
+    """Length: 1 to 256 characters."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: <p>The key or keys of the key-value pairs for the resource tag or tags
+    assigned to the resource.</p>"""
+
+    Key: Required[str]
+    """<p>Tag key.</p>"""
+    Value: Required[str]
+    """<p>Tag value.</p>"""
+
+
+class TopicV2CustomInstructionsDict(TypedDict, total=False):
+    """TopicV2CustomInstructions as a plain dict."""
+
+    CustomInstructionsString: Required[str]
+    """Length: 0 to 5000 characters."""
+
+
+class TopicV2DetailsDict(TypedDict, total=False):
+    """TopicV2Details as a plain dict."""
+
+    DataSetRelations: list[DataSetRelationDict]
+    """Items: 0 to 32 items."""
+    DataSets: list[DataSetReferenceDict]
+    """Items: 1 to 32 items."""
+    Description: str
+    """Length: 0 to 256 characters."""
+    Name: Required[str]
+    """Length: 1 to 128 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::QuickSight::TopicV2",
     schema_file="aws-quicksight-topicv2.json",
     primary_identifier=("/AwsAccountId", "/TopicId"),
-    additional_identifiers=(),
     read_only=("/Arn",),
     create_only=("/AwsAccountId", "/FolderArns", "/TopicId", "/Tags"),
     write_only=("/FolderArns",),
-    conditional_create_only=(),
-    unordered_arrays=(),
-    required=(),
-    list_required=(),
     tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
         tag_updatable=False,
-        tag_property="/Tags",
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -167,146 +167,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "CustomInstructions": {
-            "additionalProperties": False,
-            "properties": {
-                "CustomInstructionsString": {"maxLength": 5000, "minLength": 0, "type": "string"}
-            },
-            "required": ["CustomInstructionsString"],
-            "type": "object",
-        },
-        "DataSetReference": {
-            "additionalProperties": False,
-            "properties": {
-                "DataSetArn": {"type": "string"},
-                "DataSetName": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["DataSetArn"],
-            "type": "object",
-        },
-        "DataSetRelation": {
-            "additionalProperties": False,
-            "properties": {
-                "Left": {"$ref": "#/definitions/DataSetRelationEndpoint"},
-                "Right": {"$ref": "#/definitions/DataSetRelationEndpoint"},
-            },
-            "required": ["Left", "Right"],
-            "type": "object",
-        },
-        "DataSetRelationEndpoint": {
-            "additionalProperties": False,
-            "properties": {
-                "ColumnNames": {
-                    "items": {"type": "string"},
-                    "maxItems": 5,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "DataSetArn": {"type": "string"},
-            },
-            "required": ["DataSetArn", "ColumnNames"],
-            "type": "object",
-        },
-        "ResourcePermission": {
-            "additionalProperties": False,
-            "properties": {
-                "Actions": {
-                    "items": {"type": "string"},
-                    "maxItems": 20,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "Principal": {"maxLength": 256, "minLength": 1, "type": "string"},
-            },
-            "required": ["Actions", "Principal"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 1, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "TopicV2Details": {
-            "additionalProperties": False,
-            "properties": {
-                "DataSetRelations": {
-                    "items": {"$ref": "#/definitions/DataSetRelation"},
-                    "maxItems": 32,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "DataSets": {
-                    "items": {"$ref": "#/definitions/DataSetReference"},
-                    "maxItems": 32,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "Description": {"maxLength": 256, "minLength": 0, "type": "string"},
-                "Name": {"maxLength": 128, "minLength": 1, "type": "string"},
-            },
-            "required": ["Name"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"type": "string"},
-        "AwsAccountId": {
-            "maxLength": 12,
-            "minLength": 12,
-            "pattern": "^[0-9]{12}$",
-            "type": "string",
-        },
-        "CustomInstructions": {"$ref": "#/definitions/CustomInstructions"},
-        "DataSetRelations": {
-            "items": {"$ref": "#/definitions/DataSetRelation"},
-            "maxItems": 32,
-            "minItems": 0,
-            "type": "array",
-        },
-        "DataSets": {
-            "items": {"$ref": "#/definitions/DataSetReference"},
-            "maxItems": 32,
-            "minItems": 1,
-            "type": "array",
-        },
-        "Description": {"maxLength": 256, "minLength": 0, "type": "string"},
-        "FolderArns": {"items": {"type": "string"}, "maxItems": 20, "minItems": 0, "type": "array"},
-        "Name": {"maxLength": 128, "minLength": 1, "type": "string"},
-        "Permissions": {
-            "items": {"$ref": "#/definitions/ResourcePermission"},
-            "maxItems": 64,
-            "minItems": 1,
-            "type": "array",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 200,
-            "minItems": 1,
-            "type": "array",
-        },
-        "TopicId": {
-            "maxLength": 256,
-            "minLength": 0,
-            "pattern": "^[A-Za-z0-9-_.\\\\+]*$",
-            "type": "string",
-        },
-    },
-    "required": [],
-}
-
 
 class TopicV2(_Resource):
     """AWS::QuickSight::TopicV2: Definition of the AWS::QuickSight::TopicV2 Resource Type.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: AwsAccountId, TopicId (composite: the values joined by '|').
+    Replaced when any of these change (create-only): AwsAccountId, FolderArns, TopicId, Tags.
+    Write-only (sent to AWS, never read back): FolderArns.
+    Read-only attributes (known once deployed): Arn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-quicksight-topicv2.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -314,11 +185,13 @@ class TopicV2(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "TopicV2Attributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "topic_v2.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AwsAccountId: str
     CustomInstructions: TopicV2CustomInstructionsDict
     DataSetRelations: list[DataSetRelationDict]
@@ -330,31 +203,45 @@ class TopicV2(_Resource):
     Tags: list[TagDict]
     TopicId: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AwsAccountId: str | None = None,
+        CustomInstructions: TopicV2CustomInstructions | TopicV2CustomInstructionsDict | None = None,
+        DataSetRelations: list[DataSetRelation | DataSetRelationDict] | None = None,
+        DataSets: list[DataSetReference | DataSetReferenceDict] | None = None,
+        Description: str | None = None,
+        FolderArns: list[str] | None = None,
+        Name: str | None = None,
+        Permissions: list[ResourcePermission | ResourcePermissionDict] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        TopicId: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::QuickSight::TopicV2; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AwsAccountId: str | None = None,
-            CustomInstructions: TopicV2CustomInstructions
-            | TopicV2CustomInstructionsDict
-            | None = None,
-            DataSetRelations: list[DataSetRelation | DataSetRelationDict] | None = None,
-            DataSets: list[DataSetReference | DataSetReferenceDict] | None = None,
-            Description: str | None = None,
-            FolderArns: list[str] | None = None,
-            Name: str | None = None,
-            Permissions: list[ResourcePermission | ResourcePermissionDict] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            TopicId: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::QuickSight::TopicV2; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AwsAccountId: Pattern: ^[0-9]{12}$ Length: exactly 12 characters. Create-only: changing
+                it replaces the resource.
+            CustomInstructions: Type: TopicV2CustomInstructionsDict.
+            DataSetRelations: Items: 0 to 32 items.
+            DataSets: Items: 1 to 32 items.
+            Description: Length: 0 to 256 characters.
+            FolderArns: Items: 0 to 20 items. Create-only: changing it replaces the resource.
+                Write-only: sent to AWS, never read back.
+            Name: Length: 1 to 128 characters.
+            Permissions: Items: 1 to 64 items.
+            Tags: Items: 1 to 200 items. Create-only: changing it replaces the resource.
+            TopicId: Pattern: ^[A-Za-z0-9-_.\\\\+]*$ Length: 0 to 256 characters. Create-only:
+                changing it replaces the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,32 +59,51 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-NetworkInterfaceDict = TypedDict(
-    "NetworkInterfaceDict",
-    {
-        "AvailabilityZone": "str",
-        "ErrorMessage": "str",
-        "NetworkInterfaceId": "str",
-        "Status": "Literal['CREATING', 'AVAILABLE', 'CREATION_FAILED', 'UPDATING', 'UPDATE_FAILED', 'DELETING', 'DELETED', 'DELETION_FAILED', 'DELETION_SCHEDULED', 'ATTACHMENT_FAILED_ROLLBACK_FAILED']",
-        "SubnetId": "str",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class NetworkInterfaceDict(TypedDict, total=False):
+    """NetworkInterface as a plain dict: <p>The structure that contains information about a network
+    interface.</p>"""
 
+    AvailabilityZone: str
+    """<p>The availability zone that the network interface resides in.</p>"""
+    ErrorMessage: str
+    """<p>An error message.</p>"""
+    NetworkInterfaceId: str
+    """<p>The network interface ID.</p>"""
+    Status: Literal[
+        "CREATING",
+        "AVAILABLE",
+        "CREATION_FAILED",
+        "UPDATING",
+        "UPDATE_FAILED",
+        "DELETING",
+        "DELETED",
+        "DELETION_FAILED",
+        "DELETION_SCHEDULED",
+        "ATTACHMENT_FAILED_ROLLBACK_FAILED",
+    ]
+    """Allowed values: 'CREATING', 'AVAILABLE', 'CREATION_FAILED', 'UPDATING', 'UPDATE_FAILED',
+    'DELETING', 'DELETED', 'DELETION_FAILED', 'DELETION_SCHEDULED',
+    'ATTACHMENT_FAILED_ROLLBACK_FAILED'."""
+    SubnetId: str
+    """<p>The subnet ID associated with the network interface.</p>"""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: <p>The key or keys of the key-value pairs for the resource tag or tags
+    assigned to the resource.</p>"""
+
+    Key: Required[str]
+    """<p>Tag key.</p>"""
+    Value: Required[str]
+    """<p>Tag value.</p>"""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::QuickSight::VPCConnection",
     schema_file="aws-quicksight-vpcconnection.json",
     primary_identifier=("/AwsAccountId", "/VPCConnectionId"),
-    additional_identifiers=(),
     read_only=(
         "/Arn",
         "/CreatedTime",
@@ -91,7 +114,6 @@ METADATA = _TypeMetadata(
     ),
     create_only=("/AwsAccountId", "/VPCConnectionId"),
     write_only=("/SubnetIds",),
-    conditional_create_only=(),
     unordered_arrays=(
         "/DnsResolvers",
         "/NetworkInterfaces",
@@ -99,15 +121,7 @@ METADATA = _TypeMetadata(
         "/SubnetIds",
         "/Tags",
     ),
-    required=(),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -117,144 +131,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "NetworkInterface": {
-            "additionalProperties": False,
-            "properties": {
-                "AvailabilityZone": {"type": "string"},
-                "ErrorMessage": {"type": "string"},
-                "NetworkInterfaceId": {
-                    "maxLength": 255,
-                    "minLength": 0,
-                    "pattern": "^eni-[0-9a-z]*$",
-                    "type": "string",
-                },
-                "Status": {"$ref": "#/definitions/NetworkInterfaceStatus"},
-                "SubnetId": {
-                    "maxLength": 255,
-                    "minLength": 1,
-                    "pattern": "^subnet-[0-9a-z]*$",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "NetworkInterfaceStatus": {
-            "enum": [
-                "CREATING",
-                "AVAILABLE",
-                "CREATION_FAILED",
-                "UPDATING",
-                "UPDATE_FAILED",
-                "DELETING",
-                "DELETED",
-                "DELETION_FAILED",
-                "DELETION_SCHEDULED",
-                "ATTACHMENT_FAILED_ROLLBACK_FAILED",
-            ],
-            "type": "string",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 1, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "VPCConnectionAvailabilityStatus": {
-            "enum": ["AVAILABLE", "UNAVAILABLE", "PARTIALLY_AVAILABLE"],
-            "type": "string",
-        },
-        "VPCConnectionResourceStatus": {
-            "enum": [
-                "CREATION_IN_PROGRESS",
-                "CREATION_SUCCESSFUL",
-                "CREATION_FAILED",
-                "UPDATE_IN_PROGRESS",
-                "UPDATE_SUCCESSFUL",
-                "UPDATE_FAILED",
-                "DELETION_IN_PROGRESS",
-                "DELETION_FAILED",
-                "DELETED",
-            ],
-            "type": "string",
-        },
-    },
-    "properties": {
-        "Arn": {"type": "string"},
-        "AvailabilityStatus": {"$ref": "#/definitions/VPCConnectionAvailabilityStatus"},
-        "AwsAccountId": {
-            "maxLength": 12,
-            "minLength": 12,
-            "pattern": "^[0-9]{12}$",
-            "type": "string",
-        },
-        "CreatedTime": {"type": "string"},
-        "DnsResolvers": {
-            "items": {"maxLength": 15, "minLength": 7, "type": "string"},
-            "maxItems": 15,
-            "minItems": 0,
-            "type": "array",
-        },
-        "LastUpdatedTime": {"type": "string"},
-        "Name": {"maxLength": 128, "minLength": 1, "type": "string"},
-        "NetworkInterfaces": {
-            "items": {"$ref": "#/definitions/NetworkInterface"},
-            "maxItems": 15,
-            "minItems": 0,
-            "type": "array",
-        },
-        "RoleArn": {"maxLength": 2048, "minLength": 20, "type": "string"},
-        "SecurityGroupIds": {
-            "items": {
-                "maxLength": 255,
-                "minLength": 1,
-                "pattern": "^sg-[0-9a-z]*$",
-                "type": "string",
-            },
-            "maxItems": 16,
-            "minItems": 1,
-            "type": "array",
-        },
-        "Status": {"$ref": "#/definitions/VPCConnectionResourceStatus"},
-        "SubnetIds": {
-            "items": {
-                "maxLength": 255,
-                "minLength": 1,
-                "pattern": "^subnet-[0-9a-z]*$",
-                "type": "string",
-            },
-            "maxItems": 15,
-            "minItems": 2,
-            "type": "array",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 200,
-            "minItems": 1,
-            "type": "array",
-        },
-        "VPCConnectionId": {
-            "maxLength": 1000,
-            "minLength": 1,
-            "pattern": "[\\w\\-]+",
-            "type": "string",
-        },
-        "VPCId": {"type": "string"},
-    },
-    "required": [],
-}
-
 
 class VPCConnection(_Resource):
-    """AWS::QuickSight::VPCConnection: Definition of the AWS::QuickSight::VPCConnection Resource Type.
+    """AWS::QuickSight::VPCConnection: Definition of the AWS::QuickSight::VPCConnection Resource
+    Type.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: AwsAccountId, VPCConnectionId (composite: the values joined by '|').
+    Replaced when any of these change (create-only): AwsAccountId, VPCConnectionId.
+    Write-only (sent to AWS, never read back): SubnetIds.
+    Read-only attributes (known once deployed): Arn, CreatedTime, LastUpdatedTime,
+    NetworkInterfaces, Status, VPCId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-quicksight-vpcconnection.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -262,13 +151,18 @@ class VPCConnection(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "VPCConnectionAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "vpc_connection.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """<p>The Amazon Resource Name (ARN) of the VPC connection.</p>"""
     CreatedTime: str
+    """<p>The time that the VPC connection was created.</p>"""
     LastUpdatedTime: str
+    """<p>The time that the VPC connection was last updated.</p>"""
     NetworkInterfaces: list[NetworkInterfaceDict]
+    """<p>A list of network interfaces.</p>"""
     Status: Literal[
         "CREATION_IN_PROGRESS",
         "CREATION_SUCCESSFUL",
@@ -280,8 +174,12 @@ class VPCConnection(_Resource):
         "DELETION_FAILED",
         "DELETED",
     ]
+    """Allowed values: 'CREATION_IN_PROGRESS', 'CREATION_SUCCESSFUL', 'CREATION_FAILED',
+    'UPDATE_IN_PROGRESS', 'UPDATE_SUCCESSFUL', 'UPDATE_FAILED', 'DELETION_IN_PROGRESS',
+    'DELETION_FAILED', 'DELETED'."""
     VPCId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """<p>The Amazon EC2 VPC ID associated with the VPC connection.</p>"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AvailabilityStatus: Literal["AVAILABLE", "UNAVAILABLE", "PARTIALLY_AVAILABLE"]
     AwsAccountId: str
     DnsResolvers: list[str]
@@ -292,29 +190,45 @@ class VPCConnection(_Resource):
     Tags: list[TagDict]
     VPCConnectionId: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AvailabilityStatus: Literal["AVAILABLE", "UNAVAILABLE", "PARTIALLY_AVAILABLE"]
+        | None = None,
+        AwsAccountId: str | None = None,
+        DnsResolvers: list[str] | None = None,
+        Name: str | None = None,
+        RoleArn: str | None = None,
+        SecurityGroupIds: list[str] | None = None,
+        SubnetIds: list[str] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        VPCConnectionId: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::QuickSight::VPCConnection; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AvailabilityStatus: Literal["AVAILABLE", "UNAVAILABLE", "PARTIALLY_AVAILABLE"]
-            | None = None,
-            AwsAccountId: str | None = None,
-            DnsResolvers: list[str] | None = None,
-            Name: str | None = None,
-            RoleArn: str | None = None,
-            SecurityGroupIds: list[str] | None = None,
-            SubnetIds: list[str] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            VPCConnectionId: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::QuickSight::VPCConnection; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AvailabilityStatus: Allowed values: 'AVAILABLE', 'UNAVAILABLE', 'PARTIALLY_AVAILABLE'.
+            AwsAccountId: Pattern: ^[0-9]{12}$ Length: exactly 12 characters. Create-only: changing
+                it replaces the resource.
+            DnsResolvers: Items: 0 to 15 items. Each item: Length: 7 to 15 characters.
+            Name: Length: 1 to 128 characters.
+            RoleArn: Length: 20 to 2048 characters.
+            SecurityGroupIds: Items: 1 to 16 items. Each item: Pattern: ^sg-[0-9a-z]*$ Length: 1 to
+                255 characters.
+            SubnetIds: Items: 2 to 15 items. Each item: Pattern: ^subnet-[0-9a-z]*$ Length: 1 to 255
+                characters. Write-only: sent to AWS, never read back.
+            Tags: Items: 1 to 200 items.
+            VPCConnectionId: Pattern: [\\w\\-]+ Length: 1 to 1000 characters. Create-only: changing
+                it replaces the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

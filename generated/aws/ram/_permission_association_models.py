@@ -7,10 +7,10 @@ Imported on first use by permission_association.py, which re-exports every name 
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "PermissionAssociationAttributes",
@@ -20,21 +20,48 @@ __all__ = [
 
 
 class PermissionAssociationProps(DeferredModel):
-    PermissionArn: str
-    Replace: bool | None = None
-    ResourceShareArn: str
+    """
+    The properties a program declares for a AWS::RAM::PermissionAssociation.
+    """
+
+    PermissionArn: Annotated[
+        str,
+        Field(
+            description="Specifies the [Amazon Resource Name (ARN)](https://docs.aws.amazon.com/general/latest/gr/aws-arns-and-namespaces.html) of the AWS RAM permission to associate with the resource share. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Replace: Annotated[
+        bool | None,
+        Field(
+            description="Specifies whether to replace the existing permission on the resource share. Use `true` to replace the current permission. Use `false` to add the permission when no permission is currently associated. The default value is `false`. Updating an existing association also requires `true`, because AWS RAM applies the change by re-associating the permission. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    ResourceShareArn: Annotated[
+        str,
+        Field(
+            description="Specifies the [Amazon Resource Name (ARN)](https://docs.aws.amazon.com/general/latest/gr/aws-arns-and-namespaces.html) of the resource share. Create-only: changing it replaces the resource."
+        ),
+    ]
 
 
 class PermissionTemplateParameter(DeferredModel):
+    """
+    Specifies a template parameter name and its associated values for a managed permission.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str
-    Values: list[str]
+    Name: Annotated[str, Field(description="The name of the template parameter.")]
+    Values: Annotated[list[str], Field(description="The values for the template parameter.")]
 
 
 class PermissionAssociationAttributes(DeferredModel):
-    AssociationStatus: (
+    """
+    The read-only attributes of a AWS::RAM::PermissionAssociation, set by AWS.
+    """
+
+    AssociationStatus: Annotated[
         Literal[
             "ASSOCIATING",
             "ASSOCIATED",
@@ -45,10 +72,33 @@ class PermissionAssociationAttributes(DeferredModel):
             "RESTORING",
             "DISASSOCIATED",
         ]
-        | None
-    ) = None
-    FeatureSet: Literal["STANDARD", "CREATED_FROM_POLICY", "PROMOTING_TO_STANDARD"] | None = None
-    IsDefault: bool | None = None
-    LastUpdatedTime: str | None = None
-    PermissionVersion: str | None = None
-    ResourceType: str | None = None
+        | None,
+        Field(
+            description="The current status of the association between the permission and the resource share."
+        ),
+    ] = None
+    FeatureSet: Annotated[
+        Literal["STANDARD", "CREATED_FROM_POLICY", "PROMOTING_TO_STANDARD"] | None,
+        Field(description="The feature set of the resource share."),
+    ] = None
+    IsDefault: Annotated[
+        bool | None,
+        Field(
+            description="Indicates whether the associated resource share is using the default version of the permission."
+        ),
+    ] = None
+    LastUpdatedTime: Annotated[
+        str | None,
+        Field(
+            description="The date and time when the association between the permission and the resource share was last updated."
+        ),
+    ] = None
+    PermissionVersion: Annotated[
+        str | None,
+        Field(
+            description="The version of the permission currently associated with the resource share."
+        ),
+    ] = None
+    ResourceType: Annotated[
+        str | None, Field(description="The resource type to which the permission applies.")
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by permission.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "PermissionAttributes",
@@ -21,31 +21,80 @@ __all__ = [
 
 
 class PermissionTemplateParameterDeclaration(DeferredModel):
+    """
+    A template parameter declared by a customer managed permission's policy template. The name is used as the placeholder in the policy template using the syntax @{parameterName}.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Description: str
-    Name: str
-    Type: Literal["STRING", "STRING_LIST"]
+    Description: Annotated[
+        str,
+        Field(
+            description="A description of the template parameter that helps consumers understand what value to provide."
+        ),
+    ]
+    Name: Annotated[str, Field(description="The name of the template parameter.")]
+    Type: Annotated[
+        Literal["STRING", "STRING_LIST"],
+        Field(
+            description="The type of the template parameter. STRING substitutes a single string value directly into the template; STRING_LIST expands one or more string values to an array in the rendered policy."
+        ),
+    ]
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class PermissionAttributes(DeferredModel):
-    Arn: str | None = None
-    IsResourceTypeDefault: bool | None = None
-    PermissionType: str | None = None
-    Version: str | None = None
+    """
+    The read-only attributes of a AWS::RAM::Permission, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="Type: str.")] = None
+    IsResourceTypeDefault: Annotated[
+        bool | None, Field(description="Set to true to use this as the default permission.")
+    ] = None
+    PermissionType: Annotated[str | None, Field(description="Type: str.")] = None
+    Version: Annotated[str | None, Field(description="Version of the permission.")] = None
 
 
 class PermissionProps(DeferredModel):
-    Name: str
-    PolicyTemplate: dict[str, Any] | str
-    ResourceType: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::RAM::Permission.
+    """
+
+    Name: Annotated[
+        str,
+        Field(
+            description="The name of the permission. Create-only: changing it replaces the resource."
+        ),
+    ]
+    PolicyTemplate: Annotated[
+        dict[str, Any] | str,
+        Field(
+            description="Type: dict[str, Any] | str. Create-only: changing it replaces the resource."
+        ),
+    ]
+    ResourceType: Annotated[
+        str,
+        Field(
+            description="The resource type this permission can be used with. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[list[Tag] | None, Field(description="Type: list[TagDict].")] = None

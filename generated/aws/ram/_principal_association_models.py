@@ -7,9 +7,10 @@ Imported on first use by principal_association.py, which re-exports every name h
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "PrincipalAssociationAttributes",
@@ -18,16 +19,45 @@ __all__ = [
 
 
 class PrincipalAssociationProps(DeferredModel):
-    Principal: str
-    ResourceShareArn: str
+    """
+    The properties a program declares for a AWS::RAM::PrincipalAssociation.
+    """
+
+    Principal: Annotated[
+        str,
+        Field(
+            description="Specifies the principal to associate with the resource share. The possible values are: - An AWS account ID - An Amazon Resource Name (ARN) of an organization in AWS Organizations - An ARN of an organizational unit (OU) in AWS Organizations - An ARN of an IAM role - An ARN of an IAM user Create-only: changing it replaces the resource."
+        ),
+    ]
+    ResourceShareArn: Annotated[
+        str,
+        Field(
+            description="Specifies the [Amazon Resource Name (ARN)](https://docs.aws.amazon.com/general/latest/gr/aws-arns-and-namespaces.html) of the resource share. Create-only: changing it replaces the resource."
+        ),
+    ]
 
 
 class PrincipalAssociationAttributes(DeferredModel):
-    AssociationType: str | None = None
-    CreationTime: str | None = None
-    External: bool | None = None
-    LastUpdatedTime: str | None = None
-    Status: (
+    """
+    The read-only attributes of a AWS::RAM::PrincipalAssociation, set by AWS.
+    """
+
+    AssociationType: Annotated[
+        str | None, Field(description="The type of entity included in this association.")
+    ] = None
+    CreationTime: Annotated[
+        str | None, Field(description="The date and time when the association was created.")
+    ] = None
+    External: Annotated[
+        bool | None,
+        Field(
+            description="Indicates whether the principal belongs to the same organization in AWS Organizations as the AWS account that owns the resource share."
+        ),
+    ] = None
+    LastUpdatedTime: Annotated[
+        str | None, Field(description="The date and time when the association was last updated.")
+    ] = None
+    Status: Annotated[
         Literal[
             "ASSOCIATING",
             "ASSOCIATED",
@@ -38,5 +68,6 @@ class PrincipalAssociationAttributes(DeferredModel):
             "SUSPENDING",
             "RESTORING",
         ]
-        | None
-    ) = None
+        | None,
+        Field(description="The current status of the association."),
+    ] = None

@@ -7,9 +7,10 @@ Imported on first use by resource_association.py, which re-exports every name he
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "ResourceAssociationAttributes",
@@ -18,16 +19,45 @@ __all__ = [
 
 
 class ResourceAssociationProps(DeferredModel):
-    ResourceArn: str
-    ResourceShareArn: str
+    """
+    The properties a program declares for a AWS::RAM::ResourceAssociation.
+    """
+
+    ResourceArn: Annotated[
+        str,
+        Field(
+            description="Specifies the [Amazon Resource Name (ARN)](https://docs.aws.amazon.com/general/latest/gr/aws-arns-and-namespaces.html) of the resource to associate with the resource share. Create-only: changing it replaces the resource."
+        ),
+    ]
+    ResourceShareArn: Annotated[
+        str,
+        Field(
+            description="Specifies the [Amazon Resource Name (ARN)](https://docs.aws.amazon.com/general/latest/gr/aws-arns-and-namespaces.html) of the resource share. Create-only: changing it replaces the resource."
+        ),
+    ]
 
 
 class ResourceAssociationAttributes(DeferredModel):
-    AssociationType: str | None = None
-    CreationTime: str | None = None
-    External: bool | None = None
-    LastUpdatedTime: str | None = None
-    Status: (
+    """
+    The read-only attributes of a AWS::RAM::ResourceAssociation, set by AWS.
+    """
+
+    AssociationType: Annotated[
+        str | None, Field(description="The type of entity included in this association.")
+    ] = None
+    CreationTime: Annotated[
+        str | None, Field(description="The date and time when the association was created.")
+    ] = None
+    External: Annotated[
+        bool | None,
+        Field(
+            description="Indicates whether the principal belongs to the same organization in AWS Organizations as the AWS account that owns the resource share."
+        ),
+    ] = None
+    LastUpdatedTime: Annotated[
+        str | None, Field(description="The date and time when the association was last updated.")
+    ] = None
+    Status: Annotated[
         Literal[
             "ASSOCIATING",
             "ASSOCIATED",
@@ -38,5 +68,6 @@ class ResourceAssociationAttributes(DeferredModel):
             "SUSPENDING",
             "RESTORING",
         ]
-        | None
-    ) = None
+        | None,
+        Field(description="The current status of the association."),
+    ] = None

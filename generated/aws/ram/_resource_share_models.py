@@ -7,10 +7,10 @@ Imported on first use by resource_share.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "PermissionArnTemplateParameters",
@@ -23,52 +23,143 @@ __all__ = [
 
 
 class PermissionTemplateParameter(DeferredModel):
+    """
+    A single template parameter name and its values for a managed permission.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str
-    Values: list[str]
+    Name: Annotated[str, Field(description="The name of the template parameter.")]
+    Values: Annotated[list[str], Field(description="The values for the template parameter.")]
 
 
 class ResourceShareResourceShareConfiguration(DeferredModel):
+    """
+    The configuration for a resource share.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ExclusiveAccountAccess: bool | None = None
-    RetainSharingOnAccountLeaveOrganization: bool | None = None
+    ExclusiveAccountAccess: Annotated[
+        bool | None, Field(description="The resource share restricts access to an account")
+    ] = None
+    RetainSharingOnAccountLeaveOrganization: Annotated[
+        bool | None,
+        Field(
+            description="Specifies whether the consumer account retains access to the resource share after leaving the organization."
+        ),
+    ] = None
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class ResourceShareAttributes(DeferredModel):
-    Arn: str | None = None
-    CreationTime: str | None = None
-    FeatureSet: Literal["CREATED_FROM_POLICY", "PROMOTING_TO_STANDARD", "STANDARD"] | None = None
-    LastUpdatedTime: str | None = None
-    OwningAccountId: str | None = None
-    Status: Literal["PENDING", "ACTIVE", "FAILED", "DELETING", "DELETED"] | None = None
+    """
+    The read-only attributes of a AWS::RAM::ResourceShare, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="Type: str.")] = None
+    CreationTime: Annotated[
+        str | None, Field(description="The date and time when the resource share was created.")
+    ] = None
+    FeatureSet: Annotated[
+        Literal["CREATED_FROM_POLICY", "PROMOTING_TO_STANDARD", "STANDARD"] | None,
+        Field(description="The feature set of the resource share."),
+    ] = None
+    LastUpdatedTime: Annotated[
+        str | None, Field(description="The date and time when the resource share was last updated.")
+    ] = None
+    OwningAccountId: Annotated[
+        str | None, Field(description="The ID of the AWS account that owns the resource share.")
+    ] = None
+    Status: Annotated[
+        Literal["PENDING", "ACTIVE", "FAILED", "DELETING", "DELETED"] | None,
+        Field(description="The current status of the resource share."),
+    ] = None
 
 
 class ResourceShareProps(DeferredModel):
-    AllowExternalPrincipals: bool | None = None
-    Name: str
-    PermissionArns: list[str] | None = None
-    Principals: list[str] | None = None
-    ResourceArns: list[str] | None = None
-    ResourceShareConfiguration: ResourceShareResourceShareConfiguration | None = None
-    Sources: list[str] | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::RAM::ResourceShare.
+    """
+
+    AllowExternalPrincipals: Annotated[
+        bool | None,
+        Field(
+            description="Specifies whether principals outside your organization in AWS Organizations can be associated with a resource share. A value of `true` lets you share with individual AWS accounts that are not in your organization. A value of `false` only has meaning if your account is a member of an AWS Organization. The default value is `true`."
+        ),
+    ] = None
+    Name: Annotated[str, Field(description="Specifies the name of the resource share.")]
+    PermissionArns: Annotated[
+        list[str] | None,
+        Field(
+            description="Specifies the [Amazon Resource Names (ARNs)](https://docs.aws.amazon.com/general/latest/gr/aws-arns-and-namespaces.html) of the AWS RAM permission to associate with the resource share. If you do not specify an ARN for the permission, AWS RAM automatically attaches the default version of the permission for each resource type. You can associate only one permission with each resource type included in the resource share. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Principals: Annotated[
+        list[str] | None,
+        Field(
+            description="Specifies the principals to associate with the resource share. The possible values are: - An AWS account ID - An Amazon Resource Name (ARN) of an organization in AWS Organizations - An ARN of an organizational unit (OU) in AWS Organizations - An ARN of an IAM role - An ARN of an IAM user Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    ResourceArns: Annotated[
+        list[str] | None,
+        Field(
+            description="Specifies a list of one or more ARNs of the resources to associate with the resource share. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    ResourceShareConfiguration: Annotated[
+        ResourceShareResourceShareConfiguration | None,
+        Field(description="Specifies the configuration for the resource share"),
+    ] = None
+    Sources: Annotated[
+        list[str] | None,
+        Field(
+            description="Specifies from which source accounts the service principal has access to the resources in this resource share. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(
+            description="Specifies one or more tags to attach to the resource share itself. It doesn't attach the tags to the resources associated with the resource share."
+        ),
+    ] = None
 
 
 class PermissionArnTemplateParameters(DeferredModel):
+    """
+    Specifies a permission ARN and its template parameters for a resource share.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    PermissionArn: str
-    PermissionTemplateParameters: list[PermissionTemplateParameter] | None = None
+    PermissionArn: Annotated[
+        str, Field(description="The Amazon Resource Name (ARN) of the permission.")
+    ]
+    PermissionTemplateParameters: Annotated[
+        list[PermissionTemplateParameter] | None,
+        Field(description="The template parameters for the permission."),
+    ] = None

@@ -7,9 +7,10 @@ Imported on first use by source_association.py, which re-exports every name here
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "SourceAssociationAttributes",
@@ -18,15 +19,37 @@ __all__ = [
 
 
 class SourceAssociationProps(DeferredModel):
-    ResourceShareArn: str
-    SourceId: str
+    """
+    The properties a program declares for a AWS::RAM::SourceAssociation.
+    """
+
+    ResourceShareArn: Annotated[
+        str,
+        Field(
+            description="Specifies the [Amazon Resource Name (ARN)](https://docs.aws.amazon.com/general/latest/gr/aws-arns-and-namespaces.html) of the resource share. Create-only: changing it replaces the resource."
+        ),
+    ]
+    SourceId: Annotated[
+        str,
+        Field(
+            description="Specifies the ID of the source account to associate with the resource share. Create-only: changing it replaces the resource."
+        ),
+    ]
 
 
 class SourceAssociationAttributes(DeferredModel):
-    CreationTime: str | None = None
-    LastUpdatedTime: str | None = None
-    SourceType: str | None = None
-    Status: (
+    """
+    The read-only attributes of a AWS::RAM::SourceAssociation, set by AWS.
+    """
+
+    CreationTime: Annotated[
+        str | None, Field(description="The date and time when the association was created.")
+    ] = None
+    LastUpdatedTime: Annotated[
+        str | None, Field(description="The date and time when the association was last updated.")
+    ] = None
+    SourceType: Annotated[str | None, Field(description="The type of the source.")] = None
+    Status: Annotated[
         Literal[
             "ASSOCIATING",
             "ASSOCIATED",
@@ -37,5 +60,6 @@ class SourceAssociationAttributes(DeferredModel):
             "SUSPENDING",
             "RESTORING",
         ]
-        | None
-    ) = None
+        | None,
+        Field(description="The current status of the association."),
+    ] = None

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,44 +59,45 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-PermissionTemplateParameterDeclarationDict = TypedDict(
-    "PermissionTemplateParameterDeclarationDict",
-    {
-        "Description": "Required[str]",
-        "Name": "Required[str]",
-        "Type": "Required[Literal['STRING', 'STRING_LIST']]",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class PermissionTemplateParameterDeclarationDict(TypedDict, total=False):
+    """PermissionTemplateParameterDeclaration as a plain dict: A template parameter declared by a
+    customer managed permission's policy template. The name is used as the placeholder in the policy
+    template using the syntax @{parameterName}."""
 
+    Description: Required[str]
+    """A description of the template parameter that helps consumers understand what value to
+    provide."""
+    Name: Required[str]
+    """The name of the template parameter."""
+    Type: Required[Literal["STRING", "STRING_LIST"]]
+    """The type of the template parameter. STRING substitutes a single string value directly into
+    the template; STRING_LIST expands one or more string values to an array in the rendered policy."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::RAM::Permission",
     schema_file="aws-ram-permission.json",
     primary_identifier=("/Arn",),
-    additional_identifiers=(),
     read_only=("/Arn", "/Version", "/IsResourceTypeDefault", "/PermissionType"),
     create_only=("/Name", "/ResourceType", "/PolicyTemplate"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("Name", "ResourceType", "PolicyTemplate"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -102,48 +107,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "PermissionTemplateParameterDeclaration": {
-            "additionalProperties": False,
-            "properties": {
-                "Description": {"type": "string"},
-                "Name": {"type": "string"},
-                "Type": {"enum": ["STRING", "STRING_LIST"], "type": "string"},
-            },
-            "required": ["Name", "Type", "Description"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"type": "string"},
-        "IsResourceTypeDefault": {"type": "boolean"},
-        "Name": {"maxLength": 36, "minLength": 1, "pattern": "^[\\w.-]*$", "type": "string"},
-        "PermissionType": {"type": "string"},
-        "PolicyTemplate": {"type": ["object", "string"]},
-        "ResourceType": {"type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": False},
-        "Version": {"type": "string"},
-    },
-    "required": ["Name", "ResourceType", "PolicyTemplate"],
-}
-
 
 class Permission(_Resource):
     """AWS::RAM::Permission: Resource type definition for AWS::RAM::Permission
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Replaced when any of these change (create-only): Name, ResourceType, PolicyTemplate.
+    Read-only attributes (known once deployed): Arn, IsResourceTypeDefault, PermissionType, Version.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ram-permission.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -151,38 +124,51 @@ class Permission(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "PermissionAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "permission.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Type: str."""
     IsResourceTypeDefault: bool
+    """Set to true to use this as the default permission."""
     PermissionType: str
+    """Type: str."""
     Version: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Version of the permission."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Name: str
     PolicyTemplate: dict[str, Any] | str
     ResourceType: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str,
+        PolicyTemplate: dict[str, Any] | str,
+        ResourceType: str,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::RAM::Permission; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str,
-            PolicyTemplate: dict[str, Any] | str,
-            ResourceType: str,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::RAM::Permission; `await` it inside an App to deploy it.
-
-            Name: The name of the permission.
-            ResourceType: The resource type this permission can be used with.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Name: The name of the permission. Create-only: changing it replaces the resource.
+                Required.
+            PolicyTemplate: Type: dict[str, Any] | str. Create-only: changing it replaces the
+                resource. Required.
+            ResourceType: The resource type this permission can be used with. Create-only: changing
+                it replaces the resource. Required.
+            Tags: Type: list[TagDict].
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

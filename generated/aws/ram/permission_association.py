@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,20 +55,22 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-PermissionTemplateParameterDict = TypedDict(
-    "PermissionTemplateParameterDict",
-    {
-        "Name": "Required[str]",
-        "Values": "Required[list[str]]",
-    },
-    total=False,
-)
 
+class PermissionTemplateParameterDict(TypedDict, total=False):
+    """PermissionTemplateParameter as a plain dict: Specifies a template parameter name and its
+    associated values for a managed permission."""
+
+    Name: Required[str]
+    """The name of the template parameter."""
+    Values: Required[list[str]]
+    """The values for the template parameter."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::RAM::PermissionAssociation",
     schema_file="aws-ram-permissionassociation.json",
     primary_identifier=("/ResourceShareArn", "/PermissionArn"),
-    additional_identifiers=(),
     read_only=(
         "/IsDefault",
         "/AssociationStatus",
@@ -75,17 +81,11 @@ METADATA = _TypeMetadata(
     ),
     create_only=("/ResourceShareArn", "/PermissionArn"),
     write_only=("/Replace",),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("PermissionArn", "ResourceShareArn"),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     replacement_strategy_stated=True,
     handlers={
         "create": 120,
@@ -96,54 +96,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "PermissionTemplateParameter": {
-            "additionalProperties": False,
-            "properties": {
-                "Name": {"type": "string"},
-                "Values": {"items": {"type": "string"}, "type": "array"},
-            },
-            "required": ["Name", "Values"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "AssociationStatus": {
-            "enum": [
-                "ASSOCIATING",
-                "ASSOCIATED",
-                "FAILED",
-                "DISASSOCIATING",
-                "SUSPENDED",
-                "SUSPENDING",
-                "RESTORING",
-                "DISASSOCIATED",
-            ],
-            "type": "string",
-        },
-        "FeatureSet": {
-            "enum": ["STANDARD", "CREATED_FROM_POLICY", "PROMOTING_TO_STANDARD"],
-            "type": "string",
-        },
-        "IsDefault": {"type": "boolean"},
-        "LastUpdatedTime": {"type": "string"},
-        "PermissionArn": {"type": "string"},
-        "PermissionVersion": {"type": "string"},
-        "Replace": {"type": "boolean"},
-        "ResourceShareArn": {"type": "string"},
-        "ResourceType": {"type": "string"},
-    },
-    "required": ["PermissionArn", "ResourceShareArn"],
-}
-
 
 class PermissionAssociation(_Resource):
-    """AWS::RAM::PermissionAssociation: Associates a specified AWS RAM permission with a resource share. You can only associate one permission with each resource type in a resource share.
+    """AWS::RAM::PermissionAssociation: Associates a specified AWS RAM permission with a resource
+    share. You can only associate one permission with each resource type in a resource share.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ResourceShareArn, PermissionArn (composite: the values joined by '|').
+    Replaced when any of these change (create-only): ResourceShareArn, PermissionArn.
+    Write-only (sent to AWS, never read back): Replace.
+    Read-only attributes (known once deployed): AssociationStatus, FeatureSet, IsDefault,
+    LastUpdatedTime, PermissionVersion, ResourceType.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ram-permissionassociation.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -153,7 +118,10 @@ class PermissionAssociation(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "PermissionAssociationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "permission_association.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     AssociationStatus: Literal[
@@ -166,35 +134,55 @@ class PermissionAssociation(_Resource):
         "RESTORING",
         "DISASSOCIATED",
     ]
+    """The current status of the association between the permission and the resource share."""
     FeatureSet: Literal["STANDARD", "CREATED_FROM_POLICY", "PROMOTING_TO_STANDARD"]
+    """The feature set of the resource share."""
     IsDefault: bool
+    """Indicates whether the associated resource share is using the default version of the
+    permission."""
     LastUpdatedTime: str
+    """The date and time when the association between the permission and the resource share was last
+    updated."""
     PermissionVersion: str
+    """The version of the permission currently associated with the resource share."""
     ResourceType: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The resource type to which the permission applies."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     PermissionArn: str
     Replace: bool
     ResourceShareArn: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        PermissionArn: str,
+        ResourceShareArn: str,
+        Replace: bool | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::RAM::PermissionAssociation; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            PermissionArn: str,
-            ResourceShareArn: str,
-            Replace: bool | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::RAM::PermissionAssociation; `await` it inside an App to deploy it.
-
-            PermissionArn: Specifies the [Amazon Resource Name (ARN)](https://docs.aws.amazon.com/general/latest/gr/aws-arns-and-namespaces.html) of the AWS RAM permission to associate with the resource share.
-            Replace: Specifies whether to replace the existing permission on the resource share.
-            ResourceShareArn: Specifies the [Amazon Resource Name (ARN)](https://docs.aws.amazon.com/general/latest/gr/aws-arns-and-namespaces.html) of the resource share.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            PermissionArn: Specifies the [Amazon Resource Name
+                (ARN)](https://docs.aws.amazon.com/general/latest/gr/aws-arns-and-namespaces.html)
+                of the AWS RAM permission to associate with the resource share. Create-only:
+                changing it replaces the resource. Required.
+            ResourceShareArn: Specifies the [Amazon Resource Name
+                (ARN)](https://docs.aws.amazon.com/general/latest/gr/aws-arns-and-namespaces.html)
+                of the resource share. Create-only: changing it replaces the resource. Required.
+            Replace: Specifies whether to replace the existing permission on the resource share. Use
+                `true` to replace the current permission. Use `false` to add the permission when no
+                permission is currently associated. The default value is `false`. Updating an
+                existing association also requires `true`, because AWS RAM applies the change by
+                re-associating the permission. Write-only: sent to AWS, never read back.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,25 +51,18 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::RAM::PrincipalAssociation",
     schema_file="aws-ram-principalassociation.json",
     primary_identifier=("/ResourceShareArn", "/Principal"),
-    additional_identifiers=(),
     read_only=("/AssociationType", "/Status", "/CreationTime", "/LastUpdatedTime", "/External"),
     create_only=("/ResourceShareArn", "/Principal"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("ResourceShareArn", "Principal"),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 735,
         "read": 120,
@@ -74,39 +71,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "AssociationType": {"type": "string"},
-        "CreationTime": {"type": "string"},
-        "External": {"type": "boolean"},
-        "LastUpdatedTime": {"type": "string"},
-        "Principal": {"type": "string"},
-        "ResourceShareArn": {"type": "string"},
-        "Status": {
-            "enum": [
-                "ASSOCIATING",
-                "ASSOCIATED",
-                "FAILED",
-                "DISASSOCIATING",
-                "DISASSOCIATED",
-                "SUSPENDED",
-                "SUSPENDING",
-                "RESTORING",
-            ],
-            "type": "string",
-        },
-    },
-    "required": ["ResourceShareArn", "Principal"],
-}
-
 
 class PrincipalAssociation(_Resource):
     """AWS::RAM::PrincipalAssociation: Associates a specified principal with a resource share.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ResourceShareArn, Principal (composite: the values joined by '|').
+    Replaced when any of these change (create-only): ResourceShareArn, Principal.
+    Read-only attributes (known once deployed): AssociationType, CreationTime, External,
+    LastUpdatedTime, Status.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ram-principalassociation.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -116,13 +91,21 @@ class PrincipalAssociation(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "PrincipalAssociationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "principal_association.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     AssociationType: str
+    """The type of entity included in this association."""
     CreationTime: str
+    """The date and time when the association was created."""
     External: bool
+    """Indicates whether the principal belongs to the same organization in AWS Organizations as the
+    AWS account that owns the resource share."""
     LastUpdatedTime: str
+    """The date and time when the association was last updated."""
     Status: Literal[
         "ASSOCIATING",
         "ASSOCIATED",
@@ -133,27 +116,37 @@ class PrincipalAssociation(_Resource):
         "SUSPENDING",
         "RESTORING",
     ]
-    # Declared properties (as declared, or as AWS returned them).
+    """The current status of the association."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Principal: str
     ResourceShareArn: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Principal: str,
+        ResourceShareArn: str,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::RAM::PrincipalAssociation; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Principal: str,
-            ResourceShareArn: str,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::RAM::PrincipalAssociation; `await` it inside an App to deploy it.
-
-            Principal: Specifies the principal to associate with the resource share.
-            ResourceShareArn: Specifies the [Amazon Resource Name (ARN)](https://docs.aws.amazon.com/general/latest/gr/aws-arns-and-namespaces.html) of the resource share.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Principal: Specifies the principal to associate with the resource share. The possible
+                values are: - An AWS account ID - An Amazon Resource Name (ARN) of an organization
+                in AWS Organizations - An ARN of an organizational unit (OU) in AWS Organizations -
+                An ARN of an IAM role - An ARN of an IAM user Create-only: changing it replaces the
+                resource. Required.
+            ResourceShareArn: Specifies the [Amazon Resource Name
+                (ARN)](https://docs.aws.amazon.com/general/latest/gr/aws-arns-and-namespaces.html)
+                of the resource share. Create-only: changing it replaces the resource. Required.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -63,47 +67,56 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-PermissionArnTemplateParametersDict = TypedDict(
-    "PermissionArnTemplateParametersDict",
-    {
-        "PermissionArn": "Required[str]",
-        "PermissionTemplateParameters": "list[PermissionTemplateParameterDict]",
-    },
-    total=False,
-)
 
-PermissionTemplateParameterDict = TypedDict(
-    "PermissionTemplateParameterDict",
-    {
-        "Name": "Required[str]",
-        "Values": "Required[list[str]]",
-    },
-    total=False,
-)
+class PermissionArnTemplateParametersDict(TypedDict, total=False):
+    """PermissionArnTemplateParameters as a plain dict: Specifies a permission ARN and its template
+    parameters for a resource share."""
 
-ResourceShareResourceShareConfigurationDict = TypedDict(
-    "ResourceShareResourceShareConfigurationDict",
-    {
-        "ExclusiveAccountAccess": "bool",
-        "RetainSharingOnAccountLeaveOrganization": "bool",
-    },
-    total=False,
-)
+    PermissionArn: Required[str]
+    """The Amazon Resource Name (ARN) of the permission."""
+    PermissionTemplateParameters: list[PermissionTemplateParameterDict]
+    """The template parameters for the permission."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class PermissionTemplateParameterDict(TypedDict, total=False):
+    """PermissionTemplateParameter as a plain dict: A single template parameter name and its values
+    for a managed permission."""
+
+    Name: Required[str]
+    """The name of the template parameter."""
+    Values: Required[list[str]]
+    """The values for the template parameter."""
+
+
+class ResourceShareResourceShareConfigurationDict(TypedDict, total=False):
+    """ResourceShareResourceShareConfiguration as a plain dict: The configuration for a resource
+    share."""
+
+    ExclusiveAccountAccess: bool
+    """The resource share restricts access to an account"""
+    RetainSharingOnAccountLeaveOrganization: bool
+    """Specifies whether the consumer account retains access to the resource share after leaving the
+    organization."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::RAM::ResourceShare",
     schema_file="aws-ram-resourceshare.json",
     primary_identifier=("/Arn",),
-    additional_identifiers=(),
     read_only=(
         "/Arn",
         "/Status",
@@ -114,17 +127,9 @@ METADATA = _TypeMetadata(
     ),
     create_only=("/ResourceShareConfiguration/RetainSharingOnAccountLeaveOrganization",),
     write_only=("/PermissionArns", "/Principals", "/ResourceArns", "/Sources"),
-    conditional_create_only=(),
     unordered_arrays=("/PermissionArns", "/Principals", "/ResourceArns", "/Sources", "/Tags"),
     required=("Name",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -134,76 +139,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "PermissionArnTemplateParameters": {
-            "additionalProperties": False,
-            "properties": {
-                "PermissionArn": {"type": "string"},
-                "PermissionTemplateParameters": {
-                    "items": {"$ref": "#/definitions/PermissionTemplateParameter"},
-                    "type": "array",
-                },
-            },
-            "required": ["PermissionArn"],
-            "type": "object",
-        },
-        "PermissionTemplateParameter": {
-            "additionalProperties": False,
-            "properties": {
-                "Name": {"type": "string"},
-                "Values": {"items": {"type": "string"}, "type": "array"},
-            },
-            "required": ["Name", "Values"],
-            "type": "object",
-        },
-        "ResourceShareConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "ExclusiveAccountAccess": {"type": "boolean"},
-                "RetainSharingOnAccountLeaveOrganization": {"type": "boolean"},
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AllowExternalPrincipals": {"type": "boolean"},
-        "Arn": {"type": "string"},
-        "CreationTime": {"type": "string"},
-        "FeatureSet": {
-            "enum": ["CREATED_FROM_POLICY", "PROMOTING_TO_STANDARD", "STANDARD"],
-            "type": "string",
-        },
-        "LastUpdatedTime": {"type": "string"},
-        "Name": {"type": "string"},
-        "OwningAccountId": {"type": "string"},
-        "PermissionArns": {"items": {"type": "string"}, "type": "array"},
-        "Principals": {"items": {"type": "string"}, "type": "array"},
-        "ResourceArns": {"items": {"type": "string"}, "type": "array"},
-        "ResourceShareConfiguration": {"$ref": "#/definitions/ResourceShareConfiguration"},
-        "Sources": {"items": {"type": "string"}, "type": "array"},
-        "Status": {
-            "enum": ["PENDING", "ACTIVE", "FAILED", "DELETING", "DELETED"],
-            "type": "string",
-        },
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-    },
-    "required": ["Name"],
-}
-
 
 class ResourceShare(_Resource):
     """AWS::RAM::ResourceShare: Resource type definition for AWS::RAM::ResourceShare
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Replaced when any of these change (create-only):
+    ResourceShareConfiguration.RetainSharingOnAccountLeaveOrganization.
+    Write-only (sent to AWS, never read back): PermissionArns, Principals, ResourceArns, Sources.
+    Read-only attributes (known once deployed): Arn, CreationTime, FeatureSet, LastUpdatedTime,
+    OwningAccountId, Status.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ram-resourceshare.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -211,16 +159,23 @@ class ResourceShare(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ResourceShareAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "resource_share.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Type: str."""
     CreationTime: str
+    """The date and time when the resource share was created."""
     FeatureSet: Literal["CREATED_FROM_POLICY", "PROMOTING_TO_STANDARD", "STANDARD"]
+    """The feature set of the resource share."""
     LastUpdatedTime: str
+    """The date and time when the resource share was last updated."""
     OwningAccountId: str
+    """The ID of the AWS account that owns the resource share."""
     Status: Literal["PENDING", "ACTIVE", "FAILED", "DELETING", "DELETED"]
-    # Declared properties (as declared, or as AWS returned them).
+    """The current status of the resource share."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AllowExternalPrincipals: bool
     Name: str
     PermissionArns: list[str]
@@ -230,37 +185,57 @@ class ResourceShare(_Resource):
     Sources: list[str]
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str,
+        AllowExternalPrincipals: bool | None = None,
+        PermissionArns: list[str] | None = None,
+        Principals: list[str] | None = None,
+        ResourceArns: list[str] | None = None,
+        ResourceShareConfiguration: ResourceShareResourceShareConfiguration
+        | ResourceShareResourceShareConfigurationDict
+        | None = None,
+        Sources: list[str] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::RAM::ResourceShare; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str,
-            AllowExternalPrincipals: bool | None = None,
-            PermissionArns: list[str] | None = None,
-            Principals: list[str] | None = None,
-            ResourceArns: list[str] | None = None,
-            ResourceShareConfiguration: ResourceShareResourceShareConfiguration
-            | ResourceShareResourceShareConfigurationDict
-            | None = None,
-            Sources: list[str] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::RAM::ResourceShare; `await` it inside an App to deploy it.
-
-            AllowExternalPrincipals: Specifies whether principals outside your organization in AWS Organizations can be associated with a resource share.
-            Name: Specifies the name of the resource share.
-            PermissionArns: Specifies the [Amazon Resource Names (ARNs)](https://docs.aws.amazon.com/general/latest/gr/aws-arns-and-namespaces.html) of the AWS RAM permission to associate with the resource share.
-            Principals: Specifies the principals to associate with the resource share.
-            ResourceArns: Specifies a list of one or more ARNs of the resources to associate with the resource share.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Name: Specifies the name of the resource share. Required.
+            AllowExternalPrincipals: Specifies whether principals outside your organization in AWS
+                Organizations can be associated with a resource share. A value of `true` lets you
+                share with individual AWS accounts that are not in your organization. A value of
+                `false` only has meaning if your account is a member of an AWS Organization. The
+                default value is `true`.
+            PermissionArns: Specifies the [Amazon Resource Names
+                (ARNs)](https://docs.aws.amazon.com/general/latest/gr/aws-arns-and-namespaces.html)
+                of the AWS RAM permission to associate with the resource share. If you do not
+                specify an ARN for the permission, AWS RAM automatically attaches the default
+                version of the permission for each resource type. You can associate only one
+                permission with each resource type included in the resource share. Write-only: sent
+                to AWS, never read back.
+            Principals: Specifies the principals to associate with the resource share. The possible
+                values are: - An AWS account ID - An Amazon Resource Name (ARN) of an organization
+                in AWS Organizations - An ARN of an organizational unit (OU) in AWS Organizations -
+                An ARN of an IAM role - An ARN of an IAM user Write-only: sent to AWS, never read
+                back.
+            ResourceArns: Specifies a list of one or more ARNs of the resources to associate with
+                the resource share. Write-only: sent to AWS, never read back.
             ResourceShareConfiguration: Specifies the configuration for the resource share
-            Sources: Specifies from which source accounts the service principal has access to the resources in this resource share.
-            Tags: Specifies one or more tags to attach to the resource share itself.
+            Sources: Specifies from which source accounts the service principal has access to the
+                resources in this resource share. Write-only: sent to AWS, never read back.
+            Tags: Specifies one or more tags to attach to the resource share itself. It doesn't
+                attach the tags to the resources associated with the resource share.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,25 +51,18 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::RAM::SourceAssociation",
     schema_file="aws-ram-sourceassociation.json",
     primary_identifier=("/ResourceShareArn", "/SourceId"),
-    additional_identifiers=(),
     read_only=("/SourceType", "/Status", "/CreationTime", "/LastUpdatedTime"),
     create_only=("/ResourceShareArn", "/SourceId"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("ResourceShareArn", "SourceId"),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -74,38 +71,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "CreationTime": {"type": "string"},
-        "LastUpdatedTime": {"type": "string"},
-        "ResourceShareArn": {"type": "string"},
-        "SourceId": {"type": "string"},
-        "SourceType": {"type": "string"},
-        "Status": {
-            "enum": [
-                "ASSOCIATING",
-                "ASSOCIATED",
-                "FAILED",
-                "DISASSOCIATING",
-                "DISASSOCIATED",
-                "SUSPENDED",
-                "SUSPENDING",
-                "RESTORING",
-            ],
-            "type": "string",
-        },
-    },
-    "required": ["ResourceShareArn", "SourceId"],
-}
-
 
 class SourceAssociation(_Resource):
     """AWS::RAM::SourceAssociation: Associates a specified source account with a resource share.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ResourceShareArn, SourceId (composite: the values joined by '|').
+    Replaced when any of these change (create-only): ResourceShareArn, SourceId.
+    Read-only attributes (known once deployed): CreationTime, LastUpdatedTime, SourceType, Status.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ram-sourceassociation.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -115,12 +90,18 @@ class SourceAssociation(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "SourceAssociationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "source_association.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     CreationTime: str
+    """The date and time when the association was created."""
     LastUpdatedTime: str
+    """The date and time when the association was last updated."""
     SourceType: str
+    """The type of the source."""
     Status: Literal[
         "ASSOCIATING",
         "ASSOCIATED",
@@ -131,27 +112,34 @@ class SourceAssociation(_Resource):
         "SUSPENDING",
         "RESTORING",
     ]
-    # Declared properties (as declared, or as AWS returned them).
+    """The current status of the association."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ResourceShareArn: str
     SourceId: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ResourceShareArn: str,
+        SourceId: str,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::RAM::SourceAssociation; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ResourceShareArn: str,
-            SourceId: str,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::RAM::SourceAssociation; `await` it inside an App to deploy it.
-
-            ResourceShareArn: Specifies the [Amazon Resource Name (ARN)](https://docs.aws.amazon.com/general/latest/gr/aws-arns-and-namespaces.html) of the resource share.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ResourceShareArn: Specifies the [Amazon Resource Name
+                (ARN)](https://docs.aws.amazon.com/general/latest/gr/aws-arns-and-namespaces.html)
+                of the resource share. Create-only: changing it replaces the resource. Required.
             SourceId: Specifies the ID of the source account to associate with the resource share.
+                Create-only: changing it replaces the resource. Required.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

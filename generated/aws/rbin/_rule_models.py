@@ -7,10 +7,10 @@ Imported on first use by rule.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ResourceTag",
@@ -23,49 +23,124 @@ __all__ = [
 
 
 class ResourceTag(DeferredModel):
+    """
+    The resource tag of the rule.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ResourceTagKey: str
-    ResourceTagValue: str
+    ResourceTagKey: Annotated[str, Field(description="The tag key of the resource.")]
+    ResourceTagValue: Annotated[str, Field(description="The tag value of the resource")]
 
 
 class RuleRetentionPeriod(DeferredModel):
+    """
+    The retention period of the rule.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    RetentionPeriodUnit: Literal["DAYS"]
-    RetentionPeriodValue: int
+    RetentionPeriodUnit: Annotated[
+        Literal["DAYS"], Field(description="The retention period unit of the rule")
+    ]
+    RetentionPeriodValue: Annotated[
+        int, Field(description="The retention period value of the rule.")
+    ]
 
 
 class Tag(DeferredModel):
+    """
+    Metadata of a retention rule, consisting of a key-value pair.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="A unique identifier for the tag.")]
+    Value: Annotated[
+        str, Field(description="String which you can use to describe or define the tag.")
+    ]
 
 
 class UnlockDelay(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    UnlockDelayUnit: Literal["DAYS"] | None = None
-    UnlockDelayValue: int | None = None
+    UnlockDelayUnit: Annotated[
+        Literal["DAYS"] | None,
+        Field(
+            description="The unit of time in which to measure the unlock delay. Currently, the unlock delay can be measure only in days."
+        ),
+    ] = None
+    UnlockDelayValue: Annotated[
+        int | None,
+        Field(
+            description="The unlock delay period, measured in the unit specified for UnlockDelayUnit."
+        ),
+    ] = None
 
 
 class RuleAttributes(DeferredModel):
-    Arn: str | None = None
-    Identifier: str | None = None
-    LockState: str | None = None
+    """
+    The read-only attributes of a AWS::Rbin::Rule, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="Rule Arn is unique for each rule.")] = None
+    Identifier: Annotated[str | None, Field(description="The unique ID of the retention rule.")] = (
+        None
+    )
+    LockState: Annotated[
+        str | None, Field(description="The lock state for the retention rule.")
+    ] = None
 
 
 class RuleProps(DeferredModel):
-    Description: str | None = None
-    ExcludeResourceTags: list[ResourceTag] | None = None
-    LockConfiguration: UnlockDelay | None = None
-    ResourceTags: list[ResourceTag] | None = None
-    ResourceType: Literal["EBS_SNAPSHOT", "EC2_IMAGE", "EBS_VOLUME"]
-    RetentionPeriod: RuleRetentionPeriod
-    Status: str | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Rbin::Rule.
+    """
+
+    Description: Annotated[
+        str | None, Field(description="The description of the retention rule.")
+    ] = None
+    ExcludeResourceTags: Annotated[
+        list[ResourceTag] | None,
+        Field(
+            description="Information about the exclude resource tags used to identify resources that are excluded by the retention rule."
+        ),
+    ] = None
+    LockConfiguration: Annotated[
+        UnlockDelay | None,
+        Field(
+            description="Information about the retention rule lock configuration. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    ResourceTags: Annotated[
+        list[ResourceTag] | None,
+        Field(
+            description="Information about the resource tags used to identify resources that are retained by the retention rule."
+        ),
+    ] = None
+    ResourceType: Annotated[
+        Literal["EBS_SNAPSHOT", "EC2_IMAGE", "EBS_VOLUME"],
+        Field(
+            description="The resource type retained by the retention rule. Create-only: changing it replaces the resource."
+        ),
+    ]
+    RetentionPeriod: Annotated[
+        RuleRetentionPeriod,
+        Field(
+            description="Information about the retention period for which the retention rule is to retain resources."
+        ),
+    ]
+    Status: Annotated[
+        str | None,
+        Field(
+            description="The state of the retention rule. Only retention rules that are in the available state retain resources."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="Information about the tags assigned to the retention rule."),
+    ] = None

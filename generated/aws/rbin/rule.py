@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -63,42 +67,45 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ResourceTagDict = TypedDict(
-    "ResourceTagDict",
-    {
-        "ResourceTagKey": "Required[str]",
-        "ResourceTagValue": "Required[str]",
-    },
-    total=False,
-)
 
-RuleRetentionPeriodDict = TypedDict(
-    "RuleRetentionPeriodDict",
-    {
-        "RetentionPeriodUnit": "Required[Literal['DAYS']]",
-        "RetentionPeriodValue": "Required[int]",
-    },
-    total=False,
-)
+class ResourceTagDict(TypedDict, total=False):
+    """ResourceTag as a plain dict: The resource tag of the rule."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    ResourceTagKey: Required[str]
+    """The tag key of the resource."""
+    ResourceTagValue: Required[str]
+    """The tag value of the resource"""
 
-UnlockDelayDict = TypedDict(
-    "UnlockDelayDict",
-    {
-        "UnlockDelayUnit": "Literal['DAYS']",
-        "UnlockDelayValue": "int",
-    },
-    total=False,
-)
 
+class RuleRetentionPeriodDict(TypedDict, total=False):
+    """RuleRetentionPeriod as a plain dict: The retention period of the rule."""
+
+    RetentionPeriodUnit: Required[Literal["DAYS"]]
+    """The retention period unit of the rule"""
+    RetentionPeriodValue: Required[int]
+    """The retention period value of the rule."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: Metadata of a retention rule, consisting of a key-value pair."""
+
+    Key: Required[str]
+    """A unique identifier for the tag."""
+    Value: Required[str]
+    """String which you can use to describe or define the tag."""
+
+
+class UnlockDelayDict(TypedDict, total=False):
+    """UnlockDelay as a plain dict."""
+
+    UnlockDelayUnit: Literal["DAYS"]
+    """The unit of time in which to measure the unlock delay. Currently, the unlock delay can be
+    measure only in days."""
+    UnlockDelayValue: int
+    """The unlock delay period, measured in the unit specified for UnlockDelayUnit."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Rbin::Rule",
     schema_file="aws-rbin-rule.json",
@@ -111,17 +118,10 @@ METADATA = _TypeMetadata(
         "/LockConfiguration/UnlockDelayValue",
         "/LockConfiguration/UnlockDelayUnit",
     ),
-    conditional_create_only=(),
     unordered_arrays=("/ExcludeResourceTags", "/ResourceTags", "/Tags"),
     required=("RetentionPeriod", "ResourceType"),
     list_required=("ResourceType",),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -131,117 +131,35 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ResourceTag": {
-            "additionalProperties": False,
-            "properties": {
-                "ResourceTagKey": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^[\\S\\s]{1,128}$",
-                    "type": "string",
-                },
-                "ResourceTagValue": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^[\\S\\s]{0,256}$",
-                    "type": "string",
-                },
-            },
-            "required": ["ResourceTagKey", "ResourceTagValue"],
-            "type": "object",
-        },
-        "RetentionPeriod": {
-            "additionalProperties": False,
-            "properties": {
-                "RetentionPeriodUnit": {"enum": ["DAYS"], "type": "string"},
-                "RetentionPeriodValue": {"maximum": 3650, "minimum": 1, "type": "integer"},
-            },
-            "required": ["RetentionPeriodValue", "RetentionPeriodUnit"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "UnlockDelay": {
-            "additionalProperties": False,
-            "properties": {
-                "UnlockDelayUnit": {"enum": ["DAYS"], "type": "string"},
-                "UnlockDelayValue": {"maximum": 30, "minimum": 7, "type": "integer"},
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"maxLength": 1011, "minLength": 0, "type": "string"},
-        "Description": {"maxLength": 255, "pattern": "^[\\S ]{0,255}$", "type": "string"},
-        "ExcludeResourceTags": {
-            "items": {"$ref": "#/definitions/ResourceTag"},
-            "maxItems": 5,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "Identifier": {"pattern": "[0-9a-zA-Z]{11}", "type": "string"},
-        "LockConfiguration": {"$ref": "#/definitions/UnlockDelay"},
-        "LockState": {"pattern": "locked|pending_unlock|unlocked", "type": "string"},
-        "ResourceTags": {
-            "items": {"$ref": "#/definitions/ResourceTag"},
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "ResourceType": {"enum": ["EBS_SNAPSHOT", "EC2_IMAGE", "EBS_VOLUME"], "type": "string"},
-        "RetentionPeriod": {"$ref": "#/definitions/RetentionPeriod"},
-        "Status": {"pattern": "pending|available", "type": "string"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 200,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": True,
-        },
-    },
-    "required": ["RetentionPeriod", "ResourceType"],
-}
-
 
 class Rule(_Resource):
     """AWS::Rbin::Rule: Resource Type definition for AWS::Rbin::Rule
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Also identified by: Identifier.
+    Replaced when any of these change (create-only): ResourceType.
+    Write-only (sent to AWS, never read back): LockConfiguration,
+    LockConfiguration.UnlockDelayValue, LockConfiguration.UnlockDelayUnit.
+    Read-only attributes (known once deployed): Arn, Identifier, LockState.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-rbin-rule.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
     props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "RuleProps")
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "RuleAttributes")
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "rule.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Rule Arn is unique for each rule."""
     Identifier: str
+    """The unique ID of the retention rule."""
     LockState: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The lock state for the retention rule."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     ExcludeResourceTags: list[ResourceTagDict]
     LockConfiguration: UnlockDelayDict
@@ -251,35 +169,44 @@ class Rule(_Resource):
     Status: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ResourceType: Literal["EBS_SNAPSHOT", "EC2_IMAGE", "EBS_VOLUME"],
+        RetentionPeriod: RuleRetentionPeriod | RuleRetentionPeriodDict,
+        Description: str | None = None,
+        ExcludeResourceTags: list[ResourceTag | ResourceTagDict] | None = None,
+        LockConfiguration: UnlockDelay | UnlockDelayDict | None = None,
+        ResourceTags: list[ResourceTag | ResourceTagDict] | None = None,
+        Status: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Rbin::Rule; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ResourceType: Literal["EBS_SNAPSHOT", "EC2_IMAGE", "EBS_VOLUME"],
-            RetentionPeriod: RuleRetentionPeriod | RuleRetentionPeriodDict,
-            Description: str | None = None,
-            ExcludeResourceTags: list[ResourceTag | ResourceTagDict] | None = None,
-            LockConfiguration: UnlockDelay | UnlockDelayDict | None = None,
-            ResourceTags: list[ResourceTag | ResourceTagDict] | None = None,
-            Status: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Rbin::Rule; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ResourceType: The resource type retained by the retention rule. Create-only: changing it
+                replaces the resource. Required.
+            RetentionPeriod: Information about the retention period for which the retention rule is
+                to retain resources. Required.
             Description: The description of the retention rule.
-            ExcludeResourceTags: Information about the exclude resource tags used to identify resources that are excluded by the retention rule.
-            LockConfiguration: Information about the retention rule lock configuration.
-            ResourceTags: Information about the resource tags used to identify resources that are retained by the retention rule.
-            ResourceType: The resource type retained by the retention rule.
-            RetentionPeriod: Information about the retention period for which the retention rule is to retain resources.
-            Status: The state of the retention rule.
+            ExcludeResourceTags: Information about the exclude resource tags used to identify
+                resources that are excluded by the retention rule.
+            LockConfiguration: Information about the retention rule lock configuration. Write-only:
+                sent to AWS, never read back.
+            ResourceTags: Information about the resource tags used to identify resources that are
+                retained by the retention rule.
+            Status: The state of the retention rule. Only retention rules that are in the available
+                state retain resources.
             Tags: Information about the tags assigned to the retention rule.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

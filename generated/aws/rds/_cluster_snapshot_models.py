@@ -7,9 +7,10 @@ Imported on first use by cluster_snapshot.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ClusterSnapshotAttributes",
@@ -22,32 +23,115 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key name of the tag.")]
+    Value: Annotated[str, Field(description="The value for the tag.")]
 
 
 class ClusterSnapshotAttributes(DeferredModel):
-    AllocatedStorage: int | None = None
-    AvailabilityZones: list[str] | None = None
-    ClusterCreateTime: str | None = None
-    DBClusterSnapshotArn: str | None = None
-    DbClusterResourceId: str | None = None
-    Engine: str | None = None
-    EngineMode: str | None = None
-    EngineVersion: str | None = None
-    IAMDatabaseAuthenticationEnabled: bool | None = None
-    KmsKeyId: str | None = None
-    LicenseModel: str | None = None
-    MasterUsername: str | None = None
-    Port: int | None = None
-    SnapshotCreateTime: str | None = None
-    SnapshotType: str | None = None
-    Status: str | None = None
-    StorageEncrypted: bool | None = None
-    VpcId: str | None = None
+    """
+    The read-only attributes of a AWS::RDS::ClusterSnapshot, set by AWS.
+    """
+
+    AllocatedStorage: Annotated[
+        int | None,
+        Field(
+            description="The allocated storage size of the DB cluster snapshot in gibibytes (GiB)."
+        ),
+    ] = None
+    AvailabilityZones: Annotated[
+        list[str] | None,
+        Field(
+            description="The list of Availability Zones where instances in the DB cluster snapshot can be restored."
+        ),
+    ] = None
+    ClusterCreateTime: Annotated[
+        str | None,
+        Field(
+            description="The time when the DB cluster was created, in Universal Coordinated Time (UTC)."
+        ),
+    ] = None
+    DBClusterSnapshotArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) for the DB cluster snapshot.")
+    ] = None
+    DbClusterResourceId: Annotated[
+        str | None,
+        Field(
+            description="The resource ID of the DB cluster that this DB cluster snapshot was created from."
+        ),
+    ] = None
+    Engine: Annotated[
+        str | None,
+        Field(description="The name of the database engine for this DB cluster snapshot."),
+    ] = None
+    EngineMode: Annotated[
+        str | None,
+        Field(description="The engine mode of the database engine for this DB cluster snapshot."),
+    ] = None
+    EngineVersion: Annotated[
+        str | None,
+        Field(description="The version of the database engine for this DB cluster snapshot."),
+    ] = None
+    IAMDatabaseAuthenticationEnabled: Annotated[
+        bool | None,
+        Field(
+            description="Indicates whether mapping of AWS IAM accounts to database accounts is enabled."
+        ),
+    ] = None
+    KmsKeyId: Annotated[
+        str | None,
+        Field(
+            description="If StorageEncrypted is true, the AWS KMS key identifier for the encrypted DB cluster snapshot."
+        ),
+    ] = None
+    LicenseModel: Annotated[
+        str | None, Field(description="The license model information for this DB cluster snapshot.")
+    ] = None
+    MasterUsername: Annotated[
+        str | None, Field(description="The master username for this DB cluster snapshot.")
+    ] = None
+    Port: Annotated[
+        int | None,
+        Field(
+            description="The port that the DB cluster was listening on at the time of the snapshot."
+        ),
+    ] = None
+    SnapshotCreateTime: Annotated[
+        str | None,
+        Field(
+            description="The time when the snapshot was taken, in Universal Coordinated Time (UTC)."
+        ),
+    ] = None
+    SnapshotType: Annotated[
+        str | None, Field(description="The type of the DB cluster snapshot.")
+    ] = None
+    Status: Annotated[str | None, Field(description="The status of this DB cluster snapshot.")] = (
+        None
+    )
+    StorageEncrypted: Annotated[
+        bool | None, Field(description="Indicates whether the DB cluster snapshot is encrypted.")
+    ] = None
+    VpcId: Annotated[
+        str | None, Field(description="The VPC ID associated with the DB cluster snapshot.")
+    ] = None
 
 
 class ClusterSnapshotProps(DeferredModel):
-    DBClusterIdentifier: str
-    DBClusterSnapshotIdentifier: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::RDS::ClusterSnapshot.
+    """
+
+    DBClusterIdentifier: Annotated[
+        str,
+        Field(
+            description="The identifier of the DB cluster to create a snapshot for. Create-only: changing it replaces the resource."
+        ),
+    ]
+    DBClusterSnapshotIdentifier: Annotated[
+        str,
+        Field(
+            description="The identifier for the DB cluster snapshot. Must contain from 1 to 63 letters, numbers, or hyphens. First character must be a letter. Can't end with a hyphen or contain two consecutive hyphens. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None, Field(description="The tags to be assigned to the DB cluster snapshot.")
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by custom_db_engine_version.py, which re-exports every nam
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "CustomDBEngineVersionAttributes",
@@ -20,30 +20,108 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    Metadata assigned to an Amazon RDS resource consisting of a key-value pair. For more information, see [Tagging Amazon RDS resources](https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_Tagging.html) in the *Amazon RDS User Guide* or [Tagging Amazon Aurora and Amazon RDS resources](https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/USER_Tagging.html) in the *Amazon Aurora User Guide*.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str | None = None
+    Key: Annotated[
+        str,
+        Field(
+            description="A key is the required name of the tag. The string value can be from 1 to 128 Unicode characters in length and can't be prefixed with ``aws:`` or ``rds:``. The string can only contain only the set of Unicode letters, digits, white-space, '_', '.', ':', '/', '=', '+', '-', '@' (Java regex: \"^([\\\\p{L}\\\\p{Z}\\\\p{N}_.:/=+\\\\-@]*)$\")."
+        ),
+    ]
+    Value: Annotated[
+        str | None,
+        Field(
+            description="A value is the optional value of the tag. The string value can be from 1 to 256 Unicode characters in length and can't be prefixed with ``aws:`` or ``rds:``. The string can only contain only the set of Unicode letters, digits, white-space, '_', '.', ':', '/', '=', '+', '-', '@' (Java regex: \"^([\\\\p{L}\\\\p{Z}\\\\p{N}_.:/=+\\\\-@]*)$\")."
+        ),
+    ] = None
 
 
 class CustomDBEngineVersionAttributes(DeferredModel):
-    DBEngineVersionArn: str | None = None
+    """
+    The read-only attributes of a AWS::RDS::CustomDBEngineVersion, set by AWS.
+    """
+
+    DBEngineVersionArn: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class CustomDBEngineVersionProps(DeferredModel):
-    DatabaseInstallationFiles: list[str] | None = None
-    DatabaseInstallationFilesS3BucketName: str | None = None
-    DatabaseInstallationFilesS3Prefix: str | None = None
-    Description: str | None = None
-    Engine: str
-    EngineVersion: str
-    ImageId: str | None = None
-    KMSKeyId: str | None = None
-    Manifest: str | None = None
-    SourceCustomDbEngineVersionIdentifier: str | None = None
-    Status: (
-        Literal["available", "inactive", "inactive-except-restore", "pending-validation"] | None
-    ) = None
-    Tags: list[Tag] | None = None
-    UseAwsProvidedLatestImage: bool | None = None
+    """
+    The properties a program declares for a AWS::RDS::CustomDBEngineVersion.
+    """
+
+    DatabaseInstallationFiles: Annotated[
+        list[str] | None,
+        Field(description="Type: list[str]. Create-only: changing it replaces the resource."),
+    ] = None
+    DatabaseInstallationFilesS3BucketName: Annotated[
+        str | None,
+        Field(
+            description="The name of an Amazon S3 bucket that contains database installation files for your CEV. For example, a valid bucket name is ``my-custom-installation-files``. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    DatabaseInstallationFilesS3Prefix: Annotated[
+        str | None,
+        Field(
+            description="The Amazon S3 directory that contains the database installation files for your CEV. For example, a valid bucket name is ``123456789012/cev1``. If this setting isn't specified, no prefix is assumed. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Description: Annotated[
+        str | None, Field(description="An optional description of your CEV.")
+    ] = None
+    Engine: Annotated[
+        str,
+        Field(
+            description="The database engine to use for your custom engine version (CEV). Valid values: + ``custom-oracle-ee`` + ``custom-oracle-ee-cdb`` + ``sqlserver-dev-ee`` + ``sqlserver-ee`` + ``sqlserver-se`` Create-only: changing it replaces the resource."
+        ),
+    ]
+    EngineVersion: Annotated[
+        str,
+        Field(
+            description="The name of your CEV. The name format is ``major version.customized_string``. For example, a valid CEV name is ``19.my_cev1``. This setting is required for RDS Custom for Oracle, but optional for Amazon RDS. The combination of ``Engine`` and ``EngineVersion`` is unique per customer per Region. *Constraints:* Minimum length is 1. Maximum length is 60. *Pattern:*``^[a-z0-9_.-]{1,60$``} Create-only: changing it replaces the resource."
+        ),
+    ]
+    ImageId: Annotated[
+        str | None,
+        Field(
+            description="A value that indicates the ID of the AMI. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    KMSKeyId: Annotated[
+        str | None,
+        Field(
+            description="The AWS KMS key identifier for an encrypted CEV. A symmetric encryption KMS key is required for RDS Custom, but optional for Amazon RDS. If you have an existing symmetric encryption KMS key in your account, you can use it with RDS Custom. No further action is necessary. If you don't already have a symmetric encryption KMS key in your account, follow the instructions in [Creating a symmetric encryption KMS key](https://docs.aws.amazon.com/kms/latest/developerguide/create-keys.html#create-symmetric-cmk) in the *Key Management Service Developer Guide*. You can choose the same symmetric encryption key when you create a CEV and a DB instance, or choose different keys. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Manifest: Annotated[
+        str | None,
+        Field(
+            description="The CEV manifest, which is a JSON document that describes the installation .zip files stored in Amazon S3. Specify the name/value pairs in a file or a quoted string. RDS Custom applies the patches in the order in which they are listed. The following JSON fields are valid: + MediaImportTemplateVersion Version of the CEV manifest. The date is in the format YYYY-MM-DD. + databaseInstallationFileNames Ordered list of installation files for the CEV. + opatchFileNames Ordered list of OPatch installers used for the Oracle DB engine. + psuRuPatchFileNames The PSU and RU patches for this CEV. + OtherPatchFileNames The patches that are not in the list of PSU and RU patches. Amazon RDS applies these patches after applying the PSU and RU patches. For more information, see [Creating the CEV manifest](https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/custom-cev.html#custom-cev.preparing.manifest) in the *Amazon RDS User Guide*. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    SourceCustomDbEngineVersionIdentifier: Annotated[
+        str | None,
+        Field(
+            description="The ARN of a CEV to use as a source for creating a new CEV. You can specify a different Amazon Machine Imagine (AMI) by using either ``Source`` or ``UseAwsProvidedLatestImage``. You can't specify a different JSON manifest when you specify ``SourceCustomDbEngineVersionIdentifier``. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Status: Annotated[
+        Literal["available", "inactive", "inactive-except-restore", "pending-validation"] | None,
+        Field(description="A value that indicates the status of a custom engine version (CEV)."),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(
+            description="A list of tags. For more information, see [Tagging Amazon RDS Resources](https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_Tagging.html) in the *Amazon RDS User Guide.*"
+        ),
+    ] = None
+    UseAwsProvidedLatestImage: Annotated[
+        bool | None,
+        Field(
+            description="Specifies whether to use the latest service-provided Amazon Machine Image (AMI) for the CEV. If you specify ``UseAwsProvidedLatestImage``, you can't also specify ``ImageId``. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None

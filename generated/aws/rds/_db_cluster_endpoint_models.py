@@ -7,10 +7,10 @@ Imported on first use by db_cluster_endpoint.py, which re-exports every name her
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "DBClusterEndpointAttributes",
@@ -23,22 +23,63 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key name of the tag.")]
+    Value: Annotated[str, Field(description="The value for the tag.")]
 
 
 class DBClusterEndpointAttributes(DeferredModel):
-    DBClusterEndpointArn: str | None = None
-    DBClusterEndpointResourceIdentifier: str | None = None
-    Endpoint: str | None = None
-    EndpointType: str | None = None
-    Status: str | None = None
+    """
+    The read-only attributes of a AWS::RDS::DBClusterEndpoint, set by AWS.
+    """
+
+    DBClusterEndpointArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) for the DB cluster endpoint.")
+    ] = None
+    DBClusterEndpointResourceIdentifier: Annotated[
+        str | None,
+        Field(
+            description="A unique system-generated identifier for an endpoint. It remains the same for the whole life of the endpoint."
+        ),
+    ] = None
+    Endpoint: Annotated[str | None, Field(description="The DNS address of the endpoint.")] = None
+    EndpointType: Annotated[
+        str | None, Field(description="The endpoint classification returned by Amazon RDS.")
+    ] = None
+    Status: Annotated[str | None, Field(description="The current status of the endpoint.")] = None
 
 
 class DBClusterEndpointProps(DeferredModel):
-    CustomEndpointType: Literal["READER", "WRITER", "ANY"]
-    DBClusterEndpointIdentifier: str
-    DBClusterIdentifier: str
-    ExcludedMembers: list[str] | None = None
-    StaticMembers: list[str] | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::RDS::DBClusterEndpoint.
+    """
+
+    CustomEndpointType: Annotated[
+        Literal["READER", "WRITER", "ANY"], Field(description="The type of the custom endpoint.")
+    ]
+    DBClusterEndpointIdentifier: Annotated[
+        str,
+        Field(
+            description="The identifier to use for the new endpoint. This parameter is stored as a lowercase string. Create-only: changing it replaces the resource."
+        ),
+    ]
+    DBClusterIdentifier: Annotated[
+        str,
+        Field(
+            description="The DB cluster identifier of the DB cluster associated with the endpoint. This parameter is stored as a lowercase string. Create-only: changing it replaces the resource."
+        ),
+    ]
+    ExcludedMembers: Annotated[
+        list[str] | None,
+        Field(
+            description="List of DB instance identifiers that aren't part of the custom endpoint group. All other eligible instances are reachable through the custom endpoint. Only relevant if the list of static members is empty. Once either member list is set, it can be changed or replaced by the other list, but both lists cannot be removed in place; removing them requires replacing the endpoint."
+        ),
+    ] = None
+    StaticMembers: Annotated[
+        list[str] | None,
+        Field(
+            description="List of DB instance identifiers that are part of the custom endpoint group. Once either member list is set, it can be changed or replaced by the other list, but both lists cannot be removed in place; removing them requires replacing the endpoint."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None, Field(description="The tags to be assigned to the DB cluster endpoint.")
+    ] = None

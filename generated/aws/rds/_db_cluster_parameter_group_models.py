@@ -7,10 +7,10 @@ Imported on first use by db_cluster_parameter_group.py, which re-exports every n
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "DBClusterParameterGroupAttributes",
@@ -20,20 +20,57 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    Metadata assigned to an Amazon RDS resource consisting of a key-value pair. For more information, see [Tagging Amazon RDS resources](https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_Tagging.html) in the *Amazon RDS User Guide* or [Tagging Amazon Aurora and Amazon RDS resources](https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/USER_Tagging.html) in the *Amazon Aurora User Guide*.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str | None = None
+    Key: Annotated[
+        str,
+        Field(
+            description="A key is the required name of the tag. The string value can be from 1 to 128 Unicode characters in length and can't be prefixed with ``aws:`` or ``rds:``. The string can only contain only the set of Unicode letters, digits, white-space, '_', '.', ':', '/', '=', '+', '-', '@' (Java regex: \"^([\\\\p{L}\\\\p{Z}\\\\p{N}_.:/=+\\\\-@]*)$\")."
+        ),
+    ]
+    Value: Annotated[
+        str | None,
+        Field(
+            description="A value is the optional value of the tag. The string value can be from 1 to 256 Unicode characters in length and can't be prefixed with ``aws:`` or ``rds:``. The string can only contain only the set of Unicode letters, digits, white-space, '_', '.', ':', '/', '=', '+', '-', '@' (Java regex: \"^([\\\\p{L}\\\\p{Z}\\\\p{N}_.:/=+\\\\-@]*)$\")."
+        ),
+    ] = None
 
 
 class DBClusterParameterGroupAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::RDS::DBClusterParameterGroup, set by AWS.
+    """
 
 
 class DBClusterParameterGroupProps(DeferredModel):
-    DBClusterParameterGroupName: str | None = None
-    Description: str
-    Family: str
-    Parameters: dict[str, Any] | str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::RDS::DBClusterParameterGroup.
+    """
+
+    DBClusterParameterGroupName: Annotated[
+        str | None,
+        Field(
+            description="The name of the DB cluster parameter group. Constraints: + Must not match the name of an existing DB cluster parameter group. This value is stored as a lowercase string. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Description: Annotated[
+        str,
+        Field(
+            description="The description for the DB cluster parameter group. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Family: Annotated[
+        str,
+        Field(
+            description='The DB cluster parameter group family name. A DB cluster parameter group can be associated with one and only one DB cluster parameter group family, and can be applied only to a DB cluster running a database engine and engine version compatible with that DB cluster parameter group family. *Aurora MySQL* Example: ``aurora-mysql5.7``, ``aurora-mysql8.0`` *Aurora PostgreSQL* Example: ``aurora-postgresql14`` *RDS for MySQL* Example: ``mysql8.0`` *RDS for PostgreSQL* Example: ``postgres13`` To list all of the available parameter group families for a DB engine, use the following command: ``aws rds describe-db-engine-versions --query "DBEngineVersions[].DBParameterGroupFamily" --engine <engine>`` For example, to list all of the available parameter group families for the Aurora PostgreSQL DB engine, use the following command: ``aws rds describe-db-engine-versions --query "DBEngineVersions[].DBParameterGroupFamily" --engine aurora-postgresql`` The output contains duplicates. The following are the valid DB engine values: + ``aurora-mysql`` + ``aurora-postgresql`` + ``mysql`` + ``postgres`` Create-only: changing it replaces the resource.'
+        ),
+    ]
+    Parameters: Annotated[dict[str, Any] | str, Field(description="Type: dict[str, Any] | str.")]
+    Tags: Annotated[
+        list[Tag] | None, Field(description="Tags to assign to the DB cluster parameter group.")
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by db_parameter_group.py, which re-exports every name here
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "DBParameterGroupAttributes",
@@ -20,20 +20,61 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    Metadata assigned to an Amazon RDS resource consisting of a key-value pair. For more information, see [Tagging Amazon RDS resources](https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_Tagging.html) in the *Amazon RDS User Guide* or [Tagging Amazon Aurora and Amazon RDS resources](https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/USER_Tagging.html) in the *Amazon Aurora User Guide*.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str | None = None
+    Key: Annotated[
+        str,
+        Field(
+            description="A key is the required name of the tag. The string value can be from 1 to 128 Unicode characters in length and can't be prefixed with ``aws:`` or ``rds:``. The string can only contain only the set of Unicode letters, digits, white-space, '_', '.', ':', '/', '=', '+', '-', '@' (Java regex: \"^([\\\\p{L}\\\\p{Z}\\\\p{N}_.:/=+\\\\-@]*)$\")."
+        ),
+    ]
+    Value: Annotated[
+        str | None,
+        Field(
+            description="A value is the optional value of the tag. The string value can be from 1 to 256 Unicode characters in length and can't be prefixed with ``aws:`` or ``rds:``. The string can only contain only the set of Unicode letters, digits, white-space, '_', '.', ':', '/', '=', '+', '-', '@' (Java regex: \"^([\\\\p{L}\\\\p{Z}\\\\p{N}_.:/=+\\\\-@]*)$\")."
+        ),
+    ] = None
 
 
 class DBParameterGroupAttributes(DeferredModel):
-    DBParameterGroupArn: str | None = None
+    """
+    The read-only attributes of a AWS::RDS::DBParameterGroup, set by AWS.
+    """
+
+    DBParameterGroupArn: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class DBParameterGroupProps(DeferredModel):
-    DBParameterGroupName: str | None = None
-    Description: str
-    Family: str
-    Parameters: dict[str, Any] | str | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::RDS::DBParameterGroup.
+    """
+
+    DBParameterGroupName: Annotated[
+        str | None,
+        Field(
+            description="The name of the DB parameter group. Constraints: + Must be 1 to 255 letters, numbers, or hyphens. + First character must be a letter + Can't end with a hyphen or contain two consecutive hyphens If you don't specify a value for ``DBParameterGroupName`` property, a name is automatically created for the DB parameter group. This value is stored as a lowercase string. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Description: Annotated[
+        str,
+        Field(
+            description="Provides the customer-specified description for this DB parameter group. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Family: Annotated[
+        str,
+        Field(
+            description='The DB parameter group family name. A DB parameter group can be associated with one and only one DB parameter group family, and can be applied only to a DB instance running a database engine and engine version compatible with that DB parameter group family. To list all of the available parameter group families for a DB engine, use the following command: ``aws rds describe-db-engine-versions --query "DBEngineVersions[].DBParameterGroupFamily" --engine <engine>`` For example, to list all of the available parameter group families for the MySQL DB engine, use the following command: ``aws rds describe-db-engine-versions --query "DBEngineVersions[].DBParameterGroupFamily" --engine mysql`` The output contains duplicates. The following are the valid DB engine values: + ``aurora-mysql`` + ``aurora-postgresql`` + ``db2-ae`` + ``db2-ce`` + ``db2-se`` + ``mysql`` + ``oracle-ee`` + ``oracle-ee-cdb`` + ``oracle-se2`` + ``oracle-se2-cdb`` + ``postgres`` + ``sqlserver-ee`` + ``sqlserver-se`` + ``sqlserver-ex`` + ``sqlserver-web`` Create-only: changing it replaces the resource.'
+        ),
+    ]
+    Parameters: Annotated[
+        dict[str, Any] | str | None, Field(description="Type: dict[str, Any] | str.")
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None, Field(description="Tags to assign to the DB parameter group.")
+    ] = None

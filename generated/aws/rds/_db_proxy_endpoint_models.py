@@ -7,10 +7,10 @@ Imported on first use by db_proxy_endpoint.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "DBProxyEndpointAttributes",
@@ -23,22 +23,83 @@ class TagFormat(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str | None = None
-    Value: str | None = None
+    Key: Annotated[
+        str | None,
+        Field(description="Pattern: (\\w|\\d|\\s|\\\\|-|\\.:=+-)* Length: at most 128 characters."),
+    ] = None
+    Value: Annotated[
+        str | None,
+        Field(description="Pattern: (\\w|\\d|\\s|\\\\|-|\\.:=+-)* Length: at most 128 characters."),
+    ] = None
 
 
 class DBProxyEndpointAttributes(DeferredModel):
-    DBProxyEndpointArn: str | None = None
-    Endpoint: str | None = None
-    IsDefault: bool | None = None
-    VpcId: str | None = None
+    """
+    The read-only attributes of a AWS::RDS::DBProxyEndpoint, set by AWS.
+    """
+
+    DBProxyEndpointArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) for the DB proxy endpoint.")
+    ] = None
+    Endpoint: Annotated[
+        str | None,
+        Field(
+            description="The endpoint that you can use to connect to the DB proxy. You include the endpoint value in the connection string for a database client application."
+        ),
+    ] = None
+    IsDefault: Annotated[
+        bool | None,
+        Field(
+            description="A value that indicates whether this endpoint is the default endpoint for the associated DB proxy. Default DB proxy endpoints always have read/write capability. Other endpoints that you associate with the DB proxy can be either read/write or read-only."
+        ),
+    ] = None
+    VpcId: Annotated[
+        str | None, Field(description="VPC ID to associate with the new DB proxy endpoint.")
+    ] = None
 
 
 class DBProxyEndpointProps(DeferredModel):
-    DBProxyEndpointName: str
-    DBProxyName: str
-    EndpointNetworkType: Literal["IPV4", "IPV6", "DUAL"] | None = None
-    Tags: list[TagFormat] | None = None
-    TargetRole: Literal["READ_WRITE", "READ_ONLY"] | None = None
-    VpcSecurityGroupIds: list[str] | None = None
-    VpcSubnetIds: list[str]
+    """
+    The properties a program declares for a AWS::RDS::DBProxyEndpoint.
+    """
+
+    DBProxyEndpointName: Annotated[
+        str,
+        Field(
+            description="The identifier for the DB proxy endpoint. This name must be unique for all DB proxy endpoints owned by your AWS account in the specified AWS Region. Create-only: changing it replaces the resource."
+        ),
+    ]
+    DBProxyName: Annotated[
+        str,
+        Field(
+            description="The identifier for the proxy. This name must be unique for all proxies owned by your AWS account in the specified AWS Region. Create-only: changing it replaces the resource."
+        ),
+    ]
+    EndpointNetworkType: Annotated[
+        Literal["IPV4", "IPV6", "DUAL"] | None,
+        Field(
+            description="The network type of the DB proxy endpoint. The network type determines the IP version that the proxy endpoint supports. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[TagFormat] | None,
+        Field(
+            description="An optional set of key-value pairs to associate arbitrary data of your choosing with the DB proxy endpoint."
+        ),
+    ] = None
+    TargetRole: Annotated[
+        Literal["READ_WRITE", "READ_ONLY"] | None,
+        Field(
+            description="A value that indicates whether the DB proxy endpoint can be used for read/write or read-only operations."
+        ),
+    ] = None
+    VpcSecurityGroupIds: Annotated[
+        list[str] | None,
+        Field(description="VPC security group IDs to associate with the new DB proxy endpoint."),
+    ] = None
+    VpcSubnetIds: Annotated[
+        list[str],
+        Field(
+            description="VPC subnet IDs to associate with the new DB proxy endpoint. Create-only: changing it replaces the resource."
+        ),
+    ]

@@ -7,10 +7,10 @@ Imported on first use by db_proxy.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "AuthFormat",
@@ -24,8 +24,13 @@ class AuthFormat(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AuthScheme: Literal["SECRETS"] | None = None
-    ClientPasswordAuthType: (
+    AuthScheme: Annotated[
+        Literal["SECRETS"] | None,
+        Field(
+            description="The type of authentication that the proxy uses for connections from the proxy to the underlying database."
+        ),
+    ] = None
+    ClientPasswordAuthType: Annotated[
         Literal[
             "MYSQL_NATIVE_PASSWORD",
             "MYSQL_CACHING_SHA2_PASSWORD",
@@ -33,38 +38,140 @@ class AuthFormat(DeferredModel):
             "POSTGRES_MD5",
             "SQL_SERVER_AUTHENTICATION",
         ]
-        | None
-    ) = None
-    Description: str | None = None
-    IAMAuth: Literal["DISABLED", "REQUIRED", "ENABLED"] | None = None
-    SecretArn: str | None = None
+        | None,
+        Field(
+            description="The type of authentication the proxy uses for connections from clients."
+        ),
+    ] = None
+    Description: Annotated[
+        str | None,
+        Field(
+            description="A user-specified description about the authentication used by a proxy to log in as a specific database user."
+        ),
+    ] = None
+    IAMAuth: Annotated[
+        Literal["DISABLED", "REQUIRED", "ENABLED"] | None,
+        Field(
+            description="Whether to require or disallow Amazon Web Services Identity and Access Management (IAM) authentication for connections to the proxy. The ENABLED value is valid only for proxies with RDS for Microsoft SQL Server."
+        ),
+    ] = None
+    SecretArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) representing the secret that the proxy uses to authenticate to the RDS DB instance or Aurora DB cluster. These secrets are stored within Amazon Secrets Manager."
+        ),
+    ] = None
 
 
 class TagFormat(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str | None = None
-    Value: str | None = None
+    Key: Annotated[
+        str | None,
+        Field(description="Pattern: (\\w|\\d|\\s|\\\\|-|\\.:=+-)* Length: at most 128 characters."),
+    ] = None
+    Value: Annotated[
+        str | None,
+        Field(description="Pattern: (\\w|\\d|\\s|\\\\|-|\\.:=+-)* Length: at most 128 characters."),
+    ] = None
 
 
 class DBProxyAttributes(DeferredModel):
-    DBProxyArn: str | None = None
-    Endpoint: str | None = None
-    VpcId: str | None = None
+    """
+    The read-only attributes of a AWS::RDS::DBProxy, set by AWS.
+    """
+
+    DBProxyArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) for the proxy.")
+    ] = None
+    Endpoint: Annotated[
+        str | None,
+        Field(
+            description="The endpoint that you can use to connect to the proxy. You include the endpoint value in the connection string for a database client application."
+        ),
+    ] = None
+    VpcId: Annotated[
+        str | None, Field(description="VPC ID to associate with the new DB proxy.")
+    ] = None
 
 
 class DBProxyProps(DeferredModel):
-    Auth: list[AuthFormat] | None = None
-    DBProxyName: str
-    DebugLogging: bool | None = None
-    DefaultAuthScheme: Literal["IAM_AUTH", "NONE"] | None = None
-    EndpointNetworkType: Literal["IPV4", "IPV6", "DUAL"] | None = None
-    EngineFamily: Literal["MYSQL", "POSTGRESQL", "SQLSERVER"]
-    IdleClientTimeout: int | None = None
-    RequireTLS: bool | None = None
-    RoleArn: str
-    Tags: list[TagFormat] | None = None
-    TargetConnectionNetworkType: Literal["IPV4", "IPV6"] | None = None
-    VpcSecurityGroupIds: list[str] | None = None
-    VpcSubnetIds: list[str]
+    """
+    The properties a program declares for a AWS::RDS::DBProxy.
+    """
+
+    Auth: Annotated[
+        list[AuthFormat] | None,
+        Field(description="The authorization mechanism that the proxy uses."),
+    ] = None
+    DBProxyName: Annotated[
+        str,
+        Field(
+            description="The identifier for the proxy. This name must be unique for all proxies owned by your AWS account in the specified AWS Region. Create-only: changing it replaces the resource."
+        ),
+    ]
+    DebugLogging: Annotated[
+        bool | None,
+        Field(
+            description="Whether the proxy includes detailed information about SQL statements in its logs."
+        ),
+    ] = None
+    DefaultAuthScheme: Annotated[
+        Literal["IAM_AUTH", "NONE"] | None,
+        Field(
+            description="The default authentication scheme that the proxy uses for client connections to the proxy and connections from the proxy to the underlying database."
+        ),
+    ] = None
+    EndpointNetworkType: Annotated[
+        Literal["IPV4", "IPV6", "DUAL"] | None,
+        Field(
+            description="The network type of the DB proxy endpoint. The network type determines the IP version that the proxy endpoint supports. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    EngineFamily: Annotated[
+        Literal["MYSQL", "POSTGRESQL", "SQLSERVER"],
+        Field(
+            description="The kinds of databases that the proxy can connect to. Create-only: changing it replaces the resource."
+        ),
+    ]
+    IdleClientTimeout: Annotated[
+        int | None,
+        Field(
+            description="The number of seconds that a connection to the proxy can be inactive before the proxy disconnects it."
+        ),
+    ] = None
+    RequireTLS: Annotated[
+        bool | None,
+        Field(
+            description="A Boolean parameter that specifies whether Transport Layer Security (TLS) encryption is required for connections to the proxy."
+        ),
+    ] = None
+    RoleArn: Annotated[
+        str,
+        Field(
+            description="The Amazon Resource Name (ARN) of the IAM role that the proxy uses to access secrets in AWS Secrets Manager."
+        ),
+    ]
+    Tags: Annotated[
+        list[TagFormat] | None,
+        Field(
+            description="An optional set of key-value pairs to associate arbitrary data of your choosing with the proxy."
+        ),
+    ] = None
+    TargetConnectionNetworkType: Annotated[
+        Literal["IPV4", "IPV6"] | None,
+        Field(
+            description="The network type that the proxy uses to connect to the target database. The network type determines the IP version that the proxy uses for connections to the database. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    VpcSecurityGroupIds: Annotated[
+        list[str] | None,
+        Field(description="VPC security group IDs to associate with the new proxy."),
+    ] = None
+    VpcSubnetIds: Annotated[
+        list[str],
+        Field(
+            description="VPC subnet IDs to associate with the new proxy. Create-only: changing it replaces the resource."
+        ),
+    ]

@@ -7,10 +7,10 @@ Imported on first use by db_proxy_target_group.py, which re-exports every name h
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ConnectionPoolConfigurationInfoFormat",
@@ -24,29 +24,85 @@ class ConnectionPoolConfigurationInfoFormat(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ConnectionBorrowTimeout: int | None = None
-    InitQuery: str | None = None
-    MaxConnectionsPercent: int | None = None
-    MaxIdleConnectionsPercent: int | None = None
-    SessionPinningFilters: list[str] | None = None
+    ConnectionBorrowTimeout: Annotated[
+        int | None,
+        Field(
+            description="The number of seconds for a proxy to wait for a connection to become available in the connection pool."
+        ),
+    ] = None
+    InitQuery: Annotated[
+        str | None,
+        Field(
+            description="One or more SQL statements for the proxy to run when opening each new database connection."
+        ),
+    ] = None
+    MaxConnectionsPercent: Annotated[
+        int | None,
+        Field(
+            description="The maximum size of the connection pool for each target in a target group."
+        ),
+    ] = None
+    MaxIdleConnectionsPercent: Annotated[
+        int | None,
+        Field(
+            description="Controls how actively the proxy closes idle database connections in the connection pool."
+        ),
+    ] = None
+    SessionPinningFilters: Annotated[
+        list[str] | None,
+        Field(
+            description="Each item in the list represents a class of SQL operations that normally cause all later statements in a session using a proxy to be pinned to the same underlying database connection."
+        ),
+    ] = None
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with the DB proxy target group.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str | None = None
+    Key: Annotated[str, Field(description="The key name of the tag.")]
+    Value: Annotated[str | None, Field(description="The value for the tag.")] = None
 
 
 class DBProxyTargetGroupAttributes(DeferredModel):
-    TargetGroupArn: str | None = None
+    """
+    The read-only attributes of a AWS::RDS::DBProxyTargetGroup, set by AWS.
+    """
+
+    TargetGroupArn: Annotated[
+        str | None,
+        Field(description="The Amazon Resource Name (ARN) representing the target group."),
+    ] = None
 
 
 class DBProxyTargetGroupProps(DeferredModel):
-    ConnectionPoolConfigurationInfo: ConnectionPoolConfigurationInfoFormat | None = None
-    DBClusterIdentifiers: list[str] | None = None
-    DBInstanceIdentifiers: list[str] | None = None
-    DBProxyName: str
-    Tags: list[Tag] | None = None
-    TargetGroupName: Literal["default"]
+    """
+    The properties a program declares for a AWS::RDS::DBProxyTargetGroup.
+    """
+
+    ConnectionPoolConfigurationInfo: Annotated[
+        ConnectionPoolConfigurationInfoFormat | None,
+        Field(description="Type: ConnectionPoolConfigurationInfoFormatDict."),
+    ] = None
+    DBClusterIdentifiers: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
+    DBInstanceIdentifiers: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
+    DBProxyName: Annotated[
+        str,
+        Field(
+            description="The identifier for the proxy. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None
+    TargetGroupName: Annotated[
+        Literal["default"],
+        Field(
+            description="The identifier for the DBProxyTargetGroup Create-only: changing it replaces the resource."
+        ),
+    ]

@@ -7,8 +7,10 @@ Imported on first use by db_security_group_ingress.py, which re-exports every na
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "DBSecurityGroupIngressAttributes",
@@ -17,12 +19,20 @@ __all__ = [
 
 
 class DBSecurityGroupIngressProps(DeferredModel):
-    CIDRIP: str | None = None
-    DBSecurityGroupName: str
-    EC2SecurityGroupId: str | None = None
-    EC2SecurityGroupName: str | None = None
-    EC2SecurityGroupOwnerId: str | None = None
+    """
+    The properties a program declares for a AWS::RDS::DBSecurityGroupIngress.
+    """
+
+    CIDRIP: Annotated[str | None, Field(description="Type: str.")] = None
+    DBSecurityGroupName: Annotated[str, Field(description="Type: str.")]
+    EC2SecurityGroupId: Annotated[str | None, Field(description="Type: str.")] = None
+    EC2SecurityGroupName: Annotated[str | None, Field(description="Type: str.")] = None
+    EC2SecurityGroupOwnerId: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class DBSecurityGroupIngressAttributes(DeferredModel):
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::RDS::DBSecurityGroupIngress, set by AWS.
+    """
+
+    Id: Annotated[str | None, Field(description="Type: str.")] = None

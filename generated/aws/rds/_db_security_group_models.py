@@ -7,9 +7,10 @@ Imported on first use by db_security_group.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "DBSecurityGroupAttributes",
@@ -23,26 +24,38 @@ class Ingress(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CIDRIP: str | None = None
-    EC2SecurityGroupId: str | None = None
-    EC2SecurityGroupName: str | None = None
-    EC2SecurityGroupOwnerId: str | None = None
+    CIDRIP: Annotated[str | None, Field(description="Type: str.")] = None
+    EC2SecurityGroupId: Annotated[str | None, Field(description="Type: str.")] = None
+    EC2SecurityGroupName: Annotated[str | None, Field(description="Type: str.")] = None
+    EC2SecurityGroupOwnerId: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Type: str.")]
+    Value: Annotated[str, Field(description="Type: str.")]
 
 
 class DBSecurityGroupAttributes(DeferredModel):
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::RDS::DBSecurityGroup, set by AWS.
+    """
+
+    Id: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class DBSecurityGroupProps(DeferredModel):
-    DBSecurityGroupIngress: list[Ingress]
-    EC2VpcId: str | None = None
-    GroupDescription: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::RDS::DBSecurityGroup.
+    """
+
+    DBSecurityGroupIngress: Annotated[list[Ingress], Field(description="Items are unique.")]
+    EC2VpcId: Annotated[
+        str | None, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ] = None
+    GroupDescription: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]
+    Tags: Annotated[list[Tag] | None, Field(description="Type: list[TagDict].")] = None

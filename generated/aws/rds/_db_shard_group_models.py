@@ -7,9 +7,10 @@ Imported on first use by db_shard_group.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "DBShardGroupAttributes",
@@ -19,23 +20,80 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    Metadata assigned to an Amazon RDS resource consisting of a key-value pair. For more information, see [Tagging Amazon RDS resources](https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_Tagging.html) in the *Amazon RDS User Guide* or [Tagging Amazon Aurora and Amazon RDS resources](https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/USER_Tagging.html) in the *Amazon Aurora User Guide*.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str | None = None
+    Key: Annotated[
+        str,
+        Field(
+            description="A key is the required name of the tag. The string value can be from 1 to 128 Unicode characters in length and can't be prefixed with ``aws:`` or ``rds:``. The string can only contain only the set of Unicode letters, digits, white-space, '_', '.', ':', '/', '=', '+', '-', '@' (Java regex: \"^([\\\\p{L}\\\\p{Z}\\\\p{N}_.:/=+\\\\-@]*)$\")."
+        ),
+    ]
+    Value: Annotated[
+        str | None,
+        Field(
+            description="A value is the optional value of the tag. The string value can be from 1 to 256 Unicode characters in length and can't be prefixed with ``aws:`` or ``rds:``. The string can only contain only the set of Unicode letters, digits, white-space, '_', '.', ':', '/', '=', '+', '-', '@' (Java regex: \"^([\\\\p{L}\\\\p{Z}\\\\p{N}_.:/=+\\\\-@]*)$\")."
+        ),
+    ] = None
 
 
 class DBShardGroupAttributes(DeferredModel):
-    DBShardGroupResourceId: str | None = None
-    Endpoint: str | None = None
+    """
+    The read-only attributes of a AWS::RDS::DBShardGroup, set by AWS.
+    """
+
+    DBShardGroupResourceId: Annotated[str | None, Field(description="Type: str.")] = None
+    Endpoint: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class DBShardGroupProps(DeferredModel):
-    ComputeRedundancy: int | None = None
-    DBClusterIdentifier: str
-    DBShardGroupIdentifier: str | None = None
-    MaxACU: float
-    MinACU: float | None = None
-    PubliclyAccessible: bool | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::RDS::DBShardGroup.
+    """
+
+    ComputeRedundancy: Annotated[
+        int | None,
+        Field(
+            description="Specifies whether to create standby standby DB data access shard for the DB shard group. Valid values are the following: + 0 - Creates a DB shard group without a standby DB data access shard. This is the default value. + 1 - Creates a DB shard group with a standby DB data access shard in a different Availability Zone (AZ). + 2 - Creates a DB shard group with two standby DB data access shard in two different AZs."
+        ),
+    ] = None
+    DBClusterIdentifier: Annotated[
+        str,
+        Field(
+            description="The name of the primary DB cluster for the DB shard group. Create-only: changing it replaces the resource."
+        ),
+    ]
+    DBShardGroupIdentifier: Annotated[
+        str | None,
+        Field(
+            description="The name of the DB shard group. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    MaxACU: Annotated[
+        float,
+        Field(
+            description="The maximum capacity of the DB shard group in Aurora capacity units (ACUs)."
+        ),
+    ]
+    MinACU: Annotated[
+        float | None,
+        Field(
+            description="The minimum capacity of the DB shard group in Aurora capacity units (ACUs). Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    PubliclyAccessible: Annotated[
+        bool | None,
+        Field(
+            description="Specifies whether the DB shard group is publicly accessible. When the DB shard group is publicly accessible, its Domain Name System (DNS) endpoint resolves to the private IP address from within the DB shard group's virtual private cloud (VPC). It resolves to the public IP address from outside of the DB shard group's VPC. Access to the DB shard group is ultimately controlled by the security group it uses. That public access is not permitted if the security group assigned to the DB shard group doesn't permit it. When the DB shard group isn't publicly accessible, it is an internal DB shard group with a DNS name that resolves to a private IP address. Default: The default behavior varies depending on whether ``DBSubnetGroupName`` is specified. If ``DBSubnetGroupName`` isn't specified, and ``PubliclyAccessible`` isn't specified, the following applies: + If the default VPC in the target Region doesn’t have an internet gateway attached to it, the DB shard group is private. + If the default VPC in the target Region has an internet gateway attached to it, the DB shard group is public. If ``DBSubnetGroupName`` is specified, and ``PubliclyAccessible`` isn't specified, the following applies: + If the subnets are part of a VPC that doesn’t have an internet gateway attached to it, the DB shard group is private. + If the subnets are part of a VPC that has an internet gateway attached to it, the DB shard group is public. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(
+            description="An optional set of key-value pairs to associate arbitrary data of your choosing with the DB shard group."
+        ),
+    ] = None

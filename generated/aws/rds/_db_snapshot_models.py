@@ -7,9 +7,10 @@ Imported on first use by db_snapshot.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "DBSnapshotAttributes",
@@ -22,36 +23,115 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key name of the tag.")]
+    Value: Annotated[str, Field(description="The value for the tag.")]
 
 
 class DBSnapshotAttributes(DeferredModel):
-    AllocatedStorage: int | None = None
-    AvailabilityZone: str | None = None
-    DBSnapshotArn: str | None = None
-    DbiResourceId: str | None = None
-    Encrypted: bool | None = None
-    Engine: str | None = None
-    EngineVersion: str | None = None
-    IAMDatabaseAuthenticationEnabled: bool | None = None
-    InstanceCreateTime: str | None = None
-    Iops: int | None = None
-    KmsKeyId: str | None = None
-    LicenseModel: str | None = None
-    MasterUsername: str | None = None
-    OptionGroupName: str | None = None
-    OriginalSnapshotCreateTime: str | None = None
-    Port: int | None = None
-    SnapshotCreateTime: str | None = None
-    SnapshotType: str | None = None
-    Status: str | None = None
-    StorageThroughput: int | None = None
-    StorageType: str | None = None
-    VpcId: str | None = None
+    """
+    The read-only attributes of a AWS::RDS::DBSnapshot, set by AWS.
+    """
+
+    AllocatedStorage: Annotated[
+        int | None, Field(description="The allocated storage size in gibibytes (GiB).")
+    ] = None
+    AvailabilityZone: Annotated[
+        str | None,
+        Field(
+            description="The name of the Availability Zone the DB instance was located in at the time of the DB snapshot."
+        ),
+    ] = None
+    DBSnapshotArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) for the DB snapshot.")
+    ] = None
+    DbiResourceId: Annotated[
+        str | None,
+        Field(
+            description="The identifier for the source DB instance, which is unique to an AWS Region."
+        ),
+    ] = None
+    Encrypted: Annotated[
+        bool | None, Field(description="Indicates whether the DB snapshot is encrypted.")
+    ] = None
+    Engine: Annotated[str | None, Field(description="The name of the database engine.")] = None
+    EngineVersion: Annotated[
+        str | None, Field(description="The version of the database engine.")
+    ] = None
+    IAMDatabaseAuthenticationEnabled: Annotated[
+        bool | None,
+        Field(
+            description="Indicates whether mapping of AWS IAM accounts to database accounts is enabled."
+        ),
+    ] = None
+    InstanceCreateTime: Annotated[
+        str | None, Field(description="The time when the DB instance was created, in UTC.")
+    ] = None
+    Iops: Annotated[
+        int | None,
+        Field(
+            description="The Provisioned IOPS value of the DB instance at the time of the snapshot."
+        ),
+    ] = None
+    KmsKeyId: Annotated[
+        str | None,
+        Field(
+            description="If Encrypted is true, the AWS KMS key identifier for the encrypted DB snapshot."
+        ),
+    ] = None
+    LicenseModel: Annotated[
+        str | None, Field(description="License model information for the restored DB instance.")
+    ] = None
+    MasterUsername: Annotated[
+        str | None, Field(description="The master username for the DB snapshot.")
+    ] = None
+    OptionGroupName: Annotated[
+        str | None, Field(description="The option group name for the DB snapshot.")
+    ] = None
+    OriginalSnapshotCreateTime: Annotated[
+        str | None,
+        Field(
+            description="The time of the CreateDBSnapshot operation in UTC. Doesn't change when the snapshot is copied."
+        ),
+    ] = None
+    Port: Annotated[
+        int | None,
+        Field(
+            description="The port that the database engine was listening on at the time of the snapshot."
+        ),
+    ] = None
+    SnapshotCreateTime: Annotated[
+        str | None, Field(description="The time when the snapshot was taken, in UTC.")
+    ] = None
+    SnapshotType: Annotated[str | None, Field(description="The type of the DB snapshot.")] = None
+    Status: Annotated[str | None, Field(description="The status of this DB snapshot.")] = None
+    StorageThroughput: Annotated[
+        int | None, Field(description="The storage throughput for the DB snapshot.")
+    ] = None
+    StorageType: Annotated[
+        str | None, Field(description="The storage type associated with the DB snapshot.")
+    ] = None
+    VpcId: Annotated[
+        str | None, Field(description="The VPC ID associated with the DB snapshot.")
+    ] = None
 
 
 class DBSnapshotProps(DeferredModel):
-    DBInstanceIdentifier: str
-    DBSnapshotIdentifier: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::RDS::DBSnapshot.
+    """
+
+    DBInstanceIdentifier: Annotated[
+        str,
+        Field(
+            description="The identifier of the DB instance that you want to create the snapshot of. Create-only: changing it replaces the resource."
+        ),
+    ]
+    DBSnapshotIdentifier: Annotated[
+        str,
+        Field(
+            description="The identifier for the DB snapshot. Must contain from 1 to 255 letters, numbers, or hyphens. First character must be a letter. Can't end with a hyphen or contain two consecutive hyphens. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None, Field(description="The tags to be assigned to the DB snapshot.")
+    ] = None

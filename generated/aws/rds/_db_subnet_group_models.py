@@ -7,9 +7,10 @@ Imported on first use by db_subnet_group.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "DBSubnetGroupAttributes",
@@ -19,19 +20,52 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    Metadata assigned to an Amazon RDS resource consisting of a key-value pair. For more information, see [Tagging Amazon RDS resources](https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_Tagging.html) in the *Amazon RDS User Guide* or [Tagging Amazon Aurora and Amazon RDS resources](https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/USER_Tagging.html) in the *Amazon Aurora User Guide*.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str | None = None
+    Key: Annotated[
+        str,
+        Field(
+            description="A key is the required name of the tag. The string value can be from 1 to 128 Unicode characters in length and can't be prefixed with ``aws:`` or ``rds:``. The string can only contain only the set of Unicode letters, digits, white-space, '_', '.', ':', '/', '=', '+', '-', '@' (Java regex: \"^([\\\\p{L}\\\\p{Z}\\\\p{N}_.:/=+\\\\-@]*)$\")."
+        ),
+    ]
+    Value: Annotated[
+        str | None,
+        Field(
+            description="A value is the optional value of the tag. The string value can be from 1 to 256 Unicode characters in length and can't be prefixed with ``aws:`` or ``rds:``. The string can only contain only the set of Unicode letters, digits, white-space, '_', '.', ':', '/', '=', '+', '-', '@' (Java regex: \"^([\\\\p{L}\\\\p{Z}\\\\p{N}_.:/=+\\\\-@]*)$\")."
+        ),
+    ] = None
 
 
 class DBSubnetGroupAttributes(DeferredModel):
-    DBSubnetGroupArn: str | None = None
+    """
+    The read-only attributes of a AWS::RDS::DBSubnetGroup, set by AWS.
+    """
+
+    DBSubnetGroupArn: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class DBSubnetGroupProps(DeferredModel):
-    DBSubnetGroupDescription: str
-    DBSubnetGroupName: str | None = None
-    SubnetIds: list[str]
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::RDS::DBSubnetGroup.
+    """
+
+    DBSubnetGroupDescription: Annotated[
+        str, Field(description="The description for the DB subnet group.")
+    ]
+    DBSubnetGroupName: Annotated[
+        str | None,
+        Field(
+            description="The name for the DB subnet group. This value is stored as a lowercase string. Constraints: + Must contain no more than 255 letters, numbers, periods, underscores, spaces, or hyphens. + Must not be default. + First character must be a letter. Example: ``mydbsubnetgroup`` Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    SubnetIds: Annotated[
+        list[str], Field(description="The EC2 Subnet IDs for the DB subnet group.")
+    ]
+    Tags: Annotated[
+        list[Tag] | None, Field(description="Tags to assign to the DB subnet group.")
+    ] = None

@@ -7,9 +7,10 @@ Imported on first use by deployment.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "DeploymentAttributes",
@@ -24,47 +25,140 @@ class DeploymentTask(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    TaskName: str | None = None
-    TaskStatus: str | None = None
+    TaskName: Annotated[
+        str | None, Field(description="The name of a Blue/Green Deployment provisioning task.")
+    ] = None
+    TaskStatus: Annotated[
+        str | None, Field(description="The status of a Blue/Green Deployment provisioning task.")
+    ] = None
 
 
 class SwitchoverDetail(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    SourceMember: str | None = None
-    SwitchoverDetailStatus: str | None = None
-    TargetMember: str | None = None
+    SourceMember: Annotated[
+        str | None, Field(description="The source database member in the Blue/Green Deployment.")
+    ] = None
+    SwitchoverDetailStatus: Annotated[
+        str | None, Field(description="The status of this source and target member pair.")
+    ] = None
+    TargetMember: Annotated[
+        str | None, Field(description="The target database member in the Blue/Green Deployment.")
+    ] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key name of the tag.")]
+    Value: Annotated[str, Field(description="The value of the tag.")]
 
 
 class DeploymentAttributes(DeferredModel):
-    Arn: str | None = None
-    BlueGreenDeploymentIdentifier: str | None = None
-    CreateTime: str | None = None
-    Status: str | None = None
-    SwitchoverDetails: list[SwitchoverDetail] | None = None
-    Target: str | None = None
-    Tasks: list[DeploymentTask] | None = None
+    """
+    The read-only attributes of a AWS::RDS::Deployment, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None,
+        Field(description="The Amazon Resource Name (ARN) of the Blue/Green Deployment."),
+    ] = None
+    BlueGreenDeploymentIdentifier: Annotated[
+        str | None,
+        Field(description="The system-generated identifier of the Blue/Green Deployment."),
+    ] = None
+    CreateTime: Annotated[
+        str | None, Field(description="The time when the Blue/Green Deployment was created in UTC.")
+    ] = None
+    Status: Annotated[str | None, Field(description="The status of the Blue/Green Deployment.")] = (
+        None
+    )
+    SwitchoverDetails: Annotated[
+        list[SwitchoverDetail] | None,
+        Field(description="The source and target member mappings in the Blue/Green Deployment."),
+    ] = None
+    Target: Annotated[
+        str | None, Field(description="The ARN of the target database in the green environment.")
+    ] = None
+    Tasks: Annotated[
+        list[DeploymentTask] | None,
+        Field(description="The provisioning tasks for the Blue/Green Deployment."),
+    ] = None
 
 
 class DeploymentProps(DeferredModel):
-    BlueGreenDeploymentName: str
-    Source: str
-    Tags: list[Tag] | None = None
-    TargetAllocatedStorage: int | None = None
-    TargetDBClusterParameterGroupName: str | None = None
-    TargetDBInstanceClass: str | None = None
-    TargetDBParameterGroupName: str | None = None
-    TargetEngineVersion: str | None = None
-    TargetIops: int | None = None
-    TargetStorageThroughput: int | None = None
-    TargetStorageType: str | None = None
-    UpgradeTargetStorageConfig: bool | None = None
+    """
+    The properties a program declares for a AWS::RDS::Deployment.
+    """
+
+    BlueGreenDeploymentName: Annotated[
+        str,
+        Field(
+            description="The name of the Blue/Green Deployment. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Source: Annotated[
+        str,
+        Field(
+            description="The ARN of the source production database. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None, Field(description="The tags assigned to the Blue/Green Deployment.")
+    ] = None
+    TargetAllocatedStorage: Annotated[
+        int | None,
+        Field(
+            description="The allocated storage size in GiB for the target DB instance. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    TargetDBClusterParameterGroupName: Annotated[
+        str | None,
+        Field(
+            description="The DB cluster parameter group for the target Aurora DB cluster. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    TargetDBInstanceClass: Annotated[
+        str | None,
+        Field(
+            description="The DB instance class for target RDS DB instances. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    TargetDBParameterGroupName: Annotated[
+        str | None,
+        Field(
+            description="The DB parameter group for the target DB instance. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    TargetEngineVersion: Annotated[
+        str | None,
+        Field(
+            description="The DB engine version for the target database. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    TargetIops: Annotated[
+        int | None,
+        Field(
+            description="The Provisioned IOPS value for the target DB instance. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    TargetStorageThroughput: Annotated[
+        int | None,
+        Field(
+            description="The storage throughput value for the target DB instance. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    TargetStorageType: Annotated[
+        str | None,
+        Field(
+            description="The storage type for the target DB instance. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    UpgradeTargetStorageConfig: Annotated[
+        bool | None,
+        Field(
+            description="Whether to upgrade the storage file system configuration on the target database. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None

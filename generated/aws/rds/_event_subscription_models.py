@@ -7,9 +7,10 @@ Imported on first use by event_subscription.py, which re-exports every name here
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "EventSubscriptionAttributes",
@@ -19,22 +20,75 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    Metadata assigned to an Amazon RDS resource consisting of a key-value pair. For more information, see [Tagging Amazon RDS resources](https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_Tagging.html) in the *Amazon RDS User Guide* or [Tagging Amazon Aurora and Amazon RDS resources](https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/USER_Tagging.html) in the *Amazon Aurora User Guide*.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str | None = None
+    Key: Annotated[
+        str,
+        Field(
+            description="A key is the required name of the tag. The string value can be from 1 to 128 Unicode characters in length and can't be prefixed with ``aws:`` or ``rds:``. The string can only contain only the set of Unicode letters, digits, white-space, '_', '.', ':', '/', '=', '+', '-', '@' (Java regex: \"^([\\\\p{L}\\\\p{Z}\\\\p{N}_.:/=+\\\\-@]*)$\")."
+        ),
+    ]
+    Value: Annotated[
+        str | None,
+        Field(
+            description="A value is the optional value of the tag. The string value can be from 1 to 256 Unicode characters in length and can't be prefixed with ``aws:`` or ``rds:``. The string can only contain only the set of Unicode letters, digits, white-space, '_', '.', ':', '/', '=', '+', '-', '@' (Java regex: \"^([\\\\p{L}\\\\p{Z}\\\\p{N}_.:/=+\\\\-@]*)$\")."
+        ),
+    ] = None
 
 
 class EventSubscriptionAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::RDS::EventSubscription, set by AWS.
+    """
 
 
 class EventSubscriptionProps(DeferredModel):
-    Enabled: bool | None = None
-    EventCategories: list[str] | None = None
-    SnsTopicArn: str
-    SourceIds: list[str] | None = None
-    SourceType: str | None = None
-    SubscriptionName: str | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::RDS::EventSubscription.
+    """
+
+    Enabled: Annotated[
+        bool | None,
+        Field(
+            description="Specifies whether to activate the subscription. If the event notification subscription isn't activated, the subscription is created but not active."
+        ),
+    ] = None
+    EventCategories: Annotated[
+        list[str] | None,
+        Field(
+            description='A list of event categories for a particular source type (``SourceType``) that you want to subscribe to. You can see a list of the categories for a given source type in the "Amazon RDS event categories and event messages" section of the [Amazon RDS User Guide](https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_Events.Messages.html) or the [Amazon Aurora User Guide](https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/USER_Events.Messages.html). You can also see this list by using the ``DescribeEventCategories`` operation.'
+        ),
+    ] = None
+    SnsTopicArn: Annotated[
+        str,
+        Field(
+            description="The Amazon Resource Name (ARN) of the SNS topic created for event notification. SNS automatically creates the ARN when you create a topic and subscribe to it. RDS doesn't support FIFO (first in, first out) topics. For more information, see [Message ordering and deduplication (FIFO topics)](https://docs.aws.amazon.com/sns/latest/dg/sns-fifo-topics.html) in the *Amazon Simple Notification Service Developer Guide*. Create-only: changing it replaces the resource."
+        ),
+    ]
+    SourceIds: Annotated[
+        list[str] | None,
+        Field(
+            description="The list of identifiers of the event sources for which events are returned. If not specified, then all sources are included in the response. An identifier must begin with a letter and must contain only ASCII letters, digits, and hyphens. It can't end with a hyphen or contain two consecutive hyphens. Constraints: + If ``SourceIds`` are supplied, ``SourceType`` must also be provided. + If the source type is a DB instance, a ``DBInstanceIdentifier`` value must be supplied. + If the source type is a DB cluster, a ``DBClusterIdentifier`` value must be supplied. + If the source type is a DB parameter group, a ``DBParameterGroupName`` value must be supplied. + If the source type is a DB security group, a ``DBSecurityGroupName`` value must be supplied. + If the source type is a DB snapshot, a ``DBSnapshotIdentifier`` value must be supplied. + If the source type is a DB cluster snapshot, a ``DBClusterSnapshotIdentifier`` value must be supplied. + If the source type is an RDS Proxy, a ``DBProxyName`` value must be supplied."
+        ),
+    ] = None
+    SourceType: Annotated[
+        str | None,
+        Field(
+            description="The type of source that is generating the events. For example, if you want to be notified of events generated by a DB instance, you set this parameter to ``db-instance``. For RDS Proxy events, specify ``db-proxy``. If this value isn't specified, all events are returned. Valid Values:``db-instance | db-cluster | db-parameter-group | db-security-group | db-snapshot | db-cluster-snapshot | db-proxy | zero-etl | custom-engine-version | blue-green-deployment``"
+        ),
+    ] = None
+    SubscriptionName: Annotated[
+        str | None,
+        Field(
+            description="The name of the subscription. Constraints: The name must be less than 255 characters. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An optional array of key-value pairs to apply to this subscription."),
+    ] = None

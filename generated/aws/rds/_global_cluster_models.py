@@ -7,10 +7,10 @@ Imported on first use by global_cluster.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "GlobalClusterAttributes",
@@ -24,27 +24,95 @@ class GlobalClusterGlobalEndpoint(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Address: str | None = None
+    Address: Annotated[
+        str | None,
+        Field(
+            description="The writer endpoint for the global database cluster. This endpoint always points to the writer DB instance in the current primary cluster."
+        ),
+    ] = None
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str | None = None
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str | None,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ] = None
 
 
 class GlobalClusterAttributes(DeferredModel):
-    GlobalEndpoint: GlobalClusterGlobalEndpoint | None = None
+    """
+    The read-only attributes of a AWS::RDS::GlobalCluster, set by AWS.
+    """
+
+    GlobalEndpoint: Annotated[
+        GlobalClusterGlobalEndpoint | None,
+        Field(description="Type: GlobalClusterGlobalEndpointDict."),
+    ] = None
 
 
 class GlobalClusterProps(DeferredModel):
-    DeletionProtection: bool | None = None
-    Engine: Literal["aurora", "aurora-mysql", "aurora-postgresql"] | None = None
-    EngineLifecycleSupport: str | None = None
-    EngineVersion: str | None = None
-    GlobalClusterIdentifier: str | None = None
-    SourceDBClusterIdentifier: str | None = None
-    StorageEncrypted: bool | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::RDS::GlobalCluster.
+    """
+
+    DeletionProtection: Annotated[
+        bool | None,
+        Field(
+            description="The deletion protection setting for the new global database. The global database can't be deleted when deletion protection is enabled."
+        ),
+    ] = None
+    Engine: Annotated[
+        Literal["aurora", "aurora-mysql", "aurora-postgresql"] | None,
+        Field(
+            description="The name of the database engine to be used for this DB cluster. Valid Values: aurora (for MySQL 5.6-compatible Aurora), aurora-mysql (for MySQL 5.7-compatible Aurora). If you specify the SourceDBClusterIdentifier property, don't specify this property. The value is inherited from the cluster. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    EngineLifecycleSupport: Annotated[
+        str | None,
+        Field(
+            description="The life cycle type of the global cluster. You can use this setting to enroll your global cluster into Amazon RDS Extended Support."
+        ),
+    ] = None
+    EngineVersion: Annotated[
+        str | None,
+        Field(
+            description="The version number of the database engine to use. If you specify the SourceDBClusterIdentifier property, don't specify this property. The value is inherited from the cluster."
+        ),
+    ] = None
+    GlobalClusterIdentifier: Annotated[
+        str | None,
+        Field(
+            description="The cluster identifier of the new global database cluster. This parameter is stored as a lowercase string. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    SourceDBClusterIdentifier: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) to use as the primary cluster of the global database. This parameter is optional. This parameter is stored as a lowercase string. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    StorageEncrypted: Annotated[
+        bool | None,
+        Field(
+            description="The storage encryption setting for the new global database cluster. If you specify the SourceDBClusterIdentifier property, don't specify this property. The value is inherited from the cluster. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None

@@ -7,7 +7,7 @@ Imported on first use by integration.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -20,24 +20,78 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    Metadata assigned to an Amazon RDS resource consisting of a key-value pair. For more information, see [Tagging Amazon RDS Resources](https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_Tagging.html) in the *Amazon RDS User Guide* or [Tagging Amazon Aurora and Amazon RDS Resources](https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/USER_Tagging.html) in the *Amazon Aurora User Guide*.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str | None = None
+    Key: Annotated[
+        str,
+        Field(
+            description="A key is the required name of the tag. The string value can be from 1 to 128 Unicode characters in length and can't be prefixed with ``aws:`` or ``rds:``. The string can only contain only the set of Unicode letters, digits, white-space, '_', '.', ':', '/', '=', '+', '-', '@' (Java regex: \"^([\\\\p{L}\\\\p{Z}\\\\p{N}_.:/=+\\\\-@]*)$\")."
+        ),
+    ]
+    Value: Annotated[
+        str | None,
+        Field(
+            description="A value is the optional value of the tag. The string value can be from 1 to 256 Unicode characters in length and can't be prefixed with ``aws:`` or ``rds:``. The string can only contain only the set of Unicode letters, digits, white-space, '_', '.', ':', '/', '=', '+', '-', '@' (Java regex: \"^([\\\\p{L}\\\\p{Z}\\\\p{N}_.:/=+\\\\-@]*)$\")."
+        ),
+    ] = None
 
 
 class IntegrationAttributes(DeferredModel):
-    CreateTime: str | None = None
-    IntegrationArn: str | None = None
+    """
+    The read-only attributes of a AWS::RDS::Integration, set by AWS.
+    """
+
+    CreateTime: Annotated[str | None, Field(description="Type: str.")] = None
+    IntegrationArn: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class IntegrationProps(DeferredModel):
-    AdditionalEncryptionContext: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    DataFilter: str | None = None
-    Description: str | None = None
-    IntegrationName: str | None = None
-    KMSKeyId: str | None = None
-    SourceArn: str
-    Tags: list[Tag] | None = None
-    TargetArn: str
+    """
+    The properties a program declares for a AWS::RDS::Integration.
+    """
+
+    AdditionalEncryptionContext: Annotated[
+        dict[str, str] | None,
+        Field(
+            description="An optional set of non-secret key–value pairs that contains additional contextual information about the data. For more information, see [Encryption context](https://docs.aws.amazon.com/kms/latest/developerguide/concepts.html#encrypt_context) in the *Key Management Service Developer Guide*. You can only include this parameter if you specify the ``KMSKeyId`` parameter. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    DataFilter: Annotated[
+        str | None,
+        Field(
+            description="Data filters for the integration. These filters determine which tables from the source database are sent to the target Amazon Redshift data warehouse."
+        ),
+    ] = None
+    Description: Annotated[str | None, Field(description="A description of the integration.")] = (
+        None
+    )
+    IntegrationName: Annotated[str | None, Field(description="The name of the integration.")] = None
+    KMSKeyId: Annotated[
+        str | None,
+        Field(
+            description="The AWS Key Management System (AWS KMS) key identifier for the key to use to encrypt the integration. If you don't specify an encryption key, RDS uses a default AWS owned key. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    SourceArn: Annotated[
+        str,
+        Field(
+            description="The Amazon Resource Name (ARN) of the database to use as the source for replication. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(
+            description="A list of tags. For more information, see [Tagging Amazon RDS Resources](https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_Tagging.html) in the *Amazon RDS User Guide.*."
+        ),
+    ] = None
+    TargetArn: Annotated[
+        str,
+        Field(
+            description="The ARN of the Redshift data warehouse to use as the target for replication. Create-only: changing it replaces the resource."
+        ),
+    ]

@@ -7,9 +7,10 @@ Imported on first use by option_group.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "OptionConfiguration",
@@ -21,41 +22,108 @@ __all__ = [
 
 
 class OptionSetting(DeferredModel):
+    """
+    The ``OptionSetting`` property type specifies the value for an option within an ``OptionSetting`` property.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str | None = None
-    Value: str | None = None
+    Name: Annotated[
+        str | None, Field(description="The name of the option that has settings that you can set.")
+    ] = None
+    Value: Annotated[str | None, Field(description="The current value of the option setting.")] = (
+        None
+    )
 
 
 class Tag(DeferredModel):
+    """
+    Metadata assigned to an Amazon RDS resource consisting of a key-value pair. For more information, see [Tagging Amazon RDS resources](https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_Tagging.html) in the *Amazon RDS User Guide* or [Tagging Amazon Aurora and Amazon RDS resources](https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/USER_Tagging.html) in the *Amazon Aurora User Guide*.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str | None = None
+    Key: Annotated[
+        str,
+        Field(
+            description="A key is the required name of the tag. The string value can be from 1 to 128 Unicode characters in length and can't be prefixed with ``aws:`` or ``rds:``. The string can only contain only the set of Unicode letters, digits, white-space, '_', '.', ':', '/', '=', '+', '-', '@' (Java regex: \"^([\\\\p{L}\\\\p{Z}\\\\p{N}_.:/=+\\\\-@]*)$\")."
+        ),
+    ]
+    Value: Annotated[
+        str | None,
+        Field(
+            description="A value is the optional value of the tag. The string value can be from 1 to 256 Unicode characters in length and can't be prefixed with ``aws:`` or ``rds:``. The string can only contain only the set of Unicode letters, digits, white-space, '_', '.', ':', '/', '=', '+', '-', '@' (Java regex: \"^([\\\\p{L}\\\\p{Z}\\\\p{N}_.:/=+\\\\-@]*)$\")."
+        ),
+    ] = None
 
 
 class OptionGroupAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::RDS::OptionGroup, set by AWS.
+    """
 
 
 class OptionConfiguration(DeferredModel):
+    """
+    The ``OptionConfiguration`` property type specifies an individual option, and its settings, within an ``AWS::RDS::OptionGroup`` resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DBSecurityGroupMemberships: list[str] | None = None
-    OptionName: str
-    OptionSettings: list[OptionSetting] | None = None
-    OptionVersion: str | None = None
-    Port: int | None = None
-    VpcSecurityGroupMemberships: list[str] | None = None
+    DBSecurityGroupMemberships: Annotated[
+        list[str] | None, Field(description="A list of DB security groups used for this option.")
+    ] = None
+    OptionName: Annotated[
+        str, Field(description="The configuration of options to include in a group.")
+    ]
+    OptionSettings: Annotated[
+        list[OptionSetting] | None,
+        Field(description="The option settings to include in an option group."),
+    ] = None
+    OptionVersion: Annotated[str | None, Field(description="The version for the option.")] = None
+    Port: Annotated[int | None, Field(description="The optional port for the option.")] = None
+    VpcSecurityGroupMemberships: Annotated[
+        list[str] | None,
+        Field(description="A list of VPC security group names used for this option."),
+    ] = None
 
 
 class OptionGroupProps(DeferredModel):
-    EngineName: str
-    MajorEngineVersion: str
-    OptionConfigurations: list[OptionConfiguration] | None = None
-    OptionGroupDescription: str
-    OptionGroupName: str | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::RDS::OptionGroup.
+    """
+
+    EngineName: Annotated[
+        str,
+        Field(
+            description="Specifies the name of the engine that this option group should be associated with. Valid Values: + ``mariadb`` + ``mysql`` + ``oracle-ee`` + ``oracle-ee-cdb`` + ``oracle-se2`` + ``oracle-se2-cdb`` + ``postgres`` + ``sqlserver-ee`` + ``sqlserver-se`` + ``sqlserver-ex`` + ``sqlserver-web`` Create-only: changing it replaces the resource."
+        ),
+    ]
+    MajorEngineVersion: Annotated[
+        str,
+        Field(
+            description="Specifies the major version of the engine that this option group should be associated with. Create-only: changing it replaces the resource."
+        ),
+    ]
+    OptionConfigurations: Annotated[
+        list[OptionConfiguration] | None,
+        Field(description="A list of all available options for an option group."),
+    ] = None
+    OptionGroupDescription: Annotated[
+        str,
+        Field(
+            description="The description of the option group. Create-only: changing it replaces the resource."
+        ),
+    ]
+    OptionGroupName: Annotated[
+        str | None,
+        Field(
+            description="The name of the option group to be created. Constraints: + Must be 1 to 255 letters, numbers, or hyphens + First character must be a letter + Can't end with a hyphen or contain two consecutive hyphens Example: ``myoptiongroup`` If you don't specify a value for ``OptionGroupName`` property, a name is automatically created for the option group. This value is stored as a lowercase string. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="Tags to assign to the option group.")] = (
+        None
+    )

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,15 +55,17 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """The key name of the tag."""
+    Value: Required[str]
+    """The value for the tag."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::RDS::ClusterSnapshot",
     schema_file="aws-rds-clustersnapshot.json",
@@ -86,18 +92,9 @@ METADATA = _TypeMetadata(
         "/SnapshotCreateTime",
     ),
     create_only=("/DBClusterSnapshotIdentifier", "/DBClusterIdentifier"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/AvailabilityZones", "/Tags"),
     required=("DBClusterSnapshotIdentifier", "DBClusterIdentifier"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -107,56 +104,21 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "AllocatedStorage": {"type": "integer"},
-        "AvailabilityZones": {"items": {"type": "string"}, "type": "array"},
-        "ClusterCreateTime": {"type": "string"},
-        "DBClusterIdentifier": {"type": "string"},
-        "DBClusterSnapshotArn": {"type": "string"},
-        "DBClusterSnapshotIdentifier": {
-            "maxLength": 63,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z][a-zA-Z0-9]*(-[a-zA-Z0-9]+)*$",
-            "type": "string",
-        },
-        "DbClusterResourceId": {"type": "string"},
-        "Engine": {"type": "string"},
-        "EngineMode": {"type": "string"},
-        "EngineVersion": {"type": "string"},
-        "IAMDatabaseAuthenticationEnabled": {"type": "boolean"},
-        "KmsKeyId": {"anyOf": [{}, {}, {}], "type": "string"},
-        "LicenseModel": {"type": "string"},
-        "MasterUsername": {"type": "string"},
-        "Port": {"type": "integer"},
-        "SnapshotCreateTime": {"type": "string"},
-        "SnapshotType": {"type": "string"},
-        "Status": {"type": "string"},
-        "StorageEncrypted": {"type": "boolean"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array"},
-        "VpcId": {"type": "string"},
-    },
-    "required": ["DBClusterSnapshotIdentifier", "DBClusterIdentifier"],
-}
-
 
 class ClusterSnapshot(_Resource):
     """AWS::RDS::ClusterSnapshot: Creates a snapshot of a DB cluster.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: DBClusterSnapshotArn.
+    Also identified by: DBClusterSnapshotIdentifier.
+    Replaced when any of these change (create-only): DBClusterSnapshotIdentifier,
+    DBClusterIdentifier.
+    Read-only attributes (known once deployed): AllocatedStorage, AvailabilityZones,
+    ClusterCreateTime, DBClusterSnapshotArn, DbClusterResourceId, Engine, EngineMode, EngineVersion,
+    IAMDatabaseAuthenticationEnabled, KmsKeyId, LicenseModel, MasterUsername, Port,
+    SnapshotCreateTime, SnapshotType, Status, StorageEncrypted, VpcId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-rds-clustersnapshot.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -164,51 +126,78 @@ class ClusterSnapshot(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ClusterSnapshotAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "cluster_snapshot.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     AllocatedStorage: int
+    """The allocated storage size of the DB cluster snapshot in gibibytes (GiB)."""
     AvailabilityZones: list[str]
+    """The list of Availability Zones where instances in the DB cluster snapshot can be restored."""
     ClusterCreateTime: str
+    """The time when the DB cluster was created, in Universal Coordinated Time (UTC)."""
     DBClusterSnapshotArn: str
+    """The Amazon Resource Name (ARN) for the DB cluster snapshot."""
     DbClusterResourceId: str
+    """The resource ID of the DB cluster that this DB cluster snapshot was created from."""
     Engine: str
+    """The name of the database engine for this DB cluster snapshot."""
     EngineMode: str
+    """The engine mode of the database engine for this DB cluster snapshot."""
     EngineVersion: str
+    """The version of the database engine for this DB cluster snapshot."""
     IAMDatabaseAuthenticationEnabled: bool
+    """Indicates whether mapping of AWS IAM accounts to database accounts is enabled."""
     KmsKeyId: str
+    """If StorageEncrypted is true, the AWS KMS key identifier for the encrypted DB cluster
+    snapshot."""
     LicenseModel: str
+    """The license model information for this DB cluster snapshot."""
     MasterUsername: str
+    """The master username for this DB cluster snapshot."""
     Port: int
+    """The port that the DB cluster was listening on at the time of the snapshot."""
     SnapshotCreateTime: str
+    """The time when the snapshot was taken, in Universal Coordinated Time (UTC)."""
     SnapshotType: str
+    """The type of the DB cluster snapshot."""
     Status: str
+    """The status of this DB cluster snapshot."""
     StorageEncrypted: bool
+    """Indicates whether the DB cluster snapshot is encrypted."""
     VpcId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The VPC ID associated with the DB cluster snapshot."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     DBClusterIdentifier: str
     DBClusterSnapshotIdentifier: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        DBClusterIdentifier: str,
+        DBClusterSnapshotIdentifier: str,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::RDS::ClusterSnapshot; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            DBClusterIdentifier: str,
-            DBClusterSnapshotIdentifier: str,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::RDS::ClusterSnapshot; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
             DBClusterIdentifier: The identifier of the DB cluster to create a snapshot for.
-            DBClusterSnapshotIdentifier: The identifier for the DB cluster snapshot.
+                Create-only: changing it replaces the resource. Required.
+            DBClusterSnapshotIdentifier: The identifier for the DB cluster snapshot. Must contain
+                from 1 to 63 letters, numbers, or hyphens. First character must be a letter. Can't
+                end with a hyphen or contain two consecutive hyphens. Create-only: changing it
+                replaces the resource. Required.
             Tags: The tags to be assigned to the DB cluster snapshot.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

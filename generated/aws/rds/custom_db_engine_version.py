@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,20 +55,32 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "str",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: Metadata assigned to an Amazon RDS resource consisting of a key-value
+    pair. For more information, see [Tagging Amazon RDS
+    resources](https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_Tagging.html) in the
+    *Amazon RDS User Guide* or [Tagging Amazon Aurora and Amazon RDS
+    resources](https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/USER_Tagging.html) in
+    the *Amazon Aurora User Guide*."""
+
+    Key: Required[str]
+    """A key is the required name of the tag. The string value can be from 1 to 128 Unicode
+    characters in length and can't be prefixed with ``aws:`` or ``rds:``. The string can only
+    contain only the set of Unicode letters, digits, white-space, '_', '.', ':', '/', '=', '+', '-',
+    '@' (Java regex: "^([\\\\p{L}\\\\p{Z}\\\\p{N}_.:/=+\\\\-@]*)$")."""
+    Value: str
+    """A value is the optional value of the tag. The string value can be from 1 to 256 Unicode
+    characters in length and can't be prefixed with ``aws:`` or ``rds:``. The string can only
+    contain only the set of Unicode letters, digits, white-space, '_', '.', ':', '/', '=', '+', '-',
+    '@' (Java regex: "^([\\\\p{L}\\\\p{Z}\\\\p{N}_.:/=+\\\\-@]*)$")."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::RDS::CustomDBEngineVersion",
     schema_file="aws-rds-customdbengineversion.json",
     primary_identifier=("/Engine", "/EngineVersion"),
-    additional_identifiers=(),
     read_only=("/DBEngineVersionArn",),
     create_only=(
         "/Engine",
@@ -83,17 +99,9 @@ METADATA = _TypeMetadata(
         "/SourceCustomDbEngineVersionIdentifier",
         "/UseAwsProvidedLatestImage",
     ),
-    conditional_create_only=(),
     unordered_arrays=("/DatabaseInstallationFiles", "/Tags"),
     required=("Engine", "EngineVersion"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 600,
         "read": 120,
@@ -103,76 +111,21 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "DBEngineVersionArn": {"type": "string"},
-        "DatabaseInstallationFiles": {"items": {"type": "string"}, "type": "array"},
-        "DatabaseInstallationFilesS3BucketName": {
-            "maxLength": 63,
-            "minLength": 3,
-            "type": "string",
-        },
-        "DatabaseInstallationFilesS3Prefix": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "Description": {"maxLength": 1000, "minLength": 1, "type": "string"},
-        "Engine": {
-            "maxLength": 35,
-            "minLength": 1,
-            "pattern": "^[A-Za-z0-9-]{1,35}$",
-            "type": "string",
-        },
-        "EngineVersion": {
-            "maxLength": 60,
-            "minLength": 1,
-            "pattern": "^[a-z0-9_.-]{1,60}$",
-            "type": "string",
-        },
-        "ImageId": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "KMSKeyId": {
-            "anyOf": [{}, {}, {}],
-            "maxLength": 2048,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9_:\\-\\/]+$",
-            "type": "string",
-        },
-        "Manifest": {
-            "maxLength": 51000,
-            "minLength": 1,
-            "pattern": "^[\\s\\S]*$",
-            "type": "string",
-        },
-        "SourceCustomDbEngineVersionIdentifier": {
-            "maxLength": 255,
-            "minLength": 1,
-            "type": "string",
-        },
-        "Status": {
-            "enum": ["available", "inactive", "inactive-except-restore", "pending-validation"],
-            "type": "string",
-        },
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": False},
-        "UseAwsProvidedLatestImage": {"type": "boolean"},
-    },
-    "required": ["Engine", "EngineVersion"],
-}
-
 
 class CustomDBEngineVersion(_Resource):
     """AWS::RDS::CustomDBEngineVersion: Creates a custom DB engine version (CEV).
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Engine, EngineVersion (composite: the values joined by '|').
+    Replaced when any of these change (create-only): Engine, EngineVersion,
+    DatabaseInstallationFilesS3BucketName, DatabaseInstallationFilesS3Prefix,
+    DatabaseInstallationFiles, ImageId, KMSKeyId, Manifest, SourceCustomDbEngineVersionIdentifier,
+    UseAwsProvidedLatestImage.
+    Write-only (sent to AWS, never read back): Manifest, SourceCustomDbEngineVersionIdentifier,
+    UseAwsProvidedLatestImage.
+    Read-only attributes (known once deployed): DBEngineVersionArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-rds-customdbengineversion.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -182,11 +135,15 @@ class CustomDBEngineVersion(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "CustomDBEngineVersionAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "custom_db_engine_version.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     DBEngineVersionArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     DatabaseInstallationFiles: list[str]
     DatabaseInstallationFilesS3BucketName: str
     DatabaseInstallationFilesS3Prefix: str
@@ -201,47 +158,94 @@ class CustomDBEngineVersion(_Resource):
     Tags: list[TagDict]
     UseAwsProvidedLatestImage: bool
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Engine: str,
+        EngineVersion: str,
+        DatabaseInstallationFiles: list[str] | None = None,
+        DatabaseInstallationFilesS3BucketName: str | None = None,
+        DatabaseInstallationFilesS3Prefix: str | None = None,
+        Description: str | None = None,
+        ImageId: str | None = None,
+        KMSKeyId: str | None = None,
+        Manifest: str | None = None,
+        SourceCustomDbEngineVersionIdentifier: str | None = None,
+        Status: Literal["available", "inactive", "inactive-except-restore", "pending-validation"]
+        | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        UseAwsProvidedLatestImage: bool | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::RDS::CustomDBEngineVersion; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Engine: str,
-            EngineVersion: str,
-            DatabaseInstallationFiles: list[str] | None = None,
-            DatabaseInstallationFilesS3BucketName: str | None = None,
-            DatabaseInstallationFilesS3Prefix: str | None = None,
-            Description: str | None = None,
-            ImageId: str | None = None,
-            KMSKeyId: str | None = None,
-            Manifest: str | None = None,
-            SourceCustomDbEngineVersionIdentifier: str | None = None,
-            Status: Literal[
-                "available", "inactive", "inactive-except-restore", "pending-validation"
-            ]
-            | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            UseAwsProvidedLatestImage: bool | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::RDS::CustomDBEngineVersion; `await` it inside an App to deploy it.
-
-            DatabaseInstallationFilesS3BucketName: The name of an Amazon S3 bucket that contains database installation files for your CEV.
-            DatabaseInstallationFilesS3Prefix: The Amazon S3 directory that contains the database installation files for your CEV.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Engine: The database engine to use for your custom engine version (CEV). Valid values: +
+                ``custom-oracle-ee`` + ``custom-oracle-ee-cdb`` + ``sqlserver-dev-ee`` +
+                ``sqlserver-ee`` + ``sqlserver-se`` Create-only: changing it replaces the resource.
+                Required.
+            EngineVersion: The name of your CEV. The name format is ``major
+                version.customized_string``. For example, a valid CEV name is ``19.my_cev1``. This
+                setting is required for RDS Custom for Oracle, but optional for Amazon RDS. The
+                combination of ``Engine`` and ``EngineVersion`` is unique per customer per Region.
+                *Constraints:* Minimum length is 1. Maximum length is 60.
+                *Pattern:*``^[a-z0-9_.-]{1,60$``} Create-only: changing it replaces the resource.
+                Required.
+            DatabaseInstallationFiles: Type: list[str]. Create-only: changing it replaces the
+                resource.
+            DatabaseInstallationFilesS3BucketName: The name of an Amazon S3 bucket that contains
+                database installation files for your CEV. For example, a valid bucket name is
+                ``my-custom-installation-files``. Create-only: changing it replaces the resource.
+            DatabaseInstallationFilesS3Prefix: The Amazon S3 directory that contains the database
+                installation files for your CEV. For example, a valid bucket name is
+                ``123456789012/cev1``. If this setting isn't specified, no prefix is assumed.
+                Create-only: changing it replaces the resource.
             Description: An optional description of your CEV.
-            Engine: The database engine to use for your custom engine version (CEV).
-            EngineVersion: The name of your CEV.
-            ImageId: A value that indicates the ID of the AMI.
-            KMSKeyId: The AWS KMS key identifier for an encrypted CEV.
-            Manifest: The CEV manifest, which is a JSON document that describes the installation .zip files stored in Amazon S3.
-            SourceCustomDbEngineVersionIdentifier: The ARN of a CEV to use as a source for creating a new CEV.
+            ImageId: A value that indicates the ID of the AMI. Create-only: changing it replaces the
+                resource.
+            KMSKeyId: The AWS KMS key identifier for an encrypted CEV. A symmetric encryption KMS
+                key is required for RDS Custom, but optional for Amazon RDS. If you have an existing
+                symmetric encryption KMS key in your account, you can use it with RDS Custom. No
+                further action is necessary. If you don't already have a symmetric encryption KMS
+                key in your account, follow the instructions in [Creating a symmetric encryption KMS
+                key](https://docs.aws.amazon.com/kms/latest/developerguide/create-keys.html#create-symmetric-cmk)
+                in the *Key Management Service Developer Guide*. You can choose the same symmetric
+                encryption key when you create a CEV and a DB instance, or choose different keys.
+                Create-only: changing it replaces the resource.
+            Manifest: The CEV manifest, which is a JSON document that describes the installation
+                .zip files stored in Amazon S3. Specify the name/value pairs in a file or a quoted
+                string. RDS Custom applies the patches in the order in which they are listed. The
+                following JSON fields are valid: + MediaImportTemplateVersion Version of the CEV
+                manifest. The date is in the format YYYY-MM-DD. + databaseInstallationFileNames
+                Ordered list of installation files for the CEV. + opatchFileNames Ordered list of
+                OPatch installers used for the Oracle DB engine. + psuRuPatchFileNames The PSU and
+                RU patches for this CEV. + OtherPatchFileNames The patches that are not in the list
+                of PSU and RU patches. Amazon RDS applies these patches after applying the PSU and
+                RU patches. For more information, see [Creating the CEV
+                manifest](https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/custom-cev.html#custom-cev.preparing.manifest)
+                in the *Amazon RDS User Guide*. Create-only: changing it replaces the resource.
+                Write-only: sent to AWS, never read back.
+            SourceCustomDbEngineVersionIdentifier: The ARN of a CEV to use as a source for creating
+                a new CEV. You can specify a different Amazon Machine Imagine (AMI) by using either
+                ``Source`` or ``UseAwsProvidedLatestImage``. You can't specify a different JSON
+                manifest when you specify ``SourceCustomDbEngineVersionIdentifier``. Create-only:
+                changing it replaces the resource. Write-only: sent to AWS, never read back.
             Status: A value that indicates the status of a custom engine version (CEV).
-            Tags: A list of tags.
-            UseAwsProvidedLatestImage: Specifies whether to use the latest service-provided Amazon Machine Image (AMI) for the CEV.
+            Tags: A list of tags. For more information, see [Tagging Amazon RDS
+                Resources](https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_Tagging.html)
+                in the *Amazon RDS User Guide.*
+            UseAwsProvidedLatestImage: Specifies whether to use the latest service-provided Amazon
+                Machine Image (AMI) for the CEV. If you specify ``UseAwsProvidedLatestImage``, you
+                can't also specify ``ImageId``. Create-only: changing it replaces the resource.
+                Write-only: sent to AWS, never read back.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,15 +55,17 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """The key name of the tag."""
+    Value: Required[str]
+    """The value for the tag."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::RDS::DBClusterEndpoint",
     schema_file="aws-rds-dbclusterendpoint.json",
@@ -73,18 +79,9 @@ METADATA = _TypeMetadata(
         "/Status",
     ),
     create_only=("/DBClusterEndpointIdentifier", "/DBClusterIdentifier"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/ExcludedMembers", "/StaticMembers", "/Tags"),
     required=("DBClusterEndpointIdentifier", "DBClusterIdentifier", "CustomEndpointType"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -94,59 +91,21 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "CustomEndpointType": {"enum": ["READER", "WRITER", "ANY"], "type": "string"},
-        "DBClusterEndpointArn": {
-            "pattern": "^arn:aws(-[a-z0-9]+)*:rds:[a-z0-9-]+:[0-9]{12}:cluster-endpoint:[a-z][a-z0-9]*(-[a-z0-9]+)*$",
-            "type": "string",
-        },
-        "DBClusterEndpointIdentifier": {
-            "maxLength": 63,
-            "minLength": 1,
-            "pattern": "^[a-z][a-z0-9]*(-[a-z0-9]+)*$",
-            "type": "string",
-        },
-        "DBClusterEndpointResourceIdentifier": {"type": "string"},
-        "DBClusterIdentifier": {
-            "maxLength": 63,
-            "minLength": 1,
-            "pattern": "^[a-z][a-z0-9]*(-[a-z0-9]+)*$",
-            "type": "string",
-        },
-        "Endpoint": {"type": "string"},
-        "EndpointType": {"type": "string"},
-        "ExcludedMembers": {"items": {"type": "string"}, "type": "array", "uniqueItems": True},
-        "StaticMembers": {"items": {"type": "string"}, "type": "array", "uniqueItems": True},
-        "Status": {"type": "string"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "type": "array",
-            "uniqueItems": True,
-        },
-    },
-    "required": ["DBClusterEndpointIdentifier", "DBClusterIdentifier", "CustomEndpointType"],
-}
-
 
 class DBClusterEndpoint(_Resource):
-    """AWS::RDS::DBClusterEndpoint: Resource Type definition for AWS::RDS::DBClusterEndpoint. Creates a new custom endpoint and associates it with an Amazon Aurora DB cluster. This resou...
+    """AWS::RDS::DBClusterEndpoint: Resource Type definition for AWS::RDS::DBClusterEndpoint.
+    Creates a new custom endpoint and associates it with an Amazon Aurora DB cluster. This resource
+    applies only to Aurora DB clusters.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: DBClusterEndpointArn.
+    Also identified by: DBClusterEndpointIdentifier.
+    Replaced when any of these change (create-only): DBClusterEndpointIdentifier,
+    DBClusterIdentifier.
+    Read-only attributes (known once deployed): DBClusterEndpointArn,
+    DBClusterEndpointResourceIdentifier, Endpoint, EndpointType, Status.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-rds-dbclusterendpoint.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -156,15 +115,24 @@ class DBClusterEndpoint(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "DBClusterEndpointAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "db_cluster_endpoint.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     DBClusterEndpointArn: str
+    """The Amazon Resource Name (ARN) for the DB cluster endpoint."""
     DBClusterEndpointResourceIdentifier: str
+    """A unique system-generated identifier for an endpoint. It remains the same for the whole life
+    of the endpoint."""
     Endpoint: str
+    """The DNS address of the endpoint."""
     EndpointType: str
+    """The endpoint classification returned by Amazon RDS."""
     Status: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The current status of the endpoint."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     CustomEndpointType: Literal["READER", "WRITER", "ANY"]
     DBClusterEndpointIdentifier: str
     DBClusterIdentifier: str
@@ -172,31 +140,45 @@ class DBClusterEndpoint(_Resource):
     StaticMembers: list[str]
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        CustomEndpointType: Literal["READER", "WRITER", "ANY"],
+        DBClusterEndpointIdentifier: str,
+        DBClusterIdentifier: str,
+        ExcludedMembers: list[str] | None = None,
+        StaticMembers: list[str] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::RDS::DBClusterEndpoint; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            CustomEndpointType: Literal["READER", "WRITER", "ANY"],
-            DBClusterEndpointIdentifier: str,
-            DBClusterIdentifier: str,
-            ExcludedMembers: list[str] | None = None,
-            StaticMembers: list[str] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::RDS::DBClusterEndpoint; `await` it inside an App to deploy it.
-
-            CustomEndpointType: The type of the custom endpoint.
-            DBClusterEndpointIdentifier: The identifier to use for the new endpoint.
-            DBClusterIdentifier: The DB cluster identifier of the DB cluster associated with the endpoint.
-            ExcludedMembers: List of DB instance identifiers that aren't part of the custom endpoint group.
-            StaticMembers: List of DB instance identifiers that are part of the custom endpoint group.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            CustomEndpointType: The type of the custom endpoint. Required.
+            DBClusterEndpointIdentifier: The identifier to use for the new endpoint. This parameter
+                is stored as a lowercase string. Create-only: changing it replaces the resource.
+                Required.
+            DBClusterIdentifier: The DB cluster identifier of the DB cluster associated with the
+                endpoint. This parameter is stored as a lowercase string. Create-only: changing it
+                replaces the resource. Required.
+            ExcludedMembers: List of DB instance identifiers that aren't part of the custom endpoint
+                group. All other eligible instances are reachable through the custom endpoint. Only
+                relevant if the list of static members is empty. Once either member list is set, it
+                can be changed or replaced by the other list, but both lists cannot be removed in
+                place; removing them requires replacing the endpoint.
+            StaticMembers: List of DB instance identifiers that are part of the custom endpoint
+                group. Once either member list is set, it can be changed or replaced by the other
+                list, but both lists cannot be removed in place; removing them requires replacing
+                the endpoint.
             Tags: The tags to be assigned to the DB cluster endpoint.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

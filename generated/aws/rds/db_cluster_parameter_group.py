@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,34 +55,36 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "str",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: Metadata assigned to an Amazon RDS resource consisting of a key-value
+    pair. For more information, see [Tagging Amazon RDS
+    resources](https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_Tagging.html) in the
+    *Amazon RDS User Guide* or [Tagging Amazon Aurora and Amazon RDS
+    resources](https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/USER_Tagging.html) in
+    the *Amazon Aurora User Guide*."""
+
+    Key: Required[str]
+    """A key is the required name of the tag. The string value can be from 1 to 128 Unicode
+    characters in length and can't be prefixed with ``aws:`` or ``rds:``. The string can only
+    contain only the set of Unicode letters, digits, white-space, '_', '.', ':', '/', '=', '+', '-',
+    '@' (Java regex: "^([\\\\p{L}\\\\p{Z}\\\\p{N}_.:/=+\\\\-@]*)$")."""
+    Value: str
+    """A value is the optional value of the tag. The string value can be from 1 to 256 Unicode
+    characters in length and can't be prefixed with ``aws:`` or ``rds:``. The string can only
+    contain only the set of Unicode letters, digits, white-space, '_', '.', ':', '/', '=', '+', '-',
+    '@' (Java regex: "^([\\\\p{L}\\\\p{Z}\\\\p{N}_.:/=+\\\\-@]*)$")."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::RDS::DBClusterParameterGroup",
     schema_file="aws-rds-dbclusterparametergroup.json",
     primary_identifier=("/DBClusterParameterGroupName",),
-    additional_identifiers=(),
-    read_only=(),
     create_only=("/DBClusterParameterGroupName", "/Description", "/Family"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("Description", "Family", "Parameters"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 180,
         "read": 120,
@@ -88,39 +94,23 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "DBClusterParameterGroupName": {
-            "minLength": 1,
-            "pattern": "^[a-zA-Z]{1}(?:-?[a-zA-Z0-9])*$",
-            "type": "string",
-        },
-        "Description": {"type": "string"},
-        "Family": {"type": "string"},
-        "Parameters": {"type": ["object", "string"]},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "maxItems": 50, "type": "array"},
-    },
-    "required": ["Description", "Family", "Parameters"],
-}
-
 
 class DBClusterParameterGroup(_Resource):
-    """AWS::RDS::DBClusterParameterGroup: The ``AWS::RDS::DBClusterParameterGroup`` resource creates a new Amazon RDS DB cluster parameter group. For information about configuring parameters f...
+    """AWS::RDS::DBClusterParameterGroup: The ``AWS::RDS::DBClusterParameterGroup`` resource creates
+    a new Amazon RDS DB cluster parameter group. For information about configuring parameters for
+    Amazon Aurora DB clusters, see [Working with parameter
+    groups](https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/USER_WorkingWithParamGroups.html)
+    in the *Amazon Aurora User Guide*. If you apply a parameter group to a DB cluster, then its DB
+    instances might need to reboot. This can result in an outage while the DB instances are
+    rebooting. If you apply a change to parameter group associated with a stopped DB cluster, then
+    the updated stack waits until the DB cluster is started.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: DBClusterParameterGroupName.
+    Replaced when any of these change (create-only): DBClusterParameterGroupName, Description,
+    Family.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-rds-dbclusterparametergroup.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -130,38 +120,62 @@ class DBClusterParameterGroup(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "DBClusterParameterGroupAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "db_cluster_parameter_group.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
-    # Declared properties (as declared, or as AWS returned them).
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     DBClusterParameterGroupName: str
     Description: str
     Family: str
     Parameters: dict[str, Any] | str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Description: str,
+        Family: str,
+        Parameters: dict[str, Any] | str,
+        DBClusterParameterGroupName: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::RDS::DBClusterParameterGroup; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Description: str,
-            Family: str,
-            Parameters: dict[str, Any] | str,
-            DBClusterParameterGroupName: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::RDS::DBClusterParameterGroup; `await` it inside an App to deploy it.
-
-            DBClusterParameterGroupName: The name of the DB cluster parameter group.
-            Description: The description for the DB cluster parameter group.
-            Family: The DB cluster parameter group family name.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Description: The description for the DB cluster parameter group. Create-only: changing
+                it replaces the resource. Required.
+            Family: The DB cluster parameter group family name. A DB cluster parameter group can be
+                associated with one and only one DB cluster parameter group family, and can be
+                applied only to a DB cluster running a database engine and engine version compatible
+                with that DB cluster parameter group family. *Aurora MySQL* Example:
+                ``aurora-mysql5.7``, ``aurora-mysql8.0`` *Aurora PostgreSQL* Example:
+                ``aurora-postgresql14`` *RDS for MySQL* Example: ``mysql8.0`` *RDS for PostgreSQL*
+                Example: ``postgres13`` To list all of the available parameter group families for a
+                DB engine, use the following command: ``aws rds describe-db-engine-versions --query
+                "DBEngineVersions[].DBParameterGroupFamily" --engine <engine>`` For example, to list
+                all of the available parameter group families for the Aurora PostgreSQL DB engine,
+                use the following command: ``aws rds describe-db-engine-versions --query
+                "DBEngineVersions[].DBParameterGroupFamily" --engine aurora-postgresql`` The output
+                contains duplicates. The following are the valid DB engine values: +
+                ``aurora-mysql`` + ``aurora-postgresql`` + ``mysql`` + ``postgres`` Create-only:
+                changing it replaces the resource. Required.
+            Parameters: Type: dict[str, Any] | str. Required.
+            DBClusterParameterGroupName: The name of the DB cluster parameter group. Constraints: +
+                Must not match the name of an existing DB cluster parameter group. This value is
+                stored as a lowercase string. Create-only: changing it replaces the resource.
             Tags: Tags to assign to the DB cluster parameter group.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,34 +55,37 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "str",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: Metadata assigned to an Amazon RDS resource consisting of a key-value
+    pair. For more information, see [Tagging Amazon RDS
+    resources](https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_Tagging.html) in the
+    *Amazon RDS User Guide* or [Tagging Amazon Aurora and Amazon RDS
+    resources](https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/USER_Tagging.html) in
+    the *Amazon Aurora User Guide*."""
+
+    Key: Required[str]
+    """A key is the required name of the tag. The string value can be from 1 to 128 Unicode
+    characters in length and can't be prefixed with ``aws:`` or ``rds:``. The string can only
+    contain only the set of Unicode letters, digits, white-space, '_', '.', ':', '/', '=', '+', '-',
+    '@' (Java regex: "^([\\\\p{L}\\\\p{Z}\\\\p{N}_.:/=+\\\\-@]*)$")."""
+    Value: str
+    """A value is the optional value of the tag. The string value can be from 1 to 256 Unicode
+    characters in length and can't be prefixed with ``aws:`` or ``rds:``. The string can only
+    contain only the set of Unicode letters, digits, white-space, '_', '.', ':', '/', '=', '+', '-',
+    '@' (Java regex: "^([\\\\p{L}\\\\p{Z}\\\\p{N}_.:/=+\\\\-@]*)$")."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::RDS::DBParameterGroup",
     schema_file="aws-rds-dbparametergroup.json",
     primary_identifier=("/DBParameterGroupName",),
-    additional_identifiers=(),
     read_only=("/DBParameterGroupArn",),
     create_only=("/DBParameterGroupName", "/Description", "/Family"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("Family", "Description"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -88,41 +95,26 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "DBParameterGroupArn": {"type": "string"},
-        "DBParameterGroupName": {"pattern": "^[a-zA-Z]{1}(?:-?[a-zA-Z0-9])*$", "type": "string"},
-        "Description": {"type": "string"},
-        "Family": {"type": "string"},
-        "Parameters": {"type": ["object", "string"]},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "type": "array",
-            "uniqueItems": False,
-        },
-    },
-    "required": ["Family", "Description"],
-}
-
 
 class DBParameterGroup(_Resource):
-    """AWS::RDS::DBParameterGroup: The ``AWS::RDS::DBParameterGroup`` resource creates a custom parameter group for an RDS database family. This type can be declared in a template and r...
+    """AWS::RDS::DBParameterGroup: The ``AWS::RDS::DBParameterGroup`` resource creates a custom
+    parameter group for an RDS database family. This type can be declared in a template and
+    referenced in the ``DBParameterGroupName`` property of an ``AWS::RDS::DBInstance`` resource. For
+    information about configuring parameters for Amazon RDS DB instances, see [Working with
+    parameter
+    groups](https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_WorkingWithParamGroups.html)
+    in the *Amazon RDS User Guide*. For information about configuring parameters for Amazon Aurora
+    DB instances, see [Working with parameter
+    groups](https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/USER_WorkingWithParamGroups.html)
+    in the *Amazon Aurora User Guide*. Applying a parameter group to a DB instance may require the
+    DB instance to reboot, resulting in a database outage for the duration of the reboot.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: DBParameterGroupName.
+    Replaced when any of these change (create-only): DBParameterGroupName, Description, Family.
+    Read-only attributes (known once deployed): DBParameterGroupArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-rds-dbparametergroup.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -132,39 +124,66 @@ class DBParameterGroup(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "DBParameterGroupAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "db_parameter_group.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     DBParameterGroupArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     DBParameterGroupName: str
     Description: str
     Family: str
     Parameters: dict[str, Any] | str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Description: str,
+        Family: str,
+        DBParameterGroupName: str | None = None,
+        Parameters: dict[str, Any] | str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::RDS::DBParameterGroup; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Description: str,
-            Family: str,
-            DBParameterGroupName: str | None = None,
-            Parameters: dict[str, Any] | str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::RDS::DBParameterGroup; `await` it inside an App to deploy it.
-
-            DBParameterGroupName: The name of the DB parameter group.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
             Description: Provides the customer-specified description for this DB parameter group.
-            Family: The DB parameter group family name.
+                Create-only: changing it replaces the resource. Required.
+            Family: The DB parameter group family name. A DB parameter group can be associated with
+                one and only one DB parameter group family, and can be applied only to a DB instance
+                running a database engine and engine version compatible with that DB parameter group
+                family. To list all of the available parameter group families for a DB engine, use
+                the following command: ``aws rds describe-db-engine-versions --query
+                "DBEngineVersions[].DBParameterGroupFamily" --engine <engine>`` For example, to list
+                all of the available parameter group families for the MySQL DB engine, use the
+                following command: ``aws rds describe-db-engine-versions --query
+                "DBEngineVersions[].DBParameterGroupFamily" --engine mysql`` The output contains
+                duplicates. The following are the valid DB engine values: + ``aurora-mysql`` +
+                ``aurora-postgresql`` + ``db2-ae`` + ``db2-ce`` + ``db2-se`` + ``mysql`` +
+                ``oracle-ee`` + ``oracle-ee-cdb`` + ``oracle-se2`` + ``oracle-se2-cdb`` +
+                ``postgres`` + ``sqlserver-ee`` + ``sqlserver-se`` + ``sqlserver-ex`` +
+                ``sqlserver-web`` Create-only: changing it replaces the resource. Required.
+            DBParameterGroupName: The name of the DB parameter group. Constraints: + Must be 1 to
+                255 letters, numbers, or hyphens. + First character must be a letter + Can't end
+                with a hyphen or contain two consecutive hyphens If you don't specify a value for
+                ``DBParameterGroupName`` property, a name is automatically created for the DB
+                parameter group. This value is stored as a lowercase string. Create-only: changing
+                it replaces the resource.
+            Parameters: Type: dict[str, Any] | str.
             Tags: Tags to assign to the DB parameter group.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

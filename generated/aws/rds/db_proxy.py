@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,32 +59,48 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AuthFormatDict = TypedDict(
-    "AuthFormatDict",
-    {
-        "AuthScheme": "Literal['SECRETS']",
-        "ClientPasswordAuthType": "Literal['MYSQL_NATIVE_PASSWORD', 'MYSQL_CACHING_SHA2_PASSWORD', 'POSTGRES_SCRAM_SHA_256', 'POSTGRES_MD5', 'SQL_SERVER_AUTHENTICATION']",
-        "Description": "str",
-        "IAMAuth": "Literal['DISABLED', 'REQUIRED', 'ENABLED']",
-        "SecretArn": "str",
-    },
-    total=False,
-)
 
-TagFormatDict = TypedDict(
-    "TagFormatDict",
-    {
-        "Key": "str",
-        "Value": "str",
-    },
-    total=False,
-)
+class AuthFormatDict(TypedDict, total=False):
+    """AuthFormat as a plain dict."""
 
+    AuthScheme: Literal["SECRETS"]
+    """The type of authentication that the proxy uses for connections from the proxy to the
+    underlying database."""
+    ClientPasswordAuthType: Literal[
+        "MYSQL_NATIVE_PASSWORD",
+        "MYSQL_CACHING_SHA2_PASSWORD",
+        "POSTGRES_SCRAM_SHA_256",
+        "POSTGRES_MD5",
+        "SQL_SERVER_AUTHENTICATION",
+    ]
+    """The type of authentication the proxy uses for connections from clients."""
+    Description: str
+    """A user-specified description about the authentication used by a proxy to log in as a specific
+    database user."""
+    IAMAuth: Literal["DISABLED", "REQUIRED", "ENABLED"]
+    """Whether to require or disallow Amazon Web Services Identity and Access Management (IAM)
+    authentication for connections to the proxy. The ENABLED value is valid only for proxies with
+    RDS for Microsoft SQL Server."""
+    SecretArn: str
+    """The Amazon Resource Name (ARN) representing the secret that the proxy uses to authenticate to
+    the RDS DB instance or Aurora DB cluster. These secrets are stored within Amazon Secrets
+    Manager."""
+
+
+class TagFormatDict(TypedDict, total=False):
+    """TagFormat as a plain dict."""
+
+    Key: str
+    """Pattern: (\\w|\\d|\\s|\\\\|-|\\.:=+-)* Length: at most 128 characters."""
+    Value: str
+    """Pattern: (\\w|\\d|\\s|\\\\|-|\\.:=+-)* Length: at most 128 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::RDS::DBProxy",
     schema_file="aws-rds-dbproxy.json",
     primary_identifier=("/DBProxyName",),
-    additional_identifiers=(),
     read_only=("/DBProxyArn", "/Endpoint", "/VpcId"),
     create_only=(
         "/DBProxyName",
@@ -89,18 +109,9 @@ METADATA = _TypeMetadata(
         "/TargetConnectionNetworkType",
         "/VpcSubnetIds",
     ),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Auth", "/Tags", "/VpcSecurityGroupIds", "/VpcSubnetIds"),
     required=("DBProxyName", "EngineFamily", "RoleArn", "VpcSubnetIds"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -110,78 +121,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AuthFormat": {
-            "additionalProperties": False,
-            "properties": {
-                "AuthScheme": {"enum": ["SECRETS"], "type": "string"},
-                "ClientPasswordAuthType": {
-                    "enum": [
-                        "MYSQL_NATIVE_PASSWORD",
-                        "MYSQL_CACHING_SHA2_PASSWORD",
-                        "POSTGRES_SCRAM_SHA_256",
-                        "POSTGRES_MD5",
-                        "SQL_SERVER_AUTHENTICATION",
-                    ],
-                    "type": "string",
-                },
-                "Description": {"maxLength": 1000, "minLength": 1, "type": "string"},
-                "IAMAuth": {"enum": ["DISABLED", "REQUIRED", "ENABLED"], "type": "string"},
-                "SecretArn": {"maxLength": 2048, "minLength": 20, "type": "string"},
-            },
-            "type": "object",
-        },
-        "TagFormat": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "pattern": "(\\w|\\d|\\s|\\\\|-|\\.:=+-)*",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 128,
-                    "pattern": "(\\w|\\d|\\s|\\\\|-|\\.:=+-)*",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Auth": {
-            "items": {"$ref": "#/definitions/AuthFormat"},
-            "maxItems": 200,
-            "minItems": 1,
-            "type": "array",
-        },
-        "DBProxyArn": {"type": "string"},
-        "DBProxyName": {"maxLength": 64, "minLength": 1, "pattern": "[0-z]*", "type": "string"},
-        "DebugLogging": {"type": "boolean"},
-        "DefaultAuthScheme": {"enum": ["IAM_AUTH", "NONE"], "type": "string"},
-        "Endpoint": {"type": "string"},
-        "EndpointNetworkType": {"enum": ["IPV4", "IPV6", "DUAL"], "type": "string"},
-        "EngineFamily": {"enum": ["MYSQL", "POSTGRESQL", "SQLSERVER"], "type": "string"},
-        "IdleClientTimeout": {"type": "integer"},
-        "RequireTLS": {"type": "boolean"},
-        "RoleArn": {"maxLength": 2048, "minLength": 20, "type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/TagFormat"}, "type": "array"},
-        "TargetConnectionNetworkType": {"enum": ["IPV4", "IPV6"], "type": "string"},
-        "VpcId": {"type": "string"},
-        "VpcSecurityGroupIds": {"items": {"type": "string"}, "minItems": 1, "type": "array"},
-        "VpcSubnetIds": {"items": {"type": "string"}, "minItems": 2, "type": "array"},
-    },
-    "required": ["DBProxyName", "EngineFamily", "RoleArn", "VpcSubnetIds"],
-}
-
 
 class DBProxy(_Resource):
     """AWS::RDS::DBProxy: Resource schema for AWS::RDS::DBProxy
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: DBProxyName.
+    Replaced when any of these change (create-only): DBProxyName, EngineFamily, EndpointNetworkType,
+    TargetConnectionNetworkType, VpcSubnetIds.
+    Read-only attributes (known once deployed): DBProxyArn, Endpoint, VpcId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-rds-dbproxy.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -189,13 +139,18 @@ class DBProxy(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "DBProxyAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "db_proxy.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     DBProxyArn: str
+    """The Amazon Resource Name (ARN) for the proxy."""
     Endpoint: str
+    """The endpoint that you can use to connect to the proxy. You include the endpoint value in the
+    connection string for a database client application."""
     VpcId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """VPC ID to associate with the new DB proxy."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Auth: list[AuthFormatDict]
     DBProxyName: str
     DebugLogging: bool
@@ -210,45 +165,62 @@ class DBProxy(_Resource):
     VpcSecurityGroupIds: list[str]
     VpcSubnetIds: list[str]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        DBProxyName: str,
+        EngineFamily: Literal["MYSQL", "POSTGRESQL", "SQLSERVER"],
+        RoleArn: str,
+        VpcSubnetIds: list[str],
+        Auth: list[AuthFormat | AuthFormatDict] | None = None,
+        DebugLogging: bool | None = None,
+        DefaultAuthScheme: Literal["IAM_AUTH", "NONE"] | None = None,
+        EndpointNetworkType: Literal["IPV4", "IPV6", "DUAL"] | None = None,
+        IdleClientTimeout: int | None = None,
+        RequireTLS: bool | None = None,
+        Tags: list[TagFormat | TagFormatDict] | None = None,
+        TargetConnectionNetworkType: Literal["IPV4", "IPV6"] | None = None,
+        VpcSecurityGroupIds: list[str] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::RDS::DBProxy; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            DBProxyName: str,
-            EngineFamily: Literal["MYSQL", "POSTGRESQL", "SQLSERVER"],
-            RoleArn: str,
-            VpcSubnetIds: list[str],
-            Auth: list[AuthFormat | AuthFormatDict] | None = None,
-            DebugLogging: bool | None = None,
-            DefaultAuthScheme: Literal["IAM_AUTH", "NONE"] | None = None,
-            EndpointNetworkType: Literal["IPV4", "IPV6", "DUAL"] | None = None,
-            IdleClientTimeout: int | None = None,
-            RequireTLS: bool | None = None,
-            Tags: list[TagFormat | TagFormatDict] | None = None,
-            TargetConnectionNetworkType: Literal["IPV4", "IPV6"] | None = None,
-            VpcSecurityGroupIds: list[str] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::RDS::DBProxy; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            DBProxyName: The identifier for the proxy. This name must be unique for all proxies
+                owned by your AWS account in the specified AWS Region. Create-only: changing it
+                replaces the resource. Required.
+            EngineFamily: The kinds of databases that the proxy can connect to. Create-only:
+                changing it replaces the resource. Required.
+            RoleArn: The Amazon Resource Name (ARN) of the IAM role that the proxy uses to access
+                secrets in AWS Secrets Manager. Required.
+            VpcSubnetIds: VPC subnet IDs to associate with the new proxy. Create-only: changing it
+                replaces the resource. Required.
             Auth: The authorization mechanism that the proxy uses.
-            DBProxyName: The identifier for the proxy.
-            DebugLogging: Whether the proxy includes detailed information about SQL statements in its logs.
-            DefaultAuthScheme: The default authentication scheme that the proxy uses for client connections to the proxy and connections from the proxy to the underlying database.
-            EndpointNetworkType: The network type of the DB proxy endpoint.
-            EngineFamily: The kinds of databases that the proxy can connect to.
-            IdleClientTimeout: The number of seconds that a connection to the proxy can be inactive before the proxy disconnects it.
-            RequireTLS: A Boolean parameter that specifies whether Transport Layer Security (TLS) encryption is required for connections to the proxy.
-            RoleArn: The Amazon Resource Name (ARN) of the IAM role that the proxy uses to access secrets in AWS Secrets Manager.
-            Tags: An optional set of key-value pairs to associate arbitrary data of your choosing with the proxy.
-            TargetConnectionNetworkType: The network type that the proxy uses to connect to the target database.
+            DebugLogging: Whether the proxy includes detailed information about SQL statements in
+                its logs.
+            DefaultAuthScheme: The default authentication scheme that the proxy uses for client
+                connections to the proxy and connections from the proxy to the underlying database.
+            EndpointNetworkType: The network type of the DB proxy endpoint. The network type
+                determines the IP version that the proxy endpoint supports. Create-only: changing it
+                replaces the resource.
+            IdleClientTimeout: The number of seconds that a connection to the proxy can be inactive
+                before the proxy disconnects it.
+            RequireTLS: A Boolean parameter that specifies whether Transport Layer Security (TLS)
+                encryption is required for connections to the proxy.
+            Tags: An optional set of key-value pairs to associate arbitrary data of your choosing
+                with the proxy.
+            TargetConnectionNetworkType: The network type that the proxy uses to connect to the
+                target database. The network type determines the IP version that the proxy uses for
+                connections to the database. Create-only: changing it replaces the resource.
             VpcSecurityGroupIds: VPC security group IDs to associate with the new proxy.
-            VpcSubnetIds: VPC subnet IDs to associate with the new proxy.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

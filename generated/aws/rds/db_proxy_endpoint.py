@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,34 +55,26 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagFormatDict = TypedDict(
-    "TagFormatDict",
-    {
-        "Key": "str",
-        "Value": "str",
-    },
-    total=False,
-)
 
+class TagFormatDict(TypedDict, total=False):
+    """TagFormat as a plain dict."""
+
+    Key: str
+    """Pattern: (\\w|\\d|\\s|\\\\|-|\\.:=+-)* Length: at most 128 characters."""
+    Value: str
+    """Pattern: (\\w|\\d|\\s|\\\\|-|\\.:=+-)* Length: at most 128 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::RDS::DBProxyEndpoint",
     schema_file="aws-rds-dbproxyendpoint.json",
     primary_identifier=("/DBProxyEndpointName",),
-    additional_identifiers=(),
     read_only=("/DBProxyEndpointArn", "/Endpoint", "/VpcId", "/IsDefault"),
     create_only=("/DBProxyName", "/DBProxyEndpointName", "/EndpointNetworkType", "/VpcSubnetIds"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags", "/VpcSecurityGroupIds", "/VpcSubnetIds"),
     required=("DBProxyName", "DBProxyEndpointName", "VpcSubnetIds"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -88,56 +84,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "TagFormat": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "pattern": "(\\w|\\d|\\s|\\\\|-|\\.:=+-)*",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 128,
-                    "pattern": "(\\w|\\d|\\s|\\\\|-|\\.:=+-)*",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        }
-    },
-    "properties": {
-        "DBProxyEndpointArn": {
-            "pattern": "arn:aws[A-Za-z0-9-]{0,64}:rds:[A-Za-z0-9-]{1,64}:[0-9]{12}:.*",
-            "type": "string",
-        },
-        "DBProxyEndpointName": {
-            "maxLength": 64,
-            "minLength": 1,
-            "pattern": "[0-z]*",
-            "type": "string",
-        },
-        "DBProxyName": {"maxLength": 64, "minLength": 1, "pattern": "[0-z]*", "type": "string"},
-        "Endpoint": {"maxLength": 256, "type": "string"},
-        "EndpointNetworkType": {"enum": ["IPV4", "IPV6", "DUAL"], "type": "string"},
-        "IsDefault": {"type": "boolean"},
-        "Tags": {"items": {"$ref": "#/definitions/TagFormat"}, "type": "array"},
-        "TargetRole": {"enum": ["READ_WRITE", "READ_ONLY"], "type": "string"},
-        "VpcId": {"type": "string"},
-        "VpcSecurityGroupIds": {"items": {"type": "string"}, "minItems": 1, "type": "array"},
-        "VpcSubnetIds": {"items": {"type": "string"}, "minItems": 2, "type": "array"},
-    },
-    "required": ["DBProxyName", "DBProxyEndpointName", "VpcSubnetIds"],
-}
-
 
 class DBProxyEndpoint(_Resource):
     """AWS::RDS::DBProxyEndpoint: Resource schema for AWS::RDS::DBProxyEndpoint.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: DBProxyEndpointName.
+    Replaced when any of these change (create-only): DBProxyName, DBProxyEndpointName,
+    EndpointNetworkType, VpcSubnetIds.
+    Read-only attributes (known once deployed): DBProxyEndpointArn, Endpoint, IsDefault, VpcId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-rds-dbproxyendpoint.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -145,14 +102,22 @@ class DBProxyEndpoint(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "DBProxyEndpointAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "db_proxy_endpoint.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     DBProxyEndpointArn: str
+    """The Amazon Resource Name (ARN) for the DB proxy endpoint."""
     Endpoint: str
+    """The endpoint that you can use to connect to the DB proxy. You include the endpoint value in
+    the connection string for a database client application."""
     IsDefault: bool
+    """A value that indicates whether this endpoint is the default endpoint for the associated DB
+    proxy. Default DB proxy endpoints always have read/write capability. Other endpoints that you
+    associate with the DB proxy can be either read/write or read-only."""
     VpcId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """VPC ID to associate with the new DB proxy endpoint."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     DBProxyEndpointName: str
     DBProxyName: str
     EndpointNetworkType: Literal["IPV4", "IPV6", "DUAL"]
@@ -161,33 +126,45 @@ class DBProxyEndpoint(_Resource):
     VpcSecurityGroupIds: list[str]
     VpcSubnetIds: list[str]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        DBProxyEndpointName: str,
+        DBProxyName: str,
+        VpcSubnetIds: list[str],
+        EndpointNetworkType: Literal["IPV4", "IPV6", "DUAL"] | None = None,
+        Tags: list[TagFormat | TagFormatDict] | None = None,
+        TargetRole: Literal["READ_WRITE", "READ_ONLY"] | None = None,
+        VpcSecurityGroupIds: list[str] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::RDS::DBProxyEndpoint; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            DBProxyEndpointName: str,
-            DBProxyName: str,
-            VpcSubnetIds: list[str],
-            EndpointNetworkType: Literal["IPV4", "IPV6", "DUAL"] | None = None,
-            Tags: list[TagFormat | TagFormatDict] | None = None,
-            TargetRole: Literal["READ_WRITE", "READ_ONLY"] | None = None,
-            VpcSecurityGroupIds: list[str] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::RDS::DBProxyEndpoint; `await` it inside an App to deploy it.
-
-            DBProxyEndpointName: The identifier for the DB proxy endpoint.
-            DBProxyName: The identifier for the proxy.
-            EndpointNetworkType: The network type of the DB proxy endpoint.
-            Tags: An optional set of key-value pairs to associate arbitrary data of your choosing with the DB proxy endpoint.
-            TargetRole: A value that indicates whether the DB proxy endpoint can be used for read/write or read-only operations.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            DBProxyEndpointName: The identifier for the DB proxy endpoint. This name must be unique
+                for all DB proxy endpoints owned by your AWS account in the specified AWS Region.
+                Create-only: changing it replaces the resource. Required.
+            DBProxyName: The identifier for the proxy. This name must be unique for all proxies
+                owned by your AWS account in the specified AWS Region. Create-only: changing it
+                replaces the resource. Required.
+            VpcSubnetIds: VPC subnet IDs to associate with the new DB proxy endpoint. Create-only:
+                changing it replaces the resource. Required.
+            EndpointNetworkType: The network type of the DB proxy endpoint. The network type
+                determines the IP version that the proxy endpoint supports. Create-only: changing it
+                replaces the resource.
+            Tags: An optional set of key-value pairs to associate arbitrary data of your choosing
+                with the DB proxy endpoint.
+            TargetRole: A value that indicates whether the DB proxy endpoint can be used for
+                read/write or read-only operations.
             VpcSecurityGroupIds: VPC security group IDs to associate with the new DB proxy endpoint.
-            VpcSubnetIds: VPC subnet IDs to associate with the new DB proxy endpoint.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,27 +59,34 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ConnectionPoolConfigurationInfoFormatDict = TypedDict(
-    "ConnectionPoolConfigurationInfoFormatDict",
-    {
-        "ConnectionBorrowTimeout": "int",
-        "InitQuery": "str",
-        "MaxConnectionsPercent": "int",
-        "MaxIdleConnectionsPercent": "int",
-        "SessionPinningFilters": "list[str]",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "str",
-    },
-    total=False,
-)
+class ConnectionPoolConfigurationInfoFormatDict(TypedDict, total=False):
+    """ConnectionPoolConfigurationInfoFormat as a plain dict."""
 
+    ConnectionBorrowTimeout: int
+    """The number of seconds for a proxy to wait for a connection to become available in the
+    connection pool."""
+    InitQuery: str
+    """One or more SQL statements for the proxy to run when opening each new database connection."""
+    MaxConnectionsPercent: int
+    """The maximum size of the connection pool for each target in a target group."""
+    MaxIdleConnectionsPercent: int
+    """Controls how actively the proxy closes idle database connections in the connection pool."""
+    SessionPinningFilters: list[str]
+    """Each item in the list represents a class of SQL operations that normally cause all later
+    statements in a session using a proxy to be pinned to the same underlying database connection."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with the DB proxy target group."""
+
+    Key: Required[str]
+    """The key name of the tag."""
+    Value: str
+    """The value for the tag."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::RDS::DBProxyTargetGroup",
     schema_file="aws-rds-dbproxytargetgroup.json",
@@ -83,8 +94,6 @@ METADATA = _TypeMetadata(
     additional_identifiers=(("/DBProxyName", "/TargetGroupName"),),
     read_only=("/TargetGroupArn",),
     create_only=("/DBProxyName", "/TargetGroupName"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=(
         "/ConnectionPoolConfigurationInfo/SessionPinningFilters",
         "/DBClusterIdentifiers",
@@ -92,14 +101,9 @@ METADATA = _TypeMetadata(
         "/Tags",
     ),
     required=("DBProxyName", "TargetGroupName"),
-    list_required=(),
     tagging=_Tagging(
-        taggable=True,
         tag_on_create=False,
-        tag_updatable=True,
-        tag_property="/Tags",
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -109,65 +113,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ConnectionPoolConfigurationInfoFormat": {
-            "additionalProperties": False,
-            "properties": {
-                "ConnectionBorrowTimeout": {"type": "integer"},
-                "InitQuery": {"type": "string"},
-                "MaxConnectionsPercent": {"maximum": 100, "minimum": 0, "type": "integer"},
-                "MaxIdleConnectionsPercent": {"maximum": 100, "minimum": 0, "type": "integer"},
-                "SessionPinningFilters": {"items": {"type": "string"}, "type": "array"},
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^(?!aws:|rds:)[\\p{L}\\p{Z}\\p{N}_. :/=+\\-@]+$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "pattern": "^(?!aws:|rds:)[\\p{L}\\p{Z}\\p{N}_. :/=+\\-@]+$",
-                    "type": "string",
-                },
-            },
-            "required": ["Key"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "ConnectionPoolConfigurationInfo": {
-            "$ref": "#/definitions/ConnectionPoolConfigurationInfoFormat"
-        },
-        "DBClusterIdentifiers": {"items": {"type": "string"}, "type": "array"},
-        "DBInstanceIdentifiers": {"items": {"type": "string"}, "type": "array"},
-        "DBProxyName": {
-            "maxLength": 64,
-            "minLength": 1,
-            "pattern": "[A-z][0-z]*",
-            "type": "string",
-        },
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-        "TargetGroupArn": {"type": "string"},
-        "TargetGroupName": {"enum": ["default"], "maxLength": 63, "minLength": 1, "type": "string"},
-    },
-    "required": ["DBProxyName", "TargetGroupName"],
-}
-
 
 class DBProxyTargetGroup(_Resource):
     """AWS::RDS::DBProxyTargetGroup: Resource schema for AWS::RDS::DBProxyTargetGroup
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: TargetGroupArn.
+    Also identified by: DBProxyName, TargetGroupName.
+    Replaced when any of these change (create-only): DBProxyName, TargetGroupName.
+    Read-only attributes (known once deployed): TargetGroupArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-rds-dbproxytargetgroup.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -177,11 +133,15 @@ class DBProxyTargetGroup(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "DBProxyTargetGroupAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "db_proxy_target_group.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     TargetGroupArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The Amazon Resource Name (ARN) representing the target group."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ConnectionPoolConfigurationInfo: ConnectionPoolConfigurationInfoFormatDict
     DBClusterIdentifiers: list[str]
     DBInstanceIdentifiers: list[str]
@@ -189,30 +149,38 @@ class DBProxyTargetGroup(_Resource):
     Tags: list[TagDict]
     TargetGroupName: Literal["default"]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        DBProxyName: str,
+        TargetGroupName: Literal["default"],
+        ConnectionPoolConfigurationInfo: ConnectionPoolConfigurationInfoFormat
+        | ConnectionPoolConfigurationInfoFormatDict
+        | None = None,
+        DBClusterIdentifiers: list[str] | None = None,
+        DBInstanceIdentifiers: list[str] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::RDS::DBProxyTargetGroup; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            DBProxyName: str,
-            TargetGroupName: Literal["default"],
-            ConnectionPoolConfigurationInfo: ConnectionPoolConfigurationInfoFormat
-            | ConnectionPoolConfigurationInfoFormatDict
-            | None = None,
-            DBClusterIdentifiers: list[str] | None = None,
-            DBInstanceIdentifiers: list[str] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::RDS::DBProxyTargetGroup; `await` it inside an App to deploy it.
-
-            DBProxyName: The identifier for the proxy.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            DBProxyName: The identifier for the proxy. Create-only: changing it replaces the
+                resource. Required.
+            TargetGroupName: The identifier for the DBProxyTargetGroup Create-only: changing it
+                replaces the resource. Required.
+            ConnectionPoolConfigurationInfo: Type: ConnectionPoolConfigurationInfoFormatDict.
+            DBClusterIdentifiers: Type: list[str].
+            DBInstanceIdentifiers: Type: list[str].
             Tags: An array of key-value pairs to apply to this resource.
-            TargetGroupName: The identifier for the DBProxyTargetGroup
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

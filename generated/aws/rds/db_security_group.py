@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,83 +59,49 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-IngressDict = TypedDict(
-    "IngressDict",
-    {
-        "CIDRIP": "str",
-        "EC2SecurityGroupId": "str",
-        "EC2SecurityGroupName": "str",
-        "EC2SecurityGroupOwnerId": "str",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class IngressDict(TypedDict, total=False):
+    """Ingress as a plain dict."""
 
+    CIDRIP: str
+    """Type: str."""
+    EC2SecurityGroupId: str
+    """Type: str."""
+    EC2SecurityGroupName: str
+    """Type: str."""
+    EC2SecurityGroupOwnerId: str
+    """Type: str."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Type: str."""
+    Value: Required[str]
+    """Type: str."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::RDS::DBSecurityGroup",
     schema_file="aws-rds-dbsecuritygroup.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=("/Id",),
     create_only=("/GroupDescription", "/EC2VpcId"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("GroupDescription", "DBSecurityGroupIngress"),
-    list_required=(),
-    tagging=None,
-    replacement_strategy="create_then_delete",
-    handlers={},
 )
-
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Ingress": {
-            "additionalProperties": False,
-            "properties": {
-                "CIDRIP": {"type": "string"},
-                "EC2SecurityGroupId": {"type": "string"},
-                "EC2SecurityGroupName": {"type": "string"},
-                "EC2SecurityGroupOwnerId": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "DBSecurityGroupIngress": {
-            "items": {"$ref": "#/definitions/Ingress"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "EC2VpcId": {"type": "string"},
-        "GroupDescription": {"type": "string"},
-        "Id": {"type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": False},
-    },
-    "required": ["GroupDescription", "DBSecurityGroupIngress"],
-}
 
 
 class DBSecurityGroup(_Resource):
     """AWS::RDS::DBSecurityGroup: Resource Type definition for AWS::RDS::DBSecurityGroup
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Replaced when any of these change (create-only): GroupDescription, EC2VpcId.
+    Read-only attributes (known once deployed): Id.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-rds-dbsecuritygroup.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -139,33 +109,42 @@ class DBSecurityGroup(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "DBSecurityGroupAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "db_security_group.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Id: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     DBSecurityGroupIngress: list[IngressDict]
     EC2VpcId: str
     GroupDescription: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        DBSecurityGroupIngress: list[Ingress | IngressDict],
+        GroupDescription: str,
+        EC2VpcId: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::RDS::DBSecurityGroup; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            DBSecurityGroupIngress: list[Ingress | IngressDict],
-            GroupDescription: str,
-            EC2VpcId: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::RDS::DBSecurityGroup; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            DBSecurityGroupIngress: Items are unique. Required.
+            GroupDescription: Type: str. Create-only: changing it replaces the resource. Required.
+            EC2VpcId: Type: str. Create-only: changing it replaces the resource.
+            Tags: Type: list[TagDict].
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

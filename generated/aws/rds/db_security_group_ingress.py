@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,43 +51,25 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::RDS::DBSecurityGroupIngress",
     schema_file="aws-rds-dbsecuritygroupingress.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=("/Id",),
-    create_only=(),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("DBSecurityGroupName",),
-    list_required=(),
-    tagging=None,
-    replacement_strategy="create_then_delete",
-    handlers={},
 )
-
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "CIDRIP": {"type": "string"},
-        "DBSecurityGroupName": {"type": "string"},
-        "EC2SecurityGroupId": {"type": "string"},
-        "EC2SecurityGroupName": {"type": "string"},
-        "EC2SecurityGroupOwnerId": {"type": "string"},
-        "Id": {"type": "string"},
-    },
-    "required": ["DBSecurityGroupName"],
-}
 
 
 class DBSecurityGroupIngress(_Resource):
-    """AWS::RDS::DBSecurityGroupIngress: Resource Type definition for AWS::RDS::DBSecurityGroupIngress
+    """AWS::RDS::DBSecurityGroupIngress: Resource Type definition for
+    AWS::RDS::DBSecurityGroupIngress
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Read-only attributes (known once deployed): Id.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-rds-dbsecuritygroupingress.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -93,35 +79,47 @@ class DBSecurityGroupIngress(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "DBSecurityGroupIngressAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "db_security_group_ingress.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     Id: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     CIDRIP: str
     DBSecurityGroupName: str
     EC2SecurityGroupId: str
     EC2SecurityGroupName: str
     EC2SecurityGroupOwnerId: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        DBSecurityGroupName: str,
+        CIDRIP: str | None = None,
+        EC2SecurityGroupId: str | None = None,
+        EC2SecurityGroupName: str | None = None,
+        EC2SecurityGroupOwnerId: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::RDS::DBSecurityGroupIngress; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            DBSecurityGroupName: str,
-            CIDRIP: str | None = None,
-            EC2SecurityGroupId: str | None = None,
-            EC2SecurityGroupName: str | None = None,
-            EC2SecurityGroupOwnerId: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::RDS::DBSecurityGroupIngress; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            DBSecurityGroupName: Type: str. Required.
+            CIDRIP: Type: str.
+            EC2SecurityGroupId: Type: str.
+            EC2SecurityGroupName: Type: str.
+            EC2SecurityGroupOwnerId: Type: str.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,34 +55,38 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "str",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: Metadata assigned to an Amazon RDS resource consisting of a key-value
+    pair. For more information, see [Tagging Amazon RDS
+    resources](https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_Tagging.html) in the
+    *Amazon RDS User Guide* or [Tagging Amazon Aurora and Amazon RDS
+    resources](https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/USER_Tagging.html) in
+    the *Amazon Aurora User Guide*."""
+
+    Key: Required[str]
+    """A key is the required name of the tag. The string value can be from 1 to 128 Unicode
+    characters in length and can't be prefixed with ``aws:`` or ``rds:``. The string can only
+    contain only the set of Unicode letters, digits, white-space, '_', '.', ':', '/', '=', '+', '-',
+    '@' (Java regex: "^([\\\\p{L}\\\\p{Z}\\\\p{N}_.:/=+\\\\-@]*)$")."""
+    Value: str
+    """A value is the optional value of the tag. The string value can be from 1 to 256 Unicode
+    characters in length and can't be prefixed with ``aws:`` or ``rds:``. The string can only
+    contain only the set of Unicode letters, digits, white-space, '_', '.', ':', '/', '=', '+', '-',
+    '@' (Java regex: "^([\\\\p{L}\\\\p{Z}\\\\p{N}_.:/=+\\\\-@]*)$")."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::RDS::DBShardGroup",
     schema_file="aws-rds-dbshardgroup.json",
     primary_identifier=("/DBShardGroupIdentifier",),
-    additional_identifiers=(),
     read_only=("/DBShardGroupResourceId", "/Endpoint"),
     create_only=("/DBClusterIdentifier", "/DBShardGroupIdentifier", "/PubliclyAccessible"),
     write_only=("/MinACU",),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("DBClusterIdentifier", "MaxACU"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 2160,
         "read": 120,
@@ -88,44 +96,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "ComputeRedundancy": {"minimum": 0, "type": "integer"},
-        "DBClusterIdentifier": {"maxLength": 63, "minLength": 1, "type": "string"},
-        "DBShardGroupIdentifier": {"maxLength": 63, "minLength": 1, "type": "string"},
-        "DBShardGroupResourceId": {"type": "string"},
-        "Endpoint": {"type": "string"},
-        "MaxACU": {"type": "number"},
-        "MinACU": {"type": "number"},
-        "PubliclyAccessible": {"type": "boolean"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "type": "array",
-            "uniqueItems": True,
-        },
-    },
-    "required": ["DBClusterIdentifier", "MaxACU"],
-}
-
 
 class DBShardGroup(_Resource):
-    """AWS::RDS::DBShardGroup: Creates a new DB shard group for Aurora Limitless Database. You must enable Aurora Limitless Database to create a DB shard group. Valid for: Aurora DB...
+    """AWS::RDS::DBShardGroup: Creates a new DB shard group for Aurora Limitless Database. You must
+    enable Aurora Limitless Database to create a DB shard group. Valid for: Aurora DB clusters only
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: DBShardGroupIdentifier.
+    Replaced when any of these change (create-only): DBClusterIdentifier, DBShardGroupIdentifier,
+    PubliclyAccessible.
+    Write-only (sent to AWS, never read back): MinACU.
+    Read-only attributes (known once deployed): DBShardGroupResourceId, Endpoint.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-rds-dbshardgroup.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -133,12 +116,15 @@ class DBShardGroup(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "DBShardGroupAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "db_shard_group.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     DBShardGroupResourceId: str
+    """Type: str."""
     Endpoint: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ComputeRedundancy: int
     DBClusterIdentifier: str
     DBShardGroupIdentifier: str
@@ -147,33 +133,64 @@ class DBShardGroup(_Resource):
     PubliclyAccessible: bool
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        DBClusterIdentifier: str,
+        MaxACU: float,
+        ComputeRedundancy: int | None = None,
+        DBShardGroupIdentifier: str | None = None,
+        MinACU: float | None = None,
+        PubliclyAccessible: bool | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::RDS::DBShardGroup; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            DBClusterIdentifier: str,
-            MaxACU: float,
-            ComputeRedundancy: int | None = None,
-            DBShardGroupIdentifier: str | None = None,
-            MinACU: float | None = None,
-            PubliclyAccessible: bool | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::RDS::DBShardGroup; `await` it inside an App to deploy it.
-
-            ComputeRedundancy: Specifies whether to create standby standby DB data access shard for the DB shard group.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
             DBClusterIdentifier: The name of the primary DB cluster for the DB shard group.
-            DBShardGroupIdentifier: The name of the DB shard group.
+                Create-only: changing it replaces the resource. Required.
             MaxACU: The maximum capacity of the DB shard group in Aurora capacity units (ACUs).
+                Required.
+            ComputeRedundancy: Specifies whether to create standby standby DB data access shard for
+                the DB shard group. Valid values are the following: + 0 - Creates a DB shard group
+                without a standby DB data access shard. This is the default value. + 1 - Creates a
+                DB shard group with a standby DB data access shard in a different Availability Zone
+                (AZ). + 2 - Creates a DB shard group with two standby DB data access shard in two
+                different AZs.
+            DBShardGroupIdentifier: The name of the DB shard group. Create-only: changing it
+                replaces the resource.
             MinACU: The minimum capacity of the DB shard group in Aurora capacity units (ACUs).
-            PubliclyAccessible: Specifies whether the DB shard group is publicly accessible.
-            Tags: An optional set of key-value pairs to associate arbitrary data of your choosing with the DB shard group.
+                Write-only: sent to AWS, never read back.
+            PubliclyAccessible: Specifies whether the DB shard group is publicly accessible. When
+                the DB shard group is publicly accessible, its Domain Name System (DNS) endpoint
+                resolves to the private IP address from within the DB shard group's virtual private
+                cloud (VPC). It resolves to the public IP address from outside of the DB shard
+                group's VPC. Access to the DB shard group is ultimately controlled by the security
+                group it uses. That public access is not permitted if the security group assigned to
+                the DB shard group doesn't permit it. When the DB shard group isn't publicly
+                accessible, it is an internal DB shard group with a DNS name that resolves to a
+                private IP address. Default: The default behavior varies depending on whether
+                ``DBSubnetGroupName`` is specified. If ``DBSubnetGroupName`` isn't specified, and
+                ``PubliclyAccessible`` isn't specified, the following applies: + If the default VPC
+                in the target Region doesn’t have an internet gateway attached to it, the DB shard
+                group is private. + If the default VPC in the target Region has an internet gateway
+                attached to it, the DB shard group is public. If ``DBSubnetGroupName`` is specified,
+                and ``PubliclyAccessible`` isn't specified, the following applies: + If the subnets
+                are part of a VPC that doesn’t have an internet gateway attached to it, the DB shard
+                group is private. + If the subnets are part of a VPC that has an internet gateway
+                attached to it, the DB shard group is public. Create-only: changing it replaces the
+                resource.
+            Tags: An optional set of key-value pairs to associate arbitrary data of your choosing
+                with the DB shard group.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

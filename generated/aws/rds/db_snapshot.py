@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,15 +55,17 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """The key name of the tag."""
+    Value: Required[str]
+    """The value for the tag."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::RDS::DBSnapshot",
     schema_file="aws-rds-dbsnapshot.json",
@@ -90,18 +96,9 @@ METADATA = _TypeMetadata(
         "/StorageThroughput",
     ),
     create_only=("/DBSnapshotIdentifier", "/DBInstanceIdentifier"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("DBSnapshotIdentifier", "DBInstanceIdentifier"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -111,60 +108,21 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "AllocatedStorage": {"type": "integer"},
-        "AvailabilityZone": {"type": "string"},
-        "DBInstanceIdentifier": {"type": "string"},
-        "DBSnapshotArn": {"type": "string"},
-        "DBSnapshotIdentifier": {
-            "maxLength": 255,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z][a-zA-Z0-9]*(-[a-zA-Z0-9]+)*$",
-            "type": "string",
-        },
-        "DbiResourceId": {"type": "string"},
-        "Encrypted": {"type": "boolean"},
-        "Engine": {"type": "string"},
-        "EngineVersion": {"type": "string"},
-        "IAMDatabaseAuthenticationEnabled": {"type": "boolean"},
-        "InstanceCreateTime": {"type": "string"},
-        "Iops": {"type": "integer"},
-        "KmsKeyId": {"anyOf": [{}, {}, {}], "type": "string"},
-        "LicenseModel": {"type": "string"},
-        "MasterUsername": {"type": "string"},
-        "OptionGroupName": {"type": "string"},
-        "OriginalSnapshotCreateTime": {"type": "string"},
-        "Port": {"type": "integer"},
-        "SnapshotCreateTime": {"type": "string"},
-        "SnapshotType": {"type": "string"},
-        "Status": {"type": "string"},
-        "StorageThroughput": {"type": "integer"},
-        "StorageType": {"type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array"},
-        "VpcId": {"type": "string"},
-    },
-    "required": ["DBSnapshotIdentifier", "DBInstanceIdentifier"],
-}
-
 
 class DBSnapshot(_Resource):
     """AWS::RDS::DBSnapshot: Creates a snapshot of a DB instance.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: DBSnapshotArn.
+    Also identified by: DBSnapshotIdentifier.
+    Replaced when any of these change (create-only): DBSnapshotIdentifier, DBInstanceIdentifier.
+    Read-only attributes (known once deployed): AllocatedStorage, AvailabilityZone, DBSnapshotArn,
+    DbiResourceId, Encrypted, Engine, EngineVersion, IAMDatabaseAuthenticationEnabled,
+    InstanceCreateTime, Iops, KmsKeyId, LicenseModel, MasterUsername, OptionGroupName,
+    OriginalSnapshotCreateTime, Port, SnapshotCreateTime, SnapshotType, Status, StorageThroughput,
+    StorageType, VpcId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-rds-dbsnapshot.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -172,55 +130,87 @@ class DBSnapshot(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "DBSnapshotAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "db_snapshot.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     AllocatedStorage: int
+    """The allocated storage size in gibibytes (GiB)."""
     AvailabilityZone: str
+    """The name of the Availability Zone the DB instance was located in at the time of the DB
+    snapshot."""
     DBSnapshotArn: str
+    """The Amazon Resource Name (ARN) for the DB snapshot."""
     DbiResourceId: str
+    """The identifier for the source DB instance, which is unique to an AWS Region."""
     Encrypted: bool
+    """Indicates whether the DB snapshot is encrypted."""
     Engine: str
+    """The name of the database engine."""
     EngineVersion: str
+    """The version of the database engine."""
     IAMDatabaseAuthenticationEnabled: bool
+    """Indicates whether mapping of AWS IAM accounts to database accounts is enabled."""
     InstanceCreateTime: str
+    """The time when the DB instance was created, in UTC."""
     Iops: int
+    """The Provisioned IOPS value of the DB instance at the time of the snapshot."""
     KmsKeyId: str
+    """If Encrypted is true, the AWS KMS key identifier for the encrypted DB snapshot."""
     LicenseModel: str
+    """License model information for the restored DB instance."""
     MasterUsername: str
+    """The master username for the DB snapshot."""
     OptionGroupName: str
+    """The option group name for the DB snapshot."""
     OriginalSnapshotCreateTime: str
+    """The time of the CreateDBSnapshot operation in UTC. Doesn't change when the snapshot is
+    copied."""
     Port: int
+    """The port that the database engine was listening on at the time of the snapshot."""
     SnapshotCreateTime: str
+    """The time when the snapshot was taken, in UTC."""
     SnapshotType: str
+    """The type of the DB snapshot."""
     Status: str
+    """The status of this DB snapshot."""
     StorageThroughput: int
+    """The storage throughput for the DB snapshot."""
     StorageType: str
+    """The storage type associated with the DB snapshot."""
     VpcId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The VPC ID associated with the DB snapshot."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     DBInstanceIdentifier: str
     DBSnapshotIdentifier: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        DBInstanceIdentifier: str,
+        DBSnapshotIdentifier: str,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::RDS::DBSnapshot; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            DBInstanceIdentifier: str,
-            DBSnapshotIdentifier: str,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::RDS::DBSnapshot; `await` it inside an App to deploy it.
-
-            DBInstanceIdentifier: The identifier of the DB instance that you want to create the snapshot of.
-            DBSnapshotIdentifier: The identifier for the DB snapshot.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            DBInstanceIdentifier: The identifier of the DB instance that you want to create the
+                snapshot of. Create-only: changing it replaces the resource. Required.
+            DBSnapshotIdentifier: The identifier for the DB snapshot. Must contain from 1 to 255
+                letters, numbers, or hyphens. First character must be a letter. Can't end with a
+                hyphen or contain two consecutive hyphens. Create-only: changing it replaces the
+                resource. Required.
             Tags: The tags to be assigned to the DB snapshot.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

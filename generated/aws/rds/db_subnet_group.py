@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,34 +55,37 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "str",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: Metadata assigned to an Amazon RDS resource consisting of a key-value
+    pair. For more information, see [Tagging Amazon RDS
+    resources](https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_Tagging.html) in the
+    *Amazon RDS User Guide* or [Tagging Amazon Aurora and Amazon RDS
+    resources](https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/USER_Tagging.html) in
+    the *Amazon Aurora User Guide*."""
+
+    Key: Required[str]
+    """A key is the required name of the tag. The string value can be from 1 to 128 Unicode
+    characters in length and can't be prefixed with ``aws:`` or ``rds:``. The string can only
+    contain only the set of Unicode letters, digits, white-space, '_', '.', ':', '/', '=', '+', '-',
+    '@' (Java regex: "^([\\\\p{L}\\\\p{Z}\\\\p{N}_.:/=+\\\\-@]*)$")."""
+    Value: str
+    """A value is the optional value of the tag. The string value can be from 1 to 256 Unicode
+    characters in length and can't be prefixed with ``aws:`` or ``rds:``. The string can only
+    contain only the set of Unicode letters, digits, white-space, '_', '.', ':', '/', '=', '+', '-',
+    '@' (Java regex: "^([\\\\p{L}\\\\p{Z}\\\\p{N}_.:/=+\\\\-@]*)$")."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::RDS::DBSubnetGroup",
     schema_file="aws-rds-dbsubnetgroup.json",
     primary_identifier=("/DBSubnetGroupName",),
-    additional_identifiers=(),
     read_only=("/DBSubnetGroupArn",),
     create_only=("/DBSubnetGroupName",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/SubnetIds", "/Tags"),
     required=("DBSubnetGroupDescription", "SubnetIds"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -88,40 +95,20 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "DBSubnetGroupArn": {"type": "string"},
-        "DBSubnetGroupDescription": {"type": "string"},
-        "DBSubnetGroupName": {"type": "string"},
-        "SubnetIds": {"items": {"type": "string"}, "type": "array", "uniqueItems": False},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "type": "array",
-            "uniqueItems": False,
-        },
-    },
-    "required": ["DBSubnetGroupDescription", "SubnetIds"],
-}
-
 
 class DBSubnetGroup(_Resource):
-    """AWS::RDS::DBSubnetGroup: The ``AWS::RDS::DBSubnetGroup`` resource creates a database subnet group. Subnet groups must contain at least two subnets in two different Availabilit...
+    """AWS::RDS::DBSubnetGroup: The ``AWS::RDS::DBSubnetGroup`` resource creates a database subnet
+    group. Subnet groups must contain at least two subnets in two different Availability Zones in
+    the same region. For more information, see [Working with DB subnet
+    groups](https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_VPC.WorkingWithRDSInstanceinaVPC.html#USER_VPC.Subnets)
+    in the *Amazon RDS User Guide*.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: DBSubnetGroupName.
+    Replaced when any of these change (create-only): DBSubnetGroupName.
+    Read-only attributes (known once deployed): DBSubnetGroupArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-rds-dbsubnetgroup.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -129,37 +116,45 @@ class DBSubnetGroup(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "DBSubnetGroupAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "db_subnet_group.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     DBSubnetGroupArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     DBSubnetGroupDescription: str
     DBSubnetGroupName: str
     SubnetIds: list[str]
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        DBSubnetGroupDescription: str,
+        SubnetIds: list[str],
+        DBSubnetGroupName: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::RDS::DBSubnetGroup; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            DBSubnetGroupDescription: str,
-            SubnetIds: list[str],
-            DBSubnetGroupName: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::RDS::DBSubnetGroup; `await` it inside an App to deploy it.
-
-            DBSubnetGroupDescription: The description for the DB subnet group.
-            DBSubnetGroupName: The name for the DB subnet group.
-            SubnetIds: The EC2 Subnet IDs for the DB subnet group.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            DBSubnetGroupDescription: The description for the DB subnet group. Required.
+            SubnetIds: The EC2 Subnet IDs for the DB subnet group. Required.
+            DBSubnetGroupName: The name for the DB subnet group. This value is stored as a lowercase
+                string. Constraints: + Must contain no more than 255 letters, numbers, periods,
+                underscores, spaces, or hyphens. + Must not be default. + First character must be a
+                letter. Example: ``mydbsubnetgroup`` Create-only: changing it replaces the resource.
             Tags: Tags to assign to the DB subnet group.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,34 +63,37 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-DeploymentTaskDict = TypedDict(
-    "DeploymentTaskDict",
-    {
-        "TaskName": "str",
-        "TaskStatus": "str",
-    },
-    total=False,
-)
 
-SwitchoverDetailDict = TypedDict(
-    "SwitchoverDetailDict",
-    {
-        "SourceMember": "str",
-        "SwitchoverDetailStatus": "str",
-        "TargetMember": "str",
-    },
-    total=False,
-)
+class DeploymentTaskDict(TypedDict, total=False):
+    """DeploymentTask as a plain dict."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    TaskName: str
+    """The name of a Blue/Green Deployment provisioning task."""
+    TaskStatus: str
+    """The status of a Blue/Green Deployment provisioning task."""
 
+
+class SwitchoverDetailDict(TypedDict, total=False):
+    """SwitchoverDetail as a plain dict."""
+
+    SourceMember: str
+    """The source database member in the Blue/Green Deployment."""
+    SwitchoverDetailStatus: str
+    """The status of this source and target member pair."""
+    TargetMember: str
+    """The target database member in the Blue/Green Deployment."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """The key name of the tag."""
+    Value: Required[str]
+    """The value of the tag."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::RDS::Deployment",
     schema_file="aws-rds-deployment.json",
@@ -125,17 +132,9 @@ METADATA = _TypeMetadata(
         "/TargetAllocatedStorage",
         "/TargetStorageThroughput",
     ),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("BlueGreenDeploymentName", "Source"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 540,
         "read": 120,
@@ -145,113 +144,25 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "DeploymentTask": {
-            "additionalProperties": False,
-            "properties": {"TaskName": {"type": "string"}, "TaskStatus": {"type": "string"}},
-            "type": "object",
-        },
-        "SwitchoverDetail": {
-            "additionalProperties": False,
-            "properties": {
-                "SourceMember": {
-                    "maxLength": 2048,
-                    "minLength": 1,
-                    "pattern": "^arn:[A-Za-z][0-9A-Za-z-:._]*$",
-                    "type": "string",
-                },
-                "SwitchoverDetailStatus": {"type": "string"},
-                "TargetMember": {
-                    "maxLength": 2048,
-                    "minLength": 1,
-                    "pattern": "^arn:[A-Za-z][0-9A-Za-z-:._]*$",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"pattern": "^arn:[A-Za-z][0-9A-Za-z-:._]*$", "type": "string"},
-        "BlueGreenDeploymentIdentifier": {
-            "maxLength": 255,
-            "minLength": 1,
-            "pattern": "^[A-Za-z][0-9A-Za-z-:._]*$",
-            "type": "string",
-        },
-        "BlueGreenDeploymentName": {
-            "maxLength": 60,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z](?:-?[a-zA-Z0-9]+)*$",
-            "type": "string",
-        },
-        "CreateTime": {"type": "string"},
-        "Source": {
-            "maxLength": 2048,
-            "minLength": 1,
-            "pattern": "^arn:[A-Za-z][0-9A-Za-z-:._]*$",
-            "type": "string",
-        },
-        "Status": {"type": "string"},
-        "SwitchoverDetails": {"items": {"$ref": "#/definitions/SwitchoverDetail"}, "type": "array"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array"},
-        "Target": {
-            "maxLength": 2048,
-            "minLength": 1,
-            "pattern": "^arn:[A-Za-z][0-9A-Za-z-:._]*$",
-            "type": "string",
-        },
-        "TargetAllocatedStorage": {"type": "integer"},
-        "TargetDBClusterParameterGroupName": {
-            "maxLength": 255,
-            "minLength": 1,
-            "pattern": "^[A-Za-z](?!.*--)[0-9A-Za-z-]*[^-]|^default(?!.*--)(?!.*\\.\\.)[0-9A-Za-z-.]*[^-]$",
-            "type": "string",
-        },
-        "TargetDBInstanceClass": {
-            "maxLength": 20,
-            "minLength": 5,
-            "pattern": "^db\\.[0-9a-z]{2,6}\\.[0-9a-z]{4,9}$",
-            "type": "string",
-        },
-        "TargetDBParameterGroupName": {
-            "maxLength": 255,
-            "minLength": 1,
-            "pattern": "^[A-Za-z](?!.*--)[0-9A-Za-z-]*[^-]|^default(?!.*--)(?!.*\\.\\.)[0-9A-Za-z-.]*[^-]$",
-            "type": "string",
-        },
-        "TargetEngineVersion": {
-            "maxLength": 64,
-            "minLength": 1,
-            "pattern": "^[0-9A-Za-z-_.]+$",
-            "type": "string",
-        },
-        "TargetIops": {"type": "integer"},
-        "TargetStorageThroughput": {"type": "integer"},
-        "TargetStorageType": {"type": "string"},
-        "Tasks": {"items": {"$ref": "#/definitions/DeploymentTask"}, "type": "array"},
-        "UpgradeTargetStorageConfig": {"type": "boolean"},
-    },
-    "required": ["BlueGreenDeploymentName", "Source"],
-}
-
 
 class Deployment(_Resource):
-    """AWS::RDS::Deployment: Resource Type definition for AWS::RDS::Deployment. Creates and manages an Amazon RDS Blue/Green Deployment.
+    """AWS::RDS::Deployment: Resource Type definition for AWS::RDS::Deployment. Creates and manages
+    an Amazon RDS Blue/Green Deployment.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Also identified by: BlueGreenDeploymentIdentifier.
+    Replaced when any of these change (create-only): BlueGreenDeploymentName, Source,
+    TargetEngineVersion, TargetDBParameterGroupName, TargetDBClusterParameterGroupName,
+    TargetDBInstanceClass, UpgradeTargetStorageConfig, TargetIops, TargetStorageType,
+    TargetAllocatedStorage, TargetStorageThroughput.
+    Write-only (sent to AWS, never read back): TargetEngineVersion, TargetDBParameterGroupName,
+    TargetDBClusterParameterGroupName, TargetDBInstanceClass, UpgradeTargetStorageConfig,
+    TargetIops, TargetStorageType, TargetAllocatedStorage, TargetStorageThroughput.
+    Read-only attributes (known once deployed): Arn, BlueGreenDeploymentIdentifier, CreateTime,
+    Status, SwitchoverDetails, Target, Tasks.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-rds-deployment.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -259,17 +170,25 @@ class Deployment(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "DeploymentAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "deployment.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The Amazon Resource Name (ARN) of the Blue/Green Deployment."""
     BlueGreenDeploymentIdentifier: str
+    """The system-generated identifier of the Blue/Green Deployment."""
     CreateTime: str
+    """The time when the Blue/Green Deployment was created in UTC."""
     Status: str
+    """The status of the Blue/Green Deployment."""
     SwitchoverDetails: list[SwitchoverDetailDict]
+    """The source and target member mappings in the Blue/Green Deployment."""
     Target: str
+    """The ARN of the target database in the green environment."""
     Tasks: list[DeploymentTaskDict]
-    # Declared properties (as declared, or as AWS returned them).
+    """The provisioning tasks for the Blue/Green Deployment."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     BlueGreenDeploymentName: str
     Source: str
     Tags: list[TagDict]
@@ -283,43 +202,62 @@ class Deployment(_Resource):
     TargetStorageType: str
     UpgradeTargetStorageConfig: bool
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        BlueGreenDeploymentName: str,
+        Source: str,
+        Tags: list[Tag | TagDict] | None = None,
+        TargetAllocatedStorage: int | None = None,
+        TargetDBClusterParameterGroupName: str | None = None,
+        TargetDBInstanceClass: str | None = None,
+        TargetDBParameterGroupName: str | None = None,
+        TargetEngineVersion: str | None = None,
+        TargetIops: int | None = None,
+        TargetStorageThroughput: int | None = None,
+        TargetStorageType: str | None = None,
+        UpgradeTargetStorageConfig: bool | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::RDS::Deployment; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            BlueGreenDeploymentName: str,
-            Source: str,
-            Tags: list[Tag | TagDict] | None = None,
-            TargetAllocatedStorage: int | None = None,
-            TargetDBClusterParameterGroupName: str | None = None,
-            TargetDBInstanceClass: str | None = None,
-            TargetDBParameterGroupName: str | None = None,
-            TargetEngineVersion: str | None = None,
-            TargetIops: int | None = None,
-            TargetStorageThroughput: int | None = None,
-            TargetStorageType: str | None = None,
-            UpgradeTargetStorageConfig: bool | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::RDS::Deployment; `await` it inside an App to deploy it.
-
-            BlueGreenDeploymentName: The name of the Blue/Green Deployment.
-            Source: The ARN of the source production database.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            BlueGreenDeploymentName: The name of the Blue/Green Deployment. Create-only: changing it
+                replaces the resource. Required.
+            Source: The ARN of the source production database. Create-only: changing it replaces the
+                resource. Required.
             Tags: The tags assigned to the Blue/Green Deployment.
             TargetAllocatedStorage: The allocated storage size in GiB for the target DB instance.
-            TargetDBClusterParameterGroupName: The DB cluster parameter group for the target Aurora DB cluster.
-            TargetDBInstanceClass: The DB instance class for target RDS DB instances.
+                Create-only: changing it replaces the resource. Write-only: sent to AWS, never read
+                back.
+            TargetDBClusterParameterGroupName: The DB cluster parameter group for the target Aurora
+                DB cluster. Create-only: changing it replaces the resource. Write-only: sent to AWS,
+                never read back.
+            TargetDBInstanceClass: The DB instance class for target RDS DB instances. Create-only:
+                changing it replaces the resource. Write-only: sent to AWS, never read back.
             TargetDBParameterGroupName: The DB parameter group for the target DB instance.
-            TargetEngineVersion: The DB engine version for the target database.
-            TargetIops: The Provisioned IOPS value for the target DB instance.
+                Create-only: changing it replaces the resource. Write-only: sent to AWS, never read
+                back.
+            TargetEngineVersion: The DB engine version for the target database. Create-only:
+                changing it replaces the resource. Write-only: sent to AWS, never read back.
+            TargetIops: The Provisioned IOPS value for the target DB instance. Create-only: changing
+                it replaces the resource. Write-only: sent to AWS, never read back.
             TargetStorageThroughput: The storage throughput value for the target DB instance.
-            TargetStorageType: The storage type for the target DB instance.
-            UpgradeTargetStorageConfig: Whether to upgrade the storage file system configuration on the target database.
+                Create-only: changing it replaces the resource. Write-only: sent to AWS, never read
+                back.
+            TargetStorageType: The storage type for the target DB instance. Create-only: changing it
+                replaces the resource. Write-only: sent to AWS, never read back.
+            UpgradeTargetStorageConfig: Whether to upgrade the storage file system configuration on
+                the target database. Create-only: changing it replaces the resource. Write-only:
+                sent to AWS, never read back.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

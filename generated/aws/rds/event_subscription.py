@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,34 +55,36 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "str",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: Metadata assigned to an Amazon RDS resource consisting of a key-value
+    pair. For more information, see [Tagging Amazon RDS
+    resources](https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_Tagging.html) in the
+    *Amazon RDS User Guide* or [Tagging Amazon Aurora and Amazon RDS
+    resources](https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/USER_Tagging.html) in
+    the *Amazon Aurora User Guide*."""
+
+    Key: Required[str]
+    """A key is the required name of the tag. The string value can be from 1 to 128 Unicode
+    characters in length and can't be prefixed with ``aws:`` or ``rds:``. The string can only
+    contain only the set of Unicode letters, digits, white-space, '_', '.', ':', '/', '=', '+', '-',
+    '@' (Java regex: "^([\\\\p{L}\\\\p{Z}\\\\p{N}_.:/=+\\\\-@]*)$")."""
+    Value: str
+    """A value is the optional value of the tag. The string value can be from 1 to 256 Unicode
+    characters in length and can't be prefixed with ``aws:`` or ``rds:``. The string can only
+    contain only the set of Unicode letters, digits, white-space, '_', '.', ':', '/', '=', '+', '-',
+    '@' (Java regex: "^([\\\\p{L}\\\\p{Z}\\\\p{N}_.:/=+\\\\-@]*)$")."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::RDS::EventSubscription",
     schema_file="aws-rds-eventsubscription.json",
     primary_identifier=("/SubscriptionName",),
-    additional_identifiers=(),
-    read_only=(),
     create_only=("/SubscriptionName", "/SnsTopicArn"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/SourceIds", "/Tags"),
     required=("SnsTopicArn",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -88,42 +94,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "Enabled": {"type": "boolean"},
-        "EventCategories": {"items": {"type": "string"}, "type": "array", "uniqueItems": True},
-        "SnsTopicArn": {"type": "string"},
-        "SourceIds": {"items": {"type": "string"}, "type": "array", "uniqueItems": True},
-        "SourceType": {"type": "string"},
-        "SubscriptionName": {"maxLength": 255, "type": "string"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "type": "array",
-            "uniqueItems": False,
-        },
-    },
-    "required": ["SnsTopicArn"],
-}
-
 
 class EventSubscription(_Resource):
-    """AWS::RDS::EventSubscription: The ``AWS::RDS::EventSubscription`` resource allows you to receive notifications for Amazon Relational Database Service events through the Amazon Simp...
+    """AWS::RDS::EventSubscription: The ``AWS::RDS::EventSubscription`` resource allows you to
+    receive notifications for Amazon Relational Database Service events through the Amazon Simple
+    Notification Service (Amazon SNS). For more information, see [Using Amazon RDS Event
+    Notification](https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_Events.html) in the
+    *Amazon RDS User Guide*.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: SubscriptionName.
+    Replaced when any of these change (create-only): SubscriptionName, SnsTopicArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-rds-eventsubscription.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -133,10 +116,13 @@ class EventSubscription(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "EventSubscriptionAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "event_subscription.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
-    # Declared properties (as declared, or as AWS returned them).
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Enabled: bool
     EventCategories: list[str]
     SnsTopicArn: str
@@ -145,33 +131,68 @@ class EventSubscription(_Resource):
     SubscriptionName: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        SnsTopicArn: str,
+        Enabled: bool | None = None,
+        EventCategories: list[str] | None = None,
+        SourceIds: list[str] | None = None,
+        SourceType: str | None = None,
+        SubscriptionName: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::RDS::EventSubscription; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            SnsTopicArn: str,
-            Enabled: bool | None = None,
-            EventCategories: list[str] | None = None,
-            SourceIds: list[str] | None = None,
-            SourceType: str | None = None,
-            SubscriptionName: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::RDS::EventSubscription; `await` it inside an App to deploy it.
-
-            Enabled: Specifies whether to activate the subscription.
-            EventCategories: A list of event categories for a particular source type (``SourceType``) that you want to subscribe to.
-            SnsTopicArn: The Amazon Resource Name (ARN) of the SNS topic created for event notification.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            SnsTopicArn: The Amazon Resource Name (ARN) of the SNS topic created for event
+                notification. SNS automatically creates the ARN when you create a topic and
+                subscribe to it. RDS doesn't support FIFO (first in, first out) topics. For more
+                information, see [Message ordering and deduplication (FIFO
+                topics)](https://docs.aws.amazon.com/sns/latest/dg/sns-fifo-topics.html) in the
+                *Amazon Simple Notification Service Developer Guide*. Create-only: changing it
+                replaces the resource. Required.
+            Enabled: Specifies whether to activate the subscription. If the event notification
+                subscription isn't activated, the subscription is created but not active.
+            EventCategories: A list of event categories for a particular source type
+                (``SourceType``) that you want to subscribe to. You can see a list of the categories
+                for a given source type in the "Amazon RDS event categories and event messages"
+                section of the [Amazon RDS User
+                Guide](https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_Events.Messages.html)
+                or the [Amazon Aurora User
+                Guide](https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/USER_Events.Messages.html).
+                You can also see this list by using the ``DescribeEventCategories`` operation.
             SourceIds: The list of identifiers of the event sources for which events are returned.
-            SourceType: The type of source that is generating the events.
-            SubscriptionName: The name of the subscription.
+                If not specified, then all sources are included in the response. An identifier must
+                begin with a letter and must contain only ASCII letters, digits, and hyphens. It
+                can't end with a hyphen or contain two consecutive hyphens. Constraints: + If
+                ``SourceIds`` are supplied, ``SourceType`` must also be provided. + If the source
+                type is a DB instance, a ``DBInstanceIdentifier`` value must be supplied. + If the
+                source type is a DB cluster, a ``DBClusterIdentifier`` value must be supplied. + If
+                the source type is a DB parameter group, a ``DBParameterGroupName`` value must be
+                supplied. + If the source type is a DB security group, a ``DBSecurityGroupName``
+                value must be supplied. + If the source type is a DB snapshot, a
+                ``DBSnapshotIdentifier`` value must be supplied. + If the source type is a DB
+                cluster snapshot, a ``DBClusterSnapshotIdentifier`` value must be supplied. + If the
+                source type is an RDS Proxy, a ``DBProxyName`` value must be supplied.
+            SourceType: The type of source that is generating the events. For example, if you want
+                to be notified of events generated by a DB instance, you set this parameter to
+                ``db-instance``. For RDS Proxy events, specify ``db-proxy``. If this value isn't
+                specified, all events are returned. Valid Values:``db-instance | db-cluster |
+                db-parameter-group | db-security-group | db-snapshot | db-cluster-snapshot |
+                db-proxy | zero-etl | custom-engine-version | blue-green-deployment``
+            SubscriptionName: The name of the subscription. Constraints: The name must be less than
+                255 characters. Create-only: changing it replaces the resource.
             Tags: An optional array of key-value pairs to apply to this subscription.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,28 +59,33 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-GlobalClusterGlobalEndpointDict = TypedDict(
-    "GlobalClusterGlobalEndpointDict",
-    {
-        "Address": "str",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "str",
-    },
-    total=False,
-)
+class GlobalClusterGlobalEndpointDict(TypedDict, total=False):
+    """GlobalClusterGlobalEndpoint as a plain dict."""
 
+    Address: str
+    """The writer endpoint for the global database cluster. This endpoint always points to the
+    writer DB instance in the current primary cluster."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: str
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::RDS::GlobalCluster",
     schema_file="aws-rds-globalcluster.json",
     primary_identifier=("/GlobalClusterIdentifier",),
-    additional_identifiers=(),
     read_only=("/GlobalEndpoint",),
     create_only=(
         "/GlobalClusterIdentifier",
@@ -84,18 +93,8 @@ METADATA = _TypeMetadata(
         "/StorageEncrypted",
         "/Engine",
     ),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
-    required=(),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -105,61 +104,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "GlobalEndpoint": {
-            "additionalProperties": False,
-            "properties": {"Address": {"type": "string"}},
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key"],
-            "type": "object",
-        },
-    },
-    "oneOf": [{"required": ["SourceDBClusterIdentifier"]}, {"required": ["Engine"]}],
-    "properties": {
-        "DeletionProtection": {"type": "boolean"},
-        "Engine": {"enum": ["aurora", "aurora-mysql", "aurora-postgresql"], "type": "string"},
-        "EngineLifecycleSupport": {"type": "string"},
-        "EngineVersion": {"type": "string"},
-        "GlobalClusterIdentifier": {
-            "maxLength": 63,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z]{1}(?:-?[a-zA-Z0-9]){0,62}$",
-            "type": "string",
-        },
-        "GlobalEndpoint": {"$ref": "#/definitions/GlobalEndpoint"},
-        "SourceDBClusterIdentifier": {
-            "oneOf": [
-                {"pattern": "^[a-zA-Z]{1}(?:-?[a-zA-Z0-9]){0,62}$"},
-                {"pattern": "^(?=.{40,128}$)arn.*"},
-            ],
-            "type": "string",
-        },
-        "StorageEncrypted": {"type": "boolean"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "type": "array",
-            "uniqueItems": True,
-        },
-    },
-    "required": [],
-}
-
 
 class GlobalCluster(_Resource):
     """AWS::RDS::GlobalCluster: Resource Type definition for AWS::RDS::GlobalCluster
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: GlobalClusterIdentifier.
+    Replaced when any of these change (create-only): GlobalClusterIdentifier,
+    SourceDBClusterIdentifier, StorageEncrypted, Engine.
+    Read-only attributes (known once deployed): GlobalEndpoint.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-rds-globalcluster.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -167,11 +122,13 @@ class GlobalCluster(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "GlobalClusterAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "global_cluster.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     GlobalEndpoint: GlobalClusterGlobalEndpointDict
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: GlobalClusterGlobalEndpointDict."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     DeletionProtection: bool
     Engine: Literal["aurora", "aurora-mysql", "aurora-postgresql"]
     EngineLifecycleSupport: str
@@ -181,35 +138,52 @@ class GlobalCluster(_Resource):
     StorageEncrypted: bool
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        DeletionProtection: bool | None = None,
+        Engine: Literal["aurora", "aurora-mysql", "aurora-postgresql"] | None = None,
+        EngineLifecycleSupport: str | None = None,
+        EngineVersion: str | None = None,
+        GlobalClusterIdentifier: str | None = None,
+        SourceDBClusterIdentifier: str | None = None,
+        StorageEncrypted: bool | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::RDS::GlobalCluster; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            DeletionProtection: bool | None = None,
-            Engine: Literal["aurora", "aurora-mysql", "aurora-postgresql"] | None = None,
-            EngineLifecycleSupport: str | None = None,
-            EngineVersion: str | None = None,
-            GlobalClusterIdentifier: str | None = None,
-            SourceDBClusterIdentifier: str | None = None,
-            StorageEncrypted: bool | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::RDS::GlobalCluster; `await` it inside an App to deploy it.
-
-            DeletionProtection: The deletion protection setting for the new global database.
-            Engine: The name of the database engine to be used for this DB cluster.
-            EngineLifecycleSupport: The life cycle type of the global cluster.
-            EngineVersion: The version number of the database engine to use.
-            GlobalClusterIdentifier: The cluster identifier of the new global database cluster.
-            SourceDBClusterIdentifier: The Amazon Resource Name (ARN) to use as the primary cluster of the global database.
-            StorageEncrypted: The storage encryption setting for the new global database cluster.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            DeletionProtection: The deletion protection setting for the new global database. The
+                global database can't be deleted when deletion protection is enabled.
+            Engine: The name of the database engine to be used for this DB cluster. Valid Values:
+                aurora (for MySQL 5.6-compatible Aurora), aurora-mysql (for MySQL 5.7-compatible
+                Aurora). If you specify the SourceDBClusterIdentifier property, don't specify this
+                property. The value is inherited from the cluster. Create-only: changing it replaces
+                the resource.
+            EngineLifecycleSupport: The life cycle type of the global cluster. You can use this
+                setting to enroll your global cluster into Amazon RDS Extended Support.
+            EngineVersion: The version number of the database engine to use. If you specify the
+                SourceDBClusterIdentifier property, don't specify this property. The value is
+                inherited from the cluster.
+            GlobalClusterIdentifier: The cluster identifier of the new global database cluster. This
+                parameter is stored as a lowercase string. Create-only: changing it replaces the
+                resource.
+            SourceDBClusterIdentifier: The Amazon Resource Name (ARN) to use as the primary cluster
+                of the global database. This parameter is optional. This parameter is stored as a
+                lowercase string. Create-only: changing it replaces the resource.
+            StorageEncrypted: The storage encryption setting for the new global database cluster. If
+                you specify the SourceDBClusterIdentifier property, don't specify this property. The
+                value is inherited from the cluster. Create-only: changing it replaces the resource.
             Tags: An array of key-value pairs to apply to this resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,34 +55,37 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "str",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: Metadata assigned to an Amazon RDS resource consisting of a key-value
+    pair. For more information, see [Tagging Amazon RDS
+    Resources](https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_Tagging.html) in the
+    *Amazon RDS User Guide* or [Tagging Amazon Aurora and Amazon RDS
+    Resources](https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/USER_Tagging.html) in
+    the *Amazon Aurora User Guide*."""
+
+    Key: Required[str]
+    """A key is the required name of the tag. The string value can be from 1 to 128 Unicode
+    characters in length and can't be prefixed with ``aws:`` or ``rds:``. The string can only
+    contain only the set of Unicode letters, digits, white-space, '_', '.', ':', '/', '=', '+', '-',
+    '@' (Java regex: "^([\\\\p{L}\\\\p{Z}\\\\p{N}_.:/=+\\\\-@]*)$")."""
+    Value: str
+    """A value is the optional value of the tag. The string value can be from 1 to 256 Unicode
+    characters in length and can't be prefixed with ``aws:`` or ``rds:``. The string can only
+    contain only the set of Unicode letters, digits, white-space, '_', '.', ':', '/', '=', '+', '-',
+    '@' (Java regex: "^([\\\\p{L}\\\\p{Z}\\\\p{N}_.:/=+\\\\-@]*)$")."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::RDS::Integration",
     schema_file="aws-rds-integration.json",
     primary_identifier=("/IntegrationArn",),
-    additional_identifiers=(),
     read_only=("/IntegrationArn", "/CreateTime"),
     create_only=("/SourceArn", "/TargetArn", "/KMSKeyId", "/AdditionalEncryptionContext"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("SourceArn", "TargetArn"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -88,73 +95,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "EncryptionContextMap": {
-            "additionalProperties": False,
-            "patternProperties": {
-                "^[\\s\\S]*$": {"maxLength": 131072, "minLength": 0, "type": "string"}
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key"],
-            "type": "object",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "type": "array",
-            "uniqueItems": True,
-        },
-    },
-    "properties": {
-        "AdditionalEncryptionContext": {"$ref": "#/definitions/EncryptionContextMap"},
-        "CreateTime": {"type": "string"},
-        "DataFilter": {
-            "maxLength": 25600,
-            "minLength": 1,
-            "pattern": '[a-zA-Z0-9_ "\\\\\\-$,*.:?+\\/]*',
-            "type": "string",
-        },
-        "Description": {"maxLength": 1000, "minLength": 1, "type": "string"},
-        "IntegrationArn": {"type": "string"},
-        "IntegrationName": {
-            "maxLength": 64,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z](?:-?[a-zA-Z0-9]+)*$",
-            "type": "string",
-        },
-        "KMSKeyId": {"anyOf": [{}, {}, {}], "type": "string"},
-        "SourceArn": {
-            "maxLength": 255,
-            "minLength": 1,
-            "pattern": "^arn:aws[a-z\\-]*:rds(-[a-z]*)?:[a-z0-9\\-]*:[0-9]*:(cluster|db):[a-z][a-z0-9]*(-[a-z0-9]+)*$",
-            "type": "string",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "TargetArn": {"maxLength": 2048, "minLength": 20, "type": "string"},
-    },
-    "required": ["SourceArn", "TargetArn"],
-}
-
 
 class Integration(_Resource):
     """AWS::RDS::Integration: A zero-ETL integration with Amazon Redshift.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: IntegrationArn.
+    Replaced when any of these change (create-only): SourceArn, TargetArn, KMSKeyId,
+    AdditionalEncryptionContext.
+    Read-only attributes (known once deployed): CreateTime, IntegrationArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-rds-integration.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -162,13 +113,16 @@ class Integration(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "IntegrationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "integration.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     CreateTime: str
+    """Type: str."""
     IntegrationArn: str
-    # Declared properties (as declared, or as AWS returned them).
-    AdditionalEncryptionContext: dict[str, Any]
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
+    AdditionalEncryptionContext: dict[str, str]
     DataFilter: str
     Description: str
     IntegrationName: str
@@ -177,35 +131,51 @@ class Integration(_Resource):
     Tags: list[TagDict]
     TargetArn: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        SourceArn: str,
+        TargetArn: str,
+        AdditionalEncryptionContext: dict[str, str] | None = None,
+        DataFilter: str | None = None,
+        Description: str | None = None,
+        IntegrationName: str | None = None,
+        KMSKeyId: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::RDS::Integration; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            SourceArn: str,
-            TargetArn: str,
-            AdditionalEncryptionContext: dict[str, Any] | None = None,
-            DataFilter: str | None = None,
-            Description: str | None = None,
-            IntegrationName: str | None = None,
-            KMSKeyId: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::RDS::Integration; `await` it inside an App to deploy it.
-
-            AdditionalEncryptionContext: An optional set of non-secret key–value pairs that contains additional contextual information about the data.
-            DataFilter: Data filters for the integration.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            SourceArn: The Amazon Resource Name (ARN) of the database to use as the source for
+                replication. Create-only: changing it replaces the resource. Required.
+            TargetArn: The ARN of the Redshift data warehouse to use as the target for replication.
+                Create-only: changing it replaces the resource. Required.
+            AdditionalEncryptionContext: An optional set of non-secret key–value pairs that contains
+                additional contextual information about the data. For more information, see
+                [Encryption
+                context](https://docs.aws.amazon.com/kms/latest/developerguide/concepts.html#encrypt_context)
+                in the *Key Management Service Developer Guide*. You can only include this parameter
+                if you specify the ``KMSKeyId`` parameter. Create-only: changing it replaces the
+                resource.
+            DataFilter: Data filters for the integration. These filters determine which tables from
+                the source database are sent to the target Amazon Redshift data warehouse.
             Description: A description of the integration.
             IntegrationName: The name of the integration.
-            KMSKeyId: The AWS Key Management System (AWS KMS) key identifier for the key to use to encrypt the integration.
-            SourceArn: The Amazon Resource Name (ARN) of the database to use as the source for replication.
-            Tags: A list of tags.
-            TargetArn: The ARN of the Redshift data warehouse to use as the target for replication.
+            KMSKeyId: The AWS Key Management System (AWS KMS) key identifier for the key to use to
+                encrypt the integration. If you don't specify an encryption key, RDS uses a default
+                AWS owned key. Create-only: changing it replaces the resource.
+            Tags: A list of tags. For more information, see [Tagging Amazon RDS
+                Resources](https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_Tagging.html)
+                in the *Amazon RDS User Guide.*.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

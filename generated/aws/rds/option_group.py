@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,51 +63,66 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-OptionConfigurationDict = TypedDict(
-    "OptionConfigurationDict",
-    {
-        "DBSecurityGroupMemberships": "list[str]",
-        "OptionName": "Required[str]",
-        "OptionSettings": "list[OptionSettingDict]",
-        "OptionVersion": "str",
-        "Port": "int",
-        "VpcSecurityGroupMemberships": "list[str]",
-    },
-    total=False,
-)
 
-OptionSettingDict = TypedDict(
-    "OptionSettingDict",
-    {
-        "Name": "str",
-        "Value": "str",
-    },
-    total=False,
-)
+class OptionConfigurationDict(TypedDict, total=False):
+    """OptionConfiguration as a plain dict: The ``OptionConfiguration`` property type specifies an
+    individual option, and its settings, within an ``AWS::RDS::OptionGroup`` resource."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "str",
-    },
-    total=False,
-)
+    DBSecurityGroupMemberships: list[str]
+    """A list of DB security groups used for this option."""
+    OptionName: Required[str]
+    """The configuration of options to include in a group."""
+    OptionSettings: list[OptionSettingDict]
+    """The option settings to include in an option group."""
+    OptionVersion: str
+    """The version for the option."""
+    Port: int
+    """The optional port for the option."""
+    VpcSecurityGroupMemberships: list[str]
+    """A list of VPC security group names used for this option."""
 
+
+class OptionSettingDict(TypedDict, total=False):
+    """OptionSetting as a plain dict: The ``OptionSetting`` property type specifies the value for an
+    option within an ``OptionSetting`` property."""
+
+    Name: str
+    """The name of the option that has settings that you can set."""
+    Value: str
+    """The current value of the option setting."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: Metadata assigned to an Amazon RDS resource consisting of a key-value
+    pair. For more information, see [Tagging Amazon RDS
+    resources](https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_Tagging.html) in the
+    *Amazon RDS User Guide* or [Tagging Amazon Aurora and Amazon RDS
+    resources](https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/USER_Tagging.html) in
+    the *Amazon Aurora User Guide*."""
+
+    Key: Required[str]
+    """A key is the required name of the tag. The string value can be from 1 to 128 Unicode
+    characters in length and can't be prefixed with ``aws:`` or ``rds:``. The string can only
+    contain only the set of Unicode letters, digits, white-space, '_', '.', ':', '/', '=', '+', '-',
+    '@' (Java regex: "^([\\\\p{L}\\\\p{Z}\\\\p{N}_.:/=+\\\\-@]*)$")."""
+    Value: str
+    """A value is the optional value of the tag. The string value can be from 1 to 256 Unicode
+    characters in length and can't be prefixed with ``aws:`` or ``rds:``. The string can only
+    contain only the set of Unicode letters, digits, white-space, '_', '.', ':', '/', '=', '+', '-',
+    '@' (Java regex: "^([\\\\p{L}\\\\p{Z}\\\\p{N}_.:/=+\\\\-@]*)$")."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::RDS::OptionGroup",
     schema_file="aws-rds-optiongroup.json",
     primary_identifier=("/OptionGroupName",),
-    additional_identifiers=(),
-    read_only=(),
     create_only=(
         "/EngineName",
         "/MajorEngineVersion",
         "/OptionGroupDescription",
         "/OptionGroupName",
     ),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=(
         "/OptionConfigurations",
         "/OptionConfigurations/*/DBSecurityGroupMemberships",
@@ -112,14 +131,7 @@ METADATA = _TypeMetadata(
         "/Tags",
     ),
     required=("EngineName", "MajorEngineVersion", "OptionGroupDescription"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -129,68 +141,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "OptionConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "DBSecurityGroupMemberships": {
-                    "items": {"type": "string"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "OptionName": {"type": "string"},
-                "OptionSettings": {
-                    "items": {"$ref": "#/definitions/OptionSetting"},
-                    "type": "array",
-                },
-                "OptionVersion": {"type": "string"},
-                "Port": {"type": "integer"},
-                "VpcSecurityGroupMemberships": {
-                    "items": {"type": "string"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-            },
-            "required": ["OptionName"],
-            "type": "object",
-        },
-        "OptionSetting": {
-            "additionalProperties": False,
-            "properties": {"Name": {"type": "string"}, "Value": {"type": "string"}},
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "EngineName": {"type": "string"},
-        "MajorEngineVersion": {"type": "string"},
-        "OptionConfigurations": {
-            "items": {"$ref": "#/definitions/OptionConfiguration"},
-            "type": "array",
-        },
-        "OptionGroupDescription": {"type": "string"},
-        "OptionGroupName": {"type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array"},
-    },
-    "required": ["EngineName", "MajorEngineVersion", "OptionGroupDescription"],
-}
-
 
 class OptionGroup(_Resource):
-    """AWS::RDS::OptionGroup: The ``AWS::RDS::OptionGroup`` resource creates or updates an option group, to enable and configure features that are specific to a particular DB engin...
+    """AWS::RDS::OptionGroup: The ``AWS::RDS::OptionGroup`` resource creates or updates an option
+    group, to enable and configure features that are specific to a particular DB engine.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: OptionGroupName.
+    Replaced when any of these change (create-only): EngineName, MajorEngineVersion,
+    OptionGroupDescription, OptionGroupName.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-rds-optiongroup.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -198,10 +159,11 @@ class OptionGroup(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "OptionGroupAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "option_group.schema.json")
 
     # Read-only attributes, set from what AWS returns.
-    # Declared properties (as declared, or as AWS returned them).
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     EngineName: str
     MajorEngineVersion: str
     OptionConfigurations: list[OptionConfigurationDict]
@@ -209,31 +171,45 @@ class OptionGroup(_Resource):
     OptionGroupName: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        EngineName: str,
+        MajorEngineVersion: str,
+        OptionGroupDescription: str,
+        OptionConfigurations: list[OptionConfiguration | OptionConfigurationDict] | None = None,
+        OptionGroupName: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::RDS::OptionGroup; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            EngineName: str,
-            MajorEngineVersion: str,
-            OptionGroupDescription: str,
-            OptionConfigurations: list[OptionConfiguration | OptionConfigurationDict] | None = None,
-            OptionGroupName: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::RDS::OptionGroup; `await` it inside an App to deploy it.
-
-            EngineName: Specifies the name of the engine that this option group should be associated with.
-            MajorEngineVersion: Specifies the major version of the engine that this option group should be associated with.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            EngineName: Specifies the name of the engine that this option group should be associated
+                with. Valid Values: + ``mariadb`` + ``mysql`` + ``oracle-ee`` + ``oracle-ee-cdb`` +
+                ``oracle-se2`` + ``oracle-se2-cdb`` + ``postgres`` + ``sqlserver-ee`` +
+                ``sqlserver-se`` + ``sqlserver-ex`` + ``sqlserver-web`` Create-only: changing it
+                replaces the resource. Required.
+            MajorEngineVersion: Specifies the major version of the engine that this option group
+                should be associated with. Create-only: changing it replaces the resource. Required.
+            OptionGroupDescription: The description of the option group. Create-only: changing it
+                replaces the resource. Required.
             OptionConfigurations: A list of all available options for an option group.
-            OptionGroupDescription: The description of the option group.
-            OptionGroupName: The name of the option group to be created.
+            OptionGroupName: The name of the option group to be created. Constraints: + Must be 1 to
+                255 letters, numbers, or hyphens + First character must be a letter + Can't end with
+                a hyphen or contain two consecutive hyphens Example: ``myoptiongroup`` If you don't
+                specify a value for ``OptionGroupName`` property, a name is automatically created
+                for the option group. This value is stored as a lowercase string. Create-only:
+                changing it replaces the resource.
             Tags: Tags to assign to the option group.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

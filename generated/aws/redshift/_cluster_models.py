@@ -7,10 +7,10 @@ Imported on first use by cluster.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ClusterAttributes",
@@ -25,84 +25,342 @@ class ClusterEndpoint(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Address: str | None = None
-    Port: str | None = None
+    Address: Annotated[str | None, Field(description="Type: str.")] = None
+    Port: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ClusterLoggingProperties(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BucketName: str | None = None
-    LogDestinationType: str | None = None
-    LogExports: list[str] | None = None
-    S3KeyPrefix: str | None = None
+    BucketName: Annotated[str | None, Field(description="Type: str.")] = None
+    LogDestinationType: Annotated[str | None, Field(description="Type: str.")] = None
+    LogExports: Annotated[list[str] | None, Field(description="Items: at most 3 items.")] = None
+    S3KeyPrefix: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 127 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 1 to 255 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class ClusterAttributes(DeferredModel):
-    ClusterNamespaceArn: str | None = None
-    DeferMaintenanceIdentifier: str | None = None
-    MasterPasswordSecretArn: str | None = None
+    """
+    The read-only attributes of a AWS::Redshift::Cluster, set by AWS.
+    """
+
+    ClusterNamespaceArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the cluster namespace.")
+    ] = None
+    DeferMaintenanceIdentifier: Annotated[
+        str | None, Field(description="A unique identifier for the deferred maintenance window.")
+    ] = None
+    MasterPasswordSecretArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) for the cluster's admin user credentials secret."
+        ),
+    ] = None
 
 
 class ClusterProps(DeferredModel):
-    AllowVersionUpgrade: bool | None = None
-    AquaConfigurationStatus: Literal["auto", "disabled", "enabled"] | None = None
-    AutomatedSnapshotRetentionPeriod: int | None = None
-    AvailabilityZone: str | None = None
-    AvailabilityZoneRelocation: bool | None = None
-    AvailabilityZoneRelocationStatus: str | None = None
-    Classic: bool | None = None
-    ClusterIdentifier: str | None = None
-    ClusterParameterGroupName: str | None = None
-    ClusterSecurityGroups: list[str] | None = None
-    ClusterSubnetGroupName: str | None = None
-    ClusterType: str
-    ClusterVersion: str | None = None
-    DBName: str
-    DeferMaintenance: bool | None = None
-    DeferMaintenanceDuration: int | None = None
-    DeferMaintenanceEndTime: str | None = None
-    DeferMaintenanceStartTime: str | None = None
-    DestinationRegion: str | None = None
-    ElasticIp: str | None = None
-    Encrypted: bool | None = None
-    Endpoint: ClusterEndpoint | None = None
-    EnhancedVpcRouting: bool | None = None
-    HsmClientCertificateIdentifier: str | None = None
-    HsmConfigurationIdentifier: str | None = None
-    IamRoles: list[str] | None = None
-    KmsKeyId: str | None = None
-    LoggingProperties: ClusterLoggingProperties | None = None
-    MaintenanceTrackName: str | None = None
-    ManageMasterPassword: bool | None = None
-    ManualSnapshotRetentionPeriod: int | None = None
-    MasterPasswordSecretKmsKeyId: str | None = None
-    MasterUserPassword: str | None = None
-    MasterUsername: str
-    MultiAZ: bool | None = None
-    NamespaceResourcePolicy: dict[str, Any] | str | None = None
-    NodeType: str
-    NumberOfNodes: int | None = None
-    OwnerAccount: str | None = None
-    Port: int | None = None
-    PreferredMaintenanceWindow: str | None = None
-    PubliclyAccessible: bool | None = None
-    ResourceAction: str | None = None
-    RevisionTarget: str | None = None
-    RotateEncryptionKey: bool | None = None
-    SnapshotClusterIdentifier: str | None = None
-    SnapshotCopyGrantName: str | None = None
-    SnapshotCopyManual: bool | None = None
-    SnapshotCopyRetentionPeriod: int | None = None
-    SnapshotIdentifier: str | None = None
-    Tags: list[Tag] | None = None
-    VpcSecurityGroupIds: list[str] | None = None
+    """
+    The properties a program declares for a AWS::Redshift::Cluster.
+    """
+
+    AllowVersionUpgrade: Annotated[
+        bool | None,
+        Field(
+            description="Major version upgrades can be applied during the maintenance window to the Amazon Redshift engine that is running on the cluster. Default value is True"
+        ),
+    ] = None
+    AquaConfigurationStatus: Annotated[
+        Literal["auto", "disabled", "enabled"] | None,
+        Field(
+            description="The value represents how the cluster is configured to use AQUA (Advanced Query Accelerator) after the cluster is restored. Possible values include the following. enabled - Use AQUA if it is available for the current Region and Amazon Redshift node type. disabled - Don't use AQUA. auto - Amazon Redshift determines whether to use AQUA."
+        ),
+    ] = None
+    AutomatedSnapshotRetentionPeriod: Annotated[
+        int | None,
+        Field(
+            description="The number of days that automated snapshots are retained. If the value is 0, automated snapshots are disabled. Default value is 1"
+        ),
+    ] = None
+    AvailabilityZone: Annotated[
+        str | None,
+        Field(
+            description="The EC2 Availability Zone (AZ) in which you want Amazon Redshift to provision the cluster. Default: A random, system-chosen Availability Zone in the region that is specified by the endpoint"
+        ),
+    ] = None
+    AvailabilityZoneRelocation: Annotated[
+        bool | None,
+        Field(
+            description="The option to enable relocation for an Amazon Redshift cluster between Availability Zones after the cluster modification is complete."
+        ),
+    ] = None
+    AvailabilityZoneRelocationStatus: Annotated[
+        str | None, Field(description="The availability zone relocation status of the cluster")
+    ] = None
+    Classic: Annotated[
+        bool | None,
+        Field(
+            description="A boolean value indicating whether the resize operation is using the classic resize process. If you don't provide this parameter or set the value to false , the resize type is elastic. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    ClusterIdentifier: Annotated[
+        str | None,
+        Field(
+            description="A unique identifier for the cluster. You use this identifier to refer to the cluster for any subsequent cluster operations such as deleting or modifying. All alphabetical characters must be lower case, no hypens at the end, no two consecutive hyphens. Cluster name should be unique for all clusters within an AWS account Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    ClusterParameterGroupName: Annotated[
+        str | None,
+        Field(description="The name of the parameter group to be associated with this cluster."),
+    ] = None
+    ClusterSecurityGroups: Annotated[
+        list[str] | None,
+        Field(description="A list of security groups to be associated with this cluster."),
+    ] = None
+    ClusterSubnetGroupName: Annotated[
+        str | None,
+        Field(
+            description="The name of a cluster subnet group to be associated with this cluster. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    ClusterType: Annotated[
+        str,
+        Field(
+            description="The type of the cluster. When cluster type is specified as single-node, the NumberOfNodes parameter is not required and if multi-node, the NumberOfNodes parameter is required"
+        ),
+    ]
+    ClusterVersion: Annotated[
+        str | None,
+        Field(
+            description="The version of the Amazon Redshift engine software that you want to deploy on the cluster.The version selected runs on all the nodes in the cluster."
+        ),
+    ] = None
+    DBName: Annotated[
+        str,
+        Field(
+            description="The name of the first database to be created when the cluster is created. To create additional databases after the cluster is created, connect to the cluster with a SQL client and use SQL commands to create a database. Create-only: changing it replaces the resource."
+        ),
+    ]
+    DeferMaintenance: Annotated[
+        bool | None,
+        Field(
+            description="A boolean indicating whether to enable the deferred maintenance window. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    DeferMaintenanceDuration: Annotated[
+        int | None,
+        Field(
+            description="An integer indicating the duration of the maintenance window in days. If you specify a duration, you can't specify an end time. The duration must be 60 days or less. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    DeferMaintenanceEndTime: Annotated[
+        str | None,
+        Field(
+            description="A timestamp indicating end time for the deferred maintenance window. If you specify an end time, you can't specify a duration."
+        ),
+    ] = None
+    DeferMaintenanceStartTime: Annotated[
+        str | None,
+        Field(
+            description="A timestamp indicating the start time for the deferred maintenance window."
+        ),
+    ] = None
+    DestinationRegion: Annotated[
+        str | None,
+        Field(
+            description="The destination AWS Region that you want to copy snapshots to. Constraints: Must be the name of a valid AWS Region. For more information, see Regions and Endpoints in the Amazon Web Services [https://docs.aws.amazon.com/general/latest/gr/rande.html#redshift_region] General Reference"
+        ),
+    ] = None
+    ElasticIp: Annotated[
+        str | None, Field(description="The Elastic IP (EIP) address for the cluster.")
+    ] = None
+    Encrypted: Annotated[
+        bool | None, Field(description="If true, the data in the cluster is encrypted at rest.")
+    ] = None
+    Endpoint: Annotated[ClusterEndpoint | None, Field(description="Type: ClusterEndpointDict.")] = (
+        None
+    )
+    EnhancedVpcRouting: Annotated[
+        bool | None,
+        Field(
+            description="An option that specifies whether to create the cluster with enhanced VPC routing enabled. To create a cluster that uses enhanced VPC routing, the cluster must be in a VPC. For more information, see Enhanced VPC Routing in the Amazon Redshift Cluster Management Guide. If this option is true , enhanced VPC routing is enabled. Default: false"
+        ),
+    ] = None
+    HsmClientCertificateIdentifier: Annotated[
+        str | None,
+        Field(
+            description="Specifies the name of the HSM client certificate the Amazon Redshift cluster uses to retrieve the data encryption keys stored in an HSM"
+        ),
+    ] = None
+    HsmConfigurationIdentifier: Annotated[
+        str | None,
+        Field(
+            description="Specifies the name of the HSM configuration that contains the information the Amazon Redshift cluster can use to retrieve and store keys in an HSM."
+        ),
+    ] = None
+    IamRoles: Annotated[
+        list[str] | None,
+        Field(
+            description="A list of AWS Identity and Access Management (IAM) roles that can be used by the cluster to access other AWS services. You must supply the IAM roles in their Amazon Resource Name (ARN) format. You can supply up to 50 IAM roles in a single request"
+        ),
+    ] = None
+    KmsKeyId: Annotated[
+        str | None,
+        Field(
+            description="The AWS Key Management Service (KMS) key ID of the encryption key that you want to use to encrypt data in the cluster."
+        ),
+    ] = None
+    LoggingProperties: Annotated[
+        ClusterLoggingProperties | None, Field(description="Type: ClusterLoggingPropertiesDict.")
+    ] = None
+    MaintenanceTrackName: Annotated[
+        str | None,
+        Field(
+            description="The name for the maintenance track that you want to assign for the cluster. This name change is asynchronous. The new track name stays in the PendingModifiedValues for the cluster until the next maintenance window. When the maintenance track changes, the cluster is switched to the latest cluster release available for the maintenance track. At this point, the maintenance track name is applied."
+        ),
+    ] = None
+    ManageMasterPassword: Annotated[
+        bool | None,
+        Field(
+            description="A boolean indicating if the redshift cluster's admin user credentials is managed by Redshift or not. You can't use MasterUserPassword if ManageMasterPassword is true. If ManageMasterPassword is false or not set, Amazon Redshift uses MasterUserPassword for the admin user account's password. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    ManualSnapshotRetentionPeriod: Annotated[
+        int | None,
+        Field(
+            description="The number of days to retain newly copied snapshots in the destination AWS Region after they are copied from the source AWS Region. If the value is -1, the manual snapshot is retained indefinitely. The value must be either -1 or an integer between 1 and 3,653."
+        ),
+    ] = None
+    MasterPasswordSecretKmsKeyId: Annotated[
+        str | None,
+        Field(
+            description="The ID of the Key Management Service (KMS) key used to encrypt and store the cluster's admin user credentials secret."
+        ),
+    ] = None
+    MasterUserPassword: Annotated[
+        str | None,
+        Field(
+            description="The password associated with the master user account for the cluster that is being created. You can't use MasterUserPassword if ManageMasterPassword is true. Password must be between 8 and 64 characters in length, should have at least one uppercase letter.Must contain at least one lowercase letter.Must contain one number.Can be any printable ASCII character. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    MasterUsername: Annotated[
+        str,
+        Field(
+            description="The user name associated with the master user account for the cluster that is being created. The user name can't be PUBLIC and first character must be a letter. Create-only: changing it replaces the resource."
+        ),
+    ]
+    MultiAZ: Annotated[
+        bool | None,
+        Field(
+            description="A boolean indicating if the redshift cluster is multi-az or not. If you don't provide this parameter or set the value to false, the redshift cluster will be single-az."
+        ),
+    ] = None
+    NamespaceResourcePolicy: Annotated[
+        dict[str, Any] | str | None, Field(description="Type: dict[str, Any] | str.")
+    ] = None
+    NodeType: Annotated[
+        str,
+        Field(
+            description="The node type to be provisioned for the cluster.Valid Values: ds2.xlarge | ds2.8xlarge | dc1.large | dc1.8xlarge | dc2.large | dc2.8xlarge | ra3.large | ra3.4xlarge | ra3.16xlarge | rg.large | rg.xlarge | rg.4xlarge | rg.12xlarge"
+        ),
+    ]
+    NumberOfNodes: Annotated[
+        int | None,
+        Field(
+            description="The number of compute nodes in the cluster. This parameter is required when the ClusterType parameter is specified as multi-node."
+        ),
+    ] = None
+    OwnerAccount: Annotated[
+        str | None, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ] = None
+    Port: Annotated[
+        int | None,
+        Field(
+            description="The port number on which the cluster accepts incoming connections. The cluster is accessible only via the JDBC and ODBC connection strings"
+        ),
+    ] = None
+    PreferredMaintenanceWindow: Annotated[
+        str | None,
+        Field(
+            description="The weekly time range (in UTC) during which automated cluster maintenance can occur."
+        ),
+    ] = None
+    PubliclyAccessible: Annotated[
+        bool | None,
+        Field(description="If true, the cluster can be accessed from a public network."),
+    ] = None
+    ResourceAction: Annotated[
+        str | None,
+        Field(
+            description="The Redshift operation to be performed. Resource Action supports pause-cluster, resume-cluster, failover-primary-compute APIs"
+        ),
+    ] = None
+    RevisionTarget: Annotated[
+        str | None,
+        Field(
+            description="The identifier of the database revision. You can retrieve this value from the response to the DescribeClusterDbRevisions request."
+        ),
+    ] = None
+    RotateEncryptionKey: Annotated[
+        bool | None, Field(description="A boolean indicating if we want to rotate Encryption Keys.")
+    ] = None
+    SnapshotClusterIdentifier: Annotated[
+        str | None,
+        Field(
+            description="The name of the cluster the source snapshot was created from. This parameter is required if your IAM user has a policy containing a snapshot resource element that specifies anything other than * for the cluster name. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    SnapshotCopyGrantName: Annotated[
+        str | None,
+        Field(
+            description="The name of the snapshot copy grant to use when snapshots of an AWS KMS-encrypted cluster are copied to the destination region."
+        ),
+    ] = None
+    SnapshotCopyManual: Annotated[
+        bool | None,
+        Field(
+            description="Indicates whether to apply the snapshot retention period to newly copied manual snapshots instead of automated snapshots."
+        ),
+    ] = None
+    SnapshotCopyRetentionPeriod: Annotated[
+        int | None,
+        Field(
+            description="The number of days to retain automated snapshots in the destination region after they are copied from the source region. Default is 7. Constraints: Must be at least 1 and no more than 35."
+        ),
+    ] = None
+    SnapshotIdentifier: Annotated[
+        str | None,
+        Field(
+            description="The name of the snapshot from which to create the new cluster. This parameter isn't case sensitive. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None, Field(description="The list of tags for the cluster parameter group.")
+    ] = None
+    VpcSecurityGroupIds: Annotated[
+        list[str] | None,
+        Field(
+            description="A list of Virtual Private Cloud (VPC) security groups to be associated with the cluster."
+        ),
+    ] = None

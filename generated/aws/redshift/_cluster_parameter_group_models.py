@@ -7,9 +7,10 @@ Imported on first use by cluster_parameter_group.py, which re-exports every name
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ClusterParameterGroupAttributes",
@@ -23,25 +24,73 @@ class Parameter(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ParameterName: str
-    ParameterValue: str
+    ParameterName: Annotated[str, Field(description="The name of the parameter.")]
+    ParameterValue: Annotated[
+        str,
+        Field(
+            description="The value of the parameter. If `ParameterName` is `wlm_json_configuration`, then the maximum size of `ParameterValue` is 8000 characters."
+        ),
+    ]
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class ClusterParameterGroupAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::Redshift::ClusterParameterGroup, set by AWS.
+    """
 
 
 class ClusterParameterGroupProps(DeferredModel):
-    Description: str
-    ParameterGroupFamily: str
-    ParameterGroupName: str | None = None
-    Parameters: list[Parameter] | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Redshift::ClusterParameterGroup.
+    """
+
+    Description: Annotated[
+        str,
+        Field(
+            description="A description of the parameter group. Create-only: changing it replaces the resource."
+        ),
+    ]
+    ParameterGroupFamily: Annotated[
+        str,
+        Field(
+            description="The Amazon Redshift engine version to which the cluster parameter group applies. The cluster engine version determines the set of parameters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    ParameterGroupName: Annotated[
+        str | None,
+        Field(
+            description="The name of the cluster parameter group. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Parameters: Annotated[
+        list[Parameter] | None,
+        Field(
+            description="An array of parameters to be modified. A maximum of 20 parameters can be modified in a single request."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None

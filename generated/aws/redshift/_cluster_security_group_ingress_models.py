@@ -7,8 +7,10 @@ Imported on first use by cluster_security_group_ingress.py, which re-exports eve
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "ClusterSecurityGroupIngressAttributes",
@@ -17,11 +19,27 @@ __all__ = [
 
 
 class ClusterSecurityGroupIngressProps(DeferredModel):
-    CIDRIP: str | None = None
-    ClusterSecurityGroupName: str
-    EC2SecurityGroupName: str | None = None
-    EC2SecurityGroupOwnerId: str | None = None
+    """
+    The properties a program declares for a AWS::Redshift::ClusterSecurityGroupIngress.
+    """
+
+    CIDRIP: Annotated[
+        str | None, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ] = None
+    ClusterSecurityGroupName: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]
+    EC2SecurityGroupName: Annotated[
+        str | None, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ] = None
+    EC2SecurityGroupOwnerId: Annotated[
+        str | None, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ] = None
 
 
 class ClusterSecurityGroupIngressAttributes(DeferredModel):
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::Redshift::ClusterSecurityGroupIngress, set by AWS.
+    """
+
+    Id: Annotated[str | None, Field(description="Type: str.")] = None

@@ -7,9 +7,10 @@ Imported on first use by cluster_security_group.py, which re-exports every name 
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ClusterSecurityGroupAttributes",
@@ -22,14 +23,24 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Type: str.")]
+    Value: Annotated[str, Field(description="Type: str.")]
 
 
 class ClusterSecurityGroupAttributes(DeferredModel):
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::Redshift::ClusterSecurityGroup, set by AWS.
+    """
+
+    Id: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ClusterSecurityGroupProps(DeferredModel):
-    Description: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Redshift::ClusterSecurityGroup.
+    """
+
+    Description: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]
+    Tags: Annotated[list[Tag] | None, Field(description="Type: list[TagDict].")] = None

@@ -7,9 +7,10 @@ Imported on first use by cluster_subnet_group.py, which re-exports every name he
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ClusterSubnetGroupAttributes",
@@ -19,18 +20,47 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 127 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 1 to 255 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class ClusterSubnetGroupAttributes(DeferredModel):
-    ClusterSubnetGroupName: str | None = None
+    """
+    The read-only attributes of a AWS::Redshift::ClusterSubnetGroup, set by AWS.
+    """
+
+    ClusterSubnetGroupName: Annotated[
+        str | None,
+        Field(
+            description='This name must be unique for all subnet groups that are created by your AWS account. If costumer do not provide it, cloudformation will generate it. Must not be "Default".'
+        ),
+    ] = None
 
 
 class ClusterSubnetGroupProps(DeferredModel):
-    Description: str
-    SubnetIds: list[str]
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Redshift::ClusterSubnetGroup.
+    """
+
+    Description: Annotated[str, Field(description="The description of the parameter group.")]
+    SubnetIds: Annotated[list[str], Field(description="The list of VPC subnet IDs")]
+    Tags: Annotated[
+        list[Tag] | None, Field(description="The list of tags for the cluster parameter group.")
+    ] = None

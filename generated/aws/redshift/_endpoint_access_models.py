@@ -7,9 +7,10 @@ Imported on first use by endpoint_access.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "EndpointAccessAttributes",
@@ -21,44 +22,123 @@ __all__ = [
 
 
 class EndpointAccessProps(DeferredModel):
-    ClusterIdentifier: str
-    EndpointName: str
-    ResourceOwner: str | None = None
-    SubnetGroupName: str
-    VpcSecurityGroupIds: list[str]
+    """
+    The properties a program declares for a AWS::Redshift::EndpointAccess.
+    """
+
+    ClusterIdentifier: Annotated[
+        str,
+        Field(
+            description="A unique identifier for the cluster. You use this identifier to refer to the cluster for any subsequent cluster operations such as deleting or modifying. All alphabetical characters must be lower case, no hypens at the end, no two consecutive hyphens. Cluster name should be unique for all clusters within an AWS account Create-only: changing it replaces the resource."
+        ),
+    ]
+    EndpointName: Annotated[
+        str,
+        Field(
+            description="The name of the endpoint. Create-only: changing it replaces the resource."
+        ),
+    ]
+    ResourceOwner: Annotated[
+        str | None,
+        Field(
+            description="The AWS account ID of the owner of the cluster. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    SubnetGroupName: Annotated[
+        str,
+        Field(
+            description="The subnet group name where Amazon Redshift chooses to deploy the endpoint. Create-only: changing it replaces the resource."
+        ),
+    ]
+    VpcSecurityGroupIds: Annotated[
+        list[str],
+        Field(
+            description="A list of vpc security group ids to apply to the created endpoint access."
+        ),
+    ]
 
 
 class NetworkInterface(DeferredModel):
+    """
+    Describes a network interface.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AvailabilityZone: str | None = None
-    NetworkInterfaceId: str | None = None
-    PrivateIpAddress: str | None = None
-    SubnetId: str | None = None
+    AvailabilityZone: Annotated[str | None, Field(description="The Availability Zone.")] = None
+    NetworkInterfaceId: Annotated[
+        str | None, Field(description="The network interface identifier.")
+    ] = None
+    PrivateIpAddress: Annotated[
+        str | None,
+        Field(description="The IPv4 address of the network interface within the subnet."),
+    ] = None
+    SubnetId: Annotated[str | None, Field(description="The subnet identifier.")] = None
 
 
 class VpcSecurityGroup(DeferredModel):
+    """
+    Describes the members of a VPC security group.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Status: str | None = None
-    VpcSecurityGroupId: str | None = None
+    Status: Annotated[str | None, Field(description="The status of the VPC security group.")] = None
+    VpcSecurityGroupId: Annotated[
+        str | None, Field(description="The identifier of the VPC security group.")
+    ] = None
 
 
 class EndpointAccessVpcEndpoint(DeferredModel):
+    """
+    The connection endpoint for connecting to an Amazon Redshift cluster through the proxy.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    NetworkInterfaces: list[NetworkInterface] | None = None
-    VpcEndpointId: str | None = None
-    VpcId: str | None = None
+    NetworkInterfaces: Annotated[
+        list[NetworkInterface] | None,
+        Field(
+            description="One or more network interfaces of the endpoint. Also known as an interface endpoint."
+        ),
+    ] = None
+    VpcEndpointId: Annotated[
+        str | None,
+        Field(
+            description="The connection endpoint ID for connecting an Amazon Redshift cluster through the proxy."
+        ),
+    ] = None
+    VpcId: Annotated[
+        str | None, Field(description="The VPC identifier that the endpoint is associated.")
+    ] = None
 
 
 class EndpointAccessAttributes(DeferredModel):
-    Address: str | None = None
-    EndpointCreateTime: str | None = None
-    EndpointStatus: str | None = None
-    Port: int | None = None
-    VpcEndpoint: EndpointAccessVpcEndpoint | None = None
-    VpcSecurityGroups: list[VpcSecurityGroup] | None = None
+    """
+    The read-only attributes of a AWS::Redshift::EndpointAccess, set by AWS.
+    """
+
+    Address: Annotated[str | None, Field(description="The DNS address of the endpoint.")] = None
+    EndpointCreateTime: Annotated[
+        str | None, Field(description="The time (UTC) that the endpoint was created.")
+    ] = None
+    EndpointStatus: Annotated[str | None, Field(description="The status of the endpoint.")] = None
+    Port: Annotated[
+        int | None,
+        Field(description="The port number on which the cluster accepts incoming connections."),
+    ] = None
+    VpcEndpoint: Annotated[
+        EndpointAccessVpcEndpoint | None,
+        Field(
+            description="The connection endpoint for connecting to an Amazon Redshift cluster through the proxy."
+        ),
+    ] = None
+    VpcSecurityGroups: Annotated[
+        list[VpcSecurityGroup] | None,
+        Field(
+            description="A list of Virtual Private Cloud (VPC) security groups to be associated with the endpoint."
+        ),
+    ] = None

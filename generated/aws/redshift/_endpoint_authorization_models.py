@@ -7,8 +7,10 @@ Imported on first use by endpoint_authorization.py, which re-exports every name 
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "EndpointAuthorizationAttributes",
@@ -17,18 +19,66 @@ __all__ = [
 
 
 class EndpointAuthorizationProps(DeferredModel):
-    Account: str
-    ClusterIdentifier: str
-    Force: bool | None = None
-    VpcIds: list[str] | None = None
+    """
+    The properties a program declares for a AWS::Redshift::EndpointAuthorization.
+    """
+
+    Account: Annotated[
+        str,
+        Field(
+            description="The target AWS account ID to grant or revoke access for. Create-only: changing it replaces the resource."
+        ),
+    ]
+    ClusterIdentifier: Annotated[
+        str,
+        Field(
+            description="The cluster identifier. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Force: Annotated[
+        bool | None,
+        Field(
+            description="Indicates whether to force the revoke action. If true, the Redshift-managed VPC endpoints associated with the endpoint authorization are also deleted. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    VpcIds: Annotated[
+        list[str] | None,
+        Field(
+            description="The virtual private cloud (VPC) identifiers to grant or revoke access to."
+        ),
+    ] = None
 
 
 class EndpointAuthorizationAttributes(DeferredModel):
-    AllowedAllVPCs: bool | None = None
-    AllowedVPCs: list[str] | None = None
-    AuthorizeTime: str | None = None
-    ClusterStatus: str | None = None
-    EndpointCount: int | None = None
-    Grantee: str | None = None
-    Grantor: str | None = None
-    Status: str | None = None
+    """
+    The read-only attributes of a AWS::Redshift::EndpointAuthorization, set by AWS.
+    """
+
+    AllowedAllVPCs: Annotated[
+        bool | None,
+        Field(
+            description="Indicates whether all VPCs in the grantee account are allowed access to the cluster."
+        ),
+    ] = None
+    AllowedVPCs: Annotated[
+        list[str] | None, Field(description="The VPCs allowed access to the cluster.")
+    ] = None
+    AuthorizeTime: Annotated[
+        str | None, Field(description="The time (UTC) when the authorization was created.")
+    ] = None
+    ClusterStatus: Annotated[str | None, Field(description="The status of the cluster.")] = None
+    EndpointCount: Annotated[
+        int | None,
+        Field(
+            description="The number of Redshift-managed VPC endpoints created for the authorization."
+        ),
+    ] = None
+    Grantee: Annotated[
+        str | None, Field(description="The AWS account ID of the grantee of the cluster.")
+    ] = None
+    Grantor: Annotated[
+        str | None, Field(description="The AWS account ID of the cluster owner.")
+    ] = None
+    Status: Annotated[str | None, Field(description="The status of the authorization action.")] = (
+        None
+    )

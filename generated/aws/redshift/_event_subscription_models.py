@@ -7,10 +7,10 @@ Imported on first use by event_subscription.py, which re-exports every name here
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "EventSubscriptionAttributes",
@@ -20,31 +20,100 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class EventSubscriptionAttributes(DeferredModel):
-    CustSubscriptionId: str | None = None
-    CustomerAwsId: str | None = None
-    EventCategoriesList: list[str] | None = None
-    SourceIdsList: list[str] | None = None
-    Status: Literal["active", "no-permission", "topic-not-exist"] | None = None
-    SubscriptionCreationTime: str | None = None
+    """
+    The read-only attributes of a AWS::Redshift::EventSubscription, set by AWS.
+    """
+
+    CustSubscriptionId: Annotated[
+        str | None,
+        Field(description="The name of the Amazon Redshift event notification subscription."),
+    ] = None
+    CustomerAwsId: Annotated[
+        str | None,
+        Field(
+            description="The AWS account associated with the Amazon Redshift event notification subscription."
+        ),
+    ] = None
+    EventCategoriesList: Annotated[
+        list[str] | None,
+        Field(
+            description="The list of Amazon Redshift event categories specified in the event notification subscription."
+        ),
+    ] = None
+    SourceIdsList: Annotated[
+        list[str] | None,
+        Field(
+            description="A list of the sources that publish events to the Amazon Redshift event notification subscription."
+        ),
+    ] = None
+    Status: Annotated[
+        Literal["active", "no-permission", "topic-not-exist"] | None,
+        Field(description="The status of the Amazon Redshift event notification subscription."),
+    ] = None
+    SubscriptionCreationTime: Annotated[
+        str | None,
+        Field(
+            description="The date and time the Amazon Redshift event notification subscription was created."
+        ),
+    ] = None
 
 
 class EventSubscriptionProps(DeferredModel):
-    Enabled: bool | None = None
-    EventCategories: (
-        list[Literal["configuration", "management", "monitoring", "security", "pending"]] | None
-    ) = None
-    Severity: Literal["ERROR", "INFO"] | None = None
-    SnsTopicArn: str | None = None
-    SourceIds: list[str] | None = None
-    SourceType: (
+    """
+    The properties a program declares for a AWS::Redshift::EventSubscription.
+    """
+
+    Enabled: Annotated[
+        bool | None,
+        Field(
+            description="A boolean value; set to true to activate the subscription, and set to false to create the subscription but not activate it."
+        ),
+    ] = None
+    EventCategories: Annotated[
+        list[Literal["configuration", "management", "monitoring", "security", "pending"]] | None,
+        Field(
+            description="Specifies the Amazon Redshift event categories to be published by the event notification subscription."
+        ),
+    ] = None
+    Severity: Annotated[
+        Literal["ERROR", "INFO"] | None,
+        Field(
+            description="Specifies the Amazon Redshift event severity to be published by the event notification subscription."
+        ),
+    ] = None
+    SnsTopicArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of the Amazon SNS topic used to transmit the event notifications."
+        ),
+    ] = None
+    SourceIds: Annotated[
+        list[str] | None,
+        Field(description="A list of one or more identifiers of Amazon Redshift source objects."),
+    ] = None
+    SourceType: Annotated[
         Literal[
             "cluster",
             "cluster-parameter-group",
@@ -52,7 +121,16 @@ class EventSubscriptionProps(DeferredModel):
             "cluster-snapshot",
             "scheduled-action",
         ]
-        | None
-    ) = None
-    SubscriptionName: str
-    Tags: list[Tag] | None = None
+        | None,
+        Field(description="The type of source that will be generating the events."),
+    ] = None
+    SubscriptionName: Annotated[
+        str,
+        Field(
+            description="The name of the Amazon Redshift event notification subscription Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None

@@ -7,7 +7,7 @@ Imported on first use by integration.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -20,22 +20,71 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str | None = None
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str | None,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ] = None
 
 
 class IntegrationAttributes(DeferredModel):
-    CreateTime: str | None = None
-    IntegrationArn: str | None = None
+    """
+    The read-only attributes of a AWS::Redshift::Integration, set by AWS.
+    """
+
+    CreateTime: Annotated[
+        str | None, Field(description="The time (UTC) when the integration was created.")
+    ] = None
+    IntegrationArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the integration.")
+    ] = None
 
 
 class IntegrationProps(DeferredModel):
-    AdditionalEncryptionContext: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    IntegrationName: str | None = None
-    KMSKeyId: str | None = None
-    SourceArn: str
-    Tags: list[Tag] | None = None
-    TargetArn: str
+    """
+    The properties a program declares for a AWS::Redshift::Integration.
+    """
+
+    AdditionalEncryptionContext: Annotated[
+        dict[str, str] | None,
+        Field(
+            description="An optional set of non-secret key–value pairs that contains additional contextual information about the data. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    IntegrationName: Annotated[str | None, Field(description="The name of the integration.")] = None
+    KMSKeyId: Annotated[
+        str | None,
+        Field(
+            description="An KMS key identifier for the key to use to encrypt the integration. If you don't specify an encryption key, the default AWS owned KMS key is used. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    SourceArn: Annotated[
+        str,
+        Field(
+            description="The Amazon Resource Name (ARN) of the database to use as the source for replication Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None
+    TargetArn: Annotated[
+        str,
+        Field(
+            description="The Amazon Resource Name (ARN) of the Redshift data warehouse to use as the target for replication Create-only: changing it replaces the resource."
+        ),
+    ]

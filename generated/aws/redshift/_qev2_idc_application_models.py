@@ -7,9 +7,10 @@ Imported on first use by qev2_idc_application.py, which re-exports every name he
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "QEV2IdcApplicationAttributes",
@@ -19,21 +20,68 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    A tag consisting of a name/value pair for a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key, or name, for the resource tag.")]
+    Value: Annotated[str, Field(description="The value for the resource tag.")]
 
 
 class QEV2IdcApplicationAttributes(DeferredModel):
-    IdcManagedApplicationArn: str | None = None
-    IdcOnboardStatus: str | None = None
-    Qev2IdcApplicationArn: str | None = None
+    """
+    The read-only attributes of a AWS::Redshift::QEV2IdcApplication, set by AWS.
+    """
+
+    IdcManagedApplicationArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) for the Amazon Redshift Query Editor (QEV2) IAM Identity Center managed application."
+        ),
+    ] = None
+    IdcOnboardStatus: Annotated[
+        str | None,
+        Field(
+            description="The onboarding status for the Amazon Redshift Query Editor (QEV2) IAM Identity Center application."
+        ),
+    ] = None
+    Qev2IdcApplicationArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) for the Amazon Redshift Query Editor (QEV2) application that integrates with IAM Identity Center."
+        ),
+    ] = None
 
 
 class QEV2IdcApplicationProps(DeferredModel):
-    IdcDisplayName: str
-    IdcInstanceArn: str
-    Qev2IdcApplicationName: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Redshift::QEV2IdcApplication.
+    """
+
+    IdcDisplayName: Annotated[
+        str,
+        Field(
+            description="The display name for the Amazon Redshift Query Editor (QEV2) IAM Identity Center application. It appears in the console."
+        ),
+    ]
+    IdcInstanceArn: Annotated[
+        str,
+        Field(
+            description="The Amazon Resource Name (ARN) of the IAM Identity Center instance used to create the Amazon Redshift Query Editor (QEV2) managed application. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Qev2IdcApplicationName: Annotated[
+        str,
+        Field(
+            description="The name of the Amazon Redshift Query Editor (QEV2) application in IAM Identity Center. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(
+            description="A list of tags associated with the application. Tags are key-value pairs that you can use to organize and identify your resources."
+        ),
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by redshift_idc_application.py, which re-exports every nam
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "AuthorizedTokenIssuer",
@@ -28,86 +28,224 @@ __all__ = [
 
 
 class AuthorizedTokenIssuer(DeferredModel):
+    """
+    The authorized token issuer for the Amazon Redshift IAM Identity Center application.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AuthorizedAudiencesList: list[str] | None = None
-    TrustedTokenIssuerArn: str | None = None
+    AuthorizedAudiencesList: Annotated[
+        list[str] | None,
+        Field(description="The list of audiences for the authorized token issuer."),
+    ] = None
+    TrustedTokenIssuerArn: Annotated[
+        str | None,
+        Field(
+            description="The ARN for the authorized token issuer for integrating Amazon Redshift with IDC Identity Center."
+        ),
+    ] = None
 
 
 class RedshiftIdcApplicationConnect(DeferredModel):
+    """
+    The Amazon Redshift connect integration scope.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Authorization: Literal["Enabled", "Disabled"]
+    Authorization: Annotated[
+        Literal["Enabled", "Disabled"],
+        Field(
+            description="Determines whether the Amazon Redshift connect integration is enabled or disabled."
+        ),
+    ]
 
 
 class RedshiftIdcApplicationLakeFormationQuery(DeferredModel):
+    """
+    The Lake Formation scope.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Authorization: Literal["Enabled", "Disabled"]
+    Authorization: Annotated[
+        Literal["Enabled", "Disabled"],
+        Field(description="Determines whether the query scope is enabled or disabled."),
+    ]
 
 
 class RedshiftIdcApplicationReadWriteAccess(DeferredModel):
+    """
+    The S3 Access Grants scope.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Authorization: Literal["Enabled", "Disabled"]
+    Authorization: Annotated[
+        Literal["Enabled", "Disabled"],
+        Field(description="Determines whether the read/write scope is enabled or disabled."),
+    ]
 
 
 class RedshiftScopeUnion(DeferredModel):
+    """
+    A union structure that defines the scope of Amazon Redshift service integrations.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Connect: RedshiftIdcApplicationConnect | None = None
+    Connect: Annotated[
+        RedshiftIdcApplicationConnect | None,
+        Field(description="The Amazon Redshift connect integration scope."),
+    ] = None
 
 
 class S3AccessGrantsScopeUnion(DeferredModel):
+    """
+    A list of scopes set up for S3 Access Grants integration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ReadWriteAccess: RedshiftIdcApplicationReadWriteAccess | None = None
+    ReadWriteAccess: Annotated[
+        RedshiftIdcApplicationReadWriteAccess | None,
+        Field(description="The S3 Access Grants scope."),
+    ] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key name of the tag.")]
+    Value: Annotated[str, Field(description="The value for the tag.")]
 
 
 class RedshiftIdcApplicationAttributes(DeferredModel):
-    IdcManagedApplicationArn: str | None = None
-    IdcOnboardStatus: str | None = None
-    RedshiftIdcApplicationArn: str | None = None
+    """
+    The read-only attributes of a AWS::Redshift::RedshiftIdcApplication, set by AWS.
+    """
+
+    IdcManagedApplicationArn: Annotated[
+        str | None,
+        Field(description="The ARN for the Amazon Redshift IAM Identity Center application."),
+    ] = None
+    IdcOnboardStatus: Annotated[
+        str | None,
+        Field(
+            description="The onboarding status for the Amazon Redshift IAM Identity Center application."
+        ),
+    ] = None
+    RedshiftIdcApplicationArn: Annotated[
+        str | None,
+        Field(
+            description="The ARN for the Redshift application that integrates with IAM Identity Center."
+        ),
+    ] = None
 
 
 class LakeFormationScopeUnion(DeferredModel):
+    """
+    A list of scopes set up for Lake Formation integration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    LakeFormationQuery: RedshiftIdcApplicationLakeFormationQuery | None = None
+    LakeFormationQuery: Annotated[
+        RedshiftIdcApplicationLakeFormationQuery | None,
+        Field(description="The Lake Formation scope."),
+    ] = None
 
 
 class ServiceIntegrationsUnion(DeferredModel):
+    """
+    A list of service integrations.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    LakeFormation: list[LakeFormationScopeUnion] | None = None
-    Redshift: list[RedshiftScopeUnion] | None = None
-    S3AccessGrants: list[S3AccessGrantsScopeUnion] | None = None
+    LakeFormation: Annotated[
+        list[LakeFormationScopeUnion] | None,
+        Field(description="A list of scopes set up for Lake Formation integration."),
+    ] = None
+    Redshift: Annotated[
+        list[RedshiftScopeUnion] | None,
+        Field(description="A list of scopes set up for Amazon Redshift integration."),
+    ] = None
+    S3AccessGrants: Annotated[
+        list[S3AccessGrantsScopeUnion] | None,
+        Field(description="A list of scopes set up for S3 Access Grants integration."),
+    ] = None
 
 
 class RedshiftIdcApplicationProps(DeferredModel):
-    ApplicationType: Literal["None", "Lakehouse"] | None = None
-    AuthorizedTokenIssuerList: list[AuthorizedTokenIssuer] | None = None
-    IamRoleArn: str
-    IdcDisplayName: str
-    IdcInstanceArn: str
-    IdentityNamespace: str | None = None
-    RedshiftIdcApplicationName: str
-    ServiceIntegrations: list[ServiceIntegrationsUnion] | None = None
-    SsoTagKeys: list[str] | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Redshift::RedshiftIdcApplication.
+    """
+
+    ApplicationType: Annotated[
+        Literal["None", "Lakehouse"] | None,
+        Field(
+            description="The type of application being created. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    AuthorizedTokenIssuerList: Annotated[
+        list[AuthorizedTokenIssuer] | None,
+        Field(
+            description="The token issuer list for the Amazon Redshift IAM Identity Center application instance."
+        ),
+    ] = None
+    IamRoleArn: Annotated[
+        str,
+        Field(
+            description="The IAM role ARN for the Amazon Redshift IAM Identity Center application instance. It has the required permissions to be assumed and invoke the IDC Identity Center API."
+        ),
+    ]
+    IdcDisplayName: Annotated[
+        str,
+        Field(
+            description="The display name for the Amazon Redshift IAM Identity Center application instance. It appears in the console."
+        ),
+    ]
+    IdcInstanceArn: Annotated[
+        str,
+        Field(
+            description="The Amazon resource name (ARN) of the IAM Identity Center instance where Amazon Redshift creates a new managed application. Create-only: changing it replaces the resource."
+        ),
+    ]
+    IdentityNamespace: Annotated[
+        str | None,
+        Field(
+            description="The namespace for the Amazon Redshift IAM Identity Center application instance. It determines which managed application verifies the connection token."
+        ),
+    ] = None
+    RedshiftIdcApplicationName: Annotated[
+        str,
+        Field(
+            description="The name of the Redshift application in IAM Identity Center. Create-only: changing it replaces the resource."
+        ),
+    ]
+    ServiceIntegrations: Annotated[
+        list[ServiceIntegrationsUnion] | None,
+        Field(
+            description="A collection of service integrations for the Redshift IAM Identity Center application. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    SsoTagKeys: Annotated[
+        list[str] | None,
+        Field(
+            description="A list of tag keys that Redshift Identity Center applications copy to IAM Identity Center. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by scheduled_action.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "PauseClusterMessage",
@@ -25,67 +25,136 @@ __all__ = [
 
 
 class PauseClusterMessage(DeferredModel):
+    """
+    Describes a pause cluster operation. For example, a scheduled action to run the `PauseCluster` API operation.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ClusterIdentifier: str
+    ClusterIdentifier: Annotated[str, Field(description="Type: str.")]
 
 
 class ResizeClusterMessage(DeferredModel):
+    """
+    Describes a resize cluster operation. For example, a scheduled action to run the `ResizeCluster` API operation.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Classic: bool | None = None
-    ClusterIdentifier: str
-    ClusterType: str | None = None
-    NodeType: str | None = None
-    NumberOfNodes: int | None = None
+    Classic: Annotated[bool | None, Field(description="Type: bool.")] = None
+    ClusterIdentifier: Annotated[str, Field(description="Type: str.")]
+    ClusterType: Annotated[str | None, Field(description="Type: str.")] = None
+    NodeType: Annotated[str | None, Field(description="Type: str.")] = None
+    NumberOfNodes: Annotated[int | None, Field(description="Type: int.")] = None
 
 
 class ResumeClusterMessage(DeferredModel):
+    """
+    Describes a resume cluster operation. For example, a scheduled action to run the `ResumeCluster` API operation.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ClusterIdentifier: str
+    ClusterIdentifier: Annotated[str, Field(description="Type: str.")]
 
 
 class ScheduledActionTargetActionOption1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ResizeCluster: ResizeClusterMessage | None = None
+    ResizeCluster: Annotated[
+        ResizeClusterMessage | None,
+        Field(
+            description="Describes a resize cluster operation. For example, a scheduled action to run the `ResizeCluster` API operation."
+        ),
+    ] = None
 
 
 class ScheduledActionTargetActionOption2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    PauseCluster: PauseClusterMessage | None = None
+    PauseCluster: Annotated[
+        PauseClusterMessage | None,
+        Field(
+            description="Describes a pause cluster operation. For example, a scheduled action to run the `PauseCluster` API operation."
+        ),
+    ] = None
 
 
 class ScheduledActionTargetActionOption3(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ResumeCluster: ResumeClusterMessage | None = None
+    ResumeCluster: Annotated[
+        ResumeClusterMessage | None,
+        Field(
+            description="Describes a resume cluster operation. For example, a scheduled action to run the `ResumeCluster` API operation."
+        ),
+    ] = None
 
 
 class ScheduledActionAttributes(DeferredModel):
-    NextInvocations: list[str] | None = None
-    State: Literal["ACTIVE", "DISABLED"] | None = None
+    """
+    The read-only attributes of a AWS::Redshift::ScheduledAction, set by AWS.
+    """
+
+    NextInvocations: Annotated[
+        list[str] | None, Field(description="List of times when the scheduled action will run.")
+    ] = None
+    State: Annotated[
+        Literal["ACTIVE", "DISABLED"] | None,
+        Field(description="The state of the scheduled action."),
+    ] = None
 
 
 class ScheduledActionProps(DeferredModel):
-    Enable: bool | None = None
-    EndTime: str | None = None
-    IamRole: str | None = None
-    Schedule: str | None = None
-    ScheduledActionDescription: str | None = None
-    ScheduledActionName: str
-    StartTime: str | None = None
-    TargetAction: (
+    """
+    The properties a program declares for a AWS::Redshift::ScheduledAction.
+    """
+
+    Enable: Annotated[
+        bool | None,
+        Field(
+            description="If true, the schedule is enabled. If false, the scheduled action does not trigger."
+        ),
+    ] = None
+    EndTime: Annotated[
+        str | None,
+        Field(
+            description="The end time in UTC of the scheduled action. After this time, the scheduled action does not trigger."
+        ),
+    ] = None
+    IamRole: Annotated[
+        str | None, Field(description="The IAM role to assume to run the target action.")
+    ] = None
+    Schedule: Annotated[
+        str | None, Field(description="The schedule in `at( )` or `cron( )` format.")
+    ] = None
+    ScheduledActionDescription: Annotated[
+        str | None, Field(description="The description of the scheduled action.")
+    ] = None
+    ScheduledActionName: Annotated[
+        str,
+        Field(
+            description="The name of the scheduled action. The name must be unique within an account. Create-only: changing it replaces the resource."
+        ),
+    ]
+    StartTime: Annotated[
+        str | None,
+        Field(
+            description="The start time in UTC of the scheduled action. Before this time, the scheduled action does not trigger."
+        ),
+    ] = None
+    TargetAction: Annotated[
         ScheduledActionTargetActionOption1
         | ScheduledActionTargetActionOption2
         | ScheduledActionTargetActionOption3
-        | None
-    ) = None
+        | None,
+        Field(
+            description="A JSON format string of the Amazon Redshift API operation with input parameters."
+        ),
+    ] = None

@@ -7,9 +7,10 @@ Imported on first use by snapshot_copy_grant.py, which re-exports every name her
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "SnapshotCopyGrantAttributes",
@@ -22,15 +23,35 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key, or name, for the resource tag.")]
+    Value: Annotated[str, Field(description="The value for the resource tag.")]
 
 
 class SnapshotCopyGrantAttributes(DeferredModel):
-    Arn: str | None = None
+    """
+    The read-only attributes of a AWS::Redshift::SnapshotCopyGrant, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the snapshot copy grant.")
+    ] = None
 
 
 class SnapshotCopyGrantProps(DeferredModel):
-    KmsKeyId: str | None = None
-    SnapshotCopyGrantName: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Redshift::SnapshotCopyGrant.
+    """
+
+    KmsKeyId: Annotated[
+        str | None,
+        Field(
+            description="The unique identifier of the encrypted symmetric key to which to grant Amazon Redshift permission. If no key is specified, the default key is used. Marked writeOnly because Create accepts aliases/key-ids but Describe returns the resolved key ARN, which would fail drift detection. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    SnapshotCopyGrantName: Annotated[
+        str,
+        Field(
+            description="The name of the snapshot copy grant. This name must be unique in the region for the AWS account. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[list[Tag] | None, Field(description="A list of tag instances.")] = None

@@ -7,9 +7,10 @@ Imported on first use by snapshot.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "SnapshotAttributes",
@@ -19,38 +20,133 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key, or name, for the resource tag.")]
+    Value: Annotated[str, Field(description="The value for the resource tag.")]
 
 
 class SnapshotAttributes(DeferredModel):
-    AvailabilityZone: str | None = None
-    ClusterCreateTime: str | None = None
-    ClusterVersion: str | None = None
-    DBName: str | None = None
-    Encrypted: bool | None = None
-    EncryptedWithHSM: bool | None = None
-    EngineFullVersion: str | None = None
-    EnhancedVpcRouting: bool | None = None
-    KmsKeyId: str | None = None
-    MaintenanceTrackName: str | None = None
-    MasterUsername: str | None = None
-    NodeType: str | None = None
-    NumberOfNodes: int | None = None
-    OwnerAccount: str | None = None
-    Port: int | None = None
-    SnapshotArn: str | None = None
-    SnapshotCreateTime: str | None = None
-    SnapshotType: str | None = None
-    Status: str | None = None
-    VpcId: str | None = None
+    """
+    The read-only attributes of a AWS::Redshift::Snapshot, set by AWS.
+    """
+
+    AvailabilityZone: Annotated[
+        str | None, Field(description="The Availability Zone in which the cluster was created.")
+    ] = None
+    ClusterCreateTime: Annotated[
+        str | None, Field(description="The time (UTC) when the cluster was originally created.")
+    ] = None
+    ClusterVersion: Annotated[
+        str | None,
+        Field(
+            description="The version ID of the Amazon Redshift engine that is running on the cluster."
+        ),
+    ] = None
+    DBName: Annotated[
+        str | None,
+        Field(
+            description="The name of the database that was created when the cluster was created."
+        ),
+    ] = None
+    Encrypted: Annotated[
+        bool | None, Field(description="If true, the data in the snapshot is encrypted at rest.")
+    ] = None
+    EncryptedWithHSM: Annotated[
+        bool | None,
+        Field(
+            description="A boolean that indicates whether the snapshot data is encrypted using the HSM keys of the source cluster."
+        ),
+    ] = None
+    EngineFullVersion: Annotated[
+        str | None,
+        Field(
+            description="The engine full version of the cluster at the time the snapshot was taken."
+        ),
+    ] = None
+    EnhancedVpcRouting: Annotated[
+        bool | None,
+        Field(
+            description="An option that specifies whether to create the cluster with enhanced VPC routing enabled."
+        ),
+    ] = None
+    KmsKeyId: Annotated[
+        str | None,
+        Field(
+            description="The Key Management Service (KMS) key ID of the encryption key that was used to encrypt data in the cluster from which the snapshot was taken."
+        ),
+    ] = None
+    MaintenanceTrackName: Annotated[
+        str | None, Field(description="The name of the maintenance track for the snapshot.")
+    ] = None
+    MasterUsername: Annotated[
+        str | None, Field(description="The admin user name for the cluster.")
+    ] = None
+    NodeType: Annotated[
+        str | None, Field(description="The node type that the cluster is provisioned with.")
+    ] = None
+    NumberOfNodes: Annotated[
+        int | None, Field(description="The number of nodes in the cluster.")
+    ] = None
+    OwnerAccount: Annotated[
+        str | None, Field(description="The Amazon Web Services account that owns the snapshot.")
+    ] = None
+    Port: Annotated[int | None, Field(description="The port that the cluster is listening on.")] = (
+        None
+    )
+    SnapshotArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the snapshot.")
+    ] = None
+    SnapshotCreateTime: Annotated[
+        str | None,
+        Field(description="The time (in UTC format) when Amazon Redshift began the snapshot."),
+    ] = None
+    SnapshotType: Annotated[
+        str | None,
+        Field(
+            description="The snapshot type. Snapshots created using CreateClusterSnapshot and CopyClusterSnapshot are of type manual."
+        ),
+    ] = None
+    Status: Annotated[
+        str | None,
+        Field(
+            description="The snapshot status. The value of the status depends on the API operation used: CreateClusterSnapshot and CopyClusterSnapshot returns status as creating. DescribeClusterSnapshots returns status as creating, available, final snapshot, or failed. DeleteClusterSnapshot returns status as deleted."
+        ),
+    ] = None
+    VpcId: Annotated[
+        str | None,
+        Field(
+            description="The VPC identifier of the cluster if the snapshot is from a cluster in a VPC."
+        ),
+    ] = None
 
 
 class SnapshotProps(DeferredModel):
-    ClusterIdentifier: str
-    ManualSnapshotRetentionPeriod: int | None = None
-    SnapshotIdentifier: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Redshift::Snapshot.
+    """
+
+    ClusterIdentifier: Annotated[
+        str,
+        Field(
+            description="The cluster identifier for which you want a snapshot. Create-only: changing it replaces the resource."
+        ),
+    ]
+    ManualSnapshotRetentionPeriod: Annotated[
+        int | None,
+        Field(
+            description="The number of days that a manual snapshot is retained. If the value is -1, the manual snapshot is retained indefinitely. The value must be either -1 or an integer between 1 and 3653."
+        ),
+    ] = None
+    SnapshotIdentifier: Annotated[
+        str,
+        Field(
+            description="A unique identifier for the snapshot that you are requesting. This identifier must be unique for all snapshots within the Amazon Web Services account. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[list[Tag] | None, Field(description="A list of tag instances.")] = None

@@ -7,9 +7,10 @@ Imported on first use by snapshot_schedule.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "SnapshotScheduleAttributes",
@@ -22,17 +23,46 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key, or name, for the resource tag.")]
+    Value: Annotated[str, Field(description="The value for the resource tag.")]
 
 
 class SnapshotScheduleAttributes(DeferredModel):
-    Arn: str | None = None
-    AssociatedClusterCount: int | None = None
+    """
+    The read-only attributes of a AWS::Redshift::SnapshotSchedule, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the snapshot schedule.")
+    ] = None
+    AssociatedClusterCount: Annotated[
+        int | None, Field(description="The number of clusters associated with the schedule.")
+    ] = None
 
 
 class SnapshotScheduleProps(DeferredModel):
-    ScheduleDefinitions: list[str]
-    ScheduleDescription: str | None = None
-    ScheduleIdentifier: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Redshift::SnapshotSchedule.
+    """
+
+    ScheduleDefinitions: Annotated[
+        list[str],
+        Field(
+            description='The definition of the snapshot schedule. The definition is made up of schedule expressions, for example "cron(30 12 *)" or "rate(12 hours)".'
+        ),
+    ]
+    ScheduleDescription: Annotated[
+        str | None,
+        Field(
+            description="The description of the snapshot schedule. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    ScheduleIdentifier: Annotated[
+        str,
+        Field(
+            description="A unique identifier for the snapshot schedule. Only alphanumeric characters are allowed. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None, Field(description="An optional set of tags for the snapshot schedule.")
+    ] = None

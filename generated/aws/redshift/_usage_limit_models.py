@@ -7,10 +7,10 @@ Imported on first use by usage_limit.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "Tag",
@@ -23,25 +23,67 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key, or name, for the resource tag.")]
+    Value: Annotated[str, Field(description="The value for the resource tag.")]
 
 
 class UsageLimitAttributes(DeferredModel):
-    Arn: str | None = None
-    UsageLimitId: str | None = None
+    """
+    The read-only attributes of a AWS::Redshift::UsageLimit, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the usage limit.")
+    ] = None
+    UsageLimitId: Annotated[str | None, Field(description="The identifier of the usage limit.")] = (
+        None
+    )
 
 
 class UsageLimitProps(DeferredModel):
-    Amount: float
-    BreachAction: Literal["log", "emit-metric", "disable"] | None = None
-    ClusterIdentifier: str
-    FeatureType: Literal[
-        "spectrum",
-        "concurrency-scaling",
-        "cross-region-datasharing",
-        "extra-compute-for-automatic-optimization",
+    """
+    The properties a program declares for a AWS::Redshift::UsageLimit.
+    """
+
+    Amount: Annotated[
+        float,
+        Field(
+            description="The limit amount. If time-based, this amount is in minutes. If data-based, this amount is in terabytes (TB). The value must be a positive number."
+        ),
     ]
-    LimitType: Literal["time", "data-scanned"]
-    Period: Literal["daily", "weekly", "monthly"] | None = None
-    Tags: list[Tag] | None = None
+    BreachAction: Annotated[
+        Literal["log", "emit-metric", "disable"] | None,
+        Field(
+            description="The action that Amazon Redshift takes when the limit is reached. The default is log."
+        ),
+    ] = None
+    ClusterIdentifier: Annotated[
+        str,
+        Field(
+            description="The identifier of the cluster that you want to limit usage. Create-only: changing it replaces the resource."
+        ),
+    ]
+    FeatureType: Annotated[
+        Literal[
+            "spectrum",
+            "concurrency-scaling",
+            "cross-region-datasharing",
+            "extra-compute-for-automatic-optimization",
+        ],
+        Field(
+            description="The Amazon Redshift feature that you want to limit. Create-only: changing it replaces the resource."
+        ),
+    ]
+    LimitType: Annotated[
+        Literal["time", "data-scanned"],
+        Field(
+            description="The type of limit. Depending on the feature type, this can be based on a time duration or data size. If FeatureType is spectrum, then LimitType must be data-scanned. If FeatureType is concurrency-scaling, then LimitType must be time. If FeatureType is cross-region-datasharing, then LimitType must be data-scanned. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Period: Annotated[
+        Literal["daily", "weekly", "monthly"] | None,
+        Field(
+            description="The time period that the amount applies to. A weekly period begins on Sunday. The default is monthly. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="A list of tag instances.")] = None

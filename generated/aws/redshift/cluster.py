@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,40 +63,47 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ClusterEndpointDict = TypedDict(
-    "ClusterEndpointDict",
-    {
-        "Address": "str",
-        "Port": "str",
-    },
-    total=False,
-)
 
-ClusterLoggingPropertiesDict = TypedDict(
-    "ClusterLoggingPropertiesDict",
-    {
-        "BucketName": "str",
-        "LogDestinationType": "str",
-        "LogExports": "list[str]",
-        "S3KeyPrefix": "str",
-    },
-    total=False,
-)
+class ClusterEndpointDict(TypedDict, total=False):
+    """ClusterEndpoint as a plain dict."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    Address: str
+    """Type: str."""
+    Port: str
+    """Type: str."""
 
+
+class ClusterLoggingPropertiesDict(TypedDict, total=False):
+    """ClusterLoggingProperties as a plain dict."""
+
+    BucketName: str
+    """Type: str."""
+    LogDestinationType: str
+    """Type: str."""
+    LogExports: list[str]
+    """Items: at most 3 items."""
+    S3KeyPrefix: str
+    """Type: str."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 127 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 1 to 255 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Redshift::Cluster",
     schema_file="aws-redshift-cluster.json",
     primary_identifier=("/ClusterIdentifier",),
-    additional_identifiers=(),
     read_only=(
         "/DeferMaintenanceIdentifier",
         "/Endpoint/Port",
@@ -117,7 +128,6 @@ METADATA = _TypeMetadata(
         "/DeferMaintenanceDuration",
         "/ManageMasterPassword",
     ),
-    conditional_create_only=(),
     unordered_arrays=(
         "/ClusterSecurityGroups",
         "/IamRoles",
@@ -126,14 +136,7 @@ METADATA = _TypeMetadata(
         "/VpcSecurityGroupIds",
     ),
     required=("NodeType", "MasterUsername", "DBName", "ClusterType"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 2160,
         "read": 120,
@@ -143,131 +146,21 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Endpoint": {
-            "additionalProperties": False,
-            "properties": {"Address": {"type": "string"}, "Port": {"type": "string"}},
-            "type": "object",
-        },
-        "LoggingProperties": {
-            "additionalProperties": False,
-            "properties": {
-                "BucketName": {"type": "string"},
-                "LogDestinationType": {"type": "string"},
-                "LogExports": {"items": {"type": "string"}, "maxItems": 3, "type": "array"},
-                "S3KeyPrefix": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 127, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 255, "minLength": 1, "type": "string"},
-            },
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AllowVersionUpgrade": {"type": "boolean"},
-        "AquaConfigurationStatus": {"enum": ["auto", "disabled", "enabled"], "type": "string"},
-        "AutomatedSnapshotRetentionPeriod": {"type": "integer"},
-        "AvailabilityZone": {"maxLength": 2147483647, "minLength": 0, "type": "string"},
-        "AvailabilityZoneRelocation": {"type": "boolean"},
-        "AvailabilityZoneRelocationStatus": {"type": "string"},
-        "Classic": {"type": "boolean"},
-        "ClusterIdentifier": {"maxLength": 63, "minLength": 0, "type": "string"},
-        "ClusterNamespaceArn": {"type": "string"},
-        "ClusterParameterGroupName": {"maxLength": 255, "minLength": 0, "type": "string"},
-        "ClusterSecurityGroups": {
-            "items": {"anyOf": [{}, {}], "maxLength": 2147483647, "minLength": 0, "type": "string"},
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "ClusterSubnetGroupName": {"maxLength": 2147483647, "minLength": 0, "type": "string"},
-        "ClusterType": {"maxLength": 2147483647, "minLength": 0, "type": "string"},
-        "ClusterVersion": {"maxLength": 2147483647, "minLength": 0, "type": "string"},
-        "DBName": {"maxLength": 2147483647, "minLength": 0, "type": "string"},
-        "DeferMaintenance": {"type": "boolean"},
-        "DeferMaintenanceDuration": {"type": "integer"},
-        "DeferMaintenanceEndTime": {"type": "string"},
-        "DeferMaintenanceIdentifier": {"type": "string"},
-        "DeferMaintenanceStartTime": {"type": "string"},
-        "DestinationRegion": {"type": "string"},
-        "ElasticIp": {"maxLength": 2147483647, "minLength": 0, "type": "string"},
-        "Encrypted": {"type": "boolean"},
-        "Endpoint": {"$ref": "#/definitions/Endpoint"},
-        "EnhancedVpcRouting": {"type": "boolean"},
-        "HsmClientCertificateIdentifier": {
-            "maxLength": 2147483647,
-            "minLength": 0,
-            "type": "string",
-        },
-        "HsmConfigurationIdentifier": {"maxLength": 2147483647, "minLength": 0, "type": "string"},
-        "IamRoles": {
-            "items": {"maxLength": 2147483647, "minLength": 0, "type": "string"},
-            "maxItems": 50,
-            "type": "array",
-        },
-        "KmsKeyId": {
-            "anyOf": [{}, {}, {}],
-            "maxLength": 2147483647,
-            "minLength": 0,
-            "type": "string",
-        },
-        "LoggingProperties": {"$ref": "#/definitions/LoggingProperties"},
-        "MaintenanceTrackName": {"maxLength": 2147483647, "minLength": 0, "type": "string"},
-        "ManageMasterPassword": {"type": "boolean"},
-        "ManualSnapshotRetentionPeriod": {"type": "integer"},
-        "MasterPasswordSecretArn": {"type": "string"},
-        "MasterPasswordSecretKmsKeyId": {
-            "anyOf": [{}, {}],
-            "maxLength": 2147483647,
-            "minLength": 0,
-            "type": "string",
-        },
-        "MasterUserPassword": {"maxLength": 64, "type": "string"},
-        "MasterUsername": {"maxLength": 128, "minLength": 0, "type": "string"},
-        "MultiAZ": {"type": "boolean"},
-        "NamespaceResourcePolicy": {"type": ["object", "string"]},
-        "NodeType": {"maxLength": 2147483647, "minLength": 0, "type": "string"},
-        "NumberOfNodes": {"maximum": 100, "minimum": 1, "type": "integer"},
-        "OwnerAccount": {"type": "string"},
-        "Port": {"type": "integer"},
-        "PreferredMaintenanceWindow": {"maxLength": 2147483647, "minLength": 0, "type": "string"},
-        "PubliclyAccessible": {"type": "boolean"},
-        "ResourceAction": {"type": "string"},
-        "RevisionTarget": {"type": "string"},
-        "RotateEncryptionKey": {"type": "boolean"},
-        "SnapshotClusterIdentifier": {"type": "string"},
-        "SnapshotCopyGrantName": {"type": "string"},
-        "SnapshotCopyManual": {"type": "boolean"},
-        "SnapshotCopyRetentionPeriod": {"type": "integer"},
-        "SnapshotIdentifier": {"type": "string"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "VpcSecurityGroupIds": {
-            "items": {"maxLength": 2147483647, "minLength": 0, "type": "string"},
-            "type": "array",
-            "uniqueItems": False,
-        },
-    },
-    "required": ["NodeType", "MasterUsername", "DBName", "ClusterType"],
-}
-
 
 class Cluster(_Resource):
-    """AWS::Redshift::Cluster: An example resource schema demonstrating some basic constructs and validation rules.
+    """AWS::Redshift::Cluster: An example resource schema demonstrating some basic constructs and
+    validation rules.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ClusterIdentifier.
+    Replaced when any of these change (create-only): ClusterIdentifier, OwnerAccount,
+    SnapshotIdentifier, DBName, SnapshotClusterIdentifier, ClusterSubnetGroupName, MasterUsername.
+    Write-only (sent to AWS, never read back): MasterUserPassword, Classic, SnapshotIdentifier,
+    DeferMaintenance, DeferMaintenanceDuration, ManageMasterPassword.
+    Read-only attributes (known once deployed): ClusterNamespaceArn, DeferMaintenanceIdentifier,
+    MasterPasswordSecretArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-redshift-cluster.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -275,13 +168,17 @@ class Cluster(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ClusterAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "cluster.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     ClusterNamespaceArn: str
+    """The Amazon Resource Name (ARN) of the cluster namespace."""
     DeferMaintenanceIdentifier: str
+    """A unique identifier for the deferred maintenance window."""
     MasterPasswordSecretArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The Amazon Resource Name (ARN) for the cluster's admin user credentials secret."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AllowVersionUpgrade: bool
     AquaConfigurationStatus: Literal["auto", "disabled", "enabled"]
     AutomatedSnapshotRetentionPeriod: int
@@ -335,121 +232,209 @@ class Cluster(_Resource):
     Tags: list[TagDict]
     VpcSecurityGroupIds: list[str]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ClusterType: str,
+        DBName: str,
+        MasterUsername: str,
+        NodeType: str,
+        AllowVersionUpgrade: bool | None = None,
+        AquaConfigurationStatus: Literal["auto", "disabled", "enabled"] | None = None,
+        AutomatedSnapshotRetentionPeriod: int | None = None,
+        AvailabilityZone: str | None = None,
+        AvailabilityZoneRelocation: bool | None = None,
+        AvailabilityZoneRelocationStatus: str | None = None,
+        Classic: bool | None = None,
+        ClusterIdentifier: str | None = None,
+        ClusterParameterGroupName: str | None = None,
+        ClusterSecurityGroups: list[str] | None = None,
+        ClusterSubnetGroupName: str | None = None,
+        ClusterVersion: str | None = None,
+        DeferMaintenance: bool | None = None,
+        DeferMaintenanceDuration: int | None = None,
+        DeferMaintenanceEndTime: str | None = None,
+        DeferMaintenanceStartTime: str | None = None,
+        DestinationRegion: str | None = None,
+        ElasticIp: str | None = None,
+        Encrypted: bool | None = None,
+        Endpoint: ClusterEndpoint | ClusterEndpointDict | None = None,
+        EnhancedVpcRouting: bool | None = None,
+        HsmClientCertificateIdentifier: str | None = None,
+        HsmConfigurationIdentifier: str | None = None,
+        IamRoles: list[str] | None = None,
+        KmsKeyId: str | None = None,
+        LoggingProperties: ClusterLoggingProperties | ClusterLoggingPropertiesDict | None = None,
+        MaintenanceTrackName: str | None = None,
+        ManageMasterPassword: bool | None = None,
+        ManualSnapshotRetentionPeriod: int | None = None,
+        MasterPasswordSecretKmsKeyId: str | None = None,
+        MasterUserPassword: str | None = None,
+        MultiAZ: bool | None = None,
+        NamespaceResourcePolicy: dict[str, Any] | str | None = None,
+        NumberOfNodes: int | None = None,
+        OwnerAccount: str | None = None,
+        Port: int | None = None,
+        PreferredMaintenanceWindow: str | None = None,
+        PubliclyAccessible: bool | None = None,
+        ResourceAction: str | None = None,
+        RevisionTarget: str | None = None,
+        RotateEncryptionKey: bool | None = None,
+        SnapshotClusterIdentifier: str | None = None,
+        SnapshotCopyGrantName: str | None = None,
+        SnapshotCopyManual: bool | None = None,
+        SnapshotCopyRetentionPeriod: int | None = None,
+        SnapshotIdentifier: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        VpcSecurityGroupIds: list[str] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Redshift::Cluster; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ClusterType: str,
-            DBName: str,
-            MasterUsername: str,
-            NodeType: str,
-            AllowVersionUpgrade: bool | None = None,
-            AquaConfigurationStatus: Literal["auto", "disabled", "enabled"] | None = None,
-            AutomatedSnapshotRetentionPeriod: int | None = None,
-            AvailabilityZone: str | None = None,
-            AvailabilityZoneRelocation: bool | None = None,
-            AvailabilityZoneRelocationStatus: str | None = None,
-            Classic: bool | None = None,
-            ClusterIdentifier: str | None = None,
-            ClusterParameterGroupName: str | None = None,
-            ClusterSecurityGroups: list[str] | None = None,
-            ClusterSubnetGroupName: str | None = None,
-            ClusterVersion: str | None = None,
-            DeferMaintenance: bool | None = None,
-            DeferMaintenanceDuration: int | None = None,
-            DeferMaintenanceEndTime: str | None = None,
-            DeferMaintenanceStartTime: str | None = None,
-            DestinationRegion: str | None = None,
-            ElasticIp: str | None = None,
-            Encrypted: bool | None = None,
-            Endpoint: ClusterEndpoint | ClusterEndpointDict | None = None,
-            EnhancedVpcRouting: bool | None = None,
-            HsmClientCertificateIdentifier: str | None = None,
-            HsmConfigurationIdentifier: str | None = None,
-            IamRoles: list[str] | None = None,
-            KmsKeyId: str | None = None,
-            LoggingProperties: ClusterLoggingProperties
-            | ClusterLoggingPropertiesDict
-            | None = None,
-            MaintenanceTrackName: str | None = None,
-            ManageMasterPassword: bool | None = None,
-            ManualSnapshotRetentionPeriod: int | None = None,
-            MasterPasswordSecretKmsKeyId: str | None = None,
-            MasterUserPassword: str | None = None,
-            MultiAZ: bool | None = None,
-            NamespaceResourcePolicy: dict[str, Any] | str | None = None,
-            NumberOfNodes: int | None = None,
-            OwnerAccount: str | None = None,
-            Port: int | None = None,
-            PreferredMaintenanceWindow: str | None = None,
-            PubliclyAccessible: bool | None = None,
-            ResourceAction: str | None = None,
-            RevisionTarget: str | None = None,
-            RotateEncryptionKey: bool | None = None,
-            SnapshotClusterIdentifier: str | None = None,
-            SnapshotCopyGrantName: str | None = None,
-            SnapshotCopyManual: bool | None = None,
-            SnapshotCopyRetentionPeriod: int | None = None,
-            SnapshotIdentifier: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            VpcSecurityGroupIds: list[str] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Redshift::Cluster; `await` it inside an App to deploy it.
-
-            AllowVersionUpgrade: Major version upgrades can be applied during the maintenance window to the Amazon Redshift engine that is running on the cluster.
-            AquaConfigurationStatus: The value represents how the cluster is configured to use AQUA (Advanced Query Accelerator) after the cluster is restored.
-            AutomatedSnapshotRetentionPeriod: The number of days that automated snapshots are retained.
-            AvailabilityZone: The EC2 Availability Zone (AZ) in which you want Amazon Redshift to provision the cluster.
-            AvailabilityZoneRelocation: The option to enable relocation for an Amazon Redshift cluster between Availability Zones after the cluster modification is complete.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ClusterType: The type of the cluster. When cluster type is specified as single-node, the
+                NumberOfNodes parameter is not required and if multi-node, the NumberOfNodes
+                parameter is required Required.
+            DBName: The name of the first database to be created when the cluster is created. To
+                create additional databases after the cluster is created, connect to the cluster
+                with a SQL client and use SQL commands to create a database. Create-only: changing
+                it replaces the resource. Required.
+            MasterUsername: The user name associated with the master user account for the cluster
+                that is being created. The user name can't be PUBLIC and first character must be a
+                letter. Create-only: changing it replaces the resource. Required.
+            NodeType: The node type to be provisioned for the cluster.Valid Values: ds2.xlarge |
+                ds2.8xlarge | dc1.large | dc1.8xlarge | dc2.large | dc2.8xlarge | ra3.large |
+                ra3.4xlarge | ra3.16xlarge | rg.large | rg.xlarge | rg.4xlarge | rg.12xlarge
+                Required.
+            AllowVersionUpgrade: Major version upgrades can be applied during the maintenance window
+                to the Amazon Redshift engine that is running on the cluster. Default value is True
+            AquaConfigurationStatus: The value represents how the cluster is configured to use AQUA
+                (Advanced Query Accelerator) after the cluster is restored. Possible values include
+                the following. enabled - Use AQUA if it is available for the current Region and
+                Amazon Redshift node type. disabled - Don't use AQUA. auto - Amazon Redshift
+                determines whether to use AQUA.
+            AutomatedSnapshotRetentionPeriod: The number of days that automated snapshots are
+                retained. If the value is 0, automated snapshots are disabled. Default value is 1
+            AvailabilityZone: The EC2 Availability Zone (AZ) in which you want Amazon Redshift to
+                provision the cluster. Default: A random, system-chosen Availability Zone in the
+                region that is specified by the endpoint
+            AvailabilityZoneRelocation: The option to enable relocation for an Amazon Redshift
+                cluster between Availability Zones after the cluster modification is complete.
             AvailabilityZoneRelocationStatus: The availability zone relocation status of the cluster
-            Classic: A boolean value indicating whether the resize operation is using the classic resize process.
-            ClusterIdentifier: A unique identifier for the cluster.
-            ClusterParameterGroupName: The name of the parameter group to be associated with this cluster.
+            Classic: A boolean value indicating whether the resize operation is using the classic
+                resize process. If you don't provide this parameter or set the value to false , the
+                resize type is elastic. Write-only: sent to AWS, never read back.
+            ClusterIdentifier: A unique identifier for the cluster. You use this identifier to refer
+                to the cluster for any subsequent cluster operations such as deleting or modifying.
+                All alphabetical characters must be lower case, no hypens at the end, no two
+                consecutive hyphens. Cluster name should be unique for all clusters within an AWS
+                account Create-only: changing it replaces the resource.
+            ClusterParameterGroupName: The name of the parameter group to be associated with this
+                cluster.
             ClusterSecurityGroups: A list of security groups to be associated with this cluster.
-            ClusterSubnetGroupName: The name of a cluster subnet group to be associated with this cluster.
-            ClusterType: The type of the cluster.
-            ClusterVersion: The version of the Amazon Redshift engine software that you want to deploy on the cluster.The version selected runs on all the nodes in the cluster.
-            DBName: The name of the first database to be created when the cluster is created.
-            DeferMaintenance: A boolean indicating whether to enable the deferred maintenance window.
-            DeferMaintenanceDuration: An integer indicating the duration of the maintenance window in days.
-            DeferMaintenanceEndTime: A timestamp indicating end time for the deferred maintenance window.
-            DeferMaintenanceStartTime: A timestamp indicating the start time for the deferred maintenance window.
+            ClusterSubnetGroupName: The name of a cluster subnet group to be associated with this
+                cluster. Create-only: changing it replaces the resource.
+            ClusterVersion: The version of the Amazon Redshift engine software that you want to
+                deploy on the cluster.The version selected runs on all the nodes in the cluster.
+            DeferMaintenance: A boolean indicating whether to enable the deferred maintenance
+                window. Write-only: sent to AWS, never read back.
+            DeferMaintenanceDuration: An integer indicating the duration of the maintenance window
+                in days. If you specify a duration, you can't specify an end time. The duration must
+                be 60 days or less. Write-only: sent to AWS, never read back.
+            DeferMaintenanceEndTime: A timestamp indicating end time for the deferred maintenance
+                window. If you specify an end time, you can't specify a duration.
+            DeferMaintenanceStartTime: A timestamp indicating the start time for the deferred
+                maintenance window.
             DestinationRegion: The destination AWS Region that you want to copy snapshots to.
+                Constraints: Must be the name of a valid AWS Region. For more information, see
+                Regions and Endpoints in the Amazon Web Services
+                [https://docs.aws.amazon.com/general/latest/gr/rande.html#redshift_region] General
+                Reference
             ElasticIp: The Elastic IP (EIP) address for the cluster.
             Encrypted: If true, the data in the cluster is encrypted at rest.
-            EnhancedVpcRouting: An option that specifies whether to create the cluster with enhanced VPC routing enabled.
-            HsmClientCertificateIdentifier: Specifies the name of the HSM client certificate the Amazon Redshift cluster uses to retrieve the data encryption keys stored in an HSM
-            HsmConfigurationIdentifier: Specifies the name of the HSM configuration that contains the information the Amazon Redshift cluster can use to retrieve and store keys in an HSM.
-            IamRoles: A list of AWS Identity and Access Management (IAM) roles that can be used by the cluster to access other AWS services.
-            KmsKeyId: The AWS Key Management Service (KMS) key ID of the encryption key that you want to use to encrypt data in the cluster.
-            MaintenanceTrackName: The name for the maintenance track that you want to assign for the cluster.
-            ManageMasterPassword: A boolean indicating if the redshift cluster's admin user credentials is managed by Redshift or not.
-            ManualSnapshotRetentionPeriod: The number of days to retain newly copied snapshots in the destination AWS Region after they are copied from the source AWS Region.
-            MasterPasswordSecretKmsKeyId: The ID of the Key Management Service (KMS) key used to encrypt and store the cluster's admin user credentials secret.
-            MasterUserPassword: The password associated with the master user account for the cluster that is being created.
-            MasterUsername: The user name associated with the master user account for the cluster that is being created.
-            MultiAZ: A boolean indicating if the redshift cluster is multi-az or not.
-            NodeType: The node type to be provisioned for the cluster.Valid Values: ds2.xlarge | ds2.8xlarge | dc1.large | dc1.8xlarge | dc2.large | dc2.8xlarge | ra3.large | ra3.4xlarge | ra3.16xlarge | rg.large | rg.xlar
-            NumberOfNodes: The number of compute nodes in the cluster.
-            Port: The port number on which the cluster accepts incoming connections.
-            PreferredMaintenanceWindow: The weekly time range (in UTC) during which automated cluster maintenance can occur.
+            Endpoint: Type: ClusterEndpointDict.
+            EnhancedVpcRouting: An option that specifies whether to create the cluster with enhanced
+                VPC routing enabled. To create a cluster that uses enhanced VPC routing, the cluster
+                must be in a VPC. For more information, see Enhanced VPC Routing in the Amazon
+                Redshift Cluster Management Guide. If this option is true , enhanced VPC routing is
+                enabled. Default: false
+            HsmClientCertificateIdentifier: Specifies the name of the HSM client certificate the
+                Amazon Redshift cluster uses to retrieve the data encryption keys stored in an HSM
+            HsmConfigurationIdentifier: Specifies the name of the HSM configuration that contains
+                the information the Amazon Redshift cluster can use to retrieve and store keys in an
+                HSM.
+            IamRoles: A list of AWS Identity and Access Management (IAM) roles that can be used by
+                the cluster to access other AWS services. You must supply the IAM roles in their
+                Amazon Resource Name (ARN) format. You can supply up to 50 IAM roles in a single
+                request
+            KmsKeyId: The AWS Key Management Service (KMS) key ID of the encryption key that you
+                want to use to encrypt data in the cluster.
+            LoggingProperties: Type: ClusterLoggingPropertiesDict.
+            MaintenanceTrackName: The name for the maintenance track that you want to assign for the
+                cluster. This name change is asynchronous. The new track name stays in the
+                PendingModifiedValues for the cluster until the next maintenance window. When the
+                maintenance track changes, the cluster is switched to the latest cluster release
+                available for the maintenance track. At this point, the maintenance track name is
+                applied.
+            ManageMasterPassword: A boolean indicating if the redshift cluster's admin user
+                credentials is managed by Redshift or not. You can't use MasterUserPassword if
+                ManageMasterPassword is true. If ManageMasterPassword is false or not set, Amazon
+                Redshift uses MasterUserPassword for the admin user account's password. Write-only:
+                sent to AWS, never read back.
+            ManualSnapshotRetentionPeriod: The number of days to retain newly copied snapshots in
+                the destination AWS Region after they are copied from the source AWS Region. If the
+                value is -1, the manual snapshot is retained indefinitely. The value must be either
+                -1 or an integer between 1 and 3,653.
+            MasterPasswordSecretKmsKeyId: The ID of the Key Management Service (KMS) key used to
+                encrypt and store the cluster's admin user credentials secret.
+            MasterUserPassword: The password associated with the master user account for the cluster
+                that is being created. You can't use MasterUserPassword if ManageMasterPassword is
+                true. Password must be between 8 and 64 characters in length, should have at least
+                one uppercase letter.Must contain at least one lowercase letter.Must contain one
+                number.Can be any printable ASCII character. Write-only: sent to AWS, never read
+                back.
+            MultiAZ: A boolean indicating if the redshift cluster is multi-az or not. If you don't
+                provide this parameter or set the value to false, the redshift cluster will be
+                single-az.
+            NamespaceResourcePolicy: Type: dict[str, Any] | str.
+            NumberOfNodes: The number of compute nodes in the cluster. This parameter is required
+                when the ClusterType parameter is specified as multi-node.
+            OwnerAccount: Type: str. Create-only: changing it replaces the resource.
+            Port: The port number on which the cluster accepts incoming connections. The cluster is
+                accessible only via the JDBC and ODBC connection strings
+            PreferredMaintenanceWindow: The weekly time range (in UTC) during which automated
+                cluster maintenance can occur.
             PubliclyAccessible: If true, the cluster can be accessed from a public network.
-            ResourceAction: The Redshift operation to be performed.
-            RevisionTarget: The identifier of the database revision.
+            ResourceAction: The Redshift operation to be performed. Resource Action supports
+                pause-cluster, resume-cluster, failover-primary-compute APIs
+            RevisionTarget: The identifier of the database revision. You can retrieve this value
+                from the response to the DescribeClusterDbRevisions request.
             RotateEncryptionKey: A boolean indicating if we want to rotate Encryption Keys.
             SnapshotClusterIdentifier: The name of the cluster the source snapshot was created from.
-            SnapshotCopyGrantName: The name of the snapshot copy grant to use when snapshots of an AWS KMS-encrypted cluster are copied to the destination region.
-            SnapshotCopyManual: Indicates whether to apply the snapshot retention period to newly copied manual snapshots instead of automated snapshots.
-            SnapshotCopyRetentionPeriod: The number of days to retain automated snapshots in the destination region after they are copied from the source region.
-            SnapshotIdentifier: The name of the snapshot from which to create the new cluster.
+                This parameter is required if your IAM user has a policy containing a snapshot
+                resource element that specifies anything other than * for the cluster name.
+                Create-only: changing it replaces the resource.
+            SnapshotCopyGrantName: The name of the snapshot copy grant to use when snapshots of an
+                AWS KMS-encrypted cluster are copied to the destination region.
+            SnapshotCopyManual: Indicates whether to apply the snapshot retention period to newly
+                copied manual snapshots instead of automated snapshots.
+            SnapshotCopyRetentionPeriod: The number of days to retain automated snapshots in the
+                destination region after they are copied from the source region. Default is 7.
+                Constraints: Must be at least 1 and no more than 35.
+            SnapshotIdentifier: The name of the snapshot from which to create the new cluster. This
+                parameter isn't case sensitive. Create-only: changing it replaces the resource.
+                Write-only: sent to AWS, never read back.
             Tags: The list of tags for the cluster parameter group.
-            VpcSecurityGroupIds: A list of Virtual Private Cloud (VPC) security groups to be associated with the cluster.
+            VpcSecurityGroupIds: A list of Virtual Private Cloud (VPC) security groups to be
+                associated with the cluster.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

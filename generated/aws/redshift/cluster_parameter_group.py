@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,43 +59,39 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ParameterDict = TypedDict(
-    "ParameterDict",
-    {
-        "ParameterName": "Required[str]",
-        "ParameterValue": "Required[str]",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class ParameterDict(TypedDict, total=False):
+    """Parameter as a plain dict."""
 
+    ParameterName: Required[str]
+    """The name of the parameter."""
+    ParameterValue: Required[str]
+    """The value of the parameter. If `ParameterName` is `wlm_json_configuration`, then the maximum
+    size of `ParameterValue` is 8000 characters."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Redshift::ClusterParameterGroup",
     schema_file="aws-redshift-clusterparametergroup.json",
     primary_identifier=("/ParameterGroupName",),
-    additional_identifiers=(),
-    read_only=(),
     create_only=("/ParameterGroupName", "/ParameterGroupFamily", "/Description"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Parameters", "/Tags"),
     required=("Description", "ParameterGroupFamily"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -101,44 +101,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Parameter": {
-            "additionalProperties": False,
-            "properties": {
-                "ParameterName": {"type": "string"},
-                "ParameterValue": {"type": "string"},
-            },
-            "required": ["ParameterValue", "ParameterName"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Description": {"maxLength": 2147483647, "minLength": 0, "type": "string"},
-        "ParameterGroupFamily": {"maxLength": 2147483647, "minLength": 0, "type": "string"},
-        "ParameterGroupName": {"maxLength": 255, "minLength": 0, "type": "string"},
-        "Parameters": {"items": {"$ref": "#/definitions/Parameter"}, "type": "array"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array"},
-    },
-    "required": ["Description", "ParameterGroupFamily"],
-}
-
 
 class ClusterParameterGroup(_Resource):
-    """AWS::Redshift::ClusterParameterGroup: Resource Type definition for AWS::Redshift::ClusterParameterGroup
+    """AWS::Redshift::ClusterParameterGroup: Resource Type definition for
+    AWS::Redshift::ClusterParameterGroup
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ParameterGroupName.
+    Replaced when any of these change (create-only): ParameterGroupName, ParameterGroupFamily,
+    Description.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-redshift-clusterparametergroup.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -148,39 +121,50 @@ class ClusterParameterGroup(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ClusterParameterGroupAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "cluster_parameter_group.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
-    # Declared properties (as declared, or as AWS returned them).
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     ParameterGroupFamily: str
     ParameterGroupName: str
     Parameters: list[ParameterDict]
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Description: str,
+        ParameterGroupFamily: str,
+        ParameterGroupName: str | None = None,
+        Parameters: list[Parameter | ParameterDict] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Redshift::ClusterParameterGroup; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Description: str,
-            ParameterGroupFamily: str,
-            ParameterGroupName: str | None = None,
-            Parameters: list[Parameter | ParameterDict] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Redshift::ClusterParameterGroup; `await` it inside an App to deploy it.
-
-            Description: A description of the parameter group.
-            ParameterGroupFamily: The Amazon Redshift engine version to which the cluster parameter group applies.
-            ParameterGroupName: The name of the cluster parameter group.
-            Parameters: An array of parameters to be modified.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Description: A description of the parameter group. Create-only: changing it replaces the
+                resource. Required.
+            ParameterGroupFamily: The Amazon Redshift engine version to which the cluster parameter
+                group applies. The cluster engine version determines the set of parameters.
+                Create-only: changing it replaces the resource. Required.
+            ParameterGroupName: The name of the cluster parameter group. Create-only: changing it
+                replaces the resource.
+            Parameters: An array of parameters to be modified. A maximum of 20 parameters can be
+                modified in a single request.
             Tags: An array of key-value pairs to apply to this resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,11 +51,11 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Redshift::ClusterSecurityGroupIngress",
     schema_file="aws-redshift-clustersecuritygroupingress.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=("/Id",),
     create_only=(
         "/ClusterSecurityGroupName",
@@ -59,35 +63,21 @@ METADATA = _TypeMetadata(
         "/EC2SecurityGroupOwnerId",
         "/EC2SecurityGroupName",
     ),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("ClusterSecurityGroupName",),
-    list_required=(),
-    tagging=None,
-    replacement_strategy="create_then_delete",
-    handlers={},
 )
-
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "CIDRIP": {"type": "string"},
-        "ClusterSecurityGroupName": {"type": "string"},
-        "EC2SecurityGroupName": {"type": "string"},
-        "EC2SecurityGroupOwnerId": {"type": "string"},
-        "Id": {"type": "string"},
-    },
-    "required": ["ClusterSecurityGroupName"],
-}
 
 
 class ClusterSecurityGroupIngress(_Resource):
-    """AWS::Redshift::ClusterSecurityGroupIngress: Resource Type definition for AWS::Redshift::ClusterSecurityGroupIngress
+    """AWS::Redshift::ClusterSecurityGroupIngress: Resource Type definition for
+    AWS::Redshift::ClusterSecurityGroupIngress
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Replaced when any of these change (create-only): ClusterSecurityGroupName, CIDRIP,
+    EC2SecurityGroupOwnerId, EC2SecurityGroupName.
+    Read-only attributes (known once deployed): Id.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-redshift-clustersecuritygroupingress.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -97,33 +87,45 @@ class ClusterSecurityGroupIngress(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ClusterSecurityGroupIngressAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "cluster_security_group_ingress.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     Id: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     CIDRIP: str
     ClusterSecurityGroupName: str
     EC2SecurityGroupName: str
     EC2SecurityGroupOwnerId: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ClusterSecurityGroupName: str,
+        CIDRIP: str | None = None,
+        EC2SecurityGroupName: str | None = None,
+        EC2SecurityGroupOwnerId: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Redshift::ClusterSecurityGroupIngress; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ClusterSecurityGroupName: str,
-            CIDRIP: str | None = None,
-            EC2SecurityGroupName: str | None = None,
-            EC2SecurityGroupOwnerId: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Redshift::ClusterSecurityGroupIngress; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ClusterSecurityGroupName: Type: str. Create-only: changing it replaces the resource.
+                Required.
+            CIDRIP: Type: str. Create-only: changing it replaces the resource.
+            EC2SecurityGroupName: Type: str. Create-only: changing it replaces the resource.
+            EC2SecurityGroupOwnerId: Type: str. Create-only: changing it replaces the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,34 +55,29 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 127 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 1 to 255 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Redshift::ClusterSubnetGroup",
     schema_file="aws-redshift-clustersubnetgroup.json",
     primary_identifier=("/ClusterSubnetGroupName",),
-    additional_identifiers=(),
     read_only=("/ClusterSubnetGroupName",),
-    create_only=(),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/SubnetIds", "/Tags"),
     required=("Description", "SubnetIds"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -88,38 +87,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 127, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 255, "minLength": 1, "type": "string"},
-            },
-            "required": ["Value", "Key"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "ClusterSubnetGroupName": {"maxLength": 255, "minLength": 0, "type": "string"},
-        "Description": {"maxLength": 2147483647, "minLength": 0, "type": "string"},
-        "SubnetIds": {
-            "items": {"maxLength": 2147483647, "minLength": 0, "type": "string"},
-            "maxItems": 20,
-            "type": "array",
-        },
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "maxItems": 50, "type": "array"},
-    },
-    "required": ["Description", "SubnetIds"],
-}
-
 
 class ClusterSubnetGroup(_Resource):
-    """AWS::Redshift::ClusterSubnetGroup: Resource Type definition for AWS::Redshift::ClusterSubnetGroup. Specifies an Amazon Redshift subnet group.
+    """AWS::Redshift::ClusterSubnetGroup: Resource Type definition for
+    AWS::Redshift::ClusterSubnetGroup. Specifies an Amazon Redshift subnet group.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ClusterSubnetGroupName.
+    Read-only attributes (known once deployed): ClusterSubnetGroupName.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-redshift-clustersubnetgroup.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -129,34 +106,42 @@ class ClusterSubnetGroup(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ClusterSubnetGroupAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "cluster_subnet_group.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     ClusterSubnetGroupName: str
-    # Declared properties (as declared, or as AWS returned them).
+    """This name must be unique for all subnet groups that are created by your AWS account. If
+    costumer do not provide it, cloudformation will generate it. Must not be "Default"."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     SubnetIds: list[str]
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Description: str,
+        SubnetIds: list[str],
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Redshift::ClusterSubnetGroup; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Description: str,
-            SubnetIds: list[str],
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Redshift::ClusterSubnetGroup; `await` it inside an App to deploy it.
-
-            Description: The description of the parameter group.
-            SubnetIds: The list of VPC subnet IDs
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Description: The description of the parameter group. Required.
+            SubnetIds: The list of VPC subnet IDs Required.
             Tags: The list of tags for the cluster parameter group.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

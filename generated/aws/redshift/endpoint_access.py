@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,41 +63,46 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-EndpointAccessVpcEndpointDict = TypedDict(
-    "EndpointAccessVpcEndpointDict",
-    {
-        "NetworkInterfaces": "list[NetworkInterfaceDict]",
-        "VpcEndpointId": "str",
-        "VpcId": "str",
-    },
-    total=False,
-)
 
-NetworkInterfaceDict = TypedDict(
-    "NetworkInterfaceDict",
-    {
-        "AvailabilityZone": "str",
-        "NetworkInterfaceId": "str",
-        "PrivateIpAddress": "str",
-        "SubnetId": "str",
-    },
-    total=False,
-)
+class EndpointAccessVpcEndpointDict(TypedDict, total=False):
+    """EndpointAccessVpcEndpoint as a plain dict: The connection endpoint for connecting to an
+    Amazon Redshift cluster through the proxy."""
 
-VpcSecurityGroupDict = TypedDict(
-    "VpcSecurityGroupDict",
-    {
-        "Status": "str",
-        "VpcSecurityGroupId": "str",
-    },
-    total=False,
-)
+    NetworkInterfaces: list[NetworkInterfaceDict]
+    """One or more network interfaces of the endpoint. Also known as an interface endpoint."""
+    VpcEndpointId: str
+    """The connection endpoint ID for connecting an Amazon Redshift cluster through the proxy."""
+    VpcId: str
+    """The VPC identifier that the endpoint is associated."""
 
+
+class NetworkInterfaceDict(TypedDict, total=False):
+    """NetworkInterface as a plain dict: Describes a network interface."""
+
+    AvailabilityZone: str
+    """The Availability Zone."""
+    NetworkInterfaceId: str
+    """The network interface identifier."""
+    PrivateIpAddress: str
+    """The IPv4 address of the network interface within the subnet."""
+    SubnetId: str
+    """The subnet identifier."""
+
+
+class VpcSecurityGroupDict(TypedDict, total=False):
+    """VpcSecurityGroup as a plain dict: Describes the members of a VPC security group."""
+
+    Status: str
+    """The status of the VPC security group."""
+    VpcSecurityGroupId: str
+    """The identifier of the VPC security group."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Redshift::EndpointAccess",
     schema_file="aws-redshift-endpointaccess.json",
     primary_identifier=("/EndpointName",),
-    additional_identifiers=(),
     read_only=(
         "/Address",
         "/EndpointStatus",
@@ -111,22 +120,16 @@ METADATA = _TypeMetadata(
         "/VpcEndpoint/NetworkInterfaces/*/AvailabilityZone",
     ),
     create_only=("/EndpointName", "/ClusterIdentifier", "/ResourceOwner", "/SubnetGroupName"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=(
         "/VpcEndpoint/NetworkInterfaces",
         "/VpcSecurityGroupIds",
         "/VpcSecurityGroups",
     ),
     required=("ClusterIdentifier", "SubnetGroupName", "EndpointName", "VpcSecurityGroupIds"),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 60,
         "read": 120,
@@ -136,66 +139,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "NetworkInterface": {
-            "additionalProperties": False,
-            "properties": {
-                "AvailabilityZone": {"type": "string"},
-                "NetworkInterfaceId": {"type": "string"},
-                "PrivateIpAddress": {"type": "string"},
-                "SubnetId": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "VpcSecurityGroup": {
-            "additionalProperties": False,
-            "properties": {"Status": {"type": "string"}, "VpcSecurityGroupId": {"type": "string"}},
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Address": {"type": "string"},
-        "ClusterIdentifier": {"maxLength": 2147483647, "minLength": 0, "type": "string"},
-        "EndpointCreateTime": {"type": "string"},
-        "EndpointName": {"pattern": "^(?=^[a-z][a-z0-9]*(-[a-z0-9]+)*$).{1,30}$", "type": "string"},
-        "EndpointStatus": {"type": "string"},
-        "Port": {"type": "integer"},
-        "ResourceOwner": {
-            "maxLength": 2147483647,
-            "minLength": 0,
-            "pattern": "^\\d{12}$",
-            "type": "string",
-        },
-        "SubnetGroupName": {"pattern": "^(?=^[a-zA-Z0-9-]+$).{1,255}$", "type": "string"},
-        "VpcEndpoint": {
-            "additionalProperties": False,
-            "properties": {
-                "NetworkInterfaces": {
-                    "items": {"$ref": "#/definitions/NetworkInterface"},
-                    "type": "array",
-                },
-                "VpcEndpointId": {"type": "string"},
-                "VpcId": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "VpcSecurityGroupIds": {
-            "items": {"maxLength": 2147483647, "minLength": 0, "type": "string"},
-            "type": "array",
-        },
-        "VpcSecurityGroups": {"items": {"$ref": "#/definitions/VpcSecurityGroup"}, "type": "array"},
-    },
-    "required": ["ClusterIdentifier", "SubnetGroupName", "EndpointName", "VpcSecurityGroupIds"],
-}
-
 
 class EndpointAccess(_Resource):
     """AWS::Redshift::EndpointAccess: Resource schema for a Redshift-managed VPC endpoint.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: EndpointName.
+    Replaced when any of these change (create-only): EndpointName, ClusterIdentifier, ResourceOwner,
+    SubnetGroupName.
+    Read-only attributes (known once deployed): Address, EndpointCreateTime, EndpointStatus, Port,
+    VpcEndpoint, VpcSecurityGroups.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-redshift-endpointaccess.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -203,45 +158,63 @@ class EndpointAccess(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "EndpointAccessAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "endpoint_access.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Address: str
+    """The DNS address of the endpoint."""
     EndpointCreateTime: str
+    """The time (UTC) that the endpoint was created."""
     EndpointStatus: str
+    """The status of the endpoint."""
     Port: int
+    """The port number on which the cluster accepts incoming connections."""
     VpcEndpoint: EndpointAccessVpcEndpointDict
+    """The connection endpoint for connecting to an Amazon Redshift cluster through the proxy."""
     VpcSecurityGroups: list[VpcSecurityGroupDict]
-    # Declared properties (as declared, or as AWS returned them).
+    """A list of Virtual Private Cloud (VPC) security groups to be associated with the endpoint."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ClusterIdentifier: str
     EndpointName: str
     ResourceOwner: str
     SubnetGroupName: str
     VpcSecurityGroupIds: list[str]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ClusterIdentifier: str,
+        EndpointName: str,
+        SubnetGroupName: str,
+        VpcSecurityGroupIds: list[str],
+        ResourceOwner: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Redshift::EndpointAccess; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ClusterIdentifier: str,
-            EndpointName: str,
-            SubnetGroupName: str,
-            VpcSecurityGroupIds: list[str],
-            ResourceOwner: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Redshift::EndpointAccess; `await` it inside an App to deploy it.
-
-            ClusterIdentifier: A unique identifier for the cluster.
-            EndpointName: The name of the endpoint.
-            ResourceOwner: The AWS account ID of the owner of the cluster.
-            SubnetGroupName: The subnet group name where Amazon Redshift chooses to deploy the endpoint.
-            VpcSecurityGroupIds: A list of vpc security group ids to apply to the created endpoint access.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ClusterIdentifier: A unique identifier for the cluster. You use this identifier to refer
+                to the cluster for any subsequent cluster operations such as deleting or modifying.
+                All alphabetical characters must be lower case, no hypens at the end, no two
+                consecutive hyphens. Cluster name should be unique for all clusters within an AWS
+                account Create-only: changing it replaces the resource. Required.
+            EndpointName: The name of the endpoint. Create-only: changing it replaces the resource.
+                Required.
+            SubnetGroupName: The subnet group name where Amazon Redshift chooses to deploy the
+                endpoint. Create-only: changing it replaces the resource. Required.
+            VpcSecurityGroupIds: A list of vpc security group ids to apply to the created endpoint
+                access. Required.
+            ResourceOwner: The AWS account ID of the owner of the cluster. Create-only: changing it
+                replaces the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,11 +51,11 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Redshift::EndpointAuthorization",
     schema_file="aws-redshift-endpointauthorization.json",
     primary_identifier=("/ClusterIdentifier", "/Account"),
-    additional_identifiers=(),
     read_only=(
         "/Grantor",
         "/Grantee",
@@ -64,17 +68,12 @@ METADATA = _TypeMetadata(
     ),
     create_only=("/ClusterIdentifier", "/Account"),
     write_only=("/Force",),
-    conditional_create_only=(),
     unordered_arrays=("/AllowedVPCs", "/VpcIds"),
     required=("ClusterIdentifier", "Account"),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 60,
         "read": 120,
@@ -84,38 +83,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AwsAccount": {"pattern": "^\\d{12}$", "type": "string"},
-        "VpcId": {"pattern": "^vpc-[A-Za-z0-9]{1,17}$", "type": "string"},
-    },
-    "properties": {
-        "Account": {"$ref": "#/definitions/AwsAccount"},
-        "AllowedAllVPCs": {"type": "boolean"},
-        "AllowedVPCs": {"items": {"$ref": "#/definitions/VpcId"}, "type": "array"},
-        "AuthorizeTime": {"type": "string"},
-        "ClusterIdentifier": {
-            "pattern": "^(?=^[a-z][a-z0-9]*(-[a-z0-9]+)*$).{1,63}$",
-            "type": "string",
-        },
-        "ClusterStatus": {"type": "string"},
-        "EndpointCount": {"type": "integer"},
-        "Force": {"type": "boolean"},
-        "Grantee": {"$ref": "#/definitions/AwsAccount"},
-        "Grantor": {"$ref": "#/definitions/AwsAccount"},
-        "Status": {"type": "string"},
-        "VpcIds": {"items": {"$ref": "#/definitions/VpcId"}, "type": "array"},
-    },
-    "required": ["ClusterIdentifier", "Account"],
-}
-
 
 class EndpointAuthorization(_Resource):
-    """AWS::Redshift::EndpointAuthorization: Describes an endpoint authorization for authorizing Redshift-managed VPC endpoint access to a cluster across AWS accounts.
+    """AWS::Redshift::EndpointAuthorization: Describes an endpoint authorization for authorizing
+    Redshift-managed VPC endpoint access to a cluster across AWS accounts.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ClusterIdentifier, Account (composite: the values joined by '|').
+    Replaced when any of these change (create-only): ClusterIdentifier, Account.
+    Write-only (sent to AWS, never read back): Force.
+    Read-only attributes (known once deployed): AllowedAllVPCs, AllowedVPCs, AuthorizeTime,
+    ClusterStatus, EndpointCount, Grantee, Grantor, Status.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-redshift-endpointauthorization.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -125,44 +105,62 @@ class EndpointAuthorization(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "EndpointAuthorizationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "endpoint_authorization.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     AllowedAllVPCs: bool
+    """Indicates whether all VPCs in the grantee account are allowed access to the cluster."""
     AllowedVPCs: list[str]
+    """The VPCs allowed access to the cluster."""
     AuthorizeTime: str
+    """The time (UTC) when the authorization was created."""
     ClusterStatus: str
+    """The status of the cluster."""
     EndpointCount: int
+    """The number of Redshift-managed VPC endpoints created for the authorization."""
     Grantee: str
+    """The AWS account ID of the grantee of the cluster."""
     Grantor: str
+    """The AWS account ID of the cluster owner."""
     Status: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The status of the authorization action."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Account: str
     ClusterIdentifier: str
     Force: bool
     VpcIds: list[str]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Account: str,
+        ClusterIdentifier: str,
+        Force: bool | None = None,
+        VpcIds: list[str] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Redshift::EndpointAuthorization; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Account: str,
-            ClusterIdentifier: str,
-            Force: bool | None = None,
-            VpcIds: list[str] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Redshift::EndpointAuthorization; `await` it inside an App to deploy it.
-
-            Account: The target AWS account ID to grant or revoke access for.
-            ClusterIdentifier: The cluster identifier.
-            Force: Indicates whether to force the revoke action.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Account: The target AWS account ID to grant or revoke access for. Create-only: changing
+                it replaces the resource. Required.
+            ClusterIdentifier: The cluster identifier. Create-only: changing it replaces the
+                resource. Required.
+            Force: Indicates whether to force the revoke action. If true, the Redshift-managed VPC
+                endpoints associated with the endpoint authorization are also deleted. Write-only:
+                sent to AWS, never read back.
             VpcIds: The virtual private cloud (VPC) identifiers to grant or revoke access to.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

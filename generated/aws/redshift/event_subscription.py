@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,20 +55,25 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Redshift::EventSubscription",
     schema_file="aws-redshift-eventsubscription.json",
     primary_identifier=("/SubscriptionName",),
-    additional_identifiers=(),
     read_only=(
         "/CustomerAwsId",
         "/CustSubscriptionId",
@@ -74,8 +83,6 @@ METADATA = _TypeMetadata(
         "/EventCategoriesList",
     ),
     create_only=("/SubscriptionName",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=(
         "/EventCategories",
         "/EventCategoriesList",
@@ -84,14 +91,7 @@ METADATA = _TypeMetadata(
         "/Tags",
     ),
     required=("SubscriptionName",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -101,75 +101,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "CustSubscriptionId": {"type": "string"},
-        "CustomerAwsId": {"type": "string"},
-        "Enabled": {"type": "boolean"},
-        "EventCategories": {
-            "items": {
-                "enum": ["configuration", "management", "monitoring", "security", "pending"],
-                "maxLength": 2147483647,
-                "minLength": 0,
-                "type": "string",
-            },
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "EventCategoriesList": {"items": {"type": "string"}, "type": "array", "uniqueItems": True},
-        "Severity": {
-            "enum": ["ERROR", "INFO"],
-            "maxLength": 2147483647,
-            "minLength": 0,
-            "type": "string",
-        },
-        "SnsTopicArn": {"maxLength": 2147483647, "minLength": 0, "type": "string"},
-        "SourceIds": {
-            "items": {"maxLength": 2147483647, "minLength": 0, "type": "string"},
-            "type": "array",
-        },
-        "SourceIdsList": {"items": {"type": "string"}, "type": "array"},
-        "SourceType": {
-            "enum": [
-                "cluster",
-                "cluster-parameter-group",
-                "cluster-security-group",
-                "cluster-snapshot",
-                "scheduled-action",
-            ],
-            "maxLength": 2147483647,
-            "minLength": 0,
-            "type": "string",
-        },
-        "Status": {"enum": ["active", "no-permission", "topic-not-exist"], "type": "string"},
-        "SubscriptionCreationTime": {"type": "string"},
-        "SubscriptionName": {
-            "pattern": "^(?=^[a-zA-Z][a-zA-Z0-9]*(-[a-zA-Z0-9]+)*$).{1,255}$",
-            "type": "string",
-        },
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array"},
-    },
-    "required": ["SubscriptionName"],
-}
-
 
 class EventSubscription(_Resource):
-    """AWS::Redshift::EventSubscription: The `AWS::Redshift::EventSubscription` resource creates an Amazon Redshift Event Subscription.
+    """AWS::Redshift::EventSubscription: The `AWS::Redshift::EventSubscription` resource creates an
+    Amazon Redshift Event Subscription.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: SubscriptionName.
+    Replaced when any of these change (create-only): SubscriptionName.
+    Read-only attributes (known once deployed): CustSubscriptionId, CustomerAwsId,
+    EventCategoriesList, SourceIdsList, Status, SubscriptionCreationTime.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-redshift-eventsubscription.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -179,16 +122,27 @@ class EventSubscription(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "EventSubscriptionAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "event_subscription.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     CustSubscriptionId: str
+    """The name of the Amazon Redshift event notification subscription."""
     CustomerAwsId: str
+    """The AWS account associated with the Amazon Redshift event notification subscription."""
     EventCategoriesList: list[str]
+    """The list of Amazon Redshift event categories specified in the event notification
+    subscription."""
     SourceIdsList: list[str]
+    """A list of the sources that publish events to the Amazon Redshift event notification
+    subscription."""
     Status: Literal["active", "no-permission", "topic-not-exist"]
+    """The status of the Amazon Redshift event notification subscription."""
     SubscriptionCreationTime: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The date and time the Amazon Redshift event notification subscription was created."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Enabled: bool
     EventCategories: list[
         Literal["configuration", "management", "monitoring", "security", "pending"]
@@ -206,45 +160,53 @@ class EventSubscription(_Resource):
     SubscriptionName: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        SubscriptionName: str,
+        Enabled: bool | None = None,
+        EventCategories: list[
+            Literal["configuration", "management", "monitoring", "security", "pending"]
+        ]
+        | None = None,
+        Severity: Literal["ERROR", "INFO"] | None = None,
+        SnsTopicArn: str | None = None,
+        SourceIds: list[str] | None = None,
+        SourceType: Literal[
+            "cluster",
+            "cluster-parameter-group",
+            "cluster-security-group",
+            "cluster-snapshot",
+            "scheduled-action",
+        ]
+        | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Redshift::EventSubscription; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            SubscriptionName: str,
-            Enabled: bool | None = None,
-            EventCategories: list[
-                Literal["configuration", "management", "monitoring", "security", "pending"]
-            ]
-            | None = None,
-            Severity: Literal["ERROR", "INFO"] | None = None,
-            SnsTopicArn: str | None = None,
-            SourceIds: list[str] | None = None,
-            SourceType: Literal[
-                "cluster",
-                "cluster-parameter-group",
-                "cluster-security-group",
-                "cluster-snapshot",
-                "scheduled-action",
-            ]
-            | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Redshift::EventSubscription; `await` it inside an App to deploy it.
-
-            Enabled: A boolean value; set to true to activate the subscription, and set to false to create the subscription but not activate it.
-            EventCategories: Specifies the Amazon Redshift event categories to be published by the event notification subscription.
-            Severity: Specifies the Amazon Redshift event severity to be published by the event notification subscription.
-            SnsTopicArn: The Amazon Resource Name (ARN) of the Amazon SNS topic used to transmit the event notifications.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            SubscriptionName: The name of the Amazon Redshift event notification subscription
+                Create-only: changing it replaces the resource. Required.
+            Enabled: A boolean value; set to true to activate the subscription, and set to false to
+                create the subscription but not activate it.
+            EventCategories: Specifies the Amazon Redshift event categories to be published by the
+                event notification subscription.
+            Severity: Specifies the Amazon Redshift event severity to be published by the event
+                notification subscription.
+            SnsTopicArn: The Amazon Resource Name (ARN) of the Amazon SNS topic used to transmit the
+                event notifications.
             SourceIds: A list of one or more identifiers of Amazon Redshift source objects.
             SourceType: The type of source that will be generating the events.
-            SubscriptionName: The name of the Amazon Redshift event notification subscription
             Tags: An array of key-value pairs to apply to this resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

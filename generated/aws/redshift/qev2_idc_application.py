@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,33 +55,26 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A tag consisting of a name/value pair for a resource."""
+
+    Key: Required[str]
+    """The key, or name, for the resource tag."""
+    Value: Required[str]
+    """The value for the resource tag."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Redshift::QEV2IdcApplication",
     schema_file="aws-redshift-qev2idcapplication.json",
     primary_identifier=("/Qev2IdcApplicationArn",),
-    additional_identifiers=(),
     read_only=("/Qev2IdcApplicationArn", "/IdcManagedApplicationArn", "/IdcOnboardStatus"),
     create_only=("/IdcInstanceArn", "/Qev2IdcApplicationName"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("IdcInstanceArn", "Qev2IdcApplicationName", "IdcDisplayName"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
+    tagging=_Tagging(),
     replacement_strategy="delete_then_create",
     replacement_strategy_stated=True,
     handlers={
@@ -89,47 +86,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "IdcDisplayName": {
-            "maxLength": 127,
-            "minLength": 1,
-            "pattern": "^[\\w+=,.@-]+$",
-            "type": "string",
-        },
-        "IdcInstanceArn": {"maxLength": 2147483647, "minLength": 0, "type": "string"},
-        "IdcManagedApplicationArn": {"type": "string"},
-        "IdcOnboardStatus": {"type": "string"},
-        "Qev2IdcApplicationArn": {"type": "string"},
-        "Qev2IdcApplicationName": {
-            "maxLength": 63,
-            "minLength": 1,
-            "pattern": "^[a-z][a-z0-9]*(-[a-z0-9]+)*$",
-            "type": "string",
-        },
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-    },
-    "required": ["IdcInstanceArn", "Qev2IdcApplicationName", "IdcDisplayName"],
-}
-
 
 class QEV2IdcApplication(_Resource):
-    """AWS::Redshift::QEV2IdcApplication: Creates an Amazon Redshift Query Editor (QEV2) IAM Identity Center application.
+    """AWS::Redshift::QEV2IdcApplication: Creates an Amazon Redshift Query Editor (QEV2) IAM
+    Identity Center application.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Qev2IdcApplicationArn.
+    Replaced when any of these change (create-only): IdcInstanceArn, Qev2IdcApplicationName.
+    Read-only attributes (known once deployed): IdcManagedApplicationArn, IdcOnboardStatus,
+    Qev2IdcApplicationArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-redshift-qev2idcapplication.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -139,39 +107,56 @@ class QEV2IdcApplication(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "QEV2IdcApplicationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "qev2_idc_application.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     IdcManagedApplicationArn: str
+    """The Amazon Resource Name (ARN) for the Amazon Redshift Query Editor (QEV2) IAM Identity
+    Center managed application."""
     IdcOnboardStatus: str
+    """The onboarding status for the Amazon Redshift Query Editor (QEV2) IAM Identity Center
+    application."""
     Qev2IdcApplicationArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The Amazon Resource Name (ARN) for the Amazon Redshift Query Editor (QEV2) application that
+    integrates with IAM Identity Center."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     IdcDisplayName: str
     IdcInstanceArn: str
     Qev2IdcApplicationName: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        IdcDisplayName: str,
+        IdcInstanceArn: str,
+        Qev2IdcApplicationName: str,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Redshift::QEV2IdcApplication; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            IdcDisplayName: str,
-            IdcInstanceArn: str,
-            Qev2IdcApplicationName: str,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Redshift::QEV2IdcApplication; `await` it inside an App to deploy it.
-
-            IdcDisplayName: The display name for the Amazon Redshift Query Editor (QEV2) IAM Identity Center application.
-            IdcInstanceArn: The Amazon Resource Name (ARN) of the IAM Identity Center instance used to create the Amazon Redshift Query Editor (QEV2) managed application.
-            Qev2IdcApplicationName: The name of the Amazon Redshift Query Editor (QEV2) application in IAM Identity Center.
-            Tags: A list of tags associated with the application.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            IdcDisplayName: The display name for the Amazon Redshift Query Editor (QEV2) IAM
+                Identity Center application. It appears in the console. Required.
+            IdcInstanceArn: The Amazon Resource Name (ARN) of the IAM Identity Center instance used
+                to create the Amazon Redshift Query Editor (QEV2) managed application. Create-only:
+                changing it replaces the resource. Required.
+            Qev2IdcApplicationName: The name of the Amazon Redshift Query Editor (QEV2) application
+                in IAM Identity Center. Create-only: changing it replaces the resource. Required.
+            Tags: A list of tags associated with the application. Tags are key-value pairs that you
+                can use to organize and identify your resources.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -83,87 +87,88 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AuthorizedTokenIssuerDict = TypedDict(
-    "AuthorizedTokenIssuerDict",
-    {
-        "AuthorizedAudiencesList": "list[str]",
-        "TrustedTokenIssuerArn": "str",
-    },
-    total=False,
-)
 
-LakeFormationScopeUnionDict = TypedDict(
-    "LakeFormationScopeUnionDict",
-    {
-        "LakeFormationQuery": "RedshiftIdcApplicationLakeFormationQueryDict",
-    },
-    total=False,
-)
+class AuthorizedTokenIssuerDict(TypedDict, total=False):
+    """AuthorizedTokenIssuer as a plain dict: The authorized token issuer for the Amazon Redshift
+    IAM Identity Center application."""
 
-RedshiftIdcApplicationConnectDict = TypedDict(
-    "RedshiftIdcApplicationConnectDict",
-    {
-        "Authorization": "Required[Literal['Enabled', 'Disabled']]",
-    },
-    total=False,
-)
+    AuthorizedAudiencesList: list[str]
+    """The list of audiences for the authorized token issuer."""
+    TrustedTokenIssuerArn: str
+    """The ARN for the authorized token issuer for integrating Amazon Redshift with IDC Identity
+    Center."""
 
-RedshiftIdcApplicationLakeFormationQueryDict = TypedDict(
-    "RedshiftIdcApplicationLakeFormationQueryDict",
-    {
-        "Authorization": "Required[Literal['Enabled', 'Disabled']]",
-    },
-    total=False,
-)
 
-RedshiftIdcApplicationReadWriteAccessDict = TypedDict(
-    "RedshiftIdcApplicationReadWriteAccessDict",
-    {
-        "Authorization": "Required[Literal['Enabled', 'Disabled']]",
-    },
-    total=False,
-)
+class LakeFormationScopeUnionDict(TypedDict, total=False):
+    """LakeFormationScopeUnion as a plain dict: A list of scopes set up for Lake Formation
+    integration."""
 
-RedshiftScopeUnionDict = TypedDict(
-    "RedshiftScopeUnionDict",
-    {
-        "Connect": "RedshiftIdcApplicationConnectDict",
-    },
-    total=False,
-)
+    LakeFormationQuery: RedshiftIdcApplicationLakeFormationQueryDict
+    """The Lake Formation scope."""
 
-S3AccessGrantsScopeUnionDict = TypedDict(
-    "S3AccessGrantsScopeUnionDict",
-    {
-        "ReadWriteAccess": "RedshiftIdcApplicationReadWriteAccessDict",
-    },
-    total=False,
-)
 
-ServiceIntegrationsUnionDict = TypedDict(
-    "ServiceIntegrationsUnionDict",
-    {
-        "LakeFormation": "list[LakeFormationScopeUnionDict]",
-        "Redshift": "list[RedshiftScopeUnionDict]",
-        "S3AccessGrants": "list[S3AccessGrantsScopeUnionDict]",
-    },
-    total=False,
-)
+class RedshiftIdcApplicationConnectDict(TypedDict, total=False):
+    """RedshiftIdcApplicationConnect as a plain dict: The Amazon Redshift connect integration scope."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    Authorization: Required[Literal["Enabled", "Disabled"]]
+    """Determines whether the Amazon Redshift connect integration is enabled or disabled."""
 
+
+class RedshiftIdcApplicationLakeFormationQueryDict(TypedDict, total=False):
+    """RedshiftIdcApplicationLakeFormationQuery as a plain dict: The Lake Formation scope."""
+
+    Authorization: Required[Literal["Enabled", "Disabled"]]
+    """Determines whether the query scope is enabled or disabled."""
+
+
+class RedshiftIdcApplicationReadWriteAccessDict(TypedDict, total=False):
+    """RedshiftIdcApplicationReadWriteAccess as a plain dict: The S3 Access Grants scope."""
+
+    Authorization: Required[Literal["Enabled", "Disabled"]]
+    """Determines whether the read/write scope is enabled or disabled."""
+
+
+class RedshiftScopeUnionDict(TypedDict, total=False):
+    """RedshiftScopeUnion as a plain dict: A union structure that defines the scope of Amazon
+    Redshift service integrations."""
+
+    Connect: RedshiftIdcApplicationConnectDict
+    """The Amazon Redshift connect integration scope."""
+
+
+class S3AccessGrantsScopeUnionDict(TypedDict, total=False):
+    """S3AccessGrantsScopeUnion as a plain dict: A list of scopes set up for S3 Access Grants
+    integration."""
+
+    ReadWriteAccess: RedshiftIdcApplicationReadWriteAccessDict
+    """The S3 Access Grants scope."""
+
+
+class ServiceIntegrationsUnionDict(TypedDict, total=False):
+    """ServiceIntegrationsUnion as a plain dict: A list of service integrations."""
+
+    LakeFormation: list[LakeFormationScopeUnionDict]
+    """A list of scopes set up for Lake Formation integration."""
+    Redshift: list[RedshiftScopeUnionDict]
+    """A list of scopes set up for Amazon Redshift integration."""
+    S3AccessGrants: list[S3AccessGrantsScopeUnionDict]
+    """A list of scopes set up for S3 Access Grants integration."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """The key name of the tag."""
+    Value: Required[str]
+    """The value for the tag."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Redshift::RedshiftIdcApplication",
     schema_file="aws-redshift-redshiftidcapplication.json",
     primary_identifier=("/RedshiftIdcApplicationArn",),
-    additional_identifiers=(),
     read_only=("/RedshiftIdcApplicationArn", "/IdcManagedApplicationArn", "/IdcOnboardStatus"),
     create_only=(
         "/IdcInstanceArn",
@@ -172,17 +177,9 @@ METADATA = _TypeMetadata(
         "/SsoTagKeys",
     ),
     write_only=("/SsoTagKeys", "/ServiceIntegrations"),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("IdcInstanceArn", "RedshiftIdcApplicationName", "IdcDisplayName", "IamRoleArn"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -192,150 +189,21 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AuthorizedTokenIssuer": {
-            "additionalProperties": False,
-            "properties": {
-                "AuthorizedAudiencesList": {
-                    "items": {"maxLength": 2147483647, "minLength": 0, "type": "string"},
-                    "type": "array",
-                },
-                "TrustedTokenIssuerArn": {
-                    "maxLength": 2147483647,
-                    "minLength": 0,
-                    "pattern": "^arn:aws[a-zA-Z-]*:[a-zA-Z0-9-]+:[a-z0-9-]*:[0-9]*:.+$",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "Connect": {
-            "additionalProperties": False,
-            "properties": {"Authorization": {"enum": ["Enabled", "Disabled"], "type": "string"}},
-            "required": ["Authorization"],
-            "type": "object",
-        },
-        "LakeFormationQuery": {
-            "additionalProperties": False,
-            "properties": {"Authorization": {"enum": ["Enabled", "Disabled"], "type": "string"}},
-            "required": ["Authorization"],
-            "type": "object",
-        },
-        "LakeFormationScopeUnion": {
-            "additionalProperties": False,
-            "properties": {"LakeFormationQuery": {"$ref": "#/definitions/LakeFormationQuery"}},
-            "type": "object",
-        },
-        "ReadWriteAccess": {
-            "additionalProperties": False,
-            "properties": {"Authorization": {"enum": ["Enabled", "Disabled"], "type": "string"}},
-            "required": ["Authorization"],
-            "type": "object",
-        },
-        "RedshiftScopeUnion": {
-            "additionalProperties": False,
-            "properties": {"Connect": {"$ref": "#/definitions/Connect"}},
-            "type": "object",
-        },
-        "S3AccessGrantsScopeUnion": {
-            "additionalProperties": False,
-            "properties": {"ReadWriteAccess": {"$ref": "#/definitions/ReadWriteAccess"}},
-            "type": "object",
-        },
-        "ServiceIntegrationsUnion": {
-            "additionalProperties": False,
-            "properties": {
-                "LakeFormation": {
-                    "items": {"$ref": "#/definitions/LakeFormationScopeUnion"},
-                    "type": "array",
-                },
-                "Redshift": {
-                    "items": {"$ref": "#/definitions/RedshiftScopeUnion"},
-                    "type": "array",
-                },
-                "S3AccessGrants": {
-                    "items": {"$ref": "#/definitions/S3AccessGrantsScopeUnion"},
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "ApplicationType": {"enum": ["None", "Lakehouse"], "type": "string"},
-        "AuthorizedTokenIssuerList": {
-            "items": {"$ref": "#/definitions/AuthorizedTokenIssuer"},
-            "type": "array",
-        },
-        "IamRoleArn": {
-            "maxLength": 2147483647,
-            "minLength": 0,
-            "pattern": "^arn:aws[a-zA-Z-]*:[a-zA-Z0-9-]+:[a-z0-9-]*:[0-9]*:.+$",
-            "type": "string",
-        },
-        "IdcDisplayName": {
-            "maxLength": 127,
-            "minLength": 1,
-            "pattern": "^[\\w+=,.@-]+$",
-            "type": "string",
-        },
-        "IdcInstanceArn": {
-            "maxLength": 2147483647,
-            "minLength": 0,
-            "pattern": "^arn:aws[a-zA-Z-]*:[a-zA-Z0-9-]+:[a-z0-9-]*:[0-9]*:.+$",
-            "type": "string",
-        },
-        "IdcManagedApplicationArn": {
-            "pattern": "^arn:aws[a-zA-Z-]*:[a-zA-Z0-9-]+:[a-z0-9-]*:[0-9]*:.+$",
-            "type": "string",
-        },
-        "IdcOnboardStatus": {"type": "string"},
-        "IdentityNamespace": {
-            "maxLength": 127,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9_+.#@$-]+$",
-            "type": "string",
-        },
-        "RedshiftIdcApplicationArn": {
-            "pattern": "^arn:aws[a-zA-Z-]*:[a-zA-Z0-9-]+:[a-z0-9-]*:[0-9]*:.+$",
-            "type": "string",
-        },
-        "RedshiftIdcApplicationName": {
-            "maxLength": 63,
-            "minLength": 1,
-            "pattern": "^[a-z][a-z0-9]*(-[a-z0-9]+)*$",
-            "type": "string",
-        },
-        "ServiceIntegrations": {
-            "items": {"$ref": "#/definitions/ServiceIntegrationsUnion"},
-            "type": "array",
-        },
-        "SsoTagKeys": {
-            "items": {"maxLength": 2147483647, "minLength": 0, "type": "string"},
-            "type": "array",
-        },
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-    },
-    "required": ["IdcInstanceArn", "RedshiftIdcApplicationName", "IdcDisplayName", "IamRoleArn"],
-}
-
 
 class RedshiftIdcApplication(_Resource):
-    """AWS::Redshift::RedshiftIdcApplication: Resource Type definition for AWS::Redshift::RedshiftIdcApplication. Creates an Amazon Redshift application for use with IAM Identity Center.
+    """AWS::Redshift::RedshiftIdcApplication: Resource Type definition for
+    AWS::Redshift::RedshiftIdcApplication. Creates an Amazon Redshift application for use with IAM
+    Identity Center.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: RedshiftIdcApplicationArn.
+    Replaced when any of these change (create-only): IdcInstanceArn, RedshiftIdcApplicationName,
+    ApplicationType, SsoTagKeys.
+    Write-only (sent to AWS, never read back): SsoTagKeys, ServiceIntegrations.
+    Read-only attributes (known once deployed): IdcManagedApplicationArn, IdcOnboardStatus,
+    RedshiftIdcApplicationArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-redshift-redshiftidcapplication.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -345,13 +213,19 @@ class RedshiftIdcApplication(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "RedshiftIdcApplicationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "redshift_idc_application.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     IdcManagedApplicationArn: str
+    """The ARN for the Amazon Redshift IAM Identity Center application."""
     IdcOnboardStatus: str
+    """The onboarding status for the Amazon Redshift IAM Identity Center application."""
     RedshiftIdcApplicationArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The ARN for the Redshift application that integrates with IAM Identity Center."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ApplicationType: Literal["None", "Lakehouse"]
     AuthorizedTokenIssuerList: list[AuthorizedTokenIssuerDict]
     IamRoleArn: str
@@ -363,41 +237,56 @@ class RedshiftIdcApplication(_Resource):
     SsoTagKeys: list[str]
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        IamRoleArn: str,
+        IdcDisplayName: str,
+        IdcInstanceArn: str,
+        RedshiftIdcApplicationName: str,
+        ApplicationType: Literal["None", "Lakehouse"] | None = None,
+        AuthorizedTokenIssuerList: list[AuthorizedTokenIssuer | AuthorizedTokenIssuerDict]
+        | None = None,
+        IdentityNamespace: str | None = None,
+        ServiceIntegrations: list[ServiceIntegrationsUnion | ServiceIntegrationsUnionDict]
+        | None = None,
+        SsoTagKeys: list[str] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Redshift::RedshiftIdcApplication; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            IamRoleArn: str,
-            IdcDisplayName: str,
-            IdcInstanceArn: str,
-            RedshiftIdcApplicationName: str,
-            ApplicationType: Literal["None", "Lakehouse"] | None = None,
-            AuthorizedTokenIssuerList: list[AuthorizedTokenIssuer | AuthorizedTokenIssuerDict]
-            | None = None,
-            IdentityNamespace: str | None = None,
-            ServiceIntegrations: list[ServiceIntegrationsUnion | ServiceIntegrationsUnionDict]
-            | None = None,
-            SsoTagKeys: list[str] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Redshift::RedshiftIdcApplication; `await` it inside an App to deploy it.
-
-            ApplicationType: The type of application being created.
-            AuthorizedTokenIssuerList: The token issuer list for the Amazon Redshift IAM Identity Center application instance.
-            IamRoleArn: The IAM role ARN for the Amazon Redshift IAM Identity Center application instance.
-            IdcDisplayName: The display name for the Amazon Redshift IAM Identity Center application instance.
-            IdcInstanceArn: The Amazon resource name (ARN) of the IAM Identity Center instance where Amazon Redshift creates a new managed application.
-            IdentityNamespace: The namespace for the Amazon Redshift IAM Identity Center application instance.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            IamRoleArn: The IAM role ARN for the Amazon Redshift IAM Identity Center application
+                instance. It has the required permissions to be assumed and invoke the IDC Identity
+                Center API. Required.
+            IdcDisplayName: The display name for the Amazon Redshift IAM Identity Center application
+                instance. It appears in the console. Required.
+            IdcInstanceArn: The Amazon resource name (ARN) of the IAM Identity Center instance where
+                Amazon Redshift creates a new managed application. Create-only: changing it replaces
+                the resource. Required.
             RedshiftIdcApplicationName: The name of the Redshift application in IAM Identity Center.
-            ServiceIntegrations: A collection of service integrations for the Redshift IAM Identity Center application.
-            SsoTagKeys: A list of tag keys that Redshift Identity Center applications copy to IAM Identity Center.
+                Create-only: changing it replaces the resource. Required.
+            ApplicationType: The type of application being created. Create-only: changing it
+                replaces the resource.
+            AuthorizedTokenIssuerList: The token issuer list for the Amazon Redshift IAM Identity
+                Center application instance.
+            IdentityNamespace: The namespace for the Amazon Redshift IAM Identity Center application
+                instance. It determines which managed application verifies the connection token.
+            ServiceIntegrations: A collection of service integrations for the Redshift IAM Identity
+                Center application. Write-only: sent to AWS, never read back.
+            SsoTagKeys: A list of tag keys that Redshift Identity Center applications copy to IAM
+                Identity Center. Create-only: changing it replaces the resource. Write-only: sent to
+                AWS, never read back.
             Tags: An array of key-value pairs to apply to this resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

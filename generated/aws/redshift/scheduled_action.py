@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -71,77 +75,76 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-PauseClusterMessageDict = TypedDict(
-    "PauseClusterMessageDict",
-    {
-        "ClusterIdentifier": "Required[str]",
-    },
-    total=False,
-)
 
-ResizeClusterMessageDict = TypedDict(
-    "ResizeClusterMessageDict",
-    {
-        "Classic": "bool",
-        "ClusterIdentifier": "Required[str]",
-        "ClusterType": "str",
-        "NodeType": "str",
-        "NumberOfNodes": "int",
-    },
-    total=False,
-)
+class PauseClusterMessageDict(TypedDict, total=False):
+    """PauseClusterMessage as a plain dict: Describes a pause cluster operation. For example, a
+    scheduled action to run the `PauseCluster` API operation."""
 
-ResumeClusterMessageDict = TypedDict(
-    "ResumeClusterMessageDict",
-    {
-        "ClusterIdentifier": "Required[str]",
-    },
-    total=False,
-)
+    ClusterIdentifier: Required[str]
+    """Type: str."""
 
-ScheduledActionTargetActionOption1Dict = TypedDict(
-    "ScheduledActionTargetActionOption1Dict",
-    {
-        "ResizeCluster": "ResizeClusterMessageDict",
-    },
-    total=False,
-)
 
-ScheduledActionTargetActionOption2Dict = TypedDict(
-    "ScheduledActionTargetActionOption2Dict",
-    {
-        "PauseCluster": "PauseClusterMessageDict",
-    },
-    total=False,
-)
+class ResizeClusterMessageDict(TypedDict, total=False):
+    """ResizeClusterMessage as a plain dict: Describes a resize cluster operation. For example, a
+    scheduled action to run the `ResizeCluster` API operation."""
 
-ScheduledActionTargetActionOption3Dict = TypedDict(
-    "ScheduledActionTargetActionOption3Dict",
-    {
-        "ResumeCluster": "ResumeClusterMessageDict",
-    },
-    total=False,
-)
+    Classic: bool
+    """Type: bool."""
+    ClusterIdentifier: Required[str]
+    """Type: str."""
+    ClusterType: str
+    """Type: str."""
+    NodeType: str
+    """Type: str."""
+    NumberOfNodes: int
+    """Type: int."""
 
+
+class ResumeClusterMessageDict(TypedDict, total=False):
+    """ResumeClusterMessage as a plain dict: Describes a resume cluster operation. For example, a
+    scheduled action to run the `ResumeCluster` API operation."""
+
+    ClusterIdentifier: Required[str]
+    """Type: str."""
+
+
+class ScheduledActionTargetActionOption1Dict(TypedDict, total=False):
+    """ScheduledActionTargetActionOption1 as a plain dict."""
+
+    ResizeCluster: ResizeClusterMessageDict
+    """Describes a resize cluster operation. For example, a scheduled action to run the
+    `ResizeCluster` API operation."""
+
+
+class ScheduledActionTargetActionOption2Dict(TypedDict, total=False):
+    """ScheduledActionTargetActionOption2 as a plain dict."""
+
+    PauseCluster: PauseClusterMessageDict
+    """Describes a pause cluster operation. For example, a scheduled action to run the
+    `PauseCluster` API operation."""
+
+
+class ScheduledActionTargetActionOption3Dict(TypedDict, total=False):
+    """ScheduledActionTargetActionOption3 as a plain dict."""
+
+    ResumeCluster: ResumeClusterMessageDict
+    """Describes a resume cluster operation. For example, a scheduled action to run the
+    `ResumeCluster` API operation."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Redshift::ScheduledAction",
     schema_file="aws-redshift-scheduledaction.json",
     primary_identifier=("/ScheduledActionName",),
-    additional_identifiers=(),
     read_only=("/State", "/NextInvocations"),
     create_only=("/ScheduledActionName",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/NextInvocations",),
     required=("ScheduledActionName",),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -151,73 +154,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "PauseClusterMessage": {
-            "additionalProperties": False,
-            "properties": {"ClusterIdentifier": {"type": "string"}},
-            "required": ["ClusterIdentifier"],
-            "type": "object",
-        },
-        "ResizeClusterMessage": {
-            "additionalProperties": False,
-            "properties": {
-                "Classic": {"type": "boolean"},
-                "ClusterIdentifier": {"type": "string"},
-                "ClusterType": {"type": "string"},
-                "NodeType": {"type": "string"},
-                "NumberOfNodes": {"type": "integer"},
-            },
-            "required": ["ClusterIdentifier"],
-            "type": "object",
-        },
-        "ResumeClusterMessage": {
-            "additionalProperties": False,
-            "properties": {"ClusterIdentifier": {"type": "string"}},
-            "required": ["ClusterIdentifier"],
-            "type": "object",
-        },
-        "ScheduledActionType": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {"ResizeCluster": {"$ref": "#/definitions/ResizeClusterMessage"}},
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {"PauseCluster": {"$ref": "#/definitions/PauseClusterMessage"}},
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {"ResumeCluster": {"$ref": "#/definitions/ResumeClusterMessage"}},
-                },
-            ],
-            "type": "object",
-        },
-        "timestamp": {"type": "string"},
-    },
-    "properties": {
-        "Enable": {"type": "boolean"},
-        "EndTime": {"$ref": "#/definitions/timestamp"},
-        "IamRole": {"maxLength": 2147483647, "minLength": 0, "type": "string"},
-        "NextInvocations": {"items": {"$ref": "#/definitions/timestamp"}, "type": "array"},
-        "Schedule": {"maxLength": 2147483647, "minLength": 0, "type": "string"},
-        "ScheduledActionDescription": {"maxLength": 2147483647, "minLength": 0, "type": "string"},
-        "ScheduledActionName": {"maxLength": 2147483647, "minLength": 0, "type": "string"},
-        "StartTime": {"$ref": "#/definitions/timestamp"},
-        "State": {"enum": ["ACTIVE", "DISABLED"], "type": "string"},
-        "TargetAction": {"$ref": "#/definitions/ScheduledActionType"},
-    },
-    "required": ["ScheduledActionName"],
-}
-
 
 class ScheduledAction(_Resource):
-    """AWS::Redshift::ScheduledAction: The `AWS::Redshift::ScheduledAction` resource creates an Amazon Redshift Scheduled Action.
+    """AWS::Redshift::ScheduledAction: The `AWS::Redshift::ScheduledAction` resource creates an
+    Amazon Redshift Scheduled Action.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ScheduledActionName.
+    Replaced when any of these change (create-only): ScheduledActionName.
+    Read-only attributes (known once deployed): NextInvocations, State.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-redshift-scheduledaction.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -225,12 +172,15 @@ class ScheduledAction(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ScheduledActionAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "scheduled_action.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     NextInvocations: list[str]
+    """List of times when the scheduled action will run."""
     State: Literal["ACTIVE", "DISABLED"]
-    # Declared properties (as declared, or as AWS returned them).
+    """The state of the scheduled action."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Enable: bool
     EndTime: str
     IamRole: str
@@ -240,35 +190,43 @@ class ScheduledAction(_Resource):
     StartTime: str
     TargetAction: dict[str, Any]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ScheduledActionName: str,
+        Enable: bool | None = None,
+        EndTime: str | None = None,
+        IamRole: str | None = None,
+        Schedule: str | None = None,
+        ScheduledActionDescription: str | None = None,
+        StartTime: str | None = None,
+        TargetAction: dict[str, Any] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Redshift::ScheduledAction; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ScheduledActionName: str,
-            Enable: bool | None = None,
-            EndTime: str | None = None,
-            IamRole: str | None = None,
-            Schedule: str | None = None,
-            ScheduledActionDescription: str | None = None,
-            StartTime: str | None = None,
-            TargetAction: dict[str, Any] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Redshift::ScheduledAction; `await` it inside an App to deploy it.
-
-            Enable: If true, the schedule is enabled.
-            EndTime: The end time in UTC of the scheduled action.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ScheduledActionName: The name of the scheduled action. The name must be unique within an
+                account. Create-only: changing it replaces the resource. Required.
+            Enable: If true, the schedule is enabled. If false, the scheduled action does not
+                trigger.
+            EndTime: The end time in UTC of the scheduled action. After this time, the scheduled
+                action does not trigger.
             IamRole: The IAM role to assume to run the target action.
             Schedule: The schedule in `at( )` or `cron( )` format.
             ScheduledActionDescription: The description of the scheduled action.
-            ScheduledActionName: The name of the scheduled action.
-            StartTime: The start time in UTC of the scheduled action.
-            TargetAction: A JSON format string of the Amazon Redshift API operation with input parameters.
+            StartTime: The start time in UTC of the scheduled action. Before this time, the
+                scheduled action does not trigger.
+            TargetAction: A JSON format string of the Amazon Redshift API operation with input
+                parameters.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

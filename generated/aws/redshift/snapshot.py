@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,15 +55,17 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key, or name, for the resource tag."""
+    Value: Required[str]
+    """The value for the resource tag."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Redshift::Snapshot",
     schema_file="aws-redshift-snapshot.json",
@@ -88,18 +94,9 @@ METADATA = _TypeMetadata(
         "/OwnerAccount",
     ),
     create_only=("/SnapshotIdentifier", "/ClusterIdentifier"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("SnapshotIdentifier", "ClusterIdentifier"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -109,57 +106,21 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "AvailabilityZone": {"type": "string"},
-        "ClusterCreateTime": {"type": "string"},
-        "ClusterIdentifier": {"maxLength": 63, "minLength": 1, "type": "string"},
-        "ClusterVersion": {"type": "string"},
-        "DBName": {"type": "string"},
-        "Encrypted": {"type": "boolean"},
-        "EncryptedWithHSM": {"type": "boolean"},
-        "EngineFullVersion": {"type": "string"},
-        "EnhancedVpcRouting": {"type": "boolean"},
-        "KmsKeyId": {"anyOf": [{}, {}, {}], "type": "string"},
-        "MaintenanceTrackName": {"type": "string"},
-        "ManualSnapshotRetentionPeriod": {"maximum": 3653, "minimum": -1, "type": "integer"},
-        "MasterUsername": {"type": "string"},
-        "NodeType": {"type": "string"},
-        "NumberOfNodes": {"type": "integer"},
-        "OwnerAccount": {"type": "string"},
-        "Port": {"type": "integer"},
-        "SnapshotArn": {
-            "pattern": "^arn:aws[a-zA-Z-]*:redshift:[a-z0-9-]+:[0-9]{12}:snapshot:[^:]+/[^:]+$",
-            "type": "string",
-        },
-        "SnapshotCreateTime": {"type": "string"},
-        "SnapshotIdentifier": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "SnapshotType": {"type": "string"},
-        "Status": {"type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array"},
-        "VpcId": {"type": "string"},
-    },
-    "required": ["SnapshotIdentifier", "ClusterIdentifier"],
-}
-
 
 class Snapshot(_Resource):
-    """AWS::Redshift::Snapshot: Resource Type definition for AWS::Redshift::Snapshot. Creates a manual snapshot of the specified cluster. The cluster must be in the available state.
+    """AWS::Redshift::Snapshot: Resource Type definition for AWS::Redshift::Snapshot. Creates a
+    manual snapshot of the specified cluster. The cluster must be in the available state.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: SnapshotArn.
+    Also identified by: ClusterIdentifier, SnapshotIdentifier.
+    Replaced when any of these change (create-only): SnapshotIdentifier, ClusterIdentifier.
+    Read-only attributes (known once deployed): AvailabilityZone, ClusterCreateTime, ClusterVersion,
+    DBName, Encrypted, EncryptedWithHSM, EngineFullVersion, EnhancedVpcRouting, KmsKeyId,
+    MaintenanceTrackName, MasterUsername, NodeType, NumberOfNodes, OwnerAccount, Port, SnapshotArn,
+    SnapshotCreateTime, SnapshotType, Status, VpcId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-redshift-snapshot.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -167,56 +128,91 @@ class Snapshot(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "SnapshotAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "snapshot.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     AvailabilityZone: str
+    """The Availability Zone in which the cluster was created."""
     ClusterCreateTime: str
+    """The time (UTC) when the cluster was originally created."""
     ClusterVersion: str
+    """The version ID of the Amazon Redshift engine that is running on the cluster."""
     DBName: str
+    """The name of the database that was created when the cluster was created."""
     Encrypted: bool
+    """If true, the data in the snapshot is encrypted at rest."""
     EncryptedWithHSM: bool
+    """A boolean that indicates whether the snapshot data is encrypted using the HSM keys of the
+    source cluster."""
     EngineFullVersion: str
+    """The engine full version of the cluster at the time the snapshot was taken."""
     EnhancedVpcRouting: bool
+    """An option that specifies whether to create the cluster with enhanced VPC routing enabled."""
     KmsKeyId: str
+    """The Key Management Service (KMS) key ID of the encryption key that was used to encrypt data
+    in the cluster from which the snapshot was taken."""
     MaintenanceTrackName: str
+    """The name of the maintenance track for the snapshot."""
     MasterUsername: str
+    """The admin user name for the cluster."""
     NodeType: str
+    """The node type that the cluster is provisioned with."""
     NumberOfNodes: int
+    """The number of nodes in the cluster."""
     OwnerAccount: str
+    """The Amazon Web Services account that owns the snapshot."""
     Port: int
+    """The port that the cluster is listening on."""
     SnapshotArn: str
+    """The Amazon Resource Name (ARN) of the snapshot."""
     SnapshotCreateTime: str
+    """The time (in UTC format) when Amazon Redshift began the snapshot."""
     SnapshotType: str
+    """The snapshot type. Snapshots created using CreateClusterSnapshot and CopyClusterSnapshot are
+    of type manual."""
     Status: str
+    """The snapshot status. The value of the status depends on the API operation used:
+    CreateClusterSnapshot and CopyClusterSnapshot returns status as creating.
+    DescribeClusterSnapshots returns status as creating, available, final snapshot, or failed.
+    DeleteClusterSnapshot returns status as deleted."""
     VpcId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The VPC identifier of the cluster if the snapshot is from a cluster in a VPC."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ClusterIdentifier: str
     ManualSnapshotRetentionPeriod: int
     SnapshotIdentifier: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ClusterIdentifier: str,
+        SnapshotIdentifier: str,
+        ManualSnapshotRetentionPeriod: int | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Redshift::Snapshot; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ClusterIdentifier: str,
-            SnapshotIdentifier: str,
-            ManualSnapshotRetentionPeriod: int | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Redshift::Snapshot; `await` it inside an App to deploy it.
-
-            ClusterIdentifier: The cluster identifier for which you want a snapshot.
-            ManualSnapshotRetentionPeriod: The number of days that a manual snapshot is retained.
-            SnapshotIdentifier: A unique identifier for the snapshot that you are requesting.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ClusterIdentifier: The cluster identifier for which you want a snapshot. Create-only:
+                changing it replaces the resource. Required.
+            SnapshotIdentifier: A unique identifier for the snapshot that you are requesting. This
+                identifier must be unique for all snapshots within the Amazon Web Services account.
+                Create-only: changing it replaces the resource. Required.
+            ManualSnapshotRetentionPeriod: The number of days that a manual snapshot is retained. If
+                the value is -1, the manual snapshot is retained indefinitely. The value must be
+                either -1 or an integer between 1 and 3653.
             Tags: A list of tag instances.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

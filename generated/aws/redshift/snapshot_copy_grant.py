@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,15 +55,17 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """The key, or name, for the resource tag."""
+    Value: Required[str]
+    """The value for the resource tag."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Redshift::SnapshotCopyGrant",
     schema_file="aws-redshift-snapshotcopygrant.json",
@@ -68,17 +74,9 @@ METADATA = _TypeMetadata(
     read_only=("/Arn",),
     create_only=("/SnapshotCopyGrantName", "/KmsKeyId"),
     write_only=("/KmsKeyId",),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("SnapshotCopyGrantName",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -88,44 +86,20 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 127, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 255, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "Arn": {"type": "string"},
-        "KmsKeyId": {
-            "anyOf": [{}, {}, {}],
-            "maxLength": 2147483647,
-            "minLength": 0,
-            "type": "string",
-        },
-        "SnapshotCopyGrantName": {
-            "maxLength": 63,
-            "minLength": 1,
-            "pattern": "^[a-z][a-z0-9]*(-[a-z0-9]+)*$",
-            "type": "string",
-        },
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array"},
-    },
-    "required": ["SnapshotCopyGrantName"],
-}
-
 
 class SnapshotCopyGrant(_Resource):
-    """AWS::Redshift::SnapshotCopyGrant: Creates a snapshot copy grant that permits Amazon Redshift to use an encrypted symmetric key from AWS Key Management Service (KMS) to encrypt copied s...
+    """AWS::Redshift::SnapshotCopyGrant: Creates a snapshot copy grant that permits Amazon Redshift
+    to use an encrypted symmetric key from AWS Key Management Service (KMS) to encrypt copied
+    snapshots in a destination region.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Also identified by: SnapshotCopyGrantName.
+    Replaced when any of these change (create-only): SnapshotCopyGrantName, KmsKeyId.
+    Write-only (sent to AWS, never read back): KmsKeyId.
+    Read-only attributes (known once deployed): Arn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-redshift-snapshotcopygrant.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -135,34 +109,47 @@ class SnapshotCopyGrant(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "SnapshotCopyGrantAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "snapshot_copy_grant.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The Amazon Resource Name (ARN) of the snapshot copy grant."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     KmsKeyId: str
     SnapshotCopyGrantName: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        SnapshotCopyGrantName: str,
+        KmsKeyId: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Redshift::SnapshotCopyGrant; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            SnapshotCopyGrantName: str,
-            KmsKeyId: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Redshift::SnapshotCopyGrant; `await` it inside an App to deploy it.
-
-            KmsKeyId: The unique identifier of the encrypted symmetric key to which to grant Amazon Redshift permission.
-            SnapshotCopyGrantName: The name of the snapshot copy grant.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            SnapshotCopyGrantName: The name of the snapshot copy grant. This name must be unique in
+                the region for the AWS account. Create-only: changing it replaces the resource.
+                Required.
+            KmsKeyId: The unique identifier of the encrypted symmetric key to which to grant Amazon
+                Redshift permission. If no key is specified, the default key is used. Marked
+                writeOnly because Create accepts aliases/key-ids but Describe returns the resolved
+                key ARN, which would fail drift detection. Create-only: changing it replaces the
+                resource. Write-only: sent to AWS, never read back.
             Tags: A list of tag instances.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

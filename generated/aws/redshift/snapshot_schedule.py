@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,15 +55,17 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """The key, or name, for the resource tag."""
+    Value: Required[str]
+    """The value for the resource tag."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Redshift::SnapshotSchedule",
     schema_file="aws-redshift-snapshotschedule.json",
@@ -67,18 +73,9 @@ METADATA = _TypeMetadata(
     additional_identifiers=(("/ScheduleIdentifier",),),
     read_only=("/Arn", "/AssociatedClusterCount"),
     create_only=("/ScheduleIdentifier", "/ScheduleDescription"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/ScheduleDefinitions", "/Tags"),
     required=("ScheduleIdentifier", "ScheduleDefinitions"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -88,39 +85,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 127, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 255, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "Arn": {"type": "string"},
-        "AssociatedClusterCount": {"type": "integer"},
-        "ScheduleDefinitions": {
-            "items": {"maxLength": 2147483647, "minLength": 0, "type": "string"},
-            "type": "array",
-        },
-        "ScheduleDescription": {"maxLength": 2147483647, "minLength": 0, "type": "string"},
-        "ScheduleIdentifier": {"maxLength": 2147483647, "minLength": 0, "type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array"},
-    },
-    "required": ["ScheduleIdentifier", "ScheduleDefinitions"],
-}
-
 
 class SnapshotSchedule(_Resource):
-    """AWS::Redshift::SnapshotSchedule: Creates a snapshot schedule that lets you set up automatic snapshots of your Amazon Redshift cluster at regular intervals.
+    """AWS::Redshift::SnapshotSchedule: Creates a snapshot schedule that lets you set up automatic
+    snapshots of your Amazon Redshift cluster at regular intervals.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Also identified by: ScheduleIdentifier.
+    Replaced when any of these change (create-only): ScheduleIdentifier, ScheduleDescription.
+    Read-only attributes (known once deployed): Arn, AssociatedClusterCount.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-redshift-snapshotschedule.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -130,38 +106,47 @@ class SnapshotSchedule(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "SnapshotScheduleAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "snapshot_schedule.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The Amazon Resource Name (ARN) of the snapshot schedule."""
     AssociatedClusterCount: int
-    # Declared properties (as declared, or as AWS returned them).
+    """The number of clusters associated with the schedule."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ScheduleDefinitions: list[str]
     ScheduleDescription: str
     ScheduleIdentifier: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ScheduleDefinitions: list[str],
+        ScheduleIdentifier: str,
+        ScheduleDescription: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Redshift::SnapshotSchedule; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ScheduleDefinitions: list[str],
-            ScheduleIdentifier: str,
-            ScheduleDescription: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Redshift::SnapshotSchedule; `await` it inside an App to deploy it.
-
-            ScheduleDefinitions: The definition of the snapshot schedule.
-            ScheduleDescription: The description of the snapshot schedule.
-            ScheduleIdentifier: A unique identifier for the snapshot schedule.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ScheduleDefinitions: The definition of the snapshot schedule. The definition is made up
+                of schedule expressions, for example "cron(30 12 *)" or "rate(12 hours)". Required.
+            ScheduleIdentifier: A unique identifier for the snapshot schedule. Only alphanumeric
+                characters are allowed. Create-only: changing it replaces the resource. Required.
+            ScheduleDescription: The description of the snapshot schedule. Create-only: changing it
+                replaces the resource.
             Tags: An optional set of tags for the snapshot schedule.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,15 +55,17 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """The key, or name, for the resource tag."""
+    Value: Required[str]
+    """The value for the resource tag."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Redshift::UsageLimit",
     schema_file="aws-redshift-usagelimit.json",
@@ -67,17 +73,9 @@ METADATA = _TypeMetadata(
     additional_identifiers=(("/UsageLimitId",),),
     read_only=("/Arn", "/UsageLimitId"),
     create_only=("/ClusterIdentifier", "/FeatureType", "/LimitType", "/Period"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("ClusterIdentifier", "FeatureType", "LimitType", "Amount"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
+    tagging=_Tagging(),
     replacement_strategy="delete_then_create",
     replacement_strategy_stated=True,
     handlers={
@@ -89,50 +87,20 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "Amount": {"type": "number"},
-        "Arn": {
-            "pattern": "^arn:aws[a-z0-9-]*:redshift:[a-z0-9-]+:[0-9]{12}:usagelimit:.+$",
-            "type": "string",
-        },
-        "BreachAction": {"enum": ["log", "emit-metric", "disable"], "type": "string"},
-        "ClusterIdentifier": {"maxLength": 2147483647, "minLength": 0, "type": "string"},
-        "FeatureType": {
-            "enum": [
-                "spectrum",
-                "concurrency-scaling",
-                "cross-region-datasharing",
-                "extra-compute-for-automatic-optimization",
-            ],
-            "type": "string",
-        },
-        "LimitType": {"enum": ["time", "data-scanned"], "type": "string"},
-        "Period": {"enum": ["daily", "weekly", "monthly"], "type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array"},
-        "UsageLimitId": {"type": "string"},
-    },
-    "required": ["ClusterIdentifier", "FeatureType", "LimitType", "Amount"],
-}
-
 
 class UsageLimit(_Resource):
-    """AWS::Redshift::UsageLimit: Resource Type definition for AWS::Redshift::UsageLimit. Creates a usage limit for a specified Amazon Redshift feature on a cluster. The usage limit is...
+    """AWS::Redshift::UsageLimit: Resource Type definition for AWS::Redshift::UsageLimit. Creates a
+    usage limit for a specified Amazon Redshift feature on a cluster. The usage limit is identified
+    by the returned usage limit identifier.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Also identified by: UsageLimitId.
+    Replaced when any of these change (create-only): ClusterIdentifier, FeatureType, LimitType,
+    Period.
+    Read-only attributes (known once deployed): Arn, UsageLimitId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-redshift-usagelimit.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -140,12 +108,15 @@ class UsageLimit(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "UsageLimitAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "usage_limit.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The Amazon Resource Name (ARN) of the usage limit."""
     UsageLimitId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The identifier of the usage limit."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Amount: float
     BreachAction: Literal["log", "emit-metric", "disable"]
     ClusterIdentifier: str
@@ -159,38 +130,50 @@ class UsageLimit(_Resource):
     Period: Literal["daily", "weekly", "monthly"]
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Amount: float,
+        ClusterIdentifier: str,
+        FeatureType: Literal[
+            "spectrum",
+            "concurrency-scaling",
+            "cross-region-datasharing",
+            "extra-compute-for-automatic-optimization",
+        ],
+        LimitType: Literal["time", "data-scanned"],
+        BreachAction: Literal["log", "emit-metric", "disable"] | None = None,
+        Period: Literal["daily", "weekly", "monthly"] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Redshift::UsageLimit; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Amount: float,
-            ClusterIdentifier: str,
-            FeatureType: Literal[
-                "spectrum",
-                "concurrency-scaling",
-                "cross-region-datasharing",
-                "extra-compute-for-automatic-optimization",
-            ],
-            LimitType: Literal["time", "data-scanned"],
-            BreachAction: Literal["log", "emit-metric", "disable"] | None = None,
-            Period: Literal["daily", "weekly", "monthly"] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Redshift::UsageLimit; `await` it inside an App to deploy it.
-
-            Amount: The limit amount.
-            BreachAction: The action that Amazon Redshift takes when the limit is reached.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Amount: The limit amount. If time-based, this amount is in minutes. If data-based, this
+                amount is in terabytes (TB). The value must be a positive number. Required.
             ClusterIdentifier: The identifier of the cluster that you want to limit usage.
-            FeatureType: The Amazon Redshift feature that you want to limit.
-            LimitType: The type of limit.
-            Period: The time period that the amount applies to.
+                Create-only: changing it replaces the resource. Required.
+            FeatureType: The Amazon Redshift feature that you want to limit. Create-only: changing
+                it replaces the resource. Required.
+            LimitType: The type of limit. Depending on the feature type, this can be based on a time
+                duration or data size. If FeatureType is spectrum, then LimitType must be
+                data-scanned. If FeatureType is concurrency-scaling, then LimitType must be time. If
+                FeatureType is cross-region-datasharing, then LimitType must be data-scanned.
+                Create-only: changing it replaces the resource. Required.
+            BreachAction: The action that Amazon Redshift takes when the limit is reached. The
+                default is log.
+            Period: The time period that the amount applies to. A weekly period begins on Sunday.
+                The default is monthly. Create-only: changing it replaces the resource.
             Tags: A list of tag instances.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

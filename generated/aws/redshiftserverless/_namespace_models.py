@@ -7,10 +7,10 @@ Imported on first use by namespace.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "NamespaceAttributes",
@@ -25,56 +25,148 @@ class NamespaceNamespace(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AdminPasswordSecretArn: str | None = None
-    AdminPasswordSecretKmsKeyId: str | None = None
-    AdminUsername: str | None = None
-    CreationDate: str | None = None
-    DbName: str | None = None
-    DefaultIamRoleArn: str | None = None
-    IamRoles: list[str] | None = None
-    KmsKeyId: str | None = None
-    LogExports: list[Literal["useractivitylog", "userlog", "connectionlog"]] | None = None
-    NamespaceArn: str | None = None
-    NamespaceId: str | None = None
-    NamespaceName: str | None = None
-    Status: Literal["AVAILABLE", "MODIFYING", "DELETING"] | None = None
+    AdminPasswordSecretArn: Annotated[str | None, Field(description="Type: str.")] = None
+    AdminPasswordSecretKmsKeyId: Annotated[str | None, Field(description="Type: str.")] = None
+    AdminUsername: Annotated[str | None, Field(description="Type: str.")] = None
+    CreationDate: Annotated[str | None, Field(description="Type: str.")] = None
+    DbName: Annotated[str | None, Field(description="Pattern: [a-zA-Z][a-zA-Z_0-9+.@-]*")] = None
+    DefaultIamRoleArn: Annotated[str | None, Field(description="Type: str.")] = None
+    IamRoles: Annotated[
+        list[str] | None, Field(description="Each item: Length: 0 to 512 characters.")
+    ] = None
+    KmsKeyId: Annotated[str | None, Field(description="Type: str.")] = None
+    LogExports: Annotated[
+        list[Literal["useractivitylog", "userlog", "connectionlog"]] | None,
+        Field(
+            description="Items: 0 to 16 items. Each item: Allowed values: 'useractivitylog', 'userlog', 'connectionlog'."
+        ),
+    ] = None
+    NamespaceArn: Annotated[str | None, Field(description="Type: str.")] = None
+    NamespaceId: Annotated[str | None, Field(description="Type: str.")] = None
+    NamespaceName: Annotated[
+        str | None, Field(description="Pattern: ^[a-z0-9-]+$ Length: 3 to 64 characters.")
+    ] = None
+    Status: Annotated[
+        Literal["AVAILABLE", "MODIFYING", "DELETING"] | None,
+        Field(description="Allowed values: 'AVAILABLE', 'MODIFYING', 'DELETING'."),
+    ] = None
 
 
 class SnapshotCopyConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DestinationKmsKeyId: str | None = None
-    DestinationRegion: str
-    SnapshotRetentionPeriod: int | None = None
+    DestinationKmsKeyId: Annotated[str | None, Field(description="Type: str.")] = None
+    DestinationRegion: Annotated[str, Field(description="Type: str.")]
+    SnapshotRetentionPeriod: Annotated[int | None, Field(description="Type: int.")] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: 0 to 256 characters.")]
 
 
 class NamespaceAttributes(DeferredModel):
-    Namespace: NamespaceNamespace | None = None
+    """
+    The read-only attributes of a AWS::RedshiftServerless::Namespace, set by AWS.
+    """
+
+    Namespace: Annotated[
+        NamespaceNamespace | None, Field(description="Definition of Namespace resource.")
+    ] = None
 
 
 class NamespaceProps(DeferredModel):
-    AdminPasswordSecretKmsKeyId: str | None = None
-    AdminUserPassword: str | None = None
-    AdminUsername: str | None = None
-    DbName: str | None = None
-    DefaultIamRoleArn: str | None = None
-    FinalSnapshotName: str | None = None
-    FinalSnapshotRetentionPeriod: int | None = None
-    IamRoles: list[str] | None = None
-    KmsKeyId: str | None = None
-    LogExports: list[Literal["useractivitylog", "userlog", "connectionlog"]] | None = None
-    ManageAdminPassword: bool | None = None
-    NamespaceName: str
-    NamespaceResourcePolicy: dict[str, Any] | str | None = None
-    RedshiftIdcApplicationArn: str | None = None
-    SnapshotCopyConfigurations: list[SnapshotCopyConfiguration] | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::RedshiftServerless::Namespace.
+    """
+
+    AdminPasswordSecretKmsKeyId: Annotated[
+        str | None,
+        Field(
+            description="The ID of the AWS Key Management Service (KMS) key used to encrypt and store the namespace's admin credentials secret. You can only use this parameter if manageAdminPassword is true."
+        ),
+    ] = None
+    AdminUserPassword: Annotated[
+        str | None,
+        Field(
+            description="The password associated with the admin user for the namespace that is being created. Password must be at least 8 characters in length, should be any printable ASCII character. Must contain at least one lowercase letter, one uppercase letter and one decimal digit. You can't use adminUserPassword if manageAdminPassword is true. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    AdminUsername: Annotated[
+        str | None,
+        Field(
+            description="The user name associated with the admin user for the namespace that is being created. Only alphanumeric characters and underscores are allowed. It should start with an alphabet."
+        ),
+    ] = None
+    DbName: Annotated[
+        str | None,
+        Field(
+            description="The database name associated for the namespace that is being created. Only alphanumeric characters and underscores are allowed. It should start with an alphabet."
+        ),
+    ] = None
+    DefaultIamRoleArn: Annotated[
+        str | None,
+        Field(description="The default IAM role ARN for the namespace that is being created."),
+    ] = None
+    FinalSnapshotName: Annotated[
+        str | None,
+        Field(
+            description="The name of the namespace the source snapshot was created from. Please specify the name if needed before deleting namespace Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    FinalSnapshotRetentionPeriod: Annotated[
+        int | None,
+        Field(
+            description="The number of days to retain automated snapshot in the destination region after they are copied from the source region. If the value is -1, the manual snapshot is retained indefinitely. The value must be either -1 or an integer between 1 and 3,653. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    IamRoles: Annotated[
+        list[str] | None,
+        Field(
+            description="A list of AWS Identity and Access Management (IAM) roles that can be used by the namespace to access other AWS services. You must supply the IAM roles in their Amazon Resource Name (ARN) format. The Default role limit for each request is 10."
+        ),
+    ] = None
+    KmsKeyId: Annotated[
+        str | None,
+        Field(
+            description="The AWS Key Management Service (KMS) key ID of the encryption key that you want to use to encrypt data in the namespace."
+        ),
+    ] = None
+    LogExports: Annotated[
+        list[Literal["useractivitylog", "userlog", "connectionlog"]] | None,
+        Field(
+            description="The collection of log types to be exported provided by the customer. Should only be one of the three supported log types: userlog, useractivitylog and connectionlog"
+        ),
+    ] = None
+    ManageAdminPassword: Annotated[
+        bool | None,
+        Field(
+            description="If true, Amazon Redshift uses AWS Secrets Manager to manage the namespace's admin credentials. You can't use adminUserPassword if manageAdminPassword is true. If manageAdminPassword is false or not set, Amazon Redshift uses adminUserPassword for the admin user account's password. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    NamespaceName: Annotated[
+        str,
+        Field(
+            description="A unique identifier for the namespace. You use this identifier to refer to the namespace for any subsequent namespace operations such as deleting or modifying. All alphabetical characters must be lower case. Namespace name should be unique for all namespaces within an AWS account. Create-only: changing it replaces the resource."
+        ),
+    ]
+    NamespaceResourcePolicy: Annotated[
+        dict[str, Any] | str | None, Field(description="Type: dict[str, Any] | str.")
+    ] = None
+    RedshiftIdcApplicationArn: Annotated[
+        str | None,
+        Field(
+            description="The ARN for the Redshift application that integrates with IAM Identity Center. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    SnapshotCopyConfigurations: Annotated[
+        list[SnapshotCopyConfiguration] | None,
+        Field(description="The snapshot copy configurations for the namespace."),
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="The list of tags for the namespace.")] = (
+        None
+    )

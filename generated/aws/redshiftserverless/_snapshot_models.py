@@ -7,10 +7,10 @@ Imported on first use by snapshot.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "SnapshotAttributes",
@@ -24,35 +24,71 @@ class SnapshotSnapshot(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AdminUsername: str | None = None
-    KmsKeyId: str | None = None
-    NamespaceArn: str | None = None
-    NamespaceName: str | None = None
-    OwnerAccount: str | None = None
-    RetentionPeriod: int | None = None
-    SnapshotArn: str | None = None
-    SnapshotCreateTime: str | None = None
-    SnapshotName: str | None = None
-    Status: Literal["AVAILABLE", "CREATING", "DELETED", "CANCELLED", "FAILED", "COPYING"] | None = (
-        None
-    )
+    AdminUsername: Annotated[str | None, Field(description="Type: str.")] = None
+    KmsKeyId: Annotated[str | None, Field(description="Type: str.")] = None
+    NamespaceArn: Annotated[str | None, Field(description="Type: str.")] = None
+    NamespaceName: Annotated[
+        str | None, Field(description="Pattern: ^[a-z0-9-]+$ Length: 3 to 64 characters.")
+    ] = None
+    OwnerAccount: Annotated[str | None, Field(description="Type: str.")] = None
+    RetentionPeriod: Annotated[int | None, Field(description="Type: int.")] = None
+    SnapshotArn: Annotated[str | None, Field(description="Type: str.")] = None
+    SnapshotCreateTime: Annotated[str | None, Field(description="Type: str.")] = None
+    SnapshotName: Annotated[
+        str | None, Field(description="Pattern: ^[a-z0-9-]+$ Length: 3 to 64 characters.")
+    ] = None
+    Status: Annotated[
+        Literal["AVAILABLE", "CREATING", "DELETED", "CANCELLED", "FAILED", "COPYING"] | None,
+        Field(
+            description="Allowed values: 'AVAILABLE', 'CREATING', 'DELETED', 'CANCELLED', 'FAILED', 'COPYING'."
+        ),
+    ] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: 0 to 256 characters.")]
 
 
 class SnapshotAttributes(DeferredModel):
-    OwnerAccount: str | None = None
-    Snapshot: SnapshotSnapshot | None = None
+    """
+    The read-only attributes of a AWS::RedshiftServerless::Snapshot, set by AWS.
+    """
+
+    OwnerAccount: Annotated[str | None, Field(description="The owner account of the snapshot.")] = (
+        None
+    )
+    Snapshot: Annotated[
+        SnapshotSnapshot | None, Field(description="Definition for snapshot resource")
+    ] = None
 
 
 class SnapshotProps(DeferredModel):
-    NamespaceName: str | None = None
-    RetentionPeriod: int | None = None
-    SnapshotName: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::RedshiftServerless::Snapshot.
+    """
+
+    NamespaceName: Annotated[
+        str | None,
+        Field(
+            description="The namespace the snapshot is associated with. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    RetentionPeriod: Annotated[
+        int | None, Field(description="The retention period of the snapshot.")
+    ] = None
+    SnapshotName: Annotated[
+        str,
+        Field(
+            description="The name of the snapshot. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(
+            description="An array of key-value pairs to apply to this resource. Create-only: changing it replaces the resource."
+        ),
+    ] = None

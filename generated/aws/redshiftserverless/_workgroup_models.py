@@ -7,10 +7,10 @@ Imported on first use by workgroup.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ConfigParameter",
@@ -29,96 +29,216 @@ class ConfigParameter(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ParameterKey: str | None = None
-    ParameterValue: str | None = None
+    ParameterKey: Annotated[str | None, Field(description="Length: 0 to 255 characters.")] = None
+    ParameterValue: Annotated[str | None, Field(description="Length: 0 to 15000 characters.")] = (
+        None
+    )
 
 
 class NetworkInterface(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AvailabilityZone: str | None = None
-    NetworkInterfaceId: str | None = None
-    PrivateIpAddress: str | None = None
-    SubnetId: str | None = None
+    AvailabilityZone: Annotated[str | None, Field(description="Type: str.")] = None
+    NetworkInterfaceId: Annotated[str | None, Field(description="Type: str.")] = None
+    PrivateIpAddress: Annotated[str | None, Field(description="Type: str.")] = None
+    SubnetId: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class PerformanceTarget(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Level: int | None = None
-    Status: Literal["ENABLED", "DISABLED"] | None = None
+    Level: Annotated[int | None, Field(description="Range: 1 to 100 (inclusive).")] = None
+    Status: Annotated[
+        Literal["ENABLED", "DISABLED"] | None,
+        Field(description="Allowed values: 'ENABLED', 'DISABLED'."),
+    ] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: 0 to 256 characters.")]
 
 
 class VpcEndpoint(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    NetworkInterfaces: list[NetworkInterface] | None = None
-    VpcEndpointId: str | None = None
-    VpcId: str | None = None
+    NetworkInterfaces: Annotated[
+        list[NetworkInterface] | None, Field(description="Type: list[NetworkInterfaceDict].")
+    ] = None
+    VpcEndpointId: Annotated[str | None, Field(description="Type: str.")] = None
+    VpcId: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class WorkgroupEndpoint(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Address: str | None = None
-    Port: int | None = None
-    VpcEndpoints: list[VpcEndpoint] | None = None
+    Address: Annotated[str | None, Field(description="Type: str.")] = None
+    Port: Annotated[int | None, Field(description="Type: int.")] = None
+    VpcEndpoints: Annotated[
+        list[VpcEndpoint] | None, Field(description="Type: list[VpcEndpointDict].")
+    ] = None
 
 
 class WorkgroupWorkgroup(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BaseCapacity: int | None = None
-    ConfigParameters: list[ConfigParameter] | None = None
-    CreationDate: str | None = None
-    Endpoint: WorkgroupEndpoint | None = None
-    EnhancedVpcRouting: bool | None = None
-    MaxCapacity: int | None = None
-    NamespaceName: str | None = None
-    PricePerformanceTarget: PerformanceTarget | None = None
-    PubliclyAccessible: bool | None = None
-    SecurityGroupIds: list[str] | None = None
-    Status: Literal["CREATING", "AVAILABLE", "MODIFYING", "DELETING"] | None = None
-    SubnetIds: list[str] | None = None
-    TrackName: str | None = None
-    WorkgroupArn: str | None = None
-    WorkgroupId: str | None = None
-    WorkgroupName: str | None = None
+    BaseCapacity: Annotated[int | None, Field(description="Type: int.")] = None
+    ConfigParameters: Annotated[
+        list[ConfigParameter] | None, Field(description="Items are unique.")
+    ] = None
+    CreationDate: Annotated[str | None, Field(description="Type: str.")] = None
+    Endpoint: Annotated[
+        WorkgroupEndpoint | None, Field(description="Type: WorkgroupEndpointDict.")
+    ] = None
+    EnhancedVpcRouting: Annotated[bool | None, Field(description="Type: bool.")] = None
+    MaxCapacity: Annotated[int | None, Field(description="Type: int.")] = None
+    NamespaceName: Annotated[
+        str | None, Field(description="Pattern: ^[a-z0-9-]+$ Length: 3 to 64 characters.")
+    ] = None
+    PricePerformanceTarget: Annotated[
+        PerformanceTarget | None, Field(description="Type: PerformanceTargetDict.")
+    ] = None
+    PubliclyAccessible: Annotated[bool | None, Field(description="Type: bool.")] = None
+    SecurityGroupIds: Annotated[
+        list[str] | None,
+        Field(description="Each item: Pattern: ^sg-[0-9a-fA-F]{8,}$ Length: 0 to 255 characters."),
+    ] = None
+    Status: Annotated[
+        Literal["CREATING", "AVAILABLE", "MODIFYING", "DELETING"] | None,
+        Field(description="Allowed values: 'CREATING', 'AVAILABLE', 'MODIFYING', 'DELETING'."),
+    ] = None
+    SubnetIds: Annotated[
+        list[str] | None,
+        Field(
+            description="Each item: Pattern: ^subnet-[0-9a-fA-F]{8,}$ Length: 0 to 255 characters."
+        ),
+    ] = None
+    TrackName: Annotated[
+        str | None, Field(description="Pattern: ^[a-zA-Z0-9_]+$ Length: 1 to 256 characters.")
+    ] = None
+    WorkgroupArn: Annotated[str | None, Field(description="Type: str.")] = None
+    WorkgroupId: Annotated[str | None, Field(description="Type: str.")] = None
+    WorkgroupName: Annotated[
+        str | None, Field(description="Pattern: ^[a-z0-9-]*$ Length: 3 to 64 characters.")
+    ] = None
 
 
 class WorkgroupAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::RedshiftServerless::Workgroup, set by AWS.
+    """
 
 
 class WorkgroupProps(DeferredModel):
-    BaseCapacity: int | None = None
-    ConfigParameters: list[ConfigParameter] | None = None
-    EnhancedVpcRouting: bool | None = None
-    MaxCapacity: int | None = None
-    NamespaceName: str | None = None
-    Port: int | None = None
-    PricePerformanceTarget: PerformanceTarget | None = None
-    PubliclyAccessible: bool | None = None
-    RecoveryPointId: str | None = None
-    SecurityGroupIds: list[str] | None = None
-    SnapshotArn: str | None = None
-    SnapshotName: str | None = None
-    SnapshotOwnerAccount: str | None = None
-    SubnetIds: list[str] | None = None
-    Tags: list[Tag] | None = None
-    TrackName: str | None = None
-    Workgroup: WorkgroupWorkgroup | None = None
-    WorkgroupName: str
+    """
+    The properties a program declares for a AWS::RedshiftServerless::Workgroup.
+    """
+
+    BaseCapacity: Annotated[
+        int | None,
+        Field(
+            description="The base compute capacity of the workgroup in Redshift Processing Units (RPUs)."
+        ),
+    ] = None
+    ConfigParameters: Annotated[
+        list[ConfigParameter] | None,
+        Field(
+            description="A list of parameters to set for finer control over a database. Available options are datestyle, enable_user_activity_logging, query_group, search_path, max_query_execution_time, and require_ssl. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    EnhancedVpcRouting: Annotated[
+        bool | None,
+        Field(
+            description="The value that specifies whether to enable enhanced virtual private cloud (VPC) routing, which forces Amazon Redshift Serverless to route traffic through your VPC."
+        ),
+    ] = None
+    MaxCapacity: Annotated[
+        int | None,
+        Field(
+            description="The max compute capacity of the workgroup in Redshift Processing Units (RPUs)."
+        ),
+    ] = None
+    NamespaceName: Annotated[
+        str | None,
+        Field(
+            description="The namespace the workgroup is associated with. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Port: Annotated[
+        int | None,
+        Field(
+            description="The custom port to use when connecting to a workgroup. Valid port ranges are 5431-5455 and 8191-8215. The default is 5439."
+        ),
+    ] = None
+    PricePerformanceTarget: Annotated[
+        PerformanceTarget | None,
+        Field(
+            description="A property that represents the price performance target settings for the workgroup."
+        ),
+    ] = None
+    PubliclyAccessible: Annotated[
+        bool | None,
+        Field(
+            description="A value that specifies whether the workgroup can be accessible from a public network."
+        ),
+    ] = None
+    RecoveryPointId: Annotated[
+        str | None,
+        Field(
+            description="The identifier of the recovery point to restore the namespace from. When this resource is first created, the namespace is restored from this recovery point. On subsequent updates, a restore occurs only when RecoveryPointId changes from its previous value. If the value is unchanged or removed, no restore takes place and existing data is preserved. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    SecurityGroupIds: Annotated[
+        list[str] | None,
+        Field(
+            description="A list of security group IDs to associate with the workgroup. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    SnapshotArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of the snapshot to restore the namespace from. Specify either SnapshotArn or SnapshotName, but not both. When this resource is first created, the namespace is restored from this snapshot. On subsequent updates, a restore occurs only when SnapshotArn changes from its previous value. If the value is unchanged or removed, no restore takes place and existing data is preserved. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    SnapshotName: Annotated[
+        str | None,
+        Field(
+            description="The name of the snapshot to restore the namespace from. Because snapshot names are unique only within an account, also specify SnapshotOwnerAccount when restoring from a snapshot owned by a different account. Specify either SnapshotName or SnapshotArn, but not both. When this resource is first created, the namespace is restored from this snapshot. On subsequent updates, a restore occurs only when SnapshotName or SnapshotOwnerAccount changes from its previous value. If both values are unchanged or SnapshotName is removed, no restore takes place and existing data is preserved. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    SnapshotOwnerAccount: Annotated[
+        str | None,
+        Field(
+            description="The AWS account ID that owns the snapshot. Required when restoring from a snapshot shared by another account. Used in combination with SnapshotName. On updates, changing this value while SnapshotName is set triggers a restore from the newly referenced snapshot. If the value is unchanged, no restore takes place and existing data is preserved. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    SubnetIds: Annotated[
+        list[str] | None,
+        Field(
+            description="A list of subnet IDs the workgroup is associated with. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="The map of the key-value pairs used to tag the workgroup."),
+    ] = None
+    TrackName: Annotated[
+        str | None, Field(description="Pattern: ^[a-zA-Z0-9_]+$ Length: 1 to 256 characters.")
+    ] = None
+    Workgroup: Annotated[
+        WorkgroupWorkgroup | None, Field(description="Definition for workgroup resource")
+    ] = None
+    WorkgroupName: Annotated[
+        str,
+        Field(
+            description="The name of the workgroup. Create-only: changing it replaces the resource."
+        ),
+    ]

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,50 +63,64 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-NamespaceNamespaceDict = TypedDict(
-    "NamespaceNamespaceDict",
-    {
-        "AdminPasswordSecretArn": "str",
-        "AdminPasswordSecretKmsKeyId": "str",
-        "AdminUsername": "str",
-        "CreationDate": "str",
-        "DbName": "str",
-        "DefaultIamRoleArn": "str",
-        "IamRoles": "list[str]",
-        "KmsKeyId": "str",
-        "LogExports": "list[Literal['useractivitylog', 'userlog', 'connectionlog']]",
-        "NamespaceArn": "str",
-        "NamespaceId": "str",
-        "NamespaceName": "str",
-        "Status": "Literal['AVAILABLE', 'MODIFYING', 'DELETING']",
-    },
-    total=False,
-)
 
-SnapshotCopyConfigurationDict = TypedDict(
-    "SnapshotCopyConfigurationDict",
-    {
-        "DestinationKmsKeyId": "str",
-        "DestinationRegion": "Required[str]",
-        "SnapshotRetentionPeriod": "int",
-    },
-    total=False,
-)
+class NamespaceNamespaceDict(TypedDict, total=False):
+    """NamespaceNamespace as a plain dict."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    AdminPasswordSecretArn: str
+    """Type: str."""
+    AdminPasswordSecretKmsKeyId: str
+    """Type: str."""
+    AdminUsername: str
+    """Type: str."""
+    CreationDate: str
+    """Type: str."""
+    DbName: str
+    """Pattern: [a-zA-Z][a-zA-Z_0-9+.@-]*"""
+    DefaultIamRoleArn: str
+    """Type: str."""
+    IamRoles: list[str]
+    """Each item: Length: 0 to 512 characters."""
+    KmsKeyId: str
+    """Type: str."""
+    LogExports: list[Literal["useractivitylog", "userlog", "connectionlog"]]
+    """Items: 0 to 16 items. Each item: Allowed values: 'useractivitylog', 'userlog',
+    'connectionlog'."""
+    NamespaceArn: str
+    """Type: str."""
+    NamespaceId: str
+    """Type: str."""
+    NamespaceName: str
+    """Pattern: ^[a-z0-9-]+$ Length: 3 to 64 characters."""
+    Status: Literal["AVAILABLE", "MODIFYING", "DELETING"]
+    """Allowed values: 'AVAILABLE', 'MODIFYING', 'DELETING'."""
 
+
+class SnapshotCopyConfigurationDict(TypedDict, total=False):
+    """SnapshotCopyConfiguration as a plain dict."""
+
+    DestinationKmsKeyId: str
+    """Type: str."""
+    DestinationRegion: Required[str]
+    """Type: str."""
+    SnapshotRetentionPeriod: int
+    """Type: int."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 0 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::RedshiftServerless::Namespace",
     schema_file="aws-redshiftserverless-namespace.json",
     primary_identifier=("/NamespaceName",),
-    additional_identifiers=(),
     read_only=(
         "/Namespace",
         "/Namespace/NamespaceArn",
@@ -125,7 +143,6 @@ METADATA = _TypeMetadata(
         "/ManageAdminPassword",
         "/RedshiftIdcApplicationArn",
     ),
-    conditional_create_only=(),
     unordered_arrays=(
         "/IamRoles",
         "/LogExports",
@@ -135,14 +152,7 @@ METADATA = _TypeMetadata(
         "/Tags",
     ),
     required=("NamespaceName",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -152,123 +162,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "LogExport": {"enum": ["useractivitylog", "userlog", "connectionlog"], "type": "string"},
-        "Namespace": {
-            "additionalProperties": False,
-            "properties": {
-                "AdminPasswordSecretArn": {"type": "string"},
-                "AdminPasswordSecretKmsKeyId": {"type": "string"},
-                "AdminUsername": {"type": "string"},
-                "CreationDate": {"type": "string"},
-                "DbName": {"pattern": "[a-zA-Z][a-zA-Z_0-9+.@-]*", "type": "string"},
-                "DefaultIamRoleArn": {"type": "string"},
-                "IamRoles": {
-                    "items": {"maxLength": 512, "minLength": 0, "type": "string"},
-                    "type": "array",
-                },
-                "KmsKeyId": {"anyOf": [{}, {}, {}], "type": "string"},
-                "LogExports": {
-                    "items": {"$ref": "#/definitions/LogExport"},
-                    "maxItems": 16,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "NamespaceArn": {"type": "string"},
-                "NamespaceId": {"type": "string"},
-                "NamespaceName": {
-                    "maxLength": 64,
-                    "minLength": 3,
-                    "pattern": "^[a-z0-9-]+$",
-                    "type": "string",
-                },
-                "Status": {"$ref": "#/definitions/NamespaceStatus"},
-            },
-            "type": "object",
-        },
-        "NamespaceStatus": {"enum": ["AVAILABLE", "MODIFYING", "DELETING"], "type": "string"},
-        "SnapshotCopyConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "DestinationKmsKeyId": {"type": "string"},
-                "DestinationRegion": {"type": "string"},
-                "SnapshotRetentionPeriod": {"type": "integer"},
-            },
-            "required": ["DestinationRegion"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AdminPasswordSecretKmsKeyId": {"type": "string"},
-        "AdminUserPassword": {
-            "maxLength": 64,
-            "minLength": 8,
-            "pattern": "^(?=.*[a-z])(?=.*[A-Z])(?=.*\\d)[^\\x00-\\x20\\x22\\x27\\x2f\\x40\\x5c\\x7f-\\uffff]+",
-            "type": "string",
-        },
-        "AdminUsername": {"pattern": "[a-zA-Z][a-zA-Z_0-9+.@-]*", "type": "string"},
-        "DbName": {"maxLength": 127, "pattern": "[a-zA-Z][a-zA-Z_0-9+.@-]*", "type": "string"},
-        "DefaultIamRoleArn": {"type": "string"},
-        "FinalSnapshotName": {
-            "maxLength": 255,
-            "pattern": "[a-z][a-z0-9]*(-[a-z0-9]+)*",
-            "type": "string",
-        },
-        "FinalSnapshotRetentionPeriod": {"type": "integer"},
-        "IamRoles": {
-            "items": {"maxLength": 512, "minLength": 0, "type": "string"},
-            "type": "array",
-        },
-        "KmsKeyId": {"anyOf": [{}, {}, {}], "type": "string"},
-        "LogExports": {
-            "items": {"$ref": "#/definitions/LogExport"},
-            "maxItems": 16,
-            "minItems": 0,
-            "type": "array",
-        },
-        "ManageAdminPassword": {"type": "boolean"},
-        "Namespace": {"$ref": "#/definitions/Namespace"},
-        "NamespaceName": {
-            "maxLength": 64,
-            "minLength": 3,
-            "pattern": "^[a-z0-9-]+$",
-            "type": "string",
-        },
-        "NamespaceResourcePolicy": {"type": ["object", "string"]},
-        "RedshiftIdcApplicationArn": {"maxLength": 1024, "minLength": 1, "type": "string"},
-        "SnapshotCopyConfigurations": {
-            "items": {"$ref": "#/definitions/SnapshotCopyConfiguration"},
-            "maxItems": 1,
-            "minItems": 0,
-            "type": "array",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 200,
-            "minItems": 0,
-            "type": "array",
-        },
-    },
-    "required": ["NamespaceName"],
-}
-
 
 class Namespace(_Resource):
-    """AWS::RedshiftServerless::Namespace: Definition of AWS::RedshiftServerless::Namespace Resource Type
+    """AWS::RedshiftServerless::Namespace: Definition of AWS::RedshiftServerless::Namespace Resource
+    Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: NamespaceName.
+    Replaced when any of these change (create-only): NamespaceName.
+    Write-only (sent to AWS, never read back): AdminUserPassword, FinalSnapshotName,
+    FinalSnapshotRetentionPeriod, ManageAdminPassword, RedshiftIdcApplicationArn.
+    Read-only attributes (known once deployed): Namespace.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-redshiftserverless-namespace.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -276,11 +182,13 @@ class Namespace(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "NamespaceAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "namespace.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Namespace: NamespaceNamespaceDict
-    # Declared properties (as declared, or as AWS returned them).
+    """Definition of Namespace resource."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AdminPasswordSecretKmsKeyId: str
     AdminUserPassword: str
     AdminUsername: str
@@ -298,53 +206,84 @@ class Namespace(_Resource):
     SnapshotCopyConfigurations: list[SnapshotCopyConfigurationDict]
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        NamespaceName: str,
+        AdminPasswordSecretKmsKeyId: str | None = None,
+        AdminUserPassword: str | None = None,
+        AdminUsername: str | None = None,
+        DbName: str | None = None,
+        DefaultIamRoleArn: str | None = None,
+        FinalSnapshotName: str | None = None,
+        FinalSnapshotRetentionPeriod: int | None = None,
+        IamRoles: list[str] | None = None,
+        KmsKeyId: str | None = None,
+        LogExports: list[Literal["useractivitylog", "userlog", "connectionlog"]] | None = None,
+        ManageAdminPassword: bool | None = None,
+        NamespaceResourcePolicy: dict[str, Any] | str | None = None,
+        RedshiftIdcApplicationArn: str | None = None,
+        SnapshotCopyConfigurations: list[SnapshotCopyConfiguration | SnapshotCopyConfigurationDict]
+        | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::RedshiftServerless::Namespace; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            NamespaceName: str,
-            AdminPasswordSecretKmsKeyId: str | None = None,
-            AdminUserPassword: str | None = None,
-            AdminUsername: str | None = None,
-            DbName: str | None = None,
-            DefaultIamRoleArn: str | None = None,
-            FinalSnapshotName: str | None = None,
-            FinalSnapshotRetentionPeriod: int | None = None,
-            IamRoles: list[str] | None = None,
-            KmsKeyId: str | None = None,
-            LogExports: list[Literal["useractivitylog", "userlog", "connectionlog"]] | None = None,
-            ManageAdminPassword: bool | None = None,
-            NamespaceResourcePolicy: dict[str, Any] | str | None = None,
-            RedshiftIdcApplicationArn: str | None = None,
-            SnapshotCopyConfigurations: list[
-                SnapshotCopyConfiguration | SnapshotCopyConfigurationDict
-            ]
-            | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::RedshiftServerless::Namespace; `await` it inside an App to deploy it.
-
-            AdminPasswordSecretKmsKeyId: The ID of the AWS Key Management Service (KMS) key used to encrypt and store the namespace's admin credentials secret.
-            AdminUserPassword: The password associated with the admin user for the namespace that is being created.
-            AdminUsername: The user name associated with the admin user for the namespace that is being created.
-            DbName: The database name associated for the namespace that is being created.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            NamespaceName: A unique identifier for the namespace. You use this identifier to refer
+                to the namespace for any subsequent namespace operations such as deleting or
+                modifying. All alphabetical characters must be lower case. Namespace name should be
+                unique for all namespaces within an AWS account. Create-only: changing it replaces
+                the resource. Required.
+            AdminPasswordSecretKmsKeyId: The ID of the AWS Key Management Service (KMS) key used to
+                encrypt and store the namespace's admin credentials secret. You can only use this
+                parameter if manageAdminPassword is true.
+            AdminUserPassword: The password associated with the admin user for the namespace that is
+                being created. Password must be at least 8 characters in length, should be any
+                printable ASCII character. Must contain at least one lowercase letter, one uppercase
+                letter and one decimal digit. You can't use adminUserPassword if manageAdminPassword
+                is true. Write-only: sent to AWS, never read back.
+            AdminUsername: The user name associated with the admin user for the namespace that is
+                being created. Only alphanumeric characters and underscores are allowed. It should
+                start with an alphabet.
+            DbName: The database name associated for the namespace that is being created. Only
+                alphanumeric characters and underscores are allowed. It should start with an
+                alphabet.
             DefaultIamRoleArn: The default IAM role ARN for the namespace that is being created.
             FinalSnapshotName: The name of the namespace the source snapshot was created from.
-            FinalSnapshotRetentionPeriod: The number of days to retain automated snapshot in the destination region after they are copied from the source region.
-            IamRoles: A list of AWS Identity and Access Management (IAM) roles that can be used by the namespace to access other AWS services.
-            KmsKeyId: The AWS Key Management Service (KMS) key ID of the encryption key that you want to use to encrypt data in the namespace.
-            LogExports: The collection of log types to be exported provided by the customer.
-            ManageAdminPassword: If true, Amazon Redshift uses AWS Secrets Manager to manage the namespace's admin credentials.
-            NamespaceName: A unique identifier for the namespace.
-            RedshiftIdcApplicationArn: The ARN for the Redshift application that integrates with IAM Identity Center.
+                Please specify the name if needed before deleting namespace Write-only: sent to AWS,
+                never read back.
+            FinalSnapshotRetentionPeriod: The number of days to retain automated snapshot in the
+                destination region after they are copied from the source region. If the value is -1,
+                the manual snapshot is retained indefinitely. The value must be either -1 or an
+                integer between 1 and 3,653. Write-only: sent to AWS, never read back.
+            IamRoles: A list of AWS Identity and Access Management (IAM) roles that can be used by
+                the namespace to access other AWS services. You must supply the IAM roles in their
+                Amazon Resource Name (ARN) format. The Default role limit for each request is 10.
+            KmsKeyId: The AWS Key Management Service (KMS) key ID of the encryption key that you
+                want to use to encrypt data in the namespace.
+            LogExports: The collection of log types to be exported provided by the customer. Should
+                only be one of the three supported log types: userlog, useractivitylog and
+                connectionlog
+            ManageAdminPassword: If true, Amazon Redshift uses AWS Secrets Manager to manage the
+                namespace's admin credentials. You can't use adminUserPassword if
+                manageAdminPassword is true. If manageAdminPassword is false or not set, Amazon
+                Redshift uses adminUserPassword for the admin user account's password. Write-only:
+                sent to AWS, never read back.
+            NamespaceResourcePolicy: Type: dict[str, Any] | str.
+            RedshiftIdcApplicationArn: The ARN for the Redshift application that integrates with IAM
+                Identity Center. Write-only: sent to AWS, never read back.
             SnapshotCopyConfigurations: The snapshot copy configurations for the namespace.
             Tags: The list of tags for the namespace.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,37 +59,46 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-SnapshotSnapshotDict = TypedDict(
-    "SnapshotSnapshotDict",
-    {
-        "AdminUsername": "str",
-        "KmsKeyId": "str",
-        "NamespaceArn": "str",
-        "NamespaceName": "str",
-        "OwnerAccount": "str",
-        "RetentionPeriod": "int",
-        "SnapshotArn": "str",
-        "SnapshotCreateTime": "str",
-        "SnapshotName": "str",
-        "Status": "Literal['AVAILABLE', 'CREATING', 'DELETED', 'CANCELLED', 'FAILED', 'COPYING']",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class SnapshotSnapshotDict(TypedDict, total=False):
+    """SnapshotSnapshot as a plain dict."""
 
+    AdminUsername: str
+    """Type: str."""
+    KmsKeyId: str
+    """Type: str."""
+    NamespaceArn: str
+    """Type: str."""
+    NamespaceName: str
+    """Pattern: ^[a-z0-9-]+$ Length: 3 to 64 characters."""
+    OwnerAccount: str
+    """Type: str."""
+    RetentionPeriod: int
+    """Type: int."""
+    SnapshotArn: str
+    """Type: str."""
+    SnapshotCreateTime: str
+    """Type: str."""
+    SnapshotName: str
+    """Pattern: ^[a-z0-9-]+$ Length: 3 to 64 characters."""
+    Status: Literal["AVAILABLE", "CREATING", "DELETED", "CANCELLED", "FAILED", "COPYING"]
+    """Allowed values: 'AVAILABLE', 'CREATING', 'DELETED', 'CANCELLED', 'FAILED', 'COPYING'."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 0 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::RedshiftServerless::Snapshot",
     schema_file="aws-redshiftserverless-snapshot.json",
     primary_identifier=("/SnapshotName",),
-    additional_identifiers=(),
     read_only=(
         "/Snapshot",
         "/OwnerAccount",
@@ -101,18 +114,11 @@ METADATA = _TypeMetadata(
         "/Snapshot/RetentionPeriod",
     ),
     create_only=("/NamespaceName", "/SnapshotName", "/Tags", "/Tags/*/Key", "/Tags/*/Value"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("SnapshotName",),
-    list_required=(),
     tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
         tag_updatable=False,
-        tag_property="/Tags",
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -122,81 +128,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Snapshot": {
-            "additionalProperties": False,
-            "properties": {
-                "AdminUsername": {"type": "string"},
-                "KmsKeyId": {"anyOf": [{}, {}, {}], "type": "string"},
-                "NamespaceArn": {"type": "string"},
-                "NamespaceName": {
-                    "maxLength": 64,
-                    "minLength": 3,
-                    "pattern": "^[a-z0-9-]+$",
-                    "type": "string",
-                },
-                "OwnerAccount": {"type": "string"},
-                "RetentionPeriod": {"type": "integer"},
-                "SnapshotArn": {"type": "string"},
-                "SnapshotCreateTime": {"type": "string"},
-                "SnapshotName": {
-                    "maxLength": 64,
-                    "minLength": 3,
-                    "pattern": "^[a-z0-9-]+$",
-                    "type": "string",
-                },
-                "Status": {"$ref": "#/definitions/SnapshotStatus"},
-            },
-            "type": "object",
-        },
-        "SnapshotStatus": {
-            "enum": ["AVAILABLE", "CREATING", "DELETED", "CANCELLED", "FAILED", "COPYING"],
-            "type": "string",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "NamespaceName": {
-            "maxLength": 64,
-            "minLength": 3,
-            "pattern": "^(?=^[a-z0-9-]+$).{3,64}$",
-            "type": "string",
-        },
-        "OwnerAccount": {"type": "string"},
-        "RetentionPeriod": {"type": "integer"},
-        "Snapshot": {"$ref": "#/definitions/Snapshot"},
-        "SnapshotName": {
-            "maxLength": 64,
-            "minLength": 3,
-            "pattern": "^(?=^[a-z0-9-]+$).{3,64}$",
-            "type": "string",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 200,
-            "minItems": 0,
-            "type": "array",
-        },
-    },
-    "required": ["SnapshotName"],
-}
-
 
 class Snapshot(_Resource):
-    """AWS::RedshiftServerless::Snapshot: Resource Type definition for AWS::RedshiftServerless::Snapshot Resource Type.
+    """AWS::RedshiftServerless::Snapshot: Resource Type definition for
+    AWS::RedshiftServerless::Snapshot Resource Type.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: SnapshotName.
+    Replaced when any of these change (create-only): NamespaceName, SnapshotName, Tags, Tags[*].Key,
+    Tags[*].Value.
+    Read-only attributes (known once deployed): OwnerAccount, Snapshot.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-redshiftserverless-snapshot.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -204,38 +147,47 @@ class Snapshot(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "SnapshotAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "snapshot.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     OwnerAccount: str
+    """The owner account of the snapshot."""
     Snapshot: SnapshotSnapshotDict
-    # Declared properties (as declared, or as AWS returned them).
+    """Definition for snapshot resource"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     NamespaceName: str
     RetentionPeriod: int
     SnapshotName: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        SnapshotName: str,
+        NamespaceName: str | None = None,
+        RetentionPeriod: int | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::RedshiftServerless::Snapshot; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            SnapshotName: str,
-            NamespaceName: str | None = None,
-            RetentionPeriod: int | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::RedshiftServerless::Snapshot; `await` it inside an App to deploy it.
-
-            NamespaceName: The namespace the snapshot is associated with.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            SnapshotName: The name of the snapshot. Create-only: changing it replaces the resource.
+                Required.
+            NamespaceName: The namespace the snapshot is associated with. Create-only: changing it
+                replaces the resource.
             RetentionPeriod: The retention period of the snapshot.
-            SnapshotName: The name of the snapshot.
-            Tags: An array of key-value pairs to apply to this resource.
+            Tags: An array of key-value pairs to apply to this resource. Create-only: changing it
+                replaces the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

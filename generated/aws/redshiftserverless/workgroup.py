@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -75,92 +79,111 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ConfigParameterDict = TypedDict(
-    "ConfigParameterDict",
-    {
-        "ParameterKey": "str",
-        "ParameterValue": "str",
-    },
-    total=False,
-)
 
-NetworkInterfaceDict = TypedDict(
-    "NetworkInterfaceDict",
-    {
-        "AvailabilityZone": "str",
-        "NetworkInterfaceId": "str",
-        "PrivateIpAddress": "str",
-        "SubnetId": "str",
-    },
-    total=False,
-)
+class ConfigParameterDict(TypedDict, total=False):
+    """ConfigParameter as a plain dict."""
 
-PerformanceTargetDict = TypedDict(
-    "PerformanceTargetDict",
-    {
-        "Level": "int",
-        "Status": "Literal['ENABLED', 'DISABLED']",
-    },
-    total=False,
-)
+    ParameterKey: str
+    """Length: 0 to 255 characters."""
+    ParameterValue: str
+    """Length: 0 to 15000 characters."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
-VpcEndpointDict = TypedDict(
-    "VpcEndpointDict",
-    {
-        "NetworkInterfaces": "list[NetworkInterfaceDict]",
-        "VpcEndpointId": "str",
-        "VpcId": "str",
-    },
-    total=False,
-)
+class NetworkInterfaceDict(TypedDict, total=False):
+    """NetworkInterface as a plain dict."""
 
-WorkgroupEndpointDict = TypedDict(
-    "WorkgroupEndpointDict",
-    {
-        "Address": "str",
-        "Port": "int",
-        "VpcEndpoints": "list[VpcEndpointDict]",
-    },
-    total=False,
-)
+    AvailabilityZone: str
+    """Type: str."""
+    NetworkInterfaceId: str
+    """Type: str."""
+    PrivateIpAddress: str
+    """Type: str."""
+    SubnetId: str
+    """Type: str."""
 
-WorkgroupWorkgroupDict = TypedDict(
-    "WorkgroupWorkgroupDict",
-    {
-        "BaseCapacity": "int",
-        "ConfigParameters": "list[ConfigParameterDict]",
-        "CreationDate": "str",
-        "Endpoint": "WorkgroupEndpointDict",
-        "EnhancedVpcRouting": "bool",
-        "MaxCapacity": "int",
-        "NamespaceName": "str",
-        "PricePerformanceTarget": "PerformanceTargetDict",
-        "PubliclyAccessible": "bool",
-        "SecurityGroupIds": "list[str]",
-        "Status": "Literal['CREATING', 'AVAILABLE', 'MODIFYING', 'DELETING']",
-        "SubnetIds": "list[str]",
-        "TrackName": "str",
-        "WorkgroupArn": "str",
-        "WorkgroupId": "str",
-        "WorkgroupName": "str",
-    },
-    total=False,
-)
 
+class PerformanceTargetDict(TypedDict, total=False):
+    """PerformanceTarget as a plain dict."""
+
+    Level: int
+    """Range: 1 to 100 (inclusive)."""
+    Status: Literal["ENABLED", "DISABLED"]
+    """Allowed values: 'ENABLED', 'DISABLED'."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 0 to 256 characters."""
+
+
+class VpcEndpointDict(TypedDict, total=False):
+    """VpcEndpoint as a plain dict."""
+
+    NetworkInterfaces: list[NetworkInterfaceDict]
+    """Type: list[NetworkInterfaceDict]."""
+    VpcEndpointId: str
+    """Type: str."""
+    VpcId: str
+    """Type: str."""
+
+
+class WorkgroupEndpointDict(TypedDict, total=False):
+    """WorkgroupEndpoint as a plain dict."""
+
+    Address: str
+    """Type: str."""
+    Port: int
+    """Type: int."""
+    VpcEndpoints: list[VpcEndpointDict]
+    """Type: list[VpcEndpointDict]."""
+
+
+class WorkgroupWorkgroupDict(TypedDict, total=False):
+    """WorkgroupWorkgroup as a plain dict."""
+
+    BaseCapacity: int
+    """Type: int."""
+    ConfigParameters: list[ConfigParameterDict]
+    """Items are unique."""
+    CreationDate: str
+    """Type: str."""
+    Endpoint: WorkgroupEndpointDict
+    """Type: WorkgroupEndpointDict."""
+    EnhancedVpcRouting: bool
+    """Type: bool."""
+    MaxCapacity: int
+    """Type: int."""
+    NamespaceName: str
+    """Pattern: ^[a-z0-9-]+$ Length: 3 to 64 characters."""
+    PricePerformanceTarget: PerformanceTargetDict
+    """Type: PerformanceTargetDict."""
+    PubliclyAccessible: bool
+    """Type: bool."""
+    SecurityGroupIds: list[str]
+    """Each item: Pattern: ^sg-[0-9a-fA-F]{8,}$ Length: 0 to 255 characters."""
+    Status: Literal["CREATING", "AVAILABLE", "MODIFYING", "DELETING"]
+    """Allowed values: 'CREATING', 'AVAILABLE', 'MODIFYING', 'DELETING'."""
+    SubnetIds: list[str]
+    """Each item: Pattern: ^subnet-[0-9a-fA-F]{8,}$ Length: 0 to 255 characters."""
+    TrackName: str
+    """Pattern: ^[a-zA-Z0-9_]+$ Length: 1 to 256 characters."""
+    WorkgroupArn: str
+    """Type: str."""
+    WorkgroupId: str
+    """Type: str."""
+    WorkgroupName: str
+    """Pattern: ^[a-z0-9-]*$ Length: 3 to 64 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::RedshiftServerless::Workgroup",
     schema_file="aws-redshiftserverless-workgroup.json",
     primary_identifier=("/WorkgroupName",),
-    additional_identifiers=(),
     read_only=(
         "/Workgroup/WorkgroupId",
         "/Workgroup/WorkgroupArn",
@@ -195,7 +218,6 @@ METADATA = _TypeMetadata(
         "/SnapshotOwnerAccount",
         "/RecoveryPointId",
     ),
-    conditional_create_only=(),
     unordered_arrays=(
         "/ConfigParameters",
         "/SecurityGroupIds",
@@ -208,14 +230,7 @@ METADATA = _TypeMetadata(
         "/Workgroup/SubnetIds",
     ),
     required=("WorkgroupName",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -225,202 +240,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ConfigParameter": {
-            "additionalProperties": False,
-            "properties": {
-                "ParameterKey": {"maxLength": 255, "minLength": 0, "type": "string"},
-                "ParameterValue": {"maxLength": 15000, "minLength": 0, "type": "string"},
-            },
-            "type": "object",
-        },
-        "Endpoint": {
-            "additionalProperties": False,
-            "properties": {
-                "Address": {"type": "string"},
-                "Port": {"type": "integer"},
-                "VpcEndpoints": {"items": {"$ref": "#/definitions/VpcEndpoint"}, "type": "array"},
-            },
-            "type": "object",
-        },
-        "NetworkInterface": {
-            "additionalProperties": False,
-            "properties": {
-                "AvailabilityZone": {"type": "string"},
-                "NetworkInterfaceId": {"type": "string"},
-                "PrivateIpAddress": {"type": "string"},
-                "SubnetId": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "PerformanceTarget": {
-            "additionalProperties": False,
-            "properties": {
-                "Level": {"maximum": 100, "minimum": 1, "type": "integer"},
-                "Status": {"$ref": "#/definitions/PerformanceTargetStatus"},
-            },
-            "type": "object",
-        },
-        "PerformanceTargetStatus": {"enum": ["ENABLED", "DISABLED"], "type": "string"},
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "VpcEndpoint": {
-            "additionalProperties": False,
-            "properties": {
-                "NetworkInterfaces": {
-                    "items": {"$ref": "#/definitions/NetworkInterface"},
-                    "type": "array",
-                },
-                "VpcEndpointId": {"type": "string"},
-                "VpcId": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "Workgroup": {
-            "additionalProperties": False,
-            "properties": {
-                "BaseCapacity": {"type": "integer"},
-                "ConfigParameters": {
-                    "items": {"$ref": "#/definitions/ConfigParameter"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "CreationDate": {"type": "string"},
-                "Endpoint": {"$ref": "#/definitions/Endpoint"},
-                "EnhancedVpcRouting": {"type": "boolean"},
-                "MaxCapacity": {"type": "integer"},
-                "NamespaceName": {
-                    "maxLength": 64,
-                    "minLength": 3,
-                    "pattern": "^[a-z0-9-]+$",
-                    "type": "string",
-                },
-                "PricePerformanceTarget": {"$ref": "#/definitions/PerformanceTarget"},
-                "PubliclyAccessible": {"type": "boolean"},
-                "SecurityGroupIds": {
-                    "items": {
-                        "maxLength": 255,
-                        "minLength": 0,
-                        "pattern": "^sg-[0-9a-fA-F]{8,}$",
-                        "type": "string",
-                    },
-                    "type": "array",
-                },
-                "Status": {"$ref": "#/definitions/WorkgroupStatus"},
-                "SubnetIds": {
-                    "items": {
-                        "maxLength": 255,
-                        "minLength": 0,
-                        "pattern": "^subnet-[0-9a-fA-F]{8,}$",
-                        "type": "string",
-                    },
-                    "type": "array",
-                },
-                "TrackName": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9_]+$",
-                    "type": "string",
-                },
-                "WorkgroupArn": {"type": "string"},
-                "WorkgroupId": {"type": "string"},
-                "WorkgroupName": {
-                    "maxLength": 64,
-                    "minLength": 3,
-                    "pattern": "^[a-z0-9-]*$",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "WorkgroupStatus": {
-            "enum": ["CREATING", "AVAILABLE", "MODIFYING", "DELETING"],
-            "type": "string",
-        },
-    },
-    "properties": {
-        "BaseCapacity": {"type": "integer"},
-        "ConfigParameters": {
-            "items": {"$ref": "#/definitions/ConfigParameter"},
-            "minItems": 1,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "EnhancedVpcRouting": {"type": "boolean"},
-        "MaxCapacity": {"type": "integer"},
-        "NamespaceName": {
-            "maxLength": 64,
-            "minLength": 3,
-            "pattern": "^(?=^[a-z0-9-]+$).{3,64}$",
-            "type": "string",
-        },
-        "Port": {"type": "integer"},
-        "PricePerformanceTarget": {"$ref": "#/definitions/PerformanceTarget"},
-        "PubliclyAccessible": {"type": "boolean"},
-        "RecoveryPointId": {"type": "string"},
-        "SecurityGroupIds": {
-            "items": {
-                "maxLength": 255,
-                "minLength": 0,
-                "pattern": "^sg-[0-9a-fA-F]{8,}$",
-                "type": "string",
-            },
-            "maxItems": 32,
-            "minItems": 1,
-            "type": "array",
-        },
-        "SnapshotArn": {"type": "string"},
-        "SnapshotName": {"type": "string"},
-        "SnapshotOwnerAccount": {"type": "string"},
-        "SubnetIds": {
-            "items": {
-                "maxLength": 255,
-                "minLength": 0,
-                "pattern": "^subnet-[0-9a-fA-F]{8,}$",
-                "type": "string",
-            },
-            "maxItems": 32,
-            "minItems": 1,
-            "type": "array",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 200,
-            "minItems": 0,
-            "type": "array",
-        },
-        "TrackName": {
-            "maxLength": 256,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9_]+$",
-            "type": "string",
-        },
-        "Workgroup": {"$ref": "#/definitions/Workgroup"},
-        "WorkgroupName": {
-            "maxLength": 64,
-            "minLength": 3,
-            "pattern": "^(?=^[a-z0-9-]+$).{3,64}$",
-            "type": "string",
-        },
-    },
-    "required": ["WorkgroupName"],
-}
-
 
 class Workgroup(_Resource):
-    """AWS::RedshiftServerless::Workgroup: Definition of AWS::RedshiftServerless::Workgroup Resource Type
+    """AWS::RedshiftServerless::Workgroup: Definition of AWS::RedshiftServerless::Workgroup Resource
+    Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: WorkgroupName.
+    Replaced when any of these change (create-only): WorkgroupName, NamespaceName.
+    Write-only (sent to AWS, never read back): ConfigParameters, SecurityGroupIds, SubnetIds,
+    SnapshotArn, SnapshotName, SnapshotOwnerAccount, RecoveryPointId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-redshiftserverless-workgroup.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -428,10 +259,11 @@ class Workgroup(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "WorkgroupAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "workgroup.schema.json")
 
     # Read-only attributes, set from what AWS returns.
-    # Declared properties (as declared, or as AWS returned them).
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     BaseCapacity: int
     ConfigParameters: list[ConfigParameterDict]
     EnhancedVpcRouting: bool
@@ -451,54 +283,92 @@ class Workgroup(_Resource):
     Workgroup: WorkgroupWorkgroupDict
     WorkgroupName: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        WorkgroupName: str,
+        BaseCapacity: int | None = None,
+        ConfigParameters: list[ConfigParameter | ConfigParameterDict] | None = None,
+        EnhancedVpcRouting: bool | None = None,
+        MaxCapacity: int | None = None,
+        NamespaceName: str | None = None,
+        Port: int | None = None,
+        PricePerformanceTarget: PerformanceTarget | PerformanceTargetDict | None = None,
+        PubliclyAccessible: bool | None = None,
+        RecoveryPointId: str | None = None,
+        SecurityGroupIds: list[str] | None = None,
+        SnapshotArn: str | None = None,
+        SnapshotName: str | None = None,
+        SnapshotOwnerAccount: str | None = None,
+        SubnetIds: list[str] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        TrackName: str | None = None,
+        Workgroup: WorkgroupWorkgroup | WorkgroupWorkgroupDict | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::RedshiftServerless::Workgroup; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            WorkgroupName: str,
-            BaseCapacity: int | None = None,
-            ConfigParameters: list[ConfigParameter | ConfigParameterDict] | None = None,
-            EnhancedVpcRouting: bool | None = None,
-            MaxCapacity: int | None = None,
-            NamespaceName: str | None = None,
-            Port: int | None = None,
-            PricePerformanceTarget: PerformanceTarget | PerformanceTargetDict | None = None,
-            PubliclyAccessible: bool | None = None,
-            RecoveryPointId: str | None = None,
-            SecurityGroupIds: list[str] | None = None,
-            SnapshotArn: str | None = None,
-            SnapshotName: str | None = None,
-            SnapshotOwnerAccount: str | None = None,
-            SubnetIds: list[str] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            TrackName: str | None = None,
-            Workgroup: WorkgroupWorkgroup | WorkgroupWorkgroupDict | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::RedshiftServerless::Workgroup; `await` it inside an App to deploy it.
-
-            BaseCapacity: The base compute capacity of the workgroup in Redshift Processing Units (RPUs).
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            WorkgroupName: The name of the workgroup. Create-only: changing it replaces the
+                resource. Required.
+            BaseCapacity: The base compute capacity of the workgroup in Redshift Processing Units
+                (RPUs).
             ConfigParameters: A list of parameters to set for finer control over a database.
-            EnhancedVpcRouting: The value that specifies whether to enable enhanced virtual private cloud (VPC) routing, which forces Amazon Redshift Serverless to route traffic through your VPC.
-            MaxCapacity: The max compute capacity of the workgroup in Redshift Processing Units (RPUs).
-            NamespaceName: The namespace the workgroup is associated with.
-            Port: The custom port to use when connecting to a workgroup.
-            PricePerformanceTarget: A property that represents the price performance target settings for the workgroup.
-            PubliclyAccessible: A value that specifies whether the workgroup can be accessible from a public network.
+                Available options are datestyle, enable_user_activity_logging, query_group,
+                search_path, max_query_execution_time, and require_ssl. Write-only: sent to AWS,
+                never read back.
+            EnhancedVpcRouting: The value that specifies whether to enable enhanced virtual private
+                cloud (VPC) routing, which forces Amazon Redshift Serverless to route traffic
+                through your VPC.
+            MaxCapacity: The max compute capacity of the workgroup in Redshift Processing Units
+                (RPUs).
+            NamespaceName: The namespace the workgroup is associated with. Create-only: changing it
+                replaces the resource.
+            Port: The custom port to use when connecting to a workgroup. Valid port ranges are
+                5431-5455 and 8191-8215. The default is 5439.
+            PricePerformanceTarget: A property that represents the price performance target settings
+                for the workgroup.
+            PubliclyAccessible: A value that specifies whether the workgroup can be accessible from
+                a public network.
             RecoveryPointId: The identifier of the recovery point to restore the namespace from.
+                When this resource is first created, the namespace is restored from this recovery
+                point. On subsequent updates, a restore occurs only when RecoveryPointId changes
+                from its previous value. If the value is unchanged or removed, no restore takes
+                place and existing data is preserved. Write-only: sent to AWS, never read back.
             SecurityGroupIds: A list of security group IDs to associate with the workgroup.
-            SnapshotArn: The Amazon Resource Name (ARN) of the snapshot to restore the namespace from.
-            SnapshotName: The name of the snapshot to restore the namespace from.
-            SnapshotOwnerAccount: The AWS account ID that owns the snapshot.
-            SubnetIds: A list of subnet IDs the workgroup is associated with.
+                Write-only: sent to AWS, never read back.
+            SnapshotArn: The Amazon Resource Name (ARN) of the snapshot to restore the namespace
+                from. Specify either SnapshotArn or SnapshotName, but not both. When this resource
+                is first created, the namespace is restored from this snapshot. On subsequent
+                updates, a restore occurs only when SnapshotArn changes from its previous value. If
+                the value is unchanged or removed, no restore takes place and existing data is
+                preserved. Write-only: sent to AWS, never read back.
+            SnapshotName: The name of the snapshot to restore the namespace from. Because snapshot
+                names are unique only within an account, also specify SnapshotOwnerAccount when
+                restoring from a snapshot owned by a different account. Specify either SnapshotName
+                or SnapshotArn, but not both. When this resource is first created, the namespace is
+                restored from this snapshot. On subsequent updates, a restore occurs only when
+                SnapshotName or SnapshotOwnerAccount changes from its previous value. If both values
+                are unchanged or SnapshotName is removed, no restore takes place and existing data
+                is preserved. Write-only: sent to AWS, never read back.
+            SnapshotOwnerAccount: The AWS account ID that owns the snapshot. Required when restoring
+                from a snapshot shared by another account. Used in combination with SnapshotName. On
+                updates, changing this value while SnapshotName is set triggers a restore from the
+                newly referenced snapshot. If the value is unchanged, no restore takes place and
+                existing data is preserved. Write-only: sent to AWS, never read back.
+            SubnetIds: A list of subnet IDs the workgroup is associated with. Write-only: sent to
+                AWS, never read back.
             Tags: The map of the key-value pairs used to tag the workgroup.
+            TrackName: Pattern: ^[a-zA-Z0-9_]+$ Length: 1 to 256 characters.
             Workgroup: Definition for workgroup resource
-            WorkgroupName: The name of the workgroup.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

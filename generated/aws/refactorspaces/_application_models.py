@@ -7,10 +7,10 @@ Imported on first use by application.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ApiGatewayProxyInput",
@@ -24,33 +24,109 @@ class ApiGatewayProxyInput(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    EndpointType: Literal["REGIONAL", "PRIVATE"] | None = None
-    StageName: str | None = None
+    EndpointType: Annotated[
+        Literal["REGIONAL", "PRIVATE"] | None,
+        Field(description="Allowed values: 'REGIONAL', 'PRIVATE'."),
+    ] = None
+    StageName: Annotated[
+        str | None, Field(description="Pattern: ^[-a-zA-Z0-9_]*$ Length: 1 to 128 characters.")
+    ] = None
 
 
 class Tag(DeferredModel):
+    """
+    A label for tagging Environment resource
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="A string used to identify this tag")]
+    Value: Annotated[str, Field(description="A string containing the value for the tag")]
 
 
 class ApplicationAttributes(DeferredModel):
-    ApiGatewayId: str | None = None
-    ApplicationIdentifier: str | None = None
-    Arn: str | None = None
-    NlbArn: str | None = None
-    NlbName: str | None = None
-    ProxyUrl: str | None = None
-    StageName: str | None = None
-    VpcLinkId: str | None = None
+    """
+    The read-only attributes of a AWS::RefactorSpaces::Application, set by AWS.
+    """
+
+    ApiGatewayId: Annotated[
+        str | None, Field(description="Pattern: ^[a-z0-9]{10}$ Length: exactly 10 characters.")
+    ] = None
+    ApplicationIdentifier: Annotated[
+        str | None,
+        Field(description="Pattern: ^app-([0-9A-Za-z]{10}$) Length: exactly 14 characters."),
+    ] = None
+    Arn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:(aws[a-zA-Z-]*)?:refactor-spaces:[a-zA-Z0-9\\-]+:\\w{12}:[a-zA-Z_0-9+=,.@\\-_/]+$ Length: 20 to 2048 characters."
+        ),
+    ] = None
+    NlbArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:(aws[a-zA-Z-]*)?:elasticloadbalancing:[a-zA-Z0-9\\\\-]+:\\\\w{12}:[a-zA-Z_0-9+=,.@\\\\-_\\/]+$ Length: 20 to 2048 characters."
+        ),
+    ] = None
+    NlbName: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^(?!internal-)[a-zA-Z0-9]+[a-zA-Z0-9-_ ]+.*[^-]$ Length: 1 to 32 characters."
+        ),
+    ] = None
+    ProxyUrl: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^http://[-a-zA-Z0-9+\\x38@#/%?=~_|!:,.;]*[-a-zA-Z0-9+\\x38@#/%=~_|]$ Length: 1 to 2048 characters."
+        ),
+    ] = None
+    StageName: Annotated[
+        str | None, Field(description="Pattern: ^[-a-zA-Z0-9_]*$ Length: 1 to 128 characters.")
+    ] = None
+    VpcLinkId: Annotated[
+        str | None, Field(description="Pattern: ^[a-z0-9]{10}$ Length: exactly 10 characters.")
+    ] = None
 
 
 class ApplicationProps(DeferredModel):
-    ApiGatewayProxy: ApiGatewayProxyInput | None = None
-    EnvironmentIdentifier: str
-    Name: str
-    ProxyType: Literal["API_GATEWAY"]
-    Tags: list[Tag] | None = None
-    VpcId: str
+    """
+    The properties a program declares for a AWS::RefactorSpaces::Application.
+    """
+
+    ApiGatewayProxy: Annotated[
+        ApiGatewayProxyInput | None,
+        Field(
+            description="Type: ApiGatewayProxyInputDict. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    EnvironmentIdentifier: Annotated[
+        str,
+        Field(
+            description="Pattern: ^env-([0-9A-Za-z]{10}$) Length: exactly 14 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Name: Annotated[
+        str,
+        Field(
+            description="Pattern: ^(?!app-)[a-zA-Z0-9]+[a-zA-Z0-9-_ ]+$ Length: 3 to 63 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    ProxyType: Annotated[
+        Literal["API_GATEWAY"],
+        Field(
+            description="Allowed values: 'API_GATEWAY'. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(
+            description="Metadata that you can assign to help organize the frameworks that you create. Each tag is a key-value pair."
+        ),
+    ] = None
+    VpcId: Annotated[
+        str,
+        Field(
+            description="Pattern: ^vpc-[-a-f0-9]{8}([-a-f0-9]{9})?$ Length: 12 to 21 characters. Create-only: changing it replaces the resource."
+        ),
+    ]

@@ -7,10 +7,10 @@ Imported on first use by environment.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "EnvironmentAttributes",
@@ -20,21 +20,63 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    A label for tagging Environment resource
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="A string used to identify this tag")]
+    Value: Annotated[str, Field(description="A string containing the value for the tag")]
 
 
 class EnvironmentAttributes(DeferredModel):
-    Arn: str | None = None
-    EnvironmentIdentifier: str | None = None
-    TransitGatewayId: str | None = None
+    """
+    The read-only attributes of a AWS::RefactorSpaces::Environment, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:(aws[a-zA-Z-]*)?:refactor-spaces:[a-zA-Z0-9\\-]+:\\w{12}:[a-zA-Z_0-9+=,.@\\-_/]+$ Length: 20 to 2048 characters."
+        ),
+    ] = None
+    EnvironmentIdentifier: Annotated[
+        str | None,
+        Field(description="Pattern: ^env-([0-9A-Za-z]{10}$) Length: exactly 14 characters."),
+    ] = None
+    TransitGatewayId: Annotated[
+        str | None, Field(description="Pattern: ^tgw-[-a-f0-9]{17}$ Length: exactly 21 characters.")
+    ] = None
 
 
 class EnvironmentProps(DeferredModel):
-    Description: str | None = None
-    Name: str | None = None
-    NetworkFabricType: Literal["TRANSIT_GATEWAY", "NONE"] | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::RefactorSpaces::Environment.
+    """
+
+    Description: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^[a-zA-Z0-9-_\\s\\.\\!\\*\\#\\@\\']+$ Length: 1 to 256 characters. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Name: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^(?!env-)[a-zA-Z0-9]+[a-zA-Z0-9-_ ]+$ Length: 3 to 63 characters. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    NetworkFabricType: Annotated[
+        Literal["TRANSIT_GATEWAY", "NONE"] | None,
+        Field(
+            description="Allowed values: 'TRANSIT_GATEWAY', 'NONE'. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(
+            description="Metadata that you can assign to help organize the frameworks that you create. Each tag is a key-value pair."
+        ),
+    ] = None

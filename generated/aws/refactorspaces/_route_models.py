@@ -7,10 +7,10 @@ Imported on first use by route.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "DefaultRouteInput",
@@ -25,39 +25,104 @@ class DefaultRouteInput(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ActivationState: Literal["INACTIVE", "ACTIVE"]
+    ActivationState: Annotated[
+        Literal["INACTIVE", "ACTIVE"], Field(description="Allowed values: 'INACTIVE', 'ACTIVE'.")
+    ]
 
 
 class Tag(DeferredModel):
+    """
+    A label for tagging Environment resource
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="A string used to identify this tag")]
+    Value: Annotated[str, Field(description="A string containing the value for the tag")]
 
 
 class UriPathRouteInput(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ActivationState: Literal["INACTIVE", "ACTIVE"]
-    AppendSourcePath: bool | None = None
-    IncludeChildPaths: bool | None = None
-    Methods: list[Literal["DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT"]] | None = None
-    SourcePath: str | None = None
+    ActivationState: Annotated[
+        Literal["INACTIVE", "ACTIVE"], Field(description="Allowed values: 'INACTIVE', 'ACTIVE'.")
+    ]
+    AppendSourcePath: Annotated[bool | None, Field(description="Type: bool.")] = None
+    IncludeChildPaths: Annotated[bool | None, Field(description="Type: bool.")] = None
+    Methods: Annotated[
+        list[Literal["DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT"]] | None,
+        Field(
+            description="Each item: Allowed values: 'DELETE', 'GET', 'HEAD', 'OPTIONS', 'PATCH', 'POST', 'PUT'."
+        ),
+    ] = None
+    SourcePath: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^(/([a-zA-Z0-9._:-]+|\\{[a-zA-Z0-9._:-]+\\}))+$ Length: 1 to 2048 characters."
+        ),
+    ] = None
 
 
 class RouteAttributes(DeferredModel):
-    Arn: str | None = None
-    PathResourceToId: str | None = None
-    RouteIdentifier: str | None = None
+    """
+    The read-only attributes of a AWS::RefactorSpaces::Route, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:(aws[a-zA-Z-]*)?:refactor-spaces:[a-zA-Z0-9\\-]+:\\w{12}:[a-zA-Z_0-9+=,.@\\-_/]+$ Length: 20 to 2048 characters."
+        ),
+    ] = None
+    PathResourceToId: Annotated[str | None, Field(description="Type: str.")] = None
+    RouteIdentifier: Annotated[
+        str | None,
+        Field(description="Pattern: ^rte-([0-9A-Za-z]{10}$) Length: exactly 14 characters."),
+    ] = None
 
 
 class RouteProps(DeferredModel):
-    ApplicationIdentifier: str
-    DefaultRoute: DefaultRouteInput | None = None
-    EnvironmentIdentifier: str
-    RouteType: Literal["DEFAULT", "URI_PATH"]
-    ServiceIdentifier: str
-    Tags: list[Tag] | None = None
-    UriPathRoute: UriPathRouteInput | None = None
+    """
+    The properties a program declares for a AWS::RefactorSpaces::Route.
+    """
+
+    ApplicationIdentifier: Annotated[
+        str,
+        Field(
+            description="Pattern: ^app-([0-9A-Za-z]{10}$) Length: exactly 14 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    DefaultRoute: Annotated[
+        DefaultRouteInput | None,
+        Field(description="Type: DefaultRouteInputDict. Write-only: sent to AWS, never read back."),
+    ] = None
+    EnvironmentIdentifier: Annotated[
+        str,
+        Field(
+            description="Pattern: ^env-([0-9A-Za-z]{10}$) Length: exactly 14 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    RouteType: Annotated[
+        Literal["DEFAULT", "URI_PATH"],
+        Field(
+            description="Allowed values: 'DEFAULT', 'URI_PATH'. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ]
+    ServiceIdentifier: Annotated[
+        str,
+        Field(
+            description="Pattern: ^svc-([0-9A-Za-z]{10}$) Length: exactly 14 characters. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(
+            description="Metadata that you can assign to help organize the frameworks that you create. Each tag is a key-value pair."
+        ),
+    ] = None
+    UriPathRoute: Annotated[
+        UriPathRouteInput | None,
+        Field(description="Type: UriPathRouteInputDict. Write-only: sent to AWS, never read back."),
+    ] = None

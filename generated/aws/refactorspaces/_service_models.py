@@ -7,10 +7,10 @@ Imported on first use by service.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "LambdaEndpointInput",
@@ -25,37 +25,117 @@ class LambdaEndpointInput(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Arn: str
+    Arn: Annotated[
+        str,
+        Field(
+            description="Pattern: ^arn:(aws[a-zA-Z-]*)?:lambda:[a-z]{2}((-gov)|(-iso(b?)))?-[a-z]+-\\d{1}:\\d{12}:function:[a-zA-Z0-9-_]+(:(\\$LATEST|[a-zA-Z0-9-_]+))?$ Length: 1 to 2048 characters."
+        ),
+    ]
 
 
 class Tag(DeferredModel):
+    """
+    A label for tagging Environment resource
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="A string used to identify this tag")]
+    Value: Annotated[str, Field(description="A string containing the value for the tag")]
 
 
 class UrlEndpointInput(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    HealthUrl: str | None = None
-    Url: str
+    HealthUrl: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^https?://[-a-zA-Z0-9+\\x38@#/%?=~_|!:,.;]*[-a-zA-Z0-9+\\x38@#/%=~_|]$ Length: 1 to 2048 characters."
+        ),
+    ] = None
+    Url: Annotated[
+        str,
+        Field(
+            description="Pattern: ^https?://[-a-zA-Z0-9+\\x38@#/%?=~_|!:,.;]*[-a-zA-Z0-9+\\x38@#/%=~_|]$ Length: 1 to 2048 characters."
+        ),
+    ]
 
 
 class ServiceAttributes(DeferredModel):
-    Arn: str | None = None
-    ServiceIdentifier: str | None = None
+    """
+    The read-only attributes of a AWS::RefactorSpaces::Service, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:(aws[a-zA-Z-]*)?:refactor-spaces:[a-zA-Z0-9\\-]+:\\w{12}:[a-zA-Z_0-9+=,.@\\-_/]+$ Length: 20 to 2048 characters."
+        ),
+    ] = None
+    ServiceIdentifier: Annotated[
+        str | None,
+        Field(description="Pattern: ^svc-([0-9A-Za-z]{10}$) Length: exactly 14 characters."),
+    ] = None
 
 
 class ServiceProps(DeferredModel):
-    ApplicationIdentifier: str
-    Description: str | None = None
-    EndpointType: Literal["LAMBDA", "URL"]
-    EnvironmentIdentifier: str
-    LambdaEndpoint: LambdaEndpointInput | None = None
-    Name: str
-    Tags: list[Tag] | None = None
-    UrlEndpoint: UrlEndpointInput | None = None
-    VpcId: str | None = None
+    """
+    The properties a program declares for a AWS::RefactorSpaces::Service.
+    """
+
+    ApplicationIdentifier: Annotated[
+        str,
+        Field(
+            description="Pattern: ^app-([0-9A-Za-z]{10}$) Length: exactly 14 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Description: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^[a-zA-Z0-9-_\\s\\.\\!\\*\\#\\@\\']+$ Length: 1 to 256 characters. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    EndpointType: Annotated[
+        Literal["LAMBDA", "URL"],
+        Field(
+            description="Allowed values: 'LAMBDA', 'URL'. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ]
+    EnvironmentIdentifier: Annotated[
+        str,
+        Field(
+            description="Pattern: ^env-([0-9A-Za-z]{10}$) Length: exactly 14 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    LambdaEndpoint: Annotated[
+        LambdaEndpointInput | None,
+        Field(
+            description="Type: LambdaEndpointInputDict. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Name: Annotated[
+        str,
+        Field(
+            description="Pattern: ^(?!svc-)[a-zA-Z0-9]+[a-zA-Z0-9-_ ]+$ Length: 3 to 63 characters. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(
+            description="Metadata that you can assign to help organize the frameworks that you create. Each tag is a key-value pair."
+        ),
+    ] = None
+    UrlEndpoint: Annotated[
+        UrlEndpointInput | None,
+        Field(
+            description="Type: UrlEndpointInputDict. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    VpcId: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^vpc-[-a-f0-9]{8}([-a-f0-9]{9})?$ Length: 12 to 21 characters. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,29 +59,30 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ApiGatewayProxyInputDict = TypedDict(
-    "ApiGatewayProxyInputDict",
-    {
-        "EndpointType": "Literal['REGIONAL', 'PRIVATE']",
-        "StageName": "str",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class ApiGatewayProxyInputDict(TypedDict, total=False):
+    """ApiGatewayProxyInput as a plain dict."""
 
+    EndpointType: Literal["REGIONAL", "PRIVATE"]
+    """Allowed values: 'REGIONAL', 'PRIVATE'."""
+    StageName: str
+    """Pattern: ^[-a-zA-Z0-9_]*$ Length: 1 to 128 characters."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A label for tagging Environment resource"""
+
+    Key: Required[str]
+    """A string used to identify this tag"""
+    Value: Required[str]
+    """A string containing the value for the tag"""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::RefactorSpaces::Application",
     schema_file="aws-refactorspaces-application.json",
     primary_identifier=("/EnvironmentIdentifier", "/ApplicationIdentifier"),
-    additional_identifiers=(),
     read_only=(
         "/ApplicationIdentifier",
         "/Arn",
@@ -90,12 +95,9 @@ METADATA = _TypeMetadata(
     ),
     create_only=("/ApiGatewayProxy", "/EnvironmentIdentifier", "/Name", "/ProxyType", "/VpcId"),
     write_only=("/ApiGatewayProxy",),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("EnvironmentIdentifier", "VpcId", "Name", "ProxyType"),
     list_required=("EnvironmentIdentifier",),
-    tagging=None,
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -104,119 +106,20 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ApiGatewayEndpointType": {"enum": ["REGIONAL", "PRIVATE"], "type": "string"},
-        "ApiGatewayProxyInput": {
-            "additionalProperties": False,
-            "properties": {
-                "EndpointType": {"$ref": "#/definitions/ApiGatewayEndpointType"},
-                "StageName": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^[-a-zA-Z0-9_]*$",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "ProxyType": {"enum": ["API_GATEWAY"], "type": "string"},
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^(?!aws:).+",
-                    "type": "string",
-                },
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "ApiGatewayId": {
-            "maxLength": 10,
-            "minLength": 10,
-            "pattern": "^[a-z0-9]{10}$",
-            "type": "string",
-        },
-        "ApiGatewayProxy": {"$ref": "#/definitions/ApiGatewayProxyInput"},
-        "ApplicationIdentifier": {
-            "maxLength": 14,
-            "minLength": 14,
-            "pattern": "^app-([0-9A-Za-z]{10}$)",
-            "type": "string",
-        },
-        "Arn": {
-            "maxLength": 2048,
-            "minLength": 20,
-            "pattern": "^arn:(aws[a-zA-Z-]*)?:refactor-spaces:[a-zA-Z0-9\\-]+:\\w{12}:[a-zA-Z_0-9+=,.@\\-_/]+$",
-            "type": "string",
-        },
-        "EnvironmentIdentifier": {
-            "maxLength": 14,
-            "minLength": 14,
-            "pattern": "^env-([0-9A-Za-z]{10}$)",
-            "type": "string",
-        },
-        "Name": {
-            "maxLength": 63,
-            "minLength": 3,
-            "pattern": "^(?!app-)[a-zA-Z0-9]+[a-zA-Z0-9-_ ]+$",
-            "type": "string",
-        },
-        "NlbArn": {
-            "maxLength": 2048,
-            "minLength": 20,
-            "pattern": "^arn:(aws[a-zA-Z-]*)?:elasticloadbalancing:[a-zA-Z0-9\\\\-]+:\\\\w{12}:[a-zA-Z_0-9+=,.@\\\\-_\\/]+$",
-            "type": "string",
-        },
-        "NlbName": {
-            "maxLength": 32,
-            "minLength": 1,
-            "pattern": "^(?!internal-)[a-zA-Z0-9]+[a-zA-Z0-9-_ ]+.*[^-]$",
-            "type": "string",
-        },
-        "ProxyType": {"$ref": "#/definitions/ProxyType"},
-        "ProxyUrl": {
-            "maxLength": 2048,
-            "minLength": 1,
-            "pattern": "^http://[-a-zA-Z0-9+\\x38@#/%?=~_|!:,.;]*[-a-zA-Z0-9+\\x38@#/%=~_|]$",
-            "type": "string",
-        },
-        "StageName": {
-            "maxLength": 128,
-            "minLength": 1,
-            "pattern": "^[-a-zA-Z0-9_]*$",
-            "type": "string",
-        },
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array"},
-        "VpcId": {
-            "maxLength": 21,
-            "minLength": 12,
-            "pattern": "^vpc-[-a-f0-9]{8}([-a-f0-9]{9})?$",
-            "type": "string",
-        },
-        "VpcLinkId": {
-            "maxLength": 10,
-            "minLength": 10,
-            "pattern": "^[a-z0-9]{10}$",
-            "type": "string",
-        },
-    },
-    "required": ["EnvironmentIdentifier", "VpcId", "Name", "ProxyType"],
-}
-
 
 class Application(_Resource):
-    """AWS::RefactorSpaces::Application: Definition of AWS::RefactorSpaces::Application Resource Type
+    """AWS::RefactorSpaces::Application: Definition of AWS::RefactorSpaces::Application Resource
+    Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: EnvironmentIdentifier, ApplicationIdentifier (composite: the values joined by '|').
+    Replaced when any of these change (create-only): ApiGatewayProxy, EnvironmentIdentifier, Name,
+    ProxyType, VpcId.
+    Write-only (sent to AWS, never read back): ApiGatewayProxy.
+    Read-only attributes (known once deployed): ApiGatewayId, ApplicationIdentifier, Arn, NlbArn,
+    NlbName, ProxyUrl, StageName, VpcLinkId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-refactorspaces-application.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -224,18 +127,32 @@ class Application(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ApplicationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "application.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     ApiGatewayId: str
+    """Pattern: ^[a-z0-9]{10}$ Length: exactly 10 characters."""
     ApplicationIdentifier: str
+    """Pattern: ^app-([0-9A-Za-z]{10}$) Length: exactly 14 characters."""
     Arn: str
+    """Pattern:
+    ^arn:(aws[a-zA-Z-]*)?:refactor-spaces:[a-zA-Z0-9\\-]+:\\w{12}:[a-zA-Z_0-9+=,.@\\-_/]+$ Length:
+    20 to 2048 characters."""
     NlbArn: str
+    """Pattern:
+    ^arn:(aws[a-zA-Z-]*)?:elasticloadbalancing:[a-zA-Z0-9\\\\-]+:\\\\w{12}:[a-zA-Z_0-9+=,.@\\\\-_\\/]+$
+    Length: 20 to 2048 characters."""
     NlbName: str
+    """Pattern: ^(?!internal-)[a-zA-Z0-9]+[a-zA-Z0-9-_ ]+.*[^-]$ Length: 1 to 32 characters."""
     ProxyUrl: str
+    """Pattern: ^http://[-a-zA-Z0-9+\\x38@#/%?=~_|!:,.;]*[-a-zA-Z0-9+\\x38@#/%=~_|]$ Length: 1 to
+    2048 characters."""
     StageName: str
+    """Pattern: ^[-a-zA-Z0-9_]*$ Length: 1 to 128 characters."""
     VpcLinkId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Pattern: ^[a-z0-9]{10}$ Length: exactly 10 characters."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ApiGatewayProxy: ApiGatewayProxyInputDict
     EnvironmentIdentifier: str
     Name: str
@@ -243,26 +160,40 @@ class Application(_Resource):
     Tags: list[TagDict]
     VpcId: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        EnvironmentIdentifier: str,
+        Name: str,
+        ProxyType: Literal["API_GATEWAY"],
+        VpcId: str,
+        ApiGatewayProxy: ApiGatewayProxyInput | ApiGatewayProxyInputDict | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::RefactorSpaces::Application; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            EnvironmentIdentifier: str,
-            Name: str,
-            ProxyType: Literal["API_GATEWAY"],
-            VpcId: str,
-            ApiGatewayProxy: ApiGatewayProxyInput | ApiGatewayProxyInputDict | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::RefactorSpaces::Application; `await` it inside an App to deploy it.
-
-            Tags: Metadata that you can assign to help organize the frameworks that you create.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            EnvironmentIdentifier: Pattern: ^env-([0-9A-Za-z]{10}$) Length: exactly 14 characters.
+                Create-only: changing it replaces the resource. Required.
+            Name: Pattern: ^(?!app-)[a-zA-Z0-9]+[a-zA-Z0-9-_ ]+$ Length: 3 to 63 characters.
+                Create-only: changing it replaces the resource. Required.
+            ProxyType: Allowed values: 'API_GATEWAY'. Create-only: changing it replaces the
+                resource. Required.
+            VpcId: Pattern: ^vpc-[-a-f0-9]{8}([-a-f0-9]{9})?$ Length: 12 to 21 characters.
+                Create-only: changing it replaces the resource. Required.
+            ApiGatewayProxy: Type: ApiGatewayProxyInputDict. Create-only: changing it replaces the
+                resource. Write-only: sent to AWS, never read back.
+            Tags: Metadata that you can assign to help organize the frameworks that you create. Each
+                tag is a key-value pair.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,34 +55,26 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A label for tagging Environment resource"""
+
+    Key: Required[str]
+    """A string used to identify this tag"""
+    Value: Required[str]
+    """A string containing the value for the tag"""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::RefactorSpaces::Environment",
     schema_file="aws-refactorspaces-environment.json",
     primary_identifier=("/EnvironmentIdentifier",),
-    additional_identifiers=(),
     read_only=("/EnvironmentIdentifier", "/Arn", "/TransitGatewayId"),
     create_only=("/Description", "/Name", "/NetworkFabricType"),
     write_only=("/Description", "/Name", "/NetworkFabricType"),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
-    required=(),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -88,68 +84,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "NetworkFabricType": {"enum": ["TRANSIT_GATEWAY", "NONE"], "type": "string"},
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^(?!aws:).+",
-                    "type": "string",
-                },
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {
-            "maxLength": 2048,
-            "minLength": 20,
-            "pattern": "^arn:(aws[a-zA-Z-]*)?:refactor-spaces:[a-zA-Z0-9\\-]+:\\w{12}:[a-zA-Z_0-9+=,.@\\-_/]+$",
-            "type": "string",
-        },
-        "Description": {
-            "maxLength": 256,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9-_\\s\\.\\!\\*\\#\\@\\']+$",
-            "type": "string",
-        },
-        "EnvironmentIdentifier": {
-            "maxLength": 14,
-            "minLength": 14,
-            "pattern": "^env-([0-9A-Za-z]{10}$)",
-            "type": "string",
-        },
-        "Name": {
-            "maxLength": 63,
-            "minLength": 3,
-            "pattern": "^(?!env-)[a-zA-Z0-9]+[a-zA-Z0-9-_ ]+$",
-            "type": "string",
-        },
-        "NetworkFabricType": {"$ref": "#/definitions/NetworkFabricType"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array"},
-        "TransitGatewayId": {
-            "maxLength": 21,
-            "minLength": 21,
-            "pattern": "^tgw-[-a-f0-9]{17}$",
-            "type": "string",
-        },
-    },
-    "required": [],
-}
-
 
 class Environment(_Resource):
-    """AWS::RefactorSpaces::Environment: Definition of AWS::RefactorSpaces::Environment Resource Type
+    """AWS::RefactorSpaces::Environment: Definition of AWS::RefactorSpaces::Environment Resource
+    Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: EnvironmentIdentifier.
+    Replaced when any of these change (create-only): Description, Name, NetworkFabricType.
+    Write-only (sent to AWS, never read back): Description, Name, NetworkFabricType.
+    Read-only attributes (known once deployed): Arn, EnvironmentIdentifier, TransitGatewayId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-refactorspaces-environment.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -157,36 +103,54 @@ class Environment(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "EnvironmentAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "environment.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Pattern:
+    ^arn:(aws[a-zA-Z-]*)?:refactor-spaces:[a-zA-Z0-9\\-]+:\\w{12}:[a-zA-Z_0-9+=,.@\\-_/]+$ Length:
+    20 to 2048 characters."""
     EnvironmentIdentifier: str
+    """Pattern: ^env-([0-9A-Za-z]{10}$) Length: exactly 14 characters."""
     TransitGatewayId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Pattern: ^tgw-[-a-f0-9]{17}$ Length: exactly 21 characters."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     Name: str
     NetworkFabricType: Literal["TRANSIT_GATEWAY", "NONE"]
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Description: str | None = None,
+        Name: str | None = None,
+        NetworkFabricType: Literal["TRANSIT_GATEWAY", "NONE"] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::RefactorSpaces::Environment; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Description: str | None = None,
-            Name: str | None = None,
-            NetworkFabricType: Literal["TRANSIT_GATEWAY", "NONE"] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::RefactorSpaces::Environment; `await` it inside an App to deploy it.
-
-            Tags: Metadata that you can assign to help organize the frameworks that you create.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Description: Pattern: ^[a-zA-Z0-9-_\\s\\.\\!\\*\\#\\@\\']+$ Length: 1 to 256 characters.
+                Create-only: changing it replaces the resource. Write-only: sent to AWS, never read
+                back.
+            Name: Pattern: ^(?!env-)[a-zA-Z0-9]+[a-zA-Z0-9-_ ]+$ Length: 3 to 63 characters.
+                Create-only: changing it replaces the resource. Write-only: sent to AWS, never read
+                back.
+            NetworkFabricType: Allowed values: 'TRANSIT_GATEWAY', 'NONE'. Create-only: changing it
+                replaces the resource. Write-only: sent to AWS, never read back.
+            Tags: Metadata that you can assign to help organize the frameworks that you create. Each
+                tag is a key-value pair.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,40 +63,43 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-DefaultRouteInputDict = TypedDict(
-    "DefaultRouteInputDict",
-    {
-        "ActivationState": "Required[Literal['INACTIVE', 'ACTIVE']]",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class DefaultRouteInputDict(TypedDict, total=False):
+    """DefaultRouteInput as a plain dict."""
 
-UriPathRouteInputDict = TypedDict(
-    "UriPathRouteInputDict",
-    {
-        "ActivationState": "Required[Literal['INACTIVE', 'ACTIVE']]",
-        "AppendSourcePath": "bool",
-        "IncludeChildPaths": "bool",
-        "Methods": "list[Literal['DELETE', 'GET', 'HEAD', 'OPTIONS', 'PATCH', 'POST', 'PUT']]",
-        "SourcePath": "str",
-    },
-    total=False,
-)
+    ActivationState: Required[Literal["INACTIVE", "ACTIVE"]]
+    """Allowed values: 'INACTIVE', 'ACTIVE'."""
 
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A label for tagging Environment resource"""
+
+    Key: Required[str]
+    """A string used to identify this tag"""
+    Value: Required[str]
+    """A string containing the value for the tag"""
+
+
+class UriPathRouteInputDict(TypedDict, total=False):
+    """UriPathRouteInput as a plain dict."""
+
+    ActivationState: Required[Literal["INACTIVE", "ACTIVE"]]
+    """Allowed values: 'INACTIVE', 'ACTIVE'."""
+    AppendSourcePath: bool
+    """Type: bool."""
+    IncludeChildPaths: bool
+    """Type: bool."""
+    Methods: list[Literal["DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT"]]
+    """Each item: Allowed values: 'DELETE', 'GET', 'HEAD', 'OPTIONS', 'PATCH', 'POST', 'PUT'."""
+    SourcePath: str
+    """Pattern: ^(/([a-zA-Z0-9._:-]+|\\{[a-zA-Z0-9._:-]+\\}))+$ Length: 1 to 2048 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::RefactorSpaces::Route",
     schema_file="aws-refactorspaces-route.json",
     primary_identifier=("/EnvironmentIdentifier", "/ApplicationIdentifier", "/RouteIdentifier"),
-    additional_identifiers=(),
     read_only=("/RouteIdentifier", "/PathResourceToId", "/Arn"),
     create_only=(
         "/ApplicationIdentifier",
@@ -105,12 +112,9 @@ METADATA = _TypeMetadata(
         "/UriPathRoute/AppendSourcePath",
     ),
     write_only=("/RouteType", "/ServiceIdentifier", "/DefaultRoute", "/UriPathRoute"),
-    conditional_create_only=(),
     unordered_arrays=("/Tags", "/UriPathRoute/Methods"),
     required=("EnvironmentIdentifier", "ApplicationIdentifier", "ServiceIdentifier", "RouteType"),
     list_required=("EnvironmentIdentifier", "ApplicationIdentifier"),
-    tagging=None,
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -120,116 +124,39 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "DefaultRouteInput": {
-            "additionalProperties": False,
-            "properties": {"ActivationState": {"$ref": "#/definitions/RouteActivationState"}},
-            "required": ["ActivationState"],
-            "type": "object",
-        },
-        "Method": {
-            "enum": ["DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT"],
-            "type": "string",
-        },
-        "RouteActivationState": {"enum": ["INACTIVE", "ACTIVE"], "type": "string"},
-        "RouteType": {"enum": ["DEFAULT", "URI_PATH"], "type": "string"},
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^(?!aws:).+",
-                    "type": "string",
-                },
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "UriPathRouteInput": {
-            "additionalProperties": False,
-            "properties": {
-                "ActivationState": {"$ref": "#/definitions/RouteActivationState"},
-                "AppendSourcePath": {"type": "boolean"},
-                "IncludeChildPaths": {"type": "boolean"},
-                "Methods": {"items": {"$ref": "#/definitions/Method"}, "type": "array"},
-                "SourcePath": {
-                    "maxLength": 2048,
-                    "minLength": 1,
-                    "pattern": "^(/([a-zA-Z0-9._:-]+|\\{[a-zA-Z0-9._:-]+\\}))+$",
-                    "type": "string",
-                },
-            },
-            "required": ["ActivationState"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "ApplicationIdentifier": {
-            "maxLength": 14,
-            "minLength": 14,
-            "pattern": "^app-([0-9A-Za-z]{10}$)",
-            "type": "string",
-        },
-        "Arn": {
-            "maxLength": 2048,
-            "minLength": 20,
-            "pattern": "^arn:(aws[a-zA-Z-]*)?:refactor-spaces:[a-zA-Z0-9\\-]+:\\w{12}:[a-zA-Z_0-9+=,.@\\-_/]+$",
-            "type": "string",
-        },
-        "DefaultRoute": {"$ref": "#/definitions/DefaultRouteInput"},
-        "EnvironmentIdentifier": {
-            "maxLength": 14,
-            "minLength": 14,
-            "pattern": "^env-([0-9A-Za-z]{10}$)",
-            "type": "string",
-        },
-        "PathResourceToId": {"type": "string"},
-        "RouteIdentifier": {
-            "maxLength": 14,
-            "minLength": 14,
-            "pattern": "^rte-([0-9A-Za-z]{10}$)",
-            "type": "string",
-        },
-        "RouteType": {"$ref": "#/definitions/RouteType"},
-        "ServiceIdentifier": {
-            "maxLength": 14,
-            "minLength": 14,
-            "pattern": "^svc-([0-9A-Za-z]{10}$)",
-            "type": "string",
-        },
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array"},
-        "UriPathRoute": {"$ref": "#/definitions/UriPathRouteInput"},
-    },
-    "required": [
-        "EnvironmentIdentifier",
-        "ApplicationIdentifier",
-        "ServiceIdentifier",
-        "RouteType",
-    ],
-}
-
 
 class Route(_Resource):
     """AWS::RefactorSpaces::Route: Definition of AWS::RefactorSpaces::Route Resource Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: EnvironmentIdentifier, ApplicationIdentifier, RouteIdentifier (composite: the values
+    joined by '|').
+    Replaced when any of these change (create-only): ApplicationIdentifier, EnvironmentIdentifier,
+    RouteType, ServiceIdentifier, UriPathRoute.SourcePath, UriPathRoute.Methods,
+    UriPathRoute.IncludeChildPaths, UriPathRoute.AppendSourcePath.
+    Write-only (sent to AWS, never read back): RouteType, ServiceIdentifier, DefaultRoute,
+    UriPathRoute.
+    Read-only attributes (known once deployed): Arn, PathResourceToId, RouteIdentifier.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-refactorspaces-route.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
     props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "RouteProps")
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "RouteAttributes")
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "route.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Pattern:
+    ^arn:(aws[a-zA-Z-]*)?:refactor-spaces:[a-zA-Z0-9\\-]+:\\w{12}:[a-zA-Z_0-9+=,.@\\-_/]+$ Length:
+    20 to 2048 characters."""
     PathResourceToId: str
+    """Type: str."""
     RouteIdentifier: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Pattern: ^rte-([0-9A-Za-z]{10}$) Length: exactly 14 characters."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ApplicationIdentifier: str
     DefaultRoute: DefaultRouteInputDict
     EnvironmentIdentifier: str
@@ -238,27 +165,42 @@ class Route(_Resource):
     Tags: list[TagDict]
     UriPathRoute: UriPathRouteInputDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ApplicationIdentifier: str,
+        EnvironmentIdentifier: str,
+        RouteType: Literal["DEFAULT", "URI_PATH"],
+        ServiceIdentifier: str,
+        DefaultRoute: DefaultRouteInput | DefaultRouteInputDict | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        UriPathRoute: UriPathRouteInput | UriPathRouteInputDict | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::RefactorSpaces::Route; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ApplicationIdentifier: str,
-            EnvironmentIdentifier: str,
-            RouteType: Literal["DEFAULT", "URI_PATH"],
-            ServiceIdentifier: str,
-            DefaultRoute: DefaultRouteInput | DefaultRouteInputDict | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            UriPathRoute: UriPathRouteInput | UriPathRouteInputDict | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::RefactorSpaces::Route; `await` it inside an App to deploy it.
-
-            Tags: Metadata that you can assign to help organize the frameworks that you create.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ApplicationIdentifier: Pattern: ^app-([0-9A-Za-z]{10}$) Length: exactly 14 characters.
+                Create-only: changing it replaces the resource. Required.
+            EnvironmentIdentifier: Pattern: ^env-([0-9A-Za-z]{10}$) Length: exactly 14 characters.
+                Create-only: changing it replaces the resource. Required.
+            RouteType: Allowed values: 'DEFAULT', 'URI_PATH'. Create-only: changing it replaces the
+                resource. Write-only: sent to AWS, never read back. Required.
+            ServiceIdentifier: Pattern: ^svc-([0-9A-Za-z]{10}$) Length: exactly 14 characters.
+                Create-only: changing it replaces the resource. Write-only: sent to AWS, never read
+                back. Required.
+            DefaultRoute: Type: DefaultRouteInputDict. Write-only: sent to AWS, never read back.
+            Tags: Metadata that you can assign to help organize the frameworks that you create. Each
+                tag is a key-value pair.
+            UriPathRoute: Type: UriPathRouteInputDict. Write-only: sent to AWS, never read back.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,37 +63,41 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-LambdaEndpointInputDict = TypedDict(
-    "LambdaEndpointInputDict",
-    {
-        "Arn": "Required[str]",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class LambdaEndpointInputDict(TypedDict, total=False):
+    """LambdaEndpointInput as a plain dict."""
 
-UrlEndpointInputDict = TypedDict(
-    "UrlEndpointInputDict",
-    {
-        "HealthUrl": "str",
-        "Url": "Required[str]",
-    },
-    total=False,
-)
+    Arn: Required[str]
+    """Pattern:
+    ^arn:(aws[a-zA-Z-]*)?:lambda:[a-z]{2}((-gov)|(-iso(b?)))?-[a-z]+-\\d{1}:\\d{12}:function:[a-zA-Z0-9-_]+(:(\\$LATEST|[a-zA-Z0-9-_]+))?$
+    Length: 1 to 2048 characters."""
 
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A label for tagging Environment resource"""
+
+    Key: Required[str]
+    """A string used to identify this tag"""
+    Value: Required[str]
+    """A string containing the value for the tag"""
+
+
+class UrlEndpointInputDict(TypedDict, total=False):
+    """UrlEndpointInput as a plain dict."""
+
+    HealthUrl: str
+    """Pattern: ^https?://[-a-zA-Z0-9+\\x38@#/%?=~_|!:,.;]*[-a-zA-Z0-9+\\x38@#/%=~_|]$ Length: 1 to
+    2048 characters."""
+    Url: Required[str]
+    """Pattern: ^https?://[-a-zA-Z0-9+\\x38@#/%?=~_|!:,.;]*[-a-zA-Z0-9+\\x38@#/%=~_|]$ Length: 1 to
+    2048 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::RefactorSpaces::Service",
     schema_file="aws-refactorspaces-service.json",
     primary_identifier=("/EnvironmentIdentifier", "/ApplicationIdentifier", "/ServiceIdentifier"),
-    additional_identifiers=(),
     read_only=("/ServiceIdentifier", "/Arn"),
     create_only=(
         "/Description",
@@ -109,12 +117,9 @@ METADATA = _TypeMetadata(
         "/UrlEndpoint",
         "/VpcId",
     ),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("EnvironmentIdentifier", "ApplicationIdentifier", "EndpointType", "Name"),
     list_required=("EnvironmentIdentifier", "ApplicationIdentifier"),
-    tagging=None,
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -123,114 +128,20 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "LambdaEndpointInput": {
-            "additionalProperties": False,
-            "properties": {
-                "Arn": {
-                    "maxLength": 2048,
-                    "minLength": 1,
-                    "pattern": "^arn:(aws[a-zA-Z-]*)?:lambda:[a-z]{2}((-gov)|(-iso(b?)))?-[a-z]+-\\d{1}:\\d{12}:function:[a-zA-Z0-9-_]+(:(\\$LATEST|[a-zA-Z0-9-_]+))?$",
-                    "type": "string",
-                }
-            },
-            "required": ["Arn"],
-            "type": "object",
-        },
-        "ServiceEndpointType": {"enum": ["LAMBDA", "URL"], "type": "string"},
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^(?!aws:).+",
-                    "type": "string",
-                },
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "UrlEndpointInput": {
-            "additionalProperties": False,
-            "properties": {
-                "HealthUrl": {
-                    "maxLength": 2048,
-                    "minLength": 1,
-                    "pattern": "^https?://[-a-zA-Z0-9+\\x38@#/%?=~_|!:,.;]*[-a-zA-Z0-9+\\x38@#/%=~_|]$",
-                    "type": "string",
-                },
-                "Url": {
-                    "maxLength": 2048,
-                    "minLength": 1,
-                    "pattern": "^https?://[-a-zA-Z0-9+\\x38@#/%?=~_|!:,.;]*[-a-zA-Z0-9+\\x38@#/%=~_|]$",
-                    "type": "string",
-                },
-            },
-            "required": ["Url"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "ApplicationIdentifier": {
-            "maxLength": 14,
-            "minLength": 14,
-            "pattern": "^app-([0-9A-Za-z]{10}$)",
-            "type": "string",
-        },
-        "Arn": {
-            "maxLength": 2048,
-            "minLength": 20,
-            "pattern": "^arn:(aws[a-zA-Z-]*)?:refactor-spaces:[a-zA-Z0-9\\-]+:\\w{12}:[a-zA-Z_0-9+=,.@\\-_/]+$",
-            "type": "string",
-        },
-        "Description": {
-            "maxLength": 256,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9-_\\s\\.\\!\\*\\#\\@\\']+$",
-            "type": "string",
-        },
-        "EndpointType": {"$ref": "#/definitions/ServiceEndpointType"},
-        "EnvironmentIdentifier": {
-            "maxLength": 14,
-            "minLength": 14,
-            "pattern": "^env-([0-9A-Za-z]{10}$)",
-            "type": "string",
-        },
-        "LambdaEndpoint": {"$ref": "#/definitions/LambdaEndpointInput"},
-        "Name": {
-            "maxLength": 63,
-            "minLength": 3,
-            "pattern": "^(?!svc-)[a-zA-Z0-9]+[a-zA-Z0-9-_ ]+$",
-            "type": "string",
-        },
-        "ServiceIdentifier": {
-            "maxLength": 14,
-            "minLength": 14,
-            "pattern": "^svc-([0-9A-Za-z]{10}$)",
-            "type": "string",
-        },
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array"},
-        "UrlEndpoint": {"$ref": "#/definitions/UrlEndpointInput"},
-        "VpcId": {
-            "maxLength": 21,
-            "minLength": 12,
-            "pattern": "^vpc-[-a-f0-9]{8}([-a-f0-9]{9})?$",
-            "type": "string",
-        },
-    },
-    "required": ["EnvironmentIdentifier", "ApplicationIdentifier", "EndpointType", "Name"],
-}
-
 
 class Service(_Resource):
     """AWS::RefactorSpaces::Service: Definition of AWS::RefactorSpaces::Service Resource Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: EnvironmentIdentifier, ApplicationIdentifier, ServiceIdentifier (composite: the
+    values joined by '|').
+    Replaced when any of these change (create-only): Description, EndpointType,
+    EnvironmentIdentifier, ApplicationIdentifier, LambdaEndpoint, Name, UrlEndpoint, VpcId.
+    Write-only (sent to AWS, never read back): Description, EndpointType, LambdaEndpoint, Name,
+    UrlEndpoint, VpcId.
+    Read-only attributes (known once deployed): Arn, ServiceIdentifier.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-refactorspaces-service.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -238,12 +149,17 @@ class Service(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ServiceAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "service.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Pattern:
+    ^arn:(aws[a-zA-Z-]*)?:refactor-spaces:[a-zA-Z0-9\\-]+:\\w{12}:[a-zA-Z_0-9+=,.@\\-_/]+$ Length:
+    20 to 2048 characters."""
     ServiceIdentifier: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Pattern: ^svc-([0-9A-Za-z]{10}$) Length: exactly 14 characters."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ApplicationIdentifier: str
     Description: str
     EndpointType: Literal["LAMBDA", "URL"]
@@ -254,29 +170,52 @@ class Service(_Resource):
     UrlEndpoint: UrlEndpointInputDict
     VpcId: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ApplicationIdentifier: str,
+        EndpointType: Literal["LAMBDA", "URL"],
+        EnvironmentIdentifier: str,
+        Name: str,
+        Description: str | None = None,
+        LambdaEndpoint: LambdaEndpointInput | LambdaEndpointInputDict | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        UrlEndpoint: UrlEndpointInput | UrlEndpointInputDict | None = None,
+        VpcId: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::RefactorSpaces::Service; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ApplicationIdentifier: str,
-            EndpointType: Literal["LAMBDA", "URL"],
-            EnvironmentIdentifier: str,
-            Name: str,
-            Description: str | None = None,
-            LambdaEndpoint: LambdaEndpointInput | LambdaEndpointInputDict | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            UrlEndpoint: UrlEndpointInput | UrlEndpointInputDict | None = None,
-            VpcId: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::RefactorSpaces::Service; `await` it inside an App to deploy it.
-
-            Tags: Metadata that you can assign to help organize the frameworks that you create.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ApplicationIdentifier: Pattern: ^app-([0-9A-Za-z]{10}$) Length: exactly 14 characters.
+                Create-only: changing it replaces the resource. Required.
+            EndpointType: Allowed values: 'LAMBDA', 'URL'. Create-only: changing it replaces the
+                resource. Write-only: sent to AWS, never read back. Required.
+            EnvironmentIdentifier: Pattern: ^env-([0-9A-Za-z]{10}$) Length: exactly 14 characters.
+                Create-only: changing it replaces the resource. Required.
+            Name: Pattern: ^(?!svc-)[a-zA-Z0-9]+[a-zA-Z0-9-_ ]+$ Length: 3 to 63 characters.
+                Create-only: changing it replaces the resource. Write-only: sent to AWS, never read
+                back. Required.
+            Description: Pattern: ^[a-zA-Z0-9-_\\s\\.\\!\\*\\#\\@\\']+$ Length: 1 to 256 characters.
+                Create-only: changing it replaces the resource. Write-only: sent to AWS, never read
+                back.
+            LambdaEndpoint: Type: LambdaEndpointInputDict. Create-only: changing it replaces the
+                resource. Write-only: sent to AWS, never read back.
+            Tags: Metadata that you can assign to help organize the frameworks that you create. Each
+                tag is a key-value pair.
+            UrlEndpoint: Type: UrlEndpointInputDict. Create-only: changing it replaces the resource.
+                Write-only: sent to AWS, never read back.
+            VpcId: Pattern: ^vpc-[-a-f0-9]{8}([-a-f0-9]{9})?$ Length: 12 to 21 characters.
+                Create-only: changing it replaces the resource. Write-only: sent to AWS, never read
+                back.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -7,10 +7,10 @@ Imported on first use by dataset.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "DatasetAttributes",
@@ -20,18 +20,43 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key name of the tag.")]
+    Value: Annotated[str, Field(description="The value for the tag.")]
 
 
 class DatasetAttributes(DeferredModel):
-    DatasetArn: str | None = None
+    """
+    The read-only attributes of a AWS::Rekognition::Dataset, set by AWS.
+    """
+
+    DatasetArn: Annotated[str | None, Field(description="The ARN of the dataset.")] = None
 
 
 class DatasetProps(DeferredModel):
-    DatasetType: Literal["TRAIN", "TEST"]
-    ProjectArn: str | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Rekognition::Dataset.
+    """
+
+    DatasetType: Annotated[
+        Literal["TRAIN", "TEST"],
+        Field(
+            description="The type of the dataset. Specify TRAIN to create a training dataset. Specify TEST to create a test dataset. Create-only: changing it replaces the resource."
+        ),
+    ]
+    ProjectArn: Annotated[
+        str | None,
+        Field(
+            description="The ARN of the project to which the dataset belongs. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None

@@ -7,9 +7,10 @@ Imported on first use by stream_processor.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "BoundingBox",
@@ -28,100 +29,252 @@ __all__ = [
 
 
 class BoundingBox(DeferredModel):
+    """
+    A bounding box denoting a region of interest in the frame to be analyzed.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Height: float
-    Left: float
-    Top: float
-    Width: float
+    Height: Annotated[float, Field(description="Range: 0 to 100 (inclusive).")]
+    Left: Annotated[float, Field(description="Range: 0 to 100 (inclusive).")]
+    Top: Annotated[float, Field(description="Range: 0 to 100 (inclusive).")]
+    Width: Annotated[float, Field(description="Range: 0 to 100 (inclusive).")]
 
 
 class Point(DeferredModel):
+    """
+    An (X, Y) cartesian coordinate denoting a point on the frame
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    X: float
-    Y: float
+    X: Annotated[float, Field(description="The X coordinate of the point.")]
+    Y: Annotated[float, Field(description="The Y coordinate of the point.")]
 
 
 class StreamProcessorConnectedHomeSettings(DeferredModel):
+    """
+    Connected home settings to use on a streaming video. Note that either ConnectedHomeSettings or FaceSearchSettings should be set. Not both
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Labels: list[str]
-    MinConfidence: float | None = None
+    Labels: Annotated[
+        list[str],
+        Field(
+            description="List of labels that need to be detected in the video stream. Current supported values are PERSON, PET, PACKAGE, ALL."
+        ),
+    ]
+    MinConfidence: Annotated[
+        float | None,
+        Field(
+            description="Minimum object class match confidence score that must be met to return a result for a recognized object."
+        ),
+    ] = None
 
 
 class StreamProcessorDataSharingPreference(DeferredModel):
+    """
+    Indicates whether Rekognition is allowed to store the video stream data for model-training.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    OptIn: bool
+    OptIn: Annotated[bool, Field(description="Flag to enable data-sharing")]
 
 
 class StreamProcessorFaceSearchSettings(DeferredModel):
+    """
+    Face search settings to use on a streaming video. Note that either FaceSearchSettings or ConnectedHomeSettings should be set. Not both
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CollectionId: str
-    FaceMatchThreshold: float | None = None
+    CollectionId: Annotated[
+        str,
+        Field(
+            description="The ID of a collection that contains faces that you want to search for."
+        ),
+    ]
+    FaceMatchThreshold: Annotated[
+        float | None,
+        Field(
+            description="Minimum face match confidence score percentage that must be met to return a result for a recognized face. The default is 80. 0 is the lowest confidence. 100 is the highest confidence. Values between 0 and 100 are accepted."
+        ),
+    ] = None
 
 
 class StreamProcessorKinesisDataStream(DeferredModel):
+    """
+    The Amazon Kinesis Data Stream stream to which the Amazon Rekognition stream processor streams the analysis results, as part of face search feature.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Arn: str
+    Arn: Annotated[str, Field(description="ARN of the Kinesis Data Stream stream.")]
 
 
 class StreamProcessorKinesisVideoStream(DeferredModel):
+    """
+    The Kinesis Video Stream that streams the source video.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Arn: str
+    Arn: Annotated[
+        str, Field(description="ARN of the Kinesis Video Stream that streams the source video.")
+    ]
 
 
 class StreamProcessorNotificationChannel(DeferredModel):
+    """
+    The ARN of the SNS notification channel where events of interests are published, as part of connected home feature.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Arn: str
+    Arn: Annotated[str, Field(description="ARN of the SNS topic.")]
 
 
 class StreamProcessorS3Destination(DeferredModel):
+    """
+    The S3 location in customer's account where inference output & artifacts are stored, as part of connected home feature.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    BucketName: str
-    ObjectKeyPrefix: str | None = None
+    BucketName: Annotated[str, Field(description="Name of the S3 bucket.")]
+    ObjectKeyPrefix: Annotated[
+        str | None,
+        Field(
+            description="The object key prefix path where the results will be stored. Default is no prefix path"
+        ),
+    ] = None
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class StreamProcessorAttributes(DeferredModel):
-    Arn: str | None = None
-    Status: str | None = None
-    StatusMessage: str | None = None
+    """
+    The read-only attributes of a AWS::Rekognition::StreamProcessor, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="The ARN of the stream processor")] = None
+    Status: Annotated[str | None, Field(description="Current status of the stream processor.")] = (
+        None
+    )
+    StatusMessage: Annotated[
+        str | None, Field(description="Detailed status message about the stream processor.")
+    ] = None
 
 
 class StreamProcessorProps(DeferredModel):
-    BoundingBoxRegionsOfInterest: list[BoundingBox] | None = None
-    ConnectedHomeSettings: StreamProcessorConnectedHomeSettings | None = None
-    DataSharingPreference: StreamProcessorDataSharingPreference | None = None
-    FaceSearchSettings: StreamProcessorFaceSearchSettings | None = None
-    KinesisDataStream: StreamProcessorKinesisDataStream | None = None
-    KinesisVideoStream: StreamProcessorKinesisVideoStream
-    KmsKeyId: str | None = None
-    Name: str | None = None
-    NotificationChannel: StreamProcessorNotificationChannel | None = None
-    PolygonRegionsOfInterest: list[list[Point]] | None = None
-    RoleArn: str
-    S3Destination: StreamProcessorS3Destination | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Rekognition::StreamProcessor.
+    """
+
+    BoundingBoxRegionsOfInterest: Annotated[
+        list[BoundingBox] | None,
+        Field(
+            description="The BoundingBoxRegionsOfInterest specifies an array of bounding boxes of interest in the video frames to analyze, as part of connected home feature. If an object is partially in a region of interest, Rekognition will tag it as detected if the overlap of the object with the region-of-interest is greater than 20%. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    ConnectedHomeSettings: Annotated[
+        StreamProcessorConnectedHomeSettings | None,
+        Field(
+            description="Connected home settings to use on a streaming video. Note that either ConnectedHomeSettings or FaceSearchSettings should be set. Not both Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    DataSharingPreference: Annotated[
+        StreamProcessorDataSharingPreference | None,
+        Field(
+            description="Indicates whether Rekognition is allowed to store the video stream data for model-training. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    FaceSearchSettings: Annotated[
+        StreamProcessorFaceSearchSettings | None,
+        Field(
+            description="Face search settings to use on a streaming video. Note that either FaceSearchSettings or ConnectedHomeSettings should be set. Not both Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    KinesisDataStream: Annotated[
+        StreamProcessorKinesisDataStream | None,
+        Field(
+            description="The Amazon Kinesis Data Stream stream to which the Amazon Rekognition stream processor streams the analysis results, as part of face search feature. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    KinesisVideoStream: Annotated[
+        StreamProcessorKinesisVideoStream,
+        Field(
+            description="The Kinesis Video Stream that streams the source video. Create-only: changing it replaces the resource."
+        ),
+    ]
+    KmsKeyId: Annotated[
+        str | None,
+        Field(
+            description="The KMS key that is used by Rekognition to encrypt any intermediate customer metadata and store in the customer's S3 bucket. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Name: Annotated[
+        str | None,
+        Field(
+            description="Name of the stream processor. It's an identifier you assign to the stream processor. You can use it to manage the stream processor. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    NotificationChannel: Annotated[
+        StreamProcessorNotificationChannel | None,
+        Field(
+            description="The ARN of the SNS notification channel where events of interests are published, as part of connected home feature. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    PolygonRegionsOfInterest: Annotated[
+        list[list[Point]] | None,
+        Field(
+            description="The PolygonRegionsOfInterest specifies a set of polygon areas of interest in the video frames to analyze, as part of connected home feature. Each polygon is in turn, an ordered list of Point Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    RoleArn: Annotated[
+        str,
+        Field(
+            description="ARN of the IAM role that allows access to the stream processor, and provides Rekognition read permissions for KVS stream and write permissions to S3 bucket and SNS topic. Create-only: changing it replaces the resource."
+        ),
+    ]
+    S3Destination: Annotated[
+        StreamProcessorS3Destination | None,
+        Field(
+            description="The S3 location in customer's account where inference output & artifacts are stored, as part of connected home feature. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,34 +55,28 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag."""
+    Value: Required[str]
+    """The value for the tag."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Rekognition::Dataset",
     schema_file="aws-rekognition-dataset.json",
     primary_identifier=("/DatasetArn",),
-    additional_identifiers=(),
     read_only=("/DatasetArn",),
     create_only=("/DatasetType", "/ProjectArn"),
     write_only=("/ProjectArn",),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("DatasetType",),
     list_required=("ProjectArn",),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -88,59 +86,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^(?!aws:)[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "DatasetArn": {
-            "maxLength": 2048,
-            "minLength": 20,
-            "pattern": "^(^arn:[a-z\\d-]+:rekognition:[a-z\\d-]+:\\d{12}:project\\/[a-zA-Z0-9_.\\-]{1,255}\\/dataset\\/(train|test)\\/[0-9]+$)$",
-            "type": "string",
-        },
-        "DatasetType": {"enum": ["TRAIN", "TEST"], "type": "string"},
-        "ProjectArn": {
-            "maxLength": 2048,
-            "minLength": 20,
-            "pattern": "^(^arn:[a-z\\d-]+:rekognition:[a-z\\d-]+:\\d{12}:project\\/[a-zA-Z0-9_.\\-]{1,255}\\/[0-9]+$)$",
-            "type": "string",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 200,
-            "type": "array",
-            "uniqueItems": True,
-        },
-    },
-    "required": ["DatasetType"],
-}
-
 
 class Dataset(_Resource):
-    """AWS::Rekognition::Dataset: The AWS::Rekognition::Dataset type creates an Amazon Rekognition Custom Labels dataset.
+    """AWS::Rekognition::Dataset: The AWS::Rekognition::Dataset type creates an Amazon Rekognition
+    Custom Labels dataset.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: DatasetArn.
+    Replaced when any of these change (create-only): DatasetType, ProjectArn.
+    Write-only (sent to AWS, never read back): ProjectArn.
+    Read-only attributes (known once deployed): DatasetArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-rekognition-dataset.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -148,34 +105,42 @@ class Dataset(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "DatasetAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "dataset.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     DatasetArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The ARN of the dataset."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     DatasetType: Literal["TRAIN", "TEST"]
     ProjectArn: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        DatasetType: Literal["TRAIN", "TEST"],
+        ProjectArn: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Rekognition::Dataset; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            DatasetType: Literal["TRAIN", "TEST"],
-            ProjectArn: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Rekognition::Dataset; `await` it inside an App to deploy it.
-
-            DatasetType: The type of the dataset.
-            ProjectArn: The ARN of the project to which the dataset belongs.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            DatasetType: The type of the dataset. Specify TRAIN to create a training dataset.
+                Specify TEST to create a test dataset. Create-only: changing it replaces the
+                resource. Required.
+            ProjectArn: The ARN of the project to which the dataset belongs. Create-only: changing
+                it replaces the resource. Write-only: sent to AWS, never read back.
             Tags: An array of key-value pairs to apply to this resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

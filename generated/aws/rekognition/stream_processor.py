@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -87,99 +91,116 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-BoundingBoxDict = TypedDict(
-    "BoundingBoxDict",
-    {
-        "Height": "Required[float]",
-        "Left": "Required[float]",
-        "Top": "Required[float]",
-        "Width": "Required[float]",
-    },
-    total=False,
-)
 
-PointDict = TypedDict(
-    "PointDict",
-    {
-        "X": "Required[float]",
-        "Y": "Required[float]",
-    },
-    total=False,
-)
+class BoundingBoxDict(TypedDict, total=False):
+    """BoundingBox as a plain dict: A bounding box denoting a region of interest in the frame to be
+    analyzed."""
 
-StreamProcessorConnectedHomeSettingsDict = TypedDict(
-    "StreamProcessorConnectedHomeSettingsDict",
-    {
-        "Labels": "Required[list[str]]",
-        "MinConfidence": "float",
-    },
-    total=False,
-)
+    Height: Required[float]
+    """Range: 0 to 100 (inclusive)."""
+    Left: Required[float]
+    """Range: 0 to 100 (inclusive)."""
+    Top: Required[float]
+    """Range: 0 to 100 (inclusive)."""
+    Width: Required[float]
+    """Range: 0 to 100 (inclusive)."""
 
-StreamProcessorDataSharingPreferenceDict = TypedDict(
-    "StreamProcessorDataSharingPreferenceDict",
-    {
-        "OptIn": "Required[bool]",
-    },
-    total=False,
-)
 
-StreamProcessorFaceSearchSettingsDict = TypedDict(
-    "StreamProcessorFaceSearchSettingsDict",
-    {
-        "CollectionId": "Required[str]",
-        "FaceMatchThreshold": "float",
-    },
-    total=False,
-)
+class PointDict(TypedDict, total=False):
+    """Point as a plain dict: An (X, Y) cartesian coordinate denoting a point on the frame"""
 
-StreamProcessorKinesisDataStreamDict = TypedDict(
-    "StreamProcessorKinesisDataStreamDict",
-    {
-        "Arn": "Required[str]",
-    },
-    total=False,
-)
+    X: Required[float]
+    """The X coordinate of the point."""
+    Y: Required[float]
+    """The Y coordinate of the point."""
 
-StreamProcessorKinesisVideoStreamDict = TypedDict(
-    "StreamProcessorKinesisVideoStreamDict",
-    {
-        "Arn": "Required[str]",
-    },
-    total=False,
-)
 
-StreamProcessorNotificationChannelDict = TypedDict(
-    "StreamProcessorNotificationChannelDict",
-    {
-        "Arn": "Required[str]",
-    },
-    total=False,
-)
+class StreamProcessorConnectedHomeSettingsDict(TypedDict, total=False):
+    """StreamProcessorConnectedHomeSettings as a plain dict: Connected home settings to use on a
+    streaming video. Note that either ConnectedHomeSettings or FaceSearchSettings should be set. Not
+    both"""
 
-StreamProcessorS3DestinationDict = TypedDict(
-    "StreamProcessorS3DestinationDict",
-    {
-        "BucketName": "Required[str]",
-        "ObjectKeyPrefix": "str",
-    },
-    total=False,
-)
+    Labels: Required[list[str]]
+    """List of labels that need to be detected in the video stream. Current supported values are
+    PERSON, PET, PACKAGE, ALL."""
+    MinConfidence: float
+    """Minimum object class match confidence score that must be met to return a result for a
+    recognized object."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class StreamProcessorDataSharingPreferenceDict(TypedDict, total=False):
+    """StreamProcessorDataSharingPreference as a plain dict: Indicates whether Rekognition is
+    allowed to store the video stream data for model-training."""
+
+    OptIn: Required[bool]
+    """Flag to enable data-sharing"""
+
+
+class StreamProcessorFaceSearchSettingsDict(TypedDict, total=False):
+    """StreamProcessorFaceSearchSettings as a plain dict: Face search settings to use on a streaming
+    video. Note that either FaceSearchSettings or ConnectedHomeSettings should be set. Not both"""
+
+    CollectionId: Required[str]
+    """The ID of a collection that contains faces that you want to search for."""
+    FaceMatchThreshold: float
+    """Minimum face match confidence score percentage that must be met to return a result for a
+    recognized face. The default is 80. 0 is the lowest confidence. 100 is the highest confidence.
+    Values between 0 and 100 are accepted."""
+
+
+class StreamProcessorKinesisDataStreamDict(TypedDict, total=False):
+    """StreamProcessorKinesisDataStream as a plain dict: The Amazon Kinesis Data Stream stream to
+    which the Amazon Rekognition stream processor streams the analysis results, as part of face
+    search feature."""
+
+    Arn: Required[str]
+    """ARN of the Kinesis Data Stream stream."""
+
+
+class StreamProcessorKinesisVideoStreamDict(TypedDict, total=False):
+    """StreamProcessorKinesisVideoStream as a plain dict: The Kinesis Video Stream that streams the
+    source video."""
+
+    Arn: Required[str]
+    """ARN of the Kinesis Video Stream that streams the source video."""
+
+
+class StreamProcessorNotificationChannelDict(TypedDict, total=False):
+    """StreamProcessorNotificationChannel as a plain dict: The ARN of the SNS notification channel
+    where events of interests are published, as part of connected home feature."""
+
+    Arn: Required[str]
+    """ARN of the SNS topic."""
+
+
+class StreamProcessorS3DestinationDict(TypedDict, total=False):
+    """StreamProcessorS3Destination as a plain dict: The S3 location in customer's account where
+    inference output & artifacts are stored, as part of connected home feature."""
+
+    BucketName: Required[str]
+    """Name of the S3 bucket."""
+    ObjectKeyPrefix: str
+    """The object key prefix path where the results will be stored. Default is no prefix path"""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Rekognition::StreamProcessor",
     schema_file="aws-rekognition-streamprocessor.json",
     primary_identifier=("/Name",),
-    additional_identifiers=(),
     read_only=("/Arn", "/Status", "/StatusMessage"),
     create_only=(
         "/Name",
@@ -195,8 +216,6 @@ METADATA = _TypeMetadata(
         "/PolygonRegionsOfInterest",
         "/DataSharingPreference",
     ),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=(
         "/BoundingBoxRegionsOfInterest",
         "/ConnectedHomeSettings/Labels",
@@ -204,13 +223,7 @@ METADATA = _TypeMetadata(
         "/Tags",
     ),
     required=("RoleArn", "KinesisVideoStream"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
+    tagging=_Tagging(),
     replacement_strategy="delete_then_create",
     replacement_strategy_stated=True,
     handlers={
@@ -222,188 +235,20 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Arn": {"maxLength": 2048, "type": "string"},
-        "BoundingBox": {
-            "additionalProperties": False,
-            "properties": {
-                "Height": {"maximum": 100, "minimum": 0, "type": "number"},
-                "Left": {"maximum": 100, "minimum": 0, "type": "number"},
-                "Top": {"maximum": 100, "minimum": 0, "type": "number"},
-                "Width": {"maximum": 100, "minimum": 0, "type": "number"},
-            },
-            "required": ["Height", "Width", "Left", "Top"],
-            "type": "object",
-        },
-        "ConnectedHomeSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "Labels": {"$ref": "#/definitions/Labels"},
-                "MinConfidence": {"maximum": 100, "minimum": 0, "type": "number"},
-            },
-            "required": ["Labels"],
-            "type": "object",
-        },
-        "DataSharingPreference": {
-            "additionalProperties": False,
-            "properties": {"OptIn": {"type": "boolean"}},
-            "required": ["OptIn"],
-            "type": "object",
-        },
-        "FaceSearchSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "CollectionId": {
-                    "maxLength": 255,
-                    "pattern": "\\A[a-zA-Z0-9_\\.\\-]+$",
-                    "type": "string",
-                },
-                "FaceMatchThreshold": {"maximum": 100, "minimum": 0, "type": "number"},
-            },
-            "required": ["CollectionId"],
-            "type": "object",
-        },
-        "KinesisDataStream": {
-            "additionalProperties": False,
-            "properties": {
-                "Arn": {
-                    "maxLength": 2048,
-                    "pattern": "(^arn:([a-z\\d-]+):kinesis:([a-z\\d-]+):\\d{12}:.+$)",
-                    "type": "string",
-                }
-            },
-            "required": ["Arn"],
-            "type": "object",
-        },
-        "KinesisVideoStream": {
-            "additionalProperties": False,
-            "properties": {
-                "Arn": {
-                    "maxLength": 2048,
-                    "pattern": "(^arn:([a-z\\d-]+):kinesisvideo:([a-z\\d-]+):\\d{12}:.+$)",
-                    "type": "string",
-                }
-            },
-            "required": ["Arn"],
-            "type": "object",
-        },
-        "Labels": {
-            "items": {"maxLength": 128, "minLength": 1, "type": "string"},
-            "minItems": 1,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "NotificationChannel": {
-            "additionalProperties": False,
-            "properties": {"Arn": {"maxLength": 2048, "type": "string"}},
-            "required": ["Arn"],
-            "type": "object",
-        },
-        "Point": {
-            "additionalProperties": False,
-            "properties": {"X": {"type": "number"}, "Y": {"type": "number"}},
-            "required": ["X", "Y"],
-            "type": "object",
-        },
-        "Polygon": {
-            "items": {"$ref": "#/definitions/Point"},
-            "minItems": 3,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "S3Destination": {
-            "additionalProperties": False,
-            "properties": {
-                "BucketName": {"maxLength": 63, "type": "string"},
-                "ObjectKeyPrefix": {"maxLength": 256, "type": "string"},
-            },
-            "required": ["BucketName"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "\\A(?!aws:)[a-zA-Z0-9+\\-=\\._\\:\\/@]+$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "\\A[a-zA-Z0-9+\\-=\\._\\:\\/@]+$",
-                    "type": "string",
-                },
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "oneOf": [
-        {"required": ["ConnectedHomeSettings", "S3Destination", "NotificationChannel"]},
-        {"required": ["FaceSearchSettings", "KinesisDataStream"]},
-    ],
-    "properties": {
-        "Arn": {"$ref": "#/definitions/Arn"},
-        "BoundingBoxRegionsOfInterest": {
-            "items": {"$ref": "#/definitions/BoundingBox"},
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "ConnectedHomeSettings": {"$ref": "#/definitions/ConnectedHomeSettings"},
-        "DataSharingPreference": {"$ref": "#/definitions/DataSharingPreference"},
-        "FaceSearchSettings": {"$ref": "#/definitions/FaceSearchSettings"},
-        "KinesisDataStream": {"$ref": "#/definitions/KinesisDataStream"},
-        "KinesisVideoStream": {"$ref": "#/definitions/KinesisVideoStream"},
-        "KmsKeyId": {
-            "anyOf": [{}, {}, {}],
-            "maxLength": 2048,
-            "minLength": 1,
-            "pattern": "^[A-Za-z0-9][A-Za-z0-9:_/+=,@.-]{0,2048}$",
-            "type": "string",
-        },
-        "Name": {
-            "maxLength": 128,
-            "minLength": 1,
-            "pattern": "[a-zA-Z0-9_.\\-]+",
-            "type": "string",
-        },
-        "NotificationChannel": {"$ref": "#/definitions/NotificationChannel"},
-        "PolygonRegionsOfInterest": {
-            "items": {"$ref": "#/definitions/Polygon"},
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "RoleArn": {
-            "maxLength": 2048,
-            "pattern": "arn:aws(-[\\w]+)*:iam::[0-9]{12}:role/.*",
-            "type": "string",
-        },
-        "S3Destination": {"$ref": "#/definitions/S3Destination"},
-        "Status": {"type": "string"},
-        "StatusMessage": {"type": "string"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 200,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": True,
-        },
-    },
-    "required": ["RoleArn", "KinesisVideoStream"],
-}
-
 
 class StreamProcessor(_Resource):
-    """AWS::Rekognition::StreamProcessor: The AWS::Rekognition::StreamProcessor type is used to create an Amazon Rekognition StreamProcessor that you can use to analyze streaming videos.
+    """AWS::Rekognition::StreamProcessor: The AWS::Rekognition::StreamProcessor type is used to
+    create an Amazon Rekognition StreamProcessor that you can use to analyze streaming videos.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Name.
+    Replaced when any of these change (create-only): Name, KmsKeyId, RoleArn, KinesisVideoStream,
+    ConnectedHomeSettings, FaceSearchSettings, KinesisDataStream, S3Destination,
+    NotificationChannel, BoundingBoxRegionsOfInterest, PolygonRegionsOfInterest,
+    DataSharingPreference.
+    Read-only attributes (known once deployed): Arn, Status, StatusMessage.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-rekognition-streamprocessor.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -411,13 +256,17 @@ class StreamProcessor(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "StreamProcessorAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "stream_processor.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The ARN of the stream processor"""
     Status: str
+    """Current status of the stream processor."""
     StatusMessage: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Detailed status message about the stream processor."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     BoundingBoxRegionsOfInterest: list[BoundingBoxDict]
     ConnectedHomeSettings: StreamProcessorConnectedHomeSettingsDict
     DataSharingPreference: StreamProcessorDataSharingPreferenceDict
@@ -432,51 +281,86 @@ class StreamProcessor(_Resource):
     S3Destination: StreamProcessorS3DestinationDict
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        KinesisVideoStream: StreamProcessorKinesisVideoStream
+        | StreamProcessorKinesisVideoStreamDict,
+        RoleArn: str,
+        BoundingBoxRegionsOfInterest: list[BoundingBox | BoundingBoxDict] | None = None,
+        ConnectedHomeSettings: StreamProcessorConnectedHomeSettings
+        | StreamProcessorConnectedHomeSettingsDict
+        | None = None,
+        DataSharingPreference: StreamProcessorDataSharingPreference
+        | StreamProcessorDataSharingPreferenceDict
+        | None = None,
+        FaceSearchSettings: StreamProcessorFaceSearchSettings
+        | StreamProcessorFaceSearchSettingsDict
+        | None = None,
+        KinesisDataStream: StreamProcessorKinesisDataStream
+        | StreamProcessorKinesisDataStreamDict
+        | None = None,
+        KmsKeyId: str | None = None,
+        Name: str | None = None,
+        NotificationChannel: StreamProcessorNotificationChannel
+        | StreamProcessorNotificationChannelDict
+        | None = None,
+        PolygonRegionsOfInterest: list[list[Point | PointDict]] | None = None,
+        S3Destination: StreamProcessorS3Destination
+        | StreamProcessorS3DestinationDict
+        | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Rekognition::StreamProcessor; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            KinesisVideoStream: StreamProcessorKinesisVideoStream
-            | StreamProcessorKinesisVideoStreamDict,
-            RoleArn: str,
-            BoundingBoxRegionsOfInterest: list[BoundingBox | BoundingBoxDict] | None = None,
-            ConnectedHomeSettings: StreamProcessorConnectedHomeSettings
-            | StreamProcessorConnectedHomeSettingsDict
-            | None = None,
-            DataSharingPreference: StreamProcessorDataSharingPreference
-            | StreamProcessorDataSharingPreferenceDict
-            | None = None,
-            FaceSearchSettings: StreamProcessorFaceSearchSettings
-            | StreamProcessorFaceSearchSettingsDict
-            | None = None,
-            KinesisDataStream: StreamProcessorKinesisDataStream
-            | StreamProcessorKinesisDataStreamDict
-            | None = None,
-            KmsKeyId: str | None = None,
-            Name: str | None = None,
-            NotificationChannel: StreamProcessorNotificationChannel
-            | StreamProcessorNotificationChannelDict
-            | None = None,
-            PolygonRegionsOfInterest: list[list[Point | PointDict]] | None = None,
-            S3Destination: StreamProcessorS3Destination
-            | StreamProcessorS3DestinationDict
-            | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Rekognition::StreamProcessor; `await` it inside an App to deploy it.
-
-            BoundingBoxRegionsOfInterest: The BoundingBoxRegionsOfInterest specifies an array of bounding boxes of interest in the video frames to analyze, as part of connected home feature.
-            KmsKeyId: The KMS key that is used by Rekognition to encrypt any intermediate customer metadata and store in the customer's S3 bucket.
-            Name: Name of the stream processor.
-            PolygonRegionsOfInterest: The PolygonRegionsOfInterest specifies a set of polygon areas of interest in the video frames to analyze, as part of connected home feature.
-            RoleArn: ARN of the IAM role that allows access to the stream processor, and provides Rekognition read permissions for KVS stream and write permissions to S3 bucket and SNS topic.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            KinesisVideoStream: The Kinesis Video Stream that streams the source video. Create-only:
+                changing it replaces the resource. Required.
+            RoleArn: ARN of the IAM role that allows access to the stream processor, and provides
+                Rekognition read permissions for KVS stream and write permissions to S3 bucket and
+                SNS topic. Create-only: changing it replaces the resource. Required.
+            BoundingBoxRegionsOfInterest: The BoundingBoxRegionsOfInterest specifies an array of
+                bounding boxes of interest in the video frames to analyze, as part of connected home
+                feature. If an object is partially in a region of interest, Rekognition will tag it
+                as detected if the overlap of the object with the region-of-interest is greater than
+                20%. Create-only: changing it replaces the resource.
+            ConnectedHomeSettings: Connected home settings to use on a streaming video. Note that
+                either ConnectedHomeSettings or FaceSearchSettings should be set. Not both
+                Create-only: changing it replaces the resource.
+            DataSharingPreference: Indicates whether Rekognition is allowed to store the video
+                stream data for model-training. Create-only: changing it replaces the resource.
+            FaceSearchSettings: Face search settings to use on a streaming video. Note that either
+                FaceSearchSettings or ConnectedHomeSettings should be set. Not both Create-only:
+                changing it replaces the resource.
+            KinesisDataStream: The Amazon Kinesis Data Stream stream to which the Amazon Rekognition
+                stream processor streams the analysis results, as part of face search feature.
+                Create-only: changing it replaces the resource.
+            KmsKeyId: The KMS key that is used by Rekognition to encrypt any intermediate customer
+                metadata and store in the customer's S3 bucket. Create-only: changing it replaces
+                the resource.
+            Name: Name of the stream processor. It's an identifier you assign to the stream
+                processor. You can use it to manage the stream processor. Create-only: changing it
+                replaces the resource.
+            NotificationChannel: The ARN of the SNS notification channel where events of interests
+                are published, as part of connected home feature. Create-only: changing it replaces
+                the resource.
+            PolygonRegionsOfInterest: The PolygonRegionsOfInterest specifies a set of polygon areas
+                of interest in the video frames to analyze, as part of connected home feature. Each
+                polygon is in turn, an ordered list of Point Create-only: changing it replaces the
+                resource.
+            S3Destination: The S3 location in customer's account where inference output & artifacts
+                are stored, as part of connected home feature. Create-only: changing it replaces the
+                resource.
             Tags: An array of key-value pairs to apply to this resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -7,7 +7,7 @@ Imported on first use by app.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -23,57 +23,140 @@ __all__ = [
 
 
 class AppPermissionModel(DeferredModel):
+    """
+    Defines the roles and credentials that AWS Resilience Hub would use while creating the application, importing its resources, and running an assessment.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CrossAccountRoleArns: list[str] | None = None
-    InvokerRoleName: str | None = None
-    Type: Literal["LegacyIAMUser", "RoleBased"]
+    CrossAccountRoleArns: Annotated[
+        list[str] | None,
+        Field(
+            description="Defines a list of role Amazon Resource Names (ARNs) to be used in other accounts. These ARNs are used for querying purposes while importing resources and assessing your application."
+        ),
+    ] = None
+    InvokerRoleName: Annotated[
+        str | None,
+        Field(
+            description="Existing AWS IAM role name in the primary AWS account that will be assumed by AWS Resilience Hub Service Principle to obtain a read-only access to your application resources while running an assessment."
+        ),
+    ] = None
+    Type: Annotated[
+        Literal["LegacyIAMUser", "RoleBased"],
+        Field(
+            description="Defines how AWS Resilience Hub scans your resources. It can scan for the resources by using a pre-existing role in your AWS account, or by using the credentials of the current IAM user."
+        ),
+    ]
 
 
 class AppPhysicalResourceId(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AwsAccountId: str | None = None
-    AwsRegion: str | None = None
-    Identifier: str
-    Type: str
+    AwsAccountId: Annotated[str | None, Field(description="Pattern: ^[0-9]{12}$")] = None
+    AwsRegion: Annotated[
+        str | None,
+        Field(description="Pattern: ^[a-z]{2}-((iso[a-z]{0,1}-)|(gov-)){0,1}[a-z]+-[0-9]$"),
+    ] = None
+    Identifier: Annotated[str, Field(description="Length: 1 to 255 characters.")]
+    Type: Annotated[str, Field(description="Pattern: Arn|Native")]
 
 
 class EventSubscription(DeferredModel):
+    """
+    Indicates an event you would like to subscribe and get notification for.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EventType: Literal["ScheduledAssessmentFailure", "DriftDetected"]
-    Name: str
-    SnsTopicArn: str | None = None
+    EventType: Annotated[
+        Literal["ScheduledAssessmentFailure", "DriftDetected"],
+        Field(
+            description="The type of event you would like to subscribe and get notification for."
+        ),
+    ]
+    Name: Annotated[str, Field(description="Unique name to identify an event subscription.")]
+    SnsTopicArn: Annotated[
+        str | None,
+        Field(
+            description="Amazon Resource Name (ARN) of the Amazon Simple Notification Service topic."
+        ),
+    ] = None
 
 
 class ResourceMapping(DeferredModel):
+    """
+    Resource mapping is used to map logical resources from template to physical resource
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EksSourceName: str | None = None
-    LogicalStackName: str | None = None
-    MappingType: str
-    PhysicalResourceId: AppPhysicalResourceId
-    ResourceName: str | None = None
-    TerraformSourceName: str | None = None
+    EksSourceName: Annotated[str | None, Field(description="Length: 1 to 255 characters.")] = None
+    LogicalStackName: Annotated[str | None, Field(description="Length: 1 to 255 characters.")] = (
+        None
+    )
+    MappingType: Annotated[str, Field(description="Pattern: CfnStack|Resource|Terraform|EKS")]
+    PhysicalResourceId: Annotated[
+        AppPhysicalResourceId, Field(description="Type: AppPhysicalResourceIdDict.")
+    ]
+    ResourceName: Annotated[
+        str | None, Field(description="Pattern: ^[A-Za-z0-9][A-Za-z0-9_\\-]{1,59}$")
+    ] = None
+    TerraformSourceName: Annotated[
+        str | None, Field(description="Length: 1 to 255 characters.")
+    ] = None
 
 
 class AppAttributes(DeferredModel):
-    AppArn: str | None = None
-    DriftStatus: Literal["NotChecked", "NotDetected", "Detected"] | None = None
+    """
+    The read-only attributes of a AWS::ResilienceHub::App, set by AWS.
+    """
+
+    AppArn: Annotated[str | None, Field(description="Amazon Resource Name (ARN) of the App.")] = (
+        None
+    )
+    DriftStatus: Annotated[
+        Literal["NotChecked", "NotDetected", "Detected"] | None,
+        Field(
+            description="Indicates if compliance drifts (deviations) were detected while running an assessment for your application."
+        ),
+    ] = None
 
 
 class AppProps(DeferredModel):
-    AppAssessmentSchedule: Literal["Disabled", "Daily"] | None = None
-    AppTemplateBody: str
-    Description: str | None = None
-    EventSubscriptions: list[EventSubscription] | None = None
-    Name: str
-    PermissionModel: AppPermissionModel | None = None
-    ResiliencyPolicyArn: str | None = None
-    ResourceMappings: list[ResourceMapping]
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
+    """
+    The properties a program declares for a AWS::ResilienceHub::App.
+    """
+
+    AppAssessmentSchedule: Annotated[
+        Literal["Disabled", "Daily"] | None, Field(description="Assessment execution schedule.")
+    ] = None
+    AppTemplateBody: Annotated[
+        str, Field(description="A string containing full ResilienceHub app template body.")
+    ]
+    Description: Annotated[str | None, Field(description="App description.")] = None
+    EventSubscriptions: Annotated[
+        list[EventSubscription] | None,
+        Field(
+            description="The list of events you would like to subscribe and get notification for."
+        ),
+    ] = None
+    Name: Annotated[
+        str, Field(description="Name of the app. Create-only: changing it replaces the resource.")
+    ]
+    PermissionModel: Annotated[
+        AppPermissionModel | None,
+        Field(
+            description="Defines the roles and credentials that AWS Resilience Hub would use while creating the application, importing its resources, and running an assessment."
+        ),
+    ] = None
+    ResiliencyPolicyArn: Annotated[
+        str | None, Field(description="Amazon Resource Name (ARN) of the Resiliency Policy.")
+    ] = None
+    ResourceMappings: Annotated[
+        list[ResourceMapping], Field(description="An array of ResourceMapping objects.")
+    ]
+    Tags: Annotated[dict[str, str] | None, Field(description="Type: dict[str, str].")] = None

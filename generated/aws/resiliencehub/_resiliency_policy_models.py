@@ -7,7 +7,7 @@ Imported on first use by resiliency_policy.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -21,31 +21,53 @@ __all__ = [
 
 
 class FailurePolicy(DeferredModel):
+    """
+    Failure Policy.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    RpoInSecs: int
-    RtoInSecs: int
+    RpoInSecs: Annotated[int, Field(description="RPO in seconds.")]
+    RtoInSecs: Annotated[int, Field(description="RTO in seconds.")]
 
 
 class PolicyMap(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AZ: FailurePolicy
-    Hardware: FailurePolicy
-    Region: FailurePolicy | None = None
-    Software: FailurePolicy
+    AZ: Annotated[FailurePolicy, Field(description="Failure Policy.")]
+    Hardware: Annotated[FailurePolicy, Field(description="Failure Policy.")]
+    Region: Annotated[FailurePolicy | None, Field(description="Failure Policy.")] = None
+    Software: Annotated[FailurePolicy, Field(description="Failure Policy.")]
 
 
 class ResiliencyPolicyAttributes(DeferredModel):
-    PolicyArn: str | None = None
+    """
+    The read-only attributes of a AWS::ResilienceHub::ResiliencyPolicy, set by AWS.
+    """
+
+    PolicyArn: Annotated[
+        str | None, Field(description="Amazon Resource Name (ARN) of the Resiliency Policy.")
+    ] = None
 
 
 class ResiliencyPolicyProps(DeferredModel):
-    DataLocationConstraint: Literal["AnyLocation", "SameContinent", "SameCountry"] | None = None
-    Policy: PolicyMap
-    PolicyDescription: str | None = None
-    PolicyName: str
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Tier: Literal["MissionCritical", "Critical", "Important", "CoreServices", "NonCritical"]
+    """
+    The properties a program declares for a AWS::ResilienceHub::ResiliencyPolicy.
+    """
+
+    DataLocationConstraint: Annotated[
+        Literal["AnyLocation", "SameContinent", "SameCountry"] | None,
+        Field(description="Data Location Constraint of the Policy."),
+    ] = None
+    Policy: Annotated[PolicyMap, Field(description="Type: PolicyMapDict.")]
+    PolicyDescription: Annotated[
+        str | None, Field(description="Description of Resiliency Policy.")
+    ] = None
+    PolicyName: Annotated[str, Field(description="Name of Resiliency Policy.")]
+    Tags: Annotated[dict[str, str] | None, Field(description="Type: dict[str, str].")] = None
+    Tier: Annotated[
+        Literal["MissionCritical", "Critical", "Important", "CoreServices", "NonCritical"],
+        Field(description="Resiliency Policy Tier."),
+    ]

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -63,73 +67,80 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AppPermissionModelDict = TypedDict(
-    "AppPermissionModelDict",
-    {
-        "CrossAccountRoleArns": "list[str]",
-        "InvokerRoleName": "str",
-        "Type": "Required[Literal['LegacyIAMUser', 'RoleBased']]",
-    },
-    total=False,
-)
 
-AppPhysicalResourceIdDict = TypedDict(
-    "AppPhysicalResourceIdDict",
-    {
-        "AwsAccountId": "str",
-        "AwsRegion": "str",
-        "Identifier": "Required[str]",
-        "Type": "Required[str]",
-    },
-    total=False,
-)
+class AppPermissionModelDict(TypedDict, total=False):
+    """AppPermissionModel as a plain dict: Defines the roles and credentials that AWS Resilience Hub
+    would use while creating the application, importing its resources, and running an assessment."""
 
-EventSubscriptionDict = TypedDict(
-    "EventSubscriptionDict",
-    {
-        "EventType": "Required[Literal['ScheduledAssessmentFailure', 'DriftDetected']]",
-        "Name": "Required[str]",
-        "SnsTopicArn": "str",
-    },
-    total=False,
-)
+    CrossAccountRoleArns: list[str]
+    """Defines a list of role Amazon Resource Names (ARNs) to be used in other accounts. These ARNs
+    are used for querying purposes while importing resources and assessing your application."""
+    InvokerRoleName: str
+    """Existing AWS IAM role name in the primary AWS account that will be assumed by AWS Resilience
+    Hub Service Principle to obtain a read-only access to your application resources while running
+    an assessment."""
+    Type: Required[Literal["LegacyIAMUser", "RoleBased"]]
+    """Defines how AWS Resilience Hub scans your resources. It can scan for the resources by using a
+    pre-existing role in your AWS account, or by using the credentials of the current IAM user."""
 
-ResourceMappingDict = TypedDict(
-    "ResourceMappingDict",
-    {
-        "EksSourceName": "str",
-        "LogicalStackName": "str",
-        "MappingType": "Required[str]",
-        "PhysicalResourceId": "Required[AppPhysicalResourceIdDict]",
-        "ResourceName": "str",
-        "TerraformSourceName": "str",
-    },
-    total=False,
-)
 
+class AppPhysicalResourceIdDict(TypedDict, total=False):
+    """AppPhysicalResourceId as a plain dict."""
+
+    AwsAccountId: str
+    """Pattern: ^[0-9]{12}$"""
+    AwsRegion: str
+    """Pattern: ^[a-z]{2}-((iso[a-z]{0,1}-)|(gov-)){0,1}[a-z]+-[0-9]$"""
+    Identifier: Required[str]
+    """Length: 1 to 255 characters."""
+    Type: Required[str]
+    """Pattern: Arn|Native"""
+
+
+class EventSubscriptionDict(TypedDict, total=False):
+    """EventSubscription as a plain dict: Indicates an event you would like to subscribe and get
+    notification for."""
+
+    EventType: Required[Literal["ScheduledAssessmentFailure", "DriftDetected"]]
+    """The type of event you would like to subscribe and get notification for."""
+    Name: Required[str]
+    """Unique name to identify an event subscription."""
+    SnsTopicArn: str
+    """Amazon Resource Name (ARN) of the Amazon Simple Notification Service topic."""
+
+
+class ResourceMappingDict(TypedDict, total=False):
+    """ResourceMapping as a plain dict: Resource mapping is used to map logical resources from
+    template to physical resource"""
+
+    EksSourceName: str
+    """Length: 1 to 255 characters."""
+    LogicalStackName: str
+    """Length: 1 to 255 characters."""
+    MappingType: Required[str]
+    """Pattern: CfnStack|Resource|Terraform|EKS"""
+    PhysicalResourceId: Required[AppPhysicalResourceIdDict]
+    """Type: AppPhysicalResourceIdDict."""
+    ResourceName: str
+    """Pattern: ^[A-Za-z0-9][A-Za-z0-9_\\-]{1,59}$"""
+    TerraformSourceName: str
+    """Length: 1 to 255 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::ResilienceHub::App",
     schema_file="aws-resiliencehub-app.json",
     primary_identifier=("/AppArn",),
-    additional_identifiers=(),
     read_only=("/AppArn", "/DriftStatus"),
     create_only=("/Name",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=(
         "/EventSubscriptions",
         "/PermissionModel/CrossAccountRoleArns",
         "/ResourceMappings",
     ),
     required=("Name", "AppTemplateBody", "ResourceMappings"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -139,136 +150,31 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "EventSubscription": {
-            "additionalProperties": False,
-            "properties": {
-                "EventType": {
-                    "enum": ["ScheduledAssessmentFailure", "DriftDetected"],
-                    "type": "string",
-                },
-                "Name": {"maxLength": 256, "minLength": 1, "type": "string"},
-                "SnsTopicArn": {
-                    "pattern": "^arn:(aws|aws-cn|aws-iso|aws-iso-[a-z]{1}|aws-us-gov):[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:([a-z]{2}-((iso[a-z]{0,1}-)|(gov-)){0,1}[a-z]+-[0-9]):[0-9]{12}:[A-Za-z0-9/][A-Za-z0-9:_/+.-]{0,1023}$",
-                    "type": "string",
-                },
-            },
-            "required": ["Name", "EventType"],
-            "type": "object",
-        },
-        "IamRoleArn": {
-            "pattern": "arn:(aws|aws-cn|aws-iso|aws-iso-[a-z]{1}|aws-us-gov):iam::[0-9]{12}:role\\/(([\\u0021-\\u007E]+\\u002F){1,511})?[A-Za-z0-9+=,.@_/-]{1,64}$",
-            "type": "string",
-        },
-        "PermissionModel": {
-            "additionalProperties": False,
-            "properties": {
-                "CrossAccountRoleArns": {
-                    "items": {"$ref": "#/definitions/IamRoleArn"},
-                    "maxItems": 10,
-                    "minItems": 0,
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "InvokerRoleName": {
-                    "pattern": "((\\u002F[\\u0021-\\u007E]+\\u002F){1,511})?[A-Za-z0-9+=,.@_/-]{1,64}",
-                    "type": "string",
-                },
-                "Type": {"enum": ["LegacyIAMUser", "RoleBased"], "type": "string"},
-            },
-            "required": ["Type"],
-            "type": "object",
-        },
-        "PhysicalResourceId": {
-            "additionalProperties": False,
-            "properties": {
-                "AwsAccountId": {"pattern": "^[0-9]{12}$", "type": "string"},
-                "AwsRegion": {
-                    "pattern": "^[a-z]{2}-((iso[a-z]{0,1}-)|(gov-)){0,1}[a-z]+-[0-9]$",
-                    "type": "string",
-                },
-                "Identifier": {"maxLength": 255, "minLength": 1, "type": "string"},
-                "Type": {"pattern": "Arn|Native", "type": "string"},
-            },
-            "required": ["Identifier", "Type"],
-            "type": "object",
-        },
-        "ResourceMapping": {
-            "additionalProperties": False,
-            "properties": {
-                "EksSourceName": {"maxLength": 255, "minLength": 1, "type": "string"},
-                "LogicalStackName": {"maxLength": 255, "minLength": 1, "type": "string"},
-                "MappingType": {"pattern": "CfnStack|Resource|Terraform|EKS", "type": "string"},
-                "PhysicalResourceId": {"$ref": "#/definitions/PhysicalResourceId"},
-                "ResourceName": {"pattern": "^[A-Za-z0-9][A-Za-z0-9_\\-]{1,59}$", "type": "string"},
-                "TerraformSourceName": {"maxLength": 255, "minLength": 1, "type": "string"},
-            },
-            "required": ["MappingType", "PhysicalResourceId"],
-            "type": "object",
-        },
-        "TagMap": {
-            "additionalProperties": False,
-            "patternProperties": {".{1,128}": {"$ref": "#/definitions/TagValue"}},
-            "type": "object",
-        },
-        "TagValue": {"maxLength": 256, "type": "string"},
-    },
-    "properties": {
-        "AppArn": {
-            "pattern": "^arn:(aws|aws-cn|aws-iso|aws-iso-[a-z]{1}|aws-us-gov):[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:([a-z]{2}-((iso[a-z]{0,1}-)|(gov-)){0,1}[a-z]+-[0-9]):[0-9]{12}:[A-Za-z0-9][A-Za-z0-9:_/+=,@.-]{0,1023}$",
-            "type": "string",
-        },
-        "AppAssessmentSchedule": {"enum": ["Disabled", "Daily"], "type": "string"},
-        "AppTemplateBody": {
-            "maxLength": 409600,
-            "minLength": 0,
-            "pattern": "^[\\w\\s:,-\\.'\\/{}\\[\\]:\"]+$",
-            "type": "string",
-        },
-        "Description": {"maxLength": 500, "minLength": 0, "type": "string"},
-        "DriftStatus": {"enum": ["NotChecked", "NotDetected", "Detected"], "type": "string"},
-        "EventSubscriptions": {
-            "items": {"$ref": "#/definitions/EventSubscription"},
-            "maxItems": 10,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "Name": {"pattern": "^[A-Za-z0-9][A-Za-z0-9_\\-]{1,59}$", "type": "string"},
-        "PermissionModel": {"$ref": "#/definitions/PermissionModel"},
-        "ResiliencyPolicyArn": {
-            "pattern": "^arn:(aws|aws-cn|aws-iso|aws-iso-[a-z]{1}|aws-us-gov):[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:([a-z]{2}-((iso[a-z]{0,1}-)|(gov-)){0,1}[a-z]+-[0-9]):[0-9]{12}:[A-Za-z0-9][A-Za-z0-9:_/+=,@.-]{0,1023}$",
-            "type": "string",
-        },
-        "ResourceMappings": {
-            "items": {"$ref": "#/definitions/ResourceMapping"},
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "Tags": {"$ref": "#/definitions/TagMap"},
-    },
-    "required": ["Name", "AppTemplateBody", "ResourceMappings"],
-}
-
 
 class App(_Resource):
     """AWS::ResilienceHub::App: Resource Type Definition for AWS::ResilienceHub::App.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: AppArn.
+    Replaced when any of these change (create-only): Name.
+    Read-only attributes (known once deployed): AppArn, DriftStatus.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-resiliencehub-app.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
     props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "AppProps")
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "AppAttributes")
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "app.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     AppArn: str
+    """Amazon Resource Name (ARN) of the App."""
     DriftStatus: Literal["NotChecked", "NotDetected", "Detected"]
-    # Declared properties (as declared, or as AWS returned them).
+    """Indicates if compliance drifts (deviations) were detected while running an assessment for
+    your application."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AppAssessmentSchedule: Literal["Disabled", "Daily"]
     AppTemplateBody: str
     Description: str
@@ -277,37 +183,44 @@ class App(_Resource):
     PermissionModel: AppPermissionModelDict
     ResiliencyPolicyArn: str
     ResourceMappings: list[ResourceMappingDict]
-    Tags: dict[str, Any]
+    Tags: dict[str, str]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AppTemplateBody: str,
+        Name: str,
+        ResourceMappings: list[ResourceMapping | ResourceMappingDict],
+        AppAssessmentSchedule: Literal["Disabled", "Daily"] | None = None,
+        Description: str | None = None,
+        EventSubscriptions: list[EventSubscription | EventSubscriptionDict] | None = None,
+        PermissionModel: AppPermissionModel | AppPermissionModelDict | None = None,
+        ResiliencyPolicyArn: str | None = None,
+        Tags: dict[str, str] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::ResilienceHub::App; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AppTemplateBody: str,
-            Name: str,
-            ResourceMappings: list[ResourceMapping | ResourceMappingDict],
-            AppAssessmentSchedule: Literal["Disabled", "Daily"] | None = None,
-            Description: str | None = None,
-            EventSubscriptions: list[EventSubscription | EventSubscriptionDict] | None = None,
-            PermissionModel: AppPermissionModel | AppPermissionModelDict | None = None,
-            ResiliencyPolicyArn: str | None = None,
-            Tags: dict[str, Any] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::ResilienceHub::App; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AppTemplateBody: A string containing full ResilienceHub app template body. Required.
+            Name: Name of the app. Create-only: changing it replaces the resource. Required.
+            ResourceMappings: An array of ResourceMapping objects. Required.
             AppAssessmentSchedule: Assessment execution schedule.
-            AppTemplateBody: A string containing full ResilienceHub app template body.
             Description: App description.
-            EventSubscriptions: The list of events you would like to subscribe and get notification for.
-            Name: Name of the app.
+            EventSubscriptions: The list of events you would like to subscribe and get notification
+                for.
+            PermissionModel: Defines the roles and credentials that AWS Resilience Hub would use
+                while creating the application, importing its resources, and running an assessment.
             ResiliencyPolicyArn: Amazon Resource Name (ARN) of the Resiliency Policy.
-            ResourceMappings: An array of ResourceMapping objects.
+            Tags: Type: dict[str, str].
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,45 +59,37 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-FailurePolicyDict = TypedDict(
-    "FailurePolicyDict",
-    {
-        "RpoInSecs": "Required[int]",
-        "RtoInSecs": "Required[int]",
-    },
-    total=False,
-)
 
-PolicyMapDict = TypedDict(
-    "PolicyMapDict",
-    {
-        "AZ": "Required[FailurePolicyDict]",
-        "Hardware": "Required[FailurePolicyDict]",
-        "Region": "FailurePolicyDict",
-        "Software": "Required[FailurePolicyDict]",
-    },
-    total=False,
-)
+class FailurePolicyDict(TypedDict, total=False):
+    """FailurePolicy as a plain dict: Failure Policy."""
 
+    RpoInSecs: Required[int]
+    """RPO in seconds."""
+    RtoInSecs: Required[int]
+    """RTO in seconds."""
+
+
+class PolicyMapDict(TypedDict, total=False):
+    """PolicyMap as a plain dict."""
+
+    AZ: Required[FailurePolicyDict]
+    """Failure Policy."""
+    Hardware: Required[FailurePolicyDict]
+    """Failure Policy."""
+    Region: FailurePolicyDict
+    """Failure Policy."""
+    Software: Required[FailurePolicyDict]
+    """Failure Policy."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::ResilienceHub::ResiliencyPolicy",
     schema_file="aws-resiliencehub-resiliencypolicy.json",
     primary_identifier=("/PolicyArn",),
-    additional_identifiers=(),
     read_only=("/PolicyArn",),
-    create_only=(),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("PolicyName", "Tier", "Policy"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -103,60 +99,15 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "FailurePolicy": {
-            "additionalProperties": False,
-            "properties": {"RpoInSecs": {"type": "integer"}, "RtoInSecs": {"type": "integer"}},
-            "required": ["RtoInSecs", "RpoInSecs"],
-            "type": "object",
-        },
-        "PolicyMap": {
-            "additionalProperties": False,
-            "properties": {
-                "AZ": {"$ref": "#/definitions/FailurePolicy"},
-                "Hardware": {"$ref": "#/definitions/FailurePolicy"},
-                "Region": {"$ref": "#/definitions/FailurePolicy"},
-                "Software": {"$ref": "#/definitions/FailurePolicy"},
-            },
-            "required": ["AZ", "Hardware", "Software"],
-            "type": "object",
-        },
-        "TagMap": {
-            "additionalProperties": False,
-            "patternProperties": {".{1,128}": {"$ref": "#/definitions/TagValue"}},
-            "type": "object",
-        },
-        "TagValue": {"maxLength": 256, "type": "string"},
-    },
-    "properties": {
-        "DataLocationConstraint": {
-            "enum": ["AnyLocation", "SameContinent", "SameCountry"],
-            "type": "string",
-        },
-        "Policy": {"$ref": "#/definitions/PolicyMap"},
-        "PolicyArn": {
-            "pattern": "^arn:(aws|aws-cn|aws-iso|aws-iso-[a-z]{1}|aws-us-gov):[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:([a-z]{2}-((iso[a-z]{0,1}-)|(gov-)){0,1}[a-z]+-[0-9]):[0-9]{12}:[A-Za-z0-9][A-Za-z0-9:_/+=,@.-]{0,1023}$",
-            "type": "string",
-        },
-        "PolicyDescription": {"maxLength": 500, "minLength": 0, "type": "string"},
-        "PolicyName": {"pattern": "^[A-Za-z0-9][A-Za-z0-9_\\-]{1,59}$", "type": "string"},
-        "Tags": {"$ref": "#/definitions/TagMap"},
-        "Tier": {
-            "enum": ["MissionCritical", "Critical", "Important", "CoreServices", "NonCritical"],
-            "type": "string",
-        },
-    },
-    "required": ["PolicyName", "Tier", "Policy"],
-}
-
 
 class ResiliencyPolicy(_Resource):
     """AWS::ResilienceHub::ResiliencyPolicy: Resource Type Definition for Resiliency Policy.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: PolicyArn.
+    Read-only attributes (known once deployed): PolicyArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-resiliencehub-resiliencypolicy.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -166,44 +117,49 @@ class ResiliencyPolicy(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ResiliencyPolicyAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "resiliency_policy.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     PolicyArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Amazon Resource Name (ARN) of the Resiliency Policy."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     DataLocationConstraint: Literal["AnyLocation", "SameContinent", "SameCountry"]
     Policy: PolicyMapDict
     PolicyDescription: str
     PolicyName: str
-    Tags: dict[str, Any]
+    Tags: dict[str, str]
     Tier: Literal["MissionCritical", "Critical", "Important", "CoreServices", "NonCritical"]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Policy: PolicyMap | PolicyMapDict,
+        PolicyName: str,
+        Tier: Literal["MissionCritical", "Critical", "Important", "CoreServices", "NonCritical"],
+        DataLocationConstraint: Literal["AnyLocation", "SameContinent", "SameCountry"]
+        | None = None,
+        PolicyDescription: str | None = None,
+        Tags: dict[str, str] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::ResilienceHub::ResiliencyPolicy; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Policy: PolicyMap | PolicyMapDict,
-            PolicyName: str,
-            Tier: Literal[
-                "MissionCritical", "Critical", "Important", "CoreServices", "NonCritical"
-            ],
-            DataLocationConstraint: Literal["AnyLocation", "SameContinent", "SameCountry"]
-            | None = None,
-            PolicyDescription: str | None = None,
-            Tags: dict[str, Any] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::ResilienceHub::ResiliencyPolicy; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Policy: Type: PolicyMapDict. Required.
+            PolicyName: Name of Resiliency Policy. Required.
+            Tier: Resiliency Policy Tier. Required.
             DataLocationConstraint: Data Location Constraint of the Policy.
             PolicyDescription: Description of Resiliency Policy.
-            PolicyName: Name of Resiliency Policy.
-            Tier: Resiliency Policy Tier.
+            Tags: Type: dict[str, str].
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

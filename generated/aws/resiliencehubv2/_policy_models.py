@@ -7,10 +7,10 @@ Imported on first use by policy.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "DataRecoveryTargets",
@@ -27,62 +27,109 @@ class DataRecoveryTargets(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    TimeBetweenBackupsInMinutes: int | None = None
+    TimeBetweenBackupsInMinutes: Annotated[
+        int | None, Field(description="Time between backups in minutes.")
+    ] = None
 
 
 class MultiAzTargets(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DisasterRecoveryApproach: (
+    DisasterRecoveryApproach: Annotated[
         Literal["ACTIVE_ACTIVE", "HOT_STANDBY", "WARM_STANDBY", "PILOT_LIGHT", "BACKUP_AND_RESTORE"]
-        | None
-    ) = None
-    RpoInMinutes: int | None = None
-    RtoInMinutes: int | None = None
+        | None,
+        Field(description="Multi-AZ disaster recovery approach."),
+    ] = None
+    RpoInMinutes: Annotated[
+        int | None, Field(description="Recovery Point Objective in minutes.")
+    ] = None
+    RtoInMinutes: Annotated[
+        int | None, Field(description="Recovery Time Objective in minutes.")
+    ] = None
 
 
 class MultiRegionTargets(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DisasterRecoveryApproach: (
+    DisasterRecoveryApproach: Annotated[
         Literal["ACTIVE_ACTIVE", "HOT_STANDBY", "WARM_STANDBY", "PILOT_LIGHT", "BACKUP_AND_RESTORE"]
-        | None
-    ) = None
-    RpoInMinutes: int | None = None
-    RtoInMinutes: int | None = None
+        | None,
+        Field(description="Multi-Region disaster recovery approach."),
+    ] = None
+    RpoInMinutes: Annotated[
+        int | None, Field(description="Recovery Point Objective in minutes.")
+    ] = None
+    RtoInMinutes: Annotated[
+        int | None, Field(description="Recovery Time Objective in minutes.")
+    ] = None
 
 
 class PolicyAvailabilitySlo(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Target: float | None = None
+    Target: Annotated[float | None, Field(description="Availability target percentage.")] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The tag key.")]
+    Value: Annotated[str, Field(description="The tag value.")]
 
 
 class PolicyAttributes(DeferredModel):
-    AssociatedServiceCount: int | None = None
-    CreatedAt: str | None = None
-    PolicyArn: str | None = None
-    UpdatedAt: str | None = None
+    """
+    The read-only attributes of a AWS::ResilienceHubV2::Policy, set by AWS.
+    """
+
+    AssociatedServiceCount: Annotated[
+        int | None, Field(description="The number of services associated with this policy.")
+    ] = None
+    CreatedAt: Annotated[
+        str | None, Field(description="The timestamp when the policy was created.")
+    ] = None
+    PolicyArn: Annotated[str | None, Field(description="The ARN of the policy.")] = None
+    UpdatedAt: Annotated[
+        str | None, Field(description="The timestamp when the policy was last updated.")
+    ] = None
 
 
 class PolicyProps(DeferredModel):
-    AvailabilitySlo: PolicyAvailabilitySlo | None = None
-    DataRecovery: DataRecoveryTargets | None = None
-    Description: str | None = None
-    KmsKeyId: str | None = None
-    MultiAz: MultiAzTargets | None = None
-    MultiRegion: MultiRegionTargets | None = None
-    Name: str
-    SharingEnabled: bool | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::ResilienceHubV2::Policy.
+    """
+
+    AvailabilitySlo: Annotated[
+        PolicyAvailabilitySlo | None, Field(description="Type: PolicyAvailabilitySloDict.")
+    ] = None
+    DataRecovery: Annotated[
+        DataRecoveryTargets | None, Field(description="Type: DataRecoveryTargetsDict.")
+    ] = None
+    Description: Annotated[str | None, Field(description="The description of the policy.")] = None
+    KmsKeyId: Annotated[
+        str | None,
+        Field(
+            description="The KMS key ID for encrypting policy data. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    MultiAz: Annotated[MultiAzTargets | None, Field(description="Type: MultiAzTargetsDict.")] = None
+    MultiRegion: Annotated[
+        MultiRegionTargets | None, Field(description="Type: MultiRegionTargetsDict.")
+    ] = None
+    Name: Annotated[
+        str,
+        Field(
+            description="The name of the policy. Create-only: changing it replaces the resource."
+        ),
+    ]
+    SharingEnabled: Annotated[
+        bool | None,
+        Field(
+            description="Whether the policy is enabled to be shared with other members of the Organization. Only applicable if the policy owner is a management account or delegated admin."
+        ),
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="Tags assigned to the policy.")] = None

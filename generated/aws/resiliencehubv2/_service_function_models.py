@@ -7,9 +7,10 @@ Imported on first use by service_function.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "ServiceFunctionAttributes",
@@ -18,15 +19,44 @@ __all__ = [
 
 
 class ServiceFunctionProps(DeferredModel):
-    Criticality: Literal["PRIMARY", "SUPPLEMENTAL"]
-    Description: str | None = None
-    Name: str
-    ServiceArn: str
+    """
+    The properties a program declares for a AWS::ResilienceHubV2::ServiceFunction.
+    """
+
+    Criticality: Annotated[
+        Literal["PRIMARY", "SUPPLEMENTAL"],
+        Field(description="The criticality of the service function."),
+    ]
+    Description: Annotated[
+        str | None, Field(description="The description of the service function.")
+    ] = None
+    Name: Annotated[str, Field(description="The name of the service function.")]
+    ServiceArn: Annotated[
+        str,
+        Field(
+            description="The ARN of the parent service. Create-only: changing it replaces the resource."
+        ),
+    ]
 
 
 class ServiceFunctionAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    ResourceCount: int | None = None
-    ServiceFunctionId: str | None = None
-    Source: Literal["AI_GENERATED", "USER"] | None = None
-    UpdatedAt: str | None = None
+    """
+    The read-only attributes of a AWS::ResilienceHubV2::ServiceFunction, set by AWS.
+    """
+
+    CreatedAt: Annotated[
+        str | None, Field(description="The timestamp when the service function was created.")
+    ] = None
+    ResourceCount: Annotated[
+        int | None, Field(description="The number of resources associated with this function.")
+    ] = None
+    ServiceFunctionId: Annotated[
+        str | None, Field(description="The server-generated service function ID.")
+    ] = None
+    Source: Annotated[
+        Literal["AI_GENERATED", "USER"] | None,
+        Field(description="The source of the service function."),
+    ] = None
+    UpdatedAt: Annotated[
+        str | None, Field(description="The timestamp when the service function was last updated.")
+    ] = None

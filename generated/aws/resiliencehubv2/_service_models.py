@@ -7,7 +7,7 @@ Imported on first use by service.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -38,180 +38,323 @@ __all__ = [
 
 
 class AssertionDefinition(DeferredModel):
+    """
+    An assertion about the service's resilience posture.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Text: str
+    Text: Annotated[str, Field(description="The text of the assertion.")]
 
 
 class AssociatedSystem(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    SystemArn: str
-    UserJourneyIds: list[str] | None = None
+    SystemArn: Annotated[str, Field(description="The system ARN.")]
+    UserJourneyIds: Annotated[
+        list[str] | None, Field(description="User journey IDs associated with this system.")
+    ] = None
 
 
 class CrossAccountRoleConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CrossAccountRoleArn: str
-    ExternalId: str | None = None
+    CrossAccountRoleArn: Annotated[str, Field(description="ARN of the cross-account IAM role.")]
+    ExternalId: Annotated[
+        str | None, Field(description="External ID for cross-account access.")
+    ] = None
 
 
 class DisasterRecoverySource(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    PolicyName: str | None = None
-    Value: str | None = None
+    PolicyName: Annotated[str | None, Field(description="Type: str.")] = None
+    Value: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class EksLabelSelectorRequirement(DeferredModel):
+    """
+    A single label selector requirement. Specify Values when Operator is IN or NOT_IN, and omit Values when Operator is EXISTS or DOES_NOT_EXIST.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Operator: Literal["IN", "NOT_IN", "EXISTS", "DOES_NOT_EXIST"]
-    Values: list[str] | None = None
+    Key: Annotated[str, Field(description="Label key the requirement applies to.")]
+    Operator: Annotated[
+        Literal["IN", "NOT_IN", "EXISTS", "DOES_NOT_EXIST"],
+        Field(description="Operator applied to the label key."),
+    ]
+    Values: Annotated[
+        list[str] | None,
+        Field(
+            description="Label values the requirement compares against. Up to 20 values. Required for IN and NOT_IN; omit for EXISTS and DOES_NOT_EXIST."
+        ),
+    ] = None
 
 
 class ResourceTag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Values: list[str]
+    Key: Annotated[str, Field(description="Tag key.")]
+    Values: Annotated[list[str], Field(description="Tag values.")]
 
 
 class S3ReportOutputConfiguration(DeferredModel):
+    """
+    S3 configuration for report output.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    BucketOwner: str
-    BucketPath: str
+    BucketOwner: Annotated[str, Field(description="Account ID of the bucket owner.")]
+    BucketPath: Annotated[str, Field(description="S3 bucket path where reports will be written.")]
 
 
 class ServiceDevOpsAgentConfiguration(DeferredModel):
+    """
+    Links the service to an AWS DevOps Agent Agent Space. Provide AgentSpaceArn to connect the service; omit this property to leave an existing link unchanged. The DevOps Agent integration is governed by the service's resilience policy and operates in analysis-only mode.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AgentSpaceArn: str
+    AgentSpaceArn: Annotated[
+        str, Field(description="The ARN of the DevOps Agent Agent Space to link to this service.")
+    ]
 
 
 class ServicePermissionModel(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CrossAccountRoleArns: list[CrossAccountRoleConfiguration] | None = None
-    InvokerRoleName: str
+    CrossAccountRoleArns: Annotated[
+        list[CrossAccountRoleConfiguration] | None, Field(description="Cross-account role ARNs.")
+    ] = None
+    InvokerRoleName: Annotated[str, Field(description="Name of the invoker IAM role.")]
 
 
 class SloSource(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    PolicyName: str | None = None
-    Value: float | None = None
+    PolicyName: Annotated[str | None, Field(description="Type: str.")] = None
+    Value: Annotated[float | None, Field(description="Type: float.")] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The tag key.")]
+    Value: Annotated[str, Field(description="The tag value.")]
 
 
 class TargetSource(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    PolicyName: str | None = None
-    Value: int | None = None
+    PolicyName: Annotated[str | None, Field(description="Type: str.")] = None
+    Value: Annotated[int | None, Field(description="Type: int.")] = None
 
 
 class EksLabelSelector(DeferredModel):
+    """
+    Kubernetes label selector that scopes discovery to matching objects in the specified namespaces. An object must satisfy both MatchLabels and MatchExpressions. Specify at least one of them; a selector carrying neither is treated as though no selector were supplied, and all supported objects in the specified namespaces are discovered.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    MatchExpressions: list[EksLabelSelectorRequirement] | None = None
-    MatchLabels: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
+    MatchExpressions: Annotated[
+        list[EksLabelSelectorRequirement] | None,
+        Field(
+            description="Label selector requirements an object must satisfy to be discovered. Up to 20 requirements, all of which must match."
+        ),
+    ] = None
+    MatchLabels: Annotated[
+        dict[str, str] | None,
+        Field(
+            description="Label key/value pairs an object must carry to be discovered. Up to 20 pairs."
+        ),
+    ] = None
 
 
 class EksSource(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ClusterArn: str
-    LabelSelector: EksLabelSelector | None = None
-    Namespaces: list[str]
+    ClusterArn: Annotated[str, Field(description="ARN of the EKS cluster.")]
+    LabelSelector: Annotated[
+        EksLabelSelector | None,
+        Field(
+            description="Kubernetes label selector that scopes discovery to matching objects in the specified namespaces. An object must satisfy both MatchLabels and MatchExpressions. Specify at least one of them; a selector carrying neither is treated as though no selector were supplied, and all supported objects in the specified namespaces are discovered."
+        ),
+    ] = None
+    Namespaces: Annotated[list[str], Field(description="EKS namespaces.")]
 
 
 class ReportOutputConfiguration(DeferredModel):
+    """
+    Configuration for a report output destination.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    S3: S3ReportOutputConfiguration | None = None
+    S3: Annotated[
+        S3ReportOutputConfiguration | None, Field(description="S3 configuration for report output.")
+    ] = None
 
 
 class ServiceEffectivePolicyValues(DeferredModel):
+    """
+    Effective policy values computed from the associated policy.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AvailabilitySlo: SloSource | None = None
-    MultiAzDrApproach: DisasterRecoverySource | None = None
-    MultiAzRpo: TargetSource | None = None
-    MultiAzRto: TargetSource | None = None
-    MultiRegionDrApproach: DisasterRecoverySource | None = None
-    MultiRegionRpo: TargetSource | None = None
-    MultiRegionRto: TargetSource | None = None
+    AvailabilitySlo: Annotated[SloSource | None, Field(description="Type: SloSourceDict.")] = None
+    MultiAzDrApproach: Annotated[
+        DisasterRecoverySource | None, Field(description="Type: DisasterRecoverySourceDict.")
+    ] = None
+    MultiAzRpo: Annotated[TargetSource | None, Field(description="Type: TargetSourceDict.")] = None
+    MultiAzRto: Annotated[TargetSource | None, Field(description="Type: TargetSourceDict.")] = None
+    MultiRegionDrApproach: Annotated[
+        DisasterRecoverySource | None, Field(description="Type: DisasterRecoverySourceDict.")
+    ] = None
+    MultiRegionRpo: Annotated[TargetSource | None, Field(description="Type: TargetSourceDict.")] = (
+        None
+    )
+    MultiRegionRto: Annotated[TargetSource | None, Field(description="Type: TargetSourceDict.")] = (
+        None
+    )
 
 
 class ServiceReportConfiguration(DeferredModel):
+    """
+    Configuration for automatic report generation on a Service.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ReportOutput: list[ReportOutputConfiguration]
+    ReportOutput: Annotated[
+        list[ReportOutputConfiguration],
+        Field(description="Output destinations for generated reports."),
+    ]
 
 
 class ServiceResourceConfiguration(DeferredModel):
+    """
+    Resource configuration for an input source. Provide exactly one field.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CfnStackArn: str | None = None
-    DesignFileS3Url: str | None = None
-    Eks: EksSource | None = None
-    ResourceTags: list[ResourceTag] | None = None
-    TfStateFileUrl: str | None = None
+    CfnStackArn: Annotated[str | None, Field(description="ARN of a CloudFormation stack.")] = None
+    DesignFileS3Url: Annotated[str | None, Field(description="S3 URL of a design file.")] = None
+    Eks: Annotated[EksSource | None, Field(description="Type: EksSourceDict.")] = None
+    ResourceTags: Annotated[
+        list[ResourceTag] | None, Field(description="Resource tags to discover resources.")
+    ] = None
+    TfStateFileUrl: Annotated[str | None, Field(description="URL of a Terraform state file.")] = (
+        None
+    )
 
 
 class ServiceAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    EffectivePolicyValues: ServiceEffectivePolicyValues | None = None
-    ServiceArn: str | None = None
-    UpdatedAt: str | None = None
+    """
+    The read-only attributes of a AWS::ResilienceHubV2::Service, set by AWS.
+    """
+
+    CreatedAt: Annotated[
+        str | None, Field(description="The timestamp when the service was created.")
+    ] = None
+    EffectivePolicyValues: Annotated[
+        ServiceEffectivePolicyValues | None,
+        Field(description="Effective policy values computed from the associated policy."),
+    ] = None
+    ServiceArn: Annotated[str | None, Field(description="The ARN of the service.")] = None
+    UpdatedAt: Annotated[
+        str | None, Field(description="The timestamp when the service was last updated.")
+    ] = None
 
 
 class InputSourceDefinition(DeferredModel):
+    """
+    An input source for the service.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ResourceConfiguration: ServiceResourceConfiguration
+    ResourceConfiguration: Annotated[
+        ServiceResourceConfiguration,
+        Field(description="Resource configuration for an input source. Provide exactly one field."),
+    ]
 
 
 class ServiceProps(DeferredModel):
-    Assertions: list[AssertionDefinition] | None = None
-    AssociatedSystems: list[AssociatedSystem] | None = None
-    DependencyDiscovery: Literal["ENABLED", "DISABLED", "INITIALIZING"] | None = None
-    Description: str | None = None
-    DevOpsAgentConfiguration: ServiceDevOpsAgentConfiguration | None = None
-    InputSources: list[InputSourceDefinition] | None = None
-    KmsKeyId: str | None = None
-    Name: str
-    PermissionModel: ServicePermissionModel | None = None
-    PolicyArn: str | None = None
-    Regions: list[str]
-    ReportConfiguration: ServiceReportConfiguration | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::ResilienceHubV2::Service.
+    """
+
+    Assertions: Annotated[
+        list[AssertionDefinition] | None,
+        Field(description="Assertions associated with this service."),
+    ] = None
+    AssociatedSystems: Annotated[
+        list[AssociatedSystem] | None, Field(description="Systems associated with this service.")
+    ] = None
+    DependencyDiscovery: Annotated[
+        Literal["ENABLED", "DISABLED", "INITIALIZING"] | None,
+        Field(description="Dependency discovery state."),
+    ] = None
+    Description: Annotated[str | None, Field(description="The description of the service.")] = None
+    DevOpsAgentConfiguration: Annotated[
+        ServiceDevOpsAgentConfiguration | None,
+        Field(
+            description="Links the service to an AWS DevOps Agent Agent Space. Provide AgentSpaceArn to connect the service; omit this property to leave an existing link unchanged. The DevOps Agent integration is governed by the service's resilience policy and operates in analysis-only mode."
+        ),
+    ] = None
+    InputSources: Annotated[
+        list[InputSourceDefinition] | None, Field(description="Input sources for this service.")
+    ] = None
+    KmsKeyId: Annotated[
+        str | None,
+        Field(
+            description="The KMS key ID for encrypting service data. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Name: Annotated[
+        str,
+        Field(
+            description="The name of the service. Create-only: changing it replaces the resource."
+        ),
+    ]
+    PermissionModel: Annotated[
+        ServicePermissionModel | None, Field(description="Type: ServicePermissionModelDict.")
+    ] = None
+    PolicyArn: Annotated[
+        str | None, Field(description="The ARN of the resilience policy to associate.")
+    ] = None
+    Regions: Annotated[
+        list[str],
+        Field(
+            description="AWS regions for the service. Create-only: changing it replaces the resource."
+        ),
+    ]
+    ReportConfiguration: Annotated[
+        ServiceReportConfiguration | None,
+        Field(description="Configuration for automatic report generation on a Service."),
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="Tags assigned to the service.")] = None

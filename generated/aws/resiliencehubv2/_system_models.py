@@ -7,9 +7,10 @@ Imported on first use by system.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "SystemAttributes",
@@ -22,20 +23,47 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The tag key.")]
+    Value: Annotated[str, Field(description="The tag value.")]
 
 
 class SystemAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    SystemArn: str | None = None
-    SystemId: str | None = None
-    UpdatedAt: str | None = None
+    """
+    The read-only attributes of a AWS::ResilienceHubV2::System, set by AWS.
+    """
+
+    CreatedAt: Annotated[
+        str | None, Field(description="The timestamp when the system was created.")
+    ] = None
+    SystemArn: Annotated[str | None, Field(description="The ARN of the system.")] = None
+    SystemId: Annotated[str | None, Field(description="The system ID.")] = None
+    UpdatedAt: Annotated[
+        str | None, Field(description="The timestamp when the system was last updated.")
+    ] = None
 
 
 class SystemProps(DeferredModel):
-    Description: str | None = None
-    KmsKeyId: str | None = None
-    Name: str
-    SharingEnabled: bool | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::ResilienceHubV2::System.
+    """
+
+    Description: Annotated[str | None, Field(description="The description of the system.")] = None
+    KmsKeyId: Annotated[
+        str | None,
+        Field(
+            description="The KMS key ID for encrypting system data. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Name: Annotated[
+        str,
+        Field(
+            description="The name of the system. Create-only: changing it replaces the resource."
+        ),
+    ]
+    SharingEnabled: Annotated[
+        bool | None,
+        Field(
+            description="Whether the system is enabled to be shared with other members of the Organization. Only applicable if the system owner is a management account or delegated admin."
+        ),
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="Tags assigned to the system.")] = None

@@ -7,8 +7,10 @@ Imported on first use by user_journey.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "UserJourneyAttributes",
@@ -17,13 +19,42 @@ __all__ = [
 
 
 class UserJourneyProps(DeferredModel):
-    Description: str | None = None
-    Name: str
-    PolicyArn: str | None = None
-    SystemIdentifier: str
+    """
+    The properties a program declares for a AWS::ResilienceHubV2::UserJourney.
+    """
+
+    Description: Annotated[
+        str | None, Field(description="The description of the user journey.")
+    ] = None
+    Name: Annotated[
+        str,
+        Field(
+            description="The name of the user journey. Create-only: changing it replaces the resource."
+        ),
+    ]
+    PolicyArn: Annotated[
+        str | None,
+        Field(description="The ARN of the resilience policy to associate with this user journey."),
+    ] = None
+    SystemIdentifier: Annotated[
+        str,
+        Field(
+            description="The system ARN or system ID that owns this user journey. Create-only: changing it replaces the resource."
+        ),
+    ]
 
 
 class UserJourneyAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    UpdatedAt: str | None = None
-    UserJourneyId: str | None = None
+    """
+    The read-only attributes of a AWS::ResilienceHubV2::UserJourney, set by AWS.
+    """
+
+    CreatedAt: Annotated[
+        str | None, Field(description="The timestamp when the user journey was created.")
+    ] = None
+    UpdatedAt: Annotated[
+        str | None, Field(description="The timestamp when the user journey was last updated.")
+    ] = None
+    UserJourneyId: Annotated[
+        str | None, Field(description="The server-generated user journey ID.")
+    ] = None

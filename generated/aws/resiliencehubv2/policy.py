@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -67,70 +71,67 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-DataRecoveryTargetsDict = TypedDict(
-    "DataRecoveryTargetsDict",
-    {
-        "TimeBetweenBackupsInMinutes": "int",
-    },
-    total=False,
-)
 
-MultiAzTargetsDict = TypedDict(
-    "MultiAzTargetsDict",
-    {
-        "DisasterRecoveryApproach": "Literal['ACTIVE_ACTIVE', 'HOT_STANDBY', 'WARM_STANDBY', 'PILOT_LIGHT', 'BACKUP_AND_RESTORE']",
-        "RpoInMinutes": "int",
-        "RtoInMinutes": "int",
-    },
-    total=False,
-)
+class DataRecoveryTargetsDict(TypedDict, total=False):
+    """DataRecoveryTargets as a plain dict."""
 
-MultiRegionTargetsDict = TypedDict(
-    "MultiRegionTargetsDict",
-    {
-        "DisasterRecoveryApproach": "Literal['ACTIVE_ACTIVE', 'HOT_STANDBY', 'WARM_STANDBY', 'PILOT_LIGHT', 'BACKUP_AND_RESTORE']",
-        "RpoInMinutes": "int",
-        "RtoInMinutes": "int",
-    },
-    total=False,
-)
+    TimeBetweenBackupsInMinutes: int
+    """Time between backups in minutes."""
 
-PolicyAvailabilitySloDict = TypedDict(
-    "PolicyAvailabilitySloDict",
-    {
-        "Target": "float",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class MultiAzTargetsDict(TypedDict, total=False):
+    """MultiAzTargets as a plain dict."""
 
+    DisasterRecoveryApproach: Literal[
+        "ACTIVE_ACTIVE", "HOT_STANDBY", "WARM_STANDBY", "PILOT_LIGHT", "BACKUP_AND_RESTORE"
+    ]
+    """Multi-AZ disaster recovery approach."""
+    RpoInMinutes: int
+    """Recovery Point Objective in minutes."""
+    RtoInMinutes: int
+    """Recovery Time Objective in minutes."""
+
+
+class MultiRegionTargetsDict(TypedDict, total=False):
+    """MultiRegionTargets as a plain dict."""
+
+    DisasterRecoveryApproach: Literal[
+        "ACTIVE_ACTIVE", "HOT_STANDBY", "WARM_STANDBY", "PILOT_LIGHT", "BACKUP_AND_RESTORE"
+    ]
+    """Multi-Region disaster recovery approach."""
+    RpoInMinutes: int
+    """Recovery Point Objective in minutes."""
+    RtoInMinutes: int
+    """Recovery Time Objective in minutes."""
+
+
+class PolicyAvailabilitySloDict(TypedDict, total=False):
+    """PolicyAvailabilitySlo as a plain dict."""
+
+    Target: float
+    """Availability target percentage."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """The tag key."""
+    Value: Required[str]
+    """The tag value."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::ResilienceHubV2::Policy",
     schema_file="aws-resiliencehubv2-policy.json",
     primary_identifier=("/PolicyArn",),
-    additional_identifiers=(),
     read_only=("/PolicyArn", "/CreatedAt", "/UpdatedAt", "/AssociatedServiceCount"),
     create_only=("/Name", "/KmsKeyId"),
     write_only=("/KmsKeyId",),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("Name",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -140,98 +141,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AvailabilitySlo": {
-            "additionalProperties": False,
-            "properties": {"Target": {"maximum": 100, "minimum": 0, "type": "number"}},
-            "type": "object",
-        },
-        "DataRecoveryTargets": {
-            "additionalProperties": False,
-            "properties": {"TimeBetweenBackupsInMinutes": {"minimum": 0, "type": "integer"}},
-            "type": "object",
-        },
-        "MultiAzTargets": {
-            "additionalProperties": False,
-            "properties": {
-                "DisasterRecoveryApproach": {
-                    "enum": [
-                        "ACTIVE_ACTIVE",
-                        "HOT_STANDBY",
-                        "WARM_STANDBY",
-                        "PILOT_LIGHT",
-                        "BACKUP_AND_RESTORE",
-                    ],
-                    "type": "string",
-                },
-                "RpoInMinutes": {"maximum": 2147483647, "minimum": 0, "type": "integer"},
-                "RtoInMinutes": {"maximum": 2147483647, "minimum": 0, "type": "integer"},
-            },
-            "type": "object",
-        },
-        "MultiRegionTargets": {
-            "additionalProperties": False,
-            "properties": {
-                "DisasterRecoveryApproach": {
-                    "enum": [
-                        "ACTIVE_ACTIVE",
-                        "HOT_STANDBY",
-                        "WARM_STANDBY",
-                        "PILOT_LIGHT",
-                        "BACKUP_AND_RESTORE",
-                    ],
-                    "type": "string",
-                },
-                "RpoInMinutes": {"maximum": 2147483647, "minimum": 0, "type": "integer"},
-                "RtoInMinutes": {"maximum": 2147483647, "minimum": 0, "type": "integer"},
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AssociatedServiceCount": {"type": "integer"},
-        "AvailabilitySlo": {"$ref": "#/definitions/AvailabilitySlo"},
-        "CreatedAt": {"type": "string"},
-        "DataRecovery": {"$ref": "#/definitions/DataRecoveryTargets"},
-        "Description": {"maxLength": 615, "type": "string"},
-        "KmsKeyId": {
-            "anyOf": [{}, {}, {}],
-            "maxLength": 2048,
-            "minLength": 1,
-            "pattern": "^((arn:aws(-[^:]+)?:kms:[a-zA-Z0-9-]*:[0-9]{12}:((key/[a-zA-Z0-9-]{36})|(alias/[a-zA-Z0-9-_/]+)))|([a-zA-Z0-9-]{36})|(alias/[a-zA-Z0-9-_/]+))$",
-            "type": "string",
-        },
-        "MultiAz": {"$ref": "#/definitions/MultiAzTargets"},
-        "MultiRegion": {"$ref": "#/definitions/MultiRegionTargets"},
-        "Name": {"pattern": "^[A-Za-z0-9][A-Za-z0-9_\\-]{1,59}$", "type": "string"},
-        "PolicyArn": {
-            "pattern": "^arn:(aws|aws-cn|aws-iso|aws-iso-[a-z]{1}|aws-us-gov):[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:([a-z]{2}-((iso[a-z]{0,1}-)|(gov-)){0,1}[a-z]+-[0-9]):[0-9]{12}:[A-Za-z0-9/][A-Za-z0-9:_/+.-]{0,1023}$",
-            "type": "string",
-        },
-        "SharingEnabled": {"type": "boolean"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "maxItems": 50, "type": "array"},
-        "UpdatedAt": {"type": "string"},
-    },
-    "required": ["Name"],
-}
-
 
 class Policy(_Resource):
-    """AWS::ResilienceHubV2::Policy: Creates a resilience policy that defines availability and disaster recovery requirements.
+    """AWS::ResilienceHubV2::Policy: Creates a resilience policy that defines availability and
+    disaster recovery requirements.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: PolicyArn.
+    Replaced when any of these change (create-only): Name, KmsKeyId.
+    Write-only (sent to AWS, never read back): KmsKeyId.
+    Read-only attributes (known once deployed): AssociatedServiceCount, CreatedAt, PolicyArn,
+    UpdatedAt.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-resiliencehubv2-policy.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -239,14 +161,19 @@ class Policy(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "PolicyAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "policy.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     AssociatedServiceCount: int
+    """The number of services associated with this policy."""
     CreatedAt: str
+    """The timestamp when the policy was created."""
     PolicyArn: str
+    """The ARN of the policy."""
     UpdatedAt: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The timestamp when the policy was last updated."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AvailabilitySlo: PolicyAvailabilitySloDict
     DataRecovery: DataRecoveryTargetsDict
     Description: str
@@ -257,33 +184,43 @@ class Policy(_Resource):
     SharingEnabled: bool
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str,
+        AvailabilitySlo: PolicyAvailabilitySlo | PolicyAvailabilitySloDict | None = None,
+        DataRecovery: DataRecoveryTargets | DataRecoveryTargetsDict | None = None,
+        Description: str | None = None,
+        KmsKeyId: str | None = None,
+        MultiAz: MultiAzTargets | MultiAzTargetsDict | None = None,
+        MultiRegion: MultiRegionTargets | MultiRegionTargetsDict | None = None,
+        SharingEnabled: bool | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::ResilienceHubV2::Policy; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str,
-            AvailabilitySlo: PolicyAvailabilitySlo | PolicyAvailabilitySloDict | None = None,
-            DataRecovery: DataRecoveryTargets | DataRecoveryTargetsDict | None = None,
-            Description: str | None = None,
-            KmsKeyId: str | None = None,
-            MultiAz: MultiAzTargets | MultiAzTargetsDict | None = None,
-            MultiRegion: MultiRegionTargets | MultiRegionTargetsDict | None = None,
-            SharingEnabled: bool | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::ResilienceHubV2::Policy; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Name: The name of the policy. Create-only: changing it replaces the resource. Required.
+            AvailabilitySlo: Type: PolicyAvailabilitySloDict.
+            DataRecovery: Type: DataRecoveryTargetsDict.
             Description: The description of the policy.
-            KmsKeyId: The KMS key ID for encrypting policy data.
-            Name: The name of the policy.
-            SharingEnabled: Whether the policy is enabled to be shared with other members of the Organization.
+            KmsKeyId: The KMS key ID for encrypting policy data. Create-only: changing it replaces
+                the resource. Write-only: sent to AWS, never read back.
+            MultiAz: Type: MultiAzTargetsDict.
+            MultiRegion: Type: MultiRegionTargetsDict.
+            SharingEnabled: Whether the policy is enabled to be shared with other members of the
+                Organization. Only applicable if the policy owner is a management account or
+                delegated admin.
             Tags: Tags assigned to the policy.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

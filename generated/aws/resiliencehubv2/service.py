@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -123,191 +127,211 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AssertionDefinitionDict = TypedDict(
-    "AssertionDefinitionDict",
-    {
-        "Text": "Required[str]",
-    },
-    total=False,
-)
 
-AssociatedSystemDict = TypedDict(
-    "AssociatedSystemDict",
-    {
-        "SystemArn": "Required[str]",
-        "UserJourneyIds": "list[str]",
-    },
-    total=False,
-)
+class AssertionDefinitionDict(TypedDict, total=False):
+    """AssertionDefinition as a plain dict: An assertion about the service's resilience posture."""
 
-CrossAccountRoleConfigurationDict = TypedDict(
-    "CrossAccountRoleConfigurationDict",
-    {
-        "CrossAccountRoleArn": "Required[str]",
-        "ExternalId": "str",
-    },
-    total=False,
-)
+    Text: Required[str]
+    """The text of the assertion."""
 
-DisasterRecoverySourceDict = TypedDict(
-    "DisasterRecoverySourceDict",
-    {
-        "PolicyName": "str",
-        "Value": "str",
-    },
-    total=False,
-)
 
-EksLabelSelectorDict = TypedDict(
-    "EksLabelSelectorDict",
-    {
-        "MatchExpressions": "list[EksLabelSelectorRequirementDict]",
-        "MatchLabels": "dict[str, Any]",
-    },
-    total=False,
-)
+class AssociatedSystemDict(TypedDict, total=False):
+    """AssociatedSystem as a plain dict."""
 
-EksLabelSelectorRequirementDict = TypedDict(
-    "EksLabelSelectorRequirementDict",
-    {
-        "Key": "Required[str]",
-        "Operator": "Required[Literal['IN', 'NOT_IN', 'EXISTS', 'DOES_NOT_EXIST']]",
-        "Values": "list[str]",
-    },
-    total=False,
-)
+    SystemArn: Required[str]
+    """The system ARN."""
+    UserJourneyIds: list[str]
+    """User journey IDs associated with this system."""
 
-EksSourceDict = TypedDict(
-    "EksSourceDict",
-    {
-        "ClusterArn": "Required[str]",
-        "LabelSelector": "EksLabelSelectorDict",
-        "Namespaces": "Required[list[str]]",
-    },
-    total=False,
-)
 
-InputSourceDefinitionDict = TypedDict(
-    "InputSourceDefinitionDict",
-    {
-        "ResourceConfiguration": "Required[ServiceResourceConfigurationDict]",
-    },
-    total=False,
-)
+class CrossAccountRoleConfigurationDict(TypedDict, total=False):
+    """CrossAccountRoleConfiguration as a plain dict."""
 
-ReportOutputConfigurationDict = TypedDict(
-    "ReportOutputConfigurationDict",
-    {
-        "S3": "S3ReportOutputConfigurationDict",
-    },
-    total=False,
-)
+    CrossAccountRoleArn: Required[str]
+    """ARN of the cross-account IAM role."""
+    ExternalId: str
+    """External ID for cross-account access."""
 
-ResourceTagDict = TypedDict(
-    "ResourceTagDict",
-    {
-        "Key": "Required[str]",
-        "Values": "Required[list[str]]",
-    },
-    total=False,
-)
 
-S3ReportOutputConfigurationDict = TypedDict(
-    "S3ReportOutputConfigurationDict",
-    {
-        "BucketOwner": "Required[str]",
-        "BucketPath": "Required[str]",
-    },
-    total=False,
-)
+class DisasterRecoverySourceDict(TypedDict, total=False):
+    """DisasterRecoverySource as a plain dict."""
 
-ServiceDevOpsAgentConfigurationDict = TypedDict(
-    "ServiceDevOpsAgentConfigurationDict",
-    {
-        "AgentSpaceArn": "Required[str]",
-    },
-    total=False,
-)
+    PolicyName: str
+    """Type: str."""
+    Value: str
+    """Type: str."""
 
-ServiceEffectivePolicyValuesDict = TypedDict(
-    "ServiceEffectivePolicyValuesDict",
-    {
-        "AvailabilitySlo": "SloSourceDict",
-        "MultiAzDrApproach": "DisasterRecoverySourceDict",
-        "MultiAzRpo": "TargetSourceDict",
-        "MultiAzRto": "TargetSourceDict",
-        "MultiRegionDrApproach": "DisasterRecoverySourceDict",
-        "MultiRegionRpo": "TargetSourceDict",
-        "MultiRegionRto": "TargetSourceDict",
-    },
-    total=False,
-)
 
-ServicePermissionModelDict = TypedDict(
-    "ServicePermissionModelDict",
-    {
-        "CrossAccountRoleArns": "list[CrossAccountRoleConfigurationDict]",
-        "InvokerRoleName": "Required[str]",
-    },
-    total=False,
-)
+class EksLabelSelectorDict(TypedDict, total=False):
+    """EksLabelSelector as a plain dict: Kubernetes label selector that scopes discovery to matching
+    objects in the specified namespaces. An object must satisfy both MatchLabels and
+    MatchExpressions. Specify at least one of them; a selector carrying neither is treated as though
+    no selector were supplied, and all supported objects in the specified namespaces are discovered."""
 
-ServiceReportConfigurationDict = TypedDict(
-    "ServiceReportConfigurationDict",
-    {
-        "ReportOutput": "Required[list[ReportOutputConfigurationDict]]",
-    },
-    total=False,
-)
+    MatchExpressions: list[EksLabelSelectorRequirementDict]
+    """Label selector requirements an object must satisfy to be discovered. Up to 20 requirements,
+    all of which must match."""
+    MatchLabels: dict[str, str]
+    """Label key/value pairs an object must carry to be discovered. Up to 20 pairs."""
 
-ServiceResourceConfigurationDict = TypedDict(
-    "ServiceResourceConfigurationDict",
-    {
-        "CfnStackArn": "str",
-        "DesignFileS3Url": "str",
-        "Eks": "EksSourceDict",
-        "ResourceTags": "list[ResourceTagDict]",
-        "TfStateFileUrl": "str",
-    },
-    total=False,
-)
 
-SloSourceDict = TypedDict(
-    "SloSourceDict",
-    {
-        "PolicyName": "str",
-        "Value": "float",
-    },
-    total=False,
-)
+class EksLabelSelectorRequirementDict(TypedDict, total=False):
+    """EksLabelSelectorRequirement as a plain dict: A single label selector requirement. Specify
+    Values when Operator is IN or NOT_IN, and omit Values when Operator is EXISTS or DOES_NOT_EXIST."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    Key: Required[str]
+    """Label key the requirement applies to."""
+    Operator: Required[Literal["IN", "NOT_IN", "EXISTS", "DOES_NOT_EXIST"]]
+    """Operator applied to the label key."""
+    Values: list[str]
+    """Label values the requirement compares against. Up to 20 values. Required for IN and NOT_IN;
+    omit for EXISTS and DOES_NOT_EXIST."""
 
-TargetSourceDict = TypedDict(
-    "TargetSourceDict",
-    {
-        "PolicyName": "str",
-        "Value": "int",
-    },
-    total=False,
-)
 
+class EksSourceDict(TypedDict, total=False):
+    """EksSource as a plain dict."""
+
+    ClusterArn: Required[str]
+    """ARN of the EKS cluster."""
+    LabelSelector: EksLabelSelectorDict
+    """Kubernetes label selector that scopes discovery to matching objects in the specified
+    namespaces. An object must satisfy both MatchLabels and MatchExpressions. Specify at least one
+    of them; a selector carrying neither is treated as though no selector were supplied, and all
+    supported objects in the specified namespaces are discovered."""
+    Namespaces: Required[list[str]]
+    """EKS namespaces."""
+
+
+class InputSourceDefinitionDict(TypedDict, total=False):
+    """InputSourceDefinition as a plain dict: An input source for the service."""
+
+    ResourceConfiguration: Required[ServiceResourceConfigurationDict]
+    """Resource configuration for an input source. Provide exactly one field."""
+
+
+class ReportOutputConfigurationDict(TypedDict, total=False):
+    """ReportOutputConfiguration as a plain dict: Configuration for a report output destination."""
+
+    S3: S3ReportOutputConfigurationDict
+    """S3 configuration for report output."""
+
+
+class ResourceTagDict(TypedDict, total=False):
+    """ResourceTag as a plain dict."""
+
+    Key: Required[str]
+    """Tag key."""
+    Values: Required[list[str]]
+    """Tag values."""
+
+
+class S3ReportOutputConfigurationDict(TypedDict, total=False):
+    """S3ReportOutputConfiguration as a plain dict: S3 configuration for report output."""
+
+    BucketOwner: Required[str]
+    """Account ID of the bucket owner."""
+    BucketPath: Required[str]
+    """S3 bucket path where reports will be written."""
+
+
+class ServiceDevOpsAgentConfigurationDict(TypedDict, total=False):
+    """ServiceDevOpsAgentConfiguration as a plain dict: Links the service to an AWS DevOps Agent
+    Agent Space. Provide AgentSpaceArn to connect the service; omit this property to leave an
+    existing link unchanged. The DevOps Agent integration is governed by the service's resilience
+    policy and operates in analysis-only mode."""
+
+    AgentSpaceArn: Required[str]
+    """The ARN of the DevOps Agent Agent Space to link to this service."""
+
+
+class ServiceEffectivePolicyValuesDict(TypedDict, total=False):
+    """ServiceEffectivePolicyValues as a plain dict: Effective policy values computed from the
+    associated policy."""
+
+    AvailabilitySlo: SloSourceDict
+    """Type: SloSourceDict."""
+    MultiAzDrApproach: DisasterRecoverySourceDict
+    """Type: DisasterRecoverySourceDict."""
+    MultiAzRpo: TargetSourceDict
+    """Type: TargetSourceDict."""
+    MultiAzRto: TargetSourceDict
+    """Type: TargetSourceDict."""
+    MultiRegionDrApproach: DisasterRecoverySourceDict
+    """Type: DisasterRecoverySourceDict."""
+    MultiRegionRpo: TargetSourceDict
+    """Type: TargetSourceDict."""
+    MultiRegionRto: TargetSourceDict
+    """Type: TargetSourceDict."""
+
+
+class ServicePermissionModelDict(TypedDict, total=False):
+    """ServicePermissionModel as a plain dict."""
+
+    CrossAccountRoleArns: list[CrossAccountRoleConfigurationDict]
+    """Cross-account role ARNs."""
+    InvokerRoleName: Required[str]
+    """Name of the invoker IAM role."""
+
+
+class ServiceReportConfigurationDict(TypedDict, total=False):
+    """ServiceReportConfiguration as a plain dict: Configuration for automatic report generation on
+    a Service."""
+
+    ReportOutput: Required[list[ReportOutputConfigurationDict]]
+    """Output destinations for generated reports."""
+
+
+class ServiceResourceConfigurationDict(TypedDict, total=False):
+    """ServiceResourceConfiguration as a plain dict: Resource configuration for an input source.
+    Provide exactly one field."""
+
+    CfnStackArn: str
+    """ARN of a CloudFormation stack."""
+    DesignFileS3Url: str
+    """S3 URL of a design file."""
+    Eks: EksSourceDict
+    """Type: EksSourceDict."""
+    ResourceTags: list[ResourceTagDict]
+    """Resource tags to discover resources."""
+    TfStateFileUrl: str
+    """URL of a Terraform state file."""
+
+
+class SloSourceDict(TypedDict, total=False):
+    """SloSource as a plain dict."""
+
+    PolicyName: str
+    """Type: str."""
+    Value: float
+    """Type: float."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """The tag key."""
+    Value: Required[str]
+    """The tag value."""
+
+
+class TargetSourceDict(TypedDict, total=False):
+    """TargetSource as a plain dict."""
+
+    PolicyName: str
+    """Type: str."""
+    Value: int
+    """Type: int."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::ResilienceHubV2::Service",
     schema_file="aws-resiliencehubv2-service.json",
     primary_identifier=("/ServiceArn",),
-    additional_identifiers=(),
     read_only=("/ServiceArn", "/CreatedAt", "/UpdatedAt", "/EffectivePolicyValues"),
     create_only=("/Name", "/Regions", "/KmsKeyId"),
     write_only=("/KmsKeyId",),
-    conditional_create_only=(),
     unordered_arrays=(
         "/Assertions",
         "/AssociatedSystems",
@@ -324,14 +348,7 @@ METADATA = _TypeMetadata(
         "/Tags",
     ),
     required=("Name", "Regions"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -341,323 +358,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AssertionDefinition": {
-            "additionalProperties": False,
-            "properties": {"Text": {"maxLength": 1000, "minLength": 1, "type": "string"}},
-            "required": ["Text"],
-            "type": "object",
-        },
-        "AssociatedSystem": {
-            "additionalProperties": False,
-            "properties": {
-                "SystemArn": {
-                    "pattern": "^arn:(aws|aws-cn|aws-iso|aws-iso-[a-z]{1}|aws-us-gov):[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:([a-z]{2}-((iso[a-z]{0,1}-)|(gov-)){0,1}[a-z]+-[0-9]):[0-9]{12}:[A-Za-z0-9/][A-Za-z0-9:_/+.-]{0,1023}$",
-                    "type": "string",
-                },
-                "UserJourneyIds": {
-                    "items": {"pattern": "^\\S{1,255}$", "type": "string"},
-                    "maxItems": 50,
-                    "type": "array",
-                },
-            },
-            "required": ["SystemArn"],
-            "type": "object",
-        },
-        "CrossAccountRoleConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "CrossAccountRoleArn": {
-                    "maxLength": 2048,
-                    "minLength": 20,
-                    "pattern": "^arn:(aws|aws-cn|aws-iso|aws-iso-[a-z]{1}|aws-us-gov):iam::[0-9]{12}:role\\/(([^\\/][\\x21-\\x7E]+\\/){1,511})?[A-Za-z0-9_+=,.@-]{1,64}$",
-                    "type": "string",
-                },
-                "ExternalId": {"type": "string"},
-            },
-            "required": ["CrossAccountRoleArn"],
-            "type": "object",
-        },
-        "DevOpsAgentConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AgentSpaceArn": {
-                    "pattern": "^arn:(aws|aws-cn|aws-iso|aws-iso-[a-z]{1}|aws-us-gov):[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:([a-z]{2}-((iso[a-z]{0,1}-)|(gov-)){0,1}[a-z]+-[0-9]):[0-9]{12}:[A-Za-z0-9/][A-Za-z0-9:_/+.-]{0,1023}$",
-                    "type": "string",
-                }
-            },
-            "required": ["AgentSpaceArn"],
-            "type": "object",
-        },
-        "DisasterRecoverySource": {
-            "additionalProperties": False,
-            "properties": {"PolicyName": {"type": "string"}, "Value": {"type": "string"}},
-            "type": "object",
-        },
-        "EffectivePolicyValues": {
-            "additionalProperties": False,
-            "properties": {
-                "AvailabilitySlo": {"$ref": "#/definitions/SloSource"},
-                "MultiAzDrApproach": {"$ref": "#/definitions/DisasterRecoverySource"},
-                "MultiAzRpo": {"$ref": "#/definitions/TargetSource"},
-                "MultiAzRto": {"$ref": "#/definitions/TargetSource"},
-                "MultiRegionDrApproach": {"$ref": "#/definitions/DisasterRecoverySource"},
-                "MultiRegionRpo": {"$ref": "#/definitions/TargetSource"},
-                "MultiRegionRto": {"$ref": "#/definitions/TargetSource"},
-            },
-            "type": "object",
-        },
-        "EksLabelSelector": {
-            "additionalProperties": False,
-            "properties": {
-                "MatchExpressions": {
-                    "items": {"$ref": "#/definitions/EksLabelSelectorRequirement"},
-                    "maxItems": 20,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "MatchLabels": {
-                    "additionalProperties": False,
-                    "maxProperties": 20,
-                    "minProperties": 1,
-                    "patternProperties": {
-                        "^([a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?/)?[a-zA-Z0-9]([-a-zA-Z0-9_.]{0,61}[a-zA-Z0-9])?$": {
-                            "maxLength": 63,
-                            "minLength": 0,
-                            "type": "string",
-                        }
-                    },
-                    "type": "object",
-                },
-            },
-            "type": "object",
-        },
-        "EksLabelSelectorRequirement": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 317,
-                    "minLength": 1,
-                    "pattern": "^([a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?/)?[a-zA-Z0-9]([-a-zA-Z0-9_.]{0,61}[a-zA-Z0-9])?$",
-                    "type": "string",
-                },
-                "Operator": {
-                    "enum": ["IN", "NOT_IN", "EXISTS", "DOES_NOT_EXIST"],
-                    "type": "string",
-                },
-                "Values": {
-                    "items": {"maxLength": 63, "minLength": 0, "type": "string"},
-                    "maxItems": 20,
-                    "minItems": 1,
-                    "type": "array",
-                },
-            },
-            "required": ["Key", "Operator"],
-            "type": "object",
-        },
-        "EksSource": {
-            "additionalProperties": False,
-            "properties": {
-                "ClusterArn": {
-                    "pattern": "^arn:(aws|aws-cn|aws-iso|aws-iso-[a-z]{1}|aws-us-gov):[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:([a-z]{2}-((iso[a-z]{0,1}-)|(gov-)){0,1}[a-z]+-[0-9]):[0-9]{12}:[A-Za-z0-9/][A-Za-z0-9:_/+.-]{0,1023}$",
-                    "type": "string",
-                },
-                "LabelSelector": {"$ref": "#/definitions/EksLabelSelector"},
-                "Namespaces": {
-                    "items": {"type": "string"},
-                    "maxItems": 10,
-                    "minItems": 1,
-                    "type": "array",
-                },
-            },
-            "required": ["ClusterArn", "Namespaces"],
-            "type": "object",
-        },
-        "InputSourceDefinition": {
-            "additionalProperties": False,
-            "properties": {
-                "ResourceConfiguration": {"$ref": "#/definitions/ResourceConfiguration"}
-            },
-            "required": ["ResourceConfiguration"],
-            "type": "object",
-        },
-        "PermissionModel": {
-            "additionalProperties": False,
-            "properties": {
-                "CrossAccountRoleArns": {
-                    "items": {"$ref": "#/definitions/CrossAccountRoleConfiguration"},
-                    "maxItems": 10,
-                    "type": "array",
-                },
-                "InvokerRoleName": {
-                    "pattern": "^(([A-Za-z0-9_+=,.@\\-]+/){1,511})?[A-Za-z0-9_+=,.@\\-]{1,64}$",
-                    "type": "string",
-                },
-            },
-            "required": ["InvokerRoleName"],
-            "type": "object",
-        },
-        "ReportOutputConfiguration": {
-            "additionalProperties": False,
-            "oneOf": [{"required": ["S3"]}],
-            "properties": {"S3": {"$ref": "#/definitions/S3ReportOutputConfiguration"}},
-            "type": "object",
-        },
-        "ResourceConfiguration": {
-            "additionalProperties": False,
-            "oneOf": [
-                {"required": ["ResourceTags"]},
-                {"required": ["CfnStackArn"]},
-                {"required": ["TfStateFileUrl"]},
-                {"required": ["Eks"]},
-                {"required": ["DesignFileS3Url"]},
-            ],
-            "properties": {
-                "CfnStackArn": {
-                    "pattern": "^arn:(aws|aws-cn|aws-iso|aws-iso-[a-z]{1}|aws-us-gov):[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:([a-z]{2}-((iso[a-z]{0,1}-)|(gov-)){0,1}[a-z]+-[0-9]):[0-9]{12}:[A-Za-z0-9/][A-Za-z0-9:_/+.-]{0,1023}$",
-                    "type": "string",
-                },
-                "DesignFileS3Url": {"type": "string"},
-                "Eks": {"$ref": "#/definitions/EksSource"},
-                "ResourceTags": {
-                    "items": {"$ref": "#/definitions/ResourceTag"},
-                    "maxItems": 10,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "TfStateFileUrl": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "ResourceTag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Values": {
-                    "items": {"type": "string"},
-                    "maxItems": 10,
-                    "minItems": 0,
-                    "type": "array",
-                },
-            },
-            "required": ["Key", "Values"],
-            "type": "object",
-        },
-        "S3ReportOutputConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "BucketOwner": {"pattern": "^\\d{12}$", "type": "string"},
-                "BucketPath": {
-                    "maxLength": 512,
-                    "minLength": 3,
-                    "pattern": "^(s3://)?[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/.*)?$",
-                    "type": "string",
-                },
-            },
-            "required": ["BucketPath", "BucketOwner"],
-            "type": "object",
-        },
-        "ServiceReportConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "ReportOutput": {
-                    "items": {"$ref": "#/definitions/ReportOutputConfiguration"},
-                    "maxItems": 1,
-                    "minItems": 1,
-                    "type": "array",
-                }
-            },
-            "required": ["ReportOutput"],
-            "type": "object",
-        },
-        "SloSource": {
-            "additionalProperties": False,
-            "properties": {"PolicyName": {"type": "string"}, "Value": {"type": "number"}},
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "TargetSource": {
-            "additionalProperties": False,
-            "properties": {"PolicyName": {"type": "string"}, "Value": {"type": "integer"}},
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Assertions": {
-            "items": {"$ref": "#/definitions/AssertionDefinition"},
-            "maxItems": 20,
-            "type": "array",
-        },
-        "AssociatedSystems": {
-            "items": {"$ref": "#/definitions/AssociatedSystem"},
-            "maxItems": 1000,
-            "type": "array",
-        },
-        "CreatedAt": {"type": "string"},
-        "DependencyDiscovery": {"enum": ["ENABLED", "DISABLED", "INITIALIZING"], "type": "string"},
-        "Description": {"maxLength": 615, "type": "string"},
-        "DevOpsAgentConfiguration": {"$ref": "#/definitions/DevOpsAgentConfiguration"},
-        "EffectivePolicyValues": {"$ref": "#/definitions/EffectivePolicyValues"},
-        "InputSources": {
-            "items": {"$ref": "#/definitions/InputSourceDefinition"},
-            "maxItems": 20,
-            "type": "array",
-        },
-        "KmsKeyId": {
-            "anyOf": [{}, {}, {}],
-            "maxLength": 2048,
-            "minLength": 1,
-            "pattern": "^((arn:aws(-[^:]+)?:kms:[a-zA-Z0-9-]*:[0-9]{12}:((key/[a-zA-Z0-9-]{36})|(alias/[a-zA-Z0-9-_/]+)))|([a-zA-Z0-9-]{36})|(alias/[a-zA-Z0-9-_/]+))$",
-            "type": "string",
-        },
-        "Name": {"pattern": "^[A-Za-z0-9][A-Za-z0-9_\\-]{1,59}$", "type": "string"},
-        "PermissionModel": {"$ref": "#/definitions/PermissionModel"},
-        "PolicyArn": {
-            "pattern": "^arn:(aws|aws-cn|aws-iso|aws-iso-[a-z]{1}|aws-us-gov):[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:([a-z]{2}-((iso[a-z]{0,1}-)|(gov-)){0,1}[a-z]+-[0-9]):[0-9]{12}:[A-Za-z0-9/][A-Za-z0-9:_/+.-]{0,1023}$",
-            "type": "string",
-        },
-        "Regions": {
-            "items": {
-                "minLength": 6,
-                "pattern": "^[a-z]{2}-((iso[a-z]{0,1}-)|(gov-)){0,1}[a-z]+-[0-9]$",
-                "type": "string",
-            },
-            "maxItems": 10,
-            "minItems": 1,
-            "type": "array",
-        },
-        "ReportConfiguration": {"$ref": "#/definitions/ServiceReportConfiguration"},
-        "ServiceArn": {
-            "pattern": "^arn:(aws|aws-cn|aws-iso|aws-iso-[a-z]{1}|aws-us-gov):[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:([a-z]{2}-((iso[a-z]{0,1}-)|(gov-)){0,1}[a-z]+-[0-9]):[0-9]{12}:[A-Za-z0-9/][A-Za-z0-9:_/+.-]{0,1023}$",
-            "type": "string",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "UpdatedAt": {"type": "string"},
-    },
-    "required": ["Name", "Regions"],
-}
-
 
 class Service(_Resource):
-    """AWS::ResilienceHubV2::Service: Creates a resilience-managed service with associated systems, input sources, assertions, and service functions.
+    """AWS::ResilienceHubV2::Service: Creates a resilience-managed service with associated systems,
+    input sources, assertions, and service functions.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ServiceArn.
+    Replaced when any of these change (create-only): Name, Regions, KmsKeyId.
+    Write-only (sent to AWS, never read back): KmsKeyId.
+    Read-only attributes (known once deployed): CreatedAt, EffectivePolicyValues, ServiceArn,
+    UpdatedAt.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-resiliencehubv2-service.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -665,14 +378,19 @@ class Service(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ServiceAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "service.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     CreatedAt: str
+    """The timestamp when the service was created."""
     EffectivePolicyValues: ServiceEffectivePolicyValuesDict
+    """Effective policy values computed from the associated policy."""
     ServiceArn: str
+    """The ARN of the service."""
     UpdatedAt: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The timestamp when the service was last updated."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Assertions: list[AssertionDefinitionDict]
     AssociatedSystems: list[AssociatedSystemDict]
     DependencyDiscovery: Literal["ENABLED", "DISABLED", "INITIALIZING"]
@@ -687,46 +405,57 @@ class Service(_Resource):
     ReportConfiguration: ServiceReportConfigurationDict
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str,
+        Regions: list[str],
+        Assertions: list[AssertionDefinition | AssertionDefinitionDict] | None = None,
+        AssociatedSystems: list[AssociatedSystem | AssociatedSystemDict] | None = None,
+        DependencyDiscovery: Literal["ENABLED", "DISABLED", "INITIALIZING"] | None = None,
+        Description: str | None = None,
+        DevOpsAgentConfiguration: ServiceDevOpsAgentConfiguration
+        | ServiceDevOpsAgentConfigurationDict
+        | None = None,
+        InputSources: list[InputSourceDefinition | InputSourceDefinitionDict] | None = None,
+        KmsKeyId: str | None = None,
+        PermissionModel: ServicePermissionModel | ServicePermissionModelDict | None = None,
+        PolicyArn: str | None = None,
+        ReportConfiguration: ServiceReportConfiguration
+        | ServiceReportConfigurationDict
+        | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::ResilienceHubV2::Service; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str,
-            Regions: list[str],
-            Assertions: list[AssertionDefinition | AssertionDefinitionDict] | None = None,
-            AssociatedSystems: list[AssociatedSystem | AssociatedSystemDict] | None = None,
-            DependencyDiscovery: Literal["ENABLED", "DISABLED", "INITIALIZING"] | None = None,
-            Description: str | None = None,
-            DevOpsAgentConfiguration: ServiceDevOpsAgentConfiguration
-            | ServiceDevOpsAgentConfigurationDict
-            | None = None,
-            InputSources: list[InputSourceDefinition | InputSourceDefinitionDict] | None = None,
-            KmsKeyId: str | None = None,
-            PermissionModel: ServicePermissionModel | ServicePermissionModelDict | None = None,
-            PolicyArn: str | None = None,
-            ReportConfiguration: ServiceReportConfiguration
-            | ServiceReportConfigurationDict
-            | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::ResilienceHubV2::Service; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Name: The name of the service. Create-only: changing it replaces the resource. Required.
+            Regions: AWS regions for the service. Create-only: changing it replaces the resource.
+                Required.
             Assertions: Assertions associated with this service.
             AssociatedSystems: Systems associated with this service.
             DependencyDiscovery: Dependency discovery state.
             Description: The description of the service.
+            DevOpsAgentConfiguration: Links the service to an AWS DevOps Agent Agent Space. Provide
+                AgentSpaceArn to connect the service; omit this property to leave an existing link
+                unchanged. The DevOps Agent integration is governed by the service's resilience
+                policy and operates in analysis-only mode.
             InputSources: Input sources for this service.
-            KmsKeyId: The KMS key ID for encrypting service data.
-            Name: The name of the service.
+            KmsKeyId: The KMS key ID for encrypting service data. Create-only: changing it replaces
+                the resource. Write-only: sent to AWS, never read back.
+            PermissionModel: Type: ServicePermissionModelDict.
             PolicyArn: The ARN of the resilience policy to associate.
-            Regions: AWS regions for the service.
+            ReportConfiguration: Configuration for automatic report generation on a Service.
             Tags: Tags assigned to the service.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,16 +51,13 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::ResilienceHubV2::ServiceFunction",
     schema_file="aws-resiliencehubv2-servicefunction.json",
     primary_identifier=("/ServiceArn", "/ServiceFunctionId"),
-    additional_identifiers=(),
     read_only=("/ServiceFunctionId", "/ResourceCount", "/Source", "/CreatedAt", "/UpdatedAt"),
     create_only=("/ServiceArn",),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("ServiceArn", "Name", "Criticality"),
     list_required=("ServiceArn",),
     tagging=_Tagging(
@@ -65,7 +66,6 @@ METADATA = _TypeMetadata(
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -75,32 +75,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "CreatedAt": {"type": "string"},
-        "Criticality": {"enum": ["PRIMARY", "SUPPLEMENTAL"], "type": "string"},
-        "Description": {"maxLength": 500, "type": "string"},
-        "Name": {"pattern": "^[A-Za-z0-9][A-Za-z0-9_\\-]{1,59}$", "type": "string"},
-        "ResourceCount": {"type": "integer"},
-        "ServiceArn": {
-            "pattern": "^arn:(aws|aws-cn|aws-iso|aws-iso-[a-z]{1}|aws-us-gov):[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:([a-z]{2}-((iso[a-z]{0,1}-)|(gov-)){0,1}[a-z]+-[0-9]):[0-9]{12}:[A-Za-z0-9/][A-Za-z0-9:_/+.-]{0,1023}$",
-            "type": "string",
-        },
-        "ServiceFunctionId": {"type": "string"},
-        "Source": {"enum": ["AI_GENERATED", "USER"], "type": "string"},
-        "UpdatedAt": {"type": "string"},
-    },
-    "required": ["ServiceArn", "Name", "Criticality"],
-}
-
 
 class ServiceFunction(_Resource):
-    """AWS::ResilienceHubV2::ServiceFunction: Creates a service function within a Resilience Hub service.
+    """AWS::ResilienceHubV2::ServiceFunction: Creates a service function within a Resilience Hub
+    service.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ServiceArn, ServiceFunctionId (composite: the values joined by '|').
+    Replaced when any of these change (create-only): ServiceArn.
+    Read-only attributes (known once deployed): CreatedAt, ResourceCount, ServiceFunctionId, Source,
+    UpdatedAt.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-resiliencehubv2-servicefunction.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -108,41 +94,51 @@ class ServiceFunction(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ServiceFunctionAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "service_function.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     CreatedAt: str
+    """The timestamp when the service function was created."""
     ResourceCount: int
+    """The number of resources associated with this function."""
     ServiceFunctionId: str
+    """The server-generated service function ID."""
     Source: Literal["AI_GENERATED", "USER"]
+    """The source of the service function."""
     UpdatedAt: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The timestamp when the service function was last updated."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Criticality: Literal["PRIMARY", "SUPPLEMENTAL"]
     Description: str
     Name: str
     ServiceArn: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Criticality: Literal["PRIMARY", "SUPPLEMENTAL"],
+        Name: str,
+        ServiceArn: str,
+        Description: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::ResilienceHubV2::ServiceFunction; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Criticality: Literal["PRIMARY", "SUPPLEMENTAL"],
-            Name: str,
-            ServiceArn: str,
-            Description: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::ResilienceHubV2::ServiceFunction; `await` it inside an App to deploy it.
-
-            Criticality: The criticality of the service function.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Criticality: The criticality of the service function. Required.
+            Name: The name of the service function. Required.
+            ServiceArn: The ARN of the parent service. Create-only: changing it replaces the
+                resource. Required.
             Description: The description of the service function.
-            Name: The name of the service function.
-            ServiceArn: The ARN of the parent service.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

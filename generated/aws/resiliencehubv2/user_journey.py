@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,16 +51,13 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::ResilienceHubV2::UserJourney",
     schema_file="aws-resiliencehubv2-userjourney.json",
     primary_identifier=("/SystemIdentifier", "/UserJourneyId"),
-    additional_identifiers=(),
     read_only=("/UserJourneyId", "/CreatedAt", "/UpdatedAt"),
     create_only=("/SystemIdentifier", "/Name"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("SystemIdentifier", "Name"),
     list_required=("SystemIdentifier",),
     tagging=_Tagging(
@@ -65,7 +66,6 @@ METADATA = _TypeMetadata(
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -75,30 +75,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "CreatedAt": {"type": "string"},
-        "Description": {"maxLength": 500, "type": "string"},
-        "Name": {"pattern": "^[A-Za-z0-9][A-Za-z0-9 _\\-]{1,59}$", "type": "string"},
-        "PolicyArn": {
-            "pattern": "^arn:(aws|aws-cn|aws-iso|aws-iso-[a-z]{1}|aws-us-gov):[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:([a-z]{2}-((iso[a-z]{0,1}-)|(gov-)){0,1}[a-z]+-[0-9]):[0-9]{12}:[A-Za-z0-9/][A-Za-z0-9:_/+.-]{0,1023}$",
-            "type": "string",
-        },
-        "SystemIdentifier": {"maxLength": 2048, "minLength": 1, "type": "string"},
-        "UpdatedAt": {"type": "string"},
-        "UserJourneyId": {"pattern": "^\\S{1,255}$", "type": "string"},
-    },
-    "required": ["SystemIdentifier", "Name"],
-}
-
 
 class UserJourney(_Resource):
     """AWS::ResilienceHubV2::UserJourney: Creates a user journey within a Resilience Hub system.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: SystemIdentifier, UserJourneyId (composite: the values joined by '|').
+    Replaced when any of these change (create-only): SystemIdentifier, Name.
+    Read-only attributes (known once deployed): CreatedAt, UpdatedAt, UserJourneyId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-resiliencehubv2-userjourney.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -106,39 +92,48 @@ class UserJourney(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "UserJourneyAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "user_journey.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     CreatedAt: str
+    """The timestamp when the user journey was created."""
     UpdatedAt: str
+    """The timestamp when the user journey was last updated."""
     UserJourneyId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The server-generated user journey ID."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     Name: str
     PolicyArn: str
     SystemIdentifier: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str,
+        SystemIdentifier: str,
+        Description: str | None = None,
+        PolicyArn: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::ResilienceHubV2::UserJourney; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str,
-            SystemIdentifier: str,
-            Description: str | None = None,
-            PolicyArn: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::ResilienceHubV2::UserJourney; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Name: The name of the user journey. Create-only: changing it replaces the resource.
+                Required.
+            SystemIdentifier: The system ARN or system ID that owns this user journey. Create-only:
+                changing it replaces the resource. Required.
             Description: The description of the user journey.
-            Name: The name of the user journey.
             PolicyArn: The ARN of the resilience policy to associate with this user journey.
-            SystemIdentifier: The system ARN or system ID that owns this user journey.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -7,8 +7,10 @@ Imported on first use by default_view_association.py, which re-exports every nam
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "DefaultViewAssociationAttributes",
@@ -17,8 +19,21 @@ __all__ = [
 
 
 class DefaultViewAssociationProps(DeferredModel):
-    ViewArn: str
+    """
+    The properties a program declares for a AWS::ResourceExplorer2::DefaultViewAssociation.
+    """
+
+    ViewArn: Annotated[str, Field(description="Type: str.")]
 
 
 class DefaultViewAssociationAttributes(DeferredModel):
-    AssociatedAwsPrincipal: str | None = None
+    """
+    The read-only attributes of a AWS::ResourceExplorer2::DefaultViewAssociation, set by AWS.
+    """
+
+    AssociatedAwsPrincipal: Annotated[
+        str | None,
+        Field(
+            description="The AWS principal that the default view is associated with, used as the unique identifier for this resource."
+        ),
+    ] = None

@@ -7,7 +7,7 @@ Imported on first use by index.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import Field
@@ -19,10 +19,25 @@ __all__ = [
 
 
 class IndexProps(DeferredModel):
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Type: Literal["LOCAL", "AGGREGATOR"]
+    """
+    The properties a program declares for a AWS::ResourceExplorer2::Index.
+    """
+
+    Tags: Annotated[dict[str, str] | None, Field(description="Type: dict[str, str].")] = None
+    Type: Annotated[
+        Literal["LOCAL", "AGGREGATOR"], Field(description="Allowed values: 'LOCAL', 'AGGREGATOR'.")
+    ]
 
 
 class IndexAttributes(DeferredModel):
-    Arn: str | None = None
-    IndexState: Literal["ACTIVE", "CREATING", "DELETING", "DELETED", "UPDATING"] | None = None
+    """
+    The read-only attributes of a AWS::ResourceExplorer2::Index, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="Type: str.")] = None
+    IndexState: Annotated[
+        Literal["ACTIVE", "CREATING", "DELETING", "DELETED", "UPDATING"] | None,
+        Field(
+            description="Allowed values: 'ACTIVE', 'CREATING', 'DELETING', 'DELETED', 'UPDATING'."
+        ),
+    ] = None

@@ -7,7 +7,7 @@ Imported on first use by view.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -24,23 +24,40 @@ class IncludedProperty(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str
+    Name: Annotated[str, Field(description="Length: 1 to 1011 characters.")]
 
 
 class SearchFilter(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    FilterString: str
+    FilterString: Annotated[str, Field(description="Length: 0 to 2048 characters.")]
 
 
 class ViewAttributes(DeferredModel):
-    ViewArn: str | None = None
+    """
+    The read-only attributes of a AWS::ResourceExplorer2::View, set by AWS.
+    """
+
+    ViewArn: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ViewProps(DeferredModel):
-    Filters: SearchFilter | None = None
-    IncludedProperties: list[IncludedProperty] | None = None
-    Scope: str | None = None
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    ViewName: str
+    """
+    The properties a program declares for a AWS::ResourceExplorer2::View.
+    """
+
+    Filters: Annotated[SearchFilter | None, Field(description="Type: SearchFilterDict.")] = None
+    IncludedProperties: Annotated[
+        list[IncludedProperty] | None, Field(description="Type: list[IncludedPropertyDict].")
+    ] = None
+    Scope: Annotated[
+        str | None, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ] = None
+    Tags: Annotated[dict[str, str] | None, Field(description="Type: dict[str, str].")] = None
+    ViewName: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[a-zA-Z0-9\\-]{1,64}$ Create-only: changing it replaces the resource."
+        ),
+    ]

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,41 +59,30 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-IncludedPropertyDict = TypedDict(
-    "IncludedPropertyDict",
-    {
-        "Name": "Required[str]",
-    },
-    total=False,
-)
 
-SearchFilterDict = TypedDict(
-    "SearchFilterDict",
-    {
-        "FilterString": "Required[str]",
-    },
-    total=False,
-)
+class IncludedPropertyDict(TypedDict, total=False):
+    """IncludedProperty as a plain dict."""
 
+    Name: Required[str]
+    """Length: 1 to 1011 characters."""
+
+
+class SearchFilterDict(TypedDict, total=False):
+    """SearchFilter as a plain dict."""
+
+    FilterString: Required[str]
+    """Length: 0 to 2048 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::ResourceExplorer2::View",
     schema_file="aws-resourceexplorer2-view.json",
     primary_identifier=("/ViewArn",),
-    additional_identifiers=(),
     read_only=("/ViewArn",),
     create_only=("/Scope", "/ViewName"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("ViewName",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -99,81 +92,61 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "IncludedProperty": {
-            "additionalProperties": False,
-            "properties": {"Name": {"maxLength": 1011, "minLength": 1, "type": "string"}},
-            "required": ["Name"],
-            "type": "object",
-        },
-        "SearchFilter": {
-            "additionalProperties": False,
-            "properties": {"FilterString": {"maxLength": 2048, "minLength": 0, "type": "string"}},
-            "required": ["FilterString"],
-            "type": "object",
-        },
-        "TagMap": {
-            "additionalProperties": False,
-            "patternProperties": {".+": {"type": "string"}},
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Filters": {"$ref": "#/definitions/SearchFilter"},
-        "IncludedProperties": {
-            "items": {"$ref": "#/definitions/IncludedProperty"},
-            "type": "array",
-        },
-        "Scope": {"type": "string"},
-        "Tags": {"$ref": "#/definitions/TagMap"},
-        "ViewArn": {"type": "string"},
-        "ViewName": {"pattern": "^[a-zA-Z0-9\\-]{1,64}$", "type": "string"},
-    },
-    "required": ["ViewName"],
-}
-
 
 class View(_Resource):
     """AWS::ResourceExplorer2::View: Definition of AWS::ResourceExplorer2::View Resource Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ViewArn.
+    Replaced when any of these change (create-only): Scope, ViewName.
+    Read-only attributes (known once deployed): ViewArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-resourceexplorer2-view.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
     props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ViewProps")
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ViewAttributes")
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "view.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     ViewArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Filters: SearchFilterDict
     IncludedProperties: list[IncludedPropertyDict]
     Scope: str
-    Tags: dict[str, Any]
+    Tags: dict[str, str]
     ViewName: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ViewName: str,
+        Filters: SearchFilter | SearchFilterDict | None = None,
+        IncludedProperties: list[IncludedProperty | IncludedPropertyDict] | None = None,
+        Scope: str | None = None,
+        Tags: dict[str, str] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::ResourceExplorer2::View; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ViewName: str,
-            Filters: SearchFilter | SearchFilterDict | None = None,
-            IncludedProperties: list[IncludedProperty | IncludedPropertyDict] | None = None,
-            Scope: str | None = None,
-            Tags: dict[str, Any] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::ResourceExplorer2::View; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ViewName: Pattern: ^[a-zA-Z0-9\\-]{1,64}$ Create-only: changing it replaces the
+                resource. Required.
+            Filters: Type: SearchFilterDict.
+            IncludedProperties: Type: list[IncludedPropertyDict].
+            Scope: Type: str. Create-only: changing it replaces the resource.
+            Tags: Type: dict[str, str].
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

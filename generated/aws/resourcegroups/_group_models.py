@@ -7,10 +7,10 @@ Imported on first use by group.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ConfigurationItem",
@@ -28,59 +28,96 @@ class ConfigurationParameter(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str | None = None
-    Values: list[str] | None = None
+    Name: Annotated[
+        str | None, Field(description="Pattern: ^[a-z-]+$ Length: 1 to 80 characters.")
+    ] = None
+    Values: Annotated[
+        list[str] | None,
+        Field(
+            description="Each item: Pattern: ^[a-zA-Z0-9:\\/\\._-]+$ Length: 1 to 256 characters."
+        ),
+    ] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str | None = None
-    Value: str | None = None
+    Key: Annotated[str | None, Field(description="Pattern: ^(?!aws:).+")] = None
+    Value: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class TagFilter(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str | None = None
-    Values: list[str] | None = None
+    Key: Annotated[str | None, Field(description="Type: str.")] = None
+    Values: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
 
 
 class GroupAttributes(DeferredModel):
-    Arn: str | None = None
+    """
+    The read-only attributes of a AWS::ResourceGroups::Group, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="The Resource Group ARN.")] = None
 
 
 class ConfigurationItem(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Parameters: list[ConfigurationParameter] | None = None
-    Type: str | None = None
+    Parameters: Annotated[
+        list[ConfigurationParameter] | None,
+        Field(description="Type: list[ConfigurationParameterDict]."),
+    ] = None
+    Type: Annotated[
+        str | None,
+        Field(description="Pattern: ^AWS::[a-zA-Z0-9]+::[a-zA-Z0-9]+$ Length: 0 to 40 characters."),
+    ] = None
 
 
 class GroupQuery(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ResourceTypeFilters: list[str] | None = None
-    StackIdentifier: str | None = None
-    TagFilters: list[TagFilter] | None = None
+    ResourceTypeFilters: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
+    StackIdentifier: Annotated[str | None, Field(description="Type: str.")] = None
+    TagFilters: Annotated[
+        list[TagFilter] | None, Field(description="Type: list[TagFilterDict].")
+    ] = None
 
 
 class GroupResourceQuery(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Query: GroupQuery | None = None
-    Type: Literal["TAG_FILTERS_1_0", "CLOUDFORMATION_STACK_1_0"] | None = None
+    Query: Annotated[GroupQuery | None, Field(description="Type: GroupQueryDict.")] = None
+    Type: Annotated[
+        Literal["TAG_FILTERS_1_0", "CLOUDFORMATION_STACK_1_0"] | None,
+        Field(description="Allowed values: 'TAG_FILTERS_1_0', 'CLOUDFORMATION_STACK_1_0'."),
+    ] = None
 
 
 class GroupProps(DeferredModel):
-    Configuration: list[ConfigurationItem] | None = None
-    Description: str | None = None
-    Name: str
-    ResourceQuery: GroupResourceQuery | None = None
-    Resources: list[str] | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::ResourceGroups::Group.
+    """
+
+    Configuration: Annotated[
+        list[ConfigurationItem] | None, Field(description="Items: 0 to 2 items.")
+    ] = None
+    Description: Annotated[
+        str | None, Field(description="The description of the resource group")
+    ] = None
+    Name: Annotated[
+        str,
+        Field(
+            description="The name of the resource group Create-only: changing it replaces the resource."
+        ),
+    ]
+    ResourceQuery: Annotated[
+        GroupResourceQuery | None, Field(description="Type: GroupResourceQueryDict.")
+    ] = None
+    Resources: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
+    Tags: Annotated[list[Tag] | None, Field(description="Type: list[TagDict].")] = None

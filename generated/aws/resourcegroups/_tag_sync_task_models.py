@@ -7,9 +7,10 @@ Imported on first use by tag_sync_task.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "TagSyncTaskAttributes",
@@ -18,14 +19,52 @@ __all__ = [
 
 
 class TagSyncTaskProps(DeferredModel):
-    Group: str
-    RoleArn: str
-    TagKey: str
-    TagValue: str
+    """
+    The properties a program declares for a AWS::ResourceGroups::TagSyncTask.
+    """
+
+    Group: Annotated[
+        str,
+        Field(
+            description="The Amazon resource name (ARN) or name of the application group for which you want to create a tag-sync task Create-only: changing it replaces the resource."
+        ),
+    ]
+    RoleArn: Annotated[
+        str,
+        Field(
+            description="The Amazon resource name (ARN) of the role assumed by the service to tag and untag resources on your behalf. Create-only: changing it replaces the resource."
+        ),
+    ]
+    TagKey: Annotated[
+        str,
+        Field(
+            description="The tag key. Resources tagged with this tag key-value pair will be added to the application. If a resource with this tag is later untagged, the tag-sync task removes the resource from the application. Create-only: changing it replaces the resource."
+        ),
+    ]
+    TagValue: Annotated[
+        str,
+        Field(
+            description="The tag value. Resources tagged with this tag key-value pair will be added to the application. If a resource with this tag is later untagged, the tag-sync task removes the resource from the application. Create-only: changing it replaces the resource."
+        ),
+    ]
 
 
 class TagSyncTaskAttributes(DeferredModel):
-    GroupArn: str | None = None
-    GroupName: str | None = None
-    Status: Literal["ACTIVE", "ERROR"] | None = None
-    TaskArn: str | None = None
+    """
+    The read-only attributes of a AWS::ResourceGroups::TagSyncTask, set by AWS.
+    """
+
+    GroupArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon resource name (ARN) of the ApplicationGroup for which the TagSyncTask is created"
+        ),
+    ] = None
+    GroupName: Annotated[
+        str | None,
+        Field(description="The Name of the application group for which the TagSyncTask is created"),
+    ] = None
+    Status: Annotated[
+        Literal["ACTIVE", "ERROR"] | None, Field(description="The status of the TagSyncTask")
+    ] = None
+    TaskArn: Annotated[str | None, Field(description="The ARN of the TagSyncTask resource")] = None

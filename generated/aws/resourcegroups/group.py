@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -71,80 +75,72 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ConfigurationItemDict = TypedDict(
-    "ConfigurationItemDict",
-    {
-        "Parameters": "list[ConfigurationParameterDict]",
-        "Type": "str",
-    },
-    total=False,
-)
 
-ConfigurationParameterDict = TypedDict(
-    "ConfigurationParameterDict",
-    {
-        "Name": "str",
-        "Values": "list[str]",
-    },
-    total=False,
-)
+class ConfigurationItemDict(TypedDict, total=False):
+    """ConfigurationItem as a plain dict."""
 
-GroupQueryDict = TypedDict(
-    "GroupQueryDict",
-    {
-        "ResourceTypeFilters": "list[str]",
-        "StackIdentifier": "str",
-        "TagFilters": "list[TagFilterDict]",
-    },
-    total=False,
-)
+    Parameters: list[ConfigurationParameterDict]
+    """Type: list[ConfigurationParameterDict]."""
+    Type: str
+    """Pattern: ^AWS::[a-zA-Z0-9]+::[a-zA-Z0-9]+$ Length: 0 to 40 characters."""
 
-GroupResourceQueryDict = TypedDict(
-    "GroupResourceQueryDict",
-    {
-        "Query": "GroupQueryDict",
-        "Type": "Literal['TAG_FILTERS_1_0', 'CLOUDFORMATION_STACK_1_0']",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "str",
-        "Value": "str",
-    },
-    total=False,
-)
+class ConfigurationParameterDict(TypedDict, total=False):
+    """ConfigurationParameter as a plain dict."""
 
-TagFilterDict = TypedDict(
-    "TagFilterDict",
-    {
-        "Key": "str",
-        "Values": "list[str]",
-    },
-    total=False,
-)
+    Name: str
+    """Pattern: ^[a-z-]+$ Length: 1 to 80 characters."""
+    Values: list[str]
+    """Each item: Pattern: ^[a-zA-Z0-9:\\/\\._-]+$ Length: 1 to 256 characters."""
 
+
+class GroupQueryDict(TypedDict, total=False):
+    """GroupQuery as a plain dict."""
+
+    ResourceTypeFilters: list[str]
+    """Type: list[str]."""
+    StackIdentifier: str
+    """Type: str."""
+    TagFilters: list[TagFilterDict]
+    """Type: list[TagFilterDict]."""
+
+
+class GroupResourceQueryDict(TypedDict, total=False):
+    """GroupResourceQuery as a plain dict."""
+
+    Query: GroupQueryDict
+    """Type: GroupQueryDict."""
+    Type: Literal["TAG_FILTERS_1_0", "CLOUDFORMATION_STACK_1_0"]
+    """Allowed values: 'TAG_FILTERS_1_0', 'CLOUDFORMATION_STACK_1_0'."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: str
+    """Pattern: ^(?!aws:).+"""
+    Value: str
+    """Type: str."""
+
+
+class TagFilterDict(TypedDict, total=False):
+    """TagFilter as a plain dict."""
+
+    Key: str
+    """Type: str."""
+    Values: list[str]
+    """Type: list[str]."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::ResourceGroups::Group",
     schema_file="aws-resourcegroups-group.json",
     primary_identifier=("/Name",),
-    additional_identifiers=(),
     read_only=("/Arn",),
     create_only=("/Name",),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("Name",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -154,121 +150,28 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Configuration": {
-            "items": {"$ref": "#/definitions/ConfigurationItem"},
-            "maxItems": 2,
-            "minItems": 0,
-            "type": "array",
-        },
-        "ConfigurationItem": {
-            "additionalProperties": False,
-            "properties": {
-                "Parameters": {
-                    "items": {"$ref": "#/definitions/ConfigurationParameter"},
-                    "type": "array",
-                },
-                "Type": {
-                    "maxLength": 40,
-                    "minLength": 0,
-                    "pattern": "^AWS::[a-zA-Z0-9]+::[a-zA-Z0-9]+$",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "ConfigurationParameter": {
-            "additionalProperties": False,
-            "properties": {
-                "Name": {"maxLength": 80, "minLength": 1, "pattern": "^[a-z-]+$", "type": "string"},
-                "Values": {
-                    "items": {
-                        "maxLength": 256,
-                        "minLength": 1,
-                        "pattern": "^[a-zA-Z0-9:\\/\\._-]+$",
-                        "type": "string",
-                    },
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "Query": {
-            "additionalProperties": False,
-            "maxLength": 4096,
-            "minLength": 0,
-            "properties": {
-                "ResourceTypeFilters": {"items": {"type": "string"}, "type": "array"},
-                "StackIdentifier": {"type": "string"},
-                "TagFilters": {"items": {"$ref": "#/definitions/TagFilter"}, "type": "array"},
-            },
-            "type": "object",
-        },
-        "ResourceQuery": {
-            "additionalProperties": False,
-            "properties": {
-                "Query": {"$ref": "#/definitions/Query"},
-                "Type": {"enum": ["TAG_FILTERS_1_0", "CLOUDFORMATION_STACK_1_0"], "type": "string"},
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"pattern": "^(?!aws:).+", "type": "string"},
-                "Value": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "TagFilter": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"type": "string"},
-                "Values": {"items": {"type": "string"}, "type": "array"},
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"type": "string"},
-        "Configuration": {"$ref": "#/definitions/Configuration"},
-        "Description": {
-            "maxLength": 512,
-            "minLength": 0,
-            "pattern": "^[\\sa-zA-Z0-9_\\.-]*$",
-            "type": "string",
-        },
-        "Name": {
-            "maxLength": 128,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9_\\.-]+$",
-            "type": "string",
-        },
-        "ResourceQuery": {"$ref": "#/definitions/ResourceQuery"},
-        "Resources": {"items": {"type": "string"}, "type": "array"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array"},
-    },
-    "required": ["Name"],
-}
-
 
 class Group(_Resource):
     """AWS::ResourceGroups::Group: Schema for ResourceGroups::Group
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Name.
+    Replaced when any of these change (create-only): Name.
+    Read-only attributes (known once deployed): Arn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-resourcegroups-group.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
     props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "GroupProps")
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "GroupAttributes")
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "group.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The Resource Group ARN."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Configuration: list[ConfigurationItemDict]
     Description: str
     Name: str
@@ -276,27 +179,35 @@ class Group(_Resource):
     Resources: list[str]
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str,
+        Configuration: list[ConfigurationItem | ConfigurationItemDict] | None = None,
+        Description: str | None = None,
+        ResourceQuery: GroupResourceQuery | GroupResourceQueryDict | None = None,
+        Resources: list[str] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::ResourceGroups::Group; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str,
-            Configuration: list[ConfigurationItem | ConfigurationItemDict] | None = None,
-            Description: str | None = None,
-            ResourceQuery: GroupResourceQuery | GroupResourceQueryDict | None = None,
-            Resources: list[str] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::ResourceGroups::Group; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Name: The name of the resource group Create-only: changing it replaces the resource.
+                Required.
+            Configuration: Items: 0 to 2 items.
             Description: The description of the resource group
-            Name: The name of the resource group
+            ResourceQuery: Type: GroupResourceQueryDict.
+            Resources: Type: list[str].
+            Tags: Type: list[TagDict].
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,25 +51,20 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::ResourceGroups::TagSyncTask",
     schema_file="aws-resourcegroups-tagsynctask.json",
     primary_identifier=("/TaskArn",),
-    additional_identifiers=(),
     read_only=("/TaskArn", "/Status", "/GroupName", "/GroupArn"),
     create_only=("/Group", "/TagKey", "/TagValue", "/RoleArn"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("Group", "TagKey", "TagValue", "RoleArn"),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
         tag_on_create=False,
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -74,63 +73,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "Group": {
-            "maxLength": 1600,
-            "minLength": 12,
-            "pattern": "([a-zA-Z0-9_\\\\.-]{1,150}/[a-z0-9]{26})|(arn:aws(-[a-z]+)*:resource-groups(-(test|beta|gamma))?:[a-z]{2}(-[a-z]+)+-\\d{1}:[0-9]{12}:group/[a-zA-Z0-9_\\\\.-]{1,150}/[a-z0-9]{26})",
-            "type": "string",
-        },
-        "GroupArn": {
-            "maxLength": 1600,
-            "minLength": 12,
-            "pattern": "arn:aws(-[a-z]+)*:resource-groups(-(test|beta|gamma))?:[a-z]{2}(-[a-z]+)+-\\d{1}:[0-9]{12}:group/[a-zA-Z0-9_\\.-]{1,150}/[a-z0-9]{26}",
-            "type": "string",
-        },
-        "GroupName": {
-            "maxLength": 300,
-            "minLength": 1,
-            "pattern": "[a-zA-Z0-9_\\.-]{1,150}/[a-z0-9]{26}",
-            "type": "string",
-        },
-        "RoleArn": {
-            "maxLength": 2048,
-            "minLength": 20,
-            "pattern": "arn:(aws[a-zA-Z-]*)?:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+",
-            "type": "string",
-        },
-        "Status": {"enum": ["ACTIVE", "ERROR"], "type": "string"},
-        "TagKey": {
-            "maxLength": 128,
-            "minLength": 1,
-            "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-            "type": "string",
-        },
-        "TagValue": {
-            "maxLength": 256,
-            "minLength": 0,
-            "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-            "type": "string",
-        },
-        "TaskArn": {
-            "maxLength": 1600,
-            "minLength": 12,
-            "pattern": "arn:aws(-[a-z]+)*:resource-groups(-(test|beta|gamma))?:[a-z]{2}(-[a-z]+)+-\\d{1}:[0-9]{12}:group/[a-zA-Z0-9_\\.-]{1,150}/[a-z0-9]{26}/tag-sync-task/[a-z0-9]{26}",
-            "type": "string",
-        },
-    },
-    "required": ["Group", "TagKey", "TagValue", "RoleArn"],
-}
-
 
 class TagSyncTask(_Resource):
     """AWS::ResourceGroups::TagSyncTask: Schema for ResourceGroups::TagSyncTask
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: TaskArn.
+    Replaced when any of these change (create-only): Group, TagKey, TagValue, RoleArn.
+    Read-only attributes (known once deployed): GroupArn, GroupName, Status, TaskArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-resourcegroups-tagsynctask.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -138,40 +90,58 @@ class TagSyncTask(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "TagSyncTaskAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "tag_sync_task.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     GroupArn: str
+    """The Amazon resource name (ARN) of the ApplicationGroup for which the TagSyncTask is created"""
     GroupName: str
+    """The Name of the application group for which the TagSyncTask is created"""
     Status: Literal["ACTIVE", "ERROR"]
+    """The status of the TagSyncTask"""
     TaskArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The ARN of the TagSyncTask resource"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Group: str
     RoleArn: str
     TagKey: str
     TagValue: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Group: str,
+        RoleArn: str,
+        TagKey: str,
+        TagValue: str,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::ResourceGroups::TagSyncTask; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Group: str,
-            RoleArn: str,
-            TagKey: str,
-            TagValue: str,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::ResourceGroups::TagSyncTask; `await` it inside an App to deploy it.
-
-            Group: The Amazon resource name (ARN) or name of the application group for which you want to create a tag-sync task
-            RoleArn: The Amazon resource name (ARN) of the role assumed by the service to tag and untag resources on your behalf.
-            TagKey: The tag key.
-            TagValue: The tag value.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Group: The Amazon resource name (ARN) or name of the application group for which you
+                want to create a tag-sync task Create-only: changing it replaces the resource.
+                Required.
+            RoleArn: The Amazon resource name (ARN) of the role assumed by the service to tag and
+                untag resources on your behalf. Create-only: changing it replaces the resource.
+                Required.
+            TagKey: The tag key. Resources tagged with this tag key-value pair will be added to the
+                application. If a resource with this tag is later untagged, the tag-sync task
+                removes the resource from the application. Create-only: changing it replaces the
+                resource. Required.
+            TagValue: The tag value. Resources tagged with this tag key-value pair will be added to
+                the application. If a resource with this tag is later untagged, the tag-sync task
+                removes the resource from the application. Create-only: changing it replaces the
+                resource. Required.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

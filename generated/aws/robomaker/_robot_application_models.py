@@ -7,7 +7,7 @@ Imported on first use by robot_application.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -21,30 +21,76 @@ __all__ = [
 
 
 class RobotApplicationRobotSoftwareSuite(DeferredModel):
+    """
+    The robot software suite used by the robot application.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: Literal["ROS", "ROS2", "General"]
-    Version: Literal["Kinetic", "Melodic", "Dashing"] | None = None
+    Name: Annotated[
+        Literal["ROS", "ROS2", "General"], Field(description="The name of robot software suite.")
+    ]
+    Version: Annotated[
+        Literal["Kinetic", "Melodic", "Dashing"] | None,
+        Field(description="The version of robot software suite."),
+    ] = None
 
 
 class SourceConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Architecture: Literal["X86_64", "ARM64", "ARMHF"]
-    S3Bucket: str
-    S3Key: str
+    Architecture: Annotated[
+        Literal["X86_64", "ARM64", "ARMHF"],
+        Field(description="The architecture of robot application."),
+    ]
+    S3Bucket: Annotated[
+        str, Field(description="The Arn of the S3Bucket that stores the robot application source.")
+    ]
+    S3Key: Annotated[str, Field(description="The s3 key of robot application source.")]
 
 
 class RobotApplicationAttributes(DeferredModel):
-    Arn: str | None = None
+    """
+    The read-only attributes of a AWS::RoboMaker::RobotApplication, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:[\\w+=/,.@-]*:[0-9]*:[\\w+=,.@-]+(/[\\w+=,.@-]+)*"
+        ),
+    ] = None
 
 
 class RobotApplicationProps(DeferredModel):
-    CurrentRevisionId: str | None = None
-    Environment: str | None = None
-    Name: str | None = None
-    RobotSoftwareSuite: RobotApplicationRobotSoftwareSuite
-    Sources: list[SourceConfig] | None = None
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
+    """
+    The properties a program declares for a AWS::RoboMaker::RobotApplication.
+    """
+
+    CurrentRevisionId: Annotated[
+        str | None, Field(description="The revision ID of robot application.")
+    ] = None
+    Environment: Annotated[
+        str | None, Field(description="The URI of the Docker image for the robot application.")
+    ] = None
+    Name: Annotated[
+        str | None,
+        Field(
+            description="The name of the robot application. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    RobotSoftwareSuite: Annotated[
+        RobotApplicationRobotSoftwareSuite,
+        Field(description="The robot software suite used by the robot application."),
+    ]
+    Sources: Annotated[
+        list[SourceConfig] | None,
+        Field(
+            description="The sources of the robot application. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Tags: Annotated[
+        dict[str, str] | None, Field(description="A key-value pair to associate with a resource.")
+    ] = None

@@ -7,7 +7,7 @@ Imported on first use by robot.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import Field
@@ -19,12 +19,47 @@ __all__ = [
 
 
 class RobotProps(DeferredModel):
-    Architecture: Literal["X86_64", "ARM64", "ARMHF"]
-    Fleet: str | None = None
-    GreengrassGroupId: str
-    Name: str | None = None
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
+    """
+    The properties a program declares for a AWS::RoboMaker::Robot.
+    """
+
+    Architecture: Annotated[
+        Literal["X86_64", "ARM64", "ARMHF"],
+        Field(
+            description="The target architecture of the robot. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Fleet: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of the fleet. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    GreengrassGroupId: Annotated[
+        str,
+        Field(
+            description="The Greengrass group id. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Name: Annotated[
+        str | None,
+        Field(
+            description="The name for the robot. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[
+        dict[str, str] | None, Field(description="A key-value pair to associate with a resource.")
+    ] = None
 
 
 class RobotAttributes(DeferredModel):
-    Arn: str | None = None
+    """
+    The read-only attributes of a AWS::RoboMaker::Robot, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:[\\w+=/,.@-]*:[0-9]*:[\\w+=,.@-]+(/[\\w+=,.@-]+)*"
+        ),
+    ] = None

@@ -7,7 +7,7 @@ Imported on first use by simulation_application.py, which re-exports every name 
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -23,48 +23,117 @@ __all__ = [
 
 
 class SimulationApplicationRenderingEngine(DeferredModel):
+    """
+    Information about a rendering engine.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: Literal["OGRE"]
-    Version: str
+    Name: Annotated[Literal["OGRE"], Field(description="The name of the rendering engine.")]
+    Version: Annotated[str, Field(description="The version of the rendering engine.")]
 
 
 class SimulationApplicationRobotSoftwareSuite(DeferredModel):
+    """
+    Information about a robot software suite.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: Literal["ROS", "ROS2", "General"]
-    Version: Literal["Kinetic", "Melodic", "Dashing", "Foxy"] | None = None
+    Name: Annotated[
+        Literal["ROS", "ROS2", "General"],
+        Field(description="The name of the robot software suite."),
+    ]
+    Version: Annotated[
+        Literal["Kinetic", "Melodic", "Dashing", "Foxy"] | None,
+        Field(description="The version of the robot software suite."),
+    ] = None
 
 
 class SimulationApplicationSimulationSoftwareSuite(DeferredModel):
+    """
+    Information about a simulation software suite.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: Literal["Gazebo", "RosbagPlay", "SimulationRuntime"]
-    Version: Literal["7", "9", "11", "Kinetic", "Melodic", "Dashing", "Foxy"] | None = None
+    Name: Annotated[
+        Literal["Gazebo", "RosbagPlay", "SimulationRuntime"],
+        Field(description="The name of the simulation software suite."),
+    ]
+    Version: Annotated[
+        Literal["7", "9", "11", "Kinetic", "Melodic", "Dashing", "Foxy"] | None,
+        Field(description="The version of the simulation software suite."),
+    ] = None
 
 
 class SourceConfig(DeferredModel):
+    """
+    Information about a source configuration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Architecture: Literal["X86_64", "ARM64", "ARMHF"]
-    S3Bucket: str
-    S3Key: str
+    Architecture: Annotated[
+        Literal["X86_64", "ARM64", "ARMHF"],
+        Field(description="The target processor architecture for the application."),
+    ]
+    S3Bucket: Annotated[str, Field(description="The Amazon S3 bucket name.")]
+    S3Key: Annotated[str, Field(description="The s3 object key.")]
 
 
 class SimulationApplicationAttributes(DeferredModel):
-    Arn: str | None = None
+    """
+    The read-only attributes of a AWS::RoboMaker::SimulationApplication, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:[\\w+=/,.@-]*:[0-9]*:[\\w+=,.@-]+(/[\\w+=,.@-]+)*"
+        ),
+    ] = None
 
 
 class SimulationApplicationProps(DeferredModel):
-    CurrentRevisionId: str | None = None
-    Environment: str | None = None
-    Name: str | None = None
-    RenderingEngine: SimulationApplicationRenderingEngine | None = None
-    RobotSoftwareSuite: SimulationApplicationRobotSoftwareSuite
-    SimulationSoftwareSuite: SimulationApplicationSimulationSoftwareSuite
-    Sources: list[SourceConfig] | None = None
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
+    """
+    The properties a program declares for a AWS::RoboMaker::SimulationApplication.
+    """
+
+    CurrentRevisionId: Annotated[str | None, Field(description="The current revision id.")] = None
+    Environment: Annotated[
+        str | None, Field(description="The URI of the Docker image for the robot application.")
+    ] = None
+    Name: Annotated[
+        str | None,
+        Field(
+            description="The name of the simulation application. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    RenderingEngine: Annotated[
+        SimulationApplicationRenderingEngine | None,
+        Field(
+            description="The rendering engine for the simulation application. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    RobotSoftwareSuite: Annotated[
+        SimulationApplicationRobotSoftwareSuite,
+        Field(description="The robot software suite used by the simulation application."),
+    ]
+    SimulationSoftwareSuite: Annotated[
+        SimulationApplicationSimulationSoftwareSuite,
+        Field(description="The simulation software suite used by the simulation application."),
+    ]
+    Sources: Annotated[
+        list[SourceConfig] | None,
+        Field(
+            description="The sources of the simulation application. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Tags: Annotated[
+        dict[str, str] | None, Field(description="A key-value pair to associate with a resource.")
+    ] = None

@@ -7,8 +7,10 @@ Imported on first use by simulation_application_version.py, which re-exports eve
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "SimulationApplicationVersionAttributes",
@@ -17,10 +19,33 @@ __all__ = [
 
 
 class SimulationApplicationVersionProps(DeferredModel):
-    Application: str
-    CurrentRevisionId: str | None = None
+    """
+    The properties a program declares for a AWS::RoboMaker::SimulationApplicationVersion.
+    """
+
+    Application: Annotated[
+        str,
+        Field(
+            description="Pattern: arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:[\\w+=/,.@-]*:[0-9]*:[\\w+=,.@-]+(/[\\w+=,.@-]+)* Create-only: changing it replaces the resource."
+        ),
+    ]
+    CurrentRevisionId: Annotated[
+        str | None,
+        Field(
+            description="The revision ID of robot application. Create-only: changing it replaces the resource."
+        ),
+    ] = None
 
 
 class SimulationApplicationVersionAttributes(DeferredModel):
-    ApplicationVersion: str | None = None
-    Arn: str | None = None
+    """
+    The read-only attributes of a AWS::RoboMaker::SimulationApplicationVersion, set by AWS.
+    """
+
+    ApplicationVersion: Annotated[str | None, Field(description="Type: str.")] = None
+    Arn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:[\\w+=/,.@-]*:[0-9]*:[\\w+=,.@-]+(/[\\w+=,.@-]+)*"
+        ),
+    ] = None

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,20 +51,14 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::RoboMaker::Robot",
     schema_file="aws-robomaker-robot.json",
     primary_identifier=("/Arn",),
-    additional_identifiers=(),
     read_only=("/Arn",),
     create_only=("/GreengrassGroupId", "/Name", "/Architecture", "/Fleet"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("GreengrassGroupId", "Architecture"),
-    list_required=(),
-    tagging=None,
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -70,76 +68,63 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Arn": {
-            "pattern": "arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:[\\w+=/,.@-]*:[0-9]*:[\\w+=,.@-]+(/[\\w+=,.@-]+)*",
-            "type": "string",
-        },
-        "Tags": {
-            "additionalProperties": False,
-            "patternProperties": {
-                "^[a-zA-Z0-9-]{1,128}$": {"maxLength": 256, "minLength": 1, "type": "string"}
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Architecture": {"enum": ["X86_64", "ARM64", "ARMHF"], "type": "string"},
-        "Arn": {"$ref": "#/definitions/Arn"},
-        "Fleet": {"maxLength": 1224, "minLength": 1, "type": "string"},
-        "GreengrassGroupId": {"maxLength": 1224, "minLength": 1, "type": "string"},
-        "Name": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "Tags": {"$ref": "#/definitions/Tags"},
-    },
-    "required": ["GreengrassGroupId", "Architecture"],
-}
-
 
 class Robot(_Resource):
     """AWS::RoboMaker::Robot: AWS::RoboMaker::Robot resource creates an AWS RoboMaker Robot.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Replaced when any of these change (create-only): GreengrassGroupId, Name, Architecture, Fleet.
+    Read-only attributes (known once deployed): Arn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-robomaker-robot.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
     props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "RobotProps")
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "RobotAttributes")
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "robot.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Pattern: arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:[\\w+=/,.@-]*:[0-9]*:[\\w+=,.@-]+(/[\\w+=,.@-]+)*"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Architecture: Literal["X86_64", "ARM64", "ARMHF"]
     Fleet: str
     GreengrassGroupId: str
     Name: str
-    Tags: dict[str, Any]
+    Tags: dict[str, str]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Architecture: Literal["X86_64", "ARM64", "ARMHF"],
+        GreengrassGroupId: str,
+        Fleet: str | None = None,
+        Name: str | None = None,
+        Tags: dict[str, str] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::RoboMaker::Robot; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Architecture: Literal["X86_64", "ARM64", "ARMHF"],
-            GreengrassGroupId: str,
-            Fleet: str | None = None,
-            Name: str | None = None,
-            Tags: dict[str, Any] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::RoboMaker::Robot; `await` it inside an App to deploy it.
-
-            Architecture: The target architecture of the robot.
-            Fleet: The Amazon Resource Name (ARN) of the fleet.
-            GreengrassGroupId: The Greengrass group id.
-            Name: The name for the robot.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Architecture: The target architecture of the robot. Create-only: changing it replaces
+                the resource. Required.
+            GreengrassGroupId: The Greengrass group id. Create-only: changing it replaces the
+                resource. Required.
+            Fleet: The Amazon Resource Name (ARN) of the fleet. Create-only: changing it replaces
+                the resource.
+            Name: The name for the robot. Create-only: changing it replaces the resource.
+            Tags: A key-value pair to associate with a resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

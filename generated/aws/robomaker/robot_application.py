@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,39 +59,38 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-RobotApplicationRobotSoftwareSuiteDict = TypedDict(
-    "RobotApplicationRobotSoftwareSuiteDict",
-    {
-        "Name": "Required[Literal['ROS', 'ROS2', 'General']]",
-        "Version": "Literal['Kinetic', 'Melodic', 'Dashing']",
-    },
-    total=False,
-)
 
-SourceConfigDict = TypedDict(
-    "SourceConfigDict",
-    {
-        "Architecture": "Required[Literal['X86_64', 'ARM64', 'ARMHF']]",
-        "S3Bucket": "Required[str]",
-        "S3Key": "Required[str]",
-    },
-    total=False,
-)
+class RobotApplicationRobotSoftwareSuiteDict(TypedDict, total=False):
+    """RobotApplicationRobotSoftwareSuite as a plain dict: The robot software suite used by the
+    robot application."""
 
+    Name: Required[Literal["ROS", "ROS2", "General"]]
+    """The name of robot software suite."""
+    Version: Literal["Kinetic", "Melodic", "Dashing"]
+    """The version of robot software suite."""
+
+
+class SourceConfigDict(TypedDict, total=False):
+    """SourceConfig as a plain dict."""
+
+    Architecture: Required[Literal["X86_64", "ARM64", "ARMHF"]]
+    """The architecture of robot application."""
+    S3Bucket: Required[str]
+    """The Arn of the S3Bucket that stores the robot application source."""
+    S3Key: Required[str]
+    """The s3 key of robot application source."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::RoboMaker::RobotApplication",
     schema_file="aws-robomaker-robotapplication.json",
     primary_identifier=("/Arn",),
-    additional_identifiers=(),
     read_only=("/Arn",),
     create_only=("/Name",),
     write_only=("/RobotSoftwareSuite/Version", "/Sources"),
-    conditional_create_only=(),
     unordered_arrays=("/Sources",),
     required=("RobotSoftwareSuite",),
-    list_required=(),
-    tagging=None,
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -97,63 +100,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Arn": {
-            "pattern": "arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:[\\w+=/,.@-]*:[0-9]*:[\\w+=,.@-]+(/[\\w+=,.@-]+)*",
-            "type": "string",
-        },
-        "RobotSoftwareSuite": {
-            "additionalProperties": False,
-            "properties": {
-                "Name": {"enum": ["ROS", "ROS2", "General"], "type": "string"},
-                "Version": {"enum": ["Kinetic", "Melodic", "Dashing"], "type": "string"},
-            },
-            "required": ["Name"],
-            "type": "object",
-        },
-        "SourceConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "Architecture": {
-                    "enum": ["X86_64", "ARM64", "ARMHF"],
-                    "maxLength": 255,
-                    "minLength": 1,
-                    "type": "string",
-                },
-                "S3Bucket": {"type": "string"},
-                "S3Key": {"type": "string"},
-            },
-            "required": ["S3Bucket", "S3Key", "Architecture"],
-            "type": "object",
-        },
-        "Tags": {
-            "additionalProperties": False,
-            "patternProperties": {
-                "^[a-zA-Z0-9-]{1,128}$": {"maxLength": 256, "minLength": 1, "type": "string"}
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"$ref": "#/definitions/Arn"},
-        "CurrentRevisionId": {"maxLength": 40, "minLength": 1, "type": "string"},
-        "Environment": {"type": "string"},
-        "Name": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "RobotSoftwareSuite": {"$ref": "#/definitions/RobotSoftwareSuite"},
-        "Sources": {"items": {"$ref": "#/definitions/SourceConfig"}, "type": "array"},
-        "Tags": {"$ref": "#/definitions/Tags"},
-    },
-    "required": ["RobotSoftwareSuite"],
-}
-
 
 class RobotApplication(_Resource):
     """AWS::RoboMaker::RobotApplication: This schema is for testing purpose only.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Replaced when any of these change (create-only): Name.
+    Write-only (sent to AWS, never read back): RobotSoftwareSuite.Version, Sources.
+    Read-only attributes (known once deployed): Arn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-robomaker-robotapplication.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -163,42 +120,49 @@ class RobotApplication(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "RobotApplicationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "robot_application.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Pattern: arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:[\\w+=/,.@-]*:[0-9]*:[\\w+=,.@-]+(/[\\w+=,.@-]+)*"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     CurrentRevisionId: str
     Environment: str
     Name: str
     RobotSoftwareSuite: RobotApplicationRobotSoftwareSuiteDict
     Sources: list[SourceConfigDict]
-    Tags: dict[str, Any]
+    Tags: dict[str, str]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        RobotSoftwareSuite: RobotApplicationRobotSoftwareSuite
+        | RobotApplicationRobotSoftwareSuiteDict,
+        CurrentRevisionId: str | None = None,
+        Environment: str | None = None,
+        Name: str | None = None,
+        Sources: list[SourceConfig | SourceConfigDict] | None = None,
+        Tags: dict[str, str] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::RoboMaker::RobotApplication; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            RobotSoftwareSuite: RobotApplicationRobotSoftwareSuite
-            | RobotApplicationRobotSoftwareSuiteDict,
-            CurrentRevisionId: str | None = None,
-            Environment: str | None = None,
-            Name: str | None = None,
-            Sources: list[SourceConfig | SourceConfigDict] | None = None,
-            Tags: dict[str, Any] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::RoboMaker::RobotApplication; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            RobotSoftwareSuite: The robot software suite used by the robot application. Required.
             CurrentRevisionId: The revision ID of robot application.
             Environment: The URI of the Docker image for the robot application.
-            Name: The name of the robot application.
-            Sources: The sources of the robot application.
+            Name: The name of the robot application. Create-only: changing it replaces the resource.
+            Sources: The sources of the robot application. Write-only: sent to AWS, never read back.
+            Tags: A key-value pair to associate with a resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,20 +51,14 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::RoboMaker::RobotApplicationVersion",
     schema_file="aws-robomaker-robotapplicationversion.json",
     primary_identifier=("/Arn",),
-    additional_identifiers=(),
     read_only=("/ApplicationVersion", "/Arn"),
     create_only=("/Application", "/CurrentRevisionId"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("Application",),
-    list_required=(),
-    tagging=None,
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -68,34 +66,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Arn": {
-            "pattern": "arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:[\\w+=/,.@-]*:[0-9]*:[\\w+=,.@-]+(/[\\w+=,.@-]+)*",
-            "type": "string",
-        }
-    },
-    "properties": {
-        "Application": {"$ref": "#/definitions/Arn"},
-        "ApplicationVersion": {"type": "string"},
-        "Arn": {"$ref": "#/definitions/Arn"},
-        "CurrentRevisionId": {
-            "maxLength": 40,
-            "minLength": 1,
-            "pattern": "[a-zA-Z0-9_.\\-]*",
-            "type": "string",
-        },
-    },
-    "required": ["Application"],
-}
-
 
 class RobotApplicationVersion(_Resource):
-    """AWS::RoboMaker::RobotApplicationVersion: AWS::RoboMaker::RobotApplicationVersion resource creates an AWS RoboMaker RobotApplicationVersion. This helps you control which code your robot uses.
+    """AWS::RoboMaker::RobotApplicationVersion: AWS::RoboMaker::RobotApplicationVersion resource
+    creates an AWS RoboMaker RobotApplicationVersion. This helps you control which code your robot
+    uses.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Replaced when any of these change (create-only): Application, CurrentRevisionId.
+    Read-only attributes (known once deployed): ApplicationVersion, Arn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-robomaker-robotapplicationversion.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -105,31 +87,43 @@ class RobotApplicationVersion(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "RobotApplicationVersionAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "robot_application_version.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     ApplicationVersion: str
+    """Type: str."""
     Arn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Pattern: arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:[\\w+=/,.@-]*:[0-9]*:[\\w+=,.@-]+(/[\\w+=,.@-]+)*"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Application: str
     CurrentRevisionId: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Application: str,
+        CurrentRevisionId: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::RoboMaker::RobotApplicationVersion; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Application: str,
-            CurrentRevisionId: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::RoboMaker::RobotApplicationVersion; `await` it inside an App to deploy it.
-
-            CurrentRevisionId: The revision ID of robot application.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Application: Pattern:
+                arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:[\\w+=/,.@-]*:[0-9]*:[\\w+=,.@-]+(/[\\w+=,.@-]+)*
+                Create-only: changing it replaces the resource. Required.
+            CurrentRevisionId: The revision ID of robot application. Create-only: changing it
+                replaces the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

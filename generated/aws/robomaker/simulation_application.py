@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -63,48 +67,52 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-SimulationApplicationRenderingEngineDict = TypedDict(
-    "SimulationApplicationRenderingEngineDict",
-    {
-        "Name": "Required[Literal['OGRE']]",
-        "Version": "Required[str]",
-    },
-    total=False,
-)
 
-SimulationApplicationRobotSoftwareSuiteDict = TypedDict(
-    "SimulationApplicationRobotSoftwareSuiteDict",
-    {
-        "Name": "Required[Literal['ROS', 'ROS2', 'General']]",
-        "Version": "Literal['Kinetic', 'Melodic', 'Dashing', 'Foxy']",
-    },
-    total=False,
-)
+class SimulationApplicationRenderingEngineDict(TypedDict, total=False):
+    """SimulationApplicationRenderingEngine as a plain dict: Information about a rendering engine."""
 
-SimulationApplicationSimulationSoftwareSuiteDict = TypedDict(
-    "SimulationApplicationSimulationSoftwareSuiteDict",
-    {
-        "Name": "Required[Literal['Gazebo', 'RosbagPlay', 'SimulationRuntime']]",
-        "Version": "Literal['7', '9', '11', 'Kinetic', 'Melodic', 'Dashing', 'Foxy']",
-    },
-    total=False,
-)
+    Name: Required[Literal["OGRE"]]
+    """The name of the rendering engine."""
+    Version: Required[str]
+    """The version of the rendering engine."""
 
-SourceConfigDict = TypedDict(
-    "SourceConfigDict",
-    {
-        "Architecture": "Required[Literal['X86_64', 'ARM64', 'ARMHF']]",
-        "S3Bucket": "Required[str]",
-        "S3Key": "Required[str]",
-    },
-    total=False,
-)
 
+class SimulationApplicationRobotSoftwareSuiteDict(TypedDict, total=False):
+    """SimulationApplicationRobotSoftwareSuite as a plain dict: Information about a robot software
+    suite."""
+
+    Name: Required[Literal["ROS", "ROS2", "General"]]
+    """The name of the robot software suite."""
+    Version: Literal["Kinetic", "Melodic", "Dashing", "Foxy"]
+    """The version of the robot software suite."""
+
+
+class SimulationApplicationSimulationSoftwareSuiteDict(TypedDict, total=False):
+    """SimulationApplicationSimulationSoftwareSuite as a plain dict: Information about a simulation
+    software suite."""
+
+    Name: Required[Literal["Gazebo", "RosbagPlay", "SimulationRuntime"]]
+    """The name of the simulation software suite."""
+    Version: Literal["7", "9", "11", "Kinetic", "Melodic", "Dashing", "Foxy"]
+    """The version of the simulation software suite."""
+
+
+class SourceConfigDict(TypedDict, total=False):
+    """SourceConfig as a plain dict: Information about a source configuration."""
+
+    Architecture: Required[Literal["X86_64", "ARM64", "ARMHF"]]
+    """The target processor architecture for the application."""
+    S3Bucket: Required[str]
+    """The Amazon S3 bucket name."""
+    S3Key: Required[str]
+    """The s3 object key."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::RoboMaker::SimulationApplication",
     schema_file="aws-robomaker-simulationapplication.json",
     primary_identifier=("/Arn",),
-    additional_identifiers=(),
     read_only=("/Arn",),
     create_only=("/Name",),
     write_only=(
@@ -113,12 +121,8 @@ METADATA = _TypeMetadata(
         "/Sources",
         "/SimulationSoftwareSuite/Version",
     ),
-    conditional_create_only=(),
     unordered_arrays=("/Sources",),
     required=("RobotSoftwareSuite", "SimulationSoftwareSuite"),
-    list_required=(),
-    tagging=None,
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -128,81 +132,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Arn": {
-            "pattern": "arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:[\\w+=/,.@-]*:[0-9]*:[\\w+=,.@-]+(/[\\w+=,.@-]+)*",
-            "type": "string",
-        },
-        "RenderingEngine": {
-            "additionalProperties": False,
-            "properties": {
-                "Name": {"enum": ["OGRE"], "type": "string"},
-                "Version": {"pattern": "1.x", "type": "string"},
-            },
-            "required": ["Name", "Version"],
-            "type": "object",
-        },
-        "RobotSoftwareSuite": {
-            "additionalProperties": False,
-            "properties": {
-                "Name": {"enum": ["ROS", "ROS2", "General"], "type": "string"},
-                "Version": {"enum": ["Kinetic", "Melodic", "Dashing", "Foxy"], "type": "string"},
-            },
-            "required": ["Name"],
-            "type": "object",
-        },
-        "SimulationSoftwareSuite": {
-            "additionalProperties": False,
-            "properties": {
-                "Name": {"enum": ["Gazebo", "RosbagPlay", "SimulationRuntime"], "type": "string"},
-                "Version": {
-                    "enum": ["7", "9", "11", "Kinetic", "Melodic", "Dashing", "Foxy"],
-                    "type": "string",
-                },
-            },
-            "required": ["Name"],
-            "type": "object",
-        },
-        "SourceConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "Architecture": {"enum": ["X86_64", "ARM64", "ARMHF"], "type": "string"},
-                "S3Bucket": {"pattern": "[a-z0-9][a-z0-9.\\-]*[a-z0-9]", "type": "string"},
-                "S3Key": {"maxLength": 1024, "minLength": 1, "type": "string"},
-            },
-            "required": ["S3Bucket", "S3Key", "Architecture"],
-            "type": "object",
-        },
-        "Tags": {
-            "additionalProperties": False,
-            "patternProperties": {
-                "^[a-zA-Z0-9-]{1,128}$": {"maxLength": 256, "minLength": 1, "type": "string"}
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"$ref": "#/definitions/Arn"},
-        "CurrentRevisionId": {"type": "string"},
-        "Environment": {"type": "string"},
-        "Name": {"maxLength": 255, "minLength": 1, "pattern": "[a-zA-Z0-9_\\-]*", "type": "string"},
-        "RenderingEngine": {"$ref": "#/definitions/RenderingEngine"},
-        "RobotSoftwareSuite": {"$ref": "#/definitions/RobotSoftwareSuite"},
-        "SimulationSoftwareSuite": {"$ref": "#/definitions/SimulationSoftwareSuite"},
-        "Sources": {"items": {"$ref": "#/definitions/SourceConfig"}, "type": "array"},
-        "Tags": {"$ref": "#/definitions/Tags"},
-    },
-    "required": ["RobotSoftwareSuite", "SimulationSoftwareSuite"],
-}
-
 
 class SimulationApplication(_Resource):
     """AWS::RoboMaker::SimulationApplication: This schema is for testing purpose only.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Replaced when any of these change (create-only): Name.
+    Write-only (sent to AWS, never read back): RenderingEngine, RobotSoftwareSuite.Version, Sources,
+    SimulationSoftwareSuite.Version.
+    Read-only attributes (known once deployed): Arn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-robomaker-simulationapplication.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -212,11 +153,15 @@ class SimulationApplication(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "SimulationApplicationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "simulation_application.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Pattern: arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:[\\w+=/,.@-]*:[0-9]*:[\\w+=,.@-]+(/[\\w+=,.@-]+)*"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     CurrentRevisionId: str
     Environment: str
     Name: str
@@ -224,40 +169,49 @@ class SimulationApplication(_Resource):
     RobotSoftwareSuite: SimulationApplicationRobotSoftwareSuiteDict
     SimulationSoftwareSuite: SimulationApplicationSimulationSoftwareSuiteDict
     Sources: list[SourceConfigDict]
-    Tags: dict[str, Any]
+    Tags: dict[str, str]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        RobotSoftwareSuite: SimulationApplicationRobotSoftwareSuite
+        | SimulationApplicationRobotSoftwareSuiteDict,
+        SimulationSoftwareSuite: SimulationApplicationSimulationSoftwareSuite
+        | SimulationApplicationSimulationSoftwareSuiteDict,
+        CurrentRevisionId: str | None = None,
+        Environment: str | None = None,
+        Name: str | None = None,
+        RenderingEngine: SimulationApplicationRenderingEngine
+        | SimulationApplicationRenderingEngineDict
+        | None = None,
+        Sources: list[SourceConfig | SourceConfigDict] | None = None,
+        Tags: dict[str, str] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::RoboMaker::SimulationApplication; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            RobotSoftwareSuite: SimulationApplicationRobotSoftwareSuite
-            | SimulationApplicationRobotSoftwareSuiteDict,
-            SimulationSoftwareSuite: SimulationApplicationSimulationSoftwareSuite
-            | SimulationApplicationSimulationSoftwareSuiteDict,
-            CurrentRevisionId: str | None = None,
-            Environment: str | None = None,
-            Name: str | None = None,
-            RenderingEngine: SimulationApplicationRenderingEngine
-            | SimulationApplicationRenderingEngineDict
-            | None = None,
-            Sources: list[SourceConfig | SourceConfigDict] | None = None,
-            Tags: dict[str, Any] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::RoboMaker::SimulationApplication; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            RobotSoftwareSuite: The robot software suite used by the simulation application.
+                Required.
+            SimulationSoftwareSuite: The simulation software suite used by the simulation
+                application. Required.
             CurrentRevisionId: The current revision id.
             Environment: The URI of the Docker image for the robot application.
-            Name: The name of the simulation application.
-            RenderingEngine: The rendering engine for the simulation application.
-            RobotSoftwareSuite: The robot software suite used by the simulation application.
-            SimulationSoftwareSuite: The simulation software suite used by the simulation application.
-            Sources: The sources of the simulation application.
+            Name: The name of the simulation application. Create-only: changing it replaces the
+                resource.
+            RenderingEngine: The rendering engine for the simulation application. Write-only: sent
+                to AWS, never read back.
+            Sources: The sources of the simulation application. Write-only: sent to AWS, never read
+                back.
+            Tags: A key-value pair to associate with a resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

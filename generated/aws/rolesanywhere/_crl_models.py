@@ -7,9 +7,10 @@ Imported on first use by crl.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "CRLAttributes",
@@ -22,17 +23,30 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: 0 to 256 characters.")]
 
 
 class CRLAttributes(DeferredModel):
-    CrlId: str | None = None
+    """
+    The read-only attributes of a AWS::RolesAnywhere::CRL, set by AWS.
+    """
+
+    CrlId: Annotated[
+        str | None, Field(description="Pattern: [a-f0-9]{8}-([a-z0-9]{4}-){3}[a-z0-9]{12}")
+    ] = None
 
 
 class CRLProps(DeferredModel):
-    CrlData: str
-    Enabled: bool | None = None
-    Name: str
-    Tags: list[Tag] | None = None
-    TrustAnchorArn: str | None = None
+    """
+    The properties a program declares for a AWS::RolesAnywhere::CRL.
+    """
+
+    CrlData: Annotated[str, Field(description="Type: str.")]
+    Enabled: Annotated[bool | None, Field(description="Type: bool.")] = None
+    Name: Annotated[str, Field(description="Type: str.")]
+    Tags: Annotated[list[Tag] | None, Field(description="Items: 0 to 200 items.")] = None
+    TrustAnchorArn: Annotated[
+        str | None,
+        Field(description="Pattern: ^arn:aws(-[^:]+)?:rolesanywhere(:.*){2}(:trust-anchor.*)$"),
+    ] = None

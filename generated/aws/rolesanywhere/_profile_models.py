@@ -7,10 +7,10 @@ Imported on first use by profile.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "AttributeMapping",
@@ -25,38 +25,76 @@ class MappingRule(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Specifier: str
+    Specifier: Annotated[str, Field(description="Type: str.")]
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str, Field(description="Pattern: ^[ a-zA-Z0-9_.:/=+@-]*$ Length: 1 to 128 characters.")
+    ]
+    Value: Annotated[
+        str, Field(description="Pattern: ^[ a-zA-Z0-9_.:/=+@-]*$ Length: 0 to 256 characters.")
+    ]
 
 
 class ProfileAttributes(DeferredModel):
-    ProfileArn: str | None = None
-    ProfileId: str | None = None
+    """
+    The read-only attributes of a AWS::RolesAnywhere::Profile, set by AWS.
+    """
+
+    ProfileArn: Annotated[str | None, Field(description="Type: str.")] = None
+    ProfileId: Annotated[
+        str | None,
+        Field(
+            description="Pattern: [a-f0-9]{8}-([a-z0-9]{4}-){3}[a-z0-9]{12} Length: exactly 36 characters."
+        ),
+    ] = None
 
 
 class AttributeMapping(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CertificateField: Literal["x509Subject", "x509Issuer", "x509SAN"]
-    MappingRules: list[MappingRule]
+    CertificateField: Annotated[
+        Literal["x509Subject", "x509Issuer", "x509SAN"],
+        Field(description="Allowed values: 'x509Subject', 'x509Issuer', 'x509SAN'."),
+    ]
+    MappingRules: Annotated[list[MappingRule], Field(description="Type: list[MappingRuleDict].")]
 
 
 class ProfileProps(DeferredModel):
-    AcceptRoleSessionName: bool | None = None
-    AttributeMappings: list[AttributeMapping] | None = None
-    DurationSeconds: float | None = None
-    Enabled: bool | None = None
-    ManagedPolicyArns: list[str] | None = None
-    Name: str
-    RequireInstanceProperties: bool | None = None
-    RoleArns: list[str]
-    SessionPolicy: str | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::RolesAnywhere::Profile.
+    """
+
+    AcceptRoleSessionName: Annotated[bool | None, Field(description="Type: bool.")] = None
+    AttributeMappings: Annotated[
+        list[AttributeMapping] | None, Field(description="Type: list[AttributeMappingDict].")
+    ] = None
+    DurationSeconds: Annotated[
+        float | None, Field(description="Range: 900 to 43200 (inclusive).")
+    ] = None
+    Enabled: Annotated[bool | None, Field(description="Type: bool.")] = None
+    ManagedPolicyArns: Annotated[list[str] | None, Field(description="Items: 0 to 50 items.")] = (
+        None
+    )
+    Name: Annotated[
+        str, Field(description="Pattern: ^[ a-zA-Z0-9-_]*$ Length: 1 to 255 characters.")
+    ]
+    RequireInstanceProperties: Annotated[
+        bool | None,
+        Field(
+            description="Type: bool. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    RoleArns: Annotated[
+        list[str],
+        Field(
+            description="Items: 0 to 250 items. Each item: Pattern: ^arn:aws(-[^:]+)?:iam(:.*){2}(:role.*)$ Length: 1 to 1011 characters."
+        ),
+    ]
+    SessionPolicy: Annotated[str | None, Field(description="Type: str.")] = None
+    Tags: Annotated[list[Tag] | None, Field(description="Items: 0 to 200 items.")] = None

@@ -7,10 +7,10 @@ Imported on first use by trust_anchor.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "NotificationSetting",
@@ -27,50 +27,83 @@ class NotificationSetting(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Channel: Literal["ALL"] | None = None
-    Enabled: bool
-    Event: Literal["CA_CERTIFICATE_EXPIRY", "END_ENTITY_CERTIFICATE_EXPIRY"]
-    Threshold: float | None = None
+    Channel: Annotated[Literal["ALL"] | None, Field(description="Allowed values: 'ALL'.")] = None
+    Enabled: Annotated[bool, Field(description="Type: bool.")]
+    Event: Annotated[
+        Literal["CA_CERTIFICATE_EXPIRY", "END_ENTITY_CERTIFICATE_EXPIRY"],
+        Field(
+            description="Allowed values: 'CA_CERTIFICATE_EXPIRY', 'END_ENTITY_CERTIFICATE_EXPIRY'."
+        ),
+    ]
+    Threshold: Annotated[float | None, Field(description="Range: 1 to 360 (inclusive).")] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str, Field(description="Pattern: ^[ a-zA-Z0-9_.:/=+@-]*$ Length: 1 to 128 characters.")
+    ]
+    Value: Annotated[
+        str, Field(description="Pattern: ^[ a-zA-Z0-9_.:/=+@-]*$ Length: 0 to 256 characters.")
+    ]
 
 
 class TrustAnchorSourceSourceDataOption1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    X509CertificateData: str
+    X509CertificateData: Annotated[str, Field(description="Type: str.")]
 
 
 class TrustAnchorSourceSourceDataOption2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AcmPcaArn: str
+    AcmPcaArn: Annotated[str, Field(description="Type: str.")]
 
 
 class TrustAnchorAttributes(DeferredModel):
-    TrustAnchorArn: str | None = None
-    TrustAnchorId: str | None = None
+    """
+    The read-only attributes of a AWS::RolesAnywhere::TrustAnchor, set by AWS.
+    """
+
+    TrustAnchorArn: Annotated[
+        str | None, Field(description="Pattern: [a-f0-9]{8}-([a-z0-9]{4}-){3}[a-z0-9]{12}")
+    ] = None
+    TrustAnchorId: Annotated[
+        str | None, Field(description="Pattern: [a-f0-9]{8}-([a-z0-9]{4}-){3}[a-z0-9]{12}")
+    ] = None
 
 
 class TrustAnchorSource(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    SourceData: TrustAnchorSourceSourceDataOption1 | TrustAnchorSourceSourceDataOption2
-    SourceType: Literal["AWS_ACM_PCA", "CERTIFICATE_BUNDLE"]
+    SourceData: Annotated[
+        TrustAnchorSourceSourceDataOption1 | TrustAnchorSourceSourceDataOption2,
+        Field(
+            description="Type: TrustAnchorSourceSourceDataOption1Dict | TrustAnchorSourceSourceDataOption2Dict."
+        ),
+    ]
+    SourceType: Annotated[
+        Literal["AWS_ACM_PCA", "CERTIFICATE_BUNDLE"],
+        Field(description="Allowed values: 'AWS_ACM_PCA', 'CERTIFICATE_BUNDLE'."),
+    ]
 
 
 class TrustAnchorProps(DeferredModel):
-    Enabled: bool | None = None
-    Name: str
-    NotificationSettings: list[NotificationSetting] | None = None
-    Source: TrustAnchorSource
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::RolesAnywhere::TrustAnchor.
+    """
+
+    Enabled: Annotated[bool | None, Field(description="Type: bool.")] = None
+    Name: Annotated[
+        str, Field(description="Pattern: ^[ a-zA-Z0-9-_]*$ Length: 1 to 255 characters.")
+    ]
+    NotificationSettings: Annotated[
+        list[NotificationSetting] | None, Field(description="Items: 0 to 50 items.")
+    ] = None
+    Source: Annotated[TrustAnchorSource, Field(description="Type: TrustAnchorSourceDict.")]
+    Tags: Annotated[list[Tag] | None, Field(description="Items: 0 to 200 items.")] = None

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,51 +63,42 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AttributeMappingDict = TypedDict(
-    "AttributeMappingDict",
-    {
-        "CertificateField": "Required[Literal['x509Subject', 'x509Issuer', 'x509SAN']]",
-        "MappingRules": "Required[list[MappingRuleDict]]",
-    },
-    total=False,
-)
 
-MappingRuleDict = TypedDict(
-    "MappingRuleDict",
-    {
-        "Specifier": "Required[str]",
-    },
-    total=False,
-)
+class AttributeMappingDict(TypedDict, total=False):
+    """AttributeMapping as a plain dict."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    CertificateField: Required[Literal["x509Subject", "x509Issuer", "x509SAN"]]
+    """Allowed values: 'x509Subject', 'x509Issuer', 'x509SAN'."""
+    MappingRules: Required[list[MappingRuleDict]]
+    """Type: list[MappingRuleDict]."""
 
+
+class MappingRuleDict(TypedDict, total=False):
+    """MappingRule as a plain dict."""
+
+    Specifier: Required[str]
+    """Type: str."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Pattern: ^[ a-zA-Z0-9_.:/=+@-]*$ Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Pattern: ^[ a-zA-Z0-9_.:/=+@-]*$ Length: 0 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::RolesAnywhere::Profile",
     schema_file="aws-rolesanywhere-profile.json",
     primary_identifier=("/ProfileId",),
-    additional_identifiers=(),
     read_only=("/ProfileId", "/ProfileArn"),
     create_only=("/RequireInstanceProperties",),
     write_only=("/RequireInstanceProperties",),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("Name", "RoleArns"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -113,98 +108,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AttributeMapping": {
-            "additionalProperties": False,
-            "properties": {
-                "CertificateField": {"$ref": "#/definitions/CertificateField"},
-                "MappingRules": {"items": {"$ref": "#/definitions/MappingRule"}, "type": "array"},
-            },
-            "required": ["CertificateField", "MappingRules"],
-            "type": "object",
-        },
-        "CertificateField": {"enum": ["x509Subject", "x509Issuer", "x509SAN"], "type": "string"},
-        "MappingRule": {
-            "additionalProperties": False,
-            "properties": {"Specifier": {"type": "string"}},
-            "required": ["Specifier"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^[ a-zA-Z0-9_.:/=+@-]*$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^[ a-zA-Z0-9_.:/=+@-]*$",
-                    "type": "string",
-                },
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AcceptRoleSessionName": {"type": "boolean"},
-        "AttributeMappings": {"items": {"$ref": "#/definitions/AttributeMapping"}, "type": "array"},
-        "DurationSeconds": {"maximum": 43200, "minimum": 900, "type": "number"},
-        "Enabled": {"type": "boolean"},
-        "ManagedPolicyArns": {
-            "items": {"type": "string"},
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-        },
-        "Name": {
-            "maxLength": 255,
-            "minLength": 1,
-            "pattern": "^[ a-zA-Z0-9-_]*$",
-            "type": "string",
-        },
-        "ProfileArn": {"type": "string"},
-        "ProfileId": {
-            "maxLength": 36,
-            "minLength": 36,
-            "pattern": "[a-f0-9]{8}-([a-z0-9]{4}-){3}[a-z0-9]{12}",
-            "type": "string",
-        },
-        "RequireInstanceProperties": {"type": "boolean"},
-        "RoleArns": {
-            "items": {
-                "maxLength": 1011,
-                "minLength": 1,
-                "pattern": "^arn:aws(-[^:]+)?:iam(:.*){2}(:role.*)$",
-                "type": "string",
-            },
-            "maxItems": 250,
-            "minItems": 0,
-            "type": "array",
-        },
-        "SessionPolicy": {"type": "string"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 200,
-            "minItems": 0,
-            "type": "array",
-        },
-    },
-    "required": ["Name", "RoleArns"],
-}
-
 
 class Profile(_Resource):
     """AWS::RolesAnywhere::Profile: Definition of AWS::RolesAnywhere::Profile Resource Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ProfileId.
+    Replaced when any of these change (create-only): RequireInstanceProperties.
+    Write-only (sent to AWS, never read back): RequireInstanceProperties.
+    Read-only attributes (known once deployed): ProfileArn, ProfileId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-rolesanywhere-profile.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -212,12 +126,15 @@ class Profile(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ProfileAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "profile.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     ProfileArn: str
+    """Type: str."""
     ProfileId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Pattern: [a-f0-9]{8}-([a-z0-9]{4}-){3}[a-z0-9]{12} Length: exactly 36 characters."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AcceptRoleSessionName: bool
     AttributeMappings: list[AttributeMappingDict]
     DurationSeconds: float
@@ -229,29 +146,44 @@ class Profile(_Resource):
     SessionPolicy: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str,
+        RoleArns: list[str],
+        AcceptRoleSessionName: bool | None = None,
+        AttributeMappings: list[AttributeMapping | AttributeMappingDict] | None = None,
+        DurationSeconds: float | None = None,
+        Enabled: bool | None = None,
+        ManagedPolicyArns: list[str] | None = None,
+        RequireInstanceProperties: bool | None = None,
+        SessionPolicy: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::RolesAnywhere::Profile; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str,
-            RoleArns: list[str],
-            AcceptRoleSessionName: bool | None = None,
-            AttributeMappings: list[AttributeMapping | AttributeMappingDict] | None = None,
-            DurationSeconds: float | None = None,
-            Enabled: bool | None = None,
-            ManagedPolicyArns: list[str] | None = None,
-            RequireInstanceProperties: bool | None = None,
-            SessionPolicy: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::RolesAnywhere::Profile; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Name: Pattern: ^[ a-zA-Z0-9-_]*$ Length: 1 to 255 characters. Required.
+            RoleArns: Items: 0 to 250 items. Each item: Pattern:
+                ^arn:aws(-[^:]+)?:iam(:.*){2}(:role.*)$ Length: 1 to 1011 characters. Required.
+            AcceptRoleSessionName: Type: bool.
+            AttributeMappings: Type: list[AttributeMappingDict].
+            DurationSeconds: Range: 900 to 43200 (inclusive).
+            Enabled: Type: bool.
+            ManagedPolicyArns: Items: 0 to 50 items.
+            RequireInstanceProperties: Type: bool. Create-only: changing it replaces the resource.
+                Write-only: sent to AWS, never read back.
+            SessionPolicy: Type: str.
+            Tags: Items: 0 to 200 items.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -67,70 +71,62 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-NotificationSettingDict = TypedDict(
-    "NotificationSettingDict",
-    {
-        "Channel": "Literal['ALL']",
-        "Enabled": "Required[bool]",
-        "Event": "Required[Literal['CA_CERTIFICATE_EXPIRY', 'END_ENTITY_CERTIFICATE_EXPIRY']]",
-        "Threshold": "float",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class NotificationSettingDict(TypedDict, total=False):
+    """NotificationSetting as a plain dict."""
 
-TrustAnchorSourceDict = TypedDict(
-    "TrustAnchorSourceDict",
-    {
-        "SourceData": "Required[TrustAnchorSourceSourceDataOption1Dict | TrustAnchorSourceSourceDataOption2Dict]",
-        "SourceType": "Required[Literal['AWS_ACM_PCA', 'CERTIFICATE_BUNDLE']]",
-    },
-    total=False,
-)
+    Channel: Literal["ALL"]
+    """Allowed values: 'ALL'."""
+    Enabled: Required[bool]
+    """Type: bool."""
+    Event: Required[Literal["CA_CERTIFICATE_EXPIRY", "END_ENTITY_CERTIFICATE_EXPIRY"]]
+    """Allowed values: 'CA_CERTIFICATE_EXPIRY', 'END_ENTITY_CERTIFICATE_EXPIRY'."""
+    Threshold: float
+    """Range: 1 to 360 (inclusive)."""
 
-TrustAnchorSourceSourceDataOption1Dict = TypedDict(
-    "TrustAnchorSourceSourceDataOption1Dict",
-    {
-        "X509CertificateData": "Required[str]",
-    },
-    total=False,
-)
 
-TrustAnchorSourceSourceDataOption2Dict = TypedDict(
-    "TrustAnchorSourceSourceDataOption2Dict",
-    {
-        "AcmPcaArn": "Required[str]",
-    },
-    total=False,
-)
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
 
+    Key: Required[str]
+    """Pattern: ^[ a-zA-Z0-9_.:/=+@-]*$ Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Pattern: ^[ a-zA-Z0-9_.:/=+@-]*$ Length: 0 to 256 characters."""
+
+
+class TrustAnchorSourceDict(TypedDict, total=False):
+    """TrustAnchorSource as a plain dict."""
+
+    SourceData: Required[
+        TrustAnchorSourceSourceDataOption1Dict | TrustAnchorSourceSourceDataOption2Dict
+    ]
+    """Type: TrustAnchorSourceSourceDataOption1Dict | TrustAnchorSourceSourceDataOption2Dict."""
+    SourceType: Required[Literal["AWS_ACM_PCA", "CERTIFICATE_BUNDLE"]]
+    """Allowed values: 'AWS_ACM_PCA', 'CERTIFICATE_BUNDLE'."""
+
+
+class TrustAnchorSourceSourceDataOption1Dict(TypedDict, total=False):
+    """TrustAnchorSourceSourceDataOption1 as a plain dict."""
+
+    X509CertificateData: Required[str]
+    """Type: str."""
+
+
+class TrustAnchorSourceSourceDataOption2Dict(TypedDict, total=False):
+    """TrustAnchorSourceSourceDataOption2 as a plain dict."""
+
+    AcmPcaArn: Required[str]
+    """Type: str."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::RolesAnywhere::TrustAnchor",
     schema_file="aws-rolesanywhere-trustanchor.json",
     primary_identifier=("/TrustAnchorId",),
-    additional_identifiers=(),
     read_only=("/TrustAnchorId", "/TrustAnchorArn"),
-    create_only=(),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("Name", "Source"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -140,107 +136,15 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "NotificationChannel": {"enum": ["ALL"], "type": "string"},
-        "NotificationEvent": {
-            "enum": ["CA_CERTIFICATE_EXPIRY", "END_ENTITY_CERTIFICATE_EXPIRY"],
-            "type": "string",
-        },
-        "NotificationSetting": {
-            "additionalProperties": False,
-            "properties": {
-                "Channel": {"$ref": "#/definitions/NotificationChannel"},
-                "Enabled": {"type": "boolean"},
-                "Event": {"$ref": "#/definitions/NotificationEvent"},
-                "Threshold": {"maximum": 360, "minimum": 1, "type": "number"},
-            },
-            "required": ["Enabled", "Event"],
-            "type": "object",
-        },
-        "Source": {
-            "additionalProperties": False,
-            "properties": {
-                "SourceData": {"$ref": "#/definitions/SourceData"},
-                "SourceType": {"$ref": "#/definitions/TrustAnchorType"},
-            },
-            "required": ["SourceType", "SourceData"],
-            "type": "object",
-        },
-        "SourceData": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {"X509CertificateData": {"type": "string"}},
-                    "required": ["X509CertificateData"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {"AcmPcaArn": {"type": "string"}},
-                    "required": ["AcmPcaArn"],
-                    "type": "object",
-                },
-            ]
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^[ a-zA-Z0-9_.:/=+@-]*$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^[ a-zA-Z0-9_.:/=+@-]*$",
-                    "type": "string",
-                },
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "TrustAnchorType": {"enum": ["AWS_ACM_PCA", "CERTIFICATE_BUNDLE"], "type": "string"},
-    },
-    "properties": {
-        "Enabled": {"type": "boolean"},
-        "Name": {
-            "maxLength": 255,
-            "minLength": 1,
-            "pattern": "^[ a-zA-Z0-9-_]*$",
-            "type": "string",
-        },
-        "NotificationSettings": {
-            "items": {"$ref": "#/definitions/NotificationSetting"},
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-        },
-        "Source": {"$ref": "#/definitions/Source"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 200,
-            "minItems": 0,
-            "type": "array",
-        },
-        "TrustAnchorArn": {
-            "pattern": "[a-f0-9]{8}-([a-z0-9]{4}-){3}[a-z0-9]{12}",
-            "type": "string",
-        },
-        "TrustAnchorId": {"pattern": "[a-f0-9]{8}-([a-z0-9]{4}-){3}[a-z0-9]{12}", "type": "string"},
-    },
-    "required": ["Name", "Source"],
-}
-
 
 class TrustAnchor(_Resource):
     """AWS::RolesAnywhere::TrustAnchor: Definition of AWS::RolesAnywhere::TrustAnchor Resource Type.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: TrustAnchorId.
+    Read-only attributes (known once deployed): TrustAnchorArn, TrustAnchorId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-rolesanywhere-trustanchor.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -248,36 +152,47 @@ class TrustAnchor(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "TrustAnchorAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "trust_anchor.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     TrustAnchorArn: str
+    """Pattern: [a-f0-9]{8}-([a-z0-9]{4}-){3}[a-z0-9]{12}"""
     TrustAnchorId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Pattern: [a-f0-9]{8}-([a-z0-9]{4}-){3}[a-z0-9]{12}"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Enabled: bool
     Name: str
     NotificationSettings: list[NotificationSettingDict]
     Source: TrustAnchorSourceDict
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str,
+        Source: TrustAnchorSource | TrustAnchorSourceDict,
+        Enabled: bool | None = None,
+        NotificationSettings: list[NotificationSetting | NotificationSettingDict] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::RolesAnywhere::TrustAnchor; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str,
-            Source: TrustAnchorSource | TrustAnchorSourceDict,
-            Enabled: bool | None = None,
-            NotificationSettings: list[NotificationSetting | NotificationSettingDict] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::RolesAnywhere::TrustAnchor; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Name: Pattern: ^[ a-zA-Z0-9-_]*$ Length: 1 to 255 characters. Required.
+            Source: Type: TrustAnchorSourceDict. Required.
+            Enabled: Type: bool.
+            NotificationSettings: Items: 0 to 50 items.
+            Tags: Items: 0 to 200 items.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -7,9 +7,10 @@ Imported on first use by cidr_collection.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "CidrCollectionAttributes",
@@ -22,15 +23,39 @@ class Location(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CidrList: list[str]
-    LocationName: str
+    CidrList: Annotated[list[str], Field(description="A list of CIDR blocks.")]
+    LocationName: Annotated[
+        str,
+        Field(description="The name of the location that is associated with the CIDR collection."),
+    ]
 
 
 class CidrCollectionAttributes(DeferredModel):
-    Arn: str | None = None
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::Route53::CidrCollection, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None,
+        Field(description="The Amazon resource name (ARN) to uniquely identify the AWS resource."),
+    ] = None
+    Id: Annotated[str | None, Field(description="UUID of the CIDR collection.")] = None
 
 
 class CidrCollectionProps(DeferredModel):
-    Locations: list[Location] | None = None
-    Name: str
+    """
+    The properties a program declares for a AWS::Route53::CidrCollection.
+    """
+
+    Locations: Annotated[
+        list[Location] | None,
+        Field(
+            description="A complex type that contains information about the list of CIDR locations."
+        ),
+    ] = None
+    Name: Annotated[
+        str,
+        Field(
+            description="A unique name for the CIDR collection. Create-only: changing it replaces the resource."
+        ),
+    ]

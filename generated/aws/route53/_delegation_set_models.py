@@ -7,8 +7,10 @@ Imported on first use by delegation_set.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "DelegationSetAttributes",
@@ -17,11 +19,30 @@ __all__ = [
 
 
 class DelegationSetProps(DeferredModel):
-    pass
+    """
+    The properties a program declares for a AWS::Route53::DelegationSet.
+    """
 
 
 class DelegationSetAttributes(DeferredModel):
-    Arn: str | None = None
-    CallerReference: str | None = None
-    Id: str | None = None
-    NameServers: list[str] | None = None
+    """
+    The read-only attributes of a AWS::Route53::DelegationSet, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the delegation set.")
+    ] = None
+    CallerReference: Annotated[
+        str | None,
+        Field(
+            description="A unique string that identifies the request and allows retrying failed CreateReusableDelegationSet requests without risk of executing the operation twice."
+        ),
+    ] = None
+    Id: Annotated[
+        str | None,
+        Field(description="The ID that Amazon Route 53 assigns to a reusable delegation set."),
+    ] = None
+    NameServers: Annotated[
+        list[str] | None,
+        Field(description="A list of the authoritative name servers for the delegation set."),
+    ] = None

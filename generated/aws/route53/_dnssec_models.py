@@ -7,8 +7,10 @@ Imported on first use by dnssec.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "DNSSECAttributes",
@@ -17,8 +19,19 @@ __all__ = [
 
 
 class DNSSECProps(DeferredModel):
-    HostedZoneId: str
+    """
+    The properties a program declares for a AWS::Route53::DNSSEC.
+    """
+
+    HostedZoneId: Annotated[
+        str,
+        Field(
+            description="The unique string (ID) used to identify a hosted zone. Create-only: changing it replaces the resource."
+        ),
+    ]
 
 
 class DNSSECAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::Route53::DNSSEC, set by AWS.
+    """

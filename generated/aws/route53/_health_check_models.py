@@ -7,10 +7,10 @@ Imported on first use by health_check.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "HealthCheckAlarmIdentifier",
@@ -22,76 +22,112 @@ __all__ = [
 
 
 class HealthCheckAlarmIdentifier(DeferredModel):
+    """
+    A complex type that identifies the CloudWatch alarm that you want Amazon Route 53 health checkers to use to determine whether the specified health check is healthy.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str
-    Region: Literal[
-        "af-south-1",
-        "ap-east-1",
-        "ap-east-2",
-        "ap-northeast-1",
-        "ap-northeast-2",
-        "ap-northeast-3",
-        "ap-south-1",
-        "ap-south-2",
-        "ap-southeast-1",
-        "ap-southeast-2",
-        "ap-southeast-3",
-        "ap-southeast-4",
-        "ap-southeast-5",
-        "ap-southeast-6",
-        "ap-southeast-7",
-        "ca-central-1",
-        "ca-west-1",
-        "cn-north-1",
-        "cn-northwest-1",
-        "eu-central-1",
-        "eu-central-2",
-        "eu-isoe-west-1",
-        "eu-north-1",
-        "eu-south-1",
-        "eu-south-2",
-        "eu-west-1",
-        "eu-west-2",
-        "eu-west-3",
-        "eusc-de-east-1",
-        "il-central-1",
-        "me-central-1",
-        "me-south-1",
-        "mx-central-1",
-        "sa-east-1",
-        "us-east-1",
-        "us-east-2",
-        "us-gov-east-1",
-        "us-gov-west-1",
-        "us-iso-east-1",
-        "us-iso-west-1",
-        "us-isob-east-1",
-        "us-isob-west-1",
-        "us-isof-east-1",
-        "us-isof-south-1",
-        "us-west-1",
-        "us-west-2",
+    Name: Annotated[
+        str,
+        Field(
+            description="The name of the CloudWatch alarm that you want Amazon Route 53 health checkers to use to determine whether this health check is healthy."
+        ),
+    ]
+    Region: Annotated[
+        Literal[
+            "af-south-1",
+            "ap-east-1",
+            "ap-east-2",
+            "ap-northeast-1",
+            "ap-northeast-2",
+            "ap-northeast-3",
+            "ap-south-1",
+            "ap-south-2",
+            "ap-southeast-1",
+            "ap-southeast-2",
+            "ap-southeast-3",
+            "ap-southeast-4",
+            "ap-southeast-5",
+            "ap-southeast-6",
+            "ap-southeast-7",
+            "ca-central-1",
+            "ca-west-1",
+            "cn-north-1",
+            "cn-northwest-1",
+            "eu-central-1",
+            "eu-central-2",
+            "eu-isoe-west-1",
+            "eu-north-1",
+            "eu-south-1",
+            "eu-south-2",
+            "eu-west-1",
+            "eu-west-2",
+            "eu-west-3",
+            "eusc-de-east-1",
+            "il-central-1",
+            "me-central-1",
+            "me-south-1",
+            "mx-central-1",
+            "sa-east-1",
+            "us-east-1",
+            "us-east-2",
+            "us-gov-east-1",
+            "us-gov-west-1",
+            "us-iso-east-1",
+            "us-iso-west-1",
+            "us-isob-east-1",
+            "us-isob-west-1",
+            "us-isof-east-1",
+            "us-isof-south-1",
+            "us-west-1",
+            "us-west-2",
+        ],
+        Field(
+            description="For the CloudWatch alarm that you want Route 53 health checkers to use to determine whether this health check is healthy, the region that the alarm was created in."
+        ),
     ]
 
 
 class HealthCheckHealthCheckConfig(DeferredModel):
+    """
+    A complex type that contains information about the health check.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AlarmIdentifier: HealthCheckAlarmIdentifier | None = None
-    ChildHealthChecks: list[str] | None = None
-    EnableSNI: bool | None = None
-    FailureThreshold: int | None = None
-    FullyQualifiedDomainName: str | None = None
-    HealthThreshold: int | None = None
-    IPAddress: str | None = None
-    InsufficientDataHealthStatus: Literal["Healthy", "LastKnownStatus", "Unhealthy"] | None = None
-    Inverted: bool | None = None
-    MeasureLatency: bool | None = None
-    Port: int | None = None
-    Regions: (
+    AlarmIdentifier: Annotated[
+        HealthCheckAlarmIdentifier | None,
+        Field(
+            description="A complex type that identifies the CloudWatch alarm that you want Amazon Route 53 health checkers to use to determine whether the specified health check is healthy."
+        ),
+    ] = None
+    ChildHealthChecks: Annotated[
+        list[str] | None,
+        Field(description="Items: 0 to 256 items. Each item: Length: 0 to 64 characters."),
+    ] = None
+    EnableSNI: Annotated[bool | None, Field(description="Type: bool.")] = None
+    FailureThreshold: Annotated[int | None, Field(description="Range: 1 to 10 (inclusive).")] = None
+    FullyQualifiedDomainName: Annotated[
+        str | None, Field(description="Length: 0 to 255 characters.")
+    ] = None
+    HealthThreshold: Annotated[int | None, Field(description="Range: 0 to 256 (inclusive).")] = None
+    IPAddress: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^((([0-9]|[1-9][0-9]|1[0-9]{2}|2[0-4][0-9]|25[0-5])\\.){3}([0-9]|[1-9][0-9]|1[0-9]{2}|2[0-4][0-9]|25[0-5]))$|^(([0-9a-fA-F]{1,4}:){7,7}[0-9a-fA-F]{1,4}|([0-9a-fA-F]{1,4}:){1,7}:|([0-9a-fA-F]{1,4}:){1,6}:[0-9a-fA-F]{1,4}|([0-9a-fA-F]{1,4}:){1,5}(:[0-9a-fA-F]{1,4}){1,2}|([0-9a-fA-F]{1,4}:){1,4}(:[0-9a-fA-F]{1,4}){1,3}|([0-9a-fA-F]{1,4}:){1,3}(:[0-9a-fA-F]{1,4}){1,4}|([0-9a-fA-F]{1,4}:){1,2}(:[0-9a-fA-F]{1,4}){1,5}|[0-9a-fA-F]{1,4}:((:[0-9a-fA-F]{1,4}){1,6})|:((:[0-9a-fA-F]{1,4}){1,7}|:)|fe80:(:[0-9a-fA-F]{0,4}){0,4}%[0-9a-zA-Z]{1,}|::(ffff(:0{1,4}){0,1}:){0,1}((25[0-5]|(2[0-4]|1{0,1}[0-9]){0,1}[0-9])\\.){3,3}(25[0-5]|(2[0-4]|1{0,1}[0-9]){0,1}[0-9])|([0-9a-fA-F]{1,4}:){1,4}:((25[0-5]|(2[0-4]|1{0,1}[0-9]){0,1}[0-9])\\.){3,3}(25[0-5]|(2[0-4]|1{0,1}[0-9]){0,1}[0-9]))$ Length: 0 to 45 characters."
+        ),
+    ] = None
+    InsufficientDataHealthStatus: Annotated[
+        Literal["Healthy", "LastKnownStatus", "Unhealthy"] | None,
+        Field(description="Allowed values: 'Healthy', 'LastKnownStatus', 'Unhealthy'."),
+    ] = None
+    Inverted: Annotated[bool | None, Field(description="Type: bool.")] = None
+    MeasureLatency: Annotated[bool | None, Field(description="Type: bool.")] = None
+    Port: Annotated[int | None, Field(description="Range: 1 to 65535 (inclusive).")] = None
+    Regions: Annotated[
         list[
             Literal[
                 "ap-northeast-1",
@@ -104,36 +140,64 @@ class HealthCheckHealthCheckConfig(DeferredModel):
                 "us-west-2",
             ]
         ]
-        | None
-    ) = None
-    RequestInterval: int | None = None
-    ResourcePath: str | None = None
-    RoutingControlArn: str | None = None
-    SearchString: str | None = None
-    Type: Literal[
-        "CALCULATED",
-        "CLOUDWATCH_METRIC",
-        "HTTP",
-        "HTTP_STR_MATCH",
-        "HTTPS",
-        "HTTPS_STR_MATCH",
-        "TCP",
-        "RECOVERY_CONTROL",
+        | None,
+        Field(
+            description="Items: 3 to 64 items. Each item: Allowed values: 'ap-northeast-1', 'ap-southeast-1', 'ap-southeast-2', 'eu-west-1', 'sa-east-1', 'us-east-1', 'us-west-1', 'us-west-2'."
+        ),
+    ] = None
+    RequestInterval: Annotated[int | None, Field(description="Range: 10 to 30 (inclusive).")] = None
+    ResourcePath: Annotated[str | None, Field(description="Length: 0 to 255 characters.")] = None
+    RoutingControlArn: Annotated[str | None, Field(description="Length: 1 to 255 characters.")] = (
+        None
+    )
+    SearchString: Annotated[str | None, Field(description="Length: 0 to 255 characters.")] = None
+    Type: Annotated[
+        Literal[
+            "CALCULATED",
+            "CLOUDWATCH_METRIC",
+            "HTTP",
+            "HTTP_STR_MATCH",
+            "HTTPS",
+            "HTTPS_STR_MATCH",
+            "TCP",
+            "RECOVERY_CONTROL",
+        ],
+        Field(
+            description="Allowed values: 'CALCULATED', 'CLOUDWATCH_METRIC', 'HTTP', 'HTTP_STR_MATCH', 'HTTPS', 'HTTPS_STR_MATCH', 'TCP', 'RECOVERY_CONTROL'."
+        ),
     ]
 
 
 class HealthCheckTag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key name of the tag.")]
+    Value: Annotated[str, Field(description="The value for the tag.")]
 
 
 class HealthCheckAttributes(DeferredModel):
-    HealthCheckId: str | None = None
+    """
+    The read-only attributes of a AWS::Route53::HealthCheck, set by AWS.
+    """
+
+    HealthCheckId: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class HealthCheckProps(DeferredModel):
-    HealthCheckConfig: HealthCheckHealthCheckConfig
-    HealthCheckTags: list[HealthCheckTag] | None = None
+    """
+    The properties a program declares for a AWS::Route53::HealthCheck.
+    """
+
+    HealthCheckConfig: Annotated[
+        HealthCheckHealthCheckConfig,
+        Field(description="A complex type that contains information about the health check."),
+    ]
+    HealthCheckTags: Annotated[
+        list[HealthCheckTag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None

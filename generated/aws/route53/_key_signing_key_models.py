@@ -7,9 +7,10 @@ Imported on first use by key_signing_key.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "KeySigningKeyAttributes",
@@ -18,11 +19,37 @@ __all__ = [
 
 
 class KeySigningKeyProps(DeferredModel):
-    HostedZoneId: str
-    KeyManagementServiceArn: str
-    Name: str
-    Status: Literal["ACTIVE", "INACTIVE"]
+    """
+    The properties a program declares for a AWS::Route53::KeySigningKey.
+    """
+
+    HostedZoneId: Annotated[
+        str,
+        Field(
+            description="The unique string (ID) used to identify a hosted zone. Create-only: changing it replaces the resource."
+        ),
+    ]
+    KeyManagementServiceArn: Annotated[
+        str,
+        Field(
+            description="The Amazon resource name (ARN) for a customer managed key (CMK) in AWS Key Management Service (KMS). The KeyManagementServiceArn must be unique for each key signing key (KSK) in a single hosted zone. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Name: Annotated[
+        str,
+        Field(
+            description="An alphanumeric string used to identify a key signing key (KSK). Name must be unique for each key signing key in the same hosted zone. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Status: Annotated[
+        Literal["ACTIVE", "INACTIVE"],
+        Field(
+            description="A string specifying the initial status of the key signing key (KSK). You can set the value to ACTIVE or INACTIVE."
+        ),
+    ]
 
 
 class KeySigningKeyAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::Route53::KeySigningKey, set by AWS.
+    """

@@ -7,8 +7,10 @@ Imported on first use by query_logging_config.py, which re-exports every name he
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "QueryLoggingConfigAttributes",
@@ -17,10 +19,36 @@ __all__ = [
 
 
 class QueryLoggingConfigProps(DeferredModel):
-    CloudWatchLogsLogGroupArn: str
-    HostedZoneId: str
+    """
+    The properties a program declares for a AWS::Route53::QueryLoggingConfig.
+    """
+
+    CloudWatchLogsLogGroupArn: Annotated[
+        str,
+        Field(
+            description="The Amazon Resource Name (ARN) of the CloudWatch Logs log group in us-east-1 that Amazon Route 53 publishes query logs to. Create-only: changing it replaces the resource."
+        ),
+    ]
+    HostedZoneId: Annotated[
+        str,
+        Field(
+            description="The ID of the public hosted zone that Amazon Route 53 logs queries for. Create-only: changing it replaces the resource."
+        ),
+    ]
 
 
 class QueryLoggingConfigAttributes(DeferredModel):
-    Arn: str | None = None
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::Route53::QueryLoggingConfig, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None,
+        Field(description="The Amazon Resource Name (ARN) of the query logging configuration."),
+    ] = None
+    Id: Annotated[
+        str | None,
+        Field(
+            description="The ID that Amazon Route 53 assigns to the configuration for DNS query logging."
+        ),
+    ] = None

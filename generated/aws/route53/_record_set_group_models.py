@@ -7,9 +7,10 @@ Imported on first use by record_set_group.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "RecordSet",
@@ -27,74 +28,98 @@ class RecordSetGroupAliasTarget(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DNSName: str
-    EvaluateTargetHealth: bool | None = None
-    HostedZoneId: str
+    DNSName: Annotated[str, Field(description="Type: str.")]
+    EvaluateTargetHealth: Annotated[bool | None, Field(description="Type: bool.")] = None
+    HostedZoneId: Annotated[str, Field(description="Type: str.")]
 
 
 class RecordSetGroupCidrRoutingConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CollectionId: str
-    LocationName: str
+    CollectionId: Annotated[str, Field(description="Type: str.")]
+    LocationName: Annotated[str, Field(description="Type: str.")]
 
 
 class RecordSetGroupCoordinates(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Latitude: str
-    Longitude: str
+    Latitude: Annotated[str, Field(description="Type: str.")]
+    Longitude: Annotated[str, Field(description="Type: str.")]
 
 
 class RecordSetGroupGeoLocation(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ContinentCode: str | None = None
-    CountryCode: str | None = None
-    SubdivisionCode: str | None = None
+    ContinentCode: Annotated[str | None, Field(description="Type: str.")] = None
+    CountryCode: Annotated[str | None, Field(description="Type: str.")] = None
+    SubdivisionCode: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class RecordSetGroupGeoProximityLocation(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AWSRegion: str | None = None
-    Bias: int | None = None
-    Coordinates: RecordSetGroupCoordinates | None = None
-    LocalZoneGroup: str | None = None
+    AWSRegion: Annotated[str | None, Field(description="Type: str.")] = None
+    Bias: Annotated[int | None, Field(description="Type: int.")] = None
+    Coordinates: Annotated[
+        RecordSetGroupCoordinates | None, Field(description="Type: RecordSetGroupCoordinatesDict.")
+    ] = None
+    LocalZoneGroup: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class RecordSetGroupAttributes(DeferredModel):
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::Route53::RecordSetGroup, set by AWS.
+    """
+
+    Id: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class RecordSet(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AliasTarget: RecordSetGroupAliasTarget | None = None
-    CidrRoutingConfig: RecordSetGroupCidrRoutingConfig | None = None
-    Failover: str | None = None
-    GeoLocation: RecordSetGroupGeoLocation | None = None
-    GeoProximityLocation: RecordSetGroupGeoProximityLocation | None = None
-    HealthCheckId: str | None = None
-    HostedZoneId: str | None = None
-    HostedZoneName: str | None = None
-    MultiValueAnswer: bool | None = None
-    Name: str
-    Region: str | None = None
-    ResourceRecords: list[str] | None = None
-    SetIdentifier: str | None = None
-    TTL: str | None = None
-    Type: str
-    Weight: int | None = None
+    AliasTarget: Annotated[
+        RecordSetGroupAliasTarget | None, Field(description="Type: RecordSetGroupAliasTargetDict.")
+    ] = None
+    CidrRoutingConfig: Annotated[
+        RecordSetGroupCidrRoutingConfig | None,
+        Field(description="Type: RecordSetGroupCidrRoutingConfigDict."),
+    ] = None
+    Failover: Annotated[str | None, Field(description="Type: str.")] = None
+    GeoLocation: Annotated[
+        RecordSetGroupGeoLocation | None, Field(description="Type: RecordSetGroupGeoLocationDict.")
+    ] = None
+    GeoProximityLocation: Annotated[
+        RecordSetGroupGeoProximityLocation | None,
+        Field(description="Type: RecordSetGroupGeoProximityLocationDict."),
+    ] = None
+    HealthCheckId: Annotated[str | None, Field(description="Type: str.")] = None
+    HostedZoneId: Annotated[str | None, Field(description="Type: str.")] = None
+    HostedZoneName: Annotated[str | None, Field(description="Type: str.")] = None
+    MultiValueAnswer: Annotated[bool | None, Field(description="Type: bool.")] = None
+    Name: Annotated[str, Field(description="Type: str.")]
+    Region: Annotated[str | None, Field(description="Type: str.")] = None
+    ResourceRecords: Annotated[list[str] | None, Field(description="Items are unique.")] = None
+    SetIdentifier: Annotated[str | None, Field(description="Type: str.")] = None
+    TTL: Annotated[str | None, Field(description="Type: str.")] = None
+    Type: Annotated[str, Field(description="Type: str.")]
+    Weight: Annotated[int | None, Field(description="Type: int.")] = None
 
 
 class RecordSetGroupProps(DeferredModel):
-    Comment: str | None = None
-    HostedZoneId: str | None = None
-    HostedZoneName: str | None = None
-    RecordSets: list[RecordSet] | None = None
+    """
+    The properties a program declares for a AWS::Route53::RecordSetGroup.
+    """
+
+    Comment: Annotated[str | None, Field(description="Type: str.")] = None
+    HostedZoneId: Annotated[
+        str | None, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ] = None
+    HostedZoneName: Annotated[
+        str | None, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ] = None
+    RecordSets: Annotated[list[RecordSet] | None, Field(description="Items are unique.")] = None

@@ -7,10 +7,10 @@ Imported on first use by record_set.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "RecordSetAliasTarget",
@@ -27,65 +27,191 @@ class RecordSetAliasTarget(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DNSName: str
-    EvaluateTargetHealth: bool | None = None
-    HostedZoneId: str
+    DNSName: Annotated[
+        str,
+        Field(description="The value that you specify depends on where you want to route queries."),
+    ]
+    EvaluateTargetHealth: Annotated[
+        bool | None,
+        Field(
+            description="When EvaluateTargetHealth is true, an alias resource record set inherits the health of the referenced AWS resource, such as an ELB load balancer or another resource record set in the hosted zone."
+        ),
+    ] = None
+    HostedZoneId: Annotated[
+        str, Field(description="The value used depends on where you want to route traffic.")
+    ]
 
 
 class RecordSetCidrRoutingConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CollectionId: str
-    LocationName: str
+    CollectionId: Annotated[str, Field(description="The CIDR collection ID.")]
+    LocationName: Annotated[str, Field(description="The CIDR collection location name.")]
 
 
 class RecordSetCoordinates(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Latitude: str
-    Longitude: str
+    Latitude: Annotated[
+        str,
+        Field(
+            description="Specifies a coordinate of the north–south position of a geographic point on the surface of the Earth."
+        ),
+    ]
+    Longitude: Annotated[
+        str,
+        Field(
+            description="Specifies a coordinate of the east–west position of a geographic point on the surface of the Earth."
+        ),
+    ]
 
 
 class RecordSetGeoLocation(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ContinentCode: str | None = None
-    CountryCode: str | None = None
-    SubdivisionCode: str | None = None
+    ContinentCode: Annotated[
+        str | None,
+        Field(
+            description="For geolocation resource record sets, a two-letter abbreviation that identifies a continent."
+        ),
+    ] = None
+    CountryCode: Annotated[
+        str | None,
+        Field(
+            description="For geolocation resource record sets, the two-letter code for a country."
+        ),
+    ] = None
+    SubdivisionCode: Annotated[
+        str | None,
+        Field(
+            description="For geolocation resource record sets, the two-letter code for a state of the United States."
+        ),
+    ] = None
 
 
 class RecordSetGeoProximityLocation(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AWSRegion: str | None = None
-    Bias: int | None = None
-    Coordinates: RecordSetCoordinates | None = None
-    LocalZoneGroup: str | None = None
+    AWSRegion: Annotated[
+        str | None,
+        Field(description="The AWS Region the resource you are directing DNS traffic to, is in."),
+    ] = None
+    Bias: Annotated[
+        int | None,
+        Field(
+            description="The bias increases or decreases the size of the geographic region from which Route 53 routes traffic to a resource."
+        ),
+    ] = None
+    Coordinates: Annotated[
+        RecordSetCoordinates | None,
+        Field(description="Contains the longitude and latitude for a geographic region."),
+    ] = None
+    LocalZoneGroup: Annotated[str | None, Field(description="Specifies an AWS Local Zone.")] = None
 
 
 class RecordSetAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::Route53::RecordSet, set by AWS.
+    """
 
 
 class RecordSetProps(DeferredModel):
-    AliasTarget: RecordSetAliasTarget | None = None
-    CidrRoutingConfig: RecordSetCidrRoutingConfig | None = None
-    Comment: str | None = None
-    Failover: Literal["PRIMARY", "SECONDARY"] | None = None
-    GeoLocation: RecordSetGeoLocation | None = None
-    GeoProximityLocation: RecordSetGeoProximityLocation | None = None
-    HealthCheckId: str | None = None
-    HostedZoneId: str | None = None
-    HostedZoneName: str | None = None
-    MultiValueAnswer: bool | None = None
-    Name: str
-    Region: str | None = None
-    ResourceRecords: list[str] | None = None
-    SetIdentifier: str | None = None
-    TTL: str | None = None
-    Type: str
-    Weight: int | None = None
+    """
+    The properties a program declares for a AWS::Route53::RecordSet.
+    """
+
+    AliasTarget: Annotated[
+        RecordSetAliasTarget | None,
+        Field(
+            description="Alias resource record sets only: Information about the AWS resource, such as a CloudFront distribution or an Amazon S3 bucket, that you want to route traffic to."
+        ),
+    ] = None
+    CidrRoutingConfig: Annotated[
+        RecordSetCidrRoutingConfig | None,
+        Field(
+            description="The object that is specified in resource record set object when you are linking a resource record set to a CIDR location."
+        ),
+    ] = None
+    Comment: Annotated[
+        str | None,
+        Field(
+            description="Optional: Any comments you want to include about a change batch request. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Failover: Annotated[
+        Literal["PRIMARY", "SECONDARY"] | None,
+        Field(
+            description="To configure failover, you add the Failover element to two resource record sets. For one resource record set, you specify PRIMARY as the value for Failover; for the other resource record set, you specify SECONDARY. In addition, you include the HealthCheckId element and specify the health check that you want Amazon Route 53 to perform for each resource record set."
+        ),
+    ] = None
+    GeoLocation: Annotated[
+        RecordSetGeoLocation | None,
+        Field(
+            description="A complex type that lets you control how Amazon Route 53 responds to DNS queries based on the geographic origin of the query."
+        ),
+    ] = None
+    GeoProximityLocation: Annotated[
+        RecordSetGeoProximityLocation | None,
+        Field(
+            description="Geoproximity resource record sets only: A complex type that lets you specify where your resources are located. Only one of LocalZoneGroup, Coordinates, or AWSRegion is allowed per request at a time."
+        ),
+    ] = None
+    HealthCheckId: Annotated[
+        str | None,
+        Field(
+            description="If you want Amazon Route 53 to return this resource record set in response to a DNS query only when the status of a health check is healthy, include the HealthCheckId element and specify the ID of the applicable health check."
+        ),
+    ] = None
+    HostedZoneId: Annotated[
+        str | None,
+        Field(
+            description="The ID of the hosted zone that you want to create records in. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    HostedZoneName: Annotated[
+        str | None,
+        Field(
+            description="The name of the hosted zone that you want to create records in. You must include a trailing dot (for example, www.example.com.) as part of the HostedZoneName. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    MultiValueAnswer: Annotated[
+        bool | None,
+        Field(
+            description="To route traffic approximately randomly to multiple resources, such as web servers, create one multivalue answer record for each resource and specify true for MultiValueAnswer."
+        ),
+    ] = None
+    Name: Annotated[
+        str, Field(description="The name of the record that you want to create, update, or delete.")
+    ]
+    Region: Annotated[
+        str | None,
+        Field(
+            description="The Amazon EC2 Region where you created the resource that this resource record set refers to."
+        ),
+    ] = None
+    ResourceRecords: Annotated[
+        list[str] | None,
+        Field(
+            description="One or more values that correspond with the value that you specified for the Type property."
+        ),
+    ] = None
+    SetIdentifier: Annotated[
+        str | None,
+        Field(
+            description="An identifier that differentiates among multiple resource record sets that have the same combination of name and type."
+        ),
+    ] = None
+    TTL: Annotated[
+        str | None, Field(description="The resource record cache time to live (TTL), in seconds.")
+    ] = None
+    Type: Annotated[str, Field(description="The DNS record type.")]
+    Weight: Annotated[
+        int | None,
+        Field(
+            description="Among resource record sets that have the same combination of DNS name and type, a value that determines the proportion of DNS queries that Amazon Route 53 responds to using the current resource record set. Route 53 calculates the sum of the weights for the resource record sets that have the same combination of DNS name and type. Route 53 then responds to queries based on the ratio of a resource's weight to the total."
+        ),
+    ] = None

@@ -7,9 +7,10 @@ Imported on first use by traffic_policy_instance.py, which re-exports every name
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "TrafficPolicyInstanceAttributes",
@@ -18,18 +19,64 @@ __all__ = [
 
 
 class TrafficPolicyInstanceProps(DeferredModel):
-    HostedZoneId: str
-    Name: str
-    TTL: int
-    TrafficPolicyId: str
-    TrafficPolicyVersion: int
+    """
+    The properties a program declares for a AWS::Route53::TrafficPolicyInstance.
+    """
+
+    HostedZoneId: Annotated[
+        str,
+        Field(
+            description="The ID of the hosted zone that Amazon Route 53 creates the resource record sets in. The bare ID as Route 53 returns it, without a /hostedzone/ prefix. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Name: Annotated[
+        str,
+        Field(
+            description="The domain name, or subdomain name, for which Amazon Route 53 answers DNS queries by using the resource record sets it creates for this traffic policy instance. Must be lower-case and end with a trailing dot, which is the form Route 53 returns: Route 53 normalizes DNS names, so admitting another form would neither round-trip through Read nor guarantee that a change to this property changes the resource's identity. Create-only: changing it replaces the resource."
+        ),
+    ]
+    TTL: Annotated[
+        int,
+        Field(
+            description="The TTL that Amazon Route 53 assigns to all of the resource record sets that it creates in the specified hosted zone."
+        ),
+    ]
+    TrafficPolicyId: Annotated[
+        str,
+        Field(
+            description="The ID of the traffic policy that Amazon Route 53 uses to create resource record sets in the specified hosted zone. Lower-case, as Route 53 returns it."
+        ),
+    ]
+    TrafficPolicyVersion: Annotated[
+        int,
+        Field(
+            description="The version of the traffic policy that Amazon Route 53 uses to create resource record sets in the specified hosted zone."
+        ),
+    ]
 
 
 class TrafficPolicyInstanceAttributes(DeferredModel):
-    Arn: str | None = None
-    Id: str | None = None
-    State: str | None = None
-    TrafficPolicyType: (
+    """
+    The read-only attributes of a AWS::Route53::TrafficPolicyInstance, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None,
+        Field(description="The Amazon Resource Name (ARN) of the traffic policy instance."),
+    ] = None
+    Id: Annotated[
+        str | None,
+        Field(
+            description="The ID that Amazon Route 53 assigned to the traffic policy instance when it was created."
+        ),
+    ] = None
+    State: Annotated[
+        str | None,
+        Field(
+            description="The current state of the traffic policy instance. A steady-state instance is Applied."
+        ),
+    ] = None
+    TrafficPolicyType: Annotated[
         Literal[
             "SOA",
             "A",
@@ -49,5 +96,8 @@ class TrafficPolicyInstanceAttributes(DeferredModel):
             "SVCB",
             "HTTPS",
         ]
-        | None
-    ) = None
+        | None,
+        Field(
+            description="The DNS type that Amazon Route 53 assigned to all of the resource record sets that it created for this traffic policy instance. Route 53 derives it from the referenced traffic policy."
+        ),
+    ] = None

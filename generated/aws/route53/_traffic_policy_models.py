@@ -7,9 +7,10 @@ Imported on first use by traffic_policy.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "TrafficPolicyAttributes",
@@ -18,15 +19,42 @@ __all__ = [
 
 
 class TrafficPolicyProps(DeferredModel):
-    Comment: str | None = None
-    Document: str
-    Name: str
+    """
+    The properties a program declares for a AWS::Route53::TrafficPolicy.
+    """
+
+    Comment: Annotated[
+        str | None, Field(description="Any comments to include about the traffic policy.")
+    ] = None
+    Document: Annotated[
+        str,
+        Field(
+            description="The definition of the traffic policy in JSON format. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Name: Annotated[
+        str,
+        Field(
+            description="The name of the traffic policy. Create-only: changing it replaces the resource."
+        ),
+    ]
 
 
 class TrafficPolicyAttributes(DeferredModel):
-    Arn: str | None = None
-    Id: str | None = None
-    Type: (
+    """
+    The read-only attributes of a AWS::Route53::TrafficPolicy, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the traffic policy.")
+    ] = None
+    Id: Annotated[
+        str | None,
+        Field(
+            description="The ID that Amazon Route 53 assigned to the traffic policy when it was created."
+        ),
+    ] = None
+    Type: Annotated[
         Literal[
             "SOA",
             "A",
@@ -46,6 +74,14 @@ class TrafficPolicyAttributes(DeferredModel):
             "SVCB",
             "HTTPS",
         ]
-        | None
-    ) = None
-    Version: int | None = None
+        | None,
+        Field(
+            description="The DNS type of the resource record sets that Amazon Route 53 creates when the traffic policy is used to create a traffic policy instance."
+        ),
+    ] = None
+    Version: Annotated[
+        int | None,
+        Field(
+            description="The version number that Amazon Route 53 assigned to the traffic policy."
+        ),
+    ] = None

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,34 +55,30 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-LocationDict = TypedDict(
-    "LocationDict",
-    {
-        "CidrList": "Required[list[str]]",
-        "LocationName": "Required[str]",
-    },
-    total=False,
-)
 
+class LocationDict(TypedDict, total=False):
+    """Location as a plain dict."""
+
+    CidrList: Required[list[str]]
+    """A list of CIDR blocks."""
+    LocationName: Required[str]
+    """The name of the location that is associated with the CIDR collection."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Route53::CidrCollection",
     schema_file="aws-route53-cidrcollection.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=("/Id", "/Arn"),
     create_only=("/Name",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Locations", "/Locations/*/CidrList"),
     required=("Name",),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -88,43 +88,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Location": {
-            "additionalProperties": False,
-            "properties": {
-                "CidrList": {"items": {"type": "string"}, "type": "array", "uniqueItems": True},
-                "LocationName": {"maxLength": 16, "minLength": 1, "type": "string"},
-            },
-            "required": ["LocationName", "CidrList"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "Arn": {"type": "string"},
-        "Id": {"type": "string"},
-        "Locations": {
-            "items": {"$ref": "#/definitions/Location"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "Name": {
-            "maxLength": 64,
-            "minLength": 1,
-            "pattern": "^[0-9A-Za-z_\\-]+$",
-            "type": "string",
-        },
-    },
-    "required": ["Name"],
-}
-
 
 class CidrCollection(_Resource):
     """AWS::Route53::CidrCollection: Resource Type definition for AWS::Route53::CidrCollection.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Replaced when any of these change (create-only): Name.
+    Read-only attributes (known once deployed): Arn, Id.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-route53-cidrcollection.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -132,32 +105,39 @@ class CidrCollection(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "CidrCollectionAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "cidr_collection.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The Amazon resource name (ARN) to uniquely identify the AWS resource."""
     Id: str
-    # Declared properties (as declared, or as AWS returned them).
+    """UUID of the CIDR collection."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Locations: list[LocationDict]
     Name: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str,
+        Locations: list[Location | LocationDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Route53::CidrCollection; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str,
-            Locations: list[Location | LocationDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Route53::CidrCollection; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Name: A unique name for the CIDR collection. Create-only: changing it replaces the
+                resource. Required.
             Locations: A complex type that contains information about the list of CIDR locations.
-            Name: A unique name for the CIDR collection.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,75 +63,166 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-HealthCheckAlarmIdentifierDict = TypedDict(
-    "HealthCheckAlarmIdentifierDict",
-    {
-        "Name": "Required[str]",
-        "Region": "Required[Literal['af-south-1', 'ap-east-1', 'ap-east-2', 'ap-northeast-1', 'ap-northeast-2', 'ap-northeast-3', 'ap-south-1', 'ap-south-2', 'ap-southeast-1', 'ap-southeast-2', 'ap-southeast-3', 'ap-southeast-4', 'ap-southeast-5', 'ap-southeast-6', 'ap-southeast-7', 'ca-central-1', 'ca-west-1', 'cn-north-1', 'cn-northwest-1', 'eu-central-1', 'eu-central-2', 'eu-isoe-west-1', 'eu-north-1', 'eu-south-1', 'eu-south-2', 'eu-west-1', 'eu-west-2', 'eu-west-3', 'eusc-de-east-1', 'il-central-1', 'me-central-1', 'me-south-1', 'mx-central-1', 'sa-east-1', 'us-east-1', 'us-east-2', 'us-gov-east-1', 'us-gov-west-1', 'us-iso-east-1', 'us-iso-west-1', 'us-isob-east-1', 'us-isob-west-1', 'us-isof-east-1', 'us-isof-south-1', 'us-west-1', 'us-west-2']]",
-    },
-    total=False,
-)
 
-HealthCheckHealthCheckConfigDict = TypedDict(
-    "HealthCheckHealthCheckConfigDict",
-    {
-        "AlarmIdentifier": "HealthCheckAlarmIdentifierDict",
-        "ChildHealthChecks": "list[str]",
-        "EnableSNI": "bool",
-        "FailureThreshold": "int",
-        "FullyQualifiedDomainName": "str",
-        "HealthThreshold": "int",
-        "IPAddress": "str",
-        "InsufficientDataHealthStatus": "Literal['Healthy', 'LastKnownStatus', 'Unhealthy']",
-        "Inverted": "bool",
-        "MeasureLatency": "bool",
-        "Port": "int",
-        "Regions": "list[Literal['ap-northeast-1', 'ap-southeast-1', 'ap-southeast-2', 'eu-west-1', 'sa-east-1', 'us-east-1', 'us-west-1', 'us-west-2']]",
-        "RequestInterval": "int",
-        "ResourcePath": "str",
-        "RoutingControlArn": "str",
-        "SearchString": "str",
-        "Type": "Required[Literal['CALCULATED', 'CLOUDWATCH_METRIC', 'HTTP', 'HTTP_STR_MATCH', 'HTTPS', 'HTTPS_STR_MATCH', 'TCP', 'RECOVERY_CONTROL']]",
-    },
-    total=False,
-)
+class HealthCheckAlarmIdentifierDict(TypedDict, total=False):
+    """HealthCheckAlarmIdentifier as a plain dict: A complex type that identifies the CloudWatch
+    alarm that you want Amazon Route 53 health checkers to use to determine whether the specified
+    health check is healthy."""
 
-HealthCheckTagDict = TypedDict(
-    "HealthCheckTagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    Name: Required[str]
+    """The name of the CloudWatch alarm that you want Amazon Route 53 health checkers to use to
+    determine whether this health check is healthy."""
+    Region: Required[
+        Literal[
+            "af-south-1",
+            "ap-east-1",
+            "ap-east-2",
+            "ap-northeast-1",
+            "ap-northeast-2",
+            "ap-northeast-3",
+            "ap-south-1",
+            "ap-south-2",
+            "ap-southeast-1",
+            "ap-southeast-2",
+            "ap-southeast-3",
+            "ap-southeast-4",
+            "ap-southeast-5",
+            "ap-southeast-6",
+            "ap-southeast-7",
+            "ca-central-1",
+            "ca-west-1",
+            "cn-north-1",
+            "cn-northwest-1",
+            "eu-central-1",
+            "eu-central-2",
+            "eu-isoe-west-1",
+            "eu-north-1",
+            "eu-south-1",
+            "eu-south-2",
+            "eu-west-1",
+            "eu-west-2",
+            "eu-west-3",
+            "eusc-de-east-1",
+            "il-central-1",
+            "me-central-1",
+            "me-south-1",
+            "mx-central-1",
+            "sa-east-1",
+            "us-east-1",
+            "us-east-2",
+            "us-gov-east-1",
+            "us-gov-west-1",
+            "us-iso-east-1",
+            "us-iso-west-1",
+            "us-isob-east-1",
+            "us-isob-west-1",
+            "us-isof-east-1",
+            "us-isof-south-1",
+            "us-west-1",
+            "us-west-2",
+        ]
+    ]
+    """For the CloudWatch alarm that you want Route 53 health checkers to use to determine whether
+    this health check is healthy, the region that the alarm was created in."""
 
+
+class HealthCheckHealthCheckConfigDict(TypedDict, total=False):
+    """HealthCheckHealthCheckConfig as a plain dict: A complex type that contains information about
+    the health check."""
+
+    AlarmIdentifier: HealthCheckAlarmIdentifierDict
+    """A complex type that identifies the CloudWatch alarm that you want Amazon Route 53 health
+    checkers to use to determine whether the specified health check is healthy."""
+    ChildHealthChecks: list[str]
+    """Items: 0 to 256 items. Each item: Length: 0 to 64 characters."""
+    EnableSNI: bool
+    """Type: bool."""
+    FailureThreshold: int
+    """Range: 1 to 10 (inclusive)."""
+    FullyQualifiedDomainName: str
+    """Length: 0 to 255 characters."""
+    HealthThreshold: int
+    """Range: 0 to 256 (inclusive)."""
+    IPAddress: str
+    """Pattern:
+    ^((([0-9]|[1-9][0-9]|1[0-9]{2}|2[0-4][0-9]|25[0-5])\\.){3}([0-9]|[1-9][0-9]|1[0-9]{2}|2[0-4][0-9]|25[0-5]))$|^(([0-9a-fA-F]{1,4}:){7,7}[0-9a-fA-F]{1,4}|([0-9a-fA-F]{1,4}:){1,7}:|([0-9a-fA-F]{1,4}:){1,6}:[0-9a-fA-F]{1,4}|([0-9a-fA-F]{1,4}:){1,5}(:[0-9a-fA-F]{1,4}){1,2}|([0-9a-fA-F]{1,4}:){1,4}(:[0-9a-fA-F]{1,4}){1,3}|([0-9a-fA-F]{1,4}:){1,3}(:[0-9a-fA-F]{1,4}){1,4}|([0-9a-fA-F]{1,4}:){1,2}(:[0-9a-fA-F]{1,4}){1,5}|[0-9a-fA-F]{1,4}:((:[0-9a-fA-F]{1,4}){1,6})|:((:[0-9a-fA-F]{1,4}){1,7}|:)|fe80:(:[0-9a-fA-F]{0,4}){0,4}%[0-9a-zA-Z]{1,}|::(ffff(:0{1,4}){0,1}:){0,1}((25[0-5]|(2[0-4]|1{0,1}[0-9]){0,1}[0-9])\\.){3,3}(25[0-5]|(2[0-4]|1{0,1}[0-9]){0,1}[0-9])|([0-9a-fA-F]{1,4}:){1,4}:((25[0-5]|(2[0-4]|1{0,1}[0-9]){0,1}[0-9])\\.){3,3}(25[0-5]|(2[0-4]|1{0,1}[0-9]){0,1}[0-9]))$
+    Length: 0 to 45 characters."""
+    InsufficientDataHealthStatus: Literal["Healthy", "LastKnownStatus", "Unhealthy"]
+    """Allowed values: 'Healthy', 'LastKnownStatus', 'Unhealthy'."""
+    Inverted: bool
+    """Type: bool."""
+    MeasureLatency: bool
+    """Type: bool."""
+    Port: int
+    """Range: 1 to 65535 (inclusive)."""
+    Regions: list[
+        Literal[
+            "ap-northeast-1",
+            "ap-southeast-1",
+            "ap-southeast-2",
+            "eu-west-1",
+            "sa-east-1",
+            "us-east-1",
+            "us-west-1",
+            "us-west-2",
+        ]
+    ]
+    """Items: 3 to 64 items. Each item: Allowed values: 'ap-northeast-1', 'ap-southeast-1',
+    'ap-southeast-2', 'eu-west-1', 'sa-east-1', 'us-east-1', 'us-west-1', 'us-west-2'."""
+    RequestInterval: int
+    """Range: 10 to 30 (inclusive)."""
+    ResourcePath: str
+    """Length: 0 to 255 characters."""
+    RoutingControlArn: str
+    """Length: 1 to 255 characters."""
+    SearchString: str
+    """Length: 0 to 255 characters."""
+    Type: Required[
+        Literal[
+            "CALCULATED",
+            "CLOUDWATCH_METRIC",
+            "HTTP",
+            "HTTP_STR_MATCH",
+            "HTTPS",
+            "HTTPS_STR_MATCH",
+            "TCP",
+            "RECOVERY_CONTROL",
+        ]
+    ]
+    """Allowed values: 'CALCULATED', 'CLOUDWATCH_METRIC', 'HTTP', 'HTTP_STR_MATCH', 'HTTPS',
+    'HTTPS_STR_MATCH', 'TCP', 'RECOVERY_CONTROL'."""
+
+
+class HealthCheckTagDict(TypedDict, total=False):
+    """HealthCheckTag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag."""
+    Value: Required[str]
+    """The value for the tag."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Route53::HealthCheck",
     schema_file="aws-route53-healthcheck.json",
     primary_identifier=("/HealthCheckId",),
-    additional_identifiers=(),
     read_only=("/HealthCheckId",),
     create_only=(
         "/HealthCheckConfig/Type",
         "/HealthCheckConfig/MeasureLatency",
         "/HealthCheckConfig/RequestInterval",
     ),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=(
         "/HealthCheckConfig/ChildHealthChecks",
         "/HealthCheckConfig/Regions",
         "/HealthCheckTags",
     ),
     required=("HealthCheckConfig",),
-    list_required=(),
     tagging=_Tagging(
-        taggable=True,
         tag_on_create=False,
-        tag_updatable=True,
         tag_property="/HealthCheckTags",
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -137,161 +232,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AlarmIdentifier": {
-            "additionalProperties": False,
-            "properties": {
-                "Name": {"maxLength": 256, "minLength": 1, "type": "string"},
-                "Region": {
-                    "enum": [
-                        "af-south-1",
-                        "ap-east-1",
-                        "ap-east-2",
-                        "ap-northeast-1",
-                        "ap-northeast-2",
-                        "ap-northeast-3",
-                        "ap-south-1",
-                        "ap-south-2",
-                        "ap-southeast-1",
-                        "ap-southeast-2",
-                        "ap-southeast-3",
-                        "ap-southeast-4",
-                        "ap-southeast-5",
-                        "ap-southeast-6",
-                        "ap-southeast-7",
-                        "ca-central-1",
-                        "ca-west-1",
-                        "cn-north-1",
-                        "cn-northwest-1",
-                        "eu-central-1",
-                        "eu-central-2",
-                        "eu-isoe-west-1",
-                        "eu-north-1",
-                        "eu-south-1",
-                        "eu-south-2",
-                        "eu-west-1",
-                        "eu-west-2",
-                        "eu-west-3",
-                        "eusc-de-east-1",
-                        "il-central-1",
-                        "me-central-1",
-                        "me-south-1",
-                        "mx-central-1",
-                        "sa-east-1",
-                        "us-east-1",
-                        "us-east-2",
-                        "us-gov-east-1",
-                        "us-gov-west-1",
-                        "us-iso-east-1",
-                        "us-iso-west-1",
-                        "us-isob-east-1",
-                        "us-isob-west-1",
-                        "us-isof-east-1",
-                        "us-isof-south-1",
-                        "us-west-1",
-                        "us-west-2",
-                    ],
-                    "type": "string",
-                },
-            },
-            "required": ["Name", "Region"],
-            "type": "object",
-        },
-        "HealthCheckTag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "type": "string"},
-                "Value": {"maxLength": 256, "type": "string"},
-            },
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "HealthCheckConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "AlarmIdentifier": {"$ref": "#/definitions/AlarmIdentifier"},
-                "ChildHealthChecks": {
-                    "items": {"maxLength": 64, "minLength": 0, "type": "string"},
-                    "maxItems": 256,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "EnableSNI": {"type": "boolean"},
-                "FailureThreshold": {"maximum": 10, "minimum": 1, "type": "integer"},
-                "FullyQualifiedDomainName": {"maxLength": 255, "minLength": 0, "type": "string"},
-                "HealthThreshold": {"maximum": 256, "minimum": 0, "type": "integer"},
-                "IPAddress": {
-                    "maxLength": 45,
-                    "minLength": 0,
-                    "pattern": "^((([0-9]|[1-9][0-9]|1[0-9]{2}|2[0-4][0-9]|25[0-5])\\.){3}([0-9]|[1-9][0-9]|1[0-9]{2}|2[0-4][0-9]|25[0-5]))$|^(([0-9a-fA-F]{1,4}:){7,7}[0-9a-fA-F]{1,4}|([0-9a-fA-F]{1,4}:){1,7}:|([0-9a-fA-F]{1,4}:){1,6}:[0-9a-fA-F]{1,4}|([0-9a-fA-F]{1,4}:){1,5}(:[0-9a-fA-F]{1,4}){1,2}|([0-9a-fA-F]{1,4}:){1,4}(:[0-9a-fA-F]{1,4}){1,3}|([0-9a-fA-F]{1,4}:){1,3}(:[0-9a-fA-F]{1,4}){1,4}|([0-9a-fA-F]{1,4}:){1,2}(:[0-9a-fA-F]{1,4}){1,5}|[0-9a-fA-F]{1,4}:((:[0-9a-fA-F]{1,4}){1,6})|:((:[0-9a-fA-F]{1,4}){1,7}|:)|fe80:(:[0-9a-fA-F]{0,4}){0,4}%[0-9a-zA-Z]{1,}|::(ffff(:0{1,4}){0,1}:){0,1}((25[0-5]|(2[0-4]|1{0,1}[0-9]){0,1}[0-9])\\.){3,3}(25[0-5]|(2[0-4]|1{0,1}[0-9]){0,1}[0-9])|([0-9a-fA-F]{1,4}:){1,4}:((25[0-5]|(2[0-4]|1{0,1}[0-9]){0,1}[0-9])\\.){3,3}(25[0-5]|(2[0-4]|1{0,1}[0-9]){0,1}[0-9]))$",
-                    "type": "string",
-                },
-                "InsufficientDataHealthStatus": {
-                    "enum": ["Healthy", "LastKnownStatus", "Unhealthy"],
-                    "type": "string",
-                },
-                "Inverted": {"type": "boolean"},
-                "MeasureLatency": {"type": "boolean"},
-                "Port": {"maximum": 65535, "minimum": 1, "type": "integer"},
-                "Regions": {
-                    "items": {
-                        "enum": [
-                            "ap-northeast-1",
-                            "ap-southeast-1",
-                            "ap-southeast-2",
-                            "eu-west-1",
-                            "sa-east-1",
-                            "us-east-1",
-                            "us-west-1",
-                            "us-west-2",
-                        ],
-                        "type": "string",
-                    },
-                    "maxItems": 64,
-                    "minItems": 3,
-                    "type": "array",
-                },
-                "RequestInterval": {"maximum": 30, "minimum": 10, "type": "integer"},
-                "ResourcePath": {"maxLength": 255, "minLength": 0, "type": "string"},
-                "RoutingControlArn": {"maxLength": 255, "minLength": 1, "type": "string"},
-                "SearchString": {"maxLength": 255, "minLength": 0, "type": "string"},
-                "Type": {
-                    "enum": [
-                        "CALCULATED",
-                        "CLOUDWATCH_METRIC",
-                        "HTTP",
-                        "HTTP_STR_MATCH",
-                        "HTTPS",
-                        "HTTPS_STR_MATCH",
-                        "TCP",
-                        "RECOVERY_CONTROL",
-                    ],
-                    "type": "string",
-                },
-            },
-            "required": ["Type"],
-            "type": "object",
-        },
-        "HealthCheckId": {"type": "string"},
-        "HealthCheckTags": {
-            "items": {"$ref": "#/definitions/HealthCheckTag"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-    },
-    "required": ["HealthCheckConfig"],
-}
-
 
 class HealthCheck(_Resource):
     """AWS::Route53::HealthCheck: Resource schema for AWS::Route53::HealthCheck.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: HealthCheckId.
+    Replaced when any of these change (create-only): HealthCheckConfig.Type,
+    HealthCheckConfig.MeasureLatency, HealthCheckConfig.RequestInterval.
+    Read-only attributes (known once deployed): HealthCheckId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-route53-healthcheck.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -299,31 +250,37 @@ class HealthCheck(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "HealthCheckAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "health_check.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     HealthCheckId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     HealthCheckConfig: HealthCheckHealthCheckConfigDict
     HealthCheckTags: list[HealthCheckTagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        HealthCheckConfig: HealthCheckHealthCheckConfig | HealthCheckHealthCheckConfigDict,
+        HealthCheckTags: list[HealthCheckTag | HealthCheckTagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Route53::HealthCheck; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            HealthCheckConfig: HealthCheckHealthCheckConfig | HealthCheckHealthCheckConfigDict,
-            HealthCheckTags: list[HealthCheckTag | HealthCheckTagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Route53::HealthCheck; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
             HealthCheckConfig: A complex type that contains information about the health check.
+                Required.
             HealthCheckTags: An array of key-value pairs to apply to this resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

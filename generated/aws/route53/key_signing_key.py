@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,25 +51,17 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Route53::KeySigningKey",
     schema_file="aws-route53-keysigningkey.json",
     primary_identifier=("/HostedZoneId", "/Name"),
-    additional_identifiers=(),
-    read_only=(),
     create_only=("/HostedZoneId", "/Name", "/KeyManagementServiceArn"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("Status", "HostedZoneId", "Name", "KeyManagementServiceArn"),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -75,29 +71,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "HostedZoneId": {"pattern": "^[A-Z0-9]{1,32}$", "type": "string"},
-        "KeyManagementServiceArn": {"maxLength": 256, "minLength": 1, "type": "string"},
-        "Name": {"pattern": "^[a-zA-Z0-9_]{3,128}$", "type": "string"},
-        "Status": {
-            "enum": ["ACTIVE", "INACTIVE"],
-            "maxLength": 150,
-            "minLength": 5,
-            "type": "string",
-        },
-    },
-    "required": ["Status", "HostedZoneId", "Name", "KeyManagementServiceArn"],
-}
-
 
 class KeySigningKey(_Resource):
-    """AWS::Route53::KeySigningKey: Represents a key signing key (KSK) associated with a hosted zone. You can only have two KSKs per hosted zone.
+    """AWS::Route53::KeySigningKey: Represents a key signing key (KSK) associated with a hosted
+    zone. You can only have two KSKs per hosted zone.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: HostedZoneId, Name (composite: the values joined by '|').
+    Replaced when any of these change (create-only): HostedZoneId, Name, KeyManagementServiceArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-route53-keysigningkey.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -105,36 +88,47 @@ class KeySigningKey(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "KeySigningKeyAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "key_signing_key.schema.json")
 
     # Read-only attributes, set from what AWS returns.
-    # Declared properties (as declared, or as AWS returned them).
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     HostedZoneId: str
     KeyManagementServiceArn: str
     Name: str
     Status: Literal["ACTIVE", "INACTIVE"]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        HostedZoneId: str,
+        KeyManagementServiceArn: str,
+        Name: str,
+        Status: Literal["ACTIVE", "INACTIVE"],
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Route53::KeySigningKey; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            HostedZoneId: str,
-            KeyManagementServiceArn: str,
-            Name: str,
-            Status: Literal["ACTIVE", "INACTIVE"],
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Route53::KeySigningKey; `await` it inside an App to deploy it.
-
-            HostedZoneId: The unique string (ID) used to identify a hosted zone.
-            KeyManagementServiceArn: The Amazon resource name (ARN) for a customer managed key (CMK) in AWS Key Management Service (KMS).
-            Name: An alphanumeric string used to identify a key signing key (KSK).
-            Status: A string specifying the initial status of the key signing key (KSK).
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            HostedZoneId: The unique string (ID) used to identify a hosted zone. Create-only:
+                changing it replaces the resource. Required.
+            KeyManagementServiceArn: The Amazon resource name (ARN) for a customer managed key (CMK)
+                in AWS Key Management Service (KMS). The KeyManagementServiceArn must be unique for
+                each key signing key (KSK) in a single hosted zone. Create-only: changing it
+                replaces the resource. Required.
+            Name: An alphanumeric string used to identify a key signing key (KSK). Name must be
+                unique for each key signing key in the same hosted zone. Create-only: changing it
+                replaces the resource. Required.
+            Status: A string specifying the initial status of the key signing key (KSK). You can set
+                the value to ACTIVE or INACTIVE. Required.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,6 +51,7 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Route53::QueryLoggingConfig",
     schema_file="aws-route53-queryloggingconfig.json",
@@ -54,15 +59,9 @@ METADATA = _TypeMetadata(
     additional_identifiers=(("/Id",),),
     read_only=("/Arn", "/Id"),
     create_only=("/HostedZoneId", "/CloudWatchLogsLogGroupArn"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("HostedZoneId", "CloudWatchLogsLogGroupArn"),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
     replacement_strategy="delete_then_create",
@@ -75,27 +74,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "Arn": {
-            "pattern": "^arn:aws[a-zA-Z0-9-]*:route53:::queryloggingconfig/[^/\\s]{1,36}$",
-            "type": "string",
-        },
-        "CloudWatchLogsLogGroupArn": {"type": "string"},
-        "HostedZoneId": {"maxLength": 32, "minLength": 0, "type": "string"},
-        "Id": {"maxLength": 36, "minLength": 1, "type": "string"},
-    },
-    "required": ["HostedZoneId", "CloudWatchLogsLogGroupArn"],
-}
-
 
 class QueryLoggingConfig(_Resource):
-    """AWS::Route53::QueryLoggingConfig: Resource Type definition for AWS::Route53::QueryLoggingConfig. Creates a configuration for DNS query logging, which publishes query logs for a public ...
+    """AWS::Route53::QueryLoggingConfig: Resource Type definition for
+    AWS::Route53::QueryLoggingConfig. Creates a configuration for DNS query logging, which publishes
+    query logs for a public hosted zone to an Amazon CloudWatch Logs log group.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Also identified by: Id.
+    Replaced when any of these change (create-only): HostedZoneId, CloudWatchLogsLogGroupArn.
+    Read-only attributes (known once deployed): Arn, Id.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-route53-queryloggingconfig.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -105,32 +96,43 @@ class QueryLoggingConfig(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "QueryLoggingConfigAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "query_logging_config.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The Amazon Resource Name (ARN) of the query logging configuration."""
     Id: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The ID that Amazon Route 53 assigns to the configuration for DNS query logging."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     CloudWatchLogsLogGroupArn: str
     HostedZoneId: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        CloudWatchLogsLogGroupArn: str,
+        HostedZoneId: str,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Route53::QueryLoggingConfig; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            CloudWatchLogsLogGroupArn: str,
-            HostedZoneId: str,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Route53::QueryLoggingConfig; `await` it inside an App to deploy it.
-
-            CloudWatchLogsLogGroupArn: The Amazon Resource Name (ARN) of the CloudWatch Logs log group in us-east-1 that Amazon Route 53 publishes query logs to.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            CloudWatchLogsLogGroupArn: The Amazon Resource Name (ARN) of the CloudWatch Logs log
+                group in us-east-1 that Amazon Route 53 publishes query logs to. Create-only:
+                changing it replaces the resource. Required.
             HostedZoneId: The ID of the public hosted zone that Amazon Route 53 logs queries for.
+                Create-only: changing it replaces the resource. Required.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

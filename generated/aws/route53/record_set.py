@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -67,74 +71,77 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-RecordSetAliasTargetDict = TypedDict(
-    "RecordSetAliasTargetDict",
-    {
-        "DNSName": "Required[str]",
-        "EvaluateTargetHealth": "bool",
-        "HostedZoneId": "Required[str]",
-    },
-    total=False,
-)
 
-RecordSetCidrRoutingConfigDict = TypedDict(
-    "RecordSetCidrRoutingConfigDict",
-    {
-        "CollectionId": "Required[str]",
-        "LocationName": "Required[str]",
-    },
-    total=False,
-)
+class RecordSetAliasTargetDict(TypedDict, total=False):
+    """RecordSetAliasTarget as a plain dict."""
 
-RecordSetCoordinatesDict = TypedDict(
-    "RecordSetCoordinatesDict",
-    {
-        "Latitude": "Required[str]",
-        "Longitude": "Required[str]",
-    },
-    total=False,
-)
+    DNSName: Required[str]
+    """The value that you specify depends on where you want to route queries."""
+    EvaluateTargetHealth: bool
+    """When EvaluateTargetHealth is true, an alias resource record set inherits the health of the
+    referenced AWS resource, such as an ELB load balancer or another resource record set in the
+    hosted zone."""
+    HostedZoneId: Required[str]
+    """The value used depends on where you want to route traffic."""
 
-RecordSetGeoLocationDict = TypedDict(
-    "RecordSetGeoLocationDict",
-    {
-        "ContinentCode": "str",
-        "CountryCode": "str",
-        "SubdivisionCode": "str",
-    },
-    total=False,
-)
 
-RecordSetGeoProximityLocationDict = TypedDict(
-    "RecordSetGeoProximityLocationDict",
-    {
-        "AWSRegion": "str",
-        "Bias": "int",
-        "Coordinates": "RecordSetCoordinatesDict",
-        "LocalZoneGroup": "str",
-    },
-    total=False,
-)
+class RecordSetCidrRoutingConfigDict(TypedDict, total=False):
+    """RecordSetCidrRoutingConfig as a plain dict."""
 
+    CollectionId: Required[str]
+    """The CIDR collection ID."""
+    LocationName: Required[str]
+    """The CIDR collection location name."""
+
+
+class RecordSetCoordinatesDict(TypedDict, total=False):
+    """RecordSetCoordinates as a plain dict."""
+
+    Latitude: Required[str]
+    """Specifies a coordinate of the north–south position of a geographic point on the surface of
+    the Earth."""
+    Longitude: Required[str]
+    """Specifies a coordinate of the east–west position of a geographic point on the surface of the
+    Earth."""
+
+
+class RecordSetGeoLocationDict(TypedDict, total=False):
+    """RecordSetGeoLocation as a plain dict."""
+
+    ContinentCode: str
+    """For geolocation resource record sets, a two-letter abbreviation that identifies a continent."""
+    CountryCode: str
+    """For geolocation resource record sets, the two-letter code for a country."""
+    SubdivisionCode: str
+    """For geolocation resource record sets, the two-letter code for a state of the United States."""
+
+
+class RecordSetGeoProximityLocationDict(TypedDict, total=False):
+    """RecordSetGeoProximityLocation as a plain dict."""
+
+    AWSRegion: str
+    """The AWS Region the resource you are directing DNS traffic to, is in."""
+    Bias: int
+    """The bias increases or decreases the size of the geographic region from which Route 53 routes
+    traffic to a resource."""
+    Coordinates: RecordSetCoordinatesDict
+    """Contains the longitude and latitude for a geographic region."""
+    LocalZoneGroup: str
+    """Specifies an AWS Local Zone."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Route53::RecordSet",
     schema_file="aws-route53-recordset.json",
     primary_identifier=("/Name", "/HostedZoneId", "/Type", "/SetIdentifier"),
-    additional_identifiers=(),
-    read_only=(),
     create_only=("/HostedZoneName", "/HostedZoneId"),
     write_only=("/Comment", "/HostedZoneName"),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("Type", "Name"),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -144,117 +151,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AliasTarget": {
-            "additionalProperties": False,
-            "properties": {
-                "DNSName": {"maxLength": 1024, "type": "string"},
-                "EvaluateTargetHealth": {"type": "boolean"},
-                "HostedZoneId": {"$ref": "#/definitions/HostedZoneId"},
-            },
-            "required": ["HostedZoneId", "DNSName"],
-            "type": "object",
-        },
-        "CidrRoutingConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "CollectionId": {
-                    "pattern": "^[0-9a-f]{8}-(?:[0-9a-f]{4}-){3}[0-9a-f]{12}$",
-                    "type": "string",
-                },
-                "LocationName": {
-                    "maxLength": 16,
-                    "minLength": 1,
-                    "pattern": "[0-9A-Za-z_\\-\\*]+",
-                    "type": "string",
-                },
-            },
-            "required": ["CollectionId", "LocationName"],
-            "type": "object",
-        },
-        "Comment": {"maxLength": 256, "type": "string"},
-        "Coordinates": {
-            "additionalProperties": False,
-            "properties": {
-                "Latitude": {"pattern": "[-+]?[0-9]{1,2}(\\.[0-9]{0,2})?", "type": "string"},
-                "Longitude": {"pattern": "[-+]?[0-9]{1,3}(\\.[0-9]{0,2})?", "type": "string"},
-            },
-            "required": ["Longitude", "Latitude"],
-            "type": "object",
-        },
-        "Failover": {"enum": ["PRIMARY", "SECONDARY"], "type": "string"},
-        "GeoLocation": {
-            "additionalProperties": False,
-            "oneOf": [{"required": ["ContinentCode"]}, {"required": ["CountryCode"]}],
-            "properties": {
-                "ContinentCode": {"maxLength": 2, "minLength": 2, "type": "string"},
-                "CountryCode": {"maxLength": 2, "minLength": 1, "type": "string"},
-                "SubdivisionCode": {"maxLength": 3, "minLength": 1, "type": "string"},
-            },
-            "type": "object",
-        },
-        "GeoProximityLocation": {
-            "additionalProperties": False,
-            "oneOf": [
-                {"required": ["AWSRegion"]},
-                {"required": ["LocalZoneGroup"]},
-                {"required": ["Coordinates"]},
-            ],
-            "properties": {
-                "AWSRegion": {"maxLength": 64, "minLength": 1, "type": "string"},
-                "Bias": {"maximum": 99, "minimum": -99, "type": "integer"},
-                "Coordinates": {"$ref": "#/definitions/Coordinates"},
-                "LocalZoneGroup": {"maxLength": 64, "minLength": 1, "type": "string"},
-            },
-            "type": "object",
-        },
-        "HealthCheckId": {"maxLength": 64, "type": "string"},
-        "HostedZoneId": {"maxLength": 44, "type": "string"},
-        "HostedZoneName": {"maxLength": 256, "type": "string"},
-        "MultiValueAnswer": {"type": "boolean"},
-        "Name": {"maxLength": 1024, "type": "string"},
-        "Region": {"type": "string"},
-        "ResourceRecords": {
-            "items": {"maxLength": 4000, "type": "string"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "SetIdentifier": {"maxLength": 128, "minLength": 0, "type": "string"},
-        "TTL": {"type": "string"},
-        "Type": {"type": "string"},
-        "Weight": {"type": "integer"},
-    },
-    "oneOf": [{"required": ["HostedZoneId"]}, {"required": ["HostedZoneName"]}],
-    "properties": {
-        "AliasTarget": {"$ref": "#/definitions/AliasTarget"},
-        "CidrRoutingConfig": {"$ref": "#/definitions/CidrRoutingConfig"},
-        "Comment": {"$ref": "#/definitions/Comment"},
-        "Failover": {"$ref": "#/definitions/Failover"},
-        "GeoLocation": {"$ref": "#/definitions/GeoLocation"},
-        "GeoProximityLocation": {"$ref": "#/definitions/GeoProximityLocation"},
-        "HealthCheckId": {"$ref": "#/definitions/HealthCheckId"},
-        "HostedZoneId": {"$ref": "#/definitions/HostedZoneId"},
-        "HostedZoneName": {"$ref": "#/definitions/HostedZoneName"},
-        "MultiValueAnswer": {"$ref": "#/definitions/MultiValueAnswer"},
-        "Name": {"$ref": "#/definitions/Name"},
-        "Region": {"$ref": "#/definitions/Region"},
-        "ResourceRecords": {"$ref": "#/definitions/ResourceRecords"},
-        "SetIdentifier": {"$ref": "#/definitions/SetIdentifier"},
-        "TTL": {"$ref": "#/definitions/TTL"},
-        "Type": {"$ref": "#/definitions/Type"},
-        "Weight": {"$ref": "#/definitions/Weight"},
-    },
-    "required": ["Type", "Name"],
-}
-
 
 class RecordSet(_Resource):
     """AWS::Route53::RecordSet: Resource Type definition for AWS::Route53::RecordSet.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Name, HostedZoneId, Type, SetIdentifier (composite: the values joined by '|').
+    Replaced when any of these change (create-only): HostedZoneName, HostedZoneId.
+    Write-only (sent to AWS, never read back): Comment, HostedZoneName.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-route53-recordset.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -262,10 +168,11 @@ class RecordSet(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "RecordSetAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "record_set.schema.json")
 
     # Read-only attributes, set from what AWS returns.
-    # Declared properties (as declared, or as AWS returned them).
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AliasTarget: RecordSetAliasTargetDict
     CidrRoutingConfig: RecordSetCidrRoutingConfigDict
     Comment: str
@@ -284,57 +191,87 @@ class RecordSet(_Resource):
     Type: str
     Weight: int
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str,
+        Type: str,
+        AliasTarget: RecordSetAliasTarget | RecordSetAliasTargetDict | None = None,
+        CidrRoutingConfig: RecordSetCidrRoutingConfig
+        | RecordSetCidrRoutingConfigDict
+        | None = None,
+        Comment: str | None = None,
+        Failover: Literal["PRIMARY", "SECONDARY"] | None = None,
+        GeoLocation: RecordSetGeoLocation | RecordSetGeoLocationDict | None = None,
+        GeoProximityLocation: RecordSetGeoProximityLocation
+        | RecordSetGeoProximityLocationDict
+        | None = None,
+        HealthCheckId: str | None = None,
+        HostedZoneId: str | None = None,
+        HostedZoneName: str | None = None,
+        MultiValueAnswer: bool | None = None,
+        Region: str | None = None,
+        ResourceRecords: list[str] | None = None,
+        SetIdentifier: str | None = None,
+        TTL: str | None = None,
+        Weight: int | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Route53::RecordSet; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str,
-            Type: str,
-            AliasTarget: RecordSetAliasTarget | RecordSetAliasTargetDict | None = None,
-            CidrRoutingConfig: RecordSetCidrRoutingConfig
-            | RecordSetCidrRoutingConfigDict
-            | None = None,
-            Comment: str | None = None,
-            Failover: Literal["PRIMARY", "SECONDARY"] | None = None,
-            GeoLocation: RecordSetGeoLocation | RecordSetGeoLocationDict | None = None,
-            GeoProximityLocation: RecordSetGeoProximityLocation
-            | RecordSetGeoProximityLocationDict
-            | None = None,
-            HealthCheckId: str | None = None,
-            HostedZoneId: str | None = None,
-            HostedZoneName: str | None = None,
-            MultiValueAnswer: bool | None = None,
-            Region: str | None = None,
-            ResourceRecords: list[str] | None = None,
-            SetIdentifier: str | None = None,
-            TTL: str | None = None,
-            Weight: int | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Route53::RecordSet; `await` it inside an App to deploy it.
-
-            AliasTarget: Alias resource record sets only: Information about the AWS resource, such as a CloudFront distribution or an Amazon S3 bucket, that you want to route traffic to.
-            CidrRoutingConfig: The object that is specified in resource record set object when you are linking a resource record set to a CIDR location.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Name: The name of the record that you want to create, update, or delete. Required.
+            Type: The DNS record type. Required.
+            AliasTarget: Alias resource record sets only: Information about the AWS resource, such
+                as a CloudFront distribution or an Amazon S3 bucket, that you want to route traffic
+                to.
+            CidrRoutingConfig: The object that is specified in resource record set object when you
+                are linking a resource record set to a CIDR location.
             Comment: Optional: Any comments you want to include about a change batch request.
-            Failover: To configure failover, you add the Failover element to two resource record sets.
-            GeoLocation: A complex type that lets you control how Amazon Route 53 responds to DNS queries based on the geographic origin of the query.
-            GeoProximityLocation: Geoproximity resource record sets only: A complex type that lets you specify where your resources are located.
-            HealthCheckId: If you want Amazon Route 53 to return this resource record set in response to a DNS query only when the status of a health check is healthy, include the HealthCheckId element and specify the ID of the
-            HostedZoneId: The ID of the hosted zone that you want to create records in.
-            HostedZoneName: The name of the hosted zone that you want to create records in.
-            MultiValueAnswer: To route traffic approximately randomly to multiple resources, such as web servers, create one multivalue answer record for each resource and specify true for MultiValueAnswer.
-            Name: The name of the record that you want to create, update, or delete.
-            Region: The Amazon EC2 Region where you created the resource that this resource record set refers to.
-            ResourceRecords: One or more values that correspond with the value that you specified for the Type property.
-            SetIdentifier: An identifier that differentiates among multiple resource record sets that have the same combination of name and type.
+                Write-only: sent to AWS, never read back.
+            Failover: To configure failover, you add the Failover element to two resource record
+                sets. For one resource record set, you specify PRIMARY as the value for Failover;
+                for the other resource record set, you specify SECONDARY. In addition, you include
+                the HealthCheckId element and specify the health check that you want Amazon Route 53
+                to perform for each resource record set.
+            GeoLocation: A complex type that lets you control how Amazon Route 53 responds to DNS
+                queries based on the geographic origin of the query.
+            GeoProximityLocation: Geoproximity resource record sets only: A complex type that lets
+                you specify where your resources are located. Only one of LocalZoneGroup,
+                Coordinates, or AWSRegion is allowed per request at a time.
+            HealthCheckId: If you want Amazon Route 53 to return this resource record set in
+                response to a DNS query only when the status of a health check is healthy, include
+                the HealthCheckId element and specify the ID of the applicable health check.
+            HostedZoneId: The ID of the hosted zone that you want to create records in. Create-only:
+                changing it replaces the resource.
+            HostedZoneName: The name of the hosted zone that you want to create records in. You must
+                include a trailing dot (for example, www.example.com.) as part of the
+                HostedZoneName. Create-only: changing it replaces the resource. Write-only: sent to
+                AWS, never read back.
+            MultiValueAnswer: To route traffic approximately randomly to multiple resources, such as
+                web servers, create one multivalue answer record for each resource and specify true
+                for MultiValueAnswer.
+            Region: The Amazon EC2 Region where you created the resource that this resource record
+                set refers to.
+            ResourceRecords: One or more values that correspond with the value that you specified
+                for the Type property.
+            SetIdentifier: An identifier that differentiates among multiple resource record sets
+                that have the same combination of name and type.
             TTL: The resource record cache time to live (TTL), in seconds.
-            Type: The DNS record type.
-            Weight: Among resource record sets that have the same combination of DNS name and type, a value that determines the proportion of DNS queries that Amazon Route 53 responds to using the current resource record
+            Weight: Among resource record sets that have the same combination of DNS name and type,
+                a value that determines the proportion of DNS queries that Amazon Route 53 responds
+                to using the current resource record set. Route 53 calculates the sum of the weights
+                for the resource record sets that have the same combination of DNS name and type.
+                Route 53 then responds to queries based on the ratio of a resource's weight to the
+                total.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

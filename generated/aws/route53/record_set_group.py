@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -71,187 +75,116 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-RecordSetDict = TypedDict(
-    "RecordSetDict",
-    {
-        "AliasTarget": "RecordSetGroupAliasTargetDict",
-        "CidrRoutingConfig": "RecordSetGroupCidrRoutingConfigDict",
-        "Failover": "str",
-        "GeoLocation": "RecordSetGroupGeoLocationDict",
-        "GeoProximityLocation": "RecordSetGroupGeoProximityLocationDict",
-        "HealthCheckId": "str",
-        "HostedZoneId": "str",
-        "HostedZoneName": "str",
-        "MultiValueAnswer": "bool",
-        "Name": "Required[str]",
-        "Region": "str",
-        "ResourceRecords": "list[str]",
-        "SetIdentifier": "str",
-        "TTL": "str",
-        "Type": "Required[str]",
-        "Weight": "int",
-    },
-    total=False,
-)
 
-RecordSetGroupAliasTargetDict = TypedDict(
-    "RecordSetGroupAliasTargetDict",
-    {
-        "DNSName": "Required[str]",
-        "EvaluateTargetHealth": "bool",
-        "HostedZoneId": "Required[str]",
-    },
-    total=False,
-)
+class RecordSetDict(TypedDict, total=False):
+    """RecordSet as a plain dict."""
 
-RecordSetGroupCidrRoutingConfigDict = TypedDict(
-    "RecordSetGroupCidrRoutingConfigDict",
-    {
-        "CollectionId": "Required[str]",
-        "LocationName": "Required[str]",
-    },
-    total=False,
-)
+    AliasTarget: RecordSetGroupAliasTargetDict
+    """Type: RecordSetGroupAliasTargetDict."""
+    CidrRoutingConfig: RecordSetGroupCidrRoutingConfigDict
+    """Type: RecordSetGroupCidrRoutingConfigDict."""
+    Failover: str
+    """Type: str."""
+    GeoLocation: RecordSetGroupGeoLocationDict
+    """Type: RecordSetGroupGeoLocationDict."""
+    GeoProximityLocation: RecordSetGroupGeoProximityLocationDict
+    """Type: RecordSetGroupGeoProximityLocationDict."""
+    HealthCheckId: str
+    """Type: str."""
+    HostedZoneId: str
+    """Type: str."""
+    HostedZoneName: str
+    """Type: str."""
+    MultiValueAnswer: bool
+    """Type: bool."""
+    Name: Required[str]
+    """Type: str."""
+    Region: str
+    """Type: str."""
+    ResourceRecords: list[str]
+    """Items are unique."""
+    SetIdentifier: str
+    """Type: str."""
+    TTL: str
+    """Type: str."""
+    Type: Required[str]
+    """Type: str."""
+    Weight: int
+    """Type: int."""
 
-RecordSetGroupCoordinatesDict = TypedDict(
-    "RecordSetGroupCoordinatesDict",
-    {
-        "Latitude": "Required[str]",
-        "Longitude": "Required[str]",
-    },
-    total=False,
-)
 
-RecordSetGroupGeoLocationDict = TypedDict(
-    "RecordSetGroupGeoLocationDict",
-    {
-        "ContinentCode": "str",
-        "CountryCode": "str",
-        "SubdivisionCode": "str",
-    },
-    total=False,
-)
+class RecordSetGroupAliasTargetDict(TypedDict, total=False):
+    """RecordSetGroupAliasTarget as a plain dict."""
 
-RecordSetGroupGeoProximityLocationDict = TypedDict(
-    "RecordSetGroupGeoProximityLocationDict",
-    {
-        "AWSRegion": "str",
-        "Bias": "int",
-        "Coordinates": "RecordSetGroupCoordinatesDict",
-        "LocalZoneGroup": "str",
-    },
-    total=False,
-)
+    DNSName: Required[str]
+    """Type: str."""
+    EvaluateTargetHealth: bool
+    """Type: bool."""
+    HostedZoneId: Required[str]
+    """Type: str."""
 
+
+class RecordSetGroupCidrRoutingConfigDict(TypedDict, total=False):
+    """RecordSetGroupCidrRoutingConfig as a plain dict."""
+
+    CollectionId: Required[str]
+    """Type: str."""
+    LocationName: Required[str]
+    """Type: str."""
+
+
+class RecordSetGroupCoordinatesDict(TypedDict, total=False):
+    """RecordSetGroupCoordinates as a plain dict."""
+
+    Latitude: Required[str]
+    """Type: str."""
+    Longitude: Required[str]
+    """Type: str."""
+
+
+class RecordSetGroupGeoLocationDict(TypedDict, total=False):
+    """RecordSetGroupGeoLocation as a plain dict."""
+
+    ContinentCode: str
+    """Type: str."""
+    CountryCode: str
+    """Type: str."""
+    SubdivisionCode: str
+    """Type: str."""
+
+
+class RecordSetGroupGeoProximityLocationDict(TypedDict, total=False):
+    """RecordSetGroupGeoProximityLocation as a plain dict."""
+
+    AWSRegion: str
+    """Type: str."""
+    Bias: int
+    """Type: int."""
+    Coordinates: RecordSetGroupCoordinatesDict
+    """Type: RecordSetGroupCoordinatesDict."""
+    LocalZoneGroup: str
+    """Type: str."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Route53::RecordSetGroup",
     schema_file="aws-route53-recordsetgroup.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=("/Id",),
     create_only=("/HostedZoneName", "/HostedZoneId"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
-    required=(),
-    list_required=(),
-    tagging=None,
-    replacement_strategy="create_then_delete",
-    handlers={},
 )
-
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AliasTarget": {
-            "additionalProperties": False,
-            "properties": {
-                "DNSName": {"type": "string"},
-                "EvaluateTargetHealth": {"type": "boolean"},
-                "HostedZoneId": {"type": "string"},
-            },
-            "required": ["HostedZoneId", "DNSName"],
-            "type": "object",
-        },
-        "CidrRoutingConfig": {
-            "additionalProperties": False,
-            "properties": {"CollectionId": {"type": "string"}, "LocationName": {"type": "string"}},
-            "required": ["CollectionId", "LocationName"],
-            "type": "object",
-        },
-        "Coordinates": {
-            "additionalProperties": False,
-            "properties": {"Latitude": {"type": "string"}, "Longitude": {"type": "string"}},
-            "required": ["Latitude", "Longitude"],
-            "type": "object",
-        },
-        "GeoLocation": {
-            "additionalProperties": False,
-            "properties": {
-                "ContinentCode": {"type": "string"},
-                "CountryCode": {"type": "string"},
-                "SubdivisionCode": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "GeoProximityLocation": {
-            "additionalProperties": False,
-            "properties": {
-                "AWSRegion": {"type": "string"},
-                "Bias": {"type": "integer"},
-                "Coordinates": {"$ref": "#/definitions/Coordinates"},
-                "LocalZoneGroup": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "RecordSet": {
-            "additionalProperties": False,
-            "properties": {
-                "AliasTarget": {"$ref": "#/definitions/AliasTarget"},
-                "CidrRoutingConfig": {"$ref": "#/definitions/CidrRoutingConfig"},
-                "Failover": {"type": "string"},
-                "GeoLocation": {"$ref": "#/definitions/GeoLocation"},
-                "GeoProximityLocation": {"$ref": "#/definitions/GeoProximityLocation"},
-                "HealthCheckId": {"type": "string"},
-                "HostedZoneId": {"type": "string"},
-                "HostedZoneName": {"type": "string"},
-                "MultiValueAnswer": {"type": "boolean"},
-                "Name": {"type": "string"},
-                "Region": {"type": "string"},
-                "ResourceRecords": {
-                    "items": {"type": "string"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "SetIdentifier": {"type": "string"},
-                "TTL": {"type": "string"},
-                "Type": {"type": "string"},
-                "Weight": {"type": "integer"},
-            },
-            "required": ["Type", "Name"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Comment": {"type": "string"},
-        "HostedZoneId": {"type": "string"},
-        "HostedZoneName": {"type": "string"},
-        "Id": {"type": "string"},
-        "RecordSets": {
-            "items": {"$ref": "#/definitions/RecordSet"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-    },
-    "required": [],
-}
 
 
 class RecordSetGroup(_Resource):
     """AWS::Route53::RecordSetGroup: Resource Type definition for AWS::Route53::RecordSetGroup
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Replaced when any of these change (create-only): HostedZoneName, HostedZoneId.
+    Read-only attributes (known once deployed): Id.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-route53-recordsetgroup.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -259,33 +192,42 @@ class RecordSetGroup(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "RecordSetGroupAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "record_set_group.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Id: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Comment: str
     HostedZoneId: str
     HostedZoneName: str
     RecordSets: list[RecordSetDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Comment: str | None = None,
+        HostedZoneId: str | None = None,
+        HostedZoneName: str | None = None,
+        RecordSets: list[RecordSet | RecordSetDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Route53::RecordSetGroup; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Comment: str | None = None,
-            HostedZoneId: str | None = None,
-            HostedZoneName: str | None = None,
-            RecordSets: list[RecordSet | RecordSetDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Route53::RecordSetGroup; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Comment: Type: str.
+            HostedZoneId: Type: str. Create-only: changing it replaces the resource.
+            HostedZoneName: Type: str. Create-only: changing it replaces the resource.
+            RecordSets: Items are unique.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,6 +51,7 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Route53::TrafficPolicy",
     schema_file="aws-route53-trafficpolicy.json",
@@ -57,18 +62,11 @@ METADATA = _TypeMetadata(
     ),
     read_only=("/Arn", "/Id", "/Version", "/Type"),
     create_only=("/Name", "/Document"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("Name", "Document"),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -78,51 +76,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "Arn": {
-            "pattern": "^arn:aws[a-zA-Z0-9-]*:route53:::trafficpolicy/[^/\\s]{1,36}$",
-            "type": "string",
-        },
-        "Comment": {"maxLength": 1024, "minLength": 0, "type": "string"},
-        "Document": {"maxLength": 102400, "minLength": 0, "type": "string"},
-        "Id": {"maxLength": 36, "minLength": 1, "type": "string"},
-        "Name": {"maxLength": 512, "minLength": 0, "type": "string"},
-        "Type": {
-            "enum": [
-                "SOA",
-                "A",
-                "TXT",
-                "NS",
-                "CNAME",
-                "MX",
-                "NAPTR",
-                "PTR",
-                "SRV",
-                "SPF",
-                "AAAA",
-                "CAA",
-                "DS",
-                "TLSA",
-                "SSHFP",
-                "SVCB",
-                "HTTPS",
-            ],
-            "type": "string",
-        },
-        "Version": {"maximum": 1, "minimum": 1, "type": "integer"},
-    },
-    "required": ["Name", "Document"],
-}
-
 
 class TrafficPolicy(_Resource):
-    """AWS::Route53::TrafficPolicy: Resource Type definition for AWS::Route53::TrafficPolicy. Creates a Route 53 traffic policy, a JSON document that describes how Route 53 responds to D...
+    """AWS::Route53::TrafficPolicy: Resource Type definition for AWS::Route53::TrafficPolicy.
+    Creates a Route 53 traffic policy, a JSON document that describes how Route 53 responds to DNS
+    queries for a domain name.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Also identified by: Id; Id, Version.
+    Replaced when any of these change (create-only): Name, Document.
+    Read-only attributes (known once deployed): Arn, Id, Type, Version.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-route53-trafficpolicy.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -130,11 +96,14 @@ class TrafficPolicy(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "TrafficPolicyAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "traffic_policy.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The Amazon Resource Name (ARN) of the traffic policy."""
     Id: str
+    """The ID that Amazon Route 53 assigned to the traffic policy when it was created."""
     Type: Literal[
         "SOA",
         "A",
@@ -154,31 +123,39 @@ class TrafficPolicy(_Resource):
         "SVCB",
         "HTTPS",
     ]
+    """The DNS type of the resource record sets that Amazon Route 53 creates when the traffic policy
+    is used to create a traffic policy instance."""
     Version: int
-    # Declared properties (as declared, or as AWS returned them).
+    """The version number that Amazon Route 53 assigned to the traffic policy."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Comment: str
     Document: str
     Name: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Document: str,
+        Name: str,
+        Comment: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Route53::TrafficPolicy; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Document: str,
-            Name: str,
-            Comment: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Route53::TrafficPolicy; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Document: The definition of the traffic policy in JSON format. Create-only: changing it
+                replaces the resource. Required.
+            Name: The name of the traffic policy. Create-only: changing it replaces the resource.
+                Required.
             Comment: Any comments to include about the traffic policy.
-            Document: The definition of the traffic policy in JSON format.
-            Name: The name of the traffic policy.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,6 +51,7 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Route53::TrafficPolicyInstance",
     schema_file="aws-route53-trafficpolicyinstance.json",
@@ -54,18 +59,11 @@ METADATA = _TypeMetadata(
     additional_identifiers=(("/Id",),),
     read_only=("/Arn", "/Id", "/State", "/TrafficPolicyType"),
     create_only=("/HostedZoneId", "/Name"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("HostedZoneId", "Name", "TTL", "TrafficPolicyId", "TrafficPolicyVersion"),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -75,58 +73,20 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "Arn": {
-            "pattern": "^arn:aws[a-zA-Z0-9-]*:route53:::trafficpolicyinstance/[^/\\s]{1,36}$",
-            "type": "string",
-        },
-        "HostedZoneId": {"maxLength": 32, "pattern": "^[A-Z0-9]{1,32}$", "type": "string"},
-        "Id": {"maxLength": 36, "minLength": 1, "type": "string"},
-        "Name": {"maxLength": 1024, "minLength": 0, "pattern": "^[^A-Z\\s]+\\.$", "type": "string"},
-        "State": {"type": "string"},
-        "TTL": {"maximum": 2147483647, "minimum": 0, "type": "integer"},
-        "TrafficPolicyId": {
-            "maxLength": 36,
-            "minLength": 1,
-            "pattern": "^[0-9a-f-]{1,36}$",
-            "type": "string",
-        },
-        "TrafficPolicyType": {
-            "enum": [
-                "SOA",
-                "A",
-                "TXT",
-                "NS",
-                "CNAME",
-                "MX",
-                "NAPTR",
-                "PTR",
-                "SRV",
-                "SPF",
-                "AAAA",
-                "CAA",
-                "DS",
-                "TLSA",
-                "SSHFP",
-                "SVCB",
-                "HTTPS",
-            ],
-            "type": "string",
-        },
-        "TrafficPolicyVersion": {"maximum": 1000, "minimum": 1, "type": "integer"},
-    },
-    "required": ["HostedZoneId", "Name", "TTL", "TrafficPolicyId", "TrafficPolicyVersion"],
-}
-
 
 class TrafficPolicyInstance(_Resource):
-    """AWS::Route53::TrafficPolicyInstance: Resource Type definition for AWS::Route53::TrafficPolicyInstance. Applies a version of a Route 53 traffic policy to a DNS name in a public hosted zone...
+    """AWS::Route53::TrafficPolicyInstance: Resource Type definition for
+    AWS::Route53::TrafficPolicyInstance. Applies a version of a Route 53 traffic policy to a DNS
+    name in a public hosted zone, and Route 53 creates and owns the resource record sets that answer
+    queries for that name.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Also identified by: Id.
+    Replaced when any of these change (create-only): HostedZoneId, Name.
+    Read-only attributes (known once deployed): Arn, Id, State, TrafficPolicyType.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-route53-trafficpolicyinstance.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -136,12 +96,18 @@ class TrafficPolicyInstance(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "TrafficPolicyInstanceAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "traffic_policy_instance.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The Amazon Resource Name (ARN) of the traffic policy instance."""
     Id: str
+    """The ID that Amazon Route 53 assigned to the traffic policy instance when it was created."""
     State: str
+    """The current state of the traffic policy instance. A steady-state instance is Applied."""
     TrafficPolicyType: Literal[
         "SOA",
         "A",
@@ -161,36 +127,52 @@ class TrafficPolicyInstance(_Resource):
         "SVCB",
         "HTTPS",
     ]
-    # Declared properties (as declared, or as AWS returned them).
+    """The DNS type that Amazon Route 53 assigned to all of the resource record sets that it created
+    for this traffic policy instance. Route 53 derives it from the referenced traffic policy."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     HostedZoneId: str
     Name: str
     TTL: int
     TrafficPolicyId: str
     TrafficPolicyVersion: int
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        HostedZoneId: str,
+        Name: str,
+        TTL: int,
+        TrafficPolicyId: str,
+        TrafficPolicyVersion: int,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Route53::TrafficPolicyInstance; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            HostedZoneId: str,
-            Name: str,
-            TTL: int,
-            TrafficPolicyId: str,
-            TrafficPolicyVersion: int,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Route53::TrafficPolicyInstance; `await` it inside an App to deploy it.
-
-            HostedZoneId: The ID of the hosted zone that Amazon Route 53 creates the resource record sets in.
-            Name: The domain name, or subdomain name, for which Amazon Route 53 answers DNS queries by using the resource record sets it creates for this traffic policy instance.
-            TTL: The TTL that Amazon Route 53 assigns to all of the resource record sets that it creates in the specified hosted zone.
-            TrafficPolicyId: The ID of the traffic policy that Amazon Route 53 uses to create resource record sets in the specified hosted zone.
-            TrafficPolicyVersion: The version of the traffic policy that Amazon Route 53 uses to create resource record sets in the specified hosted zone.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            HostedZoneId: The ID of the hosted zone that Amazon Route 53 creates the resource record
+                sets in. The bare ID as Route 53 returns it, without a /hostedzone/ prefix.
+                Create-only: changing it replaces the resource. Required.
+            Name: The domain name, or subdomain name, for which Amazon Route 53 answers DNS queries
+                by using the resource record sets it creates for this traffic policy instance. Must
+                be lower-case and end with a trailing dot, which is the form Route 53 returns: Route
+                53 normalizes DNS names, so admitting another form would neither round-trip through
+                Read nor guarantee that a change to this property changes the resource's identity.
+                Create-only: changing it replaces the resource. Required.
+            TTL: The TTL that Amazon Route 53 assigns to all of the resource record sets that it
+                creates in the specified hosted zone. Required.
+            TrafficPolicyId: The ID of the traffic policy that Amazon Route 53 uses to create
+                resource record sets in the specified hosted zone. Lower-case, as Route 53 returns
+                it. Required.
+            TrafficPolicyVersion: The version of the traffic policy that Amazon Route 53 uses to
+                create resource record sets in the specified hosted zone. Required.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -7,10 +7,10 @@ Imported on first use by access_source.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "AccessSourceAttributes",
@@ -23,23 +23,51 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: 0 to 256 characters.")]
 
 
 class AccessSourceAttributes(DeferredModel):
-    AccessSourceId: str | None = None
-    Arn: str | None = None
-    CreatedAt: str | None = None
-    Status: Literal["CREATING", "OPERATIONAL", "UPDATING", "DELETING"] | None = None
-    UpdatedAt: str | None = None
+    """
+    The read-only attributes of a AWS::Route53GlobalResolver::AccessSource, set by AWS.
+    """
+
+    AccessSourceId: Annotated[str | None, Field(description="Length: 1 to 64 characters.")] = None
+    Arn: Annotated[str | None, Field(description="Length: 1 to 2048 characters.")] = None
+    CreatedAt: Annotated[str | None, Field(description="Type: str.")] = None
+    Status: Annotated[
+        Literal["CREATING", "OPERATIONAL", "UPDATING", "DELETING"] | None,
+        Field(description="Allowed values: 'CREATING', 'OPERATIONAL', 'UPDATING', 'DELETING'."),
+    ] = None
+    UpdatedAt: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class AccessSourceProps(DeferredModel):
-    Cidr: str
-    ClientToken: str | None = None
-    DnsViewId: str
-    IpAddressType: Literal["IPV4", "IPV6"] | None = None
-    Name: str | None = None
-    Protocol: Literal["DO53", "DOH", "DOT"]
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Route53GlobalResolver::AccessSource.
+    """
+
+    Cidr: Annotated[str, Field(description="Length: 1 to 42 characters.")]
+    ClientToken: Annotated[
+        str | None,
+        Field(
+            description="Length: 1 to 256 characters. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    DnsViewId: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[-.a-zA-Z0-9]+$ Length: 1 to 64 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    IpAddressType: Annotated[
+        Literal["IPV4", "IPV6"] | None, Field(description="Allowed values: 'IPV4', 'IPV6'.")
+    ] = None
+    Name: Annotated[
+        str | None,
+        Field(description="Pattern: (?!^[0-9]+$)([a-zA-Z0-9-_' ']+) Length: 1 to 64 characters."),
+    ] = None
+    Protocol: Annotated[
+        Literal["DO53", "DOH", "DOT"], Field(description="Allowed values: 'DO53', 'DOH', 'DOT'.")
+    ]
+    Tags: Annotated[list[Tag] | None, Field(description="Items: at most 50 items.")] = None

@@ -7,10 +7,10 @@ Imported on first use by access_token.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "AccessTokenAttributes",
@@ -23,23 +23,49 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: 0 to 256 characters.")]
 
 
 class AccessTokenAttributes(DeferredModel):
-    AccessTokenId: str | None = None
-    Arn: str | None = None
-    CreatedAt: str | None = None
-    GlobalResolverId: str | None = None
-    Status: Literal["CREATING", "OPERATIONAL", "DELETING"] | None = None
-    UpdatedAt: str | None = None
-    Value: str | None = None
+    """
+    The read-only attributes of a AWS::Route53GlobalResolver::AccessToken, set by AWS.
+    """
+
+    AccessTokenId: Annotated[str | None, Field(description="Length: 1 to 64 characters.")] = None
+    Arn: Annotated[str | None, Field(description="Length: 1 to 2048 characters.")] = None
+    CreatedAt: Annotated[str | None, Field(description="Type: str.")] = None
+    GlobalResolverId: Annotated[str | None, Field(description="Length: 1 to 64 characters.")] = None
+    Status: Annotated[
+        Literal["CREATING", "OPERATIONAL", "DELETING"] | None,
+        Field(description="Allowed values: 'CREATING', 'OPERATIONAL', 'DELETING'."),
+    ] = None
+    UpdatedAt: Annotated[str | None, Field(description="Type: str.")] = None
+    Value: Annotated[str | None, Field(description="Length: 0 to 100 characters.")] = None
 
 
 class AccessTokenProps(DeferredModel):
-    ClientToken: str | None = None
-    DnsViewId: str
-    ExpiresAt: str | None = None
-    Name: str | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Route53GlobalResolver::AccessToken.
+    """
+
+    ClientToken: Annotated[
+        str | None,
+        Field(
+            description="Length: 1 to 256 characters. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    DnsViewId: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[-.a-zA-Z0-9]+$ Length: 1 to 64 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    ExpiresAt: Annotated[
+        str | None, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ] = None
+    Name: Annotated[
+        str | None,
+        Field(description="Pattern: (?!^[0-9]+$)([a-zA-Z0-9-_' ']+) Length: 1 to 64 characters."),
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="Items: at most 50 items.")] = None

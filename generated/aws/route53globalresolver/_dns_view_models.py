@@ -7,10 +7,10 @@ Imported on first use by dns_view.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "DnsViewAttributes",
@@ -23,29 +23,62 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: 0 to 256 characters.")]
 
 
 class DnsViewAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedAt: str | None = None
-    DnsViewId: str | None = None
-    Status: (
+    """
+    The read-only attributes of a AWS::Route53GlobalResolver::DnsView, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="Length: 1 to 2048 characters.")] = None
+    CreatedAt: Annotated[str | None, Field(description="Type: str.")] = None
+    DnsViewId: Annotated[str | None, Field(description="Length: 1 to 64 characters.")] = None
+    Status: Annotated[
         Literal[
             "CREATING", "OPERATIONAL", "UPDATING", "ENABLING", "DISABLING", "DISABLED", "DELETING"
         ]
-        | None
-    ) = None
-    UpdatedAt: str | None = None
+        | None,
+        Field(
+            description="Allowed values: 'CREATING', 'OPERATIONAL', 'UPDATING', 'ENABLING', 'DISABLING', 'DISABLED', 'DELETING'."
+        ),
+    ] = None
+    UpdatedAt: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class DnsViewProps(DeferredModel):
-    ClientToken: str | None = None
-    Description: str | None = None
-    DnssecValidation: Literal["ENABLED", "DISABLED"] | None = None
-    EdnsClientSubnet: Literal["ENABLED", "DISABLED"] | None = None
-    FirewallRulesFailOpen: Literal["ENABLED", "DISABLED"] | None = None
-    GlobalResolverId: str
-    Name: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Route53GlobalResolver::DnsView.
+    """
+
+    ClientToken: Annotated[
+        str | None,
+        Field(
+            description="Length: 1 to 256 characters. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Description: Annotated[str | None, Field(description="Length: 1 to 256 characters.")] = None
+    DnssecValidation: Annotated[
+        Literal["ENABLED", "DISABLED"] | None,
+        Field(description="Allowed values: 'ENABLED', 'DISABLED'."),
+    ] = None
+    EdnsClientSubnet: Annotated[
+        Literal["ENABLED", "DISABLED"] | None,
+        Field(description="Allowed values: 'ENABLED', 'DISABLED'."),
+    ] = None
+    FirewallRulesFailOpen: Annotated[
+        Literal["ENABLED", "DISABLED"] | None,
+        Field(description="Allowed values: 'ENABLED', 'DISABLED'."),
+    ] = None
+    GlobalResolverId: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[-.a-zA-Z0-9]+$ Length: 1 to 64 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Name: Annotated[
+        str,
+        Field(description="Pattern: (?!^[0-9]+$)([a-zA-Z0-9-_' ']+) Length: 1 to 64 characters."),
+    ]
+    Tags: Annotated[list[Tag] | None, Field(description="Items: at most 50 items.")] = None

@@ -7,10 +7,10 @@ Imported on first use by firewall_domain_list.py, which re-exports every name he
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "FirewallDomainListAttributes",
@@ -23,25 +23,68 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: 0 to 256 characters.")]
 
 
 class FirewallDomainListAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedAt: str | None = None
-    DomainCount: int | None = None
-    FirewallDomainListId: str | None = None
-    Status: Literal["CREATING", "OPERATIONAL", "UPDATING", "DELETING"] | None = None
-    StatusMessage: str | None = None
-    UpdatedAt: str | None = None
+    """
+    The read-only attributes of a AWS::Route53GlobalResolver::FirewallDomainList, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="Length: 1 to 2048 characters.")] = None
+    CreatedAt: Annotated[str | None, Field(description="Type: str.")] = None
+    DomainCount: Annotated[int | None, Field(description="Type: int.")] = None
+    FirewallDomainListId: Annotated[
+        str | None, Field(description="Length: 1 to 64 characters.")
+    ] = None
+    Status: Annotated[
+        Literal["CREATING", "OPERATIONAL", "UPDATING", "DELETING"] | None,
+        Field(description="Allowed values: 'CREATING', 'OPERATIONAL', 'UPDATING', 'DELETING'."),
+    ] = None
+    StatusMessage: Annotated[str | None, Field(description="Type: str.")] = None
+    UpdatedAt: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class FirewallDomainListProps(DeferredModel):
-    ClientToken: str | None = None
-    Description: str | None = None
-    DomainFileUrl: str | None = None
-    Domains: list[str] | None = None
-    GlobalResolverId: str
-    Name: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Route53GlobalResolver::FirewallDomainList.
+    """
+
+    ClientToken: Annotated[
+        str | None,
+        Field(
+            description="Length: 1 to 256 characters. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Description: Annotated[
+        str | None,
+        Field(
+            description="Length: 1 to 256 characters. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    DomainFileUrl: Annotated[
+        str | None,
+        Field(
+            description="S3 URL to import domains from. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Domains: Annotated[
+        list[str] | None,
+        Field(
+            description="An inline list of domains to use for this domain list. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    GlobalResolverId: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[-.a-zA-Z0-9]+$ Length: 1 to 64 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Name: Annotated[
+        str,
+        Field(
+            description="Pattern: (?!^[0-9]+$)([a-zA-Z0-9-_' ']+) Length: 1 to 64 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[list[Tag] | None, Field(description="Items: at most 50 items.")] = None

@@ -7,9 +7,10 @@ Imported on first use by firewall_rule.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "FirewallRuleAttributes",
@@ -18,25 +19,77 @@ __all__ = [
 
 
 class FirewallRuleProps(DeferredModel):
-    Action: Literal["ALLOW", "ALERT", "BLOCK"]
-    BlockOverrideDnsType: Literal["CNAME"] | None = None
-    BlockOverrideDomain: str | None = None
-    BlockOverrideTtl: int | None = None
-    BlockResponse: Literal["NODATA", "NXDOMAIN", "OVERRIDE"] | None = None
-    ClientToken: str | None = None
-    ConfidenceThreshold: Literal["LOW", "MEDIUM", "HIGH"] | None = None
-    Description: str | None = None
-    DnsAdvancedProtection: Literal["DGA", "DNS_TUNNELING", "DICTIONARY_DGA"] | None = None
-    DnsViewId: str
-    FirewallDomainListId: str | None = None
-    Name: str
-    Priority: int | None = None
-    QType: str | None = None
+    """
+    The properties a program declares for a AWS::Route53GlobalResolver::FirewallRule.
+    """
+
+    Action: Annotated[
+        Literal["ALLOW", "ALERT", "BLOCK"],
+        Field(description="Allowed values: 'ALLOW', 'ALERT', 'BLOCK'."),
+    ]
+    BlockOverrideDnsType: Annotated[
+        Literal["CNAME"] | None, Field(description="Allowed values: 'CNAME'.")
+    ] = None
+    BlockOverrideDomain: Annotated[
+        str | None, Field(description="Pattern: \\*?[-a-zA-Z0-9.]+ Length: 1 to 256 characters.")
+    ] = None
+    BlockOverrideTtl: Annotated[
+        int | None, Field(description="Range: 0 to 604800 (inclusive).")
+    ] = None
+    BlockResponse: Annotated[
+        Literal["NODATA", "NXDOMAIN", "OVERRIDE"] | None,
+        Field(description="Allowed values: 'NODATA', 'NXDOMAIN', 'OVERRIDE'."),
+    ] = None
+    ClientToken: Annotated[
+        str | None,
+        Field(
+            description="Length: 1 to 256 characters. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    ConfidenceThreshold: Annotated[
+        Literal["LOW", "MEDIUM", "HIGH"] | None,
+        Field(description="Allowed values: 'LOW', 'MEDIUM', 'HIGH'."),
+    ] = None
+    Description: Annotated[str | None, Field(description="Length: 1 to 256 characters.")] = None
+    DnsAdvancedProtection: Annotated[
+        Literal["DGA", "DNS_TUNNELING", "DICTIONARY_DGA"] | None,
+        Field(description="Allowed values: 'DGA', 'DNS_TUNNELING', 'DICTIONARY_DGA'."),
+    ] = None
+    DnsViewId: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[-.a-zA-Z0-9]+$ Length: 1 to 64 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    FirewallDomainListId: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^[-.a-zA-Z0-9]+$ Length: 1 to 64 characters. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Name: Annotated[
+        str,
+        Field(description="Pattern: (?!^[0-9]+$)([a-zA-Z0-9-_' ']+) Length: 1 to 64 characters."),
+    ]
+    Priority: Annotated[int | None, Field(description="Range: 1 to 10000 (inclusive).")] = None
+    QType: Annotated[
+        str | None,
+        Field(
+            description="Length: 0 to 16 characters. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
 
 
 class FirewallRuleAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    FirewallRuleId: str | None = None
-    QueryType: str | None = None
-    Status: Literal["CREATING", "OPERATIONAL", "UPDATING", "DELETING"] | None = None
-    UpdatedAt: str | None = None
+    """
+    The read-only attributes of a AWS::Route53GlobalResolver::FirewallRule, set by AWS.
+    """
+
+    CreatedAt: Annotated[str | None, Field(description="Type: str.")] = None
+    FirewallRuleId: Annotated[str | None, Field(description="Length: 1 to 64 characters.")] = None
+    QueryType: Annotated[str | None, Field(description="Length: 0 to 16 characters.")] = None
+    Status: Annotated[
+        Literal["CREATING", "OPERATIONAL", "UPDATING", "DELETING"] | None,
+        Field(description="Allowed values: 'CREATING', 'OPERATIONAL', 'UPDATING', 'DELETING'."),
+    ] = None
+    UpdatedAt: Annotated[str | None, Field(description="Type: str.")] = None

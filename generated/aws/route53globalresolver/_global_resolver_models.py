@@ -7,10 +7,10 @@ Imported on first use by global_resolver.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "GlobalResolverAttributes",
@@ -23,26 +23,65 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: 0 to 256 characters.")]
 
 
 class GlobalResolverAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedAt: str | None = None
-    DnsName: str | None = None
-    GlobalResolverId: str | None = None
-    IPv4Addresses: list[str] | None = None
-    IPv6Addresses: list[str] | None = None
-    Status: Literal["CREATING", "OPERATIONAL", "UPDATING", "DELETING"] | None = None
-    UpdatedAt: str | None = None
+    """
+    The read-only attributes of a AWS::Route53GlobalResolver::GlobalResolver, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="Length: 1 to 2048 characters.")] = None
+    CreatedAt: Annotated[str | None, Field(description="Type: str.")] = None
+    DnsName: Annotated[str | None, Field(description="Length: 1 to 128 characters.")] = None
+    GlobalResolverId: Annotated[str | None, Field(description="Length: 1 to 64 characters.")] = None
+    IPv4Addresses: Annotated[
+        list[str] | None,
+        Field(
+            description="Each item: Pattern: ((25[0-5]|(2[0-4]|1\\d|[1-9]|)\\d)\\.?\\b){4} Length: 1 to 15 characters."
+        ),
+    ] = None
+    IPv6Addresses: Annotated[
+        list[str] | None,
+        Field(
+            description="Each item: Pattern: (?:[A-Fa-f0-9]{1,4}:){7}[A-Fa-f0-9]{1,4} Length: 1 to 39 characters."
+        ),
+    ] = None
+    Status: Annotated[
+        Literal["CREATING", "OPERATIONAL", "UPDATING", "DELETING"] | None,
+        Field(description="Allowed values: 'CREATING', 'OPERATIONAL', 'UPDATING', 'DELETING'."),
+    ] = None
+    UpdatedAt: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class GlobalResolverProps(DeferredModel):
-    ClientToken: str | None = None
-    Description: str | None = None
-    IpAddressType: Literal["IPV4", "DUAL_STACK"] | None = None
-    Name: str
-    ObservabilityRegion: str | None = None
-    Regions: list[str]
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Route53GlobalResolver::GlobalResolver.
+    """
+
+    ClientToken: Annotated[
+        str | None,
+        Field(
+            description="Length: 1 to 256 characters. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Description: Annotated[str | None, Field(description="Length: 1 to 256 characters.")] = None
+    IpAddressType: Annotated[
+        Literal["IPV4", "DUAL_STACK"] | None,
+        Field(description="Allowed values: 'IPV4', 'DUAL_STACK'."),
+    ] = None
+    Name: Annotated[
+        str,
+        Field(description="Pattern: (?!^[0-9]+$)([a-zA-Z0-9-_' ']+) Length: 1 to 64 characters."),
+    ]
+    ObservabilityRegion: Annotated[str | None, Field(description="Length: 1 to 32 characters.")] = (
+        None
+    )
+    Regions: Annotated[
+        list[str],
+        Field(
+            description="The list of regions the Global Resolver exists in. Regions can be added or removed on update; the order of this list is not significant."
+        ),
+    ]
+    Tags: Annotated[list[Tag] | None, Field(description="Items: at most 50 items.")] = None

@@ -7,9 +7,10 @@ Imported on first use by hosted_zone_association.py, which re-exports every name
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "HostedZoneAssociationAttributes",
@@ -18,14 +19,40 @@ __all__ = [
 
 
 class HostedZoneAssociationProps(DeferredModel):
-    HostedZoneId: str
-    Name: str
-    ResourceArn: str
+    """
+    The properties a program declares for a AWS::Route53GlobalResolver::HostedZoneAssociation.
+    """
+
+    HostedZoneId: Annotated[
+        str,
+        Field(
+            description="Length: 1 to 32 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Name: Annotated[
+        str,
+        Field(description="Pattern: (?!^[0-9]+$)([a-zA-Z0-9-_' ']+) Length: 1 to 64 characters."),
+    ]
+    ResourceArn: Annotated[
+        str,
+        Field(
+            description="Pattern: arn:[-.a-z0-9]{1,63}:[-.a-z0-9]{1,63}:[-.a-z0-9]{0,63}:[-.a-z0-9]{0,63}:[^/].{0,1023} Length: 1 to 2048 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
 
 
 class HostedZoneAssociationAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    HostedZoneAssociationId: str | None = None
-    HostedZoneName: str | None = None
-    Status: Literal["CREATING", "OPERATIONAL", "DELETING"] | None = None
-    UpdatedAt: str | None = None
+    """
+    The read-only attributes of a AWS::Route53GlobalResolver::HostedZoneAssociation, set by AWS.
+    """
+
+    CreatedAt: Annotated[str | None, Field(description="Type: str.")] = None
+    HostedZoneAssociationId: Annotated[
+        str | None, Field(description="Length: 1 to 64 characters.")
+    ] = None
+    HostedZoneName: Annotated[str | None, Field(description="Length: 1 to 1024 characters.")] = None
+    Status: Annotated[
+        Literal["CREATING", "OPERATIONAL", "DELETING"] | None,
+        Field(description="Allowed values: 'CREATING', 'OPERATIONAL', 'DELETING'."),
+    ] = None
+    UpdatedAt: Annotated[str | None, Field(description="Type: str.")] = None

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,15 +55,17 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 0 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Route53GlobalResolver::AccessToken",
     schema_file="aws-route53globalresolver-accesstoken.json",
@@ -76,17 +82,9 @@ METADATA = _TypeMetadata(
     ),
     create_only=("/DnsViewId", "/ExpiresAt", "/ClientToken"),
     write_only=("/ClientToken",),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("DnsViewId",),
     list_required=("DnsViewId",),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -96,55 +94,20 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AccessToken": {"maxLength": 100, "minLength": 0, "type": "string"},
-        "ResourceName": {
-            "maxLength": 64,
-            "minLength": 1,
-            "pattern": "(?!^[0-9]+$)([a-zA-Z0-9-_' ']+)",
-            "type": "string",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "TokenStatus": {"enum": ["CREATING", "OPERATIONAL", "DELETING"], "type": "string"},
-    },
-    "properties": {
-        "AccessTokenId": {"maxLength": 64, "minLength": 1, "type": "string"},
-        "Arn": {"maxLength": 2048, "minLength": 1, "type": "string"},
-        "ClientToken": {"maxLength": 256, "minLength": 1, "type": "string"},
-        "CreatedAt": {"type": "string"},
-        "DnsViewId": {
-            "maxLength": 64,
-            "minLength": 1,
-            "pattern": "^[-.a-zA-Z0-9]+$",
-            "type": "string",
-        },
-        "ExpiresAt": {"type": "string"},
-        "GlobalResolverId": {"maxLength": 64, "minLength": 1, "type": "string"},
-        "Name": {"$ref": "#/definitions/ResourceName"},
-        "Status": {"$ref": "#/definitions/TokenStatus"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "maxItems": 50, "type": "array"},
-        "UpdatedAt": {"type": "string"},
-        "Value": {"$ref": "#/definitions/AccessToken"},
-    },
-    "required": ["DnsViewId"],
-}
-
 
 class AccessToken(_Resource):
-    """AWS::Route53GlobalResolver::AccessToken: Resource schema for AWS::Route53GlobalResolver::AccessToken
+    """AWS::Route53GlobalResolver::AccessToken: Resource schema for
+    AWS::Route53GlobalResolver::AccessToken
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: AccessTokenId.
+    Also identified by: Arn.
+    Replaced when any of these change (create-only): DnsViewId, ExpiresAt, ClientToken.
+    Write-only (sent to AWS, never read back): ClientToken.
+    Read-only attributes (known once deployed): AccessTokenId, Arn, CreatedAt, GlobalResolverId,
+    Status, UpdatedAt, Value.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-route53globalresolver-accesstoken.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -152,41 +115,59 @@ class AccessToken(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "AccessTokenAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "access_token.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     AccessTokenId: str
+    """Length: 1 to 64 characters."""
     Arn: str
+    """Length: 1 to 2048 characters."""
     CreatedAt: str
+    """Type: str."""
     GlobalResolverId: str
+    """Length: 1 to 64 characters."""
     Status: Literal["CREATING", "OPERATIONAL", "DELETING"]
+    """Allowed values: 'CREATING', 'OPERATIONAL', 'DELETING'."""
     UpdatedAt: str
+    """Type: str."""
     Value: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Length: 0 to 100 characters."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ClientToken: str
     DnsViewId: str
     ExpiresAt: str
     Name: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        DnsViewId: str,
+        ClientToken: str | None = None,
+        ExpiresAt: str | None = None,
+        Name: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Route53GlobalResolver::AccessToken; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            DnsViewId: str,
-            ClientToken: str | None = None,
-            ExpiresAt: str | None = None,
-            Name: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Route53GlobalResolver::AccessToken; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            DnsViewId: Pattern: ^[-.a-zA-Z0-9]+$ Length: 1 to 64 characters. Create-only: changing
+                it replaces the resource. Required.
+            ClientToken: Length: 1 to 256 characters. Create-only: changing it replaces the
+                resource. Write-only: sent to AWS, never read back.
+            ExpiresAt: Type: str. Create-only: changing it replaces the resource.
+            Name: Pattern: (?!^[0-9]+$)([a-zA-Z0-9-_' ']+) Length: 1 to 64 characters.
+            Tags: Items: at most 50 items.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,15 +55,17 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 0 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Route53GlobalResolver::DnsView",
     schema_file="aws-route53globalresolver-dnsview.json",
@@ -68,17 +74,9 @@ METADATA = _TypeMetadata(
     read_only=("/Arn", "/DnsViewId", "/CreatedAt", "/UpdatedAt", "/Status"),
     create_only=("/GlobalResolverId", "/ClientToken"),
     write_only=("/ClientToken",),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("GlobalResolverId", "Name"),
     list_required=("GlobalResolverId",),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -88,70 +86,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "DnsSecValidationType": {"enum": ["ENABLED", "DISABLED"], "type": "string"},
-        "EdnsClientSubnetType": {"enum": ["ENABLED", "DISABLED"], "type": "string"},
-        "FirewallRulesFailOpenType": {"enum": ["ENABLED", "DISABLED"], "type": "string"},
-        "ProfileResourceStatus": {
-            "enum": [
-                "CREATING",
-                "OPERATIONAL",
-                "UPDATING",
-                "ENABLING",
-                "DISABLING",
-                "DISABLED",
-                "DELETING",
-            ],
-            "type": "string",
-        },
-        "ResourceDescription": {"maxLength": 256, "minLength": 1, "type": "string"},
-        "ResourceName": {
-            "maxLength": 64,
-            "minLength": 1,
-            "pattern": "(?!^[0-9]+$)([a-zA-Z0-9-_' ']+)",
-            "type": "string",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"maxLength": 2048, "minLength": 1, "type": "string"},
-        "ClientToken": {"maxLength": 256, "minLength": 1, "type": "string"},
-        "CreatedAt": {"type": "string"},
-        "Description": {"$ref": "#/definitions/ResourceDescription"},
-        "DnsViewId": {"maxLength": 64, "minLength": 1, "type": "string"},
-        "DnssecValidation": {"$ref": "#/definitions/DnsSecValidationType"},
-        "EdnsClientSubnet": {"$ref": "#/definitions/EdnsClientSubnetType"},
-        "FirewallRulesFailOpen": {"$ref": "#/definitions/FirewallRulesFailOpenType"},
-        "GlobalResolverId": {
-            "maxLength": 64,
-            "minLength": 1,
-            "pattern": "^[-.a-zA-Z0-9]+$",
-            "type": "string",
-        },
-        "Name": {"$ref": "#/definitions/ResourceName"},
-        "Status": {"$ref": "#/definitions/ProfileResourceStatus"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "maxItems": 50, "type": "array"},
-        "UpdatedAt": {"type": "string"},
-    },
-    "required": ["GlobalResolverId", "Name"],
-}
-
 
 class DnsView(_Resource):
     """AWS::Route53GlobalResolver::DnsView: Resource schema for AWS::Route53GlobalResolver::DnsView
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: DnsViewId.
+    Also identified by: Arn.
+    Replaced when any of these change (create-only): GlobalResolverId, ClientToken.
+    Write-only (sent to AWS, never read back): ClientToken.
+    Read-only attributes (known once deployed): Arn, CreatedAt, DnsViewId, Status, UpdatedAt.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-route53globalresolver-dnsview.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -159,17 +105,24 @@ class DnsView(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "DnsViewAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "dns_view.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Length: 1 to 2048 characters."""
     CreatedAt: str
+    """Type: str."""
     DnsViewId: str
+    """Length: 1 to 64 characters."""
     Status: Literal[
         "CREATING", "OPERATIONAL", "UPDATING", "ENABLING", "DISABLING", "DISABLED", "DELETING"
     ]
+    """Allowed values: 'CREATING', 'OPERATIONAL', 'UPDATING', 'ENABLING', 'DISABLING', 'DISABLED',
+    'DELETING'."""
     UpdatedAt: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ClientToken: str
     Description: str
     DnssecValidation: Literal["ENABLED", "DISABLED"]
@@ -179,27 +132,40 @@ class DnsView(_Resource):
     Name: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        GlobalResolverId: str,
+        Name: str,
+        ClientToken: str | None = None,
+        Description: str | None = None,
+        DnssecValidation: Literal["ENABLED", "DISABLED"] | None = None,
+        EdnsClientSubnet: Literal["ENABLED", "DISABLED"] | None = None,
+        FirewallRulesFailOpen: Literal["ENABLED", "DISABLED"] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Route53GlobalResolver::DnsView; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            GlobalResolverId: str,
-            Name: str,
-            ClientToken: str | None = None,
-            Description: str | None = None,
-            DnssecValidation: Literal["ENABLED", "DISABLED"] | None = None,
-            EdnsClientSubnet: Literal["ENABLED", "DISABLED"] | None = None,
-            FirewallRulesFailOpen: Literal["ENABLED", "DISABLED"] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Route53GlobalResolver::DnsView; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            GlobalResolverId: Pattern: ^[-.a-zA-Z0-9]+$ Length: 1 to 64 characters. Create-only:
+                changing it replaces the resource. Required.
+            Name: Pattern: (?!^[0-9]+$)([a-zA-Z0-9-_' ']+) Length: 1 to 64 characters. Required.
+            ClientToken: Length: 1 to 256 characters. Create-only: changing it replaces the
+                resource. Write-only: sent to AWS, never read back.
+            Description: Length: 1 to 256 characters.
+            DnssecValidation: Allowed values: 'ENABLED', 'DISABLED'.
+            EdnsClientSubnet: Allowed values: 'ENABLED', 'DISABLED'.
+            FirewallRulesFailOpen: Allowed values: 'ENABLED', 'DISABLED'.
+            Tags: Items: at most 50 items.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

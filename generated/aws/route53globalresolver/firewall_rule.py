@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,25 +51,20 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Route53GlobalResolver::FirewallRule",
     schema_file="aws-route53globalresolver-firewallrule.json",
     primary_identifier=("/FirewallRuleId",),
-    additional_identifiers=(),
     read_only=("/FirewallRuleId", "/CreatedAt", "/UpdatedAt", "/Status", "/QueryType"),
     create_only=("/DnsViewId", "/ClientToken", "/FirewallDomainListId", "/QType"),
     write_only=("/ClientToken", "/QType"),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("Action", "Name", "DnsViewId"),
     list_required=("DnsViewId",),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -75,75 +74,20 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "BlockOverrideDnsQueryType": {"enum": ["CNAME"], "type": "string"},
-        "CRResourceStatus": {
-            "enum": ["CREATING", "OPERATIONAL", "UPDATING", "DELETING"],
-            "type": "string",
-        },
-        "ConfidenceThreshold": {"enum": ["LOW", "MEDIUM", "HIGH"], "type": "string"},
-        "DnsAdvancedProtection": {
-            "enum": ["DGA", "DNS_TUNNELING", "DICTIONARY_DGA"],
-            "type": "string",
-        },
-        "Domain": {
-            "maxLength": 256,
-            "minLength": 1,
-            "pattern": "\\*?[-a-zA-Z0-9.]+",
-            "type": "string",
-        },
-        "FirewallBlockResponse": {"enum": ["NODATA", "NXDOMAIN", "OVERRIDE"], "type": "string"},
-        "FirewallRuleAction": {"enum": ["ALLOW", "ALERT", "BLOCK"], "type": "string"},
-        "ResourceDescription": {"maxLength": 256, "minLength": 1, "type": "string"},
-        "ResourceName": {
-            "maxLength": 64,
-            "minLength": 1,
-            "pattern": "(?!^[0-9]+$)([a-zA-Z0-9-_' ']+)",
-            "type": "string",
-        },
-    },
-    "properties": {
-        "Action": {"$ref": "#/definitions/FirewallRuleAction"},
-        "BlockOverrideDnsType": {"$ref": "#/definitions/BlockOverrideDnsQueryType"},
-        "BlockOverrideDomain": {"$ref": "#/definitions/Domain"},
-        "BlockOverrideTtl": {"maximum": 604800, "minimum": 0, "type": "integer"},
-        "BlockResponse": {"$ref": "#/definitions/FirewallBlockResponse"},
-        "ClientToken": {"maxLength": 256, "minLength": 1, "type": "string"},
-        "ConfidenceThreshold": {"$ref": "#/definitions/ConfidenceThreshold"},
-        "CreatedAt": {"type": "string"},
-        "Description": {"$ref": "#/definitions/ResourceDescription"},
-        "DnsAdvancedProtection": {"$ref": "#/definitions/DnsAdvancedProtection"},
-        "DnsViewId": {
-            "maxLength": 64,
-            "minLength": 1,
-            "pattern": "^[-.a-zA-Z0-9]+$",
-            "type": "string",
-        },
-        "FirewallDomainListId": {
-            "maxLength": 64,
-            "minLength": 1,
-            "pattern": "^[-.a-zA-Z0-9]+$",
-            "type": "string",
-        },
-        "FirewallRuleId": {"maxLength": 64, "minLength": 1, "type": "string"},
-        "Name": {"$ref": "#/definitions/ResourceName"},
-        "Priority": {"maximum": 10000, "minimum": 1, "type": "integer"},
-        "QType": {"maxLength": 16, "minLength": 0, "type": "string"},
-        "QueryType": {"maxLength": 16, "minLength": 0, "type": "string"},
-        "Status": {"$ref": "#/definitions/CRResourceStatus"},
-        "UpdatedAt": {"type": "string"},
-    },
-    "required": ["Action", "Name", "DnsViewId"],
-}
-
 
 class FirewallRule(_Resource):
-    """AWS::Route53GlobalResolver::FirewallRule: Resource schema for AWS::Route53GlobalResolver::FirewallRule
+    """AWS::Route53GlobalResolver::FirewallRule: Resource schema for
+    AWS::Route53GlobalResolver::FirewallRule
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: FirewallRuleId.
+    Replaced when any of these change (create-only): DnsViewId, ClientToken, FirewallDomainListId,
+    QType.
+    Write-only (sent to AWS, never read back): ClientToken, QType.
+    Read-only attributes (known once deployed): CreatedAt, FirewallRuleId, QueryType, Status,
+    UpdatedAt.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-route53globalresolver-firewallrule.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -151,15 +95,21 @@ class FirewallRule(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "FirewallRuleAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "firewall_rule.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     CreatedAt: str
+    """Type: str."""
     FirewallRuleId: str
+    """Length: 1 to 64 characters."""
     QueryType: str
+    """Length: 0 to 16 characters."""
     Status: Literal["CREATING", "OPERATIONAL", "UPDATING", "DELETING"]
+    """Allowed values: 'CREATING', 'OPERATIONAL', 'UPDATING', 'DELETING'."""
     UpdatedAt: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Action: Literal["ALLOW", "ALERT", "BLOCK"]
     BlockOverrideDnsType: Literal["CNAME"]
     BlockOverrideDomain: str
@@ -175,33 +125,54 @@ class FirewallRule(_Resource):
     Priority: int
     QType: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Action: Literal["ALLOW", "ALERT", "BLOCK"],
+        DnsViewId: str,
+        Name: str,
+        BlockOverrideDnsType: Literal["CNAME"] | None = None,
+        BlockOverrideDomain: str | None = None,
+        BlockOverrideTtl: int | None = None,
+        BlockResponse: Literal["NODATA", "NXDOMAIN", "OVERRIDE"] | None = None,
+        ClientToken: str | None = None,
+        ConfidenceThreshold: Literal["LOW", "MEDIUM", "HIGH"] | None = None,
+        Description: str | None = None,
+        DnsAdvancedProtection: Literal["DGA", "DNS_TUNNELING", "DICTIONARY_DGA"] | None = None,
+        FirewallDomainListId: str | None = None,
+        Priority: int | None = None,
+        QType: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Route53GlobalResolver::FirewallRule; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Action: Literal["ALLOW", "ALERT", "BLOCK"],
-            DnsViewId: str,
-            Name: str,
-            BlockOverrideDnsType: Literal["CNAME"] | None = None,
-            BlockOverrideDomain: str | None = None,
-            BlockOverrideTtl: int | None = None,
-            BlockResponse: Literal["NODATA", "NXDOMAIN", "OVERRIDE"] | None = None,
-            ClientToken: str | None = None,
-            ConfidenceThreshold: Literal["LOW", "MEDIUM", "HIGH"] | None = None,
-            Description: str | None = None,
-            DnsAdvancedProtection: Literal["DGA", "DNS_TUNNELING", "DICTIONARY_DGA"] | None = None,
-            FirewallDomainListId: str | None = None,
-            Priority: int | None = None,
-            QType: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Route53GlobalResolver::FirewallRule; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Action: Allowed values: 'ALLOW', 'ALERT', 'BLOCK'. Required.
+            DnsViewId: Pattern: ^[-.a-zA-Z0-9]+$ Length: 1 to 64 characters. Create-only: changing
+                it replaces the resource. Required.
+            Name: Pattern: (?!^[0-9]+$)([a-zA-Z0-9-_' ']+) Length: 1 to 64 characters. Required.
+            BlockOverrideDnsType: Allowed values: 'CNAME'.
+            BlockOverrideDomain: Pattern: \\*?[-a-zA-Z0-9.]+ Length: 1 to 256 characters.
+            BlockOverrideTtl: Range: 0 to 604800 (inclusive).
+            BlockResponse: Allowed values: 'NODATA', 'NXDOMAIN', 'OVERRIDE'.
+            ClientToken: Length: 1 to 256 characters. Create-only: changing it replaces the
+                resource. Write-only: sent to AWS, never read back.
+            ConfidenceThreshold: Allowed values: 'LOW', 'MEDIUM', 'HIGH'.
+            Description: Length: 1 to 256 characters.
+            DnsAdvancedProtection: Allowed values: 'DGA', 'DNS_TUNNELING', 'DICTIONARY_DGA'.
+            FirewallDomainListId: Pattern: ^[-.a-zA-Z0-9]+$ Length: 1 to 64 characters. Create-only:
+                changing it replaces the resource.
+            Priority: Range: 1 to 10000 (inclusive).
+            QType: Length: 0 to 16 characters. Create-only: changing it replaces the resource.
+                Write-only: sent to AWS, never read back.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

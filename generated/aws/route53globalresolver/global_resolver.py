@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,15 +55,17 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 0 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Route53GlobalResolver::GlobalResolver",
     schema_file="aws-route53globalresolver-globalresolver.json",
@@ -77,17 +83,9 @@ METADATA = _TypeMetadata(
     ),
     create_only=("/ClientToken",),
     write_only=("/ClientToken",),
-    conditional_create_only=(),
     unordered_arrays=("/Regions",),
     required=("Name", "Regions"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 30,
         "read": 120,
@@ -97,70 +95,20 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "CRResourceStatus": {
-            "enum": ["CREATING", "OPERATIONAL", "UPDATING", "DELETING"],
-            "type": "string",
-        },
-        "GlobalResolverIpAddressType": {"enum": ["IPV4", "DUAL_STACK"], "type": "string"},
-        "IPv4Address": {
-            "maxLength": 15,
-            "minLength": 1,
-            "pattern": "((25[0-5]|(2[0-4]|1\\d|[1-9]|)\\d)\\.?\\b){4}",
-            "type": "string",
-        },
-        "IPv6Address": {
-            "maxLength": 39,
-            "minLength": 1,
-            "pattern": "(?:[A-Fa-f0-9]{1,4}:){7}[A-Fa-f0-9]{1,4}",
-            "type": "string",
-        },
-        "Region": {"maxLength": 32, "minLength": 1, "type": "string"},
-        "ResourceDescription": {"maxLength": 256, "minLength": 1, "type": "string"},
-        "ResourceName": {
-            "maxLength": 64,
-            "minLength": 1,
-            "pattern": "(?!^[0-9]+$)([a-zA-Z0-9-_' ']+)",
-            "type": "string",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"maxLength": 2048, "minLength": 1, "type": "string"},
-        "ClientToken": {"maxLength": 256, "minLength": 1, "type": "string"},
-        "CreatedAt": {"type": "string"},
-        "Description": {"$ref": "#/definitions/ResourceDescription"},
-        "DnsName": {"maxLength": 128, "minLength": 1, "type": "string"},
-        "GlobalResolverId": {"maxLength": 64, "minLength": 1, "type": "string"},
-        "IPv4Addresses": {"items": {"$ref": "#/definitions/IPv4Address"}, "type": "array"},
-        "IPv6Addresses": {"items": {"$ref": "#/definitions/IPv6Address"}, "type": "array"},
-        "IpAddressType": {"$ref": "#/definitions/GlobalResolverIpAddressType"},
-        "Name": {"$ref": "#/definitions/ResourceName"},
-        "ObservabilityRegion": {"$ref": "#/definitions/Region"},
-        "Regions": {"items": {"$ref": "#/definitions/Region"}, "type": "array"},
-        "Status": {"$ref": "#/definitions/CRResourceStatus"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "maxItems": 50, "type": "array"},
-        "UpdatedAt": {"type": "string"},
-    },
-    "required": ["Name", "Regions"],
-}
-
 
 class GlobalResolver(_Resource):
-    """AWS::Route53GlobalResolver::GlobalResolver: Resource schema for AWS::Route53GlobalResolver::GlobalResolver
+    """AWS::Route53GlobalResolver::GlobalResolver: Resource schema for
+    AWS::Route53GlobalResolver::GlobalResolver
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: GlobalResolverId.
+    Also identified by: Arn.
+    Replaced when any of these change (create-only): ClientToken.
+    Write-only (sent to AWS, never read back): ClientToken.
+    Read-only attributes (known once deployed): Arn, CreatedAt, DnsName, GlobalResolverId,
+    IPv4Addresses, IPv6Addresses, Status, UpdatedAt.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-route53globalresolver-globalresolver.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -168,18 +116,27 @@ class GlobalResolver(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "GlobalResolverAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "global_resolver.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Length: 1 to 2048 characters."""
     CreatedAt: str
+    """Type: str."""
     DnsName: str
+    """Length: 1 to 128 characters."""
     GlobalResolverId: str
+    """Length: 1 to 64 characters."""
     IPv4Addresses: list[str]
+    """Each item: Pattern: ((25[0-5]|(2[0-4]|1\\d|[1-9]|)\\d)\\.?\\b){4} Length: 1 to 15 characters."""
     IPv6Addresses: list[str]
+    """Each item: Pattern: (?:[A-Fa-f0-9]{1,4}:){7}[A-Fa-f0-9]{1,4} Length: 1 to 39 characters."""
     Status: Literal["CREATING", "OPERATIONAL", "UPDATING", "DELETING"]
+    """Allowed values: 'CREATING', 'OPERATIONAL', 'UPDATING', 'DELETING'."""
     UpdatedAt: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ClientToken: str
     Description: str
     IpAddressType: Literal["IPV4", "DUAL_STACK"]
@@ -188,27 +145,38 @@ class GlobalResolver(_Resource):
     Regions: list[str]
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str,
+        Regions: list[str],
+        ClientToken: str | None = None,
+        Description: str | None = None,
+        IpAddressType: Literal["IPV4", "DUAL_STACK"] | None = None,
+        ObservabilityRegion: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Route53GlobalResolver::GlobalResolver; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str,
-            Regions: list[str],
-            ClientToken: str | None = None,
-            Description: str | None = None,
-            IpAddressType: Literal["IPV4", "DUAL_STACK"] | None = None,
-            ObservabilityRegion: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Route53GlobalResolver::GlobalResolver; `await` it inside an App to deploy it.
-
-            Regions: The list of regions the Global Resolver exists in.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Name: Pattern: (?!^[0-9]+$)([a-zA-Z0-9-_' ']+) Length: 1 to 64 characters. Required.
+            Regions: The list of regions the Global Resolver exists in. Regions can be added or
+                removed on update; the order of this list is not significant. Required.
+            ClientToken: Length: 1 to 256 characters. Create-only: changing it replaces the
+                resource. Write-only: sent to AWS, never read back.
+            Description: Length: 1 to 256 characters.
+            IpAddressType: Allowed values: 'IPV4', 'DUAL_STACK'.
+            ObservabilityRegion: Length: 1 to 32 characters.
+            Tags: Items: at most 50 items.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

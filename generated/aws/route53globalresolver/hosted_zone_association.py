@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,11 +51,11 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Route53GlobalResolver::HostedZoneAssociation",
     schema_file="aws-route53globalresolver-hostedzoneassociation.json",
     primary_identifier=("/HostedZoneAssociationId",),
-    additional_identifiers=(),
     read_only=(
         "/HostedZoneAssociationId",
         "/HostedZoneName",
@@ -60,18 +64,12 @@ METADATA = _TypeMetadata(
         "/Status",
     ),
     create_only=("/HostedZoneId", "/ResourceArn"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("HostedZoneId", "ResourceArn", "Name"),
     list_required=("ResourceArn",),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -81,46 +79,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "HostedZoneAssociationStatus": {
-            "enum": ["CREATING", "OPERATIONAL", "DELETING"],
-            "type": "string",
-        },
-        "HostedZoneId": {"maxLength": 32, "minLength": 1, "type": "string"},
-        "ResourceArn": {
-            "maxLength": 2048,
-            "minLength": 1,
-            "pattern": "arn:[-.a-z0-9]{1,63}:[-.a-z0-9]{1,63}:[-.a-z0-9]{0,63}:[-.a-z0-9]{0,63}:[^/].{0,1023}",
-            "type": "string",
-        },
-        "ResourceName": {
-            "maxLength": 64,
-            "minLength": 1,
-            "pattern": "(?!^[0-9]+$)([a-zA-Z0-9-_' ']+)",
-            "type": "string",
-        },
-    },
-    "properties": {
-        "CreatedAt": {"type": "string"},
-        "HostedZoneAssociationId": {"maxLength": 64, "minLength": 1, "type": "string"},
-        "HostedZoneId": {"$ref": "#/definitions/HostedZoneId"},
-        "HostedZoneName": {"maxLength": 1024, "minLength": 1, "type": "string"},
-        "Name": {"$ref": "#/definitions/ResourceName"},
-        "ResourceArn": {"$ref": "#/definitions/ResourceArn"},
-        "Status": {"$ref": "#/definitions/HostedZoneAssociationStatus"},
-        "UpdatedAt": {"type": "string"},
-    },
-    "required": ["HostedZoneId", "ResourceArn", "Name"],
-}
-
 
 class HostedZoneAssociation(_Resource):
-    """AWS::Route53GlobalResolver::HostedZoneAssociation: Resource schema for AWS::Route53GlobalResolver::HostedZoneAssociation
+    """AWS::Route53GlobalResolver::HostedZoneAssociation: Resource schema for
+    AWS::Route53GlobalResolver::HostedZoneAssociation
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: HostedZoneAssociationId.
+    Replaced when any of these change (create-only): HostedZoneId, ResourceArn.
+    Read-only attributes (known once deployed): CreatedAt, HostedZoneAssociationId, HostedZoneName,
+    Status, UpdatedAt.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-route53globalresolver-hostedzoneassociation.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -130,35 +100,53 @@ class HostedZoneAssociation(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "HostedZoneAssociationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "hosted_zone_association.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     CreatedAt: str
+    """Type: str."""
     HostedZoneAssociationId: str
+    """Length: 1 to 64 characters."""
     HostedZoneName: str
+    """Length: 1 to 1024 characters."""
     Status: Literal["CREATING", "OPERATIONAL", "DELETING"]
+    """Allowed values: 'CREATING', 'OPERATIONAL', 'DELETING'."""
     UpdatedAt: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     HostedZoneId: str
     Name: str
     ResourceArn: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        HostedZoneId: str,
+        Name: str,
+        ResourceArn: str,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Route53GlobalResolver::HostedZoneAssociation; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            HostedZoneId: str,
-            Name: str,
-            ResourceArn: str,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Route53GlobalResolver::HostedZoneAssociation; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            HostedZoneId: Length: 1 to 32 characters. Create-only: changing it replaces the
+                resource. Required.
+            Name: Pattern: (?!^[0-9]+$)([a-zA-Z0-9-_' ']+) Length: 1 to 64 characters. Required.
+            ResourceArn: Pattern:
+                arn:[-.a-z0-9]{1,63}:[-.a-z0-9]{1,63}:[-.a-z0-9]{0,63}:[-.a-z0-9]{0,63}:[^/].{0,1023}
+                Length: 1 to 2048 characters. Create-only: changing it replaces the resource.
+                Required.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

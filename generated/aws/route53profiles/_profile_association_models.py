@@ -7,9 +7,10 @@ Imported on first use by profile_association.py, which re-exports every name her
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ProfileAssociationAttributes",
@@ -22,17 +23,60 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class ProfileAssociationAttributes(DeferredModel):
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::Route53Profiles::ProfileAssociation, set by AWS.
+    """
+
+    Id: Annotated[str | None, Field(description="Primary Identifier for Profile Association")] = (
+        None
+    )
 
 
 class ProfileAssociationProps(DeferredModel):
-    Arn: str | None = None
-    Name: str
-    ProfileId: str
-    ResourceId: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Route53Profiles::ProfileAssociation.
+    """
+
+    Arn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of the profile association. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Name: Annotated[
+        str,
+        Field(
+            description="The name of an association between a Profile and a VPC. Create-only: changing it replaces the resource."
+        ),
+    ]
+    ProfileId: Annotated[
+        str,
+        Field(
+            description="The ID of the profile that you associated with the resource that is specified by ResourceId. Create-only: changing it replaces the resource."
+        ),
+    ]
+    ResourceId: Annotated[
+        str,
+        Field(
+            description="The resource that you associated the profile with. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by profile.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ProfileAttributes",
@@ -23,17 +23,48 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class ProfileAttributes(DeferredModel):
-    Arn: str | None = None
-    ClientToken: str | None = None
-    Id: str | None = None
-    ShareStatus: Literal["NOT_SHARED", "SHARED_WITH_ME", "SHARED_BY_ME"] | None = None
+    """
+    The read-only attributes of a AWS::Route53Profiles::Profile, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the resolver profile.")
+    ] = None
+    ClientToken: Annotated[str | None, Field(description="The id of the creator request")] = None
+    Id: Annotated[str | None, Field(description="The ID of the profile.")] = None
+    ShareStatus: Annotated[
+        Literal["NOT_SHARED", "SHARED_WITH_ME", "SHARED_BY_ME"] | None,
+        Field(description="The sharing status of the profile."),
+    ] = None
 
 
 class ProfileProps(DeferredModel):
-    Name: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Route53Profiles::Profile.
+    """
+
+    Name: Annotated[
+        str,
+        Field(
+            description="The name of the profile. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None

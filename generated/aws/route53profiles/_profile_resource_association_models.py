@@ -7,8 +7,10 @@ Imported on first use by profile_resource_association.py, which re-exports every
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "ProfileResourceAssociationAttributes",
@@ -17,12 +19,44 @@ __all__ = [
 
 
 class ProfileResourceAssociationProps(DeferredModel):
-    Name: str
-    ProfileId: str
-    ResourceArn: str
-    ResourceProperties: str | None = None
+    """
+    The properties a program declares for a AWS::Route53Profiles::ProfileResourceAssociation.
+    """
+
+    Name: Annotated[
+        str,
+        Field(
+            description="The name of an association between the Profile and resource. Create-only: changing it replaces the resource."
+        ),
+    ]
+    ProfileId: Annotated[
+        str,
+        Field(
+            description="The ID of the profile that you associated the resource to that is specified by ResourceArn. Create-only: changing it replaces the resource."
+        ),
+    ]
+    ResourceArn: Annotated[
+        str,
+        Field(
+            description="The arn of the resource that you associated to the Profile. Create-only: changing it replaces the resource."
+        ),
+    ]
+    ResourceProperties: Annotated[
+        str | None,
+        Field(
+            description="A JSON-formatted string with key-value pairs specifying the properties of the associated resource."
+        ),
+    ] = None
 
 
 class ProfileResourceAssociationAttributes(DeferredModel):
-    Id: str | None = None
-    ResourceType: str | None = None
+    """
+    The read-only attributes of a AWS::Route53Profiles::ProfileResourceAssociation, set by AWS.
+    """
+
+    Id: Annotated[
+        str | None, Field(description="Primary Identifier for Profile Resource Association")
+    ] = None
+    ResourceType: Annotated[
+        str | None, Field(description="The type of the resource associated to the Profile.")
+    ] = None

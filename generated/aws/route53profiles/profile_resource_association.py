@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,16 +51,13 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Route53Profiles::ProfileResourceAssociation",
     schema_file="aws-route53profiles-profileresourceassociation.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=("/Id", "/ResourceType"),
     create_only=("/ProfileId", "/Name", "/ResourceArn"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("ProfileId", "Name", "ResourceArn"),
     list_required=("ProfileId",),
     tagging=_Tagging(
@@ -65,7 +66,6 @@ METADATA = _TypeMetadata(
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -75,26 +75,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "Id": {"type": "string"},
-        "Name": {"type": "string"},
-        "ProfileId": {"type": "string"},
-        "ResourceArn": {"type": "string"},
-        "ResourceProperties": {"type": "string"},
-        "ResourceType": {"type": "string"},
-    },
-    "required": ["ProfileId", "Name", "ResourceArn"],
-}
-
 
 class ProfileResourceAssociation(_Resource):
-    """AWS::Route53Profiles::ProfileResourceAssociation: Resource Type definition for AWS::Route53Profiles::ProfileResourceAssociation
+    """AWS::Route53Profiles::ProfileResourceAssociation: Resource Type definition for
+    AWS::Route53Profiles::ProfileResourceAssociation
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Replaced when any of these change (create-only): ProfileId, Name, ResourceArn.
+    Read-only attributes (known once deployed): Id, ResourceType.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-route53profiles-profileresourceassociation.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -104,38 +95,50 @@ class ProfileResourceAssociation(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ProfileResourceAssociationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "profile_resource_association.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     Id: str
+    """Primary Identifier for Profile Resource Association"""
     ResourceType: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The type of the resource associated to the Profile."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Name: str
     ProfileId: str
     ResourceArn: str
     ResourceProperties: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str,
+        ProfileId: str,
+        ResourceArn: str,
+        ResourceProperties: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Route53Profiles::ProfileResourceAssociation; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str,
-            ProfileId: str,
-            ResourceArn: str,
-            ResourceProperties: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Route53Profiles::ProfileResourceAssociation; `await` it inside an App to deploy it.
-
-            Name: The name of an association between the Profile and resource.
-            ProfileId: The ID of the profile that you associated the resource to that is specified by ResourceArn.
-            ResourceArn: The arn of the resource that you associated to the Profile.
-            ResourceProperties: A JSON-formatted string with key-value pairs specifying the properties of the associated resource.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Name: The name of an association between the Profile and resource. Create-only: changing
+                it replaces the resource. Required.
+            ProfileId: The ID of the profile that you associated the resource to that is specified
+                by ResourceArn. Create-only: changing it replaces the resource. Required.
+            ResourceArn: The arn of the resource that you associated to the Profile. Create-only:
+                changing it replaces the resource. Required.
+            ResourceProperties: A JSON-formatted string with key-value pairs specifying the
+                properties of the associated resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

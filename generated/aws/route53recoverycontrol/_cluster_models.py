@@ -7,10 +7,10 @@ Imported on first use by cluster.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ClusterAttributes",
@@ -24,25 +24,57 @@ class ClusterEndpoint(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Endpoint: str | None = None
-    Region: str | None = None
+    Endpoint: Annotated[str | None, Field(description="Length: 1 to 128 characters.")] = None
+    Region: Annotated[str | None, Field(description="Length: 1 to 32 characters.")] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: at most 256 characters.")]
 
 
 class ClusterAttributes(DeferredModel):
-    ClusterArn: str | None = None
-    ClusterEndpoints: list[ClusterEndpoint] | None = None
-    Status: Literal["PENDING", "DEPLOYED", "PENDING_DELETION"] | None = None
+    """
+    The read-only attributes of a AWS::Route53RecoveryControl::Cluster, set by AWS.
+    """
+
+    ClusterArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the cluster.")
+    ] = None
+    ClusterEndpoints: Annotated[
+        list[ClusterEndpoint] | None, Field(description="Endpoints for the cluster.")
+    ] = None
+    Status: Annotated[
+        Literal["PENDING", "DEPLOYED", "PENDING_DELETION"] | None,
+        Field(
+            description="Deployment status of a resource. Status can be one of the following: PENDING, DEPLOYED, PENDING_DELETION."
+        ),
+    ] = None
 
 
 class ClusterProps(DeferredModel):
-    Name: str
-    NetworkType: Literal["IPV4", "DUALSTACK"] | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Route53RecoveryControl::Cluster.
+    """
+
+    Name: Annotated[
+        str,
+        Field(
+            description="Name of a Cluster. You can use any non-white space character in the name Create-only: changing it replaces the resource."
+        ),
+    ]
+    NetworkType: Annotated[
+        Literal["IPV4", "DUALSTACK"] | None,
+        Field(
+            description="Cluster supports IPv4 endpoints and Dual-stack IPv4 and IPv6 endpoints. NetworkType can be IPV4 or DUALSTACK."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(
+            description="A collection of tags associated with a resource Create-only: changing it replaces the resource."
+        ),
+    ] = None

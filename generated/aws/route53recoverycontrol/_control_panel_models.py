@@ -7,10 +7,10 @@ Imported on first use by control_panel.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ControlPanelAttributes",
@@ -23,18 +23,55 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: at most 256 characters.")]
 
 
 class ControlPanelAttributes(DeferredModel):
-    ControlPanelArn: str | None = None
-    DefaultControlPanel: bool | None = None
-    RoutingControlCount: int | None = None
-    Status: Literal["PENDING", "DEPLOYED", "PENDING_DELETION"] | None = None
+    """
+    The read-only attributes of a AWS::Route53RecoveryControl::ControlPanel, set by AWS.
+    """
+
+    ControlPanelArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the cluster.")
+    ] = None
+    DefaultControlPanel: Annotated[
+        bool | None,
+        Field(
+            description="A flag that Amazon Route 53 Application Recovery Controller sets to true to designate the default control panel for a cluster. When you create a cluster, Amazon Route 53 Application Recovery Controller creates a control panel, and sets this flag for that control panel. If you create a control panel yourself, this flag is set to false."
+        ),
+    ] = None
+    RoutingControlCount: Annotated[
+        int | None, Field(description="Count of associated routing controls")
+    ] = None
+    Status: Annotated[
+        Literal["PENDING", "DEPLOYED", "PENDING_DELETION"] | None,
+        Field(
+            description="The deployment status of control panel. Status can be one of the following: PENDING, DEPLOYED, PENDING_DELETION."
+        ),
+    ] = None
 
 
 class ControlPanelProps(DeferredModel):
-    ClusterArn: str | None = None
-    Name: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Route53RecoveryControl::ControlPanel.
+    """
+
+    ClusterArn: Annotated[
+        str | None,
+        Field(
+            description="Cluster to associate with the Control Panel Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Name: Annotated[
+        str,
+        Field(
+            description="The name of the control panel. You can use any non-white space character in the name."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(
+            description="A collection of tags associated with a resource Create-only: changing it replaces the resource."
+        ),
+    ] = None

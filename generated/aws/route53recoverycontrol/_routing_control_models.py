@@ -7,9 +7,10 @@ Imported on first use by routing_control.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "RoutingControlAttributes",
@@ -18,11 +19,41 @@ __all__ = [
 
 
 class RoutingControlProps(DeferredModel):
-    ClusterArn: str | None = None
-    ControlPanelArn: str | None = None
-    Name: str
+    """
+    The properties a program declares for a AWS::Route53RecoveryControl::RoutingControl.
+    """
+
+    ClusterArn: Annotated[
+        str | None,
+        Field(
+            description="Arn associated with Control Panel Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    ControlPanelArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of the control panel. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Name: Annotated[
+        str,
+        Field(
+            description="The name of the routing control. You can use any non-white space character in the name."
+        ),
+    ]
 
 
 class RoutingControlAttributes(DeferredModel):
-    RoutingControlArn: str | None = None
-    Status: Literal["PENDING", "DEPLOYED", "PENDING_DELETION"] | None = None
+    """
+    The read-only attributes of a AWS::Route53RecoveryControl::RoutingControl, set by AWS.
+    """
+
+    RoutingControlArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the routing control.")
+    ] = None
+    Status: Annotated[
+        Literal["PENDING", "DEPLOYED", "PENDING_DELETION"] | None,
+        Field(
+            description="The deployment status of the routing control. Status can be one of the following: PENDING, DEPLOYED, PENDING_DELETION."
+        ),
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by safety_rule.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "SafetyRuleAssertionRule",
@@ -23,48 +23,138 @@ __all__ = [
 
 
 class SafetyRuleAssertionRule(DeferredModel):
+    """
+    An assertion rule enforces that, when a routing control state is changed, that the criteria set by the rule configuration is met. Otherwise, the change to the routing control is not accepted.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AssertedControls: list[str]
-    WaitPeriodMs: int
+    AssertedControls: Annotated[
+        list[str],
+        Field(
+            description="The routing controls that are part of transactions that are evaluated to determine if a request to change a routing control state is allowed. For example, you might include three routing controls, one for each of three AWS Regions."
+        ),
+    ]
+    WaitPeriodMs: Annotated[
+        int,
+        Field(
+            description='An evaluation period, in milliseconds (ms), during which any request against the target routing controls will fail. This helps prevent "flapping" of state. The wait period is 5000 ms by default, but you can choose a custom value.'
+        ),
+    ]
 
 
 class SafetyRuleGatingRule(DeferredModel):
+    """
+    A gating rule verifies that a set of gating controls evaluates as true, based on a rule configuration that you specify. If the gating rule evaluates to true, Amazon Route 53 Application Recovery Controller allows a set of routing control state changes to run and complete against the set of target controls.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    GatingControls: list[str]
-    TargetControls: list[str]
-    WaitPeriodMs: int
+    GatingControls: Annotated[
+        list[str],
+        Field(
+            description="The gating controls for the gating rule. That is, routing controls that are evaluated by the rule configuration that you specify."
+        ),
+    ]
+    TargetControls: Annotated[
+        list[str],
+        Field(
+            description="Routing controls that can only be set or unset if the specified RuleConfig evaluates to true for the specified GatingControls. For example, say you have three gating controls, one for each of three AWS Regions. Now you specify AtLeast 2 as your RuleConfig. With these settings, you can only change (set or unset) the routing controls that you have specified as TargetControls if that rule evaluates to true. In other words, your ability to change the routing controls that you have specified as TargetControls is gated by the rule that you set for the routing controls in GatingControls."
+        ),
+    ]
+    WaitPeriodMs: Annotated[
+        int,
+        Field(
+            description='An evaluation period, in milliseconds (ms), during which any request against the target routing controls will fail. This helps prevent "flapping" of state. The wait period is 5000 ms by default, but you can choose a custom value.'
+        ),
+    ]
 
 
 class SafetyRuleRuleConfig(DeferredModel):
+    """
+    The rule configuration for an assertion rule or gating rule. This is the criteria that you set for specific assertion controls (routing controls) or gating controls. This configuration specifies how many controls must be enabled after a transaction completes.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Inverted: bool
-    Threshold: int
-    Type: Literal["AND", "OR", "ATLEAST"]
+    Inverted: Annotated[
+        bool,
+        Field(
+            description="Logical negation of the rule. If the rule would usually evaluate true, it's evaluated as false, and vice versa."
+        ),
+    ]
+    Threshold: Annotated[
+        int,
+        Field(
+            description="The value of N, when you specify an ATLEAST rule type. That is, Threshold is the number of controls that must be set when you specify an ATLEAST type."
+        ),
+    ]
+    Type: Annotated[
+        Literal["AND", "OR", "ATLEAST"],
+        Field(description="A rule can be one of the following: ATLEAST, AND, or OR."),
+    ]
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: at most 256 characters.")]
 
 
 class SafetyRuleAttributes(DeferredModel):
-    SafetyRuleArn: str | None = None
-    Status: Literal["PENDING", "DEPLOYED", "PENDING_DELETION"] | None = None
+    """
+    The read-only attributes of a AWS::Route53RecoveryControl::SafetyRule, set by AWS.
+    """
+
+    SafetyRuleArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the safety rule.")
+    ] = None
+    Status: Annotated[
+        Literal["PENDING", "DEPLOYED", "PENDING_DELETION"] | None,
+        Field(
+            description="The deployment status of the routing control. Status can be one of the following: PENDING, DEPLOYED, PENDING_DELETION."
+        ),
+    ] = None
 
 
 class SafetyRuleProps(DeferredModel):
-    AssertionRule: SafetyRuleAssertionRule | None = None
-    ControlPanelArn: str | None = None
-    GatingRule: SafetyRuleGatingRule | None = None
-    Name: str | None = None
-    RuleConfig: SafetyRuleRuleConfig | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Route53RecoveryControl::SafetyRule.
+    """
+
+    AssertionRule: Annotated[
+        SafetyRuleAssertionRule | None,
+        Field(
+            description="An assertion rule enforces that, when a routing control state is changed, that the criteria set by the rule configuration is met. Otherwise, the change to the routing control is not accepted."
+        ),
+    ] = None
+    ControlPanelArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of the control panel. Conditionally create-only: some changes replace the resource."
+        ),
+    ] = None
+    GatingRule: Annotated[
+        SafetyRuleGatingRule | None,
+        Field(
+            description="A gating rule verifies that a set of gating controls evaluates as true, based on a rule configuration that you specify. If the gating rule evaluates to true, Amazon Route 53 Application Recovery Controller allows a set of routing control state changes to run and complete against the set of target controls."
+        ),
+    ] = None
+    Name: Annotated[str | None, Field(description="The name for the safety rule.")] = None
+    RuleConfig: Annotated[
+        SafetyRuleRuleConfig | None,
+        Field(
+            description="The rule configuration for an assertion rule or gating rule. This is the criteria that you set for specific assertion controls (routing controls) or gating controls. This configuration specifies how many controls must be enabled after a transaction completes. Conditionally create-only: some changes replace the resource."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(
+            description="A collection of tags associated with a resource Conditionally create-only: some changes replace the resource."
+        ),
+    ] = None

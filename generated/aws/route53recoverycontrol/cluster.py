@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,43 +59,37 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ClusterEndpointDict = TypedDict(
-    "ClusterEndpointDict",
-    {
-        "Endpoint": "str",
-        "Region": "str",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class ClusterEndpointDict(TypedDict, total=False):
+    """ClusterEndpoint as a plain dict."""
 
+    Endpoint: str
+    """Length: 1 to 128 characters."""
+    Region: str
+    """Length: 1 to 32 characters."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: at most 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Route53RecoveryControl::Cluster",
     schema_file="aws-route53recoverycontrol-cluster.json",
     primary_identifier=("/ClusterArn",),
-    additional_identifiers=(),
     read_only=("/ClusterArn", "/ClusterEndpoints", "/Status"),
     create_only=("/Name", "/Tags"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/ClusterEndpoints", "/Tags"),
     required=("Name",),
-    list_required=(),
     tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
         tag_updatable=False,
-        tag_property="/Tags",
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -101,49 +99,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ClusterEndpoint": {
-            "additionalProperties": False,
-            "properties": {
-                "Endpoint": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Region": {"maxLength": 32, "minLength": 1, "type": "string"},
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "type": "string"},
-            },
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "ClusterArn": {
-            "maxLength": 2048,
-            "minLength": 1,
-            "pattern": "^[A-Za-z0-9:\\/_-]*$",
-            "type": "string",
-        },
-        "ClusterEndpoints": {"items": {"$ref": "#/definitions/ClusterEndpoint"}, "type": "array"},
-        "Name": {"maxLength": 64, "minLength": 1, "type": "string"},
-        "NetworkType": {"enum": ["IPV4", "DUALSTACK"], "type": "string"},
-        "Status": {"enum": ["PENDING", "DEPLOYED", "PENDING_DELETION"], "type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array"},
-    },
-    "required": ["Name"],
-}
-
 
 class Cluster(_Resource):
     """AWS::Route53RecoveryControl::Cluster: AWS Route53 Recovery Control Cluster resource schema
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ClusterArn.
+    Replaced when any of these change (create-only): Name, Tags.
+    Read-only attributes (known once deployed): ClusterArn, ClusterEndpoints, Status.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-route53recoverycontrol-cluster.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -151,36 +116,47 @@ class Cluster(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ClusterAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "cluster.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     ClusterArn: str
+    """The Amazon Resource Name (ARN) of the cluster."""
     ClusterEndpoints: list[ClusterEndpointDict]
+    """Endpoints for the cluster."""
     Status: Literal["PENDING", "DEPLOYED", "PENDING_DELETION"]
-    # Declared properties (as declared, or as AWS returned them).
+    """Deployment status of a resource. Status can be one of the following: PENDING, DEPLOYED,
+    PENDING_DELETION."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Name: str
     NetworkType: Literal["IPV4", "DUALSTACK"]
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str,
+        NetworkType: Literal["IPV4", "DUALSTACK"] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Route53RecoveryControl::Cluster; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str,
-            NetworkType: Literal["IPV4", "DUALSTACK"] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Route53RecoveryControl::Cluster; `await` it inside an App to deploy it.
-
-            Name: Name of a Cluster.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Name: Name of a Cluster. You can use any non-white space character in the name
+                Create-only: changing it replaces the resource. Required.
             NetworkType: Cluster supports IPv4 endpoints and Dual-stack IPv4 and IPv6 endpoints.
-            Tags: A collection of tags associated with a resource
+                NetworkType can be IPV4 or DUALSTACK.
+            Tags: A collection of tags associated with a resource Create-only: changing it replaces
+                the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

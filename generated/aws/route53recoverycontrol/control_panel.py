@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,34 +55,26 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: at most 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Route53RecoveryControl::ControlPanel",
     schema_file="aws-route53recoverycontrol-controlpanel.json",
     primary_identifier=("/ControlPanelArn",),
-    additional_identifiers=(),
     read_only=("/ControlPanelArn", "/Status", "/RoutingControlCount", "/DefaultControlPanel"),
     create_only=("/ClusterArn", "/Tags"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("Name",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -88,37 +84,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "type": "string"},
-            },
-            "required": ["Value", "Key"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "ClusterArn": {"pattern": "^[A-Za-z0-9:\\/_-]*$", "type": "string"},
-        "ControlPanelArn": {"pattern": "^[A-Za-z0-9:\\/_-]*$", "type": "string"},
-        "DefaultControlPanel": {"type": "boolean"},
-        "Name": {"maxLength": 64, "minLength": 1, "type": "string"},
-        "RoutingControlCount": {"type": "integer"},
-        "Status": {"enum": ["PENDING", "DEPLOYED", "PENDING_DELETION"], "type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array"},
-    },
-    "required": ["Name"],
-}
-
 
 class ControlPanel(_Resource):
-    """AWS::Route53RecoveryControl::ControlPanel: AWS Route53 Recovery Control Control Panel resource schema .
+    """AWS::Route53RecoveryControl::ControlPanel: AWS Route53 Recovery Control Control Panel
+    resource schema .
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ControlPanelArn.
+    Replaced when any of these change (create-only): ClusterArn, Tags.
+    Read-only attributes (known once deployed): ControlPanelArn, DefaultControlPanel,
+    RoutingControlCount, Status.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-route53recoverycontrol-controlpanel.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -126,37 +103,52 @@ class ControlPanel(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ControlPanelAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "control_panel.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     ControlPanelArn: str
+    """The Amazon Resource Name (ARN) of the cluster."""
     DefaultControlPanel: bool
+    """A flag that Amazon Route 53 Application Recovery Controller sets to true to designate the
+    default control panel for a cluster. When you create a cluster, Amazon Route 53 Application
+    Recovery Controller creates a control panel, and sets this flag for that control panel. If you
+    create a control panel yourself, this flag is set to false."""
     RoutingControlCount: int
+    """Count of associated routing controls"""
     Status: Literal["PENDING", "DEPLOYED", "PENDING_DELETION"]
-    # Declared properties (as declared, or as AWS returned them).
+    """The deployment status of control panel. Status can be one of the following: PENDING,
+    DEPLOYED, PENDING_DELETION."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ClusterArn: str
     Name: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str,
+        ClusterArn: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Route53RecoveryControl::ControlPanel; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str,
-            ClusterArn: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Route53RecoveryControl::ControlPanel; `await` it inside an App to deploy it.
-
-            ClusterArn: Cluster to associate with the Control Panel
-            Name: The name of the control panel.
-            Tags: A collection of tags associated with a resource
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Name: The name of the control panel. You can use any non-white space character in the
+                name. Required.
+            ClusterArn: Cluster to associate with the Control Panel Create-only: changing it
+                replaces the resource.
+            Tags: A collection of tags associated with a resource Create-only: changing it replaces
+                the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,25 +51,20 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Route53RecoveryControl::RoutingControl",
     schema_file="aws-route53recoverycontrol-routingcontrol.json",
     primary_identifier=("/RoutingControlArn",),
-    additional_identifiers=(),
     read_only=("/RoutingControlArn", "/Status"),
     create_only=("/ControlPanelArn", "/ClusterArn"),
     write_only=("/ClusterArn",),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("Name",),
     list_required=("ControlPanelArn",),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -75,25 +74,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "ClusterArn": {"pattern": "^[A-Za-z0-9:\\/_-]*$", "type": "string"},
-        "ControlPanelArn": {"pattern": "^[A-Za-z0-9:\\/_-]*$", "type": "string"},
-        "Name": {"maxLength": 64, "minLength": 1, "type": "string"},
-        "RoutingControlArn": {"pattern": "^[A-Za-z0-9:\\/_-]*$", "type": "string"},
-        "Status": {"enum": ["PENDING", "DEPLOYED", "PENDING_DELETION"], "type": "string"},
-    },
-    "required": ["Name"],
-}
-
 
 class RoutingControl(_Resource):
-    """AWS::Route53RecoveryControl::RoutingControl: AWS Route53 Recovery Control Routing Control resource schema .
+    """AWS::Route53RecoveryControl::RoutingControl: AWS Route53 Recovery Control Routing Control
+    resource schema .
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: RoutingControlArn.
+    Replaced when any of these change (create-only): ControlPanelArn, ClusterArn.
+    Write-only (sent to AWS, never read back): ClusterArn.
+    Read-only attributes (known once deployed): RoutingControlArn, Status.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-route53recoverycontrol-routingcontrol.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -101,35 +93,45 @@ class RoutingControl(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "RoutingControlAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "routing_control.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     RoutingControlArn: str
+    """The Amazon Resource Name (ARN) of the routing control."""
     Status: Literal["PENDING", "DEPLOYED", "PENDING_DELETION"]
-    # Declared properties (as declared, or as AWS returned them).
+    """The deployment status of the routing control. Status can be one of the following: PENDING,
+    DEPLOYED, PENDING_DELETION."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ClusterArn: str
     ControlPanelArn: str
     Name: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str,
+        ClusterArn: str | None = None,
+        ControlPanelArn: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Route53RecoveryControl::RoutingControl; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str,
-            ClusterArn: str | None = None,
-            ControlPanelArn: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Route53RecoveryControl::RoutingControl; `await` it inside an App to deploy it.
-
-            ClusterArn: Arn associated with Control Panel
-            ControlPanelArn: The Amazon Resource Name (ARN) of the control panel.
-            Name: The name of the routing control.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Name: The name of the routing control. You can use any non-white space character in the
+                name. Required.
+            ClusterArn: Arn associated with Control Panel Create-only: changing it replaces the
+                resource. Write-only: sent to AWS, never read back.
+            ControlPanelArn: The Amazon Resource Name (ARN) of the control panel. Create-only:
+                changing it replaces the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

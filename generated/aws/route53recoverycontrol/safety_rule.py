@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -63,52 +67,76 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-SafetyRuleAssertionRuleDict = TypedDict(
-    "SafetyRuleAssertionRuleDict",
-    {
-        "AssertedControls": "Required[list[str]]",
-        "WaitPeriodMs": "Required[int]",
-    },
-    total=False,
-)
 
-SafetyRuleGatingRuleDict = TypedDict(
-    "SafetyRuleGatingRuleDict",
-    {
-        "GatingControls": "Required[list[str]]",
-        "TargetControls": "Required[list[str]]",
-        "WaitPeriodMs": "Required[int]",
-    },
-    total=False,
-)
+class SafetyRuleAssertionRuleDict(TypedDict, total=False):
+    """SafetyRuleAssertionRule as a plain dict: An assertion rule enforces that, when a routing
+    control state is changed, that the criteria set by the rule configuration is met. Otherwise, the
+    change to the routing control is not accepted."""
 
-SafetyRuleRuleConfigDict = TypedDict(
-    "SafetyRuleRuleConfigDict",
-    {
-        "Inverted": "Required[bool]",
-        "Threshold": "Required[int]",
-        "Type": "Required[Literal['AND', 'OR', 'ATLEAST']]",
-    },
-    total=False,
-)
+    AssertedControls: Required[list[str]]
+    """The routing controls that are part of transactions that are evaluated to determine if a
+    request to change a routing control state is allowed. For example, you might include three
+    routing controls, one for each of three AWS Regions."""
+    WaitPeriodMs: Required[int]
+    """An evaluation period, in milliseconds (ms), during which any request against the target
+    routing controls will fail. This helps prevent "flapping" of state. The wait period is 5000 ms
+    by default, but you can choose a custom value."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class SafetyRuleGatingRuleDict(TypedDict, total=False):
+    """SafetyRuleGatingRule as a plain dict: A gating rule verifies that a set of gating controls
+    evaluates as true, based on a rule configuration that you specify. If the gating rule evaluates
+    to true, Amazon Route 53 Application Recovery Controller allows a set of routing control state
+    changes to run and complete against the set of target controls."""
+
+    GatingControls: Required[list[str]]
+    """The gating controls for the gating rule. That is, routing controls that are evaluated by the
+    rule configuration that you specify."""
+    TargetControls: Required[list[str]]
+    """Routing controls that can only be set or unset if the specified RuleConfig evaluates to true
+    for the specified GatingControls. For example, say you have three gating controls, one for each
+    of three AWS Regions. Now you specify AtLeast 2 as your RuleConfig. With these settings, you can
+    only change (set or unset) the routing controls that you have specified as TargetControls if
+    that rule evaluates to true. In other words, your ability to change the routing controls that
+    you have specified as TargetControls is gated by the rule that you set for the routing controls
+    in GatingControls."""
+    WaitPeriodMs: Required[int]
+    """An evaluation period, in milliseconds (ms), during which any request against the target
+    routing controls will fail. This helps prevent "flapping" of state. The wait period is 5000 ms
+    by default, but you can choose a custom value."""
+
+
+class SafetyRuleRuleConfigDict(TypedDict, total=False):
+    """SafetyRuleRuleConfig as a plain dict: The rule configuration for an assertion rule or gating
+    rule. This is the criteria that you set for specific assertion controls (routing controls) or
+    gating controls. This configuration specifies how many controls must be enabled after a
+    transaction completes."""
+
+    Inverted: Required[bool]
+    """Logical negation of the rule. If the rule would usually evaluate true, it's evaluated as
+    false, and vice versa."""
+    Threshold: Required[int]
+    """The value of N, when you specify an ATLEAST rule type. That is, Threshold is the number of
+    controls that must be set when you specify an ATLEAST type."""
+    Type: Required[Literal["AND", "OR", "ATLEAST"]]
+    """A rule can be one of the following: ATLEAST, AND, or OR."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: at most 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Route53RecoveryControl::SafetyRule",
     schema_file="aws-route53recoverycontrol-safetyrule.json",
     primary_identifier=("/SafetyRuleArn",),
-    additional_identifiers=(),
     read_only=("/SafetyRuleArn", "/Status"),
-    create_only=(),
-    write_only=(),
     conditional_create_only=(
         "/ControlPanelArn",
         "/RuleConfig",
@@ -123,15 +151,8 @@ METADATA = _TypeMetadata(
         "/GatingRule/TargetControls",
         "/Tags",
     ),
-    required=(),
     list_required=("ControlPanelArn",),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -141,73 +162,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AssertionRule": {
-            "additionalProperties": False,
-            "properties": {
-                "AssertedControls": {"items": {"type": "string"}, "type": "array"},
-                "WaitPeriodMs": {"type": "integer"},
-            },
-            "required": ["AssertedControls", "WaitPeriodMs"],
-            "type": "object",
-        },
-        "GatingRule": {
-            "additionalProperties": False,
-            "properties": {
-                "GatingControls": {"items": {"type": "string"}, "type": "array"},
-                "TargetControls": {"items": {"type": "string"}, "type": "array"},
-                "WaitPeriodMs": {"type": "integer"},
-            },
-            "required": ["WaitPeriodMs", "TargetControls", "GatingControls"],
-            "type": "object",
-        },
-        "RuleConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "Inverted": {"type": "boolean"},
-                "Threshold": {"type": "integer"},
-                "Type": {"$ref": "#/definitions/RuleType"},
-            },
-            "required": ["Type", "Threshold", "Inverted"],
-            "type": "object",
-        },
-        "RuleType": {"enum": ["AND", "OR", "ATLEAST"], "type": "string"},
-        "SafetyRuleName": {"type": "string"},
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "type": "string"},
-            },
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-    },
-    "oneOf": [
-        {"required": ["AssertionRule", "Name", "ControlPanelArn", "RuleConfig"]},
-        {"required": ["GatingRule", "Name", "ControlPanelArn", "RuleConfig"]},
-    ],
-    "properties": {
-        "AssertionRule": {"$ref": "#/definitions/AssertionRule"},
-        "ControlPanelArn": {"type": "string"},
-        "GatingRule": {"$ref": "#/definitions/GatingRule"},
-        "Name": {"$ref": "#/definitions/SafetyRuleName"},
-        "RuleConfig": {"$ref": "#/definitions/RuleConfig"},
-        "SafetyRuleArn": {"type": "string"},
-        "Status": {"enum": ["PENDING", "DEPLOYED", "PENDING_DELETION"], "type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array"},
-    },
-    "required": [],
-}
-
 
 class SafetyRule(_Resource):
-    """AWS::Route53RecoveryControl::SafetyRule: Resource schema for AWS Route53 Recovery Control basic constructs and validation rules.
+    """AWS::Route53RecoveryControl::SafetyRule: Resource schema for AWS Route53 Recovery Control
+    basic constructs and validation rules.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: SafetyRuleArn.
+    May be replaced when these change (conditionally create-only): ControlPanelArn, RuleConfig,
+    Tags, AssertionRule.AssertedControls, GatingRule.GatingControls, GatingRule.TargetControls.
+    Read-only attributes (known once deployed): SafetyRuleArn, Status.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-route53recoverycontrol-safetyrule.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -215,12 +181,16 @@ class SafetyRule(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "SafetyRuleAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "safety_rule.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     SafetyRuleArn: str
+    """The Amazon Resource Name (ARN) of the safety rule."""
     Status: Literal["PENDING", "DEPLOYED", "PENDING_DELETION"]
-    # Declared properties (as declared, or as AWS returned them).
+    """The deployment status of the routing control. Status can be one of the following: PENDING,
+    DEPLOYED, PENDING_DELETION."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AssertionRule: SafetyRuleAssertionRuleDict
     ControlPanelArn: str
     GatingRule: SafetyRuleGatingRuleDict
@@ -228,27 +198,44 @@ class SafetyRule(_Resource):
     RuleConfig: SafetyRuleRuleConfigDict
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AssertionRule: SafetyRuleAssertionRule | SafetyRuleAssertionRuleDict | None = None,
+        ControlPanelArn: str | None = None,
+        GatingRule: SafetyRuleGatingRule | SafetyRuleGatingRuleDict | None = None,
+        Name: str | None = None,
+        RuleConfig: SafetyRuleRuleConfig | SafetyRuleRuleConfigDict | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Route53RecoveryControl::SafetyRule; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AssertionRule: SafetyRuleAssertionRule | SafetyRuleAssertionRuleDict | None = None,
-            ControlPanelArn: str | None = None,
-            GatingRule: SafetyRuleGatingRule | SafetyRuleGatingRuleDict | None = None,
-            Name: str | None = None,
-            RuleConfig: SafetyRuleRuleConfig | SafetyRuleRuleConfigDict | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Route53RecoveryControl::SafetyRule; `await` it inside an App to deploy it.
-
-            ControlPanelArn: The Amazon Resource Name (ARN) of the control panel.
-            Tags: A collection of tags associated with a resource
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AssertionRule: An assertion rule enforces that, when a routing control state is changed,
+                that the criteria set by the rule configuration is met. Otherwise, the change to the
+                routing control is not accepted.
+            ControlPanelArn: The Amazon Resource Name (ARN) of the control panel. Conditionally
+                create-only: some changes replace the resource.
+            GatingRule: A gating rule verifies that a set of gating controls evaluates as true,
+                based on a rule configuration that you specify. If the gating rule evaluates to
+                true, Amazon Route 53 Application Recovery Controller allows a set of routing
+                control state changes to run and complete against the set of target controls.
+            Name: The name for the safety rule.
+            RuleConfig: The rule configuration for an assertion rule or gating rule. This is the
+                criteria that you set for specific assertion controls (routing controls) or gating
+                controls. This configuration specifies how many controls must be enabled after a
+                transaction completes. Conditionally create-only: some changes replace the resource.
+            Tags: A collection of tags associated with a resource Conditionally create-only: some
+                changes replace the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

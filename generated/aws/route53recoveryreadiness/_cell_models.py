@@ -7,9 +7,10 @@ Imported on first use by cell.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "CellAttributes",
@@ -22,16 +23,43 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Type: str.")]
+    Value: Annotated[str, Field(description="Type: str.")]
 
 
 class CellAttributes(DeferredModel):
-    CellArn: str | None = None
-    ParentReadinessScopes: list[str] | None = None
+    """
+    The read-only attributes of a AWS::Route53RecoveryReadiness::Cell, set by AWS.
+    """
+
+    CellArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the cell.")
+    ] = None
+    ParentReadinessScopes: Annotated[
+        list[str] | None,
+        Field(
+            description="The readiness scope for the cell, which can be a cell Amazon Resource Name (ARN) or a recovery group ARN. This is a list but currently can have only one element."
+        ),
+    ] = None
 
 
 class CellProps(DeferredModel):
-    CellName: str | None = None
-    Cells: list[str] | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Route53RecoveryReadiness::Cell.
+    """
+
+    CellName: Annotated[
+        str | None,
+        Field(
+            description="The name of the cell to create. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Cells: Annotated[
+        list[str] | None,
+        Field(
+            description="A list of cell Amazon Resource Names (ARNs) contained within this cell, for use in nested cells. For example, Availability Zones within specific Regions."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None, Field(description="A collection of tags associated with a resource")
+    ] = None

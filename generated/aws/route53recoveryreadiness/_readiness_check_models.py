@@ -7,9 +7,10 @@ Imported on first use by readiness_check.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ReadinessCheckAttributes",
@@ -22,15 +23,34 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Type: str.")]
+    Value: Annotated[str, Field(description="Type: str.")]
 
 
 class ReadinessCheckAttributes(DeferredModel):
-    ReadinessCheckArn: str | None = None
+    """
+    The read-only attributes of a AWS::Route53RecoveryReadiness::ReadinessCheck, set by AWS.
+    """
+
+    ReadinessCheckArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the readiness check.")
+    ] = None
 
 
 class ReadinessCheckProps(DeferredModel):
-    ReadinessCheckName: str | None = None
-    ResourceSetName: str | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Route53RecoveryReadiness::ReadinessCheck.
+    """
+
+    ReadinessCheckName: Annotated[
+        str | None,
+        Field(
+            description="Name of the ReadinessCheck to create. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    ResourceSetName: Annotated[
+        str | None, Field(description="The name of the resource set to check.")
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None, Field(description="A collection of tags associated with a resource.")
+    ] = None

@@ -7,9 +7,10 @@ Imported on first use by recovery_group.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "RecoveryGroupAttributes",
@@ -22,15 +23,35 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Type: str.")]
+    Value: Annotated[str, Field(description="Type: str.")]
 
 
 class RecoveryGroupAttributes(DeferredModel):
-    RecoveryGroupArn: str | None = None
+    """
+    The read-only attributes of a AWS::Route53RecoveryReadiness::RecoveryGroup, set by AWS.
+    """
+
+    RecoveryGroupArn: Annotated[
+        str | None, Field(description="A collection of tags associated with a resource.")
+    ] = None
 
 
 class RecoveryGroupProps(DeferredModel):
-    Cells: list[str] | None = None
-    RecoveryGroupName: str | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Route53RecoveryReadiness::RecoveryGroup.
+    """
+
+    Cells: Annotated[
+        list[str] | None,
+        Field(description="A list of the cell Amazon Resource Names (ARNs) in the recovery group."),
+    ] = None
+    RecoveryGroupName: Annotated[
+        str | None,
+        Field(
+            description="The name of the recovery group to create. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None, Field(description="A collection of tags associated with a resource.")
+    ] = None

@@ -7,9 +7,10 @@ Imported on first use by resource_set.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "DNSTargetResource",
@@ -24,63 +25,155 @@ __all__ = [
 
 
 class R53ResourceRecord(DeferredModel):
+    """
+    The Route 53 resource that a DNS target resource record points to.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DomainName: str | None = None
-    RecordSetId: str | None = None
+    DomainName: Annotated[str | None, Field(description="The DNS target domain name.")] = None
+    RecordSetId: Annotated[str | None, Field(description="The Resource Record set id.")] = None
 
 
 class ResourceSetNLBResource(DeferredModel):
+    """
+    The Network Load Balancer resource that a DNS target resource points to.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Arn: str | None = None
+    Arn: Annotated[
+        str | None,
+        Field(description="A Network Load Balancer resource Amazon Resource Name (ARN)."),
+    ] = None
 
 
 class ResourceSetTargetResource(DeferredModel):
+    """
+    The target resource that the Route 53 record points to.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    NLBResource: ResourceSetNLBResource | None = None
-    R53Resource: R53ResourceRecord | None = None
+    NLBResource: Annotated[
+        ResourceSetNLBResource | None,
+        Field(
+            description="The Network Load Balancer resource that a DNS target resource points to."
+        ),
+    ] = None
+    R53Resource: Annotated[
+        R53ResourceRecord | None,
+        Field(description="The Route 53 resource that a DNS target resource record points to."),
+    ] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Type: str.")]
+    Value: Annotated[str, Field(description="Type: str.")]
 
 
 class ResourceSetAttributes(DeferredModel):
-    ResourceSetArn: str | None = None
+    """
+    The read-only attributes of a AWS::Route53RecoveryReadiness::ResourceSet, set by AWS.
+    """
+
+    ResourceSetArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the resource set.")
+    ] = None
 
 
 class DNSTargetResource(DeferredModel):
+    """
+    A component for DNS/routing control readiness checks.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DomainName: str | None = None
-    HostedZoneArn: str | None = None
-    RecordSetId: str | None = None
-    RecordType: str | None = None
-    TargetResource: ResourceSetTargetResource | None = None
+    DomainName: Annotated[
+        str | None,
+        Field(
+            description="The domain name that acts as an ingress point to a portion of the customer application."
+        ),
+    ] = None
+    HostedZoneArn: Annotated[
+        str | None,
+        Field(
+            description="The hosted zone Amazon Resource Name (ARN) that contains the DNS record with the provided name of the target resource."
+        ),
+    ] = None
+    RecordSetId: Annotated[
+        str | None,
+        Field(
+            description="The Route 53 record set ID that will uniquely identify a DNS record, given a name and a type."
+        ),
+    ] = None
+    RecordType: Annotated[
+        str | None, Field(description="The type of DNS record of the target resource.")
+    ] = None
+    TargetResource: Annotated[
+        ResourceSetTargetResource | None,
+        Field(description="The target resource that the Route 53 record points to."),
+    ] = None
 
 
 class ResourceSetResource(DeferredModel):
+    """
+    The resource element of a ResourceSet
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ComponentId: str | None = None
-    DnsTargetResource: DNSTargetResource | None = None
-    ReadinessScopes: list[str] | None = None
-    ResourceArn: str | None = None
+    ComponentId: Annotated[
+        str | None,
+        Field(
+            description="The component identifier of the resource, generated when DNS target resource is used."
+        ),
+    ] = None
+    DnsTargetResource: Annotated[
+        DNSTargetResource | None,
+        Field(description="A component for DNS/routing control readiness checks."),
+    ] = None
+    ReadinessScopes: Annotated[
+        list[str] | None,
+        Field(
+            description="A list of recovery group Amazon Resource Names (ARNs) and cell ARNs that this resource is contained within."
+        ),
+    ] = None
+    ResourceArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the AWS resource.")
+    ] = None
 
 
 class ResourceSetProps(DeferredModel):
-    ResourceSetName: str | None = None
-    ResourceSetType: str
-    Resources: list[ResourceSetResource]
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Route53RecoveryReadiness::ResourceSet.
+    """
+
+    ResourceSetName: Annotated[
+        str | None,
+        Field(
+            description="The name of the resource set to create. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    ResourceSetType: Annotated[
+        str,
+        Field(
+            description="The resource type of the resources in the resource set. Enter one of the following values for resource type: AWS: :AutoScaling: :AutoScalingGroup, AWS: :CloudWatch: :Alarm, AWS: :EC2: :CustomerGateway, AWS: :DynamoDB: :Table, AWS: :EC2: :Volume, AWS: :ElasticLoadBalancing: :LoadBalancer, AWS: :ElasticLoadBalancingV2: :LoadBalancer, AWS: :MSK: :Cluster, AWS: :RDS: :DBCluster, AWS: :Route53: :HealthCheck, AWS: :SQS: :Queue, AWS: :SNS: :Topic, AWS: :SNS: :Subscription, AWS: :EC2: :VPC, AWS: :EC2: :VPNConnection, AWS: :EC2: :VPNGateway, AWS::Route53RecoveryReadiness::DNSTargetResource Create-only: changing it replaces the resource."
+        ),
+    ]
+    Resources: Annotated[
+        list[ResourceSetResource],
+        Field(description="A list of resource objects in the resource set."),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="A tag to associate with the parameters for a resource set."),
+    ] = None

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,34 +55,25 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Type: str."""
+    Value: Required[str]
+    """Type: str."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Route53RecoveryReadiness::Cell",
     schema_file="aws-route53recoveryreadiness-cell.json",
     primary_identifier=("/CellName",),
-    additional_identifiers=(),
     read_only=("/CellArn", "/ParentReadinessScopes"),
     create_only=("/CellName",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Cells", "/ParentReadinessScopes", "/Tags"),
-    required=(),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -88,66 +83,59 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Value", "Key"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "CellArn": {"maxLength": 256, "type": "string"},
-        "CellName": {"maxLength": 64, "pattern": "[a-zA-Z0-9_]+", "type": "string"},
-        "Cells": {"items": {"type": "string"}, "maxItems": 5, "type": "array"},
-        "ParentReadinessScopes": {"items": {"type": "string"}, "maxItems": 5, "type": "array"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array"},
-    },
-    "required": [],
-}
-
 
 class Cell(_Resource):
     """AWS::Route53RecoveryReadiness::Cell: The API Schema for AWS Route53 Recovery Readiness Cells.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: CellName.
+    Replaced when any of these change (create-only): CellName.
+    Read-only attributes (known once deployed): CellArn, ParentReadinessScopes.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-route53recoveryreadiness-cell.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
     props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "CellProps")
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "CellAttributes")
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "cell.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     CellArn: str
+    """The Amazon Resource Name (ARN) of the cell."""
     ParentReadinessScopes: list[str]
-    # Declared properties (as declared, or as AWS returned them).
+    """The readiness scope for the cell, which can be a cell Amazon Resource Name (ARN) or a
+    recovery group ARN. This is a list but currently can have only one element."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     CellName: str
     Cells: list[str]
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        CellName: str | None = None,
+        Cells: list[str] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Route53RecoveryReadiness::Cell; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            CellName: str | None = None,
-            Cells: list[str] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Route53RecoveryReadiness::Cell; `await` it inside an App to deploy it.
-
-            CellName: The name of the cell to create.
-            Cells: A list of cell Amazon Resource Names (ARNs) contained within this cell, for use in nested cells.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            CellName: The name of the cell to create. Create-only: changing it replaces the
+                resource.
+            Cells: A list of cell Amazon Resource Names (ARNs) contained within this cell, for use
+                in nested cells. For example, Availability Zones within specific Regions.
             Tags: A collection of tags associated with a resource
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,34 +55,25 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Type: str."""
+    Value: Required[str]
+    """Type: str."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Route53RecoveryReadiness::ReadinessCheck",
     schema_file="aws-route53recoveryreadiness-readinesscheck.json",
     primary_identifier=("/ReadinessCheckName",),
-    additional_identifiers=(),
     read_only=("/ReadinessCheckArn",),
     create_only=("/ReadinessCheckName",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
-    required=(),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -88,41 +83,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Value", "Key"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "ReadinessCheckArn": {"maxLength": 256, "type": "string"},
-        "ReadinessCheckName": {
-            "maxLength": 64,
-            "minLength": 1,
-            "pattern": "[a-zA-Z0-9_]+",
-            "type": "string",
-        },
-        "ResourceSetName": {
-            "maxLength": 64,
-            "minLength": 1,
-            "pattern": "[a-zA-Z0-9_]+",
-            "type": "string",
-        },
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array"},
-    },
-    "required": [],
-}
-
 
 class ReadinessCheck(_Resource):
-    """AWS::Route53RecoveryReadiness::ReadinessCheck: Aws Route53 Recovery Readiness Check Schema and API specification.
+    """AWS::Route53RecoveryReadiness::ReadinessCheck: Aws Route53 Recovery Readiness Check Schema
+    and API specification.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ReadinessCheckName.
+    Replaced when any of these change (create-only): ReadinessCheckName.
+    Read-only attributes (known once deployed): ReadinessCheckArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-route53recoveryreadiness-readinesscheck.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -130,34 +101,40 @@ class ReadinessCheck(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ReadinessCheckAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "readiness_check.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     ReadinessCheckArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The Amazon Resource Name (ARN) of the readiness check."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ReadinessCheckName: str
     ResourceSetName: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ReadinessCheckName: str | None = None,
+        ResourceSetName: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Route53RecoveryReadiness::ReadinessCheck; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ReadinessCheckName: str | None = None,
-            ResourceSetName: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Route53RecoveryReadiness::ReadinessCheck; `await` it inside an App to deploy it.
-
-            ReadinessCheckName: Name of the ReadinessCheck to create.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ReadinessCheckName: Name of the ReadinessCheck to create. Create-only: changing it
+                replaces the resource.
             ResourceSetName: The name of the resource set to check.
             Tags: A collection of tags associated with a resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

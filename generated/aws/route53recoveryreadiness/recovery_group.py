@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,34 +55,25 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Type: str."""
+    Value: Required[str]
+    """Type: str."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Route53RecoveryReadiness::RecoveryGroup",
     schema_file="aws-route53recoveryreadiness-recoverygroup.json",
     primary_identifier=("/RecoveryGroupName",),
-    additional_identifiers=(),
     read_only=("/RecoveryGroupArn",),
     create_only=("/RecoveryGroupName",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Cells", "/Tags"),
-    required=(),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -88,40 +83,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Value", "Key"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "Cells": {
-            "items": {"maxLength": 256, "minLength": 1, "type": "string"},
-            "maxItems": 5,
-            "type": "array",
-        },
-        "RecoveryGroupArn": {"maxLength": 256, "type": "string"},
-        "RecoveryGroupName": {
-            "maxLength": 64,
-            "minLength": 1,
-            "pattern": "[a-zA-Z0-9_]+",
-            "type": "string",
-        },
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array"},
-    },
-    "required": [],
-}
-
 
 class RecoveryGroup(_Resource):
-    """AWS::Route53RecoveryReadiness::RecoveryGroup: AWS Route53 Recovery Readiness Recovery Group Schema and API specifications.
+    """AWS::Route53RecoveryReadiness::RecoveryGroup: AWS Route53 Recovery Readiness Recovery Group
+    Schema and API specifications.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: RecoveryGroupName.
+    Replaced when any of these change (create-only): RecoveryGroupName.
+    Read-only attributes (known once deployed): RecoveryGroupArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-route53recoveryreadiness-recoverygroup.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -129,34 +101,40 @@ class RecoveryGroup(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "RecoveryGroupAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "recovery_group.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     RecoveryGroupArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """A collection of tags associated with a resource."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Cells: list[str]
     RecoveryGroupName: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Cells: list[str] | None = None,
+        RecoveryGroupName: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Route53RecoveryReadiness::RecoveryGroup; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Cells: list[str] | None = None,
-            RecoveryGroupName: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Route53RecoveryReadiness::RecoveryGroup; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
             Cells: A list of the cell Amazon Resource Names (ARNs) in the recovery group.
-            RecoveryGroupName: The name of the recovery group to create.
+            RecoveryGroupName: The name of the recovery group to create. Create-only: changing it
+                replaces the resource.
             Tags: A collection of tags associated with a resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

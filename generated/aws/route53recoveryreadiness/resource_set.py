@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -71,83 +75,84 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-DNSTargetResourceDict = TypedDict(
-    "DNSTargetResourceDict",
-    {
-        "DomainName": "str",
-        "HostedZoneArn": "str",
-        "RecordSetId": "str",
-        "RecordType": "str",
-        "TargetResource": "ResourceSetTargetResourceDict",
-    },
-    total=False,
-)
 
-R53ResourceRecordDict = TypedDict(
-    "R53ResourceRecordDict",
-    {
-        "DomainName": "str",
-        "RecordSetId": "str",
-    },
-    total=False,
-)
+class DNSTargetResourceDict(TypedDict, total=False):
+    """DNSTargetResource as a plain dict: A component for DNS/routing control readiness checks."""
 
-ResourceSetNLBResourceDict = TypedDict(
-    "ResourceSetNLBResourceDict",
-    {
-        "Arn": "str",
-    },
-    total=False,
-)
+    DomainName: str
+    """The domain name that acts as an ingress point to a portion of the customer application."""
+    HostedZoneArn: str
+    """The hosted zone Amazon Resource Name (ARN) that contains the DNS record with the provided
+    name of the target resource."""
+    RecordSetId: str
+    """The Route 53 record set ID that will uniquely identify a DNS record, given a name and a type."""
+    RecordType: str
+    """The type of DNS record of the target resource."""
+    TargetResource: ResourceSetTargetResourceDict
+    """The target resource that the Route 53 record points to."""
 
-ResourceSetResourceDict = TypedDict(
-    "ResourceSetResourceDict",
-    {
-        "ComponentId": "str",
-        "DnsTargetResource": "DNSTargetResourceDict",
-        "ReadinessScopes": "list[str]",
-        "ResourceArn": "str",
-    },
-    total=False,
-)
 
-ResourceSetTargetResourceDict = TypedDict(
-    "ResourceSetTargetResourceDict",
-    {
-        "NLBResource": "ResourceSetNLBResourceDict",
-        "R53Resource": "R53ResourceRecordDict",
-    },
-    total=False,
-)
+class R53ResourceRecordDict(TypedDict, total=False):
+    """R53ResourceRecord as a plain dict: The Route 53 resource that a DNS target resource record
+    points to."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    DomainName: str
+    """The DNS target domain name."""
+    RecordSetId: str
+    """The Resource Record set id."""
 
+
+class ResourceSetNLBResourceDict(TypedDict, total=False):
+    """ResourceSetNLBResource as a plain dict: The Network Load Balancer resource that a DNS target
+    resource points to."""
+
+    Arn: str
+    """A Network Load Balancer resource Amazon Resource Name (ARN)."""
+
+
+class ResourceSetResourceDict(TypedDict, total=False):
+    """ResourceSetResource as a plain dict: The resource element of a ResourceSet"""
+
+    ComponentId: str
+    """The component identifier of the resource, generated when DNS target resource is used."""
+    DnsTargetResource: DNSTargetResourceDict
+    """A component for DNS/routing control readiness checks."""
+    ReadinessScopes: list[str]
+    """A list of recovery group Amazon Resource Names (ARNs) and cell ARNs that this resource is
+    contained within."""
+    ResourceArn: str
+    """The Amazon Resource Name (ARN) of the AWS resource."""
+
+
+class ResourceSetTargetResourceDict(TypedDict, total=False):
+    """ResourceSetTargetResource as a plain dict: The target resource that the Route 53 record
+    points to."""
+
+    NLBResource: ResourceSetNLBResourceDict
+    """The Network Load Balancer resource that a DNS target resource points to."""
+    R53Resource: R53ResourceRecordDict
+    """The Route 53 resource that a DNS target resource record points to."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Type: str."""
+    Value: Required[str]
+    """Type: str."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Route53RecoveryReadiness::ResourceSet",
     schema_file="aws-route53recoveryreadiness-resourceset.json",
     primary_identifier=("/ResourceSetName",),
-    additional_identifiers=(),
     read_only=("/ResourceSetArn",),
     create_only=("/ResourceSetName", "/ResourceSetType"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Resources", "/Resources/*/ReadinessScopes", "/Tags"),
     required=("ResourceSetType", "Resources"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -157,77 +162,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "DNSTargetResource": {
-            "additionalProperties": False,
-            "properties": {
-                "DomainName": {"type": "string"},
-                "HostedZoneArn": {"type": "string"},
-                "RecordSetId": {"type": "string"},
-                "RecordType": {"type": "string"},
-                "TargetResource": {"$ref": "#/definitions/TargetResource"},
-            },
-            "type": "object",
-        },
-        "NLBResource": {
-            "additionalProperties": False,
-            "properties": {"Arn": {"type": "string"}},
-            "type": "object",
-        },
-        "R53ResourceRecord": {
-            "additionalProperties": False,
-            "properties": {"DomainName": {"type": "string"}, "RecordSetId": {"type": "string"}},
-            "type": "object",
-        },
-        "Resource": {
-            "additionalProperties": False,
-            "properties": {
-                "ComponentId": {"type": "string"},
-                "DnsTargetResource": {"$ref": "#/definitions/DNSTargetResource"},
-                "ReadinessScopes": {"items": {"maxItems": 5, "type": "string"}, "type": "array"},
-                "ResourceArn": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-        "TargetResource": {
-            "additionalProperties": False,
-            "oneOf": [{"required": ["NLBResource"]}, {"required": ["R53Resource"]}],
-            "properties": {
-                "NLBResource": {"$ref": "#/definitions/NLBResource"},
-                "R53Resource": {"$ref": "#/definitions/R53ResourceRecord"},
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "ResourceSetArn": {"maxLength": 256, "minLength": 1, "type": "string"},
-        "ResourceSetName": {"type": "string"},
-        "ResourceSetType": {"pattern": "^AWS::[A-Za-z0-9]+::[A-Za-z0-9]+$", "type": "string"},
-        "Resources": {
-            "items": {"$ref": "#/definitions/Resource"},
-            "maxItems": 6,
-            "minItems": 1,
-            "type": "array",
-        },
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array"},
-    },
-    "required": ["ResourceSetType", "Resources"],
-}
-
 
 class ResourceSet(_Resource):
-    """AWS::Route53RecoveryReadiness::ResourceSet: Schema for the AWS Route53 Recovery Readiness ResourceSet Resource and API.
+    """AWS::Route53RecoveryReadiness::ResourceSet: Schema for the AWS Route53 Recovery Readiness
+    ResourceSet Resource and API.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ResourceSetName.
+    Replaced when any of these change (create-only): ResourceSetName, ResourceSetType.
+    Read-only attributes (known once deployed): ResourceSetArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-route53recoveryreadiness-resourceset.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -235,37 +180,51 @@ class ResourceSet(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ResourceSetAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "resource_set.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     ResourceSetArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The Amazon Resource Name (ARN) of the resource set."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ResourceSetName: str
     ResourceSetType: str
     Resources: list[ResourceSetResourceDict]
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ResourceSetType: str,
+        Resources: list[ResourceSetResource | ResourceSetResourceDict],
+        ResourceSetName: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Route53RecoveryReadiness::ResourceSet; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ResourceSetType: str,
-            Resources: list[ResourceSetResource | ResourceSetResourceDict],
-            ResourceSetName: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Route53RecoveryReadiness::ResourceSet; `await` it inside an App to deploy it.
-
-            ResourceSetName: The name of the resource set to create.
-            ResourceSetType: The resource type of the resources in the resource set.
-            Resources: A list of resource objects in the resource set.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ResourceSetType: The resource type of the resources in the resource set. Enter one of
+                the following values for resource type: AWS: :AutoScaling: :AutoScalingGroup, AWS:
+                :CloudWatch: :Alarm, AWS: :EC2: :CustomerGateway, AWS: :DynamoDB: :Table, AWS: :EC2:
+                :Volume, AWS: :ElasticLoadBalancing: :LoadBalancer, AWS: :ElasticLoadBalancingV2:
+                :LoadBalancer, AWS: :MSK: :Cluster, AWS: :RDS: :DBCluster, AWS: :Route53:
+                :HealthCheck, AWS: :SQS: :Queue, AWS: :SNS: :Topic, AWS: :SNS: :Subscription, AWS:
+                :EC2: :VPC, AWS: :EC2: :VPNConnection, AWS: :EC2: :VPNGateway,
+                AWS::Route53RecoveryReadiness::DNSTargetResource Create-only: changing it replaces
+                the resource. Required.
+            Resources: A list of resource objects in the resource set. Required.
+            ResourceSetName: The name of the resource set to create. Create-only: changing it
+                replaces the resource.
             Tags: A tag to associate with the parameters for a resource set.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

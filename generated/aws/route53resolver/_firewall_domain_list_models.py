@@ -7,10 +7,10 @@ Imported on first use by firewall_domain_list.py, which re-exports every name he
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "FirewallDomainListAttributes",
@@ -20,22 +20,42 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 127 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 1 to 255 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class FirewallDomainListAttributes(DeferredModel):
-    Arn: str | None = None
-    CreationTime: str | None = None
-    CreatorRequestId: str | None = None
-    DomainCount: int | None = None
-    Id: str | None = None
-    ManagedOwnerName: str | None = None
-    ModificationTime: str | None = None
-    Status: (
+    """
+    The read-only attributes of a AWS::Route53Resolver::FirewallDomainList, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="Arn")] = None
+    CreationTime: Annotated[str | None, Field(description="Rfc3339TimeString")] = None
+    CreatorRequestId: Annotated[str | None, Field(description="The id of the creator request.")] = (
+        None
+    )
+    DomainCount: Annotated[int | None, Field(description="Count")] = None
+    Id: Annotated[str | None, Field(description="ResourceId")] = None
+    ManagedOwnerName: Annotated[str | None, Field(description="ServicePrincipal")] = None
+    ModificationTime: Annotated[str | None, Field(description="Rfc3339TimeString")] = None
+    Status: Annotated[
         Literal[
             "COMPLETE",
             "DELETING",
@@ -44,13 +64,35 @@ class FirewallDomainListAttributes(DeferredModel):
             "IMPORTING",
             "INACTIVE_OWNER_ACCOUNT_CLOSED",
         ]
-        | None
-    ) = None
-    StatusMessage: str | None = None
+        | None,
+        Field(
+            description="ResolverFirewallDomainList, possible values are COMPLETE, DELETING, UPDATING, COMPLETE_IMPORT_FAILED, IMPORTING, and INACTIVE_OWNER_ACCOUNT_CLOSED."
+        ),
+    ] = None
+    StatusMessage: Annotated[
+        str | None, Field(description="FirewallDomainListAssociationStatus")
+    ] = None
 
 
 class FirewallDomainListProps(DeferredModel):
-    DomainFileUrl: str | None = None
-    Domains: list[str] | None = None
-    Name: str | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Route53Resolver::FirewallDomainList.
+    """
+
+    DomainFileUrl: Annotated[
+        str | None,
+        Field(
+            description="S3 URL to import domains from. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Domains: Annotated[
+        list[str] | None,
+        Field(
+            description="An inline list of domains to use for this domain list. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Name: Annotated[
+        str | None,
+        Field(description="FirewallDomainListName Create-only: changing it replaces the resource."),
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="Tags")] = None

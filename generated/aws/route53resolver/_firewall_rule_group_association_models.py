@@ -7,10 +7,10 @@ Imported on first use by firewall_rule_group_association.py, which re-exports ev
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "FirewallRuleGroupAssociationAttributes",
@@ -20,30 +20,66 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 127 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 1 to 255 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class FirewallRuleGroupAssociationAttributes(DeferredModel):
-    Arn: str | None = None
-    CreationTime: str | None = None
-    CreatorRequestId: str | None = None
-    Id: str | None = None
-    ManagedOwnerName: str | None = None
-    ModificationTime: str | None = None
-    Status: Literal["COMPLETE", "DELETING", "UPDATING", "INACTIVE_OWNER_ACCOUNT_CLOSED"] | None = (
+    """
+    The read-only attributes of a AWS::Route53Resolver::FirewallRuleGroupAssociation, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="Arn")] = None
+    CreationTime: Annotated[str | None, Field(description="Rfc3339TimeString")] = None
+    CreatorRequestId: Annotated[str | None, Field(description="The id of the creator request.")] = (
         None
     )
-    StatusMessage: str | None = None
+    Id: Annotated[str | None, Field(description="Id")] = None
+    ManagedOwnerName: Annotated[str | None, Field(description="ServicePrincipal")] = None
+    ModificationTime: Annotated[str | None, Field(description="Rfc3339TimeString")] = None
+    Status: Annotated[
+        Literal["COMPLETE", "DELETING", "UPDATING", "INACTIVE_OWNER_ACCOUNT_CLOSED"] | None,
+        Field(
+            description="ResolverFirewallRuleGroupAssociation, possible values are COMPLETE, DELETING, UPDATING, and INACTIVE_OWNER_ACCOUNT_CLOSED."
+        ),
+    ] = None
+    StatusMessage: Annotated[
+        str | None, Field(description="FirewallDomainListAssociationStatus")
+    ] = None
 
 
 class FirewallRuleGroupAssociationProps(DeferredModel):
-    FirewallRuleGroupId: str
-    MutationProtection: Literal["ENABLED", "DISABLED"] | None = None
-    Name: str | None = None
-    Priority: int
-    Tags: list[Tag] | None = None
-    VpcId: str
+    """
+    The properties a program declares for a AWS::Route53Resolver::FirewallRuleGroupAssociation.
+    """
+
+    FirewallRuleGroupId: Annotated[
+        str,
+        Field(description="FirewallRuleGroupId Create-only: changing it replaces the resource."),
+    ]
+    MutationProtection: Annotated[
+        Literal["ENABLED", "DISABLED"] | None, Field(description="MutationProtectionStatus")
+    ] = None
+    Name: Annotated[str | None, Field(description="FirewallRuleGroupAssociationName")] = None
+    Priority: Annotated[int, Field(description="Priority")]
+    Tags: Annotated[list[Tag] | None, Field(description="Tags")] = None
+    VpcId: Annotated[
+        str, Field(description="VpcId Create-only: changing it replaces the resource.")
+    ]

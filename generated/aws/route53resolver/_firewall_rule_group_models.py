@@ -7,10 +7,10 @@ Imported on first use by firewall_rule_group.py, which re-exports every name her
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "FirewallAdvancedContentCategoryConfig",
@@ -25,81 +25,163 @@ __all__ = [
 
 
 class FirewallAdvancedContentCategoryConfig(DeferredModel):
+    """
+    Configuration for an advanced content category rule type.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Category: str
+    Category: Annotated[str, Field(description="The content category value.")]
 
 
 class FirewallAdvancedThreatCategoryConfig(DeferredModel):
+    """
+    Configuration for an advanced threat category rule type.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Category: str
+    Category: Annotated[str, Field(description="The threat category value.")]
 
 
 class PartnerThreatProtectionConfig(DeferredModel):
+    """
+    Configuration for a partner threat protection rule type.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Partner: str
+    Partner: Annotated[str, Field(description="The partner identifier value.")]
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 127 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 1 to 255 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class FirewallRuleGroupAttributes(DeferredModel):
-    Arn: str | None = None
-    CreationTime: str | None = None
-    CreatorRequestId: str | None = None
-    Id: str | None = None
-    ModificationTime: str | None = None
-    OwnerId: str | None = None
-    RuleCount: int | None = None
-    ShareStatus: Literal["NOT_SHARED", "SHARED_WITH_ME", "SHARED_BY_ME"] | None = None
-    Status: Literal["COMPLETE", "DELETING", "UPDATING", "INACTIVE_OWNER_ACCOUNT_CLOSED"] | None = (
+    """
+    The read-only attributes of a AWS::Route53Resolver::FirewallRuleGroup, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="Arn")] = None
+    CreationTime: Annotated[str | None, Field(description="Rfc3339TimeString")] = None
+    CreatorRequestId: Annotated[str | None, Field(description="The id of the creator request.")] = (
         None
     )
-    StatusMessage: str | None = None
+    Id: Annotated[str | None, Field(description="ResourceId")] = None
+    ModificationTime: Annotated[str | None, Field(description="Rfc3339TimeString")] = None
+    OwnerId: Annotated[str | None, Field(description="AccountId")] = None
+    RuleCount: Annotated[int | None, Field(description="Count")] = None
+    ShareStatus: Annotated[
+        Literal["NOT_SHARED", "SHARED_WITH_ME", "SHARED_BY_ME"] | None,
+        Field(
+            description="ShareStatus, possible values are NOT_SHARED, SHARED_WITH_ME, SHARED_BY_ME."
+        ),
+    ] = None
+    Status: Annotated[
+        Literal["COMPLETE", "DELETING", "UPDATING", "INACTIVE_OWNER_ACCOUNT_CLOSED"] | None,
+        Field(
+            description="ResolverFirewallRuleGroupAssociation, possible values are COMPLETE, DELETING, UPDATING, and INACTIVE_OWNER_ACCOUNT_CLOSED."
+        ),
+    ] = None
+    StatusMessage: Annotated[str | None, Field(description="FirewallRuleGroupStatus")] = None
 
 
 class FirewallRuleGroupFirewallRuleType(DeferredModel):
+    """
+    Firewall rule type union. Exactly one member must be set. Mutually exclusive with FirewallDomainListId and DnsThreatProtection/ConfidenceThreshold.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    FirewallAdvancedContentCategory: FirewallAdvancedContentCategoryConfig | None = None
-    FirewallAdvancedThreatCategory: FirewallAdvancedThreatCategoryConfig | None = None
-    PartnerThreatProtection: PartnerThreatProtectionConfig | None = None
+    FirewallAdvancedContentCategory: Annotated[
+        FirewallAdvancedContentCategoryConfig | None,
+        Field(description="Configuration for an advanced content category rule type."),
+    ] = None
+    FirewallAdvancedThreatCategory: Annotated[
+        FirewallAdvancedThreatCategoryConfig | None,
+        Field(description="Configuration for an advanced threat category rule type."),
+    ] = None
+    PartnerThreatProtection: Annotated[
+        PartnerThreatProtectionConfig | None,
+        Field(description="Configuration for a partner threat protection rule type."),
+    ] = None
 
 
 class FirewallRule(DeferredModel):
+    """
+    Firewall Rule associating the Rule Group to a Domain List or advanced rule type
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Action: Literal["ALLOW", "BLOCK", "ALERT"]
-    BlockOverrideDnsType: Literal["CNAME"] | None = None
-    BlockOverrideDomain: str | None = None
-    BlockOverrideTtl: int | None = None
-    BlockResponse: Literal["NODATA", "NXDOMAIN", "OVERRIDE"] | None = None
-    ConfidenceThreshold: Literal["LOW", "MEDIUM", "HIGH"] | None = None
-    DnsThreatProtection: Literal["DGA", "DNS_TUNNELING", "DICTIONARY_DGA"] | None = None
-    FirewallDomainListId: str | None = None
-    FirewallDomainRedirectionAction: (
-        Literal["INSPECT_REDIRECTION_DOMAIN", "TRUST_REDIRECTION_DOMAIN"] | None
-    ) = None
-    FirewallRuleType: FirewallRuleGroupFirewallRuleType | None = None
-    FirewallThreatProtectionId: str | None = None
-    Priority: int
-    Qtype: str | None = None
-    Status: Literal["COMPLETE", "CREATING", "CREATION_FAILED"] | None = None
+    Action: Annotated[Literal["ALLOW", "BLOCK", "ALERT"], Field(description="Rule Action")]
+    BlockOverrideDnsType: Annotated[
+        Literal["CNAME"] | None, Field(description="BlockOverrideDnsType")
+    ] = None
+    BlockOverrideDomain: Annotated[str | None, Field(description="BlockOverrideDomain")] = None
+    BlockOverrideTtl: Annotated[int | None, Field(description="BlockOverrideTtl")] = None
+    BlockResponse: Annotated[
+        Literal["NODATA", "NXDOMAIN", "OVERRIDE"] | None, Field(description="BlockResponse")
+    ] = None
+    ConfidenceThreshold: Annotated[
+        Literal["LOW", "MEDIUM", "HIGH"] | None, Field(description="ConfidenceThreshold")
+    ] = None
+    DnsThreatProtection: Annotated[
+        Literal["DGA", "DNS_TUNNELING", "DICTIONARY_DGA"] | None,
+        Field(description="DnsThreatProtection"),
+    ] = None
+    FirewallDomainListId: Annotated[str | None, Field(description="ResourceId")] = None
+    FirewallDomainRedirectionAction: Annotated[
+        Literal["INSPECT_REDIRECTION_DOMAIN", "TRUST_REDIRECTION_DOMAIN"] | None,
+        Field(description="FirewallDomainRedirectionAction"),
+    ] = None
+    FirewallRuleType: Annotated[
+        FirewallRuleGroupFirewallRuleType | None,
+        Field(
+            description="Advanced firewall rule type. Mutually exclusive with FirewallDomainListId and DnsThreatProtection/ConfidenceThreshold."
+        ),
+    ] = None
+    FirewallThreatProtectionId: Annotated[str | None, Field(description="ResourceId")] = None
+    Priority: Annotated[int, Field(description="Rule Priority")]
+    Qtype: Annotated[str | None, Field(description="Qtype")] = None
+    Status: Annotated[
+        Literal["COMPLETE", "CREATING", "CREATION_FAILED"] | None,
+        Field(description="The status of the firewall rule."),
+    ] = None
 
 
 class FirewallRuleGroupProps(DeferredModel):
-    FirewallRules: list[FirewallRule] | None = None
-    Name: str | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Route53Resolver::FirewallRuleGroup.
+    """
+
+    FirewallRules: Annotated[list[FirewallRule] | None, Field(description="FirewallRules")] = None
+    Name: Annotated[
+        str | None,
+        Field(description="FirewallRuleGroupName Create-only: changing it replaces the resource."),
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="Tags")] = None

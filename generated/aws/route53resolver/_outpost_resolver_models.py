@@ -7,10 +7,10 @@ Imported on first use by outpost_resolver.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "OutpostResolverAttributes",
@@ -20,20 +20,44 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class OutpostResolverAttributes(DeferredModel):
-    Arn: str | None = None
-    CreationTime: str | None = None
-    CreatorRequestId: str | None = None
-    Id: str | None = None
-    ModificationTime: str | None = None
-    Status: (
+    """
+    The read-only attributes of a AWS::Route53Resolver::OutpostResolver, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="The OutpostResolver ARN.")] = None
+    CreationTime: Annotated[str | None, Field(description="The OutpostResolver creation time")] = (
+        None
+    )
+    CreatorRequestId: Annotated[str | None, Field(description="The id of the creator request.")] = (
+        None
+    )
+    Id: Annotated[str | None, Field(description="Id")] = None
+    ModificationTime: Annotated[
+        str | None, Field(description="The OutpostResolver last modified time")
+    ] = None
+    Status: Annotated[
         Literal[
             "CREATING",
             "OPERATIONAL",
@@ -43,14 +67,30 @@ class OutpostResolverAttributes(DeferredModel):
             "FAILED_CREATION",
             "FAILED_DELETION",
         ]
-        | None
-    ) = None
-    StatusMessage: str | None = None
+        | None,
+        Field(
+            description="The OutpostResolver status, possible values are CREATING, OPERATIONAL, UPDATING, DELETING, ACTION_NEEDED, FAILED_CREATION and FAILED_DELETION."
+        ),
+    ] = None
+    StatusMessage: Annotated[
+        str | None, Field(description="The OutpostResolver status message.")
+    ] = None
 
 
 class OutpostResolverProps(DeferredModel):
-    InstanceCount: int | None = None
-    Name: str
-    OutpostArn: str
-    PreferredInstanceType: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Route53Resolver::OutpostResolver.
+    """
+
+    InstanceCount: Annotated[int | None, Field(description="The number of OutpostResolvers.")] = (
+        None
+    )
+    Name: Annotated[str, Field(description="The OutpostResolver name.")]
+    OutpostArn: Annotated[
+        str, Field(description="The Outpost ARN. Create-only: changing it replaces the resource.")
+    ]
+    PreferredInstanceType: Annotated[str, Field(description="The OutpostResolver instance type.")]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None

@@ -7,9 +7,10 @@ Imported on first use by resolver_config.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "ResolverConfigAttributes",
@@ -18,11 +19,31 @@ __all__ = [
 
 
 class ResolverConfigProps(DeferredModel):
-    AutodefinedReverseFlag: Literal["DISABLE"]
-    ResourceId: str
+    """
+    The properties a program declares for a AWS::Route53Resolver::ResolverConfig.
+    """
+
+    AutodefinedReverseFlag: Annotated[
+        Literal["DISABLE"],
+        Field(
+            description="Represents the desired status of AutodefinedReverse. The only supported value on creation is DISABLE. Deletion of this resource will return AutodefinedReverse to its default value (ENABLED). Create-only: changing it replaces the resource."
+        ),
+    ]
+    ResourceId: Annotated[
+        str, Field(description="ResourceId Create-only: changing it replaces the resource.")
+    ]
 
 
 class ResolverConfigAttributes(DeferredModel):
-    AutodefinedReverse: Literal["ENABLING", "ENABLED", "DISABLING", "DISABLED"] | None = None
-    Id: str | None = None
-    OwnerId: str | None = None
+    """
+    The read-only attributes of a AWS::Route53Resolver::ResolverConfig, set by AWS.
+    """
+
+    AutodefinedReverse: Annotated[
+        Literal["ENABLING", "ENABLED", "DISABLING", "DISABLED"] | None,
+        Field(
+            description="ResolverAutodefinedReverseStatus, possible values are ENABLING, ENABLED, DISABLING AND DISABLED."
+        ),
+    ] = None
+    Id: Annotated[str | None, Field(description="Id")] = None
+    OwnerId: Annotated[str | None, Field(description="AccountId")] = None

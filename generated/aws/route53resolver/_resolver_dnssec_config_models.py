@@ -7,9 +7,10 @@ Imported on first use by resolver_dnssec_config.py, which re-exports every name 
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "ResolverDNSSECConfigAttributes",
@@ -18,10 +19,25 @@ __all__ = [
 
 
 class ResolverDNSSECConfigProps(DeferredModel):
-    ResourceId: str | None = None
+    """
+    The properties a program declares for a AWS::Route53Resolver::ResolverDNSSECConfig.
+    """
+
+    ResourceId: Annotated[
+        str | None, Field(description="ResourceId Create-only: changing it replaces the resource.")
+    ] = None
 
 
 class ResolverDNSSECConfigAttributes(DeferredModel):
-    Id: str | None = None
-    OwnerId: str | None = None
-    ValidationStatus: Literal["ENABLING", "ENABLED", "DISABLING", "DISABLED"] | None = None
+    """
+    The read-only attributes of a AWS::Route53Resolver::ResolverDNSSECConfig, set by AWS.
+    """
+
+    Id: Annotated[str | None, Field(description="Id")] = None
+    OwnerId: Annotated[str | None, Field(description="AccountId")] = None
+    ValidationStatus: Annotated[
+        Literal["ENABLING", "ENABLED", "DISABLING", "DISABLED"] | None,
+        Field(
+            description="ResolverDNSSECValidationStatus, possible values are ENABLING, ENABLED, DISABLING AND DISABLED."
+        ),
+    ] = None

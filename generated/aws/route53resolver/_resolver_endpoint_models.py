@@ -7,9 +7,10 @@ Imported on first use by resolver_endpoint.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "IpAddressRequest",
@@ -23,37 +24,136 @@ class IpAddressRequest(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Ip: str | None = None
-    Ipv6: str | None = None
-    SubnetId: str
+    Ip: Annotated[
+        str | None, Field(description="The IPv4 address that you want to use for DNS queries.")
+    ] = None
+    Ipv6: Annotated[
+        str | None, Field(description="The IPv6 address that you want to use for DNS queries.")
+    ] = None
+    SubnetId: Annotated[
+        str, Field(description="The ID of the subnet that contains the IP address.")
+    ]
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The name for the tag. For example, if you want to associate Resolver resources with the account IDs of your customers for billing purposes, the value of Key might be account-id."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. For example, if Key is account-id, then Value might be the ID of the customer account that you're creating the resource for."
+        ),
+    ]
 
 
 class ResolverEndpointAttributes(DeferredModel):
-    Arn: str | None = None
-    HostVPCId: str | None = None
-    IpAddressCount: str | None = None
-    ResolverEndpointId: str | None = None
+    """
+    The read-only attributes of a AWS::Route53Resolver::ResolverEndpoint, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of the resolver endpoint, such as arn:aws:route53resolver:us-east-1:123456789012:resolver-endpoint/resolver-endpoint-a1bzhi."
+        ),
+    ] = None
+    HostVPCId: Annotated[
+        str | None,
+        Field(description="The ID of the VPC that you want to create the resolver endpoint in."),
+    ] = None
+    IpAddressCount: Annotated[
+        str | None,
+        Field(
+            description="The number of IP addresses that the resolver endpoint can use for DNS queries."
+        ),
+    ] = None
+    ResolverEndpointId: Annotated[
+        str | None, Field(description="The ID of the resolver endpoint.")
+    ] = None
 
 
 class ResolverEndpointProps(DeferredModel):
-    Direction: str
-    Dns64Enabled: bool | None = None
-    IpAddresses: list[IpAddressRequest]
-    Ipv6InternetAccessEnabled: bool | None = None
-    Name: str | None = None
-    OutpostArn: str | None = None
-    PreferredInstanceType: str | None = None
-    Protocols: list[str] | None = None
-    ResolverEndpointType: str | None = None
-    RniEnhancedMetricsEnabled: bool | None = None
-    SecurityGroupIds: list[str]
-    Tags: list[Tag] | None = None
-    TargetNameServerMetricsEnabled: bool | None = None
+    """
+    The properties a program declares for a AWS::Route53Resolver::ResolverEndpoint.
+    """
+
+    Direction: Annotated[
+        str,
+        Field(
+            description="Indicates whether the Resolver endpoint allows inbound or outbound DNS queries: - INBOUND: allows DNS queries to your VPC from your network - OUTBOUND: allows DNS queries from your VPC to your network - INBOUND_DELEGATION: allows DNS queries to your VPC from your network with authoritative answers from private hosted zones Create-only: changing it replaces the resource."
+        ),
+    ]
+    Dns64Enabled: Annotated[
+        bool | None,
+        Field(
+            description="Specifies whether DNS64 is enabled for the Inbound Resolver Endpoint. When set to true, if a DNS AAAA query is made for a domain that has only an A (IPv4) record, the resolver automatically synthesizes an AAAA (IPv6) response by embedding the IPv4 address into the well-known prefix 64:ff9b::/96. Default is false."
+        ),
+    ] = None
+    IpAddresses: Annotated[
+        list[IpAddressRequest],
+        Field(
+            description="The subnets and IP addresses in your VPC that DNS queries originate from (for outbound endpoints) or that you forward DNS queries to (for inbound endpoints). The subnet ID uniquely identifies a VPC."
+        ),
+    ]
+    Ipv6InternetAccessEnabled: Annotated[
+        bool | None,
+        Field(
+            description="Specifies whether IPv6 Internet Gateway access is enabled through the Outbound Resolver Endpoint. When set to true, this property allows your Endpoint ENIs to reach public IPv6 target nameservers through an internet gateway. Default is false."
+        ),
+    ] = None
+    Name: Annotated[
+        str | None,
+        Field(
+            description="A friendly name that lets you easily find a configuration in the Resolver dashboard in the Route 53 console."
+        ),
+    ] = None
+    OutpostArn: Annotated[
+        str | None,
+        Field(
+            description="The ARN (Amazon Resource Name) for the Outpost. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    PreferredInstanceType: Annotated[
+        str | None,
+        Field(
+            description="The Amazon EC2 instance type. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Protocols: Annotated[
+        list[str] | None,
+        Field(
+            description="Protocols used for the endpoint. DoH-FIPS is applicable for inbound endpoints only."
+        ),
+    ] = None
+    ResolverEndpointType: Annotated[
+        str | None, Field(description="The Resolver endpoint IP address type.")
+    ] = None
+    RniEnhancedMetricsEnabled: Annotated[
+        bool | None,
+        Field(
+            description="Specifies whether RNI enhanced metrics are enabled for the Resolver Endpoints. When set to true, one-minute granular metrics are published in CloudWatch for each RNI associated with this endpoint. When set to false, metrics are not published. Default is false."
+        ),
+    ] = None
+    SecurityGroupIds: Annotated[
+        list[str],
+        Field(
+            description="The ID of one or more security groups that control access to this VPC. The security group must include one or more inbound rules (for inbound endpoints) or outbound rules (for outbound endpoints). Inbound and outbound rules must allow TCP and UDP access. For inbound access, open port 53. For outbound access, open the port that you're using for DNS queries on your network. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None
+    TargetNameServerMetricsEnabled: Annotated[
+        bool | None,
+        Field(
+            description="Specifies whether target name server metrics are enabled for the Outbound Resolver Endpoint. When set to true, one-minute granular metrics are published in CloudWatch for each target name server associated with this endpoint. When set to false, metrics are not published. Default is false."
+        ),
+    ] = None

@@ -7,9 +7,10 @@ Imported on first use by resolver_query_logging_config_association.py, which re-
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "ResolverQueryLoggingConfigAssociationAttributes",
@@ -18,15 +19,36 @@ __all__ = [
 
 
 class ResolverQueryLoggingConfigAssociationProps(DeferredModel):
-    ResolverQueryLogConfigId: str | None = None
-    ResourceId: str | None = None
+    """
+    The properties a program declares for a AWS::Route53Resolver::ResolverQueryLoggingConfigAssociation.
+    """
+
+    ResolverQueryLogConfigId: Annotated[
+        str | None,
+        Field(
+            description="ResolverQueryLogConfigId Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    ResourceId: Annotated[
+        str | None, Field(description="ResourceId Create-only: changing it replaces the resource.")
+    ] = None
 
 
 class ResolverQueryLoggingConfigAssociationAttributes(DeferredModel):
-    CreationTime: str | None = None
-    Error: Literal["NONE", "DESTINATION_NOT_FOUND", "ACCESS_DENIED"] | None = None
-    ErrorMessage: str | None = None
-    Id: str | None = None
-    Status: (
-        Literal["CREATING", "ACTIVE", "ACTION_NEEDED", "DELETING", "FAILED", "OVERRIDDEN"] | None
-    ) = None
+    """
+    The read-only attributes of a AWS::Route53Resolver::ResolverQueryLoggingConfigAssociation, set by AWS.
+    """
+
+    CreationTime: Annotated[str | None, Field(description="Rfc3339TimeString")] = None
+    Error: Annotated[
+        Literal["NONE", "DESTINATION_NOT_FOUND", "ACCESS_DENIED"] | None,
+        Field(description="ResolverQueryLogConfigAssociationError"),
+    ] = None
+    ErrorMessage: Annotated[
+        str | None, Field(description="ResolverQueryLogConfigAssociationErrorMessage")
+    ] = None
+    Id: Annotated[str | None, Field(description="Id")] = None
+    Status: Annotated[
+        Literal["CREATING", "ACTIVE", "ACTION_NEEDED", "DELETING", "FAILED", "OVERRIDDEN"] | None,
+        Field(description="ResolverQueryLogConfigAssociationStatus"),
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by resolver_query_logging_config.py, which re-exports ever
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ResolverQueryLoggingConfigAttributes",
@@ -20,25 +20,72 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class ResolverQueryLoggingConfigAttributes(DeferredModel):
-    Arn: str | None = None
-    AssociationCount: int | None = None
-    CreationTime: str | None = None
-    CreatorRequestId: str | None = None
-    Id: str | None = None
-    OwnerId: str | None = None
-    ShareStatus: Literal["NOT_SHARED", "SHARED_WITH_ME", "SHARED_BY_ME"] | None = None
-    Status: Literal["CREATING", "CREATED", "DELETING", "FAILED"] | None = None
+    """
+    The read-only attributes of a AWS::Route53Resolver::ResolverQueryLoggingConfig, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="Arn")] = None
+    AssociationCount: Annotated[int | None, Field(description="Count")] = None
+    CreationTime: Annotated[str | None, Field(description="Rfc3339TimeString")] = None
+    CreatorRequestId: Annotated[str | None, Field(description="The id of the creator request.")] = (
+        None
+    )
+    Id: Annotated[str | None, Field(description="ResourceId")] = None
+    OwnerId: Annotated[str | None, Field(description="AccountId")] = None
+    ShareStatus: Annotated[
+        Literal["NOT_SHARED", "SHARED_WITH_ME", "SHARED_BY_ME"] | None,
+        Field(
+            description="ShareStatus, possible values are NOT_SHARED, SHARED_WITH_ME, SHARED_BY_ME."
+        ),
+    ] = None
+    Status: Annotated[
+        Literal["CREATING", "CREATED", "DELETING", "FAILED"] | None,
+        Field(
+            description="ResolverQueryLogConfigStatus, possible values are CREATING, CREATED, DELETED AND FAILED."
+        ),
+    ] = None
 
 
 class ResolverQueryLoggingConfigProps(DeferredModel):
-    DestinationArn: str | None = None
-    Name: str | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Route53Resolver::ResolverQueryLoggingConfig.
+    """
+
+    DestinationArn: Annotated[
+        str | None,
+        Field(description="destination arn Create-only: changing it replaces the resource."),
+    ] = None
+    Name: Annotated[
+        str | None,
+        Field(
+            description="ResolverQueryLogConfigName Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(
+            description="An array of key-value pairs to apply to this resource. Create-only: changing it replaces the resource."
+        ),
+    ] = None

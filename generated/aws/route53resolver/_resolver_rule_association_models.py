@@ -7,8 +7,10 @@ Imported on first use by resolver_rule_association.py, which re-exports every na
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "ResolverRuleAssociationAttributes",
@@ -17,10 +19,33 @@ __all__ = [
 
 
 class ResolverRuleAssociationProps(DeferredModel):
-    Name: str | None = None
-    ResolverRuleId: str
-    VPCId: str
+    """
+    The properties a program declares for a AWS::Route53Resolver::ResolverRuleAssociation.
+    """
+
+    Name: Annotated[
+        str | None,
+        Field(
+            description="The name of an association between a Resolver rule and a VPC. The name can be up to 64 characters long and can contain letters (a-z, A-Z), numbers (0-9), hyphens (-), underscores (_), and spaces. The name cannot consist of only numbers. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    ResolverRuleId: Annotated[
+        str,
+        Field(
+            description="The ID of the Resolver rule that you associated with the VPC that is specified by ``VPCId``. Create-only: changing it replaces the resource."
+        ),
+    ]
+    VPCId: Annotated[
+        str,
+        Field(
+            description="The ID of the VPC that you associated the Resolver rule with. Create-only: changing it replaces the resource."
+        ),
+    ]
 
 
 class ResolverRuleAssociationAttributes(DeferredModel):
-    ResolverRuleAssociationId: str | None = None
+    """
+    The read-only attributes of a AWS::Route53Resolver::ResolverRuleAssociation, set by AWS.
+    """
+
+    ResolverRuleAssociationId: Annotated[str | None, Field(description="Type: str.")] = None

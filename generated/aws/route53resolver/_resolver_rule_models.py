@@ -7,9 +7,10 @@ Imported on first use by resolver_rule.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ResolverRuleAttributes",
@@ -23,31 +24,95 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class TargetAddress(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Ip: str | None = None
-    Ipv6: str | None = None
-    Port: str | None = None
-    Protocol: str | None = None
-    ServerNameIndication: str | None = None
+    Ip: Annotated[
+        str | None,
+        Field(
+            description="One IP address that you want to forward DNS queries to. You can specify only IPv4 addresses."
+        ),
+    ] = None
+    Ipv6: Annotated[
+        str | None,
+        Field(
+            description="One IPv6 address that you want to forward DNS queries to. You can specify only IPv6 addresses."
+        ),
+    ] = None
+    Port: Annotated[
+        str | None, Field(description="The port at Ip that you want to forward DNS queries to.")
+    ] = None
+    Protocol: Annotated[
+        str | None, Field(description="The protocol that you want to use to forward DNS queries.")
+    ] = None
+    ServerNameIndication: Annotated[
+        str | None,
+        Field(description="The SNI of the target name servers for DoH/DoH-FIPS outbound endpoints"),
+    ] = None
 
 
 class ResolverRuleAttributes(DeferredModel):
-    Arn: str | None = None
-    ResolverRuleId: str | None = None
+    """
+    The read-only attributes of a AWS::Route53Resolver::ResolverRule, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the resolver rule.")
+    ] = None
+    ResolverRuleId: Annotated[
+        str | None, Field(description="The ID of the endpoint that the rule is associated with.")
+    ] = None
 
 
 class ResolverRuleProps(DeferredModel):
-    DelegationRecord: str | None = None
-    DomainName: str | None = None
-    Name: str | None = None
-    ResolverEndpointId: str | None = None
-    RuleType: str
-    Tags: list[Tag] | None = None
-    TargetIps: list[TargetAddress] | None = None
+    """
+    The properties a program declares for a AWS::Route53Resolver::ResolverRule.
+    """
+
+    DelegationRecord: Annotated[
+        str | None,
+        Field(
+            description="The name server domain for queries to be delegated to if a query matches the delegation record."
+        ),
+    ] = None
+    DomainName: Annotated[
+        str | None,
+        Field(
+            description="DNS queries for this domain name are forwarded to the IP addresses that are specified in TargetIps Conditionally create-only: some changes replace the resource."
+        ),
+    ] = None
+    Name: Annotated[str | None, Field(description="The name for the Resolver rule")] = None
+    ResolverEndpointId: Annotated[
+        str | None, Field(description="The ID of the endpoint that the rule is associated with.")
+    ] = None
+    RuleType: Annotated[
+        str,
+        Field(
+            description="When you want to forward DNS queries for specified domain name to resolvers on your network, specify FORWARD. When you have a forwarding rule to forward DNS queries for a domain to your network and you want Resolver to process queries for a subdomain of that domain, specify SYSTEM. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None
+    TargetIps: Annotated[
+        list[TargetAddress] | None,
+        Field(
+            description="An array that contains the IP addresses and ports that an outbound endpoint forwards DNS queries to. Typically, these are the IP addresses of DNS resolvers on your network. Specify IPv4 addresses. IPv6 is not supported."
+        ),
+    ] = None

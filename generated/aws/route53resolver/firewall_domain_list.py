@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,20 +55,25 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 127 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 1 to 255 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Route53Resolver::FirewallDomainList",
     schema_file="aws-route53resolver-firewalldomainlist.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=(
         "/Id",
         "/Arn",
@@ -78,17 +87,8 @@ METADATA = _TypeMetadata(
     ),
     create_only=("/Name",),
     write_only=("/Domains", "/DomainFileUrl"),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
-    required=(),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -98,69 +98,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Domains": {
-            "items": {"maxLength": 255, "minLength": 1, "type": "string"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 127, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 255, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"maxLength": 600, "minLength": 1, "type": "string"},
-        "CreationTime": {"maxLength": 40, "minLength": 20, "type": "string"},
-        "CreatorRequestId": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "DomainCount": {"minimum": 0, "type": "integer"},
-        "DomainFileUrl": {"maxLength": 1024, "minLength": 1, "type": "string"},
-        "Domains": {"$ref": "#/definitions/Domains"},
-        "Id": {"maxLength": 64, "minLength": 1, "type": "string"},
-        "ManagedOwnerName": {"maxLength": 512, "minLength": 1, "type": "string"},
-        "ModificationTime": {"maxLength": 40, "minLength": 20, "type": "string"},
-        "Name": {
-            "maxLength": 64,
-            "minLength": 1,
-            "pattern": "(?!^[0-9]+$)([a-zA-Z0-9\\-_' ']+)",
-            "type": "string",
-        },
-        "Status": {
-            "enum": [
-                "COMPLETE",
-                "DELETING",
-                "UPDATING",
-                "COMPLETE_IMPORT_FAILED",
-                "IMPORTING",
-                "INACTIVE_OWNER_ACCOUNT_CLOSED",
-            ],
-            "type": "string",
-        },
-        "StatusMessage": {"type": "string"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 200,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": True,
-        },
-    },
-    "required": [],
-}
-
 
 class FirewallDomainList(_Resource):
-    """AWS::Route53Resolver::FirewallDomainList: Resource schema for AWS::Route53Resolver::FirewallDomainList.
+    """AWS::Route53Resolver::FirewallDomainList: Resource schema for
+    AWS::Route53Resolver::FirewallDomainList.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Replaced when any of these change (create-only): Name.
+    Write-only (sent to AWS, never read back): Domains, DomainFileUrl.
+    Read-only attributes (known once deployed): Arn, CreationTime, CreatorRequestId, DomainCount,
+    Id, ManagedOwnerName, ModificationTime, Status, StatusMessage.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-route53resolver-firewalldomainlist.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -170,16 +120,26 @@ class FirewallDomainList(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "FirewallDomainListAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "firewall_domain_list.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Arn"""
     CreationTime: str
+    """Rfc3339TimeString"""
     CreatorRequestId: str
+    """The id of the creator request."""
     DomainCount: int
+    """Count"""
     Id: str
+    """ResourceId"""
     ManagedOwnerName: str
+    """ServicePrincipal"""
     ModificationTime: str
+    """Rfc3339TimeString"""
     Status: Literal[
         "COMPLETE",
         "DELETING",
@@ -188,33 +148,41 @@ class FirewallDomainList(_Resource):
         "IMPORTING",
         "INACTIVE_OWNER_ACCOUNT_CLOSED",
     ]
+    """ResolverFirewallDomainList, possible values are COMPLETE, DELETING, UPDATING,
+    COMPLETE_IMPORT_FAILED, IMPORTING, and INACTIVE_OWNER_ACCOUNT_CLOSED."""
     StatusMessage: str
-    # Declared properties (as declared, or as AWS returned them).
+    """FirewallDomainListAssociationStatus"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     DomainFileUrl: str
     Domains: list[str]
     Name: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        DomainFileUrl: str | None = None,
+        Domains: list[str] | None = None,
+        Name: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Route53Resolver::FirewallDomainList; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            DomainFileUrl: str | None = None,
-            Domains: list[str] | None = None,
-            Name: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Route53Resolver::FirewallDomainList; `await` it inside an App to deploy it.
-
-            DomainFileUrl: S3 URL to import domains from.
-            Name: FirewallDomainListName
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            DomainFileUrl: S3 URL to import domains from. Write-only: sent to AWS, never read back.
+            Domains: An inline list of domains to use for this domain list. Write-only: sent to AWS,
+                never read back.
+            Name: FirewallDomainListName Create-only: changing it replaces the resource.
             Tags: Tags
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -71,75 +75,99 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-FirewallAdvancedContentCategoryConfigDict = TypedDict(
-    "FirewallAdvancedContentCategoryConfigDict",
-    {
-        "Category": "Required[str]",
-    },
-    total=False,
-)
 
-FirewallAdvancedThreatCategoryConfigDict = TypedDict(
-    "FirewallAdvancedThreatCategoryConfigDict",
-    {
-        "Category": "Required[str]",
-    },
-    total=False,
-)
+class FirewallAdvancedContentCategoryConfigDict(TypedDict, total=False):
+    """FirewallAdvancedContentCategoryConfig as a plain dict: Configuration for an advanced content
+    category rule type."""
 
-FirewallRuleDict = TypedDict(
-    "FirewallRuleDict",
-    {
-        "Action": "Required[Literal['ALLOW', 'BLOCK', 'ALERT']]",
-        "BlockOverrideDnsType": "Literal['CNAME']",
-        "BlockOverrideDomain": "str",
-        "BlockOverrideTtl": "int",
-        "BlockResponse": "Literal['NODATA', 'NXDOMAIN', 'OVERRIDE']",
-        "ConfidenceThreshold": "Literal['LOW', 'MEDIUM', 'HIGH']",
-        "DnsThreatProtection": "Literal['DGA', 'DNS_TUNNELING', 'DICTIONARY_DGA']",
-        "FirewallDomainListId": "str",
-        "FirewallDomainRedirectionAction": "Literal['INSPECT_REDIRECTION_DOMAIN', 'TRUST_REDIRECTION_DOMAIN']",
-        "FirewallRuleType": "FirewallRuleGroupFirewallRuleTypeDict",
-        "FirewallThreatProtectionId": "str",
-        "Priority": "Required[int]",
-        "Qtype": "str",
-        "Status": "Literal['COMPLETE', 'CREATING', 'CREATION_FAILED']",
-    },
-    total=False,
-)
+    Category: Required[str]
+    """The content category value."""
 
-FirewallRuleGroupFirewallRuleTypeDict = TypedDict(
-    "FirewallRuleGroupFirewallRuleTypeDict",
-    {
-        "FirewallAdvancedContentCategory": "FirewallAdvancedContentCategoryConfigDict",
-        "FirewallAdvancedThreatCategory": "FirewallAdvancedThreatCategoryConfigDict",
-        "PartnerThreatProtection": "PartnerThreatProtectionConfigDict",
-    },
-    total=False,
-)
 
-PartnerThreatProtectionConfigDict = TypedDict(
-    "PartnerThreatProtectionConfigDict",
-    {
-        "Partner": "Required[str]",
-    },
-    total=False,
-)
+class FirewallAdvancedThreatCategoryConfigDict(TypedDict, total=False):
+    """FirewallAdvancedThreatCategoryConfig as a plain dict: Configuration for an advanced threat
+    category rule type."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    Category: Required[str]
+    """The threat category value."""
 
+
+class FirewallRuleDict(TypedDict, total=False):
+    """FirewallRule as a plain dict: Firewall Rule associating the Rule Group to a Domain List or
+    advanced rule type"""
+
+    Action: Required[Literal["ALLOW", "BLOCK", "ALERT"]]
+    """Rule Action"""
+    BlockOverrideDnsType: Literal["CNAME"]
+    """BlockOverrideDnsType"""
+    BlockOverrideDomain: str
+    """BlockOverrideDomain"""
+    BlockOverrideTtl: int
+    """BlockOverrideTtl"""
+    BlockResponse: Literal["NODATA", "NXDOMAIN", "OVERRIDE"]
+    """BlockResponse"""
+    ConfidenceThreshold: Literal["LOW", "MEDIUM", "HIGH"]
+    """ConfidenceThreshold"""
+    DnsThreatProtection: Literal["DGA", "DNS_TUNNELING", "DICTIONARY_DGA"]
+    """DnsThreatProtection"""
+    FirewallDomainListId: str
+    """ResourceId"""
+    FirewallDomainRedirectionAction: Literal[
+        "INSPECT_REDIRECTION_DOMAIN", "TRUST_REDIRECTION_DOMAIN"
+    ]
+    """FirewallDomainRedirectionAction"""
+    FirewallRuleType: FirewallRuleGroupFirewallRuleTypeDict
+    """Advanced firewall rule type. Mutually exclusive with FirewallDomainListId and
+    DnsThreatProtection/ConfidenceThreshold."""
+    FirewallThreatProtectionId: str
+    """ResourceId"""
+    Priority: Required[int]
+    """Rule Priority"""
+    Qtype: str
+    """Qtype"""
+    Status: Literal["COMPLETE", "CREATING", "CREATION_FAILED"]
+    """The status of the firewall rule."""
+
+
+class FirewallRuleGroupFirewallRuleTypeDict(TypedDict, total=False):
+    """FirewallRuleGroupFirewallRuleType as a plain dict: Firewall rule type union. Exactly one
+    member must be set. Mutually exclusive with FirewallDomainListId and
+    DnsThreatProtection/ConfidenceThreshold."""
+
+    FirewallAdvancedContentCategory: FirewallAdvancedContentCategoryConfigDict
+    """Configuration for an advanced content category rule type."""
+    FirewallAdvancedThreatCategory: FirewallAdvancedThreatCategoryConfigDict
+    """Configuration for an advanced threat category rule type."""
+    PartnerThreatProtection: PartnerThreatProtectionConfigDict
+    """Configuration for a partner threat protection rule type."""
+
+
+class PartnerThreatProtectionConfigDict(TypedDict, total=False):
+    """PartnerThreatProtectionConfig as a plain dict: Configuration for a partner threat protection
+    rule type."""
+
+    Partner: Required[str]
+    """The partner identifier value."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 127 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 1 to 255 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Route53Resolver::FirewallRuleGroup",
     schema_file="aws-route53resolver-firewallrulegroup.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=(
         "/Id",
         "/Arn",
@@ -155,18 +183,8 @@ METADATA = _TypeMetadata(
         "/FirewallRules/*/Status",
     ),
     create_only=("/Name",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/FirewallRules", "/Tags"),
-    required=(),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -176,124 +194,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "FirewallAdvancedContentCategoryConfig": {
-            "additionalProperties": False,
-            "properties": {"Category": {"maxLength": 128, "minLength": 1, "type": "string"}},
-            "required": ["Category"],
-            "type": "object",
-        },
-        "FirewallAdvancedThreatCategoryConfig": {
-            "additionalProperties": False,
-            "properties": {"Category": {"maxLength": 128, "minLength": 1, "type": "string"}},
-            "required": ["Category"],
-            "type": "object",
-        },
-        "FirewallRule": {
-            "additionalProperties": False,
-            "properties": {
-                "Action": {"enum": ["ALLOW", "BLOCK", "ALERT"], "type": "string"},
-                "BlockOverrideDnsType": {"enum": ["CNAME"], "type": "string"},
-                "BlockOverrideDomain": {"maxLength": 255, "minLength": 1, "type": "string"},
-                "BlockOverrideTtl": {"maximum": 604800, "minimum": 0, "type": "integer"},
-                "BlockResponse": {"enum": ["NODATA", "NXDOMAIN", "OVERRIDE"], "type": "string"},
-                "ConfidenceThreshold": {"enum": ["LOW", "MEDIUM", "HIGH"], "type": "string"},
-                "DnsThreatProtection": {
-                    "enum": ["DGA", "DNS_TUNNELING", "DICTIONARY_DGA"],
-                    "type": "string",
-                },
-                "FirewallDomainListId": {"maxLength": 64, "minLength": 1, "type": "string"},
-                "FirewallDomainRedirectionAction": {
-                    "enum": ["INSPECT_REDIRECTION_DOMAIN", "TRUST_REDIRECTION_DOMAIN"],
-                    "type": "string",
-                },
-                "FirewallRuleType": {"$ref": "#/definitions/FirewallRuleType"},
-                "FirewallThreatProtectionId": {"maxLength": 64, "minLength": 1, "type": "string"},
-                "Priority": {"type": "integer"},
-                "Qtype": {"maxLength": 16, "minLength": 1, "type": "string"},
-                "Status": {"enum": ["COMPLETE", "CREATING", "CREATION_FAILED"], "type": "string"},
-            },
-            "required": ["Priority", "Action"],
-            "type": "object",
-        },
-        "FirewallRuleType": {
-            "additionalProperties": False,
-            "oneOf": [
-                {"required": ["PartnerThreatProtection"]},
-                {"required": ["FirewallAdvancedContentCategory"]},
-                {"required": ["FirewallAdvancedThreatCategory"]},
-            ],
-            "properties": {
-                "FirewallAdvancedContentCategory": {
-                    "$ref": "#/definitions/FirewallAdvancedContentCategoryConfig"
-                },
-                "FirewallAdvancedThreatCategory": {
-                    "$ref": "#/definitions/FirewallAdvancedThreatCategoryConfig"
-                },
-                "PartnerThreatProtection": {"$ref": "#/definitions/PartnerThreatProtectionConfig"},
-            },
-            "type": "object",
-        },
-        "PartnerThreatProtectionConfig": {
-            "additionalProperties": False,
-            "properties": {"Partner": {"maxLength": 128, "minLength": 1, "type": "string"}},
-            "required": ["Partner"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 127, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 255, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"maxLength": 600, "minLength": 1, "type": "string"},
-        "CreationTime": {"maxLength": 40, "minLength": 20, "type": "string"},
-        "CreatorRequestId": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "FirewallRules": {
-            "items": {"$ref": "#/definitions/FirewallRule"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "Id": {"maxLength": 64, "minLength": 1, "type": "string"},
-        "ModificationTime": {"maxLength": 40, "minLength": 20, "type": "string"},
-        "Name": {
-            "maxLength": 64,
-            "minLength": 1,
-            "pattern": "(?!^[0-9]+$)([a-zA-Z0-9\\-_' ']+)",
-            "type": "string",
-        },
-        "OwnerId": {"maxLength": 32, "minLength": 12, "type": "string"},
-        "RuleCount": {"type": "integer"},
-        "ShareStatus": {"enum": ["NOT_SHARED", "SHARED_WITH_ME", "SHARED_BY_ME"], "type": "string"},
-        "Status": {
-            "enum": ["COMPLETE", "DELETING", "UPDATING", "INACTIVE_OWNER_ACCOUNT_CLOSED"],
-            "type": "string",
-        },
-        "StatusMessage": {"type": "string"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 200,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": True,
-        },
-    },
-    "required": [],
-}
-
 
 class FirewallRuleGroup(_Resource):
-    """AWS::Route53Resolver::FirewallRuleGroup: Resource schema for AWS::Route53Resolver::FirewallRuleGroup.
+    """AWS::Route53Resolver::FirewallRuleGroup: Resource schema for
+    AWS::Route53Resolver::FirewallRuleGroup.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Replaced when any of these change (create-only): Name.
+    Read-only attributes (known once deployed): Arn, CreationTime, CreatorRequestId, Id,
+    ModificationTime, OwnerId, RuleCount, ShareStatus, Status, StatusMessage.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-route53resolver-firewallrulegroup.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -303,43 +215,60 @@ class FirewallRuleGroup(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "FirewallRuleGroupAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "firewall_rule_group.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Arn"""
     CreationTime: str
+    """Rfc3339TimeString"""
     CreatorRequestId: str
+    """The id of the creator request."""
     Id: str
+    """ResourceId"""
     ModificationTime: str
+    """Rfc3339TimeString"""
     OwnerId: str
+    """AccountId"""
     RuleCount: int
+    """Count"""
     ShareStatus: Literal["NOT_SHARED", "SHARED_WITH_ME", "SHARED_BY_ME"]
+    """ShareStatus, possible values are NOT_SHARED, SHARED_WITH_ME, SHARED_BY_ME."""
     Status: Literal["COMPLETE", "DELETING", "UPDATING", "INACTIVE_OWNER_ACCOUNT_CLOSED"]
+    """ResolverFirewallRuleGroupAssociation, possible values are COMPLETE, DELETING, UPDATING, and
+    INACTIVE_OWNER_ACCOUNT_CLOSED."""
     StatusMessage: str
-    # Declared properties (as declared, or as AWS returned them).
+    """FirewallRuleGroupStatus"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     FirewallRules: list[FirewallRuleDict]
     Name: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        FirewallRules: list[FirewallRule | FirewallRuleDict] | None = None,
+        Name: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Route53Resolver::FirewallRuleGroup; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            FirewallRules: list[FirewallRule | FirewallRuleDict] | None = None,
-            Name: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Route53Resolver::FirewallRuleGroup; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
             FirewallRules: FirewallRules
-            Name: FirewallRuleGroupName
+            Name: FirewallRuleGroupName Create-only: changing it replaces the resource.
             Tags: Tags
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

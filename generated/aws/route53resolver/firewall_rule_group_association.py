@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,20 +55,25 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 127 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 1 to 255 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Route53Resolver::FirewallRuleGroupAssociation",
     schema_file="aws-route53resolver-firewallrulegroupassociation.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=(
         "/Id",
         "/Arn",
@@ -76,18 +85,9 @@ METADATA = _TypeMetadata(
         "/ModificationTime",
     ),
     create_only=("/FirewallRuleGroupId", "/VpcId"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("FirewallRuleGroupId", "VpcId", "Priority"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -97,52 +97,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 127, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 255, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "Arn": {"maxLength": 600, "minLength": 1, "type": "string"},
-        "CreationTime": {"maxLength": 40, "minLength": 20, "type": "string"},
-        "CreatorRequestId": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "FirewallRuleGroupId": {"maxLength": 64, "minLength": 1, "type": "string"},
-        "Id": {"maxLength": 64, "minLength": 1, "type": "string"},
-        "ManagedOwnerName": {"maxLength": 512, "minLength": 1, "type": "string"},
-        "ModificationTime": {"maxLength": 40, "minLength": 20, "type": "string"},
-        "MutationProtection": {"enum": ["ENABLED", "DISABLED"], "type": "string"},
-        "Name": {
-            "maxLength": 64,
-            "minLength": 0,
-            "pattern": "(?!^[0-9]+$)([a-zA-Z0-9\\-_' ']+)",
-            "type": "string",
-        },
-        "Priority": {"type": "integer"},
-        "Status": {
-            "enum": ["COMPLETE", "DELETING", "UPDATING", "INACTIVE_OWNER_ACCOUNT_CLOSED"],
-            "type": "string",
-        },
-        "StatusMessage": {"type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-        "VpcId": {"maxLength": 64, "minLength": 1, "type": "string"},
-    },
-    "required": ["FirewallRuleGroupId", "VpcId", "Priority"],
-}
-
 
 class FirewallRuleGroupAssociation(_Resource):
-    """AWS::Route53Resolver::FirewallRuleGroupAssociation: Resource schema for AWS::Route53Resolver::FirewallRuleGroupAssociation.
+    """AWS::Route53Resolver::FirewallRuleGroupAssociation: Resource schema for
+    AWS::Route53Resolver::FirewallRuleGroupAssociation.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Replaced when any of these change (create-only): FirewallRuleGroupId, VpcId.
+    Read-only attributes (known once deployed): Arn, CreationTime, CreatorRequestId, Id,
+    ManagedOwnerName, ModificationTime, Status, StatusMessage.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-route53resolver-firewallrulegroupassociation.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -152,18 +118,30 @@ class FirewallRuleGroupAssociation(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "FirewallRuleGroupAssociationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "firewall_rule_group_association.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Arn"""
     CreationTime: str
+    """Rfc3339TimeString"""
     CreatorRequestId: str
+    """The id of the creator request."""
     Id: str
+    """Id"""
     ManagedOwnerName: str
+    """ServicePrincipal"""
     ModificationTime: str
+    """Rfc3339TimeString"""
     Status: Literal["COMPLETE", "DELETING", "UPDATING", "INACTIVE_OWNER_ACCOUNT_CLOSED"]
+    """ResolverFirewallRuleGroupAssociation, possible values are COMPLETE, DELETING, UPDATING, and
+    INACTIVE_OWNER_ACCOUNT_CLOSED."""
     StatusMessage: str
-    # Declared properties (as declared, or as AWS returned them).
+    """FirewallDomainListAssociationStatus"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     FirewallRuleGroupId: str
     MutationProtection: Literal["ENABLED", "DISABLED"]
     Name: str
@@ -171,31 +149,35 @@ class FirewallRuleGroupAssociation(_Resource):
     Tags: list[TagDict]
     VpcId: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        FirewallRuleGroupId: str,
+        Priority: int,
+        VpcId: str,
+        MutationProtection: Literal["ENABLED", "DISABLED"] | None = None,
+        Name: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Route53Resolver::FirewallRuleGroupAssociation; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            FirewallRuleGroupId: str,
-            Priority: int,
-            VpcId: str,
-            MutationProtection: Literal["ENABLED", "DISABLED"] | None = None,
-            Name: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Route53Resolver::FirewallRuleGroupAssociation; `await` it inside an App to deploy it.
-
-            FirewallRuleGroupId: FirewallRuleGroupId
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            FirewallRuleGroupId: FirewallRuleGroupId Create-only: changing it replaces the resource.
+                Required.
+            Priority: Priority Required.
+            VpcId: VpcId Create-only: changing it replaces the resource. Required.
             MutationProtection: MutationProtectionStatus
             Name: FirewallRuleGroupAssociationName
-            Priority: Priority
             Tags: Tags
-            VpcId: VpcId
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

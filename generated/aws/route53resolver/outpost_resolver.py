@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,20 +55,25 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Route53Resolver::OutpostResolver",
     schema_file="aws-route53resolver-outpostresolver.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=(
         "/Id",
         "/Arn",
@@ -75,18 +84,9 @@ METADATA = _TypeMetadata(
         "/CreatorRequestId",
     ),
     create_only=("/OutpostArn",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("OutpostArn", "PreferredInstanceType", "Name"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -96,64 +96,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "Arn": {"maxLength": 1024, "minLength": 1, "type": "string"},
-        "CreationTime": {"maxLength": 40, "minLength": 20, "type": "string"},
-        "CreatorRequestId": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "Id": {"maxLength": 64, "minLength": 1, "type": "string"},
-        "InstanceCount": {"maximum": 256, "minimum": 4, "type": "integer"},
-        "ModificationTime": {"maxLength": 40, "minLength": 20, "type": "string"},
-        "Name": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "OutpostArn": {
-            "maxLength": 1024,
-            "minLength": 1,
-            "pattern": "^arn:aws([a-z-]+)?:outposts:[a-z\\d-]+:\\d{12}:outpost/op-[a-f0-9]{17}$",
-            "type": "string",
-        },
-        "PreferredInstanceType": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "Status": {
-            "enum": [
-                "CREATING",
-                "OPERATIONAL",
-                "DELETING",
-                "UPDATING",
-                "ACTION_NEEDED",
-                "FAILED_CREATION",
-                "FAILED_DELETION",
-            ],
-            "type": "string",
-        },
-        "StatusMessage": {"type": "string"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 200,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": True,
-        },
-    },
-    "required": ["OutpostArn", "PreferredInstanceType", "Name"],
-}
-
 
 class OutpostResolver(_Resource):
-    """AWS::Route53Resolver::OutpostResolver: Resource schema for AWS::Route53Resolver::OutpostResolver.
+    """AWS::Route53Resolver::OutpostResolver: Resource schema for
+    AWS::Route53Resolver::OutpostResolver.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Replaced when any of these change (create-only): OutpostArn.
+    Read-only attributes (known once deployed): Arn, CreationTime, CreatorRequestId, Id,
+    ModificationTime, Status, StatusMessage.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-route53resolver-outpostresolver.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -161,14 +115,20 @@ class OutpostResolver(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "OutpostResolverAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "outpost_resolver.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The OutpostResolver ARN."""
     CreationTime: str
+    """The OutpostResolver creation time"""
     CreatorRequestId: str
+    """The id of the creator request."""
     Id: str
+    """Id"""
     ModificationTime: str
+    """The OutpostResolver last modified time"""
     Status: Literal[
         "CREATING",
         "OPERATIONAL",
@@ -178,37 +138,43 @@ class OutpostResolver(_Resource):
         "FAILED_CREATION",
         "FAILED_DELETION",
     ]
+    """The OutpostResolver status, possible values are CREATING, OPERATIONAL, UPDATING, DELETING,
+    ACTION_NEEDED, FAILED_CREATION and FAILED_DELETION."""
     StatusMessage: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The OutpostResolver status message."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     InstanceCount: int
     Name: str
     OutpostArn: str
     PreferredInstanceType: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str,
+        OutpostArn: str,
+        PreferredInstanceType: str,
+        InstanceCount: int | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Route53Resolver::OutpostResolver; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str,
-            OutpostArn: str,
-            PreferredInstanceType: str,
-            InstanceCount: int | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Route53Resolver::OutpostResolver; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Name: The OutpostResolver name. Required.
+            OutpostArn: The Outpost ARN. Create-only: changing it replaces the resource. Required.
+            PreferredInstanceType: The OutpostResolver instance type. Required.
             InstanceCount: The number of OutpostResolvers.
-            Name: The OutpostResolver name.
-            OutpostArn: The Outpost ARN.
-            PreferredInstanceType: The OutpostResolver instance type.
             Tags: An array of key-value pairs to apply to this resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,25 +51,18 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Route53Resolver::ResolverConfig",
     schema_file="aws-route53resolver-resolverconfig.json",
     primary_identifier=("/ResourceId",),
-    additional_identifiers=(),
     read_only=("/OwnerId", "/Id", "/AutodefinedReverse"),
     create_only=("/ResourceId", "/AutodefinedReverseFlag"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("ResourceId", "AutodefinedReverseFlag"),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -74,28 +71,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "AutodefinedReverse": {
-            "enum": ["ENABLING", "ENABLED", "DISABLING", "DISABLED"],
-            "type": "string",
-        },
-        "AutodefinedReverseFlag": {"enum": ["DISABLE"], "type": "string"},
-        "Id": {"maxLength": 64, "minLength": 1, "type": "string"},
-        "OwnerId": {"maxLength": 32, "minLength": 12, "type": "string"},
-        "ResourceId": {"maxLength": 64, "minLength": 1, "type": "string"},
-    },
-    "required": ["ResourceId", "AutodefinedReverseFlag"],
-}
-
 
 class ResolverConfig(_Resource):
-    """AWS::Route53Resolver::ResolverConfig: Resource schema for AWS::Route53Resolver::ResolverConfig.
+    """AWS::Route53Resolver::ResolverConfig: Resource schema for
+    AWS::Route53Resolver::ResolverConfig.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ResourceId.
+    Replaced when any of these change (create-only): ResourceId, AutodefinedReverseFlag.
+    Read-only attributes (known once deployed): AutodefinedReverse, Id, OwnerId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-route53resolver-resolverconfig.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -103,33 +89,44 @@ class ResolverConfig(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ResolverConfigAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "resolver_config.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     AutodefinedReverse: Literal["ENABLING", "ENABLED", "DISABLING", "DISABLED"]
+    """ResolverAutodefinedReverseStatus, possible values are ENABLING, ENABLED, DISABLING AND
+    DISABLED."""
     Id: str
+    """Id"""
     OwnerId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """AccountId"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AutodefinedReverseFlag: Literal["DISABLE"]
     ResourceId: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AutodefinedReverseFlag: Literal["DISABLE"],
+        ResourceId: str,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Route53Resolver::ResolverConfig; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AutodefinedReverseFlag: Literal["DISABLE"],
-            ResourceId: str,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Route53Resolver::ResolverConfig; `await` it inside an App to deploy it.
-
-            AutodefinedReverseFlag: Represents the desired status of AutodefinedReverse.
-            ResourceId: ResourceId
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AutodefinedReverseFlag: Represents the desired status of AutodefinedReverse. The only
+                supported value on creation is DISABLE. Deletion of this resource will return
+                AutodefinedReverse to its default value (ENABLED). Create-only: changing it replaces
+                the resource. Required.
+            ResourceId: ResourceId Create-only: changing it replaces the resource. Required.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

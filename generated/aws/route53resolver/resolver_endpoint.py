@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,44 +59,39 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-IpAddressRequestDict = TypedDict(
-    "IpAddressRequestDict",
-    {
-        "Ip": "str",
-        "Ipv6": "str",
-        "SubnetId": "Required[str]",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class IpAddressRequestDict(TypedDict, total=False):
+    """IpAddressRequest as a plain dict."""
 
+    Ip: str
+    """The IPv4 address that you want to use for DNS queries."""
+    Ipv6: str
+    """The IPv6 address that you want to use for DNS queries."""
+    SubnetId: Required[str]
+    """The ID of the subnet that contains the IP address."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """The name for the tag. For example, if you want to associate Resolver resources with the
+    account IDs of your customers for billing purposes, the value of Key might be account-id."""
+    Value: Required[str]
+    """The value for the tag. For example, if Key is account-id, then Value might be the ID of the
+    customer account that you're creating the resource for."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Route53Resolver::ResolverEndpoint",
     schema_file="aws-route53resolver-resolverendpoint.json",
     primary_identifier=("/ResolverEndpointId",),
-    additional_identifiers=(),
     read_only=("/Arn", "/HostVPCId", "/IpAddressCount", "/ResolverEndpointId"),
     create_only=("/Direction", "/OutpostArn", "/PreferredInstanceType", "/SecurityGroupIds"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/IpAddresses", "/Protocols", "/SecurityGroupIds", "/Tags"),
     required=("Direction", "IpAddresses", "SecurityGroupIds"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -102,89 +101,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "IpAddressRequest": {
-            "additionalProperties": False,
-            "properties": {
-                "Ip": {"maxLength": 36, "minLength": 7, "type": "string"},
-                "Ipv6": {"maxLength": 39, "minLength": 7, "type": "string"},
-                "SubnetId": {"maxLength": 32, "minLength": 1, "type": "string"},
-            },
-            "required": ["SubnetId"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"type": "string"},
-        "Direction": {"type": "string"},
-        "Dns64Enabled": {"type": "boolean"},
-        "HostVPCId": {"type": "string"},
-        "IpAddressCount": {"type": "string"},
-        "IpAddresses": {
-            "items": {"$ref": "#/definitions/IpAddressRequest"},
-            "maxItems": 20,
-            "minItems": 2,
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "Ipv6InternetAccessEnabled": {"type": "boolean"},
-        "Name": {
-            "maxLength": 64,
-            "minLength": 0,
-            "pattern": "^(?!^[0-9]+$)([a-zA-Z0-9\\-_' ']+)$",
-            "type": "string",
-        },
-        "OutpostArn": {
-            "maxLength": 255,
-            "minLength": 1,
-            "pattern": "^arn:aws([a-z-]+)?:outposts:[a-z\\d-]+:\\d{12}:outpost/op-[a-f0-9]{17}$",
-            "type": "string",
-        },
-        "PreferredInstanceType": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "Protocols": {
-            "items": {"type": "string"},
-            "maxItems": 2,
-            "minItems": 1,
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "ResolverEndpointId": {"type": "string"},
-        "ResolverEndpointType": {"type": "string"},
-        "RniEnhancedMetricsEnabled": {"type": "boolean"},
-        "SecurityGroupIds": {
-            "items": {"maxLength": 64, "minLength": 1, "type": "string"},
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 200,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "TargetNameServerMetricsEnabled": {"type": "boolean"},
-    },
-    "required": ["Direction", "IpAddresses", "SecurityGroupIds"],
-}
-
 
 class ResolverEndpoint(_Resource):
-    """AWS::Route53Resolver::ResolverEndpoint: Resource type definition for AWS::Route53Resolver::ResolverEndpoint
+    """AWS::Route53Resolver::ResolverEndpoint: Resource type definition for
+    AWS::Route53Resolver::ResolverEndpoint
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ResolverEndpointId.
+    Replaced when any of these change (create-only): Direction, OutpostArn, PreferredInstanceType,
+    SecurityGroupIds.
+    Read-only attributes (known once deployed): Arn, HostVPCId, IpAddressCount, ResolverEndpointId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-route53resolver-resolverendpoint.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -194,14 +122,20 @@ class ResolverEndpoint(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ResolverEndpointAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "resolver_endpoint.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The Amazon Resource Name (ARN) of the resolver endpoint, such as
+    arn:aws:route53resolver:us-east-1:123456789012:resolver-endpoint/resolver-endpoint-a1bzhi."""
     HostVPCId: str
+    """The ID of the VPC that you want to create the resolver endpoint in."""
     IpAddressCount: str
+    """The number of IP addresses that the resolver endpoint can use for DNS queries."""
     ResolverEndpointId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The ID of the resolver endpoint."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Direction: str
     Dns64Enabled: bool
     IpAddresses: list[IpAddressRequestDict]
@@ -216,45 +150,75 @@ class ResolverEndpoint(_Resource):
     Tags: list[TagDict]
     TargetNameServerMetricsEnabled: bool
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Direction: str,
+        IpAddresses: list[IpAddressRequest | IpAddressRequestDict],
+        SecurityGroupIds: list[str],
+        Dns64Enabled: bool | None = None,
+        Ipv6InternetAccessEnabled: bool | None = None,
+        Name: str | None = None,
+        OutpostArn: str | None = None,
+        PreferredInstanceType: str | None = None,
+        Protocols: list[str] | None = None,
+        ResolverEndpointType: str | None = None,
+        RniEnhancedMetricsEnabled: bool | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        TargetNameServerMetricsEnabled: bool | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Route53Resolver::ResolverEndpoint; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Direction: str,
-            IpAddresses: list[IpAddressRequest | IpAddressRequestDict],
-            SecurityGroupIds: list[str],
-            Dns64Enabled: bool | None = None,
-            Ipv6InternetAccessEnabled: bool | None = None,
-            Name: str | None = None,
-            OutpostArn: str | None = None,
-            PreferredInstanceType: str | None = None,
-            Protocols: list[str] | None = None,
-            ResolverEndpointType: str | None = None,
-            RniEnhancedMetricsEnabled: bool | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            TargetNameServerMetricsEnabled: bool | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Route53Resolver::ResolverEndpoint; `await` it inside an App to deploy it.
-
-            Direction: Indicates whether the Resolver endpoint allows inbound or outbound DNS queries: - INBOUND: allows DNS queries to your VPC from your network - OUTBOUND: allows DNS queries from your VPC to your network
-            Dns64Enabled: Specifies whether DNS64 is enabled for the Inbound Resolver Endpoint.
-            IpAddresses: The subnets and IP addresses in your VPC that DNS queries originate from (for outbound endpoints) or that you forward DNS queries to (for inbound endpoints).
-            Ipv6InternetAccessEnabled: Specifies whether IPv6 Internet Gateway access is enabled through the Outbound Resolver Endpoint.
-            Name: A friendly name that lets you easily find a configuration in the Resolver dashboard in the Route 53 console.
-            OutpostArn: The ARN (Amazon Resource Name) for the Outpost.
-            PreferredInstanceType: The Amazon EC2 instance type.
-            Protocols: Protocols used for the endpoint.
-            ResolverEndpointType: The Resolver endpoint IP address type.
-            RniEnhancedMetricsEnabled: Specifies whether RNI enhanced metrics are enabled for the Resolver Endpoints.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Direction: Indicates whether the Resolver endpoint allows inbound or outbound DNS
+                queries: - INBOUND: allows DNS queries to your VPC from your network - OUTBOUND:
+                allows DNS queries from your VPC to your network - INBOUND_DELEGATION: allows DNS
+                queries to your VPC from your network with authoritative answers from private hosted
+                zones Create-only: changing it replaces the resource. Required.
+            IpAddresses: The subnets and IP addresses in your VPC that DNS queries originate from
+                (for outbound endpoints) or that you forward DNS queries to (for inbound endpoints).
+                The subnet ID uniquely identifies a VPC. Required.
             SecurityGroupIds: The ID of one or more security groups that control access to this VPC.
+                The security group must include one or more inbound rules (for inbound endpoints) or
+                outbound rules (for outbound endpoints). Inbound and outbound rules must allow TCP
+                and UDP access. For inbound access, open port 53. For outbound access, open the port
+                that you're using for DNS queries on your network. Create-only: changing it replaces
+                the resource. Required.
+            Dns64Enabled: Specifies whether DNS64 is enabled for the Inbound Resolver Endpoint. When
+                set to true, if a DNS AAAA query is made for a domain that has only an A (IPv4)
+                record, the resolver automatically synthesizes an AAAA (IPv6) response by embedding
+                the IPv4 address into the well-known prefix 64:ff9b::/96. Default is false.
+            Ipv6InternetAccessEnabled: Specifies whether IPv6 Internet Gateway access is enabled
+                through the Outbound Resolver Endpoint. When set to true, this property allows your
+                Endpoint ENIs to reach public IPv6 target nameservers through an internet gateway.
+                Default is false.
+            Name: A friendly name that lets you easily find a configuration in the Resolver
+                dashboard in the Route 53 console.
+            OutpostArn: The ARN (Amazon Resource Name) for the Outpost. Create-only: changing it
+                replaces the resource.
+            PreferredInstanceType: The Amazon EC2 instance type. Create-only: changing it replaces
+                the resource.
+            Protocols: Protocols used for the endpoint. DoH-FIPS is applicable for inbound endpoints
+                only.
+            ResolverEndpointType: The Resolver endpoint IP address type.
+            RniEnhancedMetricsEnabled: Specifies whether RNI enhanced metrics are enabled for the
+                Resolver Endpoints. When set to true, one-minute granular metrics are published in
+                CloudWatch for each RNI associated with this endpoint. When set to false, metrics
+                are not published. Default is false.
             Tags: An array of key-value pairs to apply to this resource.
-            TargetNameServerMetricsEnabled: Specifies whether target name server metrics are enabled for the Outbound Resolver Endpoint.
+            TargetNameServerMetricsEnabled: Specifies whether target name server metrics are enabled
+                for the Outbound Resolver Endpoint. When set to true, one-minute granular metrics
+                are published in CloudWatch for each target name server associated with this
+                endpoint. When set to false, metrics are not published. Default is false.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

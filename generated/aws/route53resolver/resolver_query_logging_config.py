@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,20 +55,25 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Route53Resolver::ResolverQueryLoggingConfig",
     schema_file="aws-route53resolver-resolverqueryloggingconfig.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=(
         "/OwnerId",
         "/Status",
@@ -76,18 +85,10 @@ METADATA = _TypeMetadata(
         "/Id",
     ),
     create_only=("/Name", "/DestinationArn", "/Tags"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
-    required=(),
-    list_required=(),
     tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
         tag_updatable=False,
-        tag_property="/Tags",
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -96,52 +97,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "Arn": {"maxLength": 600, "minLength": 1, "type": "string"},
-        "AssociationCount": {"type": "integer"},
-        "CreationTime": {"maxLength": 40, "minLength": 20, "type": "string"},
-        "CreatorRequestId": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "DestinationArn": {"maxLength": 600, "minLength": 1, "type": "string"},
-        "Id": {"maxLength": 64, "minLength": 1, "type": "string"},
-        "Name": {
-            "maxLength": 64,
-            "minLength": 1,
-            "pattern": "(?!^[0-9]+$)([a-zA-Z0-9\\-_' ']+)",
-            "type": "string",
-        },
-        "OwnerId": {"maxLength": 32, "minLength": 12, "type": "string"},
-        "ShareStatus": {"enum": ["NOT_SHARED", "SHARED_WITH_ME", "SHARED_BY_ME"], "type": "string"},
-        "Status": {"enum": ["CREATING", "CREATED", "DELETING", "FAILED"], "type": "string"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 200,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": True,
-        },
-    },
-    "required": [],
-}
-
 
 class ResolverQueryLoggingConfig(_Resource):
-    """AWS::Route53Resolver::ResolverQueryLoggingConfig: Resource schema for AWS::Route53Resolver::ResolverQueryLoggingConfig.
+    """AWS::Route53Resolver::ResolverQueryLoggingConfig: Resource schema for
+    AWS::Route53Resolver::ResolverQueryLoggingConfig.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Replaced when any of these change (create-only): Name, DestinationArn, Tags.
+    Read-only attributes (known once deployed): Arn, AssociationCount, CreationTime,
+    CreatorRequestId, Id, OwnerId, ShareStatus, Status.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-route53resolver-resolverqueryloggingconfig.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -151,41 +118,56 @@ class ResolverQueryLoggingConfig(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ResolverQueryLoggingConfigAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "resolver_query_logging_config.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Arn"""
     AssociationCount: int
+    """Count"""
     CreationTime: str
+    """Rfc3339TimeString"""
     CreatorRequestId: str
+    """The id of the creator request."""
     Id: str
+    """ResourceId"""
     OwnerId: str
+    """AccountId"""
     ShareStatus: Literal["NOT_SHARED", "SHARED_WITH_ME", "SHARED_BY_ME"]
+    """ShareStatus, possible values are NOT_SHARED, SHARED_WITH_ME, SHARED_BY_ME."""
     Status: Literal["CREATING", "CREATED", "DELETING", "FAILED"]
-    # Declared properties (as declared, or as AWS returned them).
+    """ResolverQueryLogConfigStatus, possible values are CREATING, CREATED, DELETED AND FAILED."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     DestinationArn: str
     Name: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        DestinationArn: str | None = None,
+        Name: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Route53Resolver::ResolverQueryLoggingConfig; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            DestinationArn: str | None = None,
-            Name: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Route53Resolver::ResolverQueryLoggingConfig; `await` it inside an App to deploy it.
-
-            DestinationArn: destination arn
-            Name: ResolverQueryLogConfigName
-            Tags: An array of key-value pairs to apply to this resource.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            DestinationArn: destination arn Create-only: changing it replaces the resource.
+            Name: ResolverQueryLogConfigName Create-only: changing it replaces the resource.
+            Tags: An array of key-value pairs to apply to this resource. Create-only: changing it
+                replaces the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

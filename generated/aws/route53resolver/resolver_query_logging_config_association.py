@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,25 +51,17 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Route53Resolver::ResolverQueryLoggingConfigAssociation",
     schema_file="aws-route53resolver-resolverqueryloggingconfigassociation.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=("/Status", "/Error", "/ErrorMessage", "/CreationTime", "/Id"),
     create_only=("/ResolverQueryLogConfigId", "/ResourceId"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
-    required=(),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -74,30 +70,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "CreationTime": {"maxLength": 40, "minLength": 20, "type": "string"},
-        "Error": {"enum": ["NONE", "DESTINATION_NOT_FOUND", "ACCESS_DENIED"], "type": "string"},
-        "ErrorMessage": {"type": "string"},
-        "Id": {"maxLength": 64, "minLength": 1, "type": "string"},
-        "ResolverQueryLogConfigId": {"maxLength": 64, "minLength": 1, "type": "string"},
-        "ResourceId": {"maxLength": 64, "minLength": 1, "type": "string"},
-        "Status": {
-            "enum": ["CREATING", "ACTIVE", "ACTION_NEEDED", "DELETING", "FAILED", "OVERRIDDEN"],
-            "type": "string",
-        },
-    },
-    "required": [],
-}
-
 
 class ResolverQueryLoggingConfigAssociation(_Resource):
-    """AWS::Route53Resolver::ResolverQueryLoggingConfigAssociation: Resource schema for AWS::Route53Resolver::ResolverQueryLoggingConfigAssociation.
+    """AWS::Route53Resolver::ResolverQueryLoggingConfigAssociation: Resource schema for
+    AWS::Route53Resolver::ResolverQueryLoggingConfigAssociation.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Replaced when any of these change (create-only): ResolverQueryLogConfigId, ResourceId.
+    Read-only attributes (known once deployed): CreationTime, Error, ErrorMessage, Id, Status.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-route53resolver-resolverqueryloggingconfigassociation.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -107,35 +90,47 @@ class ResolverQueryLoggingConfigAssociation(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ResolverQueryLoggingConfigAssociationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "resolver_query_logging_config_association.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     CreationTime: str
+    """Rfc3339TimeString"""
     Error: Literal["NONE", "DESTINATION_NOT_FOUND", "ACCESS_DENIED"]
+    """ResolverQueryLogConfigAssociationError"""
     ErrorMessage: str
+    """ResolverQueryLogConfigAssociationErrorMessage"""
     Id: str
+    """Id"""
     Status: Literal["CREATING", "ACTIVE", "ACTION_NEEDED", "DELETING", "FAILED", "OVERRIDDEN"]
-    # Declared properties (as declared, or as AWS returned them).
+    """ResolverQueryLogConfigAssociationStatus"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ResolverQueryLogConfigId: str
     ResourceId: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ResolverQueryLogConfigId: str | None = None,
+        ResourceId: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Route53Resolver::ResolverQueryLoggingConfigAssociation; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ResolverQueryLogConfigId: str | None = None,
-            ResourceId: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Route53Resolver::ResolverQueryLoggingConfigAssociation; `await` it inside an App to deploy it.
-
-            ResolverQueryLogConfigId: ResolverQueryLogConfigId
-            ResourceId: ResourceId
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ResolverQueryLogConfigId: ResolverQueryLogConfigId Create-only: changing it replaces the
+                resource.
+            ResourceId: ResourceId Create-only: changing it replaces the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

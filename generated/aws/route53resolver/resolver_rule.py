@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,46 +59,47 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
-TargetAddressDict = TypedDict(
-    "TargetAddressDict",
-    {
-        "Ip": "str",
-        "Ipv6": "str",
-        "Port": "str",
-        "Protocol": "str",
-        "ServerNameIndication": "str",
-    },
-    total=False,
-)
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
 
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+class TargetAddressDict(TypedDict, total=False):
+    """TargetAddress as a plain dict."""
+
+    Ip: str
+    """One IP address that you want to forward DNS queries to. You can specify only IPv4 addresses."""
+    Ipv6: str
+    """One IPv6 address that you want to forward DNS queries to. You can specify only IPv6
+    addresses."""
+    Port: str
+    """The port at Ip that you want to forward DNS queries to."""
+    Protocol: str
+    """The protocol that you want to use to forward DNS queries."""
+    ServerNameIndication: str
+    """The SNI of the target name servers for DoH/DoH-FIPS outbound endpoints"""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Route53Resolver::ResolverRule",
     schema_file="aws-route53resolver-resolverrule.json",
     primary_identifier=("/ResolverRuleId",),
-    additional_identifiers=(),
     read_only=("/Arn", "/ResolverRuleId"),
     create_only=("/RuleType",),
-    write_only=(),
     conditional_create_only=("/DomainName",),
     unordered_arrays=("/Tags", "/TargetIps"),
     required=("RuleType",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -104,72 +109,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-        "TargetAddress": {
-            "additionalProperties": False,
-            "properties": {
-                "Ip": {"maxLength": 36, "minLength": 7, "type": "string"},
-                "Ipv6": {"maxLength": 39, "minLength": 7, "type": "string"},
-                "Port": {
-                    "maxLength": 65535,
-                    "maximum": 65535,
-                    "minLength": 0,
-                    "minimum": 0,
-                    "type": "string",
-                },
-                "Protocol": {"type": "string"},
-                "ServerNameIndication": {"maxLength": 255, "minLength": 0, "type": "string"},
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"type": "string"},
-        "DelegationRecord": {"maxLength": 256, "minLength": 1, "type": "string"},
-        "DomainName": {"maxLength": 256, "minLength": 1, "type": "string"},
-        "Name": {
-            "maxLength": 64,
-            "minLength": 0,
-            "pattern": "^(?!^[0-9]+$)([a-zA-Z0-9\\-_' ']+)$",
-            "type": "string",
-        },
-        "ResolverEndpointId": {"maxLength": 64, "minLength": 1, "type": "string"},
-        "ResolverRuleId": {"type": "string"},
-        "RuleType": {"type": "string"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 200,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "TargetIps": {
-            "items": {"$ref": "#/definitions/TargetAddress"},
-            "minItems": 1,
-            "type": "array",
-            "uniqueItems": False,
-        },
-    },
-    "required": ["RuleType"],
-}
-
 
 class ResolverRule(_Resource):
-    """AWS::Route53Resolver::ResolverRule: Resource Type definition for AWS::Route53Resolver::ResolverRule
+    """AWS::Route53Resolver::ResolverRule: Resource Type definition for
+    AWS::Route53Resolver::ResolverRule
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ResolverRuleId.
+    Replaced when any of these change (create-only): RuleType.
+    May be replaced when these change (conditionally create-only): DomainName.
+    Read-only attributes (known once deployed): Arn, ResolverRuleId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-route53resolver-resolverrule.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -177,12 +128,15 @@ class ResolverRule(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ResolverRuleAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "resolver_rule.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The Amazon Resource Name (ARN) of the resolver rule."""
     ResolverRuleId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The ID of the endpoint that the rule is associated with."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     DelegationRecord: str
     DomainName: str
     Name: str
@@ -191,33 +145,44 @@ class ResolverRule(_Resource):
     Tags: list[TagDict]
     TargetIps: list[TargetAddressDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        RuleType: str,
+        DelegationRecord: str | None = None,
+        DomainName: str | None = None,
+        Name: str | None = None,
+        ResolverEndpointId: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        TargetIps: list[TargetAddress | TargetAddressDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Route53Resolver::ResolverRule; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            RuleType: str,
-            DelegationRecord: str | None = None,
-            DomainName: str | None = None,
-            Name: str | None = None,
-            ResolverEndpointId: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            TargetIps: list[TargetAddress | TargetAddressDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Route53Resolver::ResolverRule; `await` it inside an App to deploy it.
-
-            DelegationRecord: The name server domain for queries to be delegated to if a query matches the delegation record.
-            DomainName: DNS queries for this domain name are forwarded to the IP addresses that are specified in TargetIps
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            RuleType: When you want to forward DNS queries for specified domain name to resolvers on
+                your network, specify FORWARD. When you have a forwarding rule to forward DNS
+                queries for a domain to your network and you want Resolver to process queries for a
+                subdomain of that domain, specify SYSTEM. Create-only: changing it replaces the
+                resource. Required.
+            DelegationRecord: The name server domain for queries to be delegated to if a query
+                matches the delegation record.
+            DomainName: DNS queries for this domain name are forwarded to the IP addresses that are
+                specified in TargetIps Conditionally create-only: some changes replace the resource.
             Name: The name for the Resolver rule
             ResolverEndpointId: The ID of the endpoint that the rule is associated with.
-            RuleType: When you want to forward DNS queries for specified domain name to resolvers on your network, specify FORWARD.
             Tags: An array of key-value pairs to apply to this resource.
-            TargetIps: An array that contains the IP addresses and ports that an outbound endpoint forwards DNS queries to.
+            TargetIps: An array that contains the IP addresses and ports that an outbound endpoint
+                forwards DNS queries to. Typically, these are the IP addresses of DNS resolvers on
+                your network. Specify IPv4 addresses. IPv6 is not supported.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,25 +51,18 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Route53Resolver::ResolverRuleAssociation",
     schema_file="aws-route53resolver-resolverruleassociation.json",
     primary_identifier=("/ResolverRuleAssociationId",),
-    additional_identifiers=(),
     read_only=("/ResolverRuleAssociationId",),
     create_only=("/Name", "/VPCId", "/ResolverRuleId"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("VPCId", "ResolverRuleId"),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -74,24 +71,23 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "Name": {"type": "string"},
-        "ResolverRuleAssociationId": {"type": "string"},
-        "ResolverRuleId": {"type": "string"},
-        "VPCId": {"type": "string"},
-    },
-    "required": ["VPCId", "ResolverRuleId"],
-}
-
 
 class ResolverRuleAssociation(_Resource):
-    """AWS::Route53Resolver::ResolverRuleAssociation: In the response to an [AssociateResolverRule](https://docs.aws.amazon.com/Route53/latest/APIReference/API_route53resolver_AssociateResolverRule.html),...
+    """AWS::Route53Resolver::ResolverRuleAssociation: In the response to an
+    [AssociateResolverRule](https://docs.aws.amazon.com/Route53/latest/APIReference/API_route53resolver_AssociateResolverRule.html),
+    [DisassociateResolverRule](https://docs.aws.amazon.com/Route53/latest/APIReference/API_route53resolver_DisassociateResolverRule.html),
+    or
+    [ListResolverRuleAssociations](https://docs.aws.amazon.com/Route53/latest/APIReference/API_route53resolver_ListResolverRuleAssociations.html)
+    request, provides information about an association between a resolver rule and a VPC. The
+    association determines which DNS queries that originate in the VPC are forwarded to your
+    network.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ResolverRuleAssociationId.
+    Replaced when any of these change (create-only): Name, VPCId, ResolverRuleId.
+    Read-only attributes (known once deployed): ResolverRuleAssociationId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-route53resolver-resolverruleassociation.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -101,34 +97,46 @@ class ResolverRuleAssociation(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ResolverRuleAssociationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "resolver_rule_association.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     ResolverRuleAssociationId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Name: str
     ResolverRuleId: str
     VPCId: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ResolverRuleId: str,
+        VPCId: str,
+        Name: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Route53Resolver::ResolverRuleAssociation; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ResolverRuleId: str,
-            VPCId: str,
-            Name: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Route53Resolver::ResolverRuleAssociation; `await` it inside an App to deploy it.
-
-            Name: The name of an association between a Resolver rule and a VPC.
-            ResolverRuleId: The ID of the Resolver rule that you associated with the VPC that is specified by ``VPCId``.
-            VPCId: The ID of the VPC that you associated the Resolver rule with.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ResolverRuleId: The ID of the Resolver rule that you associated with the VPC that is
+                specified by ``VPCId``. Create-only: changing it replaces the resource. Required.
+            VPCId: The ID of the VPC that you associated the Resolver rule with. Create-only:
+                changing it replaces the resource. Required.
+            Name: The name of an association between a Resolver rule and a VPC. The name can be up
+                to 64 characters long and can contain letters (a-z, A-Z), numbers (0-9), hyphens
+                (-), underscores (_), and spaces. The name cannot consist of only numbers.
+                Create-only: changing it replaces the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

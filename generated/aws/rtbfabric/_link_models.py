@@ -7,10 +7,10 @@ Imported on first use by link.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "Filter",
@@ -39,80 +39,124 @@ class FilterCriterion(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Path: str
-    Values: list[str]
+    Path: Annotated[str, Field(description="Type: str.")]
+    Values: Annotated[list[str], Field(description="Items: at least 1 items.")]
 
 
 class HeaderTagAction(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str
-    Value: str
+    Name: Annotated[str, Field(description="Type: str.")]
+    Value: Annotated[str, Field(description="Type: str.")]
 
 
 class LinkLinkLogSettingsApplicationLogsLinkApplicationLogSampling(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ErrorLog: float
-    FilterLog: float
+    ErrorLog: Annotated[float, Field(description="Range: 0.0 to 100.0 (inclusive).")]
+    FilterLog: Annotated[float, Field(description="Range: 0.0 to 100.0 (inclusive).")]
 
 
 class NoBidAction(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    NoBidReasonCode: int | None = None
+    NoBidReasonCode: Annotated[int | None, Field(description="Range: at least 0 (inclusive).")] = (
+        None
+    )
 
 
 class NoBidModuleParameters(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    PassThroughPercentage: float | None = None
-    Reason: str | None = None
-    ReasonCode: int | None = None
+    PassThroughPercentage: Annotated[
+        float | None, Field(description="Range: 0.0 to 100.0 (inclusive).")
+    ] = None
+    Reason: Annotated[
+        str | None, Field(description="Pattern: ^[a-zA-Z0-9]*$ Length: 1 to 50 characters.")
+    ] = None
+    ReasonCode: Annotated[int | None, Field(description="Range: 0 to 10 (inclusive).")] = None
 
 
 class OpenRtbAttributeModuleParametersActionOption1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    NoBid: NoBidAction
+    NoBid: Annotated[NoBidAction, Field(description="Type: NoBidActionDict.")]
 
 
 class OpenRtbAttributeModuleParametersActionOption2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    HeaderTag: HeaderTagAction
+    HeaderTag: Annotated[HeaderTagAction, Field(description="Type: HeaderTagActionDict.")]
 
 
 class ResponderErrorMaskingForHttpCode(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Action: Literal["NO_BID", "PASSTHROUGH"]
-    HttpCode: str
-    LoggingTypes: list[Literal["NONE", "METRIC", "RESPONSE"]]
-    ResponseLoggingPercentage: float | None = None
+    Action: Annotated[
+        Literal["NO_BID", "PASSTHROUGH"],
+        Field(description="Allowed values: 'NO_BID', 'PASSTHROUGH'."),
+    ]
+    HttpCode: Annotated[
+        str, Field(description="Pattern: ^DEFAULT|4XX|5XX|\\d{3}$ Length: 3 to 7 characters.")
+    ]
+    LoggingTypes: Annotated[
+        list[Literal["NONE", "METRIC", "RESPONSE"]],
+        Field(
+            description="Items: 1 to 2 items. Items are unique. Each item: Allowed values: 'NONE', 'METRIC', 'RESPONSE'."
+        ),
+    ]
+    ResponseLoggingPercentage: Annotated[
+        float | None, Field(description="Range: 0 to 100 (inclusive).")
+    ] = None
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str | None = None
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str | None,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ] = None
 
 
 class LinkAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedTimestamp: str | None = None
-    LinkDirection: Literal["REQUEST", "RESPONSE"] | None = None
-    LinkId: str | None = None
-    LinkStatus: (
+    """
+    The read-only attributes of a AWS::RTBFabric::Link, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:aws:rtbfabric:[a-zA-Z0-9_-]+:[0-9]{12}:gateway/[a-zA-Z0-9-]+/link/[a-zA-Z0-9-]+$ Length: 20 to 2048 characters."
+        ),
+    ] = None
+    CreatedTimestamp: Annotated[str | None, Field(description="Type: str.")] = None
+    LinkDirection: Annotated[
+        Literal["REQUEST", "RESPONSE"] | None,
+        Field(description="Allowed values: 'REQUEST', 'RESPONSE'."),
+    ] = None
+    LinkId: Annotated[str | None, Field(description="Pattern: ^link-[a-z0-9-]{1,25}$")] = None
+    LinkStatus: Annotated[
         Literal[
             "PENDING_CREATION",
             "PENDING_REQUEST",
@@ -129,86 +173,141 @@ class LinkAttributes(DeferredModel):
             "PENDING_RESTORATION",
             "UNKNOWN_TO_SDK_VERSION",
         ]
-        | None
-    ) = None
-    UpdatedTimestamp: str | None = None
+        | None,
+        Field(
+            description="Allowed values: 'PENDING_CREATION', 'PENDING_REQUEST', 'REQUESTED', 'ACCEPTED', 'ACTIVE', 'REJECTED', 'FAILED', 'PENDING_DELETION', 'DELETED', 'PENDING_UPDATE', 'PENDING_ISOLATION', 'ISOLATED' (and 2 more)."
+        ),
+    ] = None
+    UpdatedTimestamp: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class Filter(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Criteria: list[FilterCriterion]
+    Criteria: Annotated[
+        list[FilterCriterion], Field(description="Type: list[FilterCriterionDict].")
+    ]
 
 
 class LinkLinkAttributes(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CustomerProvidedId: str | None = None
-    ResponderErrorMasking: list[ResponderErrorMaskingForHttpCode] | None = None
+    CustomerProvidedId: Annotated[str | None, Field(description="Type: str.")] = None
+    ResponderErrorMasking: Annotated[
+        list[ResponderErrorMaskingForHttpCode] | None, Field(description="Items: 1 to 200 items.")
+    ] = None
 
 
 class LinkLinkLogSettingsApplicationLogs(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    LinkApplicationLogSampling: LinkLinkLogSettingsApplicationLogsLinkApplicationLogSampling
+    LinkApplicationLogSampling: Annotated[
+        LinkLinkLogSettingsApplicationLogsLinkApplicationLogSampling,
+        Field(
+            description="Type: LinkLinkLogSettingsApplicationLogsLinkApplicationLogSamplingDict."
+        ),
+    ]
 
 
 class ModuleConfigurationModuleParametersOption1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    NoBid: NoBidModuleParameters
+    NoBid: Annotated[NoBidModuleParameters, Field(description="Type: NoBidModuleParametersDict.")]
 
 
 class OpenRtbAttributeModuleParameters(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Action: (
+    Action: Annotated[
         OpenRtbAttributeModuleParametersActionOption1
-        | OpenRtbAttributeModuleParametersActionOption2
-    )
-    FilterConfiguration: list[Filter]
-    FilterType: Literal["INCLUDE", "EXCLUDE"]
-    HoldbackPercentage: float
+        | OpenRtbAttributeModuleParametersActionOption2,
+        Field(description="Type: dict[str, Any]."),
+    ]
+    FilterConfiguration: Annotated[list[Filter], Field(description="Type: list[FilterDict].")]
+    FilterType: Annotated[
+        Literal["INCLUDE", "EXCLUDE"], Field(description="Allowed values: 'INCLUDE', 'EXCLUDE'.")
+    ]
+    HoldbackPercentage: Annotated[float, Field(description="Range: 0.0 to 100.0 (inclusive).")]
 
 
 class LinkLinkLogSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ApplicationLogs: LinkLinkLogSettingsApplicationLogs
+    ApplicationLogs: Annotated[
+        LinkLinkLogSettingsApplicationLogs,
+        Field(description="Type: LinkLinkLogSettingsApplicationLogsDict."),
+    ]
 
 
 class ModuleConfigurationModuleParametersOption2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    OpenRtbAttribute: OpenRtbAttributeModuleParameters
+    OpenRtbAttribute: Annotated[
+        OpenRtbAttributeModuleParameters,
+        Field(description="Type: OpenRtbAttributeModuleParametersDict."),
+    ]
 
 
 class ModuleConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DependsOn: list[str] | None = None
-    ModuleParameters: (
+    DependsOn: Annotated[
+        list[str] | None, Field(description="Each item: Pattern: ^[A-Za-z0-9 -]+$")
+    ] = None
+    ModuleParameters: Annotated[
         ModuleConfigurationModuleParametersOption1
         | ModuleConfigurationModuleParametersOption2
-        | None
-    ) = None
-    Name: str
-    Version: str | None = None
+        | None,
+        Field(description="Type: dict[str, Any]."),
+    ] = None
+    Name: Annotated[str, Field(description="Pattern: ^[A-Za-z0-9 -]+$")]
+    Version: Annotated[str | None, Field(description="Pattern: ^[a-z0-9]{1,25}$")] = None
 
 
 class LinkProps(DeferredModel):
-    GatewayId: str
-    HttpResponderAllowed: bool | None = None
-    LinkAttributes: LinkLinkAttributes | None = None
-    LinkLogSettings: LinkLinkLogSettings
-    ModuleConfigurationList: list[ModuleConfiguration] | None = None
-    PeerGatewayId: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::RTBFabric::Link.
+    """
+
+    GatewayId: Annotated[
+        str,
+        Field(
+            description="Pattern: ^rtb-gw-[a-z0-9-]{1,25}$ Conditionally create-only: some changes replace the resource."
+        ),
+    ]
+    HttpResponderAllowed: Annotated[
+        bool | None,
+        Field(
+            description="Type: bool. Conditionally create-only: some changes replace the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    LinkAttributes: Annotated[
+        LinkLinkAttributes | None,
+        Field(
+            description="Type: LinkLinkAttributesDict. Conditionally create-only: some changes replace the resource."
+        ),
+    ] = None
+    LinkLogSettings: Annotated[
+        LinkLinkLogSettings, Field(description="Type: LinkLinkLogSettingsDict.")
+    ]
+    ModuleConfigurationList: Annotated[
+        list[ModuleConfiguration] | None,
+        Field(
+            description="Type: list[ModuleConfigurationDict]. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    PeerGatewayId: Annotated[
+        str,
+        Field(
+            description="Pattern: ^rtb-gw-[a-z0-9-]{1,25}$ Conditionally create-only: some changes replace the resource."
+        ),
+    ]
+    Tags: Annotated[list[Tag] | None, Field(description="Tags to assign to the Link.")] = None

@@ -7,10 +7,10 @@ Imported on first use by link_routing_rule.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "LinkRoutingRuleAttributes",
@@ -25,35 +25,87 @@ class QueryStringKeyValuePair(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Query string key — RFC 3986 unreserved characters.")]
+    Value: Annotated[str, Field(description="Query string value — RFC 3986 unreserved characters.")]
 
 
 class RuleCondition(DeferredModel):
+    """
+    Conditions for a routing rule. All non-null fields must match (AND logic). At least one field must be set. HostHeader and HostHeaderWildcard are mutually exclusive. PathPrefix and PathExact are mutually exclusive.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    HostHeader: str | None = None
-    HostHeaderWildcard: str | None = None
-    PathExact: str | None = None
-    PathPrefix: str | None = None
-    QueryStringEquals: QueryStringKeyValuePair | None = None
-    QueryStringExists: str | None = None
+    HostHeader: Annotated[
+        str | None,
+        Field(
+            description="Exact host match — RFC 3986 unreserved characters. Mutually exclusive with HostHeaderWildcard."
+        ),
+    ] = None
+    HostHeaderWildcard: Annotated[
+        str | None,
+        Field(
+            description="Wildcard host pattern (e.g., *.example.com) — RFC 3986 unreserved characters plus *. Mutually exclusive with HostHeader."
+        ),
+    ] = None
+    PathExact: Annotated[
+        str | None,
+        Field(
+            description="Exact path match — must start with /. Mutually exclusive with PathPrefix."
+        ),
+    ] = None
+    PathPrefix: Annotated[
+        str | None,
+        Field(
+            description="Path prefix matching — strict starts-with, must start with /. Mutually exclusive with PathExact."
+        ),
+    ] = None
+    QueryStringEquals: Annotated[
+        QueryStringKeyValuePair | None,
+        Field(description="Query string key=value pair match (single pair)."),
+    ] = None
+    QueryStringExists: Annotated[
+        str | None, Field(description="Query string key presence check (any value accepted).")
+    ] = None
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str | None = None
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str | None,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ] = None
 
 
 class LinkRoutingRuleAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedTimestamp: str | None = None
-    RuleId: str | None = None
-    Status: (
+    """
+    The read-only attributes of a AWS::RTBFabric::LinkRoutingRule, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:aws:rtbfabric:[a-zA-Z0-9_-]+:[0-9]{12}:gateway/[a-zA-Z0-9-]+/link/[a-zA-Z0-9-]+/routing-rule/[a-zA-Z0-9-]+$ Length: 20 to 2048 characters."
+        ),
+    ] = None
+    CreatedTimestamp: Annotated[str | None, Field(description="Type: str.")] = None
+    RuleId: Annotated[str | None, Field(description="Pattern: ^rule-[a-z0-9-]{1,25}$")] = None
+    Status: Annotated[
         Literal[
             "CREATION_IN_PROGRESS",
             "ACTIVE",
@@ -62,14 +114,38 @@ class LinkRoutingRuleAttributes(DeferredModel):
             "DELETED",
             "FAILED",
         ]
-        | None
-    ) = None
-    UpdatedTimestamp: str | None = None
+        | None,
+        Field(
+            description="Allowed values: 'CREATION_IN_PROGRESS', 'ACTIVE', 'UPDATE_IN_PROGRESS', 'DELETION_IN_PROGRESS', 'DELETED', 'FAILED'."
+        ),
+    ] = None
+    UpdatedTimestamp: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class LinkRoutingRuleProps(DeferredModel):
-    Conditions: RuleCondition
-    GatewayId: str
-    LinkId: str
-    Priority: int
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::RTBFabric::LinkRoutingRule.
+    """
+
+    Conditions: Annotated[
+        RuleCondition,
+        Field(
+            description="Conditions for a routing rule. All non-null fields must match (AND logic). At least one field must be set. HostHeader and HostHeaderWildcard are mutually exclusive. PathPrefix and PathExact are mutually exclusive."
+        ),
+    ]
+    GatewayId: Annotated[
+        str,
+        Field(
+            description="Pattern: ^rtb-gw-[a-z0-9-]{1,25}$ Conditionally create-only: some changes replace the resource."
+        ),
+    ]
+    LinkId: Annotated[
+        str,
+        Field(
+            description="Pattern: ^link-[a-z0-9-]{1,25}$ Conditionally create-only: some changes replace the resource."
+        ),
+    ]
+    Priority: Annotated[int, Field(description="Range: 1 to 1000 (inclusive).")]
+    Tags: Annotated[
+        list[Tag] | None, Field(description="Tags to assign to the LinkRoutingRule.")
+    ] = None

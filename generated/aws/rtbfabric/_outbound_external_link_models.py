@@ -7,10 +7,10 @@ Imported on first use by outbound_external_link.py, which re-exports every name 
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "OutboundExternalLinkAttributes",
@@ -28,33 +28,68 @@ class OutboundExternalLinkLinkLogSettingsApplicationLogsLinkApplicationLogSampli
     model_config = ConfigDict(
         extra="forbid",
     )
-    ErrorLog: float
-    FilterLog: float
+    ErrorLog: Annotated[float, Field(description="Range: 0.0 to 100.0 (inclusive).")]
+    FilterLog: Annotated[float, Field(description="Range: 0.0 to 100.0 (inclusive).")]
 
 
 class ResponderErrorMaskingForHttpCode(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Action: Literal["NO_BID", "PASSTHROUGH"]
-    HttpCode: str
-    LoggingTypes: list[Literal["NONE", "METRIC", "RESPONSE"]]
-    ResponseLoggingPercentage: float | None = None
+    Action: Annotated[
+        Literal["NO_BID", "PASSTHROUGH"],
+        Field(description="Allowed values: 'NO_BID', 'PASSTHROUGH'."),
+    ]
+    HttpCode: Annotated[
+        str, Field(description="Pattern: ^DEFAULT|4XX|5XX|\\d{3}$ Length: 3 to 7 characters.")
+    ]
+    LoggingTypes: Annotated[
+        list[Literal["NONE", "METRIC", "RESPONSE"]],
+        Field(
+            description="Items: 1 to 2 items. Items are unique. Each item: Allowed values: 'NONE', 'METRIC', 'RESPONSE'."
+        ),
+    ]
+    ResponseLoggingPercentage: Annotated[
+        float | None, Field(description="Range: 0 to 100 (inclusive).")
+    ] = None
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str | None = None
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str | None,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ] = None
 
 
 class OutboundExternalLinkAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedTimestamp: str | None = None
-    LinkId: str | None = None
-    LinkStatus: (
+    """
+    The read-only attributes of a AWS::RTBFabric::OutboundExternalLink, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:aws:rtbfabric:[a-zA-Z0-9_-]+:[0-9]{12}:gateway/[a-zA-Z0-9-]+/link/[a-zA-Z0-9-]+$ Length: 20 to 2048 characters."
+        ),
+    ] = None
+    CreatedTimestamp: Annotated[str | None, Field(description="Type: str.")] = None
+    LinkId: Annotated[str | None, Field(description="Pattern: ^link-[a-z0-9-]{1,25}$")] = None
+    LinkStatus: Annotated[
         Literal[
             "PENDING_CREATION",
             "PENDING_REQUEST",
@@ -71,38 +106,73 @@ class OutboundExternalLinkAttributes(DeferredModel):
             "PENDING_RESTORATION",
             "UNKNOWN_TO_SDK_VERSION",
         ]
-        | None
-    ) = None
-    UpdatedTimestamp: str | None = None
+        | None,
+        Field(
+            description="Allowed values: 'PENDING_CREATION', 'PENDING_REQUEST', 'REQUESTED', 'ACCEPTED', 'ACTIVE', 'REJECTED', 'FAILED', 'PENDING_DELETION', 'DELETED', 'PENDING_UPDATE', 'PENDING_ISOLATION', 'ISOLATED' (and 2 more)."
+        ),
+    ] = None
+    UpdatedTimestamp: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class OutboundExternalLinkLinkAttributes(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CustomerProvidedId: str | None = None
-    ResponderErrorMasking: list[ResponderErrorMaskingForHttpCode] | None = None
+    CustomerProvidedId: Annotated[str | None, Field(description="Type: str.")] = None
+    ResponderErrorMasking: Annotated[
+        list[ResponderErrorMaskingForHttpCode] | None, Field(description="Items: 1 to 200 items.")
+    ] = None
 
 
 class OutboundExternalLinkLinkLogSettingsApplicationLogs(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    LinkApplicationLogSampling: (
-        OutboundExternalLinkLinkLogSettingsApplicationLogsLinkApplicationLogSampling
-    )
+    LinkApplicationLogSampling: Annotated[
+        OutboundExternalLinkLinkLogSettingsApplicationLogsLinkApplicationLogSampling,
+        Field(
+            description="Type: OutboundExternalLinkLinkLogSettingsApplicationLogsLinkApplicationLogSamplingDict."
+        ),
+    ]
 
 
 class OutboundExternalLinkLinkLogSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ApplicationLogs: OutboundExternalLinkLinkLogSettingsApplicationLogs
+    ApplicationLogs: Annotated[
+        OutboundExternalLinkLinkLogSettingsApplicationLogs,
+        Field(description="Type: OutboundExternalLinkLinkLogSettingsApplicationLogsDict."),
+    ]
 
 
 class OutboundExternalLinkProps(DeferredModel):
-    GatewayId: str
-    LinkAttributes: OutboundExternalLinkLinkAttributes | None = None
-    LinkLogSettings: OutboundExternalLinkLinkLogSettings
-    PublicEndpoint: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::RTBFabric::OutboundExternalLink.
+    """
+
+    GatewayId: Annotated[
+        str,
+        Field(
+            description="Pattern: ^rtb-gw-[a-z0-9-]{1,25}$ Conditionally create-only: some changes replace the resource."
+        ),
+    ]
+    LinkAttributes: Annotated[
+        OutboundExternalLinkLinkAttributes | None,
+        Field(
+            description="Type: OutboundExternalLinkLinkAttributesDict. Conditionally create-only: some changes replace the resource."
+        ),
+    ] = None
+    LinkLogSettings: Annotated[
+        OutboundExternalLinkLinkLogSettings,
+        Field(
+            description="Type: OutboundExternalLinkLinkLogSettingsDict. Conditionally create-only: some changes replace the resource."
+        ),
+    ]
+    PublicEndpoint: Annotated[
+        str,
+        Field(
+            description="Pattern: ^(https|http)://.+$ Length: 0 to 255 characters. Conditionally create-only: some changes replace the resource."
+        ),
+    ]
+    Tags: Annotated[list[Tag] | None, Field(description="Tags to assign to the Link.")] = None

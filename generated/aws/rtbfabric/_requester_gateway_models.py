@@ -7,10 +7,10 @@ Imported on first use by requester_gateway.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "RequesterGatewayAttributes",
@@ -20,20 +20,50 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str | None = None
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str | None,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ] = None
 
 
 class RequesterGatewayAttributes(DeferredModel):
-    ActiveLinksCount: int | None = None
-    Arn: str | None = None
-    CreatedTimestamp: str | None = None
-    DomainName: str | None = None
-    GatewayId: str | None = None
-    RequesterGatewayStatus: (
+    """
+    The read-only attributes of a AWS::RTBFabric::RequesterGateway, set by AWS.
+    """
+
+    ActiveLinksCount: Annotated[int | None, Field(description="Type: int.")] = None
+    Arn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:aws:rtbfabric:[a-zA-Z0-9_-]+:[0-9]{12}:gateway/[a-zA-Z0-9-]+$ Length: 20 to 2048 characters."
+        ),
+    ] = None
+    CreatedTimestamp: Annotated[str | None, Field(description="Type: str.")] = None
+    DomainName: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(?:\\.(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?))+$"
+        ),
+    ] = None
+    GatewayId: Annotated[
+        str | None, Field(description="Pattern: ^(rtbapp-[a-z0-9-]{1,25}|rtb-gw-[a-z0-9-]{1,25})$")
+    ] = None
+    RequesterGatewayStatus: Annotated[
         Literal[
             "PENDING_CREATION",
             "ACTIVE",
@@ -45,15 +75,44 @@ class RequesterGatewayAttributes(DeferredModel):
             "PENDING_ISOLATION",
             "PENDING_RESTORATION",
         ]
-        | None
-    ) = None
-    TotalLinksCount: int | None = None
-    UpdatedTimestamp: str | None = None
+        | None,
+        Field(
+            description="Allowed values: 'PENDING_CREATION', 'ACTIVE', 'PENDING_DELETION', 'DELETED', 'ERROR', 'PENDING_UPDATE', 'ISOLATED', 'PENDING_ISOLATION', 'PENDING_RESTORATION'."
+        ),
+    ] = None
+    TotalLinksCount: Annotated[int | None, Field(description="Type: int.")] = None
+    UpdatedTimestamp: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class RequesterGatewayProps(DeferredModel):
-    Description: str | None = None
-    SecurityGroupIds: list[str]
-    SubnetIds: list[str]
-    Tags: list[Tag] | None = None
-    VpcId: str
+    """
+    The properties a program declares for a AWS::RTBFabric::RequesterGateway.
+    """
+
+    Description: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^[A-Za-z0-9 ]+$ Conditionally create-only: some changes replace the resource."
+        ),
+    ] = None
+    SecurityGroupIds: Annotated[
+        list[str],
+        Field(
+            description="The ID of one or more security groups in order to create a requester gateway. Conditionally create-only: some changes replace the resource."
+        ),
+    ]
+    SubnetIds: Annotated[
+        list[str],
+        Field(
+            description="The ID of one or more subnets in order to create a requester gateway. Conditionally create-only: some changes replace the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None, Field(description="Tags to assign to the Requester Gateway.")
+    ] = None
+    VpcId: Annotated[
+        str,
+        Field(
+            description="Pattern: ^vpc-[a-f0-9]{8,17}$ Length: 5 to 50 characters. Conditionally create-only: some changes replace the resource."
+        ),
+    ]

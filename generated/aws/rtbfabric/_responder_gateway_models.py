@@ -7,10 +7,10 @@ Imported on first use by responder_gateway.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ResponderGatewayAttributes",
@@ -30,60 +30,115 @@ class ResponderGatewayEksEndpointsConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ClusterApiServerCaCertificateChain: str
-    ClusterApiServerEndpointUri: str
-    ClusterName: str
-    EndpointsResourceName: str
-    EndpointsResourceNamespace: str
-    RoleArn: str
+    ClusterApiServerCaCertificateChain: Annotated[
+        str, Field(description="Length: 1 to 2097152 characters.")
+    ]
+    ClusterApiServerEndpointUri: Annotated[
+        str,
+        Field(
+            description="Pattern: ^(https|http)://(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(?:\\.(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?))+$ Length: 0 to 255 characters."
+        ),
+    ]
+    ClusterName: Annotated[
+        str, Field(description="Pattern: ^[A-Za-z0-9][A-Za-z0-9-]{0,61}[A-Za-z0-9]$")
+    ]
+    EndpointsResourceName: Annotated[
+        str, Field(description="Pattern: ^[A-Za-z0-9][A-Za-z0-9-]{0,61}[A-Za-z0-9]$")
+    ]
+    EndpointsResourceNamespace: Annotated[
+        str, Field(description="Pattern: ^[A-Za-z0-9][A-Za-z0-9-]{0,61}[A-Za-z0-9]$")
+    ]
+    RoleArn: Annotated[str, Field(description="Type: str.")]
 
 
 class ResponderGatewayHealthCheckConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    HealthyThresholdCount: int | None = None
-    IntervalSeconds: int | None = None
-    Path: str
-    Port: int
-    Protocol: Literal["HTTP", "HTTPS"] | None = None
-    StatusCodeMatcher: str | None = None
-    TimeoutMs: int | None = None
-    UnhealthyThresholdCount: int | None = None
+    HealthyThresholdCount: Annotated[
+        int | None, Field(description="Range: 2 to 10 (inclusive).")
+    ] = None
+    IntervalSeconds: Annotated[int | None, Field(description="Range: 5 to 60 (inclusive).")] = None
+    Path: Annotated[str, Field(description="Pattern: ^/.*$ Length: 1 to 128 characters.")]
+    Port: Annotated[int, Field(description="Range: 80 to 65535 (inclusive).")]
+    Protocol: Annotated[
+        Literal["HTTP", "HTTPS"] | None, Field(description="Allowed values: 'HTTP', 'HTTPS'.")
+    ] = None
+    StatusCodeMatcher: Annotated[
+        str | None, Field(description="Pattern: ^[0-9,\\-]+$ Length: 3 to 2000 characters.")
+    ] = None
+    TimeoutMs: Annotated[int | None, Field(description="Range: 100 to 5000 (inclusive).")] = None
+    UnhealthyThresholdCount: Annotated[
+        int | None, Field(description="Range: 2 to 10 (inclusive).")
+    ] = None
 
 
 class ResponderGatewayListenerConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Protocols: list[Literal["HTTP", "HTTPS"]]
+    Protocols: Annotated[
+        list[Literal["HTTP", "HTTPS"]],
+        Field(description="Items: 1 to 2 items. Each item: Allowed values: 'HTTP', 'HTTPS'."),
+    ]
 
 
 class ResponderGatewayManagedEndpointConfigurationOption2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    EksEndpointsConfiguration: ResponderGatewayEksEndpointsConfiguration
+    EksEndpointsConfiguration: Annotated[
+        ResponderGatewayEksEndpointsConfiguration,
+        Field(description="Type: ResponderGatewayEksEndpointsConfigurationDict."),
+    ]
 
 
 class ResponderGatewayTrustStoreConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CertificateAuthorityCertificates: list[str]
+    CertificateAuthorityCertificates: Annotated[
+        list[str],
+        Field(
+            description="Items: 0 to 1 items. Items are unique. Each item: Length: 1 to 2097152 characters."
+        ),
+    ]
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str | None = None
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str | None,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ] = None
 
 
 class ResponderGatewayAttributes(DeferredModel):
-    Arn: str | None = None
-    CertificateAssociationStatus: (
+    """
+    The read-only attributes of a AWS::RTBFabric::ResponderGateway, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:aws:rtbfabric:[a-zA-Z0-9_-]+:[0-9]{12}:gateway/[a-zA-Z0-9-]+$ Length: 20 to 2048 characters."
+        ),
+    ] = None
+    CertificateAssociationStatus: Annotated[
         Literal[
             "PENDING_ASSOCIATION",
             "ASSOCIATED",
@@ -92,12 +147,22 @@ class ResponderGatewayAttributes(DeferredModel):
             "EXPIRED",
             "FAILED",
         ]
-        | None
-    ) = None
-    CreatedTimestamp: str | None = None
-    ExternalInboundEndpoint: str | None = None
-    GatewayId: str | None = None
-    ResponderGatewayStatus: (
+        | None,
+        Field(
+            description="Allowed values: 'PENDING_ASSOCIATION', 'ASSOCIATED', 'PENDING_DISASSOCIATION', 'DISASSOCIATED', 'EXPIRED', 'FAILED'."
+        ),
+    ] = None
+    CreatedTimestamp: Annotated[str | None, Field(description="Type: str.")] = None
+    ExternalInboundEndpoint: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(?:\\.(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?))+$ Length: 1 to 255 characters."
+        ),
+    ] = None
+    GatewayId: Annotated[
+        str | None, Field(description="Pattern: ^(rtbapp-[a-z0-9-]{1,25}|rtb-gw-[a-z0-9-]{1,25})$")
+    ] = None
+    ResponderGatewayStatus: Annotated[
         Literal[
             "PENDING_CREATION",
             "ACTIVE",
@@ -109,42 +174,113 @@ class ResponderGatewayAttributes(DeferredModel):
             "PENDING_ISOLATION",
             "PENDING_RESTORATION",
         ]
-        | None
-    ) = None
-    UpdatedTimestamp: str | None = None
+        | None,
+        Field(
+            description="Allowed values: 'PENDING_CREATION', 'ACTIVE', 'PENDING_DELETION', 'DELETED', 'ERROR', 'PENDING_UPDATE', 'ISOLATED', 'PENDING_ISOLATION', 'PENDING_RESTORATION'."
+        ),
+    ] = None
+    UpdatedTimestamp: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ResponderGatewayAutoScalingGroupsConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AutoScalingGroupNameList: list[str]
-    HealthCheckConfig: ResponderGatewayHealthCheckConfig | None = None
-    RoleArn: str
+    AutoScalingGroupNameList: Annotated[list[str], Field(description="Items are unique.")]
+    HealthCheckConfig: Annotated[
+        ResponderGatewayHealthCheckConfig | None,
+        Field(description="Type: ResponderGatewayHealthCheckConfigDict."),
+    ] = None
+    RoleArn: Annotated[str, Field(description="Type: str.")]
 
 
 class ResponderGatewayManagedEndpointConfigurationOption1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AutoScalingGroupsConfiguration: ResponderGatewayAutoScalingGroupsConfiguration
+    AutoScalingGroupsConfiguration: Annotated[
+        ResponderGatewayAutoScalingGroupsConfiguration,
+        Field(description="Type: ResponderGatewayAutoScalingGroupsConfigurationDict."),
+    ]
 
 
 class ResponderGatewayProps(DeferredModel):
-    AcmCertificateArn: str | None = None
-    Description: str | None = None
-    DomainName: str | None = None
-    GatewayType: Literal["EXTERNAL", "INTERNAL"] | None = None
-    ListenerConfig: ResponderGatewayListenerConfig | None = None
-    ManagedEndpointConfiguration: (
+    """
+    The properties a program declares for a AWS::RTBFabric::ResponderGateway.
+    """
+
+    AcmCertificateArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: arn:(aws|aws-cn|aws-us-gov):acm:([a-z0-9-]+):[0-9]{12}:certificate/.{1,2048} Conditionally create-only: some changes replace the resource."
+        ),
+    ] = None
+    Description: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^[A-Za-z0-9 ]+$ Conditionally create-only: some changes replace the resource."
+        ),
+    ] = None
+    DomainName: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(?:\\.(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?))+$ Length: 1 to 255 characters. Conditionally create-only: some changes replace the resource."
+        ),
+    ] = None
+    GatewayType: Annotated[
+        Literal["EXTERNAL", "INTERNAL"] | None,
+        Field(
+            description="Allowed values: 'EXTERNAL', 'INTERNAL'. Conditionally create-only: some changes replace the resource."
+        ),
+    ] = None
+    ListenerConfig: Annotated[
+        ResponderGatewayListenerConfig | None,
+        Field(description="Type: ResponderGatewayListenerConfigDict."),
+    ] = None
+    ManagedEndpointConfiguration: Annotated[
         ResponderGatewayManagedEndpointConfigurationOption1
         | ResponderGatewayManagedEndpointConfigurationOption2
-        | None
-    ) = None
-    Port: int
-    Protocol: Literal["HTTP", "HTTPS"]
-    SecurityGroupIds: list[str]
-    SubnetIds: list[str]
-    Tags: list[Tag] | None = None
-    TrustStoreConfiguration: ResponderGatewayTrustStoreConfiguration | None = None
-    VpcId: str
+        | None,
+        Field(
+            description="Type: dict[str, Any]. Conditionally create-only: some changes replace the resource."
+        ),
+    ] = None
+    Port: Annotated[
+        int,
+        Field(
+            description="Range: 1 to 65535 (inclusive). Conditionally create-only: some changes replace the resource."
+        ),
+    ]
+    Protocol: Annotated[
+        Literal["HTTP", "HTTPS"],
+        Field(
+            description="Allowed values: 'HTTP', 'HTTPS'. Conditionally create-only: some changes replace the resource."
+        ),
+    ]
+    SecurityGroupIds: Annotated[
+        list[str],
+        Field(
+            description="The ID of one or more security groups in order to create a gateway. Conditionally create-only: some changes replace the resource."
+        ),
+    ]
+    SubnetIds: Annotated[
+        list[str],
+        Field(
+            description="The ID of one or more subnets in order to create a gateway. Conditionally create-only: some changes replace the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None, Field(description="Tags to assign to the Responder Gateway.")
+    ] = None
+    TrustStoreConfiguration: Annotated[
+        ResponderGatewayTrustStoreConfiguration | None,
+        Field(
+            description="Type: ResponderGatewayTrustStoreConfigurationDict. Conditionally create-only: some changes replace the resource."
+        ),
+    ] = None
+    VpcId: Annotated[
+        str,
+        Field(
+            description="Pattern: ^vpc-[a-f0-9]{8,17}$ Length: 5 to 50 characters. Conditionally create-only: some changes replace the resource."
+        ),
+    ]

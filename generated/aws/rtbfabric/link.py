@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -115,158 +119,166 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-FilterDict = TypedDict(
-    "FilterDict",
-    {
-        "Criteria": "Required[list[FilterCriterionDict]]",
-    },
-    total=False,
-)
 
-FilterCriterionDict = TypedDict(
-    "FilterCriterionDict",
-    {
-        "Path": "Required[str]",
-        "Values": "Required[list[str]]",
-    },
-    total=False,
-)
+class FilterDict(TypedDict, total=False):
+    """Filter as a plain dict."""
 
-HeaderTagActionDict = TypedDict(
-    "HeaderTagActionDict",
-    {
-        "Name": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    Criteria: Required[list[FilterCriterionDict]]
+    """Type: list[FilterCriterionDict]."""
 
-LinkLinkAttributesDict = TypedDict(
-    "LinkLinkAttributesDict",
-    {
-        "CustomerProvidedId": "str",
-        "ResponderErrorMasking": "list[ResponderErrorMaskingForHttpCodeDict]",
-    },
-    total=False,
-)
 
-LinkLinkLogSettingsDict = TypedDict(
-    "LinkLinkLogSettingsDict",
-    {
-        "ApplicationLogs": "Required[LinkLinkLogSettingsApplicationLogsDict]",
-    },
-    total=False,
-)
+class FilterCriterionDict(TypedDict, total=False):
+    """FilterCriterion as a plain dict."""
 
-LinkLinkLogSettingsApplicationLogsDict = TypedDict(
-    "LinkLinkLogSettingsApplicationLogsDict",
-    {
-        "LinkApplicationLogSampling": "Required[LinkLinkLogSettingsApplicationLogsLinkApplicationLogSamplingDict]",
-    },
-    total=False,
-)
+    Path: Required[str]
+    """Type: str."""
+    Values: Required[list[str]]
+    """Items: at least 1 items."""
 
-LinkLinkLogSettingsApplicationLogsLinkApplicationLogSamplingDict = TypedDict(
-    "LinkLinkLogSettingsApplicationLogsLinkApplicationLogSamplingDict",
-    {
-        "ErrorLog": "Required[float]",
-        "FilterLog": "Required[float]",
-    },
-    total=False,
-)
 
-ModuleConfigurationDict = TypedDict(
-    "ModuleConfigurationDict",
-    {
-        "DependsOn": "list[str]",
-        "ModuleParameters": "dict[str, Any]",
-        "Name": "Required[str]",
-        "Version": "str",
-    },
-    total=False,
-)
+class HeaderTagActionDict(TypedDict, total=False):
+    """HeaderTagAction as a plain dict."""
 
-ModuleConfigurationModuleParametersOption1Dict = TypedDict(
-    "ModuleConfigurationModuleParametersOption1Dict",
-    {
-        "NoBid": "Required[NoBidModuleParametersDict]",
-    },
-    total=False,
-)
+    Name: Required[str]
+    """Type: str."""
+    Value: Required[str]
+    """Type: str."""
 
-ModuleConfigurationModuleParametersOption2Dict = TypedDict(
-    "ModuleConfigurationModuleParametersOption2Dict",
-    {
-        "OpenRtbAttribute": "Required[OpenRtbAttributeModuleParametersDict]",
-    },
-    total=False,
-)
 
-NoBidActionDict = TypedDict(
-    "NoBidActionDict",
-    {
-        "NoBidReasonCode": "int",
-    },
-    total=False,
-)
+class LinkLinkAttributesDict(TypedDict, total=False):
+    """LinkLinkAttributes as a plain dict."""
 
-NoBidModuleParametersDict = TypedDict(
-    "NoBidModuleParametersDict",
-    {
-        "PassThroughPercentage": "float",
-        "Reason": "str",
-        "ReasonCode": "int",
-    },
-    total=False,
-)
+    CustomerProvidedId: str
+    """Type: str."""
+    ResponderErrorMasking: list[ResponderErrorMaskingForHttpCodeDict]
+    """Items: 1 to 200 items."""
 
-OpenRtbAttributeModuleParametersDict = TypedDict(
-    "OpenRtbAttributeModuleParametersDict",
-    {
-        "Action": "Required[dict[str, Any]]",
-        "FilterConfiguration": "Required[list[FilterDict]]",
-        "FilterType": "Required[Literal['INCLUDE', 'EXCLUDE']]",
-        "HoldbackPercentage": "Required[float]",
-    },
-    total=False,
-)
 
-OpenRtbAttributeModuleParametersActionOption1Dict = TypedDict(
-    "OpenRtbAttributeModuleParametersActionOption1Dict",
-    {
-        "NoBid": "Required[NoBidActionDict]",
-    },
-    total=False,
-)
+class LinkLinkLogSettingsDict(TypedDict, total=False):
+    """LinkLinkLogSettings as a plain dict."""
 
-OpenRtbAttributeModuleParametersActionOption2Dict = TypedDict(
-    "OpenRtbAttributeModuleParametersActionOption2Dict",
-    {
-        "HeaderTag": "Required[HeaderTagActionDict]",
-    },
-    total=False,
-)
+    ApplicationLogs: Required[LinkLinkLogSettingsApplicationLogsDict]
+    """Type: LinkLinkLogSettingsApplicationLogsDict."""
 
-ResponderErrorMaskingForHttpCodeDict = TypedDict(
-    "ResponderErrorMaskingForHttpCodeDict",
-    {
-        "Action": "Required[Literal['NO_BID', 'PASSTHROUGH']]",
-        "HttpCode": "Required[str]",
-        "LoggingTypes": "Required[list[Literal['NONE', 'METRIC', 'RESPONSE']]]",
-        "ResponseLoggingPercentage": "float",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "str",
-    },
-    total=False,
-)
+class LinkLinkLogSettingsApplicationLogsDict(TypedDict, total=False):
+    """LinkLinkLogSettingsApplicationLogs as a plain dict."""
 
+    LinkApplicationLogSampling: Required[
+        LinkLinkLogSettingsApplicationLogsLinkApplicationLogSamplingDict
+    ]
+    """Type: LinkLinkLogSettingsApplicationLogsLinkApplicationLogSamplingDict."""
+
+
+class LinkLinkLogSettingsApplicationLogsLinkApplicationLogSamplingDict(TypedDict, total=False):
+    """LinkLinkLogSettingsApplicationLogsLinkApplicationLogSampling as a plain dict."""
+
+    ErrorLog: Required[float]
+    """Range: 0.0 to 100.0 (inclusive)."""
+    FilterLog: Required[float]
+    """Range: 0.0 to 100.0 (inclusive)."""
+
+
+class ModuleConfigurationDict(TypedDict, total=False):
+    """ModuleConfiguration as a plain dict."""
+
+    DependsOn: list[str]
+    """Each item: Pattern: ^[A-Za-z0-9 -]+$"""
+    ModuleParameters: dict[str, Any]
+    """Type: dict[str, Any]."""
+    Name: Required[str]
+    """Pattern: ^[A-Za-z0-9 -]+$"""
+    Version: str
+    """Pattern: ^[a-z0-9]{1,25}$"""
+
+
+class ModuleConfigurationModuleParametersOption1Dict(TypedDict, total=False):
+    """ModuleConfigurationModuleParametersOption1 as a plain dict."""
+
+    NoBid: Required[NoBidModuleParametersDict]
+    """Type: NoBidModuleParametersDict."""
+
+
+class ModuleConfigurationModuleParametersOption2Dict(TypedDict, total=False):
+    """ModuleConfigurationModuleParametersOption2 as a plain dict."""
+
+    OpenRtbAttribute: Required[OpenRtbAttributeModuleParametersDict]
+    """Type: OpenRtbAttributeModuleParametersDict."""
+
+
+class NoBidActionDict(TypedDict, total=False):
+    """NoBidAction as a plain dict."""
+
+    NoBidReasonCode: int
+    """Range: at least 0 (inclusive)."""
+
+
+class NoBidModuleParametersDict(TypedDict, total=False):
+    """NoBidModuleParameters as a plain dict."""
+
+    PassThroughPercentage: float
+    """Range: 0.0 to 100.0 (inclusive)."""
+    Reason: str
+    """Pattern: ^[a-zA-Z0-9]*$ Length: 1 to 50 characters."""
+    ReasonCode: int
+    """Range: 0 to 10 (inclusive)."""
+
+
+class OpenRtbAttributeModuleParametersDict(TypedDict, total=False):
+    """OpenRtbAttributeModuleParameters as a plain dict."""
+
+    Action: Required[dict[str, Any]]
+    """Type: dict[str, Any]."""
+    FilterConfiguration: Required[list[FilterDict]]
+    """Type: list[FilterDict]."""
+    FilterType: Required[Literal["INCLUDE", "EXCLUDE"]]
+    """Allowed values: 'INCLUDE', 'EXCLUDE'."""
+    HoldbackPercentage: Required[float]
+    """Range: 0.0 to 100.0 (inclusive)."""
+
+
+class OpenRtbAttributeModuleParametersActionOption1Dict(TypedDict, total=False):
+    """OpenRtbAttributeModuleParametersActionOption1 as a plain dict."""
+
+    NoBid: Required[NoBidActionDict]
+    """Type: NoBidActionDict."""
+
+
+class OpenRtbAttributeModuleParametersActionOption2Dict(TypedDict, total=False):
+    """OpenRtbAttributeModuleParametersActionOption2 as a plain dict."""
+
+    HeaderTag: Required[HeaderTagActionDict]
+    """Type: HeaderTagActionDict."""
+
+
+class ResponderErrorMaskingForHttpCodeDict(TypedDict, total=False):
+    """ResponderErrorMaskingForHttpCode as a plain dict."""
+
+    Action: Required[Literal["NO_BID", "PASSTHROUGH"]]
+    """Allowed values: 'NO_BID', 'PASSTHROUGH'."""
+    HttpCode: Required[str]
+    """Pattern: ^DEFAULT|4XX|5XX|\\d{3}$ Length: 3 to 7 characters."""
+    LoggingTypes: Required[list[Literal["NONE", "METRIC", "RESPONSE"]]]
+    """Items: 1 to 2 items. Items are unique. Each item: Allowed values: 'NONE', 'METRIC',
+    'RESPONSE'."""
+    ResponseLoggingPercentage: float
+    """Range: 0 to 100 (inclusive)."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: str
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::RTBFabric::Link",
     schema_file="aws-rtbfabric-link.json",
@@ -280,7 +292,6 @@ METADATA = _TypeMetadata(
         "/UpdatedTimestamp",
         "/LinkDirection",
     ),
-    create_only=(),
     write_only=("/HttpResponderAllowed", "/ModuleConfigurationList"),
     conditional_create_only=(
         "/GatewayId",
@@ -300,13 +311,7 @@ METADATA = _TypeMetadata(
     ),
     required=("GatewayId", "PeerGatewayId", "LinkLogSettings"),
     list_required=("GatewayId",),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -316,280 +321,39 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Arn": {
-            "maxLength": 2048,
-            "minLength": 20,
-            "pattern": "^arn:aws:rtbfabric:[a-zA-Z0-9_-]+:[0-9]{12}:gateway/[a-zA-Z0-9-]+/link/[a-zA-Z0-9-]+$",
-            "type": "string",
-        },
-        "CreatedTimestamp": {"type": "string"},
-        "Filter": {
-            "additionalProperties": False,
-            "properties": {
-                "Criteria": {
-                    "items": {"$ref": "#/definitions/FilterCriterion"},
-                    "type": "array",
-                    "uniqueItems": False,
-                }
-            },
-            "required": ["Criteria"],
-            "type": "object",
-        },
-        "FilterCriterion": {
-            "additionalProperties": False,
-            "properties": {
-                "Path": {"type": "string"},
-                "Values": {
-                    "items": {"type": "string"},
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-            },
-            "required": ["Path", "Values"],
-            "type": "object",
-        },
-        "GatewayId": {"pattern": "^rtb-gw-[a-z0-9-]{1,25}$", "type": "string"},
-        "HeaderTagAction": {
-            "additionalProperties": False,
-            "properties": {"Name": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Name", "Value"],
-            "type": "object",
-        },
-        "HttpResponderAllowed": {"type": "boolean"},
-        "LinkAttributes": {
-            "additionalProperties": False,
-            "properties": {
-                "CustomerProvidedId": {"type": "string"},
-                "ResponderErrorMasking": {
-                    "items": {"$ref": "#/definitions/ResponderErrorMaskingForHttpCode"},
-                    "maxItems": 200,
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-            },
-            "type": "object",
-        },
-        "LinkDirection": {"enum": ["REQUEST", "RESPONSE"], "type": "string"},
-        "LinkId": {"pattern": "^link-[a-z0-9-]{1,25}$", "type": "string"},
-        "LinkLogSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "ApplicationLogs": {
-                    "additionalProperties": False,
-                    "properties": {
-                        "LinkApplicationLogSampling": {
-                            "additionalProperties": False,
-                            "properties": {
-                                "ErrorLog": {"maximum": 100.0, "minimum": 0.0, "type": "number"},
-                                "FilterLog": {"maximum": 100.0, "minimum": 0.0, "type": "number"},
-                            },
-                            "required": ["ErrorLog", "FilterLog"],
-                            "type": "object",
-                        }
-                    },
-                    "required": ["LinkApplicationLogSampling"],
-                    "type": "object",
-                }
-            },
-            "required": ["ApplicationLogs"],
-            "type": "object",
-        },
-        "LinkStatus": {
-            "enum": [
-                "PENDING_CREATION",
-                "PENDING_REQUEST",
-                "REQUESTED",
-                "ACCEPTED",
-                "ACTIVE",
-                "REJECTED",
-                "FAILED",
-                "PENDING_DELETION",
-                "DELETED",
-                "PENDING_UPDATE",
-                "PENDING_ISOLATION",
-                "ISOLATED",
-                "PENDING_RESTORATION",
-                "UNKNOWN_TO_SDK_VERSION",
-            ],
-            "type": "string",
-        },
-        "ModuleConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "DependsOn": {
-                    "items": {"pattern": "^[A-Za-z0-9 -]+$", "type": "string"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "ModuleParameters": {"$ref": "#/definitions/ModuleParameters"},
-                "Name": {"pattern": "^[A-Za-z0-9 -]+$", "type": "string"},
-                "Version": {"pattern": "^[a-z0-9]{1,25}$", "type": "string"},
-            },
-            "required": ["Name"],
-            "type": "object",
-        },
-        "ModuleConfigurationList": {
-            "items": {"$ref": "#/definitions/ModuleConfiguration"},
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "ModuleParameters": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {"NoBid": {"$ref": "#/definitions/NoBidModuleParameters"}},
-                    "required": ["NoBid"],
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "OpenRtbAttribute": {
-                            "$ref": "#/definitions/OpenRtbAttributeModuleParameters"
-                        }
-                    },
-                    "required": ["OpenRtbAttribute"],
-                },
-            ],
-            "type": "object",
-        },
-        "NoBidAction": {
-            "additionalProperties": False,
-            "properties": {"NoBidReasonCode": {"minimum": 0, "type": "integer"}},
-            "type": "object",
-        },
-        "NoBidModuleParameters": {
-            "additionalProperties": False,
-            "properties": {
-                "PassThroughPercentage": {"maximum": 100.0, "minimum": 0.0, "type": "number"},
-                "Reason": {
-                    "maxLength": 50,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9]*$",
-                    "type": "string",
-                },
-                "ReasonCode": {"maximum": 10, "minimum": 0, "type": "integer"},
-            },
-            "type": "object",
-        },
-        "OpenRtbAttributeModuleParameters": {
-            "additionalProperties": False,
-            "properties": {
-                "Action": {
-                    "oneOf": [
-                        {
-                            "additionalProperties": False,
-                            "properties": {"NoBid": {"$ref": "#/definitions/NoBidAction"}},
-                            "required": ["NoBid"],
-                        },
-                        {
-                            "additionalProperties": False,
-                            "properties": {"HeaderTag": {"$ref": "#/definitions/HeaderTagAction"}},
-                            "required": ["HeaderTag"],
-                        },
-                    ],
-                    "type": "object",
-                },
-                "FilterConfiguration": {
-                    "items": {"$ref": "#/definitions/Filter"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "FilterType": {"enum": ["INCLUDE", "EXCLUDE"], "type": "string"},
-                "HoldbackPercentage": {"maximum": 100.0, "minimum": 0.0, "type": "number"},
-            },
-            "required": ["FilterType", "FilterConfiguration", "Action", "HoldbackPercentage"],
-            "type": "object",
-        },
-        "ResponderErrorMaskingForHttpCode": {
-            "additionalProperties": False,
-            "properties": {
-                "Action": {"enum": ["NO_BID", "PASSTHROUGH"], "type": "string"},
-                "HttpCode": {
-                    "maxLength": 7,
-                    "minLength": 3,
-                    "pattern": "^DEFAULT|4XX|5XX|\\d{3}$",
-                    "type": "string",
-                },
-                "LoggingTypes": {
-                    "items": {"$ref": "#/definitions/ResponderErrorMaskingLoggingType"},
-                    "maxItems": 2,
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "ResponseLoggingPercentage": {"maximum": 100, "minimum": 0, "type": "number"},
-            },
-            "required": ["HttpCode", "Action", "LoggingTypes"],
-            "type": "object",
-        },
-        "ResponderErrorMaskingLoggingType": {
-            "enum": ["NONE", "METRIC", "RESPONSE"],
-            "type": "string",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^(resourceArn|internalId|[a-zA-Z0-9+\\-=._:/@]+)$",
-                    "type": "string",
-                },
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key"],
-            "type": "object",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "UpdatedTimestamp": {"type": "string"},
-    },
-    "properties": {
-        "Arn": {"$ref": "#/definitions/Arn"},
-        "CreatedTimestamp": {"$ref": "#/definitions/CreatedTimestamp"},
-        "GatewayId": {"$ref": "#/definitions/GatewayId"},
-        "HttpResponderAllowed": {"$ref": "#/definitions/HttpResponderAllowed"},
-        "LinkAttributes": {"$ref": "#/definitions/LinkAttributes"},
-        "LinkDirection": {"$ref": "#/definitions/LinkDirection"},
-        "LinkId": {"$ref": "#/definitions/LinkId"},
-        "LinkLogSettings": {"$ref": "#/definitions/LinkLogSettings"},
-        "LinkStatus": {"$ref": "#/definitions/LinkStatus"},
-        "ModuleConfigurationList": {"$ref": "#/definitions/ModuleConfigurationList"},
-        "PeerGatewayId": {"$ref": "#/definitions/GatewayId"},
-        "Tags": {"$ref": "#/definitions/Tags"},
-        "UpdatedTimestamp": {"$ref": "#/definitions/UpdatedTimestamp"},
-    },
-    "required": ["GatewayId", "PeerGatewayId", "LinkLogSettings"],
-}
-
 
 class Link(_Resource):
     """AWS::RTBFabric::Link: Resource Type definition for AWS::RTBFabric::Link Resource Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Also identified by: GatewayId, LinkId.
+    May be replaced when these change (conditionally create-only): GatewayId, PeerGatewayId,
+    LinkAttributes, HttpResponderAllowed.
+    Write-only (sent to AWS, never read back): HttpResponderAllowed, ModuleConfigurationList.
+    Read-only attributes (known once deployed): Arn, CreatedTimestamp, LinkDirection, LinkId,
+    LinkStatus, UpdatedTimestamp.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-rtbfabric-link.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
     props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "LinkProps")
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "LinkAttributes")
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "link.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Pattern:
+    ^arn:aws:rtbfabric:[a-zA-Z0-9_-]+:[0-9]{12}:gateway/[a-zA-Z0-9-]+/link/[a-zA-Z0-9-]+$ Length: 20
+    to 2048 characters."""
     CreatedTimestamp: str
+    """Type: str."""
     LinkDirection: Literal["REQUEST", "RESPONSE"]
+    """Allowed values: 'REQUEST', 'RESPONSE'."""
     LinkId: str
+    """Pattern: ^link-[a-z0-9-]{1,25}$"""
     LinkStatus: Literal[
         "PENDING_CREATION",
         "PENDING_REQUEST",
@@ -606,8 +370,12 @@ class Link(_Resource):
         "PENDING_RESTORATION",
         "UNKNOWN_TO_SDK_VERSION",
     ]
+    """Allowed values: 'PENDING_CREATION', 'PENDING_REQUEST', 'REQUESTED', 'ACCEPTED', 'ACTIVE',
+    'REJECTED', 'FAILED', 'PENDING_DELETION', 'DELETED', 'PENDING_UPDATE', 'PENDING_ISOLATION',
+    'ISOLATED' (and 2 more)."""
     UpdatedTimestamp: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     GatewayId: str
     HttpResponderAllowed: bool
     LinkAttributes: LinkLinkAttributesDict
@@ -616,27 +384,41 @@ class Link(_Resource):
     PeerGatewayId: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        GatewayId: str,
+        LinkLogSettings: LinkLinkLogSettings | LinkLinkLogSettingsDict,
+        PeerGatewayId: str,
+        HttpResponderAllowed: bool | None = None,
+        LinkAttributes: LinkLinkAttributes | LinkLinkAttributesDict | None = None,
+        ModuleConfigurationList: list[ModuleConfiguration | ModuleConfigurationDict] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::RTBFabric::Link; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            GatewayId: str,
-            LinkLogSettings: LinkLinkLogSettings | LinkLinkLogSettingsDict,
-            PeerGatewayId: str,
-            HttpResponderAllowed: bool | None = None,
-            LinkAttributes: LinkLinkAttributes | LinkLinkAttributesDict | None = None,
-            ModuleConfigurationList: list[ModuleConfiguration | ModuleConfigurationDict]
-            | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::RTBFabric::Link; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            GatewayId: Pattern: ^rtb-gw-[a-z0-9-]{1,25}$ Conditionally create-only: some changes
+                replace the resource. Required.
+            LinkLogSettings: Type: LinkLinkLogSettingsDict. Required.
+            PeerGatewayId: Pattern: ^rtb-gw-[a-z0-9-]{1,25}$ Conditionally create-only: some changes
+                replace the resource. Required.
+            HttpResponderAllowed: Type: bool. Conditionally create-only: some changes replace the
+                resource. Write-only: sent to AWS, never read back.
+            LinkAttributes: Type: LinkLinkAttributesDict. Conditionally create-only: some changes
+                replace the resource.
+            ModuleConfigurationList: Type: list[ModuleConfigurationDict]. Write-only: sent to AWS,
+                never read back.
+            Tags: Tags to assign to the Link.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

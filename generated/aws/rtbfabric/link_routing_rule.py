@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,56 +63,63 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-QueryStringKeyValuePairDict = TypedDict(
-    "QueryStringKeyValuePairDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
-RuleConditionDict = TypedDict(
-    "RuleConditionDict",
-    {
-        "HostHeader": "str",
-        "HostHeaderWildcard": "str",
-        "PathExact": "str",
-        "PathPrefix": "str",
-        "QueryStringEquals": "QueryStringKeyValuePairDict",
-        "QueryStringExists": "str",
-    },
-    total=False,
-)
+class QueryStringKeyValuePairDict(TypedDict, total=False):
+    """QueryStringKeyValuePair as a plain dict."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "str",
-    },
-    total=False,
-)
+    Key: Required[str]
+    """Query string key — RFC 3986 unreserved characters."""
+    Value: Required[str]
+    """Query string value — RFC 3986 unreserved characters."""
 
+
+class RuleConditionDict(TypedDict, total=False):
+    """RuleCondition as a plain dict: Conditions for a routing rule. All non-null fields must match
+    (AND logic). At least one field must be set. HostHeader and HostHeaderWildcard are mutually
+    exclusive. PathPrefix and PathExact are mutually exclusive."""
+
+    HostHeader: str
+    """Exact host match — RFC 3986 unreserved characters. Mutually exclusive with
+    HostHeaderWildcard."""
+    HostHeaderWildcard: str
+    """Wildcard host pattern (e.g., *.example.com) — RFC 3986 unreserved characters plus *. Mutually
+    exclusive with HostHeader."""
+    PathExact: str
+    """Exact path match — must start with /. Mutually exclusive with PathPrefix."""
+    PathPrefix: str
+    """Path prefix matching — strict starts-with, must start with /. Mutually exclusive with
+    PathExact."""
+    QueryStringEquals: QueryStringKeyValuePairDict
+    """Query string key=value pair match (single pair)."""
+    QueryStringExists: str
+    """Query string key presence check (any value accepted)."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: str
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::RTBFabric::LinkRoutingRule",
     schema_file="aws-rtbfabric-linkroutingrule.json",
     primary_identifier=("/Arn",),
     additional_identifiers=(("/GatewayId", "/LinkId", "/RuleId"),),
     read_only=("/RuleId", "/Arn", "/Status", "/CreatedTimestamp", "/UpdatedTimestamp"),
-    create_only=(),
-    write_only=(),
     conditional_create_only=("/GatewayId", "/LinkId"),
     unordered_arrays=("/Tags",),
     required=("GatewayId", "LinkId", "Priority", "Conditions"),
     list_required=("GatewayId", "LinkId"),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -118,131 +129,21 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Arn": {
-            "maxLength": 2048,
-            "minLength": 20,
-            "pattern": "^arn:aws:rtbfabric:[a-zA-Z0-9_-]+:[0-9]{12}:gateway/[a-zA-Z0-9-]+/link/[a-zA-Z0-9-]+/routing-rule/[a-zA-Z0-9-]+$",
-            "type": "string",
-        },
-        "CreatedTimestamp": {"type": "string"},
-        "GatewayId": {"pattern": "^rtb-gw-[a-z0-9-]{1,25}$", "type": "string"},
-        "LinkId": {"pattern": "^link-[a-z0-9-]{1,25}$", "type": "string"},
-        "QueryStringKeyValuePair": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^[A-Za-z0-9._~-]+$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^[A-Za-z0-9._~-]+$",
-                    "type": "string",
-                },
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "RuleCondition": {
-            "additionalProperties": False,
-            "properties": {
-                "HostHeader": {
-                    "maxLength": 255,
-                    "minLength": 1,
-                    "pattern": "^[A-Za-z0-9._~-]+$",
-                    "type": "string",
-                },
-                "HostHeaderWildcard": {
-                    "maxLength": 255,
-                    "minLength": 3,
-                    "pattern": "^[A-Za-z0-9._~*-]+$",
-                    "type": "string",
-                },
-                "PathExact": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^/[A-Za-z0-9._~/-]*$",
-                    "type": "string",
-                },
-                "PathPrefix": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^/[A-Za-z0-9._~/-]*$",
-                    "type": "string",
-                },
-                "QueryStringEquals": {"$ref": "#/definitions/QueryStringKeyValuePair"},
-                "QueryStringExists": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^[A-Za-z0-9._~-]+$",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "RuleId": {"pattern": "^rule-[a-z0-9-]{1,25}$", "type": "string"},
-        "RulePriority": {"maximum": 1000, "minimum": 1, "type": "integer"},
-        "RuleStatus": {
-            "enum": [
-                "CREATION_IN_PROGRESS",
-                "ACTIVE",
-                "UPDATE_IN_PROGRESS",
-                "DELETION_IN_PROGRESS",
-                "DELETED",
-                "FAILED",
-            ],
-            "type": "string",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^(resourceArn|internalId|[a-zA-Z0-9+\\-=._:/@]+)$",
-                    "type": "string",
-                },
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key"],
-            "type": "object",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "UpdatedTimestamp": {"type": "string"},
-    },
-    "properties": {
-        "Arn": {"$ref": "#/definitions/Arn"},
-        "Conditions": {"$ref": "#/definitions/RuleCondition"},
-        "CreatedTimestamp": {"$ref": "#/definitions/CreatedTimestamp"},
-        "GatewayId": {"$ref": "#/definitions/GatewayId"},
-        "LinkId": {"$ref": "#/definitions/LinkId"},
-        "Priority": {"$ref": "#/definitions/RulePriority"},
-        "RuleId": {"$ref": "#/definitions/RuleId"},
-        "Status": {"$ref": "#/definitions/RuleStatus"},
-        "Tags": {"$ref": "#/definitions/Tags"},
-        "UpdatedTimestamp": {"$ref": "#/definitions/UpdatedTimestamp"},
-    },
-    "required": ["GatewayId", "LinkId", "Priority", "Conditions"],
-}
-
 
 class LinkRoutingRule(_Resource):
-    """AWS::RTBFabric::LinkRoutingRule: Resource Type definition for AWS::RTBFabric::LinkRoutingRule. A routing rule on a link within RTB Fabric that controls request routing based on condit...
+    """AWS::RTBFabric::LinkRoutingRule: Resource Type definition for
+    AWS::RTBFabric::LinkRoutingRule. A routing rule on a link within RTB Fabric that controls
+    request routing based on conditions such as host headers, path matching, and query string
+    parameters.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Also identified by: GatewayId, LinkId, RuleId.
+    May be replaced when these change (conditionally create-only): GatewayId, LinkId.
+    Read-only attributes (known once deployed): Arn, CreatedTimestamp, RuleId, Status,
+    UpdatedTimestamp.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-rtbfabric-linkroutingrule.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -250,12 +151,18 @@ class LinkRoutingRule(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "LinkRoutingRuleAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "link_routing_rule.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Pattern:
+    ^arn:aws:rtbfabric:[a-zA-Z0-9_-]+:[0-9]{12}:gateway/[a-zA-Z0-9-]+/link/[a-zA-Z0-9-]+/routing-rule/[a-zA-Z0-9-]+$
+    Length: 20 to 2048 characters."""
     CreatedTimestamp: str
+    """Type: str."""
     RuleId: str
+    """Pattern: ^rule-[a-z0-9-]{1,25}$"""
     Status: Literal[
         "CREATION_IN_PROGRESS",
         "ACTIVE",
@@ -264,32 +171,47 @@ class LinkRoutingRule(_Resource):
         "DELETED",
         "FAILED",
     ]
+    """Allowed values: 'CREATION_IN_PROGRESS', 'ACTIVE', 'UPDATE_IN_PROGRESS',
+    'DELETION_IN_PROGRESS', 'DELETED', 'FAILED'."""
     UpdatedTimestamp: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Conditions: RuleConditionDict
     GatewayId: str
     LinkId: str
     Priority: int
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Conditions: RuleCondition | RuleConditionDict,
+        GatewayId: str,
+        LinkId: str,
+        Priority: int,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::RTBFabric::LinkRoutingRule; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Conditions: RuleCondition | RuleConditionDict,
-            GatewayId: str,
-            LinkId: str,
-            Priority: int,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::RTBFabric::LinkRoutingRule; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Conditions: Conditions for a routing rule. All non-null fields must match (AND logic).
+                At least one field must be set. HostHeader and HostHeaderWildcard are mutually
+                exclusive. PathPrefix and PathExact are mutually exclusive. Required.
+            GatewayId: Pattern: ^rtb-gw-[a-z0-9-]{1,25}$ Conditionally create-only: some changes
+                replace the resource. Required.
+            LinkId: Pattern: ^link-[a-z0-9-]{1,25}$ Conditionally create-only: some changes replace
+                the resource. Required.
+            Priority: Range: 1 to 1000 (inclusive). Required.
+            Tags: Tags to assign to the LinkRoutingRule.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

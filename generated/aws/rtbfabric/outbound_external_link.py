@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -71,68 +75,77 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-OutboundExternalLinkLinkAttributesDict = TypedDict(
-    "OutboundExternalLinkLinkAttributesDict",
-    {
-        "CustomerProvidedId": "str",
-        "ResponderErrorMasking": "list[ResponderErrorMaskingForHttpCodeDict]",
-    },
-    total=False,
-)
 
-OutboundExternalLinkLinkLogSettingsDict = TypedDict(
-    "OutboundExternalLinkLinkLogSettingsDict",
-    {
-        "ApplicationLogs": "Required[OutboundExternalLinkLinkLogSettingsApplicationLogsDict]",
-    },
-    total=False,
-)
+class OutboundExternalLinkLinkAttributesDict(TypedDict, total=False):
+    """OutboundExternalLinkLinkAttributes as a plain dict."""
 
-OutboundExternalLinkLinkLogSettingsApplicationLogsDict = TypedDict(
-    "OutboundExternalLinkLinkLogSettingsApplicationLogsDict",
-    {
-        "LinkApplicationLogSampling": "Required[OutboundExternalLinkLinkLogSettingsApplicationLogsLinkApplicationLogSamplingDict]",
-    },
-    total=False,
-)
+    CustomerProvidedId: str
+    """Type: str."""
+    ResponderErrorMasking: list[ResponderErrorMaskingForHttpCodeDict]
+    """Items: 1 to 200 items."""
 
-OutboundExternalLinkLinkLogSettingsApplicationLogsLinkApplicationLogSamplingDict = TypedDict(
-    "OutboundExternalLinkLinkLogSettingsApplicationLogsLinkApplicationLogSamplingDict",
-    {
-        "ErrorLog": "Required[float]",
-        "FilterLog": "Required[float]",
-    },
-    total=False,
-)
 
-ResponderErrorMaskingForHttpCodeDict = TypedDict(
-    "ResponderErrorMaskingForHttpCodeDict",
-    {
-        "Action": "Required[Literal['NO_BID', 'PASSTHROUGH']]",
-        "HttpCode": "Required[str]",
-        "LoggingTypes": "Required[list[Literal['NONE', 'METRIC', 'RESPONSE']]]",
-        "ResponseLoggingPercentage": "float",
-    },
-    total=False,
-)
+class OutboundExternalLinkLinkLogSettingsDict(TypedDict, total=False):
+    """OutboundExternalLinkLinkLogSettings as a plain dict."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "str",
-    },
-    total=False,
-)
+    ApplicationLogs: Required[OutboundExternalLinkLinkLogSettingsApplicationLogsDict]
+    """Type: OutboundExternalLinkLinkLogSettingsApplicationLogsDict."""
 
+
+class OutboundExternalLinkLinkLogSettingsApplicationLogsDict(TypedDict, total=False):
+    """OutboundExternalLinkLinkLogSettingsApplicationLogs as a plain dict."""
+
+    LinkApplicationLogSampling: Required[
+        OutboundExternalLinkLinkLogSettingsApplicationLogsLinkApplicationLogSamplingDict
+    ]
+    """Type: OutboundExternalLinkLinkLogSettingsApplicationLogsLinkApplicationLogSamplingDict."""
+
+
+class OutboundExternalLinkLinkLogSettingsApplicationLogsLinkApplicationLogSamplingDict(
+    TypedDict, total=False
+):
+    """OutboundExternalLinkLinkLogSettingsApplicationLogsLinkApplicationLogSampling as a plain dict."""
+
+    ErrorLog: Required[float]
+    """Range: 0.0 to 100.0 (inclusive)."""
+    FilterLog: Required[float]
+    """Range: 0.0 to 100.0 (inclusive)."""
+
+
+class ResponderErrorMaskingForHttpCodeDict(TypedDict, total=False):
+    """ResponderErrorMaskingForHttpCode as a plain dict."""
+
+    Action: Required[Literal["NO_BID", "PASSTHROUGH"]]
+    """Allowed values: 'NO_BID', 'PASSTHROUGH'."""
+    HttpCode: Required[str]
+    """Pattern: ^DEFAULT|4XX|5XX|\\d{3}$ Length: 3 to 7 characters."""
+    LoggingTypes: Required[list[Literal["NONE", "METRIC", "RESPONSE"]]]
+    """Items: 1 to 2 items. Items are unique. Each item: Allowed values: 'NONE', 'METRIC',
+    'RESPONSE'."""
+    ResponseLoggingPercentage: float
+    """Range: 0 to 100 (inclusive)."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: str
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::RTBFabric::OutboundExternalLink",
     schema_file="aws-rtbfabric-outboundexternallink.json",
     primary_identifier=("/Arn",),
     additional_identifiers=(("/GatewayId", "/LinkId"),),
     read_only=("/LinkId", "/Arn", "/LinkStatus", "/CreatedTimestamp", "/UpdatedTimestamp"),
-    create_only=(),
-    write_only=(),
     conditional_create_only=(
         "/GatewayId",
         "/PublicEndpoint",
@@ -146,13 +159,7 @@ METADATA = _TypeMetadata(
     ),
     required=("GatewayId", "PublicEndpoint", "LinkLogSettings"),
     list_required=("GatewayId",),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -162,150 +169,20 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Arn": {
-            "maxLength": 2048,
-            "minLength": 20,
-            "pattern": "^arn:aws:rtbfabric:[a-zA-Z0-9_-]+:[0-9]{12}:gateway/[a-zA-Z0-9-]+/link/[a-zA-Z0-9-]+$",
-            "type": "string",
-        },
-        "CreatedTimestamp": {"type": "string"},
-        "GatewayId": {"pattern": "^rtb-gw-[a-z0-9-]{1,25}$", "type": "string"},
-        "LinkAttributes": {
-            "additionalProperties": False,
-            "properties": {
-                "CustomerProvidedId": {"type": "string"},
-                "ResponderErrorMasking": {
-                    "items": {"$ref": "#/definitions/ResponderErrorMaskingForHttpCode"},
-                    "maxItems": 200,
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-            },
-            "type": "object",
-        },
-        "LinkId": {"pattern": "^link-[a-z0-9-]{1,25}$", "type": "string"},
-        "LinkLogSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "ApplicationLogs": {
-                    "additionalProperties": False,
-                    "properties": {
-                        "LinkApplicationLogSampling": {
-                            "additionalProperties": False,
-                            "properties": {
-                                "ErrorLog": {"maximum": 100.0, "minimum": 0.0, "type": "number"},
-                                "FilterLog": {"maximum": 100.0, "minimum": 0.0, "type": "number"},
-                            },
-                            "required": ["ErrorLog", "FilterLog"],
-                            "type": "object",
-                        }
-                    },
-                    "required": ["LinkApplicationLogSampling"],
-                    "type": "object",
-                }
-            },
-            "required": ["ApplicationLogs"],
-            "type": "object",
-        },
-        "LinkStatus": {
-            "enum": [
-                "PENDING_CREATION",
-                "PENDING_REQUEST",
-                "REQUESTED",
-                "ACCEPTED",
-                "ACTIVE",
-                "REJECTED",
-                "FAILED",
-                "PENDING_DELETION",
-                "DELETED",
-                "PENDING_UPDATE",
-                "PENDING_ISOLATION",
-                "ISOLATED",
-                "PENDING_RESTORATION",
-                "UNKNOWN_TO_SDK_VERSION",
-            ],
-            "type": "string",
-        },
-        "PublicEndpoint": {
-            "maxLength": 255,
-            "minLength": 0,
-            "pattern": "^(https|http)://.+$",
-            "type": "string",
-        },
-        "ResponderErrorMaskingForHttpCode": {
-            "additionalProperties": False,
-            "properties": {
-                "Action": {"enum": ["NO_BID", "PASSTHROUGH"], "type": "string"},
-                "HttpCode": {
-                    "maxLength": 7,
-                    "minLength": 3,
-                    "pattern": "^DEFAULT|4XX|5XX|\\d{3}$",
-                    "type": "string",
-                },
-                "LoggingTypes": {
-                    "items": {"$ref": "#/definitions/ResponderErrorMaskingLoggingType"},
-                    "maxItems": 2,
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "ResponseLoggingPercentage": {"maximum": 100, "minimum": 0, "type": "number"},
-            },
-            "required": ["HttpCode", "Action", "LoggingTypes"],
-            "type": "object",
-        },
-        "ResponderErrorMaskingLoggingType": {
-            "enum": ["NONE", "METRIC", "RESPONSE"],
-            "type": "string",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^(resourceArn|internalId|[a-zA-Z0-9+\\-=._:/@]+)$",
-                    "type": "string",
-                },
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key"],
-            "type": "object",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "UpdatedTimestamp": {"type": "string"},
-    },
-    "properties": {
-        "Arn": {"$ref": "#/definitions/Arn"},
-        "CreatedTimestamp": {"$ref": "#/definitions/CreatedTimestamp"},
-        "GatewayId": {"$ref": "#/definitions/GatewayId"},
-        "LinkAttributes": {"$ref": "#/definitions/LinkAttributes"},
-        "LinkId": {"$ref": "#/definitions/LinkId"},
-        "LinkLogSettings": {"$ref": "#/definitions/LinkLogSettings"},
-        "LinkStatus": {"$ref": "#/definitions/LinkStatus"},
-        "PublicEndpoint": {"$ref": "#/definitions/PublicEndpoint"},
-        "Tags": {"$ref": "#/definitions/Tags"},
-        "UpdatedTimestamp": {"$ref": "#/definitions/UpdatedTimestamp"},
-    },
-    "required": ["GatewayId", "PublicEndpoint", "LinkLogSettings"],
-}
-
 
 class OutboundExternalLink(_Resource):
-    """AWS::RTBFabric::OutboundExternalLink: Resource Type definition for AWS::RTBFabric::OutboundExternalLink Resource Type
+    """AWS::RTBFabric::OutboundExternalLink: Resource Type definition for
+    AWS::RTBFabric::OutboundExternalLink Resource Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Also identified by: GatewayId, LinkId.
+    May be replaced when these change (conditionally create-only): GatewayId, PublicEndpoint,
+    LinkAttributes, LinkLogSettings.
+    Read-only attributes (known once deployed): Arn, CreatedTimestamp, LinkId, LinkStatus,
+    UpdatedTimestamp.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-rtbfabric-outboundexternallink.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -315,12 +192,20 @@ class OutboundExternalLink(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "OutboundExternalLinkAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "outbound_external_link.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Pattern:
+    ^arn:aws:rtbfabric:[a-zA-Z0-9_-]+:[0-9]{12}:gateway/[a-zA-Z0-9-]+/link/[a-zA-Z0-9-]+$ Length: 20
+    to 2048 characters."""
     CreatedTimestamp: str
+    """Type: str."""
     LinkId: str
+    """Pattern: ^link-[a-z0-9-]{1,25}$"""
     LinkStatus: Literal[
         "PENDING_CREATION",
         "PENDING_REQUEST",
@@ -337,35 +222,51 @@ class OutboundExternalLink(_Resource):
         "PENDING_RESTORATION",
         "UNKNOWN_TO_SDK_VERSION",
     ]
+    """Allowed values: 'PENDING_CREATION', 'PENDING_REQUEST', 'REQUESTED', 'ACCEPTED', 'ACTIVE',
+    'REJECTED', 'FAILED', 'PENDING_DELETION', 'DELETED', 'PENDING_UPDATE', 'PENDING_ISOLATION',
+    'ISOLATED' (and 2 more)."""
     UpdatedTimestamp: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     GatewayId: str
     LinkAttributes: OutboundExternalLinkLinkAttributesDict
     LinkLogSettings: OutboundExternalLinkLinkLogSettingsDict
     PublicEndpoint: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        GatewayId: str,
+        LinkLogSettings: OutboundExternalLinkLinkLogSettings
+        | OutboundExternalLinkLinkLogSettingsDict,
+        PublicEndpoint: str,
+        LinkAttributes: OutboundExternalLinkLinkAttributes
+        | OutboundExternalLinkLinkAttributesDict
+        | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::RTBFabric::OutboundExternalLink; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            GatewayId: str,
-            LinkLogSettings: OutboundExternalLinkLinkLogSettings
-            | OutboundExternalLinkLinkLogSettingsDict,
-            PublicEndpoint: str,
-            LinkAttributes: OutboundExternalLinkLinkAttributes
-            | OutboundExternalLinkLinkAttributesDict
-            | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::RTBFabric::OutboundExternalLink; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            GatewayId: Pattern: ^rtb-gw-[a-z0-9-]{1,25}$ Conditionally create-only: some changes
+                replace the resource. Required.
+            LinkLogSettings: Type: OutboundExternalLinkLinkLogSettingsDict. Conditionally
+                create-only: some changes replace the resource. Required.
+            PublicEndpoint: Pattern: ^(https|http)://.+$ Length: 0 to 255 characters. Conditionally
+                create-only: some changes replace the resource. Required.
+            LinkAttributes: Type: OutboundExternalLinkLinkAttributesDict. Conditionally create-only:
+                some changes replace the resource.
+            Tags: Tags to assign to the Link.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

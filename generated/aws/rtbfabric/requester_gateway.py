@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,15 +55,21 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "str",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: str
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::RTBFabric::RequesterGateway",
     schema_file="aws-rtbfabric-requestergateway.json",
@@ -75,19 +85,10 @@ METADATA = _TypeMetadata(
         "/ActiveLinksCount",
         "/TotalLinksCount",
     ),
-    create_only=(),
-    write_only=(),
     conditional_create_only=("/Description", "/VpcId", "/SubnetIds", "/SecurityGroupIds"),
     unordered_arrays=("/SecurityGroupIds", "/SubnetIds", "/Tags"),
     required=("VpcId", "SubnetIds", "SecurityGroupIds"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -97,117 +98,20 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ActiveLinksCount": {"type": "integer"},
-        "Arn": {
-            "maxLength": 2048,
-            "minLength": 20,
-            "pattern": "^arn:aws:rtbfabric:[a-zA-Z0-9_-]+:[0-9]{12}:gateway/[a-zA-Z0-9-]+$",
-            "type": "string",
-        },
-        "CreatedTimestamp": {"type": "string"},
-        "Description": {"pattern": "^[A-Za-z0-9 ]+$", "type": "string"},
-        "DomainName": {
-            "pattern": "^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(?:\\.(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?))+$",
-            "type": "string",
-        },
-        "GatewayId": {
-            "pattern": "^(rtbapp-[a-z0-9-]{1,25}|rtb-gw-[a-z0-9-]{1,25})$",
-            "type": "string",
-        },
-        "RequesterGatewayStatus": {
-            "enum": [
-                "PENDING_CREATION",
-                "ACTIVE",
-                "PENDING_DELETION",
-                "DELETED",
-                "ERROR",
-                "PENDING_UPDATE",
-                "ISOLATED",
-                "PENDING_ISOLATION",
-                "PENDING_RESTORATION",
-            ],
-            "type": "string",
-        },
-        "SecurityGroupIds": {
-            "items": {
-                "anyOf": [{}, {}],
-                "maxLength": 43,
-                "minLength": 11,
-                "pattern": "^sg-[0-9a-f]{8,40}$",
-                "type": "string",
-            },
-            "minItems": 1,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "SubnetIds": {
-            "items": {
-                "maxLength": 24,
-                "minLength": 15,
-                "pattern": "^subnet-\\w{8,17}$",
-                "type": "string",
-            },
-            "minItems": 1,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^(resourceArn|internalId|[a-zA-Z0-9+\\-=._:/@]+)$",
-                    "type": "string",
-                },
-                "Value": {"maxLength": 1600, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key"],
-            "type": "object",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "TotalLinksCount": {"type": "integer"},
-        "UpdatedTimestamp": {"type": "string"},
-        "VpcId": {
-            "maxLength": 50,
-            "minLength": 5,
-            "pattern": "^vpc-[a-f0-9]{8,17}$",
-            "type": "string",
-        },
-    },
-    "properties": {
-        "ActiveLinksCount": {"$ref": "#/definitions/ActiveLinksCount"},
-        "Arn": {"$ref": "#/definitions/Arn"},
-        "CreatedTimestamp": {"$ref": "#/definitions/CreatedTimestamp"},
-        "Description": {"$ref": "#/definitions/Description"},
-        "DomainName": {"$ref": "#/definitions/DomainName"},
-        "GatewayId": {"$ref": "#/definitions/GatewayId"},
-        "RequesterGatewayStatus": {"$ref": "#/definitions/RequesterGatewayStatus"},
-        "SecurityGroupIds": {"$ref": "#/definitions/SecurityGroupIds"},
-        "SubnetIds": {"$ref": "#/definitions/SubnetIds"},
-        "Tags": {"$ref": "#/definitions/Tags"},
-        "TotalLinksCount": {"$ref": "#/definitions/TotalLinksCount"},
-        "UpdatedTimestamp": {"$ref": "#/definitions/UpdatedTimestamp"},
-        "VpcId": {"$ref": "#/definitions/VpcId"},
-    },
-    "required": ["VpcId", "SubnetIds", "SecurityGroupIds"],
-}
-
 
 class RequesterGateway(_Resource):
-    """AWS::RTBFabric::RequesterGateway: Resource Type definition for AWS::RTBFabric::RequesterGateway Resource Type.
+    """AWS::RTBFabric::RequesterGateway: Resource Type definition for
+    AWS::RTBFabric::RequesterGateway Resource Type.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Also identified by: GatewayId.
+    May be replaced when these change (conditionally create-only): Description, VpcId, SubnetIds,
+    SecurityGroupIds.
+    Read-only attributes (known once deployed): ActiveLinksCount, Arn, CreatedTimestamp, DomainName,
+    GatewayId, RequesterGatewayStatus, TotalLinksCount, UpdatedTimestamp.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-rtbfabric-requestergateway.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -217,14 +121,22 @@ class RequesterGateway(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "RequesterGatewayAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "requester_gateway.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     ActiveLinksCount: int
+    """Type: int."""
     Arn: str
+    """Pattern: ^arn:aws:rtbfabric:[a-zA-Z0-9_-]+:[0-9]{12}:gateway/[a-zA-Z0-9-]+$ Length: 20 to
+    2048 characters."""
     CreatedTimestamp: str
+    """Type: str."""
     DomainName: str
+    """Pattern:
+    ^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(?:\\.(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?))+$"""
     GatewayId: str
+    """Pattern: ^(rtbapp-[a-z0-9-]{1,25}|rtb-gw-[a-z0-9-]{1,25})$"""
     RequesterGatewayStatus: Literal[
         "PENDING_CREATION",
         "ACTIVE",
@@ -236,33 +148,49 @@ class RequesterGateway(_Resource):
         "PENDING_ISOLATION",
         "PENDING_RESTORATION",
     ]
+    """Allowed values: 'PENDING_CREATION', 'ACTIVE', 'PENDING_DELETION', 'DELETED', 'ERROR',
+    'PENDING_UPDATE', 'ISOLATED', 'PENDING_ISOLATION', 'PENDING_RESTORATION'."""
     TotalLinksCount: int
+    """Type: int."""
     UpdatedTimestamp: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     SecurityGroupIds: list[str]
     SubnetIds: list[str]
     Tags: list[TagDict]
     VpcId: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        SecurityGroupIds: list[str],
+        SubnetIds: list[str],
+        VpcId: str,
+        Description: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::RTBFabric::RequesterGateway; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            SecurityGroupIds: list[str],
-            SubnetIds: list[str],
-            VpcId: str,
-            Description: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::RTBFabric::RequesterGateway; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            SecurityGroupIds: The ID of one or more security groups in order to create a requester
+                gateway. Conditionally create-only: some changes replace the resource. Required.
+            SubnetIds: The ID of one or more subnets in order to create a requester gateway.
+                Conditionally create-only: some changes replace the resource. Required.
+            VpcId: Pattern: ^vpc-[a-f0-9]{8,17}$ Length: 5 to 50 characters. Conditionally
+                create-only: some changes replace the resource. Required.
+            Description: Pattern: ^[A-Za-z0-9 ]+$ Conditionally create-only: some changes replace
+                the resource.
+            Tags: Tags to assign to the Requester Gateway.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -79,85 +83,100 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ResponderGatewayAutoScalingGroupsConfigurationDict = TypedDict(
-    "ResponderGatewayAutoScalingGroupsConfigurationDict",
-    {
-        "AutoScalingGroupNameList": "Required[list[str]]",
-        "HealthCheckConfig": "ResponderGatewayHealthCheckConfigDict",
-        "RoleArn": "Required[str]",
-    },
-    total=False,
-)
 
-ResponderGatewayEksEndpointsConfigurationDict = TypedDict(
-    "ResponderGatewayEksEndpointsConfigurationDict",
-    {
-        "ClusterApiServerCaCertificateChain": "Required[str]",
-        "ClusterApiServerEndpointUri": "Required[str]",
-        "ClusterName": "Required[str]",
-        "EndpointsResourceName": "Required[str]",
-        "EndpointsResourceNamespace": "Required[str]",
-        "RoleArn": "Required[str]",
-    },
-    total=False,
-)
+class ResponderGatewayAutoScalingGroupsConfigurationDict(TypedDict, total=False):
+    """ResponderGatewayAutoScalingGroupsConfiguration as a plain dict."""
 
-ResponderGatewayHealthCheckConfigDict = TypedDict(
-    "ResponderGatewayHealthCheckConfigDict",
-    {
-        "HealthyThresholdCount": "int",
-        "IntervalSeconds": "int",
-        "Path": "Required[str]",
-        "Port": "Required[int]",
-        "Protocol": "Literal['HTTP', 'HTTPS']",
-        "StatusCodeMatcher": "str",
-        "TimeoutMs": "int",
-        "UnhealthyThresholdCount": "int",
-    },
-    total=False,
-)
+    AutoScalingGroupNameList: Required[list[str]]
+    """Items are unique."""
+    HealthCheckConfig: ResponderGatewayHealthCheckConfigDict
+    """Type: ResponderGatewayHealthCheckConfigDict."""
+    RoleArn: Required[str]
+    """Type: str."""
 
-ResponderGatewayListenerConfigDict = TypedDict(
-    "ResponderGatewayListenerConfigDict",
-    {
-        "Protocols": "Required[list[Literal['HTTP', 'HTTPS']]]",
-    },
-    total=False,
-)
 
-ResponderGatewayManagedEndpointConfigurationOption1Dict = TypedDict(
-    "ResponderGatewayManagedEndpointConfigurationOption1Dict",
-    {
-        "AutoScalingGroupsConfiguration": "Required[ResponderGatewayAutoScalingGroupsConfigurationDict]",
-    },
-    total=False,
-)
+class ResponderGatewayEksEndpointsConfigurationDict(TypedDict, total=False):
+    """ResponderGatewayEksEndpointsConfiguration as a plain dict."""
 
-ResponderGatewayManagedEndpointConfigurationOption2Dict = TypedDict(
-    "ResponderGatewayManagedEndpointConfigurationOption2Dict",
-    {
-        "EksEndpointsConfiguration": "Required[ResponderGatewayEksEndpointsConfigurationDict]",
-    },
-    total=False,
-)
+    ClusterApiServerCaCertificateChain: Required[str]
+    """Length: 1 to 2097152 characters."""
+    ClusterApiServerEndpointUri: Required[str]
+    """Pattern:
+    ^(https|http)://(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(?:\\.(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?))+$
+    Length: 0 to 255 characters."""
+    ClusterName: Required[str]
+    """Pattern: ^[A-Za-z0-9][A-Za-z0-9-]{0,61}[A-Za-z0-9]$"""
+    EndpointsResourceName: Required[str]
+    """Pattern: ^[A-Za-z0-9][A-Za-z0-9-]{0,61}[A-Za-z0-9]$"""
+    EndpointsResourceNamespace: Required[str]
+    """Pattern: ^[A-Za-z0-9][A-Za-z0-9-]{0,61}[A-Za-z0-9]$"""
+    RoleArn: Required[str]
+    """Type: str."""
 
-ResponderGatewayTrustStoreConfigurationDict = TypedDict(
-    "ResponderGatewayTrustStoreConfigurationDict",
-    {
-        "CertificateAuthorityCertificates": "Required[list[str]]",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "str",
-    },
-    total=False,
-)
+class ResponderGatewayHealthCheckConfigDict(TypedDict, total=False):
+    """ResponderGatewayHealthCheckConfig as a plain dict."""
 
+    HealthyThresholdCount: int
+    """Range: 2 to 10 (inclusive)."""
+    IntervalSeconds: int
+    """Range: 5 to 60 (inclusive)."""
+    Path: Required[str]
+    """Pattern: ^/.*$ Length: 1 to 128 characters."""
+    Port: Required[int]
+    """Range: 80 to 65535 (inclusive)."""
+    Protocol: Literal["HTTP", "HTTPS"]
+    """Allowed values: 'HTTP', 'HTTPS'."""
+    StatusCodeMatcher: str
+    """Pattern: ^[0-9,\\-]+$ Length: 3 to 2000 characters."""
+    TimeoutMs: int
+    """Range: 100 to 5000 (inclusive)."""
+    UnhealthyThresholdCount: int
+    """Range: 2 to 10 (inclusive)."""
+
+
+class ResponderGatewayListenerConfigDict(TypedDict, total=False):
+    """ResponderGatewayListenerConfig as a plain dict."""
+
+    Protocols: Required[list[Literal["HTTP", "HTTPS"]]]
+    """Items: 1 to 2 items. Each item: Allowed values: 'HTTP', 'HTTPS'."""
+
+
+class ResponderGatewayManagedEndpointConfigurationOption1Dict(TypedDict, total=False):
+    """ResponderGatewayManagedEndpointConfigurationOption1 as a plain dict."""
+
+    AutoScalingGroupsConfiguration: Required[ResponderGatewayAutoScalingGroupsConfigurationDict]
+    """Type: ResponderGatewayAutoScalingGroupsConfigurationDict."""
+
+
+class ResponderGatewayManagedEndpointConfigurationOption2Dict(TypedDict, total=False):
+    """ResponderGatewayManagedEndpointConfigurationOption2 as a plain dict."""
+
+    EksEndpointsConfiguration: Required[ResponderGatewayEksEndpointsConfigurationDict]
+    """Type: ResponderGatewayEksEndpointsConfigurationDict."""
+
+
+class ResponderGatewayTrustStoreConfigurationDict(TypedDict, total=False):
+    """ResponderGatewayTrustStoreConfiguration as a plain dict."""
+
+    CertificateAuthorityCertificates: Required[list[str]]
+    """Items: 0 to 1 items. Items are unique. Each item: Length: 1 to 2097152 characters."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: str
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::RTBFabric::ResponderGateway",
     schema_file="aws-rtbfabric-respondergateway.json",
@@ -172,8 +191,6 @@ METADATA = _TypeMetadata(
         "/ExternalInboundEndpoint",
         "/CertificateAssociationStatus",
     ),
-    create_only=(),
-    write_only=(),
     conditional_create_only=(
         "/Description",
         "/VpcId",
@@ -196,14 +213,7 @@ METADATA = _TypeMetadata(
         "/TrustStoreConfiguration/CertificateAuthorityCertificates",
     ),
     required=("VpcId", "SubnetIds", "SecurityGroupIds", "Port", "Protocol"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -213,273 +223,21 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AcmCertificateArn": {
-            "pattern": "arn:(aws|aws-cn|aws-us-gov):acm:([a-z0-9-]+):[0-9]{12}:certificate/.{1,2048}",
-            "type": "string",
-        },
-        "ActiveLinksCount": {"type": "integer"},
-        "Arn": {
-            "maxLength": 2048,
-            "minLength": 20,
-            "pattern": "^arn:aws:rtbfabric:[a-zA-Z0-9_-]+:[0-9]{12}:gateway/[a-zA-Z0-9-]+$",
-            "type": "string",
-        },
-        "AutoScalingGroupNameList": {
-            "items": {"type": "string"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "AutoScalingGroupsConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AutoScalingGroupNameList": {"$ref": "#/definitions/AutoScalingGroupNameList"},
-                "HealthCheckConfig": {"$ref": "#/definitions/HealthCheckConfig"},
-                "RoleArn": {"type": "string"},
-            },
-            "required": ["AutoScalingGroupNameList", "RoleArn"],
-            "type": "object",
-        },
-        "Base64EncodedCertificateChain": {"maxLength": 2097152, "minLength": 1, "type": "string"},
-        "CertificateAssociationStatus": {
-            "enum": [
-                "PENDING_ASSOCIATION",
-                "ASSOCIATED",
-                "PENDING_DISASSOCIATION",
-                "DISASSOCIATED",
-                "EXPIRED",
-                "FAILED",
-            ],
-            "type": "string",
-        },
-        "CertificateAuthorityCertificates": {
-            "items": {"$ref": "#/definitions/Base64EncodedCertificateChain"},
-            "maxItems": 1,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "CreatedTimestamp": {"type": "string"},
-        "Description": {"pattern": "^[A-Za-z0-9 ]+$", "type": "string"},
-        "DomainName": {
-            "maxLength": 255,
-            "minLength": 1,
-            "pattern": "^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(?:\\.(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?))+$",
-            "type": "string",
-        },
-        "EksEndpointsConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "ClusterApiServerCaCertificateChain": {
-                    "maxLength": 2097152,
-                    "minLength": 1,
-                    "type": "string",
-                },
-                "ClusterApiServerEndpointUri": {
-                    "maxLength": 255,
-                    "minLength": 0,
-                    "pattern": "^(https|http)://(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(?:\\.(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?))+$",
-                    "type": "string",
-                },
-                "ClusterName": {
-                    "pattern": "^[A-Za-z0-9][A-Za-z0-9-]{0,61}[A-Za-z0-9]$",
-                    "type": "string",
-                },
-                "EndpointsResourceName": {
-                    "pattern": "^[A-Za-z0-9][A-Za-z0-9-]{0,61}[A-Za-z0-9]$",
-                    "type": "string",
-                },
-                "EndpointsResourceNamespace": {
-                    "pattern": "^[A-Za-z0-9][A-Za-z0-9-]{0,61}[A-Za-z0-9]$",
-                    "type": "string",
-                },
-                "RoleArn": {"type": "string"},
-            },
-            "required": [
-                "EndpointsResourceName",
-                "EndpointsResourceNamespace",
-                "ClusterApiServerEndpointUri",
-                "ClusterApiServerCaCertificateChain",
-                "ClusterName",
-                "RoleArn",
-            ],
-            "type": "object",
-        },
-        "ExternalInboundEndpoint": {"$ref": "#/definitions/DomainName"},
-        "GatewayId": {
-            "pattern": "^(rtbapp-[a-z0-9-]{1,25}|rtb-gw-[a-z0-9-]{1,25})$",
-            "type": "string",
-        },
-        "GatewayType": {"enum": ["EXTERNAL", "INTERNAL"], "type": "string"},
-        "HealthCheckConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "HealthyThresholdCount": {"maximum": 10, "minimum": 2, "type": "integer"},
-                "IntervalSeconds": {"maximum": 60, "minimum": 5, "type": "integer"},
-                "Path": {"maxLength": 128, "minLength": 1, "pattern": "^/.*$", "type": "string"},
-                "Port": {"maximum": 65535, "minimum": 80, "type": "integer"},
-                "Protocol": {"$ref": "#/definitions/Protocol"},
-                "StatusCodeMatcher": {
-                    "maxLength": 2000,
-                    "minLength": 3,
-                    "pattern": "^[0-9,\\-]+$",
-                    "type": "string",
-                },
-                "TimeoutMs": {"maximum": 5000, "minimum": 100, "type": "integer"},
-                "UnhealthyThresholdCount": {"maximum": 10, "minimum": 2, "type": "integer"},
-            },
-            "required": ["Port", "Path"],
-            "type": "object",
-        },
-        "InboundLinksCount": {"type": "integer"},
-        "ListenerConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "Protocols": {
-                    "items": {"$ref": "#/definitions/Protocol"},
-                    "maxItems": 2,
-                    "minItems": 1,
-                    "type": "array",
-                }
-            },
-            "required": ["Protocols"],
-            "type": "object",
-        },
-        "ManagedEndpointConfiguration": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "AutoScalingGroupsConfiguration": {
-                            "$ref": "#/definitions/AutoScalingGroupsConfiguration"
-                        }
-                    },
-                    "required": ["AutoScalingGroupsConfiguration"],
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "EksEndpointsConfiguration": {
-                            "$ref": "#/definitions/EksEndpointsConfiguration"
-                        }
-                    },
-                    "required": ["EksEndpointsConfiguration"],
-                },
-            ],
-            "type": "object",
-        },
-        "Port": {"maximum": 65535, "minimum": 1, "type": "integer"},
-        "Protocol": {"enum": ["HTTP", "HTTPS"], "type": "string"},
-        "ResponderGatewayStatus": {
-            "enum": [
-                "PENDING_CREATION",
-                "ACTIVE",
-                "PENDING_DELETION",
-                "DELETED",
-                "ERROR",
-                "PENDING_UPDATE",
-                "ISOLATED",
-                "PENDING_ISOLATION",
-                "PENDING_RESTORATION",
-            ],
-            "type": "string",
-        },
-        "SecurityGroupIds": {
-            "items": {
-                "anyOf": [{}, {}],
-                "maxLength": 43,
-                "minLength": 11,
-                "pattern": "^sg-[0-9a-f]{8,40}$",
-                "type": "string",
-            },
-            "minItems": 1,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "SubnetIds": {
-            "items": {
-                "maxLength": 24,
-                "minLength": 15,
-                "pattern": "^subnet-\\w{8,17}$",
-                "type": "string",
-            },
-            "minItems": 1,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^(resourceArn|internalId|[a-zA-Z0-9+\\-=._:/@]+)$",
-                    "type": "string",
-                },
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key"],
-            "type": "object",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "TotalLinksCount": {"type": "integer"},
-        "TrustStoreConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "CertificateAuthorityCertificates": {
-                    "$ref": "#/definitions/CertificateAuthorityCertificates"
-                }
-            },
-            "required": ["CertificateAuthorityCertificates"],
-            "type": "object",
-        },
-        "UpdatedTimestamp": {"type": "string"},
-        "VpcId": {
-            "maxLength": 50,
-            "minLength": 5,
-            "pattern": "^vpc-[a-f0-9]{8,17}$",
-            "type": "string",
-        },
-    },
-    "properties": {
-        "AcmCertificateArn": {"$ref": "#/definitions/AcmCertificateArn"},
-        "Arn": {"$ref": "#/definitions/Arn"},
-        "CertificateAssociationStatus": {"$ref": "#/definitions/CertificateAssociationStatus"},
-        "CreatedTimestamp": {"$ref": "#/definitions/CreatedTimestamp"},
-        "Description": {"$ref": "#/definitions/Description"},
-        "DomainName": {"$ref": "#/definitions/DomainName"},
-        "ExternalInboundEndpoint": {"$ref": "#/definitions/ExternalInboundEndpoint"},
-        "GatewayId": {"$ref": "#/definitions/GatewayId"},
-        "GatewayType": {"$ref": "#/definitions/GatewayType"},
-        "ListenerConfig": {"$ref": "#/definitions/ListenerConfig"},
-        "ManagedEndpointConfiguration": {"$ref": "#/definitions/ManagedEndpointConfiguration"},
-        "Port": {"$ref": "#/definitions/Port"},
-        "Protocol": {"$ref": "#/definitions/Protocol"},
-        "ResponderGatewayStatus": {"$ref": "#/definitions/ResponderGatewayStatus"},
-        "SecurityGroupIds": {"$ref": "#/definitions/SecurityGroupIds"},
-        "SubnetIds": {"$ref": "#/definitions/SubnetIds"},
-        "Tags": {"$ref": "#/definitions/Tags"},
-        "TrustStoreConfiguration": {"$ref": "#/definitions/TrustStoreConfiguration"},
-        "UpdatedTimestamp": {"$ref": "#/definitions/UpdatedTimestamp"},
-        "VpcId": {"$ref": "#/definitions/VpcId"},
-    },
-    "required": ["VpcId", "SubnetIds", "SecurityGroupIds", "Port", "Protocol"],
-}
-
 
 class ResponderGateway(_Resource):
-    """AWS::RTBFabric::ResponderGateway: Resource Type definition for AWS::RTBFabric::ResponderGateway Resource Type
+    """AWS::RTBFabric::ResponderGateway: Resource Type definition for
+    AWS::RTBFabric::ResponderGateway Resource Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Also identified by: GatewayId.
+    May be replaced when these change (conditionally create-only): Description, VpcId, SubnetIds,
+    SecurityGroupIds, Port, Protocol, DomainName, TrustStoreConfiguration,
+    ManagedEndpointConfiguration, GatewayType, AcmCertificateArn.
+    Read-only attributes (known once deployed): Arn, CertificateAssociationStatus, CreatedTimestamp,
+    ExternalInboundEndpoint, GatewayId, ResponderGatewayStatus, UpdatedTimestamp.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-rtbfabric-respondergateway.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -489,10 +247,13 @@ class ResponderGateway(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ResponderGatewayAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "responder_gateway.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Pattern: ^arn:aws:rtbfabric:[a-zA-Z0-9_-]+:[0-9]{12}:gateway/[a-zA-Z0-9-]+$ Length: 20 to
+    2048 characters."""
     CertificateAssociationStatus: Literal[
         "PENDING_ASSOCIATION",
         "ASSOCIATED",
@@ -501,9 +262,16 @@ class ResponderGateway(_Resource):
         "EXPIRED",
         "FAILED",
     ]
+    """Allowed values: 'PENDING_ASSOCIATION', 'ASSOCIATED', 'PENDING_DISASSOCIATION',
+    'DISASSOCIATED', 'EXPIRED', 'FAILED'."""
     CreatedTimestamp: str
+    """Type: str."""
     ExternalInboundEndpoint: str
+    """Pattern:
+    ^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(?:\\.(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?))+$
+    Length: 1 to 255 characters."""
     GatewayId: str
+    """Pattern: ^(rtbapp-[a-z0-9-]{1,25}|rtb-gw-[a-z0-9-]{1,25})$"""
     ResponderGatewayStatus: Literal[
         "PENDING_CREATION",
         "ACTIVE",
@@ -515,8 +283,11 @@ class ResponderGateway(_Resource):
         "PENDING_ISOLATION",
         "PENDING_RESTORATION",
     ]
+    """Allowed values: 'PENDING_CREATION', 'ACTIVE', 'PENDING_DELETION', 'DELETED', 'ERROR',
+    'PENDING_UPDATE', 'ISOLATED', 'PENDING_ISOLATION', 'PENDING_RESTORATION'."""
     UpdatedTimestamp: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AcmCertificateArn: str
     Description: str
     DomainName: str
@@ -531,36 +302,66 @@ class ResponderGateway(_Resource):
     TrustStoreConfiguration: ResponderGatewayTrustStoreConfigurationDict
     VpcId: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Port: int,
+        Protocol: Literal["HTTP", "HTTPS"],
+        SecurityGroupIds: list[str],
+        SubnetIds: list[str],
+        VpcId: str,
+        AcmCertificateArn: str | None = None,
+        Description: str | None = None,
+        DomainName: str | None = None,
+        GatewayType: Literal["EXTERNAL", "INTERNAL"] | None = None,
+        ListenerConfig: ResponderGatewayListenerConfig
+        | ResponderGatewayListenerConfigDict
+        | None = None,
+        ManagedEndpointConfiguration: dict[str, Any] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        TrustStoreConfiguration: ResponderGatewayTrustStoreConfiguration
+        | ResponderGatewayTrustStoreConfigurationDict
+        | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::RTBFabric::ResponderGateway; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Port: int,
-            Protocol: Literal["HTTP", "HTTPS"],
-            SecurityGroupIds: list[str],
-            SubnetIds: list[str],
-            VpcId: str,
-            AcmCertificateArn: str | None = None,
-            Description: str | None = None,
-            DomainName: str | None = None,
-            GatewayType: Literal["EXTERNAL", "INTERNAL"] | None = None,
-            ListenerConfig: ResponderGatewayListenerConfig
-            | ResponderGatewayListenerConfigDict
-            | None = None,
-            ManagedEndpointConfiguration: dict[str, Any] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            TrustStoreConfiguration: ResponderGatewayTrustStoreConfiguration
-            | ResponderGatewayTrustStoreConfigurationDict
-            | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::RTBFabric::ResponderGateway; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Port: Range: 1 to 65535 (inclusive). Conditionally create-only: some changes replace the
+                resource. Required.
+            Protocol: Allowed values: 'HTTP', 'HTTPS'. Conditionally create-only: some changes
+                replace the resource. Required.
+            SecurityGroupIds: The ID of one or more security groups in order to create a gateway.
+                Conditionally create-only: some changes replace the resource. Required.
+            SubnetIds: The ID of one or more subnets in order to create a gateway. Conditionally
+                create-only: some changes replace the resource. Required.
+            VpcId: Pattern: ^vpc-[a-f0-9]{8,17}$ Length: 5 to 50 characters. Conditionally
+                create-only: some changes replace the resource. Required.
+            AcmCertificateArn: Pattern:
+                arn:(aws|aws-cn|aws-us-gov):acm:([a-z0-9-]+):[0-9]{12}:certificate/.{1,2048}
+                Conditionally create-only: some changes replace the resource.
+            Description: Pattern: ^[A-Za-z0-9 ]+$ Conditionally create-only: some changes replace
+                the resource.
+            DomainName: Pattern:
+                ^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(?:\\.(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?))+$
+                Length: 1 to 255 characters. Conditionally create-only: some changes replace the
+                resource.
+            GatewayType: Allowed values: 'EXTERNAL', 'INTERNAL'. Conditionally create-only: some
+                changes replace the resource.
+            ListenerConfig: Type: ResponderGatewayListenerConfigDict.
+            ManagedEndpointConfiguration: Type: dict[str, Any]. Conditionally create-only: some
+                changes replace the resource.
+            Tags: Tags to assign to the Responder Gateway.
+            TrustStoreConfiguration: Type: ResponderGatewayTrustStoreConfigurationDict.
+                Conditionally create-only: some changes replace the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

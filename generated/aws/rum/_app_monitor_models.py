@@ -7,7 +7,7 @@ Imported on first use by app_monitor.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -27,93 +27,311 @@ __all__ = [
 
 
 class AppMonitorCustomEvents(DeferredModel):
+    """
+    AppMonitor custom events configuration
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Status: Literal["ENABLED", "DISABLED"] | None = None
+    Status: Annotated[
+        Literal["ENABLED", "DISABLED"] | None,
+        Field(description="Indicates whether AppMonitor accepts custom events."),
+    ] = None
 
 
 class AppMonitorDeobfuscationConfigurationJavaScriptSourceMaps(DeferredModel):
+    """
+    A structure that contains the configuration for how an app monitor can unminify JavaScript error stack traces using source maps.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    S3Uri: str | None = None
-    Status: Literal["ENABLED", "DISABLED"]
+    S3Uri: Annotated[
+        str | None,
+        Field(
+            description="The S3Uri of the bucket or folder that stores the source map files. It is required if status is ENABLED."
+        ),
+    ] = None
+    Status: Annotated[
+        Literal["ENABLED", "DISABLED"],
+        Field(
+            description="Specifies whether JavaScript error stack traces should be unminified for this app monitor. The default is for JavaScript error stack trace unminification to be DISABLED"
+        ),
+    ]
 
 
 class AppMonitorResourcePolicy(DeferredModel):
+    """
+    A structure that defines resource policy attached to your app monitor.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    PolicyDocument: str
-    PolicyRevisionId: str | None = None
+    PolicyDocument: Annotated[
+        str,
+        Field(
+            description="The JSON to use as the resource policy. The document can be up to 4 KB in size."
+        ),
+    ]
+    PolicyRevisionId: Annotated[
+        str | None,
+        Field(
+            description="A string value that you can use to conditionally update your policy. You can provide the revision ID of your existing policy to make mutating requests against that policy. When you assign a policy revision ID, then later requests about that policy will be rejected with an InvalidPolicyRevisionIdException error if they don't provide the correct current revision ID."
+        ),
+    ] = None
 
 
 class MetricDefinition(DeferredModel):
+    """
+    A single metric definition
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DimensionKeys: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    EventPattern: str | None = None
-    Name: str
-    Namespace: str | None = None
-    UnitLabel: str | None = None
-    ValueKey: str | None = None
+    DimensionKeys: Annotated[
+        dict[str, str] | None,
+        Field(
+            description='Use this field only if you are sending the metric to CloudWatch. This field is a map of field paths to dimension names. It defines the dimensions to associate with this metric in CloudWatch. For extended metrics, valid values for the entries in this field are the following: "metadata.pageId": "PageId" "metadata.browserName": "BrowserName" "metadata.deviceType": "DeviceType" "metadata.osName": "OSName" "metadata.countryCode": "CountryCode" "event_details.fileType": "FileType" All dimensions listed in this field must also be included in EventPattern.'
+        ),
+    ] = None
+    EventPattern: Annotated[
+        str | None,
+        Field(
+            description='The pattern that defines the metric, specified as a JSON object. RUM checks events that happen in a user\'s session against the pattern, and events that match the pattern are sent to the metric destination. When you define extended metrics, the metric definition is not valid if EventPattern is omitted. Example event patterns: \'{ "event_type": ["com.amazon.rum.js_error_event"], "metadata": { "browserName": [ "Chrome", "Safari" ], } }\' \'{ "event_type": ["com.amazon.rum.performance_navigation_event"], "metadata": { "browserName": [ "Chrome", "Firefox" ] }, "event_details": { "duration": [{ "numeric": [ "<", 2000 ] }] } }\' \'{ "event_type": ["com.amazon.rum.performance_navigation_event"], "metadata": { "browserName": [ "Chrome", "Safari" ], "countryCode": [ "US" ] }, "event_details": { "duration": [{ "numeric": [ ">=", 2000, "<", 8000 ] }] } }\' If the metrics destination\' is CloudWatch and the event also matches a value in DimensionKeys, then the metric is published with the specified dimensions.'
+        ),
+    ] = None
+    Name: Annotated[
+        str,
+        Field(
+            description="The name for the metric that is defined in this structure. For extended metrics, valid values are the following: PerformanceNavigationDuration PerformanceResourceDuration NavigationSatisfiedTransaction NavigationToleratedTransaction NavigationFrustratedTransaction WebVitalsCumulativeLayoutShift WebVitalsFirstInputDelay WebVitalsLargestContentfulPaint WebVitalsInteractionToNextPaint JsErrorCount HttpErrorCount SessionCount PageViewCount Http4xxCount Http5xxCount SessionDuration PageViewCountPerSession JsErrorCountPerSession Http4xxCountPerSession Http5xxCountPerSession JsErrorCountPerPageView Http4xxCountPerPageView Http5xxCountPerPageView TimeOnPage ColdLaunchTime WarmLaunchTime CrashCount ANRCount AppHangCount ScreenLoadCount ScreenLoadTime NetworkLatency SpanPayloadSize LogEventPayloadSize"
+        ),
+    ]
+    Namespace: Annotated[
+        str | None,
+        Field(
+            description="The namespace used by CloudWatch Metrics for the metric that is defined in this structure"
+        ),
+    ] = None
+    UnitLabel: Annotated[
+        str | None,
+        Field(
+            description="The CloudWatch metric unit to use for this metric. If you omit this field, the metric is recorded with no unit."
+        ),
+    ] = None
+    ValueKey: Annotated[
+        str | None,
+        Field(
+            description="The field within the event object that the metric value is sourced from. If you omit this field, a hardcoded value of 1 is pushed as the metric value. This is useful if you just want to count the number of events that the filter catches. If this metric is sent to Evidently, this field will be passed to Evidently raw and Evidently will handle data extraction from the event. Note: Evidently has been discontinued."
+        ),
+    ] = None
 
 
 class MetricDestination(DeferredModel):
+    """
+    An structure which defines the destination and the metrics that you want to send.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Destination: Literal["CloudWatch", "Evidently"]
-    DestinationArn: str | None = None
-    IamRoleArn: str | None = None
-    MetricDefinitions: list[MetricDefinition] | None = None
+    Destination: Annotated[
+        Literal["CloudWatch", "Evidently"],
+        Field(
+            description="Defines the destination to send the metrics to. Valid values are CloudWatch and Evidently. Note: Evidently has been discontinued and is no longer supported - requests with Evidently will be rejected."
+        ),
+    ]
+    DestinationArn: Annotated[
+        str | None,
+        Field(
+            description="Evidently has been discontinued and therefore this is no longer an acceptable field. If Destination is CloudWatch, do not use this parameter. This parameter specifies the ARN of the Evidently experiment that will receive the extended metrics."
+        ),
+    ] = None
+    IamRoleArn: Annotated[
+        str | None,
+        Field(
+            description="Evidently has been discontinued and therefore this is no longer an acceptable field. If Destination is CloudWatch, do not use this parameter. This parameter specifies the ARN of an IAM role that RUM will assume to write to the Evidently experiment that you are sending metrics to. This role must have permission to write to that experiment."
+        ),
+    ] = None
+    MetricDefinitions: Annotated[
+        list[MetricDefinition] | None,
+        Field(description="An array of structures which define the metrics that you want to send."),
+    ] = None
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class AppMonitorAttributes(DeferredModel):
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::RUM::AppMonitor, set by AWS.
+    """
+
+    Id: Annotated[str | None, Field(description="The unique ID of the new app monitor.")] = None
 
 
 class AppMonitorAppMonitorConfiguration(DeferredModel):
+    """
+    AppMonitor configuration
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AllowCookies: bool | None = None
-    EnableXRay: bool | None = None
-    ExcludedPages: list[str] | None = None
-    FavoritePages: list[str] | None = None
-    GuestRoleArn: str | None = None
-    IdentityPoolId: str | None = None
-    IncludedPages: list[str] | None = None
-    MetricDestinations: list[MetricDestination] | None = None
-    SessionSampleRate: float | None = None
-    Telemetries: list[Literal["errors", "performance", "http"]] | None = None
+    AllowCookies: Annotated[
+        bool | None,
+        Field(
+            description="If you set this to true, the RUM web client sets two cookies, a session cookie and a user cookie. The cookies allow the RUM web client to collect data relating to the number of users an application has and the behavior of the application across a sequence of events. Cookies are stored in the top-level domain of the current page."
+        ),
+    ] = None
+    EnableXRay: Annotated[
+        bool | None,
+        Field(
+            description="If you set this to true, RUM enables xray tracing for the user sessions that RUM samples. RUM adds an xray trace header to allowed HTTP requests. It also records an xray segment for allowed HTTP requests. You can see traces and segments from these user sessions in the xray console and the CW ServiceLens console."
+        ),
+    ] = None
+    ExcludedPages: Annotated[
+        list[str] | None,
+        Field(
+            description="A list of URLs in your website or application to exclude from RUM data collection. You can't include both ExcludedPages and IncludedPages in the same operation."
+        ),
+    ] = None
+    FavoritePages: Annotated[
+        list[str] | None,
+        Field(
+            description="A list of pages in the RUM console that are to be displayed with a favorite icon."
+        ),
+    ] = None
+    GuestRoleArn: Annotated[
+        str | None,
+        Field(
+            description="The ARN of the guest IAM role that is attached to the identity pool that is used to authorize the sending of data to RUM."
+        ),
+    ] = None
+    IdentityPoolId: Annotated[
+        str | None,
+        Field(
+            description="The ID of the identity pool that is used to authorize the sending of data to RUM."
+        ),
+    ] = None
+    IncludedPages: Annotated[
+        list[str] | None,
+        Field(
+            description="If this app monitor is to collect data from only certain pages in your application, this structure lists those pages. You can't include both ExcludedPages and IncludedPages in the same operation."
+        ),
+    ] = None
+    MetricDestinations: Annotated[
+        list[MetricDestination] | None,
+        Field(
+            description="An array of structures which define the destinations and the metrics that you want to send."
+        ),
+    ] = None
+    SessionSampleRate: Annotated[
+        float | None,
+        Field(
+            description="Specifies the percentage of user sessions to use for RUM data collection. Choosing a higher percentage gives you more data but also incurs more costs. The number you specify is the percentage of user sessions that will be used. If you omit this parameter, the default of 10 is used."
+        ),
+    ] = None
+    Telemetries: Annotated[
+        list[Literal["errors", "performance", "http"]] | None,
+        Field(
+            description="An array that lists the types of telemetry data that this app monitor is to collect."
+        ),
+    ] = None
 
 
 class AppMonitorDeobfuscationConfiguration(DeferredModel):
+    """
+    A structure that contains the configuration for how an app monitor can deobfuscate stack traces.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    JavaScriptSourceMaps: AppMonitorDeobfuscationConfigurationJavaScriptSourceMaps | None = None
+    JavaScriptSourceMaps: Annotated[
+        AppMonitorDeobfuscationConfigurationJavaScriptSourceMaps | None,
+        Field(
+            description="A structure that contains the configuration for how an app monitor can unminify JavaScript error stack traces using source maps."
+        ),
+    ] = None
 
 
 class AppMonitorProps(DeferredModel):
-    AppMonitorConfiguration: AppMonitorAppMonitorConfiguration | None = None
-    CustomEvents: AppMonitorCustomEvents | None = None
-    CwLogEnabled: bool | None = None
-    DeobfuscationConfiguration: AppMonitorDeobfuscationConfiguration | None = None
-    Domain: str | None = None
-    DomainList: list[str] | None = None
-    Name: str
-    Platform: Literal["Web", "Android", "iOS"] | None = None
-    ResourcePolicy: AppMonitorResourcePolicy | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::RUM::AppMonitor.
+    """
+
+    AppMonitorConfiguration: Annotated[
+        AppMonitorAppMonitorConfiguration | None, Field(description="AppMonitor configuration")
+    ] = None
+    CustomEvents: Annotated[
+        AppMonitorCustomEvents | None, Field(description="AppMonitor custom events configuration")
+    ] = None
+    CwLogEnabled: Annotated[
+        bool | None,
+        Field(
+            description="Data collected by RUM is kept by RUM for 30 days and then deleted. This parameter specifies whether RUM sends a copy of this telemetry data to CWLlong in your account. This enables you to keep the telemetry data for more than 30 days, but it does incur CWLlong charges. If you omit this parameter, the default is false"
+        ),
+    ] = None
+    DeobfuscationConfiguration: Annotated[
+        AppMonitorDeobfuscationConfiguration | None,
+        Field(
+            description="A structure that contains the configuration for how an app monitor can deobfuscate stack traces."
+        ),
+    ] = None
+    Domain: Annotated[
+        str | None,
+        Field(
+            description="The top-level internet domain name for which your application has administrative authority. The CreateAppMonitor requires either the domain or the domain list."
+        ),
+    ] = None
+    DomainList: Annotated[
+        list[str] | None,
+        Field(
+            description="The top-level internet domain names for which your application has administrative authority. The CreateAppMonitor requires either the domain or the domain list."
+        ),
+    ] = None
+    Name: Annotated[
+        str,
+        Field(
+            description="A name for the app monitor Create-only: changing it replaces the resource."
+        ),
+    ]
+    Platform: Annotated[
+        Literal["Web", "Android", "iOS"] | None,
+        Field(
+            description="Allowed values: 'Web', 'Android', 'iOS'. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    ResourcePolicy: Annotated[
+        AppMonitorResourcePolicy | None,
+        Field(description="A structure that defines resource policy attached to your app monitor."),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(
+            description="Assigns one or more tags (key-value pairs) to the app monitor. Tags can help you organize and categorize your resources. You can also use them to scope user permissions by granting a user permission to access or change only resources with certain tag values. Tags don't have any semantic meaning to AWS and are interpreted strictly as strings of characters.You can associate as many as 50 tags with an app monitor."
+        ),
+    ] = None

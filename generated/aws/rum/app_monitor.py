@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -79,90 +83,168 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AppMonitorAppMonitorConfigurationDict = TypedDict(
-    "AppMonitorAppMonitorConfigurationDict",
-    {
-        "AllowCookies": "bool",
-        "EnableXRay": "bool",
-        "ExcludedPages": "list[str]",
-        "FavoritePages": "list[str]",
-        "GuestRoleArn": "str",
-        "IdentityPoolId": "str",
-        "IncludedPages": "list[str]",
-        "MetricDestinations": "list[MetricDestinationDict]",
-        "SessionSampleRate": "float",
-        "Telemetries": "list[Literal['errors', 'performance', 'http']]",
-    },
-    total=False,
-)
 
-AppMonitorCustomEventsDict = TypedDict(
-    "AppMonitorCustomEventsDict",
-    {
-        "Status": "Literal['ENABLED', 'DISABLED']",
-    },
-    total=False,
-)
+class AppMonitorAppMonitorConfigurationDict(TypedDict, total=False):
+    """AppMonitorAppMonitorConfiguration as a plain dict: AppMonitor configuration"""
 
-AppMonitorDeobfuscationConfigurationDict = TypedDict(
-    "AppMonitorDeobfuscationConfigurationDict",
-    {
-        "JavaScriptSourceMaps": "AppMonitorDeobfuscationConfigurationJavaScriptSourceMapsDict",
-    },
-    total=False,
-)
+    AllowCookies: bool
+    """If you set this to true, the RUM web client sets two cookies, a session cookie and a user
+    cookie. The cookies allow the RUM web client to collect data relating to the number of users an
+    application has and the behavior of the application across a sequence of events. Cookies are
+    stored in the top-level domain of the current page."""
+    EnableXRay: bool
+    """If you set this to true, RUM enables xray tracing for the user sessions that RUM samples. RUM
+    adds an xray trace header to allowed HTTP requests. It also records an xray segment for allowed
+    HTTP requests. You can see traces and segments from these user sessions in the xray console and
+    the CW ServiceLens console."""
+    ExcludedPages: list[str]
+    """A list of URLs in your website or application to exclude from RUM data collection. You can't
+    include both ExcludedPages and IncludedPages in the same operation."""
+    FavoritePages: list[str]
+    """A list of pages in the RUM console that are to be displayed with a favorite icon."""
+    GuestRoleArn: str
+    """The ARN of the guest IAM role that is attached to the identity pool that is used to authorize
+    the sending of data to RUM."""
+    IdentityPoolId: str
+    """The ID of the identity pool that is used to authorize the sending of data to RUM."""
+    IncludedPages: list[str]
+    """If this app monitor is to collect data from only certain pages in your application, this
+    structure lists those pages. You can't include both ExcludedPages and IncludedPages in the same
+    operation."""
+    MetricDestinations: list[MetricDestinationDict]
+    """An array of structures which define the destinations and the metrics that you want to send."""
+    SessionSampleRate: float
+    """Specifies the percentage of user sessions to use for RUM data collection. Choosing a higher
+    percentage gives you more data but also incurs more costs. The number you specify is the
+    percentage of user sessions that will be used. If you omit this parameter, the default of 10 is
+    used."""
+    Telemetries: list[Literal["errors", "performance", "http"]]
+    """An array that lists the types of telemetry data that this app monitor is to collect."""
 
-AppMonitorDeobfuscationConfigurationJavaScriptSourceMapsDict = TypedDict(
-    "AppMonitorDeobfuscationConfigurationJavaScriptSourceMapsDict",
-    {
-        "S3Uri": "str",
-        "Status": "Required[Literal['ENABLED', 'DISABLED']]",
-    },
-    total=False,
-)
 
-AppMonitorResourcePolicyDict = TypedDict(
-    "AppMonitorResourcePolicyDict",
-    {
-        "PolicyDocument": "Required[str]",
-        "PolicyRevisionId": "str",
-    },
-    total=False,
-)
+class AppMonitorCustomEventsDict(TypedDict, total=False):
+    """AppMonitorCustomEvents as a plain dict: AppMonitor custom events configuration"""
 
-MetricDefinitionDict = TypedDict(
-    "MetricDefinitionDict",
-    {
-        "DimensionKeys": "dict[str, Any]",
-        "EventPattern": "str",
-        "Name": "Required[str]",
-        "Namespace": "str",
-        "UnitLabel": "str",
-        "ValueKey": "str",
-    },
-    total=False,
-)
+    Status: Literal["ENABLED", "DISABLED"]
+    """Indicates whether AppMonitor accepts custom events."""
 
-MetricDestinationDict = TypedDict(
-    "MetricDestinationDict",
-    {
-        "Destination": "Required[Literal['CloudWatch', 'Evidently']]",
-        "DestinationArn": "str",
-        "IamRoleArn": "str",
-        "MetricDefinitions": "list[MetricDefinitionDict]",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class AppMonitorDeobfuscationConfigurationDict(TypedDict, total=False):
+    """AppMonitorDeobfuscationConfiguration as a plain dict: A structure that contains the
+    configuration for how an app monitor can deobfuscate stack traces."""
 
+    JavaScriptSourceMaps: AppMonitorDeobfuscationConfigurationJavaScriptSourceMapsDict
+    """A structure that contains the configuration for how an app monitor can unminify JavaScript
+    error stack traces using source maps."""
+
+
+class AppMonitorDeobfuscationConfigurationJavaScriptSourceMapsDict(TypedDict, total=False):
+    """AppMonitorDeobfuscationConfigurationJavaScriptSourceMaps as a plain dict: A structure that
+    contains the configuration for how an app monitor can unminify JavaScript error stack traces
+    using source maps."""
+
+    S3Uri: str
+    """The S3Uri of the bucket or folder that stores the source map files. It is required if status
+    is ENABLED."""
+    Status: Required[Literal["ENABLED", "DISABLED"]]
+    """Specifies whether JavaScript error stack traces should be unminified for this app monitor.
+    The default is for JavaScript error stack trace unminification to be DISABLED"""
+
+
+class AppMonitorResourcePolicyDict(TypedDict, total=False):
+    """AppMonitorResourcePolicy as a plain dict: A structure that defines resource policy attached
+    to your app monitor."""
+
+    PolicyDocument: Required[str]
+    """The JSON to use as the resource policy. The document can be up to 4 KB in size."""
+    PolicyRevisionId: str
+    """A string value that you can use to conditionally update your policy. You can provide the
+    revision ID of your existing policy to make mutating requests against that policy. When you
+    assign a policy revision ID, then later requests about that policy will be rejected with an
+    InvalidPolicyRevisionIdException error if they don't provide the correct current revision ID."""
+
+
+class MetricDefinitionDict(TypedDict, total=False):
+    """MetricDefinition as a plain dict: A single metric definition"""
+
+    DimensionKeys: dict[str, str]
+    """Use this field only if you are sending the metric to CloudWatch. This field is a map of field
+    paths to dimension names. It defines the dimensions to associate with this metric in CloudWatch.
+    For extended metrics, valid values for the entries in this field are the following:
+    "metadata.pageId": "PageId" "metadata.browserName": "BrowserName" "metadata.deviceType":
+    "DeviceType" "metadata.osName": "OSName" "metadata.countryCode": "CountryCode"
+    "event_details.fileType": "FileType" All dimensions listed in this field must also be included
+    in EventPattern."""
+    EventPattern: str
+    """The pattern that defines the metric, specified as a JSON object. RUM checks events that
+    happen in a user's session against the pattern, and events that match the pattern are sent to
+    the metric destination. When you define extended metrics, the metric definition is not valid if
+    EventPattern is omitted. Example event patterns: '{ "event_type":
+    ["com.amazon.rum.js_error_event"], "metadata": { "browserName": [ "Chrome", "Safari" ], } }' '{
+    "event_type": ["com.amazon.rum.performance_navigation_event"], "metadata": { "browserName": [
+    "Chrome", "Firefox" ] }, "event_details": { "duration": [{ "numeric": [ "<", 2000 ] }] } }' '{
+    "event_type": ["com.amazon.rum.performance_navigation_event"], "metadata": { "browserName": [
+    "Chrome", "Safari" ], "countryCode": [ "US" ] }, "event_details": { "duration": [{ "numeric": [
+    ">=", 2000, "<", 8000 ] }] } }' If the metrics destination' is CloudWatch and the event also
+    matches a value in DimensionKeys, then the metric is published with the specified dimensions."""
+    Name: Required[str]
+    """The name for the metric that is defined in this structure. For extended metrics, valid values
+    are the following: PerformanceNavigationDuration PerformanceResourceDuration
+    NavigationSatisfiedTransaction NavigationToleratedTransaction NavigationFrustratedTransaction
+    WebVitalsCumulativeLayoutShift WebVitalsFirstInputDelay WebVitalsLargestContentfulPaint
+    WebVitalsInteractionToNextPaint JsErrorCount HttpErrorCount SessionCount PageViewCount
+    Http4xxCount Http5xxCount SessionDuration PageViewCountPerSession JsErrorCountPerSession
+    Http4xxCountPerSession Http5xxCountPerSession JsErrorCountPerPageView Http4xxCountPerPageView
+    Http5xxCountPerPageView TimeOnPage ColdLaunchTime WarmLaunchTime CrashCount ANRCount
+    AppHangCount ScreenLoadCount ScreenLoadTime NetworkLatency SpanPayloadSize LogEventPayloadSize"""
+    Namespace: str
+    """The namespace used by CloudWatch Metrics for the metric that is defined in this structure"""
+    UnitLabel: str
+    """The CloudWatch metric unit to use for this metric. If you omit this field, the metric is
+    recorded with no unit."""
+    ValueKey: str
+    """The field within the event object that the metric value is sourced from. If you omit this
+    field, a hardcoded value of 1 is pushed as the metric value. This is useful if you just want to
+    count the number of events that the filter catches. If this metric is sent to Evidently, this
+    field will be passed to Evidently raw and Evidently will handle data extraction from the event.
+    Note: Evidently has been discontinued."""
+
+
+class MetricDestinationDict(TypedDict, total=False):
+    """MetricDestination as a plain dict: An structure which defines the destination and the metrics
+    that you want to send."""
+
+    Destination: Required[Literal["CloudWatch", "Evidently"]]
+    """Defines the destination to send the metrics to. Valid values are CloudWatch and Evidently.
+    Note: Evidently has been discontinued and is no longer supported - requests with Evidently will
+    be rejected."""
+    DestinationArn: str
+    """Evidently has been discontinued and therefore this is no longer an acceptable field. If
+    Destination is CloudWatch, do not use this parameter. This parameter specifies the ARN of the
+    Evidently experiment that will receive the extended metrics."""
+    IamRoleArn: str
+    """Evidently has been discontinued and therefore this is no longer an acceptable field. If
+    Destination is CloudWatch, do not use this parameter. This parameter specifies the ARN of an IAM
+    role that RUM will assume to write to the Evidently experiment that you are sending metrics to.
+    This role must have permission to write to that experiment."""
+    MetricDefinitions: list[MetricDefinitionDict]
+    """An array of structures which define the metrics that you want to send."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::RUM::AppMonitor",
     schema_file="aws-rum-appmonitor.json",
@@ -170,8 +252,6 @@ METADATA = _TypeMetadata(
     additional_identifiers=(("/Id",),),
     read_only=("/Id",),
     create_only=("/Name", "/Platform"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=(
         "/AppMonitorConfiguration/ExcludedPages",
         "/AppMonitorConfiguration/FavoritePages",
@@ -182,14 +262,7 @@ METADATA = _TypeMetadata(
         "/Tags",
     ),
     required=("Name",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -199,200 +272,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AppMonitorConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AllowCookies": {"type": "boolean"},
-                "EnableXRay": {"type": "boolean"},
-                "ExcludedPages": {"$ref": "#/definitions/Pages"},
-                "FavoritePages": {"$ref": "#/definitions/FavoritePages"},
-                "GuestRoleArn": {"$ref": "#/definitions/Arn"},
-                "IdentityPoolId": {
-                    "maxLength": 55,
-                    "minLength": 1,
-                    "pattern": "[\\w-]+:[0-9a-f-]+",
-                    "type": "string",
-                },
-                "IncludedPages": {"$ref": "#/definitions/Pages"},
-                "MetricDestinations": {
-                    "items": {"$ref": "#/definitions/MetricDestination"},
-                    "maxItems": 20,
-                    "minItems": 0,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "SessionSampleRate": {"maximum": 1, "minimum": 0, "type": "number"},
-                "Telemetries": {"items": {"$ref": "#/definitions/Telemetry"}, "type": "array"},
-            },
-            "type": "object",
-        },
-        "Arn": {"pattern": "arn:[^:]*:[^:]*:[^:]*:[^:]*:.*", "type": "string"},
-        "CustomEvents": {
-            "additionalProperties": False,
-            "properties": {"Status": {"$ref": "#/definitions/CustomEventsStatus"}},
-            "type": "object",
-        },
-        "CustomEventsStatus": {"enum": ["ENABLED", "DISABLED"], "type": "string"},
-        "DeobfuscationConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "JavaScriptSourceMaps": {
-                    "additionalProperties": False,
-                    "properties": {
-                        "S3Uri": {
-                            "maxLength": 1024,
-                            "minLength": 1,
-                            "pattern": "^s3://[a-z0-9][-.a-z0-9]{1,62}(?:/[-!_*'().a-z0-9A-Z]+(?:/[-!_*'().a-z0-9A-Z]+)*)?/?$",
-                            "type": "string",
-                        },
-                        "Status": {"enum": ["ENABLED", "DISABLED"], "type": "string"},
-                    },
-                    "required": ["Status"],
-                    "type": "object",
-                }
-            },
-            "type": "object",
-        },
-        "FavoritePages": {
-            "items": {"type": "string"},
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-        },
-        "MetricDefinition": {
-            "additionalProperties": False,
-            "properties": {
-                "DimensionKeys": {
-                    "additionalProperties": False,
-                    "patternProperties": {
-                        "^(?!:).*[^\\s].*": {
-                            "maxLength": 255,
-                            "minLength": 1,
-                            "pattern": ".*[^\\s].*",
-                            "type": "string",
-                        }
-                    },
-                    "type": "object",
-                },
-                "EventPattern": {"maxLength": 4000, "minLength": 1, "type": "string"},
-                "Name": {"maxLength": 255, "minLength": 1, "type": "string"},
-                "Namespace": {
-                    "maxLength": 237,
-                    "minLength": 1,
-                    "pattern": "[a-zA-Z0-9-._/#:]+$",
-                    "type": "string",
-                },
-                "UnitLabel": {"maxLength": 256, "minLength": 1, "type": "string"},
-                "ValueKey": {"maxLength": 256, "minLength": 1, "pattern": ".*", "type": "string"},
-            },
-            "required": ["Name"],
-            "type": "object",
-        },
-        "MetricDestination": {
-            "additionalProperties": False,
-            "properties": {
-                "Destination": {"enum": ["CloudWatch", "Evidently"], "type": "string"},
-                "DestinationArn": {"pattern": "arn:[^:]*:[^:]*:[^:]*:[^:]*:.*", "type": "string"},
-                "IamRoleArn": {"pattern": "arn:[^:]*:[^:]*:[^:]*:[^:]*:.*", "type": "string"},
-                "MetricDefinitions": {
-                    "items": {"$ref": "#/definitions/MetricDefinition"},
-                    "maxItems": 2000,
-                    "minItems": 0,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-            },
-            "required": ["Destination"],
-            "type": "object",
-        },
-        "Pages": {
-            "items": {"$ref": "#/definitions/Url"},
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-        },
-        "ResourcePolicy": {
-            "additionalProperties": False,
-            "properties": {
-                "PolicyDocument": {"type": "string"},
-                "PolicyRevisionId": {"maxLength": 255, "minLength": 1, "type": "string"},
-            },
-            "required": ["PolicyDocument"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^(?!aws:)[a-zA-Z+-=._:/]+$",
-                    "type": "string",
-                },
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-        "TagDef": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-        "Telemetry": {"enum": ["errors", "performance", "http"], "type": "string"},
-        "Url": {
-            "maxLength": 1260,
-            "minLength": 1,
-            "pattern": "https?:\\/\\/(www\\.)?[-a-zA-Z0-9@:%._\\+~#=]{1,256}\\.[a-zA-Z0-9()]{1,6}\\b([-a-zA-Z0-9()@:%_\\+.~#?&//=]*)",
-            "type": "string",
-        },
-    },
-    "properties": {
-        "AppMonitorConfiguration": {"$ref": "#/definitions/AppMonitorConfiguration"},
-        "CustomEvents": {"$ref": "#/definitions/CustomEvents"},
-        "CwLogEnabled": {"type": "boolean"},
-        "DeobfuscationConfiguration": {"$ref": "#/definitions/DeobfuscationConfiguration"},
-        "Domain": {
-            "maxLength": 253,
-            "minLength": 1,
-            "pattern": "^(localhost)$|^((25[0-5]|2[0-4][0-9]|[01]?[0-9][0-9]?)\\.){3}(25[0-5]|2[0-4][0-9]|[01]?[0-9][0-9]?)$|(?=^[a-zA-Z0-9\\.\\*-]{4,253}$)(?!.*\\.-)(?!.*-\\.)(?!.*\\.\\.)(?!.*[^\\.]{64,})^(\\*\\.)?(?![-\\.\\*])[^\\*]{1,}\\.(\\*|(?!.*--)(?=.*[a-zA-Z])[^\\*]{1,}[^\\*-])$",
-            "type": "string",
-        },
-        "DomainList": {
-            "items": {
-                "maxLength": 253,
-                "minLength": 1,
-                "pattern": "^(localhost)$|^((25[0-5]|2[0-4][0-9]|[01]?[0-9][0-9]?)\\.){3}(25[0-5]|2[0-4][0-9]|[01]?[0-9][0-9]?)$|(?=^[a-zA-Z0-9\\.\\*-]{4,253}$)(?!.*\\.-)(?!.*-\\.)(?!.*\\.\\.)(?!.*[^\\.]{64,})^(\\*\\.)?(?![-\\.\\*])[^\\*]{1,}\\.(\\*|(?!.*--)(?=.*[a-zA-Z])[^\\*]{1,}[^\\*-])$",
-                "type": "string",
-            },
-            "maxItems": 5,
-            "minItems": 1,
-            "type": "array",
-        },
-        "Id": {
-            "maxLength": 36,
-            "minLength": 36,
-            "pattern": "^[a-fA-F0-9]{8}-[a-fA-F0-9]{4}-[a-fA-F0-9]{4}-[a-fA-F0-9]{4}-[a-fA-F0-9]{12}$",
-            "type": "string",
-        },
-        "Name": {
-            "maxLength": 255,
-            "minLength": 1,
-            "pattern": "[\\.\\-_/#A-Za-z0-9]+",
-            "type": "string",
-        },
-        "Platform": {"enum": ["Web", "Android", "iOS"], "type": "string"},
-        "ResourcePolicy": {"$ref": "#/definitions/ResourcePolicy"},
-        "Tags": {"$ref": "#/definitions/TagDef"},
-    },
-    "required": ["Name"],
-}
-
 
 class AppMonitor(_Resource):
     """AWS::RUM::AppMonitor: Resource Type definition for AWS::RUM::AppMonitor
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Name.
+    Also identified by: Id.
+    Replaced when any of these change (create-only): Name, Platform.
+    Read-only attributes (known once deployed): Id.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-rum-appmonitor.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -400,11 +290,13 @@ class AppMonitor(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "AppMonitorAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "app_monitor.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Id: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The unique ID of the new app monitor."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AppMonitorConfiguration: AppMonitorAppMonitorConfigurationDict
     CustomEvents: AppMonitorCustomEventsDict
     CwLogEnabled: bool
@@ -416,37 +308,60 @@ class AppMonitor(_Resource):
     ResourcePolicy: AppMonitorResourcePolicyDict
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str,
+        AppMonitorConfiguration: AppMonitorAppMonitorConfiguration
+        | AppMonitorAppMonitorConfigurationDict
+        | None = None,
+        CustomEvents: AppMonitorCustomEvents | AppMonitorCustomEventsDict | None = None,
+        CwLogEnabled: bool | None = None,
+        DeobfuscationConfiguration: AppMonitorDeobfuscationConfiguration
+        | AppMonitorDeobfuscationConfigurationDict
+        | None = None,
+        Domain: str | None = None,
+        DomainList: list[str] | None = None,
+        Platform: Literal["Web", "Android", "iOS"] | None = None,
+        ResourcePolicy: AppMonitorResourcePolicy | AppMonitorResourcePolicyDict | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::RUM::AppMonitor; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str,
-            AppMonitorConfiguration: AppMonitorAppMonitorConfiguration
-            | AppMonitorAppMonitorConfigurationDict
-            | None = None,
-            CustomEvents: AppMonitorCustomEvents | AppMonitorCustomEventsDict | None = None,
-            CwLogEnabled: bool | None = None,
-            DeobfuscationConfiguration: AppMonitorDeobfuscationConfiguration
-            | AppMonitorDeobfuscationConfigurationDict
-            | None = None,
-            Domain: str | None = None,
-            DomainList: list[str] | None = None,
-            Platform: Literal["Web", "Android", "iOS"] | None = None,
-            ResourcePolicy: AppMonitorResourcePolicy | AppMonitorResourcePolicyDict | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::RUM::AppMonitor; `await` it inside an App to deploy it.
-
-            CwLogEnabled: Data collected by RUM is kept by RUM for 30 days and then deleted.
-            Domain: The top-level internet domain name for which your application has administrative authority.
-            DomainList: The top-level internet domain names for which your application has administrative authority.
-            Name: A name for the app monitor
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Name: A name for the app monitor Create-only: changing it replaces the resource.
+                Required.
+            AppMonitorConfiguration: AppMonitor configuration
+            CustomEvents: AppMonitor custom events configuration
+            CwLogEnabled: Data collected by RUM is kept by RUM for 30 days and then deleted. This
+                parameter specifies whether RUM sends a copy of this telemetry data to CWLlong in
+                your account. This enables you to keep the telemetry data for more than 30 days, but
+                it does incur CWLlong charges. If you omit this parameter, the default is false
+            DeobfuscationConfiguration: A structure that contains the configuration for how an app
+                monitor can deobfuscate stack traces.
+            Domain: The top-level internet domain name for which your application has administrative
+                authority. The CreateAppMonitor requires either the domain or the domain list.
+            DomainList: The top-level internet domain names for which your application has
+                administrative authority. The CreateAppMonitor requires either the domain or the
+                domain list.
+            Platform: Allowed values: 'Web', 'Android', 'iOS'. Create-only: changing it replaces the
+                resource.
+            ResourcePolicy: A structure that defines resource policy attached to your app monitor.
+            Tags: Assigns one or more tags (key-value pairs) to the app monitor. Tags can help you
+                organize and categorize your resources. You can also use them to scope user
+                permissions by granting a user permission to access or change only resources with
+                certain tag values. Tags don't have any semantic meaning to AWS and are interpreted
+                strictly as strings of characters.You can associate as many as 50 tags with an app
+                monitor.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

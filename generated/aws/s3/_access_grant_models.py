@@ -7,10 +7,10 @@ Imported on first use by access_grant.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "AccessGrantAccessGrantsLocationConfiguration",
@@ -25,36 +25,86 @@ class AccessGrantAccessGrantsLocationConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    S3SubPrefix: str
+    S3SubPrefix: Annotated[
+        str,
+        Field(
+            description="The S3 sub prefix of a registered location in your S3 Access Grants instance"
+        ),
+    ]
 
 
 class AccessGrantGrantee(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    GranteeIdentifier: str
-    GranteeType: Literal["IAM", "DIRECTORY_USER", "DIRECTORY_GROUP"]
+    GranteeIdentifier: Annotated[str, Field(description="The unique identifier of the Grantee")]
+    GranteeType: Annotated[
+        Literal["IAM", "DIRECTORY_USER", "DIRECTORY_GROUP"],
+        Field(description="Configures the transfer acceleration state for an Amazon S3 bucket."),
+    ]
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Type: str.")]
+    Value: Annotated[str, Field(description="Type: str.")]
 
 
 class AccessGrantAttributes(DeferredModel):
-    AccessGrantArn: str | None = None
-    AccessGrantId: str | None = None
-    GrantScope: str | None = None
+    """
+    The read-only attributes of a AWS::S3::AccessGrant, set by AWS.
+    """
+
+    AccessGrantArn: Annotated[
+        str | None,
+        Field(description="The Amazon Resource Name (ARN) of the specified access grant."),
+    ] = None
+    AccessGrantId: Annotated[
+        str | None, Field(description="The ID assigned to this access grant.")
+    ] = None
+    GrantScope: Annotated[
+        str | None,
+        Field(
+            description="The S3 path of the data to which you are granting access. It is a combination of the S3 path of the registered location and the subprefix."
+        ),
+    ] = None
 
 
 class AccessGrantProps(DeferredModel):
-    AccessGrantsLocationConfiguration: AccessGrantAccessGrantsLocationConfiguration | None = None
-    AccessGrantsLocationId: str
-    ApplicationArn: str | None = None
-    Grantee: AccessGrantGrantee
-    Permission: Literal["READ", "WRITE", "READWRITE"]
-    S3PrefixType: Literal["Object"] | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::S3::AccessGrant.
+    """
+
+    AccessGrantsLocationConfiguration: Annotated[
+        AccessGrantAccessGrantsLocationConfiguration | None,
+        Field(
+            description="The configuration options of the grant location, which is the S3 path to the data to which you are granting access."
+        ),
+    ] = None
+    AccessGrantsLocationId: Annotated[
+        str, Field(description="The custom S3 location to be accessed by the grantee")
+    ]
+    ApplicationArn: Annotated[
+        str | None,
+        Field(description="The ARN of the application grantees will use to access the location"),
+    ] = None
+    Grantee: Annotated[
+        AccessGrantGrantee,
+        Field(description="The principal who will be granted permission to access S3."),
+    ]
+    Permission: Annotated[
+        Literal["READ", "WRITE", "READWRITE"],
+        Field(description="The level of access to be afforded to the grantee"),
+    ]
+    S3PrefixType: Annotated[
+        Literal["Object"] | None,
+        Field(
+            description="The type of S3SubPrefix. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="Items are unique. Create-only: changing it replaces the resource."),
+    ] = None

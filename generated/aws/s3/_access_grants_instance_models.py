@@ -7,9 +7,10 @@ Imported on first use by access_grants_instance.py, which re-exports every name 
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "AccessGrantsInstanceAttributes",
@@ -22,15 +23,37 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Type: str.")]
+    Value: Annotated[str, Field(description="Type: str.")]
 
 
 class AccessGrantsInstanceAttributes(DeferredModel):
-    AccessGrantsInstanceArn: str | None = None
-    AccessGrantsInstanceId: str | None = None
+    """
+    The read-only attributes of a AWS::S3::AccessGrantsInstance, set by AWS.
+    """
+
+    AccessGrantsInstanceArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of the specified Access Grants instance."
+        ),
+    ] = None
+    AccessGrantsInstanceId: Annotated[
+        str | None,
+        Field(description="A unique identifier for the specified access grants instance."),
+    ] = None
 
 
 class AccessGrantsInstanceProps(DeferredModel):
-    IdentityCenterArn: str | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::S3::AccessGrantsInstance.
+    """
+
+    IdentityCenterArn: Annotated[
+        str | None,
+        Field(description="The Amazon Resource Name (ARN) of the specified AWS Identity Center."),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="Items are unique. Create-only: changing it replaces the resource."),
+    ] = None

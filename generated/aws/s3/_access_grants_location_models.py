@@ -7,9 +7,10 @@ Imported on first use by access_grants_location.py, which re-exports every name 
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "AccessGrantsLocationAttributes",
@@ -22,16 +23,42 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Type: str.")]
+    Value: Annotated[str, Field(description="Type: str.")]
 
 
 class AccessGrantsLocationAttributes(DeferredModel):
-    AccessGrantsLocationArn: str | None = None
-    AccessGrantsLocationId: str | None = None
+    """
+    The read-only attributes of a AWS::S3::AccessGrantsLocation, set by AWS.
+    """
+
+    AccessGrantsLocationArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of the specified Access Grants location."
+        ),
+    ] = None
+    AccessGrantsLocationId: Annotated[
+        str | None,
+        Field(description="The unique identifier for the specified Access Grants location."),
+    ] = None
 
 
 class AccessGrantsLocationProps(DeferredModel):
-    IamRoleArn: str
-    LocationScope: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::S3::AccessGrantsLocation.
+    """
+
+    IamRoleArn: Annotated[
+        str,
+        Field(
+            description="The Amazon Resource Name (ARN) of the access grant location's associated IAM role."
+        ),
+    ]
+    LocationScope: Annotated[
+        str, Field(description="Descriptor for where the location actually points")
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="Items are unique. Create-only: changing it replaces the resource."),
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by access_point.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "AccessPointAttributes",
@@ -22,35 +22,115 @@ __all__ = [
 
 
 class AccessPointPublicAccessBlockConfiguration(DeferredModel):
-    BlockPublicAcls: bool | None = None
-    BlockPublicPolicy: bool | None = None
-    IgnorePublicAcls: bool | None = None
-    RestrictPublicBuckets: bool | None = None
+    BlockPublicAcls: Annotated[
+        bool | None,
+        Field(
+            description="Specifies whether Amazon S3 should block public access control lists (ACLs) for buckets in this account. Setting this element to TRUE causes the following behavior: - PUT Bucket acl and PUT Object acl calls fail if the specified ACL is public. - PUT Object calls fail if the request includes a public ACL. . - PUT Bucket calls fail if the request includes a public ACL. Enabling this setting doesn't affect existing policies or ACLs."
+        ),
+    ] = None
+    BlockPublicPolicy: Annotated[
+        bool | None,
+        Field(
+            description="Specifies whether Amazon S3 should block public bucket policies for buckets in this account. Setting this element to TRUE causes Amazon S3 to reject calls to PUT Bucket policy if the specified bucket policy allows public access. Enabling this setting doesn't affect existing bucket policies."
+        ),
+    ] = None
+    IgnorePublicAcls: Annotated[
+        bool | None,
+        Field(
+            description="Specifies whether Amazon S3 should ignore public ACLs for buckets in this account. Setting this element to TRUE causes Amazon S3 to ignore all public ACLs on buckets in this account and any objects that they contain. Enabling this setting doesn't affect the persistence of any existing ACLs and doesn't prevent new public ACLs from being set."
+        ),
+    ] = None
+    RestrictPublicBuckets: Annotated[
+        bool | None,
+        Field(
+            description="Specifies whether Amazon S3 should restrict public bucket policies for this bucket. Setting this element to TRUE restricts access to this bucket to only AWS services and authorized users within this account if the bucket has a public policy. Enabling this setting doesn't affect previously stored bucket policies, except that public and cross-account access within any public bucket policy, including non-public delegation to specific accounts, is blocked."
+        ),
+    ] = None
 
 
 class AccessPointVpcConfiguration(DeferredModel):
-    VpcId: str | None = None
+    """
+    The Virtual Private Cloud (VPC) configuration for a bucket access point.
+    """
+
+    VpcId: Annotated[
+        str | None,
+        Field(
+            description="If this field is specified, this access point will only allow connections from the specified VPC ID."
+        ),
+    ] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: at most 256 characters.")]
 
 
 class AccessPointAttributes(DeferredModel):
-    Alias: str | None = None
-    Arn: str | None = None
-    NetworkOrigin: Literal["Internet", "VPC"] | None = None
+    """
+    The read-only attributes of a AWS::S3::AccessPoint, set by AWS.
+    """
+
+    Alias: Annotated[
+        str | None,
+        Field(
+            description="The alias of this Access Point. This alias can be used for compatibility purposes with other AWS services and third-party applications."
+        ),
+    ] = None
+    Arn: Annotated[
+        str | None,
+        Field(description="The Amazon Resource Name (ARN) of the specified accesspoint."),
+    ] = None
+    NetworkOrigin: Annotated[
+        Literal["Internet", "VPC"] | None,
+        Field(
+            description="Indicates whether this Access Point allows access from the public Internet. If VpcConfiguration is specified for this Access Point, then NetworkOrigin is VPC, and the Access Point doesn't allow access from the public Internet. Otherwise, NetworkOrigin is Internet, and the Access Point allows access from the public Internet, subject to the Access Point and bucket access policies."
+        ),
+    ] = None
 
 
 class AccessPointProps(DeferredModel):
-    Bucket: str
-    BucketAccountId: str | None = None
-    Name: str | None = None
-    Policy: dict[str, Any] | str | None = None
-    PublicAccessBlockConfiguration: AccessPointPublicAccessBlockConfiguration | None = None
-    Tags: list[Tag] | None = None
-    VpcConfiguration: AccessPointVpcConfiguration | None = None
+    """
+    The properties a program declares for a AWS::S3::AccessPoint.
+    """
+
+    Bucket: Annotated[
+        str,
+        Field(
+            description="The name of the bucket that you want to associate this Access Point with. Create-only: changing it replaces the resource."
+        ),
+    ]
+    BucketAccountId: Annotated[
+        str | None,
+        Field(
+            description="The AWS account ID associated with the S3 bucket associated with this access point. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Name: Annotated[
+        str | None,
+        Field(
+            description="The name you want to assign to this Access Point. If you don't specify a name, AWS CloudFormation generates a unique ID and uses that ID for the access point name. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Policy: Annotated[
+        dict[str, Any] | str | None, Field(description="Type: dict[str, Any] | str.")
+    ] = None
+    PublicAccessBlockConfiguration: Annotated[
+        AccessPointPublicAccessBlockConfiguration | None,
+        Field(
+            description="The PublicAccessBlock configuration that you want to apply to this Access Point. You can enable the configuration options in any combination. For more information about when Amazon S3 considers a bucket or object public, see https://docs.aws.amazon.com/AmazonS3/latest/dev/access-control-block-public-access.html#access-control-block-public-access-policy-status 'The Meaning of Public' in the Amazon Simple Storage Service Developer Guide."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An arbitrary set of tags (key-value pairs) for this S3 Access Point."),
+    ] = None
+    VpcConfiguration: Annotated[
+        AccessPointVpcConfiguration | None,
+        Field(
+            description="If you include this field, Amazon S3 restricts access to this Access Point to requests from the specified Virtual Private Cloud (VPC). Create-only: changing it replaces the resource."
+        ),
+    ] = None

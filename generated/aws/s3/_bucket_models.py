@@ -90,259 +90,655 @@ __all__ = [
 
 
 class BucketAbortIncompleteMultipartUpload(DeferredModel):
+    """
+    Specifies the days since the initiation of an incomplete multipart upload that Amazon S3 will wait before permanently removing all parts of the upload. For more information, see [Stopping Incomplete Multipart Uploads Using a Bucket Lifecycle Policy](https://docs.aws.amazon.com/AmazonS3/latest/dev/mpuoverview.html#mpu-abort-incomplete-mpu-lifecycle-config) in the *Amazon S3 User Guide*.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DaysAfterInitiation: int
+    DaysAfterInitiation: Annotated[
+        int,
+        Field(
+            description="Specifies the number of days after which Amazon S3 stops an incomplete multipart upload."
+        ),
+    ]
 
 
 class BucketAccelerateConfiguration(DeferredModel):
+    """
+    Configures the transfer acceleration state for an Amazon S3 bucket. For more information, see [Amazon S3 Transfer Acceleration](https://docs.aws.amazon.com/AmazonS3/latest/dev/transfer-acceleration.html) in the *Amazon S3 User Guide*.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AccelerationStatus: Literal["Enabled", "Suspended"]
+    AccelerationStatus: Annotated[
+        Literal["Enabled", "Suspended"],
+        Field(description="Specifies the transfer acceleration status of the bucket."),
+    ]
 
 
 class BucketAccessControlTranslation(DeferredModel):
+    """
+    Specify this only in a cross-account scenario (where source and destination bucket owners are not the same), and you want to change replica ownership to the AWS-account that owns the destination bucket. If this is not specified in the replication configuration, the replicas are owned by same AWS-account that owns the source object.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Owner: Literal["Destination"]
+    Owner: Annotated[
+        Literal["Destination"],
+        Field(
+            description="Specifies the replica ownership. For default and valid values, see [PUT bucket replication](https://docs.aws.amazon.com/AmazonS3/latest/API/RESTBucketPUTreplication.html) in the *Amazon S3 API Reference*."
+        ),
+    ]
 
 
 class BucketBlockedEncryptionTypes(DeferredModel):
+    """
+    A bucket-level setting for Amazon S3 general purpose buckets used to prevent the upload of new objects encrypted with the specified server-side encryption type. For example, blocking an encryption type will block ``PutObject``, ``CopyObject``, ``PostObject``, multipart upload, and replication requests to the bucket for objects with the specified encryption type. However, you can continue to read and list any pre-existing objects already encrypted with the specified encryption type. For more information, see [Blocking or unblocking SSE-C for a general purpose bucket](https://docs.aws.amazon.com/AmazonS3/latest/userguide/blocking-unblocking-s3-c-encryption-gpb.html). This data type is used with the following actions: + [PutBucketEncryption](https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutBucketEncryption.html) + [GetBucketEncryption](https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetBucketEncryption.html) + [DeleteBucketEncryption](https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteBucketEncryption.html) + Permissions You must have the s3:PutEncryptionConfiguration permission to block or unblock an encryption type for a bucket. You must have the s3:GetEncryptionConfiguration permission to view a bucket's encryption type.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EncryptionType: list[Literal["NONE", "SSE-C"]] | None = None
+    EncryptionType: Annotated[
+        list[Literal["NONE", "SSE-C"]] | None,
+        Field(
+            description="The object encryption type that you want to block or unblock for an Amazon S3 general purpose bucket. Currently, this parameter only supports blocking or unblocking server side encryption with customer-provided keys (SSE-C). For more information about SSE-C, see [Using server-side encryption with customer-provided keys (SSE-C)](https://docs.aws.amazon.com/AmazonS3/latest/userguide/ServerSideEncryptionCustomerKeys.html)."
+        ),
+    ] = None
 
 
 class BucketDefaultEventHold(DeferredModel):
+    """
+    The default Object Lock event hold duration that you want to apply to new objects placed in the specified bucket, unless an object's upload request specifies its own Object Lock settings. New object versions are placed under an event hold and remain protected while the hold is active. When the event hold is released, Amazon S3 retains the object version for this duration, measured from the time the hold is released. The ``DefaultEventHold`` duration can be specified in either ``Days`` or ``Years``, but you must select one. You can't specify ``Days`` and ``Years`` at the same time.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Days: int | None = None
-    Years: int | None = None
+    Days: Annotated[
+        int | None,
+        Field(
+            description="The number of days that you want to specify for the default event hold duration. Valid values are ``1`` to ``36500`` days. You must specify either ``Days`` or ``Years``, but not both."
+        ),
+    ] = None
+    Years: Annotated[
+        int | None,
+        Field(
+            description="The number of years that you want to specify for the default event hold duration. Valid values are ``1`` to ``100`` years. You must specify either ``Days`` or ``Years``, but not both."
+        ),
+    ] = None
 
 
 class BucketDefaultRetention(DeferredModel):
+    """
+    The container element for optionally specifying the default Object Lock retention settings for new objects placed in the specified bucket. + The ``DefaultRetention`` settings require both a mode and a period. + The ``DefaultRetention`` period can be either ``Days`` or ``Years`` but you must select one. You cannot specify ``Days`` and ``Years`` at the same time.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Days: int | None = None
-    DefaultEventHold: BucketDefaultEventHold | None = None
-    Mode: Literal["COMPLIANCE", "GOVERNANCE"] | None = None
-    Years: int | None = None
+    Days: Annotated[
+        int | None,
+        Field(
+            description="The number of days that you want to specify for the default retention period. If Object Lock is turned on, you must specify ``Mode`` and specify either ``Days`` or ``Years``."
+        ),
+    ] = None
+    DefaultEventHold: Annotated[
+        BucketDefaultEventHold | None,
+        Field(
+            description="The default Object Lock event hold duration that you want to apply to new objects placed in the specified bucket. When the event hold is released, Amazon S3 retains the object version for this duration. If you specify both a default retention period (``Days`` or ``Years``) and a ``DefaultEventHold``, the event hold duration can't exceed the default retention period."
+        ),
+    ] = None
+    Mode: Annotated[
+        Literal["COMPLIANCE", "GOVERNANCE"] | None,
+        Field(
+            description="The default Object Lock retention mode you want to apply to new objects placed in the specified bucket. If Object Lock is turned on, you must specify ``Mode`` and specify either ``Days`` or ``Years``."
+        ),
+    ] = None
+    Years: Annotated[
+        int | None,
+        Field(
+            description="The number of years that you want to specify for the default retention period. If Object Lock is turned on, you must specify ``Mode`` and specify either ``Days`` or ``Years``."
+        ),
+    ] = None
 
 
 class BucketDeleteMarkerReplication(DeferredModel):
+    """
+    Specifies whether Amazon S3 replicates delete markers. If you specify a ``Filter`` in your replication configuration, you must also include a ``DeleteMarkerReplication`` element. If your ``Filter`` includes a ``Tag`` element, the ``DeleteMarkerReplication````Status`` must be set to Disabled, because Amazon S3 does not support replicating delete markers for tag-based rules. For an example configuration, see [Basic Rule Configuration](https://docs.aws.amazon.com/AmazonS3/latest/dev/replication-add-config.html#replication-config-min-rule-config). For more information about delete marker replication, see [Basic Rule Configuration](https://docs.aws.amazon.com/AmazonS3/latest/dev/delete-marker-replication.html). If you are using an earlier version of the replication configuration, Amazon S3 handles replication of delete markers differently. For more information, see [Backward Compatibility](https://docs.aws.amazon.com/AmazonS3/latest/dev/replication-add-config.html#replication-backward-compat-considerations).
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Status: Literal["Disabled", "Enabled"] | None = None
+    Status: Annotated[
+        Literal["Disabled", "Enabled"] | None,
+        Field(description="Indicates whether to replicate delete markers."),
+    ] = None
 
 
 class BucketDestination(DeferredModel):
+    """
+    Specifies information about where to publish analysis or configuration results for an Amazon S3 bucket.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    BucketAccountId: str | None = None
-    BucketArn: str
-    Format: Literal["CSV", "ORC", "Parquet"]
-    Prefix: str | None = None
+    BucketAccountId: Annotated[
+        str | None,
+        Field(
+            description="The account ID that owns the destination S3 bucket. If no account ID is provided, the owner is not validated before exporting data. Although this value is optional, we strongly recommend that you set it to help prevent problems if the destination bucket ownership changes."
+        ),
+    ] = None
+    BucketArn: Annotated[
+        str,
+        Field(
+            description="The Amazon Resource Name (ARN) of the bucket to which data is exported."
+        ),
+    ]
+    Format: Annotated[
+        Literal["CSV", "ORC", "Parquet"],
+        Field(
+            description="Specifies the file format used when exporting data to Amazon S3. *Allowed values*: ``CSV`` | ``ORC`` | ``Parquet``"
+        ),
+    ]
+    Prefix: Annotated[
+        str | None,
+        Field(
+            description="The prefix to use when exporting data. The prefix is prepended to all results."
+        ),
+    ] = None
 
 
 class BucketEncryptionConfiguration(DeferredModel):
+    """
+    Specifies encryption-related information for an Amazon S3 bucket that is a destination for replicated objects. If you're specifying a customer managed KMS key, we recommend using a fully qualified KMS key ARN. If you use a KMS key alias instead, then KMS resolves the key within the requester’s account. This behavior can result in data that's encrypted with a KMS key that belongs to the requester, and not the bucket owner.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ReplicaKmsKeyID: str
+    ReplicaKmsKeyID: Annotated[
+        str,
+        Field(
+            description="Specifies the ID (Key ARN or Alias ARN) of the customer managed AWS KMS key stored in AWS Key Management Service (KMS) for the destination bucket. Amazon S3 uses this key to encrypt replica objects. Amazon S3 only supports symmetric encryption KMS keys. For more information, see [Asymmetric keys in KMS](https://docs.aws.amazon.com//kms/latest/developerguide/symmetric-asymmetric.html) in the *Key Management Service Developer Guide*."
+        ),
+    ]
 
 
 class BucketEventBridgeConfiguration(DeferredModel):
+    """
+    Amazon S3 can send events to Amazon EventBridge whenever certain events happen in your bucket, see [Using EventBridge](https://docs.aws.amazon.com/AmazonS3/latest/userguide/EventBridge.html) in the *Amazon S3 User Guide*. Unlike other destinations, delivery of events to EventBridge can be either enabled or disabled for a bucket. If enabled, all events will be sent to EventBridge and you can use EventBridge rules to route events to additional targets. For more information, see [What Is Amazon EventBridge](https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-what-is.html) in the *Amazon EventBridge User Guide*
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EventBridgeEnabled: bool
+    EventBridgeEnabled: Annotated[
+        bool, Field(description="Enables delivery of events to Amazon EventBridge.")
+    ]
 
 
 class BucketLoggingConfigurationTargetObjectKeyFormatOption1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    SimplePrefix: Annotated[dict[str, Any], Field(max_length=0)]
+    SimplePrefix: Annotated[
+        dict[str, Any],
+        Field(
+            description="This format defaults the prefix to the given log file prefix for delivering server access log file.",
+            max_length=0,
+        ),
+    ]
 
 
 class BucketNoncurrentVersionExpiration(DeferredModel):
+    """
+    Specifies when noncurrent object versions expire. Upon expiration, S3 permanently deletes the noncurrent object versions. You set this lifecycle configuration action on a bucket that has versioning enabled (or suspended) to request that S3 delete noncurrent object versions at a specific period in the object's lifetime. For more information about setting a lifecycle rule configuration, see [AWS::S3::Bucket Rule](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-s3-bucket-lifecycleconfig-rule.html).
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    NewerNoncurrentVersions: int | None = None
-    NoncurrentDays: int
+    NewerNoncurrentVersions: Annotated[
+        int | None,
+        Field(
+            description="Specifies how many noncurrent versions S3 will retain. If there are this many more recent noncurrent versions, S3 will take the associated action. For more information about noncurrent versions, see [Lifecycle configuration elements](https://docs.aws.amazon.com/AmazonS3/latest/userguide/intro-lifecycle-rules.html) in the *Amazon S3 User Guide*."
+        ),
+    ] = None
+    NoncurrentDays: Annotated[
+        int,
+        Field(
+            description="Specifies the number of days an object is noncurrent before S3 can perform the associated action. For information about the noncurrent days calculations, see [How Amazon S3 Calculates When an Object Became Noncurrent](https://docs.aws.amazon.com/AmazonS3/latest/dev/intro-lifecycle-rules.html#non-current-days-calculations) in the *Amazon S3 User Guide*."
+        ),
+    ]
 
 
 class BucketNoncurrentVersionTransition(DeferredModel):
+    """
+    Container for the transition rule that describes when noncurrent objects transition to the ``STANDARD_IA``, ``ONEZONE_IA``, ``INTELLIGENT_TIERING``, ``GLACIER_IR``, ``GLACIER``, or ``DEEP_ARCHIVE`` storage class. If your bucket is versioning-enabled (or versioning is suspended), you can set this action to request that Amazon S3 transition noncurrent object versions to the ``STANDARD_IA``, ``ONEZONE_IA``, ``INTELLIGENT_TIERING``, ``GLACIER_IR``, ``GLACIER``, or ``DEEP_ARCHIVE`` storage class at a specific period in the object's lifetime. If you specify this property, don't specify the ``NoncurrentVersionTransitions`` property.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    NewerNoncurrentVersions: int | None = None
-    StorageClass: Literal[
-        "DEEP_ARCHIVE",
-        "GLACIER",
-        "Glacier",
-        "GLACIER_IR",
-        "INTELLIGENT_TIERING",
-        "ONEZONE_IA",
-        "STANDARD_IA",
+    NewerNoncurrentVersions: Annotated[
+        int | None,
+        Field(
+            description="Specifies how many noncurrent versions S3 will retain. If there are this many more recent noncurrent versions, S3 will take the associated action. For more information about noncurrent versions, see [Lifecycle configuration elements](https://docs.aws.amazon.com/AmazonS3/latest/userguide/intro-lifecycle-rules.html) in the *Amazon S3 User Guide*."
+        ),
+    ] = None
+    StorageClass: Annotated[
+        Literal[
+            "DEEP_ARCHIVE",
+            "GLACIER",
+            "Glacier",
+            "GLACIER_IR",
+            "INTELLIGENT_TIERING",
+            "ONEZONE_IA",
+            "STANDARD_IA",
+        ],
+        Field(description="The class of storage used to store the object."),
     ]
-    TransitionInDays: int
+    TransitionInDays: Annotated[
+        int,
+        Field(
+            description="Specifies the number of days an object is noncurrent before Amazon S3 can perform the associated action. For information about the noncurrent days calculations, see [How Amazon S3 Calculates How Long an Object Has Been Noncurrent](https://docs.aws.amazon.com/AmazonS3/latest/dev/intro-lifecycle-rules.html#non-current-days-calculations) in the *Amazon S3 User Guide*."
+        ),
+    ]
 
 
 class BucketPartitionedPrefix(DeferredModel):
+    """
+    Amazon S3 keys for log objects are partitioned in the following format: ``[DestinationPrefix][SourceAccountId]/[SourceRegion]/[SourceBucket]/[YYYY]/[MM]/[DD]/[YYYY]-[MM]-[DD]-[hh]-[mm]-[ss]-[UniqueString]`` PartitionedPrefix defaults to EventTime delivery when server access logs are delivered.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    PartitionDateSource: Literal["EventTime", "DeliveryTime"] | None = None
+    PartitionDateSource: Annotated[
+        Literal["EventTime", "DeliveryTime"] | None,
+        Field(
+            description="Specifies the partition date source for the partitioned prefix. ``PartitionDateSource`` can be ``EventTime`` or ``DeliveryTime``. For ``DeliveryTime``, the time in the log file names corresponds to the delivery time for the log files. For ``EventTime``, The logs delivered are for a specific day only. The year, month, and day correspond to the day on which the event occurred, and the hour, minutes and seconds are set to 00 in the key."
+        ),
+    ] = None
 
 
 class BucketPublicAccessBlockConfiguration(DeferredModel):
+    """
+    The PublicAccessBlock configuration that you want to apply to this Amazon S3 bucket. You can enable the configuration options in any combination. Bucket-level settings work alongside account-level settings (which may inherit from organization-level policies). For more information about when Amazon S3 considers a bucket or object public, see [The Meaning of "Public"](https://docs.aws.amazon.com/AmazonS3/latest/dev/access-control-block-public-access.html#access-control-block-public-access-policy-status) in the *Amazon S3 User Guide*.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    BlockPublicAcls: bool | None = None
-    BlockPublicPolicy: bool | None = None
-    IgnorePublicAcls: bool | None = None
-    RestrictPublicBuckets: bool | None = None
+    BlockPublicAcls: Annotated[
+        bool | None,
+        Field(
+            description="Specifies whether Amazon S3 should block public access control lists (ACLs) for this bucket and objects in this bucket. Setting this element to ``TRUE`` causes the following behavior: + PUT Bucket ACL and PUT Object ACL calls fail if the specified ACL is public. + PUT Object calls fail if the request includes a public ACL. + PUT Bucket calls fail if the request includes a public ACL. Enabling this setting doesn't affect existing policies or ACLs."
+        ),
+    ] = None
+    BlockPublicPolicy: Annotated[
+        bool | None,
+        Field(
+            description="Specifies whether Amazon S3 should block public bucket policies for this bucket. Setting this element to ``TRUE`` causes Amazon S3 to reject calls to PUT Bucket policy if the specified bucket policy allows public access. Enabling this setting doesn't affect existing bucket policies."
+        ),
+    ] = None
+    IgnorePublicAcls: Annotated[
+        bool | None,
+        Field(
+            description="Specifies whether Amazon S3 should ignore public ACLs for this bucket and objects in this bucket. Setting this element to ``TRUE`` causes Amazon S3 to ignore all public ACLs on this bucket and objects in this bucket. Enabling this setting doesn't affect the persistence of any existing ACLs and doesn't prevent new public ACLs from being set."
+        ),
+    ] = None
+    RestrictPublicBuckets: Annotated[
+        bool | None,
+        Field(
+            description="Specifies whether Amazon S3 should restrict public bucket policies for this bucket. Setting this element to ``TRUE`` restricts access to this bucket to only AWS-service principals and authorized users within this account if the bucket has a public policy. Enabling this setting doesn't affect previously stored bucket policies, except that public and cross-account access within any public bucket policy, including non-public delegation to specific accounts, is blocked."
+        ),
+    ] = None
 
 
 class BucketRecordExpiration(DeferredModel):
+    """
+    The journal table record expiration settings for a journal table in an S3 Metadata configuration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Days: int | None = None
-    Expiration: Literal["ENABLED", "DISABLED"]
+    Days: Annotated[
+        int | None,
+        Field(
+            description="If you enable journal table record expiration, you can set the number of days to retain your journal table records. Journal table records must be retained for a minimum of 7 days. To set this value, specify any whole number from ``7`` to ``2147483647``. For example, to retain your journal table records for one year, set this value to ``365``."
+        ),
+    ] = None
+    Expiration: Annotated[
+        Literal["ENABLED", "DISABLED"],
+        Field(
+            description="Specifies whether journal table record expiration is enabled or disabled."
+        ),
+    ]
 
 
 class BucketRedirectAllRequestsTo(DeferredModel):
+    """
+    Specifies the redirect behavior of all requests to a website endpoint of an Amazon S3 bucket.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    HostName: str
-    Protocol: Literal["http", "https"] | None = None
+    HostName: Annotated[str, Field(description="Name of the host where requests are redirected.")]
+    Protocol: Annotated[
+        Literal["http", "https"] | None,
+        Field(
+            description="Protocol to use when redirecting requests. The default is the protocol that is used in the original request."
+        ),
+    ] = None
 
 
 class BucketRedirectRule(DeferredModel):
+    """
+    Specifies how requests are redirected. In the event of an error, you can specify a different error code to return.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    HostName: str | None = None
-    HttpRedirectCode: str | None = None
-    Protocol: Literal["http", "https"] | None = None
-    ReplaceKeyPrefixWith: str | None = None
-    ReplaceKeyWith: str | None = None
+    HostName: Annotated[
+        str | None, Field(description="The host name to use in the redirect request.")
+    ] = None
+    HttpRedirectCode: Annotated[
+        str | None,
+        Field(
+            description="The HTTP redirect code to use on the response. Not required if one of the siblings is present."
+        ),
+    ] = None
+    Protocol: Annotated[
+        Literal["http", "https"] | None,
+        Field(
+            description="Protocol to use when redirecting requests. The default is the protocol that is used in the original request."
+        ),
+    ] = None
+    ReplaceKeyPrefixWith: Annotated[
+        str | None,
+        Field(
+            description="The object key prefix to use in the redirect request. For example, to redirect requests for all pages with prefix ``docs/`` (objects in the ``docs/`` folder) to ``documents/``, you can set a condition block with ``KeyPrefixEquals`` set to ``docs/`` and in the Redirect set ``ReplaceKeyPrefixWith`` to ``/documents``. Not required if one of the siblings is present. Can be present only if ``ReplaceKeyWith`` is not provided. Replacement must be made for object keys containing special characters (such as carriage returns) when using XML requests. For more information, see [XML related object key constraints](https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-keys.html#object-key-xml-related-constraints)."
+        ),
+    ] = None
+    ReplaceKeyWith: Annotated[
+        str | None,
+        Field(
+            description="The specific object key to use in the redirect request. For example, redirect request to ``error.html``. Not required if one of the siblings is present. Can be present only if ``ReplaceKeyPrefixWith`` is not provided. Replacement must be made for object keys containing special characters (such as carriage returns) when using XML requests. For more information, see [XML related object key constraints](https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-keys.html#object-key-xml-related-constraints)."
+        ),
+    ] = None
 
 
 class BucketReplicaModifications(DeferredModel):
+    """
+    A filter that you can specify for selection for modifications on replicas.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Status: Literal["Enabled", "Disabled"]
+    Status: Annotated[
+        Literal["Enabled", "Disabled"],
+        Field(
+            description="Specifies whether Amazon S3 replicates modifications on replicas. *Allowed values*: ``Enabled`` | ``Disabled``"
+        ),
+    ]
 
 
 class BucketRoutingRuleCondition(DeferredModel):
+    """
+    A container for describing a condition that must be met for the specified redirect to apply. For example, 1. If request is for pages in the ``/docs`` folder, redirect to the ``/documents`` folder. 2. If request results in HTTP error 4xx, redirect request to another host where you might process the error.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    HttpErrorCodeReturnedEquals: str | None = None
-    KeyPrefixEquals: str | None = None
+    HttpErrorCodeReturnedEquals: Annotated[
+        str | None,
+        Field(
+            description="The HTTP error code when the redirect is applied. In the event of an error, if the error code equals this value, then the specified redirect is applied. Required when parent element ``Condition`` is specified and sibling ``KeyPrefixEquals`` is not specified. If both are specified, then both must be true for the redirect to be applied."
+        ),
+    ] = None
+    KeyPrefixEquals: Annotated[
+        str | None,
+        Field(
+            description="The object key name prefix when the redirect is applied. For example, to redirect requests for ``ExamplePage.html``, the key prefix will be ``ExamplePage.html``. To redirect request for all pages with the prefix ``docs/``, the key prefix will be ``docs/``, which identifies all objects in the docs/ folder. Required when the parent element ``Condition`` is specified and sibling ``HttpErrorCodeReturnedEquals`` is not specified. If both conditions are specified, both must be true for the redirect to be applied."
+        ),
+    ] = None
 
 
 class BucketS3TablesDestination(DeferredModel):
+    """
+    The destination information for a V1 S3 Metadata configuration. The destination table bucket must be in the same Region and AWS-account as the general purpose bucket. The specified metadata table name must be unique within the ``aws_s3_metadata`` namespace in the destination table bucket.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    TableArn: str | None = None
-    TableBucketArn: str
-    TableName: str
-    TableNamespace: str | None = None
+    TableArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) for the metadata table in the metadata table configuration. The specified metadata table name must be unique within the ``aws_s3_metadata`` namespace in the destination table bucket."
+        ),
+    ] = None
+    TableBucketArn: Annotated[
+        str,
+        Field(
+            description="The Amazon Resource Name (ARN) for the table bucket that's specified as the destination in the metadata table configuration. The destination table bucket must be in the same Region and AWS-account as the general purpose bucket."
+        ),
+    ]
+    TableName: Annotated[
+        str,
+        Field(
+            description="The name for the metadata table in your metadata table configuration. The specified metadata table name must be unique within the ``aws_s3_metadata`` namespace in the destination table bucket."
+        ),
+    ]
+    TableNamespace: Annotated[
+        str | None,
+        Field(
+            description="The table bucket namespace for the metadata table in your metadata table configuration. This value is always ``aws_s3_metadata``."
+        ),
+    ] = None
 
 
 class BucketServerSideEncryptionByDefault(DeferredModel):
+    """
+    Describes the default server-side encryption to apply to new objects in the bucket. If a PUT Object request doesn't specify any server-side encryption, this default encryption will be applied. For more information, see [PutBucketEncryption](https://docs.aws.amazon.com/AmazonS3/latest/API/RESTBucketPUTencryption.html). + *General purpose buckets* - If you don't specify a customer managed key at configuration, Amazon S3 automatically creates an AWS KMS key (``aws/s3``) in your AWS account the first time that you add an object encrypted with SSE-KMS to a bucket. By default, Amazon S3 uses this KMS key for SSE-KMS. + *Directory buckets* - Your SSE-KMS configuration can only support 1 [customer managed key](https://docs.aws.amazon.com/kms/latest/developerguide/concepts.html#customer-cmk) per directory bucket's lifetime. The [managed key](https://docs.aws.amazon.com/kms/latest/developerguide/concepts.html#aws-managed-cmk) (``aws/s3``) isn't supported. + *Directory buckets* - For directory buckets, there are only two supported options for server-side encryption: SSE-S3 and SSE-KMS.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    KMSMasterKeyID: str | None = None
-    SSEAlgorithm: Literal["aws:kms", "AES256", "aws:kms:dsse"]
+    KMSMasterKeyID: Annotated[
+        str | None,
+        Field(
+            description="AWS Key Management Service (KMS) customer managed key ID to use for the default encryption. + *General purpose buckets* - This parameter is allowed if and only if ``SSEAlgorithm`` is set to ``aws:kms`` or ``aws:kms:dsse``. + *Directory buckets* - This parameter is allowed if and only if ``SSEAlgorithm`` is set to ``aws:kms``. You can specify the key ID, key alias, or the Amazon Resource Name (ARN) of the KMS key. + Key ID: ``1234abcd-12ab-34cd-56ef-1234567890ab`` + Key ARN: ``arn:aws:kms:us-east-2:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab`` + Key Alias: ``alias/alias-name`` If you are using encryption with cross-account or AWS service operations, you must use a fully qualified KMS key ARN. For more information, see [Using encryption for cross-account operations](https://docs.aws.amazon.com/AmazonS3/latest/dev/bucket-encryption.html#bucket-encryption-update-bucket-policy). + *General purpose buckets* - If you're specifying a customer managed KMS key, we recommend using a fully qualified KMS key ARN. If you use a KMS key alias instead, then KMS resolves the key within the requester’s account. This behavior can result in data that's encrypted with a KMS key that belongs to the requester, and not the bucket owner. Also, if you use a key ID, you can run into a LogDestination undeliverable error when creating a VPC flow log. + *Directory buckets* - When you specify an [customer managed key](https://docs.aws.amazon.com/kms/latest/developerguide/concepts.html#customer-cmk) for encryption in your directory bucket, only use the key ID or key ARN. The key alias format of the KMS key isn't supported. Amazon S3 only supports symmetric encryption KMS keys. For more information, see [Asymmetric keys in KMS](https://docs.aws.amazon.com//kms/latest/developerguide/symmetric-asymmetric.html) in the *Key Management Service Developer Guide*."
+        ),
+    ] = None
+    SSEAlgorithm: Annotated[
+        Literal["aws:kms", "AES256", "aws:kms:dsse"],
+        Field(
+            description="Server-side encryption algorithm to use for the default encryption. For directory buckets, there are only two supported values for server-side encryption: ``AES256`` and ``aws:kms``."
+        ),
+    ]
 
 
 class BucketSseKmsEncryptedObjects(DeferredModel):
+    """
+    A container for filter information for the selection of S3 objects encrypted with AWS KMS.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Status: Literal["Disabled", "Enabled"]
+    Status: Annotated[
+        Literal["Disabled", "Enabled"],
+        Field(
+            description="Specifies whether Amazon S3 replicates objects created with server-side encryption using an AWS KMS key stored in AWS Key Management Service."
+        ),
+    ]
 
 
 class BucketTagFilter(DeferredModel):
+    """
+    Specifies tags to use to identify a subset of objects for an Amazon S3 bucket. For more information, see [Categorizing your storage using tags](https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-tagging.html) in the *Amazon Simple Storage Service User Guide*.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The tag key.")]
+    Value: Annotated[str, Field(description="The tag value.")]
 
 
 class BucketTransition(DeferredModel):
+    """
+    Specifies when an object transitions to a specified storage class. For more information about Amazon S3 lifecycle configuration rules, see [Transitioning Objects Using Amazon S3 Lifecycle](https://docs.aws.amazon.com/AmazonS3/latest/dev/lifecycle-transition-general-considerations.html) in the *Amazon S3 User Guide*.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    StorageClass: Literal[
-        "DEEP_ARCHIVE",
-        "GLACIER",
-        "Glacier",
-        "GLACIER_IR",
-        "INTELLIGENT_TIERING",
-        "ONEZONE_IA",
-        "STANDARD_IA",
+    StorageClass: Annotated[
+        Literal[
+            "DEEP_ARCHIVE",
+            "GLACIER",
+            "Glacier",
+            "GLACIER_IR",
+            "INTELLIGENT_TIERING",
+            "ONEZONE_IA",
+            "STANDARD_IA",
+        ],
+        Field(description="The storage class to which you want the object to transition."),
     ]
-    TransitionDate: str | None = None
-    TransitionInDays: int | None = None
+    TransitionDate: Annotated[
+        str | None,
+        Field(
+            description="Indicates when objects are transitioned to the specified storage class. The date value must be in ISO 8601 format. The time is always midnight UTC."
+        ),
+    ] = None
+    TransitionInDays: Annotated[
+        int | None,
+        Field(
+            description="Indicates the number of days after creation when objects are transitioned to the specified storage class. The value can be ``0`` or any positive integer. Be aware that some storage classes have a minimum storage duration and that you're charged for transitioning objects before their minimum storage duration. For more information, see [Constraints and considerations for transitions](https://docs.aws.amazon.com/AmazonS3/latest/userguide/lifecycle-transition-general-considerations.html#lifecycle-configuration-constraints) in the *Amazon S3 User Guide*."
+        ),
+    ] = None
 
 
 class BucketVersioningConfiguration(DeferredModel):
+    """
+    Describes the versioning state of an Amazon S3 bucket. For more information, see [PUT Bucket versioning](https://docs.aws.amazon.com/AmazonS3/latest/API/RESTBucketPUTVersioningStatus.html) in the *Amazon S3 API Reference*. Keep the following timing in mind when enabling, suspending, or transitioning between versioning states: + *Enabling versioning* - Changes may take up to 15 minutes to propagate across all AWS regions for full consistency. + *Suspending versioning* - Takes effect immediately with no propagation delay. + *Transitioning between states* - Any change from Suspended to Enabled has a 15-minute delay.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Status: Literal["Enabled", "Suspended"]
+    Status: Annotated[
+        Literal["Enabled", "Suspended"], Field(description="The versioning state of the bucket.")
+    ]
 
 
 class CorsRule(DeferredModel):
+    """
+    Specifies a cross-origin access rule for an Amazon S3 bucket.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AllowedHeaders: list[str] | None = None
-    AllowedMethods: list[Literal["GET", "PUT", "HEAD", "POST", "DELETE"]]
-    AllowedOrigins: list[str]
-    ExposedHeaders: list[str] | None = None
-    Id: str | None = None
-    MaxAge: int | None = None
+    AllowedHeaders: Annotated[
+        list[str] | None,
+        Field(
+            description="Headers that are specified in the ``Access-Control-Request-Headers`` header. These headers are allowed in a preflight OPTIONS request. In response to any preflight OPTIONS request, Amazon S3 returns any requested headers that are allowed."
+        ),
+    ] = None
+    AllowedMethods: Annotated[
+        list[Literal["GET", "PUT", "HEAD", "POST", "DELETE"]],
+        Field(
+            description="An HTTP method that you allow the origin to run. *Allowed values*: ``GET`` | ``PUT`` | ``HEAD`` | ``POST`` | ``DELETE``"
+        ),
+    ]
+    AllowedOrigins: Annotated[
+        list[str],
+        Field(
+            description="One or more origins you want customers to be able to access the bucket from."
+        ),
+    ]
+    ExposedHeaders: Annotated[
+        list[str] | None,
+        Field(
+            description="One or more headers in the response that you want customers to be able to access from their applications (for example, from a JavaScript ``XMLHttpRequest`` object)."
+        ),
+    ] = None
+    Id: Annotated[
+        str | None,
+        Field(
+            description="A unique identifier for this rule. The value must be no more than 255 characters."
+        ),
+    ] = None
+    MaxAge: Annotated[
+        int | None,
+        Field(
+            description="The time in seconds that your browser is to cache the preflight response for the specified resource."
+        ),
+    ] = None
 
 
 class FilterRule(DeferredModel):
+    """
+    Specifies the Amazon S3 object key name to filter on. An object key name is the name assigned to an object in your Amazon S3 bucket. You specify whether to filter on the suffix or prefix of the object key name. A prefix is a specific string of characters at the beginning of an object key name, which you can use to organize objects. For example, you can start the key names of related objects with a prefix, such as ``2023-`` or ``engineering/``. Then, you can use ``FilterRule`` to find objects in a bucket with key names that have the same prefix. A suffix is similar to a prefix, but it is at the end of the object key name instead of at the beginning.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str
-    Value: str
+    Name: Annotated[
+        str,
+        Field(
+            description="The object key name prefix or suffix identifying one or more objects to which the filtering rule applies. The maximum length is 1,024 characters. Overlapping prefixes and suffixes are not supported. For more information, see [Configuring Event Notifications](https://docs.aws.amazon.com/AmazonS3/latest/dev/NotificationHowTo.html) in the *Amazon S3 User Guide*."
+        ),
+    ]
+    Value: Annotated[
+        str, Field(description="The value that the filter searches for in object key names.")
+    ]
 
 
 class InventoryConfiguration(DeferredModel):
+    """
+    Specifies the S3 Inventory configuration for an Amazon S3 bucket. For more information, see [GET Bucket inventory](https://docs.aws.amazon.com/AmazonS3/latest/API/RESTBucketGETInventoryConfig.html) in the *Amazon S3 API Reference*.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Destination: BucketDestination
-    Enabled: bool
-    Id: str
-    IncludedObjectVersions: Literal["All", "Current"]
-    OptionalFields: (
+    Destination: Annotated[
+        BucketDestination,
+        Field(description="Contains information about where to publish the inventory results."),
+    ]
+    Enabled: Annotated[
+        bool,
+        Field(
+            description="Specifies whether the inventory is enabled or disabled. If set to ``True``, an inventory list is generated. If set to ``False``, no inventory list is generated."
+        ),
+    ]
+    Id: Annotated[str, Field(description="The ID used to identify the inventory configuration.")]
+    IncludedObjectVersions: Annotated[
+        Literal["All", "Current"],
+        Field(
+            description="Object versions to include in the inventory list. If set to ``All``, the list includes all the object versions, which adds the version-related fields ``VersionId``, ``IsLatest``, and ``DeleteMarker`` to the list. If set to ``Current``, the list does not contain these version-related fields."
+        ),
+    ]
+    OptionalFields: Annotated[
         list[
             Literal[
                 "Size",
@@ -366,320 +762,855 @@ class InventoryConfiguration(DeferredModel):
                 "IntelligentTieringReferenceDate",
             ]
         ]
-        | None
-    ) = None
-    Prefix: str | None = None
-    ScheduleFrequency: Literal["Daily", "Weekly"]
+        | None,
+        Field(
+            description="Contains the optional fields that are included in the inventory results."
+        ),
+    ] = None
+    Prefix: Annotated[str | None, Field(description="Specifies the inventory filter prefix.")] = (
+        None
+    )
+    ScheduleFrequency: Annotated[
+        Literal["Daily", "Weekly"],
+        Field(description="Specifies the schedule for generating inventory results."),
+    ]
 
 
 class MetadataDestination(DeferredModel):
+    """
+    The destination information for the S3 Metadata configuration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    TableBucketArn: str | None = None
-    TableBucketType: Literal["aws", "customer"]
-    TableNamespace: str | None = None
+    TableBucketArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of the table bucket where the metadata configuration is stored."
+        ),
+    ] = None
+    TableBucketType: Annotated[
+        Literal["aws", "customer"],
+        Field(
+            description="The type of the table bucket where the metadata configuration is stored. The ``aws`` value indicates an AWS managed table bucket, and the ``customer`` value indicates a customer-managed table bucket. V2 metadata configurations are stored in AWS managed table buckets, and V1 metadata configurations are stored in customer-managed table buckets."
+        ),
+    ]
+    TableNamespace: Annotated[
+        str | None,
+        Field(
+            description="The namespace in the table bucket where the metadata tables for a metadata configuration are stored."
+        ),
+    ] = None
 
 
 class MetadataTableEncryptionConfiguration(DeferredModel):
+    """
+    The encryption settings for an S3 Metadata journal table or inventory table configuration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    KmsKeyArn: str | None = None
-    SseAlgorithm: Literal["aws:kms", "AES256"]
+    KmsKeyArn: Annotated[
+        str | None,
+        Field(
+            description="If server-side encryption with KMSlong (KMS) keys (SSE-KMS) is specified, you must also specify the KMS key Amazon Resource Name (ARN). You must specify a customer-managed KMS key that's located in the same Region as the general purpose bucket that corresponds to the metadata table configuration."
+        ),
+    ] = None
+    SseAlgorithm: Annotated[
+        Literal["aws:kms", "AES256"],
+        Field(
+            description="The encryption type specified for a metadata table. To specify server-side encryption with KMSlong (KMS) keys (SSE-KMS), use the ``aws:kms`` value. To specify server-side encryption with Amazon S3 managed keys (SSE-S3), use the ``AES256`` value."
+        ),
+    ]
 
 
 class MetricsConfiguration(DeferredModel):
+    """
+    Specifies a metrics configuration for the CloudWatch request metrics (specified by the metrics configuration ID) from an Amazon S3 bucket. If you're updating an existing metrics configuration, note that this is a full replacement of the existing metrics configuration. If you don't include the elements you want to keep, they are erased. For examples, see [AWS::S3::Bucket](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-s3-bucket.html#aws-properties-s3-bucket--examples). For more information, see [PUT Bucket metrics](https://docs.aws.amazon.com/AmazonS3/latest/API/RESTBucketPUTMetricConfiguration.html) in the *Amazon S3 API Reference*.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AccessPointArn: str | None = None
-    Id: str
-    Prefix: str | None = None
-    TagFilters: list[BucketTagFilter] | None = None
+    AccessPointArn: Annotated[
+        str | None,
+        Field(
+            description="The access point that was used while performing operations on the object. The metrics configuration only includes objects that meet the filter's criteria."
+        ),
+    ] = None
+    Id: Annotated[
+        str,
+        Field(
+            description="The ID used to identify the metrics configuration. This can be any value you choose that helps you identify your metrics configuration."
+        ),
+    ]
+    Prefix: Annotated[
+        str | None,
+        Field(
+            description="The prefix that an object must have to be included in the metrics results."
+        ),
+    ] = None
+    TagFilters: Annotated[
+        list[BucketTagFilter] | None,
+        Field(
+            description="Specifies a list of tag filters to use as a metrics configuration filter. The metrics configuration includes only objects that meet the filter's criteria."
+        ),
+    ] = None
 
 
 class ObjectLockRule(DeferredModel):
+    """
+    Specifies the Object Lock rule for the specified object. Enable the this rule when you apply ``ObjectLockConfiguration`` to a bucket.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DefaultRetention: BucketDefaultRetention | None = None
+    DefaultRetention: Annotated[
+        BucketDefaultRetention | None,
+        Field(
+            description="The default Object Lock retention mode and period that you want to apply to new objects placed in the specified bucket. If Object Lock is turned on, bucket settings require both ``Mode`` and a period of either ``Days`` or ``Years``. You cannot specify ``Days`` and ``Years`` at the same time. For more information about allowable values for mode and period, see [DefaultRetention](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-s3-bucket-defaultretention.html)."
+        ),
+    ] = None
 
 
 class OwnershipControlsRule(DeferredModel):
+    """
+    Specifies an Object Ownership rule. S3 Object Ownership is an Amazon S3 bucket-level setting that you can use to disable access control lists (ACLs) and take ownership of every object in your bucket, simplifying access management for data stored in Amazon S3. For more information, see [Controlling ownership of objects and disabling ACLs](https://docs.aws.amazon.com/AmazonS3/latest/userguide/about-object-ownership.html) in the *Amazon S3 User Guide*.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ObjectOwnership: (
-        Literal["ObjectWriter", "BucketOwnerPreferred", "BucketOwnerEnforced"] | None
-    ) = None
+    ObjectOwnership: Annotated[
+        Literal["ObjectWriter", "BucketOwnerPreferred", "BucketOwnerEnforced"] | None,
+        Field(description="Specifies an object ownership rule."),
+    ] = None
 
 
 class ReplicationRuleAndOperator(DeferredModel):
+    """
+    A container for specifying rule filters. The filters determine the subset of objects to which the rule applies. This element is required only if you specify more than one filter. For example: + If you specify both a ``Prefix`` and a ``TagFilter``, wrap these filters in an ``And`` tag. + If you specify a filter based on multiple tags, wrap the ``TagFilter`` elements in an ``And`` tag
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Prefix: str | None = None
-    TagFilters: list[BucketTagFilter] | None = None
+    Prefix: Annotated[
+        str | None,
+        Field(
+            description="An object key name prefix that identifies the subset of objects to which the rule applies."
+        ),
+    ] = None
+    TagFilters: Annotated[
+        list[BucketTagFilter] | None,
+        Field(description="An array of tags containing key and value pairs."),
+    ] = None
 
 
 class ReplicationRuleFilter(DeferredModel):
+    """
+    A filter that identifies the subset of objects to which the replication rule applies. A ``Filter`` must specify exactly one ``Prefix``, ``TagFilter``, or an ``And`` child element.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    And: ReplicationRuleAndOperator | None = None
-    Prefix: str | None = None
-    TagFilter: BucketTagFilter | None = None
+    And: Annotated[
+        ReplicationRuleAndOperator | None,
+        Field(
+            description="A container for specifying rule filters. The filters determine the subset of objects to which the rule applies. This element is required only if you specify more than one filter. For example: + If you specify both a ``Prefix`` and a ``TagFilter``, wrap these filters in an ``And`` tag. + If you specify a filter based on multiple tags, wrap the ``TagFilter`` elements in an ``And`` tag."
+        ),
+    ] = None
+    Prefix: Annotated[
+        str | None,
+        Field(
+            description="An object key name prefix that identifies the subset of objects to which the rule applies. Replacement must be made for object keys containing special characters (such as carriage returns) when using XML requests. For more information, see [XML related object key constraints](https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-keys.html#object-key-xml-related-constraints)."
+        ),
+    ] = None
+    TagFilter: Annotated[
+        BucketTagFilter | None,
+        Field(
+            description="A container for specifying a tag key and value. The rule applies only to objects that have the tag in their tag set."
+        ),
+    ] = None
 
 
 class ReplicationTimeValue(DeferredModel):
+    """
+    A container specifying the time value for S3 Replication Time Control (S3 RTC) and replication metrics ``EventThreshold``.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Minutes: int
+    Minutes: Annotated[
+        int, Field(description="Contains an integer specifying time in minutes. Valid value: 15")
+    ]
 
 
 class RoutingRule(DeferredModel):
+    """
+    Specifies the redirect behavior and when a redirect is applied. For more information about routing rules, see [Configuring advanced conditional redirects](https://docs.aws.amazon.com/AmazonS3/latest/dev/how-to-page-redirect.html#advanced-conditional-redirects) in the *Amazon S3 User Guide*.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    RedirectRule: BucketRedirectRule
-    RoutingRuleCondition: BucketRoutingRuleCondition | None = None
+    RedirectRule: Annotated[
+        BucketRedirectRule,
+        Field(
+            description="Container for redirect information. You can redirect requests to another host, to another page, or with another protocol. In the event of an error, you can specify a different error code to return."
+        ),
+    ]
+    RoutingRuleCondition: Annotated[
+        BucketRoutingRuleCondition | None,
+        Field(
+            description="A container for describing a condition that must be met for the specified redirect to apply. For example, 1. If request is for pages in the ``/docs`` folder, redirect to the ``/documents`` folder. 2. If request results in HTTP error 4xx, redirect request to another host where you might process the error."
+        ),
+    ] = None
 
 
 class S3KeyFilter(DeferredModel):
+    """
+    A container for object key name prefix and suffix filtering rules. For more information about object key name filtering, see [Configuring event notifications using object key name filtering](https://docs.aws.amazon.com/AmazonS3/latest/userguide/notification-how-to-filtering.html) in the *Amazon S3 User Guide*. The same type of filter rule cannot be used more than once. For example, you cannot specify two prefix rules.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Rules: list[FilterRule]
+    Rules: Annotated[
+        list[FilterRule],
+        Field(
+            description="A list of containers for the key-value pair that defines the criteria for the filter rule."
+        ),
+    ]
 
 
 class ServerSideEncryptionRule(DeferredModel):
+    """
+    Specifies the default server-side encryption configuration. + *General purpose buckets* - If you're specifying a customer managed KMS key, we recommend using a fully qualified KMS key ARN. If you use a KMS key alias instead, then KMS resolves the key within the requester’s account. This behavior can result in data that's encrypted with a KMS key that belongs to the requester, and not the bucket owner. + *Directory buckets* - When you specify an [customer managed key](https://docs.aws.amazon.com/kms/latest/developerguide/concepts.html#customer-cmk) for encryption in your directory bucket, only use the key ID or key ARN. The key alias format of the KMS key isn't supported.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    BlockedEncryptionTypes: BucketBlockedEncryptionTypes | None = None
-    BucketKeyEnabled: bool | None = None
-    ServerSideEncryptionByDefault: BucketServerSideEncryptionByDefault | None = None
+    BlockedEncryptionTypes: Annotated[
+        BucketBlockedEncryptionTypes | None,
+        Field(
+            description="A bucket-level setting for Amazon S3 general purpose buckets used to prevent the upload of new objects encrypted with the specified server-side encryption type. For example, blocking an encryption type will block ``PutObject``, ``CopyObject``, ``PostObject``, multipart upload, and replication requests to the bucket for objects with the specified encryption type. However, you can continue to read and list any pre-existing objects already encrypted with the specified encryption type. For more information, see [Blocking or unblocking SSE-C for a general purpose bucket](https://docs.aws.amazon.com/AmazonS3/latest/userguide/blocking-unblocking-s3-c-encryption-gpb.html). Currently, this parameter only supports blocking or unblocking server-side encryption with customer-provided keys (SSE-C). For more information about SSE-C, see [Using server-side encryption with customer-provided keys (SSE-C)](https://docs.aws.amazon.com/AmazonS3/latest/userguide/ServerSideEncryptionCustomerKeys.html)."
+        ),
+    ] = None
+    BucketKeyEnabled: Annotated[
+        bool | None,
+        Field(
+            description="Specifies whether Amazon S3 should use an S3 Bucket Key with server-side encryption using KMS (SSE-KMS) for new objects in the bucket. Existing objects are not affected. Setting the ``BucketKeyEnabled`` element to ``true`` causes Amazon S3 to use an S3 Bucket Key. By default, S3 Bucket Key is not enabled. For more information, see [Amazon S3 Bucket Keys](https://docs.aws.amazon.com/AmazonS3/latest/dev/bucket-key.html) in the *Amazon S3 User Guide*."
+        ),
+    ] = None
+    ServerSideEncryptionByDefault: Annotated[
+        BucketServerSideEncryptionByDefault | None,
+        Field(
+            description="Specifies the default server-side encryption to apply to new objects in the bucket. If a PUT Object request doesn't specify any server-side encryption, this default encryption will be applied."
+        ),
+    ] = None
 
 
 class Tag(DeferredModel):
+    """
+    A container of a key value name pair.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Name of the object key.")]
+    Value: Annotated[str, Field(description="Value of the tag.")]
 
 
 class Tiering(DeferredModel):
+    """
+    The S3 Intelligent-Tiering storage class is designed to optimize storage costs by automatically moving data to the most cost-effective storage access tier, without additional operational overhead.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AccessTier: Literal["ARCHIVE_ACCESS", "DEEP_ARCHIVE_ACCESS"]
-    Days: int
+    AccessTier: Annotated[
+        Literal["ARCHIVE_ACCESS", "DEEP_ARCHIVE_ACCESS"],
+        Field(
+            description="S3 Intelligent-Tiering access tier. See [Storage class for automatically optimizing frequently and infrequently accessed objects](https://docs.aws.amazon.com/AmazonS3/latest/dev/storage-class-intro.html#sc-dynamic-data-access) for a list of access tiers in the S3 Intelligent-Tiering storage class."
+        ),
+    ]
+    Days: Annotated[
+        int,
+        Field(
+            description="The number of consecutive days of no access after which an object will be eligible to be transitioned to the corresponding tier. The minimum number of days specified for Archive Access tier must be at least 90 days and Deep Archive Access tier must be at least 180 days. The maximum can be up to 2 years (730 days)."
+        ),
+    ]
 
 
 class BucketAttributes(DeferredModel):
-    Arn: str | None = None
-    DomainName: str | None = None
-    DualStackDomainName: str | None = None
-    RegionalDomainName: str | None = None
-    WebsiteURL: str | None = None
+    """
+    The read-only attributes of a AWS::S3::Bucket, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None, Field(description="the Amazon Resource Name (ARN) of the specified bucket.")
+    ] = None
+    DomainName: Annotated[str | None, Field(description="Type: str.")] = None
+    DualStackDomainName: Annotated[str | None, Field(description="Type: str.")] = None
+    RegionalDomainName: Annotated[str | None, Field(description="Type: str.")] = None
+    WebsiteURL: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class BucketAnnotationTableConfiguration(DeferredModel):
+    """
+    The annotation table configuration for an S3 Metadata configuration. The annotation table tracks all annotations on objects in your bucket so that you can query annotation data at scale. If you've disabled your annotation table configuration and now want to re-enable it, you must first manually delete the old annotation table from your AWS managed table bucket. Otherwise, the newly re-enabled annotation table configuration will enter a failed state because the annotation table already exists in the table bucket.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ConfigurationState: Literal["ENABLED", "DISABLED"]
-    EncryptionConfiguration: MetadataTableEncryptionConfiguration | None = None
-    Role: str | None = None
-    TableArn: str | None = None
-    TableName: str | None = None
+    ConfigurationState: Annotated[
+        Literal["ENABLED", "DISABLED"],
+        Field(
+            description="Specifies whether the annotation table configuration is enabled or disabled."
+        ),
+    ]
+    EncryptionConfiguration: Annotated[
+        MetadataTableEncryptionConfiguration | None,
+        Field(
+            description="The encryption configuration for the annotation table. To encrypt your annotation table with server-side encryption using AWS Key Management Service (AWS KMS) keys (SSE-KMS), set ``SseAlgorithm`` to ``aws:kms``. You must also set ``KmsKeyArn`` to the ARN of a customer managed KMS key in the same Region where your general purpose bucket is located."
+        ),
+    ] = None
+    Role: Annotated[
+        str | None,
+        Field(
+            description="The ARN of the IAM role that grants Amazon S3 Metadata permission to read annotations from your bucket."
+        ),
+    ] = None
+    TableArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) for the annotation table.")
+    ] = None
+    TableName: Annotated[str | None, Field(description="The name of the annotation table.")] = None
 
 
 class BucketBucketEncryption(DeferredModel):
+    """
+    Specifies default encryption for a bucket using server-side encryption with Amazon S3-managed keys (SSE-S3), AWS KMS-managed keys (SSE-KMS), or dual-layer server-side encryption with KMS-managed keys (DSSE-KMS). For information about the Amazon S3 default encryption feature, see [Amazon S3 Default Encryption for S3 Buckets](https://docs.aws.amazon.com/AmazonS3/latest/dev/bucket-encryption.html) in the *Amazon S3 User Guide*.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ServerSideEncryptionConfiguration: list[ServerSideEncryptionRule]
+    ServerSideEncryptionConfiguration: Annotated[
+        list[ServerSideEncryptionRule],
+        Field(description="Specifies the default server-side-encryption configuration."),
+    ]
 
 
 class BucketCorsConfiguration(DeferredModel):
+    """
+    Describes the cross-origin access configuration for objects in an Amazon S3 bucket. For more information, see [Enabling Cross-Origin Resource Sharing](https://docs.aws.amazon.com/AmazonS3/latest/dev/cors.html) in the *Amazon S3 User Guide*.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CorsRules: list[CorsRule]
+    CorsRules: Annotated[
+        list[CorsRule],
+        Field(
+            description="A set of origins and methods (cross-origin access that you want to allow). You can add up to 100 rules to the configuration."
+        ),
+    ]
 
 
 class BucketDataExport(DeferredModel):
+    """
+    Specifies how data related to the storage class analysis for an Amazon S3 bucket should be exported.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Destination: BucketDestination
-    OutputSchemaVersion: Literal["V_1"]
+    Destination: Annotated[
+        BucketDestination, Field(description="The place to store the data for an analysis.")
+    ]
+    OutputSchemaVersion: Annotated[
+        Literal["V_1"],
+        Field(
+            description="The version of the output schema to use when exporting data. Must be ``V_1``."
+        ),
+    ]
 
 
 class BucketInventoryTableConfiguration(DeferredModel):
+    """
+    The inventory table configuration for an S3 Metadata configuration. If you've disabled your inventory table configuration and now want to re-enable it, you must first manually delete the old inventory table from your AWS managed table bucket. Otherwise, the newly re-enabled inventory table configuration will enter a failed state because the inventory table already exists in the table bucket.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ConfigurationState: Literal["ENABLED", "DISABLED"]
-    EncryptionConfiguration: MetadataTableEncryptionConfiguration | None = None
-    TableArn: str | None = None
-    TableName: str | None = None
+    ConfigurationState: Annotated[
+        Literal["ENABLED", "DISABLED"],
+        Field(
+            description="The configuration state of the inventory table, indicating whether the inventory table is enabled or disabled."
+        ),
+    ]
+    EncryptionConfiguration: Annotated[
+        MetadataTableEncryptionConfiguration | None,
+        Field(description="The encryption configuration for the inventory table."),
+    ] = None
+    TableArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) for the inventory table.")
+    ] = None
+    TableName: Annotated[str | None, Field(description="The name of the inventory table.")] = None
 
 
 class BucketJournalTableConfiguration(DeferredModel):
+    """
+    The journal table configuration for an S3 Metadata configuration. The journal table is required for each metadata table configuration and cannot be disabled. The journal configuration will enter a failed state if a journal table already exists in the table bucket. The journal table of a previous configuration must be deleted before a new journal table can be created successfully.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EncryptionConfiguration: MetadataTableEncryptionConfiguration | None = None
-    RecordExpiration: BucketRecordExpiration
-    TableArn: str | None = None
-    TableName: str | None = None
+    EncryptionConfiguration: Annotated[
+        MetadataTableEncryptionConfiguration | None,
+        Field(description="The encryption configuration for the journal table."),
+    ] = None
+    RecordExpiration: Annotated[
+        BucketRecordExpiration,
+        Field(description="The journal table record expiration settings for the journal table."),
+    ]
+    TableArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) for the journal table.")
+    ] = None
+    TableName: Annotated[str | None, Field(description="The name of the journal table.")] = None
 
 
 class BucketLoggingConfigurationTargetObjectKeyFormatOption2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    PartitionedPrefix: BucketPartitionedPrefix
+    PartitionedPrefix: Annotated[
+        BucketPartitionedPrefix,
+        Field(
+            description="Amazon S3 keys for log objects are partitioned in the following format: ``[DestinationPrefix][SourceAccountId]/[SourceRegion]/[SourceBucket]/[YYYY]/[MM]/[DD]/[YYYY]-[MM]-[DD]-[hh]-[mm]-[ss]-[UniqueString]`` PartitionedPrefix defaults to EventTime delivery when server access logs are delivered."
+        ),
+    ]
 
 
 class BucketMetadataConfiguration(DeferredModel):
+    """
+    Creates a V2 S3 Metadata configuration of a general purpose bucket. For more information, see [Accelerating data discovery with S3 Metadata](https://docs.aws.amazon.com/AmazonS3/latest/userguide/metadata-tables-overview.html) in the *Amazon S3 User Guide*.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AnnotationTableConfiguration: BucketAnnotationTableConfiguration | None = None
-    Destination: MetadataDestination | None = None
-    InventoryTableConfiguration: BucketInventoryTableConfiguration | None = None
-    JournalTableConfiguration: BucketJournalTableConfiguration
+    AnnotationTableConfiguration: Annotated[
+        BucketAnnotationTableConfiguration | None,
+        Field(description="The annotation table configuration for a metadata configuration."),
+    ] = None
+    Destination: Annotated[
+        MetadataDestination | None,
+        Field(description="The destination information for the S3 Metadata configuration."),
+    ] = None
+    InventoryTableConfiguration: Annotated[
+        BucketInventoryTableConfiguration | None,
+        Field(description="The inventory table configuration for a metadata configuration."),
+    ] = None
+    JournalTableConfiguration: Annotated[
+        BucketJournalTableConfiguration,
+        Field(description="The journal table configuration for a metadata configuration."),
+    ]
 
 
 class BucketMetadataTableConfiguration(DeferredModel):
+    """
+    We recommend that you create your S3 Metadata configurations by using the V2 [MetadataConfiguration](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-metadataconfiguration.html) resource type. We no longer recommend using the V1 ``MetadataTableConfiguration`` resource type. If you created your S3 Metadata configuration before July 15, 2025, we recommend that you delete and re-create your configuration by using the [MetadataConfiguration](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-metadataconfiguration.html) resource type so that you can expire journal table records and create a live inventory table. Creates a V1 S3 Metadata configuration for a general purpose bucket. For more information, see [Accelerating data discovery with S3 Metadata](https://docs.aws.amazon.com/AmazonS3/latest/userguide/metadata-tables-overview.html) in the *Amazon S3 User Guide*.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    S3TablesDestination: BucketS3TablesDestination
+    S3TablesDestination: Annotated[
+        BucketS3TablesDestination,
+        Field(
+            description="The destination information for the metadata table configuration. The destination table bucket must be in the same Region and AWS-account as the general purpose bucket. The specified metadata table name must be unique within the ``aws_s3_metadata`` namespace in the destination table bucket."
+        ),
+    ]
 
 
 class BucketMetrics(DeferredModel):
+    """
+    A container specifying replication metrics-related settings enabling replication metrics and events.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EventThreshold: ReplicationTimeValue | None = None
-    Status: Literal["Disabled", "Enabled"]
+    EventThreshold: Annotated[
+        ReplicationTimeValue | None,
+        Field(
+            description="A container specifying the time threshold for emitting the ``s3:Replication:OperationMissedThreshold`` event."
+        ),
+    ] = None
+    Status: Annotated[
+        Literal["Disabled", "Enabled"],
+        Field(description="Specifies whether the replication metrics are enabled."),
+    ]
 
 
 class BucketObjectLockConfiguration(DeferredModel):
+    """
+    Places an Object Lock configuration on the specified bucket. The rule specified in the Object Lock configuration will be applied by default to every new object placed in the specified bucket. For more information, see [Locking Objects](https://docs.aws.amazon.com/AmazonS3/latest/dev/object-lock.html).
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ObjectLockEnabled: Literal["Enabled"] | None = None
-    Rule: ObjectLockRule | None = None
+    ObjectLockEnabled: Annotated[
+        Literal["Enabled"] | None,
+        Field(
+            description="Indicates whether this bucket has an Object Lock configuration enabled. Enable ``ObjectLockEnabled`` when you apply ``ObjectLockConfiguration`` to a bucket."
+        ),
+    ] = None
+    Rule: Annotated[
+        ObjectLockRule | None,
+        Field(
+            description="Specifies the Object Lock rule for the specified object. Enable this rule when you apply ``ObjectLockConfiguration`` to a bucket. If Object Lock is turned on, bucket settings require both ``Mode`` and a period of either ``Days`` or ``Years``. You cannot specify ``Days`` and ``Years`` at the same time. For more information, see [ObjectLockRule](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-s3-bucket-objectlockrule.html) and [DefaultRetention](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-s3-bucket-defaultretention.html)."
+        ),
+    ] = None
 
 
 class BucketOwnershipControls(DeferredModel):
+    """
+    Specifies the container element for Object Ownership rules. S3 Object Ownership is an Amazon S3 bucket-level setting that you can use to disable access control lists (ACLs) and take ownership of every object in your bucket, simplifying access management for data stored in Amazon S3. For more information, see [Controlling ownership of objects and disabling ACLs](https://docs.aws.amazon.com/AmazonS3/latest/userguide/about-object-ownership.html) in the *Amazon S3 User Guide*.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Rules: list[OwnershipControlsRule]
+    Rules: Annotated[
+        list[OwnershipControlsRule],
+        Field(description="Specifies the container element for Object Ownership rules."),
+    ]
 
 
 class BucketReplicationTime(DeferredModel):
+    """
+    A container specifying S3 Replication Time Control (S3 RTC) related information, including whether S3 RTC is enabled and the time when all objects and operations on objects must be replicated. Must be specified together with a ``Metrics`` block.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Status: Literal["Disabled", "Enabled"]
-    Time: ReplicationTimeValue
+    Status: Annotated[
+        Literal["Disabled", "Enabled"],
+        Field(description="Specifies whether the replication time is enabled."),
+    ]
+    Time: Annotated[
+        ReplicationTimeValue,
+        Field(
+            description="A container specifying the time by which replication should be complete for all objects and operations on objects."
+        ),
+    ]
 
 
 class BucketRule(DeferredModel):
+    """
+    Specifies lifecycle rules for an Amazon S3 bucket. For more information, see [Put Bucket Lifecycle Configuration](https://docs.aws.amazon.com/AmazonS3/latest/API/RESTBucketPUTlifecycle.html) in the *Amazon S3 API Reference*. You must specify at least one of the following properties: ``AbortIncompleteMultipartUpload``, ``ExpirationDate``, ``ExpirationInDays``, ``NoncurrentVersionExpirationInDays``, ``NoncurrentVersionTransition``, ``NoncurrentVersionTransitions``, ``Transition``, or ``Transitions``.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AbortIncompleteMultipartUpload: BucketAbortIncompleteMultipartUpload | None = None
-    ExpirationDate: str | None = None
-    ExpirationInDays: int | None = None
-    ExpiredObjectDeleteMarker: bool | None = None
-    Id: str | None = None
-    NoncurrentVersionExpiration: BucketNoncurrentVersionExpiration | None = None
-    NoncurrentVersionExpirationInDays: int | None = None
-    NoncurrentVersionTransition: BucketNoncurrentVersionTransition | None = None
-    NoncurrentVersionTransitions: list[BucketNoncurrentVersionTransition] | None = None
-    ObjectSizeGreaterThan: str | None = None
-    ObjectSizeLessThan: str | None = None
-    Prefix: str | None = None
-    Status: Literal["Enabled", "Disabled"]
-    TagFilters: list[BucketTagFilter] | None = None
-    Transition: BucketTransition | None = None
-    Transitions: list[BucketTransition] | None = None
+    AbortIncompleteMultipartUpload: Annotated[
+        BucketAbortIncompleteMultipartUpload | None,
+        Field(
+            description="Specifies a lifecycle rule that stops incomplete multipart uploads to an Amazon S3 bucket."
+        ),
+    ] = None
+    ExpirationDate: Annotated[
+        str | None,
+        Field(
+            description="Indicates when objects are deleted from Amazon S3 and Amazon S3 Glacier. The date value must be in ISO 8601 format. The time is always midnight UTC. If you specify an expiration and transition time, you must use the same time unit for both properties (either in days or by date). The expiration time must also be later than the transition time."
+        ),
+    ] = None
+    ExpirationInDays: Annotated[
+        int | None,
+        Field(
+            description="Indicates the number of days after creation when objects are deleted from Amazon S3 and Amazon S3 Glacier. If you specify an expiration and transition time, you must use the same time unit for both properties (either in days or by date). The expiration time must also be later than the transition time."
+        ),
+    ] = None
+    ExpiredObjectDeleteMarker: Annotated[
+        bool | None,
+        Field(
+            description="Indicates whether Amazon S3 will remove a delete marker without any noncurrent versions. If set to true, the delete marker will be removed if there are no noncurrent versions. This cannot be specified with ``ExpirationInDays``, ``ExpirationDate``, or ``TagFilters``."
+        ),
+    ] = None
+    Id: Annotated[
+        str | None,
+        Field(
+            description="Unique identifier for the rule. The value can't be longer than 255 characters."
+        ),
+    ] = None
+    NoncurrentVersionExpiration: Annotated[
+        BucketNoncurrentVersionExpiration | None,
+        Field(
+            description="Specifies when noncurrent object versions expire. Upon expiration, S3 permanently deletes the noncurrent object versions. You set this lifecycle configuration action on a bucket that has versioning enabled (or suspended) to request that S3 delete noncurrent object versions at a specific period in the object's lifetime."
+        ),
+    ] = None
+    NoncurrentVersionExpirationInDays: Annotated[
+        int | None,
+        Field(
+            description="(Deprecated.) For buckets with versioning enabled (or suspended), specifies the time, in days, between when a new version of the object is uploaded to the bucket and when old versions of the object expire. When object versions expire, Amazon S3 permanently deletes them. If you specify a transition and expiration time, the expiration time must be later than the transition time."
+        ),
+    ] = None
+    NoncurrentVersionTransition: Annotated[
+        BucketNoncurrentVersionTransition | None,
+        Field(
+            description="(Deprecated.) For buckets with versioning enabled (or suspended), specifies when non-current objects transition to a specified storage class. If you specify a transition and expiration time, the expiration time must be later than the transition time. If you specify this property, don't specify the ``NoncurrentVersionTransitions`` property."
+        ),
+    ] = None
+    NoncurrentVersionTransitions: Annotated[
+        list[BucketNoncurrentVersionTransition] | None,
+        Field(
+            description="For buckets with versioning enabled (or suspended), one or more transition rules that specify when non-current objects transition to a specified storage class. If you specify a transition and expiration time, the expiration time must be later than the transition time. If you specify this property, don't specify the ``NoncurrentVersionTransition`` property."
+        ),
+    ] = None
+    ObjectSizeGreaterThan: Annotated[
+        str | None,
+        Field(
+            description="Specifies the minimum object size in bytes for this rule to apply to. Objects must be larger than this value in bytes. For more information about size based rules, see [Lifecycle configuration using size-based rules](https://docs.aws.amazon.com/AmazonS3/latest/userguide/lifecycle-configuration-examples.html#lc-size-rules) in the *Amazon S3 User Guide*."
+        ),
+    ] = None
+    ObjectSizeLessThan: Annotated[
+        str | None,
+        Field(
+            description="Specifies the maximum object size in bytes for this rule to apply to. Objects must be smaller than this value in bytes. For more information about sized based rules, see [Lifecycle configuration using size-based rules](https://docs.aws.amazon.com/AmazonS3/latest/userguide/lifecycle-configuration-examples.html#lc-size-rules) in the *Amazon S3 User Guide*."
+        ),
+    ] = None
+    Prefix: Annotated[
+        str | None,
+        Field(
+            description="Object key prefix that identifies one or more objects to which this rule applies. Replacement must be made for object keys containing special characters (such as carriage returns) when using XML requests. For more information, see [XML related object key constraints](https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-keys.html#object-key-xml-related-constraints)."
+        ),
+    ] = None
+    Status: Annotated[
+        Literal["Enabled", "Disabled"],
+        Field(
+            description="If ``Enabled``, the rule is currently being applied. If ``Disabled``, the rule is not currently being applied."
+        ),
+    ]
+    TagFilters: Annotated[
+        list[BucketTagFilter] | None,
+        Field(
+            description="Tags to use to identify a subset of objects to which the lifecycle rule applies."
+        ),
+    ] = None
+    Transition: Annotated[
+        BucketTransition | None,
+        Field(
+            description="(Deprecated.) Specifies when an object transitions to a specified storage class. If you specify an expiration and transition time, you must use the same time unit for both properties (either in days or by date). The expiration time must also be later than the transition time. If you specify this property, don't specify the ``Transitions`` property."
+        ),
+    ] = None
+    Transitions: Annotated[
+        list[BucketTransition] | None,
+        Field(
+            description="One or more transition rules that specify when an object transitions to a specified storage class. If you specify an expiration and transition time, you must use the same time unit for both properties (either in days or by date). The expiration time must also be later than the transition time. If you specify this property, don't specify the ``Transition`` property."
+        ),
+    ] = None
 
 
 class BucketSourceSelectionCriteria(DeferredModel):
+    """
+    A container that describes additional filters for identifying the source objects that you want to replicate. You can choose to enable or disable the replication of these objects.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ReplicaModifications: BucketReplicaModifications | None = None
-    SseKmsEncryptedObjects: BucketSseKmsEncryptedObjects | None = None
+    ReplicaModifications: Annotated[
+        BucketReplicaModifications | None,
+        Field(
+            description="A filter that you can specify for selection for modifications on replicas."
+        ),
+    ] = None
+    SseKmsEncryptedObjects: Annotated[
+        BucketSseKmsEncryptedObjects | None,
+        Field(
+            description="A container for filter information for the selection of Amazon S3 objects encrypted with AWS KMS."
+        ),
+    ] = None
 
 
 class BucketStorageClassAnalysis(DeferredModel):
+    """
+    Specifies data related to access patterns to be collected and made available to analyze the tradeoffs between different storage classes for an Amazon S3 bucket.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DataExport: BucketDataExport | None = None
+    DataExport: Annotated[
+        BucketDataExport | None,
+        Field(
+            description="Specifies how data related to the storage class analysis for an Amazon S3 bucket should be exported."
+        ),
+    ] = None
 
 
 class BucketWebsiteConfiguration(DeferredModel):
+    """
+    Specifies website configuration parameters for an Amazon S3 bucket.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ErrorDocument: str | None = None
-    IndexDocument: str | None = None
-    RedirectAllRequestsTo: BucketRedirectAllRequestsTo | None = None
-    RoutingRules: list[RoutingRule] | None = None
+    ErrorDocument: Annotated[
+        str | None, Field(description="The name of the error document for the website.")
+    ] = None
+    IndexDocument: Annotated[
+        str | None, Field(description="The name of the index document for the website.")
+    ] = None
+    RedirectAllRequestsTo: Annotated[
+        BucketRedirectAllRequestsTo | None,
+        Field(
+            description="The redirect behavior for every request to this bucket's website endpoint. If you specify this property, you can't specify any other property."
+        ),
+    ] = None
+    RoutingRules: Annotated[
+        list[RoutingRule] | None,
+        Field(
+            description="Rules that define when a redirect is applied and the redirect behavior."
+        ),
+    ] = None
 
 
 class IntelligentTieringConfiguration(DeferredModel):
+    """
+    Specifies the S3 Intelligent-Tiering configuration for an Amazon S3 bucket. For information about the S3 Intelligent-Tiering storage class, see [Storage class for automatically optimizing frequently and infrequently accessed objects](https://docs.aws.amazon.com/AmazonS3/latest/dev/storage-class-intro.html#sc-dynamic-data-access).
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Id: str
-    Prefix: str | None = None
-    Status: Literal["Disabled", "Enabled"]
-    TagFilters: list[BucketTagFilter] | None = None
-    Tierings: list[Tiering]
+    Id: Annotated[
+        str, Field(description="The ID used to identify the S3 Intelligent-Tiering configuration.")
+    ]
+    Prefix: Annotated[
+        str | None,
+        Field(
+            description="An object key name prefix that identifies the subset of objects to which the rule applies."
+        ),
+    ] = None
+    Status: Annotated[
+        Literal["Disabled", "Enabled"],
+        Field(description="Specifies the status of the configuration."),
+    ]
+    TagFilters: Annotated[
+        list[BucketTagFilter] | None, Field(description="A container for a key-value pair.")
+    ] = None
+    Tierings: Annotated[
+        list[Tiering],
+        Field(
+            description="Specifies a list of S3 Intelligent-Tiering storage class tiers in the configuration. At least one tier must be defined in the list. At most, you can specify two tiers in the list, one for each available AccessTier: ``ARCHIVE_ACCESS`` and ``DEEP_ARCHIVE_ACCESS``. You only need Intelligent Tiering Configuration enabled on a bucket if you want to automatically move objects stored in the Intelligent-Tiering storage class to Archive Access or Deep Archive Access tiers."
+        ),
+    ]
 
 
 class NotificationFilter(DeferredModel):
+    """
+    Specifies object key name filtering rules. For information about key name filtering, see [Configuring event notifications using object key name filtering](https://docs.aws.amazon.com/AmazonS3/latest/userguide/notification-how-to-filtering.html) in the *Amazon S3 User Guide*.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    S3Key: S3KeyFilter
+    S3Key: Annotated[
+        S3KeyFilter,
+        Field(description="A container for object key name prefix and suffix filtering rules."),
+    ]
 
 
 class QueueConfiguration(DeferredModel):
+    """
+    Specifies the configuration for publishing messages to an Amazon Simple Queue Service (Amazon SQS) queue when Amazon S3 detects specified events.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Event: str
-    Filter: NotificationFilter | None = None
-    Queue: str
+    Event: Annotated[
+        str,
+        Field(
+            description="The Amazon S3 bucket event about which you want to publish messages to Amazon SQS. For more information, see [Supported Event Types](https://docs.aws.amazon.com/AmazonS3/latest/dev/NotificationHowTo.html) in the *Amazon S3 User Guide*."
+        ),
+    ]
+    Filter: Annotated[
+        NotificationFilter | None,
+        Field(
+            description="The filtering rules that determine which objects trigger notifications. For example, you can create a filter so that Amazon S3 sends notifications only when image files with a ``.jpg`` extension are added to the bucket. For more information, see [Configuring event notifications using object key name filtering](https://docs.aws.amazon.com/AmazonS3/latest/user-guide/notification-how-to-filtering.html) in the *Amazon S3 User Guide*."
+        ),
+    ] = None
+    Queue: Annotated[
+        str,
+        Field(
+            description="The Amazon Resource Name (ARN) of the Amazon SQS queue to which Amazon S3 publishes a message when it detects events of the specified type. FIFO queues are not allowed when enabling an SQS queue as the event notification destination."
+        ),
+    ]
 
 
 class ReplicationDestination(DeferredModel):
+    """
+    A container for information about the replication destination and its configurations including enabling the S3 Replication Time Control (S3 RTC).
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AccessControlTranslation: BucketAccessControlTranslation | None = None
-    Account: str | None = None
-    Bucket: str
-    EncryptionConfiguration: BucketEncryptionConfiguration | None = None
-    Metrics: BucketMetrics | None = None
-    ReplicationTime: BucketReplicationTime | None = None
-    StorageClass: (
+    AccessControlTranslation: Annotated[
+        BucketAccessControlTranslation | None,
+        Field(
+            description="Specify this only in a cross-account scenario (where source and destination bucket owners are not the same), and you want to change replica ownership to the AWS-account that owns the destination bucket. If this is not specified in the replication configuration, the replicas are owned by same AWS-account that owns the source object."
+        ),
+    ] = None
+    Account: Annotated[
+        str | None,
+        Field(
+            description="Destination bucket owner account ID. In a cross-account scenario, if you direct Amazon S3 to change replica ownership to the AWS-account that owns the destination bucket by specifying the ``AccessControlTranslation`` property, this is the account ID of the destination bucket owner. For more information, see [Cross-Region Replication Additional Configuration: Change Replica Owner](https://docs.aws.amazon.com/AmazonS3/latest/dev/crr-change-owner.html) in the *Amazon S3 User Guide*. If you specify the ``AccessControlTranslation`` property, the ``Account`` property is required."
+        ),
+    ] = None
+    Bucket: Annotated[
+        str,
+        Field(
+            description="The Amazon Resource Name (ARN) of the bucket where you want Amazon S3 to store the results."
+        ),
+    ]
+    EncryptionConfiguration: Annotated[
+        BucketEncryptionConfiguration | None,
+        Field(description="Specifies encryption-related information."),
+    ] = None
+    Metrics: Annotated[
+        BucketMetrics | None,
+        Field(
+            description="A container specifying replication metrics-related settings enabling replication metrics and events."
+        ),
+    ] = None
+    ReplicationTime: Annotated[
+        BucketReplicationTime | None,
+        Field(
+            description="A container specifying S3 Replication Time Control (S3 RTC), including whether S3 RTC is enabled and the time when all objects and operations on objects must be replicated. Must be specified together with a ``Metrics`` block."
+        ),
+    ] = None
+    StorageClass: Annotated[
         Literal[
             "DEEP_ARCHIVE",
             "GLACIER",
@@ -690,97 +1621,275 @@ class ReplicationDestination(DeferredModel):
             "STANDARD",
             "STANDARD_IA",
         ]
-        | None
-    ) = None
+        | None,
+        Field(
+            description="The storage class to use when replicating objects, such as S3 Standard or reduced redundancy. By default, Amazon S3 uses the storage class of the source object to create the object replica. For valid values, see the ``StorageClass`` element of the [PUT Bucket replication](https://docs.aws.amazon.com/AmazonS3/latest/API/RESTBucketPUTreplication.html) action in the *Amazon S3 API Reference*. ``FSX_OPENZFS`` is not an accepted value when replicating objects."
+        ),
+    ] = None
 
 
 class ReplicationRule(DeferredModel):
+    """
+    Specifies which Amazon S3 objects to replicate and where to store the replicas.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DeleteMarkerReplication: BucketDeleteMarkerReplication | None = None
-    Destination: ReplicationDestination
-    Filter: ReplicationRuleFilter | None = None
-    Id: str | None = None
-    Prefix: str | None = None
-    Priority: int | None = None
-    SourceSelectionCriteria: BucketSourceSelectionCriteria | None = None
-    Status: Literal["Disabled", "Enabled"]
+    DeleteMarkerReplication: Annotated[
+        BucketDeleteMarkerReplication | None,
+        Field(
+            description="Specifies whether Amazon S3 replicates delete markers. If you specify a ``Filter`` in your replication configuration, you must also include a ``DeleteMarkerReplication`` element. If your ``Filter`` includes a ``Tag`` element, the ``DeleteMarkerReplication````Status`` must be set to Disabled, because Amazon S3 does not support replicating delete markers for tag-based rules. For an example configuration, see [Basic Rule Configuration](https://docs.aws.amazon.com/AmazonS3/latest/dev/replication-add-config.html#replication-config-min-rule-config). For more information about delete marker replication, see [Basic Rule Configuration](https://docs.aws.amazon.com/AmazonS3/latest/dev/delete-marker-replication.html). If you are using an earlier version of the replication configuration, Amazon S3 handles replication of delete markers differently. For more information, see [Backward Compatibility](https://docs.aws.amazon.com/AmazonS3/latest/dev/replication-add-config.html#replication-backward-compat-considerations)."
+        ),
+    ] = None
+    Destination: Annotated[
+        ReplicationDestination,
+        Field(
+            description="A container for information about the replication destination and its configurations including enabling the S3 Replication Time Control (S3 RTC)."
+        ),
+    ]
+    Filter: Annotated[
+        ReplicationRuleFilter | None,
+        Field(
+            description="A filter that identifies the subset of objects to which the replication rule applies. A ``Filter`` must specify exactly one ``Prefix``, ``TagFilter``, or an ``And`` child element. The use of the filter field indicates that this is a V2 replication configuration. This field isn't supported in a V1 replication configuration. V1 replication configuration only supports filtering by key prefix. To filter using a V1 replication configuration, add the ``Prefix`` directly as a child element of the ``Rule`` element."
+        ),
+    ] = None
+    Id: Annotated[
+        str | None,
+        Field(
+            description='A unique identifier for the rule. The maximum value is 255 characters. If you don\'t specify a value, AWS CloudFormation generates a random ID. When using a V2 replication configuration this property is capitalized as "ID".'
+        ),
+    ] = None
+    Prefix: Annotated[
+        str | None,
+        Field(
+            description="An object key name prefix that identifies the object or objects to which the rule applies. The maximum prefix length is 1,024 characters. To include all objects in a bucket, specify an empty string. To filter using a V1 replication configuration, add the ``Prefix`` directly as a child element of the ``Rule`` element. Replacement must be made for object keys containing special characters (such as carriage returns) when using XML requests. For more information, see [XML related object key constraints](https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-keys.html#object-key-xml-related-constraints)."
+        ),
+    ] = None
+    Priority: Annotated[
+        int | None,
+        Field(
+            description="The priority indicates which rule has precedence whenever two or more replication rules conflict. Amazon S3 will attempt to replicate objects according to all replication rules. However, if there are two or more rules with the same destination bucket, then objects will be replicated according to the rule with the highest priority. The higher the number, the higher the priority. For more information, see [Replication](https://docs.aws.amazon.com/AmazonS3/latest/dev/replication.html) in the *Amazon S3 User Guide*."
+        ),
+    ] = None
+    SourceSelectionCriteria: Annotated[
+        BucketSourceSelectionCriteria | None,
+        Field(
+            description="A container that describes additional filters for identifying the source objects that you want to replicate. You can choose to enable or disable the replication of these objects."
+        ),
+    ] = None
+    Status: Annotated[
+        Literal["Disabled", "Enabled"], Field(description="Specifies whether the rule is enabled.")
+    ]
 
 
 class TopicConfiguration(DeferredModel):
+    """
+    A container for specifying the configuration for publication of messages to an Amazon Simple Notification Service (Amazon SNS) topic when Amazon S3 detects specified events.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Event: str
-    Filter: NotificationFilter | None = None
-    Topic: str
+    Event: Annotated[
+        str,
+        Field(
+            description="The Amazon S3 bucket event about which to send notifications. For more information, see [Supported Event Types](https://docs.aws.amazon.com/AmazonS3/latest/dev/NotificationHowTo.html) in the *Amazon S3 User Guide*."
+        ),
+    ]
+    Filter: Annotated[
+        NotificationFilter | None,
+        Field(
+            description="The filtering rules that determine for which objects to send notifications. For example, you can create a filter so that Amazon S3 sends notifications only when image files with a ``.jpg`` extension are added to the bucket."
+        ),
+    ] = None
+    Topic: Annotated[
+        str,
+        Field(
+            description="The Amazon Resource Name (ARN) of the Amazon SNS topic to which Amazon S3 publishes a message when it detects events of the specified type."
+        ),
+    ]
 
 
 class AnalyticsConfiguration(DeferredModel):
+    """
+    Specifies the configuration and any analyses for the analytics filter of an Amazon S3 bucket.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Id: str
-    Prefix: str | None = None
-    StorageClassAnalysis: BucketStorageClassAnalysis
-    TagFilters: list[BucketTagFilter] | None = None
+    Id: Annotated[str, Field(description="The ID that identifies the analytics configuration.")]
+    Prefix: Annotated[
+        str | None,
+        Field(
+            description="The prefix that an object must have to be included in the analytics results."
+        ),
+    ] = None
+    StorageClassAnalysis: Annotated[
+        BucketStorageClassAnalysis,
+        Field(
+            description="Contains data related to access patterns to be collected and made available to analyze the tradeoffs between different storage classes."
+        ),
+    ]
+    TagFilters: Annotated[
+        list[BucketTagFilter] | None,
+        Field(
+            description="The tags to use when evaluating an analytics filter. The analytics only includes objects that meet the filter's criteria. If no filter is specified, all of the contents of the bucket are included in the analysis."
+        ),
+    ] = None
 
 
 class BucketLifecycleConfiguration(DeferredModel):
+    """
+    Specifies the lifecycle configuration for objects in an Amazon S3 bucket. For more information, see [Object Lifecycle Management](https://docs.aws.amazon.com/AmazonS3/latest/dev/object-lifecycle-mgmt.html) in the *Amazon S3 User Guide*.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Rules: list[BucketRule]
-    TransitionDefaultMinimumObjectSize: (
-        Literal["varies_by_storage_class", "all_storage_classes_128K"] | None
-    ) = None
+    Rules: Annotated[
+        list[BucketRule],
+        Field(description="A lifecycle rule for individual objects in an Amazon S3 bucket."),
+    ]
+    TransitionDefaultMinimumObjectSize: Annotated[
+        Literal["varies_by_storage_class", "all_storage_classes_128K"] | None,
+        Field(
+            description="Indicates which default minimum object size behavior is applied to the lifecycle configuration. This parameter applies to general purpose buckets only. It isn't supported for directory bucket lifecycle configurations. + ``all_storage_classes_128K`` - Objects smaller than 128 KB will not transition to any storage class by default. + ``varies_by_storage_class`` - Objects smaller than 128 KB will transition to Glacier Flexible Retrieval or Glacier Deep Archive storage classes. By default, all other storage classes will prevent transitions smaller than 128 KB. To customize the minimum object size for any transition you can add a filter that specifies a custom ``ObjectSizeGreaterThan`` or ``ObjectSizeLessThan`` in the body of your transition rule. Custom filters always take precedence over the default transition behavior."
+        ),
+    ] = None
 
 
 class BucketLoggingConfiguration(DeferredModel):
+    """
+    Describes where logs are stored and the prefix that Amazon S3 assigns to all log object keys for a bucket. For examples and more information, see [PUT Bucket logging](https://docs.aws.amazon.com/AmazonS3/latest/API/RESTBucketPUTlogging.html) in the *Amazon S3 API Reference*. To successfully complete the ``AWS::S3::Bucket LoggingConfiguration`` request, you must have ``s3:PutObject`` and ``s3:PutObjectAcl`` in your IAM permissions.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DestinationBucketName: str | None = None
-    LogFilePrefix: str | None = None
-    TargetObjectKeyFormat: (
+    DestinationBucketName: Annotated[
+        str | None,
+        Field(
+            description="The name of the bucket where Amazon S3 should store server access log files. You can store log files in any bucket that you own. By default, logs are stored in the bucket where the ``LoggingConfiguration`` property is defined."
+        ),
+    ] = None
+    LogFilePrefix: Annotated[
+        str | None,
+        Field(
+            description="A prefix for all log object keys. If you store log files from multiple Amazon S3 buckets in a single bucket, you can use a prefix to distinguish which log files came from which bucket."
+        ),
+    ] = None
+    TargetObjectKeyFormat: Annotated[
         BucketLoggingConfigurationTargetObjectKeyFormatOption1
         | BucketLoggingConfigurationTargetObjectKeyFormatOption2
-        | None
-    ) = None
+        | None,
+        Field(
+            description="Amazon S3 key format for log objects. Only one format, either PartitionedPrefix or SimplePrefix, is allowed."
+        ),
+    ] = None
 
 
 class BucketReplicationConfiguration(DeferredModel):
+    """
+    A container for replication rules. You can add up to 1,000 rules. The maximum size of a replication configuration is 2 MB. The latest version of the replication configuration XML is V2. For more information about XML V2 replication configurations, see [Replication configuration](https://docs.aws.amazon.com/AmazonS3/latest/userguide/replication-add-config.html) in the *Amazon S3 User Guide*.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Role: str
-    Rules: list[ReplicationRule]
+    Role: Annotated[
+        str,
+        Field(
+            description="The Amazon Resource Name (ARN) of the IAMlong (IAM) role that Amazon S3 assumes when replicating objects. For more information, see [How to Set Up Replication](https://docs.aws.amazon.com/AmazonS3/latest/dev/replication-how-setup.html) in the *Amazon S3 User Guide*."
+        ),
+    ]
+    Rules: Annotated[
+        list[ReplicationRule],
+        Field(
+            description="A container for one or more replication rules. A replication configuration must have at least one rule and can contain a maximum of 1,000 rules."
+        ),
+    ]
 
 
 class LambdaConfiguration(DeferredModel):
+    """
+    Describes the LAMlong functions to invoke and the events for which to invoke them.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Event: str
-    Filter: NotificationFilter | None = None
-    Function: str
+    Event: Annotated[
+        str,
+        Field(
+            description="The Amazon S3 bucket event for which to invoke the LAMlong function. For more information, see [Supported Event Types](https://docs.aws.amazon.com/AmazonS3/latest/dev/NotificationHowTo.html) in the *Amazon S3 User Guide*."
+        ),
+    ]
+    Filter: Annotated[
+        NotificationFilter | None,
+        Field(
+            description="The filtering rules that determine which objects invoke the AWS Lambda function. For example, you can create a filter so that only image files with a ``.jpg`` extension invoke the function when they are added to the Amazon S3 bucket."
+        ),
+    ] = None
+    Function: Annotated[
+        str,
+        Field(
+            description="The Amazon Resource Name (ARN) of the LAMlong function that Amazon S3 invokes when the specified event type occurs."
+        ),
+    ]
 
 
 class BucketNotificationConfiguration(DeferredModel):
+    """
+    Describes the notification configuration for an Amazon S3 bucket. If you create the target resource and related permissions in the same template, you might have a circular dependency. For example, you might use the ``AWS::Lambda::Permission`` resource to grant the bucket permission to invoke an AWS Lambda function. However, AWS CloudFormation can't create the bucket until the bucket has permission to invoke the function (AWS CloudFormation checks whether the bucket can invoke the function). If you're using Refs to pass the bucket name, this leads to a circular dependency. To avoid this dependency, you can create all resources without specifying the notification configuration. Then, update the stack with a notification configuration. For more information on permissions, see [AWS::Lambda::Permission](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-lambda-permission.html) and [Granting Permissions to Publish Event Notification Messages to a Destination](https://docs.aws.amazon.com/AmazonS3/latest/dev/NotificationHowTo.html#grant-destinations-permissions-to-s3).
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EventBridgeConfiguration: BucketEventBridgeConfiguration | None = None
-    LambdaConfigurations: list[LambdaConfiguration] | None = None
-    QueueConfigurations: list[QueueConfiguration] | None = None
-    TopicConfigurations: list[TopicConfiguration] | None = None
+    EventBridgeConfiguration: Annotated[
+        BucketEventBridgeConfiguration | None,
+        Field(description="Enables delivery of events to Amazon EventBridge."),
+    ] = None
+    LambdaConfigurations: Annotated[
+        list[LambdaConfiguration] | None,
+        Field(
+            description="Describes the LAMlong functions to invoke and the events for which to invoke them."
+        ),
+    ] = None
+    QueueConfigurations: Annotated[
+        list[QueueConfiguration] | None,
+        Field(
+            description="The Amazon Simple Queue Service queues to publish messages to and the events for which to publish messages."
+        ),
+    ] = None
+    TopicConfigurations: Annotated[
+        list[TopicConfiguration] | None,
+        Field(
+            description="The topic to which notifications are sent and the events for which notifications are generated."
+        ),
+    ] = None
 
 
 class BucketProps(DeferredModel):
-    AbacStatus: Literal["Enabled", "Disabled"] | None = None
-    AccelerateConfiguration: BucketAccelerateConfiguration | None = None
-    AccessControl: (
+    """
+    The properties a program declares for a AWS::S3::Bucket.
+    """
+
+    AbacStatus: Annotated[
+        Literal["Enabled", "Disabled"] | None,
+        Field(
+            description="The ABAC status of the general purpose bucket. When ABAC is enabled for the general purpose bucket, you can use tags to manage access to the general purpose buckets as well as for cost tracking purposes. When ABAC is disabled for the general purpose buckets, you can only use tags for cost tracking purposes. For more information, see [Using tags with S3 general purpose buckets](https://docs.aws.amazon.com/AmazonS3/latest/userguide/buckets-tagging.html)."
+        ),
+    ] = None
+    AccelerateConfiguration: Annotated[
+        BucketAccelerateConfiguration | None,
+        Field(
+            description="Configures the transfer acceleration state for an Amazon S3 bucket. For more information, see [Amazon S3 Transfer Acceleration](https://docs.aws.amazon.com/AmazonS3/latest/dev/transfer-acceleration.html) in the *Amazon S3 User Guide*."
+        ),
+    ] = None
+    AccessControl: Annotated[
         Literal[
             "AuthenticatedRead",
             "AwsExecRead",
@@ -791,27 +1900,126 @@ class BucketProps(DeferredModel):
             "PublicRead",
             "PublicReadWrite",
         ]
-        | None
-    ) = None
-    AnalyticsConfigurations: list[AnalyticsConfiguration] | None = None
-    BucketEncryption: BucketBucketEncryption | None = None
-    BucketName: str | None = None
-    BucketNamePrefix: str | None = None
-    BucketNamespace: Literal["global", "account-regional"] | None = None
-    CorsConfiguration: BucketCorsConfiguration | None = None
-    IntelligentTieringConfigurations: list[IntelligentTieringConfiguration] | None = None
-    InventoryConfigurations: list[InventoryConfiguration] | None = None
-    LifecycleConfiguration: BucketLifecycleConfiguration | None = None
-    LoggingConfiguration: BucketLoggingConfiguration | None = None
-    MetadataConfiguration: BucketMetadataConfiguration | None = None
-    MetadataTableConfiguration: BucketMetadataTableConfiguration | None = None
-    MetricsConfigurations: list[MetricsConfiguration] | None = None
-    NotificationConfiguration: BucketNotificationConfiguration | None = None
-    ObjectLockConfiguration: BucketObjectLockConfiguration | None = None
-    ObjectLockEnabled: bool | None = None
-    OwnershipControls: BucketOwnershipControls | None = None
-    PublicAccessBlockConfiguration: BucketPublicAccessBlockConfiguration | None = None
-    ReplicationConfiguration: BucketReplicationConfiguration | None = None
-    Tags: list[Tag] | None = None
-    VersioningConfiguration: BucketVersioningConfiguration | None = None
-    WebsiteConfiguration: BucketWebsiteConfiguration | None = None
+        | None,
+        Field(
+            description="This is a legacy property, and it is not recommended for most use cases. A majority of modern use cases in Amazon S3 no longer require the use of ACLs, and we recommend that you keep ACLs disabled. For more information, see [Controlling object ownership](https://docs.aws.amazon.com//AmazonS3/latest/userguide/about-object-ownership.html) in the *Amazon S3 User Guide*. A canned access control list (ACL) that grants predefined permissions to the bucket. For more information about canned ACLs, see [Canned ACL](https://docs.aws.amazon.com/AmazonS3/latest/dev/acl-overview.html#canned-acl) in the *Amazon S3 User Guide*. S3 buckets are created with ACLs disabled by default. Therefore, unless you explicitly set the [AWS::S3::OwnershipControls](https://docs.aws.amazon.com//AWSCloudFormation/latest/UserGuide/aws-properties-s3-bucket-ownershipcontrols.html) property to enable ACLs, your resource will fail to deploy with any value other than Private. Use cases requiring ACLs are uncommon. The majority of access control configurations can be successfully and more easily achieved with bucket policies. For more information, see [AWS::S3::BucketPolicy](https://docs.aws.amazon.com//AWSCloudFormation/latest/UserGuide/aws-properties-s3-policy.html). For examples of common policy configurations, including S3 Server Access Logs buckets and more, see [Bucket policy examples](https://docs.aws.amazon.com/AmazonS3/latest/userguide/example-bucket-policies.html) in the *Amazon S3 User Guide*. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    AnalyticsConfigurations: Annotated[
+        list[AnalyticsConfiguration] | None,
+        Field(
+            description="Specifies the configuration and any analyses for the analytics filter of an Amazon S3 bucket."
+        ),
+    ] = None
+    BucketEncryption: Annotated[
+        BucketBucketEncryption | None,
+        Field(
+            description="Specifies default encryption for a bucket using server-side encryption with Amazon S3-managed keys (SSE-S3), AWS KMS-managed keys (SSE-KMS), or dual-layer server-side encryption with KMS-managed keys (DSSE-KMS). For information about the Amazon S3 default encryption feature, see [Amazon S3 Default Encryption for S3 Buckets](https://docs.aws.amazon.com/AmazonS3/latest/dev/bucket-encryption.html) in the *Amazon S3 User Guide*."
+        ),
+    ] = None
+    BucketName: Annotated[
+        str | None,
+        Field(
+            description="A name for the bucket. If you don't specify a name, AWS CloudFormation generates a unique ID and uses that ID for the bucket name. The bucket name must contain only lowercase letters, numbers, periods (.), and dashes (-) and must follow [Amazon S3 bucket restrictions and limitations](https://docs.aws.amazon.com/AmazonS3/latest/dev/BucketRestrictions.html). For more information, see [Rules for naming Amazon S3 buckets](https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html) in the *Amazon S3 User Guide*. If you specify a name, you can't perform updates that require replacement of this resource. You can perform updates that require no or some interruption. If you need to replace the resource, specify a new name. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    BucketNamePrefix: Annotated[
+        str | None,
+        Field(
+            description="Type: str. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    BucketNamespace: Annotated[
+        Literal["global", "account-regional"] | None,
+        Field(
+            description="Allowed values: 'global', 'account-regional'. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    CorsConfiguration: Annotated[
+        BucketCorsConfiguration | None,
+        Field(
+            description="Describes the cross-origin access configuration for objects in an Amazon S3 bucket. For more information, see [Enabling Cross-Origin Resource Sharing](https://docs.aws.amazon.com/AmazonS3/latest/dev/cors.html) in the *Amazon S3 User Guide*."
+        ),
+    ] = None
+    IntelligentTieringConfigurations: Annotated[
+        list[IntelligentTieringConfiguration] | None,
+        Field(description="Defines how Amazon S3 handles Intelligent-Tiering storage."),
+    ] = None
+    InventoryConfigurations: Annotated[
+        list[InventoryConfiguration] | None,
+        Field(
+            description="Specifies the S3 Inventory configuration for an Amazon S3 bucket. For more information, see [GET Bucket inventory](https://docs.aws.amazon.com/AmazonS3/latest/API/RESTBucketGETInventoryConfig.html) in the *Amazon S3 API Reference*."
+        ),
+    ] = None
+    LifecycleConfiguration: Annotated[
+        BucketLifecycleConfiguration | None,
+        Field(
+            description="Specifies the lifecycle configuration for objects in an Amazon S3 bucket. For more information, see [Object Lifecycle Management](https://docs.aws.amazon.com/AmazonS3/latest/dev/object-lifecycle-mgmt.html) in the *Amazon S3 User Guide*."
+        ),
+    ] = None
+    LoggingConfiguration: Annotated[
+        BucketLoggingConfiguration | None,
+        Field(description="Settings that define where logs are stored."),
+    ] = None
+    MetadataConfiguration: Annotated[
+        BucketMetadataConfiguration | None,
+        Field(description="The S3 Metadata configuration for a general purpose bucket."),
+    ] = None
+    MetadataTableConfiguration: Annotated[
+        BucketMetadataTableConfiguration | None,
+        Field(description="The metadata table configuration of an S3 general purpose bucket."),
+    ] = None
+    MetricsConfigurations: Annotated[
+        list[MetricsConfiguration] | None,
+        Field(
+            description="Specifies a metrics configuration for the CloudWatch request metrics (specified by the metrics configuration ID) from an Amazon S3 bucket. If you're updating an existing metrics configuration, note that this is a full replacement of the existing metrics configuration. If you don't include the elements you want to keep, they are erased. For more information, see [PutBucketMetricsConfiguration](https://docs.aws.amazon.com/AmazonS3/latest/API/RESTBucketPUTMetricConfiguration.html)."
+        ),
+    ] = None
+    NotificationConfiguration: Annotated[
+        BucketNotificationConfiguration | None,
+        Field(description="Configuration that defines how Amazon S3 handles bucket notifications."),
+    ] = None
+    ObjectLockConfiguration: Annotated[
+        BucketObjectLockConfiguration | None,
+        Field(
+            description="This operation is not supported for directory buckets. Places an Object Lock configuration on the specified bucket. The rule specified in the Object Lock configuration will be applied by default to every new object placed in the specified bucket. For more information, see [Locking Objects](https://docs.aws.amazon.com/AmazonS3/latest/dev/object-lock.html). + The ``DefaultRetention`` settings require both a mode and a period. + The ``DefaultRetention`` period can be either ``Days`` or ``Years`` but you must select one. You cannot specify ``Days`` and ``Years`` at the same time. + You can enable Object Lock for new or existing buckets. For more information, see [Configuring Object Lock](https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-lock-configure.html). You must URL encode any signed header values that contain spaces. For example, if your header value is ``my file.txt``, containing two spaces after ``my``, you must URL encode this value to ``my%20%20file.txt``."
+        ),
+    ] = None
+    ObjectLockEnabled: Annotated[
+        bool | None,
+        Field(
+            description="Indicates whether this bucket has an Object Lock configuration enabled. Enable ``ObjectLockEnabled`` when you apply ``ObjectLockConfiguration`` to a bucket."
+        ),
+    ] = None
+    OwnershipControls: Annotated[
+        BucketOwnershipControls | None,
+        Field(
+            description="Configuration that defines how Amazon S3 handles Object Ownership rules."
+        ),
+    ] = None
+    PublicAccessBlockConfiguration: Annotated[
+        BucketPublicAccessBlockConfiguration | None,
+        Field(description="Configuration that defines how Amazon S3 handles public access."),
+    ] = None
+    ReplicationConfiguration: Annotated[
+        BucketReplicationConfiguration | None,
+        Field(
+            description="Configuration for replicating objects in an S3 bucket. To enable replication, you must also enable versioning by using the ``VersioningConfiguration`` property. Amazon S3 can store replicated objects in a single destination bucket or multiple destination buckets. The destination bucket or buckets must already exist."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An arbitrary set of tags (key-value pairs) for this S3 bucket."),
+    ] = None
+    VersioningConfiguration: Annotated[
+        BucketVersioningConfiguration | None,
+        Field(
+            description="Enables multiple versions of all objects in this bucket. You might enable versioning to prevent objects from being deleted or overwritten by mistake or to archive objects so that you can retrieve previous versions of them. When you enable versioning on a bucket for the first time, it might take a short amount of time for the change to be fully propagated. We recommend that you wait for 15 minutes after enabling versioning before issuing write operations (``PUT`` or ``DELETE``) on objects in the bucket."
+        ),
+    ] = None
+    WebsiteConfiguration: Annotated[
+        BucketWebsiteConfiguration | None,
+        Field(
+            description="Information used to configure the bucket as a static website. For more information, see [Hosting Websites on Amazon S3](https://docs.aws.amazon.com/AmazonS3/latest/dev/WebsiteHosting.html)."
+        ),
+    ] = None

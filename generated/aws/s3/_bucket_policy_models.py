@@ -7,9 +7,10 @@ Imported on first use by bucket_policy.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "BucketPolicyAttributes",
@@ -18,9 +19,25 @@ __all__ = [
 
 
 class BucketPolicyProps(DeferredModel):
-    Bucket: str
-    PolicyDocument: dict[str, Any] | str
+    """
+    The properties a program declares for a AWS::S3::BucketPolicy.
+    """
+
+    Bucket: Annotated[
+        str,
+        Field(
+            description="The name of the Amazon S3 bucket to which the policy applies. Create-only: changing it replaces the resource."
+        ),
+    ]
+    PolicyDocument: Annotated[
+        dict[str, Any] | str,
+        Field(
+            description="A policy document containing permissions to add to the specified bucket. In IAM, you must provide policy documents in JSON format. However, in CloudFormation you can provide the policy in JSON or YAML format because CloudFormation converts YAML to JSON before submitting it to IAM. For more information, see the AWS::IAM::Policy [PolicyDocument](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-iam-policy.html#cfn-iam-policy-policydocument) resource description in this guide and [Access Policy Language Overview](https://docs.aws.amazon.com/AmazonS3/latest/dev/access-policy-language-overview.html) in the *Amazon S3 User Guide*."
+        ),
+    ]
 
 
 class BucketPolicyAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::S3::BucketPolicy, set by AWS.
+    """

@@ -7,9 +7,10 @@ Imported on first use by multi_region_access_point.py, which re-exports every na
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "MultiRegionAccessPointAttributes",
@@ -23,28 +24,82 @@ class MultiRegionAccessPointPublicAccessBlockConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BlockPublicAcls: bool | None = None
-    BlockPublicPolicy: bool | None = None
-    IgnorePublicAcls: bool | None = None
-    RestrictPublicBuckets: bool | None = None
+    BlockPublicAcls: Annotated[
+        bool | None,
+        Field(
+            description="Specifies whether Amazon S3 should block public access control lists (ACLs) for buckets in this account. Setting this element to TRUE causes the following behavior: - PUT Bucket acl and PUT Object acl calls fail if the specified ACL is public. - PUT Object calls fail if the request includes a public ACL. . - PUT Bucket calls fail if the request includes a public ACL. Enabling this setting doesn't affect existing policies or ACLs."
+        ),
+    ] = None
+    BlockPublicPolicy: Annotated[
+        bool | None,
+        Field(
+            description="Specifies whether Amazon S3 should block public bucket policies for buckets in this account. Setting this element to TRUE causes Amazon S3 to reject calls to PUT Bucket policy if the specified bucket policy allows public access. Enabling this setting doesn't affect existing bucket policies."
+        ),
+    ] = None
+    IgnorePublicAcls: Annotated[
+        bool | None,
+        Field(
+            description="Specifies whether Amazon S3 should ignore public ACLs for buckets in this account. Setting this element to TRUE causes Amazon S3 to ignore all public ACLs on buckets in this account and any objects that they contain. Enabling this setting doesn't affect the persistence of any existing ACLs and doesn't prevent new public ACLs from being set."
+        ),
+    ] = None
+    RestrictPublicBuckets: Annotated[
+        bool | None,
+        Field(
+            description="Specifies whether Amazon S3 should restrict public bucket policies for this bucket. Setting this element to TRUE restricts access to this bucket to only AWS services and authorized users within this account if the bucket has a public policy. Enabling this setting doesn't affect previously stored bucket policies, except that public and cross-account access within any public bucket policy, including non-public delegation to specific accounts, is blocked."
+        ),
+    ] = None
 
 
 class Region(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Bucket: str
-    BucketAccountId: str | None = None
+    Bucket: Annotated[
+        str,
+        Field(description="Pattern: ^[a-z0-9][a-z0-9//.//-]*[a-z0-9]$ Length: 3 to 63 characters."),
+    ]
+    BucketAccountId: Annotated[
+        str | None, Field(description="Pattern: ^[0-9]{12}$ Length: exactly 12 characters.")
+    ] = None
 
 
 class MultiRegionAccessPointAttributes(DeferredModel):
-    Alias: str | None = None
-    CreatedAt: str | None = None
+    """
+    The read-only attributes of a AWS::S3::MultiRegionAccessPoint, set by AWS.
+    """
+
+    Alias: Annotated[
+        str | None,
+        Field(
+            description="The alias is a unique identifier to, and is part of the public DNS name for this Multi Region Access Point"
+        ),
+    ] = None
+    CreatedAt: Annotated[
+        str | None,
+        Field(description="The timestamp of the when the Multi Region Access Point is created"),
+    ] = None
 
 
 class MultiRegionAccessPointProps(DeferredModel):
-    Name: str | None = None
-    PublicAccessBlockConfiguration: MultiRegionAccessPointPublicAccessBlockConfiguration | None = (
-        None
-    )
-    Regions: list[Region]
+    """
+    The properties a program declares for a AWS::S3::MultiRegionAccessPoint.
+    """
+
+    Name: Annotated[
+        str | None,
+        Field(
+            description="The name you want to assign to this Multi Region Access Point. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    PublicAccessBlockConfiguration: Annotated[
+        MultiRegionAccessPointPublicAccessBlockConfiguration | None,
+        Field(
+            description="The PublicAccessBlock configuration that you want to apply to this Multi Region Access Point. You can enable the configuration options in any combination. For more information about when Amazon S3 considers a bucket or object public, see https://docs.aws.amazon.com/AmazonS3/latest/dev/access-control-block-public-access.html#access-control-block-public-access-policy-status 'The Meaning of Public' in the Amazon Simple Storage Service Developer Guide. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Regions: Annotated[
+        list[Region],
+        Field(
+            description="The list of buckets that you want to associate this Multi Region Access Point with. Create-only: changing it replaces the resource."
+        ),
+    ]

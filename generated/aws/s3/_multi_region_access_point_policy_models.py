@@ -7,10 +7,10 @@ Imported on first use by multi_region_access_point_policy.py, which re-exports e
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "MultiRegionAccessPointPolicyAttributes",
@@ -20,16 +20,39 @@ __all__ = [
 
 
 class MultiRegionAccessPointPolicyProps(DeferredModel):
-    MrapName: str
-    Policy: dict[str, Any] | str
+    """
+    The properties a program declares for a AWS::S3::MultiRegionAccessPointPolicy.
+    """
+
+    MrapName: Annotated[
+        str,
+        Field(
+            description="The name of the Multi Region Access Point to apply policy Create-only: changing it replaces the resource."
+        ),
+    ]
+    Policy: Annotated[dict[str, Any] | str, Field(description="Type: dict[str, Any] | str.")]
 
 
 class MultiRegionAccessPointPolicyPolicyStatus(DeferredModel):
+    """
+    The Policy Status associated with this Multi Region Access Point
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    IsPublic: Literal["true", "false"]
+    IsPublic: Annotated[
+        Literal["true", "false"],
+        Field(description="Specifies whether the policy is public or not."),
+    ]
 
 
 class MultiRegionAccessPointPolicyAttributes(DeferredModel):
-    PolicyStatus: MultiRegionAccessPointPolicyPolicyStatus | None = None
+    """
+    The read-only attributes of a AWS::S3::MultiRegionAccessPointPolicy, set by AWS.
+    """
+
+    PolicyStatus: Annotated[
+        MultiRegionAccessPointPolicyPolicyStatus | None,
+        Field(description="The Policy Status associated with this Multi Region Access Point"),
+    ] = None

@@ -7,9 +7,10 @@ Imported on first use by storage_lens_group.py, which re-exports every name here
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "StorageLensGroupAnd",
@@ -24,69 +25,175 @@ __all__ = [
 
 
 class StorageLensGroupMatchObjectAge(DeferredModel):
+    """
+    Filter to match all of the specified values for the minimum and maximum object age.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DaysGreaterThan: int | None = None
-    DaysLessThan: int | None = None
+    DaysGreaterThan: Annotated[
+        int | None, Field(description="Minimum object age to which the rule applies.")
+    ] = None
+    DaysLessThan: Annotated[
+        int | None, Field(description="Maximum object age to which the rule applies.")
+    ] = None
 
 
 class StorageLensGroupMatchObjectSize(DeferredModel):
+    """
+    Filter to match all of the specified values for the minimum and maximum object size.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    BytesGreaterThan: int | None = None
-    BytesLessThan: int | None = None
+    BytesGreaterThan: Annotated[
+        int | None, Field(description="Minimum object size to which the rule applies.")
+    ] = None
+    BytesLessThan: Annotated[
+        int | None, Field(description="Maximum object size to which the rule applies.")
+    ] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: 0 to 256 characters.")]
 
 
 class StorageLensGroupAttributes(DeferredModel):
-    StorageLensGroupArn: str | None = None
+    """
+    The read-only attributes of a AWS::S3::StorageLensGroup, set by AWS.
+    """
+
+    StorageLensGroupArn: Annotated[
+        str | None, Field(description="The ARN for the Amazon S3 Storage Lens Group.")
+    ] = None
 
 
 class StorageLensGroupAnd(DeferredModel):
+    """
+    The Storage Lens group will include objects that match all of the specified filter values.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    MatchAnyPrefix: list[str] | None = None
-    MatchAnySuffix: list[str] | None = None
-    MatchAnyTag: list[Tag] | None = None
-    MatchObjectAge: StorageLensGroupMatchObjectAge | None = None
-    MatchObjectSize: StorageLensGroupMatchObjectSize | None = None
+    MatchAnyPrefix: Annotated[
+        list[str] | None, Field(description="Filter to match any of the specified prefixes.")
+    ] = None
+    MatchAnySuffix: Annotated[
+        list[str] | None, Field(description="Filter to match any of the specified suffixes.")
+    ] = None
+    MatchAnyTag: Annotated[
+        list[Tag] | None, Field(description="Filter to match any of the specified object tags.")
+    ] = None
+    MatchObjectAge: Annotated[
+        StorageLensGroupMatchObjectAge | None,
+        Field(
+            description="Filter to match all of the specified values for the minimum and maximum object age."
+        ),
+    ] = None
+    MatchObjectSize: Annotated[
+        StorageLensGroupMatchObjectSize | None,
+        Field(
+            description="Filter to match all of the specified values for the minimum and maximum object size."
+        ),
+    ] = None
 
 
 class StorageLensGroupOr(DeferredModel):
+    """
+    The Storage Lens group will include objects that match any of the specified filter values.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    MatchAnyPrefix: list[str] | None = None
-    MatchAnySuffix: list[str] | None = None
-    MatchAnyTag: list[Tag] | None = None
-    MatchObjectAge: StorageLensGroupMatchObjectAge | None = None
-    MatchObjectSize: StorageLensGroupMatchObjectSize | None = None
+    MatchAnyPrefix: Annotated[
+        list[str] | None, Field(description="Filter to match any of the specified prefixes.")
+    ] = None
+    MatchAnySuffix: Annotated[
+        list[str] | None, Field(description="Filter to match any of the specified suffixes.")
+    ] = None
+    MatchAnyTag: Annotated[
+        list[Tag] | None, Field(description="Filter to match any of the specified object tags.")
+    ] = None
+    MatchObjectAge: Annotated[
+        StorageLensGroupMatchObjectAge | None,
+        Field(
+            description="Filter to match all of the specified values for the minimum and maximum object age."
+        ),
+    ] = None
+    MatchObjectSize: Annotated[
+        StorageLensGroupMatchObjectSize | None,
+        Field(
+            description="Filter to match all of the specified values for the minimum and maximum object size."
+        ),
+    ] = None
 
 
 class StorageLensGroupFilter(DeferredModel):
+    """
+    Sets the Storage Lens Group filter.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    And: StorageLensGroupAnd | None = None
-    MatchAnyPrefix: list[str] | None = None
-    MatchAnySuffix: list[str] | None = None
-    MatchAnyTag: list[Tag] | None = None
-    MatchObjectAge: StorageLensGroupMatchObjectAge | None = None
-    MatchObjectSize: StorageLensGroupMatchObjectSize | None = None
-    Or: StorageLensGroupOr | None = None
+    And: Annotated[
+        StorageLensGroupAnd | None,
+        Field(
+            description="The Storage Lens group will include objects that match all of the specified filter values."
+        ),
+    ] = None
+    MatchAnyPrefix: Annotated[
+        list[str] | None, Field(description="Filter to match any of the specified prefixes.")
+    ] = None
+    MatchAnySuffix: Annotated[
+        list[str] | None, Field(description="Filter to match any of the specified suffixes.")
+    ] = None
+    MatchAnyTag: Annotated[
+        list[Tag] | None, Field(description="Filter to match any of the specified object tags.")
+    ] = None
+    MatchObjectAge: Annotated[
+        StorageLensGroupMatchObjectAge | None,
+        Field(
+            description="Filter to match all of the specified values for the minimum and maximum object age."
+        ),
+    ] = None
+    MatchObjectSize: Annotated[
+        StorageLensGroupMatchObjectSize | None,
+        Field(
+            description="Filter to match all of the specified values for the minimum and maximum object size."
+        ),
+    ] = None
+    Or: Annotated[
+        StorageLensGroupOr | None,
+        Field(
+            description="The Storage Lens group will include objects that match any of the specified filter values."
+        ),
+    ] = None
 
 
 class StorageLensGroupProps(DeferredModel):
-    Filter: StorageLensGroupFilter
-    Name: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::S3::StorageLensGroup.
+    """
+
+    Filter: Annotated[
+        StorageLensGroupFilter, Field(description="Sets the Storage Lens Group filter.")
+    ]
+    Name: Annotated[
+        str,
+        Field(
+            description="The name that identifies the Amazon S3 Storage Lens Group. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="A set of tags (key-value pairs) for this Amazon S3 Storage Lens Group."),
+    ] = None

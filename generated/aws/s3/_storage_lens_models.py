@@ -45,234 +45,515 @@ __all__ = [
 
 
 class BucketsAndRegions(DeferredModel):
+    """
+    S3 buckets and Regions to include/exclude in the Amazon S3 Storage Lens configuration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Buckets: list[str] | None = None
-    Regions: list[str] | None = None
+    Buckets: Annotated[list[str] | None, Field(description="Items are unique.")] = None
+    Regions: Annotated[list[str] | None, Field(description="Items are unique.")] = None
 
 
 class StorageLensActivityMetrics(DeferredModel):
+    """
+    Enables activity metrics.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    IsEnabled: bool | None = None
+    IsEnabled: Annotated[
+        bool | None,
+        Field(description="Specifies whether activity metrics are enabled or disabled."),
+    ] = None
 
 
 class StorageLensAdvancedCostOptimizationMetrics(DeferredModel):
+    """
+    Enables advanced cost optimization metrics.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    IsEnabled: bool | None = None
+    IsEnabled: Annotated[
+        bool | None,
+        Field(
+            description="Specifies whether advanced cost optimization metrics are enabled or disabled."
+        ),
+    ] = None
 
 
 class StorageLensAdvancedDataProtectionMetrics(DeferredModel):
+    """
+    Enables advanced data protection metrics.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    IsEnabled: bool | None = None
+    IsEnabled: Annotated[
+        bool | None,
+        Field(
+            description="Specifies whether advanced data protection metrics are enabled or disabled."
+        ),
+    ] = None
 
 
 class StorageLensAdvancedPerformanceMetrics(DeferredModel):
+    """
+    Advanced Performance Metrics.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    IsEnabled: bool | None = None
+    IsEnabled: Annotated[
+        bool | None,
+        Field(
+            description="Specifies whether the Advanced Performance Metrics is enabled or disabled."
+        ),
+    ] = None
 
 
 class StorageLensAwsOrg(DeferredModel):
+    """
+    The AWS Organizations ARN to use in the Amazon S3 Storage Lens configuration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Arn: str
+    Arn: Annotated[
+        str, Field(description="The Amazon Resource Name (ARN) of the specified resource.")
+    ]
 
 
 class StorageLensCloudWatchMetrics(DeferredModel):
+    """
+    CloudWatch metrics settings for the Amazon S3 Storage Lens metrics export.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    IsEnabled: bool
+    IsEnabled: Annotated[
+        bool, Field(description="Specifies whether CloudWatch metrics are enabled or disabled.")
+    ]
 
 
 class StorageLensDetailedStatusCodesMetrics(DeferredModel):
+    """
+    Enables detailed status codes metrics.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    IsEnabled: bool | None = None
+    IsEnabled: Annotated[
+        bool | None,
+        Field(
+            description="Specifies whether detailed status codes metrics are enabled or disabled."
+        ),
+    ] = None
 
 
 class StorageLensS3BucketDestinationEncryptionOption1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    SSES3: Annotated[dict[str, Any], Field(max_length=0)]
+    SSES3: Annotated[
+        dict[str, Any], Field(description="S3 default server-side encryption.", max_length=0)
+    ]
 
 
 class StorageLensSSEKMS(DeferredModel):
+    """
+    AWS KMS server-side encryption.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    KeyId: str
+    KeyId: Annotated[str, Field(description="The ARN of the KMS key to use for encryption.")]
 
 
 class StorageLensSelectionCriteria(DeferredModel):
+    """
+    Selection criteria for prefix-level metrics.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Delimiter: str | None = None
-    MaxDepth: int | None = None
-    MinStorageBytesPercentage: float | None = None
+    Delimiter: Annotated[
+        str | None, Field(description="Delimiter to divide S3 key into hierarchy of prefixes.")
+    ] = None
+    MaxDepth: Annotated[
+        int | None,
+        Field(
+            description="Max depth of prefixes of S3 key that Amazon S3 Storage Lens will analyze."
+        ),
+    ] = None
+    MinStorageBytesPercentage: Annotated[
+        float | None,
+        Field(
+            description="The minimum storage bytes threshold for the prefixes to be included in the analysis."
+        ),
+    ] = None
 
 
 class StorageLensStorageLensGroupSelectionCriteria(DeferredModel):
+    """
+    Selection criteria for Storage Lens Group level metrics
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Exclude: list[str] | None = None
-    Include: list[str] | None = None
+    Exclude: Annotated[list[str] | None, Field(description="Items are unique.")] = None
+    Include: Annotated[list[str] | None, Field(description="Items are unique.")] = None
 
 
 class StorageLensStorageLensTableDestinationEncryptionOption1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    SSES3: Annotated[dict[str, Any], Field(max_length=0)]
+    SSES3: Annotated[
+        dict[str, Any], Field(description="S3 default server-side encryption.", max_length=0)
+    ]
 
 
 class StorageLensStorageLensTableDestinationEncryptionOption2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    SSEKMS: StorageLensSSEKMS
+    SSEKMS: Annotated[StorageLensSSEKMS, Field(description="AWS KMS server-side encryption.")]
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="Pattern: ^(?!aws:.*)[a-zA-Z0-9\\s\\_\\.\\/\\=\\+\\-\\@\\:]+$ Length: 1 to 127 characters."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="Pattern: ^(?!aws:.*)[a-zA-Z0-9\\s\\_\\.\\/\\=\\+\\-\\@\\:]+$ Length: 1 to 255 characters."
+        ),
+    ]
 
 
 class StorageLensAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::S3::StorageLens, set by AWS.
+    """
 
 
 class PrefixLevelStorageMetrics(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    IsEnabled: bool | None = None
-    SelectionCriteria: StorageLensSelectionCriteria | None = None
+    IsEnabled: Annotated[
+        bool | None,
+        Field(
+            description="Specifies whether prefix-level storage metrics are enabled or disabled."
+        ),
+    ] = None
+    SelectionCriteria: Annotated[
+        StorageLensSelectionCriteria | None,
+        Field(description="Selection criteria for prefix-level metrics."),
+    ] = None
 
 
 class StorageLensPrefixLevel(DeferredModel):
+    """
+    Prefix-level metrics configurations.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    StorageMetrics: PrefixLevelStorageMetrics
+    StorageMetrics: Annotated[
+        PrefixLevelStorageMetrics, Field(description="Type: PrefixLevelStorageMetricsDict.")
+    ]
 
 
 class StorageLensS3BucketDestinationEncryptionOption2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    SSEKMS: StorageLensSSEKMS
+    SSEKMS: Annotated[StorageLensSSEKMS, Field(description="AWS KMS server-side encryption.")]
 
 
 class StorageLensStorageLensGroupLevel(DeferredModel):
+    """
+    Specifies the details of Amazon S3 Storage Lens Group configuration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    StorageLensGroupSelectionCriteria: StorageLensStorageLensGroupSelectionCriteria | None = None
+    StorageLensGroupSelectionCriteria: Annotated[
+        StorageLensStorageLensGroupSelectionCriteria | None,
+        Field(description="Selection criteria for Storage Lens Group level metrics"),
+    ] = None
 
 
 class StorageLensStorageLensTableDestination(DeferredModel):
+    """
+    S3 Tables destination settings for the Amazon S3 Storage Lens metrics export.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Encryption: (
+    Encryption: Annotated[
         StorageLensStorageLensTableDestinationEncryptionOption1
         | StorageLensStorageLensTableDestinationEncryptionOption2
-        | None
-    ) = None
-    IsEnabled: bool
+        | None,
+        Field(
+            description="Configures the server-side encryption for Amazon S3 Storage Lens report files with either S3-managed keys (SSE-S3) or KMS-managed keys (SSE-KMS)."
+        ),
+    ] = None
+    IsEnabled: Annotated[
+        bool, Field(description="Specifies whether the export to S3 Tables is enabled or disabled.")
+    ]
 
 
 class StorageLensBucketLevel(DeferredModel):
+    """
+    Bucket-level metrics configurations.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ActivityMetrics: StorageLensActivityMetrics | None = None
-    AdvancedCostOptimizationMetrics: StorageLensAdvancedCostOptimizationMetrics | None = None
-    AdvancedDataProtectionMetrics: StorageLensAdvancedDataProtectionMetrics | None = None
-    AdvancedPerformanceMetrics: StorageLensAdvancedPerformanceMetrics | None = None
-    DetailedStatusCodesMetrics: StorageLensDetailedStatusCodesMetrics | None = None
-    PrefixLevel: StorageLensPrefixLevel | None = None
+    ActivityMetrics: Annotated[
+        StorageLensActivityMetrics | None, Field(description="Enables activity metrics.")
+    ] = None
+    AdvancedCostOptimizationMetrics: Annotated[
+        StorageLensAdvancedCostOptimizationMetrics | None,
+        Field(description="Enables advanced cost optimization metrics."),
+    ] = None
+    AdvancedDataProtectionMetrics: Annotated[
+        StorageLensAdvancedDataProtectionMetrics | None,
+        Field(description="Enables advanced data protection metrics."),
+    ] = None
+    AdvancedPerformanceMetrics: Annotated[
+        StorageLensAdvancedPerformanceMetrics | None,
+        Field(description="Advanced Performance Metrics."),
+    ] = None
+    DetailedStatusCodesMetrics: Annotated[
+        StorageLensDetailedStatusCodesMetrics | None,
+        Field(description="Enables detailed status codes metrics."),
+    ] = None
+    PrefixLevel: Annotated[
+        StorageLensPrefixLevel | None, Field(description="Prefix-level metrics configurations.")
+    ] = None
 
 
 class StorageLensS3BucketDestination(DeferredModel):
+    """
+    S3 bucket destination settings for the Amazon S3 Storage Lens metrics export.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AccountId: str
-    Arn: str
-    Encryption: (
+    AccountId: Annotated[
+        str, Field(description="The AWS account ID that owns the destination S3 bucket.")
+    ]
+    Arn: Annotated[
+        str,
+        Field(
+            description="The ARN of the bucket to which Amazon S3 Storage Lens exports will be placed."
+        ),
+    ]
+    Encryption: Annotated[
         StorageLensS3BucketDestinationEncryptionOption1
         | StorageLensS3BucketDestinationEncryptionOption2
-        | None
-    ) = None
-    Format: Literal["CSV", "Parquet"]
-    OutputSchemaVersion: Literal["V_1"]
-    Prefix: str | None = None
+        | None,
+        Field(
+            description="Configures the server-side encryption for Amazon S3 Storage Lens report files with either S3-managed keys (SSE-S3) or KMS-managed keys (SSE-KMS)."
+        ),
+    ] = None
+    Format: Annotated[
+        Literal["CSV", "Parquet"],
+        Field(
+            description="Specifies the file format to use when exporting Amazon S3 Storage Lens metrics export."
+        ),
+    ]
+    OutputSchemaVersion: Annotated[
+        Literal["V_1"],
+        Field(
+            description="The version of the output schema to use when exporting Amazon S3 Storage Lens metrics."
+        ),
+    ]
+    Prefix: Annotated[
+        str | None, Field(description="The prefix to use for Amazon S3 Storage Lens export.")
+    ] = None
 
 
 class StorageLensAccountLevel(DeferredModel):
+    """
+    Account-level metrics configurations.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ActivityMetrics: StorageLensActivityMetrics | None = None
-    AdvancedCostOptimizationMetrics: StorageLensAdvancedCostOptimizationMetrics | None = None
-    AdvancedDataProtectionMetrics: StorageLensAdvancedDataProtectionMetrics | None = None
-    AdvancedPerformanceMetrics: StorageLensAdvancedPerformanceMetrics | None = None
-    BucketLevel: StorageLensBucketLevel
-    DetailedStatusCodesMetrics: StorageLensDetailedStatusCodesMetrics | None = None
-    StorageLensGroupLevel: StorageLensStorageLensGroupLevel | None = None
+    ActivityMetrics: Annotated[
+        StorageLensActivityMetrics | None, Field(description="Enables activity metrics.")
+    ] = None
+    AdvancedCostOptimizationMetrics: Annotated[
+        StorageLensAdvancedCostOptimizationMetrics | None,
+        Field(description="Enables advanced cost optimization metrics."),
+    ] = None
+    AdvancedDataProtectionMetrics: Annotated[
+        StorageLensAdvancedDataProtectionMetrics | None,
+        Field(description="Enables advanced data protection metrics."),
+    ] = None
+    AdvancedPerformanceMetrics: Annotated[
+        StorageLensAdvancedPerformanceMetrics | None,
+        Field(description="Advanced Performance Metrics."),
+    ] = None
+    BucketLevel: Annotated[
+        StorageLensBucketLevel, Field(description="Bucket-level metrics configurations.")
+    ]
+    DetailedStatusCodesMetrics: Annotated[
+        StorageLensDetailedStatusCodesMetrics | None,
+        Field(description="Enables detailed status codes metrics."),
+    ] = None
+    StorageLensGroupLevel: Annotated[
+        StorageLensStorageLensGroupLevel | None,
+        Field(description="Specifies the details of Amazon S3 Storage Lens Group configuration."),
+    ] = None
 
 
 class StorageLensDataExport(DeferredModel):
+    """
+    Specifies how Amazon S3 Storage Lens metrics should be exported.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CloudWatchMetrics: StorageLensCloudWatchMetrics | None = None
-    S3BucketDestination: StorageLensS3BucketDestination | None = None
-    StorageLensTableDestination: StorageLensStorageLensTableDestination | None = None
+    CloudWatchMetrics: Annotated[
+        StorageLensCloudWatchMetrics | None,
+        Field(
+            description="CloudWatch metrics settings for the Amazon S3 Storage Lens metrics export."
+        ),
+    ] = None
+    S3BucketDestination: Annotated[
+        StorageLensS3BucketDestination | None,
+        Field(
+            description="S3 bucket destination settings for the Amazon S3 Storage Lens metrics export."
+        ),
+    ] = None
+    StorageLensTableDestination: Annotated[
+        StorageLensStorageLensTableDestination | None,
+        Field(
+            description="S3 Tables destination settings for the Amazon S3 Storage Lens metrics export."
+        ),
+    ] = None
 
 
 class StorageLensExpandedPrefixesDataExport(DeferredModel):
+    """
+    Expanded Prefixes Data Export.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    S3BucketDestination: StorageLensS3BucketDestination | None = None
-    StorageLensTableDestination: StorageLensStorageLensTableDestination | None = None
+    S3BucketDestination: Annotated[
+        StorageLensS3BucketDestination | None,
+        Field(
+            description="S3 bucket destination settings for the Amazon S3 Storage Lens metrics export."
+        ),
+    ] = None
+    StorageLensTableDestination: Annotated[
+        StorageLensStorageLensTableDestination | None,
+        Field(
+            description="S3 Tables destination settings for the Amazon S3 Storage Lens metrics export."
+        ),
+    ] = None
 
 
 class StorageLensStorageLensConfiguration(DeferredModel):
+    """
+    Specifies the details of Amazon S3 Storage Lens configuration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AccountLevel: StorageLensAccountLevel
-    AwsOrg: StorageLensAwsOrg | None = None
-    DataExport: StorageLensDataExport | None = None
-    Exclude: BucketsAndRegions | None = None
-    ExpandedPrefixesDataExport: StorageLensExpandedPrefixesDataExport | None = None
-    Id: str
-    Include: BucketsAndRegions | None = None
-    IsEnabled: bool
-    PrefixDelimiter: str | None = None
-    StorageLensArn: str | None = None
+    AccountLevel: Annotated[
+        StorageLensAccountLevel, Field(description="Account-level metrics configurations.")
+    ]
+    AwsOrg: Annotated[
+        StorageLensAwsOrg | None,
+        Field(
+            description="The AWS Organizations ARN to use in the Amazon S3 Storage Lens configuration."
+        ),
+    ] = None
+    DataExport: Annotated[
+        StorageLensDataExport | None,
+        Field(description="Specifies how Amazon S3 Storage Lens metrics should be exported."),
+    ] = None
+    Exclude: Annotated[
+        BucketsAndRegions | None,
+        Field(
+            description="S3 buckets and Regions to include/exclude in the Amazon S3 Storage Lens configuration."
+        ),
+    ] = None
+    ExpandedPrefixesDataExport: Annotated[
+        StorageLensExpandedPrefixesDataExport | None,
+        Field(description="Expanded Prefixes Data Export."),
+    ] = None
+    Id: Annotated[
+        str, Field(description="The ID that identifies the Amazon S3 Storage Lens configuration.")
+    ]
+    Include: Annotated[
+        BucketsAndRegions | None,
+        Field(
+            description="S3 buckets and Regions to include/exclude in the Amazon S3 Storage Lens configuration."
+        ),
+    ] = None
+    IsEnabled: Annotated[
+        bool,
+        Field(
+            description="Specifies whether the Amazon S3 Storage Lens configuration is enabled or disabled."
+        ),
+    ]
+    PrefixDelimiter: Annotated[
+        str | None, Field(description="The delimiter to divide S3 key into hierarchy of prefixes.")
+    ] = None
+    StorageLensArn: Annotated[
+        str | None, Field(description="The ARN for the Amazon S3 Storage Lens configuration.")
+    ] = None
 
 
 class StorageLensProps(DeferredModel):
-    StorageLensConfiguration: StorageLensStorageLensConfiguration
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::S3::StorageLens.
+    """
+
+    StorageLensConfiguration: Annotated[
+        StorageLensStorageLensConfiguration,
+        Field(description="Specifies the details of Amazon S3 Storage Lens configuration."),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(
+            description="A set of tags (key-value pairs) for this Amazon S3 Storage Lens configuration."
+        ),
+    ] = None

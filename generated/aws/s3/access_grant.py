@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,51 +63,43 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AccessGrantAccessGrantsLocationConfigurationDict = TypedDict(
-    "AccessGrantAccessGrantsLocationConfigurationDict",
-    {
-        "S3SubPrefix": "Required[str]",
-    },
-    total=False,
-)
 
-AccessGrantGranteeDict = TypedDict(
-    "AccessGrantGranteeDict",
-    {
-        "GranteeIdentifier": "Required[str]",
-        "GranteeType": "Required[Literal['IAM', 'DIRECTORY_USER', 'DIRECTORY_GROUP']]",
-    },
-    total=False,
-)
+class AccessGrantAccessGrantsLocationConfigurationDict(TypedDict, total=False):
+    """AccessGrantAccessGrantsLocationConfiguration as a plain dict."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    S3SubPrefix: Required[str]
+    """The S3 sub prefix of a registered location in your S3 Access Grants instance"""
 
+
+class AccessGrantGranteeDict(TypedDict, total=False):
+    """AccessGrantGrantee as a plain dict."""
+
+    GranteeIdentifier: Required[str]
+    """The unique identifier of the Grantee"""
+    GranteeType: Required[Literal["IAM", "DIRECTORY_USER", "DIRECTORY_GROUP"]]
+    """Configures the transfer acceleration state for an Amazon S3 bucket."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Type: str."""
+    Value: Required[str]
+    """Type: str."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::S3::AccessGrant",
     schema_file="aws-s3-accessgrant.json",
     primary_identifier=("/AccessGrantId",),
-    additional_identifiers=(),
     read_only=("/AccessGrantId", "/AccessGrantArn", "/GrantScope"),
     create_only=("/S3PrefixType", "/Tags"),
     write_only=("/S3PrefixType",),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("Grantee", "Permission", "AccessGrantsLocationId"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -113,58 +109,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AccessGrantArn": {"type": "string"},
-        "AccessGrantsLocationConfiguration": {
-            "additionalProperties": False,
-            "properties": {"S3SubPrefix": {"type": "string"}},
-            "required": ["S3SubPrefix"],
-            "type": "object",
-        },
-        "Grantee": {
-            "additionalProperties": False,
-            "properties": {
-                "GranteeIdentifier": {"type": "string"},
-                "GranteeType": {
-                    "enum": ["IAM", "DIRECTORY_USER", "DIRECTORY_GROUP"],
-                    "type": "string",
-                },
-            },
-            "required": ["GranteeType", "GranteeIdentifier"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AccessGrantArn": {"$ref": "#/definitions/AccessGrantArn"},
-        "AccessGrantId": {"type": "string"},
-        "AccessGrantsLocationConfiguration": {
-            "$ref": "#/definitions/AccessGrantsLocationConfiguration"
-        },
-        "AccessGrantsLocationId": {"type": "string"},
-        "ApplicationArn": {"type": "string"},
-        "GrantScope": {"type": "string"},
-        "Grantee": {"$ref": "#/definitions/Grantee"},
-        "Permission": {"enum": ["READ", "WRITE", "READWRITE"], "type": "string"},
-        "S3PrefixType": {"enum": ["Object"], "type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-    },
-    "required": ["Grantee", "Permission", "AccessGrantsLocationId"],
-}
-
 
 class AccessGrant(_Resource):
-    """AWS::S3::AccessGrant: The AWS::S3::AccessGrant resource is an Amazon S3 resource type representing permissions to a specific S3 bucket or prefix hosted in an S3 Access Gran...
+    """AWS::S3::AccessGrant: The AWS::S3::AccessGrant resource is an Amazon S3 resource type
+    representing permissions to a specific S3 bucket or prefix hosted in an S3 Access Grants
+    instance.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: AccessGrantId.
+    Replaced when any of these change (create-only): S3PrefixType, Tags.
+    Write-only (sent to AWS, never read back): S3PrefixType.
+    Read-only attributes (known once deployed): AccessGrantArn, AccessGrantId, GrantScope.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-s3-accessgrant.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -172,13 +129,18 @@ class AccessGrant(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "AccessGrantAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "access_grant.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     AccessGrantArn: str
+    """The Amazon Resource Name (ARN) of the specified access grant."""
     AccessGrantId: str
+    """The ID assigned to this access grant."""
     GrantScope: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The S3 path of the data to which you are granting access. It is a combination of the S3 path
+    of the registered location and the subprefix."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AccessGrantsLocationConfiguration: AccessGrantAccessGrantsLocationConfigurationDict
     AccessGrantsLocationId: str
     ApplicationArn: str
@@ -187,34 +149,40 @@ class AccessGrant(_Resource):
     S3PrefixType: Literal["Object"]
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AccessGrantsLocationId: str,
+        Grantee: AccessGrantGrantee | AccessGrantGranteeDict,
+        Permission: Literal["READ", "WRITE", "READWRITE"],
+        AccessGrantsLocationConfiguration: AccessGrantAccessGrantsLocationConfiguration
+        | AccessGrantAccessGrantsLocationConfigurationDict
+        | None = None,
+        ApplicationArn: str | None = None,
+        S3PrefixType: Literal["Object"] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::S3::AccessGrant; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AccessGrantsLocationId: str,
-            Grantee: AccessGrantGrantee | AccessGrantGranteeDict,
-            Permission: Literal["READ", "WRITE", "READWRITE"],
-            AccessGrantsLocationConfiguration: AccessGrantAccessGrantsLocationConfiguration
-            | AccessGrantAccessGrantsLocationConfigurationDict
-            | None = None,
-            ApplicationArn: str | None = None,
-            S3PrefixType: Literal["Object"] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::S3::AccessGrant; `await` it inside an App to deploy it.
-
-            AccessGrantsLocationConfiguration: The configuration options of the grant location, which is the S3 path to the data to which you are granting access.
-            AccessGrantsLocationId: The custom S3 location to be accessed by the grantee
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AccessGrantsLocationId: The custom S3 location to be accessed by the grantee Required.
+            Grantee: The principal who will be granted permission to access S3. Required.
+            Permission: The level of access to be afforded to the grantee Required.
+            AccessGrantsLocationConfiguration: The configuration options of the grant location,
+                which is the S3 path to the data to which you are granting access.
             ApplicationArn: The ARN of the application grantees will use to access the location
-            Grantee: The principal who will be granted permission to access S3.
-            Permission: The level of access to be afforded to the grantee
-            S3PrefixType: The type of S3SubPrefix.
+            S3PrefixType: The type of S3SubPrefix. Create-only: changing it replaces the resource.
+                Write-only: sent to AWS, never read back.
+            Tags: Items are unique. Create-only: changing it replaces the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

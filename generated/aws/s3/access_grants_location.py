@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,34 +55,26 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Type: str."""
+    Value: Required[str]
+    """Type: str."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::S3::AccessGrantsLocation",
     schema_file="aws-s3-accessgrantslocation.json",
     primary_identifier=("/AccessGrantsLocationId",),
-    additional_identifiers=(),
     read_only=("/AccessGrantsLocationArn", "/AccessGrantsLocationId"),
     create_only=("/Tags",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("IamRoleArn", "LocationScope"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -88,32 +84,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Value", "Key"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "AccessGrantsLocationArn": {"type": "string"},
-        "AccessGrantsLocationId": {"type": "string"},
-        "IamRoleArn": {"type": "string"},
-        "LocationScope": {"type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-    },
-    "required": ["IamRoleArn", "LocationScope"],
-}
-
 
 class AccessGrantsLocation(_Resource):
-    """AWS::S3::AccessGrantsLocation: The AWS::S3::AccessGrantsLocation resource is an Amazon S3 resource type hosted in an access grants instance which can be the target of S3 access gran...
+    """AWS::S3::AccessGrantsLocation: The AWS::S3::AccessGrantsLocation resource is an Amazon S3
+    resource type hosted in an access grants instance which can be the target of S3 access grants.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: AccessGrantsLocationId.
+    Replaced when any of these change (create-only): Tags.
+    Read-only attributes (known once deployed): AccessGrantsLocationArn, AccessGrantsLocationId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-s3-accessgrantslocation.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -123,34 +104,44 @@ class AccessGrantsLocation(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "AccessGrantsLocationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "access_grants_location.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     AccessGrantsLocationArn: str
+    """The Amazon Resource Name (ARN) of the specified Access Grants location."""
     AccessGrantsLocationId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The unique identifier for the specified Access Grants location."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     IamRoleArn: str
     LocationScope: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        IamRoleArn: str,
+        LocationScope: str,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::S3::AccessGrantsLocation; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            IamRoleArn: str,
-            LocationScope: str,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::S3::AccessGrantsLocation; `await` it inside an App to deploy it.
-
-            IamRoleArn: The Amazon Resource Name (ARN) of the access grant location's associated IAM role.
-            LocationScope: Descriptor for where the location actually points
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            IamRoleArn: The Amazon Resource Name (ARN) of the access grant location's associated IAM
+                role. Required.
+            LocationScope: Descriptor for where the location actually points Required.
+            Tags: Items are unique. Create-only: changing it replaces the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

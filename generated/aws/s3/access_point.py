@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,53 +63,62 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AccessPointPublicAccessBlockConfigurationDict = TypedDict(
-    "AccessPointPublicAccessBlockConfigurationDict",
-    {
-        "BlockPublicAcls": "bool",
-        "BlockPublicPolicy": "bool",
-        "IgnorePublicAcls": "bool",
-        "RestrictPublicBuckets": "bool",
-    },
-    total=False,
-)
 
-AccessPointVpcConfigurationDict = TypedDict(
-    "AccessPointVpcConfigurationDict",
-    {
-        "VpcId": "str",
-    },
-    total=False,
-)
+class AccessPointPublicAccessBlockConfigurationDict(TypedDict, total=False):
+    """AccessPointPublicAccessBlockConfiguration as a plain dict."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    BlockPublicAcls: bool
+    """Specifies whether Amazon S3 should block public access control lists (ACLs) for buckets in
+    this account. Setting this element to TRUE causes the following behavior: - PUT Bucket acl and
+    PUT Object acl calls fail if the specified ACL is public. - PUT Object calls fail if the request
+    includes a public ACL. . - PUT Bucket calls fail if the request includes a public ACL. Enabling
+    this setting doesn't affect existing policies or ACLs."""
+    BlockPublicPolicy: bool
+    """Specifies whether Amazon S3 should block public bucket policies for buckets in this account.
+    Setting this element to TRUE causes Amazon S3 to reject calls to PUT Bucket policy if the
+    specified bucket policy allows public access. Enabling this setting doesn't affect existing
+    bucket policies."""
+    IgnorePublicAcls: bool
+    """Specifies whether Amazon S3 should ignore public ACLs for buckets in this account. Setting
+    this element to TRUE causes Amazon S3 to ignore all public ACLs on buckets in this account and
+    any objects that they contain. Enabling this setting doesn't affect the persistence of any
+    existing ACLs and doesn't prevent new public ACLs from being set."""
+    RestrictPublicBuckets: bool
+    """Specifies whether Amazon S3 should restrict public bucket policies for this bucket. Setting
+    this element to TRUE restricts access to this bucket to only AWS services and authorized users
+    within this account if the bucket has a public policy. Enabling this setting doesn't affect
+    previously stored bucket policies, except that public and cross-account access within any public
+    bucket policy, including non-public delegation to specific accounts, is blocked."""
 
+
+class AccessPointVpcConfigurationDict(TypedDict, total=False):
+    """AccessPointVpcConfiguration as a plain dict: The Virtual Private Cloud (VPC) configuration
+    for a bucket access point."""
+
+    VpcId: str
+    """If this field is specified, this access point will only allow connections from the specified
+    VPC ID."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: at most 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::S3::AccessPoint",
     schema_file="aws-s3-accesspoint.json",
     primary_identifier=("/Name",),
-    additional_identifiers=(),
     read_only=("/Alias", "/NetworkOrigin", "/Arn"),
     create_only=("/Name", "/Bucket", "/BucketAccountId", "/VpcConfiguration"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("Bucket",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -115,64 +128,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Arn": {"type": "string"},
-        "PublicAccessBlockConfiguration": {
-            "properties": {
-                "BlockPublicAcls": {"type": "boolean"},
-                "BlockPublicPolicy": {"type": "boolean"},
-                "IgnorePublicAcls": {"type": "boolean"},
-                "RestrictPublicBuckets": {"type": "boolean"},
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "type": "string"},
-            },
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-        "VpcConfiguration": {
-            "properties": {"VpcId": {"maxLength": 1024, "minLength": 1, "type": "string"}},
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Alias": {
-            "maxLength": 63,
-            "minLength": 3,
-            "pattern": "^[a-z0-9]([a-z0-9\\-]*[a-z0-9])?$",
-            "type": "string",
-        },
-        "Arn": {"$ref": "#/definitions/Arn"},
-        "Bucket": {"maxLength": 255, "minLength": 3, "type": "string"},
-        "BucketAccountId": {"maxLength": 64, "pattern": "^\\d{12}$", "type": "string"},
-        "Name": {
-            "maxLength": 50,
-            "minLength": 3,
-            "pattern": "^[a-z0-9]([a-z0-9\\-]*[a-z0-9])?$",
-            "type": "string",
-        },
-        "NetworkOrigin": {"enum": ["Internet", "VPC"], "type": "string"},
-        "Policy": {"type": ["object", "string"]},
-        "PublicAccessBlockConfiguration": {"$ref": "#/definitions/PublicAccessBlockConfiguration"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array"},
-        "VpcConfiguration": {"$ref": "#/definitions/VpcConfiguration"},
-    },
-    "required": ["Bucket"],
-}
-
 
 class AccessPoint(_Resource):
-    """AWS::S3::AccessPoint: The AWS::S3::AccessPoint resource is an Amazon S3 resource type that you can use to access buckets.
+    """AWS::S3::AccessPoint: The AWS::S3::AccessPoint resource is an Amazon S3 resource type that
+    you can use to access buckets.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Name.
+    Replaced when any of these change (create-only): Name, Bucket, BucketAccountId,
+    VpcConfiguration.
+    Read-only attributes (known once deployed): Alias, Arn, NetworkOrigin.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-s3-accesspoint.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -180,13 +147,22 @@ class AccessPoint(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "AccessPointAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "access_point.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Alias: str
+    """The alias of this Access Point. This alias can be used for compatibility purposes with other
+    AWS services and third-party applications."""
     Arn: str
+    """The Amazon Resource Name (ARN) of the specified accesspoint."""
     NetworkOrigin: Literal["Internet", "VPC"]
-    # Declared properties (as declared, or as AWS returned them).
+    """Indicates whether this Access Point allows access from the public Internet. If
+    VpcConfiguration is specified for this Access Point, then NetworkOrigin is VPC, and the Access
+    Point doesn't allow access from the public Internet. Otherwise, NetworkOrigin is Internet, and
+    the Access Point allows access from the public Internet, subject to the Access Point and bucket
+    access policies."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Bucket: str
     BucketAccountId: str
     Name: str
@@ -195,36 +171,51 @@ class AccessPoint(_Resource):
     Tags: list[TagDict]
     VpcConfiguration: AccessPointVpcConfigurationDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Bucket: str,
+        BucketAccountId: str | None = None,
+        Name: str | None = None,
+        Policy: dict[str, Any] | str | None = None,
+        PublicAccessBlockConfiguration: AccessPointPublicAccessBlockConfiguration
+        | AccessPointPublicAccessBlockConfigurationDict
+        | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        VpcConfiguration: AccessPointVpcConfiguration
+        | AccessPointVpcConfigurationDict
+        | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::S3::AccessPoint; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Bucket: str,
-            BucketAccountId: str | None = None,
-            Name: str | None = None,
-            Policy: dict[str, Any] | str | None = None,
-            PublicAccessBlockConfiguration: AccessPointPublicAccessBlockConfiguration
-            | AccessPointPublicAccessBlockConfigurationDict
-            | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            VpcConfiguration: AccessPointVpcConfiguration
-            | AccessPointVpcConfigurationDict
-            | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::S3::AccessPoint; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
             Bucket: The name of the bucket that you want to associate this Access Point with.
-            BucketAccountId: The AWS account ID associated with the S3 bucket associated with this access point.
-            Name: The name you want to assign to this Access Point.
-            PublicAccessBlockConfiguration: The PublicAccessBlock configuration that you want to apply to this Access Point.
+                Create-only: changing it replaces the resource. Required.
+            BucketAccountId: The AWS account ID associated with the S3 bucket associated with this
+                access point. Create-only: changing it replaces the resource.
+            Name: The name you want to assign to this Access Point. If you don't specify a name, AWS
+                CloudFormation generates a unique ID and uses that ID for the access point name.
+                Create-only: changing it replaces the resource.
+            Policy: Type: dict[str, Any] | str.
+            PublicAccessBlockConfiguration: The PublicAccessBlock configuration that you want to
+                apply to this Access Point. You can enable the configuration options in any
+                combination. For more information about when Amazon S3 considers a bucket or object
+                public, see
+                https://docs.aws.amazon.com/AmazonS3/latest/dev/access-control-block-public-access.html#access-control-block-public-access-policy-status
+                'The Meaning of Public' in the Amazon Simple Storage Service Developer Guide.
             Tags: An arbitrary set of tags (key-value pairs) for this S3 Access Point.
-            VpcConfiguration: If you include this field, Amazon S3 restricts access to this Access Point to requests from the specified Virtual Private Cloud (VPC).
+            VpcConfiguration: If you include this field, Amazon S3 restricts access to this Access
+                Point to requests from the specified Virtual Private Cloud (VPC). Create-only:
+                changing it replaces the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

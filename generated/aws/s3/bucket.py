@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -331,701 +335,1420 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AnalyticsConfigurationDict = TypedDict(
-    "AnalyticsConfigurationDict",
-    {
-        "Id": "Required[str]",
-        "Prefix": "str",
-        "StorageClassAnalysis": "Required[BucketStorageClassAnalysisDict]",
-        "TagFilters": "list[BucketTagFilterDict]",
-    },
-    total=False,
-)
-
-BucketAbortIncompleteMultipartUploadDict = TypedDict(
-    "BucketAbortIncompleteMultipartUploadDict",
-    {
-        "DaysAfterInitiation": "Required[int]",
-    },
-    total=False,
-)
-
-BucketAccelerateConfigurationDict = TypedDict(
-    "BucketAccelerateConfigurationDict",
-    {
-        "AccelerationStatus": "Required[Literal['Enabled', 'Suspended']]",
-    },
-    total=False,
-)
-
-BucketAccessControlTranslationDict = TypedDict(
-    "BucketAccessControlTranslationDict",
-    {
-        "Owner": "Required[Literal['Destination']]",
-    },
-    total=False,
-)
-
-BucketAnnotationTableConfigurationDict = TypedDict(
-    "BucketAnnotationTableConfigurationDict",
-    {
-        "ConfigurationState": "Required[Literal['ENABLED', 'DISABLED']]",
-        "EncryptionConfiguration": "MetadataTableEncryptionConfigurationDict",
-        "Role": "str",
-        "TableArn": "str",
-        "TableName": "str",
-    },
-    total=False,
-)
-
-BucketBlockedEncryptionTypesDict = TypedDict(
-    "BucketBlockedEncryptionTypesDict",
-    {
-        "EncryptionType": "list[Literal['NONE', 'SSE-C']]",
-    },
-    total=False,
-)
-
-BucketBucketEncryptionDict = TypedDict(
-    "BucketBucketEncryptionDict",
-    {
-        "ServerSideEncryptionConfiguration": "Required[list[ServerSideEncryptionRuleDict]]",
-    },
-    total=False,
-)
-
-BucketCorsConfigurationDict = TypedDict(
-    "BucketCorsConfigurationDict",
-    {
-        "CorsRules": "Required[list[CorsRuleDict]]",
-    },
-    total=False,
-)
-
-BucketDataExportDict = TypedDict(
-    "BucketDataExportDict",
-    {
-        "Destination": "Required[BucketDestinationDict]",
-        "OutputSchemaVersion": "Required[Literal['V_1']]",
-    },
-    total=False,
-)
-
-BucketDefaultEventHoldDict = TypedDict(
-    "BucketDefaultEventHoldDict",
-    {
-        "Days": "int",
-        "Years": "int",
-    },
-    total=False,
-)
-
-BucketDefaultRetentionDict = TypedDict(
-    "BucketDefaultRetentionDict",
-    {
-        "Days": "int",
-        "DefaultEventHold": "BucketDefaultEventHoldDict",
-        "Mode": "Literal['COMPLIANCE', 'GOVERNANCE']",
-        "Years": "int",
-    },
-    total=False,
-)
-
-BucketDeleteMarkerReplicationDict = TypedDict(
-    "BucketDeleteMarkerReplicationDict",
-    {
-        "Status": "Literal['Disabled', 'Enabled']",
-    },
-    total=False,
-)
-
-BucketDestinationDict = TypedDict(
-    "BucketDestinationDict",
-    {
-        "BucketAccountId": "str",
-        "BucketArn": "Required[str]",
-        "Format": "Required[Literal['CSV', 'ORC', 'Parquet']]",
-        "Prefix": "str",
-    },
-    total=False,
-)
-
-BucketEncryptionConfigurationDict = TypedDict(
-    "BucketEncryptionConfigurationDict",
-    {
-        "ReplicaKmsKeyID": "Required[str]",
-    },
-    total=False,
-)
-
-BucketEventBridgeConfigurationDict = TypedDict(
-    "BucketEventBridgeConfigurationDict",
-    {
-        "EventBridgeEnabled": "Required[bool]",
-    },
-    total=False,
-)
-
-BucketInventoryTableConfigurationDict = TypedDict(
-    "BucketInventoryTableConfigurationDict",
-    {
-        "ConfigurationState": "Required[Literal['ENABLED', 'DISABLED']]",
-        "EncryptionConfiguration": "MetadataTableEncryptionConfigurationDict",
-        "TableArn": "str",
-        "TableName": "str",
-    },
-    total=False,
-)
-
-BucketJournalTableConfigurationDict = TypedDict(
-    "BucketJournalTableConfigurationDict",
-    {
-        "EncryptionConfiguration": "MetadataTableEncryptionConfigurationDict",
-        "RecordExpiration": "Required[BucketRecordExpirationDict]",
-        "TableArn": "str",
-        "TableName": "str",
-    },
-    total=False,
-)
-
-BucketLifecycleConfigurationDict = TypedDict(
-    "BucketLifecycleConfigurationDict",
-    {
-        "Rules": "Required[list[BucketRuleDict]]",
-        "TransitionDefaultMinimumObjectSize": "Literal['varies_by_storage_class', 'all_storage_classes_128K']",
-    },
-    total=False,
-)
-
-BucketLoggingConfigurationDict = TypedDict(
-    "BucketLoggingConfigurationDict",
-    {
-        "DestinationBucketName": "str",
-        "LogFilePrefix": "str",
-        "TargetObjectKeyFormat": "dict[str, Any]",
-    },
-    total=False,
-)
-
-BucketLoggingConfigurationTargetObjectKeyFormatOption1Dict = TypedDict(
-    "BucketLoggingConfigurationTargetObjectKeyFormatOption1Dict",
-    {
-        "SimplePrefix": "Required[dict[str, Any]]",
-    },
-    total=False,
-)
-
-BucketLoggingConfigurationTargetObjectKeyFormatOption2Dict = TypedDict(
-    "BucketLoggingConfigurationTargetObjectKeyFormatOption2Dict",
-    {
-        "PartitionedPrefix": "Required[BucketPartitionedPrefixDict]",
-    },
-    total=False,
-)
-
-BucketMetadataConfigurationDict = TypedDict(
-    "BucketMetadataConfigurationDict",
-    {
-        "AnnotationTableConfiguration": "BucketAnnotationTableConfigurationDict",
-        "Destination": "MetadataDestinationDict",
-        "InventoryTableConfiguration": "BucketInventoryTableConfigurationDict",
-        "JournalTableConfiguration": "Required[BucketJournalTableConfigurationDict]",
-    },
-    total=False,
-)
-
-BucketMetadataTableConfigurationDict = TypedDict(
-    "BucketMetadataTableConfigurationDict",
-    {
-        "S3TablesDestination": "Required[BucketS3TablesDestinationDict]",
-    },
-    total=False,
-)
-
-BucketMetricsDict = TypedDict(
-    "BucketMetricsDict",
-    {
-        "EventThreshold": "ReplicationTimeValueDict",
-        "Status": "Required[Literal['Disabled', 'Enabled']]",
-    },
-    total=False,
-)
-
-BucketNoncurrentVersionExpirationDict = TypedDict(
-    "BucketNoncurrentVersionExpirationDict",
-    {
-        "NewerNoncurrentVersions": "int",
-        "NoncurrentDays": "Required[int]",
-    },
-    total=False,
-)
-
-BucketNoncurrentVersionTransitionDict = TypedDict(
-    "BucketNoncurrentVersionTransitionDict",
-    {
-        "NewerNoncurrentVersions": "int",
-        "StorageClass": "Required[Literal['DEEP_ARCHIVE', 'GLACIER', 'Glacier', 'GLACIER_IR', 'INTELLIGENT_TIERING', 'ONEZONE_IA', 'STANDARD_IA']]",
-        "TransitionInDays": "Required[int]",
-    },
-    total=False,
-)
-
-BucketNotificationConfigurationDict = TypedDict(
-    "BucketNotificationConfigurationDict",
-    {
-        "EventBridgeConfiguration": "BucketEventBridgeConfigurationDict",
-        "LambdaConfigurations": "list[LambdaConfigurationDict]",
-        "QueueConfigurations": "list[QueueConfigurationDict]",
-        "TopicConfigurations": "list[TopicConfigurationDict]",
-    },
-    total=False,
-)
-
-BucketObjectLockConfigurationDict = TypedDict(
-    "BucketObjectLockConfigurationDict",
-    {
-        "ObjectLockEnabled": "Literal['Enabled']",
-        "Rule": "ObjectLockRuleDict",
-    },
-    total=False,
-)
-
-BucketOwnershipControlsDict = TypedDict(
-    "BucketOwnershipControlsDict",
-    {
-        "Rules": "Required[list[OwnershipControlsRuleDict]]",
-    },
-    total=False,
-)
-
-BucketPartitionedPrefixDict = TypedDict(
-    "BucketPartitionedPrefixDict",
-    {
-        "PartitionDateSource": "Literal['EventTime', 'DeliveryTime']",
-    },
-    total=False,
-)
-
-BucketPublicAccessBlockConfigurationDict = TypedDict(
-    "BucketPublicAccessBlockConfigurationDict",
-    {
-        "BlockPublicAcls": "bool",
-        "BlockPublicPolicy": "bool",
-        "IgnorePublicAcls": "bool",
-        "RestrictPublicBuckets": "bool",
-    },
-    total=False,
-)
-
-BucketRecordExpirationDict = TypedDict(
-    "BucketRecordExpirationDict",
-    {
-        "Days": "int",
-        "Expiration": "Required[Literal['ENABLED', 'DISABLED']]",
-    },
-    total=False,
-)
-
-BucketRedirectAllRequestsToDict = TypedDict(
-    "BucketRedirectAllRequestsToDict",
-    {
-        "HostName": "Required[str]",
-        "Protocol": "Literal['http', 'https']",
-    },
-    total=False,
-)
-
-BucketRedirectRuleDict = TypedDict(
-    "BucketRedirectRuleDict",
-    {
-        "HostName": "str",
-        "HttpRedirectCode": "str",
-        "Protocol": "Literal['http', 'https']",
-        "ReplaceKeyPrefixWith": "str",
-        "ReplaceKeyWith": "str",
-    },
-    total=False,
-)
-
-BucketReplicaModificationsDict = TypedDict(
-    "BucketReplicaModificationsDict",
-    {
-        "Status": "Required[Literal['Enabled', 'Disabled']]",
-    },
-    total=False,
-)
-
-BucketReplicationConfigurationDict = TypedDict(
-    "BucketReplicationConfigurationDict",
-    {
-        "Role": "Required[str]",
-        "Rules": "Required[list[ReplicationRuleDict]]",
-    },
-    total=False,
-)
-
-BucketReplicationTimeDict = TypedDict(
-    "BucketReplicationTimeDict",
-    {
-        "Status": "Required[Literal['Disabled', 'Enabled']]",
-        "Time": "Required[ReplicationTimeValueDict]",
-    },
-    total=False,
-)
-
-BucketRoutingRuleConditionDict = TypedDict(
-    "BucketRoutingRuleConditionDict",
-    {
-        "HttpErrorCodeReturnedEquals": "str",
-        "KeyPrefixEquals": "str",
-    },
-    total=False,
-)
-
-BucketRuleDict = TypedDict(
-    "BucketRuleDict",
-    {
-        "AbortIncompleteMultipartUpload": "BucketAbortIncompleteMultipartUploadDict",
-        "ExpirationDate": "str",
-        "ExpirationInDays": "int",
-        "ExpiredObjectDeleteMarker": "bool",
-        "Id": "str",
-        "NoncurrentVersionExpiration": "BucketNoncurrentVersionExpirationDict",
-        "NoncurrentVersionExpirationInDays": "int",
-        "NoncurrentVersionTransition": "BucketNoncurrentVersionTransitionDict",
-        "NoncurrentVersionTransitions": "list[BucketNoncurrentVersionTransitionDict]",
-        "ObjectSizeGreaterThan": "str",
-        "ObjectSizeLessThan": "str",
-        "Prefix": "str",
-        "Status": "Required[Literal['Enabled', 'Disabled']]",
-        "TagFilters": "list[BucketTagFilterDict]",
-        "Transition": "BucketTransitionDict",
-        "Transitions": "list[BucketTransitionDict]",
-    },
-    total=False,
-)
-
-BucketS3TablesDestinationDict = TypedDict(
-    "BucketS3TablesDestinationDict",
-    {
-        "TableArn": "str",
-        "TableBucketArn": "Required[str]",
-        "TableName": "Required[str]",
-        "TableNamespace": "str",
-    },
-    total=False,
-)
-
-BucketServerSideEncryptionByDefaultDict = TypedDict(
-    "BucketServerSideEncryptionByDefaultDict",
-    {
-        "KMSMasterKeyID": "str",
-        "SSEAlgorithm": "Required[Literal['aws:kms', 'AES256', 'aws:kms:dsse']]",
-    },
-    total=False,
-)
-
-BucketSourceSelectionCriteriaDict = TypedDict(
-    "BucketSourceSelectionCriteriaDict",
-    {
-        "ReplicaModifications": "BucketReplicaModificationsDict",
-        "SseKmsEncryptedObjects": "BucketSseKmsEncryptedObjectsDict",
-    },
-    total=False,
-)
-
-BucketSseKmsEncryptedObjectsDict = TypedDict(
-    "BucketSseKmsEncryptedObjectsDict",
-    {
-        "Status": "Required[Literal['Disabled', 'Enabled']]",
-    },
-    total=False,
-)
-
-BucketStorageClassAnalysisDict = TypedDict(
-    "BucketStorageClassAnalysisDict",
-    {
-        "DataExport": "BucketDataExportDict",
-    },
-    total=False,
-)
-
-BucketTagFilterDict = TypedDict(
-    "BucketTagFilterDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
-
-BucketTransitionDict = TypedDict(
-    "BucketTransitionDict",
-    {
-        "StorageClass": "Required[Literal['DEEP_ARCHIVE', 'GLACIER', 'Glacier', 'GLACIER_IR', 'INTELLIGENT_TIERING', 'ONEZONE_IA', 'STANDARD_IA']]",
-        "TransitionDate": "str",
-        "TransitionInDays": "int",
-    },
-    total=False,
-)
-
-BucketVersioningConfigurationDict = TypedDict(
-    "BucketVersioningConfigurationDict",
-    {
-        "Status": "Required[Literal['Enabled', 'Suspended']]",
-    },
-    total=False,
-)
-
-BucketWebsiteConfigurationDict = TypedDict(
-    "BucketWebsiteConfigurationDict",
-    {
-        "ErrorDocument": "str",
-        "IndexDocument": "str",
-        "RedirectAllRequestsTo": "BucketRedirectAllRequestsToDict",
-        "RoutingRules": "list[RoutingRuleDict]",
-    },
-    total=False,
-)
-
-CorsRuleDict = TypedDict(
-    "CorsRuleDict",
-    {
-        "AllowedHeaders": "list[str]",
-        "AllowedMethods": "Required[list[Literal['GET', 'PUT', 'HEAD', 'POST', 'DELETE']]]",
-        "AllowedOrigins": "Required[list[str]]",
-        "ExposedHeaders": "list[str]",
-        "Id": "str",
-        "MaxAge": "int",
-    },
-    total=False,
-)
-
-FilterRuleDict = TypedDict(
-    "FilterRuleDict",
-    {
-        "Name": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
-
-IntelligentTieringConfigurationDict = TypedDict(
-    "IntelligentTieringConfigurationDict",
-    {
-        "Id": "Required[str]",
-        "Prefix": "str",
-        "Status": "Required[Literal['Disabled', 'Enabled']]",
-        "TagFilters": "list[BucketTagFilterDict]",
-        "Tierings": "Required[list[TieringDict]]",
-    },
-    total=False,
-)
-
-InventoryConfigurationDict = TypedDict(
-    "InventoryConfigurationDict",
-    {
-        "Destination": "Required[BucketDestinationDict]",
-        "Enabled": "Required[bool]",
-        "Id": "Required[str]",
-        "IncludedObjectVersions": "Required[Literal['All', 'Current']]",
-        "OptionalFields": "list[Literal['Size', 'LastModifiedDate', 'StorageClass', 'ETag', 'IsMultipartUploaded', 'ReplicationStatus', 'EncryptionStatus', 'ObjectLockRetainUntilDate', 'ObjectLockMode', 'ObjectLockLegalHoldStatus', 'ObjectLockEventHoldStatus', 'ObjectLockEventHoldDuration', 'IntelligentTieringAccessTier', 'BucketKeyStatus', 'ChecksumAlgorithm', 'ObjectAccessControlList', 'ObjectOwner', 'LifecycleExpirationDate', 'IntelligentTieringReferenceDate']]",
-        "Prefix": "str",
-        "ScheduleFrequency": "Required[Literal['Daily', 'Weekly']]",
-    },
-    total=False,
-)
-
-LambdaConfigurationDict = TypedDict(
-    "LambdaConfigurationDict",
-    {
-        "Event": "Required[str]",
-        "Filter": "NotificationFilterDict",
-        "Function": "Required[str]",
-    },
-    total=False,
-)
-
-MetadataDestinationDict = TypedDict(
-    "MetadataDestinationDict",
-    {
-        "TableBucketArn": "str",
-        "TableBucketType": "Required[Literal['aws', 'customer']]",
-        "TableNamespace": "str",
-    },
-    total=False,
-)
-
-MetadataTableEncryptionConfigurationDict = TypedDict(
-    "MetadataTableEncryptionConfigurationDict",
-    {
-        "KmsKeyArn": "str",
-        "SseAlgorithm": "Required[Literal['aws:kms', 'AES256']]",
-    },
-    total=False,
-)
-
-MetricsConfigurationDict = TypedDict(
-    "MetricsConfigurationDict",
-    {
-        "AccessPointArn": "str",
-        "Id": "Required[str]",
-        "Prefix": "str",
-        "TagFilters": "list[BucketTagFilterDict]",
-    },
-    total=False,
-)
-
-NotificationFilterDict = TypedDict(
-    "NotificationFilterDict",
-    {
-        "S3Key": "Required[S3KeyFilterDict]",
-    },
-    total=False,
-)
-
-ObjectLockRuleDict = TypedDict(
-    "ObjectLockRuleDict",
-    {
-        "DefaultRetention": "BucketDefaultRetentionDict",
-    },
-    total=False,
-)
-
-OwnershipControlsRuleDict = TypedDict(
-    "OwnershipControlsRuleDict",
-    {
-        "ObjectOwnership": "Literal['ObjectWriter', 'BucketOwnerPreferred', 'BucketOwnerEnforced']",
-    },
-    total=False,
-)
-
-QueueConfigurationDict = TypedDict(
-    "QueueConfigurationDict",
-    {
-        "Event": "Required[str]",
-        "Filter": "NotificationFilterDict",
-        "Queue": "Required[str]",
-    },
-    total=False,
-)
-
-ReplicationDestinationDict = TypedDict(
-    "ReplicationDestinationDict",
-    {
-        "AccessControlTranslation": "BucketAccessControlTranslationDict",
-        "Account": "str",
-        "Bucket": "Required[str]",
-        "EncryptionConfiguration": "BucketEncryptionConfigurationDict",
-        "Metrics": "BucketMetricsDict",
-        "ReplicationTime": "BucketReplicationTimeDict",
-        "StorageClass": "Literal['DEEP_ARCHIVE', 'GLACIER', 'GLACIER_IR', 'INTELLIGENT_TIERING', 'ONEZONE_IA', 'REDUCED_REDUNDANCY', 'STANDARD', 'STANDARD_IA']",
-    },
-    total=False,
-)
-
-ReplicationRuleDict = TypedDict(
-    "ReplicationRuleDict",
-    {
-        "DeleteMarkerReplication": "BucketDeleteMarkerReplicationDict",
-        "Destination": "Required[ReplicationDestinationDict]",
-        "Filter": "ReplicationRuleFilterDict",
-        "Id": "str",
-        "Prefix": "str",
-        "Priority": "int",
-        "SourceSelectionCriteria": "BucketSourceSelectionCriteriaDict",
-        "Status": "Required[Literal['Disabled', 'Enabled']]",
-    },
-    total=False,
-)
-
-ReplicationRuleAndOperatorDict = TypedDict(
-    "ReplicationRuleAndOperatorDict",
-    {
-        "Prefix": "str",
-        "TagFilters": "list[BucketTagFilterDict]",
-    },
-    total=False,
-)
-
-ReplicationRuleFilterDict = TypedDict(
-    "ReplicationRuleFilterDict",
-    {
-        "And": "ReplicationRuleAndOperatorDict",
-        "Prefix": "str",
-        "TagFilter": "BucketTagFilterDict",
-    },
-    total=False,
-)
-
-ReplicationTimeValueDict = TypedDict(
-    "ReplicationTimeValueDict",
-    {
-        "Minutes": "Required[int]",
-    },
-    total=False,
-)
-
-RoutingRuleDict = TypedDict(
-    "RoutingRuleDict",
-    {
-        "RedirectRule": "Required[BucketRedirectRuleDict]",
-        "RoutingRuleCondition": "BucketRoutingRuleConditionDict",
-    },
-    total=False,
-)
-
-S3KeyFilterDict = TypedDict(
-    "S3KeyFilterDict",
-    {
-        "Rules": "Required[list[FilterRuleDict]]",
-    },
-    total=False,
-)
-
-ServerSideEncryptionRuleDict = TypedDict(
-    "ServerSideEncryptionRuleDict",
-    {
-        "BlockedEncryptionTypes": "BucketBlockedEncryptionTypesDict",
-        "BucketKeyEnabled": "bool",
-        "ServerSideEncryptionByDefault": "BucketServerSideEncryptionByDefaultDict",
-    },
-    total=False,
-)
-
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
-
-TieringDict = TypedDict(
-    "TieringDict",
-    {
-        "AccessTier": "Required[Literal['ARCHIVE_ACCESS', 'DEEP_ARCHIVE_ACCESS']]",
-        "Days": "Required[int]",
-    },
-    total=False,
-)
-
-TopicConfigurationDict = TypedDict(
-    "TopicConfigurationDict",
-    {
-        "Event": "Required[str]",
-        "Filter": "NotificationFilterDict",
-        "Topic": "Required[str]",
-    },
-    total=False,
-)
 
+class AnalyticsConfigurationDict(TypedDict, total=False):
+    """AnalyticsConfiguration as a plain dict: Specifies the configuration and any analyses for the
+    analytics filter of an Amazon S3 bucket."""
+
+    Id: Required[str]
+    """The ID that identifies the analytics configuration."""
+    Prefix: str
+    """The prefix that an object must have to be included in the analytics results."""
+    StorageClassAnalysis: Required[BucketStorageClassAnalysisDict]
+    """Contains data related to access patterns to be collected and made available to analyze the
+    tradeoffs between different storage classes."""
+    TagFilters: list[BucketTagFilterDict]
+    """The tags to use when evaluating an analytics filter. The analytics only includes objects that
+    meet the filter's criteria. If no filter is specified, all of the contents of the bucket are
+    included in the analysis."""
+
+
+class BucketAbortIncompleteMultipartUploadDict(TypedDict, total=False):
+    """BucketAbortIncompleteMultipartUpload as a plain dict: Specifies the days since the initiation
+    of an incomplete multipart upload that Amazon S3 will wait before permanently removing all parts
+    of the upload. For more information, see [Stopping Incomplete Multipart Uploads Using a Bucket
+    Lifecycle
+    Policy](https://docs.aws.amazon.com/AmazonS3/latest/dev/mpuoverview.html#mpu-abort-incomplete-mpu-lifecycle-config)
+    in the *Amazon S3 User Guide*."""
+
+    DaysAfterInitiation: Required[int]
+    """Specifies the number of days after which Amazon S3 stops an incomplete multipart upload."""
+
+
+class BucketAccelerateConfigurationDict(TypedDict, total=False):
+    """BucketAccelerateConfiguration as a plain dict: Configures the transfer acceleration state for
+    an Amazon S3 bucket. For more information, see [Amazon S3 Transfer
+    Acceleration](https://docs.aws.amazon.com/AmazonS3/latest/dev/transfer-acceleration.html) in the
+    *Amazon S3 User Guide*."""
+
+    AccelerationStatus: Required[Literal["Enabled", "Suspended"]]
+    """Specifies the transfer acceleration status of the bucket."""
+
+
+class BucketAccessControlTranslationDict(TypedDict, total=False):
+    """BucketAccessControlTranslation as a plain dict: Specify this only in a cross-account scenario
+    (where source and destination bucket owners are not the same), and you want to change replica
+    ownership to the AWS-account that owns the destination bucket. If this is not specified in the
+    replication configuration, the replicas are owned by same AWS-account that owns the source
+    object."""
+
+    Owner: Required[Literal["Destination"]]
+    """Specifies the replica ownership. For default and valid values, see [PUT bucket
+    replication](https://docs.aws.amazon.com/AmazonS3/latest/API/RESTBucketPUTreplication.html) in
+    the *Amazon S3 API Reference*."""
+
+
+class BucketAnnotationTableConfigurationDict(TypedDict, total=False):
+    """BucketAnnotationTableConfiguration as a plain dict: The annotation table configuration for an
+    S3 Metadata configuration. The annotation table tracks all annotations on objects in your bucket
+    so that you can query annotation data at scale. If you've disabled your annotation table
+    configuration and now want to re-enable it, you must first manually delete the old annotation
+    table from your AWS managed table bucket. Otherwise, the newly re-enabled annotation table
+    configuration will enter a failed state because the annotation table already exists in the table
+    bucket."""
+
+    ConfigurationState: Required[Literal["ENABLED", "DISABLED"]]
+    """Specifies whether the annotation table configuration is enabled or disabled."""
+    EncryptionConfiguration: MetadataTableEncryptionConfigurationDict
+    """The encryption configuration for the annotation table. To encrypt your annotation table with
+    server-side encryption using AWS Key Management Service (AWS KMS) keys (SSE-KMS), set
+    ``SseAlgorithm`` to ``aws:kms``. You must also set ``KmsKeyArn`` to the ARN of a customer
+    managed KMS key in the same Region where your general purpose bucket is located."""
+    Role: str
+    """The ARN of the IAM role that grants Amazon S3 Metadata permission to read annotations from
+    your bucket."""
+    TableArn: str
+    """The Amazon Resource Name (ARN) for the annotation table."""
+    TableName: str
+    """The name of the annotation table."""
+
+
+class BucketBlockedEncryptionTypesDict(TypedDict, total=False):
+    """BucketBlockedEncryptionTypes as a plain dict: A bucket-level setting for Amazon S3 general
+    purpose buckets used to prevent the upload of new objects encrypted with the specified
+    server-side encryption type. For example, blocking an encryption type will block ``PutObject``,
+    ``CopyObject``, ``PostObject``, multipart upload, and replication requests to the bucket for
+    objects with the specified encryption type. However, you can continue to read and list any
+    pre-existing objects already encrypted with the specified encryption type. For more information,
+    see [Blocking or unblocking SSE-C for a general purpose
+    bucket](https://docs.aws.amazon.com/AmazonS3/latest/userguide/blocking-unblocking-s3-c-encryption-gpb.html).
+    This data type is used with the following actions: +
+    [PutBucketEncryption](https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutBucketEncryption.html)
+    +
+    [GetBucketEncryption](https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetBucketEncryption.html)
+    +
+    [DeleteBucketEncryption](https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteBucketEncryption.html)
+    + Permissions You must have the s3:PutEncryptionConfiguration permission to block or unblock an
+    encryption type for a bucket. You must have the s3:GetEncryptionConfiguration permission to view
+    a bucket's encryption type."""
+
+    EncryptionType: list[Literal["NONE", "SSE-C"]]
+    """The object encryption type that you want to block or unblock for an Amazon S3 general purpose
+    bucket. Currently, this parameter only supports blocking or unblocking server side encryption
+    with customer-provided keys (SSE-C). For more information about SSE-C, see [Using server-side
+    encryption with customer-provided keys
+    (SSE-C)](https://docs.aws.amazon.com/AmazonS3/latest/userguide/ServerSideEncryptionCustomerKeys.html)."""
+
+
+class BucketBucketEncryptionDict(TypedDict, total=False):
+    """BucketBucketEncryption as a plain dict: Specifies default encryption for a bucket using
+    server-side encryption with Amazon S3-managed keys (SSE-S3), AWS KMS-managed keys (SSE-KMS), or
+    dual-layer server-side encryption with KMS-managed keys (DSSE-KMS). For information about the
+    Amazon S3 default encryption feature, see [Amazon S3 Default Encryption for S3
+    Buckets](https://docs.aws.amazon.com/AmazonS3/latest/dev/bucket-encryption.html) in the *Amazon
+    S3 User Guide*."""
+
+    ServerSideEncryptionConfiguration: Required[list[ServerSideEncryptionRuleDict]]
+    """Specifies the default server-side-encryption configuration."""
+
+
+class BucketCorsConfigurationDict(TypedDict, total=False):
+    """BucketCorsConfiguration as a plain dict: Describes the cross-origin access configuration for
+    objects in an Amazon S3 bucket. For more information, see [Enabling Cross-Origin Resource
+    Sharing](https://docs.aws.amazon.com/AmazonS3/latest/dev/cors.html) in the *Amazon S3 User
+    Guide*."""
+
+    CorsRules: Required[list[CorsRuleDict]]
+    """A set of origins and methods (cross-origin access that you want to allow). You can add up to
+    100 rules to the configuration."""
+
+
+class BucketDataExportDict(TypedDict, total=False):
+    """BucketDataExport as a plain dict: Specifies how data related to the storage class analysis
+    for an Amazon S3 bucket should be exported."""
+
+    Destination: Required[BucketDestinationDict]
+    """The place to store the data for an analysis."""
+    OutputSchemaVersion: Required[Literal["V_1"]]
+    """The version of the output schema to use when exporting data. Must be ``V_1``."""
+
+
+class BucketDefaultEventHoldDict(TypedDict, total=False):
+    """BucketDefaultEventHold as a plain dict: The default Object Lock event hold duration that you
+    want to apply to new objects placed in the specified bucket, unless an object's upload request
+    specifies its own Object Lock settings. New object versions are placed under an event hold and
+    remain protected while the hold is active. When the event hold is released, Amazon S3 retains
+    the object version for this duration, measured from the time the hold is released. The
+    ``DefaultEventHold`` duration can be specified in either ``Days`` or ``Years``, but you must
+    select one. You can't specify ``Days`` and ``Years`` at the same time."""
+
+    Days: int
+    """The number of days that you want to specify for the default event hold duration. Valid values
+    are ``1`` to ``36500`` days. You must specify either ``Days`` or ``Years``, but not both."""
+    Years: int
+    """The number of years that you want to specify for the default event hold duration. Valid
+    values are ``1`` to ``100`` years. You must specify either ``Days`` or ``Years``, but not both."""
+
+
+class BucketDefaultRetentionDict(TypedDict, total=False):
+    """BucketDefaultRetention as a plain dict: The container element for optionally specifying the
+    default Object Lock retention settings for new objects placed in the specified bucket. + The
+    ``DefaultRetention`` settings require both a mode and a period. + The ``DefaultRetention``
+    period can be either ``Days`` or ``Years`` but you must select one. You cannot specify ``Days``
+    and ``Years`` at the same time."""
+
+    Days: int
+    """The number of days that you want to specify for the default retention period. If Object Lock
+    is turned on, you must specify ``Mode`` and specify either ``Days`` or ``Years``."""
+    DefaultEventHold: BucketDefaultEventHoldDict
+    """The default Object Lock event hold duration that you want to apply to new objects placed in
+    the specified bucket. When the event hold is released, Amazon S3 retains the object version for
+    this duration. If you specify both a default retention period (``Days`` or ``Years``) and a
+    ``DefaultEventHold``, the event hold duration can't exceed the default retention period."""
+    Mode: Literal["COMPLIANCE", "GOVERNANCE"]
+    """The default Object Lock retention mode you want to apply to new objects placed in the
+    specified bucket. If Object Lock is turned on, you must specify ``Mode`` and specify either
+    ``Days`` or ``Years``."""
+    Years: int
+    """The number of years that you want to specify for the default retention period. If Object Lock
+    is turned on, you must specify ``Mode`` and specify either ``Days`` or ``Years``."""
+
+
+class BucketDeleteMarkerReplicationDict(TypedDict, total=False):
+    """BucketDeleteMarkerReplication as a plain dict: Specifies whether Amazon S3 replicates delete
+    markers. If you specify a ``Filter`` in your replication configuration, you must also include a
+    ``DeleteMarkerReplication`` element. If your ``Filter`` includes a ``Tag`` element, the
+    ``DeleteMarkerReplication````Status`` must be set to Disabled, because Amazon S3 does not
+    support replicating delete markers for tag-based rules. For an example configuration, see [Basic
+    Rule
+    Configuration](https://docs.aws.amazon.com/AmazonS3/latest/dev/replication-add-config.html#replication-config-min-rule-config).
+    For more information about delete marker replication, see [Basic Rule
+    Configuration](https://docs.aws.amazon.com/AmazonS3/latest/dev/delete-marker-replication.html).
+    If you are using an earlier version of the replication configuration, Amazon S3 handles
+    replication of delete markers differently. For more information, see [Backward
+    Compatibility](https://docs.aws.amazon.com/AmazonS3/latest/dev/replication-add-config.html#replication-backward-compat-considerations)."""
+
+    Status: Literal["Disabled", "Enabled"]
+    """Indicates whether to replicate delete markers."""
+
+
+class BucketDestinationDict(TypedDict, total=False):
+    """BucketDestination as a plain dict: Specifies information about where to publish analysis or
+    configuration results for an Amazon S3 bucket."""
+
+    BucketAccountId: str
+    """The account ID that owns the destination S3 bucket. If no account ID is provided, the owner
+    is not validated before exporting data. Although this value is optional, we strongly recommend
+    that you set it to help prevent problems if the destination bucket ownership changes."""
+    BucketArn: Required[str]
+    """The Amazon Resource Name (ARN) of the bucket to which data is exported."""
+    Format: Required[Literal["CSV", "ORC", "Parquet"]]
+    """Specifies the file format used when exporting data to Amazon S3. *Allowed values*: ``CSV`` |
+    ``ORC`` | ``Parquet``"""
+    Prefix: str
+    """The prefix to use when exporting data. The prefix is prepended to all results."""
+
+
+class BucketEncryptionConfigurationDict(TypedDict, total=False):
+    """BucketEncryptionConfiguration as a plain dict: Specifies encryption-related information for
+    an Amazon S3 bucket that is a destination for replicated objects. If you're specifying a
+    customer managed KMS key, we recommend using a fully qualified KMS key ARN. If you use a KMS key
+    alias instead, then KMS resolves the key within the requester’s account. This behavior can
+    result in data that's encrypted with a KMS key that belongs to the requester, and not the bucket
+    owner."""
+
+    ReplicaKmsKeyID: Required[str]
+    """Specifies the ID (Key ARN or Alias ARN) of the customer managed AWS KMS key stored in AWS Key
+    Management Service (KMS) for the destination bucket. Amazon S3 uses this key to encrypt replica
+    objects. Amazon S3 only supports symmetric encryption KMS keys. For more information, see
+    [Asymmetric keys in
+    KMS](https://docs.aws.amazon.com//kms/latest/developerguide/symmetric-asymmetric.html) in the
+    *Key Management Service Developer Guide*."""
+
+
+class BucketEventBridgeConfigurationDict(TypedDict, total=False):
+    """BucketEventBridgeConfiguration as a plain dict: Amazon S3 can send events to Amazon
+    EventBridge whenever certain events happen in your bucket, see [Using
+    EventBridge](https://docs.aws.amazon.com/AmazonS3/latest/userguide/EventBridge.html) in the
+    *Amazon S3 User Guide*. Unlike other destinations, delivery of events to EventBridge can be
+    either enabled or disabled for a bucket. If enabled, all events will be sent to EventBridge and
+    you can use EventBridge rules to route events to additional targets. For more information, see
+    [What Is Amazon
+    EventBridge](https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-what-is.html) in the
+    *Amazon EventBridge User Guide*"""
+
+    EventBridgeEnabled: Required[bool]
+    """Enables delivery of events to Amazon EventBridge."""
+
+
+class BucketInventoryTableConfigurationDict(TypedDict, total=False):
+    """BucketInventoryTableConfiguration as a plain dict: The inventory table configuration for an
+    S3 Metadata configuration. If you've disabled your inventory table configuration and now want to
+    re-enable it, you must first manually delete the old inventory table from your AWS managed table
+    bucket. Otherwise, the newly re-enabled inventory table configuration will enter a failed state
+    because the inventory table already exists in the table bucket."""
+
+    ConfigurationState: Required[Literal["ENABLED", "DISABLED"]]
+    """The configuration state of the inventory table, indicating whether the inventory table is
+    enabled or disabled."""
+    EncryptionConfiguration: MetadataTableEncryptionConfigurationDict
+    """The encryption configuration for the inventory table."""
+    TableArn: str
+    """The Amazon Resource Name (ARN) for the inventory table."""
+    TableName: str
+    """The name of the inventory table."""
+
+
+class BucketJournalTableConfigurationDict(TypedDict, total=False):
+    """BucketJournalTableConfiguration as a plain dict: The journal table configuration for an S3
+    Metadata configuration. The journal table is required for each metadata table configuration and
+    cannot be disabled. The journal configuration will enter a failed state if a journal table
+    already exists in the table bucket. The journal table of a previous configuration must be
+    deleted before a new journal table can be created successfully."""
+
+    EncryptionConfiguration: MetadataTableEncryptionConfigurationDict
+    """The encryption configuration for the journal table."""
+    RecordExpiration: Required[BucketRecordExpirationDict]
+    """The journal table record expiration settings for the journal table."""
+    TableArn: str
+    """The Amazon Resource Name (ARN) for the journal table."""
+    TableName: str
+    """The name of the journal table."""
+
+
+class BucketLifecycleConfigurationDict(TypedDict, total=False):
+    """BucketLifecycleConfiguration as a plain dict: Specifies the lifecycle configuration for
+    objects in an Amazon S3 bucket. For more information, see [Object Lifecycle
+    Management](https://docs.aws.amazon.com/AmazonS3/latest/dev/object-lifecycle-mgmt.html) in the
+    *Amazon S3 User Guide*."""
+
+    Rules: Required[list[BucketRuleDict]]
+    """A lifecycle rule for individual objects in an Amazon S3 bucket."""
+    TransitionDefaultMinimumObjectSize: Literal[
+        "varies_by_storage_class", "all_storage_classes_128K"
+    ]
+    """Indicates which default minimum object size behavior is applied to the lifecycle
+    configuration. This parameter applies to general purpose buckets only. It isn't supported for
+    directory bucket lifecycle configurations. + ``all_storage_classes_128K`` - Objects smaller than
+    128 KB will not transition to any storage class by default. + ``varies_by_storage_class`` -
+    Objects smaller than 128 KB will transition to Glacier Flexible Retrieval or Glacier Deep
+    Archive storage classes. By default, all other storage classes will prevent transitions smaller
+    than 128 KB. To customize the minimum object size for any transition you can add a filter that
+    specifies a custom ``ObjectSizeGreaterThan`` or ``ObjectSizeLessThan`` in the body of your
+    transition rule. Custom filters always take precedence over the default transition behavior."""
+
+
+class BucketLoggingConfigurationDict(TypedDict, total=False):
+    """BucketLoggingConfiguration as a plain dict: Describes where logs are stored and the prefix
+    that Amazon S3 assigns to all log object keys for a bucket. For examples and more information,
+    see [PUT Bucket
+    logging](https://docs.aws.amazon.com/AmazonS3/latest/API/RESTBucketPUTlogging.html) in the
+    *Amazon S3 API Reference*. To successfully complete the ``AWS::S3::Bucket LoggingConfiguration``
+    request, you must have ``s3:PutObject`` and ``s3:PutObjectAcl`` in your IAM permissions."""
+
+    DestinationBucketName: str
+    """The name of the bucket where Amazon S3 should store server access log files. You can store
+    log files in any bucket that you own. By default, logs are stored in the bucket where the
+    ``LoggingConfiguration`` property is defined."""
+    LogFilePrefix: str
+    """A prefix for all log object keys. If you store log files from multiple Amazon S3 buckets in a
+    single bucket, you can use a prefix to distinguish which log files came from which bucket."""
+    TargetObjectKeyFormat: dict[str, Any]
+    """Amazon S3 key format for log objects. Only one format, either PartitionedPrefix or
+    SimplePrefix, is allowed."""
+
+
+class BucketLoggingConfigurationTargetObjectKeyFormatOption1Dict(TypedDict, total=False):
+    """BucketLoggingConfigurationTargetObjectKeyFormatOption1 as a plain dict."""
+
+    SimplePrefix: Required[dict[str, Any]]
+    """This format defaults the prefix to the given log file prefix for delivering server access log
+    file."""
+
+
+class BucketLoggingConfigurationTargetObjectKeyFormatOption2Dict(TypedDict, total=False):
+    """BucketLoggingConfigurationTargetObjectKeyFormatOption2 as a plain dict."""
+
+    PartitionedPrefix: Required[BucketPartitionedPrefixDict]
+    """Amazon S3 keys for log objects are partitioned in the following format:
+    ``[DestinationPrefix][SourceAccountId]/[SourceRegion]/[SourceBucket]/[YYYY]/[MM]/[DD]/[YYYY]-[MM]-[DD]-[hh]-[mm]-[ss]-[UniqueString]``
+    PartitionedPrefix defaults to EventTime delivery when server access logs are delivered."""
+
+
+class BucketMetadataConfigurationDict(TypedDict, total=False):
+    """BucketMetadataConfiguration as a plain dict: Creates a V2 S3 Metadata configuration of a
+    general purpose bucket. For more information, see [Accelerating data discovery with S3
+    Metadata](https://docs.aws.amazon.com/AmazonS3/latest/userguide/metadata-tables-overview.html)
+    in the *Amazon S3 User Guide*."""
+
+    AnnotationTableConfiguration: BucketAnnotationTableConfigurationDict
+    """The annotation table configuration for a metadata configuration."""
+    Destination: MetadataDestinationDict
+    """The destination information for the S3 Metadata configuration."""
+    InventoryTableConfiguration: BucketInventoryTableConfigurationDict
+    """The inventory table configuration for a metadata configuration."""
+    JournalTableConfiguration: Required[BucketJournalTableConfigurationDict]
+    """The journal table configuration for a metadata configuration."""
+
+
+class BucketMetadataTableConfigurationDict(TypedDict, total=False):
+    """BucketMetadataTableConfiguration as a plain dict: We recommend that you create your S3
+    Metadata configurations by using the V2
+    [MetadataConfiguration](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-metadataconfiguration.html)
+    resource type. We no longer recommend using the V1 ``MetadataTableConfiguration`` resource type.
+    If you created your S3 Metadata configuration before July 15, 2025, we recommend that you delete
+    and re-create your configuration by using the
+    [MetadataConfiguration](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-metadataconfiguration.html)
+    resource type so that you can expire journal table records and create a live inventory table.
+    Creates a V1 S3 Metadata configuration for a general purpose bucket. For more information, see
+    [Accelerating data discovery with S3
+    Metadata](https://docs.aws.amazon.com/AmazonS3/latest/userguide/metadata-tables-overview.html)
+    in the *Amazon S3 User Guide*."""
+
+    S3TablesDestination: Required[BucketS3TablesDestinationDict]
+    """The destination information for the metadata table configuration. The destination table
+    bucket must be in the same Region and AWS-account as the general purpose bucket. The specified
+    metadata table name must be unique within the ``aws_s3_metadata`` namespace in the destination
+    table bucket."""
+
+
+class BucketMetricsDict(TypedDict, total=False):
+    """BucketMetrics as a plain dict: A container specifying replication metrics-related settings
+    enabling replication metrics and events."""
+
+    EventThreshold: ReplicationTimeValueDict
+    """A container specifying the time threshold for emitting the
+    ``s3:Replication:OperationMissedThreshold`` event."""
+    Status: Required[Literal["Disabled", "Enabled"]]
+    """Specifies whether the replication metrics are enabled."""
+
+
+class BucketNoncurrentVersionExpirationDict(TypedDict, total=False):
+    """BucketNoncurrentVersionExpiration as a plain dict: Specifies when noncurrent object versions
+    expire. Upon expiration, S3 permanently deletes the noncurrent object versions. You set this
+    lifecycle configuration action on a bucket that has versioning enabled (or suspended) to request
+    that S3 delete noncurrent object versions at a specific period in the object's lifetime. For
+    more information about setting a lifecycle rule configuration, see [AWS::S3::Bucket
+    Rule](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-s3-bucket-lifecycleconfig-rule.html)."""
+
+    NewerNoncurrentVersions: int
+    """Specifies how many noncurrent versions S3 will retain. If there are this many more recent
+    noncurrent versions, S3 will take the associated action. For more information about noncurrent
+    versions, see [Lifecycle configuration
+    elements](https://docs.aws.amazon.com/AmazonS3/latest/userguide/intro-lifecycle-rules.html) in
+    the *Amazon S3 User Guide*."""
+    NoncurrentDays: Required[int]
+    """Specifies the number of days an object is noncurrent before S3 can perform the associated
+    action. For information about the noncurrent days calculations, see [How Amazon S3 Calculates
+    When an Object Became
+    Noncurrent](https://docs.aws.amazon.com/AmazonS3/latest/dev/intro-lifecycle-rules.html#non-current-days-calculations)
+    in the *Amazon S3 User Guide*."""
+
+
+class BucketNoncurrentVersionTransitionDict(TypedDict, total=False):
+    """BucketNoncurrentVersionTransition as a plain dict: Container for the transition rule that
+    describes when noncurrent objects transition to the ``STANDARD_IA``, ``ONEZONE_IA``,
+    ``INTELLIGENT_TIERING``, ``GLACIER_IR``, ``GLACIER``, or ``DEEP_ARCHIVE`` storage class. If your
+    bucket is versioning-enabled (or versioning is suspended), you can set this action to request
+    that Amazon S3 transition noncurrent object versions to the ``STANDARD_IA``, ``ONEZONE_IA``,
+    ``INTELLIGENT_TIERING``, ``GLACIER_IR``, ``GLACIER``, or ``DEEP_ARCHIVE`` storage class at a
+    specific period in the object's lifetime. If you specify this property, don't specify the
+    ``NoncurrentVersionTransitions`` property."""
+
+    NewerNoncurrentVersions: int
+    """Specifies how many noncurrent versions S3 will retain. If there are this many more recent
+    noncurrent versions, S3 will take the associated action. For more information about noncurrent
+    versions, see [Lifecycle configuration
+    elements](https://docs.aws.amazon.com/AmazonS3/latest/userguide/intro-lifecycle-rules.html) in
+    the *Amazon S3 User Guide*."""
+    StorageClass: Required[
+        Literal[
+            "DEEP_ARCHIVE",
+            "GLACIER",
+            "Glacier",
+            "GLACIER_IR",
+            "INTELLIGENT_TIERING",
+            "ONEZONE_IA",
+            "STANDARD_IA",
+        ]
+    ]
+    """The class of storage used to store the object."""
+    TransitionInDays: Required[int]
+    """Specifies the number of days an object is noncurrent before Amazon S3 can perform the
+    associated action. For information about the noncurrent days calculations, see [How Amazon S3
+    Calculates How Long an Object Has Been
+    Noncurrent](https://docs.aws.amazon.com/AmazonS3/latest/dev/intro-lifecycle-rules.html#non-current-days-calculations)
+    in the *Amazon S3 User Guide*."""
+
+
+class BucketNotificationConfigurationDict(TypedDict, total=False):
+    """BucketNotificationConfiguration as a plain dict: Describes the notification configuration for
+    an Amazon S3 bucket. If you create the target resource and related permissions in the same
+    template, you might have a circular dependency. For example, you might use the
+    ``AWS::Lambda::Permission`` resource to grant the bucket permission to invoke an AWS Lambda
+    function. However, AWS CloudFormation can't create the bucket until the bucket has permission to
+    invoke the function (AWS CloudFormation checks whether the bucket can invoke the function). If
+    you're using Refs to pass the bucket name, this leads to a circular dependency. To avoid this
+    dependency, you can create all resources without specifying the notification configuration.
+    Then, update the stack with a notification configuration. For more information on permissions,
+    see
+    [AWS::Lambda::Permission](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-lambda-permission.html)
+    and [Granting Permissions to Publish Event Notification Messages to a
+    Destination](https://docs.aws.amazon.com/AmazonS3/latest/dev/NotificationHowTo.html#grant-destinations-permissions-to-s3)."""
+
+    EventBridgeConfiguration: BucketEventBridgeConfigurationDict
+    """Enables delivery of events to Amazon EventBridge."""
+    LambdaConfigurations: list[LambdaConfigurationDict]
+    """Describes the LAMlong functions to invoke and the events for which to invoke them."""
+    QueueConfigurations: list[QueueConfigurationDict]
+    """The Amazon Simple Queue Service queues to publish messages to and the events for which to
+    publish messages."""
+    TopicConfigurations: list[TopicConfigurationDict]
+    """The topic to which notifications are sent and the events for which notifications are
+    generated."""
+
+
+class BucketObjectLockConfigurationDict(TypedDict, total=False):
+    """BucketObjectLockConfiguration as a plain dict: Places an Object Lock configuration on the
+    specified bucket. The rule specified in the Object Lock configuration will be applied by default
+    to every new object placed in the specified bucket. For more information, see [Locking
+    Objects](https://docs.aws.amazon.com/AmazonS3/latest/dev/object-lock.html)."""
+
+    ObjectLockEnabled: Literal["Enabled"]
+    """Indicates whether this bucket has an Object Lock configuration enabled. Enable
+    ``ObjectLockEnabled`` when you apply ``ObjectLockConfiguration`` to a bucket."""
+    Rule: ObjectLockRuleDict
+    """Specifies the Object Lock rule for the specified object. Enable this rule when you apply
+    ``ObjectLockConfiguration`` to a bucket. If Object Lock is turned on, bucket settings require
+    both ``Mode`` and a period of either ``Days`` or ``Years``. You cannot specify ``Days`` and
+    ``Years`` at the same time. For more information, see
+    [ObjectLockRule](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-s3-bucket-objectlockrule.html)
+    and
+    [DefaultRetention](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-s3-bucket-defaultretention.html)."""
+
+
+class BucketOwnershipControlsDict(TypedDict, total=False):
+    """BucketOwnershipControls as a plain dict: Specifies the container element for Object Ownership
+    rules. S3 Object Ownership is an Amazon S3 bucket-level setting that you can use to disable
+    access control lists (ACLs) and take ownership of every object in your bucket, simplifying
+    access management for data stored in Amazon S3. For more information, see [Controlling ownership
+    of objects and disabling
+    ACLs](https://docs.aws.amazon.com/AmazonS3/latest/userguide/about-object-ownership.html) in the
+    *Amazon S3 User Guide*."""
+
+    Rules: Required[list[OwnershipControlsRuleDict]]
+    """Specifies the container element for Object Ownership rules."""
+
+
+class BucketPartitionedPrefixDict(TypedDict, total=False):
+    """BucketPartitionedPrefix as a plain dict: Amazon S3 keys for log objects are partitioned in
+    the following format:
+    ``[DestinationPrefix][SourceAccountId]/[SourceRegion]/[SourceBucket]/[YYYY]/[MM]/[DD]/[YYYY]-[MM]-[DD]-[hh]-[mm]-[ss]-[UniqueString]``
+    PartitionedPrefix defaults to EventTime delivery when server access logs are delivered."""
+
+    PartitionDateSource: Literal["EventTime", "DeliveryTime"]
+    """Specifies the partition date source for the partitioned prefix. ``PartitionDateSource`` can
+    be ``EventTime`` or ``DeliveryTime``. For ``DeliveryTime``, the time in the log file names
+    corresponds to the delivery time for the log files. For ``EventTime``, The logs delivered are
+    for a specific day only. The year, month, and day correspond to the day on which the event
+    occurred, and the hour, minutes and seconds are set to 00 in the key."""
+
+
+class BucketPublicAccessBlockConfigurationDict(TypedDict, total=False):
+    """BucketPublicAccessBlockConfiguration as a plain dict: The PublicAccessBlock configuration
+    that you want to apply to this Amazon S3 bucket. You can enable the configuration options in any
+    combination. Bucket-level settings work alongside account-level settings (which may inherit from
+    organization-level policies). For more information about when Amazon S3 considers a bucket or
+    object public, see [The Meaning of
+    "Public"](https://docs.aws.amazon.com/AmazonS3/latest/dev/access-control-block-public-access.html#access-control-block-public-access-policy-status)
+    in the *Amazon S3 User Guide*."""
+
+    BlockPublicAcls: bool
+    """Specifies whether Amazon S3 should block public access control lists (ACLs) for this bucket
+    and objects in this bucket. Setting this element to ``TRUE`` causes the following behavior: +
+    PUT Bucket ACL and PUT Object ACL calls fail if the specified ACL is public. + PUT Object calls
+    fail if the request includes a public ACL. + PUT Bucket calls fail if the request includes a
+    public ACL. Enabling this setting doesn't affect existing policies or ACLs."""
+    BlockPublicPolicy: bool
+    """Specifies whether Amazon S3 should block public bucket policies for this bucket. Setting this
+    element to ``TRUE`` causes Amazon S3 to reject calls to PUT Bucket policy if the specified
+    bucket policy allows public access. Enabling this setting doesn't affect existing bucket
+    policies."""
+    IgnorePublicAcls: bool
+    """Specifies whether Amazon S3 should ignore public ACLs for this bucket and objects in this
+    bucket. Setting this element to ``TRUE`` causes Amazon S3 to ignore all public ACLs on this
+    bucket and objects in this bucket. Enabling this setting doesn't affect the persistence of any
+    existing ACLs and doesn't prevent new public ACLs from being set."""
+    RestrictPublicBuckets: bool
+    """Specifies whether Amazon S3 should restrict public bucket policies for this bucket. Setting
+    this element to ``TRUE`` restricts access to this bucket to only AWS-service principals and
+    authorized users within this account if the bucket has a public policy. Enabling this setting
+    doesn't affect previously stored bucket policies, except that public and cross-account access
+    within any public bucket policy, including non-public delegation to specific accounts, is
+    blocked."""
+
+
+class BucketRecordExpirationDict(TypedDict, total=False):
+    """BucketRecordExpiration as a plain dict: The journal table record expiration settings for a
+    journal table in an S3 Metadata configuration."""
+
+    Days: int
+    """If you enable journal table record expiration, you can set the number of days to retain your
+    journal table records. Journal table records must be retained for a minimum of 7 days. To set
+    this value, specify any whole number from ``7`` to ``2147483647``. For example, to retain your
+    journal table records for one year, set this value to ``365``."""
+    Expiration: Required[Literal["ENABLED", "DISABLED"]]
+    """Specifies whether journal table record expiration is enabled or disabled."""
+
+
+class BucketRedirectAllRequestsToDict(TypedDict, total=False):
+    """BucketRedirectAllRequestsTo as a plain dict: Specifies the redirect behavior of all requests
+    to a website endpoint of an Amazon S3 bucket."""
+
+    HostName: Required[str]
+    """Name of the host where requests are redirected."""
+    Protocol: Literal["http", "https"]
+    """Protocol to use when redirecting requests. The default is the protocol that is used in the
+    original request."""
+
+
+class BucketRedirectRuleDict(TypedDict, total=False):
+    """BucketRedirectRule as a plain dict: Specifies how requests are redirected. In the event of an
+    error, you can specify a different error code to return."""
+
+    HostName: str
+    """The host name to use in the redirect request."""
+    HttpRedirectCode: str
+    """The HTTP redirect code to use on the response. Not required if one of the siblings is
+    present."""
+    Protocol: Literal["http", "https"]
+    """Protocol to use when redirecting requests. The default is the protocol that is used in the
+    original request."""
+    ReplaceKeyPrefixWith: str
+    """The object key prefix to use in the redirect request. For example, to redirect requests for
+    all pages with prefix ``docs/`` (objects in the ``docs/`` folder) to ``documents/``, you can set
+    a condition block with ``KeyPrefixEquals`` set to ``docs/`` and in the Redirect set
+    ``ReplaceKeyPrefixWith`` to ``/documents``. Not required if one of the siblings is present. Can
+    be present only if ``ReplaceKeyWith`` is not provided. Replacement must be made for object keys
+    containing special characters (such as carriage returns) when using XML requests. For more
+    information, see [XML related object key
+    constraints](https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-keys.html#object-key-xml-related-constraints)."""
+    ReplaceKeyWith: str
+    """The specific object key to use in the redirect request. For example, redirect request to
+    ``error.html``. Not required if one of the siblings is present. Can be present only if
+    ``ReplaceKeyPrefixWith`` is not provided. Replacement must be made for object keys containing
+    special characters (such as carriage returns) when using XML requests. For more information, see
+    [XML related object key
+    constraints](https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-keys.html#object-key-xml-related-constraints)."""
+
+
+class BucketReplicaModificationsDict(TypedDict, total=False):
+    """BucketReplicaModifications as a plain dict: A filter that you can specify for selection for
+    modifications on replicas."""
+
+    Status: Required[Literal["Enabled", "Disabled"]]
+    """Specifies whether Amazon S3 replicates modifications on replicas. *Allowed values*:
+    ``Enabled`` | ``Disabled``"""
+
+
+class BucketReplicationConfigurationDict(TypedDict, total=False):
+    """BucketReplicationConfiguration as a plain dict: A container for replication rules. You can
+    add up to 1,000 rules. The maximum size of a replication configuration is 2 MB. The latest
+    version of the replication configuration XML is V2. For more information about XML V2
+    replication configurations, see [Replication
+    configuration](https://docs.aws.amazon.com/AmazonS3/latest/userguide/replication-add-config.html)
+    in the *Amazon S3 User Guide*."""
+
+    Role: Required[str]
+    """The Amazon Resource Name (ARN) of the IAMlong (IAM) role that Amazon S3 assumes when
+    replicating objects. For more information, see [How to Set Up
+    Replication](https://docs.aws.amazon.com/AmazonS3/latest/dev/replication-how-setup.html) in the
+    *Amazon S3 User Guide*."""
+    Rules: Required[list[ReplicationRuleDict]]
+    """A container for one or more replication rules. A replication configuration must have at least
+    one rule and can contain a maximum of 1,000 rules."""
+
+
+class BucketReplicationTimeDict(TypedDict, total=False):
+    """BucketReplicationTime as a plain dict: A container specifying S3 Replication Time Control (S3
+    RTC) related information, including whether S3 RTC is enabled and the time when all objects and
+    operations on objects must be replicated. Must be specified together with a ``Metrics`` block."""
+
+    Status: Required[Literal["Disabled", "Enabled"]]
+    """Specifies whether the replication time is enabled."""
+    Time: Required[ReplicationTimeValueDict]
+    """A container specifying the time by which replication should be complete for all objects and
+    operations on objects."""
+
+
+class BucketRoutingRuleConditionDict(TypedDict, total=False):
+    """BucketRoutingRuleCondition as a plain dict: A container for describing a condition that must
+    be met for the specified redirect to apply. For example, 1. If request is for pages in the
+    ``/docs`` folder, redirect to the ``/documents`` folder. 2. If request results in HTTP error
+    4xx, redirect request to another host where you might process the error."""
+
+    HttpErrorCodeReturnedEquals: str
+    """The HTTP error code when the redirect is applied. In the event of an error, if the error code
+    equals this value, then the specified redirect is applied. Required when parent element
+    ``Condition`` is specified and sibling ``KeyPrefixEquals`` is not specified. If both are
+    specified, then both must be true for the redirect to be applied."""
+    KeyPrefixEquals: str
+    """The object key name prefix when the redirect is applied. For example, to redirect requests
+    for ``ExamplePage.html``, the key prefix will be ``ExamplePage.html``. To redirect request for
+    all pages with the prefix ``docs/``, the key prefix will be ``docs/``, which identifies all
+    objects in the docs/ folder. Required when the parent element ``Condition`` is specified and
+    sibling ``HttpErrorCodeReturnedEquals`` is not specified. If both conditions are specified, both
+    must be true for the redirect to be applied."""
+
+
+class BucketRuleDict(TypedDict, total=False):
+    """BucketRule as a plain dict: Specifies lifecycle rules for an Amazon S3 bucket. For more
+    information, see [Put Bucket Lifecycle
+    Configuration](https://docs.aws.amazon.com/AmazonS3/latest/API/RESTBucketPUTlifecycle.html) in
+    the *Amazon S3 API Reference*. You must specify at least one of the following properties:
+    ``AbortIncompleteMultipartUpload``, ``ExpirationDate``, ``ExpirationInDays``,
+    ``NoncurrentVersionExpirationInDays``, ``NoncurrentVersionTransition``,
+    ``NoncurrentVersionTransitions``, ``Transition``, or ``Transitions``."""
+
+    AbortIncompleteMultipartUpload: BucketAbortIncompleteMultipartUploadDict
+    """Specifies a lifecycle rule that stops incomplete multipart uploads to an Amazon S3 bucket."""
+    ExpirationDate: str
+    """Indicates when objects are deleted from Amazon S3 and Amazon S3 Glacier. The date value must
+    be in ISO 8601 format. The time is always midnight UTC. If you specify an expiration and
+    transition time, you must use the same time unit for both properties (either in days or by
+    date). The expiration time must also be later than the transition time."""
+    ExpirationInDays: int
+    """Indicates the number of days after creation when objects are deleted from Amazon S3 and
+    Amazon S3 Glacier. If you specify an expiration and transition time, you must use the same time
+    unit for both properties (either in days or by date). The expiration time must also be later
+    than the transition time."""
+    ExpiredObjectDeleteMarker: bool
+    """Indicates whether Amazon S3 will remove a delete marker without any noncurrent versions. If
+    set to true, the delete marker will be removed if there are no noncurrent versions. This cannot
+    be specified with ``ExpirationInDays``, ``ExpirationDate``, or ``TagFilters``."""
+    Id: str
+    """Unique identifier for the rule. The value can't be longer than 255 characters."""
+    NoncurrentVersionExpiration: BucketNoncurrentVersionExpirationDict
+    """Specifies when noncurrent object versions expire. Upon expiration, S3 permanently deletes the
+    noncurrent object versions. You set this lifecycle configuration action on a bucket that has
+    versioning enabled (or suspended) to request that S3 delete noncurrent object versions at a
+    specific period in the object's lifetime."""
+    NoncurrentVersionExpirationInDays: int
+    """(Deprecated.) For buckets with versioning enabled (or suspended), specifies the time, in
+    days, between when a new version of the object is uploaded to the bucket and when old versions
+    of the object expire. When object versions expire, Amazon S3 permanently deletes them. If you
+    specify a transition and expiration time, the expiration time must be later than the transition
+    time."""
+    NoncurrentVersionTransition: BucketNoncurrentVersionTransitionDict
+    """(Deprecated.) For buckets with versioning enabled (or suspended), specifies when non-current
+    objects transition to a specified storage class. If you specify a transition and expiration
+    time, the expiration time must be later than the transition time. If you specify this property,
+    don't specify the ``NoncurrentVersionTransitions`` property."""
+    NoncurrentVersionTransitions: list[BucketNoncurrentVersionTransitionDict]
+    """For buckets with versioning enabled (or suspended), one or more transition rules that specify
+    when non-current objects transition to a specified storage class. If you specify a transition
+    and expiration time, the expiration time must be later than the transition time. If you specify
+    this property, don't specify the ``NoncurrentVersionTransition`` property."""
+    ObjectSizeGreaterThan: str
+    """Specifies the minimum object size in bytes for this rule to apply to. Objects must be larger
+    than this value in bytes. For more information about size based rules, see [Lifecycle
+    configuration using size-based
+    rules](https://docs.aws.amazon.com/AmazonS3/latest/userguide/lifecycle-configuration-examples.html#lc-size-rules)
+    in the *Amazon S3 User Guide*."""
+    ObjectSizeLessThan: str
+    """Specifies the maximum object size in bytes for this rule to apply to. Objects must be smaller
+    than this value in bytes. For more information about sized based rules, see [Lifecycle
+    configuration using size-based
+    rules](https://docs.aws.amazon.com/AmazonS3/latest/userguide/lifecycle-configuration-examples.html#lc-size-rules)
+    in the *Amazon S3 User Guide*."""
+    Prefix: str
+    """Object key prefix that identifies one or more objects to which this rule applies. Replacement
+    must be made for object keys containing special characters (such as carriage returns) when using
+    XML requests. For more information, see [XML related object key
+    constraints](https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-keys.html#object-key-xml-related-constraints)."""
+    Status: Required[Literal["Enabled", "Disabled"]]
+    """If ``Enabled``, the rule is currently being applied. If ``Disabled``, the rule is not
+    currently being applied."""
+    TagFilters: list[BucketTagFilterDict]
+    """Tags to use to identify a subset of objects to which the lifecycle rule applies."""
+    Transition: BucketTransitionDict
+    """(Deprecated.) Specifies when an object transitions to a specified storage class. If you
+    specify an expiration and transition time, you must use the same time unit for both properties
+    (either in days or by date). The expiration time must also be later than the transition time. If
+    you specify this property, don't specify the ``Transitions`` property."""
+    Transitions: list[BucketTransitionDict]
+    """One or more transition rules that specify when an object transitions to a specified storage
+    class. If you specify an expiration and transition time, you must use the same time unit for
+    both properties (either in days or by date). The expiration time must also be later than the
+    transition time. If you specify this property, don't specify the ``Transition`` property."""
+
+
+class BucketS3TablesDestinationDict(TypedDict, total=False):
+    """BucketS3TablesDestination as a plain dict: The destination information for a V1 S3 Metadata
+    configuration. The destination table bucket must be in the same Region and AWS-account as the
+    general purpose bucket. The specified metadata table name must be unique within the
+    ``aws_s3_metadata`` namespace in the destination table bucket."""
+
+    TableArn: str
+    """The Amazon Resource Name (ARN) for the metadata table in the metadata table configuration.
+    The specified metadata table name must be unique within the ``aws_s3_metadata`` namespace in the
+    destination table bucket."""
+    TableBucketArn: Required[str]
+    """The Amazon Resource Name (ARN) for the table bucket that's specified as the destination in
+    the metadata table configuration. The destination table bucket must be in the same Region and
+    AWS-account as the general purpose bucket."""
+    TableName: Required[str]
+    """The name for the metadata table in your metadata table configuration. The specified metadata
+    table name must be unique within the ``aws_s3_metadata`` namespace in the destination table
+    bucket."""
+    TableNamespace: str
+    """The table bucket namespace for the metadata table in your metadata table configuration. This
+    value is always ``aws_s3_metadata``."""
+
+
+class BucketServerSideEncryptionByDefaultDict(TypedDict, total=False):
+    """BucketServerSideEncryptionByDefault as a plain dict: Describes the default server-side
+    encryption to apply to new objects in the bucket. If a PUT Object request doesn't specify any
+    server-side encryption, this default encryption will be applied. For more information, see
+    [PutBucketEncryption](https://docs.aws.amazon.com/AmazonS3/latest/API/RESTBucketPUTencryption.html).
+    + *General purpose buckets* - If you don't specify a customer managed key at configuration,
+    Amazon S3 automatically creates an AWS KMS key (``aws/s3``) in your AWS account the first time
+    that you add an object encrypted with SSE-KMS to a bucket. By default, Amazon S3 uses this KMS
+    key for SSE-KMS. + *Directory buckets* - Your SSE-KMS configuration can only support 1 [customer
+    managed key](https://docs.aws.amazon.com/kms/latest/developerguide/concepts.html#customer-cmk)
+    per directory bucket's lifetime. The [managed
+    key](https://docs.aws.amazon.com/kms/latest/developerguide/concepts.html#aws-managed-cmk)
+    (``aws/s3``) isn't supported. + *Directory buckets* - For directory buckets, there are only two
+    supported options for server-side encryption: SSE-S3 and SSE-KMS."""
+
+    KMSMasterKeyID: str
+    """AWS Key Management Service (KMS) customer managed key ID to use for the default encryption. +
+    *General purpose buckets* - This parameter is allowed if and only if ``SSEAlgorithm`` is set to
+    ``aws:kms`` or ``aws:kms:dsse``. + *Directory buckets* - This parameter is allowed if and only
+    if ``SSEAlgorithm`` is set to ``aws:kms``. You can specify the key ID, key alias, or the Amazon
+    Resource Name (ARN) of the KMS key. + Key ID: ``1234abcd-12ab-34cd-56ef-1234567890ab`` + Key
+    ARN: ``arn:aws:kms:us-east-2:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab`` + Key
+    Alias: ``alias/alias-name`` If you are using encryption with cross-account or AWS service
+    operations, you must use a fully qualified KMS key ARN. For more information, see [Using
+    encryption for cross-account
+    operations](https://docs.aws.amazon.com/AmazonS3/latest/dev/bucket-encryption.html#bucket-encryption-update-bucket-policy).
+    + *General purpose buckets* - If you're specifying a customer managed KMS key, we recommend
+    using a fully qualified KMS key ARN. If you use a KMS key alias instead, then KMS resolves the
+    key within the requester’s account. This behavior can result in data that's encrypted with a KMS
+    key that belongs to the requester, and not the bucket owner. Also, if you use a key ID, you can
+    run into a LogDestination undeliverable error when creating a VPC flow log. + *Directory
+    buckets* - When you specify an [customer managed
+    key](https://docs.aws.amazon.com/kms/latest/developerguide/concepts.html#customer-cmk) for
+    encryption in your directory bucket, only use the key ID or key ARN. The key alias format of the
+    KMS key isn't supported. Amazon S3 only supports symmetric encryption KMS keys. For more
+    information, see [Asymmetric keys in
+    KMS](https://docs.aws.amazon.com//kms/latest/developerguide/symmetric-asymmetric.html) in the
+    *Key Management Service Developer Guide*."""
+    SSEAlgorithm: Required[Literal["aws:kms", "AES256", "aws:kms:dsse"]]
+    """Server-side encryption algorithm to use for the default encryption. For directory buckets,
+    there are only two supported values for server-side encryption: ``AES256`` and ``aws:kms``."""
+
+
+class BucketSourceSelectionCriteriaDict(TypedDict, total=False):
+    """BucketSourceSelectionCriteria as a plain dict: A container that describes additional filters
+    for identifying the source objects that you want to replicate. You can choose to enable or
+    disable the replication of these objects."""
+
+    ReplicaModifications: BucketReplicaModificationsDict
+    """A filter that you can specify for selection for modifications on replicas."""
+    SseKmsEncryptedObjects: BucketSseKmsEncryptedObjectsDict
+    """A container for filter information for the selection of Amazon S3 objects encrypted with AWS
+    KMS."""
+
+
+class BucketSseKmsEncryptedObjectsDict(TypedDict, total=False):
+    """BucketSseKmsEncryptedObjects as a plain dict: A container for filter information for the
+    selection of S3 objects encrypted with AWS KMS."""
+
+    Status: Required[Literal["Disabled", "Enabled"]]
+    """Specifies whether Amazon S3 replicates objects created with server-side encryption using an
+    AWS KMS key stored in AWS Key Management Service."""
+
+
+class BucketStorageClassAnalysisDict(TypedDict, total=False):
+    """BucketStorageClassAnalysis as a plain dict: Specifies data related to access patterns to be
+    collected and made available to analyze the tradeoffs between different storage classes for an
+    Amazon S3 bucket."""
+
+    DataExport: BucketDataExportDict
+    """Specifies how data related to the storage class analysis for an Amazon S3 bucket should be
+    exported."""
+
+
+class BucketTagFilterDict(TypedDict, total=False):
+    """BucketTagFilter as a plain dict: Specifies tags to use to identify a subset of objects for an
+    Amazon S3 bucket. For more information, see [Categorizing your storage using
+    tags](https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-tagging.html) in the *Amazon
+    Simple Storage Service User Guide*."""
+
+    Key: Required[str]
+    """The tag key."""
+    Value: Required[str]
+    """The tag value."""
+
+
+class BucketTransitionDict(TypedDict, total=False):
+    """BucketTransition as a plain dict: Specifies when an object transitions to a specified storage
+    class. For more information about Amazon S3 lifecycle configuration rules, see [Transitioning
+    Objects Using Amazon S3
+    Lifecycle](https://docs.aws.amazon.com/AmazonS3/latest/dev/lifecycle-transition-general-considerations.html)
+    in the *Amazon S3 User Guide*."""
+
+    StorageClass: Required[
+        Literal[
+            "DEEP_ARCHIVE",
+            "GLACIER",
+            "Glacier",
+            "GLACIER_IR",
+            "INTELLIGENT_TIERING",
+            "ONEZONE_IA",
+            "STANDARD_IA",
+        ]
+    ]
+    """The storage class to which you want the object to transition."""
+    TransitionDate: str
+    """Indicates when objects are transitioned to the specified storage class. The date value must
+    be in ISO 8601 format. The time is always midnight UTC."""
+    TransitionInDays: int
+    """Indicates the number of days after creation when objects are transitioned to the specified
+    storage class. The value can be ``0`` or any positive integer. Be aware that some storage
+    classes have a minimum storage duration and that you're charged for transitioning objects before
+    their minimum storage duration. For more information, see [Constraints and considerations for
+    transitions](https://docs.aws.amazon.com/AmazonS3/latest/userguide/lifecycle-transition-general-considerations.html#lifecycle-configuration-constraints)
+    in the *Amazon S3 User Guide*."""
+
+
+class BucketVersioningConfigurationDict(TypedDict, total=False):
+    """BucketVersioningConfiguration as a plain dict: Describes the versioning state of an Amazon S3
+    bucket. For more information, see [PUT Bucket
+    versioning](https://docs.aws.amazon.com/AmazonS3/latest/API/RESTBucketPUTVersioningStatus.html)
+    in the *Amazon S3 API Reference*. Keep the following timing in mind when enabling, suspending,
+    or transitioning between versioning states: + *Enabling versioning* - Changes may take up to 15
+    minutes to propagate across all AWS regions for full consistency. + *Suspending versioning* -
+    Takes effect immediately with no propagation delay. + *Transitioning between states* - Any
+    change from Suspended to Enabled has a 15-minute delay."""
+
+    Status: Required[Literal["Enabled", "Suspended"]]
+    """The versioning state of the bucket."""
+
+
+class BucketWebsiteConfigurationDict(TypedDict, total=False):
+    """BucketWebsiteConfiguration as a plain dict: Specifies website configuration parameters for an
+    Amazon S3 bucket."""
+
+    ErrorDocument: str
+    """The name of the error document for the website."""
+    IndexDocument: str
+    """The name of the index document for the website."""
+    RedirectAllRequestsTo: BucketRedirectAllRequestsToDict
+    """The redirect behavior for every request to this bucket's website endpoint. If you specify
+    this property, you can't specify any other property."""
+    RoutingRules: list[RoutingRuleDict]
+    """Rules that define when a redirect is applied and the redirect behavior."""
+
+
+class CorsRuleDict(TypedDict, total=False):
+    """CorsRule as a plain dict: Specifies a cross-origin access rule for an Amazon S3 bucket."""
+
+    AllowedHeaders: list[str]
+    """Headers that are specified in the ``Access-Control-Request-Headers`` header. These headers
+    are allowed in a preflight OPTIONS request. In response to any preflight OPTIONS request, Amazon
+    S3 returns any requested headers that are allowed."""
+    AllowedMethods: Required[list[Literal["GET", "PUT", "HEAD", "POST", "DELETE"]]]
+    """An HTTP method that you allow the origin to run. *Allowed values*: ``GET`` | ``PUT`` |
+    ``HEAD`` | ``POST`` | ``DELETE``"""
+    AllowedOrigins: Required[list[str]]
+    """One or more origins you want customers to be able to access the bucket from."""
+    ExposedHeaders: list[str]
+    """One or more headers in the response that you want customers to be able to access from their
+    applications (for example, from a JavaScript ``XMLHttpRequest`` object)."""
+    Id: str
+    """A unique identifier for this rule. The value must be no more than 255 characters."""
+    MaxAge: int
+    """The time in seconds that your browser is to cache the preflight response for the specified
+    resource."""
+
+
+class FilterRuleDict(TypedDict, total=False):
+    """FilterRule as a plain dict: Specifies the Amazon S3 object key name to filter on. An object
+    key name is the name assigned to an object in your Amazon S3 bucket. You specify whether to
+    filter on the suffix or prefix of the object key name. A prefix is a specific string of
+    characters at the beginning of an object key name, which you can use to organize objects. For
+    example, you can start the key names of related objects with a prefix, such as ``2023-`` or
+    ``engineering/``. Then, you can use ``FilterRule`` to find objects in a bucket with key names
+    that have the same prefix. A suffix is similar to a prefix, but it is at the end of the object
+    key name instead of at the beginning."""
+
+    Name: Required[str]
+    """The object key name prefix or suffix identifying one or more objects to which the filtering
+    rule applies. The maximum length is 1,024 characters. Overlapping prefixes and suffixes are not
+    supported. For more information, see [Configuring Event
+    Notifications](https://docs.aws.amazon.com/AmazonS3/latest/dev/NotificationHowTo.html) in the
+    *Amazon S3 User Guide*."""
+    Value: Required[str]
+    """The value that the filter searches for in object key names."""
+
+
+class IntelligentTieringConfigurationDict(TypedDict, total=False):
+    """IntelligentTieringConfiguration as a plain dict: Specifies the S3 Intelligent-Tiering
+    configuration for an Amazon S3 bucket. For information about the S3 Intelligent-Tiering storage
+    class, see [Storage class for automatically optimizing frequently and infrequently accessed
+    objects](https://docs.aws.amazon.com/AmazonS3/latest/dev/storage-class-intro.html#sc-dynamic-data-access)."""
+
+    Id: Required[str]
+    """The ID used to identify the S3 Intelligent-Tiering configuration."""
+    Prefix: str
+    """An object key name prefix that identifies the subset of objects to which the rule applies."""
+    Status: Required[Literal["Disabled", "Enabled"]]
+    """Specifies the status of the configuration."""
+    TagFilters: list[BucketTagFilterDict]
+    """A container for a key-value pair."""
+    Tierings: Required[list[TieringDict]]
+    """Specifies a list of S3 Intelligent-Tiering storage class tiers in the configuration. At least
+    one tier must be defined in the list. At most, you can specify two tiers in the list, one for
+    each available AccessTier: ``ARCHIVE_ACCESS`` and ``DEEP_ARCHIVE_ACCESS``. You only need
+    Intelligent Tiering Configuration enabled on a bucket if you want to automatically move objects
+    stored in the Intelligent-Tiering storage class to Archive Access or Deep Archive Access tiers."""
+
+
+class InventoryConfigurationDict(TypedDict, total=False):
+    """InventoryConfiguration as a plain dict: Specifies the S3 Inventory configuration for an
+    Amazon S3 bucket. For more information, see [GET Bucket
+    inventory](https://docs.aws.amazon.com/AmazonS3/latest/API/RESTBucketGETInventoryConfig.html) in
+    the *Amazon S3 API Reference*."""
+
+    Destination: Required[BucketDestinationDict]
+    """Contains information about where to publish the inventory results."""
+    Enabled: Required[bool]
+    """Specifies whether the inventory is enabled or disabled. If set to ``True``, an inventory list
+    is generated. If set to ``False``, no inventory list is generated."""
+    Id: Required[str]
+    """The ID used to identify the inventory configuration."""
+    IncludedObjectVersions: Required[Literal["All", "Current"]]
+    """Object versions to include in the inventory list. If set to ``All``, the list includes all
+    the object versions, which adds the version-related fields ``VersionId``, ``IsLatest``, and
+    ``DeleteMarker`` to the list. If set to ``Current``, the list does not contain these
+    version-related fields."""
+    OptionalFields: list[
+        Literal[
+            "Size",
+            "LastModifiedDate",
+            "StorageClass",
+            "ETag",
+            "IsMultipartUploaded",
+            "ReplicationStatus",
+            "EncryptionStatus",
+            "ObjectLockRetainUntilDate",
+            "ObjectLockMode",
+            "ObjectLockLegalHoldStatus",
+            "ObjectLockEventHoldStatus",
+            "ObjectLockEventHoldDuration",
+            "IntelligentTieringAccessTier",
+            "BucketKeyStatus",
+            "ChecksumAlgorithm",
+            "ObjectAccessControlList",
+            "ObjectOwner",
+            "LifecycleExpirationDate",
+            "IntelligentTieringReferenceDate",
+        ]
+    ]
+    """Contains the optional fields that are included in the inventory results."""
+    Prefix: str
+    """Specifies the inventory filter prefix."""
+    ScheduleFrequency: Required[Literal["Daily", "Weekly"]]
+    """Specifies the schedule for generating inventory results."""
+
+
+class LambdaConfigurationDict(TypedDict, total=False):
+    """LambdaConfiguration as a plain dict: Describes the LAMlong functions to invoke and the events
+    for which to invoke them."""
+
+    Event: Required[str]
+    """The Amazon S3 bucket event for which to invoke the LAMlong function. For more information,
+    see [Supported Event
+    Types](https://docs.aws.amazon.com/AmazonS3/latest/dev/NotificationHowTo.html) in the *Amazon S3
+    User Guide*."""
+    Filter: NotificationFilterDict
+    """The filtering rules that determine which objects invoke the AWS Lambda function. For example,
+    you can create a filter so that only image files with a ``.jpg`` extension invoke the function
+    when they are added to the Amazon S3 bucket."""
+    Function: Required[str]
+    """The Amazon Resource Name (ARN) of the LAMlong function that Amazon S3 invokes when the
+    specified event type occurs."""
+
+
+class MetadataDestinationDict(TypedDict, total=False):
+    """MetadataDestination as a plain dict: The destination information for the S3 Metadata
+    configuration."""
+
+    TableBucketArn: str
+    """The Amazon Resource Name (ARN) of the table bucket where the metadata configuration is
+    stored."""
+    TableBucketType: Required[Literal["aws", "customer"]]
+    """The type of the table bucket where the metadata configuration is stored. The ``aws`` value
+    indicates an AWS managed table bucket, and the ``customer`` value indicates a customer-managed
+    table bucket. V2 metadata configurations are stored in AWS managed table buckets, and V1
+    metadata configurations are stored in customer-managed table buckets."""
+    TableNamespace: str
+    """The namespace in the table bucket where the metadata tables for a metadata configuration are
+    stored."""
+
+
+class MetadataTableEncryptionConfigurationDict(TypedDict, total=False):
+    """MetadataTableEncryptionConfiguration as a plain dict: The encryption settings for an S3
+    Metadata journal table or inventory table configuration."""
+
+    KmsKeyArn: str
+    """If server-side encryption with KMSlong (KMS) keys (SSE-KMS) is specified, you must also
+    specify the KMS key Amazon Resource Name (ARN). You must specify a customer-managed KMS key
+    that's located in the same Region as the general purpose bucket that corresponds to the metadata
+    table configuration."""
+    SseAlgorithm: Required[Literal["aws:kms", "AES256"]]
+    """The encryption type specified for a metadata table. To specify server-side encryption with
+    KMSlong (KMS) keys (SSE-KMS), use the ``aws:kms`` value. To specify server-side encryption with
+    Amazon S3 managed keys (SSE-S3), use the ``AES256`` value."""
+
+
+class MetricsConfigurationDict(TypedDict, total=False):
+    """MetricsConfiguration as a plain dict: Specifies a metrics configuration for the CloudWatch
+    request metrics (specified by the metrics configuration ID) from an Amazon S3 bucket. If you're
+    updating an existing metrics configuration, note that this is a full replacement of the existing
+    metrics configuration. If you don't include the elements you want to keep, they are erased. For
+    examples, see
+    [AWS::S3::Bucket](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-s3-bucket.html#aws-properties-s3-bucket--examples).
+    For more information, see [PUT Bucket
+    metrics](https://docs.aws.amazon.com/AmazonS3/latest/API/RESTBucketPUTMetricConfiguration.html)
+    in the *Amazon S3 API Reference*."""
+
+    AccessPointArn: str
+    """The access point that was used while performing operations on the object. The metrics
+    configuration only includes objects that meet the filter's criteria."""
+    Id: Required[str]
+    """The ID used to identify the metrics configuration. This can be any value you choose that
+    helps you identify your metrics configuration."""
+    Prefix: str
+    """The prefix that an object must have to be included in the metrics results."""
+    TagFilters: list[BucketTagFilterDict]
+    """Specifies a list of tag filters to use as a metrics configuration filter. The metrics
+    configuration includes only objects that meet the filter's criteria."""
+
+
+class NotificationFilterDict(TypedDict, total=False):
+    """NotificationFilter as a plain dict: Specifies object key name filtering rules. For
+    information about key name filtering, see [Configuring event notifications using object key name
+    filtering](https://docs.aws.amazon.com/AmazonS3/latest/userguide/notification-how-to-filtering.html)
+    in the *Amazon S3 User Guide*."""
+
+    S3Key: Required[S3KeyFilterDict]
+    """A container for object key name prefix and suffix filtering rules."""
+
+
+class ObjectLockRuleDict(TypedDict, total=False):
+    """ObjectLockRule as a plain dict: Specifies the Object Lock rule for the specified object.
+    Enable the this rule when you apply ``ObjectLockConfiguration`` to a bucket."""
+
+    DefaultRetention: BucketDefaultRetentionDict
+    """The default Object Lock retention mode and period that you want to apply to new objects
+    placed in the specified bucket. If Object Lock is turned on, bucket settings require both
+    ``Mode`` and a period of either ``Days`` or ``Years``. You cannot specify ``Days`` and ``Years``
+    at the same time. For more information about allowable values for mode and period, see
+    [DefaultRetention](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-s3-bucket-defaultretention.html)."""
+
+
+class OwnershipControlsRuleDict(TypedDict, total=False):
+    """OwnershipControlsRule as a plain dict: Specifies an Object Ownership rule. S3 Object
+    Ownership is an Amazon S3 bucket-level setting that you can use to disable access control lists
+    (ACLs) and take ownership of every object in your bucket, simplifying access management for data
+    stored in Amazon S3. For more information, see [Controlling ownership of objects and disabling
+    ACLs](https://docs.aws.amazon.com/AmazonS3/latest/userguide/about-object-ownership.html) in the
+    *Amazon S3 User Guide*."""
+
+    ObjectOwnership: Literal["ObjectWriter", "BucketOwnerPreferred", "BucketOwnerEnforced"]
+    """Specifies an object ownership rule."""
+
+
+class QueueConfigurationDict(TypedDict, total=False):
+    """QueueConfiguration as a plain dict: Specifies the configuration for publishing messages to an
+    Amazon Simple Queue Service (Amazon SQS) queue when Amazon S3 detects specified events."""
+
+    Event: Required[str]
+    """The Amazon S3 bucket event about which you want to publish messages to Amazon SQS. For more
+    information, see [Supported Event
+    Types](https://docs.aws.amazon.com/AmazonS3/latest/dev/NotificationHowTo.html) in the *Amazon S3
+    User Guide*."""
+    Filter: NotificationFilterDict
+    """The filtering rules that determine which objects trigger notifications. For example, you can
+    create a filter so that Amazon S3 sends notifications only when image files with a ``.jpg``
+    extension are added to the bucket. For more information, see [Configuring event notifications
+    using object key name
+    filtering](https://docs.aws.amazon.com/AmazonS3/latest/user-guide/notification-how-to-filtering.html)
+    in the *Amazon S3 User Guide*."""
+    Queue: Required[str]
+    """The Amazon Resource Name (ARN) of the Amazon SQS queue to which Amazon S3 publishes a message
+    when it detects events of the specified type. FIFO queues are not allowed when enabling an SQS
+    queue as the event notification destination."""
+
+
+class ReplicationDestinationDict(TypedDict, total=False):
+    """ReplicationDestination as a plain dict: A container for information about the replication
+    destination and its configurations including enabling the S3 Replication Time Control (S3 RTC)."""
+
+    AccessControlTranslation: BucketAccessControlTranslationDict
+    """Specify this only in a cross-account scenario (where source and destination bucket owners are
+    not the same), and you want to change replica ownership to the AWS-account that owns the
+    destination bucket. If this is not specified in the replication configuration, the replicas are
+    owned by same AWS-account that owns the source object."""
+    Account: str
+    """Destination bucket owner account ID. In a cross-account scenario, if you direct Amazon S3 to
+    change replica ownership to the AWS-account that owns the destination bucket by specifying the
+    ``AccessControlTranslation`` property, this is the account ID of the destination bucket owner.
+    For more information, see [Cross-Region Replication Additional Configuration: Change Replica
+    Owner](https://docs.aws.amazon.com/AmazonS3/latest/dev/crr-change-owner.html) in the *Amazon S3
+    User Guide*. If you specify the ``AccessControlTranslation`` property, the ``Account`` property
+    is required."""
+    Bucket: Required[str]
+    """The Amazon Resource Name (ARN) of the bucket where you want Amazon S3 to store the results."""
+    EncryptionConfiguration: BucketEncryptionConfigurationDict
+    """Specifies encryption-related information."""
+    Metrics: BucketMetricsDict
+    """A container specifying replication metrics-related settings enabling replication metrics and
+    events."""
+    ReplicationTime: BucketReplicationTimeDict
+    """A container specifying S3 Replication Time Control (S3 RTC), including whether S3 RTC is
+    enabled and the time when all objects and operations on objects must be replicated. Must be
+    specified together with a ``Metrics`` block."""
+    StorageClass: Literal[
+        "DEEP_ARCHIVE",
+        "GLACIER",
+        "GLACIER_IR",
+        "INTELLIGENT_TIERING",
+        "ONEZONE_IA",
+        "REDUCED_REDUNDANCY",
+        "STANDARD",
+        "STANDARD_IA",
+    ]
+    """The storage class to use when replicating objects, such as S3 Standard or reduced redundancy.
+    By default, Amazon S3 uses the storage class of the source object to create the object replica.
+    For valid values, see the ``StorageClass`` element of the [PUT Bucket
+    replication](https://docs.aws.amazon.com/AmazonS3/latest/API/RESTBucketPUTreplication.html)
+    action in the *Amazon S3 API Reference*. ``FSX_OPENZFS`` is not an accepted value when
+    replicating objects."""
+
+
+class ReplicationRuleDict(TypedDict, total=False):
+    """ReplicationRule as a plain dict: Specifies which Amazon S3 objects to replicate and where to
+    store the replicas."""
+
+    DeleteMarkerReplication: BucketDeleteMarkerReplicationDict
+    """Specifies whether Amazon S3 replicates delete markers. If you specify a ``Filter`` in your
+    replication configuration, you must also include a ``DeleteMarkerReplication`` element. If your
+    ``Filter`` includes a ``Tag`` element, the ``DeleteMarkerReplication````Status`` must be set to
+    Disabled, because Amazon S3 does not support replicating delete markers for tag-based rules. For
+    an example configuration, see [Basic Rule
+    Configuration](https://docs.aws.amazon.com/AmazonS3/latest/dev/replication-add-config.html#replication-config-min-rule-config).
+    For more information about delete marker replication, see [Basic Rule
+    Configuration](https://docs.aws.amazon.com/AmazonS3/latest/dev/delete-marker-replication.html).
+    If you are using an earlier version of the replication configuration, Amazon S3 handles
+    replication of delete markers differently. For more information, see [Backward
+    Compatibility](https://docs.aws.amazon.com/AmazonS3/latest/dev/replication-add-config.html#replication-backward-compat-considerations)."""
+    Destination: Required[ReplicationDestinationDict]
+    """A container for information about the replication destination and its configurations
+    including enabling the S3 Replication Time Control (S3 RTC)."""
+    Filter: ReplicationRuleFilterDict
+    """A filter that identifies the subset of objects to which the replication rule applies. A
+    ``Filter`` must specify exactly one ``Prefix``, ``TagFilter``, or an ``And`` child element. The
+    use of the filter field indicates that this is a V2 replication configuration. This field isn't
+    supported in a V1 replication configuration. V1 replication configuration only supports
+    filtering by key prefix. To filter using a V1 replication configuration, add the ``Prefix``
+    directly as a child element of the ``Rule`` element."""
+    Id: str
+    """A unique identifier for the rule. The maximum value is 255 characters. If you don't specify a
+    value, AWS CloudFormation generates a random ID. When using a V2 replication configuration this
+    property is capitalized as "ID"."""
+    Prefix: str
+    """An object key name prefix that identifies the object or objects to which the rule applies.
+    The maximum prefix length is 1,024 characters. To include all objects in a bucket, specify an
+    empty string. To filter using a V1 replication configuration, add the ``Prefix`` directly as a
+    child element of the ``Rule`` element. Replacement must be made for object keys containing
+    special characters (such as carriage returns) when using XML requests. For more information, see
+    [XML related object key
+    constraints](https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-keys.html#object-key-xml-related-constraints)."""
+    Priority: int
+    """The priority indicates which rule has precedence whenever two or more replication rules
+    conflict. Amazon S3 will attempt to replicate objects according to all replication rules.
+    However, if there are two or more rules with the same destination bucket, then objects will be
+    replicated according to the rule with the highest priority. The higher the number, the higher
+    the priority. For more information, see
+    [Replication](https://docs.aws.amazon.com/AmazonS3/latest/dev/replication.html) in the *Amazon
+    S3 User Guide*."""
+    SourceSelectionCriteria: BucketSourceSelectionCriteriaDict
+    """A container that describes additional filters for identifying the source objects that you
+    want to replicate. You can choose to enable or disable the replication of these objects."""
+    Status: Required[Literal["Disabled", "Enabled"]]
+    """Specifies whether the rule is enabled."""
+
+
+class ReplicationRuleAndOperatorDict(TypedDict, total=False):
+    """ReplicationRuleAndOperator as a plain dict: A container for specifying rule filters. The
+    filters determine the subset of objects to which the rule applies. This element is required only
+    if you specify more than one filter. For example: + If you specify both a ``Prefix`` and a
+    ``TagFilter``, wrap these filters in an ``And`` tag. + If you specify a filter based on multiple
+    tags, wrap the ``TagFilter`` elements in an ``And`` tag"""
+
+    Prefix: str
+    """An object key name prefix that identifies the subset of objects to which the rule applies."""
+    TagFilters: list[BucketTagFilterDict]
+    """An array of tags containing key and value pairs."""
+
+
+class ReplicationRuleFilterDict(TypedDict, total=False):
+    """ReplicationRuleFilter as a plain dict: A filter that identifies the subset of objects to
+    which the replication rule applies. A ``Filter`` must specify exactly one ``Prefix``,
+    ``TagFilter``, or an ``And`` child element."""
+
+    And: ReplicationRuleAndOperatorDict
+    """A container for specifying rule filters. The filters determine the subset of objects to which
+    the rule applies. This element is required only if you specify more than one filter. For
+    example: + If you specify both a ``Prefix`` and a ``TagFilter``, wrap these filters in an
+    ``And`` tag. + If you specify a filter based on multiple tags, wrap the ``TagFilter`` elements
+    in an ``And`` tag."""
+    Prefix: str
+    """An object key name prefix that identifies the subset of objects to which the rule applies.
+    Replacement must be made for object keys containing special characters (such as carriage
+    returns) when using XML requests. For more information, see [XML related object key
+    constraints](https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-keys.html#object-key-xml-related-constraints)."""
+    TagFilter: BucketTagFilterDict
+    """A container for specifying a tag key and value. The rule applies only to objects that have
+    the tag in their tag set."""
+
+
+class ReplicationTimeValueDict(TypedDict, total=False):
+    """ReplicationTimeValue as a plain dict: A container specifying the time value for S3
+    Replication Time Control (S3 RTC) and replication metrics ``EventThreshold``."""
+
+    Minutes: Required[int]
+    """Contains an integer specifying time in minutes. Valid value: 15"""
+
+
+class RoutingRuleDict(TypedDict, total=False):
+    """RoutingRule as a plain dict: Specifies the redirect behavior and when a redirect is applied.
+    For more information about routing rules, see [Configuring advanced conditional
+    redirects](https://docs.aws.amazon.com/AmazonS3/latest/dev/how-to-page-redirect.html#advanced-conditional-redirects)
+    in the *Amazon S3 User Guide*."""
+
+    RedirectRule: Required[BucketRedirectRuleDict]
+    """Container for redirect information. You can redirect requests to another host, to another
+    page, or with another protocol. In the event of an error, you can specify a different error code
+    to return."""
+    RoutingRuleCondition: BucketRoutingRuleConditionDict
+    """A container for describing a condition that must be met for the specified redirect to apply.
+    For example, 1. If request is for pages in the ``/docs`` folder, redirect to the ``/documents``
+    folder. 2. If request results in HTTP error 4xx, redirect request to another host where you
+    might process the error."""
+
+
+class S3KeyFilterDict(TypedDict, total=False):
+    """S3KeyFilter as a plain dict: A container for object key name prefix and suffix filtering
+    rules. For more information about object key name filtering, see [Configuring event
+    notifications using object key name
+    filtering](https://docs.aws.amazon.com/AmazonS3/latest/userguide/notification-how-to-filtering.html)
+    in the *Amazon S3 User Guide*. The same type of filter rule cannot be used more than once. For
+    example, you cannot specify two prefix rules."""
+
+    Rules: Required[list[FilterRuleDict]]
+    """A list of containers for the key-value pair that defines the criteria for the filter rule."""
+
+
+class ServerSideEncryptionRuleDict(TypedDict, total=False):
+    """ServerSideEncryptionRule as a plain dict: Specifies the default server-side encryption
+    configuration. + *General purpose buckets* - If you're specifying a customer managed KMS key, we
+    recommend using a fully qualified KMS key ARN. If you use a KMS key alias instead, then KMS
+    resolves the key within the requester’s account. This behavior can result in data that's
+    encrypted with a KMS key that belongs to the requester, and not the bucket owner. + *Directory
+    buckets* - When you specify an [customer managed
+    key](https://docs.aws.amazon.com/kms/latest/developerguide/concepts.html#customer-cmk) for
+    encryption in your directory bucket, only use the key ID or key ARN. The key alias format of the
+    KMS key isn't supported."""
+
+    BlockedEncryptionTypes: BucketBlockedEncryptionTypesDict
+    """A bucket-level setting for Amazon S3 general purpose buckets used to prevent the upload of
+    new objects encrypted with the specified server-side encryption type. For example, blocking an
+    encryption type will block ``PutObject``, ``CopyObject``, ``PostObject``, multipart upload, and
+    replication requests to the bucket for objects with the specified encryption type. However, you
+    can continue to read and list any pre-existing objects already encrypted with the specified
+    encryption type. For more information, see [Blocking or unblocking SSE-C for a general purpose
+    bucket](https://docs.aws.amazon.com/AmazonS3/latest/userguide/blocking-unblocking-s3-c-encryption-gpb.html).
+    Currently, this parameter only supports blocking or unblocking server-side encryption with
+    customer-provided keys (SSE-C). For more information about SSE-C, see [Using server-side
+    encryption with customer-provided keys
+    (SSE-C)](https://docs.aws.amazon.com/AmazonS3/latest/userguide/ServerSideEncryptionCustomerKeys.html)."""
+    BucketKeyEnabled: bool
+    """Specifies whether Amazon S3 should use an S3 Bucket Key with server-side encryption using KMS
+    (SSE-KMS) for new objects in the bucket. Existing objects are not affected. Setting the
+    ``BucketKeyEnabled`` element to ``true`` causes Amazon S3 to use an S3 Bucket Key. By default,
+    S3 Bucket Key is not enabled. For more information, see [Amazon S3 Bucket
+    Keys](https://docs.aws.amazon.com/AmazonS3/latest/dev/bucket-key.html) in the *Amazon S3 User
+    Guide*."""
+    ServerSideEncryptionByDefault: BucketServerSideEncryptionByDefaultDict
+    """Specifies the default server-side encryption to apply to new objects in the bucket. If a PUT
+    Object request doesn't specify any server-side encryption, this default encryption will be
+    applied."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A container of a key value name pair."""
+
+    Key: Required[str]
+    """Name of the object key."""
+    Value: Required[str]
+    """Value of the tag."""
+
+
+class TieringDict(TypedDict, total=False):
+    """Tiering as a plain dict: The S3 Intelligent-Tiering storage class is designed to optimize
+    storage costs by automatically moving data to the most cost-effective storage access tier,
+    without additional operational overhead."""
+
+    AccessTier: Required[Literal["ARCHIVE_ACCESS", "DEEP_ARCHIVE_ACCESS"]]
+    """S3 Intelligent-Tiering access tier. See [Storage class for automatically optimizing
+    frequently and infrequently accessed
+    objects](https://docs.aws.amazon.com/AmazonS3/latest/dev/storage-class-intro.html#sc-dynamic-data-access)
+    for a list of access tiers in the S3 Intelligent-Tiering storage class."""
+    Days: Required[int]
+    """The number of consecutive days of no access after which an object will be eligible to be
+    transitioned to the corresponding tier. The minimum number of days specified for Archive Access
+    tier must be at least 90 days and Deep Archive Access tier must be at least 180 days. The
+    maximum can be up to 2 years (730 days)."""
+
+
+class TopicConfigurationDict(TypedDict, total=False):
+    """TopicConfiguration as a plain dict: A container for specifying the configuration for
+    publication of messages to an Amazon Simple Notification Service (Amazon SNS) topic when Amazon
+    S3 detects specified events."""
+
+    Event: Required[str]
+    """The Amazon S3 bucket event about which to send notifications. For more information, see
+    [Supported Event Types](https://docs.aws.amazon.com/AmazonS3/latest/dev/NotificationHowTo.html)
+    in the *Amazon S3 User Guide*."""
+    Filter: NotificationFilterDict
+    """The filtering rules that determine for which objects to send notifications. For example, you
+    can create a filter so that Amazon S3 sends notifications only when image files with a ``.jpg``
+    extension are added to the bucket."""
+    Topic: Required[str]
+    """The Amazon Resource Name (ARN) of the Amazon SNS topic to which Amazon S3 publishes a message
+    when it detects events of the specified type."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::S3::Bucket",
     schema_file="aws-s3-bucket.json",
     primary_identifier=("/BucketName",),
-    additional_identifiers=(),
     read_only=(
         "/Arn",
         "/DomainName",
@@ -1056,22 +1779,13 @@ METADATA = _TypeMetadata(
         "/ReplicationConfiguration/Rules/*/Prefix",
         "/LifecycleConfiguration/Rules/*/ExpiredObjectDeleteMarker",
     ),
-    conditional_create_only=(),
     unordered_arrays=(
         "/NotificationConfiguration/LambdaConfigurations/*/Filter/S3Key/Rules",
         "/NotificationConfiguration/QueueConfigurations/*/Filter/S3Key/Rules",
         "/NotificationConfiguration/TopicConfigurations/*/Filter/S3Key/Rules",
         "/Tags",
     ),
-    required=(),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -1081,914 +1795,31 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AbortIncompleteMultipartUpload": {
-            "additionalProperties": False,
-            "properties": {"DaysAfterInitiation": {"minimum": 0, "type": "integer"}},
-            "required": ["DaysAfterInitiation"],
-            "type": "object",
-        },
-        "AccelerateConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AccelerationStatus": {"enum": ["Enabled", "Suspended"], "type": "string"}
-            },
-            "required": ["AccelerationStatus"],
-            "type": "object",
-        },
-        "AccessControlTranslation": {
-            "additionalProperties": False,
-            "properties": {
-                "Owner": {"const": "Destination", "enum": ["Destination"], "type": "string"}
-            },
-            "required": ["Owner"],
-            "type": "object",
-        },
-        "AnalyticsConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Id": {"type": "string"},
-                "Prefix": {"type": "string"},
-                "StorageClassAnalysis": {"$ref": "#/definitions/StorageClassAnalysis"},
-                "TagFilters": {
-                    "items": {"$ref": "#/definitions/TagFilter"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-            },
-            "required": ["StorageClassAnalysis", "Id"],
-            "type": "object",
-        },
-        "AnnotationTableConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "ConfigurationState": {"enum": ["ENABLED", "DISABLED"], "type": "string"},
-                "EncryptionConfiguration": {
-                    "$ref": "#/definitions/MetadataTableEncryptionConfiguration"
-                },
-                "Role": {"type": "string"},
-                "TableArn": {"type": "string"},
-                "TableName": {"type": "string"},
-            },
-            "required": ["ConfigurationState"],
-            "type": "object",
-        },
-        "Arn": {"type": "string"},
-        "BlockedEncryptionTypeList": {
-            "items": {"enum": ["NONE", "SSE-C"], "type": "string"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "BlockedEncryptionTypes": {
-            "additionalProperties": False,
-            "properties": {"EncryptionType": {"$ref": "#/definitions/BlockedEncryptionTypeList"}},
-            "type": "object",
-        },
-        "BucketEncryption": {
-            "additionalProperties": False,
-            "properties": {
-                "ServerSideEncryptionConfiguration": {
-                    "items": {"$ref": "#/definitions/ServerSideEncryptionRule"},
-                    "type": "array",
-                    "uniqueItems": True,
-                }
-            },
-            "required": ["ServerSideEncryptionConfiguration"],
-            "type": "object",
-        },
-        "CorsConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "CorsRules": {
-                    "items": {"$ref": "#/definitions/CorsRule"},
-                    "type": "array",
-                    "uniqueItems": True,
-                }
-            },
-            "required": ["CorsRules"],
-            "type": "object",
-        },
-        "CorsRule": {
-            "additionalProperties": False,
-            "properties": {
-                "AllowedHeaders": {
-                    "items": {"type": "string"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "AllowedMethods": {
-                    "items": {"enum": ["GET", "PUT", "HEAD", "POST", "DELETE"], "type": "string"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "AllowedOrigins": {
-                    "items": {"type": "string"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "ExposedHeaders": {
-                    "items": {"type": "string"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "Id": {"maxLength": 255, "type": "string"},
-                "MaxAge": {"minimum": 0, "type": "integer"},
-            },
-            "required": ["AllowedMethods", "AllowedOrigins"],
-            "type": "object",
-        },
-        "DataExport": {
-            "additionalProperties": False,
-            "properties": {
-                "Destination": {"$ref": "#/definitions/Destination"},
-                "OutputSchemaVersion": {"const": "V_1", "type": "string"},
-            },
-            "required": ["Destination", "OutputSchemaVersion"],
-            "type": "object",
-        },
-        "DefaultEventHold": {
-            "additionalProperties": False,
-            "properties": {"Days": {"type": "integer"}, "Years": {"type": "integer"}},
-            "type": "object",
-        },
-        "DefaultRetention": {
-            "additionalProperties": False,
-            "properties": {
-                "Days": {"type": "integer"},
-                "DefaultEventHold": {"$ref": "#/definitions/DefaultEventHold"},
-                "Mode": {"enum": ["COMPLIANCE", "GOVERNANCE"], "type": "string"},
-                "Years": {"type": "integer"},
-            },
-            "type": "object",
-        },
-        "DeleteMarkerReplication": {
-            "additionalProperties": False,
-            "properties": {"Status": {"enum": ["Disabled", "Enabled"], "type": "string"}},
-            "type": "object",
-        },
-        "Destination": {
-            "additionalProperties": False,
-            "properties": {
-                "BucketAccountId": {"type": "string"},
-                "BucketArn": {"type": "string"},
-                "Format": {"enum": ["CSV", "ORC", "Parquet"], "type": "string"},
-                "Prefix": {"type": "string"},
-            },
-            "required": ["BucketArn", "Format"],
-            "type": "object",
-        },
-        "EncryptionConfiguration": {
-            "additionalProperties": False,
-            "properties": {"ReplicaKmsKeyID": {"type": "string"}},
-            "required": ["ReplicaKmsKeyID"],
-            "type": "object",
-        },
-        "EventBridgeConfiguration": {
-            "additionalProperties": False,
-            "properties": {"EventBridgeEnabled": {"type": "boolean"}},
-            "required": ["EventBridgeEnabled"],
-            "type": "object",
-        },
-        "FilterRule": {
-            "additionalProperties": False,
-            "properties": {
-                "Name": {"maxLength": 1024, "type": "string"},
-                "Value": {"type": "string"},
-            },
-            "required": ["Value", "Name"],
-            "type": "object",
-        },
-        "IntelligentTieringConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Id": {"type": "string"},
-                "Prefix": {"type": "string"},
-                "Status": {"enum": ["Disabled", "Enabled"], "type": "string"},
-                "TagFilters": {
-                    "items": {"$ref": "#/definitions/TagFilter"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "Tierings": {
-                    "items": {"$ref": "#/definitions/Tiering"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-            },
-            "required": ["Id", "Status", "Tierings"],
-            "type": "object",
-        },
-        "InventoryConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Destination": {"$ref": "#/definitions/Destination"},
-                "Enabled": {"type": "boolean"},
-                "Id": {"type": "string"},
-                "IncludedObjectVersions": {"enum": ["All", "Current"], "type": "string"},
-                "OptionalFields": {
-                    "items": {
-                        "enum": [
-                            "Size",
-                            "LastModifiedDate",
-                            "StorageClass",
-                            "ETag",
-                            "IsMultipartUploaded",
-                            "ReplicationStatus",
-                            "EncryptionStatus",
-                            "ObjectLockRetainUntilDate",
-                            "ObjectLockMode",
-                            "ObjectLockLegalHoldStatus",
-                            "ObjectLockEventHoldStatus",
-                            "ObjectLockEventHoldDuration",
-                            "IntelligentTieringAccessTier",
-                            "BucketKeyStatus",
-                            "ChecksumAlgorithm",
-                            "ObjectAccessControlList",
-                            "ObjectOwner",
-                            "LifecycleExpirationDate",
-                            "IntelligentTieringReferenceDate",
-                        ],
-                        "type": "string",
-                    },
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "Prefix": {"type": "string"},
-                "ScheduleFrequency": {"enum": ["Daily", "Weekly"], "type": "string"},
-            },
-            "required": [
-                "Destination",
-                "Enabled",
-                "Id",
-                "IncludedObjectVersions",
-                "ScheduleFrequency",
-            ],
-            "type": "object",
-        },
-        "InventoryTableConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "ConfigurationState": {"enum": ["ENABLED", "DISABLED"], "type": "string"},
-                "EncryptionConfiguration": {
-                    "$ref": "#/definitions/MetadataTableEncryptionConfiguration"
-                },
-                "TableArn": {"type": "string"},
-                "TableName": {"type": "string"},
-            },
-            "required": ["ConfigurationState"],
-            "type": "object",
-        },
-        "JournalTableConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "EncryptionConfiguration": {
-                    "$ref": "#/definitions/MetadataTableEncryptionConfiguration"
-                },
-                "RecordExpiration": {"$ref": "#/definitions/RecordExpiration"},
-                "TableArn": {"type": "string"},
-                "TableName": {"type": "string"},
-            },
-            "required": ["RecordExpiration"],
-            "type": "object",
-        },
-        "LambdaConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Event": {"type": "string"},
-                "Filter": {"$ref": "#/definitions/NotificationFilter"},
-                "Function": {"type": "string"},
-            },
-            "required": ["Function", "Event"],
-            "type": "object",
-        },
-        "LifecycleConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Rules": {
-                    "items": {"$ref": "#/definitions/Rule"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "TransitionDefaultMinimumObjectSize": {
-                    "enum": ["varies_by_storage_class", "all_storage_classes_128K"],
-                    "type": "string",
-                },
-            },
-            "required": ["Rules"],
-            "type": "object",
-        },
-        "LoggingConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "DestinationBucketName": {"type": "string"},
-                "LogFilePrefix": {"type": "string"},
-                "TargetObjectKeyFormat": {"$ref": "#/definitions/TargetObjectKeyFormat"},
-            },
-            "type": "object",
-        },
-        "MetadataConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AnnotationTableConfiguration": {
-                    "$ref": "#/definitions/AnnotationTableConfiguration"
-                },
-                "Destination": {"$ref": "#/definitions/MetadataDestination"},
-                "InventoryTableConfiguration": {
-                    "$ref": "#/definitions/InventoryTableConfiguration"
-                },
-                "JournalTableConfiguration": {"$ref": "#/definitions/JournalTableConfiguration"},
-            },
-            "required": ["JournalTableConfiguration"],
-            "type": "object",
-        },
-        "MetadataDestination": {
-            "additionalProperties": False,
-            "properties": {
-                "TableBucketArn": {"type": "string"},
-                "TableBucketType": {"enum": ["aws", "customer"], "type": "string"},
-                "TableNamespace": {"type": "string"},
-            },
-            "required": ["TableBucketType"],
-            "type": "object",
-        },
-        "MetadataTableConfiguration": {
-            "additionalProperties": False,
-            "properties": {"S3TablesDestination": {"$ref": "#/definitions/S3TablesDestination"}},
-            "required": ["S3TablesDestination"],
-            "type": "object",
-        },
-        "MetadataTableEncryptionConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "KmsKeyArn": {"type": "string"},
-                "SseAlgorithm": {"enum": ["aws:kms", "AES256"], "type": "string"},
-            },
-            "required": ["SseAlgorithm"],
-            "type": "object",
-        },
-        "Metrics": {
-            "additionalProperties": False,
-            "properties": {
-                "EventThreshold": {"$ref": "#/definitions/ReplicationTimeValue"},
-                "Status": {"enum": ["Disabled", "Enabled"], "type": "string"},
-            },
-            "required": ["Status"],
-            "type": "object",
-        },
-        "MetricsConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AccessPointArn": {"type": "string"},
-                "Id": {"type": "string"},
-                "Prefix": {"type": "string"},
-                "TagFilters": {
-                    "items": {"$ref": "#/definitions/TagFilter"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-            },
-            "required": ["Id"],
-            "type": "object",
-        },
-        "NoncurrentVersionExpiration": {
-            "additionalProperties": False,
-            "properties": {
-                "NewerNoncurrentVersions": {"type": "integer"},
-                "NoncurrentDays": {"type": "integer"},
-            },
-            "required": ["NoncurrentDays"],
-            "type": "object",
-        },
-        "NoncurrentVersionTransition": {
-            "additionalProperties": False,
-            "properties": {
-                "NewerNoncurrentVersions": {"type": "integer"},
-                "StorageClass": {
-                    "enum": [
-                        "DEEP_ARCHIVE",
-                        "GLACIER",
-                        "Glacier",
-                        "GLACIER_IR",
-                        "INTELLIGENT_TIERING",
-                        "ONEZONE_IA",
-                        "STANDARD_IA",
-                    ],
-                    "type": "string",
-                },
-                "TransitionInDays": {"type": "integer"},
-            },
-            "required": ["StorageClass", "TransitionInDays"],
-            "type": "object",
-        },
-        "NotificationConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "EventBridgeConfiguration": {"$ref": "#/definitions/EventBridgeConfiguration"},
-                "LambdaConfigurations": {
-                    "items": {"$ref": "#/definitions/LambdaConfiguration"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "QueueConfigurations": {
-                    "items": {"$ref": "#/definitions/QueueConfiguration"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "TopicConfigurations": {
-                    "items": {"$ref": "#/definitions/TopicConfiguration"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-            },
-            "type": "object",
-        },
-        "NotificationFilter": {
-            "additionalProperties": False,
-            "properties": {"S3Key": {"$ref": "#/definitions/S3KeyFilter"}},
-            "required": ["S3Key"],
-            "type": "object",
-        },
-        "ObjectLockConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "ObjectLockEnabled": {"const": "Enabled", "enum": ["Enabled"], "type": "string"},
-                "Rule": {"$ref": "#/definitions/ObjectLockRule"},
-            },
-            "type": "object",
-        },
-        "ObjectLockRule": {
-            "additionalProperties": False,
-            "properties": {"DefaultRetention": {"$ref": "#/definitions/DefaultRetention"}},
-            "type": "object",
-        },
-        "OwnershipControls": {
-            "additionalProperties": False,
-            "properties": {
-                "Rules": {
-                    "items": {"$ref": "#/definitions/OwnershipControlsRule"},
-                    "type": "array",
-                    "uniqueItems": True,
-                }
-            },
-            "required": ["Rules"],
-            "type": "object",
-        },
-        "OwnershipControlsRule": {
-            "additionalProperties": False,
-            "properties": {
-                "ObjectOwnership": {
-                    "enum": ["ObjectWriter", "BucketOwnerPreferred", "BucketOwnerEnforced"],
-                    "type": "string",
-                }
-            },
-            "type": "object",
-        },
-        "PartitionedPrefix": {
-            "additionalProperties": False,
-            "properties": {
-                "PartitionDateSource": {"enum": ["EventTime", "DeliveryTime"], "type": "string"}
-            },
-            "type": "object",
-        },
-        "PublicAccessBlockConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "BlockPublicAcls": {"type": "boolean"},
-                "BlockPublicPolicy": {"type": "boolean"},
-                "IgnorePublicAcls": {"type": "boolean"},
-                "RestrictPublicBuckets": {"type": "boolean"},
-            },
-            "type": "object",
-        },
-        "QueueConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Event": {"type": "string"},
-                "Filter": {"$ref": "#/definitions/NotificationFilter"},
-                "Queue": {"type": "string"},
-            },
-            "required": ["Event", "Queue"],
-            "type": "object",
-        },
-        "RecordExpiration": {
-            "additionalProperties": False,
-            "properties": {
-                "Days": {"type": "integer"},
-                "Expiration": {"enum": ["ENABLED", "DISABLED"], "type": "string"},
-            },
-            "required": ["Expiration"],
-            "type": "object",
-        },
-        "RedirectAllRequestsTo": {
-            "additionalProperties": False,
-            "properties": {
-                "HostName": {"type": "string"},
-                "Protocol": {"enum": ["http", "https"], "type": "string"},
-            },
-            "required": ["HostName"],
-            "type": "object",
-        },
-        "RedirectRule": {
-            "additionalProperties": False,
-            "properties": {
-                "HostName": {"type": "string"},
-                "HttpRedirectCode": {"type": "string"},
-                "Protocol": {"enum": ["http", "https"], "type": "string"},
-                "ReplaceKeyPrefixWith": {"type": "string"},
-                "ReplaceKeyWith": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "ReplicaModifications": {
-            "additionalProperties": False,
-            "properties": {"Status": {"enum": ["Enabled", "Disabled"], "type": "string"}},
-            "required": ["Status"],
-            "type": "object",
-        },
-        "ReplicationConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Role": {"type": "string"},
-                "Rules": {
-                    "items": {"$ref": "#/definitions/ReplicationRule"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-            },
-            "required": ["Role", "Rules"],
-            "type": "object",
-        },
-        "ReplicationDestination": {
-            "additionalProperties": False,
-            "properties": {
-                "AccessControlTranslation": {"$ref": "#/definitions/AccessControlTranslation"},
-                "Account": {"type": "string"},
-                "Bucket": {"type": "string"},
-                "EncryptionConfiguration": {"$ref": "#/definitions/EncryptionConfiguration"},
-                "Metrics": {"$ref": "#/definitions/Metrics"},
-                "ReplicationTime": {"$ref": "#/definitions/ReplicationTime"},
-                "StorageClass": {
-                    "enum": [
-                        "DEEP_ARCHIVE",
-                        "GLACIER",
-                        "GLACIER_IR",
-                        "INTELLIGENT_TIERING",
-                        "ONEZONE_IA",
-                        "REDUCED_REDUNDANCY",
-                        "STANDARD",
-                        "STANDARD_IA",
-                    ],
-                    "type": "string",
-                },
-            },
-            "required": ["Bucket"],
-            "type": "object",
-        },
-        "ReplicationRule": {
-            "additionalProperties": False,
-            "properties": {
-                "DeleteMarkerReplication": {"$ref": "#/definitions/DeleteMarkerReplication"},
-                "Destination": {"$ref": "#/definitions/ReplicationDestination"},
-                "Filter": {"$ref": "#/definitions/ReplicationRuleFilter"},
-                "Id": {"maxLength": 255, "type": "string"},
-                "Prefix": {"maxLength": 1024, "type": "string"},
-                "Priority": {"type": "integer"},
-                "SourceSelectionCriteria": {"$ref": "#/definitions/SourceSelectionCriteria"},
-                "Status": {"enum": ["Disabled", "Enabled"], "type": "string"},
-            },
-            "required": ["Destination", "Status"],
-            "type": "object",
-        },
-        "ReplicationRuleAndOperator": {
-            "additionalProperties": False,
-            "properties": {
-                "Prefix": {"type": "string"},
-                "TagFilters": {
-                    "items": {"$ref": "#/definitions/TagFilter"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-            },
-            "type": "object",
-        },
-        "ReplicationRuleFilter": {
-            "additionalProperties": False,
-            "properties": {
-                "And": {"$ref": "#/definitions/ReplicationRuleAndOperator"},
-                "Prefix": {"type": "string"},
-                "TagFilter": {"$ref": "#/definitions/TagFilter"},
-            },
-            "type": "object",
-        },
-        "ReplicationTime": {
-            "additionalProperties": False,
-            "properties": {
-                "Status": {"enum": ["Disabled", "Enabled"], "type": "string"},
-                "Time": {"$ref": "#/definitions/ReplicationTimeValue"},
-            },
-            "required": ["Status", "Time"],
-            "type": "object",
-        },
-        "ReplicationTimeValue": {
-            "additionalProperties": False,
-            "properties": {"Minutes": {"type": "integer"}},
-            "required": ["Minutes"],
-            "type": "object",
-        },
-        "RoutingRule": {
-            "additionalProperties": False,
-            "properties": {
-                "RedirectRule": {"$ref": "#/definitions/RedirectRule"},
-                "RoutingRuleCondition": {"$ref": "#/definitions/RoutingRuleCondition"},
-            },
-            "required": ["RedirectRule"],
-            "type": "object",
-        },
-        "RoutingRuleCondition": {
-            "additionalProperties": False,
-            "anyOf": [
-                {"required": ["HttpErrorCodeReturnedEquals"]},
-                {"required": ["KeyPrefixEquals"]},
-            ],
-            "properties": {
-                "HttpErrorCodeReturnedEquals": {"type": "string"},
-                "KeyPrefixEquals": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "Rule": {
-            "additionalProperties": False,
-            "properties": {
-                "AbortIncompleteMultipartUpload": {
-                    "$ref": "#/definitions/AbortIncompleteMultipartUpload"
-                },
-                "ExpirationDate": {"$ref": "#/definitions/iso8601UTC"},
-                "ExpirationInDays": {"type": "integer"},
-                "ExpiredObjectDeleteMarker": {"type": "boolean"},
-                "Id": {"maxLength": 255, "type": "string"},
-                "NoncurrentVersionExpiration": {
-                    "$ref": "#/definitions/NoncurrentVersionExpiration"
-                },
-                "NoncurrentVersionExpirationInDays": {"type": "integer"},
-                "NoncurrentVersionTransition": {
-                    "$ref": "#/definitions/NoncurrentVersionTransition"
-                },
-                "NoncurrentVersionTransitions": {
-                    "items": {"$ref": "#/definitions/NoncurrentVersionTransition"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "ObjectSizeGreaterThan": {"maxLength": 20, "pattern": "[0-9]+", "type": "string"},
-                "ObjectSizeLessThan": {"maxLength": 20, "pattern": "[0-9]+", "type": "string"},
-                "Prefix": {"type": "string"},
-                "Status": {"enum": ["Enabled", "Disabled"], "type": "string"},
-                "TagFilters": {
-                    "items": {"$ref": "#/definitions/TagFilter"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "Transition": {"$ref": "#/definitions/Transition"},
-                "Transitions": {
-                    "items": {"$ref": "#/definitions/Transition"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-            },
-            "required": ["Status"],
-            "type": "object",
-        },
-        "S3KeyFilter": {
-            "additionalProperties": False,
-            "properties": {
-                "Rules": {
-                    "items": {"$ref": "#/definitions/FilterRule"},
-                    "type": "array",
-                    "uniqueItems": True,
-                }
-            },
-            "required": ["Rules"],
-            "type": "object",
-        },
-        "S3TablesDestination": {
-            "additionalProperties": False,
-            "properties": {
-                "TableArn": {"type": "string"},
-                "TableBucketArn": {"type": "string"},
-                "TableName": {"type": "string"},
-                "TableNamespace": {"type": "string"},
-            },
-            "required": ["TableBucketArn", "TableName"],
-            "type": "object",
-        },
-        "ServerSideEncryptionByDefault": {
-            "additionalProperties": False,
-            "properties": {
-                "KMSMasterKeyID": {"anyOf": [{}, {}, {}], "type": "string"},
-                "SSEAlgorithm": {"enum": ["aws:kms", "AES256", "aws:kms:dsse"], "type": "string"},
-            },
-            "required": ["SSEAlgorithm"],
-            "type": "object",
-        },
-        "ServerSideEncryptionRule": {
-            "additionalProperties": False,
-            "properties": {
-                "BlockedEncryptionTypes": {"$ref": "#/definitions/BlockedEncryptionTypes"},
-                "BucketKeyEnabled": {"type": "boolean"},
-                "ServerSideEncryptionByDefault": {
-                    "$ref": "#/definitions/ServerSideEncryptionByDefault"
-                },
-            },
-            "type": "object",
-        },
-        "SourceSelectionCriteria": {
-            "additionalProperties": False,
-            "properties": {
-                "ReplicaModifications": {"$ref": "#/definitions/ReplicaModifications"},
-                "SseKmsEncryptedObjects": {"$ref": "#/definitions/SseKmsEncryptedObjects"},
-            },
-            "type": "object",
-        },
-        "SseKmsEncryptedObjects": {
-            "additionalProperties": False,
-            "properties": {"Status": {"enum": ["Disabled", "Enabled"], "type": "string"}},
-            "required": ["Status"],
-            "type": "object",
-        },
-        "StorageClassAnalysis": {
-            "additionalProperties": False,
-            "properties": {"DataExport": {"$ref": "#/definitions/DataExport"}},
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "type": "string"},
-            },
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-        "TagFilter": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-        "TargetObjectKeyFormat": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "SimplePrefix": {"additionalProperties": False, "type": "object"}
-                    },
-                    "required": ["SimplePrefix"],
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "PartitionedPrefix": {"$ref": "#/definitions/PartitionedPrefix"}
-                    },
-                    "required": ["PartitionedPrefix"],
-                },
-            ],
-            "type": "object",
-        },
-        "Tiering": {
-            "additionalProperties": False,
-            "properties": {
-                "AccessTier": {"enum": ["ARCHIVE_ACCESS", "DEEP_ARCHIVE_ACCESS"], "type": "string"},
-                "Days": {"type": "integer"},
-            },
-            "required": ["AccessTier", "Days"],
-            "type": "object",
-        },
-        "TopicConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Event": {"type": "string"},
-                "Filter": {"$ref": "#/definitions/NotificationFilter"},
-                "Topic": {"type": "string"},
-            },
-            "required": ["Event", "Topic"],
-            "type": "object",
-        },
-        "Transition": {
-            "additionalProperties": False,
-            "properties": {
-                "StorageClass": {
-                    "enum": [
-                        "DEEP_ARCHIVE",
-                        "GLACIER",
-                        "Glacier",
-                        "GLACIER_IR",
-                        "INTELLIGENT_TIERING",
-                        "ONEZONE_IA",
-                        "STANDARD_IA",
-                    ],
-                    "type": "string",
-                },
-                "TransitionDate": {"$ref": "#/definitions/iso8601UTC"},
-                "TransitionInDays": {"type": "integer"},
-            },
-            "required": ["StorageClass"],
-            "type": "object",
-        },
-        "VersioningConfiguration": {
-            "additionalProperties": False,
-            "properties": {"Status": {"enum": ["Enabled", "Suspended"], "type": "string"}},
-            "required": ["Status"],
-            "type": "object",
-        },
-        "WebsiteConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "ErrorDocument": {"type": "string"},
-                "IndexDocument": {"type": "string"},
-                "RedirectAllRequestsTo": {"$ref": "#/definitions/RedirectAllRequestsTo"},
-                "RoutingRules": {"items": {"$ref": "#/definitions/RoutingRule"}, "type": "array"},
-            },
-            "type": "object",
-        },
-        "iso8601UTC": {
-            "pattern": "^(\\d{4})-(0[0-9]|1[0-2])-([0-2]\\d|3[01])T([01]\\d|2[0-4]):([0-5]\\d):([0-6]\\d)((\\.\\d{3})?)Z$",
-            "type": "string",
-        },
-    },
-    "properties": {
-        "AbacStatus": {"enum": ["Enabled", "Disabled"], "type": "string"},
-        "AccelerateConfiguration": {"$ref": "#/definitions/AccelerateConfiguration"},
-        "AccessControl": {
-            "enum": [
-                "AuthenticatedRead",
-                "AwsExecRead",
-                "BucketOwnerFullControl",
-                "BucketOwnerRead",
-                "LogDeliveryWrite",
-                "Private",
-                "PublicRead",
-                "PublicReadWrite",
-            ],
-            "type": "string",
-        },
-        "AnalyticsConfigurations": {
-            "items": {"$ref": "#/definitions/AnalyticsConfiguration"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "Arn": {"$ref": "#/definitions/Arn"},
-        "BucketEncryption": {"$ref": "#/definitions/BucketEncryption"},
-        "BucketName": {
-            "maxLength": 63,
-            "pattern": "^([a-z0-9][a-z0-9.-]*[a-z0-9])?$",
-            "type": "string",
-        },
-        "BucketNamePrefix": {"type": "string"},
-        "BucketNamespace": {"enum": ["global", "account-regional"], "type": "string"},
-        "CorsConfiguration": {"$ref": "#/definitions/CorsConfiguration"},
-        "DomainName": {"type": "string"},
-        "DualStackDomainName": {"type": "string"},
-        "IntelligentTieringConfigurations": {
-            "items": {"$ref": "#/definitions/IntelligentTieringConfiguration"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "InventoryConfigurations": {
-            "items": {"$ref": "#/definitions/InventoryConfiguration"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "LifecycleConfiguration": {"$ref": "#/definitions/LifecycleConfiguration"},
-        "LoggingConfiguration": {"$ref": "#/definitions/LoggingConfiguration"},
-        "MetadataConfiguration": {"$ref": "#/definitions/MetadataConfiguration"},
-        "MetadataTableConfiguration": {"$ref": "#/definitions/MetadataTableConfiguration"},
-        "MetricsConfigurations": {
-            "items": {"$ref": "#/definitions/MetricsConfiguration"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "NotificationConfiguration": {"$ref": "#/definitions/NotificationConfiguration"},
-        "ObjectLockConfiguration": {"$ref": "#/definitions/ObjectLockConfiguration"},
-        "ObjectLockEnabled": {"type": "boolean"},
-        "OwnershipControls": {"$ref": "#/definitions/OwnershipControls"},
-        "PublicAccessBlockConfiguration": {"$ref": "#/definitions/PublicAccessBlockConfiguration"},
-        "RegionalDomainName": {"type": "string"},
-        "ReplicationConfiguration": {"$ref": "#/definitions/ReplicationConfiguration"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array"},
-        "VersioningConfiguration": {"$ref": "#/definitions/VersioningConfiguration"},
-        "WebsiteConfiguration": {"$ref": "#/definitions/WebsiteConfiguration"},
-        "WebsiteURL": {"type": "string"},
-    },
-    "required": [],
-}
-
 
 class Bucket(_Resource):
-    """AWS::S3::Bucket: The ``AWS::S3::Bucket`` resource creates an Amazon S3 bucket in the same AWS Region where you create the AWS CloudFormation stack. To control how AWS ...
+    """AWS::S3::Bucket: The ``AWS::S3::Bucket`` resource creates an Amazon S3 bucket in the same AWS
+    Region where you create the AWS CloudFormation stack. To control how AWS CloudFormation handles
+    the bucket when the stack is deleted, you can set a deletion policy for your bucket. You can
+    choose to *retain* the bucket or to *delete* the bucket. For more information, see
+    [DeletionPolicy
+    Attribute](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-attribute-deletionpolicy.html).
+    You can only delete empty buckets. Deletion fails for buckets that have contents.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: BucketName.
+    Replaced when any of these change (create-only): BucketName, BucketNamePrefix, BucketNamespace.
+    Write-only (sent to AWS, never read back): AccessControl, BucketNamePrefix, BucketNamespace,
+    MetadataConfiguration.JournalTableConfiguration.EncryptionConfiguration,
+    MetadataConfiguration.InventoryTableConfiguration.EncryptionConfiguration,
+    MetadataConfiguration.AnnotationTableConfiguration.EncryptionConfiguration,
+    LifecycleConfiguration.Rules[*].NoncurrentVersionExpirationInDays,
+    LifecycleConfiguration.Rules[*].NoncurrentVersionTransition,
+    LifecycleConfiguration.Rules[*].Transition, ReplicationConfiguration.Rules[*].Prefix,
+    LifecycleConfiguration.Rules[*].ExpiredObjectDeleteMarker.
+    Read-only attributes (known once deployed): Arn, DomainName, DualStackDomainName,
+    RegionalDomainName, WebsiteURL.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-s3-bucket.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -1996,15 +1827,21 @@ class Bucket(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "BucketAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "bucket.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """the Amazon Resource Name (ARN) of the specified bucket."""
     DomainName: str
+    """Type: str."""
     DualStackDomainName: str
+    """Type: str."""
     RegionalDomainName: str
+    """Type: str."""
     WebsiteURL: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AbacStatus: Literal["Enabled", "Disabled"]
     AccelerateConfiguration: BucketAccelerateConfigurationDict
     AccessControl: Literal[
@@ -2040,105 +1877,201 @@ class Bucket(_Resource):
     VersioningConfiguration: BucketVersioningConfigurationDict
     WebsiteConfiguration: BucketWebsiteConfigurationDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AbacStatus: Literal["Enabled", "Disabled"] | None = None,
+        AccelerateConfiguration: BucketAccelerateConfiguration
+        | BucketAccelerateConfigurationDict
+        | None = None,
+        AccessControl: Literal[
+            "AuthenticatedRead",
+            "AwsExecRead",
+            "BucketOwnerFullControl",
+            "BucketOwnerRead",
+            "LogDeliveryWrite",
+            "Private",
+            "PublicRead",
+            "PublicReadWrite",
+        ]
+        | None = None,
+        AnalyticsConfigurations: list[AnalyticsConfiguration | AnalyticsConfigurationDict]
+        | None = None,
+        BucketEncryption: BucketBucketEncryption | BucketBucketEncryptionDict | None = None,
+        BucketName: str | None = None,
+        BucketNamePrefix: str | None = None,
+        BucketNamespace: Literal["global", "account-regional"] | None = None,
+        CorsConfiguration: BucketCorsConfiguration | BucketCorsConfigurationDict | None = None,
+        IntelligentTieringConfigurations: list[
+            IntelligentTieringConfiguration | IntelligentTieringConfigurationDict
+        ]
+        | None = None,
+        InventoryConfigurations: list[InventoryConfiguration | InventoryConfigurationDict]
+        | None = None,
+        LifecycleConfiguration: BucketLifecycleConfiguration
+        | BucketLifecycleConfigurationDict
+        | None = None,
+        LoggingConfiguration: BucketLoggingConfiguration
+        | BucketLoggingConfigurationDict
+        | None = None,
+        MetadataConfiguration: BucketMetadataConfiguration
+        | BucketMetadataConfigurationDict
+        | None = None,
+        MetadataTableConfiguration: BucketMetadataTableConfiguration
+        | BucketMetadataTableConfigurationDict
+        | None = None,
+        MetricsConfigurations: list[MetricsConfiguration | MetricsConfigurationDict] | None = None,
+        NotificationConfiguration: BucketNotificationConfiguration
+        | BucketNotificationConfigurationDict
+        | None = None,
+        ObjectLockConfiguration: BucketObjectLockConfiguration
+        | BucketObjectLockConfigurationDict
+        | None = None,
+        ObjectLockEnabled: bool | None = None,
+        OwnershipControls: BucketOwnershipControls | BucketOwnershipControlsDict | None = None,
+        PublicAccessBlockConfiguration: BucketPublicAccessBlockConfiguration
+        | BucketPublicAccessBlockConfigurationDict
+        | None = None,
+        ReplicationConfiguration: BucketReplicationConfiguration
+        | BucketReplicationConfigurationDict
+        | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        VersioningConfiguration: BucketVersioningConfiguration
+        | BucketVersioningConfigurationDict
+        | None = None,
+        WebsiteConfiguration: BucketWebsiteConfiguration
+        | BucketWebsiteConfigurationDict
+        | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::S3::Bucket; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AbacStatus: Literal["Enabled", "Disabled"] | None = None,
-            AccelerateConfiguration: BucketAccelerateConfiguration
-            | BucketAccelerateConfigurationDict
-            | None = None,
-            AccessControl: Literal[
-                "AuthenticatedRead",
-                "AwsExecRead",
-                "BucketOwnerFullControl",
-                "BucketOwnerRead",
-                "LogDeliveryWrite",
-                "Private",
-                "PublicRead",
-                "PublicReadWrite",
-            ]
-            | None = None,
-            AnalyticsConfigurations: list[AnalyticsConfiguration | AnalyticsConfigurationDict]
-            | None = None,
-            BucketEncryption: BucketBucketEncryption | BucketBucketEncryptionDict | None = None,
-            BucketName: str | None = None,
-            BucketNamePrefix: str | None = None,
-            BucketNamespace: Literal["global", "account-regional"] | None = None,
-            CorsConfiguration: BucketCorsConfiguration | BucketCorsConfigurationDict | None = None,
-            IntelligentTieringConfigurations: list[
-                IntelligentTieringConfiguration | IntelligentTieringConfigurationDict
-            ]
-            | None = None,
-            InventoryConfigurations: list[InventoryConfiguration | InventoryConfigurationDict]
-            | None = None,
-            LifecycleConfiguration: BucketLifecycleConfiguration
-            | BucketLifecycleConfigurationDict
-            | None = None,
-            LoggingConfiguration: BucketLoggingConfiguration
-            | BucketLoggingConfigurationDict
-            | None = None,
-            MetadataConfiguration: BucketMetadataConfiguration
-            | BucketMetadataConfigurationDict
-            | None = None,
-            MetadataTableConfiguration: BucketMetadataTableConfiguration
-            | BucketMetadataTableConfigurationDict
-            | None = None,
-            MetricsConfigurations: list[MetricsConfiguration | MetricsConfigurationDict]
-            | None = None,
-            NotificationConfiguration: BucketNotificationConfiguration
-            | BucketNotificationConfigurationDict
-            | None = None,
-            ObjectLockConfiguration: BucketObjectLockConfiguration
-            | BucketObjectLockConfigurationDict
-            | None = None,
-            ObjectLockEnabled: bool | None = None,
-            OwnershipControls: BucketOwnershipControls | BucketOwnershipControlsDict | None = None,
-            PublicAccessBlockConfiguration: BucketPublicAccessBlockConfiguration
-            | BucketPublicAccessBlockConfigurationDict
-            | None = None,
-            ReplicationConfiguration: BucketReplicationConfiguration
-            | BucketReplicationConfigurationDict
-            | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            VersioningConfiguration: BucketVersioningConfiguration
-            | BucketVersioningConfigurationDict
-            | None = None,
-            WebsiteConfiguration: BucketWebsiteConfiguration
-            | BucketWebsiteConfigurationDict
-            | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::S3::Bucket; `await` it inside an App to deploy it.
-
-            AbacStatus: The ABAC status of the general purpose bucket.
-            AccelerateConfiguration: Configures the transfer acceleration state for an Amazon S3 bucket.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AbacStatus: The ABAC status of the general purpose bucket. When ABAC is enabled for the
+                general purpose bucket, you can use tags to manage access to the general purpose
+                buckets as well as for cost tracking purposes. When ABAC is disabled for the general
+                purpose buckets, you can only use tags for cost tracking purposes. For more
+                information, see [Using tags with S3 general purpose
+                buckets](https://docs.aws.amazon.com/AmazonS3/latest/userguide/buckets-tagging.html).
+            AccelerateConfiguration: Configures the transfer acceleration state for an Amazon S3
+                bucket. For more information, see [Amazon S3 Transfer
+                Acceleration](https://docs.aws.amazon.com/AmazonS3/latest/dev/transfer-acceleration.html)
+                in the *Amazon S3 User Guide*.
             AccessControl: This is a legacy property, and it is not recommended for most use cases.
-            AnalyticsConfigurations: Specifies the configuration and any analyses for the analytics filter of an Amazon S3 bucket.
-            BucketEncryption: Specifies default encryption for a bucket using server-side encryption with Amazon S3-managed keys (SSE-S3), AWS KMS-managed keys (SSE-KMS), or dual-layer server-side encryption with KMS-managed keys
-            BucketName: A name for the bucket.
-            CorsConfiguration: Describes the cross-origin access configuration for objects in an Amazon S3 bucket.
-            IntelligentTieringConfigurations: Defines how Amazon S3 handles Intelligent-Tiering storage.
-            InventoryConfigurations: Specifies the S3 Inventory configuration for an Amazon S3 bucket.
-            LifecycleConfiguration: Specifies the lifecycle configuration for objects in an Amazon S3 bucket.
+                A majority of modern use cases in Amazon S3 no longer require the use of ACLs, and
+                we recommend that you keep ACLs disabled. For more information, see [Controlling
+                object
+                ownership](https://docs.aws.amazon.com//AmazonS3/latest/userguide/about-object-ownership.html)
+                in the *Amazon S3 User Guide*. A canned access control list (ACL) that grants
+                predefined permissions to the bucket. For more information about canned ACLs, see
+                [Canned
+                ACL](https://docs.aws.amazon.com/AmazonS3/latest/dev/acl-overview.html#canned-acl)
+                in the *Amazon S3 User Guide*. S3 buckets are created with ACLs disabled by default.
+                Therefore, unless you explicitly set the
+                [AWS::S3::OwnershipControls](https://docs.aws.amazon.com//AWSCloudFormation/latest/UserGuide/aws-properties-s3-bucket-ownershipcontrols.html)
+                property to enable ACLs, your resource will fail to deploy with any value other than
+                Private. Use cases requiring ACLs are uncommon. The majority of access control
+                configurations can be successfully and more easily achieved with bucket policies.
+                For more information, see
+                [AWS::S3::BucketPolicy](https://docs.aws.amazon.com//AWSCloudFormation/latest/UserGuide/aws-properties-s3-policy.html).
+                For examples of common policy configurations, including S3 Server Access Logs
+                buckets and more, see [Bucket policy
+                examples](https://docs.aws.amazon.com/AmazonS3/latest/userguide/example-bucket-policies.html)
+                in the *Amazon S3 User Guide*. Write-only: sent to AWS, never read back.
+            AnalyticsConfigurations: Specifies the configuration and any analyses for the analytics
+                filter of an Amazon S3 bucket.
+            BucketEncryption: Specifies default encryption for a bucket using server-side encryption
+                with Amazon S3-managed keys (SSE-S3), AWS KMS-managed keys (SSE-KMS), or dual-layer
+                server-side encryption with KMS-managed keys (DSSE-KMS). For information about the
+                Amazon S3 default encryption feature, see [Amazon S3 Default Encryption for S3
+                Buckets](https://docs.aws.amazon.com/AmazonS3/latest/dev/bucket-encryption.html) in
+                the *Amazon S3 User Guide*.
+            BucketName: A name for the bucket. If you don't specify a name, AWS CloudFormation
+                generates a unique ID and uses that ID for the bucket name. The bucket name must
+                contain only lowercase letters, numbers, periods (.), and dashes (-) and must follow
+                [Amazon S3 bucket restrictions and
+                limitations](https://docs.aws.amazon.com/AmazonS3/latest/dev/BucketRestrictions.html).
+                For more information, see [Rules for naming Amazon S3
+                buckets](https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html)
+                in the *Amazon S3 User Guide*. If you specify a name, you can't perform updates that
+                require replacement of this resource. You can perform updates that require no or
+                some interruption. If you need to replace the resource, specify a new name.
+                Create-only: changing it replaces the resource.
+            BucketNamePrefix: Type: str. Create-only: changing it replaces the resource. Write-only:
+                sent to AWS, never read back.
+            BucketNamespace: Allowed values: 'global', 'account-regional'. Create-only: changing it
+                replaces the resource. Write-only: sent to AWS, never read back.
+            CorsConfiguration: Describes the cross-origin access configuration for objects in an
+                Amazon S3 bucket. For more information, see [Enabling Cross-Origin Resource
+                Sharing](https://docs.aws.amazon.com/AmazonS3/latest/dev/cors.html) in the *Amazon
+                S3 User Guide*.
+            IntelligentTieringConfigurations: Defines how Amazon S3 handles Intelligent-Tiering
+                storage.
+            InventoryConfigurations: Specifies the S3 Inventory configuration for an Amazon S3
+                bucket. For more information, see [GET Bucket
+                inventory](https://docs.aws.amazon.com/AmazonS3/latest/API/RESTBucketGETInventoryConfig.html)
+                in the *Amazon S3 API Reference*.
+            LifecycleConfiguration: Specifies the lifecycle configuration for objects in an Amazon
+                S3 bucket. For more information, see [Object Lifecycle
+                Management](https://docs.aws.amazon.com/AmazonS3/latest/dev/object-lifecycle-mgmt.html)
+                in the *Amazon S3 User Guide*.
             LoggingConfiguration: Settings that define where logs are stored.
             MetadataConfiguration: The S3 Metadata configuration for a general purpose bucket.
-            MetadataTableConfiguration: The metadata table configuration of an S3 general purpose bucket.
-            MetricsConfigurations: Specifies a metrics configuration for the CloudWatch request metrics (specified by the metrics configuration ID) from an Amazon S3 bucket.
-            NotificationConfiguration: Configuration that defines how Amazon S3 handles bucket notifications.
-            ObjectLockConfiguration: This operation is not supported for directory buckets.
-            ObjectLockEnabled: Indicates whether this bucket has an Object Lock configuration enabled.
-            OwnershipControls: Configuration that defines how Amazon S3 handles Object Ownership rules.
-            PublicAccessBlockConfiguration: Configuration that defines how Amazon S3 handles public access.
-            ReplicationConfiguration: Configuration for replicating objects in an S3 bucket.
+            MetadataTableConfiguration: The metadata table configuration of an S3 general purpose
+                bucket.
+            MetricsConfigurations: Specifies a metrics configuration for the CloudWatch request
+                metrics (specified by the metrics configuration ID) from an Amazon S3 bucket. If
+                you're updating an existing metrics configuration, note that this is a full
+                replacement of the existing metrics configuration. If you don't include the elements
+                you want to keep, they are erased. For more information, see
+                [PutBucketMetricsConfiguration](https://docs.aws.amazon.com/AmazonS3/latest/API/RESTBucketPUTMetricConfiguration.html).
+            NotificationConfiguration: Configuration that defines how Amazon S3 handles bucket
+                notifications.
+            ObjectLockConfiguration: This operation is not supported for directory buckets. Places
+                an Object Lock configuration on the specified bucket. The rule specified in the
+                Object Lock configuration will be applied by default to every new object placed in
+                the specified bucket. For more information, see [Locking
+                Objects](https://docs.aws.amazon.com/AmazonS3/latest/dev/object-lock.html). + The
+                ``DefaultRetention`` settings require both a mode and a period. + The
+                ``DefaultRetention`` period can be either ``Days`` or ``Years`` but you must select
+                one. You cannot specify ``Days`` and ``Years`` at the same time. + You can enable
+                Object Lock for new or existing buckets. For more information, see [Configuring
+                Object
+                Lock](https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-lock-configure.html).
+                You must URL encode any signed header values that contain spaces. For example, if
+                your header value is ``my file.txt``, containing two spaces after ``my``, you must
+                URL encode this value to ``my%20%20file.txt``.
+            ObjectLockEnabled: Indicates whether this bucket has an Object Lock configuration
+                enabled. Enable ``ObjectLockEnabled`` when you apply ``ObjectLockConfiguration`` to
+                a bucket.
+            OwnershipControls: Configuration that defines how Amazon S3 handles Object Ownership
+                rules.
+            PublicAccessBlockConfiguration: Configuration that defines how Amazon S3 handles public
+                access.
+            ReplicationConfiguration: Configuration for replicating objects in an S3 bucket. To
+                enable replication, you must also enable versioning by using the
+                ``VersioningConfiguration`` property. Amazon S3 can store replicated objects in a
+                single destination bucket or multiple destination buckets. The destination bucket or
+                buckets must already exist.
             Tags: An arbitrary set of tags (key-value pairs) for this S3 bucket.
-            VersioningConfiguration: Enables multiple versions of all objects in this bucket.
-            WebsiteConfiguration: Information used to configure the bucket as a static website.
+            VersioningConfiguration: Enables multiple versions of all objects in this bucket. You
+                might enable versioning to prevent objects from being deleted or overwritten by
+                mistake or to archive objects so that you can retrieve previous versions of them.
+                When you enable versioning on a bucket for the first time, it might take a short
+                amount of time for the change to be fully propagated. We recommend that you wait for
+                15 minutes after enabling versioning before issuing write operations (``PUT`` or
+                ``DELETE``) on objects in the bucket.
+            WebsiteConfiguration: Information used to configure the bucket as a static website. For
+                more information, see [Hosting Websites on Amazon
+                S3](https://docs.aws.amazon.com/AmazonS3/latest/dev/WebsiteHosting.html).
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

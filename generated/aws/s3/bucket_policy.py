@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,25 +51,19 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::S3::BucketPolicy",
     schema_file="aws-s3-bucketpolicy.json",
     primary_identifier=("/Bucket",),
-    additional_identifiers=(),
-    read_only=(),
     create_only=("/Bucket",),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("Bucket", "PolicyDocument"),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
         tag_on_create=False,
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -75,19 +73,40 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {"Bucket": {"type": "string"}, "PolicyDocument": {"type": ["object", "string"]}},
-    "required": ["Bucket", "PolicyDocument"],
-}
-
 
 class BucketPolicy(_Resource):
-    """AWS::S3::BucketPolicy: Applies an Amazon S3 bucket policy to an Amazon S3 bucket. If you are using an identity other than the root user of the AWS-account that owns the buck...
+    """AWS::S3::BucketPolicy: Applies an Amazon S3 bucket policy to an Amazon S3 bucket. If you are
+    using an identity other than the root user of the AWS-account that owns the bucket, the calling
+    identity must have the ``PutBucketPolicy`` permissions on the specified bucket and belong to the
+    bucket owner's account in order to use this operation. If you don't have ``PutBucketPolicy``
+    permissions, Amazon S3 returns a ``403 Access Denied`` error. If you have the correct
+    permissions, but you're not using an identity that belongs to the bucket owner's account, Amazon
+    S3 returns a ``405 Method Not Allowed`` error. As a security precaution, the root user of the
+    AWS-account that owns a bucket can always use this operation, even if the policy explicitly
+    denies the root user the ability to perform this action. When using the
+    ``AWS::S3::BucketPolicy`` resource, you can create, update, and delete bucket policies for S3
+    buckets located in Regions that are different from the stack's Region. However, the
+    CloudFormation stacks should be deployed in the US East (N. Virginia) or ``us-east-1`` Region.
+    This cross-region bucket policy modification functionality is supported for backward
+    compatibility with existing workflows. If the [DeletionPolicy
+    attribute](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-attribute-deletionpolicy.html)
+    is not specified or set to ``Delete``, the bucket policy will be removed when the stack is
+    deleted. If set to ``Retain``, the bucket policy will be preserved even after the stack is
+    deleted. For example, a CloudFormation stack in ``us-east-1`` can use the
+    ``AWS::S3::BucketPolicy`` resource to manage the bucket policy for an S3 bucket in
+    ``us-west-2``. The retention or removal of the bucket policy during the stack deletion is
+    determined by the ``DeletionPolicy`` attribute specified in the stack template. For more
+    information, see [Bucket policy
+    examples](https://docs.aws.amazon.com/AmazonS3/latest/userguide/example-bucket-policies.html).
+    The following operations are related to ``PutBucketPolicy``: +
+    [CreateBucket](https://docs.aws.amazon.com/AmazonS3/latest/API/API_CreateBucket.html) +
+    [DeleteBucket](https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteBucket.html)
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Bucket.
+    Replaced when any of these change (create-only): Bucket.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-s3-bucketpolicy.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -95,30 +114,43 @@ class BucketPolicy(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "BucketPolicyAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "bucket_policy.schema.json")
 
     # Read-only attributes, set from what AWS returns.
-    # Declared properties (as declared, or as AWS returned them).
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Bucket: str
     PolicyDocument: dict[str, Any] | str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Bucket: str,
+        PolicyDocument: dict[str, Any] | str,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::S3::BucketPolicy; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Bucket: str,
-            PolicyDocument: dict[str, Any] | str,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::S3::BucketPolicy; `await` it inside an App to deploy it.
-
-            Bucket: The name of the Amazon S3 bucket to which the policy applies.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Bucket: The name of the Amazon S3 bucket to which the policy applies. Create-only:
+                changing it replaces the resource. Required.
             PolicyDocument: A policy document containing permissions to add to the specified bucket.
+                In IAM, you must provide policy documents in JSON format. However, in CloudFormation
+                you can provide the policy in JSON or YAML format because CloudFormation converts
+                YAML to JSON before submitting it to IAM. For more information, see the
+                AWS::IAM::Policy
+                [PolicyDocument](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-iam-policy.html#cfn-iam-policy-policydocument)
+                resource description in this guide and [Access Policy Language
+                Overview](https://docs.aws.amazon.com/AmazonS3/latest/dev/access-policy-language-overview.html)
+                in the *Amazon S3 User Guide*. Required.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

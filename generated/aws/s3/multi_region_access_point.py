@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,45 +59,55 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-MultiRegionAccessPointPublicAccessBlockConfigurationDict = TypedDict(
-    "MultiRegionAccessPointPublicAccessBlockConfigurationDict",
-    {
-        "BlockPublicAcls": "bool",
-        "BlockPublicPolicy": "bool",
-        "IgnorePublicAcls": "bool",
-        "RestrictPublicBuckets": "bool",
-    },
-    total=False,
-)
 
-RegionDict = TypedDict(
-    "RegionDict",
-    {
-        "Bucket": "Required[str]",
-        "BucketAccountId": "str",
-    },
-    total=False,
-)
+class MultiRegionAccessPointPublicAccessBlockConfigurationDict(TypedDict, total=False):
+    """MultiRegionAccessPointPublicAccessBlockConfiguration as a plain dict."""
 
+    BlockPublicAcls: bool
+    """Specifies whether Amazon S3 should block public access control lists (ACLs) for buckets in
+    this account. Setting this element to TRUE causes the following behavior: - PUT Bucket acl and
+    PUT Object acl calls fail if the specified ACL is public. - PUT Object calls fail if the request
+    includes a public ACL. . - PUT Bucket calls fail if the request includes a public ACL. Enabling
+    this setting doesn't affect existing policies or ACLs."""
+    BlockPublicPolicy: bool
+    """Specifies whether Amazon S3 should block public bucket policies for buckets in this account.
+    Setting this element to TRUE causes Amazon S3 to reject calls to PUT Bucket policy if the
+    specified bucket policy allows public access. Enabling this setting doesn't affect existing
+    bucket policies."""
+    IgnorePublicAcls: bool
+    """Specifies whether Amazon S3 should ignore public ACLs for buckets in this account. Setting
+    this element to TRUE causes Amazon S3 to ignore all public ACLs on buckets in this account and
+    any objects that they contain. Enabling this setting doesn't affect the persistence of any
+    existing ACLs and doesn't prevent new public ACLs from being set."""
+    RestrictPublicBuckets: bool
+    """Specifies whether Amazon S3 should restrict public bucket policies for this bucket. Setting
+    this element to TRUE restricts access to this bucket to only AWS services and authorized users
+    within this account if the bucket has a public policy. Enabling this setting doesn't affect
+    previously stored bucket policies, except that public and cross-account access within any public
+    bucket policy, including non-public delegation to specific accounts, is blocked."""
+
+
+class RegionDict(TypedDict, total=False):
+    """Region as a plain dict."""
+
+    Bucket: Required[str]
+    """Pattern: ^[a-z0-9][a-z0-9//.//-]*[a-z0-9]$ Length: 3 to 63 characters."""
+    BucketAccountId: str
+    """Pattern: ^[0-9]{12}$ Length: exactly 12 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::S3::MultiRegionAccessPoint",
     schema_file="aws-s3-multiregionaccesspoint.json",
     primary_identifier=("/Name",),
-    additional_identifiers=(),
     read_only=("/Alias", "/CreatedAt"),
     create_only=("/Name", "/PublicAccessBlockConfiguration", "/Regions"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("Regions",),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -102,65 +116,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "PublicAccessBlockConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "BlockPublicAcls": {"type": "boolean"},
-                "BlockPublicPolicy": {"type": "boolean"},
-                "IgnorePublicAcls": {"type": "boolean"},
-                "RestrictPublicBuckets": {"type": "boolean"},
-            },
-            "type": "object",
-        },
-        "Region": {
-            "additionalProperties": False,
-            "properties": {
-                "Bucket": {
-                    "maxLength": 63,
-                    "minLength": 3,
-                    "pattern": "^[a-z0-9][a-z0-9//.//-]*[a-z0-9]$",
-                    "type": "string",
-                },
-                "BucketAccountId": {
-                    "maxLength": 12,
-                    "minLength": 12,
-                    "pattern": "^[0-9]{12}$",
-                    "type": "string",
-                },
-            },
-            "required": ["Bucket"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Alias": {"type": "string"},
-        "CreatedAt": {"type": "string"},
-        "Name": {
-            "maxLength": 50,
-            "minLength": 3,
-            "pattern": "^[a-z0-9][-a-z0-9]{1,48}[a-z0-9]$",
-            "type": "string",
-        },
-        "PublicAccessBlockConfiguration": {"$ref": "#/definitions/PublicAccessBlockConfiguration"},
-        "Regions": {
-            "items": {"$ref": "#/definitions/Region"},
-            "minItems": 1,
-            "type": "array",
-            "uniqueItems": True,
-        },
-    },
-    "required": ["Regions"],
-}
-
 
 class MultiRegionAccessPoint(_Resource):
-    """AWS::S3::MultiRegionAccessPoint: AWS::S3::MultiRegionAccessPoint is an Amazon S3 resource type that dynamically routes S3 requests to easily satisfy geographic compliance requirements...
+    """AWS::S3::MultiRegionAccessPoint: AWS::S3::MultiRegionAccessPoint is an Amazon S3 resource
+    type that dynamically routes S3 requests to easily satisfy geographic compliance requirements
+    based on customer-defined routing policies.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Name.
+    Replaced when any of these change (create-only): Name, PublicAccessBlockConfiguration, Regions.
+    Read-only attributes (known once deployed): Alias, CreatedAt.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-s3-multiregionaccesspoint.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -170,37 +137,54 @@ class MultiRegionAccessPoint(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "MultiRegionAccessPointAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "multi_region_access_point.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     Alias: str
+    """The alias is a unique identifier to, and is part of the public DNS name for this Multi Region
+    Access Point"""
     CreatedAt: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The timestamp of the when the Multi Region Access Point is created"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Name: str
     PublicAccessBlockConfiguration: MultiRegionAccessPointPublicAccessBlockConfigurationDict
     Regions: list[RegionDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Regions: list[Region | RegionDict],
+        Name: str | None = None,
+        PublicAccessBlockConfiguration: MultiRegionAccessPointPublicAccessBlockConfiguration
+        | MultiRegionAccessPointPublicAccessBlockConfigurationDict
+        | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::S3::MultiRegionAccessPoint; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Regions: list[Region | RegionDict],
-            Name: str | None = None,
-            PublicAccessBlockConfiguration: MultiRegionAccessPointPublicAccessBlockConfiguration
-            | MultiRegionAccessPointPublicAccessBlockConfigurationDict
-            | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::S3::MultiRegionAccessPoint; `await` it inside an App to deploy it.
-
-            Name: The name you want to assign to this Multi Region Access Point.
-            PublicAccessBlockConfiguration: The PublicAccessBlock configuration that you want to apply to this Multi Region Access Point.
-            Regions: The list of buckets that you want to associate this Multi Region Access Point with.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Regions: The list of buckets that you want to associate this Multi Region Access Point
+                with. Create-only: changing it replaces the resource. Required.
+            Name: The name you want to assign to this Multi Region Access Point. Create-only:
+                changing it replaces the resource.
+            PublicAccessBlockConfiguration: The PublicAccessBlock configuration that you want to
+                apply to this Multi Region Access Point. You can enable the configuration options in
+                any combination. For more information about when Amazon S3 considers a bucket or
+                object public, see
+                https://docs.aws.amazon.com/AmazonS3/latest/dev/access-control-block-public-access.html#access-control-block-public-access-policy-status
+                'The Meaning of Public' in the Amazon Simple Storage Service Developer Guide.
+                Create-only: changing it replaces the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,33 +55,27 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-MultiRegionAccessPointPolicyPolicyStatusDict = TypedDict(
-    "MultiRegionAccessPointPolicyPolicyStatusDict",
-    {
-        "IsPublic": "Required[Literal['true', 'false']]",
-    },
-    total=False,
-)
 
+class MultiRegionAccessPointPolicyPolicyStatusDict(TypedDict, total=False):
+    """MultiRegionAccessPointPolicyPolicyStatus as a plain dict: The Policy Status associated with
+    this Multi Region Access Point"""
+
+    IsPublic: Required[Literal["true", "false"]]
+    """Specifies whether the policy is public or not."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::S3::MultiRegionAccessPointPolicy",
     schema_file="aws-s3-multiregionaccesspointpolicy.json",
     primary_identifier=("/MrapName",),
-    additional_identifiers=(),
     read_only=("/PolicyStatus", "/PolicyStatus/IsPublic"),
     create_only=("/MrapName",),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("Policy", "MrapName"),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -87,33 +85,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "MrapName": {
-            "maxLength": 50,
-            "minLength": 3,
-            "pattern": "^[a-z0-9][-a-z0-9]{1,48}[a-z0-9]$",
-            "type": "string",
-        },
-        "Policy": {"type": ["object", "string"]},
-        "PolicyStatus": {
-            "additionalProperties": False,
-            "properties": {"IsPublic": {"enum": ["true", "false"], "type": "string"}},
-            "required": ["IsPublic"],
-            "type": "object",
-        },
-    },
-    "required": ["Policy", "MrapName"],
-}
-
 
 class MultiRegionAccessPointPolicy(_Resource):
-    """AWS::S3::MultiRegionAccessPointPolicy: The policy to be attached to a Multi Region Access Point
+    """AWS::S3::MultiRegionAccessPointPolicy: The policy to be attached to a Multi Region Access
+    Point
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: MrapName.
+    Replaced when any of these change (create-only): MrapName.
+    Read-only attributes (known once deployed): PolicyStatus.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-s3-multiregionaccesspointpolicy.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -123,30 +105,39 @@ class MultiRegionAccessPointPolicy(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "MultiRegionAccessPointPolicyAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "multi_region_access_point_policy.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     PolicyStatus: MultiRegionAccessPointPolicyPolicyStatusDict
-    # Declared properties (as declared, or as AWS returned them).
+    """The Policy Status associated with this Multi Region Access Point"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     MrapName: str
     Policy: dict[str, Any] | str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        MrapName: str,
+        Policy: dict[str, Any] | str,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::S3::MultiRegionAccessPointPolicy; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            MrapName: str,
-            Policy: dict[str, Any] | str,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::S3::MultiRegionAccessPointPolicy; `await` it inside an App to deploy it.
-
-            MrapName: The name of the Multi Region Access Point to apply policy
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            MrapName: The name of the Multi Region Access Point to apply policy Create-only:
+                changing it replaces the resource. Required.
+            Policy: Type: dict[str, Any] | str. Required.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

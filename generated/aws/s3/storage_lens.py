@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -151,258 +155,279 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-BucketsAndRegionsDict = TypedDict(
-    "BucketsAndRegionsDict",
-    {
-        "Buckets": "list[str]",
-        "Regions": "list[str]",
-    },
-    total=False,
-)
 
-PrefixLevelStorageMetricsDict = TypedDict(
-    "PrefixLevelStorageMetricsDict",
-    {
-        "IsEnabled": "bool",
-        "SelectionCriteria": "StorageLensSelectionCriteriaDict",
-    },
-    total=False,
-)
+class BucketsAndRegionsDict(TypedDict, total=False):
+    """BucketsAndRegions as a plain dict: S3 buckets and Regions to include/exclude in the Amazon S3
+    Storage Lens configuration."""
 
-StorageLensAccountLevelDict = TypedDict(
-    "StorageLensAccountLevelDict",
-    {
-        "ActivityMetrics": "StorageLensActivityMetricsDict",
-        "AdvancedCostOptimizationMetrics": "StorageLensAdvancedCostOptimizationMetricsDict",
-        "AdvancedDataProtectionMetrics": "StorageLensAdvancedDataProtectionMetricsDict",
-        "AdvancedPerformanceMetrics": "StorageLensAdvancedPerformanceMetricsDict",
-        "BucketLevel": "Required[StorageLensBucketLevelDict]",
-        "DetailedStatusCodesMetrics": "StorageLensDetailedStatusCodesMetricsDict",
-        "StorageLensGroupLevel": "StorageLensStorageLensGroupLevelDict",
-    },
-    total=False,
-)
+    Buckets: list[str]
+    """Items are unique."""
+    Regions: list[str]
+    """Items are unique."""
 
-StorageLensActivityMetricsDict = TypedDict(
-    "StorageLensActivityMetricsDict",
-    {
-        "IsEnabled": "bool",
-    },
-    total=False,
-)
 
-StorageLensAdvancedCostOptimizationMetricsDict = TypedDict(
-    "StorageLensAdvancedCostOptimizationMetricsDict",
-    {
-        "IsEnabled": "bool",
-    },
-    total=False,
-)
+class PrefixLevelStorageMetricsDict(TypedDict, total=False):
+    """PrefixLevelStorageMetrics as a plain dict."""
 
-StorageLensAdvancedDataProtectionMetricsDict = TypedDict(
-    "StorageLensAdvancedDataProtectionMetricsDict",
-    {
-        "IsEnabled": "bool",
-    },
-    total=False,
-)
+    IsEnabled: bool
+    """Specifies whether prefix-level storage metrics are enabled or disabled."""
+    SelectionCriteria: StorageLensSelectionCriteriaDict
+    """Selection criteria for prefix-level metrics."""
 
-StorageLensAdvancedPerformanceMetricsDict = TypedDict(
-    "StorageLensAdvancedPerformanceMetricsDict",
-    {
-        "IsEnabled": "bool",
-    },
-    total=False,
-)
 
-StorageLensAwsOrgDict = TypedDict(
-    "StorageLensAwsOrgDict",
-    {
-        "Arn": "Required[str]",
-    },
-    total=False,
-)
+class StorageLensAccountLevelDict(TypedDict, total=False):
+    """StorageLensAccountLevel as a plain dict: Account-level metrics configurations."""
 
-StorageLensBucketLevelDict = TypedDict(
-    "StorageLensBucketLevelDict",
-    {
-        "ActivityMetrics": "StorageLensActivityMetricsDict",
-        "AdvancedCostOptimizationMetrics": "StorageLensAdvancedCostOptimizationMetricsDict",
-        "AdvancedDataProtectionMetrics": "StorageLensAdvancedDataProtectionMetricsDict",
-        "AdvancedPerformanceMetrics": "StorageLensAdvancedPerformanceMetricsDict",
-        "DetailedStatusCodesMetrics": "StorageLensDetailedStatusCodesMetricsDict",
-        "PrefixLevel": "StorageLensPrefixLevelDict",
-    },
-    total=False,
-)
+    ActivityMetrics: StorageLensActivityMetricsDict
+    """Enables activity metrics."""
+    AdvancedCostOptimizationMetrics: StorageLensAdvancedCostOptimizationMetricsDict
+    """Enables advanced cost optimization metrics."""
+    AdvancedDataProtectionMetrics: StorageLensAdvancedDataProtectionMetricsDict
+    """Enables advanced data protection metrics."""
+    AdvancedPerformanceMetrics: StorageLensAdvancedPerformanceMetricsDict
+    """Advanced Performance Metrics."""
+    BucketLevel: Required[StorageLensBucketLevelDict]
+    """Bucket-level metrics configurations."""
+    DetailedStatusCodesMetrics: StorageLensDetailedStatusCodesMetricsDict
+    """Enables detailed status codes metrics."""
+    StorageLensGroupLevel: StorageLensStorageLensGroupLevelDict
+    """Specifies the details of Amazon S3 Storage Lens Group configuration."""
 
-StorageLensCloudWatchMetricsDict = TypedDict(
-    "StorageLensCloudWatchMetricsDict",
-    {
-        "IsEnabled": "Required[bool]",
-    },
-    total=False,
-)
 
-StorageLensDataExportDict = TypedDict(
-    "StorageLensDataExportDict",
-    {
-        "CloudWatchMetrics": "StorageLensCloudWatchMetricsDict",
-        "S3BucketDestination": "StorageLensS3BucketDestinationDict",
-        "StorageLensTableDestination": "StorageLensStorageLensTableDestinationDict",
-    },
-    total=False,
-)
+class StorageLensActivityMetricsDict(TypedDict, total=False):
+    """StorageLensActivityMetrics as a plain dict: Enables activity metrics."""
 
-StorageLensDetailedStatusCodesMetricsDict = TypedDict(
-    "StorageLensDetailedStatusCodesMetricsDict",
-    {
-        "IsEnabled": "bool",
-    },
-    total=False,
-)
+    IsEnabled: bool
+    """Specifies whether activity metrics are enabled or disabled."""
 
-StorageLensExpandedPrefixesDataExportDict = TypedDict(
-    "StorageLensExpandedPrefixesDataExportDict",
-    {
-        "S3BucketDestination": "StorageLensS3BucketDestinationDict",
-        "StorageLensTableDestination": "StorageLensStorageLensTableDestinationDict",
-    },
-    total=False,
-)
 
-StorageLensPrefixLevelDict = TypedDict(
-    "StorageLensPrefixLevelDict",
-    {
-        "StorageMetrics": "Required[PrefixLevelStorageMetricsDict]",
-    },
-    total=False,
-)
+class StorageLensAdvancedCostOptimizationMetricsDict(TypedDict, total=False):
+    """StorageLensAdvancedCostOptimizationMetrics as a plain dict: Enables advanced cost
+    optimization metrics."""
 
-StorageLensS3BucketDestinationDict = TypedDict(
-    "StorageLensS3BucketDestinationDict",
-    {
-        "AccountId": "Required[str]",
-        "Arn": "Required[str]",
-        "Encryption": "dict[str, Any]",
-        "Format": "Required[Literal['CSV', 'Parquet']]",
-        "OutputSchemaVersion": "Required[Literal['V_1']]",
-        "Prefix": "str",
-    },
-    total=False,
-)
+    IsEnabled: bool
+    """Specifies whether advanced cost optimization metrics are enabled or disabled."""
 
-StorageLensS3BucketDestinationEncryptionOption1Dict = TypedDict(
-    "StorageLensS3BucketDestinationEncryptionOption1Dict",
-    {
-        "SSES3": "Required[dict[str, Any]]",
-    },
-    total=False,
-)
 
-StorageLensS3BucketDestinationEncryptionOption2Dict = TypedDict(
-    "StorageLensS3BucketDestinationEncryptionOption2Dict",
-    {
-        "SSEKMS": "Required[StorageLensSSEKMSDict]",
-    },
-    total=False,
-)
+class StorageLensAdvancedDataProtectionMetricsDict(TypedDict, total=False):
+    """StorageLensAdvancedDataProtectionMetrics as a plain dict: Enables advanced data protection
+    metrics."""
 
-StorageLensSSEKMSDict = TypedDict(
-    "StorageLensSSEKMSDict",
-    {
-        "KeyId": "Required[str]",
-    },
-    total=False,
-)
+    IsEnabled: bool
+    """Specifies whether advanced data protection metrics are enabled or disabled."""
 
-StorageLensSelectionCriteriaDict = TypedDict(
-    "StorageLensSelectionCriteriaDict",
-    {
-        "Delimiter": "str",
-        "MaxDepth": "int",
-        "MinStorageBytesPercentage": "float",
-    },
-    total=False,
-)
 
-StorageLensStorageLensConfigurationDict = TypedDict(
-    "StorageLensStorageLensConfigurationDict",
-    {
-        "AccountLevel": "Required[StorageLensAccountLevelDict]",
-        "AwsOrg": "StorageLensAwsOrgDict",
-        "DataExport": "StorageLensDataExportDict",
-        "Exclude": "BucketsAndRegionsDict",
-        "ExpandedPrefixesDataExport": "StorageLensExpandedPrefixesDataExportDict",
-        "Id": "Required[str]",
-        "Include": "BucketsAndRegionsDict",
-        "IsEnabled": "Required[bool]",
-        "PrefixDelimiter": "str",
-        "StorageLensArn": "str",
-    },
-    total=False,
-)
+class StorageLensAdvancedPerformanceMetricsDict(TypedDict, total=False):
+    """StorageLensAdvancedPerformanceMetrics as a plain dict: Advanced Performance Metrics."""
 
-StorageLensStorageLensGroupLevelDict = TypedDict(
-    "StorageLensStorageLensGroupLevelDict",
-    {
-        "StorageLensGroupSelectionCriteria": "StorageLensStorageLensGroupSelectionCriteriaDict",
-    },
-    total=False,
-)
+    IsEnabled: bool
+    """Specifies whether the Advanced Performance Metrics is enabled or disabled."""
 
-StorageLensStorageLensGroupSelectionCriteriaDict = TypedDict(
-    "StorageLensStorageLensGroupSelectionCriteriaDict",
-    {
-        "Exclude": "list[str]",
-        "Include": "list[str]",
-    },
-    total=False,
-)
 
-StorageLensStorageLensTableDestinationDict = TypedDict(
-    "StorageLensStorageLensTableDestinationDict",
-    {
-        "Encryption": "dict[str, Any]",
-        "IsEnabled": "Required[bool]",
-    },
-    total=False,
-)
+class StorageLensAwsOrgDict(TypedDict, total=False):
+    """StorageLensAwsOrg as a plain dict: The AWS Organizations ARN to use in the Amazon S3 Storage
+    Lens configuration."""
 
-StorageLensStorageLensTableDestinationEncryptionOption1Dict = TypedDict(
-    "StorageLensStorageLensTableDestinationEncryptionOption1Dict",
-    {
-        "SSES3": "Required[dict[str, Any]]",
-    },
-    total=False,
-)
+    Arn: Required[str]
+    """The Amazon Resource Name (ARN) of the specified resource."""
 
-StorageLensStorageLensTableDestinationEncryptionOption2Dict = TypedDict(
-    "StorageLensStorageLensTableDestinationEncryptionOption2Dict",
-    {
-        "SSEKMS": "Required[StorageLensSSEKMSDict]",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class StorageLensBucketLevelDict(TypedDict, total=False):
+    """StorageLensBucketLevel as a plain dict: Bucket-level metrics configurations."""
 
+    ActivityMetrics: StorageLensActivityMetricsDict
+    """Enables activity metrics."""
+    AdvancedCostOptimizationMetrics: StorageLensAdvancedCostOptimizationMetricsDict
+    """Enables advanced cost optimization metrics."""
+    AdvancedDataProtectionMetrics: StorageLensAdvancedDataProtectionMetricsDict
+    """Enables advanced data protection metrics."""
+    AdvancedPerformanceMetrics: StorageLensAdvancedPerformanceMetricsDict
+    """Advanced Performance Metrics."""
+    DetailedStatusCodesMetrics: StorageLensDetailedStatusCodesMetricsDict
+    """Enables detailed status codes metrics."""
+    PrefixLevel: StorageLensPrefixLevelDict
+    """Prefix-level metrics configurations."""
+
+
+class StorageLensCloudWatchMetricsDict(TypedDict, total=False):
+    """StorageLensCloudWatchMetrics as a plain dict: CloudWatch metrics settings for the Amazon S3
+    Storage Lens metrics export."""
+
+    IsEnabled: Required[bool]
+    """Specifies whether CloudWatch metrics are enabled or disabled."""
+
+
+class StorageLensDataExportDict(TypedDict, total=False):
+    """StorageLensDataExport as a plain dict: Specifies how Amazon S3 Storage Lens metrics should be
+    exported."""
+
+    CloudWatchMetrics: StorageLensCloudWatchMetricsDict
+    """CloudWatch metrics settings for the Amazon S3 Storage Lens metrics export."""
+    S3BucketDestination: StorageLensS3BucketDestinationDict
+    """S3 bucket destination settings for the Amazon S3 Storage Lens metrics export."""
+    StorageLensTableDestination: StorageLensStorageLensTableDestinationDict
+    """S3 Tables destination settings for the Amazon S3 Storage Lens metrics export."""
+
+
+class StorageLensDetailedStatusCodesMetricsDict(TypedDict, total=False):
+    """StorageLensDetailedStatusCodesMetrics as a plain dict: Enables detailed status codes metrics."""
+
+    IsEnabled: bool
+    """Specifies whether detailed status codes metrics are enabled or disabled."""
+
+
+class StorageLensExpandedPrefixesDataExportDict(TypedDict, total=False):
+    """StorageLensExpandedPrefixesDataExport as a plain dict: Expanded Prefixes Data Export."""
+
+    S3BucketDestination: StorageLensS3BucketDestinationDict
+    """S3 bucket destination settings for the Amazon S3 Storage Lens metrics export."""
+    StorageLensTableDestination: StorageLensStorageLensTableDestinationDict
+    """S3 Tables destination settings for the Amazon S3 Storage Lens metrics export."""
+
+
+class StorageLensPrefixLevelDict(TypedDict, total=False):
+    """StorageLensPrefixLevel as a plain dict: Prefix-level metrics configurations."""
+
+    StorageMetrics: Required[PrefixLevelStorageMetricsDict]
+    """Type: PrefixLevelStorageMetricsDict."""
+
+
+class StorageLensS3BucketDestinationDict(TypedDict, total=False):
+    """StorageLensS3BucketDestination as a plain dict: S3 bucket destination settings for the Amazon
+    S3 Storage Lens metrics export."""
+
+    AccountId: Required[str]
+    """The AWS account ID that owns the destination S3 bucket."""
+    Arn: Required[str]
+    """The ARN of the bucket to which Amazon S3 Storage Lens exports will be placed."""
+    Encryption: dict[str, Any]
+    """Configures the server-side encryption for Amazon S3 Storage Lens report files with either
+    S3-managed keys (SSE-S3) or KMS-managed keys (SSE-KMS)."""
+    Format: Required[Literal["CSV", "Parquet"]]
+    """Specifies the file format to use when exporting Amazon S3 Storage Lens metrics export."""
+    OutputSchemaVersion: Required[Literal["V_1"]]
+    """The version of the output schema to use when exporting Amazon S3 Storage Lens metrics."""
+    Prefix: str
+    """The prefix to use for Amazon S3 Storage Lens export."""
+
+
+class StorageLensS3BucketDestinationEncryptionOption1Dict(TypedDict, total=False):
+    """StorageLensS3BucketDestinationEncryptionOption1 as a plain dict."""
+
+    SSES3: Required[dict[str, Any]]
+    """S3 default server-side encryption."""
+
+
+class StorageLensS3BucketDestinationEncryptionOption2Dict(TypedDict, total=False):
+    """StorageLensS3BucketDestinationEncryptionOption2 as a plain dict."""
+
+    SSEKMS: Required[StorageLensSSEKMSDict]
+    """AWS KMS server-side encryption."""
+
+
+class StorageLensSSEKMSDict(TypedDict, total=False):
+    """StorageLensSSEKMS as a plain dict: AWS KMS server-side encryption."""
+
+    KeyId: Required[str]
+    """The ARN of the KMS key to use for encryption."""
+
+
+class StorageLensSelectionCriteriaDict(TypedDict, total=False):
+    """StorageLensSelectionCriteria as a plain dict: Selection criteria for prefix-level metrics."""
+
+    Delimiter: str
+    """Delimiter to divide S3 key into hierarchy of prefixes."""
+    MaxDepth: int
+    """Max depth of prefixes of S3 key that Amazon S3 Storage Lens will analyze."""
+    MinStorageBytesPercentage: float
+    """The minimum storage bytes threshold for the prefixes to be included in the analysis."""
+
+
+class StorageLensStorageLensConfigurationDict(TypedDict, total=False):
+    """StorageLensStorageLensConfiguration as a plain dict: Specifies the details of Amazon S3
+    Storage Lens configuration."""
+
+    AccountLevel: Required[StorageLensAccountLevelDict]
+    """Account-level metrics configurations."""
+    AwsOrg: StorageLensAwsOrgDict
+    """The AWS Organizations ARN to use in the Amazon S3 Storage Lens configuration."""
+    DataExport: StorageLensDataExportDict
+    """Specifies how Amazon S3 Storage Lens metrics should be exported."""
+    Exclude: BucketsAndRegionsDict
+    """S3 buckets and Regions to include/exclude in the Amazon S3 Storage Lens configuration."""
+    ExpandedPrefixesDataExport: StorageLensExpandedPrefixesDataExportDict
+    """Expanded Prefixes Data Export."""
+    Id: Required[str]
+    """The ID that identifies the Amazon S3 Storage Lens configuration."""
+    Include: BucketsAndRegionsDict
+    """S3 buckets and Regions to include/exclude in the Amazon S3 Storage Lens configuration."""
+    IsEnabled: Required[bool]
+    """Specifies whether the Amazon S3 Storage Lens configuration is enabled or disabled."""
+    PrefixDelimiter: str
+    """The delimiter to divide S3 key into hierarchy of prefixes."""
+    StorageLensArn: str
+    """The ARN for the Amazon S3 Storage Lens configuration."""
+
+
+class StorageLensStorageLensGroupLevelDict(TypedDict, total=False):
+    """StorageLensStorageLensGroupLevel as a plain dict: Specifies the details of Amazon S3 Storage
+    Lens Group configuration."""
+
+    StorageLensGroupSelectionCriteria: StorageLensStorageLensGroupSelectionCriteriaDict
+    """Selection criteria for Storage Lens Group level metrics"""
+
+
+class StorageLensStorageLensGroupSelectionCriteriaDict(TypedDict, total=False):
+    """StorageLensStorageLensGroupSelectionCriteria as a plain dict: Selection criteria for Storage
+    Lens Group level metrics"""
+
+    Exclude: list[str]
+    """Items are unique."""
+    Include: list[str]
+    """Items are unique."""
+
+
+class StorageLensStorageLensTableDestinationDict(TypedDict, total=False):
+    """StorageLensStorageLensTableDestination as a plain dict: S3 Tables destination settings for
+    the Amazon S3 Storage Lens metrics export."""
+
+    Encryption: dict[str, Any]
+    """Configures the server-side encryption for Amazon S3 Storage Lens report files with either
+    S3-managed keys (SSE-S3) or KMS-managed keys (SSE-KMS)."""
+    IsEnabled: Required[bool]
+    """Specifies whether the export to S3 Tables is enabled or disabled."""
+
+
+class StorageLensStorageLensTableDestinationEncryptionOption1Dict(TypedDict, total=False):
+    """StorageLensStorageLensTableDestinationEncryptionOption1 as a plain dict."""
+
+    SSES3: Required[dict[str, Any]]
+    """S3 default server-side encryption."""
+
+
+class StorageLensStorageLensTableDestinationEncryptionOption2Dict(TypedDict, total=False):
+    """StorageLensStorageLensTableDestinationEncryptionOption2 as a plain dict."""
+
+    SSEKMS: Required[StorageLensSSEKMSDict]
+    """AWS KMS server-side encryption."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Pattern: ^(?!aws:.*)[a-zA-Z0-9\\s\\_\\.\\/\\=\\+\\-\\@\\:]+$ Length: 1 to 127 characters."""
+    Value: Required[str]
+    """Pattern: ^(?!aws:.*)[a-zA-Z0-9\\s\\_\\.\\/\\=\\+\\-\\@\\:]+$ Length: 1 to 255 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::S3::StorageLens",
     schema_file="aws-s3-storagelens.json",
     primary_identifier=("/StorageLensConfiguration/Id",),
-    additional_identifiers=(),
     read_only=("/StorageLensConfiguration/StorageLensArn",),
     create_only=("/StorageLensConfiguration/Id",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=(
         "/StorageLensConfiguration/AccountLevel/StorageLensGroupLevel/StorageLensGroupSelectionCriteria/Exclude",
         "/StorageLensConfiguration/AccountLevel/StorageLensGroupLevel/StorageLensGroupSelectionCriteria/Include",
@@ -413,14 +438,7 @@ METADATA = _TypeMetadata(
         "/Tags",
     ),
     required=("StorageLensConfiguration",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -430,264 +448,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AccountLevel": {
-            "additionalProperties": False,
-            "properties": {
-                "ActivityMetrics": {"$ref": "#/definitions/ActivityMetrics"},
-                "AdvancedCostOptimizationMetrics": {
-                    "$ref": "#/definitions/AdvancedCostOptimizationMetrics"
-                },
-                "AdvancedDataProtectionMetrics": {
-                    "$ref": "#/definitions/AdvancedDataProtectionMetrics"
-                },
-                "AdvancedPerformanceMetrics": {"$ref": "#/definitions/AdvancedPerformanceMetrics"},
-                "BucketLevel": {"$ref": "#/definitions/BucketLevel"},
-                "DetailedStatusCodesMetrics": {"$ref": "#/definitions/DetailedStatusCodesMetrics"},
-                "StorageLensGroupLevel": {"$ref": "#/definitions/StorageLensGroupLevel"},
-            },
-            "required": ["BucketLevel"],
-            "type": "object",
-        },
-        "ActivityMetrics": {
-            "additionalProperties": False,
-            "properties": {"IsEnabled": {"type": "boolean"}},
-            "type": "object",
-        },
-        "AdvancedCostOptimizationMetrics": {
-            "additionalProperties": False,
-            "properties": {"IsEnabled": {"type": "boolean"}},
-            "type": "object",
-        },
-        "AdvancedDataProtectionMetrics": {
-            "additionalProperties": False,
-            "properties": {"IsEnabled": {"type": "boolean"}},
-            "type": "object",
-        },
-        "AdvancedPerformanceMetrics": {
-            "additionalProperties": False,
-            "properties": {"IsEnabled": {"type": "boolean"}},
-            "type": "object",
-        },
-        "Arn": {"type": "string"},
-        "AwsOrg": {
-            "additionalProperties": False,
-            "properties": {"Arn": {"$ref": "#/definitions/Arn"}},
-            "required": ["Arn"],
-            "type": "object",
-        },
-        "BucketLevel": {
-            "additionalProperties": False,
-            "properties": {
-                "ActivityMetrics": {"$ref": "#/definitions/ActivityMetrics"},
-                "AdvancedCostOptimizationMetrics": {
-                    "$ref": "#/definitions/AdvancedCostOptimizationMetrics"
-                },
-                "AdvancedDataProtectionMetrics": {
-                    "$ref": "#/definitions/AdvancedDataProtectionMetrics"
-                },
-                "AdvancedPerformanceMetrics": {"$ref": "#/definitions/AdvancedPerformanceMetrics"},
-                "DetailedStatusCodesMetrics": {"$ref": "#/definitions/DetailedStatusCodesMetrics"},
-                "PrefixLevel": {"$ref": "#/definitions/PrefixLevel"},
-            },
-            "type": "object",
-        },
-        "BucketsAndRegions": {
-            "additionalProperties": False,
-            "properties": {
-                "Buckets": {
-                    "items": {"$ref": "#/definitions/Arn"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "Regions": {"items": {"type": "string"}, "type": "array", "uniqueItems": True},
-            },
-            "type": "object",
-        },
-        "CloudWatchMetrics": {
-            "additionalProperties": False,
-            "properties": {"IsEnabled": {"type": "boolean"}},
-            "required": ["IsEnabled"],
-            "type": "object",
-        },
-        "DataExport": {
-            "additionalProperties": False,
-            "properties": {
-                "CloudWatchMetrics": {"$ref": "#/definitions/CloudWatchMetrics"},
-                "S3BucketDestination": {"$ref": "#/definitions/S3BucketDestination"},
-                "StorageLensTableDestination": {
-                    "$ref": "#/definitions/StorageLensTableDestination"
-                },
-            },
-            "type": "object",
-        },
-        "DetailedStatusCodesMetrics": {
-            "additionalProperties": False,
-            "properties": {"IsEnabled": {"type": "boolean"}},
-            "type": "object",
-        },
-        "Encryption": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {"SSES3": {"additionalProperties": False, "type": "object"}},
-                    "required": ["SSES3"],
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {"SSEKMS": {"$ref": "#/definitions/SSEKMS"}},
-                    "required": ["SSEKMS"],
-                },
-            ],
-            "type": "object",
-        },
-        "Id": {"maxLength": 64, "minLength": 1, "pattern": "^[a-zA-Z0-9\\-_.]+$", "type": "string"},
-        "PrefixLevel": {
-            "additionalProperties": False,
-            "properties": {"StorageMetrics": {"$ref": "#/definitions/PrefixLevelStorageMetrics"}},
-            "required": ["StorageMetrics"],
-            "type": "object",
-        },
-        "PrefixLevelStorageMetrics": {
-            "additionalProperties": False,
-            "properties": {
-                "IsEnabled": {"type": "boolean"},
-                "SelectionCriteria": {"$ref": "#/definitions/SelectionCriteria"},
-            },
-            "type": "object",
-        },
-        "S3BucketDestination": {
-            "additionalProperties": False,
-            "properties": {
-                "AccountId": {"type": "string"},
-                "Arn": {"type": "string"},
-                "Encryption": {"$ref": "#/definitions/Encryption"},
-                "Format": {"enum": ["CSV", "Parquet"], "type": "string"},
-                "OutputSchemaVersion": {"enum": ["V_1"], "type": "string"},
-                "Prefix": {"type": "string"},
-            },
-            "required": ["OutputSchemaVersion", "Format", "AccountId", "Arn"],
-            "type": "object",
-        },
-        "SSEKMS": {
-            "additionalProperties": False,
-            "properties": {"KeyId": {"type": "string"}},
-            "required": ["KeyId"],
-            "type": "object",
-        },
-        "SelectionCriteria": {
-            "additionalProperties": False,
-            "properties": {
-                "Delimiter": {"type": "string"},
-                "MaxDepth": {"type": "integer"},
-                "MinStorageBytesPercentage": {"type": "number"},
-            },
-            "type": "object",
-        },
-        "StorageLensConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AccountLevel": {"$ref": "#/definitions/AccountLevel"},
-                "AwsOrg": {"$ref": "#/definitions/AwsOrg"},
-                "DataExport": {"$ref": "#/definitions/DataExport"},
-                "Exclude": {"$ref": "#/definitions/BucketsAndRegions"},
-                "ExpandedPrefixesDataExport": {
-                    "$ref": "#/definitions/StorageLensExpandedPrefixesDataExport"
-                },
-                "Id": {"$ref": "#/definitions/Id"},
-                "Include": {"$ref": "#/definitions/BucketsAndRegions"},
-                "IsEnabled": {"type": "boolean"},
-                "PrefixDelimiter": {"type": "string"},
-                "StorageLensArn": {"type": "string"},
-            },
-            "required": ["Id", "AccountLevel", "IsEnabled"],
-            "type": "object",
-        },
-        "StorageLensExpandedPrefixesDataExport": {
-            "additionalProperties": False,
-            "properties": {
-                "S3BucketDestination": {"$ref": "#/definitions/S3BucketDestination"},
-                "StorageLensTableDestination": {
-                    "$ref": "#/definitions/StorageLensTableDestination"
-                },
-            },
-            "type": "object",
-        },
-        "StorageLensGroupArn": {"type": "string"},
-        "StorageLensGroupLevel": {
-            "additionalProperties": False,
-            "properties": {
-                "StorageLensGroupSelectionCriteria": {
-                    "$ref": "#/definitions/StorageLensGroupSelectionCriteria"
-                }
-            },
-            "type": "object",
-        },
-        "StorageLensGroupSelectionCriteria": {
-            "additionalProperties": False,
-            "properties": {
-                "Exclude": {
-                    "items": {"$ref": "#/definitions/StorageLensGroupArn"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "Include": {
-                    "items": {"$ref": "#/definitions/StorageLensGroupArn"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-            },
-            "type": "object",
-        },
-        "StorageLensTableDestination": {
-            "additionalProperties": False,
-            "properties": {
-                "Encryption": {"$ref": "#/definitions/Encryption"},
-                "IsEnabled": {"type": "boolean"},
-            },
-            "required": ["IsEnabled"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 127,
-                    "minLength": 1,
-                    "pattern": "^(?!aws:.*)[a-zA-Z0-9\\s\\_\\.\\/\\=\\+\\-\\@\\:]+$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 255,
-                    "minLength": 1,
-                    "pattern": "^(?!aws:.*)[a-zA-Z0-9\\s\\_\\.\\/\\=\\+\\-\\@\\:]+$",
-                    "type": "string",
-                },
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "StorageLensConfiguration": {"$ref": "#/definitions/StorageLensConfiguration"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "type": "array",
-            "uniqueItems": True,
-        },
-    },
-    "required": ["StorageLensConfiguration"],
-}
-
 
 class StorageLens(_Resource):
-    """AWS::S3::StorageLens: The AWS::S3::StorageLens resource is an Amazon S3 resource type that you can use to create Storage Lens configurations.
+    """AWS::S3::StorageLens: The AWS::S3::StorageLens resource is an Amazon S3 resource type that
+    you can use to create Storage Lens configurations.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: StorageLensConfiguration.Id.
+    Replaced when any of these change (create-only): StorageLensConfiguration.Id.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-s3-storagelens.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -695,30 +465,36 @@ class StorageLens(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "StorageLensAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "storage_lens.schema.json")
 
     # Read-only attributes, set from what AWS returns.
-    # Declared properties (as declared, or as AWS returned them).
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     StorageLensConfiguration: StorageLensStorageLensConfigurationDict
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        StorageLensConfiguration: StorageLensStorageLensConfiguration
+        | StorageLensStorageLensConfigurationDict,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::S3::StorageLens; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            StorageLensConfiguration: StorageLensStorageLensConfiguration
-            | StorageLensStorageLensConfigurationDict,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::S3::StorageLens; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            StorageLensConfiguration: Specifies the details of Amazon S3 Storage Lens configuration.
+                Required.
             Tags: A set of tags (key-value pairs) for this Amazon S3 Storage Lens configuration.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -71,80 +75,94 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-StorageLensGroupAndDict = TypedDict(
-    "StorageLensGroupAndDict",
-    {
-        "MatchAnyPrefix": "list[str]",
-        "MatchAnySuffix": "list[str]",
-        "MatchAnyTag": "list[TagDict]",
-        "MatchObjectAge": "StorageLensGroupMatchObjectAgeDict",
-        "MatchObjectSize": "StorageLensGroupMatchObjectSizeDict",
-    },
-    total=False,
-)
 
-StorageLensGroupFilterDict = TypedDict(
-    "StorageLensGroupFilterDict",
-    {
-        "And": "StorageLensGroupAndDict",
-        "MatchAnyPrefix": "list[str]",
-        "MatchAnySuffix": "list[str]",
-        "MatchAnyTag": "list[TagDict]",
-        "MatchObjectAge": "StorageLensGroupMatchObjectAgeDict",
-        "MatchObjectSize": "StorageLensGroupMatchObjectSizeDict",
-        "Or": "StorageLensGroupOrDict",
-    },
-    total=False,
-)
+class StorageLensGroupAndDict(TypedDict, total=False):
+    """StorageLensGroupAnd as a plain dict: The Storage Lens group will include objects that match
+    all of the specified filter values."""
 
-StorageLensGroupMatchObjectAgeDict = TypedDict(
-    "StorageLensGroupMatchObjectAgeDict",
-    {
-        "DaysGreaterThan": "int",
-        "DaysLessThan": "int",
-    },
-    total=False,
-)
+    MatchAnyPrefix: list[str]
+    """Filter to match any of the specified prefixes."""
+    MatchAnySuffix: list[str]
+    """Filter to match any of the specified suffixes."""
+    MatchAnyTag: list[TagDict]
+    """Filter to match any of the specified object tags."""
+    MatchObjectAge: StorageLensGroupMatchObjectAgeDict
+    """Filter to match all of the specified values for the minimum and maximum object age."""
+    MatchObjectSize: StorageLensGroupMatchObjectSizeDict
+    """Filter to match all of the specified values for the minimum and maximum object size."""
 
-StorageLensGroupMatchObjectSizeDict = TypedDict(
-    "StorageLensGroupMatchObjectSizeDict",
-    {
-        "BytesGreaterThan": "int",
-        "BytesLessThan": "int",
-    },
-    total=False,
-)
 
-StorageLensGroupOrDict = TypedDict(
-    "StorageLensGroupOrDict",
-    {
-        "MatchAnyPrefix": "list[str]",
-        "MatchAnySuffix": "list[str]",
-        "MatchAnyTag": "list[TagDict]",
-        "MatchObjectAge": "StorageLensGroupMatchObjectAgeDict",
-        "MatchObjectSize": "StorageLensGroupMatchObjectSizeDict",
-    },
-    total=False,
-)
+class StorageLensGroupFilterDict(TypedDict, total=False):
+    """StorageLensGroupFilter as a plain dict: Sets the Storage Lens Group filter."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    And: StorageLensGroupAndDict
+    """The Storage Lens group will include objects that match all of the specified filter values."""
+    MatchAnyPrefix: list[str]
+    """Filter to match any of the specified prefixes."""
+    MatchAnySuffix: list[str]
+    """Filter to match any of the specified suffixes."""
+    MatchAnyTag: list[TagDict]
+    """Filter to match any of the specified object tags."""
+    MatchObjectAge: StorageLensGroupMatchObjectAgeDict
+    """Filter to match all of the specified values for the minimum and maximum object age."""
+    MatchObjectSize: StorageLensGroupMatchObjectSizeDict
+    """Filter to match all of the specified values for the minimum and maximum object size."""
+    Or: StorageLensGroupOrDict
+    """The Storage Lens group will include objects that match any of the specified filter values."""
 
+
+class StorageLensGroupMatchObjectAgeDict(TypedDict, total=False):
+    """StorageLensGroupMatchObjectAge as a plain dict: Filter to match all of the specified values
+    for the minimum and maximum object age."""
+
+    DaysGreaterThan: int
+    """Minimum object age to which the rule applies."""
+    DaysLessThan: int
+    """Maximum object age to which the rule applies."""
+
+
+class StorageLensGroupMatchObjectSizeDict(TypedDict, total=False):
+    """StorageLensGroupMatchObjectSize as a plain dict: Filter to match all of the specified values
+    for the minimum and maximum object size."""
+
+    BytesGreaterThan: int
+    """Minimum object size to which the rule applies."""
+    BytesLessThan: int
+    """Maximum object size to which the rule applies."""
+
+
+class StorageLensGroupOrDict(TypedDict, total=False):
+    """StorageLensGroupOr as a plain dict: The Storage Lens group will include objects that match
+    any of the specified filter values."""
+
+    MatchAnyPrefix: list[str]
+    """Filter to match any of the specified prefixes."""
+    MatchAnySuffix: list[str]
+    """Filter to match any of the specified suffixes."""
+    MatchAnyTag: list[TagDict]
+    """Filter to match any of the specified object tags."""
+    MatchObjectAge: StorageLensGroupMatchObjectAgeDict
+    """Filter to match all of the specified values for the minimum and maximum object age."""
+    MatchObjectSize: StorageLensGroupMatchObjectSizeDict
+    """Filter to match all of the specified values for the minimum and maximum object size."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 0 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::S3::StorageLensGroup",
     schema_file="aws-s3-storagelensgroup.json",
     primary_identifier=("/Name",),
-    additional_identifiers=(),
     read_only=("/StorageLensGroupArn",),
     create_only=("/Name",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=(
         "/Filter/And/MatchAnyPrefix",
         "/Filter/And/MatchAnySuffix",
@@ -157,14 +175,7 @@ METADATA = _TypeMetadata(
         "/Filter/Or/MatchAnyTag",
     ),
     required=("Name", "Filter"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -174,110 +185,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "And": {
-            "additionalProperties": False,
-            "minProperties": 2,
-            "properties": {
-                "MatchAnyPrefix": {"$ref": "#/definitions/MatchAnyPrefix"},
-                "MatchAnySuffix": {"$ref": "#/definitions/MatchAnySuffix"},
-                "MatchAnyTag": {"$ref": "#/definitions/MatchAnyTag"},
-                "MatchObjectAge": {"$ref": "#/definitions/MatchObjectAge"},
-                "MatchObjectSize": {"$ref": "#/definitions/MatchObjectSize"},
-            },
-            "type": "object",
-            "uniqueItems": True,
-        },
-        "Filter": {
-            "additionalProperties": False,
-            "properties": {
-                "And": {"$ref": "#/definitions/And"},
-                "MatchAnyPrefix": {"$ref": "#/definitions/MatchAnyPrefix"},
-                "MatchAnySuffix": {"$ref": "#/definitions/MatchAnySuffix"},
-                "MatchAnyTag": {"$ref": "#/definitions/MatchAnyTag"},
-                "MatchObjectAge": {"$ref": "#/definitions/MatchObjectAge"},
-                "MatchObjectSize": {"$ref": "#/definitions/MatchObjectSize"},
-                "Or": {"$ref": "#/definitions/Or"},
-            },
-            "type": "object",
-        },
-        "MatchAnyPrefix": {
-            "items": {"maxLength": 1024, "type": "string"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "MatchAnySuffix": {
-            "items": {"maxLength": 1024, "type": "string"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "MatchAnyTag": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "MatchObjectAge": {
-            "additionalProperties": False,
-            "properties": {
-                "DaysGreaterThan": {"minimum": 1, "type": "integer"},
-                "DaysLessThan": {"minimum": 1, "type": "integer"},
-            },
-            "type": "object",
-        },
-        "MatchObjectSize": {
-            "additionalProperties": False,
-            "properties": {
-                "BytesGreaterThan": {"minimum": 1, "type": "integer"},
-                "BytesLessThan": {"minimum": 1, "type": "integer"},
-            },
-            "type": "object",
-        },
-        "Name": {
-            "maxLength": 64,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9\\-_]+$",
-            "type": "string",
-        },
-        "Or": {
-            "additionalProperties": False,
-            "minProperties": 2,
-            "properties": {
-                "MatchAnyPrefix": {"$ref": "#/definitions/MatchAnyPrefix"},
-                "MatchAnySuffix": {"$ref": "#/definitions/MatchAnySuffix"},
-                "MatchAnyTag": {"$ref": "#/definitions/MatchAnyTag"},
-                "MatchObjectAge": {"$ref": "#/definitions/MatchObjectAge"},
-                "MatchObjectSize": {"$ref": "#/definitions/MatchObjectSize"},
-            },
-            "type": "object",
-            "uniqueItems": True,
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Filter": {"$ref": "#/definitions/Filter"},
-        "Name": {"$ref": "#/definitions/Name"},
-        "StorageLensGroupArn": {"type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": False},
-    },
-    "required": ["Name", "Filter"],
-}
-
 
 class StorageLensGroup(_Resource):
-    """AWS::S3::StorageLensGroup: The AWS::S3::StorageLensGroup resource is an Amazon S3 resource type that you can use to create Storage Lens Group.
+    """AWS::S3::StorageLensGroup: The AWS::S3::StorageLensGroup resource is an Amazon S3 resource
+    type that you can use to create Storage Lens Group.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Name.
+    Replaced when any of these change (create-only): Name.
+    Read-only attributes (known once deployed): StorageLensGroupArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-s3-storagelensgroup.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -287,32 +205,42 @@ class StorageLensGroup(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "StorageLensGroupAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "storage_lens_group.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     StorageLensGroupArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The ARN for the Amazon S3 Storage Lens Group."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Filter: StorageLensGroupFilterDict
     Name: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Filter: StorageLensGroupFilter | StorageLensGroupFilterDict,
+        Name: str,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::S3::StorageLensGroup; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Filter: StorageLensGroupFilter | StorageLensGroupFilterDict,
-            Name: str,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::S3::StorageLensGroup; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Filter: Sets the Storage Lens Group filter. Required.
+            Name: The name that identifies the Amazon S3 Storage Lens Group. Create-only: changing
+                it replaces the resource. Required.
             Tags: A set of tags (key-value pairs) for this Amazon S3 Storage Lens Group.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

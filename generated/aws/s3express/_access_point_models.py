@@ -7,10 +7,10 @@ Imported on first use by access_point.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "AccessPointAttributes",
@@ -23,14 +23,34 @@ __all__ = [
 
 
 class AccessPointPublicAccessBlockConfiguration(DeferredModel):
-    BlockPublicAcls: bool | None = None
-    BlockPublicPolicy: bool | None = None
-    IgnorePublicAcls: bool | None = None
-    RestrictPublicBuckets: bool | None = None
+    BlockPublicAcls: Annotated[
+        bool | None,
+        Field(
+            description="Specifies whether Amazon S3 should block public access control lists (ACLs) for buckets in this account. Setting this element to TRUE causes the following behavior: - PUT Bucket acl and PUT Object acl calls fail if the specified ACL is public. - PUT Object calls fail if the request includes a public ACL. . - PUT Bucket calls fail if the request includes a public ACL. Enabling this setting doesn't affect existing policies or ACLs."
+        ),
+    ] = None
+    BlockPublicPolicy: Annotated[
+        bool | None,
+        Field(
+            description="Specifies whether Amazon S3 should block public bucket policies for buckets in this account. Setting this element to TRUE causes Amazon S3 to reject calls to PUT Bucket policy if the specified bucket policy allows public access. Enabling this setting doesn't affect existing bucket policies."
+        ),
+    ] = None
+    IgnorePublicAcls: Annotated[
+        bool | None,
+        Field(
+            description="Specifies whether Amazon S3 should ignore public ACLs for buckets in this account. Setting this element to TRUE causes Amazon S3 to ignore all public ACLs on buckets in this account and any objects that they contain. Enabling this setting doesn't affect the persistence of any existing ACLs and doesn't prevent new public ACLs from being set."
+        ),
+    ] = None
+    RestrictPublicBuckets: Annotated[
+        bool | None,
+        Field(
+            description="Specifies whether Amazon S3 should restrict public bucket policies for this bucket. Setting this element to TRUE restricts access to this bucket to only AWS services and authorized users within this account if the bucket has a public policy. Enabling this setting doesn't affect previously stored bucket policies, except that public and cross-account access within any public bucket policy, including non-public delegation to specific accounts, is blocked."
+        ),
+    ] = None
 
 
 class AccessPointScope(DeferredModel):
-    Permissions: (
+    Permissions: Annotated[
         list[
             Literal[
                 "GetObject",
@@ -43,34 +63,108 @@ class AccessPointScope(DeferredModel):
                 "AbortMultipartUpload",
             ]
         ]
-        | None
-    ) = None
-    Prefixes: list[str] | None = None
+        | None,
+        Field(description="You can include one or more API operations as permissions"),
+    ] = None
+    Prefixes: Annotated[
+        list[str] | None,
+        Field(
+            description="You can specify any amount of preﬁxes, but the total length of characters of all preﬁxes must be less than 256 bytes in size."
+        ),
+    ] = None
 
 
 class AccessPointVpcConfiguration(DeferredModel):
-    VpcId: str | None = None
+    """
+    The Virtual Private Cloud (VPC) configuration for a bucket access point.
+    """
+
+    VpcId: Annotated[
+        str | None,
+        Field(
+            description="If this field is specified, this access point will only allow connections from the specified VPC ID."
+        ),
+    ] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="Pattern: ^(?!aws:.*)([\\p{L}\\p{Z}\\p{N}_.:=+\\/\\-@%]*)$ Length: 1 to 128 characters."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:=+\\/\\-@%]*)$ Length: 0 to 256 characters."
+        ),
+    ]
 
 
 class AccessPointAttributes(DeferredModel):
-    Arn: str | None = None
-    NetworkOrigin: Literal["Internet", "VPC"] | None = None
+    """
+    The read-only attributes of a AWS::S3Express::AccessPoint, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None,
+        Field(description="The Amazon Resource Name (ARN) of the specified accesspoint."),
+    ] = None
+    NetworkOrigin: Annotated[
+        Literal["Internet", "VPC"] | None,
+        Field(
+            description="Indicates whether this Access Point allows access from the public Internet. If VpcConfiguration is specified for this Access Point, then NetworkOrigin is VPC, and the Access Point doesn't allow access from the public Internet. Otherwise, NetworkOrigin is Internet, and the Access Point allows access from the public Internet, subject to the Access Point and bucket access policies."
+        ),
+    ] = None
 
 
 class AccessPointProps(DeferredModel):
-    Bucket: str
-    BucketAccountId: str | None = None
-    Name: str | None = None
-    Policy: dict[str, Any] | None = None
-    PublicAccessBlockConfiguration: AccessPointPublicAccessBlockConfiguration | None = None
-    Scope: AccessPointScope | None = None
-    Tags: list[Tag] | None = None
-    VpcConfiguration: AccessPointVpcConfiguration | None = None
+    """
+    The properties a program declares for a AWS::S3Express::AccessPoint.
+    """
+
+    Bucket: Annotated[
+        str,
+        Field(
+            description="The name of the bucket that you want to associate this Access Point with. Create-only: changing it replaces the resource."
+        ),
+    ]
+    BucketAccountId: Annotated[
+        str | None,
+        Field(
+            description="The AWS account ID associated with the S3 bucket associated with this access point. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Name: Annotated[
+        str | None,
+        Field(
+            description="The name you want to assign to this Access Point. If you don't specify a name, AWS CloudFormation generates a unique ID and uses that ID for the access point name. For directory buckets, the access point name must consist of a base name that you provide and suﬃx that includes the ZoneID (AWS Availability Zone or Local Zone) of your bucket location, followed by --xa-s3. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Policy: Annotated[
+        dict[str, Any] | None,
+        Field(description="The Access Point Policy you want to apply to this access point."),
+    ] = None
+    PublicAccessBlockConfiguration: Annotated[
+        AccessPointPublicAccessBlockConfiguration | None,
+        Field(
+            description="The PublicAccessBlock configuration that you want to apply to this Access Point."
+        ),
+    ] = None
+    Scope: Annotated[
+        AccessPointScope | None,
+        Field(
+            description="For directory buckets, you can ﬁlter access control to speciﬁc preﬁxes, API operations, or a combination of both."
+        ),
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="Items are unique.")] = None
+    VpcConfiguration: Annotated[
+        AccessPointVpcConfiguration | None,
+        Field(
+            description="If you include this field, Amazon S3 restricts access to this Access Point to requests from the specified Virtual Private Cloud (VPC). Create-only: changing it replaces the resource."
+        ),
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by directory_bucket.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "DirectoryBucketAbortIncompleteMultipartUpload",
@@ -29,39 +29,92 @@ __all__ = [
 
 
 class DirectoryBucketAbortIncompleteMultipartUpload(DeferredModel):
+    """
+    Specifies the days since the initiation of an incomplete multipart upload that Amazon S3 will wait before permanently removing all parts of the upload.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DaysAfterInitiation: int
+    DaysAfterInitiation: Annotated[
+        int,
+        Field(
+            description="Specifies the number of days after which Amazon S3 aborts an incomplete multipart upload."
+        ),
+    ]
 
 
 class DirectoryBucketDestination(DeferredModel):
+    """
+    Specifies information about where to publish inventory reports for an Amazon S3 Express bucket.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    BucketAccountId: str | None = None
-    BucketArn: str
-    Format: Literal["CSV", "ORC", "Parquet"]
-    Prefix: str | None = None
+    BucketAccountId: Annotated[
+        str | None, Field(description="The account ID that owns the destination S3 bucket.")
+    ] = None
+    BucketArn: Annotated[
+        str,
+        Field(
+            description="The Amazon Resource Name (ARN) of the destination Amazon S3 bucket to which data is exported."
+        ),
+    ]
+    Format: Annotated[
+        Literal["CSV", "ORC", "Parquet"],
+        Field(description="Specifies the file format used when exporting data to Amazon S3."),
+    ]
+    Prefix: Annotated[
+        str | None,
+        Field(
+            description="The prefix to use when exporting data. The prefix is prepended to all results."
+        ),
+    ] = None
 
 
 class DirectoryBucketServerSideEncryptionByDefault(DeferredModel):
+    """
+    Specifies the default server-side encryption to apply to new objects in the bucket. If a PUT Object request doesn't specify any server-side encryption, this default encryption will be applied.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    KMSMasterKeyID: str | None = None
-    SSEAlgorithm: Literal["aws:kms", "AES256"]
+    KMSMasterKeyID: Annotated[
+        str | None,
+        Field(
+            description="AWS Key Management Service (KMS) customer managed key ID to use for the default encryption. This parameter is allowed only if SSEAlgorithm is set to aws:kms. You can specify this parameter with the key ID or the Amazon Resource Name (ARN) of the KMS key"
+        ),
+    ] = None
+    SSEAlgorithm: Annotated[
+        Literal["aws:kms", "AES256"], Field(description="Allowed values: 'aws:kms', 'AES256'.")
+    ]
 
 
 class InventoryConfiguration(DeferredModel):
+    """
+    Specifies an inventory configuration for an Amazon S3 Express bucket
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Destination: DirectoryBucketDestination
-    Enabled: bool
-    Id: str
-    IncludedObjectVersions: Literal["All", "Current"]
-    OptionalFields: (
+    Destination: Annotated[
+        DirectoryBucketDestination,
+        Field(
+            description="Specifies information about where to publish inventory reports for an Amazon S3 Express bucket."
+        ),
+    ]
+    Enabled: Annotated[
+        bool, Field(description="Specifies whether the inventory is enabled or disabled.")
+    ]
+    Id: Annotated[str, Field(description="The ID used to identify the inventory configuration.")]
+    IncludedObjectVersions: Annotated[
+        Literal["All", "Current"],
+        Field(description="Object versions to include in the inventory list."),
+    ]
+    OptionalFields: Annotated[
         list[
             Literal[
                 "Size",
@@ -75,75 +128,189 @@ class InventoryConfiguration(DeferredModel):
                 "LifecycleExpirationDate",
             ]
         ]
-        | None
-    ) = None
-    Prefix: str | None = None
-    ScheduleFrequency: Literal["Daily", "Weekly"]
+        | None,
+        Field(
+            description="Contains the optional fields that are included in the inventory results."
+        ),
+    ] = None
+    Prefix: Annotated[
+        str | None, Field(description="The prefix that is prepended to all inventory results.")
+    ] = None
+    ScheduleFrequency: Annotated[
+        Literal["Daily", "Weekly"],
+        Field(description="Specifies the schedule for generating inventory results."),
+    ]
 
 
 class MetricsConfiguration(DeferredModel):
+    """
+    Specifies a metrics configuration for the CloudWatch request metrics from an Amazon S3 Express bucket.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AccessPointArn: str | None = None
-    Id: str
-    Prefix: str | None = None
+    AccessPointArn: Annotated[
+        str | None, Field(description="The access point ARN used when evaluating a metrics filter.")
+    ] = None
+    Id: Annotated[str, Field(description="The ID used to identify the metrics configuration.")]
+    Prefix: Annotated[
+        str | None, Field(description="The prefix used when evaluating a metrics filter.")
+    ] = None
 
 
 class Rule(DeferredModel):
+    """
+    You must specify at least one of the following properties: AbortIncompleteMultipartUpload, or ExpirationInDays.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AbortIncompleteMultipartUpload: DirectoryBucketAbortIncompleteMultipartUpload | None = None
-    ExpirationInDays: int | None = None
-    Id: str | None = None
-    ObjectSizeGreaterThan: str | None = None
-    ObjectSizeLessThan: str | None = None
-    Prefix: str | None = None
-    Status: Literal["Enabled", "Disabled"]
+    AbortIncompleteMultipartUpload: Annotated[
+        DirectoryBucketAbortIncompleteMultipartUpload | None,
+        Field(
+            description="Specifies the days since the initiation of an incomplete multipart upload that Amazon S3 will wait before permanently removing all parts of the upload."
+        ),
+    ] = None
+    ExpirationInDays: Annotated[int | None, Field(description="Type: int.")] = None
+    Id: Annotated[str | None, Field(description="Length: at most 255 characters.")] = None
+    ObjectSizeGreaterThan: Annotated[
+        str | None, Field(description="Pattern: [0-9]+ Length: at most 20 characters.")
+    ] = None
+    ObjectSizeLessThan: Annotated[
+        str | None, Field(description="Pattern: [0-9]+ Length: at most 20 characters.")
+    ] = None
+    Prefix: Annotated[str | None, Field(description="Type: str.")] = None
+    Status: Annotated[
+        Literal["Enabled", "Disabled"], Field(description="Allowed values: 'Enabled', 'Disabled'.")
+    ]
 
 
 class ServerSideEncryptionRule(DeferredModel):
+    """
+    Specifies the default server-side encryption configuration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    BucketKeyEnabled: bool | None = None
-    ServerSideEncryptionByDefault: DirectoryBucketServerSideEncryptionByDefault | None = None
+    BucketKeyEnabled: Annotated[
+        bool | None,
+        Field(
+            description="Specifies whether Amazon S3 should use an S3 Bucket Key with server-side encryption using KMS (SSE-KMS) for new objects in the bucket. Existing objects are not affected. Amazon S3 Express One Zone uses an S3 Bucket Key with SSE-KMS and S3 Bucket Key cannot be disabled. It's only allowed to set the BucketKeyEnabled element to true."
+        ),
+    ] = None
+    ServerSideEncryptionByDefault: Annotated[
+        DirectoryBucketServerSideEncryptionByDefault | None,
+        Field(
+            description="Specifies the default server-side encryption to apply to new objects in the bucket. If a PUT Object request doesn't specify any server-side encryption, this default encryption will be applied."
+        ),
+    ] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="Pattern: ^(?!aws:.*)([\\p{L}\\p{Z}\\p{N}_.:=+\\/\\-@%]*)$ Length: 1 to 128 characters."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:=+\\/\\-@%]*)$ Length: 0 to 256 characters."
+        ),
+    ]
 
 
 class DirectoryBucketAttributes(DeferredModel):
-    Arn: str | None = None
-    AvailabilityZoneName: str | None = None
+    """
+    The read-only attributes of a AWS::S3Express::DirectoryBucket, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None,
+        Field(description="Returns the Amazon Resource Name (ARN) of the specified bucket."),
+    ] = None
+    AvailabilityZoneName: Annotated[
+        str | None,
+        Field(
+            description="Returns the code for the Availability Zone or Local Zone where the directory bucket was created. An example for the code of an Availability Zone is 'us-east-1f'."
+        ),
+    ] = None
 
 
 class DirectoryBucketBucketEncryption(DeferredModel):
+    """
+    Specifies default encryption for a bucket using server-side encryption with Amazon S3 managed keys (SSE-S3) or AWS KMS keys (SSE-KMS).
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ServerSideEncryptionConfiguration: list[ServerSideEncryptionRule]
+    ServerSideEncryptionConfiguration: Annotated[
+        list[ServerSideEncryptionRule],
+        Field(description="Specifies the default server-side-encryption configuration."),
+    ]
 
 
 class DirectoryBucketLifecycleConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Rules: list[Rule]
+    Rules: Annotated[
+        list[Rule],
+        Field(
+            description="A lifecycle rule for individual objects in an Amazon S3 Express bucket."
+        ),
+    ]
 
 
 class DirectoryBucketProps(DeferredModel):
-    BucketEncryption: DirectoryBucketBucketEncryption | None = None
-    BucketName: str | None = None
-    DataRedundancy: Literal["SingleAvailabilityZone", "SingleLocalZone"]
-    InventoryConfigurations: list[InventoryConfiguration] | None = None
-    LifecycleConfiguration: DirectoryBucketLifecycleConfiguration | None = None
-    LocationName: str
-    MetricsConfigurations: list[MetricsConfiguration] | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::S3Express::DirectoryBucket.
+    """
+
+    BucketEncryption: Annotated[
+        DirectoryBucketBucketEncryption | None,
+        Field(
+            description="Specifies default encryption for a bucket using server-side encryption with Amazon S3 managed keys (SSE-S3) or AWS KMS keys (SSE-KMS)."
+        ),
+    ] = None
+    BucketName: Annotated[
+        str | None,
+        Field(
+            description="Specifies a name for the bucket. The bucket name must contain only lowercase letters, numbers, and hyphens (-). A directory bucket name must be unique in the chosen Availability Zone or Local Zone. The bucket name must also follow the format 'bucket_base_name--zone_id--x-s3'. The zone_id can be the ID of an Availability Zone or a Local Zone. If you don't specify a name, AWS CloudFormation generates a unique physical ID and uses that ID for the bucket name. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    DataRedundancy: Annotated[
+        Literal["SingleAvailabilityZone", "SingleLocalZone"],
+        Field(
+            description="Specifies the number of Availability Zone or Local Zone that's used for redundancy for the bucket. Create-only: changing it replaces the resource."
+        ),
+    ]
+    InventoryConfigurations: Annotated[
+        list[InventoryConfiguration] | None,
+        Field(description="The inventory configuration for an Amazon S3 Express bucket."),
+    ] = None
+    LifecycleConfiguration: Annotated[
+        DirectoryBucketLifecycleConfiguration | None,
+        Field(
+            description="Lifecycle rules that define how Amazon S3 Express manages objects during their lifetime."
+        ),
+    ] = None
+    LocationName: Annotated[
+        str,
+        Field(
+            description="Specifies the Zone ID of the Availability Zone or Local Zone where the directory bucket will be created. An example Availability Zone ID value is 'use1-az5'. Create-only: changing it replaces the resource."
+        ),
+    ]
+    MetricsConfigurations: Annotated[
+        list[MetricsConfiguration] | None,
+        Field(description="Specifies the metrics configurations for the Amazon S3 Express bucket."),
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="Items are unique.")] = None

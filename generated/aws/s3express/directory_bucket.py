@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -87,125 +91,158 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-DirectoryBucketAbortIncompleteMultipartUploadDict = TypedDict(
-    "DirectoryBucketAbortIncompleteMultipartUploadDict",
-    {
-        "DaysAfterInitiation": "Required[int]",
-    },
-    total=False,
-)
 
-DirectoryBucketBucketEncryptionDict = TypedDict(
-    "DirectoryBucketBucketEncryptionDict",
-    {
-        "ServerSideEncryptionConfiguration": "Required[list[ServerSideEncryptionRuleDict]]",
-    },
-    total=False,
-)
+class DirectoryBucketAbortIncompleteMultipartUploadDict(TypedDict, total=False):
+    """DirectoryBucketAbortIncompleteMultipartUpload as a plain dict: Specifies the days since the
+    initiation of an incomplete multipart upload that Amazon S3 will wait before permanently
+    removing all parts of the upload."""
 
-DirectoryBucketDestinationDict = TypedDict(
-    "DirectoryBucketDestinationDict",
-    {
-        "BucketAccountId": "str",
-        "BucketArn": "Required[str]",
-        "Format": "Required[Literal['CSV', 'ORC', 'Parquet']]",
-        "Prefix": "str",
-    },
-    total=False,
-)
+    DaysAfterInitiation: Required[int]
+    """Specifies the number of days after which Amazon S3 aborts an incomplete multipart upload."""
 
-DirectoryBucketLifecycleConfigurationDict = TypedDict(
-    "DirectoryBucketLifecycleConfigurationDict",
-    {
-        "Rules": "Required[list[RuleDict]]",
-    },
-    total=False,
-)
 
-DirectoryBucketServerSideEncryptionByDefaultDict = TypedDict(
-    "DirectoryBucketServerSideEncryptionByDefaultDict",
-    {
-        "KMSMasterKeyID": "str",
-        "SSEAlgorithm": "Required[Literal['aws:kms', 'AES256']]",
-    },
-    total=False,
-)
+class DirectoryBucketBucketEncryptionDict(TypedDict, total=False):
+    """DirectoryBucketBucketEncryption as a plain dict: Specifies default encryption for a bucket
+    using server-side encryption with Amazon S3 managed keys (SSE-S3) or AWS KMS keys (SSE-KMS)."""
 
-InventoryConfigurationDict = TypedDict(
-    "InventoryConfigurationDict",
-    {
-        "Destination": "Required[DirectoryBucketDestinationDict]",
-        "Enabled": "Required[bool]",
-        "Id": "Required[str]",
-        "IncludedObjectVersions": "Required[Literal['All', 'Current']]",
-        "OptionalFields": "list[Literal['Size', 'LastModifiedDate', 'StorageClass', 'ETag', 'IsMultipartUploaded', 'EncryptionStatus', 'BucketKeyStatus', 'ChecksumAlgorithm', 'LifecycleExpirationDate']]",
-        "Prefix": "str",
-        "ScheduleFrequency": "Required[Literal['Daily', 'Weekly']]",
-    },
-    total=False,
-)
+    ServerSideEncryptionConfiguration: Required[list[ServerSideEncryptionRuleDict]]
+    """Specifies the default server-side-encryption configuration."""
 
-MetricsConfigurationDict = TypedDict(
-    "MetricsConfigurationDict",
-    {
-        "AccessPointArn": "str",
-        "Id": "Required[str]",
-        "Prefix": "str",
-    },
-    total=False,
-)
 
-RuleDict = TypedDict(
-    "RuleDict",
-    {
-        "AbortIncompleteMultipartUpload": "DirectoryBucketAbortIncompleteMultipartUploadDict",
-        "ExpirationInDays": "int",
-        "Id": "str",
-        "ObjectSizeGreaterThan": "str",
-        "ObjectSizeLessThan": "str",
-        "Prefix": "str",
-        "Status": "Required[Literal['Enabled', 'Disabled']]",
-    },
-    total=False,
-)
+class DirectoryBucketDestinationDict(TypedDict, total=False):
+    """DirectoryBucketDestination as a plain dict: Specifies information about where to publish
+    inventory reports for an Amazon S3 Express bucket."""
 
-ServerSideEncryptionRuleDict = TypedDict(
-    "ServerSideEncryptionRuleDict",
-    {
-        "BucketKeyEnabled": "bool",
-        "ServerSideEncryptionByDefault": "DirectoryBucketServerSideEncryptionByDefaultDict",
-    },
-    total=False,
-)
+    BucketAccountId: str
+    """The account ID that owns the destination S3 bucket."""
+    BucketArn: Required[str]
+    """The Amazon Resource Name (ARN) of the destination Amazon S3 bucket to which data is exported."""
+    Format: Required[Literal["CSV", "ORC", "Parquet"]]
+    """Specifies the file format used when exporting data to Amazon S3."""
+    Prefix: str
+    """The prefix to use when exporting data. The prefix is prepended to all results."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class DirectoryBucketLifecycleConfigurationDict(TypedDict, total=False):
+    """DirectoryBucketLifecycleConfiguration as a plain dict."""
+
+    Rules: Required[list[RuleDict]]
+    """A lifecycle rule for individual objects in an Amazon S3 Express bucket."""
+
+
+class DirectoryBucketServerSideEncryptionByDefaultDict(TypedDict, total=False):
+    """DirectoryBucketServerSideEncryptionByDefault as a plain dict: Specifies the default
+    server-side encryption to apply to new objects in the bucket. If a PUT Object request doesn't
+    specify any server-side encryption, this default encryption will be applied."""
+
+    KMSMasterKeyID: str
+    """AWS Key Management Service (KMS) customer managed key ID to use for the default encryption.
+    This parameter is allowed only if SSEAlgorithm is set to aws:kms. You can specify this parameter
+    with the key ID or the Amazon Resource Name (ARN) of the KMS key"""
+    SSEAlgorithm: Required[Literal["aws:kms", "AES256"]]
+    """Allowed values: 'aws:kms', 'AES256'."""
+
+
+class InventoryConfigurationDict(TypedDict, total=False):
+    """InventoryConfiguration as a plain dict: Specifies an inventory configuration for an Amazon S3
+    Express bucket"""
+
+    Destination: Required[DirectoryBucketDestinationDict]
+    """Specifies information about where to publish inventory reports for an Amazon S3 Express
+    bucket."""
+    Enabled: Required[bool]
+    """Specifies whether the inventory is enabled or disabled."""
+    Id: Required[str]
+    """The ID used to identify the inventory configuration."""
+    IncludedObjectVersions: Required[Literal["All", "Current"]]
+    """Object versions to include in the inventory list."""
+    OptionalFields: list[
+        Literal[
+            "Size",
+            "LastModifiedDate",
+            "StorageClass",
+            "ETag",
+            "IsMultipartUploaded",
+            "EncryptionStatus",
+            "BucketKeyStatus",
+            "ChecksumAlgorithm",
+            "LifecycleExpirationDate",
+        ]
+    ]
+    """Contains the optional fields that are included in the inventory results."""
+    Prefix: str
+    """The prefix that is prepended to all inventory results."""
+    ScheduleFrequency: Required[Literal["Daily", "Weekly"]]
+    """Specifies the schedule for generating inventory results."""
+
+
+class MetricsConfigurationDict(TypedDict, total=False):
+    """MetricsConfiguration as a plain dict: Specifies a metrics configuration for the CloudWatch
+    request metrics from an Amazon S3 Express bucket."""
+
+    AccessPointArn: str
+    """The access point ARN used when evaluating a metrics filter."""
+    Id: Required[str]
+    """The ID used to identify the metrics configuration."""
+    Prefix: str
+    """The prefix used when evaluating a metrics filter."""
+
+
+class RuleDict(TypedDict, total=False):
+    """Rule as a plain dict: You must specify at least one of the following properties:
+    AbortIncompleteMultipartUpload, or ExpirationInDays."""
+
+    AbortIncompleteMultipartUpload: DirectoryBucketAbortIncompleteMultipartUploadDict
+    """Specifies the days since the initiation of an incomplete multipart upload that Amazon S3 will
+    wait before permanently removing all parts of the upload."""
+    ExpirationInDays: int
+    """Type: int."""
+    Id: str
+    """Length: at most 255 characters."""
+    ObjectSizeGreaterThan: str
+    """Pattern: [0-9]+ Length: at most 20 characters."""
+    ObjectSizeLessThan: str
+    """Pattern: [0-9]+ Length: at most 20 characters."""
+    Prefix: str
+    """Type: str."""
+    Status: Required[Literal["Enabled", "Disabled"]]
+    """Allowed values: 'Enabled', 'Disabled'."""
+
+
+class ServerSideEncryptionRuleDict(TypedDict, total=False):
+    """ServerSideEncryptionRule as a plain dict: Specifies the default server-side encryption
+    configuration."""
+
+    BucketKeyEnabled: bool
+    """Specifies whether Amazon S3 should use an S3 Bucket Key with server-side encryption using KMS
+    (SSE-KMS) for new objects in the bucket. Existing objects are not affected. Amazon S3 Express
+    One Zone uses an S3 Bucket Key with SSE-KMS and S3 Bucket Key cannot be disabled. It's only
+    allowed to set the BucketKeyEnabled element to true."""
+    ServerSideEncryptionByDefault: DirectoryBucketServerSideEncryptionByDefaultDict
+    """Specifies the default server-side encryption to apply to new objects in the bucket. If a PUT
+    Object request doesn't specify any server-side encryption, this default encryption will be
+    applied."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Pattern: ^(?!aws:.*)([\\p{L}\\p{Z}\\p{N}_.:=+\\/\\-@%]*)$ Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:=+\\/\\-@%]*)$ Length: 0 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::S3Express::DirectoryBucket",
     schema_file="aws-s3express-directorybucket.json",
     primary_identifier=("/BucketName",),
-    additional_identifiers=(),
     read_only=("/Arn", "/AvailabilityZoneName"),
     create_only=("/BucketName", "/LocationName", "/DataRedundancy"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("LocationName", "DataRedundancy"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -215,186 +252,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AbortIncompleteMultipartUpload": {
-            "additionalProperties": False,
-            "properties": {"DaysAfterInitiation": {"minimum": 0, "type": "integer"}},
-            "required": ["DaysAfterInitiation"],
-            "type": "object",
-        },
-        "Arn": {"type": "string"},
-        "BucketEncryption": {
-            "additionalProperties": False,
-            "properties": {
-                "ServerSideEncryptionConfiguration": {
-                    "items": {"$ref": "#/definitions/ServerSideEncryptionRule"},
-                    "type": "array",
-                    "uniqueItems": True,
-                }
-            },
-            "required": ["ServerSideEncryptionConfiguration"],
-            "type": "object",
-        },
-        "Destination": {
-            "additionalProperties": False,
-            "properties": {
-                "BucketAccountId": {"type": "string"},
-                "BucketArn": {"type": "string"},
-                "Format": {"enum": ["CSV", "ORC", "Parquet"], "type": "string"},
-                "Prefix": {"type": "string"},
-            },
-            "required": ["BucketArn", "Format"],
-            "type": "object",
-        },
-        "InventoryConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Destination": {"$ref": "#/definitions/Destination"},
-                "Enabled": {"type": "boolean"},
-                "Id": {"type": "string"},
-                "IncludedObjectVersions": {"enum": ["All", "Current"], "type": "string"},
-                "OptionalFields": {
-                    "items": {
-                        "enum": [
-                            "Size",
-                            "LastModifiedDate",
-                            "StorageClass",
-                            "ETag",
-                            "IsMultipartUploaded",
-                            "EncryptionStatus",
-                            "BucketKeyStatus",
-                            "ChecksumAlgorithm",
-                            "LifecycleExpirationDate",
-                        ],
-                        "type": "string",
-                    },
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "Prefix": {"type": "string"},
-                "ScheduleFrequency": {"enum": ["Daily", "Weekly"], "type": "string"},
-            },
-            "required": [
-                "Destination",
-                "Enabled",
-                "Id",
-                "IncludedObjectVersions",
-                "ScheduleFrequency",
-            ],
-            "type": "object",
-        },
-        "LifecycleConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Rules": {
-                    "items": {"$ref": "#/definitions/Rule"},
-                    "type": "array",
-                    "uniqueItems": True,
-                }
-            },
-            "required": ["Rules"],
-            "type": "object",
-        },
-        "MetricsConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AccessPointArn": {"type": "string"},
-                "Id": {"type": "string"},
-                "Prefix": {"type": "string"},
-            },
-            "required": ["Id"],
-            "type": "object",
-        },
-        "Rule": {
-            "additionalProperties": False,
-            "properties": {
-                "AbortIncompleteMultipartUpload": {
-                    "$ref": "#/definitions/AbortIncompleteMultipartUpload"
-                },
-                "ExpirationInDays": {"type": "integer"},
-                "Id": {"maxLength": 255, "type": "string"},
-                "ObjectSizeGreaterThan": {"maxLength": 20, "pattern": "[0-9]+", "type": "string"},
-                "ObjectSizeLessThan": {"maxLength": 20, "pattern": "[0-9]+", "type": "string"},
-                "Prefix": {"type": "string"},
-                "Status": {"enum": ["Enabled", "Disabled"], "type": "string"},
-            },
-            "required": ["Status"],
-            "type": "object",
-        },
-        "ServerSideEncryptionByDefault": {
-            "additionalProperties": False,
-            "properties": {
-                "KMSMasterKeyID": {"anyOf": [{}, {}, {}], "type": "string"},
-                "SSEAlgorithm": {"enum": ["aws:kms", "AES256"], "type": "string"},
-            },
-            "required": ["SSEAlgorithm"],
-            "type": "object",
-        },
-        "ServerSideEncryptionRule": {
-            "additionalProperties": False,
-            "properties": {
-                "BucketKeyEnabled": {"type": "boolean"},
-                "ServerSideEncryptionByDefault": {
-                    "$ref": "#/definitions/ServerSideEncryptionByDefault"
-                },
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^(?!aws:.*)([\\p{L}\\p{Z}\\p{N}_.:=+\\/\\-@%]*)$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:=+\\/\\-@%]*)$",
-                    "type": "string",
-                },
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"$ref": "#/definitions/Arn"},
-        "AvailabilityZoneName": {"type": "string"},
-        "BucketEncryption": {"$ref": "#/definitions/BucketEncryption"},
-        "BucketName": {
-            "maxLength": 63,
-            "pattern": "^[a-z0-9][a-z0-9//.//-]*[a-z0-9]$",
-            "type": "string",
-        },
-        "DataRedundancy": {"enum": ["SingleAvailabilityZone", "SingleLocalZone"], "type": "string"},
-        "InventoryConfigurations": {
-            "items": {"$ref": "#/definitions/InventoryConfiguration"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "LifecycleConfiguration": {"$ref": "#/definitions/LifecycleConfiguration"},
-        "LocationName": {"type": "string"},
-        "MetricsConfigurations": {
-            "items": {"$ref": "#/definitions/MetricsConfiguration"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-    },
-    "required": ["LocationName", "DataRedundancy"],
-}
-
 
 class DirectoryBucket(_Resource):
-    """AWS::S3Express::DirectoryBucket: Resource Type definition for AWS::S3Express::DirectoryBucket.
+    """AWS::S3Express::DirectoryBucket: Resource Type definition for
+    AWS::S3Express::DirectoryBucket.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: BucketName.
+    Replaced when any of these change (create-only): BucketName, LocationName, DataRedundancy.
+    Read-only attributes (known once deployed): Arn, AvailabilityZoneName.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-s3express-directorybucket.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -402,12 +270,16 @@ class DirectoryBucket(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "DirectoryBucketAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "directory_bucket.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Returns the Amazon Resource Name (ARN) of the specified bucket."""
     AvailabilityZoneName: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Returns the code for the Availability Zone or Local Zone where the directory bucket was
+    created. An example for the code of an Availability Zone is 'us-east-1f'."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     BucketEncryption: DirectoryBucketBucketEncryptionDict
     BucketName: str
     DataRedundancy: Literal["SingleAvailabilityZone", "SingleLocalZone"]
@@ -417,39 +289,55 @@ class DirectoryBucket(_Resource):
     MetricsConfigurations: list[MetricsConfigurationDict]
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        DataRedundancy: Literal["SingleAvailabilityZone", "SingleLocalZone"],
+        LocationName: str,
+        BucketEncryption: DirectoryBucketBucketEncryption
+        | DirectoryBucketBucketEncryptionDict
+        | None = None,
+        BucketName: str | None = None,
+        InventoryConfigurations: list[InventoryConfiguration | InventoryConfigurationDict]
+        | None = None,
+        LifecycleConfiguration: DirectoryBucketLifecycleConfiguration
+        | DirectoryBucketLifecycleConfigurationDict
+        | None = None,
+        MetricsConfigurations: list[MetricsConfiguration | MetricsConfigurationDict] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::S3Express::DirectoryBucket; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            DataRedundancy: Literal["SingleAvailabilityZone", "SingleLocalZone"],
-            LocationName: str,
-            BucketEncryption: DirectoryBucketBucketEncryption
-            | DirectoryBucketBucketEncryptionDict
-            | None = None,
-            BucketName: str | None = None,
-            InventoryConfigurations: list[InventoryConfiguration | InventoryConfigurationDict]
-            | None = None,
-            LifecycleConfiguration: DirectoryBucketLifecycleConfiguration
-            | DirectoryBucketLifecycleConfigurationDict
-            | None = None,
-            MetricsConfigurations: list[MetricsConfiguration | MetricsConfigurationDict]
-            | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::S3Express::DirectoryBucket; `await` it inside an App to deploy it.
-
-            BucketName: Specifies a name for the bucket.
-            DataRedundancy: Specifies the number of Availability Zone or Local Zone that's used for redundancy for the bucket.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            DataRedundancy: Specifies the number of Availability Zone or Local Zone that's used for
+                redundancy for the bucket. Create-only: changing it replaces the resource. Required.
+            LocationName: Specifies the Zone ID of the Availability Zone or Local Zone where the
+                directory bucket will be created. An example Availability Zone ID value is
+                'use1-az5'. Create-only: changing it replaces the resource. Required.
+            BucketEncryption: Specifies default encryption for a bucket using server-side encryption
+                with Amazon S3 managed keys (SSE-S3) or AWS KMS keys (SSE-KMS).
+            BucketName: Specifies a name for the bucket. The bucket name must contain only lowercase
+                letters, numbers, and hyphens (-). A directory bucket name must be unique in the
+                chosen Availability Zone or Local Zone. The bucket name must also follow the format
+                'bucket_base_name--zone_id--x-s3'. The zone_id can be the ID of an Availability Zone
+                or a Local Zone. If you don't specify a name, AWS CloudFormation generates a unique
+                physical ID and uses that ID for the bucket name. Create-only: changing it replaces
+                the resource.
             InventoryConfigurations: The inventory configuration for an Amazon S3 Express bucket.
-            LifecycleConfiguration: Lifecycle rules that define how Amazon S3 Express manages objects during their lifetime.
-            LocationName: Specifies the Zone ID of the Availability Zone or Local Zone where the directory bucket will be created.
-            MetricsConfigurations: Specifies the metrics configurations for the Amazon S3 Express bucket.
+            LifecycleConfiguration: Lifecycle rules that define how Amazon S3 Express manages
+                objects during their lifetime.
+            MetricsConfigurations: Specifies the metrics configurations for the Amazon S3 Express
+                bucket.
+            Tags: Items are unique.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

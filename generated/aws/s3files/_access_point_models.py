@@ -7,10 +7,10 @@ Imported on first use by access_point.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "AccessPointAttributes",
@@ -26,48 +26,146 @@ class AccessPointCreationPermissions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    OwnerGid: str
-    OwnerUid: str
-    Permissions: str
+    OwnerGid: Annotated[
+        str,
+        Field(
+            description="Specifies the POSIX group ID to apply to the RootDirectory. Accepts values from 0 to 2^32 (4294967295)."
+        ),
+    ]
+    OwnerUid: Annotated[
+        str,
+        Field(
+            description="Specifies the POSIX user ID to apply to the RootDirectory. Accepts values from 0 to 2^32 (4294967295)."
+        ),
+    ]
+    Permissions: Annotated[
+        str,
+        Field(
+            description="Specifies the POSIX permissions to apply to the RootDirectory, in the format of an octal number representing the file's mode bits."
+        ),
+    ]
 
 
 class AccessPointPosixUser(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Gid: str
-    SecondaryGids: list[str] | None = None
-    Uid: str
+    Gid: Annotated[
+        str,
+        Field(
+            description="The POSIX group ID used for all file system operations using this access point."
+        ),
+    ]
+    SecondaryGids: Annotated[
+        list[str] | None,
+        Field(
+            description="Secondary POSIX group IDs used for all file system operations using this access point."
+        ),
+    ] = None
+    Uid: Annotated[
+        str,
+        Field(
+            description="The POSIX user ID used for all file system operations using this access point."
+        ),
+    ]
 
 
 class AccessPointRootDirectory(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CreationPermissions: AccessPointCreationPermissions | None = None
-    Path: str | None = None
+    CreationPermissions: Annotated[
+        AccessPointCreationPermissions | None,
+        Field(
+            description="(Optional) Specifies the POSIX IDs and permissions to apply to the access point's RootDirectory. If the RootDirectory>Path specified does not exist, EFS creates the root directory using the CreationPermissions settings when a client connects to an access point. When specifying the CreationPermissions, you must provide values for all properties. If you do not provide CreationPermissions and the specified RootDirectory>Path does not exist, attempts to mount the file system using the access point will fail."
+        ),
+    ] = None
+    Path: Annotated[
+        str | None,
+        Field(
+            description="Specifies the path on the EFS file system to expose as the root directory to NFS clients using the access point to access the EFS file system. A path can have up to four subdirectories. If the specified path does not exist, you are required to provide the CreationPermissions."
+        ),
+    ] = None
 
 
 class AccessPointTag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str | None = None
-    Value: str | None = None
+    Key: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+)$ Length: 1 to 128 characters."
+        ),
+    ] = None
+    Value: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: at most 256 characters."
+        ),
+    ] = None
 
 
 class AccessPointAttributes(DeferredModel):
-    AccessPointArn: str | None = None
-    AccessPointId: str | None = None
-    OwnerId: str | None = None
-    Status: Literal["available", "creating", "updating", "deleting", "deleted", "error"] | None = (
-        None
-    )
+    """
+    The read-only attributes of a AWS::S3Files::AccessPoint, set by AWS.
+    """
+
+    AccessPointArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:aws[-a-z]*:s3files:[0-9a-z-:]+:file-system/fs-[0-9a-f]{17,40}/access-point/fsap-[0-9a-f]{17,40}$ Length: at most 256 characters."
+        ),
+    ] = None
+    AccessPointId: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^(arn:aws[-a-z]*:s3files:[0-9a-z-:]+:file-system/fs-[0-9a-f]{17,40}/access-point/fsap-[0-9a-f]{17,40}|fsap-[0-9a-f]{17,40})$ Length: at most 256 characters."
+        ),
+    ] = None
+    OwnerId: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^((\\d{12})|(\\d{4}-\\d{4}-\\d{4}))$ Length: at most 12 characters."
+        ),
+    ] = None
+    Status: Annotated[
+        Literal["available", "creating", "updating", "deleting", "deleted", "error"] | None,
+        Field(
+            description="Allowed values: 'available', 'creating', 'updating', 'deleting', 'deleted', 'error'."
+        ),
+    ] = None
 
 
 class AccessPointProps(DeferredModel):
-    ClientToken: str | None = None
-    FileSystemId: str
-    PosixUser: AccessPointPosixUser | None = None
-    RootDirectory: AccessPointRootDirectory | None = None
-    Tags: list[AccessPointTag] | None = None
+    """
+    The properties a program declares for a AWS::S3Files::AccessPoint.
+    """
+
+    ClientToken: Annotated[
+        str | None,
+        Field(
+            description="(optional) A string of up to 64 ASCII characters that Amazon EFS uses to ensure idempotent creation. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    FileSystemId: Annotated[
+        str,
+        Field(
+            description="The ID of the S3 Files file system that the access point provides access to. Create-only: changing it replaces the resource."
+        ),
+    ]
+    PosixUser: Annotated[
+        AccessPointPosixUser | None,
+        Field(
+            description="The operating system user and group applied to all compute drive requests made using the access point. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    RootDirectory: Annotated[
+        AccessPointRootDirectory | None,
+        Field(
+            description="Specifies the directory on the Amazon EFS file system that the access point exposes as the root directory of your file system to NFS clients using the access point. The clients using the access point can only access the root directory and below. If the RootDirectory>Path specified does not exist, EFS creates it and applies the CreationPermissions settings when a client connects to an access point. When specifying a RootDirectory, you need to provide the Path, and the CreationPermissions is optional. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[AccessPointTag] | None, Field(description="Items: 1 to 50 items. Items are unique.")
+    ] = None

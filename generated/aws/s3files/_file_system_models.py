@@ -7,10 +7,10 @@ Imported on first use by file_system.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ExpirationDataRule",
@@ -26,52 +26,123 @@ class ExpirationDataRule(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DaysAfterLastAccess: int
+    DaysAfterLastAccess: Annotated[int, Field(description="Range: 1 to 365 (inclusive).")]
 
 
 class ImportDataRule(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Prefix: str
-    SizeLessThan: int
-    Trigger: Literal["ON_DIRECTORY_FIRST_ACCESS", "ON_FILE_ACCESS"]
+    Prefix: Annotated[str, Field(description="Pattern: ^(|.*/)$ Length: 0 to 1024 characters.")]
+    SizeLessThan: Annotated[int, Field(description="Range: 0 to 52673613135872 (inclusive).")]
+    Trigger: Annotated[
+        Literal["ON_DIRECTORY_FIRST_ACCESS", "ON_FILE_ACCESS"],
+        Field(description="Allowed values: 'ON_DIRECTORY_FIRST_ACCESS', 'ON_FILE_ACCESS'."),
+    ]
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+)$ Length: 1 to 128 characters."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: at most 256 characters."
+        ),
+    ]
 
 
 class FileSystemAttributes(DeferredModel):
-    CreationTime: str | None = None
-    FileSystemArn: str | None = None
-    FileSystemId: str | None = None
-    OwnerId: str | None = None
-    Status: Literal["creating", "available", "updating", "deleting", "deleted", "error"] | None = (
-        None
-    )
-    StatusMessage: str | None = None
+    """
+    The read-only attributes of a AWS::S3Files::FileSystem, set by AWS.
+    """
+
+    CreationTime: Annotated[str | None, Field(description="Type: str.")] = None
+    FileSystemArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^(arn:aws[-a-z]*:s3files:[0-9a-z-:]+:file-system/fs-[0-9a-f]{17,40})$"
+        ),
+    ] = None
+    FileSystemId: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^(arn:aws[-a-z]*:s3files:[0-9a-z-:]+:file-system/fs-[0-9a-f]{17,40}|fs-[0-9a-f]{17,40})$ Length: at most 128 characters."
+        ),
+    ] = None
+    OwnerId: Annotated[str | None, Field(description="Type: str.")] = None
+    Status: Annotated[
+        Literal["creating", "available", "updating", "deleting", "deleted", "error"] | None,
+        Field(
+            description="Allowed values: 'creating', 'available', 'updating', 'deleting', 'deleted', 'error'."
+        ),
+    ] = None
+    StatusMessage: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class FileSystemSynchronizationConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ExpirationDataRules: list[ExpirationDataRule]
-    ImportDataRules: list[ImportDataRule]
-    LatestVersionNumber: int | None = None
+    ExpirationDataRules: Annotated[
+        list[ExpirationDataRule], Field(description="Items: exactly 1 items.")
+    ]
+    ImportDataRules: Annotated[list[ImportDataRule], Field(description="Items: 1 to 10 items.")]
+    LatestVersionNumber: Annotated[int | None, Field(description="Type: int.")] = None
 
 
 class FileSystemProps(DeferredModel):
-    AcceptBucketWarning: bool | None = None
-    Bucket: str
-    ClientToken: str | None = None
-    KmsKeyId: str | None = None
-    Prefix: str | None = None
-    RoleArn: str
-    SynchronizationConfiguration: FileSystemSynchronizationConfiguration | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::S3Files::FileSystem.
+    """
+
+    AcceptBucketWarning: Annotated[
+        bool | None,
+        Field(
+            description="Type: bool. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Bucket: Annotated[
+        str,
+        Field(
+            description="Pattern: ^(arn:aws[a-zA-Z0-9-]*:s3:::.+)$ Create-only: changing it replaces the resource."
+        ),
+    ]
+    ClientToken: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^(.+)$ Length: 1 to 64 characters. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    KmsKeyId: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32}|alias/[a-zA-Z0-9/_-]+|(arn:aws[-a-z]*:kms:[a-z0-9-]+:\\d{12}:((key/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})|(key/mrk-[0-9a-f]{32})|(alias/[a-zA-Z0-9/_-]+))))$ Length: at most 2048 characters. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Prefix: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^(|.*/)$ Length: at most 1024 characters. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    RoleArn: Annotated[
+        str,
+        Field(
+            description="Pattern: ^arn:(aws[a-zA-Z-]*)?:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+$ Length: at most 2048 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    SynchronizationConfiguration: Annotated[
+        FileSystemSynchronizationConfiguration | None,
+        Field(description="Type: FileSystemSynchronizationConfigurationDict."),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None, Field(description="Items: 1 to 50 items. Items are unique.")
+    ] = None

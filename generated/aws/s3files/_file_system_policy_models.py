@@ -7,9 +7,10 @@ Imported on first use by file_system_policy.py, which re-exports every name here
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "FileSystemPolicyAttributes",
@@ -18,9 +19,20 @@ __all__ = [
 
 
 class FileSystemPolicyProps(DeferredModel):
-    FileSystemId: str
-    Policy: dict[str, Any]
+    """
+    The properties a program declares for a AWS::S3Files::FileSystemPolicy.
+    """
+
+    FileSystemId: Annotated[
+        str,
+        Field(
+            description="Pattern: ^(arn:aws[-a-z]*:s3files:[0-9a-z-:]+:file-system/fs-[0-9a-f]{17,40}|fs-[0-9a-f]{17,40})$ Length: at most 128 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Policy: Annotated[dict[str, Any], Field(description="Type: dict[str, Any].")]
 
 
 class FileSystemPolicyAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::S3Files::FileSystemPolicy, set by AWS.
+    """

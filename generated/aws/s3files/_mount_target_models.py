@@ -7,9 +7,10 @@ Imported on first use by mount_target.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "MountTargetAttributes",
@@ -18,21 +19,70 @@ __all__ = [
 
 
 class MountTargetProps(DeferredModel):
-    FileSystemId: str
-    IpAddressType: Literal["IPV4_ONLY", "IPV6_ONLY", "DUAL_STACK"] | None = None
-    Ipv4Address: str | None = None
-    Ipv6Address: str | None = None
-    SecurityGroups: list[str] | None = None
-    SubnetId: str
+    """
+    The properties a program declares for a AWS::S3Files::MountTarget.
+    """
+
+    FileSystemId: Annotated[
+        str,
+        Field(
+            description="Pattern: ^(arn:aws[-a-z]*:s3files:[0-9a-z-:]+:file-system/fs-[0-9a-f]{17,40}|fs-[0-9a-f]{17,40})$ Length: at most 128 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    IpAddressType: Annotated[
+        Literal["IPV4_ONLY", "IPV6_ONLY", "DUAL_STACK"] | None,
+        Field(
+            description="Allowed values: 'IPV4_ONLY', 'IPV6_ONLY', 'DUAL_STACK'. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Ipv4Address: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^[0-9]{1,3}\\.[0-9]{1,3}\\.[0-9]{1,3}\\.[0-9]{1,3}$ Length: 7 to 15 characters. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Ipv6Address: Annotated[
+        str | None,
+        Field(
+            description="Length: 3 to 39 characters. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    SecurityGroups: Annotated[
+        list[str] | None,
+        Field(
+            description="Items: at most 100 items. Items are unique. Each item: Pattern: ^(sg-[0-9a-f]{8,40})$ Length: 11 to 43 characters."
+        ),
+    ] = None
+    SubnetId: Annotated[
+        str,
+        Field(
+            description="Pattern: ^subnet-[0-9a-f]{8,40}$ Length: 15 to 47 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
 
 
 class MountTargetAttributes(DeferredModel):
-    AvailabilityZoneId: str | None = None
-    MountTargetId: str | None = None
-    NetworkInterfaceId: str | None = None
-    OwnerId: str | None = None
-    Status: Literal["available", "creating", "updating", "deleting", "deleted", "error"] | None = (
-        None
-    )
-    StatusMessage: str | None = None
-    VpcId: str | None = None
+    """
+    The read-only attributes of a AWS::S3Files::MountTarget, set by AWS.
+    """
+
+    AvailabilityZoneId: Annotated[str | None, Field(description="Type: str.")] = None
+    MountTargetId: Annotated[
+        str | None,
+        Field(description="Pattern: ^fsmt-[0-9a-f]{17,40}$ Length: 22 to 45 characters."),
+    ] = None
+    NetworkInterfaceId: Annotated[str | None, Field(description="Type: str.")] = None
+    OwnerId: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^((\\d{12})|(\\d{4}-\\d{4}-\\d{4}))$ Length: at most 12 characters."
+        ),
+    ] = None
+    Status: Annotated[
+        Literal["available", "creating", "updating", "deleting", "deleted", "error"] | None,
+        Field(
+            description="Allowed values: 'available', 'creating', 'updating', 'deleting', 'deleted', 'error'."
+        ),
+    ] = None
+    StatusMessage: Annotated[str | None, Field(description="Type: str.")] = None
+    VpcId: Annotated[str | None, Field(description="Type: str.")] = None

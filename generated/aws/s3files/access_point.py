@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -63,49 +67,62 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AccessPointCreationPermissionsDict = TypedDict(
-    "AccessPointCreationPermissionsDict",
-    {
-        "OwnerGid": "Required[str]",
-        "OwnerUid": "Required[str]",
-        "Permissions": "Required[str]",
-    },
-    total=False,
-)
 
-AccessPointPosixUserDict = TypedDict(
-    "AccessPointPosixUserDict",
-    {
-        "Gid": "Required[str]",
-        "SecondaryGids": "list[str]",
-        "Uid": "Required[str]",
-    },
-    total=False,
-)
+class AccessPointCreationPermissionsDict(TypedDict, total=False):
+    """AccessPointCreationPermissions as a plain dict."""
 
-AccessPointRootDirectoryDict = TypedDict(
-    "AccessPointRootDirectoryDict",
-    {
-        "CreationPermissions": "AccessPointCreationPermissionsDict",
-        "Path": "str",
-    },
-    total=False,
-)
+    OwnerGid: Required[str]
+    """Specifies the POSIX group ID to apply to the RootDirectory. Accepts values from 0 to 2^32
+    (4294967295)."""
+    OwnerUid: Required[str]
+    """Specifies the POSIX user ID to apply to the RootDirectory. Accepts values from 0 to 2^32
+    (4294967295)."""
+    Permissions: Required[str]
+    """Specifies the POSIX permissions to apply to the RootDirectory, in the format of an octal
+    number representing the file's mode bits."""
 
-AccessPointTagDict = TypedDict(
-    "AccessPointTagDict",
-    {
-        "Key": "str",
-        "Value": "str",
-    },
-    total=False,
-)
 
+class AccessPointPosixUserDict(TypedDict, total=False):
+    """AccessPointPosixUser as a plain dict."""
+
+    Gid: Required[str]
+    """The POSIX group ID used for all file system operations using this access point."""
+    SecondaryGids: list[str]
+    """Secondary POSIX group IDs used for all file system operations using this access point."""
+    Uid: Required[str]
+    """The POSIX user ID used for all file system operations using this access point."""
+
+
+class AccessPointRootDirectoryDict(TypedDict, total=False):
+    """AccessPointRootDirectory as a plain dict."""
+
+    CreationPermissions: AccessPointCreationPermissionsDict
+    """(Optional) Specifies the POSIX IDs and permissions to apply to the access point's
+    RootDirectory. If the RootDirectory>Path specified does not exist, EFS creates the root
+    directory using the CreationPermissions settings when a client connects to an access point. When
+    specifying the CreationPermissions, you must provide values for all properties. If you do not
+    provide CreationPermissions and the specified RootDirectory>Path does not exist, attempts to
+    mount the file system using the access point will fail."""
+    Path: str
+    """Specifies the path on the EFS file system to expose as the root directory to NFS clients
+    using the access point to access the EFS file system. A path can have up to four subdirectories.
+    If the specified path does not exist, you are required to provide the CreationPermissions."""
+
+
+class AccessPointTagDict(TypedDict, total=False):
+    """AccessPointTag as a plain dict."""
+
+    Key: str
+    """Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+)$ Length: 1 to 128 characters."""
+    Value: str
+    """Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: at most 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::S3Files::AccessPoint",
     schema_file="aws-s3files-accesspoint.json",
     primary_identifier=("/AccessPointId",),
-    additional_identifiers=(),
     read_only=("/AccessPointId", "/AccessPointArn", "/Status", "/OwnerId"),
     create_only=(
         "/FileSystemId",
@@ -121,18 +138,10 @@ METADATA = _TypeMetadata(
         "/RootDirectory/CreationPermissions/OwnerGid",
         "/RootDirectory/CreationPermissions/Permissions",
     ),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("FileSystemId",),
     list_required=("FileSystemId",),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -142,133 +151,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AccessPointTag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+)$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "CreationPermissions": {
-            "additionalProperties": False,
-            "properties": {
-                "OwnerGid": {
-                    "maximum": 4294967295,
-                    "minimum": 0,
-                    "pattern": "^[0-9]+$",
-                    "type": "string",
-                },
-                "OwnerUid": {
-                    "maximum": 4294967295,
-                    "minimum": 0,
-                    "pattern": "^[0-9]+$",
-                    "type": "string",
-                },
-                "Permissions": {"pattern": "^[0-7]{3,4}$", "type": "string"},
-            },
-            "required": ["OwnerUid", "OwnerGid", "Permissions"],
-            "type": "object",
-        },
-        "PosixUser": {
-            "additionalProperties": False,
-            "properties": {
-                "Gid": {
-                    "maximum": 4294967295,
-                    "minimum": 0,
-                    "pattern": "^[0-9]+$",
-                    "type": "string",
-                },
-                "SecondaryGids": {
-                    "items": {
-                        "maximum": 4294967295,
-                        "minimum": 0,
-                        "pattern": "^[0-9]+$",
-                        "type": "string",
-                    },
-                    "type": "array",
-                },
-                "Uid": {
-                    "maximum": 4294967295,
-                    "minimum": 0,
-                    "pattern": "^[0-9]+$",
-                    "type": "string",
-                },
-            },
-            "required": ["Uid", "Gid"],
-            "type": "object",
-        },
-        "RootDirectory": {
-            "additionalProperties": False,
-            "properties": {
-                "CreationPermissions": {"$ref": "#/definitions/CreationPermissions"},
-                "Path": {
-                    "maxLength": 100,
-                    "minLength": 1,
-                    "pattern": "^(\\/|(\\/(?!\\.)+[^$#<>;;`|&?{}^*/\\n]+){1,4})$",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AccessPointArn": {
-            "maxLength": 256,
-            "pattern": "^arn:aws[-a-z]*:s3files:[0-9a-z-:]+:file-system/fs-[0-9a-f]{17,40}/access-point/fsap-[0-9a-f]{17,40}$",
-            "type": "string",
-        },
-        "AccessPointId": {
-            "maxLength": 256,
-            "pattern": "^(arn:aws[-a-z]*:s3files:[0-9a-z-:]+:file-system/fs-[0-9a-f]{17,40}/access-point/fsap-[0-9a-f]{17,40}|fsap-[0-9a-f]{17,40})$",
-            "type": "string",
-        },
-        "ClientToken": {"maxLength": 64, "minLength": 1, "pattern": "^(.+)$", "type": "string"},
-        "FileSystemId": {
-            "maxLength": 128,
-            "pattern": "^(arn:aws[-a-z]*:s3files:[0-9a-z-:]+:file-system/fs-[0-9a-f]{17,40}|fs-[0-9a-f]{17,40})$",
-            "type": "string",
-        },
-        "OwnerId": {
-            "maxLength": 12,
-            "pattern": "^((\\d{12})|(\\d{4}-\\d{4}-\\d{4}))$",
-            "type": "string",
-        },
-        "PosixUser": {"$ref": "#/definitions/PosixUser"},
-        "RootDirectory": {"$ref": "#/definitions/RootDirectory"},
-        "Status": {
-            "enum": ["available", "creating", "updating", "deleting", "deleted", "error"],
-            "type": "string",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/AccessPointTag"},
-            "maxItems": 50,
-            "minItems": 1,
-            "type": "array",
-            "uniqueItems": True,
-        },
-    },
-    "required": ["FileSystemId"],
-}
-
 
 class AccessPoint(_Resource):
     """AWS::S3Files::AccessPoint: Resource Type definition for AWS::S3Files::AccessPoint
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: AccessPointId.
+    Replaced when any of these change (create-only): FileSystemId, ClientToken, PosixUser,
+    PosixUser.Uid, PosixUser.Gid, PosixUser.SecondaryGids, RootDirectory, RootDirectory.Path,
+    RootDirectory.CreationPermissions, RootDirectory.CreationPermissions.OwnerUid,
+    RootDirectory.CreationPermissions.OwnerGid, RootDirectory.CreationPermissions.Permissions.
+    Read-only attributes (known once deployed): AccessPointArn, AccessPointId, OwnerId, Status.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-s3files-accesspoint.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -276,42 +171,64 @@ class AccessPoint(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "AccessPointAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "access_point.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     AccessPointArn: str
+    """Pattern:
+    ^arn:aws[-a-z]*:s3files:[0-9a-z-:]+:file-system/fs-[0-9a-f]{17,40}/access-point/fsap-[0-9a-f]{17,40}$
+    Length: at most 256 characters."""
     AccessPointId: str
+    """Pattern:
+    ^(arn:aws[-a-z]*:s3files:[0-9a-z-:]+:file-system/fs-[0-9a-f]{17,40}/access-point/fsap-[0-9a-f]{17,40}|fsap-[0-9a-f]{17,40})$
+    Length: at most 256 characters."""
     OwnerId: str
+    """Pattern: ^((\\d{12})|(\\d{4}-\\d{4}-\\d{4}))$ Length: at most 12 characters."""
     Status: Literal["available", "creating", "updating", "deleting", "deleted", "error"]
-    # Declared properties (as declared, or as AWS returned them).
+    """Allowed values: 'available', 'creating', 'updating', 'deleting', 'deleted', 'error'."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ClientToken: str
     FileSystemId: str
     PosixUser: AccessPointPosixUserDict
     RootDirectory: AccessPointRootDirectoryDict
     Tags: list[AccessPointTagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        FileSystemId: str,
+        ClientToken: str | None = None,
+        PosixUser: AccessPointPosixUser | AccessPointPosixUserDict | None = None,
+        RootDirectory: AccessPointRootDirectory | AccessPointRootDirectoryDict | None = None,
+        Tags: list[AccessPointTag | AccessPointTagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::S3Files::AccessPoint; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            FileSystemId: str,
-            ClientToken: str | None = None,
-            PosixUser: AccessPointPosixUser | AccessPointPosixUserDict | None = None,
-            RootDirectory: AccessPointRootDirectory | AccessPointRootDirectoryDict | None = None,
-            Tags: list[AccessPointTag | AccessPointTagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::S3Files::AccessPoint; `await` it inside an App to deploy it.
-
-            ClientToken: (optional) A string of up to 64 ASCII characters that Amazon EFS uses to ensure idempotent creation.
-            FileSystemId: The ID of the S3 Files file system that the access point provides access to.
-            PosixUser: The operating system user and group applied to all compute drive requests made using the access point.
-            RootDirectory: Specifies the directory on the Amazon EFS file system that the access point exposes as the root directory of your file system to NFS clients using the access point.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            FileSystemId: The ID of the S3 Files file system that the access point provides access
+                to. Create-only: changing it replaces the resource. Required.
+            ClientToken: (optional) A string of up to 64 ASCII characters that Amazon EFS uses to
+                ensure idempotent creation. Create-only: changing it replaces the resource.
+            PosixUser: The operating system user and group applied to all compute drive requests
+                made using the access point. Create-only: changing it replaces the resource.
+            RootDirectory: Specifies the directory on the Amazon EFS file system that the access
+                point exposes as the root directory of your file system to NFS clients using the
+                access point. The clients using the access point can only access the root directory
+                and below. If the RootDirectory>Path specified does not exist, EFS creates it and
+                applies the CreationPermissions settings when a client connects to an access point.
+                When specifying a RootDirectory, you need to provide the Path, and the
+                CreationPermissions is optional. Create-only: changing it replaces the resource.
+            Tags: Items: 1 to 50 items. Items are unique.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

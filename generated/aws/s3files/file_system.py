@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -63,43 +67,46 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ExpirationDataRuleDict = TypedDict(
-    "ExpirationDataRuleDict",
-    {
-        "DaysAfterLastAccess": "Required[int]",
-    },
-    total=False,
-)
 
-FileSystemSynchronizationConfigurationDict = TypedDict(
-    "FileSystemSynchronizationConfigurationDict",
-    {
-        "ExpirationDataRules": "Required[list[ExpirationDataRuleDict]]",
-        "ImportDataRules": "Required[list[ImportDataRuleDict]]",
-        "LatestVersionNumber": "int",
-    },
-    total=False,
-)
+class ExpirationDataRuleDict(TypedDict, total=False):
+    """ExpirationDataRule as a plain dict."""
 
-ImportDataRuleDict = TypedDict(
-    "ImportDataRuleDict",
-    {
-        "Prefix": "Required[str]",
-        "SizeLessThan": "Required[int]",
-        "Trigger": "Required[Literal['ON_DIRECTORY_FIRST_ACCESS', 'ON_FILE_ACCESS']]",
-    },
-    total=False,
-)
+    DaysAfterLastAccess: Required[int]
+    """Range: 1 to 365 (inclusive)."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class FileSystemSynchronizationConfigurationDict(TypedDict, total=False):
+    """FileSystemSynchronizationConfiguration as a plain dict."""
+
+    ExpirationDataRules: Required[list[ExpirationDataRuleDict]]
+    """Items: exactly 1 items."""
+    ImportDataRules: Required[list[ImportDataRuleDict]]
+    """Items: 1 to 10 items."""
+    LatestVersionNumber: int
+    """Type: int."""
+
+
+class ImportDataRuleDict(TypedDict, total=False):
+    """ImportDataRule as a plain dict."""
+
+    Prefix: Required[str]
+    """Pattern: ^(|.*/)$ Length: 0 to 1024 characters."""
+    SizeLessThan: Required[int]
+    """Range: 0 to 52673613135872 (inclusive)."""
+    Trigger: Required[Literal["ON_DIRECTORY_FIRST_ACCESS", "ON_FILE_ACCESS"]]
+    """Allowed values: 'ON_DIRECTORY_FIRST_ACCESS', 'ON_FILE_ACCESS'."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+)$ Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: at most 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::S3Files::FileSystem",
     schema_file="aws-s3files-filesystem.json",
@@ -124,17 +131,9 @@ METADATA = _TypeMetadata(
         "/AcceptBucketWarning",
     ),
     write_only=("/AcceptBucketWarning",),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("Bucket", "RoleArn"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -144,124 +143,20 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ExpirationDataRule": {
-            "additionalProperties": False,
-            "properties": {
-                "DaysAfterLastAccess": {"maximum": 365, "minimum": 1, "type": "integer"}
-            },
-            "required": ["DaysAfterLastAccess"],
-            "type": "object",
-        },
-        "ImportDataRule": {
-            "additionalProperties": False,
-            "properties": {
-                "Prefix": {
-                    "maxLength": 1024,
-                    "minLength": 0,
-                    "pattern": "^(|.*/)$",
-                    "type": "string",
-                },
-                "SizeLessThan": {"maximum": 52673613135872, "minimum": 0, "type": "integer"},
-                "Trigger": {
-                    "enum": ["ON_DIRECTORY_FIRST_ACCESS", "ON_FILE_ACCESS"],
-                    "type": "string",
-                },
-            },
-            "required": ["Prefix", "Trigger", "SizeLessThan"],
-            "type": "object",
-        },
-        "SynchronizationConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "ExpirationDataRules": {
-                    "items": {"$ref": "#/definitions/ExpirationDataRule"},
-                    "maxItems": 1,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "ImportDataRules": {
-                    "items": {"$ref": "#/definitions/ImportDataRule"},
-                    "maxItems": 10,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "LatestVersionNumber": {"type": "integer"},
-            },
-            "required": ["ImportDataRules", "ExpirationDataRules"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+)$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-            },
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AcceptBucketWarning": {"type": "boolean"},
-        "Bucket": {"pattern": "^(arn:aws[a-zA-Z0-9-]*:s3:::.+)$", "type": "string"},
-        "ClientToken": {"maxLength": 64, "minLength": 1, "pattern": "^(.+)$", "type": "string"},
-        "CreationTime": {"type": "string"},
-        "FileSystemArn": {
-            "pattern": "^(arn:aws[-a-z]*:s3files:[0-9a-z-:]+:file-system/fs-[0-9a-f]{17,40})$",
-            "type": "string",
-        },
-        "FileSystemId": {
-            "maxLength": 128,
-            "pattern": "^(arn:aws[-a-z]*:s3files:[0-9a-z-:]+:file-system/fs-[0-9a-f]{17,40}|fs-[0-9a-f]{17,40})$",
-            "type": "string",
-        },
-        "KmsKeyId": {
-            "anyOf": [{}, {}, {}],
-            "maxLength": 2048,
-            "pattern": "^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32}|alias/[a-zA-Z0-9/_-]+|(arn:aws[-a-z]*:kms:[a-z0-9-]+:\\d{12}:((key/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})|(key/mrk-[0-9a-f]{32})|(alias/[a-zA-Z0-9/_-]+))))$",
-            "type": "string",
-        },
-        "OwnerId": {"type": "string"},
-        "Prefix": {"maxLength": 1024, "pattern": "^(|.*/)$", "type": "string"},
-        "RoleArn": {
-            "maxLength": 2048,
-            "pattern": "^arn:(aws[a-zA-Z-]*)?:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+$",
-            "type": "string",
-        },
-        "Status": {
-            "enum": ["creating", "available", "updating", "deleting", "deleted", "error"],
-            "type": "string",
-        },
-        "StatusMessage": {"type": "string"},
-        "SynchronizationConfiguration": {"$ref": "#/definitions/SynchronizationConfiguration"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 1,
-            "type": "array",
-            "uniqueItems": True,
-        },
-    },
-    "required": ["Bucket", "RoleArn"],
-}
-
 
 class FileSystem(_Resource):
     """AWS::S3Files::FileSystem: Resource Type definition for AWS::S3Files::FileSystem
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: FileSystemArn.
+    Also identified by: FileSystemId.
+    Replaced when any of these change (create-only): Bucket, Prefix, ClientToken, KmsKeyId, RoleArn,
+    AcceptBucketWarning.
+    Write-only (sent to AWS, never read back): AcceptBucketWarning.
+    Read-only attributes (known once deployed): CreationTime, FileSystemArn, FileSystemId, OwnerId,
+    Status, StatusMessage.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-s3files-filesystem.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -269,16 +164,25 @@ class FileSystem(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "FileSystemAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "file_system.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     CreationTime: str
+    """Type: str."""
     FileSystemArn: str
+    """Pattern: ^(arn:aws[-a-z]*:s3files:[0-9a-z-:]+:file-system/fs-[0-9a-f]{17,40})$"""
     FileSystemId: str
+    """Pattern:
+    ^(arn:aws[-a-z]*:s3files:[0-9a-z-:]+:file-system/fs-[0-9a-f]{17,40}|fs-[0-9a-f]{17,40})$ Length:
+    at most 128 characters."""
     OwnerId: str
+    """Type: str."""
     Status: Literal["creating", "available", "updating", "deleting", "deleted", "error"]
+    """Allowed values: 'creating', 'available', 'updating', 'deleting', 'deleted', 'error'."""
     StatusMessage: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AcceptBucketWarning: bool
     Bucket: str
     ClientToken: str
@@ -288,29 +192,48 @@ class FileSystem(_Resource):
     SynchronizationConfiguration: FileSystemSynchronizationConfigurationDict
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Bucket: str,
+        RoleArn: str,
+        AcceptBucketWarning: bool | None = None,
+        ClientToken: str | None = None,
+        KmsKeyId: str | None = None,
+        Prefix: str | None = None,
+        SynchronizationConfiguration: FileSystemSynchronizationConfiguration
+        | FileSystemSynchronizationConfigurationDict
+        | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::S3Files::FileSystem; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Bucket: str,
-            RoleArn: str,
-            AcceptBucketWarning: bool | None = None,
-            ClientToken: str | None = None,
-            KmsKeyId: str | None = None,
-            Prefix: str | None = None,
-            SynchronizationConfiguration: FileSystemSynchronizationConfiguration
-            | FileSystemSynchronizationConfigurationDict
-            | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::S3Files::FileSystem; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Bucket: Pattern: ^(arn:aws[a-zA-Z0-9-]*:s3:::.+)$ Create-only: changing it replaces the
+                resource. Required.
+            RoleArn: Pattern: ^arn:(aws[a-zA-Z-]*)?:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+$
+                Length: at most 2048 characters. Create-only: changing it replaces the resource.
+                Required.
+            AcceptBucketWarning: Type: bool. Create-only: changing it replaces the resource.
+                Write-only: sent to AWS, never read back.
+            ClientToken: Pattern: ^(.+)$ Length: 1 to 64 characters. Create-only: changing it
+                replaces the resource.
+            KmsKeyId: Pattern:
+                ^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32}|alias/[a-zA-Z0-9/_-]+|(arn:aws[-a-z]*:kms:[a-z0-9-]+:\\d{12}:((key/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})|(key/mrk-[0-9a-f]{32})|(alias/[a-zA-Z0-9/_-]+))))$
+                Length: at most 2048 characters. Create-only: changing it replaces the resource.
+            Prefix: Pattern: ^(|.*/)$ Length: at most 1024 characters. Create-only: changing it
+                replaces the resource.
+            SynchronizationConfiguration: Type: FileSystemSynchronizationConfigurationDict.
+            Tags: Items: 1 to 50 items. Items are unique.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

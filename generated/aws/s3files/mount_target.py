@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,11 +51,11 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::S3Files::MountTarget",
     schema_file="aws-s3files-mounttarget.json",
     primary_identifier=("/MountTargetId",),
-    additional_identifiers=(),
     read_only=(
         "/MountTargetId",
         "/AvailabilityZoneId",
@@ -62,18 +66,13 @@ METADATA = _TypeMetadata(
         "/StatusMessage",
     ),
     create_only=("/Ipv4Address", "/Ipv6Address", "/IpAddressType", "/SubnetId", "/FileSystemId"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/SecurityGroups",),
     required=("FileSystemId", "SubnetId"),
     list_required=("FileSystemId",),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -83,69 +82,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "AvailabilityZoneId": {"type": "string"},
-        "FileSystemId": {
-            "maxLength": 128,
-            "pattern": "^(arn:aws[-a-z]*:s3files:[0-9a-z-:]+:file-system/fs-[0-9a-f]{17,40}|fs-[0-9a-f]{17,40})$",
-            "type": "string",
-        },
-        "IpAddressType": {"enum": ["IPV4_ONLY", "IPV6_ONLY", "DUAL_STACK"], "type": "string"},
-        "Ipv4Address": {
-            "maxLength": 15,
-            "minLength": 7,
-            "pattern": "^[0-9]{1,3}\\.[0-9]{1,3}\\.[0-9]{1,3}\\.[0-9]{1,3}$",
-            "type": "string",
-        },
-        "Ipv6Address": {"maxLength": 39, "minLength": 3, "type": "string"},
-        "MountTargetId": {
-            "maxLength": 45,
-            "minLength": 22,
-            "pattern": "^fsmt-[0-9a-f]{17,40}$",
-            "type": "string",
-        },
-        "NetworkInterfaceId": {"type": "string"},
-        "OwnerId": {
-            "maxLength": 12,
-            "pattern": "^((\\d{12})|(\\d{4}-\\d{4}-\\d{4}))$",
-            "type": "string",
-        },
-        "SecurityGroups": {
-            "items": {
-                "maxLength": 43,
-                "minLength": 11,
-                "pattern": "^(sg-[0-9a-f]{8,40})$",
-                "type": "string",
-            },
-            "maxItems": 100,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "Status": {
-            "enum": ["available", "creating", "updating", "deleting", "deleted", "error"],
-            "type": "string",
-        },
-        "StatusMessage": {"type": "string"},
-        "SubnetId": {
-            "maxLength": 47,
-            "minLength": 15,
-            "pattern": "^subnet-[0-9a-f]{8,40}$",
-            "type": "string",
-        },
-        "VpcId": {"type": "string"},
-    },
-    "required": ["FileSystemId", "SubnetId"],
-}
-
 
 class MountTarget(_Resource):
     """AWS::S3Files::MountTarget: Resource Type definition for AWS::S3Files::MountTarget
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: MountTargetId.
+    Replaced when any of these change (create-only): Ipv4Address, Ipv6Address, IpAddressType,
+    SubnetId, FileSystemId.
+    Read-only attributes (known once deployed): AvailabilityZoneId, MountTargetId,
+    NetworkInterfaceId, OwnerId, Status, StatusMessage, VpcId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-s3files-mounttarget.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -153,17 +101,25 @@ class MountTarget(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "MountTargetAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "mount_target.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     AvailabilityZoneId: str
+    """Type: str."""
     MountTargetId: str
+    """Pattern: ^fsmt-[0-9a-f]{17,40}$ Length: 22 to 45 characters."""
     NetworkInterfaceId: str
+    """Type: str."""
     OwnerId: str
+    """Pattern: ^((\\d{12})|(\\d{4}-\\d{4}-\\d{4}))$ Length: at most 12 characters."""
     Status: Literal["available", "creating", "updating", "deleting", "deleted", "error"]
+    """Allowed values: 'available', 'creating', 'updating', 'deleting', 'deleted', 'error'."""
     StatusMessage: str
+    """Type: str."""
     VpcId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     FileSystemId: str
     IpAddressType: Literal["IPV4_ONLY", "IPV6_ONLY", "DUAL_STACK"]
     Ipv4Address: str
@@ -171,25 +127,41 @@ class MountTarget(_Resource):
     SecurityGroups: list[str]
     SubnetId: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        FileSystemId: str,
+        SubnetId: str,
+        IpAddressType: Literal["IPV4_ONLY", "IPV6_ONLY", "DUAL_STACK"] | None = None,
+        Ipv4Address: str | None = None,
+        Ipv6Address: str | None = None,
+        SecurityGroups: list[str] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::S3Files::MountTarget; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            FileSystemId: str,
-            SubnetId: str,
-            IpAddressType: Literal["IPV4_ONLY", "IPV6_ONLY", "DUAL_STACK"] | None = None,
-            Ipv4Address: str | None = None,
-            Ipv6Address: str | None = None,
-            SecurityGroups: list[str] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::S3Files::MountTarget; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            FileSystemId: Pattern:
+                ^(arn:aws[-a-z]*:s3files:[0-9a-z-:]+:file-system/fs-[0-9a-f]{17,40}|fs-[0-9a-f]{17,40})$
+                Length: at most 128 characters. Create-only: changing it replaces the resource.
+                Required.
+            SubnetId: Pattern: ^subnet-[0-9a-f]{8,40}$ Length: 15 to 47 characters. Create-only:
+                changing it replaces the resource. Required.
+            IpAddressType: Allowed values: 'IPV4_ONLY', 'IPV6_ONLY', 'DUAL_STACK'. Create-only:
+                changing it replaces the resource.
+            Ipv4Address: Pattern: ^[0-9]{1,3}\\.[0-9]{1,3}\\.[0-9]{1,3}\\.[0-9]{1,3}$ Length: 7 to
+                15 characters. Create-only: changing it replaces the resource.
+            Ipv6Address: Length: 3 to 39 characters. Create-only: changing it replaces the resource.
+            SecurityGroups: Items: at most 100 items. Items are unique. Each item: Pattern:
+                ^(sg-[0-9a-f]{8,40})$ Length: 11 to 43 characters.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

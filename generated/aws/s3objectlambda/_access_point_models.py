@@ -7,9 +7,10 @@ Imported on first use by access_point.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "AccessPointAlias",
@@ -28,68 +29,144 @@ class AccessPointAlias(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Status: str | None = None
-    Value: str
+    Status: Annotated[str | None, Field(description="The status of the Object Lambda alias.")] = (
+        None
+    )
+    Value: Annotated[str, Field(description="The value of the Object Lambda alias.")]
 
 
 class AccessPointAwsLambda(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    FunctionArn: str
-    FunctionPayload: str | None = None
+    FunctionArn: Annotated[str, Field(description="Length: 1 to 2048 characters.")]
+    FunctionPayload: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class AccessPointPolicyStatus(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    IsPublic: bool | None = None
+    IsPublic: Annotated[
+        bool | None,
+        Field(
+            description="Specifies whether the Object lambda Access Point Policy is Public or not. Object lambda Access Points are private by default."
+        ),
+    ] = None
 
 
 class AccessPointPublicAccessBlockConfiguration(DeferredModel):
+    """
+    The Public Access Block Configuration is used to block policies that would allow public access to this Object lambda Access Point. All public access to Object lambda Access Points are blocked by default, and any policy that would give public access to them will be also blocked. This behavior cannot be changed for Object lambda Access Points.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    BlockPublicAcls: bool | None = None
-    BlockPublicPolicy: bool | None = None
-    IgnorePublicAcls: bool | None = None
-    RestrictPublicBuckets: bool | None = None
+    BlockPublicAcls: Annotated[
+        bool | None,
+        Field(
+            description="Specifies whether Amazon S3 should block public access control lists (ACLs) to this object lambda access point. Setting this element to TRUE causes the following behavior: - PUT Bucket acl and PUT Object acl calls fail if the specified ACL is public. - PUT Object calls fail if the request includes a public ACL. . - PUT Bucket calls fail if the request includes a public ACL. Enabling this setting doesn't affect existing policies or ACLs."
+        ),
+    ] = None
+    BlockPublicPolicy: Annotated[
+        bool | None,
+        Field(
+            description="Specifies whether Amazon S3 should block public bucket policies for buckets in this account. Setting this element to TRUE causes Amazon S3 to reject calls to PUT Bucket policy if the specified bucket policy allows public access. Enabling this setting doesn't affect existing bucket policies."
+        ),
+    ] = None
+    IgnorePublicAcls: Annotated[
+        bool | None,
+        Field(
+            description="Specifies whether Amazon S3 should ignore public ACLs for buckets in this account. Setting this element to TRUE causes Amazon S3 to ignore all public ACLs on buckets in this account and any objects that they contain. Enabling this setting doesn't affect the persistence of any existing ACLs and doesn't prevent new public ACLs from being set."
+        ),
+    ] = None
+    RestrictPublicBuckets: Annotated[
+        bool | None,
+        Field(
+            description="Specifies whether Amazon S3 should restrict public bucket policies for this bucket. Setting this element to TRUE restricts access to this bucket to only AWS services and authorized users within this account if the bucket has a public policy. Enabling this setting doesn't affect previously stored bucket policies, except that public and cross-account access within any public bucket policy, including non-public delegation to specific accounts, is blocked."
+        ),
+    ] = None
 
 
 class TransformationConfigurationContentTransformation(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AwsLambda: AccessPointAwsLambda
+    AwsLambda: Annotated[AccessPointAwsLambda, Field(description="Type: AccessPointAwsLambdaDict.")]
 
 
 class AccessPointAttributes(DeferredModel):
-    Alias: AccessPointAlias | None = None
-    Arn: str | None = None
-    CreationDate: str | None = None
-    PolicyStatus: AccessPointPolicyStatus | None = None
-    PublicAccessBlockConfiguration: AccessPointPublicAccessBlockConfiguration | None = None
+    """
+    The read-only attributes of a AWS::S3ObjectLambda::AccessPoint, set by AWS.
+    """
+
+    Alias: Annotated[AccessPointAlias | None, Field(description="Type: AccessPointAliasDict.")] = (
+        None
+    )
+    Arn: Annotated[
+        str | None,
+        Field(description="Pattern: arn:[^:]+:s3-object-lambda:[^:]*:\\d{12}:accesspoint/.*"),
+    ] = None
+    CreationDate: Annotated[
+        str | None,
+        Field(description="The date and time when the Object lambda Access Point was created."),
+    ] = None
+    PolicyStatus: Annotated[
+        AccessPointPolicyStatus | None, Field(description="Type: AccessPointPolicyStatusDict.")
+    ] = None
+    PublicAccessBlockConfiguration: Annotated[
+        AccessPointPublicAccessBlockConfiguration | None,
+        Field(
+            description="The PublicAccessBlock configuration that you want to apply to this Access Point. You can enable the configuration options in any combination. For more information about when Amazon S3 considers a bucket or object public, see https://docs.aws.amazon.com/AmazonS3/latest/dev/access-control-block-public-access.html#access-control-block-public-access-policy-status 'The Meaning of Public' in the Amazon Simple Storage Service Developer Guide."
+        ),
+    ] = None
 
 
 class TransformationConfiguration(DeferredModel):
+    """
+    Configuration to define what content transformation will be applied on which S3 Action.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Actions: list[str]
-    ContentTransformation: TransformationConfigurationContentTransformation
+    Actions: Annotated[list[str], Field(description="Items are unique.")]
+    ContentTransformation: Annotated[
+        TransformationConfigurationContentTransformation, Field(description="Type: dict[str, Any].")
+    ]
 
 
 class AccessPointObjectLambdaConfiguration(DeferredModel):
+    """
+    Configuration to be applied to this Object lambda Access Point. It specifies Supporting Access Point, Transformation Configurations. Customers can also set if they like to enable Cloudwatch metrics for accesses to this Object lambda Access Point. Default setting for Cloudwatch metrics is disable.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AllowedFeatures: list[str] | None = None
-    CloudWatchMetricsEnabled: bool | None = None
-    SupportingAccessPoint: str
-    TransformationConfigurations: list[TransformationConfiguration]
+    AllowedFeatures: Annotated[list[str] | None, Field(description="Items are unique.")] = None
+    CloudWatchMetricsEnabled: Annotated[bool | None, Field(description="Type: bool.")] = None
+    SupportingAccessPoint: Annotated[str, Field(description="Length: 1 to 2048 characters.")]
+    TransformationConfigurations: Annotated[
+        list[TransformationConfiguration], Field(description="Items are unique.")
+    ]
 
 
 class AccessPointProps(DeferredModel):
-    Name: str | None = None
-    ObjectLambdaConfiguration: AccessPointObjectLambdaConfiguration
+    """
+    The properties a program declares for a AWS::S3ObjectLambda::AccessPoint.
+    """
+
+    Name: Annotated[
+        str | None,
+        Field(
+            description="The name you want to assign to this Object lambda Access Point. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    ObjectLambdaConfiguration: Annotated[
+        AccessPointObjectLambdaConfiguration,
+        Field(
+            description="The Object lambda Access Point Configuration that configures transformations to be applied on the objects on specified S3 Actions"
+        ),
+    ]

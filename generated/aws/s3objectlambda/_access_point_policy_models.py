@@ -7,9 +7,10 @@ Imported on first use by access_point_policy.py, which re-exports every name her
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "AccessPointPolicyAttributes",
@@ -18,9 +19,22 @@ __all__ = [
 
 
 class AccessPointPolicyProps(DeferredModel):
-    ObjectLambdaAccessPoint: str
-    PolicyDocument: dict[str, Any] | str
+    """
+    The properties a program declares for a AWS::S3ObjectLambda::AccessPointPolicy.
+    """
+
+    ObjectLambdaAccessPoint: Annotated[
+        str,
+        Field(
+            description="The name of the Amazon S3 ObjectLambdaAccessPoint to which the policy applies. Create-only: changing it replaces the resource."
+        ),
+    ]
+    PolicyDocument: Annotated[
+        dict[str, Any] | str, Field(description="Type: dict[str, Any] | str.")
+    ]
 
 
 class AccessPointPolicyAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::S3ObjectLambda::AccessPointPolicy, set by AWS.
+    """

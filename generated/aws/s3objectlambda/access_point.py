@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -75,76 +79,102 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AccessPointAliasDict = TypedDict(
-    "AccessPointAliasDict",
-    {
-        "Status": "str",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
-AccessPointAwsLambdaDict = TypedDict(
-    "AccessPointAwsLambdaDict",
-    {
-        "FunctionArn": "Required[str]",
-        "FunctionPayload": "str",
-    },
-    total=False,
-)
+class AccessPointAliasDict(TypedDict, total=False):
+    """AccessPointAlias as a plain dict."""
 
-AccessPointObjectLambdaConfigurationDict = TypedDict(
-    "AccessPointObjectLambdaConfigurationDict",
-    {
-        "AllowedFeatures": "list[str]",
-        "CloudWatchMetricsEnabled": "bool",
-        "SupportingAccessPoint": "Required[str]",
-        "TransformationConfigurations": "Required[list[TransformationConfigurationDict]]",
-    },
-    total=False,
-)
+    Status: str
+    """The status of the Object Lambda alias."""
+    Value: Required[str]
+    """The value of the Object Lambda alias."""
 
-AccessPointPolicyStatusDict = TypedDict(
-    "AccessPointPolicyStatusDict",
-    {
-        "IsPublic": "bool",
-    },
-    total=False,
-)
 
-AccessPointPublicAccessBlockConfigurationDict = TypedDict(
-    "AccessPointPublicAccessBlockConfigurationDict",
-    {
-        "BlockPublicAcls": "bool",
-        "BlockPublicPolicy": "bool",
-        "IgnorePublicAcls": "bool",
-        "RestrictPublicBuckets": "bool",
-    },
-    total=False,
-)
+class AccessPointAwsLambdaDict(TypedDict, total=False):
+    """AccessPointAwsLambda as a plain dict."""
 
-TransformationConfigurationDict = TypedDict(
-    "TransformationConfigurationDict",
-    {
-        "Actions": "Required[list[str]]",
-        "ContentTransformation": "Required[dict[str, Any]]",
-    },
-    total=False,
-)
+    FunctionArn: Required[str]
+    """Length: 1 to 2048 characters."""
+    FunctionPayload: str
+    """Type: str."""
 
-TransformationConfigurationContentTransformationDict = TypedDict(
-    "TransformationConfigurationContentTransformationDict",
-    {
-        "AwsLambda": "Required[AccessPointAwsLambdaDict]",
-    },
-    total=False,
-)
 
+class AccessPointObjectLambdaConfigurationDict(TypedDict, total=False):
+    """AccessPointObjectLambdaConfiguration as a plain dict: Configuration to be applied to this
+    Object lambda Access Point. It specifies Supporting Access Point, Transformation Configurations.
+    Customers can also set if they like to enable Cloudwatch metrics for accesses to this Object
+    lambda Access Point. Default setting for Cloudwatch metrics is disable."""
+
+    AllowedFeatures: list[str]
+    """Items are unique."""
+    CloudWatchMetricsEnabled: bool
+    """Type: bool."""
+    SupportingAccessPoint: Required[str]
+    """Length: 1 to 2048 characters."""
+    TransformationConfigurations: Required[list[TransformationConfigurationDict]]
+    """Items are unique."""
+
+
+class AccessPointPolicyStatusDict(TypedDict, total=False):
+    """AccessPointPolicyStatus as a plain dict."""
+
+    IsPublic: bool
+    """Specifies whether the Object lambda Access Point Policy is Public or not. Object lambda
+    Access Points are private by default."""
+
+
+class AccessPointPublicAccessBlockConfigurationDict(TypedDict, total=False):
+    """AccessPointPublicAccessBlockConfiguration as a plain dict: The Public Access Block
+    Configuration is used to block policies that would allow public access to this Object lambda
+    Access Point. All public access to Object lambda Access Points are blocked by default, and any
+    policy that would give public access to them will be also blocked. This behavior cannot be
+    changed for Object lambda Access Points."""
+
+    BlockPublicAcls: bool
+    """Specifies whether Amazon S3 should block public access control lists (ACLs) to this object
+    lambda access point. Setting this element to TRUE causes the following behavior: - PUT Bucket
+    acl and PUT Object acl calls fail if the specified ACL is public. - PUT Object calls fail if the
+    request includes a public ACL. . - PUT Bucket calls fail if the request includes a public ACL.
+    Enabling this setting doesn't affect existing policies or ACLs."""
+    BlockPublicPolicy: bool
+    """Specifies whether Amazon S3 should block public bucket policies for buckets in this account.
+    Setting this element to TRUE causes Amazon S3 to reject calls to PUT Bucket policy if the
+    specified bucket policy allows public access. Enabling this setting doesn't affect existing
+    bucket policies."""
+    IgnorePublicAcls: bool
+    """Specifies whether Amazon S3 should ignore public ACLs for buckets in this account. Setting
+    this element to TRUE causes Amazon S3 to ignore all public ACLs on buckets in this account and
+    any objects that they contain. Enabling this setting doesn't affect the persistence of any
+    existing ACLs and doesn't prevent new public ACLs from being set."""
+    RestrictPublicBuckets: bool
+    """Specifies whether Amazon S3 should restrict public bucket policies for this bucket. Setting
+    this element to TRUE restricts access to this bucket to only AWS services and authorized users
+    within this account if the bucket has a public policy. Enabling this setting doesn't affect
+    previously stored bucket policies, except that public and cross-account access within any public
+    bucket policy, including non-public delegation to specific accounts, is blocked."""
+
+
+class TransformationConfigurationDict(TypedDict, total=False):
+    """TransformationConfiguration as a plain dict: Configuration to define what content
+    transformation will be applied on which S3 Action."""
+
+    Actions: Required[list[str]]
+    """Items are unique."""
+    ContentTransformation: Required[dict[str, Any]]
+    """Type: dict[str, Any]."""
+
+
+class TransformationConfigurationContentTransformationDict(TypedDict, total=False):
+    """TransformationConfigurationContentTransformation as a plain dict."""
+
+    AwsLambda: Required[AccessPointAwsLambdaDict]
+    """Type: AccessPointAwsLambdaDict."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::S3ObjectLambda::AccessPoint",
     schema_file="aws-s3objectlambda-accesspoint.json",
     primary_identifier=("/Name",),
-    additional_identifiers=(),
     read_only=(
         "/Arn",
         "/Alias",
@@ -156,22 +186,16 @@ METADATA = _TypeMetadata(
         "/PublicAccessBlockConfiguration",
     ),
     create_only=("/Name",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=(
         "/ObjectLambdaConfiguration/AllowedFeatures",
         "/ObjectLambdaConfiguration/TransformationConfigurations",
         "/ObjectLambdaConfiguration/TransformationConfigurations/*/Actions",
     ),
     required=("ObjectLambdaConfiguration",),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -181,111 +205,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Action": {"type": "string"},
-        "Alias": {
-            "additionalProperties": False,
-            "properties": {
-                "Status": {"pattern": "^[A-Z]*$", "type": "string"},
-                "Value": {"pattern": "^[a-z0-9\\-]*$", "type": "string"},
-            },
-            "required": ["Value"],
-            "type": "object",
-        },
-        "AwsLambda": {
-            "additionalProperties": False,
-            "properties": {
-                "FunctionArn": {"maxLength": 2048, "minLength": 1, "type": "string"},
-                "FunctionPayload": {"type": "string"},
-            },
-            "required": ["FunctionArn"],
-            "type": "object",
-        },
-        "ObjectLambdaConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AllowedFeatures": {
-                    "items": {"type": "string"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "CloudWatchMetricsEnabled": {"type": "boolean"},
-                "SupportingAccessPoint": {"maxLength": 2048, "minLength": 1, "type": "string"},
-                "TransformationConfigurations": {
-                    "items": {"$ref": "#/definitions/TransformationConfiguration"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-            },
-            "required": ["SupportingAccessPoint", "TransformationConfigurations"],
-            "type": "object",
-        },
-        "PolicyStatus": {
-            "additionalProperties": False,
-            "properties": {"IsPublic": {"type": "boolean"}},
-            "type": "object",
-        },
-        "PublicAccessBlockConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "BlockPublicAcls": {"type": "boolean"},
-                "BlockPublicPolicy": {"type": "boolean"},
-                "IgnorePublicAcls": {"type": "boolean"},
-                "RestrictPublicBuckets": {"type": "boolean"},
-            },
-            "type": "object",
-        },
-        "TransformationConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Actions": {
-                    "items": {"$ref": "#/definitions/Action"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "ContentTransformation": {
-                    "oneOf": [
-                        {
-                            "additionalProperties": False,
-                            "properties": {"AwsLambda": {"$ref": "#/definitions/AwsLambda"}},
-                            "required": ["AwsLambda"],
-                        }
-                    ],
-                    "type": "object",
-                },
-            },
-            "required": ["Actions", "ContentTransformation"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Alias": {"$ref": "#/definitions/Alias"},
-        "Arn": {
-            "pattern": "arn:[^:]+:s3-object-lambda:[^:]*:\\d{12}:accesspoint/.*",
-            "type": "string",
-        },
-        "CreationDate": {"type": "string"},
-        "Name": {
-            "maxLength": 45,
-            "minLength": 3,
-            "pattern": "^[a-z0-9]([a-z0-9\\-]*[a-z0-9])?$",
-            "type": "string",
-        },
-        "ObjectLambdaConfiguration": {"$ref": "#/definitions/ObjectLambdaConfiguration"},
-        "PolicyStatus": {"$ref": "#/definitions/PolicyStatus"},
-        "PublicAccessBlockConfiguration": {"$ref": "#/definitions/PublicAccessBlockConfiguration"},
-    },
-    "required": ["ObjectLambdaConfiguration"],
-}
-
 
 class AccessPoint(_Resource):
-    """AWS::S3ObjectLambda::AccessPoint: The AWS::S3ObjectLambda::AccessPoint resource is an Amazon S3ObjectLambda resource type that you can use to add computation to S3 actions
+    """AWS::S3ObjectLambda::AccessPoint: The AWS::S3ObjectLambda::AccessPoint resource is an Amazon
+    S3ObjectLambda resource type that you can use to add computation to S3 actions
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Name.
+    Replaced when any of these change (create-only): Name.
+    Read-only attributes (known once deployed): Alias, Arn, CreationDate, PolicyStatus,
+    PublicAccessBlockConfiguration.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-s3objectlambda-accesspoint.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -293,36 +224,51 @@ class AccessPoint(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "AccessPointAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "access_point.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Alias: AccessPointAliasDict
+    """Type: AccessPointAliasDict."""
     Arn: str
+    """Pattern: arn:[^:]+:s3-object-lambda:[^:]*:\\d{12}:accesspoint/.*"""
     CreationDate: str
+    """The date and time when the Object lambda Access Point was created."""
     PolicyStatus: AccessPointPolicyStatusDict
+    """Type: AccessPointPolicyStatusDict."""
     PublicAccessBlockConfiguration: AccessPointPublicAccessBlockConfigurationDict
-    # Declared properties (as declared, or as AWS returned them).
+    """The PublicAccessBlock configuration that you want to apply to this Access Point. You can
+    enable the configuration options in any combination. For more information about when Amazon S3
+    considers a bucket or object public, see
+    https://docs.aws.amazon.com/AmazonS3/latest/dev/access-control-block-public-access.html#access-control-block-public-access-policy-status
+    'The Meaning of Public' in the Amazon Simple Storage Service Developer Guide."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Name: str
     ObjectLambdaConfiguration: AccessPointObjectLambdaConfigurationDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ObjectLambdaConfiguration: AccessPointObjectLambdaConfiguration
+        | AccessPointObjectLambdaConfigurationDict,
+        Name: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::S3ObjectLambda::AccessPoint; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ObjectLambdaConfiguration: AccessPointObjectLambdaConfiguration
-            | AccessPointObjectLambdaConfigurationDict,
-            Name: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::S3ObjectLambda::AccessPoint; `await` it inside an App to deploy it.
-
-            Name: The name you want to assign to this Object lambda Access Point.
-            ObjectLambdaConfiguration: The Object lambda Access Point Configuration that configures transformations to be applied on the objects on specified S3 Actions
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ObjectLambdaConfiguration: The Object lambda Access Point Configuration that configures
+                transformations to be applied on the objects on specified S3 Actions Required.
+            Name: The name you want to assign to this Object lambda Access Point. Create-only:
+                changing it replaces the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

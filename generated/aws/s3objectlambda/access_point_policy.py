@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,25 +51,17 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::S3ObjectLambda::AccessPointPolicy",
     schema_file="aws-s3objectlambda-accesspointpolicy.json",
     primary_identifier=("/ObjectLambdaAccessPoint",),
-    additional_identifiers=(),
-    read_only=(),
     create_only=("/ObjectLambdaAccessPoint",),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("ObjectLambdaAccessPoint", "PolicyDocument"),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -74,27 +70,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "ObjectLambdaAccessPoint": {
-            "maxLength": 45,
-            "minLength": 3,
-            "pattern": "^[a-z0-9]([a-z0-9\\-]*[a-z0-9])?$",
-            "type": "string",
-        },
-        "PolicyDocument": {"type": ["object", "string"]},
-    },
-    "required": ["ObjectLambdaAccessPoint", "PolicyDocument"],
-}
-
 
 class AccessPointPolicy(_Resource):
-    """AWS::S3ObjectLambda::AccessPointPolicy: AWS::S3ObjectLambda::AccessPointPolicy resource is an Amazon S3ObjectLambda policy type that you can use to control permissions for your S3ObjectLambd...
+    """AWS::S3ObjectLambda::AccessPointPolicy: AWS::S3ObjectLambda::AccessPointPolicy resource is an
+    Amazon S3ObjectLambda policy type that you can use to control permissions for your
+    S3ObjectLambda
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ObjectLambdaAccessPoint.
+    Replaced when any of these change (create-only): ObjectLambdaAccessPoint.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-s3objectlambda-accesspointpolicy.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -104,29 +90,37 @@ class AccessPointPolicy(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "AccessPointPolicyAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "access_point_policy.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
-    # Declared properties (as declared, or as AWS returned them).
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ObjectLambdaAccessPoint: str
     PolicyDocument: dict[str, Any] | str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ObjectLambdaAccessPoint: str,
+        PolicyDocument: dict[str, Any] | str,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::S3ObjectLambda::AccessPointPolicy; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ObjectLambdaAccessPoint: str,
-            PolicyDocument: dict[str, Any] | str,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::S3ObjectLambda::AccessPointPolicy; `await` it inside an App to deploy it.
-
-            ObjectLambdaAccessPoint: The name of the Amazon S3 ObjectLambdaAccessPoint to which the policy applies.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ObjectLambdaAccessPoint: The name of the Amazon S3 ObjectLambdaAccessPoint to which the
+                policy applies. Create-only: changing it replaces the resource. Required.
+            PolicyDocument: Type: dict[str, Any] | str. Required.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

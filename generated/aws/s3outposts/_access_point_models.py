@@ -7,10 +7,10 @@ Imported on first use by access_point.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "AccessPointAttributes",
@@ -23,15 +23,48 @@ class AccessPointVpcConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    VpcId: str | None = None
+    VpcId: Annotated[
+        str | None,
+        Field(
+            description="Virtual Private Cloud (VPC) Id from which AccessPoint will allow requests."
+        ),
+    ] = None
 
 
 class AccessPointAttributes(DeferredModel):
-    Arn: str | None = None
+    """
+    The read-only attributes of a AWS::S3Outposts::AccessPoint, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None,
+        Field(description="The Amazon Resource Name (ARN) of the specified AccessPoint."),
+    ] = None
 
 
 class AccessPointProps(DeferredModel):
-    Bucket: str
-    Name: str
-    Policy: dict[str, Any] | str | None = None
-    VpcConfiguration: AccessPointVpcConfiguration
+    """
+    The properties a program declares for a AWS::S3Outposts::AccessPoint.
+    """
+
+    Bucket: Annotated[
+        str,
+        Field(
+            description="The Amazon Resource Name (ARN) of the bucket you want to associate this AccessPoint with. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Name: Annotated[
+        str,
+        Field(
+            description="A name for the AccessPoint. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Policy: Annotated[
+        dict[str, Any] | str | None, Field(description="Type: dict[str, Any] | str.")
+    ] = None
+    VpcConfiguration: Annotated[
+        AccessPointVpcConfiguration,
+        Field(
+            description="Virtual Private Cloud (VPC) from which requests can be made to the AccessPoint. Create-only: changing it replaces the resource."
+        ),
+    ]

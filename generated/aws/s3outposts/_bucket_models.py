@@ -7,10 +7,10 @@ Imported on first use by bucket.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "BucketAbortIncompleteMultipartUpload",
@@ -26,70 +26,190 @@ __all__ = [
 
 
 class BucketAbortIncompleteMultipartUpload(DeferredModel):
+    """
+    Specifies the days since the initiation of an incomplete multipart upload that Amazon S3Outposts will wait before permanently removing all parts of the upload.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DaysAfterInitiation: int
+    DaysAfterInitiation: Annotated[
+        int,
+        Field(
+            description="Specifies the number of days after which Amazon S3Outposts aborts an incomplete multipart upload."
+        ),
+    ]
 
 
 class BucketTag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="Pattern: ^(?!aws:.*)([\\p{L}\\p{Z}\\p{N}_.:=+\\/\\-@%]*)$ Length: 1 to 1024 characters."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:=+\\/\\-@%]*)$ Length: 1 to 1024 characters."
+        ),
+    ]
 
 
 class FilterTag(DeferredModel):
+    """
+    Tag used to identify a subset of objects for an Amazon S3Outposts bucket.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:=+\\/\\-@%]*)$ Length: 1 to 1024 characters."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:=+\\/\\-@%]*)$ Length: 1 to 1024 characters."
+        ),
+    ]
 
 
 class RuleFilterAndOperator(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Prefix: str | None = None
-    Tags: list[FilterTag]
+    Prefix: Annotated[
+        str | None,
+        Field(description="Prefix identifies one or more objects to which the rule applies."),
+    ] = None
+    Tags: Annotated[
+        list[FilterTag],
+        Field(
+            description="All of these tags must exist in the object's tag set in order for the rule to apply."
+        ),
+    ]
 
 
 class BucketAttributes(DeferredModel):
-    Arn: str | None = None
+    """
+    The read-only attributes of a AWS::S3Outposts::Bucket, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the specified bucket.")
+    ] = None
 
 
 class RuleFilter(DeferredModel):
+    """
+    The container for the filter of the lifecycle rule.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AndOperator: RuleFilterAndOperator | None = None
-    Prefix: str | None = None
-    Tag: FilterTag | None = None
+    AndOperator: Annotated[
+        RuleFilterAndOperator | None,
+        Field(
+            description="The container for the AND condition for the lifecycle rule. A combination of Prefix and 1 or more Tags OR a minimum of 2 or more tags."
+        ),
+    ] = None
+    Prefix: Annotated[
+        str | None,
+        Field(
+            description="Object key prefix that identifies one or more objects to which this rule applies."
+        ),
+    ] = None
+    Tag: Annotated[
+        FilterTag | None,
+        Field(
+            description="Specifies a tag used to identify a subset of objects for an Amazon S3Outposts bucket."
+        ),
+    ] = None
 
 
 class Rule(DeferredModel):
+    """
+    Specifies lifecycle rules for an Amazon S3Outposts bucket. You must specify at least one of the following: AbortIncompleteMultipartUpload, ExpirationDate, ExpirationInDays.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AbortIncompleteMultipartUpload: BucketAbortIncompleteMultipartUpload | None = None
-    ExpirationDate: str | None = None
-    ExpirationInDays: int | None = None
-    Filter: RuleFilter | None = None
-    Id: str | None = None
-    Status: Literal["Enabled", "Disabled"] | None = None
+    AbortIncompleteMultipartUpload: Annotated[
+        BucketAbortIncompleteMultipartUpload | None,
+        Field(
+            description="Specifies a lifecycle rule that stops incomplete multipart uploads to an Amazon S3Outposts bucket."
+        ),
+    ] = None
+    ExpirationDate: Annotated[
+        str | None,
+        Field(
+            description="Indicates when objects are deleted from Amazon S3Outposts. The date value must be in ISO 8601 format. The time is always midnight UTC."
+        ),
+    ] = None
+    ExpirationInDays: Annotated[
+        int | None,
+        Field(
+            description="Indicates the number of days after creation when objects are deleted from Amazon S3Outposts."
+        ),
+    ] = None
+    Filter: Annotated[
+        RuleFilter | None, Field(description="The container for the filter of the lifecycle rule.")
+    ] = None
+    Id: Annotated[
+        str | None,
+        Field(
+            description="Unique identifier for the lifecycle rule. The value can't be longer than 255 characters."
+        ),
+    ] = None
+    Status: Annotated[
+        Literal["Enabled", "Disabled"] | None,
+        Field(description="Allowed values: 'Enabled', 'Disabled'."),
+    ] = None
 
 
 class BucketLifecycleConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Rules: list[Rule]
+    Rules: Annotated[
+        list[Rule],
+        Field(
+            description="A list of lifecycle rules for individual objects in an Amazon S3Outposts bucket."
+        ),
+    ]
 
 
 class BucketProps(DeferredModel):
-    BucketName: str
-    LifecycleConfiguration: BucketLifecycleConfiguration | None = None
-    OutpostId: str
-    Tags: list[BucketTag] | None = None
+    """
+    The properties a program declares for a AWS::S3Outposts::Bucket.
+    """
+
+    BucketName: Annotated[
+        str,
+        Field(description="A name for the bucket. Create-only: changing it replaces the resource."),
+    ]
+    LifecycleConfiguration: Annotated[
+        BucketLifecycleConfiguration | None,
+        Field(
+            description="Rules that define how Amazon S3Outposts manages objects during their lifetime."
+        ),
+    ] = None
+    OutpostId: Annotated[
+        str,
+        Field(
+            description="The id of the customer outpost on which the bucket resides. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[BucketTag] | None,
+        Field(description="An arbitrary set of tags (key-value pairs) for this S3Outposts bucket."),
+    ] = None

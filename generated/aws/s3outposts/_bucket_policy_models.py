@@ -7,9 +7,10 @@ Imported on first use by bucket_policy.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "BucketPolicyAttributes",
@@ -18,9 +19,22 @@ __all__ = [
 
 
 class BucketPolicyProps(DeferredModel):
-    Bucket: str
-    PolicyDocument: dict[str, Any] | str
+    """
+    The properties a program declares for a AWS::S3Outposts::BucketPolicy.
+    """
+
+    Bucket: Annotated[
+        str,
+        Field(
+            description="The Amazon Resource Name (ARN) of the specified bucket. Create-only: changing it replaces the resource."
+        ),
+    ]
+    PolicyDocument: Annotated[
+        dict[str, Any] | str, Field(description="Type: dict[str, Any] | str.")
+    ]
 
 
 class BucketPolicyAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::S3Outposts::BucketPolicy, set by AWS.
+    """

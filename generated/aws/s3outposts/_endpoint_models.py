@@ -7,10 +7,10 @@ Imported on first use by endpoint.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "EndpointAttributes",
@@ -24,32 +24,91 @@ class EndpointFailedReason(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ErrorCode: str | None = None
-    Message: str | None = None
+    ErrorCode: Annotated[
+        str | None,
+        Field(description="The failure code, if any, for a create or delete endpoint operation."),
+    ] = None
+    Message: Annotated[
+        str | None,
+        Field(
+            description="Additional error details describing the endpoint failure and recommended action."
+        ),
+    ] = None
 
 
 class NetworkInterface(DeferredModel):
+    """
+    The container for the network interface.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    NetworkInterfaceId: str
+    NetworkInterfaceId: Annotated[str, Field(description="Length: 1 to 100 characters.")]
 
 
 class EndpointAttributes(DeferredModel):
-    Arn: str | None = None
-    CidrBlock: str | None = None
-    CreationTime: str | None = None
-    Id: str | None = None
-    NetworkInterfaces: list[NetworkInterface] | None = None
-    Status: Literal["Available", "Pending", "Deleting", "Create_Failed", "Delete_Failed"] | None = (
+    """
+    The read-only attributes of a AWS::S3Outposts::Endpoint, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the endpoint.")
+    ] = None
+    CidrBlock: Annotated[
+        str | None, Field(description="The VPC CIDR committed by this endpoint.")
+    ] = None
+    CreationTime: Annotated[str | None, Field(description="The time the endpoint was created.")] = (
         None
     )
+    Id: Annotated[str | None, Field(description="The ID of the endpoint.")] = None
+    NetworkInterfaces: Annotated[
+        list[NetworkInterface] | None, Field(description="The network interfaces of the endpoint.")
+    ] = None
+    Status: Annotated[
+        Literal["Available", "Pending", "Deleting", "Create_Failed", "Delete_Failed"] | None,
+        Field(
+            description="Allowed values: 'Available', 'Pending', 'Deleting', 'Create_Failed', 'Delete_Failed'."
+        ),
+    ] = None
 
 
 class EndpointProps(DeferredModel):
-    AccessType: Literal["CustomerOwnedIp", "Private"] | None = None
-    CustomerOwnedIpv4Pool: str | None = None
-    FailedReason: EndpointFailedReason | None = None
-    OutpostId: str
-    SecurityGroupId: str
-    SubnetId: str
+    """
+    The properties a program declares for a AWS::S3Outposts::Endpoint.
+    """
+
+    AccessType: Annotated[
+        Literal["CustomerOwnedIp", "Private"] | None,
+        Field(
+            description="The type of access for the on-premise network connectivity for the Outpost endpoint. To access endpoint from an on-premises network, you must specify the access type and provide the customer owned Ipv4 pool. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    CustomerOwnedIpv4Pool: Annotated[
+        str | None,
+        Field(
+            description="The ID of the customer-owned IPv4 pool for the Endpoint. IP addresses will be allocated from this pool for the endpoint. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    FailedReason: Annotated[
+        EndpointFailedReason | None,
+        Field(description="The failure reason, if any, for a create or delete endpoint operation."),
+    ] = None
+    OutpostId: Annotated[
+        str,
+        Field(
+            description="The id of the customer outpost on which the bucket resides. Create-only: changing it replaces the resource."
+        ),
+    ]
+    SecurityGroupId: Annotated[
+        str,
+        Field(
+            description="The ID of the security group to use with the endpoint. Create-only: changing it replaces the resource."
+        ),
+    ]
+    SubnetId: Annotated[
+        str,
+        Field(
+            description="The ID of the subnet in the selected VPC. The subnet must belong to the Outpost. Create-only: changing it replaces the resource."
+        ),
+    ]

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,33 +55,28 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AccessPointVpcConfigurationDict = TypedDict(
-    "AccessPointVpcConfigurationDict",
-    {
-        "VpcId": "str",
-    },
-    total=False,
-)
 
+class AccessPointVpcConfigurationDict(TypedDict, total=False):
+    """AccessPointVpcConfiguration as a plain dict."""
+
+    VpcId: str
+    """Virtual Private Cloud (VPC) Id from which AccessPoint will allow requests."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::S3Outposts::AccessPoint",
     schema_file="aws-s3outposts-accesspoint.json",
     primary_identifier=("/Arn",),
-    additional_identifiers=(),
     read_only=("/Arn",),
     create_only=("/Bucket", "/Name", "/VpcConfiguration"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("Bucket", "Name", "VpcConfiguration"),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
         tag_on_create=False,
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -87,46 +86,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "VpcConfiguration": {
-            "additionalProperties": False,
-            "properties": {"VpcId": {"maxLength": 1024, "minLength": 1, "type": "string"}},
-            "type": "object",
-        }
-    },
-    "properties": {
-        "Arn": {
-            "maxLength": 2048,
-            "minLength": 20,
-            "pattern": "^arn:[^:]+:s3-outposts:[a-zA-Z0-9\\-]+:\\d{12}:outpost\\/[^:]+\\/accesspoint\\/[^:]+$",
-            "type": "string",
-        },
-        "Bucket": {
-            "maxLength": 2048,
-            "minLength": 20,
-            "pattern": "^arn:[^:]+:s3-outposts:[a-zA-Z0-9\\-]+:\\d{12}:outpost\\/[^:]+\\/bucket\\/[^:]+$",
-            "type": "string",
-        },
-        "Name": {
-            "maxLength": 50,
-            "minLength": 3,
-            "pattern": "^[a-z0-9]([a-z0-9\\\\-]*[a-z0-9])?$",
-            "type": "string",
-        },
-        "Policy": {"type": ["object", "string"]},
-        "VpcConfiguration": {"$ref": "#/definitions/VpcConfiguration"},
-    },
-    "required": ["Bucket", "Name", "VpcConfiguration"],
-}
-
 
 class AccessPoint(_Resource):
     """AWS::S3Outposts::AccessPoint: Resource Type Definition for AWS::S3Outposts::AccessPoint
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Replaced when any of these change (create-only): Bucket, Name, VpcConfiguration.
+    Read-only attributes (known once deployed): Arn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-s3outposts-accesspoint.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -134,36 +103,45 @@ class AccessPoint(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "AccessPointAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "access_point.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The Amazon Resource Name (ARN) of the specified AccessPoint."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Bucket: str
     Name: str
     Policy: dict[str, Any] | str
     VpcConfiguration: AccessPointVpcConfigurationDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Bucket: str,
+        Name: str,
+        VpcConfiguration: AccessPointVpcConfiguration | AccessPointVpcConfigurationDict,
+        Policy: dict[str, Any] | str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::S3Outposts::AccessPoint; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Bucket: str,
-            Name: str,
-            VpcConfiguration: AccessPointVpcConfiguration | AccessPointVpcConfigurationDict,
-            Policy: dict[str, Any] | str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::S3Outposts::AccessPoint; `await` it inside an App to deploy it.
-
-            Bucket: The Amazon Resource Name (ARN) of the bucket you want to associate this AccessPoint with.
-            Name: A name for the AccessPoint.
-            VpcConfiguration: Virtual Private Cloud (VPC) from which requests can be made to the AccessPoint.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Bucket: The Amazon Resource Name (ARN) of the bucket you want to associate this
+                AccessPoint with. Create-only: changing it replaces the resource. Required.
+            Name: A name for the AccessPoint. Create-only: changing it replaces the resource.
+                Required.
+            VpcConfiguration: Virtual Private Cloud (VPC) from which requests can be made to the
+                AccessPoint. Create-only: changing it replaces the resource. Required.
+            Policy: Type: dict[str, Any] | str.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -75,81 +79,92 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-BucketAbortIncompleteMultipartUploadDict = TypedDict(
-    "BucketAbortIncompleteMultipartUploadDict",
-    {
-        "DaysAfterInitiation": "Required[int]",
-    },
-    total=False,
-)
 
-BucketLifecycleConfigurationDict = TypedDict(
-    "BucketLifecycleConfigurationDict",
-    {
-        "Rules": "Required[list[RuleDict]]",
-    },
-    total=False,
-)
+class BucketAbortIncompleteMultipartUploadDict(TypedDict, total=False):
+    """BucketAbortIncompleteMultipartUpload as a plain dict: Specifies the days since the initiation
+    of an incomplete multipart upload that Amazon S3Outposts will wait before permanently removing
+    all parts of the upload."""
 
-BucketTagDict = TypedDict(
-    "BucketTagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    DaysAfterInitiation: Required[int]
+    """Specifies the number of days after which Amazon S3Outposts aborts an incomplete multipart
+    upload."""
 
-FilterTagDict = TypedDict(
-    "FilterTagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
-RuleDict = TypedDict(
-    "RuleDict",
-    {
-        "AbortIncompleteMultipartUpload": "BucketAbortIncompleteMultipartUploadDict",
-        "ExpirationDate": "str",
-        "ExpirationInDays": "int",
-        "Filter": "RuleFilterDict",
-        "Id": "str",
-        "Status": "Literal['Enabled', 'Disabled']",
-    },
-    total=False,
-)
+class BucketLifecycleConfigurationDict(TypedDict, total=False):
+    """BucketLifecycleConfiguration as a plain dict."""
 
-RuleFilterDict = TypedDict(
-    "RuleFilterDict",
-    {
-        "AndOperator": "RuleFilterAndOperatorDict",
-        "Prefix": "str",
-        "Tag": "FilterTagDict",
-    },
-    total=False,
-)
+    Rules: Required[list[RuleDict]]
+    """A list of lifecycle rules for individual objects in an Amazon S3Outposts bucket."""
 
-RuleFilterAndOperatorDict = TypedDict(
-    "RuleFilterAndOperatorDict",
-    {
-        "Prefix": "str",
-        "Tags": "Required[list[FilterTagDict]]",
-    },
-    total=False,
-)
 
+class BucketTagDict(TypedDict, total=False):
+    """BucketTag as a plain dict."""
+
+    Key: Required[str]
+    """Pattern: ^(?!aws:.*)([\\p{L}\\p{Z}\\p{N}_.:=+\\/\\-@%]*)$ Length: 1 to 1024 characters."""
+    Value: Required[str]
+    """Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:=+\\/\\-@%]*)$ Length: 1 to 1024 characters."""
+
+
+class FilterTagDict(TypedDict, total=False):
+    """FilterTag as a plain dict: Tag used to identify a subset of objects for an Amazon S3Outposts
+    bucket."""
+
+    Key: Required[str]
+    """Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:=+\\/\\-@%]*)$ Length: 1 to 1024 characters."""
+    Value: Required[str]
+    """Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:=+\\/\\-@%]*)$ Length: 1 to 1024 characters."""
+
+
+class RuleDict(TypedDict, total=False):
+    """Rule as a plain dict: Specifies lifecycle rules for an Amazon S3Outposts bucket. You must
+    specify at least one of the following: AbortIncompleteMultipartUpload, ExpirationDate,
+    ExpirationInDays."""
+
+    AbortIncompleteMultipartUpload: BucketAbortIncompleteMultipartUploadDict
+    """Specifies a lifecycle rule that stops incomplete multipart uploads to an Amazon S3Outposts
+    bucket."""
+    ExpirationDate: str
+    """Indicates when objects are deleted from Amazon S3Outposts. The date value must be in ISO 8601
+    format. The time is always midnight UTC."""
+    ExpirationInDays: int
+    """Indicates the number of days after creation when objects are deleted from Amazon S3Outposts."""
+    Filter: RuleFilterDict
+    """The container for the filter of the lifecycle rule."""
+    Id: str
+    """Unique identifier for the lifecycle rule. The value can't be longer than 255 characters."""
+    Status: Literal["Enabled", "Disabled"]
+    """Allowed values: 'Enabled', 'Disabled'."""
+
+
+class RuleFilterDict(TypedDict, total=False):
+    """RuleFilter as a plain dict: The container for the filter of the lifecycle rule."""
+
+    AndOperator: RuleFilterAndOperatorDict
+    """The container for the AND condition for the lifecycle rule. A combination of Prefix and 1 or
+    more Tags OR a minimum of 2 or more tags."""
+    Prefix: str
+    """Object key prefix that identifies one or more objects to which this rule applies."""
+    Tag: FilterTagDict
+    """Specifies a tag used to identify a subset of objects for an Amazon S3Outposts bucket."""
+
+
+class RuleFilterAndOperatorDict(TypedDict, total=False):
+    """RuleFilterAndOperator as a plain dict."""
+
+    Prefix: str
+    """Prefix identifies one or more objects to which the rule applies."""
+    Tags: Required[list[FilterTagDict]]
+    """All of these tags must exist in the object's tag set in order for the rule to apply."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::S3Outposts::Bucket",
     schema_file="aws-s3outposts-bucket.json",
     primary_identifier=("/Arn",),
-    additional_identifiers=(),
     read_only=("/Arn",),
     create_only=("/BucketName", "/OutpostId"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=(
         "/LifecycleConfiguration/Rules",
         "/LifecycleConfiguration/Rules/*/Filter/AndOperator/Tags",
@@ -157,13 +172,7 @@ METADATA = _TypeMetadata(
     ),
     required=("BucketName", "OutpostId"),
     list_required=("OutpostId",),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -173,147 +182,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AbortIncompleteMultipartUpload": {
-            "additionalProperties": False,
-            "properties": {"DaysAfterInitiation": {"minimum": 0, "type": "integer"}},
-            "required": ["DaysAfterInitiation"],
-            "type": "object",
-        },
-        "FilterAndOperator": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "Prefix": {"$ref": "#/definitions/FilterPrefix"},
-                        "Tags": {
-                            "items": {"$ref": "#/definitions/FilterTag"},
-                            "minItems": 1,
-                            "type": "array",
-                            "uniqueItems": True,
-                        },
-                    },
-                    "required": ["Tags"],
-                    "type": "object",
-                }
-            ]
-        },
-        "FilterPrefix": {"type": "string"},
-        "FilterTag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 1024,
-                    "minLength": 1,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:=+\\/\\-@%]*)$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 1024,
-                    "minLength": 1,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:=+\\/\\-@%]*)$",
-                    "type": "string",
-                },
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "LifecycleConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Rules": {
-                    "items": {"$ref": "#/definitions/Rule"},
-                    "type": "array",
-                    "uniqueItems": True,
-                }
-            },
-            "required": ["Rules"],
-            "type": "object",
-        },
-        "Rule": {
-            "additionalProperties": False,
-            "anyOf": [
-                {"required": ["Status", "AbortIncompleteMultipartUpload"]},
-                {"required": ["Status", "ExpirationDate"]},
-                {"required": ["Status", "ExpirationInDays"]},
-            ],
-            "properties": {
-                "AbortIncompleteMultipartUpload": {
-                    "$ref": "#/definitions/AbortIncompleteMultipartUpload"
-                },
-                "ExpirationDate": {"$ref": "#/definitions/iso8601UTC"},
-                "ExpirationInDays": {"minimum": 1, "type": "integer"},
-                "Filter": {
-                    "additionalProperties": False,
-                    "oneOf": [
-                        {"required": ["Prefix"]},
-                        {"required": ["Tag"]},
-                        {"required": ["AndOperator"]},
-                    ],
-                    "properties": {
-                        "AndOperator": {"$ref": "#/definitions/FilterAndOperator"},
-                        "Prefix": {"$ref": "#/definitions/FilterPrefix"},
-                        "Tag": {"$ref": "#/definitions/FilterTag"},
-                    },
-                    "type": "object",
-                },
-                "Id": {"maxLength": 255, "type": "string"},
-                "Status": {"enum": ["Enabled", "Disabled"], "type": "string"},
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 1024,
-                    "minLength": 1,
-                    "pattern": "^(?!aws:.*)([\\p{L}\\p{Z}\\p{N}_.:=+\\/\\-@%]*)$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 1024,
-                    "minLength": 1,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:=+\\/\\-@%]*)$",
-                    "type": "string",
-                },
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "iso8601UTC": {
-            "pattern": "^([0-2]\\d{3})-(0[0-9]|1[0-2])-([0-2]\\d|3[01])T([01]\\d|2[0-4]):([0-5]\\d):([0-6]\\d)((\\.\\d{3})?)Z$",
-            "type": "string",
-        },
-    },
-    "properties": {
-        "Arn": {
-            "maxLength": 2048,
-            "minLength": 20,
-            "pattern": "^arn:[^:]+:s3-outposts:[a-zA-Z0-9\\-]+:\\d{12}:outpost\\/[^:]+\\/bucket\\/[^:]+$",
-            "type": "string",
-        },
-        "BucketName": {
-            "maxLength": 63,
-            "minLength": 3,
-            "pattern": "(?=^.{3,63}$)(?!^(\\d+\\.)+\\d+$)(^(([a-z0-9]|[a-z0-9][a-z0-9\\-]*[a-z0-9])\\.)*([a-z0-9]|[a-z0-9][a-z0-9\\-]*[a-z0-9])$)",
-            "type": "string",
-        },
-        "LifecycleConfiguration": {"$ref": "#/definitions/LifecycleConfiguration"},
-        "OutpostId": {"pattern": "^(op-[a-f0-9]{17}|\\d{12}|ec2)$", "type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-    },
-    "required": ["BucketName", "OutpostId"],
-}
-
 
 class Bucket(_Resource):
     """AWS::S3Outposts::Bucket: Resource Type Definition for AWS::S3Outposts::Bucket
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Replaced when any of these change (create-only): BucketName, OutpostId.
+    Read-only attributes (known once deployed): Arn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-s3outposts-bucket.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -321,39 +199,47 @@ class Bucket(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "BucketAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "bucket.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The Amazon Resource Name (ARN) of the specified bucket."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     BucketName: str
     LifecycleConfiguration: BucketLifecycleConfigurationDict
     OutpostId: str
     Tags: list[BucketTagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        BucketName: str,
+        OutpostId: str,
+        LifecycleConfiguration: BucketLifecycleConfiguration
+        | BucketLifecycleConfigurationDict
+        | None = None,
+        Tags: list[BucketTag | BucketTagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::S3Outposts::Bucket; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            BucketName: str,
-            OutpostId: str,
-            LifecycleConfiguration: BucketLifecycleConfiguration
-            | BucketLifecycleConfigurationDict
-            | None = None,
-            Tags: list[BucketTag | BucketTagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::S3Outposts::Bucket; `await` it inside an App to deploy it.
-
-            BucketName: A name for the bucket.
-            LifecycleConfiguration: Rules that define how Amazon S3Outposts manages objects during their lifetime.
-            OutpostId: The id of the customer outpost on which the bucket resides.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            BucketName: A name for the bucket. Create-only: changing it replaces the resource.
+                Required.
+            OutpostId: The id of the customer outpost on which the bucket resides. Create-only:
+                changing it replaces the resource. Required.
+            LifecycleConfiguration: Rules that define how Amazon S3Outposts manages objects during
+                their lifetime.
             Tags: An arbitrary set of tags (key-value pairs) for this S3Outposts bucket.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,28 +59,28 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-EndpointFailedReasonDict = TypedDict(
-    "EndpointFailedReasonDict",
-    {
-        "ErrorCode": "str",
-        "Message": "str",
-    },
-    total=False,
-)
 
-NetworkInterfaceDict = TypedDict(
-    "NetworkInterfaceDict",
-    {
-        "NetworkInterfaceId": "Required[str]",
-    },
-    total=False,
-)
+class EndpointFailedReasonDict(TypedDict, total=False):
+    """EndpointFailedReason as a plain dict."""
 
+    ErrorCode: str
+    """The failure code, if any, for a create or delete endpoint operation."""
+    Message: str
+    """Additional error details describing the endpoint failure and recommended action."""
+
+
+class NetworkInterfaceDict(TypedDict, total=False):
+    """NetworkInterface as a plain dict: The container for the network interface."""
+
+    NetworkInterfaceId: Required[str]
+    """Length: 1 to 100 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::S3Outposts::Endpoint",
     schema_file="aws-s3outposts-endpoint.json",
     primary_identifier=("/Arn",),
-    additional_identifiers=(),
     read_only=("/Arn", "/CidrBlock", "/CreationTime", "/Id", "/NetworkInterfaces", "/Status"),
     create_only=(
         "/OutpostId",
@@ -85,18 +89,14 @@ METADATA = _TypeMetadata(
         "/AccessType",
         "/CustomerOwnedIpv4Pool",
     ),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/NetworkInterfaces",),
     required=("OutpostId", "SecurityGroupId", "SubnetId"),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
         tag_on_create=False,
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -105,72 +105,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "FailedReason": {
-            "additionalProperties": False,
-            "properties": {"ErrorCode": {"type": "string"}, "Message": {"type": "string"}},
-            "type": "object",
-        },
-        "NetworkInterface": {
-            "additionalProperties": False,
-            "properties": {
-                "NetworkInterfaceId": {"maxLength": 100, "minLength": 1, "type": "string"}
-            },
-            "required": ["NetworkInterfaceId"],
-            "type": "object",
-        },
-        "iso8601UTC": {
-            "pattern": "^([0-2]\\d{3})-(0[0-9]|1[0-2])-([0-2]\\d|3[01])T([01]\\d|2[0-4]):([0-5]\\d):([0-6]\\d)((\\.\\d{3})?)Z$",
-            "type": "string",
-        },
-    },
-    "properties": {
-        "AccessType": {"enum": ["CustomerOwnedIp", "Private"], "type": "string"},
-        "Arn": {
-            "maxLength": 500,
-            "minLength": 5,
-            "pattern": "^arn:[^:]+:s3-outposts:[a-zA-Z0-9\\-]+:\\d{12}:outpost\\/[^:]+\\/endpoint/[a-zA-Z0-9]{19}$",
-            "type": "string",
-        },
-        "CidrBlock": {"maxLength": 20, "minLength": 1, "type": "string"},
-        "CreationTime": {"$ref": "#/definitions/iso8601UTC"},
-        "CustomerOwnedIpv4Pool": {"pattern": "^ipv4pool-coip-([0-9a-f]{17})$", "type": "string"},
-        "FailedReason": {"$ref": "#/definitions/FailedReason"},
-        "Id": {"maxLength": 500, "minLength": 5, "pattern": "^[a-zA-Z0-9]{19}$", "type": "string"},
-        "NetworkInterfaces": {
-            "items": {"$ref": "#/definitions/NetworkInterface"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "OutpostId": {"pattern": "^(op-[a-f0-9]{17}|\\d{12}|ec2)$", "type": "string"},
-        "SecurityGroupId": {
-            "maxLength": 100,
-            "minLength": 1,
-            "pattern": "^sg-([0-9a-f]{8}|[0-9a-f]{17})$",
-            "type": "string",
-        },
-        "Status": {
-            "enum": ["Available", "Pending", "Deleting", "Create_Failed", "Delete_Failed"],
-            "type": "string",
-        },
-        "SubnetId": {
-            "maxLength": 100,
-            "minLength": 1,
-            "pattern": "^subnet-([0-9a-f]{8}|[0-9a-f]{17})$",
-            "type": "string",
-        },
-    },
-    "required": ["OutpostId", "SecurityGroupId", "SubnetId"],
-}
-
 
 class Endpoint(_Resource):
     """AWS::S3Outposts::Endpoint: Resource Type Definition for AWS::S3Outposts::Endpoint
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Replaced when any of these change (create-only): OutpostId, SecurityGroupId, SubnetId,
+    AccessType, CustomerOwnedIpv4Pool.
+    Read-only attributes (known once deployed): Arn, CidrBlock, CreationTime, Id, NetworkInterfaces,
+    Status.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-s3outposts-endpoint.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -178,16 +124,23 @@ class Endpoint(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "EndpointAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "endpoint.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The Amazon Resource Name (ARN) of the endpoint."""
     CidrBlock: str
+    """The VPC CIDR committed by this endpoint."""
     CreationTime: str
+    """The time the endpoint was created."""
     Id: str
+    """The ID of the endpoint."""
     NetworkInterfaces: list[NetworkInterfaceDict]
+    """The network interfaces of the endpoint."""
     Status: Literal["Available", "Pending", "Deleting", "Create_Failed", "Delete_Failed"]
-    # Declared properties (as declared, or as AWS returned them).
+    """Allowed values: 'Available', 'Pending', 'Deleting', 'Create_Failed', 'Delete_Failed'."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AccessType: Literal["CustomerOwnedIp", "Private"]
     CustomerOwnedIpv4Pool: str
     FailedReason: EndpointFailedReasonDict
@@ -195,31 +148,42 @@ class Endpoint(_Resource):
     SecurityGroupId: str
     SubnetId: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        OutpostId: str,
+        SecurityGroupId: str,
+        SubnetId: str,
+        AccessType: Literal["CustomerOwnedIp", "Private"] | None = None,
+        CustomerOwnedIpv4Pool: str | None = None,
+        FailedReason: EndpointFailedReason | EndpointFailedReasonDict | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::S3Outposts::Endpoint; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            OutpostId: str,
-            SecurityGroupId: str,
-            SubnetId: str,
-            AccessType: Literal["CustomerOwnedIp", "Private"] | None = None,
-            CustomerOwnedIpv4Pool: str | None = None,
-            FailedReason: EndpointFailedReason | EndpointFailedReasonDict | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::S3Outposts::Endpoint; `await` it inside an App to deploy it.
-
-            AccessType: The type of access for the on-premise network connectivity for the Outpost endpoint.
-            CustomerOwnedIpv4Pool: The ID of the customer-owned IPv4 pool for the Endpoint.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            OutpostId: The id of the customer outpost on which the bucket resides. Create-only:
+                changing it replaces the resource. Required.
+            SecurityGroupId: The ID of the security group to use with the endpoint. Create-only:
+                changing it replaces the resource. Required.
+            SubnetId: The ID of the subnet in the selected VPC. The subnet must belong to the
+                Outpost. Create-only: changing it replaces the resource. Required.
+            AccessType: The type of access for the on-premise network connectivity for the Outpost
+                endpoint. To access endpoint from an on-premises network, you must specify the
+                access type and provide the customer owned Ipv4 pool. Create-only: changing it
+                replaces the resource.
+            CustomerOwnedIpv4Pool: The ID of the customer-owned IPv4 pool for the Endpoint. IP
+                addresses will be allocated from this pool for the endpoint. Create-only: changing
+                it replaces the resource.
             FailedReason: The failure reason, if any, for a create or delete endpoint operation.
-            OutpostId: The id of the customer outpost on which the bucket resides.
-            SecurityGroupId: The ID of the security group to use with the endpoint.
-            SubnetId: The ID of the subnet in the selected VPC.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

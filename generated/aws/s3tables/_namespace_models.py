@@ -7,8 +7,10 @@ Imported on first use by namespace.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "NamespaceAttributes",
@@ -17,9 +19,25 @@ __all__ = [
 
 
 class NamespaceProps(DeferredModel):
-    Namespace: str
-    TableBucketARN: str
+    """
+    The properties a program declares for a AWS::S3Tables::Namespace.
+    """
+
+    Namespace: Annotated[
+        str,
+        Field(
+            description="A name for the namespace. Create-only: changing it replaces the resource."
+        ),
+    ]
+    TableBucketARN: Annotated[
+        str,
+        Field(
+            description="The Amazon Resource Name (ARN) of the specified table bucket. Create-only: changing it replaces the resource."
+        ),
+    ]
 
 
 class NamespaceAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::S3Tables::Namespace, set by AWS.
+    """

@@ -7,10 +7,10 @@ Imported on first use by table_bucket.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ReplicationDestination",
@@ -27,75 +27,178 @@ __all__ = [
 
 
 class ReplicationDestination(DeferredModel):
+    """
+    A replication destination
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DestinationTableBucketARN: str
+    DestinationTableBucketARN: Annotated[
+        str, Field(description="The ARN of the destination table bucket")
+    ]
 
 
 class ReplicationRule(DeferredModel):
+    """
+    A replication rule for the table bucket
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Destinations: list[ReplicationDestination]
+    Destinations: Annotated[
+        list[ReplicationDestination], Field(description="List of replication destinations")
+    ]
 
 
 class TableBucketEncryptionConfiguration(DeferredModel):
+    """
+    Specifies encryption settings for the table bucket
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    KMSKeyArn: str | None = None
-    SSEAlgorithm: Literal["AES256", "aws:kms"] | None = None
+    KMSKeyArn: Annotated[
+        str | None, Field(description="ARN of the KMS key to use for encryption")
+    ] = None
+    SSEAlgorithm: Annotated[
+        Literal["AES256", "aws:kms"] | None, Field(description="Server-side encryption algorithm")
+    ] = None
 
 
 class TableBucketMetricsConfiguration(DeferredModel):
+    """
+    Settings governing the Metric configuration for the table bucket.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Status: Literal["Enabled", "Disabled"] | None = None
+    Status: Annotated[
+        Literal["Enabled", "Disabled"] | None,
+        Field(description="Indicates whether Metrics are enabled."),
+    ] = None
 
 
 class TableBucketReplicationConfiguration(DeferredModel):
+    """
+    Specifies replication configuration for the table bucket
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Role: str
-    Rules: list[ReplicationRule]
+    Role: Annotated[str, Field(description="The ARN of the IAM role to use for replication")]
+    Rules: Annotated[list[ReplicationRule], Field(description="List of replication rules")]
 
 
 class TableBucketStorageClassConfiguration(DeferredModel):
+    """
+    Specifies storage class settings for the table bucket
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    StorageClass: Literal["STANDARD", "INTELLIGENT_TIERING"] | None = None
+    StorageClass: Annotated[
+        Literal["STANDARD", "INTELLIGENT_TIERING"] | None,
+        Field(description="The storage class for the table bucket"),
+    ] = None
 
 
 class TableBucketUnreferencedFileRemoval(DeferredModel):
+    """
+    Settings governing the Unreferenced File Removal maintenance action. Unreferenced file removal identifies and deletes all objects that are not referenced by any table snapshots.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    NoncurrentDays: int | None = None
-    Status: Literal["Enabled", "Disabled"] | None = None
-    UnreferencedDays: int | None = None
+    NoncurrentDays: Annotated[
+        int | None,
+        Field(
+            description="S3 permanently deletes noncurrent objects after the number of days specified by the NoncurrentDays property."
+        ),
+    ] = None
+    Status: Annotated[
+        Literal["Enabled", "Disabled"] | None,
+        Field(
+            description="Indicates whether the Unreferenced File Removal maintenance action is enabled."
+        ),
+    ] = None
+    UnreferencedDays: Annotated[
+        int | None,
+        Field(
+            description="For any object not referenced by your table and older than the UnreferencedDays property, S3 creates a delete marker and marks the object version as noncurrent."
+        ),
+    ] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="Tag key must be between 1 to 128 characters in length. Tag key cannot start with 'aws:' and can only contain alphanumeric characters, spaces, _, ., /, =, +, -, and @."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="Tag value must be between 0 to 256 characters in length. Tag value can only contain alphanumeric characters, spaces, _, ., /, =, +, -, and @."
+        ),
+    ]
 
 
 class TableBucketAttributes(DeferredModel):
-    TableBucketARN: str | None = None
+    """
+    The read-only attributes of a AWS::S3Tables::TableBucket, set by AWS.
+    """
+
+    TableBucketARN: Annotated[
+        str | None,
+        Field(description="The Amazon Resource Name (ARN) of the specified table bucket."),
+    ] = None
 
 
 class TableBucketProps(DeferredModel):
-    EncryptionConfiguration: TableBucketEncryptionConfiguration | None = None
-    MetricsConfiguration: TableBucketMetricsConfiguration | None = None
-    ReplicationConfiguration: TableBucketReplicationConfiguration | None = None
-    StorageClassConfiguration: TableBucketStorageClassConfiguration | None = None
-    TableBucketName: str
-    Tags: list[Tag] | None = None
-    UnreferencedFileRemoval: TableBucketUnreferencedFileRemoval | None = None
+    """
+    The properties a program declares for a AWS::S3Tables::TableBucket.
+    """
+
+    EncryptionConfiguration: Annotated[
+        TableBucketEncryptionConfiguration | None,
+        Field(description="Specifies encryption settings for the table bucket"),
+    ] = None
+    MetricsConfiguration: Annotated[
+        TableBucketMetricsConfiguration | None,
+        Field(description="Settings governing the Metric configuration for the table bucket."),
+    ] = None
+    ReplicationConfiguration: Annotated[
+        TableBucketReplicationConfiguration | None,
+        Field(description="Specifies replication configuration for the table bucket"),
+    ] = None
+    StorageClassConfiguration: Annotated[
+        TableBucketStorageClassConfiguration | None,
+        Field(description="Specifies storage class settings for the table bucket"),
+    ] = None
+    TableBucketName: Annotated[
+        str,
+        Field(
+            description="A name for the table bucket. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="User tags (key-value pairs) to associate with the table bucket."),
+    ] = None
+    UnreferencedFileRemoval: Annotated[
+        TableBucketUnreferencedFileRemoval | None,
+        Field(
+            description="Settings governing the Unreferenced File Removal maintenance action. Unreferenced file removal identifies and deletes all objects that are not referenced by any table snapshots."
+        ),
+    ] = None

@@ -7,9 +7,10 @@ Imported on first use by table_bucket_policy.py, which re-exports every name her
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "TableBucketPolicyAttributes",
@@ -18,9 +19,25 @@ __all__ = [
 
 
 class TableBucketPolicyProps(DeferredModel):
-    ResourcePolicy: dict[str, Any] | str
-    TableBucketARN: str
+    """
+    The properties a program declares for a AWS::S3Tables::TableBucketPolicy.
+    """
+
+    ResourcePolicy: Annotated[
+        dict[str, Any] | str,
+        Field(
+            description="A policy document containing permissions to add to the specified table bucket. In IAM, you must provide policy documents in JSON format. However, in CloudFormation you can provide the policy in JSON or YAML format because CloudFormation converts YAML to JSON before submitting it to IAM."
+        ),
+    ]
+    TableBucketARN: Annotated[
+        str,
+        Field(
+            description="The Amazon Resource Name (ARN) of the table bucket to which the policy applies. Create-only: changing it replaces the resource."
+        ),
+    ]
 
 
 class TableBucketPolicyAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::S3Tables::TableBucketPolicy, set by AWS.
+    """

@@ -32,136 +32,330 @@ __all__ = [
 
 
 class IcebergPartitionField(DeferredModel):
+    """
+    A partition field specification for an Iceberg table
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    FieldId: int | None = None
-    Name: str
-    SourceId: int
-    Transform: str
+    FieldId: Annotated[
+        int | None,
+        Field(
+            description="The partition field ID (auto-assigned starting from 1000 if not specified)"
+        ),
+    ] = None
+    Name: Annotated[str, Field(description="The name of the partition field")]
+    SourceId: Annotated[int, Field(description="The source column ID to partition on")]
+    Transform: Annotated[
+        str,
+        Field(
+            description="The partition transform function (identity, bucket[N], truncate[N], year, month, day, hour)"
+        ),
+    ]
 
 
 class IcebergSortField(DeferredModel):
+    """
+    A sort field specification for an Iceberg table
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Direction: Literal["asc", "desc"]
-    NullOrder: Literal["nulls-first", "nulls-last"]
-    SourceId: int
-    Transform: str
+    Direction: Annotated[Literal["asc", "desc"], Field(description="Sort direction (asc or desc)")]
+    NullOrder: Annotated[
+        Literal["nulls-first", "nulls-last"],
+        Field(description="Null value ordering (nulls-first or nulls-last)"),
+    ]
+    SourceId: Annotated[int, Field(description="The source column ID to sort on")]
+    Transform: Annotated[str, Field(description="The sort transform function")]
 
 
 class SchemaField(DeferredModel):
+    """
+    Contains details about the schema for an Iceberg table
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Id: int | None = None
-    Name: str
-    Required: bool | None = None
-    Type: str
+    Id: Annotated[int | None, Field(description="The unique identifier for the field")] = None
+    Name: Annotated[str, Field(description="The name of the field")]
+    Required: Annotated[
+        bool | None,
+        Field(
+            description="A Boolean value that specifies whether values are required for each row in this field"
+        ),
+    ] = None
+    Type: Annotated[str, Field(description="The field type")]
 
 
 class SchemaV2Field(DeferredModel):
+    """
+    Contains details about a schema field for an Iceberg table that supports nested types (struct, list, map)
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Doc: str | None = None
-    Id: int
-    Name: str
-    Required: bool
-    Type: str | dict[str, Any]
+    Doc: Annotated[str | None, Field(description="Optional documentation for the field")] = None
+    Id: Annotated[int, Field(description="The unique identifier for the field")]
+    Name: Annotated[str, Field(description="The name of the field")]
+    Required: Annotated[
+        bool,
+        Field(
+            description="A Boolean value that specifies whether values are required for each row in this field"
+        ),
+    ]
+    Type: Annotated[
+        str | dict[str, Any],
+        Field(
+            description="The field type. For primitive types, use a string (e.g., 'int', 'string', 'long'). For nested types, use an object (e.g., {'type': 'struct', 'fields': [...]} for struct, {'type': 'list', 'element-id': N, 'element': 'type'} for list, {'type': 'map', 'key-id': N, 'key': 'type', 'value-id': N, 'value': 'type'} for map)."
+        ),
+    ]
 
 
 class TableCompaction(DeferredModel):
+    """
+    Settings governing the Compaction maintenance action. Contains details about the compaction settings for an Iceberg table.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Status: Literal["enabled", "disabled"] | None = None
-    TargetFileSizeMB: int | None = None
+    Status: Annotated[
+        Literal["enabled", "disabled"] | None,
+        Field(description="Indicates whether the Compaction maintenance action is enabled."),
+    ] = None
+    TargetFileSizeMB: Annotated[
+        int | None, Field(description="The target file size for the table in MB.")
+    ] = None
 
 
 class TableIcebergPartitionSpec(DeferredModel):
+    """
+    Partition specification for an Iceberg table
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Fields: list[IcebergPartitionField]
-    SpecId: int | None = None
+    Fields: Annotated[list[IcebergPartitionField], Field(description="List of partition fields")]
+    SpecId: Annotated[
+        int | None, Field(description="The partition spec ID (defaults to 0 if not specified)")
+    ] = None
 
 
 class TableIcebergSchema(DeferredModel):
+    """
+    Contains details about the schema for an Iceberg table
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    SchemaFieldList: list[SchemaField]
+    SchemaFieldList: Annotated[
+        list[SchemaField],
+        Field(description="Contains details about the schema for an Iceberg table"),
+    ]
 
 
 class TableIcebergSchemaV2(DeferredModel):
+    """
+    Contains details about the schema version 2 (V2) for an Iceberg table that supports Apache Iceberg Nested Types (struct, list, map). Primitive types are also supported.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    IdentifierFieldIds: list[int] | None = None
-    SchemaId: int | None = None
-    SchemaV2FieldList: list[SchemaV2Field]
-    SchemaV2FieldType: Literal["struct"]
+    IdentifierFieldIds: Annotated[
+        list[int] | None,
+        Field(
+            description="A list of field IDs that are used as the identifier fields for the table. Identifier fields uniquely identify a row in the table."
+        ),
+    ] = None
+    SchemaId: Annotated[
+        int | None, Field(description="An optional unique identifier for the schema")
+    ] = None
+    SchemaV2FieldList: Annotated[
+        list[SchemaV2Field], Field(description="The schema fields for the table")
+    ]
+    SchemaV2FieldType: Annotated[
+        Literal["struct"],
+        Field(description="The type of the top-level schema, which is always 'struct'"),
+    ]
 
 
 class TableIcebergSortOrder(DeferredModel):
+    """
+    Sort order specification for an Iceberg table
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Fields: list[IcebergSortField]
-    OrderId: int | None = None
+    Fields: Annotated[list[IcebergSortField], Field(description="List of sort fields")]
+    OrderId: Annotated[
+        int | None,
+        Field(
+            description="The sort order ID (defaults to 1 if not specified, 0 is reserved for unsorted)"
+        ),
+    ] = None
 
 
 class TableSnapshotManagement(DeferredModel):
+    """
+    Contains details about the snapshot management settings for an Iceberg table. A snapshot is expired when it exceeds MinSnapshotsToKeep and MaxSnapshotAgeHours.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    MaxSnapshotAgeHours: int | None = None
-    MinSnapshotsToKeep: int | None = None
-    Status: Literal["enabled", "disabled"] | None = None
+    MaxSnapshotAgeHours: Annotated[
+        int | None, Field(description="The maximum age of a snapshot before it can be expired.")
+    ] = None
+    MinSnapshotsToKeep: Annotated[
+        int | None, Field(description="The minimum number of snapshots to keep.")
+    ] = None
+    Status: Annotated[
+        Literal["enabled", "disabled"] | None,
+        Field(
+            description="Indicates whether the SnapshotManagement maintenance action is enabled."
+        ),
+    ] = None
 
 
 class TableStorageClassConfiguration(DeferredModel):
+    """
+    Specifies storage class settings for the table
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    StorageClass: Literal["STANDARD", "INTELLIGENT_TIERING"] | None = None
+    StorageClass: Annotated[
+        Literal["STANDARD", "INTELLIGENT_TIERING"] | None,
+        Field(description="The storage class for the table"),
+    ] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="Tag key must be between 1 to 128 characters in length. Tag key cannot start with 'aws:' and can only contain alphanumeric characters, spaces, _, ., /, =, +, -, and @."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="Tag value must be between 0 to 256 characters in length. Tag value can only contain alphanumeric characters, spaces, _, ., /, =, +, -, and @."
+        ),
+    ]
 
 
 class TableAttributes(DeferredModel):
-    TableARN: str | None = None
-    VersionToken: str | None = None
-    WarehouseLocation: str | None = None
+    """
+    The read-only attributes of a AWS::S3Tables::Table, set by AWS.
+    """
+
+    TableARN: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the specified table.")
+    ] = None
+    VersionToken: Annotated[str | None, Field(description="The version token of the table")] = None
+    WarehouseLocation: Annotated[
+        str | None, Field(description="The warehouse location of the table.")
+    ] = None
 
 
 class TableIcebergMetadata(DeferredModel):
+    """
+    Contains details about the metadata for an Iceberg table. Specify either IcebergSchema (for simple flat schemas with primitive types only) or IcebergSchemaV2 (for schemas with nested types like struct, list, map), but not both.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    IcebergPartitionSpec: TableIcebergPartitionSpec | None = None
-    IcebergSchema: TableIcebergSchema | None = None
-    IcebergSchemaV2: TableIcebergSchemaV2 | None = None
-    IcebergSortOrder: TableIcebergSortOrder | None = None
-    TableProperties: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
+    IcebergPartitionSpec: Annotated[
+        TableIcebergPartitionSpec | None,
+        Field(description="Partition specification for an Iceberg table"),
+    ] = None
+    IcebergSchema: Annotated[
+        TableIcebergSchema | None,
+        Field(
+            description="Schema definition for flat tables with primitive types only. Mutually exclusive with IcebergSchemaV2."
+        ),
+    ] = None
+    IcebergSchemaV2: Annotated[
+        TableIcebergSchemaV2 | None,
+        Field(
+            description="Schema definition that supports Apache Iceberg nested types (struct, list, map) and primitive types. Mutually exclusive with IcebergSchema."
+        ),
+    ] = None
+    IcebergSortOrder: Annotated[
+        TableIcebergSortOrder | None,
+        Field(description="Sort order specification for an Iceberg table"),
+    ] = None
+    TableProperties: Annotated[
+        dict[str, str] | None,
+        Field(
+            description="Iceberg table properties (e.g., format-version, write.parquet.compression-codec)"
+        ),
+    ] = None
 
 
 class TableProps(DeferredModel):
-    Compaction: TableCompaction | None = None
-    IcebergMetadata: TableIcebergMetadata | None = None
-    Namespace: str
-    OpenTableFormat: Literal["ICEBERG"]
-    SnapshotManagement: TableSnapshotManagement | None = None
-    StorageClassConfiguration: TableStorageClassConfiguration | None = None
-    TableBucketARN: str
-    TableName: str
-    Tags: list[Tag] | None = None
-    WithoutMetadata: Literal["Yes"] | None = None
+    """
+    The properties a program declares for a AWS::S3Tables::Table.
+    """
+
+    Compaction: Annotated[
+        TableCompaction | None,
+        Field(
+            description="Settings governing the Compaction maintenance action. Contains details about the compaction settings for an Iceberg table."
+        ),
+    ] = None
+    IcebergMetadata: Annotated[
+        TableIcebergMetadata | None,
+        Field(
+            description="Contains details about the metadata for an Iceberg table. Specify either IcebergSchema (for simple flat schemas with primitive types only) or IcebergSchemaV2 (for schemas with nested types like struct, list, map), but not both. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Namespace: Annotated[str, Field(description="The namespace that the table belongs to.")]
+    OpenTableFormat: Annotated[
+        Literal["ICEBERG"],
+        Field(description="Format of the table. Create-only: changing it replaces the resource."),
+    ]
+    SnapshotManagement: Annotated[
+        TableSnapshotManagement | None,
+        Field(
+            description="Contains details about the snapshot management settings for an Iceberg table. A snapshot is expired when it exceeds MinSnapshotsToKeep and MaxSnapshotAgeHours."
+        ),
+    ] = None
+    StorageClassConfiguration: Annotated[
+        TableStorageClassConfiguration | None,
+        Field(
+            description="Specifies storage class settings for the table Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    TableBucketARN: Annotated[
+        str,
+        Field(
+            description="The Amazon Resource Name (ARN) of the specified table bucket. Create-only: changing it replaces the resource."
+        ),
+    ]
+    TableName: Annotated[str, Field(description="The name for the table.")]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="User tags (key-value pairs) to associate with the table."),
+    ] = None
+    WithoutMetadata: Annotated[
+        Literal["Yes"] | None,
+        Field(
+            description="Indicates that you don't want to specify a schema for the table. This property is mutually exclusive to 'IcebergMetadata', and its only possible value is 'Yes'. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None

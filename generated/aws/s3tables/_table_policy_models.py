@@ -7,9 +7,10 @@ Imported on first use by table_policy.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "TablePolicyAttributes",
@@ -18,11 +19,34 @@ __all__ = [
 
 
 class TablePolicyProps(DeferredModel):
-    ResourcePolicy: dict[str, Any] | str
-    TableARN: str
+    """
+    The properties a program declares for a AWS::S3Tables::TablePolicy.
+    """
+
+    ResourcePolicy: Annotated[
+        dict[str, Any] | str,
+        Field(
+            description="A policy document containing permissions to add to the specified table. In IAM, you must provide policy documents in JSON format. However, in CloudFormation you can provide the policy in JSON or YAML format because CloudFormation converts YAML to JSON before submitting it to IAM."
+        ),
+    ]
+    TableARN: Annotated[
+        str,
+        Field(
+            description="The Amazon Resource Name (ARN) of the specified table. Create-only: changing it replaces the resource."
+        ),
+    ]
 
 
 class TablePolicyAttributes(DeferredModel):
-    Namespace: str | None = None
-    TableBucketARN: str | None = None
-    TableName: str | None = None
+    """
+    The read-only attributes of a AWS::S3Tables::TablePolicy, set by AWS.
+    """
+
+    Namespace: Annotated[
+        str | None, Field(description="The namespace that the table belongs to.")
+    ] = None
+    TableBucketARN: Annotated[
+        str | None,
+        Field(description="The Amazon Resource Name (ARN) of the specified table bucket."),
+    ] = None
+    TableName: Annotated[str | None, Field(description="The name for the table.")] = None

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -99,28 +103,39 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-IcebergPartitionFieldDict = TypedDict(
-    "IcebergPartitionFieldDict",
-    {
-        "FieldId": "int",
-        "Name": "Required[str]",
-        "SourceId": "Required[int]",
-        "Transform": "Required[str]",
-    },
-    total=False,
-)
 
-IcebergSortFieldDict = TypedDict(
-    "IcebergSortFieldDict",
-    {
-        "Direction": "Required[Literal['asc', 'desc']]",
-        "NullOrder": "Required[Literal['nulls-first', 'nulls-last']]",
-        "SourceId": "Required[int]",
-        "Transform": "Required[str]",
-    },
-    total=False,
-)
+class IcebergPartitionFieldDict(TypedDict, total=False):
+    """IcebergPartitionField as a plain dict: A partition field specification for an Iceberg table"""
 
+    FieldId: int
+    """The partition field ID (auto-assigned starting from 1000 if not specified)"""
+    Name: Required[str]
+    """The name of the partition field"""
+    SourceId: Required[int]
+    """The source column ID to partition on"""
+    Transform: Required[str]
+    """The partition transform function (identity, bucket[N], truncate[N], year, month, day, hour)"""
+
+
+class IcebergSortFieldDict(TypedDict, total=False):
+    """IcebergSortField as a plain dict: A sort field specification for an Iceberg table"""
+
+    Direction: Required[Literal["asc", "desc"]]
+    """Sort direction (asc or desc)"""
+    NullOrder: Required[Literal["nulls-first", "nulls-last"]]
+    """Null value ordering (nulls-first or nulls-last)"""
+    SourceId: Required[int]
+    """The source column ID to sort on"""
+    Transform: Required[str]
+    """The sort transform function"""
+
+
+# SchemaField as a plain dict: Contains details about the schema for an Iceberg table
+# Functional form: some keys are not Python identifiers.
+# Id: The unique identifier for the field
+# Name: The name of the field
+# Required: A Boolean value that specifies whether values are required for each row in this field
+# Type: The field type
 SchemaFieldDict = TypedDict(
     "SchemaFieldDict",
     {
@@ -132,6 +147,13 @@ SchemaFieldDict = TypedDict(
     total=False,
 )
 
+# SchemaV2Field as a plain dict: Contains details about a schema field for an Iceberg table that supports nested types (struct, list, map)
+# Functional form: some keys are not Python identifiers.
+# Doc: Optional documentation for the field
+# Id: The unique identifier for the field
+# Name: The name of the field
+# Required: A Boolean value that specifies whether values are required for each row in this field
+# Type: The field type. For primitive types, use a string (e.g., 'int', 'string', 'long'). For nested types, use an object (e.g., {'type': 'struct', 'fields': [...]} for struct, {'type': 'list', 'element-id': N, 'element': 'type'} for list, {'type': 'map', 'key-id': N, 'key': 'type', 'value-id': N, 'value': 'type'} for map).
 SchemaV2FieldDict = TypedDict(
     "SchemaV2FieldDict",
     {
@@ -144,96 +166,114 @@ SchemaV2FieldDict = TypedDict(
     total=False,
 )
 
-TableCompactionDict = TypedDict(
-    "TableCompactionDict",
-    {
-        "Status": "Literal['enabled', 'disabled']",
-        "TargetFileSizeMB": "int",
-    },
-    total=False,
-)
 
-TableIcebergMetadataDict = TypedDict(
-    "TableIcebergMetadataDict",
-    {
-        "IcebergPartitionSpec": "TableIcebergPartitionSpecDict",
-        "IcebergSchema": "TableIcebergSchemaDict",
-        "IcebergSchemaV2": "TableIcebergSchemaV2Dict",
-        "IcebergSortOrder": "TableIcebergSortOrderDict",
-        "TableProperties": "dict[str, Any]",
-    },
-    total=False,
-)
+class TableCompactionDict(TypedDict, total=False):
+    """TableCompaction as a plain dict: Settings governing the Compaction maintenance action.
+    Contains details about the compaction settings for an Iceberg table."""
 
-TableIcebergPartitionSpecDict = TypedDict(
-    "TableIcebergPartitionSpecDict",
-    {
-        "Fields": "Required[list[IcebergPartitionFieldDict]]",
-        "SpecId": "int",
-    },
-    total=False,
-)
+    Status: Literal["enabled", "disabled"]
+    """Indicates whether the Compaction maintenance action is enabled."""
+    TargetFileSizeMB: int
+    """The target file size for the table in MB."""
 
-TableIcebergSchemaDict = TypedDict(
-    "TableIcebergSchemaDict",
-    {
-        "SchemaFieldList": "Required[list[SchemaFieldDict]]",
-    },
-    total=False,
-)
 
-TableIcebergSchemaV2Dict = TypedDict(
-    "TableIcebergSchemaV2Dict",
-    {
-        "IdentifierFieldIds": "list[int]",
-        "SchemaId": "int",
-        "SchemaV2FieldList": "Required[list[SchemaV2FieldDict]]",
-        "SchemaV2FieldType": "Required[Literal['struct']]",
-    },
-    total=False,
-)
+class TableIcebergMetadataDict(TypedDict, total=False):
+    """TableIcebergMetadata as a plain dict: Contains details about the metadata for an Iceberg
+    table. Specify either IcebergSchema (for simple flat schemas with primitive types only) or
+    IcebergSchemaV2 (for schemas with nested types like struct, list, map), but not both."""
 
-TableIcebergSortOrderDict = TypedDict(
-    "TableIcebergSortOrderDict",
-    {
-        "Fields": "Required[list[IcebergSortFieldDict]]",
-        "OrderId": "int",
-    },
-    total=False,
-)
+    IcebergPartitionSpec: TableIcebergPartitionSpecDict
+    """Partition specification for an Iceberg table"""
+    IcebergSchema: TableIcebergSchemaDict
+    """Schema definition for flat tables with primitive types only. Mutually exclusive with
+    IcebergSchemaV2."""
+    IcebergSchemaV2: TableIcebergSchemaV2Dict
+    """Schema definition that supports Apache Iceberg nested types (struct, list, map) and primitive
+    types. Mutually exclusive with IcebergSchema."""
+    IcebergSortOrder: TableIcebergSortOrderDict
+    """Sort order specification for an Iceberg table"""
+    TableProperties: dict[str, str]
+    """Iceberg table properties (e.g., format-version, write.parquet.compression-codec)"""
 
-TableSnapshotManagementDict = TypedDict(
-    "TableSnapshotManagementDict",
-    {
-        "MaxSnapshotAgeHours": "int",
-        "MinSnapshotsToKeep": "int",
-        "Status": "Literal['enabled', 'disabled']",
-    },
-    total=False,
-)
 
-TableStorageClassConfigurationDict = TypedDict(
-    "TableStorageClassConfigurationDict",
-    {
-        "StorageClass": "Literal['STANDARD', 'INTELLIGENT_TIERING']",
-    },
-    total=False,
-)
+class TableIcebergPartitionSpecDict(TypedDict, total=False):
+    """TableIcebergPartitionSpec as a plain dict: Partition specification for an Iceberg table"""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    Fields: Required[list[IcebergPartitionFieldDict]]
+    """List of partition fields"""
+    SpecId: int
+    """The partition spec ID (defaults to 0 if not specified)"""
 
+
+class TableIcebergSchemaDict(TypedDict, total=False):
+    """TableIcebergSchema as a plain dict: Contains details about the schema for an Iceberg table"""
+
+    SchemaFieldList: Required[list[SchemaFieldDict]]
+    """Contains details about the schema for an Iceberg table"""
+
+
+class TableIcebergSchemaV2Dict(TypedDict, total=False):
+    """TableIcebergSchemaV2 as a plain dict: Contains details about the schema version 2 (V2) for an
+    Iceberg table that supports Apache Iceberg Nested Types (struct, list, map). Primitive types are
+    also supported."""
+
+    IdentifierFieldIds: list[int]
+    """A list of field IDs that are used as the identifier fields for the table. Identifier fields
+    uniquely identify a row in the table."""
+    SchemaId: int
+    """An optional unique identifier for the schema"""
+    SchemaV2FieldList: Required[list[SchemaV2FieldDict]]
+    """The schema fields for the table"""
+    SchemaV2FieldType: Required[Literal["struct"]]
+    """The type of the top-level schema, which is always 'struct'"""
+
+
+class TableIcebergSortOrderDict(TypedDict, total=False):
+    """TableIcebergSortOrder as a plain dict: Sort order specification for an Iceberg table"""
+
+    Fields: Required[list[IcebergSortFieldDict]]
+    """List of sort fields"""
+    OrderId: int
+    """The sort order ID (defaults to 1 if not specified, 0 is reserved for unsorted)"""
+
+
+class TableSnapshotManagementDict(TypedDict, total=False):
+    """TableSnapshotManagement as a plain dict: Contains details about the snapshot management
+    settings for an Iceberg table. A snapshot is expired when it exceeds MinSnapshotsToKeep and
+    MaxSnapshotAgeHours."""
+
+    MaxSnapshotAgeHours: int
+    """The maximum age of a snapshot before it can be expired."""
+    MinSnapshotsToKeep: int
+    """The minimum number of snapshots to keep."""
+    Status: Literal["enabled", "disabled"]
+    """Indicates whether the SnapshotManagement maintenance action is enabled."""
+
+
+class TableStorageClassConfigurationDict(TypedDict, total=False):
+    """TableStorageClassConfiguration as a plain dict: Specifies storage class settings for the
+    table"""
+
+    StorageClass: Literal["STANDARD", "INTELLIGENT_TIERING"]
+    """The storage class for the table"""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Tag key must be between 1 to 128 characters in length. Tag key cannot start with 'aws:' and
+    can only contain alphanumeric characters, spaces, _, ., /, =, +, -, and @."""
+    Value: Required[str]
+    """Tag value must be between 0 to 256 characters in length. Tag value can only contain
+    alphanumeric characters, spaces, _, ., /, =, +, -, and @."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::S3Tables::Table",
     schema_file="aws-s3tables-table.json",
     primary_identifier=("/TableARN",),
-    additional_identifiers=(),
     read_only=("/TableARN", "/WarehouseLocation", "/VersionToken"),
     create_only=(
         "/TableBucketARN",
@@ -243,7 +283,6 @@ METADATA = _TypeMetadata(
         "/StorageClassConfiguration",
     ),
     write_only=("/IcebergMetadata", "/WithoutMetadata"),
-    conditional_create_only=(),
     unordered_arrays=(
         "/IcebergMetadata/IcebergPartitionSpec/Fields",
         "/IcebergMetadata/IcebergSchema/SchemaFieldList",
@@ -254,13 +293,7 @@ METADATA = _TypeMetadata(
     ),
     required=("TableBucketARN", "Namespace", "TableName", "OpenTableFormat"),
     list_required=("TableBucketARN",),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -270,201 +303,34 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Compaction": {
-            "additionalProperties": False,
-            "properties": {
-                "Status": {"enum": ["enabled", "disabled"], "type": "string"},
-                "TargetFileSizeMB": {"minimum": 64, "type": "integer"},
-            },
-            "type": "object",
-        },
-        "IcebergMetadata": {
-            "additionalProperties": False,
-            "properties": {
-                "IcebergPartitionSpec": {"$ref": "#/definitions/IcebergPartitionSpec"},
-                "IcebergSchema": {"$ref": "#/definitions/IcebergSchema"},
-                "IcebergSchemaV2": {"$ref": "#/definitions/IcebergSchemaV2"},
-                "IcebergSortOrder": {"$ref": "#/definitions/IcebergSortOrder"},
-                "TableProperties": {"$ref": "#/definitions/TableProperties"},
-            },
-            "type": "object",
-        },
-        "IcebergPartitionField": {
-            "additionalProperties": False,
-            "properties": {
-                "FieldId": {"type": "integer"},
-                "Name": {"type": "string"},
-                "SourceId": {"type": "integer"},
-                "Transform": {"type": "string"},
-            },
-            "required": ["SourceId", "Transform", "Name"],
-            "type": "object",
-        },
-        "IcebergPartitionFieldList": {
-            "items": {"$ref": "#/definitions/IcebergPartitionField"},
-            "type": "array",
-        },
-        "IcebergPartitionSpec": {
-            "additionalProperties": False,
-            "properties": {
-                "Fields": {"$ref": "#/definitions/IcebergPartitionFieldList"},
-                "SpecId": {"type": "integer"},
-            },
-            "required": ["Fields"],
-            "type": "object",
-        },
-        "IcebergSchema": {
-            "additionalProperties": False,
-            "properties": {"SchemaFieldList": {"$ref": "#/definitions/SchemaFieldList"}},
-            "required": ["SchemaFieldList"],
-            "type": "object",
-        },
-        "IcebergSchemaV2": {
-            "additionalProperties": False,
-            "properties": {
-                "IdentifierFieldIds": {"items": {"type": "integer"}, "type": "array"},
-                "SchemaId": {"type": "integer"},
-                "SchemaV2FieldList": {"$ref": "#/definitions/SchemaV2FieldList"},
-                "SchemaV2FieldType": {"enum": ["struct"], "type": "string"},
-            },
-            "required": ["SchemaV2FieldList", "SchemaV2FieldType"],
-            "type": "object",
-        },
-        "IcebergSortField": {
-            "additionalProperties": False,
-            "properties": {
-                "Direction": {"enum": ["asc", "desc"], "type": "string"},
-                "NullOrder": {"enum": ["nulls-first", "nulls-last"], "type": "string"},
-                "SourceId": {"type": "integer"},
-                "Transform": {"type": "string"},
-            },
-            "required": ["SourceId", "Transform", "Direction", "NullOrder"],
-            "type": "object",
-        },
-        "IcebergSortFieldList": {
-            "items": {"$ref": "#/definitions/IcebergSortField"},
-            "type": "array",
-        },
-        "IcebergSortOrder": {
-            "additionalProperties": False,
-            "properties": {
-                "Fields": {"$ref": "#/definitions/IcebergSortFieldList"},
-                "OrderId": {"type": "integer"},
-            },
-            "required": ["Fields"],
-            "type": "object",
-        },
-        "Namespace": {
-            "maxLength": 255,
-            "minLength": 1,
-            "pattern": "^[0-9a-z_]*$",
-            "type": "string",
-        },
-        "OpenTableFormat": {"enum": ["ICEBERG"], "type": "string"},
-        "SchemaField": {
-            "additionalProperties": False,
-            "properties": {
-                "Id": {"type": "integer"},
-                "Name": {"type": "string"},
-                "Required": {"type": "boolean"},
-                "Type": {"type": "string"},
-            },
-            "required": ["Name", "Type"],
-            "type": "object",
-        },
-        "SchemaFieldList": {"items": {"$ref": "#/definitions/SchemaField"}, "type": "array"},
-        "SchemaV2Field": {
-            "additionalProperties": False,
-            "properties": {
-                "Doc": {"type": "string"},
-                "Id": {"type": "integer"},
-                "Name": {"type": "string"},
-                "Required": {"type": "boolean"},
-                "Type": {"oneOf": [{"type": "string"}, {"type": "object"}]},
-            },
-            "required": ["Id", "Name", "Type", "Required"],
-            "type": "object",
-        },
-        "SchemaV2FieldList": {"items": {"$ref": "#/definitions/SchemaV2Field"}, "type": "array"},
-        "SnapshotManagement": {
-            "additionalProperties": False,
-            "properties": {
-                "MaxSnapshotAgeHours": {"minimum": 1, "type": "integer"},
-                "MinSnapshotsToKeep": {"minimum": 1, "type": "integer"},
-                "Status": {"enum": ["enabled", "disabled"], "type": "string"},
-            },
-            "type": "object",
-        },
-        "StorageClassConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "StorageClass": {"enum": ["STANDARD", "INTELLIGENT_TIERING"], "type": "string"}
-            },
-            "type": "object",
-        },
-        "TableARN": {"type": "string"},
-        "TableBucketARN": {
-            "pattern": "^(arn:aws[-a-z0-9]*:[a-z0-9]+:[-a-z0-9]*:[0-9]{12}:bucket/[a-z0-9_-]{3,63})$",
-            "type": "string",
-        },
-        "TableName": {"type": "string"},
-        "TableProperties": {
-            "additionalProperties": False,
-            "patternProperties": {"^.+$": {"type": "string"}},
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "VersionToken": {"type": "string"},
-        "WarehouseLocation": {"type": "string"},
-        "WithoutMetadata": {"enum": ["Yes"], "type": "string"},
-    },
-    "properties": {
-        "Compaction": {"$ref": "#/definitions/Compaction"},
-        "IcebergMetadata": {"$ref": "#/definitions/IcebergMetadata"},
-        "Namespace": {"$ref": "#/definitions/Namespace"},
-        "OpenTableFormat": {"$ref": "#/definitions/OpenTableFormat"},
-        "SnapshotManagement": {"$ref": "#/definitions/SnapshotManagement"},
-        "StorageClassConfiguration": {"$ref": "#/definitions/StorageClassConfiguration"},
-        "TableARN": {"$ref": "#/definitions/TableARN"},
-        "TableBucketARN": {"$ref": "#/definitions/TableBucketARN"},
-        "TableName": {"$ref": "#/definitions/TableName"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-        "VersionToken": {"$ref": "#/definitions/VersionToken"},
-        "WarehouseLocation": {"$ref": "#/definitions/WarehouseLocation"},
-        "WithoutMetadata": {"$ref": "#/definitions/WithoutMetadata"},
-    },
-    "required": ["TableBucketARN", "Namespace", "TableName", "OpenTableFormat"],
-}
-
 
 class Table(_Resource):
     """AWS::S3Tables::Table: Resource Type definition for AWS::S3Tables::Table
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: TableARN.
+    Replaced when any of these change (create-only): TableBucketARN, OpenTableFormat,
+    IcebergMetadata, WithoutMetadata, StorageClassConfiguration.
+    Write-only (sent to AWS, never read back): IcebergMetadata, WithoutMetadata.
+    Read-only attributes (known once deployed): TableARN, VersionToken, WarehouseLocation.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-s3tables-table.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
     props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "TableProps")
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "TableAttributes")
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "table.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     TableARN: str
+    """The Amazon Resource Name (ARN) of the specified table."""
     VersionToken: str
+    """The version token of the table"""
     WarehouseLocation: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The warehouse location of the table."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Compaction: TableCompactionDict
     IcebergMetadata: TableIcebergMetadataDict
     Namespace: str
@@ -476,32 +342,57 @@ class Table(_Resource):
     Tags: list[TagDict]
     WithoutMetadata: Literal["Yes"]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Namespace: str,
+        OpenTableFormat: Literal["ICEBERG"],
+        TableBucketARN: str,
+        TableName: str,
+        Compaction: TableCompaction | TableCompactionDict | None = None,
+        IcebergMetadata: TableIcebergMetadata | TableIcebergMetadataDict | None = None,
+        SnapshotManagement: TableSnapshotManagement | TableSnapshotManagementDict | None = None,
+        StorageClassConfiguration: TableStorageClassConfiguration
+        | TableStorageClassConfigurationDict
+        | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        WithoutMetadata: Literal["Yes"] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::S3Tables::Table; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Namespace: str,
-            OpenTableFormat: Literal["ICEBERG"],
-            TableBucketARN: str,
-            TableName: str,
-            Compaction: TableCompaction | TableCompactionDict | None = None,
-            IcebergMetadata: TableIcebergMetadata | TableIcebergMetadataDict | None = None,
-            SnapshotManagement: TableSnapshotManagement | TableSnapshotManagementDict | None = None,
-            StorageClassConfiguration: TableStorageClassConfiguration
-            | TableStorageClassConfigurationDict
-            | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            WithoutMetadata: Literal["Yes"] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::S3Tables::Table; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Namespace: The namespace that the table belongs to. Required.
+            OpenTableFormat: Format of the table. Create-only: changing it replaces the resource.
+                Required.
+            TableBucketARN: The Amazon Resource Name (ARN) of the specified table bucket.
+                Create-only: changing it replaces the resource. Required.
+            TableName: The name for the table. Required.
+            Compaction: Settings governing the Compaction maintenance action. Contains details about
+                the compaction settings for an Iceberg table.
+            IcebergMetadata: Contains details about the metadata for an Iceberg table. Specify
+                either IcebergSchema (for simple flat schemas with primitive types only) or
+                IcebergSchemaV2 (for schemas with nested types like struct, list, map), but not
+                both. Create-only: changing it replaces the resource. Write-only: sent to AWS, never
+                read back.
+            SnapshotManagement: Contains details about the snapshot management settings for an
+                Iceberg table. A snapshot is expired when it exceeds MinSnapshotsToKeep and
+                MaxSnapshotAgeHours.
+            StorageClassConfiguration: Specifies storage class settings for the table Create-only:
+                changing it replaces the resource.
             Tags: User tags (key-value pairs) to associate with the table.
+            WithoutMetadata: Indicates that you don't want to specify a schema for the table. This
+                property is mutually exclusive to 'IcebergMetadata', and its only possible value is
+                'Yes'. Create-only: changing it replaces the resource. Write-only: sent to AWS,
+                never read back.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

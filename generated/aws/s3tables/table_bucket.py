@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -79,94 +83,93 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ReplicationDestinationDict = TypedDict(
-    "ReplicationDestinationDict",
-    {
-        "DestinationTableBucketARN": "Required[str]",
-    },
-    total=False,
-)
 
-ReplicationRuleDict = TypedDict(
-    "ReplicationRuleDict",
-    {
-        "Destinations": "Required[list[ReplicationDestinationDict]]",
-    },
-    total=False,
-)
+class ReplicationDestinationDict(TypedDict, total=False):
+    """ReplicationDestination as a plain dict: A replication destination"""
 
-TableBucketEncryptionConfigurationDict = TypedDict(
-    "TableBucketEncryptionConfigurationDict",
-    {
-        "KMSKeyArn": "str",
-        "SSEAlgorithm": "Literal['AES256', 'aws:kms']",
-    },
-    total=False,
-)
+    DestinationTableBucketARN: Required[str]
+    """The ARN of the destination table bucket"""
 
-TableBucketMetricsConfigurationDict = TypedDict(
-    "TableBucketMetricsConfigurationDict",
-    {
-        "Status": "Literal['Enabled', 'Disabled']",
-    },
-    total=False,
-)
 
-TableBucketReplicationConfigurationDict = TypedDict(
-    "TableBucketReplicationConfigurationDict",
-    {
-        "Role": "Required[str]",
-        "Rules": "Required[list[ReplicationRuleDict]]",
-    },
-    total=False,
-)
+class ReplicationRuleDict(TypedDict, total=False):
+    """ReplicationRule as a plain dict: A replication rule for the table bucket"""
 
-TableBucketStorageClassConfigurationDict = TypedDict(
-    "TableBucketStorageClassConfigurationDict",
-    {
-        "StorageClass": "Literal['STANDARD', 'INTELLIGENT_TIERING']",
-    },
-    total=False,
-)
+    Destinations: Required[list[ReplicationDestinationDict]]
+    """List of replication destinations"""
 
-TableBucketUnreferencedFileRemovalDict = TypedDict(
-    "TableBucketUnreferencedFileRemovalDict",
-    {
-        "NoncurrentDays": "int",
-        "Status": "Literal['Enabled', 'Disabled']",
-        "UnreferencedDays": "int",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class TableBucketEncryptionConfigurationDict(TypedDict, total=False):
+    """TableBucketEncryptionConfiguration as a plain dict: Specifies encryption settings for the
+    table bucket"""
 
+    KMSKeyArn: str
+    """ARN of the KMS key to use for encryption"""
+    SSEAlgorithm: Literal["AES256", "aws:kms"]
+    """Server-side encryption algorithm"""
+
+
+class TableBucketMetricsConfigurationDict(TypedDict, total=False):
+    """TableBucketMetricsConfiguration as a plain dict: Settings governing the Metric configuration
+    for the table bucket."""
+
+    Status: Literal["Enabled", "Disabled"]
+    """Indicates whether Metrics are enabled."""
+
+
+class TableBucketReplicationConfigurationDict(TypedDict, total=False):
+    """TableBucketReplicationConfiguration as a plain dict: Specifies replication configuration for
+    the table bucket"""
+
+    Role: Required[str]
+    """The ARN of the IAM role to use for replication"""
+    Rules: Required[list[ReplicationRuleDict]]
+    """List of replication rules"""
+
+
+class TableBucketStorageClassConfigurationDict(TypedDict, total=False):
+    """TableBucketStorageClassConfiguration as a plain dict: Specifies storage class settings for
+    the table bucket"""
+
+    StorageClass: Literal["STANDARD", "INTELLIGENT_TIERING"]
+    """The storage class for the table bucket"""
+
+
+class TableBucketUnreferencedFileRemovalDict(TypedDict, total=False):
+    """TableBucketUnreferencedFileRemoval as a plain dict: Settings governing the Unreferenced File
+    Removal maintenance action. Unreferenced file removal identifies and deletes all objects that
+    are not referenced by any table snapshots."""
+
+    NoncurrentDays: int
+    """S3 permanently deletes noncurrent objects after the number of days specified by the
+    NoncurrentDays property."""
+    Status: Literal["Enabled", "Disabled"]
+    """Indicates whether the Unreferenced File Removal maintenance action is enabled."""
+    UnreferencedDays: int
+    """For any object not referenced by your table and older than the UnreferencedDays property, S3
+    creates a delete marker and marks the object version as noncurrent."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Tag key must be between 1 to 128 characters in length. Tag key cannot start with 'aws:' and
+    can only contain alphanumeric characters, spaces, _, ., /, =, +, -, and @."""
+    Value: Required[str]
+    """Tag value must be between 0 to 256 characters in length. Tag value can only contain
+    alphanumeric characters, spaces, _, ., /, =, +, -, and @."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::S3Tables::TableBucket",
     schema_file="aws-s3tables-tablebucket.json",
     primary_identifier=("/TableBucketARN",),
-    additional_identifiers=(),
     read_only=("/TableBucketARN",),
     create_only=("/TableBucketName",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("TableBucketName",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -176,105 +179,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "EncryptionConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "KMSKeyArn": {"type": "string"},
-                "SSEAlgorithm": {"enum": ["AES256", "aws:kms"], "type": "string"},
-            },
-            "type": "object",
-        },
-        "MetricsConfiguration": {
-            "additionalProperties": False,
-            "properties": {"Status": {"enum": ["Enabled", "Disabled"], "type": "string"}},
-            "type": "object",
-        },
-        "ReplicationConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Role": {"type": "string"},
-                "Rules": {
-                    "items": {"$ref": "#/definitions/ReplicationRule"},
-                    "maxItems": 1,
-                    "minItems": 1,
-                    "type": "array",
-                },
-            },
-            "required": ["Role", "Rules"],
-            "type": "object",
-        },
-        "ReplicationDestination": {
-            "additionalProperties": False,
-            "properties": {"DestinationTableBucketARN": {"type": "string"}},
-            "required": ["DestinationTableBucketARN"],
-            "type": "object",
-        },
-        "ReplicationRule": {
-            "additionalProperties": False,
-            "properties": {
-                "Destinations": {
-                    "items": {"$ref": "#/definitions/ReplicationDestination"},
-                    "maxItems": 5,
-                    "minItems": 1,
-                    "type": "array",
-                }
-            },
-            "required": ["Destinations"],
-            "type": "object",
-        },
-        "StorageClassConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "StorageClass": {"enum": ["STANDARD", "INTELLIGENT_TIERING"], "type": "string"}
-            },
-            "type": "object",
-        },
-        "TableBucketARN": {
-            "pattern": "^(arn:aws[-a-z0-9]*:[a-z0-9]+:[-a-z0-9]*:[0-9]{12}:bucket/[a-z0-9_-]{3,63})$",
-            "type": "string",
-        },
-        "TableBucketName": {"maxLength": 63, "minLength": 3, "type": "string"},
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "UnreferencedFileRemoval": {
-            "additionalProperties": False,
-            "properties": {
-                "NoncurrentDays": {"minimum": 1, "type": "integer"},
-                "Status": {"enum": ["Enabled", "Disabled"], "type": "string"},
-                "UnreferencedDays": {"minimum": 1, "type": "integer"},
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "EncryptionConfiguration": {"$ref": "#/definitions/EncryptionConfiguration"},
-        "MetricsConfiguration": {"$ref": "#/definitions/MetricsConfiguration"},
-        "ReplicationConfiguration": {"$ref": "#/definitions/ReplicationConfiguration"},
-        "StorageClassConfiguration": {"$ref": "#/definitions/StorageClassConfiguration"},
-        "TableBucketARN": {"$ref": "#/definitions/TableBucketARN"},
-        "TableBucketName": {"$ref": "#/definitions/TableBucketName"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-        "UnreferencedFileRemoval": {"$ref": "#/definitions/UnreferencedFileRemoval"},
-    },
-    "required": ["TableBucketName"],
-}
-
 
 class TableBucket(_Resource):
-    """AWS::S3Tables::TableBucket: Creates an Amazon S3 Tables table bucket in the same AWS Region where you create the AWS CloudFormation stack.
+    """AWS::S3Tables::TableBucket: Creates an Amazon S3 Tables table bucket in the same AWS Region
+    where you create the AWS CloudFormation stack.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: TableBucketARN.
+    Replaced when any of these change (create-only): TableBucketName.
+    Read-only attributes (known once deployed): TableBucketARN.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-s3tables-tablebucket.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -282,11 +197,13 @@ class TableBucket(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "TableBucketAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "table_bucket.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     TableBucketARN: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The Amazon Resource Name (ARN) of the specified table bucket."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     EncryptionConfiguration: TableBucketEncryptionConfigurationDict
     MetricsConfiguration: TableBucketMetricsConfigurationDict
     ReplicationConfiguration: TableBucketReplicationConfigurationDict
@@ -295,37 +212,49 @@ class TableBucket(_Resource):
     Tags: list[TagDict]
     UnreferencedFileRemoval: TableBucketUnreferencedFileRemovalDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        TableBucketName: str,
+        EncryptionConfiguration: TableBucketEncryptionConfiguration
+        | TableBucketEncryptionConfigurationDict
+        | None = None,
+        MetricsConfiguration: TableBucketMetricsConfiguration
+        | TableBucketMetricsConfigurationDict
+        | None = None,
+        ReplicationConfiguration: TableBucketReplicationConfiguration
+        | TableBucketReplicationConfigurationDict
+        | None = None,
+        StorageClassConfiguration: TableBucketStorageClassConfiguration
+        | TableBucketStorageClassConfigurationDict
+        | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        UnreferencedFileRemoval: TableBucketUnreferencedFileRemoval
+        | TableBucketUnreferencedFileRemovalDict
+        | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::S3Tables::TableBucket; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            TableBucketName: str,
-            EncryptionConfiguration: TableBucketEncryptionConfiguration
-            | TableBucketEncryptionConfigurationDict
-            | None = None,
-            MetricsConfiguration: TableBucketMetricsConfiguration
-            | TableBucketMetricsConfigurationDict
-            | None = None,
-            ReplicationConfiguration: TableBucketReplicationConfiguration
-            | TableBucketReplicationConfigurationDict
-            | None = None,
-            StorageClassConfiguration: TableBucketStorageClassConfiguration
-            | TableBucketStorageClassConfigurationDict
-            | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            UnreferencedFileRemoval: TableBucketUnreferencedFileRemoval
-            | TableBucketUnreferencedFileRemovalDict
-            | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::S3Tables::TableBucket; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            TableBucketName: A name for the table bucket. Create-only: changing it replaces the
+                resource. Required.
+            EncryptionConfiguration: Specifies encryption settings for the table bucket
+            MetricsConfiguration: Settings governing the Metric configuration for the table bucket.
+            ReplicationConfiguration: Specifies replication configuration for the table bucket
+            StorageClassConfiguration: Specifies storage class settings for the table bucket
             Tags: User tags (key-value pairs) to associate with the table bucket.
+            UnreferencedFileRemoval: Settings governing the Unreferenced File Removal maintenance
+                action. Unreferenced file removal identifies and deletes all objects that are not
+                referenced by any table snapshots.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

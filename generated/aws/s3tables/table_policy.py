@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,16 +51,13 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::S3Tables::TablePolicy",
     schema_file="aws-s3tables-tablepolicy.json",
     primary_identifier=("/TableARN",),
-    additional_identifiers=(),
     read_only=("/TableBucketARN", "/Namespace", "/TableName"),
     create_only=("/TableARN",),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("TableARN", "ResourcePolicy"),
     list_required=("TableBucketARN",),
     tagging=_Tagging(
@@ -65,7 +66,6 @@ METADATA = _TypeMetadata(
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -75,39 +75,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Namespace": {
-            "maxLength": 255,
-            "minLength": 1,
-            "pattern": "^[0-9a-z_]*$",
-            "type": "string",
-        },
-        "ResourcePolicy": {"maxLength": 20480, "minLength": 1, "type": ["object", "string"]},
-        "TableARN": {"type": "string"},
-        "TableBucketARN": {
-            "pattern": "^(arn:aws[-a-z0-9]*:[a-z0-9]+:[-a-z0-9]*:[0-9]{12}:bucket/[a-z0-9_-]{3,63})$",
-            "type": "string",
-        },
-        "TableName": {"type": "string"},
-    },
-    "properties": {
-        "Namespace": {"$ref": "#/definitions/Namespace"},
-        "ResourcePolicy": {"$ref": "#/definitions/ResourcePolicy"},
-        "TableARN": {"$ref": "#/definitions/TableARN"},
-        "TableBucketARN": {"$ref": "#/definitions/TableBucketARN"},
-        "TableName": {"$ref": "#/definitions/TableName"},
-    },
-    "required": ["TableARN", "ResourcePolicy"],
-}
-
 
 class TablePolicy(_Resource):
     """AWS::S3Tables::TablePolicy: Resource Type definition for AWS::S3Tables::TablePolicy
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: TableARN.
+    Replaced when any of these change (create-only): TableARN.
+    Read-only attributes (known once deployed): Namespace, TableBucketARN, TableName.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-s3tables-tablepolicy.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -115,31 +92,44 @@ class TablePolicy(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "TablePolicyAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "table_policy.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Namespace: str
+    """The namespace that the table belongs to."""
     TableBucketARN: str
+    """The Amazon Resource Name (ARN) of the specified table bucket."""
     TableName: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The name for the table."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ResourcePolicy: dict[str, Any] | str
     TableARN: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ResourcePolicy: dict[str, Any] | str,
+        TableARN: str,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::S3Tables::TablePolicy; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ResourcePolicy: dict[str, Any] | str,
-            TableARN: str,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::S3Tables::TablePolicy; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ResourcePolicy: A policy document containing permissions to add to the specified table.
+                In IAM, you must provide policy documents in JSON format. However, in CloudFormation
+                you can provide the policy in JSON or YAML format because CloudFormation converts
+                YAML to JSON before submitting it to IAM. Required.
+            TableARN: The Amazon Resource Name (ARN) of the specified table. Create-only: changing
+                it replaces the resource. Required.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -7,10 +7,10 @@ Imported on first use by index.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "IndexAttributes",
@@ -22,40 +22,128 @@ __all__ = [
 
 
 class IndexEncryptionConfiguration(DeferredModel):
+    """
+    The encryption configuration for the index.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    KmsKeyArn: str | None = None
-    SseType: Literal["AES256", "aws:kms"] | None = None
+    KmsKeyArn: Annotated[
+        str | None,
+        Field(
+            description="AWS Key Management Service (KMS) customer managed key ID to use for the encryption configuration. This parameter is allowed if and only if sseType is set to aws:kms"
+        ),
+    ] = None
+    SseType: Annotated[
+        Literal["AES256", "aws:kms"] | None,
+        Field(
+            description="Defines the server-side encryption type for index encryption configuration. Defaults to the parent vector bucket's encryption settings when unspecified."
+        ),
+    ] = None
 
 
 class IndexMetadataConfiguration(DeferredModel):
+    """
+    The metadata configuration for the vector index.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    NonFilterableMetadataKeys: list[str] | None = None
+    NonFilterableMetadataKeys: Annotated[
+        list[str] | None,
+        Field(
+            description="Non-filterable metadata keys allow you to enrich vectors with additional context during storage and retrieval. Unlike default metadata keys, these keys cannot be used as query filters. Non-filterable metadata keys can be retrieved but cannot be searched, queried, or filtered. You can access non-filterable metadata keys of your vectors after finding the vectors."
+        ),
+    ] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="Tag key must be between 1 to 128 characters in length. Tag key cannot start with 'aws:' and can only contain alphanumeric characters, spaces, _, ., /, =, +, -, and @."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="Tag value must be between 0 to 256 characters in length. Tag value can only contain alphanumeric characters, spaces, _, ., /, =, +, -, and @."
+        ),
+    ]
 
 
 class IndexAttributes(DeferredModel):
-    CreationTime: str | None = None
-    IndexArn: str | None = None
+    """
+    The read-only attributes of a AWS::S3Vectors::Index, set by AWS.
+    """
+
+    CreationTime: Annotated[
+        str | None, Field(description="Date and time when the vector index was created.")
+    ] = None
+    IndexArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the index")
+    ] = None
 
 
 class IndexProps(DeferredModel):
-    DataType: Literal["float32"]
-    Dimension: int
-    DistanceMetric: Literal["cosine", "euclidean"]
-    EncryptionConfiguration: IndexEncryptionConfiguration | None = None
-    IndexName: str | None = None
-    MetadataConfiguration: IndexMetadataConfiguration | None = None
-    Tags: list[Tag] | None = None
-    VectorBucketArn: str | None = None
-    VectorBucketName: str | None = None
+    """
+    The properties a program declares for a AWS::S3Vectors::Index.
+    """
+
+    DataType: Annotated[
+        Literal["float32"],
+        Field(
+            description="The data type of the vectors to be inserted into the vector index. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Dimension: Annotated[
+        int,
+        Field(
+            description="The dimensions of the vectors to be inserted into the vector index. Create-only: changing it replaces the resource."
+        ),
+    ]
+    DistanceMetric: Annotated[
+        Literal["cosine", "euclidean"],
+        Field(
+            description="The distance metric to be used for similarity search. Create-only: changing it replaces the resource."
+        ),
+    ]
+    EncryptionConfiguration: Annotated[
+        IndexEncryptionConfiguration | None,
+        Field(
+            description="The encryption configuration for the index. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    IndexName: Annotated[
+        str | None,
+        Field(
+            description="The name of the vector index to create. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    MetadataConfiguration: Annotated[
+        IndexMetadataConfiguration | None,
+        Field(
+            description="The metadata configuration for the vector index. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="User tags (key-value pairs) to associate with the index."),
+    ] = None
+    VectorBucketArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of the vector bucket. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    VectorBucketName: Annotated[
+        str | None,
+        Field(
+            description="The name of the vector bucket that contains the vector index. Create-only: changing it replaces the resource."
+        ),
+    ] = None

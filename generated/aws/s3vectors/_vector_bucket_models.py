@@ -7,10 +7,10 @@ Imported on first use by vector_bucket.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "Tag",
@@ -24,24 +24,73 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="Tag key must be between 1 to 128 characters in length. Tag key cannot start with 'aws:' and can only contain alphanumeric characters, spaces, _, ., /, =, +, -, and @."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="Tag value must be between 0 to 256 characters in length. Tag value can only contain alphanumeric characters, spaces, _, ., /, =, +, -, and @."
+        ),
+    ]
 
 
 class VectorBucketEncryptionConfiguration(DeferredModel):
+    """
+    The encryption configuration for the vector bucket.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    KmsKeyArn: str | None = None
-    SseType: Literal["AES256", "aws:kms"] | None = None
+    KmsKeyArn: Annotated[
+        str | None,
+        Field(
+            description="AWS Key Management Service (KMS) customer managed key ID to use for the encryption configuration. This parameter is allowed if and only if sseType is set to aws:kms"
+        ),
+    ] = None
+    SseType: Annotated[
+        Literal["AES256", "aws:kms"] | None,
+        Field(
+            description="The server-side encryption type to use for the encryption configuration of the vector bucket. By default, if you don't specify, all new vectors in Amazon S3 vector buckets use server-side encryption with Amazon S3 managed keys (SSE-S3), specifically AES256."
+        ),
+    ] = None
 
 
 class VectorBucketAttributes(DeferredModel):
-    CreationTime: str | None = None
-    VectorBucketArn: str | None = None
+    """
+    The read-only attributes of a AWS::S3Vectors::VectorBucket, set by AWS.
+    """
+
+    CreationTime: Annotated[
+        str | None, Field(description="Date and time when the vector bucket was created.")
+    ] = None
+    VectorBucketArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the vector bucket.")
+    ] = None
 
 
 class VectorBucketProps(DeferredModel):
-    EncryptionConfiguration: VectorBucketEncryptionConfiguration | None = None
-    Tags: list[Tag] | None = None
-    VectorBucketName: str | None = None
+    """
+    The properties a program declares for a AWS::S3Vectors::VectorBucket.
+    """
+
+    EncryptionConfiguration: Annotated[
+        VectorBucketEncryptionConfiguration | None,
+        Field(
+            description="The encryption configuration for the vector bucket. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="User tags (key-value pairs) to associate with the vector bucket."),
+    ] = None
+    VectorBucketName: Annotated[
+        str | None,
+        Field(
+            description="The name of the vector bucket. Create-only: changing it replaces the resource."
+        ),
+    ] = None

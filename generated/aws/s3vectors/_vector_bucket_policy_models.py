@@ -7,9 +7,10 @@ Imported on first use by vector_bucket_policy.py, which re-exports every name he
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "VectorBucketPolicyAttributes",
@@ -18,10 +19,31 @@ __all__ = [
 
 
 class VectorBucketPolicyProps(DeferredModel):
-    Policy: dict[str, Any] | str
-    VectorBucketArn: str | None = None
-    VectorBucketName: str | None = None
+    """
+    The properties a program declares for a AWS::S3Vectors::VectorBucketPolicy.
+    """
+
+    Policy: Annotated[
+        dict[str, Any] | str,
+        Field(
+            description="A policy document containing permissions to add to the specified vector bucket. In IAM, you must provide policy documents in JSON format. However, in CloudFormation you can provide the policy in JSON or YAML format because CloudFormation converts YAML to JSON before submitting it to IAM."
+        ),
+    ]
+    VectorBucketArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of the vector bucket. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    VectorBucketName: Annotated[
+        str | None,
+        Field(
+            description="The name of the vector bucket Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
 
 
 class VectorBucketPolicyAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::S3Vectors::VectorBucketPolicy, set by AWS.
+    """

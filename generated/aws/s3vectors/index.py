@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,32 +63,40 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-IndexEncryptionConfigurationDict = TypedDict(
-    "IndexEncryptionConfigurationDict",
-    {
-        "KmsKeyArn": "str",
-        "SseType": "Literal['AES256', 'aws:kms']",
-    },
-    total=False,
-)
 
-IndexMetadataConfigurationDict = TypedDict(
-    "IndexMetadataConfigurationDict",
-    {
-        "NonFilterableMetadataKeys": "list[str]",
-    },
-    total=False,
-)
+class IndexEncryptionConfigurationDict(TypedDict, total=False):
+    """IndexEncryptionConfiguration as a plain dict: The encryption configuration for the index."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    KmsKeyArn: str
+    """AWS Key Management Service (KMS) customer managed key ID to use for the encryption
+    configuration. This parameter is allowed if and only if sseType is set to aws:kms"""
+    SseType: Literal["AES256", "aws:kms"]
+    """Defines the server-side encryption type for index encryption configuration. Defaults to the
+    parent vector bucket's encryption settings when unspecified."""
 
+
+class IndexMetadataConfigurationDict(TypedDict, total=False):
+    """IndexMetadataConfiguration as a plain dict: The metadata configuration for the vector index."""
+
+    NonFilterableMetadataKeys: list[str]
+    """Non-filterable metadata keys allow you to enrich vectors with additional context during
+    storage and retrieval. Unlike default metadata keys, these keys cannot be used as query filters.
+    Non-filterable metadata keys can be retrieved but cannot be searched, queried, or filtered. You
+    can access non-filterable metadata keys of your vectors after finding the vectors."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Tag key must be between 1 to 128 characters in length. Tag key cannot start with 'aws:' and
+    can only contain alphanumeric characters, spaces, _, ., /, =, +, -, and @."""
+    Value: Required[str]
+    """Tag value must be between 0 to 256 characters in length. Tag value can only contain
+    alphanumeric characters, spaces, _, ., /, =, +, -, and @."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::S3Vectors::Index",
     schema_file="aws-s3vectors-index.json",
@@ -101,18 +113,9 @@ METADATA = _TypeMetadata(
         "/VectorBucketArn",
         "/VectorBucketName",
     ),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/MetadataConfiguration/NonFilterableMetadataKeys", "/Tags"),
     required=("DataType", "Dimension", "DistanceMetric"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -122,89 +125,32 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "CreationTime": {"type": "string"},
-        "DataType": {"enum": ["float32"], "type": "string"},
-        "Dimension": {"maximum": 4096, "minimum": 1, "type": "integer"},
-        "DistanceMetric": {"enum": ["cosine", "euclidean"], "type": "string"},
-        "EncryptionConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "KmsKeyArn": {
-                    "maxLength": 2048,
-                    "minLength": 1,
-                    "pattern": "^(arn:aws[-a-z0-9]*:kms:[-a-z0-9]*:[0-9]{12}:key/.+)$",
-                    "type": "string",
-                },
-                "SseType": {"enum": ["AES256", "aws:kms"], "type": "string"},
-            },
-            "type": "object",
-        },
-        "IndexArn": {"type": "string"},
-        "IndexName": {"maxLength": 63, "minLength": 3, "type": "string"},
-        "MetadataConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "NonFilterableMetadataKeys": {
-                    "items": {"maxLength": 63, "minLength": 1, "type": "string"},
-                    "maxItems": 10,
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": True,
-                }
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "VectorBucketArn": {
-            "pattern": "^arn:aws[-a-z0-9]*:s3vectors:[a-z0-9-]+:[0-9]{12}:bucket/[a-z0-9][a-z0-9-.]{1,61}[a-z0-9]$",
-            "type": "string",
-        },
-        "VectorBucketName": {"maxLength": 63, "minLength": 3, "type": "string"},
-    },
-    "properties": {
-        "CreationTime": {"$ref": "#/definitions/CreationTime"},
-        "DataType": {"$ref": "#/definitions/DataType"},
-        "Dimension": {"$ref": "#/definitions/Dimension"},
-        "DistanceMetric": {"$ref": "#/definitions/DistanceMetric"},
-        "EncryptionConfiguration": {"$ref": "#/definitions/EncryptionConfiguration"},
-        "IndexArn": {"$ref": "#/definitions/IndexArn"},
-        "IndexName": {"$ref": "#/definitions/IndexName"},
-        "MetadataConfiguration": {"$ref": "#/definitions/MetadataConfiguration"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-        "VectorBucketArn": {"$ref": "#/definitions/VectorBucketArn"},
-        "VectorBucketName": {"$ref": "#/definitions/VectorBucketName"},
-    },
-    "required": ["DataType", "Dimension", "DistanceMetric"],
-}
-
 
 class Index(_Resource):
     """AWS::S3Vectors::Index: Resource Type definition for AWS::S3Vectors::Index
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: IndexArn.
+    Also identified by: IndexName, VectorBucketName.
+    Replaced when any of these change (create-only): DataType, Dimension, DistanceMetric,
+    EncryptionConfiguration, IndexName, MetadataConfiguration, VectorBucketArn, VectorBucketName.
+    Read-only attributes (known once deployed): CreationTime, IndexArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-s3vectors-index.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
     props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "IndexProps")
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "IndexAttributes")
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "index.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     CreationTime: str
+    """Date and time when the vector index was created."""
     IndexArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The Amazon Resource Name (ARN) of the index"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     DataType: Literal["float32"]
     Dimension: int
     DistanceMetric: Literal["cosine", "euclidean"]
@@ -215,33 +161,52 @@ class Index(_Resource):
     VectorBucketArn: str
     VectorBucketName: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        DataType: Literal["float32"],
+        Dimension: int,
+        DistanceMetric: Literal["cosine", "euclidean"],
+        EncryptionConfiguration: IndexEncryptionConfiguration
+        | IndexEncryptionConfigurationDict
+        | None = None,
+        IndexName: str | None = None,
+        MetadataConfiguration: IndexMetadataConfiguration
+        | IndexMetadataConfigurationDict
+        | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        VectorBucketArn: str | None = None,
+        VectorBucketName: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::S3Vectors::Index; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            DataType: Literal["float32"],
-            Dimension: int,
-            DistanceMetric: Literal["cosine", "euclidean"],
-            EncryptionConfiguration: IndexEncryptionConfiguration
-            | IndexEncryptionConfigurationDict
-            | None = None,
-            IndexName: str | None = None,
-            MetadataConfiguration: IndexMetadataConfiguration
-            | IndexMetadataConfigurationDict
-            | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            VectorBucketArn: str | None = None,
-            VectorBucketName: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::S3Vectors::Index; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            DataType: The data type of the vectors to be inserted into the vector index.
+                Create-only: changing it replaces the resource. Required.
+            Dimension: The dimensions of the vectors to be inserted into the vector index.
+                Create-only: changing it replaces the resource. Required.
+            DistanceMetric: The distance metric to be used for similarity search. Create-only:
+                changing it replaces the resource. Required.
+            EncryptionConfiguration: The encryption configuration for the index. Create-only:
+                changing it replaces the resource.
+            IndexName: The name of the vector index to create. Create-only: changing it replaces the
+                resource.
+            MetadataConfiguration: The metadata configuration for the vector index. Create-only:
+                changing it replaces the resource.
             Tags: User tags (key-value pairs) to associate with the index.
+            VectorBucketArn: The Amazon Resource Name (ARN) of the vector bucket. Create-only:
+                changing it replaces the resource.
+            VectorBucketName: The name of the vector bucket that contains the vector index.
+                Create-only: changing it replaces the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,24 +59,32 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
-VectorBucketEncryptionConfigurationDict = TypedDict(
-    "VectorBucketEncryptionConfigurationDict",
-    {
-        "KmsKeyArn": "str",
-        "SseType": "Literal['AES256', 'aws:kms']",
-    },
-    total=False,
-)
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
 
+    Key: Required[str]
+    """Tag key must be between 1 to 128 characters in length. Tag key cannot start with 'aws:' and
+    can only contain alphanumeric characters, spaces, _, ., /, =, +, -, and @."""
+    Value: Required[str]
+    """Tag value must be between 0 to 256 characters in length. Tag value can only contain
+    alphanumeric characters, spaces, _, ., /, =, +, -, and @."""
+
+
+class VectorBucketEncryptionConfigurationDict(TypedDict, total=False):
+    """VectorBucketEncryptionConfiguration as a plain dict: The encryption configuration for the
+    vector bucket."""
+
+    KmsKeyArn: str
+    """AWS Key Management Service (KMS) customer managed key ID to use for the encryption
+    configuration. This parameter is allowed if and only if sseType is set to aws:kms"""
+    SseType: Literal["AES256", "aws:kms"]
+    """The server-side encryption type to use for the encryption configuration of the vector bucket.
+    By default, if you don't specify, all new vectors in Amazon S3 vector buckets use server-side
+    encryption with Amazon S3 managed keys (SSE-S3), specifically AES256."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::S3Vectors::VectorBucket",
     schema_file="aws-s3vectors-vectorbucket.json",
@@ -80,18 +92,8 @@ METADATA = _TypeMetadata(
     additional_identifiers=(("/VectorBucketName",),),
     read_only=("/VectorBucketArn", "/CreationTime"),
     create_only=("/VectorBucketName", "/EncryptionConfiguration"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
-    required=(),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -101,51 +103,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "CreationTime": {"type": "string"},
-        "EncryptionConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "KmsKeyArn": {
-                    "maxLength": 2048,
-                    "minLength": 1,
-                    "pattern": "^(arn:aws[-a-z0-9]*:kms:[-a-z0-9]*:[0-9]{12}:key/.+)$",
-                    "type": "string",
-                },
-                "SseType": {"enum": ["AES256", "aws:kms"], "type": "string"},
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "VectorBucketArn": {"type": "string"},
-        "VectorBucketName": {"maxLength": 63, "minLength": 3, "type": "string"},
-    },
-    "properties": {
-        "CreationTime": {"$ref": "#/definitions/CreationTime"},
-        "EncryptionConfiguration": {"$ref": "#/definitions/EncryptionConfiguration"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-        "VectorBucketArn": {"$ref": "#/definitions/VectorBucketArn"},
-        "VectorBucketName": {"$ref": "#/definitions/VectorBucketName"},
-    },
-    "required": [],
-}
-
 
 class VectorBucket(_Resource):
     """AWS::S3Vectors::VectorBucket: Resource Type definition for AWS::S3Vectors::VectorBucket
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: VectorBucketArn.
+    Also identified by: VectorBucketName.
+    Replaced when any of these change (create-only): VectorBucketName, EncryptionConfiguration.
+    Read-only attributes (known once deployed): CreationTime, VectorBucketArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-s3vectors-vectorbucket.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -153,35 +121,45 @@ class VectorBucket(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "VectorBucketAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "vector_bucket.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     CreationTime: str
+    """Date and time when the vector bucket was created."""
     VectorBucketArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The Amazon Resource Name (ARN) of the vector bucket."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     EncryptionConfiguration: VectorBucketEncryptionConfigurationDict
     Tags: list[TagDict]
     VectorBucketName: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        EncryptionConfiguration: VectorBucketEncryptionConfiguration
+        | VectorBucketEncryptionConfigurationDict
+        | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        VectorBucketName: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::S3Vectors::VectorBucket; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            EncryptionConfiguration: VectorBucketEncryptionConfiguration
-            | VectorBucketEncryptionConfigurationDict
-            | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            VectorBucketName: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::S3Vectors::VectorBucket; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            EncryptionConfiguration: The encryption configuration for the vector bucket.
+                Create-only: changing it replaces the resource.
             Tags: User tags (key-value pairs) to associate with the vector bucket.
+            VectorBucketName: The name of the vector bucket. Create-only: changing it replaces the
+                resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

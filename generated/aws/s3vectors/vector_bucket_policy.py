@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,25 +51,21 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::S3Vectors::VectorBucketPolicy",
     schema_file="aws-s3vectors-vectorbucketpolicy.json",
     primary_identifier=("/VectorBucketArn",),
     additional_identifiers=(("/VectorBucketName",),),
-    read_only=(),
     create_only=("/VectorBucketArn", "/VectorBucketName"),
     write_only=("/VectorBucketName",),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("Policy",),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
         tag_on_create=False,
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -75,31 +75,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "anyOf": [{"required": ["VectorBucketName"]}, {"required": ["VectorBucketArn"]}],
-    "definitions": {
-        "Policy": {"type": ["object", "string"]},
-        "VectorBucketArn": {
-            "pattern": "^arn:aws[-a-z0-9]*:s3vectors:[a-z0-9-]+:[0-9]{12}:bucket/[a-z0-9][a-z0-9-.]{1,61}[a-z0-9]$",
-            "type": "string",
-        },
-        "VectorBucketName": {"maxLength": 63, "minLength": 3, "type": "string"},
-    },
-    "properties": {
-        "Policy": {"$ref": "#/definitions/Policy"},
-        "VectorBucketArn": {"$ref": "#/definitions/VectorBucketArn"},
-        "VectorBucketName": {"$ref": "#/definitions/VectorBucketName"},
-    },
-    "required": ["Policy"],
-}
-
 
 class VectorBucketPolicy(_Resource):
-    """AWS::S3Vectors::VectorBucketPolicy: Resource Type definition for AWS::S3Vectors::VectorBucketPolicy
+    """AWS::S3Vectors::VectorBucketPolicy: Resource Type definition for
+    AWS::S3Vectors::VectorBucketPolicy
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: VectorBucketArn.
+    Also identified by: VectorBucketName.
+    Replaced when any of these change (create-only): VectorBucketArn, VectorBucketName.
+    Write-only (sent to AWS, never read back): VectorBucketName.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-s3vectors-vectorbucketpolicy.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -109,30 +96,44 @@ class VectorBucketPolicy(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "VectorBucketPolicyAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "vector_bucket_policy.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
-    # Declared properties (as declared, or as AWS returned them).
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Policy: dict[str, Any] | str
     VectorBucketArn: str
     VectorBucketName: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Policy: dict[str, Any] | str,
+        VectorBucketArn: str | None = None,
+        VectorBucketName: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::S3Vectors::VectorBucketPolicy; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Policy: dict[str, Any] | str,
-            VectorBucketArn: str | None = None,
-            VectorBucketName: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::S3Vectors::VectorBucketPolicy; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Policy: A policy document containing permissions to add to the specified vector bucket.
+                In IAM, you must provide policy documents in JSON format. However, in CloudFormation
+                you can provide the policy in JSON or YAML format because CloudFormation converts
+                YAML to JSON before submitting it to IAM. Required.
+            VectorBucketArn: The Amazon Resource Name (ARN) of the vector bucket. Create-only:
+                changing it replaces the resource.
+            VectorBucketName: The name of the vector bucket Create-only: changing it replaces the
+                resource. Write-only: sent to AWS, never read back.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

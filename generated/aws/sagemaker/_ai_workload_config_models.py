@@ -7,9 +7,10 @@ Imported on first use by ai_workload_config.py, which re-exports every name here
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "AIDatasetConfig",
@@ -25,63 +26,144 @@ __all__ = [
 
 
 class AIWorkloadConfigWorkloadSpec(DeferredModel):
+    """
+    The workload specification for benchmark tool configuration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Inline: str
+    Inline: Annotated[
+        str,
+        Field(
+            description="An inline YAML or JSON string that defines benchmark parameters. The service validates the document against its own benchmark schema: it must declare a benchmark object whose type member matches the pattern ^(aiperf)$."
+        ),
+    ]
 
 
 class AIWorkloadS3DataSource(DeferredModel):
+    """
+    The Amazon S3 data source for an AI workload.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    S3Uri: str
+    S3Uri: Annotated[str, Field(description="The Amazon S3 URI of the data.")]
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The tag key. Tag keys must be unique per resource.")]
+    Value: Annotated[str, Field(description="The tag value.")]
 
 
 class AIWorkloadConfigAttributes(DeferredModel):
-    AIWorkloadConfigArn: str | None = None
-    CreationTime: str | None = None
+    """
+    The read-only attributes of a AWS::SageMaker::AIWorkloadConfig, set by AWS.
+    """
+
+    AIWorkloadConfigArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of the AI workload configuration. The name segment is restricted to lowercase for the same reason as AIWorkloadConfigName: the engine derives that property from this ARN, so a permissive ARN would yield a derived name the schema itself rejects."
+        ),
+    ] = None
+    CreationTime: Annotated[
+        str | None,
+        Field(
+            description="A timestamp that indicates when the AI workload configuration was created."
+        ),
+    ] = None
 
 
 class AIWorkloadConfigAIWorkloadConfigs(DeferredModel):
+    """
+    The benchmark tool configuration for an AI workload.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    WorkloadSpec: AIWorkloadConfigWorkloadSpec
+    WorkloadSpec: Annotated[
+        AIWorkloadConfigWorkloadSpec,
+        Field(description="The workload specification that defines benchmark parameters."),
+    ]
 
 
 class AIWorkloadDataSource(DeferredModel):
+    """
+    The data source for an AI workload input data channel.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    S3DataSource: AIWorkloadS3DataSource | None = None
+    S3DataSource: Annotated[
+        AIWorkloadS3DataSource | None, Field(description="The Amazon S3 data source configuration.")
+    ] = None
 
 
 class AIWorkloadInputDataConfig(DeferredModel):
+    """
+    A channel of input data for an AI workload configuration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ChannelName: str
-    DataSource: AIWorkloadDataSource
+    ChannelName: Annotated[str, Field(description="The logical name for the data channel.")]
+    DataSource: Annotated[
+        AIWorkloadDataSource, Field(description="The data source for this channel.")
+    ]
 
 
 class AIDatasetConfig(DeferredModel):
+    """
+    The dataset configuration for an AI workload.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    InputDataConfig: list[AIWorkloadInputDataConfig]
+    InputDataConfig: Annotated[
+        list[AIWorkloadInputDataConfig],
+        Field(description="An array of input data channel configurations for the workload."),
+    ]
 
 
 class AIWorkloadConfigProps(DeferredModel):
-    AIWorkloadConfigName: str
-    AIWorkloadConfigs: AIWorkloadConfigAIWorkloadConfigs | None = None
-    DatasetConfig: AIDatasetConfig | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::SageMaker::AIWorkloadConfig.
+    """
+
+    AIWorkloadConfigName: Annotated[
+        str,
+        Field(
+            description="The name of the AI workload configuration. The name must be unique within your AWS account in the current AWS Region. Only lowercase letters and digits are accepted: DeleteAIWorkloadConfig lowercases the name before looking it up, so a name containing an uppercase letter produces a configuration that can be created and read but never deleted. Create-only: changing it replaces the resource."
+        ),
+    ]
+    AIWorkloadConfigs: Annotated[
+        AIWorkloadConfigAIWorkloadConfigs | None,
+        Field(
+            description="The benchmark tool configuration and workload specification. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    DatasetConfig: Annotated[
+        AIDatasetConfig | None,
+        Field(
+            description="The dataset configuration for the workload. Specify input data channels with their data sources for benchmark workloads. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(
+            description="The metadata that you apply to the AI workload configuration to help you categorize and organize it."
+        ),
+    ] = None

@@ -7,7 +7,7 @@ Imported on first use by algorithm.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -35,108 +35,173 @@ class AlgorithmCategoricalParameterRangeSpecification(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Values: list[str]
+    Values: Annotated[
+        list[str],
+        Field(description="Items: 1 to 30 items. Each item: Length: 0 to 256 characters."),
+    ]
 
 
 class AlgorithmContinuousParameterRangeSpecification(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    MaxValue: str
-    MinValue: str
+    MaxValue: Annotated[str, Field(description="Length: 0 to 256 characters.")]
+    MinValue: Annotated[str, Field(description="Length: 0 to 256 characters.")]
 
 
 class AlgorithmIntegerParameterRangeSpecification(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    MaxValue: str
-    MinValue: str
+    MaxValue: Annotated[str, Field(description="Length: 0 to 256 characters.")]
+    MinValue: Annotated[str, Field(description="Length: 0 to 256 characters.")]
 
 
 class AlgorithmModelInput(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DataInputConfig: str
+    DataInputConfig: Annotated[
+        str, Field(description="Pattern: ^[\\S\\s]+$ Length: 1 to 16384 characters.")
+    ]
 
 
 class ChannelSpecification(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Description: str | None = None
-    IsRequired: bool | None = None
-    Name: str
-    SupportedCompressionTypes: list[Literal["None", "Gzip"]] | None = None
-    SupportedContentTypes: list[str]
-    SupportedInputModes: list[Literal["Pipe", "File", "FastFile"]]
+    Description: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^[\\p{L}\\p{M}\\p{Z}\\p{S}\\p{N}\\p{P}]*$ Length: 0 to 1024 characters."
+        ),
+    ] = None
+    IsRequired: Annotated[bool | None, Field(description="Type: bool.")] = None
+    Name: Annotated[
+        str, Field(description="Pattern: ^[A-Za-z0-9\\.\\-_]+$ Length: 1 to 64 characters.")
+    ]
+    SupportedCompressionTypes: Annotated[
+        list[Literal["None", "Gzip"]] | None,
+        Field(description="Each item: Allowed values: 'None', 'Gzip'."),
+    ] = None
+    SupportedContentTypes: Annotated[
+        list[str], Field(description="Each item: Length: 0 to 256 characters.")
+    ]
+    SupportedInputModes: Annotated[
+        list[Literal["Pipe", "File", "FastFile"]],
+        Field(
+            description="Items: at least 1 items. Each item: Allowed values: 'Pipe', 'File', 'FastFile'."
+        ),
+    ]
 
 
 class HyperParameterTuningJobObjective(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    MetricName: str
-    Type: Literal["Maximize", "Minimize"]
+    MetricName: Annotated[str, Field(description="Pattern: ^.+$ Length: 1 to 255 characters.")]
+    Type: Annotated[
+        Literal["Maximize", "Minimize"],
+        Field(description="Allowed values: 'Maximize', 'Minimize'."),
+    ]
 
 
 class MetricDefinition(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str
-    Regex: str
+    Name: Annotated[str, Field(description="Pattern: ^.+$ Length: 1 to 255 characters.")]
+    Regex: Annotated[str, Field(description="Pattern: ^.+$ Length: 1 to 500 characters.")]
 
 
 class ModelPackageContainerDefinition(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ContainerHostname: str | None = None
-    Environment: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Framework: str | None = None
-    FrameworkVersion: str | None = None
-    Image: str
-    ImageDigest: str | None = None
-    IsCheckpoint: bool | None = None
-    ModelInput: AlgorithmModelInput | None = None
-    NearestModelName: str | None = None
+    ContainerHostname: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$ Length: at most 63 characters."
+        ),
+    ] = None
+    Environment: Annotated[dict[str, str] | None, Field(description="Type: dict[str, str].")] = None
+    Framework: Annotated[str | None, Field(description="Type: str.")] = None
+    FrameworkVersion: Annotated[
+        str | None,
+        Field(description="Pattern: ^[0-9]\\.[A-Za-z0-9.-]+$ Length: 3 to 10 characters."),
+    ] = None
+    Image: Annotated[str, Field(description="Pattern: ^[\\S]+$ Length: 0 to 255 characters.")]
+    ImageDigest: Annotated[
+        str | None,
+        Field(description="Pattern: ^[Ss][Hh][Aa]256:[0-9a-fA-F]{64}$ Length: 0 to 72 characters."),
+    ] = None
+    IsCheckpoint: Annotated[bool | None, Field(description="Type: bool.")] = None
+    ModelInput: Annotated[
+        AlgorithmModelInput | None, Field(description="Type: AlgorithmModelInputDict.")
+    ] = None
+    NearestModelName: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ParameterRange(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CategoricalParameterRangeSpecification: (
-        AlgorithmCategoricalParameterRangeSpecification | None
-    ) = None
-    ContinuousParameterRangeSpecification: AlgorithmContinuousParameterRangeSpecification | None = (
-        None
-    )
-    IntegerParameterRangeSpecification: AlgorithmIntegerParameterRangeSpecification | None = None
+    CategoricalParameterRangeSpecification: Annotated[
+        AlgorithmCategoricalParameterRangeSpecification | None,
+        Field(description="Type: AlgorithmCategoricalParameterRangeSpecificationDict."),
+    ] = None
+    ContinuousParameterRangeSpecification: Annotated[
+        AlgorithmContinuousParameterRangeSpecification | None,
+        Field(description="Type: AlgorithmContinuousParameterRangeSpecificationDict."),
+    ] = None
+    IntegerParameterRangeSpecification: Annotated[
+        AlgorithmIntegerParameterRangeSpecification | None,
+        Field(description="Type: AlgorithmIntegerParameterRangeSpecificationDict."),
+    ] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 1 to 128 characters."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 0 to 256 characters."
+        ),
+    ]
 
 
 class AlgorithmAttributes(DeferredModel):
-    AlgorithmArn: str | None = None
-    CreationTime: str | None = None
+    """
+    The read-only attributes of a AWS::SageMaker::Algorithm, set by AWS.
+    """
+
+    AlgorithmArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the algorithm.")
+    ] = None
+    CreationTime: Annotated[
+        str | None, Field(description="A timestamp specifying when the algorithm was created.")
+    ] = None
 
 
 class AlgorithmInferenceSpecification(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Containers: list[ModelPackageContainerDefinition]
-    SupportedContentTypes: list[str] | None = None
-    SupportedRealtimeInferenceInstanceTypes: (
+    Containers: Annotated[
+        list[ModelPackageContainerDefinition], Field(description="Items: 1 to 15 items.")
+    ]
+    SupportedContentTypes: Annotated[
+        list[str] | None, Field(description="Each item: Length: 0 to 256 characters.")
+    ] = None
+    SupportedRealtimeInferenceInstanceTypes: Annotated[
         list[
             Literal[
                 "ml.c4.2xlarge",
@@ -418,10 +483,16 @@ class AlgorithmInferenceSpecification(DeferredModel):
                 "ml.trn2.48xlarge",
             ]
         ]
-        | None
-    ) = None
-    SupportedResponseMIMETypes: list[str] | None = None
-    SupportedTransformInstanceTypes: (
+        | None,
+        Field(
+            description="Each item: Allowed values: 'ml.c4.2xlarge', 'ml.c4.4xlarge', 'ml.c4.8xlarge', 'ml.c4.large', 'ml.c4.xlarge', 'ml.c5.18xlarge', 'ml.c5.2xlarge', 'ml.c5.4xlarge', 'ml.c5.9xlarge', 'ml.c5.large', 'ml.c5.xlarge', 'ml.c5d.18xlarge' (and 265 more)."
+        ),
+    ] = None
+    SupportedResponseMIMETypes: Annotated[
+        list[str] | None,
+        Field(description="Each item: Pattern: ^[-\\w]+\\/.+$ Length: 0 to 1024 characters."),
+    ] = None
+    SupportedTransformInstanceTypes: Annotated[
         list[
             Literal[
                 "ml.c4.2xlarge",
@@ -542,269 +613,336 @@ class AlgorithmInferenceSpecification(DeferredModel):
                 "ml.trn1.32xlarge",
             ]
         ]
-        | None
-    ) = None
+        | None,
+        Field(
+            description="Items: at least 1 items. Each item: Allowed values: 'ml.c4.2xlarge', 'ml.c4.4xlarge', 'ml.c4.8xlarge', 'ml.c4.xlarge', 'ml.c5.18xlarge', 'ml.c5.2xlarge', 'ml.c5.4xlarge', 'ml.c5.9xlarge', 'ml.c5.xlarge', 'ml.c6i.12xlarge', 'ml.c6i.16xlarge', 'ml.c6i.24xlarge' (and 104 more)."
+        ),
+    ] = None
 
 
 class HyperParameterSpecification(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DefaultValue: str | None = None
-    Description: str | None = None
-    IsRequired: bool | None = None
-    IsTunable: bool | None = None
-    Name: str
-    Range: ParameterRange | None = None
-    Type: Literal["Integer", "Continuous", "Categorical", "FreeText"]
+    DefaultValue: Annotated[str | None, Field(description="Length: 0 to 2500 characters.")] = None
+    Description: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^[\\p{L}\\p{M}\\p{Z}\\p{S}\\p{N}\\p{P}]*$ Length: 0 to 1024 characters."
+        ),
+    ] = None
+    IsRequired: Annotated[bool | None, Field(description="Type: bool.")] = None
+    IsTunable: Annotated[bool | None, Field(description="Type: bool.")] = None
+    Name: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[\\p{L}\\p{M}\\p{Z}\\p{S}\\p{N}\\p{P}]*$ Length: 0 to 256 characters."
+        ),
+    ]
+    Range: Annotated[ParameterRange | None, Field(description="Type: ParameterRangeDict.")] = None
+    Type: Annotated[
+        Literal["Integer", "Continuous", "Categorical", "FreeText"],
+        Field(description="Allowed values: 'Integer', 'Continuous', 'Categorical', 'FreeText'."),
+    ]
 
 
 class AlgorithmTrainingSpecification(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    MetricDefinitions: list[MetricDefinition] | None = None
-    SupportedHyperParameters: list[HyperParameterSpecification] | None = None
-    SupportedTrainingInstanceTypes: list[
-        Literal[
-            "ml.c4.2xlarge",
-            "ml.c4.4xlarge",
-            "ml.c4.8xlarge",
-            "ml.c4.xlarge",
-            "ml.c5.18xlarge",
-            "ml.c5.2xlarge",
-            "ml.c5.4xlarge",
-            "ml.c5.9xlarge",
-            "ml.c5.xlarge",
-            "ml.c5n.18xlarge",
-            "ml.c5n.2xlarge",
-            "ml.c5n.4xlarge",
-            "ml.c5n.9xlarge",
-            "ml.c5n.xlarge",
-            "ml.c6i.12xlarge",
-            "ml.c6i.16xlarge",
-            "ml.c6i.24xlarge",
-            "ml.c6i.2xlarge",
-            "ml.c6i.32xlarge",
-            "ml.c6i.4xlarge",
-            "ml.c6i.8xlarge",
-            "ml.c6i.xlarge",
-            "ml.c7i-flex.12xlarge",
-            "ml.c7i-flex.16xlarge",
-            "ml.c7i-flex.2xlarge",
-            "ml.c7i-flex.4xlarge",
-            "ml.c7i-flex.8xlarge",
-            "ml.c7i-flex.xlarge",
-            "ml.c7i.12xlarge",
-            "ml.c7i.16xlarge",
-            "ml.c7i.24xlarge",
-            "ml.c7i.2xlarge",
-            "ml.c7i.48xlarge",
-            "ml.c7i.4xlarge",
-            "ml.c7i.8xlarge",
-            "ml.c7i.large",
-            "ml.c7i.xlarge",
-            "ml.c8i-flex.12xlarge",
-            "ml.c8i-flex.16xlarge",
-            "ml.c8i-flex.2xlarge",
-            "ml.c8i-flex.4xlarge",
-            "ml.c8i-flex.8xlarge",
-            "ml.c8i-flex.xlarge",
-            "ml.c8i.12xlarge",
-            "ml.c8i.16xlarge",
-            "ml.c8i.24xlarge",
-            "ml.c8i.2xlarge",
-            "ml.c8i.32xlarge",
-            "ml.c8i.48xlarge",
-            "ml.c8i.4xlarge",
-            "ml.c8i.8xlarge",
-            "ml.c8i.96xlarge",
-            "ml.c8i.xlarge",
-            "ml.g4dn.12xlarge",
-            "ml.g4dn.16xlarge",
-            "ml.g4dn.2xlarge",
-            "ml.g4dn.4xlarge",
-            "ml.g4dn.8xlarge",
-            "ml.g4dn.xlarge",
-            "ml.g5.12xlarge",
-            "ml.g5.16xlarge",
-            "ml.g5.24xlarge",
-            "ml.g5.2xlarge",
-            "ml.g5.48xlarge",
-            "ml.g5.4xlarge",
-            "ml.g5.8xlarge",
-            "ml.g5.xlarge",
-            "ml.g6.12xlarge",
-            "ml.g6.16xlarge",
-            "ml.g6.24xlarge",
-            "ml.g6.2xlarge",
-            "ml.g6.48xlarge",
-            "ml.g6.4xlarge",
-            "ml.g6.8xlarge",
-            "ml.g6.xlarge",
-            "ml.g6e.12xlarge",
-            "ml.g6e.16xlarge",
-            "ml.g6e.24xlarge",
-            "ml.g6e.2xlarge",
-            "ml.g6e.48xlarge",
-            "ml.g6e.4xlarge",
-            "ml.g6e.8xlarge",
-            "ml.g6e.xlarge",
-            "ml.g7.12xlarge",
-            "ml.g7.24xlarge",
-            "ml.g7.2xlarge",
-            "ml.g7.48xlarge",
-            "ml.g7.4xlarge",
-            "ml.g7.8xlarge",
-            "ml.g7e.12xlarge",
-            "ml.g7e.24xlarge",
-            "ml.g7e.2xlarge",
-            "ml.g7e.48xlarge",
-            "ml.g7e.4xlarge",
-            "ml.g7e.8xlarge",
-            "ml.m4.10xlarge",
-            "ml.m4.16xlarge",
-            "ml.m4.2xlarge",
-            "ml.m4.4xlarge",
-            "ml.m4.xlarge",
-            "ml.m5.12xlarge",
-            "ml.m5.24xlarge",
-            "ml.m5.2xlarge",
-            "ml.m5.4xlarge",
-            "ml.m5.large",
-            "ml.m5.xlarge",
-            "ml.m6i.12xlarge",
-            "ml.m6i.16xlarge",
-            "ml.m6i.24xlarge",
-            "ml.m6i.2xlarge",
-            "ml.m6i.32xlarge",
-            "ml.m6i.4xlarge",
-            "ml.m6i.8xlarge",
-            "ml.m6i.large",
-            "ml.m6i.xlarge",
-            "ml.m7i-flex.12xlarge",
-            "ml.m7i-flex.16xlarge",
-            "ml.m7i-flex.2xlarge",
-            "ml.m7i-flex.4xlarge",
-            "ml.m7i-flex.8xlarge",
-            "ml.m7i-flex.large",
-            "ml.m7i-flex.xlarge",
-            "ml.m7i.12xlarge",
-            "ml.m7i.16xlarge",
-            "ml.m7i.24xlarge",
-            "ml.m7i.2xlarge",
-            "ml.m7i.48xlarge",
-            "ml.m7i.4xlarge",
-            "ml.m7i.8xlarge",
-            "ml.m7i.large",
-            "ml.m7i.xlarge",
-            "ml.m8i-flex.12xlarge",
-            "ml.m8i-flex.16xlarge",
-            "ml.m8i-flex.2xlarge",
-            "ml.m8i-flex.4xlarge",
-            "ml.m8i-flex.8xlarge",
-            "ml.m8i-flex.large",
-            "ml.m8i-flex.xlarge",
-            "ml.m8i.12xlarge",
-            "ml.m8i.16xlarge",
-            "ml.m8i.24xlarge",
-            "ml.m8i.2xlarge",
-            "ml.m8i.32xlarge",
-            "ml.m8i.48xlarge",
-            "ml.m8i.4xlarge",
-            "ml.m8i.8xlarge",
-            "ml.m8i.96xlarge",
-            "ml.m8i.large",
-            "ml.m8i.xlarge",
-            "ml.p2.16xlarge",
-            "ml.p2.8xlarge",
-            "ml.p2.xlarge",
-            "ml.p3.16xlarge",
-            "ml.p3.2xlarge",
-            "ml.p3.8xlarge",
-            "ml.p3dn.24xlarge",
-            "ml.p4d.24xlarge",
-            "ml.p4de.24xlarge",
-            "ml.p5.48xlarge",
-            "ml.p5.4xlarge",
-            "ml.p5e.48xlarge",
-            "ml.p5en.48xlarge",
-            "ml.p6-b200.48xlarge",
-            "ml.p6-b300.48xlarge",
-            "ml.p6e-gb200.36xlarge",
-            "ml.r5.12xlarge",
-            "ml.r5.16xlarge",
-            "ml.r5.24xlarge",
-            "ml.r5.2xlarge",
-            "ml.r5.4xlarge",
-            "ml.r5.8xlarge",
-            "ml.r5.large",
-            "ml.r5.xlarge",
-            "ml.r5d.12xlarge",
-            "ml.r5d.16xlarge",
-            "ml.r5d.24xlarge",
-            "ml.r5d.2xlarge",
-            "ml.r5d.4xlarge",
-            "ml.r5d.8xlarge",
-            "ml.r5d.large",
-            "ml.r5d.xlarge",
-            "ml.r6i.12xlarge",
-            "ml.r6i.16xlarge",
-            "ml.r6i.24xlarge",
-            "ml.r6i.2xlarge",
-            "ml.r6i.32xlarge",
-            "ml.r6i.4xlarge",
-            "ml.r6i.8xlarge",
-            "ml.r6i.large",
-            "ml.r6i.xlarge",
-            "ml.r7i.12xlarge",
-            "ml.r7i.16xlarge",
-            "ml.r7i.24xlarge",
-            "ml.r7i.2xlarge",
-            "ml.r7i.48xlarge",
-            "ml.r7i.4xlarge",
-            "ml.r7i.8xlarge",
-            "ml.r7i.large",
-            "ml.r7i.xlarge",
-            "ml.r8i-flex.12xlarge",
-            "ml.r8i-flex.16xlarge",
-            "ml.r8i-flex.2xlarge",
-            "ml.r8i-flex.4xlarge",
-            "ml.r8i-flex.8xlarge",
-            "ml.r8i-flex.large",
-            "ml.r8i-flex.xlarge",
-            "ml.r8i.12xlarge",
-            "ml.r8i.16xlarge",
-            "ml.r8i.24xlarge",
-            "ml.r8i.2xlarge",
-            "ml.r8i.32xlarge",
-            "ml.r8i.48xlarge",
-            "ml.r8i.4xlarge",
-            "ml.r8i.8xlarge",
-            "ml.r8i.96xlarge",
-            "ml.r8i.large",
-            "ml.r8i.xlarge",
-            "ml.t3.2xlarge",
-            "ml.t3.large",
-            "ml.t3.medium",
-            "ml.t3.xlarge",
-            "ml.trn1.2xlarge",
-            "ml.trn1.32xlarge",
-            "ml.trn1n.32xlarge",
-            "ml.trn2.48xlarge",
-        ]
+    MetricDefinitions: Annotated[
+        list[MetricDefinition] | None, Field(description="Items: 0 to 40 items.")
+    ] = None
+    SupportedHyperParameters: Annotated[
+        list[HyperParameterSpecification] | None, Field(description="Items: 0 to 100 items.")
+    ] = None
+    SupportedTrainingInstanceTypes: Annotated[
+        list[
+            Literal[
+                "ml.c4.2xlarge",
+                "ml.c4.4xlarge",
+                "ml.c4.8xlarge",
+                "ml.c4.xlarge",
+                "ml.c5.18xlarge",
+                "ml.c5.2xlarge",
+                "ml.c5.4xlarge",
+                "ml.c5.9xlarge",
+                "ml.c5.xlarge",
+                "ml.c5n.18xlarge",
+                "ml.c5n.2xlarge",
+                "ml.c5n.4xlarge",
+                "ml.c5n.9xlarge",
+                "ml.c5n.xlarge",
+                "ml.c6i.12xlarge",
+                "ml.c6i.16xlarge",
+                "ml.c6i.24xlarge",
+                "ml.c6i.2xlarge",
+                "ml.c6i.32xlarge",
+                "ml.c6i.4xlarge",
+                "ml.c6i.8xlarge",
+                "ml.c6i.xlarge",
+                "ml.c7i-flex.12xlarge",
+                "ml.c7i-flex.16xlarge",
+                "ml.c7i-flex.2xlarge",
+                "ml.c7i-flex.4xlarge",
+                "ml.c7i-flex.8xlarge",
+                "ml.c7i-flex.xlarge",
+                "ml.c7i.12xlarge",
+                "ml.c7i.16xlarge",
+                "ml.c7i.24xlarge",
+                "ml.c7i.2xlarge",
+                "ml.c7i.48xlarge",
+                "ml.c7i.4xlarge",
+                "ml.c7i.8xlarge",
+                "ml.c7i.large",
+                "ml.c7i.xlarge",
+                "ml.c8i-flex.12xlarge",
+                "ml.c8i-flex.16xlarge",
+                "ml.c8i-flex.2xlarge",
+                "ml.c8i-flex.4xlarge",
+                "ml.c8i-flex.8xlarge",
+                "ml.c8i-flex.xlarge",
+                "ml.c8i.12xlarge",
+                "ml.c8i.16xlarge",
+                "ml.c8i.24xlarge",
+                "ml.c8i.2xlarge",
+                "ml.c8i.32xlarge",
+                "ml.c8i.48xlarge",
+                "ml.c8i.4xlarge",
+                "ml.c8i.8xlarge",
+                "ml.c8i.96xlarge",
+                "ml.c8i.xlarge",
+                "ml.g4dn.12xlarge",
+                "ml.g4dn.16xlarge",
+                "ml.g4dn.2xlarge",
+                "ml.g4dn.4xlarge",
+                "ml.g4dn.8xlarge",
+                "ml.g4dn.xlarge",
+                "ml.g5.12xlarge",
+                "ml.g5.16xlarge",
+                "ml.g5.24xlarge",
+                "ml.g5.2xlarge",
+                "ml.g5.48xlarge",
+                "ml.g5.4xlarge",
+                "ml.g5.8xlarge",
+                "ml.g5.xlarge",
+                "ml.g6.12xlarge",
+                "ml.g6.16xlarge",
+                "ml.g6.24xlarge",
+                "ml.g6.2xlarge",
+                "ml.g6.48xlarge",
+                "ml.g6.4xlarge",
+                "ml.g6.8xlarge",
+                "ml.g6.xlarge",
+                "ml.g6e.12xlarge",
+                "ml.g6e.16xlarge",
+                "ml.g6e.24xlarge",
+                "ml.g6e.2xlarge",
+                "ml.g6e.48xlarge",
+                "ml.g6e.4xlarge",
+                "ml.g6e.8xlarge",
+                "ml.g6e.xlarge",
+                "ml.g7.12xlarge",
+                "ml.g7.24xlarge",
+                "ml.g7.2xlarge",
+                "ml.g7.48xlarge",
+                "ml.g7.4xlarge",
+                "ml.g7.8xlarge",
+                "ml.g7e.12xlarge",
+                "ml.g7e.24xlarge",
+                "ml.g7e.2xlarge",
+                "ml.g7e.48xlarge",
+                "ml.g7e.4xlarge",
+                "ml.g7e.8xlarge",
+                "ml.m4.10xlarge",
+                "ml.m4.16xlarge",
+                "ml.m4.2xlarge",
+                "ml.m4.4xlarge",
+                "ml.m4.xlarge",
+                "ml.m5.12xlarge",
+                "ml.m5.24xlarge",
+                "ml.m5.2xlarge",
+                "ml.m5.4xlarge",
+                "ml.m5.large",
+                "ml.m5.xlarge",
+                "ml.m6i.12xlarge",
+                "ml.m6i.16xlarge",
+                "ml.m6i.24xlarge",
+                "ml.m6i.2xlarge",
+                "ml.m6i.32xlarge",
+                "ml.m6i.4xlarge",
+                "ml.m6i.8xlarge",
+                "ml.m6i.large",
+                "ml.m6i.xlarge",
+                "ml.m7i-flex.12xlarge",
+                "ml.m7i-flex.16xlarge",
+                "ml.m7i-flex.2xlarge",
+                "ml.m7i-flex.4xlarge",
+                "ml.m7i-flex.8xlarge",
+                "ml.m7i-flex.large",
+                "ml.m7i-flex.xlarge",
+                "ml.m7i.12xlarge",
+                "ml.m7i.16xlarge",
+                "ml.m7i.24xlarge",
+                "ml.m7i.2xlarge",
+                "ml.m7i.48xlarge",
+                "ml.m7i.4xlarge",
+                "ml.m7i.8xlarge",
+                "ml.m7i.large",
+                "ml.m7i.xlarge",
+                "ml.m8i-flex.12xlarge",
+                "ml.m8i-flex.16xlarge",
+                "ml.m8i-flex.2xlarge",
+                "ml.m8i-flex.4xlarge",
+                "ml.m8i-flex.8xlarge",
+                "ml.m8i-flex.large",
+                "ml.m8i-flex.xlarge",
+                "ml.m8i.12xlarge",
+                "ml.m8i.16xlarge",
+                "ml.m8i.24xlarge",
+                "ml.m8i.2xlarge",
+                "ml.m8i.32xlarge",
+                "ml.m8i.48xlarge",
+                "ml.m8i.4xlarge",
+                "ml.m8i.8xlarge",
+                "ml.m8i.96xlarge",
+                "ml.m8i.large",
+                "ml.m8i.xlarge",
+                "ml.p2.16xlarge",
+                "ml.p2.8xlarge",
+                "ml.p2.xlarge",
+                "ml.p3.16xlarge",
+                "ml.p3.2xlarge",
+                "ml.p3.8xlarge",
+                "ml.p3dn.24xlarge",
+                "ml.p4d.24xlarge",
+                "ml.p4de.24xlarge",
+                "ml.p5.48xlarge",
+                "ml.p5.4xlarge",
+                "ml.p5e.48xlarge",
+                "ml.p5en.48xlarge",
+                "ml.p6-b200.48xlarge",
+                "ml.p6-b300.48xlarge",
+                "ml.p6e-gb200.36xlarge",
+                "ml.r5.12xlarge",
+                "ml.r5.16xlarge",
+                "ml.r5.24xlarge",
+                "ml.r5.2xlarge",
+                "ml.r5.4xlarge",
+                "ml.r5.8xlarge",
+                "ml.r5.large",
+                "ml.r5.xlarge",
+                "ml.r5d.12xlarge",
+                "ml.r5d.16xlarge",
+                "ml.r5d.24xlarge",
+                "ml.r5d.2xlarge",
+                "ml.r5d.4xlarge",
+                "ml.r5d.8xlarge",
+                "ml.r5d.large",
+                "ml.r5d.xlarge",
+                "ml.r6i.12xlarge",
+                "ml.r6i.16xlarge",
+                "ml.r6i.24xlarge",
+                "ml.r6i.2xlarge",
+                "ml.r6i.32xlarge",
+                "ml.r6i.4xlarge",
+                "ml.r6i.8xlarge",
+                "ml.r6i.large",
+                "ml.r6i.xlarge",
+                "ml.r7i.12xlarge",
+                "ml.r7i.16xlarge",
+                "ml.r7i.24xlarge",
+                "ml.r7i.2xlarge",
+                "ml.r7i.48xlarge",
+                "ml.r7i.4xlarge",
+                "ml.r7i.8xlarge",
+                "ml.r7i.large",
+                "ml.r7i.xlarge",
+                "ml.r8i-flex.12xlarge",
+                "ml.r8i-flex.16xlarge",
+                "ml.r8i-flex.2xlarge",
+                "ml.r8i-flex.4xlarge",
+                "ml.r8i-flex.8xlarge",
+                "ml.r8i-flex.large",
+                "ml.r8i-flex.xlarge",
+                "ml.r8i.12xlarge",
+                "ml.r8i.16xlarge",
+                "ml.r8i.24xlarge",
+                "ml.r8i.2xlarge",
+                "ml.r8i.32xlarge",
+                "ml.r8i.48xlarge",
+                "ml.r8i.4xlarge",
+                "ml.r8i.8xlarge",
+                "ml.r8i.96xlarge",
+                "ml.r8i.large",
+                "ml.r8i.xlarge",
+                "ml.t3.2xlarge",
+                "ml.t3.large",
+                "ml.t3.medium",
+                "ml.t3.xlarge",
+                "ml.trn1.2xlarge",
+                "ml.trn1.32xlarge",
+                "ml.trn1n.32xlarge",
+                "ml.trn2.48xlarge",
+            ]
+        ],
+        Field(
+            description="Each item: Allowed values: 'ml.c4.2xlarge', 'ml.c4.4xlarge', 'ml.c4.8xlarge', 'ml.c4.xlarge', 'ml.c5.18xlarge', 'ml.c5.2xlarge', 'ml.c5.4xlarge', 'ml.c5.9xlarge', 'ml.c5.xlarge', 'ml.c5n.18xlarge', 'ml.c5n.2xlarge', 'ml.c5n.4xlarge' (and 213 more)."
+        ),
     ]
-    SupportedTuningJobObjectiveMetrics: list[HyperParameterTuningJobObjective] | None = None
-    SupportsDistributedTraining: bool | None = None
-    TrainingChannels: list[ChannelSpecification]
-    TrainingImage: str
-    TrainingImageDigest: str | None = None
+    SupportedTuningJobObjectiveMetrics: Annotated[
+        list[HyperParameterTuningJobObjective] | None,
+        Field(description="Type: list[HyperParameterTuningJobObjectiveDict]."),
+    ] = None
+    SupportsDistributedTraining: Annotated[bool | None, Field(description="Type: bool.")] = None
+    TrainingChannels: Annotated[
+        list[ChannelSpecification], Field(description="Items: 1 to 8 items.")
+    ]
+    TrainingImage: Annotated[
+        str, Field(description="Pattern: ^[\\S]+$ Length: 0 to 255 characters.")
+    ]
+    TrainingImageDigest: Annotated[
+        str | None,
+        Field(description="Pattern: ^[Ss][Hh][Aa]256:[0-9a-fA-F]{64}$ Length: 0 to 72 characters."),
+    ] = None
 
 
 class AlgorithmProps(DeferredModel):
-    AlgorithmDescription: str | None = None
-    AlgorithmName: str
-    CertifyForMarketplace: bool | None = None
-    InferenceSpecification: AlgorithmInferenceSpecification | None = None
-    Tags: list[Tag] | None = None
-    TrainingSpecification: AlgorithmTrainingSpecification
+    """
+    The properties a program declares for a AWS::SageMaker::Algorithm.
+    """
+
+    AlgorithmDescription: Annotated[
+        str | None,
+        Field(
+            description="A description of the algorithm. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    AlgorithmName: Annotated[
+        str,
+        Field(
+            description="The name of the algorithm. Create-only: changing it replaces the resource."
+        ),
+    ]
+    CertifyForMarketplace: Annotated[
+        bool | None,
+        Field(
+            description="Whether to certify the algorithm so that it can be listed in AWS Marketplace. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    InferenceSpecification: Annotated[
+        AlgorithmInferenceSpecification | None,
+        Field(
+            description="Type: AlgorithmInferenceSpecificationDict. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None
+    TrainingSpecification: Annotated[
+        AlgorithmTrainingSpecification,
+        Field(
+            description="Type: AlgorithmTrainingSpecificationDict. Create-only: changing it replaces the resource."
+        ),
+    ]

@@ -7,9 +7,10 @@ Imported on first use by app_image_config.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "AppImageConfigAttributes",
@@ -26,76 +27,164 @@ __all__ = [
 
 
 class AppImageConfigFileSystemConfig(DeferredModel):
+    """
+    The Amazon Elastic File System (EFS) storage configuration for a SageMaker image.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DefaultGid: int | None = None
-    DefaultUid: int | None = None
-    MountPath: str | None = None
+    DefaultGid: Annotated[
+        int | None,
+        Field(description="The default POSIX group ID (GID). If not specified, defaults to 100."),
+    ] = None
+    DefaultUid: Annotated[
+        int | None,
+        Field(description="The default POSIX user ID (UID). If not specified, defaults to 1000."),
+    ] = None
+    MountPath: Annotated[
+        str | None,
+        Field(
+            description="The path within the image to mount the user's EFS home directory. The directory should be empty. If not specified, defaults to /home/sagemaker-user."
+        ),
+    ] = None
 
 
 class CustomImageContainerEnvironmentVariable(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Pattern: ^(?!\\s*$).+ Length: 1 to 256 characters.")]
+    Value: Annotated[str, Field(description="Pattern: ^(?!\\s*$).+ Length: 1 to 256 characters.")]
 
 
 class KernelSpec(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DisplayName: str | None = None
-    Name: str
+    DisplayName: Annotated[str | None, Field(description="The display name of the kernel.")] = None
+    Name: Annotated[str, Field(description="The name of the kernel.")]
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 1 to 128 characters."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 1 to 128 characters."
+        ),
+    ]
 
 
 class AppImageConfigAttributes(DeferredModel):
-    AppImageConfigArn: str | None = None
+    """
+    The read-only attributes of a AWS::SageMaker::AppImageConfig, set by AWS.
+    """
+
+    AppImageConfigArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the AppImageConfig.")
+    ] = None
 
 
 class AppImageConfigContainerConfig(DeferredModel):
+    """
+    The container configuration for a SageMaker image.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ContainerArguments: list[str] | None = None
-    ContainerEntrypoint: list[str] | None = None
-    ContainerEnvironmentVariables: list[CustomImageContainerEnvironmentVariable] | None = None
+    ContainerArguments: Annotated[
+        list[str] | None, Field(description="A list of arguments to apply to the container.")
+    ] = None
+    ContainerEntrypoint: Annotated[
+        list[str] | None, Field(description="The custom entry point to use on container.")
+    ] = None
+    ContainerEnvironmentVariables: Annotated[
+        list[CustomImageContainerEnvironmentVariable] | None,
+        Field(description="A list of variables to apply to the custom container."),
+    ] = None
 
 
 class AppImageConfigJupyterLabAppImageConfig(DeferredModel):
+    """
+    The configuration for the kernels in a SageMaker image running as a JupyterLab app.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ContainerConfig: AppImageConfigContainerConfig | None = None
+    ContainerConfig: Annotated[
+        AppImageConfigContainerConfig | None,
+        Field(description="The container configuration for a SageMaker image."),
+    ] = None
 
 
 class AppImageConfigKernelGatewayImageConfig(DeferredModel):
+    """
+    The configuration for the file system and kernels in a SageMaker image running as a KernelGateway app.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    FileSystemConfig: AppImageConfigFileSystemConfig | None = None
-    KernelSpecs: list[KernelSpec]
+    FileSystemConfig: Annotated[
+        AppImageConfigFileSystemConfig | None,
+        Field(
+            description="The Amazon Elastic File System (EFS) storage configuration for a SageMaker image."
+        ),
+    ] = None
+    KernelSpecs: Annotated[
+        list[KernelSpec],
+        Field(description="The specification of the Jupyter kernels in the image."),
+    ]
 
 
 class AppImageConfigCodeEditorAppImageConfig(DeferredModel):
+    """
+    The configuration for the kernels in a SageMaker image running as a CodeEditor app.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ContainerConfig: AppImageConfigContainerConfig | None = None
+    ContainerConfig: Annotated[
+        AppImageConfigContainerConfig | None,
+        Field(description="The container configuration for a SageMaker image."),
+    ] = None
 
 
 class AppImageConfigProps(DeferredModel):
-    AppImageConfigName: str
-    CodeEditorAppImageConfig: AppImageConfigCodeEditorAppImageConfig | None = None
-    JupyterLabAppImageConfig: AppImageConfigJupyterLabAppImageConfig | None = None
-    KernelGatewayImageConfig: AppImageConfigKernelGatewayImageConfig | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::SageMaker::AppImageConfig.
+    """
+
+    AppImageConfigName: Annotated[
+        str,
+        Field(
+            description="The Name of the AppImageConfig. Create-only: changing it replaces the resource."
+        ),
+    ]
+    CodeEditorAppImageConfig: Annotated[
+        AppImageConfigCodeEditorAppImageConfig | None,
+        Field(description="The CodeEditorAppImageConfig."),
+    ] = None
+    JupyterLabAppImageConfig: Annotated[
+        AppImageConfigJupyterLabAppImageConfig | None,
+        Field(description="The JupyterLabAppImageConfig."),
+    ] = None
+    KernelGatewayImageConfig: Annotated[
+        AppImageConfigKernelGatewayImageConfig | None,
+        Field(description="The KernelGatewayImageConfig."),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None, Field(description="A list of tags to apply to the AppImageConfig.")
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by app.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "AppAttributes",
@@ -24,7 +24,7 @@ class AppResourceSpec(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    InstanceType: (
+    InstanceType: Annotated[
         Literal[
             "system",
             "ml.t3.micro",
@@ -190,33 +190,88 @@ class AppResourceSpec(DeferredModel):
             "ml.r6id.24xlarge",
             "ml.r6id.32xlarge",
         ]
-        | None
-    ) = None
-    LifecycleConfigArn: str | None = None
-    SageMakerImageArn: str | None = None
-    SageMakerImageVersionArn: str | None = None
+        | None,
+        Field(description="The instance type that the image version runs on."),
+    ] = None
+    LifecycleConfigArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of the Lifecycle Configuration to attach to the Resource."
+        ),
+    ] = None
+    SageMakerImageArn: Annotated[
+        str | None,
+        Field(description="The ARN of the SageMaker image that the image version belongs to."),
+    ] = None
+    SageMakerImageVersionArn: Annotated[
+        str | None, Field(description="The ARN of the image version created on the instance.")
+    ] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 1 to 128 characters."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 1 to 128 characters."
+        ),
+    ]
 
 
 class AppAttributes(DeferredModel):
-    AppArn: str | None = None
-    BuiltInLifecycleConfigArn: str | None = None
+    """
+    The read-only attributes of a AWS::SageMaker::App, set by AWS.
+    """
+
+    AppArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the app.")
+    ] = None
+    BuiltInLifecycleConfigArn: Annotated[
+        str | None,
+        Field(
+            description="The lifecycle configuration that runs before the default lifecycle configuration."
+        ),
+    ] = None
 
 
 class AppProps(DeferredModel):
-    AppName: str
-    AppType: Literal[
-        "JupyterServer", "KernelGateway", "RStudioServerPro", "RSessionGateway", "Canvas"
+    """
+    The properties a program declares for a AWS::SageMaker::App.
+    """
+
+    AppName: Annotated[
+        str,
+        Field(description="The name of the app. Create-only: changing it replaces the resource."),
     ]
-    DomainId: str
-    RecoveryMode: bool | None = None
-    ResourceSpec: AppResourceSpec | None = None
-    Tags: list[Tag] | None = None
-    UserProfileName: str
+    AppType: Annotated[
+        Literal["JupyterServer", "KernelGateway", "RStudioServerPro", "RSessionGateway", "Canvas"],
+        Field(description="The type of app. Create-only: changing it replaces the resource."),
+    ]
+    DomainId: Annotated[
+        str, Field(description="The domain ID. Create-only: changing it replaces the resource.")
+    ]
+    RecoveryMode: Annotated[
+        bool | None,
+        Field(description="Indicates whether the application is launched in recovery mode."),
+    ] = None
+    ResourceSpec: Annotated[
+        AppResourceSpec | None,
+        Field(
+            description="The instance type and the Amazon Resource Name (ARN) of the SageMaker image created on the instance. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="A list of tags to apply to the app.")] = (
+        None
+    )
+    UserProfileName: Annotated[
+        str,
+        Field(description="The user profile name. Create-only: changing it replaces the resource."),
+    ]

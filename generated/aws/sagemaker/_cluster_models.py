@@ -57,234 +57,510 @@ __all__ = [
 
 
 class AlarmDetails(DeferredModel):
+    """
+    The details of the alarm to monitor during the AMI update.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AlarmName: str
+    AlarmName: Annotated[str, Field(description="The name of the alarm.")]
 
 
 class CapacitySizeConfig(DeferredModel):
+    """
+    The configuration of the size measurements of the AMI update. Using this configuration, you can specify whether SageMaker should update your instance group by an amount or percentage of instances.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Type: str
-    Value: int
+    Type: Annotated[
+        str,
+        Field(
+            description="Specifies whether SageMaker should process the update by amount or percentage of instances."
+        ),
+    ]
+    Value: Annotated[
+        int,
+        Field(
+            description="Specifies the amount or percentage of instances SageMaker updates at a time."
+        ),
+    ]
 
 
 class ClusterAccountingDatabase(DeferredModel):
+    """
+    External MySQL-compatible accounting database that a Slurm cluster's slurmdbd connects to. Database credentials are supplied out-of-band through the referenced Secrets Manager secret. Supported only with Continuous node provisioning.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Endpoint: str
-    Name: str | None = None
-    Port: int | None = None
-    SecretArn: str
+    Endpoint: Annotated[
+        str,
+        Field(
+            description="Hostname or endpoint of the accounting database, such as an RDS endpoint."
+        ),
+    ]
+    Name: Annotated[
+        str | None,
+        Field(
+            description="Name of the accounting database schema. Defaults to slurm_acct_db when omitted."
+        ),
+    ] = None
+    Port: Annotated[
+        int | None,
+        Field(description="TCP port of the accounting database. Defaults to 3306 when omitted."),
+    ] = None
+    SecretArn: Annotated[
+        str,
+        Field(description="ARN of the Secrets Manager secret holding the database credentials."),
+    ]
 
 
 class ClusterAutoScalingConfig(DeferredModel):
+    """
+    Configuration for cluster auto-scaling
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AutoScalerType: Literal["Karpenter"] | None = None
-    Mode: Literal["Enable", "Disable"]
+    AutoScalerType: Annotated[
+        Literal["Karpenter"] | None, Field(description="The type of auto-scaler to use")
+    ] = None
+    Mode: Annotated[
+        Literal["Enable", "Disable"], Field(description="The auto-scaling mode for the cluster")
+    ]
 
 
 class ClusterCapacityRequirements(DeferredModel):
+    """
+    Specifies the capacity requirements configuration for an instance group
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    OnDemand: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Spot: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
+    OnDemand: Annotated[
+        dict[str, Any] | None, Field(description="Options for OnDemand capacity", max_length=0)
+    ] = None
+    Spot: Annotated[
+        dict[str, Any] | None, Field(description="Options for Spot capacity", max_length=0)
+    ] = None
 
 
 class ClusterEbsVolumeConfig(DeferredModel):
+    """
+    Defines the configuration for attaching additional Amazon Elastic Block Store (EBS) volumes to the instances in the SageMaker HyperPod cluster instance group. The additional EBS volume is attached to each instance within the SageMaker HyperPod cluster instance group and mounted to /opt/sagemaker.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    RootVolume: bool | None = None
-    VolumeKmsKeyId: str | None = None
-    VolumeSizeInGB: int | None = None
+    RootVolume: Annotated[bool | None, Field(description="Type: bool.")] = None
+    VolumeKmsKeyId: Annotated[
+        str | None, Field(description="Pattern: ^[a-zA-Z0-9:/_-]*$ Length: 0 to 2048 characters.")
+    ] = None
+    VolumeSizeInGB: Annotated[
+        int | None,
+        Field(
+            description="The size in gigabytes (GB) of the additional EBS volume to be attached to the instances in the SageMaker HyperPod cluster instance group. The additional EBS volume is attached to each instance within the SageMaker HyperPod cluster instance group and mounted to /opt/sagemaker."
+        ),
+    ] = None
 
 
 class ClusterFSxLustreConfig(DeferredModel):
+    """
+    Configuration settings for an Amazon FSx for Lustre file system to be used with the cluster.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    PerUnitStorageThroughput: int
-    SizeInGiB: int
+    PerUnitStorageThroughput: Annotated[
+        int,
+        Field(
+            description="The throughput capacity of the FSx for Lustre file system, measured in MB/s per TiB of storage."
+        ),
+    ]
+    SizeInGiB: Annotated[
+        int,
+        Field(
+            description="The storage capacity of the FSx for Lustre file system, specified in gibibytes (GiB)."
+        ),
+    ]
 
 
 class ClusterFsxLustreConfig(DeferredModel):
+    """
+    Configuration for mounting an Amazon FSx Lustre file system to the instances in the SageMaker HyperPod cluster instance group.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DnsName: str
-    MountName: str
-    MountPath: str | None = None
+    DnsName: Annotated[str, Field(description="The DNS name of the FSx for Lustre file system.")]
+    MountName: Annotated[
+        str, Field(description="The mount name of the FSx for Lustre file system.")
+    ]
+    MountPath: Annotated[
+        str | None, Field(description="The mount path for the FSx for Lustre file system.")
+    ] = None
 
 
 class ClusterFsxOpenZfsConfig(DeferredModel):
+    """
+    Configuration for mounting an Amazon FSx OpenZFS file system to the instances in the SageMaker HyperPod cluster instance group.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DnsName: str
-    MountPath: str | None = None
+    DnsName: Annotated[str, Field(description="The DNS name of the FSx for OpenZFS file system.")]
+    MountPath: Annotated[
+        str | None, Field(description="The mount path for the FSx for OpenZFS file system.")
+    ] = None
 
 
 class ClusterInstanceGroupInstanceStorageConfigsItemOption1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    EbsVolumeConfig: ClusterEbsVolumeConfig | None = None
+    EbsVolumeConfig: Annotated[
+        ClusterEbsVolumeConfig | None,
+        Field(
+            description="Defines the configuration for attaching additional Amazon Elastic Block Store (EBS) volumes to the instances in the SageMaker HyperPod cluster instance group. The additional EBS volume is attached to each instance within the SageMaker HyperPod cluster instance group and mounted to /opt/sagemaker."
+        ),
+    ] = None
 
 
 class ClusterInstanceGroupInstanceStorageConfigsItemOption2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    FsxLustreConfig: ClusterFsxLustreConfig | None = None
+    FsxLustreConfig: Annotated[
+        ClusterFsxLustreConfig | None,
+        Field(
+            description="Configuration for mounting an Amazon FSx Lustre file system to the instances in the SageMaker HyperPod cluster instance group."
+        ),
+    ] = None
 
 
 class ClusterInstanceGroupInstanceStorageConfigsItemOption3(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    FsxOpenZfsConfig: ClusterFsxOpenZfsConfig | None = None
+    FsxOpenZfsConfig: Annotated[
+        ClusterFsxOpenZfsConfig | None,
+        Field(
+            description="Configuration for mounting an Amazon FSx OpenZFS file system to the instances in the SageMaker HyperPod cluster instance group."
+        ),
+    ] = None
 
 
 class ClusterInstanceRequirements(DeferredModel):
+    """
+    The instance requirements for the instance group. Specifies a list of instance types that can be used.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    InstanceTypes: list[str]
+    InstanceTypes: Annotated[
+        list[str],
+        Field(description="A list of instance types that can be used for this instance group."),
+    ]
 
 
 class ClusterKubernetesTaint(DeferredModel):
+    """
+    A Kubernetes taint to apply to cluster nodes.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Effect: Literal["NoSchedule", "PreferNoSchedule", "NoExecute"]
-    Key: str
-    Value: str | None = None
+    Effect: Annotated[
+        Literal["NoSchedule", "PreferNoSchedule", "NoExecute"],
+        Field(description="The effect of the taint."),
+    ]
+    Key: Annotated[str, Field(description="The key of the taint.")]
+    Value: Annotated[str | None, Field(description="The value of the taint.")] = None
 
 
 class ClusterLifeCycleConfig(DeferredModel):
+    """
+    The lifecycle configuration for a SageMaker HyperPod cluster. When omitted, the instance group uses Bootstrap mode. When provided with SourceS3Uri and OnCreate, uses Customer Managed mode. When provided with SourceS3Uri and OnInitComplete, uses Extended mode.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    OnCreate: str | None = None
-    OnInitComplete: str | None = None
-    SourceS3Uri: str | None = None
+    OnCreate: Annotated[
+        str | None,
+        Field(
+            description="The file name of the entrypoint script of lifecycle scripts under SourceS3Uri. This entrypoint script runs during cluster creation. Mutually exclusive with OnInitComplete."
+        ),
+    ] = None
+    OnInitComplete: Annotated[
+        str | None,
+        Field(
+            description="The file name of the extension script under SourceS3Uri. This script runs after HyperPod configures the default software on the instance. Mutually exclusive with OnCreate."
+        ),
+    ] = None
+    SourceS3Uri: Annotated[
+        str | None,
+        Field(description="An Amazon S3 bucket path where your lifecycle scripts are stored."),
+    ] = None
 
 
 class ClusterNetworkInterface(DeferredModel):
+    """
+    Specifies the network interface configuration for the instance group.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    InterfaceType: Literal["efa", "efa-only"]
+    InterfaceType: Annotated[
+        Literal["efa", "efa-only"], Field(description="The type of network interface.")
+    ]
 
 
 class ClusterOrchestratorEksConfig(DeferredModel):
+    """
+    Specifies parameter(s) related to EKS as orchestrator, e.g. the EKS cluster nodes will attach to,
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ClusterArn: str
+    ClusterArn: Annotated[
+        str,
+        Field(
+            description="The ARN of the EKS cluster, such as arn:aws:eks:us-west-2:123456789012:cluster/my-eks-cluster"
+        ),
+    ]
 
 
 class ClusterOrchestratorOption1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Eks: ClusterOrchestratorEksConfig | None = None
+    Eks: Annotated[
+        ClusterOrchestratorEksConfig | None,
+        Field(
+            description="Specifies parameter(s) related to EKS as orchestrator, e.g. the EKS cluster nodes will attach to,"
+        ),
+    ] = None
 
 
 class ClusterOrchestratorSlurmConfig(DeferredModel):
+    """
+    Specifies parameter(s) related to Slurm as orchestrator.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AccountingDatabase: ClusterAccountingDatabase | None = None
-    SlurmConfigStrategy: Literal["Overwrite", "Managed", "Merge"] | None = None
+    AccountingDatabase: Annotated[
+        ClusterAccountingDatabase | None,
+        Field(
+            description="External MySQL-compatible accounting database that a Slurm cluster's slurmdbd connects to. Database credentials are supplied out-of-band through the referenced Secrets Manager secret. Supported only with Continuous node provisioning."
+        ),
+    ] = None
+    SlurmConfigStrategy: Annotated[
+        Literal["Overwrite", "Managed", "Merge"] | None,
+        Field(description="The strategy for managing Slurm configuration on the cluster."),
+    ] = None
 
 
 class ClusterPatchSchedule(DeferredModel):
+    """
+    The schedule configuration for automatic patching.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    NextPatchDate: str | None = None
+    NextPatchDate: Annotated[
+        str | None,
+        Field(
+            description="The date and time of the next scheduled patch, set by the system when a patch AMI is detected."
+        ),
+    ] = None
 
 
 class ClusterRestrictedInstanceGroupInstanceStorageConfigsItemOption1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    EbsVolumeConfig: ClusterEbsVolumeConfig | None = None
+    EbsVolumeConfig: Annotated[
+        ClusterEbsVolumeConfig | None,
+        Field(
+            description="Defines the configuration for attaching additional Amazon Elastic Block Store (EBS) volumes to the instances in the SageMaker HyperPod cluster instance group. The additional EBS volume is attached to each instance within the SageMaker HyperPod cluster instance group and mounted to /opt/sagemaker."
+        ),
+    ] = None
 
 
 class ClusterRestrictedInstanceGroupInstanceStorageConfigsItemOption2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    FsxLustreConfig: ClusterFsxLustreConfig | None = None
+    FsxLustreConfig: Annotated[
+        ClusterFsxLustreConfig | None,
+        Field(
+            description="Configuration for mounting an Amazon FSx Lustre file system to the instances in the SageMaker HyperPod cluster instance group."
+        ),
+    ] = None
 
 
 class ClusterRestrictedInstanceGroupInstanceStorageConfigsItemOption3(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    FsxOpenZfsConfig: ClusterFsxOpenZfsConfig | None = None
+    FsxOpenZfsConfig: Annotated[
+        ClusterFsxOpenZfsConfig | None,
+        Field(
+            description="Configuration for mounting an Amazon FSx OpenZFS file system to the instances in the SageMaker HyperPod cluster instance group."
+        ),
+    ] = None
 
 
 class ClusterRollingUpdatePolicy(DeferredModel):
+    """
+    The policy that SageMaker uses when updating the AMI versions of the cluster.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    MaximumBatchSize: CapacitySizeConfig
-    RollbackMaximumBatchSize: CapacitySizeConfig | None = None
+    MaximumBatchSize: Annotated[
+        CapacitySizeConfig,
+        Field(
+            description="The configuration of the size measurements of the AMI update. Using this configuration, you can specify whether SageMaker should update your instance group by an amount or percentage of instances."
+        ),
+    ]
+    RollbackMaximumBatchSize: Annotated[
+        CapacitySizeConfig | None,
+        Field(
+            description="The configuration of the size measurements of the AMI update. Using this configuration, you can specify whether SageMaker should update your instance group by an amount or percentage of instances."
+        ),
+    ] = None
 
 
 class ClusterSharedEnvironmentConfig(DeferredModel):
+    """
+    The shared environment configuration for restricted instance groups that use cluster-level shared FSx Lustre storage.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    FSxLustreConfig: ClusterFSxLustreConfig | None = None
-    FSxLustreDeletionPolicy: Literal["Keep", "DeleteIfNotUsed"]
+    FSxLustreConfig: Annotated[
+        ClusterFSxLustreConfig | None,
+        Field(
+            description="Configuration settings for an Amazon FSx for Lustre file system to be used with the cluster."
+        ),
+    ] = None
+    FSxLustreDeletionPolicy: Annotated[
+        Literal["Keep", "DeleteIfNotUsed"],
+        Field(
+            description="The deletion policy for the shared FSx Lustre file system. Keep retains the FSx when RIGs are deleted. DeleteIfNotUsed deletes the FSx when no RIGs reference it."
+        ),
+    ]
 
 
 class ClusterSlurmConfig(DeferredModel):
+    """
+    Slurm configuration for the instance group.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    NodeType: Literal["Controller", "Login", "Compute"]
-    PartitionNames: list[str] | None = None
+    NodeType: Annotated[
+        Literal["Controller", "Login", "Compute"],
+        Field(description="The type of Slurm node for this instance group."),
+    ]
+    PartitionNames: Annotated[
+        list[str] | None,
+        Field(
+            description="The Slurm partitions that this instance group belongs to. Maximum of 1 partition."
+        ),
+    ] = None
 
 
 class ClusterTieredStorageConfig(DeferredModel):
+    """
+    Configuration for tiered storage in the SageMaker HyperPod cluster.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    InstanceMemoryAllocationPercentage: int | None = None
-    Mode: Literal["Enable", "Disable"]
+    InstanceMemoryAllocationPercentage: Annotated[
+        int | None,
+        Field(description="The percentage of instance memory to allocate for tiered storage."),
+    ] = None
+    Mode: Annotated[Literal["Enable", "Disable"], Field(description="The mode of tiered storage.")]
 
 
 class ClusterVpcConfig(DeferredModel):
+    """
+    Specifies an Amazon Virtual Private Cloud (VPC) that your SageMaker jobs, hosted models, and compute resources have access to. You can control access to and from your resources by configuring a VPC.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    SecurityGroupIds: list[str]
-    Subnets: list[str]
+    SecurityGroupIds: Annotated[
+        list[str],
+        Field(
+            description="The VPC security group IDs, in the form sg-xxxxxxxx. Specify the security groups for the VPC that is specified in the Subnets field."
+        ),
+    ]
+    Subnets: Annotated[
+        list[str],
+        Field(
+            description="The ID of the subnets in the VPC to which you want to connect your training job or model."
+        ),
+    ]
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class ClusterAttributes(DeferredModel):
-    ClusterArn: str | None = None
-    ClusterStatus: (
+    """
+    The read-only attributes of a AWS::SageMaker::Cluster, set by AWS.
+    """
+
+    ClusterArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the HyperPod Cluster.")
+    ] = None
+    ClusterStatus: Annotated[
         Literal[
             "Creating",
             "Deleting",
@@ -294,135 +570,414 @@ class ClusterAttributes(DeferredModel):
             "SystemUpdating",
             "Updating",
         ]
-        | None
-    ) = None
-    CreationTime: str | None = None
-    FailureMessage: str | None = None
+        | None,
+        Field(description="The status of the HyperPod Cluster."),
+    ] = None
+    CreationTime: Annotated[
+        str | None, Field(description="The time at which the HyperPod cluster was created.")
+    ] = None
+    FailureMessage: Annotated[
+        str | None, Field(description="The failure message of the HyperPod Cluster.")
+    ] = None
 
 
 class ClusterDeploymentConfig(DeferredModel):
+    """
+    The configuration to use when updating the AMI versions.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AutoRollbackConfiguration: list[AlarmDetails] | None = None
-    RollingUpdatePolicy: ClusterRollingUpdatePolicy | None = None
-    WaitIntervalInSeconds: int | None = None
+    AutoRollbackConfiguration: Annotated[
+        list[AlarmDetails] | None,
+        Field(
+            description="An array that contains the alarms that SageMaker monitors to know whether to roll back the AMI update."
+        ),
+    ] = None
+    RollingUpdatePolicy: Annotated[
+        ClusterRollingUpdatePolicy | None,
+        Field(
+            description="The policy that SageMaker uses when updating the AMI versions of the cluster."
+        ),
+    ] = None
+    WaitIntervalInSeconds: Annotated[
+        int | None,
+        Field(
+            description="The duration in seconds that SageMaker waits before updating more instances in the cluster."
+        ),
+    ] = None
 
 
 class ClusterEnvironmentConfig(DeferredModel):
+    """
+    The configuration for the restricted instance groups (RIG) environment.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    FSxLustreConfig: ClusterFSxLustreConfig | None = None
+    FSxLustreConfig: Annotated[
+        ClusterFSxLustreConfig | None,
+        Field(
+            description="Configuration settings for an Amazon FSx for Lustre file system to be used with the cluster."
+        ),
+    ] = None
 
 
 class ClusterKubernetesConfig(DeferredModel):
+    """
+    Kubernetes configuration for cluster nodes including labels and taints.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Labels: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Taints: list[ClusterKubernetesTaint] | None = None
+    Labels: Annotated[
+        dict[str, str] | None,
+        Field(description="A map of Kubernetes labels to apply to cluster nodes."),
+    ] = None
+    Taints: Annotated[
+        list[ClusterKubernetesTaint] | None,
+        Field(
+            description="A list of Kubernetes taints to apply to cluster nodes. Maximum of 50 taints."
+        ),
+    ] = None
 
 
 class ClusterOrchestratorOption2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Slurm: ClusterOrchestratorSlurmConfig | None = None
+    Slurm: Annotated[
+        ClusterOrchestratorSlurmConfig | None,
+        Field(description="Specifies parameter(s) related to Slurm as orchestrator."),
+    ] = None
 
 
 class ClusterRestrictedInstanceGroup(DeferredModel):
+    """
+    Details of a restricted instance group in a SageMaker HyperPod cluster.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CurrentCount: int | None = None
-    EnvironmentConfig: ClusterEnvironmentConfig | None = None
-    ExecutionRole: str
-    InstanceCount: int
-    InstanceGroupName: str
-    InstanceStorageConfigs: (
+    CurrentCount: Annotated[
+        int | None,
+        Field(
+            description="The number of instances that are currently in the restricted instance group of a SageMaker HyperPod cluster."
+        ),
+    ] = None
+    EnvironmentConfig: Annotated[
+        ClusterEnvironmentConfig | None,
+        Field(
+            description="The configuration for the restricted instance groups (RIG) environment."
+        ),
+    ] = None
+    ExecutionRole: Annotated[
+        str, Field(description="The execution role for the instance group to assume.")
+    ]
+    InstanceCount: Annotated[
+        int,
+        Field(
+            description="The number of instances you specified to add to the restricted instance group of a SageMaker HyperPod cluster."
+        ),
+    ]
+    InstanceGroupName: Annotated[
+        str, Field(description="The name of the instance group of a SageMaker HyperPod cluster.")
+    ]
+    InstanceStorageConfigs: Annotated[
         list[
             ClusterRestrictedInstanceGroupInstanceStorageConfigsItemOption1
             | ClusterRestrictedInstanceGroupInstanceStorageConfigsItemOption2
             | ClusterRestrictedInstanceGroupInstanceStorageConfigsItemOption3
         ]
-        | None
-    ) = None
-    InstanceType: str
-    OnStartDeepHealthChecks: list[Literal["InstanceStress", "InstanceConnectivity"]] | None = None
-    OverrideVpcConfig: ClusterVpcConfig | None = None
-    ThreadsPerCore: int | None = None
-    TrainingPlanArn: str | None = None
+        | None,
+        Field(description="The instance storage configuration for the instance group."),
+    ] = None
+    InstanceType: Annotated[
+        str,
+        Field(
+            description="The instance type of the instance group of a SageMaker HyperPod cluster."
+        ),
+    ]
+    OnStartDeepHealthChecks: Annotated[
+        list[Literal["InstanceStress", "InstanceConnectivity"]] | None,
+        Field(
+            description="Nodes will undergo advanced stress test to detect and replace faulty instances, based on the type of deep health check(s) passed in."
+        ),
+    ] = None
+    OverrideVpcConfig: Annotated[
+        ClusterVpcConfig | None,
+        Field(
+            description="Specifies an Amazon Virtual Private Cloud (VPC) that your SageMaker jobs, hosted models, and compute resources have access to. You can control access to and from your resources by configuring a VPC."
+        ),
+    ] = None
+    ThreadsPerCore: Annotated[
+        int | None,
+        Field(
+            description="The number you specified to TreadsPerCore in CreateCluster for enabling or disabling multithreading. For instance types that support multithreading, you can specify 1 for disabling multithreading and 2 for enabling multithreading."
+        ),
+    ] = None
+    TrainingPlanArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of the training plan to use for this cluster restricted instance group. For more information about how to reserve GPU capacity for your SageMaker HyperPod clusters using Amazon SageMaker Training Plan, see CreateTrainingPlan."
+        ),
+    ] = None
 
 
 class ClusterRestrictedInstanceGroupsConfig(DeferredModel):
+    """
+    The cluster-level configuration for restricted instance groups, including shared environment settings for inter-RIG communication and FSx Lustre sharing.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    SharedEnvironmentConfig: ClusterSharedEnvironmentConfig
+    SharedEnvironmentConfig: Annotated[
+        ClusterSharedEnvironmentConfig,
+        Field(
+            description="The shared environment configuration for restricted instance groups that use cluster-level shared FSx Lustre storage."
+        ),
+    ]
 
 
 class ClusterScheduledUpdateConfig(DeferredModel):
+    """
+    The configuration object of the schedule that SageMaker follows when updating the AMI.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DeploymentConfig: ClusterDeploymentConfig | None = None
-    ScheduleExpression: str
+    DeploymentConfig: Annotated[
+        ClusterDeploymentConfig | None,
+        Field(description="The configuration to use when updating the AMI versions."),
+    ] = None
+    ScheduleExpression: Annotated[
+        str,
+        Field(
+            description="A cron expression that specifies the schedule that SageMaker follows when updating the AMI."
+        ),
+    ]
 
 
 class ClusterAutoPatchConfig(DeferredModel):
+    """
+    The configuration for automatic patching of the instance group. Enables workload-aware, patch-level AMI updates.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DeploymentConfig: ClusterDeploymentConfig | None = None
-    PatchSchedule: ClusterPatchSchedule | None = None
-    PatchingStrategy: Literal["WhenIdle", "WhenAllIdle"]
+    DeploymentConfig: Annotated[
+        ClusterDeploymentConfig | None,
+        Field(description="The configuration to use when updating the AMI versions."),
+    ] = None
+    PatchSchedule: Annotated[
+        ClusterPatchSchedule | None,
+        Field(description="The schedule configuration for automatic patching."),
+    ] = None
+    PatchingStrategy: Annotated[
+        Literal["WhenIdle", "WhenAllIdle"],
+        Field(
+            description="The patching strategy that determines when and how instances are patched. WhenIdle patches instances as they become idle. WhenAllIdle patches all instances when they are all idle."
+        ),
+    ]
 
 
 class ClusterInstanceGroup(DeferredModel):
+    """
+    Details of an instance group in a SageMaker HyperPod cluster.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AutoPatchConfig: ClusterAutoPatchConfig | None = None
-    CapacityRequirements: ClusterCapacityRequirements | None = None
-    CurrentCount: int | None = None
-    ExecutionRole: str
-    ImageId: str | None = None
-    ImageReleaseVersion: str | None = None
-    InstanceCount: int
-    InstanceGroupName: str
-    InstanceRequirements: ClusterInstanceRequirements | None = None
-    InstanceStorageConfigs: (
+    AutoPatchConfig: Annotated[
+        ClusterAutoPatchConfig | None,
+        Field(
+            description="The configuration for automatic patching of the instance group. Enables workload-aware, patch-level AMI updates."
+        ),
+    ] = None
+    CapacityRequirements: Annotated[
+        ClusterCapacityRequirements | None,
+        Field(
+            description="Specifies the capacity requirements configuration for an instance group"
+        ),
+    ] = None
+    CurrentCount: Annotated[
+        int | None,
+        Field(
+            description="The number of instances that are currently in the instance group of a SageMaker HyperPod cluster."
+        ),
+    ] = None
+    ExecutionRole: Annotated[
+        str, Field(description="The execution role for the instance group to assume.")
+    ]
+    ImageId: Annotated[
+        str | None,
+        Field(
+            description="AMI Id to be used for launching EC2 instances - HyperPodPublicAmiId or CustomAmiId"
+        ),
+    ] = None
+    ImageReleaseVersion: Annotated[
+        str | None,
+        Field(
+            description="The version of the HyperPod-managed AMI for the instance group, in semantic version format MAJOR.MINOR.PATCH (for example, 1.2.3). Supported only for EKS-orchestrated clusters. If omitted at creation, the latest available version is used (or the version of an existing same-architecture instance group when adding a group). Changing this value on an existing instance group triggers a software update via UpdateClusterSoftware. Automatic patching (AutoPatchConfig) and out-of-band software updates can advance the running version past this value; CloudFormation does not revert such changes and may report the property as drifted. Only an explicit change to this value in the template triggers an update."
+        ),
+    ] = None
+    InstanceCount: Annotated[
+        int,
+        Field(
+            description="The number of instances you specified to add to the instance group of a SageMaker HyperPod cluster."
+        ),
+    ]
+    InstanceGroupName: Annotated[
+        str, Field(description="The name of the instance group of a SageMaker HyperPod cluster.")
+    ]
+    InstanceRequirements: Annotated[
+        ClusterInstanceRequirements | None,
+        Field(
+            description="The instance requirements for the instance group. Specifies a list of instance types that can be used."
+        ),
+    ] = None
+    InstanceStorageConfigs: Annotated[
         list[
             ClusterInstanceGroupInstanceStorageConfigsItemOption1
             | ClusterInstanceGroupInstanceStorageConfigsItemOption2
             | ClusterInstanceGroupInstanceStorageConfigsItemOption3
         ]
-        | None
-    ) = None
-    InstanceType: str | None = None
-    KubernetesConfig: ClusterKubernetesConfig | None = None
-    LifeCycleConfig: ClusterLifeCycleConfig | None = None
-    MinInstanceCount: int | None = None
-    NetworkInterface: ClusterNetworkInterface | None = None
-    OnStartDeepHealthChecks: list[Literal["InstanceStress", "InstanceConnectivity"]] | None = None
-    OverrideVpcConfig: ClusterVpcConfig | None = None
-    ScheduledUpdateConfig: ClusterScheduledUpdateConfig | None = None
-    SlurmConfig: ClusterSlurmConfig | None = None
-    ThreadsPerCore: int | None = None
-    TrainingPlanArn: str | None = None
+        | None,
+        Field(description="The instance storage configuration for the instance group."),
+    ] = None
+    InstanceType: Annotated[
+        str | None,
+        Field(
+            description="The instance type of the instance group of a SageMaker HyperPod cluster."
+        ),
+    ] = None
+    KubernetesConfig: Annotated[
+        ClusterKubernetesConfig | None,
+        Field(
+            description="Kubernetes configuration for cluster nodes including labels and taints."
+        ),
+    ] = None
+    LifeCycleConfig: Annotated[
+        ClusterLifeCycleConfig | None,
+        Field(
+            description="The lifecycle configuration for a SageMaker HyperPod cluster. When omitted, the instance group uses Bootstrap mode. When provided with SourceS3Uri and OnCreate, uses Customer Managed mode. When provided with SourceS3Uri and OnInitComplete, uses Extended mode."
+        ),
+    ] = None
+    MinInstanceCount: Annotated[
+        int | None,
+        Field(
+            description="The minimum number of instances required for the instance group to be InService. MinInstanceCount must be less than or equal to InstanceCount."
+        ),
+    ] = None
+    NetworkInterface: Annotated[
+        ClusterNetworkInterface | None,
+        Field(description="Specifies the network interface configuration for the instance group."),
+    ] = None
+    OnStartDeepHealthChecks: Annotated[
+        list[Literal["InstanceStress", "InstanceConnectivity"]] | None,
+        Field(
+            description="Nodes will undergo advanced stress test to detect and replace faulty instances, based on the type of deep health check(s) passed in."
+        ),
+    ] = None
+    OverrideVpcConfig: Annotated[
+        ClusterVpcConfig | None,
+        Field(
+            description="Specifies an Amazon Virtual Private Cloud (VPC) that your SageMaker jobs, hosted models, and compute resources have access to. You can control access to and from your resources by configuring a VPC."
+        ),
+    ] = None
+    ScheduledUpdateConfig: Annotated[
+        ClusterScheduledUpdateConfig | None,
+        Field(
+            description="The configuration object of the schedule that SageMaker follows when updating the AMI."
+        ),
+    ] = None
+    SlurmConfig: Annotated[
+        ClusterSlurmConfig | None, Field(description="Slurm configuration for the instance group.")
+    ] = None
+    ThreadsPerCore: Annotated[
+        int | None,
+        Field(
+            description="The number you specified to TreadsPerCore in CreateCluster for enabling or disabling multithreading. For instance types that support multithreading, you can specify 1 for disabling multithreading and 2 for enabling multithreading."
+        ),
+    ] = None
+    TrainingPlanArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of the training plan to use for this cluster instance group. For more information about how to reserve GPU capacity for your SageMaker HyperPod clusters using Amazon SageMaker Training Plan, see CreateTrainingPlan."
+        ),
+    ] = None
 
 
 class ClusterProps(DeferredModel):
-    AutoScaling: ClusterAutoScalingConfig | None = None
-    ClusterName: str | None = None
-    ClusterRole: str | None = None
-    InstanceGroups: list[ClusterInstanceGroup] | None = None
-    NodeProvisioningMode: Literal["Continuous"] | None = None
-    NodeRecovery: Literal["Automatic", "None"] | None = None
-    Orchestrator: ClusterOrchestratorOption1 | ClusterOrchestratorOption2 | None = None
-    RestrictedInstanceGroups: list[ClusterRestrictedInstanceGroup] | None = None
-    RestrictedInstanceGroupsConfig: ClusterRestrictedInstanceGroupsConfig | None = None
-    Tags: list[Tag] | None = None
-    TieredStorageConfig: ClusterTieredStorageConfig | None = None
-    VpcConfig: ClusterVpcConfig | None = None
+    """
+    The properties a program declares for a AWS::SageMaker::Cluster.
+    """
+
+    AutoScaling: Annotated[
+        ClusterAutoScalingConfig | None, Field(description="Configuration for cluster auto-scaling")
+    ] = None
+    ClusterName: Annotated[
+        str | None,
+        Field(
+            description="The name of the HyperPod Cluster. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    ClusterRole: Annotated[
+        str | None, Field(description="The cluster role for the autoscaler to assume.")
+    ] = None
+    InstanceGroups: Annotated[
+        list[ClusterInstanceGroup] | None,
+        Field(description="The instance groups of the SageMaker HyperPod cluster."),
+    ] = None
+    NodeProvisioningMode: Annotated[
+        Literal["Continuous"] | None,
+        Field(
+            description="Determines the scaling strategy for the SageMaker HyperPod cluster. When set to 'Continuous', enables continuous scaling which dynamically manages node provisioning. If the parameter is omitted, uses the standard scaling approach in previous release."
+        ),
+    ] = None
+    NodeRecovery: Annotated[
+        Literal["Automatic", "None"] | None,
+        Field(
+            description="If node auto-recovery is set to true, faulty nodes will be replaced or rebooted when a failure is detected. If set to false, nodes will be labelled when a fault is detected."
+        ),
+    ] = None
+    Orchestrator: Annotated[
+        ClusterOrchestratorOption1 | ClusterOrchestratorOption2 | None,
+        Field(
+            description="Specifies parameter(s) specific to the orchestrator, e.g. specify the EKS cluster or Slurm configuration."
+        ),
+    ] = None
+    RestrictedInstanceGroups: Annotated[
+        list[ClusterRestrictedInstanceGroup] | None,
+        Field(description="The restricted instance groups of the SageMaker HyperPod cluster."),
+    ] = None
+    RestrictedInstanceGroupsConfig: Annotated[
+        ClusterRestrictedInstanceGroupsConfig | None,
+        Field(
+            description="The cluster-level configuration for restricted instance groups, including shared environment settings for inter-RIG communication and FSx Lustre sharing."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(
+            description="Custom tags for managing the SageMaker HyperPod cluster as an AWS resource. You can add tags to your cluster in the same way you add them in other AWS services that support tagging."
+        ),
+    ] = None
+    TieredStorageConfig: Annotated[
+        ClusterTieredStorageConfig | None,
+        Field(description="Configuration for tiered storage in the SageMaker HyperPod cluster."),
+    ] = None
+    VpcConfig: Annotated[
+        ClusterVpcConfig | None,
+        Field(
+            description="Specifies an Amazon Virtual Private Cloud (VPC) that your SageMaker jobs, hosted models, and compute resources have access to. You can control access to and from your resources by configuring a VPC. Create-only: changing it replaces the resource."
+        ),
+    ] = None

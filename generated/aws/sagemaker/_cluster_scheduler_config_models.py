@@ -7,10 +7,10 @@ Imported on first use by cluster_scheduler_config.py, which re-exports every nam
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ClusterSchedulerConfigAttributes",
@@ -22,27 +22,55 @@ __all__ = [
 
 
 class PriorityClass(DeferredModel):
+    """
+    Priority class configuration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str
-    Weight: int
+    Name: Annotated[str, Field(description="Name of the priority class.")]
+    Weight: Annotated[
+        int, Field(description="Weight of the priority class. Range 0-100, default 0.")
+    ]
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 1 to 128 characters."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 0 to 256 characters."
+        ),
+    ]
 
 
 class ClusterSchedulerConfigAttributes(DeferredModel):
-    ClusterSchedulerConfigArn: str | None = None
-    ClusterSchedulerConfigId: str | None = None
-    ClusterSchedulerConfigVersion: int | None = None
-    CreationTime: str | None = None
-    Status: (
+    """
+    The read-only attributes of a AWS::SageMaker::ClusterSchedulerConfig, set by AWS.
+    """
+
+    ClusterSchedulerConfigArn: Annotated[
+        str | None, Field(description="ARN of the cluster policy.")
+    ] = None
+    ClusterSchedulerConfigId: Annotated[
+        str | None, Field(description="ID of the cluster policy.")
+    ] = None
+    ClusterSchedulerConfigVersion: Annotated[
+        int | None, Field(description="Version of the cluster policy.")
+    ] = None
+    CreationTime: Annotated[
+        str | None, Field(description="Creation time of the cluster policy.")
+    ] = None
+    Status: Annotated[
         Literal[
             "Creating",
             "CreateFailed",
@@ -57,22 +85,53 @@ class ClusterSchedulerConfigAttributes(DeferredModel):
             "DeleteRollbackFailed",
             "Deleted",
         ]
-        | None
-    ) = None
+        | None,
+        Field(description="Status of the cluster policy."),
+    ] = None
 
 
 class ClusterSchedulerConfigSchedulerConfig(DeferredModel):
+    """
+    Cluster policy configuration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    FairShare: Literal["Enabled", "Disabled"] | None = None
-    IdleResourceSharing: Literal["Enabled", "Disabled"] | None = None
-    PriorityClasses: list[PriorityClass] | None = None
+    FairShare: Annotated[
+        Literal["Enabled", "Disabled"] | None,
+        Field(
+            description="When enabled, entities borrow idle compute based on assigned FairShareWeight."
+        ),
+    ] = None
+    IdleResourceSharing: Annotated[
+        Literal["Enabled", "Disabled"] | None,
+        Field(description="Configuration for sharing idle compute resources across entities."),
+    ] = None
+    PriorityClasses: Annotated[
+        list[PriorityClass] | None, Field(description="List of priority class configurations.")
+    ] = None
 
 
 class ClusterSchedulerConfigProps(DeferredModel):
-    ClusterArn: str
-    Description: str | None = None
-    Name: str
-    SchedulerConfig: ClusterSchedulerConfigSchedulerConfig
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::SageMaker::ClusterSchedulerConfig.
+    """
+
+    ClusterArn: Annotated[
+        str,
+        Field(description="ARN of the cluster. Create-only: changing it replaces the resource."),
+    ]
+    Description: Annotated[str | None, Field(description="Description of the cluster policy.")] = (
+        None
+    )
+    Name: Annotated[
+        str,
+        Field(
+            description="Name for the cluster policy. Create-only: changing it replaces the resource."
+        ),
+    ]
+    SchedulerConfig: Annotated[
+        ClusterSchedulerConfigSchedulerConfig, Field(description="Cluster policy configuration.")
+    ]
+    Tags: Annotated[list[Tag] | None, Field(description="Tags of the cluster policy.")] = None

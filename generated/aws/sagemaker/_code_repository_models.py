@@ -7,9 +7,10 @@ Imported on first use by code_repository.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "CodeRepositoryAttributes",
@@ -23,24 +24,51 @@ class CodeRepositoryGitConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Branch: str | None = None
-    RepositoryUrl: str
-    SecretArn: str | None = None
+    Branch: Annotated[
+        str | None, Field(description="The default branch for the Git repository.")
+    ] = None
+    RepositoryUrl: Annotated[str, Field(description="The URL where the Git repository is located.")]
+    SecretArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of the AWS Secrets Manager secret that contains the credentials used to access the git repository."
+        ),
+    ] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key of the tag.")]
+    Value: Annotated[str, Field(description="The value of the tag.")]
 
 
 class CodeRepositoryAttributes(DeferredModel):
-    CodeRepositoryArn: str | None = None
+    """
+    The read-only attributes of a AWS::SageMaker::CodeRepository, set by AWS.
+    """
+
+    CodeRepositoryArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the code repository.")
+    ] = None
 
 
 class CodeRepositoryProps(DeferredModel):
-    CodeRepositoryName: str | None = None
-    GitConfig: CodeRepositoryGitConfig
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::SageMaker::CodeRepository.
+    """
+
+    CodeRepositoryName: Annotated[
+        str | None,
+        Field(
+            description="The name of the Git repository. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    GitConfig: Annotated[
+        CodeRepositoryGitConfig,
+        Field(
+            description="Configuration details for the Git repository, including the URL where it is located and the ARN of the AWS Secrets Manager secret that contains the credentials used to access the repository."
+        ),
+    ]
+    Tags: Annotated[list[Tag] | None, Field(description="An array of key-value pairs.")] = None

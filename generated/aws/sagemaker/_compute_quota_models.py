@@ -7,10 +7,10 @@ Imported on first use by compute_quota.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "AcceleratorPartitionConfig",
@@ -25,296 +25,407 @@ __all__ = [
 
 
 class AcceleratorPartitionConfig(DeferredModel):
+    """
+    Multi-instance GPU (MIG) partition profile and count for fractional accelerator allocation.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Count: int
-    Type: Literal[
-        "mig-1g.5gb",
-        "mig-1g.10gb",
-        "mig-1g.18gb",
-        "mig-1g.20gb",
-        "mig-1g.23gb",
-        "mig-1g.35gb",
-        "mig-1g.45gb",
-        "mig-1g.47gb",
-        "mig-2g.10gb",
-        "mig-2g.20gb",
-        "mig-2g.35gb",
-        "mig-2g.45gb",
-        "mig-2g.47gb",
-        "mig-3g.20gb",
-        "mig-3g.40gb",
-        "mig-3g.71gb",
-        "mig-3g.90gb",
-        "mig-3g.93gb",
-        "mig-4g.20gb",
-        "mig-4g.40gb",
-        "mig-4g.71gb",
-        "mig-4g.90gb",
-        "mig-4g.93gb",
-        "mig-7g.40gb",
-        "mig-7g.80gb",
-        "mig-7g.141gb",
-        "mig-7g.180gb",
-        "mig-7g.186gb",
+    Count: Annotated[
+        int,
+        Field(
+            description="The number of MIG partitions of the specified Type allocated to the team."
+        ),
+    ]
+    Type: Annotated[
+        Literal[
+            "mig-1g.5gb",
+            "mig-1g.10gb",
+            "mig-1g.18gb",
+            "mig-1g.20gb",
+            "mig-1g.23gb",
+            "mig-1g.35gb",
+            "mig-1g.45gb",
+            "mig-1g.47gb",
+            "mig-2g.10gb",
+            "mig-2g.20gb",
+            "mig-2g.35gb",
+            "mig-2g.45gb",
+            "mig-2g.47gb",
+            "mig-3g.20gb",
+            "mig-3g.40gb",
+            "mig-3g.71gb",
+            "mig-3g.90gb",
+            "mig-3g.93gb",
+            "mig-4g.20gb",
+            "mig-4g.40gb",
+            "mig-4g.71gb",
+            "mig-4g.90gb",
+            "mig-4g.93gb",
+            "mig-7g.40gb",
+            "mig-7g.80gb",
+            "mig-7g.141gb",
+            "mig-7g.180gb",
+            "mig-7g.186gb",
+        ],
+        Field(
+            description="MIG profile type. Service rejects MIG profiles that the chosen InstanceType does not support."
+        ),
     ]
 
 
 class ComputeQuotaComputeQuotaTarget(DeferredModel):
+    """
+    The team this compute allocation rule applies to.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    FairShareWeight: int | None = None
-    TeamName: str
+    FairShareWeight: Annotated[
+        int | None,
+        Field(
+            description="Relative fair-share weight when fair-share scheduling is enabled on the parent ClusterSchedulerConfig. Defaults service-side to 0 when omitted."
+        ),
+    ] = None
+    TeamName: Annotated[
+        str,
+        Field(
+            description="The name of the team. Materialized as Kubernetes namespace 'hyperpod-ns-<TeamName>' on the EKS cluster, so the value must satisfy RFC 1123 namespace constraints. Reassignment is not supported (createOnly)."
+        ),
+    ]
 
 
 class ComputeQuotaResourceConfig(DeferredModel):
+    """
+    Per-instance-type compute quota element. Reused under ComputeQuotaConfig.ComputeQuotaResources and ResourceSharingConfig.AbsoluteBorrowLimits.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AcceleratorPartition: AcceleratorPartitionConfig | None = None
-    Accelerators: int | None = None
-    Count: int | None = None
-    InstanceType: Literal[
-        "ml.c5.12xlarge",
-        "ml.c5.18xlarge",
-        "ml.c5.24xlarge",
-        "ml.c5.2xlarge",
-        "ml.c5.4xlarge",
-        "ml.c5.9xlarge",
-        "ml.c5.large",
-        "ml.c5.xlarge",
-        "ml.c5n.18xlarge",
-        "ml.c5n.2xlarge",
-        "ml.c5n.4xlarge",
-        "ml.c5n.9xlarge",
-        "ml.c5n.large",
-        "ml.c6a.12xlarge",
-        "ml.c6a.16xlarge",
-        "ml.c6a.24xlarge",
-        "ml.c6a.2xlarge",
-        "ml.c6a.32xlarge",
-        "ml.c6a.48xlarge",
-        "ml.c6a.4xlarge",
-        "ml.c6a.8xlarge",
-        "ml.c6a.large",
-        "ml.c6a.xlarge",
-        "ml.c6g.12xlarge",
-        "ml.c6g.16xlarge",
-        "ml.c6g.2xlarge",
-        "ml.c6g.4xlarge",
-        "ml.c6g.8xlarge",
-        "ml.c6g.large",
-        "ml.c6g.medium",
-        "ml.c6g.xlarge",
-        "ml.c6i.12xlarge",
-        "ml.c6i.16xlarge",
-        "ml.c6i.24xlarge",
-        "ml.c6i.2xlarge",
-        "ml.c6i.32xlarge",
-        "ml.c6i.4xlarge",
-        "ml.c6i.8xlarge",
-        "ml.c6i.large",
-        "ml.c6i.xlarge",
-        "ml.c7g.12xlarge",
-        "ml.c7g.16xlarge",
-        "ml.c7g.2xlarge",
-        "ml.c7g.4xlarge",
-        "ml.c7g.8xlarge",
-        "ml.c7g.large",
-        "ml.c7g.medium",
-        "ml.c7g.xlarge",
-        "ml.c8a.16xlarge",
-        "ml.c8g.12xlarge",
-        "ml.c8g.16xlarge",
-        "ml.c8g.24xlarge",
-        "ml.c8g.2xlarge",
-        "ml.c8g.48xlarge",
-        "ml.c8g.4xlarge",
-        "ml.c8g.8xlarge",
-        "ml.c8g.large",
-        "ml.c8g.medium",
-        "ml.c8g.xlarge",
-        "ml.g4dn.12xlarge",
-        "ml.g4dn.16xlarge",
-        "ml.g4dn.2xlarge",
-        "ml.g4dn.4xlarge",
-        "ml.g4dn.8xlarge",
-        "ml.g4dn.xlarge",
-        "ml.g5.12xlarge",
-        "ml.g5.16xlarge",
-        "ml.g5.24xlarge",
-        "ml.g5.2xlarge",
-        "ml.g5.48xlarge",
-        "ml.g5.4xlarge",
-        "ml.g5.8xlarge",
-        "ml.g5.xlarge",
-        "ml.g6.12xlarge",
-        "ml.g6.16xlarge",
-        "ml.g6.24xlarge",
-        "ml.g6.2xlarge",
-        "ml.g6.48xlarge",
-        "ml.g6.4xlarge",
-        "ml.g6.8xlarge",
-        "ml.g6.xlarge",
-        "ml.g6e.12xlarge",
-        "ml.g6e.16xlarge",
-        "ml.g6e.24xlarge",
-        "ml.g6e.2xlarge",
-        "ml.g6e.48xlarge",
-        "ml.g6e.4xlarge",
-        "ml.g6e.8xlarge",
-        "ml.g6e.xlarge",
-        "ml.g7.12xlarge",
-        "ml.g7.24xlarge",
-        "ml.g7.2xlarge",
-        "ml.g7.48xlarge",
-        "ml.g7.4xlarge",
-        "ml.g7.8xlarge",
-        "ml.g7e.12xlarge",
-        "ml.g7e.24xlarge",
-        "ml.g7e.2xlarge",
-        "ml.g7e.48xlarge",
-        "ml.g7e.4xlarge",
-        "ml.g7e.8xlarge",
-        "ml.gr6.4xlarge",
-        "ml.gr6.8xlarge",
-        "ml.i3en.12xlarge",
-        "ml.i3en.24xlarge",
-        "ml.i3en.2xlarge",
-        "ml.i3en.3xlarge",
-        "ml.i3en.6xlarge",
-        "ml.i3en.large",
-        "ml.i3en.xlarge",
-        "ml.m5.12xlarge",
-        "ml.m5.16xlarge",
-        "ml.m5.24xlarge",
-        "ml.m5.2xlarge",
-        "ml.m5.4xlarge",
-        "ml.m5.8xlarge",
-        "ml.m5.large",
-        "ml.m5.xlarge",
-        "ml.m6a.12xlarge",
-        "ml.m6a.16xlarge",
-        "ml.m6a.24xlarge",
-        "ml.m6a.2xlarge",
-        "ml.m6a.32xlarge",
-        "ml.m6a.48xlarge",
-        "ml.m6a.4xlarge",
-        "ml.m6a.8xlarge",
-        "ml.m6a.large",
-        "ml.m6a.xlarge",
-        "ml.m6g.12xlarge",
-        "ml.m6g.16xlarge",
-        "ml.m6g.2xlarge",
-        "ml.m6g.4xlarge",
-        "ml.m6g.8xlarge",
-        "ml.m6g.large",
-        "ml.m6g.medium",
-        "ml.m6g.xlarge",
-        "ml.m6i.12xlarge",
-        "ml.m6i.16xlarge",
-        "ml.m6i.24xlarge",
-        "ml.m6i.2xlarge",
-        "ml.m6i.32xlarge",
-        "ml.m6i.4xlarge",
-        "ml.m6i.8xlarge",
-        "ml.m6i.large",
-        "ml.m6i.xlarge",
-        "ml.m7g.12xlarge",
-        "ml.m7g.16xlarge",
-        "ml.m7g.2xlarge",
-        "ml.m7g.4xlarge",
-        "ml.m7g.8xlarge",
-        "ml.m7g.large",
-        "ml.m7g.medium",
-        "ml.m7g.xlarge",
-        "ml.m7i.12xlarge",
-        "ml.m7i.16xlarge",
-        "ml.m7i.24xlarge",
-        "ml.m7i.2xlarge",
-        "ml.m7i.48xlarge",
-        "ml.m7i.4xlarge",
-        "ml.m7i.8xlarge",
-        "ml.m7i.large",
-        "ml.m7i.xlarge",
-        "ml.m8a.16xlarge",
-        "ml.m8g.12xlarge",
-        "ml.m8g.16xlarge",
-        "ml.m8g.24xlarge",
-        "ml.m8g.2xlarge",
-        "ml.m8g.48xlarge",
-        "ml.m8g.4xlarge",
-        "ml.m8g.8xlarge",
-        "ml.m8g.large",
-        "ml.m8g.medium",
-        "ml.m8g.xlarge",
-        "ml.p4d.24xlarge",
-        "ml.p4de.24xlarge",
-        "ml.p5.48xlarge",
-        "ml.p5.4xlarge",
-        "ml.p5e.48xlarge",
-        "ml.p5en.48xlarge",
-        "ml.p6-b200.48xlarge",
-        "ml.p6-b300.48xlarge",
-        "ml.p6e-gb200.36xlarge",
-        "ml.r5d.16xlarge",
-        "ml.r6i.12xlarge",
-        "ml.r6i.16xlarge",
-        "ml.r6i.24xlarge",
-        "ml.r6i.2xlarge",
-        "ml.r6i.32xlarge",
-        "ml.r6i.4xlarge",
-        "ml.r6i.8xlarge",
-        "ml.r6i.large",
-        "ml.r6i.xlarge",
-        "ml.r7i.12xlarge",
-        "ml.r7i.16xlarge",
-        "ml.r7i.24xlarge",
-        "ml.r7i.2xlarge",
-        "ml.r7i.48xlarge",
-        "ml.r7i.4xlarge",
-        "ml.r7i.8xlarge",
-        "ml.r7i.large",
-        "ml.r7i.xlarge",
-        "ml.t3.2xlarge",
-        "ml.t3.large",
-        "ml.t3.medium",
-        "ml.t3.xlarge",
-        "ml.trn1.32xlarge",
-        "ml.trn1n.32xlarge",
-        "ml.trn2.3xlarge",
-        "ml.trn2.48xlarge",
+    AcceleratorPartition: Annotated[
+        AcceleratorPartitionConfig | None,
+        Field(
+            description="Multi-instance GPU (MIG) partition profile and count, for fractional accelerator allocation. Service rejects MIG profiles that the chosen InstanceType does not support."
+        ),
+    ] = None
+    Accelerators: Annotated[
+        int | None,
+        Field(
+            description="The number of accelerators (e.g., GPUs) of this type allocated to the team. SageMaker auto-fills VCpu / MemoryInGiB ratio-proportionally if only this is set."
+        ),
+    ] = None
+    Count: Annotated[
+        int | None, Field(description="The number of instances of this type allocated to the team.")
+    ] = None
+    InstanceType: Annotated[
+        Literal[
+            "ml.c5.12xlarge",
+            "ml.c5.18xlarge",
+            "ml.c5.24xlarge",
+            "ml.c5.2xlarge",
+            "ml.c5.4xlarge",
+            "ml.c5.9xlarge",
+            "ml.c5.large",
+            "ml.c5.xlarge",
+            "ml.c5n.18xlarge",
+            "ml.c5n.2xlarge",
+            "ml.c5n.4xlarge",
+            "ml.c5n.9xlarge",
+            "ml.c5n.large",
+            "ml.c6a.12xlarge",
+            "ml.c6a.16xlarge",
+            "ml.c6a.24xlarge",
+            "ml.c6a.2xlarge",
+            "ml.c6a.32xlarge",
+            "ml.c6a.48xlarge",
+            "ml.c6a.4xlarge",
+            "ml.c6a.8xlarge",
+            "ml.c6a.large",
+            "ml.c6a.xlarge",
+            "ml.c6g.12xlarge",
+            "ml.c6g.16xlarge",
+            "ml.c6g.2xlarge",
+            "ml.c6g.4xlarge",
+            "ml.c6g.8xlarge",
+            "ml.c6g.large",
+            "ml.c6g.medium",
+            "ml.c6g.xlarge",
+            "ml.c6i.12xlarge",
+            "ml.c6i.16xlarge",
+            "ml.c6i.24xlarge",
+            "ml.c6i.2xlarge",
+            "ml.c6i.32xlarge",
+            "ml.c6i.4xlarge",
+            "ml.c6i.8xlarge",
+            "ml.c6i.large",
+            "ml.c6i.xlarge",
+            "ml.c7g.12xlarge",
+            "ml.c7g.16xlarge",
+            "ml.c7g.2xlarge",
+            "ml.c7g.4xlarge",
+            "ml.c7g.8xlarge",
+            "ml.c7g.large",
+            "ml.c7g.medium",
+            "ml.c7g.xlarge",
+            "ml.c8a.16xlarge",
+            "ml.c8g.12xlarge",
+            "ml.c8g.16xlarge",
+            "ml.c8g.24xlarge",
+            "ml.c8g.2xlarge",
+            "ml.c8g.48xlarge",
+            "ml.c8g.4xlarge",
+            "ml.c8g.8xlarge",
+            "ml.c8g.large",
+            "ml.c8g.medium",
+            "ml.c8g.xlarge",
+            "ml.g4dn.12xlarge",
+            "ml.g4dn.16xlarge",
+            "ml.g4dn.2xlarge",
+            "ml.g4dn.4xlarge",
+            "ml.g4dn.8xlarge",
+            "ml.g4dn.xlarge",
+            "ml.g5.12xlarge",
+            "ml.g5.16xlarge",
+            "ml.g5.24xlarge",
+            "ml.g5.2xlarge",
+            "ml.g5.48xlarge",
+            "ml.g5.4xlarge",
+            "ml.g5.8xlarge",
+            "ml.g5.xlarge",
+            "ml.g6.12xlarge",
+            "ml.g6.16xlarge",
+            "ml.g6.24xlarge",
+            "ml.g6.2xlarge",
+            "ml.g6.48xlarge",
+            "ml.g6.4xlarge",
+            "ml.g6.8xlarge",
+            "ml.g6.xlarge",
+            "ml.g6e.12xlarge",
+            "ml.g6e.16xlarge",
+            "ml.g6e.24xlarge",
+            "ml.g6e.2xlarge",
+            "ml.g6e.48xlarge",
+            "ml.g6e.4xlarge",
+            "ml.g6e.8xlarge",
+            "ml.g6e.xlarge",
+            "ml.g7.12xlarge",
+            "ml.g7.24xlarge",
+            "ml.g7.2xlarge",
+            "ml.g7.48xlarge",
+            "ml.g7.4xlarge",
+            "ml.g7.8xlarge",
+            "ml.g7e.12xlarge",
+            "ml.g7e.24xlarge",
+            "ml.g7e.2xlarge",
+            "ml.g7e.48xlarge",
+            "ml.g7e.4xlarge",
+            "ml.g7e.8xlarge",
+            "ml.gr6.4xlarge",
+            "ml.gr6.8xlarge",
+            "ml.i3en.12xlarge",
+            "ml.i3en.24xlarge",
+            "ml.i3en.2xlarge",
+            "ml.i3en.3xlarge",
+            "ml.i3en.6xlarge",
+            "ml.i3en.large",
+            "ml.i3en.xlarge",
+            "ml.m5.12xlarge",
+            "ml.m5.16xlarge",
+            "ml.m5.24xlarge",
+            "ml.m5.2xlarge",
+            "ml.m5.4xlarge",
+            "ml.m5.8xlarge",
+            "ml.m5.large",
+            "ml.m5.xlarge",
+            "ml.m6a.12xlarge",
+            "ml.m6a.16xlarge",
+            "ml.m6a.24xlarge",
+            "ml.m6a.2xlarge",
+            "ml.m6a.32xlarge",
+            "ml.m6a.48xlarge",
+            "ml.m6a.4xlarge",
+            "ml.m6a.8xlarge",
+            "ml.m6a.large",
+            "ml.m6a.xlarge",
+            "ml.m6g.12xlarge",
+            "ml.m6g.16xlarge",
+            "ml.m6g.2xlarge",
+            "ml.m6g.4xlarge",
+            "ml.m6g.8xlarge",
+            "ml.m6g.large",
+            "ml.m6g.medium",
+            "ml.m6g.xlarge",
+            "ml.m6i.12xlarge",
+            "ml.m6i.16xlarge",
+            "ml.m6i.24xlarge",
+            "ml.m6i.2xlarge",
+            "ml.m6i.32xlarge",
+            "ml.m6i.4xlarge",
+            "ml.m6i.8xlarge",
+            "ml.m6i.large",
+            "ml.m6i.xlarge",
+            "ml.m7g.12xlarge",
+            "ml.m7g.16xlarge",
+            "ml.m7g.2xlarge",
+            "ml.m7g.4xlarge",
+            "ml.m7g.8xlarge",
+            "ml.m7g.large",
+            "ml.m7g.medium",
+            "ml.m7g.xlarge",
+            "ml.m7i.12xlarge",
+            "ml.m7i.16xlarge",
+            "ml.m7i.24xlarge",
+            "ml.m7i.2xlarge",
+            "ml.m7i.48xlarge",
+            "ml.m7i.4xlarge",
+            "ml.m7i.8xlarge",
+            "ml.m7i.large",
+            "ml.m7i.xlarge",
+            "ml.m8a.16xlarge",
+            "ml.m8g.12xlarge",
+            "ml.m8g.16xlarge",
+            "ml.m8g.24xlarge",
+            "ml.m8g.2xlarge",
+            "ml.m8g.48xlarge",
+            "ml.m8g.4xlarge",
+            "ml.m8g.8xlarge",
+            "ml.m8g.large",
+            "ml.m8g.medium",
+            "ml.m8g.xlarge",
+            "ml.p4d.24xlarge",
+            "ml.p4de.24xlarge",
+            "ml.p5.48xlarge",
+            "ml.p5.4xlarge",
+            "ml.p5e.48xlarge",
+            "ml.p5en.48xlarge",
+            "ml.p6-b200.48xlarge",
+            "ml.p6-b300.48xlarge",
+            "ml.p6e-gb200.36xlarge",
+            "ml.r5d.16xlarge",
+            "ml.r6i.12xlarge",
+            "ml.r6i.16xlarge",
+            "ml.r6i.24xlarge",
+            "ml.r6i.2xlarge",
+            "ml.r6i.32xlarge",
+            "ml.r6i.4xlarge",
+            "ml.r6i.8xlarge",
+            "ml.r6i.large",
+            "ml.r6i.xlarge",
+            "ml.r7i.12xlarge",
+            "ml.r7i.16xlarge",
+            "ml.r7i.24xlarge",
+            "ml.r7i.2xlarge",
+            "ml.r7i.48xlarge",
+            "ml.r7i.4xlarge",
+            "ml.r7i.8xlarge",
+            "ml.r7i.large",
+            "ml.r7i.xlarge",
+            "ml.t3.2xlarge",
+            "ml.t3.large",
+            "ml.t3.medium",
+            "ml.t3.xlarge",
+            "ml.trn1.32xlarge",
+            "ml.trn1n.32xlarge",
+            "ml.trn2.3xlarge",
+            "ml.trn2.48xlarge",
+        ],
+        Field(
+            description="The cluster instance type the quota applies to (e.g., 'ml.m5.xlarge', 'ml.p5.48xlarge'). Validated by the service against the supported HyperPod instance types."
+        ),
     ]
-    MemoryInGiB: float | None = None
-    VCpu: float | None = None
+    MemoryInGiB: Annotated[
+        float | None,
+        Field(
+            description="The memory in GiB allocated to the team. Floating-point. SageMaker auto-fills Accelerators / VCpu ratio-proportionally if only this is set."
+        ),
+    ] = None
+    VCpu: Annotated[
+        float | None,
+        Field(
+            description="The number of vCPUs allocated to the team. Floating-point. SageMaker auto-fills Accelerators / MemoryInGiB ratio-proportionally if only this is set."
+        ),
+    ] = None
 
 
 class ComputeQuotaResourceSharingConfig(DeferredModel):
+    """
+    Idle-resource-sharing strategy for this team's quota.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AbsoluteBorrowLimits: list[ComputeQuotaResourceConfig] | None = None
-    BorrowLimit: int | None = None
-    Strategy: Literal["Lend", "DontLend", "LendAndBorrow"]
+    AbsoluteBorrowLimits: Annotated[
+        list[ComputeQuotaResourceConfig] | None,
+        Field(description="Per-instance-type absolute caps on resources this team can borrow."),
+    ] = None
+    BorrowLimit: Annotated[
+        int | None,
+        Field(
+            description="Maximum percentage of the team's idle quota that can be borrowed by other teams. Smithy admits 0..10000; in practice the service-documented operational range is 1..500. Defaults service-side to 50 when omitted on Create."
+        ),
+    ] = None
+    Strategy: Annotated[
+        Literal["Lend", "DontLend", "LendAndBorrow"],
+        Field(description="How this team participates in idle-resource sharing."),
+    ]
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 1 to 128 characters."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 0 to 256 characters."
+        ),
+    ]
 
 
 class ComputeQuotaAttributes(DeferredModel):
-    ComputeQuotaArn: str | None = None
-    ComputeQuotaId: str | None = None
-    ComputeQuotaVersion: int | None = None
-    CreationTime: str | None = None
-    LastModifiedTime: str | None = None
-    Status: (
+    """
+    The read-only attributes of a AWS::SageMaker::ComputeQuota, set by AWS.
+    """
+
+    ComputeQuotaArn: Annotated[
+        str | None,
+        Field(description="The Amazon Resource Name (ARN) of the compute allocation definition."),
+    ] = None
+    ComputeQuotaId: Annotated[
+        str | None,
+        Field(
+            description="The unique 12-character identifier of the compute allocation definition."
+        ),
+    ] = None
+    ComputeQuotaVersion: Annotated[
+        int | None,
+        Field(
+            description="The version of the compute allocation definition. Incremented on each successful Update; used for optimistic concurrency control."
+        ),
+    ] = None
+    CreationTime: Annotated[
+        str | None,
+        Field(
+            description="The ISO-8601 timestamp at which the compute allocation definition was created."
+        ),
+    ] = None
+    LastModifiedTime: Annotated[
+        str | None,
+        Field(
+            description="The ISO-8601 timestamp at which the compute allocation definition was last modified."
+        ),
+    ] = None
+    Status: Annotated[
         Literal[
             "Creating",
             "Created",
@@ -329,24 +440,77 @@ class ComputeQuotaAttributes(DeferredModel):
             "DeleteFailed",
             "DeleteRollbackFailed",
         ]
-        | None
-    ) = None
+        | None,
+        Field(description="The current lifecycle status of the compute allocation definition."),
+    ] = None
 
 
 class ComputeQuotaComputeQuotaConfig(DeferredModel):
+    """
+    Compute allocation rules: per-resource quotas, idle-borrowing strategy, and team-task preemption policy.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ComputeQuotaResources: list[ComputeQuotaResourceConfig] | None = None
-    PreemptTeamTasks: Literal["Never", "LowerPriority"] | None = None
-    ResourceSharingConfig: ComputeQuotaResourceSharingConfig | None = None
+    ComputeQuotaResources: Annotated[
+        list[ComputeQuotaResourceConfig] | None,
+        Field(
+            description="Per-instance-type compute quotas for the team. When VCpu / MemoryInGiB / Accelerators are partially specified, SageMaker auto-fills the remaining fields ratio-proportionally to the underlying instance — Read may return values the customer did not supply (drift may flag this)."
+        ),
+    ] = None
+    PreemptTeamTasks: Annotated[
+        Literal["Never", "LowerPriority"] | None,
+        Field(
+            description="Team-task preemption policy. Defaults service-side to 'LowerPriority' when omitted on Create."
+        ),
+    ] = None
+    ResourceSharingConfig: Annotated[
+        ComputeQuotaResourceSharingConfig | None,
+        Field(
+            description="Idle-resource-sharing strategy for this team's quota. When omitted, the service applies defaults (Strategy=LendAndBorrow, BorrowLimit=50)."
+        ),
+    ] = None
 
 
 class ComputeQuotaProps(DeferredModel):
-    ActivationState: Literal["Enabled", "Disabled"] | None = None
-    ClusterArn: str
-    ComputeQuotaConfig: ComputeQuotaComputeQuotaConfig
-    ComputeQuotaTarget: ComputeQuotaComputeQuotaTarget
-    Description: str | None = None
-    Name: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::SageMaker::ComputeQuota.
+    """
+
+    ActivationState: Annotated[
+        Literal["Enabled", "Disabled"] | None,
+        Field(
+            description="Whether the compute allocation rule is active. Defaults service-side to 'Enabled' when omitted on Create."
+        ),
+    ] = None
+    ClusterArn: Annotated[
+        str,
+        Field(
+            description="The ARN of the EKS-orchestrated SageMaker HyperPod cluster the compute allocation definition is bound to. Slurm-orchestrated clusters are rejected by the service. Create-only: changing it replaces the resource."
+        ),
+    ]
+    ComputeQuotaConfig: Annotated[
+        ComputeQuotaComputeQuotaConfig,
+        Field(
+            description="Compute allocation rules: per-resource quotas, idle-borrowing strategy, and team-task preemption policy."
+        ),
+    ]
+    ComputeQuotaTarget: Annotated[
+        ComputeQuotaComputeQuotaTarget,
+        Field(description="The team this compute allocation rule applies to."),
+    ]
+    Description: Annotated[
+        str | None,
+        Field(description="A free-form description of the compute allocation definition."),
+    ] = None
+    Name: Annotated[
+        str,
+        Field(
+            description="The name of the compute allocation definition. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="Tags to associate with the compute allocation definition."),
+    ] = None

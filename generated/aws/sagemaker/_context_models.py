@@ -7,7 +7,7 @@ Imported on first use by context.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -21,32 +21,64 @@ __all__ = [
 
 
 class ContextSource(DeferredModel):
+    """
+    The source type, ID, and URI.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    SourceId: str | None = None
-    SourceType: str | None = None
-    SourceUri: str
+    SourceId: Annotated[str | None, Field(description="The ID of the source.")] = None
+    SourceType: Annotated[str | None, Field(description="The type of the source.")] = None
+    SourceUri: Annotated[str, Field(description="The URI of the source.")]
 
 
 class ContextTagsItem(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The tag key.")]
+    Value: Annotated[str, Field(description="The tag value.")]
 
 
 class ContextAttributes(DeferredModel):
-    Arn: str | None = None
-    CreationTime: str | None = None
-    LastModifiedTime: str | None = None
+    """
+    The read-only attributes of a AWS::SageMaker::Context, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the context.")
+    ] = None
+    CreationTime: Annotated[str | None, Field(description="When the context was created.")] = None
+    LastModifiedTime: Annotated[
+        str | None, Field(description="When the context was last modified.")
+    ] = None
 
 
 class ContextProps(DeferredModel):
-    ContextName: str
-    ContextType: str
-    Description: str | None = None
-    Properties: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Source: ContextSource
-    Tags: list[ContextTagsItem] | None = None
+    """
+    The properties a program declares for a AWS::SageMaker::Context.
+    """
+
+    ContextName: Annotated[
+        str,
+        Field(
+            description="The name of the context. Must be unique to your account in an AWS Region. Create-only: changing it replaces the resource."
+        ),
+    ]
+    ContextType: Annotated[
+        str, Field(description="The context type. Create-only: changing it replaces the resource.")
+    ]
+    Description: Annotated[str | None, Field(description="The description of the context.")] = None
+    Properties: Annotated[
+        dict[str, str] | None, Field(description="A list of properties to add to the context.")
+    ] = None
+    Source: Annotated[
+        ContextSource,
+        Field(
+            description="The source type, ID, and URI. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[ContextTagsItem] | None, Field(description="A list of tags to apply to the context.")
+    ] = None

@@ -7,9 +7,10 @@ Imported on first use by device_fleet.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "DeviceFleetAttributes",
@@ -23,25 +24,59 @@ class EdgeOutputConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    KmsKeyId: str | None = None
-    S3OutputLocation: str
+    KmsKeyId: Annotated[
+        str | None, Field(description="The KMS key id used for encryption on the S3 bucket")
+    ] = None
+    S3OutputLocation: Annotated[str, Field(description="The Amazon Simple Storage (S3) bucket URI")]
 
 
 class Tag(DeferredModel):
+    """
+    Key-value pair to associate as a tag for the resource
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 127 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The key value of the tag. You can specify a value that is 1 to 127 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class DeviceFleetAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::SageMaker::DeviceFleet, set by AWS.
+    """
 
 
 class DeviceFleetProps(DeferredModel):
-    Description: str | None = None
-    DeviceFleetName: str
-    OutputConfig: EdgeOutputConfig
-    RoleArn: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::SageMaker::DeviceFleet.
+    """
+
+    Description: Annotated[
+        str | None, Field(description="Description for the edge device fleet")
+    ] = None
+    DeviceFleetName: Annotated[
+        str,
+        Field(
+            description="The name of the edge device fleet Create-only: changing it replaces the resource."
+        ),
+    ]
+    OutputConfig: Annotated[
+        EdgeOutputConfig,
+        Field(
+            description="S3 bucket and an ecryption key id (if available) to store outputs for the fleet"
+        ),
+    ]
+    RoleArn: Annotated[str, Field(description="Role associated with the device fleet")]
+    Tags: Annotated[list[Tag] | None, Field(description="Associate tags with the resource")] = None

@@ -7,9 +7,10 @@ Imported on first use by device.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "DeviceAttributes",
@@ -20,27 +21,52 @@ __all__ = [
 
 
 class DeviceDevice(DeferredModel):
+    """
+    Edge device you want to create
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Description: str | None = None
-    DeviceName: str
-    IotThingName: str | None = None
+    Description: Annotated[str | None, Field(description="Description of the device")] = None
+    DeviceName: Annotated[str, Field(description="The name of the device")]
+    IotThingName: Annotated[
+        str | None, Field(description="AWS Internet of Things (IoT) object name.")
+    ] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 127 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The key value of the tag. You can specify a value that is 1 to 127 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class DeviceAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::SageMaker::Device, set by AWS.
+    """
 
 
 class DeviceProps(DeferredModel):
-    Device: DeviceDevice | None = None
-    DeviceFleetName: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::SageMaker::Device.
+    """
+
+    Device: Annotated[
+        DeviceDevice | None,
+        Field(description="The Edge Device you want to register against a device fleet"),
+    ] = None
+    DeviceFleetName: Annotated[str, Field(description="The name of the edge device fleet")]
+    Tags: Annotated[list[Tag] | None, Field(description="Associate tags with the resource")] = None

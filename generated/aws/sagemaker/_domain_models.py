@@ -7,10 +7,10 @@ Imported on first use by domain.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "CodeRepository",
@@ -50,119 +50,256 @@ class CodeRepository(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    RepositoryUrl: str
+    RepositoryUrl: Annotated[
+        str,
+        Field(
+            description="A CodeRepository (valid URL) to be used within Jupyter's Git extension."
+        ),
+    ]
 
 
 class CustomImage(DeferredModel):
+    """
+    A custom SageMaker image.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AppImageConfigName: str
-    ImageName: str
-    ImageVersionNumber: int | None = None
+    AppImageConfigName: Annotated[str, Field(description="The Name of the AppImageConfig.")]
+    ImageName: Annotated[
+        str, Field(description="The name of the CustomImage. Must be unique to your account.")
+    ]
+    ImageVersionNumber: Annotated[
+        int | None, Field(description="The version number of the CustomImage.")
+    ] = None
 
 
 class DomainCustomPosixUserConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Gid: int
-    Uid: int
+    Gid: Annotated[int, Field(description="Range: 1001 to 4000000 (inclusive).")]
+    Uid: Annotated[int, Field(description="Range: 10000 to 4000000 (inclusive).")]
 
 
 class DomainDefaultEbsStorageSettings(DeferredModel):
+    """
+    Properties related to the Amazon Elastic Block Store volume. Must be provided if storage type is Amazon EBS and must not be provided if storage type is not Amazon EBS
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DefaultEbsVolumeSizeInGb: int
-    MaximumEbsVolumeSizeInGb: int
+    DefaultEbsVolumeSizeInGb: Annotated[
+        int, Field(description="Default size of the Amazon EBS volume in Gb")
+    ]
+    MaximumEbsVolumeSizeInGb: Annotated[
+        int,
+        Field(
+            description="Maximum size of the Amazon EBS volume in Gb. Must be greater than or equal to the DefaultEbsVolumeSizeInGb."
+        ),
+    ]
 
 
 class DomainDockerSettings(DeferredModel):
+    """
+    A collection of settings that are required to start docker-proxy server.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EnableDockerAccess: Literal["ENABLED", "DISABLED"] | None = None
-    VpcOnlyTrustedAccounts: list[str] | None = None
+    EnableDockerAccess: Annotated[
+        Literal["ENABLED", "DISABLED"] | None,
+        Field(description="The flag to enable/disable docker-proxy server"),
+    ] = None
+    VpcOnlyTrustedAccounts: Annotated[
+        list[str] | None,
+        Field(
+            description="A list of account id's that would be used to pull images from in VpcOnly mode"
+        ),
+    ] = None
 
 
 class DomainEFSFileSystemConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    FileSystemId: str
-    FileSystemPath: str | None = None
+    FileSystemId: Annotated[
+        str, Field(description="Pattern: ^(fs-[0-9a-f]{8,})$ Length: 11 to 21 characters.")
+    ]
+    FileSystemPath: Annotated[
+        str | None, Field(description="Pattern: ^\\/\\S*$ Length: 1 to 256 characters.")
+    ] = None
 
 
 class DomainFSxLustreFileSystemConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    FileSystemId: str
-    FileSystemPath: str | None = None
+    FileSystemId: Annotated[
+        str, Field(description="Pattern: ^(fs-[0-9a-f]{8,})$ Length: 11 to 21 characters.")
+    ]
+    FileSystemPath: Annotated[
+        str | None, Field(description="Pattern: ^\\/\\S*$ Length: 1 to 256 characters.")
+    ] = None
 
 
 class DomainIdleSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    IdleTimeoutInMinutes: int | None = None
-    LifecycleManagement: Literal["ENABLED", "DISABLED"] | None = None
-    MaxIdleTimeoutInMinutes: int | None = None
-    MinIdleTimeoutInMinutes: int | None = None
+    IdleTimeoutInMinutes: Annotated[
+        int | None, Field(description="The idle timeout value set in minutes")
+    ] = None
+    LifecycleManagement: Annotated[
+        Literal["ENABLED", "DISABLED"] | None,
+        Field(description="A flag to enable/disable AppLifecycleManagement settings"),
+    ] = None
+    MaxIdleTimeoutInMinutes: Annotated[
+        int | None, Field(description="The maximum idle timeout value set in minutes")
+    ] = None
+    MinIdleTimeoutInMinutes: Annotated[
+        int | None, Field(description="The minimum idle timeout value set in minutes")
+    ] = None
 
 
 class DomainRStudioServerProAppSettings(DeferredModel):
+    """
+    A collection of settings that configure user interaction with the RStudioServerPro app.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AccessStatus: Literal["ENABLED", "DISABLED"] | None = None
-    UserGroup: Literal["R_STUDIO_ADMIN", "R_STUDIO_USER"] | None = None
+    AccessStatus: Annotated[
+        Literal["ENABLED", "DISABLED"] | None,
+        Field(
+            description="Indicates whether the current user has access to the RStudioServerPro app."
+        ),
+    ] = None
+    UserGroup: Annotated[
+        Literal["R_STUDIO_ADMIN", "R_STUDIO_USER"] | None,
+        Field(
+            description="The level of permissions that the user has within the RStudioServerPro app. This value defaults to User. The Admin value allows the user access to the RStudio Administrative Dashboard."
+        ),
+    ] = None
 
 
 class DomainS3FileSystemConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    MountPath: str | None = None
-    S3Uri: str | None = None
+    MountPath: Annotated[str | None, Field(description="Length: 0 to 1024 characters.")] = None
+    S3Uri: Annotated[
+        str | None, Field(description="Pattern: (s3)://([^/]+)/?(.*) Length: 0 to 1024 characters.")
+    ] = None
 
 
 class DomainSharingSettings(DeferredModel):
+    """
+    Specifies options when sharing an Amazon SageMaker Studio notebook. These settings are specified as part of DefaultUserSettings when the CreateDomain API is called, and as part of UserSettings when the CreateUserProfile API is called.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    NotebookOutputOption: Literal["Allowed", "Disabled"] | None = None
-    S3KmsKeyId: str | None = None
-    S3OutputPath: str | None = None
+    NotebookOutputOption: Annotated[
+        Literal["Allowed", "Disabled"] | None,
+        Field(
+            description="Whether to include the notebook cell output when sharing the notebook. The default is Disabled."
+        ),
+    ] = None
+    S3KmsKeyId: Annotated[
+        str | None,
+        Field(
+            description="When NotebookOutputOption is Allowed, the AWS Key Management Service (KMS) encryption key ID used to encrypt the notebook cell output in the Amazon S3 bucket."
+        ),
+    ] = None
+    S3OutputPath: Annotated[
+        str | None,
+        Field(
+            description="When NotebookOutputOption is Allowed, the Amazon S3 bucket used to store the shared notebook snapshots."
+        ),
+    ] = None
 
 
 class DomainUnifiedStudioSettings(DeferredModel):
+    """
+    A collection of settings that apply to an Amazon SageMaker AI domain when you use it in Amazon SageMaker Unified Studio.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DomainAccountId: str | None = None
-    DomainId: str | None = None
-    DomainRegion: str | None = None
-    EnvironmentId: str | None = None
-    ProjectId: str | None = None
-    ProjectS3Path: str | None = None
-    StudioWebPortalAccess: Literal["ENABLED", "DISABLED"] | None = None
+    DomainAccountId: Annotated[
+        str | None,
+        Field(
+            description="The ID of the AWS account that has the Amazon SageMaker Unified Studio domain. The default value, if you don't specify an ID, is the ID of the account that has the Amazon SageMaker AI domain."
+        ),
+    ] = None
+    DomainId: Annotated[
+        str | None,
+        Field(
+            description="The ID of the Amazon SageMaker Unified Studio domain associated with this domain."
+        ),
+    ] = None
+    DomainRegion: Annotated[
+        str | None,
+        Field(
+            description="The AWS Region where the domain is located in Amazon SageMaker Unified Studio. The default value, if you don't specify a Region, is the Region where the Amazon SageMaker AI domain is located."
+        ),
+    ] = None
+    EnvironmentId: Annotated[
+        str | None,
+        Field(
+            description="The ID of the environment that Amazon SageMaker Unified Studio associates with the domain."
+        ),
+    ] = None
+    ProjectId: Annotated[
+        str | None,
+        Field(
+            description="The ID of the Amazon SageMaker Unified Studio project that corresponds to the domain."
+        ),
+    ] = None
+    ProjectS3Path: Annotated[
+        str | None,
+        Field(
+            description="The location where Amazon S3 stores temporary execution data and other artifacts for the project that corresponds to the domain."
+        ),
+    ] = None
+    StudioWebPortalAccess: Annotated[
+        Literal["ENABLED", "DISABLED"] | None,
+        Field(
+            description="Sets whether you can access the domain in Amazon SageMaker Studio: ENABLED You can access the domain in Amazon SageMaker Studio. If you migrate the domain to Amazon SageMaker Unified Studio, you can access it in both studio interfaces. DISABLED You can't access the domain in Amazon SageMaker Studio. If you migrate the domain to Amazon SageMaker Unified Studio, you can access it only in that studio interface."
+        ),
+    ] = None
 
 
 class HiddenSageMakerImage(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    SageMakerImageName: Literal["sagemaker_distribution"] | None = None
-    VersionAliases: list[str] | None = None
+    SageMakerImageName: Annotated[
+        Literal["sagemaker_distribution"] | None,
+        Field(
+            description="The SageMaker image name that you are hiding from the Studio user interface."
+        ),
+    ] = None
+    VersionAliases: Annotated[
+        list[str] | None,
+        Field(
+            description="Items: 0 to 20 items. Each item: Pattern: ^(0|[1-9]\\d*)\\.(0|[1-9]\\d*)$ Length: 1 to 128 characters."
+        ),
+    ] = None
 
 
 class ResourceSpec(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    InstanceType: (
+    InstanceType: Annotated[
         Literal[
             "system",
             "ml.t3.micro",
@@ -336,118 +473,297 @@ class ResourceSpec(DeferredModel):
             "ml.g7e.24xlarge",
             "ml.g7e.48xlarge",
         ]
-        | None
-    ) = None
-    LifecycleConfigArn: str | None = None
-    SageMakerImageArn: str | None = None
-    SageMakerImageVersionArn: str | None = None
-    TrainingPlanArn: str | None = None
+        | None,
+        Field(description="The instance type that the image version runs on."),
+    ] = None
+    LifecycleConfigArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of the Lifecycle Configuration to attach to the Resource."
+        ),
+    ] = None
+    SageMakerImageArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of the SageMaker image that the image version belongs to."
+        ),
+    ] = None
+    SageMakerImageVersionArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of the image version created on the instance."
+        ),
+    ] = None
+    TrainingPlanArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of the training plan to use for the ResourceSpec."
+        ),
+    ] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 1 to 128 characters."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 1 to 128 characters."
+        ),
+    ]
 
 
 class DomainAttributes(DeferredModel):
-    DomainArn: str | None = None
-    DomainId: str | None = None
-    HomeEfsFileSystemId: str | None = None
-    SecurityGroupIdForDomainBoundary: str | None = None
-    SingleSignOnApplicationArn: str | None = None
-    SingleSignOnManagedApplicationInstanceId: str | None = None
-    Url: str | None = None
+    """
+    The read-only attributes of a AWS::SageMaker::Domain, set by AWS.
+    """
+
+    DomainArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the created domain.")
+    ] = None
+    DomainId: Annotated[str | None, Field(description="The domain name.")] = None
+    HomeEfsFileSystemId: Annotated[
+        str | None,
+        Field(description="The ID of the Amazon Elastic File System (EFS) managed by this Domain."),
+    ] = None
+    SecurityGroupIdForDomainBoundary: Annotated[
+        str | None,
+        Field(
+            description="The ID of the security group that authorizes traffic between the RSessionGateway apps and the RStudioServerPro app."
+        ),
+    ] = None
+    SingleSignOnApplicationArn: Annotated[
+        str | None,
+        Field(
+            description="The ARN of the application managed by SageMaker in IAM Identity Center. This value is only returned for domains created after October 1, 2023."
+        ),
+    ] = None
+    SingleSignOnManagedApplicationInstanceId: Annotated[
+        str | None, Field(description="The SSO managed application instance ID.")
+    ] = None
+    Url: Annotated[str | None, Field(description="The URL to the created domain.")] = None
 
 
 class CustomFileSystemConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    EFSFileSystemConfig: DomainEFSFileSystemConfig | None = None
-    FSxLustreFileSystemConfig: DomainFSxLustreFileSystemConfig | None = None
-    S3FileSystemConfig: DomainS3FileSystemConfig | None = None
+    EFSFileSystemConfig: Annotated[
+        DomainEFSFileSystemConfig | None, Field(description="Type: DomainEFSFileSystemConfigDict.")
+    ] = None
+    FSxLustreFileSystemConfig: Annotated[
+        DomainFSxLustreFileSystemConfig | None,
+        Field(description="Type: DomainFSxLustreFileSystemConfigDict."),
+    ] = None
+    S3FileSystemConfig: Annotated[
+        DomainS3FileSystemConfig | None, Field(description="Type: DomainS3FileSystemConfigDict.")
+    ] = None
 
 
 class DefaultSpaceStorageSettings(DeferredModel):
+    """
+    Default storage settings for a space.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DefaultEbsStorageSettings: DomainDefaultEbsStorageSettings | None = None
+    DefaultEbsStorageSettings: Annotated[
+        DomainDefaultEbsStorageSettings | None,
+        Field(
+            description="Properties related to the Amazon Elastic Block Store volume. Must be provided if storage type is Amazon EBS and must not be provided if storage type is not Amazon EBS"
+        ),
+    ] = None
 
 
 class DomainAppLifecycleManagement(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    IdleSettings: DomainIdleSettings | None = None
+    IdleSettings: Annotated[
+        DomainIdleSettings | None, Field(description="Type: DomainIdleSettingsDict.")
+    ] = None
 
 
 class DomainCodeEditorAppSettings(DeferredModel):
+    """
+    The CodeEditor app settings.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AppLifecycleManagement: DomainAppLifecycleManagement | None = None
-    BuiltInLifecycleConfigArn: str | None = None
-    CustomImages: list[CustomImage] | None = None
-    DefaultResourceSpec: ResourceSpec | None = None
-    LifecycleConfigArns: list[str] | None = None
+    AppLifecycleManagement: Annotated[
+        DomainAppLifecycleManagement | None,
+        Field(description="Type: DomainAppLifecycleManagementDict."),
+    ] = None
+    BuiltInLifecycleConfigArn: Annotated[
+        str | None,
+        Field(
+            description="The lifecycle configuration that runs before the default lifecycle configuration."
+        ),
+    ] = None
+    CustomImages: Annotated[
+        list[CustomImage] | None,
+        Field(description="A list of custom images for use for CodeEditor apps."),
+    ] = None
+    DefaultResourceSpec: Annotated[
+        ResourceSpec | None,
+        Field(
+            description="The default instance type and the Amazon Resource Name (ARN) of the default SageMaker image used by the CodeEditor app."
+        ),
+    ] = None
+    LifecycleConfigArns: Annotated[
+        list[str] | None,
+        Field(description="A list of LifecycleConfigArns available for use with CodeEditor apps."),
+    ] = None
 
 
 class DomainJupyterLabAppSettings(DeferredModel):
+    """
+    The JupyterLab app settings.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AppLifecycleManagement: DomainAppLifecycleManagement | None = None
-    BuiltInLifecycleConfigArn: str | None = None
-    CodeRepositories: list[CodeRepository] | None = None
-    CustomImages: list[CustomImage] | None = None
-    DefaultResourceSpec: ResourceSpec | None = None
-    LifecycleConfigArns: list[str] | None = None
+    AppLifecycleManagement: Annotated[
+        DomainAppLifecycleManagement | None,
+        Field(description="Type: DomainAppLifecycleManagementDict."),
+    ] = None
+    BuiltInLifecycleConfigArn: Annotated[
+        str | None,
+        Field(
+            description="The lifecycle configuration that runs before the default lifecycle configuration."
+        ),
+    ] = None
+    CodeRepositories: Annotated[
+        list[CodeRepository] | None,
+        Field(description="A list of CodeRepositories available for use with JupyterLab apps."),
+    ] = None
+    CustomImages: Annotated[
+        list[CustomImage] | None,
+        Field(description="A list of custom images for use for JupyterLab apps."),
+    ] = None
+    DefaultResourceSpec: Annotated[
+        ResourceSpec | None,
+        Field(
+            description="The default instance type and the Amazon Resource Name (ARN) of the default SageMaker image used by the JupyterLab app."
+        ),
+    ] = None
+    LifecycleConfigArns: Annotated[
+        list[str] | None,
+        Field(description="A list of LifecycleConfigArns available for use with JupyterLab apps."),
+    ] = None
 
 
 class DomainJupyterServerAppSettings(DeferredModel):
+    """
+    The JupyterServer app settings.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DefaultResourceSpec: ResourceSpec | None = None
-    LifecycleConfigArns: list[str] | None = None
+    DefaultResourceSpec: Annotated[
+        ResourceSpec | None, Field(description="Type: ResourceSpecDict.")
+    ] = None
+    LifecycleConfigArns: Annotated[
+        list[str] | None,
+        Field(
+            description="A list of LifecycleConfigArns available for use with JupyterServer apps."
+        ),
+    ] = None
 
 
 class DomainKernelGatewayAppSettings(DeferredModel):
+    """
+    The kernel gateway app settings.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CustomImages: list[CustomImage] | None = None
-    DefaultResourceSpec: ResourceSpec | None = None
-    LifecycleConfigArns: list[str] | None = None
+    CustomImages: Annotated[
+        list[CustomImage] | None,
+        Field(
+            description="A list of custom SageMaker images that are configured to run as a KernelGateway app."
+        ),
+    ] = None
+    DefaultResourceSpec: Annotated[
+        ResourceSpec | None,
+        Field(
+            description="The default instance type and the Amazon Resource Name (ARN) of the default SageMaker image used by the KernelGateway app."
+        ),
+    ] = None
+    LifecycleConfigArns: Annotated[
+        list[str] | None,
+        Field(
+            description="A list of LifecycleConfigArns available for use with KernelGateway apps."
+        ),
+    ] = None
 
 
 class DomainRSessionAppSettings(DeferredModel):
+    """
+    A collection of settings that apply to an RSessionGateway app.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CustomImages: list[CustomImage] | None = None
-    DefaultResourceSpec: ResourceSpec | None = None
+    CustomImages: Annotated[
+        list[CustomImage] | None,
+        Field(
+            description="A list of custom SageMaker images that are configured to run as a KernelGateway app."
+        ),
+    ] = None
+    DefaultResourceSpec: Annotated[
+        ResourceSpec | None, Field(description="Type: ResourceSpecDict.")
+    ] = None
 
 
 class DomainRStudioServerProDomainSettings(DeferredModel):
+    """
+    A collection of settings that update the current configuration for the RStudioServerPro Domain-level app.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DefaultResourceSpec: ResourceSpec | None = None
-    DomainExecutionRoleArn: str
-    RStudioConnectUrl: str | None = None
-    RStudioPackageManagerUrl: str | None = None
+    DefaultResourceSpec: Annotated[
+        ResourceSpec | None, Field(description="Type: ResourceSpecDict.")
+    ] = None
+    DomainExecutionRoleArn: Annotated[
+        str,
+        Field(
+            description="The ARN of the execution role for the RStudioServerPro Domain-level app."
+        ),
+    ]
+    RStudioConnectUrl: Annotated[
+        str | None, Field(description="A URL pointing to an RStudio Connect server.")
+    ] = None
+    RStudioPackageManagerUrl: Annotated[
+        str | None, Field(description="A URL pointing to an RStudio Package Manager server.")
+    ] = None
 
 
 class DomainStudioWebPortalSettings(DeferredModel):
+    """
+    Studio settings. If these settings are applied on a user level, they take priority over the settings applied on a domain level.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    HiddenAppTypes: (
+    HiddenAppTypes: Annotated[
         list[
             Literal[
                 "JupyterServer",
@@ -459,9 +775,12 @@ class DomainStudioWebPortalSettings(DeferredModel):
                 "Canvas",
             ]
         ]
-        | None
-    ) = None
-    HiddenInstanceTypes: (
+        | None,
+        Field(
+            description="Applications supported in Studio that are hidden from the Studio left navigation pane."
+        ),
+    ] = None
+    HiddenInstanceTypes: Annotated[
         list[
             Literal[
                 "system",
@@ -637,9 +956,10 @@ class DomainStudioWebPortalSettings(DeferredModel):
                 "ml.g7e.48xlarge",
             ]
         ]
-        | None
-    ) = None
-    HiddenMlTools: (
+        | None,
+        Field(description="The instance types you are hiding from the Studio user interface."),
+    ] = None
+    HiddenMlTools: Annotated[
         list[
             Literal[
                 "DataWrangler",
@@ -664,70 +984,242 @@ class DomainStudioWebPortalSettings(DeferredModel):
                 "PerformanceEvaluation",
             ]
         ]
-        | None
-    ) = None
-    HiddenSageMakerImageVersionAliases: list[HiddenSageMakerImage] | None = None
+        | None,
+        Field(
+            description="The machine learning tools that are hidden from the Studio left navigation pane."
+        ),
+    ] = None
+    HiddenSageMakerImageVersionAliases: Annotated[
+        list[HiddenSageMakerImage] | None,
+        Field(description="The version aliases you are hiding from the Studio user interface."),
+    ] = None
 
 
 class UserSettings(DeferredModel):
+    """
+    A collection of settings that apply to users of Amazon SageMaker Studio. These settings are specified when the CreateUserProfile API is called, and as DefaultUserSettings when the CreateDomain API is called.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AutoMountHomeEFS: Literal["Enabled", "Disabled", "DefaultAsDomain"] | None = None
-    CodeEditorAppSettings: DomainCodeEditorAppSettings | None = None
-    CustomFileSystemConfigs: list[CustomFileSystemConfig] | None = None
-    CustomPosixUserConfig: DomainCustomPosixUserConfig | None = None
-    DefaultLandingUri: str | None = None
-    ExecutionRole: str
-    JupyterLabAppSettings: DomainJupyterLabAppSettings | None = None
-    JupyterServerAppSettings: DomainJupyterServerAppSettings | None = None
-    KernelGatewayAppSettings: DomainKernelGatewayAppSettings | None = None
-    RSessionAppSettings: DomainRSessionAppSettings | None = None
-    RStudioServerProAppSettings: DomainRStudioServerProAppSettings | None = None
-    SecurityGroups: list[str] | None = None
-    SharingSettings: DomainSharingSettings | None = None
-    SpaceStorageSettings: DefaultSpaceStorageSettings | None = None
-    StudioWebPortal: Literal["ENABLED", "DISABLED"] | None = None
-    StudioWebPortalSettings: DomainStudioWebPortalSettings | None = None
+    AutoMountHomeEFS: Annotated[
+        Literal["Enabled", "Disabled", "DefaultAsDomain"] | None,
+        Field(
+            description="Indicates whether auto-mounting of an EFS volume is supported for the user profile."
+        ),
+    ] = None
+    CodeEditorAppSettings: Annotated[
+        DomainCodeEditorAppSettings | None, Field(description="The CodeEditor app settings.")
+    ] = None
+    CustomFileSystemConfigs: Annotated[
+        list[CustomFileSystemConfig] | None,
+        Field(description="Items: 0 to 2 items. Items are unique."),
+    ] = None
+    CustomPosixUserConfig: Annotated[
+        DomainCustomPosixUserConfig | None,
+        Field(description="Type: DomainCustomPosixUserConfigDict."),
+    ] = None
+    DefaultLandingUri: Annotated[
+        str | None,
+        Field(
+            description="Defines which Amazon SageMaker application users are directed to by default."
+        ),
+    ] = None
+    ExecutionRole: Annotated[str, Field(description="The execution role for the user.")]
+    JupyterLabAppSettings: Annotated[
+        DomainJupyterLabAppSettings | None, Field(description="The JupyterLab app settings.")
+    ] = None
+    JupyterServerAppSettings: Annotated[
+        DomainJupyterServerAppSettings | None,
+        Field(description="The Jupyter server's app settings."),
+    ] = None
+    KernelGatewayAppSettings: Annotated[
+        DomainKernelGatewayAppSettings | None, Field(description="The kernel gateway app settings.")
+    ] = None
+    RSessionAppSettings: Annotated[
+        DomainRSessionAppSettings | None,
+        Field(description="A collection of settings that apply to an RSessionGateway app."),
+    ] = None
+    RStudioServerProAppSettings: Annotated[
+        DomainRStudioServerProAppSettings | None,
+        Field(
+            description="A collection of settings that configure user interaction with the RStudioServerPro app."
+        ),
+    ] = None
+    SecurityGroups: Annotated[
+        list[str] | None,
+        Field(
+            description="The security groups for the Amazon Virtual Private Cloud (VPC) that Studio uses for communication."
+        ),
+    ] = None
+    SharingSettings: Annotated[
+        DomainSharingSettings | None, Field(description="The sharing settings.")
+    ] = None
+    SpaceStorageSettings: Annotated[
+        DefaultSpaceStorageSettings | None,
+        Field(description="Default storage settings for a space."),
+    ] = None
+    StudioWebPortal: Annotated[
+        Literal["ENABLED", "DISABLED"] | None,
+        Field(
+            description="Indicates whether the Studio experience is available to users. If not, users cannot access Studio."
+        ),
+    ] = None
+    StudioWebPortalSettings: Annotated[
+        DomainStudioWebPortalSettings | None,
+        Field(
+            description="Studio settings. If these settings are applied on a user level, they take priority over the settings applied on a domain level."
+        ),
+    ] = None
 
 
 class DomainDefaultSpaceSettings(DeferredModel):
+    """
+    A collection of settings that apply to spaces of Amazon SageMaker Studio. These settings are specified when the Create/Update Domain API is called.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CustomFileSystemConfigs: list[CustomFileSystemConfig] | None = None
-    CustomPosixUserConfig: DomainCustomPosixUserConfig | None = None
-    ExecutionRole: str
-    JupyterLabAppSettings: DomainJupyterLabAppSettings | None = None
-    JupyterServerAppSettings: DomainJupyterServerAppSettings | None = None
-    KernelGatewayAppSettings: DomainKernelGatewayAppSettings | None = None
-    SecurityGroups: list[str] | None = None
-    SpaceStorageSettings: DefaultSpaceStorageSettings | None = None
+    CustomFileSystemConfigs: Annotated[
+        list[CustomFileSystemConfig] | None,
+        Field(description="Items: 0 to 2 items. Items are unique."),
+    ] = None
+    CustomPosixUserConfig: Annotated[
+        DomainCustomPosixUserConfig | None,
+        Field(description="The Jupyter lab's custom posix user configurations."),
+    ] = None
+    ExecutionRole: Annotated[str, Field(description="The execution role for the space.")]
+    JupyterLabAppSettings: Annotated[
+        DomainJupyterLabAppSettings | None, Field(description="The Jupyter lab's app settings.")
+    ] = None
+    JupyterServerAppSettings: Annotated[
+        DomainJupyterServerAppSettings | None,
+        Field(description="The Jupyter server's app settings."),
+    ] = None
+    KernelGatewayAppSettings: Annotated[
+        DomainKernelGatewayAppSettings | None, Field(description="The kernel gateway app settings.")
+    ] = None
+    SecurityGroups: Annotated[
+        list[str] | None,
+        Field(
+            description="The security groups for the Amazon Virtual Private Cloud (VPC) that Studio uses for communication."
+        ),
+    ] = None
+    SpaceStorageSettings: Annotated[
+        DefaultSpaceStorageSettings | None,
+        Field(description="The Jupyter lab's space storage settings."),
+    ] = None
 
 
 class DomainDomainSettings(DeferredModel):
+    """
+    A collection of Domain settings.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DockerSettings: DomainDockerSettings | None = None
-    ExecutionRoleIdentityConfig: Literal["USER_PROFILE_NAME", "DISABLED"] | None = None
-    IpAddressType: Literal["IPV4", "DUALSTACK"] | None = None
-    RStudioServerProDomainSettings: DomainRStudioServerProDomainSettings | None = None
-    SecurityGroupIds: list[str] | None = None
-    UnifiedStudioSettings: DomainUnifiedStudioSettings | None = None
+    DockerSettings: Annotated[
+        DomainDockerSettings | None,
+        Field(
+            description="A collection of settings that are required to start docker-proxy server."
+        ),
+    ] = None
+    ExecutionRoleIdentityConfig: Annotated[
+        Literal["USER_PROFILE_NAME", "DISABLED"] | None,
+        Field(
+            description="The configuration for attaching a SageMaker user profile name to the execution role as a sts:SourceIdentity key."
+        ),
+    ] = None
+    IpAddressType: Annotated[
+        Literal["IPV4", "DUALSTACK"] | None,
+        Field(
+            description="A setting to indicate if IPv6 routing should be enabled along with IPv4 or not"
+        ),
+    ] = None
+    RStudioServerProDomainSettings: Annotated[
+        DomainRStudioServerProDomainSettings | None,
+        Field(
+            description="A collection of settings that update the current configuration for the RStudioServerPro Domain-level app."
+        ),
+    ] = None
+    SecurityGroupIds: Annotated[
+        list[str] | None,
+        Field(
+            description="The security groups for the Amazon Virtual Private Cloud that the Domain uses for communication between Domain-level apps and user apps."
+        ),
+    ] = None
+    UnifiedStudioSettings: Annotated[
+        DomainUnifiedStudioSettings | None,
+        Field(
+            description="A collection of settings that apply to an Amazon SageMaker AI domain when you use it in Amazon SageMaker Unified Studio."
+        ),
+    ] = None
 
 
 class DomainProps(DeferredModel):
-    AppNetworkAccessType: Literal["PublicInternetOnly", "VpcOnly"] | None = None
-    AppSecurityGroupManagement: Literal["Service", "Customer"] | None = None
-    AuthMode: Literal["SSO", "IAM"]
-    DefaultSpaceSettings: DomainDefaultSpaceSettings | None = None
-    DefaultUserSettings: UserSettings
-    DomainName: str
-    DomainSettings: DomainDomainSettings | None = None
-    HomeEfsFileSystemCreation: Literal["Enabled", "Disabled"] | None = None
-    KmsKeyId: str | None = None
-    SubnetIds: list[str] | None = None
-    TagPropagation: Literal["ENABLED", "DISABLED"] | None = None
-    Tags: list[Tag] | None = None
-    VpcId: str | None = None
+    """
+    The properties a program declares for a AWS::SageMaker::Domain.
+    """
+
+    AppNetworkAccessType: Annotated[
+        Literal["PublicInternetOnly", "VpcOnly"] | None,
+        Field(
+            description="Specifies the VPC used for non-EFS traffic. The default value is PublicInternetOnly."
+        ),
+    ] = None
+    AppSecurityGroupManagement: Annotated[
+        Literal["Service", "Customer"] | None,
+        Field(
+            description="The entity that creates and manages the required security groups for inter-app communication in VPCOnly mode. Required when CreateDomain.AppNetworkAccessType is VPCOnly and DomainSettings.RStudioServerProDomainSettings.DomainExecutionRoleArn is provided."
+        ),
+    ] = None
+    AuthMode: Annotated[
+        Literal["SSO", "IAM"],
+        Field(
+            description="The mode of authentication that members use to access the domain. Create-only: changing it replaces the resource."
+        ),
+    ]
+    DefaultSpaceSettings: Annotated[
+        DomainDefaultSpaceSettings | None, Field(description="The default space settings.")
+    ] = None
+    DefaultUserSettings: Annotated[UserSettings, Field(description="The default user settings.")]
+    DomainName: Annotated[
+        str,
+        Field(description="A name for the domain. Create-only: changing it replaces the resource."),
+    ]
+    DomainSettings: Annotated[
+        DomainDomainSettings | None, Field(description="A collection of Domain settings.")
+    ] = None
+    HomeEfsFileSystemCreation: Annotated[
+        Literal["Enabled", "Disabled"] | None,
+        Field(
+            description="Indicates whether a home EFS file system is created for the domain. Set to Disabled to skip EFS creation and reduce domain creation time."
+        ),
+    ] = None
+    KmsKeyId: Annotated[
+        str | None,
+        Field(
+            description="SageMaker uses AWS KMS to encrypt the EFS volume attached to the domain with an AWS managed customer master key (CMK) by default. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    SubnetIds: Annotated[
+        list[str] | None, Field(description="The VPC subnets that Studio uses for communication.")
+    ] = None
+    TagPropagation: Annotated[
+        Literal["ENABLED", "DISABLED"] | None,
+        Field(
+            description="Indicates whether the tags added to Domain, User Profile and Space entity is propagated to all SageMaker resources."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None, Field(description="A list of tags to apply to the user profile.")
+    ] = None
+    VpcId: Annotated[
+        str | None,
+        Field(
+            description="The ID of the Amazon Virtual Private Cloud (VPC) that Studio uses for communication. Conditionally create-only: some changes replace the resource."
+        ),
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by endpoint_config.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "AsyncInferenceClientConfig",
@@ -44,514 +44,950 @@ __all__ = [
 
 
 class AsyncInferenceClientConfig(DeferredModel):
+    """
+    Configures the behavior of the client used by SageMaker to interact with the model container during asynchronous inference.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    MaxConcurrentInvocationsPerInstance: int | None = None
+    MaxConcurrentInvocationsPerInstance: Annotated[
+        int | None,
+        Field(
+            description="The maximum number of concurrent requests sent by the SageMaker client to the model container. If no value is provided, SageMaker will choose an optimal value for you."
+        ),
+    ] = None
 
 
 class AsyncInferenceNotificationConfig(DeferredModel):
+    """
+    Specifies the configuration for notifications of inference results for asynchronous inference.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ErrorTopic: str | None = None
-    IncludeInferenceResponseIn: (
-        list[Literal["ERROR_NOTIFICATION_TOPIC", "SUCCESS_NOTIFICATION_TOPIC"]] | None
-    ) = None
-    SuccessTopic: str | None = None
+    ErrorTopic: Annotated[
+        str | None,
+        Field(
+            description="Amazon SNS topic to post a notification to when an inference fails. If no topic is provided, no notification is sent on failure."
+        ),
+    ] = None
+    IncludeInferenceResponseIn: Annotated[
+        list[Literal["ERROR_NOTIFICATION_TOPIC", "SUCCESS_NOTIFICATION_TOPIC"]] | None,
+        Field(
+            description="The Amazon SNS topics where you want the inference response to be included."
+        ),
+    ] = None
+    SuccessTopic: Annotated[
+        str | None,
+        Field(
+            description="Amazon SNS topic to post a notification to when an inference completes successfully. If no topic is provided, no notification is sent on success."
+        ),
+    ] = None
 
 
 class AsyncInferenceOutputConfig(DeferredModel):
+    """
+    Specifies the configuration for asynchronous inference invocation outputs.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    KmsKeyId: str | None = None
-    NotificationConfig: AsyncInferenceNotificationConfig | None = None
-    S3FailurePath: str | None = None
-    S3OutputPath: str | None = None
+    KmsKeyId: Annotated[
+        str | None,
+        Field(
+            description="The AWS Key Management Service (AWS KMS) key that Amazon SageMaker uses to encrypt the asynchronous inference output in Amazon S3."
+        ),
+    ] = None
+    NotificationConfig: Annotated[
+        AsyncInferenceNotificationConfig | None,
+        Field(
+            description="Specifies the configuration for notifications of inference results for asynchronous inference."
+        ),
+    ] = None
+    S3FailurePath: Annotated[
+        str | None,
+        Field(description="The Amazon S3 location to upload failure inference responses to."),
+    ] = None
+    S3OutputPath: Annotated[
+        str | None, Field(description="The Amazon S3 location to upload inference responses to.")
+    ] = None
 
 
 class CaptureOption(DeferredModel):
+    """
+    Specifies whether the endpoint captures input data or output data.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CaptureMode: Literal["Input", "InputAndOutput", "Output"]
+    CaptureMode: Annotated[
+        Literal["Input", "InputAndOutput", "Output"],
+        Field(description="Specifies whether the endpoint captures input data or output data."),
+    ]
 
 
 class ClarifyInferenceConfig(DeferredModel):
+    """
+    The inference configuration parameter for the model container.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ContentTemplate: str | None = None
-    FeatureHeaders: list[str] | None = None
-    FeatureTypes: list[str] | None = None
-    FeaturesAttribute: str | None = None
-    LabelAttribute: str | None = None
-    LabelHeaders: list[str] | None = None
-    LabelIndex: int | None = None
-    MaxPayloadInMB: int | None = None
-    MaxRecordCount: int | None = None
-    ProbabilityAttribute: str | None = None
-    ProbabilityIndex: int | None = None
+    ContentTemplate: Annotated[
+        str | None,
+        Field(
+            description="A template string used to format a JSON record into an acceptable model container input."
+        ),
+    ] = None
+    FeatureHeaders: Annotated[
+        list[str] | None,
+        Field(
+            description="The names of the features. If provided, these are included in the endpoint response payload to help readability of the InvokeEndpoint output."
+        ),
+    ] = None
+    FeatureTypes: Annotated[
+        list[str] | None,
+        Field(
+            description="A list of data types of the features (optional). Applicable only to NLP explainability. If provided, FeatureTypes must have at least one 'text' string (for example, ['text']). If FeatureTypes is not provided, the explainer infers the feature types based on the baseline data."
+        ),
+    ] = None
+    FeaturesAttribute: Annotated[
+        str | None,
+        Field(
+            description="Provides the JMESPath expression to extract the features from a model container input in JSON Lines format."
+        ),
+    ] = None
+    LabelAttribute: Annotated[
+        str | None,
+        Field(
+            description="A JMESPath expression used to locate the list of label headers in the model container output."
+        ),
+    ] = None
+    LabelHeaders: Annotated[
+        list[str] | None,
+        Field(
+            description="For multiclass classification problems, the label headers are the names of the classes. Otherwise, the label header is the name of the predicted label."
+        ),
+    ] = None
+    LabelIndex: Annotated[
+        int | None,
+        Field(
+            description="A zero-based index used to extract a label header or list of label headers from model container output in CSV format."
+        ),
+    ] = None
+    MaxPayloadInMB: Annotated[
+        int | None,
+        Field(
+            description="The maximum payload size (MB) allowed of a request from the explainer to the model container. Defaults to 6 MB."
+        ),
+    ] = None
+    MaxRecordCount: Annotated[
+        int | None,
+        Field(
+            description="The maximum number of records in a request that the model container can process when querying the model container for the predictions of a synthetic dataset. A record is a unit of input data that inference can be made on, for example, a single line in CSV data."
+        ),
+    ] = None
+    ProbabilityAttribute: Annotated[
+        str | None,
+        Field(
+            description="A JMESPath expression used to extract the probability (or score) from the model container output if the model container is in JSON Lines format."
+        ),
+    ] = None
+    ProbabilityIndex: Annotated[
+        int | None,
+        Field(
+            description="A zero-based index used to extract a probability value (score) or list from model container output in CSV format. If this value is not provided, the entire model container output will be treated as a probability value (score) or list."
+        ),
+    ] = None
 
 
 class ClarifyShapBaselineConfig(DeferredModel):
+    """
+    The configuration for the SHAP baseline (also called the background or reference dataset) of the Kernal SHAP algorithm.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    MimeType: str | None = None
-    ShapBaseline: str | None = None
-    ShapBaselineUri: str | None = None
+    MimeType: Annotated[
+        str | None,
+        Field(
+            description="The MIME type of the baseline data. Choose from 'text/csv' or 'application/jsonlines'. Defaults to 'text/csv'."
+        ),
+    ] = None
+    ShapBaseline: Annotated[
+        str | None,
+        Field(
+            description="The inline SHAP baseline data in string format. ShapBaseline can have one or multiple records to be used as the baseline dataset. The format of the SHAP baseline file should be the same format as the training dataset."
+        ),
+    ] = None
+    ShapBaselineUri: Annotated[
+        str | None,
+        Field(
+            description="The uniform resource identifier (URI) of the S3 bucket where the SHAP baseline file is stored. The format of the SHAP baseline file should be the same format as the format of the training dataset."
+        ),
+    ] = None
 
 
 class ClarifyTextConfig(DeferredModel):
+    """
+    A parameter used to configure the SageMaker Clarify explainer to treat text features as text so that explanations are provided for individual units of text. Required only for natural language processing (NLP) explainability.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Granularity: str
-    Language: str
+    Granularity: Annotated[
+        str,
+        Field(
+            description="The unit of granularity for the analysis of text features. For example, if the unit is 'token', then each token (like a word in English) of the text is treated as a feature. SHAP values are computed for each unit/feature."
+        ),
+    ]
+    Language: Annotated[
+        str,
+        Field(
+            description="Specifies the language of the text features in ISO 639-1 or ISO 639-3 code of a supported language."
+        ),
+    ]
 
 
 class EndpointConfigAsyncInferenceConfig(DeferredModel):
+    """
+    Specifies configuration for how an endpoint performs asynchronous inference.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ClientConfig: AsyncInferenceClientConfig | None = None
-    OutputConfig: AsyncInferenceOutputConfig
+    ClientConfig: Annotated[
+        AsyncInferenceClientConfig | None,
+        Field(
+            description="Configures the behavior of the client used by SageMaker to interact with the model container during asynchronous inference."
+        ),
+    ] = None
+    OutputConfig: Annotated[
+        AsyncInferenceOutputConfig,
+        Field(
+            description="Specifies the configuration for asynchronous inference invocation outputs."
+        ),
+    ]
 
 
 class EndpointConfigCapacityReservationConfig(DeferredModel):
+    """
+    Settings for the capacity reservation for the compute instances that SageMaker AI reserves for an endpoint.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CapacityReservationPreference: str | None = None
-    MlReservationArn: str | None = None
+    CapacityReservationPreference: Annotated[
+        str | None, Field(description="Options that you can choose for the capacity reservation.")
+    ] = None
+    MlReservationArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) that uniquely identifies the ML capacity reservation that SageMaker AI applies when it deploys the endpoint."
+        ),
+    ] = None
 
 
 class EndpointConfigCaptureContentTypeHeader(DeferredModel):
+    """
+    Specifies the JSON and CSV content types of the data that the endpoint captures.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CsvContentTypes: list[str] | None = None
-    JsonContentTypes: list[str] | None = None
+    CsvContentTypes: Annotated[
+        list[str] | None,
+        Field(
+            description="A list of the CSV content types of the data that the endpoint captures. For the endpoint to capture the data, you must also specify the content type when you invoke the endpoint."
+        ),
+    ] = None
+    JsonContentTypes: Annotated[
+        list[str] | None,
+        Field(
+            description="A list of the JSON content types of the data that the endpoint captures. For the endpoint to capture the data, you must also specify the content type when you invoke the endpoint."
+        ),
+    ] = None
 
 
 class EndpointConfigCoreDumpConfig(DeferredModel):
+    """
+    Specifies where SageMaker writes core dumps from the model container when the process crashes, and how it encrypts them.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DestinationS3Uri: str
-    KmsKeyId: str | None = None
+    DestinationS3Uri: Annotated[
+        str, Field(description="The Amazon S3 bucket to send the core dump to.")
+    ]
+    KmsKeyId: Annotated[
+        str | None,
+        Field(
+            description="The AWS Key Management Service (AWS KMS) key that SageMaker uses to encrypt the core dump data at rest using Amazon S3 server-side encryption. If you use a KMS key ID or an alias of your KMS key, the SageMaker execution role must include permissions to call kms:Encrypt."
+        ),
+    ] = None
 
 
 class EndpointConfigDataCaptureConfig(DeferredModel):
+    """
+    Specifies how to capture endpoint data for model monitor. The data capture configuration applies to all production variants hosted at the endpoint.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CaptureContentTypeHeader: EndpointConfigCaptureContentTypeHeader | None = None
-    CaptureOptions: list[CaptureOption]
-    DestinationS3Uri: str
-    EnableCapture: bool | None = None
-    InitialSamplingPercentage: int
-    KmsKeyId: str | None = None
+    CaptureContentTypeHeader: Annotated[
+        EndpointConfigCaptureContentTypeHeader | None,
+        Field(description="A list of the JSON and CSV content type that the endpoint captures."),
+    ] = None
+    CaptureOptions: Annotated[
+        list[CaptureOption],
+        Field(
+            description="Specifies whether the endpoint captures input data to your model, output data from your model, or both."
+        ),
+    ]
+    DestinationS3Uri: Annotated[
+        str, Field(description="The S3 bucket where model monitor stores captured data.")
+    ]
+    EnableCapture: Annotated[
+        bool | None, Field(description="Set to True to enable data capture.")
+    ] = None
+    InitialSamplingPercentage: Annotated[
+        int, Field(description="The percentage of data to capture.")
+    ]
+    KmsKeyId: Annotated[
+        str | None,
+        Field(
+            description="The AWS Key Management Service (AWS KMS) key that Amazon SageMaker uses to encrypt the captured data at rest using Amazon S3 server-side encryption."
+        ),
+    ] = None
 
 
 class EndpointConfigMetricsConfig(DeferredModel):
+    """
+    Specifies the metrics that the endpoint publishes to Amazon CloudWatch, the frequency of publication, and whether to enable enhanced or detailed observability metrics.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EnableDetailedObservability: bool | None = None
-    EnableEnhancedMetrics: bool | None = None
-    MetricPublishFrequencyInSeconds: Literal[10, 30, 60, 120, 180, 240, 300] | None = None
+    EnableDetailedObservability: Annotated[
+        bool | None,
+        Field(
+            description="Specifies whether to enable detailed observability for the endpoint. When set to true, the endpoint publishes container-level inference metrics, per-GPU metrics, per-instance host metrics, and inference component placement metrics."
+        ),
+    ] = None
+    EnableEnhancedMetrics: Annotated[
+        bool | None,
+        Field(
+            description="Specifies whether to enable enhanced metrics for the endpoint. Enhanced metrics provide utilization and invocation data at instance and container granularity."
+        ),
+    ] = None
+    MetricPublishFrequencyInSeconds: Annotated[
+        Literal[10, 30, 60, 120, 180, 240, 300] | None,
+        Field(
+            description="The interval, in seconds, at which the endpoint publishes metrics to Amazon CloudWatch. Valid values are 10, 30, 60, 120, 180, 240, and 300. The default is 60."
+        ),
+    ] = None
 
 
 class EndpointConfigPrefixAwareRoutingConfig(DeferredModel):
+    """
+    The configuration for prefix-aware routing on a SageMaker real-time inference endpoint. Specify PrefixLength and ConcurrencyThreshold to control routing behavior.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ConcurrencyThreshold: int | None = None
-    PrefixLength: int | None = None
+    ConcurrencyThreshold: Annotated[
+        int | None,
+        Field(
+            description="The maximum number of in-flight requests on the target instance before the endpoint routes to another instance. Required when RoutingStrategy is PREFIX_AWARE. Valid values are 1 to 1024."
+        ),
+    ] = None
+    PrefixLength: Annotated[
+        int | None,
+        Field(
+            description="The maximum length of the prefix used for routing decisions. Required when RoutingStrategy is PREFIX_AWARE. Valid values are 1024 to 65536."
+        ),
+    ] = None
 
 
 class EndpointConfigRoutingConfig(DeferredModel):
+    """
+    Settings that control how the endpoint routes incoming traffic to the instances that the endpoint hosts.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    PrefixAwareRoutingConfig: EndpointConfigPrefixAwareRoutingConfig | None = None
-    RoutingStrategy: Literal["LEAST_OUTSTANDING_REQUESTS", "PREFIX_AWARE", "RANDOM"] | None = None
+    PrefixAwareRoutingConfig: Annotated[
+        EndpointConfigPrefixAwareRoutingConfig | None,
+        Field(
+            description="The configuration for prefix-aware routing. Specify this property only when you set RoutingStrategy to PREFIX_AWARE."
+        ),
+    ] = None
+    RoutingStrategy: Annotated[
+        Literal["LEAST_OUTSTANDING_REQUESTS", "PREFIX_AWARE", "RANDOM"] | None,
+        Field(description="Sets how the endpoint routes incoming traffic."),
+    ] = None
 
 
 class EndpointConfigScaleInPolicy(DeferredModel):
+    """
+    Specifies how the endpoint releases instances when managed instance scaling scales in.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CooldownInMinutes: int | None = None
-    MaximumStepSize: int | None = None
-    Strategy: Literal["CONSOLIDATION", "IDLE_RELEASE"]
+    CooldownInMinutes: Annotated[
+        int | None,
+        Field(
+            description="The cooldown period, in minutes, after the last endpoint operation before the endpoint evaluates consolidation scale-in opportunities. Valid values are 5 to 1440. The default is 20."
+        ),
+    ] = None
+    MaximumStepSize: Annotated[
+        int | None,
+        Field(
+            description="The maximum number of instances that the endpoint can terminate at a time during a consolidation scale-in operation. Valid values are 1 to 100. The default is 1."
+        ),
+    ] = None
+    Strategy: Annotated[
+        Literal["CONSOLIDATION", "IDLE_RELEASE"],
+        Field(
+            description="The strategy for scaling in instances. IDLE_RELEASE releases instances that have no hosted inference component copies. CONSOLIDATION consolidates inference component copies onto fewer instances to release more instances."
+        ),
+    ]
 
 
 class EndpointConfigServerlessConfig(DeferredModel):
+    """
+    Specifies the serverless configuration for an endpoint variant.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    MaxConcurrency: int
-    MemorySizeInMB: int
-    ProvisionedConcurrency: int | None = None
+    MaxConcurrency: Annotated[
+        int,
+        Field(
+            description="The maximum number of concurrent invocations your serverless endpoint can process."
+        ),
+    ]
+    MemorySizeInMB: Annotated[
+        int,
+        Field(
+            description="The memory size of your serverless endpoint. Valid values are in 1 GB increments: 1024 MB, 2048 MB, 3072 MB, 4096 MB, 5120 MB, or 6144 MB."
+        ),
+    ]
+    ProvisionedConcurrency: Annotated[
+        int | None,
+        Field(
+            description="The amount of provisioned concurrency to allocate for the serverless endpoint. Should be less than or equal to MaxConcurrency."
+        ),
+    ] = None
 
 
 class EndpointConfigVpcConfig(DeferredModel):
+    """
+    Specifies an Amazon Virtual Private Cloud (VPC) that your SageMaker jobs, hosted models, and compute resources have access to. You can control access to and from your resources by configuring a VPC.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    SecurityGroupIds: list[str]
-    Subnets: list[str]
+    SecurityGroupIds: Annotated[
+        list[str],
+        Field(
+            description="The VPC security group IDs, in the form sg-xxxxxxxx. Specify the security groups for the VPC that is specified in the Subnets field."
+        ),
+    ]
+    Subnets: Annotated[
+        list[str],
+        Field(
+            description="The ID of the subnets in the VPC to which you want to connect your training job or model."
+        ),
+    ]
 
 
 class InstancePool(DeferredModel):
+    """
+    Specifies an instance type and its priority for a heterogeneous endpoint. Use instance pools to configure a production variant with multiple instance types, enabling the endpoint to provision instances across different types based on priority.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    InstanceType: Literal[
-        "ml.c4.2xlarge",
-        "ml.c4.4xlarge",
-        "ml.c4.8xlarge",
-        "ml.c4.large",
-        "ml.c4.xlarge",
-        "ml.c5.18xlarge",
-        "ml.c5.2xlarge",
-        "ml.c5.4xlarge",
-        "ml.c5.9xlarge",
-        "ml.c5.large",
-        "ml.c5.xlarge",
-        "ml.c5d.18xlarge",
-        "ml.c5d.2xlarge",
-        "ml.c5d.4xlarge",
-        "ml.c5d.9xlarge",
-        "ml.c5d.large",
-        "ml.c5d.xlarge",
-        "ml.c6g.12xlarge",
-        "ml.c6g.16xlarge",
-        "ml.c6g.2xlarge",
-        "ml.c6g.4xlarge",
-        "ml.c6g.8xlarge",
-        "ml.c6g.large",
-        "ml.c6g.xlarge",
-        "ml.c6gd.12xlarge",
-        "ml.c6gd.16xlarge",
-        "ml.c6gd.2xlarge",
-        "ml.c6gd.4xlarge",
-        "ml.c6gd.8xlarge",
-        "ml.c6gd.large",
-        "ml.c6gd.xlarge",
-        "ml.c6gn.12xlarge",
-        "ml.c6gn.16xlarge",
-        "ml.c6gn.2xlarge",
-        "ml.c6gn.4xlarge",
-        "ml.c6gn.8xlarge",
-        "ml.c6gn.large",
-        "ml.c6gn.xlarge",
-        "ml.c6i.12xlarge",
-        "ml.c6i.16xlarge",
-        "ml.c6i.24xlarge",
-        "ml.c6i.2xlarge",
-        "ml.c6i.32xlarge",
-        "ml.c6i.4xlarge",
-        "ml.c6i.8xlarge",
-        "ml.c6i.large",
-        "ml.c6i.xlarge",
-        "ml.c6in.12xlarge",
-        "ml.c6in.16xlarge",
-        "ml.c6in.24xlarge",
-        "ml.c6in.2xlarge",
-        "ml.c6in.32xlarge",
-        "ml.c6in.4xlarge",
-        "ml.c6in.8xlarge",
-        "ml.c6in.large",
-        "ml.c6in.xlarge",
-        "ml.c7g.12xlarge",
-        "ml.c7g.16xlarge",
-        "ml.c7g.2xlarge",
-        "ml.c7g.4xlarge",
-        "ml.c7g.8xlarge",
-        "ml.c7g.large",
-        "ml.c7g.xlarge",
-        "ml.c7i.12xlarge",
-        "ml.c7i.16xlarge",
-        "ml.c7i.24xlarge",
-        "ml.c7i.2xlarge",
-        "ml.c7i.48xlarge",
-        "ml.c7i.4xlarge",
-        "ml.c7i.8xlarge",
-        "ml.c7i.large",
-        "ml.c7i.xlarge",
-        "ml.c8g.12xlarge",
-        "ml.c8g.16xlarge",
-        "ml.c8g.24xlarge",
-        "ml.c8g.2xlarge",
-        "ml.c8g.48xlarge",
-        "ml.c8g.4xlarge",
-        "ml.c8g.8xlarge",
-        "ml.c8g.large",
-        "ml.c8g.medium",
-        "ml.c8g.xlarge",
-        "ml.dl1.24xlarge",
-        "ml.g4dn.12xlarge",
-        "ml.g4dn.16xlarge",
-        "ml.g4dn.2xlarge",
-        "ml.g4dn.4xlarge",
-        "ml.g4dn.8xlarge",
-        "ml.g4dn.xlarge",
-        "ml.g5.12xlarge",
-        "ml.g5.16xlarge",
-        "ml.g5.24xlarge",
-        "ml.g5.2xlarge",
-        "ml.g5.48xlarge",
-        "ml.g5.4xlarge",
-        "ml.g5.8xlarge",
-        "ml.g5.xlarge",
-        "ml.g6.12xlarge",
-        "ml.g6.16xlarge",
-        "ml.g6.24xlarge",
-        "ml.g6.2xlarge",
-        "ml.g6.48xlarge",
-        "ml.g6.4xlarge",
-        "ml.g6.8xlarge",
-        "ml.g6.xlarge",
-        "ml.g6e.12xlarge",
-        "ml.g6e.16xlarge",
-        "ml.g6e.24xlarge",
-        "ml.g6e.2xlarge",
-        "ml.g6e.48xlarge",
-        "ml.g6e.4xlarge",
-        "ml.g6e.8xlarge",
-        "ml.g6e.xlarge",
-        "ml.g7.12xlarge",
-        "ml.g7.24xlarge",
-        "ml.g7.2xlarge",
-        "ml.g7.48xlarge",
-        "ml.g7.4xlarge",
-        "ml.g7.8xlarge",
-        "ml.g7e.12xlarge",
-        "ml.g7e.24xlarge",
-        "ml.g7e.2xlarge",
-        "ml.g7e.48xlarge",
-        "ml.g7e.4xlarge",
-        "ml.g7e.8xlarge",
-        "ml.inf1.24xlarge",
-        "ml.inf1.2xlarge",
-        "ml.inf1.6xlarge",
-        "ml.inf1.xlarge",
-        "ml.inf2.24xlarge",
-        "ml.inf2.48xlarge",
-        "ml.inf2.8xlarge",
-        "ml.inf2.xlarge",
-        "ml.m4.10xlarge",
-        "ml.m4.16xlarge",
-        "ml.m4.2xlarge",
-        "ml.m4.4xlarge",
-        "ml.m4.xlarge",
-        "ml.m5.12xlarge",
-        "ml.m5.24xlarge",
-        "ml.m5.2xlarge",
-        "ml.m5.4xlarge",
-        "ml.m5.large",
-        "ml.m5.xlarge",
-        "ml.m5d.12xlarge",
-        "ml.m5d.24xlarge",
-        "ml.m5d.2xlarge",
-        "ml.m5d.4xlarge",
-        "ml.m5d.large",
-        "ml.m5d.xlarge",
-        "ml.m6g.12xlarge",
-        "ml.m6g.16xlarge",
-        "ml.m6g.2xlarge",
-        "ml.m6g.4xlarge",
-        "ml.m6g.8xlarge",
-        "ml.m6g.large",
-        "ml.m6g.xlarge",
-        "ml.m6gd.12xlarge",
-        "ml.m6gd.16xlarge",
-        "ml.m6gd.2xlarge",
-        "ml.m6gd.4xlarge",
-        "ml.m6gd.8xlarge",
-        "ml.m6gd.large",
-        "ml.m6gd.xlarge",
-        "ml.m6i.12xlarge",
-        "ml.m6i.16xlarge",
-        "ml.m6i.24xlarge",
-        "ml.m6i.2xlarge",
-        "ml.m6i.32xlarge",
-        "ml.m6i.4xlarge",
-        "ml.m6i.8xlarge",
-        "ml.m6i.large",
-        "ml.m6i.xlarge",
-        "ml.m7i.12xlarge",
-        "ml.m7i.16xlarge",
-        "ml.m7i.24xlarge",
-        "ml.m7i.2xlarge",
-        "ml.m7i.48xlarge",
-        "ml.m7i.4xlarge",
-        "ml.m7i.8xlarge",
-        "ml.m7i.large",
-        "ml.m7i.xlarge",
-        "ml.m8g.12xlarge",
-        "ml.m8g.16xlarge",
-        "ml.m8g.24xlarge",
-        "ml.m8g.2xlarge",
-        "ml.m8g.48xlarge",
-        "ml.m8g.4xlarge",
-        "ml.m8g.8xlarge",
-        "ml.m8g.large",
-        "ml.m8g.medium",
-        "ml.m8g.xlarge",
-        "ml.p2.16xlarge",
-        "ml.p2.8xlarge",
-        "ml.p2.xlarge",
-        "ml.p3.16xlarge",
-        "ml.p3.2xlarge",
-        "ml.p3.8xlarge",
-        "ml.p4d.24xlarge",
-        "ml.p4de.24xlarge",
-        "ml.p5.48xlarge",
-        "ml.p5.4xlarge",
-        "ml.p5e.48xlarge",
-        "ml.p5en.48xlarge",
-        "ml.p6-b200.48xlarge",
-        "ml.p6-b300.48xlarge",
-        "ml.p6e-gb200.36xlarge",
-        "ml.r5.12xlarge",
-        "ml.r5.24xlarge",
-        "ml.r5.2xlarge",
-        "ml.r5.4xlarge",
-        "ml.r5.large",
-        "ml.r5.xlarge",
-        "ml.r5d.12xlarge",
-        "ml.r5d.24xlarge",
-        "ml.r5d.2xlarge",
-        "ml.r5d.4xlarge",
-        "ml.r5d.large",
-        "ml.r5d.xlarge",
-        "ml.r6g.12xlarge",
-        "ml.r6g.16xlarge",
-        "ml.r6g.2xlarge",
-        "ml.r6g.4xlarge",
-        "ml.r6g.8xlarge",
-        "ml.r6g.large",
-        "ml.r6g.xlarge",
-        "ml.r6gd.12xlarge",
-        "ml.r6gd.16xlarge",
-        "ml.r6gd.2xlarge",
-        "ml.r6gd.4xlarge",
-        "ml.r6gd.8xlarge",
-        "ml.r6gd.large",
-        "ml.r6gd.xlarge",
-        "ml.r6i.12xlarge",
-        "ml.r6i.16xlarge",
-        "ml.r6i.24xlarge",
-        "ml.r6i.2xlarge",
-        "ml.r6i.32xlarge",
-        "ml.r6i.4xlarge",
-        "ml.r6i.8xlarge",
-        "ml.r6i.large",
-        "ml.r6i.xlarge",
-        "ml.r7gd.12xlarge",
-        "ml.r7gd.16xlarge",
-        "ml.r7gd.2xlarge",
-        "ml.r7gd.4xlarge",
-        "ml.r7gd.8xlarge",
-        "ml.r7gd.large",
-        "ml.r7gd.medium",
-        "ml.r7gd.xlarge",
-        "ml.r7i.12xlarge",
-        "ml.r7i.16xlarge",
-        "ml.r7i.24xlarge",
-        "ml.r7i.2xlarge",
-        "ml.r7i.48xlarge",
-        "ml.r7i.4xlarge",
-        "ml.r7i.8xlarge",
-        "ml.r7i.large",
-        "ml.r7i.xlarge",
-        "ml.r8g.12xlarge",
-        "ml.r8g.16xlarge",
-        "ml.r8g.24xlarge",
-        "ml.r8g.2xlarge",
-        "ml.r8g.48xlarge",
-        "ml.r8g.4xlarge",
-        "ml.r8g.8xlarge",
-        "ml.r8g.large",
-        "ml.r8g.medium",
-        "ml.r8g.xlarge",
-        "ml.t2.2xlarge",
-        "ml.t2.large",
-        "ml.t2.medium",
-        "ml.t2.xlarge",
-        "ml.trn1.2xlarge",
-        "ml.trn1.32xlarge",
-        "ml.trn1n.32xlarge",
-        "ml.trn2.48xlarge",
+    InstanceType: Annotated[
+        Literal[
+            "ml.c4.2xlarge",
+            "ml.c4.4xlarge",
+            "ml.c4.8xlarge",
+            "ml.c4.large",
+            "ml.c4.xlarge",
+            "ml.c5.18xlarge",
+            "ml.c5.2xlarge",
+            "ml.c5.4xlarge",
+            "ml.c5.9xlarge",
+            "ml.c5.large",
+            "ml.c5.xlarge",
+            "ml.c5d.18xlarge",
+            "ml.c5d.2xlarge",
+            "ml.c5d.4xlarge",
+            "ml.c5d.9xlarge",
+            "ml.c5d.large",
+            "ml.c5d.xlarge",
+            "ml.c6g.12xlarge",
+            "ml.c6g.16xlarge",
+            "ml.c6g.2xlarge",
+            "ml.c6g.4xlarge",
+            "ml.c6g.8xlarge",
+            "ml.c6g.large",
+            "ml.c6g.xlarge",
+            "ml.c6gd.12xlarge",
+            "ml.c6gd.16xlarge",
+            "ml.c6gd.2xlarge",
+            "ml.c6gd.4xlarge",
+            "ml.c6gd.8xlarge",
+            "ml.c6gd.large",
+            "ml.c6gd.xlarge",
+            "ml.c6gn.12xlarge",
+            "ml.c6gn.16xlarge",
+            "ml.c6gn.2xlarge",
+            "ml.c6gn.4xlarge",
+            "ml.c6gn.8xlarge",
+            "ml.c6gn.large",
+            "ml.c6gn.xlarge",
+            "ml.c6i.12xlarge",
+            "ml.c6i.16xlarge",
+            "ml.c6i.24xlarge",
+            "ml.c6i.2xlarge",
+            "ml.c6i.32xlarge",
+            "ml.c6i.4xlarge",
+            "ml.c6i.8xlarge",
+            "ml.c6i.large",
+            "ml.c6i.xlarge",
+            "ml.c6in.12xlarge",
+            "ml.c6in.16xlarge",
+            "ml.c6in.24xlarge",
+            "ml.c6in.2xlarge",
+            "ml.c6in.32xlarge",
+            "ml.c6in.4xlarge",
+            "ml.c6in.8xlarge",
+            "ml.c6in.large",
+            "ml.c6in.xlarge",
+            "ml.c7g.12xlarge",
+            "ml.c7g.16xlarge",
+            "ml.c7g.2xlarge",
+            "ml.c7g.4xlarge",
+            "ml.c7g.8xlarge",
+            "ml.c7g.large",
+            "ml.c7g.xlarge",
+            "ml.c7i.12xlarge",
+            "ml.c7i.16xlarge",
+            "ml.c7i.24xlarge",
+            "ml.c7i.2xlarge",
+            "ml.c7i.48xlarge",
+            "ml.c7i.4xlarge",
+            "ml.c7i.8xlarge",
+            "ml.c7i.large",
+            "ml.c7i.xlarge",
+            "ml.c8g.12xlarge",
+            "ml.c8g.16xlarge",
+            "ml.c8g.24xlarge",
+            "ml.c8g.2xlarge",
+            "ml.c8g.48xlarge",
+            "ml.c8g.4xlarge",
+            "ml.c8g.8xlarge",
+            "ml.c8g.large",
+            "ml.c8g.medium",
+            "ml.c8g.xlarge",
+            "ml.dl1.24xlarge",
+            "ml.g4dn.12xlarge",
+            "ml.g4dn.16xlarge",
+            "ml.g4dn.2xlarge",
+            "ml.g4dn.4xlarge",
+            "ml.g4dn.8xlarge",
+            "ml.g4dn.xlarge",
+            "ml.g5.12xlarge",
+            "ml.g5.16xlarge",
+            "ml.g5.24xlarge",
+            "ml.g5.2xlarge",
+            "ml.g5.48xlarge",
+            "ml.g5.4xlarge",
+            "ml.g5.8xlarge",
+            "ml.g5.xlarge",
+            "ml.g6.12xlarge",
+            "ml.g6.16xlarge",
+            "ml.g6.24xlarge",
+            "ml.g6.2xlarge",
+            "ml.g6.48xlarge",
+            "ml.g6.4xlarge",
+            "ml.g6.8xlarge",
+            "ml.g6.xlarge",
+            "ml.g6e.12xlarge",
+            "ml.g6e.16xlarge",
+            "ml.g6e.24xlarge",
+            "ml.g6e.2xlarge",
+            "ml.g6e.48xlarge",
+            "ml.g6e.4xlarge",
+            "ml.g6e.8xlarge",
+            "ml.g6e.xlarge",
+            "ml.g7.12xlarge",
+            "ml.g7.24xlarge",
+            "ml.g7.2xlarge",
+            "ml.g7.48xlarge",
+            "ml.g7.4xlarge",
+            "ml.g7.8xlarge",
+            "ml.g7e.12xlarge",
+            "ml.g7e.24xlarge",
+            "ml.g7e.2xlarge",
+            "ml.g7e.48xlarge",
+            "ml.g7e.4xlarge",
+            "ml.g7e.8xlarge",
+            "ml.inf1.24xlarge",
+            "ml.inf1.2xlarge",
+            "ml.inf1.6xlarge",
+            "ml.inf1.xlarge",
+            "ml.inf2.24xlarge",
+            "ml.inf2.48xlarge",
+            "ml.inf2.8xlarge",
+            "ml.inf2.xlarge",
+            "ml.m4.10xlarge",
+            "ml.m4.16xlarge",
+            "ml.m4.2xlarge",
+            "ml.m4.4xlarge",
+            "ml.m4.xlarge",
+            "ml.m5.12xlarge",
+            "ml.m5.24xlarge",
+            "ml.m5.2xlarge",
+            "ml.m5.4xlarge",
+            "ml.m5.large",
+            "ml.m5.xlarge",
+            "ml.m5d.12xlarge",
+            "ml.m5d.24xlarge",
+            "ml.m5d.2xlarge",
+            "ml.m5d.4xlarge",
+            "ml.m5d.large",
+            "ml.m5d.xlarge",
+            "ml.m6g.12xlarge",
+            "ml.m6g.16xlarge",
+            "ml.m6g.2xlarge",
+            "ml.m6g.4xlarge",
+            "ml.m6g.8xlarge",
+            "ml.m6g.large",
+            "ml.m6g.xlarge",
+            "ml.m6gd.12xlarge",
+            "ml.m6gd.16xlarge",
+            "ml.m6gd.2xlarge",
+            "ml.m6gd.4xlarge",
+            "ml.m6gd.8xlarge",
+            "ml.m6gd.large",
+            "ml.m6gd.xlarge",
+            "ml.m6i.12xlarge",
+            "ml.m6i.16xlarge",
+            "ml.m6i.24xlarge",
+            "ml.m6i.2xlarge",
+            "ml.m6i.32xlarge",
+            "ml.m6i.4xlarge",
+            "ml.m6i.8xlarge",
+            "ml.m6i.large",
+            "ml.m6i.xlarge",
+            "ml.m7i.12xlarge",
+            "ml.m7i.16xlarge",
+            "ml.m7i.24xlarge",
+            "ml.m7i.2xlarge",
+            "ml.m7i.48xlarge",
+            "ml.m7i.4xlarge",
+            "ml.m7i.8xlarge",
+            "ml.m7i.large",
+            "ml.m7i.xlarge",
+            "ml.m8g.12xlarge",
+            "ml.m8g.16xlarge",
+            "ml.m8g.24xlarge",
+            "ml.m8g.2xlarge",
+            "ml.m8g.48xlarge",
+            "ml.m8g.4xlarge",
+            "ml.m8g.8xlarge",
+            "ml.m8g.large",
+            "ml.m8g.medium",
+            "ml.m8g.xlarge",
+            "ml.p2.16xlarge",
+            "ml.p2.8xlarge",
+            "ml.p2.xlarge",
+            "ml.p3.16xlarge",
+            "ml.p3.2xlarge",
+            "ml.p3.8xlarge",
+            "ml.p4d.24xlarge",
+            "ml.p4de.24xlarge",
+            "ml.p5.48xlarge",
+            "ml.p5.4xlarge",
+            "ml.p5e.48xlarge",
+            "ml.p5en.48xlarge",
+            "ml.p6-b200.48xlarge",
+            "ml.p6-b300.48xlarge",
+            "ml.p6e-gb200.36xlarge",
+            "ml.r5.12xlarge",
+            "ml.r5.24xlarge",
+            "ml.r5.2xlarge",
+            "ml.r5.4xlarge",
+            "ml.r5.large",
+            "ml.r5.xlarge",
+            "ml.r5d.12xlarge",
+            "ml.r5d.24xlarge",
+            "ml.r5d.2xlarge",
+            "ml.r5d.4xlarge",
+            "ml.r5d.large",
+            "ml.r5d.xlarge",
+            "ml.r6g.12xlarge",
+            "ml.r6g.16xlarge",
+            "ml.r6g.2xlarge",
+            "ml.r6g.4xlarge",
+            "ml.r6g.8xlarge",
+            "ml.r6g.large",
+            "ml.r6g.xlarge",
+            "ml.r6gd.12xlarge",
+            "ml.r6gd.16xlarge",
+            "ml.r6gd.2xlarge",
+            "ml.r6gd.4xlarge",
+            "ml.r6gd.8xlarge",
+            "ml.r6gd.large",
+            "ml.r6gd.xlarge",
+            "ml.r6i.12xlarge",
+            "ml.r6i.16xlarge",
+            "ml.r6i.24xlarge",
+            "ml.r6i.2xlarge",
+            "ml.r6i.32xlarge",
+            "ml.r6i.4xlarge",
+            "ml.r6i.8xlarge",
+            "ml.r6i.large",
+            "ml.r6i.xlarge",
+            "ml.r7gd.12xlarge",
+            "ml.r7gd.16xlarge",
+            "ml.r7gd.2xlarge",
+            "ml.r7gd.4xlarge",
+            "ml.r7gd.8xlarge",
+            "ml.r7gd.large",
+            "ml.r7gd.medium",
+            "ml.r7gd.xlarge",
+            "ml.r7i.12xlarge",
+            "ml.r7i.16xlarge",
+            "ml.r7i.24xlarge",
+            "ml.r7i.2xlarge",
+            "ml.r7i.48xlarge",
+            "ml.r7i.4xlarge",
+            "ml.r7i.8xlarge",
+            "ml.r7i.large",
+            "ml.r7i.xlarge",
+            "ml.r8g.12xlarge",
+            "ml.r8g.16xlarge",
+            "ml.r8g.24xlarge",
+            "ml.r8g.2xlarge",
+            "ml.r8g.48xlarge",
+            "ml.r8g.4xlarge",
+            "ml.r8g.8xlarge",
+            "ml.r8g.large",
+            "ml.r8g.medium",
+            "ml.r8g.xlarge",
+            "ml.t2.2xlarge",
+            "ml.t2.large",
+            "ml.t2.medium",
+            "ml.t2.xlarge",
+            "ml.trn1.2xlarge",
+            "ml.trn1.32xlarge",
+            "ml.trn1n.32xlarge",
+            "ml.trn2.48xlarge",
+        ],
+        Field(description="The ML compute instance type for the instance pool."),
     ]
-    ModelNameOverride: str | None = None
-    Priority: int
+    ModelNameOverride: Annotated[
+        str | None,
+        Field(
+            description="The name of a SageMaker model to use for this instance pool instead of the model specified for the production variant. Use this to deploy a different model optimized for the instance type in this pool."
+        ),
+    ] = None
+    Priority: Annotated[
+        int,
+        Field(
+            description="The priority for the instance pool. SageMaker attempts to provision instances in order of priority, starting with the lowest value. If instances for a higher-priority pool are unavailable, SageMaker attempts to provision from the next pool. Valid values: 1 to 5, where 1 is the highest priority."
+        ),
+    ]
 
 
 class Tag(DeferredModel):
+    """
+    A tag object that consists of a key and an optional value, used to manage metadata for SageMaker AWS resources.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The tag key. Tag keys must be unique per resource.")]
+    Value: Annotated[str, Field(description="The tag value.")]
 
 
 class EndpointConfigAttributes(DeferredModel):
-    EndpointConfigArn: str | None = None
+    """
+    The read-only attributes of a AWS::SageMaker::EndpointConfig, set by AWS.
+    """
+
+    EndpointConfigArn: Annotated[
+        str | None,
+        Field(description="The Amazon Resource Name (ARN) of the endpoint configuration."),
+    ] = None
 
 
 class ClarifyShapConfig(DeferredModel):
+    """
+    The configuration for SHAP analysis using SageMaker Clarify Explainer.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    NumberOfSamples: int | None = None
-    Seed: int | None = None
-    ShapBaselineConfig: ClarifyShapBaselineConfig
-    TextConfig: ClarifyTextConfig | None = None
-    UseLogit: bool | None = None
+    NumberOfSamples: Annotated[
+        int | None,
+        Field(
+            description="The number of samples to be used for analysis by the Kernal SHAP algorithm."
+        ),
+    ] = None
+    Seed: Annotated[
+        int | None,
+        Field(
+            description="The starting value used to initialize the random number generator in the explainer. Provide a value for this parameter to obtain a deterministic SHAP result."
+        ),
+    ] = None
+    ShapBaselineConfig: Annotated[
+        ClarifyShapBaselineConfig,
+        Field(description="The configuration for the SHAP baseline of the Kernal SHAP algorithm."),
+    ]
+    TextConfig: Annotated[
+        ClarifyTextConfig | None,
+        Field(
+            description="A parameter that indicates if text features are treated as text and explanations are provided for individual units of text. Required for natural language processing (NLP) explainability only."
+        ),
+    ] = None
+    UseLogit: Annotated[
+        bool | None,
+        Field(
+            description="A Boolean toggle to indicate if you want to use the logit function (true) or log-odds units (false) for model predictions. Defaults to false."
+        ),
+    ] = None
 
 
 class EndpointConfigClarifyExplainerConfig(DeferredModel):
+    """
+    The configuration parameters for the SageMaker Clarify explainer.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EnableExplanations: str | None = None
-    InferenceConfig: ClarifyInferenceConfig | None = None
-    ShapConfig: ClarifyShapConfig
+    EnableExplanations: Annotated[
+        str | None,
+        Field(
+            description="A JMESPath boolean expression used to filter which records to explain. Explanations are activated by default."
+        ),
+    ] = None
+    InferenceConfig: Annotated[
+        ClarifyInferenceConfig | None,
+        Field(description="The inference configuration parameter for the model container."),
+    ] = None
+    ShapConfig: Annotated[
+        ClarifyShapConfig, Field(description="The configuration for SHAP analysis.")
+    ]
 
 
 class EndpointConfigExplainerConfig(DeferredModel):
+    """
+    A parameter to activate explainers.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ClarifyExplainerConfig: EndpointConfigClarifyExplainerConfig | None = None
+    ClarifyExplainerConfig: Annotated[
+        EndpointConfigClarifyExplainerConfig | None,
+        Field(
+            description="A member of ExplainerConfig that contains configuration parameters for the SageMaker Clarify explainer."
+        ),
+    ] = None
 
 
 class EndpointConfigManagedInstanceScaling(DeferredModel):
+    """
+    Settings that control the range in the number of instances that the endpoint provisions as it scales up or down to accommodate traffic.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    MaxInstanceCount: int | None = None
-    MinInstanceCount: int | None = None
-    ScaleInPolicy: EndpointConfigScaleInPolicy | None = None
-    Status: Literal["DISABLED", "ENABLED"] | None = None
+    MaxInstanceCount: Annotated[
+        int | None,
+        Field(
+            description="The maximum number of instances that the endpoint can provision when it scales up to accommodate an increase in traffic."
+        ),
+    ] = None
+    MinInstanceCount: Annotated[
+        int | None,
+        Field(
+            description="The minimum number of instances that the endpoint must retain when it scales down to accommodate a decrease in traffic."
+        ),
+    ] = None
+    ScaleInPolicy: Annotated[
+        EndpointConfigScaleInPolicy | None,
+        Field(description="Configures the scale-in behavior for managed instance scaling."),
+    ] = None
+    Status: Annotated[
+        Literal["DISABLED", "ENABLED"] | None,
+        Field(description="Indicates whether managed instance scaling is enabled."),
+    ] = None
 
 
 class ProductionVariant(DeferredModel):
+    """
+    Specifies a model that you want to host and the resources to deploy for hosting it.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CapacityReservationConfig: EndpointConfigCapacityReservationConfig | None = None
-    ContainerStartupHealthCheckTimeoutInSeconds: int | None = None
-    CoreDumpConfig: EndpointConfigCoreDumpConfig | None = None
-    EnableSSMAccess: bool | None = None
-    InferenceAmiVersion: (
+    CapacityReservationConfig: Annotated[
+        EndpointConfigCapacityReservationConfig | None,
+        Field(
+            description="Settings for the capacity reservation for the compute instances that SageMaker AI reserves for an endpoint."
+        ),
+    ] = None
+    ContainerStartupHealthCheckTimeoutInSeconds: Annotated[
+        int | None,
+        Field(
+            description="The timeout value, in seconds, for your inference container to pass health check by SageMaker Hosting."
+        ),
+    ] = None
+    CoreDumpConfig: Annotated[
+        EndpointConfigCoreDumpConfig | None,
+        Field(
+            description="Specifies configuration for a core dump from the model container when the process crashes."
+        ),
+    ] = None
+    EnableSSMAccess: Annotated[
+        bool | None,
+        Field(
+            description="You can use this parameter to turn on native AWS Systems Manager (SSM) access for a production variant behind an endpoint. By default, SSM access is disabled for all production variants behind an endpoint."
+        ),
+    ] = None
+    InferenceAmiVersion: Annotated[
         Literal[
             "al2-ami-sagemaker-inference-gpu-2",
             "al2-ami-sagemaker-inference-gpu-2-1",
@@ -559,12 +995,27 @@ class ProductionVariant(DeferredModel):
             "al2-ami-sagemaker-inference-neuron-2",
             "al2023-ami-sagemaker-inference-gpu-4-1",
         ]
-        | None
-    ) = None
-    InitialInstanceCount: int | None = None
-    InitialVariantWeight: float | None = None
-    InstancePools: list[InstancePool] | None = None
-    InstanceType: (
+        | None,
+        Field(
+            description="Specifies an option from a collection of preconfigured Amazon Machine Image (AMI) images. Each image is configured by AWS with a set of software and driver versions. AWS optimizes these configurations for different machine learning workloads. By selecting an AMI version, you can ensure that your inference environment is compatible with specific software requirements, such as CUDA driver versions, Linux kernel versions, or AWS Neuron driver versions"
+        ),
+    ] = None
+    InitialInstanceCount: Annotated[
+        int | None, Field(description="Number of instances to launch initially.")
+    ] = None
+    InitialVariantWeight: Annotated[
+        float | None,
+        Field(
+            description="Determines initial traffic distribution among all of the models that you specify in the endpoint configuration."
+        ),
+    ] = None
+    InstancePools: Annotated[
+        list[InstancePool] | None,
+        Field(
+            description="A list of instance pools for the production variant. Each instance pool specifies an instance type and its priority for provisioning. Use instance pools to configure heterogeneous endpoints that deploy models across multiple instance types."
+        ),
+    ] = None
+    InstanceType: Annotated[
         Literal[
             "ml.c4.2xlarge",
             "ml.c4.4xlarge",
@@ -844,28 +1295,125 @@ class ProductionVariant(DeferredModel):
             "ml.trn1n.32xlarge",
             "ml.trn2.48xlarge",
         ]
-        | None
-    ) = None
-    ManagedInstanceScaling: EndpointConfigManagedInstanceScaling | None = None
-    ModelDataDownloadTimeoutInSeconds: int | None = None
-    ModelName: str | None = None
-    RoutingConfig: EndpointConfigRoutingConfig | None = None
-    ServerlessConfig: EndpointConfigServerlessConfig | None = None
-    VariantInstanceProvisionTimeoutInSeconds: int | None = None
-    VariantName: str
-    VolumeSizeInGB: int | None = None
+        | None,
+        Field(description="The ML compute instance type."),
+    ] = None
+    ManagedInstanceScaling: Annotated[
+        EndpointConfigManagedInstanceScaling | None,
+        Field(
+            description="Settings that control the range in the number of instances that the endpoint provisions as it scales up or down to accommodate traffic."
+        ),
+    ] = None
+    ModelDataDownloadTimeoutInSeconds: Annotated[
+        int | None,
+        Field(
+            description="The timeout value, in seconds, to download and extract the model that you want to host from Amazon S3 to the individual inference instance associated with this production variant."
+        ),
+    ] = None
+    ModelName: Annotated[
+        str | None,
+        Field(
+            description="The name of the model that you want to host. This is the name that you specified when creating the model."
+        ),
+    ] = None
+    RoutingConfig: Annotated[
+        EndpointConfigRoutingConfig | None,
+        Field(
+            description="Settings that control how the endpoint routes incoming traffic to the instances that the endpoint hosts."
+        ),
+    ] = None
+    ServerlessConfig: Annotated[
+        EndpointConfigServerlessConfig | None,
+        Field(
+            description="The serverless configuration for an endpoint. Specifies a serverless endpoint configuration instead of an instance-based endpoint configuration."
+        ),
+    ] = None
+    VariantInstanceProvisionTimeoutInSeconds: Annotated[
+        int | None,
+        Field(
+            description="The timeout value, in seconds, for provisioning instances for the production variant. When SageMaker encounters an insufficient capacity error while provisioning instances, it retries with the next instance pool (if configured) or waits until the timeout expires. This timeout applies only to capacity provisioning and does not include the time for model download or container startup."
+        ),
+    ] = None
+    VariantName: Annotated[str, Field(description="The name of the production variant.")]
+    VolumeSizeInGB: Annotated[
+        int | None,
+        Field(
+            description="The size, in GB, of the ML storage volume attached to individual inference instance associated with the production variant. Currently only Amazon EBS gp2 storage volumes are supported."
+        ),
+    ] = None
 
 
 class EndpointConfigProps(DeferredModel):
-    AsyncInferenceConfig: EndpointConfigAsyncInferenceConfig | None = None
-    DataCaptureConfig: EndpointConfigDataCaptureConfig | None = None
-    EnableNetworkIsolation: bool | None = None
-    EndpointConfigName: str | None = None
-    ExecutionRoleArn: str | None = None
-    ExplainerConfig: EndpointConfigExplainerConfig | None = None
-    KmsKeyId: str | None = None
-    MetricsConfig: EndpointConfigMetricsConfig | None = None
-    ProductionVariants: list[ProductionVariant]
-    ShadowProductionVariants: list[ProductionVariant] | None = None
-    Tags: list[Tag] | None = None
-    VpcConfig: EndpointConfigVpcConfig | None = None
+    """
+    The properties a program declares for a AWS::SageMaker::EndpointConfig.
+    """
+
+    AsyncInferenceConfig: Annotated[
+        EndpointConfigAsyncInferenceConfig | None,
+        Field(
+            description="Specifies configuration for how an endpoint performs asynchronous inference. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    DataCaptureConfig: Annotated[
+        EndpointConfigDataCaptureConfig | None,
+        Field(
+            description="Specifies how to capture endpoint data for model monitor. The data capture configuration applies to all production variants hosted at the endpoint. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    EnableNetworkIsolation: Annotated[
+        bool | None,
+        Field(
+            description="Sets whether all model containers deployed to the endpoint are isolated. If they are, no inbound or outbound network calls can be made to or from the model containers. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    EndpointConfigName: Annotated[
+        str | None,
+        Field(
+            description="The name of the endpoint configuration. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    ExecutionRoleArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of an IAM role that Amazon SageMaker AI can assume to perform actions on your behalf. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    ExplainerConfig: Annotated[
+        EndpointConfigExplainerConfig | None,
+        Field(
+            description="A parameter to activate explainers. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    KmsKeyId: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of an AWS Key Management Service key that Amazon SageMaker uses to encrypt data on the storage volume attached to the ML compute instance that hosts the endpoint. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    MetricsConfig: Annotated[
+        EndpointConfigMetricsConfig | None,
+        Field(
+            description="Specifies the metrics that the endpoint publishes to Amazon CloudWatch, the frequency of publication, and whether to enable enhanced or detailed observability metrics. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    ProductionVariants: Annotated[
+        list[ProductionVariant],
+        Field(
+            description="A list of ProductionVariant objects, one for each model that you want to host at this endpoint. Create-only: changing it replaces the resource."
+        ),
+    ]
+    ShadowProductionVariants: Annotated[
+        list[ProductionVariant] | None,
+        Field(
+            description="Array of ProductionVariant objects. There is one for each model that you want to host at this endpoint in shadow mode with production traffic replicated from the model specified on ProductionVariants. If you use this field, you can only specify one variant for ProductionVariants and one variant for ShadowProductionVariants. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None, Field(description="A list of key-value pairs to apply to this resource.")
+    ] = None
+    VpcConfig: Annotated[
+        EndpointConfigVpcConfig | None,
+        Field(
+            description="Specifies an Amazon Virtual Private Cloud (VPC) that your SageMaker jobs, hosted models, and compute resources have access to. You can control access to and from your resources by configuring a VPC. Create-only: changing it replaces the resource."
+        ),
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by endpoint.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "Alarm",
@@ -31,86 +31,194 @@ class Alarm(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AlarmName: str
+    AlarmName: Annotated[str, Field(description="The name of the CloudWatch alarm.")]
 
 
 class AutoRollbackConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Alarms: list[Alarm]
+    Alarms: Annotated[
+        list[Alarm],
+        Field(
+            description="List of CloudWatch alarms to monitor during the deployment. If any alarm goes off, the deployment is rolled back."
+        ),
+    ]
 
 
 class CapacitySize(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Type: Literal["CAPACITY_PERCENT", "INSTANCE_COUNT"]
-    Value: int
+    Type: Annotated[
+        Literal["CAPACITY_PERCENT", "INSTANCE_COUNT"],
+        Field(description="Specifies whether the `Value` is an instance count or a capacity unit."),
+    ]
+    Value: Annotated[
+        int,
+        Field(
+            description="The value representing either the number of instances or the number of capacity units."
+        ),
+    ]
 
 
 class EndpointRollingUpdatePolicy(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    MaximumBatchSize: CapacitySize
-    MaximumExecutionTimeoutInSeconds: int | None = None
-    RollbackMaximumBatchSize: CapacitySize | None = None
-    WaitIntervalInSeconds: int
+    MaximumBatchSize: Annotated[
+        CapacitySize, Field(description="Specifies the maximum batch size for each rolling update.")
+    ]
+    MaximumExecutionTimeoutInSeconds: Annotated[
+        int | None,
+        Field(description="The maximum time allowed for the rolling update, in seconds."),
+    ] = None
+    RollbackMaximumBatchSize: Annotated[
+        CapacitySize | None,
+        Field(description="The maximum batch size for rollback during an update failure."),
+    ] = None
+    WaitIntervalInSeconds: Annotated[
+        int,
+        Field(description="The time to wait between steps during the rolling update, in seconds."),
+    ]
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key of the tag.")]
+    Value: Annotated[str, Field(description="The value of the tag.")]
 
 
 class TrafficRoutingConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CanarySize: CapacitySize | None = None
-    LinearStepSize: CapacitySize | None = None
-    Type: Literal["ALL_AT_ONCE", "CANARY", "LINEAR"]
-    WaitIntervalInSeconds: int | None = None
+    CanarySize: Annotated[
+        CapacitySize | None,
+        Field(description="Specifies the size of the canary traffic in a canary deployment."),
+    ] = None
+    LinearStepSize: Annotated[
+        CapacitySize | None,
+        Field(description="Specifies the step size for linear traffic routing."),
+    ] = None
+    Type: Annotated[
+        Literal["ALL_AT_ONCE", "CANARY", "LINEAR"],
+        Field(
+            description="Specifies the type of traffic routing (e.g., 'AllAtOnce', 'Canary', 'Linear')."
+        ),
+    ]
+    WaitIntervalInSeconds: Annotated[
+        int | None,
+        Field(description="Specifies the wait interval between traffic shifts, in seconds."),
+    ] = None
 
 
 class VariantProperty(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    VariantPropertyType: str | None = None
+    VariantPropertyType: Annotated[
+        str | None,
+        Field(
+            description="The type of variant property (e.g., 'DesiredInstanceCount', 'DesiredWeight', 'DataCaptureConfig')."
+        ),
+    ] = None
 
 
 class EndpointAttributes(DeferredModel):
-    EndpointArn: str | None = None
+    """
+    The read-only attributes of a AWS::SageMaker::Endpoint, set by AWS.
+    """
+
+    EndpointArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the endpoint.")
+    ] = None
 
 
 class EndpointBlueGreenUpdatePolicy(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    MaximumExecutionTimeoutInSeconds: int | None = None
-    TerminationWaitInSeconds: int | None = None
-    TrafficRoutingConfiguration: TrafficRoutingConfig
+    MaximumExecutionTimeoutInSeconds: Annotated[
+        int | None,
+        Field(description="The maximum time allowed for the blue/green update, in seconds."),
+    ] = None
+    TerminationWaitInSeconds: Annotated[
+        int | None,
+        Field(
+            description="The wait time before terminating the old endpoint during a blue/green deployment."
+        ),
+    ] = None
+    TrafficRoutingConfiguration: Annotated[
+        TrafficRoutingConfig,
+        Field(description="The traffic routing configuration for the blue/green deployment."),
+    ]
 
 
 class EndpointDeploymentConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AutoRollbackConfiguration: AutoRollbackConfig | None = None
-    BlueGreenUpdatePolicy: EndpointBlueGreenUpdatePolicy | None = None
-    RollingUpdatePolicy: EndpointRollingUpdatePolicy | None = None
+    AutoRollbackConfiguration: Annotated[
+        AutoRollbackConfig | None,
+        Field(
+            description="Configuration for automatic rollback if an error occurs during deployment."
+        ),
+    ] = None
+    BlueGreenUpdatePolicy: Annotated[
+        EndpointBlueGreenUpdatePolicy | None,
+        Field(description="Configuration for blue-green update deployment policies."),
+    ] = None
+    RollingUpdatePolicy: Annotated[
+        EndpointRollingUpdatePolicy | None,
+        Field(description="Configuration for rolling update deployment policies."),
+    ] = None
 
 
 class EndpointProps(DeferredModel):
-    DeploymentConfig: EndpointDeploymentConfig | None = None
-    EndpointConfigName: str
-    EndpointName: str | None = None
-    ExcludeRetainedVariantProperties: list[VariantProperty] | None = None
-    RetainAllVariantProperties: bool | None = None
-    RetainDeploymentConfig: bool | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::SageMaker::Endpoint.
+    """
+
+    DeploymentConfig: Annotated[
+        EndpointDeploymentConfig | None,
+        Field(
+            description="Specifies deployment configuration for updating the SageMaker endpoint. Includes rollback and update policies."
+        ),
+    ] = None
+    EndpointConfigName: Annotated[
+        str,
+        Field(
+            description="The name of the endpoint configuration for the SageMaker endpoint. This is a required property."
+        ),
+    ]
+    EndpointName: Annotated[
+        str | None,
+        Field(
+            description="The name of the SageMaker endpoint. This name must be unique within an AWS Region. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    ExcludeRetainedVariantProperties: Annotated[
+        list[VariantProperty] | None,
+        Field(
+            description="Specifies a list of variant properties that you want to exclude when updating an endpoint. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    RetainAllVariantProperties: Annotated[
+        bool | None,
+        Field(
+            description="When set to true, retains all variant properties for an endpoint when it is updated. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    RetainDeploymentConfig: Annotated[
+        bool | None,
+        Field(
+            description="When set to true, retains the deployment configuration during endpoint updates. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None

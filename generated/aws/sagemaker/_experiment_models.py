@@ -7,9 +7,10 @@ Imported on first use by experiment.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ExperimentAttributes",
@@ -22,18 +23,47 @@ class ExperimentTagsItem(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The tag key.")]
+    Value: Annotated[str, Field(description="The tag value.")]
 
 
 class ExperimentAttributes(DeferredModel):
-    Arn: str | None = None
-    CreationTime: str | None = None
-    LastModifiedTime: str | None = None
+    """
+    The read-only attributes of a AWS::SageMaker::Experiment, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the experiment.")
+    ] = None
+    CreationTime: Annotated[str | None, Field(description="When the experiment was created.")] = (
+        None
+    )
+    LastModifiedTime: Annotated[
+        str | None, Field(description="When the experiment was last modified.")
+    ] = None
 
 
 class ExperimentProps(DeferredModel):
-    Description: str | None = None
-    DisplayName: str | None = None
-    ExperimentName: str
-    Tags: list[ExperimentTagsItem] | None = None
+    """
+    The properties a program declares for a AWS::SageMaker::Experiment.
+    """
+
+    Description: Annotated[str | None, Field(description="The description of the experiment.")] = (
+        None
+    )
+    DisplayName: Annotated[
+        str | None,
+        Field(
+            description="The name of the experiment as displayed. The name does not need to be unique."
+        ),
+    ] = None
+    ExperimentName: Annotated[
+        str,
+        Field(
+            description="The name of the experiment. Must be unique in your AWS account and is not case-sensitive. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[ExperimentTagsItem] | None,
+        Field(description="A list of tags to associate with the experiment."),
+    ] = None

@@ -7,9 +7,10 @@ Imported on first use by experiment_trial_component.py, which re-exports every n
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ExperimentTrialComponentAttributes",
@@ -24,41 +25,59 @@ class ExperimentTrialComponentMetadataProperties(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CommitId: str | None = None
-    GeneratedBy: str | None = None
-    ProjectId: str | None = None
-    Repository: str | None = None
+    CommitId: Annotated[str | None, Field(description="Type: str.")] = None
+    GeneratedBy: Annotated[str | None, Field(description="Type: str.")] = None
+    ProjectId: Annotated[str | None, Field(description="Type: str.")] = None
+    Repository: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ExperimentTrialComponentStatus(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Message: str | None = None
-    PrimaryStatus: str | None = None
+    Message: Annotated[str | None, Field(description="Type: str.")] = None
+    PrimaryStatus: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class TagsItems(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Type: str.")]
+    Value: Annotated[str, Field(description="Type: str.")]
 
 
 class ExperimentTrialComponentAttributes(DeferredModel):
-    Arn: str | None = None
-    CreationTime: str | None = None
-    Id: str | None = None
-    LastModifiedTime: str | None = None
-    LineageGroupArn: str | None = None
+    """
+    The read-only attributes of a AWS::SageMaker::ExperimentTrialComponent, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="Type: str.")] = None
+    CreationTime: Annotated[str | None, Field(description="Type: str.")] = None
+    Id: Annotated[str | None, Field(description="Type: str.")] = None
+    LastModifiedTime: Annotated[str | None, Field(description="Type: str.")] = None
+    LineageGroupArn: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ExperimentTrialComponentProps(DeferredModel):
-    DisplayName: str | None = None
-    EndTime: str | None = None
-    MetadataProperties: ExperimentTrialComponentMetadataProperties | None = None
-    StartTime: str | None = None
-    Status: ExperimentTrialComponentStatus | None = None
-    Tags: list[TagsItems] | None = None
-    TrialComponentName: str
+    """
+    The properties a program declares for a AWS::SageMaker::ExperimentTrialComponent.
+    """
+
+    DisplayName: Annotated[str | None, Field(description="Type: str.")] = None
+    EndTime: Annotated[str | None, Field(description="Type: str.")] = None
+    MetadataProperties: Annotated[
+        ExperimentTrialComponentMetadataProperties | None,
+        Field(
+            description="Type: ExperimentTrialComponentMetadataPropertiesDict. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    StartTime: Annotated[str | None, Field(description="Type: str.")] = None
+    Status: Annotated[
+        ExperimentTrialComponentStatus | None,
+        Field(description="Type: ExperimentTrialComponentStatusDict."),
+    ] = None
+    Tags: Annotated[list[TagsItems] | None, Field(description="Type: list[TagsItemsDict].")] = None
+    TrialComponentName: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]

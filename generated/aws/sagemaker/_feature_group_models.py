@@ -7,10 +7,10 @@ Imported on first use by feature_group.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "FeatureDefinition",
@@ -31,92 +31,208 @@ class FeatureDefinition(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    FeatureName: str
-    FeatureType: Literal["Integral", "Fractional", "String"]
+    FeatureName: Annotated[
+        str,
+        Field(description="Pattern: ^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,63} Length: 1 to 64 characters."),
+    ]
+    FeatureType: Annotated[
+        Literal["Integral", "Fractional", "String"],
+        Field(description="Allowed values: 'Integral', 'Fractional', 'String'."),
+    ]
 
 
 class FeatureGroupDataCatalogConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Catalog: str
-    Database: str
-    TableName: str
+    Catalog: Annotated[str, Field(description="Length: 1 to 255 characters.")]
+    Database: Annotated[str, Field(description="Length: 1 to 255 characters.")]
+    TableName: Annotated[str, Field(description="Length: 1 to 255 characters.")]
 
 
 class FeatureGroupS3StorageConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    KmsKeyId: str | None = None
-    S3Uri: str
+    KmsKeyId: Annotated[
+        str | None, Field(description="Pattern: ^[a-zA-Z0-9:/_-]*$ Length: 0 to 2048 characters.")
+    ] = None
+    S3Uri: Annotated[
+        str,
+        Field(description="Pattern: ^(https|s3)://([^/]+)/?(.*)$ Length: 0 to 1024 characters."),
+    ]
 
 
 class FeatureGroupThroughputConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ProvisionedReadCapacityUnits: int | None = None
-    ProvisionedWriteCapacityUnits: int | None = None
-    ThroughputMode: Literal["OnDemand", "Provisioned"]
+    ProvisionedReadCapacityUnits: Annotated[
+        int | None,
+        Field(
+            description="For provisioned feature groups with online store enabled, this indicates the read throughput you are billed for and can consume without throttling."
+        ),
+    ] = None
+    ProvisionedWriteCapacityUnits: Annotated[
+        int | None,
+        Field(
+            description="For provisioned feature groups, this indicates the write throughput you are billed for and can consume without throttling."
+        ),
+    ] = None
+    ThroughputMode: Annotated[
+        Literal["OnDemand", "Provisioned"],
+        Field(description="Throughput mode configuration of the feature group"),
+    ]
 
 
 class FeatureGroupTtlDuration(DeferredModel):
+    """
+    TTL configuration of the feature group
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Unit: Literal["Seconds", "Minutes", "Hours", "Days", "Weeks"] | None = None
-    Value: int | None = None
+    Unit: Annotated[
+        Literal["Seconds", "Minutes", "Hours", "Days", "Weeks"] | None,
+        Field(description="Unit of ttl configuration"),
+    ] = None
+    Value: Annotated[int | None, Field(description="Value of ttl configuration")] = None
 
 
 class OnlineStoreSecurityConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    KmsKeyId: str | None = None
+    KmsKeyId: Annotated[
+        str | None, Field(description="Pattern: ^[a-zA-Z0-9:/_-]*$ Length: 0 to 2048 characters.")
+    ] = None
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 1 to 128 characters."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 0 to 256 characters."
+        ),
+    ]
 
 
 class FeatureGroupAttributes(DeferredModel):
-    CreationTime: str | None = None
-    FeatureGroupStatus: str | None = None
+    """
+    The read-only attributes of a AWS::SageMaker::FeatureGroup, set by AWS.
+    """
+
+    CreationTime: Annotated[
+        str | None, Field(description="A timestamp of FeatureGroup creation time.")
+    ] = None
+    FeatureGroupStatus: Annotated[
+        str | None, Field(description="The status of the feature group.")
+    ] = None
 
 
 class FeatureGroupOfflineStoreConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DataCatalogConfig: FeatureGroupDataCatalogConfig | None = None
-    DisableGlueTableCreation: bool | None = None
-    S3StorageConfig: FeatureGroupS3StorageConfig
-    TableFormat: Literal["Iceberg", "Glue"] | None = None
+    DataCatalogConfig: Annotated[
+        FeatureGroupDataCatalogConfig | None,
+        Field(description="Type: FeatureGroupDataCatalogConfigDict."),
+    ] = None
+    DisableGlueTableCreation: Annotated[bool | None, Field(description="Type: bool.")] = None
+    S3StorageConfig: Annotated[
+        FeatureGroupS3StorageConfig, Field(description="Type: FeatureGroupS3StorageConfigDict.")
+    ]
+    TableFormat: Annotated[
+        Literal["Iceberg", "Glue"] | None,
+        Field(
+            description="Format for the offline store feature group. Iceberg is the optimal format for feature groups shared between offline and online stores."
+        ),
+    ] = None
 
 
 class FeatureGroupOnlineStoreConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    EnableOnlineStore: bool | None = None
-    SecurityConfig: OnlineStoreSecurityConfig | None = None
-    StorageType: Literal["Standard", "InMemory"] | None = None
-    TtlDuration: FeatureGroupTtlDuration | None = None
+    EnableOnlineStore: Annotated[bool | None, Field(description="Type: bool.")] = None
+    SecurityConfig: Annotated[
+        OnlineStoreSecurityConfig | None, Field(description="Type: OnlineStoreSecurityConfigDict.")
+    ] = None
+    StorageType: Annotated[
+        Literal["Standard", "InMemory"] | None,
+        Field(description="Allowed values: 'Standard', 'InMemory'."),
+    ] = None
+    TtlDuration: Annotated[
+        FeatureGroupTtlDuration | None, Field(description="TTL configuration of the feature group")
+    ] = None
 
 
 class FeatureGroupProps(DeferredModel):
-    Description: str | None = None
-    EventTimeFeatureName: str
-    FeatureDefinitions: list[FeatureDefinition]
-    FeatureGroupName: str
-    OfflineStoreConfig: FeatureGroupOfflineStoreConfig | None = None
-    OnlineStoreConfig: FeatureGroupOnlineStoreConfig | None = None
-    RecordIdentifierFeatureName: str
-    RoleArn: str | None = None
-    Tags: list[Tag] | None = None
-    ThroughputConfig: FeatureGroupThroughputConfig | None = None
+    """
+    The properties a program declares for a AWS::SageMaker::FeatureGroup.
+    """
+
+    Description: Annotated[
+        str | None,
+        Field(
+            description="Description about the FeatureGroup. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    EventTimeFeatureName: Annotated[
+        str,
+        Field(
+            description="The Event Time Feature Name. Create-only: changing it replaces the resource."
+        ),
+    ]
+    FeatureDefinitions: Annotated[
+        list[FeatureDefinition], Field(description="An Array of Feature Definition")
+    ]
+    FeatureGroupName: Annotated[
+        str,
+        Field(
+            description="The Name of the FeatureGroup. Create-only: changing it replaces the resource."
+        ),
+    ]
+    OfflineStoreConfig: Annotated[
+        FeatureGroupOfflineStoreConfig | None,
+        Field(
+            description="Type: FeatureGroupOfflineStoreConfigDict. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    OnlineStoreConfig: Annotated[
+        FeatureGroupOnlineStoreConfig | None,
+        Field(description="Type: FeatureGroupOnlineStoreConfigDict."),
+    ] = None
+    RecordIdentifierFeatureName: Annotated[
+        str,
+        Field(
+            description="The Record Identifier Feature Name. Create-only: changing it replaces the resource."
+        ),
+    ]
+    RoleArn: Annotated[
+        str | None, Field(description="Role Arn Create-only: changing it replaces the resource.")
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(
+            description="An array of key-value pair to apply to this resource. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    ThroughputConfig: Annotated[
+        FeatureGroupThroughputConfig | None,
+        Field(description="Type: FeatureGroupThroughputConfigDict."),
+    ] = None

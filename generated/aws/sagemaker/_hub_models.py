@@ -7,10 +7,10 @@ Imported on first use by hub.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "HubAttributes",
@@ -21,24 +21,48 @@ __all__ = [
 
 
 class HubS3StorageConfig(DeferredModel):
+    """
+    The Amazon S3 storage configuration for the hub.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    S3OutputPath: str | None = None
+    S3OutputPath: Annotated[
+        str | None, Field(description="The Amazon S3 bucket prefix for hosting hub content.")
+    ] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 1 to 128 characters."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 0 to 256 characters."
+        ),
+    ]
 
 
 class HubAttributes(DeferredModel):
-    CreationTime: str | None = None
-    HubArn: str | None = None
-    HubStatus: (
+    """
+    The read-only attributes of a AWS::SageMaker::Hub, set by AWS.
+    """
+
+    CreationTime: Annotated[
+        str | None, Field(description="The date and time that the hub was created.")
+    ] = None
+    HubArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the hub.")
+    ] = None
+    HubStatus: Annotated[
         Literal[
             "InService",
             "Creating",
@@ -48,15 +72,32 @@ class HubAttributes(DeferredModel):
             "UpdateFailed",
             "DeleteFailed",
         ]
-        | None
-    ) = None
-    LastModifiedTime: str | None = None
+        | None,
+        Field(description="The status of the hub."),
+    ] = None
+    LastModifiedTime: Annotated[
+        str | None, Field(description="The date and time that the hub was last modified.")
+    ] = None
 
 
 class HubProps(DeferredModel):
-    HubDescription: str
-    HubDisplayName: str | None = None
-    HubName: str
-    HubSearchKeywords: list[str] | None = None
-    S3StorageConfig: HubS3StorageConfig | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::SageMaker::Hub.
+    """
+
+    HubDescription: Annotated[str, Field(description="A description of the hub.")]
+    HubDisplayName: Annotated[str | None, Field(description="The display name of the hub.")] = None
+    HubName: Annotated[
+        str,
+        Field(description="The name of the hub. Create-only: changing it replaces the resource."),
+    ]
+    HubSearchKeywords: Annotated[
+        list[str] | None, Field(description="The searchable keywords for the hub.")
+    ] = None
+    S3StorageConfig: Annotated[
+        HubS3StorageConfig | None,
+        Field(
+            description="The Amazon S3 storage configuration for the hub. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="Tags to associate with the hub.")] = None

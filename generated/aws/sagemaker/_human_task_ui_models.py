@@ -7,9 +7,10 @@ Imported on first use by human_task_ui.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "HumanTaskUiAttributes",
@@ -20,26 +21,61 @@ __all__ = [
 
 
 class HumanTaskUiUiTemplate(DeferredModel):
+    """
+    The Liquid template for the worker user interface.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Content: str
+    Content: Annotated[
+        str, Field(description="The content of the Liquid template for the worker user interface.")
+    ]
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The tag key.")]
+    Value: Annotated[str, Field(description="The tag value.")]
 
 
 class HumanTaskUiAttributes(DeferredModel):
-    CreationTime: str | None = None
-    HumanTaskUiArn: str | None = None
+    """
+    The read-only attributes of a AWS::SageMaker::HumanTaskUi, set by AWS.
+    """
+
+    CreationTime: Annotated[
+        str | None,
+        Field(description="The timestamp when the human task user interface was created."),
+    ] = None
+    HumanTaskUiArn: Annotated[
+        str | None,
+        Field(description="The Amazon Resource Name (ARN) of the human task user interface."),
+    ] = None
 
 
 class HumanTaskUiProps(DeferredModel):
-    HumanTaskUiName: str
-    Tags: list[Tag] | None = None
-    UiTemplate: HumanTaskUiUiTemplate | None = None
+    """
+    The properties a program declares for a AWS::SageMaker::HumanTaskUi.
+    """
+
+    HumanTaskUiName: Annotated[
+        str,
+        Field(
+            description="The name of the human task user interface. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(
+            description="An array of key-value pairs that contain metadata to help you categorize and organize a human review workflow user interface."
+        ),
+    ] = None
+    UiTemplate: Annotated[
+        HumanTaskUiUiTemplate | None,
+        Field(
+            description="The Liquid template for the worker user interface. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None

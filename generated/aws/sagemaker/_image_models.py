@@ -7,9 +7,10 @@ Imported on first use by image.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ImageAttributes",
@@ -19,20 +20,57 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 127 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 1 to 255 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class ImageAttributes(DeferredModel):
-    ImageArn: str | None = None
+    """
+    The read-only attributes of a AWS::SageMaker::Image, set by AWS.
+    """
+
+    ImageArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the image.")
+    ] = None
 
 
 class ImageProps(DeferredModel):
-    ImageDescription: str | None = None
-    ImageDisplayName: str | None = None
-    ImageName: str
-    ImageRoleArn: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::SageMaker::Image.
+    """
+
+    ImageDescription: Annotated[str | None, Field(description="A description of the image.")] = None
+    ImageDisplayName: Annotated[str | None, Field(description="The display name of the image.")] = (
+        None
+    )
+    ImageName: Annotated[
+        str,
+        Field(description="The name of the image. Create-only: changing it replaces the resource."),
+    ]
+    ImageRoleArn: Annotated[
+        str,
+        Field(
+            description="The Amazon Resource Name (ARN) of an IAM role that enables Amazon SageMaker to perform tasks on behalf of the customer."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None

@@ -7,9 +7,10 @@ Imported on first use by image_version.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "ImageVersionAttributes",
@@ -18,21 +19,74 @@ __all__ = [
 
 
 class ImageVersionProps(DeferredModel):
-    Alias: str | None = None
-    Aliases: list[str] | None = None
-    BaseImage: str
-    Horovod: bool | None = None
-    ImageName: str
-    JobType: Literal["TRAINING", "INFERENCE", "NOTEBOOK_KERNEL"] | None = None
-    MLFramework: str | None = None
-    Processor: Literal["CPU", "GPU"] | None = None
-    ProgrammingLang: str | None = None
-    ReleaseNotes: str | None = None
-    VendorGuidance: Literal["NOT_PROVIDED", "STABLE", "TO_BE_ARCHIVED", "ARCHIVED"] | None = None
+    """
+    The properties a program declares for a AWS::SageMaker::ImageVersion.
+    """
+
+    Alias: Annotated[
+        str | None,
+        Field(
+            description="The alias of the image version. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Aliases: Annotated[
+        list[str] | None,
+        Field(
+            description="List of aliases for the image version. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    BaseImage: Annotated[
+        str,
+        Field(
+            description="The registry path of the container image on which this image version is based. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Horovod: Annotated[bool | None, Field(description="Indicates Horovod compatibility.")] = None
+    ImageName: Annotated[
+        str,
+        Field(
+            description="The name of the image this version belongs to. Create-only: changing it replaces the resource."
+        ),
+    ]
+    JobType: Annotated[
+        Literal["TRAINING", "INFERENCE", "NOTEBOOK_KERNEL"] | None,
+        Field(description="Indicates SageMaker job type compatibility."),
+    ] = None
+    MLFramework: Annotated[
+        str | None, Field(description="The machine learning framework vended in the image version.")
+    ] = None
+    Processor: Annotated[
+        Literal["CPU", "GPU"] | None, Field(description="Indicates CPU or GPU compatibility.")
+    ] = None
+    ProgrammingLang: Annotated[
+        str | None, Field(description="The supported programming language and its version.")
+    ] = None
+    ReleaseNotes: Annotated[
+        str | None, Field(description="The maintainer description of the image version.")
+    ] = None
+    VendorGuidance: Annotated[
+        Literal["NOT_PROVIDED", "STABLE", "TO_BE_ARCHIVED", "ARCHIVED"] | None,
+        Field(description="The availability of the image version specified by the maintainer."),
+    ] = None
 
 
 class ImageVersionAttributes(DeferredModel):
-    ContainerImage: str | None = None
-    ImageArn: str | None = None
-    ImageVersionArn: str | None = None
-    Version: int | None = None
+    """
+    The read-only attributes of a AWS::SageMaker::ImageVersion, set by AWS.
+    """
+
+    ContainerImage: Annotated[
+        str | None,
+        Field(
+            description="The registry path of the container image that contains this image version."
+        ),
+    ] = None
+    ImageArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the parent image.")
+    ] = None
+    ImageVersionArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the image version.")
+    ] = None
+    Version: Annotated[
+        int | None, Field(description="The version number of the image version.")
+    ] = None

@@ -7,7 +7,7 @@ Imported on first use by inference_component.py, which re-exports every name her
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -42,199 +42,482 @@ class Alarm(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AlarmName: str
+    AlarmName: Annotated[
+        str, Field(description="Pattern: ^(?!\\s*$).+ Length: 1 to 255 characters.")
+    ]
 
 
 class InferenceComponentAutoRollbackConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Alarms: list[Alarm]
+    Alarms: Annotated[list[Alarm], Field(description="Items: 1 to 10 items.")]
 
 
 class InferenceComponentAvailabilityZoneBalance(DeferredModel):
+    """
+    Configuration for balancing inference component copies across Availability Zones
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EnforcementMode: Literal["PERMISSIVE"]
-    MaxImbalance: int | None = None
+    EnforcementMode: Annotated[
+        Literal["PERMISSIVE"], Field(description="Allowed values: 'PERMISSIVE'.")
+    ]
+    MaxImbalance: Annotated[
+        int | None,
+        Field(
+            description="The maximum allowed difference in the number of inference component copies between any two Availability Zones"
+        ),
+    ] = None
 
 
 class InferenceComponentCapacitySize(DeferredModel):
+    """
+    Capacity size configuration for the inference component
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Type: Literal["COPY_COUNT", "CAPACITY_PERCENT"]
-    Value: int
+    Type: Annotated[
+        Literal["COPY_COUNT", "CAPACITY_PERCENT"],
+        Field(description="Allowed values: 'COPY_COUNT', 'CAPACITY_PERCENT'."),
+    ]
+    Value: Annotated[int, Field(description="The number of copies for the inference component")]
 
 
 class InferenceComponentComputeResourceRequirements(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    MaxMemoryRequiredInMb: int | None = None
-    MinMemoryRequiredInMb: int | None = None
-    NumberOfAcceleratorDevicesRequired: float | None = None
-    NumberOfCpuCoresRequired: float | None = None
+    MaxMemoryRequiredInMb: Annotated[
+        int | None, Field(description="Range: at least 128 (inclusive).")
+    ] = None
+    MinMemoryRequiredInMb: Annotated[
+        int | None, Field(description="Range: at least 128 (inclusive).")
+    ] = None
+    NumberOfAcceleratorDevicesRequired: Annotated[
+        float | None, Field(description="Range: at least 1 (inclusive).")
+    ] = None
+    NumberOfCpuCoresRequired: Annotated[
+        float | None, Field(description="Range: at least 0.25 (inclusive).")
+    ] = None
 
 
 class InferenceComponentDataCacheConfig(DeferredModel):
+    """
+    Settings that affect how the inference component caches data
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EnableCaching: bool
+    EnableCaching: Annotated[
+        bool,
+        Field(
+            description="Whether the endpoint caches the model artifacts and container image on each instance it provisions for the inference component"
+        ),
+    ]
 
 
 class InferenceComponentDeployedImage(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ResolutionTime: str | None = None
-    ResolvedImage: str | None = None
-    SpecifiedImage: str | None = None
+    ResolutionTime: Annotated[str | None, Field(description="Type: str.")] = None
+    ResolvedImage: Annotated[
+        str | None,
+        Field(
+            description="The image to use for the container that will be materialized for the inference component"
+        ),
+    ] = None
+    SpecifiedImage: Annotated[
+        str | None,
+        Field(
+            description="The image to use for the container that will be materialized for the inference component"
+        ),
+    ] = None
 
 
 class InferenceComponentPlacementStatus(DeferredModel):
+    """
+    The number of inference component copies currently placed on instances of a given type
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CurrentCopyCount: int
-    InstanceType: str
+    CurrentCopyCount: Annotated[
+        int, Field(description="The number of copies for the inference component")
+    ]
+    InstanceType: Annotated[str, Field(description="An ML compute instance type")]
 
 
 class InferenceComponentRollingUpdatePolicy(DeferredModel):
+    """
+    The rolling update policy for the inference component
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    MaximumBatchSize: InferenceComponentCapacitySize | None = None
-    MaximumExecutionTimeoutInSeconds: int | None = None
-    RollbackMaximumBatchSize: InferenceComponentCapacitySize | None = None
-    WaitIntervalInSeconds: int | None = None
+    MaximumBatchSize: Annotated[
+        InferenceComponentCapacitySize | None,
+        Field(description="Capacity size configuration for the inference component"),
+    ] = None
+    MaximumExecutionTimeoutInSeconds: Annotated[
+        int | None, Field(description="Range: 600 to 28800 (inclusive).")
+    ] = None
+    RollbackMaximumBatchSize: Annotated[
+        InferenceComponentCapacitySize | None,
+        Field(description="Capacity size configuration for the inference component"),
+    ] = None
+    WaitIntervalInSeconds: Annotated[
+        int | None, Field(description="Range: 0 to 3600 (inclusive).")
+    ] = None
 
 
 class InferenceComponentRuntimeConfig(DeferredModel):
+    """
+    The runtime config for the inference component
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CopyCount: int | None = None
-    CurrentCopyCount: int | None = None
-    DesiredCopyCount: int | None = None
-    PlacementStatus: list[InferenceComponentPlacementStatus] | None = None
+    CopyCount: Annotated[
+        int | None, Field(description="The number of copies for the inference component")
+    ] = None
+    CurrentCopyCount: Annotated[
+        int | None, Field(description="The number of copies for the inference component")
+    ] = None
+    DesiredCopyCount: Annotated[
+        int | None, Field(description="The number of copies for the inference component")
+    ] = None
+    PlacementStatus: Annotated[
+        list[InferenceComponentPlacementStatus] | None,
+        Field(description="The placement status of the inference component across instance types"),
+    ] = None
 
 
 class InferenceComponentSchedulingConfig(DeferredModel):
+    """
+    The scheduling configuration that determines how inference component copies are placed across available instances
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AvailabilityZoneBalance: InferenceComponentAvailabilityZoneBalance
-    PlacementStrategy: Literal["SPREAD", "BINPACK"]
+    AvailabilityZoneBalance: Annotated[
+        InferenceComponentAvailabilityZoneBalance,
+        Field(
+            description="Configuration for balancing inference component copies across Availability Zones"
+        ),
+    ]
+    PlacementStrategy: Annotated[
+        Literal["SPREAD", "BINPACK"], Field(description="Allowed values: 'SPREAD', 'BINPACK'.")
+    ]
 
 
 class InferenceComponentStartupParameters(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ContainerStartupHealthCheckTimeoutInSeconds: int | None = None
-    ModelDataDownloadTimeoutInSeconds: int | None = None
+    ContainerStartupHealthCheckTimeoutInSeconds: Annotated[
+        int | None, Field(description="Range: 60 to 3600 (inclusive).")
+    ] = None
+    ModelDataDownloadTimeoutInSeconds: Annotated[
+        int | None, Field(description="Range: 60 to 3600 (inclusive).")
+    ] = None
 
 
 class MetricsEndpoint(DeferredModel):
+    """
+    A metrics endpoint exposed by the container
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    MetricPublishFrequencyInSeconds: int | None = None
-    MetricsEndpointPath: str
+    MetricPublishFrequencyInSeconds: Annotated[
+        int | None,
+        Field(
+            description="The interval, in seconds, at which container metrics scraped from the endpoint are published to Amazon CloudWatch. Valid values per the SageMaker API Reference are 10, 30, 60, 120, 180, 240 and 300; the service validates the value."
+        ),
+    ] = None
+    MetricsEndpointPath: Annotated[
+        str,
+        Field(
+            description="The path to the Prometheus formatted metrics endpoint exposed by the container"
+        ),
+    ]
 
 
 class Tag(DeferredModel):
+    """
+    A tag in the form of a key-value pair to associate with the resource
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 127 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -"
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 1 to 255 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -"
+        ),
+    ]
 
 
 class InferenceComponentAttributes(DeferredModel):
-    CreationTime: str | None = None
-    FailureReason: str | None = None
-    InferenceComponentArn: str | None = None
-    InferenceComponentStatus: (
-        Literal["InService", "Creating", "Updating", "Failed", "Deleting"] | None
-    ) = None
-    LastModifiedTime: str | None = None
+    """
+    The read-only attributes of a AWS::SageMaker::InferenceComponent, set by AWS.
+    """
+
+    CreationTime: Annotated[str | None, Field(description="Type: str.")] = None
+    FailureReason: Annotated[
+        str | None,
+        Field(description="The failure reason if the inference component is in a failed state"),
+    ] = None
+    InferenceComponentArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the inference component")
+    ] = None
+    InferenceComponentStatus: Annotated[
+        Literal["InService", "Creating", "Updating", "Failed", "Deleting"] | None,
+        Field(
+            description="Allowed values: 'InService', 'Creating', 'Updating', 'Failed', 'Deleting'."
+        ),
+    ] = None
+    LastModifiedTime: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class InferenceComponentContainerMetricsConfig(DeferredModel):
+    """
+    The configuration for container metrics scraping
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    MetricsEndpoints: list[MetricsEndpoint]
+    MetricsEndpoints: Annotated[list[MetricsEndpoint], Field(description="Items: exactly 1 items.")]
 
 
 class InferenceComponentContainerSpecification(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ArtifactUrl: str | None = None
-    ContainerMetricsConfig: InferenceComponentContainerMetricsConfig | None = None
-    DeployedImage: InferenceComponentDeployedImage | None = None
-    Environment: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Image: str | None = None
+    ArtifactUrl: Annotated[
+        str | None,
+        Field(description="Pattern: ^(https|s3)://([^/]+)/?(.*)$ Length: 0 to 1024 characters."),
+    ] = None
+    ContainerMetricsConfig: Annotated[
+        InferenceComponentContainerMetricsConfig | None,
+        Field(description="The configuration for container metrics scraping"),
+    ] = None
+    DeployedImage: Annotated[
+        InferenceComponentDeployedImage | None,
+        Field(description="Type: InferenceComponentDeployedImageDict."),
+    ] = None
+    Environment: Annotated[
+        dict[str, str] | None,
+        Field(description="Environment variables to specify on the container"),
+    ] = None
+    Image: Annotated[
+        str | None,
+        Field(
+            description="The image to use for the container that will be materialized for the inference component"
+        ),
+    ] = None
 
 
 class InferenceComponentContainerSpecificationForInstanceType(DeferredModel):
+    """
+    Container specification for one Specifications entry. Distinct from InferenceComponentContainerSpecification: DescribeInferenceComponent returns no per-entry DeployedImage (VERIFIED in us-west-2), so DeployedImage is intentionally omitted here and this definition can never be aggregated into a plural READ response. The singular InferenceComponentContainerSpecification keeps DeployedImage - the service DOES return it there.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ArtifactUrl: str | None = None
-    ContainerMetricsConfig: InferenceComponentContainerMetricsConfig | None = None
-    Environment: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Image: str | None = None
+    ArtifactUrl: Annotated[
+        str | None,
+        Field(description="Pattern: ^(https|s3)://([^/]+)/?(.*)$ Length: 0 to 1024 characters."),
+    ] = None
+    ContainerMetricsConfig: Annotated[
+        InferenceComponentContainerMetricsConfig | None,
+        Field(description="The configuration for container metrics scraping"),
+    ] = None
+    Environment: Annotated[
+        dict[str, str] | None,
+        Field(description="Environment variables to specify on the container"),
+    ] = None
+    Image: Annotated[
+        str | None,
+        Field(
+            description="The image to use for the container that will be materialized for the inference component"
+        ),
+    ] = None
 
 
 class InferenceComponentDeploymentConfig(DeferredModel):
+    """
+    The deployment config for the inference component
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AutoRollbackConfiguration: InferenceComponentAutoRollbackConfiguration | None = None
-    RollingUpdatePolicy: InferenceComponentRollingUpdatePolicy | None = None
+    AutoRollbackConfiguration: Annotated[
+        InferenceComponentAutoRollbackConfiguration | None,
+        Field(description="Type: InferenceComponentAutoRollbackConfigurationDict."),
+    ] = None
+    RollingUpdatePolicy: Annotated[
+        InferenceComponentRollingUpdatePolicy | None,
+        Field(description="The rolling update policy for the inference component"),
+    ] = None
 
 
 class InferenceComponentSpecification(DeferredModel):
+    """
+    The specification for the inference component, for an endpoint with a single instance type. Specify exactly one of Specification or Specifications. InstanceType is not accepted here; use Specifications for per instance type configuration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    BaseInferenceComponentName: str | None = None
-    ComputeResourceRequirements: InferenceComponentComputeResourceRequirements | None = None
-    Container: InferenceComponentContainerSpecification | None = None
-    CurrentDataCacheConfig: InferenceComponentDataCacheConfig | None = None
-    DataCacheConfig: InferenceComponentDataCacheConfig | None = None
-    ModelName: str | None = None
-    SchedulingConfig: InferenceComponentSchedulingConfig | None = None
-    StartupParameters: InferenceComponentStartupParameters | None = None
+    BaseInferenceComponentName: Annotated[
+        str | None, Field(description="The name of the base inference component")
+    ] = None
+    ComputeResourceRequirements: Annotated[
+        InferenceComponentComputeResourceRequirements | None,
+        Field(description="Type: InferenceComponentComputeResourceRequirementsDict."),
+    ] = None
+    Container: Annotated[
+        InferenceComponentContainerSpecification | None,
+        Field(description="Type: InferenceComponentContainerSpecificationDict."),
+    ] = None
+    CurrentDataCacheConfig: Annotated[
+        InferenceComponentDataCacheConfig | None,
+        Field(
+            description="The data caching configuration actually in effect, including a value the service chose rather than the template: SageMaker enables caching automatically on instance types with more than 232 GiB of local NVMe storage, whether or not DataCacheConfig was set. Returned by Describe and not settable; set DataCacheConfig instead."
+        ),
+    ] = None
+    DataCacheConfig: Annotated[
+        InferenceComponentDataCacheConfig | None,
+        Field(description="Settings that affect how the inference component caches data"),
+    ] = None
+    ModelName: Annotated[
+        str | None, Field(description="The name of the model to use with the inference component")
+    ] = None
+    SchedulingConfig: Annotated[
+        InferenceComponentSchedulingConfig | None,
+        Field(
+            description="The scheduling configuration that determines how inference component copies are placed across available instances"
+        ),
+    ] = None
+    StartupParameters: Annotated[
+        InferenceComponentStartupParameters | None,
+        Field(description="Type: InferenceComponentStartupParametersDict."),
+    ] = None
 
 
 class InferenceComponentSpecificationForInstanceType(DeferredModel):
+    """
+    A specification for one instance type, for use in Specifications. InstanceType is required here, and is not accepted on the singular Specification. BaseInferenceComponentName is not accepted here either: adapter inference components are supported only on the singular Specification.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ComputeResourceRequirements: InferenceComponentComputeResourceRequirements | None = None
-    Container: InferenceComponentContainerSpecificationForInstanceType | None = None
-    CurrentDataCacheConfig: InferenceComponentDataCacheConfig | None = None
-    DataCacheConfig: InferenceComponentDataCacheConfig | None = None
-    InstanceType: str
-    ModelName: str | None = None
-    SchedulingConfig: InferenceComponentSchedulingConfig | None = None
-    StartupParameters: InferenceComponentStartupParameters | None = None
+    ComputeResourceRequirements: Annotated[
+        InferenceComponentComputeResourceRequirements | None,
+        Field(description="Type: InferenceComponentComputeResourceRequirementsDict."),
+    ] = None
+    Container: Annotated[
+        InferenceComponentContainerSpecificationForInstanceType | None,
+        Field(
+            description="Container specification for one Specifications entry. Distinct from InferenceComponentContainerSpecification: DescribeInferenceComponent returns no per-entry DeployedImage (VERIFIED in us-west-2), so DeployedImage is intentionally omitted here and this definition can never be aggregated into a plural READ response. The singular InferenceComponentContainerSpecification keeps DeployedImage - the service DOES return it there."
+        ),
+    ] = None
+    CurrentDataCacheConfig: Annotated[
+        InferenceComponentDataCacheConfig | None,
+        Field(
+            description="The data caching configuration actually in effect for this instance type, including a value the service chose rather than the template: SageMaker enables caching automatically on instance types with more than 232 GiB of local NVMe storage, whether or not DataCacheConfig was set. Returned by Describe and not settable; set DataCacheConfig instead."
+        ),
+    ] = None
+    DataCacheConfig: Annotated[
+        InferenceComponentDataCacheConfig | None,
+        Field(description="Settings that affect how the inference component caches data"),
+    ] = None
+    InstanceType: Annotated[str, Field(description="An ML compute instance type")]
+    ModelName: Annotated[
+        str | None, Field(description="The name of the model to use with the inference component")
+    ] = None
+    SchedulingConfig: Annotated[
+        InferenceComponentSchedulingConfig | None,
+        Field(
+            description="The scheduling configuration that determines how inference component copies are placed across available instances"
+        ),
+    ] = None
+    StartupParameters: Annotated[
+        InferenceComponentStartupParameters | None,
+        Field(description="Type: InferenceComponentStartupParametersDict."),
+    ] = None
 
 
 class InferenceComponentProps(DeferredModel):
-    DeploymentConfig: InferenceComponentDeploymentConfig | None = None
-    EndpointArn: str | None = None
-    EndpointName: str
-    InferenceComponentName: str | None = None
-    RuntimeConfig: InferenceComponentRuntimeConfig | None = None
-    Specification: InferenceComponentSpecification | None = None
-    Specifications: list[InferenceComponentSpecificationForInstanceType] | None = None
-    Tags: list[Tag] | None = None
-    VariantName: str | None = None
+    """
+    The properties a program declares for a AWS::SageMaker::InferenceComponent.
+    """
+
+    DeploymentConfig: Annotated[
+        InferenceComponentDeploymentConfig | None,
+        Field(
+            description="The deployment config for the inference component Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    EndpointArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of the endpoint the inference component is associated with"
+        ),
+    ] = None
+    EndpointName: Annotated[
+        str,
+        Field(description="The name of the endpoint the inference component is associated with"),
+    ]
+    InferenceComponentName: Annotated[
+        str | None, Field(description="The name of the inference component")
+    ] = None
+    RuntimeConfig: Annotated[
+        InferenceComponentRuntimeConfig | None,
+        Field(description="The runtime config for the inference component"),
+    ] = None
+    Specification: Annotated[
+        InferenceComponentSpecification | None,
+        Field(
+            description="The specification for the inference component, for an endpoint with a single instance type. Specify exactly one of Specification or Specifications. InstanceType is not accepted here; use Specifications for per instance type configuration."
+        ),
+    ] = None
+    Specifications: Annotated[
+        list[InferenceComponentSpecificationForInstanceType] | None,
+        Field(
+            description="A list of specification objects for the inference component, one per instance type. The service requires at least two entries; use the singular Specification for a single instance type."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None, Field(description="An array of tags to apply to the resource")
+    ] = None
+    VariantName: Annotated[
+        str | None,
+        Field(
+            description="The name of the endpoint variant the inference component is associated with"
+        ),
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by inference_experiment.py, which re-exports every name he
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "CaptureContentTypeHeader",
@@ -29,29 +29,70 @@ __all__ = [
 
 
 class CaptureContentTypeHeader(DeferredModel):
+    """
+    Configuration specifying how to treat different headers. If no headers are specified SageMaker will by default base64 encode when capturing the data.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CsvContentTypes: list[str] | None = None
-    JsonContentTypes: list[str] | None = None
+    CsvContentTypes: Annotated[
+        list[str] | None,
+        Field(
+            description="The list of all content type headers that SageMaker will treat as CSV and capture accordingly."
+        ),
+    ] = None
+    JsonContentTypes: Annotated[
+        list[str] | None,
+        Field(
+            description="The list of all content type headers that SageMaker will treat as JSON and capture accordingly."
+        ),
+    ] = None
 
 
 class InferenceExperimentDataStorageConfig(DeferredModel):
+    """
+    The Amazon S3 location and configuration for storing inference request and response data.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ContentType: CaptureContentTypeHeader | None = None
-    Destination: str
-    KmsKey: str | None = None
+    ContentType: Annotated[
+        CaptureContentTypeHeader | None,
+        Field(
+            description="Configuration specifying how to treat different headers. If no headers are specified SageMaker will by default base64 encode when capturing the data."
+        ),
+    ] = None
+    Destination: Annotated[
+        str,
+        Field(
+            description="The Amazon S3 bucket where the inference request and response data is stored."
+        ),
+    ]
+    KmsKey: Annotated[
+        str | None,
+        Field(
+            description="The AWS Key Management Service key that Amazon SageMaker uses to encrypt captured data at rest using Amazon S3 server-side encryption."
+        ),
+    ] = None
 
 
 class InferenceExperimentEndpointMetadata(DeferredModel):
+    """
+    The metadata of the endpoint on which the inference experiment ran.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EndpointConfigName: str | None = None
-    EndpointName: str
-    EndpointStatus: (
+    EndpointConfigName: Annotated[
+        str | None, Field(description="The name of the endpoint configuration.")
+    ] = None
+    EndpointName: Annotated[
+        str, Field(description="The name of the endpoint used to run the inference experiment.")
+    ]
+    EndpointStatus: Annotated[
         Literal[
             "Creating",
             "Updating",
@@ -62,65 +103,143 @@ class InferenceExperimentEndpointMetadata(DeferredModel):
             "Deleting",
             "Failed",
         ]
-        | None
-    ) = None
+        | None,
+        Field(
+            description="The status of the endpoint. For possible values of the status of an endpoint."
+        ),
+    ] = None
 
 
 class InferenceExperimentRealTimeInferenceConfig(DeferredModel):
+    """
+    The infrastructure configuration for deploying the model to a real-time inference endpoint.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    InstanceCount: int
-    InstanceType: str
+    InstanceCount: Annotated[
+        int, Field(description="The number of instances of the type specified by InstanceType.")
+    ]
+    InstanceType: Annotated[str, Field(description="The instance type the model is deployed to.")]
 
 
 class InferenceExperimentSchedule(DeferredModel):
+    """
+    The duration for which you want the inference experiment to run.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EndTime: str | None = None
-    StartTime: str | None = None
+    EndTime: Annotated[
+        str | None,
+        Field(description="The timestamp at which the inference experiment ended or will end."),
+    ] = None
+    StartTime: Annotated[
+        str | None,
+        Field(description="The timestamp at which the inference experiment started or will start."),
+    ] = None
 
 
 class ModelInfrastructureConfig(DeferredModel):
+    """
+    The configuration for the infrastructure that the model will be deployed to.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    InfrastructureType: Literal["RealTimeInference"]
-    RealTimeInferenceConfig: InferenceExperimentRealTimeInferenceConfig
+    InfrastructureType: Annotated[
+        Literal["RealTimeInference"],
+        Field(description="The type of the inference experiment that you want to run."),
+    ]
+    RealTimeInferenceConfig: Annotated[
+        InferenceExperimentRealTimeInferenceConfig,
+        Field(
+            description="The infrastructure configuration for deploying the model to a real-time inference endpoint."
+        ),
+    ]
 
 
 class ModelVariantConfig(DeferredModel):
+    """
+    Contains information about the deployment options of a model.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    InfrastructureConfig: ModelInfrastructureConfig
-    ModelName: str
-    VariantName: str
+    InfrastructureConfig: Annotated[
+        ModelInfrastructureConfig,
+        Field(
+            description="The configuration for the infrastructure that the model will be deployed to."
+        ),
+    ]
+    ModelName: Annotated[str, Field(description="The name of the Amazon SageMaker Model entity.")]
+    VariantName: Annotated[str, Field(description="The name of the variant.")]
 
 
 class ShadowModelVariantConfig(DeferredModel):
+    """
+    The name and sampling percentage of a shadow variant.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    SamplingPercentage: int
-    ShadowModelVariantName: str
+    SamplingPercentage: Annotated[
+        int,
+        Field(
+            description="The percentage of inference requests that Amazon SageMaker replicates from the production variant to the shadow variant."
+        ),
+    ]
+    ShadowModelVariantName: Annotated[str, Field(description="The name of the shadow variant.")]
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 127 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 1 to 255 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class InferenceExperimentAttributes(DeferredModel):
-    Arn: str | None = None
-    CreationTime: str | None = None
-    EndpointMetadata: InferenceExperimentEndpointMetadata | None = None
-    LastModifiedTime: str | None = None
-    Status: (
+    """
+    The read-only attributes of a AWS::SageMaker::InferenceExperiment, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the inference experiment.")
+    ] = None
+    CreationTime: Annotated[
+        str | None,
+        Field(description="The timestamp at which you created the inference experiment."),
+    ] = None
+    EndpointMetadata: Annotated[
+        InferenceExperimentEndpointMetadata | None,
+        Field(description="The metadata of the endpoint on which the inference experiment ran."),
+    ] = None
+    LastModifiedTime: Annotated[
+        str | None,
+        Field(description="The timestamp at which you last modified the inference experiment."),
+    ] = None
+    Status: Annotated[
         Literal[
             "Creating",
             "Created",
@@ -131,29 +250,105 @@ class InferenceExperimentAttributes(DeferredModel):
             "Completed",
             "Cancelled",
         ]
-        | None
-    ) = None
+        | None,
+        Field(description="The status of the inference experiment."),
+    ] = None
 
 
 class InferenceExperimentShadowModeConfig(DeferredModel):
+    """
+    The configuration of ShadowMode inference experiment type. Use this field to specify a production variant which takes all the inference requests, and a shadow variant to which Amazon SageMaker replicates a percentage of the inference requests. For the shadow variant also specify the percentage of requests that Amazon SageMaker replicates.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ShadowModelVariants: list[ShadowModelVariantConfig]
-    SourceModelVariantName: str
+    ShadowModelVariants: Annotated[
+        list[ShadowModelVariantConfig], Field(description="List of shadow variant configurations.")
+    ]
+    SourceModelVariantName: Annotated[
+        str,
+        Field(
+            description="The name of the production variant, which takes all the inference requests."
+        ),
+    ]
 
 
 class InferenceExperimentProps(DeferredModel):
-    DataStorageConfig: InferenceExperimentDataStorageConfig | None = None
-    Description: str | None = None
-    DesiredState: Literal["Running", "Completed", "Cancelled"] | None = None
-    EndpointName: str
-    KmsKey: str | None = None
-    ModelVariants: list[ModelVariantConfig]
-    Name: str
-    RoleArn: str
-    Schedule: InferenceExperimentSchedule | None = None
-    ShadowModeConfig: InferenceExperimentShadowModeConfig | None = None
-    StatusReason: str | None = None
-    Tags: list[Tag] | None = None
-    Type: Literal["ShadowMode"]
+    """
+    The properties a program declares for a AWS::SageMaker::InferenceExperiment.
+    """
+
+    DataStorageConfig: Annotated[
+        InferenceExperimentDataStorageConfig | None,
+        Field(
+            description="The Amazon S3 location and configuration for storing inference request and response data."
+        ),
+    ] = None
+    Description: Annotated[
+        str | None, Field(description="The description of the inference experiment.")
+    ] = None
+    DesiredState: Annotated[
+        Literal["Running", "Completed", "Cancelled"] | None,
+        Field(
+            description="The desired state of the experiment after starting or stopping operation. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    EndpointName: Annotated[
+        str,
+        Field(
+            description="The name of the endpoint used to run the inference experiment. Create-only: changing it replaces the resource."
+        ),
+    ]
+    KmsKey: Annotated[
+        str | None,
+        Field(
+            description="The AWS Key Management Service (AWS KMS) key that Amazon SageMaker uses to encrypt data on the storage volume attached to the ML compute instance that hosts the endpoint. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    ModelVariants: Annotated[
+        list[ModelVariantConfig],
+        Field(
+            description="An array of ModelVariantConfig objects. Each ModelVariantConfig object in the array describes the infrastructure configuration for the corresponding variant."
+        ),
+    ]
+    Name: Annotated[
+        str,
+        Field(
+            description="The name for the inference experiment. Create-only: changing it replaces the resource."
+        ),
+    ]
+    RoleArn: Annotated[
+        str,
+        Field(
+            description="The Amazon Resource Name (ARN) of an IAM role that Amazon SageMaker can assume to access model artifacts and container images, and manage Amazon SageMaker Inference endpoints for model deployment. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Schedule: Annotated[
+        InferenceExperimentSchedule | None,
+        Field(
+            description="The duration for which you want the inference experiment to run. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    ShadowModeConfig: Annotated[
+        InferenceExperimentShadowModeConfig | None,
+        Field(
+            description="The configuration of ShadowMode inference experiment type. Use this field to specify a production variant which takes all the inference requests, and a shadow variant to which Amazon SageMaker replicates a percentage of the inference requests. For the shadow variant also specify the percentage of requests that Amazon SageMaker replicates."
+        ),
+    ] = None
+    StatusReason: Annotated[
+        str | None,
+        Field(
+            description="The error message or client-specified reason from the StopInferenceExperiment API, that explains the status of the inference experiment. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None
+    Type: Annotated[
+        Literal["ShadowMode"],
+        Field(
+            description="The type of the inference experiment that you want to run. Create-only: changing it replaces the resource."
+        ),
+    ]

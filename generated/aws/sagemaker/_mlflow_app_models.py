@@ -7,10 +7,10 @@ Imported on first use by mlflow_app.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "MlflowAppAttributes",
@@ -23,17 +23,41 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 1 to 128 characters."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 0 to 256 characters."
+        ),
+    ]
 
 
 class MlflowAppAttributes(DeferredModel):
-    Arn: str | None = None
-    CreationTime: str | None = None
-    LastModifiedTime: str | None = None
-    MlflowAppId: str | None = None
-    MlflowVersion: str | None = None
-    Status: (
+    """
+    The read-only attributes of a AWS::SageMaker::MlflowApp, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the MLflow App.")
+    ] = None
+    CreationTime: Annotated[
+        str | None, Field(description="The date and time that the MLflow App was created.")
+    ] = None
+    LastModifiedTime: Annotated[
+        str | None, Field(description="The date and time that the MLflow App was last modified.")
+    ] = None
+    MlflowAppId: Annotated[
+        str | None, Field(description="The server-generated identifier of the MLflow App.")
+    ] = None
+    MlflowVersion: Annotated[
+        str | None, Field(description="The MLflow version used by the MLflow App.")
+    ] = None
+    Status: Annotated[
         Literal[
             "Creating",
             "Created",
@@ -45,16 +69,46 @@ class MlflowAppAttributes(DeferredModel):
             "DeleteFailed",
             "Deleted",
         ]
-        | None
-    ) = None
+        | None,
+        Field(description="The status of the MLflow App."),
+    ] = None
 
 
 class MlflowAppProps(DeferredModel):
-    ArtifactStoreUri: str
-    ModelRegistrationMode: (
-        Literal["AutoModelRegistrationEnabled", "AutoModelRegistrationDisabled"] | None
-    ) = None
-    Name: str
-    RoleArn: str
-    Tags: list[Tag] | None = None
-    WeeklyMaintenanceWindowStart: str | None = None
+    """
+    The properties a program declares for a AWS::SageMaker::MlflowApp.
+    """
+
+    ArtifactStoreUri: Annotated[
+        str,
+        Field(
+            description="The S3 URI for a general purpose bucket to use as the MLflow App artifact store."
+        ),
+    ]
+    ModelRegistrationMode: Annotated[
+        Literal["AutoModelRegistrationEnabled", "AutoModelRegistrationDisabled"] | None,
+        Field(
+            description="Whether to enable or disable automatic registration of new MLflow models to the SageMaker Model Registry."
+        ),
+    ] = None
+    Name: Annotated[
+        str,
+        Field(
+            description="The name of the MLflow App. Create-only: changing it replaces the resource."
+        ),
+    ]
+    RoleArn: Annotated[
+        str,
+        Field(
+            description="The Amazon Resource Name (ARN) for an IAM role in your account that the MLflow App uses to access the artifact store in Amazon S3. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None, Field(description="Tags to associate with the MLflow App.")
+    ] = None
+    WeeklyMaintenanceWindowStart: Annotated[
+        str | None,
+        Field(
+            description="The day and time of the week in Coordinated Universal Time (UTC) 24-hour standard time that weekly maintenance updates are scheduled. For example: Tue:03:30."
+        ),
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by mlflow_tracking_server.py, which re-exports every name 
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "MlflowTrackingServerAttributes",
@@ -20,23 +20,78 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 127 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 1 to 255 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class MlflowTrackingServerAttributes(DeferredModel):
-    TrackingServerArn: str | None = None
+    """
+    The read-only attributes of a AWS::SageMaker::MlflowTrackingServer, set by AWS.
+    """
+
+    TrackingServerArn: Annotated[
+        str | None,
+        Field(description="The Amazon Resource Name (ARN) of the MLFlow Tracking Server."),
+    ] = None
 
 
 class MlflowTrackingServerProps(DeferredModel):
-    ArtifactStoreUri: str
-    AutomaticModelRegistration: bool | None = None
-    MlflowVersion: str | None = None
-    RoleArn: str
-    Tags: list[Tag] | None = None
-    TrackingServerName: str
-    TrackingServerSize: Literal["Small", "Medium", "Large"] | None = None
-    WeeklyMaintenanceWindowStart: str | None = None
+    """
+    The properties a program declares for a AWS::SageMaker::MlflowTrackingServer.
+    """
+
+    ArtifactStoreUri: Annotated[
+        str, Field(description="The Amazon S3 URI for MLFlow Tracking Server artifacts.")
+    ]
+    AutomaticModelRegistration: Annotated[
+        bool | None, Field(description="A flag to enable Automatic SageMaker Model Registration.")
+    ] = None
+    MlflowVersion: Annotated[
+        str | None,
+        Field(
+            description="The MLFlow Version used on the MLFlow Tracking Server. Conditionally create-only: some changes replace the resource."
+        ),
+    ] = None
+    RoleArn: Annotated[
+        str,
+        Field(
+            description="The Amazon Resource Name (ARN) of an IAM role that enables Amazon SageMaker to perform tasks on behalf of the customer. Conditionally create-only: some changes replace the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None
+    TrackingServerName: Annotated[
+        str,
+        Field(
+            description="The name of the MLFlow Tracking Server. Create-only: changing it replaces the resource."
+        ),
+    ]
+    TrackingServerSize: Annotated[
+        Literal["Small", "Medium", "Large"] | None,
+        Field(description="The size of the MLFlow Tracking Server."),
+    ] = None
+    WeeklyMaintenanceWindowStart: Annotated[
+        str | None,
+        Field(
+            description="The start of the time window for maintenance of the MLFlow Tracking Server in UTC time."
+        ),
+    ] = None

@@ -7,7 +7,7 @@ Imported on first use by model_card.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -49,179 +49,314 @@ class BarChartMetric(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str
-    Notes: str | None = None
-    Type: Literal["bar_chart"]
-    Value: list[float | str]
-    XAxisName: list[str] | None = None
-    YAxisName: str | None = None
+    Name: Annotated[str, Field(description="Pattern: .{1,255}")]
+    Notes: Annotated[str | None, Field(description="Length: at most 1024 characters.")] = None
+    Type: Annotated[Literal["bar_chart"], Field(description="Allowed values: 'bar_chart'.")]
+    Value: Annotated[list[float | str], Field(description="Items: at least 1 items.")]
+    XAxisName: Annotated[
+        list[str] | None, Field(description="Each item: Length: at most 63 characters.")
+    ] = None
+    YAxisName: Annotated[str | None, Field(description="Length: at most 63 characters.")] = None
 
 
 class Container(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Image: str
-    ModelDataUrl: str | None = None
-    NearestModelName: str | None = None
+    Image: Annotated[
+        str,
+        Field(
+            description="Inference environment path. The Amazon EC2 Container Registry (Amazon ECR) path where inference code is stored."
+        ),
+    ]
+    ModelDataUrl: Annotated[
+        str | None,
+        Field(
+            description="The Amazon S3 path where the model artifacts, which result from model training, are stored."
+        ),
+    ] = None
+    NearestModelName: Annotated[
+        str | None,
+        Field(
+            description="The name of a pre-trained machine learning benchmarked by Amazon SageMaker Inference Recommender model that matches your model."
+        ),
+    ] = None
 
 
 class LinearGraphMetric(DeferredModel):
+    """
+    Linear graph metric.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str
-    Notes: str | None = None
-    Type: Literal["linear_graph"]
-    Value: list[list[float | str]]
-    XAxisName: str | None = None
-    YAxisName: str | None = None
+    Name: Annotated[str, Field(description="Pattern: .{1,255}")]
+    Notes: Annotated[str | None, Field(description="Length: at most 1024 characters.")] = None
+    Type: Annotated[Literal["linear_graph"], Field(description="Allowed values: 'linear_graph'.")]
+    Value: Annotated[
+        list[list[float | str]],
+        Field(description="Items: at least 1 items. Each item: Items: exactly 2 items."),
+    ]
+    XAxisName: Annotated[str | None, Field(description="Length: at most 63 characters.")] = None
+    YAxisName: Annotated[str | None, Field(description="Length: at most 63 characters.")] = None
 
 
 class MatrixMetric(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str
-    Notes: str | None = None
-    Type: Literal["matrix"]
-    Value: list[list[float | str]]
-    XAxisName: list[str] | None = None
-    YAxisName: list[str] | None = None
+    Name: Annotated[str, Field(description="Pattern: .{1,255}")]
+    Notes: Annotated[str | None, Field(description="Length: at most 1024 characters.")] = None
+    Type: Annotated[Literal["matrix"], Field(description="Allowed values: 'matrix'.")]
+    Value: Annotated[
+        list[list[float | str]],
+        Field(description="Items: 1 to 20 items. Each item: Items: 1 to 20 items."),
+    ]
+    XAxisName: Annotated[
+        list[str] | None, Field(description="Each item: Length: at most 63 characters.")
+    ] = None
+    YAxisName: Annotated[
+        list[str] | None, Field(description="Each item: Length: at most 63 characters.")
+    ] = None
 
 
 class ModelCardAdditionalInformation(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CaveatsAndRecommendations: str | None = None
-    CustomDetails: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    EthicalConsiderations: str | None = None
+    CaveatsAndRecommendations: Annotated[
+        str | None,
+        Field(
+            description="Caveats and recommendations for people who might use this model in their applications."
+        ),
+    ] = None
+    CustomDetails: Annotated[dict[str, str] | None, Field(description="customer details.")] = None
+    EthicalConsiderations: Annotated[
+        str | None,
+        Field(description="Any ethical considerations that the author wants to provide."),
+    ] = None
 
 
 class ModelCardBusinessDetails(DeferredModel):
+    """
+    Business details.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    BusinessProblem: str | None = None
-    BusinessStakeholders: str | None = None
-    LineOfBusiness: str | None = None
+    BusinessProblem: Annotated[
+        str | None, Field(description="What business problem does the model solve?")
+    ] = None
+    BusinessStakeholders: Annotated[str | None, Field(description="Business stakeholders.")] = None
+    LineOfBusiness: Annotated[str | None, Field(description="Line of business.")] = None
 
 
 class ModelCardInferenceSpecification(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Containers: list[Container]
+    Containers: Annotated[
+        list[Container],
+        Field(
+            description="Contains inference related information which were used to create model package."
+        ),
+    ]
 
 
 class ModelCardIntendedUses(DeferredModel):
+    """
+    Intended usage of model.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ExplanationsForRiskRating: str | None = None
-    FactorsAffectingModelEfficiency: str | None = None
-    IntendedUses: str | None = None
-    PurposeOfModel: str | None = None
-    RiskRating: Literal["High", "Medium", "Low", "Unknown"] | None = None
+    ExplanationsForRiskRating: Annotated[
+        str | None, Field(description="Length: at most 2048 characters.")
+    ] = None
+    FactorsAffectingModelEfficiency: Annotated[
+        str | None, Field(description="Length: at most 2048 characters.")
+    ] = None
+    IntendedUses: Annotated[str | None, Field(description="intended use cases.")] = None
+    PurposeOfModel: Annotated[str | None, Field(description="Why the model was developed?")] = None
+    RiskRating: Annotated[
+        Literal["High", "Medium", "Low", "Unknown"] | None,
+        Field(description="Risk rating of model."),
+    ] = None
 
 
 class ModelCardModelOverviewInferenceEnvironment(DeferredModel):
+    """
+    Overview about the inference.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ContainerImage: list[str] | None = None
+    ContainerImage: Annotated[
+        list[str] | None, Field(description="SageMaker inference image uri.")
+    ] = None
 
 
 class ModelCardObjectiveFunctionFunction(DeferredModel):
+    """
+    objective function that training job is optimized for.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Condition: str | None = None
-    Facet: str | None = None
-    Function: Literal["Maximize", "Minimize"] | None = None
+    Condition: Annotated[str | None, Field(description="Length: at most 63 characters.")] = None
+    Facet: Annotated[str | None, Field(description="Length: at most 63 characters.")] = None
+    Function: Annotated[
+        Literal["Maximize", "Minimize"] | None,
+        Field(description="Allowed values: 'Maximize', 'Minimize'."),
+    ] = None
 
 
 class ModelCardSecurityConfig(DeferredModel):
+    """
+    An optional Key Management Service key to encrypt, decrypt, and re-encrypt model card content for regulated workloads with highly sensitive data.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    KmsKeyId: str | None = None
+    KmsKeyId: Annotated[
+        str | None,
+        Field(description="A Key Management Service key ID to use for encrypting a model card."),
+    ] = None
 
 
 class ModelCardTrainingDetailsTrainingJobDetailsTrainingEnvironment(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ContainerImage: list[str] | None = None
+    ContainerImage: Annotated[
+        list[str] | None, Field(description="SageMaker training image uri.")
+    ] = None
 
 
 class ModelPackageCreator(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    UserProfileName: str | None = None
+    UserProfileName: Annotated[
+        str | None, Field(description="The name of the user's profile in Studio")
+    ] = None
 
 
 class SimpleMetric(DeferredModel):
+    """
+    metric data
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str
-    Notes: str | None = None
-    Type: Literal["number", "string", "boolean"]
-    Value: float | str | bool
-    XAxisName: str | None = None
-    YAxisName: str | None = None
+    Name: Annotated[str, Field(description="Pattern: .{1,255}")]
+    Notes: Annotated[str | None, Field(description="Length: at most 1024 characters.")] = None
+    Type: Annotated[
+        Literal["number", "string", "boolean"],
+        Field(description="Allowed values: 'number', 'string', 'boolean'."),
+    ]
+    Value: Annotated[float | str | bool, Field(description="Type: float | str | bool.")]
+    XAxisName: Annotated[str | None, Field(description="Length: at most 63 characters.")] = None
+    YAxisName: Annotated[str | None, Field(description="Length: at most 63 characters.")] = None
 
 
 class SourceAlgorithm(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AlgorithmName: str
-    ModelDataUrl: str | None = None
+    AlgorithmName: Annotated[
+        str,
+        Field(
+            description="The name of an algorithm that was used to create the model package. The algorithm must be either an algorithm resource in your SageMaker account or an algorithm in AWS Marketplace that you are subscribed to."
+        ),
+    ]
+    ModelDataUrl: Annotated[
+        str | None,
+        Field(
+            description="The Amazon S3 path where the model artifacts, which result from model training, are stored."
+        ),
+    ] = None
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The tag key. Tag keys must be unique per resource.")]
+    Value: Annotated[str, Field(description="The tag value.")]
 
 
 class TrainingHyperParameter(DeferredModel):
+    """
+    training hyper parameter
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str
-    Value: str
+    Name: Annotated[str, Field(description="Pattern: .{1,255}")]
+    Value: Annotated[str, Field(description="Pattern: .{1,255}")]
 
 
 class TrainingMetric(DeferredModel):
+    """
+    training metric data.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str
-    Notes: str | None = None
-    Value: float
+    Name: Annotated[str, Field(description="Pattern: .{1,255}")]
+    Notes: Annotated[str | None, Field(description="Length: at most 1024 characters.")] = None
+    Value: Annotated[float, Field(description="Type: float.")]
 
 
 class UserContext(DeferredModel):
+    """
+    Information about the user who created or modified an experiment, trial, trial component, lineage group, project, or model card.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DomainId: str | None = None
-    UserProfileArn: str | None = None
-    UserProfileName: str | None = None
+    DomainId: Annotated[str | None, Field(description="The domain associated with the user.")] = (
+        None
+    )
+    UserProfileArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the user's profile.")
+    ] = None
+    UserProfileName: Annotated[str | None, Field(description="The name of the user's profile.")] = (
+        None
+    )
 
 
 class ModelCardAttributes(DeferredModel):
-    CreationTime: str | None = None
-    LastModifiedTime: str | None = None
-    ModelCardArn: str | None = None
-    ModelCardProcessingStatus: (
+    """
+    The read-only attributes of a AWS::SageMaker::ModelCard, set by AWS.
+    """
+
+    CreationTime: Annotated[
+        str | None, Field(description="The date and time the model card was created.")
+    ] = None
+    LastModifiedTime: Annotated[
+        str | None, Field(description="The date and time the model card was last modified.")
+    ] = None
+    ModelCardArn: Annotated[
+        str | None,
+        Field(description="The Amazon Resource Name (ARN) of the successfully created model card."),
+    ] = None
+    ModelCardProcessingStatus: Annotated[
         Literal[
             "UnsetValue",
             "DeleteInProgress",
@@ -231,116 +366,291 @@ class ModelCardAttributes(DeferredModel):
             "DeleteCompleted",
             "DeleteFailed",
         ]
-        | None
-    ) = None
-    ModelCardVersion: int | None = None
+        | None,
+        Field(
+            description="The processing status of model card deletion. The ModelCardProcessingStatus updates throughout the different deletion steps."
+        ),
+    ] = None
+    ModelCardVersion: Annotated[int | None, Field(description="A version of the model card.")] = (
+        None
+    )
 
 
 class MetricGroup(DeferredModel):
+    """
+    item in metric groups
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    MetricData: list[SimpleMetric | LinearGraphMetric | BarChartMetric | MatrixMetric]
-    Name: str
+    MetricData: Annotated[
+        list[SimpleMetric | LinearGraphMetric | BarChartMetric | MatrixMetric],
+        Field(
+            description="Type: list[SimpleMetricDict | LinearGraphMetricDict | BarChartMetricDict | MatrixMetricDict]."
+        ),
+    ]
+    Name: Annotated[str, Field(description="Pattern: .{1,63}")]
 
 
 class ModelCardModelOverview(DeferredModel):
+    """
+    Overview about the model.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AlgorithmType: str | None = None
-    InferenceEnvironment: ModelCardModelOverviewInferenceEnvironment | None = None
-    ModelArtifact: list[str] | None = None
-    ModelCreator: str | None = None
-    ModelDescription: str | None = None
-    ModelId: str | None = None
-    ModelName: str | None = None
-    ModelOwner: str | None = None
-    ModelVersion: float | None = None
-    ProblemType: str | None = None
+    AlgorithmType: Annotated[
+        str | None, Field(description="Algorithm used to solve the problem.")
+    ] = None
+    InferenceEnvironment: Annotated[
+        ModelCardModelOverviewInferenceEnvironment | None,
+        Field(description="Overview about the inference."),
+    ] = None
+    ModelArtifact: Annotated[
+        list[str] | None, Field(description="Location of the model artifact.")
+    ] = None
+    ModelCreator: Annotated[str | None, Field(description="Creator of model.")] = None
+    ModelDescription: Annotated[str | None, Field(description="description of model.")] = None
+    ModelId: Annotated[
+        str | None, Field(description="SageMaker Model Arn or Non SageMaker Model id.")
+    ] = None
+    ModelName: Annotated[str | None, Field(description="Name of the model.")] = None
+    ModelOwner: Annotated[str | None, Field(description="Owner of model.")] = None
+    ModelVersion: Annotated[float | None, Field(description="Version of the model.")] = None
+    ProblemType: Annotated[
+        str | None, Field(description="Problem being solved with the model.")
+    ] = None
 
 
 class ModelCardModelPackageDetails(DeferredModel):
+    """
+    Metadata information related to model package version
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ApprovalDescription: str | None = None
-    CreatedBy: ModelPackageCreator | None = None
-    Domain: str | None = None
-    InferenceSpecification: ModelCardInferenceSpecification | None = None
-    ModelApprovalStatus: Literal["Approved", "Rejected", "PendingManualApproval"] | None = None
-    ModelPackageArn: str | None = None
-    ModelPackageDescription: str | None = None
-    ModelPackageGroupName: str | None = None
-    ModelPackageName: str | None = None
-    ModelPackageStatus: (
-        Literal["Pending", "InProgress", "Completed", "Failed", "Deleting"] | None
-    ) = None
-    ModelPackageVersion: float | None = None
-    SourceAlgorithms: list[SourceAlgorithm] | None = None
-    Task: str | None = None
+    ApprovalDescription: Annotated[
+        str | None, Field(description="A description provided for the model approval")
+    ] = None
+    CreatedBy: Annotated[
+        ModelPackageCreator | None,
+        Field(description="Information about the user who created model package."),
+    ] = None
+    Domain: Annotated[
+        str | None,
+        Field(
+            description="The machine learning domain of the model package you specified. Common machine learning domains include computer vision and natural language processing."
+        ),
+    ] = None
+    InferenceSpecification: Annotated[
+        ModelCardInferenceSpecification | None,
+        Field(
+            description="Details about inference jobs that can be run with models based on this model package."
+        ),
+    ] = None
+    ModelApprovalStatus: Annotated[
+        Literal["Approved", "Rejected", "PendingManualApproval"] | None,
+        Field(description="Current approval status of model package"),
+    ] = None
+    ModelPackageArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the model package")
+    ] = None
+    ModelPackageDescription: Annotated[
+        str | None, Field(description="A brief summary of the model package")
+    ] = None
+    ModelPackageGroupName: Annotated[
+        str | None,
+        Field(
+            description="If the model is a versioned model, the name of the model group that the versioned model belongs to."
+        ),
+    ] = None
+    ModelPackageName: Annotated[str | None, Field(description="Name of the model package")] = None
+    ModelPackageStatus: Annotated[
+        Literal["Pending", "InProgress", "Completed", "Failed", "Deleting"] | None,
+        Field(description="Current status of model package"),
+    ] = None
+    ModelPackageVersion: Annotated[
+        float | None, Field(description="Version of the model package")
+    ] = None
+    SourceAlgorithms: Annotated[
+        list[SourceAlgorithm] | None,
+        Field(description="A list of algorithms that were used to create a model package."),
+    ] = None
+    Task: Annotated[
+        str | None,
+        Field(
+            description="The machine learning task you specified that your model package accomplishes. Common machine learning tasks include object detection and image classification."
+        ),
+    ] = None
 
 
 class ModelCardObjectiveFunction(DeferredModel):
+    """
+    the objective function the model will optimize for.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Function: ModelCardObjectiveFunctionFunction | None = None
-    Notes: str | None = None
+    Function: Annotated[
+        ModelCardObjectiveFunctionFunction | None,
+        Field(description="objective function that training job is optimized for."),
+    ] = None
+    Notes: Annotated[str | None, Field(description="Length: at most 1024 characters.")] = None
 
 
 class ModelCardTrainingDetailsTrainingJobDetails(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    HyperParameters: list[TrainingHyperParameter] | None = None
-    TrainingArn: str | None = None
-    TrainingDatasets: list[str] | None = None
-    TrainingEnvironment: ModelCardTrainingDetailsTrainingJobDetailsTrainingEnvironment | None = None
-    TrainingMetrics: list[TrainingMetric] | None = None
-    UserProvidedHyperParameters: list[TrainingHyperParameter] | None = None
-    UserProvidedTrainingMetrics: list[TrainingMetric] | None = None
+    HyperParameters: Annotated[
+        list[TrainingHyperParameter] | None,
+        Field(description="Each item: Items: at most 100 items."),
+    ] = None
+    TrainingArn: Annotated[str | None, Field(description="SageMaker Training job arn.")] = None
+    TrainingDatasets: Annotated[
+        list[str] | None, Field(description="Location of the model datasets.")
+    ] = None
+    TrainingEnvironment: Annotated[
+        ModelCardTrainingDetailsTrainingJobDetailsTrainingEnvironment | None,
+        Field(
+            description="Type: ModelCardTrainingDetailsTrainingJobDetailsTrainingEnvironmentDict."
+        ),
+    ] = None
+    TrainingMetrics: Annotated[
+        list[TrainingMetric] | None, Field(description="Each item: Items: at most 50 items.")
+    ] = None
+    UserProvidedHyperParameters: Annotated[
+        list[TrainingHyperParameter] | None,
+        Field(description="Each item: Items: at most 100 items."),
+    ] = None
+    UserProvidedTrainingMetrics: Annotated[
+        list[TrainingMetric] | None, Field(description="Each item: Items: at most 50 items.")
+    ] = None
 
 
 class EvaluationDetail(DeferredModel):
+    """
+    item of evaluation details
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Datasets: list[str] | None = None
-    EvaluationJobArn: str | None = None
-    EvaluationObservation: str | None = None
-    Metadata: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    MetricGroups: list[MetricGroup] | None = None
-    Name: str
+    Datasets: Annotated[
+        list[str] | None,
+        Field(description="Items: at most 10 items. Each item: Length: at most 1024 characters."),
+    ] = None
+    EvaluationJobArn: Annotated[
+        str | None, Field(description="Length: at most 256 characters.")
+    ] = None
+    EvaluationObservation: Annotated[
+        str | None, Field(description="Length: at most 2096 characters.")
+    ] = None
+    Metadata: Annotated[
+        dict[str, str] | None,
+        Field(description="additional attributes associated with the evaluation results."),
+    ] = None
+    MetricGroups: Annotated[
+        list[MetricGroup] | None, Field(description="Type: list[MetricGroupDict].")
+    ] = None
+    Name: Annotated[str, Field(description="Pattern: .{1,63}")]
 
 
 class ModelCardTrainingDetails(DeferredModel):
+    """
+    Overview about the training.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ObjectiveFunction: ModelCardObjectiveFunction | None = None
-    TrainingJobDetails: ModelCardTrainingDetailsTrainingJobDetails | None = None
-    TrainingObservations: str | None = None
+    ObjectiveFunction: Annotated[
+        ModelCardObjectiveFunction | None,
+        Field(description="the objective function the model will optimize for."),
+    ] = None
+    TrainingJobDetails: Annotated[
+        ModelCardTrainingDetailsTrainingJobDetails | None,
+        Field(description="Type: ModelCardTrainingDetailsTrainingJobDetailsDict."),
+    ] = None
+    TrainingObservations: Annotated[
+        str | None, Field(description="Length: at most 1024 characters.")
+    ] = None
 
 
 class ModelCardContent(DeferredModel):
+    """
+    The content of the model card.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AdditionalInformation: ModelCardAdditionalInformation | None = None
-    BusinessDetails: ModelCardBusinessDetails | None = None
-    EvaluationDetails: list[EvaluationDetail] | None = None
-    IntendedUses: ModelCardIntendedUses | None = None
-    ModelOverview: ModelCardModelOverview | None = None
-    ModelPackageDetails: ModelCardModelPackageDetails | None = None
-    TrainingDetails: ModelCardTrainingDetails | None = None
+    AdditionalInformation: Annotated[
+        ModelCardAdditionalInformation | None,
+        Field(description="Type: ModelCardAdditionalInformationDict."),
+    ] = None
+    BusinessDetails: Annotated[
+        ModelCardBusinessDetails | None, Field(description="Business details.")
+    ] = None
+    EvaluationDetails: Annotated[
+        list[EvaluationDetail] | None, Field(description="Type: list[EvaluationDetailDict].")
+    ] = None
+    IntendedUses: Annotated[
+        ModelCardIntendedUses | None, Field(description="Intended usage of model.")
+    ] = None
+    ModelOverview: Annotated[
+        ModelCardModelOverview | None, Field(description="Overview about the model.")
+    ] = None
+    ModelPackageDetails: Annotated[
+        ModelCardModelPackageDetails | None,
+        Field(description="Metadata information related to model package version"),
+    ] = None
+    TrainingDetails: Annotated[
+        ModelCardTrainingDetails | None, Field(description="Overview about the training.")
+    ] = None
 
 
 class ModelCardProps(DeferredModel):
-    Content: ModelCardContent
-    CreatedBy: UserContext | None = None
-    LastModifiedBy: UserContext | None = None
-    ModelCardName: str
-    ModelCardStatus: Literal["Draft", "PendingReview", "Approved", "Archived"]
-    SecurityConfig: ModelCardSecurityConfig | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::SageMaker::ModelCard.
+    """
+
+    Content: Annotated[ModelCardContent, Field(description="The content of the model card.")]
+    CreatedBy: Annotated[
+        UserContext | None,
+        Field(
+            description="Information about the user who created or modified an experiment, trial, trial component, lineage group, project, or model card."
+        ),
+    ] = None
+    LastModifiedBy: Annotated[
+        UserContext | None,
+        Field(
+            description="Information about the user who created or modified an experiment, trial, trial component, lineage group, project, or model card."
+        ),
+    ] = None
+    ModelCardName: Annotated[
+        str,
+        Field(
+            description="The unique name of the model card. Create-only: changing it replaces the resource."
+        ),
+    ]
+    ModelCardStatus: Annotated[
+        Literal["Draft", "PendingReview", "Approved", "Archived"],
+        Field(
+            description="The approval status of the model card within your organization. Different organizations might have different criteria for model card review and approval."
+        ),
+    ]
+    SecurityConfig: Annotated[
+        ModelCardSecurityConfig | None,
+        Field(
+            description="An optional Key Management Service key to encrypt, decrypt, and re-encrypt model card content for regulated workloads with highly sensitive data. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="Key-value pairs used to manage metadata for model cards."),
+    ] = None

@@ -7,7 +7,7 @@ Imported on first use by model_explainability_job_definition.py, which re-export
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -37,169 +37,474 @@ __all__ = [
 
 
 class ModelExplainabilityJobDefinitionClusterConfig(DeferredModel):
+    """
+    Configuration for the cluster used to run model monitoring jobs.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    InstanceCount: int
-    InstanceType: str
-    VolumeKmsKeyId: str | None = None
-    VolumeSizeInGB: int
+    InstanceCount: Annotated[
+        int,
+        Field(
+            description="The number of ML compute instances to use in the model monitoring job. For distributed processing jobs, specify a value greater than 1. The default value is 1."
+        ),
+    ]
+    InstanceType: Annotated[
+        str, Field(description="The ML compute instance type for the processing job.")
+    ]
+    VolumeKmsKeyId: Annotated[
+        str | None,
+        Field(
+            description="The AWS Key Management Service (AWS KMS) key that Amazon SageMaker uses to encrypt data on the storage volume attached to the ML compute instance(s) that run the model monitoring job."
+        ),
+    ] = None
+    VolumeSizeInGB: Annotated[
+        int,
+        Field(
+            description="The size of the ML storage volume, in gigabytes, that you want to provision. You must specify sufficient ML storage for your scenario."
+        ),
+    ]
 
 
 class ModelExplainabilityJobDefinitionConstraintsResource(DeferredModel):
+    """
+    The baseline constraints resource for a monitoring job.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    S3Uri: str | None = None
+    S3Uri: Annotated[
+        str | None,
+        Field(
+            description="The Amazon S3 URI for baseline constraint file in Amazon S3 that the current monitoring job should validated against."
+        ),
+    ] = None
 
 
 class ModelExplainabilityJobDefinitionCsv(DeferredModel):
-    Header: bool | None = None
+    """
+    The CSV format
+    """
+
+    Header: Annotated[
+        bool | None, Field(description="A boolean flag indicating if given CSV has header")
+    ] = None
 
 
 class ModelExplainabilityJobDefinitionEndpointInput(DeferredModel):
+    """
+    The endpoint for a monitoring job.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EndpointName: str
-    FeaturesAttribute: str | None = None
-    InferenceAttribute: str | None = None
-    LocalPath: str
-    ProbabilityAttribute: str | None = None
-    S3DataDistributionType: Literal["FullyReplicated", "ShardedByS3Key"] | None = None
-    S3InputMode: Literal["Pipe", "File"] | None = None
+    EndpointName: Annotated[
+        str, Field(description="The name of the endpoint used to run the monitoring job.")
+    ]
+    FeaturesAttribute: Annotated[
+        str | None, Field(description="JSONpath to locate features in JSONlines dataset")
+    ] = None
+    InferenceAttribute: Annotated[
+        str | None, Field(description="Index or JSONpath to locate predicted label(s)")
+    ] = None
+    LocalPath: Annotated[
+        str,
+        Field(
+            description="Path to the filesystem where the endpoint data is available to the container."
+        ),
+    ]
+    ProbabilityAttribute: Annotated[
+        str | None, Field(description="Index or JSONpath to locate probabilities")
+    ] = None
+    S3DataDistributionType: Annotated[
+        Literal["FullyReplicated", "ShardedByS3Key"] | None,
+        Field(
+            description="Whether input data distributed in Amazon S3 is fully replicated or sharded by an S3 key. Defauts to FullyReplicated"
+        ),
+    ] = None
+    S3InputMode: Annotated[
+        Literal["Pipe", "File"] | None,
+        Field(
+            description="Whether the Pipe or File is used as the input mode for transfering data for the monitoring job. Pipe mode is recommended for large datasets. File mode is useful for small files that fit in memory. Defaults to File."
+        ),
+    ] = None
 
 
 class ModelExplainabilityJobDefinitionJson(DeferredModel):
-    Line: bool | None = None
+    """
+    The Json format
+    """
+
+    Line: Annotated[
+        bool | None, Field(description="A boolean flag indicating if it is JSON line format")
+    ] = None
 
 
 class ModelExplainabilityJobDefinitionModelExplainabilityAppSpecification(DeferredModel):
+    """
+    Container image configuration object for the monitoring job.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ConfigUri: str
-    Environment: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    ImageUri: str
+    ConfigUri: Annotated[str, Field(description="The S3 URI to an analysis configuration file")]
+    Environment: Annotated[
+        dict[str, str] | None,
+        Field(description="Sets the environment variables in the Docker container"),
+    ] = None
+    ImageUri: Annotated[
+        str, Field(description="The container image to be run by the monitoring job.")
+    ]
 
 
 class ModelExplainabilityJobDefinitionModelExplainabilityBaselineConfig(DeferredModel):
+    """
+    Baseline configuration used to validate that the data conforms to the specified constraints and statistics.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    BaseliningJobName: str | None = None
-    ConstraintsResource: ModelExplainabilityJobDefinitionConstraintsResource | None = None
+    BaseliningJobName: Annotated[str | None, Field(description="The name of a processing job")] = (
+        None
+    )
+    ConstraintsResource: Annotated[
+        ModelExplainabilityJobDefinitionConstraintsResource | None,
+        Field(description="The baseline constraints resource for a monitoring job."),
+    ] = None
 
 
 class ModelExplainabilityJobDefinitionS3Output(DeferredModel):
+    """
+    Information about where and how to store the results of a monitoring job.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    LocalPath: str
-    S3UploadMode: Literal["Continuous", "EndOfJob"] | None = None
-    S3Uri: str
+    LocalPath: Annotated[
+        str,
+        Field(
+            description="The local path to the Amazon S3 storage location where Amazon SageMaker saves the results of a monitoring job. LocalPath is an absolute path for the output data."
+        ),
+    ]
+    S3UploadMode: Annotated[
+        Literal["Continuous", "EndOfJob"] | None,
+        Field(
+            description="Whether to upload the results of the monitoring job continuously or after the job completes."
+        ),
+    ] = None
+    S3Uri: Annotated[
+        str,
+        Field(
+            description="A URI that identifies the Amazon S3 storage location where Amazon SageMaker saves the results of a monitoring job."
+        ),
+    ]
 
 
 class ModelExplainabilityJobDefinitionStoppingCondition(DeferredModel):
+    """
+    Specifies a time limit for how long the monitoring job is allowed to run.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    MaxRuntimeInSeconds: int
+    MaxRuntimeInSeconds: Annotated[
+        int, Field(description="The maximum runtime allowed in seconds.")
+    ]
 
 
 class ModelExplainabilityJobDefinitionVpcConfig(DeferredModel):
+    """
+    Specifies a VPC that your training jobs and hosted models have access to. Control access to and from your training and model containers by configuring the VPC.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    SecurityGroupIds: list[str]
-    Subnets: list[str]
+    SecurityGroupIds: Annotated[
+        list[str],
+        Field(
+            description="The VPC security group IDs, in the form sg-xxxxxxxx. Specify the security groups for the VPC that is specified in the Subnets field."
+        ),
+    ]
+    Subnets: Annotated[
+        list[str],
+        Field(
+            description="The ID of the subnets in the VPC to which you want to connect to your monitoring jobs."
+        ),
+    ]
 
 
 class MonitoringOutput(DeferredModel):
+    """
+    The output object for a monitoring job.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    S3Output: ModelExplainabilityJobDefinitionS3Output
+    S3Output: Annotated[
+        ModelExplainabilityJobDefinitionS3Output,
+        Field(
+            description="Information about where and how to store the results of a monitoring job."
+        ),
+    ]
 
 
 class MonitoringOutputConfig(DeferredModel):
+    """
+    The output configuration for monitoring jobs.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    KmsKeyId: str | None = None
-    MonitoringOutputs: list[MonitoringOutput]
+    KmsKeyId: Annotated[
+        str | None,
+        Field(
+            description="The AWS Key Management Service (AWS KMS) key that Amazon SageMaker uses to encrypt the model artifacts at rest using Amazon S3 server-side encryption."
+        ),
+    ] = None
+    MonitoringOutputs: Annotated[
+        list[MonitoringOutput],
+        Field(
+            description="Monitoring outputs for monitoring jobs. This is where the output of the periodic monitoring jobs is uploaded."
+        ),
+    ]
 
 
 class MonitoringResources(DeferredModel):
+    """
+    Identifies the resources to deploy for a monitoring job.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ClusterConfig: ModelExplainabilityJobDefinitionClusterConfig
+    ClusterConfig: Annotated[
+        ModelExplainabilityJobDefinitionClusterConfig,
+        Field(description="Configuration for the cluster used to run model monitoring jobs."),
+    ]
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 127 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 1 to 255 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class ModelExplainabilityJobDefinitionAttributes(DeferredModel):
-    CreationTime: str | None = None
-    JobDefinitionArn: str | None = None
+    """
+    The read-only attributes of a AWS::SageMaker::ModelExplainabilityJobDefinition, set by AWS.
+    """
+
+    CreationTime: Annotated[
+        str | None, Field(description="The time at which the job definition was created.")
+    ] = None
+    JobDefinitionArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of job definition.")
+    ] = None
 
 
 class ModelExplainabilityJobDefinitionDatasetFormat(DeferredModel):
-    Csv: ModelExplainabilityJobDefinitionCsv | None = None
-    Json: ModelExplainabilityJobDefinitionJson | None = None
-    Parquet: bool | None = None
+    """
+    The dataset format of the data to monitor
+    """
+
+    Csv: Annotated[
+        ModelExplainabilityJobDefinitionCsv | None, Field(description="The CSV format")
+    ] = None
+    Json: Annotated[
+        ModelExplainabilityJobDefinitionJson | None, Field(description="The Json format")
+    ] = None
+    Parquet: Annotated[
+        bool | None, Field(description="A flag indicating if the dataset format is Parquet")
+    ] = None
 
 
 class ModelExplainabilityJobDefinitionNetworkConfig(DeferredModel):
+    """
+    Networking options for a job, such as network traffic encryption between containers, whether to allow inbound and outbound network calls to and from containers, and the VPC subnets and security groups to use for VPC-enabled jobs.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EnableInterContainerTrafficEncryption: bool | None = None
-    EnableNetworkIsolation: bool | None = None
-    VpcConfig: ModelExplainabilityJobDefinitionVpcConfig | None = None
+    EnableInterContainerTrafficEncryption: Annotated[
+        bool | None,
+        Field(
+            description="Whether to encrypt all communications between distributed processing jobs. Choose True to encrypt communications. Encryption provides greater security for distributed processing jobs, but the processing might take longer."
+        ),
+    ] = None
+    EnableNetworkIsolation: Annotated[
+        bool | None,
+        Field(
+            description="Whether to allow inbound and outbound network calls to and from the containers used for the processing job."
+        ),
+    ] = None
+    VpcConfig: Annotated[
+        ModelExplainabilityJobDefinitionVpcConfig | None,
+        Field(
+            description="Specifies a VPC that your training jobs and hosted models have access to. Control access to and from your training and model containers by configuring the VPC."
+        ),
+    ] = None
 
 
 class ModelExplainabilityJobDefinitionBatchTransformInput(DeferredModel):
+    """
+    The batch transform input for a monitoring job.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DataCapturedDestinationS3Uri: str
-    DatasetFormat: ModelExplainabilityJobDefinitionDatasetFormat
-    FeaturesAttribute: str | None = None
-    InferenceAttribute: str | None = None
-    LocalPath: str
-    ProbabilityAttribute: str | None = None
-    S3DataDistributionType: Literal["FullyReplicated", "ShardedByS3Key"] | None = None
-    S3InputMode: Literal["Pipe", "File"] | None = None
+    DataCapturedDestinationS3Uri: Annotated[
+        str,
+        Field(
+            description="A URI that identifies the Amazon S3 storage location where Batch Transform Job captures data."
+        ),
+    ]
+    DatasetFormat: Annotated[
+        ModelExplainabilityJobDefinitionDatasetFormat,
+        Field(description="The dataset format of the data to monitor"),
+    ]
+    FeaturesAttribute: Annotated[
+        str | None, Field(description="JSONpath to locate features in JSONlines dataset")
+    ] = None
+    InferenceAttribute: Annotated[
+        str | None, Field(description="Index or JSONpath to locate predicted label(s)")
+    ] = None
+    LocalPath: Annotated[
+        str,
+        Field(
+            description="Path to the filesystem where the endpoint data is available to the container."
+        ),
+    ]
+    ProbabilityAttribute: Annotated[
+        str | None, Field(description="Index or JSONpath to locate probabilities")
+    ] = None
+    S3DataDistributionType: Annotated[
+        Literal["FullyReplicated", "ShardedByS3Key"] | None,
+        Field(
+            description="Whether input data distributed in Amazon S3 is fully replicated or sharded by an S3 key. Defauts to FullyReplicated"
+        ),
+    ] = None
+    S3InputMode: Annotated[
+        Literal["Pipe", "File"] | None,
+        Field(
+            description="Whether the Pipe or File is used as the input mode for transfering data for the monitoring job. Pipe mode is recommended for large datasets. File mode is useful for small files that fit in memory. Defaults to File."
+        ),
+    ] = None
 
 
 class ModelExplainabilityJobDefinitionModelExplainabilityJobInput(DeferredModel):
+    """
+    The inputs for a monitoring job.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    BatchTransformInput: ModelExplainabilityJobDefinitionBatchTransformInput | None = None
-    EndpointInput: ModelExplainabilityJobDefinitionEndpointInput | None = None
+    BatchTransformInput: Annotated[
+        ModelExplainabilityJobDefinitionBatchTransformInput | None,
+        Field(description="The batch transform input for a monitoring job."),
+    ] = None
+    EndpointInput: Annotated[
+        ModelExplainabilityJobDefinitionEndpointInput | None,
+        Field(description="The endpoint for a monitoring job."),
+    ] = None
 
 
 class ModelExplainabilityJobDefinitionProps(DeferredModel):
-    EndpointName: str | None = None
-    JobDefinitionName: str | None = None
-    JobResources: MonitoringResources
-    ModelExplainabilityAppSpecification: (
-        ModelExplainabilityJobDefinitionModelExplainabilityAppSpecification
-    )
-    ModelExplainabilityBaselineConfig: (
-        ModelExplainabilityJobDefinitionModelExplainabilityBaselineConfig | None
-    ) = None
-    ModelExplainabilityJobInput: ModelExplainabilityJobDefinitionModelExplainabilityJobInput
-    ModelExplainabilityJobOutputConfig: MonitoringOutputConfig
-    NetworkConfig: ModelExplainabilityJobDefinitionNetworkConfig | None = None
-    RoleArn: str
-    StoppingCondition: ModelExplainabilityJobDefinitionStoppingCondition | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::SageMaker::ModelExplainabilityJobDefinition.
+    """
+
+    EndpointName: Annotated[
+        str | None,
+        Field(
+            description="The name of the endpoint used to run the monitoring job. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    JobDefinitionName: Annotated[
+        str | None,
+        Field(
+            description="The name of the job definition. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    JobResources: Annotated[
+        MonitoringResources,
+        Field(
+            description="Identifies the resources to deploy for a monitoring job. Create-only: changing it replaces the resource."
+        ),
+    ]
+    ModelExplainabilityAppSpecification: Annotated[
+        ModelExplainabilityJobDefinitionModelExplainabilityAppSpecification,
+        Field(
+            description="Container image configuration object for the monitoring job. Create-only: changing it replaces the resource."
+        ),
+    ]
+    ModelExplainabilityBaselineConfig: Annotated[
+        ModelExplainabilityJobDefinitionModelExplainabilityBaselineConfig | None,
+        Field(
+            description="Baseline configuration used to validate that the data conforms to the specified constraints and statistics. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    ModelExplainabilityJobInput: Annotated[
+        ModelExplainabilityJobDefinitionModelExplainabilityJobInput,
+        Field(
+            description="The inputs for a monitoring job. Create-only: changing it replaces the resource."
+        ),
+    ]
+    ModelExplainabilityJobOutputConfig: Annotated[
+        MonitoringOutputConfig,
+        Field(
+            description="The output configuration for monitoring jobs. Create-only: changing it replaces the resource."
+        ),
+    ]
+    NetworkConfig: Annotated[
+        ModelExplainabilityJobDefinitionNetworkConfig | None,
+        Field(
+            description="Networking options for a job, such as network traffic encryption between containers, whether to allow inbound and outbound network calls to and from containers, and the VPC subnets and security groups to use for VPC-enabled jobs. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    RoleArn: Annotated[
+        str,
+        Field(
+            description="The Amazon Resource Name (ARN) of an IAM role that Amazon SageMaker can assume to perform tasks on your behalf. Create-only: changing it replaces the resource."
+        ),
+    ]
+    StoppingCondition: Annotated[
+        ModelExplainabilityJobDefinitionStoppingCondition | None,
+        Field(
+            description="Specifies a time limit for how long the monitoring job is allowed to run. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(
+            description="An array of key-value pairs to apply to this resource. Create-only: changing it replaces the resource."
+        ),
+    ] = None

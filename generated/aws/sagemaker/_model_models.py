@@ -7,10 +7,10 @@ Imported on first use by model.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ContainerDefinition",
@@ -30,108 +30,297 @@ __all__ = [
 
 
 class ModelHubAccessConfig(DeferredModel):
+    """
+    Configuration information specifying which hub contents have accessible deployment options.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    HubContentArn: str
+    HubContentArn: Annotated[
+        str, Field(description="The ARN of the hub content for which deployment access is allowed.")
+    ]
 
 
 class ModelInferenceExecutionConfig(DeferredModel):
+    """
+    Specifies details about how containers in a multi-container endpoint are run.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Mode: Literal["Serial", "Direct"]
+    Mode: Annotated[
+        Literal["Serial", "Direct"],
+        Field(description="How containers in a multi-container are run."),
+    ]
 
 
 class ModelModelAccessConfig(DeferredModel):
+    """
+    The access configuration file to control access to the ML model. You can explicitly accept the model end-user license agreement (EULA) within the `ModelAccessConfig`.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AcceptEula: bool
+    AcceptEula: Annotated[
+        bool,
+        Field(
+            description="Specifies agreement to the model end-user license agreement (EULA). The `AcceptEula` value must be explicitly defined as `True` in order to accept the EULA that this model requires. You are responsible for reviewing and complying with any applicable license terms and making sure they are acceptable for your use case before downloading or using a model."
+        ),
+    ]
 
 
 class ModelMultiModelConfig(DeferredModel):
+    """
+    Specifies additional configuration for multi-model endpoints.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ModelCacheSetting: Literal["Enabled", "Disabled"] | None = None
+    ModelCacheSetting: Annotated[
+        Literal["Enabled", "Disabled"] | None,
+        Field(
+            description="Whether to cache models for a multi-model endpoint. By default, multi-model endpoints cache models so that a model does not have to be loaded into memory each time it is invoked. Some use cases do not benefit from model caching. For example, if an endpoint hosts a large number of models that are each invoked infrequently, the endpoint might perform better if you disable model caching. To disable model caching, set the value of this parameter to `Disabled`."
+        ),
+    ] = None
 
 
 class ModelRepositoryAuthConfig(DeferredModel):
+    """
+    Specifies an authentication configuration for the private docker registry where your model image is hosted. Specify a value for this property only if you specified `Vpc` as the value for the `RepositoryAccessMode` field of the `ImageConfig` object that you passed to a call to `CreateModel` and the private Docker registry where the model image is hosted requires authentication.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    RepositoryCredentialsProviderArn: str
+    RepositoryCredentialsProviderArn: Annotated[
+        str,
+        Field(
+            description="The Amazon Resource Name (ARN) of an AWS Lambda function that provides credentials to authenticate to the private Docker registry where your model image is hosted. For information about how to create an AWS Lambda function, see [Create a Lambda function with the console](https://docs.aws.amazon.com/lambda/latest/dg/getting-started-create-function.html) in the AWS Lambda Developer Guide"
+        ),
+    ]
 
 
 class ModelS3DataSource(DeferredModel):
+    """
+    Specifies the S3 location of ML model data to deploy.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CompressionType: Literal["None", "Gzip"]
-    HubAccessConfig: ModelHubAccessConfig | None = None
-    ModelAccessConfig: ModelModelAccessConfig | None = None
-    S3DataType: Literal["S3Prefix", "S3Object"]
-    S3Uri: str
+    CompressionType: Annotated[
+        Literal["None", "Gzip"], Field(description="Specifies how the ML model data is prepared.")
+    ]
+    HubAccessConfig: Annotated[
+        ModelHubAccessConfig | None,
+        Field(
+            description="Configuration information specifying which hub contents have accessible deployment options."
+        ),
+    ] = None
+    ModelAccessConfig: Annotated[
+        ModelModelAccessConfig | None,
+        Field(
+            description="The access configuration file to control access to the ML model. You can explicitly accept the model end-user license agreement (EULA) within the `ModelAccessConfig`."
+        ),
+    ] = None
+    S3DataType: Annotated[
+        Literal["S3Prefix", "S3Object"],
+        Field(description="Specifies the type of ML model data to deploy."),
+    ]
+    S3Uri: Annotated[str, Field(description="Specifies the S3 path of ML model data to deploy.")]
 
 
 class ModelVpcConfig(DeferredModel):
+    """
+    Specifies an Amazon Virtual Private Cloud (VPC) that your SageMaker jobs, hosted models, and compute resources have access to. You can control access to and from your resources by configuring a VPC. For more information, see [Give SageMaker Access to Resources in your Amazon VPC](https://docs.aws.amazon.com/sagemaker/latest/dg/infrastructure-give-access.html).
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    SecurityGroupIds: list[str]
-    Subnets: list[str]
+    SecurityGroupIds: Annotated[
+        list[str],
+        Field(
+            description="The VPC security group IDs, in the form `sg-xxxxxxxx`. Specify the security groups for the VPC that is specified in the `Subnets` field."
+        ),
+    ]
+    Subnets: Annotated[
+        list[str],
+        Field(
+            description="The ID of the subnets in the VPC to which you want to connect your training job or model. For information about the availability of specific instance types, see [Supported Instance Types and Availability Zones](https://docs.aws.amazon.com/sagemaker/latest/dg/instance-types-az.html)."
+        ),
+    ]
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The tag value.")]
+    Value: Annotated[str, Field(description="The tag key. Tag keys must be unique per resource.")]
 
 
 class ModelAttributes(DeferredModel):
-    ModelArn: str | None = None
+    """
+    The read-only attributes of a AWS::SageMaker::Model, set by AWS.
+    """
+
+    ModelArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the model.")
+    ] = None
 
 
 class ModelImageConfig(DeferredModel):
+    """
+    Specifies whether the model container is in Amazon ECR or a private Docker registry accessible from your Amazon Virtual Private Cloud (VPC).
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    RepositoryAccessMode: Literal["Platform", "Vpc"]
-    RepositoryAuthConfig: ModelRepositoryAuthConfig | None = None
+    RepositoryAccessMode: Annotated[
+        Literal["Platform", "Vpc"],
+        Field(
+            description="Set this to one of the following values: Platform - The model image is hosted in Amazon ECR. Vpc - The model image is hosted in a private Docker registry in your VPC."
+        ),
+    ]
+    RepositoryAuthConfig: Annotated[
+        ModelRepositoryAuthConfig | None,
+        Field(
+            description="Specifies an authentication configuration for the private docker registry where your model image is hosted. Specify a value for this property only if you specified `Vpc` as the value for the `RepositoryAccessMode` field of the `ImageConfig` object that you passed to a call to `CreateModel` and the private Docker registry where the model image is hosted requires authentication."
+        ),
+    ] = None
 
 
 class ModelModelDataSource(DeferredModel):
+    """
+    Specifies the location of ML model data to deploy. If specified, you must specify one and only one of the available data sources.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    S3DataSource: ModelS3DataSource
+    S3DataSource: Annotated[
+        ModelS3DataSource,
+        Field(description="Specifies the S3 location of ML model data to deploy."),
+    ]
 
 
 class ContainerDefinition(DeferredModel):
+    """
+    Describes the container, as part of model definition.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ContainerHostname: str | None = None
-    Environment: dict[str, Any] | str | None = None
-    Image: str | None = None
-    ImageConfig: ModelImageConfig | None = None
-    InferenceSpecificationName: str | None = None
-    Mode: Literal["SingleModel", "MultiModel"] | None = None
-    ModelDataSource: ModelModelDataSource | None = None
-    ModelDataUrl: str | None = None
-    ModelPackageName: str | None = None
-    MultiModelConfig: ModelMultiModelConfig | None = None
+    ContainerHostname: Annotated[
+        str | None,
+        Field(
+            description="This parameter is ignored for models that contain only a PrimaryContainer. When a ContainerDefinition is part of an inference pipeline, the value of the parameter uniquely identifies the container for the purposes of logging and metrics. For information, see [Use Logs and Metrics to Monitor an Inference Pipeline](https://docs.aws.amazon.com/sagemaker/latest/dg/inference-pipeline-logs-metrics.html). If you don't specify a value for this parameter for a ContainerDefinition that is part of an inference pipeline, a unique name is automatically assigned based on the position of the ContainerDefinition in the pipeline. If you specify a value for the ContainerHostName for any ContainerDefinition that is part of an inference pipeline, you must specify a value for the ContainerHostName parameter of every ContainerDefinition in that pipeline."
+        ),
+    ] = None
+    Environment: Annotated[
+        dict[str, Any] | str | None, Field(description="Type: dict[str, Any] | str.")
+    ] = None
+    Image: Annotated[
+        str | None,
+        Field(
+            description="The path where inference code is stored. This can be either in Amazon EC2 Container Registry or in a Docker registry that is accessible from the same VPC that you configure for your endpoint. If you are using your own custom algorithm instead of an algorithm provided by SageMaker, the inference code must meet SageMaker requirements. SageMaker supports both registry/repository[:tag] and registry/repository[@digest] image path formats. For more information, see [Using Your Own Algorithms with Amazon SageMaker](https://docs.aws.amazon.com/sagemaker/latest/dg/your-algorithms.html)."
+        ),
+    ] = None
+    ImageConfig: Annotated[
+        ModelImageConfig | None,
+        Field(
+            description="Specifies whether the model container is in Amazon ECR or a private Docker registry accessible from your Amazon Virtual Private Cloud (VPC)."
+        ),
+    ] = None
+    InferenceSpecificationName: Annotated[
+        str | None,
+        Field(description="The inference specification name in the model package version."),
+    ] = None
+    Mode: Annotated[
+        Literal["SingleModel", "MultiModel"] | None,
+        Field(description="Whether the container hosts a single model or multiple models."),
+    ] = None
+    ModelDataSource: Annotated[
+        ModelModelDataSource | None,
+        Field(
+            description="Specifies the location of ML model data to deploy. If specified, you must specify one and only one of the available data sources."
+        ),
+    ] = None
+    ModelDataUrl: Annotated[
+        str | None,
+        Field(
+            description="The S3 path where the model artifacts, which result from model training, are stored. This path must point to a single gzip compressed tar archive (.tar.gz suffix). The S3 path is required for SageMaker built-in algorithms, but not if you use your own algorithms. For more information on built-in algorithms, see [Common Parameters](https://docs.aws.amazon.com/sagemaker/latest/dg/sagemaker-algo-docker-registry-paths.html). If you provide a value for this parameter, SageMaker uses AWS Security Token Service to download model artifacts from the S3 path you provide. AWS STS is activated in your AWS account by default. If you previously deactivated AWS STS for a region, you need to reactivate AWS STS for that region. For more information, see [Activating and Deactivating AWS STS in an AWS Region](https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_temp_enable-regions.html) in the AWS Identity and Access Management User Guide"
+        ),
+    ] = None
+    ModelPackageName: Annotated[
+        str | None,
+        Field(
+            description="The name or Amazon Resource Name (ARN) of the model package to use to create the model."
+        ),
+    ] = None
+    MultiModelConfig: Annotated[
+        ModelMultiModelConfig | None,
+        Field(description="Specifies additional configuration for multi-model endpoints."),
+    ] = None
 
 
 class ModelProps(DeferredModel):
-    Containers: list[ContainerDefinition] | None = None
-    EnableNetworkIsolation: bool | None = None
-    ExecutionRoleArn: str | None = None
-    InferenceExecutionConfig: ModelInferenceExecutionConfig | None = None
-    ModelName: str | None = None
-    PrimaryContainer: ContainerDefinition | None = None
-    Tags: list[Tag] | None = None
-    VpcConfig: ModelVpcConfig | None = None
+    """
+    The properties a program declares for a AWS::SageMaker::Model.
+    """
+
+    Containers: Annotated[
+        list[ContainerDefinition] | None,
+        Field(
+            description="Specifies the containers in the inference pipeline. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    EnableNetworkIsolation: Annotated[
+        bool | None,
+        Field(
+            description="Isolates the model container. No inbound or outbound network calls can be made to or from the model container. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    ExecutionRoleArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of the IAM role that you specified for the model. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    InferenceExecutionConfig: Annotated[
+        ModelInferenceExecutionConfig | None,
+        Field(
+            description="Specifies details about how containers in a multi-container endpoint are run. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    ModelName: Annotated[
+        str | None,
+        Field(
+            description="The name of the new model. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    PrimaryContainer: Annotated[
+        ContainerDefinition | None,
+        Field(
+            description="Describes the container, as part of model definition. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(
+            description="An array of key-value pairs. You can use tags to categorize your AWS resources in different ways, for example, by purpose, owner, or environment. For more information, see [Tagging AWS Resources](https://docs.aws.amazon.com/general/latest/gr/aws_tagging.html)."
+        ),
+    ] = None
+    VpcConfig: Annotated[
+        ModelVpcConfig | None,
+        Field(
+            description="Specifies an Amazon Virtual Private Cloud (VPC) that your SageMaker jobs, hosted models, and compute resources have access to. You can control access to and from your resources by configuring a VPC. For more information, see [Give SageMaker Access to Resources in your Amazon VPC](https://docs.aws.amazon.com/sagemaker/latest/dg/infrastructure-give-access.html). Create-only: changing it replaces the resource."
+        ),
+    ] = None

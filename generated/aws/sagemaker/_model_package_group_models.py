@@ -7,10 +7,10 @@ Imported on first use by model_package_group.py, which re-exports every name her
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ModelPackageGroupAttributes",
@@ -20,23 +20,65 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 127 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 1 to 255 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class ModelPackageGroupAttributes(DeferredModel):
-    CreationTime: str | None = None
-    ModelPackageGroupArn: str | None = None
-    ModelPackageGroupStatus: (
-        Literal["Pending", "InProgress", "Completed", "Failed", "Deleting", "DeleteFailed"] | None
-    ) = None
+    """
+    The read-only attributes of a AWS::SageMaker::ModelPackageGroup, set by AWS.
+    """
+
+    CreationTime: Annotated[
+        str | None, Field(description="The time at which the model package group was created.")
+    ] = None
+    ModelPackageGroupArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the model package group.")
+    ] = None
+    ModelPackageGroupStatus: Annotated[
+        Literal["Pending", "InProgress", "Completed", "Failed", "Deleting", "DeleteFailed"] | None,
+        Field(description="The status of a modelpackage group job."),
+    ] = None
 
 
 class ModelPackageGroupProps(DeferredModel):
-    ModelPackageGroupDescription: str | None = None
-    ModelPackageGroupName: str
-    ModelPackageGroupPolicy: dict[str, Any] | str | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::SageMaker::ModelPackageGroup.
+    """
+
+    ModelPackageGroupDescription: Annotated[
+        str | None,
+        Field(
+            description="The description of the model package group. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    ModelPackageGroupName: Annotated[
+        str,
+        Field(
+            description="The name of the model package group. Create-only: changing it replaces the resource."
+        ),
+    ]
+    ModelPackageGroupPolicy: Annotated[
+        dict[str, Any] | str | None, Field(description="Type: dict[str, Any] | str.")
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None

@@ -7,7 +7,7 @@ Imported on first use by model_quality_job_definition.py, which re-exports every
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -38,181 +38,526 @@ __all__ = [
 
 
 class ModelQualityJobDefinitionClusterConfig(DeferredModel):
+    """
+    Configuration for the cluster used to run model monitoring jobs.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    InstanceCount: int
-    InstanceType: str
-    VolumeKmsKeyId: str | None = None
-    VolumeSizeInGB: int
+    InstanceCount: Annotated[
+        int,
+        Field(
+            description="The number of ML compute instances to use in the model monitoring job. For distributed processing jobs, specify a value greater than 1. The default value is 1."
+        ),
+    ]
+    InstanceType: Annotated[
+        str, Field(description="The ML compute instance type for the processing job.")
+    ]
+    VolumeKmsKeyId: Annotated[
+        str | None,
+        Field(
+            description="The AWS Key Management Service (AWS KMS) key that Amazon SageMaker uses to encrypt data on the storage volume attached to the ML compute instance(s) that run the model monitoring job."
+        ),
+    ] = None
+    VolumeSizeInGB: Annotated[
+        int,
+        Field(
+            description="The size of the ML storage volume, in gigabytes, that you want to provision. You must specify sufficient ML storage for your scenario."
+        ),
+    ]
 
 
 class ModelQualityJobDefinitionConstraintsResource(DeferredModel):
+    """
+    The baseline constraints resource for a monitoring job.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    S3Uri: str | None = None
+    S3Uri: Annotated[
+        str | None,
+        Field(
+            description="The Amazon S3 URI for baseline constraint file in Amazon S3 that the current monitoring job should validated against."
+        ),
+    ] = None
 
 
 class ModelQualityJobDefinitionCsv(DeferredModel):
-    Header: bool | None = None
+    """
+    The CSV format
+    """
+
+    Header: Annotated[
+        bool | None, Field(description="A boolean flag indicating if given CSV has header")
+    ] = None
 
 
 class ModelQualityJobDefinitionEndpointInput(DeferredModel):
+    """
+    The endpoint for a monitoring job.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EndTimeOffset: str | None = None
-    EndpointName: str
-    InferenceAttribute: str | None = None
-    LocalPath: str
-    ProbabilityAttribute: str | None = None
-    ProbabilityThresholdAttribute: float | None = None
-    S3DataDistributionType: Literal["FullyReplicated", "ShardedByS3Key"] | None = None
-    S3InputMode: Literal["Pipe", "File"] | None = None
-    StartTimeOffset: str | None = None
+    EndTimeOffset: Annotated[
+        str | None, Field(description="Monitoring end time offset, e.g. PT0H")
+    ] = None
+    EndpointName: Annotated[
+        str, Field(description="The name of the endpoint used to run the monitoring job.")
+    ]
+    InferenceAttribute: Annotated[
+        str | None, Field(description="Index or JSONpath to locate predicted label(s)")
+    ] = None
+    LocalPath: Annotated[
+        str,
+        Field(
+            description="Path to the filesystem where the endpoint data is available to the container."
+        ),
+    ]
+    ProbabilityAttribute: Annotated[
+        str | None, Field(description="Index or JSONpath to locate probabilities")
+    ] = None
+    ProbabilityThresholdAttribute: Annotated[float | None, Field(description="Type: float.")] = None
+    S3DataDistributionType: Annotated[
+        Literal["FullyReplicated", "ShardedByS3Key"] | None,
+        Field(
+            description="Whether input data distributed in Amazon S3 is fully replicated or sharded by an S3 key. Defauts to FullyReplicated"
+        ),
+    ] = None
+    S3InputMode: Annotated[
+        Literal["Pipe", "File"] | None,
+        Field(
+            description="Whether the Pipe or File is used as the input mode for transfering data for the monitoring job. Pipe mode is recommended for large datasets. File mode is useful for small files that fit in memory. Defaults to File."
+        ),
+    ] = None
+    StartTimeOffset: Annotated[
+        str | None, Field(description="Monitoring start time offset, e.g. -PT1H")
+    ] = None
 
 
 class ModelQualityJobDefinitionJson(DeferredModel):
-    Line: bool | None = None
+    """
+    The Json format
+    """
+
+    Line: Annotated[
+        bool | None, Field(description="A boolean flag indicating if it is JSON line format")
+    ] = None
 
 
 class ModelQualityJobDefinitionModelQualityAppSpecification(DeferredModel):
+    """
+    Container image configuration object for the monitoring job.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ContainerArguments: list[str] | None = None
-    ContainerEntrypoint: list[str] | None = None
-    Environment: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    ImageUri: str
-    PostAnalyticsProcessorSourceUri: str | None = None
-    ProblemType: Literal["BinaryClassification", "MulticlassClassification", "Regression"]
-    RecordPreprocessorSourceUri: str | None = None
+    ContainerArguments: Annotated[
+        list[str] | None,
+        Field(
+            description="An array of arguments for the container used to run the monitoring job."
+        ),
+    ] = None
+    ContainerEntrypoint: Annotated[
+        list[str] | None,
+        Field(
+            description="Specifies the entrypoint for a container used to run the monitoring job."
+        ),
+    ] = None
+    Environment: Annotated[
+        dict[str, str] | None,
+        Field(description="Sets the environment variables in the Docker container"),
+    ] = None
+    ImageUri: Annotated[
+        str, Field(description="The container image to be run by the monitoring job.")
+    ]
+    PostAnalyticsProcessorSourceUri: Annotated[
+        str | None,
+        Field(
+            description="An Amazon S3 URI to a script that is called after analysis has been performed. Applicable only for the built-in (first party) containers."
+        ),
+    ] = None
+    ProblemType: Annotated[
+        Literal["BinaryClassification", "MulticlassClassification", "Regression"],
+        Field(description="The status of the monitoring job."),
+    ]
+    RecordPreprocessorSourceUri: Annotated[
+        str | None,
+        Field(
+            description="An Amazon S3 URI to a script that is called per row prior to running analysis. It can base64 decode the payload and convert it into a flatted json so that the built-in container can use the converted data. Applicable only for the built-in (first party) containers"
+        ),
+    ] = None
 
 
 class ModelQualityJobDefinitionModelQualityBaselineConfig(DeferredModel):
+    """
+    Baseline configuration used to validate that the data conforms to the specified constraints and statistics.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    BaseliningJobName: str | None = None
-    ConstraintsResource: ModelQualityJobDefinitionConstraintsResource | None = None
+    BaseliningJobName: Annotated[str | None, Field(description="The name of a processing job")] = (
+        None
+    )
+    ConstraintsResource: Annotated[
+        ModelQualityJobDefinitionConstraintsResource | None,
+        Field(description="The baseline constraints resource for a monitoring job."),
+    ] = None
 
 
 class ModelQualityJobDefinitionS3Output(DeferredModel):
+    """
+    Information about where and how to store the results of a monitoring job.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    LocalPath: str
-    S3UploadMode: Literal["Continuous", "EndOfJob"] | None = None
-    S3Uri: str
+    LocalPath: Annotated[
+        str,
+        Field(
+            description="The local path to the Amazon S3 storage location where Amazon SageMaker saves the results of a monitoring job. LocalPath is an absolute path for the output data."
+        ),
+    ]
+    S3UploadMode: Annotated[
+        Literal["Continuous", "EndOfJob"] | None,
+        Field(
+            description="Whether to upload the results of the monitoring job continuously or after the job completes."
+        ),
+    ] = None
+    S3Uri: Annotated[
+        str,
+        Field(
+            description="A URI that identifies the Amazon S3 storage location where Amazon SageMaker saves the results of a monitoring job."
+        ),
+    ]
 
 
 class ModelQualityJobDefinitionStoppingCondition(DeferredModel):
+    """
+    Specifies a time limit for how long the monitoring job is allowed to run.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    MaxRuntimeInSeconds: int
+    MaxRuntimeInSeconds: Annotated[
+        int, Field(description="The maximum runtime allowed in seconds.")
+    ]
 
 
 class ModelQualityJobDefinitionVpcConfig(DeferredModel):
+    """
+    Specifies a VPC that your training jobs and hosted models have access to. Control access to and from your training and model containers by configuring the VPC.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    SecurityGroupIds: list[str]
-    Subnets: list[str]
+    SecurityGroupIds: Annotated[
+        list[str],
+        Field(
+            description="The VPC security group IDs, in the form sg-xxxxxxxx. Specify the security groups for the VPC that is specified in the Subnets field."
+        ),
+    ]
+    Subnets: Annotated[
+        list[str],
+        Field(
+            description="The ID of the subnets in the VPC to which you want to connect to your monitoring jobs."
+        ),
+    ]
 
 
 class MonitoringGroundTruthS3Input(DeferredModel):
+    """
+    Ground truth input provided in S3
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    S3Uri: str
+    S3Uri: Annotated[
+        str,
+        Field(
+            description="A URI that identifies the Amazon S3 storage location where Amazon SageMaker saves the results of a monitoring job."
+        ),
+    ]
 
 
 class MonitoringOutput(DeferredModel):
+    """
+    The output object for a monitoring job.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    S3Output: ModelQualityJobDefinitionS3Output
+    S3Output: Annotated[
+        ModelQualityJobDefinitionS3Output,
+        Field(
+            description="Information about where and how to store the results of a monitoring job."
+        ),
+    ]
 
 
 class MonitoringOutputConfig(DeferredModel):
+    """
+    The output configuration for monitoring jobs.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    KmsKeyId: str | None = None
-    MonitoringOutputs: list[MonitoringOutput]
+    KmsKeyId: Annotated[
+        str | None,
+        Field(
+            description="The AWS Key Management Service (AWS KMS) key that Amazon SageMaker uses to encrypt the model artifacts at rest using Amazon S3 server-side encryption."
+        ),
+    ] = None
+    MonitoringOutputs: Annotated[
+        list[MonitoringOutput],
+        Field(
+            description="Monitoring outputs for monitoring jobs. This is where the output of the periodic monitoring jobs is uploaded."
+        ),
+    ]
 
 
 class MonitoringResources(DeferredModel):
+    """
+    Identifies the resources to deploy for a monitoring job.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ClusterConfig: ModelQualityJobDefinitionClusterConfig
+    ClusterConfig: Annotated[
+        ModelQualityJobDefinitionClusterConfig,
+        Field(description="Configuration for the cluster used to run model monitoring jobs."),
+    ]
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 127 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 1 to 255 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class ModelQualityJobDefinitionAttributes(DeferredModel):
-    CreationTime: str | None = None
-    JobDefinitionArn: str | None = None
+    """
+    The read-only attributes of a AWS::SageMaker::ModelQualityJobDefinition, set by AWS.
+    """
+
+    CreationTime: Annotated[
+        str | None, Field(description="The time at which the job definition was created.")
+    ] = None
+    JobDefinitionArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of job definition.")
+    ] = None
 
 
 class ModelQualityJobDefinitionDatasetFormat(DeferredModel):
-    Csv: ModelQualityJobDefinitionCsv | None = None
-    Json: ModelQualityJobDefinitionJson | None = None
-    Parquet: bool | None = None
+    """
+    The dataset format of the data to monitor
+    """
+
+    Csv: Annotated[ModelQualityJobDefinitionCsv | None, Field(description="The CSV format")] = None
+    Json: Annotated[ModelQualityJobDefinitionJson | None, Field(description="The Json format")] = (
+        None
+    )
+    Parquet: Annotated[
+        bool | None, Field(description="A flag indicating if the dataset format is Parquet")
+    ] = None
 
 
 class ModelQualityJobDefinitionNetworkConfig(DeferredModel):
+    """
+    Networking options for a job, such as network traffic encryption between containers, whether to allow inbound and outbound network calls to and from containers, and the VPC subnets and security groups to use for VPC-enabled jobs.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EnableInterContainerTrafficEncryption: bool | None = None
-    EnableNetworkIsolation: bool | None = None
-    VpcConfig: ModelQualityJobDefinitionVpcConfig | None = None
+    EnableInterContainerTrafficEncryption: Annotated[
+        bool | None,
+        Field(
+            description="Whether to encrypt all communications between distributed processing jobs. Choose True to encrypt communications. Encryption provides greater security for distributed processing jobs, but the processing might take longer."
+        ),
+    ] = None
+    EnableNetworkIsolation: Annotated[
+        bool | None,
+        Field(
+            description="Whether to allow inbound and outbound network calls to and from the containers used for the processing job."
+        ),
+    ] = None
+    VpcConfig: Annotated[
+        ModelQualityJobDefinitionVpcConfig | None,
+        Field(
+            description="Specifies a VPC that your training jobs and hosted models have access to. Control access to and from your training and model containers by configuring the VPC."
+        ),
+    ] = None
 
 
 class ModelQualityJobDefinitionBatchTransformInput(DeferredModel):
+    """
+    The batch transform input for a monitoring job.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DataCapturedDestinationS3Uri: str
-    DatasetFormat: ModelQualityJobDefinitionDatasetFormat
-    EndTimeOffset: str | None = None
-    InferenceAttribute: str | None = None
-    LocalPath: str
-    ProbabilityAttribute: str | None = None
-    ProbabilityThresholdAttribute: float | None = None
-    S3DataDistributionType: Literal["FullyReplicated", "ShardedByS3Key"] | None = None
-    S3InputMode: Literal["Pipe", "File"] | None = None
-    StartTimeOffset: str | None = None
+    DataCapturedDestinationS3Uri: Annotated[
+        str,
+        Field(
+            description="A URI that identifies the Amazon S3 storage location where Batch Transform Job captures data."
+        ),
+    ]
+    DatasetFormat: Annotated[
+        ModelQualityJobDefinitionDatasetFormat,
+        Field(description="The dataset format of the data to monitor"),
+    ]
+    EndTimeOffset: Annotated[
+        str | None, Field(description="Monitoring end time offset, e.g. PT0H")
+    ] = None
+    InferenceAttribute: Annotated[
+        str | None, Field(description="Index or JSONpath to locate predicted label(s)")
+    ] = None
+    LocalPath: Annotated[
+        str,
+        Field(
+            description="Path to the filesystem where the endpoint data is available to the container."
+        ),
+    ]
+    ProbabilityAttribute: Annotated[
+        str | None, Field(description="Index or JSONpath to locate probabilities")
+    ] = None
+    ProbabilityThresholdAttribute: Annotated[float | None, Field(description="Type: float.")] = None
+    S3DataDistributionType: Annotated[
+        Literal["FullyReplicated", "ShardedByS3Key"] | None,
+        Field(
+            description="Whether input data distributed in Amazon S3 is fully replicated or sharded by an S3 key. Defauts to FullyReplicated"
+        ),
+    ] = None
+    S3InputMode: Annotated[
+        Literal["Pipe", "File"] | None,
+        Field(
+            description="Whether the Pipe or File is used as the input mode for transfering data for the monitoring job. Pipe mode is recommended for large datasets. File mode is useful for small files that fit in memory. Defaults to File."
+        ),
+    ] = None
+    StartTimeOffset: Annotated[
+        str | None, Field(description="Monitoring start time offset, e.g. -PT1H")
+    ] = None
 
 
 class ModelQualityJobDefinitionModelQualityJobInput(DeferredModel):
+    """
+    The inputs for a monitoring job.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    BatchTransformInput: ModelQualityJobDefinitionBatchTransformInput | None = None
-    EndpointInput: ModelQualityJobDefinitionEndpointInput | None = None
-    GroundTruthS3Input: MonitoringGroundTruthS3Input
+    BatchTransformInput: Annotated[
+        ModelQualityJobDefinitionBatchTransformInput | None,
+        Field(description="The batch transform input for a monitoring job."),
+    ] = None
+    EndpointInput: Annotated[
+        ModelQualityJobDefinitionEndpointInput | None,
+        Field(description="The endpoint for a monitoring job."),
+    ] = None
+    GroundTruthS3Input: Annotated[
+        MonitoringGroundTruthS3Input, Field(description="Ground truth input provided in S3")
+    ]
 
 
 class ModelQualityJobDefinitionProps(DeferredModel):
-    EndpointName: str | None = None
-    JobDefinitionName: str | None = None
-    JobResources: MonitoringResources
-    ModelQualityAppSpecification: ModelQualityJobDefinitionModelQualityAppSpecification
-    ModelQualityBaselineConfig: ModelQualityJobDefinitionModelQualityBaselineConfig | None = None
-    ModelQualityJobInput: ModelQualityJobDefinitionModelQualityJobInput
-    ModelQualityJobOutputConfig: MonitoringOutputConfig
-    NetworkConfig: ModelQualityJobDefinitionNetworkConfig | None = None
-    RoleArn: str
-    StoppingCondition: ModelQualityJobDefinitionStoppingCondition | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::SageMaker::ModelQualityJobDefinition.
+    """
+
+    EndpointName: Annotated[
+        str | None,
+        Field(
+            description="The name of the endpoint used to run the monitoring job. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    JobDefinitionName: Annotated[
+        str | None,
+        Field(
+            description="The name of the job definition. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    JobResources: Annotated[
+        MonitoringResources,
+        Field(
+            description="Identifies the resources to deploy for a monitoring job. Create-only: changing it replaces the resource."
+        ),
+    ]
+    ModelQualityAppSpecification: Annotated[
+        ModelQualityJobDefinitionModelQualityAppSpecification,
+        Field(
+            description="Container image configuration object for the monitoring job. Create-only: changing it replaces the resource."
+        ),
+    ]
+    ModelQualityBaselineConfig: Annotated[
+        ModelQualityJobDefinitionModelQualityBaselineConfig | None,
+        Field(
+            description="Baseline configuration used to validate that the data conforms to the specified constraints and statistics. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    ModelQualityJobInput: Annotated[
+        ModelQualityJobDefinitionModelQualityJobInput,
+        Field(
+            description="The inputs for a monitoring job. Create-only: changing it replaces the resource."
+        ),
+    ]
+    ModelQualityJobOutputConfig: Annotated[
+        MonitoringOutputConfig,
+        Field(
+            description="The output configuration for monitoring jobs. Create-only: changing it replaces the resource."
+        ),
+    ]
+    NetworkConfig: Annotated[
+        ModelQualityJobDefinitionNetworkConfig | None,
+        Field(
+            description="Networking options for a job, such as network traffic encryption between containers, whether to allow inbound and outbound network calls to and from containers, and the VPC subnets and security groups to use for VPC-enabled jobs. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    RoleArn: Annotated[
+        str,
+        Field(
+            description="The Amazon Resource Name (ARN) of an IAM role that Amazon SageMaker can assume to perform tasks on your behalf. Create-only: changing it replaces the resource."
+        ),
+    ]
+    StoppingCondition: Annotated[
+        ModelQualityJobDefinitionStoppingCondition | None,
+        Field(
+            description="Specifies a time limit for how long the monitoring job is allowed to run. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(
+            description="An array of key-value pairs to apply to this resource. Create-only: changing it replaces the resource."
+        ),
+    ] = None

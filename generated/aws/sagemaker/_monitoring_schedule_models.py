@@ -7,10 +7,10 @@ Imported on first use by monitoring_schedule.py, which re-exports every name her
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "MonitoringExecutionSummary",
@@ -42,219 +42,604 @@ __all__ = [
 
 
 class MonitoringExecutionSummary(DeferredModel):
-    CreationTime: str
-    EndpointName: str | None = None
-    FailureReason: str | None = None
-    LastModifiedTime: str
-    MonitoringExecutionStatus: Literal[
-        "Pending",
-        "Completed",
-        "CompletedWithViolations",
-        "InProgress",
-        "Failed",
-        "Stopping",
-        "Stopped",
+    """
+    Summary of information about monitoring job
+    """
+
+    CreationTime: Annotated[
+        str, Field(description="The time at which the monitoring job was created.")
     ]
-    MonitoringScheduleName: str
-    ProcessingJobArn: str | None = None
-    ScheduledTime: str
+    EndpointName: Annotated[
+        str | None, Field(description="The name of the endpoint used to run the monitoring job.")
+    ] = None
+    FailureReason: Annotated[
+        str | None, Field(description="Contains the reason a monitoring job failed, if it failed.")
+    ] = None
+    LastModifiedTime: Annotated[
+        str,
+        Field(
+            description="A timestamp that indicates the last time the monitoring job was modified."
+        ),
+    ]
+    MonitoringExecutionStatus: Annotated[
+        Literal[
+            "Pending",
+            "Completed",
+            "CompletedWithViolations",
+            "InProgress",
+            "Failed",
+            "Stopping",
+            "Stopped",
+        ],
+        Field(description="The status of the monitoring job."),
+    ]
+    MonitoringScheduleName: Annotated[
+        str, Field(description="The name of the monitoring schedule.")
+    ]
+    ProcessingJobArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the monitoring job.")
+    ] = None
+    ScheduledTime: Annotated[str, Field(description="The time the monitoring job was scheduled.")]
 
 
 class MonitoringScheduleClusterConfig(DeferredModel):
+    """
+    Configuration for the cluster used to run model monitoring jobs.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    InstanceCount: int
-    InstanceType: str
-    VolumeKmsKeyId: str | None = None
-    VolumeSizeInGB: int
+    InstanceCount: Annotated[
+        int,
+        Field(
+            description="The number of ML compute instances to use in the model monitoring job. For distributed processing jobs, specify a value greater than 1. The default value is 1."
+        ),
+    ]
+    InstanceType: Annotated[
+        str, Field(description="The ML compute instance type for the processing job.")
+    ]
+    VolumeKmsKeyId: Annotated[
+        str | None,
+        Field(
+            description="The AWS Key Management Service (AWS KMS) key that Amazon SageMaker uses to encrypt data on the storage volume attached to the ML compute instance(s) that run the model monitoring job."
+        ),
+    ] = None
+    VolumeSizeInGB: Annotated[
+        int,
+        Field(
+            description="The size of the ML storage volume, in gigabytes, that you want to provision. You must specify sufficient ML storage for your scenario."
+        ),
+    ]
 
 
 class MonitoringScheduleConstraintsResource(DeferredModel):
+    """
+    The baseline constraints resource for a monitoring job.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    S3Uri: str | None = None
+    S3Uri: Annotated[
+        str | None,
+        Field(
+            description="The Amazon S3 URI for baseline constraint file in Amazon S3 that the current monitoring job should validated against."
+        ),
+    ] = None
 
 
 class MonitoringScheduleCsv(DeferredModel):
-    Header: bool | None = None
+    """
+    The CSV format
+    """
+
+    Header: Annotated[
+        bool | None, Field(description="A boolean flag indicating if given CSV has header")
+    ] = None
 
 
 class MonitoringScheduleEndpointInput(DeferredModel):
+    """
+    The endpoint for a monitoring job.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EndpointName: str
-    ExcludeFeaturesAttribute: str | None = None
-    LocalPath: str
-    S3DataDistributionType: Literal["FullyReplicated", "ShardedByS3Key"] | None = None
-    S3InputMode: Literal["Pipe", "File"] | None = None
+    EndpointName: Annotated[
+        str, Field(description="The name of the endpoint used to run the monitoring job.")
+    ]
+    ExcludeFeaturesAttribute: Annotated[
+        str | None,
+        Field(description="Indexes or names of the features to be excluded from analysis"),
+    ] = None
+    LocalPath: Annotated[
+        str,
+        Field(
+            description="Path to the filesystem where the endpoint data is available to the container."
+        ),
+    ]
+    S3DataDistributionType: Annotated[
+        Literal["FullyReplicated", "ShardedByS3Key"] | None,
+        Field(
+            description="Whether input data distributed in Amazon S3 is fully replicated or sharded by an S3 key. Defauts to FullyReplicated"
+        ),
+    ] = None
+    S3InputMode: Annotated[
+        Literal["Pipe", "File"] | None,
+        Field(
+            description="Whether the Pipe or File is used as the input mode for transfering data for the monitoring job. Pipe mode is recommended for large datasets. File mode is useful for small files that fit in memory. Defaults to File."
+        ),
+    ] = None
 
 
 class MonitoringScheduleJson(DeferredModel):
-    Line: bool | None = None
+    """
+    The Json format
+    """
+
+    Line: Annotated[
+        bool | None, Field(description="A boolean flag indicating if it is JSON line format")
+    ] = None
 
 
 class MonitoringScheduleMonitoringAppSpecification(DeferredModel):
+    """
+    Container image configuration object for the monitoring job.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ContainerArguments: list[str] | None = None
-    ContainerEntrypoint: list[str] | None = None
-    ImageUri: str
-    PostAnalyticsProcessorSourceUri: str | None = None
-    RecordPreprocessorSourceUri: str | None = None
+    ContainerArguments: Annotated[
+        list[str] | None,
+        Field(
+            description="An array of arguments for the container used to run the monitoring job."
+        ),
+    ] = None
+    ContainerEntrypoint: Annotated[
+        list[str] | None,
+        Field(
+            description="Specifies the entrypoint for a container used to run the monitoring job."
+        ),
+    ] = None
+    ImageUri: Annotated[
+        str, Field(description="The container image to be run by the monitoring job.")
+    ]
+    PostAnalyticsProcessorSourceUri: Annotated[
+        str | None,
+        Field(
+            description="An Amazon S3 URI to a script that is called after analysis has been performed. Applicable only for the built-in (first party) containers."
+        ),
+    ] = None
+    RecordPreprocessorSourceUri: Annotated[
+        str | None,
+        Field(
+            description="An Amazon S3 URI to a script that is called per row prior to running analysis. It can base64 decode the payload and convert it into a flatted json so that the built-in container can use the converted data. Applicable only for the built-in (first party) containers"
+        ),
+    ] = None
 
 
 class MonitoringScheduleMonitoringResources(DeferredModel):
+    """
+    Identifies the resources to deploy for a monitoring job.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ClusterConfig: MonitoringScheduleClusterConfig
+    ClusterConfig: Annotated[
+        MonitoringScheduleClusterConfig,
+        Field(description="Configuration for the cluster used to run model monitoring jobs."),
+    ]
 
 
 class MonitoringScheduleS3Output(DeferredModel):
+    """
+    Information about where and how to store the results of a monitoring job.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    LocalPath: str
-    S3UploadMode: Literal["Continuous", "EndOfJob"] | None = None
-    S3Uri: str
+    LocalPath: Annotated[
+        str,
+        Field(
+            description="The local path to the Amazon S3 storage location where Amazon SageMaker saves the results of a monitoring job. LocalPath is an absolute path for the output data."
+        ),
+    ]
+    S3UploadMode: Annotated[
+        Literal["Continuous", "EndOfJob"] | None,
+        Field(
+            description="Whether to upload the results of the monitoring job continuously or after the job completes."
+        ),
+    ] = None
+    S3Uri: Annotated[
+        str,
+        Field(
+            description="A URI that identifies the Amazon S3 storage location where Amazon SageMaker saves the results of a monitoring job."
+        ),
+    ]
 
 
 class MonitoringScheduleScheduleConfig(DeferredModel):
+    """
+    Configuration details about the monitoring schedule.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DataAnalysisEndTime: str | None = None
-    DataAnalysisStartTime: str | None = None
-    ScheduleExpression: str
+    DataAnalysisEndTime: Annotated[
+        str | None, Field(description="Data Analysis end time, e.g. PT0H")
+    ] = None
+    DataAnalysisStartTime: Annotated[
+        str | None, Field(description="Data Analysis start time, e.g. -PT1H")
+    ] = None
+    ScheduleExpression: Annotated[
+        str,
+        Field(
+            description="A cron expression or 'NOW' that describes details about the monitoring schedule."
+        ),
+    ]
 
 
 class MonitoringScheduleStatisticsResource(DeferredModel):
+    """
+    The baseline statistics resource for a monitoring job.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    S3Uri: str | None = None
+    S3Uri: Annotated[
+        str | None,
+        Field(
+            description="The Amazon S3 URI for the baseline statistics file in Amazon S3 that the current monitoring job should be validated against."
+        ),
+    ] = None
 
 
 class MonitoringScheduleStoppingCondition(DeferredModel):
+    """
+    Specifies a time limit for how long the monitoring job is allowed to run.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    MaxRuntimeInSeconds: int
+    MaxRuntimeInSeconds: Annotated[
+        int, Field(description="The maximum runtime allowed in seconds.")
+    ]
 
 
 class MonitoringScheduleVpcConfig(DeferredModel):
+    """
+    Specifies a VPC that your training jobs and hosted models have access to. Control access to and from your training and model containers by configuring the VPC.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    SecurityGroupIds: list[str]
-    Subnets: list[str]
+    SecurityGroupIds: Annotated[
+        list[str],
+        Field(
+            description="The VPC security group IDs, in the form sg-xxxxxxxx. Specify the security groups for the VPC that is specified in the Subnets field."
+        ),
+    ]
+    Subnets: Annotated[
+        list[str],
+        Field(
+            description="The ID of the subnets in the VPC to which you want to connect to your monitoring jobs."
+        ),
+    ]
 
 
 class Tag(DeferredModel):
-    Key: str
-    Value: str
+    """
+    A key-value pair to associate with a resource.
+    """
+
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 127 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 1 to 255 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class MonitoringScheduleAttributes(DeferredModel):
-    CreationTime: str | None = None
-    LastModifiedTime: str | None = None
-    MonitoringScheduleArn: str | None = None
+    """
+    The read-only attributes of a AWS::SageMaker::MonitoringSchedule, set by AWS.
+    """
+
+    CreationTime: Annotated[
+        str | None, Field(description="The time at which the schedule was created.")
+    ] = None
+    LastModifiedTime: Annotated[
+        str | None,
+        Field(
+            description="A timestamp that indicates the last time the monitoring job was modified."
+        ),
+    ] = None
+    MonitoringScheduleArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the monitoring schedule.")
+    ] = None
 
 
 class MonitoringOutput(DeferredModel):
+    """
+    The output object for a monitoring job.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    S3Output: MonitoringScheduleS3Output
+    S3Output: Annotated[
+        MonitoringScheduleS3Output,
+        Field(
+            description="Information about where and how to store the results of a monitoring job."
+        ),
+    ]
 
 
 class MonitoringScheduleBaselineConfig(DeferredModel):
+    """
+    Baseline configuration used to validate that the data conforms to the specified constraints and statistics.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ConstraintsResource: MonitoringScheduleConstraintsResource | None = None
-    StatisticsResource: MonitoringScheduleStatisticsResource | None = None
+    ConstraintsResource: Annotated[
+        MonitoringScheduleConstraintsResource | None,
+        Field(description="The baseline constraints resource for a monitoring job."),
+    ] = None
+    StatisticsResource: Annotated[
+        MonitoringScheduleStatisticsResource | None,
+        Field(description="The baseline statistics resource for a monitoring job."),
+    ] = None
 
 
 class MonitoringScheduleDatasetFormat(DeferredModel):
-    Csv: MonitoringScheduleCsv | None = None
-    Json: MonitoringScheduleJson | None = None
-    Parquet: bool | None = None
+    """
+    The dataset format of the data to monitor
+    """
+
+    Csv: Annotated[MonitoringScheduleCsv | None, Field(description="The CSV format")] = None
+    Json: Annotated[MonitoringScheduleJson | None, Field(description="The Json format")] = None
+    Parquet: Annotated[
+        bool | None, Field(description="A flag indicating if the dataset format is Parquet")
+    ] = None
 
 
 class MonitoringScheduleMonitoringOutputConfig(DeferredModel):
+    """
+    The output configuration for monitoring jobs.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    KmsKeyId: str | None = None
-    MonitoringOutputs: list[MonitoringOutput]
+    KmsKeyId: Annotated[
+        str | None,
+        Field(
+            description="The AWS Key Management Service (AWS KMS) key that Amazon SageMaker uses to encrypt the model artifacts at rest using Amazon S3 server-side encryption."
+        ),
+    ] = None
+    MonitoringOutputs: Annotated[
+        list[MonitoringOutput],
+        Field(
+            description="Monitoring outputs for monitoring jobs. This is where the output of the periodic monitoring jobs is uploaded."
+        ),
+    ]
 
 
 class MonitoringScheduleNetworkConfig(DeferredModel):
+    """
+    Networking options for a job, such as network traffic encryption between containers, whether to allow inbound and outbound network calls to and from containers, and the VPC subnets and security groups to use for VPC-enabled jobs.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EnableInterContainerTrafficEncryption: bool | None = None
-    EnableNetworkIsolation: bool | None = None
-    VpcConfig: MonitoringScheduleVpcConfig | None = None
+    EnableInterContainerTrafficEncryption: Annotated[
+        bool | None,
+        Field(
+            description="Whether to encrypt all communications between distributed processing jobs. Choose True to encrypt communications. Encryption provides greater security for distributed processing jobs, but the processing might take longer."
+        ),
+    ] = None
+    EnableNetworkIsolation: Annotated[
+        bool | None,
+        Field(
+            description="Whether to allow inbound and outbound network calls to and from the containers used for the processing job."
+        ),
+    ] = None
+    VpcConfig: Annotated[
+        MonitoringScheduleVpcConfig | None,
+        Field(
+            description="Specifies a VPC that your training jobs and hosted models have access to. Control access to and from your training and model containers by configuring the VPC."
+        ),
+    ] = None
 
 
 class MonitoringScheduleBatchTransformInput(DeferredModel):
+    """
+    The batch transform input for a monitoring job.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DataCapturedDestinationS3Uri: str
-    DatasetFormat: MonitoringScheduleDatasetFormat
-    ExcludeFeaturesAttribute: str | None = None
-    LocalPath: str
-    S3DataDistributionType: Literal["FullyReplicated", "ShardedByS3Key"] | None = None
-    S3InputMode: Literal["Pipe", "File"] | None = None
+    DataCapturedDestinationS3Uri: Annotated[
+        str,
+        Field(
+            description="A URI that identifies the Amazon S3 storage location where Batch Transform Job captures data."
+        ),
+    ]
+    DatasetFormat: Annotated[
+        MonitoringScheduleDatasetFormat,
+        Field(description="The dataset format of the data to monitor"),
+    ]
+    ExcludeFeaturesAttribute: Annotated[
+        str | None,
+        Field(description="Indexes or names of the features to be excluded from analysis"),
+    ] = None
+    LocalPath: Annotated[
+        str,
+        Field(
+            description="Path to the filesystem where the endpoint data is available to the container."
+        ),
+    ]
+    S3DataDistributionType: Annotated[
+        Literal["FullyReplicated", "ShardedByS3Key"] | None,
+        Field(
+            description="Whether input data distributed in Amazon S3 is fully replicated or sharded by an S3 key. Defauts to FullyReplicated"
+        ),
+    ] = None
+    S3InputMode: Annotated[
+        Literal["Pipe", "File"] | None,
+        Field(
+            description="Whether the Pipe or File is used as the input mode for transfering data for the monitoring job. Pipe mode is recommended for large datasets. File mode is useful for small files that fit in memory. Defaults to File."
+        ),
+    ] = None
 
 
 class MonitoringInput(DeferredModel):
+    """
+    The inputs for a monitoring job.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    BatchTransformInput: MonitoringScheduleBatchTransformInput | None = None
-    EndpointInput: MonitoringScheduleEndpointInput | None = None
+    BatchTransformInput: Annotated[
+        MonitoringScheduleBatchTransformInput | None,
+        Field(description="The batch transform input for a monitoring job."),
+    ] = None
+    EndpointInput: Annotated[
+        MonitoringScheduleEndpointInput | None,
+        Field(description="The endpoint for a monitoring job."),
+    ] = None
 
 
 class MonitoringScheduleMonitoringJobDefinition(DeferredModel):
+    """
+    Defines the monitoring job.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    BaselineConfig: MonitoringScheduleBaselineConfig | None = None
-    Environment: dict[str, str] | None = None
-    MonitoringAppSpecification: MonitoringScheduleMonitoringAppSpecification
-    MonitoringInputs: list[MonitoringInput]
-    MonitoringOutputConfig: MonitoringScheduleMonitoringOutputConfig
-    MonitoringResources: MonitoringScheduleMonitoringResources
-    NetworkConfig: MonitoringScheduleNetworkConfig | None = None
-    RoleArn: str
-    StoppingCondition: MonitoringScheduleStoppingCondition | None = None
+    BaselineConfig: Annotated[
+        MonitoringScheduleBaselineConfig | None,
+        Field(
+            description="Baseline configuration used to validate that the data conforms to the specified constraints and statistics."
+        ),
+    ] = None
+    Environment: Annotated[
+        dict[str, str] | None,
+        Field(description="Sets the environment variables in the Docker container"),
+    ] = None
+    MonitoringAppSpecification: Annotated[
+        MonitoringScheduleMonitoringAppSpecification,
+        Field(description="Container image configuration object for the monitoring job."),
+    ]
+    MonitoringInputs: Annotated[
+        list[MonitoringInput], Field(description="The array of inputs for the monitoring job.")
+    ]
+    MonitoringOutputConfig: Annotated[
+        MonitoringScheduleMonitoringOutputConfig,
+        Field(description="The output configuration for monitoring jobs."),
+    ]
+    MonitoringResources: Annotated[
+        MonitoringScheduleMonitoringResources,
+        Field(description="Identifies the resources to deploy for a monitoring job."),
+    ]
+    NetworkConfig: Annotated[
+        MonitoringScheduleNetworkConfig | None,
+        Field(
+            description="Networking options for a job, such as network traffic encryption between containers, whether to allow inbound and outbound network calls to and from containers, and the VPC subnets and security groups to use for VPC-enabled jobs."
+        ),
+    ] = None
+    RoleArn: Annotated[
+        str,
+        Field(
+            description="The Amazon Resource Name (ARN) of an IAM role that Amazon SageMaker can assume to perform tasks on your behalf."
+        ),
+    ]
+    StoppingCondition: Annotated[
+        MonitoringScheduleStoppingCondition | None,
+        Field(
+            description="Specifies a time limit for how long the monitoring job is allowed to run."
+        ),
+    ] = None
 
 
 class MonitoringScheduleMonitoringScheduleConfig(DeferredModel):
+    """
+    The configuration object that specifies the monitoring schedule and defines the monitoring job.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    MonitoringJobDefinition: MonitoringScheduleMonitoringJobDefinition | None = None
-    MonitoringJobDefinitionName: str | None = None
-    MonitoringType: (
-        Literal["DataQuality", "ModelQuality", "ModelBias", "ModelExplainability"] | None
-    ) = None
-    ScheduleConfig: MonitoringScheduleScheduleConfig | None = None
+    MonitoringJobDefinition: Annotated[
+        MonitoringScheduleMonitoringJobDefinition | None,
+        Field(description="Defines the monitoring job."),
+    ] = None
+    MonitoringJobDefinitionName: Annotated[
+        str | None, Field(description="Name of the job definition")
+    ] = None
+    MonitoringType: Annotated[
+        Literal["DataQuality", "ModelQuality", "ModelBias", "ModelExplainability"] | None,
+        Field(description="The type of monitoring job."),
+    ] = None
+    ScheduleConfig: Annotated[
+        MonitoringScheduleScheduleConfig | None,
+        Field(description="Configuration details about the monitoring schedule."),
+    ] = None
 
 
 class MonitoringScheduleProps(DeferredModel):
-    EndpointName: str | None = None
-    FailureReason: str | None = None
-    LastMonitoringExecutionSummary: MonitoringExecutionSummary | None = None
-    MonitoringScheduleConfig: MonitoringScheduleMonitoringScheduleConfig
-    MonitoringScheduleName: str
-    MonitoringScheduleStatus: Literal["Pending", "Failed", "Scheduled", "Stopped"] | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::SageMaker::MonitoringSchedule.
+    """
+
+    EndpointName: Annotated[
+        str | None, Field(description="The name of the endpoint used to run the monitoring job.")
+    ] = None
+    FailureReason: Annotated[
+        str | None, Field(description="Contains the reason a monitoring job failed, if it failed.")
+    ] = None
+    LastMonitoringExecutionSummary: Annotated[
+        MonitoringExecutionSummary | None,
+        Field(description="Describes metadata on the last execution to run, if there was one."),
+    ] = None
+    MonitoringScheduleConfig: Annotated[
+        MonitoringScheduleMonitoringScheduleConfig,
+        Field(
+            description="The configuration object that specifies the monitoring schedule and defines the monitoring job."
+        ),
+    ]
+    MonitoringScheduleName: Annotated[
+        str,
+        Field(
+            description="The name of the monitoring schedule. Create-only: changing it replaces the resource."
+        ),
+    ]
+    MonitoringScheduleStatus: Annotated[
+        Literal["Pending", "Failed", "Scheduled", "Stopped"] | None,
+        Field(description="The status of a schedule job."),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None

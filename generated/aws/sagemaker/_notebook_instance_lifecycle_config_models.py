@@ -7,9 +7,10 @@ Imported on first use by notebook_instance_lifecycle_config.py, which re-exports
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "NotebookInstanceLifecycleConfigAttributes",
@@ -20,26 +21,61 @@ __all__ = [
 
 
 class NotebookInstanceLifecycleHook(DeferredModel):
+    """
+    Specifies the notebook instance lifecycle configuration script. Each lifecycle configuration script has a limit of 16384 characters.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Content: str | None = None
+    Content: Annotated[
+        str | None, Field(description="Pattern: ^[\\S\\s]+$ Length: 1 to 16384 characters.")
+    ] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key of the tag.")]
+    Value: Annotated[str, Field(description="The value of the tag.")]
 
 
 class NotebookInstanceLifecycleConfigAttributes(DeferredModel):
-    NotebookInstanceLifecycleConfigArn: str | None = None
+    """
+    The read-only attributes of a AWS::SageMaker::NotebookInstanceLifecycleConfig, set by AWS.
+    """
+
+    NotebookInstanceLifecycleConfigArn: Annotated[
+        str | None,
+        Field(description="The Amazon Resource Name (ARN) of the lifecycle configuration."),
+    ] = None
 
 
 class NotebookInstanceLifecycleConfigProps(DeferredModel):
-    NotebookInstanceLifecycleConfigName: str | None = None
-    OnCreate: list[NotebookInstanceLifecycleHook] | None = None
-    OnStart: list[NotebookInstanceLifecycleHook] | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::SageMaker::NotebookInstanceLifecycleConfig.
+    """
+
+    NotebookInstanceLifecycleConfigName: Annotated[
+        str | None,
+        Field(
+            description="The name of the lifecycle configuration. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    OnCreate: Annotated[
+        list[NotebookInstanceLifecycleHook] | None,
+        Field(
+            description="A shell script that runs only once, when you create a notebook instance. The shell script must be a base64-encoded string."
+        ),
+    ] = None
+    OnStart: Annotated[
+        list[NotebookInstanceLifecycleHook] | None,
+        Field(
+            description="A shell script that runs every time you start a notebook instance, including when you create the notebook instance. The shell script must be a base64-encoded string."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None

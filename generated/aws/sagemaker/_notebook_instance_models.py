@@ -7,10 +7,10 @@ Imported on first use by notebook_instance.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "NotebookInstanceAttributes",
@@ -21,26 +21,49 @@ __all__ = [
 
 
 class NotebookInstanceInstanceMetadataServiceConfiguration(DeferredModel):
+    """
+    Information on the IMDS configuration of the notebook instance
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    MinimumInstanceMetadataServiceVersion: str
+    MinimumInstanceMetadataServiceVersion: Annotated[
+        str,
+        Field(
+            description="Indicates the minimum IMDS version that the notebook instance supports. When passed as part of CreateNotebookInstance, if no value is selected, then it defaults to IMDSv1. This means that both IMDSv1 and IMDSv2 are supported. If passed as part of UpdateNotebookInstance, there is no default."
+        ),
+    ]
 
 
 class Tag(DeferredModel):
+    """
+    A tag object that consists of a key and an optional value, used to manage metadata for SageMaker AWS resources.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The tag key. Tag keys must be unique per resource.")]
+    Value: Annotated[str, Field(description="The tag value.")]
 
 
 class NotebookInstanceAttributes(DeferredModel):
-    NotebookInstanceArn: str | None = None
+    """
+    The read-only attributes of a AWS::SageMaker::NotebookInstance, set by AWS.
+    """
+
+    NotebookInstanceArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the notebook instance.")
+    ] = None
 
 
 class NotebookInstanceProps(DeferredModel):
-    AcceleratorTypes: (
+    """
+    The properties a program declares for a AWS::SageMaker::NotebookInstance.
+    """
+
+    AcceleratorTypes: Annotated[
         list[
             Literal[
                 "ml.eia1.large",
@@ -51,212 +74,283 @@ class NotebookInstanceProps(DeferredModel):
                 "ml.eia2.xlarge",
             ]
         ]
-        | None
-    ) = None
-    AdditionalCodeRepositories: list[str] | None = None
-    DefaultCodeRepository: str | None = None
-    DirectInternetAccess: Literal["Disabled", "Enabled"] | None = None
-    InstanceMetadataServiceConfiguration: (
-        NotebookInstanceInstanceMetadataServiceConfiguration | None
-    ) = None
-    InstanceType: Literal[
-        "ml.c4.2xlarge",
-        "ml.c4.4xlarge",
-        "ml.c4.8xlarge",
-        "ml.c4.xlarge",
-        "ml.c5.18xlarge",
-        "ml.c5.2xlarge",
-        "ml.c5.4xlarge",
-        "ml.c5.9xlarge",
-        "ml.c5.xlarge",
-        "ml.c5d.18xlarge",
-        "ml.c5d.2xlarge",
-        "ml.c5d.4xlarge",
-        "ml.c5d.9xlarge",
-        "ml.c5d.xlarge",
-        "ml.c6i.12xlarge",
-        "ml.c6i.16xlarge",
-        "ml.c6i.24xlarge",
-        "ml.c6i.2xlarge",
-        "ml.c6i.32xlarge",
-        "ml.c6i.4xlarge",
-        "ml.c6i.8xlarge",
-        "ml.c6i.large",
-        "ml.c6i.xlarge",
-        "ml.c6id.12xlarge",
-        "ml.c6id.16xlarge",
-        "ml.c6id.24xlarge",
-        "ml.c6id.2xlarge",
-        "ml.c6id.32xlarge",
-        "ml.c6id.4xlarge",
-        "ml.c6id.8xlarge",
-        "ml.c6id.large",
-        "ml.c6id.xlarge",
-        "ml.c7i.12xlarge",
-        "ml.c7i.16xlarge",
-        "ml.c7i.24xlarge",
-        "ml.c7i.2xlarge",
-        "ml.c7i.48xlarge",
-        "ml.c7i.4xlarge",
-        "ml.c7i.8xlarge",
-        "ml.c7i.large",
-        "ml.c7i.xlarge",
-        "ml.g4dn.12xlarge",
-        "ml.g4dn.16xlarge",
-        "ml.g4dn.2xlarge",
-        "ml.g4dn.4xlarge",
-        "ml.g4dn.8xlarge",
-        "ml.g4dn.xlarge",
-        "ml.g5.12xlarge",
-        "ml.g5.16xlarge",
-        "ml.g5.24xlarge",
-        "ml.g5.2xlarge",
-        "ml.g5.48xlarge",
-        "ml.g5.4xlarge",
-        "ml.g5.8xlarge",
-        "ml.g5.xlarge",
-        "ml.g6.12xlarge",
-        "ml.g6.16xlarge",
-        "ml.g6.24xlarge",
-        "ml.g6.2xlarge",
-        "ml.g6.48xlarge",
-        "ml.g6.4xlarge",
-        "ml.g6.8xlarge",
-        "ml.g6.xlarge",
-        "ml.g6e.12xlarge",
-        "ml.g6e.16xlarge",
-        "ml.g6e.24xlarge",
-        "ml.g6e.2xlarge",
-        "ml.g6e.48xlarge",
-        "ml.g6e.4xlarge",
-        "ml.g6e.8xlarge",
-        "ml.g6e.xlarge",
-        "ml.g7e.12xlarge",
-        "ml.g7e.24xlarge",
-        "ml.g7e.2xlarge",
-        "ml.g7e.48xlarge",
-        "ml.g7e.4xlarge",
-        "ml.g7e.8xlarge",
-        "ml.inf1.24xlarge",
-        "ml.inf1.2xlarge",
-        "ml.inf1.6xlarge",
-        "ml.inf1.xlarge",
-        "ml.inf2.24xlarge",
-        "ml.inf2.48xlarge",
-        "ml.inf2.8xlarge",
-        "ml.inf2.xlarge",
-        "ml.m4.10xlarge",
-        "ml.m4.16xlarge",
-        "ml.m4.2xlarge",
-        "ml.m4.4xlarge",
-        "ml.m4.xlarge",
-        "ml.m5.12xlarge",
-        "ml.m5.24xlarge",
-        "ml.m5.2xlarge",
-        "ml.m5.4xlarge",
-        "ml.m5.xlarge",
-        "ml.m5d.12xlarge",
-        "ml.m5d.16xlarge",
-        "ml.m5d.24xlarge",
-        "ml.m5d.2xlarge",
-        "ml.m5d.4xlarge",
-        "ml.m5d.8xlarge",
-        "ml.m5d.large",
-        "ml.m5d.xlarge",
-        "ml.m6i.12xlarge",
-        "ml.m6i.16xlarge",
-        "ml.m6i.24xlarge",
-        "ml.m6i.2xlarge",
-        "ml.m6i.32xlarge",
-        "ml.m6i.4xlarge",
-        "ml.m6i.8xlarge",
-        "ml.m6i.large",
-        "ml.m6i.xlarge",
-        "ml.m6id.12xlarge",
-        "ml.m6id.16xlarge",
-        "ml.m6id.24xlarge",
-        "ml.m6id.2xlarge",
-        "ml.m6id.32xlarge",
-        "ml.m6id.4xlarge",
-        "ml.m6id.8xlarge",
-        "ml.m6id.large",
-        "ml.m6id.xlarge",
-        "ml.m7i.12xlarge",
-        "ml.m7i.16xlarge",
-        "ml.m7i.24xlarge",
-        "ml.m7i.2xlarge",
-        "ml.m7i.48xlarge",
-        "ml.m7i.4xlarge",
-        "ml.m7i.8xlarge",
-        "ml.m7i.large",
-        "ml.m7i.xlarge",
-        "ml.p2.16xlarge",
-        "ml.p2.8xlarge",
-        "ml.p2.xlarge",
-        "ml.p3.16xlarge",
-        "ml.p3.2xlarge",
-        "ml.p3.8xlarge",
-        "ml.p3dn.24xlarge",
-        "ml.p4d.24xlarge",
-        "ml.p4de.24xlarge",
-        "ml.p5.48xlarge",
-        "ml.p5.4xlarge",
-        "ml.p5en.48xlarge",
-        "ml.p6-b200.48xlarge",
-        "ml.r5.12xlarge",
-        "ml.r5.16xlarge",
-        "ml.r5.24xlarge",
-        "ml.r5.2xlarge",
-        "ml.r5.4xlarge",
-        "ml.r5.8xlarge",
-        "ml.r5.large",
-        "ml.r5.xlarge",
-        "ml.r6i.12xlarge",
-        "ml.r6i.16xlarge",
-        "ml.r6i.24xlarge",
-        "ml.r6i.2xlarge",
-        "ml.r6i.32xlarge",
-        "ml.r6i.4xlarge",
-        "ml.r6i.8xlarge",
-        "ml.r6i.large",
-        "ml.r6i.xlarge",
-        "ml.r6id.12xlarge",
-        "ml.r6id.16xlarge",
-        "ml.r6id.24xlarge",
-        "ml.r6id.2xlarge",
-        "ml.r6id.32xlarge",
-        "ml.r6id.4xlarge",
-        "ml.r6id.8xlarge",
-        "ml.r6id.large",
-        "ml.r6id.xlarge",
-        "ml.r7i.12xlarge",
-        "ml.r7i.16xlarge",
-        "ml.r7i.24xlarge",
-        "ml.r7i.2xlarge",
-        "ml.r7i.48xlarge",
-        "ml.r7i.4xlarge",
-        "ml.r7i.8xlarge",
-        "ml.r7i.large",
-        "ml.r7i.xlarge",
-        "ml.t2.2xlarge",
-        "ml.t2.large",
-        "ml.t2.medium",
-        "ml.t2.xlarge",
-        "ml.t3.2xlarge",
-        "ml.t3.large",
-        "ml.t3.medium",
-        "ml.t3.xlarge",
-        "ml.trn1.2xlarge",
-        "ml.trn1.32xlarge",
-        "ml.trn1n.32xlarge",
+        | None,
+        Field(
+            description="A list of Amazon Elastic Inference (EI) instance types to associate with the notebook instance. Currently, only one instance type can be associated with a notebook instance."
+        ),
+    ] = None
+    AdditionalCodeRepositories: Annotated[
+        list[str] | None,
+        Field(
+            description="An array of up to three Git repositories associated with the notebook instance. These can be either the names of Git repositories stored as resources in your account, or the URL of Git repositories in AWS CodeCommit or in any other Git repository. These repositories are cloned at the same level as the default repository of your notebook instance."
+        ),
+    ] = None
+    DefaultCodeRepository: Annotated[
+        str | None,
+        Field(
+            description="The Git repository associated with the notebook instance as its default code repository. This can be either the name of a Git repository stored as a resource in your account, or the URL of a Git repository in AWS CodeCommit or in any other Git repository. When you open a notebook instance, it opens in the directory that contains this repository."
+        ),
+    ] = None
+    DirectInternetAccess: Annotated[
+        Literal["Disabled", "Enabled"] | None,
+        Field(
+            description="Sets whether SageMaker AI provides internet access to the notebook instance. If you set this to Disabled this notebook instance is able to access resources only in your VPC, and is not be able to connect to SageMaker AI training and endpoint services unless you configure a NAT Gateway in your VPC. You can set the value of this parameter to Disabled only if you set a value for the SubnetId parameter. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    InstanceMetadataServiceConfiguration: Annotated[
+        NotebookInstanceInstanceMetadataServiceConfiguration | None,
+        Field(description="Information on the IMDS configuration of the notebook instance."),
+    ] = None
+    InstanceType: Annotated[
+        Literal[
+            "ml.c4.2xlarge",
+            "ml.c4.4xlarge",
+            "ml.c4.8xlarge",
+            "ml.c4.xlarge",
+            "ml.c5.18xlarge",
+            "ml.c5.2xlarge",
+            "ml.c5.4xlarge",
+            "ml.c5.9xlarge",
+            "ml.c5.xlarge",
+            "ml.c5d.18xlarge",
+            "ml.c5d.2xlarge",
+            "ml.c5d.4xlarge",
+            "ml.c5d.9xlarge",
+            "ml.c5d.xlarge",
+            "ml.c6i.12xlarge",
+            "ml.c6i.16xlarge",
+            "ml.c6i.24xlarge",
+            "ml.c6i.2xlarge",
+            "ml.c6i.32xlarge",
+            "ml.c6i.4xlarge",
+            "ml.c6i.8xlarge",
+            "ml.c6i.large",
+            "ml.c6i.xlarge",
+            "ml.c6id.12xlarge",
+            "ml.c6id.16xlarge",
+            "ml.c6id.24xlarge",
+            "ml.c6id.2xlarge",
+            "ml.c6id.32xlarge",
+            "ml.c6id.4xlarge",
+            "ml.c6id.8xlarge",
+            "ml.c6id.large",
+            "ml.c6id.xlarge",
+            "ml.c7i.12xlarge",
+            "ml.c7i.16xlarge",
+            "ml.c7i.24xlarge",
+            "ml.c7i.2xlarge",
+            "ml.c7i.48xlarge",
+            "ml.c7i.4xlarge",
+            "ml.c7i.8xlarge",
+            "ml.c7i.large",
+            "ml.c7i.xlarge",
+            "ml.g4dn.12xlarge",
+            "ml.g4dn.16xlarge",
+            "ml.g4dn.2xlarge",
+            "ml.g4dn.4xlarge",
+            "ml.g4dn.8xlarge",
+            "ml.g4dn.xlarge",
+            "ml.g5.12xlarge",
+            "ml.g5.16xlarge",
+            "ml.g5.24xlarge",
+            "ml.g5.2xlarge",
+            "ml.g5.48xlarge",
+            "ml.g5.4xlarge",
+            "ml.g5.8xlarge",
+            "ml.g5.xlarge",
+            "ml.g6.12xlarge",
+            "ml.g6.16xlarge",
+            "ml.g6.24xlarge",
+            "ml.g6.2xlarge",
+            "ml.g6.48xlarge",
+            "ml.g6.4xlarge",
+            "ml.g6.8xlarge",
+            "ml.g6.xlarge",
+            "ml.g6e.12xlarge",
+            "ml.g6e.16xlarge",
+            "ml.g6e.24xlarge",
+            "ml.g6e.2xlarge",
+            "ml.g6e.48xlarge",
+            "ml.g6e.4xlarge",
+            "ml.g6e.8xlarge",
+            "ml.g6e.xlarge",
+            "ml.g7e.12xlarge",
+            "ml.g7e.24xlarge",
+            "ml.g7e.2xlarge",
+            "ml.g7e.48xlarge",
+            "ml.g7e.4xlarge",
+            "ml.g7e.8xlarge",
+            "ml.inf1.24xlarge",
+            "ml.inf1.2xlarge",
+            "ml.inf1.6xlarge",
+            "ml.inf1.xlarge",
+            "ml.inf2.24xlarge",
+            "ml.inf2.48xlarge",
+            "ml.inf2.8xlarge",
+            "ml.inf2.xlarge",
+            "ml.m4.10xlarge",
+            "ml.m4.16xlarge",
+            "ml.m4.2xlarge",
+            "ml.m4.4xlarge",
+            "ml.m4.xlarge",
+            "ml.m5.12xlarge",
+            "ml.m5.24xlarge",
+            "ml.m5.2xlarge",
+            "ml.m5.4xlarge",
+            "ml.m5.xlarge",
+            "ml.m5d.12xlarge",
+            "ml.m5d.16xlarge",
+            "ml.m5d.24xlarge",
+            "ml.m5d.2xlarge",
+            "ml.m5d.4xlarge",
+            "ml.m5d.8xlarge",
+            "ml.m5d.large",
+            "ml.m5d.xlarge",
+            "ml.m6i.12xlarge",
+            "ml.m6i.16xlarge",
+            "ml.m6i.24xlarge",
+            "ml.m6i.2xlarge",
+            "ml.m6i.32xlarge",
+            "ml.m6i.4xlarge",
+            "ml.m6i.8xlarge",
+            "ml.m6i.large",
+            "ml.m6i.xlarge",
+            "ml.m6id.12xlarge",
+            "ml.m6id.16xlarge",
+            "ml.m6id.24xlarge",
+            "ml.m6id.2xlarge",
+            "ml.m6id.32xlarge",
+            "ml.m6id.4xlarge",
+            "ml.m6id.8xlarge",
+            "ml.m6id.large",
+            "ml.m6id.xlarge",
+            "ml.m7i.12xlarge",
+            "ml.m7i.16xlarge",
+            "ml.m7i.24xlarge",
+            "ml.m7i.2xlarge",
+            "ml.m7i.48xlarge",
+            "ml.m7i.4xlarge",
+            "ml.m7i.8xlarge",
+            "ml.m7i.large",
+            "ml.m7i.xlarge",
+            "ml.p2.16xlarge",
+            "ml.p2.8xlarge",
+            "ml.p2.xlarge",
+            "ml.p3.16xlarge",
+            "ml.p3.2xlarge",
+            "ml.p3.8xlarge",
+            "ml.p3dn.24xlarge",
+            "ml.p4d.24xlarge",
+            "ml.p4de.24xlarge",
+            "ml.p5.48xlarge",
+            "ml.p5.4xlarge",
+            "ml.p5en.48xlarge",
+            "ml.p6-b200.48xlarge",
+            "ml.r5.12xlarge",
+            "ml.r5.16xlarge",
+            "ml.r5.24xlarge",
+            "ml.r5.2xlarge",
+            "ml.r5.4xlarge",
+            "ml.r5.8xlarge",
+            "ml.r5.large",
+            "ml.r5.xlarge",
+            "ml.r6i.12xlarge",
+            "ml.r6i.16xlarge",
+            "ml.r6i.24xlarge",
+            "ml.r6i.2xlarge",
+            "ml.r6i.32xlarge",
+            "ml.r6i.4xlarge",
+            "ml.r6i.8xlarge",
+            "ml.r6i.large",
+            "ml.r6i.xlarge",
+            "ml.r6id.12xlarge",
+            "ml.r6id.16xlarge",
+            "ml.r6id.24xlarge",
+            "ml.r6id.2xlarge",
+            "ml.r6id.32xlarge",
+            "ml.r6id.4xlarge",
+            "ml.r6id.8xlarge",
+            "ml.r6id.large",
+            "ml.r6id.xlarge",
+            "ml.r7i.12xlarge",
+            "ml.r7i.16xlarge",
+            "ml.r7i.24xlarge",
+            "ml.r7i.2xlarge",
+            "ml.r7i.48xlarge",
+            "ml.r7i.4xlarge",
+            "ml.r7i.8xlarge",
+            "ml.r7i.large",
+            "ml.r7i.xlarge",
+            "ml.t2.2xlarge",
+            "ml.t2.large",
+            "ml.t2.medium",
+            "ml.t2.xlarge",
+            "ml.t3.2xlarge",
+            "ml.t3.large",
+            "ml.t3.medium",
+            "ml.t3.xlarge",
+            "ml.trn1.2xlarge",
+            "ml.trn1.32xlarge",
+            "ml.trn1n.32xlarge",
+        ],
+        Field(
+            description="The type of ML compute instance to launch for the notebook instance. Expect some interruption of service if this parameter is changed as CloudFormation stops a notebook instance and starts it up again to update it."
+        ),
     ]
-    KmsKeyId: str | None = None
-    LifecycleConfigName: str | None = None
-    NotebookInstanceName: str | None = None
-    PlatformIdentifier: str | None = None
-    RoleArn: str
-    RootAccess: Literal["Disabled", "Enabled"] | None = None
-    SecurityGroupIds: list[str] | None = None
-    SubnetId: str | None = None
-    Tags: list[Tag] | None = None
-    VolumeSizeInGB: int | None = None
+    KmsKeyId: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of a AWS Key Management Service key that SageMaker AI uses to encrypt data on the storage volume attached to your notebook instance. The KMS key you provide must be enabled. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    LifecycleConfigName: Annotated[
+        str | None,
+        Field(
+            description="The name of a lifecycle configuration to associate with the notebook instance."
+        ),
+    ] = None
+    NotebookInstanceName: Annotated[
+        str | None,
+        Field(
+            description="The name of the new notebook instance. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    PlatformIdentifier: Annotated[
+        str | None,
+        Field(
+            description="The platform identifier of the notebook instance runtime environment. The default value is notebook-al2023-v1. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    RoleArn: Annotated[
+        str,
+        Field(
+            description="When you send any requests to AWS resources from the notebook instance, SageMaker AI assumes this role to perform tasks on your behalf. You must grant this role necessary permissions so SageMaker AI can perform these tasks. The policy must allow the SageMaker AI service principal (sagemaker.amazonaws.com) permissions to assume this role. To be able to pass this role to SageMaker AI, the caller of this API must have the iam:PassRole permission."
+        ),
+    ]
+    RootAccess: Annotated[
+        Literal["Disabled", "Enabled"] | None,
+        Field(
+            description="Whether root access is enabled or disabled for users of the notebook instance. The default value is Enabled. Lifecycle configurations need root access to be able to set up a notebook instance. Because of this, lifecycle configurations associated with a notebook instance always run with root access even if you disable root access for users."
+        ),
+    ] = None
+    SecurityGroupIds: Annotated[
+        list[str] | None,
+        Field(
+            description="The VPC security group IDs, in the form sg-xxxxxxxx. The security groups must be for the same VPC as specified in the subnet. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    SubnetId: Annotated[
+        str | None,
+        Field(
+            description="The ID of the subnet in a VPC to which you would like to have a connectivity from your ML compute instance. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None, Field(description="A list of key-value pairs to apply to this resource.")
+    ] = None
+    VolumeSizeInGB: Annotated[
+        int | None,
+        Field(
+            description="The size, in GB, of the ML storage volume to attach to the notebook instance. The default value is 5 GB. Expect some interruption of service if this parameter is changed as CloudFormation stops a notebook instance and starts it up again to update it."
+        ),
+    ] = None

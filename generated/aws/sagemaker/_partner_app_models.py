@@ -7,7 +7,7 @@ Imported on first use by partner_app.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -22,45 +22,132 @@ __all__ = [
 
 
 class PartnerAppConfig(DeferredModel):
+    """
+    A collection of configuration settings for the PartnerApp.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AdminUsers: list[str] | None = None
-    Arguments: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
+    AdminUsers: Annotated[
+        list[str] | None,
+        Field(description="A list of users with administrator privileges for the PartnerApp."),
+    ] = None
+    Arguments: Annotated[
+        dict[str, str] | None, Field(description="A list of arguments to pass to the PartnerApp.")
+    ] = None
 
 
 class PartnerAppMaintenanceConfig(DeferredModel):
+    """
+    A collection of settings that specify the maintenance schedule for the PartnerApp.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    MaintenanceWindowStart: str
+    MaintenanceWindowStart: Annotated[
+        str, Field(description="The maintenance window start day and time for the PartnerApp.")
+    ]
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 1 to 128 characters."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 1 to 128 characters."
+        ),
+    ]
 
 
 class PartnerAppAttributes(DeferredModel):
-    Arn: str | None = None
-    BaseUrl: str | None = None
-    CurrentVersionEolDate: str | None = None
+    """
+    The read-only attributes of a AWS::SageMaker::PartnerApp, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the created PartnerApp.")
+    ] = None
+    BaseUrl: Annotated[
+        str | None, Field(description="The AppServerUrl based on app and account-info.")
+    ] = None
+    CurrentVersionEolDate: Annotated[
+        str | None,
+        Field(description="The end-of-life date for the current version of the PartnerApp."),
+    ] = None
 
 
 class PartnerAppProps(DeferredModel):
-    AppVersion: str | None = None
-    ApplicationConfig: PartnerAppConfig | None = None
-    AuthType: Literal["IAM"]
-    ClientToken: str | None = None
-    EnableAutoMinorVersionUpgrade: bool | None = None
-    EnableIamSessionBasedIdentity: bool | None = None
-    ExecutionRoleArn: str
-    KmsKeyId: str | None = None
-    MaintenanceConfig: PartnerAppMaintenanceConfig | None = None
-    Name: str
-    Tags: list[Tag] | None = None
-    Tier: str
-    Type: Literal["lakera-guard", "comet", "deepchecks-llm-evaluation", "fiddler"]
+    """
+    The properties a program declares for a AWS::SageMaker::PartnerApp.
+    """
+
+    AppVersion: Annotated[str | None, Field(description="The version of the PartnerApp.")] = None
+    ApplicationConfig: Annotated[
+        PartnerAppConfig | None,
+        Field(
+            description="A collection of settings that specify the maintenance schedule for the PartnerApp."
+        ),
+    ] = None
+    AuthType: Annotated[
+        Literal["IAM"],
+        Field(
+            description="The Auth type of PartnerApp. Create-only: changing it replaces the resource."
+        ),
+    ]
+    ClientToken: Annotated[
+        str | None,
+        Field(
+            description="The client token for the PartnerApp. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    EnableAutoMinorVersionUpgrade: Annotated[
+        bool | None,
+        Field(description="Enables automatic minor version upgrades for the PartnerApp."),
+    ] = None
+    EnableIamSessionBasedIdentity: Annotated[
+        bool | None, Field(description="Enables IAM Session based Identity for PartnerApp.")
+    ] = None
+    ExecutionRoleArn: Annotated[
+        str,
+        Field(
+            description="The execution role for the user. Create-only: changing it replaces the resource."
+        ),
+    ]
+    KmsKeyId: Annotated[
+        str | None,
+        Field(
+            description="The AWS KMS customer managed key used to encrypt the data associated with the PartnerApp. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    MaintenanceConfig: Annotated[
+        PartnerAppMaintenanceConfig | None,
+        Field(
+            description="A collection of settings that specify the maintenance schedule for the PartnerApp."
+        ),
+    ] = None
+    Name: Annotated[
+        str,
+        Field(
+            description="A name for the PartnerApp. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None, Field(description="A list of tags to apply to the PartnerApp.")
+    ] = None
+    Tier: Annotated[str, Field(description="The tier of the PartnerApp.")]
+    Type: Annotated[
+        Literal["lakera-guard", "comet", "deepchecks-llm-evaluation", "fiddler"],
+        Field(
+            description="The type of PartnerApp. Create-only: changing it replaces the resource."
+        ),
+    ]

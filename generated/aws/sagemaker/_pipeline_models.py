@@ -7,9 +7,10 @@ Imported on first use by pipeline.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "PipelineAttributes",
@@ -26,50 +27,99 @@ class PipelineParallelismConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    MaxParallelExecutionSteps: int
+    MaxParallelExecutionSteps: Annotated[int, Field(description="Maximum parallel execution steps")]
 
 
 class PipelinePipelineDefinitionOption1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    PipelineDefinitionBody: str
+    PipelineDefinitionBody: Annotated[
+        str, Field(description="A specification that defines the pipeline in JSON format.")
+    ]
 
 
 class S3Location(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Bucket: str
-    ETag: str | None = None
-    Key: str
-    Version: str | None = None
+    Bucket: Annotated[
+        str,
+        Field(description="The name of the S3 bucket where the PipelineDefinition file is stored."),
+    ]
+    ETag: Annotated[
+        str | None,
+        Field(
+            description="The Amazon S3 ETag (a file checksum) of the PipelineDefinition file. If you don't specify a value, SageMaker skips ETag validation of your PipelineDefinition file."
+        ),
+    ] = None
+    Key: Annotated[
+        str,
+        Field(description="The file name of the PipelineDefinition file (Amazon S3 object name)."),
+    ]
+    Version: Annotated[
+        str | None,
+        Field(
+            description="For versioning-enabled buckets, a specific version of the PipelineDefinition file."
+        ),
+    ] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 1 to 128 characters."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 0 to 256 characters."
+        ),
+    ]
 
 
 class PipelineAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::SageMaker::Pipeline, set by AWS.
+    """
 
 
 class PipelinePipelineDefinitionOption2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    PipelineDefinitionS3Location: S3Location
+    PipelineDefinitionS3Location: Annotated[S3Location, Field(description="Type: S3LocationDict.")]
 
 
 class PipelineProps(DeferredModel):
-    ParallelismConfiguration: PipelineParallelismConfiguration | None = None
-    PipelineDefinition: PipelinePipelineDefinitionOption1 | PipelinePipelineDefinitionOption2
-    PipelineDescription: str | None = None
-    PipelineDisplayName: str | None = None
-    PipelineName: str
-    RoleArn: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::SageMaker::Pipeline.
+    """
+
+    ParallelismConfiguration: Annotated[
+        PipelineParallelismConfiguration | None,
+        Field(description="Type: PipelineParallelismConfigurationDict."),
+    ] = None
+    PipelineDefinition: Annotated[
+        PipelinePipelineDefinitionOption1 | PipelinePipelineDefinitionOption2,
+        Field(description="Pattern: (?:[ \\r\\n\\t].*)*$ Length: 1 to 1048576 characters."),
+    ]
+    PipelineDescription: Annotated[
+        str | None, Field(description="The description of the Pipeline.")
+    ] = None
+    PipelineDisplayName: Annotated[
+        str | None, Field(description="The display name of the Pipeline.")
+    ] = None
+    PipelineName: Annotated[
+        str,
+        Field(
+            description="The name of the Pipeline. Create-only: changing it replaces the resource."
+        ),
+    ]
+    RoleArn: Annotated[str, Field(description="Role Arn")]
+    Tags: Annotated[list[Tag] | None, Field(description="Items: 0 to 50 items.")] = None

@@ -7,7 +7,7 @@ Imported on first use by processing_job.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -36,309 +36,701 @@ __all__ = [
 
 
 class ProcessingJobAppSpecification(DeferredModel):
+    """
+    Configures the processing job to run a specified Docker container image.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ContainerArguments: list[str] | None = None
-    ContainerEntrypoint: list[str] | None = None
-    ImageUri: str
+    ContainerArguments: Annotated[
+        list[str] | None,
+        Field(description="The arguments for a container used to run a processing job."),
+    ] = None
+    ContainerEntrypoint: Annotated[
+        list[str] | None,
+        Field(description="The entrypoint for a container used to run a processing job."),
+    ] = None
+    ImageUri: Annotated[
+        str, Field(description="The container image to be run by the processing job.")
+    ]
 
 
 class ProcessingJobAthenaDatasetDefinition(DeferredModel):
+    """
+    Configuration for Athena Dataset Definition input.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Catalog: str
-    Database: str
-    KmsKeyId: str | None = None
-    OutputCompression: Literal["GZIP", "SNAPPY", "ZLIB"] | None = None
-    OutputFormat: Literal["PARQUET", "AVRO", "ORC", "JSON", "TEXTFILE"]
-    OutputS3Uri: str
-    QueryString: str
-    WorkGroup: str | None = None
+    Catalog: Annotated[
+        str, Field(description="The name of the data catalog used in Athena query execution.")
+    ]
+    Database: Annotated[
+        str, Field(description="The name of the database used in the Athena query execution.")
+    ]
+    KmsKeyId: Annotated[
+        str | None,
+        Field(
+            description="The AWS Key Management Service (AWS KMS) key that Amazon SageMaker uses to encrypt data generated from an Athena query execution."
+        ),
+    ] = None
+    OutputCompression: Annotated[
+        Literal["GZIP", "SNAPPY", "ZLIB"] | None,
+        Field(description="The compression used for Athena query results."),
+    ] = None
+    OutputFormat: Annotated[
+        Literal["PARQUET", "AVRO", "ORC", "JSON", "TEXTFILE"],
+        Field(description="The data storage format for Athena query results."),
+    ]
+    OutputS3Uri: Annotated[
+        str, Field(description="The location in Amazon S3 where Athena query results are stored.")
+    ]
+    QueryString: Annotated[str, Field(description="The SQL query statements, to be executed.")]
+    WorkGroup: Annotated[
+        str | None,
+        Field(description="The name of the workgroup in which the Athena query is being started."),
+    ] = None
 
 
 class ProcessingJobClusterConfig(DeferredModel):
+    """
+    Configuration for the cluster used to run a processing job.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    InstanceCount: int
-    InstanceType: Literal[
-        "ml.t3.medium",
-        "ml.t3.large",
-        "ml.t3.xlarge",
-        "ml.t3.2xlarge",
-        "ml.m4.xlarge",
-        "ml.m4.2xlarge",
-        "ml.m4.4xlarge",
-        "ml.m4.10xlarge",
-        "ml.m4.16xlarge",
-        "ml.c4.xlarge",
-        "ml.c4.2xlarge",
-        "ml.c4.4xlarge",
-        "ml.c4.8xlarge",
-        "ml.c5.xlarge",
-        "ml.c5.2xlarge",
-        "ml.c5.4xlarge",
-        "ml.c5.9xlarge",
-        "ml.c5.18xlarge",
-        "ml.m5.large",
-        "ml.m5.xlarge",
-        "ml.m5.2xlarge",
-        "ml.m5.4xlarge",
-        "ml.m5.12xlarge",
-        "ml.m5.24xlarge",
-        "ml.r5.large",
-        "ml.r5.xlarge",
-        "ml.r5.2xlarge",
-        "ml.r5.4xlarge",
-        "ml.r5.8xlarge",
-        "ml.r5.12xlarge",
-        "ml.r5.16xlarge",
-        "ml.r5.24xlarge",
-        "ml.g4dn.xlarge",
-        "ml.g4dn.2xlarge",
-        "ml.g4dn.4xlarge",
-        "ml.g4dn.8xlarge",
-        "ml.g4dn.12xlarge",
-        "ml.g4dn.16xlarge",
-        "ml.g5.xlarge",
-        "ml.g5.2xlarge",
-        "ml.g5.4xlarge",
-        "ml.g5.8xlarge",
-        "ml.g5.16xlarge",
-        "ml.g5.12xlarge",
-        "ml.g5.24xlarge",
-        "ml.g5.48xlarge",
-        "ml.r5d.large",
-        "ml.r5d.xlarge",
-        "ml.r5d.2xlarge",
-        "ml.r5d.4xlarge",
-        "ml.r5d.8xlarge",
-        "ml.r5d.12xlarge",
-        "ml.r5d.16xlarge",
-        "ml.r5d.24xlarge",
-        "ml.g6.xlarge",
-        "ml.g6.2xlarge",
-        "ml.g6.4xlarge",
-        "ml.g6.8xlarge",
-        "ml.g6.12xlarge",
-        "ml.g6.16xlarge",
-        "ml.g6.24xlarge",
-        "ml.g6.48xlarge",
-        "ml.g6e.xlarge",
-        "ml.g6e.2xlarge",
-        "ml.g6e.4xlarge",
-        "ml.g6e.8xlarge",
-        "ml.g6e.12xlarge",
-        "ml.g6e.16xlarge",
-        "ml.g6e.24xlarge",
-        "ml.g6e.48xlarge",
-        "ml.m6i.large",
-        "ml.m6i.xlarge",
-        "ml.m6i.2xlarge",
-        "ml.m6i.4xlarge",
-        "ml.m6i.8xlarge",
-        "ml.m6i.12xlarge",
-        "ml.m6i.16xlarge",
-        "ml.m6i.24xlarge",
-        "ml.m6i.32xlarge",
-        "ml.c6i.xlarge",
-        "ml.c6i.2xlarge",
-        "ml.c6i.4xlarge",
-        "ml.c6i.8xlarge",
-        "ml.c6i.12xlarge",
-        "ml.c6i.16xlarge",
-        "ml.c6i.24xlarge",
-        "ml.c6i.32xlarge",
-        "ml.m7i.large",
-        "ml.m7i.xlarge",
-        "ml.m7i.2xlarge",
-        "ml.m7i.4xlarge",
-        "ml.m7i.8xlarge",
-        "ml.m7i.12xlarge",
-        "ml.m7i.16xlarge",
-        "ml.m7i.24xlarge",
-        "ml.m7i.48xlarge",
-        "ml.c7i.large",
-        "ml.c7i.xlarge",
-        "ml.c7i.2xlarge",
-        "ml.c7i.4xlarge",
-        "ml.c7i.8xlarge",
-        "ml.c7i.12xlarge",
-        "ml.c7i.16xlarge",
-        "ml.c7i.24xlarge",
-        "ml.c7i.48xlarge",
-        "ml.r7i.large",
-        "ml.r7i.xlarge",
-        "ml.r7i.2xlarge",
-        "ml.r7i.4xlarge",
-        "ml.r7i.8xlarge",
-        "ml.r7i.12xlarge",
-        "ml.r7i.16xlarge",
-        "ml.r7i.24xlarge",
-        "ml.r7i.48xlarge",
+    InstanceCount: Annotated[
+        int,
+        Field(
+            description="The number of ML compute instances to use in the processing job. For distributed processing jobs, specify a value greater than 1. The default value is 1."
+        ),
     ]
-    VolumeKmsKeyId: str | None = None
-    VolumeSizeInGB: int
+    InstanceType: Annotated[
+        Literal[
+            "ml.t3.medium",
+            "ml.t3.large",
+            "ml.t3.xlarge",
+            "ml.t3.2xlarge",
+            "ml.m4.xlarge",
+            "ml.m4.2xlarge",
+            "ml.m4.4xlarge",
+            "ml.m4.10xlarge",
+            "ml.m4.16xlarge",
+            "ml.c4.xlarge",
+            "ml.c4.2xlarge",
+            "ml.c4.4xlarge",
+            "ml.c4.8xlarge",
+            "ml.c5.xlarge",
+            "ml.c5.2xlarge",
+            "ml.c5.4xlarge",
+            "ml.c5.9xlarge",
+            "ml.c5.18xlarge",
+            "ml.m5.large",
+            "ml.m5.xlarge",
+            "ml.m5.2xlarge",
+            "ml.m5.4xlarge",
+            "ml.m5.12xlarge",
+            "ml.m5.24xlarge",
+            "ml.r5.large",
+            "ml.r5.xlarge",
+            "ml.r5.2xlarge",
+            "ml.r5.4xlarge",
+            "ml.r5.8xlarge",
+            "ml.r5.12xlarge",
+            "ml.r5.16xlarge",
+            "ml.r5.24xlarge",
+            "ml.g4dn.xlarge",
+            "ml.g4dn.2xlarge",
+            "ml.g4dn.4xlarge",
+            "ml.g4dn.8xlarge",
+            "ml.g4dn.12xlarge",
+            "ml.g4dn.16xlarge",
+            "ml.g5.xlarge",
+            "ml.g5.2xlarge",
+            "ml.g5.4xlarge",
+            "ml.g5.8xlarge",
+            "ml.g5.16xlarge",
+            "ml.g5.12xlarge",
+            "ml.g5.24xlarge",
+            "ml.g5.48xlarge",
+            "ml.r5d.large",
+            "ml.r5d.xlarge",
+            "ml.r5d.2xlarge",
+            "ml.r5d.4xlarge",
+            "ml.r5d.8xlarge",
+            "ml.r5d.12xlarge",
+            "ml.r5d.16xlarge",
+            "ml.r5d.24xlarge",
+            "ml.g6.xlarge",
+            "ml.g6.2xlarge",
+            "ml.g6.4xlarge",
+            "ml.g6.8xlarge",
+            "ml.g6.12xlarge",
+            "ml.g6.16xlarge",
+            "ml.g6.24xlarge",
+            "ml.g6.48xlarge",
+            "ml.g6e.xlarge",
+            "ml.g6e.2xlarge",
+            "ml.g6e.4xlarge",
+            "ml.g6e.8xlarge",
+            "ml.g6e.12xlarge",
+            "ml.g6e.16xlarge",
+            "ml.g6e.24xlarge",
+            "ml.g6e.48xlarge",
+            "ml.m6i.large",
+            "ml.m6i.xlarge",
+            "ml.m6i.2xlarge",
+            "ml.m6i.4xlarge",
+            "ml.m6i.8xlarge",
+            "ml.m6i.12xlarge",
+            "ml.m6i.16xlarge",
+            "ml.m6i.24xlarge",
+            "ml.m6i.32xlarge",
+            "ml.c6i.xlarge",
+            "ml.c6i.2xlarge",
+            "ml.c6i.4xlarge",
+            "ml.c6i.8xlarge",
+            "ml.c6i.12xlarge",
+            "ml.c6i.16xlarge",
+            "ml.c6i.24xlarge",
+            "ml.c6i.32xlarge",
+            "ml.m7i.large",
+            "ml.m7i.xlarge",
+            "ml.m7i.2xlarge",
+            "ml.m7i.4xlarge",
+            "ml.m7i.8xlarge",
+            "ml.m7i.12xlarge",
+            "ml.m7i.16xlarge",
+            "ml.m7i.24xlarge",
+            "ml.m7i.48xlarge",
+            "ml.c7i.large",
+            "ml.c7i.xlarge",
+            "ml.c7i.2xlarge",
+            "ml.c7i.4xlarge",
+            "ml.c7i.8xlarge",
+            "ml.c7i.12xlarge",
+            "ml.c7i.16xlarge",
+            "ml.c7i.24xlarge",
+            "ml.c7i.48xlarge",
+            "ml.r7i.large",
+            "ml.r7i.xlarge",
+            "ml.r7i.2xlarge",
+            "ml.r7i.4xlarge",
+            "ml.r7i.8xlarge",
+            "ml.r7i.12xlarge",
+            "ml.r7i.16xlarge",
+            "ml.r7i.24xlarge",
+            "ml.r7i.48xlarge",
+        ],
+        Field(description="The ML compute instance type for the processing job."),
+    ]
+    VolumeKmsKeyId: Annotated[
+        str | None,
+        Field(
+            description="The AWS Key Management Service (AWS KMS) key that Amazon SageMaker uses to encrypt data on the storage volume attached to the ML compute instance(s) that run the processing job."
+        ),
+    ] = None
+    VolumeSizeInGB: Annotated[
+        int,
+        Field(
+            description="The size of the ML storage volume in gigabytes that you want to provision. You must specify sufficient ML storage for your scenario."
+        ),
+    ]
 
 
 class ProcessingJobExperimentConfig(DeferredModel):
+    """
+    Associates a SageMaker job as a trial component with an experiment and trial.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ExperimentName: str | None = None
-    RunName: str | None = None
-    TrialComponentDisplayName: str | None = None
-    TrialName: str | None = None
+    ExperimentName: Annotated[
+        str | None,
+        Field(
+            description="The name of an existing experiment to associate with the trial component."
+        ),
+    ] = None
+    RunName: Annotated[
+        str | None,
+        Field(description="The name of the experiment run to associate with the trial component."),
+    ] = None
+    TrialComponentDisplayName: Annotated[
+        str | None,
+        Field(
+            description="The display name for the trial component. If this key isn't specified, the display name is the trial component name."
+        ),
+    ] = None
+    TrialName: Annotated[
+        str | None,
+        Field(
+            description="The name of an existing trial to associate the trial component with. If not specified, a new trial is created."
+        ),
+    ] = None
 
 
 class ProcessingJobFeatureStoreOutput(DeferredModel):
+    """
+    Configuration for processing job outputs in Amazon SageMaker Feature Store.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    FeatureGroupName: str
+    FeatureGroupName: Annotated[
+        str,
+        Field(
+            description="The name of the Amazon SageMaker FeatureGroup to use as the destination for processing job output. Note that your processing script is responsible for putting records into your Feature Store."
+        ),
+    ]
 
 
 class ProcessingJobProcessingResources(DeferredModel):
+    """
+    Identifies the resources, ML compute instances, and ML storage volumes to deploy for a processing job. In distributed training, you specify more than one instance.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ClusterConfig: ProcessingJobClusterConfig
+    ClusterConfig: Annotated[
+        ProcessingJobClusterConfig,
+        Field(description="Configuration for the cluster used to run a processing job."),
+    ]
 
 
 class ProcessingJobRedshiftDatasetDefinition(DeferredModel):
+    """
+    Configuration for Redshift Dataset Definition input.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ClusterId: str
-    ClusterRoleArn: str
-    Database: str
-    DbUser: str
-    KmsKeyId: str | None = None
-    OutputCompression: Literal["None", "GZIP", "SNAPPY", "ZSTD", "BZIP2"] | None = None
-    OutputFormat: Literal["PARQUET", "CSV"]
-    OutputS3Uri: str
-    QueryString: str
+    ClusterId: Annotated[str, Field(description="The Redshift cluster Identifier.")]
+    ClusterRoleArn: Annotated[
+        str,
+        Field(
+            description="The IAM role attached to your Redshift cluster that Amazon SageMaker uses to generate datasets."
+        ),
+    ]
+    Database: Annotated[
+        str,
+        Field(description="The name of the Redshift database used in Redshift query execution."),
+    ]
+    DbUser: Annotated[
+        str, Field(description="The database user name used in Redshift query execution.")
+    ]
+    KmsKeyId: Annotated[
+        str | None,
+        Field(
+            description="The AWS Key Management Service (AWS KMS) key that Amazon SageMaker uses to encrypt data from a Redshift execution."
+        ),
+    ] = None
+    OutputCompression: Annotated[
+        Literal["None", "GZIP", "SNAPPY", "ZSTD", "BZIP2"] | None,
+        Field(description="The compression used for Redshift query results."),
+    ] = None
+    OutputFormat: Annotated[
+        Literal["PARQUET", "CSV"],
+        Field(description="The data storage format for Redshift query results."),
+    ]
+    OutputS3Uri: Annotated[
+        str,
+        Field(description="The location in Amazon S3 where the Redshift query results are stored."),
+    ]
+    QueryString: Annotated[str, Field(description="The SQL query statements to be executed.")]
 
 
 class ProcessingJobS3Input(DeferredModel):
+    """
+    Configuration for downloading input data from Amazon S3 into the processing container.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    LocalPath: str | None = None
-    S3CompressionType: Literal["None", "Gzip"] | None = None
-    S3DataDistributionType: Literal["FullyReplicated", "ShardedByS3Key"] | None = None
-    S3DataType: Literal["ManifestFile", "S3Prefix"]
-    S3InputMode: Literal["File", "Pipe"] | None = None
-    S3Uri: str
+    LocalPath: Annotated[
+        str | None,
+        Field(
+            description="The local path in your container where you want Amazon SageMaker to write input data to. `LocalPath` is an absolute path to the input data and must begin with `/opt/ml/processing/`. LocalPath is a required parameter when `AppManaged` is `False` (default)."
+        ),
+    ] = None
+    S3CompressionType: Annotated[
+        Literal["None", "Gzip"] | None,
+        Field(
+            description="Whether to GZIP-decompress the data in Amazon S3 as it is streamed into the processing container. `Gzip` can only be used when `Pipe` mode is specified as the `S3InputMode`. In `Pipe` mode, Amazon SageMaker streams input data from the source directly to your container without using the EBS volume."
+        ),
+    ] = None
+    S3DataDistributionType: Annotated[
+        Literal["FullyReplicated", "ShardedByS3Key"] | None,
+        Field(
+            description="Whether to distribute the data from Amazon S3 to all processing instances with `FullyReplicated`, or whether the data from Amazon S3 is shared by Amazon S3 key, downloading one shard of data to each processing instance."
+        ),
+    ] = None
+    S3DataType: Annotated[
+        Literal["ManifestFile", "S3Prefix"],
+        Field(
+            description="Whether you use an S3Prefix or a ManifestFile for the data type. If you choose S3Prefix, S3Uri identifies a key name prefix. Amazon SageMaker uses all objects with the specified key name prefix for the processing job. If you choose ManifestFile, S3Uri identifies an object that is a manifest file containing a list of object keys that you want Amazon SageMaker to use for the processing job."
+        ),
+    ]
+    S3InputMode: Annotated[
+        Literal["File", "Pipe"] | None,
+        Field(
+            description="Whether to use File or Pipe input mode. In File mode, Amazon SageMaker copies the data from the input source onto the local ML storage volume before starting your processing container. This is the most commonly used input mode. In Pipe mode, Amazon SageMaker streams input data from the source directly to your processing container into named pipes without using the ML storage volume."
+        ),
+    ] = None
+    S3Uri: Annotated[
+        str,
+        Field(
+            description="The URI of the Amazon S3 prefix Amazon SageMaker downloads data required to run a processing job."
+        ),
+    ]
 
 
 class ProcessingJobS3Output(DeferredModel):
+    """
+    Configuration for uploading output data to Amazon S3 from the processing container.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    LocalPath: str | None = None
-    S3UploadMode: Literal["Continuous", "EndOfJob"]
-    S3Uri: str
+    LocalPath: Annotated[
+        str | None,
+        Field(
+            description="The local path of a directory where you want Amazon SageMaker to upload its contents to Amazon S3. LocalPath is an absolute path to a directory containing output files. This directory will be created by the platform and exist when your container's entrypoint is invoked."
+        ),
+    ] = None
+    S3UploadMode: Annotated[
+        Literal["Continuous", "EndOfJob"],
+        Field(
+            description="Whether to upload the results of the processing job continuously or after the job completes."
+        ),
+    ]
+    S3Uri: Annotated[
+        str,
+        Field(
+            description="A URI that identifies the Amazon S3 bucket where you want Amazon SageMaker to save the results of a processing job."
+        ),
+    ]
 
 
 class ProcessingJobStoppingCondition(DeferredModel):
+    """
+    Configures conditions under which the processing job should be stopped, such as how long the processing job has been running. After the condition is met, the processing job is stopped.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    MaxRuntimeInSeconds: int
+    MaxRuntimeInSeconds: Annotated[
+        int, Field(description="Specifies the maximum runtime in seconds.")
+    ]
 
 
 class ProcessingJobVpcConfig(DeferredModel):
+    """
+    Specifies an Amazon Virtual Private Cloud (VPC) that your SageMaker jobs, hosted models, and compute resources have access to. You can control access to and from your resources by configuring a VPC. For more information, see https://docs.aws.amazon.com/sagemaker/latest/dg/infrastructure-give-access.html
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    SecurityGroupIds: list[str]
-    Subnets: list[str]
+    SecurityGroupIds: Annotated[
+        list[str],
+        Field(
+            description="The VPC security group IDs, in the form 'sg-xxxxxxxx'. Specify the security groups for the VPC that is specified in the 'Subnets' field."
+        ),
+    ]
+    Subnets: Annotated[
+        list[str],
+        Field(
+            description="The ID of the subnets in the VPC to which you want to connect your training job or model. For information about the availability of specific instance types, see https://docs.aws.amazon.com/sagemaker/latest/dg/regions-quotas.html"
+        ),
+    ]
 
 
 class ProcessingOutputsObject(DeferredModel):
+    """
+    Describes the results of a processing job. The processing output must specify exactly one of either S3Output or FeatureStoreOutput types.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AppManaged: bool | None = None
-    FeatureStoreOutput: ProcessingJobFeatureStoreOutput | None = None
-    OutputName: str
-    S3Output: ProcessingJobS3Output | None = None
+    AppManaged: Annotated[
+        bool | None,
+        Field(
+            description="When True, output operations such as data upload are managed natively by the processing job application. When False (default), output operations are managed by Amazon SageMaker."
+        ),
+    ] = None
+    FeatureStoreOutput: Annotated[
+        ProcessingJobFeatureStoreOutput | None,
+        Field(
+            description="Configuration for processing job outputs in Amazon SageMaker Feature Store."
+        ),
+    ] = None
+    OutputName: Annotated[str, Field(description="The name for the processing job output.")]
+    S3Output: Annotated[
+        ProcessingJobS3Output | None,
+        Field(
+            description="Configuration for uploading output data to Amazon S3 from the processing container."
+        ),
+    ] = None
 
 
 class Tag(DeferredModel):
+    """
+    A tag object that consists of a key and an optional value, used to manage metadata for SageMaker AWS resources. You can add tags to notebook instances, training jobs, hyperparameter tuning jobs, batch transform jobs, models, labeling jobs, work teams, endpoint configurations, and endpoints. For more information on adding tags to SageMaker resources, see AddTags(https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_AddTags.html). For more information on adding metadata to your AWS resources with tagging, see Tagging AWS resources(https://docs.aws.amazon.com/tag-editor/latest/userguide/tagging.html). For advice on best practices for managing AWS resources with tagging, see Tagging Best Practices: Implement an Effective AWS Resource Tagging Strategy(https://d1.awsstatic.com/whitepapers/aws-tagging-best-practices.pdf).
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The tag key. Tag keys must be unique per resource.")]
+    Value: Annotated[str, Field(description="The tag value.")]
 
 
 class ProcessingJobAttributes(DeferredModel):
-    AutoMLJobArn: str | None = None
-    CreationTime: str | None = None
-    ExitMessage: str | None = None
-    FailureReason: str | None = None
-    LastModifiedTime: str | None = None
-    MonitoringScheduleArn: str | None = None
-    ProcessingEndTime: str | None = None
-    ProcessingJobArn: str | None = None
-    ProcessingJobStatus: (
-        Literal["Completed", "InProgress", "Stopping", "Stopped", "Failed"] | None
-    ) = None
-    ProcessingStartTime: str | None = None
-    TrainingJobArn: str | None = None
+    """
+    The read-only attributes of a AWS::SageMaker::ProcessingJob, set by AWS.
+    """
+
+    AutoMLJobArn: Annotated[
+        str | None,
+        Field(description="The ARN of an AutoML job associated with this processing job."),
+    ] = None
+    CreationTime: Annotated[
+        str | None, Field(description="The time at which the processing job was created.")
+    ] = None
+    ExitMessage: Annotated[
+        str | None,
+        Field(
+            description="An optional string, up to one KB in size, that contains metadata from the processing container when the processing job exits."
+        ),
+    ] = None
+    FailureReason: Annotated[
+        str | None,
+        Field(
+            description="A string, up to one KB in size, that contains the reason a processing job failed, if it failed."
+        ),
+    ] = None
+    LastModifiedTime: Annotated[
+        str | None, Field(description="The time at which the processing job was last modified.")
+    ] = None
+    MonitoringScheduleArn: Annotated[
+        str | None,
+        Field(
+            description="The ARN of a monitoring schedule for an endpoint associated with this processing job."
+        ),
+    ] = None
+    ProcessingEndTime: Annotated[
+        str | None, Field(description="The time at which the processing job completed.")
+    ] = None
+    ProcessingJobArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the processing job.")
+    ] = None
+    ProcessingJobStatus: Annotated[
+        Literal["Completed", "InProgress", "Stopping", "Stopped", "Failed"] | None,
+        Field(description="Provides the status of a processing job."),
+    ] = None
+    ProcessingStartTime: Annotated[
+        str | None, Field(description="The time at which the processing job started.")
+    ] = None
+    TrainingJobArn: Annotated[
+        str | None,
+        Field(description="The ARN of a training job associated with this processing job"),
+    ] = None
 
 
 class ProcessingJobDatasetDefinition(DeferredModel):
+    """
+    Configuration for Dataset Definition inputs. The Dataset Definition input must specify exactly one of either `AthenaDatasetDefinition` or `RedshiftDatasetDefinition` types.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AthenaDatasetDefinition: ProcessingJobAthenaDatasetDefinition | None = None
-    DataDistributionType: Literal["FullyReplicated", "ShardedByS3Key"] | None = None
-    InputMode: Literal["File", "Pipe"] | None = None
-    LocalPath: str | None = None
-    RedshiftDatasetDefinition: ProcessingJobRedshiftDatasetDefinition | None = None
+    AthenaDatasetDefinition: Annotated[
+        ProcessingJobAthenaDatasetDefinition | None,
+        Field(description="Configuration for Athena Dataset Definition input."),
+    ] = None
+    DataDistributionType: Annotated[
+        Literal["FullyReplicated", "ShardedByS3Key"] | None,
+        Field(
+            description="Whether the generated dataset is FullyReplicated or ShardedByS3Key (default)."
+        ),
+    ] = None
+    InputMode: Annotated[
+        Literal["File", "Pipe"] | None,
+        Field(
+            description="Whether to use File or Pipe input mode. In File (default) mode, Amazon SageMaker copies the data from the input source onto the local Amazon Elastic Block Store (Amazon EBS) volumes before starting your training algorithm. This is the most commonly used input mode. In Pipe mode, Amazon SageMaker streams input data from the source directly to your algorithm without using the EBS volume."
+        ),
+    ] = None
+    LocalPath: Annotated[
+        str | None,
+        Field(
+            description="The local path where you want Amazon SageMaker to download the Dataset Definition inputs to run a processing job. LocalPath is an absolute path to the input data. This is a required parameter when AppManaged is False (default)."
+        ),
+    ] = None
+    RedshiftDatasetDefinition: Annotated[
+        ProcessingJobRedshiftDatasetDefinition | None,
+        Field(description="Configuration for Redshift Dataset Definition input."),
+    ] = None
 
 
 class ProcessingJobNetworkConfig(DeferredModel):
+    """
+    Networking options for a job, such as network traffic encryption between containers, whether to allow inbound and outbound network calls to and from containers, and the VPC subnets and security groups to use for VPC-enabled jobs.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EnableInterContainerTrafficEncryption: bool | None = None
-    EnableNetworkIsolation: bool | None = None
-    VpcConfig: ProcessingJobVpcConfig | None = None
+    EnableInterContainerTrafficEncryption: Annotated[
+        bool | None,
+        Field(
+            description="Whether to encrypt all communications between distributed processing jobs. Choose True to encrypt communications. Encryption provides greater security for distributed processing jobs, but the processing might take longer."
+        ),
+    ] = None
+    EnableNetworkIsolation: Annotated[
+        bool | None,
+        Field(
+            description="Whether to allow inbound and outbound network calls to and from the containers used for the processing job."
+        ),
+    ] = None
+    VpcConfig: Annotated[
+        ProcessingJobVpcConfig | None,
+        Field(
+            description="Specifies an Amazon Virtual Private Cloud (VPC) that your SageMaker jobs, hosted models, and compute resources have access to. You can control access to and from your resources by configuring a VPC. For more information, see https://docs.aws.amazon.com/sagemaker/latest/dg/infrastructure-give-access.html"
+        ),
+    ] = None
 
 
 class ProcessingJobProcessingOutputConfig(DeferredModel):
+    """
+    Configuration for uploading output from the processing container.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    KmsKeyId: str | None = None
-    Outputs: list[ProcessingOutputsObject]
+    KmsKeyId: Annotated[
+        str | None,
+        Field(
+            description="The AWS Key Management Service (AWS KMS) key that Amazon SageMaker uses to encrypt the processing job output. KmsKeyId can be an ID of a KMS key, ARN of a KMS key, or alias of a KMS key. The KmsKeyId is applied to all outputs."
+        ),
+    ] = None
+    Outputs: Annotated[
+        list[ProcessingOutputsObject],
+        Field(
+            description="An array of outputs configuring the data to upload from the processing container."
+        ),
+    ]
 
 
 class ProcessingInputsObject(DeferredModel):
+    """
+    The inputs for a processing job. The processing input must specify exactly one of either S3Input or DatasetDefinition types.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AppManaged: bool | None = None
-    DatasetDefinition: ProcessingJobDatasetDefinition | None = None
-    InputName: str
-    S3Input: ProcessingJobS3Input | None = None
+    AppManaged: Annotated[
+        bool | None,
+        Field(
+            description="When True, input operations such as data download are managed natively by the processing job application. When False (default), input operations are managed by Amazon SageMaker."
+        ),
+    ] = None
+    DatasetDefinition: Annotated[
+        ProcessingJobDatasetDefinition | None,
+        Field(
+            description="Configuration for Dataset Definition inputs. The Dataset Definition input must specify exactly one of either `AthenaDatasetDefinition` or `RedshiftDatasetDefinition` types."
+        ),
+    ] = None
+    InputName: Annotated[str, Field(description="The name for the processing job input.")]
+    S3Input: Annotated[
+        ProcessingJobS3Input | None,
+        Field(
+            description="Configuration for downloading input data from Amazon S3 into the processing container."
+        ),
+    ] = None
 
 
 class ProcessingJobProps(DeferredModel):
-    AppSpecification: ProcessingJobAppSpecification
-    Environment: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    ExperimentConfig: ProcessingJobExperimentConfig | None = None
-    NetworkConfig: ProcessingJobNetworkConfig | None = None
-    ProcessingInputs: list[ProcessingInputsObject] | None = None
-    ProcessingJobName: str | None = None
-    ProcessingOutputConfig: ProcessingJobProcessingOutputConfig | None = None
-    ProcessingResources: ProcessingJobProcessingResources
-    RoleArn: str
-    StoppingCondition: ProcessingJobStoppingCondition | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::SageMaker::ProcessingJob.
+    """
+
+    AppSpecification: Annotated[
+        ProcessingJobAppSpecification,
+        Field(
+            description="Configures the processing job to run a specified Docker container image. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Environment: Annotated[
+        dict[str, str] | None,
+        Field(
+            description="Sets the environment variables in the Docker container Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    ExperimentConfig: Annotated[
+        ProcessingJobExperimentConfig | None,
+        Field(
+            description="Associates a SageMaker job as a trial component with an experiment and trial. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    NetworkConfig: Annotated[
+        ProcessingJobNetworkConfig | None,
+        Field(
+            description="Networking options for a job, such as network traffic encryption between containers, whether to allow inbound and outbound network calls to and from containers, and the VPC subnets and security groups to use for VPC-enabled jobs. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    ProcessingInputs: Annotated[
+        list[ProcessingInputsObject] | None,
+        Field(
+            description="An array of inputs configuring the data to download into the processing container. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    ProcessingJobName: Annotated[
+        str | None,
+        Field(
+            description="The name of the processing job. The name must be unique within an AWS Region in the AWS account. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    ProcessingOutputConfig: Annotated[
+        ProcessingJobProcessingOutputConfig | None,
+        Field(
+            description="Configuration for uploading output from the processing container. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    ProcessingResources: Annotated[
+        ProcessingJobProcessingResources,
+        Field(
+            description="Identifies the resources, ML compute instances, and ML storage volumes to deploy for a processing job. In distributed training, you specify more than one instance. Create-only: changing it replaces the resource."
+        ),
+    ]
+    RoleArn: Annotated[
+        str,
+        Field(
+            description="The Amazon Resource Name (ARN) of an IAM role that Amazon SageMaker can assume to perform tasks on your behalf. Create-only: changing it replaces the resource."
+        ),
+    ]
+    StoppingCondition: Annotated[
+        ProcessingJobStoppingCondition | None,
+        Field(
+            description="Configures conditions under which the processing job should be stopped, such as how long the processing job has been running. After the condition is met, the processing job is stopped. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(
+            description="(Optional) An array of key-value pairs. For more information, see Using Cost Allocation Tags(https://docs.aws.amazon.com/awsaccountbilling/latest/aboutv2/cost-alloc-tags.html#allocation-whatURL) in the AWS Billing and Cost Management User Guide. Create-only: changing it replaces the resource."
+        ),
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by project.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "CfnStackParameter",
@@ -29,56 +29,112 @@ class CfnStackParameter(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key of the parameter.")]
+    Value: Annotated[str, Field(description="The value of the parameter.")]
 
 
 class ProjectCfnTemplateProviderDetail(DeferredModel):
+    """
+    CloudFormation template provider details for a SageMaker project.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Parameters: list[CfnStackParameter] | None = None
-    RoleARN: str | None = None
-    TemplateName: str
-    TemplateURL: str
+    Parameters: Annotated[
+        list[CfnStackParameter] | None,
+        Field(description="A list of parameters used in the CloudFormation template."),
+    ] = None
+    RoleARN: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of the IAM role used by the template provider."
+        ),
+    ] = None
+    TemplateName: Annotated[
+        str, Field(description="The name of the template used for the project.")
+    ]
+    TemplateURL: Annotated[str, Field(description="The URL of the CloudFormation template.")]
 
 
 class ProjectServiceCatalogProvisionedProductDetails(DeferredModel):
+    """
+    Provisioned ServiceCatalog Details
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ProvisionedProductId: str | None = None
-    ProvisionedProductStatusMessage: str | None = None
+    ProvisionedProductId: Annotated[
+        str | None,
+        Field(description="The identifier of the provisioning artifact (also known as a version)."),
+    ] = None
+    ProvisionedProductStatusMessage: Annotated[
+        str | None, Field(description="Provisioned Product Status Message")
+    ] = None
 
 
 class ProvisioningParameter(DeferredModel):
+    """
+    Information about a parameter used to provision a product.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The parameter key.")]
+    Value: Annotated[str, Field(description="The parameter value.")]
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 127 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 1 to 255 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class TemplateProviderDetail(DeferredModel):
+    """
+    Details about the template provider for the SageMaker project.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CfnTemplateProviderDetail: ProjectCfnTemplateProviderDetail | None = None
+    CfnTemplateProviderDetail: Annotated[
+        ProjectCfnTemplateProviderDetail | None,
+        Field(description="CloudFormation template provider details for a SageMaker project."),
+    ] = None
 
 
 class ProjectAttributes(DeferredModel):
-    CreationTime: str | None = None
-    ProjectArn: str | None = None
-    ProjectId: str | None = None
-    ProjectStatus: (
+    """
+    The read-only attributes of a AWS::SageMaker::Project, set by AWS.
+    """
+
+    CreationTime: Annotated[
+        str | None, Field(description="The time at which the project was created.")
+    ] = None
+    ProjectArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the Project.")
+    ] = None
+    ProjectId: Annotated[str | None, Field(description="Project Id.")] = None
+    ProjectStatus: Annotated[
         Literal[
             "Pending",
             "CreateInProgress",
@@ -88,26 +144,69 @@ class ProjectAttributes(DeferredModel):
             "DeleteFailed",
             "DeleteCompleted",
         ]
-        | None
-    ) = None
+        | None,
+        Field(description="The status of a project."),
+    ] = None
 
 
 class ProjectServiceCatalogProvisioningDetails(DeferredModel):
+    """
+    Input ServiceCatalog Provisioning Details
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    PathId: str | None = None
-    ProductId: str
-    ProvisioningArtifactId: str | None = None
-    ProvisioningParameters: list[ProvisioningParameter] | None = None
+    PathId: Annotated[str | None, Field(description="The path identifier of the product.")] = None
+    ProductId: Annotated[str, Field(description="Service Catalog product identifier.")]
+    ProvisioningArtifactId: Annotated[
+        str | None,
+        Field(description="The identifier of the provisioning artifact (also known as a version)."),
+    ] = None
+    ProvisioningParameters: Annotated[
+        list[ProvisioningParameter] | None,
+        Field(
+            description="Parameters specified by the administrator that are required for provisioning the product."
+        ),
+    ] = None
 
 
 class ProjectProps(DeferredModel):
-    ProjectDescription: str | None = None
-    ProjectName: str
-    ServiceCatalogProvisionedProductDetails: (
-        ProjectServiceCatalogProvisionedProductDetails | None
-    ) = None
-    ServiceCatalogProvisioningDetails: ProjectServiceCatalogProvisioningDetails | None = None
-    Tags: list[Tag] | None = None
-    TemplateProviderDetails: list[TemplateProviderDetail] | None = None
+    """
+    The properties a program declares for a AWS::SageMaker::Project.
+    """
+
+    ProjectDescription: Annotated[
+        str | None,
+        Field(
+            description="The description of the project. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    ProjectName: Annotated[
+        str,
+        Field(
+            description="The name of the project. Create-only: changing it replaces the resource."
+        ),
+    ]
+    ServiceCatalogProvisionedProductDetails: Annotated[
+        ProjectServiceCatalogProvisionedProductDetails | None,
+        Field(description="Provisioned ServiceCatalog Details"),
+    ] = None
+    ServiceCatalogProvisioningDetails: Annotated[
+        ProjectServiceCatalogProvisioningDetails | None,
+        Field(
+            description="Input ServiceCatalog Provisioning Details Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(
+            description="An array of key-value pairs to apply to this resource. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    TemplateProviderDetails: Annotated[
+        list[TemplateProviderDetail] | None,
+        Field(
+            description="An array of template providers associated with the project. Create-only: changing it replaces the resource."
+        ),
+    ] = None

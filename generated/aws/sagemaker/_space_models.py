@@ -7,10 +7,10 @@ Imported on first use by space.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "CodeRepository",
@@ -41,23 +41,36 @@ class CodeRepository(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    RepositoryUrl: str
+    RepositoryUrl: Annotated[
+        str,
+        Field(
+            description="A CodeRepository (valid URL) to be used within Jupyter's Git extension."
+        ),
+    ]
 
 
 class CustomImage(DeferredModel):
+    """
+    A custom SageMaker image.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AppImageConfigName: str
-    ImageName: str
-    ImageVersionNumber: int | None = None
+    AppImageConfigName: Annotated[str, Field(description="The Name of the AppImageConfig.")]
+    ImageName: Annotated[
+        str, Field(description="The name of the CustomImage. Must be unique to your account.")
+    ]
+    ImageVersionNumber: Annotated[
+        int | None, Field(description="The version number of the CustomImage.")
+    ] = None
 
 
 class ResourceSpec(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    InstanceType: (
+    InstanceType: Annotated[
         Literal[
             "system",
             "ml.t3.micro",
@@ -123,135 +136,241 @@ class ResourceSpec(DeferredModel):
             "ml.trn1.32xlarge",
             "ml.trn1n.32xlarge",
         ]
-        | None
-    ) = None
-    LifecycleConfigArn: str | None = None
-    SageMakerImageArn: str | None = None
-    SageMakerImageVersionArn: str | None = None
+        | None,
+        Field(description="The instance type that the image version runs on."),
+    ] = None
+    LifecycleConfigArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of the Lifecycle Configuration to attach to the Resource."
+        ),
+    ] = None
+    SageMakerImageArn: Annotated[
+        str | None,
+        Field(description="The ARN of the SageMaker image that the image version belongs to."),
+    ] = None
+    SageMakerImageVersionArn: Annotated[
+        str | None, Field(description="The ARN of the image version created on the instance.")
+    ] = None
 
 
 class SpaceCodeEditorAppSettings(DeferredModel):
+    """
+    The CodeEditor app settings.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DefaultResourceSpec: ResourceSpec | None = None
+    DefaultResourceSpec: Annotated[
+        ResourceSpec | None, Field(description="Type: ResourceSpecDict.")
+    ] = None
 
 
 class SpaceEFSFileSystem(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    FileSystemId: str
+    FileSystemId: Annotated[
+        str, Field(description="Pattern: ^(fs-[0-9a-f]{8,})$ Length: 11 to 21 characters.")
+    ]
 
 
 class SpaceEbsStorageSettings(DeferredModel):
+    """
+    Properties related to the space's Amazon Elastic Block Store volume.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EbsVolumeSizeInGb: int
+    EbsVolumeSizeInGb: Annotated[int, Field(description="Size of the Amazon EBS volume in Gb")]
 
 
 class SpaceFSxLustreFileSystem(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    FileSystemId: str
+    FileSystemId: Annotated[
+        str, Field(description="Pattern: ^(fs-[0-9a-f]{8,})$ Length: 11 to 21 characters.")
+    ]
 
 
 class SpaceIdleSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    IdleTimeoutInMinutes: int | None = None
+    IdleTimeoutInMinutes: Annotated[
+        int | None, Field(description="The space idle timeout value set in minutes")
+    ] = None
 
 
 class SpaceJupyterLabAppSettings(DeferredModel):
+    """
+    The JupyterServer app settings.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CodeRepositories: list[CodeRepository] | None = None
-    DefaultResourceSpec: ResourceSpec | None = None
+    CodeRepositories: Annotated[
+        list[CodeRepository] | None,
+        Field(description="A list of CodeRepositories available for use with JupyterLab apps."),
+    ] = None
+    DefaultResourceSpec: Annotated[
+        ResourceSpec | None, Field(description="Type: ResourceSpecDict.")
+    ] = None
 
 
 class SpaceJupyterServerAppSettings(DeferredModel):
+    """
+    The JupyterServer app settings.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DefaultResourceSpec: ResourceSpec | None = None
-    LifecycleConfigArns: list[str] | None = None
+    DefaultResourceSpec: Annotated[
+        ResourceSpec | None, Field(description="Type: ResourceSpecDict.")
+    ] = None
+    LifecycleConfigArns: Annotated[
+        list[str] | None,
+        Field(
+            description="A list of LifecycleConfigArns available for use with JupyterServer apps."
+        ),
+    ] = None
 
 
 class SpaceKernelGatewayAppSettings(DeferredModel):
+    """
+    The kernel gateway app settings.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CustomImages: list[CustomImage] | None = None
-    DefaultResourceSpec: ResourceSpec | None = None
-    LifecycleConfigArns: list[str] | None = None
+    CustomImages: Annotated[
+        list[CustomImage] | None,
+        Field(
+            description="A list of custom SageMaker images that are configured to run as a KernelGateway app."
+        ),
+    ] = None
+    DefaultResourceSpec: Annotated[
+        ResourceSpec | None,
+        Field(
+            description="The default instance type and the Amazon Resource Name (ARN) of the default SageMaker image used by the KernelGateway app."
+        ),
+    ] = None
+    LifecycleConfigArns: Annotated[
+        list[str] | None,
+        Field(
+            description="A list of LifecycleConfigArns available for use with KernelGateway apps."
+        ),
+    ] = None
 
 
 class SpaceOwnershipSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    OwnerUserProfileName: str
+    OwnerUserProfileName: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62} Length: at most 63 characters."
+        ),
+    ]
 
 
 class SpaceS3FileSystem(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    S3Uri: str | None = None
+    S3Uri: Annotated[
+        str | None, Field(description="Pattern: (s3)://([^/]+)/?(.*) Length: 0 to 1024 characters.")
+    ] = None
 
 
 class SpaceSpaceSharingSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    SharingType: Literal["Private", "Shared"]
+    SharingType: Annotated[
+        Literal["Private", "Shared"], Field(description="Allowed values: 'Private', 'Shared'.")
+    ]
 
 
 class SpaceSpaceStorageSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    EbsStorageSettings: SpaceEbsStorageSettings | None = None
+    EbsStorageSettings: Annotated[
+        SpaceEbsStorageSettings | None,
+        Field(description="Properties related to the space's Amazon Elastic Block Store volume."),
+    ] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 1 to 128 characters."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 1 to 128 characters."
+        ),
+    ]
 
 
 class SpaceAttributes(DeferredModel):
-    SpaceArn: str | None = None
-    Url: str | None = None
+    """
+    The read-only attributes of a AWS::SageMaker::Space, set by AWS.
+    """
+
+    SpaceArn: Annotated[str | None, Field(description="The space Amazon Resource Name (ARN).")] = (
+        None
+    )
+    Url: Annotated[str | None, Field(description="Length: at most 1024 characters.")] = None
 
 
 class CustomFileSystem(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    EFSFileSystem: SpaceEFSFileSystem | None = None
-    FSxLustreFileSystem: SpaceFSxLustreFileSystem | None = None
-    S3FileSystem: SpaceS3FileSystem | None = None
+    EFSFileSystem: Annotated[
+        SpaceEFSFileSystem | None, Field(description="Type: SpaceEFSFileSystemDict.")
+    ] = None
+    FSxLustreFileSystem: Annotated[
+        SpaceFSxLustreFileSystem | None, Field(description="Type: SpaceFSxLustreFileSystemDict.")
+    ] = None
+    S3FileSystem: Annotated[
+        SpaceS3FileSystem | None, Field(description="Type: SpaceS3FileSystemDict.")
+    ] = None
 
 
 class SpaceAppLifecycleManagement(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    IdleSettings: SpaceIdleSettings | None = None
+    IdleSettings: Annotated[
+        SpaceIdleSettings | None, Field(description="Type: SpaceIdleSettingsDict.")
+    ] = None
 
 
 class SpaceSpaceSettings(DeferredModel):
+    """
+    A collection of settings that apply to spaces of Amazon SageMaker Studio. These settings are specified when the CreateSpace API is called.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AppType: (
+    AppType: Annotated[
         Literal[
             "JupyterServer",
             "KernelGateway",
@@ -261,23 +380,76 @@ class SpaceSpaceSettings(DeferredModel):
             "JupyterLab",
             "CodeEditor",
         ]
-        | None
-    ) = None
-    CodeEditorAppSettings: SpaceCodeEditorAppSettings | None = None
-    CustomFileSystems: list[CustomFileSystem] | None = None
-    JupyterLabAppSettings: SpaceJupyterLabAppSettings | None = None
-    JupyterServerAppSettings: SpaceJupyterServerAppSettings | None = None
-    KernelGatewayAppSettings: SpaceKernelGatewayAppSettings | None = None
-    RemoteAccess: Literal["ENABLED", "DISABLED"] | None = None
-    SpaceManagedResources: Literal["ENABLED", "DISABLED"] | None = None
-    SpaceStorageSettings: SpaceSpaceStorageSettings | None = None
+        | None,
+        Field(
+            description="Allowed values: 'JupyterServer', 'KernelGateway', 'TensorBoard', 'RStudioServerPro', 'RSessionGateway', 'JupyterLab', 'CodeEditor'."
+        ),
+    ] = None
+    CodeEditorAppSettings: Annotated[
+        SpaceCodeEditorAppSettings | None, Field(description="The CodeEditor app settings.")
+    ] = None
+    CustomFileSystems: Annotated[
+        list[CustomFileSystem] | None, Field(description="Items: 0 to 1 items. Items are unique.")
+    ] = None
+    JupyterLabAppSettings: Annotated[
+        SpaceJupyterLabAppSettings | None, Field(description="The JupyterLab app settings.")
+    ] = None
+    JupyterServerAppSettings: Annotated[
+        SpaceJupyterServerAppSettings | None,
+        Field(description="The Jupyter server's app settings."),
+    ] = None
+    KernelGatewayAppSettings: Annotated[
+        SpaceKernelGatewayAppSettings | None, Field(description="The kernel gateway app settings.")
+    ] = None
+    RemoteAccess: Annotated[
+        Literal["ENABLED", "DISABLED"] | None,
+        Field(description="This is a flag used to indicate if remote access is enabled."),
+    ] = None
+    SpaceManagedResources: Annotated[
+        Literal["ENABLED", "DISABLED"] | None,
+        Field(
+            description="This is a flag used to indicate if space managed resources needs to be created."
+        ),
+    ] = None
+    SpaceStorageSettings: Annotated[
+        SpaceSpaceStorageSettings | None, Field(description="Default storage settings for a space.")
+    ] = None
 
 
 class SpaceProps(DeferredModel):
-    DomainId: str
-    OwnershipSettings: SpaceOwnershipSettings | None = None
-    SpaceDisplayName: str | None = None
-    SpaceName: str
-    SpaceSettings: SpaceSpaceSettings | None = None
-    SpaceSharingSettings: SpaceSpaceSharingSettings | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::SageMaker::Space.
+    """
+
+    DomainId: Annotated[
+        str,
+        Field(
+            description="The ID of the associated Domain. Create-only: changing it replaces the resource."
+        ),
+    ]
+    OwnershipSettings: Annotated[
+        SpaceOwnershipSettings | None,
+        Field(
+            description="Type: SpaceOwnershipSettingsDict. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    SpaceDisplayName: Annotated[
+        str | None, Field(description="Pattern: ^(?!\\s*$).+ Length: 0 to 64 characters.")
+    ] = None
+    SpaceName: Annotated[
+        str,
+        Field(description="A name for the Space. Create-only: changing it replaces the resource."),
+    ]
+    SpaceSettings: Annotated[
+        SpaceSpaceSettings | None,
+        Field(description="A collection of settings. Write-only: sent to AWS, never read back."),
+    ] = None
+    SpaceSharingSettings: Annotated[
+        SpaceSpaceSharingSettings | None,
+        Field(
+            description="Type: SpaceSpaceSharingSettingsDict. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None, Field(description="A list of tags to apply to the space.")
+    ] = None

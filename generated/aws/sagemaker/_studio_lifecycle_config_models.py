@@ -7,10 +7,10 @@ Imported on first use by studio_lifecycle_config.py, which re-exports every name
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "StudioLifecycleConfigAttributes",
@@ -23,18 +23,57 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 1 to 128 characters."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 1 to 128 characters."
+        ),
+    ]
 
 
 class StudioLifecycleConfigAttributes(DeferredModel):
-    StudioLifecycleConfigArn: str | None = None
+    """
+    The read-only attributes of a AWS::SageMaker::StudioLifecycleConfig, set by AWS.
+    """
+
+    StudioLifecycleConfigArn: Annotated[
+        str | None,
+        Field(description="The Amazon Resource Name (ARN) of the Lifecycle Configuration."),
+    ] = None
 
 
 class StudioLifecycleConfigProps(DeferredModel):
-    StudioLifecycleConfigAppType: Literal[
-        "JupyterServer", "KernelGateway", "CodeEditor", "JupyterLab"
+    """
+    The properties a program declares for a AWS::SageMaker::StudioLifecycleConfig.
+    """
+
+    StudioLifecycleConfigAppType: Annotated[
+        Literal["JupyterServer", "KernelGateway", "CodeEditor", "JupyterLab"],
+        Field(
+            description="The App type that the Lifecycle Configuration is attached to. Create-only: changing it replaces the resource."
+        ),
     ]
-    StudioLifecycleConfigContent: str
-    StudioLifecycleConfigName: str
-    Tags: list[Tag] | None = None
+    StudioLifecycleConfigContent: Annotated[
+        str,
+        Field(
+            description="The content of your Amazon SageMaker Studio Lifecycle Configuration script. This content must be base64 encoded. Create-only: changing it replaces the resource."
+        ),
+    ]
+    StudioLifecycleConfigName: Annotated[
+        str,
+        Field(
+            description="The name of the Amazon SageMaker Studio Lifecycle Configuration. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(
+            description="Tags to be associated with the Lifecycle Configuration. Each tag consists of a key and an optional value. Tag keys must be unique per resource. Tags are searchable using the Search API. Create-only: changing it replaces the resource."
+        ),
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by user_profile.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "AppLifecycleManagement",
@@ -45,31 +45,54 @@ class CodeRepository(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    RepositoryUrl: str
+    RepositoryUrl: Annotated[
+        str,
+        Field(
+            description="A CodeRepository (valid URL) to be used within Jupyter's Git extension."
+        ),
+    ]
 
 
 class CustomImage(DeferredModel):
+    """
+    A custom SageMaker image.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AppImageConfigName: str
-    ImageName: str
-    ImageVersionNumber: int | None = None
+    AppImageConfigName: Annotated[str, Field(description="The Name of the AppImageConfig.")]
+    ImageName: Annotated[
+        str, Field(description="The name of the CustomImage. Must be unique to your account.")
+    ]
+    ImageVersionNumber: Annotated[
+        int | None, Field(description="The version number of the CustomImage.")
+    ] = None
 
 
 class HiddenSageMakerImage(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    SageMakerImageName: Literal["sagemaker_distribution"] | None = None
-    VersionAliases: list[str] | None = None
+    SageMakerImageName: Annotated[
+        Literal["sagemaker_distribution"] | None,
+        Field(
+            description="The SageMaker image name that you are hiding from the Studio user interface."
+        ),
+    ] = None
+    VersionAliases: Annotated[
+        list[str] | None,
+        Field(
+            description="Items: 0 to 20 items. Each item: Pattern: ^(0|[1-9]\\d*)\\.(0|[1-9]\\d*)$ Length: 1 to 128 characters."
+        ),
+    ] = None
 
 
 class ResourceSpec(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    InstanceType: (
+    InstanceType: Annotated[
         Literal[
             "system",
             "ml.t3.micro",
@@ -249,141 +272,324 @@ class ResourceSpec(DeferredModel):
             "ml.g7e.24xlarge",
             "ml.g7e.48xlarge",
         ]
-        | None
-    ) = None
-    LifecycleConfigArn: str | None = None
-    SageMakerImageArn: str | None = None
-    SageMakerImageVersionArn: str | None = None
-    TrainingPlanArn: str | None = None
+        | None,
+        Field(description="The instance type that the image version runs on."),
+    ] = None
+    LifecycleConfigArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of the Lifecycle Configuration to attach to the Resource."
+        ),
+    ] = None
+    SageMakerImageArn: Annotated[
+        str | None,
+        Field(description="The ARN of the SageMaker image that the image version belongs to."),
+    ] = None
+    SageMakerImageVersionArn: Annotated[
+        str | None, Field(description="The ARN of the image version created on the instance.")
+    ] = None
+    TrainingPlanArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of the training plan to use for the ResourceSpec."
+        ),
+    ] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 1 to 128 characters."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 1 to 128 characters."
+        ),
+    ]
 
 
 class UserProfileCodeEditorAppSettings(DeferredModel):
+    """
+    The CodeEditor app settings.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    BuiltInLifecycleConfigArn: str | None = None
-    CustomImages: list[CustomImage] | None = None
-    DefaultResourceSpec: ResourceSpec | None = None
-    LifecycleConfigArns: list[str] | None = None
+    BuiltInLifecycleConfigArn: Annotated[
+        str | None,
+        Field(
+            description="The lifecycle configuration that runs before the default lifecycle configuration."
+        ),
+    ] = None
+    CustomImages: Annotated[
+        list[CustomImage] | None,
+        Field(description="A list of custom images for use for CodeEditor apps."),
+    ] = None
+    DefaultResourceSpec: Annotated[
+        ResourceSpec | None,
+        Field(
+            description="The default instance type and the Amazon Resource Name (ARN) of the default SageMaker image used by the CodeEditor app."
+        ),
+    ] = None
+    LifecycleConfigArns: Annotated[
+        list[str] | None,
+        Field(description="A list of LifecycleConfigArns available for use with CodeEditor apps."),
+    ] = None
 
 
 class UserProfileCustomPosixUserConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Gid: int
-    Uid: int
+    Gid: Annotated[int, Field(description="Range: 1001 to 4000000 (inclusive).")]
+    Uid: Annotated[int, Field(description="Range: 10000 to 4000000 (inclusive).")]
 
 
 class UserProfileDefaultEbsStorageSettings(DeferredModel):
+    """
+    Properties related to the Amazon Elastic Block Store volume.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DefaultEbsVolumeSizeInGb: int
-    MaximumEbsVolumeSizeInGb: int
+    DefaultEbsVolumeSizeInGb: Annotated[
+        int, Field(description="Default size of the Amazon EBS volume in Gb")
+    ]
+    MaximumEbsVolumeSizeInGb: Annotated[
+        int,
+        Field(
+            description="Maximum size of the Amazon EBS volume in Gb. Must be greater than or equal to the DefaultEbsVolumeSizeInGb."
+        ),
+    ]
 
 
 class UserProfileEFSFileSystemConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    FileSystemId: str
-    FileSystemPath: str | None = None
+    FileSystemId: Annotated[
+        str, Field(description="Pattern: ^(fs-[0-9a-f]{8,})$ Length: 11 to 21 characters.")
+    ]
+    FileSystemPath: Annotated[
+        str | None, Field(description="Pattern: ^\\/\\S*$ Length: 1 to 256 characters.")
+    ] = None
 
 
 class UserProfileEmrSettings(DeferredModel):
+    """
+    Configuration parameters specifying IAM roles assumed by SageMaker's execution role and cluster instances.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AssumableRoleArns: list[str] | None = None
-    ExecutionRoleArns: list[str] | None = None
+    AssumableRoleArns: Annotated[
+        list[str] | None,
+        Field(
+            description="An array of Amazon Resource Names (ARNs) of the IAM roles that the execution role of SageMaker can assume."
+        ),
+    ] = None
+    ExecutionRoleArns: Annotated[
+        list[str] | None,
+        Field(
+            description="An array of ARNs of IAM roles used by EMR cluster instances or job execution environments."
+        ),
+    ] = None
 
 
 class UserProfileFSxLustreFileSystemConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    FileSystemId: str
-    FileSystemPath: str | None = None
+    FileSystemId: Annotated[
+        str, Field(description="Pattern: ^(fs-[0-9a-f]{8,})$ Length: 11 to 21 characters.")
+    ]
+    FileSystemPath: Annotated[
+        str | None, Field(description="Pattern: ^\\/\\S*$ Length: 1 to 256 characters.")
+    ] = None
 
 
 class UserProfileIdleSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    IdleTimeoutInMinutes: int | None = None
-    LifecycleManagement: Literal["ENABLED", "DISABLED"] | None = None
-    MaxIdleTimeoutInMinutes: int | None = None
-    MinIdleTimeoutInMinutes: int | None = None
+    IdleTimeoutInMinutes: Annotated[
+        int | None, Field(description="The idle timeout value set in minutes")
+    ] = None
+    LifecycleManagement: Annotated[
+        Literal["ENABLED", "DISABLED"] | None,
+        Field(description="A flag to enable/disable AppLifecycleManagement settings"),
+    ] = None
+    MaxIdleTimeoutInMinutes: Annotated[
+        int | None, Field(description="The maximum idle timeout value set in minutes")
+    ] = None
+    MinIdleTimeoutInMinutes: Annotated[
+        int | None, Field(description="The minimum idle timeout value set in minutes")
+    ] = None
 
 
 class UserProfileJupyterLabAppSettings(DeferredModel):
+    """
+    The JupyterLab app settings.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    BuiltInLifecycleConfigArn: str | None = None
-    CodeRepositories: list[CodeRepository] | None = None
-    CustomImages: list[CustomImage] | None = None
-    DefaultResourceSpec: ResourceSpec | None = None
-    EmrSettings: UserProfileEmrSettings | None = None
-    LifecycleConfigArns: list[str] | None = None
+    BuiltInLifecycleConfigArn: Annotated[
+        str | None,
+        Field(
+            description="The lifecycle configuration that runs before the default lifecycle configuration."
+        ),
+    ] = None
+    CodeRepositories: Annotated[
+        list[CodeRepository] | None,
+        Field(description="A list of CodeRepositories available for use with JupyterLab apps."),
+    ] = None
+    CustomImages: Annotated[
+        list[CustomImage] | None,
+        Field(description="A list of custom images available for use for JupyterLab apps"),
+    ] = None
+    DefaultResourceSpec: Annotated[
+        ResourceSpec | None,
+        Field(
+            description="The default instance type and the Amazon Resource Name (ARN) of the default SageMaker image used by the JupyterLab app."
+        ),
+    ] = None
+    EmrSettings: Annotated[
+        UserProfileEmrSettings | None,
+        Field(description="The configuration parameters for EMR settings."),
+    ] = None
+    LifecycleConfigArns: Annotated[
+        list[str] | None,
+        Field(description="A list of LifecycleConfigArns available for use with JupyterLab apps."),
+    ] = None
 
 
 class UserProfileJupyterServerAppSettings(DeferredModel):
+    """
+    The JupyterServer app settings.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DefaultResourceSpec: ResourceSpec | None = None
-    LifecycleConfigArns: list[str] | None = None
+    DefaultResourceSpec: Annotated[
+        ResourceSpec | None, Field(description="Type: ResourceSpecDict.")
+    ] = None
+    LifecycleConfigArns: Annotated[
+        list[str] | None,
+        Field(
+            description="A list of LifecycleConfigArns available for use with JupyterServer apps."
+        ),
+    ] = None
 
 
 class UserProfileKernelGatewayAppSettings(DeferredModel):
+    """
+    The kernel gateway app settings.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CustomImages: list[CustomImage] | None = None
-    DefaultResourceSpec: ResourceSpec | None = None
-    LifecycleConfigArns: list[str] | None = None
+    CustomImages: Annotated[
+        list[CustomImage] | None,
+        Field(
+            description="A list of custom SageMaker images that are configured to run as a KernelGateway app."
+        ),
+    ] = None
+    DefaultResourceSpec: Annotated[
+        ResourceSpec | None,
+        Field(
+            description="The default instance type and the Amazon Resource Name (ARN) of the default SageMaker image used by the KernelGateway app."
+        ),
+    ] = None
+    LifecycleConfigArns: Annotated[
+        list[str] | None,
+        Field(
+            description="A list of LifecycleConfigArns available for use with KernelGateway apps."
+        ),
+    ] = None
 
 
 class UserProfileRStudioServerProAppSettings(DeferredModel):
+    """
+    A collection of settings that configure user interaction with the RStudioServerPro app.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AccessStatus: Literal["ENABLED", "DISABLED"] | None = None
-    UserGroup: Literal["R_STUDIO_ADMIN", "R_STUDIO_USER"] | None = None
+    AccessStatus: Annotated[
+        Literal["ENABLED", "DISABLED"] | None,
+        Field(
+            description="Indicates whether the current user has access to the RStudioServerPro app."
+        ),
+    ] = None
+    UserGroup: Annotated[
+        Literal["R_STUDIO_ADMIN", "R_STUDIO_USER"] | None,
+        Field(
+            description="The level of permissions that the user has within the RStudioServerPro app. This value defaults to User. The Admin value allows the user access to the RStudio Administrative Dashboard."
+        ),
+    ] = None
 
 
 class UserProfileS3FileSystemConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    MountPath: str | None = None
-    S3Uri: str | None = None
+    MountPath: Annotated[str | None, Field(description="Length: 0 to 1024 characters.")] = None
+    S3Uri: Annotated[
+        str | None, Field(description="Pattern: (s3)://([^/]+)/?(.*) Length: 0 to 1024 characters.")
+    ] = None
 
 
 class UserProfileSharingSettings(DeferredModel):
+    """
+    Specifies options when sharing an Amazon SageMaker Studio notebook. These settings are specified as part of DefaultUserSettings when the CreateDomain API is called, and as part of UserSettings when the CreateUserProfile API is called.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    NotebookOutputOption: Literal["Allowed", "Disabled"] | None = None
-    S3KmsKeyId: str | None = None
-    S3OutputPath: str | None = None
+    NotebookOutputOption: Annotated[
+        Literal["Allowed", "Disabled"] | None,
+        Field(
+            description="Whether to include the notebook cell output when sharing the notebook. The default is Disabled."
+        ),
+    ] = None
+    S3KmsKeyId: Annotated[
+        str | None,
+        Field(
+            description="When NotebookOutputOption is Allowed, the AWS Key Management Service (KMS) encryption key ID used to encrypt the notebook cell output in the Amazon S3 bucket."
+        ),
+    ] = None
+    S3OutputPath: Annotated[
+        str | None,
+        Field(
+            description="When NotebookOutputOption is Allowed, the Amazon S3 bucket used to store the shared notebook snapshots."
+        ),
+    ] = None
 
 
 class UserProfileStudioWebPortalSettings(DeferredModel):
+    """
+    Studio settings. If these settings are applied on a user level, they take priority over the settings applied on a domain level.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    HiddenAppTypes: (
+    HiddenAppTypes: Annotated[
         list[
             Literal[
                 "JupyterServer",
@@ -395,9 +601,12 @@ class UserProfileStudioWebPortalSettings(DeferredModel):
                 "Canvas",
             ]
         ]
-        | None
-    ) = None
-    HiddenInstanceTypes: (
+        | None,
+        Field(
+            description="Applications supported in Studio that are hidden from the Studio left navigation pane."
+        ),
+    ] = None
+    HiddenInstanceTypes: Annotated[
         list[
             Literal[
                 "system",
@@ -579,9 +788,10 @@ class UserProfileStudioWebPortalSettings(DeferredModel):
                 "ml.g7e.48xlarge",
             ]
         ]
-        | None
-    ) = None
-    HiddenMlTools: (
+        | None,
+        Field(description="The instance types you are hiding from the Studio user interface."),
+    ] = None
+    HiddenMlTools: Annotated[
         list[
             Literal[
                 "DataWrangler",
@@ -606,63 +816,178 @@ class UserProfileStudioWebPortalSettings(DeferredModel):
                 "PerformanceEvaluation",
             ]
         ]
-        | None
-    ) = None
-    HiddenSageMakerImageVersionAliases: list[HiddenSageMakerImage] | None = None
+        | None,
+        Field(
+            description="The machine learning tools that are hidden from the Studio left navigation pane."
+        ),
+    ] = None
+    HiddenSageMakerImageVersionAliases: Annotated[
+        list[HiddenSageMakerImage] | None,
+        Field(description="The version aliases you are hiding from the Studio user interface."),
+    ] = None
 
 
 class UserProfileAttributes(DeferredModel):
-    UserProfileArn: str | None = None
+    """
+    The read-only attributes of a AWS::SageMaker::UserProfile, set by AWS.
+    """
+
+    UserProfileArn: Annotated[
+        str | None, Field(description="The user profile Amazon Resource Name (ARN).")
+    ] = None
 
 
 class AppLifecycleManagement(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    IdleSettings: UserProfileIdleSettings | None = None
+    IdleSettings: Annotated[
+        UserProfileIdleSettings | None, Field(description="Type: UserProfileIdleSettingsDict.")
+    ] = None
 
 
 class CustomFileSystemConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    EFSFileSystemConfig: UserProfileEFSFileSystemConfig | None = None
-    FSxLustreFileSystemConfig: UserProfileFSxLustreFileSystemConfig | None = None
-    S3FileSystemConfig: UserProfileS3FileSystemConfig | None = None
+    EFSFileSystemConfig: Annotated[
+        UserProfileEFSFileSystemConfig | None,
+        Field(description="Type: UserProfileEFSFileSystemConfigDict."),
+    ] = None
+    FSxLustreFileSystemConfig: Annotated[
+        UserProfileFSxLustreFileSystemConfig | None,
+        Field(description="Type: UserProfileFSxLustreFileSystemConfigDict."),
+    ] = None
+    S3FileSystemConfig: Annotated[
+        UserProfileS3FileSystemConfig | None,
+        Field(description="Type: UserProfileS3FileSystemConfigDict."),
+    ] = None
 
 
 class DefaultSpaceStorageSettings(DeferredModel):
+    """
+    Default storage settings for a space.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DefaultEbsStorageSettings: UserProfileDefaultEbsStorageSettings | None = None
+    DefaultEbsStorageSettings: Annotated[
+        UserProfileDefaultEbsStorageSettings | None,
+        Field(description="Properties related to the Amazon Elastic Block Store volume."),
+    ] = None
 
 
 class UserProfileUserSettings(DeferredModel):
+    """
+    A collection of settings that apply to users of Amazon SageMaker Studio. These settings are specified when the CreateUserProfile API is called, and as DefaultUserSettings when the CreateDomain API is called.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AutoMountHomeEFS: Literal["Enabled", "Disabled", "DefaultAsDomain"] | None = None
-    CodeEditorAppSettings: UserProfileCodeEditorAppSettings | None = None
-    CustomFileSystemConfigs: list[CustomFileSystemConfig] | None = None
-    CustomPosixUserConfig: UserProfileCustomPosixUserConfig | None = None
-    DefaultLandingUri: str | None = None
-    ExecutionRole: str | None = None
-    JupyterLabAppSettings: UserProfileJupyterLabAppSettings | None = None
-    JupyterServerAppSettings: UserProfileJupyterServerAppSettings | None = None
-    KernelGatewayAppSettings: UserProfileKernelGatewayAppSettings | None = None
-    RStudioServerProAppSettings: UserProfileRStudioServerProAppSettings | None = None
-    SecurityGroups: list[str] | None = None
-    SharingSettings: UserProfileSharingSettings | None = None
-    SpaceStorageSettings: DefaultSpaceStorageSettings | None = None
-    StudioWebPortal: Literal["ENABLED", "DISABLED"] | None = None
-    StudioWebPortalSettings: UserProfileStudioWebPortalSettings | None = None
+    AutoMountHomeEFS: Annotated[
+        Literal["Enabled", "Disabled", "DefaultAsDomain"] | None,
+        Field(
+            description="Indicates whether auto-mounting of an EFS volume is supported for the user profile."
+        ),
+    ] = None
+    CodeEditorAppSettings: Annotated[
+        UserProfileCodeEditorAppSettings | None, Field(description="The CodeEditor app settings.")
+    ] = None
+    CustomFileSystemConfigs: Annotated[
+        list[CustomFileSystemConfig] | None,
+        Field(description="Items: 0 to 10 items. Items are unique."),
+    ] = None
+    CustomPosixUserConfig: Annotated[
+        UserProfileCustomPosixUserConfig | None,
+        Field(description="Type: UserProfileCustomPosixUserConfigDict."),
+    ] = None
+    DefaultLandingUri: Annotated[
+        str | None,
+        Field(
+            description="Defines which Amazon SageMaker application users are directed to by default."
+        ),
+    ] = None
+    ExecutionRole: Annotated[
+        str | None, Field(description="The user profile Amazon Resource Name (ARN).")
+    ] = None
+    JupyterLabAppSettings: Annotated[
+        UserProfileJupyterLabAppSettings | None, Field(description="The JupyterLab app settings.")
+    ] = None
+    JupyterServerAppSettings: Annotated[
+        UserProfileJupyterServerAppSettings | None,
+        Field(description="The Jupyter server's app settings."),
+    ] = None
+    KernelGatewayAppSettings: Annotated[
+        UserProfileKernelGatewayAppSettings | None,
+        Field(description="The kernel gateway app settings."),
+    ] = None
+    RStudioServerProAppSettings: Annotated[
+        UserProfileRStudioServerProAppSettings | None,
+        Field(
+            description="A collection of settings that configure user interaction with the RStudioServerPro app."
+        ),
+    ] = None
+    SecurityGroups: Annotated[
+        list[str] | None,
+        Field(
+            description="The security groups for the Amazon Virtual Private Cloud (VPC) that Studio uses for communication."
+        ),
+    ] = None
+    SharingSettings: Annotated[
+        UserProfileSharingSettings | None, Field(description="The sharing settings.")
+    ] = None
+    SpaceStorageSettings: Annotated[
+        DefaultSpaceStorageSettings | None,
+        Field(description="Default storage settings for a space."),
+    ] = None
+    StudioWebPortal: Annotated[
+        Literal["ENABLED", "DISABLED"] | None,
+        Field(
+            description="Indicates whether the Studio experience is available to users. If not, users cannot access Studio."
+        ),
+    ] = None
+    StudioWebPortalSettings: Annotated[
+        UserProfileStudioWebPortalSettings | None,
+        Field(
+            description="Studio settings. If these settings are applied on a user level, they take priority over the settings applied on a domain level."
+        ),
+    ] = None
 
 
 class UserProfileProps(DeferredModel):
-    DomainId: str
-    SingleSignOnUserIdentifier: str | None = None
-    SingleSignOnUserValue: str | None = None
-    Tags: list[Tag] | None = None
-    UserProfileName: str
-    UserSettings: UserProfileUserSettings | None = None
+    """
+    The properties a program declares for a AWS::SageMaker::UserProfile.
+    """
+
+    DomainId: Annotated[
+        str,
+        Field(
+            description="The ID of the associated Domain. Create-only: changing it replaces the resource."
+        ),
+    ]
+    SingleSignOnUserIdentifier: Annotated[
+        str | None,
+        Field(
+            description="A specifier for the type of value specified in SingleSignOnUserValue. Currently, the only supported value is \"UserName\". If the Domain's AuthMode is SSO, this field is required. If the Domain's AuthMode is not SSO, this field cannot be specified. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    SingleSignOnUserValue: Annotated[
+        str | None,
+        Field(
+            description="The username of the associated AWS Single Sign-On User for this UserProfile. If the Domain's AuthMode is SSO, this field is required, and must match a valid username of a user in your directory. If the Domain's AuthMode is not SSO, this field cannot be specified. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None, Field(description="A list of tags to apply to the user profile.")
+    ] = None
+    UserProfileName: Annotated[
+        str,
+        Field(
+            description="A name for the UserProfile. Create-only: changing it replaces the resource."
+        ),
+    ]
+    UserSettings: Annotated[
+        UserProfileUserSettings | None, Field(description="A collection of settings.")
+    ] = None

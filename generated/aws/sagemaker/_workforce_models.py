@@ -7,7 +7,7 @@ Imported on first use by workforce.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -27,60 +27,157 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The tag key.")]
+    Value: Annotated[str, Field(description="The tag value.")]
 
 
 class WorkforceCognitoConfig(DeferredModel):
+    """
+    The configuration of an Amazon Cognito workforce. A single Cognito workforce is created using and corresponds to a single Amazon Cognito user pool.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ClientId: str
-    UserPool: str
+    ClientId: Annotated[str, Field(description="The client ID for your Amazon Cognito user pool.")]
+    UserPool: Annotated[str, Field(description="The ID for your Amazon Cognito user pool.")]
 
 
 class WorkforceOidcConfig(DeferredModel):
+    """
+    The configuration of an OIDC Identity Provider (IdP) private workforce.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AuthenticationRequestExtraParams: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    AuthorizationEndpoint: str
-    ClientId: str
-    ClientSecret: str | None = None
-    Issuer: str
-    JwksUri: str
-    LogoutEndpoint: str
-    Scope: str | None = None
-    TokenEndpoint: str
-    UserInfoEndpoint: str
+    AuthenticationRequestExtraParams: Annotated[
+        dict[str, str] | None,
+        Field(
+            description="A string to string map of identifiers specific to the custom identity provider (IdP) being used."
+        ),
+    ] = None
+    AuthorizationEndpoint: Annotated[
+        str,
+        Field(
+            description="The OIDC IdP authorization endpoint used to configure your private workforce."
+        ),
+    ]
+    ClientId: Annotated[
+        str, Field(description="The OIDC IdP client ID used to configure your private workforce.")
+    ]
+    ClientSecret: Annotated[
+        str | None,
+        Field(description="The OIDC IdP client secret used to configure your private workforce."),
+    ] = None
+    Issuer: Annotated[
+        str, Field(description="The OIDC IdP issuer used to configure your private workforce.")
+    ]
+    JwksUri: Annotated[
+        str,
+        Field(
+            description="The OIDC IdP JSON Web Key Set (Jwks) URI used to configure your private workforce."
+        ),
+    ]
+    LogoutEndpoint: Annotated[
+        str,
+        Field(description="The OIDC IdP logout endpoint used to configure your private workforce."),
+    ]
+    Scope: Annotated[
+        str | None,
+        Field(
+            description="An array of string identifiers used to refer to the specific pieces of user data or claims that the client application wants to access."
+        ),
+    ] = None
+    TokenEndpoint: Annotated[
+        str,
+        Field(description="The OIDC IdP token endpoint used to configure your private workforce."),
+    ]
+    UserInfoEndpoint: Annotated[
+        str,
+        Field(
+            description="The OIDC IdP user info endpoint used to configure your private workforce."
+        ),
+    ]
 
 
 class WorkforceSourceIpConfig(DeferredModel):
+    """
+    A list of IP address ranges used to access your training data.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Cidrs: list[str]
+    Cidrs: Annotated[
+        list[str],
+        Field(description="A list of one to ten Classless Inter-Domain Routing (CIDR) values."),
+    ]
 
 
 class WorkforceVpcConfigRequest(DeferredModel):
+    """
+    The VPC configuration for the workforce.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    SecurityGroupIds: list[str] | None = None
-    Subnets: list[str] | None = None
-    VpcId: str | None = None
+    SecurityGroupIds: Annotated[
+        list[str] | None, Field(description="The VPC security group IDs.")
+    ] = None
+    Subnets: Annotated[list[str] | None, Field(description="The VPC subnets.")] = None
+    VpcId: Annotated[str | None, Field(description="The ID of the VPC.")] = None
 
 
 class WorkforceAttributes(DeferredModel):
-    SubDomain: str | None = None
-    WorkforceArn: str | None = None
+    """
+    The read-only attributes of a AWS::SageMaker::Workforce, set by AWS.
+    """
+
+    SubDomain: Annotated[
+        str | None, Field(description="The subdomain for your OIDC Identity Provider.")
+    ] = None
+    WorkforceArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the private workforce.")
+    ] = None
 
 
 class WorkforceProps(DeferredModel):
-    CognitoConfig: WorkforceCognitoConfig | None = None
-    IpAddressType: Literal["ipv4", "dualstack"] | None = None
-    OidcConfig: WorkforceOidcConfig | None = None
-    SourceIpConfig: WorkforceSourceIpConfig | None = None
-    Tags: list[Tag] | None = None
-    WorkforceName: str
-    WorkforceVpcConfig: WorkforceVpcConfigRequest | None = None
+    """
+    The properties a program declares for a AWS::SageMaker::Workforce.
+    """
+
+    CognitoConfig: Annotated[
+        WorkforceCognitoConfig | None,
+        Field(
+            description="The configuration of an Amazon Cognito workforce. A single Cognito workforce is created using and corresponds to a single Amazon Cognito user pool. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    IpAddressType: Annotated[
+        Literal["ipv4", "dualstack"] | None,
+        Field(
+            description="The IP address type for the workforce. IPv4 only or dualstack (IPv4 and IPv6)."
+        ),
+    ] = None
+    OidcConfig: Annotated[
+        WorkforceOidcConfig | None,
+        Field(
+            description="The configuration of an OIDC Identity Provider (IdP) private workforce."
+        ),
+    ] = None
+    SourceIpConfig: Annotated[
+        WorkforceSourceIpConfig | None,
+        Field(description="A list of IP address ranges used to access your training data."),
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="An array of key-value pairs.")] = None
+    WorkforceName: Annotated[
+        str,
+        Field(
+            description="The name of the private workforce. Create-only: changing it replaces the resource."
+        ),
+    ]
+    WorkforceVpcConfig: Annotated[
+        WorkforceVpcConfigRequest | None,
+        Field(description="The VPC configuration for the workforce."),
+    ] = None

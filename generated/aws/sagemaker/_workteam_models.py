@@ -7,9 +7,10 @@ Imported on first use by workteam.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "MemberDefinition",
@@ -23,52 +24,127 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    An array of key-value pairs.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key of the tag.")]
+    Value: Annotated[str, Field(description="The value of the tag.")]
 
 
 class WorkteamCognitoMemberDefinition(DeferredModel):
+    """
+    The Amazon Cognito user group that is part of the work team.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CognitoClientId: str
-    CognitoUserGroup: str
-    CognitoUserPool: str
+    CognitoClientId: Annotated[
+        str,
+        Field(
+            description="An identifier for an application client. You must create the app client ID using Amazon Cognito."
+        ),
+    ]
+    CognitoUserGroup: Annotated[str, Field(description="An identifier for a user group.")]
+    CognitoUserPool: Annotated[
+        str,
+        Field(
+            description="An identifier for a user pool. The user pool must be in the same region as the service that you are calling."
+        ),
+    ]
 
 
 class WorkteamNotificationConfiguration(DeferredModel):
+    """
+    Configures SNS notifications of available or expiring work items for work teams.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    NotificationTopicArn: str
+    NotificationTopicArn: Annotated[
+        str,
+        Field(
+            description="The Amazon Resource Name (ARN) of the Amazon SNS topic to which notifications should be published."
+        ),
+    ]
 
 
 class WorkteamOidcMemberDefinition(DeferredModel):
+    """
+    A list of user groups that exist in your OIDC Identity Provider (IdP).
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    OidcGroups: list[str]
+    OidcGroups: Annotated[
+        list[str],
+        Field(description="A list of OIDC group names whose members will be part of this workteam"),
+    ]
 
 
 class WorkteamAttributes(DeferredModel):
-    WorkteamArn: str | None = None
+    """
+    The read-only attributes of a AWS::SageMaker::Workteam, set by AWS.
+    """
+
+    WorkteamArn: Annotated[
+        str | None,
+        Field(description="The Amazon Resource Name (ARN) that identifies the work team."),
+    ] = None
 
 
 class MemberDefinition(DeferredModel):
+    """
+    Defines an Amazon Cognito or your own OIDC IdP user group that is part of a work team.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CognitoMemberDefinition: WorkteamCognitoMemberDefinition | None = None
-    OidcMemberDefinition: WorkteamOidcMemberDefinition | None = None
+    CognitoMemberDefinition: Annotated[
+        WorkteamCognitoMemberDefinition | None,
+        Field(description="The Amazon Cognito user group that is part of the work team"),
+    ] = None
+    OidcMemberDefinition: Annotated[
+        WorkteamOidcMemberDefinition | None,
+        Field(description="A list user groups that exist in your OIDC Identity Provider (IdP)."),
+    ] = None
 
 
 class WorkteamProps(DeferredModel):
-    Description: str
-    MemberDefinitions: list[MemberDefinition]
-    NotificationConfiguration: WorkteamNotificationConfiguration | None = None
-    Tags: list[Tag] | None = None
-    WorkforceName: str | None = None
-    WorkteamName: str | None = None
+    """
+    The properties a program declares for a AWS::SageMaker::Workteam.
+    """
+
+    Description: Annotated[str, Field(description="A description of the work team.")]
+    MemberDefinitions: Annotated[
+        list[MemberDefinition],
+        Field(
+            description="A list of MemberDefinition objects that contains objects that identify the workers that make up the work team."
+        ),
+    ]
+    NotificationConfiguration: Annotated[
+        WorkteamNotificationConfiguration | None,
+        Field(
+            description="Configures SNS notifications of available or expiring work items for work teams."
+        ),
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="An array of key-value pairs.")] = None
+    WorkforceName: Annotated[
+        str | None,
+        Field(
+            description="The name of the Workforce Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    WorkteamName: Annotated[
+        str | None,
+        Field(
+            description="The name of the work team. Create-only: changing it replaces the resource."
+        ),
+    ] = None

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -75,64 +79,66 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AIDatasetConfigDict = TypedDict(
-    "AIDatasetConfigDict",
-    {
-        "InputDataConfig": "Required[list[AIWorkloadInputDataConfigDict]]",
-    },
-    total=False,
-)
 
-AIWorkloadConfigAIWorkloadConfigsDict = TypedDict(
-    "AIWorkloadConfigAIWorkloadConfigsDict",
-    {
-        "WorkloadSpec": "Required[AIWorkloadConfigWorkloadSpecDict]",
-    },
-    total=False,
-)
+class AIDatasetConfigDict(TypedDict, total=False):
+    """AIDatasetConfig as a plain dict: The dataset configuration for an AI workload."""
 
-AIWorkloadConfigWorkloadSpecDict = TypedDict(
-    "AIWorkloadConfigWorkloadSpecDict",
-    {
-        "Inline": "Required[str]",
-    },
-    total=False,
-)
+    InputDataConfig: Required[list[AIWorkloadInputDataConfigDict]]
+    """An array of input data channel configurations for the workload."""
 
-AIWorkloadDataSourceDict = TypedDict(
-    "AIWorkloadDataSourceDict",
-    {
-        "S3DataSource": "AIWorkloadS3DataSourceDict",
-    },
-    total=False,
-)
 
-AIWorkloadInputDataConfigDict = TypedDict(
-    "AIWorkloadInputDataConfigDict",
-    {
-        "ChannelName": "Required[str]",
-        "DataSource": "Required[AIWorkloadDataSourceDict]",
-    },
-    total=False,
-)
+class AIWorkloadConfigAIWorkloadConfigsDict(TypedDict, total=False):
+    """AIWorkloadConfigAIWorkloadConfigs as a plain dict: The benchmark tool configuration for an AI
+    workload."""
 
-AIWorkloadS3DataSourceDict = TypedDict(
-    "AIWorkloadS3DataSourceDict",
-    {
-        "S3Uri": "Required[str]",
-    },
-    total=False,
-)
+    WorkloadSpec: Required[AIWorkloadConfigWorkloadSpecDict]
+    """The workload specification that defines benchmark parameters."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class AIWorkloadConfigWorkloadSpecDict(TypedDict, total=False):
+    """AIWorkloadConfigWorkloadSpec as a plain dict: The workload specification for benchmark tool
+    configuration."""
+
+    Inline: Required[str]
+    """An inline YAML or JSON string that defines benchmark parameters. The service validates the
+    document against its own benchmark schema: it must declare a benchmark object whose type member
+    matches the pattern ^(aiperf)$."""
+
+
+class AIWorkloadDataSourceDict(TypedDict, total=False):
+    """AIWorkloadDataSource as a plain dict: The data source for an AI workload input data channel."""
+
+    S3DataSource: AIWorkloadS3DataSourceDict
+    """The Amazon S3 data source configuration."""
+
+
+class AIWorkloadInputDataConfigDict(TypedDict, total=False):
+    """AIWorkloadInputDataConfig as a plain dict: A channel of input data for an AI workload
+    configuration."""
+
+    ChannelName: Required[str]
+    """The logical name for the data channel."""
+    DataSource: Required[AIWorkloadDataSourceDict]
+    """The data source for this channel."""
+
+
+class AIWorkloadS3DataSourceDict(TypedDict, total=False):
+    """AIWorkloadS3DataSource as a plain dict: The Amazon S3 data source for an AI workload."""
+
+    S3Uri: Required[str]
+    """The Amazon S3 URI of the data."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The tag key. Tag keys must be unique per resource."""
+    Value: Required[str]
+    """The tag value."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::SageMaker::AIWorkloadConfig",
     schema_file="aws-sagemaker-aiworkloadconfig.json",
@@ -140,18 +146,9 @@ METADATA = _TypeMetadata(
     additional_identifiers=(("/AIWorkloadConfigName",),),
     read_only=("/AIWorkloadConfigArn", "/CreationTime"),
     create_only=("/AIWorkloadConfigName", "/DatasetConfig", "/AIWorkloadConfigs"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("AIWorkloadConfigName",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -161,115 +158,21 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AIDatasetConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "InputDataConfig": {
-                    "items": {"$ref": "#/definitions/AIWorkloadInputDataConfig"},
-                    "type": "array",
-                }
-            },
-            "required": ["InputDataConfig"],
-            "type": "object",
-        },
-        "AIWorkloadConfigs": {
-            "additionalProperties": False,
-            "properties": {"WorkloadSpec": {"$ref": "#/definitions/WorkloadSpec"}},
-            "required": ["WorkloadSpec"],
-            "type": "object",
-        },
-        "AIWorkloadDataSource": {
-            "additionalProperties": False,
-            "properties": {"S3DataSource": {"$ref": "#/definitions/AIWorkloadS3DataSource"}},
-            "type": "object",
-        },
-        "AIWorkloadInputDataConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "ChannelName": {
-                    "maxLength": 64,
-                    "minLength": 1,
-                    "pattern": "^[A-Za-z0-9\\.\\-_]+$",
-                    "type": "string",
-                },
-                "DataSource": {"$ref": "#/definitions/AIWorkloadDataSource"},
-            },
-            "required": ["ChannelName", "DataSource"],
-            "type": "object",
-        },
-        "AIWorkloadS3DataSource": {
-            "additionalProperties": False,
-            "properties": {
-                "S3Uri": {
-                    "maxLength": 1024,
-                    "pattern": "^(https|s3)://([^/]+)/?(.*)$",
-                    "type": "string",
-                }
-            },
-            "required": ["S3Uri"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "WorkloadSpec": {
-            "additionalProperties": False,
-            "properties": {"Inline": {"type": "string"}},
-            "required": ["Inline"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AIWorkloadConfigArn": {
-            "maxLength": 256,
-            "pattern": "^arn:aws[a-z\\-]*:sagemaker:[a-z0-9\\-]*:[0-9]{12}:ai-workload-config/[a-z0-9](-*[a-z0-9]){0,62}$",
-            "type": "string",
-        },
-        "AIWorkloadConfigName": {
-            "maxLength": 63,
-            "minLength": 1,
-            "pattern": "^[a-z0-9](-*[a-z0-9]){0,62}$",
-            "type": "string",
-        },
-        "AIWorkloadConfigs": {"$ref": "#/definitions/AIWorkloadConfigs"},
-        "CreationTime": {"type": "string"},
-        "DatasetConfig": {"$ref": "#/definitions/AIDatasetConfig"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": True,
-        },
-    },
-    "required": ["AIWorkloadConfigName"],
-}
-
 
 class AIWorkloadConfig(_Resource):
-    """AWS::SageMaker::AIWorkloadConfig: Resource Type definition for AWS::SageMaker::AIWorkloadConfig. A reusable AI workload configuration that defines datasets, data sources and benchmark ...
+    """AWS::SageMaker::AIWorkloadConfig: Resource Type definition for
+    AWS::SageMaker::AIWorkloadConfig. A reusable AI workload configuration that defines datasets,
+    data sources and benchmark tool settings for consistent performance testing of generative AI
+    inference deployments on Amazon SageMaker AI.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: AIWorkloadConfigArn.
+    Also identified by: AIWorkloadConfigName.
+    Replaced when any of these change (create-only): AIWorkloadConfigName, DatasetConfig,
+    AIWorkloadConfigs.
+    Read-only attributes (known once deployed): AIWorkloadConfigArn, CreationTime.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-sagemaker-aiworkloadconfig.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -279,40 +182,59 @@ class AIWorkloadConfig(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "AIWorkloadConfigAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "ai_workload_config.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     AIWorkloadConfigArn: str
+    """The Amazon Resource Name (ARN) of the AI workload configuration. The name segment is
+    restricted to lowercase for the same reason as AIWorkloadConfigName: the engine derives that
+    property from this ARN, so a permissive ARN would yield a derived name the schema itself
+    rejects."""
     CreationTime: str
-    # Declared properties (as declared, or as AWS returned them).
+    """A timestamp that indicates when the AI workload configuration was created."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AIWorkloadConfigName: str
     AIWorkloadConfigs: AIWorkloadConfigAIWorkloadConfigsDict
     DatasetConfig: AIDatasetConfigDict
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AIWorkloadConfigName: str,
+        AIWorkloadConfigs: AIWorkloadConfigAIWorkloadConfigs
+        | AIWorkloadConfigAIWorkloadConfigsDict
+        | None = None,
+        DatasetConfig: AIDatasetConfig | AIDatasetConfigDict | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::SageMaker::AIWorkloadConfig; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AIWorkloadConfigName: str,
-            AIWorkloadConfigs: AIWorkloadConfigAIWorkloadConfigs
-            | AIWorkloadConfigAIWorkloadConfigsDict
-            | None = None,
-            DatasetConfig: AIDatasetConfig | AIDatasetConfigDict | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::SageMaker::AIWorkloadConfig; `await` it inside an App to deploy it.
-
-            AIWorkloadConfigName: The name of the AI workload configuration.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AIWorkloadConfigName: The name of the AI workload configuration. The name must be unique
+                within your AWS account in the current AWS Region. Only lowercase letters and digits
+                are accepted: DeleteAIWorkloadConfig lowercases the name before looking it up, so a
+                name containing an uppercase letter produces a configuration that can be created and
+                read but never deleted. Create-only: changing it replaces the resource. Required.
             AIWorkloadConfigs: The benchmark tool configuration and workload specification.
-            DatasetConfig: The dataset configuration for the workload.
-            Tags: The metadata that you apply to the AI workload configuration to help you categorize and organize it.
+                Create-only: changing it replaces the resource.
+            DatasetConfig: The dataset configuration for the workload. Specify input data channels
+                with their data sources for benchmark workloads. Create-only: changing it replaces
+                the resource.
+            Tags: The metadata that you apply to the AI workload configuration to help you
+                categorize and organize it.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,45 +59,202 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AppResourceSpecDict = TypedDict(
-    "AppResourceSpecDict",
-    {
-        "InstanceType": "Literal['system', 'ml.t3.micro', 'ml.t3.small', 'ml.t3.medium', 'ml.t3.large', 'ml.t3.xlarge', 'ml.t3.2xlarge', 'ml.m5.large', 'ml.m5.xlarge', 'ml.m5.2xlarge', 'ml.m5.4xlarge', 'ml.m5.8xlarge', 'ml.m5.12xlarge', 'ml.m5.16xlarge', 'ml.m5.24xlarge', 'ml.m5d.large', 'ml.m5d.xlarge', 'ml.m5d.2xlarge', 'ml.m5d.4xlarge', 'ml.m5d.8xlarge', 'ml.m5d.12xlarge', 'ml.m5d.16xlarge', 'ml.m5d.24xlarge', 'ml.c5.large', 'ml.c5.xlarge', 'ml.c5.2xlarge', 'ml.c5.4xlarge', 'ml.c5.9xlarge', 'ml.c5.12xlarge', 'ml.c5.18xlarge', 'ml.c5.24xlarge', 'ml.p3.2xlarge', 'ml.p3.8xlarge', 'ml.p3.16xlarge', 'ml.p3dn.24xlarge', 'ml.g4dn.xlarge', 'ml.g4dn.2xlarge', 'ml.g4dn.4xlarge', 'ml.g4dn.8xlarge', 'ml.g4dn.12xlarge', 'ml.g4dn.16xlarge', 'ml.r5.large', 'ml.r5.xlarge', 'ml.r5.2xlarge', 'ml.r5.4xlarge', 'ml.r5.8xlarge', 'ml.r5.12xlarge', 'ml.r5.16xlarge', 'ml.r5.24xlarge', 'ml.g5.xlarge', 'ml.g5.2xlarge', 'ml.g5.4xlarge', 'ml.g5.8xlarge', 'ml.g5.12xlarge', 'ml.g5.16xlarge', 'ml.g5.24xlarge', 'ml.g5.48xlarge', 'ml.g6.xlarge', 'ml.g6.2xlarge', 'ml.g6.4xlarge', 'ml.g6.8xlarge', 'ml.g6.12xlarge', 'ml.g6.16xlarge', 'ml.g6.24xlarge', 'ml.g6.48xlarge', 'ml.g6e.xlarge', 'ml.g6e.2xlarge', 'ml.g6e.4xlarge', 'ml.g6e.8xlarge', 'ml.g6e.12xlarge', 'ml.g6e.16xlarge', 'ml.g6e.24xlarge', 'ml.g6e.48xlarge', 'ml.geospatial.interactive', 'ml.p4d.24xlarge', 'ml.p4de.24xlarge', 'ml.trn1.2xlarge', 'ml.trn1.32xlarge', 'ml.trn1n.32xlarge', 'ml.p5.48xlarge', 'ml.p5e.48xlarge', 'ml.p5en.48xlarge', 'ml.m6i.large', 'ml.m6i.xlarge', 'ml.m6i.2xlarge', 'ml.m6i.4xlarge', 'ml.m6i.8xlarge', 'ml.m6i.12xlarge', 'ml.m6i.16xlarge', 'ml.m6i.24xlarge', 'ml.m6i.32xlarge', 'ml.m7i.large', 'ml.m7i.xlarge', 'ml.m7i.2xlarge', 'ml.m7i.4xlarge', 'ml.m7i.8xlarge', 'ml.m7i.12xlarge', 'ml.m7i.16xlarge', 'ml.m7i.24xlarge', 'ml.m7i.48xlarge', 'ml.c6i.large', 'ml.c6i.xlarge', 'ml.c6i.2xlarge', 'ml.c6i.4xlarge', 'ml.c6i.8xlarge', 'ml.c6i.12xlarge', 'ml.c6i.16xlarge', 'ml.c6i.24xlarge', 'ml.c6i.32xlarge', 'ml.c7i.large', 'ml.c7i.xlarge', 'ml.c7i.2xlarge', 'ml.c7i.4xlarge', 'ml.c7i.8xlarge', 'ml.c7i.12xlarge', 'ml.c7i.16xlarge', 'ml.c7i.24xlarge', 'ml.c7i.48xlarge', 'ml.r6i.large', 'ml.r6i.xlarge', 'ml.r6i.2xlarge', 'ml.r6i.4xlarge', 'ml.r6i.8xlarge', 'ml.r6i.12xlarge', 'ml.r6i.16xlarge', 'ml.r6i.24xlarge', 'ml.r6i.32xlarge', 'ml.r7i.large', 'ml.r7i.xlarge', 'ml.r7i.2xlarge', 'ml.r7i.4xlarge', 'ml.r7i.8xlarge', 'ml.r7i.12xlarge', 'ml.r7i.16xlarge', 'ml.r7i.24xlarge', 'ml.r7i.48xlarge', 'ml.m6id.large', 'ml.m6id.xlarge', 'ml.m6id.2xlarge', 'ml.m6id.4xlarge', 'ml.m6id.8xlarge', 'ml.m6id.12xlarge', 'ml.m6id.16xlarge', 'ml.m6id.24xlarge', 'ml.m6id.32xlarge', 'ml.c6id.large', 'ml.c6id.xlarge', 'ml.c6id.2xlarge', 'ml.c6id.4xlarge', 'ml.c6id.8xlarge', 'ml.c6id.12xlarge', 'ml.c6id.16xlarge', 'ml.c6id.24xlarge', 'ml.c6id.32xlarge', 'ml.r6id.large', 'ml.r6id.xlarge', 'ml.r6id.2xlarge', 'ml.r6id.4xlarge', 'ml.r6id.8xlarge', 'ml.r6id.12xlarge', 'ml.r6id.16xlarge', 'ml.r6id.24xlarge', 'ml.r6id.32xlarge']",
-        "LifecycleConfigArn": "str",
-        "SageMakerImageArn": "str",
-        "SageMakerImageVersionArn": "str",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class AppResourceSpecDict(TypedDict, total=False):
+    """AppResourceSpec as a plain dict."""
 
+    InstanceType: Literal[
+        "system",
+        "ml.t3.micro",
+        "ml.t3.small",
+        "ml.t3.medium",
+        "ml.t3.large",
+        "ml.t3.xlarge",
+        "ml.t3.2xlarge",
+        "ml.m5.large",
+        "ml.m5.xlarge",
+        "ml.m5.2xlarge",
+        "ml.m5.4xlarge",
+        "ml.m5.8xlarge",
+        "ml.m5.12xlarge",
+        "ml.m5.16xlarge",
+        "ml.m5.24xlarge",
+        "ml.m5d.large",
+        "ml.m5d.xlarge",
+        "ml.m5d.2xlarge",
+        "ml.m5d.4xlarge",
+        "ml.m5d.8xlarge",
+        "ml.m5d.12xlarge",
+        "ml.m5d.16xlarge",
+        "ml.m5d.24xlarge",
+        "ml.c5.large",
+        "ml.c5.xlarge",
+        "ml.c5.2xlarge",
+        "ml.c5.4xlarge",
+        "ml.c5.9xlarge",
+        "ml.c5.12xlarge",
+        "ml.c5.18xlarge",
+        "ml.c5.24xlarge",
+        "ml.p3.2xlarge",
+        "ml.p3.8xlarge",
+        "ml.p3.16xlarge",
+        "ml.p3dn.24xlarge",
+        "ml.g4dn.xlarge",
+        "ml.g4dn.2xlarge",
+        "ml.g4dn.4xlarge",
+        "ml.g4dn.8xlarge",
+        "ml.g4dn.12xlarge",
+        "ml.g4dn.16xlarge",
+        "ml.r5.large",
+        "ml.r5.xlarge",
+        "ml.r5.2xlarge",
+        "ml.r5.4xlarge",
+        "ml.r5.8xlarge",
+        "ml.r5.12xlarge",
+        "ml.r5.16xlarge",
+        "ml.r5.24xlarge",
+        "ml.g5.xlarge",
+        "ml.g5.2xlarge",
+        "ml.g5.4xlarge",
+        "ml.g5.8xlarge",
+        "ml.g5.12xlarge",
+        "ml.g5.16xlarge",
+        "ml.g5.24xlarge",
+        "ml.g5.48xlarge",
+        "ml.g6.xlarge",
+        "ml.g6.2xlarge",
+        "ml.g6.4xlarge",
+        "ml.g6.8xlarge",
+        "ml.g6.12xlarge",
+        "ml.g6.16xlarge",
+        "ml.g6.24xlarge",
+        "ml.g6.48xlarge",
+        "ml.g6e.xlarge",
+        "ml.g6e.2xlarge",
+        "ml.g6e.4xlarge",
+        "ml.g6e.8xlarge",
+        "ml.g6e.12xlarge",
+        "ml.g6e.16xlarge",
+        "ml.g6e.24xlarge",
+        "ml.g6e.48xlarge",
+        "ml.geospatial.interactive",
+        "ml.p4d.24xlarge",
+        "ml.p4de.24xlarge",
+        "ml.trn1.2xlarge",
+        "ml.trn1.32xlarge",
+        "ml.trn1n.32xlarge",
+        "ml.p5.48xlarge",
+        "ml.p5e.48xlarge",
+        "ml.p5en.48xlarge",
+        "ml.m6i.large",
+        "ml.m6i.xlarge",
+        "ml.m6i.2xlarge",
+        "ml.m6i.4xlarge",
+        "ml.m6i.8xlarge",
+        "ml.m6i.12xlarge",
+        "ml.m6i.16xlarge",
+        "ml.m6i.24xlarge",
+        "ml.m6i.32xlarge",
+        "ml.m7i.large",
+        "ml.m7i.xlarge",
+        "ml.m7i.2xlarge",
+        "ml.m7i.4xlarge",
+        "ml.m7i.8xlarge",
+        "ml.m7i.12xlarge",
+        "ml.m7i.16xlarge",
+        "ml.m7i.24xlarge",
+        "ml.m7i.48xlarge",
+        "ml.c6i.large",
+        "ml.c6i.xlarge",
+        "ml.c6i.2xlarge",
+        "ml.c6i.4xlarge",
+        "ml.c6i.8xlarge",
+        "ml.c6i.12xlarge",
+        "ml.c6i.16xlarge",
+        "ml.c6i.24xlarge",
+        "ml.c6i.32xlarge",
+        "ml.c7i.large",
+        "ml.c7i.xlarge",
+        "ml.c7i.2xlarge",
+        "ml.c7i.4xlarge",
+        "ml.c7i.8xlarge",
+        "ml.c7i.12xlarge",
+        "ml.c7i.16xlarge",
+        "ml.c7i.24xlarge",
+        "ml.c7i.48xlarge",
+        "ml.r6i.large",
+        "ml.r6i.xlarge",
+        "ml.r6i.2xlarge",
+        "ml.r6i.4xlarge",
+        "ml.r6i.8xlarge",
+        "ml.r6i.12xlarge",
+        "ml.r6i.16xlarge",
+        "ml.r6i.24xlarge",
+        "ml.r6i.32xlarge",
+        "ml.r7i.large",
+        "ml.r7i.xlarge",
+        "ml.r7i.2xlarge",
+        "ml.r7i.4xlarge",
+        "ml.r7i.8xlarge",
+        "ml.r7i.12xlarge",
+        "ml.r7i.16xlarge",
+        "ml.r7i.24xlarge",
+        "ml.r7i.48xlarge",
+        "ml.m6id.large",
+        "ml.m6id.xlarge",
+        "ml.m6id.2xlarge",
+        "ml.m6id.4xlarge",
+        "ml.m6id.8xlarge",
+        "ml.m6id.12xlarge",
+        "ml.m6id.16xlarge",
+        "ml.m6id.24xlarge",
+        "ml.m6id.32xlarge",
+        "ml.c6id.large",
+        "ml.c6id.xlarge",
+        "ml.c6id.2xlarge",
+        "ml.c6id.4xlarge",
+        "ml.c6id.8xlarge",
+        "ml.c6id.12xlarge",
+        "ml.c6id.16xlarge",
+        "ml.c6id.24xlarge",
+        "ml.c6id.32xlarge",
+        "ml.r6id.large",
+        "ml.r6id.xlarge",
+        "ml.r6id.2xlarge",
+        "ml.r6id.4xlarge",
+        "ml.r6id.8xlarge",
+        "ml.r6id.12xlarge",
+        "ml.r6id.16xlarge",
+        "ml.r6id.24xlarge",
+        "ml.r6id.32xlarge",
+    ]
+    """The instance type that the image version runs on."""
+    LifecycleConfigArn: str
+    """The Amazon Resource Name (ARN) of the Lifecycle Configuration to attach to the Resource."""
+    SageMakerImageArn: str
+    """The ARN of the SageMaker image that the image version belongs to."""
+    SageMakerImageVersionArn: str
+    """The ARN of the image version created on the instance."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 1 to 128 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::SageMaker::App",
     schema_file="aws-sagemaker-app.json",
     primary_identifier=("/AppName", "/AppType", "/DomainId", "/UserProfileName"),
-    additional_identifiers=(),
     read_only=("/AppArn", "/BuiltInLifecycleConfigArn"),
     create_only=("/AppName", "/AppType", "/DomainId", "/UserProfileName", "/ResourceSpec"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("AppName", "AppType", "DomainId", "UserProfileName"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -103,291 +264,31 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ResourceSpec": {
-            "additionalProperties": False,
-            "properties": {
-                "InstanceType": {
-                    "enum": [
-                        "system",
-                        "ml.t3.micro",
-                        "ml.t3.small",
-                        "ml.t3.medium",
-                        "ml.t3.large",
-                        "ml.t3.xlarge",
-                        "ml.t3.2xlarge",
-                        "ml.m5.large",
-                        "ml.m5.xlarge",
-                        "ml.m5.2xlarge",
-                        "ml.m5.4xlarge",
-                        "ml.m5.8xlarge",
-                        "ml.m5.12xlarge",
-                        "ml.m5.16xlarge",
-                        "ml.m5.24xlarge",
-                        "ml.m5d.large",
-                        "ml.m5d.xlarge",
-                        "ml.m5d.2xlarge",
-                        "ml.m5d.4xlarge",
-                        "ml.m5d.8xlarge",
-                        "ml.m5d.12xlarge",
-                        "ml.m5d.16xlarge",
-                        "ml.m5d.24xlarge",
-                        "ml.c5.large",
-                        "ml.c5.xlarge",
-                        "ml.c5.2xlarge",
-                        "ml.c5.4xlarge",
-                        "ml.c5.9xlarge",
-                        "ml.c5.12xlarge",
-                        "ml.c5.18xlarge",
-                        "ml.c5.24xlarge",
-                        "ml.p3.2xlarge",
-                        "ml.p3.8xlarge",
-                        "ml.p3.16xlarge",
-                        "ml.p3dn.24xlarge",
-                        "ml.g4dn.xlarge",
-                        "ml.g4dn.2xlarge",
-                        "ml.g4dn.4xlarge",
-                        "ml.g4dn.8xlarge",
-                        "ml.g4dn.12xlarge",
-                        "ml.g4dn.16xlarge",
-                        "ml.r5.large",
-                        "ml.r5.xlarge",
-                        "ml.r5.2xlarge",
-                        "ml.r5.4xlarge",
-                        "ml.r5.8xlarge",
-                        "ml.r5.12xlarge",
-                        "ml.r5.16xlarge",
-                        "ml.r5.24xlarge",
-                        "ml.g5.xlarge",
-                        "ml.g5.2xlarge",
-                        "ml.g5.4xlarge",
-                        "ml.g5.8xlarge",
-                        "ml.g5.12xlarge",
-                        "ml.g5.16xlarge",
-                        "ml.g5.24xlarge",
-                        "ml.g5.48xlarge",
-                        "ml.g6.xlarge",
-                        "ml.g6.2xlarge",
-                        "ml.g6.4xlarge",
-                        "ml.g6.8xlarge",
-                        "ml.g6.12xlarge",
-                        "ml.g6.16xlarge",
-                        "ml.g6.24xlarge",
-                        "ml.g6.48xlarge",
-                        "ml.g6e.xlarge",
-                        "ml.g6e.2xlarge",
-                        "ml.g6e.4xlarge",
-                        "ml.g6e.8xlarge",
-                        "ml.g6e.12xlarge",
-                        "ml.g6e.16xlarge",
-                        "ml.g6e.24xlarge",
-                        "ml.g6e.48xlarge",
-                        "ml.geospatial.interactive",
-                        "ml.p4d.24xlarge",
-                        "ml.p4de.24xlarge",
-                        "ml.trn1.2xlarge",
-                        "ml.trn1.32xlarge",
-                        "ml.trn1n.32xlarge",
-                        "ml.p5.48xlarge",
-                        "ml.p5e.48xlarge",
-                        "ml.p5en.48xlarge",
-                        "ml.m6i.large",
-                        "ml.m6i.xlarge",
-                        "ml.m6i.2xlarge",
-                        "ml.m6i.4xlarge",
-                        "ml.m6i.8xlarge",
-                        "ml.m6i.12xlarge",
-                        "ml.m6i.16xlarge",
-                        "ml.m6i.24xlarge",
-                        "ml.m6i.32xlarge",
-                        "ml.m7i.large",
-                        "ml.m7i.xlarge",
-                        "ml.m7i.2xlarge",
-                        "ml.m7i.4xlarge",
-                        "ml.m7i.8xlarge",
-                        "ml.m7i.12xlarge",
-                        "ml.m7i.16xlarge",
-                        "ml.m7i.24xlarge",
-                        "ml.m7i.48xlarge",
-                        "ml.c6i.large",
-                        "ml.c6i.xlarge",
-                        "ml.c6i.2xlarge",
-                        "ml.c6i.4xlarge",
-                        "ml.c6i.8xlarge",
-                        "ml.c6i.12xlarge",
-                        "ml.c6i.16xlarge",
-                        "ml.c6i.24xlarge",
-                        "ml.c6i.32xlarge",
-                        "ml.c7i.large",
-                        "ml.c7i.xlarge",
-                        "ml.c7i.2xlarge",
-                        "ml.c7i.4xlarge",
-                        "ml.c7i.8xlarge",
-                        "ml.c7i.12xlarge",
-                        "ml.c7i.16xlarge",
-                        "ml.c7i.24xlarge",
-                        "ml.c7i.48xlarge",
-                        "ml.r6i.large",
-                        "ml.r6i.xlarge",
-                        "ml.r6i.2xlarge",
-                        "ml.r6i.4xlarge",
-                        "ml.r6i.8xlarge",
-                        "ml.r6i.12xlarge",
-                        "ml.r6i.16xlarge",
-                        "ml.r6i.24xlarge",
-                        "ml.r6i.32xlarge",
-                        "ml.r7i.large",
-                        "ml.r7i.xlarge",
-                        "ml.r7i.2xlarge",
-                        "ml.r7i.4xlarge",
-                        "ml.r7i.8xlarge",
-                        "ml.r7i.12xlarge",
-                        "ml.r7i.16xlarge",
-                        "ml.r7i.24xlarge",
-                        "ml.r7i.48xlarge",
-                        "ml.m6id.large",
-                        "ml.m6id.xlarge",
-                        "ml.m6id.2xlarge",
-                        "ml.m6id.4xlarge",
-                        "ml.m6id.8xlarge",
-                        "ml.m6id.12xlarge",
-                        "ml.m6id.16xlarge",
-                        "ml.m6id.24xlarge",
-                        "ml.m6id.32xlarge",
-                        "ml.c6id.large",
-                        "ml.c6id.xlarge",
-                        "ml.c6id.2xlarge",
-                        "ml.c6id.4xlarge",
-                        "ml.c6id.8xlarge",
-                        "ml.c6id.12xlarge",
-                        "ml.c6id.16xlarge",
-                        "ml.c6id.24xlarge",
-                        "ml.c6id.32xlarge",
-                        "ml.r6id.large",
-                        "ml.r6id.xlarge",
-                        "ml.r6id.2xlarge",
-                        "ml.r6id.4xlarge",
-                        "ml.r6id.8xlarge",
-                        "ml.r6id.12xlarge",
-                        "ml.r6id.16xlarge",
-                        "ml.r6id.24xlarge",
-                        "ml.r6id.32xlarge",
-                    ],
-                    "type": "string",
-                },
-                "LifecycleConfigArn": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^(arn:aws[a-z\\-]*:sagemaker:[a-z0-9\\-]*:[0-9]{12}:studio-lifecycle-config/.*|None)$",
-                    "type": "string",
-                },
-                "SageMakerImageArn": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "pattern": "^arn:aws(-[\\w]+)*:sagemaker:.+:[0-9]{12}:image/[a-z0-9]([-.]?[a-z0-9])*$",
-                    "type": "string",
-                },
-                "SageMakerImageVersionArn": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "pattern": "^arn:aws(-[\\w]+)*:sagemaker:.+:[0-9]{12}:image-version/[a-z0-9]([-.]?[a-z0-9])*/[0-9]+$",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AppArn": {
-            "maxLength": 256,
-            "minLength": 1,
-            "pattern": "arn:aws[a-z\\-]*:sagemaker:[a-z0-9\\-]*:[0-9]{12}:app/.*",
-            "type": "string",
-        },
-        "AppName": {
-            "maxLength": 63,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}",
-            "type": "string",
-        },
-        "AppType": {
-            "enum": [
-                "JupyterServer",
-                "KernelGateway",
-                "RStudioServerPro",
-                "RSessionGateway",
-                "Canvas",
-            ],
-            "type": "string",
-        },
-        "BuiltInLifecycleConfigArn": {
-            "maxLength": 256,
-            "pattern": "^(arn:aws[a-z\\-]*:sagemaker:[a-z0-9\\-]*:[0-9]{12}:studio-lifecycle-config/.*|None)$",
-            "type": "string",
-        },
-        "DomainId": {
-            "maxLength": 63,
-            "minLength": 1,
-            "pattern": "^d-(-*[a-z0-9]){1,61}$",
-            "type": "string",
-        },
-        "RecoveryMode": {"type": "boolean"},
-        "ResourceSpec": {"$ref": "#/definitions/ResourceSpec"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "UserProfileName": {
-            "maxLength": 63,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}",
-            "type": "string",
-        },
-    },
-    "required": ["AppName", "AppType", "DomainId", "UserProfileName"],
-}
-
 
 class App(_Resource):
     """AWS::SageMaker::App: Resource Type definition for AWS::SageMaker::App
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: AppName, AppType, DomainId, UserProfileName (composite: the values joined by '|').
+    Replaced when any of these change (create-only): AppName, AppType, DomainId, UserProfileName,
+    ResourceSpec.
+    Read-only attributes (known once deployed): AppArn, BuiltInLifecycleConfigArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-sagemaker-app.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
     props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "AppProps")
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "AppAttributes")
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "app.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     AppArn: str
+    """The Amazon Resource Name (ARN) of the app."""
     BuiltInLifecycleConfigArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The lifecycle configuration that runs before the default lifecycle configuration."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AppName: str
     AppType: Literal[
         "JupyterServer", "KernelGateway", "RStudioServerPro", "RSessionGateway", "Canvas"
@@ -398,35 +299,40 @@ class App(_Resource):
     Tags: list[TagDict]
     UserProfileName: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AppName: str,
+        AppType: Literal[
+            "JupyterServer", "KernelGateway", "RStudioServerPro", "RSessionGateway", "Canvas"
+        ],
+        DomainId: str,
+        UserProfileName: str,
+        RecoveryMode: bool | None = None,
+        ResourceSpec: AppResourceSpec | AppResourceSpecDict | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::SageMaker::App; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AppName: str,
-            AppType: Literal[
-                "JupyterServer", "KernelGateway", "RStudioServerPro", "RSessionGateway", "Canvas"
-            ],
-            DomainId: str,
-            UserProfileName: str,
-            RecoveryMode: bool | None = None,
-            ResourceSpec: AppResourceSpec | AppResourceSpecDict | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::SageMaker::App; `await` it inside an App to deploy it.
-
-            AppName: The name of the app.
-            AppType: The type of app.
-            DomainId: The domain ID.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AppName: The name of the app. Create-only: changing it replaces the resource. Required.
+            AppType: The type of app. Create-only: changing it replaces the resource. Required.
+            DomainId: The domain ID. Create-only: changing it replaces the resource. Required.
+            UserProfileName: The user profile name. Create-only: changing it replaces the resource.
+                Required.
             RecoveryMode: Indicates whether the application is launched in recovery mode.
-            ResourceSpec: The instance type and the Amazon Resource Name (ARN) of the SageMaker image created on the instance.
+            ResourceSpec: The instance type and the Amazon Resource Name (ARN) of the SageMaker
+                image created on the instance. Create-only: changing it replaces the resource.
             Tags: A list of tags to apply to the app.
-            UserProfileName: The user profile name.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

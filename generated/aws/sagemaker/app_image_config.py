@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -79,97 +83,94 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AppImageConfigCodeEditorAppImageConfigDict = TypedDict(
-    "AppImageConfigCodeEditorAppImageConfigDict",
-    {
-        "ContainerConfig": "AppImageConfigContainerConfigDict",
-    },
-    total=False,
-)
 
-AppImageConfigContainerConfigDict = TypedDict(
-    "AppImageConfigContainerConfigDict",
-    {
-        "ContainerArguments": "list[str]",
-        "ContainerEntrypoint": "list[str]",
-        "ContainerEnvironmentVariables": "list[CustomImageContainerEnvironmentVariableDict]",
-    },
-    total=False,
-)
+class AppImageConfigCodeEditorAppImageConfigDict(TypedDict, total=False):
+    """AppImageConfigCodeEditorAppImageConfig as a plain dict: The configuration for the kernels in
+    a SageMaker image running as a CodeEditor app."""
 
-AppImageConfigFileSystemConfigDict = TypedDict(
-    "AppImageConfigFileSystemConfigDict",
-    {
-        "DefaultGid": "int",
-        "DefaultUid": "int",
-        "MountPath": "str",
-    },
-    total=False,
-)
+    ContainerConfig: AppImageConfigContainerConfigDict
+    """The container configuration for a SageMaker image."""
 
-AppImageConfigJupyterLabAppImageConfigDict = TypedDict(
-    "AppImageConfigJupyterLabAppImageConfigDict",
-    {
-        "ContainerConfig": "AppImageConfigContainerConfigDict",
-    },
-    total=False,
-)
 
-AppImageConfigKernelGatewayImageConfigDict = TypedDict(
-    "AppImageConfigKernelGatewayImageConfigDict",
-    {
-        "FileSystemConfig": "AppImageConfigFileSystemConfigDict",
-        "KernelSpecs": "Required[list[KernelSpecDict]]",
-    },
-    total=False,
-)
+class AppImageConfigContainerConfigDict(TypedDict, total=False):
+    """AppImageConfigContainerConfig as a plain dict: The container configuration for a SageMaker
+    image."""
 
-CustomImageContainerEnvironmentVariableDict = TypedDict(
-    "CustomImageContainerEnvironmentVariableDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    ContainerArguments: list[str]
+    """A list of arguments to apply to the container."""
+    ContainerEntrypoint: list[str]
+    """The custom entry point to use on container."""
+    ContainerEnvironmentVariables: list[CustomImageContainerEnvironmentVariableDict]
+    """A list of variables to apply to the custom container."""
 
-KernelSpecDict = TypedDict(
-    "KernelSpecDict",
-    {
-        "DisplayName": "str",
-        "Name": "Required[str]",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class AppImageConfigFileSystemConfigDict(TypedDict, total=False):
+    """AppImageConfigFileSystemConfig as a plain dict: The Amazon Elastic File System (EFS) storage
+    configuration for a SageMaker image."""
 
+    DefaultGid: int
+    """The default POSIX group ID (GID). If not specified, defaults to 100."""
+    DefaultUid: int
+    """The default POSIX user ID (UID). If not specified, defaults to 1000."""
+    MountPath: str
+    """The path within the image to mount the user's EFS home directory. The directory should be
+    empty. If not specified, defaults to /home/sagemaker-user."""
+
+
+class AppImageConfigJupyterLabAppImageConfigDict(TypedDict, total=False):
+    """AppImageConfigJupyterLabAppImageConfig as a plain dict: The configuration for the kernels in
+    a SageMaker image running as a JupyterLab app."""
+
+    ContainerConfig: AppImageConfigContainerConfigDict
+    """The container configuration for a SageMaker image."""
+
+
+class AppImageConfigKernelGatewayImageConfigDict(TypedDict, total=False):
+    """AppImageConfigKernelGatewayImageConfig as a plain dict: The configuration for the file system
+    and kernels in a SageMaker image running as a KernelGateway app."""
+
+    FileSystemConfig: AppImageConfigFileSystemConfigDict
+    """The Amazon Elastic File System (EFS) storage configuration for a SageMaker image."""
+    KernelSpecs: Required[list[KernelSpecDict]]
+    """The specification of the Jupyter kernels in the image."""
+
+
+class CustomImageContainerEnvironmentVariableDict(TypedDict, total=False):
+    """CustomImageContainerEnvironmentVariable as a plain dict."""
+
+    Key: Required[str]
+    """Pattern: ^(?!\\s*$).+ Length: 1 to 256 characters."""
+    Value: Required[str]
+    """Pattern: ^(?!\\s*$).+ Length: 1 to 256 characters."""
+
+
+class KernelSpecDict(TypedDict, total=False):
+    """KernelSpec as a plain dict."""
+
+    DisplayName: str
+    """The display name of the kernel."""
+    Name: Required[str]
+    """The name of the kernel."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 1 to 128 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::SageMaker::AppImageConfig",
     schema_file="aws-sagemaker-appimageconfig.json",
     primary_identifier=("/AppImageConfigName",),
-    additional_identifiers=(),
     read_only=("/AppImageConfigArn",),
     create_only=("/AppImageConfigName",),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("AppImageConfigName",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -179,167 +180,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "CodeEditorAppImageConfig": {
-            "additionalProperties": False,
-            "properties": {"ContainerConfig": {"$ref": "#/definitions/ContainerConfig"}},
-            "type": "object",
-        },
-        "ContainerConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "ContainerArguments": {
-                    "items": {"$ref": "#/definitions/CustomImageContainerArguments"},
-                    "maxItems": 50,
-                    "minItems": 0,
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "ContainerEntrypoint": {
-                    "items": {"$ref": "#/definitions/CustomImageContainerEntrypoint"},
-                    "maxItems": 1,
-                    "minItems": 0,
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "ContainerEnvironmentVariables": {
-                    "items": {"$ref": "#/definitions/CustomImageContainerEnvironmentVariable"},
-                    "maxItems": 25,
-                    "minItems": 0,
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-            },
-            "type": "object",
-        },
-        "CustomImageContainerArguments": {
-            "maxLength": 64,
-            "minLength": 1,
-            "pattern": "^(?!\\s*$).+",
-            "type": "string",
-        },
-        "CustomImageContainerEntrypoint": {
-            "maxLength": 256,
-            "minLength": 1,
-            "pattern": "^(?!\\s*$).+",
-            "type": "string",
-        },
-        "CustomImageContainerEnvironmentVariable": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "pattern": "^(?!\\s*$).+",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "pattern": "^(?!\\s*$).+",
-                    "type": "string",
-                },
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "FileSystemConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "DefaultGid": {"maximum": 65535, "minimum": 0, "type": "integer"},
-                "DefaultUid": {"maximum": 65535, "minimum": 0, "type": "integer"},
-                "MountPath": {
-                    "maxLength": 1024,
-                    "minLength": 1,
-                    "pattern": "^/.*",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "JupyterLabAppImageConfig": {
-            "additionalProperties": False,
-            "properties": {"ContainerConfig": {"$ref": "#/definitions/ContainerConfig"}},
-            "type": "object",
-        },
-        "KernelGatewayImageConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "FileSystemConfig": {"$ref": "#/definitions/FileSystemConfig"},
-                "KernelSpecs": {
-                    "items": {"$ref": "#/definitions/KernelSpec"},
-                    "maxItems": 1,
-                    "minItems": 1,
-                    "type": "array",
-                },
-            },
-            "required": ["KernelSpecs"],
-            "type": "object",
-        },
-        "KernelSpec": {
-            "additionalProperties": False,
-            "properties": {
-                "DisplayName": {"maxLength": 1024, "minLength": 1, "type": "string"},
-                "Name": {"maxLength": 1024, "minLength": 1, "type": "string"},
-            },
-            "required": ["Name"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AppImageConfigArn": {
-            "maxLength": 256,
-            "minLength": 1,
-            "pattern": "arn:aws[a-z\\-]*:sagemaker:[a-z0-9\\-]*:[0-9]{12}:app-image-config/.*",
-            "type": "string",
-        },
-        "AppImageConfigName": {
-            "maxLength": 63,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}",
-            "type": "string",
-        },
-        "CodeEditorAppImageConfig": {"$ref": "#/definitions/CodeEditorAppImageConfig"},
-        "JupyterLabAppImageConfig": {"$ref": "#/definitions/JupyterLabAppImageConfig"},
-        "KernelGatewayImageConfig": {"$ref": "#/definitions/KernelGatewayImageConfig"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": False,
-        },
-    },
-    "required": ["AppImageConfigName"],
-}
-
 
 class AppImageConfig(_Resource):
     """AWS::SageMaker::AppImageConfig: Resource Type definition for AWS::SageMaker::AppImageConfig
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: AppImageConfigName.
+    Replaced when any of these change (create-only): AppImageConfigName.
+    Read-only attributes (known once deployed): AppImageConfigArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-sagemaker-appimageconfig.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -347,41 +197,44 @@ class AppImageConfig(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "AppImageConfigAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "app_image_config.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     AppImageConfigArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The Amazon Resource Name (ARN) of the AppImageConfig."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AppImageConfigName: str
     CodeEditorAppImageConfig: AppImageConfigCodeEditorAppImageConfigDict
     JupyterLabAppImageConfig: AppImageConfigJupyterLabAppImageConfigDict
     KernelGatewayImageConfig: AppImageConfigKernelGatewayImageConfigDict
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AppImageConfigName: str,
+        CodeEditorAppImageConfig: AppImageConfigCodeEditorAppImageConfig
+        | AppImageConfigCodeEditorAppImageConfigDict
+        | None = None,
+        JupyterLabAppImageConfig: AppImageConfigJupyterLabAppImageConfig
+        | AppImageConfigJupyterLabAppImageConfigDict
+        | None = None,
+        KernelGatewayImageConfig: AppImageConfigKernelGatewayImageConfig
+        | AppImageConfigKernelGatewayImageConfigDict
+        | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::SageMaker::AppImageConfig; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AppImageConfigName: str,
-            CodeEditorAppImageConfig: AppImageConfigCodeEditorAppImageConfig
-            | AppImageConfigCodeEditorAppImageConfigDict
-            | None = None,
-            JupyterLabAppImageConfig: AppImageConfigJupyterLabAppImageConfig
-            | AppImageConfigJupyterLabAppImageConfigDict
-            | None = None,
-            KernelGatewayImageConfig: AppImageConfigKernelGatewayImageConfig
-            | AppImageConfigKernelGatewayImageConfigDict
-            | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::SageMaker::AppImageConfig; `await` it inside an App to deploy it.
-
-            AppImageConfigName: The Name of the AppImageConfig.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AppImageConfigName: The Name of the AppImageConfig. Create-only: changing it replaces
+                the resource. Required.
             CodeEditorAppImageConfig: The CodeEditorAppImageConfig.
             JupyterLabAppImageConfig: The JupyterLabAppImageConfig.
             KernelGatewayImageConfig: The KernelGatewayImageConfig.
@@ -389,4 +242,7 @@ class AppImageConfig(_Resource):
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

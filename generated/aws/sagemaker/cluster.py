@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -199,369 +203,486 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AlarmDetailsDict = TypedDict(
-    "AlarmDetailsDict",
-    {
-        "AlarmName": "Required[str]",
-    },
-    total=False,
-)
 
-CapacitySizeConfigDict = TypedDict(
-    "CapacitySizeConfigDict",
-    {
-        "Type": "Required[str]",
-        "Value": "Required[int]",
-    },
-    total=False,
-)
+class AlarmDetailsDict(TypedDict, total=False):
+    """AlarmDetails as a plain dict: The details of the alarm to monitor during the AMI update."""
 
-ClusterAccountingDatabaseDict = TypedDict(
-    "ClusterAccountingDatabaseDict",
-    {
-        "Endpoint": "Required[str]",
-        "Name": "str",
-        "Port": "int",
-        "SecretArn": "Required[str]",
-    },
-    total=False,
-)
+    AlarmName: Required[str]
+    """The name of the alarm."""
 
-ClusterAutoPatchConfigDict = TypedDict(
-    "ClusterAutoPatchConfigDict",
-    {
-        "DeploymentConfig": "ClusterDeploymentConfigDict",
-        "PatchSchedule": "ClusterPatchScheduleDict",
-        "PatchingStrategy": "Required[Literal['WhenIdle', 'WhenAllIdle']]",
-    },
-    total=False,
-)
 
-ClusterAutoScalingConfigDict = TypedDict(
-    "ClusterAutoScalingConfigDict",
-    {
-        "AutoScalerType": "Literal['Karpenter']",
-        "Mode": "Required[Literal['Enable', 'Disable']]",
-    },
-    total=False,
-)
+class CapacitySizeConfigDict(TypedDict, total=False):
+    """CapacitySizeConfig as a plain dict: The configuration of the size measurements of the AMI
+    update. Using this configuration, you can specify whether SageMaker should update your instance
+    group by an amount or percentage of instances."""
 
-ClusterCapacityRequirementsDict = TypedDict(
-    "ClusterCapacityRequirementsDict",
-    {
-        "OnDemand": "dict[str, Any]",
-        "Spot": "dict[str, Any]",
-    },
-    total=False,
-)
+    Type: Required[str]
+    """Specifies whether SageMaker should process the update by amount or percentage of instances."""
+    Value: Required[int]
+    """Specifies the amount or percentage of instances SageMaker updates at a time."""
 
-ClusterDeploymentConfigDict = TypedDict(
-    "ClusterDeploymentConfigDict",
-    {
-        "AutoRollbackConfiguration": "list[AlarmDetailsDict]",
-        "RollingUpdatePolicy": "ClusterRollingUpdatePolicyDict",
-        "WaitIntervalInSeconds": "int",
-    },
-    total=False,
-)
 
-ClusterEbsVolumeConfigDict = TypedDict(
-    "ClusterEbsVolumeConfigDict",
-    {
-        "RootVolume": "bool",
-        "VolumeKmsKeyId": "str",
-        "VolumeSizeInGB": "int",
-    },
-    total=False,
-)
+class ClusterAccountingDatabaseDict(TypedDict, total=False):
+    """ClusterAccountingDatabase as a plain dict: External MySQL-compatible accounting database that
+    a Slurm cluster's slurmdbd connects to. Database credentials are supplied out-of-band through
+    the referenced Secrets Manager secret. Supported only with Continuous node provisioning."""
 
-ClusterEnvironmentConfigDict = TypedDict(
-    "ClusterEnvironmentConfigDict",
-    {
-        "FSxLustreConfig": "ClusterFSxLustreConfigDict",
-    },
-    total=False,
-)
+    Endpoint: Required[str]
+    """Hostname or endpoint of the accounting database, such as an RDS endpoint."""
+    Name: str
+    """Name of the accounting database schema. Defaults to slurm_acct_db when omitted."""
+    Port: int
+    """TCP port of the accounting database. Defaults to 3306 when omitted."""
+    SecretArn: Required[str]
+    """ARN of the Secrets Manager secret holding the database credentials."""
 
-ClusterFSxLustreConfigDict = TypedDict(
-    "ClusterFSxLustreConfigDict",
-    {
-        "PerUnitStorageThroughput": "Required[int]",
-        "SizeInGiB": "Required[int]",
-    },
-    total=False,
-)
 
-ClusterFsxLustreConfigDict = TypedDict(
-    "ClusterFsxLustreConfigDict",
-    {
-        "DnsName": "Required[str]",
-        "MountName": "Required[str]",
-        "MountPath": "str",
-    },
-    total=False,
-)
+class ClusterAutoPatchConfigDict(TypedDict, total=False):
+    """ClusterAutoPatchConfig as a plain dict: The configuration for automatic patching of the
+    instance group. Enables workload-aware, patch-level AMI updates."""
 
-ClusterFsxOpenZfsConfigDict = TypedDict(
-    "ClusterFsxOpenZfsConfigDict",
-    {
-        "DnsName": "Required[str]",
-        "MountPath": "str",
-    },
-    total=False,
-)
+    DeploymentConfig: ClusterDeploymentConfigDict
+    """The configuration to use when updating the AMI versions."""
+    PatchSchedule: ClusterPatchScheduleDict
+    """The schedule configuration for automatic patching."""
+    PatchingStrategy: Required[Literal["WhenIdle", "WhenAllIdle"]]
+    """The patching strategy that determines when and how instances are patched. WhenIdle patches
+    instances as they become idle. WhenAllIdle patches all instances when they are all idle."""
 
-ClusterInstanceGroupDict = TypedDict(
-    "ClusterInstanceGroupDict",
-    {
-        "AutoPatchConfig": "ClusterAutoPatchConfigDict",
-        "CapacityRequirements": "ClusterCapacityRequirementsDict",
-        "CurrentCount": "int",
-        "ExecutionRole": "Required[str]",
-        "ImageId": "str",
-        "ImageReleaseVersion": "str",
-        "InstanceCount": "Required[int]",
-        "InstanceGroupName": "Required[str]",
-        "InstanceRequirements": "ClusterInstanceRequirementsDict",
-        "InstanceStorageConfigs": "list[dict[str, Any]]",
-        "InstanceType": "str",
-        "KubernetesConfig": "ClusterKubernetesConfigDict",
-        "LifeCycleConfig": "ClusterLifeCycleConfigDict",
-        "MinInstanceCount": "int",
-        "NetworkInterface": "ClusterNetworkInterfaceDict",
-        "OnStartDeepHealthChecks": "list[Literal['InstanceStress', 'InstanceConnectivity']]",
-        "OverrideVpcConfig": "ClusterVpcConfigDict",
-        "ScheduledUpdateConfig": "ClusterScheduledUpdateConfigDict",
-        "SlurmConfig": "ClusterSlurmConfigDict",
-        "ThreadsPerCore": "int",
-        "TrainingPlanArn": "str",
-    },
-    total=False,
-)
 
-ClusterInstanceGroupInstanceStorageConfigsItemOption1Dict = TypedDict(
-    "ClusterInstanceGroupInstanceStorageConfigsItemOption1Dict",
-    {
-        "EbsVolumeConfig": "ClusterEbsVolumeConfigDict",
-    },
-    total=False,
-)
+class ClusterAutoScalingConfigDict(TypedDict, total=False):
+    """ClusterAutoScalingConfig as a plain dict: Configuration for cluster auto-scaling"""
 
-ClusterInstanceGroupInstanceStorageConfigsItemOption2Dict = TypedDict(
-    "ClusterInstanceGroupInstanceStorageConfigsItemOption2Dict",
-    {
-        "FsxLustreConfig": "ClusterFsxLustreConfigDict",
-    },
-    total=False,
-)
+    AutoScalerType: Literal["Karpenter"]
+    """The type of auto-scaler to use"""
+    Mode: Required[Literal["Enable", "Disable"]]
+    """The auto-scaling mode for the cluster"""
 
-ClusterInstanceGroupInstanceStorageConfigsItemOption3Dict = TypedDict(
-    "ClusterInstanceGroupInstanceStorageConfigsItemOption3Dict",
-    {
-        "FsxOpenZfsConfig": "ClusterFsxOpenZfsConfigDict",
-    },
-    total=False,
-)
 
-ClusterInstanceRequirementsDict = TypedDict(
-    "ClusterInstanceRequirementsDict",
-    {
-        "InstanceTypes": "Required[list[str]]",
-    },
-    total=False,
-)
+class ClusterCapacityRequirementsDict(TypedDict, total=False):
+    """ClusterCapacityRequirements as a plain dict: Specifies the capacity requirements
+    configuration for an instance group"""
 
-ClusterKubernetesConfigDict = TypedDict(
-    "ClusterKubernetesConfigDict",
-    {
-        "Labels": "dict[str, Any]",
-        "Taints": "list[ClusterKubernetesTaintDict]",
-    },
-    total=False,
-)
+    OnDemand: dict[str, Any]
+    """Options for OnDemand capacity"""
+    Spot: dict[str, Any]
+    """Options for Spot capacity"""
 
-ClusterKubernetesTaintDict = TypedDict(
-    "ClusterKubernetesTaintDict",
-    {
-        "Effect": "Required[Literal['NoSchedule', 'PreferNoSchedule', 'NoExecute']]",
-        "Key": "Required[str]",
-        "Value": "str",
-    },
-    total=False,
-)
 
-ClusterLifeCycleConfigDict = TypedDict(
-    "ClusterLifeCycleConfigDict",
-    {
-        "OnCreate": "str",
-        "OnInitComplete": "str",
-        "SourceS3Uri": "str",
-    },
-    total=False,
-)
+class ClusterDeploymentConfigDict(TypedDict, total=False):
+    """ClusterDeploymentConfig as a plain dict: The configuration to use when updating the AMI
+    versions."""
 
-ClusterNetworkInterfaceDict = TypedDict(
-    "ClusterNetworkInterfaceDict",
-    {
-        "InterfaceType": "Required[Literal['efa', 'efa-only']]",
-    },
-    total=False,
-)
+    AutoRollbackConfiguration: list[AlarmDetailsDict]
+    """An array that contains the alarms that SageMaker monitors to know whether to roll back the
+    AMI update."""
+    RollingUpdatePolicy: ClusterRollingUpdatePolicyDict
+    """The policy that SageMaker uses when updating the AMI versions of the cluster."""
+    WaitIntervalInSeconds: int
+    """The duration in seconds that SageMaker waits before updating more instances in the cluster."""
 
-ClusterOrchestratorEksConfigDict = TypedDict(
-    "ClusterOrchestratorEksConfigDict",
-    {
-        "ClusterArn": "Required[str]",
-    },
-    total=False,
-)
 
-ClusterOrchestratorOption1Dict = TypedDict(
-    "ClusterOrchestratorOption1Dict",
-    {
-        "Eks": "ClusterOrchestratorEksConfigDict",
-    },
-    total=False,
-)
+class ClusterEbsVolumeConfigDict(TypedDict, total=False):
+    """ClusterEbsVolumeConfig as a plain dict: Defines the configuration for attaching additional
+    Amazon Elastic Block Store (EBS) volumes to the instances in the SageMaker HyperPod cluster
+    instance group. The additional EBS volume is attached to each instance within the SageMaker
+    HyperPod cluster instance group and mounted to /opt/sagemaker."""
 
-ClusterOrchestratorOption2Dict = TypedDict(
-    "ClusterOrchestratorOption2Dict",
-    {
-        "Slurm": "ClusterOrchestratorSlurmConfigDict",
-    },
-    total=False,
-)
+    RootVolume: bool
+    """Type: bool."""
+    VolumeKmsKeyId: str
+    """Pattern: ^[a-zA-Z0-9:/_-]*$ Length: 0 to 2048 characters."""
+    VolumeSizeInGB: int
+    """The size in gigabytes (GB) of the additional EBS volume to be attached to the instances in
+    the SageMaker HyperPod cluster instance group. The additional EBS volume is attached to each
+    instance within the SageMaker HyperPod cluster instance group and mounted to /opt/sagemaker."""
 
-ClusterOrchestratorSlurmConfigDict = TypedDict(
-    "ClusterOrchestratorSlurmConfigDict",
-    {
-        "AccountingDatabase": "ClusterAccountingDatabaseDict",
-        "SlurmConfigStrategy": "Literal['Overwrite', 'Managed', 'Merge']",
-    },
-    total=False,
-)
 
-ClusterPatchScheduleDict = TypedDict(
-    "ClusterPatchScheduleDict",
-    {
-        "NextPatchDate": "str",
-    },
-    total=False,
-)
+class ClusterEnvironmentConfigDict(TypedDict, total=False):
+    """ClusterEnvironmentConfig as a plain dict: The configuration for the restricted instance
+    groups (RIG) environment."""
 
-ClusterRestrictedInstanceGroupDict = TypedDict(
-    "ClusterRestrictedInstanceGroupDict",
-    {
-        "CurrentCount": "int",
-        "EnvironmentConfig": "ClusterEnvironmentConfigDict",
-        "ExecutionRole": "Required[str]",
-        "InstanceCount": "Required[int]",
-        "InstanceGroupName": "Required[str]",
-        "InstanceStorageConfigs": "list[dict[str, Any]]",
-        "InstanceType": "Required[str]",
-        "OnStartDeepHealthChecks": "list[Literal['InstanceStress', 'InstanceConnectivity']]",
-        "OverrideVpcConfig": "ClusterVpcConfigDict",
-        "ThreadsPerCore": "int",
-        "TrainingPlanArn": "str",
-    },
-    total=False,
-)
+    FSxLustreConfig: ClusterFSxLustreConfigDict
+    """Configuration settings for an Amazon FSx for Lustre file system to be used with the cluster."""
 
-ClusterRestrictedInstanceGroupInstanceStorageConfigsItemOption1Dict = TypedDict(
-    "ClusterRestrictedInstanceGroupInstanceStorageConfigsItemOption1Dict",
-    {
-        "EbsVolumeConfig": "ClusterEbsVolumeConfigDict",
-    },
-    total=False,
-)
 
-ClusterRestrictedInstanceGroupInstanceStorageConfigsItemOption2Dict = TypedDict(
-    "ClusterRestrictedInstanceGroupInstanceStorageConfigsItemOption2Dict",
-    {
-        "FsxLustreConfig": "ClusterFsxLustreConfigDict",
-    },
-    total=False,
-)
+class ClusterFSxLustreConfigDict(TypedDict, total=False):
+    """ClusterFSxLustreConfig as a plain dict: Configuration settings for an Amazon FSx for Lustre
+    file system to be used with the cluster."""
 
-ClusterRestrictedInstanceGroupInstanceStorageConfigsItemOption3Dict = TypedDict(
-    "ClusterRestrictedInstanceGroupInstanceStorageConfigsItemOption3Dict",
-    {
-        "FsxOpenZfsConfig": "ClusterFsxOpenZfsConfigDict",
-    },
-    total=False,
-)
+    PerUnitStorageThroughput: Required[int]
+    """The throughput capacity of the FSx for Lustre file system, measured in MB/s per TiB of
+    storage."""
+    SizeInGiB: Required[int]
+    """The storage capacity of the FSx for Lustre file system, specified in gibibytes (GiB)."""
 
-ClusterRestrictedInstanceGroupsConfigDict = TypedDict(
-    "ClusterRestrictedInstanceGroupsConfigDict",
-    {
-        "SharedEnvironmentConfig": "Required[ClusterSharedEnvironmentConfigDict]",
-    },
-    total=False,
-)
 
-ClusterRollingUpdatePolicyDict = TypedDict(
-    "ClusterRollingUpdatePolicyDict",
-    {
-        "MaximumBatchSize": "Required[CapacitySizeConfigDict]",
-        "RollbackMaximumBatchSize": "CapacitySizeConfigDict",
-    },
-    total=False,
-)
+class ClusterFsxLustreConfigDict(TypedDict, total=False):
+    """ClusterFsxLustreConfig as a plain dict: Configuration for mounting an Amazon FSx Lustre file
+    system to the instances in the SageMaker HyperPod cluster instance group."""
 
-ClusterScheduledUpdateConfigDict = TypedDict(
-    "ClusterScheduledUpdateConfigDict",
-    {
-        "DeploymentConfig": "ClusterDeploymentConfigDict",
-        "ScheduleExpression": "Required[str]",
-    },
-    total=False,
-)
+    DnsName: Required[str]
+    """The DNS name of the FSx for Lustre file system."""
+    MountName: Required[str]
+    """The mount name of the FSx for Lustre file system."""
+    MountPath: str
+    """The mount path for the FSx for Lustre file system."""
 
-ClusterSharedEnvironmentConfigDict = TypedDict(
-    "ClusterSharedEnvironmentConfigDict",
-    {
-        "FSxLustreConfig": "ClusterFSxLustreConfigDict",
-        "FSxLustreDeletionPolicy": "Required[Literal['Keep', 'DeleteIfNotUsed']]",
-    },
-    total=False,
-)
 
-ClusterSlurmConfigDict = TypedDict(
-    "ClusterSlurmConfigDict",
-    {
-        "NodeType": "Required[Literal['Controller', 'Login', 'Compute']]",
-        "PartitionNames": "list[str]",
-    },
-    total=False,
-)
+class ClusterFsxOpenZfsConfigDict(TypedDict, total=False):
+    """ClusterFsxOpenZfsConfig as a plain dict: Configuration for mounting an Amazon FSx OpenZFS
+    file system to the instances in the SageMaker HyperPod cluster instance group."""
 
-ClusterTieredStorageConfigDict = TypedDict(
-    "ClusterTieredStorageConfigDict",
-    {
-        "InstanceMemoryAllocationPercentage": "int",
-        "Mode": "Required[Literal['Enable', 'Disable']]",
-    },
-    total=False,
-)
+    DnsName: Required[str]
+    """The DNS name of the FSx for OpenZFS file system."""
+    MountPath: str
+    """The mount path for the FSx for OpenZFS file system."""
 
-ClusterVpcConfigDict = TypedDict(
-    "ClusterVpcConfigDict",
-    {
-        "SecurityGroupIds": "Required[list[str]]",
-        "Subnets": "Required[list[str]]",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class ClusterInstanceGroupDict(TypedDict, total=False):
+    """ClusterInstanceGroup as a plain dict: Details of an instance group in a SageMaker HyperPod
+    cluster."""
 
+    AutoPatchConfig: ClusterAutoPatchConfigDict
+    """The configuration for automatic patching of the instance group. Enables workload-aware,
+    patch-level AMI updates."""
+    CapacityRequirements: ClusterCapacityRequirementsDict
+    """Specifies the capacity requirements configuration for an instance group"""
+    CurrentCount: int
+    """The number of instances that are currently in the instance group of a SageMaker HyperPod
+    cluster."""
+    ExecutionRole: Required[str]
+    """The execution role for the instance group to assume."""
+    ImageId: str
+    """AMI Id to be used for launching EC2 instances - HyperPodPublicAmiId or CustomAmiId"""
+    ImageReleaseVersion: str
+    """The version of the HyperPod-managed AMI for the instance group, in semantic version format
+    MAJOR.MINOR.PATCH (for example, 1.2.3). Supported only for EKS-orchestrated clusters. If omitted
+    at creation, the latest available version is used (or the version of an existing
+    same-architecture instance group when adding a group). Changing this value on an existing
+    instance group triggers a software update via UpdateClusterSoftware. Automatic patching
+    (AutoPatchConfig) and out-of-band software updates can advance the running version past this
+    value; CloudFormation does not revert such changes and may report the property as drifted. Only
+    an explicit change to this value in the template triggers an update."""
+    InstanceCount: Required[int]
+    """The number of instances you specified to add to the instance group of a SageMaker HyperPod
+    cluster."""
+    InstanceGroupName: Required[str]
+    """The name of the instance group of a SageMaker HyperPod cluster."""
+    InstanceRequirements: ClusterInstanceRequirementsDict
+    """The instance requirements for the instance group. Specifies a list of instance types that can
+    be used."""
+    InstanceStorageConfigs: list[dict[str, Any]]
+    """The instance storage configuration for the instance group."""
+    InstanceType: str
+    """The instance type of the instance group of a SageMaker HyperPod cluster."""
+    KubernetesConfig: ClusterKubernetesConfigDict
+    """Kubernetes configuration for cluster nodes including labels and taints."""
+    LifeCycleConfig: ClusterLifeCycleConfigDict
+    """The lifecycle configuration for a SageMaker HyperPod cluster. When omitted, the instance
+    group uses Bootstrap mode. When provided with SourceS3Uri and OnCreate, uses Customer Managed
+    mode. When provided with SourceS3Uri and OnInitComplete, uses Extended mode."""
+    MinInstanceCount: int
+    """The minimum number of instances required for the instance group to be InService.
+    MinInstanceCount must be less than or equal to InstanceCount."""
+    NetworkInterface: ClusterNetworkInterfaceDict
+    """Specifies the network interface configuration for the instance group."""
+    OnStartDeepHealthChecks: list[Literal["InstanceStress", "InstanceConnectivity"]]
+    """Nodes will undergo advanced stress test to detect and replace faulty instances, based on the
+    type of deep health check(s) passed in."""
+    OverrideVpcConfig: ClusterVpcConfigDict
+    """Specifies an Amazon Virtual Private Cloud (VPC) that your SageMaker jobs, hosted models, and
+    compute resources have access to. You can control access to and from your resources by
+    configuring a VPC."""
+    ScheduledUpdateConfig: ClusterScheduledUpdateConfigDict
+    """The configuration object of the schedule that SageMaker follows when updating the AMI."""
+    SlurmConfig: ClusterSlurmConfigDict
+    """Slurm configuration for the instance group."""
+    ThreadsPerCore: int
+    """The number you specified to TreadsPerCore in CreateCluster for enabling or disabling
+    multithreading. For instance types that support multithreading, you can specify 1 for disabling
+    multithreading and 2 for enabling multithreading."""
+    TrainingPlanArn: str
+    """The Amazon Resource Name (ARN) of the training plan to use for this cluster instance group.
+    For more information about how to reserve GPU capacity for your SageMaker HyperPod clusters
+    using Amazon SageMaker Training Plan, see CreateTrainingPlan."""
+
+
+class ClusterInstanceGroupInstanceStorageConfigsItemOption1Dict(TypedDict, total=False):
+    """ClusterInstanceGroupInstanceStorageConfigsItemOption1 as a plain dict."""
+
+    EbsVolumeConfig: ClusterEbsVolumeConfigDict
+    """Defines the configuration for attaching additional Amazon Elastic Block Store (EBS) volumes
+    to the instances in the SageMaker HyperPod cluster instance group. The additional EBS volume is
+    attached to each instance within the SageMaker HyperPod cluster instance group and mounted to
+    /opt/sagemaker."""
+
+
+class ClusterInstanceGroupInstanceStorageConfigsItemOption2Dict(TypedDict, total=False):
+    """ClusterInstanceGroupInstanceStorageConfigsItemOption2 as a plain dict."""
+
+    FsxLustreConfig: ClusterFsxLustreConfigDict
+    """Configuration for mounting an Amazon FSx Lustre file system to the instances in the SageMaker
+    HyperPod cluster instance group."""
+
+
+class ClusterInstanceGroupInstanceStorageConfigsItemOption3Dict(TypedDict, total=False):
+    """ClusterInstanceGroupInstanceStorageConfigsItemOption3 as a plain dict."""
+
+    FsxOpenZfsConfig: ClusterFsxOpenZfsConfigDict
+    """Configuration for mounting an Amazon FSx OpenZFS file system to the instances in the
+    SageMaker HyperPod cluster instance group."""
+
+
+class ClusterInstanceRequirementsDict(TypedDict, total=False):
+    """ClusterInstanceRequirements as a plain dict: The instance requirements for the instance
+    group. Specifies a list of instance types that can be used."""
+
+    InstanceTypes: Required[list[str]]
+    """A list of instance types that can be used for this instance group."""
+
+
+class ClusterKubernetesConfigDict(TypedDict, total=False):
+    """ClusterKubernetesConfig as a plain dict: Kubernetes configuration for cluster nodes including
+    labels and taints."""
+
+    Labels: dict[str, str]
+    """A map of Kubernetes labels to apply to cluster nodes."""
+    Taints: list[ClusterKubernetesTaintDict]
+    """A list of Kubernetes taints to apply to cluster nodes. Maximum of 50 taints."""
+
+
+class ClusterKubernetesTaintDict(TypedDict, total=False):
+    """ClusterKubernetesTaint as a plain dict: A Kubernetes taint to apply to cluster nodes."""
+
+    Effect: Required[Literal["NoSchedule", "PreferNoSchedule", "NoExecute"]]
+    """The effect of the taint."""
+    Key: Required[str]
+    """The key of the taint."""
+    Value: str
+    """The value of the taint."""
+
+
+class ClusterLifeCycleConfigDict(TypedDict, total=False):
+    """ClusterLifeCycleConfig as a plain dict: The lifecycle configuration for a SageMaker HyperPod
+    cluster. When omitted, the instance group uses Bootstrap mode. When provided with SourceS3Uri
+    and OnCreate, uses Customer Managed mode. When provided with SourceS3Uri and OnInitComplete,
+    uses Extended mode."""
+
+    OnCreate: str
+    """The file name of the entrypoint script of lifecycle scripts under SourceS3Uri. This
+    entrypoint script runs during cluster creation. Mutually exclusive with OnInitComplete."""
+    OnInitComplete: str
+    """The file name of the extension script under SourceS3Uri. This script runs after HyperPod
+    configures the default software on the instance. Mutually exclusive with OnCreate."""
+    SourceS3Uri: str
+    """An Amazon S3 bucket path where your lifecycle scripts are stored."""
+
+
+class ClusterNetworkInterfaceDict(TypedDict, total=False):
+    """ClusterNetworkInterface as a plain dict: Specifies the network interface configuration for
+    the instance group."""
+
+    InterfaceType: Required[Literal["efa", "efa-only"]]
+    """The type of network interface."""
+
+
+class ClusterOrchestratorEksConfigDict(TypedDict, total=False):
+    """ClusterOrchestratorEksConfig as a plain dict: Specifies parameter(s) related to EKS as
+    orchestrator, e.g. the EKS cluster nodes will attach to,"""
+
+    ClusterArn: Required[str]
+    """The ARN of the EKS cluster, such as arn:aws:eks:us-west-2:123456789012:cluster/my-eks-cluster"""
+
+
+class ClusterOrchestratorOption1Dict(TypedDict, total=False):
+    """ClusterOrchestratorOption1 as a plain dict."""
+
+    Eks: ClusterOrchestratorEksConfigDict
+    """Specifies parameter(s) related to EKS as orchestrator, e.g. the EKS cluster nodes will attach
+    to,"""
+
+
+class ClusterOrchestratorOption2Dict(TypedDict, total=False):
+    """ClusterOrchestratorOption2 as a plain dict."""
+
+    Slurm: ClusterOrchestratorSlurmConfigDict
+    """Specifies parameter(s) related to Slurm as orchestrator."""
+
+
+class ClusterOrchestratorSlurmConfigDict(TypedDict, total=False):
+    """ClusterOrchestratorSlurmConfig as a plain dict: Specifies parameter(s) related to Slurm as
+    orchestrator."""
+
+    AccountingDatabase: ClusterAccountingDatabaseDict
+    """External MySQL-compatible accounting database that a Slurm cluster's slurmdbd connects to.
+    Database credentials are supplied out-of-band through the referenced Secrets Manager secret.
+    Supported only with Continuous node provisioning."""
+    SlurmConfigStrategy: Literal["Overwrite", "Managed", "Merge"]
+    """The strategy for managing Slurm configuration on the cluster."""
+
+
+class ClusterPatchScheduleDict(TypedDict, total=False):
+    """ClusterPatchSchedule as a plain dict: The schedule configuration for automatic patching."""
+
+    NextPatchDate: str
+    """The date and time of the next scheduled patch, set by the system when a patch AMI is
+    detected."""
+
+
+class ClusterRestrictedInstanceGroupDict(TypedDict, total=False):
+    """ClusterRestrictedInstanceGroup as a plain dict: Details of a restricted instance group in a
+    SageMaker HyperPod cluster."""
+
+    CurrentCount: int
+    """The number of instances that are currently in the restricted instance group of a SageMaker
+    HyperPod cluster."""
+    EnvironmentConfig: ClusterEnvironmentConfigDict
+    """The configuration for the restricted instance groups (RIG) environment."""
+    ExecutionRole: Required[str]
+    """The execution role for the instance group to assume."""
+    InstanceCount: Required[int]
+    """The number of instances you specified to add to the restricted instance group of a SageMaker
+    HyperPod cluster."""
+    InstanceGroupName: Required[str]
+    """The name of the instance group of a SageMaker HyperPod cluster."""
+    InstanceStorageConfigs: list[dict[str, Any]]
+    """The instance storage configuration for the instance group."""
+    InstanceType: Required[str]
+    """The instance type of the instance group of a SageMaker HyperPod cluster."""
+    OnStartDeepHealthChecks: list[Literal["InstanceStress", "InstanceConnectivity"]]
+    """Nodes will undergo advanced stress test to detect and replace faulty instances, based on the
+    type of deep health check(s) passed in."""
+    OverrideVpcConfig: ClusterVpcConfigDict
+    """Specifies an Amazon Virtual Private Cloud (VPC) that your SageMaker jobs, hosted models, and
+    compute resources have access to. You can control access to and from your resources by
+    configuring a VPC."""
+    ThreadsPerCore: int
+    """The number you specified to TreadsPerCore in CreateCluster for enabling or disabling
+    multithreading. For instance types that support multithreading, you can specify 1 for disabling
+    multithreading and 2 for enabling multithreading."""
+    TrainingPlanArn: str
+    """The Amazon Resource Name (ARN) of the training plan to use for this cluster restricted
+    instance group. For more information about how to reserve GPU capacity for your SageMaker
+    HyperPod clusters using Amazon SageMaker Training Plan, see CreateTrainingPlan."""
+
+
+class ClusterRestrictedInstanceGroupInstanceStorageConfigsItemOption1Dict(TypedDict, total=False):
+    """ClusterRestrictedInstanceGroupInstanceStorageConfigsItemOption1 as a plain dict."""
+
+    EbsVolumeConfig: ClusterEbsVolumeConfigDict
+    """Defines the configuration for attaching additional Amazon Elastic Block Store (EBS) volumes
+    to the instances in the SageMaker HyperPod cluster instance group. The additional EBS volume is
+    attached to each instance within the SageMaker HyperPod cluster instance group and mounted to
+    /opt/sagemaker."""
+
+
+class ClusterRestrictedInstanceGroupInstanceStorageConfigsItemOption2Dict(TypedDict, total=False):
+    """ClusterRestrictedInstanceGroupInstanceStorageConfigsItemOption2 as a plain dict."""
+
+    FsxLustreConfig: ClusterFsxLustreConfigDict
+    """Configuration for mounting an Amazon FSx Lustre file system to the instances in the SageMaker
+    HyperPod cluster instance group."""
+
+
+class ClusterRestrictedInstanceGroupInstanceStorageConfigsItemOption3Dict(TypedDict, total=False):
+    """ClusterRestrictedInstanceGroupInstanceStorageConfigsItemOption3 as a plain dict."""
+
+    FsxOpenZfsConfig: ClusterFsxOpenZfsConfigDict
+    """Configuration for mounting an Amazon FSx OpenZFS file system to the instances in the
+    SageMaker HyperPod cluster instance group."""
+
+
+class ClusterRestrictedInstanceGroupsConfigDict(TypedDict, total=False):
+    """ClusterRestrictedInstanceGroupsConfig as a plain dict: The cluster-level configuration for
+    restricted instance groups, including shared environment settings for inter-RIG communication
+    and FSx Lustre sharing."""
+
+    SharedEnvironmentConfig: Required[ClusterSharedEnvironmentConfigDict]
+    """The shared environment configuration for restricted instance groups that use cluster-level
+    shared FSx Lustre storage."""
+
+
+class ClusterRollingUpdatePolicyDict(TypedDict, total=False):
+    """ClusterRollingUpdatePolicy as a plain dict: The policy that SageMaker uses when updating the
+    AMI versions of the cluster."""
+
+    MaximumBatchSize: Required[CapacitySizeConfigDict]
+    """The configuration of the size measurements of the AMI update. Using this configuration, you
+    can specify whether SageMaker should update your instance group by an amount or percentage of
+    instances."""
+    RollbackMaximumBatchSize: CapacitySizeConfigDict
+    """The configuration of the size measurements of the AMI update. Using this configuration, you
+    can specify whether SageMaker should update your instance group by an amount or percentage of
+    instances."""
+
+
+class ClusterScheduledUpdateConfigDict(TypedDict, total=False):
+    """ClusterScheduledUpdateConfig as a plain dict: The configuration object of the schedule that
+    SageMaker follows when updating the AMI."""
+
+    DeploymentConfig: ClusterDeploymentConfigDict
+    """The configuration to use when updating the AMI versions."""
+    ScheduleExpression: Required[str]
+    """A cron expression that specifies the schedule that SageMaker follows when updating the AMI."""
+
+
+class ClusterSharedEnvironmentConfigDict(TypedDict, total=False):
+    """ClusterSharedEnvironmentConfig as a plain dict: The shared environment configuration for
+    restricted instance groups that use cluster-level shared FSx Lustre storage."""
+
+    FSxLustreConfig: ClusterFSxLustreConfigDict
+    """Configuration settings for an Amazon FSx for Lustre file system to be used with the cluster."""
+    FSxLustreDeletionPolicy: Required[Literal["Keep", "DeleteIfNotUsed"]]
+    """The deletion policy for the shared FSx Lustre file system. Keep retains the FSx when RIGs are
+    deleted. DeleteIfNotUsed deletes the FSx when no RIGs reference it."""
+
+
+class ClusterSlurmConfigDict(TypedDict, total=False):
+    """ClusterSlurmConfig as a plain dict: Slurm configuration for the instance group."""
+
+    NodeType: Required[Literal["Controller", "Login", "Compute"]]
+    """The type of Slurm node for this instance group."""
+    PartitionNames: list[str]
+    """The Slurm partitions that this instance group belongs to. Maximum of 1 partition."""
+
+
+class ClusterTieredStorageConfigDict(TypedDict, total=False):
+    """ClusterTieredStorageConfig as a plain dict: Configuration for tiered storage in the SageMaker
+    HyperPod cluster."""
+
+    InstanceMemoryAllocationPercentage: int
+    """The percentage of instance memory to allocate for tiered storage."""
+    Mode: Required[Literal["Enable", "Disable"]]
+    """The mode of tiered storage."""
+
+
+class ClusterVpcConfigDict(TypedDict, total=False):
+    """ClusterVpcConfig as a plain dict: Specifies an Amazon Virtual Private Cloud (VPC) that your
+    SageMaker jobs, hosted models, and compute resources have access to. You can control access to
+    and from your resources by configuring a VPC."""
+
+    SecurityGroupIds: Required[list[str]]
+    """The VPC security group IDs, in the form sg-xxxxxxxx. Specify the security groups for the VPC
+    that is specified in the Subnets field."""
+    Subnets: Required[list[str]]
+    """The ID of the subnets in the VPC to which you want to connect your training job or model."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::SageMaker::Cluster",
     schema_file="aws-sagemaker-cluster.json",
@@ -577,8 +698,6 @@ METADATA = _TypeMetadata(
         "/InstanceGroups/*/AutoPatchConfig/PatchSchedule/NextPatchDate",
     ),
     create_only=("/ClusterName", "/VpcConfig", "/Orchestrator/Eks"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=(
         "/InstanceGroups",
         "/InstanceGroups/*/AutoPatchConfig/DeploymentConfig/AutoRollbackConfiguration",
@@ -598,15 +717,7 @@ METADATA = _TypeMetadata(
         "/VpcConfig/SecurityGroupIds",
         "/VpcConfig/Subnets",
     ),
-    required=(),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 720,
         "read": 120,
@@ -616,610 +727,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AlarmDetails": {
-            "additionalProperties": False,
-            "properties": {
-                "AlarmName": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "pattern": "(?!\\s*$).+",
-                    "type": "string",
-                }
-            },
-            "required": ["AlarmName"],
-            "type": "object",
-        },
-        "AutoPatchConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "DeploymentConfig": {"$ref": "#/definitions/DeploymentConfig"},
-                "PatchSchedule": {"$ref": "#/definitions/PatchSchedule"},
-                "PatchingStrategy": {"enum": ["WhenIdle", "WhenAllIdle"], "type": "string"},
-            },
-            "required": ["PatchingStrategy"],
-            "type": "object",
-        },
-        "AutoRollbackConfiguration": {
-            "items": {"$ref": "#/definitions/AlarmDetails"},
-            "maxItems": 10,
-            "minItems": 1,
-            "type": "array",
-        },
-        "CapacitySizeConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "Type": {"pattern": "INSTANCE_COUNT|CAPACITY_PERCENTAGE", "type": "string"},
-                "Value": {"minimum": 1, "type": "integer"},
-            },
-            "required": ["Type", "Value"],
-            "type": "object",
-        },
-        "ClusterAccountingDatabase": {
-            "additionalProperties": False,
-            "properties": {
-                "Endpoint": {
-                    "maxLength": 255,
-                    "minLength": 1,
-                    "pattern": "^(?=.{1,255}$)([a-zA-Z0-9]([a-zA-Z0-9\\-]{0,61}[a-zA-Z0-9])?)(\\.[a-zA-Z0-9]([a-zA-Z0-9\\-]{0,61}[a-zA-Z0-9])?)*$",
-                    "type": "string",
-                },
-                "Name": {
-                    "maxLength": 64,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9$_]+$",
-                    "type": "string",
-                },
-                "Port": {"maximum": 65535, "minimum": 1, "type": "integer"},
-                "SecretArn": {"maxLength": 2048, "minLength": 20, "type": "string"},
-            },
-            "required": ["Endpoint", "SecretArn"],
-            "type": "object",
-        },
-        "ClusterAutoScalingConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "AutoScalerType": {"enum": ["Karpenter"], "type": "string"},
-                "Mode": {"enum": ["Enable", "Disable"], "type": "string"},
-            },
-            "required": ["Mode"],
-            "type": "object",
-        },
-        "ClusterCapacityRequirements": {
-            "additionalProperties": False,
-            "properties": {
-                "OnDemand": {"$ref": "#/definitions/ClusterOnDemandOptions"},
-                "Spot": {"$ref": "#/definitions/ClusterSpotOptions"},
-            },
-            "type": "object",
-        },
-        "ClusterEbsVolumeConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "RootVolume": {"type": "boolean"},
-                "VolumeKmsKeyId": {
-                    "maxLength": 2048,
-                    "minLength": 0,
-                    "pattern": "^[a-zA-Z0-9:/_-]*$",
-                    "type": "string",
-                },
-                "VolumeSizeInGB": {"maximum": 16384, "minimum": 1, "type": "integer"},
-            },
-            "type": "object",
-        },
-        "ClusterFsxLustreConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "DnsName": {
-                    "maxLength": 275,
-                    "minLength": 16,
-                    "pattern": "^((fs|fc)i?-[0-9a-f]{8,}\\..{4,253})$",
-                    "type": "string",
-                },
-                "MountName": {
-                    "maxLength": 8,
-                    "minLength": 1,
-                    "pattern": "^([A-Za-z0-9_-]{1,8})$",
-                    "type": "string",
-                },
-                "MountPath": {
-                    "maxLength": 1024,
-                    "minLength": 1,
-                    "pattern": "^/(?!/)(?!.*/$)[a-zA-Z0-9._-]+(/[a-zA-Z0-9._-]+)*$",
-                    "type": "string",
-                },
-            },
-            "required": ["DnsName", "MountName"],
-            "type": "object",
-        },
-        "ClusterFsxOpenZfsConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "DnsName": {
-                    "maxLength": 275,
-                    "minLength": 16,
-                    "pattern": "^((fs|fc)i?-[0-9a-f]{8,}\\..{4,253})$",
-                    "type": "string",
-                },
-                "MountPath": {
-                    "maxLength": 1024,
-                    "minLength": 1,
-                    "pattern": "^/(?!/)(?!.*/$)[a-zA-Z0-9._-]+(/[a-zA-Z0-9._-]+)*$",
-                    "type": "string",
-                },
-            },
-            "required": ["DnsName"],
-            "type": "object",
-        },
-        "ClusterInstanceGroup": {
-            "additionalProperties": False,
-            "properties": {
-                "AutoPatchConfig": {"$ref": "#/definitions/AutoPatchConfig"},
-                "CapacityRequirements": {"$ref": "#/definitions/ClusterCapacityRequirements"},
-                "CurrentCount": {"minimum": 0, "type": "integer"},
-                "ExecutionRole": {"$ref": "#/definitions/ExecutionRole"},
-                "ImageId": {"$ref": "#/definitions/ImageId"},
-                "ImageReleaseVersion": {
-                    "maxLength": 64,
-                    "minLength": 5,
-                    "pattern": "^[0-9]+\\.[0-9]+\\.[0-9]+$",
-                    "type": "string",
-                },
-                "InstanceCount": {"maximum": 6758, "minimum": 0, "type": "integer"},
-                "InstanceGroupName": {"$ref": "#/definitions/InstanceGroupName"},
-                "InstanceRequirements": {"$ref": "#/definitions/InstanceRequirements"},
-                "InstanceStorageConfigs": {"$ref": "#/definitions/ClusterInstanceStorageConfigs"},
-                "InstanceType": {"$ref": "#/definitions/InstanceType"},
-                "KubernetesConfig": {"$ref": "#/definitions/ClusterKubernetesConfig"},
-                "LifeCycleConfig": {"$ref": "#/definitions/ClusterLifeCycleConfig"},
-                "MinInstanceCount": {"maximum": 6758, "minimum": 0, "type": "integer"},
-                "NetworkInterface": {"$ref": "#/definitions/ClusterNetworkInterface"},
-                "OnStartDeepHealthChecks": {"$ref": "#/definitions/OnStartDeepHealthChecks"},
-                "OverrideVpcConfig": {"$ref": "#/definitions/VpcConfig"},
-                "ScheduledUpdateConfig": {"$ref": "#/definitions/ScheduledUpdateConfig"},
-                "SlurmConfig": {"$ref": "#/definitions/ClusterSlurmConfig"},
-                "ThreadsPerCore": {"maximum": 2, "minimum": 1, "type": "integer"},
-                "TrainingPlanArn": {
-                    "maxLength": 2048,
-                    "minLength": 50,
-                    "pattern": "^arn:aws[a-z\\-]*:sagemaker:[a-z0-9\\-]*:[0-9]{12}:training-plan/.*$",
-                    "type": "string",
-                },
-            },
-            "required": ["ExecutionRole", "InstanceCount", "InstanceGroupName"],
-            "type": "object",
-        },
-        "ClusterInstanceGroupsList": {
-            "items": {"$ref": "#/definitions/ClusterInstanceGroup"},
-            "maxItems": 100,
-            "minItems": 1,
-            "type": "array",
-        },
-        "ClusterInstanceStorageConfig": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "EbsVolumeConfig": {"$ref": "#/definitions/ClusterEbsVolumeConfig"}
-                    },
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "FsxLustreConfig": {"$ref": "#/definitions/ClusterFsxLustreConfig"}
-                    },
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "FsxOpenZfsConfig": {"$ref": "#/definitions/ClusterFsxOpenZfsConfig"}
-                    },
-                    "type": "object",
-                },
-            ],
-            "type": "object",
-        },
-        "ClusterInstanceStorageConfigs": {
-            "items": {"$ref": "#/definitions/ClusterInstanceStorageConfig"},
-            "maxItems": 4,
-            "minItems": 0,
-            "type": "array",
-        },
-        "ClusterKubernetesConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "Labels": {"$ref": "#/definitions/ClusterKubernetesLabels"},
-                "Taints": {"$ref": "#/definitions/ClusterKubernetesTaints"},
-            },
-            "type": "object",
-        },
-        "ClusterKubernetesLabels": {
-            "additionalProperties": False,
-            "patternProperties": {"^.+$": {"type": "string"}},
-            "type": "object",
-        },
-        "ClusterKubernetesTaint": {
-            "additionalProperties": False,
-            "properties": {
-                "Effect": {
-                    "enum": ["NoSchedule", "PreferNoSchedule", "NoExecute"],
-                    "type": "string",
-                },
-                "Key": {
-                    "maxLength": 317,
-                    "minLength": 1,
-                    "pattern": "^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 63,
-                    "minLength": 1,
-                    "pattern": "^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$",
-                    "type": "string",
-                },
-            },
-            "required": ["Key", "Effect"],
-            "type": "object",
-        },
-        "ClusterKubernetesTaints": {
-            "items": {"$ref": "#/definitions/ClusterKubernetesTaint"},
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-        },
-        "ClusterLifeCycleConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "OnCreate": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^[\\S\\s]+$",
-                    "type": "string",
-                },
-                "OnInitComplete": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^[\\S\\s]+$",
-                    "type": "string",
-                },
-                "SourceS3Uri": {
-                    "maxLength": 1024,
-                    "minLength": 0,
-                    "pattern": "^(https|s3)://([^/]+)/?(.*)$",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "ClusterNetworkInterface": {
-            "additionalProperties": False,
-            "properties": {"InterfaceType": {"enum": ["efa", "efa-only"], "type": "string"}},
-            "required": ["InterfaceType"],
-            "type": "object",
-        },
-        "ClusterOnDemandOptions": {"additionalProperties": False, "type": "object"},
-        "ClusterOrchestratorEksConfig": {
-            "additionalProperties": False,
-            "properties": {"ClusterArn": {"type": "string"}},
-            "required": ["ClusterArn"],
-            "type": "object",
-        },
-        "ClusterOrchestratorSlurmConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "AccountingDatabase": {"$ref": "#/definitions/ClusterAccountingDatabase"},
-                "SlurmConfigStrategy": {
-                    "enum": ["Overwrite", "Managed", "Merge"],
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "ClusterRestrictedInstanceGroup": {
-            "additionalProperties": False,
-            "properties": {
-                "CurrentCount": {"minimum": 0, "type": "integer"},
-                "EnvironmentConfig": {"$ref": "#/definitions/EnvironmentConfig"},
-                "ExecutionRole": {"$ref": "#/definitions/ExecutionRole"},
-                "InstanceCount": {"maximum": 6758, "minimum": 0, "type": "integer"},
-                "InstanceGroupName": {"$ref": "#/definitions/InstanceGroupName"},
-                "InstanceStorageConfigs": {"$ref": "#/definitions/ClusterInstanceStorageConfigs"},
-                "InstanceType": {"$ref": "#/definitions/InstanceType"},
-                "OnStartDeepHealthChecks": {"$ref": "#/definitions/OnStartDeepHealthChecks"},
-                "OverrideVpcConfig": {"$ref": "#/definitions/VpcConfig"},
-                "ThreadsPerCore": {"maximum": 2, "minimum": 1, "type": "integer"},
-                "TrainingPlanArn": {
-                    "maxLength": 2048,
-                    "minLength": 50,
-                    "pattern": "^arn:aws[a-z\\-]*:sagemaker:[a-z0-9\\-]*:[0-9]{12}:training-plan/.*$",
-                    "type": "string",
-                },
-            },
-            "required": ["ExecutionRole", "InstanceCount", "InstanceGroupName", "InstanceType"],
-            "type": "object",
-        },
-        "ClusterRestrictedInstanceGroupsList": {
-            "items": {"$ref": "#/definitions/ClusterRestrictedInstanceGroup"},
-            "maxItems": 100,
-            "minItems": 1,
-            "type": "array",
-        },
-        "ClusterSlurmConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "NodeType": {"enum": ["Controller", "Login", "Compute"], "type": "string"},
-                "PartitionNames": {
-                    "items": {
-                        "maxLength": 1024,
-                        "minLength": 0,
-                        "pattern": "^[a-zA-Z0-9](-*[a-zA-Z0-9])*$",
-                        "type": "string",
-                    },
-                    "maxItems": 1,
-                    "minItems": 0,
-                    "type": "array",
-                },
-            },
-            "required": ["NodeType"],
-            "type": "object",
-        },
-        "ClusterSpotOptions": {"additionalProperties": False, "type": "object"},
-        "DeepHealthCheckType": {
-            "enum": ["InstanceStress", "InstanceConnectivity"],
-            "type": "string",
-        },
-        "DeploymentConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "AutoRollbackConfiguration": {"$ref": "#/definitions/AutoRollbackConfiguration"},
-                "RollingUpdatePolicy": {"$ref": "#/definitions/RollingUpdatePolicy"},
-                "WaitIntervalInSeconds": {"maximum": 3600, "minimum": 0, "type": "integer"},
-            },
-            "type": "object",
-        },
-        "EnvironmentConfig": {
-            "additionalProperties": False,
-            "properties": {"FSxLustreConfig": {"$ref": "#/definitions/FSxLustreConfig"}},
-            "type": "object",
-        },
-        "ExecutionRole": {
-            "maxLength": 2048,
-            "minLength": 20,
-            "pattern": "^arn:aws[a-z\\-]*:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+$",
-            "type": "string",
-        },
-        "FSxLustreConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "PerUnitStorageThroughput": {"maximum": 1000, "minimum": 125, "type": "integer"},
-                "SizeInGiB": {"maximum": 100800, "minimum": 1200, "type": "integer"},
-            },
-            "required": ["SizeInGiB", "PerUnitStorageThroughput"],
-            "type": "object",
-        },
-        "ImageId": {
-            "maxLength": 21,
-            "minLength": 7,
-            "pattern": "^ami-[0-9a-fA-F]{8,17}|default$",
-            "type": "string",
-        },
-        "InstanceGroupName": {
-            "maxLength": 63,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9](-*[a-zA-Z0-9])*$",
-            "type": "string",
-        },
-        "InstanceRequirements": {
-            "additionalProperties": False,
-            "properties": {
-                "InstanceTypes": {
-                    "items": {"$ref": "#/definitions/InstanceType"},
-                    "maxItems": 20,
-                    "minItems": 1,
-                    "type": "array",
-                }
-            },
-            "required": ["InstanceTypes"],
-            "type": "object",
-        },
-        "InstanceType": {"type": "string"},
-        "OnStartDeepHealthChecks": {
-            "items": {"$ref": "#/definitions/DeepHealthCheckType"},
-            "maxItems": 3,
-            "minItems": 1,
-            "type": "array",
-        },
-        "Orchestrator": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {"Eks": {"$ref": "#/definitions/ClusterOrchestratorEksConfig"}},
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "Slurm": {"$ref": "#/definitions/ClusterOrchestratorSlurmConfig"}
-                    },
-                    "type": "object",
-                },
-            ],
-            "type": "object",
-        },
-        "PatchSchedule": {
-            "additionalProperties": False,
-            "properties": {"NextPatchDate": {"type": "string"}},
-            "type": "object",
-        },
-        "RestrictedInstanceGroupsConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "SharedEnvironmentConfig": {"$ref": "#/definitions/SharedEnvironmentConfig"}
-            },
-            "required": ["SharedEnvironmentConfig"],
-            "type": "object",
-        },
-        "RollingUpdatePolicy": {
-            "additionalProperties": False,
-            "properties": {
-                "MaximumBatchSize": {"$ref": "#/definitions/CapacitySizeConfig"},
-                "RollbackMaximumBatchSize": {"$ref": "#/definitions/CapacitySizeConfig"},
-            },
-            "required": ["MaximumBatchSize"],
-            "type": "object",
-        },
-        "ScheduledUpdateConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "DeploymentConfig": {"$ref": "#/definitions/DeploymentConfig"},
-                "ScheduleExpression": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "pattern": "cron\\((?:[0-5][0-9]|[0-9]|) "
-                    "(?:[01][0-9]|2[0-3]|[0-9]) "
-                    "(?:[1-9]|0[1-9]|[12][0-9]|3[01]|\\?) "
-                    "(?:[1-9]|0[1-9]|1[0-2]|\\*|\\*/(?:[1-9]|1[0-2])|) "
-                    "(?:MON|TUE|WED|THU|FRI|SAT|SUN|[1-7]|\\?|L|(?:[1-7]#[1-5])|(?:[1-7]L)) "
-                    "(?:20[2-9][0-9]|\\*|)\\)",
-                    "type": "string",
-                },
-            },
-            "required": ["ScheduleExpression"],
-            "type": "object",
-        },
-        "SharedEnvironmentConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "FSxLustreConfig": {"$ref": "#/definitions/FSxLustreConfig"},
-                "FSxLustreDeletionPolicy": {"enum": ["Keep", "DeleteIfNotUsed"], "type": "string"},
-            },
-            "required": ["FSxLustreDeletionPolicy"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "TieredStorageConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "InstanceMemoryAllocationPercentage": {
-                    "maximum": 100,
-                    "minimum": 0,
-                    "type": "integer",
-                },
-                "Mode": {"enum": ["Enable", "Disable"], "type": "string"},
-            },
-            "required": ["Mode"],
-            "type": "object",
-        },
-        "VpcConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "SecurityGroupIds": {
-                    "items": {
-                        "maxLength": 32,
-                        "minLength": 0,
-                        "pattern": "[-0-9a-zA-Z]+",
-                        "type": "string",
-                    },
-                    "maxItems": 5,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "Subnets": {
-                    "items": {
-                        "maxLength": 32,
-                        "minLength": 0,
-                        "pattern": "[-0-9a-zA-Z]+",
-                        "type": "string",
-                    },
-                    "maxItems": 16,
-                    "minItems": 1,
-                    "type": "array",
-                },
-            },
-            "required": ["SecurityGroupIds", "Subnets"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AutoScaling": {"$ref": "#/definitions/ClusterAutoScalingConfig"},
-        "ClusterArn": {
-            "maxLength": 256,
-            "pattern": "^arn:aws[a-z\\-]*:sagemaker:[a-z0-9\\-]*:[0-9]{12}:cluster/[a-z0-9]{12}$",
-            "type": "string",
-        },
-        "ClusterName": {
-            "maxLength": 63,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$",
-            "type": "string",
-        },
-        "ClusterRole": {
-            "maxLength": 2048,
-            "minLength": 20,
-            "pattern": "^arn:aws[a-z\\-]*:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+$",
-            "type": "string",
-        },
-        "ClusterStatus": {
-            "enum": [
-                "Creating",
-                "Deleting",
-                "Failed",
-                "InService",
-                "RollingBack",
-                "SystemUpdating",
-                "Updating",
-            ],
-            "type": "string",
-        },
-        "CreationTime": {"type": "string"},
-        "FailureMessage": {"type": "string"},
-        "InstanceGroups": {"$ref": "#/definitions/ClusterInstanceGroupsList"},
-        "NodeProvisioningMode": {"enum": ["Continuous"], "type": "string"},
-        "NodeRecovery": {"enum": ["Automatic", "None"], "type": "string"},
-        "Orchestrator": {"$ref": "#/definitions/Orchestrator"},
-        "RestrictedInstanceGroups": {"$ref": "#/definitions/ClusterRestrictedInstanceGroupsList"},
-        "RestrictedInstanceGroupsConfig": {"$ref": "#/definitions/RestrictedInstanceGroupsConfig"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "TieredStorageConfig": {"$ref": "#/definitions/TieredStorageConfig"},
-        "VpcConfig": {"$ref": "#/definitions/VpcConfig"},
-    },
-    "required": [],
-}
-
 
 class Cluster(_Resource):
     """AWS::SageMaker::Cluster: Resource Type definition for AWS::SageMaker::Cluster
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ClusterArn.
+    Also identified by: ClusterName.
+    Replaced when any of these change (create-only): ClusterName, VpcConfig, Orchestrator.Eks.
+    Read-only attributes (known once deployed): ClusterArn, ClusterStatus, CreationTime,
+    FailureMessage.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-sagemaker-cluster.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -1227,16 +746,21 @@ class Cluster(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ClusterAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "cluster.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     ClusterArn: str
+    """The Amazon Resource Name (ARN) of the HyperPod Cluster."""
     ClusterStatus: Literal[
         "Creating", "Deleting", "Failed", "InService", "RollingBack", "SystemUpdating", "Updating"
     ]
+    """The status of the HyperPod Cluster."""
     CreationTime: str
+    """The time at which the HyperPod cluster was created."""
     FailureMessage: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The failure message of the HyperPod Cluster."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AutoScaling: ClusterAutoScalingConfigDict
     ClusterName: str
     ClusterRole: str
@@ -1250,43 +774,68 @@ class Cluster(_Resource):
     TieredStorageConfig: ClusterTieredStorageConfigDict
     VpcConfig: ClusterVpcConfigDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AutoScaling: ClusterAutoScalingConfig | ClusterAutoScalingConfigDict | None = None,
+        ClusterName: str | None = None,
+        ClusterRole: str | None = None,
+        InstanceGroups: list[ClusterInstanceGroup | ClusterInstanceGroupDict] | None = None,
+        NodeProvisioningMode: Literal["Continuous"] | None = None,
+        NodeRecovery: Literal["Automatic", "None"] | None = None,
+        Orchestrator: dict[str, Any] | None = None,
+        RestrictedInstanceGroups: list[
+            ClusterRestrictedInstanceGroup | ClusterRestrictedInstanceGroupDict
+        ]
+        | None = None,
+        RestrictedInstanceGroupsConfig: ClusterRestrictedInstanceGroupsConfig
+        | ClusterRestrictedInstanceGroupsConfigDict
+        | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        TieredStorageConfig: ClusterTieredStorageConfig
+        | ClusterTieredStorageConfigDict
+        | None = None,
+        VpcConfig: ClusterVpcConfig | ClusterVpcConfigDict | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::SageMaker::Cluster; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AutoScaling: ClusterAutoScalingConfig | ClusterAutoScalingConfigDict | None = None,
-            ClusterName: str | None = None,
-            ClusterRole: str | None = None,
-            InstanceGroups: list[ClusterInstanceGroup | ClusterInstanceGroupDict] | None = None,
-            NodeProvisioningMode: Literal["Continuous"] | None = None,
-            NodeRecovery: Literal["Automatic", "None"] | None = None,
-            Orchestrator: dict[str, Any] | None = None,
-            RestrictedInstanceGroups: list[
-                ClusterRestrictedInstanceGroup | ClusterRestrictedInstanceGroupDict
-            ]
-            | None = None,
-            RestrictedInstanceGroupsConfig: ClusterRestrictedInstanceGroupsConfig
-            | ClusterRestrictedInstanceGroupsConfigDict
-            | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            TieredStorageConfig: ClusterTieredStorageConfig
-            | ClusterTieredStorageConfigDict
-            | None = None,
-            VpcConfig: ClusterVpcConfig | ClusterVpcConfigDict | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::SageMaker::Cluster; `await` it inside an App to deploy it.
-
-            ClusterName: The name of the HyperPod Cluster.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AutoScaling: Configuration for cluster auto-scaling
+            ClusterName: The name of the HyperPod Cluster. Create-only: changing it replaces the
+                resource.
             ClusterRole: The cluster role for the autoscaler to assume.
-            NodeProvisioningMode: Determines the scaling strategy for the SageMaker HyperPod cluster.
-            NodeRecovery: If node auto-recovery is set to true, faulty nodes will be replaced or rebooted when a failure is detected.
-            Tags: Custom tags for managing the SageMaker HyperPod cluster as an AWS resource.
+            InstanceGroups: The instance groups of the SageMaker HyperPod cluster.
+            NodeProvisioningMode: Determines the scaling strategy for the SageMaker HyperPod
+                cluster. When set to 'Continuous', enables continuous scaling which dynamically
+                manages node provisioning. If the parameter is omitted, uses the standard scaling
+                approach in previous release.
+            NodeRecovery: If node auto-recovery is set to true, faulty nodes will be replaced or
+                rebooted when a failure is detected. If set to false, nodes will be labelled when a
+                fault is detected.
+            Orchestrator: Specifies parameter(s) specific to the orchestrator, e.g. specify the EKS
+                cluster or Slurm configuration.
+            RestrictedInstanceGroups: The restricted instance groups of the SageMaker HyperPod
+                cluster.
+            RestrictedInstanceGroupsConfig: The cluster-level configuration for restricted instance
+                groups, including shared environment settings for inter-RIG communication and FSx
+                Lustre sharing.
+            Tags: Custom tags for managing the SageMaker HyperPod cluster as an AWS resource. You
+                can add tags to your cluster in the same way you add them in other AWS services that
+                support tagging.
+            TieredStorageConfig: Configuration for tiered storage in the SageMaker HyperPod cluster.
+            VpcConfig: Specifies an Amazon Virtual Private Cloud (VPC) that your SageMaker jobs,
+                hosted models, and compute resources have access to. You can control access to and
+                from your resources by configuring a VPC. Create-only: changing it replaces the
+                resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,34 +63,37 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ClusterSchedulerConfigSchedulerConfigDict = TypedDict(
-    "ClusterSchedulerConfigSchedulerConfigDict",
-    {
-        "FairShare": "Literal['Enabled', 'Disabled']",
-        "IdleResourceSharing": "Literal['Enabled', 'Disabled']",
-        "PriorityClasses": "list[PriorityClassDict]",
-    },
-    total=False,
-)
 
-PriorityClassDict = TypedDict(
-    "PriorityClassDict",
-    {
-        "Name": "Required[str]",
-        "Weight": "Required[int]",
-    },
-    total=False,
-)
+class ClusterSchedulerConfigSchedulerConfigDict(TypedDict, total=False):
+    """ClusterSchedulerConfigSchedulerConfig as a plain dict: Cluster policy configuration."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    FairShare: Literal["Enabled", "Disabled"]
+    """When enabled, entities borrow idle compute based on assigned FairShareWeight."""
+    IdleResourceSharing: Literal["Enabled", "Disabled"]
+    """Configuration for sharing idle compute resources across entities."""
+    PriorityClasses: list[PriorityClassDict]
+    """List of priority class configurations."""
 
+
+class PriorityClassDict(TypedDict, total=False):
+    """PriorityClass as a plain dict: Priority class configuration."""
+
+    Name: Required[str]
+    """Name of the priority class."""
+    Weight: Required[int]
+    """Weight of the priority class. Range 0-100, default 0."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 0 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::SageMaker::ClusterSchedulerConfig",
     schema_file="aws-sagemaker-clusterschedulerconfig.json",
@@ -100,18 +107,9 @@ METADATA = _TypeMetadata(
         "/CreationTime",
     ),
     create_only=("/Name", "/ClusterArn"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/SchedulerConfig/PriorityClasses", "/Tags"),
     required=("Name", "ClusterArn", "SchedulerConfig"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -121,117 +119,20 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "PriorityClass": {
-            "additionalProperties": False,
-            "properties": {
-                "Name": {"pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9]){0,39}?$", "type": "string"},
-                "Weight": {"maximum": 100, "minimum": 0, "type": "integer"},
-            },
-            "required": ["Name", "Weight"],
-            "type": "object",
-        },
-        "SchedulerConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "FairShare": {"enum": ["Enabled", "Disabled"], "type": "string"},
-                "IdleResourceSharing": {"enum": ["Enabled", "Disabled"], "type": "string"},
-                "PriorityClasses": {
-                    "items": {"$ref": "#/definitions/PriorityClass"},
-                    "maxItems": 10,
-                    "minItems": 0,
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "ClusterArn": {
-            "maxLength": 256,
-            "minLength": 0,
-            "pattern": "^arn:aws[a-z\\-]*:sagemaker:[a-z0-9\\-]*:[0-9]{12}:cluster/[a-z0-9]{12}$",
-            "type": "string",
-        },
-        "ClusterSchedulerConfigArn": {
-            "maxLength": 256,
-            "pattern": "^arn:aws[a-z\\-]*:sagemaker:[a-z0-9\\-]{9,16}:[0-9]{12}:cluster-scheduler-config/[a-z0-9]{12}$",
-            "type": "string",
-        },
-        "ClusterSchedulerConfigId": {
-            "maxLength": 12,
-            "pattern": "^[a-z0-9]{12}$",
-            "type": "string",
-        },
-        "ClusterSchedulerConfigVersion": {"type": "integer"},
-        "CreationTime": {"type": "string"},
-        "Description": {
-            "maxLength": 1024,
-            "minLength": 0,
-            "pattern": "^[\\p{L}\\p{M}\\p{Z}\\p{S}\\p{N}\\p{P}]*$",
-            "type": "string",
-        },
-        "Name": {
-            "maxLength": 63,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$",
-            "type": "string",
-        },
-        "SchedulerConfig": {"$ref": "#/definitions/SchedulerConfig"},
-        "Status": {
-            "enum": [
-                "Creating",
-                "CreateFailed",
-                "CreateRollbackFailed",
-                "Created",
-                "Updating",
-                "UpdateFailed",
-                "UpdateRollbackFailed",
-                "Updated",
-                "Deleting",
-                "DeleteFailed",
-                "DeleteRollbackFailed",
-                "Deleted",
-            ],
-            "type": "string",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-        },
-    },
-    "required": ["Name", "ClusterArn", "SchedulerConfig"],
-}
-
 
 class ClusterSchedulerConfig(_Resource):
-    """AWS::SageMaker::ClusterSchedulerConfig: Resource Type definition for AWS::SageMaker::ClusterSchedulerConfig. Cluster policy configuration used for task prioritization and fair-share allocati...
+    """AWS::SageMaker::ClusterSchedulerConfig: Resource Type definition for
+    AWS::SageMaker::ClusterSchedulerConfig. Cluster policy configuration used for task
+    prioritization and fair-share allocation of idle compute.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ClusterSchedulerConfigArn.
+    Also identified by: ClusterSchedulerConfigId.
+    Replaced when any of these change (create-only): Name, ClusterArn.
+    Read-only attributes (known once deployed): ClusterSchedulerConfigArn, ClusterSchedulerConfigId,
+    ClusterSchedulerConfigVersion, CreationTime, Status.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-sagemaker-clusterschedulerconfig.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -241,13 +142,20 @@ class ClusterSchedulerConfig(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ClusterSchedulerConfigAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "cluster_scheduler_config.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     ClusterSchedulerConfigArn: str
+    """ARN of the cluster policy."""
     ClusterSchedulerConfigId: str
+    """ID of the cluster policy."""
     ClusterSchedulerConfigVersion: int
+    """Version of the cluster policy."""
     CreationTime: str
+    """Creation time of the cluster policy."""
     Status: Literal[
         "Creating",
         "CreateFailed",
@@ -262,36 +170,43 @@ class ClusterSchedulerConfig(_Resource):
         "DeleteRollbackFailed",
         "Deleted",
     ]
-    # Declared properties (as declared, or as AWS returned them).
+    """Status of the cluster policy."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ClusterArn: str
     Description: str
     Name: str
     SchedulerConfig: ClusterSchedulerConfigSchedulerConfigDict
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ClusterArn: str,
+        Name: str,
+        SchedulerConfig: ClusterSchedulerConfigSchedulerConfig
+        | ClusterSchedulerConfigSchedulerConfigDict,
+        Description: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::SageMaker::ClusterSchedulerConfig; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ClusterArn: str,
-            Name: str,
-            SchedulerConfig: ClusterSchedulerConfigSchedulerConfig
-            | ClusterSchedulerConfigSchedulerConfigDict,
-            Description: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::SageMaker::ClusterSchedulerConfig; `await` it inside an App to deploy it.
-
-            ClusterArn: ARN of the cluster.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ClusterArn: ARN of the cluster. Create-only: changing it replaces the resource.
+                Required.
+            Name: Name for the cluster policy. Create-only: changing it replaces the resource.
+                Required.
+            SchedulerConfig: Cluster policy configuration. Required.
             Description: Description of the cluster policy.
-            Name: Name for the cluster policy.
             Tags: Tags of the cluster policy.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

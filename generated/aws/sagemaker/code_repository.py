@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,44 +59,37 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-CodeRepositoryGitConfigDict = TypedDict(
-    "CodeRepositoryGitConfigDict",
-    {
-        "Branch": "str",
-        "RepositoryUrl": "Required[str]",
-        "SecretArn": "str",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class CodeRepositoryGitConfigDict(TypedDict, total=False):
+    """CodeRepositoryGitConfig as a plain dict."""
 
+    Branch: str
+    """The default branch for the Git repository."""
+    RepositoryUrl: Required[str]
+    """The URL where the Git repository is located."""
+    SecretArn: str
+    """The Amazon Resource Name (ARN) of the AWS Secrets Manager secret that contains the
+    credentials used to access the git repository."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """The key of the tag."""
+    Value: Required[str]
+    """The value of the tag."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::SageMaker::CodeRepository",
     schema_file="aws-sagemaker-coderepository.json",
     primary_identifier=("/CodeRepositoryArn",),
-    additional_identifiers=(),
     read_only=("/CodeRepositoryArn",),
     create_only=("/CodeRepositoryName", "/GitConfig/RepositoryUrl", "/GitConfig/Branch"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("GitConfig",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -102,80 +99,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "GitConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "Branch": {
-                    "maxLength": 1024,
-                    "minLength": 1,
-                    "pattern": "^[^ ~^:?*\\[]+$",
-                    "type": "string",
-                },
-                "RepositoryUrl": {
-                    "maxLength": 1024,
-                    "minLength": 11,
-                    "pattern": "^https://([^/]+)/?.{3,1016}$",
-                    "type": "string",
-                },
-                "SecretArn": {
-                    "maxLength": 2048,
-                    "minLength": 1,
-                    "pattern": "^arn:aws[a-z\\-]*:secretsmanager:[a-z0-9\\-]*:[0-9]{12}:secret:",
-                    "type": "string",
-                },
-            },
-            "required": ["RepositoryUrl"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "CodeRepositoryArn": {"pattern": "^arn:.*", "type": "string"},
-        "CodeRepositoryName": {
-            "maxLength": 63,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$",
-            "type": "string",
-        },
-        "GitConfig": {"$ref": "#/definitions/GitConfig"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": False,
-        },
-    },
-    "required": ["GitConfig"],
-}
-
 
 class CodeRepository(_Resource):
     """AWS::SageMaker::CodeRepository: Resource Type definition for AWS::SageMaker::CodeRepository
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: CodeRepositoryArn.
+    Replaced when any of these change (create-only): CodeRepositoryName, GitConfig.RepositoryUrl,
+    GitConfig.Branch.
+    Read-only attributes (known once deployed): CodeRepositoryArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-sagemaker-coderepository.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -183,34 +117,42 @@ class CodeRepository(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "CodeRepositoryAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "code_repository.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     CodeRepositoryArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The Amazon Resource Name (ARN) of the code repository."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     CodeRepositoryName: str
     GitConfig: CodeRepositoryGitConfigDict
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        GitConfig: CodeRepositoryGitConfig | CodeRepositoryGitConfigDict,
+        CodeRepositoryName: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::SageMaker::CodeRepository; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            GitConfig: CodeRepositoryGitConfig | CodeRepositoryGitConfigDict,
-            CodeRepositoryName: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::SageMaker::CodeRepository; `await` it inside an App to deploy it.
-
-            CodeRepositoryName: The name of the Git repository.
-            GitConfig: Configuration details for the Git repository, including the URL where it is located and the ARN of the AWS Secrets Manager secret that contains the credentials used to access the repository.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            GitConfig: Configuration details for the Git repository, including the URL where it is
+                located and the ARN of the AWS Secrets Manager secret that contains the credentials
+                used to access the repository. Required.
+            CodeRepositoryName: The name of the Git repository. Create-only: changing it replaces
+                the resource.
             Tags: An array of key-value pairs.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

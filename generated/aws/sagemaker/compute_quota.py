@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -71,66 +75,335 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AcceleratorPartitionConfigDict = TypedDict(
-    "AcceleratorPartitionConfigDict",
-    {
-        "Count": "Required[int]",
-        "Type": "Required[Literal['mig-1g.5gb', 'mig-1g.10gb', 'mig-1g.18gb', 'mig-1g.20gb', 'mig-1g.23gb', 'mig-1g.35gb', 'mig-1g.45gb', 'mig-1g.47gb', 'mig-2g.10gb', 'mig-2g.20gb', 'mig-2g.35gb', 'mig-2g.45gb', 'mig-2g.47gb', 'mig-3g.20gb', 'mig-3g.40gb', 'mig-3g.71gb', 'mig-3g.90gb', 'mig-3g.93gb', 'mig-4g.20gb', 'mig-4g.40gb', 'mig-4g.71gb', 'mig-4g.90gb', 'mig-4g.93gb', 'mig-7g.40gb', 'mig-7g.80gb', 'mig-7g.141gb', 'mig-7g.180gb', 'mig-7g.186gb']]",
-    },
-    total=False,
-)
 
-ComputeQuotaComputeQuotaConfigDict = TypedDict(
-    "ComputeQuotaComputeQuotaConfigDict",
-    {
-        "ComputeQuotaResources": "list[ComputeQuotaResourceConfigDict]",
-        "PreemptTeamTasks": "Literal['Never', 'LowerPriority']",
-        "ResourceSharingConfig": "ComputeQuotaResourceSharingConfigDict",
-    },
-    total=False,
-)
+class AcceleratorPartitionConfigDict(TypedDict, total=False):
+    """AcceleratorPartitionConfig as a plain dict: Multi-instance GPU (MIG) partition profile and
+    count for fractional accelerator allocation."""
 
-ComputeQuotaComputeQuotaTargetDict = TypedDict(
-    "ComputeQuotaComputeQuotaTargetDict",
-    {
-        "FairShareWeight": "int",
-        "TeamName": "Required[str]",
-    },
-    total=False,
-)
+    Count: Required[int]
+    """The number of MIG partitions of the specified Type allocated to the team."""
+    Type: Required[
+        Literal[
+            "mig-1g.5gb",
+            "mig-1g.10gb",
+            "mig-1g.18gb",
+            "mig-1g.20gb",
+            "mig-1g.23gb",
+            "mig-1g.35gb",
+            "mig-1g.45gb",
+            "mig-1g.47gb",
+            "mig-2g.10gb",
+            "mig-2g.20gb",
+            "mig-2g.35gb",
+            "mig-2g.45gb",
+            "mig-2g.47gb",
+            "mig-3g.20gb",
+            "mig-3g.40gb",
+            "mig-3g.71gb",
+            "mig-3g.90gb",
+            "mig-3g.93gb",
+            "mig-4g.20gb",
+            "mig-4g.40gb",
+            "mig-4g.71gb",
+            "mig-4g.90gb",
+            "mig-4g.93gb",
+            "mig-7g.40gb",
+            "mig-7g.80gb",
+            "mig-7g.141gb",
+            "mig-7g.180gb",
+            "mig-7g.186gb",
+        ]
+    ]
+    """MIG profile type. Service rejects MIG profiles that the chosen InstanceType does not support."""
 
-ComputeQuotaResourceConfigDict = TypedDict(
-    "ComputeQuotaResourceConfigDict",
-    {
-        "AcceleratorPartition": "AcceleratorPartitionConfigDict",
-        "Accelerators": "int",
-        "Count": "int",
-        "InstanceType": "Required[Literal['ml.c5.12xlarge', 'ml.c5.18xlarge', 'ml.c5.24xlarge', 'ml.c5.2xlarge', 'ml.c5.4xlarge', 'ml.c5.9xlarge', 'ml.c5.large', 'ml.c5.xlarge', 'ml.c5n.18xlarge', 'ml.c5n.2xlarge', 'ml.c5n.4xlarge', 'ml.c5n.9xlarge', 'ml.c5n.large', 'ml.c6a.12xlarge', 'ml.c6a.16xlarge', 'ml.c6a.24xlarge', 'ml.c6a.2xlarge', 'ml.c6a.32xlarge', 'ml.c6a.48xlarge', 'ml.c6a.4xlarge', 'ml.c6a.8xlarge', 'ml.c6a.large', 'ml.c6a.xlarge', 'ml.c6g.12xlarge', 'ml.c6g.16xlarge', 'ml.c6g.2xlarge', 'ml.c6g.4xlarge', 'ml.c6g.8xlarge', 'ml.c6g.large', 'ml.c6g.medium', 'ml.c6g.xlarge', 'ml.c6i.12xlarge', 'ml.c6i.16xlarge', 'ml.c6i.24xlarge', 'ml.c6i.2xlarge', 'ml.c6i.32xlarge', 'ml.c6i.4xlarge', 'ml.c6i.8xlarge', 'ml.c6i.large', 'ml.c6i.xlarge', 'ml.c7g.12xlarge', 'ml.c7g.16xlarge', 'ml.c7g.2xlarge', 'ml.c7g.4xlarge', 'ml.c7g.8xlarge', 'ml.c7g.large', 'ml.c7g.medium', 'ml.c7g.xlarge', 'ml.c8a.16xlarge', 'ml.c8g.12xlarge', 'ml.c8g.16xlarge', 'ml.c8g.24xlarge', 'ml.c8g.2xlarge', 'ml.c8g.48xlarge', 'ml.c8g.4xlarge', 'ml.c8g.8xlarge', 'ml.c8g.large', 'ml.c8g.medium', 'ml.c8g.xlarge', 'ml.g4dn.12xlarge', 'ml.g4dn.16xlarge', 'ml.g4dn.2xlarge', 'ml.g4dn.4xlarge', 'ml.g4dn.8xlarge', 'ml.g4dn.xlarge', 'ml.g5.12xlarge', 'ml.g5.16xlarge', 'ml.g5.24xlarge', 'ml.g5.2xlarge', 'ml.g5.48xlarge', 'ml.g5.4xlarge', 'ml.g5.8xlarge', 'ml.g5.xlarge', 'ml.g6.12xlarge', 'ml.g6.16xlarge', 'ml.g6.24xlarge', 'ml.g6.2xlarge', 'ml.g6.48xlarge', 'ml.g6.4xlarge', 'ml.g6.8xlarge', 'ml.g6.xlarge', 'ml.g6e.12xlarge', 'ml.g6e.16xlarge', 'ml.g6e.24xlarge', 'ml.g6e.2xlarge', 'ml.g6e.48xlarge', 'ml.g6e.4xlarge', 'ml.g6e.8xlarge', 'ml.g6e.xlarge', 'ml.g7.12xlarge', 'ml.g7.24xlarge', 'ml.g7.2xlarge', 'ml.g7.48xlarge', 'ml.g7.4xlarge', 'ml.g7.8xlarge', 'ml.g7e.12xlarge', 'ml.g7e.24xlarge', 'ml.g7e.2xlarge', 'ml.g7e.48xlarge', 'ml.g7e.4xlarge', 'ml.g7e.8xlarge', 'ml.gr6.4xlarge', 'ml.gr6.8xlarge', 'ml.i3en.12xlarge', 'ml.i3en.24xlarge', 'ml.i3en.2xlarge', 'ml.i3en.3xlarge', 'ml.i3en.6xlarge', 'ml.i3en.large', 'ml.i3en.xlarge', 'ml.m5.12xlarge', 'ml.m5.16xlarge', 'ml.m5.24xlarge', 'ml.m5.2xlarge', 'ml.m5.4xlarge', 'ml.m5.8xlarge', 'ml.m5.large', 'ml.m5.xlarge', 'ml.m6a.12xlarge', 'ml.m6a.16xlarge', 'ml.m6a.24xlarge', 'ml.m6a.2xlarge', 'ml.m6a.32xlarge', 'ml.m6a.48xlarge', 'ml.m6a.4xlarge', 'ml.m6a.8xlarge', 'ml.m6a.large', 'ml.m6a.xlarge', 'ml.m6g.12xlarge', 'ml.m6g.16xlarge', 'ml.m6g.2xlarge', 'ml.m6g.4xlarge', 'ml.m6g.8xlarge', 'ml.m6g.large', 'ml.m6g.medium', 'ml.m6g.xlarge', 'ml.m6i.12xlarge', 'ml.m6i.16xlarge', 'ml.m6i.24xlarge', 'ml.m6i.2xlarge', 'ml.m6i.32xlarge', 'ml.m6i.4xlarge', 'ml.m6i.8xlarge', 'ml.m6i.large', 'ml.m6i.xlarge', 'ml.m7g.12xlarge', 'ml.m7g.16xlarge', 'ml.m7g.2xlarge', 'ml.m7g.4xlarge', 'ml.m7g.8xlarge', 'ml.m7g.large', 'ml.m7g.medium', 'ml.m7g.xlarge', 'ml.m7i.12xlarge', 'ml.m7i.16xlarge', 'ml.m7i.24xlarge', 'ml.m7i.2xlarge', 'ml.m7i.48xlarge', 'ml.m7i.4xlarge', 'ml.m7i.8xlarge', 'ml.m7i.large', 'ml.m7i.xlarge', 'ml.m8a.16xlarge', 'ml.m8g.12xlarge', 'ml.m8g.16xlarge', 'ml.m8g.24xlarge', 'ml.m8g.2xlarge', 'ml.m8g.48xlarge', 'ml.m8g.4xlarge', 'ml.m8g.8xlarge', 'ml.m8g.large', 'ml.m8g.medium', 'ml.m8g.xlarge', 'ml.p4d.24xlarge', 'ml.p4de.24xlarge', 'ml.p5.48xlarge', 'ml.p5.4xlarge', 'ml.p5e.48xlarge', 'ml.p5en.48xlarge', 'ml.p6-b200.48xlarge', 'ml.p6-b300.48xlarge', 'ml.p6e-gb200.36xlarge', 'ml.r5d.16xlarge', 'ml.r6i.12xlarge', 'ml.r6i.16xlarge', 'ml.r6i.24xlarge', 'ml.r6i.2xlarge', 'ml.r6i.32xlarge', 'ml.r6i.4xlarge', 'ml.r6i.8xlarge', 'ml.r6i.large', 'ml.r6i.xlarge', 'ml.r7i.12xlarge', 'ml.r7i.16xlarge', 'ml.r7i.24xlarge', 'ml.r7i.2xlarge', 'ml.r7i.48xlarge', 'ml.r7i.4xlarge', 'ml.r7i.8xlarge', 'ml.r7i.large', 'ml.r7i.xlarge', 'ml.t3.2xlarge', 'ml.t3.large', 'ml.t3.medium', 'ml.t3.xlarge', 'ml.trn1.32xlarge', 'ml.trn1n.32xlarge', 'ml.trn2.3xlarge', 'ml.trn2.48xlarge']]",
-        "MemoryInGiB": "float",
-        "VCpu": "float",
-    },
-    total=False,
-)
 
-ComputeQuotaResourceSharingConfigDict = TypedDict(
-    "ComputeQuotaResourceSharingConfigDict",
-    {
-        "AbsoluteBorrowLimits": "list[ComputeQuotaResourceConfigDict]",
-        "BorrowLimit": "int",
-        "Strategy": "Required[Literal['Lend', 'DontLend', 'LendAndBorrow']]",
-    },
-    total=False,
-)
+class ComputeQuotaComputeQuotaConfigDict(TypedDict, total=False):
+    """ComputeQuotaComputeQuotaConfig as a plain dict: Compute allocation rules: per-resource
+    quotas, idle-borrowing strategy, and team-task preemption policy."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    ComputeQuotaResources: list[ComputeQuotaResourceConfigDict]
+    """Per-instance-type compute quotas for the team. When VCpu / MemoryInGiB / Accelerators are
+    partially specified, SageMaker auto-fills the remaining fields ratio-proportionally to the
+    underlying instance — Read may return values the customer did not supply (drift may flag this)."""
+    PreemptTeamTasks: Literal["Never", "LowerPriority"]
+    """Team-task preemption policy. Defaults service-side to 'LowerPriority' when omitted on Create."""
+    ResourceSharingConfig: ComputeQuotaResourceSharingConfigDict
+    """Idle-resource-sharing strategy for this team's quota. When omitted, the service applies
+    defaults (Strategy=LendAndBorrow, BorrowLimit=50)."""
 
+
+class ComputeQuotaComputeQuotaTargetDict(TypedDict, total=False):
+    """ComputeQuotaComputeQuotaTarget as a plain dict: The team this compute allocation rule applies
+    to."""
+
+    FairShareWeight: int
+    """Relative fair-share weight when fair-share scheduling is enabled on the parent
+    ClusterSchedulerConfig. Defaults service-side to 0 when omitted."""
+    TeamName: Required[str]
+    """The name of the team. Materialized as Kubernetes namespace 'hyperpod-ns-<TeamName>' on the
+    EKS cluster, so the value must satisfy RFC 1123 namespace constraints. Reassignment is not
+    supported (createOnly)."""
+
+
+class ComputeQuotaResourceConfigDict(TypedDict, total=False):
+    """ComputeQuotaResourceConfig as a plain dict: Per-instance-type compute quota element. Reused
+    under ComputeQuotaConfig.ComputeQuotaResources and ResourceSharingConfig.AbsoluteBorrowLimits."""
+
+    AcceleratorPartition: AcceleratorPartitionConfigDict
+    """Multi-instance GPU (MIG) partition profile and count, for fractional accelerator allocation.
+    Service rejects MIG profiles that the chosen InstanceType does not support."""
+    Accelerators: int
+    """The number of accelerators (e.g., GPUs) of this type allocated to the team. SageMaker
+    auto-fills VCpu / MemoryInGiB ratio-proportionally if only this is set."""
+    Count: int
+    """The number of instances of this type allocated to the team."""
+    InstanceType: Required[
+        Literal[
+            "ml.c5.12xlarge",
+            "ml.c5.18xlarge",
+            "ml.c5.24xlarge",
+            "ml.c5.2xlarge",
+            "ml.c5.4xlarge",
+            "ml.c5.9xlarge",
+            "ml.c5.large",
+            "ml.c5.xlarge",
+            "ml.c5n.18xlarge",
+            "ml.c5n.2xlarge",
+            "ml.c5n.4xlarge",
+            "ml.c5n.9xlarge",
+            "ml.c5n.large",
+            "ml.c6a.12xlarge",
+            "ml.c6a.16xlarge",
+            "ml.c6a.24xlarge",
+            "ml.c6a.2xlarge",
+            "ml.c6a.32xlarge",
+            "ml.c6a.48xlarge",
+            "ml.c6a.4xlarge",
+            "ml.c6a.8xlarge",
+            "ml.c6a.large",
+            "ml.c6a.xlarge",
+            "ml.c6g.12xlarge",
+            "ml.c6g.16xlarge",
+            "ml.c6g.2xlarge",
+            "ml.c6g.4xlarge",
+            "ml.c6g.8xlarge",
+            "ml.c6g.large",
+            "ml.c6g.medium",
+            "ml.c6g.xlarge",
+            "ml.c6i.12xlarge",
+            "ml.c6i.16xlarge",
+            "ml.c6i.24xlarge",
+            "ml.c6i.2xlarge",
+            "ml.c6i.32xlarge",
+            "ml.c6i.4xlarge",
+            "ml.c6i.8xlarge",
+            "ml.c6i.large",
+            "ml.c6i.xlarge",
+            "ml.c7g.12xlarge",
+            "ml.c7g.16xlarge",
+            "ml.c7g.2xlarge",
+            "ml.c7g.4xlarge",
+            "ml.c7g.8xlarge",
+            "ml.c7g.large",
+            "ml.c7g.medium",
+            "ml.c7g.xlarge",
+            "ml.c8a.16xlarge",
+            "ml.c8g.12xlarge",
+            "ml.c8g.16xlarge",
+            "ml.c8g.24xlarge",
+            "ml.c8g.2xlarge",
+            "ml.c8g.48xlarge",
+            "ml.c8g.4xlarge",
+            "ml.c8g.8xlarge",
+            "ml.c8g.large",
+            "ml.c8g.medium",
+            "ml.c8g.xlarge",
+            "ml.g4dn.12xlarge",
+            "ml.g4dn.16xlarge",
+            "ml.g4dn.2xlarge",
+            "ml.g4dn.4xlarge",
+            "ml.g4dn.8xlarge",
+            "ml.g4dn.xlarge",
+            "ml.g5.12xlarge",
+            "ml.g5.16xlarge",
+            "ml.g5.24xlarge",
+            "ml.g5.2xlarge",
+            "ml.g5.48xlarge",
+            "ml.g5.4xlarge",
+            "ml.g5.8xlarge",
+            "ml.g5.xlarge",
+            "ml.g6.12xlarge",
+            "ml.g6.16xlarge",
+            "ml.g6.24xlarge",
+            "ml.g6.2xlarge",
+            "ml.g6.48xlarge",
+            "ml.g6.4xlarge",
+            "ml.g6.8xlarge",
+            "ml.g6.xlarge",
+            "ml.g6e.12xlarge",
+            "ml.g6e.16xlarge",
+            "ml.g6e.24xlarge",
+            "ml.g6e.2xlarge",
+            "ml.g6e.48xlarge",
+            "ml.g6e.4xlarge",
+            "ml.g6e.8xlarge",
+            "ml.g6e.xlarge",
+            "ml.g7.12xlarge",
+            "ml.g7.24xlarge",
+            "ml.g7.2xlarge",
+            "ml.g7.48xlarge",
+            "ml.g7.4xlarge",
+            "ml.g7.8xlarge",
+            "ml.g7e.12xlarge",
+            "ml.g7e.24xlarge",
+            "ml.g7e.2xlarge",
+            "ml.g7e.48xlarge",
+            "ml.g7e.4xlarge",
+            "ml.g7e.8xlarge",
+            "ml.gr6.4xlarge",
+            "ml.gr6.8xlarge",
+            "ml.i3en.12xlarge",
+            "ml.i3en.24xlarge",
+            "ml.i3en.2xlarge",
+            "ml.i3en.3xlarge",
+            "ml.i3en.6xlarge",
+            "ml.i3en.large",
+            "ml.i3en.xlarge",
+            "ml.m5.12xlarge",
+            "ml.m5.16xlarge",
+            "ml.m5.24xlarge",
+            "ml.m5.2xlarge",
+            "ml.m5.4xlarge",
+            "ml.m5.8xlarge",
+            "ml.m5.large",
+            "ml.m5.xlarge",
+            "ml.m6a.12xlarge",
+            "ml.m6a.16xlarge",
+            "ml.m6a.24xlarge",
+            "ml.m6a.2xlarge",
+            "ml.m6a.32xlarge",
+            "ml.m6a.48xlarge",
+            "ml.m6a.4xlarge",
+            "ml.m6a.8xlarge",
+            "ml.m6a.large",
+            "ml.m6a.xlarge",
+            "ml.m6g.12xlarge",
+            "ml.m6g.16xlarge",
+            "ml.m6g.2xlarge",
+            "ml.m6g.4xlarge",
+            "ml.m6g.8xlarge",
+            "ml.m6g.large",
+            "ml.m6g.medium",
+            "ml.m6g.xlarge",
+            "ml.m6i.12xlarge",
+            "ml.m6i.16xlarge",
+            "ml.m6i.24xlarge",
+            "ml.m6i.2xlarge",
+            "ml.m6i.32xlarge",
+            "ml.m6i.4xlarge",
+            "ml.m6i.8xlarge",
+            "ml.m6i.large",
+            "ml.m6i.xlarge",
+            "ml.m7g.12xlarge",
+            "ml.m7g.16xlarge",
+            "ml.m7g.2xlarge",
+            "ml.m7g.4xlarge",
+            "ml.m7g.8xlarge",
+            "ml.m7g.large",
+            "ml.m7g.medium",
+            "ml.m7g.xlarge",
+            "ml.m7i.12xlarge",
+            "ml.m7i.16xlarge",
+            "ml.m7i.24xlarge",
+            "ml.m7i.2xlarge",
+            "ml.m7i.48xlarge",
+            "ml.m7i.4xlarge",
+            "ml.m7i.8xlarge",
+            "ml.m7i.large",
+            "ml.m7i.xlarge",
+            "ml.m8a.16xlarge",
+            "ml.m8g.12xlarge",
+            "ml.m8g.16xlarge",
+            "ml.m8g.24xlarge",
+            "ml.m8g.2xlarge",
+            "ml.m8g.48xlarge",
+            "ml.m8g.4xlarge",
+            "ml.m8g.8xlarge",
+            "ml.m8g.large",
+            "ml.m8g.medium",
+            "ml.m8g.xlarge",
+            "ml.p4d.24xlarge",
+            "ml.p4de.24xlarge",
+            "ml.p5.48xlarge",
+            "ml.p5.4xlarge",
+            "ml.p5e.48xlarge",
+            "ml.p5en.48xlarge",
+            "ml.p6-b200.48xlarge",
+            "ml.p6-b300.48xlarge",
+            "ml.p6e-gb200.36xlarge",
+            "ml.r5d.16xlarge",
+            "ml.r6i.12xlarge",
+            "ml.r6i.16xlarge",
+            "ml.r6i.24xlarge",
+            "ml.r6i.2xlarge",
+            "ml.r6i.32xlarge",
+            "ml.r6i.4xlarge",
+            "ml.r6i.8xlarge",
+            "ml.r6i.large",
+            "ml.r6i.xlarge",
+            "ml.r7i.12xlarge",
+            "ml.r7i.16xlarge",
+            "ml.r7i.24xlarge",
+            "ml.r7i.2xlarge",
+            "ml.r7i.48xlarge",
+            "ml.r7i.4xlarge",
+            "ml.r7i.8xlarge",
+            "ml.r7i.large",
+            "ml.r7i.xlarge",
+            "ml.t3.2xlarge",
+            "ml.t3.large",
+            "ml.t3.medium",
+            "ml.t3.xlarge",
+            "ml.trn1.32xlarge",
+            "ml.trn1n.32xlarge",
+            "ml.trn2.3xlarge",
+            "ml.trn2.48xlarge",
+        ]
+    ]
+    """The cluster instance type the quota applies to (e.g., 'ml.m5.xlarge', 'ml.p5.48xlarge').
+    Validated by the service against the supported HyperPod instance types."""
+    MemoryInGiB: float
+    """The memory in GiB allocated to the team. Floating-point. SageMaker auto-fills Accelerators /
+    VCpu ratio-proportionally if only this is set."""
+    VCpu: float
+    """The number of vCPUs allocated to the team. Floating-point. SageMaker auto-fills Accelerators
+    / MemoryInGiB ratio-proportionally if only this is set."""
+
+
+class ComputeQuotaResourceSharingConfigDict(TypedDict, total=False):
+    """ComputeQuotaResourceSharingConfig as a plain dict: Idle-resource-sharing strategy for this
+    team's quota."""
+
+    AbsoluteBorrowLimits: list[ComputeQuotaResourceConfigDict]
+    """Per-instance-type absolute caps on resources this team can borrow."""
+    BorrowLimit: int
+    """Maximum percentage of the team's idle quota that can be borrowed by other teams. Smithy
+    admits 0..10000; in practice the service-documented operational range is 1..500. Defaults
+    service-side to 50 when omitted on Create."""
+    Strategy: Required[Literal["Lend", "DontLend", "LendAndBorrow"]]
+    """How this team participates in idle-resource sharing."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 0 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::SageMaker::ComputeQuota",
     schema_file="aws-sagemaker-computequota.json",
@@ -145,21 +418,13 @@ METADATA = _TypeMetadata(
         "/LastModifiedTime",
     ),
     create_only=("/Name", "/ClusterArn", "/ComputeQuotaTarget/TeamName"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=(
         "/ComputeQuotaConfig/ComputeQuotaResources",
         "/ComputeQuotaConfig/ResourceSharingConfig/AbsoluteBorrowLimits",
         "/Tags",
     ),
     required=("Name", "ClusterArn", "ComputeQuotaConfig", "ComputeQuotaTarget"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
+    tagging=_Tagging(),
     replacement_strategy="delete_then_create",
     replacement_strategy_stated=True,
     handlers={
@@ -171,399 +436,22 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AcceleratorPartitionConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "Count": {"maximum": 10000000, "minimum": 0, "type": "integer"},
-                "Type": {
-                    "enum": [
-                        "mig-1g.5gb",
-                        "mig-1g.10gb",
-                        "mig-1g.18gb",
-                        "mig-1g.20gb",
-                        "mig-1g.23gb",
-                        "mig-1g.35gb",
-                        "mig-1g.45gb",
-                        "mig-1g.47gb",
-                        "mig-2g.10gb",
-                        "mig-2g.20gb",
-                        "mig-2g.35gb",
-                        "mig-2g.45gb",
-                        "mig-2g.47gb",
-                        "mig-3g.20gb",
-                        "mig-3g.40gb",
-                        "mig-3g.71gb",
-                        "mig-3g.90gb",
-                        "mig-3g.93gb",
-                        "mig-4g.20gb",
-                        "mig-4g.40gb",
-                        "mig-4g.71gb",
-                        "mig-4g.90gb",
-                        "mig-4g.93gb",
-                        "mig-7g.40gb",
-                        "mig-7g.80gb",
-                        "mig-7g.141gb",
-                        "mig-7g.180gb",
-                        "mig-7g.186gb",
-                    ],
-                    "type": "string",
-                },
-            },
-            "required": ["Type", "Count"],
-            "type": "object",
-        },
-        "ComputeQuotaConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "ComputeQuotaResources": {
-                    "items": {"$ref": "#/definitions/ComputeQuotaResourceConfig"},
-                    "maxItems": 15,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "PreemptTeamTasks": {"enum": ["Never", "LowerPriority"], "type": "string"},
-                "ResourceSharingConfig": {"$ref": "#/definitions/ResourceSharingConfig"},
-            },
-            "type": "object",
-        },
-        "ComputeQuotaResourceConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "AcceleratorPartition": {"$ref": "#/definitions/AcceleratorPartitionConfig"},
-                "Accelerators": {"maximum": 10000000, "minimum": 0, "type": "integer"},
-                "Count": {"maximum": 10000000, "minimum": 0, "type": "integer"},
-                "InstanceType": {
-                    "enum": [
-                        "ml.c5.12xlarge",
-                        "ml.c5.18xlarge",
-                        "ml.c5.24xlarge",
-                        "ml.c5.2xlarge",
-                        "ml.c5.4xlarge",
-                        "ml.c5.9xlarge",
-                        "ml.c5.large",
-                        "ml.c5.xlarge",
-                        "ml.c5n.18xlarge",
-                        "ml.c5n.2xlarge",
-                        "ml.c5n.4xlarge",
-                        "ml.c5n.9xlarge",
-                        "ml.c5n.large",
-                        "ml.c6a.12xlarge",
-                        "ml.c6a.16xlarge",
-                        "ml.c6a.24xlarge",
-                        "ml.c6a.2xlarge",
-                        "ml.c6a.32xlarge",
-                        "ml.c6a.48xlarge",
-                        "ml.c6a.4xlarge",
-                        "ml.c6a.8xlarge",
-                        "ml.c6a.large",
-                        "ml.c6a.xlarge",
-                        "ml.c6g.12xlarge",
-                        "ml.c6g.16xlarge",
-                        "ml.c6g.2xlarge",
-                        "ml.c6g.4xlarge",
-                        "ml.c6g.8xlarge",
-                        "ml.c6g.large",
-                        "ml.c6g.medium",
-                        "ml.c6g.xlarge",
-                        "ml.c6i.12xlarge",
-                        "ml.c6i.16xlarge",
-                        "ml.c6i.24xlarge",
-                        "ml.c6i.2xlarge",
-                        "ml.c6i.32xlarge",
-                        "ml.c6i.4xlarge",
-                        "ml.c6i.8xlarge",
-                        "ml.c6i.large",
-                        "ml.c6i.xlarge",
-                        "ml.c7g.12xlarge",
-                        "ml.c7g.16xlarge",
-                        "ml.c7g.2xlarge",
-                        "ml.c7g.4xlarge",
-                        "ml.c7g.8xlarge",
-                        "ml.c7g.large",
-                        "ml.c7g.medium",
-                        "ml.c7g.xlarge",
-                        "ml.c8a.16xlarge",
-                        "ml.c8g.12xlarge",
-                        "ml.c8g.16xlarge",
-                        "ml.c8g.24xlarge",
-                        "ml.c8g.2xlarge",
-                        "ml.c8g.48xlarge",
-                        "ml.c8g.4xlarge",
-                        "ml.c8g.8xlarge",
-                        "ml.c8g.large",
-                        "ml.c8g.medium",
-                        "ml.c8g.xlarge",
-                        "ml.g4dn.12xlarge",
-                        "ml.g4dn.16xlarge",
-                        "ml.g4dn.2xlarge",
-                        "ml.g4dn.4xlarge",
-                        "ml.g4dn.8xlarge",
-                        "ml.g4dn.xlarge",
-                        "ml.g5.12xlarge",
-                        "ml.g5.16xlarge",
-                        "ml.g5.24xlarge",
-                        "ml.g5.2xlarge",
-                        "ml.g5.48xlarge",
-                        "ml.g5.4xlarge",
-                        "ml.g5.8xlarge",
-                        "ml.g5.xlarge",
-                        "ml.g6.12xlarge",
-                        "ml.g6.16xlarge",
-                        "ml.g6.24xlarge",
-                        "ml.g6.2xlarge",
-                        "ml.g6.48xlarge",
-                        "ml.g6.4xlarge",
-                        "ml.g6.8xlarge",
-                        "ml.g6.xlarge",
-                        "ml.g6e.12xlarge",
-                        "ml.g6e.16xlarge",
-                        "ml.g6e.24xlarge",
-                        "ml.g6e.2xlarge",
-                        "ml.g6e.48xlarge",
-                        "ml.g6e.4xlarge",
-                        "ml.g6e.8xlarge",
-                        "ml.g6e.xlarge",
-                        "ml.g7.12xlarge",
-                        "ml.g7.24xlarge",
-                        "ml.g7.2xlarge",
-                        "ml.g7.48xlarge",
-                        "ml.g7.4xlarge",
-                        "ml.g7.8xlarge",
-                        "ml.g7e.12xlarge",
-                        "ml.g7e.24xlarge",
-                        "ml.g7e.2xlarge",
-                        "ml.g7e.48xlarge",
-                        "ml.g7e.4xlarge",
-                        "ml.g7e.8xlarge",
-                        "ml.gr6.4xlarge",
-                        "ml.gr6.8xlarge",
-                        "ml.i3en.12xlarge",
-                        "ml.i3en.24xlarge",
-                        "ml.i3en.2xlarge",
-                        "ml.i3en.3xlarge",
-                        "ml.i3en.6xlarge",
-                        "ml.i3en.large",
-                        "ml.i3en.xlarge",
-                        "ml.m5.12xlarge",
-                        "ml.m5.16xlarge",
-                        "ml.m5.24xlarge",
-                        "ml.m5.2xlarge",
-                        "ml.m5.4xlarge",
-                        "ml.m5.8xlarge",
-                        "ml.m5.large",
-                        "ml.m5.xlarge",
-                        "ml.m6a.12xlarge",
-                        "ml.m6a.16xlarge",
-                        "ml.m6a.24xlarge",
-                        "ml.m6a.2xlarge",
-                        "ml.m6a.32xlarge",
-                        "ml.m6a.48xlarge",
-                        "ml.m6a.4xlarge",
-                        "ml.m6a.8xlarge",
-                        "ml.m6a.large",
-                        "ml.m6a.xlarge",
-                        "ml.m6g.12xlarge",
-                        "ml.m6g.16xlarge",
-                        "ml.m6g.2xlarge",
-                        "ml.m6g.4xlarge",
-                        "ml.m6g.8xlarge",
-                        "ml.m6g.large",
-                        "ml.m6g.medium",
-                        "ml.m6g.xlarge",
-                        "ml.m6i.12xlarge",
-                        "ml.m6i.16xlarge",
-                        "ml.m6i.24xlarge",
-                        "ml.m6i.2xlarge",
-                        "ml.m6i.32xlarge",
-                        "ml.m6i.4xlarge",
-                        "ml.m6i.8xlarge",
-                        "ml.m6i.large",
-                        "ml.m6i.xlarge",
-                        "ml.m7g.12xlarge",
-                        "ml.m7g.16xlarge",
-                        "ml.m7g.2xlarge",
-                        "ml.m7g.4xlarge",
-                        "ml.m7g.8xlarge",
-                        "ml.m7g.large",
-                        "ml.m7g.medium",
-                        "ml.m7g.xlarge",
-                        "ml.m7i.12xlarge",
-                        "ml.m7i.16xlarge",
-                        "ml.m7i.24xlarge",
-                        "ml.m7i.2xlarge",
-                        "ml.m7i.48xlarge",
-                        "ml.m7i.4xlarge",
-                        "ml.m7i.8xlarge",
-                        "ml.m7i.large",
-                        "ml.m7i.xlarge",
-                        "ml.m8a.16xlarge",
-                        "ml.m8g.12xlarge",
-                        "ml.m8g.16xlarge",
-                        "ml.m8g.24xlarge",
-                        "ml.m8g.2xlarge",
-                        "ml.m8g.48xlarge",
-                        "ml.m8g.4xlarge",
-                        "ml.m8g.8xlarge",
-                        "ml.m8g.large",
-                        "ml.m8g.medium",
-                        "ml.m8g.xlarge",
-                        "ml.p4d.24xlarge",
-                        "ml.p4de.24xlarge",
-                        "ml.p5.48xlarge",
-                        "ml.p5.4xlarge",
-                        "ml.p5e.48xlarge",
-                        "ml.p5en.48xlarge",
-                        "ml.p6-b200.48xlarge",
-                        "ml.p6-b300.48xlarge",
-                        "ml.p6e-gb200.36xlarge",
-                        "ml.r5d.16xlarge",
-                        "ml.r6i.12xlarge",
-                        "ml.r6i.16xlarge",
-                        "ml.r6i.24xlarge",
-                        "ml.r6i.2xlarge",
-                        "ml.r6i.32xlarge",
-                        "ml.r6i.4xlarge",
-                        "ml.r6i.8xlarge",
-                        "ml.r6i.large",
-                        "ml.r6i.xlarge",
-                        "ml.r7i.12xlarge",
-                        "ml.r7i.16xlarge",
-                        "ml.r7i.24xlarge",
-                        "ml.r7i.2xlarge",
-                        "ml.r7i.48xlarge",
-                        "ml.r7i.4xlarge",
-                        "ml.r7i.8xlarge",
-                        "ml.r7i.large",
-                        "ml.r7i.xlarge",
-                        "ml.t3.2xlarge",
-                        "ml.t3.large",
-                        "ml.t3.medium",
-                        "ml.t3.xlarge",
-                        "ml.trn1.32xlarge",
-                        "ml.trn1n.32xlarge",
-                        "ml.trn2.3xlarge",
-                        "ml.trn2.48xlarge",
-                    ],
-                    "type": "string",
-                },
-                "MemoryInGiB": {"maximum": 10000000, "minimum": 0, "type": "number"},
-                "VCpu": {"maximum": 10000000, "minimum": 0, "type": "number"},
-            },
-            "required": ["InstanceType"],
-            "type": "object",
-        },
-        "ComputeQuotaTarget": {
-            "additionalProperties": False,
-            "properties": {
-                "FairShareWeight": {"maximum": 100, "minimum": 0, "type": "integer"},
-                "TeamName": {"pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9]){0,39}?$", "type": "string"},
-            },
-            "required": ["TeamName"],
-            "type": "object",
-        },
-        "ResourceSharingConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "AbsoluteBorrowLimits": {
-                    "items": {"$ref": "#/definitions/ComputeQuotaResourceConfig"},
-                    "maxItems": 15,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "BorrowLimit": {"maximum": 10000, "minimum": 0, "type": "integer"},
-                "Strategy": {"enum": ["Lend", "DontLend", "LendAndBorrow"], "type": "string"},
-            },
-            "required": ["Strategy"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "ActivationState": {"enum": ["Enabled", "Disabled"], "type": "string"},
-        "ClusterArn": {
-            "maxLength": 256,
-            "minLength": 20,
-            "pattern": "^arn:aws[a-z\\-]*:sagemaker:[a-z0-9\\-]*:[0-9]{12}:cluster/[a-z0-9]{12}$",
-            "type": "string",
-        },
-        "ComputeQuotaArn": {
-            "maxLength": 2048,
-            "minLength": 1,
-            "pattern": "^arn:aws[a-z\\-]*:sagemaker:[a-z0-9\\-]*:[0-9]{12}:compute-quota/[a-z0-9]{12}$",
-            "type": "string",
-        },
-        "ComputeQuotaConfig": {"$ref": "#/definitions/ComputeQuotaConfig"},
-        "ComputeQuotaId": {"pattern": "^[a-z0-9]{12}$", "type": "string"},
-        "ComputeQuotaTarget": {"$ref": "#/definitions/ComputeQuotaTarget"},
-        "ComputeQuotaVersion": {"type": "integer"},
-        "CreationTime": {"type": "string"},
-        "Description": {
-            "maxLength": 1024,
-            "minLength": 0,
-            "pattern": "^[\\p{L}\\p{M}\\p{Z}\\p{S}\\p{N}\\p{P}]*$",
-            "type": "string",
-        },
-        "LastModifiedTime": {"type": "string"},
-        "Name": {
-            "maxLength": 63,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$",
-            "type": "string",
-        },
-        "Status": {
-            "enum": [
-                "Creating",
-                "Created",
-                "CreateFailed",
-                "CreateRollbackFailed",
-                "Updating",
-                "Updated",
-                "UpdateFailed",
-                "UpdateRollbackFailed",
-                "Deleting",
-                "Deleted",
-                "DeleteFailed",
-                "DeleteRollbackFailed",
-            ],
-            "type": "string",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-        },
-    },
-    "required": ["Name", "ClusterArn", "ComputeQuotaConfig", "ComputeQuotaTarget"],
-}
-
 
 class ComputeQuota(_Resource):
-    """AWS::SageMaker::ComputeQuota: Resource Type definition for AWS::SageMaker::ComputeQuota. Defines a compute allocation rule for an EKS-orchestrated SageMaker HyperPod cluster's task...
+    """AWS::SageMaker::ComputeQuota: Resource Type definition for AWS::SageMaker::ComputeQuota.
+    Defines a compute allocation rule for an EKS-orchestrated SageMaker HyperPod cluster's task
+    governance. Available in 15 regions (us-east-1, us-east-2, us-west-1, us-west-2, ap-south-1,
+    ap-southeast-1, ap-southeast-2, ap-southeast-3, ap-northeast-1, eu-central-1, eu-west-1,
+    eu-west-2, eu-north-1, eu-south-2, sa-east-1).
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ComputeQuotaArn.
+    Also identified by: ComputeQuotaId.
+    Replaced when any of these change (create-only): Name, ClusterArn, ComputeQuotaTarget.TeamName.
+    Read-only attributes (known once deployed): ComputeQuotaArn, ComputeQuotaId,
+    ComputeQuotaVersion, CreationTime, LastModifiedTime, Status.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-sagemaker-computequota.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -571,14 +459,21 @@ class ComputeQuota(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ComputeQuotaAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "compute_quota.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     ComputeQuotaArn: str
+    """The Amazon Resource Name (ARN) of the compute allocation definition."""
     ComputeQuotaId: str
+    """The unique 12-character identifier of the compute allocation definition."""
     ComputeQuotaVersion: int
+    """The version of the compute allocation definition. Incremented on each successful Update; used
+    for optimistic concurrency control."""
     CreationTime: str
+    """The ISO-8601 timestamp at which the compute allocation definition was created."""
     LastModifiedTime: str
+    """The ISO-8601 timestamp at which the compute allocation definition was last modified."""
     Status: Literal[
         "Creating",
         "Created",
@@ -593,7 +488,8 @@ class ComputeQuota(_Resource):
         "DeleteFailed",
         "DeleteRollbackFailed",
     ]
-    # Declared properties (as declared, or as AWS returned them).
+    """The current lifecycle status of the compute allocation definition."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ActivationState: Literal["Enabled", "Disabled"]
     ClusterArn: str
     ComputeQuotaConfig: ComputeQuotaComputeQuotaConfigDict
@@ -602,33 +498,41 @@ class ComputeQuota(_Resource):
     Name: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ClusterArn: str,
+        ComputeQuotaConfig: ComputeQuotaComputeQuotaConfig | ComputeQuotaComputeQuotaConfigDict,
+        ComputeQuotaTarget: ComputeQuotaComputeQuotaTarget | ComputeQuotaComputeQuotaTargetDict,
+        Name: str,
+        ActivationState: Literal["Enabled", "Disabled"] | None = None,
+        Description: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::SageMaker::ComputeQuota; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ClusterArn: str,
-            ComputeQuotaConfig: ComputeQuotaComputeQuotaConfig | ComputeQuotaComputeQuotaConfigDict,
-            ComputeQuotaTarget: ComputeQuotaComputeQuotaTarget | ComputeQuotaComputeQuotaTargetDict,
-            Name: str,
-            ActivationState: Literal["Enabled", "Disabled"] | None = None,
-            Description: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::SageMaker::ComputeQuota; `await` it inside an App to deploy it.
-
-            ActivationState: Whether the compute allocation rule is active.
-            ClusterArn: The ARN of the EKS-orchestrated SageMaker HyperPod cluster the compute allocation definition is bound to.
-            ComputeQuotaConfig: Compute allocation rules: per-resource quotas, idle-borrowing strategy, and team-task preemption policy.
-            ComputeQuotaTarget: The team this compute allocation rule applies to.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ClusterArn: The ARN of the EKS-orchestrated SageMaker HyperPod cluster the compute
+                allocation definition is bound to. Slurm-orchestrated clusters are rejected by the
+                service. Create-only: changing it replaces the resource. Required.
+            ComputeQuotaConfig: Compute allocation rules: per-resource quotas, idle-borrowing
+                strategy, and team-task preemption policy. Required.
+            ComputeQuotaTarget: The team this compute allocation rule applies to. Required.
+            Name: The name of the compute allocation definition. Create-only: changing it replaces
+                the resource. Required.
+            ActivationState: Whether the compute allocation rule is active. Defaults service-side to
+                'Enabled' when omitted on Create.
             Description: A free-form description of the compute allocation definition.
-            Name: The name of the compute allocation definition.
             Tags: Tags to associate with the compute allocation definition.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,25 +59,28 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ContextSourceDict = TypedDict(
-    "ContextSourceDict",
-    {
-        "SourceId": "str",
-        "SourceType": "str",
-        "SourceUri": "Required[str]",
-    },
-    total=False,
-)
 
-ContextTagsItemDict = TypedDict(
-    "ContextTagsItemDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class ContextSourceDict(TypedDict, total=False):
+    """ContextSource as a plain dict: The source type, ID, and URI."""
 
+    SourceId: str
+    """The ID of the source."""
+    SourceType: str
+    """The type of the source."""
+    SourceUri: Required[str]
+    """The URI of the source."""
+
+
+class ContextTagsItemDict(TypedDict, total=False):
+    """ContextTagsItem as a plain dict."""
+
+    Key: Required[str]
+    """The tag key."""
+    Value: Required[str]
+    """The tag value."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::SageMaker::Context",
     schema_file="aws-sagemaker-context.json",
@@ -81,18 +88,8 @@ METADATA = _TypeMetadata(
     additional_identifiers=(("/ContextName",),),
     read_only=("/Arn", "/CreationTime", "/LastModifiedTime"),
     create_only=("/ContextName", "/ContextType", "/Source"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("ContextName", "ContextType", "Source"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -102,75 +99,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "Arn": {
-            "maxLength": 256,
-            "pattern": "^arn:aws[a-z\\-]*:sagemaker:[a-z0-9\\-]*:[0-9]{12}:context/",
-            "type": "string",
-        },
-        "ContextName": {
-            "maxLength": 120,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9]([-_]*[a-zA-Z0-9]){0,119}$",
-            "type": "string",
-        },
-        "ContextType": {"maxLength": 256, "minLength": 0, "type": "string"},
-        "CreationTime": {"type": "string"},
-        "Description": {"maxLength": 3072, "minLength": 0, "type": "string"},
-        "LastModifiedTime": {"type": "string"},
-        "Properties": {
-            "additionalProperties": False,
-            "maxProperties": 30,
-            "patternProperties": {"^.{0,2500}$": {"maxLength": 2500, "type": "string"}},
-            "type": "object",
-        },
-        "Source": {
-            "additionalProperties": False,
-            "properties": {
-                "SourceId": {"maxLength": 256, "minLength": 0, "type": "string"},
-                "SourceType": {"maxLength": 256, "minLength": 0, "type": "string"},
-                "SourceUri": {"maxLength": 2048, "minLength": 1, "type": "string"},
-            },
-            "required": ["SourceUri"],
-            "type": "object",
-        },
-        "Tags": {
-            "items": {
-                "additionalProperties": False,
-                "properties": {
-                    "Key": {
-                        "maxLength": 128,
-                        "minLength": 1,
-                        "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                        "type": "string",
-                    },
-                    "Value": {
-                        "maxLength": 256,
-                        "minLength": 0,
-                        "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                        "type": "string",
-                    },
-                },
-                "required": ["Key", "Value"],
-                "type": "object",
-            },
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-        },
-    },
-    "required": ["ContextName", "ContextType", "Source"],
-}
-
 
 class Context(_Resource):
-    """AWS::SageMaker::Context: Resource type definition for AWS::SageMaker::Context. A context is a lineage tracking entity that represents a logical grouping of other tracking or e...
+    """AWS::SageMaker::Context: Resource type definition for AWS::SageMaker::Context. A context is a
+    lineage tracking entity that represents a logical grouping of other tracking or experiment
+    entities.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Also identified by: ContextName.
+    Replaced when any of these change (create-only): ContextName, ContextType, Source.
+    Read-only attributes (known once deployed): Arn, CreationTime, LastModifiedTime.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-sagemaker-context.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -178,45 +119,54 @@ class Context(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ContextAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "context.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The Amazon Resource Name (ARN) of the context."""
     CreationTime: str
+    """When the context was created."""
     LastModifiedTime: str
-    # Declared properties (as declared, or as AWS returned them).
+    """When the context was last modified."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ContextName: str
     ContextType: str
     Description: str
-    Properties: dict[str, Any]
+    Properties: dict[str, str]
     Source: ContextSourceDict
     Tags: list[ContextTagsItemDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ContextName: str,
+        ContextType: str,
+        Source: ContextSource | ContextSourceDict,
+        Description: str | None = None,
+        Properties: dict[str, str] | None = None,
+        Tags: list[ContextTagsItem | ContextTagsItemDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::SageMaker::Context; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ContextName: str,
-            ContextType: str,
-            Source: ContextSource | ContextSourceDict,
-            Description: str | None = None,
-            Properties: dict[str, Any] | None = None,
-            Tags: list[ContextTagsItem | ContextTagsItemDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::SageMaker::Context; `await` it inside an App to deploy it.
-
-            ContextName: The name of the context.
-            ContextType: The context type.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ContextName: The name of the context. Must be unique to your account in an AWS Region.
+                Create-only: changing it replaces the resource. Required.
+            ContextType: The context type. Create-only: changing it replaces the resource. Required.
+            Source: The source type, ID, and URI. Create-only: changing it replaces the resource.
+                Required.
             Description: The description of the context.
             Properties: A list of properties to add to the context.
-            Source: The source type, ID, and URI.
             Tags: A list of tags to apply to the context.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,39 +59,38 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-DeviceDeviceDict = TypedDict(
-    "DeviceDeviceDict",
-    {
-        "Description": "str",
-        "DeviceName": "Required[str]",
-        "IotThingName": "str",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class DeviceDeviceDict(TypedDict, total=False):
+    """DeviceDevice as a plain dict: Edge device you want to create"""
 
+    Description: str
+    """Description of the device"""
+    DeviceName: Required[str]
+    """The name of the device"""
+    IotThingName: str
+    """AWS Internet of Things (IoT) object name."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 127 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The key value of the tag. You can specify a value that is 1 to 127 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::SageMaker::Device",
     schema_file="aws-sagemaker-device.json",
     primary_identifier=("/Device/DeviceName",),
-    additional_identifiers=(),
-    read_only=(),
     create_only=("/Device/DeviceName",),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("DeviceFleetName",),
-    list_required=(),
-    tagging=None,
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -96,73 +99,15 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Device": {
-            "additionalProperties": False,
-            "properties": {
-                "Description": {
-                    "maxLength": 40,
-                    "minLength": 1,
-                    "pattern": "[\\S\\s]+",
-                    "type": "string",
-                },
-                "DeviceName": {
-                    "maxLength": 63,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9](-*[a-zA-Z0-9])*$",
-                    "type": "string",
-                },
-                "IotThingName": {"maxLength": 128, "pattern": "[a-zA-Z0-9:_-]+", "type": "string"},
-            },
-            "required": ["DeviceName"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^((?!aws:)[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Device": {"$ref": "#/definitions/Device"},
-        "DeviceFleetName": {
-            "maxLength": 63,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9](-*_*[a-zA-Z0-9])*$",
-            "type": "string",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-        },
-    },
-    "required": ["DeviceFleetName"],
-}
-
 
 class Device(_Resource):
     """AWS::SageMaker::Device: Resource schema for AWS::SageMaker::Device
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Device.DeviceName.
+    Replaced when any of these change (create-only): Device.DeviceName.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-sagemaker-device.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -170,33 +115,37 @@ class Device(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "DeviceAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "device.schema.json")
 
     # Read-only attributes, set from what AWS returns.
-    # Declared properties (as declared, or as AWS returned them).
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Device: DeviceDeviceDict
     DeviceFleetName: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        DeviceFleetName: str,
+        Device: DeviceDevice | DeviceDeviceDict | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::SageMaker::Device; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            DeviceFleetName: str,
-            Device: DeviceDevice | DeviceDeviceDict | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::SageMaker::Device; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            DeviceFleetName: The name of the edge device fleet Required.
             Device: The Edge Device you want to register against a device fleet
-            DeviceFleetName: The name of the edge device fleet
             Tags: Associate tags with the resource
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,38 +59,36 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-EdgeOutputConfigDict = TypedDict(
-    "EdgeOutputConfigDict",
-    {
-        "KmsKeyId": "str",
-        "S3OutputLocation": "Required[str]",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class EdgeOutputConfigDict(TypedDict, total=False):
+    """EdgeOutputConfig as a plain dict."""
 
+    KmsKeyId: str
+    """The KMS key id used for encryption on the S3 bucket"""
+    S3OutputLocation: Required[str]
+    """The Amazon Simple Storage (S3) bucket URI"""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: Key-value pair to associate as a tag for the resource"""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 127 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The key value of the tag. You can specify a value that is 1 to 127 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::SageMaker::DeviceFleet",
     schema_file="aws-sagemaker-devicefleet.json",
     primary_identifier=("/DeviceFleetName",),
-    additional_identifiers=(),
-    read_only=(),
     create_only=("/DeviceFleetName",),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("DeviceFleetName", "OutputConfig", "RoleArn"),
-    list_required=(),
-    tagging=None,
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -95,80 +97,15 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "EdgeOutputConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "KmsKeyId": {
-                    "anyOf": [{}, {}, {}],
-                    "maxLength": 2048,
-                    "minLength": 1,
-                    "pattern": "[a-zA-Z0-9:_-]+",
-                    "type": "string",
-                },
-                "S3OutputLocation": {
-                    "maxLength": 1024,
-                    "minLength": 0,
-                    "pattern": "^s3://([^/]+)/?(.*)$",
-                    "type": "string",
-                },
-            },
-            "required": ["S3OutputLocation"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^((?!aws:)[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Description": {"maxLength": 800, "minLength": 0, "pattern": "[\\S\\s]+", "type": "string"},
-        "DeviceFleetName": {
-            "maxLength": 63,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9](-*_*[a-zA-Z0-9])*$",
-            "type": "string",
-        },
-        "OutputConfig": {"$ref": "#/definitions/EdgeOutputConfig"},
-        "RoleArn": {
-            "maxLength": 2048,
-            "minLength": 20,
-            "pattern": "^arn:aws[a-z\\-]*:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+$",
-            "type": "string",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-        },
-    },
-    "required": ["DeviceFleetName", "OutputConfig", "RoleArn"],
-}
-
 
 class DeviceFleet(_Resource):
     """AWS::SageMaker::DeviceFleet: Resource schema for AWS::SageMaker::DeviceFleet
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: DeviceFleetName.
+    Replaced when any of these change (create-only): DeviceFleetName.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-sagemaker-devicefleet.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -176,39 +113,45 @@ class DeviceFleet(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "DeviceFleetAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "device_fleet.schema.json")
 
     # Read-only attributes, set from what AWS returns.
-    # Declared properties (as declared, or as AWS returned them).
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     DeviceFleetName: str
     OutputConfig: EdgeOutputConfigDict
     RoleArn: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        DeviceFleetName: str,
+        OutputConfig: EdgeOutputConfig | EdgeOutputConfigDict,
+        RoleArn: str,
+        Description: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::SageMaker::DeviceFleet; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            DeviceFleetName: str,
-            OutputConfig: EdgeOutputConfig | EdgeOutputConfigDict,
-            RoleArn: str,
-            Description: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::SageMaker::DeviceFleet; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            DeviceFleetName: The name of the edge device fleet Create-only: changing it replaces the
+                resource. Required.
+            OutputConfig: S3 bucket and an ecryption key id (if available) to store outputs for the
+                fleet Required.
+            RoleArn: Role associated with the device fleet Required.
             Description: Description for the edge device fleet
-            DeviceFleetName: The name of the edge device fleet
-            OutputConfig: S3 bucket and an ecryption key id (if available) to store outputs for the fleet
-            RoleArn: Role associated with the device fleet
             Tags: Associate tags with the resource
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -159,309 +163,778 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-CodeRepositoryDict = TypedDict(
-    "CodeRepositoryDict",
-    {
-        "RepositoryUrl": "Required[str]",
-    },
-    total=False,
-)
 
-CustomFileSystemConfigDict = TypedDict(
-    "CustomFileSystemConfigDict",
-    {
-        "EFSFileSystemConfig": "DomainEFSFileSystemConfigDict",
-        "FSxLustreFileSystemConfig": "DomainFSxLustreFileSystemConfigDict",
-        "S3FileSystemConfig": "DomainS3FileSystemConfigDict",
-    },
-    total=False,
-)
+class CodeRepositoryDict(TypedDict, total=False):
+    """CodeRepository as a plain dict."""
 
-CustomImageDict = TypedDict(
-    "CustomImageDict",
-    {
-        "AppImageConfigName": "Required[str]",
-        "ImageName": "Required[str]",
-        "ImageVersionNumber": "int",
-    },
-    total=False,
-)
+    RepositoryUrl: Required[str]
+    """A CodeRepository (valid URL) to be used within Jupyter's Git extension."""
 
-DefaultSpaceStorageSettingsDict = TypedDict(
-    "DefaultSpaceStorageSettingsDict",
-    {
-        "DefaultEbsStorageSettings": "DomainDefaultEbsStorageSettingsDict",
-    },
-    total=False,
-)
 
-DomainAppLifecycleManagementDict = TypedDict(
-    "DomainAppLifecycleManagementDict",
-    {
-        "IdleSettings": "DomainIdleSettingsDict",
-    },
-    total=False,
-)
+class CustomFileSystemConfigDict(TypedDict, total=False):
+    """CustomFileSystemConfig as a plain dict."""
 
-DomainCodeEditorAppSettingsDict = TypedDict(
-    "DomainCodeEditorAppSettingsDict",
-    {
-        "AppLifecycleManagement": "DomainAppLifecycleManagementDict",
-        "BuiltInLifecycleConfigArn": "str",
-        "CustomImages": "list[CustomImageDict]",
-        "DefaultResourceSpec": "ResourceSpecDict",
-        "LifecycleConfigArns": "list[str]",
-    },
-    total=False,
-)
+    EFSFileSystemConfig: DomainEFSFileSystemConfigDict
+    """Type: DomainEFSFileSystemConfigDict."""
+    FSxLustreFileSystemConfig: DomainFSxLustreFileSystemConfigDict
+    """Type: DomainFSxLustreFileSystemConfigDict."""
+    S3FileSystemConfig: DomainS3FileSystemConfigDict
+    """Type: DomainS3FileSystemConfigDict."""
 
-DomainCustomPosixUserConfigDict = TypedDict(
-    "DomainCustomPosixUserConfigDict",
-    {
-        "Gid": "Required[int]",
-        "Uid": "Required[int]",
-    },
-    total=False,
-)
 
-DomainDefaultEbsStorageSettingsDict = TypedDict(
-    "DomainDefaultEbsStorageSettingsDict",
-    {
-        "DefaultEbsVolumeSizeInGb": "Required[int]",
-        "MaximumEbsVolumeSizeInGb": "Required[int]",
-    },
-    total=False,
-)
+class CustomImageDict(TypedDict, total=False):
+    """CustomImage as a plain dict: A custom SageMaker image."""
 
-DomainDefaultSpaceSettingsDict = TypedDict(
-    "DomainDefaultSpaceSettingsDict",
-    {
-        "CustomFileSystemConfigs": "list[CustomFileSystemConfigDict]",
-        "CustomPosixUserConfig": "DomainCustomPosixUserConfigDict",
-        "ExecutionRole": "Required[str]",
-        "JupyterLabAppSettings": "DomainJupyterLabAppSettingsDict",
-        "JupyterServerAppSettings": "DomainJupyterServerAppSettingsDict",
-        "KernelGatewayAppSettings": "DomainKernelGatewayAppSettingsDict",
-        "SecurityGroups": "list[str]",
-        "SpaceStorageSettings": "DefaultSpaceStorageSettingsDict",
-    },
-    total=False,
-)
+    AppImageConfigName: Required[str]
+    """The Name of the AppImageConfig."""
+    ImageName: Required[str]
+    """The name of the CustomImage. Must be unique to your account."""
+    ImageVersionNumber: int
+    """The version number of the CustomImage."""
 
-DomainDockerSettingsDict = TypedDict(
-    "DomainDockerSettingsDict",
-    {
-        "EnableDockerAccess": "Literal['ENABLED', 'DISABLED']",
-        "VpcOnlyTrustedAccounts": "list[str]",
-    },
-    total=False,
-)
 
-DomainDomainSettingsDict = TypedDict(
-    "DomainDomainSettingsDict",
-    {
-        "DockerSettings": "DomainDockerSettingsDict",
-        "ExecutionRoleIdentityConfig": "Literal['USER_PROFILE_NAME', 'DISABLED']",
-        "IpAddressType": "Literal['IPV4', 'DUALSTACK']",
-        "RStudioServerProDomainSettings": "DomainRStudioServerProDomainSettingsDict",
-        "SecurityGroupIds": "list[str]",
-        "UnifiedStudioSettings": "DomainUnifiedStudioSettingsDict",
-    },
-    total=False,
-)
+class DefaultSpaceStorageSettingsDict(TypedDict, total=False):
+    """DefaultSpaceStorageSettings as a plain dict: Default storage settings for a space."""
 
-DomainEFSFileSystemConfigDict = TypedDict(
-    "DomainEFSFileSystemConfigDict",
-    {
-        "FileSystemId": "Required[str]",
-        "FileSystemPath": "str",
-    },
-    total=False,
-)
+    DefaultEbsStorageSettings: DomainDefaultEbsStorageSettingsDict
+    """Properties related to the Amazon Elastic Block Store volume. Must be provided if storage type
+    is Amazon EBS and must not be provided if storage type is not Amazon EBS"""
 
-DomainFSxLustreFileSystemConfigDict = TypedDict(
-    "DomainFSxLustreFileSystemConfigDict",
-    {
-        "FileSystemId": "Required[str]",
-        "FileSystemPath": "str",
-    },
-    total=False,
-)
 
-DomainIdleSettingsDict = TypedDict(
-    "DomainIdleSettingsDict",
-    {
-        "IdleTimeoutInMinutes": "int",
-        "LifecycleManagement": "Literal['ENABLED', 'DISABLED']",
-        "MaxIdleTimeoutInMinutes": "int",
-        "MinIdleTimeoutInMinutes": "int",
-    },
-    total=False,
-)
+class DomainAppLifecycleManagementDict(TypedDict, total=False):
+    """DomainAppLifecycleManagement as a plain dict."""
 
-DomainJupyterLabAppSettingsDict = TypedDict(
-    "DomainJupyterLabAppSettingsDict",
-    {
-        "AppLifecycleManagement": "DomainAppLifecycleManagementDict",
-        "BuiltInLifecycleConfigArn": "str",
-        "CodeRepositories": "list[CodeRepositoryDict]",
-        "CustomImages": "list[CustomImageDict]",
-        "DefaultResourceSpec": "ResourceSpecDict",
-        "LifecycleConfigArns": "list[str]",
-    },
-    total=False,
-)
+    IdleSettings: DomainIdleSettingsDict
+    """Type: DomainIdleSettingsDict."""
 
-DomainJupyterServerAppSettingsDict = TypedDict(
-    "DomainJupyterServerAppSettingsDict",
-    {
-        "DefaultResourceSpec": "ResourceSpecDict",
-        "LifecycleConfigArns": "list[str]",
-    },
-    total=False,
-)
 
-DomainKernelGatewayAppSettingsDict = TypedDict(
-    "DomainKernelGatewayAppSettingsDict",
-    {
-        "CustomImages": "list[CustomImageDict]",
-        "DefaultResourceSpec": "ResourceSpecDict",
-        "LifecycleConfigArns": "list[str]",
-    },
-    total=False,
-)
+class DomainCodeEditorAppSettingsDict(TypedDict, total=False):
+    """DomainCodeEditorAppSettings as a plain dict: The CodeEditor app settings."""
 
-DomainRSessionAppSettingsDict = TypedDict(
-    "DomainRSessionAppSettingsDict",
-    {
-        "CustomImages": "list[CustomImageDict]",
-        "DefaultResourceSpec": "ResourceSpecDict",
-    },
-    total=False,
-)
+    AppLifecycleManagement: DomainAppLifecycleManagementDict
+    """Type: DomainAppLifecycleManagementDict."""
+    BuiltInLifecycleConfigArn: str
+    """The lifecycle configuration that runs before the default lifecycle configuration."""
+    CustomImages: list[CustomImageDict]
+    """A list of custom images for use for CodeEditor apps."""
+    DefaultResourceSpec: ResourceSpecDict
+    """The default instance type and the Amazon Resource Name (ARN) of the default SageMaker image
+    used by the CodeEditor app."""
+    LifecycleConfigArns: list[str]
+    """A list of LifecycleConfigArns available for use with CodeEditor apps."""
 
-DomainRStudioServerProAppSettingsDict = TypedDict(
-    "DomainRStudioServerProAppSettingsDict",
-    {
-        "AccessStatus": "Literal['ENABLED', 'DISABLED']",
-        "UserGroup": "Literal['R_STUDIO_ADMIN', 'R_STUDIO_USER']",
-    },
-    total=False,
-)
 
-DomainRStudioServerProDomainSettingsDict = TypedDict(
-    "DomainRStudioServerProDomainSettingsDict",
-    {
-        "DefaultResourceSpec": "ResourceSpecDict",
-        "DomainExecutionRoleArn": "Required[str]",
-        "RStudioConnectUrl": "str",
-        "RStudioPackageManagerUrl": "str",
-    },
-    total=False,
-)
+class DomainCustomPosixUserConfigDict(TypedDict, total=False):
+    """DomainCustomPosixUserConfig as a plain dict."""
 
-DomainS3FileSystemConfigDict = TypedDict(
-    "DomainS3FileSystemConfigDict",
-    {
-        "MountPath": "str",
-        "S3Uri": "str",
-    },
-    total=False,
-)
+    Gid: Required[int]
+    """Range: 1001 to 4000000 (inclusive)."""
+    Uid: Required[int]
+    """Range: 10000 to 4000000 (inclusive)."""
 
-DomainSharingSettingsDict = TypedDict(
-    "DomainSharingSettingsDict",
-    {
-        "NotebookOutputOption": "Literal['Allowed', 'Disabled']",
-        "S3KmsKeyId": "str",
-        "S3OutputPath": "str",
-    },
-    total=False,
-)
 
-DomainStudioWebPortalSettingsDict = TypedDict(
-    "DomainStudioWebPortalSettingsDict",
-    {
-        "HiddenAppTypes": "list[Literal['JupyterServer', 'TensorBoard', 'RStudioServerPro', 'JupyterLab', 'CodeEditor', 'DetailedProfiler', 'Canvas']]",
-        "HiddenInstanceTypes": "list[Literal['system', 'ml.t3.micro', 'ml.t3.small', 'ml.t3.medium', 'ml.t3.large', 'ml.t3.xlarge', 'ml.t3.2xlarge', 'ml.m5.large', 'ml.m5.xlarge', 'ml.m5.2xlarge', 'ml.m5.4xlarge', 'ml.m5.8xlarge', 'ml.m5.12xlarge', 'ml.m5.16xlarge', 'ml.m5.24xlarge', 'ml.m5d.large', 'ml.m5d.xlarge', 'ml.m5d.2xlarge', 'ml.m5d.4xlarge', 'ml.m5d.8xlarge', 'ml.m5d.12xlarge', 'ml.m5d.16xlarge', 'ml.m5d.24xlarge', 'ml.c5.large', 'ml.c5.xlarge', 'ml.c5.2xlarge', 'ml.c5.4xlarge', 'ml.c5.9xlarge', 'ml.c5.12xlarge', 'ml.c5.18xlarge', 'ml.c5.24xlarge', 'ml.p3.2xlarge', 'ml.p3.8xlarge', 'ml.p3.16xlarge', 'ml.p3dn.24xlarge', 'ml.g4dn.xlarge', 'ml.g4dn.2xlarge', 'ml.g4dn.4xlarge', 'ml.g4dn.8xlarge', 'ml.g4dn.12xlarge', 'ml.g4dn.16xlarge', 'ml.r5.large', 'ml.r5.xlarge', 'ml.r5.2xlarge', 'ml.r5.4xlarge', 'ml.r5.8xlarge', 'ml.r5.12xlarge', 'ml.r5.16xlarge', 'ml.r5.24xlarge', 'ml.g5.xlarge', 'ml.g5.2xlarge', 'ml.g5.4xlarge', 'ml.g5.8xlarge', 'ml.g5.12xlarge', 'ml.g5.16xlarge', 'ml.g5.24xlarge', 'ml.g5.48xlarge', 'ml.g6.xlarge', 'ml.g6.2xlarge', 'ml.g6.4xlarge', 'ml.g6.8xlarge', 'ml.g6.12xlarge', 'ml.g6.16xlarge', 'ml.g6.24xlarge', 'ml.g6.48xlarge', 'ml.g6e.xlarge', 'ml.g6e.2xlarge', 'ml.g6e.4xlarge', 'ml.g6e.8xlarge', 'ml.g6e.12xlarge', 'ml.g6e.16xlarge', 'ml.g6e.24xlarge', 'ml.g6e.48xlarge', 'ml.geospatial.interactive', 'ml.p4d.24xlarge', 'ml.p4de.24xlarge', 'ml.trn1.2xlarge', 'ml.trn1.32xlarge', 'ml.trn1n.32xlarge', 'ml.p5.48xlarge', 'ml.p5e.48xlarge', 'ml.p5en.48xlarge', 'ml.m6i.large', 'ml.m6i.xlarge', 'ml.m6i.2xlarge', 'ml.m6i.4xlarge', 'ml.m6i.8xlarge', 'ml.m6i.12xlarge', 'ml.m6i.16xlarge', 'ml.m6i.24xlarge', 'ml.m6i.32xlarge', 'ml.m7i.large', 'ml.m7i.xlarge', 'ml.m7i.2xlarge', 'ml.m7i.4xlarge', 'ml.m7i.8xlarge', 'ml.m7i.12xlarge', 'ml.m7i.16xlarge', 'ml.m7i.24xlarge', 'ml.m7i.48xlarge', 'ml.c6i.large', 'ml.c6i.xlarge', 'ml.c6i.2xlarge', 'ml.c6i.4xlarge', 'ml.c6i.8xlarge', 'ml.c6i.12xlarge', 'ml.c6i.16xlarge', 'ml.c6i.24xlarge', 'ml.c6i.32xlarge', 'ml.c7i.large', 'ml.c7i.xlarge', 'ml.c7i.2xlarge', 'ml.c7i.4xlarge', 'ml.c7i.8xlarge', 'ml.c7i.12xlarge', 'ml.c7i.16xlarge', 'ml.c7i.24xlarge', 'ml.c7i.48xlarge', 'ml.r6i.large', 'ml.r6i.xlarge', 'ml.r6i.2xlarge', 'ml.r6i.4xlarge', 'ml.r6i.8xlarge', 'ml.r6i.12xlarge', 'ml.r6i.16xlarge', 'ml.r6i.24xlarge', 'ml.r6i.32xlarge', 'ml.r7i.large', 'ml.r7i.xlarge', 'ml.r7i.2xlarge', 'ml.r7i.4xlarge', 'ml.r7i.8xlarge', 'ml.r7i.12xlarge', 'ml.r7i.16xlarge', 'ml.r7i.24xlarge', 'ml.r7i.48xlarge', 'ml.m6id.large', 'ml.m6id.xlarge', 'ml.m6id.2xlarge', 'ml.m6id.4xlarge', 'ml.m6id.8xlarge', 'ml.m6id.12xlarge', 'ml.m6id.16xlarge', 'ml.m6id.24xlarge', 'ml.m6id.32xlarge', 'ml.c6id.large', 'ml.c6id.xlarge', 'ml.c6id.2xlarge', 'ml.c6id.4xlarge', 'ml.c6id.8xlarge', 'ml.c6id.12xlarge', 'ml.c6id.16xlarge', 'ml.c6id.24xlarge', 'ml.c6id.32xlarge', 'ml.r6id.large', 'ml.r6id.xlarge', 'ml.r6id.2xlarge', 'ml.r6id.4xlarge', 'ml.r6id.8xlarge', 'ml.r6id.12xlarge', 'ml.r6id.16xlarge', 'ml.r6id.24xlarge', 'ml.r6id.32xlarge', 'ml.p5.4xlarge', 'ml.p6-b200.48xlarge', 'ml.g7e.2xlarge', 'ml.g7e.4xlarge', 'ml.g7e.8xlarge', 'ml.g7e.12xlarge', 'ml.g7e.24xlarge', 'ml.g7e.48xlarge']]",
-        "HiddenMlTools": "list[Literal['DataWrangler', 'FeatureStore', 'EmrClusters', 'AutoMl', 'Experiments', 'Training', 'ModelEvaluation', 'Pipelines', 'Models', 'JumpStart', 'InferenceRecommender', 'Endpoints', 'Projects', 'InferenceOptimization', 'HyperPodClusters', 'Comet', 'DeepchecksLLMEvaluation', 'Fiddler', 'LakeraGuard', 'PerformanceEvaluation']]",
-        "HiddenSageMakerImageVersionAliases": "list[HiddenSageMakerImageDict]",
-    },
-    total=False,
-)
+class DomainDefaultEbsStorageSettingsDict(TypedDict, total=False):
+    """DomainDefaultEbsStorageSettings as a plain dict: Properties related to the Amazon Elastic
+    Block Store volume. Must be provided if storage type is Amazon EBS and must not be provided if
+    storage type is not Amazon EBS"""
 
-DomainUnifiedStudioSettingsDict = TypedDict(
-    "DomainUnifiedStudioSettingsDict",
-    {
-        "DomainAccountId": "str",
-        "DomainId": "str",
-        "DomainRegion": "str",
-        "EnvironmentId": "str",
-        "ProjectId": "str",
-        "ProjectS3Path": "str",
-        "StudioWebPortalAccess": "Literal['ENABLED', 'DISABLED']",
-    },
-    total=False,
-)
+    DefaultEbsVolumeSizeInGb: Required[int]
+    """Default size of the Amazon EBS volume in Gb"""
+    MaximumEbsVolumeSizeInGb: Required[int]
+    """Maximum size of the Amazon EBS volume in Gb. Must be greater than or equal to the
+    DefaultEbsVolumeSizeInGb."""
 
-HiddenSageMakerImageDict = TypedDict(
-    "HiddenSageMakerImageDict",
-    {
-        "SageMakerImageName": "Literal['sagemaker_distribution']",
-        "VersionAliases": "list[str]",
-    },
-    total=False,
-)
 
-ResourceSpecDict = TypedDict(
-    "ResourceSpecDict",
-    {
-        "InstanceType": "Literal['system', 'ml.t3.micro', 'ml.t3.small', 'ml.t3.medium', 'ml.t3.large', 'ml.t3.xlarge', 'ml.t3.2xlarge', 'ml.m5.large', 'ml.m5.xlarge', 'ml.m5.2xlarge', 'ml.m5.4xlarge', 'ml.m5.8xlarge', 'ml.m5.12xlarge', 'ml.m5.16xlarge', 'ml.m5.24xlarge', 'ml.m5d.large', 'ml.m5d.xlarge', 'ml.m5d.2xlarge', 'ml.m5d.4xlarge', 'ml.m5d.8xlarge', 'ml.m5d.12xlarge', 'ml.m5d.16xlarge', 'ml.m5d.24xlarge', 'ml.c5.large', 'ml.c5.xlarge', 'ml.c5.2xlarge', 'ml.c5.4xlarge', 'ml.c5.9xlarge', 'ml.c5.12xlarge', 'ml.c5.18xlarge', 'ml.c5.24xlarge', 'ml.p3.2xlarge', 'ml.p3.8xlarge', 'ml.p3.16xlarge', 'ml.p3dn.24xlarge', 'ml.g4dn.xlarge', 'ml.g4dn.2xlarge', 'ml.g4dn.4xlarge', 'ml.g4dn.8xlarge', 'ml.g4dn.12xlarge', 'ml.g4dn.16xlarge', 'ml.r5.large', 'ml.r5.xlarge', 'ml.r5.2xlarge', 'ml.r5.4xlarge', 'ml.r5.8xlarge', 'ml.r5.12xlarge', 'ml.r5.16xlarge', 'ml.r5.24xlarge', 'ml.g5.xlarge', 'ml.g5.2xlarge', 'ml.g5.4xlarge', 'ml.g5.8xlarge', 'ml.g5.12xlarge', 'ml.g5.16xlarge', 'ml.g5.24xlarge', 'ml.g5.48xlarge', 'ml.g6.xlarge', 'ml.g6.2xlarge', 'ml.g6.4xlarge', 'ml.g6.8xlarge', 'ml.g6.12xlarge', 'ml.g6.16xlarge', 'ml.g6.24xlarge', 'ml.g6.48xlarge', 'ml.g6e.xlarge', 'ml.g6e.2xlarge', 'ml.g6e.4xlarge', 'ml.g6e.8xlarge', 'ml.g6e.12xlarge', 'ml.g6e.16xlarge', 'ml.g6e.24xlarge', 'ml.g6e.48xlarge', 'ml.geospatial.interactive', 'ml.p4d.24xlarge', 'ml.p4de.24xlarge', 'ml.trn1.2xlarge', 'ml.trn1.32xlarge', 'ml.trn1n.32xlarge', 'ml.p5.48xlarge', 'ml.p5e.48xlarge', 'ml.p5en.48xlarge', 'ml.m6i.large', 'ml.m6i.xlarge', 'ml.m6i.2xlarge', 'ml.m6i.4xlarge', 'ml.m6i.8xlarge', 'ml.m6i.12xlarge', 'ml.m6i.16xlarge', 'ml.m6i.24xlarge', 'ml.m6i.32xlarge', 'ml.m7i.large', 'ml.m7i.xlarge', 'ml.m7i.2xlarge', 'ml.m7i.4xlarge', 'ml.m7i.8xlarge', 'ml.m7i.12xlarge', 'ml.m7i.16xlarge', 'ml.m7i.24xlarge', 'ml.m7i.48xlarge', 'ml.c6i.large', 'ml.c6i.xlarge', 'ml.c6i.2xlarge', 'ml.c6i.4xlarge', 'ml.c6i.8xlarge', 'ml.c6i.12xlarge', 'ml.c6i.16xlarge', 'ml.c6i.24xlarge', 'ml.c6i.32xlarge', 'ml.c7i.large', 'ml.c7i.xlarge', 'ml.c7i.2xlarge', 'ml.c7i.4xlarge', 'ml.c7i.8xlarge', 'ml.c7i.12xlarge', 'ml.c7i.16xlarge', 'ml.c7i.24xlarge', 'ml.c7i.48xlarge', 'ml.r6i.large', 'ml.r6i.xlarge', 'ml.r6i.2xlarge', 'ml.r6i.4xlarge', 'ml.r6i.8xlarge', 'ml.r6i.12xlarge', 'ml.r6i.16xlarge', 'ml.r6i.24xlarge', 'ml.r6i.32xlarge', 'ml.r7i.large', 'ml.r7i.xlarge', 'ml.r7i.2xlarge', 'ml.r7i.4xlarge', 'ml.r7i.8xlarge', 'ml.r7i.12xlarge', 'ml.r7i.16xlarge', 'ml.r7i.24xlarge', 'ml.r7i.48xlarge', 'ml.m6id.large', 'ml.m6id.xlarge', 'ml.m6id.2xlarge', 'ml.m6id.4xlarge', 'ml.m6id.8xlarge', 'ml.m6id.12xlarge', 'ml.m6id.16xlarge', 'ml.m6id.24xlarge', 'ml.m6id.32xlarge', 'ml.c6id.large', 'ml.c6id.xlarge', 'ml.c6id.2xlarge', 'ml.c6id.4xlarge', 'ml.c6id.8xlarge', 'ml.c6id.12xlarge', 'ml.c6id.16xlarge', 'ml.c6id.24xlarge', 'ml.c6id.32xlarge', 'ml.r6id.large', 'ml.r6id.xlarge', 'ml.r6id.2xlarge', 'ml.r6id.4xlarge', 'ml.r6id.8xlarge', 'ml.r6id.12xlarge', 'ml.r6id.16xlarge', 'ml.r6id.24xlarge', 'ml.r6id.32xlarge', 'ml.p5.4xlarge', 'ml.p6-b200.48xlarge', 'ml.g7e.2xlarge', 'ml.g7e.4xlarge', 'ml.g7e.8xlarge', 'ml.g7e.12xlarge', 'ml.g7e.24xlarge', 'ml.g7e.48xlarge']",
-        "LifecycleConfigArn": "str",
-        "SageMakerImageArn": "str",
-        "SageMakerImageVersionArn": "str",
-        "TrainingPlanArn": "str",
-    },
-    total=False,
-)
+class DomainDefaultSpaceSettingsDict(TypedDict, total=False):
+    """DomainDefaultSpaceSettings as a plain dict: A collection of settings that apply to spaces of
+    Amazon SageMaker Studio. These settings are specified when the Create/Update Domain API is
+    called."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    CustomFileSystemConfigs: list[CustomFileSystemConfigDict]
+    """Items: 0 to 2 items. Items are unique."""
+    CustomPosixUserConfig: DomainCustomPosixUserConfigDict
+    """The Jupyter lab's custom posix user configurations."""
+    ExecutionRole: Required[str]
+    """The execution role for the space."""
+    JupyterLabAppSettings: DomainJupyterLabAppSettingsDict
+    """The Jupyter lab's app settings."""
+    JupyterServerAppSettings: DomainJupyterServerAppSettingsDict
+    """The Jupyter server's app settings."""
+    KernelGatewayAppSettings: DomainKernelGatewayAppSettingsDict
+    """The kernel gateway app settings."""
+    SecurityGroups: list[str]
+    """The security groups for the Amazon Virtual Private Cloud (VPC) that Studio uses for
+    communication."""
+    SpaceStorageSettings: DefaultSpaceStorageSettingsDict
+    """The Jupyter lab's space storage settings."""
 
-UserSettingsDict = TypedDict(
-    "UserSettingsDict",
-    {
-        "AutoMountHomeEFS": "Literal['Enabled', 'Disabled', 'DefaultAsDomain']",
-        "CodeEditorAppSettings": "DomainCodeEditorAppSettingsDict",
-        "CustomFileSystemConfigs": "list[CustomFileSystemConfigDict]",
-        "CustomPosixUserConfig": "DomainCustomPosixUserConfigDict",
-        "DefaultLandingUri": "str",
-        "ExecutionRole": "Required[str]",
-        "JupyterLabAppSettings": "DomainJupyterLabAppSettingsDict",
-        "JupyterServerAppSettings": "DomainJupyterServerAppSettingsDict",
-        "KernelGatewayAppSettings": "DomainKernelGatewayAppSettingsDict",
-        "RSessionAppSettings": "DomainRSessionAppSettingsDict",
-        "RStudioServerProAppSettings": "DomainRStudioServerProAppSettingsDict",
-        "SecurityGroups": "list[str]",
-        "SharingSettings": "DomainSharingSettingsDict",
-        "SpaceStorageSettings": "DefaultSpaceStorageSettingsDict",
-        "StudioWebPortal": "Literal['ENABLED', 'DISABLED']",
-        "StudioWebPortalSettings": "DomainStudioWebPortalSettingsDict",
-    },
-    total=False,
-)
 
+class DomainDockerSettingsDict(TypedDict, total=False):
+    """DomainDockerSettings as a plain dict: A collection of settings that are required to start
+    docker-proxy server."""
+
+    EnableDockerAccess: Literal["ENABLED", "DISABLED"]
+    """The flag to enable/disable docker-proxy server"""
+    VpcOnlyTrustedAccounts: list[str]
+    """A list of account id's that would be used to pull images from in VpcOnly mode"""
+
+
+class DomainDomainSettingsDict(TypedDict, total=False):
+    """DomainDomainSettings as a plain dict: A collection of Domain settings."""
+
+    DockerSettings: DomainDockerSettingsDict
+    """A collection of settings that are required to start docker-proxy server."""
+    ExecutionRoleIdentityConfig: Literal["USER_PROFILE_NAME", "DISABLED"]
+    """The configuration for attaching a SageMaker user profile name to the execution role as a
+    sts:SourceIdentity key."""
+    IpAddressType: Literal["IPV4", "DUALSTACK"]
+    """A setting to indicate if IPv6 routing should be enabled along with IPv4 or not"""
+    RStudioServerProDomainSettings: DomainRStudioServerProDomainSettingsDict
+    """A collection of settings that update the current configuration for the RStudioServerPro
+    Domain-level app."""
+    SecurityGroupIds: list[str]
+    """The security groups for the Amazon Virtual Private Cloud that the Domain uses for
+    communication between Domain-level apps and user apps."""
+    UnifiedStudioSettings: DomainUnifiedStudioSettingsDict
+    """A collection of settings that apply to an Amazon SageMaker AI domain when you use it in
+    Amazon SageMaker Unified Studio."""
+
+
+class DomainEFSFileSystemConfigDict(TypedDict, total=False):
+    """DomainEFSFileSystemConfig as a plain dict."""
+
+    FileSystemId: Required[str]
+    """Pattern: ^(fs-[0-9a-f]{8,})$ Length: 11 to 21 characters."""
+    FileSystemPath: str
+    """Pattern: ^\\/\\S*$ Length: 1 to 256 characters."""
+
+
+class DomainFSxLustreFileSystemConfigDict(TypedDict, total=False):
+    """DomainFSxLustreFileSystemConfig as a plain dict."""
+
+    FileSystemId: Required[str]
+    """Pattern: ^(fs-[0-9a-f]{8,})$ Length: 11 to 21 characters."""
+    FileSystemPath: str
+    """Pattern: ^\\/\\S*$ Length: 1 to 256 characters."""
+
+
+class DomainIdleSettingsDict(TypedDict, total=False):
+    """DomainIdleSettings as a plain dict."""
+
+    IdleTimeoutInMinutes: int
+    """The idle timeout value set in minutes"""
+    LifecycleManagement: Literal["ENABLED", "DISABLED"]
+    """A flag to enable/disable AppLifecycleManagement settings"""
+    MaxIdleTimeoutInMinutes: int
+    """The maximum idle timeout value set in minutes"""
+    MinIdleTimeoutInMinutes: int
+    """The minimum idle timeout value set in minutes"""
+
+
+class DomainJupyterLabAppSettingsDict(TypedDict, total=False):
+    """DomainJupyterLabAppSettings as a plain dict: The JupyterLab app settings."""
+
+    AppLifecycleManagement: DomainAppLifecycleManagementDict
+    """Type: DomainAppLifecycleManagementDict."""
+    BuiltInLifecycleConfigArn: str
+    """The lifecycle configuration that runs before the default lifecycle configuration."""
+    CodeRepositories: list[CodeRepositoryDict]
+    """A list of CodeRepositories available for use with JupyterLab apps."""
+    CustomImages: list[CustomImageDict]
+    """A list of custom images for use for JupyterLab apps."""
+    DefaultResourceSpec: ResourceSpecDict
+    """The default instance type and the Amazon Resource Name (ARN) of the default SageMaker image
+    used by the JupyterLab app."""
+    LifecycleConfigArns: list[str]
+    """A list of LifecycleConfigArns available for use with JupyterLab apps."""
+
+
+class DomainJupyterServerAppSettingsDict(TypedDict, total=False):
+    """DomainJupyterServerAppSettings as a plain dict: The JupyterServer app settings."""
+
+    DefaultResourceSpec: ResourceSpecDict
+    """Type: ResourceSpecDict."""
+    LifecycleConfigArns: list[str]
+    """A list of LifecycleConfigArns available for use with JupyterServer apps."""
+
+
+class DomainKernelGatewayAppSettingsDict(TypedDict, total=False):
+    """DomainKernelGatewayAppSettings as a plain dict: The kernel gateway app settings."""
+
+    CustomImages: list[CustomImageDict]
+    """A list of custom SageMaker images that are configured to run as a KernelGateway app."""
+    DefaultResourceSpec: ResourceSpecDict
+    """The default instance type and the Amazon Resource Name (ARN) of the default SageMaker image
+    used by the KernelGateway app."""
+    LifecycleConfigArns: list[str]
+    """A list of LifecycleConfigArns available for use with KernelGateway apps."""
+
+
+class DomainRSessionAppSettingsDict(TypedDict, total=False):
+    """DomainRSessionAppSettings as a plain dict: A collection of settings that apply to an
+    RSessionGateway app."""
+
+    CustomImages: list[CustomImageDict]
+    """A list of custom SageMaker images that are configured to run as a KernelGateway app."""
+    DefaultResourceSpec: ResourceSpecDict
+    """Type: ResourceSpecDict."""
+
+
+class DomainRStudioServerProAppSettingsDict(TypedDict, total=False):
+    """DomainRStudioServerProAppSettings as a plain dict: A collection of settings that configure
+    user interaction with the RStudioServerPro app."""
+
+    AccessStatus: Literal["ENABLED", "DISABLED"]
+    """Indicates whether the current user has access to the RStudioServerPro app."""
+    UserGroup: Literal["R_STUDIO_ADMIN", "R_STUDIO_USER"]
+    """The level of permissions that the user has within the RStudioServerPro app. This value
+    defaults to User. The Admin value allows the user access to the RStudio Administrative
+    Dashboard."""
+
+
+class DomainRStudioServerProDomainSettingsDict(TypedDict, total=False):
+    """DomainRStudioServerProDomainSettings as a plain dict: A collection of settings that update
+    the current configuration for the RStudioServerPro Domain-level app."""
+
+    DefaultResourceSpec: ResourceSpecDict
+    """Type: ResourceSpecDict."""
+    DomainExecutionRoleArn: Required[str]
+    """The ARN of the execution role for the RStudioServerPro Domain-level app."""
+    RStudioConnectUrl: str
+    """A URL pointing to an RStudio Connect server."""
+    RStudioPackageManagerUrl: str
+    """A URL pointing to an RStudio Package Manager server."""
+
+
+class DomainS3FileSystemConfigDict(TypedDict, total=False):
+    """DomainS3FileSystemConfig as a plain dict."""
+
+    MountPath: str
+    """Length: 0 to 1024 characters."""
+    S3Uri: str
+    """Pattern: (s3)://([^/]+)/?(.*) Length: 0 to 1024 characters."""
+
+
+class DomainSharingSettingsDict(TypedDict, total=False):
+    """DomainSharingSettings as a plain dict: Specifies options when sharing an Amazon SageMaker
+    Studio notebook. These settings are specified as part of DefaultUserSettings when the
+    CreateDomain API is called, and as part of UserSettings when the CreateUserProfile API is
+    called."""
+
+    NotebookOutputOption: Literal["Allowed", "Disabled"]
+    """Whether to include the notebook cell output when sharing the notebook. The default is
+    Disabled."""
+    S3KmsKeyId: str
+    """When NotebookOutputOption is Allowed, the AWS Key Management Service (KMS) encryption key ID
+    used to encrypt the notebook cell output in the Amazon S3 bucket."""
+    S3OutputPath: str
+    """When NotebookOutputOption is Allowed, the Amazon S3 bucket used to store the shared notebook
+    snapshots."""
+
+
+class DomainStudioWebPortalSettingsDict(TypedDict, total=False):
+    """DomainStudioWebPortalSettings as a plain dict: Studio settings. If these settings are applied
+    on a user level, they take priority over the settings applied on a domain level."""
+
+    HiddenAppTypes: list[
+        Literal[
+            "JupyterServer",
+            "TensorBoard",
+            "RStudioServerPro",
+            "JupyterLab",
+            "CodeEditor",
+            "DetailedProfiler",
+            "Canvas",
+        ]
+    ]
+    """Applications supported in Studio that are hidden from the Studio left navigation pane."""
+    HiddenInstanceTypes: list[
+        Literal[
+            "system",
+            "ml.t3.micro",
+            "ml.t3.small",
+            "ml.t3.medium",
+            "ml.t3.large",
+            "ml.t3.xlarge",
+            "ml.t3.2xlarge",
+            "ml.m5.large",
+            "ml.m5.xlarge",
+            "ml.m5.2xlarge",
+            "ml.m5.4xlarge",
+            "ml.m5.8xlarge",
+            "ml.m5.12xlarge",
+            "ml.m5.16xlarge",
+            "ml.m5.24xlarge",
+            "ml.m5d.large",
+            "ml.m5d.xlarge",
+            "ml.m5d.2xlarge",
+            "ml.m5d.4xlarge",
+            "ml.m5d.8xlarge",
+            "ml.m5d.12xlarge",
+            "ml.m5d.16xlarge",
+            "ml.m5d.24xlarge",
+            "ml.c5.large",
+            "ml.c5.xlarge",
+            "ml.c5.2xlarge",
+            "ml.c5.4xlarge",
+            "ml.c5.9xlarge",
+            "ml.c5.12xlarge",
+            "ml.c5.18xlarge",
+            "ml.c5.24xlarge",
+            "ml.p3.2xlarge",
+            "ml.p3.8xlarge",
+            "ml.p3.16xlarge",
+            "ml.p3dn.24xlarge",
+            "ml.g4dn.xlarge",
+            "ml.g4dn.2xlarge",
+            "ml.g4dn.4xlarge",
+            "ml.g4dn.8xlarge",
+            "ml.g4dn.12xlarge",
+            "ml.g4dn.16xlarge",
+            "ml.r5.large",
+            "ml.r5.xlarge",
+            "ml.r5.2xlarge",
+            "ml.r5.4xlarge",
+            "ml.r5.8xlarge",
+            "ml.r5.12xlarge",
+            "ml.r5.16xlarge",
+            "ml.r5.24xlarge",
+            "ml.g5.xlarge",
+            "ml.g5.2xlarge",
+            "ml.g5.4xlarge",
+            "ml.g5.8xlarge",
+            "ml.g5.12xlarge",
+            "ml.g5.16xlarge",
+            "ml.g5.24xlarge",
+            "ml.g5.48xlarge",
+            "ml.g6.xlarge",
+            "ml.g6.2xlarge",
+            "ml.g6.4xlarge",
+            "ml.g6.8xlarge",
+            "ml.g6.12xlarge",
+            "ml.g6.16xlarge",
+            "ml.g6.24xlarge",
+            "ml.g6.48xlarge",
+            "ml.g6e.xlarge",
+            "ml.g6e.2xlarge",
+            "ml.g6e.4xlarge",
+            "ml.g6e.8xlarge",
+            "ml.g6e.12xlarge",
+            "ml.g6e.16xlarge",
+            "ml.g6e.24xlarge",
+            "ml.g6e.48xlarge",
+            "ml.geospatial.interactive",
+            "ml.p4d.24xlarge",
+            "ml.p4de.24xlarge",
+            "ml.trn1.2xlarge",
+            "ml.trn1.32xlarge",
+            "ml.trn1n.32xlarge",
+            "ml.p5.48xlarge",
+            "ml.p5e.48xlarge",
+            "ml.p5en.48xlarge",
+            "ml.m6i.large",
+            "ml.m6i.xlarge",
+            "ml.m6i.2xlarge",
+            "ml.m6i.4xlarge",
+            "ml.m6i.8xlarge",
+            "ml.m6i.12xlarge",
+            "ml.m6i.16xlarge",
+            "ml.m6i.24xlarge",
+            "ml.m6i.32xlarge",
+            "ml.m7i.large",
+            "ml.m7i.xlarge",
+            "ml.m7i.2xlarge",
+            "ml.m7i.4xlarge",
+            "ml.m7i.8xlarge",
+            "ml.m7i.12xlarge",
+            "ml.m7i.16xlarge",
+            "ml.m7i.24xlarge",
+            "ml.m7i.48xlarge",
+            "ml.c6i.large",
+            "ml.c6i.xlarge",
+            "ml.c6i.2xlarge",
+            "ml.c6i.4xlarge",
+            "ml.c6i.8xlarge",
+            "ml.c6i.12xlarge",
+            "ml.c6i.16xlarge",
+            "ml.c6i.24xlarge",
+            "ml.c6i.32xlarge",
+            "ml.c7i.large",
+            "ml.c7i.xlarge",
+            "ml.c7i.2xlarge",
+            "ml.c7i.4xlarge",
+            "ml.c7i.8xlarge",
+            "ml.c7i.12xlarge",
+            "ml.c7i.16xlarge",
+            "ml.c7i.24xlarge",
+            "ml.c7i.48xlarge",
+            "ml.r6i.large",
+            "ml.r6i.xlarge",
+            "ml.r6i.2xlarge",
+            "ml.r6i.4xlarge",
+            "ml.r6i.8xlarge",
+            "ml.r6i.12xlarge",
+            "ml.r6i.16xlarge",
+            "ml.r6i.24xlarge",
+            "ml.r6i.32xlarge",
+            "ml.r7i.large",
+            "ml.r7i.xlarge",
+            "ml.r7i.2xlarge",
+            "ml.r7i.4xlarge",
+            "ml.r7i.8xlarge",
+            "ml.r7i.12xlarge",
+            "ml.r7i.16xlarge",
+            "ml.r7i.24xlarge",
+            "ml.r7i.48xlarge",
+            "ml.m6id.large",
+            "ml.m6id.xlarge",
+            "ml.m6id.2xlarge",
+            "ml.m6id.4xlarge",
+            "ml.m6id.8xlarge",
+            "ml.m6id.12xlarge",
+            "ml.m6id.16xlarge",
+            "ml.m6id.24xlarge",
+            "ml.m6id.32xlarge",
+            "ml.c6id.large",
+            "ml.c6id.xlarge",
+            "ml.c6id.2xlarge",
+            "ml.c6id.4xlarge",
+            "ml.c6id.8xlarge",
+            "ml.c6id.12xlarge",
+            "ml.c6id.16xlarge",
+            "ml.c6id.24xlarge",
+            "ml.c6id.32xlarge",
+            "ml.r6id.large",
+            "ml.r6id.xlarge",
+            "ml.r6id.2xlarge",
+            "ml.r6id.4xlarge",
+            "ml.r6id.8xlarge",
+            "ml.r6id.12xlarge",
+            "ml.r6id.16xlarge",
+            "ml.r6id.24xlarge",
+            "ml.r6id.32xlarge",
+            "ml.p5.4xlarge",
+            "ml.p6-b200.48xlarge",
+            "ml.g7e.2xlarge",
+            "ml.g7e.4xlarge",
+            "ml.g7e.8xlarge",
+            "ml.g7e.12xlarge",
+            "ml.g7e.24xlarge",
+            "ml.g7e.48xlarge",
+        ]
+    ]
+    """The instance types you are hiding from the Studio user interface."""
+    HiddenMlTools: list[
+        Literal[
+            "DataWrangler",
+            "FeatureStore",
+            "EmrClusters",
+            "AutoMl",
+            "Experiments",
+            "Training",
+            "ModelEvaluation",
+            "Pipelines",
+            "Models",
+            "JumpStart",
+            "InferenceRecommender",
+            "Endpoints",
+            "Projects",
+            "InferenceOptimization",
+            "HyperPodClusters",
+            "Comet",
+            "DeepchecksLLMEvaluation",
+            "Fiddler",
+            "LakeraGuard",
+            "PerformanceEvaluation",
+        ]
+    ]
+    """The machine learning tools that are hidden from the Studio left navigation pane."""
+    HiddenSageMakerImageVersionAliases: list[HiddenSageMakerImageDict]
+    """The version aliases you are hiding from the Studio user interface."""
+
+
+class DomainUnifiedStudioSettingsDict(TypedDict, total=False):
+    """DomainUnifiedStudioSettings as a plain dict: A collection of settings that apply to an Amazon
+    SageMaker AI domain when you use it in Amazon SageMaker Unified Studio."""
+
+    DomainAccountId: str
+    """The ID of the AWS account that has the Amazon SageMaker Unified Studio domain. The default
+    value, if you don't specify an ID, is the ID of the account that has the Amazon SageMaker AI
+    domain."""
+    DomainId: str
+    """The ID of the Amazon SageMaker Unified Studio domain associated with this domain."""
+    DomainRegion: str
+    """The AWS Region where the domain is located in Amazon SageMaker Unified Studio. The default
+    value, if you don't specify a Region, is the Region where the Amazon SageMaker AI domain is
+    located."""
+    EnvironmentId: str
+    """The ID of the environment that Amazon SageMaker Unified Studio associates with the domain."""
+    ProjectId: str
+    """The ID of the Amazon SageMaker Unified Studio project that corresponds to the domain."""
+    ProjectS3Path: str
+    """The location where Amazon S3 stores temporary execution data and other artifacts for the
+    project that corresponds to the domain."""
+    StudioWebPortalAccess: Literal["ENABLED", "DISABLED"]
+    """Sets whether you can access the domain in Amazon SageMaker Studio: ENABLED You can access the
+    domain in Amazon SageMaker Studio. If you migrate the domain to Amazon SageMaker Unified Studio,
+    you can access it in both studio interfaces. DISABLED You can't access the domain in Amazon
+    SageMaker Studio. If you migrate the domain to Amazon SageMaker Unified Studio, you can access
+    it only in that studio interface."""
+
+
+class HiddenSageMakerImageDict(TypedDict, total=False):
+    """HiddenSageMakerImage as a plain dict."""
+
+    SageMakerImageName: Literal["sagemaker_distribution"]
+    """The SageMaker image name that you are hiding from the Studio user interface."""
+    VersionAliases: list[str]
+    """Items: 0 to 20 items. Each item: Pattern: ^(0|[1-9]\\d*)\\.(0|[1-9]\\d*)$ Length: 1 to 128
+    characters."""
+
+
+class ResourceSpecDict(TypedDict, total=False):
+    """ResourceSpec as a plain dict."""
+
+    InstanceType: Literal[
+        "system",
+        "ml.t3.micro",
+        "ml.t3.small",
+        "ml.t3.medium",
+        "ml.t3.large",
+        "ml.t3.xlarge",
+        "ml.t3.2xlarge",
+        "ml.m5.large",
+        "ml.m5.xlarge",
+        "ml.m5.2xlarge",
+        "ml.m5.4xlarge",
+        "ml.m5.8xlarge",
+        "ml.m5.12xlarge",
+        "ml.m5.16xlarge",
+        "ml.m5.24xlarge",
+        "ml.m5d.large",
+        "ml.m5d.xlarge",
+        "ml.m5d.2xlarge",
+        "ml.m5d.4xlarge",
+        "ml.m5d.8xlarge",
+        "ml.m5d.12xlarge",
+        "ml.m5d.16xlarge",
+        "ml.m5d.24xlarge",
+        "ml.c5.large",
+        "ml.c5.xlarge",
+        "ml.c5.2xlarge",
+        "ml.c5.4xlarge",
+        "ml.c5.9xlarge",
+        "ml.c5.12xlarge",
+        "ml.c5.18xlarge",
+        "ml.c5.24xlarge",
+        "ml.p3.2xlarge",
+        "ml.p3.8xlarge",
+        "ml.p3.16xlarge",
+        "ml.p3dn.24xlarge",
+        "ml.g4dn.xlarge",
+        "ml.g4dn.2xlarge",
+        "ml.g4dn.4xlarge",
+        "ml.g4dn.8xlarge",
+        "ml.g4dn.12xlarge",
+        "ml.g4dn.16xlarge",
+        "ml.r5.large",
+        "ml.r5.xlarge",
+        "ml.r5.2xlarge",
+        "ml.r5.4xlarge",
+        "ml.r5.8xlarge",
+        "ml.r5.12xlarge",
+        "ml.r5.16xlarge",
+        "ml.r5.24xlarge",
+        "ml.g5.xlarge",
+        "ml.g5.2xlarge",
+        "ml.g5.4xlarge",
+        "ml.g5.8xlarge",
+        "ml.g5.12xlarge",
+        "ml.g5.16xlarge",
+        "ml.g5.24xlarge",
+        "ml.g5.48xlarge",
+        "ml.g6.xlarge",
+        "ml.g6.2xlarge",
+        "ml.g6.4xlarge",
+        "ml.g6.8xlarge",
+        "ml.g6.12xlarge",
+        "ml.g6.16xlarge",
+        "ml.g6.24xlarge",
+        "ml.g6.48xlarge",
+        "ml.g6e.xlarge",
+        "ml.g6e.2xlarge",
+        "ml.g6e.4xlarge",
+        "ml.g6e.8xlarge",
+        "ml.g6e.12xlarge",
+        "ml.g6e.16xlarge",
+        "ml.g6e.24xlarge",
+        "ml.g6e.48xlarge",
+        "ml.geospatial.interactive",
+        "ml.p4d.24xlarge",
+        "ml.p4de.24xlarge",
+        "ml.trn1.2xlarge",
+        "ml.trn1.32xlarge",
+        "ml.trn1n.32xlarge",
+        "ml.p5.48xlarge",
+        "ml.p5e.48xlarge",
+        "ml.p5en.48xlarge",
+        "ml.m6i.large",
+        "ml.m6i.xlarge",
+        "ml.m6i.2xlarge",
+        "ml.m6i.4xlarge",
+        "ml.m6i.8xlarge",
+        "ml.m6i.12xlarge",
+        "ml.m6i.16xlarge",
+        "ml.m6i.24xlarge",
+        "ml.m6i.32xlarge",
+        "ml.m7i.large",
+        "ml.m7i.xlarge",
+        "ml.m7i.2xlarge",
+        "ml.m7i.4xlarge",
+        "ml.m7i.8xlarge",
+        "ml.m7i.12xlarge",
+        "ml.m7i.16xlarge",
+        "ml.m7i.24xlarge",
+        "ml.m7i.48xlarge",
+        "ml.c6i.large",
+        "ml.c6i.xlarge",
+        "ml.c6i.2xlarge",
+        "ml.c6i.4xlarge",
+        "ml.c6i.8xlarge",
+        "ml.c6i.12xlarge",
+        "ml.c6i.16xlarge",
+        "ml.c6i.24xlarge",
+        "ml.c6i.32xlarge",
+        "ml.c7i.large",
+        "ml.c7i.xlarge",
+        "ml.c7i.2xlarge",
+        "ml.c7i.4xlarge",
+        "ml.c7i.8xlarge",
+        "ml.c7i.12xlarge",
+        "ml.c7i.16xlarge",
+        "ml.c7i.24xlarge",
+        "ml.c7i.48xlarge",
+        "ml.r6i.large",
+        "ml.r6i.xlarge",
+        "ml.r6i.2xlarge",
+        "ml.r6i.4xlarge",
+        "ml.r6i.8xlarge",
+        "ml.r6i.12xlarge",
+        "ml.r6i.16xlarge",
+        "ml.r6i.24xlarge",
+        "ml.r6i.32xlarge",
+        "ml.r7i.large",
+        "ml.r7i.xlarge",
+        "ml.r7i.2xlarge",
+        "ml.r7i.4xlarge",
+        "ml.r7i.8xlarge",
+        "ml.r7i.12xlarge",
+        "ml.r7i.16xlarge",
+        "ml.r7i.24xlarge",
+        "ml.r7i.48xlarge",
+        "ml.m6id.large",
+        "ml.m6id.xlarge",
+        "ml.m6id.2xlarge",
+        "ml.m6id.4xlarge",
+        "ml.m6id.8xlarge",
+        "ml.m6id.12xlarge",
+        "ml.m6id.16xlarge",
+        "ml.m6id.24xlarge",
+        "ml.m6id.32xlarge",
+        "ml.c6id.large",
+        "ml.c6id.xlarge",
+        "ml.c6id.2xlarge",
+        "ml.c6id.4xlarge",
+        "ml.c6id.8xlarge",
+        "ml.c6id.12xlarge",
+        "ml.c6id.16xlarge",
+        "ml.c6id.24xlarge",
+        "ml.c6id.32xlarge",
+        "ml.r6id.large",
+        "ml.r6id.xlarge",
+        "ml.r6id.2xlarge",
+        "ml.r6id.4xlarge",
+        "ml.r6id.8xlarge",
+        "ml.r6id.12xlarge",
+        "ml.r6id.16xlarge",
+        "ml.r6id.24xlarge",
+        "ml.r6id.32xlarge",
+        "ml.p5.4xlarge",
+        "ml.p6-b200.48xlarge",
+        "ml.g7e.2xlarge",
+        "ml.g7e.4xlarge",
+        "ml.g7e.8xlarge",
+        "ml.g7e.12xlarge",
+        "ml.g7e.24xlarge",
+        "ml.g7e.48xlarge",
+    ]
+    """The instance type that the image version runs on."""
+    LifecycleConfigArn: str
+    """The Amazon Resource Name (ARN) of the Lifecycle Configuration to attach to the Resource."""
+    SageMakerImageArn: str
+    """The Amazon Resource Name (ARN) of the SageMaker image that the image version belongs to."""
+    SageMakerImageVersionArn: str
+    """The Amazon Resource Name (ARN) of the image version created on the instance."""
+    TrainingPlanArn: str
+    """The Amazon Resource Name (ARN) of the training plan to use for the ResourceSpec."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 1 to 128 characters."""
+
+
+class UserSettingsDict(TypedDict, total=False):
+    """UserSettings as a plain dict: A collection of settings that apply to users of Amazon
+    SageMaker Studio. These settings are specified when the CreateUserProfile API is called, and as
+    DefaultUserSettings when the CreateDomain API is called."""
+
+    AutoMountHomeEFS: Literal["Enabled", "Disabled", "DefaultAsDomain"]
+    """Indicates whether auto-mounting of an EFS volume is supported for the user profile."""
+    CodeEditorAppSettings: DomainCodeEditorAppSettingsDict
+    """The CodeEditor app settings."""
+    CustomFileSystemConfigs: list[CustomFileSystemConfigDict]
+    """Items: 0 to 2 items. Items are unique."""
+    CustomPosixUserConfig: DomainCustomPosixUserConfigDict
+    """Type: DomainCustomPosixUserConfigDict."""
+    DefaultLandingUri: str
+    """Defines which Amazon SageMaker application users are directed to by default."""
+    ExecutionRole: Required[str]
+    """The execution role for the user."""
+    JupyterLabAppSettings: DomainJupyterLabAppSettingsDict
+    """The JupyterLab app settings."""
+    JupyterServerAppSettings: DomainJupyterServerAppSettingsDict
+    """The Jupyter server's app settings."""
+    KernelGatewayAppSettings: DomainKernelGatewayAppSettingsDict
+    """The kernel gateway app settings."""
+    RSessionAppSettings: DomainRSessionAppSettingsDict
+    """A collection of settings that apply to an RSessionGateway app."""
+    RStudioServerProAppSettings: DomainRStudioServerProAppSettingsDict
+    """A collection of settings that configure user interaction with the RStudioServerPro app."""
+    SecurityGroups: list[str]
+    """The security groups for the Amazon Virtual Private Cloud (VPC) that Studio uses for
+    communication."""
+    SharingSettings: DomainSharingSettingsDict
+    """The sharing settings."""
+    SpaceStorageSettings: DefaultSpaceStorageSettingsDict
+    """Default storage settings for a space."""
+    StudioWebPortal: Literal["ENABLED", "DISABLED"]
+    """Indicates whether the Studio experience is available to users. If not, users cannot access
+    Studio."""
+    StudioWebPortalSettings: DomainStudioWebPortalSettingsDict
+    """Studio settings. If these settings are applied on a user level, they take priority over the
+    settings applied on a domain level."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::SageMaker::Domain",
     schema_file="aws-sagemaker-domain.json",
     primary_identifier=("/DomainId",),
-    additional_identifiers=(),
     read_only=(
         "/DomainArn",
         "/Url",
@@ -477,7 +950,6 @@ METADATA = _TypeMetadata(
         "/DomainSettings/RStudioServerProDomainSettings/DefaultResourceSpec",
         "/KmsKeyId",
     ),
-    write_only=(),
     conditional_create_only=("/VpcId",),
     unordered_arrays=(
         "/DefaultSpaceSettings/KernelGatewayAppSettings/CustomImages",
@@ -496,14 +968,7 @@ METADATA = _TypeMetadata(
         "/Tags",
     ),
     required=("AuthMode", "DefaultUserSettings", "DomainName"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -513,869 +978,20 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AppInstanceType": {
-            "enum": [
-                "system",
-                "ml.t3.micro",
-                "ml.t3.small",
-                "ml.t3.medium",
-                "ml.t3.large",
-                "ml.t3.xlarge",
-                "ml.t3.2xlarge",
-                "ml.m5.large",
-                "ml.m5.xlarge",
-                "ml.m5.2xlarge",
-                "ml.m5.4xlarge",
-                "ml.m5.8xlarge",
-                "ml.m5.12xlarge",
-                "ml.m5.16xlarge",
-                "ml.m5.24xlarge",
-                "ml.m5d.large",
-                "ml.m5d.xlarge",
-                "ml.m5d.2xlarge",
-                "ml.m5d.4xlarge",
-                "ml.m5d.8xlarge",
-                "ml.m5d.12xlarge",
-                "ml.m5d.16xlarge",
-                "ml.m5d.24xlarge",
-                "ml.c5.large",
-                "ml.c5.xlarge",
-                "ml.c5.2xlarge",
-                "ml.c5.4xlarge",
-                "ml.c5.9xlarge",
-                "ml.c5.12xlarge",
-                "ml.c5.18xlarge",
-                "ml.c5.24xlarge",
-                "ml.p3.2xlarge",
-                "ml.p3.8xlarge",
-                "ml.p3.16xlarge",
-                "ml.p3dn.24xlarge",
-                "ml.g4dn.xlarge",
-                "ml.g4dn.2xlarge",
-                "ml.g4dn.4xlarge",
-                "ml.g4dn.8xlarge",
-                "ml.g4dn.12xlarge",
-                "ml.g4dn.16xlarge",
-                "ml.r5.large",
-                "ml.r5.xlarge",
-                "ml.r5.2xlarge",
-                "ml.r5.4xlarge",
-                "ml.r5.8xlarge",
-                "ml.r5.12xlarge",
-                "ml.r5.16xlarge",
-                "ml.r5.24xlarge",
-                "ml.g5.xlarge",
-                "ml.g5.2xlarge",
-                "ml.g5.4xlarge",
-                "ml.g5.8xlarge",
-                "ml.g5.12xlarge",
-                "ml.g5.16xlarge",
-                "ml.g5.24xlarge",
-                "ml.g5.48xlarge",
-                "ml.g6.xlarge",
-                "ml.g6.2xlarge",
-                "ml.g6.4xlarge",
-                "ml.g6.8xlarge",
-                "ml.g6.12xlarge",
-                "ml.g6.16xlarge",
-                "ml.g6.24xlarge",
-                "ml.g6.48xlarge",
-                "ml.g6e.xlarge",
-                "ml.g6e.2xlarge",
-                "ml.g6e.4xlarge",
-                "ml.g6e.8xlarge",
-                "ml.g6e.12xlarge",
-                "ml.g6e.16xlarge",
-                "ml.g6e.24xlarge",
-                "ml.g6e.48xlarge",
-                "ml.geospatial.interactive",
-                "ml.p4d.24xlarge",
-                "ml.p4de.24xlarge",
-                "ml.trn1.2xlarge",
-                "ml.trn1.32xlarge",
-                "ml.trn1n.32xlarge",
-                "ml.p5.48xlarge",
-                "ml.p5e.48xlarge",
-                "ml.p5en.48xlarge",
-                "ml.m6i.large",
-                "ml.m6i.xlarge",
-                "ml.m6i.2xlarge",
-                "ml.m6i.4xlarge",
-                "ml.m6i.8xlarge",
-                "ml.m6i.12xlarge",
-                "ml.m6i.16xlarge",
-                "ml.m6i.24xlarge",
-                "ml.m6i.32xlarge",
-                "ml.m7i.large",
-                "ml.m7i.xlarge",
-                "ml.m7i.2xlarge",
-                "ml.m7i.4xlarge",
-                "ml.m7i.8xlarge",
-                "ml.m7i.12xlarge",
-                "ml.m7i.16xlarge",
-                "ml.m7i.24xlarge",
-                "ml.m7i.48xlarge",
-                "ml.c6i.large",
-                "ml.c6i.xlarge",
-                "ml.c6i.2xlarge",
-                "ml.c6i.4xlarge",
-                "ml.c6i.8xlarge",
-                "ml.c6i.12xlarge",
-                "ml.c6i.16xlarge",
-                "ml.c6i.24xlarge",
-                "ml.c6i.32xlarge",
-                "ml.c7i.large",
-                "ml.c7i.xlarge",
-                "ml.c7i.2xlarge",
-                "ml.c7i.4xlarge",
-                "ml.c7i.8xlarge",
-                "ml.c7i.12xlarge",
-                "ml.c7i.16xlarge",
-                "ml.c7i.24xlarge",
-                "ml.c7i.48xlarge",
-                "ml.r6i.large",
-                "ml.r6i.xlarge",
-                "ml.r6i.2xlarge",
-                "ml.r6i.4xlarge",
-                "ml.r6i.8xlarge",
-                "ml.r6i.12xlarge",
-                "ml.r6i.16xlarge",
-                "ml.r6i.24xlarge",
-                "ml.r6i.32xlarge",
-                "ml.r7i.large",
-                "ml.r7i.xlarge",
-                "ml.r7i.2xlarge",
-                "ml.r7i.4xlarge",
-                "ml.r7i.8xlarge",
-                "ml.r7i.12xlarge",
-                "ml.r7i.16xlarge",
-                "ml.r7i.24xlarge",
-                "ml.r7i.48xlarge",
-                "ml.m6id.large",
-                "ml.m6id.xlarge",
-                "ml.m6id.2xlarge",
-                "ml.m6id.4xlarge",
-                "ml.m6id.8xlarge",
-                "ml.m6id.12xlarge",
-                "ml.m6id.16xlarge",
-                "ml.m6id.24xlarge",
-                "ml.m6id.32xlarge",
-                "ml.c6id.large",
-                "ml.c6id.xlarge",
-                "ml.c6id.2xlarge",
-                "ml.c6id.4xlarge",
-                "ml.c6id.8xlarge",
-                "ml.c6id.12xlarge",
-                "ml.c6id.16xlarge",
-                "ml.c6id.24xlarge",
-                "ml.c6id.32xlarge",
-                "ml.r6id.large",
-                "ml.r6id.xlarge",
-                "ml.r6id.2xlarge",
-                "ml.r6id.4xlarge",
-                "ml.r6id.8xlarge",
-                "ml.r6id.12xlarge",
-                "ml.r6id.16xlarge",
-                "ml.r6id.24xlarge",
-                "ml.r6id.32xlarge",
-                "ml.p5.4xlarge",
-                "ml.p6-b200.48xlarge",
-                "ml.g7e.2xlarge",
-                "ml.g7e.4xlarge",
-                "ml.g7e.8xlarge",
-                "ml.g7e.12xlarge",
-                "ml.g7e.24xlarge",
-                "ml.g7e.48xlarge",
-            ],
-            "type": "string",
-        },
-        "AppLifecycleManagement": {
-            "additionalProperties": False,
-            "properties": {"IdleSettings": {"$ref": "#/definitions/IdleSettings"}},
-            "type": "object",
-        },
-        "AppType": {
-            "enum": [
-                "JupyterServer",
-                "TensorBoard",
-                "RStudioServerPro",
-                "JupyterLab",
-                "CodeEditor",
-                "DetailedProfiler",
-                "Canvas",
-            ],
-            "type": "string",
-        },
-        "CodeEditorAppSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "AppLifecycleManagement": {"$ref": "#/definitions/AppLifecycleManagement"},
-                "BuiltInLifecycleConfigArn": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^(arn:aws[a-z\\-]*:sagemaker:[a-z0-9\\-]*:[0-9]{12}:studio-lifecycle-config/.*|None)$",
-                    "type": "string",
-                },
-                "CustomImages": {
-                    "items": {"$ref": "#/definitions/CustomImage"},
-                    "maxItems": 200,
-                    "minItems": 0,
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "DefaultResourceSpec": {"$ref": "#/definitions/ResourceSpec"},
-                "LifecycleConfigArns": {
-                    "items": {"$ref": "#/definitions/StudioLifecycleConfigArn"},
-                    "maxItems": 30,
-                    "minItems": 0,
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-            },
-            "type": "object",
-        },
-        "CodeRepository": {
-            "additionalProperties": False,
-            "properties": {
-                "RepositoryUrl": {
-                    "maxLength": 256,
-                    "pattern": "^https://([.\\-_a-zA-Z0-9]+/?){3,1016}$",
-                    "type": "string",
-                }
-            },
-            "required": ["RepositoryUrl"],
-            "type": "object",
-        },
-        "CustomFileSystemConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "EFSFileSystemConfig": {"$ref": "#/definitions/EFSFileSystemConfig"},
-                "FSxLustreFileSystemConfig": {"$ref": "#/definitions/FSxLustreFileSystemConfig"},
-                "S3FileSystemConfig": {"$ref": "#/definitions/S3FileSystemConfig"},
-            },
-            "type": "object",
-        },
-        "CustomImage": {
-            "additionalProperties": False,
-            "properties": {
-                "AppImageConfigName": {
-                    "maxLength": 63,
-                    "pattern": "^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}",
-                    "type": "string",
-                },
-                "ImageName": {
-                    "maxLength": 63,
-                    "pattern": "^[a-zA-Z0-9]([-.]?[a-zA-Z0-9]){0,62}$",
-                    "type": "string",
-                },
-                "ImageVersionNumber": {"minimum": 0, "type": "integer"},
-            },
-            "required": ["AppImageConfigName", "ImageName"],
-            "type": "object",
-        },
-        "CustomPosixUserConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "Gid": {"maximum": 4000000, "minimum": 1001, "type": "integer"},
-                "Uid": {"maximum": 4000000, "minimum": 10000, "type": "integer"},
-            },
-            "required": ["Uid", "Gid"],
-            "type": "object",
-        },
-        "DefaultEbsStorageSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "DefaultEbsVolumeSizeInGb": {"$ref": "#/definitions/SpaceEbsVolumeSizeInGb"},
-                "MaximumEbsVolumeSizeInGb": {"$ref": "#/definitions/SpaceEbsVolumeSizeInGb"},
-            },
-            "required": ["DefaultEbsVolumeSizeInGb", "MaximumEbsVolumeSizeInGb"],
-            "type": "object",
-        },
-        "DefaultSpaceSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "CustomFileSystemConfigs": {
-                    "items": {"$ref": "#/definitions/CustomFileSystemConfig"},
-                    "maxItems": 2,
-                    "minItems": 0,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "CustomPosixUserConfig": {"$ref": "#/definitions/CustomPosixUserConfig"},
-                "ExecutionRole": {
-                    "maxLength": 2048,
-                    "minLength": 20,
-                    "pattern": "^arn:aws[a-z\\-]*:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+$",
-                    "type": "string",
-                },
-                "JupyterLabAppSettings": {"$ref": "#/definitions/JupyterLabAppSettings"},
-                "JupyterServerAppSettings": {"$ref": "#/definitions/JupyterServerAppSettings"},
-                "KernelGatewayAppSettings": {"$ref": "#/definitions/KernelGatewayAppSettings"},
-                "SecurityGroups": {
-                    "items": {
-                        "maxLength": 32,
-                        "minLength": 0,
-                        "pattern": "[-0-9a-zA-Z]+",
-                        "type": "string",
-                    },
-                    "maxItems": 5,
-                    "minItems": 0,
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "SpaceStorageSettings": {"$ref": "#/definitions/DefaultSpaceStorageSettings"},
-            },
-            "required": ["ExecutionRole"],
-            "type": "object",
-        },
-        "DefaultSpaceStorageSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "DefaultEbsStorageSettings": {"$ref": "#/definitions/DefaultEbsStorageSettings"}
-            },
-            "type": "object",
-        },
-        "DockerSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "EnableDockerAccess": {"enum": ["ENABLED", "DISABLED"], "type": "string"},
-                "VpcOnlyTrustedAccounts": {
-                    "items": {
-                        "maxLength": 12,
-                        "minLength": 12,
-                        "pattern": "^\\d+$",
-                        "type": "string",
-                    },
-                    "maxItems": 20,
-                    "minItems": 0,
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-            },
-            "type": "object",
-        },
-        "DomainSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "DockerSettings": {"$ref": "#/definitions/DockerSettings"},
-                "ExecutionRoleIdentityConfig": {
-                    "enum": ["USER_PROFILE_NAME", "DISABLED"],
-                    "type": "string",
-                },
-                "IpAddressType": {"$ref": "#/definitions/IpAddressType"},
-                "RStudioServerProDomainSettings": {
-                    "$ref": "#/definitions/RStudioServerProDomainSettings"
-                },
-                "SecurityGroupIds": {
-                    "items": {
-                        "maxLength": 32,
-                        "minLength": 0,
-                        "pattern": "[-0-9a-zA-Z]+",
-                        "type": "string",
-                    },
-                    "maxItems": 3,
-                    "minItems": 0,
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "UnifiedStudioSettings": {"$ref": "#/definitions/UnifiedStudioSettings"},
-            },
-            "type": "object",
-        },
-        "EFSFileSystemConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "FileSystemId": {
-                    "maxLength": 21,
-                    "minLength": 11,
-                    "pattern": "^(fs-[0-9a-f]{8,})$",
-                    "type": "string",
-                },
-                "FileSystemPath": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "pattern": "^\\/\\S*$",
-                    "type": "string",
-                },
-            },
-            "required": ["FileSystemId"],
-            "type": "object",
-        },
-        "FSxLustreFileSystemConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "FileSystemId": {
-                    "maxLength": 21,
-                    "minLength": 11,
-                    "pattern": "^(fs-[0-9a-f]{8,})$",
-                    "type": "string",
-                },
-                "FileSystemPath": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "pattern": "^\\/\\S*$",
-                    "type": "string",
-                },
-            },
-            "required": ["FileSystemId"],
-            "type": "object",
-        },
-        "HiddenSageMakerImage": {
-            "additionalProperties": False,
-            "properties": {
-                "SageMakerImageName": {"enum": ["sagemaker_distribution"], "type": "string"},
-                "VersionAliases": {
-                    "items": {
-                        "maxLength": 128,
-                        "minLength": 1,
-                        "pattern": "^(0|[1-9]\\d*)\\.(0|[1-9]\\d*)$",
-                        "type": "string",
-                    },
-                    "maxItems": 20,
-                    "minItems": 0,
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-            },
-            "type": "object",
-        },
-        "IdleSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "IdleTimeoutInMinutes": {"$ref": "#/definitions/IdleTimeoutInMinutes"},
-                "LifecycleManagement": {"$ref": "#/definitions/LifecycleManagement"},
-                "MaxIdleTimeoutInMinutes": {"$ref": "#/definitions/MaxIdleTimeoutInMinutes"},
-                "MinIdleTimeoutInMinutes": {"$ref": "#/definitions/MinIdleTimeoutInMinutes"},
-            },
-            "type": "object",
-        },
-        "IdleTimeoutInMinutes": {"maximum": 525600, "minimum": 60, "type": "integer"},
-        "IpAddressType": {"enum": ["IPV4", "DUALSTACK"], "type": "string"},
-        "JupyterLabAppSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "AppLifecycleManagement": {"$ref": "#/definitions/AppLifecycleManagement"},
-                "BuiltInLifecycleConfigArn": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^(arn:aws[a-z\\-]*:sagemaker:[a-z0-9\\-]*:[0-9]{12}:studio-lifecycle-config/.*|None)$",
-                    "type": "string",
-                },
-                "CodeRepositories": {
-                    "items": {"$ref": "#/definitions/CodeRepository"},
-                    "maxItems": 30,
-                    "minItems": 0,
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "CustomImages": {
-                    "items": {"$ref": "#/definitions/CustomImage"},
-                    "maxItems": 200,
-                    "minItems": 0,
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "DefaultResourceSpec": {"$ref": "#/definitions/ResourceSpec"},
-                "LifecycleConfigArns": {
-                    "items": {"$ref": "#/definitions/StudioLifecycleConfigArn"},
-                    "maxItems": 30,
-                    "minItems": 0,
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-            },
-            "type": "object",
-        },
-        "JupyterServerAppSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "DefaultResourceSpec": {"$ref": "#/definitions/ResourceSpec"},
-                "LifecycleConfigArns": {
-                    "items": {"$ref": "#/definitions/StudioLifecycleConfigArn"},
-                    "maxItems": 30,
-                    "minItems": 0,
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-            },
-            "type": "object",
-        },
-        "KernelGatewayAppSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "CustomImages": {
-                    "items": {"$ref": "#/definitions/CustomImage"},
-                    "maxItems": 200,
-                    "minItems": 0,
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "DefaultResourceSpec": {"$ref": "#/definitions/ResourceSpec"},
-                "LifecycleConfigArns": {
-                    "items": {"$ref": "#/definitions/StudioLifecycleConfigArn"},
-                    "maxItems": 30,
-                    "minItems": 0,
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-            },
-            "type": "object",
-        },
-        "LifecycleManagement": {"enum": ["ENABLED", "DISABLED"], "type": "string"},
-        "MaxIdleTimeoutInMinutes": {"maximum": 525600, "minimum": 60, "type": "integer"},
-        "MinIdleTimeoutInMinutes": {"maximum": 525600, "minimum": 60, "type": "integer"},
-        "MlTools": {
-            "enum": [
-                "DataWrangler",
-                "FeatureStore",
-                "EmrClusters",
-                "AutoMl",
-                "Experiments",
-                "Training",
-                "ModelEvaluation",
-                "Pipelines",
-                "Models",
-                "JumpStart",
-                "InferenceRecommender",
-                "Endpoints",
-                "Projects",
-                "InferenceOptimization",
-                "HyperPodClusters",
-                "Comet",
-                "DeepchecksLLMEvaluation",
-                "Fiddler",
-                "LakeraGuard",
-                "PerformanceEvaluation",
-            ],
-            "type": "string",
-        },
-        "RSessionAppSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "CustomImages": {
-                    "items": {"$ref": "#/definitions/CustomImage"},
-                    "maxItems": 200,
-                    "minItems": 0,
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "DefaultResourceSpec": {"$ref": "#/definitions/ResourceSpec"},
-            },
-            "type": "object",
-        },
-        "RStudioServerProAppSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "AccessStatus": {"enum": ["ENABLED", "DISABLED"], "type": "string"},
-                "UserGroup": {"enum": ["R_STUDIO_ADMIN", "R_STUDIO_USER"], "type": "string"},
-            },
-            "type": "object",
-        },
-        "RStudioServerProDomainSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "DefaultResourceSpec": {"$ref": "#/definitions/ResourceSpec"},
-                "DomainExecutionRoleArn": {
-                    "maxLength": 2048,
-                    "minLength": 20,
-                    "pattern": "^arn:aws[a-z\\-]*:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+$",
-                    "type": "string",
-                },
-                "RStudioConnectUrl": {"pattern": "^(https:|http:|www\\.)\\S*", "type": "string"},
-                "RStudioPackageManagerUrl": {
-                    "pattern": "^(https:|http:|www\\.)\\S*",
-                    "type": "string",
-                },
-            },
-            "required": ["DomainExecutionRoleArn"],
-            "type": "object",
-        },
-        "ResourceSpec": {
-            "additionalProperties": False,
-            "properties": {
-                "InstanceType": {"$ref": "#/definitions/AppInstanceType"},
-                "LifecycleConfigArn": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^(arn:aws[a-z\\-]*:sagemaker:[a-z0-9\\-]*:[0-9]{12}:studio-lifecycle-config/.*|None)$",
-                    "type": "string",
-                },
-                "SageMakerImageArn": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^arn:aws(-[\\w]+)*:sagemaker:.+:[0-9]{12}:image/[a-z0-9]([-.]?[a-z0-9])*$",
-                    "type": "string",
-                },
-                "SageMakerImageVersionArn": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^arn:aws(-[\\w]+)*:sagemaker:.+:[0-9]{12}:image-version/[a-z0-9]([-.]?[a-z0-9])*/[0-9]+$",
-                    "type": "string",
-                },
-                "TrainingPlanArn": {
-                    "maxLength": 2048,
-                    "minLength": 0,
-                    "pattern": "^(arn:aws[a-z\\-]*:sagemaker:[a-z0-9\\-]*:[0-9]{12}:training-plan/.*|None)$",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "S3FileSystemConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "MountPath": {"maxLength": 1024, "minLength": 0, "type": "string"},
-                "S3Uri": {
-                    "maxLength": 1024,
-                    "minLength": 0,
-                    "pattern": "(s3)://([^/]+)/?(.*)",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "SharingSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "NotebookOutputOption": {"enum": ["Allowed", "Disabled"], "type": "string"},
-                "S3KmsKeyId": {
-                    "maxLength": 2048,
-                    "minLength": 0,
-                    "pattern": ".*",
-                    "type": "string",
-                },
-                "S3OutputPath": {
-                    "maxLength": 1024,
-                    "minLength": 0,
-                    "pattern": "^(https|s3)://([^/]+)/?(.*)$",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "SpaceEbsVolumeSizeInGb": {"maximum": 16384, "minimum": 5, "type": "integer"},
-        "StudioLifecycleConfigArn": {
-            "maxLength": 256,
-            "minLength": 0,
-            "pattern": "^(arn:aws[a-z\\-]*:sagemaker:[a-z0-9\\-]*:[0-9]{12}:studio-lifecycle-config/.*|None)$",
-            "type": "string",
-        },
-        "StudioWebPortalSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "HiddenAppTypes": {
-                    "items": {"$ref": "#/definitions/AppType"},
-                    "minItems": 0,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "HiddenInstanceTypes": {
-                    "items": {"$ref": "#/definitions/AppInstanceType"},
-                    "minItems": 0,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "HiddenMlTools": {
-                    "items": {"$ref": "#/definitions/MlTools"},
-                    "minItems": 0,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "HiddenSageMakerImageVersionAliases": {
-                    "items": {"$ref": "#/definitions/HiddenSageMakerImage"},
-                    "maxItems": 5,
-                    "minItems": 0,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "UnifiedStudioSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "DomainAccountId": {
-                    "maxLength": 12,
-                    "minLength": 12,
-                    "pattern": "^\\d+$",
-                    "type": "string",
-                },
-                "DomainId": {
-                    "maxLength": 36,
-                    "minLength": 1,
-                    "pattern": "^dzd[-_][a-zA-Z0-9_-]{1,36}$",
-                    "type": "string",
-                },
-                "DomainRegion": {
-                    "maxLength": 24,
-                    "minLength": 1,
-                    "pattern": "[a-zA-Z]{2}-[a-zA-Z\\-]+-\\d+",
-                    "type": "string",
-                },
-                "EnvironmentId": {
-                    "maxLength": 36,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9_-]{1,36}$",
-                    "type": "string",
-                },
-                "ProjectId": {"pattern": "^[a-zA-Z0-9_-]{1,36}$", "type": "string"},
-                "ProjectS3Path": {
-                    "maxLength": 100,
-                    "minLength": 1,
-                    "pattern": "[\\w\\.-]+$",
-                    "type": "string",
-                },
-                "StudioWebPortalAccess": {"enum": ["ENABLED", "DISABLED"], "type": "string"},
-            },
-            "type": "object",
-        },
-        "UserSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "AutoMountHomeEFS": {
-                    "enum": ["Enabled", "Disabled", "DefaultAsDomain"],
-                    "type": "string",
-                },
-                "CodeEditorAppSettings": {"$ref": "#/definitions/CodeEditorAppSettings"},
-                "CustomFileSystemConfigs": {
-                    "items": {"$ref": "#/definitions/CustomFileSystemConfig"},
-                    "maxItems": 2,
-                    "minItems": 0,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "CustomPosixUserConfig": {"$ref": "#/definitions/CustomPosixUserConfig"},
-                "DefaultLandingUri": {"maxLength": 1023, "minLength": 0, "type": "string"},
-                "ExecutionRole": {
-                    "maxLength": 2048,
-                    "minLength": 20,
-                    "pattern": "^arn:aws[a-z\\-]*:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+$",
-                    "type": "string",
-                },
-                "JupyterLabAppSettings": {"$ref": "#/definitions/JupyterLabAppSettings"},
-                "JupyterServerAppSettings": {"$ref": "#/definitions/JupyterServerAppSettings"},
-                "KernelGatewayAppSettings": {"$ref": "#/definitions/KernelGatewayAppSettings"},
-                "RSessionAppSettings": {"$ref": "#/definitions/RSessionAppSettings"},
-                "RStudioServerProAppSettings": {
-                    "$ref": "#/definitions/RStudioServerProAppSettings"
-                },
-                "SecurityGroups": {
-                    "items": {
-                        "maxLength": 32,
-                        "minLength": 0,
-                        "pattern": "[-0-9a-zA-Z]+",
-                        "type": "string",
-                    },
-                    "maxItems": 5,
-                    "minItems": 0,
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "SharingSettings": {"$ref": "#/definitions/SharingSettings"},
-                "SpaceStorageSettings": {"$ref": "#/definitions/DefaultSpaceStorageSettings"},
-                "StudioWebPortal": {"enum": ["ENABLED", "DISABLED"], "type": "string"},
-                "StudioWebPortalSettings": {"$ref": "#/definitions/StudioWebPortalSettings"},
-            },
-            "required": ["ExecutionRole"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AppNetworkAccessType": {"enum": ["PublicInternetOnly", "VpcOnly"], "type": "string"},
-        "AppSecurityGroupManagement": {"enum": ["Service", "Customer"], "type": "string"},
-        "AuthMode": {"enum": ["SSO", "IAM"], "type": "string"},
-        "DefaultSpaceSettings": {"$ref": "#/definitions/DefaultSpaceSettings"},
-        "DefaultUserSettings": {"$ref": "#/definitions/UserSettings"},
-        "DomainArn": {
-            "maxLength": 256,
-            "pattern": "arn:aws[a-z\\-]*:sagemaker:[a-z0-9\\-]*:[0-9]{12}:domain/.*",
-            "type": "string",
-        },
-        "DomainId": {
-            "maxLength": 63,
-            "minLength": 0,
-            "pattern": "^d-(-*[a-z0-9])+",
-            "type": "string",
-        },
-        "DomainName": {
-            "maxLength": 63,
-            "pattern": "^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}",
-            "type": "string",
-        },
-        "DomainSettings": {"$ref": "#/definitions/DomainSettings"},
-        "HomeEfsFileSystemCreation": {"enum": ["Enabled", "Disabled"], "type": "string"},
-        "HomeEfsFileSystemId": {"maxLength": 32, "type": "string"},
-        "KmsKeyId": {
-            "anyOf": [{}, {}, {}],
-            "maxLength": 2048,
-            "minLength": 0,
-            "pattern": ".*",
-            "type": "string",
-        },
-        "SecurityGroupIdForDomainBoundary": {
-            "maxLength": 32,
-            "pattern": "[-0-9a-zA-Z]+",
-            "type": "string",
-        },
-        "SingleSignOnApplicationArn": {
-            "pattern": "^arn:(aws|aws-us-gov|aws-cn|aws-iso|aws-iso-b):sso::[0-9]+:application/[a-zA-Z0-9-_.]+/apl-[a-zA-Z0-9]+$",
-            "type": "string",
-        },
-        "SingleSignOnManagedApplicationInstanceId": {"maxLength": 256, "type": "string"},
-        "SubnetIds": {
-            "items": {
-                "maxLength": 32,
-                "minLength": 0,
-                "pattern": "[-0-9a-zA-Z]+",
-                "type": "string",
-            },
-            "maxItems": 16,
-            "minItems": 1,
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "TagPropagation": {"enum": ["ENABLED", "DISABLED"], "type": "string"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "Url": {"maxLength": 1024, "type": "string"},
-        "VpcId": {"maxLength": 32, "minLength": 0, "pattern": "[-0-9a-zA-Z]+", "type": "string"},
-    },
-    "required": ["AuthMode", "DefaultUserSettings", "DomainName"],
-}
-
 
 class Domain(_Resource):
     """AWS::SageMaker::Domain: Resource Type definition for AWS::SageMaker::Domain
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: DomainId.
+    Replaced when any of these change (create-only): AuthMode, DomainName,
+    DomainSettings.RStudioServerProDomainSettings.DefaultResourceSpec, KmsKeyId.
+    May be replaced when these change (conditionally create-only): VpcId.
+    Read-only attributes (known once deployed): DomainArn, DomainId, HomeEfsFileSystemId,
+    SecurityGroupIdForDomainBoundary, SingleSignOnApplicationArn,
+    SingleSignOnManagedApplicationInstanceId, Url.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-sagemaker-domain.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -1383,17 +999,27 @@ class Domain(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "DomainAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "domain.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     DomainArn: str
+    """The Amazon Resource Name (ARN) of the created domain."""
     DomainId: str
+    """The domain name."""
     HomeEfsFileSystemId: str
+    """The ID of the Amazon Elastic File System (EFS) managed by this Domain."""
     SecurityGroupIdForDomainBoundary: str
+    """The ID of the security group that authorizes traffic between the RSessionGateway apps and the
+    RStudioServerPro app."""
     SingleSignOnApplicationArn: str
+    """The ARN of the application managed by SageMaker in IAM Identity Center. This value is only
+    returned for domains created after October 1, 2023."""
     SingleSignOnManagedApplicationInstanceId: str
+    """The SSO managed application instance ID."""
     Url: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The URL to the created domain."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AppNetworkAccessType: Literal["PublicInternetOnly", "VpcOnly"]
     AppSecurityGroupManagement: Literal["Service", "Customer"]
     AuthMode: Literal["SSO", "IAM"]
@@ -1408,46 +1034,61 @@ class Domain(_Resource):
     Tags: list[TagDict]
     VpcId: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AuthMode: Literal["SSO", "IAM"],
+        DefaultUserSettings: UserSettings | UserSettingsDict,
+        DomainName: str,
+        AppNetworkAccessType: Literal["PublicInternetOnly", "VpcOnly"] | None = None,
+        AppSecurityGroupManagement: Literal["Service", "Customer"] | None = None,
+        DefaultSpaceSettings: DomainDefaultSpaceSettings
+        | DomainDefaultSpaceSettingsDict
+        | None = None,
+        DomainSettings: DomainDomainSettings | DomainDomainSettingsDict | None = None,
+        HomeEfsFileSystemCreation: Literal["Enabled", "Disabled"] | None = None,
+        KmsKeyId: str | None = None,
+        SubnetIds: list[str] | None = None,
+        TagPropagation: Literal["ENABLED", "DISABLED"] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        VpcId: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::SageMaker::Domain; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AuthMode: Literal["SSO", "IAM"],
-            DefaultUserSettings: UserSettings | UserSettingsDict,
-            DomainName: str,
-            AppNetworkAccessType: Literal["PublicInternetOnly", "VpcOnly"] | None = None,
-            AppSecurityGroupManagement: Literal["Service", "Customer"] | None = None,
-            DefaultSpaceSettings: DomainDefaultSpaceSettings
-            | DomainDefaultSpaceSettingsDict
-            | None = None,
-            DomainSettings: DomainDomainSettings | DomainDomainSettingsDict | None = None,
-            HomeEfsFileSystemCreation: Literal["Enabled", "Disabled"] | None = None,
-            KmsKeyId: str | None = None,
-            SubnetIds: list[str] | None = None,
-            TagPropagation: Literal["ENABLED", "DISABLED"] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            VpcId: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::SageMaker::Domain; `await` it inside an App to deploy it.
-
-            AppNetworkAccessType: Specifies the VPC used for non-EFS traffic.
-            AppSecurityGroupManagement: The entity that creates and manages the required security groups for inter-app communication in VPCOnly mode.
-            AuthMode: The mode of authentication that members use to access the domain.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AuthMode: The mode of authentication that members use to access the domain. Create-only:
+                changing it replaces the resource. Required.
+            DefaultUserSettings: The default user settings. Required.
+            DomainName: A name for the domain. Create-only: changing it replaces the resource.
+                Required.
+            AppNetworkAccessType: Specifies the VPC used for non-EFS traffic. The default value is
+                PublicInternetOnly.
+            AppSecurityGroupManagement: The entity that creates and manages the required security
+                groups for inter-app communication in VPCOnly mode. Required when
+                CreateDomain.AppNetworkAccessType is VPCOnly and
+                DomainSettings.RStudioServerProDomainSettings.DomainExecutionRoleArn is provided.
             DefaultSpaceSettings: The default space settings.
-            DefaultUserSettings: The default user settings.
-            DomainName: A name for the domain.
-            HomeEfsFileSystemCreation: Indicates whether a home EFS file system is created for the domain.
-            KmsKeyId: SageMaker uses AWS KMS to encrypt the EFS volume attached to the domain with an AWS managed customer master key (CMK) by default.
+            DomainSettings: A collection of Domain settings.
+            HomeEfsFileSystemCreation: Indicates whether a home EFS file system is created for the
+                domain. Set to Disabled to skip EFS creation and reduce domain creation time.
+            KmsKeyId: SageMaker uses AWS KMS to encrypt the EFS volume attached to the domain with
+                an AWS managed customer master key (CMK) by default. Create-only: changing it
+                replaces the resource.
             SubnetIds: The VPC subnets that Studio uses for communication.
-            TagPropagation: Indicates whether the tags added to Domain, User Profile and Space entity is propagated to all SageMaker resources.
+            TagPropagation: Indicates whether the tags added to Domain, User Profile and Space
+                entity is propagated to all SageMaker resources.
             Tags: A list of tags to apply to the user profile.
-            VpcId: The ID of the Amazon Virtual Private Cloud (VPC) that Studio uses for communication.
+            VpcId: The ID of the Amazon Virtual Private Cloud (VPC) that Studio uses for
+                communication. Conditionally create-only: some changes replace the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -83,95 +87,101 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AlarmDict = TypedDict(
-    "AlarmDict",
-    {
-        "AlarmName": "Required[str]",
-    },
-    total=False,
-)
 
-AutoRollbackConfigDict = TypedDict(
-    "AutoRollbackConfigDict",
-    {
-        "Alarms": "Required[list[AlarmDict]]",
-    },
-    total=False,
-)
+class AlarmDict(TypedDict, total=False):
+    """Alarm as a plain dict."""
 
-CapacitySizeDict = TypedDict(
-    "CapacitySizeDict",
-    {
-        "Type": "Required[Literal['CAPACITY_PERCENT', 'INSTANCE_COUNT']]",
-        "Value": "Required[int]",
-    },
-    total=False,
-)
+    AlarmName: Required[str]
+    """The name of the CloudWatch alarm."""
 
-EndpointBlueGreenUpdatePolicyDict = TypedDict(
-    "EndpointBlueGreenUpdatePolicyDict",
-    {
-        "MaximumExecutionTimeoutInSeconds": "int",
-        "TerminationWaitInSeconds": "int",
-        "TrafficRoutingConfiguration": "Required[TrafficRoutingConfigDict]",
-    },
-    total=False,
-)
 
-EndpointDeploymentConfigDict = TypedDict(
-    "EndpointDeploymentConfigDict",
-    {
-        "AutoRollbackConfiguration": "AutoRollbackConfigDict",
-        "BlueGreenUpdatePolicy": "EndpointBlueGreenUpdatePolicyDict",
-        "RollingUpdatePolicy": "EndpointRollingUpdatePolicyDict",
-    },
-    total=False,
-)
+class AutoRollbackConfigDict(TypedDict, total=False):
+    """AutoRollbackConfig as a plain dict."""
 
-EndpointRollingUpdatePolicyDict = TypedDict(
-    "EndpointRollingUpdatePolicyDict",
-    {
-        "MaximumBatchSize": "Required[CapacitySizeDict]",
-        "MaximumExecutionTimeoutInSeconds": "int",
-        "RollbackMaximumBatchSize": "CapacitySizeDict",
-        "WaitIntervalInSeconds": "Required[int]",
-    },
-    total=False,
-)
+    Alarms: Required[list[AlarmDict]]
+    """List of CloudWatch alarms to monitor during the deployment. If any alarm goes off, the
+    deployment is rolled back."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
-TrafficRoutingConfigDict = TypedDict(
-    "TrafficRoutingConfigDict",
-    {
-        "CanarySize": "CapacitySizeDict",
-        "LinearStepSize": "CapacitySizeDict",
-        "Type": "Required[Literal['ALL_AT_ONCE', 'CANARY', 'LINEAR']]",
-        "WaitIntervalInSeconds": "int",
-    },
-    total=False,
-)
+class CapacitySizeDict(TypedDict, total=False):
+    """CapacitySize as a plain dict."""
 
-VariantPropertyDict = TypedDict(
-    "VariantPropertyDict",
-    {
-        "VariantPropertyType": "str",
-    },
-    total=False,
-)
+    Type: Required[Literal["CAPACITY_PERCENT", "INSTANCE_COUNT"]]
+    """Specifies whether the `Value` is an instance count or a capacity unit."""
+    Value: Required[int]
+    """The value representing either the number of instances or the number of capacity units."""
 
+
+class EndpointBlueGreenUpdatePolicyDict(TypedDict, total=False):
+    """EndpointBlueGreenUpdatePolicy as a plain dict."""
+
+    MaximumExecutionTimeoutInSeconds: int
+    """The maximum time allowed for the blue/green update, in seconds."""
+    TerminationWaitInSeconds: int
+    """The wait time before terminating the old endpoint during a blue/green deployment."""
+    TrafficRoutingConfiguration: Required[TrafficRoutingConfigDict]
+    """The traffic routing configuration for the blue/green deployment."""
+
+
+class EndpointDeploymentConfigDict(TypedDict, total=False):
+    """EndpointDeploymentConfig as a plain dict."""
+
+    AutoRollbackConfiguration: AutoRollbackConfigDict
+    """Configuration for automatic rollback if an error occurs during deployment."""
+    BlueGreenUpdatePolicy: EndpointBlueGreenUpdatePolicyDict
+    """Configuration for blue-green update deployment policies."""
+    RollingUpdatePolicy: EndpointRollingUpdatePolicyDict
+    """Configuration for rolling update deployment policies."""
+
+
+class EndpointRollingUpdatePolicyDict(TypedDict, total=False):
+    """EndpointRollingUpdatePolicy as a plain dict."""
+
+    MaximumBatchSize: Required[CapacitySizeDict]
+    """Specifies the maximum batch size for each rolling update."""
+    MaximumExecutionTimeoutInSeconds: int
+    """The maximum time allowed for the rolling update, in seconds."""
+    RollbackMaximumBatchSize: CapacitySizeDict
+    """The maximum batch size for rollback during an update failure."""
+    WaitIntervalInSeconds: Required[int]
+    """The time to wait between steps during the rolling update, in seconds."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """The key of the tag."""
+    Value: Required[str]
+    """The value of the tag."""
+
+
+class TrafficRoutingConfigDict(TypedDict, total=False):
+    """TrafficRoutingConfig as a plain dict."""
+
+    CanarySize: CapacitySizeDict
+    """Specifies the size of the canary traffic in a canary deployment."""
+    LinearStepSize: CapacitySizeDict
+    """Specifies the step size for linear traffic routing."""
+    Type: Required[Literal["ALL_AT_ONCE", "CANARY", "LINEAR"]]
+    """Specifies the type of traffic routing (e.g., 'AllAtOnce', 'Canary', 'Linear')."""
+    WaitIntervalInSeconds: int
+    """Specifies the wait interval between traffic shifts, in seconds."""
+
+
+class VariantPropertyDict(TypedDict, total=False):
+    """VariantProperty as a plain dict."""
+
+    VariantPropertyType: str
+    """The type of variant property (e.g., 'DesiredInstanceCount', 'DesiredWeight',
+    'DataCaptureConfig')."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::SageMaker::Endpoint",
     schema_file="aws-sagemaker-endpoint.json",
     primary_identifier=("/EndpointArn",),
-    additional_identifiers=(),
     read_only=("/EndpointArn",),
     create_only=("/EndpointName",),
     write_only=(
@@ -179,17 +189,8 @@ METADATA = _TypeMetadata(
         "/RetainAllVariantProperties",
         "/RetainDeploymentConfig",
     ),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("EndpointConfigName",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 160,
         "read": 120,
@@ -199,158 +200,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Alarm": {
-            "additionalProperties": False,
-            "properties": {
-                "AlarmName": {
-                    "maxLength": 255,
-                    "minLength": 1,
-                    "pattern": "^(?!\\s*$).+$",
-                    "type": "string",
-                }
-            },
-            "required": ["AlarmName"],
-            "type": "object",
-        },
-        "AutoRollbackConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "Alarms": {
-                    "items": {"$ref": "#/definitions/Alarm"},
-                    "maxItems": 10,
-                    "minItems": 0,
-                    "type": "array",
-                    "uniqueItems": False,
-                }
-            },
-            "required": ["Alarms"],
-            "type": "object",
-        },
-        "BlueGreenUpdatePolicy": {
-            "additionalProperties": False,
-            "properties": {
-                "MaximumExecutionTimeoutInSeconds": {
-                    "maximum": 28800,
-                    "minimum": 600,
-                    "type": "integer",
-                },
-                "TerminationWaitInSeconds": {"maximum": 3600, "minimum": 0, "type": "integer"},
-                "TrafficRoutingConfiguration": {"$ref": "#/definitions/TrafficRoutingConfig"},
-            },
-            "required": ["TrafficRoutingConfiguration"],
-            "type": "object",
-        },
-        "CapacitySize": {
-            "additionalProperties": False,
-            "properties": {
-                "Type": {"enum": ["CAPACITY_PERCENT", "INSTANCE_COUNT"], "type": "string"},
-                "Value": {"minimum": 1, "type": "integer"},
-            },
-            "required": ["Type", "Value"],
-            "type": "object",
-        },
-        "DeploymentConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "AutoRollbackConfiguration": {"$ref": "#/definitions/AutoRollbackConfig"},
-                "BlueGreenUpdatePolicy": {"$ref": "#/definitions/BlueGreenUpdatePolicy"},
-                "RollingUpdatePolicy": {"$ref": "#/definitions/RollingUpdatePolicy"},
-            },
-            "type": "object",
-        },
-        "RollingUpdatePolicy": {
-            "additionalProperties": False,
-            "properties": {
-                "MaximumBatchSize": {"$ref": "#/definitions/CapacitySize"},
-                "MaximumExecutionTimeoutInSeconds": {
-                    "maximum": 28800,
-                    "minimum": 600,
-                    "type": "integer",
-                },
-                "RollbackMaximumBatchSize": {"$ref": "#/definitions/CapacitySize"},
-                "WaitIntervalInSeconds": {"maximum": 3600, "minimum": 0, "type": "integer"},
-            },
-            "required": ["MaximumBatchSize", "WaitIntervalInSeconds"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-            },
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-        "TrafficRoutingConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "CanarySize": {"$ref": "#/definitions/CapacitySize"},
-                "LinearStepSize": {"$ref": "#/definitions/CapacitySize"},
-                "Type": {"enum": ["ALL_AT_ONCE", "CANARY", "LINEAR"], "type": "string"},
-                "WaitIntervalInSeconds": {"maximum": 3600, "minimum": 0, "type": "integer"},
-            },
-            "required": ["Type"],
-            "type": "object",
-        },
-        "VariantProperty": {
-            "additionalProperties": False,
-            "properties": {"VariantPropertyType": {"type": "string"}},
-            "type": "object",
-        },
-    },
-    "properties": {
-        "DeploymentConfig": {"$ref": "#/definitions/DeploymentConfig"},
-        "EndpointArn": {"type": "string"},
-        "EndpointConfigName": {
-            "maxLength": 64,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$",
-            "type": "string",
-        },
-        "EndpointName": {
-            "maxLength": 64,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$",
-            "type": "string",
-        },
-        "ExcludeRetainedVariantProperties": {
-            "items": {"$ref": "#/definitions/VariantProperty"},
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "RetainAllVariantProperties": {"type": "boolean"},
-        "RetainDeploymentConfig": {"type": "boolean"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": False,
-        },
-    },
-    "required": ["EndpointConfigName"],
-}
-
 
 class Endpoint(_Resource):
     """AWS::SageMaker::Endpoint: Resource Type definition for AWS::SageMaker::Endpoint
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: EndpointArn.
+    Replaced when any of these change (create-only): EndpointName.
+    Write-only (sent to AWS, never read back): ExcludeRetainedVariantProperties,
+    RetainAllVariantProperties, RetainDeploymentConfig.
+    Read-only attributes (known once deployed): EndpointArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-sagemaker-endpoint.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -358,11 +219,13 @@ class Endpoint(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "EndpointAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "endpoint.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     EndpointArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The Amazon Resource Name (ARN) of the endpoint."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     DeploymentConfig: EndpointDeploymentConfigDict
     EndpointConfigName: str
     EndpointName: str
@@ -371,34 +234,42 @@ class Endpoint(_Resource):
     RetainDeploymentConfig: bool
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        EndpointConfigName: str,
+        DeploymentConfig: EndpointDeploymentConfig | EndpointDeploymentConfigDict | None = None,
+        EndpointName: str | None = None,
+        ExcludeRetainedVariantProperties: list[VariantProperty | VariantPropertyDict] | None = None,
+        RetainAllVariantProperties: bool | None = None,
+        RetainDeploymentConfig: bool | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::SageMaker::Endpoint; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            EndpointConfigName: str,
-            DeploymentConfig: EndpointDeploymentConfig | EndpointDeploymentConfigDict | None = None,
-            EndpointName: str | None = None,
-            ExcludeRetainedVariantProperties: list[VariantProperty | VariantPropertyDict]
-            | None = None,
-            RetainAllVariantProperties: bool | None = None,
-            RetainDeploymentConfig: bool | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::SageMaker::Endpoint; `await` it inside an App to deploy it.
-
-            DeploymentConfig: Specifies deployment configuration for updating the SageMaker endpoint.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
             EndpointConfigName: The name of the endpoint configuration for the SageMaker endpoint.
-            EndpointName: The name of the SageMaker endpoint.
-            ExcludeRetainedVariantProperties: Specifies a list of variant properties that you want to exclude when updating an endpoint.
-            RetainAllVariantProperties: When set to true, retains all variant properties for an endpoint when it is updated.
-            RetainDeploymentConfig: When set to true, retains the deployment configuration during endpoint updates.
+                This is a required property. Required.
+            DeploymentConfig: Specifies deployment configuration for updating the SageMaker
+                endpoint. Includes rollback and update policies.
+            EndpointName: The name of the SageMaker endpoint. This name must be unique within an AWS
+                Region. Create-only: changing it replaces the resource.
+            ExcludeRetainedVariantProperties: Specifies a list of variant properties that you want
+                to exclude when updating an endpoint. Write-only: sent to AWS, never read back.
+            RetainAllVariantProperties: When set to true, retains all variant properties for an
+                endpoint when it is updated. Write-only: sent to AWS, never read back.
+            RetainDeploymentConfig: When set to true, retains the deployment configuration during
+                endpoint updates. Write-only: sent to AWS, never read back.
             Tags: An array of key-value pairs to apply to this resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -147,275 +151,993 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AsyncInferenceClientConfigDict = TypedDict(
-    "AsyncInferenceClientConfigDict",
-    {
-        "MaxConcurrentInvocationsPerInstance": "int",
-    },
-    total=False,
-)
 
-AsyncInferenceNotificationConfigDict = TypedDict(
-    "AsyncInferenceNotificationConfigDict",
-    {
-        "ErrorTopic": "str",
-        "IncludeInferenceResponseIn": "list[Literal['ERROR_NOTIFICATION_TOPIC', 'SUCCESS_NOTIFICATION_TOPIC']]",
-        "SuccessTopic": "str",
-    },
-    total=False,
-)
+class AsyncInferenceClientConfigDict(TypedDict, total=False):
+    """AsyncInferenceClientConfig as a plain dict: Configures the behavior of the client used by
+    SageMaker to interact with the model container during asynchronous inference."""
 
-AsyncInferenceOutputConfigDict = TypedDict(
-    "AsyncInferenceOutputConfigDict",
-    {
-        "KmsKeyId": "str",
-        "NotificationConfig": "AsyncInferenceNotificationConfigDict",
-        "S3FailurePath": "str",
-        "S3OutputPath": "str",
-    },
-    total=False,
-)
+    MaxConcurrentInvocationsPerInstance: int
+    """The maximum number of concurrent requests sent by the SageMaker client to the model
+    container. If no value is provided, SageMaker will choose an optimal value for you."""
 
-CaptureOptionDict = TypedDict(
-    "CaptureOptionDict",
-    {
-        "CaptureMode": "Required[Literal['Input', 'InputAndOutput', 'Output']]",
-    },
-    total=False,
-)
 
-ClarifyInferenceConfigDict = TypedDict(
-    "ClarifyInferenceConfigDict",
-    {
-        "ContentTemplate": "str",
-        "FeatureHeaders": "list[str]",
-        "FeatureTypes": "list[str]",
-        "FeaturesAttribute": "str",
-        "LabelAttribute": "str",
-        "LabelHeaders": "list[str]",
-        "LabelIndex": "int",
-        "MaxPayloadInMB": "int",
-        "MaxRecordCount": "int",
-        "ProbabilityAttribute": "str",
-        "ProbabilityIndex": "int",
-    },
-    total=False,
-)
+class AsyncInferenceNotificationConfigDict(TypedDict, total=False):
+    """AsyncInferenceNotificationConfig as a plain dict: Specifies the configuration for
+    notifications of inference results for asynchronous inference."""
 
-ClarifyShapBaselineConfigDict = TypedDict(
-    "ClarifyShapBaselineConfigDict",
-    {
-        "MimeType": "str",
-        "ShapBaseline": "str",
-        "ShapBaselineUri": "str",
-    },
-    total=False,
-)
+    ErrorTopic: str
+    """Amazon SNS topic to post a notification to when an inference fails. If no topic is provided,
+    no notification is sent on failure."""
+    IncludeInferenceResponseIn: list[
+        Literal["ERROR_NOTIFICATION_TOPIC", "SUCCESS_NOTIFICATION_TOPIC"]
+    ]
+    """The Amazon SNS topics where you want the inference response to be included."""
+    SuccessTopic: str
+    """Amazon SNS topic to post a notification to when an inference completes successfully. If no
+    topic is provided, no notification is sent on success."""
 
-ClarifyShapConfigDict = TypedDict(
-    "ClarifyShapConfigDict",
-    {
-        "NumberOfSamples": "int",
-        "Seed": "int",
-        "ShapBaselineConfig": "Required[ClarifyShapBaselineConfigDict]",
-        "TextConfig": "ClarifyTextConfigDict",
-        "UseLogit": "bool",
-    },
-    total=False,
-)
 
-ClarifyTextConfigDict = TypedDict(
-    "ClarifyTextConfigDict",
-    {
-        "Granularity": "Required[str]",
-        "Language": "Required[str]",
-    },
-    total=False,
-)
+class AsyncInferenceOutputConfigDict(TypedDict, total=False):
+    """AsyncInferenceOutputConfig as a plain dict: Specifies the configuration for asynchronous
+    inference invocation outputs."""
 
-EndpointConfigAsyncInferenceConfigDict = TypedDict(
-    "EndpointConfigAsyncInferenceConfigDict",
-    {
-        "ClientConfig": "AsyncInferenceClientConfigDict",
-        "OutputConfig": "Required[AsyncInferenceOutputConfigDict]",
-    },
-    total=False,
-)
+    KmsKeyId: str
+    """The AWS Key Management Service (AWS KMS) key that Amazon SageMaker uses to encrypt the
+    asynchronous inference output in Amazon S3."""
+    NotificationConfig: AsyncInferenceNotificationConfigDict
+    """Specifies the configuration for notifications of inference results for asynchronous
+    inference."""
+    S3FailurePath: str
+    """The Amazon S3 location to upload failure inference responses to."""
+    S3OutputPath: str
+    """The Amazon S3 location to upload inference responses to."""
 
-EndpointConfigCapacityReservationConfigDict = TypedDict(
-    "EndpointConfigCapacityReservationConfigDict",
-    {
-        "CapacityReservationPreference": "str",
-        "MlReservationArn": "str",
-    },
-    total=False,
-)
 
-EndpointConfigCaptureContentTypeHeaderDict = TypedDict(
-    "EndpointConfigCaptureContentTypeHeaderDict",
-    {
-        "CsvContentTypes": "list[str]",
-        "JsonContentTypes": "list[str]",
-    },
-    total=False,
-)
+class CaptureOptionDict(TypedDict, total=False):
+    """CaptureOption as a plain dict: Specifies whether the endpoint captures input data or output
+    data."""
 
-EndpointConfigClarifyExplainerConfigDict = TypedDict(
-    "EndpointConfigClarifyExplainerConfigDict",
-    {
-        "EnableExplanations": "str",
-        "InferenceConfig": "ClarifyInferenceConfigDict",
-        "ShapConfig": "Required[ClarifyShapConfigDict]",
-    },
-    total=False,
-)
+    CaptureMode: Required[Literal["Input", "InputAndOutput", "Output"]]
+    """Specifies whether the endpoint captures input data or output data."""
 
-EndpointConfigCoreDumpConfigDict = TypedDict(
-    "EndpointConfigCoreDumpConfigDict",
-    {
-        "DestinationS3Uri": "Required[str]",
-        "KmsKeyId": "str",
-    },
-    total=False,
-)
 
-EndpointConfigDataCaptureConfigDict = TypedDict(
-    "EndpointConfigDataCaptureConfigDict",
-    {
-        "CaptureContentTypeHeader": "EndpointConfigCaptureContentTypeHeaderDict",
-        "CaptureOptions": "Required[list[CaptureOptionDict]]",
-        "DestinationS3Uri": "Required[str]",
-        "EnableCapture": "bool",
-        "InitialSamplingPercentage": "Required[int]",
-        "KmsKeyId": "str",
-    },
-    total=False,
-)
+class ClarifyInferenceConfigDict(TypedDict, total=False):
+    """ClarifyInferenceConfig as a plain dict: The inference configuration parameter for the model
+    container."""
 
-EndpointConfigExplainerConfigDict = TypedDict(
-    "EndpointConfigExplainerConfigDict",
-    {
-        "ClarifyExplainerConfig": "EndpointConfigClarifyExplainerConfigDict",
-    },
-    total=False,
-)
+    ContentTemplate: str
+    """A template string used to format a JSON record into an acceptable model container input."""
+    FeatureHeaders: list[str]
+    """The names of the features. If provided, these are included in the endpoint response payload
+    to help readability of the InvokeEndpoint output."""
+    FeatureTypes: list[str]
+    """A list of data types of the features (optional). Applicable only to NLP explainability. If
+    provided, FeatureTypes must have at least one 'text' string (for example, ['text']). If
+    FeatureTypes is not provided, the explainer infers the feature types based on the baseline data."""
+    FeaturesAttribute: str
+    """Provides the JMESPath expression to extract the features from a model container input in JSON
+    Lines format."""
+    LabelAttribute: str
+    """A JMESPath expression used to locate the list of label headers in the model container output."""
+    LabelHeaders: list[str]
+    """For multiclass classification problems, the label headers are the names of the classes.
+    Otherwise, the label header is the name of the predicted label."""
+    LabelIndex: int
+    """A zero-based index used to extract a label header or list of label headers from model
+    container output in CSV format."""
+    MaxPayloadInMB: int
+    """The maximum payload size (MB) allowed of a request from the explainer to the model container.
+    Defaults to 6 MB."""
+    MaxRecordCount: int
+    """The maximum number of records in a request that the model container can process when querying
+    the model container for the predictions of a synthetic dataset. A record is a unit of input data
+    that inference can be made on, for example, a single line in CSV data."""
+    ProbabilityAttribute: str
+    """A JMESPath expression used to extract the probability (or score) from the model container
+    output if the model container is in JSON Lines format."""
+    ProbabilityIndex: int
+    """A zero-based index used to extract a probability value (score) or list from model container
+    output in CSV format. If this value is not provided, the entire model container output will be
+    treated as a probability value (score) or list."""
 
-EndpointConfigManagedInstanceScalingDict = TypedDict(
-    "EndpointConfigManagedInstanceScalingDict",
-    {
-        "MaxInstanceCount": "int",
-        "MinInstanceCount": "int",
-        "ScaleInPolicy": "EndpointConfigScaleInPolicyDict",
-        "Status": "Literal['DISABLED', 'ENABLED']",
-    },
-    total=False,
-)
 
-EndpointConfigMetricsConfigDict = TypedDict(
-    "EndpointConfigMetricsConfigDict",
-    {
-        "EnableDetailedObservability": "bool",
-        "EnableEnhancedMetrics": "bool",
-        "MetricPublishFrequencyInSeconds": "Literal[10, 30, 60, 120, 180, 240, 300]",
-    },
-    total=False,
-)
+class ClarifyShapBaselineConfigDict(TypedDict, total=False):
+    """ClarifyShapBaselineConfig as a plain dict: The configuration for the SHAP baseline (also
+    called the background or reference dataset) of the Kernal SHAP algorithm."""
 
-EndpointConfigPrefixAwareRoutingConfigDict = TypedDict(
-    "EndpointConfigPrefixAwareRoutingConfigDict",
-    {
-        "ConcurrencyThreshold": "int",
-        "PrefixLength": "int",
-    },
-    total=False,
-)
+    MimeType: str
+    """The MIME type of the baseline data. Choose from 'text/csv' or 'application/jsonlines'.
+    Defaults to 'text/csv'."""
+    ShapBaseline: str
+    """The inline SHAP baseline data in string format. ShapBaseline can have one or multiple records
+    to be used as the baseline dataset. The format of the SHAP baseline file should be the same
+    format as the training dataset."""
+    ShapBaselineUri: str
+    """The uniform resource identifier (URI) of the S3 bucket where the SHAP baseline file is
+    stored. The format of the SHAP baseline file should be the same format as the format of the
+    training dataset."""
 
-EndpointConfigRoutingConfigDict = TypedDict(
-    "EndpointConfigRoutingConfigDict",
-    {
-        "PrefixAwareRoutingConfig": "EndpointConfigPrefixAwareRoutingConfigDict",
-        "RoutingStrategy": "Literal['LEAST_OUTSTANDING_REQUESTS', 'PREFIX_AWARE', 'RANDOM']",
-    },
-    total=False,
-)
 
-EndpointConfigScaleInPolicyDict = TypedDict(
-    "EndpointConfigScaleInPolicyDict",
-    {
-        "CooldownInMinutes": "int",
-        "MaximumStepSize": "int",
-        "Strategy": "Required[Literal['CONSOLIDATION', 'IDLE_RELEASE']]",
-    },
-    total=False,
-)
+class ClarifyShapConfigDict(TypedDict, total=False):
+    """ClarifyShapConfig as a plain dict: The configuration for SHAP analysis using SageMaker
+    Clarify Explainer."""
 
-EndpointConfigServerlessConfigDict = TypedDict(
-    "EndpointConfigServerlessConfigDict",
-    {
-        "MaxConcurrency": "Required[int]",
-        "MemorySizeInMB": "Required[int]",
-        "ProvisionedConcurrency": "int",
-    },
-    total=False,
-)
+    NumberOfSamples: int
+    """The number of samples to be used for analysis by the Kernal SHAP algorithm."""
+    Seed: int
+    """The starting value used to initialize the random number generator in the explainer. Provide a
+    value for this parameter to obtain a deterministic SHAP result."""
+    ShapBaselineConfig: Required[ClarifyShapBaselineConfigDict]
+    """The configuration for the SHAP baseline of the Kernal SHAP algorithm."""
+    TextConfig: ClarifyTextConfigDict
+    """A parameter that indicates if text features are treated as text and explanations are provided
+    for individual units of text. Required for natural language processing (NLP) explainability
+    only."""
+    UseLogit: bool
+    """A Boolean toggle to indicate if you want to use the logit function (true) or log-odds units
+    (false) for model predictions. Defaults to false."""
 
-EndpointConfigVpcConfigDict = TypedDict(
-    "EndpointConfigVpcConfigDict",
-    {
-        "SecurityGroupIds": "Required[list[str]]",
-        "Subnets": "Required[list[str]]",
-    },
-    total=False,
-)
 
-InstancePoolDict = TypedDict(
-    "InstancePoolDict",
-    {
-        "InstanceType": "Required[Literal['ml.c4.2xlarge', 'ml.c4.4xlarge', 'ml.c4.8xlarge', 'ml.c4.large', 'ml.c4.xlarge', 'ml.c5.18xlarge', 'ml.c5.2xlarge', 'ml.c5.4xlarge', 'ml.c5.9xlarge', 'ml.c5.large', 'ml.c5.xlarge', 'ml.c5d.18xlarge', 'ml.c5d.2xlarge', 'ml.c5d.4xlarge', 'ml.c5d.9xlarge', 'ml.c5d.large', 'ml.c5d.xlarge', 'ml.c6g.12xlarge', 'ml.c6g.16xlarge', 'ml.c6g.2xlarge', 'ml.c6g.4xlarge', 'ml.c6g.8xlarge', 'ml.c6g.large', 'ml.c6g.xlarge', 'ml.c6gd.12xlarge', 'ml.c6gd.16xlarge', 'ml.c6gd.2xlarge', 'ml.c6gd.4xlarge', 'ml.c6gd.8xlarge', 'ml.c6gd.large', 'ml.c6gd.xlarge', 'ml.c6gn.12xlarge', 'ml.c6gn.16xlarge', 'ml.c6gn.2xlarge', 'ml.c6gn.4xlarge', 'ml.c6gn.8xlarge', 'ml.c6gn.large', 'ml.c6gn.xlarge', 'ml.c6i.12xlarge', 'ml.c6i.16xlarge', 'ml.c6i.24xlarge', 'ml.c6i.2xlarge', 'ml.c6i.32xlarge', 'ml.c6i.4xlarge', 'ml.c6i.8xlarge', 'ml.c6i.large', 'ml.c6i.xlarge', 'ml.c6in.12xlarge', 'ml.c6in.16xlarge', 'ml.c6in.24xlarge', 'ml.c6in.2xlarge', 'ml.c6in.32xlarge', 'ml.c6in.4xlarge', 'ml.c6in.8xlarge', 'ml.c6in.large', 'ml.c6in.xlarge', 'ml.c7g.12xlarge', 'ml.c7g.16xlarge', 'ml.c7g.2xlarge', 'ml.c7g.4xlarge', 'ml.c7g.8xlarge', 'ml.c7g.large', 'ml.c7g.xlarge', 'ml.c7i.12xlarge', 'ml.c7i.16xlarge', 'ml.c7i.24xlarge', 'ml.c7i.2xlarge', 'ml.c7i.48xlarge', 'ml.c7i.4xlarge', 'ml.c7i.8xlarge', 'ml.c7i.large', 'ml.c7i.xlarge', 'ml.c8g.12xlarge', 'ml.c8g.16xlarge', 'ml.c8g.24xlarge', 'ml.c8g.2xlarge', 'ml.c8g.48xlarge', 'ml.c8g.4xlarge', 'ml.c8g.8xlarge', 'ml.c8g.large', 'ml.c8g.medium', 'ml.c8g.xlarge', 'ml.dl1.24xlarge', 'ml.g4dn.12xlarge', 'ml.g4dn.16xlarge', 'ml.g4dn.2xlarge', 'ml.g4dn.4xlarge', 'ml.g4dn.8xlarge', 'ml.g4dn.xlarge', 'ml.g5.12xlarge', 'ml.g5.16xlarge', 'ml.g5.24xlarge', 'ml.g5.2xlarge', 'ml.g5.48xlarge', 'ml.g5.4xlarge', 'ml.g5.8xlarge', 'ml.g5.xlarge', 'ml.g6.12xlarge', 'ml.g6.16xlarge', 'ml.g6.24xlarge', 'ml.g6.2xlarge', 'ml.g6.48xlarge', 'ml.g6.4xlarge', 'ml.g6.8xlarge', 'ml.g6.xlarge', 'ml.g6e.12xlarge', 'ml.g6e.16xlarge', 'ml.g6e.24xlarge', 'ml.g6e.2xlarge', 'ml.g6e.48xlarge', 'ml.g6e.4xlarge', 'ml.g6e.8xlarge', 'ml.g6e.xlarge', 'ml.g7.12xlarge', 'ml.g7.24xlarge', 'ml.g7.2xlarge', 'ml.g7.48xlarge', 'ml.g7.4xlarge', 'ml.g7.8xlarge', 'ml.g7e.12xlarge', 'ml.g7e.24xlarge', 'ml.g7e.2xlarge', 'ml.g7e.48xlarge', 'ml.g7e.4xlarge', 'ml.g7e.8xlarge', 'ml.inf1.24xlarge', 'ml.inf1.2xlarge', 'ml.inf1.6xlarge', 'ml.inf1.xlarge', 'ml.inf2.24xlarge', 'ml.inf2.48xlarge', 'ml.inf2.8xlarge', 'ml.inf2.xlarge', 'ml.m4.10xlarge', 'ml.m4.16xlarge', 'ml.m4.2xlarge', 'ml.m4.4xlarge', 'ml.m4.xlarge', 'ml.m5.12xlarge', 'ml.m5.24xlarge', 'ml.m5.2xlarge', 'ml.m5.4xlarge', 'ml.m5.large', 'ml.m5.xlarge', 'ml.m5d.12xlarge', 'ml.m5d.24xlarge', 'ml.m5d.2xlarge', 'ml.m5d.4xlarge', 'ml.m5d.large', 'ml.m5d.xlarge', 'ml.m6g.12xlarge', 'ml.m6g.16xlarge', 'ml.m6g.2xlarge', 'ml.m6g.4xlarge', 'ml.m6g.8xlarge', 'ml.m6g.large', 'ml.m6g.xlarge', 'ml.m6gd.12xlarge', 'ml.m6gd.16xlarge', 'ml.m6gd.2xlarge', 'ml.m6gd.4xlarge', 'ml.m6gd.8xlarge', 'ml.m6gd.large', 'ml.m6gd.xlarge', 'ml.m6i.12xlarge', 'ml.m6i.16xlarge', 'ml.m6i.24xlarge', 'ml.m6i.2xlarge', 'ml.m6i.32xlarge', 'ml.m6i.4xlarge', 'ml.m6i.8xlarge', 'ml.m6i.large', 'ml.m6i.xlarge', 'ml.m7i.12xlarge', 'ml.m7i.16xlarge', 'ml.m7i.24xlarge', 'ml.m7i.2xlarge', 'ml.m7i.48xlarge', 'ml.m7i.4xlarge', 'ml.m7i.8xlarge', 'ml.m7i.large', 'ml.m7i.xlarge', 'ml.m8g.12xlarge', 'ml.m8g.16xlarge', 'ml.m8g.24xlarge', 'ml.m8g.2xlarge', 'ml.m8g.48xlarge', 'ml.m8g.4xlarge', 'ml.m8g.8xlarge', 'ml.m8g.large', 'ml.m8g.medium', 'ml.m8g.xlarge', 'ml.p2.16xlarge', 'ml.p2.8xlarge', 'ml.p2.xlarge', 'ml.p3.16xlarge', 'ml.p3.2xlarge', 'ml.p3.8xlarge', 'ml.p4d.24xlarge', 'ml.p4de.24xlarge', 'ml.p5.48xlarge', 'ml.p5.4xlarge', 'ml.p5e.48xlarge', 'ml.p5en.48xlarge', 'ml.p6-b200.48xlarge', 'ml.p6-b300.48xlarge', 'ml.p6e-gb200.36xlarge', 'ml.r5.12xlarge', 'ml.r5.24xlarge', 'ml.r5.2xlarge', 'ml.r5.4xlarge', 'ml.r5.large', 'ml.r5.xlarge', 'ml.r5d.12xlarge', 'ml.r5d.24xlarge', 'ml.r5d.2xlarge', 'ml.r5d.4xlarge', 'ml.r5d.large', 'ml.r5d.xlarge', 'ml.r6g.12xlarge', 'ml.r6g.16xlarge', 'ml.r6g.2xlarge', 'ml.r6g.4xlarge', 'ml.r6g.8xlarge', 'ml.r6g.large', 'ml.r6g.xlarge', 'ml.r6gd.12xlarge', 'ml.r6gd.16xlarge', 'ml.r6gd.2xlarge', 'ml.r6gd.4xlarge', 'ml.r6gd.8xlarge', 'ml.r6gd.large', 'ml.r6gd.xlarge', 'ml.r6i.12xlarge', 'ml.r6i.16xlarge', 'ml.r6i.24xlarge', 'ml.r6i.2xlarge', 'ml.r6i.32xlarge', 'ml.r6i.4xlarge', 'ml.r6i.8xlarge', 'ml.r6i.large', 'ml.r6i.xlarge', 'ml.r7gd.12xlarge', 'ml.r7gd.16xlarge', 'ml.r7gd.2xlarge', 'ml.r7gd.4xlarge', 'ml.r7gd.8xlarge', 'ml.r7gd.large', 'ml.r7gd.medium', 'ml.r7gd.xlarge', 'ml.r7i.12xlarge', 'ml.r7i.16xlarge', 'ml.r7i.24xlarge', 'ml.r7i.2xlarge', 'ml.r7i.48xlarge', 'ml.r7i.4xlarge', 'ml.r7i.8xlarge', 'ml.r7i.large', 'ml.r7i.xlarge', 'ml.r8g.12xlarge', 'ml.r8g.16xlarge', 'ml.r8g.24xlarge', 'ml.r8g.2xlarge', 'ml.r8g.48xlarge', 'ml.r8g.4xlarge', 'ml.r8g.8xlarge', 'ml.r8g.large', 'ml.r8g.medium', 'ml.r8g.xlarge', 'ml.t2.2xlarge', 'ml.t2.large', 'ml.t2.medium', 'ml.t2.xlarge', 'ml.trn1.2xlarge', 'ml.trn1.32xlarge', 'ml.trn1n.32xlarge', 'ml.trn2.48xlarge']]",
-        "ModelNameOverride": "str",
-        "Priority": "Required[int]",
-    },
-    total=False,
-)
+class ClarifyTextConfigDict(TypedDict, total=False):
+    """ClarifyTextConfig as a plain dict: A parameter used to configure the SageMaker Clarify
+    explainer to treat text features as text so that explanations are provided for individual units
+    of text. Required only for natural language processing (NLP) explainability."""
 
-ProductionVariantDict = TypedDict(
-    "ProductionVariantDict",
-    {
-        "CapacityReservationConfig": "EndpointConfigCapacityReservationConfigDict",
-        "ContainerStartupHealthCheckTimeoutInSeconds": "int",
-        "CoreDumpConfig": "EndpointConfigCoreDumpConfigDict",
-        "EnableSSMAccess": "bool",
-        "InferenceAmiVersion": "Literal['al2-ami-sagemaker-inference-gpu-2', 'al2-ami-sagemaker-inference-gpu-2-1', 'al2-ami-sagemaker-inference-gpu-3-1', 'al2-ami-sagemaker-inference-neuron-2', 'al2023-ami-sagemaker-inference-gpu-4-1']",
-        "InitialInstanceCount": "int",
-        "InitialVariantWeight": "float",
-        "InstancePools": "list[InstancePoolDict]",
-        "InstanceType": "Literal['ml.c4.2xlarge', 'ml.c4.4xlarge', 'ml.c4.8xlarge', 'ml.c4.large', 'ml.c4.xlarge', 'ml.c5.18xlarge', 'ml.c5.2xlarge', 'ml.c5.4xlarge', 'ml.c5.9xlarge', 'ml.c5.large', 'ml.c5.xlarge', 'ml.c5d.18xlarge', 'ml.c5d.2xlarge', 'ml.c5d.4xlarge', 'ml.c5d.9xlarge', 'ml.c5d.large', 'ml.c5d.xlarge', 'ml.c6g.12xlarge', 'ml.c6g.16xlarge', 'ml.c6g.2xlarge', 'ml.c6g.4xlarge', 'ml.c6g.8xlarge', 'ml.c6g.large', 'ml.c6g.xlarge', 'ml.c6gd.12xlarge', 'ml.c6gd.16xlarge', 'ml.c6gd.2xlarge', 'ml.c6gd.4xlarge', 'ml.c6gd.8xlarge', 'ml.c6gd.large', 'ml.c6gd.xlarge', 'ml.c6gn.12xlarge', 'ml.c6gn.16xlarge', 'ml.c6gn.2xlarge', 'ml.c6gn.4xlarge', 'ml.c6gn.8xlarge', 'ml.c6gn.large', 'ml.c6gn.xlarge', 'ml.c6i.12xlarge', 'ml.c6i.16xlarge', 'ml.c6i.24xlarge', 'ml.c6i.2xlarge', 'ml.c6i.32xlarge', 'ml.c6i.4xlarge', 'ml.c6i.8xlarge', 'ml.c6i.large', 'ml.c6i.xlarge', 'ml.c6in.12xlarge', 'ml.c6in.16xlarge', 'ml.c6in.24xlarge', 'ml.c6in.2xlarge', 'ml.c6in.32xlarge', 'ml.c6in.4xlarge', 'ml.c6in.8xlarge', 'ml.c6in.large', 'ml.c6in.xlarge', 'ml.c7g.12xlarge', 'ml.c7g.16xlarge', 'ml.c7g.2xlarge', 'ml.c7g.4xlarge', 'ml.c7g.8xlarge', 'ml.c7g.large', 'ml.c7g.xlarge', 'ml.c7i.12xlarge', 'ml.c7i.16xlarge', 'ml.c7i.24xlarge', 'ml.c7i.2xlarge', 'ml.c7i.48xlarge', 'ml.c7i.4xlarge', 'ml.c7i.8xlarge', 'ml.c7i.large', 'ml.c7i.xlarge', 'ml.c8g.12xlarge', 'ml.c8g.16xlarge', 'ml.c8g.24xlarge', 'ml.c8g.2xlarge', 'ml.c8g.48xlarge', 'ml.c8g.4xlarge', 'ml.c8g.8xlarge', 'ml.c8g.large', 'ml.c8g.medium', 'ml.c8g.xlarge', 'ml.dl1.24xlarge', 'ml.g4dn.12xlarge', 'ml.g4dn.16xlarge', 'ml.g4dn.2xlarge', 'ml.g4dn.4xlarge', 'ml.g4dn.8xlarge', 'ml.g4dn.xlarge', 'ml.g5.12xlarge', 'ml.g5.16xlarge', 'ml.g5.24xlarge', 'ml.g5.2xlarge', 'ml.g5.48xlarge', 'ml.g5.4xlarge', 'ml.g5.8xlarge', 'ml.g5.xlarge', 'ml.g6.12xlarge', 'ml.g6.16xlarge', 'ml.g6.24xlarge', 'ml.g6.2xlarge', 'ml.g6.48xlarge', 'ml.g6.4xlarge', 'ml.g6.8xlarge', 'ml.g6.xlarge', 'ml.g6e.12xlarge', 'ml.g6e.16xlarge', 'ml.g6e.24xlarge', 'ml.g6e.2xlarge', 'ml.g6e.48xlarge', 'ml.g6e.4xlarge', 'ml.g6e.8xlarge', 'ml.g6e.xlarge', 'ml.g7.12xlarge', 'ml.g7.24xlarge', 'ml.g7.2xlarge', 'ml.g7.48xlarge', 'ml.g7.4xlarge', 'ml.g7.8xlarge', 'ml.g7e.12xlarge', 'ml.g7e.24xlarge', 'ml.g7e.2xlarge', 'ml.g7e.48xlarge', 'ml.g7e.4xlarge', 'ml.g7e.8xlarge', 'ml.inf1.24xlarge', 'ml.inf1.2xlarge', 'ml.inf1.6xlarge', 'ml.inf1.xlarge', 'ml.inf2.24xlarge', 'ml.inf2.48xlarge', 'ml.inf2.8xlarge', 'ml.inf2.xlarge', 'ml.m4.10xlarge', 'ml.m4.16xlarge', 'ml.m4.2xlarge', 'ml.m4.4xlarge', 'ml.m4.xlarge', 'ml.m5.12xlarge', 'ml.m5.24xlarge', 'ml.m5.2xlarge', 'ml.m5.4xlarge', 'ml.m5.large', 'ml.m5.xlarge', 'ml.m5d.12xlarge', 'ml.m5d.24xlarge', 'ml.m5d.2xlarge', 'ml.m5d.4xlarge', 'ml.m5d.large', 'ml.m5d.xlarge', 'ml.m6g.12xlarge', 'ml.m6g.16xlarge', 'ml.m6g.2xlarge', 'ml.m6g.4xlarge', 'ml.m6g.8xlarge', 'ml.m6g.large', 'ml.m6g.xlarge', 'ml.m6gd.12xlarge', 'ml.m6gd.16xlarge', 'ml.m6gd.2xlarge', 'ml.m6gd.4xlarge', 'ml.m6gd.8xlarge', 'ml.m6gd.large', 'ml.m6gd.xlarge', 'ml.m6i.12xlarge', 'ml.m6i.16xlarge', 'ml.m6i.24xlarge', 'ml.m6i.2xlarge', 'ml.m6i.32xlarge', 'ml.m6i.4xlarge', 'ml.m6i.8xlarge', 'ml.m6i.large', 'ml.m6i.xlarge', 'ml.m7i.12xlarge', 'ml.m7i.16xlarge', 'ml.m7i.24xlarge', 'ml.m7i.2xlarge', 'ml.m7i.48xlarge', 'ml.m7i.4xlarge', 'ml.m7i.8xlarge', 'ml.m7i.large', 'ml.m7i.xlarge', 'ml.m8g.12xlarge', 'ml.m8g.16xlarge', 'ml.m8g.24xlarge', 'ml.m8g.2xlarge', 'ml.m8g.48xlarge', 'ml.m8g.4xlarge', 'ml.m8g.8xlarge', 'ml.m8g.large', 'ml.m8g.medium', 'ml.m8g.xlarge', 'ml.p2.16xlarge', 'ml.p2.8xlarge', 'ml.p2.xlarge', 'ml.p3.16xlarge', 'ml.p3.2xlarge', 'ml.p3.8xlarge', 'ml.p4d.24xlarge', 'ml.p4de.24xlarge', 'ml.p5.48xlarge', 'ml.p5.4xlarge', 'ml.p5e.48xlarge', 'ml.p5en.48xlarge', 'ml.p6-b200.48xlarge', 'ml.p6-b300.48xlarge', 'ml.p6e-gb200.36xlarge', 'ml.r5.12xlarge', 'ml.r5.24xlarge', 'ml.r5.2xlarge', 'ml.r5.4xlarge', 'ml.r5.large', 'ml.r5.xlarge', 'ml.r5d.12xlarge', 'ml.r5d.24xlarge', 'ml.r5d.2xlarge', 'ml.r5d.4xlarge', 'ml.r5d.large', 'ml.r5d.xlarge', 'ml.r6g.12xlarge', 'ml.r6g.16xlarge', 'ml.r6g.2xlarge', 'ml.r6g.4xlarge', 'ml.r6g.8xlarge', 'ml.r6g.large', 'ml.r6g.xlarge', 'ml.r6gd.12xlarge', 'ml.r6gd.16xlarge', 'ml.r6gd.2xlarge', 'ml.r6gd.4xlarge', 'ml.r6gd.8xlarge', 'ml.r6gd.large', 'ml.r6gd.xlarge', 'ml.r6i.12xlarge', 'ml.r6i.16xlarge', 'ml.r6i.24xlarge', 'ml.r6i.2xlarge', 'ml.r6i.32xlarge', 'ml.r6i.4xlarge', 'ml.r6i.8xlarge', 'ml.r6i.large', 'ml.r6i.xlarge', 'ml.r7gd.12xlarge', 'ml.r7gd.16xlarge', 'ml.r7gd.2xlarge', 'ml.r7gd.4xlarge', 'ml.r7gd.8xlarge', 'ml.r7gd.large', 'ml.r7gd.medium', 'ml.r7gd.xlarge', 'ml.r7i.12xlarge', 'ml.r7i.16xlarge', 'ml.r7i.24xlarge', 'ml.r7i.2xlarge', 'ml.r7i.48xlarge', 'ml.r7i.4xlarge', 'ml.r7i.8xlarge', 'ml.r7i.large', 'ml.r7i.xlarge', 'ml.r8g.12xlarge', 'ml.r8g.16xlarge', 'ml.r8g.24xlarge', 'ml.r8g.2xlarge', 'ml.r8g.48xlarge', 'ml.r8g.4xlarge', 'ml.r8g.8xlarge', 'ml.r8g.large', 'ml.r8g.medium', 'ml.r8g.xlarge', 'ml.t2.2xlarge', 'ml.t2.large', 'ml.t2.medium', 'ml.t2.xlarge', 'ml.trn1.2xlarge', 'ml.trn1.32xlarge', 'ml.trn1n.32xlarge', 'ml.trn2.48xlarge']",
-        "ManagedInstanceScaling": "EndpointConfigManagedInstanceScalingDict",
-        "ModelDataDownloadTimeoutInSeconds": "int",
-        "ModelName": "str",
-        "RoutingConfig": "EndpointConfigRoutingConfigDict",
-        "ServerlessConfig": "EndpointConfigServerlessConfigDict",
-        "VariantInstanceProvisionTimeoutInSeconds": "int",
-        "VariantName": "Required[str]",
-        "VolumeSizeInGB": "int",
-    },
-    total=False,
-)
+    Granularity: Required[str]
+    """The unit of granularity for the analysis of text features. For example, if the unit is
+    'token', then each token (like a word in English) of the text is treated as a feature. SHAP
+    values are computed for each unit/feature."""
+    Language: Required[str]
+    """Specifies the language of the text features in ISO 639-1 or ISO 639-3 code of a supported
+    language."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class EndpointConfigAsyncInferenceConfigDict(TypedDict, total=False):
+    """EndpointConfigAsyncInferenceConfig as a plain dict: Specifies configuration for how an
+    endpoint performs asynchronous inference."""
+
+    ClientConfig: AsyncInferenceClientConfigDict
+    """Configures the behavior of the client used by SageMaker to interact with the model container
+    during asynchronous inference."""
+    OutputConfig: Required[AsyncInferenceOutputConfigDict]
+    """Specifies the configuration for asynchronous inference invocation outputs."""
+
+
+class EndpointConfigCapacityReservationConfigDict(TypedDict, total=False):
+    """EndpointConfigCapacityReservationConfig as a plain dict: Settings for the capacity
+    reservation for the compute instances that SageMaker AI reserves for an endpoint."""
+
+    CapacityReservationPreference: str
+    """Options that you can choose for the capacity reservation."""
+    MlReservationArn: str
+    """The Amazon Resource Name (ARN) that uniquely identifies the ML capacity reservation that
+    SageMaker AI applies when it deploys the endpoint."""
+
+
+class EndpointConfigCaptureContentTypeHeaderDict(TypedDict, total=False):
+    """EndpointConfigCaptureContentTypeHeader as a plain dict: Specifies the JSON and CSV content
+    types of the data that the endpoint captures."""
+
+    CsvContentTypes: list[str]
+    """A list of the CSV content types of the data that the endpoint captures. For the endpoint to
+    capture the data, you must also specify the content type when you invoke the endpoint."""
+    JsonContentTypes: list[str]
+    """A list of the JSON content types of the data that the endpoint captures. For the endpoint to
+    capture the data, you must also specify the content type when you invoke the endpoint."""
+
+
+class EndpointConfigClarifyExplainerConfigDict(TypedDict, total=False):
+    """EndpointConfigClarifyExplainerConfig as a plain dict: The configuration parameters for the
+    SageMaker Clarify explainer."""
+
+    EnableExplanations: str
+    """A JMESPath boolean expression used to filter which records to explain. Explanations are
+    activated by default."""
+    InferenceConfig: ClarifyInferenceConfigDict
+    """The inference configuration parameter for the model container."""
+    ShapConfig: Required[ClarifyShapConfigDict]
+    """The configuration for SHAP analysis."""
+
+
+class EndpointConfigCoreDumpConfigDict(TypedDict, total=False):
+    """EndpointConfigCoreDumpConfig as a plain dict: Specifies where SageMaker writes core dumps
+    from the model container when the process crashes, and how it encrypts them."""
+
+    DestinationS3Uri: Required[str]
+    """The Amazon S3 bucket to send the core dump to."""
+    KmsKeyId: str
+    """The AWS Key Management Service (AWS KMS) key that SageMaker uses to encrypt the core dump
+    data at rest using Amazon S3 server-side encryption. If you use a KMS key ID or an alias of your
+    KMS key, the SageMaker execution role must include permissions to call kms:Encrypt."""
+
+
+class EndpointConfigDataCaptureConfigDict(TypedDict, total=False):
+    """EndpointConfigDataCaptureConfig as a plain dict: Specifies how to capture endpoint data for
+    model monitor. The data capture configuration applies to all production variants hosted at the
+    endpoint."""
+
+    CaptureContentTypeHeader: EndpointConfigCaptureContentTypeHeaderDict
+    """A list of the JSON and CSV content type that the endpoint captures."""
+    CaptureOptions: Required[list[CaptureOptionDict]]
+    """Specifies whether the endpoint captures input data to your model, output data from your
+    model, or both."""
+    DestinationS3Uri: Required[str]
+    """The S3 bucket where model monitor stores captured data."""
+    EnableCapture: bool
+    """Set to True to enable data capture."""
+    InitialSamplingPercentage: Required[int]
+    """The percentage of data to capture."""
+    KmsKeyId: str
+    """The AWS Key Management Service (AWS KMS) key that Amazon SageMaker uses to encrypt the
+    captured data at rest using Amazon S3 server-side encryption."""
+
+
+class EndpointConfigExplainerConfigDict(TypedDict, total=False):
+    """EndpointConfigExplainerConfig as a plain dict: A parameter to activate explainers."""
+
+    ClarifyExplainerConfig: EndpointConfigClarifyExplainerConfigDict
+    """A member of ExplainerConfig that contains configuration parameters for the SageMaker Clarify
+    explainer."""
+
+
+class EndpointConfigManagedInstanceScalingDict(TypedDict, total=False):
+    """EndpointConfigManagedInstanceScaling as a plain dict: Settings that control the range in the
+    number of instances that the endpoint provisions as it scales up or down to accommodate traffic."""
+
+    MaxInstanceCount: int
+    """The maximum number of instances that the endpoint can provision when it scales up to
+    accommodate an increase in traffic."""
+    MinInstanceCount: int
+    """The minimum number of instances that the endpoint must retain when it scales down to
+    accommodate a decrease in traffic."""
+    ScaleInPolicy: EndpointConfigScaleInPolicyDict
+    """Configures the scale-in behavior for managed instance scaling."""
+    Status: Literal["DISABLED", "ENABLED"]
+    """Indicates whether managed instance scaling is enabled."""
+
+
+class EndpointConfigMetricsConfigDict(TypedDict, total=False):
+    """EndpointConfigMetricsConfig as a plain dict: Specifies the metrics that the endpoint
+    publishes to Amazon CloudWatch, the frequency of publication, and whether to enable enhanced or
+    detailed observability metrics."""
+
+    EnableDetailedObservability: bool
+    """Specifies whether to enable detailed observability for the endpoint. When set to true, the
+    endpoint publishes container-level inference metrics, per-GPU metrics, per-instance host
+    metrics, and inference component placement metrics."""
+    EnableEnhancedMetrics: bool
+    """Specifies whether to enable enhanced metrics for the endpoint. Enhanced metrics provide
+    utilization and invocation data at instance and container granularity."""
+    MetricPublishFrequencyInSeconds: Literal[10, 30, 60, 120, 180, 240, 300]
+    """The interval, in seconds, at which the endpoint publishes metrics to Amazon CloudWatch. Valid
+    values are 10, 30, 60, 120, 180, 240, and 300. The default is 60."""
+
+
+class EndpointConfigPrefixAwareRoutingConfigDict(TypedDict, total=False):
+    """EndpointConfigPrefixAwareRoutingConfig as a plain dict: The configuration for prefix-aware
+    routing on a SageMaker real-time inference endpoint. Specify PrefixLength and
+    ConcurrencyThreshold to control routing behavior."""
+
+    ConcurrencyThreshold: int
+    """The maximum number of in-flight requests on the target instance before the endpoint routes to
+    another instance. Required when RoutingStrategy is PREFIX_AWARE. Valid values are 1 to 1024."""
+    PrefixLength: int
+    """The maximum length of the prefix used for routing decisions. Required when RoutingStrategy is
+    PREFIX_AWARE. Valid values are 1024 to 65536."""
+
+
+class EndpointConfigRoutingConfigDict(TypedDict, total=False):
+    """EndpointConfigRoutingConfig as a plain dict: Settings that control how the endpoint routes
+    incoming traffic to the instances that the endpoint hosts."""
+
+    PrefixAwareRoutingConfig: EndpointConfigPrefixAwareRoutingConfigDict
+    """The configuration for prefix-aware routing. Specify this property only when you set
+    RoutingStrategy to PREFIX_AWARE."""
+    RoutingStrategy: Literal["LEAST_OUTSTANDING_REQUESTS", "PREFIX_AWARE", "RANDOM"]
+    """Sets how the endpoint routes incoming traffic."""
+
+
+class EndpointConfigScaleInPolicyDict(TypedDict, total=False):
+    """EndpointConfigScaleInPolicy as a plain dict: Specifies how the endpoint releases instances
+    when managed instance scaling scales in."""
+
+    CooldownInMinutes: int
+    """The cooldown period, in minutes, after the last endpoint operation before the endpoint
+    evaluates consolidation scale-in opportunities. Valid values are 5 to 1440. The default is 20."""
+    MaximumStepSize: int
+    """The maximum number of instances that the endpoint can terminate at a time during a
+    consolidation scale-in operation. Valid values are 1 to 100. The default is 1."""
+    Strategy: Required[Literal["CONSOLIDATION", "IDLE_RELEASE"]]
+    """The strategy for scaling in instances. IDLE_RELEASE releases instances that have no hosted
+    inference component copies. CONSOLIDATION consolidates inference component copies onto fewer
+    instances to release more instances."""
+
+
+class EndpointConfigServerlessConfigDict(TypedDict, total=False):
+    """EndpointConfigServerlessConfig as a plain dict: Specifies the serverless configuration for an
+    endpoint variant."""
+
+    MaxConcurrency: Required[int]
+    """The maximum number of concurrent invocations your serverless endpoint can process."""
+    MemorySizeInMB: Required[int]
+    """The memory size of your serverless endpoint. Valid values are in 1 GB increments: 1024 MB,
+    2048 MB, 3072 MB, 4096 MB, 5120 MB, or 6144 MB."""
+    ProvisionedConcurrency: int
+    """The amount of provisioned concurrency to allocate for the serverless endpoint. Should be less
+    than or equal to MaxConcurrency."""
+
+
+class EndpointConfigVpcConfigDict(TypedDict, total=False):
+    """EndpointConfigVpcConfig as a plain dict: Specifies an Amazon Virtual Private Cloud (VPC) that
+    your SageMaker jobs, hosted models, and compute resources have access to. You can control access
+    to and from your resources by configuring a VPC."""
+
+    SecurityGroupIds: Required[list[str]]
+    """The VPC security group IDs, in the form sg-xxxxxxxx. Specify the security groups for the VPC
+    that is specified in the Subnets field."""
+    Subnets: Required[list[str]]
+    """The ID of the subnets in the VPC to which you want to connect your training job or model."""
+
+
+class InstancePoolDict(TypedDict, total=False):
+    """InstancePool as a plain dict: Specifies an instance type and its priority for a heterogeneous
+    endpoint. Use instance pools to configure a production variant with multiple instance types,
+    enabling the endpoint to provision instances across different types based on priority."""
+
+    InstanceType: Required[
+        Literal[
+            "ml.c4.2xlarge",
+            "ml.c4.4xlarge",
+            "ml.c4.8xlarge",
+            "ml.c4.large",
+            "ml.c4.xlarge",
+            "ml.c5.18xlarge",
+            "ml.c5.2xlarge",
+            "ml.c5.4xlarge",
+            "ml.c5.9xlarge",
+            "ml.c5.large",
+            "ml.c5.xlarge",
+            "ml.c5d.18xlarge",
+            "ml.c5d.2xlarge",
+            "ml.c5d.4xlarge",
+            "ml.c5d.9xlarge",
+            "ml.c5d.large",
+            "ml.c5d.xlarge",
+            "ml.c6g.12xlarge",
+            "ml.c6g.16xlarge",
+            "ml.c6g.2xlarge",
+            "ml.c6g.4xlarge",
+            "ml.c6g.8xlarge",
+            "ml.c6g.large",
+            "ml.c6g.xlarge",
+            "ml.c6gd.12xlarge",
+            "ml.c6gd.16xlarge",
+            "ml.c6gd.2xlarge",
+            "ml.c6gd.4xlarge",
+            "ml.c6gd.8xlarge",
+            "ml.c6gd.large",
+            "ml.c6gd.xlarge",
+            "ml.c6gn.12xlarge",
+            "ml.c6gn.16xlarge",
+            "ml.c6gn.2xlarge",
+            "ml.c6gn.4xlarge",
+            "ml.c6gn.8xlarge",
+            "ml.c6gn.large",
+            "ml.c6gn.xlarge",
+            "ml.c6i.12xlarge",
+            "ml.c6i.16xlarge",
+            "ml.c6i.24xlarge",
+            "ml.c6i.2xlarge",
+            "ml.c6i.32xlarge",
+            "ml.c6i.4xlarge",
+            "ml.c6i.8xlarge",
+            "ml.c6i.large",
+            "ml.c6i.xlarge",
+            "ml.c6in.12xlarge",
+            "ml.c6in.16xlarge",
+            "ml.c6in.24xlarge",
+            "ml.c6in.2xlarge",
+            "ml.c6in.32xlarge",
+            "ml.c6in.4xlarge",
+            "ml.c6in.8xlarge",
+            "ml.c6in.large",
+            "ml.c6in.xlarge",
+            "ml.c7g.12xlarge",
+            "ml.c7g.16xlarge",
+            "ml.c7g.2xlarge",
+            "ml.c7g.4xlarge",
+            "ml.c7g.8xlarge",
+            "ml.c7g.large",
+            "ml.c7g.xlarge",
+            "ml.c7i.12xlarge",
+            "ml.c7i.16xlarge",
+            "ml.c7i.24xlarge",
+            "ml.c7i.2xlarge",
+            "ml.c7i.48xlarge",
+            "ml.c7i.4xlarge",
+            "ml.c7i.8xlarge",
+            "ml.c7i.large",
+            "ml.c7i.xlarge",
+            "ml.c8g.12xlarge",
+            "ml.c8g.16xlarge",
+            "ml.c8g.24xlarge",
+            "ml.c8g.2xlarge",
+            "ml.c8g.48xlarge",
+            "ml.c8g.4xlarge",
+            "ml.c8g.8xlarge",
+            "ml.c8g.large",
+            "ml.c8g.medium",
+            "ml.c8g.xlarge",
+            "ml.dl1.24xlarge",
+            "ml.g4dn.12xlarge",
+            "ml.g4dn.16xlarge",
+            "ml.g4dn.2xlarge",
+            "ml.g4dn.4xlarge",
+            "ml.g4dn.8xlarge",
+            "ml.g4dn.xlarge",
+            "ml.g5.12xlarge",
+            "ml.g5.16xlarge",
+            "ml.g5.24xlarge",
+            "ml.g5.2xlarge",
+            "ml.g5.48xlarge",
+            "ml.g5.4xlarge",
+            "ml.g5.8xlarge",
+            "ml.g5.xlarge",
+            "ml.g6.12xlarge",
+            "ml.g6.16xlarge",
+            "ml.g6.24xlarge",
+            "ml.g6.2xlarge",
+            "ml.g6.48xlarge",
+            "ml.g6.4xlarge",
+            "ml.g6.8xlarge",
+            "ml.g6.xlarge",
+            "ml.g6e.12xlarge",
+            "ml.g6e.16xlarge",
+            "ml.g6e.24xlarge",
+            "ml.g6e.2xlarge",
+            "ml.g6e.48xlarge",
+            "ml.g6e.4xlarge",
+            "ml.g6e.8xlarge",
+            "ml.g6e.xlarge",
+            "ml.g7.12xlarge",
+            "ml.g7.24xlarge",
+            "ml.g7.2xlarge",
+            "ml.g7.48xlarge",
+            "ml.g7.4xlarge",
+            "ml.g7.8xlarge",
+            "ml.g7e.12xlarge",
+            "ml.g7e.24xlarge",
+            "ml.g7e.2xlarge",
+            "ml.g7e.48xlarge",
+            "ml.g7e.4xlarge",
+            "ml.g7e.8xlarge",
+            "ml.inf1.24xlarge",
+            "ml.inf1.2xlarge",
+            "ml.inf1.6xlarge",
+            "ml.inf1.xlarge",
+            "ml.inf2.24xlarge",
+            "ml.inf2.48xlarge",
+            "ml.inf2.8xlarge",
+            "ml.inf2.xlarge",
+            "ml.m4.10xlarge",
+            "ml.m4.16xlarge",
+            "ml.m4.2xlarge",
+            "ml.m4.4xlarge",
+            "ml.m4.xlarge",
+            "ml.m5.12xlarge",
+            "ml.m5.24xlarge",
+            "ml.m5.2xlarge",
+            "ml.m5.4xlarge",
+            "ml.m5.large",
+            "ml.m5.xlarge",
+            "ml.m5d.12xlarge",
+            "ml.m5d.24xlarge",
+            "ml.m5d.2xlarge",
+            "ml.m5d.4xlarge",
+            "ml.m5d.large",
+            "ml.m5d.xlarge",
+            "ml.m6g.12xlarge",
+            "ml.m6g.16xlarge",
+            "ml.m6g.2xlarge",
+            "ml.m6g.4xlarge",
+            "ml.m6g.8xlarge",
+            "ml.m6g.large",
+            "ml.m6g.xlarge",
+            "ml.m6gd.12xlarge",
+            "ml.m6gd.16xlarge",
+            "ml.m6gd.2xlarge",
+            "ml.m6gd.4xlarge",
+            "ml.m6gd.8xlarge",
+            "ml.m6gd.large",
+            "ml.m6gd.xlarge",
+            "ml.m6i.12xlarge",
+            "ml.m6i.16xlarge",
+            "ml.m6i.24xlarge",
+            "ml.m6i.2xlarge",
+            "ml.m6i.32xlarge",
+            "ml.m6i.4xlarge",
+            "ml.m6i.8xlarge",
+            "ml.m6i.large",
+            "ml.m6i.xlarge",
+            "ml.m7i.12xlarge",
+            "ml.m7i.16xlarge",
+            "ml.m7i.24xlarge",
+            "ml.m7i.2xlarge",
+            "ml.m7i.48xlarge",
+            "ml.m7i.4xlarge",
+            "ml.m7i.8xlarge",
+            "ml.m7i.large",
+            "ml.m7i.xlarge",
+            "ml.m8g.12xlarge",
+            "ml.m8g.16xlarge",
+            "ml.m8g.24xlarge",
+            "ml.m8g.2xlarge",
+            "ml.m8g.48xlarge",
+            "ml.m8g.4xlarge",
+            "ml.m8g.8xlarge",
+            "ml.m8g.large",
+            "ml.m8g.medium",
+            "ml.m8g.xlarge",
+            "ml.p2.16xlarge",
+            "ml.p2.8xlarge",
+            "ml.p2.xlarge",
+            "ml.p3.16xlarge",
+            "ml.p3.2xlarge",
+            "ml.p3.8xlarge",
+            "ml.p4d.24xlarge",
+            "ml.p4de.24xlarge",
+            "ml.p5.48xlarge",
+            "ml.p5.4xlarge",
+            "ml.p5e.48xlarge",
+            "ml.p5en.48xlarge",
+            "ml.p6-b200.48xlarge",
+            "ml.p6-b300.48xlarge",
+            "ml.p6e-gb200.36xlarge",
+            "ml.r5.12xlarge",
+            "ml.r5.24xlarge",
+            "ml.r5.2xlarge",
+            "ml.r5.4xlarge",
+            "ml.r5.large",
+            "ml.r5.xlarge",
+            "ml.r5d.12xlarge",
+            "ml.r5d.24xlarge",
+            "ml.r5d.2xlarge",
+            "ml.r5d.4xlarge",
+            "ml.r5d.large",
+            "ml.r5d.xlarge",
+            "ml.r6g.12xlarge",
+            "ml.r6g.16xlarge",
+            "ml.r6g.2xlarge",
+            "ml.r6g.4xlarge",
+            "ml.r6g.8xlarge",
+            "ml.r6g.large",
+            "ml.r6g.xlarge",
+            "ml.r6gd.12xlarge",
+            "ml.r6gd.16xlarge",
+            "ml.r6gd.2xlarge",
+            "ml.r6gd.4xlarge",
+            "ml.r6gd.8xlarge",
+            "ml.r6gd.large",
+            "ml.r6gd.xlarge",
+            "ml.r6i.12xlarge",
+            "ml.r6i.16xlarge",
+            "ml.r6i.24xlarge",
+            "ml.r6i.2xlarge",
+            "ml.r6i.32xlarge",
+            "ml.r6i.4xlarge",
+            "ml.r6i.8xlarge",
+            "ml.r6i.large",
+            "ml.r6i.xlarge",
+            "ml.r7gd.12xlarge",
+            "ml.r7gd.16xlarge",
+            "ml.r7gd.2xlarge",
+            "ml.r7gd.4xlarge",
+            "ml.r7gd.8xlarge",
+            "ml.r7gd.large",
+            "ml.r7gd.medium",
+            "ml.r7gd.xlarge",
+            "ml.r7i.12xlarge",
+            "ml.r7i.16xlarge",
+            "ml.r7i.24xlarge",
+            "ml.r7i.2xlarge",
+            "ml.r7i.48xlarge",
+            "ml.r7i.4xlarge",
+            "ml.r7i.8xlarge",
+            "ml.r7i.large",
+            "ml.r7i.xlarge",
+            "ml.r8g.12xlarge",
+            "ml.r8g.16xlarge",
+            "ml.r8g.24xlarge",
+            "ml.r8g.2xlarge",
+            "ml.r8g.48xlarge",
+            "ml.r8g.4xlarge",
+            "ml.r8g.8xlarge",
+            "ml.r8g.large",
+            "ml.r8g.medium",
+            "ml.r8g.xlarge",
+            "ml.t2.2xlarge",
+            "ml.t2.large",
+            "ml.t2.medium",
+            "ml.t2.xlarge",
+            "ml.trn1.2xlarge",
+            "ml.trn1.32xlarge",
+            "ml.trn1n.32xlarge",
+            "ml.trn2.48xlarge",
+        ]
+    ]
+    """The ML compute instance type for the instance pool."""
+    ModelNameOverride: str
+    """The name of a SageMaker model to use for this instance pool instead of the model specified
+    for the production variant. Use this to deploy a different model optimized for the instance type
+    in this pool."""
+    Priority: Required[int]
+    """The priority for the instance pool. SageMaker attempts to provision instances in order of
+    priority, starting with the lowest value. If instances for a higher-priority pool are
+    unavailable, SageMaker attempts to provision from the next pool. Valid values: 1 to 5, where 1
+    is the highest priority."""
+
+
+class ProductionVariantDict(TypedDict, total=False):
+    """ProductionVariant as a plain dict: Specifies a model that you want to host and the resources
+    to deploy for hosting it."""
+
+    CapacityReservationConfig: EndpointConfigCapacityReservationConfigDict
+    """Settings for the capacity reservation for the compute instances that SageMaker AI reserves
+    for an endpoint."""
+    ContainerStartupHealthCheckTimeoutInSeconds: int
+    """The timeout value, in seconds, for your inference container to pass health check by SageMaker
+    Hosting."""
+    CoreDumpConfig: EndpointConfigCoreDumpConfigDict
+    """Specifies configuration for a core dump from the model container when the process crashes."""
+    EnableSSMAccess: bool
+    """You can use this parameter to turn on native AWS Systems Manager (SSM) access for a
+    production variant behind an endpoint. By default, SSM access is disabled for all production
+    variants behind an endpoint."""
+    InferenceAmiVersion: Literal[
+        "al2-ami-sagemaker-inference-gpu-2",
+        "al2-ami-sagemaker-inference-gpu-2-1",
+        "al2-ami-sagemaker-inference-gpu-3-1",
+        "al2-ami-sagemaker-inference-neuron-2",
+        "al2023-ami-sagemaker-inference-gpu-4-1",
+    ]
+    """Specifies an option from a collection of preconfigured Amazon Machine Image (AMI) images.
+    Each image is configured by AWS with a set of software and driver versions. AWS optimizes these
+    configurations for different machine learning workloads. By selecting an AMI version, you can
+    ensure that your inference environment is compatible with specific software requirements, such
+    as CUDA driver versions, Linux kernel versions, or AWS Neuron driver versions"""
+    InitialInstanceCount: int
+    """Number of instances to launch initially."""
+    InitialVariantWeight: float
+    """Determines initial traffic distribution among all of the models that you specify in the
+    endpoint configuration."""
+    InstancePools: list[InstancePoolDict]
+    """A list of instance pools for the production variant. Each instance pool specifies an instance
+    type and its priority for provisioning. Use instance pools to configure heterogeneous endpoints
+    that deploy models across multiple instance types."""
+    InstanceType: Literal[
+        "ml.c4.2xlarge",
+        "ml.c4.4xlarge",
+        "ml.c4.8xlarge",
+        "ml.c4.large",
+        "ml.c4.xlarge",
+        "ml.c5.18xlarge",
+        "ml.c5.2xlarge",
+        "ml.c5.4xlarge",
+        "ml.c5.9xlarge",
+        "ml.c5.large",
+        "ml.c5.xlarge",
+        "ml.c5d.18xlarge",
+        "ml.c5d.2xlarge",
+        "ml.c5d.4xlarge",
+        "ml.c5d.9xlarge",
+        "ml.c5d.large",
+        "ml.c5d.xlarge",
+        "ml.c6g.12xlarge",
+        "ml.c6g.16xlarge",
+        "ml.c6g.2xlarge",
+        "ml.c6g.4xlarge",
+        "ml.c6g.8xlarge",
+        "ml.c6g.large",
+        "ml.c6g.xlarge",
+        "ml.c6gd.12xlarge",
+        "ml.c6gd.16xlarge",
+        "ml.c6gd.2xlarge",
+        "ml.c6gd.4xlarge",
+        "ml.c6gd.8xlarge",
+        "ml.c6gd.large",
+        "ml.c6gd.xlarge",
+        "ml.c6gn.12xlarge",
+        "ml.c6gn.16xlarge",
+        "ml.c6gn.2xlarge",
+        "ml.c6gn.4xlarge",
+        "ml.c6gn.8xlarge",
+        "ml.c6gn.large",
+        "ml.c6gn.xlarge",
+        "ml.c6i.12xlarge",
+        "ml.c6i.16xlarge",
+        "ml.c6i.24xlarge",
+        "ml.c6i.2xlarge",
+        "ml.c6i.32xlarge",
+        "ml.c6i.4xlarge",
+        "ml.c6i.8xlarge",
+        "ml.c6i.large",
+        "ml.c6i.xlarge",
+        "ml.c6in.12xlarge",
+        "ml.c6in.16xlarge",
+        "ml.c6in.24xlarge",
+        "ml.c6in.2xlarge",
+        "ml.c6in.32xlarge",
+        "ml.c6in.4xlarge",
+        "ml.c6in.8xlarge",
+        "ml.c6in.large",
+        "ml.c6in.xlarge",
+        "ml.c7g.12xlarge",
+        "ml.c7g.16xlarge",
+        "ml.c7g.2xlarge",
+        "ml.c7g.4xlarge",
+        "ml.c7g.8xlarge",
+        "ml.c7g.large",
+        "ml.c7g.xlarge",
+        "ml.c7i.12xlarge",
+        "ml.c7i.16xlarge",
+        "ml.c7i.24xlarge",
+        "ml.c7i.2xlarge",
+        "ml.c7i.48xlarge",
+        "ml.c7i.4xlarge",
+        "ml.c7i.8xlarge",
+        "ml.c7i.large",
+        "ml.c7i.xlarge",
+        "ml.c8g.12xlarge",
+        "ml.c8g.16xlarge",
+        "ml.c8g.24xlarge",
+        "ml.c8g.2xlarge",
+        "ml.c8g.48xlarge",
+        "ml.c8g.4xlarge",
+        "ml.c8g.8xlarge",
+        "ml.c8g.large",
+        "ml.c8g.medium",
+        "ml.c8g.xlarge",
+        "ml.dl1.24xlarge",
+        "ml.g4dn.12xlarge",
+        "ml.g4dn.16xlarge",
+        "ml.g4dn.2xlarge",
+        "ml.g4dn.4xlarge",
+        "ml.g4dn.8xlarge",
+        "ml.g4dn.xlarge",
+        "ml.g5.12xlarge",
+        "ml.g5.16xlarge",
+        "ml.g5.24xlarge",
+        "ml.g5.2xlarge",
+        "ml.g5.48xlarge",
+        "ml.g5.4xlarge",
+        "ml.g5.8xlarge",
+        "ml.g5.xlarge",
+        "ml.g6.12xlarge",
+        "ml.g6.16xlarge",
+        "ml.g6.24xlarge",
+        "ml.g6.2xlarge",
+        "ml.g6.48xlarge",
+        "ml.g6.4xlarge",
+        "ml.g6.8xlarge",
+        "ml.g6.xlarge",
+        "ml.g6e.12xlarge",
+        "ml.g6e.16xlarge",
+        "ml.g6e.24xlarge",
+        "ml.g6e.2xlarge",
+        "ml.g6e.48xlarge",
+        "ml.g6e.4xlarge",
+        "ml.g6e.8xlarge",
+        "ml.g6e.xlarge",
+        "ml.g7.12xlarge",
+        "ml.g7.24xlarge",
+        "ml.g7.2xlarge",
+        "ml.g7.48xlarge",
+        "ml.g7.4xlarge",
+        "ml.g7.8xlarge",
+        "ml.g7e.12xlarge",
+        "ml.g7e.24xlarge",
+        "ml.g7e.2xlarge",
+        "ml.g7e.48xlarge",
+        "ml.g7e.4xlarge",
+        "ml.g7e.8xlarge",
+        "ml.inf1.24xlarge",
+        "ml.inf1.2xlarge",
+        "ml.inf1.6xlarge",
+        "ml.inf1.xlarge",
+        "ml.inf2.24xlarge",
+        "ml.inf2.48xlarge",
+        "ml.inf2.8xlarge",
+        "ml.inf2.xlarge",
+        "ml.m4.10xlarge",
+        "ml.m4.16xlarge",
+        "ml.m4.2xlarge",
+        "ml.m4.4xlarge",
+        "ml.m4.xlarge",
+        "ml.m5.12xlarge",
+        "ml.m5.24xlarge",
+        "ml.m5.2xlarge",
+        "ml.m5.4xlarge",
+        "ml.m5.large",
+        "ml.m5.xlarge",
+        "ml.m5d.12xlarge",
+        "ml.m5d.24xlarge",
+        "ml.m5d.2xlarge",
+        "ml.m5d.4xlarge",
+        "ml.m5d.large",
+        "ml.m5d.xlarge",
+        "ml.m6g.12xlarge",
+        "ml.m6g.16xlarge",
+        "ml.m6g.2xlarge",
+        "ml.m6g.4xlarge",
+        "ml.m6g.8xlarge",
+        "ml.m6g.large",
+        "ml.m6g.xlarge",
+        "ml.m6gd.12xlarge",
+        "ml.m6gd.16xlarge",
+        "ml.m6gd.2xlarge",
+        "ml.m6gd.4xlarge",
+        "ml.m6gd.8xlarge",
+        "ml.m6gd.large",
+        "ml.m6gd.xlarge",
+        "ml.m6i.12xlarge",
+        "ml.m6i.16xlarge",
+        "ml.m6i.24xlarge",
+        "ml.m6i.2xlarge",
+        "ml.m6i.32xlarge",
+        "ml.m6i.4xlarge",
+        "ml.m6i.8xlarge",
+        "ml.m6i.large",
+        "ml.m6i.xlarge",
+        "ml.m7i.12xlarge",
+        "ml.m7i.16xlarge",
+        "ml.m7i.24xlarge",
+        "ml.m7i.2xlarge",
+        "ml.m7i.48xlarge",
+        "ml.m7i.4xlarge",
+        "ml.m7i.8xlarge",
+        "ml.m7i.large",
+        "ml.m7i.xlarge",
+        "ml.m8g.12xlarge",
+        "ml.m8g.16xlarge",
+        "ml.m8g.24xlarge",
+        "ml.m8g.2xlarge",
+        "ml.m8g.48xlarge",
+        "ml.m8g.4xlarge",
+        "ml.m8g.8xlarge",
+        "ml.m8g.large",
+        "ml.m8g.medium",
+        "ml.m8g.xlarge",
+        "ml.p2.16xlarge",
+        "ml.p2.8xlarge",
+        "ml.p2.xlarge",
+        "ml.p3.16xlarge",
+        "ml.p3.2xlarge",
+        "ml.p3.8xlarge",
+        "ml.p4d.24xlarge",
+        "ml.p4de.24xlarge",
+        "ml.p5.48xlarge",
+        "ml.p5.4xlarge",
+        "ml.p5e.48xlarge",
+        "ml.p5en.48xlarge",
+        "ml.p6-b200.48xlarge",
+        "ml.p6-b300.48xlarge",
+        "ml.p6e-gb200.36xlarge",
+        "ml.r5.12xlarge",
+        "ml.r5.24xlarge",
+        "ml.r5.2xlarge",
+        "ml.r5.4xlarge",
+        "ml.r5.large",
+        "ml.r5.xlarge",
+        "ml.r5d.12xlarge",
+        "ml.r5d.24xlarge",
+        "ml.r5d.2xlarge",
+        "ml.r5d.4xlarge",
+        "ml.r5d.large",
+        "ml.r5d.xlarge",
+        "ml.r6g.12xlarge",
+        "ml.r6g.16xlarge",
+        "ml.r6g.2xlarge",
+        "ml.r6g.4xlarge",
+        "ml.r6g.8xlarge",
+        "ml.r6g.large",
+        "ml.r6g.xlarge",
+        "ml.r6gd.12xlarge",
+        "ml.r6gd.16xlarge",
+        "ml.r6gd.2xlarge",
+        "ml.r6gd.4xlarge",
+        "ml.r6gd.8xlarge",
+        "ml.r6gd.large",
+        "ml.r6gd.xlarge",
+        "ml.r6i.12xlarge",
+        "ml.r6i.16xlarge",
+        "ml.r6i.24xlarge",
+        "ml.r6i.2xlarge",
+        "ml.r6i.32xlarge",
+        "ml.r6i.4xlarge",
+        "ml.r6i.8xlarge",
+        "ml.r6i.large",
+        "ml.r6i.xlarge",
+        "ml.r7gd.12xlarge",
+        "ml.r7gd.16xlarge",
+        "ml.r7gd.2xlarge",
+        "ml.r7gd.4xlarge",
+        "ml.r7gd.8xlarge",
+        "ml.r7gd.large",
+        "ml.r7gd.medium",
+        "ml.r7gd.xlarge",
+        "ml.r7i.12xlarge",
+        "ml.r7i.16xlarge",
+        "ml.r7i.24xlarge",
+        "ml.r7i.2xlarge",
+        "ml.r7i.48xlarge",
+        "ml.r7i.4xlarge",
+        "ml.r7i.8xlarge",
+        "ml.r7i.large",
+        "ml.r7i.xlarge",
+        "ml.r8g.12xlarge",
+        "ml.r8g.16xlarge",
+        "ml.r8g.24xlarge",
+        "ml.r8g.2xlarge",
+        "ml.r8g.48xlarge",
+        "ml.r8g.4xlarge",
+        "ml.r8g.8xlarge",
+        "ml.r8g.large",
+        "ml.r8g.medium",
+        "ml.r8g.xlarge",
+        "ml.t2.2xlarge",
+        "ml.t2.large",
+        "ml.t2.medium",
+        "ml.t2.xlarge",
+        "ml.trn1.2xlarge",
+        "ml.trn1.32xlarge",
+        "ml.trn1n.32xlarge",
+        "ml.trn2.48xlarge",
+    ]
+    """The ML compute instance type."""
+    ManagedInstanceScaling: EndpointConfigManagedInstanceScalingDict
+    """Settings that control the range in the number of instances that the endpoint provisions as it
+    scales up or down to accommodate traffic."""
+    ModelDataDownloadTimeoutInSeconds: int
+    """The timeout value, in seconds, to download and extract the model that you want to host from
+    Amazon S3 to the individual inference instance associated with this production variant."""
+    ModelName: str
+    """The name of the model that you want to host. This is the name that you specified when
+    creating the model."""
+    RoutingConfig: EndpointConfigRoutingConfigDict
+    """Settings that control how the endpoint routes incoming traffic to the instances that the
+    endpoint hosts."""
+    ServerlessConfig: EndpointConfigServerlessConfigDict
+    """The serverless configuration for an endpoint. Specifies a serverless endpoint configuration
+    instead of an instance-based endpoint configuration."""
+    VariantInstanceProvisionTimeoutInSeconds: int
+    """The timeout value, in seconds, for provisioning instances for the production variant. When
+    SageMaker encounters an insufficient capacity error while provisioning instances, it retries
+    with the next instance pool (if configured) or waits until the timeout expires. This timeout
+    applies only to capacity provisioning and does not include the time for model download or
+    container startup."""
+    VariantName: Required[str]
+    """The name of the production variant."""
+    VolumeSizeInGB: int
+    """The size, in GB, of the ML storage volume attached to individual inference instance
+    associated with the production variant. Currently only Amazon EBS gp2 storage volumes are
+    supported."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A tag object that consists of a key and an optional value, used to
+    manage metadata for SageMaker AWS resources."""
+
+    Key: Required[str]
+    """The tag key. Tag keys must be unique per resource."""
+    Value: Required[str]
+    """The tag value."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::SageMaker::EndpointConfig",
     schema_file="aws-sagemaker-endpointconfig.json",
     primary_identifier=("/EndpointConfigArn",),
-    additional_identifiers=(),
     read_only=("/EndpointConfigArn",),
     create_only=(
         "/KmsKeyId",
@@ -430,18 +1152,8 @@ METADATA = _TypeMetadata(
         "/EndpointConfigName",
         "/VpcConfig",
     ),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("ProductionVariants",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -451,1110 +1163,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AsyncInferenceClientConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "MaxConcurrentInvocationsPerInstance": {
-                    "maximum": 1000,
-                    "minimum": 1,
-                    "type": "integer",
-                }
-            },
-            "type": "object",
-        },
-        "AsyncInferenceConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "ClientConfig": {"$ref": "#/definitions/AsyncInferenceClientConfig"},
-                "OutputConfig": {"$ref": "#/definitions/AsyncInferenceOutputConfig"},
-            },
-            "required": ["OutputConfig"],
-            "type": "object",
-        },
-        "AsyncInferenceNotificationConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "ErrorTopic": {
-                    "maxLength": 2048,
-                    "minLength": 0,
-                    "pattern": "^arn:aws[a-z\\-]*:sns:[a-z0-9\\-]*:[0-9]{12}:[a-zA-Z0-9_.-]+$",
-                    "type": "string",
-                },
-                "IncludeInferenceResponseIn": {
-                    "items": {
-                        "enum": ["ERROR_NOTIFICATION_TOPIC", "SUCCESS_NOTIFICATION_TOPIC"],
-                        "type": "string",
-                    },
-                    "maxItems": 2,
-                    "minItems": 0,
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "SuccessTopic": {
-                    "maxLength": 2048,
-                    "minLength": 0,
-                    "pattern": "^arn:aws[a-z\\-]*:sns:[a-z0-9\\-]*:[0-9]{12}:[a-zA-Z0-9_.-]+$",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "AsyncInferenceOutputConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "KmsKeyId": {
-                    "anyOf": [{}, {}, {}],
-                    "maxLength": 2048,
-                    "minLength": 0,
-                    "pattern": "^[a-zA-Z0-9:/_-]*$",
-                    "type": "string",
-                },
-                "NotificationConfig": {"$ref": "#/definitions/AsyncInferenceNotificationConfig"},
-                "S3FailurePath": {
-                    "maxLength": 512,
-                    "minLength": 0,
-                    "pattern": "^(https|s3)://([^/])/?(.*)$",
-                    "type": "string",
-                },
-                "S3OutputPath": {
-                    "maxLength": 512,
-                    "minLength": 0,
-                    "pattern": "^(https|s3)://([^/])/?(.*)$",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "CapacityReservationConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "CapacityReservationPreference": {
-                    "pattern": "capacity-reservations-only",
-                    "type": "string",
-                },
-                "MlReservationArn": {
-                    "maxLength": 258,
-                    "minLength": 20,
-                    "pattern": "^arn:aws[a-z\\-]*:sagemaker:[a-z0-9\\-]*:[0-9]{12}:[a-z0-9\\-]{1,14}/",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "CaptureContentTypeHeader": {
-            "additionalProperties": False,
-            "properties": {
-                "CsvContentTypes": {
-                    "items": {
-                        "maxLength": 256,
-                        "minLength": 1,
-                        "pattern": "^[a-zA-Z0-9](-*[a-zA-Z0-9])*\\/[a-zA-Z0-9](-*[a-zA-Z0-9.])*$",
-                        "type": "string",
-                    },
-                    "maxItems": 10,
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "JsonContentTypes": {
-                    "items": {
-                        "maxLength": 256,
-                        "minLength": 1,
-                        "pattern": "^[a-zA-Z0-9](-*[a-zA-Z0-9])*\\/[a-zA-Z0-9](-*[a-zA-Z0-9.])*$",
-                        "type": "string",
-                    },
-                    "maxItems": 10,
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-            },
-            "type": "object",
-        },
-        "CaptureOption": {
-            "additionalProperties": False,
-            "properties": {
-                "CaptureMode": {"enum": ["Input", "InputAndOutput", "Output"], "type": "string"}
-            },
-            "required": ["CaptureMode"],
-            "type": "object",
-        },
-        "ClarifyExplainerConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "EnableExplanations": {"maxLength": 64, "minLength": 1, "type": "string"},
-                "InferenceConfig": {"$ref": "#/definitions/ClarifyInferenceConfig"},
-                "ShapConfig": {"$ref": "#/definitions/ClarifyShapConfig"},
-            },
-            "required": ["ShapConfig"],
-            "type": "object",
-        },
-        "ClarifyInferenceConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "ContentTemplate": {"maxLength": 64, "minLength": 1, "type": "string"},
-                "FeatureHeaders": {
-                    "items": {"maxLength": 64, "minLength": 1, "type": "string"},
-                    "maxItems": 256,
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "FeatureTypes": {
-                    "items": {"pattern": "numerical|categorical|text", "type": "string"},
-                    "maxItems": 256,
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "FeaturesAttribute": {"maxLength": 64, "minLength": 1, "type": "string"},
-                "LabelAttribute": {"maxLength": 64, "minLength": 1, "type": "string"},
-                "LabelHeaders": {
-                    "items": {"maxLength": 64, "minLength": 1, "type": "string"},
-                    "maxItems": 16,
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "LabelIndex": {"minimum": 0, "type": "integer"},
-                "MaxPayloadInMB": {"maximum": 25, "minimum": 1, "type": "integer"},
-                "MaxRecordCount": {"minimum": 1, "type": "integer"},
-                "ProbabilityAttribute": {"maxLength": 64, "minLength": 1, "type": "string"},
-                "ProbabilityIndex": {"minimum": 0, "type": "integer"},
-            },
-            "type": "object",
-        },
-        "ClarifyShapBaselineConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "MimeType": {
-                    "maxLength": 255,
-                    "minLength": 0,
-                    "pattern": "^[a-zA-Z0-9](-*[a-zA-Z0-9])*\\/[a-zA-Z0-9](-*[a-zA-Z0-9+.])*",
-                    "type": "string",
-                },
-                "ShapBaseline": {
-                    "maxLength": 4096,
-                    "minLength": 1,
-                    "pattern": "[\\s\\S]+",
-                    "type": "string",
-                },
-                "ShapBaselineUri": {
-                    "maxLength": 1024,
-                    "minLength": 0,
-                    "pattern": "^(https|s3)://([^/]+)/?(.*)$",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "ClarifyShapConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "NumberOfSamples": {"minimum": 1, "type": "integer"},
-                "Seed": {"type": "integer"},
-                "ShapBaselineConfig": {"$ref": "#/definitions/ClarifyShapBaselineConfig"},
-                "TextConfig": {"$ref": "#/definitions/ClarifyTextConfig"},
-                "UseLogit": {"type": "boolean"},
-            },
-            "required": ["ShapBaselineConfig"],
-            "type": "object",
-        },
-        "ClarifyTextConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "Granularity": {"pattern": "token|sentence|paragraph", "type": "string"},
-                "Language": {
-                    "pattern": "af|sq|ar|hy|eu|bn|bg|ca|zh|hr|cs|da|nl|en|et|fi|fr|de|el|gu|he|hi|hu|is|id|ga|it|kn|ky|lv|lt|lb|mk|ml|mr|ne|nb|fa|pl|pt|ro|ru|sa|sr|tn|si|sk|sl|es|sv|tl|ta|tt|te|tr|uk|ur|yo|lij|xx",
-                    "type": "string",
-                },
-            },
-            "required": ["Language", "Granularity"],
-            "type": "object",
-        },
-        "CoreDumpConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "DestinationS3Uri": {
-                    "maxLength": 512,
-                    "minLength": 0,
-                    "pattern": "^(https|s3)://([^/])/?(.*)$",
-                    "type": "string",
-                },
-                "KmsKeyId": {
-                    "anyOf": [{}, {}, {}],
-                    "maxLength": 2048,
-                    "minLength": 0,
-                    "pattern": "^[a-zA-Z0-9:/_-]*$",
-                    "type": "string",
-                },
-            },
-            "required": ["DestinationS3Uri"],
-            "type": "object",
-        },
-        "DataCaptureConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "CaptureContentTypeHeader": {"$ref": "#/definitions/CaptureContentTypeHeader"},
-                "CaptureOptions": {
-                    "items": {"$ref": "#/definitions/CaptureOption"},
-                    "maxItems": 32,
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "DestinationS3Uri": {
-                    "maxLength": 512,
-                    "minLength": 0,
-                    "pattern": "^(https|s3)://([^/])/?(.*)$",
-                    "type": "string",
-                },
-                "EnableCapture": {"type": "boolean"},
-                "InitialSamplingPercentage": {"maximum": 100, "minimum": 0, "type": "integer"},
-                "KmsKeyId": {
-                    "anyOf": [{}, {}, {}],
-                    "maxLength": 2048,
-                    "minLength": 0,
-                    "pattern": "^[a-zA-Z0-9:/_-]*$",
-                    "type": "string",
-                },
-            },
-            "required": ["CaptureOptions", "DestinationS3Uri", "InitialSamplingPercentage"],
-            "type": "object",
-        },
-        "ExplainerConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "ClarifyExplainerConfig": {"$ref": "#/definitions/ClarifyExplainerConfig"}
-            },
-            "type": "object",
-        },
-        "InstancePool": {
-            "additionalProperties": False,
-            "properties": {
-                "InstanceType": {
-                    "enum": [
-                        "ml.c4.2xlarge",
-                        "ml.c4.4xlarge",
-                        "ml.c4.8xlarge",
-                        "ml.c4.large",
-                        "ml.c4.xlarge",
-                        "ml.c5.18xlarge",
-                        "ml.c5.2xlarge",
-                        "ml.c5.4xlarge",
-                        "ml.c5.9xlarge",
-                        "ml.c5.large",
-                        "ml.c5.xlarge",
-                        "ml.c5d.18xlarge",
-                        "ml.c5d.2xlarge",
-                        "ml.c5d.4xlarge",
-                        "ml.c5d.9xlarge",
-                        "ml.c5d.large",
-                        "ml.c5d.xlarge",
-                        "ml.c6g.12xlarge",
-                        "ml.c6g.16xlarge",
-                        "ml.c6g.2xlarge",
-                        "ml.c6g.4xlarge",
-                        "ml.c6g.8xlarge",
-                        "ml.c6g.large",
-                        "ml.c6g.xlarge",
-                        "ml.c6gd.12xlarge",
-                        "ml.c6gd.16xlarge",
-                        "ml.c6gd.2xlarge",
-                        "ml.c6gd.4xlarge",
-                        "ml.c6gd.8xlarge",
-                        "ml.c6gd.large",
-                        "ml.c6gd.xlarge",
-                        "ml.c6gn.12xlarge",
-                        "ml.c6gn.16xlarge",
-                        "ml.c6gn.2xlarge",
-                        "ml.c6gn.4xlarge",
-                        "ml.c6gn.8xlarge",
-                        "ml.c6gn.large",
-                        "ml.c6gn.xlarge",
-                        "ml.c6i.12xlarge",
-                        "ml.c6i.16xlarge",
-                        "ml.c6i.24xlarge",
-                        "ml.c6i.2xlarge",
-                        "ml.c6i.32xlarge",
-                        "ml.c6i.4xlarge",
-                        "ml.c6i.8xlarge",
-                        "ml.c6i.large",
-                        "ml.c6i.xlarge",
-                        "ml.c6in.12xlarge",
-                        "ml.c6in.16xlarge",
-                        "ml.c6in.24xlarge",
-                        "ml.c6in.2xlarge",
-                        "ml.c6in.32xlarge",
-                        "ml.c6in.4xlarge",
-                        "ml.c6in.8xlarge",
-                        "ml.c6in.large",
-                        "ml.c6in.xlarge",
-                        "ml.c7g.12xlarge",
-                        "ml.c7g.16xlarge",
-                        "ml.c7g.2xlarge",
-                        "ml.c7g.4xlarge",
-                        "ml.c7g.8xlarge",
-                        "ml.c7g.large",
-                        "ml.c7g.xlarge",
-                        "ml.c7i.12xlarge",
-                        "ml.c7i.16xlarge",
-                        "ml.c7i.24xlarge",
-                        "ml.c7i.2xlarge",
-                        "ml.c7i.48xlarge",
-                        "ml.c7i.4xlarge",
-                        "ml.c7i.8xlarge",
-                        "ml.c7i.large",
-                        "ml.c7i.xlarge",
-                        "ml.c8g.12xlarge",
-                        "ml.c8g.16xlarge",
-                        "ml.c8g.24xlarge",
-                        "ml.c8g.2xlarge",
-                        "ml.c8g.48xlarge",
-                        "ml.c8g.4xlarge",
-                        "ml.c8g.8xlarge",
-                        "ml.c8g.large",
-                        "ml.c8g.medium",
-                        "ml.c8g.xlarge",
-                        "ml.dl1.24xlarge",
-                        "ml.g4dn.12xlarge",
-                        "ml.g4dn.16xlarge",
-                        "ml.g4dn.2xlarge",
-                        "ml.g4dn.4xlarge",
-                        "ml.g4dn.8xlarge",
-                        "ml.g4dn.xlarge",
-                        "ml.g5.12xlarge",
-                        "ml.g5.16xlarge",
-                        "ml.g5.24xlarge",
-                        "ml.g5.2xlarge",
-                        "ml.g5.48xlarge",
-                        "ml.g5.4xlarge",
-                        "ml.g5.8xlarge",
-                        "ml.g5.xlarge",
-                        "ml.g6.12xlarge",
-                        "ml.g6.16xlarge",
-                        "ml.g6.24xlarge",
-                        "ml.g6.2xlarge",
-                        "ml.g6.48xlarge",
-                        "ml.g6.4xlarge",
-                        "ml.g6.8xlarge",
-                        "ml.g6.xlarge",
-                        "ml.g6e.12xlarge",
-                        "ml.g6e.16xlarge",
-                        "ml.g6e.24xlarge",
-                        "ml.g6e.2xlarge",
-                        "ml.g6e.48xlarge",
-                        "ml.g6e.4xlarge",
-                        "ml.g6e.8xlarge",
-                        "ml.g6e.xlarge",
-                        "ml.g7.12xlarge",
-                        "ml.g7.24xlarge",
-                        "ml.g7.2xlarge",
-                        "ml.g7.48xlarge",
-                        "ml.g7.4xlarge",
-                        "ml.g7.8xlarge",
-                        "ml.g7e.12xlarge",
-                        "ml.g7e.24xlarge",
-                        "ml.g7e.2xlarge",
-                        "ml.g7e.48xlarge",
-                        "ml.g7e.4xlarge",
-                        "ml.g7e.8xlarge",
-                        "ml.inf1.24xlarge",
-                        "ml.inf1.2xlarge",
-                        "ml.inf1.6xlarge",
-                        "ml.inf1.xlarge",
-                        "ml.inf2.24xlarge",
-                        "ml.inf2.48xlarge",
-                        "ml.inf2.8xlarge",
-                        "ml.inf2.xlarge",
-                        "ml.m4.10xlarge",
-                        "ml.m4.16xlarge",
-                        "ml.m4.2xlarge",
-                        "ml.m4.4xlarge",
-                        "ml.m4.xlarge",
-                        "ml.m5.12xlarge",
-                        "ml.m5.24xlarge",
-                        "ml.m5.2xlarge",
-                        "ml.m5.4xlarge",
-                        "ml.m5.large",
-                        "ml.m5.xlarge",
-                        "ml.m5d.12xlarge",
-                        "ml.m5d.24xlarge",
-                        "ml.m5d.2xlarge",
-                        "ml.m5d.4xlarge",
-                        "ml.m5d.large",
-                        "ml.m5d.xlarge",
-                        "ml.m6g.12xlarge",
-                        "ml.m6g.16xlarge",
-                        "ml.m6g.2xlarge",
-                        "ml.m6g.4xlarge",
-                        "ml.m6g.8xlarge",
-                        "ml.m6g.large",
-                        "ml.m6g.xlarge",
-                        "ml.m6gd.12xlarge",
-                        "ml.m6gd.16xlarge",
-                        "ml.m6gd.2xlarge",
-                        "ml.m6gd.4xlarge",
-                        "ml.m6gd.8xlarge",
-                        "ml.m6gd.large",
-                        "ml.m6gd.xlarge",
-                        "ml.m6i.12xlarge",
-                        "ml.m6i.16xlarge",
-                        "ml.m6i.24xlarge",
-                        "ml.m6i.2xlarge",
-                        "ml.m6i.32xlarge",
-                        "ml.m6i.4xlarge",
-                        "ml.m6i.8xlarge",
-                        "ml.m6i.large",
-                        "ml.m6i.xlarge",
-                        "ml.m7i.12xlarge",
-                        "ml.m7i.16xlarge",
-                        "ml.m7i.24xlarge",
-                        "ml.m7i.2xlarge",
-                        "ml.m7i.48xlarge",
-                        "ml.m7i.4xlarge",
-                        "ml.m7i.8xlarge",
-                        "ml.m7i.large",
-                        "ml.m7i.xlarge",
-                        "ml.m8g.12xlarge",
-                        "ml.m8g.16xlarge",
-                        "ml.m8g.24xlarge",
-                        "ml.m8g.2xlarge",
-                        "ml.m8g.48xlarge",
-                        "ml.m8g.4xlarge",
-                        "ml.m8g.8xlarge",
-                        "ml.m8g.large",
-                        "ml.m8g.medium",
-                        "ml.m8g.xlarge",
-                        "ml.p2.16xlarge",
-                        "ml.p2.8xlarge",
-                        "ml.p2.xlarge",
-                        "ml.p3.16xlarge",
-                        "ml.p3.2xlarge",
-                        "ml.p3.8xlarge",
-                        "ml.p4d.24xlarge",
-                        "ml.p4de.24xlarge",
-                        "ml.p5.48xlarge",
-                        "ml.p5.4xlarge",
-                        "ml.p5e.48xlarge",
-                        "ml.p5en.48xlarge",
-                        "ml.p6-b200.48xlarge",
-                        "ml.p6-b300.48xlarge",
-                        "ml.p6e-gb200.36xlarge",
-                        "ml.r5.12xlarge",
-                        "ml.r5.24xlarge",
-                        "ml.r5.2xlarge",
-                        "ml.r5.4xlarge",
-                        "ml.r5.large",
-                        "ml.r5.xlarge",
-                        "ml.r5d.12xlarge",
-                        "ml.r5d.24xlarge",
-                        "ml.r5d.2xlarge",
-                        "ml.r5d.4xlarge",
-                        "ml.r5d.large",
-                        "ml.r5d.xlarge",
-                        "ml.r6g.12xlarge",
-                        "ml.r6g.16xlarge",
-                        "ml.r6g.2xlarge",
-                        "ml.r6g.4xlarge",
-                        "ml.r6g.8xlarge",
-                        "ml.r6g.large",
-                        "ml.r6g.xlarge",
-                        "ml.r6gd.12xlarge",
-                        "ml.r6gd.16xlarge",
-                        "ml.r6gd.2xlarge",
-                        "ml.r6gd.4xlarge",
-                        "ml.r6gd.8xlarge",
-                        "ml.r6gd.large",
-                        "ml.r6gd.xlarge",
-                        "ml.r6i.12xlarge",
-                        "ml.r6i.16xlarge",
-                        "ml.r6i.24xlarge",
-                        "ml.r6i.2xlarge",
-                        "ml.r6i.32xlarge",
-                        "ml.r6i.4xlarge",
-                        "ml.r6i.8xlarge",
-                        "ml.r6i.large",
-                        "ml.r6i.xlarge",
-                        "ml.r7gd.12xlarge",
-                        "ml.r7gd.16xlarge",
-                        "ml.r7gd.2xlarge",
-                        "ml.r7gd.4xlarge",
-                        "ml.r7gd.8xlarge",
-                        "ml.r7gd.large",
-                        "ml.r7gd.medium",
-                        "ml.r7gd.xlarge",
-                        "ml.r7i.12xlarge",
-                        "ml.r7i.16xlarge",
-                        "ml.r7i.24xlarge",
-                        "ml.r7i.2xlarge",
-                        "ml.r7i.48xlarge",
-                        "ml.r7i.4xlarge",
-                        "ml.r7i.8xlarge",
-                        "ml.r7i.large",
-                        "ml.r7i.xlarge",
-                        "ml.r8g.12xlarge",
-                        "ml.r8g.16xlarge",
-                        "ml.r8g.24xlarge",
-                        "ml.r8g.2xlarge",
-                        "ml.r8g.48xlarge",
-                        "ml.r8g.4xlarge",
-                        "ml.r8g.8xlarge",
-                        "ml.r8g.large",
-                        "ml.r8g.medium",
-                        "ml.r8g.xlarge",
-                        "ml.t2.2xlarge",
-                        "ml.t2.large",
-                        "ml.t2.medium",
-                        "ml.t2.xlarge",
-                        "ml.trn1.2xlarge",
-                        "ml.trn1.32xlarge",
-                        "ml.trn1n.32xlarge",
-                        "ml.trn2.48xlarge",
-                    ],
-                    "type": "string",
-                },
-                "ModelNameOverride": {
-                    "maxLength": 63,
-                    "minLength": 0,
-                    "pattern": "^[a-zA-Z0-9]([\\-a-zA-Z0-9]*[a-zA-Z0-9])?$",
-                    "type": "string",
-                },
-                "Priority": {"maximum": 5, "minimum": 1, "type": "integer"},
-            },
-            "required": ["InstanceType", "Priority"],
-            "type": "object",
-        },
-        "ManagedInstanceScaling": {
-            "additionalProperties": False,
-            "properties": {
-                "MaxInstanceCount": {"minimum": 1, "type": "integer"},
-                "MinInstanceCount": {"minimum": 0, "type": "integer"},
-                "ScaleInPolicy": {"$ref": "#/definitions/ScaleInPolicy"},
-                "Status": {
-                    "enum": ["DISABLED", "ENABLED"],
-                    "maxLength": 10,
-                    "minLength": 1,
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "MetricsConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "EnableDetailedObservability": {"type": "boolean"},
-                "EnableEnhancedMetrics": {"type": "boolean"},
-                "MetricPublishFrequencyInSeconds": {
-                    "enum": [10, 30, 60, 120, 180, 240, 300],
-                    "type": "integer",
-                },
-            },
-            "type": "object",
-        },
-        "PrefixAwareRoutingConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "ConcurrencyThreshold": {"maximum": 1024, "minimum": 1, "type": "integer"},
-                "PrefixLength": {"maximum": 65536, "minimum": 1024, "type": "integer"},
-            },
-            "type": "object",
-        },
-        "ProductionVariant": {
-            "additionalProperties": False,
-            "properties": {
-                "CapacityReservationConfig": {"$ref": "#/definitions/CapacityReservationConfig"},
-                "ContainerStartupHealthCheckTimeoutInSeconds": {
-                    "maximum": 3600,
-                    "minimum": 60,
-                    "type": "integer",
-                },
-                "CoreDumpConfig": {"$ref": "#/definitions/CoreDumpConfig"},
-                "EnableSSMAccess": {"type": "boolean"},
-                "InferenceAmiVersion": {
-                    "enum": [
-                        "al2-ami-sagemaker-inference-gpu-2",
-                        "al2-ami-sagemaker-inference-gpu-2-1",
-                        "al2-ami-sagemaker-inference-gpu-3-1",
-                        "al2-ami-sagemaker-inference-neuron-2",
-                        "al2023-ami-sagemaker-inference-gpu-4-1",
-                    ],
-                    "type": "string",
-                },
-                "InitialInstanceCount": {"minimum": 1, "type": "integer"},
-                "InitialVariantWeight": {"minimum": 0, "type": "number"},
-                "InstancePools": {
-                    "items": {"$ref": "#/definitions/InstancePool"},
-                    "maxItems": 5,
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "InstanceType": {
-                    "enum": [
-                        "ml.c4.2xlarge",
-                        "ml.c4.4xlarge",
-                        "ml.c4.8xlarge",
-                        "ml.c4.large",
-                        "ml.c4.xlarge",
-                        "ml.c5.18xlarge",
-                        "ml.c5.2xlarge",
-                        "ml.c5.4xlarge",
-                        "ml.c5.9xlarge",
-                        "ml.c5.large",
-                        "ml.c5.xlarge",
-                        "ml.c5d.18xlarge",
-                        "ml.c5d.2xlarge",
-                        "ml.c5d.4xlarge",
-                        "ml.c5d.9xlarge",
-                        "ml.c5d.large",
-                        "ml.c5d.xlarge",
-                        "ml.c6g.12xlarge",
-                        "ml.c6g.16xlarge",
-                        "ml.c6g.2xlarge",
-                        "ml.c6g.4xlarge",
-                        "ml.c6g.8xlarge",
-                        "ml.c6g.large",
-                        "ml.c6g.xlarge",
-                        "ml.c6gd.12xlarge",
-                        "ml.c6gd.16xlarge",
-                        "ml.c6gd.2xlarge",
-                        "ml.c6gd.4xlarge",
-                        "ml.c6gd.8xlarge",
-                        "ml.c6gd.large",
-                        "ml.c6gd.xlarge",
-                        "ml.c6gn.12xlarge",
-                        "ml.c6gn.16xlarge",
-                        "ml.c6gn.2xlarge",
-                        "ml.c6gn.4xlarge",
-                        "ml.c6gn.8xlarge",
-                        "ml.c6gn.large",
-                        "ml.c6gn.xlarge",
-                        "ml.c6i.12xlarge",
-                        "ml.c6i.16xlarge",
-                        "ml.c6i.24xlarge",
-                        "ml.c6i.2xlarge",
-                        "ml.c6i.32xlarge",
-                        "ml.c6i.4xlarge",
-                        "ml.c6i.8xlarge",
-                        "ml.c6i.large",
-                        "ml.c6i.xlarge",
-                        "ml.c6in.12xlarge",
-                        "ml.c6in.16xlarge",
-                        "ml.c6in.24xlarge",
-                        "ml.c6in.2xlarge",
-                        "ml.c6in.32xlarge",
-                        "ml.c6in.4xlarge",
-                        "ml.c6in.8xlarge",
-                        "ml.c6in.large",
-                        "ml.c6in.xlarge",
-                        "ml.c7g.12xlarge",
-                        "ml.c7g.16xlarge",
-                        "ml.c7g.2xlarge",
-                        "ml.c7g.4xlarge",
-                        "ml.c7g.8xlarge",
-                        "ml.c7g.large",
-                        "ml.c7g.xlarge",
-                        "ml.c7i.12xlarge",
-                        "ml.c7i.16xlarge",
-                        "ml.c7i.24xlarge",
-                        "ml.c7i.2xlarge",
-                        "ml.c7i.48xlarge",
-                        "ml.c7i.4xlarge",
-                        "ml.c7i.8xlarge",
-                        "ml.c7i.large",
-                        "ml.c7i.xlarge",
-                        "ml.c8g.12xlarge",
-                        "ml.c8g.16xlarge",
-                        "ml.c8g.24xlarge",
-                        "ml.c8g.2xlarge",
-                        "ml.c8g.48xlarge",
-                        "ml.c8g.4xlarge",
-                        "ml.c8g.8xlarge",
-                        "ml.c8g.large",
-                        "ml.c8g.medium",
-                        "ml.c8g.xlarge",
-                        "ml.dl1.24xlarge",
-                        "ml.g4dn.12xlarge",
-                        "ml.g4dn.16xlarge",
-                        "ml.g4dn.2xlarge",
-                        "ml.g4dn.4xlarge",
-                        "ml.g4dn.8xlarge",
-                        "ml.g4dn.xlarge",
-                        "ml.g5.12xlarge",
-                        "ml.g5.16xlarge",
-                        "ml.g5.24xlarge",
-                        "ml.g5.2xlarge",
-                        "ml.g5.48xlarge",
-                        "ml.g5.4xlarge",
-                        "ml.g5.8xlarge",
-                        "ml.g5.xlarge",
-                        "ml.g6.12xlarge",
-                        "ml.g6.16xlarge",
-                        "ml.g6.24xlarge",
-                        "ml.g6.2xlarge",
-                        "ml.g6.48xlarge",
-                        "ml.g6.4xlarge",
-                        "ml.g6.8xlarge",
-                        "ml.g6.xlarge",
-                        "ml.g6e.12xlarge",
-                        "ml.g6e.16xlarge",
-                        "ml.g6e.24xlarge",
-                        "ml.g6e.2xlarge",
-                        "ml.g6e.48xlarge",
-                        "ml.g6e.4xlarge",
-                        "ml.g6e.8xlarge",
-                        "ml.g6e.xlarge",
-                        "ml.g7.12xlarge",
-                        "ml.g7.24xlarge",
-                        "ml.g7.2xlarge",
-                        "ml.g7.48xlarge",
-                        "ml.g7.4xlarge",
-                        "ml.g7.8xlarge",
-                        "ml.g7e.12xlarge",
-                        "ml.g7e.24xlarge",
-                        "ml.g7e.2xlarge",
-                        "ml.g7e.48xlarge",
-                        "ml.g7e.4xlarge",
-                        "ml.g7e.8xlarge",
-                        "ml.inf1.24xlarge",
-                        "ml.inf1.2xlarge",
-                        "ml.inf1.6xlarge",
-                        "ml.inf1.xlarge",
-                        "ml.inf2.24xlarge",
-                        "ml.inf2.48xlarge",
-                        "ml.inf2.8xlarge",
-                        "ml.inf2.xlarge",
-                        "ml.m4.10xlarge",
-                        "ml.m4.16xlarge",
-                        "ml.m4.2xlarge",
-                        "ml.m4.4xlarge",
-                        "ml.m4.xlarge",
-                        "ml.m5.12xlarge",
-                        "ml.m5.24xlarge",
-                        "ml.m5.2xlarge",
-                        "ml.m5.4xlarge",
-                        "ml.m5.large",
-                        "ml.m5.xlarge",
-                        "ml.m5d.12xlarge",
-                        "ml.m5d.24xlarge",
-                        "ml.m5d.2xlarge",
-                        "ml.m5d.4xlarge",
-                        "ml.m5d.large",
-                        "ml.m5d.xlarge",
-                        "ml.m6g.12xlarge",
-                        "ml.m6g.16xlarge",
-                        "ml.m6g.2xlarge",
-                        "ml.m6g.4xlarge",
-                        "ml.m6g.8xlarge",
-                        "ml.m6g.large",
-                        "ml.m6g.xlarge",
-                        "ml.m6gd.12xlarge",
-                        "ml.m6gd.16xlarge",
-                        "ml.m6gd.2xlarge",
-                        "ml.m6gd.4xlarge",
-                        "ml.m6gd.8xlarge",
-                        "ml.m6gd.large",
-                        "ml.m6gd.xlarge",
-                        "ml.m6i.12xlarge",
-                        "ml.m6i.16xlarge",
-                        "ml.m6i.24xlarge",
-                        "ml.m6i.2xlarge",
-                        "ml.m6i.32xlarge",
-                        "ml.m6i.4xlarge",
-                        "ml.m6i.8xlarge",
-                        "ml.m6i.large",
-                        "ml.m6i.xlarge",
-                        "ml.m7i.12xlarge",
-                        "ml.m7i.16xlarge",
-                        "ml.m7i.24xlarge",
-                        "ml.m7i.2xlarge",
-                        "ml.m7i.48xlarge",
-                        "ml.m7i.4xlarge",
-                        "ml.m7i.8xlarge",
-                        "ml.m7i.large",
-                        "ml.m7i.xlarge",
-                        "ml.m8g.12xlarge",
-                        "ml.m8g.16xlarge",
-                        "ml.m8g.24xlarge",
-                        "ml.m8g.2xlarge",
-                        "ml.m8g.48xlarge",
-                        "ml.m8g.4xlarge",
-                        "ml.m8g.8xlarge",
-                        "ml.m8g.large",
-                        "ml.m8g.medium",
-                        "ml.m8g.xlarge",
-                        "ml.p2.16xlarge",
-                        "ml.p2.8xlarge",
-                        "ml.p2.xlarge",
-                        "ml.p3.16xlarge",
-                        "ml.p3.2xlarge",
-                        "ml.p3.8xlarge",
-                        "ml.p4d.24xlarge",
-                        "ml.p4de.24xlarge",
-                        "ml.p5.48xlarge",
-                        "ml.p5.4xlarge",
-                        "ml.p5e.48xlarge",
-                        "ml.p5en.48xlarge",
-                        "ml.p6-b200.48xlarge",
-                        "ml.p6-b300.48xlarge",
-                        "ml.p6e-gb200.36xlarge",
-                        "ml.r5.12xlarge",
-                        "ml.r5.24xlarge",
-                        "ml.r5.2xlarge",
-                        "ml.r5.4xlarge",
-                        "ml.r5.large",
-                        "ml.r5.xlarge",
-                        "ml.r5d.12xlarge",
-                        "ml.r5d.24xlarge",
-                        "ml.r5d.2xlarge",
-                        "ml.r5d.4xlarge",
-                        "ml.r5d.large",
-                        "ml.r5d.xlarge",
-                        "ml.r6g.12xlarge",
-                        "ml.r6g.16xlarge",
-                        "ml.r6g.2xlarge",
-                        "ml.r6g.4xlarge",
-                        "ml.r6g.8xlarge",
-                        "ml.r6g.large",
-                        "ml.r6g.xlarge",
-                        "ml.r6gd.12xlarge",
-                        "ml.r6gd.16xlarge",
-                        "ml.r6gd.2xlarge",
-                        "ml.r6gd.4xlarge",
-                        "ml.r6gd.8xlarge",
-                        "ml.r6gd.large",
-                        "ml.r6gd.xlarge",
-                        "ml.r6i.12xlarge",
-                        "ml.r6i.16xlarge",
-                        "ml.r6i.24xlarge",
-                        "ml.r6i.2xlarge",
-                        "ml.r6i.32xlarge",
-                        "ml.r6i.4xlarge",
-                        "ml.r6i.8xlarge",
-                        "ml.r6i.large",
-                        "ml.r6i.xlarge",
-                        "ml.r7gd.12xlarge",
-                        "ml.r7gd.16xlarge",
-                        "ml.r7gd.2xlarge",
-                        "ml.r7gd.4xlarge",
-                        "ml.r7gd.8xlarge",
-                        "ml.r7gd.large",
-                        "ml.r7gd.medium",
-                        "ml.r7gd.xlarge",
-                        "ml.r7i.12xlarge",
-                        "ml.r7i.16xlarge",
-                        "ml.r7i.24xlarge",
-                        "ml.r7i.2xlarge",
-                        "ml.r7i.48xlarge",
-                        "ml.r7i.4xlarge",
-                        "ml.r7i.8xlarge",
-                        "ml.r7i.large",
-                        "ml.r7i.xlarge",
-                        "ml.r8g.12xlarge",
-                        "ml.r8g.16xlarge",
-                        "ml.r8g.24xlarge",
-                        "ml.r8g.2xlarge",
-                        "ml.r8g.48xlarge",
-                        "ml.r8g.4xlarge",
-                        "ml.r8g.8xlarge",
-                        "ml.r8g.large",
-                        "ml.r8g.medium",
-                        "ml.r8g.xlarge",
-                        "ml.t2.2xlarge",
-                        "ml.t2.large",
-                        "ml.t2.medium",
-                        "ml.t2.xlarge",
-                        "ml.trn1.2xlarge",
-                        "ml.trn1.32xlarge",
-                        "ml.trn1n.32xlarge",
-                        "ml.trn2.48xlarge",
-                    ],
-                    "type": "string",
-                },
-                "ManagedInstanceScaling": {"$ref": "#/definitions/ManagedInstanceScaling"},
-                "ModelDataDownloadTimeoutInSeconds": {
-                    "maximum": 3600,
-                    "minimum": 60,
-                    "type": "integer",
-                },
-                "ModelName": {
-                    "maxLength": 63,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9]([\\-a-zA-Z0-9]*[a-zA-Z0-9])?$",
-                    "type": "string",
-                },
-                "RoutingConfig": {"$ref": "#/definitions/RoutingConfig"},
-                "ServerlessConfig": {"$ref": "#/definitions/ServerlessConfig"},
-                "VariantInstanceProvisionTimeoutInSeconds": {
-                    "maximum": 3600,
-                    "minimum": 300,
-                    "type": "integer",
-                },
-                "VariantName": {
-                    "maxLength": 63,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$",
-                    "type": "string",
-                },
-                "VolumeSizeInGB": {"maximum": 512, "minimum": 1, "type": "integer"},
-            },
-            "required": ["VariantName"],
-            "type": "object",
-        },
-        "RoutingConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "PrefixAwareRoutingConfig": {"$ref": "#/definitions/PrefixAwareRoutingConfig"},
-                "RoutingStrategy": {
-                    "enum": ["LEAST_OUTSTANDING_REQUESTS", "PREFIX_AWARE", "RANDOM"],
-                    "maxLength": 63,
-                    "minLength": 1,
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "ScaleInPolicy": {
-            "additionalProperties": False,
-            "properties": {
-                "CooldownInMinutes": {"maximum": 1440, "minimum": 5, "type": "integer"},
-                "MaximumStepSize": {"maximum": 100, "minimum": 1, "type": "integer"},
-                "Strategy": {
-                    "enum": ["CONSOLIDATION", "IDLE_RELEASE"],
-                    "maxLength": 63,
-                    "minLength": 1,
-                    "type": "string",
-                },
-            },
-            "required": ["Strategy"],
-            "type": "object",
-        },
-        "ServerlessConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "MaxConcurrency": {"maximum": 200, "minimum": 1, "type": "integer"},
-                "MemorySizeInMB": {"maximum": 6144, "minimum": 1024, "type": "integer"},
-                "ProvisionedConcurrency": {"maximum": 200, "minimum": 1, "type": "integer"},
-            },
-            "required": ["MaxConcurrency", "MemorySizeInMB"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-            },
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-        "VpcConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "SecurityGroupIds": {
-                    "items": {
-                        "maxLength": 32,
-                        "minLength": 0,
-                        "pattern": "^[-0-9a-zA-Z]+$",
-                        "type": "string",
-                    },
-                    "maxItems": 5,
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "Subnets": {
-                    "items": {
-                        "maxLength": 32,
-                        "minLength": 0,
-                        "pattern": "^[-0-9a-zA-Z]+$",
-                        "type": "string",
-                    },
-                    "maxItems": 16,
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-            },
-            "required": ["Subnets", "SecurityGroupIds"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AsyncInferenceConfig": {"$ref": "#/definitions/AsyncInferenceConfig"},
-        "DataCaptureConfig": {"$ref": "#/definitions/DataCaptureConfig"},
-        "EnableNetworkIsolation": {"type": "boolean"},
-        "EndpointConfigArn": {
-            "pattern": "^arn:aws(-[a-z]+)?:sagemaker:[a-z0-9-]+:[0-9]{12}:endpoint-config\\/.+$",
-            "type": "string",
-        },
-        "EndpointConfigName": {
-            "maxLength": 63,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$",
-            "type": "string",
-        },
-        "ExecutionRoleArn": {
-            "maxLength": 2048,
-            "minLength": 20,
-            "pattern": "^arn:aws[a-z\\-]*:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+$",
-            "type": "string",
-        },
-        "ExplainerConfig": {"$ref": "#/definitions/ExplainerConfig"},
-        "KmsKeyId": {
-            "anyOf": [{}, {}, {}],
-            "maxLength": 2048,
-            "minLength": 0,
-            "pattern": "^[a-zA-Z0-9:/_-]*$",
-            "type": "string",
-        },
-        "MetricsConfig": {"$ref": "#/definitions/MetricsConfig"},
-        "ProductionVariants": {
-            "items": {"$ref": "#/definitions/ProductionVariant"},
-            "maxItems": 10,
-            "minItems": 1,
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "ShadowProductionVariants": {
-            "items": {"$ref": "#/definitions/ProductionVariant"},
-            "maxItems": 10,
-            "minItems": 1,
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "VpcConfig": {"$ref": "#/definitions/VpcConfig"},
-    },
-    "required": ["ProductionVariants"],
-}
-
 
 class EndpointConfig(_Resource):
     """AWS::SageMaker::EndpointConfig: Resource Type definition for AWS::SageMaker::EndpointConfig
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: EndpointConfigArn.
+    Replaced when any of these change (create-only): KmsKeyId, AsyncInferenceConfig,
+    ExecutionRoleArn, ShadowProductionVariants, EnableNetworkIsolation, ProductionVariants,
+    DataCaptureConfig, ExplainerConfig, MetricsConfig, EndpointConfigName, VpcConfig.
+    Read-only attributes (known once deployed): EndpointConfigArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-sagemaker-endpointconfig.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -1562,11 +1182,13 @@ class EndpointConfig(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "EndpointConfigAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "endpoint_config.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     EndpointConfigArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The Amazon Resource Name (ARN) of the endpoint configuration."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AsyncInferenceConfig: EndpointConfigAsyncInferenceConfigDict
     DataCaptureConfig: EndpointConfigDataCaptureConfigDict
     EnableNetworkIsolation: bool
@@ -1580,51 +1202,75 @@ class EndpointConfig(_Resource):
     Tags: list[TagDict]
     VpcConfig: EndpointConfigVpcConfigDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ProductionVariants: list[ProductionVariant | ProductionVariantDict],
+        AsyncInferenceConfig: EndpointConfigAsyncInferenceConfig
+        | EndpointConfigAsyncInferenceConfigDict
+        | None = None,
+        DataCaptureConfig: EndpointConfigDataCaptureConfig
+        | EndpointConfigDataCaptureConfigDict
+        | None = None,
+        EnableNetworkIsolation: bool | None = None,
+        EndpointConfigName: str | None = None,
+        ExecutionRoleArn: str | None = None,
+        ExplainerConfig: EndpointConfigExplainerConfig
+        | EndpointConfigExplainerConfigDict
+        | None = None,
+        KmsKeyId: str | None = None,
+        MetricsConfig: EndpointConfigMetricsConfig | EndpointConfigMetricsConfigDict | None = None,
+        ShadowProductionVariants: list[ProductionVariant | ProductionVariantDict] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        VpcConfig: EndpointConfigVpcConfig | EndpointConfigVpcConfigDict | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::SageMaker::EndpointConfig; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ProductionVariants: list[ProductionVariant | ProductionVariantDict],
-            AsyncInferenceConfig: EndpointConfigAsyncInferenceConfig
-            | EndpointConfigAsyncInferenceConfigDict
-            | None = None,
-            DataCaptureConfig: EndpointConfigDataCaptureConfig
-            | EndpointConfigDataCaptureConfigDict
-            | None = None,
-            EnableNetworkIsolation: bool | None = None,
-            EndpointConfigName: str | None = None,
-            ExecutionRoleArn: str | None = None,
-            ExplainerConfig: EndpointConfigExplainerConfig
-            | EndpointConfigExplainerConfigDict
-            | None = None,
-            KmsKeyId: str | None = None,
-            MetricsConfig: EndpointConfigMetricsConfig
-            | EndpointConfigMetricsConfigDict
-            | None = None,
-            ShadowProductionVariants: list[ProductionVariant | ProductionVariantDict] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            VpcConfig: EndpointConfigVpcConfig | EndpointConfigVpcConfigDict | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::SageMaker::EndpointConfig; `await` it inside an App to deploy it.
-
-            AsyncInferenceConfig: Specifies configuration for how an endpoint performs asynchronous inference.
-            DataCaptureConfig: Specifies how to capture endpoint data for model monitor.
-            EnableNetworkIsolation: Sets whether all model containers deployed to the endpoint are isolated.
-            EndpointConfigName: The name of the endpoint configuration.
-            ExecutionRoleArn: The Amazon Resource Name (ARN) of an IAM role that Amazon SageMaker AI can assume to perform actions on your behalf.
-            ExplainerConfig: A parameter to activate explainers.
-            KmsKeyId: The Amazon Resource Name (ARN) of an AWS Key Management Service key that Amazon SageMaker uses to encrypt data on the storage volume attached to the ML compute instance that hosts the endpoint.
-            MetricsConfig: Specifies the metrics that the endpoint publishes to Amazon CloudWatch, the frequency of publication, and whether to enable enhanced or detailed observability metrics.
-            ProductionVariants: A list of ProductionVariant objects, one for each model that you want to host at this endpoint.
-            ShadowProductionVariants: Array of ProductionVariant objects.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ProductionVariants: A list of ProductionVariant objects, one for each model that you
+                want to host at this endpoint. Create-only: changing it replaces the resource.
+                Required.
+            AsyncInferenceConfig: Specifies configuration for how an endpoint performs asynchronous
+                inference. Create-only: changing it replaces the resource.
+            DataCaptureConfig: Specifies how to capture endpoint data for model monitor. The data
+                capture configuration applies to all production variants hosted at the endpoint.
+                Create-only: changing it replaces the resource.
+            EnableNetworkIsolation: Sets whether all model containers deployed to the endpoint are
+                isolated. If they are, no inbound or outbound network calls can be made to or from
+                the model containers. Create-only: changing it replaces the resource.
+            EndpointConfigName: The name of the endpoint configuration. Create-only: changing it
+                replaces the resource.
+            ExecutionRoleArn: The Amazon Resource Name (ARN) of an IAM role that Amazon SageMaker AI
+                can assume to perform actions on your behalf. Create-only: changing it replaces the
+                resource.
+            ExplainerConfig: A parameter to activate explainers. Create-only: changing it replaces
+                the resource.
+            KmsKeyId: The Amazon Resource Name (ARN) of an AWS Key Management Service key that
+                Amazon SageMaker uses to encrypt data on the storage volume attached to the ML
+                compute instance that hosts the endpoint. Create-only: changing it replaces the
+                resource.
+            MetricsConfig: Specifies the metrics that the endpoint publishes to Amazon CloudWatch,
+                the frequency of publication, and whether to enable enhanced or detailed
+                observability metrics. Create-only: changing it replaces the resource.
+            ShadowProductionVariants: Array of ProductionVariant objects. There is one for each
+                model that you want to host at this endpoint in shadow mode with production traffic
+                replicated from the model specified on ProductionVariants. If you use this field,
+                you can only specify one variant for ProductionVariants and one variant for
+                ShadowProductionVariants. Create-only: changing it replaces the resource.
             Tags: A list of key-value pairs to apply to this resource.
-            VpcConfig: Specifies an Amazon Virtual Private Cloud (VPC) that your SageMaker jobs, hosted models, and compute resources have access to.
+            VpcConfig: Specifies an Amazon Virtual Private Cloud (VPC) that your SageMaker jobs,
+                hosted models, and compute resources have access to. You can control access to and
+                from your resources by configuring a VPC. Create-only: changing it replaces the
+                resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

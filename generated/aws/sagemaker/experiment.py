@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,15 +55,17 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ExperimentTagsItemDict = TypedDict(
-    "ExperimentTagsItemDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class ExperimentTagsItemDict(TypedDict, total=False):
+    """ExperimentTagsItem as a plain dict."""
+
+    Key: Required[str]
+    """The tag key."""
+    Value: Required[str]
+    """The tag value."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::SageMaker::Experiment",
     schema_file="aws-sagemaker-experiment.json",
@@ -67,18 +73,8 @@ METADATA = _TypeMetadata(
     additional_identifiers=(("/ExperimentName",),),
     read_only=("/Arn", "/CreationTime", "/LastModifiedTime"),
     create_only=("/ExperimentName",),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("ExperimentName",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -88,64 +84,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "Arn": {
-            "maxLength": 256,
-            "pattern": "^arn:aws[a-z\\-]*:sagemaker:[a-z0-9\\-]*:[0-9]{12}:experiment/",
-            "type": "string",
-        },
-        "CreationTime": {"type": "string"},
-        "Description": {"maxLength": 3072, "minLength": 0, "type": "string"},
-        "DisplayName": {
-            "maxLength": 120,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,119}$",
-            "type": "string",
-        },
-        "ExperimentName": {
-            "maxLength": 120,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,119}$",
-            "type": "string",
-        },
-        "LastModifiedTime": {"type": "string"},
-        "Tags": {
-            "items": {
-                "additionalProperties": False,
-                "properties": {
-                    "Key": {
-                        "maxLength": 128,
-                        "minLength": 1,
-                        "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                        "type": "string",
-                    },
-                    "Value": {
-                        "maxLength": 256,
-                        "minLength": 0,
-                        "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                        "type": "string",
-                    },
-                },
-                "required": ["Key", "Value"],
-                "type": "object",
-            },
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-        },
-    },
-    "required": ["ExperimentName"],
-}
-
 
 class Experiment(_Resource):
-    """AWS::SageMaker::Experiment: Resource type definition for AWS::SageMaker::Experiment. An experiment is a collection of related trials used to organize and track machine learning w...
+    """AWS::SageMaker::Experiment: Resource type definition for AWS::SageMaker::Experiment. An
+    experiment is a collection of related trials used to organize and track machine learning
+    workflows.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Also identified by: ExperimentName.
+    Replaced when any of these change (create-only): ExperimentName.
+    Read-only attributes (known once deployed): Arn, CreationTime, LastModifiedTime.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-sagemaker-experiment.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -153,39 +104,48 @@ class Experiment(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ExperimentAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "experiment.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The Amazon Resource Name (ARN) of the experiment."""
     CreationTime: str
+    """When the experiment was created."""
     LastModifiedTime: str
-    # Declared properties (as declared, or as AWS returned them).
+    """When the experiment was last modified."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     DisplayName: str
     ExperimentName: str
     Tags: list[ExperimentTagsItemDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ExperimentName: str,
+        Description: str | None = None,
+        DisplayName: str | None = None,
+        Tags: list[ExperimentTagsItem | ExperimentTagsItemDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::SageMaker::Experiment; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ExperimentName: str,
-            Description: str | None = None,
-            DisplayName: str | None = None,
-            Tags: list[ExperimentTagsItem | ExperimentTagsItemDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::SageMaker::Experiment; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ExperimentName: The name of the experiment. Must be unique in your AWS account and is
+                not case-sensitive. Create-only: changing it replaces the resource. Required.
             Description: The description of the experiment.
-            DisplayName: The name of the experiment as displayed.
-            ExperimentName: The name of the experiment.
+            DisplayName: The name of the experiment as displayed. The name does not need to be
+                unique.
             Tags: A list of tags to associate with the experiment.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,104 +63,60 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ExperimentTrialComponentMetadataPropertiesDict = TypedDict(
-    "ExperimentTrialComponentMetadataPropertiesDict",
-    {
-        "CommitId": "str",
-        "GeneratedBy": "str",
-        "ProjectId": "str",
-        "Repository": "str",
-    },
-    total=False,
-)
 
-ExperimentTrialComponentStatusDict = TypedDict(
-    "ExperimentTrialComponentStatusDict",
-    {
-        "Message": "str",
-        "PrimaryStatus": "str",
-    },
-    total=False,
-)
+class ExperimentTrialComponentMetadataPropertiesDict(TypedDict, total=False):
+    """ExperimentTrialComponentMetadataProperties as a plain dict."""
 
-TagsItemsDict = TypedDict(
-    "TagsItemsDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    CommitId: str
+    """Type: str."""
+    GeneratedBy: str
+    """Type: str."""
+    ProjectId: str
+    """Type: str."""
+    Repository: str
+    """Type: str."""
 
+
+class ExperimentTrialComponentStatusDict(TypedDict, total=False):
+    """ExperimentTrialComponentStatus as a plain dict."""
+
+    Message: str
+    """Type: str."""
+    PrimaryStatus: str
+    """Type: str."""
+
+
+class TagsItemsDict(TypedDict, total=False):
+    """TagsItems as a plain dict."""
+
+    Key: Required[str]
+    """Type: str."""
+    Value: Required[str]
+    """Type: str."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::SageMaker::ExperimentTrialComponent",
     schema_file="aws-sagemaker-experimenttrialcomponent.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=("/LineageGroupArn", "/CreationTime", "/Id", "/LastModifiedTime", "/Arn"),
     create_only=("/MetadataProperties", "/TrialComponentName"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("TrialComponentName",),
-    list_required=(),
-    tagging=None,
-    replacement_strategy="create_then_delete",
-    handlers={},
 )
-
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "MetadataProperties": {
-            "additionalProperties": False,
-            "properties": {
-                "CommitId": {"type": "string"},
-                "GeneratedBy": {"type": "string"},
-                "ProjectId": {"type": "string"},
-                "Repository": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "Status": {
-            "additionalProperties": False,
-            "properties": {"Message": {"type": "string"}, "PrimaryStatus": {"type": "string"}},
-            "type": "object",
-        },
-        "TagsItems": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"type": "string"},
-        "CreationTime": {"type": "string"},
-        "DisplayName": {"type": "string"},
-        "EndTime": {"type": "string"},
-        "Id": {"type": "string"},
-        "LastModifiedTime": {"type": "string"},
-        "LineageGroupArn": {"type": "string"},
-        "MetadataProperties": {"$ref": "#/definitions/MetadataProperties"},
-        "StartTime": {"type": "string"},
-        "Status": {"$ref": "#/definitions/Status"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/TagsItems"},
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "TrialComponentName": {"type": "string"},
-    },
-    "required": ["TrialComponentName"],
-}
 
 
 class ExperimentTrialComponent(_Resource):
-    """AWS::SageMaker::ExperimentTrialComponent: Resource Type definition for AWS::SageMaker::ExperimentTrialComponent
+    """AWS::SageMaker::ExperimentTrialComponent: Resource Type definition for
+    AWS::SageMaker::ExperimentTrialComponent
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Replaced when any of these change (create-only): MetadataProperties, TrialComponentName.
+    Read-only attributes (known once deployed): Arn, CreationTime, Id, LastModifiedTime,
+    LineageGroupArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-sagemaker-experimenttrialcomponent.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -166,15 +126,23 @@ class ExperimentTrialComponent(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ExperimentTrialComponentAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "experiment_trial_component.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Type: str."""
     CreationTime: str
+    """Type: str."""
     Id: str
+    """Type: str."""
     LastModifiedTime: str
+    """Type: str."""
     LineageGroupArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     DisplayName: str
     EndTime: str
     MetadataProperties: ExperimentTrialComponentMetadataPropertiesDict
@@ -183,30 +151,39 @@ class ExperimentTrialComponent(_Resource):
     Tags: list[TagsItemsDict]
     TrialComponentName: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        TrialComponentName: str,
+        DisplayName: str | None = None,
+        EndTime: str | None = None,
+        MetadataProperties: ExperimentTrialComponentMetadataProperties
+        | ExperimentTrialComponentMetadataPropertiesDict
+        | None = None,
+        StartTime: str | None = None,
+        Status: ExperimentTrialComponentStatus | ExperimentTrialComponentStatusDict | None = None,
+        Tags: list[TagsItems | TagsItemsDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::SageMaker::ExperimentTrialComponent; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            TrialComponentName: str,
-            DisplayName: str | None = None,
-            EndTime: str | None = None,
-            MetadataProperties: ExperimentTrialComponentMetadataProperties
-            | ExperimentTrialComponentMetadataPropertiesDict
-            | None = None,
-            StartTime: str | None = None,
-            Status: ExperimentTrialComponentStatus
-            | ExperimentTrialComponentStatusDict
-            | None = None,
-            Tags: list[TagsItems | TagsItemsDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::SageMaker::ExperimentTrialComponent; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            TrialComponentName: Type: str. Create-only: changing it replaces the resource. Required.
+            DisplayName: Type: str.
+            EndTime: Type: str.
+            MetadataProperties: Type: ExperimentTrialComponentMetadataPropertiesDict. Create-only:
+                changing it replaces the resource.
+            StartTime: Type: str.
+            Status: Type: ExperimentTrialComponentStatusDict.
+            Tags: Type: list[TagsItemsDict].
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -83,97 +87,106 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-FeatureDefinitionDict = TypedDict(
-    "FeatureDefinitionDict",
-    {
-        "FeatureName": "Required[str]",
-        "FeatureType": "Required[Literal['Integral', 'Fractional', 'String']]",
-    },
-    total=False,
-)
 
-FeatureGroupDataCatalogConfigDict = TypedDict(
-    "FeatureGroupDataCatalogConfigDict",
-    {
-        "Catalog": "Required[str]",
-        "Database": "Required[str]",
-        "TableName": "Required[str]",
-    },
-    total=False,
-)
+class FeatureDefinitionDict(TypedDict, total=False):
+    """FeatureDefinition as a plain dict."""
 
-FeatureGroupOfflineStoreConfigDict = TypedDict(
-    "FeatureGroupOfflineStoreConfigDict",
-    {
-        "DataCatalogConfig": "FeatureGroupDataCatalogConfigDict",
-        "DisableGlueTableCreation": "bool",
-        "S3StorageConfig": "Required[FeatureGroupS3StorageConfigDict]",
-        "TableFormat": "Literal['Iceberg', 'Glue']",
-    },
-    total=False,
-)
+    FeatureName: Required[str]
+    """Pattern: ^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,63} Length: 1 to 64 characters."""
+    FeatureType: Required[Literal["Integral", "Fractional", "String"]]
+    """Allowed values: 'Integral', 'Fractional', 'String'."""
 
-FeatureGroupOnlineStoreConfigDict = TypedDict(
-    "FeatureGroupOnlineStoreConfigDict",
-    {
-        "EnableOnlineStore": "bool",
-        "SecurityConfig": "OnlineStoreSecurityConfigDict",
-        "StorageType": "Literal['Standard', 'InMemory']",
-        "TtlDuration": "FeatureGroupTtlDurationDict",
-    },
-    total=False,
-)
 
-FeatureGroupS3StorageConfigDict = TypedDict(
-    "FeatureGroupS3StorageConfigDict",
-    {
-        "KmsKeyId": "str",
-        "S3Uri": "Required[str]",
-    },
-    total=False,
-)
+class FeatureGroupDataCatalogConfigDict(TypedDict, total=False):
+    """FeatureGroupDataCatalogConfig as a plain dict."""
 
-FeatureGroupThroughputConfigDict = TypedDict(
-    "FeatureGroupThroughputConfigDict",
-    {
-        "ProvisionedReadCapacityUnits": "int",
-        "ProvisionedWriteCapacityUnits": "int",
-        "ThroughputMode": "Required[Literal['OnDemand', 'Provisioned']]",
-    },
-    total=False,
-)
+    Catalog: Required[str]
+    """Length: 1 to 255 characters."""
+    Database: Required[str]
+    """Length: 1 to 255 characters."""
+    TableName: Required[str]
+    """Length: 1 to 255 characters."""
 
-FeatureGroupTtlDurationDict = TypedDict(
-    "FeatureGroupTtlDurationDict",
-    {
-        "Unit": "Literal['Seconds', 'Minutes', 'Hours', 'Days', 'Weeks']",
-        "Value": "int",
-    },
-    total=False,
-)
 
-OnlineStoreSecurityConfigDict = TypedDict(
-    "OnlineStoreSecurityConfigDict",
-    {
-        "KmsKeyId": "str",
-    },
-    total=False,
-)
+class FeatureGroupOfflineStoreConfigDict(TypedDict, total=False):
+    """FeatureGroupOfflineStoreConfig as a plain dict."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    DataCatalogConfig: FeatureGroupDataCatalogConfigDict
+    """Type: FeatureGroupDataCatalogConfigDict."""
+    DisableGlueTableCreation: bool
+    """Type: bool."""
+    S3StorageConfig: Required[FeatureGroupS3StorageConfigDict]
+    """Type: FeatureGroupS3StorageConfigDict."""
+    TableFormat: Literal["Iceberg", "Glue"]
+    """Format for the offline store feature group. Iceberg is the optimal format for feature groups
+    shared between offline and online stores."""
 
+
+class FeatureGroupOnlineStoreConfigDict(TypedDict, total=False):
+    """FeatureGroupOnlineStoreConfig as a plain dict."""
+
+    EnableOnlineStore: bool
+    """Type: bool."""
+    SecurityConfig: OnlineStoreSecurityConfigDict
+    """Type: OnlineStoreSecurityConfigDict."""
+    StorageType: Literal["Standard", "InMemory"]
+    """Allowed values: 'Standard', 'InMemory'."""
+    TtlDuration: FeatureGroupTtlDurationDict
+    """TTL configuration of the feature group"""
+
+
+class FeatureGroupS3StorageConfigDict(TypedDict, total=False):
+    """FeatureGroupS3StorageConfig as a plain dict."""
+
+    KmsKeyId: str
+    """Pattern: ^[a-zA-Z0-9:/_-]*$ Length: 0 to 2048 characters."""
+    S3Uri: Required[str]
+    """Pattern: ^(https|s3)://([^/]+)/?(.*)$ Length: 0 to 1024 characters."""
+
+
+class FeatureGroupThroughputConfigDict(TypedDict, total=False):
+    """FeatureGroupThroughputConfig as a plain dict."""
+
+    ProvisionedReadCapacityUnits: int
+    """For provisioned feature groups with online store enabled, this indicates the read throughput
+    you are billed for and can consume without throttling."""
+    ProvisionedWriteCapacityUnits: int
+    """For provisioned feature groups, this indicates the write throughput you are billed for and
+    can consume without throttling."""
+    ThroughputMode: Required[Literal["OnDemand", "Provisioned"]]
+    """Throughput mode configuration of the feature group"""
+
+
+class FeatureGroupTtlDurationDict(TypedDict, total=False):
+    """FeatureGroupTtlDuration as a plain dict: TTL configuration of the feature group"""
+
+    Unit: Literal["Seconds", "Minutes", "Hours", "Days", "Weeks"]
+    """Unit of ttl configuration"""
+    Value: int
+    """Value of ttl configuration"""
+
+
+class OnlineStoreSecurityConfigDict(TypedDict, total=False):
+    """OnlineStoreSecurityConfig as a plain dict."""
+
+    KmsKeyId: str
+    """Pattern: ^[a-zA-Z0-9:/_-]*$ Length: 0 to 2048 characters."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 0 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::SageMaker::FeatureGroup",
     schema_file="aws-sagemaker-featuregroup.json",
     primary_identifier=("/FeatureGroupName",),
-    additional_identifiers=(),
     read_only=("/CreationTime", "/FeatureGroupStatus"),
     create_only=(
         "/FeatureGroupName",
@@ -187,8 +200,6 @@ METADATA = _TypeMetadata(
         "/Description",
         "/Tags",
     ),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/FeatureDefinitions", "/Tags"),
     required=(
         "FeatureGroupName",
@@ -196,14 +207,9 @@ METADATA = _TypeMetadata(
         "EventTimeFeatureName",
         "FeatureDefinitions",
     ),
-    list_required=(),
     tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
         tag_updatable=False,
-        tag_property="/Tags",
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -213,189 +219,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "DataCatalogConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "Catalog": {"maxLength": 255, "minLength": 1, "type": "string"},
-                "Database": {"maxLength": 255, "minLength": 1, "type": "string"},
-                "TableName": {"maxLength": 255, "minLength": 1, "type": "string"},
-            },
-            "required": ["TableName", "Catalog", "Database"],
-            "type": "object",
-        },
-        "FeatureDefinition": {
-            "additionalProperties": False,
-            "properties": {
-                "FeatureName": {
-                    "maxLength": 64,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,63}",
-                    "type": "string",
-                },
-                "FeatureType": {"enum": ["Integral", "Fractional", "String"], "type": "string"},
-            },
-            "required": ["FeatureName", "FeatureType"],
-            "type": "object",
-        },
-        "KmsKeyId": {
-            "anyOf": [{}, {}, {}],
-            "maxLength": 2048,
-            "minLength": 0,
-            "pattern": "^[a-zA-Z0-9:/_-]*$",
-            "type": "string",
-        },
-        "OnlineStoreSecurityConfig": {
-            "additionalProperties": False,
-            "properties": {"KmsKeyId": {"$ref": "#/definitions/KmsKeyId"}},
-            "type": "object",
-        },
-        "S3StorageConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "KmsKeyId": {"$ref": "#/definitions/KmsKeyId"},
-                "S3Uri": {
-                    "maxLength": 1024,
-                    "minLength": 0,
-                    "pattern": "^(https|s3)://([^/]+)/?(.*)$",
-                    "type": "string",
-                },
-            },
-            "required": ["S3Uri"],
-            "type": "object",
-        },
-        "StorageType": {"enum": ["Standard", "InMemory"], "type": "string"},
-        "TableFormat": {"enum": ["Iceberg", "Glue"], "type": "string"},
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-            },
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-        "ThroughputConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "ProvisionedReadCapacityUnits": {
-                    "maximum": 10000000,
-                    "minimum": 0,
-                    "type": "integer",
-                },
-                "ProvisionedWriteCapacityUnits": {
-                    "maximum": 10000000,
-                    "minimum": 0,
-                    "type": "integer",
-                },
-                "ThroughputMode": {"$ref": "#/definitions/ThroughputMode"},
-            },
-            "required": ["ThroughputMode"],
-            "type": "object",
-        },
-        "ThroughputMode": {"enum": ["OnDemand", "Provisioned"], "type": "string"},
-        "TtlDuration": {
-            "additionalProperties": False,
-            "properties": {
-                "Unit": {"$ref": "#/definitions/Unit"},
-                "Value": {"$ref": "#/definitions/Value"},
-            },
-            "type": "object",
-        },
-        "Unit": {"enum": ["Seconds", "Minutes", "Hours", "Days", "Weeks"], "type": "string"},
-        "Value": {"minimum": 1, "type": "integer"},
-    },
-    "properties": {
-        "CreationTime": {"type": "string"},
-        "Description": {"maxLength": 128, "minLength": 0, "type": "string"},
-        "EventTimeFeatureName": {
-            "maxLength": 64,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,63}",
-            "type": "string",
-        },
-        "FeatureDefinitions": {
-            "items": {"$ref": "#/definitions/FeatureDefinition"},
-            "maxItems": 2500,
-            "minItems": 1,
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "FeatureGroupName": {
-            "maxLength": 64,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,63}",
-            "type": "string",
-        },
-        "FeatureGroupStatus": {"type": "string"},
-        "OfflineStoreConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "DataCatalogConfig": {"$ref": "#/definitions/DataCatalogConfig"},
-                "DisableGlueTableCreation": {"type": "boolean"},
-                "S3StorageConfig": {"$ref": "#/definitions/S3StorageConfig"},
-                "TableFormat": {"$ref": "#/definitions/TableFormat"},
-            },
-            "required": ["S3StorageConfig"],
-            "type": "object",
-        },
-        "OnlineStoreConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "EnableOnlineStore": {"type": "boolean"},
-                "SecurityConfig": {"$ref": "#/definitions/OnlineStoreSecurityConfig"},
-                "StorageType": {"$ref": "#/definitions/StorageType"},
-                "TtlDuration": {"$ref": "#/definitions/TtlDuration"},
-            },
-            "type": "object",
-        },
-        "RecordIdentifierFeatureName": {
-            "maxLength": 64,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,63}",
-            "type": "string",
-        },
-        "RoleArn": {
-            "maxLength": 2048,
-            "minLength": 20,
-            "pattern": "^arn:aws[a-z\\-]*:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+$",
-            "type": "string",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "ThroughputConfig": {"$ref": "#/definitions/ThroughputConfig"},
-    },
-    "required": [
-        "FeatureGroupName",
-        "RecordIdentifierFeatureName",
-        "EventTimeFeatureName",
-        "FeatureDefinitions",
-    ],
-}
-
 
 class FeatureGroup(_Resource):
     """AWS::SageMaker::FeatureGroup: Resource Type definition for AWS::SageMaker::FeatureGroup
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: FeatureGroupName.
+    Replaced when any of these change (create-only): FeatureGroupName, RecordIdentifierFeatureName,
+    EventTimeFeatureName, OnlineStoreConfig.SecurityConfig, OnlineStoreConfig.EnableOnlineStore,
+    OnlineStoreConfig.StorageType, OfflineStoreConfig, RoleArn, Description, Tags.
+    Read-only attributes (known once deployed): CreationTime, FeatureGroupStatus.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-sagemaker-featuregroup.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -403,12 +238,15 @@ class FeatureGroup(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "FeatureGroupAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "feature_group.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     CreationTime: str
+    """A timestamp of FeatureGroup creation time."""
     FeatureGroupStatus: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The status of the feature group."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     EventTimeFeatureName: str
     FeatureDefinitions: list[FeatureDefinitionDict]
@@ -420,42 +258,54 @@ class FeatureGroup(_Resource):
     Tags: list[TagDict]
     ThroughputConfig: FeatureGroupThroughputConfigDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        EventTimeFeatureName: str,
+        FeatureDefinitions: list[FeatureDefinition | FeatureDefinitionDict],
+        FeatureGroupName: str,
+        RecordIdentifierFeatureName: str,
+        Description: str | None = None,
+        OfflineStoreConfig: FeatureGroupOfflineStoreConfig
+        | FeatureGroupOfflineStoreConfigDict
+        | None = None,
+        OnlineStoreConfig: FeatureGroupOnlineStoreConfig
+        | FeatureGroupOnlineStoreConfigDict
+        | None = None,
+        RoleArn: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        ThroughputConfig: FeatureGroupThroughputConfig
+        | FeatureGroupThroughputConfigDict
+        | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::SageMaker::FeatureGroup; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            EventTimeFeatureName: str,
-            FeatureDefinitions: list[FeatureDefinition | FeatureDefinitionDict],
-            FeatureGroupName: str,
-            RecordIdentifierFeatureName: str,
-            Description: str | None = None,
-            OfflineStoreConfig: FeatureGroupOfflineStoreConfig
-            | FeatureGroupOfflineStoreConfigDict
-            | None = None,
-            OnlineStoreConfig: FeatureGroupOnlineStoreConfig
-            | FeatureGroupOnlineStoreConfigDict
-            | None = None,
-            RoleArn: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            ThroughputConfig: FeatureGroupThroughputConfig
-            | FeatureGroupThroughputConfigDict
-            | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::SageMaker::FeatureGroup; `await` it inside an App to deploy it.
-
-            Description: Description about the FeatureGroup.
-            EventTimeFeatureName: The Event Time Feature Name.
-            FeatureDefinitions: An Array of Feature Definition
-            FeatureGroupName: The Name of the FeatureGroup.
-            RecordIdentifierFeatureName: The Record Identifier Feature Name.
-            RoleArn: Role Arn
-            Tags: An array of key-value pair to apply to this resource.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            EventTimeFeatureName: The Event Time Feature Name. Create-only: changing it replaces the
+                resource. Required.
+            FeatureDefinitions: An Array of Feature Definition Required.
+            FeatureGroupName: The Name of the FeatureGroup. Create-only: changing it replaces the
+                resource. Required.
+            RecordIdentifierFeatureName: The Record Identifier Feature Name. Create-only: changing
+                it replaces the resource. Required.
+            Description: Description about the FeatureGroup. Create-only: changing it replaces the
+                resource.
+            OfflineStoreConfig: Type: FeatureGroupOfflineStoreConfigDict. Create-only: changing it
+                replaces the resource.
+            OnlineStoreConfig: Type: FeatureGroupOnlineStoreConfigDict.
+            RoleArn: Role Arn Create-only: changing it replaces the resource.
+            Tags: An array of key-value pair to apply to this resource. Create-only: changing it
+                replaces the resource.
+            ThroughputConfig: Type: FeatureGroupThroughputConfigDict.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

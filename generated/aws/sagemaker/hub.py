@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,23 +59,24 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-HubS3StorageConfigDict = TypedDict(
-    "HubS3StorageConfigDict",
-    {
-        "S3OutputPath": "str",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class HubS3StorageConfigDict(TypedDict, total=False):
+    """HubS3StorageConfig as a plain dict: The Amazon S3 storage configuration for the hub."""
 
+    S3OutputPath: str
+    """The Amazon S3 bucket prefix for hosting hub content."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 0 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::SageMaker::Hub",
     schema_file="aws-sagemaker-hub.json",
@@ -79,18 +84,9 @@ METADATA = _TypeMetadata(
     additional_identifiers=(("/HubName",),),
     read_only=("/HubArn", "/HubStatus", "/CreationTime", "/LastModifiedTime"),
     create_only=("/HubName", "/S3StorageConfig"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/HubSearchKeywords", "/Tags"),
     required=("HubName", "HubDescription"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -100,97 +96,30 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "CreationTime": {"type": "string"},
-        "HubArn": {"maxLength": 255, "pattern": ".*", "type": "string"},
-        "HubDescription": {"maxLength": 1023, "minLength": 0, "pattern": ".*", "type": "string"},
-        "HubDisplayName": {"maxLength": 255, "minLength": 0, "pattern": ".*", "type": "string"},
-        "HubName": {
-            "maxLength": 63,
-            "minLength": 0,
-            "pattern": "^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$",
-            "type": "string",
-        },
-        "HubSearchKeywords": {
-            "items": {"maxLength": 255, "minLength": 0, "pattern": "^[^A-Z]*$", "type": "string"},
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-        },
-        "HubStatus": {
-            "enum": [
-                "InService",
-                "Creating",
-                "Updating",
-                "Deleting",
-                "CreateFailed",
-                "UpdateFailed",
-                "DeleteFailed",
-            ],
-            "type": "string",
-        },
-        "LastModifiedTime": {"type": "string"},
-        "S3StorageConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "S3OutputPath": {
-                    "maxLength": 1024,
-                    "minLength": 0,
-                    "pattern": "^(https|s3)://([^/]+)/?(.*)$",
-                    "type": "string",
-                }
-            },
-            "type": "object",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-        },
-    },
-    "required": ["HubName", "HubDescription"],
-}
-
 
 class Hub(_Resource):
     """AWS::SageMaker::Hub: Resource type definition for AWS::SageMaker::Hub
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: HubArn.
+    Also identified by: HubName.
+    Replaced when any of these change (create-only): HubName, S3StorageConfig.
+    Read-only attributes (known once deployed): CreationTime, HubArn, HubStatus, LastModifiedTime.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-sagemaker-hub.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
     props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "HubProps")
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "HubAttributes")
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "hub.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     CreationTime: str
+    """The date and time that the hub was created."""
     HubArn: str
+    """The Amazon Resource Name (ARN) of the hub."""
     HubStatus: Literal[
         "InService",
         "Creating",
@@ -200,8 +129,10 @@ class Hub(_Resource):
         "UpdateFailed",
         "DeleteFailed",
     ]
+    """The status of the hub."""
     LastModifiedTime: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The date and time that the hub was last modified."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     HubDescription: str
     HubDisplayName: str
     HubName: str
@@ -209,31 +140,35 @@ class Hub(_Resource):
     S3StorageConfig: HubS3StorageConfigDict
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        HubDescription: str,
+        HubName: str,
+        HubDisplayName: str | None = None,
+        HubSearchKeywords: list[str] | None = None,
+        S3StorageConfig: HubS3StorageConfig | HubS3StorageConfigDict | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::SageMaker::Hub; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            HubDescription: str,
-            HubName: str,
-            HubDisplayName: str | None = None,
-            HubSearchKeywords: list[str] | None = None,
-            S3StorageConfig: HubS3StorageConfig | HubS3StorageConfigDict | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::SageMaker::Hub; `await` it inside an App to deploy it.
-
-            HubDescription: A description of the hub.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            HubDescription: A description of the hub. Required.
+            HubName: The name of the hub. Create-only: changing it replaces the resource. Required.
             HubDisplayName: The display name of the hub.
-            HubName: The name of the hub.
             HubSearchKeywords: The searchable keywords for the hub.
-            S3StorageConfig: The Amazon S3 storage configuration for the hub.
+            S3StorageConfig: The Amazon S3 storage configuration for the hub. Create-only: changing
+                it replaces the resource.
             Tags: Tags to associate with the hub.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

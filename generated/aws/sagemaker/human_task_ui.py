@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,23 +59,24 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-HumanTaskUiUiTemplateDict = TypedDict(
-    "HumanTaskUiUiTemplateDict",
-    {
-        "Content": "Required[str]",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class HumanTaskUiUiTemplateDict(TypedDict, total=False):
+    """HumanTaskUiUiTemplate as a plain dict: The Liquid template for the worker user interface."""
 
+    Content: Required[str]
+    """The content of the Liquid template for the worker user interface."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """The tag key."""
+    Value: Required[str]
+    """The tag value."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::SageMaker::HumanTaskUi",
     schema_file="aws-sagemaker-humantaskui.json",
@@ -80,17 +85,9 @@ METADATA = _TypeMetadata(
     read_only=("/HumanTaskUiArn", "/CreationTime"),
     create_only=("/HumanTaskUiName", "/UiTemplate"),
     write_only=("/UiTemplate",),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("HumanTaskUiName",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -100,73 +97,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "UiTemplate": {
-            "additionalProperties": False,
-            "properties": {
-                "Content": {
-                    "maxLength": 128000,
-                    "minLength": 1,
-                    "pattern": "^[\\S\\s]+$",
-                    "type": "string",
-                }
-            },
-            "required": ["Content"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "CreationTime": {"type": "string"},
-        "HumanTaskUiArn": {
-            "maxLength": 1024,
-            "minLength": 1,
-            "pattern": "^arn:aws[a-z\\-]*:sagemaker:[a-z0-9\\-]+:[0-9]{12}:human-task-ui/",
-            "type": "string",
-        },
-        "HumanTaskUiName": {
-            "maxLength": 63,
-            "minLength": 1,
-            "pattern": "^[a-z0-9](-*[a-z0-9])*$",
-            "type": "string",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-        },
-        "UiTemplate": {"$ref": "#/definitions/UiTemplate"},
-    },
-    "required": ["HumanTaskUiName"],
-}
-
 
 class HumanTaskUi(_Resource):
     """AWS::SageMaker::HumanTaskUi: Resource Type definition for AWS::SageMaker::HumanTaskUi
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: HumanTaskUiArn.
+    Also identified by: HumanTaskUiName.
+    Replaced when any of these change (create-only): HumanTaskUiName, UiTemplate.
+    Write-only (sent to AWS, never read back): UiTemplate.
+    Read-only attributes (known once deployed): CreationTime, HumanTaskUiArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-sagemaker-humantaskui.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -174,35 +116,44 @@ class HumanTaskUi(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "HumanTaskUiAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "human_task_ui.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     CreationTime: str
+    """The timestamp when the human task user interface was created."""
     HumanTaskUiArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The Amazon Resource Name (ARN) of the human task user interface."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     HumanTaskUiName: str
     Tags: list[TagDict]
     UiTemplate: HumanTaskUiUiTemplateDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        HumanTaskUiName: str,
+        Tags: list[Tag | TagDict] | None = None,
+        UiTemplate: HumanTaskUiUiTemplate | HumanTaskUiUiTemplateDict | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::SageMaker::HumanTaskUi; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            HumanTaskUiName: str,
-            Tags: list[Tag | TagDict] | None = None,
-            UiTemplate: HumanTaskUiUiTemplate | HumanTaskUiUiTemplateDict | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::SageMaker::HumanTaskUi; `await` it inside an App to deploy it.
-
-            HumanTaskUiName: The name of the human task user interface.
-            Tags: An array of key-value pairs that contain metadata to help you categorize and organize a human review workflow user interface.
-            UiTemplate: The Liquid template for the worker user interface.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            HumanTaskUiName: The name of the human task user interface. Create-only: changing it
+                replaces the resource. Required.
+            Tags: An array of key-value pairs that contain metadata to help you categorize and
+                organize a human review workflow user interface.
+            UiTemplate: The Liquid template for the worker user interface. Create-only: changing it
+                replaces the resource. Write-only: sent to AWS, never read back.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

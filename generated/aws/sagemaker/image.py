@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,15 +55,21 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 127 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 1 to 255 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::SageMaker::Image",
     schema_file="aws-sagemaker-image.json",
@@ -67,18 +77,8 @@ METADATA = _TypeMetadata(
     additional_identifiers=(("/ImageName",),),
     read_only=("/ImageArn",),
     create_only=("/ImageName",),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("ImageName", "ImageRoleArn"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -88,111 +88,63 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ImageArn": {
-            "maxLength": 256,
-            "minLength": 1,
-            "pattern": "^arn:aws(-[\\w]+)*:sagemaker:[a-z0-9\\-]*:[0-9]{12}:image\\/[a-zA-Z0-9]([-.]?[a-zA-Z0-9])*$",
-            "type": "string",
-        },
-        "ImageDescription": {"maxLength": 512, "minLength": 1, "pattern": ".+", "type": "string"},
-        "ImageDisplayName": {
-            "maxLength": 128,
-            "minLength": 1,
-            "pattern": "^[A-Za-z0-9 -_]+$",
-            "type": "string",
-        },
-        "ImageName": {
-            "maxLength": 63,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9]([-.]?[a-zA-Z0-9])*$",
-            "type": "string",
-        },
-        "ImageRoleArn": {
-            "maxLength": 256,
-            "minLength": 1,
-            "pattern": "^arn:aws(-[\\w]+)*:iam::[0-9]{12}:role/.*$",
-            "type": "string",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "ImageArn": {"$ref": "#/definitions/ImageArn"},
-        "ImageDescription": {"$ref": "#/definitions/ImageDescription"},
-        "ImageDisplayName": {"$ref": "#/definitions/ImageDisplayName"},
-        "ImageName": {"$ref": "#/definitions/ImageName"},
-        "ImageRoleArn": {"$ref": "#/definitions/ImageRoleArn"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-        },
-    },
-    "required": ["ImageName", "ImageRoleArn"],
-}
-
 
 class Image(_Resource):
     """AWS::SageMaker::Image: Resource Type definition for AWS::SageMaker::Image
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ImageArn.
+    Also identified by: ImageName.
+    Replaced when any of these change (create-only): ImageName.
+    Read-only attributes (known once deployed): ImageArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-sagemaker-image.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
     props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ImageProps")
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ImageAttributes")
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "image.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     ImageArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The Amazon Resource Name (ARN) of the image."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ImageDescription: str
     ImageDisplayName: str
     ImageName: str
     ImageRoleArn: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ImageName: str,
+        ImageRoleArn: str,
+        ImageDescription: str | None = None,
+        ImageDisplayName: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::SageMaker::Image; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ImageName: str,
-            ImageRoleArn: str,
-            ImageDescription: str | None = None,
-            ImageDisplayName: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::SageMaker::Image; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ImageName: The name of the image. Create-only: changing it replaces the resource.
+                Required.
+            ImageRoleArn: The Amazon Resource Name (ARN) of an IAM role that enables Amazon
+                SageMaker to perform tasks on behalf of the customer. Required.
+            ImageDescription: A description of the image.
+            ImageDisplayName: The display name of the image.
             Tags: An array of key-value pairs to apply to this resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

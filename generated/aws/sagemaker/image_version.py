@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,16 +51,14 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::SageMaker::ImageVersion",
     schema_file="aws-sagemaker-imageversion.json",
     primary_identifier=("/ImageVersionArn",),
-    additional_identifiers=(),
     read_only=("/ImageVersionArn", "/ImageArn", "/Version", "/ContainerImage"),
     create_only=("/ImageName", "/BaseImage"),
     write_only=("/Aliases", "/Alias"),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("ImageName", "BaseImage"),
     list_required=("ImageName",),
     tagging=_Tagging(
@@ -65,7 +67,6 @@ METADATA = _TypeMetadata(
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -75,84 +76,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Alias": {
-            "maxLength": 128,
-            "minLength": 1,
-            "pattern": "(?!^[.-])^([a-zA-Z0-9-_.]+)$",
-            "type": "string",
-        },
-        "Aliases": {"items": {"$ref": "#/definitions/Alias"}, "type": "array"},
-        "BaseImage": {"maxLength": 255, "minLength": 1, "pattern": ".+", "type": "string"},
-        "ContainerImage": {"maxLength": 255, "minLength": 1, "pattern": ".+", "type": "string"},
-        "Horovod": {"type": "boolean"},
-        "ImageArn": {
-            "maxLength": 256,
-            "minLength": 1,
-            "pattern": "^arn:aws(-[\\w]+)*:sagemaker:[a-z0-9\\-]*:[0-9]{12}:image\\/[a-zA-Z0-9]([-.]?[a-zA-Z0-9])*$",
-            "type": "string",
-        },
-        "ImageName": {
-            "maxLength": 63,
-            "minLength": 1,
-            "pattern": "^[A-Za-z0-9]([-.]?[A-Za-z0-9])*$",
-            "type": "string",
-        },
-        "ImageVersionArn": {
-            "maxLength": 256,
-            "minLength": 1,
-            "pattern": "^arn:aws(-[\\w]+)*:sagemaker:[a-z0-9\\-]*:[0-9]{12}:image-version\\/[a-zA-Z0-9]([-.]?[a-zA-Z0-9])*\\/[0-9]+$",
-            "type": "string",
-        },
-        "JobType": {"enum": ["TRAINING", "INFERENCE", "NOTEBOOK_KERNEL"], "type": "string"},
-        "MLFramework": {
-            "maxLength": 128,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z]+ ?\\d+\\.\\d+(\\.\\d+)?$",
-            "type": "string",
-        },
-        "Processor": {"enum": ["CPU", "GPU"], "type": "string"},
-        "ProgrammingLang": {
-            "maxLength": 128,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z]+ ?\\d+\\.\\d+(\\.\\d+)?$",
-            "type": "string",
-        },
-        "ReleaseNotes": {"maxLength": 255, "minLength": 1, "pattern": ".*", "type": "string"},
-        "VendorGuidance": {
-            "enum": ["NOT_PROVIDED", "STABLE", "TO_BE_ARCHIVED", "ARCHIVED"],
-            "type": "string",
-        },
-        "Version": {"minimum": 1, "type": "integer"},
-    },
-    "properties": {
-        "Alias": {"$ref": "#/definitions/Alias"},
-        "Aliases": {"$ref": "#/definitions/Aliases"},
-        "BaseImage": {"$ref": "#/definitions/BaseImage"},
-        "ContainerImage": {"$ref": "#/definitions/ContainerImage"},
-        "Horovod": {"$ref": "#/definitions/Horovod"},
-        "ImageArn": {"$ref": "#/definitions/ImageArn"},
-        "ImageName": {"$ref": "#/definitions/ImageName"},
-        "ImageVersionArn": {"$ref": "#/definitions/ImageVersionArn"},
-        "JobType": {"$ref": "#/definitions/JobType"},
-        "MLFramework": {"$ref": "#/definitions/MLFramework"},
-        "Processor": {"$ref": "#/definitions/Processor"},
-        "ProgrammingLang": {"$ref": "#/definitions/ProgrammingLang"},
-        "ReleaseNotes": {"$ref": "#/definitions/ReleaseNotes"},
-        "VendorGuidance": {"$ref": "#/definitions/VendorGuidance"},
-        "Version": {"$ref": "#/definitions/Version"},
-    },
-    "required": ["ImageName", "BaseImage"],
-}
-
 
 class ImageVersion(_Resource):
     """AWS::SageMaker::ImageVersion: Resource Type definition for AWS::SageMaker::ImageVersion
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ImageVersionArn.
+    Replaced when any of these change (create-only): ImageName, BaseImage.
+    Write-only (sent to AWS, never read back): Aliases, Alias.
+    Read-only attributes (known once deployed): ContainerImage, ImageArn, ImageVersionArn, Version.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-sagemaker-imageversion.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -160,14 +94,19 @@ class ImageVersion(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ImageVersionAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "image_version.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     ContainerImage: str
+    """The registry path of the container image that contains this image version."""
     ImageArn: str
+    """The Amazon Resource Name (ARN) of the parent image."""
     ImageVersionArn: str
+    """The Amazon Resource Name (ARN) of the image version."""
     Version: int
-    # Declared properties (as declared, or as AWS returned them).
+    """The version number of the image version."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Alias: str
     Aliases: list[str]
     BaseImage: str
@@ -180,31 +119,48 @@ class ImageVersion(_Resource):
     ReleaseNotes: str
     VendorGuidance: Literal["NOT_PROVIDED", "STABLE", "TO_BE_ARCHIVED", "ARCHIVED"]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        BaseImage: str,
+        ImageName: str,
+        Alias: str | None = None,
+        Aliases: list[str] | None = None,
+        Horovod: bool | None = None,
+        JobType: Literal["TRAINING", "INFERENCE", "NOTEBOOK_KERNEL"] | None = None,
+        MLFramework: str | None = None,
+        Processor: Literal["CPU", "GPU"] | None = None,
+        ProgrammingLang: str | None = None,
+        ReleaseNotes: str | None = None,
+        VendorGuidance: Literal["NOT_PROVIDED", "STABLE", "TO_BE_ARCHIVED", "ARCHIVED"]
+        | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::SageMaker::ImageVersion; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            BaseImage: str,
-            ImageName: str,
-            Alias: str | None = None,
-            Aliases: list[str] | None = None,
-            Horovod: bool | None = None,
-            JobType: Literal["TRAINING", "INFERENCE", "NOTEBOOK_KERNEL"] | None = None,
-            MLFramework: str | None = None,
-            Processor: Literal["CPU", "GPU"] | None = None,
-            ProgrammingLang: str | None = None,
-            ReleaseNotes: str | None = None,
-            VendorGuidance: Literal["NOT_PROVIDED", "STABLE", "TO_BE_ARCHIVED", "ARCHIVED"]
-            | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::SageMaker::ImageVersion; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            BaseImage: The registry path of the container image on which this image version is
+                based. Create-only: changing it replaces the resource. Required.
+            ImageName: The name of the image this version belongs to. Create-only: changing it
+                replaces the resource. Required.
+            Alias: The alias of the image version. Write-only: sent to AWS, never read back.
+            Aliases: List of aliases for the image version. Write-only: sent to AWS, never read
+                back.
+            Horovod: Indicates Horovod compatibility.
+            JobType: Indicates SageMaker job type compatibility.
+            MLFramework: The machine learning framework vended in the image version.
+            Processor: Indicates CPU or GPU compatibility.
+            ProgrammingLang: The supported programming language and its version.
+            ReleaseNotes: The maintainer description of the image version.
+            VendorGuidance: The availability of the image version specified by the maintainer.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

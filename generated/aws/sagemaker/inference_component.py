@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -127,211 +131,272 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AlarmDict = TypedDict(
-    "AlarmDict",
-    {
-        "AlarmName": "Required[str]",
-    },
-    total=False,
-)
 
-InferenceComponentAutoRollbackConfigurationDict = TypedDict(
-    "InferenceComponentAutoRollbackConfigurationDict",
-    {
-        "Alarms": "Required[list[AlarmDict]]",
-    },
-    total=False,
-)
+class AlarmDict(TypedDict, total=False):
+    """Alarm as a plain dict."""
 
-InferenceComponentAvailabilityZoneBalanceDict = TypedDict(
-    "InferenceComponentAvailabilityZoneBalanceDict",
-    {
-        "EnforcementMode": "Required[Literal['PERMISSIVE']]",
-        "MaxImbalance": "int",
-    },
-    total=False,
-)
+    AlarmName: Required[str]
+    """Pattern: ^(?!\\s*$).+ Length: 1 to 255 characters."""
 
-InferenceComponentCapacitySizeDict = TypedDict(
-    "InferenceComponentCapacitySizeDict",
-    {
-        "Type": "Required[Literal['COPY_COUNT', 'CAPACITY_PERCENT']]",
-        "Value": "Required[int]",
-    },
-    total=False,
-)
 
-InferenceComponentComputeResourceRequirementsDict = TypedDict(
-    "InferenceComponentComputeResourceRequirementsDict",
-    {
-        "MaxMemoryRequiredInMb": "int",
-        "MinMemoryRequiredInMb": "int",
-        "NumberOfAcceleratorDevicesRequired": "float",
-        "NumberOfCpuCoresRequired": "float",
-    },
-    total=False,
-)
+class InferenceComponentAutoRollbackConfigurationDict(TypedDict, total=False):
+    """InferenceComponentAutoRollbackConfiguration as a plain dict."""
 
-InferenceComponentContainerMetricsConfigDict = TypedDict(
-    "InferenceComponentContainerMetricsConfigDict",
-    {
-        "MetricsEndpoints": "Required[list[MetricsEndpointDict]]",
-    },
-    total=False,
-)
+    Alarms: Required[list[AlarmDict]]
+    """Items: 1 to 10 items."""
 
-InferenceComponentContainerSpecificationDict = TypedDict(
-    "InferenceComponentContainerSpecificationDict",
-    {
-        "ArtifactUrl": "str",
-        "ContainerMetricsConfig": "InferenceComponentContainerMetricsConfigDict",
-        "DeployedImage": "InferenceComponentDeployedImageDict",
-        "Environment": "dict[str, Any]",
-        "Image": "str",
-    },
-    total=False,
-)
 
-InferenceComponentContainerSpecificationForInstanceTypeDict = TypedDict(
-    "InferenceComponentContainerSpecificationForInstanceTypeDict",
-    {
-        "ArtifactUrl": "str",
-        "ContainerMetricsConfig": "InferenceComponentContainerMetricsConfigDict",
-        "Environment": "dict[str, Any]",
-        "Image": "str",
-    },
-    total=False,
-)
+class InferenceComponentAvailabilityZoneBalanceDict(TypedDict, total=False):
+    """InferenceComponentAvailabilityZoneBalance as a plain dict: Configuration for balancing
+    inference component copies across Availability Zones"""
 
-InferenceComponentDataCacheConfigDict = TypedDict(
-    "InferenceComponentDataCacheConfigDict",
-    {
-        "EnableCaching": "Required[bool]",
-    },
-    total=False,
-)
+    EnforcementMode: Required[Literal["PERMISSIVE"]]
+    """Allowed values: 'PERMISSIVE'."""
+    MaxImbalance: int
+    """The maximum allowed difference in the number of inference component copies between any two
+    Availability Zones"""
 
-InferenceComponentDeployedImageDict = TypedDict(
-    "InferenceComponentDeployedImageDict",
-    {
-        "ResolutionTime": "str",
-        "ResolvedImage": "str",
-        "SpecifiedImage": "str",
-    },
-    total=False,
-)
 
-InferenceComponentDeploymentConfigDict = TypedDict(
-    "InferenceComponentDeploymentConfigDict",
-    {
-        "AutoRollbackConfiguration": "InferenceComponentAutoRollbackConfigurationDict",
-        "RollingUpdatePolicy": "InferenceComponentRollingUpdatePolicyDict",
-    },
-    total=False,
-)
+class InferenceComponentCapacitySizeDict(TypedDict, total=False):
+    """InferenceComponentCapacitySize as a plain dict: Capacity size configuration for the inference
+    component"""
 
-InferenceComponentPlacementStatusDict = TypedDict(
-    "InferenceComponentPlacementStatusDict",
-    {
-        "CurrentCopyCount": "Required[int]",
-        "InstanceType": "Required[str]",
-    },
-    total=False,
-)
+    Type: Required[Literal["COPY_COUNT", "CAPACITY_PERCENT"]]
+    """Allowed values: 'COPY_COUNT', 'CAPACITY_PERCENT'."""
+    Value: Required[int]
+    """The number of copies for the inference component"""
 
-InferenceComponentRollingUpdatePolicyDict = TypedDict(
-    "InferenceComponentRollingUpdatePolicyDict",
-    {
-        "MaximumBatchSize": "InferenceComponentCapacitySizeDict",
-        "MaximumExecutionTimeoutInSeconds": "int",
-        "RollbackMaximumBatchSize": "InferenceComponentCapacitySizeDict",
-        "WaitIntervalInSeconds": "int",
-    },
-    total=False,
-)
 
-InferenceComponentRuntimeConfigDict = TypedDict(
-    "InferenceComponentRuntimeConfigDict",
-    {
-        "CopyCount": "int",
-        "CurrentCopyCount": "int",
-        "DesiredCopyCount": "int",
-        "PlacementStatus": "list[InferenceComponentPlacementStatusDict]",
-    },
-    total=False,
-)
+class InferenceComponentComputeResourceRequirementsDict(TypedDict, total=False):
+    """InferenceComponentComputeResourceRequirements as a plain dict."""
 
-InferenceComponentSchedulingConfigDict = TypedDict(
-    "InferenceComponentSchedulingConfigDict",
-    {
-        "AvailabilityZoneBalance": "Required[InferenceComponentAvailabilityZoneBalanceDict]",
-        "PlacementStrategy": "Required[Literal['SPREAD', 'BINPACK']]",
-    },
-    total=False,
-)
+    MaxMemoryRequiredInMb: int
+    """Range: at least 128 (inclusive)."""
+    MinMemoryRequiredInMb: int
+    """Range: at least 128 (inclusive)."""
+    NumberOfAcceleratorDevicesRequired: float
+    """Range: at least 1 (inclusive)."""
+    NumberOfCpuCoresRequired: float
+    """Range: at least 0.25 (inclusive)."""
 
-InferenceComponentSpecificationDict = TypedDict(
-    "InferenceComponentSpecificationDict",
-    {
-        "BaseInferenceComponentName": "str",
-        "ComputeResourceRequirements": "InferenceComponentComputeResourceRequirementsDict",
-        "Container": "InferenceComponentContainerSpecificationDict",
-        "CurrentDataCacheConfig": "InferenceComponentDataCacheConfigDict",
-        "DataCacheConfig": "InferenceComponentDataCacheConfigDict",
-        "ModelName": "str",
-        "SchedulingConfig": "InferenceComponentSchedulingConfigDict",
-        "StartupParameters": "InferenceComponentStartupParametersDict",
-    },
-    total=False,
-)
 
-InferenceComponentSpecificationForInstanceTypeDict = TypedDict(
-    "InferenceComponentSpecificationForInstanceTypeDict",
-    {
-        "ComputeResourceRequirements": "InferenceComponentComputeResourceRequirementsDict",
-        "Container": "InferenceComponentContainerSpecificationForInstanceTypeDict",
-        "CurrentDataCacheConfig": "InferenceComponentDataCacheConfigDict",
-        "DataCacheConfig": "InferenceComponentDataCacheConfigDict",
-        "InstanceType": "Required[str]",
-        "ModelName": "str",
-        "SchedulingConfig": "InferenceComponentSchedulingConfigDict",
-        "StartupParameters": "InferenceComponentStartupParametersDict",
-    },
-    total=False,
-)
+class InferenceComponentContainerMetricsConfigDict(TypedDict, total=False):
+    """InferenceComponentContainerMetricsConfig as a plain dict: The configuration for container
+    metrics scraping"""
 
-InferenceComponentStartupParametersDict = TypedDict(
-    "InferenceComponentStartupParametersDict",
-    {
-        "ContainerStartupHealthCheckTimeoutInSeconds": "int",
-        "ModelDataDownloadTimeoutInSeconds": "int",
-    },
-    total=False,
-)
+    MetricsEndpoints: Required[list[MetricsEndpointDict]]
+    """Items: exactly 1 items."""
 
-MetricsEndpointDict = TypedDict(
-    "MetricsEndpointDict",
-    {
-        "MetricPublishFrequencyInSeconds": "int",
-        "MetricsEndpointPath": "Required[str]",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class InferenceComponentContainerSpecificationDict(TypedDict, total=False):
+    """InferenceComponentContainerSpecification as a plain dict."""
 
+    ArtifactUrl: str
+    """Pattern: ^(https|s3)://([^/]+)/?(.*)$ Length: 0 to 1024 characters."""
+    ContainerMetricsConfig: InferenceComponentContainerMetricsConfigDict
+    """The configuration for container metrics scraping"""
+    DeployedImage: InferenceComponentDeployedImageDict
+    """Type: InferenceComponentDeployedImageDict."""
+    Environment: dict[str, str]
+    """Environment variables to specify on the container"""
+    Image: str
+    """The image to use for the container that will be materialized for the inference component"""
+
+
+class InferenceComponentContainerSpecificationForInstanceTypeDict(TypedDict, total=False):
+    """InferenceComponentContainerSpecificationForInstanceType as a plain dict: Container
+    specification for one Specifications entry. Distinct from
+    InferenceComponentContainerSpecification: DescribeInferenceComponent returns no per-entry
+    DeployedImage (VERIFIED in us-west-2), so DeployedImage is intentionally omitted here and this
+    definition can never be aggregated into a plural READ response. The singular
+    InferenceComponentContainerSpecification keeps DeployedImage - the service DOES return it there."""
+
+    ArtifactUrl: str
+    """Pattern: ^(https|s3)://([^/]+)/?(.*)$ Length: 0 to 1024 characters."""
+    ContainerMetricsConfig: InferenceComponentContainerMetricsConfigDict
+    """The configuration for container metrics scraping"""
+    Environment: dict[str, str]
+    """Environment variables to specify on the container"""
+    Image: str
+    """The image to use for the container that will be materialized for the inference component"""
+
+
+class InferenceComponentDataCacheConfigDict(TypedDict, total=False):
+    """InferenceComponentDataCacheConfig as a plain dict: Settings that affect how the inference
+    component caches data"""
+
+    EnableCaching: Required[bool]
+    """Whether the endpoint caches the model artifacts and container image on each instance it
+    provisions for the inference component"""
+
+
+class InferenceComponentDeployedImageDict(TypedDict, total=False):
+    """InferenceComponentDeployedImage as a plain dict."""
+
+    ResolutionTime: str
+    """Type: str."""
+    ResolvedImage: str
+    """The image to use for the container that will be materialized for the inference component"""
+    SpecifiedImage: str
+    """The image to use for the container that will be materialized for the inference component"""
+
+
+class InferenceComponentDeploymentConfigDict(TypedDict, total=False):
+    """InferenceComponentDeploymentConfig as a plain dict: The deployment config for the inference
+    component"""
+
+    AutoRollbackConfiguration: InferenceComponentAutoRollbackConfigurationDict
+    """Type: InferenceComponentAutoRollbackConfigurationDict."""
+    RollingUpdatePolicy: InferenceComponentRollingUpdatePolicyDict
+    """The rolling update policy for the inference component"""
+
+
+class InferenceComponentPlacementStatusDict(TypedDict, total=False):
+    """InferenceComponentPlacementStatus as a plain dict: The number of inference component copies
+    currently placed on instances of a given type"""
+
+    CurrentCopyCount: Required[int]
+    """The number of copies for the inference component"""
+    InstanceType: Required[str]
+    """An ML compute instance type"""
+
+
+class InferenceComponentRollingUpdatePolicyDict(TypedDict, total=False):
+    """InferenceComponentRollingUpdatePolicy as a plain dict: The rolling update policy for the
+    inference component"""
+
+    MaximumBatchSize: InferenceComponentCapacitySizeDict
+    """Capacity size configuration for the inference component"""
+    MaximumExecutionTimeoutInSeconds: int
+    """Range: 600 to 28800 (inclusive)."""
+    RollbackMaximumBatchSize: InferenceComponentCapacitySizeDict
+    """Capacity size configuration for the inference component"""
+    WaitIntervalInSeconds: int
+    """Range: 0 to 3600 (inclusive)."""
+
+
+class InferenceComponentRuntimeConfigDict(TypedDict, total=False):
+    """InferenceComponentRuntimeConfig as a plain dict: The runtime config for the inference
+    component"""
+
+    CopyCount: int
+    """The number of copies for the inference component"""
+    CurrentCopyCount: int
+    """The number of copies for the inference component"""
+    DesiredCopyCount: int
+    """The number of copies for the inference component"""
+    PlacementStatus: list[InferenceComponentPlacementStatusDict]
+    """The placement status of the inference component across instance types"""
+
+
+class InferenceComponentSchedulingConfigDict(TypedDict, total=False):
+    """InferenceComponentSchedulingConfig as a plain dict: The scheduling configuration that
+    determines how inference component copies are placed across available instances"""
+
+    AvailabilityZoneBalance: Required[InferenceComponentAvailabilityZoneBalanceDict]
+    """Configuration for balancing inference component copies across Availability Zones"""
+    PlacementStrategy: Required[Literal["SPREAD", "BINPACK"]]
+    """Allowed values: 'SPREAD', 'BINPACK'."""
+
+
+class InferenceComponentSpecificationDict(TypedDict, total=False):
+    """InferenceComponentSpecification as a plain dict: The specification for the inference
+    component, for an endpoint with a single instance type. Specify exactly one of Specification or
+    Specifications. InstanceType is not accepted here; use Specifications for per instance type
+    configuration."""
+
+    BaseInferenceComponentName: str
+    """The name of the base inference component"""
+    ComputeResourceRequirements: InferenceComponentComputeResourceRequirementsDict
+    """Type: InferenceComponentComputeResourceRequirementsDict."""
+    Container: InferenceComponentContainerSpecificationDict
+    """Type: InferenceComponentContainerSpecificationDict."""
+    CurrentDataCacheConfig: InferenceComponentDataCacheConfigDict
+    """The data caching configuration actually in effect, including a value the service chose rather
+    than the template: SageMaker enables caching automatically on instance types with more than 232
+    GiB of local NVMe storage, whether or not DataCacheConfig was set. Returned by Describe and not
+    settable; set DataCacheConfig instead."""
+    DataCacheConfig: InferenceComponentDataCacheConfigDict
+    """Settings that affect how the inference component caches data"""
+    ModelName: str
+    """The name of the model to use with the inference component"""
+    SchedulingConfig: InferenceComponentSchedulingConfigDict
+    """The scheduling configuration that determines how inference component copies are placed across
+    available instances"""
+    StartupParameters: InferenceComponentStartupParametersDict
+    """Type: InferenceComponentStartupParametersDict."""
+
+
+class InferenceComponentSpecificationForInstanceTypeDict(TypedDict, total=False):
+    """InferenceComponentSpecificationForInstanceType as a plain dict: A specification for one
+    instance type, for use in Specifications. InstanceType is required here, and is not accepted on
+    the singular Specification. BaseInferenceComponentName is not accepted here either: adapter
+    inference components are supported only on the singular Specification."""
+
+    ComputeResourceRequirements: InferenceComponentComputeResourceRequirementsDict
+    """Type: InferenceComponentComputeResourceRequirementsDict."""
+    Container: InferenceComponentContainerSpecificationForInstanceTypeDict
+    """Container specification for one Specifications entry. Distinct from
+    InferenceComponentContainerSpecification: DescribeInferenceComponent returns no per-entry
+    DeployedImage (VERIFIED in us-west-2), so DeployedImage is intentionally omitted here and this
+    definition can never be aggregated into a plural READ response. The singular
+    InferenceComponentContainerSpecification keeps DeployedImage - the service DOES return it there."""
+    CurrentDataCacheConfig: InferenceComponentDataCacheConfigDict
+    """The data caching configuration actually in effect for this instance type, including a value
+    the service chose rather than the template: SageMaker enables caching automatically on instance
+    types with more than 232 GiB of local NVMe storage, whether or not DataCacheConfig was set.
+    Returned by Describe and not settable; set DataCacheConfig instead."""
+    DataCacheConfig: InferenceComponentDataCacheConfigDict
+    """Settings that affect how the inference component caches data"""
+    InstanceType: Required[str]
+    """An ML compute instance type"""
+    ModelName: str
+    """The name of the model to use with the inference component"""
+    SchedulingConfig: InferenceComponentSchedulingConfigDict
+    """The scheduling configuration that determines how inference component copies are placed across
+    available instances"""
+    StartupParameters: InferenceComponentStartupParametersDict
+    """Type: InferenceComponentStartupParametersDict."""
+
+
+class InferenceComponentStartupParametersDict(TypedDict, total=False):
+    """InferenceComponentStartupParameters as a plain dict."""
+
+    ContainerStartupHealthCheckTimeoutInSeconds: int
+    """Range: 60 to 3600 (inclusive)."""
+    ModelDataDownloadTimeoutInSeconds: int
+    """Range: 60 to 3600 (inclusive)."""
+
+
+class MetricsEndpointDict(TypedDict, total=False):
+    """MetricsEndpoint as a plain dict: A metrics endpoint exposed by the container"""
+
+    MetricPublishFrequencyInSeconds: int
+    """The interval, in seconds, at which container metrics scraped from the endpoint are published
+    to Amazon CloudWatch. Valid values per the SageMaker API Reference are 10, 30, 60, 120, 180, 240
+    and 300; the service validates the value."""
+    MetricsEndpointPath: Required[str]
+    """The path to the Prometheus formatted metrics endpoint exposed by the container"""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A tag in the form of a key-value pair to associate with the resource"""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 127 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -"""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 1 to 255 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -"""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::SageMaker::InferenceComponent",
     schema_file="aws-sagemaker-inferencecomponent.json",
     primary_identifier=("/InferenceComponentArn",),
-    additional_identifiers=(),
     read_only=(
         "/InferenceComponentArn",
         "/Specification/Container/DeployedImage",
@@ -345,7 +410,6 @@ METADATA = _TypeMetadata(
         "/FailureReason",
         "/InferenceComponentStatus",
     ),
-    create_only=(),
     write_only=(
         "/Specification/Container/Image",
         "/Specifications/*/Container/Image",
@@ -354,7 +418,6 @@ METADATA = _TypeMetadata(
         "/RuntimeConfig/CopyCount",
         "/DeploymentConfig",
     ),
-    conditional_create_only=(),
     unordered_arrays=(
         "/RuntimeConfig/PlacementStatus",
         "/Specification/Container/ContainerMetricsConfig/MetricsEndpoints",
@@ -362,14 +425,7 @@ METADATA = _TypeMetadata(
         "/Specifications/*/Container/ContainerMetricsConfig/MetricsEndpoints",
     ),
     required=("EndpointName",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -379,369 +435,20 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Alarm": {
-            "additionalProperties": False,
-            "properties": {
-                "AlarmName": {
-                    "maxLength": 255,
-                    "minLength": 1,
-                    "pattern": "^(?!\\s*$).+",
-                    "type": "string",
-                }
-            },
-            "required": ["AlarmName"],
-            "type": "object",
-        },
-        "AutoRollbackConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Alarms": {
-                    "items": {"$ref": "#/definitions/Alarm"},
-                    "maxItems": 10,
-                    "minItems": 1,
-                    "type": "array",
-                }
-            },
-            "required": ["Alarms"],
-            "type": "object",
-        },
-        "AvailabilityZoneBalanceEnforcementMode": {"enum": ["PERMISSIVE"], "type": "string"},
-        "BaseInferenceComponentName": {
-            "maxLength": 63,
-            "minLength": 0,
-            "pattern": "^[a-zA-Z0-9](-*[a-zA-Z0-9])*$",
-            "type": "string",
-        },
-        "CapacitySizeValue": {"type": "integer"},
-        "ContainerImage": {"maxLength": 255, "minLength": 0, "pattern": "[\\S]+", "type": "string"},
-        "ContainerMetricsConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "MetricsEndpoints": {
-                    "items": {"$ref": "#/definitions/MetricsEndpoint"},
-                    "maxItems": 1,
-                    "minItems": 1,
-                    "type": "array",
-                }
-            },
-            "required": ["MetricsEndpoints"],
-            "type": "object",
-        },
-        "DeployedImage": {
-            "additionalProperties": False,
-            "properties": {
-                "ResolutionTime": {"$ref": "#/definitions/Timestamp"},
-                "ResolvedImage": {"$ref": "#/definitions/ContainerImage"},
-                "SpecifiedImage": {"$ref": "#/definitions/ContainerImage"},
-            },
-            "type": "object",
-        },
-        "EndpointArn": {"maxLength": 256, "minLength": 1, "type": "string"},
-        "EndpointName": {
-            "maxLength": 63,
-            "minLength": 0,
-            "pattern": "^[a-zA-Z0-9](-*[a-zA-Z0-9])*$",
-            "type": "string",
-        },
-        "EnvironmentMap": {
-            "additionalProperties": False,
-            "maxProperties": 16,
-            "patternProperties": {
-                "^[a-zA-Z_][a-zA-Z0-9_]{1,1024}$": {
-                    "maxLength": 1024,
-                    "pattern": "^[\\S\\s]*$",
-                    "type": "string",
-                }
-            },
-            "type": "object",
-        },
-        "FailureReason": {"maxLength": 63, "type": "string"},
-        "InferenceComponentArn": {"maxLength": 256, "minLength": 1, "type": "string"},
-        "InferenceComponentAvailabilityZoneBalance": {
-            "additionalProperties": False,
-            "properties": {
-                "EnforcementMode": {"$ref": "#/definitions/AvailabilityZoneBalanceEnforcementMode"},
-                "MaxImbalance": {"maximum": 100, "minimum": 0, "type": "integer"},
-            },
-            "required": ["EnforcementMode"],
-            "type": "object",
-        },
-        "InferenceComponentCapacitySize": {
-            "additionalProperties": False,
-            "properties": {
-                "Type": {"$ref": "#/definitions/InferenceComponentCapacitySizeType"},
-                "Value": {"$ref": "#/definitions/CapacitySizeValue"},
-            },
-            "required": ["Type", "Value"],
-            "type": "object",
-        },
-        "InferenceComponentCapacitySizeType": {
-            "enum": ["COPY_COUNT", "CAPACITY_PERCENT"],
-            "type": "string",
-        },
-        "InferenceComponentComputeResourceRequirements": {
-            "additionalProperties": False,
-            "properties": {
-                "MaxMemoryRequiredInMb": {"$ref": "#/definitions/MemoryInMb"},
-                "MinMemoryRequiredInMb": {"$ref": "#/definitions/MemoryInMb"},
-                "NumberOfAcceleratorDevicesRequired": {
-                    "$ref": "#/definitions/NumberOfAcceleratorDevices"
-                },
-                "NumberOfCpuCoresRequired": {"$ref": "#/definitions/NumberOfCpuCores"},
-            },
-            "type": "object",
-        },
-        "InferenceComponentContainerSpecification": {
-            "additionalProperties": False,
-            "properties": {
-                "ArtifactUrl": {"$ref": "#/definitions/Url"},
-                "ContainerMetricsConfig": {"$ref": "#/definitions/ContainerMetricsConfig"},
-                "DeployedImage": {"$ref": "#/definitions/DeployedImage"},
-                "Environment": {"$ref": "#/definitions/EnvironmentMap"},
-                "Image": {"$ref": "#/definitions/ContainerImage"},
-            },
-            "type": "object",
-        },
-        "InferenceComponentContainerSpecificationForInstanceType": {
-            "additionalProperties": False,
-            "properties": {
-                "ArtifactUrl": {"$ref": "#/definitions/Url"},
-                "ContainerMetricsConfig": {"$ref": "#/definitions/ContainerMetricsConfig"},
-                "Environment": {"$ref": "#/definitions/EnvironmentMap"},
-                "Image": {"$ref": "#/definitions/ContainerImage"},
-            },
-            "type": "object",
-        },
-        "InferenceComponentCopyCount": {"minimum": 0, "type": "integer"},
-        "InferenceComponentDataCacheConfig": {
-            "additionalProperties": False,
-            "properties": {"EnableCaching": {"type": "boolean"}},
-            "required": ["EnableCaching"],
-            "type": "object",
-        },
-        "InferenceComponentDeploymentConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "AutoRollbackConfiguration": {"$ref": "#/definitions/AutoRollbackConfiguration"},
-                "RollingUpdatePolicy": {
-                    "$ref": "#/definitions/InferenceComponentRollingUpdatePolicy"
-                },
-            },
-            "type": "object",
-        },
-        "InferenceComponentName": {
-            "maxLength": 63,
-            "minLength": 0,
-            "pattern": "^[a-zA-Z0-9](-*[a-zA-Z0-9])*$",
-            "type": "string",
-        },
-        "InferenceComponentPlacementStatus": {
-            "additionalProperties": False,
-            "properties": {
-                "CurrentCopyCount": {"$ref": "#/definitions/InferenceComponentCopyCount"},
-                "InstanceType": {"$ref": "#/definitions/InstanceType"},
-            },
-            "required": ["InstanceType", "CurrentCopyCount"],
-            "type": "object",
-        },
-        "InferenceComponentPlacementStrategy": {"enum": ["SPREAD", "BINPACK"], "type": "string"},
-        "InferenceComponentRollingUpdatePolicy": {
-            "additionalProperties": False,
-            "properties": {
-                "MaximumBatchSize": {"$ref": "#/definitions/InferenceComponentCapacitySize"},
-                "MaximumExecutionTimeoutInSeconds": {
-                    "$ref": "#/definitions/MaximumExecutionTimeoutInSeconds"
-                },
-                "RollbackMaximumBatchSize": {
-                    "$ref": "#/definitions/InferenceComponentCapacitySize"
-                },
-                "WaitIntervalInSeconds": {"$ref": "#/definitions/WaitIntervalInSeconds"},
-            },
-            "type": "object",
-        },
-        "InferenceComponentRuntimeConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "CopyCount": {"$ref": "#/definitions/InferenceComponentCopyCount"},
-                "CurrentCopyCount": {"$ref": "#/definitions/InferenceComponentCopyCount"},
-                "DesiredCopyCount": {"$ref": "#/definitions/InferenceComponentCopyCount"},
-                "PlacementStatus": {
-                    "items": {"$ref": "#/definitions/InferenceComponentPlacementStatus"},
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "InferenceComponentSchedulingConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "AvailabilityZoneBalance": {
-                    "$ref": "#/definitions/InferenceComponentAvailabilityZoneBalance"
-                },
-                "PlacementStrategy": {"$ref": "#/definitions/InferenceComponentPlacementStrategy"},
-            },
-            "required": ["PlacementStrategy", "AvailabilityZoneBalance"],
-            "type": "object",
-        },
-        "InferenceComponentSpecification": {
-            "additionalProperties": False,
-            "properties": {
-                "BaseInferenceComponentName": {"$ref": "#/definitions/BaseInferenceComponentName"},
-                "ComputeResourceRequirements": {
-                    "$ref": "#/definitions/InferenceComponentComputeResourceRequirements"
-                },
-                "Container": {"$ref": "#/definitions/InferenceComponentContainerSpecification"},
-                "CurrentDataCacheConfig": {
-                    "$ref": "#/definitions/InferenceComponentDataCacheConfig"
-                },
-                "DataCacheConfig": {"$ref": "#/definitions/InferenceComponentDataCacheConfig"},
-                "ModelName": {"$ref": "#/definitions/ModelName"},
-                "SchedulingConfig": {"$ref": "#/definitions/InferenceComponentSchedulingConfig"},
-                "StartupParameters": {"$ref": "#/definitions/InferenceComponentStartupParameters"},
-            },
-            "type": "object",
-        },
-        "InferenceComponentSpecificationForInstanceType": {
-            "additionalProperties": False,
-            "properties": {
-                "ComputeResourceRequirements": {
-                    "$ref": "#/definitions/InferenceComponentComputeResourceRequirements"
-                },
-                "Container": {
-                    "$ref": "#/definitions/InferenceComponentContainerSpecificationForInstanceType"
-                },
-                "CurrentDataCacheConfig": {
-                    "$ref": "#/definitions/InferenceComponentDataCacheConfig"
-                },
-                "DataCacheConfig": {"$ref": "#/definitions/InferenceComponentDataCacheConfig"},
-                "InstanceType": {"$ref": "#/definitions/InstanceType"},
-                "ModelName": {"$ref": "#/definitions/ModelName"},
-                "SchedulingConfig": {"$ref": "#/definitions/InferenceComponentSchedulingConfig"},
-                "StartupParameters": {"$ref": "#/definitions/InferenceComponentStartupParameters"},
-            },
-            "required": ["InstanceType"],
-            "type": "object",
-        },
-        "InferenceComponentSpecificationList": {
-            "items": {"$ref": "#/definitions/InferenceComponentSpecificationForInstanceType"},
-            "maxItems": 5,
-            "minItems": 2,
-            "type": "array",
-        },
-        "InferenceComponentStartupParameters": {
-            "additionalProperties": False,
-            "properties": {
-                "ContainerStartupHealthCheckTimeoutInSeconds": {
-                    "$ref": "#/definitions/StartupParameterTimeoutInSeconds"
-                },
-                "ModelDataDownloadTimeoutInSeconds": {
-                    "$ref": "#/definitions/StartupParameterTimeoutInSeconds"
-                },
-            },
-            "type": "object",
-        },
-        "InferenceComponentStatus": {
-            "enum": ["InService", "Creating", "Updating", "Failed", "Deleting"],
-            "type": "string",
-        },
-        "InstanceType": {"maxLength": 64, "pattern": "^ml\\..*", "type": "string"},
-        "MaximumExecutionTimeoutInSeconds": {"maximum": 28800, "minimum": 600, "type": "integer"},
-        "MemoryInMb": {"minimum": 128, "type": "integer"},
-        "MetricsEndpoint": {
-            "additionalProperties": False,
-            "properties": {
-                "MetricPublishFrequencyInSeconds": {
-                    "maximum": 300,
-                    "minimum": 10,
-                    "type": "integer",
-                },
-                "MetricsEndpointPath": {
-                    "maxLength": 256,
-                    "pattern": "^/(?!.*\\.\\.)[a-zA-Z0-9/_.\\-]+$",
-                    "type": "string",
-                },
-            },
-            "required": ["MetricsEndpointPath"],
-            "type": "object",
-        },
-        "ModelName": {
-            "maxLength": 63,
-            "minLength": 0,
-            "pattern": "^[a-zA-Z0-9](-*[a-zA-Z0-9])*$",
-            "type": "string",
-        },
-        "NumberOfAcceleratorDevices": {"minimum": 1, "type": "number"},
-        "NumberOfCpuCores": {"minimum": 0.25, "type": "number"},
-        "StartupParameterTimeoutInSeconds": {"maximum": 3600, "minimum": 60, "type": "integer"},
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "TagList": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-        },
-        "Timestamp": {"type": "string"},
-        "Url": {
-            "maxLength": 1024,
-            "minLength": 0,
-            "pattern": "^(https|s3)://([^/]+)/?(.*)$",
-            "type": "string",
-        },
-        "VariantName": {
-            "maxLength": 63,
-            "minLength": 0,
-            "pattern": "^[a-zA-Z0-9](-*[a-zA-Z0-9])*$",
-            "type": "string",
-        },
-        "WaitIntervalInSeconds": {"maximum": 3600, "minimum": 0, "type": "integer"},
-    },
-    "oneOf": [{"required": ["Specification"]}, {"required": ["Specifications"]}],
-    "properties": {
-        "CreationTime": {"$ref": "#/definitions/Timestamp"},
-        "DeploymentConfig": {"$ref": "#/definitions/InferenceComponentDeploymentConfig"},
-        "EndpointArn": {"$ref": "#/definitions/EndpointArn"},
-        "EndpointName": {"$ref": "#/definitions/EndpointName"},
-        "FailureReason": {"$ref": "#/definitions/FailureReason"},
-        "InferenceComponentArn": {"$ref": "#/definitions/InferenceComponentArn"},
-        "InferenceComponentName": {"$ref": "#/definitions/InferenceComponentName"},
-        "InferenceComponentStatus": {"$ref": "#/definitions/InferenceComponentStatus"},
-        "LastModifiedTime": {"$ref": "#/definitions/Timestamp"},
-        "RuntimeConfig": {"$ref": "#/definitions/InferenceComponentRuntimeConfig"},
-        "Specification": {"$ref": "#/definitions/InferenceComponentSpecification"},
-        "Specifications": {"$ref": "#/definitions/InferenceComponentSpecificationList"},
-        "Tags": {"$ref": "#/definitions/TagList"},
-        "VariantName": {"$ref": "#/definitions/VariantName"},
-    },
-    "required": ["EndpointName"],
-}
-
 
 class InferenceComponent(_Resource):
-    """AWS::SageMaker::InferenceComponent: Resource Type definition for AWS::SageMaker::InferenceComponent
+    """AWS::SageMaker::InferenceComponent: Resource Type definition for
+    AWS::SageMaker::InferenceComponent
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: InferenceComponentArn.
+    Write-only (sent to AWS, never read back): Specification.Container.Image,
+    Specifications[*].Container.Image, Specification.DataCacheConfig,
+    Specifications[*].DataCacheConfig, RuntimeConfig.CopyCount, DeploymentConfig.
+    Read-only attributes (known once deployed): CreationTime, FailureReason, InferenceComponentArn,
+    InferenceComponentStatus, LastModifiedTime.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-sagemaker-inferencecomponent.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -751,15 +458,23 @@ class InferenceComponent(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "InferenceComponentAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "inference_component.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     CreationTime: str
+    """Type: str."""
     FailureReason: str
+    """The failure reason if the inference component is in a failed state"""
     InferenceComponentArn: str
+    """The Amazon Resource Name (ARN) of the inference component"""
     InferenceComponentStatus: Literal["InService", "Creating", "Updating", "Failed", "Deleting"]
+    """Allowed values: 'InService', 'Creating', 'Updating', 'Failed', 'Deleting'."""
     LastModifiedTime: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     DeploymentConfig: InferenceComponentDeploymentConfigDict
     EndpointArn: str
     EndpointName: str
@@ -770,38 +485,58 @@ class InferenceComponent(_Resource):
     Tags: list[TagDict]
     VariantName: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        EndpointName: str,
+        DeploymentConfig: InferenceComponentDeploymentConfig
+        | InferenceComponentDeploymentConfigDict
+        | None = None,
+        EndpointArn: str | None = None,
+        InferenceComponentName: str | None = None,
+        RuntimeConfig: InferenceComponentRuntimeConfig
+        | InferenceComponentRuntimeConfigDict
+        | None = None,
+        Specification: InferenceComponentSpecification
+        | InferenceComponentSpecificationDict
+        | None = None,
+        Specifications: list[
+            InferenceComponentSpecificationForInstanceType
+            | InferenceComponentSpecificationForInstanceTypeDict
+        ]
+        | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        VariantName: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::SageMaker::InferenceComponent; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            EndpointName: str,
-            DeploymentConfig: InferenceComponentDeploymentConfig
-            | InferenceComponentDeploymentConfigDict
-            | None = None,
-            EndpointArn: str | None = None,
-            InferenceComponentName: str | None = None,
-            RuntimeConfig: InferenceComponentRuntimeConfig
-            | InferenceComponentRuntimeConfigDict
-            | None = None,
-            Specification: InferenceComponentSpecification
-            | InferenceComponentSpecificationDict
-            | None = None,
-            Specifications: list[
-                InferenceComponentSpecificationForInstanceType
-                | InferenceComponentSpecificationForInstanceTypeDict
-            ]
-            | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            VariantName: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::SageMaker::InferenceComponent; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            EndpointName: The name of the endpoint the inference component is associated with
+                Required.
+            DeploymentConfig: The deployment config for the inference component Write-only: sent to
+                AWS, never read back.
+            EndpointArn: The Amazon Resource Name (ARN) of the endpoint the inference component is
+                associated with
+            InferenceComponentName: The name of the inference component
+            RuntimeConfig: The runtime config for the inference component
+            Specification: The specification for the inference component, for an endpoint with a
+                single instance type. Specify exactly one of Specification or Specifications.
+                InstanceType is not accepted here; use Specifications for per instance type
+                configuration.
+            Specifications: A list of specification objects for the inference component, one per
+                instance type. The service requires at least two entries; use the singular
+                Specification for a single instance type.
+            Tags: An array of tags to apply to the resource
+            VariantName: The name of the endpoint variant the inference component is associated with
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

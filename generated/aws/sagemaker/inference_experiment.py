@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -87,118 +91,144 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-CaptureContentTypeHeaderDict = TypedDict(
-    "CaptureContentTypeHeaderDict",
-    {
-        "CsvContentTypes": "list[str]",
-        "JsonContentTypes": "list[str]",
-    },
-    total=False,
-)
 
-InferenceExperimentDataStorageConfigDict = TypedDict(
-    "InferenceExperimentDataStorageConfigDict",
-    {
-        "ContentType": "CaptureContentTypeHeaderDict",
-        "Destination": "Required[str]",
-        "KmsKey": "str",
-    },
-    total=False,
-)
+class CaptureContentTypeHeaderDict(TypedDict, total=False):
+    """CaptureContentTypeHeader as a plain dict: Configuration specifying how to treat different
+    headers. If no headers are specified SageMaker will by default base64 encode when capturing the
+    data."""
 
-InferenceExperimentEndpointMetadataDict = TypedDict(
-    "InferenceExperimentEndpointMetadataDict",
-    {
-        "EndpointConfigName": "str",
-        "EndpointName": "Required[str]",
-        "EndpointStatus": "Literal['Creating', 'Updating', 'SystemUpdating', 'RollingBack', 'InService', 'OutOfService', 'Deleting', 'Failed']",
-    },
-    total=False,
-)
+    CsvContentTypes: list[str]
+    """The list of all content type headers that SageMaker will treat as CSV and capture
+    accordingly."""
+    JsonContentTypes: list[str]
+    """The list of all content type headers that SageMaker will treat as JSON and capture
+    accordingly."""
 
-InferenceExperimentRealTimeInferenceConfigDict = TypedDict(
-    "InferenceExperimentRealTimeInferenceConfigDict",
-    {
-        "InstanceCount": "Required[int]",
-        "InstanceType": "Required[str]",
-    },
-    total=False,
-)
 
-InferenceExperimentScheduleDict = TypedDict(
-    "InferenceExperimentScheduleDict",
-    {
-        "EndTime": "str",
-        "StartTime": "str",
-    },
-    total=False,
-)
+class InferenceExperimentDataStorageConfigDict(TypedDict, total=False):
+    """InferenceExperimentDataStorageConfig as a plain dict: The Amazon S3 location and
+    configuration for storing inference request and response data."""
 
-InferenceExperimentShadowModeConfigDict = TypedDict(
-    "InferenceExperimentShadowModeConfigDict",
-    {
-        "ShadowModelVariants": "Required[list[ShadowModelVariantConfigDict]]",
-        "SourceModelVariantName": "Required[str]",
-    },
-    total=False,
-)
+    ContentType: CaptureContentTypeHeaderDict
+    """Configuration specifying how to treat different headers. If no headers are specified
+    SageMaker will by default base64 encode when capturing the data."""
+    Destination: Required[str]
+    """The Amazon S3 bucket where the inference request and response data is stored."""
+    KmsKey: str
+    """The AWS Key Management Service key that Amazon SageMaker uses to encrypt captured data at
+    rest using Amazon S3 server-side encryption."""
 
-ModelInfrastructureConfigDict = TypedDict(
-    "ModelInfrastructureConfigDict",
-    {
-        "InfrastructureType": "Required[Literal['RealTimeInference']]",
-        "RealTimeInferenceConfig": "Required[InferenceExperimentRealTimeInferenceConfigDict]",
-    },
-    total=False,
-)
 
-ModelVariantConfigDict = TypedDict(
-    "ModelVariantConfigDict",
-    {
-        "InfrastructureConfig": "Required[ModelInfrastructureConfigDict]",
-        "ModelName": "Required[str]",
-        "VariantName": "Required[str]",
-    },
-    total=False,
-)
+class InferenceExperimentEndpointMetadataDict(TypedDict, total=False):
+    """InferenceExperimentEndpointMetadata as a plain dict: The metadata of the endpoint on which
+    the inference experiment ran."""
 
-ShadowModelVariantConfigDict = TypedDict(
-    "ShadowModelVariantConfigDict",
-    {
-        "SamplingPercentage": "Required[int]",
-        "ShadowModelVariantName": "Required[str]",
-    },
-    total=False,
-)
+    EndpointConfigName: str
+    """The name of the endpoint configuration."""
+    EndpointName: Required[str]
+    """The name of the endpoint used to run the inference experiment."""
+    EndpointStatus: Literal[
+        "Creating",
+        "Updating",
+        "SystemUpdating",
+        "RollingBack",
+        "InService",
+        "OutOfService",
+        "Deleting",
+        "Failed",
+    ]
+    """The status of the endpoint. For possible values of the status of an endpoint."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class InferenceExperimentRealTimeInferenceConfigDict(TypedDict, total=False):
+    """InferenceExperimentRealTimeInferenceConfig as a plain dict: The infrastructure configuration
+    for deploying the model to a real-time inference endpoint."""
+
+    InstanceCount: Required[int]
+    """The number of instances of the type specified by InstanceType."""
+    InstanceType: Required[str]
+    """The instance type the model is deployed to."""
+
+
+class InferenceExperimentScheduleDict(TypedDict, total=False):
+    """InferenceExperimentSchedule as a plain dict: The duration for which you want the inference
+    experiment to run."""
+
+    EndTime: str
+    """The timestamp at which the inference experiment ended or will end."""
+    StartTime: str
+    """The timestamp at which the inference experiment started or will start."""
+
+
+class InferenceExperimentShadowModeConfigDict(TypedDict, total=False):
+    """InferenceExperimentShadowModeConfig as a plain dict: The configuration of ShadowMode
+    inference experiment type. Use this field to specify a production variant which takes all the
+    inference requests, and a shadow variant to which Amazon SageMaker replicates a percentage of
+    the inference requests. For the shadow variant also specify the percentage of requests that
+    Amazon SageMaker replicates."""
+
+    ShadowModelVariants: Required[list[ShadowModelVariantConfigDict]]
+    """List of shadow variant configurations."""
+    SourceModelVariantName: Required[str]
+    """The name of the production variant, which takes all the inference requests."""
+
+
+class ModelInfrastructureConfigDict(TypedDict, total=False):
+    """ModelInfrastructureConfig as a plain dict: The configuration for the infrastructure that the
+    model will be deployed to."""
+
+    InfrastructureType: Required[Literal["RealTimeInference"]]
+    """The type of the inference experiment that you want to run."""
+    RealTimeInferenceConfig: Required[InferenceExperimentRealTimeInferenceConfigDict]
+    """The infrastructure configuration for deploying the model to a real-time inference endpoint."""
+
+
+class ModelVariantConfigDict(TypedDict, total=False):
+    """ModelVariantConfig as a plain dict: Contains information about the deployment options of a
+    model."""
+
+    InfrastructureConfig: Required[ModelInfrastructureConfigDict]
+    """The configuration for the infrastructure that the model will be deployed to."""
+    ModelName: Required[str]
+    """The name of the Amazon SageMaker Model entity."""
+    VariantName: Required[str]
+    """The name of the variant."""
+
+
+class ShadowModelVariantConfigDict(TypedDict, total=False):
+    """ShadowModelVariantConfig as a plain dict: The name and sampling percentage of a shadow
+    variant."""
+
+    SamplingPercentage: Required[int]
+    """The percentage of inference requests that Amazon SageMaker replicates from the production
+    variant to the shadow variant."""
+    ShadowModelVariantName: Required[str]
+    """The name of the shadow variant."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 127 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 1 to 255 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::SageMaker::InferenceExperiment",
     schema_file="aws-sagemaker-inferenceexperiment.json",
     primary_identifier=("/Name",),
-    additional_identifiers=(),
     read_only=("/Arn", "/CreationTime", "/LastModifiedTime", "/EndpointMetadata", "/Status"),
     create_only=("/Name", "/Type", "/RoleArn", "/EndpointName", "/KmsKey"),
     write_only=("/StatusReason", "/DesiredState", "/Schedule"),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("Name", "Type", "RoleArn", "EndpointName", "ModelVariants"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -208,247 +238,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "CaptureContentTypeHeader": {
-            "additionalProperties": False,
-            "properties": {
-                "CsvContentTypes": {
-                    "items": {
-                        "maxLength": 256,
-                        "minLength": 1,
-                        "pattern": "^[a-zA-Z0-9](-*[a-zA-Z0-9])*/[a-zA-Z0-9](-*[a-zA-Z0-9.])*",
-                        "type": "string",
-                    },
-                    "maxItems": 10,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "JsonContentTypes": {
-                    "items": {
-                        "maxLength": 256,
-                        "minLength": 1,
-                        "pattern": "^[a-zA-Z0-9](-*[a-zA-Z0-9])*/[a-zA-Z0-9](-*[a-zA-Z0-9.])*",
-                        "type": "string",
-                    },
-                    "maxItems": 10,
-                    "minItems": 1,
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "DataStorageConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "ContentType": {"$ref": "#/definitions/CaptureContentTypeHeader"},
-                "Destination": {
-                    "maxLength": 512,
-                    "minLength": 0,
-                    "pattern": "^(https|s3)://([^/])/?(.*)$",
-                    "type": "string",
-                },
-                "KmsKey": {"maxLength": 2048, "minLength": 0, "pattern": ".*", "type": "string"},
-            },
-            "required": ["Destination"],
-            "type": "object",
-        },
-        "EndpointMetadata": {
-            "additionalProperties": False,
-            "properties": {
-                "EndpointConfigName": {
-                    "maxLength": 63,
-                    "pattern": "^[a-zA-Z0-9](-*[a-zA-Z0-9])*",
-                    "type": "string",
-                },
-                "EndpointName": {"$ref": "#/definitions/EndpointName"},
-                "EndpointStatus": {
-                    "enum": [
-                        "Creating",
-                        "Updating",
-                        "SystemUpdating",
-                        "RollingBack",
-                        "InService",
-                        "OutOfService",
-                        "Deleting",
-                        "Failed",
-                    ],
-                    "pattern": "^[a-zA-Z0-9](-*[a-zA-Z0-9])*",
-                    "type": "string",
-                },
-            },
-            "required": ["EndpointName"],
-            "type": "object",
-        },
-        "EndpointName": {
-            "maxLength": 63,
-            "minLength": 0,
-            "pattern": "^[a-zA-Z0-9](-*[a-zA-Z0-9])*",
-            "type": "string",
-        },
-        "InferenceExperimentSchedule": {
-            "additionalProperties": False,
-            "properties": {"EndTime": {"type": "string"}, "StartTime": {"type": "string"}},
-            "type": "object",
-        },
-        "ModelInfrastructureConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "InfrastructureType": {"enum": ["RealTimeInference"], "type": "string"},
-                "RealTimeInferenceConfig": {"$ref": "#/definitions/RealTimeInferenceConfig"},
-            },
-            "required": ["InfrastructureType", "RealTimeInferenceConfig"],
-            "type": "object",
-        },
-        "ModelVariantConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "InfrastructureConfig": {"$ref": "#/definitions/ModelInfrastructureConfig"},
-                "ModelName": {
-                    "maxLength": 63,
-                    "minLength": 0,
-                    "pattern": "^[a-zA-Z0-9](-*[a-zA-Z0-9])*",
-                    "type": "string",
-                },
-                "VariantName": {
-                    "maxLength": 63,
-                    "minLength": 0,
-                    "pattern": "^[a-zA-Z0-9]([\\-a-zA-Z0-9]*[a-zA-Z0-9])?",
-                    "type": "string",
-                },
-            },
-            "required": ["ModelName", "VariantName", "InfrastructureConfig"],
-            "type": "object",
-        },
-        "RealTimeInferenceConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "InstanceCount": {"minimum": 0, "type": "integer"},
-                "InstanceType": {"type": "string"},
-            },
-            "required": ["InstanceType", "InstanceCount"],
-            "type": "object",
-        },
-        "ShadowModeConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "ShadowModelVariants": {
-                    "items": {"$ref": "#/definitions/ShadowModelVariantConfig"},
-                    "maxItems": 1,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "SourceModelVariantName": {
-                    "maxLength": 63,
-                    "minLength": 0,
-                    "pattern": "^[a-zA-Z0-9]([\\-a-zA-Z0-9]*[a-zA-Z0-9])?",
-                    "type": "string",
-                },
-            },
-            "required": ["SourceModelVariantName", "ShadowModelVariants"],
-            "type": "object",
-        },
-        "ShadowModelVariantConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "SamplingPercentage": {"maximum": 100, "type": "integer"},
-                "ShadowModelVariantName": {
-                    "maxLength": 63,
-                    "minLength": 0,
-                    "pattern": "^[a-zA-Z0-9]([\\-a-zA-Z0-9]*[a-zA-Z0-9])?",
-                    "type": "string",
-                },
-            },
-            "required": ["ShadowModelVariantName", "SamplingPercentage"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {
-            "maxLength": 256,
-            "minLength": 20,
-            "pattern": "^arn:aws[a-z\\-]*:sagemaker:[a-z0-9\\-]*:[0-9]{12}:inference-experiment/[a-zA-Z_0-9+=,.@\\-_/]+$",
-            "type": "string",
-        },
-        "CreationTime": {"type": "string"},
-        "DataStorageConfig": {"$ref": "#/definitions/DataStorageConfig"},
-        "Description": {"maxLength": 1024, "minLength": 1, "pattern": ".*", "type": "string"},
-        "DesiredState": {"enum": ["Running", "Completed", "Cancelled"], "type": "string"},
-        "EndpointMetadata": {"$ref": "#/definitions/EndpointMetadata"},
-        "EndpointName": {"$ref": "#/definitions/EndpointName"},
-        "KmsKey": {"maxLength": 2048, "minLength": 0, "pattern": ".*", "type": "string"},
-        "LastModifiedTime": {"type": "string"},
-        "ModelVariants": {
-            "items": {"$ref": "#/definitions/ModelVariantConfig"},
-            "maxItems": 2,
-            "minItems": 1,
-            "type": "array",
-        },
-        "Name": {
-            "maxLength": 120,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,119}$",
-            "type": "string",
-        },
-        "RoleArn": {
-            "maxLength": 2048,
-            "minLength": 20,
-            "pattern": "^arn:aws[a-z\\-]*:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+$",
-            "type": "string",
-        },
-        "Schedule": {"$ref": "#/definitions/InferenceExperimentSchedule"},
-        "ShadowModeConfig": {"$ref": "#/definitions/ShadowModeConfig"},
-        "Status": {
-            "enum": [
-                "Creating",
-                "Created",
-                "Updating",
-                "Starting",
-                "Stopping",
-                "Running",
-                "Completed",
-                "Cancelled",
-            ],
-            "type": "string",
-        },
-        "StatusReason": {"maxLength": 1024, "minLength": 1, "pattern": ".*", "type": "string"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-        },
-        "Type": {"enum": ["ShadowMode"], "type": "string"},
-    },
-    "required": ["Name", "Type", "RoleArn", "EndpointName", "ModelVariants"],
-}
-
 
 class InferenceExperiment(_Resource):
-    """AWS::SageMaker::InferenceExperiment: Resource Type definition for AWS::SageMaker::InferenceExperiment
+    """AWS::SageMaker::InferenceExperiment: Resource Type definition for
+    AWS::SageMaker::InferenceExperiment
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Name.
+    Replaced when any of these change (create-only): Name, Type, RoleArn, EndpointName, KmsKey.
+    Write-only (sent to AWS, never read back): StatusReason, DesiredState, Schedule.
+    Read-only attributes (known once deployed): Arn, CreationTime, EndpointMetadata,
+    LastModifiedTime, Status.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-sagemaker-inferenceexperiment.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -458,13 +260,20 @@ class InferenceExperiment(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "InferenceExperimentAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "inference_experiment.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The Amazon Resource Name (ARN) of the inference experiment."""
     CreationTime: str
+    """The timestamp at which you created the inference experiment."""
     EndpointMetadata: InferenceExperimentEndpointMetadataDict
+    """The metadata of the endpoint on which the inference experiment ran."""
     LastModifiedTime: str
+    """The timestamp at which you last modified the inference experiment."""
     Status: Literal[
         "Creating",
         "Created",
@@ -475,7 +284,8 @@ class InferenceExperiment(_Resource):
         "Completed",
         "Cancelled",
     ]
-    # Declared properties (as declared, or as AWS returned them).
+    """The status of the inference experiment."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     DataStorageConfig: InferenceExperimentDataStorageConfigDict
     Description: str
     DesiredState: Literal["Running", "Completed", "Cancelled"]
@@ -490,45 +300,71 @@ class InferenceExperiment(_Resource):
     Tags: list[TagDict]
     Type: Literal["ShadowMode"]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        EndpointName: str,
+        ModelVariants: list[ModelVariantConfig | ModelVariantConfigDict],
+        Name: str,
+        RoleArn: str,
+        Type: Literal["ShadowMode"],
+        DataStorageConfig: InferenceExperimentDataStorageConfig
+        | InferenceExperimentDataStorageConfigDict
+        | None = None,
+        Description: str | None = None,
+        DesiredState: Literal["Running", "Completed", "Cancelled"] | None = None,
+        KmsKey: str | None = None,
+        Schedule: InferenceExperimentSchedule | InferenceExperimentScheduleDict | None = None,
+        ShadowModeConfig: InferenceExperimentShadowModeConfig
+        | InferenceExperimentShadowModeConfigDict
+        | None = None,
+        StatusReason: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::SageMaker::InferenceExperiment; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            EndpointName: str,
-            ModelVariants: list[ModelVariantConfig | ModelVariantConfigDict],
-            Name: str,
-            RoleArn: str,
-            Type: Literal["ShadowMode"],
-            DataStorageConfig: InferenceExperimentDataStorageConfig
-            | InferenceExperimentDataStorageConfigDict
-            | None = None,
-            Description: str | None = None,
-            DesiredState: Literal["Running", "Completed", "Cancelled"] | None = None,
-            KmsKey: str | None = None,
-            Schedule: InferenceExperimentSchedule | InferenceExperimentScheduleDict | None = None,
-            ShadowModeConfig: InferenceExperimentShadowModeConfig
-            | InferenceExperimentShadowModeConfigDict
-            | None = None,
-            StatusReason: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::SageMaker::InferenceExperiment; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            EndpointName: The name of the endpoint used to run the inference experiment.
+                Create-only: changing it replaces the resource. Required.
+            ModelVariants: An array of ModelVariantConfig objects. Each ModelVariantConfig object in
+                the array describes the infrastructure configuration for the corresponding variant.
+                Required.
+            Name: The name for the inference experiment. Create-only: changing it replaces the
+                resource. Required.
+            RoleArn: The Amazon Resource Name (ARN) of an IAM role that Amazon SageMaker can assume
+                to access model artifacts and container images, and manage Amazon SageMaker
+                Inference endpoints for model deployment. Create-only: changing it replaces the
+                resource. Required.
+            Type: The type of the inference experiment that you want to run. Create-only: changing
+                it replaces the resource. Required.
+            DataStorageConfig: The Amazon S3 location and configuration for storing inference
+                request and response data.
             Description: The description of the inference experiment.
             DesiredState: The desired state of the experiment after starting or stopping operation.
-            KmsKey: The AWS Key Management Service (AWS KMS) key that Amazon SageMaker uses to encrypt data on the storage volume attached to the ML compute instance that hosts the endpoint.
-            ModelVariants: An array of ModelVariantConfig objects.
-            Name: The name for the inference experiment.
-            RoleArn: The Amazon Resource Name (ARN) of an IAM role that Amazon SageMaker can assume to access model artifacts and container images, and manage Amazon SageMaker Inference endpoints for model deployment.
-            StatusReason: The error message or client-specified reason from the StopInferenceExperiment API, that explains the status of the inference experiment.
+                Write-only: sent to AWS, never read back.
+            KmsKey: The AWS Key Management Service (AWS KMS) key that Amazon SageMaker uses to
+                encrypt data on the storage volume attached to the ML compute instance that hosts
+                the endpoint. Create-only: changing it replaces the resource.
+            Schedule: The duration for which you want the inference experiment to run. Write-only:
+                sent to AWS, never read back.
+            ShadowModeConfig: The configuration of ShadowMode inference experiment type. Use this
+                field to specify a production variant which takes all the inference requests, and a
+                shadow variant to which Amazon SageMaker replicates a percentage of the inference
+                requests. For the shadow variant also specify the percentage of requests that Amazon
+                SageMaker replicates.
+            StatusReason: The error message or client-specified reason from the
+                StopInferenceExperiment API, that explains the status of the inference experiment.
+                Write-only: sent to AWS, never read back.
             Tags: An array of key-value pairs to apply to this resource.
-            Type: The type of the inference experiment that you want to run.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

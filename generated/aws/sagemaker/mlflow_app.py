@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,15 +55,17 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 0 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::SageMaker::MlflowApp",
     schema_file="aws-sagemaker-mlflowapp.json",
@@ -74,18 +80,9 @@ METADATA = _TypeMetadata(
         "/LastModifiedTime",
     ),
     create_only=("/Name", "/RoleArn"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("Name", "ArtifactStoreUri", "RoleArn"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -95,103 +92,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "Arn": {
-            "maxLength": 128,
-            "minLength": 1,
-            "pattern": "arn:aws[a-z\\-]*:sagemaker:[a-z0-9\\-]*:[0-9]{12}:mlflow-app/.*",
-            "type": "string",
-        },
-        "ArtifactStoreUri": {
-            "maxLength": 1024,
-            "minLength": 0,
-            "pattern": "(https|s3)://([^/]+)/?(.*)",
-            "type": "string",
-        },
-        "CreationTime": {"type": "string"},
-        "LastModifiedTime": {"type": "string"},
-        "MlflowAppId": {"type": "string"},
-        "MlflowVersion": {
-            "maxLength": 16,
-            "minLength": 0,
-            "pattern": "[0-9]*.[0-9]*.[0-9]*",
-            "type": "string",
-        },
-        "ModelRegistrationMode": {
-            "enum": ["AutoModelRegistrationEnabled", "AutoModelRegistrationDisabled"],
-            "type": "string",
-        },
-        "Name": {
-            "maxLength": 256,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,255}$",
-            "type": "string",
-        },
-        "RoleArn": {
-            "maxLength": 2048,
-            "minLength": 20,
-            "pattern": "arn:aws[a-z\\-]*:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+",
-            "type": "string",
-        },
-        "Status": {
-            "enum": [
-                "Creating",
-                "Created",
-                "CreateFailed",
-                "Updating",
-                "Updated",
-                "UpdateFailed",
-                "Deleting",
-                "DeleteFailed",
-                "Deleted",
-            ],
-            "type": "string",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-        },
-        "WeeklyMaintenanceWindowStart": {
-            "maxLength": 9,
-            "minLength": 0,
-            "pattern": "(Mon|Tue|Wed|Thu|Fri|Sat|Sun):([01]\\d|2[0-3]):([0-5]\\d)",
-            "type": "string",
-        },
-    },
-    "required": ["Name", "ArtifactStoreUri", "RoleArn"],
-}
-
 
 class MlflowApp(_Resource):
     """AWS::SageMaker::MlflowApp: Resource type definition for AWS::SageMaker::MlflowApp
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Also identified by: MlflowAppId.
+    Replaced when any of these change (create-only): Name, RoleArn.
+    Read-only attributes (known once deployed): Arn, CreationTime, LastModifiedTime, MlflowAppId,
+    MlflowVersion, Status.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-sagemaker-mlflowapp.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -199,14 +111,20 @@ class MlflowApp(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "MlflowAppAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "mlflow_app.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The Amazon Resource Name (ARN) of the MLflow App."""
     CreationTime: str
+    """The date and time that the MLflow App was created."""
     LastModifiedTime: str
+    """The date and time that the MLflow App was last modified."""
     MlflowAppId: str
+    """The server-generated identifier of the MLflow App."""
     MlflowVersion: str
+    """The MLflow version used by the MLflow App."""
     Status: Literal[
         "Creating",
         "Created",
@@ -218,7 +136,8 @@ class MlflowApp(_Resource):
         "DeleteFailed",
         "Deleted",
     ]
-    # Declared properties (as declared, or as AWS returned them).
+    """The status of the MLflow App."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ArtifactStoreUri: str
     ModelRegistrationMode: Literal["AutoModelRegistrationEnabled", "AutoModelRegistrationDisabled"]
     Name: str
@@ -226,34 +145,44 @@ class MlflowApp(_Resource):
     Tags: list[TagDict]
     WeeklyMaintenanceWindowStart: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ArtifactStoreUri: str,
+        Name: str,
+        RoleArn: str,
+        ModelRegistrationMode: Literal[
+            "AutoModelRegistrationEnabled", "AutoModelRegistrationDisabled"
+        ]
+        | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        WeeklyMaintenanceWindowStart: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::SageMaker::MlflowApp; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ArtifactStoreUri: str,
-            Name: str,
-            RoleArn: str,
-            ModelRegistrationMode: Literal[
-                "AutoModelRegistrationEnabled", "AutoModelRegistrationDisabled"
-            ]
-            | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            WeeklyMaintenanceWindowStart: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::SageMaker::MlflowApp; `await` it inside an App to deploy it.
-
-            ArtifactStoreUri: The S3 URI for a general purpose bucket to use as the MLflow App artifact store.
-            ModelRegistrationMode: Whether to enable or disable automatic registration of new MLflow models to the SageMaker Model Registry.
-            Name: The name of the MLflow App.
-            RoleArn: The Amazon Resource Name (ARN) for an IAM role in your account that the MLflow App uses to access the artifact store in Amazon S3.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ArtifactStoreUri: The S3 URI for a general purpose bucket to use as the MLflow App
+                artifact store. Required.
+            Name: The name of the MLflow App. Create-only: changing it replaces the resource.
+                Required.
+            RoleArn: The Amazon Resource Name (ARN) for an IAM role in your account that the MLflow
+                App uses to access the artifact store in Amazon S3. Create-only: changing it
+                replaces the resource. Required.
+            ModelRegistrationMode: Whether to enable or disable automatic registration of new MLflow
+                models to the SageMaker Model Registry.
             Tags: Tags to associate with the MLflow App.
-            WeeklyMaintenanceWindowStart: The day and time of the week in Coordinated Universal Time (UTC) 24-hour standard time that weekly maintenance updates are scheduled.
+            WeeklyMaintenanceWindowStart: The day and time of the week in Coordinated Universal Time
+                (UTC) 24-hour standard time that weekly maintenance updates are scheduled. For
+                example: Tue:03:30.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,34 +55,31 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 127 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 1 to 255 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::SageMaker::MlflowTrackingServer",
     schema_file="aws-sagemaker-mlflowtrackingserver.json",
     primary_identifier=("/TrackingServerName",),
-    additional_identifiers=(),
     read_only=("/TrackingServerArn",),
     create_only=("/TrackingServerName",),
-    write_only=(),
     conditional_create_only=("/MlflowVersion", "/RoleArn"),
     unordered_arrays=("/Tags",),
     required=("TrackingServerName", "ArtifactStoreUri", "RoleArn"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 95,
         "read": 120,
@@ -88,83 +89,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-            },
-            "required": ["Value", "Key"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "ArtifactStoreUri": {
-            "maxLength": 2048,
-            "minLength": 1,
-            "pattern": "^s3:\\/\\/([^\\/]+)\\/?(.*)$",
-            "type": "string",
-        },
-        "AutomaticModelRegistration": {"type": "boolean"},
-        "MlflowVersion": {
-            "maxLength": 32,
-            "minLength": 1,
-            "pattern": "^\\d+(\\.\\d+)+$",
-            "type": "string",
-        },
-        "RoleArn": {
-            "maxLength": 2048,
-            "minLength": 20,
-            "pattern": "^arn:aws[a-z\\-]*:iam::\\d{12}:role\\/?[a-zA-Z_0-9+=,.@\\-_\\/]+$",
-            "type": "string",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 1,
-            "type": "array",
-        },
-        "TrackingServerArn": {
-            "maxLength": 2048,
-            "pattern": "^arn:aws[a-z\\-]*:sagemaker:[a-z0-9\\-]*:[0-9]{12}:mlflow-tracking-server/.*$",
-            "type": "string",
-        },
-        "TrackingServerName": {
-            "maxLength": 256,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,255}$",
-            "type": "string",
-        },
-        "TrackingServerSize": {"enum": ["Small", "Medium", "Large"], "type": "string"},
-        "WeeklyMaintenanceWindowStart": {
-            "maxLength": 9,
-            "minLength": 0,
-            "pattern": "^(Mon|Tue|Wed|Thu|Fri|Sat|Sun):([01]\\d|2[0-3]):([0-5]\\d)$",
-            "type": "string",
-        },
-    },
-    "required": ["TrackingServerName", "ArtifactStoreUri", "RoleArn"],
-}
-
 
 class MlflowTrackingServer(_Resource):
-    """AWS::SageMaker::MlflowTrackingServer: Resource Type definition for AWS::SageMaker::MlflowTrackingServer
+    """AWS::SageMaker::MlflowTrackingServer: Resource Type definition for
+    AWS::SageMaker::MlflowTrackingServer
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: TrackingServerName.
+    Replaced when any of these change (create-only): TrackingServerName.
+    May be replaced when these change (conditionally create-only): MlflowVersion, RoleArn.
+    Read-only attributes (known once deployed): TrackingServerArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-sagemaker-mlflowtrackingserver.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -174,11 +110,15 @@ class MlflowTrackingServer(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "MlflowTrackingServerAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "mlflow_tracking_server.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     TrackingServerArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The Amazon Resource Name (ARN) of the MLFlow Tracking Server."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ArtifactStoreUri: str
     AutomaticModelRegistration: bool
     MlflowVersion: str
@@ -188,35 +128,43 @@ class MlflowTrackingServer(_Resource):
     TrackingServerSize: Literal["Small", "Medium", "Large"]
     WeeklyMaintenanceWindowStart: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ArtifactStoreUri: str,
+        RoleArn: str,
+        TrackingServerName: str,
+        AutomaticModelRegistration: bool | None = None,
+        MlflowVersion: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        TrackingServerSize: Literal["Small", "Medium", "Large"] | None = None,
+        WeeklyMaintenanceWindowStart: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::SageMaker::MlflowTrackingServer; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ArtifactStoreUri: str,
-            RoleArn: str,
-            TrackingServerName: str,
-            AutomaticModelRegistration: bool | None = None,
-            MlflowVersion: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            TrackingServerSize: Literal["Small", "Medium", "Large"] | None = None,
-            WeeklyMaintenanceWindowStart: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::SageMaker::MlflowTrackingServer; `await` it inside an App to deploy it.
-
-            ArtifactStoreUri: The Amazon S3 URI for MLFlow Tracking Server artifacts.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ArtifactStoreUri: The Amazon S3 URI for MLFlow Tracking Server artifacts. Required.
+            RoleArn: The Amazon Resource Name (ARN) of an IAM role that enables Amazon SageMaker to
+                perform tasks on behalf of the customer. Conditionally create-only: some changes
+                replace the resource. Required.
+            TrackingServerName: The name of the MLFlow Tracking Server. Create-only: changing it
+                replaces the resource. Required.
             AutomaticModelRegistration: A flag to enable Automatic SageMaker Model Registration.
-            MlflowVersion: The MLFlow Version used on the MLFlow Tracking Server.
-            RoleArn: The Amazon Resource Name (ARN) of an IAM role that enables Amazon SageMaker to perform tasks on behalf of the customer.
+            MlflowVersion: The MLFlow Version used on the MLFlow Tracking Server. Conditionally
+                create-only: some changes replace the resource.
             Tags: An array of key-value pairs to apply to this resource.
-            TrackingServerName: The name of the MLFlow Tracking Server.
             TrackingServerSize: The size of the MLFlow Tracking Server.
-            WeeklyMaintenanceWindowStart: The start of the time window for maintenance of the MLFlow Tracking Server in UTC time.
+            WeeklyMaintenanceWindowStart: The start of the time window for maintenance of the MLFlow
+                Tracking Server in UTC time.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -91,115 +95,183 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ContainerDefinitionDict = TypedDict(
-    "ContainerDefinitionDict",
-    {
-        "ContainerHostname": "str",
-        "Environment": "dict[str, Any] | str",
-        "Image": "str",
-        "ImageConfig": "ModelImageConfigDict",
-        "InferenceSpecificationName": "str",
-        "Mode": "Literal['SingleModel', 'MultiModel']",
-        "ModelDataSource": "ModelModelDataSourceDict",
-        "ModelDataUrl": "str",
-        "ModelPackageName": "str",
-        "MultiModelConfig": "ModelMultiModelConfigDict",
-    },
-    total=False,
-)
 
-ModelHubAccessConfigDict = TypedDict(
-    "ModelHubAccessConfigDict",
-    {
-        "HubContentArn": "Required[str]",
-    },
-    total=False,
-)
+class ContainerDefinitionDict(TypedDict, total=False):
+    """ContainerDefinition as a plain dict: Describes the container, as part of model definition."""
 
-ModelImageConfigDict = TypedDict(
-    "ModelImageConfigDict",
-    {
-        "RepositoryAccessMode": "Required[Literal['Platform', 'Vpc']]",
-        "RepositoryAuthConfig": "ModelRepositoryAuthConfigDict",
-    },
-    total=False,
-)
+    ContainerHostname: str
+    """This parameter is ignored for models that contain only a PrimaryContainer. When a
+    ContainerDefinition is part of an inference pipeline, the value of the parameter uniquely
+    identifies the container for the purposes of logging and metrics. For information, see [Use Logs
+    and Metrics to Monitor an Inference
+    Pipeline](https://docs.aws.amazon.com/sagemaker/latest/dg/inference-pipeline-logs-metrics.html).
+    If you don't specify a value for this parameter for a ContainerDefinition that is part of an
+    inference pipeline, a unique name is automatically assigned based on the position of the
+    ContainerDefinition in the pipeline. If you specify a value for the ContainerHostName for any
+    ContainerDefinition that is part of an inference pipeline, you must specify a value for the
+    ContainerHostName parameter of every ContainerDefinition in that pipeline."""
+    Environment: dict[str, Any] | str
+    """Type: dict[str, Any] | str."""
+    Image: str
+    """The path where inference code is stored. This can be either in Amazon EC2 Container Registry
+    or in a Docker registry that is accessible from the same VPC that you configure for your
+    endpoint. If you are using your own custom algorithm instead of an algorithm provided by
+    SageMaker, the inference code must meet SageMaker requirements. SageMaker supports both
+    registry/repository[:tag] and registry/repository[@digest] image path formats. For more
+    information, see [Using Your Own Algorithms with Amazon
+    SageMaker](https://docs.aws.amazon.com/sagemaker/latest/dg/your-algorithms.html)."""
+    ImageConfig: ModelImageConfigDict
+    """Specifies whether the model container is in Amazon ECR or a private Docker registry
+    accessible from your Amazon Virtual Private Cloud (VPC)."""
+    InferenceSpecificationName: str
+    """The inference specification name in the model package version."""
+    Mode: Literal["SingleModel", "MultiModel"]
+    """Whether the container hosts a single model or multiple models."""
+    ModelDataSource: ModelModelDataSourceDict
+    """Specifies the location of ML model data to deploy. If specified, you must specify one and
+    only one of the available data sources."""
+    ModelDataUrl: str
+    """The S3 path where the model artifacts, which result from model training, are stored. This
+    path must point to a single gzip compressed tar archive (.tar.gz suffix). The S3 path is
+    required for SageMaker built-in algorithms, but not if you use your own algorithms. For more
+    information on built-in algorithms, see [Common
+    Parameters](https://docs.aws.amazon.com/sagemaker/latest/dg/sagemaker-algo-docker-registry-paths.html).
+    If you provide a value for this parameter, SageMaker uses AWS Security Token Service to download
+    model artifacts from the S3 path you provide. AWS STS is activated in your AWS account by
+    default. If you previously deactivated AWS STS for a region, you need to reactivate AWS STS for
+    that region. For more information, see [Activating and Deactivating AWS STS in an AWS
+    Region](https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_temp_enable-regions.html)
+    in the AWS Identity and Access Management User Guide"""
+    ModelPackageName: str
+    """The name or Amazon Resource Name (ARN) of the model package to use to create the model."""
+    MultiModelConfig: ModelMultiModelConfigDict
+    """Specifies additional configuration for multi-model endpoints."""
 
-ModelInferenceExecutionConfigDict = TypedDict(
-    "ModelInferenceExecutionConfigDict",
-    {
-        "Mode": "Required[Literal['Serial', 'Direct']]",
-    },
-    total=False,
-)
 
-ModelModelAccessConfigDict = TypedDict(
-    "ModelModelAccessConfigDict",
-    {
-        "AcceptEula": "Required[bool]",
-    },
-    total=False,
-)
+class ModelHubAccessConfigDict(TypedDict, total=False):
+    """ModelHubAccessConfig as a plain dict: Configuration information specifying which hub contents
+    have accessible deployment options."""
 
-ModelModelDataSourceDict = TypedDict(
-    "ModelModelDataSourceDict",
-    {
-        "S3DataSource": "Required[ModelS3DataSourceDict]",
-    },
-    total=False,
-)
+    HubContentArn: Required[str]
+    """The ARN of the hub content for which deployment access is allowed."""
 
-ModelMultiModelConfigDict = TypedDict(
-    "ModelMultiModelConfigDict",
-    {
-        "ModelCacheSetting": "Literal['Enabled', 'Disabled']",
-    },
-    total=False,
-)
 
-ModelRepositoryAuthConfigDict = TypedDict(
-    "ModelRepositoryAuthConfigDict",
-    {
-        "RepositoryCredentialsProviderArn": "Required[str]",
-    },
-    total=False,
-)
+class ModelImageConfigDict(TypedDict, total=False):
+    """ModelImageConfig as a plain dict: Specifies whether the model container is in Amazon ECR or a
+    private Docker registry accessible from your Amazon Virtual Private Cloud (VPC)."""
 
-ModelS3DataSourceDict = TypedDict(
-    "ModelS3DataSourceDict",
-    {
-        "CompressionType": "Required[Literal['None', 'Gzip']]",
-        "HubAccessConfig": "ModelHubAccessConfigDict",
-        "ModelAccessConfig": "ModelModelAccessConfigDict",
-        "S3DataType": "Required[Literal['S3Prefix', 'S3Object']]",
-        "S3Uri": "Required[str]",
-    },
-    total=False,
-)
+    RepositoryAccessMode: Required[Literal["Platform", "Vpc"]]
+    """Set this to one of the following values: Platform - The model image is hosted in Amazon ECR.
+    Vpc - The model image is hosted in a private Docker registry in your VPC."""
+    RepositoryAuthConfig: ModelRepositoryAuthConfigDict
+    """Specifies an authentication configuration for the private docker registry where your model
+    image is hosted. Specify a value for this property only if you specified `Vpc` as the value for
+    the `RepositoryAccessMode` field of the `ImageConfig` object that you passed to a call to
+    `CreateModel` and the private Docker registry where the model image is hosted requires
+    authentication."""
 
-ModelVpcConfigDict = TypedDict(
-    "ModelVpcConfigDict",
-    {
-        "SecurityGroupIds": "Required[list[str]]",
-        "Subnets": "Required[list[str]]",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class ModelInferenceExecutionConfigDict(TypedDict, total=False):
+    """ModelInferenceExecutionConfig as a plain dict: Specifies details about how containers in a
+    multi-container endpoint are run."""
 
+    Mode: Required[Literal["Serial", "Direct"]]
+    """How containers in a multi-container are run."""
+
+
+class ModelModelAccessConfigDict(TypedDict, total=False):
+    """ModelModelAccessConfig as a plain dict: The access configuration file to control access to
+    the ML model. You can explicitly accept the model end-user license agreement (EULA) within the
+    `ModelAccessConfig`."""
+
+    AcceptEula: Required[bool]
+    """Specifies agreement to the model end-user license agreement (EULA). The `AcceptEula` value
+    must be explicitly defined as `True` in order to accept the EULA that this model requires. You
+    are responsible for reviewing and complying with any applicable license terms and making sure
+    they are acceptable for your use case before downloading or using a model."""
+
+
+class ModelModelDataSourceDict(TypedDict, total=False):
+    """ModelModelDataSource as a plain dict: Specifies the location of ML model data to deploy. If
+    specified, you must specify one and only one of the available data sources."""
+
+    S3DataSource: Required[ModelS3DataSourceDict]
+    """Specifies the S3 location of ML model data to deploy."""
+
+
+class ModelMultiModelConfigDict(TypedDict, total=False):
+    """ModelMultiModelConfig as a plain dict: Specifies additional configuration for multi-model
+    endpoints."""
+
+    ModelCacheSetting: Literal["Enabled", "Disabled"]
+    """Whether to cache models for a multi-model endpoint. By default, multi-model endpoints cache
+    models so that a model does not have to be loaded into memory each time it is invoked. Some use
+    cases do not benefit from model caching. For example, if an endpoint hosts a large number of
+    models that are each invoked infrequently, the endpoint might perform better if you disable
+    model caching. To disable model caching, set the value of this parameter to `Disabled`."""
+
+
+class ModelRepositoryAuthConfigDict(TypedDict, total=False):
+    """ModelRepositoryAuthConfig as a plain dict: Specifies an authentication configuration for the
+    private docker registry where your model image is hosted. Specify a value for this property only
+    if you specified `Vpc` as the value for the `RepositoryAccessMode` field of the `ImageConfig`
+    object that you passed to a call to `CreateModel` and the private Docker registry where the
+    model image is hosted requires authentication."""
+
+    RepositoryCredentialsProviderArn: Required[str]
+    """The Amazon Resource Name (ARN) of an AWS Lambda function that provides credentials to
+    authenticate to the private Docker registry where your model image is hosted. For information
+    about how to create an AWS Lambda function, see [Create a Lambda function with the
+    console](https://docs.aws.amazon.com/lambda/latest/dg/getting-started-create-function.html) in
+    the AWS Lambda Developer Guide"""
+
+
+class ModelS3DataSourceDict(TypedDict, total=False):
+    """ModelS3DataSource as a plain dict: Specifies the S3 location of ML model data to deploy."""
+
+    CompressionType: Required[Literal["None", "Gzip"]]
+    """Specifies how the ML model data is prepared."""
+    HubAccessConfig: ModelHubAccessConfigDict
+    """Configuration information specifying which hub contents have accessible deployment options."""
+    ModelAccessConfig: ModelModelAccessConfigDict
+    """The access configuration file to control access to the ML model. You can explicitly accept
+    the model end-user license agreement (EULA) within the `ModelAccessConfig`."""
+    S3DataType: Required[Literal["S3Prefix", "S3Object"]]
+    """Specifies the type of ML model data to deploy."""
+    S3Uri: Required[str]
+    """Specifies the S3 path of ML model data to deploy."""
+
+
+class ModelVpcConfigDict(TypedDict, total=False):
+    """ModelVpcConfig as a plain dict: Specifies an Amazon Virtual Private Cloud (VPC) that your
+    SageMaker jobs, hosted models, and compute resources have access to. You can control access to
+    and from your resources by configuring a VPC. For more information, see [Give SageMaker Access
+    to Resources in your Amazon
+    VPC](https://docs.aws.amazon.com/sagemaker/latest/dg/infrastructure-give-access.html)."""
+
+    SecurityGroupIds: Required[list[str]]
+    """The VPC security group IDs, in the form `sg-xxxxxxxx`. Specify the security groups for the
+    VPC that is specified in the `Subnets` field."""
+    Subnets: Required[list[str]]
+    """The ID of the subnets in the VPC to which you want to connect your training job or model. For
+    information about the availability of specific instance types, see [Supported Instance Types and
+    Availability Zones](https://docs.aws.amazon.com/sagemaker/latest/dg/instance-types-az.html)."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """The tag value."""
+    Value: Required[str]
+    """The tag key. Tag keys must be unique per resource."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::SageMaker::Model",
     schema_file="aws-sagemaker-model.json",
     primary_identifier=("/ModelArn",),
-    additional_identifiers=(),
     read_only=("/ModelArn",),
     create_only=(
         "/ExecutionRoleArn",
@@ -210,18 +282,8 @@ METADATA = _TypeMetadata(
         "/VpcConfig",
         "/Containers",
     ),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Containers", "/Tags", "/VpcConfig/SecurityGroupIds", "/VpcConfig/Subnets"),
-    required=(),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -231,222 +293,29 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ContainerDefinition": {
-            "additionalProperties": False,
-            "properties": {
-                "ContainerHostname": {
-                    "maxLength": 63,
-                    "minLength": 0,
-                    "pattern": "^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$",
-                    "type": "string",
-                },
-                "Environment": {"type": ["object", "string"]},
-                "Image": {
-                    "maxLength": 255,
-                    "minLength": 0,
-                    "pattern": "^[\\S]+$",
-                    "type": "string",
-                },
-                "ImageConfig": {"$ref": "#/definitions/ImageConfig"},
-                "InferenceSpecificationName": {
-                    "maxLength": 63,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$",
-                    "type": "string",
-                },
-                "Mode": {"enum": ["SingleModel", "MultiModel"], "type": "string"},
-                "ModelDataSource": {"$ref": "#/definitions/ModelDataSource"},
-                "ModelDataUrl": {
-                    "maxLength": 1024,
-                    "minLength": 0,
-                    "pattern": "^(https|s3)://([^/]+)/?(.*)$",
-                    "type": "string",
-                },
-                "ModelPackageName": {
-                    "maxLength": 176,
-                    "minLength": 1,
-                    "pattern": "^(arn:aws[a-z\\-]*:sagemaker:[a-z0-9\\-]*:[0-9]{12}:[a-z\\-]*\\/)?([a-zA-Z0-9]([a-zA-Z0-9-]){0,62})(?<!-)(\\/[0-9]{1,9})?$",
-                    "type": "string",
-                },
-                "MultiModelConfig": {"$ref": "#/definitions/MultiModelConfig"},
-            },
-            "type": "object",
-        },
-        "HubAccessConfig": {
-            "additionalProperties": False,
-            "properties": {"HubContentArn": {"maxLength": 255, "minLength": 0, "type": "string"}},
-            "required": ["HubContentArn"],
-            "type": "object",
-        },
-        "ImageConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "RepositoryAccessMode": {"enum": ["Platform", "Vpc"], "type": "string"},
-                "RepositoryAuthConfig": {"$ref": "#/definitions/RepositoryAuthConfig"},
-            },
-            "required": ["RepositoryAccessMode"],
-            "type": "object",
-        },
-        "InferenceExecutionConfig": {
-            "additionalProperties": False,
-            "properties": {"Mode": {"enum": ["Serial", "Direct"], "type": "string"}},
-            "required": ["Mode"],
-            "type": "object",
-        },
-        "ModelAccessConfig": {
-            "additionalProperties": False,
-            "properties": {"AcceptEula": {"type": "boolean"}},
-            "required": ["AcceptEula"],
-            "type": "object",
-        },
-        "ModelDataSource": {
-            "additionalProperties": False,
-            "properties": {"S3DataSource": {"$ref": "#/definitions/S3DataSource"}},
-            "required": ["S3DataSource"],
-            "type": "object",
-        },
-        "MultiModelConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "ModelCacheSetting": {"enum": ["Enabled", "Disabled"], "type": "string"}
-            },
-            "type": "object",
-        },
-        "RepositoryAuthConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "RepositoryCredentialsProviderArn": {
-                    "maxLength": 2048,
-                    "minLength": 1,
-                    "type": "string",
-                }
-            },
-            "required": ["RepositoryCredentialsProviderArn"],
-            "type": "object",
-        },
-        "S3DataSource": {
-            "additionalProperties": False,
-            "properties": {
-                "CompressionType": {"enum": ["None", "Gzip"], "type": "string"},
-                "HubAccessConfig": {"$ref": "#/definitions/HubAccessConfig"},
-                "ModelAccessConfig": {"$ref": "#/definitions/ModelAccessConfig"},
-                "S3DataType": {"enum": ["S3Prefix", "S3Object"], "type": "string"},
-                "S3Uri": {
-                    "maxLength": 1024,
-                    "minLength": 0,
-                    "pattern": "^(https|s3)://([^/]+)/?(.*)$",
-                    "type": "string",
-                },
-            },
-            "required": ["CompressionType", "S3DataType", "S3Uri"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-            },
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-        "VpcConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "SecurityGroupIds": {
-                    "items": {
-                        "maxLength": 32,
-                        "minLength": 0,
-                        "pattern": "^[-0-9a-zA-Z]+$",
-                        "type": "string",
-                    },
-                    "maxItems": 5,
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "Subnets": {
-                    "items": {
-                        "maxLength": 32,
-                        "minLength": 0,
-                        "pattern": "^[-0-9a-zA-Z]+$",
-                        "type": "string",
-                    },
-                    "maxItems": 16,
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-            },
-            "required": ["Subnets", "SecurityGroupIds"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Containers": {
-            "items": {"$ref": "#/definitions/ContainerDefinition"},
-            "maxItems": 15,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "EnableNetworkIsolation": {"type": "boolean"},
-        "ExecutionRoleArn": {
-            "maxLength": 2048,
-            "minLength": 20,
-            "pattern": "^arn:aws[a-z\\-]*:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+$",
-            "type": "string",
-        },
-        "InferenceExecutionConfig": {"$ref": "#/definitions/InferenceExecutionConfig"},
-        "ModelArn": {"type": "string"},
-        "ModelName": {
-            "maxLength": 63,
-            "minLength": 0,
-            "pattern": "^[a-zA-Z0-9]([\\-a-zA-Z0-9]*[a-zA-Z0-9])?$",
-            "type": "string",
-        },
-        "PrimaryContainer": {"$ref": "#/definitions/ContainerDefinition"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "VpcConfig": {"$ref": "#/definitions/VpcConfig"},
-    },
-    "required": [],
-}
-
 
 class Model(_Resource):
     """AWS::SageMaker::Model: Resource type definition for AWS::SageMaker::Model
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ModelArn.
+    Replaced when any of these change (create-only): ExecutionRoleArn, EnableNetworkIsolation,
+    InferenceExecutionConfig, PrimaryContainer, ModelName, VpcConfig, Containers.
+    Read-only attributes (known once deployed): ModelArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-sagemaker-model.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
     props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ModelProps")
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ModelAttributes")
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "model.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     ModelArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The Amazon Resource Name (ARN) of the model."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Containers: list[ContainerDefinitionDict]
     EnableNetworkIsolation: bool
     ExecutionRoleArn: str
@@ -456,34 +325,54 @@ class Model(_Resource):
     Tags: list[TagDict]
     VpcConfig: ModelVpcConfigDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Containers: list[ContainerDefinition | ContainerDefinitionDict] | None = None,
+        EnableNetworkIsolation: bool | None = None,
+        ExecutionRoleArn: str | None = None,
+        InferenceExecutionConfig: ModelInferenceExecutionConfig
+        | ModelInferenceExecutionConfigDict
+        | None = None,
+        ModelName: str | None = None,
+        PrimaryContainer: ContainerDefinition | ContainerDefinitionDict | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        VpcConfig: ModelVpcConfig | ModelVpcConfigDict | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::SageMaker::Model; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Containers: list[ContainerDefinition | ContainerDefinitionDict] | None = None,
-            EnableNetworkIsolation: bool | None = None,
-            ExecutionRoleArn: str | None = None,
-            InferenceExecutionConfig: ModelInferenceExecutionConfig
-            | ModelInferenceExecutionConfigDict
-            | None = None,
-            ModelName: str | None = None,
-            PrimaryContainer: ContainerDefinition | ContainerDefinitionDict | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            VpcConfig: ModelVpcConfig | ModelVpcConfigDict | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::SageMaker::Model; `await` it inside an App to deploy it.
-
-            Containers: Specifies the containers in the inference pipeline.
-            EnableNetworkIsolation: Isolates the model container.
-            ExecutionRoleArn: The Amazon Resource Name (ARN) of the IAM role that you specified for the model.
-            ModelName: The name of the new model.
-            Tags: An array of key-value pairs.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Containers: Specifies the containers in the inference pipeline. Create-only: changing it
+                replaces the resource.
+            EnableNetworkIsolation: Isolates the model container. No inbound or outbound network
+                calls can be made to or from the model container. Create-only: changing it replaces
+                the resource.
+            ExecutionRoleArn: The Amazon Resource Name (ARN) of the IAM role that you specified for
+                the model. Create-only: changing it replaces the resource.
+            InferenceExecutionConfig: Specifies details about how containers in a multi-container
+                endpoint are run. Create-only: changing it replaces the resource.
+            ModelName: The name of the new model. Create-only: changing it replaces the resource.
+            PrimaryContainer: Describes the container, as part of model definition. Create-only:
+                changing it replaces the resource.
+            Tags: An array of key-value pairs. You can use tags to categorize your AWS resources in
+                different ways, for example, by purpose, owner, or environment. For more
+                information, see [Tagging AWS
+                Resources](https://docs.aws.amazon.com/general/latest/gr/aws_tagging.html).
+            VpcConfig: Specifies an Amazon Virtual Private Cloud (VPC) that your SageMaker jobs,
+                hosted models, and compute resources have access to. You can control access to and
+                from your resources by configuring a VPC. For more information, see [Give SageMaker
+                Access to Resources in your Amazon
+                VPC](https://docs.aws.amazon.com/sagemaker/latest/dg/infrastructure-give-access.html).
+                Create-only: changing it replaces the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

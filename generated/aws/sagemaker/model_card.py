@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -155,308 +159,377 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-BarChartMetricDict = TypedDict(
-    "BarChartMetricDict",
-    {
-        "Name": "Required[str]",
-        "Notes": "str",
-        "Type": "Required[Literal['bar_chart']]",
-        "Value": "Required[list[float | str]]",
-        "XAxisName": "list[str]",
-        "YAxisName": "str",
-    },
-    total=False,
-)
 
-ContainerDict = TypedDict(
-    "ContainerDict",
-    {
-        "Image": "Required[str]",
-        "ModelDataUrl": "str",
-        "NearestModelName": "str",
-    },
-    total=False,
-)
+class BarChartMetricDict(TypedDict, total=False):
+    """BarChartMetric as a plain dict."""
 
-EvaluationDetailDict = TypedDict(
-    "EvaluationDetailDict",
-    {
-        "Datasets": "list[str]",
-        "EvaluationJobArn": "str",
-        "EvaluationObservation": "str",
-        "Metadata": "dict[str, Any]",
-        "MetricGroups": "list[MetricGroupDict]",
-        "Name": "Required[str]",
-    },
-    total=False,
-)
+    Name: Required[str]
+    """Pattern: .{1,255}"""
+    Notes: str
+    """Length: at most 1024 characters."""
+    Type: Required[Literal["bar_chart"]]
+    """Allowed values: 'bar_chart'."""
+    Value: Required[list[float | str]]
+    """Items: at least 1 items."""
+    XAxisName: list[str]
+    """Each item: Length: at most 63 characters."""
+    YAxisName: str
+    """Length: at most 63 characters."""
 
-LinearGraphMetricDict = TypedDict(
-    "LinearGraphMetricDict",
-    {
-        "Name": "Required[str]",
-        "Notes": "str",
-        "Type": "Required[Literal['linear_graph']]",
-        "Value": "Required[list[list[float | str]]]",
-        "XAxisName": "str",
-        "YAxisName": "str",
-    },
-    total=False,
-)
 
-MatrixMetricDict = TypedDict(
-    "MatrixMetricDict",
-    {
-        "Name": "Required[str]",
-        "Notes": "str",
-        "Type": "Required[Literal['matrix']]",
-        "Value": "Required[list[list[float | str]]]",
-        "XAxisName": "list[str]",
-        "YAxisName": "list[str]",
-    },
-    total=False,
-)
+class ContainerDict(TypedDict, total=False):
+    """Container as a plain dict."""
 
-MetricGroupDict = TypedDict(
-    "MetricGroupDict",
-    {
-        "MetricData": "Required[list[SimpleMetricDict | LinearGraphMetricDict | BarChartMetricDict | MatrixMetricDict]]",
-        "Name": "Required[str]",
-    },
-    total=False,
-)
+    Image: Required[str]
+    """Inference environment path. The Amazon EC2 Container Registry (Amazon ECR) path where
+    inference code is stored."""
+    ModelDataUrl: str
+    """The Amazon S3 path where the model artifacts, which result from model training, are stored."""
+    NearestModelName: str
+    """The name of a pre-trained machine learning benchmarked by Amazon SageMaker Inference
+    Recommender model that matches your model."""
 
-ModelCardAdditionalInformationDict = TypedDict(
-    "ModelCardAdditionalInformationDict",
-    {
-        "CaveatsAndRecommendations": "str",
-        "CustomDetails": "dict[str, Any]",
-        "EthicalConsiderations": "str",
-    },
-    total=False,
-)
 
-ModelCardBusinessDetailsDict = TypedDict(
-    "ModelCardBusinessDetailsDict",
-    {
-        "BusinessProblem": "str",
-        "BusinessStakeholders": "str",
-        "LineOfBusiness": "str",
-    },
-    total=False,
-)
+class EvaluationDetailDict(TypedDict, total=False):
+    """EvaluationDetail as a plain dict: item of evaluation details"""
 
-ModelCardContentDict = TypedDict(
-    "ModelCardContentDict",
-    {
-        "AdditionalInformation": "ModelCardAdditionalInformationDict",
-        "BusinessDetails": "ModelCardBusinessDetailsDict",
-        "EvaluationDetails": "list[EvaluationDetailDict]",
-        "IntendedUses": "ModelCardIntendedUsesDict",
-        "ModelOverview": "ModelCardModelOverviewDict",
-        "ModelPackageDetails": "ModelCardModelPackageDetailsDict",
-        "TrainingDetails": "ModelCardTrainingDetailsDict",
-    },
-    total=False,
-)
+    Datasets: list[str]
+    """Items: at most 10 items. Each item: Length: at most 1024 characters."""
+    EvaluationJobArn: str
+    """Length: at most 256 characters."""
+    EvaluationObservation: str
+    """Length: at most 2096 characters."""
+    Metadata: dict[str, str]
+    """additional attributes associated with the evaluation results."""
+    MetricGroups: list[MetricGroupDict]
+    """Type: list[MetricGroupDict]."""
+    Name: Required[str]
+    """Pattern: .{1,63}"""
 
-ModelCardInferenceSpecificationDict = TypedDict(
-    "ModelCardInferenceSpecificationDict",
-    {
-        "Containers": "Required[list[ContainerDict]]",
-    },
-    total=False,
-)
 
-ModelCardIntendedUsesDict = TypedDict(
-    "ModelCardIntendedUsesDict",
-    {
-        "ExplanationsForRiskRating": "str",
-        "FactorsAffectingModelEfficiency": "str",
-        "IntendedUses": "str",
-        "PurposeOfModel": "str",
-        "RiskRating": "Literal['High', 'Medium', 'Low', 'Unknown']",
-    },
-    total=False,
-)
+class LinearGraphMetricDict(TypedDict, total=False):
+    """LinearGraphMetric as a plain dict: Linear graph metric."""
 
-ModelCardModelOverviewDict = TypedDict(
-    "ModelCardModelOverviewDict",
-    {
-        "AlgorithmType": "str",
-        "InferenceEnvironment": "ModelCardModelOverviewInferenceEnvironmentDict",
-        "ModelArtifact": "list[str]",
-        "ModelCreator": "str",
-        "ModelDescription": "str",
-        "ModelId": "str",
-        "ModelName": "str",
-        "ModelOwner": "str",
-        "ModelVersion": "float",
-        "ProblemType": "str",
-    },
-    total=False,
-)
+    Name: Required[str]
+    """Pattern: .{1,255}"""
+    Notes: str
+    """Length: at most 1024 characters."""
+    Type: Required[Literal["linear_graph"]]
+    """Allowed values: 'linear_graph'."""
+    Value: Required[list[list[float | str]]]
+    """Items: at least 1 items. Each item: Items: exactly 2 items."""
+    XAxisName: str
+    """Length: at most 63 characters."""
+    YAxisName: str
+    """Length: at most 63 characters."""
 
-ModelCardModelOverviewInferenceEnvironmentDict = TypedDict(
-    "ModelCardModelOverviewInferenceEnvironmentDict",
-    {
-        "ContainerImage": "list[str]",
-    },
-    total=False,
-)
 
-ModelCardModelPackageDetailsDict = TypedDict(
-    "ModelCardModelPackageDetailsDict",
-    {
-        "ApprovalDescription": "str",
-        "CreatedBy": "ModelPackageCreatorDict",
-        "Domain": "str",
-        "InferenceSpecification": "ModelCardInferenceSpecificationDict",
-        "ModelApprovalStatus": "Literal['Approved', 'Rejected', 'PendingManualApproval']",
-        "ModelPackageArn": "str",
-        "ModelPackageDescription": "str",
-        "ModelPackageGroupName": "str",
-        "ModelPackageName": "str",
-        "ModelPackageStatus": "Literal['Pending', 'InProgress', 'Completed', 'Failed', 'Deleting']",
-        "ModelPackageVersion": "float",
-        "SourceAlgorithms": "list[SourceAlgorithmDict]",
-        "Task": "str",
-    },
-    total=False,
-)
+class MatrixMetricDict(TypedDict, total=False):
+    """MatrixMetric as a plain dict."""
 
-ModelCardObjectiveFunctionDict = TypedDict(
-    "ModelCardObjectiveFunctionDict",
-    {
-        "Function": "ModelCardObjectiveFunctionFunctionDict",
-        "Notes": "str",
-    },
-    total=False,
-)
+    Name: Required[str]
+    """Pattern: .{1,255}"""
+    Notes: str
+    """Length: at most 1024 characters."""
+    Type: Required[Literal["matrix"]]
+    """Allowed values: 'matrix'."""
+    Value: Required[list[list[float | str]]]
+    """Items: 1 to 20 items. Each item: Items: 1 to 20 items."""
+    XAxisName: list[str]
+    """Each item: Length: at most 63 characters."""
+    YAxisName: list[str]
+    """Each item: Length: at most 63 characters."""
 
-ModelCardObjectiveFunctionFunctionDict = TypedDict(
-    "ModelCardObjectiveFunctionFunctionDict",
-    {
-        "Condition": "str",
-        "Facet": "str",
-        "Function": "Literal['Maximize', 'Minimize']",
-    },
-    total=False,
-)
 
-ModelCardSecurityConfigDict = TypedDict(
-    "ModelCardSecurityConfigDict",
-    {
-        "KmsKeyId": "str",
-    },
-    total=False,
-)
+class MetricGroupDict(TypedDict, total=False):
+    """MetricGroup as a plain dict: item in metric groups"""
 
-ModelCardTrainingDetailsDict = TypedDict(
-    "ModelCardTrainingDetailsDict",
-    {
-        "ObjectiveFunction": "ModelCardObjectiveFunctionDict",
-        "TrainingJobDetails": "ModelCardTrainingDetailsTrainingJobDetailsDict",
-        "TrainingObservations": "str",
-    },
-    total=False,
-)
+    MetricData: Required[
+        list[SimpleMetricDict | LinearGraphMetricDict | BarChartMetricDict | MatrixMetricDict]
+    ]
+    """Type: list[SimpleMetricDict | LinearGraphMetricDict | BarChartMetricDict | MatrixMetricDict]."""
+    Name: Required[str]
+    """Pattern: .{1,63}"""
 
-ModelCardTrainingDetailsTrainingJobDetailsDict = TypedDict(
-    "ModelCardTrainingDetailsTrainingJobDetailsDict",
-    {
-        "HyperParameters": "list[TrainingHyperParameterDict]",
-        "TrainingArn": "str",
-        "TrainingDatasets": "list[str]",
-        "TrainingEnvironment": "ModelCardTrainingDetailsTrainingJobDetailsTrainingEnvironmentDict",
-        "TrainingMetrics": "list[TrainingMetricDict]",
-        "UserProvidedHyperParameters": "list[TrainingHyperParameterDict]",
-        "UserProvidedTrainingMetrics": "list[TrainingMetricDict]",
-    },
-    total=False,
-)
 
-ModelCardTrainingDetailsTrainingJobDetailsTrainingEnvironmentDict = TypedDict(
-    "ModelCardTrainingDetailsTrainingJobDetailsTrainingEnvironmentDict",
-    {
-        "ContainerImage": "list[str]",
-    },
-    total=False,
-)
+class ModelCardAdditionalInformationDict(TypedDict, total=False):
+    """ModelCardAdditionalInformation as a plain dict."""
 
-ModelPackageCreatorDict = TypedDict(
-    "ModelPackageCreatorDict",
-    {
-        "UserProfileName": "str",
-    },
-    total=False,
-)
+    CaveatsAndRecommendations: str
+    """Caveats and recommendations for people who might use this model in their applications."""
+    CustomDetails: dict[str, str]
+    """customer details."""
+    EthicalConsiderations: str
+    """Any ethical considerations that the author wants to provide."""
 
-SimpleMetricDict = TypedDict(
-    "SimpleMetricDict",
-    {
-        "Name": "Required[str]",
-        "Notes": "str",
-        "Type": "Required[Literal['number', 'string', 'boolean']]",
-        "Value": "Required[float | str | bool]",
-        "XAxisName": "str",
-        "YAxisName": "str",
-    },
-    total=False,
-)
 
-SourceAlgorithmDict = TypedDict(
-    "SourceAlgorithmDict",
-    {
-        "AlgorithmName": "Required[str]",
-        "ModelDataUrl": "str",
-    },
-    total=False,
-)
+class ModelCardBusinessDetailsDict(TypedDict, total=False):
+    """ModelCardBusinessDetails as a plain dict: Business details."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    BusinessProblem: str
+    """What business problem does the model solve?"""
+    BusinessStakeholders: str
+    """Business stakeholders."""
+    LineOfBusiness: str
+    """Line of business."""
 
-TrainingHyperParameterDict = TypedDict(
-    "TrainingHyperParameterDict",
-    {
-        "Name": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
-TrainingMetricDict = TypedDict(
-    "TrainingMetricDict",
-    {
-        "Name": "Required[str]",
-        "Notes": "str",
-        "Value": "Required[float]",
-    },
-    total=False,
-)
+class ModelCardContentDict(TypedDict, total=False):
+    """ModelCardContent as a plain dict: The content of the model card."""
 
-UserContextDict = TypedDict(
-    "UserContextDict",
-    {
-        "DomainId": "str",
-        "UserProfileArn": "str",
-        "UserProfileName": "str",
-    },
-    total=False,
-)
+    AdditionalInformation: ModelCardAdditionalInformationDict
+    """Type: ModelCardAdditionalInformationDict."""
+    BusinessDetails: ModelCardBusinessDetailsDict
+    """Business details."""
+    EvaluationDetails: list[EvaluationDetailDict]
+    """Type: list[EvaluationDetailDict]."""
+    IntendedUses: ModelCardIntendedUsesDict
+    """Intended usage of model."""
+    ModelOverview: ModelCardModelOverviewDict
+    """Overview about the model."""
+    ModelPackageDetails: ModelCardModelPackageDetailsDict
+    """Metadata information related to model package version"""
+    TrainingDetails: ModelCardTrainingDetailsDict
+    """Overview about the training."""
 
+
+class ModelCardInferenceSpecificationDict(TypedDict, total=False):
+    """ModelCardInferenceSpecification as a plain dict."""
+
+    Containers: Required[list[ContainerDict]]
+    """Contains inference related information which were used to create model package."""
+
+
+class ModelCardIntendedUsesDict(TypedDict, total=False):
+    """ModelCardIntendedUses as a plain dict: Intended usage of model."""
+
+    ExplanationsForRiskRating: str
+    """Length: at most 2048 characters."""
+    FactorsAffectingModelEfficiency: str
+    """Length: at most 2048 characters."""
+    IntendedUses: str
+    """intended use cases."""
+    PurposeOfModel: str
+    """Why the model was developed?"""
+    RiskRating: Literal["High", "Medium", "Low", "Unknown"]
+    """Risk rating of model."""
+
+
+class ModelCardModelOverviewDict(TypedDict, total=False):
+    """ModelCardModelOverview as a plain dict: Overview about the model."""
+
+    AlgorithmType: str
+    """Algorithm used to solve the problem."""
+    InferenceEnvironment: ModelCardModelOverviewInferenceEnvironmentDict
+    """Overview about the inference."""
+    ModelArtifact: list[str]
+    """Location of the model artifact."""
+    ModelCreator: str
+    """Creator of model."""
+    ModelDescription: str
+    """description of model."""
+    ModelId: str
+    """SageMaker Model Arn or Non SageMaker Model id."""
+    ModelName: str
+    """Name of the model."""
+    ModelOwner: str
+    """Owner of model."""
+    ModelVersion: float
+    """Version of the model."""
+    ProblemType: str
+    """Problem being solved with the model."""
+
+
+class ModelCardModelOverviewInferenceEnvironmentDict(TypedDict, total=False):
+    """ModelCardModelOverviewInferenceEnvironment as a plain dict: Overview about the inference."""
+
+    ContainerImage: list[str]
+    """SageMaker inference image uri."""
+
+
+class ModelCardModelPackageDetailsDict(TypedDict, total=False):
+    """ModelCardModelPackageDetails as a plain dict: Metadata information related to model package
+    version"""
+
+    ApprovalDescription: str
+    """A description provided for the model approval"""
+    CreatedBy: ModelPackageCreatorDict
+    """Information about the user who created model package."""
+    Domain: str
+    """The machine learning domain of the model package you specified. Common machine learning
+    domains include computer vision and natural language processing."""
+    InferenceSpecification: ModelCardInferenceSpecificationDict
+    """Details about inference jobs that can be run with models based on this model package."""
+    ModelApprovalStatus: Literal["Approved", "Rejected", "PendingManualApproval"]
+    """Current approval status of model package"""
+    ModelPackageArn: str
+    """The Amazon Resource Name (ARN) of the model package"""
+    ModelPackageDescription: str
+    """A brief summary of the model package"""
+    ModelPackageGroupName: str
+    """If the model is a versioned model, the name of the model group that the versioned model
+    belongs to."""
+    ModelPackageName: str
+    """Name of the model package"""
+    ModelPackageStatus: Literal["Pending", "InProgress", "Completed", "Failed", "Deleting"]
+    """Current status of model package"""
+    ModelPackageVersion: float
+    """Version of the model package"""
+    SourceAlgorithms: list[SourceAlgorithmDict]
+    """A list of algorithms that were used to create a model package."""
+    Task: str
+    """The machine learning task you specified that your model package accomplishes. Common machine
+    learning tasks include object detection and image classification."""
+
+
+class ModelCardObjectiveFunctionDict(TypedDict, total=False):
+    """ModelCardObjectiveFunction as a plain dict: the objective function the model will optimize
+    for."""
+
+    Function: ModelCardObjectiveFunctionFunctionDict
+    """objective function that training job is optimized for."""
+    Notes: str
+    """Length: at most 1024 characters."""
+
+
+class ModelCardObjectiveFunctionFunctionDict(TypedDict, total=False):
+    """ModelCardObjectiveFunctionFunction as a plain dict: objective function that training job is
+    optimized for."""
+
+    Condition: str
+    """Length: at most 63 characters."""
+    Facet: str
+    """Length: at most 63 characters."""
+    Function: Literal["Maximize", "Minimize"]
+    """Allowed values: 'Maximize', 'Minimize'."""
+
+
+class ModelCardSecurityConfigDict(TypedDict, total=False):
+    """ModelCardSecurityConfig as a plain dict: An optional Key Management Service key to encrypt,
+    decrypt, and re-encrypt model card content for regulated workloads with highly sensitive data."""
+
+    KmsKeyId: str
+    """A Key Management Service key ID to use for encrypting a model card."""
+
+
+class ModelCardTrainingDetailsDict(TypedDict, total=False):
+    """ModelCardTrainingDetails as a plain dict: Overview about the training."""
+
+    ObjectiveFunction: ModelCardObjectiveFunctionDict
+    """the objective function the model will optimize for."""
+    TrainingJobDetails: ModelCardTrainingDetailsTrainingJobDetailsDict
+    """Type: ModelCardTrainingDetailsTrainingJobDetailsDict."""
+    TrainingObservations: str
+    """Length: at most 1024 characters."""
+
+
+class ModelCardTrainingDetailsTrainingJobDetailsDict(TypedDict, total=False):
+    """ModelCardTrainingDetailsTrainingJobDetails as a plain dict."""
+
+    HyperParameters: list[TrainingHyperParameterDict]
+    """Each item: Items: at most 100 items."""
+    TrainingArn: str
+    """SageMaker Training job arn."""
+    TrainingDatasets: list[str]
+    """Location of the model datasets."""
+    TrainingEnvironment: ModelCardTrainingDetailsTrainingJobDetailsTrainingEnvironmentDict
+    """Type: ModelCardTrainingDetailsTrainingJobDetailsTrainingEnvironmentDict."""
+    TrainingMetrics: list[TrainingMetricDict]
+    """Each item: Items: at most 50 items."""
+    UserProvidedHyperParameters: list[TrainingHyperParameterDict]
+    """Each item: Items: at most 100 items."""
+    UserProvidedTrainingMetrics: list[TrainingMetricDict]
+    """Each item: Items: at most 50 items."""
+
+
+class ModelCardTrainingDetailsTrainingJobDetailsTrainingEnvironmentDict(TypedDict, total=False):
+    """ModelCardTrainingDetailsTrainingJobDetailsTrainingEnvironment as a plain dict."""
+
+    ContainerImage: list[str]
+    """SageMaker training image uri."""
+
+
+class ModelPackageCreatorDict(TypedDict, total=False):
+    """ModelPackageCreator as a plain dict."""
+
+    UserProfileName: str
+    """The name of the user's profile in Studio"""
+
+
+class SimpleMetricDict(TypedDict, total=False):
+    """SimpleMetric as a plain dict: metric data"""
+
+    Name: Required[str]
+    """Pattern: .{1,255}"""
+    Notes: str
+    """Length: at most 1024 characters."""
+    Type: Required[Literal["number", "string", "boolean"]]
+    """Allowed values: 'number', 'string', 'boolean'."""
+    Value: Required[float | str | bool]
+    """Type: float | str | bool."""
+    XAxisName: str
+    """Length: at most 63 characters."""
+    YAxisName: str
+    """Length: at most 63 characters."""
+
+
+class SourceAlgorithmDict(TypedDict, total=False):
+    """SourceAlgorithm as a plain dict."""
+
+    AlgorithmName: Required[str]
+    """The name of an algorithm that was used to create the model package. The algorithm must be
+    either an algorithm resource in your SageMaker account or an algorithm in AWS Marketplace that
+    you are subscribed to."""
+    ModelDataUrl: str
+    """The Amazon S3 path where the model artifacts, which result from model training, are stored."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The tag key. Tag keys must be unique per resource."""
+    Value: Required[str]
+    """The tag value."""
+
+
+class TrainingHyperParameterDict(TypedDict, total=False):
+    """TrainingHyperParameter as a plain dict: training hyper parameter"""
+
+    Name: Required[str]
+    """Pattern: .{1,255}"""
+    Value: Required[str]
+    """Pattern: .{1,255}"""
+
+
+class TrainingMetricDict(TypedDict, total=False):
+    """TrainingMetric as a plain dict: training metric data."""
+
+    Name: Required[str]
+    """Pattern: .{1,255}"""
+    Notes: str
+    """Length: at most 1024 characters."""
+    Value: Required[float]
+    """Type: float."""
+
+
+class UserContextDict(TypedDict, total=False):
+    """UserContext as a plain dict: Information about the user who created or modified an
+    experiment, trial, trial component, lineage group, project, or model card."""
+
+    DomainId: str
+    """The domain associated with the user."""
+    UserProfileArn: str
+    """The Amazon Resource Name (ARN) of the user's profile."""
+    UserProfileName: str
+    """The name of the user's profile."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::SageMaker::ModelCard",
     schema_file="aws-sagemaker-modelcard.json",
     primary_identifier=("/ModelCardName",),
-    additional_identifiers=(),
     read_only=(
         "/ModelCardArn",
         "/ModelCardVersion",
@@ -471,18 +544,8 @@ METADATA = _TypeMetadata(
         "/ModelCardProcessingStatus",
     ),
     create_only=("/ModelCardName", "/SecurityConfig"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("ModelCardName", "Content", "ModelCardStatus"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -492,459 +555,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AdditionalInformation": {
-            "additionalProperties": False,
-            "properties": {
-                "CaveatsAndRecommendations": {"maxLength": 2048, "type": "string"},
-                "CustomDetails": {
-                    "additionalProperties": False,
-                    "patternProperties": {
-                        "[a-zA-Z_][a-zA-Z0-9_]*": {"maxLength": 1024, "type": "string"}
-                    },
-                    "type": "object",
-                },
-                "EthicalConsiderations": {"maxLength": 2048, "type": "string"},
-            },
-            "type": "object",
-        },
-        "AxisNameArray": {"items": {"maxLength": 63, "type": "string"}, "type": "array"},
-        "AxisNameString": {"maxLength": 63, "type": "string"},
-        "BarChartMetric": {
-            "additionalProperties": False,
-            "properties": {
-                "Name": {"pattern": ".{1,255}", "type": "string"},
-                "Notes": {"maxLength": 1024, "type": "string"},
-                "Type": {"enum": ["bar_chart"], "type": "string"},
-                "Value": {
-                    "items": {"anyOf": [{"type": "number"}, {"type": "string"}]},
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "XAxisName": {"$ref": "#/definitions/AxisNameArray"},
-                "YAxisName": {"$ref": "#/definitions/AxisNameString"},
-            },
-            "required": ["Name", "Type", "Value"],
-            "type": "object",
-        },
-        "BusinessDetails": {
-            "additionalProperties": False,
-            "properties": {
-                "BusinessProblem": {"maxLength": 2048, "type": "string"},
-                "BusinessStakeholders": {"maxLength": 2048, "type": "string"},
-                "LineOfBusiness": {"maxLength": 2048, "type": "string"},
-            },
-            "type": "object",
-        },
-        "Container": {
-            "additionalProperties": False,
-            "properties": {
-                "Image": {"maxLength": 255, "type": "string"},
-                "ModelDataUrl": {"maxLength": 1024, "type": "string"},
-                "NearestModelName": {"type": "string"},
-            },
-            "required": ["Image"],
-            "type": "object",
-        },
-        "Content": {
-            "additionalProperties": False,
-            "maxLength": 100000,
-            "minLength": 0,
-            "properties": {
-                "AdditionalInformation": {"$ref": "#/definitions/AdditionalInformation"},
-                "BusinessDetails": {"$ref": "#/definitions/BusinessDetails"},
-                "EvaluationDetails": {"$ref": "#/definitions/EvaluationDetails"},
-                "IntendedUses": {"$ref": "#/definitions/IntendedUses"},
-                "ModelOverview": {"$ref": "#/definitions/ModelOverview"},
-                "ModelPackageDetails": {"$ref": "#/definitions/ModelPackageDetails"},
-                "TrainingDetails": {"$ref": "#/definitions/TrainingDetails"},
-            },
-            "type": "object",
-        },
-        "EvaluationDetail": {
-            "additionalProperties": False,
-            "properties": {
-                "Datasets": {
-                    "items": {"maxLength": 1024, "type": "string"},
-                    "maxItems": 10,
-                    "type": "array",
-                },
-                "EvaluationJobArn": {"maxLength": 256, "type": "string"},
-                "EvaluationObservation": {"maxLength": 2096, "type": "string"},
-                "Metadata": {
-                    "additionalProperties": False,
-                    "patternProperties": {
-                        "[a-zA-Z_][a-zA-Z0-9_]*": {"maxLength": 1024, "type": "string"}
-                    },
-                    "type": "object",
-                },
-                "MetricGroups": {"items": {"$ref": "#/definitions/MetricGroup"}, "type": "array"},
-                "Name": {"pattern": ".{1,63}", "type": "string"},
-            },
-            "required": ["Name"],
-            "type": "object",
-        },
-        "EvaluationDetails": {"items": {"$ref": "#/definitions/EvaluationDetail"}, "type": "array"},
-        "InferenceSpecification": {
-            "additionalProperties": False,
-            "properties": {
-                "Containers": {
-                    "items": {"$ref": "#/definitions/Container"},
-                    "maxItems": 15,
-                    "minItems": 1,
-                    "type": "array",
-                }
-            },
-            "required": ["Containers"],
-            "type": "object",
-        },
-        "IntendedUses": {
-            "additionalProperties": False,
-            "properties": {
-                "ExplanationsForRiskRating": {"maxLength": 2048, "type": "string"},
-                "FactorsAffectingModelEfficiency": {"maxLength": 2048, "type": "string"},
-                "IntendedUses": {"maxLength": 2048, "type": "string"},
-                "PurposeOfModel": {"maxLength": 2048, "type": "string"},
-                "RiskRating": {"$ref": "#/definitions/RiskRating"},
-            },
-            "type": "object",
-        },
-        "LinearGraphMetric": {
-            "additionalProperties": False,
-            "properties": {
-                "Name": {"pattern": ".{1,255}", "type": "string"},
-                "Notes": {"maxLength": 1024, "type": "string"},
-                "Type": {"enum": ["linear_graph"], "type": "string"},
-                "Value": {
-                    "items": {
-                        "items": {"anyOf": [{"type": "number"}, {"type": "string"}]},
-                        "maxItems": 2,
-                        "minItems": 2,
-                        "type": "array",
-                    },
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "XAxisName": {"$ref": "#/definitions/AxisNameString"},
-                "YAxisName": {"$ref": "#/definitions/AxisNameString"},
-            },
-            "required": ["Name", "Type", "Value"],
-            "type": "object",
-        },
-        "MatrixMetric": {
-            "additionalProperties": False,
-            "properties": {
-                "Name": {"pattern": ".{1,255}", "type": "string"},
-                "Notes": {"maxLength": 1024, "type": "string"},
-                "Type": {"enum": ["matrix"], "type": "string"},
-                "Value": {
-                    "items": {
-                        "items": {"anyOf": [{"type": "number"}, {"type": "string"}]},
-                        "maxItems": 20,
-                        "minItems": 1,
-                        "type": "array",
-                    },
-                    "maxItems": 20,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "XAxisName": {"$ref": "#/definitions/AxisNameArray"},
-                "YAxisName": {"$ref": "#/definitions/AxisNameArray"},
-            },
-            "required": ["Name", "Type", "Value"],
-            "type": "object",
-        },
-        "MetricGroup": {
-            "additionalProperties": False,
-            "properties": {
-                "MetricData": {
-                    "items": {
-                        "anyOf": [
-                            {"$ref": "#/definitions/SimpleMetric"},
-                            {"$ref": "#/definitions/LinearGraphMetric"},
-                            {"$ref": "#/definitions/BarChartMetric"},
-                            {"$ref": "#/definitions/MatrixMetric"},
-                        ]
-                    },
-                    "type": "array",
-                },
-                "Name": {"pattern": ".{1,63}", "type": "string"},
-            },
-            "required": ["Name", "MetricData"],
-            "type": "object",
-        },
-        "ModelOverview": {
-            "additionalProperties": False,
-            "properties": {
-                "AlgorithmType": {"maxLength": 1024, "type": "string"},
-                "InferenceEnvironment": {
-                    "additionalProperties": False,
-                    "properties": {
-                        "ContainerImage": {
-                            "items": {"maxLength": 1024, "type": "string"},
-                            "maxItems": 15,
-                            "type": "array",
-                        }
-                    },
-                    "type": "object",
-                },
-                "ModelArtifact": {
-                    "items": {"maxLength": 1024, "type": "string"},
-                    "maxItems": 15,
-                    "type": "array",
-                },
-                "ModelCreator": {"maxLength": 1024, "type": "string"},
-                "ModelDescription": {"maxLength": 1024, "type": "string"},
-                "ModelId": {"maxLength": 1024, "type": "string"},
-                "ModelName": {"maxLength": 1024, "type": "string"},
-                "ModelOwner": {"maxLength": 1024, "type": "string"},
-                "ModelVersion": {"minimum": 1, "type": "number"},
-                "ProblemType": {"maxLength": 1024, "type": "string"},
-            },
-            "type": "object",
-        },
-        "ModelPackageCreator": {
-            "additionalProperties": False,
-            "properties": {"UserProfileName": {"maxLength": 63, "type": "string"}},
-            "type": "object",
-        },
-        "ModelPackageDetails": {
-            "additionalProperties": False,
-            "properties": {
-                "ApprovalDescription": {"maxLength": 1024, "type": "string"},
-                "CreatedBy": {"$ref": "#/definitions/ModelPackageCreator"},
-                "Domain": {"type": "string"},
-                "InferenceSpecification": {"$ref": "#/definitions/InferenceSpecification"},
-                "ModelApprovalStatus": {
-                    "enum": ["Approved", "Rejected", "PendingManualApproval"],
-                    "type": "string",
-                },
-                "ModelPackageArn": {"maxLength": 2048, "minLength": 1, "type": "string"},
-                "ModelPackageDescription": {"maxLength": 1024, "type": "string"},
-                "ModelPackageGroupName": {"maxLength": 63, "minLength": 1, "type": "string"},
-                "ModelPackageName": {"maxLength": 63, "minLength": 1, "type": "string"},
-                "ModelPackageStatus": {
-                    "enum": ["Pending", "InProgress", "Completed", "Failed", "Deleting"],
-                    "type": "string",
-                },
-                "ModelPackageVersion": {"minimum": 1.0, "type": "number"},
-                "SourceAlgorithms": {"$ref": "#/definitions/SourceAlgorithms"},
-                "Task": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "ObjectiveFunction": {
-            "additionalProperties": False,
-            "properties": {
-                "Function": {
-                    "additionalProperties": False,
-                    "properties": {
-                        "Condition": {"maxLength": 63, "type": "string"},
-                        "Facet": {"maxLength": 63, "type": "string"},
-                        "Function": {"enum": ["Maximize", "Minimize"], "type": "string"},
-                    },
-                    "type": "object",
-                },
-                "Notes": {"maxLength": 1024, "type": "string"},
-            },
-            "type": "object",
-        },
-        "RiskRating": {"enum": ["High", "Medium", "Low", "Unknown"], "type": "string"},
-        "SecurityConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "KmsKeyId": {
-                    "anyOf": [{}, {}, {}],
-                    "maxLength": 2048,
-                    "minLength": 0,
-                    "pattern": ".*",
-                    "type": "string",
-                }
-            },
-            "type": "object",
-        },
-        "SimpleMetric": {
-            "additionalProperties": False,
-            "properties": {
-                "Name": {"pattern": ".{1,255}", "type": "string"},
-                "Notes": {"maxLength": 1024, "type": "string"},
-                "Type": {"enum": ["number", "string", "boolean"], "type": "string"},
-                "Value": {
-                    "anyOf": [
-                        {"type": "number"},
-                        {"maxLength": 63, "type": "string"},
-                        {"type": "boolean"},
-                    ]
-                },
-                "XAxisName": {"$ref": "#/definitions/AxisNameString"},
-                "YAxisName": {"$ref": "#/definitions/AxisNameString"},
-            },
-            "required": ["Name", "Type", "Value"],
-            "type": "object",
-        },
-        "SourceAlgorithm": {
-            "additionalProperties": False,
-            "properties": {
-                "AlgorithmName": {"maxLength": 170, "type": "string"},
-                "ModelDataUrl": {"maxLength": 1024, "type": "string"},
-            },
-            "required": ["AlgorithmName"],
-            "type": "object",
-        },
-        "SourceAlgorithms": {
-            "items": {"$ref": "#/definitions/SourceAlgorithm"},
-            "maxItems": 1,
-            "minItems": 1,
-            "type": "array",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "TrainingDetails": {
-            "additionalProperties": False,
-            "properties": {
-                "ObjectiveFunction": {"$ref": "#/definitions/ObjectiveFunction"},
-                "TrainingJobDetails": {
-                    "additionalProperties": False,
-                    "properties": {
-                        "HyperParameters": {
-                            "items": {"$ref": "#/definitions/TrainingHyperParameter"},
-                            "type": "array",
-                        },
-                        "TrainingArn": {"maxLength": 1024, "type": "string"},
-                        "TrainingDatasets": {
-                            "items": {"maxLength": 1024, "type": "string"},
-                            "maxItems": 15,
-                            "type": "array",
-                        },
-                        "TrainingEnvironment": {
-                            "additionalProperties": False,
-                            "properties": {
-                                "ContainerImage": {
-                                    "items": {"maxLength": 1024, "type": "string"},
-                                    "maxItems": 15,
-                                    "type": "array",
-                                }
-                            },
-                            "type": "object",
-                        },
-                        "TrainingMetrics": {
-                            "items": {"$ref": "#/definitions/TrainingMetric"},
-                            "type": "array",
-                        },
-                        "UserProvidedHyperParameters": {
-                            "items": {"$ref": "#/definitions/TrainingHyperParameter"},
-                            "type": "array",
-                        },
-                        "UserProvidedTrainingMetrics": {
-                            "items": {"$ref": "#/definitions/TrainingMetric"},
-                            "type": "array",
-                        },
-                    },
-                    "type": "object",
-                },
-                "TrainingObservations": {"maxLength": 1024, "type": "string"},
-            },
-            "type": "object",
-        },
-        "TrainingHyperParameter": {
-            "additionalProperties": False,
-            "properties": {
-                "Name": {"pattern": ".{1,255}", "type": "string"},
-                "Value": {"pattern": ".{1,255}", "type": "string"},
-            },
-            "required": ["Name", "Value"],
-            "type": "object",
-        },
-        "TrainingMetric": {
-            "additionalProperties": False,
-            "properties": {
-                "Name": {"pattern": ".{1,255}", "type": "string"},
-                "Notes": {"maxLength": 1024, "type": "string"},
-                "Value": {"type": "number"},
-            },
-            "required": ["Name", "Value"],
-            "type": "object",
-        },
-        "UserContext": {
-            "additionalProperties": False,
-            "properties": {
-                "DomainId": {"type": "string"},
-                "UserProfileArn": {"type": "string"},
-                "UserProfileName": {"type": "string"},
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Content": {"$ref": "#/definitions/Content"},
-        "CreatedBy": {"$ref": "#/definitions/UserContext"},
-        "CreationTime": {"type": "string"},
-        "LastModifiedBy": {"$ref": "#/definitions/UserContext"},
-        "LastModifiedTime": {"type": "string"},
-        "ModelCardArn": {
-            "maxLength": 256,
-            "minLength": 1,
-            "pattern": "^arn:aws[a-z\\-]*:sagemaker:[a-z0-9\\-]{9,16}:[0-9]{12}:model-card/[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$",
-            "type": "string",
-        },
-        "ModelCardName": {
-            "maxLength": 63,
-            "pattern": "^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$",
-            "type": "string",
-        },
-        "ModelCardProcessingStatus": {
-            "enum": [
-                "UnsetValue",
-                "DeleteInProgress",
-                "DeletePending",
-                "ContentDeleted",
-                "ExportJobsDeleted",
-                "DeleteCompleted",
-                "DeleteFailed",
-            ],
-            "type": "string",
-        },
-        "ModelCardStatus": {
-            "enum": ["Draft", "PendingReview", "Approved", "Archived"],
-            "type": "string",
-        },
-        "ModelCardVersion": {"minimum": 1, "type": "integer"},
-        "SecurityConfig": {"$ref": "#/definitions/SecurityConfig"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 1,
-            "type": "array",
-        },
-    },
-    "required": ["ModelCardName", "Content", "ModelCardStatus"],
-}
-
 
 class ModelCard(_Resource):
     """AWS::SageMaker::ModelCard: Resource Type definition for AWS::SageMaker::ModelCard.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ModelCardName.
+    Replaced when any of these change (create-only): ModelCardName, SecurityConfig.
+    Read-only attributes (known once deployed): CreationTime, LastModifiedTime, ModelCardArn,
+    ModelCardProcessingStatus, ModelCardVersion.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-sagemaker-modelcard.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -952,12 +573,16 @@ class ModelCard(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ModelCardAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "model_card.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     CreationTime: str
+    """The date and time the model card was created."""
     LastModifiedTime: str
+    """The date and time the model card was last modified."""
     ModelCardArn: str
+    """The Amazon Resource Name (ARN) of the successfully created model card."""
     ModelCardProcessingStatus: Literal[
         "UnsetValue",
         "DeleteInProgress",
@@ -967,8 +592,11 @@ class ModelCard(_Resource):
         "DeleteCompleted",
         "DeleteFailed",
     ]
+    """The processing status of model card deletion. The ModelCardProcessingStatus updates
+    throughout the different deletion steps."""
     ModelCardVersion: int
-    # Declared properties (as declared, or as AWS returned them).
+    """A version of the model card."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Content: ModelCardContentDict
     CreatedBy: UserContextDict
     LastModifiedBy: UserContextDict
@@ -977,31 +605,43 @@ class ModelCard(_Resource):
     SecurityConfig: ModelCardSecurityConfigDict
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Content: ModelCardContent | ModelCardContentDict,
+        ModelCardName: str,
+        ModelCardStatus: Literal["Draft", "PendingReview", "Approved", "Archived"],
+        CreatedBy: UserContext | UserContextDict | None = None,
+        LastModifiedBy: UserContext | UserContextDict | None = None,
+        SecurityConfig: ModelCardSecurityConfig | ModelCardSecurityConfigDict | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::SageMaker::ModelCard; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Content: ModelCardContent | ModelCardContentDict,
-            ModelCardName: str,
-            ModelCardStatus: Literal["Draft", "PendingReview", "Approved", "Archived"],
-            CreatedBy: UserContext | UserContextDict | None = None,
-            LastModifiedBy: UserContext | UserContextDict | None = None,
-            SecurityConfig: ModelCardSecurityConfig | ModelCardSecurityConfigDict | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::SageMaker::ModelCard; `await` it inside an App to deploy it.
-
-            CreatedBy: Information about the user who created or modified an experiment, trial, trial component, lineage group, project, or model card.
-            LastModifiedBy: Information about the user who created or modified an experiment, trial, trial component, lineage group, project, or model card.
-            ModelCardName: The unique name of the model card.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Content: The content of the model card. Required.
+            ModelCardName: The unique name of the model card. Create-only: changing it replaces the
+                resource. Required.
             ModelCardStatus: The approval status of the model card within your organization.
+                Different organizations might have different criteria for model card review and
+                approval. Required.
+            CreatedBy: Information about the user who created or modified an experiment, trial,
+                trial component, lineage group, project, or model card.
+            LastModifiedBy: Information about the user who created or modified an experiment, trial,
+                trial component, lineage group, project, or model card.
+            SecurityConfig: An optional Key Management Service key to encrypt, decrypt, and
+                re-encrypt model card content for regulated workloads with highly sensitive data.
+                Create-only: changing it replaces the resource.
             Tags: Key-value pairs used to manage metadata for model cards.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

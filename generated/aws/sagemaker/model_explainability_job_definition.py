@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -119,184 +123,237 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ModelExplainabilityJobDefinitionBatchTransformInputDict = TypedDict(
-    "ModelExplainabilityJobDefinitionBatchTransformInputDict",
-    {
-        "DataCapturedDestinationS3Uri": "Required[str]",
-        "DatasetFormat": "Required[ModelExplainabilityJobDefinitionDatasetFormatDict]",
-        "FeaturesAttribute": "str",
-        "InferenceAttribute": "str",
-        "LocalPath": "Required[str]",
-        "ProbabilityAttribute": "str",
-        "S3DataDistributionType": "Literal['FullyReplicated', 'ShardedByS3Key']",
-        "S3InputMode": "Literal['Pipe', 'File']",
-    },
-    total=False,
-)
 
-ModelExplainabilityJobDefinitionClusterConfigDict = TypedDict(
-    "ModelExplainabilityJobDefinitionClusterConfigDict",
-    {
-        "InstanceCount": "Required[int]",
-        "InstanceType": "Required[str]",
-        "VolumeKmsKeyId": "str",
-        "VolumeSizeInGB": "Required[int]",
-    },
-    total=False,
-)
+class ModelExplainabilityJobDefinitionBatchTransformInputDict(TypedDict, total=False):
+    """ModelExplainabilityJobDefinitionBatchTransformInput as a plain dict: The batch transform
+    input for a monitoring job."""
 
-ModelExplainabilityJobDefinitionConstraintsResourceDict = TypedDict(
-    "ModelExplainabilityJobDefinitionConstraintsResourceDict",
-    {
-        "S3Uri": "str",
-    },
-    total=False,
-)
+    DataCapturedDestinationS3Uri: Required[str]
+    """A URI that identifies the Amazon S3 storage location where Batch Transform Job captures data."""
+    DatasetFormat: Required[ModelExplainabilityJobDefinitionDatasetFormatDict]
+    """The dataset format of the data to monitor"""
+    FeaturesAttribute: str
+    """JSONpath to locate features in JSONlines dataset"""
+    InferenceAttribute: str
+    """Index or JSONpath to locate predicted label(s)"""
+    LocalPath: Required[str]
+    """Path to the filesystem where the endpoint data is available to the container."""
+    ProbabilityAttribute: str
+    """Index or JSONpath to locate probabilities"""
+    S3DataDistributionType: Literal["FullyReplicated", "ShardedByS3Key"]
+    """Whether input data distributed in Amazon S3 is fully replicated or sharded by an S3 key.
+    Defauts to FullyReplicated"""
+    S3InputMode: Literal["Pipe", "File"]
+    """Whether the Pipe or File is used as the input mode for transfering data for the monitoring
+    job. Pipe mode is recommended for large datasets. File mode is useful for small files that fit
+    in memory. Defaults to File."""
 
-ModelExplainabilityJobDefinitionCsvDict = TypedDict(
-    "ModelExplainabilityJobDefinitionCsvDict",
-    {
-        "Header": "bool",
-    },
-    total=False,
-)
 
-ModelExplainabilityJobDefinitionDatasetFormatDict = TypedDict(
-    "ModelExplainabilityJobDefinitionDatasetFormatDict",
-    {
-        "Csv": "ModelExplainabilityJobDefinitionCsvDict",
-        "Json": "ModelExplainabilityJobDefinitionJsonDict",
-        "Parquet": "bool",
-    },
-    total=False,
-)
+class ModelExplainabilityJobDefinitionClusterConfigDict(TypedDict, total=False):
+    """ModelExplainabilityJobDefinitionClusterConfig as a plain dict: Configuration for the cluster
+    used to run model monitoring jobs."""
 
-ModelExplainabilityJobDefinitionEndpointInputDict = TypedDict(
-    "ModelExplainabilityJobDefinitionEndpointInputDict",
-    {
-        "EndpointName": "Required[str]",
-        "FeaturesAttribute": "str",
-        "InferenceAttribute": "str",
-        "LocalPath": "Required[str]",
-        "ProbabilityAttribute": "str",
-        "S3DataDistributionType": "Literal['FullyReplicated', 'ShardedByS3Key']",
-        "S3InputMode": "Literal['Pipe', 'File']",
-    },
-    total=False,
-)
+    InstanceCount: Required[int]
+    """The number of ML compute instances to use in the model monitoring job. For distributed
+    processing jobs, specify a value greater than 1. The default value is 1."""
+    InstanceType: Required[str]
+    """The ML compute instance type for the processing job."""
+    VolumeKmsKeyId: str
+    """The AWS Key Management Service (AWS KMS) key that Amazon SageMaker uses to encrypt data on
+    the storage volume attached to the ML compute instance(s) that run the model monitoring job."""
+    VolumeSizeInGB: Required[int]
+    """The size of the ML storage volume, in gigabytes, that you want to provision. You must specify
+    sufficient ML storage for your scenario."""
 
-ModelExplainabilityJobDefinitionJsonDict = TypedDict(
-    "ModelExplainabilityJobDefinitionJsonDict",
-    {
-        "Line": "bool",
-    },
-    total=False,
-)
 
-ModelExplainabilityJobDefinitionModelExplainabilityAppSpecificationDict = TypedDict(
-    "ModelExplainabilityJobDefinitionModelExplainabilityAppSpecificationDict",
-    {
-        "ConfigUri": "Required[str]",
-        "Environment": "dict[str, Any]",
-        "ImageUri": "Required[str]",
-    },
-    total=False,
-)
+class ModelExplainabilityJobDefinitionConstraintsResourceDict(TypedDict, total=False):
+    """ModelExplainabilityJobDefinitionConstraintsResource as a plain dict: The baseline constraints
+    resource for a monitoring job."""
 
-ModelExplainabilityJobDefinitionModelExplainabilityBaselineConfigDict = TypedDict(
-    "ModelExplainabilityJobDefinitionModelExplainabilityBaselineConfigDict",
-    {
-        "BaseliningJobName": "str",
-        "ConstraintsResource": "ModelExplainabilityJobDefinitionConstraintsResourceDict",
-    },
-    total=False,
-)
+    S3Uri: str
+    """The Amazon S3 URI for baseline constraint file in Amazon S3 that the current monitoring job
+    should validated against."""
 
-ModelExplainabilityJobDefinitionModelExplainabilityJobInputDict = TypedDict(
-    "ModelExplainabilityJobDefinitionModelExplainabilityJobInputDict",
-    {
-        "BatchTransformInput": "ModelExplainabilityJobDefinitionBatchTransformInputDict",
-        "EndpointInput": "ModelExplainabilityJobDefinitionEndpointInputDict",
-    },
-    total=False,
-)
 
-ModelExplainabilityJobDefinitionNetworkConfigDict = TypedDict(
-    "ModelExplainabilityJobDefinitionNetworkConfigDict",
-    {
-        "EnableInterContainerTrafficEncryption": "bool",
-        "EnableNetworkIsolation": "bool",
-        "VpcConfig": "ModelExplainabilityJobDefinitionVpcConfigDict",
-    },
-    total=False,
-)
+class ModelExplainabilityJobDefinitionCsvDict(TypedDict, total=False):
+    """ModelExplainabilityJobDefinitionCsv as a plain dict: The CSV format"""
 
-ModelExplainabilityJobDefinitionS3OutputDict = TypedDict(
-    "ModelExplainabilityJobDefinitionS3OutputDict",
-    {
-        "LocalPath": "Required[str]",
-        "S3UploadMode": "Literal['Continuous', 'EndOfJob']",
-        "S3Uri": "Required[str]",
-    },
-    total=False,
-)
+    Header: bool
+    """A boolean flag indicating if given CSV has header"""
 
-ModelExplainabilityJobDefinitionStoppingConditionDict = TypedDict(
-    "ModelExplainabilityJobDefinitionStoppingConditionDict",
-    {
-        "MaxRuntimeInSeconds": "Required[int]",
-    },
-    total=False,
-)
 
-ModelExplainabilityJobDefinitionVpcConfigDict = TypedDict(
-    "ModelExplainabilityJobDefinitionVpcConfigDict",
-    {
-        "SecurityGroupIds": "Required[list[str]]",
-        "Subnets": "Required[list[str]]",
-    },
-    total=False,
-)
+class ModelExplainabilityJobDefinitionDatasetFormatDict(TypedDict, total=False):
+    """ModelExplainabilityJobDefinitionDatasetFormat as a plain dict: The dataset format of the data
+    to monitor"""
 
-MonitoringOutputDict = TypedDict(
-    "MonitoringOutputDict",
-    {
-        "S3Output": "Required[ModelExplainabilityJobDefinitionS3OutputDict]",
-    },
-    total=False,
-)
+    Csv: ModelExplainabilityJobDefinitionCsvDict
+    """The CSV format"""
+    Json: ModelExplainabilityJobDefinitionJsonDict
+    """The Json format"""
+    Parquet: bool
+    """A flag indicating if the dataset format is Parquet"""
 
-MonitoringOutputConfigDict = TypedDict(
-    "MonitoringOutputConfigDict",
-    {
-        "KmsKeyId": "str",
-        "MonitoringOutputs": "Required[list[MonitoringOutputDict]]",
-    },
-    total=False,
-)
 
-MonitoringResourcesDict = TypedDict(
-    "MonitoringResourcesDict",
-    {
-        "ClusterConfig": "Required[ModelExplainabilityJobDefinitionClusterConfigDict]",
-    },
-    total=False,
-)
+class ModelExplainabilityJobDefinitionEndpointInputDict(TypedDict, total=False):
+    """ModelExplainabilityJobDefinitionEndpointInput as a plain dict: The endpoint for a monitoring
+    job."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    EndpointName: Required[str]
+    """The name of the endpoint used to run the monitoring job."""
+    FeaturesAttribute: str
+    """JSONpath to locate features in JSONlines dataset"""
+    InferenceAttribute: str
+    """Index or JSONpath to locate predicted label(s)"""
+    LocalPath: Required[str]
+    """Path to the filesystem where the endpoint data is available to the container."""
+    ProbabilityAttribute: str
+    """Index or JSONpath to locate probabilities"""
+    S3DataDistributionType: Literal["FullyReplicated", "ShardedByS3Key"]
+    """Whether input data distributed in Amazon S3 is fully replicated or sharded by an S3 key.
+    Defauts to FullyReplicated"""
+    S3InputMode: Literal["Pipe", "File"]
+    """Whether the Pipe or File is used as the input mode for transfering data for the monitoring
+    job. Pipe mode is recommended for large datasets. File mode is useful for small files that fit
+    in memory. Defaults to File."""
 
+
+class ModelExplainabilityJobDefinitionJsonDict(TypedDict, total=False):
+    """ModelExplainabilityJobDefinitionJson as a plain dict: The Json format"""
+
+    Line: bool
+    """A boolean flag indicating if it is JSON line format"""
+
+
+class ModelExplainabilityJobDefinitionModelExplainabilityAppSpecificationDict(
+    TypedDict, total=False
+):
+    """ModelExplainabilityJobDefinitionModelExplainabilityAppSpecification as a plain dict:
+    Container image configuration object for the monitoring job."""
+
+    ConfigUri: Required[str]
+    """The S3 URI to an analysis configuration file"""
+    Environment: dict[str, str]
+    """Sets the environment variables in the Docker container"""
+    ImageUri: Required[str]
+    """The container image to be run by the monitoring job."""
+
+
+class ModelExplainabilityJobDefinitionModelExplainabilityBaselineConfigDict(TypedDict, total=False):
+    """ModelExplainabilityJobDefinitionModelExplainabilityBaselineConfig as a plain dict: Baseline
+    configuration used to validate that the data conforms to the specified constraints and
+    statistics."""
+
+    BaseliningJobName: str
+    """The name of a processing job"""
+    ConstraintsResource: ModelExplainabilityJobDefinitionConstraintsResourceDict
+    """The baseline constraints resource for a monitoring job."""
+
+
+class ModelExplainabilityJobDefinitionModelExplainabilityJobInputDict(TypedDict, total=False):
+    """ModelExplainabilityJobDefinitionModelExplainabilityJobInput as a plain dict: The inputs for a
+    monitoring job."""
+
+    BatchTransformInput: ModelExplainabilityJobDefinitionBatchTransformInputDict
+    """The batch transform input for a monitoring job."""
+    EndpointInput: ModelExplainabilityJobDefinitionEndpointInputDict
+    """The endpoint for a monitoring job."""
+
+
+class ModelExplainabilityJobDefinitionNetworkConfigDict(TypedDict, total=False):
+    """ModelExplainabilityJobDefinitionNetworkConfig as a plain dict: Networking options for a job,
+    such as network traffic encryption between containers, whether to allow inbound and outbound
+    network calls to and from containers, and the VPC subnets and security groups to use for
+    VPC-enabled jobs."""
+
+    EnableInterContainerTrafficEncryption: bool
+    """Whether to encrypt all communications between distributed processing jobs. Choose True to
+    encrypt communications. Encryption provides greater security for distributed processing jobs,
+    but the processing might take longer."""
+    EnableNetworkIsolation: bool
+    """Whether to allow inbound and outbound network calls to and from the containers used for the
+    processing job."""
+    VpcConfig: ModelExplainabilityJobDefinitionVpcConfigDict
+    """Specifies a VPC that your training jobs and hosted models have access to. Control access to
+    and from your training and model containers by configuring the VPC."""
+
+
+class ModelExplainabilityJobDefinitionS3OutputDict(TypedDict, total=False):
+    """ModelExplainabilityJobDefinitionS3Output as a plain dict: Information about where and how to
+    store the results of a monitoring job."""
+
+    LocalPath: Required[str]
+    """The local path to the Amazon S3 storage location where Amazon SageMaker saves the results of
+    a monitoring job. LocalPath is an absolute path for the output data."""
+    S3UploadMode: Literal["Continuous", "EndOfJob"]
+    """Whether to upload the results of the monitoring job continuously or after the job completes."""
+    S3Uri: Required[str]
+    """A URI that identifies the Amazon S3 storage location where Amazon SageMaker saves the results
+    of a monitoring job."""
+
+
+class ModelExplainabilityJobDefinitionStoppingConditionDict(TypedDict, total=False):
+    """ModelExplainabilityJobDefinitionStoppingCondition as a plain dict: Specifies a time limit for
+    how long the monitoring job is allowed to run."""
+
+    MaxRuntimeInSeconds: Required[int]
+    """The maximum runtime allowed in seconds."""
+
+
+class ModelExplainabilityJobDefinitionVpcConfigDict(TypedDict, total=False):
+    """ModelExplainabilityJobDefinitionVpcConfig as a plain dict: Specifies a VPC that your training
+    jobs and hosted models have access to. Control access to and from your training and model
+    containers by configuring the VPC."""
+
+    SecurityGroupIds: Required[list[str]]
+    """The VPC security group IDs, in the form sg-xxxxxxxx. Specify the security groups for the VPC
+    that is specified in the Subnets field."""
+    Subnets: Required[list[str]]
+    """The ID of the subnets in the VPC to which you want to connect to your monitoring jobs."""
+
+
+class MonitoringOutputDict(TypedDict, total=False):
+    """MonitoringOutput as a plain dict: The output object for a monitoring job."""
+
+    S3Output: Required[ModelExplainabilityJobDefinitionS3OutputDict]
+    """Information about where and how to store the results of a monitoring job."""
+
+
+class MonitoringOutputConfigDict(TypedDict, total=False):
+    """MonitoringOutputConfig as a plain dict: The output configuration for monitoring jobs."""
+
+    KmsKeyId: str
+    """The AWS Key Management Service (AWS KMS) key that Amazon SageMaker uses to encrypt the model
+    artifacts at rest using Amazon S3 server-side encryption."""
+    MonitoringOutputs: Required[list[MonitoringOutputDict]]
+    """Monitoring outputs for monitoring jobs. This is where the output of the periodic monitoring
+    jobs is uploaded."""
+
+
+class MonitoringResourcesDict(TypedDict, total=False):
+    """MonitoringResources as a plain dict: Identifies the resources to deploy for a monitoring job."""
+
+    ClusterConfig: Required[ModelExplainabilityJobDefinitionClusterConfigDict]
+    """Configuration for the cluster used to run model monitoring jobs."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 127 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 1 to 255 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::SageMaker::ModelExplainabilityJobDefinition",
     schema_file="aws-sagemaker-modelexplainabilityjobdefinition.json",
     primary_identifier=("/JobDefinitionArn",),
-    additional_identifiers=(),
     read_only=("/CreationTime", "/JobDefinitionArn"),
     create_only=(
         "/JobDefinitionName",
@@ -312,8 +369,6 @@ METADATA = _TypeMetadata(
         "/EndpointName",
     ),
     write_only=("/EndpointName",),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=(
         "ModelExplainabilityAppSpecification",
         "ModelExplainabilityJobInput",
@@ -321,14 +376,9 @@ METADATA = _TypeMetadata(
         "JobResources",
         "RoleArn",
     ),
-    list_required=(),
     tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
         tag_updatable=False,
-        tag_property="/Tags",
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -337,309 +387,21 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "BatchTransformInput": {
-            "additionalProperties": False,
-            "properties": {
-                "DataCapturedDestinationS3Uri": {
-                    "maxLength": 512,
-                    "minLength": 0,
-                    "pattern": "^(https|s3)://([^/]+)/?(.*)$",
-                    "type": "string",
-                },
-                "DatasetFormat": {"$ref": "#/definitions/DatasetFormat"},
-                "FeaturesAttribute": {"maxLength": 256, "type": "string"},
-                "InferenceAttribute": {"maxLength": 256, "type": "string"},
-                "LocalPath": {"maxLength": 256, "minLength": 0, "pattern": ".*", "type": "string"},
-                "ProbabilityAttribute": {"maxLength": 256, "type": "string"},
-                "S3DataDistributionType": {
-                    "enum": ["FullyReplicated", "ShardedByS3Key"],
-                    "type": "string",
-                },
-                "S3InputMode": {"enum": ["Pipe", "File"], "type": "string"},
-            },
-            "required": ["DataCapturedDestinationS3Uri", "DatasetFormat", "LocalPath"],
-            "type": "object",
-        },
-        "ClusterConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "InstanceCount": {"maximum": 100, "minimum": 1, "type": "integer"},
-                "InstanceType": {"type": "string"},
-                "VolumeKmsKeyId": {
-                    "maxLength": 2048,
-                    "maximum": 2048,
-                    "minLength": 0,
-                    "minimum": 1,
-                    "pattern": "^[a-zA-Z0-9:/_-]*$",
-                    "type": "string",
-                },
-                "VolumeSizeInGB": {"maximum": 16384, "minimum": 1, "type": "integer"},
-            },
-            "required": ["InstanceCount", "InstanceType", "VolumeSizeInGB"],
-            "type": "object",
-        },
-        "ConstraintsResource": {
-            "additionalProperties": False,
-            "properties": {"S3Uri": {"$ref": "#/definitions/S3Uri"}},
-            "type": "object",
-        },
-        "Csv": {"properties": {"Header": {"type": "boolean"}}, "type": "object"},
-        "DatasetFormat": {
-            "properties": {
-                "Csv": {"$ref": "#/definitions/Csv"},
-                "Json": {"$ref": "#/definitions/Json"},
-                "Parquet": {"$ref": "#/definitions/Parquet"},
-            },
-            "type": "object",
-        },
-        "EndpointInput": {
-            "additionalProperties": False,
-            "properties": {
-                "EndpointName": {"$ref": "#/definitions/EndpointName"},
-                "FeaturesAttribute": {"maxLength": 256, "type": "string"},
-                "InferenceAttribute": {"maxLength": 256, "type": "string"},
-                "LocalPath": {"maxLength": 256, "minLength": 0, "pattern": ".*", "type": "string"},
-                "ProbabilityAttribute": {"maxLength": 256, "type": "string"},
-                "S3DataDistributionType": {
-                    "enum": ["FullyReplicated", "ShardedByS3Key"],
-                    "type": "string",
-                },
-                "S3InputMode": {"enum": ["Pipe", "File"], "type": "string"},
-            },
-            "required": ["EndpointName", "LocalPath"],
-            "type": "object",
-        },
-        "EndpointName": {
-            "maxLength": 63,
-            "minLength": 0,
-            "pattern": "^[a-zA-Z0-9](-*[a-zA-Z0-9])*",
-            "type": "string",
-        },
-        "JobDefinitionName": {
-            "maxLength": 63,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9](-*[a-zA-Z0-9])*$",
-            "type": "string",
-        },
-        "Json": {"properties": {"Line": {"type": "boolean"}}, "type": "object"},
-        "ModelExplainabilityAppSpecification": {
-            "additionalProperties": False,
-            "properties": {
-                "ConfigUri": {"$ref": "#/definitions/S3Uri"},
-                "Environment": {
-                    "additionalProperties": False,
-                    "patternProperties": {
-                        "[\\S\\s]*": {"maxLength": 256, "type": "string"},
-                        "[a-zA-Z_][a-zA-Z0-9_]*": {
-                            "maxLength": 256,
-                            "minLength": 1,
-                            "type": "string",
-                        },
-                    },
-                    "type": "object",
-                },
-                "ImageUri": {"maxLength": 255, "minLength": 0, "pattern": ".*", "type": "string"},
-            },
-            "required": ["ImageUri", "ConfigUri"],
-            "type": "object",
-        },
-        "ModelExplainabilityBaselineConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "BaseliningJobName": {"$ref": "#/definitions/ProcessingJobName"},
-                "ConstraintsResource": {"$ref": "#/definitions/ConstraintsResource"},
-            },
-            "type": "object",
-        },
-        "ModelExplainabilityJobInput": {
-            "additionalProperties": False,
-            "properties": {
-                "BatchTransformInput": {"$ref": "#/definitions/BatchTransformInput"},
-                "EndpointInput": {"$ref": "#/definitions/EndpointInput"},
-            },
-            "type": "object",
-        },
-        "MonitoringOutput": {
-            "additionalProperties": False,
-            "properties": {"S3Output": {"$ref": "#/definitions/S3Output"}},
-            "required": ["S3Output"],
-            "type": "object",
-        },
-        "MonitoringOutputConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "KmsKeyId": {
-                    "anyOf": [{}, {}, {}],
-                    "maxLength": 2048,
-                    "minLength": 0,
-                    "pattern": ".*",
-                    "type": "string",
-                },
-                "MonitoringOutputs": {
-                    "items": {"$ref": "#/definitions/MonitoringOutput"},
-                    "maxItems": 1,
-                    "maxLength": 1,
-                    "minItems": 1,
-                    "minLength": 1,
-                    "type": "array",
-                },
-            },
-            "required": ["MonitoringOutputs"],
-            "type": "object",
-        },
-        "MonitoringResources": {
-            "additionalProperties": False,
-            "properties": {"ClusterConfig": {"$ref": "#/definitions/ClusterConfig"}},
-            "required": ["ClusterConfig"],
-            "type": "object",
-        },
-        "MonitoringTimeOffsetString": {
-            "maxLength": 15,
-            "minLength": 1,
-            "pattern": "^.?P.*",
-            "type": "string",
-        },
-        "NetworkConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "EnableInterContainerTrafficEncryption": {"type": "boolean"},
-                "EnableNetworkIsolation": {"type": "boolean"},
-                "VpcConfig": {"$ref": "#/definitions/VpcConfig"},
-            },
-            "type": "object",
-        },
-        "Parquet": {"type": "boolean"},
-        "ProcessingJobName": {
-            "maxLength": 63,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9](-*[a-zA-Z0-9])*$",
-            "type": "string",
-        },
-        "S3Output": {
-            "additionalProperties": False,
-            "properties": {
-                "LocalPath": {"maxLength": 256, "minLength": 0, "pattern": ".*", "type": "string"},
-                "S3UploadMode": {"enum": ["Continuous", "EndOfJob"], "type": "string"},
-                "S3Uri": {
-                    "maxLength": 512,
-                    "minLength": 0,
-                    "pattern": "^(https|s3)://([^/]+)/?(.*)$",
-                    "type": "string",
-                },
-            },
-            "required": ["LocalPath", "S3Uri"],
-            "type": "object",
-        },
-        "S3Uri": {
-            "maxLength": 1024,
-            "minLength": 0,
-            "pattern": "^(https|s3)://([^/]+)/?(.*)$",
-            "type": "string",
-        },
-        "StoppingCondition": {
-            "additionalProperties": False,
-            "properties": {
-                "MaxRuntimeInSeconds": {"maximum": 86400, "minimum": 1, "type": "integer"}
-            },
-            "required": ["MaxRuntimeInSeconds"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "VpcConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "SecurityGroupIds": {
-                    "items": {
-                        "maxLength": 32,
-                        "minLength": 0,
-                        "pattern": "[-0-9a-zA-Z]+",
-                        "type": "string",
-                    },
-                    "maxItems": 5,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "Subnets": {
-                    "items": {
-                        "maxLength": 32,
-                        "minLength": 0,
-                        "pattern": "[-0-9a-zA-Z]+",
-                        "type": "string",
-                    },
-                    "maxItems": 16,
-                    "minItems": 1,
-                    "type": "array",
-                },
-            },
-            "required": ["SecurityGroupIds", "Subnets"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "CreationTime": {"type": "string"},
-        "EndpointName": {"$ref": "#/definitions/EndpointName"},
-        "JobDefinitionArn": {"maxLength": 256, "minLength": 1, "type": "string"},
-        "JobDefinitionName": {"$ref": "#/definitions/JobDefinitionName"},
-        "JobResources": {"$ref": "#/definitions/MonitoringResources"},
-        "ModelExplainabilityAppSpecification": {
-            "$ref": "#/definitions/ModelExplainabilityAppSpecification"
-        },
-        "ModelExplainabilityBaselineConfig": {
-            "$ref": "#/definitions/ModelExplainabilityBaselineConfig"
-        },
-        "ModelExplainabilityJobInput": {"$ref": "#/definitions/ModelExplainabilityJobInput"},
-        "ModelExplainabilityJobOutputConfig": {"$ref": "#/definitions/MonitoringOutputConfig"},
-        "NetworkConfig": {"$ref": "#/definitions/NetworkConfig"},
-        "RoleArn": {
-            "maxLength": 2048,
-            "minLength": 20,
-            "pattern": "^arn:aws[a-z\\-]*:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+$",
-            "type": "string",
-        },
-        "StoppingCondition": {"$ref": "#/definitions/StoppingCondition"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-        },
-    },
-    "required": [
-        "ModelExplainabilityAppSpecification",
-        "ModelExplainabilityJobInput",
-        "ModelExplainabilityJobOutputConfig",
-        "JobResources",
-        "RoleArn",
-    ],
-}
-
 
 class ModelExplainabilityJobDefinition(_Resource):
-    """AWS::SageMaker::ModelExplainabilityJobDefinition: Resource Type definition for AWS::SageMaker::ModelExplainabilityJobDefinition
+    """AWS::SageMaker::ModelExplainabilityJobDefinition: Resource Type definition for
+    AWS::SageMaker::ModelExplainabilityJobDefinition
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: JobDefinitionArn.
+    Replaced when any of these change (create-only): JobDefinitionName,
+    ModelExplainabilityAppSpecification, ModelExplainabilityBaselineConfig,
+    ModelExplainabilityJobInput, ModelExplainabilityJobOutputConfig, JobResources, NetworkConfig,
+    RoleArn, StoppingCondition, Tags, EndpointName.
+    Write-only (sent to AWS, never read back): EndpointName.
+    Read-only attributes (known once deployed): CreationTime, JobDefinitionArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-sagemaker-modelexplainabilityjobdefinition.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -649,12 +411,17 @@ class ModelExplainabilityJobDefinition(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ModelExplainabilityJobDefinitionAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "model_explainability_job_definition.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     CreationTime: str
+    """The time at which the job definition was created."""
     JobDefinitionArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The Amazon Resource Name (ARN) of job definition."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     EndpointName: str
     JobDefinitionName: str
     JobResources: MonitoringResourcesDict
@@ -671,40 +438,67 @@ class ModelExplainabilityJobDefinition(_Resource):
     StoppingCondition: ModelExplainabilityJobDefinitionStoppingConditionDict
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        JobResources: MonitoringResources | MonitoringResourcesDict,
+        ModelExplainabilityAppSpecification: ModelExplainabilityJobDefinitionModelExplainabilityAppSpecification
+        | ModelExplainabilityJobDefinitionModelExplainabilityAppSpecificationDict,
+        ModelExplainabilityJobInput: ModelExplainabilityJobDefinitionModelExplainabilityJobInput
+        | ModelExplainabilityJobDefinitionModelExplainabilityJobInputDict,
+        ModelExplainabilityJobOutputConfig: MonitoringOutputConfig | MonitoringOutputConfigDict,
+        RoleArn: str,
+        EndpointName: str | None = None,
+        JobDefinitionName: str | None = None,
+        ModelExplainabilityBaselineConfig: ModelExplainabilityJobDefinitionModelExplainabilityBaselineConfig
+        | ModelExplainabilityJobDefinitionModelExplainabilityBaselineConfigDict
+        | None = None,
+        NetworkConfig: ModelExplainabilityJobDefinitionNetworkConfig
+        | ModelExplainabilityJobDefinitionNetworkConfigDict
+        | None = None,
+        StoppingCondition: ModelExplainabilityJobDefinitionStoppingCondition
+        | ModelExplainabilityJobDefinitionStoppingConditionDict
+        | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::SageMaker::ModelExplainabilityJobDefinition; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            JobResources: MonitoringResources | MonitoringResourcesDict,
-            ModelExplainabilityAppSpecification: ModelExplainabilityJobDefinitionModelExplainabilityAppSpecification
-            | ModelExplainabilityJobDefinitionModelExplainabilityAppSpecificationDict,
-            ModelExplainabilityJobInput: ModelExplainabilityJobDefinitionModelExplainabilityJobInput
-            | ModelExplainabilityJobDefinitionModelExplainabilityJobInputDict,
-            ModelExplainabilityJobOutputConfig: MonitoringOutputConfig | MonitoringOutputConfigDict,
-            RoleArn: str,
-            EndpointName: str | None = None,
-            JobDefinitionName: str | None = None,
-            ModelExplainabilityBaselineConfig: ModelExplainabilityJobDefinitionModelExplainabilityBaselineConfig
-            | ModelExplainabilityJobDefinitionModelExplainabilityBaselineConfigDict
-            | None = None,
-            NetworkConfig: ModelExplainabilityJobDefinitionNetworkConfig
-            | ModelExplainabilityJobDefinitionNetworkConfigDict
-            | None = None,
-            StoppingCondition: ModelExplainabilityJobDefinitionStoppingCondition
-            | ModelExplainabilityJobDefinitionStoppingConditionDict
-            | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::SageMaker::ModelExplainabilityJobDefinition; `await` it inside an App to deploy it.
-
-            RoleArn: The Amazon Resource Name (ARN) of an IAM role that Amazon SageMaker can assume to perform tasks on your behalf.
-            Tags: An array of key-value pairs to apply to this resource.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            JobResources: Identifies the resources to deploy for a monitoring job. Create-only:
+                changing it replaces the resource. Required.
+            ModelExplainabilityAppSpecification: Container image configuration object for the
+                monitoring job. Create-only: changing it replaces the resource. Required.
+            ModelExplainabilityJobInput: The inputs for a monitoring job. Create-only: changing it
+                replaces the resource. Required.
+            ModelExplainabilityJobOutputConfig: The output configuration for monitoring jobs.
+                Create-only: changing it replaces the resource. Required.
+            RoleArn: The Amazon Resource Name (ARN) of an IAM role that Amazon SageMaker can assume
+                to perform tasks on your behalf. Create-only: changing it replaces the resource.
+                Required.
+            EndpointName: The name of the endpoint used to run the monitoring job. Create-only:
+                changing it replaces the resource. Write-only: sent to AWS, never read back.
+            JobDefinitionName: The name of the job definition. Create-only: changing it replaces the
+                resource.
+            ModelExplainabilityBaselineConfig: Baseline configuration used to validate that the data
+                conforms to the specified constraints and statistics. Create-only: changing it
+                replaces the resource.
+            NetworkConfig: Networking options for a job, such as network traffic encryption between
+                containers, whether to allow inbound and outbound network calls to and from
+                containers, and the VPC subnets and security groups to use for VPC-enabled jobs.
+                Create-only: changing it replaces the resource.
+            StoppingCondition: Specifies a time limit for how long the monitoring job is allowed to
+                run. Create-only: changing it replaces the resource.
+            Tags: An array of key-value pairs to apply to this resource. Create-only: changing it
+                replaces the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

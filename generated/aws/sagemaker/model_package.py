@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -187,357 +191,440 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AdditionalInferenceSpecificationDefinitionDict = TypedDict(
-    "AdditionalInferenceSpecificationDefinitionDict",
-    {
-        "Containers": "Required[list[ModelPackageContainerDefinitionDict]]",
-        "Description": "str",
-        "Name": "Required[str]",
-        "SupportedContentTypes": "list[str]",
-        "SupportedRealtimeInferenceInstanceTypes": "list[str]",
-        "SupportedResponseMIMETypes": "list[str]",
-        "SupportedTransformInstanceTypes": "list[str]",
-    },
-    total=False,
-)
 
-DriftCheckBiasDict = TypedDict(
-    "DriftCheckBiasDict",
-    {
-        "ConfigFile": "FileSourceDict",
-        "PostTrainingConstraints": "MetricsSourceDict",
-        "PreTrainingConstraints": "MetricsSourceDict",
-    },
-    total=False,
-)
+class AdditionalInferenceSpecificationDefinitionDict(TypedDict, total=False):
+    """AdditionalInferenceSpecificationDefinition as a plain dict: Additional Inference
+    Specification specifies details about inference jobs that can be run with models based on this
+    model package.AdditionalInferenceSpecifications can be added to existing model packages using
+    AdditionalInferenceSpecificationsToAdd."""
 
-DriftCheckExplainabilityDict = TypedDict(
-    "DriftCheckExplainabilityDict",
-    {
-        "ConfigFile": "FileSourceDict",
-        "Constraints": "MetricsSourceDict",
-    },
-    total=False,
-)
+    Containers: Required[list[ModelPackageContainerDefinitionDict]]
+    """The Amazon ECR registry path of the Docker image that contains the inference code."""
+    Description: str
+    """A description of the additional Inference specification."""
+    Name: Required[str]
+    """A unique name to identify the additional inference specification. The name must be unique
+    within the list of your additional inference specifications for a particular model package."""
+    SupportedContentTypes: list[str]
+    """The supported MIME types for the input data."""
+    SupportedRealtimeInferenceInstanceTypes: list[str]
+    """A list of the instance types that are used to generate inferences in real-time"""
+    SupportedResponseMIMETypes: list[str]
+    """The supported MIME types for the output data."""
+    SupportedTransformInstanceTypes: list[str]
+    """A list of the instance types on which a transformation job can be run or on which an endpoint
+    can be deployed."""
 
-DriftCheckModelDataQualityDict = TypedDict(
-    "DriftCheckModelDataQualityDict",
-    {
-        "Constraints": "MetricsSourceDict",
-        "Statistics": "MetricsSourceDict",
-    },
-    total=False,
-)
 
-DriftCheckModelQualityDict = TypedDict(
-    "DriftCheckModelQualityDict",
-    {
-        "Constraints": "MetricsSourceDict",
-        "Statistics": "MetricsSourceDict",
-    },
-    total=False,
-)
+class DriftCheckBiasDict(TypedDict, total=False):
+    """DriftCheckBias as a plain dict: Represents the drift check bias baselines that can be used
+    when the model monitor is set using the model package."""
 
-FileSourceDict = TypedDict(
-    "FileSourceDict",
-    {
-        "ContentDigest": "str",
-        "ContentType": "str",
-        "S3Uri": "Required[str]",
-    },
-    total=False,
-)
+    ConfigFile: FileSourceDict
+    """Represents a File Source Object."""
+    PostTrainingConstraints: MetricsSourceDict
+    """Represents a Metric Source Object."""
+    PreTrainingConstraints: MetricsSourceDict
+    """Represents a Metric Source Object."""
 
-MetricsSourceDict = TypedDict(
-    "MetricsSourceDict",
-    {
-        "ContentDigest": "str",
-        "ContentType": "Required[str]",
-        "S3Uri": "Required[str]",
-    },
-    total=False,
-)
 
-ModelPackageBiasDict = TypedDict(
-    "ModelPackageBiasDict",
-    {
-        "PostTrainingReport": "MetricsSourceDict",
-        "PreTrainingReport": "MetricsSourceDict",
-        "Report": "MetricsSourceDict",
-    },
-    total=False,
-)
+class DriftCheckExplainabilityDict(TypedDict, total=False):
+    """DriftCheckExplainability as a plain dict: Contains explainability metrics for a model."""
 
-ModelPackageContainerDefinitionDict = TypedDict(
-    "ModelPackageContainerDefinitionDict",
-    {
-        "ContainerHostname": "str",
-        "Environment": "dict[str, Any]",
-        "Framework": "str",
-        "FrameworkVersion": "str",
-        "Image": "Required[str]",
-        "ImageDigest": "str",
-        "ModelDataSource": "ModelPackageModelDataSourceDict",
-        "ModelDataUrl": "str",
-        "ModelInput": "ModelPackageContainerDefinitionModelInputDict",
-        "NearestModelName": "str",
-    },
-    total=False,
-)
+    ConfigFile: FileSourceDict
+    """Represents a File Source Object."""
+    Constraints: MetricsSourceDict
+    """Represents a Metric Source Object."""
 
-ModelPackageContainerDefinitionModelInputDict = TypedDict(
-    "ModelPackageContainerDefinitionModelInputDict",
-    {
-        "DataInputConfig": "Required[str]",
-    },
-    total=False,
-)
 
-ModelPackageDataSourceDict = TypedDict(
-    "ModelPackageDataSourceDict",
-    {
-        "S3DataSource": "Required[ModelPackageS3DataSourceDict]",
-    },
-    total=False,
-)
+class DriftCheckModelDataQualityDict(TypedDict, total=False):
+    """DriftCheckModelDataQuality as a plain dict: Represents the drift check data quality baselines
+    that can be used when the model monitor is set using the model package."""
 
-ModelPackageDriftCheckBaselinesDict = TypedDict(
-    "ModelPackageDriftCheckBaselinesDict",
-    {
-        "Bias": "DriftCheckBiasDict",
-        "Explainability": "DriftCheckExplainabilityDict",
-        "ModelDataQuality": "DriftCheckModelDataQualityDict",
-        "ModelQuality": "DriftCheckModelQualityDict",
-    },
-    total=False,
-)
+    Constraints: MetricsSourceDict
+    """Represents a Metric Source Object."""
+    Statistics: MetricsSourceDict
+    """Represents a Metric Source Object."""
 
-ModelPackageExplainabilityDict = TypedDict(
-    "ModelPackageExplainabilityDict",
-    {
-        "Report": "MetricsSourceDict",
-    },
-    total=False,
-)
 
-ModelPackageInferenceSpecificationDict = TypedDict(
-    "ModelPackageInferenceSpecificationDict",
-    {
-        "Containers": "Required[list[ModelPackageContainerDefinitionDict]]",
-        "SupportedContentTypes": "Required[list[str]]",
-        "SupportedRealtimeInferenceInstanceTypes": "list[str]",
-        "SupportedResponseMIMETypes": "Required[list[str]]",
-        "SupportedTransformInstanceTypes": "list[str]",
-    },
-    total=False,
-)
+class DriftCheckModelQualityDict(TypedDict, total=False):
+    """DriftCheckModelQuality as a plain dict: Represents the drift check model quality baselines
+    that can be used when the model monitor is set using the model package."""
 
-ModelPackageMetadataPropertiesDict = TypedDict(
-    "ModelPackageMetadataPropertiesDict",
-    {
-        "CommitId": "str",
-        "GeneratedBy": "str",
-        "ProjectId": "str",
-        "Repository": "str",
-    },
-    total=False,
-)
+    Constraints: MetricsSourceDict
+    """Represents a Metric Source Object."""
+    Statistics: MetricsSourceDict
+    """Represents a Metric Source Object."""
 
-ModelPackageModelAccessConfigDict = TypedDict(
-    "ModelPackageModelAccessConfigDict",
-    {
-        "AcceptEula": "Required[bool]",
-    },
-    total=False,
-)
 
-ModelPackageModelCardDict = TypedDict(
-    "ModelPackageModelCardDict",
-    {
-        "ModelCardContent": "Required[str]",
-        "ModelCardStatus": "Required[Literal['Draft', 'PendingReview', 'Approved', 'Archived']]",
-    },
-    total=False,
-)
+class FileSourceDict(TypedDict, total=False):
+    """FileSource as a plain dict: Represents a File Source Object."""
 
-ModelPackageModelDataQualityDict = TypedDict(
-    "ModelPackageModelDataQualityDict",
-    {
-        "Constraints": "MetricsSourceDict",
-        "Statistics": "MetricsSourceDict",
-    },
-    total=False,
-)
+    ContentDigest: str
+    """The digest of the file source."""
+    ContentType: str
+    """The type of content stored in the file source."""
+    S3Uri: Required[str]
+    """The Amazon S3 URI for the file source."""
 
-ModelPackageModelDataSourceDict = TypedDict(
-    "ModelPackageModelDataSourceDict",
-    {
-        "S3DataSource": "S3ModelDataSourceDict",
-    },
-    total=False,
-)
 
-ModelPackageModelMetricsDict = TypedDict(
-    "ModelPackageModelMetricsDict",
-    {
-        "Bias": "ModelPackageBiasDict",
-        "Explainability": "ModelPackageExplainabilityDict",
-        "ModelDataQuality": "ModelPackageModelDataQualityDict",
-        "ModelQuality": "ModelPackageModelQualityDict",
-    },
-    total=False,
-)
+class MetricsSourceDict(TypedDict, total=False):
+    """MetricsSource as a plain dict: Represents a Metric Source Object."""
 
-ModelPackageModelPackageStatusDetailsDict = TypedDict(
-    "ModelPackageModelPackageStatusDetailsDict",
-    {
-        "ValidationStatuses": "list[ModelPackageStatusItemDict]",
-    },
-    total=False,
-)
+    ContentDigest: str
+    """The digest of the metric source."""
+    ContentType: Required[str]
+    """The type of content stored in the metric source."""
+    S3Uri: Required[str]
+    """The Amazon S3 URI for the metric source."""
 
-ModelPackageModelQualityDict = TypedDict(
-    "ModelPackageModelQualityDict",
-    {
-        "Constraints": "MetricsSourceDict",
-        "Statistics": "MetricsSourceDict",
-    },
-    total=False,
-)
 
-ModelPackageS3DataSourceDict = TypedDict(
-    "ModelPackageS3DataSourceDict",
-    {
-        "S3DataType": "Required[Literal['ManifestFile', 'S3Prefix', 'AugmentedManifestFile']]",
-        "S3Uri": "Required[str]",
-    },
-    total=False,
-)
+class ModelPackageBiasDict(TypedDict, total=False):
+    """ModelPackageBias as a plain dict: Contains bias metrics for a model."""
 
-ModelPackageSecurityConfigDict = TypedDict(
-    "ModelPackageSecurityConfigDict",
-    {
-        "KmsKeyId": "Required[str]",
-    },
-    total=False,
-)
+    PostTrainingReport: MetricsSourceDict
+    """Represents a Metric Source Object."""
+    PreTrainingReport: MetricsSourceDict
+    """Represents a Metric Source Object."""
+    Report: MetricsSourceDict
+    """Represents a Metric Source Object."""
 
-ModelPackageSourceAlgorithmSpecificationDict = TypedDict(
-    "ModelPackageSourceAlgorithmSpecificationDict",
-    {
-        "SourceAlgorithms": "Required[list[SourceAlgorithmDict]]",
-    },
-    total=False,
-)
 
-ModelPackageStatusItemDict = TypedDict(
-    "ModelPackageStatusItemDict",
-    {
-        "FailureReason": "str",
-        "Name": "Required[str]",
-        "Status": "Required[Literal['NotStarted', 'Failed', 'InProgress', 'Completed']]",
-    },
-    total=False,
-)
+class ModelPackageContainerDefinitionDict(TypedDict, total=False):
+    """ModelPackageContainerDefinition as a plain dict: Describes the Docker container for the model
+    package."""
 
-ModelPackageTransformInputDict = TypedDict(
-    "ModelPackageTransformInputDict",
-    {
-        "CompressionType": "Literal['None', 'Gzip']",
-        "ContentType": "str",
-        "DataSource": "Required[ModelPackageDataSourceDict]",
-        "SplitType": "Literal['None', 'TFRecord', 'Line', 'RecordIO']",
-    },
-    total=False,
-)
+    ContainerHostname: str
+    """The DNS host name for the Docker container."""
+    Environment: dict[str, str]
+    """Sets the environment variables in the Docker container"""
+    Framework: str
+    """The machine learning framework of the model package container image."""
+    FrameworkVersion: str
+    """The framework version of the Model Package Container Image."""
+    Image: Required[str]
+    """The Amazon EC2 Container Registry (Amazon ECR) path where inference code is stored."""
+    ImageDigest: str
+    """An MD5 hash of the training algorithm that identifies the Docker image used for training."""
+    ModelDataSource: ModelPackageModelDataSourceDict
+    """Specifies the location of ML model data to deploy during endpoint creation."""
+    ModelDataUrl: str
+    """A structure with Model Input details."""
+    ModelInput: ModelPackageContainerDefinitionModelInputDict
+    """Type: ModelPackageContainerDefinitionModelInputDict."""
+    NearestModelName: str
+    """The name of a pre-trained machine learning benchmarked by Amazon SageMaker Inference
+    Recommender model that matches your model."""
 
-ModelPackageTransformJobDefinitionDict = TypedDict(
-    "ModelPackageTransformJobDefinitionDict",
-    {
-        "BatchStrategy": "Literal['MultiRecord', 'SingleRecord']",
-        "Environment": "dict[str, Any]",
-        "MaxConcurrentTransforms": "int",
-        "MaxPayloadInMB": "int",
-        "TransformInput": "Required[ModelPackageTransformInputDict]",
-        "TransformOutput": "Required[ModelPackageTransformOutputDict]",
-        "TransformResources": "Required[ModelPackageTransformResourcesDict]",
-    },
-    total=False,
-)
 
-ModelPackageTransformOutputDict = TypedDict(
-    "ModelPackageTransformOutputDict",
-    {
-        "Accept": "str",
-        "AssembleWith": "Literal['None', 'Line']",
-        "KmsKeyId": "str",
-        "S3OutputPath": "Required[str]",
-    },
-    total=False,
-)
+class ModelPackageContainerDefinitionModelInputDict(TypedDict, total=False):
+    """ModelPackageContainerDefinitionModelInput as a plain dict."""
 
-ModelPackageTransformResourcesDict = TypedDict(
-    "ModelPackageTransformResourcesDict",
-    {
-        "InstanceCount": "Required[int]",
-        "InstanceType": "Required[str]",
-        "VolumeKmsKeyId": "str",
-    },
-    total=False,
-)
+    DataInputConfig: Required[str]
+    """The input configuration object for the model."""
 
-ModelPackageValidationSpecificationDict = TypedDict(
-    "ModelPackageValidationSpecificationDict",
-    {
-        "ValidationProfiles": "Required[list[ValidationProfileDict]]",
-        "ValidationRole": "Required[str]",
-    },
-    total=False,
-)
 
-S3ModelDataSourceDict = TypedDict(
-    "S3ModelDataSourceDict",
-    {
-        "CompressionType": "Required[Literal['None', 'Gzip']]",
-        "ModelAccessConfig": "ModelPackageModelAccessConfigDict",
-        "S3DataType": "Required[Literal['S3Prefix', 'S3Object']]",
-        "S3Uri": "Required[str]",
-    },
-    total=False,
-)
+class ModelPackageDataSourceDict(TypedDict, total=False):
+    """ModelPackageDataSource as a plain dict: Describes the input source of a transform job and the
+    way the transform job consumes it."""
 
-SourceAlgorithmDict = TypedDict(
-    "SourceAlgorithmDict",
-    {
-        "AlgorithmName": "Required[str]",
-        "ModelDataUrl": "str",
-    },
-    total=False,
-)
+    S3DataSource: Required[ModelPackageS3DataSourceDict]
+    """Describes the S3 data source."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
-ValidationProfileDict = TypedDict(
-    "ValidationProfileDict",
-    {
-        "ProfileName": "Required[str]",
-        "TransformJobDefinition": "Required[ModelPackageTransformJobDefinitionDict]",
-    },
-    total=False,
-)
+class ModelPackageDriftCheckBaselinesDict(TypedDict, total=False):
+    """ModelPackageDriftCheckBaselines as a plain dict: Represents the drift check baselines that
+    can be used when the model monitor is set using the model package."""
 
+    Bias: DriftCheckBiasDict
+    """Represents the drift check bias baselines that can be used when the model monitor is set
+    using the model package."""
+    Explainability: DriftCheckExplainabilityDict
+    """Contains explainability metrics for a model."""
+    ModelDataQuality: DriftCheckModelDataQualityDict
+    """Represents the drift check data quality baselines that can be used when the model monitor is
+    set using the model package."""
+    ModelQuality: DriftCheckModelQualityDict
+    """Represents the drift check model quality baselines that can be used when the model monitor is
+    set using the model package."""
+
+
+class ModelPackageExplainabilityDict(TypedDict, total=False):
+    """ModelPackageExplainability as a plain dict: Contains explainability metrics for a model."""
+
+    Report: MetricsSourceDict
+    """Represents a Metric Source Object."""
+
+
+class ModelPackageInferenceSpecificationDict(TypedDict, total=False):
+    """ModelPackageInferenceSpecification as a plain dict: Details about inference jobs that can be
+    run with models based on this model package."""
+
+    Containers: Required[list[ModelPackageContainerDefinitionDict]]
+    """The Amazon ECR registry path of the Docker image that contains the inference code."""
+    SupportedContentTypes: Required[list[str]]
+    """The supported MIME types for the input data."""
+    SupportedRealtimeInferenceInstanceTypes: list[str]
+    """A list of the instance types that are used to generate inferences in real-time"""
+    SupportedResponseMIMETypes: Required[list[str]]
+    """The supported MIME types for the output data."""
+    SupportedTransformInstanceTypes: list[str]
+    """A list of the instance types on which a transformation job can be run or on which an endpoint
+    can be deployed."""
+
+
+class ModelPackageMetadataPropertiesDict(TypedDict, total=False):
+    """ModelPackageMetadataProperties as a plain dict: Metadata properties of the tracking entity,
+    trial, or trial component."""
+
+    CommitId: str
+    """The commit ID."""
+    GeneratedBy: str
+    """The entity this entity was generated by."""
+    ProjectId: str
+    """The project ID metadata."""
+    Repository: str
+    """The repository metadata."""
+
+
+class ModelPackageModelAccessConfigDict(TypedDict, total=False):
+    """ModelPackageModelAccessConfig as a plain dict: Specifies the access configuration file for
+    the ML model."""
+
+    AcceptEula: Required[bool]
+    """Specifies agreement to the model end-user license agreement (EULA)."""
+
+
+class ModelPackageModelCardDict(TypedDict, total=False):
+    """ModelPackageModelCard as a plain dict: The model card associated with the model package."""
+
+    ModelCardContent: Required[str]
+    """The content of the model card."""
+    ModelCardStatus: Required[Literal["Draft", "PendingReview", "Approved", "Archived"]]
+    """The approval status of the model card within your organization."""
+
+
+class ModelPackageModelDataQualityDict(TypedDict, total=False):
+    """ModelPackageModelDataQuality as a plain dict: Metrics that measure the quality of the input
+    data for a model."""
+
+    Constraints: MetricsSourceDict
+    """Represents a Metric Source Object."""
+    Statistics: MetricsSourceDict
+    """Represents a Metric Source Object."""
+
+
+class ModelPackageModelDataSourceDict(TypedDict, total=False):
+    """ModelPackageModelDataSource as a plain dict: Specifies the location of ML model data to
+    deploy during endpoint creation."""
+
+    S3DataSource: S3ModelDataSourceDict
+    """Specifies the S3 location of ML model data to deploy."""
+
+
+class ModelPackageModelMetricsDict(TypedDict, total=False):
+    """ModelPackageModelMetrics as a plain dict: A structure that contains model metrics reports."""
+
+    Bias: ModelPackageBiasDict
+    """Contains bias metrics for a model."""
+    Explainability: ModelPackageExplainabilityDict
+    """Contains explainability metrics for a model."""
+    ModelDataQuality: ModelPackageModelDataQualityDict
+    """Metrics that measure the quality of the input data for a model."""
+    ModelQuality: ModelPackageModelQualityDict
+    """Metrics that measure the quality of a model."""
+
+
+class ModelPackageModelPackageStatusDetailsDict(TypedDict, total=False):
+    """ModelPackageModelPackageStatusDetails as a plain dict: Details about the current status of
+    the model package."""
+
+    ValidationStatuses: list[ModelPackageStatusItemDict]
+    """Type: list[ModelPackageStatusItemDict]."""
+
+
+class ModelPackageModelQualityDict(TypedDict, total=False):
+    """ModelPackageModelQuality as a plain dict: Metrics that measure the quality of a model."""
+
+    Constraints: MetricsSourceDict
+    """Represents a Metric Source Object."""
+    Statistics: MetricsSourceDict
+    """Represents a Metric Source Object."""
+
+
+class ModelPackageS3DataSourceDict(TypedDict, total=False):
+    """ModelPackageS3DataSource as a plain dict: Describes the S3 data source."""
+
+    S3DataType: Required[Literal["ManifestFile", "S3Prefix", "AugmentedManifestFile"]]
+    """The S3 Data Source Type"""
+    S3Uri: Required[str]
+    """Depending on the value specified for the S3DataType, identifies either a key name prefix or a
+    manifest."""
+
+
+class ModelPackageSecurityConfigDict(TypedDict, total=False):
+    """ModelPackageSecurityConfig as a plain dict: An optional AWS Key Management Service key to
+    encrypt, decrypt, and re-encrypt model package information for regulated workloads with highly
+    sensitive data."""
+
+    KmsKeyId: Required[str]
+    """The AWS KMS Key ID (KMSKeyId) used for encryption of model package information."""
+
+
+class ModelPackageSourceAlgorithmSpecificationDict(TypedDict, total=False):
+    """ModelPackageSourceAlgorithmSpecification as a plain dict: Details about the algorithm that
+    was used to create the model package."""
+
+    SourceAlgorithms: Required[list[SourceAlgorithmDict]]
+    """A list of algorithms that were used to create a model package."""
+
+
+class ModelPackageStatusItemDict(TypedDict, total=False):
+    """ModelPackageStatusItem as a plain dict: Represents the overall status of a model package."""
+
+    FailureReason: str
+    """If the overall status is Failed, the reason for the failure."""
+    Name: Required[str]
+    """The name of the model package for which the overall status is being reported."""
+    Status: Required[Literal["NotStarted", "Failed", "InProgress", "Completed"]]
+    """The current status."""
+
+
+class ModelPackageTransformInputDict(TypedDict, total=False):
+    """ModelPackageTransformInput as a plain dict: Describes the input source of a transform job and
+    the way the transform job consumes it."""
+
+    CompressionType: Literal["None", "Gzip"]
+    """If your transform data is compressed, specify the compression type. Amazon SageMaker
+    automatically decompresses the data for the transform job accordingly. The default value is
+    None."""
+    ContentType: str
+    """The multipurpose internet mail extension (MIME) type of the data. Amazon SageMaker uses the
+    MIME type with each http call to transfer data to the transform job."""
+    DataSource: Required[ModelPackageDataSourceDict]
+    """Describes the input source of a transform job and the way the transform job consumes it."""
+    SplitType: Literal["None", "TFRecord", "Line", "RecordIO"]
+    """The method to use to split the transform job's data files into smaller batches."""
+
+
+class ModelPackageTransformJobDefinitionDict(TypedDict, total=False):
+    """ModelPackageTransformJobDefinition as a plain dict: Defines the input needed to run a
+    transform job using the inference specification specified in the algorithm."""
+
+    BatchStrategy: Literal["MultiRecord", "SingleRecord"]
+    """A string that determines the number of records included in a single mini-batch."""
+    Environment: dict[str, str]
+    """Sets the environment variables in the Docker container"""
+    MaxConcurrentTransforms: int
+    """The maximum number of parallel requests that can be sent to each instance in a transform job.
+    The default value is 1."""
+    MaxPayloadInMB: int
+    """The maximum payload size allowed, in MB. A payload is the data portion of a record (without
+    metadata)."""
+    TransformInput: Required[ModelPackageTransformInputDict]
+    """Describes the input source of a transform job and the way the transform job consumes it."""
+    TransformOutput: Required[ModelPackageTransformOutputDict]
+    """Describes the results of a transform job."""
+    TransformResources: Required[ModelPackageTransformResourcesDict]
+    """Describes the resources, including ML instance types and ML instance count, to use for
+    transform job."""
+
+
+class ModelPackageTransformOutputDict(TypedDict, total=False):
+    """ModelPackageTransformOutput as a plain dict: Describes the results of a transform job."""
+
+    Accept: str
+    """The MIME type used to specify the output data. Amazon SageMaker uses the MIME type with each
+    http call to transfer data from the transform job."""
+    AssembleWith: Literal["None", "Line"]
+    """Defines how to assemble the results of the transform job as a single S3 object."""
+    KmsKeyId: str
+    """The AWS Key Management Service (AWS KMS) key that Amazon SageMaker uses to encrypt the model
+    artifacts at rest using Amazon S3 server-side encryption."""
+    S3OutputPath: Required[str]
+    """The Amazon S3 path where you want Amazon SageMaker to store the results of the transform job."""
+
+
+class ModelPackageTransformResourcesDict(TypedDict, total=False):
+    """ModelPackageTransformResources as a plain dict: Describes the resources, including ML
+    instance types and ML instance count, to use for transform job."""
+
+    InstanceCount: Required[int]
+    """The number of ML compute instances to use in the transform job. For distributed transform
+    jobs, specify a value greater than 1. The default value is 1."""
+    InstanceType: Required[str]
+    """The ML compute instance type for the transform job."""
+    VolumeKmsKeyId: str
+    """The AWS Key Management Service (AWS KMS) key that Amazon SageMaker uses to encrypt model data
+    on the storage volume attached to the ML compute instance(s) that run the batch transform job."""
+
+
+class ModelPackageValidationSpecificationDict(TypedDict, total=False):
+    """ModelPackageValidationSpecification as a plain dict: Specifies configurations for one or more
+    transform jobs that Amazon SageMaker runs to test the model package."""
+
+    ValidationProfiles: Required[list[ValidationProfileDict]]
+    """Items: exactly 1 items."""
+    ValidationRole: Required[str]
+    """The IAM roles to be used for the validation of the model package."""
+
+
+class S3ModelDataSourceDict(TypedDict, total=False):
+    """S3ModelDataSource as a plain dict: Specifies the S3 location of ML model data to deploy."""
+
+    CompressionType: Required[Literal["None", "Gzip"]]
+    """Specifies how the ML model data is prepared."""
+    ModelAccessConfig: ModelPackageModelAccessConfigDict
+    """Specifies the access configuration file for the ML model."""
+    S3DataType: Required[Literal["S3Prefix", "S3Object"]]
+    """Specifies the type of ML model data to deploy."""
+    S3Uri: Required[str]
+    """Specifies the S3 path of ML model data to deploy."""
+
+
+class SourceAlgorithmDict(TypedDict, total=False):
+    """SourceAlgorithm as a plain dict: Specifies an algorithm that was used to create the model
+    package. The algorithm must be either an algorithm resource in your Amazon SageMaker account or
+    an algorithm in AWS Marketplace that you are subscribed to."""
+
+    AlgorithmName: Required[str]
+    """The name of an algorithm that was used to create the model package. The algorithm must be
+    either an algorithm resource in your Amazon SageMaker account or an algorithm in AWS Marketplace
+    that you are subscribed to."""
+    ModelDataUrl: str
+    """The Amazon S3 path where the model artifacts, which result from model training, are stored.
+    This path must point to a single gzip compressed tar archive (.tar.gz suffix)."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 127 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 1 to 255 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+class ValidationProfileDict(TypedDict, total=False):
+    """ValidationProfile as a plain dict: Contains data, such as the inputs and targeted instance
+    types that are used in the process of validating the model package."""
+
+    ProfileName: Required[str]
+    """The name of the profile for the model package."""
+    TransformJobDefinition: Required[ModelPackageTransformJobDefinitionDict]
+    """Defines the input needed to run a transform job using the inference specification specified
+    in the algorithm."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::SageMaker::ModelPackage",
     schema_file="aws-sagemaker-modelpackage.json",
     primary_identifier=("/ModelPackageArn",),
-    additional_identifiers=(),
     read_only=("/ModelPackageArn", "/CreationTime", "/LastModifiedTime", "/ModelPackageStatus"),
     create_only=(
         "/ModelPackageGroupName",
@@ -556,16 +643,7 @@ METADATA = _TypeMetadata(
     ),
     write_only=("/ClientToken", "/AdditionalInferenceSpecificationsToAdd"),
     conditional_create_only=("/ModelCard", "/SourceUri"),
-    unordered_arrays=(),
-    required=(),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -575,700 +653,22 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AdditionalInferenceSpecificationDefinition": {
-            "additionalProperties": False,
-            "properties": {
-                "Containers": {
-                    "items": {"$ref": "#/definitions/ModelPackageContainerDefinition"},
-                    "maxItems": 15,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "Description": {
-                    "maxLength": 1024,
-                    "minLength": 0,
-                    "pattern": ".*",
-                    "type": "string",
-                },
-                "Name": {
-                    "maxLength": 63,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$",
-                    "type": "string",
-                },
-                "SupportedContentTypes": {
-                    "items": {"$ref": "#/definitions/ContentType"},
-                    "type": "array",
-                },
-                "SupportedRealtimeInferenceInstanceTypes": {
-                    "items": {"$ref": "#/definitions/InferenceInstanceType"},
-                    "type": "array",
-                },
-                "SupportedResponseMIMETypes": {
-                    "items": {"$ref": "#/definitions/ResponseMIMEType"},
-                    "type": "array",
-                },
-                "SupportedTransformInstanceTypes": {
-                    "items": {"$ref": "#/definitions/TransformInstanceType"},
-                    "minItems": 1,
-                    "type": "array",
-                },
-            },
-            "required": ["Containers", "Name"],
-            "type": "object",
-        },
-        "AdditionalInferenceSpecifications": {
-            "items": {"$ref": "#/definitions/AdditionalInferenceSpecificationDefinition"},
-            "maxItems": 15,
-            "minItems": 1,
-            "type": "array",
-        },
-        "ApprovalDescription": {"maxLength": 1024, "pattern": ".*", "type": "string"},
-        "Bias": {
-            "additionalProperties": False,
-            "properties": {
-                "PostTrainingReport": {"$ref": "#/definitions/MetricsSource"},
-                "PreTrainingReport": {"$ref": "#/definitions/MetricsSource"},
-                "Report": {"$ref": "#/definitions/MetricsSource"},
-            },
-            "type": "object",
-        },
-        "CertifyForMarketplace": {"type": "boolean"},
-        "ClientToken": {
-            "maxLength": 36,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9-]+$",
-            "type": "string",
-        },
-        "ContentType": {"maxLength": 256, "minLength": 0, "pattern": ".*", "type": "string"},
-        "CreationTime": {"type": "string"},
-        "CustomerMetadataProperties": {
-            "additionalProperties": False,
-            "maxProperties": 50,
-            "minProperties": 1,
-            "patternProperties": {
-                "^([\\p{L}\\p{Z}\\p{N}_.:\\/=+\\-@]*)${1,128}": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:\\/=+\\-@]*)${1,256}",
-                    "type": "string",
-                },
-                "^([\\p{L}\\p{Z}\\p{N}_.:\\/=+\\-@]*)${1,256}": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "DataSource": {
-            "additionalProperties": False,
-            "properties": {"S3DataSource": {"$ref": "#/definitions/S3DataSource"}},
-            "required": ["S3DataSource"],
-            "type": "object",
-        },
-        "Domain": {"type": "string"},
-        "DriftCheckBaselines": {
-            "additionalProperties": False,
-            "properties": {
-                "Bias": {"$ref": "#/definitions/DriftCheckBias"},
-                "Explainability": {"$ref": "#/definitions/DriftCheckExplainability"},
-                "ModelDataQuality": {"$ref": "#/definitions/DriftCheckModelDataQuality"},
-                "ModelQuality": {"$ref": "#/definitions/DriftCheckModelQuality"},
-            },
-            "type": "object",
-        },
-        "DriftCheckBias": {
-            "additionalProperties": False,
-            "properties": {
-                "ConfigFile": {"$ref": "#/definitions/FileSource"},
-                "PostTrainingConstraints": {"$ref": "#/definitions/MetricsSource"},
-                "PreTrainingConstraints": {"$ref": "#/definitions/MetricsSource"},
-            },
-            "type": "object",
-        },
-        "DriftCheckExplainability": {
-            "additionalProperties": False,
-            "properties": {
-                "ConfigFile": {"$ref": "#/definitions/FileSource"},
-                "Constraints": {"$ref": "#/definitions/MetricsSource"},
-            },
-            "type": "object",
-        },
-        "DriftCheckModelDataQuality": {
-            "additionalProperties": False,
-            "properties": {
-                "Constraints": {"$ref": "#/definitions/MetricsSource"},
-                "Statistics": {"$ref": "#/definitions/MetricsSource"},
-            },
-            "type": "object",
-        },
-        "DriftCheckModelQuality": {
-            "additionalProperties": False,
-            "properties": {
-                "Constraints": {"$ref": "#/definitions/MetricsSource"},
-                "Statistics": {"$ref": "#/definitions/MetricsSource"},
-            },
-            "type": "object",
-        },
-        "Environment": {
-            "additionalProperties": False,
-            "maxProperties": 16,
-            "patternProperties": {
-                "[\\S\\s]*": {"maxLength": 1024, "type": "string"},
-                "[a-zA-Z_][a-zA-Z0-9_]*": {"maxLength": 1024, "type": "string"},
-            },
-            "type": "object",
-        },
-        "Explainability": {
-            "additionalProperties": False,
-            "properties": {"Report": {"$ref": "#/definitions/MetricsSource"}},
-            "type": "object",
-        },
-        "FileSource": {
-            "additionalProperties": False,
-            "properties": {
-                "ContentDigest": {
-                    "maxLength": 72,
-                    "minLength": 0,
-                    "pattern": "^[Ss][Hh][Aa]256:[0-9a-fA-F]{64}$",
-                    "type": "string",
-                },
-                "ContentType": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": ".*",
-                    "type": "string",
-                },
-                "S3Uri": {
-                    "maxLength": 1024,
-                    "minLength": 0,
-                    "pattern": "^(https|s3)://([^/]+)/?(.*)$",
-                    "type": "string",
-                },
-            },
-            "required": ["S3Uri"],
-            "type": "object",
-        },
-        "InferenceInstanceType": {"type": "string"},
-        "InferenceSpecification": {
-            "additionalProperties": False,
-            "properties": {
-                "Containers": {
-                    "items": {"$ref": "#/definitions/ModelPackageContainerDefinition"},
-                    "maxItems": 15,
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "SupportedContentTypes": {
-                    "items": {"$ref": "#/definitions/ContentType"},
-                    "type": "array",
-                },
-                "SupportedRealtimeInferenceInstanceTypes": {
-                    "items": {"$ref": "#/definitions/InferenceInstanceType"},
-                    "type": "array",
-                },
-                "SupportedResponseMIMETypes": {
-                    "items": {"$ref": "#/definitions/ResponseMIMEType"},
-                    "type": "array",
-                },
-                "SupportedTransformInstanceTypes": {
-                    "items": {"$ref": "#/definitions/TransformInstanceType"},
-                    "minItems": 1,
-                    "type": "array",
-                },
-            },
-            "required": ["Containers", "SupportedContentTypes", "SupportedResponseMIMETypes"],
-            "type": "object",
-        },
-        "LastModifiedTime": {"type": "string"},
-        "MetadataProperties": {
-            "additionalProperties": False,
-            "properties": {
-                "CommitId": {"maxLength": 1024, "minLength": 0, "pattern": ".*", "type": "string"},
-                "GeneratedBy": {
-                    "maxLength": 1024,
-                    "minLength": 0,
-                    "pattern": ".*",
-                    "type": "string",
-                },
-                "ProjectId": {"maxLength": 1024, "minLength": 0, "pattern": ".*", "type": "string"},
-                "Repository": {
-                    "maxLength": 1024,
-                    "minLength": 0,
-                    "pattern": ".*",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "MetricsSource": {
-            "additionalProperties": False,
-            "properties": {
-                "ContentDigest": {
-                    "maxLength": 72,
-                    "minLength": 0,
-                    "pattern": "^[Ss][Hh][Aa]256:[0-9a-fA-F]{64}$",
-                    "type": "string",
-                },
-                "ContentType": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": ".*",
-                    "type": "string",
-                },
-                "S3Uri": {
-                    "maxLength": 1024,
-                    "minLength": 0,
-                    "pattern": "^(https|s3)://([^/]+)/?(.*)$",
-                    "type": "string",
-                },
-            },
-            "required": ["ContentType", "S3Uri"],
-            "type": "object",
-        },
-        "ModelAccessConfig": {
-            "additionalProperties": False,
-            "properties": {"AcceptEula": {"type": "boolean"}},
-            "required": ["AcceptEula"],
-            "type": "object",
-        },
-        "ModelApprovalStatus": {
-            "enum": ["Approved", "Rejected", "PendingManualApproval"],
-            "type": "string",
-        },
-        "ModelCard": {
-            "additionalProperties": False,
-            "properties": {
-                "ModelCardContent": {
-                    "maxLength": 100000,
-                    "minLength": 0,
-                    "pattern": ".*",
-                    "type": "string",
-                },
-                "ModelCardStatus": {
-                    "enum": ["Draft", "PendingReview", "Approved", "Archived"],
-                    "type": "string",
-                },
-            },
-            "required": ["ModelCardContent", "ModelCardStatus"],
-            "type": "object",
-        },
-        "ModelDataQuality": {
-            "additionalProperties": False,
-            "properties": {
-                "Constraints": {"$ref": "#/definitions/MetricsSource"},
-                "Statistics": {"$ref": "#/definitions/MetricsSource"},
-            },
-            "type": "object",
-        },
-        "ModelDataSource": {
-            "additionalProperties": False,
-            "properties": {"S3DataSource": {"$ref": "#/definitions/S3ModelDataSource"}},
-            "type": "object",
-        },
-        "ModelMetrics": {
-            "additionalProperties": False,
-            "properties": {
-                "Bias": {"$ref": "#/definitions/Bias"},
-                "Explainability": {"$ref": "#/definitions/Explainability"},
-                "ModelDataQuality": {"$ref": "#/definitions/ModelDataQuality"},
-                "ModelQuality": {"$ref": "#/definitions/ModelQuality"},
-            },
-            "type": "object",
-        },
-        "ModelPackageArn": {
-            "maxLength": 2048,
-            "minLength": 1,
-            "pattern": "^arn:aws(-cn|-us-gov|-iso-f)?:sagemaker:[a-z0-9\\-]{9,16}:[0-9]{12}:model-package/[\\S]{1,2048}$",
-            "type": "string",
-        },
-        "ModelPackageContainerDefinition": {
-            "additionalProperties": False,
-            "properties": {
-                "ContainerHostname": {
-                    "maxLength": 63,
-                    "pattern": "^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}",
-                    "type": "string",
-                },
-                "Environment": {"$ref": "#/definitions/Environment"},
-                "Framework": {"type": "string"},
-                "FrameworkVersion": {
-                    "maxLength": 10,
-                    "minLength": 3,
-                    "pattern": "[0-9]\\.[A-Za-z0-9.]+",
-                    "type": "string",
-                },
-                "Image": {
-                    "maxLength": 255,
-                    "minLength": 1,
-                    "pattern": "[\\S]{1,255}",
-                    "type": "string",
-                },
-                "ImageDigest": {
-                    "maxLength": 72,
-                    "minLength": 0,
-                    "pattern": "^[Ss][Hh][Aa]256:[0-9a-fA-F]{64}$",
-                    "type": "string",
-                },
-                "ModelDataSource": {"$ref": "#/definitions/ModelDataSource"},
-                "ModelDataUrl": {
-                    "maxLength": 1024,
-                    "minLength": 0,
-                    "pattern": "^(https|s3)://([^/]+)/?(.*)$",
-                    "type": "string",
-                },
-                "ModelInput": {
-                    "additionalProperties": False,
-                    "properties": {
-                        "DataInputConfig": {
-                            "maxLength": 1024,
-                            "minLength": 1,
-                            "pattern": "[\\S\\s]+",
-                            "type": "string",
-                        }
-                    },
-                    "required": ["DataInputConfig"],
-                    "type": "object",
-                },
-                "NearestModelName": {"type": "string"},
-            },
-            "required": ["Image"],
-            "type": "object",
-        },
-        "ModelPackageDescription": {
-            "maxLength": 1024,
-            "minLength": 0,
-            "pattern": "[\\p{L}\\p{M}\\p{Z}\\p{S}\\p{N}\\p{P}]*",
-            "type": "string",
-        },
-        "ModelPackageGroupName": {
-            "maxLength": 170,
-            "minLength": 1,
-            "pattern": "(arn:aws[a-z\\-]*:sagemaker:[a-z0-9\\-]*:[0-9]{12}:[a-z\\-]*\\/)?([a-zA-Z0-9]([a-zA-Z0-9-]){0,62})(?<!-)$",
-            "type": "string",
-        },
-        "ModelPackageName": {
-            "maxLength": 63,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$",
-            "type": "string",
-        },
-        "ModelPackageStatus": {
-            "enum": ["Pending", "Deleting", "InProgress", "Completed", "Failed"],
-            "type": "string",
-        },
-        "ModelPackageStatusDetails": {
-            "additionalProperties": False,
-            "properties": {
-                "ValidationStatuses": {
-                    "items": {"$ref": "#/definitions/ModelPackageStatusItem"},
-                    "type": "array",
-                }
-            },
-            "type": "object",
-        },
-        "ModelPackageStatusItem": {
-            "additionalProperties": False,
-            "properties": {
-                "FailureReason": {"type": "string"},
-                "Name": {
-                    "maxLength": 63,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$",
-                    "type": "string",
-                },
-                "Status": {
-                    "enum": ["NotStarted", "Failed", "InProgress", "Completed"],
-                    "type": "string",
-                },
-            },
-            "required": ["Name", "Status"],
-            "type": "object",
-        },
-        "ModelPackageVersion": {"minimum": 1, "type": "integer"},
-        "ModelQuality": {
-            "additionalProperties": False,
-            "properties": {
-                "Constraints": {"$ref": "#/definitions/MetricsSource"},
-                "Statistics": {"$ref": "#/definitions/MetricsSource"},
-            },
-            "type": "object",
-        },
-        "ResponseMIMEType": {
-            "maxLength": 1024,
-            "minLength": 0,
-            "pattern": "^[-\\w]+\\/.+$",
-            "type": "string",
-        },
-        "S3DataSource": {
-            "additionalProperties": False,
-            "properties": {
-                "S3DataType": {
-                    "enum": ["ManifestFile", "S3Prefix", "AugmentedManifestFile"],
-                    "type": "string",
-                },
-                "S3Uri": {
-                    "maxLength": 1024,
-                    "minLength": 0,
-                    "pattern": "^(https|s3)://([^/]+)/?(.*)$",
-                    "type": "string",
-                },
-            },
-            "required": ["S3DataType", "S3Uri"],
-            "type": "object",
-        },
-        "S3ModelDataSource": {
-            "additionalProperties": False,
-            "properties": {
-                "CompressionType": {"enum": ["None", "Gzip"], "type": "string"},
-                "ModelAccessConfig": {"$ref": "#/definitions/ModelAccessConfig"},
-                "S3DataType": {"enum": ["S3Prefix", "S3Object"], "type": "string"},
-                "S3Uri": {
-                    "maxLength": 1024,
-                    "minLength": 0,
-                    "pattern": "^(https|s3)://([^/]+)/?(.*)$",
-                    "type": "string",
-                },
-            },
-            "required": ["S3DataType", "S3Uri", "CompressionType"],
-            "type": "object",
-        },
-        "SamplePayloadUrl": {
-            "maxLength": 1024,
-            "minLength": 0,
-            "pattern": "^(https|s3)://([^/]+)/?(.*)$",
-            "type": "string",
-        },
-        "SecurityConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "KmsKeyId": {
-                    "anyOf": [{}, {}, {}],
-                    "maxLength": 2048,
-                    "minLength": 0,
-                    "pattern": "^[a-zA-Z0-9:/_-]*$",
-                    "type": "string",
-                }
-            },
-            "required": ["KmsKeyId"],
-            "type": "object",
-        },
-        "SkipModelValidation": {"enum": ["None", "All"], "type": "string"},
-        "SourceAlgorithm": {
-            "additionalProperties": False,
-            "properties": {
-                "AlgorithmName": {
-                    "maxLength": 170,
-                    "minLength": 1,
-                    "pattern": "(arn:aws[a-z\\-]*:sagemaker:[a-z0-9\\-]*:[0-9]{12}:[a-z\\-]*\\/)?([a-zA-Z0-9]([a-zA-Z0-9-]){0,62})(?<!-)$",
-                    "type": "string",
-                },
-                "ModelDataUrl": {
-                    "maxLength": 1024,
-                    "minLength": 0,
-                    "pattern": "^(https|s3)://([^/]+)/?(.*)$",
-                    "type": "string",
-                },
-            },
-            "required": ["AlgorithmName"],
-            "type": "object",
-        },
-        "SourceAlgorithmSpecification": {
-            "additionalProperties": False,
-            "properties": {
-                "SourceAlgorithms": {
-                    "items": {"$ref": "#/definitions/SourceAlgorithm"},
-                    "maxItems": 1,
-                    "minItems": 1,
-                    "type": "array",
-                }
-            },
-            "required": ["SourceAlgorithms"],
-            "type": "object",
-        },
-        "SourceUri": {
-            "maxLength": 1024,
-            "minLength": 0,
-            "pattern": "[\\p{L}\\p{M}\\p{Z}\\p{N}\\p{P}]{0,1024}",
-            "type": "string",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "Task": {"type": "string"},
-        "TransformInput": {
-            "additionalProperties": False,
-            "properties": {
-                "CompressionType": {"enum": ["None", "Gzip"], "type": "string"},
-                "ContentType": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": ".*",
-                    "type": "string",
-                },
-                "DataSource": {"$ref": "#/definitions/DataSource"},
-                "SplitType": {"enum": ["None", "TFRecord", "Line", "RecordIO"], "type": "string"},
-            },
-            "required": ["DataSource"],
-            "type": "object",
-        },
-        "TransformInstanceType": {"type": "string"},
-        "TransformJobDefinition": {
-            "additionalProperties": False,
-            "properties": {
-                "BatchStrategy": {"enum": ["MultiRecord", "SingleRecord"], "type": "string"},
-                "Environment": {"$ref": "#/definitions/Environment"},
-                "MaxConcurrentTransforms": {"minimum": 0, "type": "integer"},
-                "MaxPayloadInMB": {"minimum": 0, "type": "integer"},
-                "TransformInput": {"$ref": "#/definitions/TransformInput"},
-                "TransformOutput": {"$ref": "#/definitions/TransformOutput"},
-                "TransformResources": {"$ref": "#/definitions/TransformResources"},
-            },
-            "required": ["TransformResources", "TransformOutput", "TransformInput"],
-            "type": "object",
-        },
-        "TransformOutput": {
-            "additionalProperties": False,
-            "properties": {
-                "Accept": {"maxLength": 256, "minLength": 0, "pattern": ".*", "type": "string"},
-                "AssembleWith": {"enum": ["None", "Line"], "type": "string"},
-                "KmsKeyId": {
-                    "anyOf": [{}, {}, {}],
-                    "maxLength": 2048,
-                    "minLength": 0,
-                    "pattern": ".*",
-                    "type": "string",
-                },
-                "S3OutputPath": {
-                    "maxLength": 1024,
-                    "minLength": 0,
-                    "pattern": "^(https|s3)://([^/]+)/?(.*)$",
-                    "type": "string",
-                },
-            },
-            "required": ["S3OutputPath"],
-            "type": "object",
-        },
-        "TransformResources": {
-            "additionalProperties": False,
-            "properties": {
-                "InstanceCount": {"minimum": 1, "type": "integer"},
-                "InstanceType": {"type": "string"},
-                "VolumeKmsKeyId": {
-                    "maxLength": 2048,
-                    "minLength": 0,
-                    "pattern": ".*",
-                    "type": "string",
-                },
-            },
-            "required": ["InstanceCount", "InstanceType"],
-            "type": "object",
-        },
-        "ValidationProfile": {
-            "additionalProperties": False,
-            "properties": {
-                "ProfileName": {
-                    "maxLength": 63,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$",
-                    "type": "string",
-                },
-                "TransformJobDefinition": {"$ref": "#/definitions/TransformJobDefinition"},
-            },
-            "required": ["TransformJobDefinition", "ProfileName"],
-            "type": "object",
-        },
-        "ValidationSpecification": {
-            "additionalProperties": False,
-            "properties": {
-                "ValidationProfiles": {
-                    "items": {"$ref": "#/definitions/ValidationProfile"},
-                    "maxItems": 1,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "ValidationRole": {
-                    "maxLength": 2048,
-                    "minLength": 20,
-                    "pattern": "^arn:aws[a-z\\-]*:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+$",
-                    "type": "string",
-                },
-            },
-            "required": ["ValidationProfiles", "ValidationRole"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AdditionalInferenceSpecifications": {
-            "$ref": "#/definitions/AdditionalInferenceSpecifications"
-        },
-        "AdditionalInferenceSpecificationsToAdd": {
-            "$ref": "#/definitions/AdditionalInferenceSpecifications"
-        },
-        "ApprovalDescription": {"$ref": "#/definitions/ApprovalDescription"},
-        "CertifyForMarketplace": {"$ref": "#/definitions/CertifyForMarketplace"},
-        "ClientToken": {"$ref": "#/definitions/ClientToken"},
-        "CreationTime": {"$ref": "#/definitions/CreationTime"},
-        "CustomerMetadataProperties": {"$ref": "#/definitions/CustomerMetadataProperties"},
-        "Domain": {"$ref": "#/definitions/Domain"},
-        "DriftCheckBaselines": {"$ref": "#/definitions/DriftCheckBaselines"},
-        "InferenceSpecification": {"$ref": "#/definitions/InferenceSpecification"},
-        "LastModifiedTime": {"$ref": "#/definitions/LastModifiedTime"},
-        "MetadataProperties": {"$ref": "#/definitions/MetadataProperties"},
-        "ModelApprovalStatus": {"$ref": "#/definitions/ModelApprovalStatus"},
-        "ModelCard": {"$ref": "#/definitions/ModelCard"},
-        "ModelMetrics": {"$ref": "#/definitions/ModelMetrics"},
-        "ModelPackageArn": {"$ref": "#/definitions/ModelPackageArn"},
-        "ModelPackageDescription": {"$ref": "#/definitions/ModelPackageDescription"},
-        "ModelPackageGroupName": {"$ref": "#/definitions/ModelPackageGroupName"},
-        "ModelPackageName": {"$ref": "#/definitions/ModelPackageName"},
-        "ModelPackageStatus": {"$ref": "#/definitions/ModelPackageStatus"},
-        "ModelPackageStatusDetails": {"$ref": "#/definitions/ModelPackageStatusDetails"},
-        "ModelPackageVersion": {"$ref": "#/definitions/ModelPackageVersion"},
-        "SamplePayloadUrl": {"$ref": "#/definitions/SamplePayloadUrl"},
-        "SecurityConfig": {"$ref": "#/definitions/SecurityConfig"},
-        "SkipModelValidation": {"$ref": "#/definitions/SkipModelValidation"},
-        "SourceAlgorithmSpecification": {"$ref": "#/definitions/SourceAlgorithmSpecification"},
-        "SourceUri": {"$ref": "#/definitions/SourceUri"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-        },
-        "Task": {"$ref": "#/definitions/Task"},
-        "ValidationSpecification": {"$ref": "#/definitions/ValidationSpecification"},
-    },
-    "required": [],
-}
-
 
 class ModelPackage(_Resource):
     """AWS::SageMaker::ModelPackage: Resource Type definition for AWS::SageMaker::ModelPackage
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ModelPackageArn.
+    Replaced when any of these change (create-only): ModelPackageGroupName, ModelPackageDescription,
+    InferenceSpecification, ValidationSpecification, SourceAlgorithmSpecification,
+    MetadataProperties, ModelMetrics, ClientToken, DriftCheckBaselines, Domain, Task,
+    SamplePayloadUrl, SecurityConfig.
+    May be replaced when these change (conditionally create-only): ModelCard, SourceUri.
+    Write-only (sent to AWS, never read back): ClientToken, AdditionalInferenceSpecificationsToAdd.
+    Read-only attributes (known once deployed): CreationTime, LastModifiedTime, ModelPackageArn,
+    ModelPackageStatus.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-sagemaker-modelpackage.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -1276,20 +676,25 @@ class ModelPackage(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ModelPackageAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "model_package.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     CreationTime: str
+    """The time at which the model package was created."""
     LastModifiedTime: str
+    """The time at which the model package was last modified."""
     ModelPackageArn: str
+    """The Amazon Resource Name (ARN) of the model package group."""
     ModelPackageStatus: Literal["Pending", "Deleting", "InProgress", "Completed", "Failed"]
-    # Declared properties (as declared, or as AWS returned them).
+    """The current status of the model package."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AdditionalInferenceSpecifications: list[AdditionalInferenceSpecificationDefinitionDict]
     AdditionalInferenceSpecificationsToAdd: list[AdditionalInferenceSpecificationDefinitionDict]
     ApprovalDescription: str
     CertifyForMarketplace: bool
     ClientToken: str
-    CustomerMetadataProperties: dict[str, Any]
+    CustomerMetadataProperties: dict[str, str]
     Domain: str
     DriftCheckBaselines: ModelPackageDriftCheckBaselinesDict
     InferenceSpecification: ModelPackageInferenceSpecificationDict
@@ -1311,69 +716,118 @@ class ModelPackage(_Resource):
     Task: str
     ValidationSpecification: ModelPackageValidationSpecificationDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AdditionalInferenceSpecifications: list[
+            AdditionalInferenceSpecificationDefinition
+            | AdditionalInferenceSpecificationDefinitionDict
+        ]
+        | None = None,
+        AdditionalInferenceSpecificationsToAdd: list[
+            AdditionalInferenceSpecificationDefinition
+            | AdditionalInferenceSpecificationDefinitionDict
+        ]
+        | None = None,
+        ApprovalDescription: str | None = None,
+        CertifyForMarketplace: bool | None = None,
+        ClientToken: str | None = None,
+        CustomerMetadataProperties: dict[str, str] | None = None,
+        Domain: str | None = None,
+        DriftCheckBaselines: ModelPackageDriftCheckBaselines
+        | ModelPackageDriftCheckBaselinesDict
+        | None = None,
+        InferenceSpecification: ModelPackageInferenceSpecification
+        | ModelPackageInferenceSpecificationDict
+        | None = None,
+        MetadataProperties: ModelPackageMetadataProperties
+        | ModelPackageMetadataPropertiesDict
+        | None = None,
+        ModelApprovalStatus: Literal["Approved", "Rejected", "PendingManualApproval"] | None = None,
+        ModelCard: ModelPackageModelCard | ModelPackageModelCardDict | None = None,
+        ModelMetrics: ModelPackageModelMetrics | ModelPackageModelMetricsDict | None = None,
+        ModelPackageDescription: str | None = None,
+        ModelPackageGroupName: str | None = None,
+        ModelPackageName: str | None = None,
+        ModelPackageStatusDetails: ModelPackageModelPackageStatusDetails
+        | ModelPackageModelPackageStatusDetailsDict
+        | None = None,
+        ModelPackageVersion: int | None = None,
+        SamplePayloadUrl: str | None = None,
+        SecurityConfig: ModelPackageSecurityConfig | ModelPackageSecurityConfigDict | None = None,
+        SkipModelValidation: Literal["None", "All"] | None = None,
+        SourceAlgorithmSpecification: ModelPackageSourceAlgorithmSpecification
+        | ModelPackageSourceAlgorithmSpecificationDict
+        | None = None,
+        SourceUri: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        Task: str | None = None,
+        ValidationSpecification: ModelPackageValidationSpecification
+        | ModelPackageValidationSpecificationDict
+        | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::SageMaker::ModelPackage; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AdditionalInferenceSpecifications: list[
-                AdditionalInferenceSpecificationDefinition
-                | AdditionalInferenceSpecificationDefinitionDict
-            ]
-            | None = None,
-            AdditionalInferenceSpecificationsToAdd: list[
-                AdditionalInferenceSpecificationDefinition
-                | AdditionalInferenceSpecificationDefinitionDict
-            ]
-            | None = None,
-            ApprovalDescription: str | None = None,
-            CertifyForMarketplace: bool | None = None,
-            ClientToken: str | None = None,
-            CustomerMetadataProperties: dict[str, Any] | None = None,
-            Domain: str | None = None,
-            DriftCheckBaselines: ModelPackageDriftCheckBaselines
-            | ModelPackageDriftCheckBaselinesDict
-            | None = None,
-            InferenceSpecification: ModelPackageInferenceSpecification
-            | ModelPackageInferenceSpecificationDict
-            | None = None,
-            MetadataProperties: ModelPackageMetadataProperties
-            | ModelPackageMetadataPropertiesDict
-            | None = None,
-            ModelApprovalStatus: Literal["Approved", "Rejected", "PendingManualApproval"]
-            | None = None,
-            ModelCard: ModelPackageModelCard | ModelPackageModelCardDict | None = None,
-            ModelMetrics: ModelPackageModelMetrics | ModelPackageModelMetricsDict | None = None,
-            ModelPackageDescription: str | None = None,
-            ModelPackageGroupName: str | None = None,
-            ModelPackageName: str | None = None,
-            ModelPackageStatusDetails: ModelPackageModelPackageStatusDetails
-            | ModelPackageModelPackageStatusDetailsDict
-            | None = None,
-            ModelPackageVersion: int | None = None,
-            SamplePayloadUrl: str | None = None,
-            SecurityConfig: ModelPackageSecurityConfig
-            | ModelPackageSecurityConfigDict
-            | None = None,
-            SkipModelValidation: Literal["None", "All"] | None = None,
-            SourceAlgorithmSpecification: ModelPackageSourceAlgorithmSpecification
-            | ModelPackageSourceAlgorithmSpecificationDict
-            | None = None,
-            SourceUri: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            Task: str | None = None,
-            ValidationSpecification: ModelPackageValidationSpecification
-            | ModelPackageValidationSpecificationDict
-            | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::SageMaker::ModelPackage; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AdditionalInferenceSpecifications: An array of additional Inference Specification
+                objects.
+            AdditionalInferenceSpecificationsToAdd: An array of additional Inference Specification
+                objects. Write-only: sent to AWS, never read back.
+            ApprovalDescription: A description provided for the model approval.
+            CertifyForMarketplace: Whether to certify the model package for listing on AWS
+                Marketplace.
+            ClientToken: A unique token that guarantees that the call to this API is idempotent.
+                Create-only: changing it replaces the resource. Write-only: sent to AWS, never read
+                back.
+            CustomerMetadataProperties: The metadata properties associated with the model package
+                versions.
+            Domain: The machine learning domain of the model package you specified. Create-only:
+                changing it replaces the resource.
+            DriftCheckBaselines: Represents the drift check baselines that can be used when the
+                model monitor is set using the model package. Create-only: changing it replaces the
+                resource.
+            InferenceSpecification: Details about inference jobs that can be run with models based
+                on this model package. Create-only: changing it replaces the resource.
+            MetadataProperties: Metadata properties of the tracking entity, trial, or trial
+                component. Create-only: changing it replaces the resource.
+            ModelApprovalStatus: The approval status of the model package.
+            ModelCard: The model card associated with the model package. Conditionally create-only:
+                some changes replace the resource.
+            ModelMetrics: A structure that contains model metrics reports. Create-only: changing it
+                replaces the resource.
+            ModelPackageDescription: The description of the model package. Create-only: changing it
+                replaces the resource.
+            ModelPackageGroupName: The name of the model package group. Create-only: changing it
+                replaces the resource.
+            ModelPackageName: The name or arn of the model package.
+            ModelPackageStatusDetails: Details about the current status of the model package.
+            ModelPackageVersion: The version of the model package.
+            SamplePayloadUrl: The Amazon Simple Storage Service (Amazon S3) path where the sample
+                payload are stored pointing to single gzip compressed tar archive. Create-only:
+                changing it replaces the resource.
+            SecurityConfig: An optional AWS Key Management Service key to encrypt, decrypt, and
+                re-encrypt model package information for regulated workloads with highly sensitive
+                data. Create-only: changing it replaces the resource.
+            SkipModelValidation: Indicates if you want to skip model validation.
+            SourceAlgorithmSpecification: Details about the algorithm that was used to create the
+                model package. Create-only: changing it replaces the resource.
+            SourceUri: The URI of the source for the model package. Conditionally create-only: some
+                changes replace the resource.
             Tags: An array of key-value pairs to apply to this resource.
+            Task: The machine learning task your model package accomplishes. Create-only: changing
+                it replaces the resource.
+            ValidationSpecification: Specifies configurations for one or more transform jobs that
+                Amazon SageMaker runs to test the model package. Create-only: changing it replaces
+                the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

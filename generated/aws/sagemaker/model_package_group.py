@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,34 +55,29 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 127 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 1 to 255 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::SageMaker::ModelPackageGroup",
     schema_file="aws-sagemaker-modelpackagegroup.json",
     primary_identifier=("/ModelPackageGroupArn",),
-    additional_identifiers=(),
     read_only=("/ModelPackageGroupArn", "/CreationTime", "/ModelPackageGroupStatus"),
     create_only=("/ModelPackageGroupName", "/ModelPackageGroupDescription"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("ModelPackageGroupName",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -88,73 +87,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ModelPackageGroupArn": {
-            "maxLength": 256,
-            "minLength": 1,
-            "pattern": "arn:.*",
-            "type": "string",
-        },
-        "ModelPackageGroupDescription": {
-            "maxLength": 1024,
-            "minLength": 0,
-            "pattern": "[\\p{L}\\p{M}\\p{Z}\\p{S}\\p{N}\\p{P}]*",
-            "type": "string",
-        },
-        "ModelPackageGroupName": {
-            "maxLength": 63,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9](-*[a-zA-Z0-9])*$",
-            "type": "string",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "CreationTime": {"type": "string"},
-        "ModelPackageGroupArn": {"$ref": "#/definitions/ModelPackageGroupArn"},
-        "ModelPackageGroupDescription": {"$ref": "#/definitions/ModelPackageGroupDescription"},
-        "ModelPackageGroupName": {"$ref": "#/definitions/ModelPackageGroupName"},
-        "ModelPackageGroupPolicy": {"type": ["object", "string"]},
-        "ModelPackageGroupStatus": {
-            "enum": ["Pending", "InProgress", "Completed", "Failed", "Deleting", "DeleteFailed"],
-            "type": "string",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-        },
-    },
-    "required": ["ModelPackageGroupName"],
-}
-
 
 class ModelPackageGroup(_Resource):
-    """AWS::SageMaker::ModelPackageGroup: Resource Type definition for AWS::SageMaker::ModelPackageGroup
+    """AWS::SageMaker::ModelPackageGroup: Resource Type definition for
+    AWS::SageMaker::ModelPackageGroup
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ModelPackageGroupArn.
+    Replaced when any of these change (create-only): ModelPackageGroupName,
+    ModelPackageGroupDescription.
+    Read-only attributes (known once deployed): CreationTime, ModelPackageGroupArn,
+    ModelPackageGroupStatus.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-sagemaker-modelpackagegroup.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -164,38 +109,52 @@ class ModelPackageGroup(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ModelPackageGroupAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "model_package_group.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     CreationTime: str
+    """The time at which the model package group was created."""
     ModelPackageGroupArn: str
+    """The Amazon Resource Name (ARN) of the model package group."""
     ModelPackageGroupStatus: Literal[
         "Pending", "InProgress", "Completed", "Failed", "Deleting", "DeleteFailed"
     ]
-    # Declared properties (as declared, or as AWS returned them).
+    """The status of a modelpackage group job."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ModelPackageGroupDescription: str
     ModelPackageGroupName: str
     ModelPackageGroupPolicy: dict[str, Any] | str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ModelPackageGroupName: str,
+        ModelPackageGroupDescription: str | None = None,
+        ModelPackageGroupPolicy: dict[str, Any] | str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::SageMaker::ModelPackageGroup; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ModelPackageGroupName: str,
-            ModelPackageGroupDescription: str | None = None,
-            ModelPackageGroupPolicy: dict[str, Any] | str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::SageMaker::ModelPackageGroup; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ModelPackageGroupName: The name of the model package group. Create-only: changing it
+                replaces the resource. Required.
+            ModelPackageGroupDescription: The description of the model package group. Create-only:
+                changing it replaces the resource.
+            ModelPackageGroupPolicy: Type: dict[str, Any] | str.
             Tags: An array of key-value pairs to apply to this resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

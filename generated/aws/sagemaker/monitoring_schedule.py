@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -139,251 +143,328 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-MonitoringExecutionSummaryDict = TypedDict(
-    "MonitoringExecutionSummaryDict",
-    {
-        "CreationTime": "Required[str]",
-        "EndpointName": "str",
-        "FailureReason": "str",
-        "LastModifiedTime": "Required[str]",
-        "MonitoringExecutionStatus": "Required[Literal['Pending', 'Completed', 'CompletedWithViolations', 'InProgress', 'Failed', 'Stopping', 'Stopped']]",
-        "MonitoringScheduleName": "Required[str]",
-        "ProcessingJobArn": "str",
-        "ScheduledTime": "Required[str]",
-    },
-    total=False,
-)
 
-MonitoringInputDict = TypedDict(
-    "MonitoringInputDict",
-    {
-        "BatchTransformInput": "MonitoringScheduleBatchTransformInputDict",
-        "EndpointInput": "MonitoringScheduleEndpointInputDict",
-    },
-    total=False,
-)
+class MonitoringExecutionSummaryDict(TypedDict, total=False):
+    """MonitoringExecutionSummary as a plain dict: Summary of information about monitoring job"""
 
-MonitoringOutputDict = TypedDict(
-    "MonitoringOutputDict",
-    {
-        "S3Output": "Required[MonitoringScheduleS3OutputDict]",
-    },
-    total=False,
-)
+    CreationTime: Required[str]
+    """The time at which the monitoring job was created."""
+    EndpointName: str
+    """The name of the endpoint used to run the monitoring job."""
+    FailureReason: str
+    """Contains the reason a monitoring job failed, if it failed."""
+    LastModifiedTime: Required[str]
+    """A timestamp that indicates the last time the monitoring job was modified."""
+    MonitoringExecutionStatus: Required[
+        Literal[
+            "Pending",
+            "Completed",
+            "CompletedWithViolations",
+            "InProgress",
+            "Failed",
+            "Stopping",
+            "Stopped",
+        ]
+    ]
+    """The status of the monitoring job."""
+    MonitoringScheduleName: Required[str]
+    """The name of the monitoring schedule."""
+    ProcessingJobArn: str
+    """The Amazon Resource Name (ARN) of the monitoring job."""
+    ScheduledTime: Required[str]
+    """The time the monitoring job was scheduled."""
 
-MonitoringScheduleBaselineConfigDict = TypedDict(
-    "MonitoringScheduleBaselineConfigDict",
-    {
-        "ConstraintsResource": "MonitoringScheduleConstraintsResourceDict",
-        "StatisticsResource": "MonitoringScheduleStatisticsResourceDict",
-    },
-    total=False,
-)
 
-MonitoringScheduleBatchTransformInputDict = TypedDict(
-    "MonitoringScheduleBatchTransformInputDict",
-    {
-        "DataCapturedDestinationS3Uri": "Required[str]",
-        "DatasetFormat": "Required[MonitoringScheduleDatasetFormatDict]",
-        "ExcludeFeaturesAttribute": "str",
-        "LocalPath": "Required[str]",
-        "S3DataDistributionType": "Literal['FullyReplicated', 'ShardedByS3Key']",
-        "S3InputMode": "Literal['Pipe', 'File']",
-    },
-    total=False,
-)
+class MonitoringInputDict(TypedDict, total=False):
+    """MonitoringInput as a plain dict: The inputs for a monitoring job."""
 
-MonitoringScheduleClusterConfigDict = TypedDict(
-    "MonitoringScheduleClusterConfigDict",
-    {
-        "InstanceCount": "Required[int]",
-        "InstanceType": "Required[str]",
-        "VolumeKmsKeyId": "str",
-        "VolumeSizeInGB": "Required[int]",
-    },
-    total=False,
-)
+    BatchTransformInput: MonitoringScheduleBatchTransformInputDict
+    """The batch transform input for a monitoring job."""
+    EndpointInput: MonitoringScheduleEndpointInputDict
+    """The endpoint for a monitoring job."""
 
-MonitoringScheduleConstraintsResourceDict = TypedDict(
-    "MonitoringScheduleConstraintsResourceDict",
-    {
-        "S3Uri": "str",
-    },
-    total=False,
-)
 
-MonitoringScheduleCsvDict = TypedDict(
-    "MonitoringScheduleCsvDict",
-    {
-        "Header": "bool",
-    },
-    total=False,
-)
+class MonitoringOutputDict(TypedDict, total=False):
+    """MonitoringOutput as a plain dict: The output object for a monitoring job."""
 
-MonitoringScheduleDatasetFormatDict = TypedDict(
-    "MonitoringScheduleDatasetFormatDict",
-    {
-        "Csv": "MonitoringScheduleCsvDict",
-        "Json": "MonitoringScheduleJsonDict",
-        "Parquet": "bool",
-    },
-    total=False,
-)
+    S3Output: Required[MonitoringScheduleS3OutputDict]
+    """Information about where and how to store the results of a monitoring job."""
 
-MonitoringScheduleEndpointInputDict = TypedDict(
-    "MonitoringScheduleEndpointInputDict",
-    {
-        "EndpointName": "Required[str]",
-        "ExcludeFeaturesAttribute": "str",
-        "LocalPath": "Required[str]",
-        "S3DataDistributionType": "Literal['FullyReplicated', 'ShardedByS3Key']",
-        "S3InputMode": "Literal['Pipe', 'File']",
-    },
-    total=False,
-)
 
-MonitoringScheduleJsonDict = TypedDict(
-    "MonitoringScheduleJsonDict",
-    {
-        "Line": "bool",
-    },
-    total=False,
-)
+class MonitoringScheduleBaselineConfigDict(TypedDict, total=False):
+    """MonitoringScheduleBaselineConfig as a plain dict: Baseline configuration used to validate
+    that the data conforms to the specified constraints and statistics."""
 
-MonitoringScheduleMonitoringAppSpecificationDict = TypedDict(
-    "MonitoringScheduleMonitoringAppSpecificationDict",
-    {
-        "ContainerArguments": "list[str]",
-        "ContainerEntrypoint": "list[str]",
-        "ImageUri": "Required[str]",
-        "PostAnalyticsProcessorSourceUri": "str",
-        "RecordPreprocessorSourceUri": "str",
-    },
-    total=False,
-)
+    ConstraintsResource: MonitoringScheduleConstraintsResourceDict
+    """The baseline constraints resource for a monitoring job."""
+    StatisticsResource: MonitoringScheduleStatisticsResourceDict
+    """The baseline statistics resource for a monitoring job."""
 
-MonitoringScheduleMonitoringJobDefinitionDict = TypedDict(
-    "MonitoringScheduleMonitoringJobDefinitionDict",
-    {
-        "BaselineConfig": "MonitoringScheduleBaselineConfigDict",
-        "Environment": "dict[str, str]",
-        "MonitoringAppSpecification": "Required[MonitoringScheduleMonitoringAppSpecificationDict]",
-        "MonitoringInputs": "Required[list[MonitoringInputDict]]",
-        "MonitoringOutputConfig": "Required[MonitoringScheduleMonitoringOutputConfigDict]",
-        "MonitoringResources": "Required[MonitoringScheduleMonitoringResourcesDict]",
-        "NetworkConfig": "MonitoringScheduleNetworkConfigDict",
-        "RoleArn": "Required[str]",
-        "StoppingCondition": "MonitoringScheduleStoppingConditionDict",
-    },
-    total=False,
-)
 
-MonitoringScheduleMonitoringOutputConfigDict = TypedDict(
-    "MonitoringScheduleMonitoringOutputConfigDict",
-    {
-        "KmsKeyId": "str",
-        "MonitoringOutputs": "Required[list[MonitoringOutputDict]]",
-    },
-    total=False,
-)
+class MonitoringScheduleBatchTransformInputDict(TypedDict, total=False):
+    """MonitoringScheduleBatchTransformInput as a plain dict: The batch transform input for a
+    monitoring job."""
 
-MonitoringScheduleMonitoringResourcesDict = TypedDict(
-    "MonitoringScheduleMonitoringResourcesDict",
-    {
-        "ClusterConfig": "Required[MonitoringScheduleClusterConfigDict]",
-    },
-    total=False,
-)
+    DataCapturedDestinationS3Uri: Required[str]
+    """A URI that identifies the Amazon S3 storage location where Batch Transform Job captures data."""
+    DatasetFormat: Required[MonitoringScheduleDatasetFormatDict]
+    """The dataset format of the data to monitor"""
+    ExcludeFeaturesAttribute: str
+    """Indexes or names of the features to be excluded from analysis"""
+    LocalPath: Required[str]
+    """Path to the filesystem where the endpoint data is available to the container."""
+    S3DataDistributionType: Literal["FullyReplicated", "ShardedByS3Key"]
+    """Whether input data distributed in Amazon S3 is fully replicated or sharded by an S3 key.
+    Defauts to FullyReplicated"""
+    S3InputMode: Literal["Pipe", "File"]
+    """Whether the Pipe or File is used as the input mode for transfering data for the monitoring
+    job. Pipe mode is recommended for large datasets. File mode is useful for small files that fit
+    in memory. Defaults to File."""
 
-MonitoringScheduleMonitoringScheduleConfigDict = TypedDict(
-    "MonitoringScheduleMonitoringScheduleConfigDict",
-    {
-        "MonitoringJobDefinition": "MonitoringScheduleMonitoringJobDefinitionDict",
-        "MonitoringJobDefinitionName": "str",
-        "MonitoringType": "Literal['DataQuality', 'ModelQuality', 'ModelBias', 'ModelExplainability']",
-        "ScheduleConfig": "MonitoringScheduleScheduleConfigDict",
-    },
-    total=False,
-)
 
-MonitoringScheduleNetworkConfigDict = TypedDict(
-    "MonitoringScheduleNetworkConfigDict",
-    {
-        "EnableInterContainerTrafficEncryption": "bool",
-        "EnableNetworkIsolation": "bool",
-        "VpcConfig": "MonitoringScheduleVpcConfigDict",
-    },
-    total=False,
-)
+class MonitoringScheduleClusterConfigDict(TypedDict, total=False):
+    """MonitoringScheduleClusterConfig as a plain dict: Configuration for the cluster used to run
+    model monitoring jobs."""
 
-MonitoringScheduleS3OutputDict = TypedDict(
-    "MonitoringScheduleS3OutputDict",
-    {
-        "LocalPath": "Required[str]",
-        "S3UploadMode": "Literal['Continuous', 'EndOfJob']",
-        "S3Uri": "Required[str]",
-    },
-    total=False,
-)
+    InstanceCount: Required[int]
+    """The number of ML compute instances to use in the model monitoring job. For distributed
+    processing jobs, specify a value greater than 1. The default value is 1."""
+    InstanceType: Required[str]
+    """The ML compute instance type for the processing job."""
+    VolumeKmsKeyId: str
+    """The AWS Key Management Service (AWS KMS) key that Amazon SageMaker uses to encrypt data on
+    the storage volume attached to the ML compute instance(s) that run the model monitoring job."""
+    VolumeSizeInGB: Required[int]
+    """The size of the ML storage volume, in gigabytes, that you want to provision. You must specify
+    sufficient ML storage for your scenario."""
 
-MonitoringScheduleScheduleConfigDict = TypedDict(
-    "MonitoringScheduleScheduleConfigDict",
-    {
-        "DataAnalysisEndTime": "str",
-        "DataAnalysisStartTime": "str",
-        "ScheduleExpression": "Required[str]",
-    },
-    total=False,
-)
 
-MonitoringScheduleStatisticsResourceDict = TypedDict(
-    "MonitoringScheduleStatisticsResourceDict",
-    {
-        "S3Uri": "str",
-    },
-    total=False,
-)
+class MonitoringScheduleConstraintsResourceDict(TypedDict, total=False):
+    """MonitoringScheduleConstraintsResource as a plain dict: The baseline constraints resource for
+    a monitoring job."""
 
-MonitoringScheduleStoppingConditionDict = TypedDict(
-    "MonitoringScheduleStoppingConditionDict",
-    {
-        "MaxRuntimeInSeconds": "Required[int]",
-    },
-    total=False,
-)
+    S3Uri: str
+    """The Amazon S3 URI for baseline constraint file in Amazon S3 that the current monitoring job
+    should validated against."""
 
-MonitoringScheduleVpcConfigDict = TypedDict(
-    "MonitoringScheduleVpcConfigDict",
-    {
-        "SecurityGroupIds": "Required[list[str]]",
-        "Subnets": "Required[list[str]]",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class MonitoringScheduleCsvDict(TypedDict, total=False):
+    """MonitoringScheduleCsv as a plain dict: The CSV format"""
 
+    Header: bool
+    """A boolean flag indicating if given CSV has header"""
+
+
+class MonitoringScheduleDatasetFormatDict(TypedDict, total=False):
+    """MonitoringScheduleDatasetFormat as a plain dict: The dataset format of the data to monitor"""
+
+    Csv: MonitoringScheduleCsvDict
+    """The CSV format"""
+    Json: MonitoringScheduleJsonDict
+    """The Json format"""
+    Parquet: bool
+    """A flag indicating if the dataset format is Parquet"""
+
+
+class MonitoringScheduleEndpointInputDict(TypedDict, total=False):
+    """MonitoringScheduleEndpointInput as a plain dict: The endpoint for a monitoring job."""
+
+    EndpointName: Required[str]
+    """The name of the endpoint used to run the monitoring job."""
+    ExcludeFeaturesAttribute: str
+    """Indexes or names of the features to be excluded from analysis"""
+    LocalPath: Required[str]
+    """Path to the filesystem where the endpoint data is available to the container."""
+    S3DataDistributionType: Literal["FullyReplicated", "ShardedByS3Key"]
+    """Whether input data distributed in Amazon S3 is fully replicated or sharded by an S3 key.
+    Defauts to FullyReplicated"""
+    S3InputMode: Literal["Pipe", "File"]
+    """Whether the Pipe or File is used as the input mode for transfering data for the monitoring
+    job. Pipe mode is recommended for large datasets. File mode is useful for small files that fit
+    in memory. Defaults to File."""
+
+
+class MonitoringScheduleJsonDict(TypedDict, total=False):
+    """MonitoringScheduleJson as a plain dict: The Json format"""
+
+    Line: bool
+    """A boolean flag indicating if it is JSON line format"""
+
+
+class MonitoringScheduleMonitoringAppSpecificationDict(TypedDict, total=False):
+    """MonitoringScheduleMonitoringAppSpecification as a plain dict: Container image configuration
+    object for the monitoring job."""
+
+    ContainerArguments: list[str]
+    """An array of arguments for the container used to run the monitoring job."""
+    ContainerEntrypoint: list[str]
+    """Specifies the entrypoint for a container used to run the monitoring job."""
+    ImageUri: Required[str]
+    """The container image to be run by the monitoring job."""
+    PostAnalyticsProcessorSourceUri: str
+    """An Amazon S3 URI to a script that is called after analysis has been performed. Applicable
+    only for the built-in (first party) containers."""
+    RecordPreprocessorSourceUri: str
+    """An Amazon S3 URI to a script that is called per row prior to running analysis. It can base64
+    decode the payload and convert it into a flatted json so that the built-in container can use the
+    converted data. Applicable only for the built-in (first party) containers"""
+
+
+class MonitoringScheduleMonitoringJobDefinitionDict(TypedDict, total=False):
+    """MonitoringScheduleMonitoringJobDefinition as a plain dict: Defines the monitoring job."""
+
+    BaselineConfig: MonitoringScheduleBaselineConfigDict
+    """Baseline configuration used to validate that the data conforms to the specified constraints
+    and statistics."""
+    Environment: dict[str, str]
+    """Sets the environment variables in the Docker container"""
+    MonitoringAppSpecification: Required[MonitoringScheduleMonitoringAppSpecificationDict]
+    """Container image configuration object for the monitoring job."""
+    MonitoringInputs: Required[list[MonitoringInputDict]]
+    """The array of inputs for the monitoring job."""
+    MonitoringOutputConfig: Required[MonitoringScheduleMonitoringOutputConfigDict]
+    """The output configuration for monitoring jobs."""
+    MonitoringResources: Required[MonitoringScheduleMonitoringResourcesDict]
+    """Identifies the resources to deploy for a monitoring job."""
+    NetworkConfig: MonitoringScheduleNetworkConfigDict
+    """Networking options for a job, such as network traffic encryption between containers, whether
+    to allow inbound and outbound network calls to and from containers, and the VPC subnets and
+    security groups to use for VPC-enabled jobs."""
+    RoleArn: Required[str]
+    """The Amazon Resource Name (ARN) of an IAM role that Amazon SageMaker can assume to perform
+    tasks on your behalf."""
+    StoppingCondition: MonitoringScheduleStoppingConditionDict
+    """Specifies a time limit for how long the monitoring job is allowed to run."""
+
+
+class MonitoringScheduleMonitoringOutputConfigDict(TypedDict, total=False):
+    """MonitoringScheduleMonitoringOutputConfig as a plain dict: The output configuration for
+    monitoring jobs."""
+
+    KmsKeyId: str
+    """The AWS Key Management Service (AWS KMS) key that Amazon SageMaker uses to encrypt the model
+    artifacts at rest using Amazon S3 server-side encryption."""
+    MonitoringOutputs: Required[list[MonitoringOutputDict]]
+    """Monitoring outputs for monitoring jobs. This is where the output of the periodic monitoring
+    jobs is uploaded."""
+
+
+class MonitoringScheduleMonitoringResourcesDict(TypedDict, total=False):
+    """MonitoringScheduleMonitoringResources as a plain dict: Identifies the resources to deploy for
+    a monitoring job."""
+
+    ClusterConfig: Required[MonitoringScheduleClusterConfigDict]
+    """Configuration for the cluster used to run model monitoring jobs."""
+
+
+class MonitoringScheduleMonitoringScheduleConfigDict(TypedDict, total=False):
+    """MonitoringScheduleMonitoringScheduleConfig as a plain dict: The configuration object that
+    specifies the monitoring schedule and defines the monitoring job."""
+
+    MonitoringJobDefinition: MonitoringScheduleMonitoringJobDefinitionDict
+    """Defines the monitoring job."""
+    MonitoringJobDefinitionName: str
+    """Name of the job definition"""
+    MonitoringType: Literal["DataQuality", "ModelQuality", "ModelBias", "ModelExplainability"]
+    """The type of monitoring job."""
+    ScheduleConfig: MonitoringScheduleScheduleConfigDict
+    """Configuration details about the monitoring schedule."""
+
+
+class MonitoringScheduleNetworkConfigDict(TypedDict, total=False):
+    """MonitoringScheduleNetworkConfig as a plain dict: Networking options for a job, such as
+    network traffic encryption between containers, whether to allow inbound and outbound network
+    calls to and from containers, and the VPC subnets and security groups to use for VPC-enabled
+    jobs."""
+
+    EnableInterContainerTrafficEncryption: bool
+    """Whether to encrypt all communications between distributed processing jobs. Choose True to
+    encrypt communications. Encryption provides greater security for distributed processing jobs,
+    but the processing might take longer."""
+    EnableNetworkIsolation: bool
+    """Whether to allow inbound and outbound network calls to and from the containers used for the
+    processing job."""
+    VpcConfig: MonitoringScheduleVpcConfigDict
+    """Specifies a VPC that your training jobs and hosted models have access to. Control access to
+    and from your training and model containers by configuring the VPC."""
+
+
+class MonitoringScheduleS3OutputDict(TypedDict, total=False):
+    """MonitoringScheduleS3Output as a plain dict: Information about where and how to store the
+    results of a monitoring job."""
+
+    LocalPath: Required[str]
+    """The local path to the Amazon S3 storage location where Amazon SageMaker saves the results of
+    a monitoring job. LocalPath is an absolute path for the output data."""
+    S3UploadMode: Literal["Continuous", "EndOfJob"]
+    """Whether to upload the results of the monitoring job continuously or after the job completes."""
+    S3Uri: Required[str]
+    """A URI that identifies the Amazon S3 storage location where Amazon SageMaker saves the results
+    of a monitoring job."""
+
+
+class MonitoringScheduleScheduleConfigDict(TypedDict, total=False):
+    """MonitoringScheduleScheduleConfig as a plain dict: Configuration details about the monitoring
+    schedule."""
+
+    DataAnalysisEndTime: str
+    """Data Analysis end time, e.g. PT0H"""
+    DataAnalysisStartTime: str
+    """Data Analysis start time, e.g. -PT1H"""
+    ScheduleExpression: Required[str]
+    """A cron expression or 'NOW' that describes details about the monitoring schedule."""
+
+
+class MonitoringScheduleStatisticsResourceDict(TypedDict, total=False):
+    """MonitoringScheduleStatisticsResource as a plain dict: The baseline statistics resource for a
+    monitoring job."""
+
+    S3Uri: str
+    """The Amazon S3 URI for the baseline statistics file in Amazon S3 that the current monitoring
+    job should be validated against."""
+
+
+class MonitoringScheduleStoppingConditionDict(TypedDict, total=False):
+    """MonitoringScheduleStoppingCondition as a plain dict: Specifies a time limit for how long the
+    monitoring job is allowed to run."""
+
+    MaxRuntimeInSeconds: Required[int]
+    """The maximum runtime allowed in seconds."""
+
+
+class MonitoringScheduleVpcConfigDict(TypedDict, total=False):
+    """MonitoringScheduleVpcConfig as a plain dict: Specifies a VPC that your training jobs and
+    hosted models have access to. Control access to and from your training and model containers by
+    configuring the VPC."""
+
+    SecurityGroupIds: Required[list[str]]
+    """The VPC security group IDs, in the form sg-xxxxxxxx. Specify the security groups for the VPC
+    that is specified in the Subnets field."""
+    Subnets: Required[list[str]]
+    """The ID of the subnets in the VPC to which you want to connect to your monitoring jobs."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 127 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 1 to 255 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::SageMaker::MonitoringSchedule",
     schema_file="aws-sagemaker-monitoringschedule.json",
     primary_identifier=("/MonitoringScheduleArn",),
-    additional_identifiers=(),
     read_only=("/MonitoringScheduleArn", "/CreationTime", "/LastModifiedTime"),
     create_only=("/MonitoringScheduleName",),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("MonitoringScheduleConfig", "MonitoringScheduleName"),
-    list_required=(),
-    tagging=None,
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -393,403 +474,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "BaselineConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "ConstraintsResource": {"$ref": "#/definitions/ConstraintsResource"},
-                "StatisticsResource": {"$ref": "#/definitions/StatisticsResource"},
-            },
-            "type": "object",
-        },
-        "BatchTransformInput": {
-            "additionalProperties": False,
-            "properties": {
-                "DataCapturedDestinationS3Uri": {
-                    "maxLength": 512,
-                    "minLength": 0,
-                    "pattern": "^(https|s3)://([^/]+)/?(.*)$",
-                    "type": "string",
-                },
-                "DatasetFormat": {"$ref": "#/definitions/DatasetFormat"},
-                "ExcludeFeaturesAttribute": {"maxLength": 100, "minLength": 0, "type": "string"},
-                "LocalPath": {"maxLength": 256, "minLength": 0, "pattern": ".*", "type": "string"},
-                "S3DataDistributionType": {
-                    "enum": ["FullyReplicated", "ShardedByS3Key"],
-                    "type": "string",
-                },
-                "S3InputMode": {"enum": ["Pipe", "File"], "type": "string"},
-            },
-            "required": ["DataCapturedDestinationS3Uri", "DatasetFormat", "LocalPath"],
-            "type": "object",
-        },
-        "ClusterConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "InstanceCount": {"maximum": 100, "minimum": 1, "type": "integer"},
-                "InstanceType": {"type": "string"},
-                "VolumeKmsKeyId": {
-                    "maxLength": 2048,
-                    "maximum": 2048,
-                    "minLength": 0,
-                    "minimum": 1,
-                    "pattern": "^[a-zA-Z0-9:/_-]*$",
-                    "type": "string",
-                },
-                "VolumeSizeInGB": {"maximum": 16384, "minimum": 1, "type": "integer"},
-            },
-            "required": ["InstanceCount", "InstanceType", "VolumeSizeInGB"],
-            "type": "object",
-        },
-        "ConstraintsResource": {
-            "additionalProperties": False,
-            "properties": {"S3Uri": {"$ref": "#/definitions/S3Uri"}},
-            "type": "object",
-        },
-        "ContainerArgument": {
-            "additionalProperties": False,
-            "maxLength": 256,
-            "minLength": 1,
-            "type": "string",
-        },
-        "Csv": {"properties": {"Header": {"type": "boolean"}}, "type": "object"},
-        "DataAnalysisTimeString": {
-            "maxLength": 15,
-            "minLength": 1,
-            "pattern": "^.?P.*",
-            "type": "string",
-        },
-        "DatasetFormat": {
-            "properties": {
-                "Csv": {"$ref": "#/definitions/Csv"},
-                "Json": {"$ref": "#/definitions/Json"},
-                "Parquet": {"$ref": "#/definitions/Parquet"},
-            },
-            "type": "object",
-        },
-        "EndpointInput": {
-            "additionalProperties": False,
-            "properties": {
-                "EndpointName": {"$ref": "#/definitions/EndpointName"},
-                "ExcludeFeaturesAttribute": {"maxLength": 100, "minLength": 0, "type": "string"},
-                "LocalPath": {"maxLength": 256, "minLength": 0, "pattern": ".*", "type": "string"},
-                "S3DataDistributionType": {
-                    "enum": ["FullyReplicated", "ShardedByS3Key"],
-                    "type": "string",
-                },
-                "S3InputMode": {"enum": ["Pipe", "File"], "type": "string"},
-            },
-            "required": ["EndpointName", "LocalPath"],
-            "type": "object",
-        },
-        "EndpointName": {
-            "maxLength": 63,
-            "minLength": 0,
-            "pattern": "^[a-zA-Z0-9](-*[a-zA-Z0-9])*",
-            "type": "string",
-        },
-        "Json": {"properties": {"Line": {"type": "boolean"}}, "type": "object"},
-        "MonitoringAppSpecification": {
-            "additionalProperties": False,
-            "properties": {
-                "ContainerArguments": {
-                    "items": {"$ref": "#/definitions/ContainerArgument"},
-                    "maxItems": 50,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "ContainerEntrypoint": {
-                    "items": {"maxLength": 256, "minLength": 1, "type": "string"},
-                    "maxItems": 100,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "ImageUri": {"maxLength": 255, "minLength": 0, "pattern": ".*", "type": "string"},
-                "PostAnalyticsProcessorSourceUri": {"$ref": "#/definitions/S3Uri"},
-                "RecordPreprocessorSourceUri": {"$ref": "#/definitions/S3Uri"},
-            },
-            "required": ["ImageUri"],
-            "type": "object",
-        },
-        "MonitoringExecutionSummary": {
-            "properties": {
-                "CreationTime": {"type": "string"},
-                "EndpointName": {"$ref": "#/definitions/EndpointName"},
-                "FailureReason": {"maxLength": 1024, "type": "string"},
-                "LastModifiedTime": {"type": "string"},
-                "MonitoringExecutionStatus": {
-                    "enum": [
-                        "Pending",
-                        "Completed",
-                        "CompletedWithViolations",
-                        "InProgress",
-                        "Failed",
-                        "Stopping",
-                        "Stopped",
-                    ],
-                    "type": "string",
-                },
-                "MonitoringScheduleName": {"$ref": "#/definitions/MonitoringScheduleName"},
-                "ProcessingJobArn": {
-                    "maxLength": 256,
-                    "pattern": "aws[a-z\\-]*:sagemaker:[a-z0-9\\-]*:[0-9]{12}:processing-job/.*",
-                    "type": "string",
-                },
-                "ScheduledTime": {"type": "string"},
-            },
-            "required": [
-                "CreationTime",
-                "LastModifiedTime",
-                "MonitoringExecutionStatus",
-                "MonitoringScheduleName",
-                "ScheduledTime",
-            ],
-            "type": "object",
-        },
-        "MonitoringInput": {
-            "additionalProperties": False,
-            "properties": {
-                "BatchTransformInput": {"$ref": "#/definitions/BatchTransformInput"},
-                "EndpointInput": {"$ref": "#/definitions/EndpointInput"},
-            },
-            "type": "object",
-        },
-        "MonitoringInputs": {
-            "additionalProperties": False,
-            "items": {"$ref": "#/definitions/MonitoringInput"},
-            "maxItems": 1,
-            "minItems": 1,
-            "type": "array",
-        },
-        "MonitoringJobDefinition": {
-            "additionalProperties": False,
-            "properties": {
-                "BaselineConfig": {"$ref": "#/definitions/BaselineConfig"},
-                "Environment": {
-                    "patternProperties": {
-                        "[\\S\\s]*": {"maxLength": 256, "type": "string"},
-                        "[a-zA-Z_][a-zA-Z0-9_]*": {
-                            "maxLength": 256,
-                            "minLength": 1,
-                            "type": "string",
-                        },
-                    },
-                    "type": "object",
-                },
-                "MonitoringAppSpecification": {"$ref": "#/definitions/MonitoringAppSpecification"},
-                "MonitoringInputs": {"$ref": "#/definitions/MonitoringInputs"},
-                "MonitoringOutputConfig": {"$ref": "#/definitions/MonitoringOutputConfig"},
-                "MonitoringResources": {"$ref": "#/definitions/MonitoringResources"},
-                "NetworkConfig": {"$ref": "#/definitions/NetworkConfig"},
-                "RoleArn": {
-                    "maxLength": 2048,
-                    "minLength": 20,
-                    "pattern": "^arn:aws[a-z\\-]*:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+$",
-                    "type": "string",
-                },
-                "StoppingCondition": {"$ref": "#/definitions/StoppingCondition"},
-            },
-            "required": [
-                "MonitoringAppSpecification",
-                "MonitoringInputs",
-                "MonitoringOutputConfig",
-                "MonitoringResources",
-                "RoleArn",
-            ],
-            "type": "object",
-        },
-        "MonitoringOutput": {
-            "additionalProperties": False,
-            "properties": {"S3Output": {"$ref": "#/definitions/S3Output"}},
-            "required": ["S3Output"],
-            "type": "object",
-        },
-        "MonitoringOutputConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "KmsKeyId": {
-                    "anyOf": [{}, {}, {}],
-                    "maxLength": 2048,
-                    "minLength": 0,
-                    "pattern": ".*",
-                    "type": "string",
-                },
-                "MonitoringOutputs": {
-                    "items": {"$ref": "#/definitions/MonitoringOutput"},
-                    "maxItems": 1,
-                    "maxLength": 1,
-                    "minItems": 1,
-                    "minLength": 1,
-                    "type": "array",
-                },
-            },
-            "required": ["MonitoringOutputs"],
-            "type": "object",
-        },
-        "MonitoringResources": {
-            "additionalProperties": False,
-            "properties": {"ClusterConfig": {"$ref": "#/definitions/ClusterConfig"}},
-            "required": ["ClusterConfig"],
-            "type": "object",
-        },
-        "MonitoringScheduleConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "MonitoringJobDefinition": {"$ref": "#/definitions/MonitoringJobDefinition"},
-                "MonitoringJobDefinitionName": {
-                    "maxLength": 63,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9](-*[a-zA-Z0-9])*$",
-                    "type": "string",
-                },
-                "MonitoringType": {"$ref": "#/definitions/MonitoringType"},
-                "ScheduleConfig": {"$ref": "#/definitions/ScheduleConfig"},
-            },
-            "type": "object",
-        },
-        "MonitoringScheduleName": {
-            "maxLength": 63,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9](-*[a-zA-Z0-9])*$",
-            "type": "string",
-        },
-        "MonitoringType": {
-            "enum": ["DataQuality", "ModelQuality", "ModelBias", "ModelExplainability"],
-            "type": "string",
-        },
-        "NetworkConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "EnableInterContainerTrafficEncryption": {"type": "boolean"},
-                "EnableNetworkIsolation": {"type": "boolean"},
-                "VpcConfig": {"$ref": "#/definitions/VpcConfig"},
-            },
-            "type": "object",
-        },
-        "Parquet": {"type": "boolean"},
-        "S3Output": {
-            "additionalProperties": False,
-            "properties": {
-                "LocalPath": {"maxLength": 256, "minLength": 0, "pattern": ".*", "type": "string"},
-                "S3UploadMode": {"enum": ["Continuous", "EndOfJob"], "type": "string"},
-                "S3Uri": {
-                    "maxLength": 512,
-                    "minLength": 0,
-                    "pattern": "^(https|s3)://([^/]+)/?(.*)$",
-                    "type": "string",
-                },
-            },
-            "required": ["LocalPath", "S3Uri"],
-            "type": "object",
-        },
-        "S3Uri": {
-            "maxLength": 1024,
-            "minLength": 0,
-            "pattern": "^(https|s3)://([^/]+)/?(.*)$",
-            "type": "string",
-        },
-        "ScheduleConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "DataAnalysisEndTime": {"$ref": "#/definitions/DataAnalysisTimeString"},
-                "DataAnalysisStartTime": {"$ref": "#/definitions/DataAnalysisTimeString"},
-                "ScheduleExpression": {"maxLength": 256, "minLength": 1, "type": "string"},
-            },
-            "required": ["ScheduleExpression"],
-            "type": "object",
-        },
-        "StatisticsResource": {
-            "additionalProperties": False,
-            "properties": {"S3Uri": {"$ref": "#/definitions/S3Uri"}},
-            "type": "object",
-        },
-        "StoppingCondition": {
-            "additionalProperties": False,
-            "properties": {
-                "MaxRuntimeInSeconds": {"maximum": 86400, "minimum": 1, "type": "integer"}
-            },
-            "required": ["MaxRuntimeInSeconds"],
-            "type": "object",
-        },
-        "Tag": {
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "VpcConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "SecurityGroupIds": {
-                    "items": {
-                        "maxLength": 32,
-                        "minLength": 0,
-                        "pattern": "[-0-9a-zA-Z]+",
-                        "type": "string",
-                    },
-                    "maxItems": 5,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "Subnets": {
-                    "items": {
-                        "maxLength": 32,
-                        "minLength": 0,
-                        "pattern": "[-0-9a-zA-Z]+",
-                        "type": "string",
-                    },
-                    "maxItems": 16,
-                    "minItems": 1,
-                    "type": "array",
-                },
-            },
-            "required": ["SecurityGroupIds", "Subnets"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "CreationTime": {"type": "string"},
-        "EndpointName": {"$ref": "#/definitions/EndpointName"},
-        "FailureReason": {"maxLength": 1024, "minLength": 1, "type": "string"},
-        "LastModifiedTime": {"type": "string"},
-        "LastMonitoringExecutionSummary": {"$ref": "#/definitions/MonitoringExecutionSummary"},
-        "MonitoringScheduleArn": {"maxLength": 256, "minLength": 1, "type": "string"},
-        "MonitoringScheduleConfig": {"$ref": "#/definitions/MonitoringScheduleConfig"},
-        "MonitoringScheduleName": {"$ref": "#/definitions/MonitoringScheduleName"},
-        "MonitoringScheduleStatus": {
-            "enum": ["Pending", "Failed", "Scheduled", "Stopped"],
-            "type": "string",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-        },
-    },
-    "required": ["MonitoringScheduleConfig", "MonitoringScheduleName"],
-}
-
 
 class MonitoringSchedule(_Resource):
-    """AWS::SageMaker::MonitoringSchedule: Resource Type definition for AWS::SageMaker::MonitoringSchedule
+    """AWS::SageMaker::MonitoringSchedule: Resource Type definition for
+    AWS::SageMaker::MonitoringSchedule
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: MonitoringScheduleArn.
+    Replaced when any of these change (create-only): MonitoringScheduleName.
+    Read-only attributes (known once deployed): CreationTime, LastModifiedTime,
+    MonitoringScheduleArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-sagemaker-monitoringschedule.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -799,13 +495,19 @@ class MonitoringSchedule(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "MonitoringScheduleAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "monitoring_schedule.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     CreationTime: str
+    """The time at which the schedule was created."""
     LastModifiedTime: str
+    """A timestamp that indicates the last time the monitoring job was modified."""
     MonitoringScheduleArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The Amazon Resource Name (ARN) of the monitoring schedule."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     EndpointName: str
     FailureReason: str
     LastMonitoringExecutionSummary: MonitoringExecutionSummaryDict
@@ -814,34 +516,43 @@ class MonitoringSchedule(_Resource):
     MonitoringScheduleStatus: Literal["Pending", "Failed", "Scheduled", "Stopped"]
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        MonitoringScheduleConfig: MonitoringScheduleMonitoringScheduleConfig
+        | MonitoringScheduleMonitoringScheduleConfigDict,
+        MonitoringScheduleName: str,
+        EndpointName: str | None = None,
+        FailureReason: str | None = None,
+        LastMonitoringExecutionSummary: MonitoringExecutionSummary
+        | MonitoringExecutionSummaryDict
+        | None = None,
+        MonitoringScheduleStatus: Literal["Pending", "Failed", "Scheduled", "Stopped"]
+        | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::SageMaker::MonitoringSchedule; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            MonitoringScheduleConfig: MonitoringScheduleMonitoringScheduleConfig
-            | MonitoringScheduleMonitoringScheduleConfigDict,
-            MonitoringScheduleName: str,
-            EndpointName: str | None = None,
-            FailureReason: str | None = None,
-            LastMonitoringExecutionSummary: MonitoringExecutionSummary
-            | MonitoringExecutionSummaryDict
-            | None = None,
-            MonitoringScheduleStatus: Literal["Pending", "Failed", "Scheduled", "Stopped"]
-            | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::SageMaker::MonitoringSchedule; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            MonitoringScheduleConfig: The configuration object that specifies the monitoring
+                schedule and defines the monitoring job. Required.
+            MonitoringScheduleName: The name of the monitoring schedule. Create-only: changing it
+                replaces the resource. Required.
+            EndpointName: The name of the endpoint used to run the monitoring job.
             FailureReason: Contains the reason a monitoring job failed, if it failed.
-            LastMonitoringExecutionSummary: Describes metadata on the last execution to run, if there was one.
+            LastMonitoringExecutionSummary: Describes metadata on the last execution to run, if
+                there was one.
             MonitoringScheduleStatus: The status of a schedule job.
             Tags: An array of key-value pairs to apply to this resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,28 +59,33 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-NotebookInstanceInstanceMetadataServiceConfigurationDict = TypedDict(
-    "NotebookInstanceInstanceMetadataServiceConfigurationDict",
-    {
-        "MinimumInstanceMetadataServiceVersion": "Required[str]",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class NotebookInstanceInstanceMetadataServiceConfigurationDict(TypedDict, total=False):
+    """NotebookInstanceInstanceMetadataServiceConfiguration as a plain dict: Information on the IMDS
+    configuration of the notebook instance"""
 
+    MinimumInstanceMetadataServiceVersion: Required[str]
+    """Indicates the minimum IMDS version that the notebook instance supports. When passed as part
+    of CreateNotebookInstance, if no value is selected, then it defaults to IMDSv1. This means that
+    both IMDSv1 and IMDSv2 are supported. If passed as part of UpdateNotebookInstance, there is no
+    default."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A tag object that consists of a key and an optional value, used to
+    manage metadata for SageMaker AWS resources."""
+
+    Key: Required[str]
+    """The tag key. Tag keys must be unique per resource."""
+    Value: Required[str]
+    """The tag value."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::SageMaker::NotebookInstance",
     schema_file="aws-sagemaker-notebookinstance.json",
     primary_identifier=("/NotebookInstanceArn",),
-    additional_identifiers=(),
     read_only=("/NotebookInstanceArn",),
     create_only=(
         "/DirectInternetAccess",
@@ -86,8 +95,6 @@ METADATA = _TypeMetadata(
         "/SecurityGroupIds",
         "/SubnetId",
     ),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=(
         "/AcceleratorTypes",
         "/AdditionalCodeRepositories",
@@ -95,14 +102,7 @@ METADATA = _TypeMetadata(
         "/Tags",
     ),
     required=("InstanceType", "RoleArn"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -112,343 +112,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "InstanceMetadataServiceConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "MinimumInstanceMetadataServiceVersion": {
-                    "maxLength": 1,
-                    "minLength": 0,
-                    "pattern": "^1|2$",
-                    "type": "string",
-                }
-            },
-            "required": ["MinimumInstanceMetadataServiceVersion"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-            },
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AcceleratorTypes": {
-            "items": {
-                "enum": [
-                    "ml.eia1.large",
-                    "ml.eia1.medium",
-                    "ml.eia1.xlarge",
-                    "ml.eia2.large",
-                    "ml.eia2.medium",
-                    "ml.eia2.xlarge",
-                ],
-                "type": "string",
-            },
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "AdditionalCodeRepositories": {
-            "items": {
-                "maxLength": 1024,
-                "minLength": 1,
-                "pattern": "^https://([^/]+)/?(.*)$|^[a-zA-Z0-9](-*[a-zA-Z0-9])*$",
-                "type": "string",
-            },
-            "maxItems": 3,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "DefaultCodeRepository": {
-            "maxLength": 1024,
-            "minLength": 1,
-            "pattern": "^https://([^/]+)/?(.*)$|^[a-zA-Z0-9](-*[a-zA-Z0-9])*$",
-            "type": "string",
-        },
-        "DirectInternetAccess": {"enum": ["Disabled", "Enabled"], "type": "string"},
-        "InstanceMetadataServiceConfiguration": {
-            "$ref": "#/definitions/InstanceMetadataServiceConfiguration"
-        },
-        "InstanceType": {
-            "enum": [
-                "ml.c4.2xlarge",
-                "ml.c4.4xlarge",
-                "ml.c4.8xlarge",
-                "ml.c4.xlarge",
-                "ml.c5.18xlarge",
-                "ml.c5.2xlarge",
-                "ml.c5.4xlarge",
-                "ml.c5.9xlarge",
-                "ml.c5.xlarge",
-                "ml.c5d.18xlarge",
-                "ml.c5d.2xlarge",
-                "ml.c5d.4xlarge",
-                "ml.c5d.9xlarge",
-                "ml.c5d.xlarge",
-                "ml.c6i.12xlarge",
-                "ml.c6i.16xlarge",
-                "ml.c6i.24xlarge",
-                "ml.c6i.2xlarge",
-                "ml.c6i.32xlarge",
-                "ml.c6i.4xlarge",
-                "ml.c6i.8xlarge",
-                "ml.c6i.large",
-                "ml.c6i.xlarge",
-                "ml.c6id.12xlarge",
-                "ml.c6id.16xlarge",
-                "ml.c6id.24xlarge",
-                "ml.c6id.2xlarge",
-                "ml.c6id.32xlarge",
-                "ml.c6id.4xlarge",
-                "ml.c6id.8xlarge",
-                "ml.c6id.large",
-                "ml.c6id.xlarge",
-                "ml.c7i.12xlarge",
-                "ml.c7i.16xlarge",
-                "ml.c7i.24xlarge",
-                "ml.c7i.2xlarge",
-                "ml.c7i.48xlarge",
-                "ml.c7i.4xlarge",
-                "ml.c7i.8xlarge",
-                "ml.c7i.large",
-                "ml.c7i.xlarge",
-                "ml.g4dn.12xlarge",
-                "ml.g4dn.16xlarge",
-                "ml.g4dn.2xlarge",
-                "ml.g4dn.4xlarge",
-                "ml.g4dn.8xlarge",
-                "ml.g4dn.xlarge",
-                "ml.g5.12xlarge",
-                "ml.g5.16xlarge",
-                "ml.g5.24xlarge",
-                "ml.g5.2xlarge",
-                "ml.g5.48xlarge",
-                "ml.g5.4xlarge",
-                "ml.g5.8xlarge",
-                "ml.g5.xlarge",
-                "ml.g6.12xlarge",
-                "ml.g6.16xlarge",
-                "ml.g6.24xlarge",
-                "ml.g6.2xlarge",
-                "ml.g6.48xlarge",
-                "ml.g6.4xlarge",
-                "ml.g6.8xlarge",
-                "ml.g6.xlarge",
-                "ml.g6e.12xlarge",
-                "ml.g6e.16xlarge",
-                "ml.g6e.24xlarge",
-                "ml.g6e.2xlarge",
-                "ml.g6e.48xlarge",
-                "ml.g6e.4xlarge",
-                "ml.g6e.8xlarge",
-                "ml.g6e.xlarge",
-                "ml.g7e.12xlarge",
-                "ml.g7e.24xlarge",
-                "ml.g7e.2xlarge",
-                "ml.g7e.48xlarge",
-                "ml.g7e.4xlarge",
-                "ml.g7e.8xlarge",
-                "ml.inf1.24xlarge",
-                "ml.inf1.2xlarge",
-                "ml.inf1.6xlarge",
-                "ml.inf1.xlarge",
-                "ml.inf2.24xlarge",
-                "ml.inf2.48xlarge",
-                "ml.inf2.8xlarge",
-                "ml.inf2.xlarge",
-                "ml.m4.10xlarge",
-                "ml.m4.16xlarge",
-                "ml.m4.2xlarge",
-                "ml.m4.4xlarge",
-                "ml.m4.xlarge",
-                "ml.m5.12xlarge",
-                "ml.m5.24xlarge",
-                "ml.m5.2xlarge",
-                "ml.m5.4xlarge",
-                "ml.m5.xlarge",
-                "ml.m5d.12xlarge",
-                "ml.m5d.16xlarge",
-                "ml.m5d.24xlarge",
-                "ml.m5d.2xlarge",
-                "ml.m5d.4xlarge",
-                "ml.m5d.8xlarge",
-                "ml.m5d.large",
-                "ml.m5d.xlarge",
-                "ml.m6i.12xlarge",
-                "ml.m6i.16xlarge",
-                "ml.m6i.24xlarge",
-                "ml.m6i.2xlarge",
-                "ml.m6i.32xlarge",
-                "ml.m6i.4xlarge",
-                "ml.m6i.8xlarge",
-                "ml.m6i.large",
-                "ml.m6i.xlarge",
-                "ml.m6id.12xlarge",
-                "ml.m6id.16xlarge",
-                "ml.m6id.24xlarge",
-                "ml.m6id.2xlarge",
-                "ml.m6id.32xlarge",
-                "ml.m6id.4xlarge",
-                "ml.m6id.8xlarge",
-                "ml.m6id.large",
-                "ml.m6id.xlarge",
-                "ml.m7i.12xlarge",
-                "ml.m7i.16xlarge",
-                "ml.m7i.24xlarge",
-                "ml.m7i.2xlarge",
-                "ml.m7i.48xlarge",
-                "ml.m7i.4xlarge",
-                "ml.m7i.8xlarge",
-                "ml.m7i.large",
-                "ml.m7i.xlarge",
-                "ml.p2.16xlarge",
-                "ml.p2.8xlarge",
-                "ml.p2.xlarge",
-                "ml.p3.16xlarge",
-                "ml.p3.2xlarge",
-                "ml.p3.8xlarge",
-                "ml.p3dn.24xlarge",
-                "ml.p4d.24xlarge",
-                "ml.p4de.24xlarge",
-                "ml.p5.48xlarge",
-                "ml.p5.4xlarge",
-                "ml.p5en.48xlarge",
-                "ml.p6-b200.48xlarge",
-                "ml.r5.12xlarge",
-                "ml.r5.16xlarge",
-                "ml.r5.24xlarge",
-                "ml.r5.2xlarge",
-                "ml.r5.4xlarge",
-                "ml.r5.8xlarge",
-                "ml.r5.large",
-                "ml.r5.xlarge",
-                "ml.r6i.12xlarge",
-                "ml.r6i.16xlarge",
-                "ml.r6i.24xlarge",
-                "ml.r6i.2xlarge",
-                "ml.r6i.32xlarge",
-                "ml.r6i.4xlarge",
-                "ml.r6i.8xlarge",
-                "ml.r6i.large",
-                "ml.r6i.xlarge",
-                "ml.r6id.12xlarge",
-                "ml.r6id.16xlarge",
-                "ml.r6id.24xlarge",
-                "ml.r6id.2xlarge",
-                "ml.r6id.32xlarge",
-                "ml.r6id.4xlarge",
-                "ml.r6id.8xlarge",
-                "ml.r6id.large",
-                "ml.r6id.xlarge",
-                "ml.r7i.12xlarge",
-                "ml.r7i.16xlarge",
-                "ml.r7i.24xlarge",
-                "ml.r7i.2xlarge",
-                "ml.r7i.48xlarge",
-                "ml.r7i.4xlarge",
-                "ml.r7i.8xlarge",
-                "ml.r7i.large",
-                "ml.r7i.xlarge",
-                "ml.t2.2xlarge",
-                "ml.t2.large",
-                "ml.t2.medium",
-                "ml.t2.xlarge",
-                "ml.t3.2xlarge",
-                "ml.t3.large",
-                "ml.t3.medium",
-                "ml.t3.xlarge",
-                "ml.trn1.2xlarge",
-                "ml.trn1.32xlarge",
-                "ml.trn1n.32xlarge",
-            ],
-            "type": "string",
-        },
-        "KmsKeyId": {
-            "anyOf": [{}, {}, {}],
-            "maxLength": 2048,
-            "minLength": 0,
-            "pattern": "^[a-zA-Z0-9:/_-]*$",
-            "type": "string",
-        },
-        "LifecycleConfigName": {
-            "maxLength": 63,
-            "minLength": 0,
-            "pattern": "^[a-zA-Z0-9](-*[a-zA-Z0-9])*$",
-            "type": "string",
-        },
-        "NotebookInstanceArn": {"type": "string"},
-        "NotebookInstanceName": {
-            "maxLength": 64,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9](-*[a-zA-Z0-9])*$",
-            "type": "string",
-        },
-        "PlatformIdentifier": {
-            "maxLength": 20,
-            "minLength": 0,
-            "pattern": "^(notebook-al1-v1|notebook-al2-v1|notebook-al2-v2|notebook-al2-v3|notebook-al2023-v1)$",
-            "type": "string",
-        },
-        "RoleArn": {
-            "maxLength": 2048,
-            "minLength": 20,
-            "pattern": "^arn:aws[a-z\\-]*:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+$",
-            "type": "string",
-        },
-        "RootAccess": {"enum": ["Disabled", "Enabled"], "type": "string"},
-        "SecurityGroupIds": {
-            "items": {
-                "maxLength": 32,
-                "minLength": 0,
-                "pattern": "^[-0-9a-zA-Z]+$",
-                "type": "string",
-            },
-            "maxItems": 5,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "SubnetId": {
-            "maxLength": 32,
-            "minLength": 0,
-            "pattern": "^[-0-9a-zA-Z]+$",
-            "type": "string",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "VolumeSizeInGB": {"maximum": 16384, "minimum": 5, "type": "integer"},
-    },
-    "required": ["InstanceType", "RoleArn"],
-}
-
 
 class NotebookInstance(_Resource):
-    """AWS::SageMaker::NotebookInstance: Resource Type definition for AWS::SageMaker::NotebookInstance
+    """AWS::SageMaker::NotebookInstance: Resource Type definition for
+    AWS::SageMaker::NotebookInstance
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: NotebookInstanceArn.
+    Replaced when any of these change (create-only): DirectInternetAccess, KmsKeyId,
+    NotebookInstanceName, PlatformIdentifier, SecurityGroupIds, SubnetId.
+    Read-only attributes (known once deployed): NotebookInstanceArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-sagemaker-notebookinstance.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -458,11 +133,13 @@ class NotebookInstance(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "NotebookInstanceAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "notebook_instance.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     NotebookInstanceArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The Amazon Resource Name (ARN) of the notebook instance."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AcceleratorTypes: list[
         Literal[
             "ml.eia1.large",
@@ -679,253 +356,296 @@ class NotebookInstance(_Resource):
     Tags: list[TagDict]
     VolumeSizeInGB: int
 
-    if TYPE_CHECKING:
-
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            InstanceType: Literal[
-                "ml.c4.2xlarge",
-                "ml.c4.4xlarge",
-                "ml.c4.8xlarge",
-                "ml.c4.xlarge",
-                "ml.c5.18xlarge",
-                "ml.c5.2xlarge",
-                "ml.c5.4xlarge",
-                "ml.c5.9xlarge",
-                "ml.c5.xlarge",
-                "ml.c5d.18xlarge",
-                "ml.c5d.2xlarge",
-                "ml.c5d.4xlarge",
-                "ml.c5d.9xlarge",
-                "ml.c5d.xlarge",
-                "ml.c6i.12xlarge",
-                "ml.c6i.16xlarge",
-                "ml.c6i.24xlarge",
-                "ml.c6i.2xlarge",
-                "ml.c6i.32xlarge",
-                "ml.c6i.4xlarge",
-                "ml.c6i.8xlarge",
-                "ml.c6i.large",
-                "ml.c6i.xlarge",
-                "ml.c6id.12xlarge",
-                "ml.c6id.16xlarge",
-                "ml.c6id.24xlarge",
-                "ml.c6id.2xlarge",
-                "ml.c6id.32xlarge",
-                "ml.c6id.4xlarge",
-                "ml.c6id.8xlarge",
-                "ml.c6id.large",
-                "ml.c6id.xlarge",
-                "ml.c7i.12xlarge",
-                "ml.c7i.16xlarge",
-                "ml.c7i.24xlarge",
-                "ml.c7i.2xlarge",
-                "ml.c7i.48xlarge",
-                "ml.c7i.4xlarge",
-                "ml.c7i.8xlarge",
-                "ml.c7i.large",
-                "ml.c7i.xlarge",
-                "ml.g4dn.12xlarge",
-                "ml.g4dn.16xlarge",
-                "ml.g4dn.2xlarge",
-                "ml.g4dn.4xlarge",
-                "ml.g4dn.8xlarge",
-                "ml.g4dn.xlarge",
-                "ml.g5.12xlarge",
-                "ml.g5.16xlarge",
-                "ml.g5.24xlarge",
-                "ml.g5.2xlarge",
-                "ml.g5.48xlarge",
-                "ml.g5.4xlarge",
-                "ml.g5.8xlarge",
-                "ml.g5.xlarge",
-                "ml.g6.12xlarge",
-                "ml.g6.16xlarge",
-                "ml.g6.24xlarge",
-                "ml.g6.2xlarge",
-                "ml.g6.48xlarge",
-                "ml.g6.4xlarge",
-                "ml.g6.8xlarge",
-                "ml.g6.xlarge",
-                "ml.g6e.12xlarge",
-                "ml.g6e.16xlarge",
-                "ml.g6e.24xlarge",
-                "ml.g6e.2xlarge",
-                "ml.g6e.48xlarge",
-                "ml.g6e.4xlarge",
-                "ml.g6e.8xlarge",
-                "ml.g6e.xlarge",
-                "ml.g7e.12xlarge",
-                "ml.g7e.24xlarge",
-                "ml.g7e.2xlarge",
-                "ml.g7e.48xlarge",
-                "ml.g7e.4xlarge",
-                "ml.g7e.8xlarge",
-                "ml.inf1.24xlarge",
-                "ml.inf1.2xlarge",
-                "ml.inf1.6xlarge",
-                "ml.inf1.xlarge",
-                "ml.inf2.24xlarge",
-                "ml.inf2.48xlarge",
-                "ml.inf2.8xlarge",
-                "ml.inf2.xlarge",
-                "ml.m4.10xlarge",
-                "ml.m4.16xlarge",
-                "ml.m4.2xlarge",
-                "ml.m4.4xlarge",
-                "ml.m4.xlarge",
-                "ml.m5.12xlarge",
-                "ml.m5.24xlarge",
-                "ml.m5.2xlarge",
-                "ml.m5.4xlarge",
-                "ml.m5.xlarge",
-                "ml.m5d.12xlarge",
-                "ml.m5d.16xlarge",
-                "ml.m5d.24xlarge",
-                "ml.m5d.2xlarge",
-                "ml.m5d.4xlarge",
-                "ml.m5d.8xlarge",
-                "ml.m5d.large",
-                "ml.m5d.xlarge",
-                "ml.m6i.12xlarge",
-                "ml.m6i.16xlarge",
-                "ml.m6i.24xlarge",
-                "ml.m6i.2xlarge",
-                "ml.m6i.32xlarge",
-                "ml.m6i.4xlarge",
-                "ml.m6i.8xlarge",
-                "ml.m6i.large",
-                "ml.m6i.xlarge",
-                "ml.m6id.12xlarge",
-                "ml.m6id.16xlarge",
-                "ml.m6id.24xlarge",
-                "ml.m6id.2xlarge",
-                "ml.m6id.32xlarge",
-                "ml.m6id.4xlarge",
-                "ml.m6id.8xlarge",
-                "ml.m6id.large",
-                "ml.m6id.xlarge",
-                "ml.m7i.12xlarge",
-                "ml.m7i.16xlarge",
-                "ml.m7i.24xlarge",
-                "ml.m7i.2xlarge",
-                "ml.m7i.48xlarge",
-                "ml.m7i.4xlarge",
-                "ml.m7i.8xlarge",
-                "ml.m7i.large",
-                "ml.m7i.xlarge",
-                "ml.p2.16xlarge",
-                "ml.p2.8xlarge",
-                "ml.p2.xlarge",
-                "ml.p3.16xlarge",
-                "ml.p3.2xlarge",
-                "ml.p3.8xlarge",
-                "ml.p3dn.24xlarge",
-                "ml.p4d.24xlarge",
-                "ml.p4de.24xlarge",
-                "ml.p5.48xlarge",
-                "ml.p5.4xlarge",
-                "ml.p5en.48xlarge",
-                "ml.p6-b200.48xlarge",
-                "ml.r5.12xlarge",
-                "ml.r5.16xlarge",
-                "ml.r5.24xlarge",
-                "ml.r5.2xlarge",
-                "ml.r5.4xlarge",
-                "ml.r5.8xlarge",
-                "ml.r5.large",
-                "ml.r5.xlarge",
-                "ml.r6i.12xlarge",
-                "ml.r6i.16xlarge",
-                "ml.r6i.24xlarge",
-                "ml.r6i.2xlarge",
-                "ml.r6i.32xlarge",
-                "ml.r6i.4xlarge",
-                "ml.r6i.8xlarge",
-                "ml.r6i.large",
-                "ml.r6i.xlarge",
-                "ml.r6id.12xlarge",
-                "ml.r6id.16xlarge",
-                "ml.r6id.24xlarge",
-                "ml.r6id.2xlarge",
-                "ml.r6id.32xlarge",
-                "ml.r6id.4xlarge",
-                "ml.r6id.8xlarge",
-                "ml.r6id.large",
-                "ml.r6id.xlarge",
-                "ml.r7i.12xlarge",
-                "ml.r7i.16xlarge",
-                "ml.r7i.24xlarge",
-                "ml.r7i.2xlarge",
-                "ml.r7i.48xlarge",
-                "ml.r7i.4xlarge",
-                "ml.r7i.8xlarge",
-                "ml.r7i.large",
-                "ml.r7i.xlarge",
-                "ml.t2.2xlarge",
-                "ml.t2.large",
-                "ml.t2.medium",
-                "ml.t2.xlarge",
-                "ml.t3.2xlarge",
-                "ml.t3.large",
-                "ml.t3.medium",
-                "ml.t3.xlarge",
-                "ml.trn1.2xlarge",
-                "ml.trn1.32xlarge",
-                "ml.trn1n.32xlarge",
-            ],
-            RoleArn: str,
-            AcceleratorTypes: list[
-                Literal[
-                    "ml.eia1.large",
-                    "ml.eia1.medium",
-                    "ml.eia1.xlarge",
-                    "ml.eia2.large",
-                    "ml.eia2.medium",
-                    "ml.eia2.xlarge",
-                ]
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        InstanceType: Literal[
+            "ml.c4.2xlarge",
+            "ml.c4.4xlarge",
+            "ml.c4.8xlarge",
+            "ml.c4.xlarge",
+            "ml.c5.18xlarge",
+            "ml.c5.2xlarge",
+            "ml.c5.4xlarge",
+            "ml.c5.9xlarge",
+            "ml.c5.xlarge",
+            "ml.c5d.18xlarge",
+            "ml.c5d.2xlarge",
+            "ml.c5d.4xlarge",
+            "ml.c5d.9xlarge",
+            "ml.c5d.xlarge",
+            "ml.c6i.12xlarge",
+            "ml.c6i.16xlarge",
+            "ml.c6i.24xlarge",
+            "ml.c6i.2xlarge",
+            "ml.c6i.32xlarge",
+            "ml.c6i.4xlarge",
+            "ml.c6i.8xlarge",
+            "ml.c6i.large",
+            "ml.c6i.xlarge",
+            "ml.c6id.12xlarge",
+            "ml.c6id.16xlarge",
+            "ml.c6id.24xlarge",
+            "ml.c6id.2xlarge",
+            "ml.c6id.32xlarge",
+            "ml.c6id.4xlarge",
+            "ml.c6id.8xlarge",
+            "ml.c6id.large",
+            "ml.c6id.xlarge",
+            "ml.c7i.12xlarge",
+            "ml.c7i.16xlarge",
+            "ml.c7i.24xlarge",
+            "ml.c7i.2xlarge",
+            "ml.c7i.48xlarge",
+            "ml.c7i.4xlarge",
+            "ml.c7i.8xlarge",
+            "ml.c7i.large",
+            "ml.c7i.xlarge",
+            "ml.g4dn.12xlarge",
+            "ml.g4dn.16xlarge",
+            "ml.g4dn.2xlarge",
+            "ml.g4dn.4xlarge",
+            "ml.g4dn.8xlarge",
+            "ml.g4dn.xlarge",
+            "ml.g5.12xlarge",
+            "ml.g5.16xlarge",
+            "ml.g5.24xlarge",
+            "ml.g5.2xlarge",
+            "ml.g5.48xlarge",
+            "ml.g5.4xlarge",
+            "ml.g5.8xlarge",
+            "ml.g5.xlarge",
+            "ml.g6.12xlarge",
+            "ml.g6.16xlarge",
+            "ml.g6.24xlarge",
+            "ml.g6.2xlarge",
+            "ml.g6.48xlarge",
+            "ml.g6.4xlarge",
+            "ml.g6.8xlarge",
+            "ml.g6.xlarge",
+            "ml.g6e.12xlarge",
+            "ml.g6e.16xlarge",
+            "ml.g6e.24xlarge",
+            "ml.g6e.2xlarge",
+            "ml.g6e.48xlarge",
+            "ml.g6e.4xlarge",
+            "ml.g6e.8xlarge",
+            "ml.g6e.xlarge",
+            "ml.g7e.12xlarge",
+            "ml.g7e.24xlarge",
+            "ml.g7e.2xlarge",
+            "ml.g7e.48xlarge",
+            "ml.g7e.4xlarge",
+            "ml.g7e.8xlarge",
+            "ml.inf1.24xlarge",
+            "ml.inf1.2xlarge",
+            "ml.inf1.6xlarge",
+            "ml.inf1.xlarge",
+            "ml.inf2.24xlarge",
+            "ml.inf2.48xlarge",
+            "ml.inf2.8xlarge",
+            "ml.inf2.xlarge",
+            "ml.m4.10xlarge",
+            "ml.m4.16xlarge",
+            "ml.m4.2xlarge",
+            "ml.m4.4xlarge",
+            "ml.m4.xlarge",
+            "ml.m5.12xlarge",
+            "ml.m5.24xlarge",
+            "ml.m5.2xlarge",
+            "ml.m5.4xlarge",
+            "ml.m5.xlarge",
+            "ml.m5d.12xlarge",
+            "ml.m5d.16xlarge",
+            "ml.m5d.24xlarge",
+            "ml.m5d.2xlarge",
+            "ml.m5d.4xlarge",
+            "ml.m5d.8xlarge",
+            "ml.m5d.large",
+            "ml.m5d.xlarge",
+            "ml.m6i.12xlarge",
+            "ml.m6i.16xlarge",
+            "ml.m6i.24xlarge",
+            "ml.m6i.2xlarge",
+            "ml.m6i.32xlarge",
+            "ml.m6i.4xlarge",
+            "ml.m6i.8xlarge",
+            "ml.m6i.large",
+            "ml.m6i.xlarge",
+            "ml.m6id.12xlarge",
+            "ml.m6id.16xlarge",
+            "ml.m6id.24xlarge",
+            "ml.m6id.2xlarge",
+            "ml.m6id.32xlarge",
+            "ml.m6id.4xlarge",
+            "ml.m6id.8xlarge",
+            "ml.m6id.large",
+            "ml.m6id.xlarge",
+            "ml.m7i.12xlarge",
+            "ml.m7i.16xlarge",
+            "ml.m7i.24xlarge",
+            "ml.m7i.2xlarge",
+            "ml.m7i.48xlarge",
+            "ml.m7i.4xlarge",
+            "ml.m7i.8xlarge",
+            "ml.m7i.large",
+            "ml.m7i.xlarge",
+            "ml.p2.16xlarge",
+            "ml.p2.8xlarge",
+            "ml.p2.xlarge",
+            "ml.p3.16xlarge",
+            "ml.p3.2xlarge",
+            "ml.p3.8xlarge",
+            "ml.p3dn.24xlarge",
+            "ml.p4d.24xlarge",
+            "ml.p4de.24xlarge",
+            "ml.p5.48xlarge",
+            "ml.p5.4xlarge",
+            "ml.p5en.48xlarge",
+            "ml.p6-b200.48xlarge",
+            "ml.r5.12xlarge",
+            "ml.r5.16xlarge",
+            "ml.r5.24xlarge",
+            "ml.r5.2xlarge",
+            "ml.r5.4xlarge",
+            "ml.r5.8xlarge",
+            "ml.r5.large",
+            "ml.r5.xlarge",
+            "ml.r6i.12xlarge",
+            "ml.r6i.16xlarge",
+            "ml.r6i.24xlarge",
+            "ml.r6i.2xlarge",
+            "ml.r6i.32xlarge",
+            "ml.r6i.4xlarge",
+            "ml.r6i.8xlarge",
+            "ml.r6i.large",
+            "ml.r6i.xlarge",
+            "ml.r6id.12xlarge",
+            "ml.r6id.16xlarge",
+            "ml.r6id.24xlarge",
+            "ml.r6id.2xlarge",
+            "ml.r6id.32xlarge",
+            "ml.r6id.4xlarge",
+            "ml.r6id.8xlarge",
+            "ml.r6id.large",
+            "ml.r6id.xlarge",
+            "ml.r7i.12xlarge",
+            "ml.r7i.16xlarge",
+            "ml.r7i.24xlarge",
+            "ml.r7i.2xlarge",
+            "ml.r7i.48xlarge",
+            "ml.r7i.4xlarge",
+            "ml.r7i.8xlarge",
+            "ml.r7i.large",
+            "ml.r7i.xlarge",
+            "ml.t2.2xlarge",
+            "ml.t2.large",
+            "ml.t2.medium",
+            "ml.t2.xlarge",
+            "ml.t3.2xlarge",
+            "ml.t3.large",
+            "ml.t3.medium",
+            "ml.t3.xlarge",
+            "ml.trn1.2xlarge",
+            "ml.trn1.32xlarge",
+            "ml.trn1n.32xlarge",
+        ],
+        RoleArn: str,
+        AcceleratorTypes: list[
+            Literal[
+                "ml.eia1.large",
+                "ml.eia1.medium",
+                "ml.eia1.xlarge",
+                "ml.eia2.large",
+                "ml.eia2.medium",
+                "ml.eia2.xlarge",
             ]
-            | None = None,
-            AdditionalCodeRepositories: list[str] | None = None,
-            DefaultCodeRepository: str | None = None,
-            DirectInternetAccess: Literal["Disabled", "Enabled"] | None = None,
-            InstanceMetadataServiceConfiguration: NotebookInstanceInstanceMetadataServiceConfiguration
-            | NotebookInstanceInstanceMetadataServiceConfigurationDict
-            | None = None,
-            KmsKeyId: str | None = None,
-            LifecycleConfigName: str | None = None,
-            NotebookInstanceName: str | None = None,
-            PlatformIdentifier: str | None = None,
-            RootAccess: Literal["Disabled", "Enabled"] | None = None,
-            SecurityGroupIds: list[str] | None = None,
-            SubnetId: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            VolumeSizeInGB: int | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::SageMaker::NotebookInstance; `await` it inside an App to deploy it.
+        ]
+        | None = None,
+        AdditionalCodeRepositories: list[str] | None = None,
+        DefaultCodeRepository: str | None = None,
+        DirectInternetAccess: Literal["Disabled", "Enabled"] | None = None,
+        InstanceMetadataServiceConfiguration: NotebookInstanceInstanceMetadataServiceConfiguration
+        | NotebookInstanceInstanceMetadataServiceConfigurationDict
+        | None = None,
+        KmsKeyId: str | None = None,
+        LifecycleConfigName: str | None = None,
+        NotebookInstanceName: str | None = None,
+        PlatformIdentifier: str | None = None,
+        RootAccess: Literal["Disabled", "Enabled"] | None = None,
+        SecurityGroupIds: list[str] | None = None,
+        SubnetId: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        VolumeSizeInGB: int | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::SageMaker::NotebookInstance; `await` it inside an App to deploy it.
 
-            AcceleratorTypes: A list of Amazon Elastic Inference (EI) instance types to associate with the notebook instance.
-            AdditionalCodeRepositories: An array of up to three Git repositories associated with the notebook instance.
-            DefaultCodeRepository: The Git repository associated with the notebook instance as its default code repository.
-            DirectInternetAccess: Sets whether SageMaker AI provides internet access to the notebook instance.
-            InstanceMetadataServiceConfiguration: Information on the IMDS configuration of the notebook instance.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
             InstanceType: The type of ML compute instance to launch for the notebook instance.
-            KmsKeyId: The Amazon Resource Name (ARN) of a AWS Key Management Service key that SageMaker AI uses to encrypt data on the storage volume attached to your notebook instance.
-            LifecycleConfigName: The name of a lifecycle configuration to associate with the notebook instance.
-            NotebookInstanceName: The name of the new notebook instance.
-            PlatformIdentifier: The platform identifier of the notebook instance runtime environment.
-            RoleArn: When you send any requests to AWS resources from the notebook instance, SageMaker AI assumes this role to perform tasks on your behalf.
-            RootAccess: Whether root access is enabled or disabled for users of the notebook instance.
-            SecurityGroupIds: The VPC security group IDs, in the form sg-xxxxxxxx.
-            SubnetId: The ID of the subnet in a VPC to which you would like to have a connectivity from your ML compute instance.
+                Expect some interruption of service if this parameter is changed as CloudFormation
+                stops a notebook instance and starts it up again to update it. Required.
+            RoleArn: When you send any requests to AWS resources from the notebook instance,
+                SageMaker AI assumes this role to perform tasks on your behalf. You must grant this
+                role necessary permissions so SageMaker AI can perform these tasks. The policy must
+                allow the SageMaker AI service principal (sagemaker.amazonaws.com) permissions to
+                assume this role. To be able to pass this role to SageMaker AI, the caller of this
+                API must have the iam:PassRole permission. Required.
+            AcceleratorTypes: A list of Amazon Elastic Inference (EI) instance types to associate
+                with the notebook instance. Currently, only one instance type can be associated with
+                a notebook instance.
+            AdditionalCodeRepositories: An array of up to three Git repositories associated with the
+                notebook instance. These can be either the names of Git repositories stored as
+                resources in your account, or the URL of Git repositories in AWS CodeCommit or in
+                any other Git repository. These repositories are cloned at the same level as the
+                default repository of your notebook instance.
+            DefaultCodeRepository: The Git repository associated with the notebook instance as its
+                default code repository. This can be either the name of a Git repository stored as a
+                resource in your account, or the URL of a Git repository in AWS CodeCommit or in any
+                other Git repository. When you open a notebook instance, it opens in the directory
+                that contains this repository.
+            DirectInternetAccess: Sets whether SageMaker AI provides internet access to the notebook
+                instance. If you set this to Disabled this notebook instance is able to access
+                resources only in your VPC, and is not be able to connect to SageMaker AI training
+                and endpoint services unless you configure a NAT Gateway in your VPC. You can set
+                the value of this parameter to Disabled only if you set a value for the SubnetId
+                parameter. Create-only: changing it replaces the resource.
+            InstanceMetadataServiceConfiguration: Information on the IMDS configuration of the
+                notebook instance.
+            KmsKeyId: The Amazon Resource Name (ARN) of a AWS Key Management Service key that
+                SageMaker AI uses to encrypt data on the storage volume attached to your notebook
+                instance. The KMS key you provide must be enabled. Create-only: changing it replaces
+                the resource.
+            LifecycleConfigName: The name of a lifecycle configuration to associate with the
+                notebook instance.
+            NotebookInstanceName: The name of the new notebook instance. Create-only: changing it
+                replaces the resource.
+            PlatformIdentifier: The platform identifier of the notebook instance runtime
+                environment. The default value is notebook-al2023-v1. Create-only: changing it
+                replaces the resource.
+            RootAccess: Whether root access is enabled or disabled for users of the notebook
+                instance. The default value is Enabled. Lifecycle configurations need root access to
+                be able to set up a notebook instance. Because of this, lifecycle configurations
+                associated with a notebook instance always run with root access even if you disable
+                root access for users.
+            SecurityGroupIds: The VPC security group IDs, in the form sg-xxxxxxxx. The security
+                groups must be for the same VPC as specified in the subnet. Create-only: changing it
+                replaces the resource.
+            SubnetId: The ID of the subnet in a VPC to which you would like to have a connectivity
+                from your ML compute instance. Create-only: changing it replaces the resource.
             Tags: A list of key-value pairs to apply to this resource.
-            VolumeSizeInGB: The size, in GB, of the ML storage volume to attach to the notebook instance.
+            VolumeSizeInGB: The size, in GB, of the ML storage volume to attach to the notebook
+                instance. The default value is 5 GB. Expect some interruption of service if this
+                parameter is changed as CloudFormation stops a notebook instance and starts it up
+                again to update it.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,42 +59,32 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-NotebookInstanceLifecycleHookDict = TypedDict(
-    "NotebookInstanceLifecycleHookDict",
-    {
-        "Content": "str",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class NotebookInstanceLifecycleHookDict(TypedDict, total=False):
+    """NotebookInstanceLifecycleHook as a plain dict: Specifies the notebook instance lifecycle
+    configuration script. Each lifecycle configuration script has a limit of 16384 characters."""
 
+    Content: str
+    """Pattern: ^[\\S\\s]+$ Length: 1 to 16384 characters."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """The key of the tag."""
+    Value: Required[str]
+    """The value of the tag."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::SageMaker::NotebookInstanceLifecycleConfig",
     schema_file="aws-sagemaker-notebookinstancelifecycleconfig.json",
     primary_identifier=("/NotebookInstanceLifecycleConfigArn",),
-    additional_identifiers=(),
     read_only=("/NotebookInstanceLifecycleConfigArn",),
     create_only=("/NotebookInstanceLifecycleConfigName",),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
-    required=(),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -100,80 +94,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "NotebookInstanceLifecycleHook": {
-            "additionalProperties": False,
-            "properties": {
-                "Content": {
-                    "maxLength": 16384,
-                    "minLength": 1,
-                    "pattern": "^[\\S\\s]+$",
-                    "type": "string",
-                }
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-            },
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "NotebookInstanceLifecycleConfigArn": {"type": "string"},
-        "NotebookInstanceLifecycleConfigName": {
-            "maxLength": 63,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9](-*[a-zA-Z0-9])*$",
-            "type": "string",
-        },
-        "OnCreate": {
-            "items": {"$ref": "#/definitions/NotebookInstanceLifecycleHook"},
-            "maxItems": 1,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "OnStart": {
-            "items": {"$ref": "#/definitions/NotebookInstanceLifecycleHook"},
-            "maxItems": 1,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": False,
-        },
-    },
-    "required": [],
-}
-
 
 class NotebookInstanceLifecycleConfig(_Resource):
-    """AWS::SageMaker::NotebookInstanceLifecycleConfig: Resource Type definition for AWS::SageMaker::NotebookInstanceLifecycleConfig
+    """AWS::SageMaker::NotebookInstanceLifecycleConfig: Resource Type definition for
+    AWS::SageMaker::NotebookInstanceLifecycleConfig
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: NotebookInstanceLifecycleConfigArn.
+    Replaced when any of these change (create-only): NotebookInstanceLifecycleConfigName.
+    Read-only attributes (known once deployed): NotebookInstanceLifecycleConfigArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-sagemaker-notebookinstancelifecycleconfig.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -183,39 +114,50 @@ class NotebookInstanceLifecycleConfig(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "NotebookInstanceLifecycleConfigAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "notebook_instance_lifecycle_config.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     NotebookInstanceLifecycleConfigArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The Amazon Resource Name (ARN) of the lifecycle configuration."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     NotebookInstanceLifecycleConfigName: str
     OnCreate: list[NotebookInstanceLifecycleHookDict]
     OnStart: list[NotebookInstanceLifecycleHookDict]
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        NotebookInstanceLifecycleConfigName: str | None = None,
+        OnCreate: list[NotebookInstanceLifecycleHook | NotebookInstanceLifecycleHookDict]
+        | None = None,
+        OnStart: list[NotebookInstanceLifecycleHook | NotebookInstanceLifecycleHookDict]
+        | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::SageMaker::NotebookInstanceLifecycleConfig; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            NotebookInstanceLifecycleConfigName: str | None = None,
-            OnCreate: list[NotebookInstanceLifecycleHook | NotebookInstanceLifecycleHookDict]
-            | None = None,
-            OnStart: list[NotebookInstanceLifecycleHook | NotebookInstanceLifecycleHookDict]
-            | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::SageMaker::NotebookInstanceLifecycleConfig; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
             NotebookInstanceLifecycleConfigName: The name of the lifecycle configuration.
-            OnCreate: A shell script that runs only once, when you create a notebook instance.
-            OnStart: A shell script that runs every time you start a notebook instance, including when you create the notebook instance.
+                Create-only: changing it replaces the resource.
+            OnCreate: A shell script that runs only once, when you create a notebook instance. The
+                shell script must be a base64-encoded string.
+            OnStart: A shell script that runs every time you start a notebook instance, including
+                when you create the notebook instance. The shell script must be a base64-encoded
+                string.
             Tags: An array of key-value pairs to apply to this resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,51 +63,44 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-PartnerAppConfigDict = TypedDict(
-    "PartnerAppConfigDict",
-    {
-        "AdminUsers": "list[str]",
-        "Arguments": "dict[str, Any]",
-    },
-    total=False,
-)
 
-PartnerAppMaintenanceConfigDict = TypedDict(
-    "PartnerAppMaintenanceConfigDict",
-    {
-        "MaintenanceWindowStart": "Required[str]",
-    },
-    total=False,
-)
+class PartnerAppConfigDict(TypedDict, total=False):
+    """PartnerAppConfig as a plain dict: A collection of configuration settings for the PartnerApp."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    AdminUsers: list[str]
+    """A list of users with administrator privileges for the PartnerApp."""
+    Arguments: dict[str, str]
+    """A list of arguments to pass to the PartnerApp."""
 
+
+class PartnerAppMaintenanceConfigDict(TypedDict, total=False):
+    """PartnerAppMaintenanceConfig as a plain dict: A collection of settings that specify the
+    maintenance schedule for the PartnerApp."""
+
+    MaintenanceWindowStart: Required[str]
+    """The maintenance window start day and time for the PartnerApp."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 1 to 128 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::SageMaker::PartnerApp",
     schema_file="aws-sagemaker-partnerapp.json",
     primary_identifier=("/Arn",),
-    additional_identifiers=(),
     read_only=("/Arn", "/BaseUrl", "/CurrentVersionEolDate"),
     create_only=("/Name", "/Type", "/ExecutionRoleArn", "/AuthType", "/KmsKeyId"),
     write_only=("/ClientToken",),
-    conditional_create_only=(),
     unordered_arrays=("/ApplicationConfig/AdminUsers", "/Tags"),
     required=("Name", "Type", "AuthType", "ExecutionRoleArn", "Tier"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     replacement_strategy_stated=True,
     handlers={
         "create": 180,
@@ -114,131 +111,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "PartnerAppAdminUserList": {
-            "additionalProperties": False,
-            "maxLength": 256,
-            "minLength": 1,
-            "pattern": "^(?!\\s*$).+$",
-            "type": "string",
-        },
-        "PartnerAppConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "AdminUsers": {
-                    "items": {"$ref": "#/definitions/PartnerAppAdminUserList"},
-                    "maxItems": 5,
-                    "minItems": 0,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "Arguments": {
-                    "additionalProperties": False,
-                    "maxProperties": 5,
-                    "patternProperties": {
-                        "^(?!\\s*$).{1,256}$": {
-                            "maxLength": 1024,
-                            "pattern": "^.{0,1024}$",
-                            "type": "string",
-                        }
-                    },
-                    "type": "object",
-                },
-            },
-            "type": "object",
-        },
-        "PartnerAppMaintenanceConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "MaintenanceWindowStart": {
-                    "maxLength": 9,
-                    "minLength": 0,
-                    "pattern": "(Mon|Tue|Wed|Thu|Fri|Sat|Sun):([01]\\d|2[0-3]):([0-5]\\d)",
-                    "type": "string",
-                }
-            },
-            "required": ["MaintenanceWindowStart"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AppVersion": {"maxLength": 64, "minLength": 1, "type": "string"},
-        "ApplicationConfig": {"$ref": "#/definitions/PartnerAppConfig"},
-        "Arn": {
-            "maxLength": 128,
-            "minLength": 1,
-            "pattern": "arn:aws[a-z\\-]*:sagemaker:[a-z0-9\\-]*:[0-9]{12}:partner-app/app-[A-Z0-9]{12}$",
-            "type": "string",
-        },
-        "AuthType": {"enum": ["IAM"], "type": "string"},
-        "BaseUrl": {"maxLength": 2048, "type": "string"},
-        "ClientToken": {
-            "maxLength": 36,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9-]+$",
-            "type": "string",
-        },
-        "CurrentVersionEolDate": {"type": "string"},
-        "EnableAutoMinorVersionUpgrade": {"type": "boolean"},
-        "EnableIamSessionBasedIdentity": {"type": "boolean"},
-        "ExecutionRoleArn": {
-            "maxLength": 2048,
-            "minLength": 20,
-            "pattern": "^arn:aws[a-z\\-]*:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+$",
-            "type": "string",
-        },
-        "KmsKeyId": {
-            "anyOf": [{}, {}, {}],
-            "maxLength": 2048,
-            "minLength": 0,
-            "pattern": ".*",
-            "type": "string",
-        },
-        "MaintenanceConfig": {"$ref": "#/definitions/PartnerAppMaintenanceConfig"},
-        "Name": {"maxLength": 256, "minLength": 1, "pattern": "^[a-zA-Z0-9]+", "type": "string"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "Tier": {"maxLength": 64, "minLength": 1, "pattern": "^(?!\\s*$).+$", "type": "string"},
-        "Type": {
-            "enum": ["lakera-guard", "comet", "deepchecks-llm-evaluation", "fiddler"],
-            "type": "string",
-        },
-    },
-    "required": ["Name", "Type", "AuthType", "ExecutionRoleArn", "Tier"],
-}
-
 
 class PartnerApp(_Resource):
     """AWS::SageMaker::PartnerApp: Resource Type definition for AWS::SageMaker::PartnerApp
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Replaced when any of these change (create-only): Name, Type, ExecutionRoleArn, AuthType,
+    KmsKeyId.
+    Write-only (sent to AWS, never read back): ClientToken.
+    Read-only attributes (known once deployed): Arn, BaseUrl, CurrentVersionEolDate.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-sagemaker-partnerapp.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -246,13 +130,17 @@ class PartnerApp(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "PartnerAppAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "partner_app.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The Amazon Resource Name (ARN) of the created PartnerApp."""
     BaseUrl: str
+    """The AppServerUrl based on app and account-info."""
     CurrentVersionEolDate: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The end-of-life date for the current version of the PartnerApp."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AppVersion: str
     ApplicationConfig: PartnerAppConfigDict
     AuthType: Literal["IAM"]
@@ -267,47 +155,58 @@ class PartnerApp(_Resource):
     Tier: str
     Type: Literal["lakera-guard", "comet", "deepchecks-llm-evaluation", "fiddler"]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AuthType: Literal["IAM"],
+        ExecutionRoleArn: str,
+        Name: str,
+        Tier: str,
+        Type: Literal["lakera-guard", "comet", "deepchecks-llm-evaluation", "fiddler"],
+        AppVersion: str | None = None,
+        ApplicationConfig: PartnerAppConfig | PartnerAppConfigDict | None = None,
+        ClientToken: str | None = None,
+        EnableAutoMinorVersionUpgrade: bool | None = None,
+        EnableIamSessionBasedIdentity: bool | None = None,
+        KmsKeyId: str | None = None,
+        MaintenanceConfig: PartnerAppMaintenanceConfig
+        | PartnerAppMaintenanceConfigDict
+        | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::SageMaker::PartnerApp; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AuthType: Literal["IAM"],
-            ExecutionRoleArn: str,
-            Name: str,
-            Tier: str,
-            Type: Literal["lakera-guard", "comet", "deepchecks-llm-evaluation", "fiddler"],
-            AppVersion: str | None = None,
-            ApplicationConfig: PartnerAppConfig | PartnerAppConfigDict | None = None,
-            ClientToken: str | None = None,
-            EnableAutoMinorVersionUpgrade: bool | None = None,
-            EnableIamSessionBasedIdentity: bool | None = None,
-            KmsKeyId: str | None = None,
-            MaintenanceConfig: PartnerAppMaintenanceConfig
-            | PartnerAppMaintenanceConfigDict
-            | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::SageMaker::PartnerApp; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AuthType: The Auth type of PartnerApp. Create-only: changing it replaces the resource.
+                Required.
+            ExecutionRoleArn: The execution role for the user. Create-only: changing it replaces the
+                resource. Required.
+            Name: A name for the PartnerApp. Create-only: changing it replaces the resource.
+                Required.
+            Tier: The tier of the PartnerApp. Required.
+            Type: The type of PartnerApp. Create-only: changing it replaces the resource. Required.
             AppVersion: The version of the PartnerApp.
-            ApplicationConfig: A collection of settings that specify the maintenance schedule for the PartnerApp.
-            AuthType: The Auth type of PartnerApp.
-            ClientToken: The client token for the PartnerApp.
-            EnableAutoMinorVersionUpgrade: Enables automatic minor version upgrades for the PartnerApp.
+            ApplicationConfig: A collection of settings that specify the maintenance schedule for
+                the PartnerApp.
+            ClientToken: The client token for the PartnerApp. Write-only: sent to AWS, never read
+                back.
+            EnableAutoMinorVersionUpgrade: Enables automatic minor version upgrades for the
+                PartnerApp.
             EnableIamSessionBasedIdentity: Enables IAM Session based Identity for PartnerApp.
-            ExecutionRoleArn: The execution role for the user.
-            KmsKeyId: The AWS KMS customer managed key used to encrypt the data associated with the PartnerApp.
-            MaintenanceConfig: A collection of settings that specify the maintenance schedule for the PartnerApp.
-            Name: A name for the PartnerApp.
+            KmsKeyId: The AWS KMS customer managed key used to encrypt the data associated with the
+                PartnerApp. Create-only: changing it replaces the resource.
+            MaintenanceConfig: A collection of settings that specify the maintenance schedule for
+                the PartnerApp.
             Tags: A list of tags to apply to the PartnerApp.
-            Tier: The tier of the PartnerApp.
-            Type: The type of PartnerApp.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -67,69 +71,59 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-PipelineParallelismConfigurationDict = TypedDict(
-    "PipelineParallelismConfigurationDict",
-    {
-        "MaxParallelExecutionSteps": "Required[int]",
-    },
-    total=False,
-)
 
-PipelinePipelineDefinitionOption1Dict = TypedDict(
-    "PipelinePipelineDefinitionOption1Dict",
-    {
-        "PipelineDefinitionBody": "Required[str]",
-    },
-    total=False,
-)
+class PipelineParallelismConfigurationDict(TypedDict, total=False):
+    """PipelineParallelismConfiguration as a plain dict."""
 
-PipelinePipelineDefinitionOption2Dict = TypedDict(
-    "PipelinePipelineDefinitionOption2Dict",
-    {
-        "PipelineDefinitionS3Location": "Required[S3LocationDict]",
-    },
-    total=False,
-)
+    MaxParallelExecutionSteps: Required[int]
+    """Maximum parallel execution steps"""
 
-S3LocationDict = TypedDict(
-    "S3LocationDict",
-    {
-        "Bucket": "Required[str]",
-        "ETag": "str",
-        "Key": "Required[str]",
-        "Version": "str",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class PipelinePipelineDefinitionOption1Dict(TypedDict, total=False):
+    """PipelinePipelineDefinitionOption1 as a plain dict."""
 
+    PipelineDefinitionBody: Required[str]
+    """A specification that defines the pipeline in JSON format."""
+
+
+class PipelinePipelineDefinitionOption2Dict(TypedDict, total=False):
+    """PipelinePipelineDefinitionOption2 as a plain dict."""
+
+    PipelineDefinitionS3Location: Required[S3LocationDict]
+    """Type: S3LocationDict."""
+
+
+class S3LocationDict(TypedDict, total=False):
+    """S3Location as a plain dict."""
+
+    Bucket: Required[str]
+    """The name of the S3 bucket where the PipelineDefinition file is stored."""
+    ETag: str
+    """The Amazon S3 ETag (a file checksum) of the PipelineDefinition file. If you don't specify a
+    value, SageMaker skips ETag validation of your PipelineDefinition file."""
+    Key: Required[str]
+    """The file name of the PipelineDefinition file (Amazon S3 object name)."""
+    Version: str
+    """For versioning-enabled buckets, a specific version of the PipelineDefinition file."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 0 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::SageMaker::Pipeline",
     schema_file="aws-sagemaker-pipeline.json",
     primary_identifier=("/PipelineName",),
-    additional_identifiers=(),
-    read_only=(),
     create_only=("/PipelineName",),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("PipelineName", "PipelineDefinition", "RoleArn"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -139,103 +133,15 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "S3Location": {
-            "additionalProperties": False,
-            "properties": {
-                "Bucket": {"type": "string"},
-                "ETag": {"type": "string"},
-                "Key": {"type": "string"},
-                "Version": {"type": "string"},
-            },
-            "required": ["Bucket", "Key"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-            },
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "ParallelismConfiguration": {
-            "additionalProperties": False,
-            "properties": {"MaxParallelExecutionSteps": {"minimum": 1, "type": "integer"}},
-            "required": ["MaxParallelExecutionSteps"],
-            "type": "object",
-        },
-        "PipelineDefinition": {
-            "maxLength": 1048576,
-            "minLength": 1,
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {"PipelineDefinitionBody": {"type": "string"}},
-                    "required": ["PipelineDefinitionBody"],
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "PipelineDefinitionS3Location": {"$ref": "#/definitions/S3Location"}
-                    },
-                    "required": ["PipelineDefinitionS3Location"],
-                },
-            ],
-            "pattern": "(?:[ \\r\\n\\t].*)*$",
-            "type": "object",
-        },
-        "PipelineDescription": {"maxLength": 3072, "minLength": 0, "type": "string"},
-        "PipelineDisplayName": {
-            "maxLength": 256,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9](-*[a-zA-Z0-9])*",
-            "type": "string",
-        },
-        "PipelineName": {
-            "maxLength": 256,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9](-*[a-zA-Z0-9])*",
-            "type": "string",
-        },
-        "RoleArn": {
-            "maxLength": 2048,
-            "minLength": 20,
-            "pattern": "^arn:aws[a-z\\-]*:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+$",
-            "type": "string",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": False,
-        },
-    },
-    "required": ["PipelineName", "PipelineDefinition", "RoleArn"],
-}
-
 
 class Pipeline(_Resource):
     """AWS::SageMaker::Pipeline: Resource Type definition for AWS::SageMaker::Pipeline
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: PipelineName.
+    Replaced when any of these change (create-only): PipelineName.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-sagemaker-pipeline.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -243,10 +149,11 @@ class Pipeline(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "PipelineAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "pipeline.schema.json")
 
     # Read-only attributes, set from what AWS returns.
-    # Declared properties (as declared, or as AWS returned them).
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ParallelismConfiguration: PipelineParallelismConfigurationDict
     PipelineDefinition: dict[str, Any]
     PipelineDescription: str
@@ -255,32 +162,40 @@ class Pipeline(_Resource):
     RoleArn: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        PipelineDefinition: dict[str, Any],
+        PipelineName: str,
+        RoleArn: str,
+        ParallelismConfiguration: PipelineParallelismConfiguration
+        | PipelineParallelismConfigurationDict
+        | None = None,
+        PipelineDescription: str | None = None,
+        PipelineDisplayName: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::SageMaker::Pipeline; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            PipelineDefinition: dict[str, Any],
-            PipelineName: str,
-            RoleArn: str,
-            ParallelismConfiguration: PipelineParallelismConfiguration
-            | PipelineParallelismConfigurationDict
-            | None = None,
-            PipelineDescription: str | None = None,
-            PipelineDisplayName: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::SageMaker::Pipeline; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            PipelineDefinition: Pattern: (?:[ \\r\\n\\t].*)*$ Length: 1 to 1048576 characters.
+                Required.
+            PipelineName: The name of the Pipeline. Create-only: changing it replaces the resource.
+                Required.
+            RoleArn: Role Arn Required.
+            ParallelismConfiguration: Type: PipelineParallelismConfigurationDict.
             PipelineDescription: The description of the Pipeline.
             PipelineDisplayName: The display name of the Pipeline.
-            PipelineName: The name of the Pipeline.
-            RoleArn: Role Arn
+            Tags: Items: 0 to 50 items.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -115,187 +119,415 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ProcessingInputsObjectDict = TypedDict(
-    "ProcessingInputsObjectDict",
-    {
-        "AppManaged": "bool",
-        "DatasetDefinition": "ProcessingJobDatasetDefinitionDict",
-        "InputName": "Required[str]",
-        "S3Input": "ProcessingJobS3InputDict",
-    },
-    total=False,
-)
 
-ProcessingJobAppSpecificationDict = TypedDict(
-    "ProcessingJobAppSpecificationDict",
-    {
-        "ContainerArguments": "list[str]",
-        "ContainerEntrypoint": "list[str]",
-        "ImageUri": "Required[str]",
-    },
-    total=False,
-)
+class ProcessingInputsObjectDict(TypedDict, total=False):
+    """ProcessingInputsObject as a plain dict: The inputs for a processing job. The processing input
+    must specify exactly one of either S3Input or DatasetDefinition types."""
 
-ProcessingJobAthenaDatasetDefinitionDict = TypedDict(
-    "ProcessingJobAthenaDatasetDefinitionDict",
-    {
-        "Catalog": "Required[str]",
-        "Database": "Required[str]",
-        "KmsKeyId": "str",
-        "OutputCompression": "Literal['GZIP', 'SNAPPY', 'ZLIB']",
-        "OutputFormat": "Required[Literal['PARQUET', 'AVRO', 'ORC', 'JSON', 'TEXTFILE']]",
-        "OutputS3Uri": "Required[str]",
-        "QueryString": "Required[str]",
-        "WorkGroup": "str",
-    },
-    total=False,
-)
+    AppManaged: bool
+    """When True, input operations such as data download are managed natively by the processing job
+    application. When False (default), input operations are managed by Amazon SageMaker."""
+    DatasetDefinition: ProcessingJobDatasetDefinitionDict
+    """Configuration for Dataset Definition inputs. The Dataset Definition input must specify
+    exactly one of either `AthenaDatasetDefinition` or `RedshiftDatasetDefinition` types."""
+    InputName: Required[str]
+    """The name for the processing job input."""
+    S3Input: ProcessingJobS3InputDict
+    """Configuration for downloading input data from Amazon S3 into the processing container."""
 
-ProcessingJobClusterConfigDict = TypedDict(
-    "ProcessingJobClusterConfigDict",
-    {
-        "InstanceCount": "Required[int]",
-        "InstanceType": "Required[Literal['ml.t3.medium', 'ml.t3.large', 'ml.t3.xlarge', 'ml.t3.2xlarge', 'ml.m4.xlarge', 'ml.m4.2xlarge', 'ml.m4.4xlarge', 'ml.m4.10xlarge', 'ml.m4.16xlarge', 'ml.c4.xlarge', 'ml.c4.2xlarge', 'ml.c4.4xlarge', 'ml.c4.8xlarge', 'ml.c5.xlarge', 'ml.c5.2xlarge', 'ml.c5.4xlarge', 'ml.c5.9xlarge', 'ml.c5.18xlarge', 'ml.m5.large', 'ml.m5.xlarge', 'ml.m5.2xlarge', 'ml.m5.4xlarge', 'ml.m5.12xlarge', 'ml.m5.24xlarge', 'ml.r5.large', 'ml.r5.xlarge', 'ml.r5.2xlarge', 'ml.r5.4xlarge', 'ml.r5.8xlarge', 'ml.r5.12xlarge', 'ml.r5.16xlarge', 'ml.r5.24xlarge', 'ml.g4dn.xlarge', 'ml.g4dn.2xlarge', 'ml.g4dn.4xlarge', 'ml.g4dn.8xlarge', 'ml.g4dn.12xlarge', 'ml.g4dn.16xlarge', 'ml.g5.xlarge', 'ml.g5.2xlarge', 'ml.g5.4xlarge', 'ml.g5.8xlarge', 'ml.g5.16xlarge', 'ml.g5.12xlarge', 'ml.g5.24xlarge', 'ml.g5.48xlarge', 'ml.r5d.large', 'ml.r5d.xlarge', 'ml.r5d.2xlarge', 'ml.r5d.4xlarge', 'ml.r5d.8xlarge', 'ml.r5d.12xlarge', 'ml.r5d.16xlarge', 'ml.r5d.24xlarge', 'ml.g6.xlarge', 'ml.g6.2xlarge', 'ml.g6.4xlarge', 'ml.g6.8xlarge', 'ml.g6.12xlarge', 'ml.g6.16xlarge', 'ml.g6.24xlarge', 'ml.g6.48xlarge', 'ml.g6e.xlarge', 'ml.g6e.2xlarge', 'ml.g6e.4xlarge', 'ml.g6e.8xlarge', 'ml.g6e.12xlarge', 'ml.g6e.16xlarge', 'ml.g6e.24xlarge', 'ml.g6e.48xlarge', 'ml.m6i.large', 'ml.m6i.xlarge', 'ml.m6i.2xlarge', 'ml.m6i.4xlarge', 'ml.m6i.8xlarge', 'ml.m6i.12xlarge', 'ml.m6i.16xlarge', 'ml.m6i.24xlarge', 'ml.m6i.32xlarge', 'ml.c6i.xlarge', 'ml.c6i.2xlarge', 'ml.c6i.4xlarge', 'ml.c6i.8xlarge', 'ml.c6i.12xlarge', 'ml.c6i.16xlarge', 'ml.c6i.24xlarge', 'ml.c6i.32xlarge', 'ml.m7i.large', 'ml.m7i.xlarge', 'ml.m7i.2xlarge', 'ml.m7i.4xlarge', 'ml.m7i.8xlarge', 'ml.m7i.12xlarge', 'ml.m7i.16xlarge', 'ml.m7i.24xlarge', 'ml.m7i.48xlarge', 'ml.c7i.large', 'ml.c7i.xlarge', 'ml.c7i.2xlarge', 'ml.c7i.4xlarge', 'ml.c7i.8xlarge', 'ml.c7i.12xlarge', 'ml.c7i.16xlarge', 'ml.c7i.24xlarge', 'ml.c7i.48xlarge', 'ml.r7i.large', 'ml.r7i.xlarge', 'ml.r7i.2xlarge', 'ml.r7i.4xlarge', 'ml.r7i.8xlarge', 'ml.r7i.12xlarge', 'ml.r7i.16xlarge', 'ml.r7i.24xlarge', 'ml.r7i.48xlarge']]",
-        "VolumeKmsKeyId": "str",
-        "VolumeSizeInGB": "Required[int]",
-    },
-    total=False,
-)
 
-ProcessingJobDatasetDefinitionDict = TypedDict(
-    "ProcessingJobDatasetDefinitionDict",
-    {
-        "AthenaDatasetDefinition": "ProcessingJobAthenaDatasetDefinitionDict",
-        "DataDistributionType": "Literal['FullyReplicated', 'ShardedByS3Key']",
-        "InputMode": "Literal['File', 'Pipe']",
-        "LocalPath": "str",
-        "RedshiftDatasetDefinition": "ProcessingJobRedshiftDatasetDefinitionDict",
-    },
-    total=False,
-)
+class ProcessingJobAppSpecificationDict(TypedDict, total=False):
+    """ProcessingJobAppSpecification as a plain dict: Configures the processing job to run a
+    specified Docker container image."""
 
-ProcessingJobExperimentConfigDict = TypedDict(
-    "ProcessingJobExperimentConfigDict",
-    {
-        "ExperimentName": "str",
-        "RunName": "str",
-        "TrialComponentDisplayName": "str",
-        "TrialName": "str",
-    },
-    total=False,
-)
+    ContainerArguments: list[str]
+    """The arguments for a container used to run a processing job."""
+    ContainerEntrypoint: list[str]
+    """The entrypoint for a container used to run a processing job."""
+    ImageUri: Required[str]
+    """The container image to be run by the processing job."""
 
-ProcessingJobFeatureStoreOutputDict = TypedDict(
-    "ProcessingJobFeatureStoreOutputDict",
-    {
-        "FeatureGroupName": "Required[str]",
-    },
-    total=False,
-)
 
-ProcessingJobNetworkConfigDict = TypedDict(
-    "ProcessingJobNetworkConfigDict",
-    {
-        "EnableInterContainerTrafficEncryption": "bool",
-        "EnableNetworkIsolation": "bool",
-        "VpcConfig": "ProcessingJobVpcConfigDict",
-    },
-    total=False,
-)
+class ProcessingJobAthenaDatasetDefinitionDict(TypedDict, total=False):
+    """ProcessingJobAthenaDatasetDefinition as a plain dict: Configuration for Athena Dataset
+    Definition input."""
 
-ProcessingJobProcessingOutputConfigDict = TypedDict(
-    "ProcessingJobProcessingOutputConfigDict",
-    {
-        "KmsKeyId": "str",
-        "Outputs": "Required[list[ProcessingOutputsObjectDict]]",
-    },
-    total=False,
-)
+    Catalog: Required[str]
+    """The name of the data catalog used in Athena query execution."""
+    Database: Required[str]
+    """The name of the database used in the Athena query execution."""
+    KmsKeyId: str
+    """The AWS Key Management Service (AWS KMS) key that Amazon SageMaker uses to encrypt data
+    generated from an Athena query execution."""
+    OutputCompression: Literal["GZIP", "SNAPPY", "ZLIB"]
+    """The compression used for Athena query results."""
+    OutputFormat: Required[Literal["PARQUET", "AVRO", "ORC", "JSON", "TEXTFILE"]]
+    """The data storage format for Athena query results."""
+    OutputS3Uri: Required[str]
+    """The location in Amazon S3 where Athena query results are stored."""
+    QueryString: Required[str]
+    """The SQL query statements, to be executed."""
+    WorkGroup: str
+    """The name of the workgroup in which the Athena query is being started."""
 
-ProcessingJobProcessingResourcesDict = TypedDict(
-    "ProcessingJobProcessingResourcesDict",
-    {
-        "ClusterConfig": "Required[ProcessingJobClusterConfigDict]",
-    },
-    total=False,
-)
 
-ProcessingJobRedshiftDatasetDefinitionDict = TypedDict(
-    "ProcessingJobRedshiftDatasetDefinitionDict",
-    {
-        "ClusterId": "Required[str]",
-        "ClusterRoleArn": "Required[str]",
-        "Database": "Required[str]",
-        "DbUser": "Required[str]",
-        "KmsKeyId": "str",
-        "OutputCompression": "Literal['None', 'GZIP', 'SNAPPY', 'ZSTD', 'BZIP2']",
-        "OutputFormat": "Required[Literal['PARQUET', 'CSV']]",
-        "OutputS3Uri": "Required[str]",
-        "QueryString": "Required[str]",
-    },
-    total=False,
-)
+class ProcessingJobClusterConfigDict(TypedDict, total=False):
+    """ProcessingJobClusterConfig as a plain dict: Configuration for the cluster used to run a
+    processing job."""
 
-ProcessingJobS3InputDict = TypedDict(
-    "ProcessingJobS3InputDict",
-    {
-        "LocalPath": "str",
-        "S3CompressionType": "Literal['None', 'Gzip']",
-        "S3DataDistributionType": "Literal['FullyReplicated', 'ShardedByS3Key']",
-        "S3DataType": "Required[Literal['ManifestFile', 'S3Prefix']]",
-        "S3InputMode": "Literal['File', 'Pipe']",
-        "S3Uri": "Required[str]",
-    },
-    total=False,
-)
+    InstanceCount: Required[int]
+    """The number of ML compute instances to use in the processing job. For distributed processing
+    jobs, specify a value greater than 1. The default value is 1."""
+    InstanceType: Required[
+        Literal[
+            "ml.t3.medium",
+            "ml.t3.large",
+            "ml.t3.xlarge",
+            "ml.t3.2xlarge",
+            "ml.m4.xlarge",
+            "ml.m4.2xlarge",
+            "ml.m4.4xlarge",
+            "ml.m4.10xlarge",
+            "ml.m4.16xlarge",
+            "ml.c4.xlarge",
+            "ml.c4.2xlarge",
+            "ml.c4.4xlarge",
+            "ml.c4.8xlarge",
+            "ml.c5.xlarge",
+            "ml.c5.2xlarge",
+            "ml.c5.4xlarge",
+            "ml.c5.9xlarge",
+            "ml.c5.18xlarge",
+            "ml.m5.large",
+            "ml.m5.xlarge",
+            "ml.m5.2xlarge",
+            "ml.m5.4xlarge",
+            "ml.m5.12xlarge",
+            "ml.m5.24xlarge",
+            "ml.r5.large",
+            "ml.r5.xlarge",
+            "ml.r5.2xlarge",
+            "ml.r5.4xlarge",
+            "ml.r5.8xlarge",
+            "ml.r5.12xlarge",
+            "ml.r5.16xlarge",
+            "ml.r5.24xlarge",
+            "ml.g4dn.xlarge",
+            "ml.g4dn.2xlarge",
+            "ml.g4dn.4xlarge",
+            "ml.g4dn.8xlarge",
+            "ml.g4dn.12xlarge",
+            "ml.g4dn.16xlarge",
+            "ml.g5.xlarge",
+            "ml.g5.2xlarge",
+            "ml.g5.4xlarge",
+            "ml.g5.8xlarge",
+            "ml.g5.16xlarge",
+            "ml.g5.12xlarge",
+            "ml.g5.24xlarge",
+            "ml.g5.48xlarge",
+            "ml.r5d.large",
+            "ml.r5d.xlarge",
+            "ml.r5d.2xlarge",
+            "ml.r5d.4xlarge",
+            "ml.r5d.8xlarge",
+            "ml.r5d.12xlarge",
+            "ml.r5d.16xlarge",
+            "ml.r5d.24xlarge",
+            "ml.g6.xlarge",
+            "ml.g6.2xlarge",
+            "ml.g6.4xlarge",
+            "ml.g6.8xlarge",
+            "ml.g6.12xlarge",
+            "ml.g6.16xlarge",
+            "ml.g6.24xlarge",
+            "ml.g6.48xlarge",
+            "ml.g6e.xlarge",
+            "ml.g6e.2xlarge",
+            "ml.g6e.4xlarge",
+            "ml.g6e.8xlarge",
+            "ml.g6e.12xlarge",
+            "ml.g6e.16xlarge",
+            "ml.g6e.24xlarge",
+            "ml.g6e.48xlarge",
+            "ml.m6i.large",
+            "ml.m6i.xlarge",
+            "ml.m6i.2xlarge",
+            "ml.m6i.4xlarge",
+            "ml.m6i.8xlarge",
+            "ml.m6i.12xlarge",
+            "ml.m6i.16xlarge",
+            "ml.m6i.24xlarge",
+            "ml.m6i.32xlarge",
+            "ml.c6i.xlarge",
+            "ml.c6i.2xlarge",
+            "ml.c6i.4xlarge",
+            "ml.c6i.8xlarge",
+            "ml.c6i.12xlarge",
+            "ml.c6i.16xlarge",
+            "ml.c6i.24xlarge",
+            "ml.c6i.32xlarge",
+            "ml.m7i.large",
+            "ml.m7i.xlarge",
+            "ml.m7i.2xlarge",
+            "ml.m7i.4xlarge",
+            "ml.m7i.8xlarge",
+            "ml.m7i.12xlarge",
+            "ml.m7i.16xlarge",
+            "ml.m7i.24xlarge",
+            "ml.m7i.48xlarge",
+            "ml.c7i.large",
+            "ml.c7i.xlarge",
+            "ml.c7i.2xlarge",
+            "ml.c7i.4xlarge",
+            "ml.c7i.8xlarge",
+            "ml.c7i.12xlarge",
+            "ml.c7i.16xlarge",
+            "ml.c7i.24xlarge",
+            "ml.c7i.48xlarge",
+            "ml.r7i.large",
+            "ml.r7i.xlarge",
+            "ml.r7i.2xlarge",
+            "ml.r7i.4xlarge",
+            "ml.r7i.8xlarge",
+            "ml.r7i.12xlarge",
+            "ml.r7i.16xlarge",
+            "ml.r7i.24xlarge",
+            "ml.r7i.48xlarge",
+        ]
+    ]
+    """The ML compute instance type for the processing job."""
+    VolumeKmsKeyId: str
+    """The AWS Key Management Service (AWS KMS) key that Amazon SageMaker uses to encrypt data on
+    the storage volume attached to the ML compute instance(s) that run the processing job."""
+    VolumeSizeInGB: Required[int]
+    """The size of the ML storage volume in gigabytes that you want to provision. You must specify
+    sufficient ML storage for your scenario."""
 
-ProcessingJobS3OutputDict = TypedDict(
-    "ProcessingJobS3OutputDict",
-    {
-        "LocalPath": "str",
-        "S3UploadMode": "Required[Literal['Continuous', 'EndOfJob']]",
-        "S3Uri": "Required[str]",
-    },
-    total=False,
-)
 
-ProcessingJobStoppingConditionDict = TypedDict(
-    "ProcessingJobStoppingConditionDict",
-    {
-        "MaxRuntimeInSeconds": "Required[int]",
-    },
-    total=False,
-)
+class ProcessingJobDatasetDefinitionDict(TypedDict, total=False):
+    """ProcessingJobDatasetDefinition as a plain dict: Configuration for Dataset Definition inputs.
+    The Dataset Definition input must specify exactly one of either `AthenaDatasetDefinition` or
+    `RedshiftDatasetDefinition` types."""
 
-ProcessingJobVpcConfigDict = TypedDict(
-    "ProcessingJobVpcConfigDict",
-    {
-        "SecurityGroupIds": "Required[list[str]]",
-        "Subnets": "Required[list[str]]",
-    },
-    total=False,
-)
+    AthenaDatasetDefinition: ProcessingJobAthenaDatasetDefinitionDict
+    """Configuration for Athena Dataset Definition input."""
+    DataDistributionType: Literal["FullyReplicated", "ShardedByS3Key"]
+    """Whether the generated dataset is FullyReplicated or ShardedByS3Key (default)."""
+    InputMode: Literal["File", "Pipe"]
+    """Whether to use File or Pipe input mode. In File (default) mode, Amazon SageMaker copies the
+    data from the input source onto the local Amazon Elastic Block Store (Amazon EBS) volumes before
+    starting your training algorithm. This is the most commonly used input mode. In Pipe mode,
+    Amazon SageMaker streams input data from the source directly to your algorithm without using the
+    EBS volume."""
+    LocalPath: str
+    """The local path where you want Amazon SageMaker to download the Dataset Definition inputs to
+    run a processing job. LocalPath is an absolute path to the input data. This is a required
+    parameter when AppManaged is False (default)."""
+    RedshiftDatasetDefinition: ProcessingJobRedshiftDatasetDefinitionDict
+    """Configuration for Redshift Dataset Definition input."""
 
-ProcessingOutputsObjectDict = TypedDict(
-    "ProcessingOutputsObjectDict",
-    {
-        "AppManaged": "bool",
-        "FeatureStoreOutput": "ProcessingJobFeatureStoreOutputDict",
-        "OutputName": "Required[str]",
-        "S3Output": "ProcessingJobS3OutputDict",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class ProcessingJobExperimentConfigDict(TypedDict, total=False):
+    """ProcessingJobExperimentConfig as a plain dict: Associates a SageMaker job as a trial
+    component with an experiment and trial."""
 
+    ExperimentName: str
+    """The name of an existing experiment to associate with the trial component."""
+    RunName: str
+    """The name of the experiment run to associate with the trial component."""
+    TrialComponentDisplayName: str
+    """The display name for the trial component. If this key isn't specified, the display name is
+    the trial component name."""
+    TrialName: str
+    """The name of an existing trial to associate the trial component with. If not specified, a new
+    trial is created."""
+
+
+class ProcessingJobFeatureStoreOutputDict(TypedDict, total=False):
+    """ProcessingJobFeatureStoreOutput as a plain dict: Configuration for processing job outputs in
+    Amazon SageMaker Feature Store."""
+
+    FeatureGroupName: Required[str]
+    """The name of the Amazon SageMaker FeatureGroup to use as the destination for processing job
+    output. Note that your processing script is responsible for putting records into your Feature
+    Store."""
+
+
+class ProcessingJobNetworkConfigDict(TypedDict, total=False):
+    """ProcessingJobNetworkConfig as a plain dict: Networking options for a job, such as network
+    traffic encryption between containers, whether to allow inbound and outbound network calls to
+    and from containers, and the VPC subnets and security groups to use for VPC-enabled jobs."""
+
+    EnableInterContainerTrafficEncryption: bool
+    """Whether to encrypt all communications between distributed processing jobs. Choose True to
+    encrypt communications. Encryption provides greater security for distributed processing jobs,
+    but the processing might take longer."""
+    EnableNetworkIsolation: bool
+    """Whether to allow inbound and outbound network calls to and from the containers used for the
+    processing job."""
+    VpcConfig: ProcessingJobVpcConfigDict
+    """Specifies an Amazon Virtual Private Cloud (VPC) that your SageMaker jobs, hosted models, and
+    compute resources have access to. You can control access to and from your resources by
+    configuring a VPC. For more information, see
+    https://docs.aws.amazon.com/sagemaker/latest/dg/infrastructure-give-access.html"""
+
+
+class ProcessingJobProcessingOutputConfigDict(TypedDict, total=False):
+    """ProcessingJobProcessingOutputConfig as a plain dict: Configuration for uploading output from
+    the processing container."""
+
+    KmsKeyId: str
+    """The AWS Key Management Service (AWS KMS) key that Amazon SageMaker uses to encrypt the
+    processing job output. KmsKeyId can be an ID of a KMS key, ARN of a KMS key, or alias of a KMS
+    key. The KmsKeyId is applied to all outputs."""
+    Outputs: Required[list[ProcessingOutputsObjectDict]]
+    """An array of outputs configuring the data to upload from the processing container."""
+
+
+class ProcessingJobProcessingResourcesDict(TypedDict, total=False):
+    """ProcessingJobProcessingResources as a plain dict: Identifies the resources, ML compute
+    instances, and ML storage volumes to deploy for a processing job. In distributed training, you
+    specify more than one instance."""
+
+    ClusterConfig: Required[ProcessingJobClusterConfigDict]
+    """Configuration for the cluster used to run a processing job."""
+
+
+class ProcessingJobRedshiftDatasetDefinitionDict(TypedDict, total=False):
+    """ProcessingJobRedshiftDatasetDefinition as a plain dict: Configuration for Redshift Dataset
+    Definition input."""
+
+    ClusterId: Required[str]
+    """The Redshift cluster Identifier."""
+    ClusterRoleArn: Required[str]
+    """The IAM role attached to your Redshift cluster that Amazon SageMaker uses to generate
+    datasets."""
+    Database: Required[str]
+    """The name of the Redshift database used in Redshift query execution."""
+    DbUser: Required[str]
+    """The database user name used in Redshift query execution."""
+    KmsKeyId: str
+    """The AWS Key Management Service (AWS KMS) key that Amazon SageMaker uses to encrypt data from
+    a Redshift execution."""
+    OutputCompression: Literal["None", "GZIP", "SNAPPY", "ZSTD", "BZIP2"]
+    """The compression used for Redshift query results."""
+    OutputFormat: Required[Literal["PARQUET", "CSV"]]
+    """The data storage format for Redshift query results."""
+    OutputS3Uri: Required[str]
+    """The location in Amazon S3 where the Redshift query results are stored."""
+    QueryString: Required[str]
+    """The SQL query statements to be executed."""
+
+
+class ProcessingJobS3InputDict(TypedDict, total=False):
+    """ProcessingJobS3Input as a plain dict: Configuration for downloading input data from Amazon S3
+    into the processing container."""
+
+    LocalPath: str
+    """The local path in your container where you want Amazon SageMaker to write input data to.
+    `LocalPath` is an absolute path to the input data and must begin with `/opt/ml/processing/`.
+    LocalPath is a required parameter when `AppManaged` is `False` (default)."""
+    S3CompressionType: Literal["None", "Gzip"]
+    """Whether to GZIP-decompress the data in Amazon S3 as it is streamed into the processing
+    container. `Gzip` can only be used when `Pipe` mode is specified as the `S3InputMode`. In `Pipe`
+    mode, Amazon SageMaker streams input data from the source directly to your container without
+    using the EBS volume."""
+    S3DataDistributionType: Literal["FullyReplicated", "ShardedByS3Key"]
+    """Whether to distribute the data from Amazon S3 to all processing instances with
+    `FullyReplicated`, or whether the data from Amazon S3 is shared by Amazon S3 key, downloading
+    one shard of data to each processing instance."""
+    S3DataType: Required[Literal["ManifestFile", "S3Prefix"]]
+    """Whether you use an S3Prefix or a ManifestFile for the data type. If you choose S3Prefix,
+    S3Uri identifies a key name prefix. Amazon SageMaker uses all objects with the specified key
+    name prefix for the processing job. If you choose ManifestFile, S3Uri identifies an object that
+    is a manifest file containing a list of object keys that you want Amazon SageMaker to use for
+    the processing job."""
+    S3InputMode: Literal["File", "Pipe"]
+    """Whether to use File or Pipe input mode. In File mode, Amazon SageMaker copies the data from
+    the input source onto the local ML storage volume before starting your processing container.
+    This is the most commonly used input mode. In Pipe mode, Amazon SageMaker streams input data
+    from the source directly to your processing container into named pipes without using the ML
+    storage volume."""
+    S3Uri: Required[str]
+    """The URI of the Amazon S3 prefix Amazon SageMaker downloads data required to run a processing
+    job."""
+
+
+class ProcessingJobS3OutputDict(TypedDict, total=False):
+    """ProcessingJobS3Output as a plain dict: Configuration for uploading output data to Amazon S3
+    from the processing container."""
+
+    LocalPath: str
+    """The local path of a directory where you want Amazon SageMaker to upload its contents to
+    Amazon S3. LocalPath is an absolute path to a directory containing output files. This directory
+    will be created by the platform and exist when your container's entrypoint is invoked."""
+    S3UploadMode: Required[Literal["Continuous", "EndOfJob"]]
+    """Whether to upload the results of the processing job continuously or after the job completes."""
+    S3Uri: Required[str]
+    """A URI that identifies the Amazon S3 bucket where you want Amazon SageMaker to save the
+    results of a processing job."""
+
+
+class ProcessingJobStoppingConditionDict(TypedDict, total=False):
+    """ProcessingJobStoppingCondition as a plain dict: Configures conditions under which the
+    processing job should be stopped, such as how long the processing job has been running. After
+    the condition is met, the processing job is stopped."""
+
+    MaxRuntimeInSeconds: Required[int]
+    """Specifies the maximum runtime in seconds."""
+
+
+class ProcessingJobVpcConfigDict(TypedDict, total=False):
+    """ProcessingJobVpcConfig as a plain dict: Specifies an Amazon Virtual Private Cloud (VPC) that
+    your SageMaker jobs, hosted models, and compute resources have access to. You can control access
+    to and from your resources by configuring a VPC. For more information, see
+    https://docs.aws.amazon.com/sagemaker/latest/dg/infrastructure-give-access.html"""
+
+    SecurityGroupIds: Required[list[str]]
+    """The VPC security group IDs, in the form 'sg-xxxxxxxx'. Specify the security groups for the
+    VPC that is specified in the 'Subnets' field."""
+    Subnets: Required[list[str]]
+    """The ID of the subnets in the VPC to which you want to connect your training job or model. For
+    information about the availability of specific instance types, see
+    https://docs.aws.amazon.com/sagemaker/latest/dg/regions-quotas.html"""
+
+
+class ProcessingOutputsObjectDict(TypedDict, total=False):
+    """ProcessingOutputsObject as a plain dict: Describes the results of a processing job. The
+    processing output must specify exactly one of either S3Output or FeatureStoreOutput types."""
+
+    AppManaged: bool
+    """When True, output operations such as data upload are managed natively by the processing job
+    application. When False (default), output operations are managed by Amazon SageMaker."""
+    FeatureStoreOutput: ProcessingJobFeatureStoreOutputDict
+    """Configuration for processing job outputs in Amazon SageMaker Feature Store."""
+    OutputName: Required[str]
+    """The name for the processing job output."""
+    S3Output: ProcessingJobS3OutputDict
+    """Configuration for uploading output data to Amazon S3 from the processing container."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A tag object that consists of a key and an optional value, used to
+    manage metadata for SageMaker AWS resources. You can add tags to notebook instances, training
+    jobs, hyperparameter tuning jobs, batch transform jobs, models, labeling jobs, work teams,
+    endpoint configurations, and endpoints. For more information on adding tags to SageMaker
+    resources, see
+    AddTags(https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_AddTags.html). For more
+    information on adding metadata to your AWS resources with tagging, see Tagging AWS
+    resources(https://docs.aws.amazon.com/tag-editor/latest/userguide/tagging.html). For advice on
+    best practices for managing AWS resources with tagging, see Tagging Best Practices: Implement an
+    Effective AWS Resource Tagging
+    Strategy(https://d1.awsstatic.com/whitepapers/aws-tagging-best-practices.pdf)."""
+
+    Key: Required[str]
+    """The tag key. Tag keys must be unique per resource."""
+    Value: Required[str]
+    """The tag value."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::SageMaker::ProcessingJob",
     schema_file="aws-sagemaker-processingjob.json",
@@ -327,8 +559,6 @@ METADATA = _TypeMetadata(
         "/StoppingCondition",
         "/Tags",
     ),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=(
         "/AppSpecification/ContainerArguments",
         "/AppSpecification/ContainerEntrypoint",
@@ -339,12 +569,8 @@ METADATA = _TypeMetadata(
         "/Tags",
     ),
     required=("AppSpecification", "ProcessingResources", "RoleArn"),
-    list_required=(),
     tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
         tag_updatable=False,
-        tag_property="/Tags",
     ),
     replacement_strategy="delete_then_create",
     replacement_strategy_stated=True,
@@ -356,530 +582,21 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AppSpecification": {
-            "additionalProperties": False,
-            "properties": {
-                "ContainerArguments": {
-                    "items": {"maxLength": 256, "minLength": 0, "pattern": ".*", "type": "string"},
-                    "maxItems": 100,
-                    "minItems": 0,
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "ContainerEntrypoint": {
-                    "items": {"maxLength": 256, "minLength": 0, "pattern": ".*", "type": "string"},
-                    "maxItems": 100,
-                    "minItems": 0,
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "ImageUri": {"maxLength": 256, "minLength": 0, "pattern": ".*", "type": "string"},
-            },
-            "required": ["ImageUri"],
-            "type": "object",
-        },
-        "AthenaDatasetDefinition": {
-            "additionalProperties": False,
-            "properties": {
-                "Catalog": {"maxLength": 256, "minLength": 1, "type": "string"},
-                "Database": {"maxLength": 255, "minLength": 1, "pattern": ".*", "type": "string"},
-                "KmsKeyId": {
-                    "anyOf": [{}, {}, {}],
-                    "maxLength": 2048,
-                    "minLength": 0,
-                    "pattern": "[a-zA-Z0-9:/_-]*",
-                    "type": "string",
-                },
-                "OutputCompression": {"enum": ["GZIP", "SNAPPY", "ZLIB"], "type": "string"},
-                "OutputFormat": {
-                    "enum": ["PARQUET", "AVRO", "ORC", "JSON", "TEXTFILE"],
-                    "type": "string",
-                },
-                "OutputS3Uri": {
-                    "maxLength": 1024,
-                    "minLength": 0,
-                    "pattern": "(https|s3)://([^/]+)/?(.*)",
-                    "type": "string",
-                },
-                "QueryString": {
-                    "maxLength": 4096,
-                    "minLength": 1,
-                    "pattern": "[\\s\\S]+",
-                    "type": "string",
-                },
-                "WorkGroup": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "[a-zA-Z0-9._-]+",
-                    "type": "string",
-                },
-            },
-            "required": ["QueryString", "OutputS3Uri", "Catalog", "Database", "OutputFormat"],
-            "type": "object",
-        },
-        "ClusterConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "InstanceCount": {"maximum": 100, "minimum": 1, "type": "integer"},
-                "InstanceType": {
-                    "enum": [
-                        "ml.t3.medium",
-                        "ml.t3.large",
-                        "ml.t3.xlarge",
-                        "ml.t3.2xlarge",
-                        "ml.m4.xlarge",
-                        "ml.m4.2xlarge",
-                        "ml.m4.4xlarge",
-                        "ml.m4.10xlarge",
-                        "ml.m4.16xlarge",
-                        "ml.c4.xlarge",
-                        "ml.c4.2xlarge",
-                        "ml.c4.4xlarge",
-                        "ml.c4.8xlarge",
-                        "ml.c5.xlarge",
-                        "ml.c5.2xlarge",
-                        "ml.c5.4xlarge",
-                        "ml.c5.9xlarge",
-                        "ml.c5.18xlarge",
-                        "ml.m5.large",
-                        "ml.m5.xlarge",
-                        "ml.m5.2xlarge",
-                        "ml.m5.4xlarge",
-                        "ml.m5.12xlarge",
-                        "ml.m5.24xlarge",
-                        "ml.r5.large",
-                        "ml.r5.xlarge",
-                        "ml.r5.2xlarge",
-                        "ml.r5.4xlarge",
-                        "ml.r5.8xlarge",
-                        "ml.r5.12xlarge",
-                        "ml.r5.16xlarge",
-                        "ml.r5.24xlarge",
-                        "ml.g4dn.xlarge",
-                        "ml.g4dn.2xlarge",
-                        "ml.g4dn.4xlarge",
-                        "ml.g4dn.8xlarge",
-                        "ml.g4dn.12xlarge",
-                        "ml.g4dn.16xlarge",
-                        "ml.g5.xlarge",
-                        "ml.g5.2xlarge",
-                        "ml.g5.4xlarge",
-                        "ml.g5.8xlarge",
-                        "ml.g5.16xlarge",
-                        "ml.g5.12xlarge",
-                        "ml.g5.24xlarge",
-                        "ml.g5.48xlarge",
-                        "ml.r5d.large",
-                        "ml.r5d.xlarge",
-                        "ml.r5d.2xlarge",
-                        "ml.r5d.4xlarge",
-                        "ml.r5d.8xlarge",
-                        "ml.r5d.12xlarge",
-                        "ml.r5d.16xlarge",
-                        "ml.r5d.24xlarge",
-                        "ml.g6.xlarge",
-                        "ml.g6.2xlarge",
-                        "ml.g6.4xlarge",
-                        "ml.g6.8xlarge",
-                        "ml.g6.12xlarge",
-                        "ml.g6.16xlarge",
-                        "ml.g6.24xlarge",
-                        "ml.g6.48xlarge",
-                        "ml.g6e.xlarge",
-                        "ml.g6e.2xlarge",
-                        "ml.g6e.4xlarge",
-                        "ml.g6e.8xlarge",
-                        "ml.g6e.12xlarge",
-                        "ml.g6e.16xlarge",
-                        "ml.g6e.24xlarge",
-                        "ml.g6e.48xlarge",
-                        "ml.m6i.large",
-                        "ml.m6i.xlarge",
-                        "ml.m6i.2xlarge",
-                        "ml.m6i.4xlarge",
-                        "ml.m6i.8xlarge",
-                        "ml.m6i.12xlarge",
-                        "ml.m6i.16xlarge",
-                        "ml.m6i.24xlarge",
-                        "ml.m6i.32xlarge",
-                        "ml.c6i.xlarge",
-                        "ml.c6i.2xlarge",
-                        "ml.c6i.4xlarge",
-                        "ml.c6i.8xlarge",
-                        "ml.c6i.12xlarge",
-                        "ml.c6i.16xlarge",
-                        "ml.c6i.24xlarge",
-                        "ml.c6i.32xlarge",
-                        "ml.m7i.large",
-                        "ml.m7i.xlarge",
-                        "ml.m7i.2xlarge",
-                        "ml.m7i.4xlarge",
-                        "ml.m7i.8xlarge",
-                        "ml.m7i.12xlarge",
-                        "ml.m7i.16xlarge",
-                        "ml.m7i.24xlarge",
-                        "ml.m7i.48xlarge",
-                        "ml.c7i.large",
-                        "ml.c7i.xlarge",
-                        "ml.c7i.2xlarge",
-                        "ml.c7i.4xlarge",
-                        "ml.c7i.8xlarge",
-                        "ml.c7i.12xlarge",
-                        "ml.c7i.16xlarge",
-                        "ml.c7i.24xlarge",
-                        "ml.c7i.48xlarge",
-                        "ml.r7i.large",
-                        "ml.r7i.xlarge",
-                        "ml.r7i.2xlarge",
-                        "ml.r7i.4xlarge",
-                        "ml.r7i.8xlarge",
-                        "ml.r7i.12xlarge",
-                        "ml.r7i.16xlarge",
-                        "ml.r7i.24xlarge",
-                        "ml.r7i.48xlarge",
-                    ],
-                    "type": "string",
-                },
-                "VolumeKmsKeyId": {
-                    "maxLength": 2048,
-                    "minLength": 0,
-                    "pattern": "[a-zA-Z0-9:/_-]*",
-                    "type": "string",
-                },
-                "VolumeSizeInGB": {"maximum": 16384, "minimum": 1, "type": "integer"},
-            },
-            "required": ["InstanceCount", "InstanceType", "VolumeSizeInGB"],
-            "type": "object",
-        },
-        "DatasetDefinition": {
-            "additionalProperties": False,
-            "properties": {
-                "AthenaDatasetDefinition": {"$ref": "#/definitions/AthenaDatasetDefinition"},
-                "DataDistributionType": {
-                    "enum": ["FullyReplicated", "ShardedByS3Key"],
-                    "type": "string",
-                },
-                "InputMode": {"enum": ["File", "Pipe"], "type": "string"},
-                "LocalPath": {"maxLength": 256, "minLength": 0, "pattern": ".*", "type": "string"},
-                "RedshiftDatasetDefinition": {"$ref": "#/definitions/RedshiftDatasetDefinition"},
-            },
-            "type": "object",
-        },
-        "Environment": {
-            "additionalProperties": False,
-            "patternProperties": {
-                "^[a-zA-Z_][a-zA-Z0-9_]{0,255}$": {
-                    "maxLength": 256,
-                    "pattern": "[\\S\\s]*",
-                    "type": "string",
-                }
-            },
-            "type": "object",
-        },
-        "ExperimentConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "ExperimentName": {
-                    "maxLength": 120,
-                    "pattern": "[a-zA-Z0-9](-*[a-zA-Z0-9]){0,119}",
-                    "type": "string",
-                },
-                "RunName": {
-                    "maxLength": 120,
-                    "pattern": "[a-zA-Z0-9](-*[a-zA-Z0-9]){0,119}",
-                    "type": "string",
-                },
-                "TrialComponentDisplayName": {
-                    "maxLength": 120,
-                    "pattern": "[a-zA-Z0-9](-*[a-zA-Z0-9]){0,119}",
-                    "type": "string",
-                },
-                "TrialName": {
-                    "maxLength": 120,
-                    "pattern": "[a-zA-Z0-9](-*[a-zA-Z0-9]){0,119}",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "FeatureStoreOutput": {
-            "additionalProperties": False,
-            "properties": {
-                "FeatureGroupName": {
-                    "maxLength": 64,
-                    "pattern": "[a-zA-Z0-9]([_-]*[a-zA-Z0-9]){0,63}",
-                    "type": "string",
-                }
-            },
-            "required": ["FeatureGroupName"],
-            "type": "object",
-        },
-        "NetworkConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "EnableInterContainerTrafficEncryption": {"type": "boolean"},
-                "EnableNetworkIsolation": {"type": "boolean"},
-                "VpcConfig": {"$ref": "#/definitions/VpcConfig"},
-            },
-            "type": "object",
-        },
-        "ProcessingInputsObject": {
-            "additionalProperties": False,
-            "properties": {
-                "AppManaged": {"type": "boolean"},
-                "DatasetDefinition": {"$ref": "#/definitions/DatasetDefinition"},
-                "InputName": {"type": "string"},
-                "S3Input": {"$ref": "#/definitions/S3Input"},
-            },
-            "required": ["InputName"],
-            "type": "object",
-        },
-        "ProcessingOutputConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "KmsKeyId": {
-                    "anyOf": [{}, {}, {}],
-                    "maxLength": 2048,
-                    "minLength": 0,
-                    "pattern": "[a-zA-Z0-9:/_-]*",
-                    "type": "string",
-                },
-                "Outputs": {
-                    "items": {"$ref": "#/definitions/ProcessingOutputsObject"},
-                    "maxItems": 10,
-                    "minItems": 0,
-                    "type": "array",
-                },
-            },
-            "required": ["Outputs"],
-            "type": "object",
-        },
-        "ProcessingOutputsObject": {
-            "additionalProperties": False,
-            "properties": {
-                "AppManaged": {"type": "boolean"},
-                "FeatureStoreOutput": {"$ref": "#/definitions/FeatureStoreOutput"},
-                "OutputName": {"type": "string"},
-                "S3Output": {"$ref": "#/definitions/S3Output"},
-            },
-            "required": ["OutputName"],
-            "type": "object",
-        },
-        "ProcessingResources": {
-            "additionalProperties": False,
-            "properties": {"ClusterConfig": {"$ref": "#/definitions/ClusterConfig"}},
-            "required": ["ClusterConfig"],
-            "type": "object",
-        },
-        "RedshiftDatasetDefinition": {
-            "additionalProperties": False,
-            "properties": {
-                "ClusterId": {"maxLength": 63, "minLength": 1, "pattern": ".*", "type": "string"},
-                "ClusterRoleArn": {
-                    "maxLength": 2048,
-                    "minLength": 20,
-                    "pattern": "arn:aws[a-z\\-]*:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+",
-                    "type": "string",
-                },
-                "Database": {"maxLength": 64, "minLength": 1, "pattern": ".*", "type": "string"},
-                "DbUser": {"maxLength": 128, "minLength": 1, "pattern": ".*", "type": "string"},
-                "KmsKeyId": {
-                    "anyOf": [{}, {}, {}],
-                    "maxLength": 2048,
-                    "minLength": 0,
-                    "pattern": "[a-zA-Z0-9:/_-]*",
-                    "type": "string",
-                },
-                "OutputCompression": {
-                    "enum": ["None", "GZIP", "SNAPPY", "ZSTD", "BZIP2"],
-                    "type": "string",
-                },
-                "OutputFormat": {"enum": ["PARQUET", "CSV"], "type": "string"},
-                "OutputS3Uri": {
-                    "maxLength": 1024,
-                    "minLength": 0,
-                    "pattern": "(https|s3)://([^/]+)/?(.*)",
-                    "type": "string",
-                },
-                "QueryString": {
-                    "maxLength": 4096,
-                    "minLength": 1,
-                    "pattern": "[\\s\\S]+",
-                    "type": "string",
-                },
-            },
-            "required": [
-                "ClusterId",
-                "ClusterRoleArn",
-                "QueryString",
-                "Database",
-                "DbUser",
-                "OutputS3Uri",
-                "OutputFormat",
-            ],
-            "type": "object",
-        },
-        "S3Input": {
-            "additionalProperties": False,
-            "properties": {
-                "LocalPath": {"maxLength": 256, "minLength": 0, "pattern": ".*", "type": "string"},
-                "S3CompressionType": {"enum": ["None", "Gzip"], "type": "string"},
-                "S3DataDistributionType": {
-                    "enum": ["FullyReplicated", "ShardedByS3Key"],
-                    "type": "string",
-                },
-                "S3DataType": {"enum": ["ManifestFile", "S3Prefix"], "type": "string"},
-                "S3InputMode": {"enum": ["File", "Pipe"], "type": "string"},
-                "S3Uri": {
-                    "maxLength": 1024,
-                    "minLength": 0,
-                    "pattern": "(https|s3)://([^/]+)/?(.*)",
-                    "type": "string",
-                },
-            },
-            "required": ["S3Uri", "S3DataType"],
-            "type": "object",
-        },
-        "S3Output": {
-            "additionalProperties": False,
-            "properties": {
-                "LocalPath": {"maxLength": 256, "minLength": 0, "pattern": ".*", "type": "string"},
-                "S3UploadMode": {"enum": ["Continuous", "EndOfJob"], "type": "string"},
-                "S3Uri": {
-                    "maxLength": 1024,
-                    "minLength": 0,
-                    "pattern": "(https|s3)://([^/]+)/?(.*)",
-                    "type": "string",
-                },
-            },
-            "required": ["S3Uri", "S3UploadMode"],
-            "type": "object",
-        },
-        "StoppingCondition": {
-            "additionalProperties": False,
-            "properties": {
-                "MaxRuntimeInSeconds": {"maximum": 777600, "minimum": 1, "type": "integer"}
-            },
-            "required": ["MaxRuntimeInSeconds"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)",
-                    "type": "string",
-                },
-            },
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-        "VpcConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "SecurityGroupIds": {
-                    "items": {
-                        "maxLength": 32,
-                        "minLength": 0,
-                        "pattern": "[-0-9a-zA-Z]+",
-                        "type": "string",
-                    },
-                    "maxItems": 5,
-                    "minItems": 0,
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "Subnets": {
-                    "items": {
-                        "maxLength": 32,
-                        "minLength": 0,
-                        "pattern": "[-0-9a-zA-Z]+",
-                        "type": "string",
-                    },
-                    "maxItems": 16,
-                    "minItems": 0,
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-            },
-            "required": ["SecurityGroupIds", "Subnets"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AppSpecification": {"$ref": "#/definitions/AppSpecification"},
-        "AutoMLJobArn": {"maxLength": 256, "type": "string"},
-        "CreationTime": {"type": "string"},
-        "Environment": {"$ref": "#/definitions/Environment"},
-        "ExitMessage": {"maxLength": 1024, "pattern": "[\\S\\s]*", "type": "string"},
-        "ExperimentConfig": {"$ref": "#/definitions/ExperimentConfig"},
-        "FailureReason": {"maxLength": 1024, "type": "string"},
-        "LastModifiedTime": {"type": "string"},
-        "MonitoringScheduleArn": {"maxLength": 256, "type": "string"},
-        "NetworkConfig": {"$ref": "#/definitions/NetworkConfig"},
-        "ProcessingEndTime": {"type": "string"},
-        "ProcessingInputs": {
-            "items": {"$ref": "#/definitions/ProcessingInputsObject"},
-            "maxItems": 10,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "ProcessingJobArn": {
-            "maxLength": 256,
-            "minLength": 0,
-            "pattern": "arn:aws[a-z\\-]*:sagemaker:[a-z0-9\\-]*:[0-9]{12}:processing-job/.*",
-            "type": "string",
-        },
-        "ProcessingJobName": {
-            "maxLength": 63,
-            "minLength": 1,
-            "pattern": "[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}",
-            "type": "string",
-        },
-        "ProcessingJobStatus": {
-            "enum": ["Completed", "InProgress", "Stopping", "Stopped", "Failed"],
-            "type": "string",
-        },
-        "ProcessingOutputConfig": {"$ref": "#/definitions/ProcessingOutputConfig"},
-        "ProcessingResources": {"$ref": "#/definitions/ProcessingResources"},
-        "ProcessingStartTime": {"type": "string"},
-        "RoleArn": {
-            "maxLength": 2048,
-            "minLength": 20,
-            "pattern": "arn:aws[a-z\\-]*:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+",
-            "type": "string",
-        },
-        "StoppingCondition": {"$ref": "#/definitions/StoppingCondition"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "TrainingJobArn": {"maxLength": 256, "type": "string"},
-    },
-    "required": ["AppSpecification", "ProcessingResources", "RoleArn"],
-}
-
 
 class ProcessingJob(_Resource):
     """AWS::SageMaker::ProcessingJob: Resource Type definition for AWS::SageMaker::ProcessingJob
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ProcessingJobArn.
+    Also identified by: ProcessingJobName.
+    Replaced when any of these change (create-only): AppSpecification, Environment,
+    ExperimentConfig, NetworkConfig, ProcessingInputs, ProcessingJobName, ProcessingOutputConfig,
+    ProcessingResources, RoleArn, StoppingCondition, Tags.
+    Read-only attributes (known once deployed): AutoMLJobArn, CreationTime, ExitMessage,
+    FailureReason, LastModifiedTime, MonitoringScheduleArn, ProcessingEndTime, ProcessingJobArn,
+    ProcessingJobStatus, ProcessingStartTime, TrainingJobArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-sagemaker-processingjob.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -887,23 +604,37 @@ class ProcessingJob(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ProcessingJobAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "processing_job.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     AutoMLJobArn: str
+    """The ARN of an AutoML job associated with this processing job."""
     CreationTime: str
+    """The time at which the processing job was created."""
     ExitMessage: str
+    """An optional string, up to one KB in size, that contains metadata from the processing
+    container when the processing job exits."""
     FailureReason: str
+    """A string, up to one KB in size, that contains the reason a processing job failed, if it
+    failed."""
     LastModifiedTime: str
+    """The time at which the processing job was last modified."""
     MonitoringScheduleArn: str
+    """The ARN of a monitoring schedule for an endpoint associated with this processing job."""
     ProcessingEndTime: str
+    """The time at which the processing job completed."""
     ProcessingJobArn: str
+    """The Amazon Resource Name (ARN) of the processing job."""
     ProcessingJobStatus: Literal["Completed", "InProgress", "Stopping", "Stopped", "Failed"]
+    """Provides the status of a processing job."""
     ProcessingStartTime: str
+    """The time at which the processing job started."""
     TrainingJobArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The ARN of a training job associated with this processing job"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AppSpecification: ProcessingJobAppSpecificationDict
-    Environment: dict[str, Any]
+    Environment: dict[str, str]
     ExperimentConfig: ProcessingJobExperimentConfigDict
     NetworkConfig: ProcessingJobNetworkConfigDict
     ProcessingInputs: list[ProcessingInputsObjectDict]
@@ -914,44 +645,71 @@ class ProcessingJob(_Resource):
     StoppingCondition: ProcessingJobStoppingConditionDict
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AppSpecification: ProcessingJobAppSpecification | ProcessingJobAppSpecificationDict,
+        ProcessingResources: ProcessingJobProcessingResources
+        | ProcessingJobProcessingResourcesDict,
+        RoleArn: str,
+        Environment: dict[str, str] | None = None,
+        ExperimentConfig: ProcessingJobExperimentConfig
+        | ProcessingJobExperimentConfigDict
+        | None = None,
+        NetworkConfig: ProcessingJobNetworkConfig | ProcessingJobNetworkConfigDict | None = None,
+        ProcessingInputs: list[ProcessingInputsObject | ProcessingInputsObjectDict] | None = None,
+        ProcessingJobName: str | None = None,
+        ProcessingOutputConfig: ProcessingJobProcessingOutputConfig
+        | ProcessingJobProcessingOutputConfigDict
+        | None = None,
+        StoppingCondition: ProcessingJobStoppingCondition
+        | ProcessingJobStoppingConditionDict
+        | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::SageMaker::ProcessingJob; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AppSpecification: ProcessingJobAppSpecification | ProcessingJobAppSpecificationDict,
-            ProcessingResources: ProcessingJobProcessingResources
-            | ProcessingJobProcessingResourcesDict,
-            RoleArn: str,
-            Environment: dict[str, Any] | None = None,
-            ExperimentConfig: ProcessingJobExperimentConfig
-            | ProcessingJobExperimentConfigDict
-            | None = None,
-            NetworkConfig: ProcessingJobNetworkConfig
-            | ProcessingJobNetworkConfigDict
-            | None = None,
-            ProcessingInputs: list[ProcessingInputsObject | ProcessingInputsObjectDict]
-            | None = None,
-            ProcessingJobName: str | None = None,
-            ProcessingOutputConfig: ProcessingJobProcessingOutputConfig
-            | ProcessingJobProcessingOutputConfigDict
-            | None = None,
-            StoppingCondition: ProcessingJobStoppingCondition
-            | ProcessingJobStoppingConditionDict
-            | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::SageMaker::ProcessingJob; `await` it inside an App to deploy it.
-
-            ProcessingInputs: An array of inputs configuring the data to download into the processing container.
-            ProcessingJobName: The name of the processing job.
-            RoleArn: The Amazon Resource Name (ARN) of an IAM role that Amazon SageMaker can assume to perform tasks on your behalf.
-            Tags: (Optional) An array of key-value pairs.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AppSpecification: Configures the processing job to run a specified Docker container
+                image. Create-only: changing it replaces the resource. Required.
+            ProcessingResources: Identifies the resources, ML compute instances, and ML storage
+                volumes to deploy for a processing job. In distributed training, you specify more
+                than one instance. Create-only: changing it replaces the resource. Required.
+            RoleArn: The Amazon Resource Name (ARN) of an IAM role that Amazon SageMaker can assume
+                to perform tasks on your behalf. Create-only: changing it replaces the resource.
+                Required.
+            Environment: Sets the environment variables in the Docker container Create-only:
+                changing it replaces the resource.
+            ExperimentConfig: Associates a SageMaker job as a trial component with an experiment and
+                trial. Create-only: changing it replaces the resource.
+            NetworkConfig: Networking options for a job, such as network traffic encryption between
+                containers, whether to allow inbound and outbound network calls to and from
+                containers, and the VPC subnets and security groups to use for VPC-enabled jobs.
+                Create-only: changing it replaces the resource.
+            ProcessingInputs: An array of inputs configuring the data to download into the
+                processing container. Create-only: changing it replaces the resource.
+            ProcessingJobName: The name of the processing job. The name must be unique within an AWS
+                Region in the AWS account. Create-only: changing it replaces the resource.
+            ProcessingOutputConfig: Configuration for uploading output from the processing
+                container. Create-only: changing it replaces the resource.
+            StoppingCondition: Configures conditions under which the processing job should be
+                stopped, such as how long the processing job has been running. After the condition
+                is met, the processing job is stopped. Create-only: changing it replaces the
+                resource.
+            Tags: (Optional) An array of key-value pairs. For more information, see Using Cost
+                Allocation
+                Tags(https://docs.aws.amazon.com/awsaccountbilling/latest/aboutv2/cost-alloc-tags.html#allocation-whatURL)
+                in the AWS Billing and Cost Management User Guide. Create-only: changing it replaces
+                the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

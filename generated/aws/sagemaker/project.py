@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -75,77 +79,90 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-CfnStackParameterDict = TypedDict(
-    "CfnStackParameterDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
-ProjectCfnTemplateProviderDetailDict = TypedDict(
-    "ProjectCfnTemplateProviderDetailDict",
-    {
-        "Parameters": "list[CfnStackParameterDict]",
-        "RoleARN": "str",
-        "TemplateName": "Required[str]",
-        "TemplateURL": "Required[str]",
-    },
-    total=False,
-)
+class CfnStackParameterDict(TypedDict, total=False):
+    """CfnStackParameter as a plain dict."""
 
-ProjectServiceCatalogProvisionedProductDetailsDict = TypedDict(
-    "ProjectServiceCatalogProvisionedProductDetailsDict",
-    {
-        "ProvisionedProductId": "str",
-        "ProvisionedProductStatusMessage": "str",
-    },
-    total=False,
-)
+    Key: Required[str]
+    """The key of the parameter."""
+    Value: Required[str]
+    """The value of the parameter."""
 
-ProjectServiceCatalogProvisioningDetailsDict = TypedDict(
-    "ProjectServiceCatalogProvisioningDetailsDict",
-    {
-        "PathId": "str",
-        "ProductId": "Required[str]",
-        "ProvisioningArtifactId": "str",
-        "ProvisioningParameters": "list[ProvisioningParameterDict]",
-    },
-    total=False,
-)
 
-ProvisioningParameterDict = TypedDict(
-    "ProvisioningParameterDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class ProjectCfnTemplateProviderDetailDict(TypedDict, total=False):
+    """ProjectCfnTemplateProviderDetail as a plain dict: CloudFormation template provider details
+    for a SageMaker project."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    Parameters: list[CfnStackParameterDict]
+    """A list of parameters used in the CloudFormation template."""
+    RoleARN: str
+    """The Amazon Resource Name (ARN) of the IAM role used by the template provider."""
+    TemplateName: Required[str]
+    """The name of the template used for the project."""
+    TemplateURL: Required[str]
+    """The URL of the CloudFormation template."""
 
-TemplateProviderDetailDict = TypedDict(
-    "TemplateProviderDetailDict",
-    {
-        "CfnTemplateProviderDetail": "ProjectCfnTemplateProviderDetailDict",
-    },
-    total=False,
-)
 
+class ProjectServiceCatalogProvisionedProductDetailsDict(TypedDict, total=False):
+    """ProjectServiceCatalogProvisionedProductDetails as a plain dict: Provisioned ServiceCatalog
+    Details"""
+
+    ProvisionedProductId: str
+    """The identifier of the provisioning artifact (also known as a version)."""
+    ProvisionedProductStatusMessage: str
+    """Provisioned Product Status Message"""
+
+
+class ProjectServiceCatalogProvisioningDetailsDict(TypedDict, total=False):
+    """ProjectServiceCatalogProvisioningDetails as a plain dict: Input ServiceCatalog Provisioning
+    Details"""
+
+    PathId: str
+    """The path identifier of the product."""
+    ProductId: Required[str]
+    """Service Catalog product identifier."""
+    ProvisioningArtifactId: str
+    """The identifier of the provisioning artifact (also known as a version)."""
+    ProvisioningParameters: list[ProvisioningParameterDict]
+    """Parameters specified by the administrator that are required for provisioning the product."""
+
+
+class ProvisioningParameterDict(TypedDict, total=False):
+    """ProvisioningParameter as a plain dict: Information about a parameter used to provision a
+    product."""
+
+    Key: Required[str]
+    """The parameter key."""
+    Value: Required[str]
+    """The parameter value."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 127 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 1 to 255 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+class TemplateProviderDetailDict(TypedDict, total=False):
+    """TemplateProviderDetail as a plain dict: Details about the template provider for the SageMaker
+    project."""
+
+    CfnTemplateProviderDetail: ProjectCfnTemplateProviderDetailDict
+    """CloudFormation template provider details for a SageMaker project."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::SageMaker::Project",
     schema_file="aws-sagemaker-project.json",
     primary_identifier=("/ProjectArn",),
-    additional_identifiers=(),
     read_only=("/ProjectArn", "/CreationTime", "/ProjectId", "/ProjectStatus"),
     create_only=(
         "/ProjectName",
@@ -154,18 +171,8 @@ METADATA = _TypeMetadata(
         "/TemplateProviderDetails",
         "/Tags",
     ),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("ProjectName",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -175,193 +182,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "CfnStackParameter": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 255, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 4096, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "CfnStackParameters": {
-            "items": {"$ref": "#/definitions/CfnStackParameter"},
-            "maxItems": 180,
-            "minItems": 0,
-            "type": "array",
-        },
-        "CfnTemplateProviderDetail": {
-            "additionalProperties": False,
-            "properties": {
-                "Parameters": {"$ref": "#/definitions/CfnStackParameters"},
-                "RoleARN": {
-                    "maxLength": 2048,
-                    "minLength": 20,
-                    "pattern": "arn:aws[a-z\\-]*:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+",
-                    "type": "string",
-                },
-                "TemplateName": {
-                    "maxLength": 32,
-                    "minLength": 1,
-                    "pattern": "(?=.{1,32}$)[a-zA-Z0-9](-*[a-zA-Z0-9])*",
-                    "type": "string",
-                },
-                "TemplateURL": {
-                    "maxLength": 1024,
-                    "minLength": 1,
-                    "pattern": "(?=.{1,1024}$)(https)://([^/]+)/(.+)",
-                    "type": "string",
-                },
-            },
-            "required": ["TemplateName", "TemplateURL"],
-            "type": "object",
-        },
-        "PathId": {
-            "maxLength": 100,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9](-*[a-zA-Z0-9])*$",
-            "type": "string",
-        },
-        "ProductId": {
-            "maxLength": 100,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9](-*[a-zA-Z0-9])*$",
-            "type": "string",
-        },
-        "ProjectArn": {
-            "maxLength": 2048,
-            "minLength": 1,
-            "pattern": "arn:aws[a-z\\-]*:sagemaker:[a-z0-9\\-]*:[0-9]{12}:project.*",
-            "type": "string",
-        },
-        "ProjectDescription": {
-            "maxLength": 1024,
-            "minLength": 0,
-            "pattern": ".*",
-            "type": "string",
-        },
-        "ProjectId": {"maxLength": 20, "pattern": "^[a-zA-Z0-9](-*[a-zA-Z0-9])*", "type": "string"},
-        "ProjectName": {
-            "maxLength": 32,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9](-*[a-zA-Z0-9])*$",
-            "type": "string",
-        },
-        "ProvisionedProductStatusMessage": {"type": "string"},
-        "ProvisioningArtifactId": {
-            "maxLength": 100,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9](-*[a-zA-Z0-9])*$",
-            "type": "string",
-        },
-        "ProvisioningParameter": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 1000, "minLength": 1, "pattern": ".*", "type": "string"},
-                "Value": {"maxLength": 4096, "minLength": 0, "pattern": ".*", "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "TemplateProviderDetail": {
-            "additionalProperties": False,
-            "oneOf": [{"required": ["CfnTemplateProviderDetail"]}],
-            "properties": {
-                "CfnTemplateProviderDetail": {"$ref": "#/definitions/CfnTemplateProviderDetail"}
-            },
-            "type": "object",
-        },
-    },
-    "oneOf": [
-        {"required": ["ServiceCatalogProvisioningDetails"]},
-        {"required": ["TemplateProviderDetails"]},
-    ],
-    "properties": {
-        "CreationTime": {"type": "string"},
-        "ProjectArn": {"$ref": "#/definitions/ProjectArn"},
-        "ProjectDescription": {"$ref": "#/definitions/ProjectDescription"},
-        "ProjectId": {"$ref": "#/definitions/ProjectId"},
-        "ProjectName": {"$ref": "#/definitions/ProjectName"},
-        "ProjectStatus": {
-            "enum": [
-                "Pending",
-                "CreateInProgress",
-                "CreateCompleted",
-                "CreateFailed",
-                "DeleteInProgress",
-                "DeleteFailed",
-                "DeleteCompleted",
-            ],
-            "type": "string",
-        },
-        "ServiceCatalogProvisionedProductDetails": {
-            "additionalProperties": False,
-            "properties": {
-                "ProvisionedProductId": {"$ref": "#/definitions/ProvisioningArtifactId"},
-                "ProvisionedProductStatusMessage": {
-                    "$ref": "#/definitions/ProvisionedProductStatusMessage"
-                },
-            },
-            "type": "object",
-        },
-        "ServiceCatalogProvisioningDetails": {
-            "additionalProperties": False,
-            "properties": {
-                "PathId": {"$ref": "#/definitions/PathId"},
-                "ProductId": {"$ref": "#/definitions/ProductId"},
-                "ProvisioningArtifactId": {"$ref": "#/definitions/ProvisioningArtifactId"},
-                "ProvisioningParameters": {
-                    "items": {"$ref": "#/definitions/ProvisioningParameter"},
-                    "type": "array",
-                },
-            },
-            "required": ["ProductId"],
-            "type": "object",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 40,
-            "minItems": 0,
-            "type": "array",
-        },
-        "TemplateProviderDetails": {
-            "items": {"$ref": "#/definitions/TemplateProviderDetail"},
-            "maxItems": 1,
-            "minItems": 1,
-            "type": "array",
-        },
-    },
-    "required": ["ProjectName"],
-}
-
 
 class Project(_Resource):
     """AWS::SageMaker::Project: Resource Type definition for AWS::SageMaker::Project
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ProjectArn.
+    Replaced when any of these change (create-only): ProjectName, ProjectDescription,
+    ServiceCatalogProvisioningDetails, TemplateProviderDetails, Tags.
+    Read-only attributes (known once deployed): CreationTime, ProjectArn, ProjectId, ProjectStatus.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-sagemaker-project.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -369,12 +200,16 @@ class Project(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ProjectAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "project.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     CreationTime: str
+    """The time at which the project was created."""
     ProjectArn: str
+    """The Amazon Resource Name (ARN) of the Project."""
     ProjectId: str
+    """Project Id."""
     ProjectStatus: Literal[
         "Pending",
         "CreateInProgress",
@@ -384,7 +219,8 @@ class Project(_Resource):
         "DeleteFailed",
         "DeleteCompleted",
     ]
-    # Declared properties (as declared, or as AWS returned them).
+    """The status of a project."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ProjectDescription: str
     ProjectName: str
     ServiceCatalogProvisionedProductDetails: ProjectServiceCatalogProvisionedProductDetailsDict
@@ -392,34 +228,44 @@ class Project(_Resource):
     Tags: list[TagDict]
     TemplateProviderDetails: list[TemplateProviderDetailDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ProjectName: str,
+        ProjectDescription: str | None = None,
+        ServiceCatalogProvisionedProductDetails: ProjectServiceCatalogProvisionedProductDetails
+        | ProjectServiceCatalogProvisionedProductDetailsDict
+        | None = None,
+        ServiceCatalogProvisioningDetails: ProjectServiceCatalogProvisioningDetails
+        | ProjectServiceCatalogProvisioningDetailsDict
+        | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        TemplateProviderDetails: list[TemplateProviderDetail | TemplateProviderDetailDict]
+        | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::SageMaker::Project; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ProjectName: str,
-            ProjectDescription: str | None = None,
-            ServiceCatalogProvisionedProductDetails: ProjectServiceCatalogProvisionedProductDetails
-            | ProjectServiceCatalogProvisionedProductDetailsDict
-            | None = None,
-            ServiceCatalogProvisioningDetails: ProjectServiceCatalogProvisioningDetails
-            | ProjectServiceCatalogProvisioningDetailsDict
-            | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            TemplateProviderDetails: list[TemplateProviderDetail | TemplateProviderDetailDict]
-            | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::SageMaker::Project; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ProjectName: The name of the project. Create-only: changing it replaces the resource.
+                Required.
+            ProjectDescription: The description of the project. Create-only: changing it replaces
+                the resource.
             ServiceCatalogProvisionedProductDetails: Provisioned ServiceCatalog Details
             ServiceCatalogProvisioningDetails: Input ServiceCatalog Provisioning Details
-            Tags: An array of key-value pairs to apply to this resource.
+                Create-only: changing it replaces the resource.
+            Tags: An array of key-value pairs to apply to this resource. Create-only: changing it
+                replaces the resource.
             TemplateProviderDetails: An array of template providers associated with the project.
+                Create-only: changing it replaces the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

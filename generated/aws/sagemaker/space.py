@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -123,197 +127,266 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-CodeRepositoryDict = TypedDict(
-    "CodeRepositoryDict",
-    {
-        "RepositoryUrl": "Required[str]",
-    },
-    total=False,
-)
 
-CustomFileSystemDict = TypedDict(
-    "CustomFileSystemDict",
-    {
-        "EFSFileSystem": "SpaceEFSFileSystemDict",
-        "FSxLustreFileSystem": "SpaceFSxLustreFileSystemDict",
-        "S3FileSystem": "SpaceS3FileSystemDict",
-    },
-    total=False,
-)
+class CodeRepositoryDict(TypedDict, total=False):
+    """CodeRepository as a plain dict."""
 
-CustomImageDict = TypedDict(
-    "CustomImageDict",
-    {
-        "AppImageConfigName": "Required[str]",
-        "ImageName": "Required[str]",
-        "ImageVersionNumber": "int",
-    },
-    total=False,
-)
+    RepositoryUrl: Required[str]
+    """A CodeRepository (valid URL) to be used within Jupyter's Git extension."""
 
-ResourceSpecDict = TypedDict(
-    "ResourceSpecDict",
-    {
-        "InstanceType": "Literal['system', 'ml.t3.micro', 'ml.t3.small', 'ml.t3.medium', 'ml.t3.large', 'ml.t3.xlarge', 'ml.t3.2xlarge', 'ml.m5.large', 'ml.m5.xlarge', 'ml.m5.2xlarge', 'ml.m5.4xlarge', 'ml.m5.8xlarge', 'ml.m5.12xlarge', 'ml.m5.16xlarge', 'ml.m5.24xlarge', 'ml.c5.large', 'ml.c5.xlarge', 'ml.c5.2xlarge', 'ml.c5.4xlarge', 'ml.c5.9xlarge', 'ml.c5.12xlarge', 'ml.c5.18xlarge', 'ml.c5.24xlarge', 'ml.p3.2xlarge', 'ml.p3.8xlarge', 'ml.p3.16xlarge', 'ml.g4dn.xlarge', 'ml.g4dn.2xlarge', 'ml.g4dn.4xlarge', 'ml.g4dn.8xlarge', 'ml.g4dn.12xlarge', 'ml.g4dn.16xlarge', 'ml.r5.large', 'ml.r5.xlarge', 'ml.r5.2xlarge', 'ml.r5.4xlarge', 'ml.r5.8xlarge', 'ml.r5.12xlarge', 'ml.r5.16xlarge', 'ml.r5.24xlarge', 'ml.p3dn.24xlarge', 'ml.m5d.large', 'ml.m5d.xlarge', 'ml.m5d.2xlarge', 'ml.m5d.4xlarge', 'ml.m5d.8xlarge', 'ml.m5d.12xlarge', 'ml.m5d.16xlarge', 'ml.m5d.24xlarge', 'ml.g5.xlarge', 'ml.g5.2xlarge', 'ml.g5.4xlarge', 'ml.g5.8xlarge', 'ml.g5.12xlarge', 'ml.g5.16xlarge', 'ml.g5.24xlarge', 'ml.g5.48xlarge', 'ml.p4d.24xlarge', 'ml.p4de.24xlarge', 'ml.geospatial.interactive', 'ml.trn1.2xlarge', 'ml.trn1.32xlarge', 'ml.trn1n.32xlarge']",
-        "LifecycleConfigArn": "str",
-        "SageMakerImageArn": "str",
-        "SageMakerImageVersionArn": "str",
-    },
-    total=False,
-)
 
-SpaceAppLifecycleManagementDict = TypedDict(
-    "SpaceAppLifecycleManagementDict",
-    {
-        "IdleSettings": "SpaceIdleSettingsDict",
-    },
-    total=False,
-)
+class CustomFileSystemDict(TypedDict, total=False):
+    """CustomFileSystem as a plain dict."""
 
-SpaceCodeEditorAppSettingsDict = TypedDict(
-    "SpaceCodeEditorAppSettingsDict",
-    {
-        "DefaultResourceSpec": "ResourceSpecDict",
-    },
-    total=False,
-)
+    EFSFileSystem: SpaceEFSFileSystemDict
+    """Type: SpaceEFSFileSystemDict."""
+    FSxLustreFileSystem: SpaceFSxLustreFileSystemDict
+    """Type: SpaceFSxLustreFileSystemDict."""
+    S3FileSystem: SpaceS3FileSystemDict
+    """Type: SpaceS3FileSystemDict."""
 
-SpaceEFSFileSystemDict = TypedDict(
-    "SpaceEFSFileSystemDict",
-    {
-        "FileSystemId": "Required[str]",
-    },
-    total=False,
-)
 
-SpaceEbsStorageSettingsDict = TypedDict(
-    "SpaceEbsStorageSettingsDict",
-    {
-        "EbsVolumeSizeInGb": "Required[int]",
-    },
-    total=False,
-)
+class CustomImageDict(TypedDict, total=False):
+    """CustomImage as a plain dict: A custom SageMaker image."""
 
-SpaceFSxLustreFileSystemDict = TypedDict(
-    "SpaceFSxLustreFileSystemDict",
-    {
-        "FileSystemId": "Required[str]",
-    },
-    total=False,
-)
+    AppImageConfigName: Required[str]
+    """The Name of the AppImageConfig."""
+    ImageName: Required[str]
+    """The name of the CustomImage. Must be unique to your account."""
+    ImageVersionNumber: int
+    """The version number of the CustomImage."""
 
-SpaceIdleSettingsDict = TypedDict(
-    "SpaceIdleSettingsDict",
-    {
-        "IdleTimeoutInMinutes": "int",
-    },
-    total=False,
-)
 
-SpaceJupyterLabAppSettingsDict = TypedDict(
-    "SpaceJupyterLabAppSettingsDict",
-    {
-        "CodeRepositories": "list[CodeRepositoryDict]",
-        "DefaultResourceSpec": "ResourceSpecDict",
-    },
-    total=False,
-)
+class ResourceSpecDict(TypedDict, total=False):
+    """ResourceSpec as a plain dict."""
 
-SpaceJupyterServerAppSettingsDict = TypedDict(
-    "SpaceJupyterServerAppSettingsDict",
-    {
-        "DefaultResourceSpec": "ResourceSpecDict",
-        "LifecycleConfigArns": "list[str]",
-    },
-    total=False,
-)
+    InstanceType: Literal[
+        "system",
+        "ml.t3.micro",
+        "ml.t3.small",
+        "ml.t3.medium",
+        "ml.t3.large",
+        "ml.t3.xlarge",
+        "ml.t3.2xlarge",
+        "ml.m5.large",
+        "ml.m5.xlarge",
+        "ml.m5.2xlarge",
+        "ml.m5.4xlarge",
+        "ml.m5.8xlarge",
+        "ml.m5.12xlarge",
+        "ml.m5.16xlarge",
+        "ml.m5.24xlarge",
+        "ml.c5.large",
+        "ml.c5.xlarge",
+        "ml.c5.2xlarge",
+        "ml.c5.4xlarge",
+        "ml.c5.9xlarge",
+        "ml.c5.12xlarge",
+        "ml.c5.18xlarge",
+        "ml.c5.24xlarge",
+        "ml.p3.2xlarge",
+        "ml.p3.8xlarge",
+        "ml.p3.16xlarge",
+        "ml.g4dn.xlarge",
+        "ml.g4dn.2xlarge",
+        "ml.g4dn.4xlarge",
+        "ml.g4dn.8xlarge",
+        "ml.g4dn.12xlarge",
+        "ml.g4dn.16xlarge",
+        "ml.r5.large",
+        "ml.r5.xlarge",
+        "ml.r5.2xlarge",
+        "ml.r5.4xlarge",
+        "ml.r5.8xlarge",
+        "ml.r5.12xlarge",
+        "ml.r5.16xlarge",
+        "ml.r5.24xlarge",
+        "ml.p3dn.24xlarge",
+        "ml.m5d.large",
+        "ml.m5d.xlarge",
+        "ml.m5d.2xlarge",
+        "ml.m5d.4xlarge",
+        "ml.m5d.8xlarge",
+        "ml.m5d.12xlarge",
+        "ml.m5d.16xlarge",
+        "ml.m5d.24xlarge",
+        "ml.g5.xlarge",
+        "ml.g5.2xlarge",
+        "ml.g5.4xlarge",
+        "ml.g5.8xlarge",
+        "ml.g5.12xlarge",
+        "ml.g5.16xlarge",
+        "ml.g5.24xlarge",
+        "ml.g5.48xlarge",
+        "ml.p4d.24xlarge",
+        "ml.p4de.24xlarge",
+        "ml.geospatial.interactive",
+        "ml.trn1.2xlarge",
+        "ml.trn1.32xlarge",
+        "ml.trn1n.32xlarge",
+    ]
+    """The instance type that the image version runs on."""
+    LifecycleConfigArn: str
+    """The Amazon Resource Name (ARN) of the Lifecycle Configuration to attach to the Resource."""
+    SageMakerImageArn: str
+    """The ARN of the SageMaker image that the image version belongs to."""
+    SageMakerImageVersionArn: str
+    """The ARN of the image version created on the instance."""
 
-SpaceKernelGatewayAppSettingsDict = TypedDict(
-    "SpaceKernelGatewayAppSettingsDict",
-    {
-        "CustomImages": "list[CustomImageDict]",
-        "DefaultResourceSpec": "ResourceSpecDict",
-        "LifecycleConfigArns": "list[str]",
-    },
-    total=False,
-)
 
-SpaceOwnershipSettingsDict = TypedDict(
-    "SpaceOwnershipSettingsDict",
-    {
-        "OwnerUserProfileName": "Required[str]",
-    },
-    total=False,
-)
+class SpaceAppLifecycleManagementDict(TypedDict, total=False):
+    """SpaceAppLifecycleManagement as a plain dict."""
 
-SpaceS3FileSystemDict = TypedDict(
-    "SpaceS3FileSystemDict",
-    {
-        "S3Uri": "str",
-    },
-    total=False,
-)
+    IdleSettings: SpaceIdleSettingsDict
+    """Type: SpaceIdleSettingsDict."""
 
-SpaceSpaceSettingsDict = TypedDict(
-    "SpaceSpaceSettingsDict",
-    {
-        "AppType": "Literal['JupyterServer', 'KernelGateway', 'TensorBoard', 'RStudioServerPro', 'RSessionGateway', 'JupyterLab', 'CodeEditor']",
-        "CodeEditorAppSettings": "SpaceCodeEditorAppSettingsDict",
-        "CustomFileSystems": "list[CustomFileSystemDict]",
-        "JupyterLabAppSettings": "SpaceJupyterLabAppSettingsDict",
-        "JupyterServerAppSettings": "SpaceJupyterServerAppSettingsDict",
-        "KernelGatewayAppSettings": "SpaceKernelGatewayAppSettingsDict",
-        "RemoteAccess": "Literal['ENABLED', 'DISABLED']",
-        "SpaceManagedResources": "Literal['ENABLED', 'DISABLED']",
-        "SpaceStorageSettings": "SpaceSpaceStorageSettingsDict",
-    },
-    total=False,
-)
 
-SpaceSpaceSharingSettingsDict = TypedDict(
-    "SpaceSpaceSharingSettingsDict",
-    {
-        "SharingType": "Required[Literal['Private', 'Shared']]",
-    },
-    total=False,
-)
+class SpaceCodeEditorAppSettingsDict(TypedDict, total=False):
+    """SpaceCodeEditorAppSettings as a plain dict: The CodeEditor app settings."""
 
-SpaceSpaceStorageSettingsDict = TypedDict(
-    "SpaceSpaceStorageSettingsDict",
-    {
-        "EbsStorageSettings": "SpaceEbsStorageSettingsDict",
-    },
-    total=False,
-)
+    DefaultResourceSpec: ResourceSpecDict
+    """Type: ResourceSpecDict."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class SpaceEFSFileSystemDict(TypedDict, total=False):
+    """SpaceEFSFileSystem as a plain dict."""
+
+    FileSystemId: Required[str]
+    """Pattern: ^(fs-[0-9a-f]{8,})$ Length: 11 to 21 characters."""
+
+
+class SpaceEbsStorageSettingsDict(TypedDict, total=False):
+    """SpaceEbsStorageSettings as a plain dict: Properties related to the space's Amazon Elastic
+    Block Store volume."""
+
+    EbsVolumeSizeInGb: Required[int]
+    """Size of the Amazon EBS volume in Gb"""
+
+
+class SpaceFSxLustreFileSystemDict(TypedDict, total=False):
+    """SpaceFSxLustreFileSystem as a plain dict."""
+
+    FileSystemId: Required[str]
+    """Pattern: ^(fs-[0-9a-f]{8,})$ Length: 11 to 21 characters."""
+
+
+class SpaceIdleSettingsDict(TypedDict, total=False):
+    """SpaceIdleSettings as a plain dict."""
+
+    IdleTimeoutInMinutes: int
+    """The space idle timeout value set in minutes"""
+
+
+class SpaceJupyterLabAppSettingsDict(TypedDict, total=False):
+    """SpaceJupyterLabAppSettings as a plain dict: The JupyterServer app settings."""
+
+    CodeRepositories: list[CodeRepositoryDict]
+    """A list of CodeRepositories available for use with JupyterLab apps."""
+    DefaultResourceSpec: ResourceSpecDict
+    """Type: ResourceSpecDict."""
+
+
+class SpaceJupyterServerAppSettingsDict(TypedDict, total=False):
+    """SpaceJupyterServerAppSettings as a plain dict: The JupyterServer app settings."""
+
+    DefaultResourceSpec: ResourceSpecDict
+    """Type: ResourceSpecDict."""
+    LifecycleConfigArns: list[str]
+    """A list of LifecycleConfigArns available for use with JupyterServer apps."""
+
+
+class SpaceKernelGatewayAppSettingsDict(TypedDict, total=False):
+    """SpaceKernelGatewayAppSettings as a plain dict: The kernel gateway app settings."""
+
+    CustomImages: list[CustomImageDict]
+    """A list of custom SageMaker images that are configured to run as a KernelGateway app."""
+    DefaultResourceSpec: ResourceSpecDict
+    """The default instance type and the Amazon Resource Name (ARN) of the default SageMaker image
+    used by the KernelGateway app."""
+    LifecycleConfigArns: list[str]
+    """A list of LifecycleConfigArns available for use with KernelGateway apps."""
+
+
+class SpaceOwnershipSettingsDict(TypedDict, total=False):
+    """SpaceOwnershipSettings as a plain dict."""
+
+    OwnerUserProfileName: Required[str]
+    """Pattern: ^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62} Length: at most 63 characters."""
+
+
+class SpaceS3FileSystemDict(TypedDict, total=False):
+    """SpaceS3FileSystem as a plain dict."""
+
+    S3Uri: str
+    """Pattern: (s3)://([^/]+)/?(.*) Length: 0 to 1024 characters."""
+
+
+class SpaceSpaceSettingsDict(TypedDict, total=False):
+    """SpaceSpaceSettings as a plain dict: A collection of settings that apply to spaces of Amazon
+    SageMaker Studio. These settings are specified when the CreateSpace API is called."""
+
+    AppType: Literal[
+        "JupyterServer",
+        "KernelGateway",
+        "TensorBoard",
+        "RStudioServerPro",
+        "RSessionGateway",
+        "JupyterLab",
+        "CodeEditor",
+    ]
+    """Allowed values: 'JupyterServer', 'KernelGateway', 'TensorBoard', 'RStudioServerPro',
+    'RSessionGateway', 'JupyterLab', 'CodeEditor'."""
+    CodeEditorAppSettings: SpaceCodeEditorAppSettingsDict
+    """The CodeEditor app settings."""
+    CustomFileSystems: list[CustomFileSystemDict]
+    """Items: 0 to 1 items. Items are unique."""
+    JupyterLabAppSettings: SpaceJupyterLabAppSettingsDict
+    """The JupyterLab app settings."""
+    JupyterServerAppSettings: SpaceJupyterServerAppSettingsDict
+    """The Jupyter server's app settings."""
+    KernelGatewayAppSettings: SpaceKernelGatewayAppSettingsDict
+    """The kernel gateway app settings."""
+    RemoteAccess: Literal["ENABLED", "DISABLED"]
+    """This is a flag used to indicate if remote access is enabled."""
+    SpaceManagedResources: Literal["ENABLED", "DISABLED"]
+    """This is a flag used to indicate if space managed resources needs to be created."""
+    SpaceStorageSettings: SpaceSpaceStorageSettingsDict
+    """Default storage settings for a space."""
+
+
+class SpaceSpaceSharingSettingsDict(TypedDict, total=False):
+    """SpaceSpaceSharingSettings as a plain dict."""
+
+    SharingType: Required[Literal["Private", "Shared"]]
+    """Allowed values: 'Private', 'Shared'."""
+
+
+class SpaceSpaceStorageSettingsDict(TypedDict, total=False):
+    """SpaceSpaceStorageSettings as a plain dict."""
+
+    EbsStorageSettings: SpaceEbsStorageSettingsDict
+    """Properties related to the space's Amazon Elastic Block Store volume."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 1 to 128 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::SageMaker::Space",
     schema_file="aws-sagemaker-space.json",
     primary_identifier=("/DomainId", "/SpaceName"),
-    additional_identifiers=(),
     read_only=("/SpaceArn", "/Url"),
     create_only=("/DomainId", "/SpaceName", "/SpaceSharingSettings", "/OwnershipSettings"),
     write_only=("/SpaceSettings",),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("DomainId", "SpaceName"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -323,392 +396,32 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AppType": {
-            "enum": [
-                "JupyterServer",
-                "KernelGateway",
-                "TensorBoard",
-                "RStudioServerPro",
-                "RSessionGateway",
-                "JupyterLab",
-                "CodeEditor",
-            ],
-            "type": "string",
-        },
-        "CodeRepository": {
-            "additionalProperties": False,
-            "properties": {
-                "RepositoryUrl": {
-                    "maxLength": 256,
-                    "pattern": "^https://([.\\-_a-zA-Z0-9]+/?){3,1016}$",
-                    "type": "string",
-                }
-            },
-            "required": ["RepositoryUrl"],
-            "type": "object",
-        },
-        "CustomFileSystem": {
-            "additionalProperties": False,
-            "properties": {
-                "EFSFileSystem": {"$ref": "#/definitions/EFSFileSystem"},
-                "FSxLustreFileSystem": {"$ref": "#/definitions/FSxLustreFileSystem"},
-                "S3FileSystem": {"$ref": "#/definitions/S3FileSystem"},
-            },
-            "type": "object",
-        },
-        "CustomFileSystems": {
-            "items": {"$ref": "#/definitions/CustomFileSystem"},
-            "maxItems": 1,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "CustomImage": {
-            "additionalProperties": False,
-            "properties": {
-                "AppImageConfigName": {
-                    "maxLength": 63,
-                    "pattern": "^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}",
-                    "type": "string",
-                },
-                "ImageName": {
-                    "maxLength": 63,
-                    "pattern": "^[a-zA-Z0-9]([-.]?[a-zA-Z0-9]){0,62}$",
-                    "type": "string",
-                },
-                "ImageVersionNumber": {"minimum": 0, "type": "integer"},
-            },
-            "required": ["AppImageConfigName", "ImageName"],
-            "type": "object",
-        },
-        "EFSFileSystem": {
-            "additionalProperties": False,
-            "properties": {
-                "FileSystemId": {
-                    "maxLength": 21,
-                    "minLength": 11,
-                    "pattern": "^(fs-[0-9a-f]{8,})$",
-                    "type": "string",
-                }
-            },
-            "required": ["FileSystemId"],
-            "type": "object",
-        },
-        "EbsStorageSettings": {
-            "additionalProperties": False,
-            "properties": {"EbsVolumeSizeInGb": {"$ref": "#/definitions/SpaceEbsVolumeSizeInGb"}},
-            "required": ["EbsVolumeSizeInGb"],
-            "type": "object",
-        },
-        "FSxLustreFileSystem": {
-            "additionalProperties": False,
-            "properties": {
-                "FileSystemId": {
-                    "maxLength": 21,
-                    "minLength": 11,
-                    "pattern": "^(fs-[0-9a-f]{8,})$",
-                    "type": "string",
-                }
-            },
-            "required": ["FileSystemId"],
-            "type": "object",
-        },
-        "JupyterServerAppSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "DefaultResourceSpec": {"$ref": "#/definitions/ResourceSpec"},
-                "LifecycleConfigArns": {
-                    "items": {"$ref": "#/definitions/StudioLifecycleConfigArn"},
-                    "maxItems": 30,
-                    "minItems": 0,
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-            },
-            "type": "object",
-        },
-        "KernelGatewayAppSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "CustomImages": {
-                    "items": {"$ref": "#/definitions/CustomImage"},
-                    "maxItems": 30,
-                    "minItems": 0,
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "DefaultResourceSpec": {"$ref": "#/definitions/ResourceSpec"},
-                "LifecycleConfigArns": {
-                    "items": {"$ref": "#/definitions/StudioLifecycleConfigArn"},
-                    "maxItems": 30,
-                    "minItems": 0,
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-            },
-            "type": "object",
-        },
-        "OwnershipSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "OwnerUserProfileName": {
-                    "maxLength": 63,
-                    "pattern": "^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}",
-                    "type": "string",
-                }
-            },
-            "required": ["OwnerUserProfileName"],
-            "type": "object",
-        },
-        "RemoteAccess": {"enum": ["ENABLED", "DISABLED"], "type": "string"},
-        "ResourceSpec": {
-            "additionalProperties": False,
-            "properties": {
-                "InstanceType": {
-                    "enum": [
-                        "system",
-                        "ml.t3.micro",
-                        "ml.t3.small",
-                        "ml.t3.medium",
-                        "ml.t3.large",
-                        "ml.t3.xlarge",
-                        "ml.t3.2xlarge",
-                        "ml.m5.large",
-                        "ml.m5.xlarge",
-                        "ml.m5.2xlarge",
-                        "ml.m5.4xlarge",
-                        "ml.m5.8xlarge",
-                        "ml.m5.12xlarge",
-                        "ml.m5.16xlarge",
-                        "ml.m5.24xlarge",
-                        "ml.c5.large",
-                        "ml.c5.xlarge",
-                        "ml.c5.2xlarge",
-                        "ml.c5.4xlarge",
-                        "ml.c5.9xlarge",
-                        "ml.c5.12xlarge",
-                        "ml.c5.18xlarge",
-                        "ml.c5.24xlarge",
-                        "ml.p3.2xlarge",
-                        "ml.p3.8xlarge",
-                        "ml.p3.16xlarge",
-                        "ml.g4dn.xlarge",
-                        "ml.g4dn.2xlarge",
-                        "ml.g4dn.4xlarge",
-                        "ml.g4dn.8xlarge",
-                        "ml.g4dn.12xlarge",
-                        "ml.g4dn.16xlarge",
-                        "ml.r5.large",
-                        "ml.r5.xlarge",
-                        "ml.r5.2xlarge",
-                        "ml.r5.4xlarge",
-                        "ml.r5.8xlarge",
-                        "ml.r5.12xlarge",
-                        "ml.r5.16xlarge",
-                        "ml.r5.24xlarge",
-                        "ml.p3dn.24xlarge",
-                        "ml.m5d.large",
-                        "ml.m5d.xlarge",
-                        "ml.m5d.2xlarge",
-                        "ml.m5d.4xlarge",
-                        "ml.m5d.8xlarge",
-                        "ml.m5d.12xlarge",
-                        "ml.m5d.16xlarge",
-                        "ml.m5d.24xlarge",
-                        "ml.g5.xlarge",
-                        "ml.g5.2xlarge",
-                        "ml.g5.4xlarge",
-                        "ml.g5.8xlarge",
-                        "ml.g5.12xlarge",
-                        "ml.g5.16xlarge",
-                        "ml.g5.24xlarge",
-                        "ml.g5.48xlarge",
-                        "ml.p4d.24xlarge",
-                        "ml.p4de.24xlarge",
-                        "ml.geospatial.interactive",
-                        "ml.trn1.2xlarge",
-                        "ml.trn1.32xlarge",
-                        "ml.trn1n.32xlarge",
-                    ],
-                    "type": "string",
-                },
-                "LifecycleConfigArn": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "arn:aws[a-z\\-]*:sagemaker:[a-z0-9\\-]*:[0-9]{12}:studio-lifecycle-config/.*",
-                    "type": "string",
-                },
-                "SageMakerImageArn": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^arn:aws(-[\\w]+)*:sagemaker:.+:[0-9]{12}:image/[a-z0-9]([-.]?[a-z0-9])*$",
-                    "type": "string",
-                },
-                "SageMakerImageVersionArn": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^arn:aws(-[\\w]+)*:sagemaker:.+:[0-9]{12}:image-version/[a-z0-9]([-.]?[a-z0-9])*/[0-9]+$",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "S3FileSystem": {
-            "additionalProperties": False,
-            "properties": {
-                "S3Uri": {
-                    "maxLength": 1024,
-                    "minLength": 0,
-                    "pattern": "(s3)://([^/]+)/?(.*)",
-                    "type": "string",
-                }
-            },
-            "type": "object",
-        },
-        "SpaceAppLifecycleManagement": {
-            "additionalProperties": False,
-            "properties": {"IdleSettings": {"$ref": "#/definitions/SpaceIdleSettings"}},
-            "type": "object",
-        },
-        "SpaceCodeEditorAppSettings": {
-            "additionalProperties": False,
-            "properties": {"DefaultResourceSpec": {"$ref": "#/definitions/ResourceSpec"}},
-            "type": "object",
-        },
-        "SpaceEbsVolumeSizeInGb": {"maximum": 16384, "minimum": 5, "type": "integer"},
-        "SpaceIdleSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "IdleTimeoutInMinutes": {"maximum": 525600, "minimum": 60, "type": "integer"}
-            },
-            "type": "object",
-        },
-        "SpaceJupyterLabAppSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "CodeRepositories": {
-                    "items": {"$ref": "#/definitions/CodeRepository"},
-                    "maxItems": 30,
-                    "minItems": 0,
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "DefaultResourceSpec": {"$ref": "#/definitions/ResourceSpec"},
-            },
-            "type": "object",
-        },
-        "SpaceManagedResources": {"enum": ["ENABLED", "DISABLED"], "type": "string"},
-        "SpaceSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "AppType": {"$ref": "#/definitions/AppType"},
-                "CodeEditorAppSettings": {"$ref": "#/definitions/SpaceCodeEditorAppSettings"},
-                "CustomFileSystems": {"$ref": "#/definitions/CustomFileSystems"},
-                "JupyterLabAppSettings": {"$ref": "#/definitions/SpaceJupyterLabAppSettings"},
-                "JupyterServerAppSettings": {"$ref": "#/definitions/JupyterServerAppSettings"},
-                "KernelGatewayAppSettings": {"$ref": "#/definitions/KernelGatewayAppSettings"},
-                "RemoteAccess": {"$ref": "#/definitions/RemoteAccess"},
-                "SpaceManagedResources": {"$ref": "#/definitions/SpaceManagedResources"},
-                "SpaceStorageSettings": {"$ref": "#/definitions/SpaceStorageSettings"},
-            },
-            "type": "object",
-        },
-        "SpaceSharingSettings": {
-            "additionalProperties": False,
-            "properties": {"SharingType": {"enum": ["Private", "Shared"], "type": "string"}},
-            "required": ["SharingType"],
-            "type": "object",
-        },
-        "SpaceStorageSettings": {
-            "additionalProperties": False,
-            "properties": {"EbsStorageSettings": {"$ref": "#/definitions/EbsStorageSettings"}},
-            "type": "object",
-        },
-        "StudioLifecycleConfigArn": {
-            "maxLength": 256,
-            "minLength": 0,
-            "pattern": "arn:aws[a-z\\-]*:sagemaker:[a-z0-9\\-]*:[0-9]{12}:studio-lifecycle-config/.*",
-            "type": "string",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "DomainId": {
-            "maxLength": 63,
-            "minLength": 1,
-            "pattern": "^d-(-*[a-z0-9]){1,61}$",
-            "type": "string",
-        },
-        "OwnershipSettings": {"$ref": "#/definitions/OwnershipSettings"},
-        "SpaceArn": {
-            "maxLength": 256,
-            "pattern": "arn:aws[a-z\\-]*:sagemaker:[a-z0-9\\-]*:[0-9]{12}:space/.*",
-            "type": "string",
-        },
-        "SpaceDisplayName": {
-            "maxLength": 64,
-            "minLength": 0,
-            "pattern": "^(?!\\s*$).+",
-            "type": "string",
-        },
-        "SpaceName": {
-            "maxLength": 63,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$",
-            "type": "string",
-        },
-        "SpaceSettings": {"$ref": "#/definitions/SpaceSettings"},
-        "SpaceSharingSettings": {"$ref": "#/definitions/SpaceSharingSettings"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "Url": {"maxLength": 1024, "type": "string"},
-    },
-    "required": ["DomainId", "SpaceName"],
-}
-
 
 class Space(_Resource):
     """AWS::SageMaker::Space: Resource Type definition for AWS::SageMaker::Space
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: DomainId, SpaceName (composite: the values joined by '|').
+    Replaced when any of these change (create-only): DomainId, SpaceName, SpaceSharingSettings,
+    OwnershipSettings.
+    Write-only (sent to AWS, never read back): SpaceSettings.
+    Read-only attributes (known once deployed): SpaceArn, Url.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-sagemaker-space.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
     props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "SpaceProps")
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "SpaceAttributes")
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "space.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     SpaceArn: str
+    """The space Amazon Resource Name (ARN)."""
     Url: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Length: at most 1024 characters."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     DomainId: str
     OwnershipSettings: SpaceOwnershipSettingsDict
     SpaceDisplayName: str
@@ -717,32 +430,42 @@ class Space(_Resource):
     SpaceSharingSettings: SpaceSpaceSharingSettingsDict
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        DomainId: str,
+        SpaceName: str,
+        OwnershipSettings: SpaceOwnershipSettings | SpaceOwnershipSettingsDict | None = None,
+        SpaceDisplayName: str | None = None,
+        SpaceSettings: SpaceSpaceSettings | SpaceSpaceSettingsDict | None = None,
+        SpaceSharingSettings: SpaceSpaceSharingSettings
+        | SpaceSpaceSharingSettingsDict
+        | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::SageMaker::Space; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            DomainId: str,
-            SpaceName: str,
-            OwnershipSettings: SpaceOwnershipSettings | SpaceOwnershipSettingsDict | None = None,
-            SpaceDisplayName: str | None = None,
-            SpaceSettings: SpaceSpaceSettings | SpaceSpaceSettingsDict | None = None,
-            SpaceSharingSettings: SpaceSpaceSharingSettings
-            | SpaceSpaceSharingSettingsDict
-            | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::SageMaker::Space; `await` it inside an App to deploy it.
-
-            DomainId: The ID of the associated Domain.
-            SpaceName: A name for the Space.
-            SpaceSettings: A collection of settings.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            DomainId: The ID of the associated Domain. Create-only: changing it replaces the
+                resource. Required.
+            SpaceName: A name for the Space. Create-only: changing it replaces the resource.
+                Required.
+            OwnershipSettings: Type: SpaceOwnershipSettingsDict. Create-only: changing it replaces
+                the resource.
+            SpaceDisplayName: Pattern: ^(?!\\s*$).+ Length: 0 to 64 characters.
+            SpaceSettings: A collection of settings. Write-only: sent to AWS, never read back.
+            SpaceSharingSettings: Type: SpaceSpaceSharingSettingsDict. Create-only: changing it
+                replaces the resource.
             Tags: A list of tags to apply to the space.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

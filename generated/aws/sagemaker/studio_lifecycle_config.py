@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,20 +55,21 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 1 to 128 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::SageMaker::StudioLifecycleConfig",
     schema_file="aws-sagemaker-studiolifecycleconfig.json",
     primary_identifier=("/StudioLifecycleConfigName",),
-    additional_identifiers=(),
     read_only=("/StudioLifecycleConfigArn",),
     create_only=(
         "/StudioLifecycleConfigAppType",
@@ -72,22 +77,15 @@ METADATA = _TypeMetadata(
         "/StudioLifecycleConfigName",
         "/Tags",
     ),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=(
         "StudioLifecycleConfigAppType",
         "StudioLifecycleConfigContent",
         "StudioLifecycleConfigName",
     ),
-    list_required=(),
     tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
         tag_updatable=False,
-        tag_property="/Tags",
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -96,73 +94,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "StudioLifecycleConfigAppType": {
-            "enum": ["JupyterServer", "KernelGateway", "CodeEditor", "JupyterLab"],
-            "type": "string",
-        },
-        "StudioLifecycleConfigArn": {
-            "maxLength": 256,
-            "minLength": 1,
-            "pattern": "arn:aws[a-z\\-]*:sagemaker:[a-z0-9\\-]*:[0-9]{12}:studio-lifecycle-config/.*",
-            "type": "string",
-        },
-        "StudioLifecycleConfigContent": {
-            "maxLength": 16384,
-            "minLength": 1,
-            "pattern": "[\\S\\s]+",
-            "type": "string",
-        },
-        "StudioLifecycleConfigName": {
-            "maxLength": 63,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}",
-            "type": "string",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": False,
-        },
-    },
-    "required": [
-        "StudioLifecycleConfigAppType",
-        "StudioLifecycleConfigContent",
-        "StudioLifecycleConfigName",
-    ],
-}
-
 
 class StudioLifecycleConfig(_Resource):
-    """AWS::SageMaker::StudioLifecycleConfig: Resource Type definition for AWS::SageMaker::StudioLifecycleConfig
+    """AWS::SageMaker::StudioLifecycleConfig: Resource Type definition for
+    AWS::SageMaker::StudioLifecycleConfig
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: StudioLifecycleConfigName.
+    Replaced when any of these change (create-only): StudioLifecycleConfigAppType,
+    StudioLifecycleConfigContent, StudioLifecycleConfigName, Tags.
+    Read-only attributes (known once deployed): StudioLifecycleConfigArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-sagemaker-studiolifecycleconfig.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -172,11 +115,15 @@ class StudioLifecycleConfig(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "StudioLifecycleConfigAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "studio_lifecycle_config.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     StudioLifecycleConfigArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The Amazon Resource Name (ARN) of the Lifecycle Configuration."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     StudioLifecycleConfigAppType: Literal[
         "JupyterServer", "KernelGateway", "CodeEditor", "JupyterLab"
     ]
@@ -184,29 +131,38 @@ class StudioLifecycleConfig(_Resource):
     StudioLifecycleConfigName: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        StudioLifecycleConfigAppType: Literal[
+            "JupyterServer", "KernelGateway", "CodeEditor", "JupyterLab"
+        ],
+        StudioLifecycleConfigContent: str,
+        StudioLifecycleConfigName: str,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::SageMaker::StudioLifecycleConfig; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            StudioLifecycleConfigAppType: Literal[
-                "JupyterServer", "KernelGateway", "CodeEditor", "JupyterLab"
-            ],
-            StudioLifecycleConfigContent: str,
-            StudioLifecycleConfigName: str,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::SageMaker::StudioLifecycleConfig; `await` it inside an App to deploy it.
-
-            StudioLifecycleConfigAppType: The App type that the Lifecycle Configuration is attached to.
-            StudioLifecycleConfigContent: The content of your Amazon SageMaker Studio Lifecycle Configuration script.
-            StudioLifecycleConfigName: The name of the Amazon SageMaker Studio Lifecycle Configuration.
-            Tags: Tags to be associated with the Lifecycle Configuration.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            StudioLifecycleConfigAppType: The App type that the Lifecycle Configuration is attached
+                to. Create-only: changing it replaces the resource. Required.
+            StudioLifecycleConfigContent: The content of your Amazon SageMaker Studio Lifecycle
+                Configuration script. This content must be base64 encoded. Create-only: changing it
+                replaces the resource. Required.
+            StudioLifecycleConfigName: The name of the Amazon SageMaker Studio Lifecycle
+                Configuration. Create-only: changing it replaces the resource. Required.
+            Tags: Tags to be associated with the Lifecycle Configuration. Each tag consists of a key
+                and an optional value. Tag keys must be unique per resource. Tags are searchable
+                using the Search API. Create-only: changing it replaces the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

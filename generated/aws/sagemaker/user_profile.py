@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -139,245 +143,687 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AppLifecycleManagementDict = TypedDict(
-    "AppLifecycleManagementDict",
-    {
-        "IdleSettings": "UserProfileIdleSettingsDict",
-    },
-    total=False,
-)
 
-CodeRepositoryDict = TypedDict(
-    "CodeRepositoryDict",
-    {
-        "RepositoryUrl": "Required[str]",
-    },
-    total=False,
-)
+class AppLifecycleManagementDict(TypedDict, total=False):
+    """AppLifecycleManagement as a plain dict."""
 
-CustomFileSystemConfigDict = TypedDict(
-    "CustomFileSystemConfigDict",
-    {
-        "EFSFileSystemConfig": "UserProfileEFSFileSystemConfigDict",
-        "FSxLustreFileSystemConfig": "UserProfileFSxLustreFileSystemConfigDict",
-        "S3FileSystemConfig": "UserProfileS3FileSystemConfigDict",
-    },
-    total=False,
-)
+    IdleSettings: UserProfileIdleSettingsDict
+    """Type: UserProfileIdleSettingsDict."""
 
-CustomImageDict = TypedDict(
-    "CustomImageDict",
-    {
-        "AppImageConfigName": "Required[str]",
-        "ImageName": "Required[str]",
-        "ImageVersionNumber": "int",
-    },
-    total=False,
-)
 
-DefaultSpaceStorageSettingsDict = TypedDict(
-    "DefaultSpaceStorageSettingsDict",
-    {
-        "DefaultEbsStorageSettings": "UserProfileDefaultEbsStorageSettingsDict",
-    },
-    total=False,
-)
+class CodeRepositoryDict(TypedDict, total=False):
+    """CodeRepository as a plain dict."""
 
-HiddenSageMakerImageDict = TypedDict(
-    "HiddenSageMakerImageDict",
-    {
-        "SageMakerImageName": "Literal['sagemaker_distribution']",
-        "VersionAliases": "list[str]",
-    },
-    total=False,
-)
+    RepositoryUrl: Required[str]
+    """A CodeRepository (valid URL) to be used within Jupyter's Git extension."""
 
-ResourceSpecDict = TypedDict(
-    "ResourceSpecDict",
-    {
-        "InstanceType": "Literal['system', 'ml.t3.micro', 'ml.t3.small', 'ml.t3.medium', 'ml.t3.large', 'ml.t3.xlarge', 'ml.t3.2xlarge', 'ml.m5.large', 'ml.m5.xlarge', 'ml.m5.2xlarge', 'ml.m5.4xlarge', 'ml.m5.8xlarge', 'ml.m5.12xlarge', 'ml.m5.16xlarge', 'ml.m5.24xlarge', 'ml.m5d.large', 'ml.m5d.xlarge', 'ml.m5d.2xlarge', 'ml.m5d.4xlarge', 'ml.m5d.8xlarge', 'ml.m5d.12xlarge', 'ml.m5d.16xlarge', 'ml.m5d.24xlarge', 'ml.c5.large', 'ml.c5.xlarge', 'ml.c5.2xlarge', 'ml.c5.4xlarge', 'ml.c5.9xlarge', 'ml.c5.12xlarge', 'ml.c5.18xlarge', 'ml.c5.24xlarge', 'ml.p3.2xlarge', 'ml.p3.8xlarge', 'ml.p3.16xlarge', 'ml.p3dn.24xlarge', 'ml.g4dn.xlarge', 'ml.g4dn.2xlarge', 'ml.g4dn.4xlarge', 'ml.g4dn.8xlarge', 'ml.g4dn.12xlarge', 'ml.g4dn.16xlarge', 'ml.r5.large', 'ml.r5.xlarge', 'ml.r5.2xlarge', 'ml.r5.4xlarge', 'ml.r5.8xlarge', 'ml.r5.12xlarge', 'ml.r5.16xlarge', 'ml.r5.24xlarge', 'ml.g5.xlarge', 'ml.g5.2xlarge', 'ml.g5.4xlarge', 'ml.g5.8xlarge', 'ml.g5.12xlarge', 'ml.g5.16xlarge', 'ml.g5.24xlarge', 'ml.g5.48xlarge', 'ml.g6.xlarge', 'ml.g6.2xlarge', 'ml.g6.4xlarge', 'ml.g6.8xlarge', 'ml.g6.12xlarge', 'ml.g6.16xlarge', 'ml.g6.24xlarge', 'ml.g6.48xlarge', 'ml.g6e.xlarge', 'ml.g6e.2xlarge', 'ml.g6e.4xlarge', 'ml.g6e.8xlarge', 'ml.g6e.12xlarge', 'ml.g6e.16xlarge', 'ml.g6e.24xlarge', 'ml.g6e.48xlarge', 'ml.geospatial.interactive', 'ml.p4d.24xlarge', 'ml.p4de.24xlarge', 'ml.trn1.2xlarge', 'ml.trn1.32xlarge', 'ml.trn1n.32xlarge', 'ml.p5.48xlarge', 'ml.p5e.48xlarge', 'ml.p5en.48xlarge', 'ml.m6i.large', 'ml.m6i.xlarge', 'ml.m6i.2xlarge', 'ml.m6i.4xlarge', 'ml.m6i.8xlarge', 'ml.m6i.12xlarge', 'ml.m6i.16xlarge', 'ml.m6i.24xlarge', 'ml.m6i.32xlarge', 'ml.m7i.large', 'ml.m7i.xlarge', 'ml.m7i.2xlarge', 'ml.m7i.4xlarge', 'ml.m7i.8xlarge', 'ml.m7i.12xlarge', 'ml.m7i.16xlarge', 'ml.m7i.24xlarge', 'ml.m7i.48xlarge', 'ml.c6i.large', 'ml.c6i.xlarge', 'ml.c6i.2xlarge', 'ml.c6i.4xlarge', 'ml.c6i.8xlarge', 'ml.c6i.12xlarge', 'ml.c6i.16xlarge', 'ml.c6i.24xlarge', 'ml.c6i.32xlarge', 'ml.c7i.large', 'ml.c7i.xlarge', 'ml.c7i.2xlarge', 'ml.c7i.4xlarge', 'ml.c7i.8xlarge', 'ml.c7i.12xlarge', 'ml.c7i.16xlarge', 'ml.c7i.24xlarge', 'ml.c7i.48xlarge', 'ml.r6i.large', 'ml.r6i.xlarge', 'ml.r6i.2xlarge', 'ml.r6i.4xlarge', 'ml.r6i.8xlarge', 'ml.r6i.12xlarge', 'ml.r6i.16xlarge', 'ml.r6i.24xlarge', 'ml.r6i.32xlarge', 'ml.r7i.large', 'ml.r7i.xlarge', 'ml.r7i.2xlarge', 'ml.r7i.4xlarge', 'ml.r7i.8xlarge', 'ml.r7i.12xlarge', 'ml.r7i.16xlarge', 'ml.r7i.24xlarge', 'ml.r7i.48xlarge', 'ml.m6id.large', 'ml.m6id.xlarge', 'ml.m6id.2xlarge', 'ml.m6id.4xlarge', 'ml.m6id.8xlarge', 'ml.m6id.12xlarge', 'ml.m6id.16xlarge', 'ml.m6id.24xlarge', 'ml.m6id.32xlarge', 'ml.c6id.large', 'ml.c6id.xlarge', 'ml.c6id.2xlarge', 'ml.c6id.4xlarge', 'ml.c6id.8xlarge', 'ml.c6id.12xlarge', 'ml.c6id.16xlarge', 'ml.c6id.24xlarge', 'ml.c6id.32xlarge', 'ml.r6id.large', 'ml.r6id.xlarge', 'ml.r6id.2xlarge', 'ml.r6id.4xlarge', 'ml.r6id.8xlarge', 'ml.r6id.12xlarge', 'ml.r6id.16xlarge', 'ml.r6id.24xlarge', 'ml.r6id.32xlarge', 'ml.p5.4xlarge', 'ml.p6-b200.48xlarge', 'ml.g7.2xlarge', 'ml.g7.4xlarge', 'ml.g7.8xlarge', 'ml.g7.12xlarge', 'ml.g7.24xlarge', 'ml.g7.48xlarge', 'ml.g7e.2xlarge', 'ml.g7e.4xlarge', 'ml.g7e.8xlarge', 'ml.g7e.12xlarge', 'ml.g7e.24xlarge', 'ml.g7e.48xlarge']",
-        "LifecycleConfigArn": "str",
-        "SageMakerImageArn": "str",
-        "SageMakerImageVersionArn": "str",
-        "TrainingPlanArn": "str",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class CustomFileSystemConfigDict(TypedDict, total=False):
+    """CustomFileSystemConfig as a plain dict."""
 
-UserProfileCodeEditorAppSettingsDict = TypedDict(
-    "UserProfileCodeEditorAppSettingsDict",
-    {
-        "BuiltInLifecycleConfigArn": "str",
-        "CustomImages": "list[CustomImageDict]",
-        "DefaultResourceSpec": "ResourceSpecDict",
-        "LifecycleConfigArns": "list[str]",
-    },
-    total=False,
-)
+    EFSFileSystemConfig: UserProfileEFSFileSystemConfigDict
+    """Type: UserProfileEFSFileSystemConfigDict."""
+    FSxLustreFileSystemConfig: UserProfileFSxLustreFileSystemConfigDict
+    """Type: UserProfileFSxLustreFileSystemConfigDict."""
+    S3FileSystemConfig: UserProfileS3FileSystemConfigDict
+    """Type: UserProfileS3FileSystemConfigDict."""
 
-UserProfileCustomPosixUserConfigDict = TypedDict(
-    "UserProfileCustomPosixUserConfigDict",
-    {
-        "Gid": "Required[int]",
-        "Uid": "Required[int]",
-    },
-    total=False,
-)
 
-UserProfileDefaultEbsStorageSettingsDict = TypedDict(
-    "UserProfileDefaultEbsStorageSettingsDict",
-    {
-        "DefaultEbsVolumeSizeInGb": "Required[int]",
-        "MaximumEbsVolumeSizeInGb": "Required[int]",
-    },
-    total=False,
-)
+class CustomImageDict(TypedDict, total=False):
+    """CustomImage as a plain dict: A custom SageMaker image."""
 
-UserProfileEFSFileSystemConfigDict = TypedDict(
-    "UserProfileEFSFileSystemConfigDict",
-    {
-        "FileSystemId": "Required[str]",
-        "FileSystemPath": "str",
-    },
-    total=False,
-)
+    AppImageConfigName: Required[str]
+    """The Name of the AppImageConfig."""
+    ImageName: Required[str]
+    """The name of the CustomImage. Must be unique to your account."""
+    ImageVersionNumber: int
+    """The version number of the CustomImage."""
 
-UserProfileEmrSettingsDict = TypedDict(
-    "UserProfileEmrSettingsDict",
-    {
-        "AssumableRoleArns": "list[str]",
-        "ExecutionRoleArns": "list[str]",
-    },
-    total=False,
-)
 
-UserProfileFSxLustreFileSystemConfigDict = TypedDict(
-    "UserProfileFSxLustreFileSystemConfigDict",
-    {
-        "FileSystemId": "Required[str]",
-        "FileSystemPath": "str",
-    },
-    total=False,
-)
+class DefaultSpaceStorageSettingsDict(TypedDict, total=False):
+    """DefaultSpaceStorageSettings as a plain dict: Default storage settings for a space."""
 
-UserProfileIdleSettingsDict = TypedDict(
-    "UserProfileIdleSettingsDict",
-    {
-        "IdleTimeoutInMinutes": "int",
-        "LifecycleManagement": "Literal['ENABLED', 'DISABLED']",
-        "MaxIdleTimeoutInMinutes": "int",
-        "MinIdleTimeoutInMinutes": "int",
-    },
-    total=False,
-)
+    DefaultEbsStorageSettings: UserProfileDefaultEbsStorageSettingsDict
+    """Properties related to the Amazon Elastic Block Store volume."""
 
-UserProfileJupyterLabAppSettingsDict = TypedDict(
-    "UserProfileJupyterLabAppSettingsDict",
-    {
-        "BuiltInLifecycleConfigArn": "str",
-        "CodeRepositories": "list[CodeRepositoryDict]",
-        "CustomImages": "list[CustomImageDict]",
-        "DefaultResourceSpec": "ResourceSpecDict",
-        "EmrSettings": "UserProfileEmrSettingsDict",
-        "LifecycleConfigArns": "list[str]",
-    },
-    total=False,
-)
 
-UserProfileJupyterServerAppSettingsDict = TypedDict(
-    "UserProfileJupyterServerAppSettingsDict",
-    {
-        "DefaultResourceSpec": "ResourceSpecDict",
-        "LifecycleConfigArns": "list[str]",
-    },
-    total=False,
-)
+class HiddenSageMakerImageDict(TypedDict, total=False):
+    """HiddenSageMakerImage as a plain dict."""
 
-UserProfileKernelGatewayAppSettingsDict = TypedDict(
-    "UserProfileKernelGatewayAppSettingsDict",
-    {
-        "CustomImages": "list[CustomImageDict]",
-        "DefaultResourceSpec": "ResourceSpecDict",
-        "LifecycleConfigArns": "list[str]",
-    },
-    total=False,
-)
+    SageMakerImageName: Literal["sagemaker_distribution"]
+    """The SageMaker image name that you are hiding from the Studio user interface."""
+    VersionAliases: list[str]
+    """Items: 0 to 20 items. Each item: Pattern: ^(0|[1-9]\\d*)\\.(0|[1-9]\\d*)$ Length: 1 to 128
+    characters."""
 
-UserProfileRStudioServerProAppSettingsDict = TypedDict(
-    "UserProfileRStudioServerProAppSettingsDict",
-    {
-        "AccessStatus": "Literal['ENABLED', 'DISABLED']",
-        "UserGroup": "Literal['R_STUDIO_ADMIN', 'R_STUDIO_USER']",
-    },
-    total=False,
-)
 
-UserProfileS3FileSystemConfigDict = TypedDict(
-    "UserProfileS3FileSystemConfigDict",
-    {
-        "MountPath": "str",
-        "S3Uri": "str",
-    },
-    total=False,
-)
+class ResourceSpecDict(TypedDict, total=False):
+    """ResourceSpec as a plain dict."""
 
-UserProfileSharingSettingsDict = TypedDict(
-    "UserProfileSharingSettingsDict",
-    {
-        "NotebookOutputOption": "Literal['Allowed', 'Disabled']",
-        "S3KmsKeyId": "str",
-        "S3OutputPath": "str",
-    },
-    total=False,
-)
+    InstanceType: Literal[
+        "system",
+        "ml.t3.micro",
+        "ml.t3.small",
+        "ml.t3.medium",
+        "ml.t3.large",
+        "ml.t3.xlarge",
+        "ml.t3.2xlarge",
+        "ml.m5.large",
+        "ml.m5.xlarge",
+        "ml.m5.2xlarge",
+        "ml.m5.4xlarge",
+        "ml.m5.8xlarge",
+        "ml.m5.12xlarge",
+        "ml.m5.16xlarge",
+        "ml.m5.24xlarge",
+        "ml.m5d.large",
+        "ml.m5d.xlarge",
+        "ml.m5d.2xlarge",
+        "ml.m5d.4xlarge",
+        "ml.m5d.8xlarge",
+        "ml.m5d.12xlarge",
+        "ml.m5d.16xlarge",
+        "ml.m5d.24xlarge",
+        "ml.c5.large",
+        "ml.c5.xlarge",
+        "ml.c5.2xlarge",
+        "ml.c5.4xlarge",
+        "ml.c5.9xlarge",
+        "ml.c5.12xlarge",
+        "ml.c5.18xlarge",
+        "ml.c5.24xlarge",
+        "ml.p3.2xlarge",
+        "ml.p3.8xlarge",
+        "ml.p3.16xlarge",
+        "ml.p3dn.24xlarge",
+        "ml.g4dn.xlarge",
+        "ml.g4dn.2xlarge",
+        "ml.g4dn.4xlarge",
+        "ml.g4dn.8xlarge",
+        "ml.g4dn.12xlarge",
+        "ml.g4dn.16xlarge",
+        "ml.r5.large",
+        "ml.r5.xlarge",
+        "ml.r5.2xlarge",
+        "ml.r5.4xlarge",
+        "ml.r5.8xlarge",
+        "ml.r5.12xlarge",
+        "ml.r5.16xlarge",
+        "ml.r5.24xlarge",
+        "ml.g5.xlarge",
+        "ml.g5.2xlarge",
+        "ml.g5.4xlarge",
+        "ml.g5.8xlarge",
+        "ml.g5.12xlarge",
+        "ml.g5.16xlarge",
+        "ml.g5.24xlarge",
+        "ml.g5.48xlarge",
+        "ml.g6.xlarge",
+        "ml.g6.2xlarge",
+        "ml.g6.4xlarge",
+        "ml.g6.8xlarge",
+        "ml.g6.12xlarge",
+        "ml.g6.16xlarge",
+        "ml.g6.24xlarge",
+        "ml.g6.48xlarge",
+        "ml.g6e.xlarge",
+        "ml.g6e.2xlarge",
+        "ml.g6e.4xlarge",
+        "ml.g6e.8xlarge",
+        "ml.g6e.12xlarge",
+        "ml.g6e.16xlarge",
+        "ml.g6e.24xlarge",
+        "ml.g6e.48xlarge",
+        "ml.geospatial.interactive",
+        "ml.p4d.24xlarge",
+        "ml.p4de.24xlarge",
+        "ml.trn1.2xlarge",
+        "ml.trn1.32xlarge",
+        "ml.trn1n.32xlarge",
+        "ml.p5.48xlarge",
+        "ml.p5e.48xlarge",
+        "ml.p5en.48xlarge",
+        "ml.m6i.large",
+        "ml.m6i.xlarge",
+        "ml.m6i.2xlarge",
+        "ml.m6i.4xlarge",
+        "ml.m6i.8xlarge",
+        "ml.m6i.12xlarge",
+        "ml.m6i.16xlarge",
+        "ml.m6i.24xlarge",
+        "ml.m6i.32xlarge",
+        "ml.m7i.large",
+        "ml.m7i.xlarge",
+        "ml.m7i.2xlarge",
+        "ml.m7i.4xlarge",
+        "ml.m7i.8xlarge",
+        "ml.m7i.12xlarge",
+        "ml.m7i.16xlarge",
+        "ml.m7i.24xlarge",
+        "ml.m7i.48xlarge",
+        "ml.c6i.large",
+        "ml.c6i.xlarge",
+        "ml.c6i.2xlarge",
+        "ml.c6i.4xlarge",
+        "ml.c6i.8xlarge",
+        "ml.c6i.12xlarge",
+        "ml.c6i.16xlarge",
+        "ml.c6i.24xlarge",
+        "ml.c6i.32xlarge",
+        "ml.c7i.large",
+        "ml.c7i.xlarge",
+        "ml.c7i.2xlarge",
+        "ml.c7i.4xlarge",
+        "ml.c7i.8xlarge",
+        "ml.c7i.12xlarge",
+        "ml.c7i.16xlarge",
+        "ml.c7i.24xlarge",
+        "ml.c7i.48xlarge",
+        "ml.r6i.large",
+        "ml.r6i.xlarge",
+        "ml.r6i.2xlarge",
+        "ml.r6i.4xlarge",
+        "ml.r6i.8xlarge",
+        "ml.r6i.12xlarge",
+        "ml.r6i.16xlarge",
+        "ml.r6i.24xlarge",
+        "ml.r6i.32xlarge",
+        "ml.r7i.large",
+        "ml.r7i.xlarge",
+        "ml.r7i.2xlarge",
+        "ml.r7i.4xlarge",
+        "ml.r7i.8xlarge",
+        "ml.r7i.12xlarge",
+        "ml.r7i.16xlarge",
+        "ml.r7i.24xlarge",
+        "ml.r7i.48xlarge",
+        "ml.m6id.large",
+        "ml.m6id.xlarge",
+        "ml.m6id.2xlarge",
+        "ml.m6id.4xlarge",
+        "ml.m6id.8xlarge",
+        "ml.m6id.12xlarge",
+        "ml.m6id.16xlarge",
+        "ml.m6id.24xlarge",
+        "ml.m6id.32xlarge",
+        "ml.c6id.large",
+        "ml.c6id.xlarge",
+        "ml.c6id.2xlarge",
+        "ml.c6id.4xlarge",
+        "ml.c6id.8xlarge",
+        "ml.c6id.12xlarge",
+        "ml.c6id.16xlarge",
+        "ml.c6id.24xlarge",
+        "ml.c6id.32xlarge",
+        "ml.r6id.large",
+        "ml.r6id.xlarge",
+        "ml.r6id.2xlarge",
+        "ml.r6id.4xlarge",
+        "ml.r6id.8xlarge",
+        "ml.r6id.12xlarge",
+        "ml.r6id.16xlarge",
+        "ml.r6id.24xlarge",
+        "ml.r6id.32xlarge",
+        "ml.p5.4xlarge",
+        "ml.p6-b200.48xlarge",
+        "ml.g7.2xlarge",
+        "ml.g7.4xlarge",
+        "ml.g7.8xlarge",
+        "ml.g7.12xlarge",
+        "ml.g7.24xlarge",
+        "ml.g7.48xlarge",
+        "ml.g7e.2xlarge",
+        "ml.g7e.4xlarge",
+        "ml.g7e.8xlarge",
+        "ml.g7e.12xlarge",
+        "ml.g7e.24xlarge",
+        "ml.g7e.48xlarge",
+    ]
+    """The instance type that the image version runs on."""
+    LifecycleConfigArn: str
+    """The Amazon Resource Name (ARN) of the Lifecycle Configuration to attach to the Resource."""
+    SageMakerImageArn: str
+    """The ARN of the SageMaker image that the image version belongs to."""
+    SageMakerImageVersionArn: str
+    """The ARN of the image version created on the instance."""
+    TrainingPlanArn: str
+    """The Amazon Resource Name (ARN) of the training plan to use for the ResourceSpec."""
 
-UserProfileStudioWebPortalSettingsDict = TypedDict(
-    "UserProfileStudioWebPortalSettingsDict",
-    {
-        "HiddenAppTypes": "list[Literal['JupyterServer', 'TensorBoard', 'RStudioServerPro', 'JupyterLab', 'CodeEditor', 'DetailedProfiler', 'Canvas']]",
-        "HiddenInstanceTypes": "list[Literal['system', 'ml.t3.micro', 'ml.t3.small', 'ml.t3.medium', 'ml.t3.large', 'ml.t3.xlarge', 'ml.t3.2xlarge', 'ml.m5.large', 'ml.m5.xlarge', 'ml.m5.2xlarge', 'ml.m5.4xlarge', 'ml.m5.8xlarge', 'ml.m5.12xlarge', 'ml.m5.16xlarge', 'ml.m5.24xlarge', 'ml.m5d.large', 'ml.m5d.xlarge', 'ml.m5d.2xlarge', 'ml.m5d.4xlarge', 'ml.m5d.8xlarge', 'ml.m5d.12xlarge', 'ml.m5d.16xlarge', 'ml.m5d.24xlarge', 'ml.c5.large', 'ml.c5.xlarge', 'ml.c5.2xlarge', 'ml.c5.4xlarge', 'ml.c5.9xlarge', 'ml.c5.12xlarge', 'ml.c5.18xlarge', 'ml.c5.24xlarge', 'ml.p3.2xlarge', 'ml.p3.8xlarge', 'ml.p3.16xlarge', 'ml.p3dn.24xlarge', 'ml.g4dn.xlarge', 'ml.g4dn.2xlarge', 'ml.g4dn.4xlarge', 'ml.g4dn.8xlarge', 'ml.g4dn.12xlarge', 'ml.g4dn.16xlarge', 'ml.r5.large', 'ml.r5.xlarge', 'ml.r5.2xlarge', 'ml.r5.4xlarge', 'ml.r5.8xlarge', 'ml.r5.12xlarge', 'ml.r5.16xlarge', 'ml.r5.24xlarge', 'ml.g5.xlarge', 'ml.g5.2xlarge', 'ml.g5.4xlarge', 'ml.g5.8xlarge', 'ml.g5.12xlarge', 'ml.g5.16xlarge', 'ml.g5.24xlarge', 'ml.g5.48xlarge', 'ml.g6.xlarge', 'ml.g6.2xlarge', 'ml.g6.4xlarge', 'ml.g6.8xlarge', 'ml.g6.12xlarge', 'ml.g6.16xlarge', 'ml.g6.24xlarge', 'ml.g6.48xlarge', 'ml.g6e.xlarge', 'ml.g6e.2xlarge', 'ml.g6e.4xlarge', 'ml.g6e.8xlarge', 'ml.g6e.12xlarge', 'ml.g6e.16xlarge', 'ml.g6e.24xlarge', 'ml.g6e.48xlarge', 'ml.geospatial.interactive', 'ml.p4d.24xlarge', 'ml.p4de.24xlarge', 'ml.trn1.2xlarge', 'ml.trn1.32xlarge', 'ml.trn1n.32xlarge', 'ml.p5.48xlarge', 'ml.p5e.48xlarge', 'ml.p5en.48xlarge', 'ml.m6i.large', 'ml.m6i.xlarge', 'ml.m6i.2xlarge', 'ml.m6i.4xlarge', 'ml.m6i.8xlarge', 'ml.m6i.12xlarge', 'ml.m6i.16xlarge', 'ml.m6i.24xlarge', 'ml.m6i.32xlarge', 'ml.m7i.large', 'ml.m7i.xlarge', 'ml.m7i.2xlarge', 'ml.m7i.4xlarge', 'ml.m7i.8xlarge', 'ml.m7i.12xlarge', 'ml.m7i.16xlarge', 'ml.m7i.24xlarge', 'ml.m7i.48xlarge', 'ml.c6i.large', 'ml.c6i.xlarge', 'ml.c6i.2xlarge', 'ml.c6i.4xlarge', 'ml.c6i.8xlarge', 'ml.c6i.12xlarge', 'ml.c6i.16xlarge', 'ml.c6i.24xlarge', 'ml.c6i.32xlarge', 'ml.c7i.large', 'ml.c7i.xlarge', 'ml.c7i.2xlarge', 'ml.c7i.4xlarge', 'ml.c7i.8xlarge', 'ml.c7i.12xlarge', 'ml.c7i.16xlarge', 'ml.c7i.24xlarge', 'ml.c7i.48xlarge', 'ml.r6i.large', 'ml.r6i.xlarge', 'ml.r6i.2xlarge', 'ml.r6i.4xlarge', 'ml.r6i.8xlarge', 'ml.r6i.12xlarge', 'ml.r6i.16xlarge', 'ml.r6i.24xlarge', 'ml.r6i.32xlarge', 'ml.r7i.large', 'ml.r7i.xlarge', 'ml.r7i.2xlarge', 'ml.r7i.4xlarge', 'ml.r7i.8xlarge', 'ml.r7i.12xlarge', 'ml.r7i.16xlarge', 'ml.r7i.24xlarge', 'ml.r7i.48xlarge', 'ml.m6id.large', 'ml.m6id.xlarge', 'ml.m6id.2xlarge', 'ml.m6id.4xlarge', 'ml.m6id.8xlarge', 'ml.m6id.12xlarge', 'ml.m6id.16xlarge', 'ml.m6id.24xlarge', 'ml.m6id.32xlarge', 'ml.c6id.large', 'ml.c6id.xlarge', 'ml.c6id.2xlarge', 'ml.c6id.4xlarge', 'ml.c6id.8xlarge', 'ml.c6id.12xlarge', 'ml.c6id.16xlarge', 'ml.c6id.24xlarge', 'ml.c6id.32xlarge', 'ml.r6id.large', 'ml.r6id.xlarge', 'ml.r6id.2xlarge', 'ml.r6id.4xlarge', 'ml.r6id.8xlarge', 'ml.r6id.12xlarge', 'ml.r6id.16xlarge', 'ml.r6id.24xlarge', 'ml.r6id.32xlarge', 'ml.p5.4xlarge', 'ml.p6-b200.48xlarge', 'ml.g7.2xlarge', 'ml.g7.4xlarge', 'ml.g7.8xlarge', 'ml.g7.12xlarge', 'ml.g7.24xlarge', 'ml.g7.48xlarge', 'ml.g7e.2xlarge', 'ml.g7e.4xlarge', 'ml.g7e.8xlarge', 'ml.g7e.12xlarge', 'ml.g7e.24xlarge', 'ml.g7e.48xlarge']]",
-        "HiddenMlTools": "list[Literal['DataWrangler', 'FeatureStore', 'EmrClusters', 'AutoMl', 'Experiments', 'Training', 'ModelEvaluation', 'Pipelines', 'Models', 'JumpStart', 'InferenceRecommender', 'Endpoints', 'Projects', 'InferenceOptimization', 'HyperPodClusters', 'Comet', 'DeepchecksLLMEvaluation', 'Fiddler', 'LakeraGuard', 'PerformanceEvaluation']]",
-        "HiddenSageMakerImageVersionAliases": "list[HiddenSageMakerImageDict]",
-    },
-    total=False,
-)
 
-UserProfileUserSettingsDict = TypedDict(
-    "UserProfileUserSettingsDict",
-    {
-        "AutoMountHomeEFS": "Literal['Enabled', 'Disabled', 'DefaultAsDomain']",
-        "CodeEditorAppSettings": "UserProfileCodeEditorAppSettingsDict",
-        "CustomFileSystemConfigs": "list[CustomFileSystemConfigDict]",
-        "CustomPosixUserConfig": "UserProfileCustomPosixUserConfigDict",
-        "DefaultLandingUri": "str",
-        "ExecutionRole": "str",
-        "JupyterLabAppSettings": "UserProfileJupyterLabAppSettingsDict",
-        "JupyterServerAppSettings": "UserProfileJupyterServerAppSettingsDict",
-        "KernelGatewayAppSettings": "UserProfileKernelGatewayAppSettingsDict",
-        "RStudioServerProAppSettings": "UserProfileRStudioServerProAppSettingsDict",
-        "SecurityGroups": "list[str]",
-        "SharingSettings": "UserProfileSharingSettingsDict",
-        "SpaceStorageSettings": "DefaultSpaceStorageSettingsDict",
-        "StudioWebPortal": "Literal['ENABLED', 'DISABLED']",
-        "StudioWebPortalSettings": "UserProfileStudioWebPortalSettingsDict",
-    },
-    total=False,
-)
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
 
+    Key: Required[str]
+    """Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 1 to 128 characters."""
+
+
+class UserProfileCodeEditorAppSettingsDict(TypedDict, total=False):
+    """UserProfileCodeEditorAppSettings as a plain dict: The CodeEditor app settings."""
+
+    BuiltInLifecycleConfigArn: str
+    """The lifecycle configuration that runs before the default lifecycle configuration."""
+    CustomImages: list[CustomImageDict]
+    """A list of custom images for use for CodeEditor apps."""
+    DefaultResourceSpec: ResourceSpecDict
+    """The default instance type and the Amazon Resource Name (ARN) of the default SageMaker image
+    used by the CodeEditor app."""
+    LifecycleConfigArns: list[str]
+    """A list of LifecycleConfigArns available for use with CodeEditor apps."""
+
+
+class UserProfileCustomPosixUserConfigDict(TypedDict, total=False):
+    """UserProfileCustomPosixUserConfig as a plain dict."""
+
+    Gid: Required[int]
+    """Range: 1001 to 4000000 (inclusive)."""
+    Uid: Required[int]
+    """Range: 10000 to 4000000 (inclusive)."""
+
+
+class UserProfileDefaultEbsStorageSettingsDict(TypedDict, total=False):
+    """UserProfileDefaultEbsStorageSettings as a plain dict: Properties related to the Amazon
+    Elastic Block Store volume."""
+
+    DefaultEbsVolumeSizeInGb: Required[int]
+    """Default size of the Amazon EBS volume in Gb"""
+    MaximumEbsVolumeSizeInGb: Required[int]
+    """Maximum size of the Amazon EBS volume in Gb. Must be greater than or equal to the
+    DefaultEbsVolumeSizeInGb."""
+
+
+class UserProfileEFSFileSystemConfigDict(TypedDict, total=False):
+    """UserProfileEFSFileSystemConfig as a plain dict."""
+
+    FileSystemId: Required[str]
+    """Pattern: ^(fs-[0-9a-f]{8,})$ Length: 11 to 21 characters."""
+    FileSystemPath: str
+    """Pattern: ^\\/\\S*$ Length: 1 to 256 characters."""
+
+
+class UserProfileEmrSettingsDict(TypedDict, total=False):
+    """UserProfileEmrSettings as a plain dict: Configuration parameters specifying IAM roles assumed
+    by SageMaker's execution role and cluster instances."""
+
+    AssumableRoleArns: list[str]
+    """An array of Amazon Resource Names (ARNs) of the IAM roles that the execution role of
+    SageMaker can assume."""
+    ExecutionRoleArns: list[str]
+    """An array of ARNs of IAM roles used by EMR cluster instances or job execution environments."""
+
+
+class UserProfileFSxLustreFileSystemConfigDict(TypedDict, total=False):
+    """UserProfileFSxLustreFileSystemConfig as a plain dict."""
+
+    FileSystemId: Required[str]
+    """Pattern: ^(fs-[0-9a-f]{8,})$ Length: 11 to 21 characters."""
+    FileSystemPath: str
+    """Pattern: ^\\/\\S*$ Length: 1 to 256 characters."""
+
+
+class UserProfileIdleSettingsDict(TypedDict, total=False):
+    """UserProfileIdleSettings as a plain dict."""
+
+    IdleTimeoutInMinutes: int
+    """The idle timeout value set in minutes"""
+    LifecycleManagement: Literal["ENABLED", "DISABLED"]
+    """A flag to enable/disable AppLifecycleManagement settings"""
+    MaxIdleTimeoutInMinutes: int
+    """The maximum idle timeout value set in minutes"""
+    MinIdleTimeoutInMinutes: int
+    """The minimum idle timeout value set in minutes"""
+
+
+class UserProfileJupyterLabAppSettingsDict(TypedDict, total=False):
+    """UserProfileJupyterLabAppSettings as a plain dict: The JupyterLab app settings."""
+
+    BuiltInLifecycleConfigArn: str
+    """The lifecycle configuration that runs before the default lifecycle configuration."""
+    CodeRepositories: list[CodeRepositoryDict]
+    """A list of CodeRepositories available for use with JupyterLab apps."""
+    CustomImages: list[CustomImageDict]
+    """A list of custom images available for use for JupyterLab apps"""
+    DefaultResourceSpec: ResourceSpecDict
+    """The default instance type and the Amazon Resource Name (ARN) of the default SageMaker image
+    used by the JupyterLab app."""
+    EmrSettings: UserProfileEmrSettingsDict
+    """The configuration parameters for EMR settings."""
+    LifecycleConfigArns: list[str]
+    """A list of LifecycleConfigArns available for use with JupyterLab apps."""
+
+
+class UserProfileJupyterServerAppSettingsDict(TypedDict, total=False):
+    """UserProfileJupyterServerAppSettings as a plain dict: The JupyterServer app settings."""
+
+    DefaultResourceSpec: ResourceSpecDict
+    """Type: ResourceSpecDict."""
+    LifecycleConfigArns: list[str]
+    """A list of LifecycleConfigArns available for use with JupyterServer apps."""
+
+
+class UserProfileKernelGatewayAppSettingsDict(TypedDict, total=False):
+    """UserProfileKernelGatewayAppSettings as a plain dict: The kernel gateway app settings."""
+
+    CustomImages: list[CustomImageDict]
+    """A list of custom SageMaker images that are configured to run as a KernelGateway app."""
+    DefaultResourceSpec: ResourceSpecDict
+    """The default instance type and the Amazon Resource Name (ARN) of the default SageMaker image
+    used by the KernelGateway app."""
+    LifecycleConfigArns: list[str]
+    """A list of LifecycleConfigArns available for use with KernelGateway apps."""
+
+
+class UserProfileRStudioServerProAppSettingsDict(TypedDict, total=False):
+    """UserProfileRStudioServerProAppSettings as a plain dict: A collection of settings that
+    configure user interaction with the RStudioServerPro app."""
+
+    AccessStatus: Literal["ENABLED", "DISABLED"]
+    """Indicates whether the current user has access to the RStudioServerPro app."""
+    UserGroup: Literal["R_STUDIO_ADMIN", "R_STUDIO_USER"]
+    """The level of permissions that the user has within the RStudioServerPro app. This value
+    defaults to User. The Admin value allows the user access to the RStudio Administrative
+    Dashboard."""
+
+
+class UserProfileS3FileSystemConfigDict(TypedDict, total=False):
+    """UserProfileS3FileSystemConfig as a plain dict."""
+
+    MountPath: str
+    """Length: 0 to 1024 characters."""
+    S3Uri: str
+    """Pattern: (s3)://([^/]+)/?(.*) Length: 0 to 1024 characters."""
+
+
+class UserProfileSharingSettingsDict(TypedDict, total=False):
+    """UserProfileSharingSettings as a plain dict: Specifies options when sharing an Amazon
+    SageMaker Studio notebook. These settings are specified as part of DefaultUserSettings when the
+    CreateDomain API is called, and as part of UserSettings when the CreateUserProfile API is
+    called."""
+
+    NotebookOutputOption: Literal["Allowed", "Disabled"]
+    """Whether to include the notebook cell output when sharing the notebook. The default is
+    Disabled."""
+    S3KmsKeyId: str
+    """When NotebookOutputOption is Allowed, the AWS Key Management Service (KMS) encryption key ID
+    used to encrypt the notebook cell output in the Amazon S3 bucket."""
+    S3OutputPath: str
+    """When NotebookOutputOption is Allowed, the Amazon S3 bucket used to store the shared notebook
+    snapshots."""
+
+
+class UserProfileStudioWebPortalSettingsDict(TypedDict, total=False):
+    """UserProfileStudioWebPortalSettings as a plain dict: Studio settings. If these settings are
+    applied on a user level, they take priority over the settings applied on a domain level."""
+
+    HiddenAppTypes: list[
+        Literal[
+            "JupyterServer",
+            "TensorBoard",
+            "RStudioServerPro",
+            "JupyterLab",
+            "CodeEditor",
+            "DetailedProfiler",
+            "Canvas",
+        ]
+    ]
+    """Applications supported in Studio that are hidden from the Studio left navigation pane."""
+    HiddenInstanceTypes: list[
+        Literal[
+            "system",
+            "ml.t3.micro",
+            "ml.t3.small",
+            "ml.t3.medium",
+            "ml.t3.large",
+            "ml.t3.xlarge",
+            "ml.t3.2xlarge",
+            "ml.m5.large",
+            "ml.m5.xlarge",
+            "ml.m5.2xlarge",
+            "ml.m5.4xlarge",
+            "ml.m5.8xlarge",
+            "ml.m5.12xlarge",
+            "ml.m5.16xlarge",
+            "ml.m5.24xlarge",
+            "ml.m5d.large",
+            "ml.m5d.xlarge",
+            "ml.m5d.2xlarge",
+            "ml.m5d.4xlarge",
+            "ml.m5d.8xlarge",
+            "ml.m5d.12xlarge",
+            "ml.m5d.16xlarge",
+            "ml.m5d.24xlarge",
+            "ml.c5.large",
+            "ml.c5.xlarge",
+            "ml.c5.2xlarge",
+            "ml.c5.4xlarge",
+            "ml.c5.9xlarge",
+            "ml.c5.12xlarge",
+            "ml.c5.18xlarge",
+            "ml.c5.24xlarge",
+            "ml.p3.2xlarge",
+            "ml.p3.8xlarge",
+            "ml.p3.16xlarge",
+            "ml.p3dn.24xlarge",
+            "ml.g4dn.xlarge",
+            "ml.g4dn.2xlarge",
+            "ml.g4dn.4xlarge",
+            "ml.g4dn.8xlarge",
+            "ml.g4dn.12xlarge",
+            "ml.g4dn.16xlarge",
+            "ml.r5.large",
+            "ml.r5.xlarge",
+            "ml.r5.2xlarge",
+            "ml.r5.4xlarge",
+            "ml.r5.8xlarge",
+            "ml.r5.12xlarge",
+            "ml.r5.16xlarge",
+            "ml.r5.24xlarge",
+            "ml.g5.xlarge",
+            "ml.g5.2xlarge",
+            "ml.g5.4xlarge",
+            "ml.g5.8xlarge",
+            "ml.g5.12xlarge",
+            "ml.g5.16xlarge",
+            "ml.g5.24xlarge",
+            "ml.g5.48xlarge",
+            "ml.g6.xlarge",
+            "ml.g6.2xlarge",
+            "ml.g6.4xlarge",
+            "ml.g6.8xlarge",
+            "ml.g6.12xlarge",
+            "ml.g6.16xlarge",
+            "ml.g6.24xlarge",
+            "ml.g6.48xlarge",
+            "ml.g6e.xlarge",
+            "ml.g6e.2xlarge",
+            "ml.g6e.4xlarge",
+            "ml.g6e.8xlarge",
+            "ml.g6e.12xlarge",
+            "ml.g6e.16xlarge",
+            "ml.g6e.24xlarge",
+            "ml.g6e.48xlarge",
+            "ml.geospatial.interactive",
+            "ml.p4d.24xlarge",
+            "ml.p4de.24xlarge",
+            "ml.trn1.2xlarge",
+            "ml.trn1.32xlarge",
+            "ml.trn1n.32xlarge",
+            "ml.p5.48xlarge",
+            "ml.p5e.48xlarge",
+            "ml.p5en.48xlarge",
+            "ml.m6i.large",
+            "ml.m6i.xlarge",
+            "ml.m6i.2xlarge",
+            "ml.m6i.4xlarge",
+            "ml.m6i.8xlarge",
+            "ml.m6i.12xlarge",
+            "ml.m6i.16xlarge",
+            "ml.m6i.24xlarge",
+            "ml.m6i.32xlarge",
+            "ml.m7i.large",
+            "ml.m7i.xlarge",
+            "ml.m7i.2xlarge",
+            "ml.m7i.4xlarge",
+            "ml.m7i.8xlarge",
+            "ml.m7i.12xlarge",
+            "ml.m7i.16xlarge",
+            "ml.m7i.24xlarge",
+            "ml.m7i.48xlarge",
+            "ml.c6i.large",
+            "ml.c6i.xlarge",
+            "ml.c6i.2xlarge",
+            "ml.c6i.4xlarge",
+            "ml.c6i.8xlarge",
+            "ml.c6i.12xlarge",
+            "ml.c6i.16xlarge",
+            "ml.c6i.24xlarge",
+            "ml.c6i.32xlarge",
+            "ml.c7i.large",
+            "ml.c7i.xlarge",
+            "ml.c7i.2xlarge",
+            "ml.c7i.4xlarge",
+            "ml.c7i.8xlarge",
+            "ml.c7i.12xlarge",
+            "ml.c7i.16xlarge",
+            "ml.c7i.24xlarge",
+            "ml.c7i.48xlarge",
+            "ml.r6i.large",
+            "ml.r6i.xlarge",
+            "ml.r6i.2xlarge",
+            "ml.r6i.4xlarge",
+            "ml.r6i.8xlarge",
+            "ml.r6i.12xlarge",
+            "ml.r6i.16xlarge",
+            "ml.r6i.24xlarge",
+            "ml.r6i.32xlarge",
+            "ml.r7i.large",
+            "ml.r7i.xlarge",
+            "ml.r7i.2xlarge",
+            "ml.r7i.4xlarge",
+            "ml.r7i.8xlarge",
+            "ml.r7i.12xlarge",
+            "ml.r7i.16xlarge",
+            "ml.r7i.24xlarge",
+            "ml.r7i.48xlarge",
+            "ml.m6id.large",
+            "ml.m6id.xlarge",
+            "ml.m6id.2xlarge",
+            "ml.m6id.4xlarge",
+            "ml.m6id.8xlarge",
+            "ml.m6id.12xlarge",
+            "ml.m6id.16xlarge",
+            "ml.m6id.24xlarge",
+            "ml.m6id.32xlarge",
+            "ml.c6id.large",
+            "ml.c6id.xlarge",
+            "ml.c6id.2xlarge",
+            "ml.c6id.4xlarge",
+            "ml.c6id.8xlarge",
+            "ml.c6id.12xlarge",
+            "ml.c6id.16xlarge",
+            "ml.c6id.24xlarge",
+            "ml.c6id.32xlarge",
+            "ml.r6id.large",
+            "ml.r6id.xlarge",
+            "ml.r6id.2xlarge",
+            "ml.r6id.4xlarge",
+            "ml.r6id.8xlarge",
+            "ml.r6id.12xlarge",
+            "ml.r6id.16xlarge",
+            "ml.r6id.24xlarge",
+            "ml.r6id.32xlarge",
+            "ml.p5.4xlarge",
+            "ml.p6-b200.48xlarge",
+            "ml.g7.2xlarge",
+            "ml.g7.4xlarge",
+            "ml.g7.8xlarge",
+            "ml.g7.12xlarge",
+            "ml.g7.24xlarge",
+            "ml.g7.48xlarge",
+            "ml.g7e.2xlarge",
+            "ml.g7e.4xlarge",
+            "ml.g7e.8xlarge",
+            "ml.g7e.12xlarge",
+            "ml.g7e.24xlarge",
+            "ml.g7e.48xlarge",
+        ]
+    ]
+    """The instance types you are hiding from the Studio user interface."""
+    HiddenMlTools: list[
+        Literal[
+            "DataWrangler",
+            "FeatureStore",
+            "EmrClusters",
+            "AutoMl",
+            "Experiments",
+            "Training",
+            "ModelEvaluation",
+            "Pipelines",
+            "Models",
+            "JumpStart",
+            "InferenceRecommender",
+            "Endpoints",
+            "Projects",
+            "InferenceOptimization",
+            "HyperPodClusters",
+            "Comet",
+            "DeepchecksLLMEvaluation",
+            "Fiddler",
+            "LakeraGuard",
+            "PerformanceEvaluation",
+        ]
+    ]
+    """The machine learning tools that are hidden from the Studio left navigation pane."""
+    HiddenSageMakerImageVersionAliases: list[HiddenSageMakerImageDict]
+    """The version aliases you are hiding from the Studio user interface."""
+
+
+class UserProfileUserSettingsDict(TypedDict, total=False):
+    """UserProfileUserSettings as a plain dict: A collection of settings that apply to users of
+    Amazon SageMaker Studio. These settings are specified when the CreateUserProfile API is called,
+    and as DefaultUserSettings when the CreateDomain API is called."""
+
+    AutoMountHomeEFS: Literal["Enabled", "Disabled", "DefaultAsDomain"]
+    """Indicates whether auto-mounting of an EFS volume is supported for the user profile."""
+    CodeEditorAppSettings: UserProfileCodeEditorAppSettingsDict
+    """The CodeEditor app settings."""
+    CustomFileSystemConfigs: list[CustomFileSystemConfigDict]
+    """Items: 0 to 10 items. Items are unique."""
+    CustomPosixUserConfig: UserProfileCustomPosixUserConfigDict
+    """Type: UserProfileCustomPosixUserConfigDict."""
+    DefaultLandingUri: str
+    """Defines which Amazon SageMaker application users are directed to by default."""
+    ExecutionRole: str
+    """The user profile Amazon Resource Name (ARN)."""
+    JupyterLabAppSettings: UserProfileJupyterLabAppSettingsDict
+    """The JupyterLab app settings."""
+    JupyterServerAppSettings: UserProfileJupyterServerAppSettingsDict
+    """The Jupyter server's app settings."""
+    KernelGatewayAppSettings: UserProfileKernelGatewayAppSettingsDict
+    """The kernel gateway app settings."""
+    RStudioServerProAppSettings: UserProfileRStudioServerProAppSettingsDict
+    """A collection of settings that configure user interaction with the RStudioServerPro app."""
+    SecurityGroups: list[str]
+    """The security groups for the Amazon Virtual Private Cloud (VPC) that Studio uses for
+    communication."""
+    SharingSettings: UserProfileSharingSettingsDict
+    """The sharing settings."""
+    SpaceStorageSettings: DefaultSpaceStorageSettingsDict
+    """Default storage settings for a space."""
+    StudioWebPortal: Literal["ENABLED", "DISABLED"]
+    """Indicates whether the Studio experience is available to users. If not, users cannot access
+    Studio."""
+    StudioWebPortalSettings: UserProfileStudioWebPortalSettingsDict
+    """Studio settings. If these settings are applied on a user level, they take priority over the
+    settings applied on a domain level."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::SageMaker::UserProfile",
     schema_file="aws-sagemaker-userprofile.json",
     primary_identifier=("/UserProfileName", "/DomainId"),
-    additional_identifiers=(),
     read_only=("/UserProfileArn",),
     create_only=(
         "/DomainId",
@@ -387,8 +833,6 @@ METADATA = _TypeMetadata(
         "/SingleSignOnUserValue",
         "/UserSettings/RStudioServerProAppSettings/UserGroup",
     ),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=(
         "/UserSettings/StudioWebPortalSettings/HiddenAppTypes",
         "/UserSettings/StudioWebPortalSettings/HiddenInstanceTypes",
@@ -397,14 +841,7 @@ METADATA = _TypeMetadata(
         "/UserSettings/StudioWebPortalSettings/HiddenSageMakerImageVersionAliases/*/VersionAliases",
     ),
     required=("DomainId", "UserProfileName"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 30,
         "read": 120,
@@ -414,710 +851,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AppInstanceType": {
-            "enum": [
-                "system",
-                "ml.t3.micro",
-                "ml.t3.small",
-                "ml.t3.medium",
-                "ml.t3.large",
-                "ml.t3.xlarge",
-                "ml.t3.2xlarge",
-                "ml.m5.large",
-                "ml.m5.xlarge",
-                "ml.m5.2xlarge",
-                "ml.m5.4xlarge",
-                "ml.m5.8xlarge",
-                "ml.m5.12xlarge",
-                "ml.m5.16xlarge",
-                "ml.m5.24xlarge",
-                "ml.m5d.large",
-                "ml.m5d.xlarge",
-                "ml.m5d.2xlarge",
-                "ml.m5d.4xlarge",
-                "ml.m5d.8xlarge",
-                "ml.m5d.12xlarge",
-                "ml.m5d.16xlarge",
-                "ml.m5d.24xlarge",
-                "ml.c5.large",
-                "ml.c5.xlarge",
-                "ml.c5.2xlarge",
-                "ml.c5.4xlarge",
-                "ml.c5.9xlarge",
-                "ml.c5.12xlarge",
-                "ml.c5.18xlarge",
-                "ml.c5.24xlarge",
-                "ml.p3.2xlarge",
-                "ml.p3.8xlarge",
-                "ml.p3.16xlarge",
-                "ml.p3dn.24xlarge",
-                "ml.g4dn.xlarge",
-                "ml.g4dn.2xlarge",
-                "ml.g4dn.4xlarge",
-                "ml.g4dn.8xlarge",
-                "ml.g4dn.12xlarge",
-                "ml.g4dn.16xlarge",
-                "ml.r5.large",
-                "ml.r5.xlarge",
-                "ml.r5.2xlarge",
-                "ml.r5.4xlarge",
-                "ml.r5.8xlarge",
-                "ml.r5.12xlarge",
-                "ml.r5.16xlarge",
-                "ml.r5.24xlarge",
-                "ml.g5.xlarge",
-                "ml.g5.2xlarge",
-                "ml.g5.4xlarge",
-                "ml.g5.8xlarge",
-                "ml.g5.12xlarge",
-                "ml.g5.16xlarge",
-                "ml.g5.24xlarge",
-                "ml.g5.48xlarge",
-                "ml.g6.xlarge",
-                "ml.g6.2xlarge",
-                "ml.g6.4xlarge",
-                "ml.g6.8xlarge",
-                "ml.g6.12xlarge",
-                "ml.g6.16xlarge",
-                "ml.g6.24xlarge",
-                "ml.g6.48xlarge",
-                "ml.g6e.xlarge",
-                "ml.g6e.2xlarge",
-                "ml.g6e.4xlarge",
-                "ml.g6e.8xlarge",
-                "ml.g6e.12xlarge",
-                "ml.g6e.16xlarge",
-                "ml.g6e.24xlarge",
-                "ml.g6e.48xlarge",
-                "ml.geospatial.interactive",
-                "ml.p4d.24xlarge",
-                "ml.p4de.24xlarge",
-                "ml.trn1.2xlarge",
-                "ml.trn1.32xlarge",
-                "ml.trn1n.32xlarge",
-                "ml.p5.48xlarge",
-                "ml.p5e.48xlarge",
-                "ml.p5en.48xlarge",
-                "ml.m6i.large",
-                "ml.m6i.xlarge",
-                "ml.m6i.2xlarge",
-                "ml.m6i.4xlarge",
-                "ml.m6i.8xlarge",
-                "ml.m6i.12xlarge",
-                "ml.m6i.16xlarge",
-                "ml.m6i.24xlarge",
-                "ml.m6i.32xlarge",
-                "ml.m7i.large",
-                "ml.m7i.xlarge",
-                "ml.m7i.2xlarge",
-                "ml.m7i.4xlarge",
-                "ml.m7i.8xlarge",
-                "ml.m7i.12xlarge",
-                "ml.m7i.16xlarge",
-                "ml.m7i.24xlarge",
-                "ml.m7i.48xlarge",
-                "ml.c6i.large",
-                "ml.c6i.xlarge",
-                "ml.c6i.2xlarge",
-                "ml.c6i.4xlarge",
-                "ml.c6i.8xlarge",
-                "ml.c6i.12xlarge",
-                "ml.c6i.16xlarge",
-                "ml.c6i.24xlarge",
-                "ml.c6i.32xlarge",
-                "ml.c7i.large",
-                "ml.c7i.xlarge",
-                "ml.c7i.2xlarge",
-                "ml.c7i.4xlarge",
-                "ml.c7i.8xlarge",
-                "ml.c7i.12xlarge",
-                "ml.c7i.16xlarge",
-                "ml.c7i.24xlarge",
-                "ml.c7i.48xlarge",
-                "ml.r6i.large",
-                "ml.r6i.xlarge",
-                "ml.r6i.2xlarge",
-                "ml.r6i.4xlarge",
-                "ml.r6i.8xlarge",
-                "ml.r6i.12xlarge",
-                "ml.r6i.16xlarge",
-                "ml.r6i.24xlarge",
-                "ml.r6i.32xlarge",
-                "ml.r7i.large",
-                "ml.r7i.xlarge",
-                "ml.r7i.2xlarge",
-                "ml.r7i.4xlarge",
-                "ml.r7i.8xlarge",
-                "ml.r7i.12xlarge",
-                "ml.r7i.16xlarge",
-                "ml.r7i.24xlarge",
-                "ml.r7i.48xlarge",
-                "ml.m6id.large",
-                "ml.m6id.xlarge",
-                "ml.m6id.2xlarge",
-                "ml.m6id.4xlarge",
-                "ml.m6id.8xlarge",
-                "ml.m6id.12xlarge",
-                "ml.m6id.16xlarge",
-                "ml.m6id.24xlarge",
-                "ml.m6id.32xlarge",
-                "ml.c6id.large",
-                "ml.c6id.xlarge",
-                "ml.c6id.2xlarge",
-                "ml.c6id.4xlarge",
-                "ml.c6id.8xlarge",
-                "ml.c6id.12xlarge",
-                "ml.c6id.16xlarge",
-                "ml.c6id.24xlarge",
-                "ml.c6id.32xlarge",
-                "ml.r6id.large",
-                "ml.r6id.xlarge",
-                "ml.r6id.2xlarge",
-                "ml.r6id.4xlarge",
-                "ml.r6id.8xlarge",
-                "ml.r6id.12xlarge",
-                "ml.r6id.16xlarge",
-                "ml.r6id.24xlarge",
-                "ml.r6id.32xlarge",
-                "ml.p5.4xlarge",
-                "ml.p6-b200.48xlarge",
-                "ml.g7.2xlarge",
-                "ml.g7.4xlarge",
-                "ml.g7.8xlarge",
-                "ml.g7.12xlarge",
-                "ml.g7.24xlarge",
-                "ml.g7.48xlarge",
-                "ml.g7e.2xlarge",
-                "ml.g7e.4xlarge",
-                "ml.g7e.8xlarge",
-                "ml.g7e.12xlarge",
-                "ml.g7e.24xlarge",
-                "ml.g7e.48xlarge",
-            ],
-            "type": "string",
-        },
-        "AppLifecycleManagement": {
-            "additionalProperties": False,
-            "properties": {"IdleSettings": {"$ref": "#/definitions/IdleSettings"}},
-            "type": "object",
-        },
-        "AppType": {
-            "enum": [
-                "JupyterServer",
-                "TensorBoard",
-                "RStudioServerPro",
-                "JupyterLab",
-                "CodeEditor",
-                "DetailedProfiler",
-                "Canvas",
-            ],
-            "type": "string",
-        },
-        "CodeEditorAppSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "BuiltInLifecycleConfigArn": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^(arn:aws[a-z\\-]*:sagemaker:[a-z0-9\\-]*:[0-9]{12}:studio-lifecycle-config/.*|None)$",
-                    "type": "string",
-                },
-                "CustomImages": {
-                    "items": {"$ref": "#/definitions/CustomImage"},
-                    "maxItems": 200,
-                    "minItems": 0,
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "DefaultResourceSpec": {"$ref": "#/definitions/ResourceSpec"},
-                "LifecycleConfigArns": {
-                    "items": {"$ref": "#/definitions/StudioLifecycleConfigArn"},
-                    "maxItems": 30,
-                    "minItems": 0,
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-            },
-            "type": "object",
-        },
-        "CodeRepository": {
-            "additionalProperties": False,
-            "properties": {
-                "RepositoryUrl": {
-                    "maxLength": 256,
-                    "pattern": "^https://([.\\-_a-zA-Z0-9]+/?){3,1016}$",
-                    "type": "string",
-                }
-            },
-            "required": ["RepositoryUrl"],
-            "type": "object",
-        },
-        "CustomFileSystemConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "EFSFileSystemConfig": {"$ref": "#/definitions/EFSFileSystemConfig"},
-                "FSxLustreFileSystemConfig": {"$ref": "#/definitions/FSxLustreFileSystemConfig"},
-                "S3FileSystemConfig": {"$ref": "#/definitions/S3FileSystemConfig"},
-            },
-            "type": "object",
-        },
-        "CustomImage": {
-            "additionalProperties": False,
-            "properties": {
-                "AppImageConfigName": {
-                    "maxLength": 63,
-                    "pattern": "^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}",
-                    "type": "string",
-                },
-                "ImageName": {
-                    "maxLength": 63,
-                    "pattern": "^[a-zA-Z0-9]([-.]?[a-zA-Z0-9]){0,62}$",
-                    "type": "string",
-                },
-                "ImageVersionNumber": {"minimum": 0, "type": "integer"},
-            },
-            "required": ["AppImageConfigName", "ImageName"],
-            "type": "object",
-        },
-        "CustomPosixUserConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "Gid": {"maximum": 4000000, "minimum": 1001, "type": "integer"},
-                "Uid": {"maximum": 4000000, "minimum": 10000, "type": "integer"},
-            },
-            "required": ["Uid", "Gid"],
-            "type": "object",
-        },
-        "DefaultEbsStorageSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "DefaultEbsVolumeSizeInGb": {"$ref": "#/definitions/SpaceEbsVolumeSizeInGb"},
-                "MaximumEbsVolumeSizeInGb": {"$ref": "#/definitions/SpaceEbsVolumeSizeInGb"},
-            },
-            "required": ["DefaultEbsVolumeSizeInGb", "MaximumEbsVolumeSizeInGb"],
-            "type": "object",
-        },
-        "DefaultSpaceStorageSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "DefaultEbsStorageSettings": {"$ref": "#/definitions/DefaultEbsStorageSettings"}
-            },
-            "type": "object",
-        },
-        "EFSFileSystemConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "FileSystemId": {
-                    "maxLength": 21,
-                    "minLength": 11,
-                    "pattern": "^(fs-[0-9a-f]{8,})$",
-                    "type": "string",
-                },
-                "FileSystemPath": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "pattern": "^\\/\\S*$",
-                    "type": "string",
-                },
-            },
-            "required": ["FileSystemId"],
-            "type": "object",
-        },
-        "EmrSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "AssumableRoleArns": {
-                    "items": {
-                        "maxLength": 2048,
-                        "minLength": 20,
-                        "pattern": "^arn:aws[a-z\\-]*:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+$",
-                        "type": "string",
-                    },
-                    "maxItems": 5,
-                    "minItems": 0,
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "ExecutionRoleArns": {
-                    "items": {
-                        "maxLength": 2048,
-                        "minLength": 20,
-                        "pattern": "^arn:aws[a-z\\-]*:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+$",
-                        "type": "string",
-                    },
-                    "maxItems": 5,
-                    "minItems": 0,
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-            },
-            "type": "object",
-        },
-        "FSxLustreFileSystemConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "FileSystemId": {
-                    "maxLength": 21,
-                    "minLength": 11,
-                    "pattern": "^(fs-[0-9a-f]{8,})$",
-                    "type": "string",
-                },
-                "FileSystemPath": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "pattern": "^\\/\\S*$",
-                    "type": "string",
-                },
-            },
-            "required": ["FileSystemId"],
-            "type": "object",
-        },
-        "HiddenSageMakerImage": {
-            "additionalProperties": False,
-            "properties": {
-                "SageMakerImageName": {"enum": ["sagemaker_distribution"], "type": "string"},
-                "VersionAliases": {
-                    "items": {
-                        "maxLength": 128,
-                        "minLength": 1,
-                        "pattern": "^(0|[1-9]\\d*)\\.(0|[1-9]\\d*)$",
-                        "type": "string",
-                    },
-                    "maxItems": 20,
-                    "minItems": 0,
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-            },
-            "type": "object",
-        },
-        "IdleSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "IdleTimeoutInMinutes": {"$ref": "#/definitions/IdleTimeoutInMinutes"},
-                "LifecycleManagement": {"$ref": "#/definitions/LifecycleManagement"},
-                "MaxIdleTimeoutInMinutes": {"$ref": "#/definitions/MaxIdleTimeoutInMinutes"},
-                "MinIdleTimeoutInMinutes": {"$ref": "#/definitions/MinIdleTimeoutInMinutes"},
-            },
-            "type": "object",
-        },
-        "IdleTimeoutInMinutes": {"maximum": 525600, "minimum": 60, "type": "integer"},
-        "JupyterLabAppSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "BuiltInLifecycleConfigArn": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^(arn:aws[a-z\\-]*:sagemaker:[a-z0-9\\-]*:[0-9]{12}:studio-lifecycle-config/.*|None)$",
-                    "type": "string",
-                },
-                "CodeRepositories": {
-                    "items": {"$ref": "#/definitions/CodeRepository"},
-                    "maxItems": 30,
-                    "minItems": 0,
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "CustomImages": {
-                    "items": {"$ref": "#/definitions/CustomImage"},
-                    "maxItems": 200,
-                    "minItems": 0,
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "DefaultResourceSpec": {"$ref": "#/definitions/ResourceSpec"},
-                "EmrSettings": {"$ref": "#/definitions/EmrSettings"},
-                "LifecycleConfigArns": {
-                    "items": {"$ref": "#/definitions/StudioLifecycleConfigArn"},
-                    "maxItems": 30,
-                    "minItems": 0,
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-            },
-            "type": "object",
-        },
-        "JupyterServerAppSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "DefaultResourceSpec": {"$ref": "#/definitions/ResourceSpec"},
-                "LifecycleConfigArns": {
-                    "items": {"$ref": "#/definitions/StudioLifecycleConfigArn"},
-                    "maxItems": 30,
-                    "minItems": 0,
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-            },
-            "type": "object",
-        },
-        "KernelGatewayAppSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "CustomImages": {
-                    "items": {"$ref": "#/definitions/CustomImage"},
-                    "maxItems": 30,
-                    "minItems": 0,
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "DefaultResourceSpec": {"$ref": "#/definitions/ResourceSpec"},
-                "LifecycleConfigArns": {
-                    "items": {"$ref": "#/definitions/StudioLifecycleConfigArn"},
-                    "maxItems": 30,
-                    "minItems": 0,
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-            },
-            "type": "object",
-        },
-        "LifecycleManagement": {"enum": ["ENABLED", "DISABLED"], "type": "string"},
-        "MaxIdleTimeoutInMinutes": {"maximum": 525600, "minimum": 60, "type": "integer"},
-        "MinIdleTimeoutInMinutes": {"maximum": 525600, "minimum": 60, "type": "integer"},
-        "MlTools": {
-            "enum": [
-                "DataWrangler",
-                "FeatureStore",
-                "EmrClusters",
-                "AutoMl",
-                "Experiments",
-                "Training",
-                "ModelEvaluation",
-                "Pipelines",
-                "Models",
-                "JumpStart",
-                "InferenceRecommender",
-                "Endpoints",
-                "Projects",
-                "InferenceOptimization",
-                "HyperPodClusters",
-                "Comet",
-                "DeepchecksLLMEvaluation",
-                "Fiddler",
-                "LakeraGuard",
-                "PerformanceEvaluation",
-            ],
-            "type": "string",
-        },
-        "RStudioServerProAppSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "AccessStatus": {"enum": ["ENABLED", "DISABLED"], "type": "string"},
-                "UserGroup": {"enum": ["R_STUDIO_ADMIN", "R_STUDIO_USER"], "type": "string"},
-            },
-            "type": "object",
-        },
-        "ResourceSpec": {
-            "additionalProperties": False,
-            "properties": {
-                "InstanceType": {"$ref": "#/definitions/AppInstanceType"},
-                "LifecycleConfigArn": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^(arn:aws[a-z\\-]*:sagemaker:[a-z0-9\\-]*:[0-9]{12}:studio-lifecycle-config/.*|None)$",
-                    "type": "string",
-                },
-                "SageMakerImageArn": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^arn:aws(-[\\w]+)*:sagemaker:.+:[0-9]{12}:image/[a-z0-9]([-.]?[a-z0-9])*$",
-                    "type": "string",
-                },
-                "SageMakerImageVersionArn": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^(arn:aws(-[\\w]+)*:sagemaker:.+:[0-9]{12}:image-version/[a-z0-9]([-.]?[a-z0-9])*/[0-9]+|None)",
-                    "type": "string",
-                },
-                "TrainingPlanArn": {
-                    "maxLength": 2048,
-                    "minLength": 0,
-                    "pattern": "^(arn:aws[a-z\\-]*:sagemaker:[a-z0-9\\-]*:[0-9]{12}:training-plan/.*|None)$",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "S3FileSystemConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "MountPath": {"maxLength": 1024, "minLength": 0, "type": "string"},
-                "S3Uri": {
-                    "maxLength": 1024,
-                    "minLength": 0,
-                    "pattern": "(s3)://([^/]+)/?(.*)",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "SharingSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "NotebookOutputOption": {"enum": ["Allowed", "Disabled"], "type": "string"},
-                "S3KmsKeyId": {
-                    "maxLength": 2048,
-                    "minLength": 0,
-                    "pattern": ".*",
-                    "type": "string",
-                },
-                "S3OutputPath": {
-                    "maxLength": 1024,
-                    "minLength": 0,
-                    "pattern": "^(https|s3)://([^/]+)/?(.*)$",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "SpaceEbsVolumeSizeInGb": {"maximum": 16384, "minimum": 5, "type": "integer"},
-        "StudioLifecycleConfigArn": {
-            "maxLength": 256,
-            "minLength": 0,
-            "pattern": "^(arn:aws[a-z\\-]*:sagemaker:[a-z0-9\\-]*:[0-9]{12}:studio-lifecycle-config/.*|None)$",
-            "type": "string",
-        },
-        "StudioWebPortalSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "HiddenAppTypes": {
-                    "items": {"$ref": "#/definitions/AppType"},
-                    "minItems": 0,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "HiddenInstanceTypes": {
-                    "items": {"$ref": "#/definitions/AppInstanceType"},
-                    "minItems": 0,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "HiddenMlTools": {
-                    "items": {"$ref": "#/definitions/MlTools"},
-                    "minItems": 0,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "HiddenSageMakerImageVersionAliases": {
-                    "items": {"$ref": "#/definitions/HiddenSageMakerImage"},
-                    "maxItems": 5,
-                    "minItems": 0,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "UserSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "AutoMountHomeEFS": {
-                    "enum": ["Enabled", "Disabled", "DefaultAsDomain"],
-                    "type": "string",
-                },
-                "CodeEditorAppSettings": {"$ref": "#/definitions/CodeEditorAppSettings"},
-                "CustomFileSystemConfigs": {
-                    "items": {"$ref": "#/definitions/CustomFileSystemConfig"},
-                    "maxItems": 10,
-                    "minItems": 0,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "CustomPosixUserConfig": {"$ref": "#/definitions/CustomPosixUserConfig"},
-                "DefaultLandingUri": {"maxLength": 1023, "minLength": 0, "type": "string"},
-                "ExecutionRole": {
-                    "maxLength": 2048,
-                    "minLength": 20,
-                    "pattern": "^arn:aws[a-z\\-]*:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+$",
-                    "type": "string",
-                },
-                "JupyterLabAppSettings": {"$ref": "#/definitions/JupyterLabAppSettings"},
-                "JupyterServerAppSettings": {"$ref": "#/definitions/JupyterServerAppSettings"},
-                "KernelGatewayAppSettings": {"$ref": "#/definitions/KernelGatewayAppSettings"},
-                "RStudioServerProAppSettings": {
-                    "$ref": "#/definitions/RStudioServerProAppSettings"
-                },
-                "SecurityGroups": {
-                    "items": {
-                        "maxLength": 32,
-                        "minLength": 0,
-                        "pattern": "[-0-9a-zA-Z]+",
-                        "type": "string",
-                    },
-                    "maxItems": 5,
-                    "minItems": 0,
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "SharingSettings": {"$ref": "#/definitions/SharingSettings"},
-                "SpaceStorageSettings": {"$ref": "#/definitions/DefaultSpaceStorageSettings"},
-                "StudioWebPortal": {"enum": ["ENABLED", "DISABLED"], "type": "string"},
-                "StudioWebPortalSettings": {"$ref": "#/definitions/StudioWebPortalSettings"},
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "DomainId": {
-            "maxLength": 63,
-            "minLength": 1,
-            "pattern": "^d-(-*[a-z0-9]){1,61}$",
-            "type": "string",
-        },
-        "SingleSignOnUserIdentifier": {"pattern": "UserName", "type": "string"},
-        "SingleSignOnUserValue": {"maxLength": 256, "minLength": 1, "type": "string"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "UserProfileArn": {
-            "maxLength": 256,
-            "pattern": "arn:aws[a-z\\-]*:sagemaker:[a-z0-9\\-]*:[0-9]{12}:user-profile/.*",
-            "type": "string",
-        },
-        "UserProfileName": {
-            "maxLength": 63,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$",
-            "type": "string",
-        },
-        "UserSettings": {"$ref": "#/definitions/UserSettings"},
-    },
-    "required": ["DomainId", "UserProfileName"],
-}
-
 
 class UserProfile(_Resource):
     """AWS::SageMaker::UserProfile: Resource Type definition for AWS::SageMaker::UserProfile
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: UserProfileName, DomainId (composite: the values joined by '|').
+    Replaced when any of these change (create-only): DomainId, UserProfileName,
+    UserSettings.RStudioServerProAppSettings.AccessStatus, SingleSignOnUserIdentifier,
+    SingleSignOnUserValue, UserSettings.RStudioServerProAppSettings.UserGroup.
+    Read-only attributes (known once deployed): UserProfileArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-sagemaker-userprofile.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -1125,11 +870,13 @@ class UserProfile(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "UserProfileAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "user_profile.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     UserProfileArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The user profile Amazon Resource Name (ARN)."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     DomainId: str
     SingleSignOnUserIdentifier: str
     SingleSignOnUserValue: str
@@ -1137,31 +884,42 @@ class UserProfile(_Resource):
     UserProfileName: str
     UserSettings: UserProfileUserSettingsDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        DomainId: str,
+        UserProfileName: str,
+        SingleSignOnUserIdentifier: str | None = None,
+        SingleSignOnUserValue: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        UserSettings: UserProfileUserSettings | UserProfileUserSettingsDict | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::SageMaker::UserProfile; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            DomainId: str,
-            UserProfileName: str,
-            SingleSignOnUserIdentifier: str | None = None,
-            SingleSignOnUserValue: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            UserSettings: UserProfileUserSettings | UserProfileUserSettingsDict | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::SageMaker::UserProfile; `await` it inside an App to deploy it.
-
-            DomainId: The ID of the associated Domain.
-            SingleSignOnUserIdentifier: A specifier for the type of value specified in SingleSignOnUserValue.
-            SingleSignOnUserValue: The username of the associated AWS Single Sign-On User for this UserProfile.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            DomainId: The ID of the associated Domain. Create-only: changing it replaces the
+                resource. Required.
+            UserProfileName: A name for the UserProfile. Create-only: changing it replaces the
+                resource. Required.
+            SingleSignOnUserIdentifier: A specifier for the type of value specified in
+                SingleSignOnUserValue. Currently, the only supported value is "UserName". If the
+                Domain's AuthMode is SSO, this field is required. If the Domain's AuthMode is not
+                SSO, this field cannot be specified. Create-only: changing it replaces the resource.
+            SingleSignOnUserValue: The username of the associated AWS Single Sign-On User for this
+                UserProfile. If the Domain's AuthMode is SSO, this field is required, and must match
+                a valid username of a user in your directory. If the Domain's AuthMode is not SSO,
+                this field cannot be specified. Create-only: changing it replaces the resource.
             Tags: A list of tags to apply to the user profile.
-            UserProfileName: A name for the UserProfile.
             UserSettings: A collection of settings.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

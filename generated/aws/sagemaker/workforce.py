@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -67,59 +71,74 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
-WorkforceCognitoConfigDict = TypedDict(
-    "WorkforceCognitoConfigDict",
-    {
-        "ClientId": "Required[str]",
-        "UserPool": "Required[str]",
-    },
-    total=False,
-)
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
 
-WorkforceOidcConfigDict = TypedDict(
-    "WorkforceOidcConfigDict",
-    {
-        "AuthenticationRequestExtraParams": "dict[str, Any]",
-        "AuthorizationEndpoint": "Required[str]",
-        "ClientId": "Required[str]",
-        "ClientSecret": "str",
-        "Issuer": "Required[str]",
-        "JwksUri": "Required[str]",
-        "LogoutEndpoint": "Required[str]",
-        "Scope": "str",
-        "TokenEndpoint": "Required[str]",
-        "UserInfoEndpoint": "Required[str]",
-    },
-    total=False,
-)
+    Key: Required[str]
+    """The tag key."""
+    Value: Required[str]
+    """The tag value."""
 
-WorkforceSourceIpConfigDict = TypedDict(
-    "WorkforceSourceIpConfigDict",
-    {
-        "Cidrs": "Required[list[str]]",
-    },
-    total=False,
-)
 
-WorkforceVpcConfigRequestDict = TypedDict(
-    "WorkforceVpcConfigRequestDict",
-    {
-        "SecurityGroupIds": "list[str]",
-        "Subnets": "list[str]",
-        "VpcId": "str",
-    },
-    total=False,
-)
+class WorkforceCognitoConfigDict(TypedDict, total=False):
+    """WorkforceCognitoConfig as a plain dict: The configuration of an Amazon Cognito workforce. A
+    single Cognito workforce is created using and corresponds to a single Amazon Cognito user pool."""
 
+    ClientId: Required[str]
+    """The client ID for your Amazon Cognito user pool."""
+    UserPool: Required[str]
+    """The ID for your Amazon Cognito user pool."""
+
+
+class WorkforceOidcConfigDict(TypedDict, total=False):
+    """WorkforceOidcConfig as a plain dict: The configuration of an OIDC Identity Provider (IdP)
+    private workforce."""
+
+    AuthenticationRequestExtraParams: dict[str, str]
+    """A string to string map of identifiers specific to the custom identity provider (IdP) being
+    used."""
+    AuthorizationEndpoint: Required[str]
+    """The OIDC IdP authorization endpoint used to configure your private workforce."""
+    ClientId: Required[str]
+    """The OIDC IdP client ID used to configure your private workforce."""
+    ClientSecret: str
+    """The OIDC IdP client secret used to configure your private workforce."""
+    Issuer: Required[str]
+    """The OIDC IdP issuer used to configure your private workforce."""
+    JwksUri: Required[str]
+    """The OIDC IdP JSON Web Key Set (Jwks) URI used to configure your private workforce."""
+    LogoutEndpoint: Required[str]
+    """The OIDC IdP logout endpoint used to configure your private workforce."""
+    Scope: str
+    """An array of string identifiers used to refer to the specific pieces of user data or claims
+    that the client application wants to access."""
+    TokenEndpoint: Required[str]
+    """The OIDC IdP token endpoint used to configure your private workforce."""
+    UserInfoEndpoint: Required[str]
+    """The OIDC IdP user info endpoint used to configure your private workforce."""
+
+
+class WorkforceSourceIpConfigDict(TypedDict, total=False):
+    """WorkforceSourceIpConfig as a plain dict: A list of IP address ranges used to access your
+    training data."""
+
+    Cidrs: Required[list[str]]
+    """A list of one to ten Classless Inter-Domain Routing (CIDR) values."""
+
+
+class WorkforceVpcConfigRequestDict(TypedDict, total=False):
+    """WorkforceVpcConfigRequest as a plain dict: The VPC configuration for the workforce."""
+
+    SecurityGroupIds: list[str]
+    """The VPC security group IDs."""
+    Subnets: list[str]
+    """The VPC subnets."""
+    VpcId: str
+    """The ID of the VPC."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::SageMaker::Workforce",
     schema_file="aws-sagemaker-workforce.json",
@@ -128,16 +147,8 @@ METADATA = _TypeMetadata(
     read_only=("/WorkforceArn", "/SubDomain"),
     create_only=("/WorkforceName", "/CognitoConfig"),
     write_only=("/OidcConfig/ClientSecret",),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("WorkforceName",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
+    tagging=_Tagging(),
     replacement_strategy="delete_then_create",
     replacement_strategy_stated=True,
     handlers={
@@ -149,214 +160,20 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "CognitoConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "ClientId": {
-                    "maxLength": 1024,
-                    "minLength": 1,
-                    "pattern": "^[ -~]+$",
-                    "type": "string",
-                },
-                "UserPool": {
-                    "maxLength": 55,
-                    "minLength": 1,
-                    "pattern": "^[\\w-]+_[0-9a-zA-Z]+$",
-                    "type": "string",
-                },
-            },
-            "required": ["ClientId", "UserPool"],
-            "type": "object",
-        },
-        "OidcConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "AuthenticationRequestExtraParams": {
-                    "additionalProperties": False,
-                    "maxProperties": 10,
-                    "patternProperties": {
-                        "^.+$": {
-                            "maxLength": 512,
-                            "pattern": "^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}]+$",
-                            "type": "string",
-                        }
-                    },
-                    "type": "object",
-                },
-                "AuthorizationEndpoint": {
-                    "maxLength": 500,
-                    "minLength": 0,
-                    "pattern": "^https://.*$",
-                    "type": "string",
-                },
-                "ClientId": {
-                    "maxLength": 1024,
-                    "minLength": 1,
-                    "pattern": "^[\\w+]+$",
-                    "type": "string",
-                },
-                "ClientSecret": {
-                    "maxLength": 1024,
-                    "minLength": 1,
-                    "pattern": "^[\\w+]+$",
-                    "type": "string",
-                },
-                "Issuer": {
-                    "maxLength": 500,
-                    "minLength": 0,
-                    "pattern": "^https://.*$",
-                    "type": "string",
-                },
-                "JwksUri": {
-                    "maxLength": 500,
-                    "minLength": 0,
-                    "pattern": "^https://.*$",
-                    "type": "string",
-                },
-                "LogoutEndpoint": {
-                    "maxLength": 500,
-                    "minLength": 0,
-                    "pattern": "^https://.*$",
-                    "type": "string",
-                },
-                "Scope": {
-                    "maxLength": 500,
-                    "minLength": 0,
-                    "pattern": "^[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\s]+$",
-                    "type": "string",
-                },
-                "TokenEndpoint": {
-                    "maxLength": 500,
-                    "minLength": 0,
-                    "pattern": "^https://.*$",
-                    "type": "string",
-                },
-                "UserInfoEndpoint": {
-                    "maxLength": 500,
-                    "minLength": 0,
-                    "pattern": "^https://.*$",
-                    "type": "string",
-                },
-            },
-            "required": [
-                "AuthorizationEndpoint",
-                "ClientId",
-                "Issuer",
-                "JwksUri",
-                "LogoutEndpoint",
-                "TokenEndpoint",
-                "UserInfoEndpoint",
-            ],
-            "type": "object",
-        },
-        "SourceIpConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "Cidrs": {
-                    "items": {
-                        "maxLength": 64,
-                        "minLength": 4,
-                        "pattern": "^(^(([0-9]|[1-9][0-9]|1[0-9]{2}|2[0-4][0-9]|25[0-5])\\.){3}([0-9]|[1-9][0-9]|1[0-9]{2}|2[0-4][0-9]|25[0-5])(\\/(3[0-2]|[1-2][0-9]|[0-9]))$)|(^s*((([0-9A-Fa-f]{1,4}:){7}([0-9A-Fa-f]{1,4}|:))|(([0-9A-Fa-f]{1,4}:){6}(:[0-9A-Fa-f]{1,4}|((25[0-5]|2[0-4]d|1dd|[1-9]?d)(.(25[0-5]|2[0-4]d|1dd|[1-9]?d)){3})|:))|(([0-9A-Fa-f]{1,4}:){5}(((:[0-9A-Fa-f]{1,4}){1,2})|:((25[0-5]|2[0-4]d|1dd|[1-9]?d)(.(25[0-5]|2[0-4]d|1dd|[1-9]?d)){3})|:))|(([0-9A-Fa-f]{1,4}:){4}(((:[0-9A-Fa-f]{1,4}){1,3})|((:[0-9A-Fa-f]{1,4})?:((25[0-5]|2[0-4]d|1dd|[1-9]?d)(.(25[0-5]|2[0-4]d|1dd|[1-9]?d)){3}))|:))|(([0-9A-Fa-f]{1,4}:){3}(((:[0-9A-Fa-f]{1,4}){1,4})|((:[0-9A-Fa-f]{1,4}){0,2}:((25[0-5]|2[0-4]d|1dd|[1-9]?d)(.(25[0-5]|2[0-4]d|1dd|[1-9]?d)){3}))|:))|(([0-9A-Fa-f]{1,4}:){2}(((:[0-9A-Fa-f]{1,4}){1,5})|((:[0-9A-Fa-f]{1,4}){0,3}:((25[0-5]|2[0-4]d|1dd|[1-9]?d)(.(25[0-5]|2[0-4]d|1dd|[1-9]?d)){3}))|:))|(([0-9A-Fa-f]{1,4}:){1}(((:[0-9A-Fa-f]{1,4}){1,6})|((:[0-9A-Fa-f]{1,4}){0,4}:((25[0-5]|2[0-4]d|1dd|[1-9]?d)(.(25[0-5]|2[0-4]d|1dd|[1-9]?d)){3}))|:))|(:(((:[0-9A-Fa-f]{1,4}){1,7})|((:[0-9A-Fa-f]{1,4}){0,5}:((25[0-5]|2[0-4]d|1dd|[1-9]?d)(.(25[0-5]|2[0-4]d|1dd|[1-9]?d)){3}))|:)))(%.+)?s*(\\/(12[0-8]|1[0-1][0-9]|[1-9][0-9]|[0-9]))$)$",
-                        "type": "string",
-                    },
-                    "maxItems": 10,
-                    "type": "array",
-                }
-            },
-            "required": ["Cidrs"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "WorkforceVpcConfigRequest": {
-            "additionalProperties": False,
-            "properties": {
-                "SecurityGroupIds": {
-                    "items": {
-                        "maxLength": 32,
-                        "minLength": 0,
-                        "pattern": "^sg-[0-9a-z]*$",
-                        "type": "string",
-                    },
-                    "maxItems": 5,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "Subnets": {
-                    "items": {
-                        "maxLength": 32,
-                        "minLength": 0,
-                        "pattern": "^subnet-[0-9a-z]*$",
-                        "type": "string",
-                    },
-                    "maxItems": 16,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "VpcId": {
-                    "maxLength": 32,
-                    "minLength": 0,
-                    "pattern": "^vpc-[0-9a-z]*$",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "CognitoConfig": {"$ref": "#/definitions/CognitoConfig"},
-        "IpAddressType": {"enum": ["ipv4", "dualstack"], "type": "string"},
-        "OidcConfig": {"$ref": "#/definitions/OidcConfig"},
-        "SourceIpConfig": {"$ref": "#/definitions/SourceIpConfig"},
-        "SubDomain": {"type": "string"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-        },
-        "WorkforceArn": {
-            "maxLength": 256,
-            "pattern": "^arn:aws[a-z\\-]*:sagemaker:[a-z0-9\\-]*:[0-9]{12}:workforce/.*$",
-            "type": "string",
-        },
-        "WorkforceName": {
-            "maxLength": 63,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9]([a-zA-Z0-9\\-]){0,62}$",
-            "type": "string",
-        },
-        "WorkforceVpcConfig": {"$ref": "#/definitions/WorkforceVpcConfigRequest"},
-    },
-    "required": ["WorkforceName"],
-}
-
 
 class Workforce(_Resource):
-    """AWS::SageMaker::Workforce: Resource Type definition for AWS::SageMaker::Workforce. Use to create a private workforce that you can use to label your training data using Amazon Sa...
+    """AWS::SageMaker::Workforce: Resource Type definition for AWS::SageMaker::Workforce. Use to
+    create a private workforce that you can use to label your training data using Amazon SageMaker
+    Ground Truth.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: WorkforceArn.
+    Also identified by: WorkforceName.
+    Replaced when any of these change (create-only): WorkforceName, CognitoConfig.
+    Write-only (sent to AWS, never read back): OidcConfig.ClientSecret.
+    Read-only attributes (known once deployed): SubDomain, WorkforceArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-sagemaker-workforce.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -364,12 +181,15 @@ class Workforce(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "WorkforceAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "workforce.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     SubDomain: str
+    """The subdomain for your OIDC Identity Provider."""
     WorkforceArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The Amazon Resource Name (ARN) of the private workforce."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     CognitoConfig: WorkforceCognitoConfigDict
     IpAddressType: Literal["ipv4", "dualstack"]
     OidcConfig: WorkforceOidcConfigDict
@@ -378,31 +198,40 @@ class Workforce(_Resource):
     WorkforceName: str
     WorkforceVpcConfig: WorkforceVpcConfigRequestDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        WorkforceName: str,
+        CognitoConfig: WorkforceCognitoConfig | WorkforceCognitoConfigDict | None = None,
+        IpAddressType: Literal["ipv4", "dualstack"] | None = None,
+        OidcConfig: WorkforceOidcConfig | WorkforceOidcConfigDict | None = None,
+        SourceIpConfig: WorkforceSourceIpConfig | WorkforceSourceIpConfigDict | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        WorkforceVpcConfig: WorkforceVpcConfigRequest | WorkforceVpcConfigRequestDict | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::SageMaker::Workforce; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            WorkforceName: str,
-            CognitoConfig: WorkforceCognitoConfig | WorkforceCognitoConfigDict | None = None,
-            IpAddressType: Literal["ipv4", "dualstack"] | None = None,
-            OidcConfig: WorkforceOidcConfig | WorkforceOidcConfigDict | None = None,
-            SourceIpConfig: WorkforceSourceIpConfig | WorkforceSourceIpConfigDict | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            WorkforceVpcConfig: WorkforceVpcConfigRequest
-            | WorkforceVpcConfigRequestDict
-            | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::SageMaker::Workforce; `await` it inside an App to deploy it.
-
-            IpAddressType: The IP address type for the workforce.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            WorkforceName: The name of the private workforce. Create-only: changing it replaces the
+                resource. Required.
+            CognitoConfig: The configuration of an Amazon Cognito workforce. A single Cognito
+                workforce is created using and corresponds to a single Amazon Cognito user pool.
+                Create-only: changing it replaces the resource.
+            IpAddressType: The IP address type for the workforce. IPv4 only or dualstack (IPv4 and
+                IPv6).
+            OidcConfig: The configuration of an OIDC Identity Provider (IdP) private workforce.
+            SourceIpConfig: A list of IP address ranges used to access your training data.
             Tags: An array of key-value pairs.
-            WorkforceName: The name of the private workforce.
+            WorkforceVpcConfig: The VPC configuration for the workforce.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

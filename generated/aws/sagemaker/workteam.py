@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -67,69 +71,67 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-MemberDefinitionDict = TypedDict(
-    "MemberDefinitionDict",
-    {
-        "CognitoMemberDefinition": "WorkteamCognitoMemberDefinitionDict",
-        "OidcMemberDefinition": "WorkteamOidcMemberDefinitionDict",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class MemberDefinitionDict(TypedDict, total=False):
+    """MemberDefinition as a plain dict: Defines an Amazon Cognito or your own OIDC IdP user group
+    that is part of a work team."""
 
-WorkteamCognitoMemberDefinitionDict = TypedDict(
-    "WorkteamCognitoMemberDefinitionDict",
-    {
-        "CognitoClientId": "Required[str]",
-        "CognitoUserGroup": "Required[str]",
-        "CognitoUserPool": "Required[str]",
-    },
-    total=False,
-)
+    CognitoMemberDefinition: WorkteamCognitoMemberDefinitionDict
+    """The Amazon Cognito user group that is part of the work team"""
+    OidcMemberDefinition: WorkteamOidcMemberDefinitionDict
+    """A list user groups that exist in your OIDC Identity Provider (IdP)."""
 
-WorkteamNotificationConfigurationDict = TypedDict(
-    "WorkteamNotificationConfigurationDict",
-    {
-        "NotificationTopicArn": "Required[str]",
-    },
-    total=False,
-)
 
-WorkteamOidcMemberDefinitionDict = TypedDict(
-    "WorkteamOidcMemberDefinitionDict",
-    {
-        "OidcGroups": "Required[list[str]]",
-    },
-    total=False,
-)
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: An array of key-value pairs."""
 
+    Key: Required[str]
+    """The key of the tag."""
+    Value: Required[str]
+    """The value of the tag."""
+
+
+class WorkteamCognitoMemberDefinitionDict(TypedDict, total=False):
+    """WorkteamCognitoMemberDefinition as a plain dict: The Amazon Cognito user group that is part
+    of the work team."""
+
+    CognitoClientId: Required[str]
+    """An identifier for an application client. You must create the app client ID using Amazon
+    Cognito."""
+    CognitoUserGroup: Required[str]
+    """An identifier for a user group."""
+    CognitoUserPool: Required[str]
+    """An identifier for a user pool. The user pool must be in the same region as the service that
+    you are calling."""
+
+
+class WorkteamNotificationConfigurationDict(TypedDict, total=False):
+    """WorkteamNotificationConfiguration as a plain dict: Configures SNS notifications of available
+    or expiring work items for work teams."""
+
+    NotificationTopicArn: Required[str]
+    """The Amazon Resource Name (ARN) of the Amazon SNS topic to which notifications should be
+    published."""
+
+
+class WorkteamOidcMemberDefinitionDict(TypedDict, total=False):
+    """WorkteamOidcMemberDefinition as a plain dict: A list of user groups that exist in your OIDC
+    Identity Provider (IdP)."""
+
+    OidcGroups: Required[list[str]]
+    """A list of OIDC group names whose members will be part of this workteam"""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::SageMaker::Workteam",
     schema_file="aws-sagemaker-workteam.json",
     primary_identifier=("/WorkteamArn",),
-    additional_identifiers=(),
     read_only=("/WorkteamArn",),
     create_only=("/WorkteamName", "/WorkforceName"),
     write_only=("/WorkforceName",),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("Description", "MemberDefinitions"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -139,112 +141,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "CognitoMemberDefinition": {
-            "additionalProperties": False,
-            "properties": {
-                "CognitoClientId": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "CognitoUserGroup": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "CognitoUserPool": {"maxLength": 55, "minLength": 1, "type": "string"},
-            },
-            "required": ["CognitoUserPool", "CognitoClientId", "CognitoUserGroup"],
-            "type": "object",
-        },
-        "MemberDefinition": {
-            "additionalProperties": False,
-            "properties": {
-                "CognitoMemberDefinition": {"$ref": "#/definitions/CognitoMemberDefinition"},
-                "OidcMemberDefinition": {"$ref": "#/definitions/OidcMemberDefinition"},
-            },
-            "type": "object",
-        },
-        "NotificationConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "NotificationTopicArn": {
-                    "pattern": "^arn:aws[a-z\\-]*:sns:[a-z0-9\\-]*:[0-9]{12}:[a-zA-Z0-9_.-]*$",
-                    "type": "string",
-                }
-            },
-            "required": ["NotificationTopicArn"],
-            "type": "object",
-        },
-        "OidcMemberDefinition": {
-            "additionalProperties": False,
-            "properties": {
-                "OidcGroups": {
-                    "items": {"maxLength": 63, "minLength": 1, "type": "string"},
-                    "maxItems": 10,
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": False,
-                }
-            },
-            "required": ["OidcGroups"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-            },
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Description": {"maxLength": 200, "minLength": 1, "pattern": "^.+$", "type": "string"},
-        "MemberDefinitions": {
-            "items": {"$ref": "#/definitions/MemberDefinition"},
-            "maxItems": 10,
-            "minItems": 1,
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "NotificationConfiguration": {"$ref": "#/definitions/NotificationConfiguration"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "WorkforceName": {
-            "maxLength": 63,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9]([a-zA-Z0-9\\-]){0,62}$",
-            "type": "string",
-        },
-        "WorkteamArn": {"pattern": "^arn:.*", "type": "string"},
-        "WorkteamName": {
-            "maxLength": 63,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$",
-            "type": "string",
-        },
-    },
-    "required": ["Description", "MemberDefinitions"],
-}
-
 
 class Workteam(_Resource):
     """AWS::SageMaker::Workteam: Resource Type definition for AWS::SageMaker::Workteam
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: WorkteamArn.
+    Replaced when any of these change (create-only): WorkteamName, WorkforceName.
+    Write-only (sent to AWS, never read back): WorkforceName.
+    Read-only attributes (known once deployed): WorkteamArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-sagemaker-workteam.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -252,11 +159,13 @@ class Workteam(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "WorkteamAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "workteam.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     WorkteamArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The Amazon Resource Name (ARN) that identifies the work team."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     MemberDefinitions: list[MemberDefinitionDict]
     NotificationConfiguration: WorkteamNotificationConfigurationDict
@@ -264,33 +173,39 @@ class Workteam(_Resource):
     WorkforceName: str
     WorkteamName: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Description: str,
+        MemberDefinitions: list[MemberDefinition | MemberDefinitionDict],
+        NotificationConfiguration: WorkteamNotificationConfiguration
+        | WorkteamNotificationConfigurationDict
+        | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        WorkforceName: str | None = None,
+        WorkteamName: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::SageMaker::Workteam; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Description: str,
-            MemberDefinitions: list[MemberDefinition | MemberDefinitionDict],
-            NotificationConfiguration: WorkteamNotificationConfiguration
-            | WorkteamNotificationConfigurationDict
-            | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            WorkforceName: str | None = None,
-            WorkteamName: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::SageMaker::Workteam; `await` it inside an App to deploy it.
-
-            Description: A description of the work team.
-            MemberDefinitions: A list of MemberDefinition objects that contains objects that identify the workers that make up the work team.
-            NotificationConfiguration: Configures SNS notifications of available or expiring work items for work teams.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Description: A description of the work team. Required.
+            MemberDefinitions: A list of MemberDefinition objects that contains objects that
+                identify the workers that make up the work team. Required.
+            NotificationConfiguration: Configures SNS notifications of available or expiring work
+                items for work teams.
             Tags: An array of key-value pairs.
-            WorkforceName: The name of the Workforce
-            WorkteamName: The name of the work team.
+            WorkforceName: The name of the Workforce Create-only: changing it replaces the resource.
+                Write-only: sent to AWS, never read back.
+            WorkteamName: The name of the work team. Create-only: changing it replaces the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -7,10 +7,10 @@ Imported on first use by schedule_group.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ScheduleGroupAttributes",
@@ -20,20 +20,49 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    Tag to associate with the resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Key for the tag")]
+    Value: Annotated[str, Field(description="Value for the tag")]
 
 
 class ScheduleGroupAttributes(DeferredModel):
-    Arn: str | None = None
-    CreationDate: str | None = None
-    LastModificationDate: str | None = None
-    State: Literal["ACTIVE", "DELETING"] | None = None
+    """
+    The read-only attributes of a AWS::Scheduler::ScheduleGroup, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the schedule group.")
+    ] = None
+    CreationDate: Annotated[
+        str | None, Field(description="The time at which the schedule group was created.")
+    ] = None
+    LastModificationDate: Annotated[
+        str | None, Field(description="The time at which the schedule group was last modified.")
+    ] = None
+    State: Annotated[
+        Literal["ACTIVE", "DELETING"] | None,
+        Field(description="Specifies the state of the schedule group."),
+    ] = None
 
 
 class ScheduleGroupProps(DeferredModel):
-    Name: str | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Scheduler::ScheduleGroup.
+    """
+
+    Name: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^[0-9a-zA-Z-_.]+$ Length: 1 to 64 characters. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="The list of tags to associate with the schedule group."),
+    ] = None

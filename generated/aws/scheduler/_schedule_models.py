@@ -7,10 +7,10 @@ Imported on first use by schedule.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field as Field_aliased
 
 __all__ = [
     "AwsVpcConfiguration",
@@ -34,155 +34,475 @@ __all__ = [
 
 
 class AwsVpcConfiguration(DeferredModel):
+    """
+    This structure specifies the VPC subnets and security groups for the task, and whether a public IP address is to be used. This structure is relevant only for ECS tasks that use the awsvpc network mode.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AssignPublicIp: Literal["ENABLED", "DISABLED"] | None = None
-    SecurityGroups: list[str] | None = None
-    Subnets: list[str]
+    AssignPublicIp: Annotated[
+        Literal["ENABLED", "DISABLED"] | None,
+        Field_aliased(
+            description="Specifies whether the task's elastic network interface receives a public IP address. You can specify ENABLED only when LaunchType in EcsParameters is set to FARGATE."
+        ),
+    ] = None
+    SecurityGroups: Annotated[
+        list[str] | None,
+        Field_aliased(
+            description="Specifies the security groups associated with the task. These security groups must all be in the same VPC. You can specify as many as five security groups. If you do not specify a security group, the default security group for the VPC is used."
+        ),
+    ] = None
+    Subnets: Annotated[
+        list[str],
+        Field_aliased(
+            description="Specifies the subnets associated with the task. These subnets must all be in the same VPC. You can specify as many as 16 subnets."
+        ),
+    ]
 
 
 class CapacityProviderStrategyItem(DeferredModel):
+    """
+    The details of a capacity provider strategy.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Base: float | None = None
-    CapacityProvider: str
-    Weight: float | None = None
+    Base: Annotated[
+        float | None,
+        Field_aliased(
+            description="The base value designates how many tasks, at a minimum, to run on the specified capacity provider. Only one capacity provider in a capacity provider strategy can have a base defined. If no value is specified, the default value of 0 is used."
+        ),
+    ] = None
+    CapacityProvider: Annotated[
+        str, Field_aliased(description="The short name of the capacity provider.")
+    ]
+    Weight: Annotated[
+        float | None,
+        Field_aliased(
+            description="The weight value designates the relative percentage of the total number of tasks launched that should use the specified capacity provider. The weight value is taken into consideration after the base value, if defined, is satisfied."
+        ),
+    ] = None
 
 
 class PlacementConstraint(DeferredModel):
+    """
+    An object representing a constraint on task placement.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Expression: str | None = None
-    Type: Literal["distinctInstance", "memberOf"] | None = None
+    Expression: Annotated[
+        str | None,
+        Field_aliased(
+            description="A cluster query language expression to apply to the constraint. You cannot specify an expression if the constraint type is distinctInstance. To learn more, see Cluster Query Language in the Amazon Elastic Container Service Developer Guide."
+        ),
+    ] = None
+    Type: Annotated[
+        Literal["distinctInstance", "memberOf"] | None,
+        Field_aliased(
+            description="The type of constraint. Use distinctInstance to ensure that each task in a particular group is running on a different container instance. Use memberOf to restrict the selection to a group of valid candidates."
+        ),
+    ] = None
 
 
 class SageMakerPipelineParameter(DeferredModel):
+    """
+    Name/Value pair of a parameter to start execution of a SageMaker Model Building Pipeline.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str
-    Value: str
+    Name: Annotated[
+        str,
+        Field_aliased(
+            description="Name of parameter to start execution of a SageMaker Model Building Pipeline."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field_aliased(
+            description="Value of parameter to start execution of a SageMaker Model Building Pipeline."
+        ),
+    ]
 
 
 class ScheduleDeadLetterConfig(DeferredModel):
+    """
+    A DeadLetterConfig object that contains information about a dead-letter queue configuration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Arn: str | None = None
+    Arn: Annotated[
+        str | None,
+        Field_aliased(
+            description="The ARN of the SQS queue specified as the target for the dead-letter queue."
+        ),
+    ] = None
 
 
 class ScheduleEventBridgeParameters(DeferredModel):
+    """
+    EventBridge PutEvent predefined target type.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DetailType: str
-    Source: str
+    DetailType: Annotated[
+        str,
+        Field_aliased(
+            description="Free-form string, with a maximum of 128 characters, used to decide what fields to expect in the event detail."
+        ),
+    ]
+    Source: Annotated[str, Field_aliased(description="The source of the event.")]
 
 
 class ScheduleFlexibleTimeWindow(DeferredModel):
+    """
+    Flexible time window allows configuration of a window within which a schedule can be invoked
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    MaximumWindowInMinutes: float | None = None
-    Mode: Literal["OFF", "FLEXIBLE"]
+    MaximumWindowInMinutes: Annotated[
+        float | None,
+        Field_aliased(
+            description="The maximum time window during which a schedule can be invoked."
+        ),
+    ] = None
+    Mode: Annotated[
+        Literal["OFF", "FLEXIBLE"],
+        Field_aliased(
+            description="Determines whether the schedule is executed within a flexible time window."
+        ),
+    ]
 
 
 class ScheduleKinesisParameters(DeferredModel):
+    """
+    The custom parameter you can use to control the shard to which EventBridge Scheduler sends the event.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    PartitionKey: str
+    PartitionKey: Annotated[
+        str,
+        Field_aliased(
+            description="The custom parameter used as the Kinesis partition key. For more information, see Amazon Kinesis Streams Key Concepts in the Amazon Kinesis Streams Developer Guide."
+        ),
+    ]
 
 
 class ScheduleNetworkConfiguration(DeferredModel):
+    """
+    This structure specifies the network configuration for an ECS task.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AwsvpcConfiguration: AwsVpcConfiguration | None = None
+    AwsvpcConfiguration: Annotated[
+        AwsVpcConfiguration | None,
+        Field_aliased(
+            description="This structure specifies the VPC subnets and security groups for the task, and whether a public IP address is to be used. This structure is relevant only for ECS tasks that use the awsvpc network mode."
+        ),
+    ] = None
 
 
 class SchedulePlacementStrategy(DeferredModel):
+    """
+    The task placement strategy for a task or service.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Field: str | None = None
-    Type: Literal["random", "spread", "binpack"] | None = None
+    Field: Annotated[
+        str | None,
+        Field_aliased(
+            description="The field to apply the placement strategy against. For the spread placement strategy, valid values are instanceId (or host, which has the same effect), or any platform or custom attribute that is applied to a container instance, such as attribute:ecs.availability-zone. For the binpack placement strategy, valid values are cpu and memory. For the random placement strategy, this field is not used."
+        ),
+    ] = None
+    Type: Annotated[
+        Literal["random", "spread", "binpack"] | None,
+        Field_aliased(
+            description="The type of placement strategy. The random placement strategy randomly places tasks on available candidates. The spread placement strategy spreads placement across available candidates evenly based on the field parameter. The binpack strategy places tasks on available candidates that have the least available amount of the resource that is specified with the field parameter. For example, if you binpack on memory, a task is placed on the instance with the least amount of remaining memory (but still enough to run the task)."
+        ),
+    ] = None
 
 
 class ScheduleRetryPolicy(DeferredModel):
+    """
+    A RetryPolicy object that includes information about the retry policy settings.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    MaximumEventAgeInSeconds: float | None = None
-    MaximumRetryAttempts: float | None = None
+    MaximumEventAgeInSeconds: Annotated[
+        float | None,
+        Field_aliased(
+            description="The maximum amount of time, in seconds, to continue to make retry attempts."
+        ),
+    ] = None
+    MaximumRetryAttempts: Annotated[
+        float | None,
+        Field_aliased(
+            description="The maximum number of retry attempts to make before the request fails. Retry attempts with exponential backoff continue until either the maximum number of attempts is made or until the duration of the MaximumEventAgeInSeconds is reached."
+        ),
+    ] = None
 
 
 class ScheduleSageMakerPipelineParameters(DeferredModel):
+    """
+    These are custom parameters to use when the target is a SageMaker Model Building Pipeline that starts based on AWS EventBridge Scheduler schedules.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    PipelineParameterList: list[SageMakerPipelineParameter] | None = None
+    PipelineParameterList: Annotated[
+        list[SageMakerPipelineParameter] | None,
+        Field_aliased(
+            description="List of Parameter names and values for SageMaker Model Building Pipeline execution."
+        ),
+    ] = None
 
 
 class ScheduleSqsParameters(DeferredModel):
+    """
+    Contains the message group ID to use when the target is a FIFO queue. If you specify an SQS FIFO queue as a target, the queue must have content-based deduplication enabled.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    MessageGroupId: str | None = None
+    MessageGroupId: Annotated[
+        str | None, Field_aliased(description="The FIFO message group ID to use as the target.")
+    ] = None
 
 
 class ScheduleAttributes(DeferredModel):
-    Arn: str | None = None
+    """
+    The read-only attributes of a AWS::Scheduler::Schedule, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None, Field_aliased(description="The Amazon Resource Name (ARN) of the schedule.")
+    ] = None
 
 
 class ScheduleEcsParameters(DeferredModel):
+    """
+    The custom parameters to be used when the target is an Amazon ECS task.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CapacityProviderStrategy: list[CapacityProviderStrategyItem] | None = None
-    EnableECSManagedTags: bool | None = None
-    EnableExecuteCommand: bool | None = None
-    Group: str | None = None
-    LaunchType: Literal["EC2", "FARGATE", "EXTERNAL"] | None = None
-    NetworkConfiguration: ScheduleNetworkConfiguration | None = None
-    PlacementConstraints: list[PlacementConstraint] | None = None
-    PlacementStrategy: list[SchedulePlacementStrategy] | None = None
-    PlatformVersion: str | None = None
-    PropagateTags: Literal["TASK_DEFINITION"] | None = None
-    ReferenceId: str | None = None
-    Tags: list[dict[str, Any]] | None = None
-    TaskCount: float | None = None
-    TaskDefinitionArn: str
+    CapacityProviderStrategy: Annotated[
+        list[CapacityProviderStrategyItem] | None,
+        Field_aliased(description="The capacity provider strategy to use for the task."),
+    ] = None
+    EnableECSManagedTags: Annotated[
+        bool | None,
+        Field_aliased(
+            description="Specifies whether to enable Amazon ECS managed tags for the task. For more information, see Tagging Your Amazon ECS Resources in the Amazon Elastic Container Service Developer Guide."
+        ),
+    ] = None
+    EnableExecuteCommand: Annotated[
+        bool | None,
+        Field_aliased(
+            description="Whether or not to enable the execute command functionality for the containers in this task. If true, this enables execute command functionality on all containers in the task."
+        ),
+    ] = None
+    Group: Annotated[
+        str | None,
+        Field_aliased(
+            description="Specifies an ECS task group for the task. The maximum length is 255 characters."
+        ),
+    ] = None
+    LaunchType: Annotated[
+        Literal["EC2", "FARGATE", "EXTERNAL"] | None,
+        Field_aliased(
+            description="Specifies the launch type on which your task is running. The launch type that you specify here must match one of the launch type (compatibilities) of the target task. The FARGATE value is supported only in the Regions where AWS Fargate with Amazon ECS is supported. For more information, see AWS Fargate on Amazon ECS in the Amazon Elastic Container Service Developer Guide."
+        ),
+    ] = None
+    NetworkConfiguration: Annotated[
+        ScheduleNetworkConfiguration | None,
+        Field_aliased(
+            description="This structure specifies the network configuration for an ECS task."
+        ),
+    ] = None
+    PlacementConstraints: Annotated[
+        list[PlacementConstraint] | None,
+        Field_aliased(
+            description="An array of placement constraint objects to use for the task. You can specify up to 10 constraints per task (including constraints in the task definition and those specified at runtime)."
+        ),
+    ] = None
+    PlacementStrategy: Annotated[
+        list[SchedulePlacementStrategy] | None,
+        Field_aliased(
+            description="The placement strategy objects to use for the task. You can specify a maximum of five strategy rules per task."
+        ),
+    ] = None
+    PlatformVersion: Annotated[
+        str | None,
+        Field_aliased(
+            description="Specifies the platform version for the task. Specify only the numeric portion of the platform version, such as 1.1.0."
+        ),
+    ] = None
+    PropagateTags: Annotated[
+        Literal["TASK_DEFINITION"] | None,
+        Field_aliased(
+            description="Specifies whether to propagate the tags from the task definition to the task. If no value is specified, the tags are not propagated. Tags can only be propagated to the task during task creation. To add tags to a task after task creation, use the TagResource API action."
+        ),
+    ] = None
+    ReferenceId: Annotated[
+        str | None, Field_aliased(description="The reference ID to use for the task.")
+    ] = None
+    Tags: Annotated[
+        list[dict[str, str]] | None,
+        Field_aliased(
+            description="The metadata that you apply to the task to help you categorize and organize them. Each tag consists of a key and an optional value, both of which you define. To learn more, see RunTask in the Amazon ECS API Reference."
+        ),
+    ] = None
+    TaskCount: Annotated[
+        float | None,
+        Field_aliased(
+            description="The number of tasks to create based on TaskDefinition. The default is 1."
+        ),
+    ] = None
+    TaskDefinitionArn: Annotated[
+        str,
+        Field_aliased(
+            description="The ARN of the task definition to use if the event target is an Amazon ECS task."
+        ),
+    ]
 
 
 class ScheduleTarget(DeferredModel):
+    """
+    The schedule target.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Arn: str
-    DeadLetterConfig: ScheduleDeadLetterConfig | None = None
-    EcsParameters: ScheduleEcsParameters | None = None
-    EventBridgeParameters: ScheduleEventBridgeParameters | None = None
-    Input: str | None = None
-    KinesisParameters: ScheduleKinesisParameters | None = None
-    RetryPolicy: ScheduleRetryPolicy | None = None
-    RoleArn: str
-    SageMakerPipelineParameters: ScheduleSageMakerPipelineParameters | None = None
-    SqsParameters: ScheduleSqsParameters | None = None
+    Arn: Annotated[str, Field_aliased(description="The Amazon Resource Name (ARN) of the target.")]
+    DeadLetterConfig: Annotated[
+        ScheduleDeadLetterConfig | None,
+        Field_aliased(
+            description="A DeadLetterConfig object that contains information about a dead-letter queue configuration."
+        ),
+    ] = None
+    EcsParameters: Annotated[
+        ScheduleEcsParameters | None,
+        Field_aliased(
+            description="The custom parameters to be used when the target is an Amazon ECS task."
+        ),
+    ] = None
+    EventBridgeParameters: Annotated[
+        ScheduleEventBridgeParameters | None,
+        Field_aliased(description="EventBridge PutEvent predefined target type."),
+    ] = None
+    Input: Annotated[
+        str | None,
+        Field_aliased(
+            description="The text, or well-formed JSON, passed to the target. If you are configuring a templated Lambda, AWS Step Functions, or Amazon EventBridge target, the input must be a well-formed JSON. For all other target types, a JSON is not required. If you do not specify anything for this field, EventBridge Scheduler delivers a default notification to the target."
+        ),
+    ] = None
+    KinesisParameters: Annotated[
+        ScheduleKinesisParameters | None,
+        Field_aliased(
+            description="The custom parameter you can use to control the shard to which EventBridge Scheduler sends the event."
+        ),
+    ] = None
+    RetryPolicy: Annotated[
+        ScheduleRetryPolicy | None,
+        Field_aliased(
+            description="A RetryPolicy object that includes information about the retry policy settings."
+        ),
+    ] = None
+    RoleArn: Annotated[
+        str,
+        Field_aliased(
+            description="The Amazon Resource Name (ARN) of the IAM role to be used for this target when the schedule is triggered."
+        ),
+    ]
+    SageMakerPipelineParameters: Annotated[
+        ScheduleSageMakerPipelineParameters | None,
+        Field_aliased(
+            description="These are custom parameters to use when the target is a SageMaker Model Building Pipeline that starts based on AWS EventBridge Scheduler schedules."
+        ),
+    ] = None
+    SqsParameters: Annotated[
+        ScheduleSqsParameters | None,
+        Field_aliased(
+            description="Contains the message group ID to use when the target is a FIFO queue. If you specify an SQS FIFO queue as a target, the queue must have content-based deduplication enabled."
+        ),
+    ] = None
 
 
 class ScheduleProps(DeferredModel):
-    Description: str | None = None
-    EndDate: str | None = None
-    FlexibleTimeWindow: ScheduleFlexibleTimeWindow
-    GroupName: str | None = None
-    KmsKeyArn: str | None = None
-    Name: str | None = None
-    ScheduleExpression: str
-    ScheduleExpressionTimezone: str | None = None
-    StartDate: str | None = None
-    State: Literal["ENABLED", "DISABLED"] | None = None
-    Target: ScheduleTarget
+    """
+    The properties a program declares for a AWS::Scheduler::Schedule.
+    """
+
+    Description: Annotated[
+        str | None, Field_aliased(description="The description of the schedule.")
+    ] = None
+    EndDate: Annotated[
+        str | None,
+        Field_aliased(
+            description="The date, in UTC, before which the schedule can invoke its target. Depending on the schedule's recurrence expression, invocations might stop on, or before, the EndDate you specify."
+        ),
+    ] = None
+    FlexibleTimeWindow: Annotated[
+        ScheduleFlexibleTimeWindow,
+        Field_aliased(
+            description="Flexible time window allows configuration of a window within which a schedule can be invoked"
+        ),
+    ]
+    GroupName: Annotated[
+        str | None,
+        Field_aliased(
+            description="The name of the schedule group to associate with this schedule. If you omit this, the default schedule group is used."
+        ),
+    ] = None
+    KmsKeyArn: Annotated[
+        str | None,
+        Field_aliased(
+            description="The ARN for a KMS Key that will be used to encrypt customer data."
+        ),
+    ] = None
+    Name: Annotated[
+        str | None,
+        Field_aliased(
+            description="Pattern: ^[0-9a-zA-Z-_.]+$ Length: 1 to 64 characters. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    ScheduleExpression: Annotated[str, Field_aliased(description="The scheduling expression.")]
+    ScheduleExpressionTimezone: Annotated[
+        str | None,
+        Field_aliased(description="The timezone in which the scheduling expression is evaluated."),
+    ] = None
+    StartDate: Annotated[
+        str | None,
+        Field_aliased(
+            description="The date, in UTC, after which the schedule can begin invoking its target. Depending on the schedule's recurrence expression, invocations might occur on, or after, the StartDate you specify."
+        ),
+    ] = None
+    State: Annotated[
+        Literal["ENABLED", "DISABLED"] | None,
+        Field_aliased(description="Specifies whether the schedule is enabled or disabled."),
+    ] = None
+    Target: Annotated[ScheduleTarget, Field_aliased(description="The schedule target.")]

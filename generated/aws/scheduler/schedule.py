@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -107,167 +111,244 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AwsVpcConfigurationDict = TypedDict(
-    "AwsVpcConfigurationDict",
-    {
-        "AssignPublicIp": "Literal['ENABLED', 'DISABLED']",
-        "SecurityGroups": "list[str]",
-        "Subnets": "Required[list[str]]",
-    },
-    total=False,
-)
 
-CapacityProviderStrategyItemDict = TypedDict(
-    "CapacityProviderStrategyItemDict",
-    {
-        "Base": "float",
-        "CapacityProvider": "Required[str]",
-        "Weight": "float",
-    },
-    total=False,
-)
+class AwsVpcConfigurationDict(TypedDict, total=False):
+    """AwsVpcConfiguration as a plain dict: This structure specifies the VPC subnets and security
+    groups for the task, and whether a public IP address is to be used. This structure is relevant
+    only for ECS tasks that use the awsvpc network mode."""
 
-PlacementConstraintDict = TypedDict(
-    "PlacementConstraintDict",
-    {
-        "Expression": "str",
-        "Type": "Literal['distinctInstance', 'memberOf']",
-    },
-    total=False,
-)
+    AssignPublicIp: Literal["ENABLED", "DISABLED"]
+    """Specifies whether the task's elastic network interface receives a public IP address. You can
+    specify ENABLED only when LaunchType in EcsParameters is set to FARGATE."""
+    SecurityGroups: list[str]
+    """Specifies the security groups associated with the task. These security groups must all be in
+    the same VPC. You can specify as many as five security groups. If you do not specify a security
+    group, the default security group for the VPC is used."""
+    Subnets: Required[list[str]]
+    """Specifies the subnets associated with the task. These subnets must all be in the same VPC.
+    You can specify as many as 16 subnets."""
 
-SageMakerPipelineParameterDict = TypedDict(
-    "SageMakerPipelineParameterDict",
-    {
-        "Name": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
-ScheduleDeadLetterConfigDict = TypedDict(
-    "ScheduleDeadLetterConfigDict",
-    {
-        "Arn": "str",
-    },
-    total=False,
-)
+class CapacityProviderStrategyItemDict(TypedDict, total=False):
+    """CapacityProviderStrategyItem as a plain dict: The details of a capacity provider strategy."""
 
-ScheduleEcsParametersDict = TypedDict(
-    "ScheduleEcsParametersDict",
-    {
-        "CapacityProviderStrategy": "list[CapacityProviderStrategyItemDict]",
-        "EnableECSManagedTags": "bool",
-        "EnableExecuteCommand": "bool",
-        "Group": "str",
-        "LaunchType": "Literal['EC2', 'FARGATE', 'EXTERNAL']",
-        "NetworkConfiguration": "ScheduleNetworkConfigurationDict",
-        "PlacementConstraints": "list[PlacementConstraintDict]",
-        "PlacementStrategy": "list[SchedulePlacementStrategyDict]",
-        "PlatformVersion": "str",
-        "PropagateTags": "Literal['TASK_DEFINITION']",
-        "ReferenceId": "str",
-        "Tags": "list[dict[str, Any]]",
-        "TaskCount": "float",
-        "TaskDefinitionArn": "Required[str]",
-    },
-    total=False,
-)
+    Base: float
+    """The base value designates how many tasks, at a minimum, to run on the specified capacity
+    provider. Only one capacity provider in a capacity provider strategy can have a base defined. If
+    no value is specified, the default value of 0 is used."""
+    CapacityProvider: Required[str]
+    """The short name of the capacity provider."""
+    Weight: float
+    """The weight value designates the relative percentage of the total number of tasks launched
+    that should use the specified capacity provider. The weight value is taken into consideration
+    after the base value, if defined, is satisfied."""
 
-ScheduleEventBridgeParametersDict = TypedDict(
-    "ScheduleEventBridgeParametersDict",
-    {
-        "DetailType": "Required[str]",
-        "Source": "Required[str]",
-    },
-    total=False,
-)
 
-ScheduleFlexibleTimeWindowDict = TypedDict(
-    "ScheduleFlexibleTimeWindowDict",
-    {
-        "MaximumWindowInMinutes": "float",
-        "Mode": "Required[Literal['OFF', 'FLEXIBLE']]",
-    },
-    total=False,
-)
+class PlacementConstraintDict(TypedDict, total=False):
+    """PlacementConstraint as a plain dict: An object representing a constraint on task placement."""
 
-ScheduleKinesisParametersDict = TypedDict(
-    "ScheduleKinesisParametersDict",
-    {
-        "PartitionKey": "Required[str]",
-    },
-    total=False,
-)
+    Expression: str
+    """A cluster query language expression to apply to the constraint. You cannot specify an
+    expression if the constraint type is distinctInstance. To learn more, see Cluster Query Language
+    in the Amazon Elastic Container Service Developer Guide."""
+    Type: Literal["distinctInstance", "memberOf"]
+    """The type of constraint. Use distinctInstance to ensure that each task in a particular group
+    is running on a different container instance. Use memberOf to restrict the selection to a group
+    of valid candidates."""
 
-ScheduleNetworkConfigurationDict = TypedDict(
-    "ScheduleNetworkConfigurationDict",
-    {
-        "AwsvpcConfiguration": "AwsVpcConfigurationDict",
-    },
-    total=False,
-)
 
-SchedulePlacementStrategyDict = TypedDict(
-    "SchedulePlacementStrategyDict",
-    {
-        "Field": "str",
-        "Type": "Literal['random', 'spread', 'binpack']",
-    },
-    total=False,
-)
+class SageMakerPipelineParameterDict(TypedDict, total=False):
+    """SageMakerPipelineParameter as a plain dict: Name/Value pair of a parameter to start execution
+    of a SageMaker Model Building Pipeline."""
 
-ScheduleRetryPolicyDict = TypedDict(
-    "ScheduleRetryPolicyDict",
-    {
-        "MaximumEventAgeInSeconds": "float",
-        "MaximumRetryAttempts": "float",
-    },
-    total=False,
-)
+    Name: Required[str]
+    """Name of parameter to start execution of a SageMaker Model Building Pipeline."""
+    Value: Required[str]
+    """Value of parameter to start execution of a SageMaker Model Building Pipeline."""
 
-ScheduleSageMakerPipelineParametersDict = TypedDict(
-    "ScheduleSageMakerPipelineParametersDict",
-    {
-        "PipelineParameterList": "list[SageMakerPipelineParameterDict]",
-    },
-    total=False,
-)
 
-ScheduleSqsParametersDict = TypedDict(
-    "ScheduleSqsParametersDict",
-    {
-        "MessageGroupId": "str",
-    },
-    total=False,
-)
+class ScheduleDeadLetterConfigDict(TypedDict, total=False):
+    """ScheduleDeadLetterConfig as a plain dict: A DeadLetterConfig object that contains information
+    about a dead-letter queue configuration."""
 
-ScheduleTargetDict = TypedDict(
-    "ScheduleTargetDict",
-    {
-        "Arn": "Required[str]",
-        "DeadLetterConfig": "ScheduleDeadLetterConfigDict",
-        "EcsParameters": "ScheduleEcsParametersDict",
-        "EventBridgeParameters": "ScheduleEventBridgeParametersDict",
-        "Input": "str",
-        "KinesisParameters": "ScheduleKinesisParametersDict",
-        "RetryPolicy": "ScheduleRetryPolicyDict",
-        "RoleArn": "Required[str]",
-        "SageMakerPipelineParameters": "ScheduleSageMakerPipelineParametersDict",
-        "SqsParameters": "ScheduleSqsParametersDict",
-    },
-    total=False,
-)
+    Arn: str
+    """The ARN of the SQS queue specified as the target for the dead-letter queue."""
 
+
+class ScheduleEcsParametersDict(TypedDict, total=False):
+    """ScheduleEcsParameters as a plain dict: The custom parameters to be used when the target is an
+    Amazon ECS task."""
+
+    CapacityProviderStrategy: list[CapacityProviderStrategyItemDict]
+    """The capacity provider strategy to use for the task."""
+    EnableECSManagedTags: bool
+    """Specifies whether to enable Amazon ECS managed tags for the task. For more information, see
+    Tagging Your Amazon ECS Resources in the Amazon Elastic Container Service Developer Guide."""
+    EnableExecuteCommand: bool
+    """Whether or not to enable the execute command functionality for the containers in this task.
+    If true, this enables execute command functionality on all containers in the task."""
+    Group: str
+    """Specifies an ECS task group for the task. The maximum length is 255 characters."""
+    LaunchType: Literal["EC2", "FARGATE", "EXTERNAL"]
+    """Specifies the launch type on which your task is running. The launch type that you specify
+    here must match one of the launch type (compatibilities) of the target task. The FARGATE value
+    is supported only in the Regions where AWS Fargate with Amazon ECS is supported. For more
+    information, see AWS Fargate on Amazon ECS in the Amazon Elastic Container Service Developer
+    Guide."""
+    NetworkConfiguration: ScheduleNetworkConfigurationDict
+    """This structure specifies the network configuration for an ECS task."""
+    PlacementConstraints: list[PlacementConstraintDict]
+    """An array of placement constraint objects to use for the task. You can specify up to 10
+    constraints per task (including constraints in the task definition and those specified at
+    runtime)."""
+    PlacementStrategy: list[SchedulePlacementStrategyDict]
+    """The placement strategy objects to use for the task. You can specify a maximum of five
+    strategy rules per task."""
+    PlatformVersion: str
+    """Specifies the platform version for the task. Specify only the numeric portion of the platform
+    version, such as 1.1.0."""
+    PropagateTags: Literal["TASK_DEFINITION"]
+    """Specifies whether to propagate the tags from the task definition to the task. If no value is
+    specified, the tags are not propagated. Tags can only be propagated to the task during task
+    creation. To add tags to a task after task creation, use the TagResource API action."""
+    ReferenceId: str
+    """The reference ID to use for the task."""
+    Tags: list[dict[str, str]]
+    """The metadata that you apply to the task to help you categorize and organize them. Each tag
+    consists of a key and an optional value, both of which you define. To learn more, see RunTask in
+    the Amazon ECS API Reference."""
+    TaskCount: float
+    """The number of tasks to create based on TaskDefinition. The default is 1."""
+    TaskDefinitionArn: Required[str]
+    """The ARN of the task definition to use if the event target is an Amazon ECS task."""
+
+
+class ScheduleEventBridgeParametersDict(TypedDict, total=False):
+    """ScheduleEventBridgeParameters as a plain dict: EventBridge PutEvent predefined target type."""
+
+    DetailType: Required[str]
+    """Free-form string, with a maximum of 128 characters, used to decide what fields to expect in
+    the event detail."""
+    Source: Required[str]
+    """The source of the event."""
+
+
+class ScheduleFlexibleTimeWindowDict(TypedDict, total=False):
+    """ScheduleFlexibleTimeWindow as a plain dict: Flexible time window allows configuration of a
+    window within which a schedule can be invoked"""
+
+    MaximumWindowInMinutes: float
+    """The maximum time window during which a schedule can be invoked."""
+    Mode: Required[Literal["OFF", "FLEXIBLE"]]
+    """Determines whether the schedule is executed within a flexible time window."""
+
+
+class ScheduleKinesisParametersDict(TypedDict, total=False):
+    """ScheduleKinesisParameters as a plain dict: The custom parameter you can use to control the
+    shard to which EventBridge Scheduler sends the event."""
+
+    PartitionKey: Required[str]
+    """The custom parameter used as the Kinesis partition key. For more information, see Amazon
+    Kinesis Streams Key Concepts in the Amazon Kinesis Streams Developer Guide."""
+
+
+class ScheduleNetworkConfigurationDict(TypedDict, total=False):
+    """ScheduleNetworkConfiguration as a plain dict: This structure specifies the network
+    configuration for an ECS task."""
+
+    AwsvpcConfiguration: AwsVpcConfigurationDict
+    """This structure specifies the VPC subnets and security groups for the task, and whether a
+    public IP address is to be used. This structure is relevant only for ECS tasks that use the
+    awsvpc network mode."""
+
+
+class SchedulePlacementStrategyDict(TypedDict, total=False):
+    """SchedulePlacementStrategy as a plain dict: The task placement strategy for a task or service."""
+
+    Field: str
+    """The field to apply the placement strategy against. For the spread placement strategy, valid
+    values are instanceId (or host, which has the same effect), or any platform or custom attribute
+    that is applied to a container instance, such as attribute:ecs.availability-zone. For the
+    binpack placement strategy, valid values are cpu and memory. For the random placement strategy,
+    this field is not used."""
+    Type: Literal["random", "spread", "binpack"]
+    """The type of placement strategy. The random placement strategy randomly places tasks on
+    available candidates. The spread placement strategy spreads placement across available
+    candidates evenly based on the field parameter. The binpack strategy places tasks on available
+    candidates that have the least available amount of the resource that is specified with the field
+    parameter. For example, if you binpack on memory, a task is placed on the instance with the
+    least amount of remaining memory (but still enough to run the task)."""
+
+
+class ScheduleRetryPolicyDict(TypedDict, total=False):
+    """ScheduleRetryPolicy as a plain dict: A RetryPolicy object that includes information about the
+    retry policy settings."""
+
+    MaximumEventAgeInSeconds: float
+    """The maximum amount of time, in seconds, to continue to make retry attempts."""
+    MaximumRetryAttempts: float
+    """The maximum number of retry attempts to make before the request fails. Retry attempts with
+    exponential backoff continue until either the maximum number of attempts is made or until the
+    duration of the MaximumEventAgeInSeconds is reached."""
+
+
+class ScheduleSageMakerPipelineParametersDict(TypedDict, total=False):
+    """ScheduleSageMakerPipelineParameters as a plain dict: These are custom parameters to use when
+    the target is a SageMaker Model Building Pipeline that starts based on AWS EventBridge Scheduler
+    schedules."""
+
+    PipelineParameterList: list[SageMakerPipelineParameterDict]
+    """List of Parameter names and values for SageMaker Model Building Pipeline execution."""
+
+
+class ScheduleSqsParametersDict(TypedDict, total=False):
+    """ScheduleSqsParameters as a plain dict: Contains the message group ID to use when the target
+    is a FIFO queue. If you specify an SQS FIFO queue as a target, the queue must have content-based
+    deduplication enabled."""
+
+    MessageGroupId: str
+    """The FIFO message group ID to use as the target."""
+
+
+class ScheduleTargetDict(TypedDict, total=False):
+    """ScheduleTarget as a plain dict: The schedule target."""
+
+    Arn: Required[str]
+    """The Amazon Resource Name (ARN) of the target."""
+    DeadLetterConfig: ScheduleDeadLetterConfigDict
+    """A DeadLetterConfig object that contains information about a dead-letter queue configuration."""
+    EcsParameters: ScheduleEcsParametersDict
+    """The custom parameters to be used when the target is an Amazon ECS task."""
+    EventBridgeParameters: ScheduleEventBridgeParametersDict
+    """EventBridge PutEvent predefined target type."""
+    Input: str
+    """The text, or well-formed JSON, passed to the target. If you are configuring a templated
+    Lambda, AWS Step Functions, or Amazon EventBridge target, the input must be a well-formed JSON.
+    For all other target types, a JSON is not required. If you do not specify anything for this
+    field, EventBridge Scheduler delivers a default notification to the target."""
+    KinesisParameters: ScheduleKinesisParametersDict
+    """The custom parameter you can use to control the shard to which EventBridge Scheduler sends
+    the event."""
+    RetryPolicy: ScheduleRetryPolicyDict
+    """A RetryPolicy object that includes information about the retry policy settings."""
+    RoleArn: Required[str]
+    """The Amazon Resource Name (ARN) of the IAM role to be used for this target when the schedule
+    is triggered."""
+    SageMakerPipelineParameters: ScheduleSageMakerPipelineParametersDict
+    """These are custom parameters to use when the target is a SageMaker Model Building Pipeline
+    that starts based on AWS EventBridge Scheduler schedules."""
+    SqsParameters: ScheduleSqsParametersDict
+    """Contains the message group ID to use when the target is a FIFO queue. If you specify an SQS
+    FIFO queue as a target, the queue must have content-based deduplication enabled."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Scheduler::Schedule",
     schema_file="aws-scheduler-schedule.json",
     primary_identifier=("/Name",),
-    additional_identifiers=(),
     read_only=("/Arn",),
     create_only=("/Name",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=(
         "/Target/EcsParameters/CapacityProviderStrategy",
         "/Target/EcsParameters/NetworkConfiguration/AwsvpcConfiguration/SecurityGroups",
@@ -278,14 +359,12 @@ METADATA = _TypeMetadata(
         "/Target/SageMakerPipelineParameters/PipelineParameterList",
     ),
     required=("FlexibleTimeWindow", "ScheduleExpression", "Target"),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
         tag_on_create=False,
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -295,253 +374,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AssignPublicIp": {"enum": ["ENABLED", "DISABLED"], "type": "string"},
-        "AwsVpcConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AssignPublicIp": {"$ref": "#/definitions/AssignPublicIp"},
-                "SecurityGroups": {
-                    "items": {"maxLength": 1000, "minLength": 1, "type": "string"},
-                    "maxItems": 5,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "Subnets": {
-                    "items": {"maxLength": 1000, "minLength": 1, "type": "string"},
-                    "maxItems": 16,
-                    "minItems": 1,
-                    "type": "array",
-                },
-            },
-            "required": ["Subnets"],
-            "type": "object",
-        },
-        "CapacityProviderStrategyItem": {
-            "additionalProperties": False,
-            "properties": {
-                "Base": {"maximum": 100000, "minimum": 0, "type": "number"},
-                "CapacityProvider": {"maxLength": 255, "minLength": 1, "type": "string"},
-                "Weight": {"maximum": 1000, "minimum": 0, "type": "number"},
-            },
-            "required": ["CapacityProvider"],
-            "type": "object",
-        },
-        "DeadLetterConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "Arn": {
-                    "maxLength": 1600,
-                    "minLength": 1,
-                    "pattern": "^arn:aws[a-z-]*:sqs:[a-z0-9\\-]+:\\d{12}:[a-zA-Z0-9\\-_]+$",
-                    "type": "string",
-                }
-            },
-            "type": "object",
-        },
-        "EcsParameters": {
-            "additionalProperties": False,
-            "properties": {
-                "CapacityProviderStrategy": {
-                    "items": {"$ref": "#/definitions/CapacityProviderStrategyItem"},
-                    "maxItems": 6,
-                    "type": "array",
-                },
-                "EnableECSManagedTags": {"type": "boolean"},
-                "EnableExecuteCommand": {"type": "boolean"},
-                "Group": {"maxLength": 255, "minLength": 1, "type": "string"},
-                "LaunchType": {"$ref": "#/definitions/LaunchType"},
-                "NetworkConfiguration": {"$ref": "#/definitions/NetworkConfiguration"},
-                "PlacementConstraints": {
-                    "items": {"$ref": "#/definitions/PlacementConstraint"},
-                    "maxItems": 10,
-                    "type": "array",
-                },
-                "PlacementStrategy": {
-                    "items": {"$ref": "#/definitions/PlacementStrategy"},
-                    "maxItems": 5,
-                    "type": "array",
-                },
-                "PlatformVersion": {"maxLength": 64, "minLength": 1, "type": "string"},
-                "PropagateTags": {"$ref": "#/definitions/PropagateTags"},
-                "ReferenceId": {"maxLength": 1024, "type": "string"},
-                "Tags": {
-                    "items": {"$ref": "#/definitions/TagMap"},
-                    "maxItems": 50,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "TaskCount": {"maximum": 10, "minimum": 1, "type": "number"},
-                "TaskDefinitionArn": {"maxLength": 1600, "minLength": 1, "type": "string"},
-            },
-            "required": ["TaskDefinitionArn"],
-            "type": "object",
-        },
-        "EventBridgeParameters": {
-            "additionalProperties": False,
-            "properties": {
-                "DetailType": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Source": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "pattern": "^(?=[/\\.\\-_A-Za-z0-9]+)((?!aws\\.).*)|(\\$(\\.[\\w_-]+(\\[(\\d+|\\*)\\])*)*)$",
-                    "type": "string",
-                },
-            },
-            "required": ["DetailType", "Source"],
-            "type": "object",
-        },
-        "FlexibleTimeWindow": {
-            "additionalProperties": False,
-            "properties": {
-                "MaximumWindowInMinutes": {"maximum": 1440, "minimum": 1, "type": "number"},
-                "Mode": {"$ref": "#/definitions/FlexibleTimeWindowMode"},
-            },
-            "required": ["Mode"],
-            "type": "object",
-        },
-        "FlexibleTimeWindowMode": {"enum": ["OFF", "FLEXIBLE"], "type": "string"},
-        "KinesisParameters": {
-            "additionalProperties": False,
-            "properties": {"PartitionKey": {"maxLength": 256, "minLength": 1, "type": "string"}},
-            "required": ["PartitionKey"],
-            "type": "object",
-        },
-        "LaunchType": {"enum": ["EC2", "FARGATE", "EXTERNAL"], "type": "string"},
-        "NetworkConfiguration": {
-            "additionalProperties": False,
-            "properties": {"AwsvpcConfiguration": {"$ref": "#/definitions/AwsVpcConfiguration"}},
-            "type": "object",
-        },
-        "PlacementConstraint": {
-            "additionalProperties": False,
-            "properties": {
-                "Expression": {"maxLength": 2000, "type": "string"},
-                "Type": {"$ref": "#/definitions/PlacementConstraintType"},
-            },
-            "type": "object",
-        },
-        "PlacementConstraintType": {"enum": ["distinctInstance", "memberOf"], "type": "string"},
-        "PlacementStrategy": {
-            "additionalProperties": False,
-            "properties": {
-                "Field": {"maxLength": 255, "type": "string"},
-                "Type": {"$ref": "#/definitions/PlacementStrategyType"},
-            },
-            "type": "object",
-        },
-        "PlacementStrategyType": {"enum": ["random", "spread", "binpack"], "type": "string"},
-        "PropagateTags": {"enum": ["TASK_DEFINITION"], "type": "string"},
-        "RetryPolicy": {
-            "additionalProperties": False,
-            "properties": {
-                "MaximumEventAgeInSeconds": {"maximum": 86400, "minimum": 60, "type": "number"},
-                "MaximumRetryAttempts": {"maximum": 185, "minimum": 0, "type": "number"},
-            },
-            "type": "object",
-        },
-        "SageMakerPipelineParameter": {
-            "additionalProperties": False,
-            "properties": {
-                "Name": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "pattern": "^[A-Za-z0-9\\-_]*$",
-                    "type": "string",
-                },
-                "Value": {"maxLength": 1024, "minLength": 1, "type": "string"},
-            },
-            "required": ["Name", "Value"],
-            "type": "object",
-        },
-        "SageMakerPipelineParameters": {
-            "additionalProperties": False,
-            "properties": {
-                "PipelineParameterList": {
-                    "items": {"$ref": "#/definitions/SageMakerPipelineParameter"},
-                    "maxItems": 200,
-                    "minItems": 0,
-                    "type": "array",
-                }
-            },
-            "type": "object",
-        },
-        "ScheduleState": {"enum": ["ENABLED", "DISABLED"], "type": "string"},
-        "SqsParameters": {
-            "additionalProperties": False,
-            "properties": {"MessageGroupId": {"maxLength": 128, "minLength": 1, "type": "string"}},
-            "type": "object",
-        },
-        "TagMap": {
-            "additionalProperties": False,
-            "patternProperties": {".+": {"maxLength": 256, "minLength": 1, "type": "string"}},
-            "type": "object",
-        },
-        "Target": {
-            "additionalProperties": False,
-            "properties": {
-                "Arn": {"maxLength": 1600, "minLength": 1, "type": "string"},
-                "DeadLetterConfig": {"$ref": "#/definitions/DeadLetterConfig"},
-                "EcsParameters": {"$ref": "#/definitions/EcsParameters"},
-                "EventBridgeParameters": {"$ref": "#/definitions/EventBridgeParameters"},
-                "Input": {"minLength": 1, "type": "string"},
-                "KinesisParameters": {"$ref": "#/definitions/KinesisParameters"},
-                "RetryPolicy": {"$ref": "#/definitions/RetryPolicy"},
-                "RoleArn": {
-                    "maxLength": 1600,
-                    "minLength": 1,
-                    "pattern": "^arn:aws[a-z-]*:iam::\\d{12}:role\\/[\\w+=,.@\\/-]+$",
-                    "type": "string",
-                },
-                "SageMakerPipelineParameters": {
-                    "$ref": "#/definitions/SageMakerPipelineParameters"
-                },
-                "SqsParameters": {"$ref": "#/definitions/SqsParameters"},
-            },
-            "required": ["Arn", "RoleArn"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {
-            "maxLength": 1224,
-            "minLength": 1,
-            "pattern": "^arn:aws[a-z-]*:scheduler:[a-z0-9\\-]+:\\d{12}:schedule\\/[0-9a-zA-Z-_.]+\\/[0-9a-zA-Z-_.]+$",
-            "type": "string",
-        },
-        "Description": {"maxLength": 512, "minLength": 0, "type": "string"},
-        "EndDate": {"type": "string"},
-        "FlexibleTimeWindow": {"$ref": "#/definitions/FlexibleTimeWindow"},
-        "GroupName": {
-            "maxLength": 64,
-            "minLength": 1,
-            "pattern": "^[0-9a-zA-Z-_.]+$",
-            "type": "string",
-        },
-        "KmsKeyArn": {
-            "maxLength": 2048,
-            "minLength": 1,
-            "pattern": "^arn:aws[a-z-]*:kms:[a-z0-9\\-]+:\\d{12}:(key|alias)\\/[0-9a-zA-Z-_]*$",
-            "type": "string",
-        },
-        "Name": {"maxLength": 64, "minLength": 1, "pattern": "^[0-9a-zA-Z-_.]+$", "type": "string"},
-        "ScheduleExpression": {"maxLength": 256, "minLength": 1, "type": "string"},
-        "ScheduleExpressionTimezone": {"maxLength": 50, "minLength": 1, "type": "string"},
-        "StartDate": {"type": "string"},
-        "State": {"$ref": "#/definitions/ScheduleState"},
-        "Target": {"$ref": "#/definitions/Target"},
-    },
-    "required": ["FlexibleTimeWindow", "ScheduleExpression", "Target"],
-}
-
 
 class Schedule(_Resource):
     """AWS::Scheduler::Schedule: Definition of AWS::Scheduler::Schedule Resource Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Name.
+    Replaced when any of these change (create-only): Name.
+    Read-only attributes (known once deployed): Arn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-scheduler-schedule.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -549,11 +391,13 @@ class Schedule(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ScheduleAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "schedule.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The Amazon Resource Name (ARN) of the schedule."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     EndDate: str
     FlexibleTimeWindow: ScheduleFlexibleTimeWindowDict
@@ -566,37 +410,52 @@ class Schedule(_Resource):
     State: Literal["ENABLED", "DISABLED"]
     Target: ScheduleTargetDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        FlexibleTimeWindow: ScheduleFlexibleTimeWindow | ScheduleFlexibleTimeWindowDict,
+        ScheduleExpression: str,
+        Target: ScheduleTarget | ScheduleTargetDict,
+        Description: str | None = None,
+        EndDate: str | None = None,
+        GroupName: str | None = None,
+        KmsKeyArn: str | None = None,
+        Name: str | None = None,
+        ScheduleExpressionTimezone: str | None = None,
+        StartDate: str | None = None,
+        State: Literal["ENABLED", "DISABLED"] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Scheduler::Schedule; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            FlexibleTimeWindow: ScheduleFlexibleTimeWindow | ScheduleFlexibleTimeWindowDict,
-            ScheduleExpression: str,
-            Target: ScheduleTarget | ScheduleTargetDict,
-            Description: str | None = None,
-            EndDate: str | None = None,
-            GroupName: str | None = None,
-            KmsKeyArn: str | None = None,
-            Name: str | None = None,
-            ScheduleExpressionTimezone: str | None = None,
-            StartDate: str | None = None,
-            State: Literal["ENABLED", "DISABLED"] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Scheduler::Schedule; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            FlexibleTimeWindow: Flexible time window allows configuration of a window within which a
+                schedule can be invoked Required.
+            ScheduleExpression: The scheduling expression. Required.
+            Target: The schedule target. Required.
             Description: The description of the schedule.
-            EndDate: The date, in UTC, before which the schedule can invoke its target.
-            GroupName: The name of the schedule group to associate with this schedule.
+            EndDate: The date, in UTC, before which the schedule can invoke its target. Depending on
+                the schedule's recurrence expression, invocations might stop on, or before, the
+                EndDate you specify.
+            GroupName: The name of the schedule group to associate with this schedule. If you omit
+                this, the default schedule group is used.
             KmsKeyArn: The ARN for a KMS Key that will be used to encrypt customer data.
-            ScheduleExpression: The scheduling expression.
-            ScheduleExpressionTimezone: The timezone in which the scheduling expression is evaluated.
+            Name: Pattern: ^[0-9a-zA-Z-_.]+$ Length: 1 to 64 characters. Create-only: changing it
+                replaces the resource.
+            ScheduleExpressionTimezone: The timezone in which the scheduling expression is
+                evaluated.
             StartDate: The date, in UTC, after which the schedule can begin invoking its target.
+                Depending on the schedule's recurrence expression, invocations might occur on, or
+                after, the StartDate you specify.
+            State: Specifies whether the schedule is enabled or disabled.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,34 +55,25 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: Tag to associate with the resource."""
+
+    Key: Required[str]
+    """Key for the tag"""
+    Value: Required[str]
+    """Value for the tag"""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Scheduler::ScheduleGroup",
     schema_file="aws-scheduler-schedulegroup.json",
     primary_identifier=("/Name",),
-    additional_identifiers=(),
     read_only=("/Arn", "/CreationDate", "/LastModificationDate", "/State"),
     create_only=("/Name",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
-    required=(),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -88,47 +83,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ScheduleGroupState": {"enum": ["ACTIVE", "DELETING"], "type": "string"},
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 1, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {
-            "maxLength": 1224,
-            "minLength": 1,
-            "pattern": "^arn:aws[a-z-]*:scheduler:[a-z0-9\\-]+:\\d{12}:schedule-group\\/[0-9a-zA-Z-_.]+$",
-            "type": "string",
-        },
-        "CreationDate": {"type": "string"},
-        "LastModificationDate": {"type": "string"},
-        "Name": {"maxLength": 64, "minLength": 1, "pattern": "^[0-9a-zA-Z-_.]+$", "type": "string"},
-        "State": {"$ref": "#/definitions/ScheduleGroupState"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 200,
-            "minItems": 0,
-            "type": "array",
-        },
-    },
-    "required": [],
-}
-
 
 class ScheduleGroup(_Resource):
     """AWS::Scheduler::ScheduleGroup: Definition of AWS::Scheduler::ScheduleGroup Resource Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Name.
+    Replaced when any of these change (create-only): Name.
+    Read-only attributes (known once deployed): Arn, CreationDate, LastModificationDate, State.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-scheduler-schedulegroup.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -136,33 +100,43 @@ class ScheduleGroup(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ScheduleGroupAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "schedule_group.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The Amazon Resource Name (ARN) of the schedule group."""
     CreationDate: str
+    """The time at which the schedule group was created."""
     LastModificationDate: str
+    """The time at which the schedule group was last modified."""
     State: Literal["ACTIVE", "DELETING"]
-    # Declared properties (as declared, or as AWS returned them).
+    """Specifies the state of the schedule group."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Name: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Scheduler::ScheduleGroup; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Scheduler::ScheduleGroup; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Name: Pattern: ^[0-9a-zA-Z-_.]+$ Length: 1 to 64 characters. Create-only: changing it
+                replaces the resource.
             Tags: The list of tags to associate with the schedule group.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -7,10 +7,10 @@ Imported on first use by data_integration_flow.py, which re-exports every name h
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "DataIntegrationFlowAttributes",
@@ -32,120 +32,243 @@ __all__ = [
 
 
 class FieldPriorityDedupeField(DeferredModel):
+    """
+    A deduplication field.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str
-    SortOrder: Literal["ASC", "DESC"]
+    Name: Annotated[str, Field(description="The name of the deduplication field.")]
+    SortOrder: Annotated[Literal["ASC", "DESC"], Field(description="The sort order.")]
 
 
 class FieldPriorityDedupeStrategyConfiguration(DeferredModel):
+    """
+    The field priority deduplication strategy configuration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Fields: list[FieldPriorityDedupeField]
+    Fields: Annotated[
+        list[FieldPriorityDedupeField],
+        Field(description="The list of field names and their sort order for deduplication."),
+    ]
 
 
 class S3Options(DeferredModel):
+    """
+    The Amazon S3 options.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    FileType: Literal["CSV", "PARQUET", "JSON"] | None = None
+    FileType: Annotated[
+        Literal["CSV", "PARQUET", "JSON"] | None, Field(description="The file type.")
+    ] = None
 
 
 class S3SourceConfiguration(DeferredModel):
+    """
+    The S3 source configuration parameters.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    BucketName: str
-    Options: S3Options | None = None
-    Prefix: str
+    BucketName: Annotated[str, Field(description="The S3 bucket name.")]
+    Options: Annotated[S3Options | None, Field(description="The Amazon S3 options.")] = None
+    Prefix: Annotated[str, Field(description="The S3 prefix.")]
 
 
 class SqlTransformationConfiguration(DeferredModel):
+    """
+    The SQL transformation configuration parameters.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Query: str
+    Query: Annotated[str, Field(description="The transformation SQL query body based on SparkSQL.")]
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key name of the tag.")]
+    Value: Annotated[str, Field(description="The value for the tag.")]
 
 
 class DataIntegrationFlowAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedTime: str | None = None
-    LastModifiedTime: str | None = None
+    """
+    The read-only attributes of a AWS::SCN::DataIntegrationFlow, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the DataIntegrationFlow.")
+    ] = None
+    CreatedTime: Annotated[
+        str | None, Field(description="The creation time of the DataIntegrationFlow.")
+    ] = None
+    LastModifiedTime: Annotated[
+        str | None, Field(description="The last modified time of the DataIntegrationFlow.")
+    ] = None
 
 
 class DataIntegrationFlowDedupeStrategy(DeferredModel):
+    """
+    The deduplication strategy.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    FieldPriority: FieldPriorityDedupeStrategyConfiguration | None = None
-    Type: Literal["FIELD_PRIORITY"]
+    FieldPriority: Annotated[
+        FieldPriorityDedupeStrategyConfiguration | None,
+        Field(description="The field priority deduplication strategy configuration."),
+    ] = None
+    Type: Annotated[
+        Literal["FIELD_PRIORITY"], Field(description="The deduplication strategy type.")
+    ]
 
 
 class DataIntegrationFlowTransformation(DeferredModel):
+    """
+    The DataIntegrationFlow transformation parameters.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    SqlTransformation: SqlTransformationConfiguration | None = None
-    TransformationType: Literal["SQL", "NONE"]
+    SqlTransformation: Annotated[
+        SqlTransformationConfiguration | None,
+        Field(description="The SQL transformation configuration parameters."),
+    ] = None
+    TransformationType: Annotated[
+        Literal["SQL", "NONE"], Field(description="The transformation type.")
+    ]
 
 
 class DatasetOptions(DeferredModel):
+    """
+    The dataset options.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DedupeRecords: bool | None = None
-    DedupeStrategy: DataIntegrationFlowDedupeStrategy | None = None
-    LoadType: Literal["INCREMENTAL", "REPLACE"] | None = None
+    DedupeRecords: Annotated[
+        bool | None,
+        Field(
+            description="The option to perform deduplication on data records sharing same primary key values."
+        ),
+    ] = None
+    DedupeStrategy: Annotated[
+        DataIntegrationFlowDedupeStrategy | None, Field(description="The deduplication strategy.")
+    ] = None
+    LoadType: Annotated[
+        Literal["INCREMENTAL", "REPLACE"] | None, Field(description="The load type.")
+    ] = None
 
 
 class DatasetSourceConfiguration(DeferredModel):
+    """
+    The dataset source configuration parameters.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DatasetIdentifier: str
-    Options: DatasetOptions | None = None
+    DatasetIdentifier: Annotated[str, Field(description="The ARN of the dataset.")]
+    Options: Annotated[DatasetOptions | None, Field(description="The dataset options.")] = None
 
 
 class DatasetTargetConfiguration(DeferredModel):
+    """
+    The dataset target configuration parameters.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DatasetIdentifier: str
-    Options: DatasetOptions | None = None
+    DatasetIdentifier: Annotated[str, Field(description="The dataset ARN.")]
+    Options: Annotated[DatasetOptions | None, Field(description="The dataset options.")] = None
 
 
 class DataIntegrationFlowSource(DeferredModel):
+    """
+    The DataIntegrationFlow source parameters.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DatasetSource: DatasetSourceConfiguration | None = None
-    S3Source: S3SourceConfiguration | None = None
-    SourceName: str
-    SourceType: Literal["S3", "DATASET"]
+    DatasetSource: Annotated[
+        DatasetSourceConfiguration | None,
+        Field(description="The dataset source configuration parameters."),
+    ] = None
+    S3Source: Annotated[
+        S3SourceConfiguration | None, Field(description="The S3 source configuration parameters.")
+    ] = None
+    SourceName: Annotated[
+        str,
+        Field(
+            description="The source name that can be used as table alias in SQL transformation query."
+        ),
+    ]
+    SourceType: Annotated[Literal["S3", "DATASET"], Field(description="The source type.")]
 
 
 class DataIntegrationFlowTarget(DeferredModel):
+    """
+    The DataIntegrationFlow target parameters.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DatasetTarget: DatasetTargetConfiguration | None = None
-    TargetType: Literal["DATASET"]
+    DatasetTarget: Annotated[
+        DatasetTargetConfiguration | None,
+        Field(description="The dataset target configuration parameters."),
+    ] = None
+    TargetType: Annotated[Literal["DATASET"], Field(description="The target type.")]
 
 
 class DataIntegrationFlowProps(DeferredModel):
-    InstanceId: str
-    Name: str
-    Sources: list[DataIntegrationFlowSource]
-    Tags: list[Tag] | None = None
-    Target: DataIntegrationFlowTarget
-    Transformation: DataIntegrationFlowTransformation
+    """
+    The properties a program declares for a AWS::SCN::DataIntegrationFlow.
+    """
+
+    InstanceId: Annotated[
+        str,
+        Field(
+            description="The Amazon Web Services Supply Chain instance identifier. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Name: Annotated[
+        str,
+        Field(
+            description="The name of the DataIntegrationFlow. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Sources: Annotated[
+        list[DataIntegrationFlowSource],
+        Field(description="The source configurations for the DataIntegrationFlow."),
+    ]
+    Tags: Annotated[
+        list[Tag] | None, Field(description="The tags for the DataIntegrationFlow.")
+    ] = None
+    Target: Annotated[
+        DataIntegrationFlowTarget, Field(description="The DataIntegrationFlow target parameters.")
+    ]
+    Transformation: Annotated[
+        DataIntegrationFlowTransformation,
+        Field(description="The DataIntegrationFlow transformation parameters."),
+    ]

@@ -7,10 +7,10 @@ Imported on first use by dataset.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "DataLakeDatasetPartitionField",
@@ -26,71 +26,155 @@ __all__ = [
 
 
 class DataLakeDatasetPartitionFieldTransform(DeferredModel):
+    """
+    The transformation of the partition field.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Type: Literal["YEAR", "MONTH", "DAY", "HOUR", "IDENTITY"]
+    Type: Annotated[
+        Literal["YEAR", "MONTH", "DAY", "HOUR", "IDENTITY"],
+        Field(description="The type of partitioning transformation."),
+    ]
 
 
 class DataLakeDatasetPrimaryKeyField(DeferredModel):
+    """
+    The primary key field details.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str
+    Name: Annotated[str, Field(description="The name of the primary key field.")]
 
 
 class DataLakeDatasetSchemaField(DeferredModel):
+    """
+    The dataset field details.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    IsRequired: bool
-    Name: str
-    Type: Literal["INT", "DOUBLE", "STRING", "TIMESTAMP", "LONG"]
+    IsRequired: Annotated[bool, Field(description="Indicate if the field is required or not.")]
+    Name: Annotated[str, Field(description="The dataset field name.")]
+    Type: Annotated[
+        Literal["INT", "DOUBLE", "STRING", "TIMESTAMP", "LONG"],
+        Field(description="The dataset field type."),
+    ]
 
 
 class DatasetSchema(DeferredModel):
+    """
+    The schema of the dataset.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Fields: list[DataLakeDatasetSchemaField]
-    Name: str
-    PrimaryKeys: list[DataLakeDatasetPrimaryKeyField] | None = None
+    Fields: Annotated[
+        list[DataLakeDatasetSchemaField],
+        Field(description="The list of field details of the dataset schema."),
+    ]
+    Name: Annotated[str, Field(description="The name of the dataset schema.")]
+    PrimaryKeys: Annotated[
+        list[DataLakeDatasetPrimaryKeyField] | None,
+        Field(description="The list of primary key fields for the dataset."),
+    ] = None
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key name of the tag.")]
+    Value: Annotated[str, Field(description="The value for the tag.")]
 
 
 class DatasetAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedTime: str | None = None
-    LastModifiedTime: str | None = None
+    """
+    The read-only attributes of a AWS::SCN::Dataset, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the dataset.")
+    ] = None
+    CreatedTime: Annotated[str | None, Field(description="The creation time of the dataset.")] = (
+        None
+    )
+    LastModifiedTime: Annotated[
+        str | None, Field(description="The last modified time of the dataset.")
+    ] = None
 
 
 class DataLakeDatasetPartitionField(DeferredModel):
+    """
+    The partition field details.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str
-    Transform: DataLakeDatasetPartitionFieldTransform
+    Name: Annotated[str, Field(description="The name of the partition field.")]
+    Transform: Annotated[
+        DataLakeDatasetPartitionFieldTransform,
+        Field(description="The transformation of the partition field."),
+    ]
 
 
 class DatasetPartitionSpec(DeferredModel):
+    """
+    The partition specification of the dataset.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Fields: list[DataLakeDatasetPartitionField]
+    Fields: Annotated[
+        list[DataLakeDatasetPartitionField], Field(description="The partition fields.")
+    ]
 
 
 class DatasetProps(DeferredModel):
-    Description: str | None = None
-    InstanceId: str
-    Name: str
-    Namespace: str
-    PartitionSpec: DatasetPartitionSpec | None = None
-    Schema: DatasetSchema | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::SCN::Dataset.
+    """
+
+    Description: Annotated[str | None, Field(description="The description of the dataset.")] = None
+    InstanceId: Annotated[
+        str,
+        Field(
+            description="The Amazon Web Services Supply Chain instance identifier. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Name: Annotated[
+        str,
+        Field(
+            description="The name of the dataset. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Namespace: Annotated[
+        str,
+        Field(
+            description="The namespace of the dataset. Create-only: changing it replaces the resource."
+        ),
+    ]
+    PartitionSpec: Annotated[
+        DatasetPartitionSpec | None,
+        Field(
+            description="The partition specification of the dataset. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Schema: Annotated[
+        DatasetSchema | None,
+        Field(
+            description="The schema of the dataset. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="The tags for the dataset.")] = None

@@ -7,10 +7,10 @@ Imported on first use by instance.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "InstanceAttributes",
@@ -20,28 +20,54 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key name of the tag.")]
+    Value: Annotated[str, Field(description="The value for the tag.")]
 
 
 class InstanceAttributes(DeferredModel):
-    Arn: str | None = None
-    AwsAccountId: str | None = None
-    CreatedTime: str | None = None
-    InstanceId: str | None = None
-    LastModifiedTime: str | None = None
-    State: (
+    """
+    The read-only attributes of a AWS::SCN::Instance, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="The ARN of the instance.")] = None
+    AwsAccountId: Annotated[
+        str | None, Field(description="The AWS account ID that owns the instance.")
+    ] = None
+    CreatedTime: Annotated[str | None, Field(description="The instance creation timestamp.")] = None
+    InstanceId: Annotated[str | None, Field(description="The instance identifier.")] = None
+    LastModifiedTime: Annotated[
+        str | None, Field(description="The instance last modified timestamp.")
+    ] = None
+    State: Annotated[
         Literal["Initializing", "Active", "CreateFailed", "DeleteFailed", "Deleting", "Deleted"]
-        | None
-    ) = None
-    VersionNumber: float | None = None
+        | None,
+        Field(description="The state of the instance."),
+    ] = None
+    VersionNumber: Annotated[
+        float | None, Field(description="The version number of the instance.")
+    ] = None
 
 
 class InstanceProps(DeferredModel):
-    InstanceDescription: str | None = None
-    InstanceName: str | None = None
-    Tags: list[Tag] | None = None
-    WebAppDnsDomain: str | None = None
+    """
+    The properties a program declares for a AWS::SCN::Instance.
+    """
+
+    InstanceDescription: Annotated[str | None, Field(description="The instance description.")] = (
+        None
+    )
+    InstanceName: Annotated[str | None, Field(description="The instance name.")] = None
+    Tags: Annotated[list[Tag] | None, Field(description="Tags for the instance.")] = None
+    WebAppDnsDomain: Annotated[
+        str | None,
+        Field(
+            description="The WebApp DNS domain name of the instance. Create-only: changing it replaces the resource."
+        ),
+    ] = None

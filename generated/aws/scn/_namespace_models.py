@@ -7,9 +7,10 @@ Imported on first use by namespace.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "NamespaceAttributes",
@@ -22,18 +23,44 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: 0 to 256 characters.")]
 
 
 class NamespaceAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedTime: str | None = None
-    LastModifiedTime: str | None = None
+    """
+    The read-only attributes of a AWS::SCN::Namespace, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the namespace.")
+    ] = None
+    CreatedTime: Annotated[str | None, Field(description="The creation time of the namespace.")] = (
+        None
+    )
+    LastModifiedTime: Annotated[
+        str | None, Field(description="The last modified time of the namespace.")
+    ] = None
 
 
 class NamespaceProps(DeferredModel):
-    Description: str | None = None
-    InstanceId: str
-    Name: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::SCN::Namespace.
+    """
+
+    Description: Annotated[str | None, Field(description="The description of the namespace.")] = (
+        None
+    )
+    InstanceId: Annotated[
+        str,
+        Field(
+            description="The Amazon Web Services Supply Chain instance identifier. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Name: Annotated[
+        str,
+        Field(
+            description="The name of the namespace. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[list[Tag] | None, Field(description="The tags for the namespace.")] = None

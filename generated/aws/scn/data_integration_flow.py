@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -99,124 +103,130 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-DataIntegrationFlowDedupeStrategyDict = TypedDict(
-    "DataIntegrationFlowDedupeStrategyDict",
-    {
-        "FieldPriority": "FieldPriorityDedupeStrategyConfigurationDict",
-        "Type": "Required[Literal['FIELD_PRIORITY']]",
-    },
-    total=False,
-)
 
-DataIntegrationFlowSourceDict = TypedDict(
-    "DataIntegrationFlowSourceDict",
-    {
-        "DatasetSource": "DatasetSourceConfigurationDict",
-        "S3Source": "S3SourceConfigurationDict",
-        "SourceName": "Required[str]",
-        "SourceType": "Required[Literal['S3', 'DATASET']]",
-    },
-    total=False,
-)
+class DataIntegrationFlowDedupeStrategyDict(TypedDict, total=False):
+    """DataIntegrationFlowDedupeStrategy as a plain dict: The deduplication strategy."""
 
-DataIntegrationFlowTargetDict = TypedDict(
-    "DataIntegrationFlowTargetDict",
-    {
-        "DatasetTarget": "DatasetTargetConfigurationDict",
-        "TargetType": "Required[Literal['DATASET']]",
-    },
-    total=False,
-)
+    FieldPriority: FieldPriorityDedupeStrategyConfigurationDict
+    """The field priority deduplication strategy configuration."""
+    Type: Required[Literal["FIELD_PRIORITY"]]
+    """The deduplication strategy type."""
 
-DataIntegrationFlowTransformationDict = TypedDict(
-    "DataIntegrationFlowTransformationDict",
-    {
-        "SqlTransformation": "SqlTransformationConfigurationDict",
-        "TransformationType": "Required[Literal['SQL', 'NONE']]",
-    },
-    total=False,
-)
 
-DatasetOptionsDict = TypedDict(
-    "DatasetOptionsDict",
-    {
-        "DedupeRecords": "bool",
-        "DedupeStrategy": "DataIntegrationFlowDedupeStrategyDict",
-        "LoadType": "Literal['INCREMENTAL', 'REPLACE']",
-    },
-    total=False,
-)
+class DataIntegrationFlowSourceDict(TypedDict, total=False):
+    """DataIntegrationFlowSource as a plain dict: The DataIntegrationFlow source parameters."""
 
-DatasetSourceConfigurationDict = TypedDict(
-    "DatasetSourceConfigurationDict",
-    {
-        "DatasetIdentifier": "Required[str]",
-        "Options": "DatasetOptionsDict",
-    },
-    total=False,
-)
+    DatasetSource: DatasetSourceConfigurationDict
+    """The dataset source configuration parameters."""
+    S3Source: S3SourceConfigurationDict
+    """The S3 source configuration parameters."""
+    SourceName: Required[str]
+    """The source name that can be used as table alias in SQL transformation query."""
+    SourceType: Required[Literal["S3", "DATASET"]]
+    """The source type."""
 
-DatasetTargetConfigurationDict = TypedDict(
-    "DatasetTargetConfigurationDict",
-    {
-        "DatasetIdentifier": "Required[str]",
-        "Options": "DatasetOptionsDict",
-    },
-    total=False,
-)
 
-FieldPriorityDedupeFieldDict = TypedDict(
-    "FieldPriorityDedupeFieldDict",
-    {
-        "Name": "Required[str]",
-        "SortOrder": "Required[Literal['ASC', 'DESC']]",
-    },
-    total=False,
-)
+class DataIntegrationFlowTargetDict(TypedDict, total=False):
+    """DataIntegrationFlowTarget as a plain dict: The DataIntegrationFlow target parameters."""
 
-FieldPriorityDedupeStrategyConfigurationDict = TypedDict(
-    "FieldPriorityDedupeStrategyConfigurationDict",
-    {
-        "Fields": "Required[list[FieldPriorityDedupeFieldDict]]",
-    },
-    total=False,
-)
+    DatasetTarget: DatasetTargetConfigurationDict
+    """The dataset target configuration parameters."""
+    TargetType: Required[Literal["DATASET"]]
+    """The target type."""
 
-S3OptionsDict = TypedDict(
-    "S3OptionsDict",
-    {
-        "FileType": "Literal['CSV', 'PARQUET', 'JSON']",
-    },
-    total=False,
-)
 
-S3SourceConfigurationDict = TypedDict(
-    "S3SourceConfigurationDict",
-    {
-        "BucketName": "Required[str]",
-        "Options": "S3OptionsDict",
-        "Prefix": "Required[str]",
-    },
-    total=False,
-)
+class DataIntegrationFlowTransformationDict(TypedDict, total=False):
+    """DataIntegrationFlowTransformation as a plain dict: The DataIntegrationFlow transformation
+    parameters."""
 
-SqlTransformationConfigurationDict = TypedDict(
-    "SqlTransformationConfigurationDict",
-    {
-        "Query": "Required[str]",
-    },
-    total=False,
-)
+    SqlTransformation: SqlTransformationConfigurationDict
+    """The SQL transformation configuration parameters."""
+    TransformationType: Required[Literal["SQL", "NONE"]]
+    """The transformation type."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class DatasetOptionsDict(TypedDict, total=False):
+    """DatasetOptions as a plain dict: The dataset options."""
+
+    DedupeRecords: bool
+    """The option to perform deduplication on data records sharing same primary key values."""
+    DedupeStrategy: DataIntegrationFlowDedupeStrategyDict
+    """The deduplication strategy."""
+    LoadType: Literal["INCREMENTAL", "REPLACE"]
+    """The load type."""
+
+
+class DatasetSourceConfigurationDict(TypedDict, total=False):
+    """DatasetSourceConfiguration as a plain dict: The dataset source configuration parameters."""
+
+    DatasetIdentifier: Required[str]
+    """The ARN of the dataset."""
+    Options: DatasetOptionsDict
+    """The dataset options."""
+
+
+class DatasetTargetConfigurationDict(TypedDict, total=False):
+    """DatasetTargetConfiguration as a plain dict: The dataset target configuration parameters."""
+
+    DatasetIdentifier: Required[str]
+    """The dataset ARN."""
+    Options: DatasetOptionsDict
+    """The dataset options."""
+
+
+class FieldPriorityDedupeFieldDict(TypedDict, total=False):
+    """FieldPriorityDedupeField as a plain dict: A deduplication field."""
+
+    Name: Required[str]
+    """The name of the deduplication field."""
+    SortOrder: Required[Literal["ASC", "DESC"]]
+    """The sort order."""
+
+
+class FieldPriorityDedupeStrategyConfigurationDict(TypedDict, total=False):
+    """FieldPriorityDedupeStrategyConfiguration as a plain dict: The field priority deduplication
+    strategy configuration."""
+
+    Fields: Required[list[FieldPriorityDedupeFieldDict]]
+    """The list of field names and their sort order for deduplication."""
+
+
+class S3OptionsDict(TypedDict, total=False):
+    """S3Options as a plain dict: The Amazon S3 options."""
+
+    FileType: Literal["CSV", "PARQUET", "JSON"]
+    """The file type."""
+
+
+class S3SourceConfigurationDict(TypedDict, total=False):
+    """S3SourceConfiguration as a plain dict: The S3 source configuration parameters."""
+
+    BucketName: Required[str]
+    """The S3 bucket name."""
+    Options: S3OptionsDict
+    """The Amazon S3 options."""
+    Prefix: Required[str]
+    """The S3 prefix."""
+
+
+class SqlTransformationConfigurationDict(TypedDict, total=False):
+    """SqlTransformationConfiguration as a plain dict: The SQL transformation configuration
+    parameters."""
+
+    Query: Required[str]
+    """The transformation SQL query body based on SparkSQL."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag."""
+    Value: Required[str]
+    """The value for the tag."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::SCN::DataIntegrationFlow",
     schema_file="aws-scn-dataintegrationflow.json",
@@ -224,18 +234,10 @@ METADATA = _TypeMetadata(
     additional_identifiers=(("/InstanceId", "/Name"),),
     read_only=("/Arn", "/CreatedTime", "/LastModifiedTime"),
     create_only=("/InstanceId", "/Name"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("InstanceId", "Name", "Sources", "Transformation", "Target"),
     list_required=("InstanceId",),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -245,197 +247,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "DataIntegrationFlowSource": {
-            "additionalProperties": False,
-            "properties": {
-                "DatasetSource": {"$ref": "#/definitions/DatasetSourceConfiguration"},
-                "S3Source": {"$ref": "#/definitions/S3SourceConfiguration"},
-                "SourceName": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "pattern": "^[A-Za-z0-9_]+$",
-                    "type": "string",
-                },
-                "SourceType": {"enum": ["S3", "DATASET"], "type": "string"},
-            },
-            "required": ["SourceType", "SourceName"],
-            "type": "object",
-        },
-        "DataIntegrationFlowTarget": {
-            "additionalProperties": False,
-            "properties": {
-                "DatasetTarget": {"$ref": "#/definitions/DatasetTargetConfiguration"},
-                "TargetType": {"enum": ["DATASET"], "type": "string"},
-            },
-            "required": ["TargetType"],
-            "type": "object",
-        },
-        "DataIntegrationFlowTransformation": {
-            "additionalProperties": False,
-            "properties": {
-                "SqlTransformation": {"$ref": "#/definitions/SqlTransformationConfiguration"},
-                "TransformationType": {"enum": ["SQL", "NONE"], "type": "string"},
-            },
-            "required": ["TransformationType"],
-            "type": "object",
-        },
-        "DatasetOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "DedupeRecords": {"type": "boolean"},
-                "DedupeStrategy": {"$ref": "#/definitions/DedupeStrategy"},
-                "LoadType": {"enum": ["INCREMENTAL", "REPLACE"], "type": "string"},
-            },
-            "type": "object",
-        },
-        "DatasetSourceConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "DatasetIdentifier": {
-                    "maxLength": 1011,
-                    "minLength": 1,
-                    "pattern": "^[-_/A-Za-z0-9:]+$",
-                    "type": "string",
-                },
-                "Options": {"$ref": "#/definitions/DatasetOptions"},
-            },
-            "required": ["DatasetIdentifier"],
-            "type": "object",
-        },
-        "DatasetTargetConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "DatasetIdentifier": {
-                    "maxLength": 1011,
-                    "minLength": 1,
-                    "pattern": "^[-_/A-Za-z0-9:]+$",
-                    "type": "string",
-                },
-                "Options": {"$ref": "#/definitions/DatasetOptions"},
-            },
-            "required": ["DatasetIdentifier"],
-            "type": "object",
-        },
-        "DedupeStrategy": {
-            "additionalProperties": False,
-            "properties": {
-                "FieldPriority": {"$ref": "#/definitions/FieldPriorityDedupeStrategyConfiguration"},
-                "Type": {"enum": ["FIELD_PRIORITY"], "type": "string"},
-            },
-            "required": ["Type"],
-            "type": "object",
-        },
-        "FieldPriorityDedupeField": {
-            "additionalProperties": False,
-            "properties": {
-                "Name": {
-                    "maxLength": 100,
-                    "minLength": 1,
-                    "pattern": "^[a-z0-9_]+$",
-                    "type": "string",
-                },
-                "SortOrder": {"enum": ["ASC", "DESC"], "type": "string"},
-            },
-            "required": ["Name", "SortOrder"],
-            "type": "object",
-        },
-        "FieldPriorityDedupeStrategyConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Fields": {
-                    "items": {"$ref": "#/definitions/FieldPriorityDedupeField"},
-                    "maxItems": 10,
-                    "minItems": 1,
-                    "type": "array",
-                }
-            },
-            "required": ["Fields"],
-            "type": "object",
-        },
-        "S3Options": {
-            "additionalProperties": False,
-            "properties": {"FileType": {"enum": ["CSV", "PARQUET", "JSON"], "type": "string"}},
-            "type": "object",
-        },
-        "S3SourceConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "BucketName": {
-                    "maxLength": 63,
-                    "minLength": 3,
-                    "pattern": "^[a-z0-9][a-z0-9.-]*[a-z0-9]$",
-                    "type": "string",
-                },
-                "Options": {"$ref": "#/definitions/S3Options"},
-                "Prefix": {
-                    "maxLength": 700,
-                    "minLength": 0,
-                    "pattern": "^[/A-Za-z0-9._-]+$",
-                    "type": "string",
-                },
-            },
-            "required": ["BucketName", "Prefix"],
-            "type": "object",
-        },
-        "SqlTransformationConfiguration": {
-            "additionalProperties": False,
-            "properties": {"Query": {"maxLength": 65535, "minLength": 1, "type": "string"}},
-            "required": ["Query"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {
-            "maxLength": 1011,
-            "minLength": 20,
-            "pattern": "^arn:aws:scn(?::([a-z0-9-]+):([0-9]+):instance)?/([a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12})[-_./A-Za-z0-9]*$",
-            "type": "string",
-        },
-        "CreatedTime": {"type": "string"},
-        "InstanceId": {
-            "maxLength": 36,
-            "minLength": 36,
-            "pattern": "^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$",
-            "type": "string",
-        },
-        "LastModifiedTime": {"type": "string"},
-        "Name": {"maxLength": 256, "minLength": 1, "pattern": "^[A-Za-z0-9-]+$", "type": "string"},
-        "Sources": {
-            "items": {"$ref": "#/definitions/DataIntegrationFlowSource"},
-            "maxItems": 40,
-            "minItems": 1,
-            "type": "array",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 200,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "Target": {"$ref": "#/definitions/DataIntegrationFlowTarget"},
-        "Transformation": {"$ref": "#/definitions/DataIntegrationFlowTransformation"},
-    },
-    "required": ["InstanceId", "Name", "Sources", "Transformation", "Target"],
-}
-
 
 class DataIntegrationFlow(_Resource):
     """AWS::SCN::DataIntegrationFlow: Represents an AWS Supply Chain data integration flow.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Also identified by: InstanceId, Name.
+    Replaced when any of these change (create-only): InstanceId, Name.
+    Read-only attributes (known once deployed): Arn, CreatedTime, LastModifiedTime.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-scn-dataintegrationflow.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -445,13 +267,19 @@ class DataIntegrationFlow(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "DataIntegrationFlowAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "data_integration_flow.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The Amazon Resource Name (ARN) of the DataIntegrationFlow."""
     CreatedTime: str
+    """The creation time of the DataIntegrationFlow."""
     LastModifiedTime: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The last modified time of the DataIntegrationFlow."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     InstanceId: str
     Name: str
     Sources: list[DataIntegrationFlowSourceDict]
@@ -459,30 +287,36 @@ class DataIntegrationFlow(_Resource):
     Target: DataIntegrationFlowTargetDict
     Transformation: DataIntegrationFlowTransformationDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        InstanceId: str,
+        Name: str,
+        Sources: list[DataIntegrationFlowSource | DataIntegrationFlowSourceDict],
+        Target: DataIntegrationFlowTarget | DataIntegrationFlowTargetDict,
+        Transformation: DataIntegrationFlowTransformation | DataIntegrationFlowTransformationDict,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::SCN::DataIntegrationFlow; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            InstanceId: str,
-            Name: str,
-            Sources: list[DataIntegrationFlowSource | DataIntegrationFlowSourceDict],
-            Target: DataIntegrationFlowTarget | DataIntegrationFlowTargetDict,
-            Transformation: DataIntegrationFlowTransformation
-            | DataIntegrationFlowTransformationDict,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::SCN::DataIntegrationFlow; `await` it inside an App to deploy it.
-
-            InstanceId: The Amazon Web Services Supply Chain instance identifier.
-            Name: The name of the DataIntegrationFlow.
-            Sources: The source configurations for the DataIntegrationFlow.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            InstanceId: The Amazon Web Services Supply Chain instance identifier. Create-only:
+                changing it replaces the resource. Required.
+            Name: The name of the DataIntegrationFlow. Create-only: changing it replaces the
+                resource. Required.
+            Sources: The source configurations for the DataIntegrationFlow. Required.
+            Target: The DataIntegrationFlow target parameters. Required.
+            Transformation: The DataIntegrationFlow transformation parameters. Required.
             Tags: The tags for the DataIntegrationFlow.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -75,68 +79,70 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-DataLakeDatasetPartitionFieldDict = TypedDict(
-    "DataLakeDatasetPartitionFieldDict",
-    {
-        "Name": "Required[str]",
-        "Transform": "Required[DataLakeDatasetPartitionFieldTransformDict]",
-    },
-    total=False,
-)
 
-DataLakeDatasetPartitionFieldTransformDict = TypedDict(
-    "DataLakeDatasetPartitionFieldTransformDict",
-    {
-        "Type": "Required[Literal['YEAR', 'MONTH', 'DAY', 'HOUR', 'IDENTITY']]",
-    },
-    total=False,
-)
+class DataLakeDatasetPartitionFieldDict(TypedDict, total=False):
+    """DataLakeDatasetPartitionField as a plain dict: The partition field details."""
 
-DataLakeDatasetPrimaryKeyFieldDict = TypedDict(
-    "DataLakeDatasetPrimaryKeyFieldDict",
-    {
-        "Name": "Required[str]",
-    },
-    total=False,
-)
+    Name: Required[str]
+    """The name of the partition field."""
+    Transform: Required[DataLakeDatasetPartitionFieldTransformDict]
+    """The transformation of the partition field."""
 
-DataLakeDatasetSchemaFieldDict = TypedDict(
-    "DataLakeDatasetSchemaFieldDict",
-    {
-        "IsRequired": "Required[bool]",
-        "Name": "Required[str]",
-        "Type": "Required[Literal['INT', 'DOUBLE', 'STRING', 'TIMESTAMP', 'LONG']]",
-    },
-    total=False,
-)
 
-DatasetPartitionSpecDict = TypedDict(
-    "DatasetPartitionSpecDict",
-    {
-        "Fields": "Required[list[DataLakeDatasetPartitionFieldDict]]",
-    },
-    total=False,
-)
+class DataLakeDatasetPartitionFieldTransformDict(TypedDict, total=False):
+    """DataLakeDatasetPartitionFieldTransform as a plain dict: The transformation of the partition
+    field."""
 
-DatasetSchemaDict = TypedDict(
-    "DatasetSchemaDict",
-    {
-        "Fields": "Required[list[DataLakeDatasetSchemaFieldDict]]",
-        "Name": "Required[str]",
-        "PrimaryKeys": "list[DataLakeDatasetPrimaryKeyFieldDict]",
-    },
-    total=False,
-)
+    Type: Required[Literal["YEAR", "MONTH", "DAY", "HOUR", "IDENTITY"]]
+    """The type of partitioning transformation."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class DataLakeDatasetPrimaryKeyFieldDict(TypedDict, total=False):
+    """DataLakeDatasetPrimaryKeyField as a plain dict: The primary key field details."""
+
+    Name: Required[str]
+    """The name of the primary key field."""
+
+
+class DataLakeDatasetSchemaFieldDict(TypedDict, total=False):
+    """DataLakeDatasetSchemaField as a plain dict: The dataset field details."""
+
+    IsRequired: Required[bool]
+    """Indicate if the field is required or not."""
+    Name: Required[str]
+    """The dataset field name."""
+    Type: Required[Literal["INT", "DOUBLE", "STRING", "TIMESTAMP", "LONG"]]
+    """The dataset field type."""
+
+
+class DatasetPartitionSpecDict(TypedDict, total=False):
+    """DatasetPartitionSpec as a plain dict: The partition specification of the dataset."""
+
+    Fields: Required[list[DataLakeDatasetPartitionFieldDict]]
+    """The partition fields."""
+
+
+class DatasetSchemaDict(TypedDict, total=False):
+    """DatasetSchema as a plain dict: The schema of the dataset."""
+
+    Fields: Required[list[DataLakeDatasetSchemaFieldDict]]
+    """The list of field details of the dataset schema."""
+    Name: Required[str]
+    """The name of the dataset schema."""
+    PrimaryKeys: list[DataLakeDatasetPrimaryKeyFieldDict]
+    """The list of primary key fields for the dataset."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag."""
+    Value: Required[str]
+    """The value for the tag."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::SCN::Dataset",
     schema_file="aws-scn-dataset.json",
@@ -144,18 +150,10 @@ METADATA = _TypeMetadata(
     additional_identifiers=(("/InstanceId", "/Namespace", "/Name"),),
     read_only=("/Arn", "/CreatedTime", "/LastModifiedTime"),
     create_only=("/InstanceId", "/Namespace", "/Name", "/Schema", "/PartitionSpec"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("InstanceId", "Namespace", "Name"),
     list_required=("InstanceId", "Namespace"),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -165,146 +163,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "DataLakeDatasetPartitionField": {
-            "additionalProperties": False,
-            "properties": {
-                "Name": {
-                    "maxLength": 100,
-                    "minLength": 1,
-                    "pattern": "^[a-z0-9_]+$",
-                    "type": "string",
-                },
-                "Transform": {
-                    "additionalProperties": False,
-                    "properties": {
-                        "Type": {
-                            "enum": ["YEAR", "MONTH", "DAY", "HOUR", "IDENTITY"],
-                            "type": "string",
-                        }
-                    },
-                    "required": ["Type"],
-                    "type": "object",
-                },
-            },
-            "required": ["Name", "Transform"],
-            "type": "object",
-        },
-        "DataLakeDatasetPrimaryKeyField": {
-            "additionalProperties": False,
-            "properties": {
-                "Name": {
-                    "maxLength": 100,
-                    "minLength": 1,
-                    "pattern": "^[a-z0-9_]+$",
-                    "type": "string",
-                }
-            },
-            "required": ["Name"],
-            "type": "object",
-        },
-        "DataLakeDatasetSchemaField": {
-            "additionalProperties": False,
-            "properties": {
-                "IsRequired": {"type": "boolean"},
-                "Name": {
-                    "maxLength": 100,
-                    "minLength": 1,
-                    "pattern": "^[a-z0-9_]+$",
-                    "type": "string",
-                },
-                "Type": {
-                    "enum": ["INT", "DOUBLE", "STRING", "TIMESTAMP", "LONG"],
-                    "type": "string",
-                },
-            },
-            "required": ["Name", "Type", "IsRequired"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {
-            "maxLength": 1011,
-            "minLength": 20,
-            "pattern": "^arn:aws:scn(?::([a-z0-9-]+):([0-9]+):instance)?/([a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12})[-_./A-Za-z0-9]*$",
-            "type": "string",
-        },
-        "CreatedTime": {"type": "string"},
-        "Description": {"maxLength": 500, "minLength": 1, "type": "string"},
-        "InstanceId": {
-            "maxLength": 36,
-            "minLength": 36,
-            "pattern": "^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$",
-            "type": "string",
-        },
-        "LastModifiedTime": {"type": "string"},
-        "Name": {"maxLength": 75, "minLength": 1, "pattern": "^[a-z0-9_]+$", "type": "string"},
-        "Namespace": {"maxLength": 50, "minLength": 1, "pattern": "^[a-z0-9_]+$", "type": "string"},
-        "PartitionSpec": {
-            "additionalProperties": False,
-            "properties": {
-                "Fields": {
-                    "items": {"$ref": "#/definitions/DataLakeDatasetPartitionField"},
-                    "maxItems": 10,
-                    "minItems": 1,
-                    "type": "array",
-                }
-            },
-            "required": ["Fields"],
-            "type": "object",
-        },
-        "Schema": {
-            "additionalProperties": False,
-            "properties": {
-                "Fields": {
-                    "items": {"$ref": "#/definitions/DataLakeDatasetSchemaField"},
-                    "maxItems": 500,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "Name": {
-                    "maxLength": 100,
-                    "minLength": 1,
-                    "pattern": "^[A-Za-z0-9]+$",
-                    "type": "string",
-                },
-                "PrimaryKeys": {
-                    "items": {"$ref": "#/definitions/DataLakeDatasetPrimaryKeyField"},
-                    "maxItems": 20,
-                    "minItems": 1,
-                    "type": "array",
-                },
-            },
-            "required": ["Name", "Fields"],
-            "type": "object",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 200,
-            "type": "array",
-            "uniqueItems": True,
-        },
-    },
-    "required": ["InstanceId", "Namespace", "Name"],
-}
-
 
 class Dataset(_Resource):
     """AWS::SCN::Dataset: Represents an AWS Supply Chain data lake dataset.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Also identified by: InstanceId, Namespace, Name.
+    Replaced when any of these change (create-only): InstanceId, Namespace, Name, Schema,
+    PartitionSpec.
+    Read-only attributes (known once deployed): Arn, CreatedTime, LastModifiedTime.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-scn-dataset.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -312,13 +182,17 @@ class Dataset(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "DatasetAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "dataset.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The Amazon Resource Name (ARN) of the dataset."""
     CreatedTime: str
+    """The creation time of the dataset."""
     LastModifiedTime: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The last modified time of the dataset."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     InstanceId: str
     Name: str
@@ -327,33 +201,39 @@ class Dataset(_Resource):
     Schema: DatasetSchemaDict
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        InstanceId: str,
+        Name: str,
+        Namespace: str,
+        Description: str | None = None,
+        PartitionSpec: DatasetPartitionSpec | DatasetPartitionSpecDict | None = None,
+        Schema: DatasetSchema | DatasetSchemaDict | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::SCN::Dataset; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            InstanceId: str,
-            Name: str,
-            Namespace: str,
-            Description: str | None = None,
-            PartitionSpec: DatasetPartitionSpec | DatasetPartitionSpecDict | None = None,
-            Schema: DatasetSchema | DatasetSchemaDict | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::SCN::Dataset; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            InstanceId: The Amazon Web Services Supply Chain instance identifier. Create-only:
+                changing it replaces the resource. Required.
+            Name: The name of the dataset. Create-only: changing it replaces the resource. Required.
+            Namespace: The namespace of the dataset. Create-only: changing it replaces the resource.
+                Required.
             Description: The description of the dataset.
-            InstanceId: The Amazon Web Services Supply Chain instance identifier.
-            Name: The name of the dataset.
-            Namespace: The namespace of the dataset.
-            PartitionSpec: The partition specification of the dataset.
-            Schema: The schema of the dataset.
+            PartitionSpec: The partition specification of the dataset. Create-only: changing it
+                replaces the resource.
+            Schema: The schema of the dataset. Create-only: changing it replaces the resource.
             Tags: The tags for the dataset.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,15 +55,17 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag."""
+    Value: Required[str]
+    """The value for the tag."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::SCN::Instance",
     schema_file="aws-scn-instance.json",
@@ -75,18 +81,8 @@ METADATA = _TypeMetadata(
         "/VersionNumber",
     ),
     create_only=("/WebAppDnsDomain",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
-    required=(),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -96,76 +92,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "Arn": {
-            "maxLength": 1011,
-            "minLength": 20,
-            "pattern": "^arn:aws:scn(?::([a-z0-9-]+):([0-9]+):instance)?/([a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12})[-_./A-Za-z0-9]*$",
-            "type": "string",
-        },
-        "AwsAccountId": {"pattern": "^[0-9]{12}$", "type": "string"},
-        "CreatedTime": {"type": "string"},
-        "InstanceDescription": {
-            "maxLength": 501,
-            "minLength": 0,
-            "pattern": "^([a-zA-Z0-9., _ʼ'%-]){0,500}$",
-            "type": "string",
-        },
-        "InstanceId": {
-            "maxLength": 36,
-            "minLength": 36,
-            "pattern": "^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$",
-            "type": "string",
-        },
-        "InstanceName": {
-            "maxLength": 63,
-            "minLength": 0,
-            "pattern": "^(?![ _ʼ'%-])[a-zA-Z0-9 _ʼ'%-]{0,62}[a-zA-Z0-9]$",
-            "type": "string",
-        },
-        "LastModifiedTime": {"type": "string"},
-        "State": {
-            "enum": [
-                "Initializing",
-                "Active",
-                "CreateFailed",
-                "DeleteFailed",
-                "Deleting",
-                "Deleted",
-            ],
-            "type": "string",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 200,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "VersionNumber": {"type": "number"},
-        "WebAppDnsDomain": {"pattern": "^(?![-])[a-zA-Z0-9-]{1,62}[a-zA-Z0-9]$", "type": "string"},
-    },
-    "required": [],
-}
-
 
 class Instance(_Resource):
     """AWS::SCN::Instance: Resource Type definition for AWS::SCN::Instance
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Also identified by: InstanceId.
+    Replaced when any of these change (create-only): WebAppDnsDomain.
+    Read-only attributes (known once deployed): Arn, AwsAccountId, CreatedTime, InstanceId,
+    LastModifiedTime, State, VersionNumber.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-scn-instance.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -173,43 +111,55 @@ class Instance(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "InstanceAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "instance.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The ARN of the instance."""
     AwsAccountId: str
+    """The AWS account ID that owns the instance."""
     CreatedTime: str
+    """The instance creation timestamp."""
     InstanceId: str
+    """The instance identifier."""
     LastModifiedTime: str
+    """The instance last modified timestamp."""
     State: Literal["Initializing", "Active", "CreateFailed", "DeleteFailed", "Deleting", "Deleted"]
+    """The state of the instance."""
     VersionNumber: float
-    # Declared properties (as declared, or as AWS returned them).
+    """The version number of the instance."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     InstanceDescription: str
     InstanceName: str
     Tags: list[TagDict]
     WebAppDnsDomain: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        InstanceDescription: str | None = None,
+        InstanceName: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        WebAppDnsDomain: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::SCN::Instance; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            InstanceDescription: str | None = None,
-            InstanceName: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            WebAppDnsDomain: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::SCN::Instance; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
             InstanceDescription: The instance description.
             InstanceName: The instance name.
             Tags: Tags for the instance.
-            WebAppDnsDomain: The WebApp DNS domain name of the instance.
+            WebAppDnsDomain: The WebApp DNS domain name of the instance. Create-only: changing it
+                replaces the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -7,8 +7,10 @@ Imported on first use by domain.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "DomainAttributes",
@@ -17,8 +19,18 @@ __all__ = [
 
 
 class DomainProps(DeferredModel):
-    Description: str | None = None
+    """
+    The properties a program declares for a AWS::SDB::Domain.
+    """
+
+    Description: Annotated[
+        str | None, Field(description="Information about the SimpleDB domain.")
+    ] = None
 
 
 class DomainAttributes(DeferredModel):
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::SDB::Domain, set by AWS.
+    """
+
+    Id: Annotated[str | None, Field(description="The name of the domain to create.")] = None

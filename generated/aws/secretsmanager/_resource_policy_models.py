@@ -7,9 +7,10 @@ Imported on first use by resource_policy.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "ResourcePolicyAttributes",
@@ -18,10 +19,30 @@ __all__ = [
 
 
 class ResourcePolicyProps(DeferredModel):
-    BlockPublicPolicy: bool | None = None
-    ResourcePolicy: dict[str, Any] | str
-    SecretId: str
+    """
+    The properties a program declares for a AWS::SecretsManager::ResourcePolicy.
+    """
+
+    BlockPublicPolicy: Annotated[
+        bool | None,
+        Field(
+            description="Specifies whether to block resource-based policies that allow broad access to the secret. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    ResourcePolicy: Annotated[
+        dict[str, Any] | str, Field(description="Length: 1 to 20480 characters.")
+    ]
+    SecretId: Annotated[
+        str,
+        Field(
+            description="The ARN or name of the secret to attach the resource-based policy. Create-only: changing it replaces the resource."
+        ),
+    ]
 
 
 class ResourcePolicyAttributes(DeferredModel):
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::SecretsManager::ResourcePolicy, set by AWS.
+    """
+
+    Id: Annotated[str | None, Field(description="The Arn of the secret.")] = None

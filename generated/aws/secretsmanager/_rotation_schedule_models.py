@@ -7,9 +7,10 @@ Imported on first use by rotation_schedule.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ExternalSecretRotationMetadataItem",
@@ -21,48 +22,160 @@ __all__ = [
 
 
 class ExternalSecretRotationMetadataItem(DeferredModel):
+    """
+    The metadata needed to successfully rotate a managed external secret. Each metadata item is a key and value pair of strings in a JSON text string.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the metadata item. You can specify a value that's 1 to 256 characters in length."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the metadata item. You can specify a value that's 1 to 2048 characters in length."
+        ),
+    ]
 
 
 class RotationScheduleHostedRotationLambda(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ExcludeCharacters: str | None = None
-    KmsKeyArn: str | None = None
-    MasterSecretArn: str | None = None
-    MasterSecretKmsKeyArn: str | None = None
-    RotationLambdaName: str | None = None
-    RotationType: str
-    Runtime: str | None = None
-    SuperuserSecretArn: str | None = None
-    SuperuserSecretKmsKeyArn: str | None = None
-    VpcSecurityGroupIds: str | None = None
-    VpcSubnetIds: str | None = None
+    ExcludeCharacters: Annotated[
+        str | None,
+        Field(description="A string of the characters that you don't want in the password."),
+    ] = None
+    KmsKeyArn: Annotated[
+        str | None,
+        Field(
+            description="The ARN of the KMS key that Secrets Manager uses to encrypt the secret. If you don't specify this value, then Secrets Manager uses the key aws/secretsmanager. If aws/secretsmanager doesn't yet exist, then Secrets Manager creates it for you automatically the first time it encrypts the secret value."
+        ),
+    ] = None
+    MasterSecretArn: Annotated[
+        str | None,
+        Field(
+            description="The ARN of the secret that contains superuser credentials, if you use the alternating users rotation strategy. CloudFormation grants the execution role for the Lambda rotation function GetSecretValue permission to the secret in this property."
+        ),
+    ] = None
+    MasterSecretKmsKeyArn: Annotated[
+        str | None,
+        Field(
+            description="The ARN of the KMS key that Secrets Manager used to encrypt the superuser secret, if you use the alternating users strategy and the superuser secret is encrypted with a customer managed key. You don't need to specify this property if the superuser secret is encrypted using the key aws/secretsmanager. CloudFormation grants the execution role for the Lambda rotation function Decrypt, DescribeKey, and GenerateDataKey permission to the key in this property."
+        ),
+    ] = None
+    RotationLambdaName: Annotated[
+        str | None, Field(description="The name of the Lambda rotation function.")
+    ] = None
+    RotationType: Annotated[str, Field(description="The type of rotation template to use")]
+    Runtime: Annotated[
+        str | None, Field(description="The python runtime associated with the Lambda function")
+    ] = None
+    SuperuserSecretArn: Annotated[
+        str | None,
+        Field(
+            description="The ARN of the secret that contains superuser credentials, if you use the alternating users rotation strategy. CloudFormation grants the execution role for the Lambda rotation function GetSecretValue permission to the secret in this property."
+        ),
+    ] = None
+    SuperuserSecretKmsKeyArn: Annotated[
+        str | None,
+        Field(
+            description="The ARN of the KMS key that Secrets Manager used to encrypt the superuser secret, if you use the alternating users strategy and the superuser secret is encrypted with a customer managed key. You don't need to specify this property if the superuser secret is encrypted using the key aws/secretsmanager. CloudFormation grants the execution role for the Lambda rotation function Decrypt, DescribeKey, and GenerateDataKey permission to the key in this property."
+        ),
+    ] = None
+    VpcSecurityGroupIds: Annotated[
+        str | None,
+        Field(
+            description="A comma-separated list of security group IDs applied to the target database."
+        ),
+    ] = None
+    VpcSubnetIds: Annotated[
+        str | None,
+        Field(
+            description="A comma separated list of VPC subnet IDs of the target database network. The Lambda rotation function is in the same subnet group."
+        ),
+    ] = None
 
 
 class RotationScheduleRotationRules(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AutomaticallyAfterDays: int | None = None
-    Duration: str | None = None
-    ScheduleExpression: str | None = None
+    AutomaticallyAfterDays: Annotated[
+        int | None,
+        Field(
+            description="The number of days between automatic scheduled rotations of the secret. You can use this value to check that your secret meets your compliance guidelines for how often secrets must be rotated."
+        ),
+    ] = None
+    Duration: Annotated[
+        str | None,
+        Field(
+            description="The length of the rotation window in hours, for example 3h for a three hour window. Secrets Manager rotates your secret at any time during this window. The window must not extend into the next rotation window or the next UTC day. The window starts according to the ScheduleExpression. If you don't specify a Duration, for a ScheduleExpression in hours, the window automatically closes after one hour. For a ScheduleExpression in days, the window automatically closes at the end of the UTC day."
+        ),
+    ] = None
+    ScheduleExpression: Annotated[
+        str | None,
+        Field(
+            description="A cron() or rate() expression that defines the schedule for rotating your secret. Secrets Manager rotation schedules use UTC time zone."
+        ),
+    ] = None
 
 
 class RotationScheduleAttributes(DeferredModel):
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::SecretsManager::RotationSchedule, set by AWS.
+    """
+
+    Id: Annotated[str | None, Field(description="The ARN of the secret.")] = None
 
 
 class RotationScheduleProps(DeferredModel):
-    ExternalSecretRotationMetadata: list[ExternalSecretRotationMetadataItem] | None = None
-    ExternalSecretRotationRoleArn: str | None = None
-    HostedRotationLambda: RotationScheduleHostedRotationLambda | None = None
-    RotateImmediatelyOnUpdate: bool | None = None
-    RotationLambdaARN: str | None = None
-    RotationRules: RotationScheduleRotationRules | None = None
-    SecretId: str
+    """
+    The properties a program declares for a AWS::SecretsManager::RotationSchedule.
+    """
+
+    ExternalSecretRotationMetadata: Annotated[
+        list[ExternalSecretRotationMetadataItem] | None,
+        Field(
+            description="The list of metadata needed to successfully rotate a managed external secret."
+        ),
+    ] = None
+    ExternalSecretRotationRoleArn: Annotated[
+        str | None,
+        Field(
+            description="The ARN of the IAM role that is used by Secrets Manager to rotate a managed external secret."
+        ),
+    ] = None
+    HostedRotationLambda: Annotated[
+        RotationScheduleHostedRotationLambda | None,
+        Field(
+            description="Creates a new Lambda rotation function based on one of the Secrets Manager rotation function templates. To use a rotation function that already exists, specify RotationLambdaARN instead. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    RotateImmediatelyOnUpdate: Annotated[
+        bool | None,
+        Field(
+            description="Specifies whether to rotate the secret immediately or wait until the next scheduled rotation window. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    RotationLambdaARN: Annotated[
+        str | None,
+        Field(
+            description="The ARN of an existing Lambda rotation function. To specify a rotation function that is also defined in this template, use the Ref function."
+        ),
+    ] = None
+    RotationRules: Annotated[
+        RotationScheduleRotationRules | None,
+        Field(description="A structure that defines the rotation configuration for this secret."),
+    ] = None
+    SecretId: Annotated[
+        str,
+        Field(
+            description="The ARN or name of the secret to rotate. Create-only: changing it replaces the resource."
+        ),
+    ]

@@ -7,8 +7,10 @@ Imported on first use by secret_target_attachment.py, which re-exports every nam
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "SecretTargetAttachmentAttributes",
@@ -17,10 +19,23 @@ __all__ = [
 
 
 class SecretTargetAttachmentProps(DeferredModel):
-    SecretId: str
-    TargetId: str
-    TargetType: str
+    """
+    The properties a program declares for a AWS::SecretsManager::SecretTargetAttachment.
+    """
+
+    SecretId: Annotated[
+        str,
+        Field(
+            description="Length: 1 to 2048 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    TargetId: Annotated[str, Field(description="Type: str.")]
+    TargetType: Annotated[str, Field(description="Type: str.")]
 
 
 class SecretTargetAttachmentAttributes(DeferredModel):
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::SecretsManager::SecretTargetAttachment, set by AWS.
+    """
+
+    Id: Annotated[str | None, Field(description="Type: str.")] = None

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,25 +51,19 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::SecretsManager::ResourcePolicy",
     schema_file="aws-secretsmanager-resourcepolicy.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=("/Id",),
     create_only=("/SecretId",),
     write_only=("/BlockPublicPolicy",),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("ResourcePolicy", "SecretId"),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -75,24 +73,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "BlockPublicPolicy": {"type": "boolean"},
-        "Id": {"type": "string"},
-        "ResourcePolicy": {"maxLength": 20480, "minLength": 1, "type": ["object", "string"]},
-        "SecretId": {"maxLength": 2048, "minLength": 1, "type": "string"},
-    },
-    "required": ["ResourcePolicy", "SecretId"],
-}
-
 
 class ResourcePolicy(_Resource):
-    """AWS::SecretsManager::ResourcePolicy: Resource Type definition for AWS::SecretsManager::ResourcePolicy
+    """AWS::SecretsManager::ResourcePolicy: Resource Type definition for
+    AWS::SecretsManager::ResourcePolicy
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Replaced when any of these change (create-only): SecretId.
+    Write-only (sent to AWS, never read back): BlockPublicPolicy.
+    Read-only attributes (known once deployed): Id.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-secretsmanager-resourcepolicy.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -100,33 +92,41 @@ class ResourcePolicy(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ResourcePolicyAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "resource_policy.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Id: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The Arn of the secret."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     BlockPublicPolicy: bool
     ResourcePolicy: dict[str, Any] | str
     SecretId: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ResourcePolicy: dict[str, Any] | str,
+        SecretId: str,
+        BlockPublicPolicy: bool | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::SecretsManager::ResourcePolicy; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ResourcePolicy: dict[str, Any] | str,
-            SecretId: str,
-            BlockPublicPolicy: bool | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::SecretsManager::ResourcePolicy; `await` it inside an App to deploy it.
-
-            BlockPublicPolicy: Specifies whether to block resource-based policies that allow broad access to the secret.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ResourcePolicy: Length: 1 to 20480 characters. Required.
             SecretId: The ARN or name of the secret to attach the resource-based policy.
+                Create-only: changing it replaces the resource. Required.
+            BlockPublicPolicy: Specifies whether to block resource-based policies that allow broad
+                access to the secret. Write-only: sent to AWS, never read back.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

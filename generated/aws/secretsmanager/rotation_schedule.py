@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,48 +63,87 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ExternalSecretRotationMetadataItemDict = TypedDict(
-    "ExternalSecretRotationMetadataItemDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
-RotationScheduleHostedRotationLambdaDict = TypedDict(
-    "RotationScheduleHostedRotationLambdaDict",
-    {
-        "ExcludeCharacters": "str",
-        "KmsKeyArn": "str",
-        "MasterSecretArn": "str",
-        "MasterSecretKmsKeyArn": "str",
-        "RotationLambdaName": "str",
-        "RotationType": "Required[str]",
-        "Runtime": "str",
-        "SuperuserSecretArn": "str",
-        "SuperuserSecretKmsKeyArn": "str",
-        "VpcSecurityGroupIds": "str",
-        "VpcSubnetIds": "str",
-    },
-    total=False,
-)
+class ExternalSecretRotationMetadataItemDict(TypedDict, total=False):
+    """ExternalSecretRotationMetadataItem as a plain dict: The metadata needed to successfully
+    rotate a managed external secret. Each metadata item is a key and value pair of strings in a
+    JSON text string."""
 
-RotationScheduleRotationRulesDict = TypedDict(
-    "RotationScheduleRotationRulesDict",
-    {
-        "AutomaticallyAfterDays": "int",
-        "Duration": "str",
-        "ScheduleExpression": "str",
-    },
-    total=False,
-)
+    Key: Required[str]
+    """The key name of the metadata item. You can specify a value that's 1 to 256 characters in
+    length."""
+    Value: Required[str]
+    """The value for the metadata item. You can specify a value that's 1 to 2048 characters in
+    length."""
 
+
+class RotationScheduleHostedRotationLambdaDict(TypedDict, total=False):
+    """RotationScheduleHostedRotationLambda as a plain dict."""
+
+    ExcludeCharacters: str
+    """A string of the characters that you don't want in the password."""
+    KmsKeyArn: str
+    """The ARN of the KMS key that Secrets Manager uses to encrypt the secret. If you don't specify
+    this value, then Secrets Manager uses the key aws/secretsmanager. If aws/secretsmanager doesn't
+    yet exist, then Secrets Manager creates it for you automatically the first time it encrypts the
+    secret value."""
+    MasterSecretArn: str
+    """The ARN of the secret that contains superuser credentials, if you use the alternating users
+    rotation strategy. CloudFormation grants the execution role for the Lambda rotation function
+    GetSecretValue permission to the secret in this property."""
+    MasterSecretKmsKeyArn: str
+    """The ARN of the KMS key that Secrets Manager used to encrypt the superuser secret, if you use
+    the alternating users strategy and the superuser secret is encrypted with a customer managed
+    key. You don't need to specify this property if the superuser secret is encrypted using the key
+    aws/secretsmanager. CloudFormation grants the execution role for the Lambda rotation function
+    Decrypt, DescribeKey, and GenerateDataKey permission to the key in this property."""
+    RotationLambdaName: str
+    """The name of the Lambda rotation function."""
+    RotationType: Required[str]
+    """The type of rotation template to use"""
+    Runtime: str
+    """The python runtime associated with the Lambda function"""
+    SuperuserSecretArn: str
+    """The ARN of the secret that contains superuser credentials, if you use the alternating users
+    rotation strategy. CloudFormation grants the execution role for the Lambda rotation function
+    GetSecretValue permission to the secret in this property."""
+    SuperuserSecretKmsKeyArn: str
+    """The ARN of the KMS key that Secrets Manager used to encrypt the superuser secret, if you use
+    the alternating users strategy and the superuser secret is encrypted with a customer managed
+    key. You don't need to specify this property if the superuser secret is encrypted using the key
+    aws/secretsmanager. CloudFormation grants the execution role for the Lambda rotation function
+    Decrypt, DescribeKey, and GenerateDataKey permission to the key in this property."""
+    VpcSecurityGroupIds: str
+    """A comma-separated list of security group IDs applied to the target database."""
+    VpcSubnetIds: str
+    """A comma separated list of VPC subnet IDs of the target database network. The Lambda rotation
+    function is in the same subnet group."""
+
+
+class RotationScheduleRotationRulesDict(TypedDict, total=False):
+    """RotationScheduleRotationRules as a plain dict."""
+
+    AutomaticallyAfterDays: int
+    """The number of days between automatic scheduled rotations of the secret. You can use this
+    value to check that your secret meets your compliance guidelines for how often secrets must be
+    rotated."""
+    Duration: str
+    """The length of the rotation window in hours, for example 3h for a three hour window. Secrets
+    Manager rotates your secret at any time during this window. The window must not extend into the
+    next rotation window or the next UTC day. The window starts according to the ScheduleExpression.
+    If you don't specify a Duration, for a ScheduleExpression in hours, the window automatically
+    closes after one hour. For a ScheduleExpression in days, the window automatically closes at the
+    end of the UTC day."""
+    ScheduleExpression: str
+    """A cron() or rate() expression that defines the schedule for rotating your secret. Secrets
+    Manager rotation schedules use UTC time zone."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::SecretsManager::RotationSchedule",
     schema_file="aws-secretsmanager-rotationschedule.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=("/Id",),
     create_only=("/SecretId",),
     write_only=(
@@ -118,17 +161,12 @@ METADATA = _TypeMetadata(
         "/HostedRotationLambda/VpcSecurityGroupIds",
         "/HostedRotationLambda/VpcSubnetIds",
     ),
-    conditional_create_only=(),
     unordered_arrays=("/ExternalSecretRotationMetadata",),
     required=("SecretId",),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -138,66 +176,24 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ExternalSecretRotationMetadataItem": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "HostedRotationLambda": {
-            "additionalProperties": False,
-            "properties": {
-                "ExcludeCharacters": {"type": "string"},
-                "KmsKeyArn": {"type": "string"},
-                "MasterSecretArn": {"type": "string"},
-                "MasterSecretKmsKeyArn": {"type": "string"},
-                "RotationLambdaName": {"type": "string"},
-                "RotationType": {"type": "string"},
-                "Runtime": {"type": "string"},
-                "SuperuserSecretArn": {"type": "string"},
-                "SuperuserSecretKmsKeyArn": {"type": "string"},
-                "VpcSecurityGroupIds": {"type": "string"},
-                "VpcSubnetIds": {"type": "string"},
-            },
-            "required": ["RotationType"],
-            "type": "object",
-        },
-        "RotationRules": {
-            "additionalProperties": False,
-            "properties": {
-                "AutomaticallyAfterDays": {"type": "integer"},
-                "Duration": {"type": "string"},
-                "ScheduleExpression": {"type": "string"},
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "ExternalSecretRotationMetadata": {
-            "items": {"$ref": "#/definitions/ExternalSecretRotationMetadataItem"},
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "ExternalSecretRotationRoleArn": {"type": "string"},
-        "HostedRotationLambda": {"$ref": "#/definitions/HostedRotationLambda"},
-        "Id": {"type": "string"},
-        "RotateImmediatelyOnUpdate": {"type": "boolean"},
-        "RotationLambdaARN": {"type": "string"},
-        "RotationRules": {"$ref": "#/definitions/RotationRules"},
-        "SecretId": {"type": "string"},
-    },
-    "required": ["SecretId"],
-}
-
 
 class RotationSchedule(_Resource):
-    """AWS::SecretsManager::RotationSchedule: Resource Type definition for AWS::SecretsManager::RotationSchedule
+    """AWS::SecretsManager::RotationSchedule: Resource Type definition for
+    AWS::SecretsManager::RotationSchedule
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Replaced when any of these change (create-only): SecretId.
+    Write-only (sent to AWS, never read back): RotateImmediatelyOnUpdate, HostedRotationLambda,
+    HostedRotationLambda.ExcludeCharacters, HostedRotationLambda.KmsKeyArn,
+    HostedRotationLambda.MasterSecretArn, HostedRotationLambda.MasterSecretKmsKeyArn,
+    HostedRotationLambda.RotationLambdaName, HostedRotationLambda.RotationType,
+    HostedRotationLambda.Runtime, HostedRotationLambda.SuperuserSecretArn,
+    HostedRotationLambda.SuperuserSecretKmsKeyArn, HostedRotationLambda.VpcSecurityGroupIds,
+    HostedRotationLambda.VpcSubnetIds.
+    Read-only attributes (known once deployed): Id.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-secretsmanager-rotationschedule.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -207,11 +203,13 @@ class RotationSchedule(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "RotationScheduleAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "rotation_schedule.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Id: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The ARN of the secret."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ExternalSecretRotationMetadata: list[ExternalSecretRotationMetadataItemDict]
     ExternalSecretRotationRoleArn: str
     HostedRotationLambda: RotationScheduleHostedRotationLambdaDict
@@ -220,40 +218,50 @@ class RotationSchedule(_Resource):
     RotationRules: RotationScheduleRotationRulesDict
     SecretId: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        SecretId: str,
+        ExternalSecretRotationMetadata: list[
+            ExternalSecretRotationMetadataItem | ExternalSecretRotationMetadataItemDict
+        ]
+        | None = None,
+        ExternalSecretRotationRoleArn: str | None = None,
+        HostedRotationLambda: RotationScheduleHostedRotationLambda
+        | RotationScheduleHostedRotationLambdaDict
+        | None = None,
+        RotateImmediatelyOnUpdate: bool | None = None,
+        RotationLambdaARN: str | None = None,
+        RotationRules: RotationScheduleRotationRules
+        | RotationScheduleRotationRulesDict
+        | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::SecretsManager::RotationSchedule; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            SecretId: str,
-            ExternalSecretRotationMetadata: list[
-                ExternalSecretRotationMetadataItem | ExternalSecretRotationMetadataItemDict
-            ]
-            | None = None,
-            ExternalSecretRotationRoleArn: str | None = None,
-            HostedRotationLambda: RotationScheduleHostedRotationLambda
-            | RotationScheduleHostedRotationLambdaDict
-            | None = None,
-            RotateImmediatelyOnUpdate: bool | None = None,
-            RotationLambdaARN: str | None = None,
-            RotationRules: RotationScheduleRotationRules
-            | RotationScheduleRotationRulesDict
-            | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::SecretsManager::RotationSchedule; `await` it inside an App to deploy it.
-
-            ExternalSecretRotationMetadata: The list of metadata needed to successfully rotate a managed external secret.
-            ExternalSecretRotationRoleArn: The ARN of the IAM role that is used by Secrets Manager to rotate a managed external secret.
-            HostedRotationLambda: Creates a new Lambda rotation function based on one of the Secrets Manager rotation function templates.
-            RotateImmediatelyOnUpdate: Specifies whether to rotate the secret immediately or wait until the next scheduled rotation window.
-            RotationLambdaARN: The ARN of an existing Lambda rotation function.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            SecretId: The ARN or name of the secret to rotate. Create-only: changing it replaces the
+                resource. Required.
+            ExternalSecretRotationMetadata: The list of metadata needed to successfully rotate a
+                managed external secret.
+            ExternalSecretRotationRoleArn: The ARN of the IAM role that is used by Secrets Manager
+                to rotate a managed external secret.
+            HostedRotationLambda: Creates a new Lambda rotation function based on one of the Secrets
+                Manager rotation function templates. To use a rotation function that already exists,
+                specify RotationLambdaARN instead. Write-only: sent to AWS, never read back.
+            RotateImmediatelyOnUpdate: Specifies whether to rotate the secret immediately or wait
+                until the next scheduled rotation window. Write-only: sent to AWS, never read back.
+            RotationLambdaARN: The ARN of an existing Lambda rotation function. To specify a
+                rotation function that is also defined in this template, use the Ref function.
             RotationRules: A structure that defines the rotation configuration for this secret.
-            SecretId: The ARN or name of the secret to rotate.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,60 +63,81 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ReplicaRegionDict = TypedDict(
-    "ReplicaRegionDict",
-    {
-        "KmsKeyId": "str",
-        "Region": "Required[str]",
-    },
-    total=False,
-)
 
-SecretGenerateSecretStringDict = TypedDict(
-    "SecretGenerateSecretStringDict",
-    {
-        "ExcludeCharacters": "str",
-        "ExcludeLowercase": "bool",
-        "ExcludeNumbers": "bool",
-        "ExcludePunctuation": "bool",
-        "ExcludeUppercase": "bool",
-        "GenerateStringKey": "str",
-        "IncludeSpace": "bool",
-        "PasswordLength": "int",
-        "RequireEachIncludedType": "bool",
-        "SecretStringTemplate": "str",
-    },
-    total=False,
-)
+class ReplicaRegionDict(TypedDict, total=False):
+    """ReplicaRegion as a plain dict: Specifies a ``Region`` and the ``KmsKeyId`` for a replica
+    secret."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    KmsKeyId: str
+    """The ARN, key ID, or alias of the KMS key to encrypt the secret. If you don't include this
+    field, Secrets Manager uses ``aws/secretsmanager``."""
+    Region: Required[str]
+    """A string that represents a ``Region``, for example "us-east-1"."""
 
+
+class SecretGenerateSecretStringDict(TypedDict, total=False):
+    """SecretGenerateSecretString as a plain dict: Generates a random password. We recommend that
+    you specify the maximum length and include every character type that the system you are
+    generating a password for can support. *Required
+    permissions:*``secretsmanager:GetRandomPassword``. For more information, see [IAM policy actions
+    for Secrets
+    Manager](https://docs.aws.amazon.com/service-authorization/latest/reference/list_awssecretsmanager.html#awssecretsmanager-actions-as-permissions)
+    and [Authentication and access control in Secrets
+    Manager](https://docs.aws.amazon.com/secretsmanager/latest/userguide/auth-and-access.html)."""
+
+    ExcludeCharacters: str
+    """A string of the characters that you don't want in the password."""
+    ExcludeLowercase: bool
+    """Specifies whether to exclude lowercase letters from the password. If you don't include this
+    switch, the password can contain lowercase letters."""
+    ExcludeNumbers: bool
+    """Specifies whether to exclude numbers from the password. If you don't include this switch, the
+    password can contain numbers."""
+    ExcludePunctuation: bool
+    """Specifies whether to exclude the following punctuation characters from the password: ``! " #
+    $ % & ' ( ) * + , - . / : ; < = > ? @ [ \\ ] ^ _ ` { | } ~``. If you don't include this switch,
+    the password can contain punctuation."""
+    ExcludeUppercase: bool
+    """Specifies whether to exclude uppercase letters from the password. If you don't include this
+    switch, the password can contain uppercase letters."""
+    GenerateStringKey: str
+    """The JSON key name for the key/value pair, where the value is the generated password. This
+    pair is added to the JSON structure specified by the ``SecretStringTemplate`` parameter. If you
+    specify this parameter, then you must also specify ``SecretStringTemplate``."""
+    IncludeSpace: bool
+    """Specifies whether to include the space character. If you include this switch, the password
+    can contain space characters."""
+    PasswordLength: int
+    """The length of the password. If you don't include this parameter, the default length is 32
+    characters."""
+    RequireEachIncludedType: bool
+    """Specifies whether to include at least one upper and lowercase letter, one number, and one
+    punctuation. If you don't include this switch, the password contains at least one of every
+    character type."""
+    SecretStringTemplate: str
+    """A template that the generated string must match. When you make a change to this property, a
+    new secret version is created."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A structure that contains information about a tag."""
+
+    Key: Required[str]
+    """The key identifier, or name, of the tag."""
+    Value: Required[str]
+    """The string value associated with the key of the tag."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::SecretsManager::Secret",
     schema_file="aws-secretsmanager-secret.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=("/Id",),
     create_only=("/Name",),
     write_only=("/SecretString", "/GenerateSecretString"),
-    conditional_create_only=(),
     unordered_arrays=("/ReplicaRegions", "/Tags"),
-    required=(),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -122,68 +147,32 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "GenerateSecretString": {
-            "additionalProperties": False,
-            "properties": {
-                "ExcludeCharacters": {"type": "string"},
-                "ExcludeLowercase": {"type": "boolean"},
-                "ExcludeNumbers": {"type": "boolean"},
-                "ExcludePunctuation": {"type": "boolean"},
-                "ExcludeUppercase": {"type": "boolean"},
-                "GenerateStringKey": {"type": "string"},
-                "IncludeSpace": {"type": "boolean"},
-                "PasswordLength": {"type": "integer"},
-                "RequireEachIncludedType": {"type": "boolean"},
-                "SecretStringTemplate": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "ReplicaRegion": {
-            "additionalProperties": False,
-            "properties": {
-                "KmsKeyId": {"anyOf": [{}, {}, {}], "type": "string"},
-                "Region": {"type": "string"},
-            },
-            "required": ["Region"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Description": {"maxLength": 2048, "minLength": 0, "type": "string"},
-        "GenerateSecretString": {"$ref": "#/definitions/GenerateSecretString"},
-        "Id": {"type": "string"},
-        "KmsKeyId": {"anyOf": [{}, {}, {}], "maxLength": 2048, "minLength": 0, "type": "string"},
-        "Name": {"maxLength": 512, "minLength": 0, "type": "string"},
-        "ReplicaRegions": {
-            "items": {"$ref": "#/definitions/ReplicaRegion"},
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "SecretString": {"maxLength": 65536, "minLength": 1, "type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": False},
-        "Type": {"maxLength": 256, "minLength": 0, "type": "string"},
-    },
-    "required": [],
-}
-
 
 class Secret(_Resource):
-    """AWS::SecretsManager::Secret: Creates a new secret. A *secret* can be a password, a set of credentials such as a user name and password, an OAuth token, or other secret information...
+    """AWS::SecretsManager::Secret: Creates a new secret. A *secret* can be a password, a set of
+    credentials such as a user name and password, an OAuth token, or other secret information that
+    you store in an encrypted form in Secrets Manager. For RDS master user credentials, see
+    [AWS::RDS::DBCluster
+    MasterUserSecret](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-rds-dbcluster-masterusersecret.html).
+    For RS admin user credentials, see
+    [AWS::Redshift::Cluster](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-redshift-cluster.html).
+    To retrieve a secret in a CFNshort template, use a *dynamic reference*. For more information,
+    see [Retrieve a secret in an
+    resource](https://docs.aws.amazon.com/secretsmanager/latest/userguide/cfn-example_reference-secret.html).
+    For information about creating a secret in the console, see [Create a
+    secret](https://docs.aws.amazon.com/secretsmanager/latest/userguide/manage_create-basic-secret.html).
+    For information about creating a secret using the CLI or SDK, see
+    [CreateSecret](https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_CreateSecret.html).
+    For information about retrieving a secret in code, see [Retrieve secrets from Secrets
+    Manager](https://docs.aws.amazon.com/secretsmanager/latest/userguide/retrieving-secrets.html).
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Replaced when any of these change (create-only): Name.
+    Write-only (sent to AWS, never read back): SecretString, GenerateSecretString.
+    Read-only attributes (known once deployed): Id.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-secretsmanager-secret.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -191,11 +180,13 @@ class Secret(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "SecretAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "secret.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Id: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     GenerateSecretString: SecretGenerateSecretStringDict
     KmsKeyId: str
@@ -205,37 +196,96 @@ class Secret(_Resource):
     Tags: list[TagDict]
     Type: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Description: str | None = None,
+        GenerateSecretString: SecretGenerateSecretString
+        | SecretGenerateSecretStringDict
+        | None = None,
+        KmsKeyId: str | None = None,
+        Name: str | None = None,
+        ReplicaRegions: list[ReplicaRegion | ReplicaRegionDict] | None = None,
+        SecretString: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        Type: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::SecretsManager::Secret; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Description: str | None = None,
-            GenerateSecretString: SecretGenerateSecretString
-            | SecretGenerateSecretStringDict
-            | None = None,
-            KmsKeyId: str | None = None,
-            Name: str | None = None,
-            ReplicaRegions: list[ReplicaRegion | ReplicaRegionDict] | None = None,
-            SecretString: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            Type: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::SecretsManager::Secret; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
             Description: The description of the secret.
-            GenerateSecretString: A structure that specifies how to generate a password to encrypt and store in the secret.
-            KmsKeyId: The ARN, key ID, or alias of the KMS key that Secrets Manager uses to encrypt the secret value in the secret.
-            Name: The name of the new secret.
-            ReplicaRegions: A custom type that specifies a ``Region`` and the ``KmsKeyId`` for a replica secret.
-            SecretString: The text to encrypt and store in the secret.
-            Tags: A list of tags to attach to the secret.
-            Type: The exact string that identifies the third-party partner that holds the external secret.
+            GenerateSecretString: A structure that specifies how to generate a password to encrypt
+                and store in the secret. To include a specific string in the secret, use
+                ``SecretString`` instead. If you omit both ``GenerateSecretString`` and
+                ``SecretString``, you create an empty secret. When you make a change to this
+                property, a new secret version is created. We recommend that you specify the maximum
+                length and include every character type that the system you are generating a
+                password for can support. Write-only: sent to AWS, never read back.
+            KmsKeyId: The ARN, key ID, or alias of the KMS key that Secrets Manager uses to encrypt
+                the secret value in the secret. An alias is always prefixed by ``alias/``, for
+                example ``alias/aws/secretsmanager``. For more information, see [About
+                aliases](https://docs.aws.amazon.com/kms/latest/developerguide/alias-about.html). To
+                use a KMS key in a different account, use the key ARN or the alias ARN. If you don't
+                specify this value, then Secrets Manager uses the key ``aws/secretsmanager``. If
+                that key doesn't yet exist, then Secrets Manager creates it for you automatically
+                the first time it encrypts the secret value. If the secret is in a different AWS
+                account from the credentials calling the API, then you can't use
+                ``aws/secretsmanager`` to encrypt the secret, and you must create and use a customer
+                managed KMS key.
+            Name: The name of the new secret. The secret name can contain ASCII letters, numbers,
+                and the following characters: /_+=.@- Do not end your secret name with a hyphen
+                followed by six characters. If you do so, you risk confusion and unexpected results
+                when searching for a secret by partial ARN. Secrets Manager automatically adds a
+                hyphen and six random characters after the secret name at the end of the ARN.
+                Create-only: changing it replaces the resource.
+            ReplicaRegions: A custom type that specifies a ``Region`` and the ``KmsKeyId`` for a
+                replica secret.
+            SecretString: The text to encrypt and store in the secret. We recommend you use a JSON
+                structure of key/value pairs for your secret value. To generate a random password,
+                use ``GenerateSecretString`` instead. If you omit both ``GenerateSecretString`` and
+                ``SecretString``, you create an empty secret. When you make a change to this
+                property, a new secret version is created. Write-only: sent to AWS, never read back.
+            Tags: A list of tags to attach to the secret. Each tag is a key and value pair of
+                strings in a JSON text string, for example:
+                ``[{"Key":"CostCenter","Value":"12345"},{"Key":"environment","Value":"production"}]``
+                Secrets Manager tag key names are case sensitive. A tag with the key "ABC" is a
+                different tag from one with key "abc". Stack-level tags, tags you apply to the
+                CloudFormation stack, are also attached to the secret. If you check tags in
+                permissions policies as part of your security strategy, then adding or removing a
+                tag can change permissions. If the completion of this operation would result in you
+                losing your permissions for this secret, then Secrets Manager blocks the operation
+                and returns an ``Access Denied`` error. For more information, see [Control access to
+                secrets using
+                tags](https://docs.aws.amazon.com/secretsmanager/latest/userguide/auth-and-access_examples.html#tag-secrets-abac)
+                and [Limit access to identities with tags that match secrets'
+                tags](https://docs.aws.amazon.com/secretsmanager/latest/userguide/auth-and-access_examples.html#auth-and-access_tags2).
+                For information about how to format a JSON parameter for the various command line
+                tool environments, see [Using JSON for
+                Parameters](https://docs.aws.amazon.com/cli/latest/userguide/cli-using-param.html#cli-using-param-json).
+                If your command-line tool or SDK requires quotation marks around the parameter, you
+                should use single quotes to avoid confusion with the double quotes required in the
+                JSON text. The following restrictions apply to tags: + Maximum number of tags per
+                secret: 50 + Maximum key length: 127 Unicode characters in UTF-8 + Maximum value
+                length: 255 Unicode characters in UTF-8 + Tag keys and values are case sensitive. +
+                Do not use the ``aws:`` prefix in your tag names or values because AWS reserves it
+                for AWS use. You can't edit or delete tag names or values with this prefix. Tags
+                with this prefix do not count against your tags per secret limit. + If you use your
+                tagging schema across multiple services and resources, other services might have
+                restrictions on allowed characters. Generally allowed characters: letters, spaces,
+                and numbers representable in UTF-8, plus the following special characters: + - = . _
+                : / @.
+            Type: The exact string that identifies the third-party partner that holds the external
+                secret. For more information, see [Managed external secret
+                partners](https://docs.aws.amazon.com/secretsmanager/latest/userguide/mes-partners.html).
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -7,9 +7,10 @@ Imported on first use by agent_space.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "AWSResources",
@@ -32,144 +33,293 @@ __all__ = [
 
 
 class AgentSpaceCodeReviewSettings(DeferredModel):
+    """
+    Details of code review settings
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ControlsScanning: bool
-    GeneralPurposeScanning: bool
+    ControlsScanning: Annotated[
+        bool, Field(description="Whether Controls are utilized for code review analysis")
+    ]
+    GeneralPurposeScanning: Annotated[
+        bool, Field(description="Whether general purpose analysis is performed for code review")
+    ]
 
 
 class BitbucketCapabilitiesResource(DeferredModel):
+    """
+    Bitbucket repository capabilities
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    LeaveComments: bool | None = None
-    RemediateCode: bool | None = None
+    LeaveComments: Annotated[
+        bool | None, Field(description="Enables Code Review in the repository")
+    ] = None
+    RemediateCode: Annotated[
+        bool | None, Field(description="Enables creation of pull requests with automated fixes")
+    ] = None
 
 
 class BitbucketRepositoryResource(DeferredModel):
+    """
+    Bitbucket repository details
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str
-    Workspace: str
+    Name: Annotated[str, Field(description="Bitbucket repository name")]
+    Workspace: Annotated[str, Field(description="Bitbucket workspace slug owning the repository")]
 
 
 class ConfluenceCapabilitiesResource(DeferredModel):
+    """
+    Confluence document capabilities
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CreateDocument: bool | None = None
-    FetchDocument: bool | None = None
-    UpdateDocument: bool | None = None
+    CreateDocument: Annotated[
+        bool | None,
+        Field(description="Enables creation of new Confluence documents in the same space"),
+    ] = None
+    FetchDocument: Annotated[
+        bool | None, Field(description="Enables read access to the document content")
+    ] = None
+    UpdateDocument: Annotated[bool | None, Field(description="Enables updates to the document")] = (
+        None
+    )
 
 
 class ConfluenceDocumentResource(DeferredModel):
+    """
+    Confluence document details
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str
-    PageId: str
-    SpaceKey: str
-    SpaceTitle: str | None = None
-    Title: str | None = None
+    Name: Annotated[
+        str, Field(description="Customer-supplied logical name for the Confluence document")
+    ]
+    PageId: Annotated[str, Field(description="Confluence page identifier")]
+    SpaceKey: Annotated[str, Field(description="Confluence space key containing the document")]
+    SpaceTitle: Annotated[
+        str | None,
+        Field(
+            description="Read-only human-readable title of the containing space, populated from service-side metadata"
+        ),
+    ] = None
+    Title: Annotated[
+        str | None,
+        Field(
+            description="Read-only human-readable title of the page, populated from service-side metadata"
+        ),
+    ] = None
 
 
 class GitHubCapabilitiesResource(DeferredModel):
+    """
+    GitHub repository capabilities
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    LeaveComments: bool
-    RemediateCode: bool
+    LeaveComments: Annotated[bool, Field(description="Enables Code Review in the repository")]
+    RemediateCode: Annotated[
+        bool, Field(description="Enables creation of pull requests with automated fixes")
+    ]
 
 
 class GitHubRepositoryResource(DeferredModel):
+    """
+    GitHub repository details
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str
-    Owner: str
+    Name: Annotated[str, Field(description="GitHub repository name")]
+    Owner: Annotated[str, Field(description="GitHub repository owner (user or organization)")]
 
 
 class GitLabCapabilitiesResource(DeferredModel):
+    """
+    GitLab repository capabilities
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    LeaveComments: bool | None = None
-    RemediateCode: bool | None = None
+    LeaveComments: Annotated[
+        bool | None, Field(description="Enables Code Review in the repository")
+    ] = None
+    RemediateCode: Annotated[
+        bool | None, Field(description="Enables creation of merge requests with automated fixes")
+    ] = None
 
 
 class GitLabRepositoryResource(DeferredModel):
+    """
+    GitLab repository details
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str
-    Namespace: str
+    Name: Annotated[str, Field(description="GitLab project name")]
+    Namespace: Annotated[
+        str, Field(description="GitLab project namespace (user, group, or subgroup path)")
+    ]
 
 
 class ProviderResource(DeferredModel):
+    """
+    Selected Resource (eg: Code Repository, Document) from an Integration
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    BitbucketCapabilities: BitbucketCapabilitiesResource | None = None
-    BitbucketRepository: BitbucketRepositoryResource | None = None
-    ConfluenceCapabilities: ConfluenceCapabilitiesResource | None = None
-    ConfluenceDocument: ConfluenceDocumentResource | None = None
-    GitHubCapabilities: GitHubCapabilitiesResource | None = None
-    GitHubRepository: GitHubRepositoryResource | None = None
-    GitLabCapabilities: GitLabCapabilitiesResource | None = None
-    GitLabRepository: GitLabRepositoryResource | None = None
+    BitbucketCapabilities: Annotated[
+        BitbucketCapabilitiesResource | None, Field(description="Bitbucket repository capabilities")
+    ] = None
+    BitbucketRepository: Annotated[
+        BitbucketRepositoryResource | None, Field(description="Bitbucket repository details")
+    ] = None
+    ConfluenceCapabilities: Annotated[
+        ConfluenceCapabilitiesResource | None, Field(description="Confluence document capabilities")
+    ] = None
+    ConfluenceDocument: Annotated[
+        ConfluenceDocumentResource | None, Field(description="Confluence document details")
+    ] = None
+    GitHubCapabilities: Annotated[
+        GitHubCapabilitiesResource | None, Field(description="GitHub repository capabilities")
+    ] = None
+    GitHubRepository: Annotated[
+        GitHubRepositoryResource | None, Field(description="GitHub repository details")
+    ] = None
+    GitLabCapabilities: Annotated[
+        GitLabCapabilitiesResource | None, Field(description="GitLab repository capabilities")
+    ] = None
+    GitLabRepository: Annotated[
+        GitLabRepositoryResource | None, Field(description="GitLab repository details")
+    ] = None
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key name of the tag")]
+    Value: Annotated[str, Field(description="The value for the tag")]
 
 
 class VpcConfig(DeferredModel):
+    """
+    Customer VPC configuration that the security testing environment accesses
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    SecurityGroupArns: list[str] | None = None
-    SubnetArns: list[str] | None = None
-    VpcArn: str | None = None
+    SecurityGroupArns: Annotated[
+        list[str] | None, Field(description="List of security group ARNs in the customer VPC")
+    ] = None
+    SubnetArns: Annotated[
+        list[str] | None, Field(description="List of subnet ARNs in the customer VPC")
+    ] = None
+    VpcArn: Annotated[str | None, Field(description="ARN of the customer VPC")] = None
 
 
 class AgentSpaceAttributes(DeferredModel):
-    AgentSpaceId: str | None = None
-    CreatedAt: str | None = None
-    UpdatedAt: str | None = None
+    """
+    The read-only attributes of a AWS::SecurityAgent::AgentSpace, set by AWS.
+    """
+
+    AgentSpaceId: Annotated[
+        str | None, Field(description="Unique identifier of the agent space")
+    ] = None
+    CreatedAt: Annotated[
+        str | None, Field(description="Timestamp when the agent space was created")
+    ] = None
+    UpdatedAt: Annotated[
+        str | None, Field(description="Timestamp when the agent space was last updated")
+    ] = None
 
 
 class AWSResources(DeferredModel):
+    """
+    AWS resource configuration
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    IamRoles: list[str] | None = None
-    LambdaFunctionArns: list[str] | None = None
-    LogGroups: list[str] | None = None
-    S3Buckets: list[str] | None = None
-    SecretArns: list[str] | None = None
-    Vpcs: list[VpcConfig] | None = None
+    IamRoles: Annotated[list[str] | None, Field(description="IAM role ARNs")] = None
+    LambdaFunctionArns: Annotated[
+        list[str] | None,
+        Field(description="Lambda function ARNs used to retrieve tester credentials for pentests"),
+    ] = None
+    LogGroups: Annotated[list[str] | None, Field(description="CloudWatch log group ARNs")] = None
+    S3Buckets: Annotated[list[str] | None, Field(description="S3 bucket ARNs")] = None
+    SecretArns: Annotated[
+        list[str] | None,
+        Field(
+            description="SecretsManager secret ARNs used to store tester credentials for pentests"
+        ),
+    ] = None
+    Vpcs: Annotated[list[VpcConfig] | None, Field(description="VPC configurations")] = None
 
 
 class IntegratedResource(DeferredModel):
+    """
+    Integrated Resource details
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Integration: str
-    ProviderResources: list[ProviderResource]
+    Integration: Annotated[str, Field(description="Unique identifier of the Provider Integration")]
+    ProviderResources: Annotated[
+        list[ProviderResource], Field(description="List of selected Resources from the Integration")
+    ]
 
 
 class AgentSpaceProps(DeferredModel):
-    AwsResources: AWSResources | None = None
-    CodeReviewSettings: AgentSpaceCodeReviewSettings | None = None
-    Description: str | None = None
-    IntegratedResources: list[IntegratedResource] | None = None
-    KmsKeyId: str | None = None
-    Name: str
-    Tags: list[Tag] | None = None
-    TargetDomainIds: list[str] | None = None
+    """
+    The properties a program declares for a AWS::SecurityAgent::AgentSpace.
+    """
+
+    AwsResources: Annotated[
+        AWSResources | None, Field(description="AWS resource configuration")
+    ] = None
+    CodeReviewSettings: Annotated[
+        AgentSpaceCodeReviewSettings | None, Field(description="Details of code review settings")
+    ] = None
+    Description: Annotated[str | None, Field(description="Description of the agent space")] = None
+    IntegratedResources: Annotated[
+        list[IntegratedResource] | None, Field(description="Integrated Resources configuration")
+    ] = None
+    KmsKeyId: Annotated[
+        str | None,
+        Field(
+            description="Identifier of the KMS key used to encrypt data. Can be a key ID, key ARN, alias name, or alias ARN. If not specified, an AWS managed key is used. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Name: Annotated[str, Field(description="Name of the agent space")]
+    Tags: Annotated[list[Tag] | None, Field(description="Tags for the agent space")] = None
+    TargetDomainIds: Annotated[
+        list[str] | None,
+        Field(description="List of target domain identifiers registered with the agent space"),
+    ] = None

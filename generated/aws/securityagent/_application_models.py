@@ -7,9 +7,10 @@ Imported on first use by application.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ApplicationAttributes",
@@ -23,26 +24,48 @@ class ApplicationIdCConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    IdCApplicationArn: str | None = None
-    IdCInstanceArn: str | None = None
+    IdCApplicationArn: Annotated[str | None, Field(description="Type: str.")] = None
+    IdCInstanceArn: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key name of the tag")]
+    Value: Annotated[str, Field(description="The value for the tag")]
 
 
 class ApplicationAttributes(DeferredModel):
-    ApplicationId: str | None = None
-    ApplicationName: str | None = None
-    Domain: str | None = None
+    """
+    The read-only attributes of a AWS::SecurityAgent::Application, set by AWS.
+    """
+
+    ApplicationId: Annotated[str | None, Field(description="Type: str.")] = None
+    ApplicationName: Annotated[str | None, Field(description="Type: str.")] = None
+    Domain: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ApplicationProps(DeferredModel):
-    DefaultKmsKeyId: str | None = None
-    IdCConfiguration: ApplicationIdCConfiguration | None = None
-    RoleArn: str | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::SecurityAgent::Application.
+    """
+
+    DefaultKmsKeyId: Annotated[
+        str | None,
+        Field(
+            description="Identifier of a KMS key. Can be a key ID, key ARN, alias name, or alias ARN."
+        ),
+    ] = None
+    IdCConfiguration: Annotated[
+        ApplicationIdCConfiguration | None,
+        Field(
+            description="Type: ApplicationIdCConfigurationDict. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    RoleArn: Annotated[str | None, Field(description="Type: str.")] = None
+    Tags: Annotated[list[Tag] | None, Field(description="Tags for the application")] = None

@@ -7,9 +7,10 @@ Imported on first use by artifact.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "ArtifactAttributes",
@@ -18,13 +19,48 @@ __all__ = [
 
 
 class ArtifactProps(DeferredModel):
-    AgentSpaceId: str
-    ArtifactContent: str | None = None
-    ArtifactType: Literal["TXT", "PNG", "JPEG", "MD", "PDF", "DOCX", "DOC", "JSON", "YAML"]
-    FileName: str
+    """
+    The properties a program declares for a AWS::SecurityAgent::Artifact.
+    """
+
+    AgentSpaceId: Annotated[
+        str,
+        Field(
+            description="The unique identifier of the agent space to add the artifact to. Create-only: changing it replaces the resource."
+        ),
+    ]
+    ArtifactContent: Annotated[
+        str | None,
+        Field(
+            description="The binary content of the artifact to upload, encoded as a Base64 string. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    ArtifactType: Annotated[
+        Literal["TXT", "PNG", "JPEG", "MD", "PDF", "DOCX", "DOC", "JSON", "YAML"],
+        Field(
+            description="The file type of the artifact. Create-only: changing it replaces the resource."
+        ),
+    ]
+    FileName: Annotated[
+        str,
+        Field(
+            description="The file name of the artifact. Create-only: changing it replaces the resource."
+        ),
+    ]
 
 
 class ArtifactAttributes(DeferredModel):
-    Arn: str | None = None
-    ArtifactId: str | None = None
-    UpdatedAt: str | None = None
+    """
+    The read-only attributes of a AWS::SecurityAgent::Artifact, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the artifact.")
+    ] = None
+    ArtifactId: Annotated[
+        str | None, Field(description="The unique identifier assigned to the uploaded artifact.")
+    ] = None
+    UpdatedAt: Annotated[
+        str | None,
+        Field(description="The date and time the artifact was last updated, in ISO 8601 format."),
+    ] = None

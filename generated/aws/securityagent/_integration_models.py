@@ -7,10 +7,10 @@ Imported on first use by integration.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "BitbucketInput",
@@ -25,76 +25,218 @@ __all__ = [
 
 
 class BitbucketInput(DeferredModel):
+    """
+    The input required to create a Bitbucket integration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Code: str
-    InstallationId: str
-    State: str
-    Workspace: str
+    Code: Annotated[
+        str,
+        Field(description="The OAuth 2.0 authorization code returned from the consent redirect."),
+    ]
+    InstallationId: Annotated[
+        str,
+        Field(
+            description="The Atlassian installation identifier, available from the Atlassian administration console."
+        ),
+    ]
+    State: Annotated[
+        str, Field(description="The CSRF state token echoed back from the OAuth redirect.")
+    ]
+    Workspace: Annotated[
+        str,
+        Field(
+            description="The Bitbucket workspace slug that identifies the workspace to integrate."
+        ),
+    ]
 
 
 class ConfluenceInput(DeferredModel):
+    """
+    The input required to create a Confluence integration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Code: str
-    InstallationId: str
-    SiteUrl: str
-    State: str
+    Code: Annotated[
+        str,
+        Field(description="The OAuth 2.0 authorization code returned from the consent redirect."),
+    ]
+    InstallationId: Annotated[
+        str,
+        Field(
+            description="The Atlassian installation identifier, available from the Atlassian administration console."
+        ),
+    ]
+    SiteUrl: Annotated[
+        str,
+        Field(
+            description="The Confluence Cloud site URL, for example https://mysite.atlassian.net."
+        ),
+    ]
+    State: Annotated[
+        str, Field(description="The CSRF state token echoed back from the OAuth redirect.")
+    ]
 
 
 class GitHubInput(DeferredModel):
+    """
+    The input required to create a GitHub integration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Code: str
-    InstallationId: str | None = None
-    OrganizationName: str | None = None
-    State: str
-    TargetUrl: str | None = None
+    Code: Annotated[str, Field(description="The OAuth authorization code received from GitHub.")]
+    InstallationId: Annotated[
+        str | None,
+        Field(
+            description="The installation identifier provided by GitHub Enterprise Server on the install callback. Required for GitHub Enterprise Server integrations and ignored for GitHub.com."
+        ),
+    ] = None
+    OrganizationName: Annotated[
+        str | None, Field(description="The name of the GitHub organization to integrate with.")
+    ] = None
+    State: Annotated[str, Field(description="The CSRF state token for validating the OAuth flow.")]
+    TargetUrl: Annotated[
+        str | None,
+        Field(
+            description="The HTTPS URL of a self-hosted GitHub Enterprise Server instance. Omit this value for GitHub.com."
+        ),
+    ] = None
 
 
 class GitLabInput(DeferredModel):
+    """
+    The input required to create a GitLab integration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AccessToken: str
-    GroupId: str | None = None
-    TargetUrl: str | None = None
-    TokenType: Literal["PERSONAL", "GROUP"]
+    AccessToken: Annotated[
+        str,
+        Field(
+            description="The GitLab access token used to authenticate. This can be a personal access token or a group access token."
+        ),
+    ]
+    GroupId: Annotated[
+        str | None,
+        Field(
+            description="The identifier of the GitLab group. Required when TokenType is GROUP and ignored for personal tokens."
+        ),
+    ] = None
+    TargetUrl: Annotated[
+        str | None,
+        Field(
+            description="The HTTPS URL of a self-managed GitLab instance. Omit this value for GitLab SaaS (gitlab.com)."
+        ),
+    ] = None
+    TokenType: Annotated[
+        Literal["PERSONAL", "GROUP"], Field(description="The type of GitLab access token.")
+    ]
 
 
 class IntegrationProviderInput(DeferredModel):
+    """
+    The provider-specific input required to create the integration. Exactly one of the provider input objects must be specified.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Bitbucket: BitbucketInput | None = None
-    Confluence: ConfluenceInput | None = None
-    Github: GitHubInput | None = None
-    Gitlab: GitLabInput | None = None
+    Bitbucket: Annotated[
+        BitbucketInput | None,
+        Field(description="The input required to create a Bitbucket integration."),
+    ] = None
+    Confluence: Annotated[
+        ConfluenceInput | None,
+        Field(description="The input required to create a Confluence integration."),
+    ] = None
+    Github: Annotated[
+        GitHubInput | None, Field(description="The input required to create a GitHub integration.")
+    ] = None
+    Gitlab: Annotated[
+        GitLabInput | None, Field(description="The input required to create a GitLab integration.")
+    ] = None
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key name of the tag.")]
+    Value: Annotated[str, Field(description="The value for the tag.")]
 
 
 class IntegrationAttributes(DeferredModel):
-    Arn: str | None = None
-    InstallationId: str | None = None
-    IntegrationId: str | None = None
-    ProviderType: Literal["SOURCE_CODE", "DOCUMENTATION"] | None = None
-    TargetUrl: str | None = None
+    """
+    The read-only attributes of a AWS::SecurityAgent::Integration, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the integration.")
+    ] = None
+    InstallationId: Annotated[
+        str | None, Field(description="The installation identifier from the integration provider.")
+    ] = None
+    IntegrationId: Annotated[
+        str | None, Field(description="The unique identifier of the integration.")
+    ] = None
+    ProviderType: Annotated[
+        Literal["SOURCE_CODE", "DOCUMENTATION"] | None,
+        Field(description="The type of the integration provider."),
+    ] = None
+    TargetUrl: Annotated[
+        str | None,
+        Field(
+            description="The HTTPS URL of the customer self-hosted instance, such as a GitHub Enterprise Server or self-managed GitLab instance. This value is absent for SaaS integrations."
+        ),
+    ] = None
 
 
 class IntegrationProps(DeferredModel):
-    DisplayName: str
-    KmsKeyId: str | None = None
-    PrivateConnectionName: str | None = None
-    Provider: Literal["GITHUB", "GITLAB", "BITBUCKET", "CONFLUENCE"]
-    ProviderInput: IntegrationProviderInput | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::SecurityAgent::Integration.
+    """
+
+    DisplayName: Annotated[
+        str,
+        Field(
+            description="The display name for the integration. Create-only: changing it replaces the resource."
+        ),
+    ]
+    KmsKeyId: Annotated[
+        str | None,
+        Field(
+            description="The identifier of the AWS KMS key to use for encrypting data associated with the integration. Can be a key ID, key ARN, alias name, or alias ARN. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    PrivateConnectionName: Annotated[
+        str | None,
+        Field(
+            description="The name of an active private connection used to reach a self-hosted provider instance over private networking. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Provider: Annotated[
+        Literal["GITHUB", "GITLAB", "BITBUCKET", "CONFLUENCE"],
+        Field(
+            description="The integration provider. Create-only: changing it replaces the resource."
+        ),
+    ]
+    ProviderInput: Annotated[
+        IntegrationProviderInput | None,
+        Field(
+            description="The provider-specific input required to create the integration. Exactly one of the provider input objects must be specified. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None, Field(description="The tags to associate with the integration.")
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by security_requirement_pack.py, which re-exports every na
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "SecurityRequirement",
@@ -24,29 +24,58 @@ class SecurityRequirement(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Description: str
-    Domain: str
-    Evaluation: str
-    Name: str
-    Remediation: str | None = None
+    Description: Annotated[str, Field(description="Description of the security requirement")]
+    Domain: Annotated[str, Field(description="Security domain this requirement belongs to")]
+    Evaluation: Annotated[
+        str, Field(description="How to evaluate compliance with this requirement")
+    ]
+    Name: Annotated[str, Field(description="Name of the security requirement")]
+    Remediation: Annotated[str | None, Field(description="How to remediate non-compliance")] = None
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key name of the tag")]
+    Value: Annotated[str, Field(description="The value for the tag")]
 
 
 class SecurityRequirementPackAttributes(DeferredModel):
-    PackId: str | None = None
+    """
+    The read-only attributes of a AWS::SecurityAgent::SecurityRequirementPack, set by AWS.
+    """
+
+    PackId: Annotated[
+        str | None, Field(description="Unique identifier of the security requirement pack")
+    ] = None
 
 
 class SecurityRequirementPackProps(DeferredModel):
-    Description: str | None = None
-    KmsKeyId: str | None = None
-    Name: str
-    SecurityRequirements: list[SecurityRequirement] | None = None
-    Status: Literal["ENABLED", "DISABLED"] | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::SecurityAgent::SecurityRequirementPack.
+    """
+
+    Description: Annotated[str | None, Field(description="Description of the pack")] = None
+    KmsKeyId: Annotated[
+        str | None,
+        Field(
+            description="KMS key for client-side encryption of pack contents Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Name: Annotated[str, Field(description="Name of the security requirement pack")]
+    SecurityRequirements: Annotated[
+        list[SecurityRequirement] | None,
+        Field(description="Security requirements within this pack"),
+    ] = None
+    Status: Annotated[
+        Literal["ENABLED", "DISABLED"] | None,
+        Field(description="Whether the pack is enabled or disabled"),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None, Field(description="Tags for the security requirement pack")
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by target_domain.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "DnsVerification",
@@ -23,49 +23,110 @@ __all__ = [
 
 
 class DnsVerification(DeferredModel):
+    """
+    Represents DNS TXT verification details
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DnsRecordName: str | None = None
-    DnsRecordType: Literal["TXT"] | None = None
-    Token: str | None = None
+    DnsRecordName: Annotated[
+        str | None, Field(description="Record name to be added in DNS for target domain")
+    ] = None
+    DnsRecordType: Annotated[
+        Literal["TXT"] | None,
+        Field(description="Type of record to be added in DNS for target domain"),
+    ] = None
+    Token: Annotated[str | None, Field(description="Token used to verify domain ownership")] = None
 
 
 class HttpVerification(DeferredModel):
+    """
+    Represents HTTP route verification details
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    RoutePath: str | None = None
-    Token: str | None = None
+    RoutePath: Annotated[
+        str | None, Field(description="Route path where verification token should be placed")
+    ] = None
+    Token: Annotated[str | None, Field(description="Token used to verify domain ownership")] = None
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key name of the tag")]
+    Value: Annotated[str, Field(description="The value for the tag")]
 
 
 class TargetDomainVerificationDetails(DeferredModel):
+    """
+    Verification details to verify registered target domain
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DnsTxt: DnsVerification | None = None
-    HttpRoute: HttpVerification | None = None
-    Method: Literal["DNS_TXT", "HTTP_ROUTE", "PRIVATE_VPC"] | None = None
+    DnsTxt: Annotated[
+        DnsVerification | None, Field(description="Represents DNS TXT verification details")
+    ] = None
+    HttpRoute: Annotated[
+        HttpVerification | None, Field(description="Represents HTTP route verification details")
+    ] = None
+    Method: Annotated[
+        Literal["DNS_TXT", "HTTP_ROUTE", "PRIVATE_VPC"] | None,
+        Field(description="Type of domain ownership verification method"),
+    ] = None
 
 
 class TargetDomainAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    TargetDomainId: str | None = None
-    VerificationDetails: TargetDomainVerificationDetails | None = None
-    VerificationStatus: Literal["PENDING", "VERIFIED", "FAILED", "UNREACHABLE"] | None = None
-    VerificationStatusReason: str | None = None
-    VerifiedAt: str | None = None
+    """
+    The read-only attributes of a AWS::SecurityAgent::TargetDomain, set by AWS.
+    """
+
+    CreatedAt: Annotated[
+        str | None, Field(description="Timestamp when the target domain was registered")
+    ] = None
+    TargetDomainId: Annotated[
+        str | None, Field(description="Unique identifier of the target domain")
+    ] = None
+    VerificationDetails: Annotated[
+        TargetDomainVerificationDetails | None,
+        Field(description="Verification details to verify registered target domain"),
+    ] = None
+    VerificationStatus: Annotated[
+        Literal["PENDING", "VERIFIED", "FAILED", "UNREACHABLE"] | None,
+        Field(description="Current verification status of the registered target domain"),
+    ] = None
+    VerificationStatusReason: Annotated[
+        str | None, Field(description="Reason for the current target domain verification status")
+    ] = None
+    VerifiedAt: Annotated[
+        str | None,
+        Field(description="Timestamp when the target domain was last successfully verified"),
+    ] = None
 
 
 class TargetDomainProps(DeferredModel):
-    Tags: list[Tag] | None = None
-    TargetDomainName: str
-    VerificationMethod: Literal["DNS_TXT", "HTTP_ROUTE", "PRIVATE_VPC"]
+    """
+    The properties a program declares for a AWS::SecurityAgent::TargetDomain.
+    """
+
+    Tags: Annotated[list[Tag] | None, Field(description="Tags for the target domain")] = None
+    TargetDomainName: Annotated[
+        str,
+        Field(
+            description="Domain name of the target domain Create-only: changing it replaces the resource."
+        ),
+    ]
+    VerificationMethod: Annotated[
+        Literal["DNS_TXT", "HTTP_ROUTE", "PRIVATE_VPC"],
+        Field(description="Verification method for the target domain"),
+    ]

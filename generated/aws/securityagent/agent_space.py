@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -103,152 +107,170 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AWSResourcesDict = TypedDict(
-    "AWSResourcesDict",
-    {
-        "IamRoles": "list[str]",
-        "LambdaFunctionArns": "list[str]",
-        "LogGroups": "list[str]",
-        "S3Buckets": "list[str]",
-        "SecretArns": "list[str]",
-        "Vpcs": "list[VpcConfigDict]",
-    },
-    total=False,
-)
 
-AgentSpaceCodeReviewSettingsDict = TypedDict(
-    "AgentSpaceCodeReviewSettingsDict",
-    {
-        "ControlsScanning": "Required[bool]",
-        "GeneralPurposeScanning": "Required[bool]",
-    },
-    total=False,
-)
+class AWSResourcesDict(TypedDict, total=False):
+    """AWSResources as a plain dict: AWS resource configuration"""
 
-BitbucketCapabilitiesResourceDict = TypedDict(
-    "BitbucketCapabilitiesResourceDict",
-    {
-        "LeaveComments": "bool",
-        "RemediateCode": "bool",
-    },
-    total=False,
-)
+    IamRoles: list[str]
+    """IAM role ARNs"""
+    LambdaFunctionArns: list[str]
+    """Lambda function ARNs used to retrieve tester credentials for pentests"""
+    LogGroups: list[str]
+    """CloudWatch log group ARNs"""
+    S3Buckets: list[str]
+    """S3 bucket ARNs"""
+    SecretArns: list[str]
+    """SecretsManager secret ARNs used to store tester credentials for pentests"""
+    Vpcs: list[VpcConfigDict]
+    """VPC configurations"""
 
-BitbucketRepositoryResourceDict = TypedDict(
-    "BitbucketRepositoryResourceDict",
-    {
-        "Name": "Required[str]",
-        "Workspace": "Required[str]",
-    },
-    total=False,
-)
 
-ConfluenceCapabilitiesResourceDict = TypedDict(
-    "ConfluenceCapabilitiesResourceDict",
-    {
-        "CreateDocument": "bool",
-        "FetchDocument": "bool",
-        "UpdateDocument": "bool",
-    },
-    total=False,
-)
+class AgentSpaceCodeReviewSettingsDict(TypedDict, total=False):
+    """AgentSpaceCodeReviewSettings as a plain dict: Details of code review settings"""
 
-ConfluenceDocumentResourceDict = TypedDict(
-    "ConfluenceDocumentResourceDict",
-    {
-        "Name": "Required[str]",
-        "PageId": "Required[str]",
-        "SpaceKey": "Required[str]",
-        "SpaceTitle": "str",
-        "Title": "str",
-    },
-    total=False,
-)
+    ControlsScanning: Required[bool]
+    """Whether Controls are utilized for code review analysis"""
+    GeneralPurposeScanning: Required[bool]
+    """Whether general purpose analysis is performed for code review"""
 
-GitHubCapabilitiesResourceDict = TypedDict(
-    "GitHubCapabilitiesResourceDict",
-    {
-        "LeaveComments": "Required[bool]",
-        "RemediateCode": "Required[bool]",
-    },
-    total=False,
-)
 
-GitHubRepositoryResourceDict = TypedDict(
-    "GitHubRepositoryResourceDict",
-    {
-        "Name": "Required[str]",
-        "Owner": "Required[str]",
-    },
-    total=False,
-)
+class BitbucketCapabilitiesResourceDict(TypedDict, total=False):
+    """BitbucketCapabilitiesResource as a plain dict: Bitbucket repository capabilities"""
 
-GitLabCapabilitiesResourceDict = TypedDict(
-    "GitLabCapabilitiesResourceDict",
-    {
-        "LeaveComments": "bool",
-        "RemediateCode": "bool",
-    },
-    total=False,
-)
+    LeaveComments: bool
+    """Enables Code Review in the repository"""
+    RemediateCode: bool
+    """Enables creation of pull requests with automated fixes"""
 
-GitLabRepositoryResourceDict = TypedDict(
-    "GitLabRepositoryResourceDict",
-    {
-        "Name": "Required[str]",
-        "Namespace": "Required[str]",
-    },
-    total=False,
-)
 
-IntegratedResourceDict = TypedDict(
-    "IntegratedResourceDict",
-    {
-        "Integration": "Required[str]",
-        "ProviderResources": "Required[list[ProviderResourceDict]]",
-    },
-    total=False,
-)
+class BitbucketRepositoryResourceDict(TypedDict, total=False):
+    """BitbucketRepositoryResource as a plain dict: Bitbucket repository details"""
 
-ProviderResourceDict = TypedDict(
-    "ProviderResourceDict",
-    {
-        "BitbucketCapabilities": "BitbucketCapabilitiesResourceDict",
-        "BitbucketRepository": "BitbucketRepositoryResourceDict",
-        "ConfluenceCapabilities": "ConfluenceCapabilitiesResourceDict",
-        "ConfluenceDocument": "ConfluenceDocumentResourceDict",
-        "GitHubCapabilities": "GitHubCapabilitiesResourceDict",
-        "GitHubRepository": "GitHubRepositoryResourceDict",
-        "GitLabCapabilities": "GitLabCapabilitiesResourceDict",
-        "GitLabRepository": "GitLabRepositoryResourceDict",
-    },
-    total=False,
-)
+    Name: Required[str]
+    """Bitbucket repository name"""
+    Workspace: Required[str]
+    """Bitbucket workspace slug owning the repository"""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
-VpcConfigDict = TypedDict(
-    "VpcConfigDict",
-    {
-        "SecurityGroupArns": "list[str]",
-        "SubnetArns": "list[str]",
-        "VpcArn": "str",
-    },
-    total=False,
-)
+class ConfluenceCapabilitiesResourceDict(TypedDict, total=False):
+    """ConfluenceCapabilitiesResource as a plain dict: Confluence document capabilities"""
 
+    CreateDocument: bool
+    """Enables creation of new Confluence documents in the same space"""
+    FetchDocument: bool
+    """Enables read access to the document content"""
+    UpdateDocument: bool
+    """Enables updates to the document"""
+
+
+class ConfluenceDocumentResourceDict(TypedDict, total=False):
+    """ConfluenceDocumentResource as a plain dict: Confluence document details"""
+
+    Name: Required[str]
+    """Customer-supplied logical name for the Confluence document"""
+    PageId: Required[str]
+    """Confluence page identifier"""
+    SpaceKey: Required[str]
+    """Confluence space key containing the document"""
+    SpaceTitle: str
+    """Read-only human-readable title of the containing space, populated from service-side metadata"""
+    Title: str
+    """Read-only human-readable title of the page, populated from service-side metadata"""
+
+
+class GitHubCapabilitiesResourceDict(TypedDict, total=False):
+    """GitHubCapabilitiesResource as a plain dict: GitHub repository capabilities"""
+
+    LeaveComments: Required[bool]
+    """Enables Code Review in the repository"""
+    RemediateCode: Required[bool]
+    """Enables creation of pull requests with automated fixes"""
+
+
+class GitHubRepositoryResourceDict(TypedDict, total=False):
+    """GitHubRepositoryResource as a plain dict: GitHub repository details"""
+
+    Name: Required[str]
+    """GitHub repository name"""
+    Owner: Required[str]
+    """GitHub repository owner (user or organization)"""
+
+
+class GitLabCapabilitiesResourceDict(TypedDict, total=False):
+    """GitLabCapabilitiesResource as a plain dict: GitLab repository capabilities"""
+
+    LeaveComments: bool
+    """Enables Code Review in the repository"""
+    RemediateCode: bool
+    """Enables creation of merge requests with automated fixes"""
+
+
+class GitLabRepositoryResourceDict(TypedDict, total=False):
+    """GitLabRepositoryResource as a plain dict: GitLab repository details"""
+
+    Name: Required[str]
+    """GitLab project name"""
+    Namespace: Required[str]
+    """GitLab project namespace (user, group, or subgroup path)"""
+
+
+class IntegratedResourceDict(TypedDict, total=False):
+    """IntegratedResource as a plain dict: Integrated Resource details"""
+
+    Integration: Required[str]
+    """Unique identifier of the Provider Integration"""
+    ProviderResources: Required[list[ProviderResourceDict]]
+    """List of selected Resources from the Integration"""
+
+
+class ProviderResourceDict(TypedDict, total=False):
+    """ProviderResource as a plain dict: Selected Resource (eg: Code Repository, Document) from an
+    Integration"""
+
+    BitbucketCapabilities: BitbucketCapabilitiesResourceDict
+    """Bitbucket repository capabilities"""
+    BitbucketRepository: BitbucketRepositoryResourceDict
+    """Bitbucket repository details"""
+    ConfluenceCapabilities: ConfluenceCapabilitiesResourceDict
+    """Confluence document capabilities"""
+    ConfluenceDocument: ConfluenceDocumentResourceDict
+    """Confluence document details"""
+    GitHubCapabilities: GitHubCapabilitiesResourceDict
+    """GitHub repository capabilities"""
+    GitHubRepository: GitHubRepositoryResourceDict
+    """GitHub repository details"""
+    GitLabCapabilities: GitLabCapabilitiesResourceDict
+    """GitLab repository capabilities"""
+    GitLabRepository: GitLabRepositoryResourceDict
+    """GitLab repository details"""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource"""
+
+    Key: Required[str]
+    """The key name of the tag"""
+    Value: Required[str]
+    """The value for the tag"""
+
+
+class VpcConfigDict(TypedDict, total=False):
+    """VpcConfig as a plain dict: Customer VPC configuration that the security testing environment
+    accesses"""
+
+    SecurityGroupArns: list[str]
+    """List of security group ARNs in the customer VPC"""
+    SubnetArns: list[str]
+    """List of subnet ARNs in the customer VPC"""
+    VpcArn: str
+    """ARN of the customer VPC"""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::SecurityAgent::AgentSpace",
     schema_file="aws-securityagent-agentspace.json",
     primary_identifier=("/AgentSpaceId",),
-    additional_identifiers=(),
     read_only=(
         "/AgentSpaceId",
         "/CreatedAt",
@@ -257,8 +279,6 @@ METADATA = _TypeMetadata(
         "/IntegratedResources/*/ProviderResources/*/ConfluenceDocument/SpaceTitle",
     ),
     create_only=("/KmsKeyId",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=(
         "/AwsResources/IamRoles",
         "/AwsResources/LambdaFunctionArns",
@@ -274,14 +294,7 @@ METADATA = _TypeMetadata(
         "/TargetDomainIds",
     ),
     required=("Name",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -291,183 +304,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AWSResources": {
-            "additionalProperties": False,
-            "properties": {
-                "IamRoles": {"items": {"type": "string"}, "type": "array"},
-                "LambdaFunctionArns": {"items": {"type": "string"}, "type": "array"},
-                "LogGroups": {"items": {"type": "string"}, "type": "array"},
-                "S3Buckets": {"items": {"type": "string"}, "type": "array"},
-                "SecretArns": {"items": {"type": "string"}, "type": "array"},
-                "Vpcs": {"items": {"$ref": "#/definitions/VpcConfig"}, "type": "array"},
-            },
-            "type": "object",
-        },
-        "BitbucketCapabilitiesResource": {
-            "additionalProperties": False,
-            "properties": {
-                "LeaveComments": {"type": "boolean"},
-                "RemediateCode": {"type": "boolean"},
-            },
-            "type": "object",
-        },
-        "BitbucketRepositoryResource": {
-            "additionalProperties": False,
-            "properties": {"Name": {"type": "string"}, "Workspace": {"type": "string"}},
-            "required": ["Name", "Workspace"],
-            "type": "object",
-        },
-        "CodeReviewSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "ControlsScanning": {"type": "boolean"},
-                "GeneralPurposeScanning": {"type": "boolean"},
-            },
-            "required": ["ControlsScanning", "GeneralPurposeScanning"],
-            "type": "object",
-        },
-        "ConfluenceCapabilitiesResource": {
-            "additionalProperties": False,
-            "properties": {
-                "CreateDocument": {"type": "boolean"},
-                "FetchDocument": {"type": "boolean"},
-                "UpdateDocument": {"type": "boolean"},
-            },
-            "type": "object",
-        },
-        "ConfluenceDocumentResource": {
-            "additionalProperties": False,
-            "properties": {
-                "Name": {"type": "string"},
-                "PageId": {"type": "string"},
-                "SpaceKey": {"type": "string"},
-                "SpaceTitle": {"type": "string"},
-                "Title": {"type": "string"},
-            },
-            "required": ["Name", "SpaceKey", "PageId"],
-            "type": "object",
-        },
-        "GitHubCapabilitiesResource": {
-            "additionalProperties": False,
-            "properties": {
-                "LeaveComments": {"type": "boolean"},
-                "RemediateCode": {"type": "boolean"},
-            },
-            "required": ["LeaveComments", "RemediateCode"],
-            "type": "object",
-        },
-        "GitHubRepositoryResource": {
-            "additionalProperties": False,
-            "properties": {"Name": {"type": "string"}, "Owner": {"type": "string"}},
-            "required": ["Name", "Owner"],
-            "type": "object",
-        },
-        "GitLabCapabilitiesResource": {
-            "additionalProperties": False,
-            "properties": {
-                "LeaveComments": {"type": "boolean"},
-                "RemediateCode": {"type": "boolean"},
-            },
-            "type": "object",
-        },
-        "GitLabRepositoryResource": {
-            "additionalProperties": False,
-            "properties": {"Name": {"type": "string"}, "Namespace": {"type": "string"}},
-            "required": ["Name", "Namespace"],
-            "type": "object",
-        },
-        "IntegratedResource": {
-            "additionalProperties": False,
-            "properties": {
-                "Integration": {"type": "string"},
-                "ProviderResources": {
-                    "items": {"$ref": "#/definitions/ProviderResource"},
-                    "type": "array",
-                },
-            },
-            "required": ["Integration", "ProviderResources"],
-            "type": "object",
-        },
-        "IntegratedResources": {
-            "items": {"$ref": "#/definitions/IntegratedResource"},
-            "type": "array",
-        },
-        "ProviderResource": {
-            "additionalProperties": False,
-            "allOf": [
-                {
-                    "oneOf": [
-                        {"required": ["GitHubRepository"]},
-                        {"required": ["GitLabRepository"]},
-                        {"required": ["BitbucketRepository"]},
-                        {"required": ["ConfluenceDocument"]},
-                    ]
-                },
-                {
-                    "oneOf": [
-                        {"required": ["GitHubCapabilities"]},
-                        {"required": ["GitLabCapabilities"]},
-                        {"required": ["BitbucketCapabilities"]},
-                        {"required": ["ConfluenceCapabilities"]},
-                    ]
-                },
-            ],
-            "properties": {
-                "BitbucketCapabilities": {"$ref": "#/definitions/BitbucketCapabilitiesResource"},
-                "BitbucketRepository": {"$ref": "#/definitions/BitbucketRepositoryResource"},
-                "ConfluenceCapabilities": {"$ref": "#/definitions/ConfluenceCapabilitiesResource"},
-                "ConfluenceDocument": {"$ref": "#/definitions/ConfluenceDocumentResource"},
-                "GitHubCapabilities": {"$ref": "#/definitions/GitHubCapabilitiesResource"},
-                "GitHubRepository": {"$ref": "#/definitions/GitHubRepositoryResource"},
-                "GitLabCapabilities": {"$ref": "#/definitions/GitLabCapabilitiesResource"},
-                "GitLabRepository": {"$ref": "#/definitions/GitLabRepositoryResource"},
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "VpcConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "SecurityGroupArns": {"items": {"type": "string"}, "type": "array"},
-                "SubnetArns": {"items": {"type": "string"}, "type": "array"},
-                "VpcArn": {"type": "string"},
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AgentSpaceId": {"type": "string"},
-        "AwsResources": {"$ref": "#/definitions/AWSResources"},
-        "CodeReviewSettings": {"$ref": "#/definitions/CodeReviewSettings"},
-        "CreatedAt": {"type": "string"},
-        "Description": {"type": "string"},
-        "IntegratedResources": {"$ref": "#/definitions/IntegratedResources"},
-        "KmsKeyId": {"anyOf": [{}, {}, {}], "maxLength": 2048, "minLength": 1, "type": "string"},
-        "Name": {"type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": False},
-        "TargetDomainIds": {"items": {"type": "string"}, "type": "array"},
-        "UpdatedAt": {"type": "string"},
-    },
-    "required": ["Name"],
-}
-
 
 class AgentSpace(_Resource):
     """AWS::SecurityAgent::AgentSpace: Resource Type definition for AWS::SecurityAgent::AgentSpace
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: AgentSpaceId.
+    Replaced when any of these change (create-only): KmsKeyId.
+    Read-only attributes (known once deployed): AgentSpaceId, CreatedAt, UpdatedAt.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-securityagent-agentspace.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -475,13 +321,17 @@ class AgentSpace(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "AgentSpaceAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "agent_space.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     AgentSpaceId: str
+    """Unique identifier of the agent space"""
     CreatedAt: str
+    """Timestamp when the agent space was created"""
     UpdatedAt: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Timestamp when the agent space was last updated"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AwsResources: AWSResourcesDict
     CodeReviewSettings: AgentSpaceCodeReviewSettingsDict
     Description: str
@@ -491,34 +341,42 @@ class AgentSpace(_Resource):
     Tags: list[TagDict]
     TargetDomainIds: list[str]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str,
+        AwsResources: AWSResources | AWSResourcesDict | None = None,
+        CodeReviewSettings: AgentSpaceCodeReviewSettings
+        | AgentSpaceCodeReviewSettingsDict
+        | None = None,
+        Description: str | None = None,
+        IntegratedResources: list[IntegratedResource | IntegratedResourceDict] | None = None,
+        KmsKeyId: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        TargetDomainIds: list[str] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::SecurityAgent::AgentSpace; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str,
-            AwsResources: AWSResources | AWSResourcesDict | None = None,
-            CodeReviewSettings: AgentSpaceCodeReviewSettings
-            | AgentSpaceCodeReviewSettingsDict
-            | None = None,
-            Description: str | None = None,
-            IntegratedResources: list[IntegratedResource | IntegratedResourceDict] | None = None,
-            KmsKeyId: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            TargetDomainIds: list[str] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::SecurityAgent::AgentSpace; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Name: Name of the agent space Required.
+            AwsResources: AWS resource configuration
+            CodeReviewSettings: Details of code review settings
             Description: Description of the agent space
-            KmsKeyId: Identifier of the KMS key used to encrypt data.
-            Name: Name of the agent space
+            IntegratedResources: Integrated Resources configuration
+            KmsKeyId: Identifier of the KMS key used to encrypt data. Can be a key ID, key ARN,
+                alias name, or alias ARN. If not specified, an AWS managed key is used. Create-only:
+                changing it replaces the resource.
             Tags: Tags for the agent space
             TargetDomainIds: List of target domain identifiers registered with the agent space
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

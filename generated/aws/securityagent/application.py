@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,29 +59,30 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ApplicationIdCConfigurationDict = TypedDict(
-    "ApplicationIdCConfigurationDict",
-    {
-        "IdCApplicationArn": "str",
-        "IdCInstanceArn": "str",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class ApplicationIdCConfigurationDict(TypedDict, total=False):
+    """ApplicationIdCConfiguration as a plain dict."""
 
+    IdCApplicationArn: str
+    """Type: str."""
+    IdCInstanceArn: str
+    """Type: str."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource"""
+
+    Key: Required[str]
+    """The key name of the tag"""
+    Value: Required[str]
+    """The value for the tag"""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::SecurityAgent::Application",
     schema_file="aws-securityagent-application.json",
     primary_identifier=("/ApplicationId",),
-    additional_identifiers=(),
     read_only=(
         "/ApplicationName",
         "/ApplicationId",
@@ -85,18 +90,8 @@ METADATA = _TypeMetadata(
         "/IdCConfiguration/IdCApplicationArn",
     ),
     create_only=("/IdCConfiguration/IdCInstanceArn", "/IdCConfiguration"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
-    required=(),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -106,45 +101,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "IdCConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "IdCApplicationArn": {"type": "string"},
-                "IdCInstanceArn": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "ApplicationId": {"type": "string"},
-        "ApplicationName": {"type": "string"},
-        "DefaultKmsKeyId": {"maxLength": 2048, "minLength": 0, "type": "string"},
-        "Domain": {"type": "string"},
-        "IdCConfiguration": {"$ref": "#/definitions/IdCConfiguration"},
-        "RoleArn": {"type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": False},
-    },
-    "required": [],
-}
-
 
 class Application(_Resource):
     """AWS::SecurityAgent::Application: Resource Type definition for AWS::SecurityAgent::Application
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ApplicationId.
+    Replaced when any of these change (create-only): IdCConfiguration.IdCInstanceArn,
+    IdCConfiguration.
+    Read-only attributes (known once deployed): ApplicationId, ApplicationName, Domain.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-securityagent-application.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -152,39 +119,50 @@ class Application(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ApplicationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "application.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     ApplicationId: str
+    """Type: str."""
     ApplicationName: str
+    """Type: str."""
     Domain: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     DefaultKmsKeyId: str
     IdCConfiguration: ApplicationIdCConfigurationDict
     RoleArn: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        DefaultKmsKeyId: str | None = None,
+        IdCConfiguration: ApplicationIdCConfiguration
+        | ApplicationIdCConfigurationDict
+        | None = None,
+        RoleArn: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::SecurityAgent::Application; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            DefaultKmsKeyId: str | None = None,
-            IdCConfiguration: ApplicationIdCConfiguration
-            | ApplicationIdCConfigurationDict
-            | None = None,
-            RoleArn: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::SecurityAgent::Application; `await` it inside an App to deploy it.
-
-            DefaultKmsKeyId: Identifier of a KMS key.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            DefaultKmsKeyId: Identifier of a KMS key. Can be a key ID, key ARN, alias name, or alias
+                ARN.
+            IdCConfiguration: Type: ApplicationIdCConfigurationDict. Create-only: changing it
+                replaces the resource.
+            RoleArn: Type: str.
             Tags: Tags for the application
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,6 +51,7 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::SecurityAgent::Artifact",
     schema_file="aws-securityagent-artifact.json",
@@ -55,17 +60,12 @@ METADATA = _TypeMetadata(
     read_only=("/ArtifactId", "/Arn", "/UpdatedAt"),
     create_only=("/AgentSpaceId", "/ArtifactContent", "/ArtifactType", "/FileName"),
     write_only=("/ArtifactContent",),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("AgentSpaceId", "ArtifactType", "FileName"),
     list_required=("AgentSpaceId",),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -74,30 +74,21 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "AgentSpaceId": {"type": "string"},
-        "Arn": {"type": "string"},
-        "ArtifactContent": {"type": "string"},
-        "ArtifactId": {"type": "string"},
-        "ArtifactType": {
-            "enum": ["TXT", "PNG", "JPEG", "MD", "PDF", "DOCX", "DOC", "JSON", "YAML"],
-            "type": "string",
-        },
-        "FileName": {"type": "string"},
-        "UpdatedAt": {"type": "string"},
-    },
-    "required": ["AgentSpaceId", "ArtifactType", "FileName"],
-}
-
 
 class Artifact(_Resource):
-    """AWS::SecurityAgent::Artifact: Uploads an artifact to an agent space. Artifacts provide additional context for security testing, such as architecture diagrams, API specifications, o...
+    """AWS::SecurityAgent::Artifact: Uploads an artifact to an agent space. Artifacts provide
+    additional context for security testing, such as architecture diagrams, API specifications, or
+    configuration files.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Also identified by: AgentSpaceId, ArtifactId.
+    Replaced when any of these change (create-only): AgentSpaceId, ArtifactContent, ArtifactType,
+    FileName.
+    Write-only (sent to AWS, never read back): ArtifactContent.
+    Read-only attributes (known once deployed): Arn, ArtifactId, UpdatedAt.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-securityagent-artifact.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -105,39 +96,51 @@ class Artifact(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ArtifactAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "artifact.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The Amazon Resource Name (ARN) of the artifact."""
     ArtifactId: str
+    """The unique identifier assigned to the uploaded artifact."""
     UpdatedAt: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The date and time the artifact was last updated, in ISO 8601 format."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AgentSpaceId: str
     ArtifactContent: str
     ArtifactType: Literal["TXT", "PNG", "JPEG", "MD", "PDF", "DOCX", "DOC", "JSON", "YAML"]
     FileName: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AgentSpaceId: str,
+        ArtifactType: Literal["TXT", "PNG", "JPEG", "MD", "PDF", "DOCX", "DOC", "JSON", "YAML"],
+        FileName: str,
+        ArtifactContent: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::SecurityAgent::Artifact; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AgentSpaceId: str,
-            ArtifactType: Literal["TXT", "PNG", "JPEG", "MD", "PDF", "DOCX", "DOC", "JSON", "YAML"],
-            FileName: str,
-            ArtifactContent: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::SecurityAgent::Artifact; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
             AgentSpaceId: The unique identifier of the agent space to add the artifact to.
-            ArtifactContent: The binary content of the artifact to upload, encoded as a Base64 string.
-            ArtifactType: The file type of the artifact.
-            FileName: The file name of the artifact.
+                Create-only: changing it replaces the resource. Required.
+            ArtifactType: The file type of the artifact. Create-only: changing it replaces the
+                resource. Required.
+            FileName: The file name of the artifact. Create-only: changing it replaces the resource.
+                Required.
+            ArtifactContent: The binary content of the artifact to upload, encoded as a Base64
+                string. Create-only: changing it replaces the resource. Write-only: sent to AWS,
+                never read back.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

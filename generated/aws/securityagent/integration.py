@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -71,71 +75,90 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-BitbucketInputDict = TypedDict(
-    "BitbucketInputDict",
-    {
-        "Code": "Required[str]",
-        "InstallationId": "Required[str]",
-        "State": "Required[str]",
-        "Workspace": "Required[str]",
-    },
-    total=False,
-)
 
-ConfluenceInputDict = TypedDict(
-    "ConfluenceInputDict",
-    {
-        "Code": "Required[str]",
-        "InstallationId": "Required[str]",
-        "SiteUrl": "Required[str]",
-        "State": "Required[str]",
-    },
-    total=False,
-)
+class BitbucketInputDict(TypedDict, total=False):
+    """BitbucketInput as a plain dict: The input required to create a Bitbucket integration."""
 
-GitHubInputDict = TypedDict(
-    "GitHubInputDict",
-    {
-        "Code": "Required[str]",
-        "InstallationId": "str",
-        "OrganizationName": "str",
-        "State": "Required[str]",
-        "TargetUrl": "str",
-    },
-    total=False,
-)
+    Code: Required[str]
+    """The OAuth 2.0 authorization code returned from the consent redirect."""
+    InstallationId: Required[str]
+    """The Atlassian installation identifier, available from the Atlassian administration console."""
+    State: Required[str]
+    """The CSRF state token echoed back from the OAuth redirect."""
+    Workspace: Required[str]
+    """The Bitbucket workspace slug that identifies the workspace to integrate."""
 
-GitLabInputDict = TypedDict(
-    "GitLabInputDict",
-    {
-        "AccessToken": "Required[str]",
-        "GroupId": "str",
-        "TargetUrl": "str",
-        "TokenType": "Required[Literal['PERSONAL', 'GROUP']]",
-    },
-    total=False,
-)
 
-IntegrationProviderInputDict = TypedDict(
-    "IntegrationProviderInputDict",
-    {
-        "Bitbucket": "BitbucketInputDict",
-        "Confluence": "ConfluenceInputDict",
-        "Github": "GitHubInputDict",
-        "Gitlab": "GitLabInputDict",
-    },
-    total=False,
-)
+class ConfluenceInputDict(TypedDict, total=False):
+    """ConfluenceInput as a plain dict: The input required to create a Confluence integration."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    Code: Required[str]
+    """The OAuth 2.0 authorization code returned from the consent redirect."""
+    InstallationId: Required[str]
+    """The Atlassian installation identifier, available from the Atlassian administration console."""
+    SiteUrl: Required[str]
+    """The Confluence Cloud site URL, for example https://mysite.atlassian.net."""
+    State: Required[str]
+    """The CSRF state token echoed back from the OAuth redirect."""
 
+
+class GitHubInputDict(TypedDict, total=False):
+    """GitHubInput as a plain dict: The input required to create a GitHub integration."""
+
+    Code: Required[str]
+    """The OAuth authorization code received from GitHub."""
+    InstallationId: str
+    """The installation identifier provided by GitHub Enterprise Server on the install callback.
+    Required for GitHub Enterprise Server integrations and ignored for GitHub.com."""
+    OrganizationName: str
+    """The name of the GitHub organization to integrate with."""
+    State: Required[str]
+    """The CSRF state token for validating the OAuth flow."""
+    TargetUrl: str
+    """The HTTPS URL of a self-hosted GitHub Enterprise Server instance. Omit this value for
+    GitHub.com."""
+
+
+class GitLabInputDict(TypedDict, total=False):
+    """GitLabInput as a plain dict: The input required to create a GitLab integration."""
+
+    AccessToken: Required[str]
+    """The GitLab access token used to authenticate. This can be a personal access token or a group
+    access token."""
+    GroupId: str
+    """The identifier of the GitLab group. Required when TokenType is GROUP and ignored for personal
+    tokens."""
+    TargetUrl: str
+    """The HTTPS URL of a self-managed GitLab instance. Omit this value for GitLab SaaS
+    (gitlab.com)."""
+    TokenType: Required[Literal["PERSONAL", "GROUP"]]
+    """The type of GitLab access token."""
+
+
+class IntegrationProviderInputDict(TypedDict, total=False):
+    """IntegrationProviderInput as a plain dict: The provider-specific input required to create the
+    integration. Exactly one of the provider input objects must be specified."""
+
+    Bitbucket: BitbucketInputDict
+    """The input required to create a Bitbucket integration."""
+    Confluence: ConfluenceInputDict
+    """The input required to create a Confluence integration."""
+    Github: GitHubInputDict
+    """The input required to create a GitHub integration."""
+    Gitlab: GitLabInputDict
+    """The input required to create a GitLab integration."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag."""
+    Value: Required[str]
+    """The value for the tag."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::SecurityAgent::Integration",
     schema_file="aws-securityagent-integration.json",
@@ -150,17 +173,9 @@ METADATA = _TypeMetadata(
         "/ProviderInput",
     ),
     write_only=("/ProviderInput", "/KmsKeyId"),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("Provider", "DisplayName"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -170,96 +185,22 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "BitbucketInput": {
-            "additionalProperties": False,
-            "properties": {
-                "Code": {"type": "string"},
-                "InstallationId": {"type": "string"},
-                "State": {"type": "string"},
-                "Workspace": {"type": "string"},
-            },
-            "required": ["InstallationId", "Workspace", "Code", "State"],
-            "type": "object",
-        },
-        "ConfluenceInput": {
-            "additionalProperties": False,
-            "properties": {
-                "Code": {"type": "string"},
-                "InstallationId": {"type": "string"},
-                "SiteUrl": {"type": "string"},
-                "State": {"type": "string"},
-            },
-            "required": ["InstallationId", "Code", "State", "SiteUrl"],
-            "type": "object",
-        },
-        "GitHubInput": {
-            "additionalProperties": False,
-            "properties": {
-                "Code": {"type": "string"},
-                "InstallationId": {"type": "string"},
-                "OrganizationName": {"type": "string"},
-                "State": {"type": "string"},
-                "TargetUrl": {"type": "string"},
-            },
-            "required": ["Code", "State"],
-            "type": "object",
-        },
-        "GitLabInput": {
-            "additionalProperties": False,
-            "properties": {
-                "AccessToken": {"type": "string"},
-                "GroupId": {"type": "string"},
-                "TargetUrl": {"type": "string"},
-                "TokenType": {"enum": ["PERSONAL", "GROUP"], "type": "string"},
-            },
-            "required": ["AccessToken", "TokenType"],
-            "type": "object",
-        },
-        "ProviderInput": {
-            "additionalProperties": False,
-            "properties": {
-                "Bitbucket": {"$ref": "#/definitions/BitbucketInput"},
-                "Confluence": {"$ref": "#/definitions/ConfluenceInput"},
-                "Github": {"$ref": "#/definitions/GitHubInput"},
-                "Gitlab": {"$ref": "#/definitions/GitLabInput"},
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"type": "string"},
-        "DisplayName": {"type": "string"},
-        "InstallationId": {"type": "string"},
-        "IntegrationId": {"type": "string"},
-        "KmsKeyId": {"anyOf": [{}, {}, {}], "type": "string"},
-        "PrivateConnectionName": {"type": "string"},
-        "Provider": {"enum": ["GITHUB", "GITLAB", "BITBUCKET", "CONFLUENCE"], "type": "string"},
-        "ProviderInput": {"$ref": "#/definitions/ProviderInput"},
-        "ProviderType": {"enum": ["SOURCE_CODE", "DOCUMENTATION"], "type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-        "TargetUrl": {"type": "string"},
-    },
-    "required": ["Provider", "DisplayName"],
-}
-
 
 class Integration(_Resource):
-    """AWS::SecurityAgent::Integration: Resource Type definition for AWS::SecurityAgent::Integration. Creates a connection between Security Agent and a third-party provider for code review a...
+    """AWS::SecurityAgent::Integration: Resource Type definition for
+    AWS::SecurityAgent::Integration. Creates a connection between Security Agent and a third-party
+    provider for code review and remediation.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Also identified by: IntegrationId.
+    Replaced when any of these change (create-only): Provider, DisplayName, KmsKeyId,
+    PrivateConnectionName, ProviderInput.
+    Write-only (sent to AWS, never read back): ProviderInput, KmsKeyId.
+    Read-only attributes (known once deployed): Arn, InstallationId, IntegrationId, ProviderType,
+    TargetUrl.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-securityagent-integration.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -267,15 +208,22 @@ class Integration(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "IntegrationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "integration.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The Amazon Resource Name (ARN) of the integration."""
     InstallationId: str
+    """The installation identifier from the integration provider."""
     IntegrationId: str
+    """The unique identifier of the integration."""
     ProviderType: Literal["SOURCE_CODE", "DOCUMENTATION"]
+    """The type of the integration provider."""
     TargetUrl: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The HTTPS URL of the customer self-hosted instance, such as a GitHub Enterprise Server or
+    self-managed GitLab instance. This value is absent for SaaS integrations."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     DisplayName: str
     KmsKeyId: str
     PrivateConnectionName: str
@@ -283,30 +231,42 @@ class Integration(_Resource):
     ProviderInput: IntegrationProviderInputDict
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        DisplayName: str,
+        Provider: Literal["GITHUB", "GITLAB", "BITBUCKET", "CONFLUENCE"],
+        KmsKeyId: str | None = None,
+        PrivateConnectionName: str | None = None,
+        ProviderInput: IntegrationProviderInput | IntegrationProviderInputDict | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::SecurityAgent::Integration; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            DisplayName: str,
-            Provider: Literal["GITHUB", "GITLAB", "BITBUCKET", "CONFLUENCE"],
-            KmsKeyId: str | None = None,
-            PrivateConnectionName: str | None = None,
-            ProviderInput: IntegrationProviderInput | IntegrationProviderInputDict | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::SecurityAgent::Integration; `await` it inside an App to deploy it.
-
-            DisplayName: The display name for the integration.
-            KmsKeyId: The identifier of the AWS KMS key to use for encrypting data associated with the integration.
-            PrivateConnectionName: The name of an active private connection used to reach a self-hosted provider instance over private networking.
-            Provider: The integration provider.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            DisplayName: The display name for the integration. Create-only: changing it replaces the
+                resource. Required.
+            Provider: The integration provider. Create-only: changing it replaces the resource.
+                Required.
+            KmsKeyId: The identifier of the AWS KMS key to use for encrypting data associated with
+                the integration. Can be a key ID, key ARN, alias name, or alias ARN. Create-only:
+                changing it replaces the resource. Write-only: sent to AWS, never read back.
+            PrivateConnectionName: The name of an active private connection used to reach a
+                self-hosted provider instance over private networking. Create-only: changing it
+                replaces the resource.
+            ProviderInput: The provider-specific input required to create the integration. Exactly
+                one of the provider input objects must be specified. Create-only: changing it
+                replaces the resource. Write-only: sent to AWS, never read back.
             Tags: The tags to associate with the integration.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

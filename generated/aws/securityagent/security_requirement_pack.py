@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,46 +59,41 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-SecurityRequirementDict = TypedDict(
-    "SecurityRequirementDict",
-    {
-        "Description": "Required[str]",
-        "Domain": "Required[str]",
-        "Evaluation": "Required[str]",
-        "Name": "Required[str]",
-        "Remediation": "str",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class SecurityRequirementDict(TypedDict, total=False):
+    """SecurityRequirement as a plain dict."""
 
+    Description: Required[str]
+    """Description of the security requirement"""
+    Domain: Required[str]
+    """Security domain this requirement belongs to"""
+    Evaluation: Required[str]
+    """How to evaluate compliance with this requirement"""
+    Name: Required[str]
+    """Name of the security requirement"""
+    Remediation: str
+    """How to remediate non-compliance"""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource"""
+
+    Key: Required[str]
+    """The key name of the tag"""
+    Value: Required[str]
+    """The value for the tag"""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::SecurityAgent::SecurityRequirementPack",
     schema_file="aws-securityagent-securityrequirementpack.json",
     primary_identifier=("/PackId",),
-    additional_identifiers=(),
     read_only=("/PackId",),
     create_only=("/KmsKeyId",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/SecurityRequirements", "/Tags"),
     required=("Name",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -104,57 +103,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "SecurityRequirement": {
-            "additionalProperties": False,
-            "properties": {
-                "Description": {"maxLength": 500, "type": "string"},
-                "Domain": {"maxLength": 10000, "type": "string"},
-                "Evaluation": {"maxLength": 10000, "type": "string"},
-                "Name": {"maxLength": 80, "type": "string"},
-                "Remediation": {"maxLength": 10000, "type": "string"},
-            },
-            "required": ["Name", "Description", "Domain", "Evaluation"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Description": {"maxLength": 500, "type": "string"},
-        "KmsKeyId": {"anyOf": [{}, {}, {}], "maxLength": 2048, "type": "string"},
-        "Name": {"maxLength": 120, "minLength": 1, "type": "string"},
-        "PackId": {
-            "maxLength": 64,
-            "minLength": 8,
-            "pattern": "^(srp)-(am|cm)-[a-zA-Z0-9\\-]+$",
-            "type": "string",
-        },
-        "SecurityRequirements": {
-            "items": {"$ref": "#/definitions/SecurityRequirement"},
-            "type": "array",
-        },
-        "Status": {"enum": ["ENABLED", "DISABLED"], "type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": False},
-    },
-    "required": ["Name"],
-}
-
 
 class SecurityRequirementPack(_Resource):
-    """AWS::SecurityAgent::SecurityRequirementPack: Resource Type definition for AWS::SecurityAgent::SecurityRequirementPack
+    """AWS::SecurityAgent::SecurityRequirementPack: Resource Type definition for
+    AWS::SecurityAgent::SecurityRequirementPack
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: PackId.
+    Replaced when any of these change (create-only): KmsKeyId.
+    Read-only attributes (known once deployed): PackId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-securityagent-securityrequirementpack.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -164,11 +123,15 @@ class SecurityRequirementPack(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "SecurityRequirementPackAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "security_requirement_pack.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     PackId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Unique identifier of the security requirement pack"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     KmsKeyId: str
     Name: str
@@ -176,31 +139,35 @@ class SecurityRequirementPack(_Resource):
     Status: Literal["ENABLED", "DISABLED"]
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str,
+        Description: str | None = None,
+        KmsKeyId: str | None = None,
+        SecurityRequirements: list[SecurityRequirement | SecurityRequirementDict] | None = None,
+        Status: Literal["ENABLED", "DISABLED"] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::SecurityAgent::SecurityRequirementPack; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str,
-            Description: str | None = None,
-            KmsKeyId: str | None = None,
-            SecurityRequirements: list[SecurityRequirement | SecurityRequirementDict] | None = None,
-            Status: Literal["ENABLED", "DISABLED"] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::SecurityAgent::SecurityRequirementPack; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Name: Name of the security requirement pack Required.
             Description: Description of the pack
-            KmsKeyId: KMS key for client-side encryption of pack contents
-            Name: Name of the security requirement pack
+            KmsKeyId: KMS key for client-side encryption of pack contents Create-only: changing it
+                replaces the resource.
             SecurityRequirements: Security requirements within this pack
             Status: Whether the pack is enabled or disabled
             Tags: Tags for the security requirement pack
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

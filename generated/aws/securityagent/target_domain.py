@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -63,49 +67,53 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-DnsVerificationDict = TypedDict(
-    "DnsVerificationDict",
-    {
-        "DnsRecordName": "str",
-        "DnsRecordType": "Literal['TXT']",
-        "Token": "str",
-    },
-    total=False,
-)
 
-HttpVerificationDict = TypedDict(
-    "HttpVerificationDict",
-    {
-        "RoutePath": "str",
-        "Token": "str",
-    },
-    total=False,
-)
+class DnsVerificationDict(TypedDict, total=False):
+    """DnsVerification as a plain dict: Represents DNS TXT verification details"""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    DnsRecordName: str
+    """Record name to be added in DNS for target domain"""
+    DnsRecordType: Literal["TXT"]
+    """Type of record to be added in DNS for target domain"""
+    Token: str
+    """Token used to verify domain ownership"""
 
-TargetDomainVerificationDetailsDict = TypedDict(
-    "TargetDomainVerificationDetailsDict",
-    {
-        "DnsTxt": "DnsVerificationDict",
-        "HttpRoute": "HttpVerificationDict",
-        "Method": "Literal['DNS_TXT', 'HTTP_ROUTE', 'PRIVATE_VPC']",
-    },
-    total=False,
-)
 
+class HttpVerificationDict(TypedDict, total=False):
+    """HttpVerification as a plain dict: Represents HTTP route verification details"""
+
+    RoutePath: str
+    """Route path where verification token should be placed"""
+    Token: str
+    """Token used to verify domain ownership"""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource"""
+
+    Key: Required[str]
+    """The key name of the tag"""
+    Value: Required[str]
+    """The value for the tag"""
+
+
+class TargetDomainVerificationDetailsDict(TypedDict, total=False):
+    """TargetDomainVerificationDetails as a plain dict: Verification details to verify registered
+    target domain"""
+
+    DnsTxt: DnsVerificationDict
+    """Represents DNS TXT verification details"""
+    HttpRoute: HttpVerificationDict
+    """Represents HTTP route verification details"""
+    Method: Literal["DNS_TXT", "HTTP_ROUTE", "PRIVATE_VPC"]
+    """Type of domain ownership verification method"""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::SecurityAgent::TargetDomain",
     schema_file="aws-securityagent-targetdomain.json",
     primary_identifier=("/TargetDomainId",),
-    additional_identifiers=(),
     read_only=(
         "/TargetDomainId",
         "/VerificationStatus",
@@ -115,18 +123,9 @@ METADATA = _TypeMetadata(
         "/VerifiedAt",
     ),
     create_only=("/TargetDomainName",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("TargetDomainName", "VerificationMethod"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -136,65 +135,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "DnsVerification": {
-            "additionalProperties": False,
-            "properties": {
-                "DnsRecordName": {"type": "string"},
-                "DnsRecordType": {"enum": ["TXT"], "type": "string"},
-                "Token": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "HttpVerification": {
-            "additionalProperties": False,
-            "properties": {"RoutePath": {"type": "string"}, "Token": {"type": "string"}},
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "VerificationDetails": {
-            "additionalProperties": False,
-            "properties": {
-                "DnsTxt": {"$ref": "#/definitions/DnsVerification"},
-                "HttpRoute": {"$ref": "#/definitions/HttpVerification"},
-                "Method": {"enum": ["DNS_TXT", "HTTP_ROUTE", "PRIVATE_VPC"], "type": "string"},
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "CreatedAt": {"type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": False},
-        "TargetDomainId": {"type": "string"},
-        "TargetDomainName": {"type": "string"},
-        "VerificationDetails": {"$ref": "#/definitions/VerificationDetails"},
-        "VerificationMethod": {"enum": ["DNS_TXT", "HTTP_ROUTE", "PRIVATE_VPC"], "type": "string"},
-        "VerificationStatus": {
-            "enum": ["PENDING", "VERIFIED", "FAILED", "UNREACHABLE"],
-            "type": "string",
-        },
-        "VerificationStatusReason": {"type": "string"},
-        "VerifiedAt": {"type": "string"},
-    },
-    "required": ["TargetDomainName", "VerificationMethod"],
-}
-
 
 class TargetDomain(_Resource):
-    """AWS::SecurityAgent::TargetDomain: Resource Type definition for AWS::SecurityAgent::TargetDomain
+    """AWS::SecurityAgent::TargetDomain: Resource Type definition for
+    AWS::SecurityAgent::TargetDomain
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: TargetDomainId.
+    Replaced when any of these change (create-only): TargetDomainName.
+    Read-only attributes (known once deployed): CreatedAt, TargetDomainId, VerificationDetails,
+    VerificationStatus, VerificationStatusReason, VerifiedAt.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-securityagent-targetdomain.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -202,39 +154,50 @@ class TargetDomain(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "TargetDomainAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "target_domain.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     CreatedAt: str
+    """Timestamp when the target domain was registered"""
     TargetDomainId: str
+    """Unique identifier of the target domain"""
     VerificationDetails: TargetDomainVerificationDetailsDict
+    """Verification details to verify registered target domain"""
     VerificationStatus: Literal["PENDING", "VERIFIED", "FAILED", "UNREACHABLE"]
+    """Current verification status of the registered target domain"""
     VerificationStatusReason: str
+    """Reason for the current target domain verification status"""
     VerifiedAt: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Timestamp when the target domain was last successfully verified"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Tags: list[TagDict]
     TargetDomainName: str
     VerificationMethod: Literal["DNS_TXT", "HTTP_ROUTE", "PRIVATE_VPC"]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        TargetDomainName: str,
+        VerificationMethod: Literal["DNS_TXT", "HTTP_ROUTE", "PRIVATE_VPC"],
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::SecurityAgent::TargetDomain; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            TargetDomainName: str,
-            VerificationMethod: Literal["DNS_TXT", "HTTP_ROUTE", "PRIVATE_VPC"],
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::SecurityAgent::TargetDomain; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            TargetDomainName: Domain name of the target domain Create-only: changing it replaces the
+                resource. Required.
+            VerificationMethod: Verification method for the target domain Required.
             Tags: Tags for the target domain
-            TargetDomainName: Domain name of the target domain
-            VerificationMethod: Verification method for the target domain
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

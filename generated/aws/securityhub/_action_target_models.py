@@ -7,8 +7,10 @@ Imported on first use by action_target.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "ActionTargetAttributes",
@@ -17,10 +19,28 @@ __all__ = [
 
 
 class ActionTargetProps(DeferredModel):
-    Description: str
-    Id: str
-    Name: str
+    """
+    The properties a program declares for a AWS::SecurityHub::ActionTarget.
+    """
+
+    Description: Annotated[str, Field(description="The description for the custom action target.")]
+    Id: Annotated[
+        str,
+        Field(
+            description="The ID for the custom action target. Can contain up to 20 alphanumeric characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Name: Annotated[
+        str,
+        Field(description="The name of the custom action target. Can contain up to 20 characters."),
+    ]
 
 
 class ActionTargetAttributes(DeferredModel):
-    ActionTargetArn: str | None = None
+    """
+    The read-only attributes of a AWS::SecurityHub::ActionTarget, set by AWS.
+    """
+
+    ActionTargetArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the custom action target.")
+    ] = None

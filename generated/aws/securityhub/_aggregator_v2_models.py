@@ -7,7 +7,7 @@ Imported on first use by aggregator_v2.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import Field
@@ -19,11 +19,32 @@ __all__ = [
 
 
 class AggregatorV2Props(DeferredModel):
-    LinkedRegions: list[str]
-    RegionLinkingMode: Literal["SPECIFIED_REGIONS"]
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
+    """
+    The properties a program declares for a AWS::SecurityHub::AggregatorV2.
+    """
+
+    LinkedRegions: Annotated[list[str], Field(description="The list of included Regions")]
+    RegionLinkingMode: Annotated[
+        Literal["SPECIFIED_REGIONS"],
+        Field(description="Indicates to link a list of included Regions"),
+    ]
+    Tags: Annotated[
+        dict[str, str] | None,
+        Field(description="A key-value pair to associate with the Security Hub V2 resource."),
+    ] = None
 
 
 class AggregatorV2Attributes(DeferredModel):
-    AggregationRegion: str | None = None
-    AggregatorV2Arn: str | None = None
+    """
+    The read-only attributes of a AWS::SecurityHub::AggregatorV2, set by AWS.
+    """
+
+    AggregationRegion: Annotated[
+        str | None, Field(description="The aggregation Region of the AggregatorV2")
+    ] = None
+    AggregatorV2Arn: Annotated[
+        str | None,
+        Field(
+            description="The ARN of the AggregatorV2 being created and assigned as the unique identifier"
+        ),
+    ] = None

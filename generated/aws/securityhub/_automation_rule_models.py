@@ -7,7 +7,7 @@ Imported on first use by automation_rule.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -32,162 +32,544 @@ __all__ = [
 
 
 class AutomationRuleDateRange(DeferredModel):
+    """
+    A date range for the date filter.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Unit: Literal["DAYS"]
-    Value: float
+    Unit: Annotated[Literal["DAYS"], Field(description="A date range unit for the date filter.")]
+    Value: Annotated[float, Field(description="A date range value for the date filter.")]
 
 
 class BooleanFilter(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Value: bool
+    Value: Annotated[bool, Field(description="The value of the boolean.")]
 
 
 class DateFilter(DeferredModel):
+    """
+    A date filter for querying findings.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DateRange: AutomationRuleDateRange | None = None
-    End: str | None = None
-    Start: str | None = None
+    DateRange: Annotated[
+        AutomationRuleDateRange | None, Field(description="A date range for the date filter.")
+    ] = None
+    End: Annotated[
+        str | None,
+        Field(
+            description="A timestamp that provides the end date for the date filter. For more information about the validation and formatting of timestamp fields in ASHlong, see [Timestamps](https://docs.aws.amazon.com/securityhub/1.0/APIReference/Welcome.html#timestamps)."
+        ),
+    ] = None
+    Start: Annotated[
+        str | None,
+        Field(
+            description="A timestamp that provides the start date for the date filter. For more information about the validation and formatting of timestamp fields in ASHlong, see [Timestamps](https://docs.aws.amazon.com/securityhub/1.0/APIReference/Welcome.html#timestamps)."
+        ),
+    ] = None
 
 
 class MapFilter(DeferredModel):
+    """
+    A map filter for filtering ASHlong findings. Each map filter provides the field to check for, the value to check for, and the comparison operator.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Comparison: Literal["EQUALS", "NOT_EQUALS", "CONTAINS", "NOT_CONTAINS"]
-    Key: str
-    Value: str
+    Comparison: Annotated[
+        Literal["EQUALS", "NOT_EQUALS", "CONTAINS", "NOT_CONTAINS"],
+        Field(
+            description="The condition to apply to the key value when filtering Security Hub CSPM findings with a map filter. To search for values that have the filter value, use one of the following comparison operators: + To search for values that include the filter value, use ``CONTAINS``. For example, for the ``ResourceTags`` field, the filter ``Department CONTAINS Security`` matches findings that include the value ``Security`` for the ``Department`` tag. In the same example, a finding with a value of ``Security team`` for the ``Department`` tag is a match. + To search for values that exactly match the filter value, use ``EQUALS``. For example, for the ``ResourceTags`` field, the filter ``Department EQUALS Security`` matches findings that have the value ``Security`` for the ``Department`` tag. ``CONTAINS`` and ``EQUALS`` filters on the same field are joined by ``OR``. A finding matches if it matches any one of those filters. For example, the filters ``Department CONTAINS Security OR Department CONTAINS Finance`` match a finding that includes either ``Security``, ``Finance``, or both values. To search for values that don't have the filter value, use one of the following comparison operators: + To search for values that exclude the filter value, use ``NOT_CONTAINS``. For example, for the ``ResourceTags`` field, the filter ``Department NOT_CONTAINS Finance`` matches findings that exclude the value ``Finance`` for the ``Department`` tag. + To search for values other than the filter value, use ``NOT_EQUALS``. For example, for the ``ResourceTags`` field, the filter ``Department NOT_EQUALS Finance`` matches findings that don’t have the value ``Finance`` for the ``Department`` tag. ``NOT_CONTAINS`` and ``NOT_EQUALS`` filters on the same field are joined by ``AND``. A finding matches only if it matches all of those filters. For example, the filters ``Department NOT_CONTAINS Security AND Department NOT_CONTAINS Finance`` match a finding that excludes both the ``Security`` and ``Finance`` values. ``CONTAINS`` filters can only be used with other ``CONTAINS`` filters. ``NOT_CONTAINS`` filters can only be used with other ``NOT_CONTAINS`` filters. You can’t have both a ``CONTAINS`` filter and a ``NOT_CONTAINS`` filter on the same field. Similarly, you can’t have both an ``EQUALS`` filter and a ``NOT_EQUALS`` filter on the same field. Combining filters in this way returns an error. ``CONTAINS`` and ``NOT_CONTAINS`` operators can be used only with automation rules. For more information, see [Automation rules](https://docs.aws.amazon.com/securityhub/latest/userguide/automation-rules.html) in the *User Guide*."
+        ),
+    ]
+    Key: Annotated[
+        str,
+        Field(
+            description="The key of the map filter. For example, for ``ResourceTags``, ``Key`` identifies the name of the tag. For ``UserDefinedFields``, ``Key`` is the name of the field."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the key in the map filter. Filter values are case sensitive. For example, one of the values for a tag called ``Department`` might be ``Security``. If you provide ``security`` as the filter value, then there's no match."
+        ),
+    ]
 
 
 class NoteUpdate(DeferredModel):
+    """
+    The updated note.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Text: str
-    UpdatedBy: str
+    Text: Annotated[str, Field(description="The updated note text.")]
+    UpdatedBy: Annotated[str, Field(description="The principal that updated the note.")]
 
 
 class NumberFilter(DeferredModel):
+    """
+    A number filter for querying findings.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Eq: float | None = None
-    Gte: float | None = None
-    Lte: float | None = None
+    Eq: Annotated[
+        float | None,
+        Field(
+            description="The equal-to condition to be applied to a single field when querying for findings."
+        ),
+    ] = None
+    Gte: Annotated[
+        float | None,
+        Field(
+            description="The greater-than-equal condition to be applied to a single field when querying for findings."
+        ),
+    ] = None
+    Lte: Annotated[
+        float | None,
+        Field(
+            description="The less-than-equal condition to be applied to a single field when querying for findings."
+        ),
+    ] = None
 
 
 class RelatedFinding(DeferredModel):
+    """
+    Provides details about a list of findings that the current finding relates to.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Id: str
-    ProductArn: str
+    Id: Annotated[
+        str,
+        Field(
+            description="The product-generated identifier for a related finding. Array Members: Minimum number of 1 item. Maximum number of 20 items."
+        ),
+    ]
+    ProductArn: Annotated[
+        str,
+        Field(
+            description="The Amazon Resource Name (ARN) for the product that generated a related finding."
+        ),
+    ]
 
 
 class SeverityUpdate(DeferredModel):
+    """
+    Updates to the severity information for a finding.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Label: Literal["INFORMATIONAL", "LOW", "MEDIUM", "HIGH", "CRITICAL"] | None = None
-    Normalized: int | None = None
-    Product: float | None = None
+    Label: Annotated[
+        Literal["INFORMATIONAL", "LOW", "MEDIUM", "HIGH", "CRITICAL"] | None,
+        Field(
+            description="The severity value of the finding. The allowed values are the following. + ``INFORMATIONAL`` - No issue was found. + ``LOW`` - The issue does not require action on its own. + ``MEDIUM`` - The issue must be addressed but not urgently. + ``HIGH`` - The issue must be addressed as a priority. + ``CRITICAL`` - The issue must be remediated immediately to avoid it escalating."
+        ),
+    ] = None
+    Normalized: Annotated[
+        int | None,
+        Field(
+            description="The normalized severity for the finding. This attribute is to be deprecated in favor of ``Label``. If you provide ``Normalized`` and don't provide ``Label``, ``Label`` is set automatically as follows. + 0 - ``INFORMATIONAL`` + 1–39 - ``LOW`` + 40–69 - ``MEDIUM`` + 70–89 - ``HIGH`` + 90–100 - ``CRITICAL``"
+        ),
+    ] = None
+    Product: Annotated[
+        float | None,
+        Field(
+            description="The native severity as defined by the AWS service or integrated partner product that generated the finding."
+        ),
+    ] = None
 
 
 class StringFilter(DeferredModel):
+    """
+    A string filter for filtering ASHlong findings.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Comparison: Literal[
-        "EQUALS", "PREFIX", "NOT_EQUALS", "PREFIX_NOT_EQUALS", "CONTAINS", "NOT_CONTAINS"
+    Comparison: Annotated[
+        Literal["EQUALS", "PREFIX", "NOT_EQUALS", "PREFIX_NOT_EQUALS", "CONTAINS", "NOT_CONTAINS"],
+        Field(
+            description="The condition to apply to a string value when filtering Security Hub CSPM findings. To search for values that have the filter value, use one of the following comparison operators: + To search for values that include the filter value, use ``CONTAINS``. For example, the filter ``Title CONTAINS CloudFront`` matches findings that have a ``Title`` that includes the string CloudFront. + To search for values that exactly match the filter value, use ``EQUALS``. For example, the filter ``AwsAccountId EQUALS 123456789012`` only matches findings that have an account ID of ``123456789012``. + To search for values that start with the filter value, use ``PREFIX``. For example, the filter ``ResourceRegion PREFIX us`` matches findings that have a ``ResourceRegion`` that starts with ``us``. A ``ResourceRegion`` that starts with a different value, such as ``af``, ``ap``, or ``ca``, doesn't match. ``CONTAINS``, ``EQUALS``, and ``PREFIX`` filters on the same field are joined by ``OR``. A finding matches if it matches any one of those filters. For example, the filters ``Title CONTAINS CloudFront OR Title CONTAINS CloudWatch`` match a finding that includes either ``CloudFront``, ``CloudWatch``, or both strings in the title. To search for values that don’t have the filter value, use one of the following comparison operators: + To search for values that exclude the filter value, use ``NOT_CONTAINS``. For example, the filter ``Title NOT_CONTAINS CloudFront`` matches findings that have a ``Title`` that excludes the string CloudFront. + To search for values other than the filter value, use ``NOT_EQUALS``. For example, the filter ``AwsAccountId NOT_EQUALS 123456789012`` only matches findings that have an account ID other than ``123456789012``. + To search for values that don't start with the filter value, use ``PREFIX_NOT_EQUALS``. For example, the filter ``ResourceRegion PREFIX_NOT_EQUALS us`` matches findings with a ``ResourceRegion`` that starts with a value other than ``us``. ``NOT_CONTAINS``, ``NOT_EQUALS``, and ``PREFIX_NOT_EQUALS`` filters on the same field are joined by ``AND``. A finding matches only if it matches all of those filters. For example, the filters ``Title NOT_CONTAINS CloudFront AND Title NOT_CONTAINS CloudWatch`` match a finding that excludes both ``CloudFront`` and ``CloudWatch`` in the title. You can’t have both a ``CONTAINS`` filter and a ``NOT_CONTAINS`` filter on the same field. Similarly, you can't provide both an ``EQUALS`` filter and a ``NOT_EQUALS`` or ``PREFIX_NOT_EQUALS`` filter on the same field. Combining filters in this way returns an error. ``CONTAINS`` filters can only be used with other ``CONTAINS`` filters. ``NOT_CONTAINS`` filters can only be used with other ``NOT_CONTAINS`` filters. You can combine ``PREFIX`` filters with ``NOT_EQUALS`` or ``PREFIX_NOT_EQUALS`` filters for the same field. Security Hub CSPM first processes the ``PREFIX`` filters, and then the ``NOT_EQUALS`` or ``PREFIX_NOT_EQUALS`` filters. For example, for the following filters, Security Hub CSPM first identifies findings that have resource types that start with either ``AwsIam`` or ``AwsEc2``. It then excludes findings that have a resource type of ``AwsIamPolicy`` and findings that have a resource type of ``AwsEc2NetworkInterface``. + ``ResourceType PREFIX AwsIam`` + ``ResourceType PREFIX AwsEc2`` + ``ResourceType NOT_EQUALS AwsIamPolicy`` + ``ResourceType NOT_EQUALS AwsEc2NetworkInterface`` The ``CONTAINS`` operator works with automation rules V1 and V2. The ``NOT_CONTAINS`` operator works only with automation rules V1. The ``CONTAINS_WORD`` operator works only in the ``GetFindingsV2``, ``GetFindingStatisticsV2``, ``GetResourcesV2``, and ``GetResourcesStatisticsV2`` APIs. For more information, see [Automation rules](https://docs.aws.amazon.com/securityhub/latest/userguide/automation-rules.html) in the *User Guide*."
+        ),
     ]
-    Value: str
+    Value: Annotated[
+        str,
+        Field(
+            description="The string filter value. Filter values are case sensitive. For example, the product name for control-based findings is ``Security Hub CSPM``. If you provide ``security hub`` as the filter value, there's no match."
+        ),
+    ]
 
 
 class WorkflowUpdate(DeferredModel):
+    """
+    Used to update information about the investigation into the finding.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Status: Literal["NEW", "NOTIFIED", "RESOLVED", "SUPPRESSED"]
+    Status: Annotated[
+        Literal["NEW", "NOTIFIED", "RESOLVED", "SUPPRESSED"],
+        Field(
+            description="The status of the investigation into the finding. The workflow status is specific to an individual finding. It does not affect the generation of new findings. For example, setting the workflow status to ``SUPPRESSED`` or ``RESOLVED`` does not prevent a new finding for the same issue. The allowed values are the following. + ``NEW`` - The initial state of a finding, before it is reviewed. Security Hub CSPM also resets ``WorkFlowStatus`` from ``NOTIFIED`` or ``RESOLVED`` to ``NEW`` in the following cases: + The record state changes from ``ARCHIVED`` to ``ACTIVE``. + The compliance status changes from ``PASSED`` to either ``WARNING``, ``FAILED``, or ``NOT_AVAILABLE``. + ``NOTIFIED`` - Indicates that you notified the resource owner about the security issue. Used when the initial reviewer is not the resource owner, and needs intervention from the resource owner. + ``RESOLVED`` - The finding was reviewed and remediated and is now considered resolved. + ``SUPPRESSED`` - Indicates that you reviewed the finding and don't believe that any action is needed. The finding is no longer updated."
+        ),
+    ]
 
 
 class AutomationRuleAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    CreatedBy: str | None = None
-    RuleArn: str | None = None
-    UpdatedAt: str | None = None
+    """
+    The read-only attributes of a AWS::SecurityHub::AutomationRule, set by AWS.
+    """
+
+    CreatedAt: Annotated[
+        str | None, Field(description="The date and time, in UTC and ISO 8601 format.")
+    ] = None
+    CreatedBy: Annotated[str | None, Field(description="Length: 1 to 256 characters.")] = None
+    RuleArn: Annotated[str | None, Field(description="Pattern: arn:aws\\S*:securityhub:\\S*")] = (
+        None
+    )
+    UpdatedAt: Annotated[
+        str | None, Field(description="The date and time, in UTC and ISO 8601 format.")
+    ] = None
 
 
 class AutomationRulesFindingFieldsUpdate(DeferredModel):
-    Confidence: int | None = None
-    Criticality: int | None = None
-    Note: NoteUpdate | None = None
-    RelatedFindings: list[RelatedFinding] | None = None
-    Severity: SeverityUpdate | None = None
-    Types: list[str] | None = None
-    UserDefinedFields: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    VerificationState: (
-        Literal["UNKNOWN", "TRUE_POSITIVE", "FALSE_POSITIVE", "BENIGN_POSITIVE"] | None
-    ) = None
-    Workflow: WorkflowUpdate | None = None
+    """
+    Identifies the finding fields that the automation rule action updates when a finding matches the defined criteria.
+    """
+
+    Confidence: Annotated[
+        int | None,
+        Field(description="The rule action updates the ``Confidence`` field of a finding."),
+    ] = None
+    Criticality: Annotated[
+        int | None,
+        Field(description="The rule action updates the ``Criticality`` field of a finding."),
+    ] = None
+    Note: Annotated[
+        NoteUpdate | None,
+        Field(description="The rule action will update the ``Note`` field of a finding."),
+    ] = None
+    RelatedFindings: Annotated[
+        list[RelatedFinding] | None,
+        Field(
+            description="The rule action will update the ``RelatedFindings`` field of a finding."
+        ),
+    ] = None
+    Severity: Annotated[
+        SeverityUpdate | None,
+        Field(description="The rule action will update the ``Severity`` field of a finding."),
+    ] = None
+    Types: Annotated[
+        list[str] | None,
+        Field(description="The rule action updates the ``Types`` field of a finding."),
+    ] = None
+    UserDefinedFields: Annotated[
+        dict[str, str] | None,
+        Field(description="The rule action updates the ``UserDefinedFields`` field of a finding."),
+    ] = None
+    VerificationState: Annotated[
+        Literal["UNKNOWN", "TRUE_POSITIVE", "FALSE_POSITIVE", "BENIGN_POSITIVE"] | None,
+        Field(description="The rule action updates the ``VerificationState`` field of a finding."),
+    ] = None
+    Workflow: Annotated[
+        WorkflowUpdate | None,
+        Field(description="The rule action will update the ``Workflow`` field of a finding."),
+    ] = None
 
 
 class AutomationRulesFindingFilters(DeferredModel):
+    """
+    The criteria that determine which findings a rule applies to.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AwsAccountId: list[StringFilter] | None = None
-    CompanyName: list[StringFilter] | None = None
-    ComplianceAssociatedStandardsId: list[StringFilter] | None = None
-    ComplianceSecurityControlId: list[StringFilter] | None = None
-    ComplianceStatus: list[StringFilter] | None = None
-    Confidence: list[NumberFilter] | None = None
-    CreatedAt: list[DateFilter] | None = None
-    Criticality: list[NumberFilter] | None = None
-    Description: list[StringFilter] | None = None
-    FirstObservedAt: list[DateFilter] | None = None
-    GeneratorId: list[StringFilter] | None = None
-    Id: list[StringFilter] | None = None
-    LastObservedAt: list[DateFilter] | None = None
-    NoteText: list[StringFilter] | None = None
-    NoteUpdatedAt: list[DateFilter] | None = None
-    NoteUpdatedBy: list[StringFilter] | None = None
-    ProductArn: list[StringFilter] | None = None
-    ProductName: list[StringFilter] | None = None
-    RecordState: list[StringFilter] | None = None
-    RelatedFindingsId: list[StringFilter] | None = None
-    RelatedFindingsProductArn: list[StringFilter] | None = None
-    ResourceDetailsOther: list[MapFilter] | None = None
-    ResourceId: list[StringFilter] | None = None
-    ResourcePartition: list[StringFilter] | None = None
-    ResourceRegion: list[StringFilter] | None = None
-    ResourceTags: list[MapFilter] | None = None
-    ResourceType: list[StringFilter] | None = None
-    SeverityLabel: list[StringFilter] | None = None
-    SourceUrl: list[StringFilter] | None = None
-    Title: list[StringFilter] | None = None
-    Type: list[StringFilter] | None = None
-    UpdatedAt: list[DateFilter] | None = None
-    UserDefinedFields: list[MapFilter] | None = None
-    VerificationState: list[StringFilter] | None = None
-    WorkflowStatus: list[StringFilter] | None = None
+    AwsAccountId: Annotated[
+        list[StringFilter] | None,
+        Field(
+            description="The AWS-account ID in which a finding was generated. Array Members: Minimum number of 1 item. Maximum number of 100 items."
+        ),
+    ] = None
+    CompanyName: Annotated[
+        list[StringFilter] | None,
+        Field(
+            description="The name of the company for the product that generated the finding. For control-based findings, the company is AWS. Array Members: Minimum number of 1 item. Maximum number of 20 items."
+        ),
+    ] = None
+    ComplianceAssociatedStandardsId: Annotated[
+        list[StringFilter] | None,
+        Field(
+            description="The unique identifier of a standard in which a control is enabled. This field consists of the resource portion of the Amazon Resource Name (ARN) returned for a standard in the [DescribeStandards](https://docs.aws.amazon.com/securityhub/1.0/APIReference/API_DescribeStandards.html) API response. Array Members: Minimum number of 1 item. Maximum number of 20 items."
+        ),
+    ] = None
+    ComplianceSecurityControlId: Annotated[
+        list[StringFilter] | None,
+        Field(
+            description="The security control ID for which a finding was generated. Security control IDs are the same across standards. Array Members: Minimum number of 1 item. Maximum number of 20 items."
+        ),
+    ] = None
+    ComplianceStatus: Annotated[
+        list[StringFilter] | None,
+        Field(
+            description="The result of a security check. This field is only used for findings generated from controls. Array Members: Minimum number of 1 item. Maximum number of 20 items."
+        ),
+    ] = None
+    Confidence: Annotated[
+        list[NumberFilter] | None,
+        Field(
+            description="The likelihood that a finding accurately identifies the behavior or issue that it was intended to identify. ``Confidence`` is scored on a 0–100 basis using a ratio scale. A value of ``0`` means 0 percent confidence, and a value of ``100`` means 100 percent confidence. For example, a data exfiltration detection based on a statistical deviation of network traffic has low confidence because an actual exfiltration hasn't been verified. For more information, see [Confidence](https://docs.aws.amazon.com/securityhub/latest/userguide/asff-top-level-attributes.html#asff-confidence) in the *User Guide*. Array Members: Minimum number of 1 item. Maximum number of 20 items."
+        ),
+    ] = None
+    CreatedAt: Annotated[
+        list[DateFilter] | None,
+        Field(
+            description="A timestamp that indicates when this finding record was created. For more information about the validation and formatting of timestamp fields in ASHlong, see [Timestamps](https://docs.aws.amazon.com/securityhub/1.0/APIReference/Welcome.html#timestamps). Array Members: Minimum number of 1 item. Maximum number of 20 items."
+        ),
+    ] = None
+    Criticality: Annotated[
+        list[NumberFilter] | None,
+        Field(
+            description="The level of importance that is assigned to the resources that are associated with a finding. ``Criticality`` is scored on a 0–100 basis, using a ratio scale that supports only full integers. A score of ``0`` means that the underlying resources have no criticality, and a score of ``100`` is reserved for the most critical resources. For more information, see [Criticality](https://docs.aws.amazon.com/securityhub/latest/userguide/asff-top-level-attributes.html#asff-criticality) in the *User Guide*. Array Members: Minimum number of 1 item. Maximum number of 20 items."
+        ),
+    ] = None
+    Description: Annotated[
+        list[StringFilter] | None,
+        Field(
+            description="A finding's description. Array Members: Minimum number of 1 item. Maximum number of 20 items."
+        ),
+    ] = None
+    FirstObservedAt: Annotated[
+        list[DateFilter] | None,
+        Field(
+            description="A timestamp that indicates when the potential security issue captured by a finding was first observed by the security findings product. For more information about the validation and formatting of timestamp fields in ASHlong, see [Timestamps](https://docs.aws.amazon.com/securityhub/1.0/APIReference/Welcome.html#timestamps). Array Members: Minimum number of 1 item. Maximum number of 20 items."
+        ),
+    ] = None
+    GeneratorId: Annotated[
+        list[StringFilter] | None,
+        Field(
+            description="The identifier for the solution-specific component that generated a finding. Array Members: Minimum number of 1 item. Maximum number of 100 items."
+        ),
+    ] = None
+    Id: Annotated[
+        list[StringFilter] | None,
+        Field(
+            description="The product-specific identifier for a finding. Array Members: Minimum number of 1 item. Maximum number of 20 items."
+        ),
+    ] = None
+    LastObservedAt: Annotated[
+        list[DateFilter] | None,
+        Field(
+            description="A timestamp that indicates when the security findings provider most recently observed a change in the resource that is involved in the finding. For more information about the validation and formatting of timestamp fields in ASHlong, see [Timestamps](https://docs.aws.amazon.com/securityhub/1.0/APIReference/Welcome.html#timestamps). Array Members: Minimum number of 1 item. Maximum number of 20 items."
+        ),
+    ] = None
+    NoteText: Annotated[
+        list[StringFilter] | None,
+        Field(
+            description="The text of a user-defined note that's added to a finding. Array Members: Minimum number of 1 item. Maximum number of 20 items."
+        ),
+    ] = None
+    NoteUpdatedAt: Annotated[
+        list[DateFilter] | None,
+        Field(
+            description="The timestamp of when the note was updated. For more information about the validation and formatting of timestamp fields in ASHlong, see [Timestamps](https://docs.aws.amazon.com/securityhub/1.0/APIReference/Welcome.html#timestamps). Array Members: Minimum number of 1 item. Maximum number of 20 items."
+        ),
+    ] = None
+    NoteUpdatedBy: Annotated[
+        list[StringFilter] | None,
+        Field(
+            description="The principal that created a note. Array Members: Minimum number of 1 item. Maximum number of 20 items."
+        ),
+    ] = None
+    ProductArn: Annotated[
+        list[StringFilter] | None,
+        Field(
+            description="The Amazon Resource Name (ARN) for a third-party product that generated a finding in Security Hub CSPM. Array Members: Minimum number of 1 item. Maximum number of 20 items."
+        ),
+    ] = None
+    ProductName: Annotated[
+        list[StringFilter] | None,
+        Field(
+            description="Provides the name of the product that generated the finding. For control-based findings, the product name is Security Hub CSPM. Array Members: Minimum number of 1 item. Maximum number of 20 items."
+        ),
+    ] = None
+    RecordState: Annotated[
+        list[StringFilter] | None,
+        Field(
+            description="Provides the current state of a finding. Array Members: Minimum number of 1 item. Maximum number of 20 items."
+        ),
+    ] = None
+    RelatedFindingsId: Annotated[
+        list[StringFilter] | None,
+        Field(
+            description="The product-generated identifier for a related finding. Array Members: Minimum number of 1 item. Maximum number of 20 items."
+        ),
+    ] = None
+    RelatedFindingsProductArn: Annotated[
+        list[StringFilter] | None,
+        Field(
+            description="The ARN for the product that generated a related finding. Array Members: Minimum number of 1 item. Maximum number of 20 items."
+        ),
+    ] = None
+    ResourceDetailsOther: Annotated[
+        list[MapFilter] | None,
+        Field(
+            description="Custom fields and values about the resource that a finding pertains to. Array Members: Minimum number of 1 item. Maximum number of 20 items."
+        ),
+    ] = None
+    ResourceId: Annotated[
+        list[StringFilter] | None,
+        Field(
+            description="The identifier for the given resource type. For AWS resources that are identified by Amazon Resource Names (ARNs), this is the ARN. For AWS resources that lack ARNs, this is the identifier as defined by the AWS-service that created the resource. For non-AWS resources, this is a unique identifier that is associated with the resource. Array Members: Minimum number of 1 item. Maximum number of 100 items."
+        ),
+    ] = None
+    ResourcePartition: Annotated[
+        list[StringFilter] | None,
+        Field(
+            description="The partition in which the resource that the finding pertains to is located. A partition is a group of AWS-Regions. Each AWS-account is scoped to one partition. Array Members: Minimum number of 1 item. Maximum number of 20 items."
+        ),
+    ] = None
+    ResourceRegion: Annotated[
+        list[StringFilter] | None,
+        Field(
+            description="The AWS-Region where the resource that a finding pertains to is located. Array Members: Minimum number of 1 item. Maximum number of 20 items."
+        ),
+    ] = None
+    ResourceTags: Annotated[
+        list[MapFilter] | None,
+        Field(
+            description="A list of AWS tags associated with a resource at the time the finding was processed. Array Members: Minimum number of 1 item. Maximum number of 20 items."
+        ),
+    ] = None
+    ResourceType: Annotated[
+        list[StringFilter] | None,
+        Field(
+            description="A finding's title. Array Members: Minimum number of 1 item. Maximum number of 100 items."
+        ),
+    ] = None
+    SeverityLabel: Annotated[
+        list[StringFilter] | None,
+        Field(
+            description="The severity value of the finding. Array Members: Minimum number of 1 item. Maximum number of 20 items."
+        ),
+    ] = None
+    SourceUrl: Annotated[
+        list[StringFilter] | None,
+        Field(
+            description="Provides a URL that links to a page about the current finding in the finding product. Array Members: Minimum number of 1 item. Maximum number of 20 items."
+        ),
+    ] = None
+    Title: Annotated[
+        list[StringFilter] | None,
+        Field(
+            description="A finding's title. Array Members: Minimum number of 1 item. Maximum number of 100 items."
+        ),
+    ] = None
+    Type: Annotated[
+        list[StringFilter] | None,
+        Field(
+            description="One or more finding types in the format of namespace/category/classifier that classify a finding. For a list of namespaces, classifiers, and categories, see [Types taxonomy for ASFF](https://docs.aws.amazon.com/securityhub/latest/userguide/securityhub-findings-format-type-taxonomy.html) in the *User Guide*. Array Members: Minimum number of 1 item. Maximum number of 20 items."
+        ),
+    ] = None
+    UpdatedAt: Annotated[
+        list[DateFilter] | None,
+        Field(
+            description="A timestamp that indicates when the finding record was most recently updated. For more information about the validation and formatting of timestamp fields in ASHlong, see [Timestamps](https://docs.aws.amazon.com/securityhub/1.0/APIReference/Welcome.html#timestamps). Array Members: Minimum number of 1 item. Maximum number of 20 items."
+        ),
+    ] = None
+    UserDefinedFields: Annotated[
+        list[MapFilter] | None,
+        Field(
+            description="A list of user-defined name and value string pairs added to a finding. Array Members: Minimum number of 1 item. Maximum number of 20 items."
+        ),
+    ] = None
+    VerificationState: Annotated[
+        list[StringFilter] | None,
+        Field(
+            description="Provides the veracity of a finding. Array Members: Minimum number of 1 item. Maximum number of 20 items."
+        ),
+    ] = None
+    WorkflowStatus: Annotated[
+        list[StringFilter] | None,
+        Field(
+            description="Provides information about the status of the investigation into a finding. Array Members: Minimum number of 1 item. Maximum number of 20 items."
+        ),
+    ] = None
 
 
 class AutomationRulesAction(DeferredModel):
-    FindingFieldsUpdate: AutomationRulesFindingFieldsUpdate
-    Type: Literal["FINDING_FIELDS_UPDATE"]
+    """
+    One or more actions that ASHlong takes when a finding matches the defined criteria of a rule.
+    """
+
+    FindingFieldsUpdate: Annotated[
+        AutomationRulesFindingFieldsUpdate,
+        Field(
+            description="Specifies that the automation rule action is an update to a finding field."
+        ),
+    ]
+    Type: Annotated[
+        Literal["FINDING_FIELDS_UPDATE"],
+        Field(
+            description="Specifies the type of action that Security Hub CSPM takes when a finding matches the defined criteria of a rule."
+        ),
+    ]
 
 
 class AutomationRuleProps(DeferredModel):
-    Actions: list[AutomationRulesAction]
-    Criteria: AutomationRulesFindingFilters
-    Description: str
-    IsTerminal: bool | None = None
-    RuleName: str
-    RuleOrder: int
-    RuleStatus: Literal["ENABLED", "DISABLED"] | None = None
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
+    """
+    The properties a program declares for a AWS::SecurityHub::AutomationRule.
+    """
+
+    Actions: Annotated[
+        list[AutomationRulesAction],
+        Field(
+            description="One or more actions to update finding fields if a finding matches the conditions specified in ``Criteria``."
+        ),
+    ]
+    Criteria: Annotated[
+        AutomationRulesFindingFilters,
+        Field(
+            description="A set of [Security Finding Format (ASFF)](https://docs.aws.amazon.com/securityhub/latest/userguide/securityhub-findings-format.html) finding field attributes and corresponding expected values that ASH uses to filter findings. If a rule is enabled and a finding matches the criteria specified in this parameter, ASH applies the rule action to the finding."
+        ),
+    ]
+    Description: Annotated[str, Field(description="A description of the rule.")]
+    IsTerminal: Annotated[
+        bool | None,
+        Field(
+            description="Specifies whether a rule is the last to be applied with respect to a finding that matches the rule criteria. This is useful when a finding matches the criteria for multiple rules, and each rule has different actions. If a rule is terminal, Security Hub CSPM applies the rule action to a finding that matches the rule criteria and doesn't evaluate other rules for the finding. By default, a rule isn't terminal."
+        ),
+    ] = None
+    RuleName: Annotated[str, Field(description="The name of the rule.")]
+    RuleOrder: Annotated[
+        int,
+        Field(
+            description="An integer ranging from 1 to 1000 that represents the order in which the rule action is applied to findings. Security Hub CSPM applies rules with lower values for this parameter first."
+        ),
+    ]
+    RuleStatus: Annotated[
+        Literal["ENABLED", "DISABLED"] | None,
+        Field(
+            description="Whether the rule is active after it is created. If this parameter is equal to ``ENABLED``, ASH applies the rule to findings and finding updates after the rule is created."
+        ),
+    ] = None
+    Tags: Annotated[
+        dict[str, str] | None,
+        Field(description="User-defined tags associated with an automation rule."),
+    ] = None

@@ -7,7 +7,7 @@ Imported on first use by automation_rule_v2.py, which re-exports every name here
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -36,207 +36,391 @@ __all__ = [
 
 
 class AutomationRuleV2DateRange(DeferredModel):
+    """
+    A date range for the date filter
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Unit: Literal["DAYS"]
-    Value: float
+    Unit: Annotated[Literal["DAYS"], Field(description="A date range unit for the date filter")]
+    Value: Annotated[float, Field(description="A date range value for the date filter")]
 
 
 class AutomationRuleV2ExternalIntegrationConfiguration(DeferredModel):
+    """
+    The settings for integrating automation rule actions with external systems or service
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ConnectorArn: str | None = None
+    ConnectorArn: Annotated[
+        str | None, Field(description="The ARN of the connector that establishes the integration")
+    ] = None
 
 
 class AutomationRulesFindingFieldsUpdateV2(DeferredModel):
+    """
+    The changes to be applied to fields in a security finding when an automation rule is triggered
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Comment: str | None = None
-    SeverityId: int | None = None
-    StatusId: int | None = None
+    Comment: Annotated[
+        str | None,
+        Field(
+            description="Notes or contextual information for findings that are modified by the automation rule"
+        ),
+    ] = None
+    SeverityId: Annotated[
+        int | None,
+        Field(
+            description="The severity level to be assigned to findings that match the automation rule criteria"
+        ),
+    ] = None
+    StatusId: Annotated[
+        int | None,
+        Field(
+            description="The status to be applied to findings that match automation rule criteria"
+        ),
+    ] = None
 
 
 class BooleanFilter(DeferredModel):
+    """
+    Boolean filter for querying findings
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Value: bool
+    Value: Annotated[bool, Field(description="The value of the boolean")]
 
 
 class DateFilter(DeferredModel):
+    """
+    A date filter for querying findings
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DateRange: AutomationRuleV2DateRange | None = None
-    End: str | None = None
-    Start: str | None = None
+    DateRange: Annotated[
+        AutomationRuleV2DateRange | None, Field(description="A date range for the date filter")
+    ] = None
+    End: Annotated[str | None, Field(description="The timestamp formatted in ISO8601")] = None
+    Start: Annotated[str | None, Field(description="The timestamp formatted in ISO8601")] = None
 
 
 class MapFilter(DeferredModel):
+    """
+    A map filter for filtering findings
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Comparison: Literal["EQUALS", "NOT_EQUALS"]
-    Key: str
-    Value: str
+    Comparison: Annotated[
+        Literal["EQUALS", "NOT_EQUALS"],
+        Field(
+            description="The condition to apply to the key value when filtering findings with a map filter"
+        ),
+    ]
+    Key: Annotated[str, Field(description="The key of the map filter")]
+    Value: Annotated[str, Field(description="The value for the key in the map filter")]
 
 
 class NumberFilter(DeferredModel):
+    """
+    A number filter for querying findings
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Eq: float | None = None
-    Gte: float | None = None
-    Lte: float | None = None
+    Eq: Annotated[
+        float | None,
+        Field(
+            description="The equal-to condition to be applied to a single field when querying for findings"
+        ),
+    ] = None
+    Gte: Annotated[
+        float | None,
+        Field(
+            description="The greater-than-equal condition to be applied to a single field when querying for findings"
+        ),
+    ] = None
+    Lte: Annotated[
+        float | None,
+        Field(
+            description="The less-than-equal condition to be applied to a single field when querying for findings"
+        ),
+    ] = None
 
 
 class OcsfBooleanFilter(DeferredModel):
+    """
+    Enables filtering of security findings based on boolean field values in OCSF
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    FieldName: Literal[
-        "compliance.assessments.meets_criteria",
-        "vulnerabilities.is_exploit_available",
-        "vulnerabilities.is_fix_available",
+    FieldName: Annotated[
+        Literal[
+            "compliance.assessments.meets_criteria",
+            "vulnerabilities.is_exploit_available",
+            "vulnerabilities.is_fix_available",
+        ],
+        Field(description="The name of the field"),
     ]
-    Filter: BooleanFilter
+    Filter: Annotated[BooleanFilter, Field(description="Boolean filter for querying findings")]
 
 
 class OcsfDateFilter(DeferredModel):
+    """
+    Enables filtering of security findings based on date and timestamp fields in OCSF
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    FieldName: Literal[
-        "finding_info.created_time_dt",
-        "finding_info.first_seen_time_dt",
-        "finding_info.last_seen_time_dt",
-        "finding_info.modified_time_dt",
+    FieldName: Annotated[
+        Literal[
+            "finding_info.created_time_dt",
+            "finding_info.first_seen_time_dt",
+            "finding_info.last_seen_time_dt",
+            "finding_info.modified_time_dt",
+        ],
+        Field(description="The name of the field"),
     ]
-    Filter: DateFilter
+    Filter: Annotated[DateFilter, Field(description="A date filter for querying findings")]
 
 
 class OcsfMapFilter(DeferredModel):
+    """
+    Enables filtering of security findings based on map field values in OCSF
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    FieldName: Literal["resources.tags"]
-    Filter: MapFilter
+    FieldName: Annotated[Literal["resources.tags"], Field(description="The name of the field")]
+    Filter: Annotated[MapFilter, Field(description="A map filter for filtering findings")]
 
 
 class OcsfNumberFilter(DeferredModel):
+    """
+    Enables filtering of security findings based on numerical field values in OCSF
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    FieldName: Literal[
-        "activity_id",
-        "compliance.status_id",
-        "confidence_score",
-        "finding_info.related_events_count",
-        "vendor_attributes.severity_id",
+    FieldName: Annotated[
+        Literal[
+            "activity_id",
+            "compliance.status_id",
+            "confidence_score",
+            "finding_info.related_events_count",
+            "vendor_attributes.severity_id",
+        ],
+        Field(description="The name of the field"),
     ]
-    Filter: NumberFilter
+    Filter: Annotated[NumberFilter, Field(description="A number filter for querying findings")]
 
 
 class StringFilter(DeferredModel):
+    """
+    A string filter for filtering findings
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Comparison: Literal["EQUALS", "PREFIX", "NOT_EQUALS", "PREFIX_NOT_EQUALS", "CONTAINS"]
-    Value: str
+    Comparison: Annotated[
+        Literal["EQUALS", "PREFIX", "NOT_EQUALS", "PREFIX_NOT_EQUALS", "CONTAINS"],
+        Field(description="The condition to apply to a string value when filtering findings"),
+    ]
+    Value: Annotated[str, Field(description="The string filter value")]
 
 
 class AutomationRuleV2Attributes(DeferredModel):
-    CreatedAt: str | None = None
-    RuleArn: str | None = None
-    RuleId: str | None = None
-    UpdatedAt: str | None = None
+    """
+    The read-only attributes of a AWS::SecurityHub::AutomationRuleV2, set by AWS.
+    """
+
+    CreatedAt: Annotated[str | None, Field(description="The timestamp formatted in ISO8601")] = None
+    RuleArn: Annotated[str | None, Field(description="The ARN of the automation rule")] = None
+    RuleId: Annotated[str | None, Field(description="The ID of the automation rule")] = None
+    UpdatedAt: Annotated[str | None, Field(description="The timestamp formatted in ISO8601")] = None
 
 
 class AutomationRulesActionV2(DeferredModel):
+    """
+    Allows you to configure automated responses
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ExternalIntegrationConfiguration: AutomationRuleV2ExternalIntegrationConfiguration | None = None
-    FindingFieldsUpdate: AutomationRulesFindingFieldsUpdateV2 | None = None
-    Type: Literal["FINDING_FIELDS_UPDATE", "EXTERNAL_INTEGRATION"]
+    ExternalIntegrationConfiguration: Annotated[
+        AutomationRuleV2ExternalIntegrationConfiguration | None,
+        Field(
+            description="The settings for integrating automation rule actions with external systems or service"
+        ),
+    ] = None
+    FindingFieldsUpdate: Annotated[
+        AutomationRulesFindingFieldsUpdateV2 | None,
+        Field(
+            description="The changes to be applied to fields in a security finding when an automation rule is triggered"
+        ),
+    ] = None
+    Type: Annotated[
+        Literal["FINDING_FIELDS_UPDATE", "EXTERNAL_INTEGRATION"],
+        Field(description="The category of action to be executed by the automation rule"),
+    ]
 
 
 class OcsfStringFilter(DeferredModel):
+    """
+    Enables filtering of security findings based on string field values in OCSF
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    FieldName: Literal[
-        "activity_name",
-        "cloud.account.name",
-        "cloud.account.uid",
-        "cloud.provider",
-        "cloud.region",
-        "compliance.assessments.category",
-        "compliance.assessments.name",
-        "compliance.control",
-        "compliance.status",
-        "compliance.standards",
-        "finding_info.desc",
-        "finding_info.src_url",
-        "finding_info.title",
-        "finding_info.types",
-        "finding_info.uid",
-        "finding_info.related_events.uid",
-        "finding_info.related_events.product.uid",
-        "finding_info.related_events.title",
-        "metadata.product.feature.uid",
-        "metadata.product.name",
-        "metadata.product.uid",
-        "metadata.product.vendor_name",
-        "remediation.desc",
-        "remediation.references",
-        "resources.cloud_partition",
-        "resources.name",
-        "resources.region",
-        "resources.type",
-        "resources.uid",
-        "vulnerabilities.fix_coverage",
-        "class_name",
-        "vendor_attributes.severity",
+    FieldName: Annotated[
+        Literal[
+            "activity_name",
+            "cloud.account.name",
+            "cloud.account.uid",
+            "cloud.provider",
+            "cloud.region",
+            "compliance.assessments.category",
+            "compliance.assessments.name",
+            "compliance.control",
+            "compliance.status",
+            "compliance.standards",
+            "finding_info.desc",
+            "finding_info.src_url",
+            "finding_info.title",
+            "finding_info.types",
+            "finding_info.uid",
+            "finding_info.related_events.uid",
+            "finding_info.related_events.product.uid",
+            "finding_info.related_events.title",
+            "metadata.product.feature.uid",
+            "metadata.product.name",
+            "metadata.product.uid",
+            "metadata.product.vendor_name",
+            "remediation.desc",
+            "remediation.references",
+            "resources.cloud_partition",
+            "resources.name",
+            "resources.region",
+            "resources.type",
+            "resources.uid",
+            "vulnerabilities.fix_coverage",
+            "class_name",
+            "vendor_attributes.severity",
+        ],
+        Field(description="The name of the field"),
     ]
-    Filter: StringFilter
+    Filter: Annotated[StringFilter, Field(description="A string filter for filtering findings")]
 
 
 class CompositeFilter(DeferredModel):
+    """
+    Enables the creation of filtering criteria for security findings
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    BooleanFilters: list[OcsfBooleanFilter] | None = None
-    DateFilters: list[OcsfDateFilter] | None = None
-    MapFilters: list[OcsfMapFilter] | None = None
-    NumberFilters: list[OcsfNumberFilter] | None = None
-    Operator: Literal["AND", "OR"] | None = None
-    StringFilters: list[OcsfStringFilter] | None = None
+    BooleanFilters: Annotated[
+        list[OcsfBooleanFilter] | None,
+        Field(description="Enables filtering based on boolean field values"),
+    ] = None
+    DateFilters: Annotated[
+        list[OcsfDateFilter] | None,
+        Field(description="Enables filtering based on date and timestamp fields"),
+    ] = None
+    MapFilters: Annotated[
+        list[OcsfMapFilter] | None, Field(description="Enables filtering based on map field value")
+    ] = None
+    NumberFilters: Annotated[
+        list[OcsfNumberFilter] | None,
+        Field(description="Enables filtering based on numerical field values"),
+    ] = None
+    Operator: Annotated[
+        Literal["AND", "OR"] | None,
+        Field(description="The logical operator used to combine multiple conditions"),
+    ] = None
+    StringFilters: Annotated[
+        list[OcsfStringFilter] | None,
+        Field(description="Enables filtering based on string field values"),
+    ] = None
 
 
 class OcsfFindingFilters(DeferredModel):
+    """
+    The filtering conditions that align with OCSF standards
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CompositeFilters: list[CompositeFilter] | None = None
-    CompositeOperator: Literal["AND", "OR"] | None = None
+    CompositeFilters: Annotated[
+        list[CompositeFilter] | None,
+        Field(
+            description="Enables the creation of complex filtering conditions by combining filter"
+        ),
+    ] = None
+    CompositeOperator: Annotated[
+        Literal["AND", "OR"] | None,
+        Field(description="The logical operator used to combine multiple conditions"),
+    ] = None
 
 
 class AutomationRuleV2Criteria(DeferredModel):
+    """
+    Defines the parameters and conditions used to evaluate and filter security findings
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    OcsfFindingCriteria: OcsfFindingFilters | None = None
+    OcsfFindingCriteria: Annotated[
+        OcsfFindingFilters | None,
+        Field(description="The filtering conditions that align with OCSF standards"),
+    ] = None
 
 
 class AutomationRuleV2Props(DeferredModel):
-    Actions: list[AutomationRulesActionV2]
-    Criteria: AutomationRuleV2Criteria
-    Description: str
-    RuleName: str
-    RuleOrder: float
-    RuleStatus: Literal["ENABLED", "DISABLED"] | None = None
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
+    """
+    The properties a program declares for a AWS::SecurityHub::AutomationRuleV2.
+    """
+
+    Actions: Annotated[
+        list[AutomationRulesActionV2],
+        Field(description="A list of actions to be performed when the rule criteria is met"),
+    ]
+    Criteria: Annotated[
+        AutomationRuleV2Criteria,
+        Field(
+            description="Defines the parameters and conditions used to evaluate and filter security findings"
+        ),
+    ]
+    Description: Annotated[str, Field(description="A description of the automation rule")]
+    RuleName: Annotated[str, Field(description="The name of the automation rule")]
+    RuleOrder: Annotated[float, Field(description="The value for the rule priority")]
+    RuleStatus: Annotated[
+        Literal["ENABLED", "DISABLED"] | None,
+        Field(description="The status of the automation rule"),
+    ] = None
+    Tags: Annotated[
+        dict[str, str] | None, Field(description="A key-value pair to associate with a resource.")
+    ] = None

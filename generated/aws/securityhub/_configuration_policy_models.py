@@ -7,7 +7,7 @@ Imported on first use by configuration_policy.py, which re-exports every name he
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -25,70 +25,181 @@ __all__ = [
 
 
 class ParameterValue(DeferredModel):
+    """
+    An object that includes the data type of a security control parameter and its current value.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Boolean: bool | None = None
-    Double: float | None = None
-    Enum: str | None = None
-    EnumList: list[str] | None = None
-    Integer: int | None = None
-    IntegerList: list[int] | None = None
-    String: str | None = None
-    StringList: list[str] | None = None
-
-
-class SecurityControlCustomParameter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
+    Boolean: Annotated[bool | None, Field(description="A control parameter that is a boolean.")] = (
+        None
     )
-    Parameters: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    SecurityControlId: str | None = None
+    Double: Annotated[float | None, Field(description="A control parameter that is a double.")] = (
+        None
+    )
+    Enum: Annotated[str | None, Field(description="A control parameter that is an enum.")] = None
+    EnumList: Annotated[
+        list[str] | None, Field(description="A control parameter that is a list of enums.")
+    ] = None
+    Integer: Annotated[int | None, Field(description="A control parameter that is an integer.")] = (
+        None
+    )
+    IntegerList: Annotated[
+        list[int] | None, Field(description="A control parameter that is a list of integers.")
+    ] = None
+    String: Annotated[str | None, Field(description="A control parameter that is a string.")] = None
+    StringList: Annotated[
+        list[str] | None, Field(description="A control parameter that is a list of strings.")
+    ] = None
 
 
 class ConfigurationPolicyAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedAt: str | None = None
-    Id: str | None = None
-    ServiceEnabled: bool | None = None
-    UpdatedAt: str | None = None
+    """
+    The read-only attributes of a AWS::SecurityHub::ConfigurationPolicy, set by AWS.
+    """
 
-
-class ConfigurationPolicySecurityControlsConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DisabledSecurityControlIdentifiers: list[str] | None = None
-    EnabledSecurityControlIdentifiers: list[str] | None = None
-    SecurityControlCustomParameters: list[SecurityControlCustomParameter] | None = None
+    Arn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the configuration policy.")
+    ] = None
+    CreatedAt: Annotated[
+        str | None, Field(description="The date and time, in UTC and ISO 8601 format.")
+    ] = None
+    Id: Annotated[
+        str | None,
+        Field(description="The universally unique identifier (UUID) of the configuration policy."),
+    ] = None
+    ServiceEnabled: Annotated[
+        bool | None,
+        Field(
+            description="Indicates whether the service that the configuration policy applies to is enabled in the policy."
+        ),
+    ] = None
+    UpdatedAt: Annotated[
+        str | None, Field(description="The date and time, in UTC and ISO 8601 format.")
+    ] = None
 
 
 class ParameterConfiguration(DeferredModel):
+    """
+    An object that provides the current value of a security control parameter and identifies whether it has been customized.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Value: ParameterValue | None = None
-    ValueType: Literal["DEFAULT", "CUSTOM"]
+    Value: Annotated[
+        ParameterValue | None,
+        Field(
+            description="An object that includes the data type of a security control parameter and its current value."
+        ),
+    ] = None
+    ValueType: Annotated[
+        Literal["DEFAULT", "CUSTOM"],
+        Field(
+            description="Identifies whether a control parameter uses a custom user-defined value or subscribes to the default AWS Security Hub behavior."
+        ),
+    ]
+
+
+class SecurityControlCustomParameter(DeferredModel):
+    """
+    An object of security control and control parameter value that are included in a configuration policy.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    Parameters: Annotated[
+        dict[str, ParameterConfiguration] | None,
+        Field(
+            description="An object that specifies parameter values for a control in a configuration policy."
+        ),
+    ] = None
+    SecurityControlId: Annotated[
+        str | None, Field(description="The ID of the security control.")
+    ] = None
+
+
+class ConfigurationPolicySecurityControlsConfiguration(DeferredModel):
+    """
+    An object that defines which security controls are enabled in an AWS Security Hub configuration policy.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    DisabledSecurityControlIdentifiers: Annotated[
+        list[str] | None,
+        Field(
+            description="A list of security controls that are disabled in the configuration policy"
+        ),
+    ] = None
+    EnabledSecurityControlIdentifiers: Annotated[
+        list[str] | None,
+        Field(
+            description="A list of security controls that are enabled in the configuration policy."
+        ),
+    ] = None
+    SecurityControlCustomParameters: Annotated[
+        list[SecurityControlCustomParameter] | None,
+        Field(
+            description="A list of security controls and control parameter values that are included in a configuration policy."
+        ),
+    ] = None
 
 
 class SecurityHubPolicy(DeferredModel):
+    """
+    An object that defines how AWS Security Hub is configured.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EnabledStandardIdentifiers: list[str] | None = None
-    SecurityControlsConfiguration: ConfigurationPolicySecurityControlsConfiguration | None = None
-    ServiceEnabled: bool | None = None
+    EnabledStandardIdentifiers: Annotated[
+        list[str] | None,
+        Field(
+            description="A list that defines which security standards are enabled in the configuration policy."
+        ),
+    ] = None
+    SecurityControlsConfiguration: Annotated[
+        ConfigurationPolicySecurityControlsConfiguration | None,
+        Field(
+            description="An object that defines which security controls are enabled in an AWS Security Hub configuration policy."
+        ),
+    ] = None
+    ServiceEnabled: Annotated[
+        bool | None, Field(description="Indicates whether Security Hub is enabled in the policy.")
+    ] = None
 
 
 class Policy(DeferredModel):
+    """
+    An object that defines how Security Hub is configured.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    SecurityHub: SecurityHubPolicy | None = None
+    SecurityHub: Annotated[
+        SecurityHubPolicy | None,
+        Field(description="An object that defines how AWS Security Hub is configured."),
+    ] = None
 
 
 class ConfigurationPolicyProps(DeferredModel):
-    ConfigurationPolicy: Policy
-    Description: str | None = None
-    Name: str
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
+    """
+    The properties a program declares for a AWS::SecurityHub::ConfigurationPolicy.
+    """
+
+    ConfigurationPolicy: Annotated[
+        Policy, Field(description="An object that defines how Security Hub is configured.")
+    ]
+    Description: Annotated[
+        str | None, Field(description="The description of the configuration policy.")
+    ] = None
+    Name: Annotated[str, Field(description="The name of the configuration policy.")]
+    Tags: Annotated[
+        dict[str, str] | None, Field(description="A key-value pair to associate with a resource.")
+    ] = None

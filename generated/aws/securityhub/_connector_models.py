@@ -7,7 +7,7 @@ Imported on first use by connector.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -23,52 +23,124 @@ __all__ = [
 
 
 class AzureScopeConfiguration(DeferredModel):
+    """
+    The scope configuration for an Azure connector, defining the tenant or subscription scope.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ScopeType: Literal["TENANT", "SUBSCRIPTION"]
-    ScopeValues: list[str] | None = None
+    ScopeType: Annotated[
+        Literal["TENANT", "SUBSCRIPTION"],
+        Field(description="The type of scope. Valid values are ``tenant`` and ``subscription``."),
+    ]
+    ScopeValues: Annotated[
+        list[str] | None,
+        Field(
+            description="The list of scope values, such as subscription IDs, when the scope type is ``subscription``."
+        ),
+    ] = None
 
 
 class HealthIssue(DeferredModel):
+    """
+    Represents a specific health issue detected for a connector.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Code: str
-    Message: str
+    Code: Annotated[
+        str, Field(description="The error code that identifies the type of health issue.")
+    ]
+    Message: Annotated[
+        str, Field(description="A human-readable message that describes the health issue.")
+    ]
 
 
 class ConnectorAttributes(DeferredModel):
-    ConnectorArn: str | None = None
-    ConnectorId: str | None = None
-    ConnectorStatus: str | None = None
-    CreatedAt: str | None = None
-    CreatedBy: str | None = None
-    EnablementStatus: str | None = None
-    Issues: list[HealthIssue] | None = None
-    LastCheckedAt: str | None = None
-    LastUpdatedAt: str | None = None
-    Message: str | None = None
+    """
+    The read-only attributes of a AWS::SecurityHub::Connector, set by AWS.
+    """
+
+    ConnectorArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:aws\\S*:securityhub:[a-z0-9-]+:[0-9]{12}:connector/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+        ),
+    ] = None
+    ConnectorId: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+        ),
+    ] = None
+    ConnectorStatus: Annotated[str | None, Field(description="The status of the connector")] = None
+    CreatedAt: Annotated[str | None, Field(description="The timestamp formatted in ISO8601")] = None
+    CreatedBy: Annotated[str | None, Field(description="Type: str.")] = None
+    EnablementStatus: Annotated[
+        str | None, Field(description="The enablement status of the connector")
+    ] = None
+    Issues: Annotated[
+        list[HealthIssue] | None, Field(description="Type: list[HealthIssueDict].")
+    ] = None
+    LastCheckedAt: Annotated[
+        str | None, Field(description="The timestamp formatted in ISO8601")
+    ] = None
+    LastUpdatedAt: Annotated[
+        str | None, Field(description="The timestamp formatted in ISO8601")
+    ] = None
+    Message: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class AzureProviderConfiguration(DeferredModel):
+    """
+    The configuration for connecting to an Azure environment.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AWSConfigConnectorArn: str
-    AzureRegions: list[str]
-    ScopeConfiguration: AzureScopeConfiguration
+    AWSConfigConnectorArn: Annotated[
+        str,
+        Field(
+            description="The ARN of the multi-cloud configuration connector used to establish the connection to Azure."
+        ),
+    ]
+    AzureRegions: Annotated[list[str], Field(description="The list of Azure regions to monitor.")]
+    ScopeConfiguration: Annotated[
+        AzureScopeConfiguration,
+        Field(
+            description="The scope configuration that defines which Azure resources are monitored."
+        ),
+    ]
 
 
 class ConnectorProvider(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Azure: AzureProviderConfiguration
+    Azure: Annotated[
+        AzureProviderConfiguration,
+        Field(description="The configuration for connecting to an Azure environment."),
+    ]
 
 
 class ConnectorProps(DeferredModel):
-    Description: str | None = None
-    Name: str
-    Provider: ConnectorProvider
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
+    """
+    The properties a program declares for a AWS::SecurityHub::Connector.
+    """
+
+    Description: Annotated[str | None, Field(description="The description of the connector.")] = (
+        None
+    )
+    Name: Annotated[
+        str,
+        Field(
+            description="The name of the connector. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Provider: Annotated[ConnectorProvider, Field(description="Type: ConnectorProviderDict.")]
+    Tags: Annotated[
+        dict[str, str] | None, Field(description="A key-value pair to associate with a resource.")
+    ] = None

@@ -7,7 +7,7 @@ Imported on first use by connector_v2.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -27,82 +27,169 @@ __all__ = [
 
 
 class AzureScopeConfiguration(DeferredModel):
+    """
+    The scope configuration for an Azure connector
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ScopeType: Literal["TENANT", "SUBSCRIPTION"]
-    ScopeValues: list[str] | None = None
+    ScopeType: Annotated[
+        Literal["TENANT", "SUBSCRIPTION"],
+        Field(description="The scope type for the Azure connector"),
+    ]
+    ScopeValues: Annotated[
+        list[str] | None, Field(description="The list of scope values for the Azure connector")
+    ] = None
 
 
 class HealthIssue(DeferredModel):
+    """
+    A health issue associated with the connector
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Code: str
-    Message: str
+    Code: Annotated[str, Field(description="The code identifying the type of health issue")]
+    Message: Annotated[str, Field(description="The message describing the health issue")]
 
 
 class JiraCloudProviderConfiguration(DeferredModel):
+    """
+    The initial configuration settings required to establish an integration between Security Hub and Jira Cloud
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ProjectKey: str
+    ProjectKey: Annotated[str, Field(description="The project key for a Jira Cloud instance")]
 
 
 class ServiceNowProviderConfiguration(DeferredModel):
+    """
+    The initial configuration settings required to establish an integration between Security Hub and ServiceNow ITSM
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    InstanceName: str
-    SecretArn: str
+    InstanceName: Annotated[str, Field(description="The instance name of ServiceNow ITSM")]
+    SecretArn: Annotated[
+        str,
+        Field(
+            description="The Amazon Resource Name (ARN) of the AWS Secrets Manager secret that contains the ServiceNow credentials"
+        ),
+    ]
 
 
 class ConnectorV2Attributes(DeferredModel):
-    ConnectorArn: str | None = None
-    ConnectorId: str | None = None
-    ConnectorStatus: str | None = None
-    CreatedAt: str | None = None
-    EnablementStatus: str | None = None
-    EnablementStatusReason: str | None = None
-    Issues: list[HealthIssue] | None = None
-    LastCheckedAt: str | None = None
-    LastUpdatedAt: str | None = None
-    Message: str | None = None
+    """
+    The read-only attributes of a AWS::SecurityHub::ConnectorV2, set by AWS.
+    """
+
+    ConnectorArn: Annotated[str | None, Field(description="The ARN of the connector")] = None
+    ConnectorId: Annotated[str | None, Field(description="The ID of the connector")] = None
+    ConnectorStatus: Annotated[str | None, Field(description="The status of the connector")] = None
+    CreatedAt: Annotated[str | None, Field(description="The timestamp formatted in ISO8601")] = None
+    EnablementStatus: Annotated[
+        str | None, Field(description="The enablement status of the connector")
+    ] = None
+    EnablementStatusReason: Annotated[
+        str | None, Field(description="The reason for the enablement status of the connector")
+    ] = None
+    Issues: Annotated[
+        list[HealthIssue] | None,
+        Field(description="The list of health issues associated with the connector"),
+    ] = None
+    LastCheckedAt: Annotated[
+        str | None, Field(description="The timestamp formatted in ISO8601")
+    ] = None
+    LastUpdatedAt: Annotated[
+        str | None, Field(description="The timestamp formatted in ISO8601")
+    ] = None
+    Message: Annotated[
+        str | None, Field(description="The message of the connector status change")
+    ] = None
 
 
 class AzureProviderConfiguration(DeferredModel):
+    """
+    The configuration settings required to establish an integration between AWS Security Hub and Azure
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AWSConfigConnectorArn: str
-    AzureRegions: list[str]
-    ScopeConfiguration: AzureScopeConfiguration
+    AWSConfigConnectorArn: Annotated[
+        str, Field(description="The ARN of the AWS Config connector used for the Azure integration")
+    ]
+    AzureRegions: Annotated[
+        list[str], Field(description="The list of Azure regions to include in the connector scope")
+    ]
+    ScopeConfiguration: Annotated[
+        AzureScopeConfiguration, Field(description="The scope configuration for an Azure connector")
+    ]
 
 
 class ConnectorV2ProviderOption1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    JiraCloud: JiraCloudProviderConfiguration
+    JiraCloud: Annotated[
+        JiraCloudProviderConfiguration,
+        Field(
+            description="The initial configuration settings required to establish an integration between Security Hub and Jira Cloud"
+        ),
+    ]
 
 
 class ConnectorV2ProviderOption2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ServiceNow: ServiceNowProviderConfiguration
+    ServiceNow: Annotated[
+        ServiceNowProviderConfiguration,
+        Field(
+            description="The initial configuration settings required to establish an integration between Security Hub and ServiceNow ITSM"
+        ),
+    ]
 
 
 class ConnectorV2ProviderOption3(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Azure: AzureProviderConfiguration
+    Azure: Annotated[
+        AzureProviderConfiguration,
+        Field(
+            description="The configuration settings required to establish an integration between AWS Security Hub and Azure"
+        ),
+    ]
 
 
 class ConnectorV2Props(DeferredModel):
-    Description: str | None = None
-    KmsKeyArn: str | None = None
-    Name: str
-    Provider: ConnectorV2ProviderOption1 | ConnectorV2ProviderOption2 | ConnectorV2ProviderOption3
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
+    """
+    The properties a program declares for a AWS::SecurityHub::ConnectorV2.
+    """
+
+    Description: Annotated[str | None, Field(description="A description of the connector")] = None
+    KmsKeyArn: Annotated[
+        str | None,
+        Field(
+            description="The ARN of KMS key used for the connector Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Name: Annotated[
+        str,
+        Field(
+            description="The name of the connector Create-only: changing it replaces the resource."
+        ),
+    ]
+    Provider: Annotated[
+        ConnectorV2ProviderOption1 | ConnectorV2ProviderOption2 | ConnectorV2ProviderOption3,
+        Field(description="The third-party provider configuration for the connector"),
+    ]
+    Tags: Annotated[
+        dict[str, str] | None, Field(description="A key-value pair to associate with a resource.")
+    ] = None

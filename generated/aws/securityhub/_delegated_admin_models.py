@@ -7,9 +7,10 @@ Imported on first use by delegated_admin.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "DelegatedAdminAttributes",
@@ -18,9 +19,27 @@ __all__ = [
 
 
 class DelegatedAdminProps(DeferredModel):
-    AdminAccountId: str
+    """
+    The properties a program declares for a AWS::SecurityHub::DelegatedAdmin.
+    """
+
+    AdminAccountId: Annotated[
+        str,
+        Field(
+            description="The AWS-account identifier of the account to designate as the Security Hub CSPM administrator account. Create-only: changing it replaces the resource."
+        ),
+    ]
 
 
 class DelegatedAdminAttributes(DeferredModel):
-    DelegatedAdminIdentifier: str | None = None
-    Status: Literal["ENABLED", "DISABLE_IN_PROGRESS"] | None = None
+    """
+    The read-only attributes of a AWS::SecurityHub::DelegatedAdmin, set by AWS.
+    """
+
+    DelegatedAdminIdentifier: Annotated[
+        str | None, Field(description="Pattern: ^[0-9]{12}/[a-zA-Z0-9-]{1,32}$")
+    ] = None
+    Status: Annotated[
+        Literal["ENABLED", "DISABLE_IN_PROGRESS"] | None,
+        Field(description="Allowed values: 'ENABLED', 'DISABLE_IN_PROGRESS'."),
+    ] = None

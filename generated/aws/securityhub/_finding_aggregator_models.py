@@ -7,9 +7,10 @@ Imported on first use by finding_aggregator.py, which re-exports every name here
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "FindingAggregatorAttributes",
@@ -18,10 +19,32 @@ __all__ = [
 
 
 class FindingAggregatorProps(DeferredModel):
-    RegionLinkingMode: Literal["ALL_REGIONS", "ALL_REGIONS_EXCEPT_SPECIFIED", "SPECIFIED_REGIONS"]
-    Regions: list[str] | None = None
+    """
+    The properties a program declares for a AWS::SecurityHub::FindingAggregator.
+    """
+
+    RegionLinkingMode: Annotated[
+        Literal["ALL_REGIONS", "ALL_REGIONS_EXCEPT_SPECIFIED", "SPECIFIED_REGIONS"],
+        Field(
+            description="Indicates whether to aggregate findings from all of the available Regions in the current partition. Also determines whether to automatically aggregate findings from new Regions as Security Hub supports them and you opt into them. The selected option also determines how to use the Regions provided in the Regions list. In CFN, the options for this property are as follows: + ``ALL_REGIONS`` - Indicates to aggregate findings from all of the Regions where Security Hub is enabled. When you choose this option, Security Hub also automatically aggregates findings from new Regions as Security Hub supports them and you opt into them. + ``ALL_REGIONS_EXCEPT_SPECIFIED`` - Indicates to aggregate findings from all of the Regions where Security Hub is enabled, except for the Regions listed in the ``Regions`` parameter. When you choose this option, Security Hub also automatically aggregates findings from new Regions as Security Hub supports them and you opt into them. + ``SPECIFIED_REGIONS`` - Indicates to aggregate findings only from the Regions listed in the ``Regions`` parameter. Security Hub does not automatically aggregate findings from new Regions."
+        ),
+    ]
+    Regions: Annotated[
+        list[str] | None,
+        Field(
+            description="If ``RegionLinkingMode`` is ``ALL_REGIONS_EXCEPT_SPECIFIED``, then this is a space-separated list of Regions that do not aggregate findings to the aggregation Region. If ``RegionLinkingMode`` is ``SPECIFIED_REGIONS``, then this is a space-separated list of Regions that do aggregate findings to the aggregation Region."
+        ),
+    ] = None
 
 
 class FindingAggregatorAttributes(DeferredModel):
-    FindingAggregationRegion: str | None = None
-    FindingAggregatorArn: str | None = None
+    """
+    The read-only attributes of a AWS::SecurityHub::FindingAggregator, set by AWS.
+    """
+
+    FindingAggregationRegion: Annotated[
+        str | None, Field(description="Pattern: ^[a-zA-Z0-9-]{1,32}$")
+    ] = None
+    FindingAggregatorArn: Annotated[
+        str | None, Field(description="Pattern: arn:aws\\S*:securityhub:\\S*")
+    ] = None

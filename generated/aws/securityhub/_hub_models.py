@@ -7,7 +7,7 @@ Imported on first use by hub.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import Field
@@ -19,12 +19,42 @@ __all__ = [
 
 
 class HubProps(DeferredModel):
-    AutoEnableControls: bool | None = None
-    ControlFindingGenerator: str | None = None
-    EnableDefaultStandards: bool | None = None
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
+    """
+    The properties a program declares for a AWS::SecurityHub::Hub.
+    """
+
+    AutoEnableControls: Annotated[
+        bool | None,
+        Field(
+            description="Whether to automatically enable new controls when they are added to standards that are enabled"
+        ),
+    ] = None
+    ControlFindingGenerator: Annotated[
+        str | None,
+        Field(
+            description="This field, used when enabling Security Hub, specifies whether the calling account has consolidated control findings turned on. If the value for this field is set to SECURITY_CONTROL, Security Hub generates a single finding for a control check even when the check applies to multiple enabled standards. If the value for this field is set to STANDARD_CONTROL, Security Hub generates separate findings for a control check when the check applies to multiple enabled standards."
+        ),
+    ] = None
+    EnableDefaultStandards: Annotated[
+        bool | None,
+        Field(
+            description="Whether to enable the security standards that Security Hub has designated as automatically enabled. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Tags: Annotated[
+        dict[str, str] | None, Field(description="A key-value pair to associate with a resource.")
+    ] = None
 
 
 class HubAttributes(DeferredModel):
-    ARN: str | None = None
-    SubscribedAt: str | None = None
+    """
+    The read-only attributes of a AWS::SecurityHub::Hub, set by AWS.
+    """
+
+    ARN: Annotated[
+        str | None, Field(description="An ARN is automatically created for the customer.")
+    ] = None
+    SubscribedAt: Annotated[
+        str | None,
+        Field(description="The date and time when Security Hub was enabled in the account."),
+    ] = None

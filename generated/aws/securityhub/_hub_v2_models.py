@@ -7,7 +7,7 @@ Imported on first use by hub_v2.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -20,17 +20,51 @@ __all__ = [
 
 
 class HubV2NetworkScanning(DeferredModel):
+    """
+    Configuration for the Network Scanning opt-in feature of Security Hub V2. Network Scanning is available in the AWS commercial partition only; specifying this property in another partition, such as AWS GovCloud (US) or China, fails. This property is desired state: if you remove it from a stack that previously set it, the feature is disabled. If a stack has never set it, the feature is left as-is, so a stack that does not manage Network Scanning will not disable it. Network Scanning requires Security Hub V2 to be enabled in the same account and Region.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Status: Literal["ENABLED", "DISABLED"]
+    Status: Annotated[
+        Literal["ENABLED", "DISABLED"],
+        Field(
+            description="Whether the Network Scanning feature is enabled for this account and Region."
+        ),
+    ]
 
 
 class HubV2Attributes(DeferredModel):
-    HubV2Arn: str | None = None
-    SubscribedAt: str | None = None
+    """
+    The read-only attributes of a AWS::SecurityHub::HubV2, set by AWS.
+    """
+
+    HubV2Arn: Annotated[
+        str | None, Field(description="The Amazon Resource Name of the Security Hub V2 resource.")
+    ] = None
+    SubscribedAt: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^(\\d\\d\\d\\d)-([0][1-9]|[1][0-2])-([0][1-9]|[1-2](\\d)|[3][0-1])[T](?:([0-1](\\d)|[2][0-3]):[0-5](\\d):[0-5](\\d)|23:59:60)(?:\\.(\\d)+)?([Z]|[+-](\\d\\d)(:?(\\d\\d))?)$"
+        ),
+    ] = None
 
 
 class HubV2Props(DeferredModel):
-    NetworkScanning: HubV2NetworkScanning | None = None
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
+    """
+    The properties a program declares for a AWS::SecurityHub::HubV2.
+    """
+
+    NetworkScanning: Annotated[
+        HubV2NetworkScanning | None,
+        Field(
+            description="Configuration for the Network Scanning opt-in feature of Security Hub V2. Network Scanning is available in the AWS commercial partition only; specifying this property in another partition, such as AWS GovCloud (US) or China, fails. This property is desired state: if you remove it from a stack that previously set it, the feature is disabled. If a stack has never set it, the feature is left as-is, so a stack that does not manage Network Scanning will not disable it. Network Scanning requires Security Hub V2 to be enabled in the same account and Region."
+        ),
+    ] = None
+    Tags: Annotated[
+        dict[str, str] | None,
+        Field(
+            description="A key-value pair to associate with the Security Hub V2 resource. You can specify a key that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by insight.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "AwsSecurityFindingFilters",
@@ -28,184 +28,600 @@ __all__ = [
 
 
 class BooleanFilter(DeferredModel):
+    """
+    Boolean filter for querying findings.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Value: bool
+    Value: Annotated[bool, Field(description="The value of the boolean.")]
 
 
 class InsightDateRange(DeferredModel):
+    """
+    A date range for the date filter.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Unit: Literal["DAYS"]
-    Value: float
+    Unit: Annotated[Literal["DAYS"], Field(description="A date range unit for the date filter.")]
+    Value: Annotated[float, Field(description="A date range value for the date filter.")]
 
 
 class IpFilter(DeferredModel):
+    """
+    The IP filter for querying findings.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Cidr: str
+    Cidr: Annotated[str, Field(description="A finding's CIDR value.")]
 
 
 class KeywordFilter(DeferredModel):
+    """
+    A keyword filter for querying findings.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Value: str
+    Value: Annotated[str, Field(description="A value for the keyword.")]
 
 
 class MapFilter(DeferredModel):
+    """
+    A map filter for filtering AWS Security Hub findings.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Comparison: Literal["EQUALS", "NOT_EQUALS"]
-    Key: str
-    Value: str
+    Comparison: Annotated[
+        Literal["EQUALS", "NOT_EQUALS"],
+        Field(
+            description="The condition to apply to the key value when filtering Security Hub findings with a map filter."
+        ),
+    ]
+    Key: Annotated[str, Field(description="Non-empty string definition.")]
+    Value: Annotated[str, Field(description="Non-empty string definition.")]
 
 
 class NumberFilter(DeferredModel):
+    """
+    A number filter for querying findings.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Eq: float | None = None
-    Gte: float | None = None
-    Lte: float | None = None
+    Eq: Annotated[
+        float | None,
+        Field(
+            description="The equal-to condition to be applied to a single field when querying for findings."
+        ),
+    ] = None
+    Gte: Annotated[
+        float | None,
+        Field(
+            description="The greater-than-equal condition to be applied to a single field when querying for findings."
+        ),
+    ] = None
+    Lte: Annotated[
+        float | None,
+        Field(
+            description="The less-than-equal condition to be applied to a single field when querying for findings."
+        ),
+    ] = None
 
 
 class StringFilter(DeferredModel):
+    """
+    A string filter for filtering AWS Security Hub findings.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Comparison: Literal["EQUALS", "PREFIX", "NOT_EQUALS", "PREFIX_NOT_EQUALS"]
-    Value: str
+    Comparison: Annotated[
+        Literal["EQUALS", "PREFIX", "NOT_EQUALS", "PREFIX_NOT_EQUALS"],
+        Field(
+            description="The condition to apply to a string value when filtering Security Hub findings."
+        ),
+    ]
+    Value: Annotated[str, Field(description="Non-empty string definition.")]
 
 
 class InsightAttributes(DeferredModel):
-    InsightArn: str | None = None
+    """
+    The read-only attributes of a AWS::SecurityHub::Insight, set by AWS.
+    """
+
+    InsightArn: Annotated[str | None, Field(description="The ARN of a Security Hub insight")] = None
 
 
 class DateFilter(DeferredModel):
+    """
+    A date filter for querying findings.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DateRange: InsightDateRange | None = None
-    End: str | None = None
-    Start: str | None = None
+    DateRange: Annotated[
+        InsightDateRange | None, Field(description="A date range for the date filter.")
+    ] = None
+    End: Annotated[
+        str | None, Field(description="The date and time, in UTC and ISO 8601 format.")
+    ] = None
+    Start: Annotated[
+        str | None, Field(description="The date and time, in UTC and ISO 8601 format.")
+    ] = None
 
 
 class AwsSecurityFindingFilters(DeferredModel):
+    """
+    A collection of filters that are applied to all active findings aggregated by AWS Security Hub.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AwsAccountId: list[StringFilter] | None = None
-    AwsAccountName: list[StringFilter] | None = None
-    CompanyName: list[StringFilter] | None = None
-    ComplianceAssociatedStandardsId: list[StringFilter] | None = None
-    ComplianceSecurityControlId: list[StringFilter] | None = None
-    ComplianceSecurityControlParametersName: list[StringFilter] | None = None
-    ComplianceSecurityControlParametersValue: list[StringFilter] | None = None
-    ComplianceStatus: list[StringFilter] | None = None
-    Confidence: list[NumberFilter] | None = None
-    CreatedAt: list[DateFilter] | None = None
-    Criticality: list[NumberFilter] | None = None
-    Description: list[StringFilter] | None = None
-    FindingProviderFieldsConfidence: list[NumberFilter] | None = None
-    FindingProviderFieldsCriticality: list[NumberFilter] | None = None
-    FindingProviderFieldsRelatedFindingsId: list[StringFilter] | None = None
-    FindingProviderFieldsRelatedFindingsProductArn: list[StringFilter] | None = None
-    FindingProviderFieldsSeverityLabel: list[StringFilter] | None = None
-    FindingProviderFieldsSeverityOriginal: list[StringFilter] | None = None
-    FindingProviderFieldsTypes: list[StringFilter] | None = None
-    FirstObservedAt: list[DateFilter] | None = None
-    GeneratorId: list[StringFilter] | None = None
-    Id: list[StringFilter] | None = None
-    Keyword: list[KeywordFilter] | None = None
-    LastObservedAt: list[DateFilter] | None = None
-    MalwareName: list[StringFilter] | None = None
-    MalwarePath: list[StringFilter] | None = None
-    MalwareState: list[StringFilter] | None = None
-    MalwareType: list[StringFilter] | None = None
-    NetworkDestinationDomain: list[StringFilter] | None = None
-    NetworkDestinationIpV4: list[IpFilter] | None = None
-    NetworkDestinationIpV6: list[IpFilter] | None = None
-    NetworkDestinationPort: list[NumberFilter] | None = None
-    NetworkDirection: list[StringFilter] | None = None
-    NetworkProtocol: list[StringFilter] | None = None
-    NetworkSourceDomain: list[StringFilter] | None = None
-    NetworkSourceIpV4: list[IpFilter] | None = None
-    NetworkSourceIpV6: list[IpFilter] | None = None
-    NetworkSourceMac: list[StringFilter] | None = None
-    NetworkSourcePort: list[NumberFilter] | None = None
-    NoteText: list[StringFilter] | None = None
-    NoteUpdatedAt: list[DateFilter] | None = None
-    NoteUpdatedBy: list[StringFilter] | None = None
-    ProcessLaunchedAt: list[DateFilter] | None = None
-    ProcessName: list[StringFilter] | None = None
-    ProcessParentPid: list[NumberFilter] | None = None
-    ProcessPath: list[StringFilter] | None = None
-    ProcessPid: list[NumberFilter] | None = None
-    ProcessTerminatedAt: list[DateFilter] | None = None
-    ProductArn: list[StringFilter] | None = None
-    ProductFields: list[MapFilter] | None = None
-    ProductName: list[StringFilter] | None = None
-    RecommendationText: list[StringFilter] | None = None
-    RecordState: list[StringFilter] | None = None
-    Region: list[StringFilter] | None = None
-    RelatedFindingsId: list[StringFilter] | None = None
-    RelatedFindingsProductArn: list[StringFilter] | None = None
-    ResourceApplicationArn: list[StringFilter] | None = None
-    ResourceApplicationName: list[StringFilter] | None = None
-    ResourceAwsEc2InstanceIamInstanceProfileArn: list[StringFilter] | None = None
-    ResourceAwsEc2InstanceImageId: list[StringFilter] | None = None
-    ResourceAwsEc2InstanceIpV4Addresses: list[IpFilter] | None = None
-    ResourceAwsEc2InstanceIpV6Addresses: list[IpFilter] | None = None
-    ResourceAwsEc2InstanceKeyName: list[StringFilter] | None = None
-    ResourceAwsEc2InstanceLaunchedAt: list[DateFilter] | None = None
-    ResourceAwsEc2InstanceSubnetId: list[StringFilter] | None = None
-    ResourceAwsEc2InstanceType: list[StringFilter] | None = None
-    ResourceAwsEc2InstanceVpcId: list[StringFilter] | None = None
-    ResourceAwsIamAccessKeyCreatedAt: list[DateFilter] | None = None
-    ResourceAwsIamAccessKeyPrincipalName: list[StringFilter] | None = None
-    ResourceAwsIamAccessKeyStatus: list[StringFilter] | None = None
-    ResourceAwsIamAccessKeyUserName: list[StringFilter] | None = None
-    ResourceAwsIamUserUserName: list[StringFilter] | None = None
-    ResourceAwsS3BucketOwnerId: list[StringFilter] | None = None
-    ResourceAwsS3BucketOwnerName: list[StringFilter] | None = None
-    ResourceContainerImageId: list[StringFilter] | None = None
-    ResourceContainerImageName: list[StringFilter] | None = None
-    ResourceContainerLaunchedAt: list[DateFilter] | None = None
-    ResourceContainerName: list[StringFilter] | None = None
-    ResourceDetailsOther: list[MapFilter] | None = None
-    ResourceId: list[StringFilter] | None = None
-    ResourcePartition: list[StringFilter] | None = None
-    ResourceRegion: list[StringFilter] | None = None
-    ResourceTags: list[MapFilter] | None = None
-    ResourceType: list[StringFilter] | None = None
-    Sample: list[BooleanFilter] | None = None
-    SeverityLabel: list[StringFilter] | None = None
-    SeverityNormalized: list[NumberFilter] | None = None
-    SeverityProduct: list[NumberFilter] | None = None
-    SourceUrl: list[StringFilter] | None = None
-    ThreatIntelIndicatorCategory: list[StringFilter] | None = None
-    ThreatIntelIndicatorLastObservedAt: list[DateFilter] | None = None
-    ThreatIntelIndicatorSource: list[StringFilter] | None = None
-    ThreatIntelIndicatorSourceUrl: list[StringFilter] | None = None
-    ThreatIntelIndicatorType: list[StringFilter] | None = None
-    ThreatIntelIndicatorValue: list[StringFilter] | None = None
-    Title: list[StringFilter] | None = None
-    Type: list[StringFilter] | None = None
-    UpdatedAt: list[DateFilter] | None = None
-    UserDefinedFields: list[MapFilter] | None = None
-    VerificationState: list[StringFilter] | None = None
-    VulnerabilitiesExploitAvailable: list[StringFilter] | None = None
-    VulnerabilitiesFixAvailable: list[StringFilter] | None = None
-    WorkflowState: list[StringFilter] | None = None
-    WorkflowStatus: list[StringFilter] | None = None
+    AwsAccountId: Annotated[
+        list[StringFilter] | None,
+        Field(description="The AWS account ID in which a finding is generated."),
+    ] = None
+    AwsAccountName: Annotated[
+        list[StringFilter] | None,
+        Field(description="The name of the AWS account in which a finding is generated."),
+    ] = None
+    CompanyName: Annotated[
+        list[StringFilter] | None,
+        Field(
+            description="The name of the findings provider (company) that owns the solution (product) that generates findings."
+        ),
+    ] = None
+    ComplianceAssociatedStandardsId: Annotated[
+        list[StringFilter] | None,
+        Field(description="The unique identifier of a standard in which a control is enabled."),
+    ] = None
+    ComplianceSecurityControlId: Annotated[
+        list[StringFilter] | None,
+        Field(description="The unique identifier of a control across standards."),
+    ] = None
+    ComplianceSecurityControlParametersName: Annotated[
+        list[StringFilter] | None, Field(description="The name of a security control parameter.")
+    ] = None
+    ComplianceSecurityControlParametersValue: Annotated[
+        list[StringFilter] | None,
+        Field(description="The current value of a security control parameter."),
+    ] = None
+    ComplianceStatus: Annotated[
+        list[StringFilter] | None,
+        Field(
+            description="Exclusive to findings that are generated as the result of a check run against a specific rule in a supported standard."
+        ),
+    ] = None
+    Confidence: Annotated[
+        list[NumberFilter] | None, Field(description="A finding's confidence.")
+    ] = None
+    CreatedAt: Annotated[
+        list[DateFilter] | None,
+        Field(
+            description="An ISO8601-formatted timestamp that indicates when the security findings provider captured the potential security issue that a finding captured."
+        ),
+    ] = None
+    Criticality: Annotated[
+        list[NumberFilter] | None,
+        Field(
+            description="The level of importance assigned to the resources associated with the finding."
+        ),
+    ] = None
+    Description: Annotated[
+        list[StringFilter] | None, Field(description="A finding's description.")
+    ] = None
+    FindingProviderFieldsConfidence: Annotated[
+        list[NumberFilter] | None,
+        Field(description="The finding provider value for the finding confidence."),
+    ] = None
+    FindingProviderFieldsCriticality: Annotated[
+        list[NumberFilter] | None,
+        Field(
+            description="The finding provider value for the level of importance assigned to the resources associated with the findings."
+        ),
+    ] = None
+    FindingProviderFieldsRelatedFindingsId: Annotated[
+        list[StringFilter] | None,
+        Field(
+            description="The finding identifier of a related finding that is identified by the finding provider."
+        ),
+    ] = None
+    FindingProviderFieldsRelatedFindingsProductArn: Annotated[
+        list[StringFilter] | None,
+        Field(
+            description="The ARN of the solution that generated a related finding that is identified by the finding provider."
+        ),
+    ] = None
+    FindingProviderFieldsSeverityLabel: Annotated[
+        list[StringFilter] | None,
+        Field(description="The finding provider value for the severity label."),
+    ] = None
+    FindingProviderFieldsSeverityOriginal: Annotated[
+        list[StringFilter] | None,
+        Field(description="The finding provider's original value for the severity."),
+    ] = None
+    FindingProviderFieldsTypes: Annotated[
+        list[StringFilter] | None,
+        Field(
+            description="One or more finding types that the finding provider assigned to the finding."
+        ),
+    ] = None
+    FirstObservedAt: Annotated[
+        list[DateFilter] | None,
+        Field(
+            description="An ISO8601-formatted timestamp that indicates when the security findings provider first observed the potential security issue that a finding captured."
+        ),
+    ] = None
+    GeneratorId: Annotated[
+        list[StringFilter] | None,
+        Field(
+            description="The identifier for the solution-specific component (a discrete unit of logic) that generated a finding."
+        ),
+    ] = None
+    Id: Annotated[
+        list[StringFilter] | None,
+        Field(description="The security findings provider-specific identifier for a finding."),
+    ] = None
+    Keyword: Annotated[
+        list[KeywordFilter] | None, Field(description="A keyword for a finding.")
+    ] = None
+    LastObservedAt: Annotated[
+        list[DateFilter] | None,
+        Field(
+            description="An ISO8601-formatted timestamp that indicates when the security findings provider most recently observed the potential security issue that a finding captured."
+        ),
+    ] = None
+    MalwareName: Annotated[
+        list[StringFilter] | None, Field(description="The name of the malware that was observed.")
+    ] = None
+    MalwarePath: Annotated[
+        list[StringFilter] | None,
+        Field(description="The filesystem path of the malware that was observed."),
+    ] = None
+    MalwareState: Annotated[
+        list[StringFilter] | None, Field(description="The state of the malware that was observed.")
+    ] = None
+    MalwareType: Annotated[
+        list[StringFilter] | None, Field(description="The type of the malware that was observed.")
+    ] = None
+    NetworkDestinationDomain: Annotated[
+        list[StringFilter] | None,
+        Field(description="The destination domain of network-related information about a finding."),
+    ] = None
+    NetworkDestinationIpV4: Annotated[
+        list[IpFilter] | None,
+        Field(
+            description="The destination IPv4 address of network-related information about a finding."
+        ),
+    ] = None
+    NetworkDestinationIpV6: Annotated[
+        list[IpFilter] | None,
+        Field(
+            description="The destination IPv6 address of network-related information about a finding."
+        ),
+    ] = None
+    NetworkDestinationPort: Annotated[
+        list[NumberFilter] | None,
+        Field(description="The destination port of network-related information about a finding."),
+    ] = None
+    NetworkDirection: Annotated[
+        list[StringFilter] | None,
+        Field(description="Indicates the direction of network traffic associated with a finding."),
+    ] = None
+    NetworkProtocol: Annotated[
+        list[StringFilter] | None,
+        Field(description="The protocol of network-related information about a finding."),
+    ] = None
+    NetworkSourceDomain: Annotated[
+        list[StringFilter] | None,
+        Field(description="The source domain of network-related information about a finding."),
+    ] = None
+    NetworkSourceIpV4: Annotated[
+        list[IpFilter] | None,
+        Field(
+            description="The source IPv4 address of network-related information about a finding."
+        ),
+    ] = None
+    NetworkSourceIpV6: Annotated[
+        list[IpFilter] | None,
+        Field(
+            description="The source IPv6 address of network-related information about a finding."
+        ),
+    ] = None
+    NetworkSourceMac: Annotated[
+        list[StringFilter] | None,
+        Field(
+            description="The source media access control (MAC) address of network-related information about a finding."
+        ),
+    ] = None
+    NetworkSourcePort: Annotated[
+        list[NumberFilter] | None,
+        Field(description="The source port of network-related information about a finding."),
+    ] = None
+    NoteText: Annotated[list[StringFilter] | None, Field(description="The text of a note.")] = None
+    NoteUpdatedAt: Annotated[
+        list[DateFilter] | None, Field(description="The timestamp of when the note was updated.")
+    ] = None
+    NoteUpdatedBy: Annotated[
+        list[StringFilter] | None, Field(description="The principal that created a note.")
+    ] = None
+    ProcessLaunchedAt: Annotated[
+        list[DateFilter] | None,
+        Field(description="A timestamp that identifies when the process was launched."),
+    ] = None
+    ProcessName: Annotated[
+        list[StringFilter] | None, Field(description="The name of the process.")
+    ] = None
+    ProcessParentPid: Annotated[
+        list[NumberFilter] | None, Field(description="The parent process ID.")
+    ] = None
+    ProcessPath: Annotated[
+        list[StringFilter] | None, Field(description="The path to the process executable.")
+    ] = None
+    ProcessPid: Annotated[list[NumberFilter] | None, Field(description="The process ID.")] = None
+    ProcessTerminatedAt: Annotated[
+        list[DateFilter] | None,
+        Field(description="A timestamp that identifies when the process was terminated."),
+    ] = None
+    ProductArn: Annotated[
+        list[StringFilter] | None,
+        Field(
+            description="The ARN generated by Security Hub that uniquely identifies a third-party company (security findings provider) after this provider's product (solution that generates findings) is registered with Security Hub."
+        ),
+    ] = None
+    ProductFields: Annotated[
+        list[MapFilter] | None,
+        Field(
+            description="A data type where security findings providers can include additional solution-specific details that aren't part of the defined AwsSecurityFinding format."
+        ),
+    ] = None
+    ProductName: Annotated[
+        list[StringFilter] | None,
+        Field(description="The name of the solution (product) that generates findings."),
+    ] = None
+    RecommendationText: Annotated[
+        list[StringFilter] | None,
+        Field(
+            description="The recommendation of what to do about the issue described in a finding."
+        ),
+    ] = None
+    RecordState: Annotated[
+        list[StringFilter] | None, Field(description="The updated record state for the finding.")
+    ] = None
+    Region: Annotated[
+        list[StringFilter] | None,
+        Field(description="The Region from which the finding was generated."),
+    ] = None
+    RelatedFindingsId: Annotated[
+        list[StringFilter] | None,
+        Field(description="The solution-generated identifier for a related finding."),
+    ] = None
+    RelatedFindingsProductArn: Annotated[
+        list[StringFilter] | None,
+        Field(description="The ARN of the solution that generated a related finding."),
+    ] = None
+    ResourceApplicationArn: Annotated[
+        list[StringFilter] | None,
+        Field(description="The ARN of the application that is related to a finding."),
+    ] = None
+    ResourceApplicationName: Annotated[
+        list[StringFilter] | None,
+        Field(description="The name of the application that is related to a finding."),
+    ] = None
+    ResourceAwsEc2InstanceIamInstanceProfileArn: Annotated[
+        list[StringFilter] | None, Field(description="The IAM profile ARN of the instance.")
+    ] = None
+    ResourceAwsEc2InstanceImageId: Annotated[
+        list[StringFilter] | None,
+        Field(description="The Amazon Machine Image (AMI) ID of the instance."),
+    ] = None
+    ResourceAwsEc2InstanceIpV4Addresses: Annotated[
+        list[IpFilter] | None, Field(description="The IPv4 addresses associated with the instance.")
+    ] = None
+    ResourceAwsEc2InstanceIpV6Addresses: Annotated[
+        list[IpFilter] | None, Field(description="The IPv6 addresses associated with the instance.")
+    ] = None
+    ResourceAwsEc2InstanceKeyName: Annotated[
+        list[StringFilter] | None, Field(description="The key name associated with the instance.")
+    ] = None
+    ResourceAwsEc2InstanceLaunchedAt: Annotated[
+        list[DateFilter] | None, Field(description="The date and time the instance was launched.")
+    ] = None
+    ResourceAwsEc2InstanceSubnetId: Annotated[
+        list[StringFilter] | None,
+        Field(description="The identifier of the subnet that the instance was launched in."),
+    ] = None
+    ResourceAwsEc2InstanceType: Annotated[
+        list[StringFilter] | None, Field(description="The instance type of the instance.")
+    ] = None
+    ResourceAwsEc2InstanceVpcId: Annotated[
+        list[StringFilter] | None,
+        Field(description="The identifier of the VPC that the instance was launched in."),
+    ] = None
+    ResourceAwsIamAccessKeyCreatedAt: Annotated[
+        list[DateFilter] | None,
+        Field(description="The creation date/time of the IAM access key related to a finding."),
+    ] = None
+    ResourceAwsIamAccessKeyPrincipalName: Annotated[
+        list[StringFilter] | None,
+        Field(description="The name of the principal that is associated with an IAM access key."),
+    ] = None
+    ResourceAwsIamAccessKeyStatus: Annotated[
+        list[StringFilter] | None,
+        Field(description="The status of the IAM access key related to a finding."),
+    ] = None
+    ResourceAwsIamAccessKeyUserName: Annotated[
+        list[StringFilter] | None,
+        Field(description="The user associated with the IAM access key related to a finding."),
+    ] = None
+    ResourceAwsIamUserUserName: Annotated[
+        list[StringFilter] | None, Field(description="The name of an IAM user.")
+    ] = None
+    ResourceAwsS3BucketOwnerId: Annotated[
+        list[StringFilter] | None,
+        Field(description="The canonical user ID of the owner of the S3 bucket."),
+    ] = None
+    ResourceAwsS3BucketOwnerName: Annotated[
+        list[StringFilter] | None,
+        Field(description="The display name of the owner of the S3 bucket."),
+    ] = None
+    ResourceContainerImageId: Annotated[
+        list[StringFilter] | None,
+        Field(description="The identifier of the image related to a finding."),
+    ] = None
+    ResourceContainerImageName: Annotated[
+        list[StringFilter] | None, Field(description="The name of the image related to a finding.")
+    ] = None
+    ResourceContainerLaunchedAt: Annotated[
+        list[DateFilter] | None,
+        Field(description="A timestamp that identifies when the container was started."),
+    ] = None
+    ResourceContainerName: Annotated[
+        list[StringFilter] | None,
+        Field(description="The name of the container related to a finding."),
+    ] = None
+    ResourceDetailsOther: Annotated[
+        list[MapFilter] | None,
+        Field(
+            description="The details of a resource that doesn't have a specific subfield for the resource type defined."
+        ),
+    ] = None
+    ResourceId: Annotated[
+        list[StringFilter] | None,
+        Field(description="The canonical identifier for the given resource type."),
+    ] = None
+    ResourcePartition: Annotated[
+        list[StringFilter] | None,
+        Field(description="The canonical AWS partition name that the Region is assigned to."),
+    ] = None
+    ResourceRegion: Annotated[
+        list[StringFilter] | None,
+        Field(description="The canonical AWS external Region name where this resource is located."),
+    ] = None
+    ResourceTags: Annotated[
+        list[MapFilter] | None,
+        Field(
+            description="A list of AWS tags associated with a resource at the time the finding was processed."
+        ),
+    ] = None
+    ResourceType: Annotated[
+        list[StringFilter] | None,
+        Field(description="Specifies the type of the resource that details are provided for."),
+    ] = None
+    Sample: Annotated[
+        list[BooleanFilter] | None,
+        Field(
+            description="Indicates whether or not sample findings are included in the filter results."
+        ),
+    ] = None
+    SeverityLabel: Annotated[
+        list[StringFilter] | None, Field(description="The label of a finding's severity.")
+    ] = None
+    SeverityNormalized: Annotated[
+        list[NumberFilter] | None, Field(description="The normalized severity of a finding.")
+    ] = None
+    SeverityProduct: Annotated[
+        list[NumberFilter] | None,
+        Field(
+            description="The native severity as defined by the security findings provider's solution that generated the finding."
+        ),
+    ] = None
+    SourceUrl: Annotated[
+        list[StringFilter] | None,
+        Field(
+            description="A URL that links to a page about the current finding in the security findings provider's solution."
+        ),
+    ] = None
+    ThreatIntelIndicatorCategory: Annotated[
+        list[StringFilter] | None,
+        Field(description="The category of a threat intelligence indicator."),
+    ] = None
+    ThreatIntelIndicatorLastObservedAt: Annotated[
+        list[DateFilter] | None,
+        Field(
+            description="A timestamp that identifies the last observation of a threat intelligence indicator."
+        ),
+    ] = None
+    ThreatIntelIndicatorSource: Annotated[
+        list[StringFilter] | None, Field(description="The source of the threat intelligence.")
+    ] = None
+    ThreatIntelIndicatorSourceUrl: Annotated[
+        list[StringFilter] | None,
+        Field(description="The URL for more details from the source of the threat intelligence."),
+    ] = None
+    ThreatIntelIndicatorType: Annotated[
+        list[StringFilter] | None, Field(description="The type of a threat intelligence indicator.")
+    ] = None
+    ThreatIntelIndicatorValue: Annotated[
+        list[StringFilter] | None,
+        Field(description="The value of a threat intelligence indicator."),
+    ] = None
+    Title: Annotated[list[StringFilter] | None, Field(description="A finding's title.")] = None
+    Type: Annotated[
+        list[StringFilter] | None,
+        Field(
+            description="A finding type in the format of namespace/category/classifier that classifies a finding."
+        ),
+    ] = None
+    UpdatedAt: Annotated[
+        list[DateFilter] | None,
+        Field(
+            description="An ISO8601-formatted timestamp that indicates when the security findings provider last updated the finding record."
+        ),
+    ] = None
+    UserDefinedFields: Annotated[
+        list[MapFilter] | None,
+        Field(description="A list of name/value string pairs associated with the finding."),
+    ] = None
+    VerificationState: Annotated[
+        list[StringFilter] | None, Field(description="The veracity of a finding.")
+    ] = None
+    VulnerabilitiesExploitAvailable: Annotated[
+        list[StringFilter] | None,
+        Field(
+            description="Indicates whether a software vulnerability in your environment has a known exploit."
+        ),
+    ] = None
+    VulnerabilitiesFixAvailable: Annotated[
+        list[StringFilter] | None,
+        Field(
+            description="Indicates whether a vulnerability is fixed in a newer version of the affected software packages."
+        ),
+    ] = None
+    WorkflowState: Annotated[
+        list[StringFilter] | None, Field(description="The workflow state of a finding.")
+    ] = None
+    WorkflowStatus: Annotated[
+        list[StringFilter] | None,
+        Field(description="The status of the investigation into a finding."),
+    ] = None
 
 
 class InsightProps(DeferredModel):
-    Filters: AwsSecurityFindingFilters
-    GroupByAttribute: str
-    Name: str
+    """
+    The properties a program declares for a AWS::SecurityHub::Insight.
+    """
+
+    Filters: Annotated[
+        AwsSecurityFindingFilters,
+        Field(
+            description="One or more attributes used to filter the findings included in the insight"
+        ),
+    ]
+    GroupByAttribute: Annotated[
+        str, Field(description="The grouping attribute for the insight's findings")
+    ]
+    Name: Annotated[str, Field(description="The name of a Security Hub insight")]

@@ -7,9 +7,10 @@ Imported on first use by organization_configuration.py, which re-exports every n
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "OrganizationConfigurationAttributes",
@@ -18,13 +19,56 @@ __all__ = [
 
 
 class OrganizationConfigurationProps(DeferredModel):
-    AutoEnable: bool
-    AutoEnableStandards: Literal["DEFAULT", "NONE"] | None = None
-    ConfigurationType: Literal["CENTRAL", "LOCAL"] | None = None
+    """
+    The properties a program declares for a AWS::SecurityHub::OrganizationConfiguration.
+    """
+
+    AutoEnable: Annotated[
+        bool,
+        Field(
+            description="Whether to automatically enable Security Hub in new member accounts when they join the organization."
+        ),
+    ]
+    AutoEnableStandards: Annotated[
+        Literal["DEFAULT", "NONE"] | None,
+        Field(
+            description="Whether to automatically enable Security Hub default standards in new member accounts when they join the organization."
+        ),
+    ] = None
+    ConfigurationType: Annotated[
+        Literal["CENTRAL", "LOCAL"] | None,
+        Field(
+            description="Indicates whether the organization uses local or central configuration."
+        ),
+    ] = None
 
 
 class OrganizationConfigurationAttributes(DeferredModel):
-    MemberAccountLimitReached: bool | None = None
-    OrganizationConfigurationIdentifier: str | None = None
-    Status: Literal["PENDING", "ENABLED", "FAILED"] | None = None
-    StatusMessage: str | None = None
+    """
+    The read-only attributes of a AWS::SecurityHub::OrganizationConfiguration, set by AWS.
+    """
+
+    MemberAccountLimitReached: Annotated[
+        bool | None,
+        Field(
+            description="Whether the maximum number of allowed member accounts are already associated with the Security Hub administrator account."
+        ),
+    ] = None
+    OrganizationConfigurationIdentifier: Annotated[
+        str | None,
+        Field(
+            description="The identifier of the OrganizationConfiguration being created and assigned as the unique identifier."
+        ),
+    ] = None
+    Status: Annotated[
+        Literal["PENDING", "ENABLED", "FAILED"] | None,
+        Field(
+            description="Describes whether central configuration could be enabled as the ConfigurationType for the organization."
+        ),
+    ] = None
+    StatusMessage: Annotated[
+        str | None,
+        Field(
+            description="Provides an explanation if the value of Status is equal to FAILED when ConfigurationType is equal to CENTRAL."
+        ),
+    ] = None

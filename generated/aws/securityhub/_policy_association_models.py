@@ -7,9 +7,10 @@ Imported on first use by policy_association.py, which re-exports every name here
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "PolicyAssociationAttributes",
@@ -18,14 +19,57 @@ __all__ = [
 
 
 class PolicyAssociationProps(DeferredModel):
-    ConfigurationPolicyId: str
-    TargetId: str
-    TargetType: Literal["ACCOUNT", "ORGANIZATIONAL_UNIT", "ROOT"]
+    """
+    The properties a program declares for a AWS::SecurityHub::PolicyAssociation.
+    """
+
+    ConfigurationPolicyId: Annotated[
+        str,
+        Field(
+            description="The universally unique identifier (UUID) of the configuration policy or a value of SELF_MANAGED_SECURITY_HUB for a self-managed configuration"
+        ),
+    ]
+    TargetId: Annotated[
+        str,
+        Field(
+            description="The identifier of the target account, organizational unit, or the root Create-only: changing it replaces the resource."
+        ),
+    ]
+    TargetType: Annotated[
+        Literal["ACCOUNT", "ORGANIZATIONAL_UNIT", "ROOT"],
+        Field(
+            description="Indicates whether the target is an AWS account, organizational unit, or the organization root Create-only: changing it replaces the resource."
+        ),
+    ]
 
 
 class PolicyAssociationAttributes(DeferredModel):
-    AssociationIdentifier: str | None = None
-    AssociationStatus: Literal["SUCCESS", "PENDING", "FAILED", "DISABLED"] | None = None
-    AssociationStatusMessage: str | None = None
-    AssociationType: Literal["APPLIED", "INHERITED"] | None = None
-    UpdatedAt: str | None = None
+    """
+    The read-only attributes of a AWS::SecurityHub::PolicyAssociation, set by AWS.
+    """
+
+    AssociationIdentifier: Annotated[
+        str | None,
+        Field(description="A unique identifier to indicates if the target has an association"),
+    ] = None
+    AssociationStatus: Annotated[
+        Literal["SUCCESS", "PENDING", "FAILED", "DISABLED"] | None,
+        Field(
+            description="The current status of the association between the specified target and the configuration"
+        ),
+    ] = None
+    AssociationStatusMessage: Annotated[
+        str | None, Field(description="An explanation for a FAILED value for AssociationStatus")
+    ] = None
+    AssociationType: Annotated[
+        Literal["APPLIED", "INHERITED"] | None,
+        Field(
+            description="Indicates whether the association between the specified target and the configuration was directly applied by the Security Hub delegated administrator or inherited from a parent"
+        ),
+    ] = None
+    UpdatedAt: Annotated[
+        str | None,
+        Field(
+            description="The date and time, in UTC and ISO 8601 format, that the configuration policy association was last updated"
+        ),
+    ] = None

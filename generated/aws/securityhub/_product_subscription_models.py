@@ -7,8 +7,10 @@ Imported on first use by product_subscription.py, which re-exports every name he
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "ProductSubscriptionAttributes",
@@ -17,8 +19,23 @@ __all__ = [
 
 
 class ProductSubscriptionProps(DeferredModel):
-    ProductArn: str
+    """
+    The properties a program declares for a AWS::SecurityHub::ProductSubscription.
+    """
+
+    ProductArn: Annotated[
+        str,
+        Field(
+            description="The generic ARN of the product being subscribed to Create-only: changing it replaces the resource."
+        ),
+    ]
 
 
 class ProductSubscriptionAttributes(DeferredModel):
-    ProductSubscriptionArn: str | None = None
+    """
+    The read-only attributes of a AWS::SecurityHub::ProductSubscription, set by AWS.
+    """
+
+    ProductSubscriptionArn: Annotated[
+        str | None, Field(description="The ARN of the product subscription for the account")
+    ] = None

@@ -7,7 +7,7 @@ Imported on first use by security_control.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -20,34 +20,74 @@ __all__ = [
 ]
 
 
-class SecurityControlProps(DeferredModel):
-    LastUpdateReason: str | None = None
-    Parameters: Annotated[dict[str, Any], Field(max_length=0)]
-    SecurityControlArn: str | None = None
-    SecurityControlId: str | None = None
-
-
 class ParameterValue(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Boolean: bool | None = None
-    Double: float | None = None
-    Enum: str | None = None
-    EnumList: list[str] | None = None
-    Integer: int | None = None
-    IntegerList: list[int] | None = None
-    String: str | None = None
-    StringList: list[str] | None = None
+    Boolean: Annotated[bool | None, Field(description="A control parameter that is a boolean.")] = (
+        None
+    )
+    Double: Annotated[float | None, Field(description="A control parameter that is a double.")] = (
+        None
+    )
+    Enum: Annotated[str | None, Field(description="A control parameter that is a enum.")] = None
+    EnumList: Annotated[
+        list[str] | None, Field(description="A control parameter that is a list of enums.")
+    ] = None
+    Integer: Annotated[int | None, Field(description="A control parameter that is a integer.")] = (
+        None
+    )
+    IntegerList: Annotated[
+        list[int] | None, Field(description="A control parameter that is a list of integers.")
+    ] = None
+    String: Annotated[str | None, Field(description="A control parameter that is a string.")] = None
+    StringList: Annotated[
+        list[str] | None, Field(description="A control parameter that is a list of strings.")
+    ] = None
 
 
 class SecurityControlAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::SecurityHub::SecurityControl, set by AWS.
+    """
 
 
 class ParameterConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Value: ParameterValue | None = None
-    ValueType: Literal["DEFAULT", "CUSTOM"]
+    Value: Annotated[ParameterValue | None, Field(description="Type: ParameterValueDict.")] = None
+    ValueType: Annotated[
+        Literal["DEFAULT", "CUSTOM"], Field(description="Allowed values: 'DEFAULT', 'CUSTOM'.")
+    ]
+
+
+class SecurityControlProps(DeferredModel):
+    """
+    The properties a program declares for a AWS::SecurityHub::SecurityControl.
+    """
+
+    LastUpdateReason: Annotated[
+        str | None,
+        Field(
+            description="The most recent reason for updating the customizable properties of a security control. This differs from the UpdateReason field of the BatchUpdateStandardsControlAssociations API, which tracks the reason for updating the enablement status of a control. This field accepts alphanumeric characters in addition to white spaces, dashes, and underscores."
+        ),
+    ] = None
+    Parameters: Annotated[
+        dict[str, ParameterConfiguration],
+        Field(
+            description="An object that identifies the name of a control parameter, its current value, and whether it has been customized."
+        ),
+    ]
+    SecurityControlArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) for a security control across standards, such as `arn:aws:securityhub:eu-central-1:123456789012:security-control/S3.1`. This parameter doesn't mention a specific standard."
+        ),
+    ] = None
+    SecurityControlId: Annotated[
+        str | None,
+        Field(
+            description="The unique identifier of a security control across standards. Values for this field typically consist of an AWS service name and a number, such as APIGateway.3. Create-only: changing it replaces the resource."
+        ),
+    ] = None

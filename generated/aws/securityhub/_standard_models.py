@@ -7,9 +7,10 @@ Imported on first use by standard.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "StandardAttributes",
@@ -19,17 +20,48 @@ __all__ = [
 
 
 class StandardsControl(DeferredModel):
+    """
+    Provides details about an individual security control. For a list of ASH controls, see [controls reference](https://docs.aws.amazon.com/securityhub/latest/userguide/securityhub-controls-reference.html) in the *User Guide*.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Reason: str | None = None
-    StandardsControlArn: str
+    Reason: Annotated[
+        str | None,
+        Field(
+            description="A user-defined reason for changing a control's enablement status in a specified standard. If you are disabling a control, then this property is required."
+        ),
+    ] = None
+    StandardsControlArn: Annotated[
+        str, Field(description="The Amazon Resource Name (ARN) of the control.")
+    ]
 
 
 class StandardAttributes(DeferredModel):
-    StandardsSubscriptionArn: str | None = None
+    """
+    The read-only attributes of a AWS::SecurityHub::Standard, set by AWS.
+    """
+
+    StandardsSubscriptionArn: Annotated[
+        str | None, Field(description="Pattern: arn:aws\\S*:securityhub:\\S*")
+    ] = None
 
 
 class StandardProps(DeferredModel):
-    DisabledStandardsControls: list[StandardsControl] | None = None
-    StandardsArn: str
+    """
+    The properties a program declares for a AWS::SecurityHub::Standard.
+    """
+
+    DisabledStandardsControls: Annotated[
+        list[StandardsControl] | None,
+        Field(
+            description="Specifies which controls are to be disabled in a standard. *Maximum*: ``100``"
+        ),
+    ] = None
+    StandardsArn: Annotated[
+        str,
+        Field(
+            description="The ARN of the standard that you want to enable. To view a list of available ASH standards and their ARNs, use the [DescribeStandards](https://docs.aws.amazon.com/securityhub/1.0/APIReference/API_DescribeStandards.html) API operation. Create-only: changing it replaces the resource."
+        ),
+    ]

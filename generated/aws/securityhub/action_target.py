@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,6 +51,7 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::SecurityHub::ActionTarget",
     schema_file="aws-securityhub-actiontarget.json",
@@ -54,18 +59,11 @@ METADATA = _TypeMetadata(
     additional_identifiers=(("/Id",),),
     read_only=("/ActionTargetArn",),
     create_only=("/Id",),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("Name", "Description", "Id"),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -75,24 +73,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "ActionTargetArn": {"type": "string"},
-        "Description": {"pattern": "\\S", "type": "string"},
-        "Id": {"pattern": "\\S", "type": "string"},
-        "Name": {"pattern": "\\S", "type": "string"},
-    },
-    "required": ["Name", "Description", "Id"],
-}
-
 
 class ActionTarget(_Resource):
     """AWS::SecurityHub::ActionTarget: Creates a custom action target in Security Hub.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ActionTargetArn.
+    Also identified by: Id.
+    Replaced when any of these change (create-only): Id.
+    Read-only attributes (known once deployed): ActionTargetArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-securityhub-actiontarget.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -100,34 +91,40 @@ class ActionTarget(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ActionTargetAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "action_target.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     ActionTargetArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The Amazon Resource Name (ARN) of the custom action target."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     Id: str
     Name: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Description: str,
+        Id: str,
+        Name: str,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::SecurityHub::ActionTarget; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Description: str,
-            Id: str,
-            Name: str,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::SecurityHub::ActionTarget; `await` it inside an App to deploy it.
-
-            Description: The description for the custom action target.
-            Id: The ID for the custom action target.
-            Name: The name of the custom action target.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Description: The description for the custom action target. Required.
+            Id: The ID for the custom action target. Can contain up to 20 alphanumeric characters.
+                Create-only: changing it replaces the resource. Required.
+            Name: The name of the custom action target. Can contain up to 20 characters. Required.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

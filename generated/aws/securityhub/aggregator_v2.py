@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,25 +51,15 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::SecurityHub::AggregatorV2",
     schema_file="aws-securityhub-aggregatorv2.json",
     primary_identifier=("/AggregatorV2Arn",),
-    additional_identifiers=(),
     read_only=("/AggregatorV2Arn", "/AggregationRegion"),
-    create_only=(),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/LinkedRegions",),
     required=("RegionLinkingMode", "LinkedRegions"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -75,41 +69,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Region": {"pattern": "^[a-zA-Z0-9-]{1,32}$", "type": "string"},
-        "Tags": {
-            "additionalProperties": False,
-            "maxProperties": 50,
-            "patternProperties": {
-                "^(?!aws:)[a-zA-Z+-=._:/]+$": {"maxLength": 256, "minLength": 0, "type": "string"}
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AggregationRegion": {"$ref": "#/definitions/Region"},
-        "AggregatorV2Arn": {"pattern": "arn:aws\\S*:securityhub:\\S*", "type": "string"},
-        "LinkedRegions": {
-            "items": {"$ref": "#/definitions/Region"},
-            "maxItems": 50,
-            "minItems": 1,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "RegionLinkingMode": {"enum": ["SPECIFIED_REGIONS"], "type": "string"},
-        "Tags": {"$ref": "#/definitions/Tags"},
-    },
-    "required": ["RegionLinkingMode", "LinkedRegions"],
-}
-
 
 class AggregatorV2(_Resource):
-    """AWS::SecurityHub::AggregatorV2: The AWS::SecurityHub::AggregatorV2 resource represents the AWS Security Hub AggregatorV2 in your account. One aggregatorv2 resource is created for eac...
+    """AWS::SecurityHub::AggregatorV2: The AWS::SecurityHub::AggregatorV2 resource represents the
+    AWS Security Hub AggregatorV2 in your account. One aggregatorv2 resource is created for each
+    account in non opt-in region in which you configure region linking mode.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: AggregatorV2Arn.
+    Read-only attributes (known once deployed): AggregationRegion, AggregatorV2Arn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-securityhub-aggregatorv2.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -117,34 +87,41 @@ class AggregatorV2(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "AggregatorV2Attributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "aggregator_v2.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     AggregationRegion: str
+    """The aggregation Region of the AggregatorV2"""
     AggregatorV2Arn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The ARN of the AggregatorV2 being created and assigned as the unique identifier"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     LinkedRegions: list[str]
     RegionLinkingMode: Literal["SPECIFIED_REGIONS"]
-    Tags: dict[str, Any]
+    Tags: dict[str, str]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        LinkedRegions: list[str],
+        RegionLinkingMode: Literal["SPECIFIED_REGIONS"],
+        Tags: dict[str, str] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::SecurityHub::AggregatorV2; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            LinkedRegions: list[str],
-            RegionLinkingMode: Literal["SPECIFIED_REGIONS"],
-            Tags: dict[str, Any] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::SecurityHub::AggregatorV2; `await` it inside an App to deploy it.
-
-            LinkedRegions: The list of included Regions
-            RegionLinkingMode: Indicates to link a list of included Regions
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            LinkedRegions: The list of included Regions Required.
+            RegionLinkingMode: Indicates to link a list of included Regions Required.
+            Tags: A key-value pair to associate with the Security Hub V2 resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -99,184 +103,386 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AutomationRuleDateRangeDict = TypedDict(
-    "AutomationRuleDateRangeDict",
-    {
-        "Unit": "Required[Literal['DAYS']]",
-        "Value": "Required[float]",
-    },
-    total=False,
-)
 
-AutomationRulesActionDict = TypedDict(
-    "AutomationRulesActionDict",
-    {
-        "FindingFieldsUpdate": "Required[AutomationRulesFindingFieldsUpdateDict]",
-        "Type": "Required[Literal['FINDING_FIELDS_UPDATE']]",
-    },
-    total=False,
-)
+class AutomationRuleDateRangeDict(TypedDict, total=False):
+    """AutomationRuleDateRange as a plain dict: A date range for the date filter."""
 
-AutomationRulesFindingFieldsUpdateDict = TypedDict(
-    "AutomationRulesFindingFieldsUpdateDict",
-    {
-        "Confidence": "int",
-        "Criticality": "int",
-        "Note": "NoteUpdateDict",
-        "RelatedFindings": "list[RelatedFindingDict]",
-        "Severity": "SeverityUpdateDict",
-        "Types": "list[str]",
-        "UserDefinedFields": "dict[str, Any]",
-        "VerificationState": "Literal['UNKNOWN', 'TRUE_POSITIVE', 'FALSE_POSITIVE', 'BENIGN_POSITIVE']",
-        "Workflow": "WorkflowUpdateDict",
-    },
-    total=False,
-)
+    Unit: Required[Literal["DAYS"]]
+    """A date range unit for the date filter."""
+    Value: Required[float]
+    """A date range value for the date filter."""
 
-AutomationRulesFindingFiltersDict = TypedDict(
-    "AutomationRulesFindingFiltersDict",
-    {
-        "AwsAccountId": "list[StringFilterDict]",
-        "CompanyName": "list[StringFilterDict]",
-        "ComplianceAssociatedStandardsId": "list[StringFilterDict]",
-        "ComplianceSecurityControlId": "list[StringFilterDict]",
-        "ComplianceStatus": "list[StringFilterDict]",
-        "Confidence": "list[NumberFilterDict]",
-        "CreatedAt": "list[DateFilterDict]",
-        "Criticality": "list[NumberFilterDict]",
-        "Description": "list[StringFilterDict]",
-        "FirstObservedAt": "list[DateFilterDict]",
-        "GeneratorId": "list[StringFilterDict]",
-        "Id": "list[StringFilterDict]",
-        "LastObservedAt": "list[DateFilterDict]",
-        "NoteText": "list[StringFilterDict]",
-        "NoteUpdatedAt": "list[DateFilterDict]",
-        "NoteUpdatedBy": "list[StringFilterDict]",
-        "ProductArn": "list[StringFilterDict]",
-        "ProductName": "list[StringFilterDict]",
-        "RecordState": "list[StringFilterDict]",
-        "RelatedFindingsId": "list[StringFilterDict]",
-        "RelatedFindingsProductArn": "list[StringFilterDict]",
-        "ResourceDetailsOther": "list[MapFilterDict]",
-        "ResourceId": "list[StringFilterDict]",
-        "ResourcePartition": "list[StringFilterDict]",
-        "ResourceRegion": "list[StringFilterDict]",
-        "ResourceTags": "list[MapFilterDict]",
-        "ResourceType": "list[StringFilterDict]",
-        "SeverityLabel": "list[StringFilterDict]",
-        "SourceUrl": "list[StringFilterDict]",
-        "Title": "list[StringFilterDict]",
-        "Type": "list[StringFilterDict]",
-        "UpdatedAt": "list[DateFilterDict]",
-        "UserDefinedFields": "list[MapFilterDict]",
-        "VerificationState": "list[StringFilterDict]",
-        "WorkflowStatus": "list[StringFilterDict]",
-    },
-    total=False,
-)
 
-BooleanFilterDict = TypedDict(
-    "BooleanFilterDict",
-    {
-        "Value": "Required[bool]",
-    },
-    total=False,
-)
+class AutomationRulesActionDict(TypedDict, total=False):
+    """AutomationRulesAction as a plain dict: One or more actions that ASHlong takes when a finding
+    matches the defined criteria of a rule."""
 
-DateFilterDict = TypedDict(
-    "DateFilterDict",
-    {
-        "DateRange": "AutomationRuleDateRangeDict",
-        "End": "str",
-        "Start": "str",
-    },
-    total=False,
-)
+    FindingFieldsUpdate: Required[AutomationRulesFindingFieldsUpdateDict]
+    """Specifies that the automation rule action is an update to a finding field."""
+    Type: Required[Literal["FINDING_FIELDS_UPDATE"]]
+    """Specifies the type of action that Security Hub CSPM takes when a finding matches the defined
+    criteria of a rule."""
 
-MapFilterDict = TypedDict(
-    "MapFilterDict",
-    {
-        "Comparison": "Required[Literal['EQUALS', 'NOT_EQUALS', 'CONTAINS', 'NOT_CONTAINS']]",
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
-NoteUpdateDict = TypedDict(
-    "NoteUpdateDict",
-    {
-        "Text": "Required[str]",
-        "UpdatedBy": "Required[str]",
-    },
-    total=False,
-)
+class AutomationRulesFindingFieldsUpdateDict(TypedDict, total=False):
+    """AutomationRulesFindingFieldsUpdate as a plain dict: Identifies the finding fields that the
+    automation rule action updates when a finding matches the defined criteria."""
 
-NumberFilterDict = TypedDict(
-    "NumberFilterDict",
-    {
-        "Eq": "float",
-        "Gte": "float",
-        "Lte": "float",
-    },
-    total=False,
-)
+    Confidence: int
+    """The rule action updates the ``Confidence`` field of a finding."""
+    Criticality: int
+    """The rule action updates the ``Criticality`` field of a finding."""
+    Note: NoteUpdateDict
+    """The rule action will update the ``Note`` field of a finding."""
+    RelatedFindings: list[RelatedFindingDict]
+    """The rule action will update the ``RelatedFindings`` field of a finding."""
+    Severity: SeverityUpdateDict
+    """The rule action will update the ``Severity`` field of a finding."""
+    Types: list[str]
+    """The rule action updates the ``Types`` field of a finding."""
+    UserDefinedFields: dict[str, str]
+    """The rule action updates the ``UserDefinedFields`` field of a finding."""
+    VerificationState: Literal["UNKNOWN", "TRUE_POSITIVE", "FALSE_POSITIVE", "BENIGN_POSITIVE"]
+    """The rule action updates the ``VerificationState`` field of a finding."""
+    Workflow: WorkflowUpdateDict
+    """The rule action will update the ``Workflow`` field of a finding."""
 
-RelatedFindingDict = TypedDict(
-    "RelatedFindingDict",
-    {
-        "Id": "Required[str]",
-        "ProductArn": "Required[str]",
-    },
-    total=False,
-)
 
-SeverityUpdateDict = TypedDict(
-    "SeverityUpdateDict",
-    {
-        "Label": "Literal['INFORMATIONAL', 'LOW', 'MEDIUM', 'HIGH', 'CRITICAL']",
-        "Normalized": "int",
-        "Product": "float",
-    },
-    total=False,
-)
+class AutomationRulesFindingFiltersDict(TypedDict, total=False):
+    """AutomationRulesFindingFilters as a plain dict: The criteria that determine which findings a
+    rule applies to."""
 
-StringFilterDict = TypedDict(
-    "StringFilterDict",
-    {
-        "Comparison": "Required[Literal['EQUALS', 'PREFIX', 'NOT_EQUALS', 'PREFIX_NOT_EQUALS', 'CONTAINS', 'NOT_CONTAINS']]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    AwsAccountId: list[StringFilterDict]
+    """The AWS-account ID in which a finding was generated. Array Members: Minimum number of 1 item.
+    Maximum number of 100 items."""
+    CompanyName: list[StringFilterDict]
+    """The name of the company for the product that generated the finding. For control-based
+    findings, the company is AWS. Array Members: Minimum number of 1 item. Maximum number of 20
+    items."""
+    ComplianceAssociatedStandardsId: list[StringFilterDict]
+    """The unique identifier of a standard in which a control is enabled. This field consists of the
+    resource portion of the Amazon Resource Name (ARN) returned for a standard in the
+    [DescribeStandards](https://docs.aws.amazon.com/securityhub/1.0/APIReference/API_DescribeStandards.html)
+    API response. Array Members: Minimum number of 1 item. Maximum number of 20 items."""
+    ComplianceSecurityControlId: list[StringFilterDict]
+    """The security control ID for which a finding was generated. Security control IDs are the same
+    across standards. Array Members: Minimum number of 1 item. Maximum number of 20 items."""
+    ComplianceStatus: list[StringFilterDict]
+    """The result of a security check. This field is only used for findings generated from controls.
+    Array Members: Minimum number of 1 item. Maximum number of 20 items."""
+    Confidence: list[NumberFilterDict]
+    """The likelihood that a finding accurately identifies the behavior or issue that it was
+    intended to identify. ``Confidence`` is scored on a 0–100 basis using a ratio scale. A value of
+    ``0`` means 0 percent confidence, and a value of ``100`` means 100 percent confidence. For
+    example, a data exfiltration detection based on a statistical deviation of network traffic has
+    low confidence because an actual exfiltration hasn't been verified. For more information, see
+    [Confidence](https://docs.aws.amazon.com/securityhub/latest/userguide/asff-top-level-attributes.html#asff-confidence)
+    in the *User Guide*. Array Members: Minimum number of 1 item. Maximum number of 20 items."""
+    CreatedAt: list[DateFilterDict]
+    """A timestamp that indicates when this finding record was created. For more information about
+    the validation and formatting of timestamp fields in ASHlong, see
+    [Timestamps](https://docs.aws.amazon.com/securityhub/1.0/APIReference/Welcome.html#timestamps).
+    Array Members: Minimum number of 1 item. Maximum number of 20 items."""
+    Criticality: list[NumberFilterDict]
+    """The level of importance that is assigned to the resources that are associated with a finding.
+    ``Criticality`` is scored on a 0–100 basis, using a ratio scale that supports only full
+    integers. A score of ``0`` means that the underlying resources have no criticality, and a score
+    of ``100`` is reserved for the most critical resources. For more information, see
+    [Criticality](https://docs.aws.amazon.com/securityhub/latest/userguide/asff-top-level-attributes.html#asff-criticality)
+    in the *User Guide*. Array Members: Minimum number of 1 item. Maximum number of 20 items."""
+    Description: list[StringFilterDict]
+    """A finding's description. Array Members: Minimum number of 1 item. Maximum number of 20 items."""
+    FirstObservedAt: list[DateFilterDict]
+    """A timestamp that indicates when the potential security issue captured by a finding was first
+    observed by the security findings product. For more information about the validation and
+    formatting of timestamp fields in ASHlong, see
+    [Timestamps](https://docs.aws.amazon.com/securityhub/1.0/APIReference/Welcome.html#timestamps).
+    Array Members: Minimum number of 1 item. Maximum number of 20 items."""
+    GeneratorId: list[StringFilterDict]
+    """The identifier for the solution-specific component that generated a finding. Array Members:
+    Minimum number of 1 item. Maximum number of 100 items."""
+    Id: list[StringFilterDict]
+    """The product-specific identifier for a finding. Array Members: Minimum number of 1 item.
+    Maximum number of 20 items."""
+    LastObservedAt: list[DateFilterDict]
+    """A timestamp that indicates when the security findings provider most recently observed a
+    change in the resource that is involved in the finding. For more information about the
+    validation and formatting of timestamp fields in ASHlong, see
+    [Timestamps](https://docs.aws.amazon.com/securityhub/1.0/APIReference/Welcome.html#timestamps).
+    Array Members: Minimum number of 1 item. Maximum number of 20 items."""
+    NoteText: list[StringFilterDict]
+    """The text of a user-defined note that's added to a finding. Array Members: Minimum number of 1
+    item. Maximum number of 20 items."""
+    NoteUpdatedAt: list[DateFilterDict]
+    """The timestamp of when the note was updated. For more information about the validation and
+    formatting of timestamp fields in ASHlong, see
+    [Timestamps](https://docs.aws.amazon.com/securityhub/1.0/APIReference/Welcome.html#timestamps).
+    Array Members: Minimum number of 1 item. Maximum number of 20 items."""
+    NoteUpdatedBy: list[StringFilterDict]
+    """The principal that created a note. Array Members: Minimum number of 1 item. Maximum number of
+    20 items."""
+    ProductArn: list[StringFilterDict]
+    """The Amazon Resource Name (ARN) for a third-party product that generated a finding in Security
+    Hub CSPM. Array Members: Minimum number of 1 item. Maximum number of 20 items."""
+    ProductName: list[StringFilterDict]
+    """Provides the name of the product that generated the finding. For control-based findings, the
+    product name is Security Hub CSPM. Array Members: Minimum number of 1 item. Maximum number of 20
+    items."""
+    RecordState: list[StringFilterDict]
+    """Provides the current state of a finding. Array Members: Minimum number of 1 item. Maximum
+    number of 20 items."""
+    RelatedFindingsId: list[StringFilterDict]
+    """The product-generated identifier for a related finding. Array Members: Minimum number of 1
+    item. Maximum number of 20 items."""
+    RelatedFindingsProductArn: list[StringFilterDict]
+    """The ARN for the product that generated a related finding. Array Members: Minimum number of 1
+    item. Maximum number of 20 items."""
+    ResourceDetailsOther: list[MapFilterDict]
+    """Custom fields and values about the resource that a finding pertains to. Array Members:
+    Minimum number of 1 item. Maximum number of 20 items."""
+    ResourceId: list[StringFilterDict]
+    """The identifier for the given resource type. For AWS resources that are identified by Amazon
+    Resource Names (ARNs), this is the ARN. For AWS resources that lack ARNs, this is the identifier
+    as defined by the AWS-service that created the resource. For non-AWS resources, this is a unique
+    identifier that is associated with the resource. Array Members: Minimum number of 1 item.
+    Maximum number of 100 items."""
+    ResourcePartition: list[StringFilterDict]
+    """The partition in which the resource that the finding pertains to is located. A partition is a
+    group of AWS-Regions. Each AWS-account is scoped to one partition. Array Members: Minimum number
+    of 1 item. Maximum number of 20 items."""
+    ResourceRegion: list[StringFilterDict]
+    """The AWS-Region where the resource that a finding pertains to is located. Array Members:
+    Minimum number of 1 item. Maximum number of 20 items."""
+    ResourceTags: list[MapFilterDict]
+    """A list of AWS tags associated with a resource at the time the finding was processed. Array
+    Members: Minimum number of 1 item. Maximum number of 20 items."""
+    ResourceType: list[StringFilterDict]
+    """A finding's title. Array Members: Minimum number of 1 item. Maximum number of 100 items."""
+    SeverityLabel: list[StringFilterDict]
+    """The severity value of the finding. Array Members: Minimum number of 1 item. Maximum number of
+    20 items."""
+    SourceUrl: list[StringFilterDict]
+    """Provides a URL that links to a page about the current finding in the finding product. Array
+    Members: Minimum number of 1 item. Maximum number of 20 items."""
+    Title: list[StringFilterDict]
+    """A finding's title. Array Members: Minimum number of 1 item. Maximum number of 100 items."""
+    Type: list[StringFilterDict]
+    """One or more finding types in the format of namespace/category/classifier that classify a
+    finding. For a list of namespaces, classifiers, and categories, see [Types taxonomy for
+    ASFF](https://docs.aws.amazon.com/securityhub/latest/userguide/securityhub-findings-format-type-taxonomy.html)
+    in the *User Guide*. Array Members: Minimum number of 1 item. Maximum number of 20 items."""
+    UpdatedAt: list[DateFilterDict]
+    """A timestamp that indicates when the finding record was most recently updated. For more
+    information about the validation and formatting of timestamp fields in ASHlong, see
+    [Timestamps](https://docs.aws.amazon.com/securityhub/1.0/APIReference/Welcome.html#timestamps).
+    Array Members: Minimum number of 1 item. Maximum number of 20 items."""
+    UserDefinedFields: list[MapFilterDict]
+    """A list of user-defined name and value string pairs added to a finding. Array Members: Minimum
+    number of 1 item. Maximum number of 20 items."""
+    VerificationState: list[StringFilterDict]
+    """Provides the veracity of a finding. Array Members: Minimum number of 1 item. Maximum number
+    of 20 items."""
+    WorkflowStatus: list[StringFilterDict]
+    """Provides information about the status of the investigation into a finding. Array Members:
+    Minimum number of 1 item. Maximum number of 20 items."""
 
-WorkflowUpdateDict = TypedDict(
-    "WorkflowUpdateDict",
-    {
-        "Status": "Required[Literal['NEW', 'NOTIFIED', 'RESOLVED', 'SUPPRESSED']]",
-    },
-    total=False,
-)
 
+class BooleanFilterDict(TypedDict, total=False):
+    """BooleanFilter as a plain dict."""
+
+    Value: Required[bool]
+    """The value of the boolean."""
+
+
+class DateFilterDict(TypedDict, total=False):
+    """DateFilter as a plain dict: A date filter for querying findings."""
+
+    DateRange: AutomationRuleDateRangeDict
+    """A date range for the date filter."""
+    End: str
+    """A timestamp that provides the end date for the date filter. For more information about the
+    validation and formatting of timestamp fields in ASHlong, see
+    [Timestamps](https://docs.aws.amazon.com/securityhub/1.0/APIReference/Welcome.html#timestamps)."""
+    Start: str
+    """A timestamp that provides the start date for the date filter. For more information about the
+    validation and formatting of timestamp fields in ASHlong, see
+    [Timestamps](https://docs.aws.amazon.com/securityhub/1.0/APIReference/Welcome.html#timestamps)."""
+
+
+class MapFilterDict(TypedDict, total=False):
+    """MapFilter as a plain dict: A map filter for filtering ASHlong findings. Each map filter
+    provides the field to check for, the value to check for, and the comparison operator."""
+
+    Comparison: Required[Literal["EQUALS", "NOT_EQUALS", "CONTAINS", "NOT_CONTAINS"]]
+    """The condition to apply to the key value when filtering Security Hub CSPM findings with a map
+    filter. To search for values that have the filter value, use one of the following comparison
+    operators: + To search for values that include the filter value, use ``CONTAINS``. For example,
+    for the ``ResourceTags`` field, the filter ``Department CONTAINS Security`` matches findings
+    that include the value ``Security`` for the ``Department`` tag. In the same example, a finding
+    with a value of ``Security team`` for the ``Department`` tag is a match. + To search for values
+    that exactly match the filter value, use ``EQUALS``. For example, for the ``ResourceTags``
+    field, the filter ``Department EQUALS Security`` matches findings that have the value
+    ``Security`` for the ``Department`` tag. ``CONTAINS`` and ``EQUALS`` filters on the same field
+    are joined by ``OR``. A finding matches if it matches any one of those filters. For example, the
+    filters ``Department CONTAINS Security OR Department CONTAINS Finance`` match a finding that
+    includes either ``Security``, ``Finance``, or both values. To search for values that don't have
+    the filter value, use one of the following comparison operators: + To search for values that
+    exclude the filter value, use ``NOT_CONTAINS``. For example, for the ``ResourceTags`` field, the
+    filter ``Department NOT_CONTAINS Finance`` matches findings that exclude the value ``Finance``
+    for the ``Department`` tag. + To search for values other than the filter value, use
+    ``NOT_EQUALS``. For example, for the ``ResourceTags`` field, the filter ``Department NOT_EQUALS
+    Finance`` matches findings that don’t have the value ``Finance`` for the ``Department`` tag.
+    ``NOT_CONTAINS`` and ``NOT_EQUALS`` filters on the same field are joined by ``AND``. A finding
+    matches only if it matches all of those filters. For example, the filters ``Department
+    NOT_CONTAINS Security AND Department NOT_CONTAINS Finance`` match a finding that excludes both
+    the ``Security`` and ``Finance`` values. ``CONTAINS`` filters can only be used with other
+    ``CONTAINS`` filters. ``NOT_CONTAINS`` filters can only be used with other ``NOT_CONTAINS``
+    filters. You can’t have both a ``CONTAINS`` filter and a ``NOT_CONTAINS`` filter on the same
+    field. Similarly, you can’t have both an ``EQUALS`` filter and a ``NOT_EQUALS`` filter on the
+    same field. Combining filters in this way returns an error. ``CONTAINS`` and ``NOT_CONTAINS``
+    operators can be used only with automation rules. For more information, see [Automation
+    rules](https://docs.aws.amazon.com/securityhub/latest/userguide/automation-rules.html) in the
+    *User Guide*."""
+    Key: Required[str]
+    """The key of the map filter. For example, for ``ResourceTags``, ``Key`` identifies the name of
+    the tag. For ``UserDefinedFields``, ``Key`` is the name of the field."""
+    Value: Required[str]
+    """The value for the key in the map filter. Filter values are case sensitive. For example, one
+    of the values for a tag called ``Department`` might be ``Security``. If you provide ``security``
+    as the filter value, then there's no match."""
+
+
+class NoteUpdateDict(TypedDict, total=False):
+    """NoteUpdate as a plain dict: The updated note."""
+
+    Text: Required[str]
+    """The updated note text."""
+    UpdatedBy: Required[str]
+    """The principal that updated the note."""
+
+
+class NumberFilterDict(TypedDict, total=False):
+    """NumberFilter as a plain dict: A number filter for querying findings."""
+
+    Eq: float
+    """The equal-to condition to be applied to a single field when querying for findings."""
+    Gte: float
+    """The greater-than-equal condition to be applied to a single field when querying for findings."""
+    Lte: float
+    """The less-than-equal condition to be applied to a single field when querying for findings."""
+
+
+class RelatedFindingDict(TypedDict, total=False):
+    """RelatedFinding as a plain dict: Provides details about a list of findings that the current
+    finding relates to."""
+
+    Id: Required[str]
+    """The product-generated identifier for a related finding. Array Members: Minimum number of 1
+    item. Maximum number of 20 items."""
+    ProductArn: Required[str]
+    """The Amazon Resource Name (ARN) for the product that generated a related finding."""
+
+
+class SeverityUpdateDict(TypedDict, total=False):
+    """SeverityUpdate as a plain dict: Updates to the severity information for a finding."""
+
+    Label: Literal["INFORMATIONAL", "LOW", "MEDIUM", "HIGH", "CRITICAL"]
+    """The severity value of the finding. The allowed values are the following. + ``INFORMATIONAL``
+    - No issue was found. + ``LOW`` - The issue does not require action on its own. + ``MEDIUM`` -
+    The issue must be addressed but not urgently. + ``HIGH`` - The issue must be addressed as a
+    priority. + ``CRITICAL`` - The issue must be remediated immediately to avoid it escalating."""
+    Normalized: int
+    """The normalized severity for the finding. This attribute is to be deprecated in favor of
+    ``Label``. If you provide ``Normalized`` and don't provide ``Label``, ``Label`` is set
+    automatically as follows. + 0 - ``INFORMATIONAL`` + 1–39 - ``LOW`` + 40–69 - ``MEDIUM`` + 70–89
+    - ``HIGH`` + 90–100 - ``CRITICAL``"""
+    Product: float
+    """The native severity as defined by the AWS service or integrated partner product that
+    generated the finding."""
+
+
+class StringFilterDict(TypedDict, total=False):
+    """StringFilter as a plain dict: A string filter for filtering ASHlong findings."""
+
+    Comparison: Required[
+        Literal["EQUALS", "PREFIX", "NOT_EQUALS", "PREFIX_NOT_EQUALS", "CONTAINS", "NOT_CONTAINS"]
+    ]
+    """The condition to apply to a string value when filtering Security Hub CSPM findings. To search
+    for values that have the filter value, use one of the following comparison operators: + To
+    search for values that include the filter value, use ``CONTAINS``. For example, the filter
+    ``Title CONTAINS CloudFront`` matches findings that have a ``Title`` that includes the string
+    CloudFront. + To search for values that exactly match the filter value, use ``EQUALS``. For
+    example, the filter ``AwsAccountId EQUALS 123456789012`` only matches findings that have an
+    account ID of ``123456789012``. + To search for values that start with the filter value, use
+    ``PREFIX``. For example, the filter ``ResourceRegion PREFIX us`` matches findings that have a
+    ``ResourceRegion`` that starts with ``us``. A ``ResourceRegion`` that starts with a different
+    value, such as ``af``, ``ap``, or ``ca``, doesn't match. ``CONTAINS``, ``EQUALS``, and
+    ``PREFIX`` filters on the same field are joined by ``OR``. A finding matches if it matches any
+    one of those filters. For example, the filters ``Title CONTAINS CloudFront OR Title CONTAINS
+    CloudWatch`` match a finding that includes either ``CloudFront``, ``CloudWatch``, or both
+    strings in the title. To search for values that don’t have the filter value, use one of the
+    following comparison operators: + To search for values that exclude the filter value, use
+    ``NOT_CONTAINS``. For example, the filter ``Title NOT_CONTAINS CloudFront`` matches findings
+    that have a ``Title`` that excludes the string CloudFront. + To search for values other than the
+    filter value, use ``NOT_EQUALS``. For example, the filter ``AwsAccountId NOT_EQUALS
+    123456789012`` only matches findings that have an account ID other than ``123456789012``. + To
+    search for values that don't start with the filter value, use ``PREFIX_NOT_EQUALS``. For
+    example, the filter ``ResourceRegion PREFIX_NOT_EQUALS us`` matches findings with a
+    ``ResourceRegion`` that starts with a value other than ``us``. ``NOT_CONTAINS``, ``NOT_EQUALS``,
+    and ``PREFIX_NOT_EQUALS`` filters on the same field are joined by ``AND``. A finding matches
+    only if it matches all of those filters. For example, the filters ``Title NOT_CONTAINS
+    CloudFront AND Title NOT_CONTAINS CloudWatch`` match a finding that excludes both ``CloudFront``
+    and ``CloudWatch`` in the title. You can’t have both a ``CONTAINS`` filter and a
+    ``NOT_CONTAINS`` filter on the same field. Similarly, you can't provide both an ``EQUALS``
+    filter and a ``NOT_EQUALS`` or ``PREFIX_NOT_EQUALS`` filter on the same field. Combining filters
+    in this way returns an error. ``CONTAINS`` filters can only be used with other ``CONTAINS``
+    filters. ``NOT_CONTAINS`` filters can only be used with other ``NOT_CONTAINS`` filters. You can
+    combine ``PREFIX`` filters with ``NOT_EQUALS`` or ``PREFIX_NOT_EQUALS`` filters for the same
+    field. Security Hub CSPM first processes the ``PREFIX`` filters, and then the ``NOT_EQUALS`` or
+    ``PREFIX_NOT_EQUALS`` filters. For example, for the following filters, Security Hub CSPM first
+    identifies findings that have resource types that start with either ``AwsIam`` or ``AwsEc2``. It
+    then excludes findings that have a resource type of ``AwsIamPolicy`` and findings that have a
+    resource type of ``AwsEc2NetworkInterface``. + ``ResourceType PREFIX AwsIam`` + ``ResourceType
+    PREFIX AwsEc2`` + ``ResourceType NOT_EQUALS AwsIamPolicy`` + ``ResourceType NOT_EQUALS
+    AwsEc2NetworkInterface`` The ``CONTAINS`` operator works with automation rules V1 and V2. The
+    ``NOT_CONTAINS`` operator works only with automation rules V1. The ``CONTAINS_WORD`` operator
+    works only in the ``GetFindingsV2``, ``GetFindingStatisticsV2``, ``GetResourcesV2``, and
+    ``GetResourcesStatisticsV2`` APIs. For more information, see [Automation
+    rules](https://docs.aws.amazon.com/securityhub/latest/userguide/automation-rules.html) in the
+    *User Guide*."""
+    Value: Required[str]
+    """The string filter value. Filter values are case sensitive. For example, the product name for
+    control-based findings is ``Security Hub CSPM``. If you provide ``security hub`` as the filter
+    value, there's no match."""
+
+
+class WorkflowUpdateDict(TypedDict, total=False):
+    """WorkflowUpdate as a plain dict: Used to update information about the investigation into the
+    finding."""
+
+    Status: Required[Literal["NEW", "NOTIFIED", "RESOLVED", "SUPPRESSED"]]
+    """The status of the investigation into the finding. The workflow status is specific to an
+    individual finding. It does not affect the generation of new findings. For example, setting the
+    workflow status to ``SUPPRESSED`` or ``RESOLVED`` does not prevent a new finding for the same
+    issue. The allowed values are the following. + ``NEW`` - The initial state of a finding, before
+    it is reviewed. Security Hub CSPM also resets ``WorkFlowStatus`` from ``NOTIFIED`` or
+    ``RESOLVED`` to ``NEW`` in the following cases: + The record state changes from ``ARCHIVED`` to
+    ``ACTIVE``. + The compliance status changes from ``PASSED`` to either ``WARNING``, ``FAILED``,
+    or ``NOT_AVAILABLE``. + ``NOTIFIED`` - Indicates that you notified the resource owner about the
+    security issue. Used when the initial reviewer is not the resource owner, and needs intervention
+    from the resource owner. + ``RESOLVED`` - The finding was reviewed and remediated and is now
+    considered resolved. + ``SUPPRESSED`` - Indicates that you reviewed the finding and don't
+    believe that any action is needed. The finding is no longer updated."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::SecurityHub::AutomationRule",
     schema_file="aws-securityhub-automationrule.json",
     primary_identifier=("/RuleArn",),
-    additional_identifiers=(),
     read_only=("/RuleArn", "/CreatedAt", "/UpdatedAt", "/CreatedBy"),
-    create_only=(),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("RuleOrder", "RuleName", "Description", "Criteria", "Actions"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -286,405 +492,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AutomationRulesAction": {
-            "properties": {
-                "FindingFieldsUpdate": {"$ref": "#/definitions/AutomationRulesFindingFieldsUpdate"},
-                "Type": {"enum": ["FINDING_FIELDS_UPDATE"], "type": "string"},
-            },
-            "required": ["Type", "FindingFieldsUpdate"],
-            "type": "object",
-        },
-        "AutomationRulesFindingFieldsUpdate": {
-            "properties": {
-                "Confidence": {"$ref": "#/definitions/int100"},
-                "Criticality": {"$ref": "#/definitions/int100"},
-                "Note": {"$ref": "#/definitions/NoteUpdate"},
-                "RelatedFindings": {
-                    "items": {"$ref": "#/definitions/RelatedFinding"},
-                    "maxItems": 10,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "Severity": {"$ref": "#/definitions/SeverityUpdate"},
-                "Types": {
-                    "items": {"pattern": "^([^/]+)(/[^/]+){0,2}$", "type": "string"},
-                    "maxItems": 50,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "UserDefinedFields": {"$ref": "#/definitions/map"},
-                "VerificationState": {
-                    "enum": ["UNKNOWN", "TRUE_POSITIVE", "FALSE_POSITIVE", "BENIGN_POSITIVE"],
-                    "type": "string",
-                },
-                "Workflow": {"$ref": "#/definitions/WorkflowUpdate"},
-            },
-            "type": "object",
-        },
-        "AutomationRulesFindingFilters": {
-            "additionalProperties": False,
-            "properties": {
-                "AwsAccountId": {
-                    "items": {"$ref": "#/definitions/StringFilter"},
-                    "maxItems": 100,
-                    "type": "array",
-                },
-                "CompanyName": {
-                    "items": {"$ref": "#/definitions/StringFilter"},
-                    "maxItems": 20,
-                    "type": "array",
-                },
-                "ComplianceAssociatedStandardsId": {
-                    "items": {"$ref": "#/definitions/StringFilter"},
-                    "maxItems": 20,
-                    "type": "array",
-                },
-                "ComplianceSecurityControlId": {
-                    "items": {"$ref": "#/definitions/StringFilter"},
-                    "maxItems": 20,
-                    "type": "array",
-                },
-                "ComplianceStatus": {
-                    "items": {"$ref": "#/definitions/StringFilter"},
-                    "maxItems": 20,
-                    "type": "array",
-                },
-                "Confidence": {
-                    "items": {"$ref": "#/definitions/NumberFilter"},
-                    "maxItems": 20,
-                    "type": "array",
-                },
-                "CreatedAt": {
-                    "items": {"$ref": "#/definitions/DateFilter"},
-                    "maxItems": 20,
-                    "type": "array",
-                },
-                "Criticality": {
-                    "items": {"$ref": "#/definitions/NumberFilter"},
-                    "maxItems": 20,
-                    "type": "array",
-                },
-                "Description": {
-                    "items": {"$ref": "#/definitions/StringFilter"},
-                    "maxItems": 20,
-                    "type": "array",
-                },
-                "FirstObservedAt": {
-                    "items": {"$ref": "#/definitions/DateFilter"},
-                    "maxItems": 20,
-                    "type": "array",
-                },
-                "GeneratorId": {
-                    "items": {"$ref": "#/definitions/StringFilter"},
-                    "maxItems": 100,
-                    "type": "array",
-                },
-                "Id": {
-                    "items": {"$ref": "#/definitions/StringFilter"},
-                    "maxItems": 20,
-                    "type": "array",
-                },
-                "LastObservedAt": {
-                    "items": {"$ref": "#/definitions/DateFilter"},
-                    "maxItems": 20,
-                    "type": "array",
-                },
-                "NoteText": {
-                    "items": {"$ref": "#/definitions/StringFilter"},
-                    "maxItems": 20,
-                    "type": "array",
-                },
-                "NoteUpdatedAt": {
-                    "items": {"$ref": "#/definitions/DateFilter"},
-                    "maxItems": 20,
-                    "type": "array",
-                },
-                "NoteUpdatedBy": {
-                    "items": {"$ref": "#/definitions/StringFilter"},
-                    "maxItems": 20,
-                    "type": "array",
-                },
-                "ProductArn": {
-                    "items": {"$ref": "#/definitions/StringFilter"},
-                    "maxItems": 20,
-                    "type": "array",
-                },
-                "ProductName": {
-                    "items": {"$ref": "#/definitions/StringFilter"},
-                    "maxItems": 20,
-                    "type": "array",
-                },
-                "RecordState": {
-                    "items": {"$ref": "#/definitions/StringFilter"},
-                    "maxItems": 20,
-                    "type": "array",
-                },
-                "RelatedFindingsId": {
-                    "items": {"$ref": "#/definitions/StringFilter"},
-                    "maxItems": 20,
-                    "type": "array",
-                },
-                "RelatedFindingsProductArn": {
-                    "items": {"$ref": "#/definitions/StringFilter"},
-                    "maxItems": 20,
-                    "type": "array",
-                },
-                "ResourceDetailsOther": {
-                    "items": {"$ref": "#/definitions/MapFilter"},
-                    "maxItems": 20,
-                    "type": "array",
-                },
-                "ResourceId": {
-                    "items": {"$ref": "#/definitions/StringFilter"},
-                    "maxItems": 100,
-                    "type": "array",
-                },
-                "ResourcePartition": {
-                    "items": {"$ref": "#/definitions/StringFilter"},
-                    "maxItems": 20,
-                    "type": "array",
-                },
-                "ResourceRegion": {
-                    "items": {"$ref": "#/definitions/StringFilter"},
-                    "maxItems": 20,
-                    "type": "array",
-                },
-                "ResourceTags": {
-                    "items": {"$ref": "#/definitions/MapFilter"},
-                    "maxItems": 20,
-                    "type": "array",
-                },
-                "ResourceType": {
-                    "items": {"$ref": "#/definitions/StringFilter"},
-                    "maxItems": 20,
-                    "type": "array",
-                },
-                "SeverityLabel": {
-                    "items": {"$ref": "#/definitions/StringFilter"},
-                    "maxItems": 20,
-                    "type": "array",
-                },
-                "SourceUrl": {
-                    "items": {"$ref": "#/definitions/StringFilter"},
-                    "maxItems": 20,
-                    "type": "array",
-                },
-                "Title": {
-                    "items": {"$ref": "#/definitions/StringFilter"},
-                    "maxItems": 100,
-                    "type": "array",
-                },
-                "Type": {
-                    "items": {"$ref": "#/definitions/StringFilter"},
-                    "maxItems": 20,
-                    "type": "array",
-                },
-                "UpdatedAt": {
-                    "items": {"$ref": "#/definitions/DateFilter"},
-                    "maxItems": 20,
-                    "type": "array",
-                },
-                "UserDefinedFields": {
-                    "items": {"$ref": "#/definitions/MapFilter"},
-                    "maxItems": 20,
-                    "type": "array",
-                },
-                "VerificationState": {
-                    "items": {"$ref": "#/definitions/StringFilter"},
-                    "maxItems": 20,
-                    "type": "array",
-                },
-                "WorkflowStatus": {
-                    "items": {"$ref": "#/definitions/StringFilter"},
-                    "maxItems": 20,
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "BooleanFilter": {
-            "additionalProperties": False,
-            "properties": {"Value": {"type": "boolean"}},
-            "required": ["Value"],
-            "type": "object",
-        },
-        "DateFilter": {
-            "additionalProperties": False,
-            "oneOf": [
-                {"required": ["DateRange"]},
-                {"allOf": [{"required": ["Start"]}, {"required": ["End"]}]},
-            ],
-            "properties": {
-                "DateRange": {"$ref": "#/definitions/DateRange"},
-                "End": {"$ref": "#/definitions/ISO8601DateString"},
-                "Start": {"$ref": "#/definitions/ISO8601DateString"},
-            },
-            "type": "object",
-        },
-        "DateRange": {
-            "additionalProperties": False,
-            "properties": {
-                "Unit": {"enum": ["DAYS"], "type": "string"},
-                "Value": {"type": "number"},
-            },
-            "required": ["Unit", "Value"],
-            "type": "object",
-        },
-        "ISO8601DateString": {
-            "pattern": "^(\\d\\d\\d\\d)-([0][1-9]|[1][0-2])-([0][1-9]|[1-2](\\d)|[3][0-1])[T](?:([0-1](\\d)|[2][0-3]):[0-5](\\d):[0-5](\\d)|23:59:60)(?:\\.(\\d)+)?([Z]|[+-](\\d\\d)(:?(\\d\\d))?)$",
-            "type": "string",
-        },
-        "MapFilter": {
-            "additionalProperties": False,
-            "properties": {
-                "Comparison": {
-                    "enum": ["EQUALS", "NOT_EQUALS", "CONTAINS", "NOT_CONTAINS"],
-                    "type": "string",
-                },
-                "Key": {"pattern": "\\S", "type": "string"},
-                "Value": {"type": "string"},
-            },
-            "required": ["Comparison", "Key", "Value"],
-            "type": "object",
-        },
-        "NonEmptyString": {"minLength": 1, "type": "string"},
-        "NoteUpdate": {
-            "additionalProperties": False,
-            "properties": {
-                "Text": {"maxLength": 512, "minLength": 1, "pattern": "\\S", "type": "string"},
-                "UpdatedBy": {"$ref": "#/definitions/arnOrId"},
-            },
-            "required": ["Text", "UpdatedBy"],
-            "type": "object",
-        },
-        "NumberFilter": {
-            "additionalProperties": False,
-            "oneOf": [
-                {"required": ["Eq"]},
-                {"anyOf": [{"required": ["Gte"]}, {"required": ["Lte"]}]},
-            ],
-            "properties": {
-                "Eq": {"type": "number"},
-                "Gte": {"type": "number"},
-                "Lte": {"type": "number"},
-            },
-            "type": "object",
-        },
-        "RelatedFinding": {
-            "additionalProperties": False,
-            "properties": {
-                "Id": {"$ref": "#/definitions/arnOrId"},
-                "ProductArn": {"$ref": "#/definitions/arn"},
-            },
-            "required": ["ProductArn", "Id"],
-            "type": "object",
-        },
-        "SeverityUpdate": {
-            "additionalProperties": False,
-            "properties": {
-                "Label": {
-                    "enum": ["INFORMATIONAL", "LOW", "MEDIUM", "HIGH", "CRITICAL"],
-                    "type": "string",
-                },
-                "Normalized": {"$ref": "#/definitions/int100"},
-                "Product": {"type": "number"},
-            },
-            "type": "object",
-        },
-        "StringFilter": {
-            "additionalProperties": False,
-            "properties": {
-                "Comparison": {"$ref": "#/definitions/StringFilterComparison"},
-                "Value": {"pattern": "\\S", "type": "string"},
-            },
-            "required": ["Comparison", "Value"],
-            "type": "object",
-        },
-        "StringFilterComparison": {
-            "enum": [
-                "EQUALS",
-                "PREFIX",
-                "NOT_EQUALS",
-                "PREFIX_NOT_EQUALS",
-                "CONTAINS",
-                "NOT_CONTAINS",
-            ],
-            "type": "string",
-        },
-        "Tags": {
-            "additionalProperties": False,
-            "patternProperties": {
-                "^[a-zA-Z0-9]{1,128}$": {"maxLength": 256, "minLength": 0, "type": "string"}
-            },
-            "type": "object",
-        },
-        "WorkflowUpdate": {
-            "additionalProperties": False,
-            "properties": {
-                "Status": {"enum": ["NEW", "NOTIFIED", "RESOLVED", "SUPPRESSED"], "type": "string"}
-            },
-            "required": ["Status"],
-            "type": "object",
-        },
-        "arn": {
-            "maxLength": 2048,
-            "minLength": 12,
-            "pattern": "^arn:(aws|aws-cn|aws-us-gov|aws-iso-?[a-z]{0,2}):[A-Za-z0-9]{1,63}:[a-z]+-([a-z]{1,10}-)?[a-z]+-[0-9]+:([0-9]{12})?:.+$",
-            "type": "string",
-        },
-        "arnOrId": {
-            "anyOf": [
-                {"maxLength": 512, "minLength": 1, "type": "string"},
-                {"$ref": "#/definitions/arn"},
-            ],
-            "pattern": "\\S",
-        },
-        "int100": {"maximum": 100, "minimum": 0, "type": "integer"},
-        "map": {
-            "additionalProperties": False,
-            "maxProperties": 50,
-            "minProperties": 1,
-            "patternProperties": {
-                "^[-_+=.:/@\\w\\s]{1,128}$": {"maxLength": 1024, "minLength": 0, "type": "string"}
-            },
-            "type": "object",
-        },
-        "timestamp": {
-            "pattern": "(\\d\\d\\d\\d)-[0-1](\\d)-[0-3](\\d)[Tt](?:[0-2](\\d):[0-5](\\d):[0-5](\\d)|23:59:60)(?:\\.(\\d)+)?(?:[Zz]|[+-](\\d\\d)(?::?(\\d\\d))?)$",
-            "type": "string",
-        },
-    },
-    "properties": {
-        "Actions": {
-            "items": {"$ref": "#/definitions/AutomationRulesAction"},
-            "maxItems": 1,
-            "minItems": 1,
-            "type": "array",
-        },
-        "CreatedAt": {"$ref": "#/definitions/ISO8601DateString"},
-        "CreatedBy": {"maxLength": 256, "minLength": 1, "type": "string"},
-        "Criteria": {"$ref": "#/definitions/AutomationRulesFindingFilters"},
-        "Description": {"maxLength": 1024, "minLength": 1, "pattern": "\\S", "type": "string"},
-        "IsTerminal": {"type": "boolean"},
-        "RuleArn": {"pattern": "arn:aws\\S*:securityhub:\\S*", "type": "string"},
-        "RuleName": {"maxLength": 256, "minLength": 1, "pattern": "\\S", "type": "string"},
-        "RuleOrder": {"maximum": 1000, "minimum": 1, "type": "integer"},
-        "RuleStatus": {"enum": ["ENABLED", "DISABLED"], "type": "string"},
-        "Tags": {"$ref": "#/definitions/Tags"},
-        "UpdatedAt": {"$ref": "#/definitions/ISO8601DateString"},
-    },
-    "required": ["RuleOrder", "RuleName", "Description", "Criteria", "Actions"],
-}
-
 
 class AutomationRule(_Resource):
-    """AWS::SecurityHub::AutomationRule: The ``AWS::SecurityHub::AutomationRule`` resource specifies an automation rule based on input parameters. For more information, see [Automation rules]...
+    """AWS::SecurityHub::AutomationRule: The ``AWS::SecurityHub::AutomationRule`` resource specifies
+    an automation rule based on input parameters. For more information, see [Automation
+    rules](https://docs.aws.amazon.com/securityhub/latest/userguide/automation-rules.html) in the
+    *User Guide*.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: RuleArn.
+    Read-only attributes (known once deployed): CreatedAt, CreatedBy, RuleArn, UpdatedAt.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-securityhub-automationrule.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -692,14 +511,19 @@ class AutomationRule(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "AutomationRuleAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "automation_rule.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     CreatedAt: str
+    """The date and time, in UTC and ISO 8601 format."""
     CreatedBy: str
+    """Length: 1 to 256 characters."""
     RuleArn: str
+    """Pattern: arn:aws\\S*:securityhub:\\S*"""
     UpdatedAt: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The date and time, in UTC and ISO 8601 format."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Actions: list[AutomationRulesActionDict]
     Criteria: AutomationRulesFindingFiltersDict
     Description: str
@@ -707,37 +531,54 @@ class AutomationRule(_Resource):
     RuleName: str
     RuleOrder: int
     RuleStatus: Literal["ENABLED", "DISABLED"]
-    Tags: dict[str, Any]
+    Tags: dict[str, str]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Actions: list[AutomationRulesAction | AutomationRulesActionDict],
+        Criteria: AutomationRulesFindingFilters | AutomationRulesFindingFiltersDict,
+        Description: str,
+        RuleName: str,
+        RuleOrder: int,
+        IsTerminal: bool | None = None,
+        RuleStatus: Literal["ENABLED", "DISABLED"] | None = None,
+        Tags: dict[str, str] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::SecurityHub::AutomationRule; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Actions: list[AutomationRulesAction | AutomationRulesActionDict],
-            Criteria: AutomationRulesFindingFilters | AutomationRulesFindingFiltersDict,
-            Description: str,
-            RuleName: str,
-            RuleOrder: int,
-            IsTerminal: bool | None = None,
-            RuleStatus: Literal["ENABLED", "DISABLED"] | None = None,
-            Tags: dict[str, Any] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::SecurityHub::AutomationRule; `await` it inside an App to deploy it.
-
-            Actions: One or more actions to update finding fields if a finding matches the conditions specified in ``Criteria``.
-            Criteria: A set of [Security Finding Format (ASFF)](https://docs.aws.amazon.com/securityhub/latest/userguide/securityhub-findings-format.html) finding field attributes and corresponding expected values that ASH
-            Description: A description of the rule.
-            IsTerminal: Specifies whether a rule is the last to be applied with respect to a finding that matches the rule criteria.
-            RuleName: The name of the rule.
-            RuleOrder: An integer ranging from 1 to 1000 that represents the order in which the rule action is applied to findings.
-            RuleStatus: Whether the rule is active after it is created.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Actions: One or more actions to update finding fields if a finding matches the
+                conditions specified in ``Criteria``. Required.
+            Criteria: A set of [Security Finding Format
+                (ASFF)](https://docs.aws.amazon.com/securityhub/latest/userguide/securityhub-findings-format.html)
+                finding field attributes and corresponding expected values that ASH uses to filter
+                findings. If a rule is enabled and a finding matches the criteria specified in this
+                parameter, ASH applies the rule action to the finding. Required.
+            Description: A description of the rule. Required.
+            RuleName: The name of the rule. Required.
+            RuleOrder: An integer ranging from 1 to 1000 that represents the order in which the rule
+                action is applied to findings. Security Hub CSPM applies rules with lower values for
+                this parameter first. Required.
+            IsTerminal: Specifies whether a rule is the last to be applied with respect to a finding
+                that matches the rule criteria. This is useful when a finding matches the criteria
+                for multiple rules, and each rule has different actions. If a rule is terminal,
+                Security Hub CSPM applies the rule action to a finding that matches the rule
+                criteria and doesn't evaluate other rules for the finding. By default, a rule isn't
+                terminal.
+            RuleStatus: Whether the rule is active after it is created. If this parameter is equal
+                to ``ENABLED``, ASH applies the rule to findings and finding updates after the rule
+                is created.
             Tags: User-defined tags associated with an automation rule.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -115,184 +119,246 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AutomationRuleV2CriteriaDict = TypedDict(
-    "AutomationRuleV2CriteriaDict",
-    {
-        "OcsfFindingCriteria": "OcsfFindingFiltersDict",
-    },
-    total=False,
-)
 
-AutomationRuleV2DateRangeDict = TypedDict(
-    "AutomationRuleV2DateRangeDict",
-    {
-        "Unit": "Required[Literal['DAYS']]",
-        "Value": "Required[float]",
-    },
-    total=False,
-)
+class AutomationRuleV2CriteriaDict(TypedDict, total=False):
+    """AutomationRuleV2Criteria as a plain dict: Defines the parameters and conditions used to
+    evaluate and filter security findings"""
 
-AutomationRuleV2ExternalIntegrationConfigurationDict = TypedDict(
-    "AutomationRuleV2ExternalIntegrationConfigurationDict",
-    {
-        "ConnectorArn": "str",
-    },
-    total=False,
-)
+    OcsfFindingCriteria: OcsfFindingFiltersDict
+    """The filtering conditions that align with OCSF standards"""
 
-AutomationRulesActionV2Dict = TypedDict(
-    "AutomationRulesActionV2Dict",
-    {
-        "ExternalIntegrationConfiguration": "AutomationRuleV2ExternalIntegrationConfigurationDict",
-        "FindingFieldsUpdate": "AutomationRulesFindingFieldsUpdateV2Dict",
-        "Type": "Required[Literal['FINDING_FIELDS_UPDATE', 'EXTERNAL_INTEGRATION']]",
-    },
-    total=False,
-)
 
-AutomationRulesFindingFieldsUpdateV2Dict = TypedDict(
-    "AutomationRulesFindingFieldsUpdateV2Dict",
-    {
-        "Comment": "str",
-        "SeverityId": "int",
-        "StatusId": "int",
-    },
-    total=False,
-)
+class AutomationRuleV2DateRangeDict(TypedDict, total=False):
+    """AutomationRuleV2DateRange as a plain dict: A date range for the date filter"""
 
-BooleanFilterDict = TypedDict(
-    "BooleanFilterDict",
-    {
-        "Value": "Required[bool]",
-    },
-    total=False,
-)
+    Unit: Required[Literal["DAYS"]]
+    """A date range unit for the date filter"""
+    Value: Required[float]
+    """A date range value for the date filter"""
 
-CompositeFilterDict = TypedDict(
-    "CompositeFilterDict",
-    {
-        "BooleanFilters": "list[OcsfBooleanFilterDict]",
-        "DateFilters": "list[OcsfDateFilterDict]",
-        "MapFilters": "list[OcsfMapFilterDict]",
-        "NumberFilters": "list[OcsfNumberFilterDict]",
-        "Operator": "Literal['AND', 'OR']",
-        "StringFilters": "list[OcsfStringFilterDict]",
-    },
-    total=False,
-)
 
-DateFilterDict = TypedDict(
-    "DateFilterDict",
-    {
-        "DateRange": "AutomationRuleV2DateRangeDict",
-        "End": "str",
-        "Start": "str",
-    },
-    total=False,
-)
+class AutomationRuleV2ExternalIntegrationConfigurationDict(TypedDict, total=False):
+    """AutomationRuleV2ExternalIntegrationConfiguration as a plain dict: The settings for
+    integrating automation rule actions with external systems or service"""
 
-MapFilterDict = TypedDict(
-    "MapFilterDict",
-    {
-        "Comparison": "Required[Literal['EQUALS', 'NOT_EQUALS']]",
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    ConnectorArn: str
+    """The ARN of the connector that establishes the integration"""
 
-NumberFilterDict = TypedDict(
-    "NumberFilterDict",
-    {
-        "Eq": "float",
-        "Gte": "float",
-        "Lte": "float",
-    },
-    total=False,
-)
 
-OcsfBooleanFilterDict = TypedDict(
-    "OcsfBooleanFilterDict",
-    {
-        "FieldName": "Required[Literal['compliance.assessments.meets_criteria', 'vulnerabilities.is_exploit_available', 'vulnerabilities.is_fix_available']]",
-        "Filter": "Required[BooleanFilterDict]",
-    },
-    total=False,
-)
+class AutomationRulesActionV2Dict(TypedDict, total=False):
+    """AutomationRulesActionV2 as a plain dict: Allows you to configure automated responses"""
 
-OcsfDateFilterDict = TypedDict(
-    "OcsfDateFilterDict",
-    {
-        "FieldName": "Required[Literal['finding_info.created_time_dt', 'finding_info.first_seen_time_dt', 'finding_info.last_seen_time_dt', 'finding_info.modified_time_dt']]",
-        "Filter": "Required[DateFilterDict]",
-    },
-    total=False,
-)
+    ExternalIntegrationConfiguration: AutomationRuleV2ExternalIntegrationConfigurationDict
+    """The settings for integrating automation rule actions with external systems or service"""
+    FindingFieldsUpdate: AutomationRulesFindingFieldsUpdateV2Dict
+    """The changes to be applied to fields in a security finding when an automation rule is
+    triggered"""
+    Type: Required[Literal["FINDING_FIELDS_UPDATE", "EXTERNAL_INTEGRATION"]]
+    """The category of action to be executed by the automation rule"""
 
-OcsfFindingFiltersDict = TypedDict(
-    "OcsfFindingFiltersDict",
-    {
-        "CompositeFilters": "list[CompositeFilterDict]",
-        "CompositeOperator": "Literal['AND', 'OR']",
-    },
-    total=False,
-)
 
-OcsfMapFilterDict = TypedDict(
-    "OcsfMapFilterDict",
-    {
-        "FieldName": "Required[Literal['resources.tags']]",
-        "Filter": "Required[MapFilterDict]",
-    },
-    total=False,
-)
+class AutomationRulesFindingFieldsUpdateV2Dict(TypedDict, total=False):
+    """AutomationRulesFindingFieldsUpdateV2 as a plain dict: The changes to be applied to fields in
+    a security finding when an automation rule is triggered"""
 
-OcsfNumberFilterDict = TypedDict(
-    "OcsfNumberFilterDict",
-    {
-        "FieldName": "Required[Literal['activity_id', 'compliance.status_id', 'confidence_score', 'finding_info.related_events_count', 'vendor_attributes.severity_id']]",
-        "Filter": "Required[NumberFilterDict]",
-    },
-    total=False,
-)
+    Comment: str
+    """Notes or contextual information for findings that are modified by the automation rule"""
+    SeverityId: int
+    """The severity level to be assigned to findings that match the automation rule criteria"""
+    StatusId: int
+    """The status to be applied to findings that match automation rule criteria"""
 
-OcsfStringFilterDict = TypedDict(
-    "OcsfStringFilterDict",
-    {
-        "FieldName": "Required[Literal['activity_name', 'cloud.account.name', 'cloud.account.uid', 'cloud.provider', 'cloud.region', 'compliance.assessments.category', 'compliance.assessments.name', 'compliance.control', 'compliance.status', 'compliance.standards', 'finding_info.desc', 'finding_info.src_url', 'finding_info.title', 'finding_info.types', 'finding_info.uid', 'finding_info.related_events.uid', 'finding_info.related_events.product.uid', 'finding_info.related_events.title', 'metadata.product.feature.uid', 'metadata.product.name', 'metadata.product.uid', 'metadata.product.vendor_name', 'remediation.desc', 'remediation.references', 'resources.cloud_partition', 'resources.name', 'resources.region', 'resources.type', 'resources.uid', 'vulnerabilities.fix_coverage', 'class_name', 'vendor_attributes.severity']]",
-        "Filter": "Required[StringFilterDict]",
-    },
-    total=False,
-)
 
-StringFilterDict = TypedDict(
-    "StringFilterDict",
-    {
-        "Comparison": "Required[Literal['EQUALS', 'PREFIX', 'NOT_EQUALS', 'PREFIX_NOT_EQUALS', 'CONTAINS']]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class BooleanFilterDict(TypedDict, total=False):
+    """BooleanFilter as a plain dict: Boolean filter for querying findings"""
 
+    Value: Required[bool]
+    """The value of the boolean"""
+
+
+class CompositeFilterDict(TypedDict, total=False):
+    """CompositeFilter as a plain dict: Enables the creation of filtering criteria for security
+    findings"""
+
+    BooleanFilters: list[OcsfBooleanFilterDict]
+    """Enables filtering based on boolean field values"""
+    DateFilters: list[OcsfDateFilterDict]
+    """Enables filtering based on date and timestamp fields"""
+    MapFilters: list[OcsfMapFilterDict]
+    """Enables filtering based on map field value"""
+    NumberFilters: list[OcsfNumberFilterDict]
+    """Enables filtering based on numerical field values"""
+    Operator: Literal["AND", "OR"]
+    """The logical operator used to combine multiple conditions"""
+    StringFilters: list[OcsfStringFilterDict]
+    """Enables filtering based on string field values"""
+
+
+class DateFilterDict(TypedDict, total=False):
+    """DateFilter as a plain dict: A date filter for querying findings"""
+
+    DateRange: AutomationRuleV2DateRangeDict
+    """A date range for the date filter"""
+    End: str
+    """The timestamp formatted in ISO8601"""
+    Start: str
+    """The timestamp formatted in ISO8601"""
+
+
+class MapFilterDict(TypedDict, total=False):
+    """MapFilter as a plain dict: A map filter for filtering findings"""
+
+    Comparison: Required[Literal["EQUALS", "NOT_EQUALS"]]
+    """The condition to apply to the key value when filtering findings with a map filter"""
+    Key: Required[str]
+    """The key of the map filter"""
+    Value: Required[str]
+    """The value for the key in the map filter"""
+
+
+class NumberFilterDict(TypedDict, total=False):
+    """NumberFilter as a plain dict: A number filter for querying findings"""
+
+    Eq: float
+    """The equal-to condition to be applied to a single field when querying for findings"""
+    Gte: float
+    """The greater-than-equal condition to be applied to a single field when querying for findings"""
+    Lte: float
+    """The less-than-equal condition to be applied to a single field when querying for findings"""
+
+
+class OcsfBooleanFilterDict(TypedDict, total=False):
+    """OcsfBooleanFilter as a plain dict: Enables filtering of security findings based on boolean
+    field values in OCSF"""
+
+    FieldName: Required[
+        Literal[
+            "compliance.assessments.meets_criteria",
+            "vulnerabilities.is_exploit_available",
+            "vulnerabilities.is_fix_available",
+        ]
+    ]
+    """The name of the field"""
+    Filter: Required[BooleanFilterDict]
+    """Boolean filter for querying findings"""
+
+
+class OcsfDateFilterDict(TypedDict, total=False):
+    """OcsfDateFilter as a plain dict: Enables filtering of security findings based on date and
+    timestamp fields in OCSF"""
+
+    FieldName: Required[
+        Literal[
+            "finding_info.created_time_dt",
+            "finding_info.first_seen_time_dt",
+            "finding_info.last_seen_time_dt",
+            "finding_info.modified_time_dt",
+        ]
+    ]
+    """The name of the field"""
+    Filter: Required[DateFilterDict]
+    """A date filter for querying findings"""
+
+
+class OcsfFindingFiltersDict(TypedDict, total=False):
+    """OcsfFindingFilters as a plain dict: The filtering conditions that align with OCSF standards"""
+
+    CompositeFilters: list[CompositeFilterDict]
+    """Enables the creation of complex filtering conditions by combining filter"""
+    CompositeOperator: Literal["AND", "OR"]
+    """The logical operator used to combine multiple conditions"""
+
+
+class OcsfMapFilterDict(TypedDict, total=False):
+    """OcsfMapFilter as a plain dict: Enables filtering of security findings based on map field
+    values in OCSF"""
+
+    FieldName: Required[Literal["resources.tags"]]
+    """The name of the field"""
+    Filter: Required[MapFilterDict]
+    """A map filter for filtering findings"""
+
+
+class OcsfNumberFilterDict(TypedDict, total=False):
+    """OcsfNumberFilter as a plain dict: Enables filtering of security findings based on numerical
+    field values in OCSF"""
+
+    FieldName: Required[
+        Literal[
+            "activity_id",
+            "compliance.status_id",
+            "confidence_score",
+            "finding_info.related_events_count",
+            "vendor_attributes.severity_id",
+        ]
+    ]
+    """The name of the field"""
+    Filter: Required[NumberFilterDict]
+    """A number filter for querying findings"""
+
+
+class OcsfStringFilterDict(TypedDict, total=False):
+    """OcsfStringFilter as a plain dict: Enables filtering of security findings based on string
+    field values in OCSF"""
+
+    FieldName: Required[
+        Literal[
+            "activity_name",
+            "cloud.account.name",
+            "cloud.account.uid",
+            "cloud.provider",
+            "cloud.region",
+            "compliance.assessments.category",
+            "compliance.assessments.name",
+            "compliance.control",
+            "compliance.status",
+            "compliance.standards",
+            "finding_info.desc",
+            "finding_info.src_url",
+            "finding_info.title",
+            "finding_info.types",
+            "finding_info.uid",
+            "finding_info.related_events.uid",
+            "finding_info.related_events.product.uid",
+            "finding_info.related_events.title",
+            "metadata.product.feature.uid",
+            "metadata.product.name",
+            "metadata.product.uid",
+            "metadata.product.vendor_name",
+            "remediation.desc",
+            "remediation.references",
+            "resources.cloud_partition",
+            "resources.name",
+            "resources.region",
+            "resources.type",
+            "resources.uid",
+            "vulnerabilities.fix_coverage",
+            "class_name",
+            "vendor_attributes.severity",
+        ]
+    ]
+    """The name of the field"""
+    Filter: Required[StringFilterDict]
+    """A string filter for filtering findings"""
+
+
+class StringFilterDict(TypedDict, total=False):
+    """StringFilter as a plain dict: A string filter for filtering findings"""
+
+    Comparison: Required[Literal["EQUALS", "PREFIX", "NOT_EQUALS", "PREFIX_NOT_EQUALS", "CONTAINS"]]
+    """The condition to apply to a string value when filtering findings"""
+    Value: Required[str]
+    """The string filter value"""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::SecurityHub::AutomationRuleV2",
     schema_file="aws-securityhub-automationrulev2.json",
     primary_identifier=("/RuleArn",),
-    additional_identifiers=(),
     read_only=("/RuleArn", "/RuleId", "/CreatedAt", "/UpdatedAt"),
-    create_only=(),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("RuleName", "Description", "RuleOrder", "Criteria", "Actions"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -302,310 +368,15 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AllowedOperators": {"enum": ["AND", "OR"], "type": "string"},
-        "AutomationRulesActionV2": {
-            "additionalProperties": False,
-            "properties": {
-                "ExternalIntegrationConfiguration": {
-                    "$ref": "#/definitions/ExternalIntegrationConfiguration"
-                },
-                "FindingFieldsUpdate": {
-                    "$ref": "#/definitions/AutomationRulesFindingFieldsUpdateV2"
-                },
-                "Type": {
-                    "enum": ["FINDING_FIELDS_UPDATE", "EXTERNAL_INTEGRATION"],
-                    "type": "string",
-                },
-            },
-            "required": ["Type"],
-            "type": "object",
-        },
-        "AutomationRulesFindingFieldsUpdateV2": {
-            "additionalProperties": False,
-            "properties": {
-                "Comment": {"pattern": ".*\\S.*", "type": "string"},
-                "SeverityId": {"type": "integer"},
-                "StatusId": {"type": "integer"},
-            },
-            "type": "object",
-        },
-        "BooleanFilter": {
-            "additionalProperties": False,
-            "properties": {"Value": {"type": "boolean"}},
-            "required": ["Value"],
-            "type": "object",
-        },
-        "CompositeFilter": {
-            "additionalProperties": False,
-            "properties": {
-                "BooleanFilters": {
-                    "items": {"$ref": "#/definitions/OcsfBooleanFilter"},
-                    "maxItems": 20,
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "DateFilters": {
-                    "items": {"$ref": "#/definitions/OcsfDateFilter"},
-                    "maxItems": 20,
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "MapFilters": {
-                    "items": {"$ref": "#/definitions/OcsfMapFilter"},
-                    "maxItems": 20,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "NumberFilters": {
-                    "items": {"$ref": "#/definitions/OcsfNumberFilter"},
-                    "maxItems": 20,
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "Operator": {"$ref": "#/definitions/AllowedOperators"},
-                "StringFilters": {
-                    "items": {"$ref": "#/definitions/OcsfStringFilter"},
-                    "maxItems": 20,
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-            },
-            "type": "object",
-        },
-        "Criteria": {
-            "additionalProperties": False,
-            "properties": {"OcsfFindingCriteria": {"$ref": "#/definitions/OcsfFindingFilters"}},
-            "type": "object",
-        },
-        "DateFilter": {
-            "additionalProperties": False,
-            "properties": {
-                "DateRange": {"$ref": "#/definitions/DateRange"},
-                "End": {"$ref": "#/definitions/ISO8601DateString"},
-                "Start": {"$ref": "#/definitions/ISO8601DateString"},
-            },
-            "type": "object",
-        },
-        "DateRange": {
-            "additionalProperties": False,
-            "properties": {
-                "Unit": {"enum": ["DAYS"], "type": "string"},
-                "Value": {"type": "number"},
-            },
-            "required": ["Unit", "Value"],
-            "type": "object",
-        },
-        "ExternalIntegrationConfiguration": {
-            "additionalProperties": False,
-            "properties": {"ConnectorArn": {"pattern": ".*\\S.*", "type": "string"}},
-            "type": "object",
-        },
-        "ISO8601DateString": {
-            "pattern": "^(\\d\\d\\d\\d)-([0][1-9]|[1][0-2])-([0][1-9]|[1-2](\\d)|[3][0-1])[T](?:([0-1](\\d)|[2][0-3]):[0-5](\\d):[0-5](\\d)|23:59:60)(?:\\.(\\d)+)?([Z]|[+-](\\d\\d)(:?(\\d\\d))?)$",
-            "type": "string",
-        },
-        "MapFilter": {
-            "additionalProperties": False,
-            "properties": {
-                "Comparison": {"enum": ["EQUALS", "NOT_EQUALS"], "type": "string"},
-                "Key": {"maxLength": 4096, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 4096, "minLength": 1, "type": "string"},
-            },
-            "required": ["Comparison", "Key", "Value"],
-            "type": "object",
-        },
-        "NumberFilter": {
-            "additionalProperties": False,
-            "properties": {
-                "Eq": {"type": "number"},
-                "Gte": {"type": "number"},
-                "Lte": {"type": "number"},
-            },
-            "type": "object",
-        },
-        "OcsfBooleanFilter": {
-            "additionalProperties": False,
-            "properties": {
-                "FieldName": {
-                    "enum": [
-                        "compliance.assessments.meets_criteria",
-                        "vulnerabilities.is_exploit_available",
-                        "vulnerabilities.is_fix_available",
-                    ],
-                    "type": "string",
-                },
-                "Filter": {"$ref": "#/definitions/BooleanFilter"},
-            },
-            "required": ["FieldName", "Filter"],
-            "type": "object",
-        },
-        "OcsfDateFilter": {
-            "additionalProperties": False,
-            "properties": {
-                "FieldName": {
-                    "enum": [
-                        "finding_info.created_time_dt",
-                        "finding_info.first_seen_time_dt",
-                        "finding_info.last_seen_time_dt",
-                        "finding_info.modified_time_dt",
-                    ],
-                    "type": "string",
-                },
-                "Filter": {"$ref": "#/definitions/DateFilter"},
-            },
-            "required": ["FieldName", "Filter"],
-            "type": "object",
-        },
-        "OcsfFindingFilters": {
-            "additionalProperties": False,
-            "properties": {
-                "CompositeFilters": {
-                    "items": {"$ref": "#/definitions/CompositeFilter"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "CompositeOperator": {"$ref": "#/definitions/AllowedOperators"},
-            },
-            "type": "object",
-        },
-        "OcsfMapFilter": {
-            "additionalProperties": False,
-            "properties": {
-                "FieldName": {"enum": ["resources.tags"], "type": "string"},
-                "Filter": {"$ref": "#/definitions/MapFilter"},
-            },
-            "required": ["FieldName", "Filter"],
-            "type": "object",
-        },
-        "OcsfNumberFilter": {
-            "additionalProperties": False,
-            "properties": {
-                "FieldName": {
-                    "enum": [
-                        "activity_id",
-                        "compliance.status_id",
-                        "confidence_score",
-                        "finding_info.related_events_count",
-                        "vendor_attributes.severity_id",
-                    ],
-                    "type": "string",
-                },
-                "Filter": {"$ref": "#/definitions/NumberFilter"},
-            },
-            "required": ["FieldName", "Filter"],
-            "type": "object",
-        },
-        "OcsfStringField": {
-            "enum": [
-                "activity_name",
-                "cloud.account.name",
-                "cloud.account.uid",
-                "cloud.provider",
-                "cloud.region",
-                "compliance.assessments.category",
-                "compliance.assessments.name",
-                "compliance.control",
-                "compliance.status",
-                "compliance.standards",
-                "finding_info.desc",
-                "finding_info.src_url",
-                "finding_info.title",
-                "finding_info.types",
-                "finding_info.uid",
-                "finding_info.related_events.uid",
-                "finding_info.related_events.product.uid",
-                "finding_info.related_events.title",
-                "metadata.product.feature.uid",
-                "metadata.product.name",
-                "metadata.product.uid",
-                "metadata.product.vendor_name",
-                "remediation.desc",
-                "remediation.references",
-                "resources.cloud_partition",
-                "resources.name",
-                "resources.region",
-                "resources.type",
-                "resources.uid",
-                "vulnerabilities.fix_coverage",
-                "class_name",
-                "vendor_attributes.severity",
-            ],
-            "type": "string",
-        },
-        "OcsfStringFilter": {
-            "additionalProperties": False,
-            "properties": {
-                "FieldName": {"$ref": "#/definitions/OcsfStringField"},
-                "Filter": {"$ref": "#/definitions/StringFilter"},
-            },
-            "required": ["FieldName", "Filter"],
-            "type": "object",
-        },
-        "StringFilter": {
-            "additionalProperties": False,
-            "properties": {
-                "Comparison": {
-                    "enum": ["EQUALS", "PREFIX", "NOT_EQUALS", "PREFIX_NOT_EQUALS", "CONTAINS"],
-                    "type": "string",
-                },
-                "Value": {"maxLength": 4096, "minLength": 1, "type": "string"},
-            },
-            "required": ["Value", "Comparison"],
-            "type": "object",
-        },
-        "Tags": {
-            "additionalProperties": False,
-            "patternProperties": {
-                "^(?!aws:)[a-zA-Z+-=._:/]{1,128}$": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "type": "string",
-                }
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Actions": {
-            "items": {"$ref": "#/definitions/AutomationRulesActionV2"},
-            "maxItems": 1,
-            "minItems": 1,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "CreatedAt": {"$ref": "#/definitions/ISO8601DateString"},
-        "Criteria": {"$ref": "#/definitions/Criteria"},
-        "Description": {"maxLength": 256, "minLength": 1, "pattern": ".*\\S.*", "type": "string"},
-        "RuleArn": {
-            "pattern": "^arn:aws\\S*:securityhub:[a-z0-9-]+:[0-9]{12}:automation-rulev2/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$",
-            "type": "string",
-        },
-        "RuleId": {
-            "pattern": "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$",
-            "type": "string",
-        },
-        "RuleName": {"maxLength": 256, "minLength": 1, "pattern": ".*\\S.*", "type": "string"},
-        "RuleOrder": {"maximum": 1000.0, "minimum": 1.0, "type": "number"},
-        "RuleStatus": {"enum": ["ENABLED", "DISABLED"], "type": "string"},
-        "Tags": {"$ref": "#/definitions/Tags"},
-        "UpdatedAt": {"$ref": "#/definitions/ISO8601DateString"},
-    },
-    "required": ["RuleName", "Description", "RuleOrder", "Criteria", "Actions"],
-}
-
 
 class AutomationRuleV2(_Resource):
     """AWS::SecurityHub::AutomationRuleV2: Resource schema for AWS::SecurityHub::AutomationRuleV2
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: RuleArn.
+    Read-only attributes (known once deployed): CreatedAt, RuleArn, RuleId, UpdatedAt.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-securityhub-automationrulev2.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -615,47 +386,60 @@ class AutomationRuleV2(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "AutomationRuleV2Attributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "automation_rule_v2.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     CreatedAt: str
+    """The timestamp formatted in ISO8601"""
     RuleArn: str
+    """The ARN of the automation rule"""
     RuleId: str
+    """The ID of the automation rule"""
     UpdatedAt: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The timestamp formatted in ISO8601"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Actions: list[AutomationRulesActionV2Dict]
     Criteria: AutomationRuleV2CriteriaDict
     Description: str
     RuleName: str
     RuleOrder: float
     RuleStatus: Literal["ENABLED", "DISABLED"]
-    Tags: dict[str, Any]
+    Tags: dict[str, str]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Actions: list[AutomationRulesActionV2 | AutomationRulesActionV2Dict],
+        Criteria: AutomationRuleV2Criteria | AutomationRuleV2CriteriaDict,
+        Description: str,
+        RuleName: str,
+        RuleOrder: float,
+        RuleStatus: Literal["ENABLED", "DISABLED"] | None = None,
+        Tags: dict[str, str] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::SecurityHub::AutomationRuleV2; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Actions: list[AutomationRulesActionV2 | AutomationRulesActionV2Dict],
-            Criteria: AutomationRuleV2Criteria | AutomationRuleV2CriteriaDict,
-            Description: str,
-            RuleName: str,
-            RuleOrder: float,
-            RuleStatus: Literal["ENABLED", "DISABLED"] | None = None,
-            Tags: dict[str, Any] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::SecurityHub::AutomationRuleV2; `await` it inside an App to deploy it.
-
-            Actions: A list of actions to be performed when the rule criteria is met
-            Description: A description of the automation rule
-            RuleName: The name of the automation rule
-            RuleOrder: The value for the rule priority
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Actions: A list of actions to be performed when the rule criteria is met Required.
+            Criteria: Defines the parameters and conditions used to evaluate and filter security
+                findings Required.
+            Description: A description of the automation rule Required.
+            RuleName: The name of the automation rule Required.
+            RuleOrder: The value for the rule priority Required.
             RuleStatus: The status of the automation rule
+            Tags: A key-value pair to associate with a resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

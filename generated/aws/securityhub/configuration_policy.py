@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -71,86 +75,90 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ConfigurationPolicySecurityControlsConfigurationDict = TypedDict(
-    "ConfigurationPolicySecurityControlsConfigurationDict",
-    {
-        "DisabledSecurityControlIdentifiers": "list[str]",
-        "EnabledSecurityControlIdentifiers": "list[str]",
-        "SecurityControlCustomParameters": "list[SecurityControlCustomParameterDict]",
-    },
-    total=False,
-)
 
-ParameterConfigurationDict = TypedDict(
-    "ParameterConfigurationDict",
-    {
-        "Value": "ParameterValueDict",
-        "ValueType": "Required[Literal['DEFAULT', 'CUSTOM']]",
-    },
-    total=False,
-)
+class ConfigurationPolicySecurityControlsConfigurationDict(TypedDict, total=False):
+    """ConfigurationPolicySecurityControlsConfiguration as a plain dict: An object that defines
+    which security controls are enabled in an AWS Security Hub configuration policy."""
 
-ParameterValueDict = TypedDict(
-    "ParameterValueDict",
-    {
-        "Boolean": "bool",
-        "Double": "float",
-        "Enum": "str",
-        "EnumList": "list[str]",
-        "Integer": "int",
-        "IntegerList": "list[int]",
-        "String": "str",
-        "StringList": "list[str]",
-    },
-    total=False,
-)
+    DisabledSecurityControlIdentifiers: list[str]
+    """A list of security controls that are disabled in the configuration policy"""
+    EnabledSecurityControlIdentifiers: list[str]
+    """A list of security controls that are enabled in the configuration policy."""
+    SecurityControlCustomParameters: list[SecurityControlCustomParameterDict]
+    """A list of security controls and control parameter values that are included in a configuration
+    policy."""
 
-PolicyDict = TypedDict(
-    "PolicyDict",
-    {
-        "SecurityHub": "SecurityHubPolicyDict",
-    },
-    total=False,
-)
 
-SecurityControlCustomParameterDict = TypedDict(
-    "SecurityControlCustomParameterDict",
-    {
-        "Parameters": "dict[str, Any]",
-        "SecurityControlId": "str",
-    },
-    total=False,
-)
+class ParameterConfigurationDict(TypedDict, total=False):
+    """ParameterConfiguration as a plain dict: An object that provides the current value of a
+    security control parameter and identifies whether it has been customized."""
 
-SecurityHubPolicyDict = TypedDict(
-    "SecurityHubPolicyDict",
-    {
-        "EnabledStandardIdentifiers": "list[str]",
-        "SecurityControlsConfiguration": "ConfigurationPolicySecurityControlsConfigurationDict",
-        "ServiceEnabled": "bool",
-    },
-    total=False,
-)
+    Value: ParameterValueDict
+    """An object that includes the data type of a security control parameter and its current value."""
+    ValueType: Required[Literal["DEFAULT", "CUSTOM"]]
+    """Identifies whether a control parameter uses a custom user-defined value or subscribes to the
+    default AWS Security Hub behavior."""
 
+
+class ParameterValueDict(TypedDict, total=False):
+    """ParameterValue as a plain dict: An object that includes the data type of a security control
+    parameter and its current value."""
+
+    Boolean: bool
+    """A control parameter that is a boolean."""
+    Double: float
+    """A control parameter that is a double."""
+    Enum: str
+    """A control parameter that is an enum."""
+    EnumList: list[str]
+    """A control parameter that is a list of enums."""
+    Integer: int
+    """A control parameter that is an integer."""
+    IntegerList: list[int]
+    """A control parameter that is a list of integers."""
+    String: str
+    """A control parameter that is a string."""
+    StringList: list[str]
+    """A control parameter that is a list of strings."""
+
+
+class PolicyDict(TypedDict, total=False):
+    """Policy as a plain dict: An object that defines how Security Hub is configured."""
+
+    SecurityHub: SecurityHubPolicyDict
+    """An object that defines how AWS Security Hub is configured."""
+
+
+class SecurityControlCustomParameterDict(TypedDict, total=False):
+    """SecurityControlCustomParameter as a plain dict: An object of security control and control
+    parameter value that are included in a configuration policy."""
+
+    Parameters: dict[str, ParameterConfigurationDict]
+    """An object that specifies parameter values for a control in a configuration policy."""
+    SecurityControlId: str
+    """The ID of the security control."""
+
+
+class SecurityHubPolicyDict(TypedDict, total=False):
+    """SecurityHubPolicy as a plain dict: An object that defines how AWS Security Hub is configured."""
+
+    EnabledStandardIdentifiers: list[str]
+    """A list that defines which security standards are enabled in the configuration policy."""
+    SecurityControlsConfiguration: ConfigurationPolicySecurityControlsConfigurationDict
+    """An object that defines which security controls are enabled in an AWS Security Hub
+    configuration policy."""
+    ServiceEnabled: bool
+    """Indicates whether Security Hub is enabled in the policy."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::SecurityHub::ConfigurationPolicy",
     schema_file="aws-securityhub-configurationpolicy.json",
     primary_identifier=("/Arn",),
-    additional_identifiers=(),
     read_only=("/Arn", "/Id", "/CreatedAt", "/UpdatedAt", "/ServiceEnabled"),
-    create_only=(),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("ConfigurationPolicy", "Name"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -160,149 +168,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ParameterConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Value": {"$ref": "#/definitions/ParameterValue"},
-                "ValueType": {"enum": ["DEFAULT", "CUSTOM"], "type": "string"},
-            },
-            "required": ["ValueType"],
-            "type": "object",
-        },
-        "ParameterValue": {
-            "additionalProperties": False,
-            "maxProperties": 1,
-            "minProperties": 1,
-            "properties": {
-                "Boolean": {"type": "boolean"},
-                "Double": {"type": "number"},
-                "Enum": {"maxLength": 2048, "type": "string"},
-                "EnumList": {
-                    "items": {"maxLength": 2048, "type": "string"},
-                    "maxItems": 100,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "Integer": {"type": "integer"},
-                "IntegerList": {
-                    "items": {"type": "integer"},
-                    "maxItems": 100,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "String": {"maxLength": 2048, "type": "string"},
-                "StringList": {
-                    "items": {"maxLength": 2048, "type": "string"},
-                    "maxItems": 100,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-            },
-            "type": "object",
-        },
-        "Policy": {
-            "additionalProperties": False,
-            "properties": {"SecurityHub": {"$ref": "#/definitions/SecurityHubPolicy"}},
-            "type": "object",
-        },
-        "SecurityControlCustomParameter": {
-            "additionalProperties": False,
-            "properties": {
-                "Parameters": {
-                    "additionalProperties": False,
-                    "minProperties": 1,
-                    "patternProperties": {
-                        "^[-_+=.:/@\\w\\s]{1,128}$": {
-                            "$ref": "#/definitions/ParameterConfiguration"
-                        }
-                    },
-                    "type": "object",
-                },
-                "SecurityControlId": {"maxLength": 2048, "type": "string"},
-            },
-            "type": "object",
-        },
-        "SecurityControlsConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "DisabledSecurityControlIdentifiers": {
-                    "items": {"maxLength": 2048, "type": "string"},
-                    "maxItems": 1000,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "EnabledSecurityControlIdentifiers": {
-                    "items": {"maxLength": 2048, "type": "string"},
-                    "maxItems": 1000,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "SecurityControlCustomParameters": {
-                    "items": {"$ref": "#/definitions/SecurityControlCustomParameter"},
-                    "maxItems": 1000,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-            },
-            "type": "object",
-        },
-        "SecurityHubPolicy": {
-            "additionalProperties": False,
-            "properties": {
-                "EnabledStandardIdentifiers": {
-                    "items": {"maxLength": 2048, "type": "string"},
-                    "maxItems": 1000,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "SecurityControlsConfiguration": {
-                    "$ref": "#/definitions/SecurityControlsConfiguration"
-                },
-                "ServiceEnabled": {"type": "boolean"},
-            },
-            "type": "object",
-        },
-        "Tags": {
-            "additionalProperties": False,
-            "patternProperties": {
-                "^(?!aws:)[a-zA-Z+-=._:/]{1,128}$": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "type": "string",
-                }
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {
-            "pattern": "^arn:aws\\S*:securityhub:[a-z0-9-]+:[0-9]{12}:configuration-policy/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$",
-            "type": "string",
-        },
-        "ConfigurationPolicy": {"$ref": "#/definitions/Policy"},
-        "CreatedAt": {"type": "string"},
-        "Description": {"maxLength": 512, "minLength": 0, "pattern": "\\S", "type": "string"},
-        "Id": {
-            "pattern": "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$",
-            "type": "string",
-        },
-        "Name": {"maxLength": 128, "minLength": 1, "pattern": "\\S", "type": "string"},
-        "ServiceEnabled": {"type": "boolean"},
-        "Tags": {"$ref": "#/definitions/Tags"},
-        "UpdatedAt": {"type": "string"},
-    },
-    "required": ["ConfigurationPolicy", "Name"],
-}
-
 
 class ConfigurationPolicy(_Resource):
-    """AWS::SecurityHub::ConfigurationPolicy: The AWS::SecurityHub::ConfigurationPolicy resource represents the Central Configuration Policy in your account.
+    """AWS::SecurityHub::ConfigurationPolicy: The AWS::SecurityHub::ConfigurationPolicy resource
+    represents the Central Configuration Policy in your account.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Read-only attributes (known once deployed): Arn, CreatedAt, Id, ServiceEnabled, UpdatedAt.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-securityhub-configurationpolicy.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -312,39 +187,53 @@ class ConfigurationPolicy(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ConfigurationPolicyAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "configuration_policy.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The Amazon Resource Name (ARN) of the configuration policy."""
     CreatedAt: str
+    """The date and time, in UTC and ISO 8601 format."""
     Id: str
+    """The universally unique identifier (UUID) of the configuration policy."""
     ServiceEnabled: bool
+    """Indicates whether the service that the configuration policy applies to is enabled in the
+    policy."""
     UpdatedAt: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The date and time, in UTC and ISO 8601 format."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ConfigurationPolicy: PolicyDict
     Description: str
     Name: str
-    Tags: dict[str, Any]
+    Tags: dict[str, str]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ConfigurationPolicy: Policy | PolicyDict,
+        Name: str,
+        Description: str | None = None,
+        Tags: dict[str, str] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::SecurityHub::ConfigurationPolicy; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ConfigurationPolicy: Policy | PolicyDict,
-            Name: str,
-            Description: str | None = None,
-            Tags: dict[str, Any] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::SecurityHub::ConfigurationPolicy; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ConfigurationPolicy: An object that defines how Security Hub is configured. Required.
+            Name: The name of the configuration policy. Required.
             Description: The description of the configuration policy.
-            Name: The name of the configuration policy.
+            Tags: A key-value pair to associate with a resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -63,47 +67,50 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AzureProviderConfigurationDict = TypedDict(
-    "AzureProviderConfigurationDict",
-    {
-        "AWSConfigConnectorArn": "Required[str]",
-        "AzureRegions": "Required[list[str]]",
-        "ScopeConfiguration": "Required[AzureScopeConfigurationDict]",
-    },
-    total=False,
-)
 
-AzureScopeConfigurationDict = TypedDict(
-    "AzureScopeConfigurationDict",
-    {
-        "ScopeType": "Required[Literal['TENANT', 'SUBSCRIPTION']]",
-        "ScopeValues": "list[str]",
-    },
-    total=False,
-)
+class AzureProviderConfigurationDict(TypedDict, total=False):
+    """AzureProviderConfiguration as a plain dict: The configuration for connecting to an Azure
+    environment."""
 
-ConnectorProviderDict = TypedDict(
-    "ConnectorProviderDict",
-    {
-        "Azure": "Required[AzureProviderConfigurationDict]",
-    },
-    total=False,
-)
+    AWSConfigConnectorArn: Required[str]
+    """The ARN of the multi-cloud configuration connector used to establish the connection to Azure."""
+    AzureRegions: Required[list[str]]
+    """The list of Azure regions to monitor."""
+    ScopeConfiguration: Required[AzureScopeConfigurationDict]
+    """The scope configuration that defines which Azure resources are monitored."""
 
-HealthIssueDict = TypedDict(
-    "HealthIssueDict",
-    {
-        "Code": "Required[str]",
-        "Message": "Required[str]",
-    },
-    total=False,
-)
 
+class AzureScopeConfigurationDict(TypedDict, total=False):
+    """AzureScopeConfiguration as a plain dict: The scope configuration for an Azure connector,
+    defining the tenant or subscription scope."""
+
+    ScopeType: Required[Literal["TENANT", "SUBSCRIPTION"]]
+    """The type of scope. Valid values are ``tenant`` and ``subscription``."""
+    ScopeValues: list[str]
+    """The list of scope values, such as subscription IDs, when the scope type is ``subscription``."""
+
+
+class ConnectorProviderDict(TypedDict, total=False):
+    """ConnectorProvider as a plain dict."""
+
+    Azure: Required[AzureProviderConfigurationDict]
+    """The configuration for connecting to an Azure environment."""
+
+
+class HealthIssueDict(TypedDict, total=False):
+    """HealthIssue as a plain dict: Represents a specific health issue detected for a connector."""
+
+    Code: Required[str]
+    """The error code that identifies the type of health issue."""
+    Message: Required[str]
+    """A human-readable message that describes the health issue."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::SecurityHub::Connector",
     schema_file="aws-securityhub-connector.json",
     primary_identifier=("/ConnectorArn",),
-    additional_identifiers=(),
     read_only=(
         "/ConnectorArn",
         "/ConnectorId",
@@ -117,22 +124,13 @@ METADATA = _TypeMetadata(
         "/Issues",
     ),
     create_only=("/Name", "/Provider/Azure/AWSConfigConnectorArn"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=(
         "/Issues",
         "/Provider/Azure/AzureRegions",
         "/Provider/Azure/ScopeConfiguration/ScopeValues",
     ),
     required=("Name", "Provider"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -142,105 +140,20 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AzureProviderConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AWSConfigConnectorArn": {"type": "string"},
-                "AzureRegions": {
-                    "items": {"type": "string"},
-                    "maxItems": 100,
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "ScopeConfiguration": {"$ref": "#/definitions/AzureScopeConfiguration"},
-            },
-            "required": ["AWSConfigConnectorArn", "ScopeConfiguration", "AzureRegions"],
-            "type": "object",
-        },
-        "AzureScopeConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "ScopeType": {"enum": ["TENANT", "SUBSCRIPTION"], "type": "string"},
-                "ScopeValues": {
-                    "items": {"type": "string"},
-                    "maxItems": 100,
-                    "minItems": 0,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-            },
-            "required": ["ScopeType"],
-            "type": "object",
-        },
-        "ConnectorStatus": {"type": "string"},
-        "EnablementStatus": {"type": "string"},
-        "HealthIssue": {
-            "additionalProperties": False,
-            "properties": {
-                "Code": {"$ref": "#/definitions/HealthIssueCode"},
-                "Message": {"type": "string"},
-            },
-            "required": ["Code", "Message"],
-            "type": "object",
-        },
-        "HealthIssueCode": {"type": "string"},
-        "ISO8601DateString": {
-            "pattern": "^(\\d\\d\\d\\d)-([0][1-9]|[1][0-2])-([0][1-9]|[1-2](\\d)|[3][0-1])[T](?:([0-1](\\d)|[2][0-3]):[0-5](\\d):[0-5](\\d)|23:59:60)(?:\\.(\\d)+)?([Z]|[+-](\\d\\d)(:?(\\d\\d))?)$",
-            "type": "string",
-        },
-        "Provider": {
-            "additionalProperties": False,
-            "properties": {"Azure": {"$ref": "#/definitions/AzureProviderConfiguration"}},
-            "required": ["Azure"],
-            "type": "object",
-        },
-        "Tags": {
-            "additionalProperties": False,
-            "patternProperties": {
-                "^(?!aws:)[a-zA-Z+-=._:/]{1,128}$": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "type": "string",
-                }
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "ConnectorArn": {
-            "pattern": "^arn:aws\\S*:securityhub:[a-z0-9-]+:[0-9]{12}:connector/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$",
-            "type": "string",
-        },
-        "ConnectorId": {
-            "pattern": "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$",
-            "type": "string",
-        },
-        "ConnectorStatus": {"$ref": "#/definitions/ConnectorStatus"},
-        "CreatedAt": {"$ref": "#/definitions/ISO8601DateString"},
-        "CreatedBy": {"type": "string"},
-        "Description": {"pattern": "\\S", "type": "string"},
-        "EnablementStatus": {"$ref": "#/definitions/EnablementStatus"},
-        "Issues": {"items": {"$ref": "#/definitions/HealthIssue"}, "type": "array"},
-        "LastCheckedAt": {"$ref": "#/definitions/ISO8601DateString"},
-        "LastUpdatedAt": {"$ref": "#/definitions/ISO8601DateString"},
-        "Message": {"type": "string"},
-        "Name": {"pattern": "\\S", "type": "string"},
-        "Provider": {"$ref": "#/definitions/Provider"},
-        "Tags": {"$ref": "#/definitions/Tags"},
-    },
-    "required": ["Name", "Provider"],
-}
-
 
 class Connector(_Resource):
-    """AWS::SecurityHub::Connector: Creates a connector to a third-party cloud provider in Security Hub CSPM. A connector establishes a connection between Security Hub CSPM and a third-p...
+    """AWS::SecurityHub::Connector: Creates a connector to a third-party cloud provider in Security
+    Hub CSPM. A connector establishes a connection between Security Hub CSPM and a third-party cloud
+    provider, enabling Security Hub CSPM to ingest security findings and resource data from the
+    connected environment.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ConnectorArn.
+    Replaced when any of these change (create-only): Name, Provider.Azure.AWSConfigConnectorArn.
+    Read-only attributes (known once deployed): ConnectorArn, ConnectorId, ConnectorStatus,
+    CreatedAt, CreatedBy, EnablementStatus, Issues, LastCheckedAt, LastUpdatedAt, Message.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-securityhub-connector.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -248,44 +161,62 @@ class Connector(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ConnectorAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "connector.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     ConnectorArn: str
+    """Pattern:
+    ^arn:aws\\S*:securityhub:[a-z0-9-]+:[0-9]{12}:connector/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"""
     ConnectorId: str
+    """Pattern: ^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"""
     ConnectorStatus: str
+    """The status of the connector"""
     CreatedAt: str
+    """The timestamp formatted in ISO8601"""
     CreatedBy: str
+    """Type: str."""
     EnablementStatus: str
+    """The enablement status of the connector"""
     Issues: list[HealthIssueDict]
+    """Type: list[HealthIssueDict]."""
     LastCheckedAt: str
+    """The timestamp formatted in ISO8601"""
     LastUpdatedAt: str
+    """The timestamp formatted in ISO8601"""
     Message: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     Name: str
     Provider: ConnectorProviderDict
-    Tags: dict[str, Any]
+    Tags: dict[str, str]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str,
+        Provider: ConnectorProvider | ConnectorProviderDict,
+        Description: str | None = None,
+        Tags: dict[str, str] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::SecurityHub::Connector; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str,
-            Provider: ConnectorProvider | ConnectorProviderDict,
-            Description: str | None = None,
-            Tags: dict[str, Any] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::SecurityHub::Connector; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Name: The name of the connector. Create-only: changing it replaces the resource.
+                Required.
+            Provider: Type: ConnectorProviderDict. Required.
             Description: The description of the connector.
-            Name: The name of the connector.
+            Tags: A key-value pair to associate with a resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -79,80 +83,85 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AzureProviderConfigurationDict = TypedDict(
-    "AzureProviderConfigurationDict",
-    {
-        "AWSConfigConnectorArn": "Required[str]",
-        "AzureRegions": "Required[list[str]]",
-        "ScopeConfiguration": "Required[AzureScopeConfigurationDict]",
-    },
-    total=False,
-)
 
-AzureScopeConfigurationDict = TypedDict(
-    "AzureScopeConfigurationDict",
-    {
-        "ScopeType": "Required[Literal['TENANT', 'SUBSCRIPTION']]",
-        "ScopeValues": "list[str]",
-    },
-    total=False,
-)
+class AzureProviderConfigurationDict(TypedDict, total=False):
+    """AzureProviderConfiguration as a plain dict: The configuration settings required to establish
+    an integration between AWS Security Hub and Azure"""
 
-ConnectorV2ProviderOption1Dict = TypedDict(
-    "ConnectorV2ProviderOption1Dict",
-    {
-        "JiraCloud": "Required[JiraCloudProviderConfigurationDict]",
-    },
-    total=False,
-)
+    AWSConfigConnectorArn: Required[str]
+    """The ARN of the AWS Config connector used for the Azure integration"""
+    AzureRegions: Required[list[str]]
+    """The list of Azure regions to include in the connector scope"""
+    ScopeConfiguration: Required[AzureScopeConfigurationDict]
+    """The scope configuration for an Azure connector"""
 
-ConnectorV2ProviderOption2Dict = TypedDict(
-    "ConnectorV2ProviderOption2Dict",
-    {
-        "ServiceNow": "Required[ServiceNowProviderConfigurationDict]",
-    },
-    total=False,
-)
 
-ConnectorV2ProviderOption3Dict = TypedDict(
-    "ConnectorV2ProviderOption3Dict",
-    {
-        "Azure": "Required[AzureProviderConfigurationDict]",
-    },
-    total=False,
-)
+class AzureScopeConfigurationDict(TypedDict, total=False):
+    """AzureScopeConfiguration as a plain dict: The scope configuration for an Azure connector"""
 
-HealthIssueDict = TypedDict(
-    "HealthIssueDict",
-    {
-        "Code": "Required[str]",
-        "Message": "Required[str]",
-    },
-    total=False,
-)
+    ScopeType: Required[Literal["TENANT", "SUBSCRIPTION"]]
+    """The scope type for the Azure connector"""
+    ScopeValues: list[str]
+    """The list of scope values for the Azure connector"""
 
-JiraCloudProviderConfigurationDict = TypedDict(
-    "JiraCloudProviderConfigurationDict",
-    {
-        "ProjectKey": "Required[str]",
-    },
-    total=False,
-)
 
-ServiceNowProviderConfigurationDict = TypedDict(
-    "ServiceNowProviderConfigurationDict",
-    {
-        "InstanceName": "Required[str]",
-        "SecretArn": "Required[str]",
-    },
-    total=False,
-)
+class ConnectorV2ProviderOption1Dict(TypedDict, total=False):
+    """ConnectorV2ProviderOption1 as a plain dict."""
 
+    JiraCloud: Required[JiraCloudProviderConfigurationDict]
+    """The initial configuration settings required to establish an integration between Security Hub
+    and Jira Cloud"""
+
+
+class ConnectorV2ProviderOption2Dict(TypedDict, total=False):
+    """ConnectorV2ProviderOption2 as a plain dict."""
+
+    ServiceNow: Required[ServiceNowProviderConfigurationDict]
+    """The initial configuration settings required to establish an integration between Security Hub
+    and ServiceNow ITSM"""
+
+
+class ConnectorV2ProviderOption3Dict(TypedDict, total=False):
+    """ConnectorV2ProviderOption3 as a plain dict."""
+
+    Azure: Required[AzureProviderConfigurationDict]
+    """The configuration settings required to establish an integration between AWS Security Hub and
+    Azure"""
+
+
+class HealthIssueDict(TypedDict, total=False):
+    """HealthIssue as a plain dict: A health issue associated with the connector"""
+
+    Code: Required[str]
+    """The code identifying the type of health issue"""
+    Message: Required[str]
+    """The message describing the health issue"""
+
+
+class JiraCloudProviderConfigurationDict(TypedDict, total=False):
+    """JiraCloudProviderConfiguration as a plain dict: The initial configuration settings required
+    to establish an integration between Security Hub and Jira Cloud"""
+
+    ProjectKey: Required[str]
+    """The project key for a Jira Cloud instance"""
+
+
+class ServiceNowProviderConfigurationDict(TypedDict, total=False):
+    """ServiceNowProviderConfiguration as a plain dict: The initial configuration settings required
+    to establish an integration between Security Hub and ServiceNow ITSM"""
+
+    InstanceName: Required[str]
+    """The instance name of ServiceNow ITSM"""
+    SecretArn: Required[str]
+    """The Amazon Resource Name (ARN) of the AWS Secrets Manager secret that contains the ServiceNow
+    credentials"""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::SecurityHub::ConnectorV2",
     schema_file="aws-securityhub-connectorv2.json",
     primary_identifier=("/ConnectorArn",),
-    additional_identifiers=(),
     read_only=(
         "/ConnectorArn",
         "/ConnectorId",
@@ -171,22 +180,13 @@ METADATA = _TypeMetadata(
         "/Provider/ServiceNow/InstanceName",
         "/Provider/Azure/AWSConfigConnectorArn",
     ),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=(
         "/Issues",
         "/Provider/Azure/AzureRegions",
         "/Provider/Azure/ScopeConfiguration/ScopeValues",
     ),
     required=("Name", "Provider"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -196,142 +196,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AuthStatus": {"enum": ["ACTIVE", "FAILED"], "type": "string"},
-        "AzureProviderConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AWSConfigConnectorArn": {"type": "string"},
-                "AzureRegions": {
-                    "items": {"type": "string"},
-                    "maxItems": 100,
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "ScopeConfiguration": {"$ref": "#/definitions/AzureScopeConfiguration"},
-            },
-            "required": ["AWSConfigConnectorArn", "ScopeConfiguration", "AzureRegions"],
-            "type": "object",
-        },
-        "AzureScopeConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "ScopeType": {"enum": ["TENANT", "SUBSCRIPTION"], "type": "string"},
-                "ScopeValues": {
-                    "items": {"type": "string"},
-                    "maxItems": 100,
-                    "minItems": 0,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-            },
-            "required": ["ScopeType"],
-            "type": "object",
-        },
-        "HealthIssue": {
-            "additionalProperties": False,
-            "properties": {"Code": {"type": "string"}, "Message": {"type": "string"}},
-            "required": ["Code", "Message"],
-            "type": "object",
-        },
-        "ISO8601DateString": {
-            "pattern": "^(\\d\\d\\d\\d)-([0][1-9]|[1][0-2])-([0][1-9]|[1-2](\\d)|[3][0-1])[T](?:([0-1](\\d)|[2][0-3]):[0-5](\\d):[0-5](\\d)|23:59:60)(?:\\.(\\d)+)?([Z]|[+-](\\d\\d)(:?(\\d\\d))?)$",
-            "type": "string",
-        },
-        "JiraCloudProviderConfiguration": {
-            "additionalProperties": False,
-            "properties": {"ProjectKey": {"maxLength": 10, "minLength": 2, "type": "string"}},
-            "required": ["ProjectKey"],
-            "type": "object",
-        },
-        "Provider": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "JiraCloud": {"$ref": "#/definitions/JiraCloudProviderConfiguration"}
-                    },
-                    "required": ["JiraCloud"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "ServiceNow": {"$ref": "#/definitions/ServiceNowProviderConfiguration"}
-                    },
-                    "required": ["ServiceNow"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {"Azure": {"$ref": "#/definitions/AzureProviderConfiguration"}},
-                    "required": ["Azure"],
-                    "type": "object",
-                },
-            ],
-            "type": "object",
-        },
-        "ServiceNowProviderConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "InstanceName": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "SecretArn": {
-                    "maxLength": 2048,
-                    "minLength": 20,
-                    "pattern": ".*\\S.*",
-                    "type": "string",
-                },
-            },
-            "required": ["InstanceName", "SecretArn"],
-            "type": "object",
-        },
-        "Tags": {
-            "additionalProperties": False,
-            "patternProperties": {
-                "^(?!aws:)[a-zA-Z+-=._:/]{1,128}$": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "type": "string",
-                }
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "ConnectorArn": {
-            "pattern": "^arn:aws\\S*:securityhub:[a-z0-9-]+:[0-9]{12}:connectorv2/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$",
-            "type": "string",
-        },
-        "ConnectorId": {
-            "pattern": "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$",
-            "type": "string",
-        },
-        "ConnectorStatus": {"type": "string"},
-        "CreatedAt": {"$ref": "#/definitions/ISO8601DateString"},
-        "Description": {"maxLength": 256, "minLength": 0, "pattern": ".*\\S.*", "type": "string"},
-        "EnablementStatus": {"type": "string"},
-        "EnablementStatusReason": {"type": "string"},
-        "Issues": {"items": {"$ref": "#/definitions/HealthIssue"}, "type": "array"},
-        "KmsKeyArn": {"maxLength": 2048, "minLength": 20, "pattern": ".*\\S.*", "type": "string"},
-        "LastCheckedAt": {"$ref": "#/definitions/ISO8601DateString"},
-        "LastUpdatedAt": {"$ref": "#/definitions/ISO8601DateString"},
-        "Message": {"type": "string"},
-        "Name": {"maxLength": 64, "minLength": 1, "pattern": ".*\\S.*", "type": "string"},
-        "Provider": {"$ref": "#/definitions/Provider"},
-        "Tags": {"$ref": "#/definitions/Tags"},
-    },
-    "required": ["Name", "Provider"],
-}
-
 
 class ConnectorV2(_Resource):
     """AWS::SecurityHub::ConnectorV2: Resource schema for AWS::SecurityHub::ConnectorV2
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ConnectorArn.
+    Replaced when any of these change (create-only): Name, KmsKeyArn,
+    Provider.ServiceNow.InstanceName, Provider.Azure.AWSConfigConnectorArn.
+    Read-only attributes (known once deployed): ConnectorArn, ConnectorId, ConnectorStatus,
+    CreatedAt, EnablementStatus, EnablementStatusReason, Issues, LastCheckedAt, LastUpdatedAt,
+    Message.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-securityhub-connectorv2.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -339,47 +216,65 @@ class ConnectorV2(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ConnectorV2Attributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "connector_v2.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     ConnectorArn: str
+    """The ARN of the connector"""
     ConnectorId: str
+    """The ID of the connector"""
     ConnectorStatus: str
+    """The status of the connector"""
     CreatedAt: str
+    """The timestamp formatted in ISO8601"""
     EnablementStatus: str
+    """The enablement status of the connector"""
     EnablementStatusReason: str
+    """The reason for the enablement status of the connector"""
     Issues: list[HealthIssueDict]
+    """The list of health issues associated with the connector"""
     LastCheckedAt: str
+    """The timestamp formatted in ISO8601"""
     LastUpdatedAt: str
+    """The timestamp formatted in ISO8601"""
     Message: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The message of the connector status change"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     KmsKeyArn: str
     Name: str
     Provider: dict[str, Any]
-    Tags: dict[str, Any]
+    Tags: dict[str, str]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str,
+        Provider: dict[str, Any],
+        Description: str | None = None,
+        KmsKeyArn: str | None = None,
+        Tags: dict[str, str] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::SecurityHub::ConnectorV2; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str,
-            Provider: dict[str, Any],
-            Description: str | None = None,
-            KmsKeyArn: str | None = None,
-            Tags: dict[str, Any] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::SecurityHub::ConnectorV2; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Name: The name of the connector Create-only: changing it replaces the resource.
+                Required.
+            Provider: The third-party provider configuration for the connector Required.
             Description: A description of the connector
-            KmsKeyArn: The ARN of KMS key used for the connector
-            Name: The name of the connector
+            KmsKeyArn: The ARN of KMS key used for the connector Create-only: changing it replaces
+                the resource.
+            Tags: A key-value pair to associate with a resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,25 +51,19 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::SecurityHub::DelegatedAdmin",
     schema_file="aws-securityhub-delegatedadmin.json",
     primary_identifier=("/DelegatedAdminIdentifier",),
-    additional_identifiers=(),
     read_only=("/DelegatedAdminIdentifier", "/Status"),
     create_only=("/AdminAccountId",),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("AdminAccountId",),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
         tag_on_create=False,
         tag_updatable=False,
-        tag_property="/Tags",
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -74,23 +72,26 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "AdminAccountId": {"pattern": "^[0-9]{12}$", "type": "string"},
-        "DelegatedAdminIdentifier": {"pattern": "^[0-9]{12}/[a-zA-Z0-9-]{1,32}$", "type": "string"},
-        "Status": {"enum": ["ENABLED", "DISABLE_IN_PROGRESS"], "type": "string"},
-    },
-    "required": ["AdminAccountId"],
-}
-
 
 class DelegatedAdmin(_Resource):
-    """AWS::SecurityHub::DelegatedAdmin: The ``AWS::SecurityHub::DelegatedAdmin`` resource designates the delegated ASHlong administrator account for an organization. You must enable the inte...
+    """AWS::SecurityHub::DelegatedAdmin: The ``AWS::SecurityHub::DelegatedAdmin`` resource
+    designates the delegated ASHlong administrator account for an organization. You must enable the
+    integration between ASH and AOlong before you can designate a delegated ASH administrator. Only
+    the management account for an organization can designate the delegated ASH administrator
+    account. For more information, see [Designating the delegated
+    administrator](https://docs.aws.amazon.com/securityhub/latest/userguide/designate-orgs-admin-account.html#designate-admin-instructions)
+    in the *User Guide*. To change the delegated administrator account, remove the current delegated
+    administrator account, and then designate the new account. To designate multiple delegated
+    administrators in different organizations and AWS-Regions, we recommend using
+    [mappings](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/mappings-section-structure.html).
+    Tags aren't supported for this resource.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: DelegatedAdminIdentifier.
+    Replaced when any of these change (create-only): AdminAccountId.
+    Read-only attributes (known once deployed): DelegatedAdminIdentifier, Status.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-securityhub-delegatedadmin.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -98,29 +99,37 @@ class DelegatedAdmin(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "DelegatedAdminAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "delegated_admin.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     DelegatedAdminIdentifier: str
+    """Pattern: ^[0-9]{12}/[a-zA-Z0-9-]{1,32}$"""
     Status: Literal["ENABLED", "DISABLE_IN_PROGRESS"]
-    # Declared properties (as declared, or as AWS returned them).
+    """Allowed values: 'ENABLED', 'DISABLE_IN_PROGRESS'."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AdminAccountId: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AdminAccountId: str,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::SecurityHub::DelegatedAdmin; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AdminAccountId: str,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::SecurityHub::DelegatedAdmin; `await` it inside an App to deploy it.
-
-            AdminAccountId: The AWS-account identifier of the account to designate as the Security Hub CSPM administrator account.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AdminAccountId: The AWS-account identifier of the account to designate as the Security
+                Hub CSPM administrator account. Create-only: changing it replaces the resource.
+                Required.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,25 +51,18 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::SecurityHub::FindingAggregator",
     schema_file="aws-securityhub-findingaggregator.json",
     primary_identifier=("/FindingAggregatorArn",),
-    additional_identifiers=(),
     read_only=("/FindingAggregatorArn", "/FindingAggregationRegion"),
-    create_only=(),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Regions",),
     required=("RegionLinkingMode",),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -75,33 +72,25 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {"Region": {"pattern": "^[a-zA-Z0-9-]{1,32}$", "type": "string"}},
-    "properties": {
-        "FindingAggregationRegion": {"$ref": "#/definitions/Region"},
-        "FindingAggregatorArn": {"pattern": "arn:aws\\S*:securityhub:\\S*", "type": "string"},
-        "RegionLinkingMode": {
-            "enum": ["ALL_REGIONS", "ALL_REGIONS_EXCEPT_SPECIFIED", "SPECIFIED_REGIONS"],
-            "type": "string",
-        },
-        "Regions": {
-            "items": {"$ref": "#/definitions/Region"},
-            "maxItems": 50,
-            "minItems": 1,
-            "type": "array",
-            "uniqueItems": True,
-        },
-    },
-    "required": ["RegionLinkingMode"],
-}
-
 
 class FindingAggregator(_Resource):
-    """AWS::SecurityHub::FindingAggregator: The ``AWS::SecurityHub::FindingAggregator`` resource enables cross-Region aggregation. When cross-Region aggregation is enabled, you can aggregate fin...
+    """AWS::SecurityHub::FindingAggregator: The ``AWS::SecurityHub::FindingAggregator`` resource
+    enables cross-Region aggregation. When cross-Region aggregation is enabled, you can aggregate
+    findings, finding updates, insights, control compliance statuses, and security scores from one
+    or more linked Regions to a single aggregation Region. You can then view and manage all of this
+    data from the aggregation Region. For more details about cross-Region aggregation, see
+    [Cross-Region
+    aggregation](https://docs.aws.amazon.com/securityhub/latest/userguide/finding-aggregation.html)
+    in the *User Guide* This resource must be created in the Region that you want to designate as
+    your aggregation Region. Cross-Region aggregation is also a prerequisite for using [central
+    configuration](https://docs.aws.amazon.com/securityhub/latest/userguide/central-configuration-intro.html)
+    in ASH.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: FindingAggregatorArn.
+    Read-only attributes (known once deployed): FindingAggregationRegion, FindingAggregatorArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-securityhub-findingaggregator.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -111,34 +100,60 @@ class FindingAggregator(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "FindingAggregatorAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "finding_aggregator.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     FindingAggregationRegion: str
+    """Pattern: ^[a-zA-Z0-9-]{1,32}$"""
     FindingAggregatorArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Pattern: arn:aws\\S*:securityhub:\\S*"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     RegionLinkingMode: Literal["ALL_REGIONS", "ALL_REGIONS_EXCEPT_SPECIFIED", "SPECIFIED_REGIONS"]
     Regions: list[str]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        RegionLinkingMode: Literal[
+            "ALL_REGIONS", "ALL_REGIONS_EXCEPT_SPECIFIED", "SPECIFIED_REGIONS"
+        ],
+        Regions: list[str] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::SecurityHub::FindingAggregator; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            RegionLinkingMode: Literal[
-                "ALL_REGIONS", "ALL_REGIONS_EXCEPT_SPECIFIED", "SPECIFIED_REGIONS"
-            ],
-            Regions: list[str] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::SecurityHub::FindingAggregator; `await` it inside an App to deploy it.
-
-            RegionLinkingMode: Indicates whether to aggregate findings from all of the available Regions in the current partition.
-            Regions: If ``RegionLinkingMode`` is ``ALL_REGIONS_EXCEPT_SPECIFIED``, then this is a space-separated list of Regions that do not aggregate findings to the aggregation Region.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            RegionLinkingMode: Indicates whether to aggregate findings from all of the available
+                Regions in the current partition. Also determines whether to automatically aggregate
+                findings from new Regions as Security Hub supports them and you opt into them. The
+                selected option also determines how to use the Regions provided in the Regions list.
+                In CFN, the options for this property are as follows: + ``ALL_REGIONS`` - Indicates
+                to aggregate findings from all of the Regions where Security Hub is enabled. When
+                you choose this option, Security Hub also automatically aggregates findings from new
+                Regions as Security Hub supports them and you opt into them. +
+                ``ALL_REGIONS_EXCEPT_SPECIFIED`` - Indicates to aggregate findings from all of the
+                Regions where Security Hub is enabled, except for the Regions listed in the
+                ``Regions`` parameter. When you choose this option, Security Hub also automatically
+                aggregates findings from new Regions as Security Hub supports them and you opt into
+                them. + ``SPECIFIED_REGIONS`` - Indicates to aggregate findings only from the
+                Regions listed in the ``Regions`` parameter. Security Hub does not automatically
+                aggregate findings from new Regions. Required.
+            Regions: If ``RegionLinkingMode`` is ``ALL_REGIONS_EXCEPT_SPECIFIED``, then this is a
+                space-separated list of Regions that do not aggregate findings to the aggregation
+                Region. If ``RegionLinkingMode`` is ``SPECIFIED_REGIONS``, then this is a
+                space-separated list of Regions that do aggregate findings to the aggregation
+                Region.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,25 +51,14 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::SecurityHub::Hub",
     schema_file="aws-securityhub-hub.json",
     primary_identifier=("/ARN",),
-    additional_identifiers=(),
     read_only=("/ARN", "/SubscribedAt"),
-    create_only=(),
     write_only=("/EnableDefaultStandards",),
-    conditional_create_only=(),
-    unordered_arrays=(),
-    required=(),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -75,73 +68,68 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tags": {
-            "additionalProperties": False,
-            "patternProperties": {
-                "^(?!aws:)[a-zA-Z+-=._:/]+$": {"maxLength": 256, "minLength": 0, "type": "string"}
-            },
-            "type": "object",
-        }
-    },
-    "properties": {
-        "ARN": {"pattern": "^arn:.*", "type": "string"},
-        "AutoEnableControls": {"type": "boolean"},
-        "ControlFindingGenerator": {
-            "pattern": "^(SECURITY_CONTROL|STANDARD_CONTROL)$",
-            "type": "string",
-        },
-        "EnableDefaultStandards": {"type": "boolean"},
-        "SubscribedAt": {"type": "string"},
-        "Tags": {"$ref": "#/definitions/Tags"},
-    },
-    "required": [],
-}
-
 
 class Hub(_Resource):
-    """AWS::SecurityHub::Hub: The AWS::SecurityHub::Hub resource represents the implementation of the AWS Security Hub service in your account. One hub resource is created for each...
+    """AWS::SecurityHub::Hub: The AWS::SecurityHub::Hub resource represents the implementation of
+    the AWS Security Hub service in your account. One hub resource is created for each Region in
+    which you enable Security Hub.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ARN.
+    Write-only (sent to AWS, never read back): EnableDefaultStandards.
+    Read-only attributes (known once deployed): ARN, SubscribedAt.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-securityhub-hub.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
     props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "HubProps")
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "HubAttributes")
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "hub.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     ARN: str
+    """An ARN is automatically created for the customer."""
     SubscribedAt: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The date and time when Security Hub was enabled in the account."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AutoEnableControls: bool
     ControlFindingGenerator: str
     EnableDefaultStandards: bool
-    Tags: dict[str, Any]
+    Tags: dict[str, str]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AutoEnableControls: bool | None = None,
+        ControlFindingGenerator: str | None = None,
+        EnableDefaultStandards: bool | None = None,
+        Tags: dict[str, str] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::SecurityHub::Hub; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AutoEnableControls: bool | None = None,
-            ControlFindingGenerator: str | None = None,
-            EnableDefaultStandards: bool | None = None,
-            Tags: dict[str, Any] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::SecurityHub::Hub; `await` it inside an App to deploy it.
-
-            AutoEnableControls: Whether to automatically enable new controls when they are added to standards that are enabled
-            ControlFindingGenerator: This field, used when enabling Security Hub, specifies whether the calling account has consolidated control findings turned on.
-            EnableDefaultStandards: Whether to enable the security standards that Security Hub has designated as automatically enabled.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AutoEnableControls: Whether to automatically enable new controls when they are added to
+                standards that are enabled
+            ControlFindingGenerator: This field, used when enabling Security Hub, specifies whether
+                the calling account has consolidated control findings turned on. If the value for
+                this field is set to SECURITY_CONTROL, Security Hub generates a single finding for a
+                control check even when the check applies to multiple enabled standards. If the
+                value for this field is set to STANDARD_CONTROL, Security Hub generates separate
+                findings for a control check when the check applies to multiple enabled standards.
+            EnableDefaultStandards: Whether to enable the security standards that Security Hub has
+                designated as automatically enabled. Write-only: sent to AWS, never read back.
+            Tags: A key-value pair to associate with a resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,32 +55,27 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-HubV2NetworkScanningDict = TypedDict(
-    "HubV2NetworkScanningDict",
-    {
-        "Status": "Required[Literal['ENABLED', 'DISABLED']]",
-    },
-    total=False,
-)
 
+class HubV2NetworkScanningDict(TypedDict, total=False):
+    """HubV2NetworkScanning as a plain dict: Configuration for the Network Scanning opt-in feature
+    of Security Hub V2. Network Scanning is available in the AWS commercial partition only;
+    specifying this property in another partition, such as AWS GovCloud (US) or China, fails. This
+    property is desired state: if you remove it from a stack that previously set it, the feature is
+    disabled. If a stack has never set it, the feature is left as-is, so a stack that does not
+    manage Network Scanning will not disable it. Network Scanning requires Security Hub V2 to be
+    enabled in the same account and Region."""
+
+    Status: Required[Literal["ENABLED", "DISABLED"]]
+    """Whether the Network Scanning feature is enabled for this account and Region."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::SecurityHub::HubV2",
     schema_file="aws-securityhub-hubv2.json",
     primary_identifier=("/HubV2Arn",),
-    additional_identifiers=(),
     read_only=("/HubV2Arn", "/SubscribedAt"),
-    create_only=(),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
-    required=(),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
+    tagging=_Tagging(),
     replacement_strategy="delete_then_create",
     replacement_strategy_stated=True,
     handlers={
@@ -88,79 +87,64 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ISO8601DateString": {
-            "pattern": "^(\\d\\d\\d\\d)-([0][1-9]|[1][0-2])-([0][1-9]|[1-2](\\d)|[3][0-1])[T](?:([0-1](\\d)|[2][0-3]):[0-5](\\d):[0-5](\\d)|23:59:60)(?:\\.(\\d)+)?([Z]|[+-](\\d\\d)(:?(\\d\\d))?)$",
-            "type": "string",
-        },
-        "NetworkScanning": {
-            "additionalProperties": False,
-            "properties": {"Status": {"enum": ["ENABLED", "DISABLED"], "type": "string"}},
-            "required": ["Status"],
-            "type": "object",
-        },
-        "Tags": {
-            "additionalProperties": False,
-            "maxProperties": 50,
-            "patternProperties": {
-                "^(?!aws:)[a-zA-Z+-=._:/]{1,128}$": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "type": "string",
-                }
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "HubV2Arn": {
-            "pattern": "arn:aws(?:-[a-z]+)*:securityhub:[a-z0-9-]+:\\d{12}:hubv2/[^/](.{0,1022}[^/:])?$",
-            "type": "string",
-        },
-        "NetworkScanning": {"$ref": "#/definitions/NetworkScanning"},
-        "SubscribedAt": {"$ref": "#/definitions/ISO8601DateString"},
-        "Tags": {"$ref": "#/definitions/Tags"},
-    },
-    "required": [],
-}
-
 
 class HubV2(_Resource):
-    """AWS::SecurityHub::HubV2: The AWS::SecurityHub::HubV2 resource represents the implementation of the AWS Security Hub V2 service in your account. Only one hubv2 resource can cre...
+    """AWS::SecurityHub::HubV2: The AWS::SecurityHub::HubV2 resource represents the implementation
+    of the AWS Security Hub V2 service in your account. Only one hubv2 resource can created in each
+    region in which you enable Security Hub V2.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: HubV2Arn.
+    Read-only attributes (known once deployed): HubV2Arn, SubscribedAt.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-securityhub-hubv2.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
     props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "HubV2Props")
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "HubV2Attributes")
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "hub_v2.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     HubV2Arn: str
+    """The Amazon Resource Name of the Security Hub V2 resource."""
     SubscribedAt: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Pattern:
+    ^(\\d\\d\\d\\d)-([0][1-9]|[1][0-2])-([0][1-9]|[1-2](\\d)|[3][0-1])[T](?:([0-1](\\d)|[2][0-3]):[0-5](\\d):[0-5](\\d)|23:59:60)(?:\\.(\\d)+)?([Z]|[+-](\\d\\d)(:?(\\d\\d))?)$"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     NetworkScanning: HubV2NetworkScanningDict
-    Tags: dict[str, Any]
+    Tags: dict[str, str]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        NetworkScanning: HubV2NetworkScanning | HubV2NetworkScanningDict | None = None,
+        Tags: dict[str, str] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::SecurityHub::HubV2; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            NetworkScanning: HubV2NetworkScanning | HubV2NetworkScanningDict | None = None,
-            Tags: dict[str, Any] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::SecurityHub::HubV2; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            NetworkScanning: Configuration for the Network Scanning opt-in feature of Security Hub
+                V2. Network Scanning is available in the AWS commercial partition only; specifying
+                this property in another partition, such as AWS GovCloud (US) or China, fails. This
+                property is desired state: if you remove it from a stack that previously set it, the
+                feature is disabled. If a stack has never set it, the feature is left as-is, so a
+                stack that does not manage Network Scanning will not disable it. Network Scanning
+                requires Security Hub V2 to be enabled in the same account and Region.
+            Tags: A key-value pair to associate with the Security Hub V2 resource. You can specify a
+                key that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:.
+                You can use any of the following characters: the set of Unicode letters, digits,
+                whitespace, _, ., /, =, +, and -.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

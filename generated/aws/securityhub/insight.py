@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -83,208 +87,321 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AwsSecurityFindingFiltersDict = TypedDict(
-    "AwsSecurityFindingFiltersDict",
-    {
-        "AwsAccountId": "list[StringFilterDict]",
-        "AwsAccountName": "list[StringFilterDict]",
-        "CompanyName": "list[StringFilterDict]",
-        "ComplianceAssociatedStandardsId": "list[StringFilterDict]",
-        "ComplianceSecurityControlId": "list[StringFilterDict]",
-        "ComplianceSecurityControlParametersName": "list[StringFilterDict]",
-        "ComplianceSecurityControlParametersValue": "list[StringFilterDict]",
-        "ComplianceStatus": "list[StringFilterDict]",
-        "Confidence": "list[NumberFilterDict]",
-        "CreatedAt": "list[DateFilterDict]",
-        "Criticality": "list[NumberFilterDict]",
-        "Description": "list[StringFilterDict]",
-        "FindingProviderFieldsConfidence": "list[NumberFilterDict]",
-        "FindingProviderFieldsCriticality": "list[NumberFilterDict]",
-        "FindingProviderFieldsRelatedFindingsId": "list[StringFilterDict]",
-        "FindingProviderFieldsRelatedFindingsProductArn": "list[StringFilterDict]",
-        "FindingProviderFieldsSeverityLabel": "list[StringFilterDict]",
-        "FindingProviderFieldsSeverityOriginal": "list[StringFilterDict]",
-        "FindingProviderFieldsTypes": "list[StringFilterDict]",
-        "FirstObservedAt": "list[DateFilterDict]",
-        "GeneratorId": "list[StringFilterDict]",
-        "Id": "list[StringFilterDict]",
-        "Keyword": "list[KeywordFilterDict]",
-        "LastObservedAt": "list[DateFilterDict]",
-        "MalwareName": "list[StringFilterDict]",
-        "MalwarePath": "list[StringFilterDict]",
-        "MalwareState": "list[StringFilterDict]",
-        "MalwareType": "list[StringFilterDict]",
-        "NetworkDestinationDomain": "list[StringFilterDict]",
-        "NetworkDestinationIpV4": "list[IpFilterDict]",
-        "NetworkDestinationIpV6": "list[IpFilterDict]",
-        "NetworkDestinationPort": "list[NumberFilterDict]",
-        "NetworkDirection": "list[StringFilterDict]",
-        "NetworkProtocol": "list[StringFilterDict]",
-        "NetworkSourceDomain": "list[StringFilterDict]",
-        "NetworkSourceIpV4": "list[IpFilterDict]",
-        "NetworkSourceIpV6": "list[IpFilterDict]",
-        "NetworkSourceMac": "list[StringFilterDict]",
-        "NetworkSourcePort": "list[NumberFilterDict]",
-        "NoteText": "list[StringFilterDict]",
-        "NoteUpdatedAt": "list[DateFilterDict]",
-        "NoteUpdatedBy": "list[StringFilterDict]",
-        "ProcessLaunchedAt": "list[DateFilterDict]",
-        "ProcessName": "list[StringFilterDict]",
-        "ProcessParentPid": "list[NumberFilterDict]",
-        "ProcessPath": "list[StringFilterDict]",
-        "ProcessPid": "list[NumberFilterDict]",
-        "ProcessTerminatedAt": "list[DateFilterDict]",
-        "ProductArn": "list[StringFilterDict]",
-        "ProductFields": "list[MapFilterDict]",
-        "ProductName": "list[StringFilterDict]",
-        "RecommendationText": "list[StringFilterDict]",
-        "RecordState": "list[StringFilterDict]",
-        "Region": "list[StringFilterDict]",
-        "RelatedFindingsId": "list[StringFilterDict]",
-        "RelatedFindingsProductArn": "list[StringFilterDict]",
-        "ResourceApplicationArn": "list[StringFilterDict]",
-        "ResourceApplicationName": "list[StringFilterDict]",
-        "ResourceAwsEc2InstanceIamInstanceProfileArn": "list[StringFilterDict]",
-        "ResourceAwsEc2InstanceImageId": "list[StringFilterDict]",
-        "ResourceAwsEc2InstanceIpV4Addresses": "list[IpFilterDict]",
-        "ResourceAwsEc2InstanceIpV6Addresses": "list[IpFilterDict]",
-        "ResourceAwsEc2InstanceKeyName": "list[StringFilterDict]",
-        "ResourceAwsEc2InstanceLaunchedAt": "list[DateFilterDict]",
-        "ResourceAwsEc2InstanceSubnetId": "list[StringFilterDict]",
-        "ResourceAwsEc2InstanceType": "list[StringFilterDict]",
-        "ResourceAwsEc2InstanceVpcId": "list[StringFilterDict]",
-        "ResourceAwsIamAccessKeyCreatedAt": "list[DateFilterDict]",
-        "ResourceAwsIamAccessKeyPrincipalName": "list[StringFilterDict]",
-        "ResourceAwsIamAccessKeyStatus": "list[StringFilterDict]",
-        "ResourceAwsIamAccessKeyUserName": "list[StringFilterDict]",
-        "ResourceAwsIamUserUserName": "list[StringFilterDict]",
-        "ResourceAwsS3BucketOwnerId": "list[StringFilterDict]",
-        "ResourceAwsS3BucketOwnerName": "list[StringFilterDict]",
-        "ResourceContainerImageId": "list[StringFilterDict]",
-        "ResourceContainerImageName": "list[StringFilterDict]",
-        "ResourceContainerLaunchedAt": "list[DateFilterDict]",
-        "ResourceContainerName": "list[StringFilterDict]",
-        "ResourceDetailsOther": "list[MapFilterDict]",
-        "ResourceId": "list[StringFilterDict]",
-        "ResourcePartition": "list[StringFilterDict]",
-        "ResourceRegion": "list[StringFilterDict]",
-        "ResourceTags": "list[MapFilterDict]",
-        "ResourceType": "list[StringFilterDict]",
-        "Sample": "list[BooleanFilterDict]",
-        "SeverityLabel": "list[StringFilterDict]",
-        "SeverityNormalized": "list[NumberFilterDict]",
-        "SeverityProduct": "list[NumberFilterDict]",
-        "SourceUrl": "list[StringFilterDict]",
-        "ThreatIntelIndicatorCategory": "list[StringFilterDict]",
-        "ThreatIntelIndicatorLastObservedAt": "list[DateFilterDict]",
-        "ThreatIntelIndicatorSource": "list[StringFilterDict]",
-        "ThreatIntelIndicatorSourceUrl": "list[StringFilterDict]",
-        "ThreatIntelIndicatorType": "list[StringFilterDict]",
-        "ThreatIntelIndicatorValue": "list[StringFilterDict]",
-        "Title": "list[StringFilterDict]",
-        "Type": "list[StringFilterDict]",
-        "UpdatedAt": "list[DateFilterDict]",
-        "UserDefinedFields": "list[MapFilterDict]",
-        "VerificationState": "list[StringFilterDict]",
-        "VulnerabilitiesExploitAvailable": "list[StringFilterDict]",
-        "VulnerabilitiesFixAvailable": "list[StringFilterDict]",
-        "WorkflowState": "list[StringFilterDict]",
-        "WorkflowStatus": "list[StringFilterDict]",
-    },
-    total=False,
-)
 
-BooleanFilterDict = TypedDict(
-    "BooleanFilterDict",
-    {
-        "Value": "Required[bool]",
-    },
-    total=False,
-)
+class AwsSecurityFindingFiltersDict(TypedDict, total=False):
+    """AwsSecurityFindingFilters as a plain dict: A collection of filters that are applied to all
+    active findings aggregated by AWS Security Hub."""
 
-DateFilterDict = TypedDict(
-    "DateFilterDict",
-    {
-        "DateRange": "InsightDateRangeDict",
-        "End": "str",
-        "Start": "str",
-    },
-    total=False,
-)
+    AwsAccountId: list[StringFilterDict]
+    """The AWS account ID in which a finding is generated."""
+    AwsAccountName: list[StringFilterDict]
+    """The name of the AWS account in which a finding is generated."""
+    CompanyName: list[StringFilterDict]
+    """The name of the findings provider (company) that owns the solution (product) that generates
+    findings."""
+    ComplianceAssociatedStandardsId: list[StringFilterDict]
+    """The unique identifier of a standard in which a control is enabled."""
+    ComplianceSecurityControlId: list[StringFilterDict]
+    """The unique identifier of a control across standards."""
+    ComplianceSecurityControlParametersName: list[StringFilterDict]
+    """The name of a security control parameter."""
+    ComplianceSecurityControlParametersValue: list[StringFilterDict]
+    """The current value of a security control parameter."""
+    ComplianceStatus: list[StringFilterDict]
+    """Exclusive to findings that are generated as the result of a check run against a specific rule
+    in a supported standard."""
+    Confidence: list[NumberFilterDict]
+    """A finding's confidence."""
+    CreatedAt: list[DateFilterDict]
+    """An ISO8601-formatted timestamp that indicates when the security findings provider captured
+    the potential security issue that a finding captured."""
+    Criticality: list[NumberFilterDict]
+    """The level of importance assigned to the resources associated with the finding."""
+    Description: list[StringFilterDict]
+    """A finding's description."""
+    FindingProviderFieldsConfidence: list[NumberFilterDict]
+    """The finding provider value for the finding confidence."""
+    FindingProviderFieldsCriticality: list[NumberFilterDict]
+    """The finding provider value for the level of importance assigned to the resources associated
+    with the findings."""
+    FindingProviderFieldsRelatedFindingsId: list[StringFilterDict]
+    """The finding identifier of a related finding that is identified by the finding provider."""
+    FindingProviderFieldsRelatedFindingsProductArn: list[StringFilterDict]
+    """The ARN of the solution that generated a related finding that is identified by the finding
+    provider."""
+    FindingProviderFieldsSeverityLabel: list[StringFilterDict]
+    """The finding provider value for the severity label."""
+    FindingProviderFieldsSeverityOriginal: list[StringFilterDict]
+    """The finding provider's original value for the severity."""
+    FindingProviderFieldsTypes: list[StringFilterDict]
+    """One or more finding types that the finding provider assigned to the finding."""
+    FirstObservedAt: list[DateFilterDict]
+    """An ISO8601-formatted timestamp that indicates when the security findings provider first
+    observed the potential security issue that a finding captured."""
+    GeneratorId: list[StringFilterDict]
+    """The identifier for the solution-specific component (a discrete unit of logic) that generated
+    a finding."""
+    Id: list[StringFilterDict]
+    """The security findings provider-specific identifier for a finding."""
+    Keyword: list[KeywordFilterDict]
+    """A keyword for a finding."""
+    LastObservedAt: list[DateFilterDict]
+    """An ISO8601-formatted timestamp that indicates when the security findings provider most
+    recently observed the potential security issue that a finding captured."""
+    MalwareName: list[StringFilterDict]
+    """The name of the malware that was observed."""
+    MalwarePath: list[StringFilterDict]
+    """The filesystem path of the malware that was observed."""
+    MalwareState: list[StringFilterDict]
+    """The state of the malware that was observed."""
+    MalwareType: list[StringFilterDict]
+    """The type of the malware that was observed."""
+    NetworkDestinationDomain: list[StringFilterDict]
+    """The destination domain of network-related information about a finding."""
+    NetworkDestinationIpV4: list[IpFilterDict]
+    """The destination IPv4 address of network-related information about a finding."""
+    NetworkDestinationIpV6: list[IpFilterDict]
+    """The destination IPv6 address of network-related information about a finding."""
+    NetworkDestinationPort: list[NumberFilterDict]
+    """The destination port of network-related information about a finding."""
+    NetworkDirection: list[StringFilterDict]
+    """Indicates the direction of network traffic associated with a finding."""
+    NetworkProtocol: list[StringFilterDict]
+    """The protocol of network-related information about a finding."""
+    NetworkSourceDomain: list[StringFilterDict]
+    """The source domain of network-related information about a finding."""
+    NetworkSourceIpV4: list[IpFilterDict]
+    """The source IPv4 address of network-related information about a finding."""
+    NetworkSourceIpV6: list[IpFilterDict]
+    """The source IPv6 address of network-related information about a finding."""
+    NetworkSourceMac: list[StringFilterDict]
+    """The source media access control (MAC) address of network-related information about a finding."""
+    NetworkSourcePort: list[NumberFilterDict]
+    """The source port of network-related information about a finding."""
+    NoteText: list[StringFilterDict]
+    """The text of a note."""
+    NoteUpdatedAt: list[DateFilterDict]
+    """The timestamp of when the note was updated."""
+    NoteUpdatedBy: list[StringFilterDict]
+    """The principal that created a note."""
+    ProcessLaunchedAt: list[DateFilterDict]
+    """A timestamp that identifies when the process was launched."""
+    ProcessName: list[StringFilterDict]
+    """The name of the process."""
+    ProcessParentPid: list[NumberFilterDict]
+    """The parent process ID."""
+    ProcessPath: list[StringFilterDict]
+    """The path to the process executable."""
+    ProcessPid: list[NumberFilterDict]
+    """The process ID."""
+    ProcessTerminatedAt: list[DateFilterDict]
+    """A timestamp that identifies when the process was terminated."""
+    ProductArn: list[StringFilterDict]
+    """The ARN generated by Security Hub that uniquely identifies a third-party company (security
+    findings provider) after this provider's product (solution that generates findings) is
+    registered with Security Hub."""
+    ProductFields: list[MapFilterDict]
+    """A data type where security findings providers can include additional solution-specific
+    details that aren't part of the defined AwsSecurityFinding format."""
+    ProductName: list[StringFilterDict]
+    """The name of the solution (product) that generates findings."""
+    RecommendationText: list[StringFilterDict]
+    """The recommendation of what to do about the issue described in a finding."""
+    RecordState: list[StringFilterDict]
+    """The updated record state for the finding."""
+    Region: list[StringFilterDict]
+    """The Region from which the finding was generated."""
+    RelatedFindingsId: list[StringFilterDict]
+    """The solution-generated identifier for a related finding."""
+    RelatedFindingsProductArn: list[StringFilterDict]
+    """The ARN of the solution that generated a related finding."""
+    ResourceApplicationArn: list[StringFilterDict]
+    """The ARN of the application that is related to a finding."""
+    ResourceApplicationName: list[StringFilterDict]
+    """The name of the application that is related to a finding."""
+    ResourceAwsEc2InstanceIamInstanceProfileArn: list[StringFilterDict]
+    """The IAM profile ARN of the instance."""
+    ResourceAwsEc2InstanceImageId: list[StringFilterDict]
+    """The Amazon Machine Image (AMI) ID of the instance."""
+    ResourceAwsEc2InstanceIpV4Addresses: list[IpFilterDict]
+    """The IPv4 addresses associated with the instance."""
+    ResourceAwsEc2InstanceIpV6Addresses: list[IpFilterDict]
+    """The IPv6 addresses associated with the instance."""
+    ResourceAwsEc2InstanceKeyName: list[StringFilterDict]
+    """The key name associated with the instance."""
+    ResourceAwsEc2InstanceLaunchedAt: list[DateFilterDict]
+    """The date and time the instance was launched."""
+    ResourceAwsEc2InstanceSubnetId: list[StringFilterDict]
+    """The identifier of the subnet that the instance was launched in."""
+    ResourceAwsEc2InstanceType: list[StringFilterDict]
+    """The instance type of the instance."""
+    ResourceAwsEc2InstanceVpcId: list[StringFilterDict]
+    """The identifier of the VPC that the instance was launched in."""
+    ResourceAwsIamAccessKeyCreatedAt: list[DateFilterDict]
+    """The creation date/time of the IAM access key related to a finding."""
+    ResourceAwsIamAccessKeyPrincipalName: list[StringFilterDict]
+    """The name of the principal that is associated with an IAM access key."""
+    ResourceAwsIamAccessKeyStatus: list[StringFilterDict]
+    """The status of the IAM access key related to a finding."""
+    ResourceAwsIamAccessKeyUserName: list[StringFilterDict]
+    """The user associated with the IAM access key related to a finding."""
+    ResourceAwsIamUserUserName: list[StringFilterDict]
+    """The name of an IAM user."""
+    ResourceAwsS3BucketOwnerId: list[StringFilterDict]
+    """The canonical user ID of the owner of the S3 bucket."""
+    ResourceAwsS3BucketOwnerName: list[StringFilterDict]
+    """The display name of the owner of the S3 bucket."""
+    ResourceContainerImageId: list[StringFilterDict]
+    """The identifier of the image related to a finding."""
+    ResourceContainerImageName: list[StringFilterDict]
+    """The name of the image related to a finding."""
+    ResourceContainerLaunchedAt: list[DateFilterDict]
+    """A timestamp that identifies when the container was started."""
+    ResourceContainerName: list[StringFilterDict]
+    """The name of the container related to a finding."""
+    ResourceDetailsOther: list[MapFilterDict]
+    """The details of a resource that doesn't have a specific subfield for the resource type
+    defined."""
+    ResourceId: list[StringFilterDict]
+    """The canonical identifier for the given resource type."""
+    ResourcePartition: list[StringFilterDict]
+    """The canonical AWS partition name that the Region is assigned to."""
+    ResourceRegion: list[StringFilterDict]
+    """The canonical AWS external Region name where this resource is located."""
+    ResourceTags: list[MapFilterDict]
+    """A list of AWS tags associated with a resource at the time the finding was processed."""
+    ResourceType: list[StringFilterDict]
+    """Specifies the type of the resource that details are provided for."""
+    Sample: list[BooleanFilterDict]
+    """Indicates whether or not sample findings are included in the filter results."""
+    SeverityLabel: list[StringFilterDict]
+    """The label of a finding's severity."""
+    SeverityNormalized: list[NumberFilterDict]
+    """The normalized severity of a finding."""
+    SeverityProduct: list[NumberFilterDict]
+    """The native severity as defined by the security findings provider's solution that generated
+    the finding."""
+    SourceUrl: list[StringFilterDict]
+    """A URL that links to a page about the current finding in the security findings provider's
+    solution."""
+    ThreatIntelIndicatorCategory: list[StringFilterDict]
+    """The category of a threat intelligence indicator."""
+    ThreatIntelIndicatorLastObservedAt: list[DateFilterDict]
+    """A timestamp that identifies the last observation of a threat intelligence indicator."""
+    ThreatIntelIndicatorSource: list[StringFilterDict]
+    """The source of the threat intelligence."""
+    ThreatIntelIndicatorSourceUrl: list[StringFilterDict]
+    """The URL for more details from the source of the threat intelligence."""
+    ThreatIntelIndicatorType: list[StringFilterDict]
+    """The type of a threat intelligence indicator."""
+    ThreatIntelIndicatorValue: list[StringFilterDict]
+    """The value of a threat intelligence indicator."""
+    Title: list[StringFilterDict]
+    """A finding's title."""
+    Type: list[StringFilterDict]
+    """A finding type in the format of namespace/category/classifier that classifies a finding."""
+    UpdatedAt: list[DateFilterDict]
+    """An ISO8601-formatted timestamp that indicates when the security findings provider last
+    updated the finding record."""
+    UserDefinedFields: list[MapFilterDict]
+    """A list of name/value string pairs associated with the finding."""
+    VerificationState: list[StringFilterDict]
+    """The veracity of a finding."""
+    VulnerabilitiesExploitAvailable: list[StringFilterDict]
+    """Indicates whether a software vulnerability in your environment has a known exploit."""
+    VulnerabilitiesFixAvailable: list[StringFilterDict]
+    """Indicates whether a vulnerability is fixed in a newer version of the affected software
+    packages."""
+    WorkflowState: list[StringFilterDict]
+    """The workflow state of a finding."""
+    WorkflowStatus: list[StringFilterDict]
+    """The status of the investigation into a finding."""
 
-InsightDateRangeDict = TypedDict(
-    "InsightDateRangeDict",
-    {
-        "Unit": "Required[Literal['DAYS']]",
-        "Value": "Required[float]",
-    },
-    total=False,
-)
 
-IpFilterDict = TypedDict(
-    "IpFilterDict",
-    {
-        "Cidr": "Required[str]",
-    },
-    total=False,
-)
+class BooleanFilterDict(TypedDict, total=False):
+    """BooleanFilter as a plain dict: Boolean filter for querying findings."""
 
-KeywordFilterDict = TypedDict(
-    "KeywordFilterDict",
-    {
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    Value: Required[bool]
+    """The value of the boolean."""
 
-MapFilterDict = TypedDict(
-    "MapFilterDict",
-    {
-        "Comparison": "Required[Literal['EQUALS', 'NOT_EQUALS']]",
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
-NumberFilterDict = TypedDict(
-    "NumberFilterDict",
-    {
-        "Eq": "float",
-        "Gte": "float",
-        "Lte": "float",
-    },
-    total=False,
-)
+class DateFilterDict(TypedDict, total=False):
+    """DateFilter as a plain dict: A date filter for querying findings."""
 
-StringFilterDict = TypedDict(
-    "StringFilterDict",
-    {
-        "Comparison": "Required[Literal['EQUALS', 'PREFIX', 'NOT_EQUALS', 'PREFIX_NOT_EQUALS']]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    DateRange: InsightDateRangeDict
+    """A date range for the date filter."""
+    End: str
+    """The date and time, in UTC and ISO 8601 format."""
+    Start: str
+    """The date and time, in UTC and ISO 8601 format."""
 
+
+class InsightDateRangeDict(TypedDict, total=False):
+    """InsightDateRange as a plain dict: A date range for the date filter."""
+
+    Unit: Required[Literal["DAYS"]]
+    """A date range unit for the date filter."""
+    Value: Required[float]
+    """A date range value for the date filter."""
+
+
+class IpFilterDict(TypedDict, total=False):
+    """IpFilter as a plain dict: The IP filter for querying findings."""
+
+    Cidr: Required[str]
+    """A finding's CIDR value."""
+
+
+class KeywordFilterDict(TypedDict, total=False):
+    """KeywordFilter as a plain dict: A keyword filter for querying findings."""
+
+    Value: Required[str]
+    """A value for the keyword."""
+
+
+class MapFilterDict(TypedDict, total=False):
+    """MapFilter as a plain dict: A map filter for filtering AWS Security Hub findings."""
+
+    Comparison: Required[Literal["EQUALS", "NOT_EQUALS"]]
+    """The condition to apply to the key value when filtering Security Hub findings with a map
+    filter."""
+    Key: Required[str]
+    """Non-empty string definition."""
+    Value: Required[str]
+    """Non-empty string definition."""
+
+
+class NumberFilterDict(TypedDict, total=False):
+    """NumberFilter as a plain dict: A number filter for querying findings."""
+
+    Eq: float
+    """The equal-to condition to be applied to a single field when querying for findings."""
+    Gte: float
+    """The greater-than-equal condition to be applied to a single field when querying for findings."""
+    Lte: float
+    """The less-than-equal condition to be applied to a single field when querying for findings."""
+
+
+class StringFilterDict(TypedDict, total=False):
+    """StringFilter as a plain dict: A string filter for filtering AWS Security Hub findings."""
+
+    Comparison: Required[Literal["EQUALS", "PREFIX", "NOT_EQUALS", "PREFIX_NOT_EQUALS"]]
+    """The condition to apply to a string value when filtering Security Hub findings."""
+    Value: Required[str]
+    """Non-empty string definition."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::SecurityHub::Insight",
     schema_file="aws-securityhub-insight.json",
     primary_identifier=("/InsightArn",),
-    additional_identifiers=(),
     read_only=("/InsightArn",),
-    create_only=(),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("Filters", "Name", "GroupByAttribute"),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -294,728 +411,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AwsSecurityFindingFilters": {
-            "additionalProperties": False,
-            "properties": {
-                "AwsAccountId": {
-                    "items": {"$ref": "#/definitions/StringFilter"},
-                    "maxItems": 20,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "AwsAccountName": {
-                    "items": {"$ref": "#/definitions/StringFilter"},
-                    "maxItems": 20,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "CompanyName": {
-                    "items": {"$ref": "#/definitions/StringFilter"},
-                    "maxItems": 20,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "ComplianceAssociatedStandardsId": {
-                    "items": {"$ref": "#/definitions/StringFilter"},
-                    "maxItems": 20,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "ComplianceSecurityControlId": {
-                    "items": {"$ref": "#/definitions/StringFilter"},
-                    "maxItems": 20,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "ComplianceSecurityControlParametersName": {
-                    "items": {"$ref": "#/definitions/StringFilter"},
-                    "maxItems": 20,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "ComplianceSecurityControlParametersValue": {
-                    "items": {"$ref": "#/definitions/StringFilter"},
-                    "maxItems": 20,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "ComplianceStatus": {
-                    "items": {"$ref": "#/definitions/StringFilter"},
-                    "maxItems": 20,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "Confidence": {
-                    "items": {"$ref": "#/definitions/NumberFilter"},
-                    "maxItems": 20,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "CreatedAt": {
-                    "items": {"$ref": "#/definitions/DateFilter"},
-                    "maxItems": 20,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "Criticality": {
-                    "items": {"$ref": "#/definitions/NumberFilter"},
-                    "maxItems": 20,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "Description": {
-                    "items": {"$ref": "#/definitions/StringFilter"},
-                    "maxItems": 20,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "FindingProviderFieldsConfidence": {
-                    "items": {"$ref": "#/definitions/NumberFilter"},
-                    "maxItems": 20,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "FindingProviderFieldsCriticality": {
-                    "items": {"$ref": "#/definitions/NumberFilter"},
-                    "maxItems": 20,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "FindingProviderFieldsRelatedFindingsId": {
-                    "items": {"$ref": "#/definitions/StringFilter"},
-                    "maxItems": 20,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "FindingProviderFieldsRelatedFindingsProductArn": {
-                    "items": {"$ref": "#/definitions/StringFilter"},
-                    "maxItems": 20,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "FindingProviderFieldsSeverityLabel": {
-                    "items": {"$ref": "#/definitions/StringFilter"},
-                    "maxItems": 20,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "FindingProviderFieldsSeverityOriginal": {
-                    "items": {"$ref": "#/definitions/StringFilter"},
-                    "maxItems": 20,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "FindingProviderFieldsTypes": {
-                    "items": {"$ref": "#/definitions/StringFilter"},
-                    "maxItems": 20,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "FirstObservedAt": {
-                    "items": {"$ref": "#/definitions/DateFilter"},
-                    "maxItems": 20,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "GeneratorId": {
-                    "items": {"$ref": "#/definitions/StringFilter"},
-                    "maxItems": 20,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "Id": {
-                    "items": {"$ref": "#/definitions/StringFilter"},
-                    "maxItems": 20,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "Keyword": {
-                    "items": {"$ref": "#/definitions/KeywordFilter"},
-                    "maxItems": 20,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "LastObservedAt": {
-                    "items": {"$ref": "#/definitions/DateFilter"},
-                    "maxItems": 20,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "MalwareName": {
-                    "items": {"$ref": "#/definitions/StringFilter"},
-                    "maxItems": 20,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "MalwarePath": {
-                    "items": {"$ref": "#/definitions/StringFilter"},
-                    "maxItems": 20,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "MalwareState": {
-                    "items": {"$ref": "#/definitions/StringFilter"},
-                    "maxItems": 20,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "MalwareType": {
-                    "items": {"$ref": "#/definitions/StringFilter"},
-                    "maxItems": 20,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "NetworkDestinationDomain": {
-                    "items": {"$ref": "#/definitions/StringFilter"},
-                    "maxItems": 20,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "NetworkDestinationIpV4": {
-                    "items": {"$ref": "#/definitions/IpFilter"},
-                    "maxItems": 20,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "NetworkDestinationIpV6": {
-                    "items": {"$ref": "#/definitions/IpFilter"},
-                    "maxItems": 20,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "NetworkDestinationPort": {
-                    "items": {"$ref": "#/definitions/NumberFilter"},
-                    "maxItems": 20,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "NetworkDirection": {
-                    "items": {"$ref": "#/definitions/StringFilter"},
-                    "maxItems": 20,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "NetworkProtocol": {
-                    "items": {"$ref": "#/definitions/StringFilter"},
-                    "maxItems": 20,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "NetworkSourceDomain": {
-                    "items": {"$ref": "#/definitions/StringFilter"},
-                    "maxItems": 20,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "NetworkSourceIpV4": {
-                    "items": {"$ref": "#/definitions/IpFilter"},
-                    "maxItems": 20,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "NetworkSourceIpV6": {
-                    "items": {"$ref": "#/definitions/IpFilter"},
-                    "maxItems": 20,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "NetworkSourceMac": {
-                    "items": {"$ref": "#/definitions/StringFilter"},
-                    "maxItems": 20,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "NetworkSourcePort": {
-                    "items": {"$ref": "#/definitions/NumberFilter"},
-                    "maxItems": 20,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "NoteText": {
-                    "items": {"$ref": "#/definitions/StringFilter"},
-                    "maxItems": 20,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "NoteUpdatedAt": {
-                    "items": {"$ref": "#/definitions/DateFilter"},
-                    "maxItems": 20,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "NoteUpdatedBy": {
-                    "items": {"$ref": "#/definitions/StringFilter"},
-                    "maxItems": 20,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "ProcessLaunchedAt": {
-                    "items": {"$ref": "#/definitions/DateFilter"},
-                    "maxItems": 20,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "ProcessName": {
-                    "items": {"$ref": "#/definitions/StringFilter"},
-                    "maxItems": 20,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "ProcessParentPid": {
-                    "items": {"$ref": "#/definitions/NumberFilter"},
-                    "maxItems": 20,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "ProcessPath": {
-                    "items": {"$ref": "#/definitions/StringFilter"},
-                    "maxItems": 20,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "ProcessPid": {
-                    "items": {"$ref": "#/definitions/NumberFilter"},
-                    "maxItems": 20,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "ProcessTerminatedAt": {
-                    "items": {"$ref": "#/definitions/DateFilter"},
-                    "maxItems": 20,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "ProductArn": {
-                    "items": {"$ref": "#/definitions/StringFilter"},
-                    "maxItems": 20,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "ProductFields": {
-                    "items": {"$ref": "#/definitions/MapFilter"},
-                    "maxItems": 20,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "ProductName": {
-                    "items": {"$ref": "#/definitions/StringFilter"},
-                    "maxItems": 20,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "RecommendationText": {
-                    "items": {"$ref": "#/definitions/StringFilter"},
-                    "maxItems": 20,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "RecordState": {
-                    "items": {"$ref": "#/definitions/StringFilter"},
-                    "maxItems": 20,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "Region": {
-                    "items": {"$ref": "#/definitions/StringFilter"},
-                    "maxItems": 20,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "RelatedFindingsId": {
-                    "items": {"$ref": "#/definitions/StringFilter"},
-                    "maxItems": 20,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "RelatedFindingsProductArn": {
-                    "items": {"$ref": "#/definitions/StringFilter"},
-                    "maxItems": 20,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "ResourceApplicationArn": {
-                    "items": {"$ref": "#/definitions/StringFilter"},
-                    "maxItems": 20,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "ResourceApplicationName": {
-                    "items": {"$ref": "#/definitions/StringFilter"},
-                    "maxItems": 20,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "ResourceAwsEc2InstanceIamInstanceProfileArn": {
-                    "items": {"$ref": "#/definitions/StringFilter"},
-                    "maxItems": 20,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "ResourceAwsEc2InstanceImageId": {
-                    "items": {"$ref": "#/definitions/StringFilter"},
-                    "maxItems": 20,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "ResourceAwsEc2InstanceIpV4Addresses": {
-                    "items": {"$ref": "#/definitions/IpFilter"},
-                    "maxItems": 20,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "ResourceAwsEc2InstanceIpV6Addresses": {
-                    "items": {"$ref": "#/definitions/IpFilter"},
-                    "maxItems": 20,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "ResourceAwsEc2InstanceKeyName": {
-                    "items": {"$ref": "#/definitions/StringFilter"},
-                    "maxItems": 20,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "ResourceAwsEc2InstanceLaunchedAt": {
-                    "items": {"$ref": "#/definitions/DateFilter"},
-                    "maxItems": 20,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "ResourceAwsEc2InstanceSubnetId": {
-                    "items": {"$ref": "#/definitions/StringFilter"},
-                    "maxItems": 20,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "ResourceAwsEc2InstanceType": {
-                    "items": {"$ref": "#/definitions/StringFilter"},
-                    "maxItems": 20,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "ResourceAwsEc2InstanceVpcId": {
-                    "items": {"$ref": "#/definitions/StringFilter"},
-                    "maxItems": 20,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "ResourceAwsIamAccessKeyCreatedAt": {
-                    "items": {"$ref": "#/definitions/DateFilter"},
-                    "maxItems": 20,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "ResourceAwsIamAccessKeyPrincipalName": {
-                    "items": {"$ref": "#/definitions/StringFilter"},
-                    "maxItems": 20,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "ResourceAwsIamAccessKeyStatus": {
-                    "items": {"$ref": "#/definitions/StringFilter"},
-                    "maxItems": 20,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "ResourceAwsIamAccessKeyUserName": {
-                    "items": {"$ref": "#/definitions/StringFilter"},
-                    "maxItems": 20,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "ResourceAwsIamUserUserName": {
-                    "items": {"$ref": "#/definitions/StringFilter"},
-                    "maxItems": 20,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "ResourceAwsS3BucketOwnerId": {
-                    "items": {"$ref": "#/definitions/StringFilter"},
-                    "maxItems": 20,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "ResourceAwsS3BucketOwnerName": {
-                    "items": {"$ref": "#/definitions/StringFilter"},
-                    "maxItems": 20,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "ResourceContainerImageId": {
-                    "items": {"$ref": "#/definitions/StringFilter"},
-                    "maxItems": 20,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "ResourceContainerImageName": {
-                    "items": {"$ref": "#/definitions/StringFilter"},
-                    "maxItems": 20,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "ResourceContainerLaunchedAt": {
-                    "items": {"$ref": "#/definitions/DateFilter"},
-                    "maxItems": 20,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "ResourceContainerName": {
-                    "items": {"$ref": "#/definitions/StringFilter"},
-                    "maxItems": 20,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "ResourceDetailsOther": {
-                    "items": {"$ref": "#/definitions/MapFilter"},
-                    "maxItems": 20,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "ResourceId": {
-                    "items": {"$ref": "#/definitions/StringFilter"},
-                    "maxItems": 20,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "ResourcePartition": {
-                    "items": {"$ref": "#/definitions/StringFilter"},
-                    "maxItems": 20,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "ResourceRegion": {
-                    "items": {"$ref": "#/definitions/StringFilter"},
-                    "maxItems": 20,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "ResourceTags": {
-                    "items": {"$ref": "#/definitions/MapFilter"},
-                    "maxItems": 20,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "ResourceType": {
-                    "items": {"$ref": "#/definitions/StringFilter"},
-                    "maxItems": 20,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "Sample": {
-                    "items": {"$ref": "#/definitions/BooleanFilter"},
-                    "maxItems": 20,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "SeverityLabel": {
-                    "items": {"$ref": "#/definitions/StringFilter"},
-                    "maxItems": 20,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "SeverityNormalized": {
-                    "items": {"$ref": "#/definitions/NumberFilter"},
-                    "maxItems": 20,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "SeverityProduct": {
-                    "items": {"$ref": "#/definitions/NumberFilter"},
-                    "maxItems": 20,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "SourceUrl": {
-                    "items": {"$ref": "#/definitions/StringFilter"},
-                    "maxItems": 20,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "ThreatIntelIndicatorCategory": {
-                    "items": {"$ref": "#/definitions/StringFilter"},
-                    "maxItems": 20,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "ThreatIntelIndicatorLastObservedAt": {
-                    "items": {"$ref": "#/definitions/DateFilter"},
-                    "maxItems": 20,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "ThreatIntelIndicatorSource": {
-                    "items": {"$ref": "#/definitions/StringFilter"},
-                    "maxItems": 20,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "ThreatIntelIndicatorSourceUrl": {
-                    "items": {"$ref": "#/definitions/StringFilter"},
-                    "maxItems": 20,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "ThreatIntelIndicatorType": {
-                    "items": {"$ref": "#/definitions/StringFilter"},
-                    "maxItems": 20,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "ThreatIntelIndicatorValue": {
-                    "items": {"$ref": "#/definitions/StringFilter"},
-                    "maxItems": 20,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "Title": {
-                    "items": {"$ref": "#/definitions/StringFilter"},
-                    "maxItems": 20,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "Type": {
-                    "items": {"$ref": "#/definitions/StringFilter"},
-                    "maxItems": 20,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "UpdatedAt": {
-                    "items": {"$ref": "#/definitions/DateFilter"},
-                    "maxItems": 20,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "UserDefinedFields": {
-                    "items": {"$ref": "#/definitions/MapFilter"},
-                    "maxItems": 20,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "VerificationState": {
-                    "items": {"$ref": "#/definitions/StringFilter"},
-                    "maxItems": 20,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "VulnerabilitiesExploitAvailable": {
-                    "items": {"$ref": "#/definitions/StringFilter"},
-                    "maxItems": 20,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "VulnerabilitiesFixAvailable": {
-                    "items": {"$ref": "#/definitions/StringFilter"},
-                    "maxItems": 20,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "WorkflowState": {
-                    "items": {"$ref": "#/definitions/StringFilter"},
-                    "maxItems": 20,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "WorkflowStatus": {
-                    "items": {"$ref": "#/definitions/StringFilter"},
-                    "maxItems": 20,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-            },
-            "type": "object",
-        },
-        "BooleanFilter": {
-            "additionalProperties": False,
-            "properties": {"Value": {"type": "boolean"}},
-            "required": ["Value"],
-            "type": "object",
-        },
-        "DateFilter": {
-            "additionalProperties": False,
-            "properties": {
-                "DateRange": {"$ref": "#/definitions/DateRange"},
-                "End": {"$ref": "#/definitions/ISO8601DateString"},
-                "Start": {"$ref": "#/definitions/ISO8601DateString"},
-            },
-            "type": "object",
-        },
-        "DateRange": {
-            "additionalProperties": False,
-            "properties": {
-                "Unit": {"enum": ["DAYS"], "type": "string"},
-                "Value": {"type": "number"},
-            },
-            "required": ["Unit", "Value"],
-            "type": "object",
-        },
-        "ISO8601DateString": {
-            "pattern": "^([\\+-]?\\d{4}(?!\\d{2}))((-?)((0[1-9]|1[0-2])(\\3([12]\\d|0[1-9]|3[01]))?|W([0-4]\\d|5[0-2])(-?[1-7])?|(00[1-9]|0[1-9]\\d|[12]\\d{2}|3([0-5]\\d|6[1-6])))([tT]((([01]\\d|2[0-3])((:?)[0-5]\\d)?|24\\:?00)([\\.,]\\d+(?!:))?)?(\\17[0-5]\\d([\\.,]\\d+)?)?([zZ]|([\\+-])([01]\\d|2[0-3]):?([0-5]\\d)?)?)?)?$",
-            "type": "string",
-        },
-        "IpFilter": {
-            "additionalProperties": False,
-            "properties": {"Cidr": {"$ref": "#/definitions/NonEmptyString"}},
-            "required": ["Cidr"],
-            "type": "object",
-        },
-        "KeywordFilter": {
-            "additionalProperties": False,
-            "properties": {"Value": {"$ref": "#/definitions/NonEmptyString"}},
-            "required": ["Value"],
-            "type": "object",
-        },
-        "MapFilter": {
-            "additionalProperties": False,
-            "properties": {
-                "Comparison": {"enum": ["EQUALS", "NOT_EQUALS"], "type": "string"},
-                "Key": {"$ref": "#/definitions/NonEmptyString"},
-                "Value": {"$ref": "#/definitions/NonEmptyString"},
-            },
-            "required": ["Comparison", "Key", "Value"],
-            "type": "object",
-        },
-        "NonEmptyString": {"minLength": 1, "pattern": "\\S", "type": "string"},
-        "NumberFilter": {
-            "additionalProperties": False,
-            "properties": {
-                "Eq": {"type": "number"},
-                "Gte": {"type": "number"},
-                "Lte": {"type": "number"},
-            },
-            "type": "object",
-        },
-        "StringFilter": {
-            "additionalProperties": False,
-            "properties": {
-                "Comparison": {"$ref": "#/definitions/StringFilterComparison"},
-                "Value": {"$ref": "#/definitions/NonEmptyString"},
-            },
-            "required": ["Comparison", "Value"],
-            "type": "object",
-        },
-        "StringFilterComparison": {
-            "enum": ["EQUALS", "PREFIX", "NOT_EQUALS", "PREFIX_NOT_EQUALS"],
-            "type": "string",
-        },
-    },
-    "properties": {
-        "Filters": {"$ref": "#/definitions/AwsSecurityFindingFilters"},
-        "GroupByAttribute": {"$ref": "#/definitions/NonEmptyString"},
-        "InsightArn": {"pattern": "arn:aws\\S*:securityhub:\\S*", "type": "string"},
-        "Name": {"maxLength": 128, "minLength": 1, "pattern": "\\S", "type": "string"},
-    },
-    "required": ["Filters", "Name", "GroupByAttribute"],
-}
-
 
 class Insight(_Resource):
-    """AWS::SecurityHub::Insight: The AWS::SecurityHub::Insight resource represents the AWS Security Hub Insight in your account. An AWS Security Hub insight is a collection of related...
+    """AWS::SecurityHub::Insight: The AWS::SecurityHub::Insight resource represents the AWS Security
+    Hub Insight in your account. An AWS Security Hub insight is a collection of related findings.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: InsightArn.
+    Read-only attributes (known once deployed): InsightArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-securityhub-insight.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -1023,34 +428,40 @@ class Insight(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "InsightAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "insight.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     InsightArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The ARN of a Security Hub insight"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Filters: AwsSecurityFindingFiltersDict
     GroupByAttribute: str
     Name: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Filters: AwsSecurityFindingFilters | AwsSecurityFindingFiltersDict,
+        GroupByAttribute: str,
+        Name: str,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::SecurityHub::Insight; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Filters: AwsSecurityFindingFilters | AwsSecurityFindingFiltersDict,
-            GroupByAttribute: str,
-            Name: str,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::SecurityHub::Insight; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
             Filters: One or more attributes used to filter the findings included in the insight
-            GroupByAttribute: The grouping attribute for the insight's findings
-            Name: The name of a Security Hub insight
+                Required.
+            GroupByAttribute: The grouping attribute for the insight's findings Required.
+            Name: The name of a Security Hub insight Required.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

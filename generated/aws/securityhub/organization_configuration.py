@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,30 +51,22 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::SecurityHub::OrganizationConfiguration",
     schema_file="aws-securityhub-organizationconfiguration.json",
     primary_identifier=("/OrganizationConfigurationIdentifier",),
-    additional_identifiers=(),
     read_only=(
         "/OrganizationConfigurationIdentifier",
         "/Status",
         "/StatusMessage",
         "/MemberAccountLimitReached",
     ),
-    create_only=(),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("AutoEnable",),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -80,30 +76,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "AutoEnable": {"type": "boolean"},
-        "AutoEnableStandards": {"enum": ["DEFAULT", "NONE"], "type": "string"},
-        "ConfigurationType": {"enum": ["CENTRAL", "LOCAL"], "type": "string"},
-        "MemberAccountLimitReached": {"type": "boolean"},
-        "OrganizationConfigurationIdentifier": {
-            "pattern": "^[0-9]{12}/[a-zA-Z0-9-]{1,32}/securityhub-organization-configuration$",
-            "type": "string",
-        },
-        "Status": {"enum": ["PENDING", "ENABLED", "FAILED"], "type": "string"},
-        "StatusMessage": {"type": "string"},
-    },
-    "required": ["AutoEnable"],
-}
-
 
 class OrganizationConfiguration(_Resource):
-    """AWS::SecurityHub::OrganizationConfiguration: The AWS::SecurityHub::OrganizationConfiguration resource represents the configuration of your organization in Security Hub. Only the Security Hub admi...
+    """AWS::SecurityHub::OrganizationConfiguration: The AWS::SecurityHub::OrganizationConfiguration
+    resource represents the configuration of your organization in Security Hub. Only the Security
+    Hub administrator account can create Organization Configuration resource in each region and can
+    opt-in to Central Configuration only in the aggregation region of FindingAggregator.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: OrganizationConfigurationIdentifier.
+    Read-only attributes (known once deployed): MemberAccountLimitReached,
+    OrganizationConfigurationIdentifier, Status, StatusMessage.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-securityhub-organizationconfiguration.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -113,37 +98,54 @@ class OrganizationConfiguration(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "OrganizationConfigurationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "organization_configuration.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     MemberAccountLimitReached: bool
+    """Whether the maximum number of allowed member accounts are already associated with the
+    Security Hub administrator account."""
     OrganizationConfigurationIdentifier: str
+    """The identifier of the OrganizationConfiguration being created and assigned as the unique
+    identifier."""
     Status: Literal["PENDING", "ENABLED", "FAILED"]
+    """Describes whether central configuration could be enabled as the ConfigurationType for the
+    organization."""
     StatusMessage: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Provides an explanation if the value of Status is equal to FAILED when ConfigurationType is
+    equal to CENTRAL."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AutoEnable: bool
     AutoEnableStandards: Literal["DEFAULT", "NONE"]
     ConfigurationType: Literal["CENTRAL", "LOCAL"]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AutoEnable: bool,
+        AutoEnableStandards: Literal["DEFAULT", "NONE"] | None = None,
+        ConfigurationType: Literal["CENTRAL", "LOCAL"] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::SecurityHub::OrganizationConfiguration; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AutoEnable: bool,
-            AutoEnableStandards: Literal["DEFAULT", "NONE"] | None = None,
-            ConfigurationType: Literal["CENTRAL", "LOCAL"] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::SecurityHub::OrganizationConfiguration; `await` it inside an App to deploy it.
-
-            AutoEnable: Whether to automatically enable Security Hub in new member accounts when they join the organization.
-            AutoEnableStandards: Whether to automatically enable Security Hub default standards in new member accounts when they join the organization.
-            ConfigurationType: Indicates whether the organization uses local or central configuration.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AutoEnable: Whether to automatically enable Security Hub in new member accounts when
+                they join the organization. Required.
+            AutoEnableStandards: Whether to automatically enable Security Hub default standards in
+                new member accounts when they join the organization.
+            ConfigurationType: Indicates whether the organization uses local or central
+                configuration.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

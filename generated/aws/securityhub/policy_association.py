@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,11 +51,11 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::SecurityHub::PolicyAssociation",
     schema_file="aws-securityhub-policyassociation.json",
     primary_identifier=("/AssociationIdentifier",),
-    additional_identifiers=(),
     read_only=(
         "/AssociationStatus",
         "/AssociationType",
@@ -60,18 +64,11 @@ METADATA = _TypeMetadata(
         "/AssociationIdentifier",
     ),
     create_only=("/TargetId", "/TargetType"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("TargetId", "TargetType", "ConfigurationPolicyId"),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 1440,
         "read": 120,
@@ -81,34 +78,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "AssociationIdentifier": {"type": "string"},
-        "AssociationStatus": {
-            "enum": ["SUCCESS", "PENDING", "FAILED", "DISABLED"],
-            "type": "string",
-        },
-        "AssociationStatusMessage": {"type": "string"},
-        "AssociationType": {"enum": ["APPLIED", "INHERITED"], "type": "string"},
-        "ConfigurationPolicyId": {
-            "pattern": "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$|^SELF_MANAGED_SECURITY_HUB$",
-            "type": "string",
-        },
-        "TargetId": {"type": "string"},
-        "TargetType": {"enum": ["ACCOUNT", "ORGANIZATIONAL_UNIT", "ROOT"], "type": "string"},
-        "UpdatedAt": {"type": "string"},
-    },
-    "required": ["TargetId", "TargetType", "ConfigurationPolicyId"],
-}
-
 
 class PolicyAssociation(_Resource):
-    """AWS::SecurityHub::PolicyAssociation: The AWS::SecurityHub::PolicyAssociation resource represents the AWS Security Hub Central Configuration Policy associations in your Target. Only the AW...
+    """AWS::SecurityHub::PolicyAssociation: The AWS::SecurityHub::PolicyAssociation resource
+    represents the AWS Security Hub Central Configuration Policy associations in your Target. Only
+    the AWS Security Hub delegated administrator can create the resouce from the home region.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: AssociationIdentifier.
+    Replaced when any of these change (create-only): TargetId, TargetType.
+    Read-only attributes (known once deployed): AssociationIdentifier, AssociationStatus,
+    AssociationStatusMessage, AssociationType, UpdatedAt.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-securityhub-policyassociation.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -118,38 +100,55 @@ class PolicyAssociation(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "PolicyAssociationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "policy_association.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     AssociationIdentifier: str
+    """A unique identifier to indicates if the target has an association"""
     AssociationStatus: Literal["SUCCESS", "PENDING", "FAILED", "DISABLED"]
+    """The current status of the association between the specified target and the configuration"""
     AssociationStatusMessage: str
+    """An explanation for a FAILED value for AssociationStatus"""
     AssociationType: Literal["APPLIED", "INHERITED"]
+    """Indicates whether the association between the specified target and the configuration was
+    directly applied by the Security Hub delegated administrator or inherited from a parent"""
     UpdatedAt: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The date and time, in UTC and ISO 8601 format, that the configuration policy association was
+    last updated"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ConfigurationPolicyId: str
     TargetId: str
     TargetType: Literal["ACCOUNT", "ORGANIZATIONAL_UNIT", "ROOT"]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ConfigurationPolicyId: str,
+        TargetId: str,
+        TargetType: Literal["ACCOUNT", "ORGANIZATIONAL_UNIT", "ROOT"],
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::SecurityHub::PolicyAssociation; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ConfigurationPolicyId: str,
-            TargetId: str,
-            TargetType: Literal["ACCOUNT", "ORGANIZATIONAL_UNIT", "ROOT"],
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::SecurityHub::PolicyAssociation; `await` it inside an App to deploy it.
-
-            ConfigurationPolicyId: The universally unique identifier (UUID) of the configuration policy or a value of SELF_MANAGED_SECURITY_HUB for a self-managed configuration
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ConfigurationPolicyId: The universally unique identifier (UUID) of the configuration
+                policy or a value of SELF_MANAGED_SECURITY_HUB for a self-managed configuration
+                Required.
             TargetId: The identifier of the target account, organizational unit, or the root
-            TargetType: Indicates whether the target is an AWS account, organizational unit, or the organization root
+                Create-only: changing it replaces the resource. Required.
+            TargetType: Indicates whether the target is an AWS account, organizational unit, or the
+                organization root Create-only: changing it replaces the resource. Required.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

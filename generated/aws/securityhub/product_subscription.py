@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,25 +51,19 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::SecurityHub::ProductSubscription",
     schema_file="aws-securityhub-productsubscription.json",
     primary_identifier=("/ProductSubscriptionArn",),
-    additional_identifiers=(),
     read_only=("/ProductSubscriptionArn",),
     create_only=("/ProductArn",),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("ProductArn",),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
         tag_on_create=False,
         tag_updatable=False,
-        tag_property="/Tags",
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -74,22 +72,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "ProductArn": {"pattern": "arn:aws\\S*:securityhub:\\S*", "type": "string"},
-        "ProductSubscriptionArn": {"pattern": "arn:aws\\S*:securityhub:\\S*", "type": "string"},
-    },
-    "required": ["ProductArn"],
-}
-
 
 class ProductSubscription(_Resource):
-    """AWS::SecurityHub::ProductSubscription: The AWS::SecurityHub::ProductSubscription resource represents a subscription to a service that is allowed to generate findings for your Security Hub a...
+    """AWS::SecurityHub::ProductSubscription: The AWS::SecurityHub::ProductSubscription resource
+    represents a subscription to a service that is allowed to generate findings for your Security
+    Hub account. One product subscription resource is created for each product enabled.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ProductSubscriptionArn.
+    Replaced when any of these change (create-only): ProductArn.
+    Read-only attributes (known once deployed): ProductSubscriptionArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-securityhub-productsubscription.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -99,28 +93,36 @@ class ProductSubscription(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ProductSubscriptionAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "product_subscription.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     ProductSubscriptionArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The ARN of the product subscription for the account"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ProductArn: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ProductArn: str,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::SecurityHub::ProductSubscription; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ProductArn: str,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::SecurityHub::ProductSubscription; `await` it inside an App to deploy it.
-
-            ProductArn: The generic ARN of the product being subscribed to
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ProductArn: The generic ARN of the product being subscribed to Create-only: changing it
+                replaces the resource. Required.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

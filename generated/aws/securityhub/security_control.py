@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,49 +59,49 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ParameterConfigurationDict = TypedDict(
-    "ParameterConfigurationDict",
-    {
-        "Value": "ParameterValueDict",
-        "ValueType": "Required[Literal['DEFAULT', 'CUSTOM']]",
-    },
-    total=False,
-)
 
-ParameterValueDict = TypedDict(
-    "ParameterValueDict",
-    {
-        "Boolean": "bool",
-        "Double": "float",
-        "Enum": "str",
-        "EnumList": "list[str]",
-        "Integer": "int",
-        "IntegerList": "list[int]",
-        "String": "str",
-        "StringList": "list[str]",
-    },
-    total=False,
-)
+class ParameterConfigurationDict(TypedDict, total=False):
+    """ParameterConfiguration as a plain dict."""
 
+    Value: ParameterValueDict
+    """Type: ParameterValueDict."""
+    ValueType: Required[Literal["DEFAULT", "CUSTOM"]]
+    """Allowed values: 'DEFAULT', 'CUSTOM'."""
+
+
+class ParameterValueDict(TypedDict, total=False):
+    """ParameterValue as a plain dict."""
+
+    Boolean: bool
+    """A control parameter that is a boolean."""
+    Double: float
+    """A control parameter that is a double."""
+    Enum: str
+    """A control parameter that is a enum."""
+    EnumList: list[str]
+    """A control parameter that is a list of enums."""
+    Integer: int
+    """A control parameter that is a integer."""
+    IntegerList: list[int]
+    """A control parameter that is a list of integers."""
+    String: str
+    """A control parameter that is a string."""
+    StringList: list[str]
+    """A control parameter that is a list of strings."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::SecurityHub::SecurityControl",
     schema_file="aws-securityhub-securitycontrol.json",
     primary_identifier=("/SecurityControlId",),
     additional_identifiers=(("/SecurityControlArn",),),
-    read_only=(),
     create_only=("/SecurityControlId",),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("Parameters",),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 2160,
         "read": 120,
@@ -107,67 +111,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "anyOf": [{"required": ["SecurityControlId"]}, {"required": ["SecurityControlArn"]}],
-    "definitions": {
-        "IntegerList": {"items": {"type": "integer"}, "type": "array"},
-        "NonEmptyString": {"pattern": ".*\\S.*", "type": "string"},
-        "NonEmptyStringList": {"items": {"$ref": "#/definitions/NonEmptyString"}, "type": "array"},
-        "ParameterConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Value": {"$ref": "#/definitions/ParameterValue"},
-                "ValueType": {"enum": ["DEFAULT", "CUSTOM"], "type": "string"},
-            },
-            "required": ["ValueType"],
-            "type": "object",
-        },
-        "ParameterValue": {
-            "additionalProperties": False,
-            "oneOf": [
-                {"required": ["Boolean"]},
-                {"required": ["Double"]},
-                {"required": ["Enum"]},
-                {"required": ["EnumList"]},
-                {"required": ["Integer"]},
-                {"required": ["IntegerList"]},
-                {"required": ["String"]},
-                {"required": ["StringList"]},
-            ],
-            "properties": {
-                "Boolean": {"type": "boolean"},
-                "Double": {"type": "number"},
-                "Enum": {"$ref": "#/definitions/NonEmptyString"},
-                "EnumList": {"$ref": "#/definitions/NonEmptyStringList"},
-                "Integer": {"type": "integer"},
-                "IntegerList": {"$ref": "#/definitions/IntegerList"},
-                "String": {"$ref": "#/definitions/NonEmptyString"},
-                "StringList": {"$ref": "#/definitions/NonEmptyStringList"},
-            },
-            "type": "object",
-        },
-        "Parameters": {
-            "additionalProperties": False,
-            "patternProperties": {".*\\S.*": {"$ref": "#/definitions/ParameterConfiguration"}},
-            "type": "object",
-        },
-    },
-    "properties": {
-        "LastUpdateReason": {"pattern": "^([^\x00-\x7f]|[-_ a-zA-Z0-9])+$", "type": "string"},
-        "Parameters": {"$ref": "#/definitions/Parameters"},
-        "SecurityControlArn": {"$ref": "#/definitions/NonEmptyString"},
-        "SecurityControlId": {"$ref": "#/definitions/NonEmptyString"},
-    },
-    "required": ["Parameters"],
-}
-
 
 class SecurityControl(_Resource):
-    """AWS::SecurityHub::SecurityControl: A security control in Security Hub describes a security best practice related to a specific resource.
+    """AWS::SecurityHub::SecurityControl: A security control in Security Hub describes a security
+    best practice related to a specific resource.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: SecurityControlId.
+    Also identified by: SecurityControlArn.
+    Replaced when any of these change (create-only): SecurityControlId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-securityhub-securitycontrol.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -175,36 +129,50 @@ class SecurityControl(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "SecurityControlAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "security_control.schema.json")
 
     # Read-only attributes, set from what AWS returns.
-    # Declared properties (as declared, or as AWS returned them).
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     LastUpdateReason: str
-    Parameters: dict[str, Any]
+    Parameters: dict[str, ParameterConfigurationDict]
     SecurityControlArn: str
     SecurityControlId: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Parameters: dict[str, ParameterConfiguration | ParameterConfigurationDict],
+        LastUpdateReason: str | None = None,
+        SecurityControlArn: str | None = None,
+        SecurityControlId: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::SecurityHub::SecurityControl; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Parameters: dict[str, Any],
-            LastUpdateReason: str | None = None,
-            SecurityControlArn: str | None = None,
-            SecurityControlId: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::SecurityHub::SecurityControl; `await` it inside an App to deploy it.
-
-            LastUpdateReason: The most recent reason for updating the customizable properties of a security control.
-            Parameters: An object that identifies the name of a control parameter, its current value, and whether it has been customized.
-            SecurityControlArn: The Amazon Resource Name (ARN) for a security control across standards, such as `arn:aws:securityhub:eu-central-1:123456789012:security-control/S3.1`.
-            SecurityControlId: The unique identifier of a security control across standards.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Parameters: An object that identifies the name of a control parameter, its current
+                value, and whether it has been customized. Required.
+            LastUpdateReason: The most recent reason for updating the customizable properties of a
+                security control. This differs from the UpdateReason field of the
+                BatchUpdateStandardsControlAssociations API, which tracks the reason for updating
+                the enablement status of a control. This field accepts alphanumeric characters in
+                addition to white spaces, dashes, and underscores.
+            SecurityControlArn: The Amazon Resource Name (ARN) for a security control across
+                standards, such as
+                `arn:aws:securityhub:eu-central-1:123456789012:security-control/S3.1`. This
+                parameter doesn't mention a specific standard.
+            SecurityControlId: The unique identifier of a security control across standards. Values
+                for this field typically consist of an AWS service name and a number, such as
+                APIGateway.3. Create-only: changing it replaces the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,15 +55,21 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-StandardsControlDict = TypedDict(
-    "StandardsControlDict",
-    {
-        "Reason": "str",
-        "StandardsControlArn": "Required[str]",
-    },
-    total=False,
-)
 
+class StandardsControlDict(TypedDict, total=False):
+    """StandardsControl as a plain dict: Provides details about an individual security control. For
+    a list of ASH controls, see [controls
+    reference](https://docs.aws.amazon.com/securityhub/latest/userguide/securityhub-controls-reference.html)
+    in the *User Guide*."""
+
+    Reason: str
+    """A user-defined reason for changing a control's enablement status in a specified standard. If
+    you are disabling a control, then this property is required."""
+    StandardsControlArn: Required[str]
+    """The Amazon Resource Name (ARN) of the control."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::SecurityHub::Standard",
     schema_file="aws-securityhub-standard.json",
@@ -67,18 +77,12 @@ METADATA = _TypeMetadata(
     additional_identifiers=(("/StandardsArn",),),
     read_only=("/StandardsSubscriptionArn",),
     create_only=("/StandardsArn",),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("StandardsArn",),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
         tag_on_create=False,
         tag_updatable=False,
-        tag_property="/Tags",
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -88,42 +92,24 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "StandardsControl": {
-            "additionalProperties": False,
-            "properties": {
-                "Reason": {"type": "string"},
-                "StandardsControlArn": {
-                    "pattern": "arn:aws\\S*:securityhub:\\S*",
-                    "type": "string",
-                },
-            },
-            "required": ["StandardsControlArn"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "DisabledStandardsControls": {
-            "items": {"$ref": "#/definitions/StandardsControl"},
-            "maxItems": 100,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "StandardsArn": {"pattern": "arn:aws\\S*:securityhub:\\S", "type": "string"},
-        "StandardsSubscriptionArn": {"pattern": "arn:aws\\S*:securityhub:\\S*", "type": "string"},
-    },
-    "required": ["StandardsArn"],
-}
-
 
 class Standard(_Resource):
-    """AWS::SecurityHub::Standard: The ``AWS::SecurityHub::Standard`` resource specifies the enablement of a security standard. The standard is identified by the ``StandardsArn`` proper...
+    """AWS::SecurityHub::Standard: The ``AWS::SecurityHub::Standard`` resource specifies the
+    enablement of a security standard. The standard is identified by the ``StandardsArn`` property.
+    To view a list of ASH standards and their Amazon Resource Names (ARNs), use the
+    [DescribeStandards](https://docs.aws.amazon.com/securityhub/1.0/APIReference/API_DescribeStandards.html)
+    API operation. You must create a separate ``AWS::SecurityHub::Standard`` resource for each
+    standard that you want to enable. For more information about ASH standards, see [standards
+    reference](https://docs.aws.amazon.com/securityhub/latest/userguide/standards-reference.html) in
+    the *User Guide*.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: StandardsSubscriptionArn.
+    Also identified by: StandardsArn.
+    Replaced when any of these change (create-only): StandardsArn.
+    Read-only attributes (known once deployed): StandardsSubscriptionArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-securityhub-standard.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -131,31 +117,40 @@ class Standard(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "StandardAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "standard.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     StandardsSubscriptionArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Pattern: arn:aws\\S*:securityhub:\\S*"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     DisabledStandardsControls: list[StandardsControlDict]
     StandardsArn: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        StandardsArn: str,
+        DisabledStandardsControls: list[StandardsControl | StandardsControlDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::SecurityHub::Standard; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            StandardsArn: str,
-            DisabledStandardsControls: list[StandardsControl | StandardsControlDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::SecurityHub::Standard; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            StandardsArn: The ARN of the standard that you want to enable. To view a list of
+                available ASH standards and their ARNs, use the
+                [DescribeStandards](https://docs.aws.amazon.com/securityhub/1.0/APIReference/API_DescribeStandards.html)
+                API operation. Create-only: changing it replaces the resource. Required.
             DisabledStandardsControls: Specifies which controls are to be disabled in a standard.
-            StandardsArn: The ARN of the standard that you want to enable.
+                *Maximum*: ``100``
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -7,8 +7,10 @@ Imported on first use by aws_log_source.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "AwsLogSourceAttributes",
@@ -17,11 +19,34 @@ __all__ = [
 
 
 class AwsLogSourceProps(DeferredModel):
-    Accounts: list[str] | None = None
-    DataLakeArn: str
-    SourceName: str
-    SourceVersion: str
+    """
+    The properties a program declares for a AWS::SecurityLake::AwsLogSource.
+    """
+
+    Accounts: Annotated[
+        list[str] | None, Field(description="AWS account where you want to collect logs from.")
+    ] = None
+    DataLakeArn: Annotated[
+        str,
+        Field(
+            description="The ARN for the data lake. Create-only: changing it replaces the resource."
+        ),
+    ]
+    SourceName: Annotated[
+        str,
+        Field(
+            description="The name for a AWS source. This must be a Regionally unique value. Create-only: changing it replaces the resource."
+        ),
+    ]
+    SourceVersion: Annotated[
+        str,
+        Field(
+            description="The version for a AWS source. This must be a Regionally unique value. Create-only: changing it replaces the resource."
+        ),
+    ]
 
 
 class AwsLogSourceAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::SecurityLake::AwsLogSource, set by AWS.
+    """

@@ -7,9 +7,10 @@ Imported on first use by data_lake.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "DataLakeAttributes",
@@ -24,59 +25,154 @@ __all__ = [
 
 
 class DataLakeEncryptionConfiguration(DeferredModel):
+    """
+    Provides encryption details of Amazon Security Lake object.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    KmsKeyId: str | None = None
+    KmsKeyId: Annotated[
+        str | None,
+        Field(
+            description="The id of KMS encryption key used by Amazon Security Lake to encrypt the Security Lake object."
+        ),
+    ] = None
 
 
 class DataLakeExpiration(DeferredModel):
+    """
+    Provides data expiration details of Amazon Security Lake object.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Days: int | None = None
+    Days: Annotated[
+        int | None,
+        Field(description="Number of days before data expires in the Amazon Security Lake object."),
+    ] = None
 
 
 class DataLakeReplicationConfiguration(DeferredModel):
+    """
+    Provides replication details of Amazon Security Lake object.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Regions: list[str] | None = None
-    RoleArn: str | None = None
+    Regions: Annotated[
+        list[str] | None,
+        Field(
+            description="Replication enables automatic, asynchronous copying of objects across Amazon S3 buckets. Amazon S3 buckets that are configured for object replication can be owned by the same AWS account or by different accounts. You can replicate objects to a single destination bucket or to multiple destination buckets. The destination buckets can be in different AWS Regions or within the same Region as the source bucket."
+        ),
+    ] = None
+    RoleArn: Annotated[
+        str | None,
+        Field(
+            description="Replication settings for the Amazon S3 buckets. This parameter uses the AWS Identity and Access Management (IAM) role you created that is managed by Security Lake, to ensure the replication setting is correct."
+        ),
+    ] = None
 
 
 class DataLakeTransitions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Days: int | None = None
-    StorageClass: str | None = None
+    Days: Annotated[
+        int | None,
+        Field(
+            description="Number of days before data transitions to a different S3 Storage Class in the Amazon Security Lake object."
+        ),
+    ] = None
+    StorageClass: Annotated[
+        str | None,
+        Field(
+            description="The range of storage classes that you can choose from based on the data access, resiliency, and cost requirements of your workloads."
+        ),
+    ] = None
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, `_`, `.`, `/`, `=`, `+`, and `-`."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 characters in length."
+        ),
+    ]
 
 
 class DataLakeAttributes(DeferredModel):
-    Arn: str | None = None
-    S3BucketArn: str | None = None
+    """
+    The read-only attributes of a AWS::SecurityLake::DataLake, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) created by you to provide to the subscriber."
+        ),
+    ] = None
+    S3BucketArn: Annotated[
+        str | None, Field(description="The ARN for the Amazon Security Lake Amazon S3 bucket.")
+    ] = None
 
 
 class DataLakeLifecycleConfiguration(DeferredModel):
+    """
+    Provides lifecycle details of Amazon Security Lake object.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Expiration: DataLakeExpiration | None = None
-    Transitions: list[DataLakeTransitions] | None = None
+    Expiration: Annotated[
+        DataLakeExpiration | None,
+        Field(description="Provides data expiration details of Amazon Security Lake object."),
+    ] = None
+    Transitions: Annotated[
+        list[DataLakeTransitions] | None,
+        Field(
+            description="Provides data storage transition details of Amazon Security Lake object."
+        ),
+    ] = None
 
 
 class DataLakeProps(DeferredModel):
-    EncryptionConfiguration: DataLakeEncryptionConfiguration | None = None
-    LifecycleConfiguration: DataLakeLifecycleConfiguration | None = None
-    MetaStoreManagerRoleArn: str | None = None
-    ReplicationConfiguration: DataLakeReplicationConfiguration | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::SecurityLake::DataLake.
+    """
+
+    EncryptionConfiguration: Annotated[
+        DataLakeEncryptionConfiguration | None,
+        Field(description="Provides encryption details of Amazon Security Lake object."),
+    ] = None
+    LifecycleConfiguration: Annotated[
+        DataLakeLifecycleConfiguration | None,
+        Field(description="Provides lifecycle details of Amazon Security Lake object."),
+    ] = None
+    MetaStoreManagerRoleArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) used to index AWS Glue table partitions that are generated by the ingestion and normalization of AWS log sources and custom sources. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    ReplicationConfiguration: Annotated[
+        DataLakeReplicationConfiguration | None,
+        Field(description="Provides replication details of Amazon Security Lake object."),
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="Items: 0 to 50 items.")] = None

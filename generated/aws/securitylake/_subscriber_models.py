@@ -7,10 +7,10 @@ Imported on first use by subscriber.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "Source",
@@ -24,58 +24,136 @@ __all__ = [
 
 
 class SubscriberAwsLogSource(DeferredModel):
+    """
+    Amazon Security Lake supports log and event collection for natively supported AWS services.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    SourceName: str | None = None
-    SourceVersion: str | None = None
+    SourceName: Annotated[
+        str | None,
+        Field(description="The name for a AWS source. This must be a Regionally unique value."),
+    ] = None
+    SourceVersion: Annotated[
+        str | None,
+        Field(description="The version for a AWS source. This must be a Regionally unique value."),
+    ] = None
 
 
 class SubscriberCustomLogSource(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    SourceName: str | None = None
-    SourceVersion: str | None = None
+    SourceName: Annotated[
+        str | None,
+        Field(
+            description="The name for a third-party custom source. This must be a Regionally unique value."
+        ),
+    ] = None
+    SourceVersion: Annotated[
+        str | None,
+        Field(
+            description="The version for a third-party custom source. This must be a Regionally unique value."
+        ),
+    ] = None
 
 
 class SubscriberSubscriberIdentity(DeferredModel):
+    """
+    The AWS identity used to access your data.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ExternalId: str
-    Principal: str
+    ExternalId: Annotated[
+        str,
+        Field(
+            description="The external ID used to establish trust relationship with the AWS identity."
+        ),
+    ]
+    Principal: Annotated[str, Field(description="The AWS identity principal.")]
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The name of the tag. This is a general label that acts as a category for a more specific tag value (value)."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value that is associated with the specified tag key (key). This value acts as a descriptor for the tag key. A tag value cannot be null, but it can be an empty string."
+        ),
+    ]
 
 
 class SubscriberAttributes(DeferredModel):
-    ResourceShareArn: str | None = None
-    ResourceShareName: str | None = None
-    S3BucketArn: str | None = None
-    SubscriberArn: str | None = None
-    SubscriberRoleArn: str | None = None
+    """
+    The read-only attributes of a AWS::SecurityLake::Subscriber, set by AWS.
+    """
+
+    ResourceShareArn: Annotated[str | None, Field(description="Type: str.")] = None
+    ResourceShareName: Annotated[str | None, Field(description="Type: str.")] = None
+    S3BucketArn: Annotated[str | None, Field(description="Type: str.")] = None
+    SubscriberArn: Annotated[str | None, Field(description="Type: str.")] = None
+    SubscriberRoleArn: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class Source(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AwsLogSource: SubscriberAwsLogSource | None = None
-    CustomLogSource: SubscriberCustomLogSource | None = None
+    AwsLogSource: Annotated[
+        SubscriberAwsLogSource | None,
+        Field(
+            description="Amazon Security Lake supports log and event collection for natively supported AWS services."
+        ),
+    ] = None
+    CustomLogSource: Annotated[
+        SubscriberCustomLogSource | None, Field(description="Type: SubscriberCustomLogSourceDict.")
+    ] = None
 
 
 class SubscriberProps(DeferredModel):
-    AccessTypes: list[Literal["LAKEFORMATION", "S3"]]
-    DataLakeArn: str
-    Sources: list[Source]
-    SubscriberDescription: str | None = None
-    SubscriberIdentity: SubscriberSubscriberIdentity
-    SubscriberName: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::SecurityLake::Subscriber.
+    """
+
+    AccessTypes: Annotated[
+        list[Literal["LAKEFORMATION", "S3"]],
+        Field(description="The Amazon S3 or AWS Lake Formation access type."),
+    ]
+    DataLakeArn: Annotated[
+        str,
+        Field(
+            description="The ARN for the data lake. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Sources: Annotated[
+        list[Source],
+        Field(description="The supported AWS services from which logs and events are collected."),
+    ]
+    SubscriberDescription: Annotated[
+        str | None,
+        Field(description="The description for your subscriber account in Security Lake."),
+    ] = None
+    SubscriberIdentity: Annotated[
+        SubscriberSubscriberIdentity,
+        Field(description="The AWS identity used to access your data."),
+    ]
+    SubscriberName: Annotated[
+        str, Field(description="The name of your Security Lake subscriber account.")
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(
+            description="An array of objects, one for each tag to associate with the subscriber. For each tag, you must specify both a tag key and a tag value. A tag value cannot be null, but it can be an empty string."
+        ),
+    ] = None

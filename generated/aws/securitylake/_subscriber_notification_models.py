@@ -7,10 +7,10 @@ Imported on first use by subscriber_notification.py, which re-exports every name
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "SubscriberNotificationAttributes",
@@ -21,30 +21,68 @@ __all__ = [
 
 
 class SubscriberNotificationHttpsNotificationConfiguration(DeferredModel):
+    """
+    The configuration for HTTPS subscriber notification.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AuthorizationApiKeyName: str | None = None
-    AuthorizationApiKeyValue: str | None = None
-    Endpoint: str
-    HttpMethod: Literal["POST", "PUT"] | None = None
-    TargetRoleArn: str
+    AuthorizationApiKeyName: Annotated[
+        str | None, Field(description="The key name for the notification subscription.")
+    ] = None
+    AuthorizationApiKeyValue: Annotated[
+        str | None, Field(description="The key value for the notification subscription.")
+    ] = None
+    Endpoint: Annotated[str, Field(description="The subscription endpoint in Security Lake.")]
+    HttpMethod: Annotated[
+        Literal["POST", "PUT"] | None,
+        Field(description="The HTTPS method used for the notification subscription."),
+    ] = None
+    TargetRoleArn: Annotated[
+        str,
+        Field(
+            description="The Amazon Resource Name (ARN) of the EventBridge API destinations IAM role that you created."
+        ),
+    ]
 
 
 class SubscriberNotificationNotificationConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    HttpsNotificationConfiguration: SubscriberNotificationHttpsNotificationConfiguration | None = (
-        None
-    )
-    SqsNotificationConfiguration: dict[str, Any] | str | None = None
+    HttpsNotificationConfiguration: Annotated[
+        SubscriberNotificationHttpsNotificationConfiguration | None,
+        Field(description="The configuration for HTTPS subscriber notification."),
+    ] = None
+    SqsNotificationConfiguration: Annotated[
+        dict[str, Any] | str | None, Field(description="Type: dict[str, Any] | str.")
+    ] = None
 
 
 class SubscriberNotificationAttributes(DeferredModel):
-    SubscriberEndpoint: str | None = None
+    """
+    The read-only attributes of a AWS::SecurityLake::SubscriberNotification, set by AWS.
+    """
+
+    SubscriberEndpoint: Annotated[
+        str | None,
+        Field(description="The endpoint the subscriber should listen to for notifications"),
+    ] = None
 
 
 class SubscriberNotificationProps(DeferredModel):
-    NotificationConfiguration: SubscriberNotificationNotificationConfiguration
-    SubscriberArn: str
+    """
+    The properties a program declares for a AWS::SecurityLake::SubscriberNotification.
+    """
+
+    NotificationConfiguration: Annotated[
+        SubscriberNotificationNotificationConfiguration,
+        Field(description="Type: SubscriberNotificationNotificationConfigurationDict."),
+    ]
+    SubscriberArn: Annotated[
+        str,
+        Field(
+            description="The ARN for the subscriber Create-only: changing it replaces the resource."
+        ),
+    ]

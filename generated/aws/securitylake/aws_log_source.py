@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,22 +51,16 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::SecurityLake::AwsLogSource",
     schema_file="aws-securitylake-awslogsource.json",
     primary_identifier=("/SourceName", "/SourceVersion"),
-    additional_identifiers=(),
-    read_only=(),
     create_only=("/DataLakeArn", "/SourceName", "/SourceVersion"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Accounts",),
     required=("DataLakeArn", "SourceVersion", "SourceName"),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
     replacement_strategy="delete_then_create",
@@ -76,28 +74,15 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "Accounts": {
-            "items": {"pattern": "^[0-9]{12}$", "type": "string"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "DataLakeArn": {"maxLength": 256, "minLength": 1, "type": "string"},
-        "SourceName": {"type": "string"},
-        "SourceVersion": {"pattern": "^(latest|[0-9]\\.[0-9])$", "type": "string"},
-    },
-    "required": ["DataLakeArn", "SourceVersion", "SourceName"],
-}
-
 
 class AwsLogSource(_Resource):
     """AWS::SecurityLake::AwsLogSource: Resource Type definition for AWS::SecurityLake::AwsLogSource
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: SourceName, SourceVersion (composite: the values joined by '|').
+    Replaced when any of these change (create-only): DataLakeArn, SourceName, SourceVersion.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-securitylake-awslogsource.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -105,36 +90,43 @@ class AwsLogSource(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "AwsLogSourceAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "aws_log_source.schema.json")
 
     # Read-only attributes, set from what AWS returns.
-    # Declared properties (as declared, or as AWS returned them).
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Accounts: list[str]
     DataLakeArn: str
     SourceName: str
     SourceVersion: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        DataLakeArn: str,
+        SourceName: str,
+        SourceVersion: str,
+        Accounts: list[str] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::SecurityLake::AwsLogSource; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            DataLakeArn: str,
-            SourceName: str,
-            SourceVersion: str,
-            Accounts: list[str] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::SecurityLake::AwsLogSource; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            DataLakeArn: The ARN for the data lake. Create-only: changing it replaces the resource.
+                Required.
+            SourceName: The name for a AWS source. This must be a Regionally unique value.
+                Create-only: changing it replaces the resource. Required.
+            SourceVersion: The version for a AWS source. This must be a Regionally unique value.
+                Create-only: changing it replaces the resource. Required.
             Accounts: AWS account where you want to collect logs from.
-            DataLakeArn: The ARN for the data lake.
-            SourceName: The name for a AWS source.
-            SourceVersion: The version for a AWS source.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

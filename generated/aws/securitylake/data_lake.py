@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -71,80 +75,85 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-DataLakeEncryptionConfigurationDict = TypedDict(
-    "DataLakeEncryptionConfigurationDict",
-    {
-        "KmsKeyId": "str",
-    },
-    total=False,
-)
 
-DataLakeExpirationDict = TypedDict(
-    "DataLakeExpirationDict",
-    {
-        "Days": "int",
-    },
-    total=False,
-)
+class DataLakeEncryptionConfigurationDict(TypedDict, total=False):
+    """DataLakeEncryptionConfiguration as a plain dict: Provides encryption details of Amazon
+    Security Lake object."""
 
-DataLakeLifecycleConfigurationDict = TypedDict(
-    "DataLakeLifecycleConfigurationDict",
-    {
-        "Expiration": "DataLakeExpirationDict",
-        "Transitions": "list[DataLakeTransitionsDict]",
-    },
-    total=False,
-)
+    KmsKeyId: str
+    """The id of KMS encryption key used by Amazon Security Lake to encrypt the Security Lake
+    object."""
 
-DataLakeReplicationConfigurationDict = TypedDict(
-    "DataLakeReplicationConfigurationDict",
-    {
-        "Regions": "list[str]",
-        "RoleArn": "str",
-    },
-    total=False,
-)
 
-DataLakeTransitionsDict = TypedDict(
-    "DataLakeTransitionsDict",
-    {
-        "Days": "int",
-        "StorageClass": "str",
-    },
-    total=False,
-)
+class DataLakeExpirationDict(TypedDict, total=False):
+    """DataLakeExpiration as a plain dict: Provides data expiration details of Amazon Security Lake
+    object."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    Days: int
+    """Number of days before data expires in the Amazon Security Lake object."""
 
+
+class DataLakeLifecycleConfigurationDict(TypedDict, total=False):
+    """DataLakeLifecycleConfiguration as a plain dict: Provides lifecycle details of Amazon Security
+    Lake object."""
+
+    Expiration: DataLakeExpirationDict
+    """Provides data expiration details of Amazon Security Lake object."""
+    Transitions: list[DataLakeTransitionsDict]
+    """Provides data storage transition details of Amazon Security Lake object."""
+
+
+class DataLakeReplicationConfigurationDict(TypedDict, total=False):
+    """DataLakeReplicationConfiguration as a plain dict: Provides replication details of Amazon
+    Security Lake object."""
+
+    Regions: list[str]
+    """Replication enables automatic, asynchronous copying of objects across Amazon S3 buckets.
+    Amazon S3 buckets that are configured for object replication can be owned by the same AWS
+    account or by different accounts. You can replicate objects to a single destination bucket or to
+    multiple destination buckets. The destination buckets can be in different AWS Regions or within
+    the same Region as the source bucket."""
+    RoleArn: str
+    """Replication settings for the Amazon S3 buckets. This parameter uses the AWS Identity and
+    Access Management (IAM) role you created that is managed by Security Lake, to ensure the
+    replication setting is correct."""
+
+
+class DataLakeTransitionsDict(TypedDict, total=False):
+    """DataLakeTransitions as a plain dict."""
+
+    Days: int
+    """Number of days before data transitions to a different S3 Storage Class in the Amazon Security
+    Lake object."""
+    StorageClass: str
+    """The range of storage classes that you can choose from based on the data access, resiliency,
+    and cost requirements of your workloads."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, `_`, `.`, `/`, `=`, `+`, and `-`."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 0 to 256 characters in length."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::SecurityLake::DataLake",
     schema_file="aws-securitylake-datalake.json",
     primary_identifier=("/Arn",),
-    additional_identifiers=(),
     read_only=("/Arn", "/S3BucketArn"),
-    create_only=(),
     write_only=("/MetaStoreManagerRoleArn",),
-    conditional_create_only=(),
     unordered_arrays=(
         "/LifecycleConfiguration/Transitions",
         "/ReplicationConfiguration/Regions",
         "/Tags",
     ),
-    required=(),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
+    tagging=_Tagging(),
     replacement_strategy="delete_then_create",
     replacement_strategy_stated=True,
     handlers={
@@ -156,90 +165,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Days": {"minimum": 1, "type": "integer"},
-        "EncryptionConfiguration": {
-            "additionalProperties": False,
-            "properties": {"KmsKeyId": {"anyOf": [{}, {}, {}], "type": "string"}},
-            "type": "object",
-        },
-        "Expiration": {
-            "additionalProperties": False,
-            "properties": {"Days": {"$ref": "#/definitions/Days"}},
-            "type": "object",
-        },
-        "LifecycleConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Expiration": {"$ref": "#/definitions/Expiration"},
-                "Transitions": {
-                    "items": {"$ref": "#/definitions/Transitions"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-            },
-            "type": "object",
-        },
-        "Regions": {
-            "items": {
-                "pattern": "^(us(-gov)?|af|ap|ca|eu|me|sa)-(central|north|(north(?:east|west))|south|south(?:east|west)|east|west)-\\d+$",
-                "type": "string",
-            },
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "ReplicationConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Regions": {"$ref": "#/definitions/Regions"},
-                "RoleArn": {"pattern": "^arn:.*$", "type": "string"},
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "Transitions": {
-            "additionalProperties": False,
-            "properties": {
-                "Days": {"minimum": 1, "type": "integer"},
-                "StorageClass": {"type": "string"},
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"maxLength": 1011, "minLength": 1, "type": "string"},
-        "EncryptionConfiguration": {"$ref": "#/definitions/EncryptionConfiguration"},
-        "LifecycleConfiguration": {"$ref": "#/definitions/LifecycleConfiguration"},
-        "MetaStoreManagerRoleArn": {"pattern": "^arn:.*$", "type": "string"},
-        "ReplicationConfiguration": {"$ref": "#/definitions/ReplicationConfiguration"},
-        "S3BucketArn": {"type": "string"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": False,
-        },
-    },
-    "required": [],
-}
-
 
 class DataLake(_Resource):
     """AWS::SecurityLake::DataLake: Resource Type definition for AWS::SecurityLake::DataLake
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Write-only (sent to AWS, never read back): MetaStoreManagerRoleArn.
+    Read-only attributes (known once deployed): Arn, S3BucketArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-securitylake-datalake.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -247,43 +182,55 @@ class DataLake(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "DataLakeAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "data_lake.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The Amazon Resource Name (ARN) created by you to provide to the subscriber."""
     S3BucketArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The ARN for the Amazon Security Lake Amazon S3 bucket."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     EncryptionConfiguration: DataLakeEncryptionConfigurationDict
     LifecycleConfiguration: DataLakeLifecycleConfigurationDict
     MetaStoreManagerRoleArn: str
     ReplicationConfiguration: DataLakeReplicationConfigurationDict
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        EncryptionConfiguration: DataLakeEncryptionConfiguration
+        | DataLakeEncryptionConfigurationDict
+        | None = None,
+        LifecycleConfiguration: DataLakeLifecycleConfiguration
+        | DataLakeLifecycleConfigurationDict
+        | None = None,
+        MetaStoreManagerRoleArn: str | None = None,
+        ReplicationConfiguration: DataLakeReplicationConfiguration
+        | DataLakeReplicationConfigurationDict
+        | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::SecurityLake::DataLake; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            EncryptionConfiguration: DataLakeEncryptionConfiguration
-            | DataLakeEncryptionConfigurationDict
-            | None = None,
-            LifecycleConfiguration: DataLakeLifecycleConfiguration
-            | DataLakeLifecycleConfigurationDict
-            | None = None,
-            MetaStoreManagerRoleArn: str | None = None,
-            ReplicationConfiguration: DataLakeReplicationConfiguration
-            | DataLakeReplicationConfigurationDict
-            | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::SecurityLake::DataLake; `await` it inside an App to deploy it.
-
-            MetaStoreManagerRoleArn: The Amazon Resource Name (ARN) used to index AWS Glue table partitions that are generated by the ingestion and normalization of AWS log sources and custom sources.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            EncryptionConfiguration: Provides encryption details of Amazon Security Lake object.
+            LifecycleConfiguration: Provides lifecycle details of Amazon Security Lake object.
+            MetaStoreManagerRoleArn: The Amazon Resource Name (ARN) used to index AWS Glue table
+                partitions that are generated by the ingestion and normalization of AWS log sources
+                and custom sources. Write-only: sent to AWS, never read back.
+            ReplicationConfiguration: Provides replication details of Amazon Security Lake object.
+            Tags: Items: 0 to 50 items.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -67,56 +71,60 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-SourceDict = TypedDict(
-    "SourceDict",
-    {
-        "AwsLogSource": "SubscriberAwsLogSourceDict",
-        "CustomLogSource": "SubscriberCustomLogSourceDict",
-    },
-    total=False,
-)
 
-SubscriberAwsLogSourceDict = TypedDict(
-    "SubscriberAwsLogSourceDict",
-    {
-        "SourceName": "str",
-        "SourceVersion": "str",
-    },
-    total=False,
-)
+class SourceDict(TypedDict, total=False):
+    """Source as a plain dict."""
 
-SubscriberCustomLogSourceDict = TypedDict(
-    "SubscriberCustomLogSourceDict",
-    {
-        "SourceName": "str",
-        "SourceVersion": "str",
-    },
-    total=False,
-)
+    AwsLogSource: SubscriberAwsLogSourceDict
+    """Amazon Security Lake supports log and event collection for natively supported AWS services."""
+    CustomLogSource: SubscriberCustomLogSourceDict
+    """Type: SubscriberCustomLogSourceDict."""
 
-SubscriberSubscriberIdentityDict = TypedDict(
-    "SubscriberSubscriberIdentityDict",
-    {
-        "ExternalId": "Required[str]",
-        "Principal": "Required[str]",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class SubscriberAwsLogSourceDict(TypedDict, total=False):
+    """SubscriberAwsLogSource as a plain dict: Amazon Security Lake supports log and event
+    collection for natively supported AWS services."""
 
+    SourceName: str
+    """The name for a AWS source. This must be a Regionally unique value."""
+    SourceVersion: str
+    """The version for a AWS source. This must be a Regionally unique value."""
+
+
+class SubscriberCustomLogSourceDict(TypedDict, total=False):
+    """SubscriberCustomLogSource as a plain dict."""
+
+    SourceName: str
+    """The name for a third-party custom source. This must be a Regionally unique value."""
+    SourceVersion: str
+    """The version for a third-party custom source. This must be a Regionally unique value."""
+
+
+class SubscriberSubscriberIdentityDict(TypedDict, total=False):
+    """SubscriberSubscriberIdentity as a plain dict: The AWS identity used to access your data."""
+
+    ExternalId: Required[str]
+    """The external ID used to establish trust relationship with the AWS identity."""
+    Principal: Required[str]
+    """The AWS identity principal."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """The name of the tag. This is a general label that acts as a category for a more specific tag
+    value (value)."""
+    Value: Required[str]
+    """The value that is associated with the specified tag key (key). This value acts as a
+    descriptor for the tag key. A tag value cannot be null, but it can be an empty string."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::SecurityLake::Subscriber",
     schema_file="aws-securitylake-subscriber.json",
     primary_identifier=("/SubscriberArn",),
-    additional_identifiers=(),
     read_only=(
         "/SubscriberArn",
         "/S3BucketArn",
@@ -125,17 +133,8 @@ METADATA = _TypeMetadata(
         "/ResourceShareName",
     ),
     create_only=("/DataLakeArn",),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("AccessTypes", "DataLakeArn", "Sources", "SubscriberIdentity", "SubscriberName"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
+    tagging=_Tagging(),
     replacement_strategy="delete_then_create",
     replacement_strategy_stated=True,
     handlers={
@@ -147,108 +146,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AccessTypes": {
-            "items": {"enum": ["LAKEFORMATION", "S3"], "type": "string"},
-            "minItems": 1,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "AwsLogSource": {
-            "additionalProperties": False,
-            "properties": {
-                "SourceName": {"type": "string"},
-                "SourceVersion": {"pattern": "^(latest|[0-9]\\.[0-9])$", "type": "string"},
-            },
-            "type": "object",
-        },
-        "CustomLogSource": {
-            "additionalProperties": False,
-            "properties": {
-                "SourceName": {
-                    "maxLength": 64,
-                    "minLength": 1,
-                    "pattern": "^[\\\\\\w\\-_:/.]*$",
-                    "type": "string",
-                },
-                "SourceVersion": {
-                    "maxLength": 32,
-                    "minLength": 1,
-                    "pattern": "^[A-Za-z0-9\\-\\.\\_]*$",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "Source": {
-            "additionalProperties": False,
-            "oneOf": [{"required": ["AwsLogSource"]}, {"required": ["CustomLogSource"]}],
-            "properties": {
-                "AwsLogSource": {"$ref": "#/definitions/AwsLogSource"},
-                "CustomLogSource": {"$ref": "#/definitions/CustomLogSource"},
-            },
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AccessTypes": {"$ref": "#/definitions/AccessTypes"},
-        "DataLakeArn": {"maxLength": 256, "minLength": 1, "type": "string"},
-        "ResourceShareArn": {"type": "string"},
-        "ResourceShareName": {"type": "string"},
-        "S3BucketArn": {"type": "string"},
-        "Sources": {"items": {"$ref": "#/definitions/Source"}, "type": "array"},
-        "SubscriberArn": {"type": "string"},
-        "SubscriberDescription": {"pattern": "^[\\\\\\w\\s\\-_:/,.@=+]*$", "type": "string"},
-        "SubscriberIdentity": {
-            "additionalProperties": False,
-            "properties": {
-                "ExternalId": {
-                    "maxLength": 1224,
-                    "minLength": 2,
-                    "pattern": "^[\\w+=,.@:/-]*$",
-                    "type": "string",
-                },
-                "Principal": {
-                    "pattern": "^([0-9]{12}|[a-z0-9\\.\\-]*\\.(amazonaws|amazon)\\.com)$",
-                    "type": "string",
-                },
-            },
-            "required": ["ExternalId", "Principal"],
-            "type": "object",
-        },
-        "SubscriberName": {
-            "maxLength": 64,
-            "minLength": 1,
-            "pattern": "^[\\\\\\w\\s\\-_:/,.@=+]*$",
-            "type": "string",
-        },
-        "SubscriberRoleArn": {"type": "string"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-        },
-    },
-    "required": ["AccessTypes", "DataLakeArn", "Sources", "SubscriberIdentity", "SubscriberName"],
-}
-
 
 class Subscriber(_Resource):
     """AWS::SecurityLake::Subscriber: Resource Type definition for AWS::SecurityLake::Subscriber
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: SubscriberArn.
+    Replaced when any of these change (create-only): DataLakeArn.
+    Read-only attributes (known once deployed): ResourceShareArn, ResourceShareName, S3BucketArn,
+    SubscriberArn, SubscriberRoleArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-securitylake-subscriber.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -256,15 +164,21 @@ class Subscriber(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "SubscriberAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "subscriber.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     ResourceShareArn: str
+    """Type: str."""
     ResourceShareName: str
+    """Type: str."""
     S3BucketArn: str
+    """Type: str."""
     SubscriberArn: str
+    """Type: str."""
     SubscriberRoleArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AccessTypes: list[Literal["LAKEFORMATION", "S3"]]
     DataLakeArn: str
     Sources: list[SourceDict]
@@ -273,32 +187,39 @@ class Subscriber(_Resource):
     SubscriberName: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AccessTypes: list[Literal["LAKEFORMATION", "S3"]],
+        DataLakeArn: str,
+        Sources: list[Source | SourceDict],
+        SubscriberIdentity: SubscriberSubscriberIdentity | SubscriberSubscriberIdentityDict,
+        SubscriberName: str,
+        SubscriberDescription: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::SecurityLake::Subscriber; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AccessTypes: list[Literal["LAKEFORMATION", "S3"]],
-            DataLakeArn: str,
-            Sources: list[Source | SourceDict],
-            SubscriberIdentity: SubscriberSubscriberIdentity | SubscriberSubscriberIdentityDict,
-            SubscriberName: str,
-            SubscriberDescription: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::SecurityLake::Subscriber; `await` it inside an App to deploy it.
-
-            DataLakeArn: The ARN for the data lake.
-            Sources: The supported AWS services from which logs and events are collected.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AccessTypes: The Amazon S3 or AWS Lake Formation access type. Required.
+            DataLakeArn: The ARN for the data lake. Create-only: changing it replaces the resource.
+                Required.
+            Sources: The supported AWS services from which logs and events are collected. Required.
+            SubscriberIdentity: The AWS identity used to access your data. Required.
+            SubscriberName: The name of your Security Lake subscriber account. Required.
             SubscriberDescription: The description for your subscriber account in Security Lake.
-            SubscriberIdentity: The AWS identity used to access your data.
-            SubscriberName: The name of your Security Lake subscriber account.
-            Tags: An array of objects, one for each tag to associate with the subscriber.
+            Tags: An array of objects, one for each tag to associate with the subscriber. For each
+                tag, you must specify both a tag key and a tag value. A tag value cannot be null,
+                but it can be an empty string.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,32 +59,37 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-SubscriberNotificationHttpsNotificationConfigurationDict = TypedDict(
-    "SubscriberNotificationHttpsNotificationConfigurationDict",
-    {
-        "AuthorizationApiKeyName": "str",
-        "AuthorizationApiKeyValue": "str",
-        "Endpoint": "Required[str]",
-        "HttpMethod": "Literal['POST', 'PUT']",
-        "TargetRoleArn": "Required[str]",
-    },
-    total=False,
-)
 
-SubscriberNotificationNotificationConfigurationDict = TypedDict(
-    "SubscriberNotificationNotificationConfigurationDict",
-    {
-        "HttpsNotificationConfiguration": "SubscriberNotificationHttpsNotificationConfigurationDict",
-        "SqsNotificationConfiguration": "dict[str, Any] | str",
-    },
-    total=False,
-)
+class SubscriberNotificationHttpsNotificationConfigurationDict(TypedDict, total=False):
+    """SubscriberNotificationHttpsNotificationConfiguration as a plain dict: The configuration for
+    HTTPS subscriber notification."""
 
+    AuthorizationApiKeyName: str
+    """The key name for the notification subscription."""
+    AuthorizationApiKeyValue: str
+    """The key value for the notification subscription."""
+    Endpoint: Required[str]
+    """The subscription endpoint in Security Lake."""
+    HttpMethod: Literal["POST", "PUT"]
+    """The HTTPS method used for the notification subscription."""
+    TargetRoleArn: Required[str]
+    """The Amazon Resource Name (ARN) of the EventBridge API destinations IAM role that you created."""
+
+
+class SubscriberNotificationNotificationConfigurationDict(TypedDict, total=False):
+    """SubscriberNotificationNotificationConfiguration as a plain dict."""
+
+    HttpsNotificationConfiguration: SubscriberNotificationHttpsNotificationConfigurationDict
+    """The configuration for HTTPS subscriber notification."""
+    SqsNotificationConfiguration: dict[str, Any] | str
+    """Type: dict[str, Any] | str."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::SecurityLake::SubscriberNotification",
     schema_file="aws-securitylake-subscribernotification.json",
     primary_identifier=("/SubscriberArn",),
-    additional_identifiers=(),
     read_only=("/SubscriberEndpoint",),
     create_only=("/SubscriberArn",),
     write_only=(
@@ -90,14 +99,9 @@ METADATA = _TypeMetadata(
         "/NotificationConfiguration/HttpsNotificationConfiguration/HttpMethod",
         "/NotificationConfiguration/HttpsNotificationConfiguration/TargetRoleArn",
     ),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("SubscriberArn", "NotificationConfiguration"),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
     replacement_strategy="delete_then_create",
@@ -111,53 +115,23 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "HttpsNotificationConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AuthorizationApiKeyName": {"type": "string"},
-                "AuthorizationApiKeyValue": {"type": "string"},
-                "Endpoint": {"pattern": "^https?://.+$", "type": "string"},
-                "HttpMethod": {"enum": ["POST", "PUT"], "type": "string"},
-                "TargetRoleArn": {"pattern": "^arn:.*$", "type": "string"},
-            },
-            "required": ["Endpoint", "TargetRoleArn"],
-            "type": "object",
-        },
-        "NotificationConfiguration": {
-            "additionalProperties": False,
-            "oneOf": [
-                {"required": ["HttpsNotificationConfiguration"]},
-                {"required": ["SqsNotificationConfiguration"]},
-            ],
-            "properties": {
-                "HttpsNotificationConfiguration": {
-                    "$ref": "#/definitions/HttpsNotificationConfiguration"
-                },
-                "SqsNotificationConfiguration": {
-                    "$ref": "#/definitions/SqsNotificationConfiguration"
-                },
-            },
-            "type": "object",
-        },
-        "SqsNotificationConfiguration": {"type": ["object", "string"]},
-    },
-    "properties": {
-        "NotificationConfiguration": {"$ref": "#/definitions/NotificationConfiguration"},
-        "SubscriberArn": {"pattern": "^arn:.*$", "type": "string"},
-        "SubscriberEndpoint": {"type": "string"},
-    },
-    "required": ["SubscriberArn", "NotificationConfiguration"],
-}
-
 
 class SubscriberNotification(_Resource):
-    """AWS::SecurityLake::SubscriberNotification: Resource Type definition for AWS::SecurityLake::SubscriberNotification
+    """AWS::SecurityLake::SubscriberNotification: Resource Type definition for
+    AWS::SecurityLake::SubscriberNotification
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: SubscriberArn.
+    Replaced when any of these change (create-only): SubscriberArn.
+    Write-only (sent to AWS, never read back):
+    NotificationConfiguration.HttpsNotificationConfiguration.AuthorizationApiKeyName,
+    NotificationConfiguration.HttpsNotificationConfiguration.AuthorizationApiKeyValue,
+    NotificationConfiguration.HttpsNotificationConfiguration.Endpoint,
+    NotificationConfiguration.HttpsNotificationConfiguration.HttpMethod,
+    NotificationConfiguration.HttpsNotificationConfiguration.TargetRoleArn.
+    Read-only attributes (known once deployed): SubscriberEndpoint.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-securitylake-subscribernotification.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -167,31 +141,41 @@ class SubscriberNotification(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "SubscriberNotificationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "subscriber_notification.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     SubscriberEndpoint: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The endpoint the subscriber should listen to for notifications"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     NotificationConfiguration: SubscriberNotificationNotificationConfigurationDict
     SubscriberArn: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        NotificationConfiguration: SubscriberNotificationNotificationConfiguration
+        | SubscriberNotificationNotificationConfigurationDict,
+        SubscriberArn: str,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::SecurityLake::SubscriberNotification; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            NotificationConfiguration: SubscriberNotificationNotificationConfiguration
-            | SubscriberNotificationNotificationConfigurationDict,
-            SubscriberArn: str,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::SecurityLake::SubscriberNotification; `await` it inside an App to deploy it.
-
-            SubscriberArn: The ARN for the subscriber
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            NotificationConfiguration: Type: SubscriberNotificationNotificationConfigurationDict.
+                Required.
+            SubscriberArn: The ARN for the subscriber Create-only: changing it replaces the
+                resource. Required.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

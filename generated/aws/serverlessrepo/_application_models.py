@@ -7,8 +7,10 @@ Imported on first use by application.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "ApplicationAttributes",
@@ -17,20 +19,74 @@ __all__ = [
 
 
 class ApplicationProps(DeferredModel):
-    Author: str
-    Description: str
-    HomePageUrl: str | None = None
-    Labels: list[str] | None = None
-    LicenseBody: str | None = None
-    Name: str
-    ReadmeBody: str | None = None
-    SemanticVersion: str | None = None
-    SourceCodeUrl: str | None = None
-    SpdxLicenseId: str | None = None
-    TemplateBody: str | None = None
+    """
+    The properties a program declares for a AWS::ServerlessRepo::Application.
+    """
+
+    Author: Annotated[str, Field(description="The name of the author publishing the app.")]
+    Description: Annotated[str, Field(description="The description of the application.")]
+    HomePageUrl: Annotated[
+        str | None, Field(description="A URL with more information about the application.")
+    ] = None
+    Labels: Annotated[
+        list[str] | None,
+        Field(description="Labels to improve discovery of apps in search results."),
+    ] = None
+    LicenseBody: Annotated[
+        str | None,
+        Field(
+            description="A local text file that contains the license of the app. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Name: Annotated[
+        str,
+        Field(
+            description="The name of the application. Create-only: changing it replaces the resource."
+        ),
+    ]
+    ReadmeBody: Annotated[
+        str | None,
+        Field(
+            description="A text readme file in Markdown language that contains a more detailed description of the application. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    SemanticVersion: Annotated[
+        str | None,
+        Field(
+            description="The semantic version of the application. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    SourceCodeUrl: Annotated[
+        str | None,
+        Field(
+            description="A link to a public repository for the source code of your application. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    SpdxLicenseId: Annotated[
+        str | None,
+        Field(
+            description="A valid identifier from https://spdx.org/licenses/. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    TemplateBody: Annotated[
+        str | None,
+        Field(
+            description="The local raw packaged AWS SAM template file of your application. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
 
 
 class ApplicationAttributes(DeferredModel):
-    ApplicationId: str | None = None
-    CreationTime: str | None = None
-    IsVerifiedAuthor: bool | None = None
+    """
+    The read-only attributes of a AWS::ServerlessRepo::Application, set by AWS.
+    """
+
+    ApplicationId: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the application.")
+    ] = None
+    CreationTime: Annotated[
+        str | None, Field(description="The date and time this resource was created.")
+    ] = None
+    IsVerifiedAuthor: Annotated[
+        bool | None, Field(description="Whether the author of this application has been verified.")
+    ] = None

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,6 +51,7 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::ServerlessRepo::Application",
     schema_file="aws-serverlessrepo-application.json",
@@ -68,17 +73,11 @@ METADATA = _TypeMetadata(
         "/SemanticVersion",
         "/SourceCodeUrl",
     ),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("Author", "Description", "Name"),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -88,34 +87,21 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "ApplicationId": {"type": "string"},
-        "Author": {"maxLength": 127, "minLength": 1, "type": "string"},
-        "CreationTime": {"type": "string"},
-        "Description": {"maxLength": 256, "minLength": 1, "type": "string"},
-        "HomePageUrl": {"type": "string"},
-        "IsVerifiedAuthor": {"type": "boolean"},
-        "Labels": {"items": {"type": "string"}, "maxItems": 10, "type": "array"},
-        "LicenseBody": {"type": "string"},
-        "Name": {"maxLength": 140, "minLength": 1, "pattern": "[a-zA-Z0-9\\-]+", "type": "string"},
-        "ReadmeBody": {"type": "string"},
-        "SemanticVersion": {"type": "string"},
-        "SourceCodeUrl": {"type": "string"},
-        "SpdxLicenseId": {"type": "string"},
-        "TemplateBody": {"type": "string"},
-    },
-    "required": ["Author", "Description", "Name"],
-}
-
 
 class Application(_Resource):
-    """AWS::ServerlessRepo::Application: Resource type definition for an AWS Serverless Application Repository application.
+    """AWS::ServerlessRepo::Application: Resource type definition for an AWS Serverless Application
+    Repository application.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ApplicationId.
+    Also identified by: Name.
+    Replaced when any of these change (create-only): Name, SpdxLicenseId, LicenseBody,
+    SemanticVersion, SourceCodeUrl, TemplateBody.
+    Write-only (sent to AWS, never read back): LicenseBody, ReadmeBody, TemplateBody,
+    SemanticVersion, SourceCodeUrl.
+    Read-only attributes (known once deployed): ApplicationId, CreationTime, IsVerifiedAuthor.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-serverlessrepo-application.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -123,13 +109,17 @@ class Application(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ApplicationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "application.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     ApplicationId: str
+    """The Amazon Resource Name (ARN) of the application."""
     CreationTime: str
+    """The date and time this resource was created."""
     IsVerifiedAuthor: bool
-    # Declared properties (as declared, or as AWS returned them).
+    """Whether the author of this application has been verified."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Author: str
     Description: str
     HomePageUrl: str
@@ -142,41 +132,53 @@ class Application(_Resource):
     SpdxLicenseId: str
     TemplateBody: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Author: str,
+        Description: str,
+        Name: str,
+        HomePageUrl: str | None = None,
+        Labels: list[str] | None = None,
+        LicenseBody: str | None = None,
+        ReadmeBody: str | None = None,
+        SemanticVersion: str | None = None,
+        SourceCodeUrl: str | None = None,
+        SpdxLicenseId: str | None = None,
+        TemplateBody: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::ServerlessRepo::Application; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Author: str,
-            Description: str,
-            Name: str,
-            HomePageUrl: str | None = None,
-            Labels: list[str] | None = None,
-            LicenseBody: str | None = None,
-            ReadmeBody: str | None = None,
-            SemanticVersion: str | None = None,
-            SourceCodeUrl: str | None = None,
-            SpdxLicenseId: str | None = None,
-            TemplateBody: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::ServerlessRepo::Application; `await` it inside an App to deploy it.
-
-            Author: The name of the author publishing the app.
-            Description: The description of the application.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Author: The name of the author publishing the app. Required.
+            Description: The description of the application. Required.
+            Name: The name of the application. Create-only: changing it replaces the resource.
+                Required.
             HomePageUrl: A URL with more information about the application.
             Labels: Labels to improve discovery of apps in search results.
-            LicenseBody: A local text file that contains the license of the app.
-            Name: The name of the application.
-            ReadmeBody: A text readme file in Markdown language that contains a more detailed description of the application.
-            SemanticVersion: The semantic version of the application.
+            LicenseBody: A local text file that contains the license of the app. Create-only:
+                changing it replaces the resource. Write-only: sent to AWS, never read back.
+            ReadmeBody: A text readme file in Markdown language that contains a more detailed
+                description of the application. Write-only: sent to AWS, never read back.
+            SemanticVersion: The semantic version of the application. Create-only: changing it
+                replaces the resource. Write-only: sent to AWS, never read back.
             SourceCodeUrl: A link to a public repository for the source code of your application.
-            SpdxLicenseId: A valid identifier from https://spdx.org/licenses/.
+                Create-only: changing it replaces the resource. Write-only: sent to AWS, never read
+                back.
+            SpdxLicenseId: A valid identifier from https://spdx.org/licenses/. Create-only: changing
+                it replaces the resource.
             TemplateBody: The local raw packaged AWS SAM template file of your application.
+                Create-only: changing it replaces the resource. Write-only: sent to AWS, never read
+                back.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

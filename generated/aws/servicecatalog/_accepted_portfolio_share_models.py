@@ -7,8 +7,10 @@ Imported on first use by accepted_portfolio_share.py, which re-exports every nam
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "AcceptedPortfolioShareAttributes",
@@ -17,9 +19,25 @@ __all__ = [
 
 
 class AcceptedPortfolioShareProps(DeferredModel):
-    AcceptLanguage: str | None = None
-    PortfolioId: str
+    """
+    The properties a program declares for a AWS::ServiceCatalog::AcceptedPortfolioShare.
+    """
+
+    AcceptLanguage: Annotated[
+        str | None,
+        Field(
+            description="The language code. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    PortfolioId: Annotated[
+        str,
+        Field(
+            description="The portfolio identifier. Create-only: changing it replaces the resource."
+        ),
+    ]
 
 
 class AcceptedPortfolioShareAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::ServiceCatalog::AcceptedPortfolioShare, set by AWS.
+    """

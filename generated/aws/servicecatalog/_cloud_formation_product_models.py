@@ -7,10 +7,10 @@ Imported on first use by cloud_formation_product.py, which re-exports every name
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "CloudFormationProductAttributes",
@@ -28,21 +28,51 @@ class CodeStarParameters(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ArtifactPath: str
-    Branch: str
-    ConnectionArn: str
-    Repository: str
+    ArtifactPath: Annotated[
+        str,
+        Field(
+            description='The absolute path where the artifact resides within the repo and branch, formatted as "folder/file.json".'
+        ),
+    ]
+    Branch: Annotated[str, Field(description="The specific branch where the artifact resides.")]
+    ConnectionArn: Annotated[
+        str,
+        Field(
+            description="The CodeStar ARN, which is the connection between AWS Service Catalog and the external repository."
+        ),
+    ]
+    Repository: Annotated[
+        str,
+        Field(
+            description='The specific repository where the product\'s artifact-to-be-synced resides, formatted as "Account/Repo."'
+        ),
+    ]
 
 
 class ProvisioningArtifactProperties(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Description: str | None = None
-    DisableTemplateValidation: bool | None = None
-    Info: dict[str, Any] | str
-    Name: str | None = None
-    Type: (
+    Description: Annotated[
+        str | None,
+        Field(
+            description="The description of the provisioning artifact, including how it differs from the previous provisioning artifact."
+        ),
+    ] = None
+    DisableTemplateValidation: Annotated[
+        bool | None,
+        Field(
+            description="If set to true, AWS Service Catalog stops validating the specified provisioning artifact even if it is invalid."
+        ),
+    ] = None
+    Info: Annotated[dict[str, Any] | str, Field(description="Type: dict[str, Any] | str.")]
+    Name: Annotated[
+        str | None,
+        Field(
+            description="The name of the provisioning artifact (for example, v1 v2beta). No spaces are allowed."
+        ),
+    ] = None
+    Type: Annotated[
         Literal[
             "CLOUD_FORMATION_TEMPLATE",
             "MARKETPLACE_AMI",
@@ -51,54 +81,89 @@ class ProvisioningArtifactProperties(DeferredModel):
             "TERRAFORM_CLOUD",
             "EXTERNAL",
         ]
-        | None
-    ) = None
+        | None,
+        Field(
+            description="The type of provisioning artifact. Valid values are CLOUD_FORMATION_TEMPLATE, TERRAFORM_OPEN_SOURCE, TERRAFORM_CLOUD, EXTERNAL"
+        ),
+    ] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The tag key.")]
+    Value: Annotated[str, Field(description="The tag value")]
 
 
 class CloudFormationProductAttributes(DeferredModel):
-    Id: str | None = None
-    ProductName: str | None = None
-    ProvisioningArtifactIds: str | None = None
-    ProvisioningArtifactNames: str | None = None
+    """
+    The read-only attributes of a AWS::ServiceCatalog::CloudFormationProduct, set by AWS.
+    """
+
+    Id: Annotated[
+        str | None, Field(description="The ID of the product, such as prod-tsjbmal34qvek")
+    ] = None
+    ProductName: Annotated[str | None, Field(description="The name of the product.")] = None
+    ProvisioningArtifactIds: Annotated[
+        str | None, Field(description="The IDs of the provisioning artifacts")
+    ] = None
+    ProvisioningArtifactNames: Annotated[
+        str | None, Field(description="The names of the provisioning artifacts")
+    ] = None
 
 
 class CloudFormationProductConnectionParameters(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CodeStar: CodeStarParameters | None = None
+    CodeStar: Annotated[
+        CodeStarParameters | None,
+        Field(description="The connection details based on the connection Type."),
+    ] = None
 
 
 class CloudFormationProductSourceConnectionConnectionParameters(DeferredModel):
+    """
+    The connection details based on the connection Type.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CodeStar: CodeStarParameters | None = None
+    CodeStar: Annotated[
+        CodeStarParameters | None, Field(description="Type: CodeStarParametersDict.")
+    ] = None
 
 
 class CloudFormationProductSourceConnection(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ConnectionParameters: CloudFormationProductSourceConnectionConnectionParameters
-    Type: Literal["CODESTAR"]
+    ConnectionParameters: Annotated[
+        CloudFormationProductSourceConnectionConnectionParameters,
+        Field(description="The connection details based on the connection Type."),
+    ]
+    Type: Annotated[
+        Literal["CODESTAR"],
+        Field(description="The only supported SourceConnection type is Codestar."),
+    ]
 
 
 class CloudFormationProductProps(DeferredModel):
-    AcceptLanguage: str | None = None
-    Description: str | None = None
-    Distributor: str | None = None
-    Name: str
-    Owner: str
-    ProductType: (
+    """
+    The properties a program declares for a AWS::ServiceCatalog::CloudFormationProduct.
+    """
+
+    AcceptLanguage: Annotated[
+        str | None,
+        Field(description="The language code. Write-only: sent to AWS, never read back."),
+    ] = None
+    Description: Annotated[str | None, Field(description="The description of the product.")] = None
+    Distributor: Annotated[str | None, Field(description="The distributor of the product.")] = None
+    Name: Annotated[str, Field(description="The name of the product.")]
+    Owner: Annotated[str, Field(description="The owner of the product.")]
+    ProductType: Annotated[
         Literal[
             "CLOUD_FORMATION_TEMPLATE",
             "MARKETPLACE_AMI",
@@ -107,12 +172,34 @@ class CloudFormationProductProps(DeferredModel):
             "TERRAFORM_CLOUD",
             "EXTERNAL",
         ]
-        | None
-    ) = None
-    ProvisioningArtifactParameters: list[ProvisioningArtifactProperties] | None = None
-    ReplaceProvisioningArtifacts: bool | None = None
-    SourceConnection: CloudFormationProductSourceConnection | None = None
-    SupportDescription: str | None = None
-    SupportEmail: str | None = None
-    SupportUrl: str | None = None
-    Tags: list[Tag] | None = None
+        | None,
+        Field(description="The type of product."),
+    ] = None
+    ProvisioningArtifactParameters: Annotated[
+        list[ProvisioningArtifactProperties] | None,
+        Field(
+            description="The configuration of the provisioning artifact (also known as a version)."
+        ),
+    ] = None
+    ReplaceProvisioningArtifacts: Annotated[
+        bool | None,
+        Field(
+            description="This property is turned off by default. If turned off, you can update provisioning artifacts or product attributes (such as description, distributor, name, owner, and more) and the associated provisioning artifacts will retain the same unique identifier. Provisioning artifacts are matched within the CloudFormationProduct resource, and only those that have been updated will be changed. Provisioning artifacts are matched by a combinaton of provisioning artifact template URL and name. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    SourceConnection: Annotated[
+        CloudFormationProductSourceConnection | None,
+        Field(
+            description="A top level ProductViewDetail response containing details about the product's connection. AWS Service Catalog returns this field for the CreateProduct, UpdateProduct, DescribeProductAsAdmin, and SearchProductAsAdmin APIs. This response contains the same fields as the ConnectionParameters request, with the addition of the LastSync response."
+        ),
+    ] = None
+    SupportDescription: Annotated[
+        str | None, Field(description="The support information about the product.")
+    ] = None
+    SupportEmail: Annotated[
+        str | None, Field(description="The contact email for product support.")
+    ] = None
+    SupportUrl: Annotated[str | None, Field(description="The contact URL for product support.")] = (
+        None
+    )
+    Tags: Annotated[list[Tag] | None, Field(description="One or more tags.")] = None

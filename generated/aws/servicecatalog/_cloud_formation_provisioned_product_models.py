@@ -7,7 +7,7 @@ Imported on first use by cloud_formation_provisioned_product.py, which re-export
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -25,48 +25,108 @@ class CloudFormationProvisionedProductProvisioningPreferences(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    StackSetAccounts: list[str] | None = None
-    StackSetFailureToleranceCount: int | None = None
-    StackSetFailureTolerancePercentage: int | None = None
-    StackSetMaxConcurrencyCount: int | None = None
-    StackSetMaxConcurrencyPercentage: int | None = None
-    StackSetOperationType: Literal["CREATE", "UPDATE", "DELETE"] | None = None
-    StackSetRegions: list[str] | None = None
+    StackSetAccounts: Annotated[
+        list[str] | None, Field(description="Items are unique. Each item: Pattern: ^[0-9]{12}$")
+    ] = None
+    StackSetFailureToleranceCount: Annotated[
+        int | None, Field(description="Range: at least 0 (inclusive).")
+    ] = None
+    StackSetFailureTolerancePercentage: Annotated[
+        int | None, Field(description="Range: 0 to 100 (inclusive).")
+    ] = None
+    StackSetMaxConcurrencyCount: Annotated[
+        int | None, Field(description="Range: at least 1 (inclusive).")
+    ] = None
+    StackSetMaxConcurrencyPercentage: Annotated[
+        int | None, Field(description="Range: 1 to 100 (inclusive).")
+    ] = None
+    StackSetOperationType: Annotated[
+        Literal["CREATE", "UPDATE", "DELETE"] | None,
+        Field(description="Allowed values: 'CREATE', 'UPDATE', 'DELETE'."),
+    ] = None
+    StackSetRegions: Annotated[
+        list[str] | None,
+        Field(description="Items are unique. Each item: Pattern: ^[a-z]{2}-([a-z]+-)+[1-9]"),
+    ] = None
 
 
 class ProvisioningParameter(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 1000 characters.")]
+    Value: Annotated[str, Field(description="Length: at most 4096 characters.")]
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 1 to 128 characters."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 1 to 256 characters."
+        ),
+    ]
 
 
 class CloudFormationProvisionedProductAttributes(DeferredModel):
-    CloudformationStackArn: str | None = None
-    Outputs: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    ProvisionedProductId: str | None = None
-    RecordId: str | None = None
+    """
+    The read-only attributes of a AWS::ServiceCatalog::CloudFormationProvisionedProduct, set by AWS.
+    """
+
+    CloudformationStackArn: Annotated[
+        str | None, Field(description="Length: 1 to 256 characters.")
+    ] = None
+    Outputs: Annotated[
+        dict[str, str] | None, Field(description="List of key-value pair outputs.")
+    ] = None
+    ProvisionedProductId: Annotated[
+        str | None, Field(description="Length: 1 to 50 characters.")
+    ] = None
+    RecordId: Annotated[str | None, Field(description="Length: 1 to 50 characters.")] = None
 
 
 class CloudFormationProvisionedProductProps(DeferredModel):
-    AcceptLanguage: Literal["en", "jp", "zh"] | None = None
-    NotificationArns: list[str] | None = None
-    PathId: str | None = None
-    PathName: str | None = None
-    ProductId: str | None = None
-    ProductName: str | None = None
-    ProvisionedProductName: str | None = None
-    ProvisioningArtifactId: str | None = None
-    ProvisioningArtifactName: str | None = None
-    ProvisioningParameters: list[ProvisioningParameter] | None = None
-    ProvisioningPreferences: CloudFormationProvisionedProductProvisioningPreferences | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::ServiceCatalog::CloudFormationProvisionedProduct.
+    """
+
+    AcceptLanguage: Annotated[
+        Literal["en", "jp", "zh"] | None, Field(description="Allowed values: 'en', 'jp', 'zh'.")
+    ] = None
+    NotificationArns: Annotated[
+        list[str] | None,
+        Field(
+            description="Items: at most 5 items. Items are unique. Each item: Pattern: ^arn:aws[a-z\\-]*:sns:[a-z0-9\\-]+:[0-9]{12}:[a-zA-Z0-9\\-_]+$ Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    PathId: Annotated[str | None, Field(description="Length: 1 to 100 characters.")] = None
+    PathName: Annotated[str | None, Field(description="Length: 1 to 100 characters.")] = None
+    ProductId: Annotated[str | None, Field(description="Length: 1 to 100 characters.")] = None
+    ProductName: Annotated[str | None, Field(description="Length: 1 to 128 characters.")] = None
+    ProvisionedProductName: Annotated[
+        str | None,
+        Field(
+            description="Length: 1 to 128 characters. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    ProvisioningArtifactId: Annotated[
+        str | None, Field(description="Length: 1 to 100 characters.")
+    ] = None
+    ProvisioningArtifactName: Annotated[str | None, Field(description="Type: str.")] = None
+    ProvisioningParameters: Annotated[
+        list[ProvisioningParameter] | None,
+        Field(description="Type: list[ProvisioningParameterDict]."),
+    ] = None
+    ProvisioningPreferences: Annotated[
+        CloudFormationProvisionedProductProvisioningPreferences | None,
+        Field(description="Type: CloudFormationProvisionedProductProvisioningPreferencesDict."),
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="Type: list[TagDict].")] = None

@@ -7,8 +7,10 @@ Imported on first use by launch_notification_constraint.py, which re-exports eve
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "LaunchNotificationConstraintAttributes",
@@ -17,12 +19,33 @@ __all__ = [
 
 
 class LaunchNotificationConstraintProps(DeferredModel):
-    AcceptLanguage: str | None = None
-    Description: str | None = None
-    NotificationArns: list[str]
-    PortfolioId: str
-    ProductId: str
+    """
+    The properties a program declares for a AWS::ServiceCatalog::LaunchNotificationConstraint.
+    """
+
+    AcceptLanguage: Annotated[
+        str | None,
+        Field(description="Length: 0 to 100 characters. Write-only: sent to AWS, never read back."),
+    ] = None
+    Description: Annotated[str | None, Field(description="Length: 0 to 2000 characters.")] = None
+    NotificationArns: Annotated[list[str], Field(description="Type: list[str].")]
+    PortfolioId: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[a-zA-Z0-9_\\-]*$ Length: 1 to 100 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    ProductId: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[a-zA-Z0-9_\\-]*$ Length: 1 to 100 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
 
 
 class LaunchNotificationConstraintAttributes(DeferredModel):
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::ServiceCatalog::LaunchNotificationConstraint, set by AWS.
+    """
+
+    Id: Annotated[str | None, Field(description="Unique identifier for the constraint")] = None

@@ -7,8 +7,10 @@ Imported on first use by launch_role_constraint.py, which re-exports every name 
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "LaunchRoleConstraintAttributes",
@@ -17,13 +19,44 @@ __all__ = [
 
 
 class LaunchRoleConstraintProps(DeferredModel):
-    AcceptLanguage: str | None = None
-    Description: str | None = None
-    LocalRoleName: str | None = None
-    PortfolioId: str
-    ProductId: str
-    RoleArn: str | None = None
+    """
+    The properties a program declares for a AWS::ServiceCatalog::LaunchRoleConstraint.
+    """
+
+    AcceptLanguage: Annotated[
+        str | None,
+        Field(
+            description="The language code for the constraint. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Description: Annotated[
+        str | None, Field(description="The description of the launch role constraint.")
+    ] = None
+    LocalRoleName: Annotated[
+        str | None, Field(description="The local IAM role name to use in the launch constraint.")
+    ] = None
+    PortfolioId: Annotated[
+        str,
+        Field(
+            description="The ID of the portfolio to which this launch role constraint applies. Create-only: changing it replaces the resource."
+        ),
+    ]
+    ProductId: Annotated[
+        str,
+        Field(
+            description="The ID of the product to which this launch role constraint applies. Create-only: changing it replaces the resource."
+        ),
+    ]
+    RoleArn: Annotated[
+        str | None, Field(description="The ARN of the IAM role used for the launch constraint.")
+    ] = None
 
 
 class LaunchRoleConstraintAttributes(DeferredModel):
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::ServiceCatalog::LaunchRoleConstraint, set by AWS.
+    """
+
+    Id: Annotated[
+        str | None, Field(description="The unique identifier for the launch role constraint.")
+    ] = None

@@ -7,9 +7,10 @@ Imported on first use by portfolio.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "PortfolioAttributes",
@@ -22,18 +23,39 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 1 to 128 characters."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 1 to 256 characters."
+        ),
+    ]
 
 
 class PortfolioAttributes(DeferredModel):
-    Id: str | None = None
-    PortfolioName: str | None = None
+    """
+    The read-only attributes of a AWS::ServiceCatalog::Portfolio, set by AWS.
+    """
+
+    Id: Annotated[str | None, Field(description="Type: str.")] = None
+    PortfolioName: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class PortfolioProps(DeferredModel):
-    AcceptLanguage: str | None = None
-    Description: str | None = None
-    DisplayName: str
-    ProviderName: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::ServiceCatalog::Portfolio.
+    """
+
+    AcceptLanguage: Annotated[
+        str | None,
+        Field(description="Length: 0 to 100 characters. Write-only: sent to AWS, never read back."),
+    ] = None
+    Description: Annotated[str | None, Field(description="Length: 0 to 2000 characters.")] = None
+    DisplayName: Annotated[str, Field(description="Length: 1 to 100 characters.")]
+    ProviderName: Annotated[str, Field(description="Length: 1 to 50 characters.")]
+    Tags: Annotated[list[Tag] | None, Field(description="Items: 0 to 20 items.")] = None

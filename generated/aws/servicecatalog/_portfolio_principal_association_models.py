@@ -7,8 +7,10 @@ Imported on first use by portfolio_principal_association.py, which re-exports ev
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "PortfolioPrincipalAssociationAttributes",
@@ -17,11 +19,37 @@ __all__ = [
 
 
 class PortfolioPrincipalAssociationProps(DeferredModel):
-    AcceptLanguage: str | None = None
-    PortfolioId: str | None = None
-    PrincipalARN: str | None = None
-    PrincipalType: str
+    """
+    The properties a program declares for a AWS::ServiceCatalog::PortfolioPrincipalAssociation.
+    """
+
+    AcceptLanguage: Annotated[
+        str | None,
+        Field(
+            description="The language code. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    PortfolioId: Annotated[
+        str | None,
+        Field(
+            description="The portfolio identifier. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    PrincipalARN: Annotated[
+        str | None,
+        Field(
+            description="The ARN of the principal (user, role, or group). Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    PrincipalType: Annotated[
+        str,
+        Field(
+            description="The principal type. The supported value is IAM if you use a fully defined Amazon Resource Name (ARN), or IAM_PATTERN if you use an ARN with no accountID, with or without wildcard characters. Create-only: changing it replaces the resource."
+        ),
+    ]
 
 
 class PortfolioPrincipalAssociationAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::ServiceCatalog::PortfolioPrincipalAssociation, set by AWS.
+    """

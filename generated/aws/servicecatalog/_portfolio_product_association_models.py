@@ -7,8 +7,10 @@ Imported on first use by portfolio_product_association.py, which re-exports ever
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "PortfolioProductAssociationAttributes",
@@ -17,11 +19,37 @@ __all__ = [
 
 
 class PortfolioProductAssociationProps(DeferredModel):
-    AcceptLanguage: str | None = None
-    PortfolioId: str | None = None
-    ProductId: str | None = None
-    SourcePortfolioId: str | None = None
+    """
+    The properties a program declares for a AWS::ServiceCatalog::PortfolioProductAssociation.
+    """
+
+    AcceptLanguage: Annotated[
+        str | None,
+        Field(
+            description="The language code. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    PortfolioId: Annotated[
+        str | None,
+        Field(
+            description="The portfolio identifier. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    ProductId: Annotated[
+        str | None,
+        Field(
+            description="The product identifier. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    SourcePortfolioId: Annotated[
+        str | None,
+        Field(
+            description="The identifier of the source portfolio. The source portfolio must be a portfolio imported from a different account than the one creating the association. This account must have previously shared this portfolio with the account creating the association. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
 
 
 class PortfolioProductAssociationAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::ServiceCatalog::PortfolioProductAssociation, set by AWS.
+    """

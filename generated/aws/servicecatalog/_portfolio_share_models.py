@@ -7,8 +7,10 @@ Imported on first use by portfolio_share.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "PortfolioShareAttributes",
@@ -17,11 +19,33 @@ __all__ = [
 
 
 class PortfolioShareProps(DeferredModel):
-    AcceptLanguage: str | None = None
-    AccountId: str
-    PortfolioId: str
-    ShareTagOptions: bool | None = None
+    """
+    The properties a program declares for a AWS::ServiceCatalog::PortfolioShare.
+    """
+
+    AcceptLanguage: Annotated[
+        str | None,
+        Field(description="The language code. Write-only: sent to AWS, never read back."),
+    ] = None
+    AccountId: Annotated[
+        str,
+        Field(description="The AWS account ID. Create-only: changing it replaces the resource."),
+    ]
+    PortfolioId: Annotated[
+        str,
+        Field(
+            description="The portfolio identifier. Create-only: changing it replaces the resource."
+        ),
+    ]
+    ShareTagOptions: Annotated[
+        bool | None,
+        Field(
+            description="Enables or disables TagOptions sharing when creating the portfolio share."
+        ),
+    ] = None
 
 
 class PortfolioShareAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::ServiceCatalog::PortfolioShare, set by AWS.
+    """

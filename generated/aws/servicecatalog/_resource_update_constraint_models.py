@@ -7,8 +7,10 @@ Imported on first use by resource_update_constraint.py, which re-exports every n
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "ResourceUpdateConstraintAttributes",
@@ -17,12 +19,37 @@ __all__ = [
 
 
 class ResourceUpdateConstraintProps(DeferredModel):
-    AcceptLanguage: str | None = None
-    Description: str | None = None
-    PortfolioId: str
-    ProductId: str
-    TagUpdateOnProvisionedProduct: str
+    """
+    The properties a program declares for a AWS::ServiceCatalog::ResourceUpdateConstraint.
+    """
+
+    AcceptLanguage: Annotated[
+        str | None, Field(description="The language code Write-only: sent to AWS, never read back.")
+    ] = None
+    Description: Annotated[str | None, Field(description="The description of the constraint")] = (
+        None
+    )
+    PortfolioId: Annotated[
+        str,
+        Field(
+            description="The portfolio identifier Create-only: changing it replaces the resource."
+        ),
+    ]
+    ProductId: Annotated[
+        str,
+        Field(description="The product identifier Create-only: changing it replaces the resource."),
+    ]
+    TagUpdateOnProvisionedProduct: Annotated[
+        str,
+        Field(
+            description="ALLOWED or NOT_ALLOWED, to permit or prevent changes to the tags on provisioned instances of the specified portfolio / product combination"
+        ),
+    ]
 
 
 class ResourceUpdateConstraintAttributes(DeferredModel):
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::ServiceCatalog::ResourceUpdateConstraint, set by AWS.
+    """
+
+    Id: Annotated[str | None, Field(description="Unique identifier for the constraint")] = None

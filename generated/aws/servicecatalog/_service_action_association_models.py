@@ -7,8 +7,10 @@ Imported on first use by service_action_association.py, which re-exports every n
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "ServiceActionAssociationAttributes",
@@ -17,10 +19,31 @@ __all__ = [
 
 
 class ServiceActionAssociationProps(DeferredModel):
-    ProductId: str
-    ProvisioningArtifactId: str
-    ServiceActionId: str
+    """
+    The properties a program declares for a AWS::ServiceCatalog::ServiceActionAssociation.
+    """
+
+    ProductId: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[a-zA-Z0-9][a-zA-Z0-9_-]{1,99}\\Z Length: 1 to 100 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    ProvisioningArtifactId: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[a-zA-Z0-9][a-zA-Z0-9_-]{1,99}\\Z Length: 1 to 100 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    ServiceActionId: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[a-zA-Z0-9][a-zA-Z0-9_-]{1,99}\\Z Length: 1 to 100 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
 
 
 class ServiceActionAssociationAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::ServiceCatalog::ServiceActionAssociation, set by AWS.
+    """

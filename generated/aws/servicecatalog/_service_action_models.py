@@ -7,10 +7,10 @@ Imported on first use by service_action.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "DefinitionParameter",
@@ -23,17 +23,36 @@ class DefinitionParameter(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 1000 characters.")]
+    Value: Annotated[str, Field(description="Length: at most 4096 characters.")]
 
 
 class ServiceActionAttributes(DeferredModel):
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::ServiceCatalog::ServiceAction, set by AWS.
+    """
+
+    Id: Annotated[str | None, Field(description="Length: 1 to 100 characters.")] = None
 
 
 class ServiceActionProps(DeferredModel):
-    AcceptLanguage: Literal["en", "jp", "zh"] | None = None
-    Definition: list[DefinitionParameter]
-    DefinitionType: Literal["SSM_AUTOMATION"]
-    Description: str | None = None
-    Name: str
+    """
+    The properties a program declares for a AWS::ServiceCatalog::ServiceAction.
+    """
+
+    AcceptLanguage: Annotated[
+        Literal["en", "jp", "zh"] | None,
+        Field(
+            description="Allowed values: 'en', 'jp', 'zh'. Length: 0 to 100 characters. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Definition: Annotated[
+        list[DefinitionParameter], Field(description="Type: list[DefinitionParameterDict].")
+    ]
+    DefinitionType: Annotated[
+        Literal["SSM_AUTOMATION"], Field(description="Allowed values: 'SSM_AUTOMATION'.")
+    ]
+    Description: Annotated[str | None, Field(description="Length: 0 to 1024 characters.")] = None
+    Name: Annotated[
+        str, Field(description="Pattern: ^[a-zA-Z0-9_\\-.]*$ Length: 1 to 256 characters.")
+    ]

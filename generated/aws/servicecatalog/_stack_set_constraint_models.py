@@ -7,8 +7,10 @@ Imported on first use by stack_set_constraint.py, which re-exports every name he
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "StackSetConstraintAttributes",
@@ -17,16 +19,52 @@ __all__ = [
 
 
 class StackSetConstraintProps(DeferredModel):
-    AcceptLanguage: str | None = None
-    AccountList: list[str]
-    AdminRole: str
-    Description: str
-    ExecutionRole: str
-    PortfolioId: str
-    ProductId: str
-    RegionList: list[str]
-    StackInstanceControl: str
+    """
+    The properties a program declares for a AWS::ServiceCatalog::StackSetConstraint.
+    """
+
+    AcceptLanguage: Annotated[
+        str | None,
+        Field(description="The language code. Write-only: sent to AWS, never read back."),
+    ] = None
+    AccountList: Annotated[
+        list[str],
+        Field(
+            description="One or more AWS accounts that will have access to the provisioned product."
+        ),
+    ]
+    AdminRole: Annotated[str, Field(description="AdminRole ARN.")]
+    Description: Annotated[str, Field(description="The description of the constraint.")]
+    ExecutionRole: Annotated[str, Field(description="ExecutionRole name.")]
+    PortfolioId: Annotated[
+        str,
+        Field(
+            description="The portfolio identifier. Create-only: changing it replaces the resource."
+        ),
+    ]
+    ProductId: Annotated[
+        str,
+        Field(
+            description="The product identifier. Create-only: changing it replaces the resource."
+        ),
+    ]
+    RegionList: Annotated[
+        list[str],
+        Field(
+            description="One or more AWS Regions where the provisioned product will be available."
+        ),
+    ]
+    StackInstanceControl: Annotated[
+        str,
+        Field(
+            description="Permission to create, update, and delete stack instances. Choose from ALLOWED and NOT_ALLOWED."
+        ),
+    ]
 
 
 class StackSetConstraintAttributes(DeferredModel):
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::ServiceCatalog::StackSetConstraint, set by AWS.
+    """
+
+    Id: Annotated[str | None, Field(description="Unique identifier for the constraint")] = None

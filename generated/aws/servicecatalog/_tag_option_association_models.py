@@ -7,8 +7,10 @@ Imported on first use by tag_option_association.py, which re-exports every name 
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "TagOptionAssociationAttributes",
@@ -17,9 +19,25 @@ __all__ = [
 
 
 class TagOptionAssociationProps(DeferredModel):
-    ResourceId: str | None = None
-    TagOptionId: str | None = None
+    """
+    The properties a program declares for a AWS::ServiceCatalog::TagOptionAssociation.
+    """
+
+    ResourceId: Annotated[
+        str | None,
+        Field(
+            description="The CloudformationProduct or Portfolio identifier. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    TagOptionId: Annotated[
+        str | None,
+        Field(
+            description="The TagOption identifier. Create-only: changing it replaces the resource."
+        ),
+    ] = None
 
 
 class TagOptionAssociationAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::ServiceCatalog::TagOptionAssociation, set by AWS.
+    """

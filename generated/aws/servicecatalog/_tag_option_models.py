@@ -7,8 +7,10 @@ Imported on first use by tag_option.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "TagOptionAttributes",
@@ -17,10 +19,23 @@ __all__ = [
 
 
 class TagOptionProps(DeferredModel):
-    Active: bool | None = None
-    Key: str
-    Value: str
+    """
+    The properties a program declares for a AWS::ServiceCatalog::TagOption.
+    """
+
+    Active: Annotated[bool | None, Field(description="The TagOption active state.")] = None
+    Key: Annotated[
+        str, Field(description="The TagOption key. Create-only: changing it replaces the resource.")
+    ]
+    Value: Annotated[
+        str,
+        Field(description="The TagOption value. Create-only: changing it replaces the resource."),
+    ]
 
 
 class TagOptionAttributes(DeferredModel):
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::ServiceCatalog::TagOption, set by AWS.
+    """
+
+    Id: Annotated[str | None, Field(description="The TagOption identifier.")] = None

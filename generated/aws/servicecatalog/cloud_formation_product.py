@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -71,86 +75,95 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-CloudFormationProductConnectionParametersDict = TypedDict(
-    "CloudFormationProductConnectionParametersDict",
-    {
-        "CodeStar": "CodeStarParametersDict",
-    },
-    total=False,
-)
 
-CloudFormationProductSourceConnectionDict = TypedDict(
-    "CloudFormationProductSourceConnectionDict",
-    {
-        "ConnectionParameters": "Required[CloudFormationProductSourceConnectionConnectionParametersDict]",
-        "Type": "Required[Literal['CODESTAR']]",
-    },
-    total=False,
-)
+class CloudFormationProductConnectionParametersDict(TypedDict, total=False):
+    """CloudFormationProductConnectionParameters as a plain dict."""
 
-CloudFormationProductSourceConnectionConnectionParametersDict = TypedDict(
-    "CloudFormationProductSourceConnectionConnectionParametersDict",
-    {
-        "CodeStar": "CodeStarParametersDict",
-    },
-    total=False,
-)
+    CodeStar: CodeStarParametersDict
+    """The connection details based on the connection Type."""
 
-CodeStarParametersDict = TypedDict(
-    "CodeStarParametersDict",
-    {
-        "ArtifactPath": "Required[str]",
-        "Branch": "Required[str]",
-        "ConnectionArn": "Required[str]",
-        "Repository": "Required[str]",
-    },
-    total=False,
-)
 
-ProvisioningArtifactPropertiesDict = TypedDict(
-    "ProvisioningArtifactPropertiesDict",
-    {
-        "Description": "str",
-        "DisableTemplateValidation": "bool",
-        "Info": "Required[dict[str, Any] | str]",
-        "Name": "str",
-        "Type": "Literal['CLOUD_FORMATION_TEMPLATE', 'MARKETPLACE_AMI', 'MARKETPLACE_CAR', 'TERRAFORM_OPEN_SOURCE', 'TERRAFORM_CLOUD', 'EXTERNAL']",
-    },
-    total=False,
-)
+class CloudFormationProductSourceConnectionDict(TypedDict, total=False):
+    """CloudFormationProductSourceConnection as a plain dict."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    ConnectionParameters: Required[CloudFormationProductSourceConnectionConnectionParametersDict]
+    """The connection details based on the connection Type."""
+    Type: Required[Literal["CODESTAR"]]
+    """The only supported SourceConnection type is Codestar."""
 
+
+class CloudFormationProductSourceConnectionConnectionParametersDict(TypedDict, total=False):
+    """CloudFormationProductSourceConnectionConnectionParameters as a plain dict: The connection
+    details based on the connection Type."""
+
+    CodeStar: CodeStarParametersDict
+    """Type: CodeStarParametersDict."""
+
+
+class CodeStarParametersDict(TypedDict, total=False):
+    """CodeStarParameters as a plain dict."""
+
+    ArtifactPath: Required[str]
+    """The absolute path where the artifact resides within the repo and branch, formatted as
+    "folder/file.json"."""
+    Branch: Required[str]
+    """The specific branch where the artifact resides."""
+    ConnectionArn: Required[str]
+    """The CodeStar ARN, which is the connection between AWS Service Catalog and the external
+    repository."""
+    Repository: Required[str]
+    """The specific repository where the product's artifact-to-be-synced resides, formatted as
+    "Account/Repo." """
+
+
+class ProvisioningArtifactPropertiesDict(TypedDict, total=False):
+    """ProvisioningArtifactProperties as a plain dict."""
+
+    Description: str
+    """The description of the provisioning artifact, including how it differs from the previous
+    provisioning artifact."""
+    DisableTemplateValidation: bool
+    """If set to true, AWS Service Catalog stops validating the specified provisioning artifact even
+    if it is invalid."""
+    Info: Required[dict[str, Any] | str]
+    """Type: dict[str, Any] | str."""
+    Name: str
+    """The name of the provisioning artifact (for example, v1 v2beta). No spaces are allowed."""
+    Type: Literal[
+        "CLOUD_FORMATION_TEMPLATE",
+        "MARKETPLACE_AMI",
+        "MARKETPLACE_CAR",
+        "TERRAFORM_OPEN_SOURCE",
+        "TERRAFORM_CLOUD",
+        "EXTERNAL",
+    ]
+    """The type of provisioning artifact. Valid values are CLOUD_FORMATION_TEMPLATE,
+    TERRAFORM_OPEN_SOURCE, TERRAFORM_CLOUD, EXTERNAL"""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """The tag key."""
+    Value: Required[str]
+    """The tag value"""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::ServiceCatalog::CloudFormationProduct",
     schema_file="aws-servicecatalog-cloudformationproduct.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=("/Id", "/ProvisioningArtifactIds", "/ProvisioningArtifactNames", "/ProductName"),
-    create_only=(),
     write_only=(
         "/AcceptLanguage",
         "/ReplaceProvisioningArtifacts",
         "/ProvisioningArtifactParameters/*/DisableTemplateValidation",
     ),
-    conditional_create_only=(),
     unordered_arrays=("/ProvisioningArtifactParameters", "/Tags"),
     required=("Owner", "Name"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -160,133 +173,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "CodeStarParameters": {
-            "additionalProperties": False,
-            "properties": {
-                "ArtifactPath": {"maxLength": 4096, "minLength": 1, "type": "string"},
-                "Branch": {"maxLength": 250, "minLength": 1, "type": "string"},
-                "ConnectionArn": {
-                    "maxLength": 1224,
-                    "minLength": 1,
-                    "pattern": "^arn:[a-z0-9][-.a-z0-9]{0,62}:codestar-connections:([a-z0-9][-.a-z0-9]{0,62})?:([a-z0-9][-.a-z0-9]{0,62})?:[^/].{0,1023}$",
-                    "type": "string",
-                },
-                "Repository": {"maxLength": 100, "minLength": 1, "type": "string"},
-            },
-            "required": ["ArtifactPath", "Repository", "Branch", "ConnectionArn"],
-            "type": "object",
-        },
-        "ConnectionParameters": {
-            "additionalProperties": False,
-            "properties": {"CodeStar": {"$ref": "#/definitions/CodeStarParameters"}},
-            "type": "object",
-        },
-        "ProvisioningArtifactProperties": {
-            "additionalProperties": False,
-            "properties": {
-                "Description": {"type": "string"},
-                "DisableTemplateValidation": {"type": "boolean"},
-                "Info": {"type": ["object", "string"]},
-                "Name": {"type": "string"},
-                "Type": {
-                    "enum": [
-                        "CLOUD_FORMATION_TEMPLATE",
-                        "MARKETPLACE_AMI",
-                        "MARKETPLACE_CAR",
-                        "TERRAFORM_OPEN_SOURCE",
-                        "TERRAFORM_CLOUD",
-                        "EXTERNAL",
-                    ],
-                    "type": "string",
-                },
-            },
-            "required": ["Info"],
-            "type": "object",
-        },
-        "SourceConnection": {
-            "additionalProperties": False,
-            "properties": {
-                "ConnectionParameters": {
-                    "additionalProperties": False,
-                    "properties": {"CodeStar": {"$ref": "#/definitions/CodeStarParameters"}},
-                    "type": "object",
-                },
-                "Type": {"enum": ["CODESTAR"], "type": "string"},
-            },
-            "required": ["ConnectionParameters", "Type"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-            },
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AcceptLanguage": {"maxLength": 100, "minLength": 0, "type": "string"},
-        "Description": {"maxLength": 8191, "minLength": 0, "type": "string"},
-        "Distributor": {"maxLength": 8191, "minLength": 0, "type": "string"},
-        "Id": {"type": "string"},
-        "Name": {"maxLength": 8191, "minLength": 0, "type": "string"},
-        "Owner": {"maxLength": 8191, "minLength": 0, "type": "string"},
-        "ProductName": {"type": "string"},
-        "ProductType": {
-            "enum": [
-                "CLOUD_FORMATION_TEMPLATE",
-                "MARKETPLACE_AMI",
-                "MARKETPLACE_CAR",
-                "TERRAFORM_OPEN_SOURCE",
-                "TERRAFORM_CLOUD",
-                "EXTERNAL",
-            ],
-            "type": "string",
-        },
-        "ProvisioningArtifactIds": {"type": "string"},
-        "ProvisioningArtifactNames": {"type": "string"},
-        "ProvisioningArtifactParameters": {
-            "items": {"$ref": "#/definitions/ProvisioningArtifactProperties"},
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "ReplaceProvisioningArtifacts": {"type": "boolean"},
-        "SourceConnection": {"$ref": "#/definitions/SourceConnection"},
-        "SupportDescription": {"maxLength": 8191, "minLength": 0, "type": "string"},
-        "SupportEmail": {"maxLength": 254, "minLength": 0, "type": "string"},
-        "SupportUrl": {"maxLength": 2083, "minLength": 0, "type": "string"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 20,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": False,
-        },
-    },
-    "required": ["Owner", "Name"],
-}
-
 
 class CloudFormationProduct(_Resource):
-    """AWS::ServiceCatalog::CloudFormationProduct: Resource type definition for AWS::ServiceCatalog::CloudFormationProduct
+    """AWS::ServiceCatalog::CloudFormationProduct: Resource type definition for
+    AWS::ServiceCatalog::CloudFormationProduct
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Write-only (sent to AWS, never read back): AcceptLanguage, ReplaceProvisioningArtifacts,
+    ProvisioningArtifactParameters[*].DisableTemplateValidation.
+    Read-only attributes (known once deployed): Id, ProductName, ProvisioningArtifactIds,
+    ProvisioningArtifactNames.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-servicecatalog-cloudformationproduct.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -296,14 +195,21 @@ class CloudFormationProduct(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "CloudFormationProductAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "cloud_formation_product.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     Id: str
+    """The ID of the product, such as prod-tsjbmal34qvek"""
     ProductName: str
+    """The name of the product."""
     ProvisioningArtifactIds: str
+    """The IDs of the provisioning artifacts"""
     ProvisioningArtifactNames: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The names of the provisioning artifacts"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AcceptLanguage: str
     Description: str
     Distributor: str
@@ -325,53 +231,64 @@ class CloudFormationProduct(_Resource):
     SupportUrl: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str,
+        Owner: str,
+        AcceptLanguage: str | None = None,
+        Description: str | None = None,
+        Distributor: str | None = None,
+        ProductType: Literal[
+            "CLOUD_FORMATION_TEMPLATE",
+            "MARKETPLACE_AMI",
+            "MARKETPLACE_CAR",
+            "TERRAFORM_OPEN_SOURCE",
+            "TERRAFORM_CLOUD",
+            "EXTERNAL",
+        ]
+        | None = None,
+        ProvisioningArtifactParameters: list[
+            ProvisioningArtifactProperties | ProvisioningArtifactPropertiesDict
+        ]
+        | None = None,
+        ReplaceProvisioningArtifacts: bool | None = None,
+        SourceConnection: CloudFormationProductSourceConnection
+        | CloudFormationProductSourceConnectionDict
+        | None = None,
+        SupportDescription: str | None = None,
+        SupportEmail: str | None = None,
+        SupportUrl: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::ServiceCatalog::CloudFormationProduct; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str,
-            Owner: str,
-            AcceptLanguage: str | None = None,
-            Description: str | None = None,
-            Distributor: str | None = None,
-            ProductType: Literal[
-                "CLOUD_FORMATION_TEMPLATE",
-                "MARKETPLACE_AMI",
-                "MARKETPLACE_CAR",
-                "TERRAFORM_OPEN_SOURCE",
-                "TERRAFORM_CLOUD",
-                "EXTERNAL",
-            ]
-            | None = None,
-            ProvisioningArtifactParameters: list[
-                ProvisioningArtifactProperties | ProvisioningArtifactPropertiesDict
-            ]
-            | None = None,
-            ReplaceProvisioningArtifacts: bool | None = None,
-            SourceConnection: CloudFormationProductSourceConnection
-            | CloudFormationProductSourceConnectionDict
-            | None = None,
-            SupportDescription: str | None = None,
-            SupportEmail: str | None = None,
-            SupportUrl: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::ServiceCatalog::CloudFormationProduct; `await` it inside an App to deploy it.
-
-            AcceptLanguage: The language code.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Name: The name of the product. Required.
+            Owner: The owner of the product. Required.
+            AcceptLanguage: The language code. Write-only: sent to AWS, never read back.
             Description: The description of the product.
             Distributor: The distributor of the product.
-            Name: The name of the product.
-            Owner: The owner of the product.
             ProductType: The type of product.
-            ProvisioningArtifactParameters: The configuration of the provisioning artifact (also known as a version).
-            ReplaceProvisioningArtifacts: This property is turned off by default.
-            SourceConnection: A top level ProductViewDetail response containing details about the product's connection.
+            ProvisioningArtifactParameters: The configuration of the provisioning artifact (also
+                known as a version).
+            ReplaceProvisioningArtifacts: This property is turned off by default. If turned off, you
+                can update provisioning artifacts or product attributes (such as description,
+                distributor, name, owner, and more) and the associated provisioning artifacts will
+                retain the same unique identifier. Provisioning artifacts are matched within the
+                CloudFormationProduct resource, and only those that have been updated will be
+                changed. Provisioning artifacts are matched by a combinaton of provisioning artifact
+                template URL and name. Write-only: sent to AWS, never read back.
+            SourceConnection: A top level ProductViewDetail response containing details about the
+                product's connection. AWS Service Catalog returns this field for the CreateProduct,
+                UpdateProduct, DescribeProductAsAdmin, and SearchProductAsAdmin APIs. This response
+                contains the same fields as the ConnectionParameters request, with the addition of
+                the LastSync response.
             SupportDescription: The support information about the product.
             SupportEmail: The contact email for product support.
             SupportUrl: The contact URL for product support.
@@ -379,4 +296,7 @@ class CloudFormationProduct(_Resource):
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

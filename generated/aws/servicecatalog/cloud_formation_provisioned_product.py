@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,57 +63,52 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-CloudFormationProvisionedProductProvisioningPreferencesDict = TypedDict(
-    "CloudFormationProvisionedProductProvisioningPreferencesDict",
-    {
-        "StackSetAccounts": "list[str]",
-        "StackSetFailureToleranceCount": "int",
-        "StackSetFailureTolerancePercentage": "int",
-        "StackSetMaxConcurrencyCount": "int",
-        "StackSetMaxConcurrencyPercentage": "int",
-        "StackSetOperationType": "Literal['CREATE', 'UPDATE', 'DELETE']",
-        "StackSetRegions": "list[str]",
-    },
-    total=False,
-)
 
-ProvisioningParameterDict = TypedDict(
-    "ProvisioningParameterDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class CloudFormationProvisionedProductProvisioningPreferencesDict(TypedDict, total=False):
+    """CloudFormationProvisionedProductProvisioningPreferences as a plain dict."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    StackSetAccounts: list[str]
+    """Items are unique. Each item: Pattern: ^[0-9]{12}$"""
+    StackSetFailureToleranceCount: int
+    """Range: at least 0 (inclusive)."""
+    StackSetFailureTolerancePercentage: int
+    """Range: 0 to 100 (inclusive)."""
+    StackSetMaxConcurrencyCount: int
+    """Range: at least 1 (inclusive)."""
+    StackSetMaxConcurrencyPercentage: int
+    """Range: 1 to 100 (inclusive)."""
+    StackSetOperationType: Literal["CREATE", "UPDATE", "DELETE"]
+    """Allowed values: 'CREATE', 'UPDATE', 'DELETE'."""
+    StackSetRegions: list[str]
+    """Items are unique. Each item: Pattern: ^[a-z]{2}-([a-z]+-)+[1-9]"""
 
+
+class ProvisioningParameterDict(TypedDict, total=False):
+    """ProvisioningParameter as a plain dict."""
+
+    Key: Required[str]
+    """Length: 1 to 1000 characters."""
+    Value: Required[str]
+    """Length: at most 4096 characters."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 1 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::ServiceCatalog::CloudFormationProvisionedProduct",
     schema_file="aws-servicecatalog-cloudformationprovisionedproduct.json",
     primary_identifier=("/ProvisionedProductId",),
-    additional_identifiers=(),
     read_only=("/RecordId", "/CloudformationStackArn", "/Outputs", "/ProvisionedProductId"),
     create_only=("/NotificationArns", "/ProvisionedProductName"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
-    required=(),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 720,
         "read": 120,
@@ -119,111 +118,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "OutputType": {"type": "string"},
-        "ProvisioningParameter": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 1000, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 4096, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "ProvisioningPreferences": {
-            "additionalProperties": False,
-            "properties": {
-                "StackSetAccounts": {
-                    "items": {"pattern": "^[0-9]{12}$", "type": "string"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "StackSetFailureToleranceCount": {"minimum": 0, "type": "integer"},
-                "StackSetFailureTolerancePercentage": {
-                    "maximum": 100,
-                    "minimum": 0,
-                    "type": "integer",
-                },
-                "StackSetMaxConcurrencyCount": {"minimum": 1, "type": "integer"},
-                "StackSetMaxConcurrencyPercentage": {
-                    "maximum": 100,
-                    "minimum": 1,
-                    "type": "integer",
-                },
-                "StackSetOperationType": {"enum": ["CREATE", "UPDATE", "DELETE"], "type": "string"},
-                "StackSetRegions": {
-                    "items": {"pattern": "^[a-z]{2}-([a-z]+-)+[1-9]", "type": "string"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AcceptLanguage": {"enum": ["en", "jp", "zh"], "type": "string"},
-        "CloudformationStackArn": {"maxLength": 256, "minLength": 1, "type": "string"},
-        "NotificationArns": {
-            "items": {
-                "pattern": "^arn:aws[a-z\\-]*:sns:[a-z0-9\\-]+:[0-9]{12}:[a-zA-Z0-9\\-_]+$",
-                "type": "string",
-            },
-            "maxItems": 5,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "Outputs": {
-            "additionalProperties": False,
-            "maxProperties": 100,
-            "patternProperties": {"^[A-Za-z0-9]{1,64}$": {"$ref": "#/definitions/OutputType"}},
-            "type": "object",
-        },
-        "PathId": {"maxLength": 100, "minLength": 1, "type": "string"},
-        "PathName": {"maxLength": 100, "minLength": 1, "type": "string"},
-        "ProductId": {"maxLength": 100, "minLength": 1, "type": "string"},
-        "ProductName": {"maxLength": 128, "minLength": 1, "type": "string"},
-        "ProvisionedProductId": {"maxLength": 50, "minLength": 1, "type": "string"},
-        "ProvisionedProductName": {"maxLength": 128, "minLength": 1, "type": "string"},
-        "ProvisioningArtifactId": {"maxLength": 100, "minLength": 1, "type": "string"},
-        "ProvisioningArtifactName": {"type": "string"},
-        "ProvisioningParameters": {
-            "items": {"$ref": "#/definitions/ProvisioningParameter"},
-            "type": "array",
-        },
-        "ProvisioningPreferences": {"$ref": "#/definitions/ProvisioningPreferences"},
-        "RecordId": {"maxLength": 50, "minLength": 1, "type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array"},
-    },
-    "required": [],
-}
-
 
 class CloudFormationProvisionedProduct(_Resource):
-    """AWS::ServiceCatalog::CloudFormationProvisionedProduct: Resource Type definition for AWS::ServiceCatalog::CloudFormationProvisionedProduct
+    """AWS::ServiceCatalog::CloudFormationProvisionedProduct: Resource Type definition for
+    AWS::ServiceCatalog::CloudFormationProvisionedProduct
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ProvisionedProductId.
+    Replaced when any of these change (create-only): NotificationArns, ProvisionedProductName.
+    Read-only attributes (known once deployed): CloudformationStackArn, Outputs,
+    ProvisionedProductId, RecordId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-servicecatalog-cloudformationprovisionedproduct.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -233,14 +139,21 @@ class CloudFormationProvisionedProduct(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "CloudFormationProvisionedProductAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "cloud_formation_provisioned_product.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     CloudformationStackArn: str
-    Outputs: dict[str, Any]
+    """Length: 1 to 256 characters."""
+    Outputs: dict[str, str]
+    """List of key-value pair outputs."""
     ProvisionedProductId: str
+    """Length: 1 to 50 characters."""
     RecordId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Length: 1 to 50 characters."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AcceptLanguage: Literal["en", "jp", "zh"]
     NotificationArns: list[str]
     PathId: str
@@ -254,34 +167,53 @@ class CloudFormationProvisionedProduct(_Resource):
     ProvisioningPreferences: CloudFormationProvisionedProductProvisioningPreferencesDict
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AcceptLanguage: Literal["en", "jp", "zh"] | None = None,
+        NotificationArns: list[str] | None = None,
+        PathId: str | None = None,
+        PathName: str | None = None,
+        ProductId: str | None = None,
+        ProductName: str | None = None,
+        ProvisionedProductName: str | None = None,
+        ProvisioningArtifactId: str | None = None,
+        ProvisioningArtifactName: str | None = None,
+        ProvisioningParameters: list[ProvisioningParameter | ProvisioningParameterDict]
+        | None = None,
+        ProvisioningPreferences: CloudFormationProvisionedProductProvisioningPreferences
+        | CloudFormationProvisionedProductProvisioningPreferencesDict
+        | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::ServiceCatalog::CloudFormationProvisionedProduct; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AcceptLanguage: Literal["en", "jp", "zh"] | None = None,
-            NotificationArns: list[str] | None = None,
-            PathId: str | None = None,
-            PathName: str | None = None,
-            ProductId: str | None = None,
-            ProductName: str | None = None,
-            ProvisionedProductName: str | None = None,
-            ProvisioningArtifactId: str | None = None,
-            ProvisioningArtifactName: str | None = None,
-            ProvisioningParameters: list[ProvisioningParameter | ProvisioningParameterDict]
-            | None = None,
-            ProvisioningPreferences: CloudFormationProvisionedProductProvisioningPreferences
-            | CloudFormationProvisionedProductProvisioningPreferencesDict
-            | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::ServiceCatalog::CloudFormationProvisionedProduct; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AcceptLanguage: Allowed values: 'en', 'jp', 'zh'.
+            NotificationArns: Items: at most 5 items. Items are unique. Each item: Pattern:
+                ^arn:aws[a-z\\-]*:sns:[a-z0-9\\-]+:[0-9]{12}:[a-zA-Z0-9\\-_]+$ Create-only: changing
+                it replaces the resource.
+            PathId: Length: 1 to 100 characters.
+            PathName: Length: 1 to 100 characters.
+            ProductId: Length: 1 to 100 characters.
+            ProductName: Length: 1 to 128 characters.
+            ProvisionedProductName: Length: 1 to 128 characters. Create-only: changing it replaces
+                the resource.
+            ProvisioningArtifactId: Length: 1 to 100 characters.
+            ProvisioningArtifactName: Type: str.
+            ProvisioningParameters: Type: list[ProvisioningParameterDict].
+            ProvisioningPreferences: Type:
+                CloudFormationProvisionedProductProvisioningPreferencesDict.
+            Tags: Type: list[TagDict].
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,25 +51,20 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::ServiceCatalog::LaunchNotificationConstraint",
     schema_file="aws-servicecatalog-launchnotificationconstraint.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=("/Id",),
     create_only=("/PortfolioId", "/ProductId"),
     write_only=("/AcceptLanguage",),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("NotificationArns", "PortfolioId", "ProductId"),
     list_required=("PortfolioId",),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -75,36 +74,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "AcceptLanguage": {"maxLength": 100, "minLength": 0, "type": "string"},
-        "Description": {"maxLength": 2000, "minLength": 0, "type": "string"},
-        "Id": {"type": "string"},
-        "NotificationArns": {"items": {"type": "string"}, "type": "array", "uniqueItems": False},
-        "PortfolioId": {
-            "maxLength": 100,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9_\\-]*$",
-            "type": "string",
-        },
-        "ProductId": {
-            "maxLength": 100,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9_\\-]*$",
-            "type": "string",
-        },
-    },
-    "required": ["NotificationArns", "PortfolioId", "ProductId"],
-}
-
 
 class LaunchNotificationConstraint(_Resource):
-    """AWS::ServiceCatalog::LaunchNotificationConstraint: Resource Type definition for AWS::ServiceCatalog::LaunchNotificationConstraint
+    """AWS::ServiceCatalog::LaunchNotificationConstraint: Resource Type definition for
+    AWS::ServiceCatalog::LaunchNotificationConstraint
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Replaced when any of these change (create-only): PortfolioId, ProductId.
+    Write-only (sent to AWS, never read back): AcceptLanguage.
+    Read-only attributes (known once deployed): Id.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-servicecatalog-launchnotificationconstraint.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -114,35 +95,49 @@ class LaunchNotificationConstraint(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "LaunchNotificationConstraintAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "launch_notification_constraint.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     Id: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Unique identifier for the constraint"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AcceptLanguage: str
     Description: str
     NotificationArns: list[str]
     PortfolioId: str
     ProductId: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        NotificationArns: list[str],
+        PortfolioId: str,
+        ProductId: str,
+        AcceptLanguage: str | None = None,
+        Description: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::ServiceCatalog::LaunchNotificationConstraint; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            NotificationArns: list[str],
-            PortfolioId: str,
-            ProductId: str,
-            AcceptLanguage: str | None = None,
-            Description: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::ServiceCatalog::LaunchNotificationConstraint; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            NotificationArns: Type: list[str]. Required.
+            PortfolioId: Pattern: ^[a-zA-Z0-9_\\-]*$ Length: 1 to 100 characters. Create-only:
+                changing it replaces the resource. Required.
+            ProductId: Pattern: ^[a-zA-Z0-9_\\-]*$ Length: 1 to 100 characters. Create-only:
+                changing it replaces the resource. Required.
+            AcceptLanguage: Length: 0 to 100 characters. Write-only: sent to AWS, never read back.
+            Description: Length: 0 to 2000 characters.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,25 +51,20 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::ServiceCatalog::LaunchRoleConstraint",
     schema_file="aws-servicecatalog-launchroleconstraint.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=("/Id",),
     create_only=("/PortfolioId", "/ProductId"),
     write_only=("/AcceptLanguage",),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("PortfolioId", "ProductId"),
     list_required=("PortfolioId",),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -75,41 +74,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "oneOf": [{"required": ["LocalRoleName"]}, {"required": ["RoleArn"]}],
-    "properties": {
-        "AcceptLanguage": {"maxLength": 100, "minLength": 0, "type": "string"},
-        "Description": {"maxLength": 2000, "minLength": 0, "type": "string"},
-        "Id": {"type": "string"},
-        "LocalRoleName": {"type": "string"},
-        "PortfolioId": {
-            "maxLength": 100,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9_\\-]*$",
-            "type": "string",
-        },
-        "ProductId": {
-            "maxLength": 100,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9_\\-]*$",
-            "type": "string",
-        },
-        "RoleArn": {
-            "pattern": "arn:(aws|aws-cn|aws-us-gov):iam::[0-9]*:(role)\\/.*",
-            "type": "string",
-        },
-    },
-    "required": ["PortfolioId", "ProductId"],
-}
-
 
 class LaunchRoleConstraint(_Resource):
-    """AWS::ServiceCatalog::LaunchRoleConstraint: Resource Type definition for AWS::ServiceCatalog::LaunchRoleConstraint
+    """AWS::ServiceCatalog::LaunchRoleConstraint: Resource Type definition for
+    AWS::ServiceCatalog::LaunchRoleConstraint
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Replaced when any of these change (create-only): PortfolioId, ProductId.
+    Write-only (sent to AWS, never read back): AcceptLanguage.
+    Read-only attributes (known once deployed): Id.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-servicecatalog-launchroleconstraint.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -119,11 +95,15 @@ class LaunchRoleConstraint(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "LaunchRoleConstraintAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "launch_role_constraint.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     Id: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The unique identifier for the launch role constraint."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AcceptLanguage: str
     Description: str
     LocalRoleName: str
@@ -131,31 +111,37 @@ class LaunchRoleConstraint(_Resource):
     ProductId: str
     RoleArn: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        PortfolioId: str,
+        ProductId: str,
+        AcceptLanguage: str | None = None,
+        Description: str | None = None,
+        LocalRoleName: str | None = None,
+        RoleArn: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::ServiceCatalog::LaunchRoleConstraint; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            PortfolioId: str,
-            ProductId: str,
-            AcceptLanguage: str | None = None,
-            Description: str | None = None,
-            LocalRoleName: str | None = None,
-            RoleArn: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::ServiceCatalog::LaunchRoleConstraint; `await` it inside an App to deploy it.
-
-            AcceptLanguage: The language code for the constraint.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            PortfolioId: The ID of the portfolio to which this launch role constraint applies.
+                Create-only: changing it replaces the resource. Required.
+            ProductId: The ID of the product to which this launch role constraint applies.
+                Create-only: changing it replaces the resource. Required.
+            AcceptLanguage: The language code for the constraint. Write-only: sent to AWS, never
+                read back.
             Description: The description of the launch role constraint.
             LocalRoleName: The local IAM role name to use in the launch constraint.
-            PortfolioId: The ID of the portfolio to which this launch role constraint applies.
-            ProductId: The ID of the product to which this launch role constraint applies.
             RoleArn: The ARN of the IAM role used for the launch constraint.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,25 +51,19 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::ServiceCatalog::PortfolioPrincipalAssociation",
     schema_file="aws-servicecatalog-portfolioprincipalassociation.json",
     primary_identifier=("/PortfolioId", "/PrincipalARN"),
-    additional_identifiers=(),
-    read_only=(),
     create_only=("/AcceptLanguage", "/PortfolioId", "/PrincipalARN", "/PrincipalType"),
     write_only=("/AcceptLanguage",),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("PrincipalType",),
     list_required=("PortfolioId",),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -74,27 +72,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "AcceptLanguage": {"type": "string"},
-        "PortfolioId": {"type": "string"},
-        "PrincipalARN": {
-            "pattern": "arn:(aws|aws-cn|aws-us-gov):iam::[0-9]*:(role|user|group)\\/.*",
-            "type": "string",
-        },
-        "PrincipalType": {"type": "string"},
-    },
-    "required": ["PrincipalType"],
-}
-
 
 class PortfolioPrincipalAssociation(_Resource):
-    """AWS::ServiceCatalog::PortfolioPrincipalAssociation: Resource Type definition for AWS::ServiceCatalog::PortfolioPrincipalAssociation
+    """AWS::ServiceCatalog::PortfolioPrincipalAssociation: Resource Type definition for
+    AWS::ServiceCatalog::PortfolioPrincipalAssociation
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: PortfolioId, PrincipalARN (composite: the values joined by '|').
+    Replaced when any of these change (create-only): AcceptLanguage, PortfolioId, PrincipalARN,
+    PrincipalType.
+    Write-only (sent to AWS, never read back): AcceptLanguage.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-servicecatalog-portfolioprincipalassociation.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -104,36 +93,47 @@ class PortfolioPrincipalAssociation(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "PortfolioPrincipalAssociationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "portfolio_principal_association.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
-    # Declared properties (as declared, or as AWS returned them).
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AcceptLanguage: str
     PortfolioId: str
     PrincipalARN: str
     PrincipalType: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        PrincipalType: str,
+        AcceptLanguage: str | None = None,
+        PortfolioId: str | None = None,
+        PrincipalARN: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::ServiceCatalog::PortfolioPrincipalAssociation; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            PrincipalType: str,
-            AcceptLanguage: str | None = None,
-            PortfolioId: str | None = None,
-            PrincipalARN: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::ServiceCatalog::PortfolioPrincipalAssociation; `await` it inside an App to deploy it.
-
-            AcceptLanguage: The language code.
-            PortfolioId: The portfolio identifier.
-            PrincipalARN: The ARN of the principal (user, role, or group).
-            PrincipalType: The principal type.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            PrincipalType: The principal type. The supported value is IAM if you use a fully defined
+                Amazon Resource Name (ARN), or IAM_PATTERN if you use an ARN with no accountID, with
+                or without wildcard characters. Create-only: changing it replaces the resource.
+                Required.
+            AcceptLanguage: The language code. Create-only: changing it replaces the resource.
+                Write-only: sent to AWS, never read back.
+            PortfolioId: The portfolio identifier. Create-only: changing it replaces the resource.
+            PrincipalARN: The ARN of the principal (user, role, or group). Create-only: changing it
+                replaces the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

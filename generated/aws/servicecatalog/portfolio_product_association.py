@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,25 +51,18 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::ServiceCatalog::PortfolioProductAssociation",
     schema_file="aws-servicecatalog-portfolioproductassociation.json",
     primary_identifier=("/PortfolioId", "/ProductId"),
-    additional_identifiers=(),
-    read_only=(),
     create_only=("/SourcePortfolioId", "/AcceptLanguage", "/PortfolioId", "/ProductId"),
     write_only=("/SourcePortfolioId", "/AcceptLanguage"),
-    conditional_create_only=(),
-    unordered_arrays=(),
-    required=(),
     list_required=("ProductId",),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -74,24 +71,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "AcceptLanguage": {"type": "string"},
-        "PortfolioId": {"type": "string"},
-        "ProductId": {"type": "string"},
-        "SourcePortfolioId": {"type": "string"},
-    },
-    "required": [],
-}
-
 
 class PortfolioProductAssociation(_Resource):
-    """AWS::ServiceCatalog::PortfolioProductAssociation: Resource Type definition for AWS::ServiceCatalog::PortfolioProductAssociation
+    """AWS::ServiceCatalog::PortfolioProductAssociation: Resource Type definition for
+    AWS::ServiceCatalog::PortfolioProductAssociation
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: PortfolioId, ProductId (composite: the values joined by '|').
+    Replaced when any of these change (create-only): SourcePortfolioId, AcceptLanguage, PortfolioId,
+    ProductId.
+    Write-only (sent to AWS, never read back): SourcePortfolioId, AcceptLanguage.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-servicecatalog-portfolioproductassociation.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -101,36 +92,47 @@ class PortfolioProductAssociation(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "PortfolioProductAssociationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "portfolio_product_association.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
-    # Declared properties (as declared, or as AWS returned them).
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AcceptLanguage: str
     PortfolioId: str
     ProductId: str
     SourcePortfolioId: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AcceptLanguage: str | None = None,
+        PortfolioId: str | None = None,
+        ProductId: str | None = None,
+        SourcePortfolioId: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::ServiceCatalog::PortfolioProductAssociation; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AcceptLanguage: str | None = None,
-            PortfolioId: str | None = None,
-            ProductId: str | None = None,
-            SourcePortfolioId: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::ServiceCatalog::PortfolioProductAssociation; `await` it inside an App to deploy it.
-
-            AcceptLanguage: The language code.
-            PortfolioId: The portfolio identifier.
-            ProductId: The product identifier.
-            SourcePortfolioId: The identifier of the source portfolio.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AcceptLanguage: The language code. Create-only: changing it replaces the resource.
+                Write-only: sent to AWS, never read back.
+            PortfolioId: The portfolio identifier. Create-only: changing it replaces the resource.
+            ProductId: The product identifier. Create-only: changing it replaces the resource.
+            SourcePortfolioId: The identifier of the source portfolio. The source portfolio must be
+                a portfolio imported from a different account than the one creating the association.
+                This account must have previously shared this portfolio with the account creating
+                the association. Create-only: changing it replaces the resource. Write-only: sent to
+                AWS, never read back.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,25 +51,19 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::ServiceCatalog::PortfolioShare",
     schema_file="aws-servicecatalog-portfolioshare.json",
     primary_identifier=("/PortfolioId", "/AccountId"),
-    additional_identifiers=(),
-    read_only=(),
     create_only=("/AccountId", "/PortfolioId"),
     write_only=("/AcceptLanguage",),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("AccountId", "PortfolioId"),
     list_required=("PortfolioId",),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -75,29 +73,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "AcceptLanguage": {"maxLength": 100, "minLength": 0, "type": "string"},
-        "AccountId": {"pattern": "^[0-9]{12}$", "type": "string"},
-        "PortfolioId": {
-            "maxLength": 100,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9_\\-]*$",
-            "type": "string",
-        },
-        "ShareTagOptions": {"type": "boolean"},
-    },
-    "required": ["AccountId", "PortfolioId"],
-}
-
 
 class PortfolioShare(_Resource):
-    """AWS::ServiceCatalog::PortfolioShare: Resource Type definition for AWS::ServiceCatalog::PortfolioShare
+    """AWS::ServiceCatalog::PortfolioShare: Resource Type definition for
+    AWS::ServiceCatalog::PortfolioShare
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: PortfolioId, AccountId (composite: the values joined by '|').
+    Replaced when any of these change (create-only): AccountId, PortfolioId.
+    Write-only (sent to AWS, never read back): AcceptLanguage.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-servicecatalog-portfolioshare.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -105,36 +91,42 @@ class PortfolioShare(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "PortfolioShareAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "portfolio_share.schema.json")
 
     # Read-only attributes, set from what AWS returns.
-    # Declared properties (as declared, or as AWS returned them).
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AcceptLanguage: str
     AccountId: str
     PortfolioId: str
     ShareTagOptions: bool
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AccountId: str,
+        PortfolioId: str,
+        AcceptLanguage: str | None = None,
+        ShareTagOptions: bool | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::ServiceCatalog::PortfolioShare; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AccountId: str,
-            PortfolioId: str,
-            AcceptLanguage: str | None = None,
-            ShareTagOptions: bool | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::ServiceCatalog::PortfolioShare; `await` it inside an App to deploy it.
-
-            AcceptLanguage: The language code.
-            AccountId: The AWS account ID.
-            PortfolioId: The portfolio identifier.
-            ShareTagOptions: Enables or disables TagOptions sharing when creating the portfolio share.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AccountId: The AWS account ID. Create-only: changing it replaces the resource. Required.
+            PortfolioId: The portfolio identifier. Create-only: changing it replaces the resource.
+                Required.
+            AcceptLanguage: The language code. Write-only: sent to AWS, never read back.
+            ShareTagOptions: Enables or disables TagOptions sharing when creating the portfolio
+                share.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

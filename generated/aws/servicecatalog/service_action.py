@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,29 +55,24 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-DefinitionParameterDict = TypedDict(
-    "DefinitionParameterDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class DefinitionParameterDict(TypedDict, total=False):
+    """DefinitionParameter as a plain dict."""
+
+    Key: Required[str]
+    """Length: 1 to 1000 characters."""
+    Value: Required[str]
+    """Length: at most 4096 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::ServiceCatalog::ServiceAction",
     schema_file="aws-servicecatalog-serviceaction.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=("/Id",),
-    create_only=(),
     write_only=("/AcceptLanguage",),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("Name", "DefinitionType", "Definition"),
-    list_required=(),
-    tagging=None,
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -83,46 +82,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "DefinitionParameter": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 1000, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 4096, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "AcceptLanguage": {
-            "enum": ["en", "jp", "zh"],
-            "maxLength": 100,
-            "minLength": 0,
-            "type": "string",
-        },
-        "Definition": {"items": {"$ref": "#/definitions/DefinitionParameter"}, "type": "array"},
-        "DefinitionType": {"enum": ["SSM_AUTOMATION"], "type": "string"},
-        "Description": {"maxLength": 1024, "minLength": 0, "type": "string"},
-        "Id": {"maxLength": 100, "minLength": 1, "type": "string"},
-        "Name": {
-            "maxLength": 256,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9_\\-.]*$",
-            "type": "string",
-        },
-    },
-    "required": ["Name", "DefinitionType", "Definition"],
-}
-
 
 class ServiceAction(_Resource):
     """AWS::ServiceCatalog::ServiceAction: Resource Schema for AWS::ServiceCatalog::ServiceAction
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Write-only (sent to AWS, never read back): AcceptLanguage.
+    Read-only attributes (known once deployed): Id.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-servicecatalog-serviceaction.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -130,35 +99,46 @@ class ServiceAction(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ServiceActionAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "service_action.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Id: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Length: 1 to 100 characters."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AcceptLanguage: Literal["en", "jp", "zh"]
     Definition: list[DefinitionParameterDict]
     DefinitionType: Literal["SSM_AUTOMATION"]
     Description: str
     Name: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Definition: list[DefinitionParameter | DefinitionParameterDict],
+        DefinitionType: Literal["SSM_AUTOMATION"],
+        Name: str,
+        AcceptLanguage: Literal["en", "jp", "zh"] | None = None,
+        Description: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::ServiceCatalog::ServiceAction; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Definition: list[DefinitionParameter | DefinitionParameterDict],
-            DefinitionType: Literal["SSM_AUTOMATION"],
-            Name: str,
-            AcceptLanguage: Literal["en", "jp", "zh"] | None = None,
-            Description: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::ServiceCatalog::ServiceAction; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Definition: Type: list[DefinitionParameterDict]. Required.
+            DefinitionType: Allowed values: 'SSM_AUTOMATION'. Required.
+            Name: Pattern: ^[a-zA-Z0-9_\\-.]*$ Length: 1 to 256 characters. Required.
+            AcceptLanguage: Allowed values: 'en', 'jp', 'zh'. Length: 0 to 100 characters.
+                Write-only: sent to AWS, never read back.
+            Description: Length: 0 to 1024 characters.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,20 +51,14 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::ServiceCatalog::ServiceActionAssociation",
     schema_file="aws-servicecatalog-serviceactionassociation.json",
     primary_identifier=("/ProductId", "/ProvisioningArtifactId", "/ServiceActionId"),
-    additional_identifiers=(),
-    read_only=(),
     create_only=("/ProductId", "/ProvisioningArtifactId", "/ServiceActionId"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("ProductId", "ProvisioningArtifactId", "ServiceActionId"),
     list_required=("ProductId", "ProvisioningArtifactId"),
-    tagging=None,
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -69,38 +67,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "ProductId": {
-            "maxLength": 100,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9][a-zA-Z0-9_-]{1,99}\\Z",
-            "type": "string",
-        },
-        "ProvisioningArtifactId": {
-            "maxLength": 100,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9][a-zA-Z0-9_-]{1,99}\\Z",
-            "type": "string",
-        },
-        "ServiceActionId": {
-            "maxLength": 100,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9][a-zA-Z0-9_-]{1,99}\\Z",
-            "type": "string",
-        },
-    },
-    "required": ["ProductId", "ProvisioningArtifactId", "ServiceActionId"],
-}
-
 
 class ServiceActionAssociation(_Resource):
-    """AWS::ServiceCatalog::ServiceActionAssociation: Resource Schema for AWS::ServiceCatalog::ServiceActionAssociation
+    """AWS::ServiceCatalog::ServiceActionAssociation: Resource Schema for
+    AWS::ServiceCatalog::ServiceActionAssociation
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ProductId, ProvisioningArtifactId, ServiceActionId (composite: the values joined by
+    '|').
+    Replaced when any of these change (create-only): ProductId, ProvisioningArtifactId,
+    ServiceActionId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-servicecatalog-serviceactionassociation.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -110,30 +88,42 @@ class ServiceActionAssociation(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ServiceActionAssociationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "service_action_association.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
-    # Declared properties (as declared, or as AWS returned them).
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ProductId: str
     ProvisioningArtifactId: str
     ServiceActionId: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ProductId: str,
+        ProvisioningArtifactId: str,
+        ServiceActionId: str,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::ServiceCatalog::ServiceActionAssociation; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ProductId: str,
-            ProvisioningArtifactId: str,
-            ServiceActionId: str,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::ServiceCatalog::ServiceActionAssociation; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ProductId: Pattern: ^[a-zA-Z0-9][a-zA-Z0-9_-]{1,99}\\Z Length: 1 to 100 characters.
+                Create-only: changing it replaces the resource. Required.
+            ProvisioningArtifactId: Pattern: ^[a-zA-Z0-9][a-zA-Z0-9_-]{1,99}\\Z Length: 1 to 100
+                characters. Create-only: changing it replaces the resource. Required.
+            ServiceActionId: Pattern: ^[a-zA-Z0-9][a-zA-Z0-9_-]{1,99}\\Z Length: 1 to 100
+                characters. Create-only: changing it replaces the resource. Required.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,16 +51,14 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::ServiceCatalog::StackSetConstraint",
     schema_file="aws-servicecatalog-stacksetconstraint.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=("/Id",),
     create_only=("/PortfolioId", "/ProductId"),
     write_only=("/AcceptLanguage",),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=(
         "Description",
         "StackInstanceControl",
@@ -70,11 +72,8 @@ METADATA = _TypeMetadata(
     list_required=("PortfolioId",),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -84,49 +83,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "AcceptLanguage": {"maxLength": 100, "minLength": 0, "type": "string"},
-        "AccountList": {"items": {"type": "string"}, "type": "array", "uniqueItems": False},
-        "AdminRole": {"type": "string"},
-        "Description": {"maxLength": 2000, "minLength": 0, "type": "string"},
-        "ExecutionRole": {"type": "string"},
-        "Id": {"type": "string"},
-        "PortfolioId": {
-            "maxLength": 100,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9_\\-]*$",
-            "type": "string",
-        },
-        "ProductId": {
-            "maxLength": 100,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9_\\-]*$",
-            "type": "string",
-        },
-        "RegionList": {"items": {"type": "string"}, "type": "array", "uniqueItems": False},
-        "StackInstanceControl": {"type": "string"},
-    },
-    "required": [
-        "Description",
-        "StackInstanceControl",
-        "PortfolioId",
-        "ProductId",
-        "RegionList",
-        "AdminRole",
-        "AccountList",
-        "ExecutionRole",
-    ],
-}
-
 
 class StackSetConstraint(_Resource):
-    """AWS::ServiceCatalog::StackSetConstraint: Resource Type definition for AWS::ServiceCatalog::StackSetConstraint
+    """AWS::ServiceCatalog::StackSetConstraint: Resource Type definition for
+    AWS::ServiceCatalog::StackSetConstraint
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Replaced when any of these change (create-only): PortfolioId, ProductId.
+    Write-only (sent to AWS, never read back): AcceptLanguage.
+    Read-only attributes (known once deployed): Id.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-servicecatalog-stacksetconstraint.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -136,11 +104,15 @@ class StackSetConstraint(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "StackSetConstraintAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "stack_set_constraint.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     Id: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Unique identifier for the constraint"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AcceptLanguage: str
     AccountList: list[str]
     AdminRole: str
@@ -151,37 +123,45 @@ class StackSetConstraint(_Resource):
     RegionList: list[str]
     StackInstanceControl: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AccountList: list[str],
+        AdminRole: str,
+        Description: str,
+        ExecutionRole: str,
+        PortfolioId: str,
+        ProductId: str,
+        RegionList: list[str],
+        StackInstanceControl: str,
+        AcceptLanguage: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::ServiceCatalog::StackSetConstraint; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AccountList: list[str],
-            AdminRole: str,
-            Description: str,
-            ExecutionRole: str,
-            PortfolioId: str,
-            ProductId: str,
-            RegionList: list[str],
-            StackInstanceControl: str,
-            AcceptLanguage: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::ServiceCatalog::StackSetConstraint; `await` it inside an App to deploy it.
-
-            AcceptLanguage: The language code.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
             AccountList: One or more AWS accounts that will have access to the provisioned product.
-            AdminRole: AdminRole ARN.
-            Description: The description of the constraint.
-            ExecutionRole: ExecutionRole name.
-            PortfolioId: The portfolio identifier.
-            ProductId: The product identifier.
+                Required.
+            AdminRole: AdminRole ARN. Required.
+            Description: The description of the constraint. Required.
+            ExecutionRole: ExecutionRole name. Required.
+            PortfolioId: The portfolio identifier. Create-only: changing it replaces the resource.
+                Required.
+            ProductId: The product identifier. Create-only: changing it replaces the resource.
+                Required.
             RegionList: One or more AWS Regions where the provisioned product will be available.
-            StackInstanceControl: Permission to create, update, and delete stack instances.
+                Required.
+            StackInstanceControl: Permission to create, update, and delete stack instances. Choose
+                from ALLOWED and NOT_ALLOWED. Required.
+            AcceptLanguage: The language code. Write-only: sent to AWS, never read back.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -7,7 +7,7 @@ Imported on first use by application.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import Field
@@ -19,14 +19,39 @@ __all__ = [
 
 
 class ApplicationProps(DeferredModel):
-    Description: str | None = None
-    Name: str
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
+    """
+    The properties a program declares for a AWS::ServiceCatalogAppRegistry::Application.
+    """
+
+    Description: Annotated[str | None, Field(description="The description of the application.")] = (
+        None
+    )
+    Name: Annotated[str, Field(description="The name of the application.")]
+    Tags: Annotated[dict[str, str] | None, Field(description="Type: dict[str, str].")] = None
 
 
 class ApplicationAttributes(DeferredModel):
-    ApplicationName: str | None = None
-    ApplicationTagKey: str | None = None
-    ApplicationTagValue: str | None = None
-    Arn: str | None = None
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::ServiceCatalogAppRegistry::Application, set by AWS.
+    """
+
+    ApplicationName: Annotated[str | None, Field(description="The name of the application.")] = None
+    ApplicationTagKey: Annotated[
+        str | None,
+        Field(
+            description="The key of the AWS application tag, which is awsApplication. Applications created before 11/13/2023 or applications without the AWS application tag resource group return no value."
+        ),
+    ] = None
+    ApplicationTagValue: Annotated[
+        str | None,
+        Field(
+            description="The value of the AWS application tag, which is the identifier of an associated resource. Applications created before 11/13/2023 or applications without the AWS application tag resource group return no value."
+        ),
+    ] = None
+    Arn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: arn:aws[-a-z]*:servicecatalog:[a-z]{2}(-gov)?-[a-z]+-\\d:\\d{12}:/applications/[a-z0-9]+"
+        ),
+    ] = None
+    Id: Annotated[str | None, Field(description="Pattern: [a-z0-9]{26}")] = None

@@ -7,8 +7,10 @@ Imported on first use by attribute_group_association.py, which re-exports every 
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "AttributeGroupAssociationAttributes",
@@ -17,10 +19,38 @@ __all__ = [
 
 
 class AttributeGroupAssociationProps(DeferredModel):
-    Application: str
-    AttributeGroup: str
+    """
+    The properties a program declares for a AWS::ServiceCatalogAppRegistry::AttributeGroupAssociation.
+    """
+
+    Application: Annotated[
+        str,
+        Field(
+            description="The name or the Id of the Application. Create-only: changing it replaces the resource."
+        ),
+    ]
+    AttributeGroup: Annotated[
+        str,
+        Field(
+            description="The name or the Id of the AttributeGroup. Create-only: changing it replaces the resource."
+        ),
+    ]
 
 
 class AttributeGroupAssociationAttributes(DeferredModel):
-    ApplicationArn: str | None = None
-    AttributeGroupArn: str | None = None
+    """
+    The read-only attributes of a AWS::ServiceCatalogAppRegistry::AttributeGroupAssociation, set by AWS.
+    """
+
+    ApplicationArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: arn:aws[-a-z]*:servicecatalog:[a-z]{2}(-gov)?-[a-z]+-\\d:\\d{12}:/applications/[a-z0-9]+"
+        ),
+    ] = None
+    AttributeGroupArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: arn:aws[-a-z]*:servicecatalog:[a-z]{2}(-gov)?-[a-z]+-\\d:\\d{12}:/attribute-groups/[a-z0-9]+"
+        ),
+    ] = None

@@ -19,12 +19,32 @@ __all__ = [
 
 
 class AttributeGroupProps(DeferredModel):
-    Attributes: dict[str, Any] | str
-    Description: str | None = None
-    Name: str
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
+    """
+    The properties a program declares for a AWS::ServiceCatalogAppRegistry::AttributeGroup.
+    """
+
+    Attributes: Annotated[
+        dict[str, Any] | str,
+        Field(
+            description="Pattern: ^[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+$ Length: 1 to 8000 characters."
+        ),
+    ]
+    Description: Annotated[
+        str | None, Field(description="The description of the attribute group.")
+    ] = None
+    Name: Annotated[str, Field(description="The name of the attribute group.")]
+    Tags: Annotated[dict[str, str] | None, Field(description="Type: dict[str, str].")] = None
 
 
 class AttributeGroupAttributes(DeferredModel):
-    Arn: str | None = None
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::ServiceCatalogAppRegistry::AttributeGroup, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: arn:aws[-a-z]*:servicecatalog:[a-z]{2}(-gov)?-[a-z]+-\\d:\\d{12}:/attribute-groups/[a-z0-9]+"
+        ),
+    ] = None
+    Id: Annotated[str | None, Field(description="Pattern: [a-z0-9]{12}")] = None

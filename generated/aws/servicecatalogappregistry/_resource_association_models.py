@@ -7,9 +7,10 @@ Imported on first use by resource_association.py, which re-exports every name he
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "ResourceAssociationAttributes",
@@ -18,11 +19,44 @@ __all__ = [
 
 
 class ResourceAssociationProps(DeferredModel):
-    Application: str
-    Resource: str
-    ResourceType: Literal["CFN_STACK"]
+    """
+    The properties a program declares for a AWS::ServiceCatalogAppRegistry::ResourceAssociation.
+    """
+
+    Application: Annotated[
+        str,
+        Field(
+            description="The name or the Id of the Application. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Resource: Annotated[
+        str,
+        Field(
+            description="The name or the Id of the Resource. Create-only: changing it replaces the resource."
+        ),
+    ]
+    ResourceType: Annotated[
+        Literal["CFN_STACK"],
+        Field(
+            description="The type of the CFN Resource for now it's enum CFN_STACK. Create-only: changing it replaces the resource."
+        ),
+    ]
 
 
 class ResourceAssociationAttributes(DeferredModel):
-    ApplicationArn: str | None = None
-    ResourceArn: str | None = None
+    """
+    The read-only attributes of a AWS::ServiceCatalogAppRegistry::ResourceAssociation, set by AWS.
+    """
+
+    ApplicationArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: arn:aws[-a-z]*:servicecatalog:[a-z]{2}(-gov)?-[a-z]+-\\d:\\d{12}:/applications/[a-z0-9]+"
+        ),
+    ] = None
+    ResourceArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: arn:aws[-a-z]*:cloudformation:[a-z]{2}(-gov)?-[a-z]+-\\d:\\d{12}:stack/[a-zA-Z][-A-Za-z0-9]{0,127}/[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}"
+        ),
+    ] = None

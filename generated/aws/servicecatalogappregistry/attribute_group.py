@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,25 +51,15 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::ServiceCatalogAppRegistry::AttributeGroup",
     schema_file="aws-servicecatalogappregistry-attributegroup.json",
     primary_identifier=("/Id",),
     additional_identifiers=(("/Name",),),
     read_only=("/Id", "/Arn"),
-    create_only=(),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("Name", "Attributes"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -75,41 +69,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tags": {
-            "additionalProperties": False,
-            "maxProperties": 50,
-            "patternProperties": {"^[a-zA-Z+-=._:/]+$": {"maxLength": 256, "type": "string"}},
-            "type": "object",
-        }
-    },
-    "properties": {
-        "Arn": {
-            "pattern": "arn:aws[-a-z]*:servicecatalog:[a-z]{2}(-gov)?-[a-z]+-\\d:\\d{12}:/attribute-groups/[a-z0-9]+",
-            "type": "string",
-        },
-        "Attributes": {
-            "maxLength": 8000,
-            "minLength": 1,
-            "pattern": "^[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+$",
-            "type": ["object", "string"],
-        },
-        "Description": {"maxLength": 1024, "minLength": 0, "type": "string"},
-        "Id": {"pattern": "[a-z0-9]{12}", "type": "string"},
-        "Name": {"maxLength": 256, "minLength": 1, "pattern": "\\w+", "type": "string"},
-        "Tags": {"$ref": "#/definitions/Tags"},
-    },
-    "required": ["Name", "Attributes"],
-}
-
 
 class AttributeGroup(_Resource):
-    """AWS::ServiceCatalogAppRegistry::AttributeGroup: Resource Schema for AWS::ServiceCatalogAppRegistry::AttributeGroup.
+    """AWS::ServiceCatalogAppRegistry::AttributeGroup: Resource Schema for
+    AWS::ServiceCatalogAppRegistry::AttributeGroup.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Also identified by: Name.
+    Read-only attributes (known once deployed): Arn, Id.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-servicecatalogappregistry-attributegroup.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -117,36 +87,46 @@ class AttributeGroup(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "AttributeGroupAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "attribute_group.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Pattern:
+    arn:aws[-a-z]*:servicecatalog:[a-z]{2}(-gov)?-[a-z]+-\\d:\\d{12}:/attribute-groups/[a-z0-9]+"""
     Id: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Pattern: [a-z0-9]{12}"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Attributes: dict[str, Any] | str
     Description: str
     Name: str
-    Tags: dict[str, Any]
+    Tags: dict[str, str]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Attributes: dict[str, Any] | str,
+        Name: str,
+        Description: str | None = None,
+        Tags: dict[str, str] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::ServiceCatalogAppRegistry::AttributeGroup; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Attributes: dict[str, Any] | str,
-            Name: str,
-            Description: str | None = None,
-            Tags: dict[str, Any] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::ServiceCatalogAppRegistry::AttributeGroup; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Attributes: Pattern: ^[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+$ Length: 1 to 8000
+                characters. Required.
+            Name: The name of the attribute group. Required.
             Description: The description of the attribute group.
-            Name: The name of the attribute group.
+            Tags: Type: dict[str, str].
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,16 +51,13 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::ServiceCatalogAppRegistry::AttributeGroupAssociation",
     schema_file="aws-servicecatalogappregistry-attributegroupassociation.json",
     primary_identifier=("/ApplicationArn", "/AttributeGroupArn"),
-    additional_identifiers=(),
     read_only=("/ApplicationArn", "/AttributeGroupArn"),
     create_only=("/Application", "/AttributeGroup"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("Application", "AttributeGroup"),
     list_required=("ApplicationArn",),
     tagging=_Tagging(
@@ -65,7 +66,6 @@ METADATA = _TypeMetadata(
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -74,40 +74,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "Application": {
-            "maxLength": 256,
-            "minLength": 1,
-            "pattern": "\\w+|[a-z0-9]{12}",
-            "type": "string",
-        },
-        "ApplicationArn": {
-            "pattern": "arn:aws[-a-z]*:servicecatalog:[a-z]{2}(-gov)?-[a-z]+-\\d:\\d{12}:/applications/[a-z0-9]+",
-            "type": "string",
-        },
-        "AttributeGroup": {
-            "maxLength": 256,
-            "minLength": 1,
-            "pattern": "\\w+|[a-z0-9]{12}",
-            "type": "string",
-        },
-        "AttributeGroupArn": {
-            "pattern": "arn:aws[-a-z]*:servicecatalog:[a-z]{2}(-gov)?-[a-z]+-\\d:\\d{12}:/attribute-groups/[a-z0-9]+",
-            "type": "string",
-        },
-    },
-    "required": ["Application", "AttributeGroup"],
-}
-
 
 class AttributeGroupAssociation(_Resource):
-    """AWS::ServiceCatalogAppRegistry::AttributeGroupAssociation: Resource Schema for AWS::ServiceCatalogAppRegistry::AttributeGroupAssociation.
+    """AWS::ServiceCatalogAppRegistry::AttributeGroupAssociation: Resource Schema for
+    AWS::ServiceCatalogAppRegistry::AttributeGroupAssociation.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ApplicationArn, AttributeGroupArn (composite: the values joined by '|').
+    Replaced when any of these change (create-only): Application, AttributeGroup.
+    Read-only attributes (known once deployed): ApplicationArn, AttributeGroupArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-servicecatalogappregistry-attributegroupassociation.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -117,32 +94,44 @@ class AttributeGroupAssociation(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "AttributeGroupAssociationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "attribute_group_association.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     ApplicationArn: str
+    """Pattern:
+    arn:aws[-a-z]*:servicecatalog:[a-z]{2}(-gov)?-[a-z]+-\\d:\\d{12}:/applications/[a-z0-9]+"""
     AttributeGroupArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Pattern:
+    arn:aws[-a-z]*:servicecatalog:[a-z]{2}(-gov)?-[a-z]+-\\d:\\d{12}:/attribute-groups/[a-z0-9]+"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Application: str
     AttributeGroup: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Application: str,
+        AttributeGroup: str,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::ServiceCatalogAppRegistry::AttributeGroupAssociation; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Application: str,
-            AttributeGroup: str,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::ServiceCatalogAppRegistry::AttributeGroupAssociation; `await` it inside an App to deploy it.
-
-            Application: The name or the Id of the Application.
-            AttributeGroup: The name or the Id of the AttributeGroup.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Application: The name or the Id of the Application. Create-only: changing it replaces
+                the resource. Required.
+            AttributeGroup: The name or the Id of the AttributeGroup. Create-only: changing it
+                replaces the resource. Required.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

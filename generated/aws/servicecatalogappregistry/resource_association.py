@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,16 +51,13 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::ServiceCatalogAppRegistry::ResourceAssociation",
     schema_file="aws-servicecatalogappregistry-resourceassociation.json",
     primary_identifier=("/ApplicationArn", "/ResourceArn", "/ResourceType"),
-    additional_identifiers=(),
     read_only=("/ApplicationArn", "/ResourceArn"),
     create_only=("/Application", "/Resource", "/ResourceType"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("Application", "Resource", "ResourceType"),
     list_required=("ApplicationArn",),
     tagging=_Tagging(
@@ -65,7 +66,6 @@ METADATA = _TypeMetadata(
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -74,39 +74,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "Application": {
-            "maxLength": 256,
-            "minLength": 1,
-            "pattern": "\\w+|[a-z0-9]{12}",
-            "type": "string",
-        },
-        "ApplicationArn": {
-            "pattern": "arn:aws[-a-z]*:servicecatalog:[a-z]{2}(-gov)?-[a-z]+-\\d:\\d{12}:/applications/[a-z0-9]+",
-            "type": "string",
-        },
-        "Resource": {
-            "pattern": "\\w+|arn:aws[-a-z]*:cloudformation:[a-z]{2}(-gov)?-[a-z]+-\\d:\\d{12}:stack/[a-zA-Z][-A-Za-z0-9]{0,127}/[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}",
-            "type": "string",
-        },
-        "ResourceArn": {
-            "pattern": "arn:aws[-a-z]*:cloudformation:[a-z]{2}(-gov)?-[a-z]+-\\d:\\d{12}:stack/[a-zA-Z][-A-Za-z0-9]{0,127}/[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}",
-            "type": "string",
-        },
-        "ResourceType": {"enum": ["CFN_STACK"], "type": "string"},
-    },
-    "required": ["Application", "Resource", "ResourceType"],
-}
-
 
 class ResourceAssociation(_Resource):
-    """AWS::ServiceCatalogAppRegistry::ResourceAssociation: Resource Schema for AWS::ServiceCatalogAppRegistry::ResourceAssociation
+    """AWS::ServiceCatalogAppRegistry::ResourceAssociation: Resource Schema for
+    AWS::ServiceCatalogAppRegistry::ResourceAssociation
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ApplicationArn, ResourceArn, ResourceType (composite: the values joined by '|').
+    Replaced when any of these change (create-only): Application, Resource, ResourceType.
+    Read-only attributes (known once deployed): ApplicationArn, ResourceArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-servicecatalogappregistry-resourceassociation.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -116,35 +94,48 @@ class ResourceAssociation(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ResourceAssociationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "resource_association.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     ApplicationArn: str
+    """Pattern:
+    arn:aws[-a-z]*:servicecatalog:[a-z]{2}(-gov)?-[a-z]+-\\d:\\d{12}:/applications/[a-z0-9]+"""
     ResourceArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Pattern:
+    arn:aws[-a-z]*:cloudformation:[a-z]{2}(-gov)?-[a-z]+-\\d:\\d{12}:stack/[a-zA-Z][-A-Za-z0-9]{0,127}/[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Application: str
     Resource: str
     ResourceType: Literal["CFN_STACK"]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Application: str,
+        Resource: str,
+        ResourceType: Literal["CFN_STACK"],
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::ServiceCatalogAppRegistry::ResourceAssociation; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Application: str,
-            Resource: str,
-            ResourceType: Literal["CFN_STACK"],
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::ServiceCatalogAppRegistry::ResourceAssociation; `await` it inside an App to deploy it.
-
-            Application: The name or the Id of the Application.
-            Resource: The name or the Id of the Resource.
-            ResourceType: The type of the CFN Resource for now it's enum CFN_STACK.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Application: The name or the Id of the Application. Create-only: changing it replaces
+                the resource. Required.
+            Resource: The name or the Id of the Resource. Create-only: changing it replaces the
+                resource. Required.
+            ResourceType: The type of the CFN Resource for now it's enum CFN_STACK. Create-only:
+                changing it replaces the resource. Required.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

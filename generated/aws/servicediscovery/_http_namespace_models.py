@@ -7,9 +7,10 @@ Imported on first use by http_namespace.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "HttpNamespaceAttributes",
@@ -22,16 +23,36 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: 0 to 256 characters.")]
 
 
 class HttpNamespaceAttributes(DeferredModel):
-    Arn: str | None = None
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::ServiceDiscovery::HttpNamespace, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the namespace.")
+    ] = None
+    Id: Annotated[str | None, Field(description="The ID of the namespace.")] = None
 
 
 class HttpNamespaceProps(DeferredModel):
-    Description: str | None = None
-    Name: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::ServiceDiscovery::HttpNamespace.
+    """
+
+    Description: Annotated[str | None, Field(description="A description for the namespace.")] = None
+    Name: Annotated[
+        str,
+        Field(
+            description="The name that you want to assign to this namespace. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(
+            description="The tags for the namespace. Each tag consists of a key and an optional value, both of which you define. Tag keys can have a maximum character length of 128 characters, and tag values can have a maximum length of 256 characters."
+        ),
+    ] = None

@@ -7,9 +7,10 @@ Imported on first use by instance.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "InstanceAttributes",
@@ -18,10 +19,28 @@ __all__ = [
 
 
 class InstanceProps(DeferredModel):
-    InstanceAttributes: dict[str, Any] | str
-    InstanceId: str | None = None
-    ServiceId: str
+    """
+    The properties a program declares for a AWS::ServiceDiscovery::Instance.
+    """
+
+    InstanceAttributes: Annotated[
+        dict[str, Any] | str, Field(description="Type: dict[str, Any] | str.")
+    ]
+    InstanceId: Annotated[
+        str | None,
+        Field(
+            description="An identifier that you want to associate with the instance. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    ServiceId: Annotated[
+        str,
+        Field(
+            description="The ID or Amazon Resource Name (ARN) of the service that you want to use for settings for the instance. Create-only: changing it replaces the resource."
+        ),
+    ]
 
 
 class InstanceAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::ServiceDiscovery::Instance, set by AWS.
+    """

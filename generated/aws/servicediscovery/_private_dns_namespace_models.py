@@ -7,9 +7,10 @@ Imported on first use by private_dns_namespace.py, which re-exports every name h
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "PrivateDnsNamespaceAttributes",
@@ -25,40 +26,78 @@ class PrivateDnsNamespaceSOA(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    TTL: float | None = None
+    TTL: Annotated[float | None, Field(description="Range: 0 to 2147483647 (inclusive).")] = None
 
 
 class PrivateDnsPropertiesMutable(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    SOA: PrivateDnsNamespaceSOA | None = None
+    SOA: Annotated[
+        PrivateDnsNamespaceSOA | None, Field(description="Type: PrivateDnsNamespaceSOADict.")
+    ] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: 0 to 256 characters.")]
 
 
 class PrivateDnsNamespaceAttributes(DeferredModel):
-    Arn: str | None = None
-    HostedZoneId: str | None = None
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::ServiceDiscovery::PrivateDnsNamespace, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the private namespace.")
+    ] = None
+    HostedZoneId: Annotated[
+        str | None,
+        Field(
+            description="The ID for the Route 53 hosted zone that AWS Cloud Map creates when you create a namespace."
+        ),
+    ] = None
+    Id: Annotated[str | None, Field(description="The ID of the private namespace.")] = None
 
 
 class PrivateDnsNamespaceProperties(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DnsProperties: PrivateDnsPropertiesMutable | None = None
+    DnsProperties: Annotated[
+        PrivateDnsPropertiesMutable | None,
+        Field(description="Type: PrivateDnsPropertiesMutableDict."),
+    ] = None
 
 
 class PrivateDnsNamespaceProps(DeferredModel):
-    Description: str | None = None
-    Name: str
-    Properties: PrivateDnsNamespaceProperties | None = None
-    Tags: list[Tag] | None = None
-    Vpc: str | None = None
+    """
+    The properties a program declares for a AWS::ServiceDiscovery::PrivateDnsNamespace.
+    """
+
+    Description: Annotated[str | None, Field(description="A description of the namespace.")] = None
+    Name: Annotated[
+        str,
+        Field(
+            description="The name that you want to assign to this namespace. When you create a private DNS namespace, AWS Cloud Map automatically creates an Amazon Route 53 private hosted zone that has the same name as the namespace. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Properties: Annotated[
+        PrivateDnsNamespaceProperties | None,
+        Field(description="Properties of the private DNS namespace."),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(
+            description="The tags for the namespace. Each tag consists of a key and an optional value, both of which you define. Tag keys can have a maximum character length of 128 characters, and tag values can have a maximum length of 256 characters."
+        ),
+    ] = None
+    Vpc: Annotated[
+        str | None,
+        Field(
+            description="The ID of the Amazon VPC that you want to associate the namespace with. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None

@@ -7,9 +7,10 @@ Imported on first use by public_dns_namespace.py, which re-exports every name he
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "PublicDnsNamespaceAttributes",
@@ -25,39 +26,72 @@ class PublicDnsNamespaceSOA(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    TTL: float | None = None
+    TTL: Annotated[float | None, Field(description="Range: 0 to 2147483647 (inclusive).")] = None
 
 
 class PublicDnsPropertiesMutable(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    SOA: PublicDnsNamespaceSOA | None = None
+    SOA: Annotated[
+        PublicDnsNamespaceSOA | None, Field(description="Type: PublicDnsNamespaceSOADict.")
+    ] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: 0 to 256 characters.")]
 
 
 class PublicDnsNamespaceAttributes(DeferredModel):
-    Arn: str | None = None
-    HostedZoneId: str | None = None
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::ServiceDiscovery::PublicDnsNamespace, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the public namespace.")
+    ] = None
+    HostedZoneId: Annotated[
+        str | None,
+        Field(
+            description="The ID for the Route 53 hosted zone that AWS Cloud Map creates when you create a namespace."
+        ),
+    ] = None
+    Id: Annotated[str | None, Field(description="The ID of the public namespace.")] = None
 
 
 class PublicDnsNamespaceProperties(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DnsProperties: PublicDnsPropertiesMutable | None = None
+    DnsProperties: Annotated[
+        PublicDnsPropertiesMutable | None,
+        Field(description="Type: PublicDnsPropertiesMutableDict."),
+    ] = None
 
 
 class PublicDnsNamespaceProps(DeferredModel):
-    Description: str | None = None
-    Name: str
-    Properties: PublicDnsNamespaceProperties | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::ServiceDiscovery::PublicDnsNamespace.
+    """
+
+    Description: Annotated[str | None, Field(description="A description for the namespace.")] = None
+    Name: Annotated[
+        str,
+        Field(
+            description="The name that you want to assign to this namespace. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Properties: Annotated[
+        PublicDnsNamespaceProperties | None,
+        Field(description="Properties for the public DNS namespace."),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(
+            description="The tags for the namespace. Each tag consists of a key and an optional value, both of which you define. Tag keys can have a maximum character length of 128 characters, and tag values can have a maximum length of 256 characters."
+        ),
+    ] = None

@@ -7,7 +7,7 @@ Imported on first use by service.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -24,58 +24,146 @@ __all__ = [
 
 
 class DnsRecord(DeferredModel):
+    """
+    A DNS record associated with the service.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    TTL: float
-    Type: Literal["A", "AAAA", "CNAME", "SRV"]
+    TTL: Annotated[float, Field(description="The time-to-live (TTL) for the DNS record.")]
+    Type: Annotated[
+        Literal["A", "AAAA", "CNAME", "SRV"],
+        Field(description="The DNS record type (e.g., A, AAAA, SRV)."),
+    ]
 
 
 class ServiceDnsConfig(DeferredModel):
+    """
+    DNS configuration settings for the service.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DnsRecords: list[DnsRecord]
-    NamespaceId: str | None = None
-    RoutingPolicy: Literal["MULTIVALUE", "WEIGHTED"] | None = None
+    DnsRecords: Annotated[
+        list[DnsRecord], Field(description="A list of DNS records associated with the service.")
+    ]
+    NamespaceId: Annotated[
+        str | None, Field(description="The ID of the namespace for the DNS configuration.")
+    ] = None
+    RoutingPolicy: Annotated[
+        Literal["MULTIVALUE", "WEIGHTED"] | None,
+        Field(description="The routing policy to use for DNS queries."),
+    ] = None
 
 
 class ServiceHealthCheckConfig(DeferredModel):
+    """
+    Configuration for health checks for the service.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    FailureThreshold: float | None = None
-    ResourcePath: str | None = None
-    Type: Literal["HTTP", "HTTPS", "TCP"]
+    FailureThreshold: Annotated[
+        float | None,
+        Field(
+            description="The number of consecutive health check failures that must occur before declaring the service unhealthy."
+        ),
+    ] = None
+    ResourcePath: Annotated[
+        str | None, Field(description="The path to ping on the service for health checks.")
+    ] = None
+    Type: Annotated[
+        Literal["HTTP", "HTTPS", "TCP"],
+        Field(description="The type of health check (e.g., HTTP, HTTPS, TCP)."),
+    ]
 
 
 class ServiceHealthCheckCustomConfig(DeferredModel):
+    """
+    Configurations for custom health checks for the service.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    FailureThreshold: float | None = None
+    FailureThreshold: Annotated[
+        float | None,
+        Field(
+            description="The number of consecutive health check failures required before the service is considered unhealthy."
+        ),
+    ] = None
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with the service.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key name of the tag.")]
+    Value: Annotated[str, Field(description="The value of the tag.")]
 
 
 class ServiceAttributes(DeferredModel):
-    Arn: str | None = None
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::ServiceDiscovery::Service, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the service.")
+    ] = None
+    Id: Annotated[str | None, Field(description="The unique identifier for the service.")] = None
 
 
 class ServiceProps(DeferredModel):
-    Description: str | None = None
-    DnsConfig: ServiceDnsConfig | None = None
-    HealthCheckConfig: ServiceHealthCheckConfig | None = None
-    HealthCheckCustomConfig: ServiceHealthCheckCustomConfig | None = None
-    Name: str | None = None
-    NamespaceId: str | None = None
-    ServiceAttributes: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Tags: list[Tag] | None = None
-    Type: Literal["HTTP"] | None = None
+    """
+    The properties a program declares for a AWS::ServiceDiscovery::Service.
+    """
+
+    Description: Annotated[str | None, Field(description="A description for the service.")] = None
+    DnsConfig: Annotated[
+        ServiceDnsConfig | None, Field(description="DNS-related configurations for the service.")
+    ] = None
+    HealthCheckConfig: Annotated[
+        ServiceHealthCheckConfig | None,
+        Field(description="Settings for health checks. Used when routing is DNS-based."),
+    ] = None
+    HealthCheckCustomConfig: Annotated[
+        ServiceHealthCheckCustomConfig | None,
+        Field(
+            description="Settings for custom health checks. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Name: Annotated[
+        str | None,
+        Field(
+            description="The name of the service. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    NamespaceId: Annotated[
+        str | None,
+        Field(
+            description="The ID of the namespace in which the service is created. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    ServiceAttributes: Annotated[
+        dict[str, str] | None,
+        Field(
+            description="A string map that contains attributes and values for the service. You can specify a maximum of 30 key-value pairs."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to associate with the service."),
+    ] = None
+    Type: Annotated[
+        Literal["HTTP"] | None,
+        Field(
+            description="The type of service. Supported values are HTTP or DNS. Create-only: changing it replaces the resource."
+        ),
+    ] = None

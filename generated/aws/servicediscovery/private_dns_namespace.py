@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -63,58 +67,48 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-PrivateDnsNamespacePropertiesDict = TypedDict(
-    "PrivateDnsNamespacePropertiesDict",
-    {
-        "DnsProperties": "PrivateDnsPropertiesMutableDict",
-    },
-    total=False,
-)
 
-PrivateDnsNamespaceSOADict = TypedDict(
-    "PrivateDnsNamespaceSOADict",
-    {
-        "TTL": "float",
-    },
-    total=False,
-)
+class PrivateDnsNamespacePropertiesDict(TypedDict, total=False):
+    """PrivateDnsNamespaceProperties as a plain dict."""
 
-PrivateDnsPropertiesMutableDict = TypedDict(
-    "PrivateDnsPropertiesMutableDict",
-    {
-        "SOA": "PrivateDnsNamespaceSOADict",
-    },
-    total=False,
-)
+    DnsProperties: PrivateDnsPropertiesMutableDict
+    """Type: PrivateDnsPropertiesMutableDict."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class PrivateDnsNamespaceSOADict(TypedDict, total=False):
+    """PrivateDnsNamespaceSOA as a plain dict."""
+
+    TTL: float
+    """Range: 0 to 2147483647 (inclusive)."""
+
+
+class PrivateDnsPropertiesMutableDict(TypedDict, total=False):
+    """PrivateDnsPropertiesMutable as a plain dict."""
+
+    SOA: PrivateDnsNamespaceSOADict
+    """Type: PrivateDnsNamespaceSOADict."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 0 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::ServiceDiscovery::PrivateDnsNamespace",
     schema_file="aws-servicediscovery-privatednsnamespace.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=("/Id", "/HostedZoneId", "/Arn"),
     create_only=("/Vpc", "/Name"),
     write_only=("/Vpc",),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("Name",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -124,67 +118,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "PrivateDnsPropertiesMutable": {
-            "additionalProperties": False,
-            "properties": {"SOA": {"$ref": "#/definitions/SOA"}},
-            "type": "object",
-        },
-        "Properties": {
-            "additionalProperties": False,
-            "properties": {"DnsProperties": {"$ref": "#/definitions/PrivateDnsPropertiesMutable"}},
-            "type": "object",
-        },
-        "SOA": {
-            "additionalProperties": False,
-            "properties": {"TTL": {"maximum": 2147483647, "minimum": 0, "type": "number"}},
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {
-            "pattern": "^arn:aws[-a-z]*:servicediscovery:[a-z0-9-]+:[0-9]{12}:namespace/ns-[a-z0-9]{16}$",
-            "type": "string",
-        },
-        "Description": {"maxLength": 1024, "minLength": 0, "type": "string"},
-        "HostedZoneId": {"type": "string"},
-        "Id": {"type": "string"},
-        "Name": {
-            "maxLength": 1024,
-            "minLength": 1,
-            "pattern": "^(?!arn:)[!-~]{1,253}$",
-            "type": "string",
-        },
-        "Properties": {"$ref": "#/definitions/Properties"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 200,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "Vpc": {"maxLength": 64, "minLength": 0, "type": "string"},
-    },
-    "required": ["Name"],
-}
-
 
 class PrivateDnsNamespace(_Resource):
-    """AWS::ServiceDiscovery::PrivateDnsNamespace: Resource Type definition for AWS::ServiceDiscovery::PrivateDnsNamespace
+    """AWS::ServiceDiscovery::PrivateDnsNamespace: Resource Type definition for
+    AWS::ServiceDiscovery::PrivateDnsNamespace
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Replaced when any of these change (create-only): Vpc, Name.
+    Write-only (sent to AWS, never read back): Vpc.
+    Read-only attributes (known once deployed): Arn, HostedZoneId, Id.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-servicediscovery-privatednsnamespace.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -194,44 +139,58 @@ class PrivateDnsNamespace(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "PrivateDnsNamespaceAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "private_dns_namespace.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The Amazon Resource Name (ARN) of the private namespace."""
     HostedZoneId: str
+    """The ID for the Route 53 hosted zone that AWS Cloud Map creates when you create a namespace."""
     Id: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The ID of the private namespace."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     Name: str
     Properties: PrivateDnsNamespacePropertiesDict
     Tags: list[TagDict]
     Vpc: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str,
+        Description: str | None = None,
+        Properties: PrivateDnsNamespaceProperties | PrivateDnsNamespacePropertiesDict | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        Vpc: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::ServiceDiscovery::PrivateDnsNamespace; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str,
-            Description: str | None = None,
-            Properties: PrivateDnsNamespaceProperties
-            | PrivateDnsNamespacePropertiesDict
-            | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            Vpc: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::ServiceDiscovery::PrivateDnsNamespace; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Name: The name that you want to assign to this namespace. When you create a private DNS
+                namespace, AWS Cloud Map automatically creates an Amazon Route 53 private hosted
+                zone that has the same name as the namespace. Create-only: changing it replaces the
+                resource. Required.
             Description: A description of the namespace.
-            Name: The name that you want to assign to this namespace.
             Properties: Properties of the private DNS namespace.
-            Tags: The tags for the namespace.
+            Tags: The tags for the namespace. Each tag consists of a key and an optional value, both
+                of which you define. Tag keys can have a maximum character length of 128 characters,
+                and tag values can have a maximum length of 256 characters.
             Vpc: The ID of the Amazon VPC that you want to associate the namespace with.
+                Create-only: changing it replaces the resource. Write-only: sent to AWS, never read
+                back.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -67,71 +71,66 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-DnsRecordDict = TypedDict(
-    "DnsRecordDict",
-    {
-        "TTL": "Required[float]",
-        "Type": "Required[Literal['A', 'AAAA', 'CNAME', 'SRV']]",
-    },
-    total=False,
-)
 
-ServiceDnsConfigDict = TypedDict(
-    "ServiceDnsConfigDict",
-    {
-        "DnsRecords": "Required[list[DnsRecordDict]]",
-        "NamespaceId": "str",
-        "RoutingPolicy": "Literal['MULTIVALUE', 'WEIGHTED']",
-    },
-    total=False,
-)
+class DnsRecordDict(TypedDict, total=False):
+    """DnsRecord as a plain dict: A DNS record associated with the service."""
 
-ServiceHealthCheckConfigDict = TypedDict(
-    "ServiceHealthCheckConfigDict",
-    {
-        "FailureThreshold": "float",
-        "ResourcePath": "str",
-        "Type": "Required[Literal['HTTP', 'HTTPS', 'TCP']]",
-    },
-    total=False,
-)
+    TTL: Required[float]
+    """The time-to-live (TTL) for the DNS record."""
+    Type: Required[Literal["A", "AAAA", "CNAME", "SRV"]]
+    """The DNS record type (e.g., A, AAAA, SRV)."""
 
-ServiceHealthCheckCustomConfigDict = TypedDict(
-    "ServiceHealthCheckCustomConfigDict",
-    {
-        "FailureThreshold": "float",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class ServiceDnsConfigDict(TypedDict, total=False):
+    """ServiceDnsConfig as a plain dict: DNS configuration settings for the service."""
 
+    DnsRecords: Required[list[DnsRecordDict]]
+    """A list of DNS records associated with the service."""
+    NamespaceId: str
+    """The ID of the namespace for the DNS configuration."""
+    RoutingPolicy: Literal["MULTIVALUE", "WEIGHTED"]
+    """The routing policy to use for DNS queries."""
+
+
+class ServiceHealthCheckConfigDict(TypedDict, total=False):
+    """ServiceHealthCheckConfig as a plain dict: Configuration for health checks for the service."""
+
+    FailureThreshold: float
+    """The number of consecutive health check failures that must occur before declaring the service
+    unhealthy."""
+    ResourcePath: str
+    """The path to ping on the service for health checks."""
+    Type: Required[Literal["HTTP", "HTTPS", "TCP"]]
+    """The type of health check (e.g., HTTP, HTTPS, TCP)."""
+
+
+class ServiceHealthCheckCustomConfigDict(TypedDict, total=False):
+    """ServiceHealthCheckCustomConfig as a plain dict: Configurations for custom health checks for
+    the service."""
+
+    FailureThreshold: float
+    """The number of consecutive health check failures required before the service is considered
+    unhealthy."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with the service."""
+
+    Key: Required[str]
+    """The key name of the tag."""
+    Value: Required[str]
+    """The value of the tag."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::ServiceDiscovery::Service",
     schema_file="aws-servicediscovery-service.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=("/Id", "/Arn"),
     create_only=("/HealthCheckCustomConfig", "/Name", "/Type", "/NamespaceId"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
-    required=(),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -141,96 +140,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "DnsConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "DnsRecords": {
-                    "items": {"$ref": "#/definitions/DnsRecord"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "NamespaceId": {"maxLength": 64, "minLength": 0, "type": "string"},
-                "RoutingPolicy": {"enum": ["MULTIVALUE", "WEIGHTED"], "type": "string"},
-            },
-            "required": ["DnsRecords"],
-            "type": "object",
-        },
-        "DnsRecord": {
-            "additionalProperties": False,
-            "properties": {
-                "TTL": {"maximum": 2147483647, "minimum": 0, "type": "number"},
-                "Type": {"enum": ["A", "AAAA", "CNAME", "SRV"], "type": "string"},
-            },
-            "required": ["Type", "TTL"],
-            "type": "object",
-        },
-        "HealthCheckConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "FailureThreshold": {"maximum": 10, "minimum": 1, "type": "number"},
-                "ResourcePath": {"maxLength": 255, "minLength": 0, "type": "string"},
-                "Type": {"enum": ["HTTP", "HTTPS", "TCP"], "type": "string"},
-            },
-            "required": ["Type"],
-            "type": "object",
-        },
-        "HealthCheckCustomConfig": {
-            "additionalProperties": False,
-            "properties": {"FailureThreshold": {"maximum": 10, "minimum": 1, "type": "number"}},
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {
-            "pattern": "^arn:[a-zA-Z0-9-]+:servicediscovery:[a-zA-Z0-9-]+:[0-9]{12}:(service|service/[a-zA-Z0-9-_]+|service:[a-zA-Z0-9-_]+)$",
-            "type": "string",
-        },
-        "Description": {"maxLength": 1024, "minLength": 0, "type": "string"},
-        "DnsConfig": {"$ref": "#/definitions/DnsConfig"},
-        "HealthCheckConfig": {"$ref": "#/definitions/HealthCheckConfig"},
-        "HealthCheckCustomConfig": {"$ref": "#/definitions/HealthCheckCustomConfig"},
-        "Id": {"type": "string"},
-        "Name": {
-            "pattern": "^((?=^.{1,127}$)^([a-zA-Z0-9_][a-zA-Z0-9-_]{0,61}[a-zA-Z0-9_]|[a-zA-Z0-9])(\\.([a-zA-Z0-9_][a-zA-Z0-9-_]{0,61}[a-zA-Z0-9_]|[a-zA-Z0-9]))*$)|(^\\.$)$",
-            "type": "string",
-        },
-        "NamespaceId": {"maxLength": 255, "minLength": 0, "type": "string"},
-        "ServiceAttributes": {
-            "additionalProperties": False,
-            "maxProperties": 30,
-            "patternProperties": {"^[A-Za-z0-9_]{1,64}$": {"type": "string"}},
-            "type": "object",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 200,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "Type": {"enum": ["HTTP"], "type": "string"},
-    },
-    "required": [],
-}
-
 
 class Service(_Resource):
     """AWS::ServiceDiscovery::Service: Resource Type definition for AWS::ServiceDiscovery::Service
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Replaced when any of these change (create-only): HealthCheckCustomConfig, Name, Type,
+    NamespaceId.
+    Read-only attributes (known once deployed): Arn, Id.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-servicediscovery-service.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -238,57 +158,65 @@ class Service(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ServiceAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "service.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The Amazon Resource Name (ARN) of the service."""
     Id: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The unique identifier for the service."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     DnsConfig: ServiceDnsConfigDict
     HealthCheckConfig: ServiceHealthCheckConfigDict
     HealthCheckCustomConfig: ServiceHealthCheckCustomConfigDict
     Name: str
     NamespaceId: str
-    ServiceAttributes: dict[str, Any]
+    ServiceAttributes: dict[str, str]
     Tags: list[TagDict]
     Type: Literal["HTTP"]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Description: str | None = None,
+        DnsConfig: ServiceDnsConfig | ServiceDnsConfigDict | None = None,
+        HealthCheckConfig: ServiceHealthCheckConfig | ServiceHealthCheckConfigDict | None = None,
+        HealthCheckCustomConfig: ServiceHealthCheckCustomConfig
+        | ServiceHealthCheckCustomConfigDict
+        | None = None,
+        Name: str | None = None,
+        NamespaceId: str | None = None,
+        ServiceAttributes: dict[str, str] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        Type: Literal["HTTP"] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::ServiceDiscovery::Service; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Description: str | None = None,
-            DnsConfig: ServiceDnsConfig | ServiceDnsConfigDict | None = None,
-            HealthCheckConfig: ServiceHealthCheckConfig
-            | ServiceHealthCheckConfigDict
-            | None = None,
-            HealthCheckCustomConfig: ServiceHealthCheckCustomConfig
-            | ServiceHealthCheckCustomConfigDict
-            | None = None,
-            Name: str | None = None,
-            NamespaceId: str | None = None,
-            ServiceAttributes: dict[str, Any] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            Type: Literal["HTTP"] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::ServiceDiscovery::Service; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
             Description: A description for the service.
             DnsConfig: DNS-related configurations for the service.
-            HealthCheckConfig: Settings for health checks.
-            HealthCheckCustomConfig: Settings for custom health checks.
-            Name: The name of the service.
-            NamespaceId: The ID of the namespace in which the service is created.
-            ServiceAttributes: A string map that contains attributes and values for the service.
+            HealthCheckConfig: Settings for health checks. Used when routing is DNS-based.
+            HealthCheckCustomConfig: Settings for custom health checks. Create-only: changing it
+                replaces the resource.
+            Name: The name of the service. Create-only: changing it replaces the resource.
+            NamespaceId: The ID of the namespace in which the service is created. Create-only:
+                changing it replaces the resource.
+            ServiceAttributes: A string map that contains attributes and values for the service. You
+                can specify a maximum of 30 key-value pairs.
             Tags: An array of key-value pairs to associate with the service.
-            Type: The type of service.
+            Type: The type of service. Supported values are HTTP or DNS. Create-only: changing it
+                replaces the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -7,10 +7,10 @@ Imported on first use by configuration_set_event_destination.py, which re-export
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ConfigurationSetEventDestinationAttributes",
@@ -25,64 +25,169 @@ __all__ = [
 
 
 class ConfigurationSetEventDestinationEventBridgeDestination(DeferredModel):
+    """
+    An object that contains Event bus ARN associated with the event bridge destination.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EventBusArn: str
+    EventBusArn: Annotated[
+        str,
+        Field(
+            description="Pattern: ^arn:aws[a-z0-9-]*:events:[a-z0-9-]+:\\d{12}:event-bus/[^:]+$ Length: 36 to 1024 characters."
+        ),
+    ]
 
 
 class ConfigurationSetEventDestinationKinesisFirehoseDestination(DeferredModel):
+    """
+    An object that contains the delivery stream ARN and the IAM role ARN associated with an Amazon Kinesis Firehose event destination.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DeliveryStreamARN: str
-    IAMRoleARN: str
+    DeliveryStreamARN: Annotated[
+        str,
+        Field(
+            description="The ARN of the Amazon Kinesis Firehose stream that email sending events should be published to."
+        ),
+    ]
+    IAMRoleARN: Annotated[
+        str,
+        Field(
+            description="The ARN of the IAM role under which Amazon SES publishes email sending events to the Amazon Kinesis Firehose stream."
+        ),
+    ]
 
 
 class ConfigurationSetEventDestinationSnsDestination(DeferredModel):
+    """
+    An object that contains SNS topic ARN associated event destination.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    TopicARN: str
+    TopicARN: Annotated[
+        str,
+        Field(
+            description="Pattern: ^arn:aws[a-z0-9-]*:sns:[a-z0-9-]+:\\d{12}:[^:]+$ Length: 36 to 1024 characters."
+        ),
+    ]
 
 
 class DimensionConfiguration(DeferredModel):
+    """
+    A list of dimensions upon which to categorize your emails when you publish email sending events to Amazon CloudWatch.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DefaultDimensionValue: str
-    DimensionName: str
-    DimensionValueSource: Literal[
-        "EMAIL_HEADER", "LINK_TAG", "MESSAGE_TAG", "emailHeader", "linkTag", "messageTag"
+    DefaultDimensionValue: Annotated[
+        str,
+        Field(
+            description="The default value of the dimension that is published to Amazon CloudWatch if you do not provide the value of the dimension when you send an email."
+        ),
+    ]
+    DimensionName: Annotated[
+        str,
+        Field(
+            description="The name of an Amazon CloudWatch dimension associated with an email sending metric."
+        ),
+    ]
+    DimensionValueSource: Annotated[
+        Literal["EMAIL_HEADER", "LINK_TAG", "MESSAGE_TAG", "emailHeader", "linkTag", "messageTag"],
+        Field(
+            description="The place where Amazon SES finds the value of a dimension to publish to Amazon CloudWatch. To use the message tags that you specify using an X-SES-MESSAGE-TAGS header or a parameter to the SendEmail/SendRawEmail API, specify messageTag. To use your own email headers, specify emailHeader. To put a custom tag on any link included in your email, specify linkTag."
+        ),
     ]
 
 
 class ConfigurationSetEventDestinationAttributes(DeferredModel):
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::SES::ConfigurationSetEventDestination, set by AWS.
+    """
+
+    Id: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ConfigurationSetEventDestinationCloudWatchDestination(DeferredModel):
+    """
+    An object that contains the names, default values, and sources of the dimensions associated with an Amazon CloudWatch event destination.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DimensionConfigurations: list[DimensionConfiguration] | None = None
+    DimensionConfigurations: Annotated[
+        list[DimensionConfiguration] | None,
+        Field(
+            description="A list of dimensions upon which to categorize your emails when you publish email sending events to Amazon CloudWatch."
+        ),
+    ] = None
 
 
 class ConfigurationSetEventDestinationEventDestination(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CloudWatchDestination: ConfigurationSetEventDestinationCloudWatchDestination | None = None
-    Enabled: bool | None = None
-    EventBridgeDestination: ConfigurationSetEventDestinationEventBridgeDestination | None = None
-    KinesisFirehoseDestination: (
-        ConfigurationSetEventDestinationKinesisFirehoseDestination | None
-    ) = None
-    MatchingEventTypes: list[str]
-    Name: str | None = None
-    SnsDestination: ConfigurationSetEventDestinationSnsDestination | None = None
+    CloudWatchDestination: Annotated[
+        ConfigurationSetEventDestinationCloudWatchDestination | None,
+        Field(
+            description="An object that contains the names, default values, and sources of the dimensions associated with an Amazon CloudWatch event destination."
+        ),
+    ] = None
+    Enabled: Annotated[
+        bool | None,
+        Field(
+            description="Sets whether Amazon SES publishes events to this destination when you send an email with the associated configuration set. Set to true to enable publishing to this destination; set to false to prevent publishing to this destination. The default value is false."
+        ),
+    ] = None
+    EventBridgeDestination: Annotated[
+        ConfigurationSetEventDestinationEventBridgeDestination | None,
+        Field(
+            description="An object that contains Event bus ARN associated with the event bridge destination."
+        ),
+    ] = None
+    KinesisFirehoseDestination: Annotated[
+        ConfigurationSetEventDestinationKinesisFirehoseDestination | None,
+        Field(
+            description="An object that contains the delivery stream ARN and the IAM role ARN associated with an Amazon Kinesis Firehose event destination."
+        ),
+    ] = None
+    MatchingEventTypes: Annotated[
+        list[str],
+        Field(
+            description="The type of email sending events, send, reject, bounce, complaint, delivery, open, click, renderingFailure, deliveryDelay, and subscription."
+        ),
+    ]
+    Name: Annotated[
+        str | None,
+        Field(
+            description="The name of the event destination set. SES cannot rename an event destination, so changing the name replaces it."
+        ),
+    ] = None
+    SnsDestination: Annotated[
+        ConfigurationSetEventDestinationSnsDestination | None,
+        Field(description="An object that contains SNS topic ARN associated event destination."),
+    ] = None
 
 
 class ConfigurationSetEventDestinationProps(DeferredModel):
-    ConfigurationSetName: str
-    EventDestination: ConfigurationSetEventDestinationEventDestination
+    """
+    The properties a program declares for a AWS::SES::ConfigurationSetEventDestination.
+    """
+
+    ConfigurationSetName: Annotated[
+        str,
+        Field(
+            description="The name of the configuration set that contains the event destination. Create-only: changing it replaces the resource."
+        ),
+    ]
+    EventDestination: Annotated[
+        ConfigurationSetEventDestinationEventDestination,
+        Field(description="The event destination object."),
+    ]

@@ -7,9 +7,10 @@ Imported on first use by configuration_set.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ConfigurationSetArchivingOptions",
@@ -31,119 +32,277 @@ __all__ = [
 
 
 class ConfigurationSetArchivingOptions(DeferredModel):
+    """
+    An object that defines a MailManager archive that is used to preserve emails that you send using the configuration set.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ArchiveArn: str | None = None
+    ArchiveArn: Annotated[
+        str | None,
+        Field(
+            description="The ARN of the MailManager archive to associate with the configuration set."
+        ),
+    ] = None
 
 
 class ConfigurationSetDashboardOptions(DeferredModel):
+    """
+    Preferences regarding the Dashboard feature.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EngagementMetrics: str
+    EngagementMetrics: Annotated[
+        str,
+        Field(
+            description="Whether emails sent with this configuration set have engagement tracking enabled."
+        ),
+    ]
 
 
 class ConfigurationSetDeliveryOptions(DeferredModel):
+    """
+    An object that defines the dedicated IP pool that is used to send emails that you send using the configuration set.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    MaxDeliverySeconds: float | None = None
-    SendingPoolName: str | None = None
-    TlsPolicy: str | None = None
+    MaxDeliverySeconds: Annotated[
+        float | None,
+        Field(description="Specifies the maximum time until which SES will retry sending emails"),
+    ] = None
+    SendingPoolName: Annotated[
+        str | None,
+        Field(
+            description="The name of the dedicated IP pool to associate with the configuration set."
+        ),
+    ] = None
+    TlsPolicy: Annotated[
+        str | None,
+        Field(
+            description="Specifies whether messages that use the configuration set are required to use Transport Layer Security (TLS). If the value is Require , messages are only delivered if a TLS connection can be established. If the value is Optional , messages can be delivered in plain text if a TLS connection can't be established."
+        ),
+    ] = None
 
 
 class ConfigurationSetGuardianOptions(DeferredModel):
+    """
+    Preferences regarding the Guardian feature.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    OptimizedSharedDelivery: str
+    OptimizedSharedDelivery: Annotated[
+        str,
+        Field(
+            description="Whether emails sent with this configuration set have optimized delivery algorithm enabled."
+        ),
+    ]
 
 
 class ConfigurationSetReputationOptions(DeferredModel):
+    """
+    An object that defines whether or not Amazon SES collects reputation metrics for the emails that you send that use the configuration set.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ReputationMetricsEnabled: bool | None = None
+    ReputationMetricsEnabled: Annotated[
+        bool | None,
+        Field(
+            description="If true , tracking of reputation metrics is enabled for the configuration set. If false , tracking of reputation metrics is disabled for the configuration set."
+        ),
+    ] = None
 
 
 class ConfigurationSetSendingOptions(DeferredModel):
+    """
+    An object that defines whether or not Amazon SES can send email that you send using the configuration set.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    SendingEnabled: bool | None = None
+    SendingEnabled: Annotated[bool | None, Field(description="Pattern: true|false")] = None
 
 
 class ConfigurationSetSuppressionOptionsValidationOptionsConditionThresholdOverallConfidenceThreshold(
     DeferredModel
 ):
+    """
+    The overall confidence threshold settings.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ConfidenceVerdictThreshold: str
+    ConfidenceVerdictThreshold: Annotated[
+        str, Field(description="The confidence verdict threshold level.")
+    ]
 
 
 class ConfigurationSetTrackingOptions(DeferredModel):
+    """
+    An object that defines the open and click tracking options for emails that you send using the configuration set.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CustomRedirectDomain: str | None = None
-    HttpsPolicy: str | None = None
+    CustomRedirectDomain: Annotated[
+        str | None, Field(description="The domain to use for tracking open and click events.")
+    ] = None
+    HttpsPolicy: Annotated[
+        str | None, Field(description="The https policy to use for tracking open and click events.")
+    ] = None
 
 
 class ConfigurationSetVdmOptions(DeferredModel):
+    """
+    An object that contains Virtual Deliverability Manager (VDM) settings for this configuration set.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DashboardOptions: ConfigurationSetDashboardOptions | None = None
-    GuardianOptions: ConfigurationSetGuardianOptions | None = None
+    DashboardOptions: Annotated[
+        ConfigurationSetDashboardOptions | None,
+        Field(description="Preferences regarding the Dashboard feature."),
+    ] = None
+    GuardianOptions: Annotated[
+        ConfigurationSetGuardianOptions | None,
+        Field(description="Preferences regarding the Guardian feature."),
+    ] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: 0 to 256 characters.")]
 
 
 class ConfigurationSetAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::SES::ConfigurationSet, set by AWS.
+    """
 
 
 class ConfigurationSetSuppressionOptionsValidationOptionsConditionThreshold(DeferredModel):
+    """
+    The condition threshold settings for suppression validation.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ConditionThresholdEnabled: str
-    OverallConfidenceThreshold: (
+    ConditionThresholdEnabled: Annotated[
+        str, Field(description="Whether the condition threshold is enabled or disabled.")
+    ]
+    OverallConfidenceThreshold: Annotated[
         ConfigurationSetSuppressionOptionsValidationOptionsConditionThresholdOverallConfidenceThreshold
-        | None
-    ) = None
+        | None,
+        Field(description="The overall confidence threshold settings."),
+    ] = None
 
 
 class ConfigurationSetSuppressionOptionsValidationOptions(DeferredModel):
+    """
+    An object that contains information about the validation options for your account.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ConditionThreshold: ConfigurationSetSuppressionOptionsValidationOptionsConditionThreshold
+    ConditionThreshold: Annotated[
+        ConfigurationSetSuppressionOptionsValidationOptionsConditionThreshold,
+        Field(description="The condition threshold settings for suppression validation."),
+    ]
 
 
 class ConfigurationSetSuppressionOptions(DeferredModel):
+    """
+    An object that contains information about the suppression list preferences for your account.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    SuppressedReasons: list[str] | None = None
-    ValidationOptions: ConfigurationSetSuppressionOptionsValidationOptions | None = None
+    SuppressedReasons: Annotated[
+        list[str] | None,
+        Field(
+            description="A list that contains the reasons that email addresses are automatically added to the suppression list for your account."
+        ),
+    ] = None
+    ValidationOptions: Annotated[
+        ConfigurationSetSuppressionOptionsValidationOptions | None,
+        Field(
+            description="An object that contains information about the validation options for your account."
+        ),
+    ] = None
 
 
 class ConfigurationSetProps(DeferredModel):
-    ArchivingOptions: ConfigurationSetArchivingOptions | None = None
-    DeliveryOptions: ConfigurationSetDeliveryOptions | None = None
-    Name: str | None = None
-    ReputationOptions: ConfigurationSetReputationOptions | None = None
-    SendingOptions: ConfigurationSetSendingOptions | None = None
-    SuppressionOptions: ConfigurationSetSuppressionOptions | None = None
-    Tags: list[Tag] | None = None
-    TrackingOptions: ConfigurationSetTrackingOptions | None = None
-    VdmOptions: ConfigurationSetVdmOptions | None = None
+    """
+    The properties a program declares for a AWS::SES::ConfigurationSet.
+    """
+
+    ArchivingOptions: Annotated[
+        ConfigurationSetArchivingOptions | None,
+        Field(
+            description="An object that defines a MailManager archive that is used to preserve emails that you send using the configuration set."
+        ),
+    ] = None
+    DeliveryOptions: Annotated[
+        ConfigurationSetDeliveryOptions | None,
+        Field(
+            description="An object that defines the dedicated IP pool that is used to send emails that you send using the configuration set."
+        ),
+    ] = None
+    Name: Annotated[
+        str | None,
+        Field(
+            description="The name of the configuration set. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    ReputationOptions: Annotated[
+        ConfigurationSetReputationOptions | None,
+        Field(
+            description="An object that defines whether or not Amazon SES collects reputation metrics for the emails that you send that use the configuration set."
+        ),
+    ] = None
+    SendingOptions: Annotated[
+        ConfigurationSetSendingOptions | None,
+        Field(
+            description="An object that defines whether or not Amazon SES can send email that you send using the configuration set."
+        ),
+    ] = None
+    SuppressionOptions: Annotated[
+        ConfigurationSetSuppressionOptions | None,
+        Field(
+            description="An object that contains information about the suppression list preferences for your account."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="The tags (keys and values) associated with the contact list."),
+    ] = None
+    TrackingOptions: Annotated[
+        ConfigurationSetTrackingOptions | None,
+        Field(
+            description="An object that defines the open and click tracking options for emails that you send using the configuration set."
+        ),
+    ] = None
+    VdmOptions: Annotated[
+        ConfigurationSetVdmOptions | None,
+        Field(
+            description="An object that contains Virtual Deliverability Manager (VDM) settings for this configuration set."
+        ),
+    ] = None

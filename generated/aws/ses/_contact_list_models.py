@@ -7,9 +7,10 @@ Imported on first use by contact_list.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ContactListAttributes",
@@ -23,26 +24,44 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: 0 to 256 characters.")]
 
 
 class Topic(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DefaultSubscriptionStatus: str
-    Description: str | None = None
-    DisplayName: str
-    TopicName: str
+    DefaultSubscriptionStatus: Annotated[str, Field(description="Type: str.")]
+    Description: Annotated[str | None, Field(description="The description of the topic.")] = None
+    DisplayName: Annotated[str, Field(description="The display name of the topic.")]
+    TopicName: Annotated[str, Field(description="The name of the topic.")]
 
 
 class ContactListAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::SES::ContactList, set by AWS.
+    """
 
 
 class ContactListProps(DeferredModel):
-    ContactListName: str | None = None
-    Description: str | None = None
-    Tags: list[Tag] | None = None
-    Topics: list[Topic] | None = None
+    """
+    The properties a program declares for a AWS::SES::ContactList.
+    """
+
+    ContactListName: Annotated[
+        str | None,
+        Field(
+            description="The name of the contact list. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Description: Annotated[
+        str | None, Field(description="The description of the contact list.")
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="The tags (keys and values) associated with the contact list."),
+    ] = None
+    Topics: Annotated[
+        list[Topic] | None, Field(description="The topics associated with the contact list.")
+    ] = None

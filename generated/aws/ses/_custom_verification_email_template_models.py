@@ -7,9 +7,10 @@ Imported on first use by custom_verification_email_template.py, which re-exports
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "CustomVerificationEmailTemplateAttributes",
@@ -19,22 +20,59 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    An object that defines the tags (keys and values) that you want to associate with the tenant.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key of the key-value tag.")]
+    Value: Annotated[str, Field(description="The value of the key-value tag.")]
 
 
 class CustomVerificationEmailTemplateAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::SES::CustomVerificationEmailTemplate, set by AWS.
+    """
 
 
 class CustomVerificationEmailTemplateProps(DeferredModel):
-    FailureRedirectionURL: str
-    FromEmailAddress: str
-    SuccessRedirectionURL: str
-    Tags: list[Tag] | None = None
-    TemplateContent: str
-    TemplateName: str
-    TemplateSubject: str
+    """
+    The properties a program declares for a AWS::SES::CustomVerificationEmailTemplate.
+    """
+
+    FailureRedirectionURL: Annotated[
+        str,
+        Field(
+            description="The URL that the recipient of the verification email is sent to if his or her address is not successfully verified."
+        ),
+    ]
+    FromEmailAddress: Annotated[
+        str, Field(description="The email address that the custom verification email is sent from.")
+    ]
+    SuccessRedirectionURL: Annotated[
+        str,
+        Field(
+            description="The URL that the recipient of the verification email is sent to if his or her address is successfully verified."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="The tags (keys and values) associated with the tenant."),
+    ] = None
+    TemplateContent: Annotated[
+        str,
+        Field(
+            description="The content of the custom verification email. The total size of the email must be less than 10 MB. The message body may contain HTML, with some limitations."
+        ),
+    ]
+    TemplateName: Annotated[
+        str,
+        Field(
+            description="The name of the custom verification email template. Create-only: changing it replaces the resource."
+        ),
+    ]
+    TemplateSubject: Annotated[
+        str, Field(description="The subject line of the custom verification email.")
+    ]

@@ -7,9 +7,10 @@ Imported on first use by dedicated_ip_pool.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "DedicatedIpPoolAttributes",
@@ -22,15 +23,34 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: 0 to 256 characters.")]
 
 
 class DedicatedIpPoolAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::SES::DedicatedIpPool, set by AWS.
+    """
 
 
 class DedicatedIpPoolProps(DeferredModel):
-    PoolName: str | None = None
-    ScalingMode: str | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::SES::DedicatedIpPool.
+    """
+
+    PoolName: Annotated[
+        str | None,
+        Field(
+            description="The name of the dedicated IP pool. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    ScalingMode: Annotated[
+        str | None,
+        Field(
+            description="Specifies whether the dedicated IP pool is managed or not. The default value is STANDARD. Conditionally create-only: some changes replace the resource."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="The tags (keys and values) associated with the dedicated IP pool."),
+    ] = None

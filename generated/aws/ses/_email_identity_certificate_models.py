@@ -7,8 +7,10 @@ Imported on first use by email_identity_certificate.py, which re-exports every n
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "EmailIdentityCertificateAttributes",
@@ -17,10 +19,31 @@ __all__ = [
 
 
 class EmailIdentityCertificateProps(DeferredModel):
-    CertificateArn: str
-    EmailIdentity: str
-    FromAddress: str
+    """
+    The properties a program declares for a AWS::SES::EmailIdentityCertificate.
+    """
+
+    CertificateArn: Annotated[
+        str,
+        Field(
+            description="The ARN of the AWS Certificate Manager certificate to associate with the sender. Create-only: changing it replaces the resource."
+        ),
+    ]
+    EmailIdentity: Annotated[
+        str,
+        Field(
+            description="The email identity that owns the sender the certificate is associated with. Create-only: changing it replaces the resource."
+        ),
+    ]
+    FromAddress: Annotated[
+        str,
+        Field(
+            description="The sender the certificate signs for. For an email address identity this is the identity itself. Create-only: changing it replaces the resource."
+        ),
+    ]
 
 
 class EmailIdentityCertificateAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::SES::EmailIdentityCertificate, set by AWS.
+    """

@@ -7,9 +7,10 @@ Imported on first use by email_identity.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "EmailIdentityAttributes",
@@ -24,65 +25,158 @@ __all__ = [
 
 
 class EmailIdentityConfigurationSetAttributes(DeferredModel):
+    """
+    Used to associate a configuration set with an email identity.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ConfigurationSetName: str | None = None
+    ConfigurationSetName: Annotated[
+        str | None,
+        Field(
+            description="The configuration set to use by default when sending from this identity. Note that any configuration set defined in the email sending request takes precedence."
+        ),
+    ] = None
 
 
 class EmailIdentityDkimAttributes(DeferredModel):
+    """
+    Used to enable or disable DKIM authentication for an email identity.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    SigningEnabled: bool | None = None
+    SigningEnabled: Annotated[
+        bool | None,
+        Field(
+            description="Sets the DKIM signing configuration for the identity. When you set this value true, then the messages that are sent from the identity are signed using DKIM. If you set this value to false, your messages are sent without DKIM signing."
+        ),
+    ] = None
 
 
 class EmailIdentityDkimSigningAttributes(DeferredModel):
+    """
+    If your request includes this object, Amazon SES configures the identity to use Bring Your Own DKIM (BYODKIM) for DKIM authentication purposes, or, configures the key length to be used for Easy DKIM.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DomainSigningPrivateKey: str | None = None
-    DomainSigningSelector: str | None = None
-    NextSigningKeyLength: str | None = None
+    DomainSigningPrivateKey: Annotated[
+        str | None,
+        Field(
+            description="[Bring Your Own DKIM] A private key that's used to generate a DKIM signature. The private key must use 1024 or 2048-bit RSA encryption, and must be encoded using base64 encoding."
+        ),
+    ] = None
+    DomainSigningSelector: Annotated[
+        str | None,
+        Field(
+            description="[Bring Your Own DKIM] A string that's used to identify a public key in the DNS configuration for a domain."
+        ),
+    ] = None
+    NextSigningKeyLength: Annotated[
+        str | None,
+        Field(
+            description="[Easy DKIM] The key length of the future DKIM key pair to be generated. This can be changed at most once per day."
+        ),
+    ] = None
 
 
 class EmailIdentityFeedbackAttributes(DeferredModel):
+    """
+    Used to enable or disable feedback forwarding for an identity.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EmailForwardingEnabled: bool | None = None
+    EmailForwardingEnabled: Annotated[
+        bool | None,
+        Field(
+            description="If the value is true, you receive email notifications when bounce or complaint events occur"
+        ),
+    ] = None
 
 
 class EmailIdentityMailFromAttributes(DeferredModel):
+    """
+    Used to enable or disable the custom Mail-From domain configuration for an email identity.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    BehaviorOnMxFailure: str | None = None
-    MailFromDomain: str | None = None
+    BehaviorOnMxFailure: Annotated[
+        str | None,
+        Field(
+            description="The action to take if the required MX record isn't found when you send an email. When you set this value to UseDefaultValue , the mail is sent using amazonses.com as the MAIL FROM domain. When you set this value to RejectMessage , the Amazon SES API v2 returns a MailFromDomainNotVerified error, and doesn't attempt to deliver the email."
+        ),
+    ] = None
+    MailFromDomain: Annotated[
+        str | None,
+        Field(description="The custom MAIL FROM domain that you want the verified identity to use"),
+    ] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: 0 to 256 characters.")]
 
 
 class EmailIdentityAttributes(DeferredModel):
-    DkimDNSTokenName1: str | None = None
-    DkimDNSTokenName2: str | None = None
-    DkimDNSTokenName3: str | None = None
-    DkimDNSTokenValue1: str | None = None
-    DkimDNSTokenValue2: str | None = None
-    DkimDNSTokenValue3: str | None = None
+    """
+    The read-only attributes of a AWS::SES::EmailIdentity, set by AWS.
+    """
+
+    DkimDNSTokenName1: Annotated[str | None, Field(description="Type: str.")] = None
+    DkimDNSTokenName2: Annotated[str | None, Field(description="Type: str.")] = None
+    DkimDNSTokenName3: Annotated[str | None, Field(description="Type: str.")] = None
+    DkimDNSTokenValue1: Annotated[str | None, Field(description="Type: str.")] = None
+    DkimDNSTokenValue2: Annotated[str | None, Field(description="Type: str.")] = None
+    DkimDNSTokenValue3: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class EmailIdentityProps(DeferredModel):
-    ConfigurationSetAttributes: EmailIdentityConfigurationSetAttributes | None = None
-    DkimAttributes: EmailIdentityDkimAttributes | None = None
-    DkimSigningAttributes: EmailIdentityDkimSigningAttributes | None = None
-    EmailIdentity: str
-    FeedbackAttributes: EmailIdentityFeedbackAttributes | None = None
-    MailFromAttributes: EmailIdentityMailFromAttributes | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::SES::EmailIdentity.
+    """
+
+    ConfigurationSetAttributes: Annotated[
+        EmailIdentityConfigurationSetAttributes | None,
+        Field(description="Used to associate a configuration set with an email identity."),
+    ] = None
+    DkimAttributes: Annotated[
+        EmailIdentityDkimAttributes | None,
+        Field(description="Used to enable or disable DKIM authentication for an email identity."),
+    ] = None
+    DkimSigningAttributes: Annotated[
+        EmailIdentityDkimSigningAttributes | None,
+        Field(
+            description="If your request includes this object, Amazon SES configures the identity to use Bring Your Own DKIM (BYODKIM) for DKIM authentication purposes, or, configures the key length to be used for Easy DKIM."
+        ),
+    ] = None
+    EmailIdentity: Annotated[
+        str,
+        Field(
+            description="The email address or domain to verify. Create-only: changing it replaces the resource."
+        ),
+    ]
+    FeedbackAttributes: Annotated[
+        EmailIdentityFeedbackAttributes | None,
+        Field(description="Used to enable or disable feedback forwarding for an identity."),
+    ] = None
+    MailFromAttributes: Annotated[
+        EmailIdentityMailFromAttributes | None,
+        Field(
+            description="Used to enable or disable the custom Mail-From domain configuration for an email identity."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="The tags (keys and values) associated with the email identity."),
+    ] = None

@@ -7,9 +7,10 @@ Imported on first use by mail_manager_addon_instance.py, which re-exports every 
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "MailManagerAddonInstanceAttributes",
@@ -22,16 +23,31 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: 0 to 256 characters.")]
 
 
 class MailManagerAddonInstanceAttributes(DeferredModel):
-    AddonInstanceArn: str | None = None
-    AddonInstanceId: str | None = None
-    AddonName: str | None = None
+    """
+    The read-only attributes of a AWS::SES::MailManagerAddonInstance, set by AWS.
+    """
+
+    AddonInstanceArn: Annotated[str | None, Field(description="Type: str.")] = None
+    AddonInstanceId: Annotated[
+        str | None, Field(description="Pattern: ^ai-[a-zA-Z0-9]{1,64}$ Length: 4 to 67 characters.")
+    ] = None
+    AddonName: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class MailManagerAddonInstanceProps(DeferredModel):
-    AddonSubscriptionId: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::SES::MailManagerAddonInstance.
+    """
+
+    AddonSubscriptionId: Annotated[
+        str,
+        Field(
+            description="Pattern: ^as-[a-zA-Z0-9]{1,64}$ Length: 4 to 67 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[list[Tag] | None, Field(description="Items: 0 to 200 items.")] = None

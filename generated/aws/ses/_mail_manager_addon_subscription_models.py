@@ -7,9 +7,10 @@ Imported on first use by mail_manager_addon_subscription.py, which re-exports ev
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "MailManagerAddonSubscriptionAttributes",
@@ -22,15 +23,27 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: 0 to 256 characters.")]
 
 
 class MailManagerAddonSubscriptionAttributes(DeferredModel):
-    AddonSubscriptionArn: str | None = None
-    AddonSubscriptionId: str | None = None
+    """
+    The read-only attributes of a AWS::SES::MailManagerAddonSubscription, set by AWS.
+    """
+
+    AddonSubscriptionArn: Annotated[str | None, Field(description="Type: str.")] = None
+    AddonSubscriptionId: Annotated[
+        str | None, Field(description="Pattern: ^as-[a-zA-Z0-9]{1,64}$ Length: 4 to 67 characters.")
+    ] = None
 
 
 class MailManagerAddonSubscriptionProps(DeferredModel):
-    AddonName: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::SES::MailManagerAddonSubscription.
+    """
+
+    AddonName: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]
+    Tags: Annotated[list[Tag] | None, Field(description="Items: 0 to 200 items.")] = None

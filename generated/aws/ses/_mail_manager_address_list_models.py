@@ -7,9 +7,10 @@ Imported on first use by mail_manager_address_list.py, which re-exports every na
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "MailManagerAddressListAttributes",
@@ -22,15 +23,30 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: 0 to 256 characters.")]
 
 
 class MailManagerAddressListAttributes(DeferredModel):
-    AddressListArn: str | None = None
-    AddressListId: str | None = None
+    """
+    The read-only attributes of a AWS::SES::MailManagerAddressList, set by AWS.
+    """
+
+    AddressListArn: Annotated[str | None, Field(description="Type: str.")] = None
+    AddressListId: Annotated[
+        str | None, Field(description="Pattern: ^[a-zA-Z0-9-]+$ Length: 1 to 255 characters.")
+    ] = None
 
 
 class MailManagerAddressListProps(DeferredModel):
-    AddressListName: str | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::SES::MailManagerAddressList.
+    """
+
+    AddressListName: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^[a-zA-Z0-9_.-]+$ Length: 1 to 255 characters. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="Items: 0 to 200 items.")] = None

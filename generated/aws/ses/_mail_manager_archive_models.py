@@ -7,10 +7,10 @@ Imported on first use by mail_manager_archive.py, which re-exports every name he
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "MailManagerArchiveAttributes",
@@ -24,23 +24,28 @@ class MailManagerArchiveRetention(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    RetentionPeriod: Literal[
-        "THREE_MONTHS",
-        "SIX_MONTHS",
-        "NINE_MONTHS",
-        "ONE_YEAR",
-        "EIGHTEEN_MONTHS",
-        "TWO_YEARS",
-        "THIRTY_MONTHS",
-        "THREE_YEARS",
-        "FOUR_YEARS",
-        "FIVE_YEARS",
-        "SIX_YEARS",
-        "SEVEN_YEARS",
-        "EIGHT_YEARS",
-        "NINE_YEARS",
-        "TEN_YEARS",
-        "PERMANENT",
+    RetentionPeriod: Annotated[
+        Literal[
+            "THREE_MONTHS",
+            "SIX_MONTHS",
+            "NINE_MONTHS",
+            "ONE_YEAR",
+            "EIGHTEEN_MONTHS",
+            "TWO_YEARS",
+            "THIRTY_MONTHS",
+            "THREE_YEARS",
+            "FOUR_YEARS",
+            "FIVE_YEARS",
+            "SIX_YEARS",
+            "SEVEN_YEARS",
+            "EIGHT_YEARS",
+            "NINE_YEARS",
+            "TEN_YEARS",
+            "PERMANENT",
+        ],
+        Field(
+            description="Allowed values: 'THREE_MONTHS', 'SIX_MONTHS', 'NINE_MONTHS', 'ONE_YEAR', 'EIGHTEEN_MONTHS', 'TWO_YEARS', 'THIRTY_MONTHS', 'THREE_YEARS', 'FOUR_YEARS', 'FIVE_YEARS', 'SIX_YEARS', 'SEVEN_YEARS' (and 4 more)."
+        ),
     ]
 
 
@@ -48,18 +53,42 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: 0 to 256 characters.")]
 
 
 class MailManagerArchiveAttributes(DeferredModel):
-    ArchiveArn: str | None = None
-    ArchiveId: str | None = None
-    ArchiveState: Literal["ACTIVE", "PENDING_DELETION"] | None = None
+    """
+    The read-only attributes of a AWS::SES::MailManagerArchive, set by AWS.
+    """
+
+    ArchiveArn: Annotated[str | None, Field(description="Type: str.")] = None
+    ArchiveId: Annotated[str | None, Field(description="Length: 1 to 66 characters.")] = None
+    ArchiveState: Annotated[
+        Literal["ACTIVE", "PENDING_DELETION"] | None,
+        Field(description="Allowed values: 'ACTIVE', 'PENDING_DELETION'."),
+    ] = None
 
 
 class MailManagerArchiveProps(DeferredModel):
-    ArchiveName: str | None = None
-    KmsKeyArn: str | None = None
-    Retention: MailManagerArchiveRetention | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::SES::MailManagerArchive.
+    """
+
+    ArchiveName: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^[a-zA-Z0-9][a-zA-Z0-9_-]*[a-zA-Z0-9]$ Length: 1 to 64 characters."
+        ),
+    ] = None
+    KmsKeyArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:aws(|-cn|-us-gov|-eusc):kms:[a-z0-9-]{1,20}:[0-9]{12}:(key|alias)/.+$ Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Retention: Annotated[
+        MailManagerArchiveRetention | None,
+        Field(description="Type: MailManagerArchiveRetentionDict."),
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="Items: 0 to 200 items.")] = None

@@ -7,10 +7,10 @@ Imported on first use by mail_manager_ingress_point.py, which re-exports every n
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "MailManagerIngressPointAttributes",
@@ -32,100 +32,162 @@ class MailManagerIngressPointIngressPointConfigurationOption1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    SmtpPassword: str
+    SmtpPassword: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[A-Za-z0-9!@#$%^&*()_+\\-=\\[\\]{}|.,?]+$ Length: 8 to 64 characters."
+        ),
+    ]
 
 
 class MailManagerIngressPointIngressPointConfigurationOption2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    SecretArn: str
+    SecretArn: Annotated[
+        str,
+        Field(
+            description="Pattern: ^arn:(aws|aws-cn|aws-us-gov|aws-eusc):secretsmanager:[a-z0-9-]+:\\d{12}:secret:[a-zA-Z0-9/_+=,.@-]+$"
+        ),
+    ]
 
 
 class MailManagerIngressPointPrivateNetworkConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    VpcEndpointId: str
+    VpcEndpointId: Annotated[str, Field(description="Pattern: ^vpce-[a-zA-Z0-9]{17}$")]
 
 
 class MailManagerIngressPointPublicNetworkConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    IpType: Literal["IPV4", "DUAL_STACK"]
+    IpType: Annotated[
+        Literal["IPV4", "DUAL_STACK"], Field(description="Type: Literal['IPV4', 'DUAL_STACK'].")
+    ]
 
 
 class MailManagerIngressPointTrustStore(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CAContent: str
-    CrlContent: str | None = None
-    KmsKeyArn: str | None = None
+    CAContent: Annotated[
+        str, Field(description="Pattern: ^[\\P{C}\\s]*$ Length: 1 to 500000 characters.")
+    ]
+    CrlContent: Annotated[
+        str | None, Field(description="Pattern: ^[\\P{C}\\s]*$ Length: 1 to 500000 characters.")
+    ] = None
+    KmsKeyArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:(aws|aws-cn|aws-us-gov|aws-eusc):kms:[a-z0-9-]+:\\d{12}:(key|alias)/[a-zA-Z0-9/_-]+$"
+        ),
+    ] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: 0 to 256 characters.")]
 
 
 class MailManagerIngressPointAttributes(DeferredModel):
-    ARecord: str | None = None
-    IngressPointArn: str | None = None
-    IngressPointId: str | None = None
-    Status: (
-        Literal["PROVISIONING", "DEPROVISIONING", "UPDATING", "ACTIVE", "CLOSED", "FAILED"] | None
-    ) = None
+    """
+    The read-only attributes of a AWS::SES::MailManagerIngressPoint, set by AWS.
+    """
+
+    ARecord: Annotated[str | None, Field(description="Type: str.")] = None
+    IngressPointArn: Annotated[str | None, Field(description="Type: str.")] = None
+    IngressPointId: Annotated[str | None, Field(description="Length: 1 to 100 characters.")] = None
+    Status: Annotated[
+        Literal["PROVISIONING", "DEPROVISIONING", "UPDATING", "ACTIVE", "CLOSED", "FAILED"] | None,
+        Field(
+            description="Allowed values: 'PROVISIONING', 'DEPROVISIONING', 'UPDATING', 'ACTIVE', 'CLOSED', 'FAILED'."
+        ),
+    ] = None
 
 
 class MailManagerIngressPointNetworkConfigurationOption1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    PublicNetworkConfiguration: MailManagerIngressPointPublicNetworkConfiguration
+    PublicNetworkConfiguration: Annotated[
+        MailManagerIngressPointPublicNetworkConfiguration,
+        Field(description="Type: MailManagerIngressPointPublicNetworkConfigurationDict."),
+    ]
 
 
 class MailManagerIngressPointNetworkConfigurationOption2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    PrivateNetworkConfiguration: MailManagerIngressPointPrivateNetworkConfiguration
+    PrivateNetworkConfiguration: Annotated[
+        MailManagerIngressPointPrivateNetworkConfiguration,
+        Field(description="Type: MailManagerIngressPointPrivateNetworkConfigurationDict."),
+    ]
 
 
 class MailManagerIngressPointTlsAuthConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    TrustStore: MailManagerIngressPointTrustStore
+    TrustStore: Annotated[
+        MailManagerIngressPointTrustStore,
+        Field(description="Type: MailManagerIngressPointTrustStoreDict."),
+    ]
 
 
 class MailManagerIngressPointIngressPointConfigurationOption3(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    TlsAuthConfiguration: MailManagerIngressPointTlsAuthConfiguration
+    TlsAuthConfiguration: Annotated[
+        MailManagerIngressPointTlsAuthConfiguration,
+        Field(description="Type: MailManagerIngressPointTlsAuthConfigurationDict."),
+    ]
 
 
 class MailManagerIngressPointProps(DeferredModel):
-    IngressPointConfiguration: (
+    """
+    The properties a program declares for a AWS::SES::MailManagerIngressPoint.
+    """
+
+    IngressPointConfiguration: Annotated[
         MailManagerIngressPointIngressPointConfigurationOption1
         | MailManagerIngressPointIngressPointConfigurationOption2
         | MailManagerIngressPointIngressPointConfigurationOption3
-        | None
-    ) = None
-    IngressPointName: str | None = None
-    NetworkConfiguration: (
+        | None,
+        Field(
+            description="Type: MailManagerIngressPointIngressPointConfigurationOption1Dict | MailManagerIngressPointIngressPointConfigurationOption2Dict | MailManagerIngressPointIngressPointConfigurationOption3Dict. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    IngressPointName: Annotated[
+        str | None, Field(description="Pattern: ^[A-Za-z0-9_\\-]+$ Length: 3 to 63 characters.")
+    ] = None
+    NetworkConfiguration: Annotated[
         MailManagerIngressPointNetworkConfigurationOption1
         | MailManagerIngressPointNetworkConfigurationOption2
-        | None
-    ) = None
-    RuleSetId: str
-    StatusToUpdate: Literal["ACTIVE", "CLOSED"] | None = None
-    Tags: list[Tag] | None = None
-    TlsPolicy: Literal["REQUIRED", "OPTIONAL", "FIPS"] | None = None
-    TrafficPolicyId: str
-    Type: Literal["OPEN", "AUTH", "MTLS"]
+        | None,
+        Field(
+            description="Type: MailManagerIngressPointNetworkConfigurationOption1Dict | MailManagerIngressPointNetworkConfigurationOption2Dict. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    RuleSetId: Annotated[str, Field(description="Length: 1 to 100 characters.")]
+    StatusToUpdate: Annotated[
+        Literal["ACTIVE", "CLOSED"] | None, Field(description="Allowed values: 'ACTIVE', 'CLOSED'.")
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="Items: 0 to 200 items.")] = None
+    TlsPolicy: Annotated[
+        Literal["REQUIRED", "OPTIONAL", "FIPS"] | None,
+        Field(description="Allowed values: 'REQUIRED', 'OPTIONAL', 'FIPS'."),
+    ] = None
+    TrafficPolicyId: Annotated[str, Field(description="Length: 1 to 100 characters.")]
+    Type: Annotated[
+        Literal["OPEN", "AUTH", "MTLS"],
+        Field(
+            description="Allowed values: 'OPEN', 'AUTH', 'MTLS'. Create-only: changing it replaces the resource."
+        ),
+    ]

@@ -25,32 +25,58 @@ class MailManagerRelayAuthenticationOption1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    SecretArn: str
+    SecretArn: Annotated[
+        str,
+        Field(
+            description="Pattern: ^arn:(aws|aws-cn|aws-us-gov|aws-eusc):secretsmanager:[a-z0-9-]+:\\d{12}:secret:[a-zA-Z0-9/_+=,.@-]+$"
+        ),
+    ]
 
 
 class MailManagerRelayAuthenticationOption2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    NoAuthentication: Annotated[dict[str, Any], Field(max_length=0)]
+    NoAuthentication: Annotated[
+        dict[str, Any], Field(description="Type: dict[str, Any].", max_length=0)
+    ]
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: 0 to 256 characters.")]
 
 
 class MailManagerRelayAttributes(DeferredModel):
-    RelayArn: str | None = None
-    RelayId: str | None = None
+    """
+    The read-only attributes of a AWS::SES::MailManagerRelay, set by AWS.
+    """
+
+    RelayArn: Annotated[str | None, Field(description="Type: str.")] = None
+    RelayId: Annotated[
+        str | None, Field(description="Pattern: ^[a-zA-Z0-9-]+$ Length: 1 to 100 characters.")
+    ] = None
 
 
 class MailManagerRelayProps(DeferredModel):
-    Authentication: MailManagerRelayAuthenticationOption1 | MailManagerRelayAuthenticationOption2
-    RelayName: str | None = None
-    ServerName: str
-    ServerPort: float
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::SES::MailManagerRelay.
+    """
+
+    Authentication: Annotated[
+        MailManagerRelayAuthenticationOption1 | MailManagerRelayAuthenticationOption2,
+        Field(
+            description="Type: MailManagerRelayAuthenticationOption1Dict | MailManagerRelayAuthenticationOption2Dict."
+        ),
+    ]
+    RelayName: Annotated[
+        str | None, Field(description="Pattern: ^[a-zA-Z0-9-_]+$ Length: 1 to 100 characters.")
+    ] = None
+    ServerName: Annotated[
+        str, Field(description="Pattern: ^[a-zA-Z0-9-\\.]+$ Length: 1 to 100 characters.")
+    ]
+    ServerPort: Annotated[float, Field(description="Range: 1 to 65535 (inclusive).")]
+    Tags: Annotated[list[Tag] | None, Field(description="Items: 0 to 200 items.")] = None

@@ -78,226 +78,328 @@ class AddHeaderAction(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    HeaderName: str
-    HeaderValue: str
+    HeaderName: Annotated[
+        str, Field(description="Pattern: ^[xX]\\-[a-zA-Z0-9\\-]+$ Length: 1 to 64 characters.")
+    ]
+    HeaderValue: Annotated[str, Field(description="Length: 1 to 128 characters.")]
 
 
 class ArchiveAction(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ActionFailurePolicy: Literal["CONTINUE", "DROP"] | None = None
-    TargetArchive: str
+    ActionFailurePolicy: Annotated[
+        Literal["CONTINUE", "DROP"] | None, Field(description="Allowed values: 'CONTINUE', 'DROP'.")
+    ] = None
+    TargetArchive: Annotated[
+        str, Field(description="Pattern: ^[a-zA-Z0-9:_/+=,@.#-]+$ Length: 1 to 2048 characters.")
+    ]
 
 
 class BounceAction(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ActionFailurePolicy: Literal["CONTINUE", "DROP"] | None = None
-    DiagnosticMessage: str
-    Message: str | None = None
-    RoleArn: str
-    Sender: str
-    SmtpReplyCode: str
-    StatusCode: str
+    ActionFailurePolicy: Annotated[
+        Literal["CONTINUE", "DROP"] | None, Field(description="Allowed values: 'CONTINUE', 'DROP'.")
+    ] = None
+    DiagnosticMessage: Annotated[
+        str, Field(description="Pattern: ^[\\x20-\\x7e]+$ Length: 1 to 256 characters.")
+    ]
+    Message: Annotated[
+        str | None,
+        Field(description="Pattern: ^[\\r\\n\\x20-\\x7e]+$ Length: 1 to 500 characters."),
+    ] = None
+    RoleArn: Annotated[
+        str, Field(description="Pattern: ^[a-zA-Z0-9:_/+=,@.#-]+$ Length: 20 to 2048 characters.")
+    ]
+    Sender: Annotated[
+        str, Field(description="Pattern: ^[0-9A-Za-z@+.-]+$ Length: 0 to 254 characters.")
+    ]
+    SmtpReplyCode: Annotated[
+        str, Field(description="Pattern: ^[45][0-9][0-9]$ Length: exactly 3 characters.")
+    ]
+    StatusCode: Annotated[
+        str,
+        Field(description="Pattern: ^[45]\\.[0-9]{1,3}\\.[0-9]{1,3}$ Length: 5 to 9 characters."),
+    ]
 
 
 class DeliverToMailboxAction(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ActionFailurePolicy: Literal["CONTINUE", "DROP"] | None = None
-    MailboxArn: str
-    RoleArn: str
+    ActionFailurePolicy: Annotated[
+        Literal["CONTINUE", "DROP"] | None, Field(description="Allowed values: 'CONTINUE', 'DROP'.")
+    ] = None
+    MailboxArn: Annotated[
+        str, Field(description="Pattern: ^[a-zA-Z0-9:_/+=,@.#-]+$ Length: 1 to 2048 characters.")
+    ]
+    RoleArn: Annotated[
+        str, Field(description="Pattern: ^[a-zA-Z0-9:_/+=,@.#-]+$ Length: 20 to 2048 characters.")
+    ]
 
 
 class DeliverToQBusinessAction(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ActionFailurePolicy: Literal["CONTINUE", "DROP"] | None = None
-    ApplicationId: str
-    IndexId: str
-    RoleArn: str
+    ActionFailurePolicy: Annotated[
+        Literal["CONTINUE", "DROP"] | None, Field(description="Allowed values: 'CONTINUE', 'DROP'.")
+    ] = None
+    ApplicationId: Annotated[
+        str, Field(description="Pattern: ^[a-z0-9-]+$ Length: exactly 36 characters.")
+    ]
+    IndexId: Annotated[
+        str, Field(description="Pattern: ^[a-z0-9-]+$ Length: exactly 36 characters.")
+    ]
+    RoleArn: Annotated[
+        str, Field(description="Pattern: ^[a-zA-Z0-9:_/+=,@.#-]+$ Length: 20 to 2048 characters.")
+    ]
 
 
 class InvokeLambdaAction(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ActionFailurePolicy: Literal["CONTINUE", "DROP"] | None = None
-    FunctionArn: str
-    InvocationType: Literal["EVENT", "REQUEST_RESPONSE"]
-    RetryTimeMinutes: int | None = None
-    RoleArn: str
+    ActionFailurePolicy: Annotated[
+        Literal["CONTINUE", "DROP"] | None, Field(description="Allowed values: 'CONTINUE', 'DROP'.")
+    ] = None
+    FunctionArn: Annotated[
+        str, Field(description="Pattern: ^[a-zA-Z0-9:_/+=,@.#-]+$ Length: 20 to 2048 characters.")
+    ]
+    InvocationType: Annotated[
+        Literal["EVENT", "REQUEST_RESPONSE"],
+        Field(description="Allowed values: 'EVENT', 'REQUEST_RESPONSE'."),
+    ]
+    RetryTimeMinutes: Annotated[int | None, Field(description="Range: 0 to 2160 (inclusive).")] = (
+        None
+    )
+    RoleArn: Annotated[
+        str, Field(description="Pattern: ^[a-zA-Z0-9:_/+=,@.#-]+$ Length: 20 to 2048 characters.")
+    ]
 
 
 class MailManagerRuleSetAnalysis(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Analyzer: str
-    ResultField: str
+    Analyzer: Annotated[str, Field(description="Pattern: ^[a-zA-Z0-9:_/+=,@.#-]+$")]
+    ResultField: Annotated[
+        str,
+        Field(description="Pattern: ^(addon\\.)?[\\sa-zA-Z0-9_]+$ Length: 1 to 256 characters."),
+    ]
 
 
 class RelayAction(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ActionFailurePolicy: Literal["CONTINUE", "DROP"] | None = None
-    MailFrom: Literal["REPLACE", "PRESERVE"] | None = None
-    Relay: str
+    ActionFailurePolicy: Annotated[
+        Literal["CONTINUE", "DROP"] | None, Field(description="Allowed values: 'CONTINUE', 'DROP'.")
+    ] = None
+    MailFrom: Annotated[
+        Literal["REPLACE", "PRESERVE"] | None,
+        Field(description="Allowed values: 'REPLACE', 'PRESERVE'."),
+    ] = None
+    Relay: Annotated[
+        str, Field(description="Pattern: ^[a-zA-Z0-9:_/+=,@.#-]+$ Length: 1 to 2048 characters.")
+    ]
 
 
 class ReplaceRecipientAction(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ReplaceWith: list[str] | None = None
+    ReplaceWith: Annotated[
+        list[str] | None,
+        Field(
+            description="Items: 1 to 100 items. Items are unique. Each item: Pattern: ^[0-9A-Za-z@+.-]+$ Length: 0 to 254 characters."
+        ),
+    ] = None
 
 
 class RuleActionsItemOption1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Drop: Annotated[dict[str, Any], Field(max_length=0)]
+    Drop: Annotated[dict[str, Any], Field(description="Type: dict[str, Any].", max_length=0)]
 
 
 class RuleActionsItemOption11(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Bounce: BounceAction
+    Bounce: Annotated[BounceAction, Field(description="Type: BounceActionDict.")]
 
 
 class RuleActionsItemOption12(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    InvokeLambda: InvokeLambdaAction
+    InvokeLambda: Annotated[InvokeLambdaAction, Field(description="Type: InvokeLambdaActionDict.")]
 
 
 class RuleActionsItemOption2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Relay: RelayAction
+    Relay: Annotated[RelayAction, Field(description="Type: RelayActionDict.")]
 
 
 class RuleActionsItemOption3(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Archive: ArchiveAction
+    Archive: Annotated[ArchiveAction, Field(description="Type: ArchiveActionDict.")]
 
 
 class RuleActionsItemOption6(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AddHeader: AddHeaderAction
+    AddHeader: Annotated[AddHeaderAction, Field(description="Type: AddHeaderActionDict.")]
 
 
 class RuleActionsItemOption7(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ReplaceRecipient: ReplaceRecipientAction
+    ReplaceRecipient: Annotated[
+        ReplaceRecipientAction, Field(description="Type: ReplaceRecipientActionDict.")
+    ]
 
 
 class RuleActionsItemOption8(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DeliverToMailbox: DeliverToMailboxAction
+    DeliverToMailbox: Annotated[
+        DeliverToMailboxAction, Field(description="Type: DeliverToMailboxActionDict.")
+    ]
 
 
 class RuleActionsItemOption9(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DeliverToQBusiness: DeliverToQBusinessAction
+    DeliverToQBusiness: Annotated[
+        DeliverToQBusinessAction, Field(description="Type: DeliverToQBusinessActionDict.")
+    ]
 
 
 class RuleBooleanExpressionEvaluateOption1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Attribute: Literal["READ_RECEIPT_REQUESTED", "TLS", "TLS_WRAPPED"]
+    Attribute: Annotated[
+        Literal["READ_RECEIPT_REQUESTED", "TLS", "TLS_WRAPPED"],
+        Field(description="Allowed values: 'READ_RECEIPT_REQUESTED', 'TLS', 'TLS_WRAPPED'."),
+    ]
 
 
 class RuleBooleanExpressionEvaluateOption2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Analysis: MailManagerRuleSetAnalysis
+    Analysis: Annotated[
+        MailManagerRuleSetAnalysis, Field(description="Type: MailManagerRuleSetAnalysisDict.")
+    ]
 
 
 class RuleDmarcExpression(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Operator: Literal["EQUALS", "NOT_EQUALS"]
-    Values: list[Literal["NONE", "QUARANTINE", "REJECT"]]
+    Operator: Annotated[
+        Literal["EQUALS", "NOT_EQUALS"],
+        Field(description="Allowed values: 'EQUALS', 'NOT_EQUALS'."),
+    ]
+    Values: Annotated[
+        list[Literal["NONE", "QUARANTINE", "REJECT"]],
+        Field(
+            description="Items: 1 to 10 items. Each item: Allowed values: 'NONE', 'QUARANTINE', 'REJECT'."
+        ),
+    ]
 
 
 class RuleIpExpressionEvaluate(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Attribute: Literal["SOURCE_IP"]
+    Attribute: Annotated[Literal["SOURCE_IP"], Field(description="Allowed values: 'SOURCE_IP'.")]
 
 
 class RuleIsInAddressList(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AddressLists: list[str]
-    Attribute: Literal["RECIPIENT", "MAIL_FROM", "SENDER", "FROM", "TO", "CC"]
+    AddressLists: Annotated[
+        list[str], Field(description="Items: exactly 1 items. Items are unique.")
+    ]
+    Attribute: Annotated[
+        Literal["RECIPIENT", "MAIL_FROM", "SENDER", "FROM", "TO", "CC"],
+        Field(
+            description="Allowed values: 'RECIPIENT', 'MAIL_FROM', 'SENDER', 'FROM', 'TO', 'CC'."
+        ),
+    ]
 
 
 class RuleNumberExpressionEvaluate(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Attribute: Literal["MESSAGE_SIZE"]
+    Attribute: Annotated[
+        Literal["MESSAGE_SIZE"], Field(description="Allowed values: 'MESSAGE_SIZE'.")
+    ]
 
 
 class RuleStringExpressionEvaluateOption1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Attribute: Literal["MAIL_FROM", "HELO", "RECIPIENT", "SENDER", "FROM", "SUBJECT", "TO", "CC"]
+    Attribute: Annotated[
+        Literal["MAIL_FROM", "HELO", "RECIPIENT", "SENDER", "FROM", "SUBJECT", "TO", "CC"],
+        Field(
+            description="Allowed values: 'MAIL_FROM', 'HELO', 'RECIPIENT', 'SENDER', 'FROM', 'SUBJECT', 'TO', 'CC'."
+        ),
+    ]
 
 
 class RuleStringExpressionEvaluateOption2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    MimeHeaderAttribute: str
+    MimeHeaderAttribute: Annotated[str, Field(description="Pattern: ^X-[a-zA-Z0-9-]{1,256}$")]
 
 
 class RuleStringExpressionEvaluateOption3(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Analysis: MailManagerRuleSetAnalysis
+    Analysis: Annotated[
+        MailManagerRuleSetAnalysis, Field(description="Type: MailManagerRuleSetAnalysisDict.")
+    ]
 
 
 class RuleStringExpressionEvaluateOption4(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ClientCertificateAttribute: Literal[
-        "CN",
-        "SAN_RFC822_NAME",
-        "SAN_DNS_NAME",
-        "SAN_DIRECTORY_NAME",
-        "SAN_UNIFORM_RESOURCE_IDENTIFIER",
-        "SAN_IP_ADDRESS",
-        "SAN_REGISTERED_ID",
-        "SERIAL_NUMBER",
+    ClientCertificateAttribute: Annotated[
+        Literal[
+            "CN",
+            "SAN_RFC822_NAME",
+            "SAN_DNS_NAME",
+            "SAN_DIRECTORY_NAME",
+            "SAN_UNIFORM_RESOURCE_IDENTIFIER",
+            "SAN_IP_ADDRESS",
+            "SAN_REGISTERED_ID",
+            "SERIAL_NUMBER",
+        ],
+        Field(
+            description="Allowed values: 'CN', 'SAN_RFC822_NAME', 'SAN_DNS_NAME', 'SAN_DIRECTORY_NAME', 'SAN_UNIFORM_RESOURCE_IDENTIFIER', 'SAN_IP_ADDRESS', 'SAN_REGISTERED_ID', 'SERIAL_NUMBER'."
+        ),
     ]
 
 
@@ -305,250 +407,358 @@ class RuleUnlessItemOption6(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DmarcExpression: RuleDmarcExpression
+    DmarcExpression: Annotated[
+        RuleDmarcExpression, Field(description="Type: RuleDmarcExpressionDict.")
+    ]
 
 
 class RuleVerdictExpressionEvaluateOption1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Attribute: Literal["SPF", "DKIM"]
+    Attribute: Annotated[
+        Literal["SPF", "DKIM"], Field(description="Allowed values: 'SPF', 'DKIM'.")
+    ]
 
 
 class RuleVerdictExpressionEvaluateOption2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Analysis: MailManagerRuleSetAnalysis
+    Analysis: Annotated[
+        MailManagerRuleSetAnalysis, Field(description="Type: MailManagerRuleSetAnalysisDict.")
+    ]
 
 
 class S3Action(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ActionFailurePolicy: Literal["CONTINUE", "DROP"] | None = None
-    RoleArn: str
-    S3Bucket: str
-    S3Prefix: str | None = None
-    S3SseKmsKeyId: str | None = None
+    ActionFailurePolicy: Annotated[
+        Literal["CONTINUE", "DROP"] | None, Field(description="Allowed values: 'CONTINUE', 'DROP'.")
+    ] = None
+    RoleArn: Annotated[
+        str, Field(description="Pattern: ^[a-zA-Z0-9:_/+=,@.#-]+$ Length: 20 to 2048 characters.")
+    ]
+    S3Bucket: Annotated[
+        str, Field(description="Pattern: ^[a-zA-Z0-9.-]+$ Length: 1 to 62 characters.")
+    ]
+    S3Prefix: Annotated[
+        str | None,
+        Field(description="Pattern: ^[a-zA-Z0-9!_.*'()/-]+$ Length: 1 to 62 characters."),
+    ] = None
+    S3SseKmsKeyId: Annotated[
+        str | None, Field(description="Pattern: ^[a-zA-Z0-9-:/]+$ Length: 20 to 2048 characters.")
+    ] = None
 
 
 class SendAction(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ActionFailurePolicy: Literal["CONTINUE", "DROP"] | None = None
-    RoleArn: str
+    ActionFailurePolicy: Annotated[
+        Literal["CONTINUE", "DROP"] | None, Field(description="Allowed values: 'CONTINUE', 'DROP'.")
+    ] = None
+    RoleArn: Annotated[
+        str, Field(description="Pattern: ^[a-zA-Z0-9:_/+=,@.#-]+$ Length: 20 to 2048 characters.")
+    ]
 
 
 class SnsAction(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ActionFailurePolicy: Literal["CONTINUE", "DROP"] | None = None
-    Encoding: Literal["UTF-8", "BASE64"] | None = None
-    PayloadType: Literal["CONTENT", "HEADERS"] | None = None
-    RoleArn: str
-    TopicArn: str
+    ActionFailurePolicy: Annotated[
+        Literal["CONTINUE", "DROP"] | None, Field(description="Allowed values: 'CONTINUE', 'DROP'.")
+    ] = None
+    Encoding: Annotated[
+        Literal["UTF-8", "BASE64"] | None, Field(description="Allowed values: 'UTF-8', 'BASE64'.")
+    ] = None
+    PayloadType: Annotated[
+        Literal["CONTENT", "HEADERS"] | None,
+        Field(description="Allowed values: 'CONTENT', 'HEADERS'."),
+    ] = None
+    RoleArn: Annotated[
+        str, Field(description="Pattern: ^[a-zA-Z0-9:_/+=,@.#-]+$ Length: 20 to 2048 characters.")
+    ]
+    TopicArn: Annotated[
+        str,
+        Field(
+            description="Pattern: ^arn:(aws|aws-cn|aws-us-gov|aws-eusc):sns:[a-z]{2}-([a-z]+-)+\\d{1}:\\d{12}:[\\w\\-]{1,256}$ Length: 20 to 2048 characters."
+        ),
+    ]
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: 0 to 256 characters.")]
 
 
 class MailManagerRuleSetAttributes(DeferredModel):
-    RuleSetArn: str | None = None
-    RuleSetId: str | None = None
+    """
+    The read-only attributes of a AWS::SES::MailManagerRuleSet, set by AWS.
+    """
+
+    RuleSetArn: Annotated[str | None, Field(description="Type: str.")] = None
+    RuleSetId: Annotated[str | None, Field(description="Length: 1 to 100 characters.")] = None
 
 
 class RuleActionsItemOption10(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    PublishToSns: SnsAction
+    PublishToSns: Annotated[SnsAction, Field(description="Type: SnsActionDict.")]
 
 
 class RuleActionsItemOption4(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    WriteToS3: S3Action
+    WriteToS3: Annotated[S3Action, Field(description="Type: S3ActionDict.")]
 
 
 class RuleActionsItemOption5(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Send: SendAction
+    Send: Annotated[SendAction, Field(description="Type: SendActionDict.")]
 
 
 class RuleBooleanExpressionEvaluateOption3(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    IsInAddressList: RuleIsInAddressList
+    IsInAddressList: Annotated[
+        RuleIsInAddressList, Field(description="Type: RuleIsInAddressListDict.")
+    ]
 
 
 class RuleConditionsItemOption6(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DmarcExpression: RuleDmarcExpression
+    DmarcExpression: Annotated[
+        RuleDmarcExpression, Field(description="Type: RuleDmarcExpressionDict.")
+    ]
 
 
 class RuleIpExpression(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Evaluate: RuleIpExpressionEvaluate
-    Operator: Literal["CIDR_MATCHES", "NOT_CIDR_MATCHES"]
-    Values: list[str]
+    Evaluate: Annotated[
+        RuleIpExpressionEvaluate, Field(description="Type: RuleIpExpressionEvaluateDict.")
+    ]
+    Operator: Annotated[
+        Literal["CIDR_MATCHES", "NOT_CIDR_MATCHES"],
+        Field(description="Allowed values: 'CIDR_MATCHES', 'NOT_CIDR_MATCHES'."),
+    ]
+    Values: Annotated[
+        list[str],
+        Field(
+            description="Items: 1 to 10 items. Each item: Pattern: ^(([0-9]|.|:|/)*)$ Length: 1 to 43 characters."
+        ),
+    ]
 
 
 class RuleNumberExpression(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Evaluate: RuleNumberExpressionEvaluate
-    Operator: Literal[
-        "EQUALS",
-        "NOT_EQUALS",
-        "LESS_THAN",
-        "GREATER_THAN",
-        "LESS_THAN_OR_EQUAL",
-        "GREATER_THAN_OR_EQUAL",
+    Evaluate: Annotated[
+        RuleNumberExpressionEvaluate, Field(description="Type: RuleNumberExpressionEvaluateDict.")
     ]
-    Value: float
+    Operator: Annotated[
+        Literal[
+            "EQUALS",
+            "NOT_EQUALS",
+            "LESS_THAN",
+            "GREATER_THAN",
+            "LESS_THAN_OR_EQUAL",
+            "GREATER_THAN_OR_EQUAL",
+        ],
+        Field(
+            description="Allowed values: 'EQUALS', 'NOT_EQUALS', 'LESS_THAN', 'GREATER_THAN', 'LESS_THAN_OR_EQUAL', 'GREATER_THAN_OR_EQUAL'."
+        ),
+    ]
+    Value: Annotated[float, Field(description="Type: float.")]
 
 
 class RuleStringExpression(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Evaluate: (
+    Evaluate: Annotated[
         RuleStringExpressionEvaluateOption1
         | RuleStringExpressionEvaluateOption2
         | RuleStringExpressionEvaluateOption3
-        | RuleStringExpressionEvaluateOption4
-    )
-    Operator: Literal["EQUALS", "NOT_EQUALS", "STARTS_WITH", "ENDS_WITH", "CONTAINS"]
-    Values: list[str]
+        | RuleStringExpressionEvaluateOption4,
+        Field(
+            description="Type: RuleStringExpressionEvaluateOption1Dict | RuleStringExpressionEvaluateOption2Dict | RuleStringExpressionEvaluateOption3Dict | RuleStringExpressionEvaluateOption4Dict."
+        ),
+    ]
+    Operator: Annotated[
+        Literal["EQUALS", "NOT_EQUALS", "STARTS_WITH", "ENDS_WITH", "CONTAINS"],
+        Field(
+            description="Allowed values: 'EQUALS', 'NOT_EQUALS', 'STARTS_WITH', 'ENDS_WITH', 'CONTAINS'."
+        ),
+    ]
+    Values: Annotated[
+        list[str],
+        Field(description="Items: 1 to 10 items. Each item: Length: 1 to 4096 characters."),
+    ]
 
 
 class RuleUnlessItemOption2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    StringExpression: RuleStringExpression
+    StringExpression: Annotated[
+        RuleStringExpression, Field(description="Type: RuleStringExpressionDict.")
+    ]
 
 
 class RuleUnlessItemOption3(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    NumberExpression: RuleNumberExpression
+    NumberExpression: Annotated[
+        RuleNumberExpression, Field(description="Type: RuleNumberExpressionDict.")
+    ]
 
 
 class RuleUnlessItemOption4(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    IpExpression: RuleIpExpression
+    IpExpression: Annotated[RuleIpExpression, Field(description="Type: RuleIpExpressionDict.")]
 
 
 class RuleVerdictExpression(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Evaluate: RuleVerdictExpressionEvaluateOption1 | RuleVerdictExpressionEvaluateOption2
-    Operator: Literal["EQUALS", "NOT_EQUALS"]
-    Values: list[Literal["PASS", "FAIL", "GRAY", "PROCESSING_FAILED"]]
+    Evaluate: Annotated[
+        RuleVerdictExpressionEvaluateOption1 | RuleVerdictExpressionEvaluateOption2,
+        Field(
+            description="Type: RuleVerdictExpressionEvaluateOption1Dict | RuleVerdictExpressionEvaluateOption2Dict."
+        ),
+    ]
+    Operator: Annotated[
+        Literal["EQUALS", "NOT_EQUALS"],
+        Field(description="Allowed values: 'EQUALS', 'NOT_EQUALS'."),
+    ]
+    Values: Annotated[
+        list[Literal["PASS", "FAIL", "GRAY", "PROCESSING_FAILED"]],
+        Field(
+            description="Items: 1 to 10 items. Each item: Allowed values: 'PASS', 'FAIL', 'GRAY', 'PROCESSING_FAILED'."
+        ),
+    ]
 
 
 class RuleBooleanExpression(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Evaluate: (
+    Evaluate: Annotated[
         RuleBooleanExpressionEvaluateOption1
         | RuleBooleanExpressionEvaluateOption2
-        | RuleBooleanExpressionEvaluateOption3
-    )
-    Operator: Literal["IS_TRUE", "IS_FALSE"]
+        | RuleBooleanExpressionEvaluateOption3,
+        Field(
+            description="Type: RuleBooleanExpressionEvaluateOption1Dict | RuleBooleanExpressionEvaluateOption2Dict | RuleBooleanExpressionEvaluateOption3Dict."
+        ),
+    ]
+    Operator: Annotated[
+        Literal["IS_TRUE", "IS_FALSE"], Field(description="Allowed values: 'IS_TRUE', 'IS_FALSE'.")
+    ]
 
 
 class RuleConditionsItemOption1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BooleanExpression: RuleBooleanExpression
+    BooleanExpression: Annotated[
+        RuleBooleanExpression, Field(description="Type: RuleBooleanExpressionDict.")
+    ]
 
 
 class RuleConditionsItemOption2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    StringExpression: RuleStringExpression
+    StringExpression: Annotated[
+        RuleStringExpression, Field(description="Type: RuleStringExpressionDict.")
+    ]
 
 
 class RuleConditionsItemOption3(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    NumberExpression: RuleNumberExpression
+    NumberExpression: Annotated[
+        RuleNumberExpression, Field(description="Type: RuleNumberExpressionDict.")
+    ]
 
 
 class RuleConditionsItemOption4(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    IpExpression: RuleIpExpression
+    IpExpression: Annotated[RuleIpExpression, Field(description="Type: RuleIpExpressionDict.")]
 
 
 class RuleConditionsItemOption5(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    VerdictExpression: RuleVerdictExpression
+    VerdictExpression: Annotated[
+        RuleVerdictExpression, Field(description="Type: RuleVerdictExpressionDict.")
+    ]
 
 
 class RuleUnlessItemOption1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BooleanExpression: RuleBooleanExpression
+    BooleanExpression: Annotated[
+        RuleBooleanExpression, Field(description="Type: RuleBooleanExpressionDict.")
+    ]
 
 
 class RuleUnlessItemOption5(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    VerdictExpression: RuleVerdictExpression
+    VerdictExpression: Annotated[
+        RuleVerdictExpression, Field(description="Type: RuleVerdictExpressionDict.")
+    ]
 
 
 class Rule(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Actions: list[
-        RuleActionsItemOption1
-        | RuleActionsItemOption2
-        | RuleActionsItemOption3
-        | RuleActionsItemOption4
-        | RuleActionsItemOption5
-        | RuleActionsItemOption6
-        | RuleActionsItemOption7
-        | RuleActionsItemOption8
-        | RuleActionsItemOption9
-        | RuleActionsItemOption10
-        | RuleActionsItemOption11
-        | RuleActionsItemOption12
+    Actions: Annotated[
+        list[
+            RuleActionsItemOption1
+            | RuleActionsItemOption2
+            | RuleActionsItemOption3
+            | RuleActionsItemOption4
+            | RuleActionsItemOption5
+            | RuleActionsItemOption6
+            | RuleActionsItemOption7
+            | RuleActionsItemOption8
+            | RuleActionsItemOption9
+            | RuleActionsItemOption10
+            | RuleActionsItemOption11
+            | RuleActionsItemOption12
+        ],
+        Field(description="Items: 1 to 10 items."),
     ]
-    Conditions: (
+    Conditions: Annotated[
         list[
             RuleConditionsItemOption1
             | RuleConditionsItemOption2
@@ -557,10 +767,13 @@ class Rule(DeferredModel):
             | RuleConditionsItemOption5
             | RuleConditionsItemOption6
         ]
-        | None
-    ) = None
-    Name: str | None = None
-    Unless: (
+        | None,
+        Field(description="Items: 0 to 10 items."),
+    ] = None
+    Name: Annotated[
+        str | None, Field(description="Pattern: ^[a-zA-Z0-9_.-]+$ Length: 1 to 32 characters.")
+    ] = None
+    Unless: Annotated[
         list[
             RuleUnlessItemOption1
             | RuleUnlessItemOption2
@@ -569,11 +782,18 @@ class Rule(DeferredModel):
             | RuleUnlessItemOption5
             | RuleUnlessItemOption6
         ]
-        | None
-    ) = None
+        | None,
+        Field(description="Items: 0 to 10 items."),
+    ] = None
 
 
 class MailManagerRuleSetProps(DeferredModel):
-    RuleSetName: str | None = None
-    Rules: list[Rule]
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::SES::MailManagerRuleSet.
+    """
+
+    RuleSetName: Annotated[
+        str | None, Field(description="Pattern: ^[a-zA-Z0-9_.-]+$ Length: 1 to 100 characters.")
+    ] = None
+    Rules: Annotated[list[Rule], Field(description="Items: 0 to 40 items.")]
+    Tags: Annotated[list[Tag] | None, Field(description="Items: 0 to 200 items.")] = None

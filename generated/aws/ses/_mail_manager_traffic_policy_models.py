@@ -7,10 +7,10 @@ Imported on first use by mail_manager_traffic_policy.py, which re-exports every 
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "IngressAnalysis",
@@ -43,176 +43,263 @@ class IngressAnalysis(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Analyzer: str
-    ResultField: str
+    Analyzer: Annotated[str, Field(description="Pattern: ^[a-zA-Z0-9:_/+=,@.#-]+$")]
+    ResultField: Annotated[
+        str,
+        Field(description="Pattern: ^(addon\\.)?[\\sa-zA-Z0-9_]+$ Length: 1 to 256 characters."),
+    ]
 
 
 class IngressBooleanExpressionEvaluateOption1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Analysis: IngressAnalysis
+    Analysis: Annotated[IngressAnalysis, Field(description="Type: IngressAnalysisDict.")]
 
 
 class IngressIpv4ExpressionEvaluate(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Attribute: Literal["SENDER_IP"]
+    Attribute: Annotated[Literal["SENDER_IP"], Field(description="Allowed values: 'SENDER_IP'.")]
 
 
 class IngressIpv6ExpressionEvaluate(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Attribute: Literal["SENDER_IPV6"]
+    Attribute: Annotated[
+        Literal["SENDER_IPV6"], Field(description="Allowed values: 'SENDER_IPV6'.")
+    ]
 
 
 class IngressIsInAddressList(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AddressLists: list[str]
-    Attribute: Literal["RECIPIENT"]
+    AddressLists: Annotated[
+        list[str], Field(description="Items: exactly 1 items. Items are unique.")
+    ]
+    Attribute: Annotated[Literal["RECIPIENT"], Field(description="Allowed values: 'RECIPIENT'.")]
 
 
 class IngressStringExpressionEvaluateOption1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Attribute: Literal["RECIPIENT"]
+    Attribute: Annotated[Literal["RECIPIENT"], Field(description="Allowed values: 'RECIPIENT'.")]
 
 
 class IngressStringExpressionEvaluateOption2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Analysis: IngressAnalysis
+    Analysis: Annotated[IngressAnalysis, Field(description="Type: IngressAnalysisDict.")]
 
 
 class IngressTlsProtocolExpressionEvaluate(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Attribute: Literal["TLS_PROTOCOL"]
+    Attribute: Annotated[
+        Literal["TLS_PROTOCOL"], Field(description="Allowed values: 'TLS_PROTOCOL'.")
+    ]
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: 0 to 256 characters.")]
 
 
 class MailManagerTrafficPolicyAttributes(DeferredModel):
-    TrafficPolicyArn: str | None = None
-    TrafficPolicyId: str | None = None
+    """
+    The read-only attributes of a AWS::SES::MailManagerTrafficPolicy, set by AWS.
+    """
+
+    TrafficPolicyArn: Annotated[str | None, Field(description="Type: str.")] = None
+    TrafficPolicyId: Annotated[str | None, Field(description="Length: 1 to 100 characters.")] = None
 
 
 class IngressBooleanExpressionEvaluateOption2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    IsInAddressList: IngressIsInAddressList
+    IsInAddressList: Annotated[
+        IngressIsInAddressList, Field(description="Type: IngressIsInAddressListDict.")
+    ]
 
 
 class IngressIpv4Expression(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Evaluate: IngressIpv4ExpressionEvaluate
-    Operator: Literal["CIDR_MATCHES", "NOT_CIDR_MATCHES"]
-    Values: list[str]
+    Evaluate: Annotated[
+        IngressIpv4ExpressionEvaluate, Field(description="Type: IngressIpv4ExpressionEvaluateDict.")
+    ]
+    Operator: Annotated[
+        Literal["CIDR_MATCHES", "NOT_CIDR_MATCHES"],
+        Field(description="Allowed values: 'CIDR_MATCHES', 'NOT_CIDR_MATCHES'."),
+    ]
+    Values: Annotated[
+        list[str],
+        Field(
+            description="Each item: Pattern: ^((25[0-5]|2[0-4][0-9]|[01]?[0-9][0-9]?)\\.){3}(25[0-5]|2[0-4][0-9]|[01]?[0-9][0-9]?)/([0-9]|[12][0-9]|3[0-2])$"
+        ),
+    ]
 
 
 class IngressIpv6Expression(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Evaluate: IngressIpv6ExpressionEvaluate
-    Operator: Literal["CIDR_MATCHES", "NOT_CIDR_MATCHES"]
-    Values: list[str]
+    Evaluate: Annotated[
+        IngressIpv6ExpressionEvaluate, Field(description="Type: IngressIpv6ExpressionEvaluateDict.")
+    ]
+    Operator: Annotated[
+        Literal["CIDR_MATCHES", "NOT_CIDR_MATCHES"],
+        Field(description="Allowed values: 'CIDR_MATCHES', 'NOT_CIDR_MATCHES'."),
+    ]
+    Values: Annotated[
+        list[str],
+        Field(
+            description="Each item: Pattern: ^(([0-9a-fA-F]{1,4}:){7}[0-9a-fA-F]{1,4}|([0-9a-fA-F]{1,4}:){1,7}:|([0-9a-fA-F]{1,4}:){1,6}:[0-9a-fA-F]{1,4}|([0-9a-fA-F]{1,4}:){1,5}(:[0-9a-fA-F]{1,4}){1,2}|([0-9a-fA-F]{1,4}:){1,4}(:[0-9a-fA-F]{1,4}){1,3}|([0-9a-fA-F]{1,4}:){1,3}(:[0-9a-fA-F]{1,4}){1,4}|([0-9a-fA-F]{1,4}:){1,2}(:[0-9a-fA-F]{1,4}){1,5}|[0-9a-fA-F]{1,4}:((:[0-9a-fA-F]{1,4}){1,6})|:((:[0-9a-fA-F]{1,4}){1,7}|:))\\/(12[0-8]|1[0-1][0-9]|[1-9][0-9]|[0-9])$ Length: at most 49 characters."
+        ),
+    ]
 
 
 class IngressStringExpression(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Evaluate: IngressStringExpressionEvaluateOption1 | IngressStringExpressionEvaluateOption2
-    Operator: Literal["EQUALS", "NOT_EQUALS", "STARTS_WITH", "ENDS_WITH", "CONTAINS"]
-    Values: list[str]
+    Evaluate: Annotated[
+        IngressStringExpressionEvaluateOption1 | IngressStringExpressionEvaluateOption2,
+        Field(
+            description="Type: IngressStringExpressionEvaluateOption1Dict | IngressStringExpressionEvaluateOption2Dict."
+        ),
+    ]
+    Operator: Annotated[
+        Literal["EQUALS", "NOT_EQUALS", "STARTS_WITH", "ENDS_WITH", "CONTAINS"],
+        Field(
+            description="Allowed values: 'EQUALS', 'NOT_EQUALS', 'STARTS_WITH', 'ENDS_WITH', 'CONTAINS'."
+        ),
+    ]
+    Values: Annotated[list[str], Field(description="Type: list[str].")]
 
 
 class IngressTlsProtocolExpression(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Evaluate: IngressTlsProtocolExpressionEvaluate
-    Operator: Literal["MINIMUM_TLS_VERSION", "IS"]
-    Value: Literal["TLS1_2", "TLS1_3"]
+    Evaluate: Annotated[
+        IngressTlsProtocolExpressionEvaluate,
+        Field(description="Type: IngressTlsProtocolExpressionEvaluateDict."),
+    ]
+    Operator: Annotated[
+        Literal["MINIMUM_TLS_VERSION", "IS"],
+        Field(description="Allowed values: 'MINIMUM_TLS_VERSION', 'IS'."),
+    ]
+    Value: Annotated[
+        Literal["TLS1_2", "TLS1_3"], Field(description="Allowed values: 'TLS1_2', 'TLS1_3'.")
+    ]
 
 
 class PolicyStatementConditionsItemOption1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    StringExpression: IngressStringExpression
+    StringExpression: Annotated[
+        IngressStringExpression, Field(description="Type: IngressStringExpressionDict.")
+    ]
 
 
 class PolicyStatementConditionsItemOption2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    IpExpression: IngressIpv4Expression
+    IpExpression: Annotated[
+        IngressIpv4Expression, Field(description="Type: IngressIpv4ExpressionDict.")
+    ]
 
 
 class PolicyStatementConditionsItemOption3(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Ipv6Expression: IngressIpv6Expression
+    Ipv6Expression: Annotated[
+        IngressIpv6Expression, Field(description="Type: IngressIpv6ExpressionDict.")
+    ]
 
 
 class PolicyStatementConditionsItemOption4(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    TlsExpression: IngressTlsProtocolExpression
+    TlsExpression: Annotated[
+        IngressTlsProtocolExpression, Field(description="Type: IngressTlsProtocolExpressionDict.")
+    ]
 
 
 class IngressBooleanExpression(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Evaluate: IngressBooleanExpressionEvaluateOption1 | IngressBooleanExpressionEvaluateOption2
-    Operator: Literal["IS_TRUE", "IS_FALSE"]
+    Evaluate: Annotated[
+        IngressBooleanExpressionEvaluateOption1 | IngressBooleanExpressionEvaluateOption2,
+        Field(
+            description="Type: IngressBooleanExpressionEvaluateOption1Dict | IngressBooleanExpressionEvaluateOption2Dict."
+        ),
+    ]
+    Operator: Annotated[
+        Literal["IS_TRUE", "IS_FALSE"], Field(description="Allowed values: 'IS_TRUE', 'IS_FALSE'.")
+    ]
 
 
 class PolicyStatementConditionsItemOption5(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BooleanExpression: IngressBooleanExpression
+    BooleanExpression: Annotated[
+        IngressBooleanExpression, Field(description="Type: IngressBooleanExpressionDict.")
+    ]
 
 
 class PolicyStatement(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Action: Literal["ALLOW", "DENY"]
-    Conditions: list[
-        PolicyStatementConditionsItemOption1
-        | PolicyStatementConditionsItemOption2
-        | PolicyStatementConditionsItemOption3
-        | PolicyStatementConditionsItemOption4
-        | PolicyStatementConditionsItemOption5
+    Action: Annotated[
+        Literal["ALLOW", "DENY"], Field(description="Allowed values: 'ALLOW', 'DENY'.")
+    ]
+    Conditions: Annotated[
+        list[
+            PolicyStatementConditionsItemOption1
+            | PolicyStatementConditionsItemOption2
+            | PolicyStatementConditionsItemOption3
+            | PolicyStatementConditionsItemOption4
+            | PolicyStatementConditionsItemOption5
+        ],
+        Field(description="Items: at least 1 items."),
     ]
 
 
 class MailManagerTrafficPolicyProps(DeferredModel):
-    DefaultAction: Literal["ALLOW", "DENY"]
-    MaxMessageSizeBytes: float | None = None
-    PolicyStatements: list[PolicyStatement]
-    Tags: list[Tag] | None = None
-    TrafficPolicyName: str | None = None
+    """
+    The properties a program declares for a AWS::SES::MailManagerTrafficPolicy.
+    """
+
+    DefaultAction: Annotated[
+        Literal["ALLOW", "DENY"], Field(description="Allowed values: 'ALLOW', 'DENY'.")
+    ]
+    MaxMessageSizeBytes: Annotated[
+        float | None, Field(description="Range: at least 1 (inclusive).")
+    ] = None
+    PolicyStatements: Annotated[
+        list[PolicyStatement], Field(description="Type: list[PolicyStatementDict].")
+    ]
+    Tags: Annotated[list[Tag] | None, Field(description="Items: 0 to 200 items.")] = None
+    TrafficPolicyName: Annotated[
+        str | None, Field(description="Pattern: ^[A-Za-z0-9_\\-]+$ Length: 3 to 63 characters.")
+    ] = None

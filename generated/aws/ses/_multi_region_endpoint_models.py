@@ -7,9 +7,10 @@ Imported on first use by multi_region_endpoint.py, which re-exports every name h
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "MultiRegionEndpointAttributes",
@@ -24,29 +25,70 @@ class MultiRegionEndpointDetailsRouteDetailsItem(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Region: str
+    Region: Annotated[
+        str,
+        Field(
+            description="The name of an AWS-Region to be a secondary region for the multi-region endpoint (global-endpoint)"
+        ),
+    ]
 
 
 class Tag(DeferredModel):
+    """
+    An object that defines the tags that are associated with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="One part of a key-value pair that defines a tag.")]
+    Value: Annotated[
+        str, Field(description="The optional part of a key-value pair that defines a tag.")
+    ]
 
 
 class MultiRegionEndpointAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::SES::MultiRegionEndpoint, set by AWS.
+    """
 
 
 class MultiRegionEndpointDetails(DeferredModel):
+    """
+    Contains details of a multi-region endpoint (global-endpoint) being created.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    RouteDetails: list[MultiRegionEndpointDetailsRouteDetailsItem]
+    RouteDetails: Annotated[
+        list[MultiRegionEndpointDetailsRouteDetailsItem],
+        Field(
+            description="A list of route configuration details. Must contain exactly one route configuration"
+        ),
+    ]
 
 
 class MultiRegionEndpointProps(DeferredModel):
-    Details: MultiRegionEndpointDetails
-    EndpointName: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::SES::MultiRegionEndpoint.
+    """
+
+    Details: Annotated[
+        MultiRegionEndpointDetails,
+        Field(
+            description="Contains details of a multi-region endpoint (global-endpoint) being created. Create-only: changing it replaces the resource."
+        ),
+    ]
+    EndpointName: Annotated[
+        str,
+        Field(
+            description="The name of the multi-region endpoint (global-endpoint). Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(
+            description="An Array of objects that define the tags (keys and values) to associate with the multi-region endpoint (global-endpoint)."
+        ),
+    ] = None

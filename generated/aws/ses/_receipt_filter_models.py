@@ -7,10 +7,10 @@ Imported on first use by receipt_filter.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ReceiptFilterAttributes",
@@ -21,24 +21,60 @@ __all__ = [
 
 
 class ReceiptFilterIpFilter(DeferredModel):
+    """
+    A structure that provides the IP addresses to block or allow, and whether to block or allow incoming mail from them.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Cidr: str
-    Policy: Literal["Allow", "Block"]
+    Cidr: Annotated[
+        str,
+        Field(
+            description="A single IP address or a range of IP addresses to block or allow, specified in CIDR notation."
+        ),
+    ]
+    Policy: Annotated[
+        Literal["Allow", "Block"],
+        Field(
+            description="Indicates whether to block or allow incoming mail from the specified IP addresses."
+        ),
+    ]
 
 
 class ReceiptFilterAttributes(DeferredModel):
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::SES::ReceiptFilter, set by AWS.
+    """
+
+    Id: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ReceiptFilterFilter(DeferredModel):
+    """
+    A structure that describes the IP address filter to create, which consists of a name, an IP address range, and whether to allow or block mail from it.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    IpFilter: ReceiptFilterIpFilter
-    Name: str | None = None
+    IpFilter: Annotated[
+        ReceiptFilterIpFilter,
+        Field(
+            description="A structure that provides the IP addresses to block or allow, and whether to block or allow incoming mail from them."
+        ),
+    ]
+    Name: Annotated[str | None, Field(description="The name of the IP address filter.")] = None
 
 
 class ReceiptFilterProps(DeferredModel):
-    Filter: ReceiptFilterFilter
+    """
+    The properties a program declares for a AWS::SES::ReceiptFilter.
+    """
+
+    Filter: Annotated[
+        ReceiptFilterFilter,
+        Field(
+            description="A structure that describes the IP address filter to create, which consists of a name, an IP address range, and whether to allow or block mail from it. Create-only: changing it replaces the resource."
+        ),
+    ]

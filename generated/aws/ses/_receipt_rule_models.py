@@ -7,10 +7,10 @@ Imported on first use by receipt_rule.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "Action",
@@ -29,107 +29,337 @@ __all__ = [
 
 
 class ReceiptRuleAddHeaderAction(DeferredModel):
+    """
+    When included in a receipt rule, this action adds a header to the received email.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    HeaderName: str
-    HeaderValue: str
+    HeaderName: Annotated[
+        str,
+        Field(
+            description="The name of the header to add to the incoming message. The name must contain at least one character, and can contain up to 50 characters. It consists of alphanumeric (a-z, A-Z, 0-9) characters and dashes."
+        ),
+    ]
+    HeaderValue: Annotated[
+        str,
+        Field(
+            description="The content to include in the header. This value can contain up to 2048 characters. It can't contain newline (\\n) or carriage return (\\r) characters."
+        ),
+    ]
 
 
 class ReceiptRuleBounceAction(DeferredModel):
+    """
+    When included in a receipt rule, this action rejects the received email by returning a bounce response to the sender and, optionally, publishes a notification to Amazon Simple Notification Service (Amazon SNS).
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Message: str
-    Sender: str
-    SmtpReplyCode: str
-    StatusCode: str | None = None
-    TopicArn: str | None = None
+    Message: Annotated[
+        str, Field(description="Human-readable text to include in the bounce message.")
+    ]
+    Sender: Annotated[
+        str,
+        Field(
+            description="The email address of the sender of the bounced email. This is the address from which the bounce message is sent."
+        ),
+    ]
+    SmtpReplyCode: Annotated[str, Field(description="The SMTP reply code, as defined by RFC 5321.")]
+    StatusCode: Annotated[
+        str | None, Field(description="The SMTP enhanced status code, as defined by RFC 3463.")
+    ] = None
+    TopicArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of the Amazon SNS topic to notify when the bounce action is taken. You can find the ARN of a topic by using the ListTopics operation in Amazon SNS."
+        ),
+    ] = None
 
 
 class ReceiptRuleConnectAction(DeferredModel):
+    """
+    When included in a receipt rule, this action parses the received message and starts an email contact in Amazon Connect on your behalf.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    IAMRoleARN: str
-    InstanceARN: str
+    IAMRoleARN: Annotated[
+        str,
+        Field(
+            description="The Amazon Resource Name (ARN) of the IAM role to be used by Amazon Simple Email Service while starting email contacts to the Amazon Connect instance. This role should have permission to invoke connect:StartEmailContact for the given Amazon Connect instance."
+        ),
+    ]
+    InstanceARN: Annotated[
+        str,
+        Field(
+            description="The Amazon Resource Name (ARN) for the Amazon Connect instance that Amazon SES integrates with for starting email contacts."
+        ),
+    ]
 
 
 class ReceiptRuleLambdaAction(DeferredModel):
+    """
+    When included in a receipt rule, this action calls an AWS Lambda function and, optionally, publishes a notification to Amazon Simple Notification Service (Amazon SNS).
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    FunctionArn: str
-    InvocationType: Literal["Event", "RequestResponse"] | None = None
-    TopicArn: str | None = None
+    FunctionArn: Annotated[
+        str,
+        Field(
+            description="The Amazon Resource Name (ARN) of the AWS Lambda function. An example of an AWS Lambda function ARN is arn:aws:lambda:us-west-2:account-id:function:MyFunction. For more information about AWS Lambda, see the AWS Lambda Developer Guide."
+        ),
+    ]
+    InvocationType: Annotated[
+        Literal["Event", "RequestResponse"] | None,
+        Field(
+            description="The invocation type of the AWS Lambda function. An invocation type of RequestResponse means that the execution of the function immediately results in a response, and a value of Event means that the function is invoked asynchronously. The default value is Event. For information about AWS Lambda invocation types, see the AWS Lambda Developer Guide. There is a 30-second timeout on RequestResponse invocations. You should use Event invocation in most cases. Use RequestResponse only to make a mail flow decision, such as whether to stop the receipt rule or the receipt rule set."
+        ),
+    ] = None
+    TopicArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of the Amazon SNS topic to notify when the Lambda action is executed. You can find the ARN of a topic by using the ListTopics operation in Amazon SNS."
+        ),
+    ] = None
 
 
 class ReceiptRuleS3Action(DeferredModel):
+    """
+    When included in a receipt rule, this action saves the received message to an Amazon Simple Storage Service (Amazon S3) bucket and, optionally, publishes a notification to Amazon Simple Notification Service (Amazon SNS).
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    BucketName: str
-    IamRoleArn: str | None = None
-    KmsKeyArn: str | None = None
-    ObjectKeyPrefix: str | None = None
-    TopicArn: str | None = None
+    BucketName: Annotated[
+        str, Field(description="The name of the Amazon S3 bucket for incoming email.")
+    ]
+    IamRoleArn: Annotated[
+        str | None,
+        Field(
+            description="The ARN of the IAM role to be used by Amazon SES while writing to the Amazon S3 bucket."
+        ),
+    ] = None
+    KmsKeyArn: Annotated[
+        str | None,
+        Field(
+            description="The customer managed key that Amazon SES should use to encrypt your emails before saving them to the Amazon S3 bucket. You can use the AWS managed key or a customer managed key that you created in AWS KMS as follows: To use the AWS managed key, provide an ARN in the form of arn:aws:kms:REGION:ACCOUNT-ID-WITHOUT-HYPHENS:alias/aws/ses. For example, if your AWS account ID is 123456789012 and you want to use the AWS managed key in the US West (Oregon) Region, the ARN of the AWS managed key would be arn:aws:kms:us-west-2:123456789012:alias/aws/ses. If you use the AWS managed key, you don't need to perform any extra steps to give Amazon SES permission to use the key. To use a customer managed key that you created in AWS KMS, provide the ARN of the customer managed key and ensure that you add a statement to your key's policy to give Amazon SES permission to use it. For more information about giving permissions, see the Amazon SES Developer Guide. For more information about key policies, see the AWS KMS Developer Guide. If you do not specify an AWS KMS key, Amazon SES does not encrypt your emails. Your mail is encrypted by Amazon SES using the Amazon S3 encryption client before the mail is submitted to Amazon S3 for storage. It is not encrypted using Amazon S3 server-side encryption. This means that you must use the Amazon S3 encryption client to decrypt the email after retrieving it from Amazon S3, as the service has no access to use your AWS KMS keys for decryption. This encryption client is currently available with the AWS SDK for Java and AWS SDK for Ruby only. For more information about client-side encryption using AWS KMS managed keys, see the Amazon S3 Developer Guide."
+        ),
+    ] = None
+    ObjectKeyPrefix: Annotated[
+        str | None,
+        Field(
+            description="The key prefix of the Amazon S3 bucket. The key prefix is similar to a directory name that enables you to store similar data under the same directory in a bucket."
+        ),
+    ] = None
+    TopicArn: Annotated[
+        str | None,
+        Field(
+            description="The ARN of the Amazon SNS topic to notify when the message is saved to the Amazon S3 bucket. You can find the ARN of a topic by using the ListTopics operation in Amazon SNS."
+        ),
+    ] = None
 
 
 class ReceiptRuleSNSAction(DeferredModel):
+    """
+    The action to publish the email content to an Amazon SNS topic. When executed, this action will send the email as a notification to the specified SNS topic.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Encoding: Literal["Base64", "UTF-8"] | None = None
-    TopicArn: str | None = None
+    Encoding: Annotated[
+        Literal["Base64", "UTF-8"] | None,
+        Field(
+            description="The encoding to use for the email within the Amazon SNS notification. The default value is UTF-8. Use BASE64 if you need to preserve all special characters, especially when the original message uses a different encoding format."
+        ),
+    ] = None
+    TopicArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of the Amazon SNS Topic to which notification for the email received will be published."
+        ),
+    ] = None
 
 
 class ReceiptRuleStopAction(DeferredModel):
+    """
+    When included in a receipt rule, this action terminates the evaluation of the receipt rule set and, optionally, publishes a notification to Amazon Simple Notification Service (Amazon SNS).
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Scope: Literal["RuleSet"]
-    TopicArn: str | None = None
+    Scope: Annotated[
+        Literal["RuleSet"],
+        Field(description="The scope of the StopAction. The only acceptable value is RuleSet."),
+    ]
+    TopicArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of the Amazon SNS topic to notify when the stop action is taken. You can find the ARN of a topic by using the ListTopics Amazon SNS operation."
+        ),
+    ] = None
 
 
 class ReceiptRuleWorkmailAction(DeferredModel):
+    """
+    When included in a receipt rule, this action calls Amazon WorkMail and, optionally, publishes a notification to Amazon Simple Notification Service (Amazon SNS). It usually isn't necessary to set this up manually, because Amazon WorkMail adds the rule automatically during its setup procedure.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    OrganizationArn: str
-    TopicArn: str | None = None
+    OrganizationArn: Annotated[
+        str,
+        Field(
+            description='The Amazon Resource Name (ARN) of the Amazon WorkMail organization. Amazon WorkMail ARNs use the following format: arn:aws:workmail:<region>:<awsAccountId>:organization/<workmailOrganizationId>. You can find the ID of your organization by using the ListOrganizations operation in Amazon WorkMail. Amazon WorkMail organization IDs begin with "m-", followed by a string of alphanumeric characters.'
+        ),
+    ]
+    TopicArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of the Amazon SNS topic to notify when the WorkMail action is called. You can find the ARN of a topic by using the ListTopics operation in Amazon SNS."
+        ),
+    ] = None
 
 
 class ReceiptRuleAttributes(DeferredModel):
-    RuleName: str | None = None
+    """
+    The read-only attributes of a AWS::SES::ReceiptRule, set by AWS.
+    """
+
+    RuleName: Annotated[str | None, Field(description="The name of the rule")] = None
 
 
 class Action(DeferredModel):
+    """
+    An action that Amazon SES can take when it receives an email on behalf of one or more email addresses or domains that you own. An instance of this data type can represent only one action.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AddHeaderAction: ReceiptRuleAddHeaderAction | None = None
-    BounceAction: ReceiptRuleBounceAction | None = None
-    ConnectAction: ReceiptRuleConnectAction | None = None
-    LambdaAction: ReceiptRuleLambdaAction | None = None
-    S3Action: ReceiptRuleS3Action | None = None
-    SNSAction: ReceiptRuleSNSAction | None = None
-    StopAction: ReceiptRuleStopAction | None = None
-    WorkmailAction: ReceiptRuleWorkmailAction | None = None
+    AddHeaderAction: Annotated[
+        ReceiptRuleAddHeaderAction | None,
+        Field(
+            description="When included in a receipt rule, this action adds a header to the received email."
+        ),
+    ] = None
+    BounceAction: Annotated[
+        ReceiptRuleBounceAction | None,
+        Field(
+            description="When included in a receipt rule, this action rejects the received email by returning a bounce response to the sender and, optionally, publishes a notification to Amazon Simple Notification Service (Amazon SNS)."
+        ),
+    ] = None
+    ConnectAction: Annotated[
+        ReceiptRuleConnectAction | None,
+        Field(
+            description="When included in a receipt rule, this action parses the received message and starts an email contact in Amazon Connect on your behalf."
+        ),
+    ] = None
+    LambdaAction: Annotated[
+        ReceiptRuleLambdaAction | None,
+        Field(
+            description="When included in a receipt rule, this action calls an AWS Lambda function and, optionally, publishes a notification to Amazon Simple Notification Service (Amazon SNS)."
+        ),
+    ] = None
+    S3Action: Annotated[
+        ReceiptRuleS3Action | None,
+        Field(
+            description="When included in a receipt rule, this action saves the received message to an Amazon Simple Storage Service (Amazon S3) bucket and, optionally, publishes a notification to Amazon Simple Notification Service (Amazon SNS)."
+        ),
+    ] = None
+    SNSAction: Annotated[
+        ReceiptRuleSNSAction | None,
+        Field(
+            description="The action to publish the email content to an Amazon SNS topic. When executed, this action will send the email as a notification to the specified SNS topic."
+        ),
+    ] = None
+    StopAction: Annotated[
+        ReceiptRuleStopAction | None,
+        Field(
+            description="When included in a receipt rule, this action terminates the evaluation of the receipt rule set and, optionally, publishes a notification to Amazon Simple Notification Service (Amazon SNS)."
+        ),
+    ] = None
+    WorkmailAction: Annotated[
+        ReceiptRuleWorkmailAction | None,
+        Field(
+            description="When included in a receipt rule, this action calls Amazon WorkMail and, optionally, publishes a notification to Amazon Simple Notification Service (Amazon SNS). It usually isn't necessary to set this up manually, because Amazon WorkMail adds the rule automatically during its setup procedure."
+        ),
+    ] = None
 
 
 class ReceiptRuleRule(DeferredModel):
+    """
+    A data structure that contains the specified rule's name, actions, recipients, domains, enabled status, scan status, and TLS policy.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Actions: list[Action] | None = None
-    Enabled: bool | None = None
-    Name: str | None = None
-    Recipients: list[str] | None = None
-    ScanEnabled: bool | None = None
-    TlsPolicy: Literal["Optional", "Require"] | None = None
+    Actions: Annotated[
+        list[Action] | None,
+        Field(
+            description="An ordered list of actions to perform on messages that match at least one of the recipient email addresses or domains specified in the receipt rule."
+        ),
+    ] = None
+    Enabled: Annotated[
+        bool | None,
+        Field(description="If true, the receipt rule is active. The default value is false."),
+    ] = None
+    Name: Annotated[
+        str | None,
+        Field(
+            description="The name of the receipt rule. The name must meet the following requirements: Contain only ASCII letters (a-z, A-Z), numbers (0-9), underscores (_), dashes (-), or periods (.). Start and end with a letter or number. Contain 64 characters or fewer."
+        ),
+    ] = None
+    Recipients: Annotated[
+        list[str] | None,
+        Field(
+            description="The recipient domains and email addresses that the receipt rule applies to. If this field is not specified, this rule matches all recipients on all verified domains."
+        ),
+    ] = None
+    ScanEnabled: Annotated[
+        bool | None,
+        Field(
+            description="If true, then messages that this receipt rule applies to are scanned for spam and viruses. The default value is false."
+        ),
+    ] = None
+    TlsPolicy: Annotated[
+        Literal["Optional", "Require"] | None,
+        Field(
+            description="Specifies whether Amazon SES should require that incoming email is delivered over a connection encrypted with Transport Layer Security (TLS). If this parameter is set to Require, Amazon SES bounces emails that are not received over TLS. The default is Optional."
+        ),
+    ] = None
 
 
 class ReceiptRuleProps(DeferredModel):
-    After: str | None = None
-    Rule: ReceiptRuleRule
-    RuleSetName: str
+    """
+    The properties a program declares for a AWS::SES::ReceiptRule.
+    """
+
+    After: Annotated[
+        str | None,
+        Field(
+            description="The name of an existing rule after which the new rule is placed. If this parameter is null, the new rule is inserted at the beginning of the rule list. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Rule: Annotated[
+        ReceiptRuleRule,
+        Field(
+            description="A data structure that contains the specified rule's name, actions, recipients, domains, enabled status, scan status, and TLS policy."
+        ),
+    ]
+    RuleSetName: Annotated[
+        str,
+        Field(
+            description="The name of the rule set where the receipt rule is added. Create-only: changing it replaces the resource."
+        ),
+    ]

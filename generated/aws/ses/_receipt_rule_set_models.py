@@ -7,8 +7,10 @@ Imported on first use by receipt_rule_set.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "ReceiptRuleSetAttributes",
@@ -17,8 +19,19 @@ __all__ = [
 
 
 class ReceiptRuleSetProps(DeferredModel):
-    RuleSetName: str | None = None
+    """
+    The properties a program declares for a AWS::SES::ReceiptRuleSet.
+    """
+
+    RuleSetName: Annotated[
+        str | None,
+        Field(
+            description="The name of the rule set. Create-only: changing it replaces the resource."
+        ),
+    ] = None
 
 
 class ReceiptRuleSetAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::SES::ReceiptRuleSet, set by AWS.
+    """

@@ -7,9 +7,10 @@ Imported on first use by template.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "Tag",
@@ -23,24 +24,49 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: 0 to 256 characters.")]
 
 
 class TemplateTemplate(DeferredModel):
+    """
+    The content of the email, composed of a subject line, an HTML part, and a text-only part
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    HtmlPart: str | None = None
-    SubjectPart: str
-    TemplateName: str | None = None
-    TextPart: str | None = None
+    HtmlPart: Annotated[str | None, Field(description="The HTML body of the email.")] = None
+    SubjectPart: Annotated[str, Field(description="The subject line of the email.")]
+    TemplateName: Annotated[str | None, Field(description="The name of the template.")] = None
+    TextPart: Annotated[
+        str | None,
+        Field(
+            description="The email body that is visible to recipients whose email clients do not display HTML content."
+        ),
+    ] = None
 
 
 class TemplateAttributes(DeferredModel):
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::SES::Template, set by AWS.
+    """
+
+    Id: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class TemplateProps(DeferredModel):
-    Tags: list[Tag] | None = None
-    Template: TemplateTemplate | None = None
+    """
+    The properties a program declares for a AWS::SES::Template.
+    """
+
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="The tags (keys and values) associated with the email template."),
+    ] = None
+    Template: Annotated[
+        TemplateTemplate | None,
+        Field(
+            description="The content of the email, composed of a subject line, an HTML part, and a text-only part"
+        ),
+    ] = None

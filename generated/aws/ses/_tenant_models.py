@@ -7,10 +7,10 @@ Imported on first use by tenant.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ReputationPolicy",
@@ -24,49 +24,108 @@ __all__ = [
 
 
 class ReputationPolicy(DeferredModel):
+    """
+    The reputation policy for the tenant.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ReputationEntityPolicy: str
+    ReputationEntityPolicy: Annotated[
+        str, Field(description="The ARN of an SES-managed reputation policy.")
+    ]
 
 
 class ResourceAssociation(DeferredModel):
+    """
+    The resource to associate with the tenant
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ResourceArn: str
+    ResourceArn: Annotated[
+        str, Field(description="The ARN of the resource to associate with the tenant")
+    ]
 
 
 class Tag(DeferredModel):
+    """
+    An object that defines the tags (keys and values) that you want to associate with the tenant.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key of the key-value tag.")]
+    Value: Annotated[str, Field(description="The value of the key-value tag.")]
 
 
 class TenantReputationEntity(DeferredModel):
+    """
+    The reputation configuration for the tenant.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Policy: ReputationPolicy
+    Policy: Annotated[ReputationPolicy, Field(description="The reputation policy for the tenant.")]
 
 
 class TenantSuppressionAttributes(DeferredModel):
+    """
+    The suppression attributes for the tenant.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    SuppressedReasons: list[Literal["BOUNCE", "COMPLAINT"]]
-    SuppressionScope: Literal["ACCOUNT", "TENANT"]
+    SuppressedReasons: Annotated[
+        list[Literal["BOUNCE", "COMPLAINT"]],
+        Field(description="The reasons that cause messages to be added to the suppression list."),
+    ]
+    SuppressionScope: Annotated[
+        Literal["ACCOUNT", "TENANT"],
+        Field(description="The scope of the suppression list for the tenant."),
+    ]
 
 
 class TenantAttributes(DeferredModel):
-    Arn: str | None = None
+    """
+    The read-only attributes of a AWS::SES::Tenant, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="Amazon Resource Name (ARN) of the tenant.")] = (
+        None
+    )
 
 
 class TenantProps(DeferredModel):
-    ReputationEntity: TenantReputationEntity | None = None
-    ResourceAssociations: list[ResourceAssociation] | None = None
-    SuppressionAttributes: TenantSuppressionAttributes | None = None
-    Tags: list[Tag] | None = None
-    TenantName: str
+    """
+    The properties a program declares for a AWS::SES::Tenant.
+    """
+
+    ReputationEntity: Annotated[
+        TenantReputationEntity | None,
+        Field(
+            description="The reputation configuration for the tenant. Sending status remains managed by SES."
+        ),
+    ] = None
+    ResourceAssociations: Annotated[
+        list[ResourceAssociation] | None,
+        Field(description="The list of resources to associate with the tenant."),
+    ] = None
+    SuppressionAttributes: Annotated[
+        TenantSuppressionAttributes | None,
+        Field(description="The suppression attributes for the tenant."),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="The tags (keys and values) associated with the tenant."),
+    ] = None
+    TenantName: Annotated[
+        str,
+        Field(
+            description="The name of the tenant. Create-only: changing it replaces the resource."
+        ),
+    ]

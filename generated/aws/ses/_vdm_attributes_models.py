@@ -7,9 +7,10 @@ Imported on first use by vdm_attributes.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "VdmAttributesAttributes",
@@ -20,23 +21,57 @@ __all__ = [
 
 
 class VdmAttributesDashboardAttributes(DeferredModel):
+    """
+    Preferences regarding the Dashboard feature.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EngagementMetrics: str | None = None
+    EngagementMetrics: Annotated[
+        str | None,
+        Field(
+            description="Whether emails sent from this account have engagement tracking enabled."
+        ),
+    ] = None
 
 
 class VdmAttributesGuardianAttributes(DeferredModel):
+    """
+    Preferences regarding the Guardian feature.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    OptimizedSharedDelivery: str | None = None
+    OptimizedSharedDelivery: Annotated[
+        str | None,
+        Field(
+            description="Whether emails sent from this account have optimized delivery algorithm enabled."
+        ),
+    ] = None
 
 
 class VdmAttributesAttributes(DeferredModel):
-    VdmAttributesResourceId: str | None = None
+    """
+    The read-only attributes of a AWS::SES::VdmAttributes, set by AWS.
+    """
+
+    VdmAttributesResourceId: Annotated[
+        str | None, Field(description="Unique identifier for this resource")
+    ] = None
 
 
 class VdmAttributesProps(DeferredModel):
-    DashboardAttributes: VdmAttributesDashboardAttributes | None = None
-    GuardianAttributes: VdmAttributesGuardianAttributes | None = None
+    """
+    The properties a program declares for a AWS::SES::VdmAttributes.
+    """
+
+    DashboardAttributes: Annotated[
+        VdmAttributesDashboardAttributes | None,
+        Field(description="Preferences regarding the Dashboard feature."),
+    ] = None
+    GuardianAttributes: Annotated[
+        VdmAttributesGuardianAttributes | None,
+        Field(description="Preferences regarding the Guardian feature."),
+    ] = None

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -99,136 +103,143 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ConfigurationSetArchivingOptionsDict = TypedDict(
-    "ConfigurationSetArchivingOptionsDict",
-    {
-        "ArchiveArn": "str",
-    },
-    total=False,
-)
 
-ConfigurationSetDashboardOptionsDict = TypedDict(
-    "ConfigurationSetDashboardOptionsDict",
-    {
-        "EngagementMetrics": "Required[str]",
-    },
-    total=False,
-)
+class ConfigurationSetArchivingOptionsDict(TypedDict, total=False):
+    """ConfigurationSetArchivingOptions as a plain dict: An object that defines a MailManager
+    archive that is used to preserve emails that you send using the configuration set."""
 
-ConfigurationSetDeliveryOptionsDict = TypedDict(
-    "ConfigurationSetDeliveryOptionsDict",
-    {
-        "MaxDeliverySeconds": "float",
-        "SendingPoolName": "str",
-        "TlsPolicy": "str",
-    },
-    total=False,
-)
+    ArchiveArn: str
+    """The ARN of the MailManager archive to associate with the configuration set."""
 
-ConfigurationSetGuardianOptionsDict = TypedDict(
-    "ConfigurationSetGuardianOptionsDict",
-    {
-        "OptimizedSharedDelivery": "Required[str]",
-    },
-    total=False,
-)
 
-ConfigurationSetReputationOptionsDict = TypedDict(
-    "ConfigurationSetReputationOptionsDict",
-    {
-        "ReputationMetricsEnabled": "bool",
-    },
-    total=False,
-)
+class ConfigurationSetDashboardOptionsDict(TypedDict, total=False):
+    """ConfigurationSetDashboardOptions as a plain dict: Preferences regarding the Dashboard
+    feature."""
 
-ConfigurationSetSendingOptionsDict = TypedDict(
-    "ConfigurationSetSendingOptionsDict",
-    {
-        "SendingEnabled": "bool",
-    },
-    total=False,
-)
+    EngagementMetrics: Required[str]
+    """Whether emails sent with this configuration set have engagement tracking enabled."""
 
-ConfigurationSetSuppressionOptionsDict = TypedDict(
-    "ConfigurationSetSuppressionOptionsDict",
-    {
-        "SuppressedReasons": "list[str]",
-        "ValidationOptions": "ConfigurationSetSuppressionOptionsValidationOptionsDict",
-    },
-    total=False,
-)
 
-ConfigurationSetSuppressionOptionsValidationOptionsDict = TypedDict(
-    "ConfigurationSetSuppressionOptionsValidationOptionsDict",
-    {
-        "ConditionThreshold": "Required[ConfigurationSetSuppressionOptionsValidationOptionsConditionThresholdDict]",
-    },
-    total=False,
-)
+class ConfigurationSetDeliveryOptionsDict(TypedDict, total=False):
+    """ConfigurationSetDeliveryOptions as a plain dict: An object that defines the dedicated IP pool
+    that is used to send emails that you send using the configuration set."""
 
-ConfigurationSetSuppressionOptionsValidationOptionsConditionThresholdDict = TypedDict(
-    "ConfigurationSetSuppressionOptionsValidationOptionsConditionThresholdDict",
-    {
-        "ConditionThresholdEnabled": "Required[str]",
-        "OverallConfidenceThreshold": "ConfigurationSetSuppressionOptionsValidationOptionsConditionThresholdOverallConfidenceThresholdDict",
-    },
-    total=False,
-)
+    MaxDeliverySeconds: float
+    """Specifies the maximum time until which SES will retry sending emails"""
+    SendingPoolName: str
+    """The name of the dedicated IP pool to associate with the configuration set."""
+    TlsPolicy: str
+    """Specifies whether messages that use the configuration set are required to use Transport Layer
+    Security (TLS). If the value is Require , messages are only delivered if a TLS connection can be
+    established. If the value is Optional , messages can be delivered in plain text if a TLS
+    connection can't be established."""
 
-ConfigurationSetSuppressionOptionsValidationOptionsConditionThresholdOverallConfidenceThresholdDict = TypedDict(
-    "ConfigurationSetSuppressionOptionsValidationOptionsConditionThresholdOverallConfidenceThresholdDict",
-    {
-        "ConfidenceVerdictThreshold": "Required[str]",
-    },
-    total=False,
-)
 
-ConfigurationSetTrackingOptionsDict = TypedDict(
-    "ConfigurationSetTrackingOptionsDict",
-    {
-        "CustomRedirectDomain": "str",
-        "HttpsPolicy": "str",
-    },
-    total=False,
-)
+class ConfigurationSetGuardianOptionsDict(TypedDict, total=False):
+    """ConfigurationSetGuardianOptions as a plain dict: Preferences regarding the Guardian feature."""
 
-ConfigurationSetVdmOptionsDict = TypedDict(
-    "ConfigurationSetVdmOptionsDict",
-    {
-        "DashboardOptions": "ConfigurationSetDashboardOptionsDict",
-        "GuardianOptions": "ConfigurationSetGuardianOptionsDict",
-    },
-    total=False,
-)
+    OptimizedSharedDelivery: Required[str]
+    """Whether emails sent with this configuration set have optimized delivery algorithm enabled."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class ConfigurationSetReputationOptionsDict(TypedDict, total=False):
+    """ConfigurationSetReputationOptions as a plain dict: An object that defines whether or not
+    Amazon SES collects reputation metrics for the emails that you send that use the configuration
+    set."""
+
+    ReputationMetricsEnabled: bool
+    """If true , tracking of reputation metrics is enabled for the configuration set. If false ,
+    tracking of reputation metrics is disabled for the configuration set."""
+
+
+class ConfigurationSetSendingOptionsDict(TypedDict, total=False):
+    """ConfigurationSetSendingOptions as a plain dict: An object that defines whether or not Amazon
+    SES can send email that you send using the configuration set."""
+
+    SendingEnabled: bool
+    """Pattern: true|false"""
+
+
+class ConfigurationSetSuppressionOptionsDict(TypedDict, total=False):
+    """ConfigurationSetSuppressionOptions as a plain dict: An object that contains information about
+    the suppression list preferences for your account."""
+
+    SuppressedReasons: list[str]
+    """A list that contains the reasons that email addresses are automatically added to the
+    suppression list for your account."""
+    ValidationOptions: ConfigurationSetSuppressionOptionsValidationOptionsDict
+    """An object that contains information about the validation options for your account."""
+
+
+class ConfigurationSetSuppressionOptionsValidationOptionsDict(TypedDict, total=False):
+    """ConfigurationSetSuppressionOptionsValidationOptions as a plain dict: An object that contains
+    information about the validation options for your account."""
+
+    ConditionThreshold: Required[
+        ConfigurationSetSuppressionOptionsValidationOptionsConditionThresholdDict
+    ]
+    """The condition threshold settings for suppression validation."""
+
+
+class ConfigurationSetSuppressionOptionsValidationOptionsConditionThresholdDict(
+    TypedDict, total=False
+):
+    """ConfigurationSetSuppressionOptionsValidationOptionsConditionThreshold as a plain dict: The
+    condition threshold settings for suppression validation."""
+
+    ConditionThresholdEnabled: Required[str]
+    """Whether the condition threshold is enabled or disabled."""
+    OverallConfidenceThreshold: ConfigurationSetSuppressionOptionsValidationOptionsConditionThresholdOverallConfidenceThresholdDict
+    """The overall confidence threshold settings."""
+
+
+class ConfigurationSetSuppressionOptionsValidationOptionsConditionThresholdOverallConfidenceThresholdDict(
+    TypedDict, total=False
+):
+    """ConfigurationSetSuppressionOptionsValidationOptionsConditionThresholdOverallConfidenceThreshold
+    as a plain dict: The overall confidence threshold settings."""
+
+    ConfidenceVerdictThreshold: Required[str]
+    """The confidence verdict threshold level."""
+
+
+class ConfigurationSetTrackingOptionsDict(TypedDict, total=False):
+    """ConfigurationSetTrackingOptions as a plain dict: An object that defines the open and click
+    tracking options for emails that you send using the configuration set."""
+
+    CustomRedirectDomain: str
+    """The domain to use for tracking open and click events."""
+    HttpsPolicy: str
+    """The https policy to use for tracking open and click events."""
+
+
+class ConfigurationSetVdmOptionsDict(TypedDict, total=False):
+    """ConfigurationSetVdmOptions as a plain dict: An object that contains Virtual Deliverability
+    Manager (VDM) settings for this configuration set."""
+
+    DashboardOptions: ConfigurationSetDashboardOptionsDict
+    """Preferences regarding the Dashboard feature."""
+    GuardianOptions: ConfigurationSetGuardianOptionsDict
+    """Preferences regarding the Guardian feature."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 0 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::SES::ConfigurationSet",
     schema_file="aws-ses-configurationset.json",
     primary_identifier=("/Name",),
-    additional_identifiers=(),
-    read_only=(),
     create_only=("/Name",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/SuppressionOptions/SuppressedReasons", "/Tags"),
-    required=(),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -238,140 +249,15 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ArchivingOptions": {
-            "additionalProperties": False,
-            "properties": {"ArchiveArn": {"type": "string"}},
-            "type": "object",
-        },
-        "DashboardOptions": {
-            "additionalProperties": False,
-            "properties": {"EngagementMetrics": {"pattern": "ENABLED|DISABLED", "type": "string"}},
-            "required": ["EngagementMetrics"],
-            "type": "object",
-        },
-        "DeliveryOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "MaxDeliverySeconds": {"maximum": 50400, "minimum": 300, "type": "number"},
-                "SendingPoolName": {"type": "string"},
-                "TlsPolicy": {"pattern": "REQUIRE|OPTIONAL", "type": "string"},
-            },
-            "type": "object",
-        },
-        "GuardianOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "OptimizedSharedDelivery": {"pattern": "ENABLED|DISABLED", "type": "string"}
-            },
-            "required": ["OptimizedSharedDelivery"],
-            "type": "object",
-        },
-        "ReputationOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "ReputationMetricsEnabled": {"pattern": "true|false", "type": "boolean"}
-            },
-            "type": "object",
-        },
-        "SendingOptions": {
-            "additionalProperties": False,
-            "properties": {"SendingEnabled": {"pattern": "true|false", "type": "boolean"}},
-            "type": "object",
-        },
-        "SuppressionOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "SuppressedReasons": {
-                    "items": {"pattern": "BOUNCE|COMPLAINT", "type": "string"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "ValidationOptions": {
-                    "additionalProperties": False,
-                    "properties": {
-                        "ConditionThreshold": {
-                            "additionalProperties": False,
-                            "properties": {
-                                "ConditionThresholdEnabled": {
-                                    "pattern": "ENABLED|DISABLED",
-                                    "type": "string",
-                                },
-                                "OverallConfidenceThreshold": {
-                                    "additionalProperties": False,
-                                    "properties": {
-                                        "ConfidenceVerdictThreshold": {
-                                            "pattern": "MEDIUM|HIGH|MANAGED",
-                                            "type": "string",
-                                        }
-                                    },
-                                    "required": ["ConfidenceVerdictThreshold"],
-                                    "type": "object",
-                                },
-                            },
-                            "required": ["ConditionThresholdEnabled"],
-                            "type": "object",
-                        }
-                    },
-                    "required": ["ConditionThreshold"],
-                    "type": "object",
-                },
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "TrackingOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "CustomRedirectDomain": {"type": "string"},
-                "HttpsPolicy": {"pattern": "REQUIRE|REQUIRE_OPEN_ONLY|OPTIONAL", "type": "string"},
-            },
-            "type": "object",
-        },
-        "VdmOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "DashboardOptions": {"$ref": "#/definitions/DashboardOptions"},
-                "GuardianOptions": {"$ref": "#/definitions/GuardianOptions"},
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "ArchivingOptions": {"$ref": "#/definitions/ArchivingOptions"},
-        "DeliveryOptions": {"$ref": "#/definitions/DeliveryOptions"},
-        "Name": {"pattern": "^[a-zA-Z0-9_-]{1,64}$", "type": "string"},
-        "ReputationOptions": {"$ref": "#/definitions/ReputationOptions"},
-        "SendingOptions": {"$ref": "#/definitions/SendingOptions"},
-        "SuppressionOptions": {"$ref": "#/definitions/SuppressionOptions"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-        },
-        "TrackingOptions": {"$ref": "#/definitions/TrackingOptions"},
-        "VdmOptions": {"$ref": "#/definitions/VdmOptions"},
-    },
-    "required": [],
-}
-
 
 class ConfigurationSet(_Resource):
     """AWS::SES::ConfigurationSet: Resource schema for AWS::SES::ConfigurationSet.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Name.
+    Replaced when any of these change (create-only): Name.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ses-configurationset.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -381,10 +267,11 @@ class ConfigurationSet(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ConfigurationSetAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "configuration_set.schema.json")
 
     # Read-only attributes, set from what AWS returns.
-    # Declared properties (as declared, or as AWS returned them).
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ArchivingOptions: ConfigurationSetArchivingOptionsDict
     DeliveryOptions: ConfigurationSetDeliveryOptionsDict
     Name: str
@@ -395,42 +282,59 @@ class ConfigurationSet(_Resource):
     TrackingOptions: ConfigurationSetTrackingOptionsDict
     VdmOptions: ConfigurationSetVdmOptionsDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ArchivingOptions: ConfigurationSetArchivingOptions
+        | ConfigurationSetArchivingOptionsDict
+        | None = None,
+        DeliveryOptions: ConfigurationSetDeliveryOptions
+        | ConfigurationSetDeliveryOptionsDict
+        | None = None,
+        Name: str | None = None,
+        ReputationOptions: ConfigurationSetReputationOptions
+        | ConfigurationSetReputationOptionsDict
+        | None = None,
+        SendingOptions: ConfigurationSetSendingOptions
+        | ConfigurationSetSendingOptionsDict
+        | None = None,
+        SuppressionOptions: ConfigurationSetSuppressionOptions
+        | ConfigurationSetSuppressionOptionsDict
+        | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        TrackingOptions: ConfigurationSetTrackingOptions
+        | ConfigurationSetTrackingOptionsDict
+        | None = None,
+        VdmOptions: ConfigurationSetVdmOptions | ConfigurationSetVdmOptionsDict | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::SES::ConfigurationSet; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ArchivingOptions: ConfigurationSetArchivingOptions
-            | ConfigurationSetArchivingOptionsDict
-            | None = None,
-            DeliveryOptions: ConfigurationSetDeliveryOptions
-            | ConfigurationSetDeliveryOptionsDict
-            | None = None,
-            Name: str | None = None,
-            ReputationOptions: ConfigurationSetReputationOptions
-            | ConfigurationSetReputationOptionsDict
-            | None = None,
-            SendingOptions: ConfigurationSetSendingOptions
-            | ConfigurationSetSendingOptionsDict
-            | None = None,
-            SuppressionOptions: ConfigurationSetSuppressionOptions
-            | ConfigurationSetSuppressionOptionsDict
-            | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            TrackingOptions: ConfigurationSetTrackingOptions
-            | ConfigurationSetTrackingOptionsDict
-            | None = None,
-            VdmOptions: ConfigurationSetVdmOptions | ConfigurationSetVdmOptionsDict | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::SES::ConfigurationSet; `await` it inside an App to deploy it.
-
-            Name: The name of the configuration set.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ArchivingOptions: An object that defines a MailManager archive that is used to preserve
+                emails that you send using the configuration set.
+            DeliveryOptions: An object that defines the dedicated IP pool that is used to send
+                emails that you send using the configuration set.
+            Name: The name of the configuration set. Create-only: changing it replaces the resource.
+            ReputationOptions: An object that defines whether or not Amazon SES collects reputation
+                metrics for the emails that you send that use the configuration set.
+            SendingOptions: An object that defines whether or not Amazon SES can send email that you
+                send using the configuration set.
+            SuppressionOptions: An object that contains information about the suppression list
+                preferences for your account.
             Tags: The tags (keys and values) associated with the contact list.
+            TrackingOptions: An object that defines the open and click tracking options for emails
+                that you send using the configuration set.
+            VdmOptions: An object that contains Virtual Deliverability Manager (VDM) settings for
+                this configuration set.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -71,71 +75,97 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ConfigurationSetEventDestinationCloudWatchDestinationDict = TypedDict(
-    "ConfigurationSetEventDestinationCloudWatchDestinationDict",
-    {
-        "DimensionConfigurations": "list[DimensionConfigurationDict]",
-    },
-    total=False,
-)
 
-ConfigurationSetEventDestinationEventBridgeDestinationDict = TypedDict(
-    "ConfigurationSetEventDestinationEventBridgeDestinationDict",
-    {
-        "EventBusArn": "Required[str]",
-    },
-    total=False,
-)
+class ConfigurationSetEventDestinationCloudWatchDestinationDict(TypedDict, total=False):
+    """ConfigurationSetEventDestinationCloudWatchDestination as a plain dict: An object that
+    contains the names, default values, and sources of the dimensions associated with an Amazon
+    CloudWatch event destination."""
 
-ConfigurationSetEventDestinationEventDestinationDict = TypedDict(
-    "ConfigurationSetEventDestinationEventDestinationDict",
-    {
-        "CloudWatchDestination": "ConfigurationSetEventDestinationCloudWatchDestinationDict",
-        "Enabled": "bool",
-        "EventBridgeDestination": "ConfigurationSetEventDestinationEventBridgeDestinationDict",
-        "KinesisFirehoseDestination": "ConfigurationSetEventDestinationKinesisFirehoseDestinationDict",
-        "MatchingEventTypes": "Required[list[str]]",
-        "Name": "str",
-        "SnsDestination": "ConfigurationSetEventDestinationSnsDestinationDict",
-    },
-    total=False,
-)
+    DimensionConfigurations: list[DimensionConfigurationDict]
+    """A list of dimensions upon which to categorize your emails when you publish email sending
+    events to Amazon CloudWatch."""
 
-ConfigurationSetEventDestinationKinesisFirehoseDestinationDict = TypedDict(
-    "ConfigurationSetEventDestinationKinesisFirehoseDestinationDict",
-    {
-        "DeliveryStreamARN": "Required[str]",
-        "IAMRoleARN": "Required[str]",
-    },
-    total=False,
-)
 
-ConfigurationSetEventDestinationSnsDestinationDict = TypedDict(
-    "ConfigurationSetEventDestinationSnsDestinationDict",
-    {
-        "TopicARN": "Required[str]",
-    },
-    total=False,
-)
+class ConfigurationSetEventDestinationEventBridgeDestinationDict(TypedDict, total=False):
+    """ConfigurationSetEventDestinationEventBridgeDestination as a plain dict: An object that
+    contains Event bus ARN associated with the event bridge destination."""
 
-DimensionConfigurationDict = TypedDict(
-    "DimensionConfigurationDict",
-    {
-        "DefaultDimensionValue": "Required[str]",
-        "DimensionName": "Required[str]",
-        "DimensionValueSource": "Required[Literal['EMAIL_HEADER', 'LINK_TAG', 'MESSAGE_TAG', 'emailHeader', 'linkTag', 'messageTag']]",
-    },
-    total=False,
-)
+    EventBusArn: Required[str]
+    """Pattern: ^arn:aws[a-z0-9-]*:events:[a-z0-9-]+:\\d{12}:event-bus/[^:]+$ Length: 36 to 1024
+    characters."""
 
+
+class ConfigurationSetEventDestinationEventDestinationDict(TypedDict, total=False):
+    """ConfigurationSetEventDestinationEventDestination as a plain dict."""
+
+    CloudWatchDestination: ConfigurationSetEventDestinationCloudWatchDestinationDict
+    """An object that contains the names, default values, and sources of the dimensions associated
+    with an Amazon CloudWatch event destination."""
+    Enabled: bool
+    """Sets whether Amazon SES publishes events to this destination when you send an email with the
+    associated configuration set. Set to true to enable publishing to this destination; set to false
+    to prevent publishing to this destination. The default value is false."""
+    EventBridgeDestination: ConfigurationSetEventDestinationEventBridgeDestinationDict
+    """An object that contains Event bus ARN associated with the event bridge destination."""
+    KinesisFirehoseDestination: ConfigurationSetEventDestinationKinesisFirehoseDestinationDict
+    """An object that contains the delivery stream ARN and the IAM role ARN associated with an
+    Amazon Kinesis Firehose event destination."""
+    MatchingEventTypes: Required[list[str]]
+    """The type of email sending events, send, reject, bounce, complaint, delivery, open, click,
+    renderingFailure, deliveryDelay, and subscription."""
+    Name: str
+    """The name of the event destination set. SES cannot rename an event destination, so changing
+    the name replaces it."""
+    SnsDestination: ConfigurationSetEventDestinationSnsDestinationDict
+    """An object that contains SNS topic ARN associated event destination."""
+
+
+class ConfigurationSetEventDestinationKinesisFirehoseDestinationDict(TypedDict, total=False):
+    """ConfigurationSetEventDestinationKinesisFirehoseDestination as a plain dict: An object that
+    contains the delivery stream ARN and the IAM role ARN associated with an Amazon Kinesis Firehose
+    event destination."""
+
+    DeliveryStreamARN: Required[str]
+    """The ARN of the Amazon Kinesis Firehose stream that email sending events should be published
+    to."""
+    IAMRoleARN: Required[str]
+    """The ARN of the IAM role under which Amazon SES publishes email sending events to the Amazon
+    Kinesis Firehose stream."""
+
+
+class ConfigurationSetEventDestinationSnsDestinationDict(TypedDict, total=False):
+    """ConfigurationSetEventDestinationSnsDestination as a plain dict: An object that contains SNS
+    topic ARN associated event destination."""
+
+    TopicARN: Required[str]
+    """Pattern: ^arn:aws[a-z0-9-]*:sns:[a-z0-9-]+:\\d{12}:[^:]+$ Length: 36 to 1024 characters."""
+
+
+class DimensionConfigurationDict(TypedDict, total=False):
+    """DimensionConfiguration as a plain dict: A list of dimensions upon which to categorize your
+    emails when you publish email sending events to Amazon CloudWatch."""
+
+    DefaultDimensionValue: Required[str]
+    """The default value of the dimension that is published to Amazon CloudWatch if you do not
+    provide the value of the dimension when you send an email."""
+    DimensionName: Required[str]
+    """The name of an Amazon CloudWatch dimension associated with an email sending metric."""
+    DimensionValueSource: Required[
+        Literal["EMAIL_HEADER", "LINK_TAG", "MESSAGE_TAG", "emailHeader", "linkTag", "messageTag"]
+    ]
+    """The place where Amazon SES finds the value of a dimension to publish to Amazon CloudWatch. To
+    use the message tags that you specify using an X-SES-MESSAGE-TAGS header or a parameter to the
+    SendEmail/SendRawEmail API, specify messageTag. To use your own email headers, specify
+    emailHeader. To put a custom tag on any link included in your email, specify linkTag."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::SES::ConfigurationSetEventDestination",
     schema_file="aws-ses-configurationseteventdestination.json",
     primary_identifier=("/Id", "/ConfigurationSetName"),
-    additional_identifiers=(),
     read_only=("/Id",),
     create_only=("/ConfigurationSetName",),
-    write_only=(),
     conditional_create_only=("/EventDestination/Name",),
     unordered_arrays=(
         "/EventDestination/CloudWatchDestination/DimensionConfigurations",
@@ -145,11 +175,8 @@ METADATA = _TypeMetadata(
     list_required=("ConfigurationSetName",),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -159,118 +186,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "CloudWatchDestination": {
-            "additionalProperties": False,
-            "properties": {
-                "DimensionConfigurations": {
-                    "items": {"$ref": "#/definitions/DimensionConfiguration"},
-                    "type": "array",
-                    "uniqueItems": False,
-                }
-            },
-            "type": "object",
-        },
-        "DimensionConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "DefaultDimensionValue": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9_-]{1,256}$",
-                    "type": "string",
-                },
-                "DimensionName": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9_:-]{1,256}$",
-                    "type": "string",
-                },
-                "DimensionValueSource": {
-                    "enum": [
-                        "EMAIL_HEADER",
-                        "LINK_TAG",
-                        "MESSAGE_TAG",
-                        "emailHeader",
-                        "linkTag",
-                        "messageTag",
-                    ],
-                    "type": "string",
-                },
-            },
-            "required": ["DimensionValueSource", "DefaultDimensionValue", "DimensionName"],
-            "type": "object",
-        },
-        "EventBridgeDestination": {
-            "additionalProperties": False,
-            "properties": {
-                "EventBusArn": {
-                    "maxLength": 1024,
-                    "minLength": 36,
-                    "pattern": "^arn:aws[a-z0-9-]*:events:[a-z0-9-]+:\\d{12}:event-bus/[^:]+$",
-                    "type": "string",
-                }
-            },
-            "required": ["EventBusArn"],
-            "type": "object",
-        },
-        "EventDestination": {
-            "additionalProperties": False,
-            "properties": {
-                "CloudWatchDestination": {"$ref": "#/definitions/CloudWatchDestination"},
-                "Enabled": {"type": "boolean"},
-                "EventBridgeDestination": {"$ref": "#/definitions/EventBridgeDestination"},
-                "KinesisFirehoseDestination": {"$ref": "#/definitions/KinesisFirehoseDestination"},
-                "MatchingEventTypes": {
-                    "items": {"type": "string"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "Name": {"pattern": "^[a-zA-Z0-9_-]{0,64}$", "type": "string"},
-                "SnsDestination": {"$ref": "#/definitions/SnsDestination"},
-            },
-            "required": ["MatchingEventTypes"],
-            "type": "object",
-        },
-        "KinesisFirehoseDestination": {
-            "additionalProperties": False,
-            "properties": {
-                "DeliveryStreamARN": {"type": "string"},
-                "IAMRoleARN": {"type": "string"},
-            },
-            "required": ["IAMRoleARN", "DeliveryStreamARN"],
-            "type": "object",
-        },
-        "SnsDestination": {
-            "additionalProperties": False,
-            "properties": {
-                "TopicARN": {
-                    "maxLength": 1024,
-                    "minLength": 36,
-                    "pattern": "^arn:aws[a-z0-9-]*:sns:[a-z0-9-]+:\\d{12}:[^:]+$",
-                    "type": "string",
-                }
-            },
-            "required": ["TopicARN"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "ConfigurationSetName": {"type": "string"},
-        "EventDestination": {"$ref": "#/definitions/EventDestination"},
-        "Id": {"type": "string"},
-    },
-    "required": ["ConfigurationSetName", "EventDestination"],
-}
-
 
 class ConfigurationSetEventDestination(_Resource):
-    """AWS::SES::ConfigurationSetEventDestination: Resource Type definition for AWS::SES::ConfigurationSetEventDestination
+    """AWS::SES::ConfigurationSetEventDestination: Resource Type definition for
+    AWS::SES::ConfigurationSetEventDestination
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id, ConfigurationSetName (composite: the values joined by '|').
+    Replaced when any of these change (create-only): ConfigurationSetName.
+    May be replaced when these change (conditionally create-only): EventDestination.Name.
+    Read-only attributes (known once deployed): Id.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ses-configurationseteventdestination.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -280,32 +207,40 @@ class ConfigurationSetEventDestination(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ConfigurationSetEventDestinationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "configuration_set_event_destination.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     Id: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ConfigurationSetName: str
     EventDestination: ConfigurationSetEventDestinationEventDestinationDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ConfigurationSetName: str,
+        EventDestination: ConfigurationSetEventDestinationEventDestination
+        | ConfigurationSetEventDestinationEventDestinationDict,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::SES::ConfigurationSetEventDestination; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ConfigurationSetName: str,
-            EventDestination: ConfigurationSetEventDestinationEventDestination
-            | ConfigurationSetEventDestinationEventDestinationDict,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::SES::ConfigurationSetEventDestination; `await` it inside an App to deploy it.
-
-            ConfigurationSetName: The name of the configuration set that contains the event destination.
-            EventDestination: The event destination object.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ConfigurationSetName: The name of the configuration set that contains the event
+                destination. Create-only: changing it replaces the resource. Required.
+            EventDestination: The event destination object. Required.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

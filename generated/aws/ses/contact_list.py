@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,45 +59,37 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
-TopicDict = TypedDict(
-    "TopicDict",
-    {
-        "DefaultSubscriptionStatus": "Required[str]",
-        "Description": "str",
-        "DisplayName": "Required[str]",
-        "TopicName": "Required[str]",
-    },
-    total=False,
-)
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
 
+    Key: Required[str]
+    """Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 0 to 256 characters."""
+
+
+class TopicDict(TypedDict, total=False):
+    """Topic as a plain dict."""
+
+    DefaultSubscriptionStatus: Required[str]
+    """Type: str."""
+    Description: str
+    """The description of the topic."""
+    DisplayName: Required[str]
+    """The display name of the topic."""
+    TopicName: Required[str]
+    """The name of the topic."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::SES::ContactList",
     schema_file="aws-ses-contactlist.json",
     primary_identifier=("/ContactListName",),
-    additional_identifiers=(),
-    read_only=(),
     create_only=("/ContactListName",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags", "/Topics"),
-    required=(),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -103,55 +99,15 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "Topic": {
-            "additionalProperties": False,
-            "properties": {
-                "DefaultSubscriptionStatus": {"type": "string"},
-                "Description": {"maxLength": 500, "minLength": 0, "type": "string"},
-                "DisplayName": {"maxLength": 128, "minLength": 0, "type": "string"},
-                "TopicName": {"pattern": "^[a-zA-Z0-9_-]{1,64}$", "type": "string"},
-            },
-            "required": ["TopicName", "DisplayName", "DefaultSubscriptionStatus"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "ContactListName": {"pattern": "^[a-zA-Z0-9_-]{1,64}$", "type": "string"},
-        "Description": {"maxLength": 500, "type": "string"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-        },
-        "Topics": {
-            "items": {"$ref": "#/definitions/Topic"},
-            "maxItems": 20,
-            "minItems": 0,
-            "type": "array",
-        },
-    },
-    "required": [],
-}
-
 
 class ContactList(_Resource):
     """AWS::SES::ContactList: Resource schema for AWS::SES::ContactList.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ContactListName.
+    Replaced when any of these change (create-only): ContactListName.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ses-contactlist.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -159,36 +115,41 @@ class ContactList(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ContactListAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "contact_list.schema.json")
 
     # Read-only attributes, set from what AWS returns.
-    # Declared properties (as declared, or as AWS returned them).
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ContactListName: str
     Description: str
     Tags: list[TagDict]
     Topics: list[TopicDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ContactListName: str | None = None,
+        Description: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        Topics: list[Topic | TopicDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::SES::ContactList; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ContactListName: str | None = None,
-            Description: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            Topics: list[Topic | TopicDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::SES::ContactList; `await` it inside an App to deploy it.
-
-            ContactListName: The name of the contact list.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ContactListName: The name of the contact list. Create-only: changing it replaces the
+                resource.
             Description: The description of the contact list.
             Tags: The tags (keys and values) associated with the contact list.
             Topics: The topics associated with the contact list.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

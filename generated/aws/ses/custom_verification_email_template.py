@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,24 +55,23 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: An object that defines the tags (keys and values) that you want to
+    associate with the tenant."""
+
+    Key: Required[str]
+    """The key of the key-value tag."""
+    Value: Required[str]
+    """The value of the key-value tag."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::SES::CustomVerificationEmailTemplate",
     schema_file="aws-ses-customverificationemailtemplate.json",
     primary_identifier=("/TemplateName",),
-    additional_identifiers=(),
-    read_only=(),
     create_only=("/TemplateName",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=(
         "TemplateName",
@@ -78,14 +81,7 @@ METADATA = _TypeMetadata(
         "SuccessRedirectionURL",
         "FailureRedirectionURL",
     ),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -95,49 +91,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "FailureRedirectionURL": {"type": "string"},
-        "FromEmailAddress": {"type": "string"},
-        "SuccessRedirectionURL": {"type": "string"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-        },
-        "TemplateContent": {"type": "string"},
-        "TemplateName": {"maxLength": 64, "minLength": 1, "type": "string"},
-        "TemplateSubject": {"type": "string"},
-    },
-    "required": [
-        "TemplateName",
-        "FromEmailAddress",
-        "TemplateSubject",
-        "TemplateContent",
-        "SuccessRedirectionURL",
-        "FailureRedirectionURL",
-    ],
-}
-
 
 class CustomVerificationEmailTemplate(_Resource):
-    """AWS::SES::CustomVerificationEmailTemplate: Resource Type definition for AWS::SES::CustomVerificationEmailTemplate.
+    """AWS::SES::CustomVerificationEmailTemplate: Resource Type definition for
+    AWS::SES::CustomVerificationEmailTemplate.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: TemplateName.
+    Replaced when any of these change (create-only): TemplateName.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ses-customverificationemailtemplate.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -147,10 +110,13 @@ class CustomVerificationEmailTemplate(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "CustomVerificationEmailTemplateAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "custom_verification_email_template.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
-    # Declared properties (as declared, or as AWS returned them).
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     FailureRedirectionURL: str
     FromEmailAddress: str
     SuccessRedirectionURL: str
@@ -159,33 +125,42 @@ class CustomVerificationEmailTemplate(_Resource):
     TemplateName: str
     TemplateSubject: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        FailureRedirectionURL: str,
+        FromEmailAddress: str,
+        SuccessRedirectionURL: str,
+        TemplateContent: str,
+        TemplateName: str,
+        TemplateSubject: str,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::SES::CustomVerificationEmailTemplate; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            FailureRedirectionURL: str,
-            FromEmailAddress: str,
-            SuccessRedirectionURL: str,
-            TemplateContent: str,
-            TemplateName: str,
-            TemplateSubject: str,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::SES::CustomVerificationEmailTemplate; `await` it inside an App to deploy it.
-
-            FailureRedirectionURL: The URL that the recipient of the verification email is sent to if his or her address is not successfully verified.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            FailureRedirectionURL: The URL that the recipient of the verification email is sent to
+                if his or her address is not successfully verified. Required.
             FromEmailAddress: The email address that the custom verification email is sent from.
-            SuccessRedirectionURL: The URL that the recipient of the verification email is sent to if his or her address is successfully verified.
+                Required.
+            SuccessRedirectionURL: The URL that the recipient of the verification email is sent to
+                if his or her address is successfully verified. Required.
+            TemplateContent: The content of the custom verification email. The total size of the
+                email must be less than 10 MB. The message body may contain HTML, with some
+                limitations. Required.
+            TemplateName: The name of the custom verification email template. Create-only: changing
+                it replaces the resource. Required.
+            TemplateSubject: The subject line of the custom verification email. Required.
             Tags: The tags (keys and values) associated with the tenant.
-            TemplateContent: The content of the custom verification email.
-            TemplateName: The name of the custom verification email template.
-            TemplateSubject: The subject line of the custom verification email.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

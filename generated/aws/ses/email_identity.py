@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -71,63 +75,77 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-EmailIdentityConfigurationSetAttributesDict = TypedDict(
-    "EmailIdentityConfigurationSetAttributesDict",
-    {
-        "ConfigurationSetName": "str",
-    },
-    total=False,
-)
 
-EmailIdentityDkimAttributesDict = TypedDict(
-    "EmailIdentityDkimAttributesDict",
-    {
-        "SigningEnabled": "bool",
-    },
-    total=False,
-)
+class EmailIdentityConfigurationSetAttributesDict(TypedDict, total=False):
+    """EmailIdentityConfigurationSetAttributes as a plain dict: Used to associate a configuration
+    set with an email identity."""
 
-EmailIdentityDkimSigningAttributesDict = TypedDict(
-    "EmailIdentityDkimSigningAttributesDict",
-    {
-        "DomainSigningPrivateKey": "str",
-        "DomainSigningSelector": "str",
-        "NextSigningKeyLength": "str",
-    },
-    total=False,
-)
+    ConfigurationSetName: str
+    """The configuration set to use by default when sending from this identity. Note that any
+    configuration set defined in the email sending request takes precedence."""
 
-EmailIdentityFeedbackAttributesDict = TypedDict(
-    "EmailIdentityFeedbackAttributesDict",
-    {
-        "EmailForwardingEnabled": "bool",
-    },
-    total=False,
-)
 
-EmailIdentityMailFromAttributesDict = TypedDict(
-    "EmailIdentityMailFromAttributesDict",
-    {
-        "BehaviorOnMxFailure": "str",
-        "MailFromDomain": "str",
-    },
-    total=False,
-)
+class EmailIdentityDkimAttributesDict(TypedDict, total=False):
+    """EmailIdentityDkimAttributes as a plain dict: Used to enable or disable DKIM authentication
+    for an email identity."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    SigningEnabled: bool
+    """Sets the DKIM signing configuration for the identity. When you set this value true, then the
+    messages that are sent from the identity are signed using DKIM. If you set this value to false,
+    your messages are sent without DKIM signing."""
 
+
+class EmailIdentityDkimSigningAttributesDict(TypedDict, total=False):
+    """EmailIdentityDkimSigningAttributes as a plain dict: If your request includes this object,
+    Amazon SES configures the identity to use Bring Your Own DKIM (BYODKIM) for DKIM authentication
+    purposes, or, configures the key length to be used for Easy DKIM."""
+
+    DomainSigningPrivateKey: str
+    """[Bring Your Own DKIM] A private key that's used to generate a DKIM signature. The private key
+    must use 1024 or 2048-bit RSA encryption, and must be encoded using base64 encoding."""
+    DomainSigningSelector: str
+    """[Bring Your Own DKIM] A string that's used to identify a public key in the DNS configuration
+    for a domain."""
+    NextSigningKeyLength: str
+    """[Easy DKIM] The key length of the future DKIM key pair to be generated. This can be changed
+    at most once per day."""
+
+
+class EmailIdentityFeedbackAttributesDict(TypedDict, total=False):
+    """EmailIdentityFeedbackAttributes as a plain dict: Used to enable or disable feedback
+    forwarding for an identity."""
+
+    EmailForwardingEnabled: bool
+    """If the value is true, you receive email notifications when bounce or complaint events occur"""
+
+
+class EmailIdentityMailFromAttributesDict(TypedDict, total=False):
+    """EmailIdentityMailFromAttributes as a plain dict: Used to enable or disable the custom
+    Mail-From domain configuration for an email identity."""
+
+    BehaviorOnMxFailure: str
+    """The action to take if the required MX record isn't found when you send an email. When you set
+    this value to UseDefaultValue , the mail is sent using amazonses.com as the MAIL FROM domain.
+    When you set this value to RejectMessage , the Amazon SES API v2 returns a
+    MailFromDomainNotVerified error, and doesn't attempt to deliver the email."""
+    MailFromDomain: str
+    """The custom MAIL FROM domain that you want the verified identity to use"""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 0 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::SES::EmailIdentity",
     schema_file="aws-ses-emailidentity.json",
     primary_identifier=("/EmailIdentity",),
-    additional_identifiers=(),
     read_only=(
         "/DkimDNSTokenName1",
         "/DkimDNSTokenName2",
@@ -141,17 +159,9 @@ METADATA = _TypeMetadata(
         "/DkimSigningAttributes/DomainSigningSelector",
         "/DkimSigningAttributes/DomainSigningPrivateKey",
     ),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("EmailIdentity",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -161,83 +171,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ConfigurationSetAttributes": {
-            "additionalProperties": False,
-            "properties": {"ConfigurationSetName": {"type": "string"}},
-            "type": "object",
-        },
-        "DkimAttributes": {
-            "additionalProperties": False,
-            "properties": {"SigningEnabled": {"type": "boolean"}},
-            "type": "object",
-        },
-        "DkimSigningAttributes": {
-            "additionalProperties": False,
-            "properties": {
-                "DomainSigningPrivateKey": {"type": "string"},
-                "DomainSigningSelector": {"type": "string"},
-                "NextSigningKeyLength": {"pattern": "RSA_1024_BIT|RSA_2048_BIT", "type": "string"},
-            },
-            "type": "object",
-        },
-        "FeedbackAttributes": {
-            "additionalProperties": False,
-            "properties": {"EmailForwardingEnabled": {"type": "boolean"}},
-            "type": "object",
-        },
-        "MailFromAttributes": {
-            "additionalProperties": False,
-            "properties": {
-                "BehaviorOnMxFailure": {
-                    "pattern": "USE_DEFAULT_VALUE|REJECT_MESSAGE",
-                    "type": "string",
-                },
-                "MailFromDomain": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "ConfigurationSetAttributes": {"$ref": "#/definitions/ConfigurationSetAttributes"},
-        "DkimAttributes": {"$ref": "#/definitions/DkimAttributes"},
-        "DkimDNSTokenName1": {"type": "string"},
-        "DkimDNSTokenName2": {"type": "string"},
-        "DkimDNSTokenName3": {"type": "string"},
-        "DkimDNSTokenValue1": {"type": "string"},
-        "DkimDNSTokenValue2": {"type": "string"},
-        "DkimDNSTokenValue3": {"type": "string"},
-        "DkimSigningAttributes": {"$ref": "#/definitions/DkimSigningAttributes"},
-        "EmailIdentity": {"type": "string"},
-        "FeedbackAttributes": {"$ref": "#/definitions/FeedbackAttributes"},
-        "MailFromAttributes": {"$ref": "#/definitions/MailFromAttributes"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-        },
-    },
-    "required": ["EmailIdentity"],
-}
-
 
 class EmailIdentity(_Resource):
     """AWS::SES::EmailIdentity: Resource Type definition for AWS::SES::EmailIdentity
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: EmailIdentity.
+    Replaced when any of these change (create-only): EmailIdentity.
+    Write-only (sent to AWS, never read back): DkimSigningAttributes.DomainSigningSelector,
+    DkimSigningAttributes.DomainSigningPrivateKey.
+    Read-only attributes (known once deployed): DkimDNSTokenName1, DkimDNSTokenName2,
+    DkimDNSTokenName3, DkimDNSTokenValue1, DkimDNSTokenValue2, DkimDNSTokenValue3.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ses-emailidentity.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -245,16 +191,23 @@ class EmailIdentity(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "EmailIdentityAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "email_identity.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     DkimDNSTokenName1: str
+    """Type: str."""
     DkimDNSTokenName2: str
+    """Type: str."""
     DkimDNSTokenName3: str
+    """Type: str."""
     DkimDNSTokenValue1: str
+    """Type: str."""
     DkimDNSTokenValue2: str
+    """Type: str."""
     DkimDNSTokenValue3: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ConfigurationSetAttributes: EmailIdentityConfigurationSetAttributesDict
     DkimAttributes: EmailIdentityDkimAttributesDict
     DkimSigningAttributes: EmailIdentityDkimSigningAttributesDict
@@ -263,38 +216,49 @@ class EmailIdentity(_Resource):
     MailFromAttributes: EmailIdentityMailFromAttributesDict
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        EmailIdentity: str,
+        ConfigurationSetAttributes: EmailIdentityConfigurationSetAttributes
+        | EmailIdentityConfigurationSetAttributesDict
+        | None = None,
+        DkimAttributes: EmailIdentityDkimAttributes | EmailIdentityDkimAttributesDict | None = None,
+        DkimSigningAttributes: EmailIdentityDkimSigningAttributes
+        | EmailIdentityDkimSigningAttributesDict
+        | None = None,
+        FeedbackAttributes: EmailIdentityFeedbackAttributes
+        | EmailIdentityFeedbackAttributesDict
+        | None = None,
+        MailFromAttributes: EmailIdentityMailFromAttributes
+        | EmailIdentityMailFromAttributesDict
+        | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::SES::EmailIdentity; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            EmailIdentity: str,
-            ConfigurationSetAttributes: EmailIdentityConfigurationSetAttributes
-            | EmailIdentityConfigurationSetAttributesDict
-            | None = None,
-            DkimAttributes: EmailIdentityDkimAttributes
-            | EmailIdentityDkimAttributesDict
-            | None = None,
-            DkimSigningAttributes: EmailIdentityDkimSigningAttributes
-            | EmailIdentityDkimSigningAttributesDict
-            | None = None,
-            FeedbackAttributes: EmailIdentityFeedbackAttributes
-            | EmailIdentityFeedbackAttributesDict
-            | None = None,
-            MailFromAttributes: EmailIdentityMailFromAttributes
-            | EmailIdentityMailFromAttributesDict
-            | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::SES::EmailIdentity; `await` it inside an App to deploy it.
-
-            EmailIdentity: The email address or domain to verify.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            EmailIdentity: The email address or domain to verify. Create-only: changing it replaces
+                the resource. Required.
+            ConfigurationSetAttributes: Used to associate a configuration set with an email
+                identity.
+            DkimAttributes: Used to enable or disable DKIM authentication for an email identity.
+            DkimSigningAttributes: If your request includes this object, Amazon SES configures the
+                identity to use Bring Your Own DKIM (BYODKIM) for DKIM authentication purposes, or,
+                configures the key length to be used for Easy DKIM.
+            FeedbackAttributes: Used to enable or disable feedback forwarding for an identity.
+            MailFromAttributes: Used to enable or disable the custom Mail-From domain configuration
+                for an email identity.
             Tags: The tags (keys and values) associated with the email identity.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,22 +51,16 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::SES::EmailIdentityCertificate",
     schema_file="aws-ses-emailidentitycertificate.json",
     primary_identifier=("/EmailIdentity", "/FromAddress"),
-    additional_identifiers=(),
-    read_only=(),
     create_only=("/EmailIdentity", "/FromAddress", "/CertificateArn"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("EmailIdentity", "FromAddress", "CertificateArn"),
     list_required=("EmailIdentity",),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
     replacement_strategy="delete_then_create",
@@ -76,28 +74,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "CertificateArn": {
-            "maxLength": 2048,
-            "minLength": 20,
-            "pattern": "^arn:aws[a-z0-9-]*:acm:[a-z0-9-]+:\\d{12}:certificate/[^\\s]+$",
-            "type": "string",
-        },
-        "EmailIdentity": {"maxLength": 320, "minLength": 1, "type": "string"},
-        "FromAddress": {"maxLength": 320, "minLength": 1, "type": "string"},
-    },
-    "required": ["EmailIdentity", "FromAddress", "CertificateArn"],
-}
-
 
 class EmailIdentityCertificate(_Resource):
-    """AWS::SES::EmailIdentityCertificate: Associates an AWS Certificate Manager certificate with a sender under an SES email identity, so that SES signs the sender's mail with S/MIME. Removing...
+    """AWS::SES::EmailIdentityCertificate: Associates an AWS Certificate Manager certificate with a
+    sender under an SES email identity, so that SES signs the sender's mail with S/MIME. Removing
+    this resource removes only the association. The ACM certificate itself stays intact. SES stores
+    the sender lower-cased, and this provider matches senders case-insensitively and preserves the
+    casing from the template.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: EmailIdentity, FromAddress (composite: the values joined by '|').
+    Replaced when any of these change (create-only): EmailIdentity, FromAddress, CertificateArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ses-emailidentitycertificate.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -107,33 +96,42 @@ class EmailIdentityCertificate(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "EmailIdentityCertificateAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "email_identity_certificate.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
-    # Declared properties (as declared, or as AWS returned them).
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     CertificateArn: str
     EmailIdentity: str
     FromAddress: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        CertificateArn: str,
+        EmailIdentity: str,
+        FromAddress: str,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::SES::EmailIdentityCertificate; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            CertificateArn: str,
-            EmailIdentity: str,
-            FromAddress: str,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::SES::EmailIdentityCertificate; `await` it inside an App to deploy it.
-
-            CertificateArn: The ARN of the AWS Certificate Manager certificate to associate with the sender.
-            EmailIdentity: The email identity that owns the sender the certificate is associated with.
-            FromAddress: The sender the certificate signs for.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            CertificateArn: The ARN of the AWS Certificate Manager certificate to associate with the
+                sender. Create-only: changing it replaces the resource. Required.
+            EmailIdentity: The email identity that owns the sender the certificate is associated
+                with. Create-only: changing it replaces the resource. Required.
+            FromAddress: The sender the certificate signs for. For an email address identity this is
+                the identity itself. Create-only: changing it replaces the resource. Required.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

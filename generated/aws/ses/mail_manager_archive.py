@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,42 +59,52 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-MailManagerArchiveRetentionDict = TypedDict(
-    "MailManagerArchiveRetentionDict",
-    {
-        "RetentionPeriod": "Required[Literal['THREE_MONTHS', 'SIX_MONTHS', 'NINE_MONTHS', 'ONE_YEAR', 'EIGHTEEN_MONTHS', 'TWO_YEARS', 'THIRTY_MONTHS', 'THREE_YEARS', 'FOUR_YEARS', 'FIVE_YEARS', 'SIX_YEARS', 'SEVEN_YEARS', 'EIGHT_YEARS', 'NINE_YEARS', 'TEN_YEARS', 'PERMANENT']]",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class MailManagerArchiveRetentionDict(TypedDict, total=False):
+    """MailManagerArchiveRetention as a plain dict."""
 
+    RetentionPeriod: Required[
+        Literal[
+            "THREE_MONTHS",
+            "SIX_MONTHS",
+            "NINE_MONTHS",
+            "ONE_YEAR",
+            "EIGHTEEN_MONTHS",
+            "TWO_YEARS",
+            "THIRTY_MONTHS",
+            "THREE_YEARS",
+            "FOUR_YEARS",
+            "FIVE_YEARS",
+            "SIX_YEARS",
+            "SEVEN_YEARS",
+            "EIGHT_YEARS",
+            "NINE_YEARS",
+            "TEN_YEARS",
+            "PERMANENT",
+        ]
+    ]
+    """Allowed values: 'THREE_MONTHS', 'SIX_MONTHS', 'NINE_MONTHS', 'ONE_YEAR', 'EIGHTEEN_MONTHS',
+    'TWO_YEARS', 'THIRTY_MONTHS', 'THREE_YEARS', 'FOUR_YEARS', 'FIVE_YEARS', 'SIX_YEARS',
+    'SEVEN_YEARS' (and 4 more)."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 0 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::SES::MailManagerArchive",
     schema_file="aws-ses-mailmanagerarchive.json",
     primary_identifier=("/ArchiveId",),
-    additional_identifiers=(),
     read_only=("/ArchiveArn", "/ArchiveId", "/ArchiveState"),
     create_only=("/KmsKeyArn",),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
-    required=(),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -100,82 +114,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ArchiveRetention": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {"RetentionPeriod": {"$ref": "#/definitions/RetentionPeriod"}},
-                    "required": ["RetentionPeriod"],
-                    "type": "object",
-                }
-            ]
-        },
-        "ArchiveState": {"enum": ["ACTIVE", "PENDING_DELETION"], "type": "string"},
-        "RetentionPeriod": {
-            "enum": [
-                "THREE_MONTHS",
-                "SIX_MONTHS",
-                "NINE_MONTHS",
-                "ONE_YEAR",
-                "EIGHTEEN_MONTHS",
-                "TWO_YEARS",
-                "THIRTY_MONTHS",
-                "THREE_YEARS",
-                "FOUR_YEARS",
-                "FIVE_YEARS",
-                "SIX_YEARS",
-                "SEVEN_YEARS",
-                "EIGHT_YEARS",
-                "NINE_YEARS",
-                "TEN_YEARS",
-                "PERMANENT",
-            ],
-            "type": "string",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "ArchiveArn": {"type": "string"},
-        "ArchiveId": {"maxLength": 66, "minLength": 1, "type": "string"},
-        "ArchiveName": {
-            "maxLength": 64,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9][a-zA-Z0-9_-]*[a-zA-Z0-9]$",
-            "type": "string",
-        },
-        "ArchiveState": {"$ref": "#/definitions/ArchiveState"},
-        "KmsKeyArn": {
-            "pattern": "^arn:aws(|-cn|-us-gov|-eusc):kms:[a-z0-9-]{1,20}:[0-9]{12}:(key|alias)/.+$",
-            "type": "string",
-        },
-        "Retention": {"$ref": "#/definitions/ArchiveRetention"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 200,
-            "minItems": 0,
-            "type": "array",
-        },
-    },
-    "required": [],
-}
-
 
 class MailManagerArchive(_Resource):
     """AWS::SES::MailManagerArchive: Definition of AWS::SES::MailManagerArchive Resource Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ArchiveId.
+    Replaced when any of these change (create-only): KmsKeyArn.
+    Read-only attributes (known once deployed): ArchiveArn, ArchiveId, ArchiveState.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ses-mailmanagerarchive.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -185,35 +133,50 @@ class MailManagerArchive(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "MailManagerArchiveAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "mail_manager_archive.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     ArchiveArn: str
+    """Type: str."""
     ArchiveId: str
+    """Length: 1 to 66 characters."""
     ArchiveState: Literal["ACTIVE", "PENDING_DELETION"]
-    # Declared properties (as declared, or as AWS returned them).
+    """Allowed values: 'ACTIVE', 'PENDING_DELETION'."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ArchiveName: str
     KmsKeyArn: str
     Retention: MailManagerArchiveRetentionDict
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ArchiveName: str | None = None,
+        KmsKeyArn: str | None = None,
+        Retention: MailManagerArchiveRetention | MailManagerArchiveRetentionDict | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::SES::MailManagerArchive; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ArchiveName: str | None = None,
-            KmsKeyArn: str | None = None,
-            Retention: MailManagerArchiveRetention | MailManagerArchiveRetentionDict | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::SES::MailManagerArchive; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ArchiveName: Pattern: ^[a-zA-Z0-9][a-zA-Z0-9_-]*[a-zA-Z0-9]$ Length: 1 to 64 characters.
+            KmsKeyArn: Pattern:
+                ^arn:aws(|-cn|-us-gov|-eusc):kms:[a-z0-9-]{1,20}:[0-9]{12}:(key|alias)/.+$
+                Create-only: changing it replaces the resource.
+            Retention: Type: MailManagerArchiveRetentionDict.
+            Tags: Items: 0 to 200 items.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

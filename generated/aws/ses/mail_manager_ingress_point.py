@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -87,108 +91,95 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-MailManagerIngressPointIngressPointConfigurationOption1Dict = TypedDict(
-    "MailManagerIngressPointIngressPointConfigurationOption1Dict",
-    {
-        "SmtpPassword": "Required[str]",
-    },
-    total=False,
-)
 
-MailManagerIngressPointIngressPointConfigurationOption2Dict = TypedDict(
-    "MailManagerIngressPointIngressPointConfigurationOption2Dict",
-    {
-        "SecretArn": "Required[str]",
-    },
-    total=False,
-)
+class MailManagerIngressPointIngressPointConfigurationOption1Dict(TypedDict, total=False):
+    """MailManagerIngressPointIngressPointConfigurationOption1 as a plain dict."""
 
-MailManagerIngressPointIngressPointConfigurationOption3Dict = TypedDict(
-    "MailManagerIngressPointIngressPointConfigurationOption3Dict",
-    {
-        "TlsAuthConfiguration": "Required[MailManagerIngressPointTlsAuthConfigurationDict]",
-    },
-    total=False,
-)
+    SmtpPassword: Required[str]
+    """Pattern: ^[A-Za-z0-9!@#$%^&*()_+\\-=\\[\\]{}|.,?]+$ Length: 8 to 64 characters."""
 
-MailManagerIngressPointNetworkConfigurationOption1Dict = TypedDict(
-    "MailManagerIngressPointNetworkConfigurationOption1Dict",
-    {
-        "PublicNetworkConfiguration": "Required[MailManagerIngressPointPublicNetworkConfigurationDict]",
-    },
-    total=False,
-)
 
-MailManagerIngressPointNetworkConfigurationOption2Dict = TypedDict(
-    "MailManagerIngressPointNetworkConfigurationOption2Dict",
-    {
-        "PrivateNetworkConfiguration": "Required[MailManagerIngressPointPrivateNetworkConfigurationDict]",
-    },
-    total=False,
-)
+class MailManagerIngressPointIngressPointConfigurationOption2Dict(TypedDict, total=False):
+    """MailManagerIngressPointIngressPointConfigurationOption2 as a plain dict."""
 
-MailManagerIngressPointPrivateNetworkConfigurationDict = TypedDict(
-    "MailManagerIngressPointPrivateNetworkConfigurationDict",
-    {
-        "VpcEndpointId": "Required[str]",
-    },
-    total=False,
-)
+    SecretArn: Required[str]
+    """Pattern:
+    ^arn:(aws|aws-cn|aws-us-gov|aws-eusc):secretsmanager:[a-z0-9-]+:\\d{12}:secret:[a-zA-Z0-9/_+=,.@-]+$"""
 
-MailManagerIngressPointPublicNetworkConfigurationDict = TypedDict(
-    "MailManagerIngressPointPublicNetworkConfigurationDict",
-    {
-        "IpType": "Required[Literal['IPV4', 'DUAL_STACK']]",
-    },
-    total=False,
-)
 
-MailManagerIngressPointTlsAuthConfigurationDict = TypedDict(
-    "MailManagerIngressPointTlsAuthConfigurationDict",
-    {
-        "TrustStore": "Required[MailManagerIngressPointTrustStoreDict]",
-    },
-    total=False,
-)
+class MailManagerIngressPointIngressPointConfigurationOption3Dict(TypedDict, total=False):
+    """MailManagerIngressPointIngressPointConfigurationOption3 as a plain dict."""
 
-MailManagerIngressPointTrustStoreDict = TypedDict(
-    "MailManagerIngressPointTrustStoreDict",
-    {
-        "CAContent": "Required[str]",
-        "CrlContent": "str",
-        "KmsKeyArn": "str",
-    },
-    total=False,
-)
+    TlsAuthConfiguration: Required[MailManagerIngressPointTlsAuthConfigurationDict]
+    """Type: MailManagerIngressPointTlsAuthConfigurationDict."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class MailManagerIngressPointNetworkConfigurationOption1Dict(TypedDict, total=False):
+    """MailManagerIngressPointNetworkConfigurationOption1 as a plain dict."""
+
+    PublicNetworkConfiguration: Required[MailManagerIngressPointPublicNetworkConfigurationDict]
+    """Type: MailManagerIngressPointPublicNetworkConfigurationDict."""
+
+
+class MailManagerIngressPointNetworkConfigurationOption2Dict(TypedDict, total=False):
+    """MailManagerIngressPointNetworkConfigurationOption2 as a plain dict."""
+
+    PrivateNetworkConfiguration: Required[MailManagerIngressPointPrivateNetworkConfigurationDict]
+    """Type: MailManagerIngressPointPrivateNetworkConfigurationDict."""
+
+
+class MailManagerIngressPointPrivateNetworkConfigurationDict(TypedDict, total=False):
+    """MailManagerIngressPointPrivateNetworkConfiguration as a plain dict."""
+
+    VpcEndpointId: Required[str]
+    """Pattern: ^vpce-[a-zA-Z0-9]{17}$"""
+
+
+class MailManagerIngressPointPublicNetworkConfigurationDict(TypedDict, total=False):
+    """MailManagerIngressPointPublicNetworkConfiguration as a plain dict."""
+
+    IpType: Required[Literal["IPV4", "DUAL_STACK"]]
+    """Type: Literal['IPV4', 'DUAL_STACK']."""
+
+
+class MailManagerIngressPointTlsAuthConfigurationDict(TypedDict, total=False):
+    """MailManagerIngressPointTlsAuthConfiguration as a plain dict."""
+
+    TrustStore: Required[MailManagerIngressPointTrustStoreDict]
+    """Type: MailManagerIngressPointTrustStoreDict."""
+
+
+class MailManagerIngressPointTrustStoreDict(TypedDict, total=False):
+    """MailManagerIngressPointTrustStore as a plain dict."""
+
+    CAContent: Required[str]
+    """Pattern: ^[\\P{C}\\s]*$ Length: 1 to 500000 characters."""
+    CrlContent: str
+    """Pattern: ^[\\P{C}\\s]*$ Length: 1 to 500000 characters."""
+    KmsKeyArn: str
+    """Pattern:
+    ^arn:(aws|aws-cn|aws-us-gov|aws-eusc):kms:[a-z0-9-]+:\\d{12}:(key|alias)/[a-zA-Z0-9/_-]+$"""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 0 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::SES::MailManagerIngressPoint",
     schema_file="aws-ses-mailmanageringresspoint.json",
     primary_identifier=("/IngressPointId",),
-    additional_identifiers=(),
     read_only=("/IngressPointId", "/IngressPointArn", "/Status", "/ARecord"),
     create_only=("/NetworkConfiguration", "/Type"),
     write_only=("/IngressPointConfiguration",),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("Type", "TrafficPolicyId", "RuleSetId"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -198,164 +189,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "IngressPointConfiguration": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "SmtpPassword": {
-                            "maxLength": 64,
-                            "minLength": 8,
-                            "pattern": "^[A-Za-z0-9!@#$%^&*()_+\\-=\\[\\]{}|.,?]+$",
-                            "type": "string",
-                        }
-                    },
-                    "required": ["SmtpPassword"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "SecretArn": {
-                            "pattern": "^arn:(aws|aws-cn|aws-us-gov|aws-eusc):secretsmanager:[a-z0-9-]+:\\d{12}:secret:[a-zA-Z0-9/_+=,.@-]+$",
-                            "type": "string",
-                        }
-                    },
-                    "required": ["SecretArn"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "TlsAuthConfiguration": {"$ref": "#/definitions/TlsAuthConfiguration"}
-                    },
-                    "required": ["TlsAuthConfiguration"],
-                    "type": "object",
-                },
-            ]
-        },
-        "IngressPointStatus": {
-            "enum": ["PROVISIONING", "DEPROVISIONING", "UPDATING", "ACTIVE", "CLOSED", "FAILED"],
-            "type": "string",
-        },
-        "IngressPointStatusToUpdate": {"enum": ["ACTIVE", "CLOSED"], "type": "string"},
-        "IngressPointType": {"enum": ["OPEN", "AUTH", "MTLS"], "type": "string"},
-        "IpType": {"enum": ["IPV4", "DUAL_STACK"], "type": "string"},
-        "NetworkConfiguration": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "PublicNetworkConfiguration": {
-                            "$ref": "#/definitions/PublicNetworkConfiguration"
-                        }
-                    },
-                    "required": ["PublicNetworkConfiguration"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "PrivateNetworkConfiguration": {
-                            "$ref": "#/definitions/PrivateNetworkConfiguration"
-                        }
-                    },
-                    "required": ["PrivateNetworkConfiguration"],
-                    "type": "object",
-                },
-            ]
-        },
-        "PrivateNetworkConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "VpcEndpointId": {"pattern": "^vpce-[a-zA-Z0-9]{17}$", "type": "string"}
-            },
-            "required": ["VpcEndpointId"],
-            "type": "object",
-        },
-        "PublicNetworkConfiguration": {
-            "additionalProperties": False,
-            "properties": {"IpType": {"allOf": [{"$ref": "#/definitions/IpType"}, {}]}},
-            "required": ["IpType"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "TlsAuthConfiguration": {
-            "additionalProperties": False,
-            "properties": {"TrustStore": {"$ref": "#/definitions/TrustStore"}},
-            "required": ["TrustStore"],
-            "type": "object",
-        },
-        "TlsPolicy": {"enum": ["REQUIRED", "OPTIONAL", "FIPS"], "type": "string"},
-        "TrustStore": {
-            "additionalProperties": False,
-            "properties": {
-                "CAContent": {
-                    "maxLength": 500000,
-                    "minLength": 1,
-                    "pattern": "^[\\P{C}\\s]*$",
-                    "type": "string",
-                },
-                "CrlContent": {
-                    "maxLength": 500000,
-                    "minLength": 1,
-                    "pattern": "^[\\P{C}\\s]*$",
-                    "type": "string",
-                },
-                "KmsKeyArn": {
-                    "pattern": "^arn:(aws|aws-cn|aws-us-gov|aws-eusc):kms:[a-z0-9-]+:\\d{12}:(key|alias)/[a-zA-Z0-9/_-]+$",
-                    "type": "string",
-                },
-            },
-            "required": ["CAContent"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "ARecord": {"type": "string"},
-        "IngressPointArn": {"type": "string"},
-        "IngressPointConfiguration": {"$ref": "#/definitions/IngressPointConfiguration"},
-        "IngressPointId": {"maxLength": 100, "minLength": 1, "type": "string"},
-        "IngressPointName": {
-            "maxLength": 63,
-            "minLength": 3,
-            "pattern": "^[A-Za-z0-9_\\-]+$",
-            "type": "string",
-        },
-        "NetworkConfiguration": {"$ref": "#/definitions/NetworkConfiguration"},
-        "RuleSetId": {"maxLength": 100, "minLength": 1, "type": "string"},
-        "Status": {"$ref": "#/definitions/IngressPointStatus"},
-        "StatusToUpdate": {"$ref": "#/definitions/IngressPointStatusToUpdate"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 200,
-            "minItems": 0,
-            "type": "array",
-        },
-        "TlsPolicy": {"$ref": "#/definitions/TlsPolicy"},
-        "TrafficPolicyId": {"maxLength": 100, "minLength": 1, "type": "string"},
-        "Type": {"$ref": "#/definitions/IngressPointType"},
-    },
-    "required": ["Type", "TrafficPolicyId", "RuleSetId"],
-}
-
 
 class MailManagerIngressPoint(_Resource):
-    """AWS::SES::MailManagerIngressPoint: Definition of AWS::SES::MailManagerIngressPoint Resource Type
+    """AWS::SES::MailManagerIngressPoint: Definition of AWS::SES::MailManagerIngressPoint Resource
+    Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: IngressPointId.
+    Replaced when any of these change (create-only): NetworkConfiguration, Type.
+    Write-only (sent to AWS, never read back): IngressPointConfiguration.
+    Read-only attributes (known once deployed): ARecord, IngressPointArn, IngressPointId, Status.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ses-mailmanageringresspoint.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -365,14 +210,21 @@ class MailManagerIngressPoint(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "MailManagerIngressPointAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "mail_manager_ingress_point.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     ARecord: str
+    """Type: str."""
     IngressPointArn: str
+    """Type: str."""
     IngressPointId: str
+    """Length: 1 to 100 characters."""
     Status: Literal["PROVISIONING", "DEPROVISIONING", "UPDATING", "ACTIVE", "CLOSED", "FAILED"]
-    # Declared properties (as declared, or as AWS returned them).
+    """Allowed values: 'PROVISIONING', 'DEPROVISIONING', 'UPDATING', 'ACTIVE', 'CLOSED', 'FAILED'."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     IngressPointConfiguration: (
         MailManagerIngressPointIngressPointConfigurationOption1Dict
         | MailManagerIngressPointIngressPointConfigurationOption2Dict
@@ -390,38 +242,57 @@ class MailManagerIngressPoint(_Resource):
     TrafficPolicyId: str
     Type: Literal["OPEN", "AUTH", "MTLS"]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        RuleSetId: str,
+        TrafficPolicyId: str,
+        Type: Literal["OPEN", "AUTH", "MTLS"],
+        IngressPointConfiguration: MailManagerIngressPointIngressPointConfigurationOption1
+        | MailManagerIngressPointIngressPointConfigurationOption1Dict
+        | MailManagerIngressPointIngressPointConfigurationOption2
+        | MailManagerIngressPointIngressPointConfigurationOption2Dict
+        | MailManagerIngressPointIngressPointConfigurationOption3
+        | MailManagerIngressPointIngressPointConfigurationOption3Dict
+        | None = None,
+        IngressPointName: str | None = None,
+        NetworkConfiguration: MailManagerIngressPointNetworkConfigurationOption1
+        | MailManagerIngressPointNetworkConfigurationOption1Dict
+        | MailManagerIngressPointNetworkConfigurationOption2
+        | MailManagerIngressPointNetworkConfigurationOption2Dict
+        | None = None,
+        StatusToUpdate: Literal["ACTIVE", "CLOSED"] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        TlsPolicy: Literal["REQUIRED", "OPTIONAL", "FIPS"] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::SES::MailManagerIngressPoint; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            RuleSetId: str,
-            TrafficPolicyId: str,
-            Type: Literal["OPEN", "AUTH", "MTLS"],
-            IngressPointConfiguration: MailManagerIngressPointIngressPointConfigurationOption1
-            | MailManagerIngressPointIngressPointConfigurationOption1Dict
-            | MailManagerIngressPointIngressPointConfigurationOption2
-            | MailManagerIngressPointIngressPointConfigurationOption2Dict
-            | MailManagerIngressPointIngressPointConfigurationOption3
-            | MailManagerIngressPointIngressPointConfigurationOption3Dict
-            | None = None,
-            IngressPointName: str | None = None,
-            NetworkConfiguration: MailManagerIngressPointNetworkConfigurationOption1
-            | MailManagerIngressPointNetworkConfigurationOption1Dict
-            | MailManagerIngressPointNetworkConfigurationOption2
-            | MailManagerIngressPointNetworkConfigurationOption2Dict
-            | None = None,
-            StatusToUpdate: Literal["ACTIVE", "CLOSED"] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            TlsPolicy: Literal["REQUIRED", "OPTIONAL", "FIPS"] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::SES::MailManagerIngressPoint; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            RuleSetId: Length: 1 to 100 characters. Required.
+            TrafficPolicyId: Length: 1 to 100 characters. Required.
+            Type: Allowed values: 'OPEN', 'AUTH', 'MTLS'. Create-only: changing it replaces the
+                resource. Required.
+            IngressPointConfiguration: Type:
+                MailManagerIngressPointIngressPointConfigurationOption1Dict |
+                MailManagerIngressPointIngressPointConfigurationOption2Dict |
+                MailManagerIngressPointIngressPointConfigurationOption3Dict. Write-only: sent to
+                AWS, never read back.
+            IngressPointName: Pattern: ^[A-Za-z0-9_\\-]+$ Length: 3 to 63 characters.
+            NetworkConfiguration: Type: MailManagerIngressPointNetworkConfigurationOption1Dict |
+                MailManagerIngressPointNetworkConfigurationOption2Dict. Create-only: changing it
+                replaces the resource.
+            StatusToUpdate: Allowed values: 'ACTIVE', 'CLOSED'.
+            Tags: Items: 0 to 200 items.
+            TlsPolicy: Allowed values: 'REQUIRED', 'OPTIONAL', 'FIPS'.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,50 +63,39 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-MailManagerRelayAuthenticationOption1Dict = TypedDict(
-    "MailManagerRelayAuthenticationOption1Dict",
-    {
-        "SecretArn": "Required[str]",
-    },
-    total=False,
-)
 
-MailManagerRelayAuthenticationOption2Dict = TypedDict(
-    "MailManagerRelayAuthenticationOption2Dict",
-    {
-        "NoAuthentication": "Required[dict[str, Any]]",
-    },
-    total=False,
-)
+class MailManagerRelayAuthenticationOption1Dict(TypedDict, total=False):
+    """MailManagerRelayAuthenticationOption1 as a plain dict."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    SecretArn: Required[str]
+    """Pattern:
+    ^arn:(aws|aws-cn|aws-us-gov|aws-eusc):secretsmanager:[a-z0-9-]+:\\d{12}:secret:[a-zA-Z0-9/_+=,.@-]+$"""
 
+
+class MailManagerRelayAuthenticationOption2Dict(TypedDict, total=False):
+    """MailManagerRelayAuthenticationOption2 as a plain dict."""
+
+    NoAuthentication: Required[dict[str, Any]]
+    """Type: dict[str, Any]."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 0 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::SES::MailManagerRelay",
     schema_file="aws-ses-mailmanagerrelay.json",
     primary_identifier=("/RelayId",),
-    additional_identifiers=(),
     read_only=("/RelayArn", "/RelayId"),
-    create_only=(),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("Authentication", "ServerName", "ServerPort"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -112,79 +105,15 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "NoAuthentication": {"additionalProperties": False, "type": "object"},
-        "RelayAuthentication": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "SecretArn": {
-                            "pattern": "^arn:(aws|aws-cn|aws-us-gov|aws-eusc):secretsmanager:[a-z0-9-]+:\\d{12}:secret:[a-zA-Z0-9/_+=,.@-]+$",
-                            "type": "string",
-                        }
-                    },
-                    "required": ["SecretArn"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {"NoAuthentication": {"$ref": "#/definitions/NoAuthentication"}},
-                    "required": ["NoAuthentication"],
-                    "type": "object",
-                },
-            ]
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Authentication": {"$ref": "#/definitions/RelayAuthentication"},
-        "RelayArn": {"type": "string"},
-        "RelayId": {
-            "maxLength": 100,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9-]+$",
-            "type": "string",
-        },
-        "RelayName": {
-            "maxLength": 100,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9-_]+$",
-            "type": "string",
-        },
-        "ServerName": {
-            "maxLength": 100,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9-\\.]+$",
-            "type": "string",
-        },
-        "ServerPort": {"maximum": 65535, "minimum": 1, "type": "number"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 200,
-            "minItems": 0,
-            "type": "array",
-        },
-    },
-    "required": ["Authentication", "ServerName", "ServerPort"],
-}
-
 
 class MailManagerRelay(_Resource):
     """AWS::SES::MailManagerRelay: Definition of AWS::SES::MailManagerRelay Resource Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: RelayId.
+    Read-only attributes (known once deployed): RelayArn, RelayId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ses-mailmanagerrelay.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -194,12 +123,17 @@ class MailManagerRelay(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "MailManagerRelayAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "mail_manager_relay.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     RelayArn: str
+    """Type: str."""
     RelayId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Pattern: ^[a-zA-Z0-9-]+$ Length: 1 to 100 characters."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Authentication: (
         MailManagerRelayAuthenticationOption1Dict | MailManagerRelayAuthenticationOption2Dict
     )
@@ -208,27 +142,36 @@ class MailManagerRelay(_Resource):
     ServerPort: float
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Authentication: MailManagerRelayAuthenticationOption1
+        | MailManagerRelayAuthenticationOption1Dict
+        | MailManagerRelayAuthenticationOption2
+        | MailManagerRelayAuthenticationOption2Dict,
+        ServerName: str,
+        ServerPort: float,
+        RelayName: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::SES::MailManagerRelay; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Authentication: MailManagerRelayAuthenticationOption1
-            | MailManagerRelayAuthenticationOption1Dict
-            | MailManagerRelayAuthenticationOption2
-            | MailManagerRelayAuthenticationOption2Dict,
-            ServerName: str,
-            ServerPort: float,
-            RelayName: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::SES::MailManagerRelay; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Authentication: Type: MailManagerRelayAuthenticationOption1Dict |
+                MailManagerRelayAuthenticationOption2Dict. Required.
+            ServerName: Pattern: ^[a-zA-Z0-9-\\.]+$ Length: 1 to 100 characters. Required.
+            ServerPort: Range: 1 to 65535 (inclusive). Required.
+            RelayName: Pattern: ^[a-zA-Z0-9-_]+$ Length: 1 to 100 characters.
+            Tags: Items: 0 to 200 items.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

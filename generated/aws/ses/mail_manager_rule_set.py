@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -271,517 +275,564 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AddHeaderActionDict = TypedDict(
-    "AddHeaderActionDict",
-    {
-        "HeaderName": "Required[str]",
-        "HeaderValue": "Required[str]",
-    },
-    total=False,
-)
 
-ArchiveActionDict = TypedDict(
-    "ArchiveActionDict",
-    {
-        "ActionFailurePolicy": "Literal['CONTINUE', 'DROP']",
-        "TargetArchive": "Required[str]",
-    },
-    total=False,
-)
+class AddHeaderActionDict(TypedDict, total=False):
+    """AddHeaderAction as a plain dict."""
 
-BounceActionDict = TypedDict(
-    "BounceActionDict",
-    {
-        "ActionFailurePolicy": "Literal['CONTINUE', 'DROP']",
-        "DiagnosticMessage": "Required[str]",
-        "Message": "str",
-        "RoleArn": "Required[str]",
-        "Sender": "Required[str]",
-        "SmtpReplyCode": "Required[str]",
-        "StatusCode": "Required[str]",
-    },
-    total=False,
-)
+    HeaderName: Required[str]
+    """Pattern: ^[xX]\\-[a-zA-Z0-9\\-]+$ Length: 1 to 64 characters."""
+    HeaderValue: Required[str]
+    """Length: 1 to 128 characters."""
 
-DeliverToMailboxActionDict = TypedDict(
-    "DeliverToMailboxActionDict",
-    {
-        "ActionFailurePolicy": "Literal['CONTINUE', 'DROP']",
-        "MailboxArn": "Required[str]",
-        "RoleArn": "Required[str]",
-    },
-    total=False,
-)
 
-DeliverToQBusinessActionDict = TypedDict(
-    "DeliverToQBusinessActionDict",
-    {
-        "ActionFailurePolicy": "Literal['CONTINUE', 'DROP']",
-        "ApplicationId": "Required[str]",
-        "IndexId": "Required[str]",
-        "RoleArn": "Required[str]",
-    },
-    total=False,
-)
+class ArchiveActionDict(TypedDict, total=False):
+    """ArchiveAction as a plain dict."""
 
-InvokeLambdaActionDict = TypedDict(
-    "InvokeLambdaActionDict",
-    {
-        "ActionFailurePolicy": "Literal['CONTINUE', 'DROP']",
-        "FunctionArn": "Required[str]",
-        "InvocationType": "Required[Literal['EVENT', 'REQUEST_RESPONSE']]",
-        "RetryTimeMinutes": "int",
-        "RoleArn": "Required[str]",
-    },
-    total=False,
-)
+    ActionFailurePolicy: Literal["CONTINUE", "DROP"]
+    """Allowed values: 'CONTINUE', 'DROP'."""
+    TargetArchive: Required[str]
+    """Pattern: ^[a-zA-Z0-9:_/+=,@.#-]+$ Length: 1 to 2048 characters."""
 
-MailManagerRuleSetAnalysisDict = TypedDict(
-    "MailManagerRuleSetAnalysisDict",
-    {
-        "Analyzer": "Required[str]",
-        "ResultField": "Required[str]",
-    },
-    total=False,
-)
 
-RelayActionDict = TypedDict(
-    "RelayActionDict",
-    {
-        "ActionFailurePolicy": "Literal['CONTINUE', 'DROP']",
-        "MailFrom": "Literal['REPLACE', 'PRESERVE']",
-        "Relay": "Required[str]",
-    },
-    total=False,
-)
+class BounceActionDict(TypedDict, total=False):
+    """BounceAction as a plain dict."""
 
-ReplaceRecipientActionDict = TypedDict(
-    "ReplaceRecipientActionDict",
-    {
-        "ReplaceWith": "list[str]",
-    },
-    total=False,
-)
+    ActionFailurePolicy: Literal["CONTINUE", "DROP"]
+    """Allowed values: 'CONTINUE', 'DROP'."""
+    DiagnosticMessage: Required[str]
+    """Pattern: ^[\\x20-\\x7e]+$ Length: 1 to 256 characters."""
+    Message: str
+    """Pattern: ^[\\r\\n\\x20-\\x7e]+$ Length: 1 to 500 characters."""
+    RoleArn: Required[str]
+    """Pattern: ^[a-zA-Z0-9:_/+=,@.#-]+$ Length: 20 to 2048 characters."""
+    Sender: Required[str]
+    """Pattern: ^[0-9A-Za-z@+.-]+$ Length: 0 to 254 characters."""
+    SmtpReplyCode: Required[str]
+    """Pattern: ^[45][0-9][0-9]$ Length: exactly 3 characters."""
+    StatusCode: Required[str]
+    """Pattern: ^[45]\\.[0-9]{1,3}\\.[0-9]{1,3}$ Length: 5 to 9 characters."""
 
-RuleDict = TypedDict(
-    "RuleDict",
-    {
-        "Actions": "Required[list[RuleActionsItemOption1Dict | RuleActionsItemOption2Dict | RuleActionsItemOption3Dict | RuleActionsItemOption4Dict | RuleActionsItemOption5Dict | RuleActionsItemOption6Dict | RuleActionsItemOption7Dict | RuleActionsItemOption8Dict | RuleActionsItemOption9Dict | RuleActionsItemOption10Dict | RuleActionsItemOption11Dict | RuleActionsItemOption12Dict]]",
-        "Conditions": "list[RuleConditionsItemOption1Dict | RuleConditionsItemOption2Dict | RuleConditionsItemOption3Dict | RuleConditionsItemOption4Dict | RuleConditionsItemOption5Dict | RuleConditionsItemOption6Dict]",
-        "Name": "str",
-        "Unless": "list[RuleUnlessItemOption1Dict | RuleUnlessItemOption2Dict | RuleUnlessItemOption3Dict | RuleUnlessItemOption4Dict | RuleUnlessItemOption5Dict | RuleUnlessItemOption6Dict]",
-    },
-    total=False,
-)
 
-RuleActionsItemOption1Dict = TypedDict(
-    "RuleActionsItemOption1Dict",
-    {
-        "Drop": "Required[dict[str, Any]]",
-    },
-    total=False,
-)
+class DeliverToMailboxActionDict(TypedDict, total=False):
+    """DeliverToMailboxAction as a plain dict."""
 
-RuleActionsItemOption10Dict = TypedDict(
-    "RuleActionsItemOption10Dict",
-    {
-        "PublishToSns": "Required[SnsActionDict]",
-    },
-    total=False,
-)
+    ActionFailurePolicy: Literal["CONTINUE", "DROP"]
+    """Allowed values: 'CONTINUE', 'DROP'."""
+    MailboxArn: Required[str]
+    """Pattern: ^[a-zA-Z0-9:_/+=,@.#-]+$ Length: 1 to 2048 characters."""
+    RoleArn: Required[str]
+    """Pattern: ^[a-zA-Z0-9:_/+=,@.#-]+$ Length: 20 to 2048 characters."""
 
-RuleActionsItemOption11Dict = TypedDict(
-    "RuleActionsItemOption11Dict",
-    {
-        "Bounce": "Required[BounceActionDict]",
-    },
-    total=False,
-)
 
-RuleActionsItemOption12Dict = TypedDict(
-    "RuleActionsItemOption12Dict",
-    {
-        "InvokeLambda": "Required[InvokeLambdaActionDict]",
-    },
-    total=False,
-)
+class DeliverToQBusinessActionDict(TypedDict, total=False):
+    """DeliverToQBusinessAction as a plain dict."""
 
-RuleActionsItemOption2Dict = TypedDict(
-    "RuleActionsItemOption2Dict",
-    {
-        "Relay": "Required[RelayActionDict]",
-    },
-    total=False,
-)
+    ActionFailurePolicy: Literal["CONTINUE", "DROP"]
+    """Allowed values: 'CONTINUE', 'DROP'."""
+    ApplicationId: Required[str]
+    """Pattern: ^[a-z0-9-]+$ Length: exactly 36 characters."""
+    IndexId: Required[str]
+    """Pattern: ^[a-z0-9-]+$ Length: exactly 36 characters."""
+    RoleArn: Required[str]
+    """Pattern: ^[a-zA-Z0-9:_/+=,@.#-]+$ Length: 20 to 2048 characters."""
 
-RuleActionsItemOption3Dict = TypedDict(
-    "RuleActionsItemOption3Dict",
-    {
-        "Archive": "Required[ArchiveActionDict]",
-    },
-    total=False,
-)
 
-RuleActionsItemOption4Dict = TypedDict(
-    "RuleActionsItemOption4Dict",
-    {
-        "WriteToS3": "Required[S3ActionDict]",
-    },
-    total=False,
-)
+class InvokeLambdaActionDict(TypedDict, total=False):
+    """InvokeLambdaAction as a plain dict."""
 
-RuleActionsItemOption5Dict = TypedDict(
-    "RuleActionsItemOption5Dict",
-    {
-        "Send": "Required[SendActionDict]",
-    },
-    total=False,
-)
+    ActionFailurePolicy: Literal["CONTINUE", "DROP"]
+    """Allowed values: 'CONTINUE', 'DROP'."""
+    FunctionArn: Required[str]
+    """Pattern: ^[a-zA-Z0-9:_/+=,@.#-]+$ Length: 20 to 2048 characters."""
+    InvocationType: Required[Literal["EVENT", "REQUEST_RESPONSE"]]
+    """Allowed values: 'EVENT', 'REQUEST_RESPONSE'."""
+    RetryTimeMinutes: int
+    """Range: 0 to 2160 (inclusive)."""
+    RoleArn: Required[str]
+    """Pattern: ^[a-zA-Z0-9:_/+=,@.#-]+$ Length: 20 to 2048 characters."""
 
-RuleActionsItemOption6Dict = TypedDict(
-    "RuleActionsItemOption6Dict",
-    {
-        "AddHeader": "Required[AddHeaderActionDict]",
-    },
-    total=False,
-)
 
-RuleActionsItemOption7Dict = TypedDict(
-    "RuleActionsItemOption7Dict",
-    {
-        "ReplaceRecipient": "Required[ReplaceRecipientActionDict]",
-    },
-    total=False,
-)
+class MailManagerRuleSetAnalysisDict(TypedDict, total=False):
+    """MailManagerRuleSetAnalysis as a plain dict."""
 
-RuleActionsItemOption8Dict = TypedDict(
-    "RuleActionsItemOption8Dict",
-    {
-        "DeliverToMailbox": "Required[DeliverToMailboxActionDict]",
-    },
-    total=False,
-)
+    Analyzer: Required[str]
+    """Pattern: ^[a-zA-Z0-9:_/+=,@.#-]+$"""
+    ResultField: Required[str]
+    """Pattern: ^(addon\\.)?[\\sa-zA-Z0-9_]+$ Length: 1 to 256 characters."""
 
-RuleActionsItemOption9Dict = TypedDict(
-    "RuleActionsItemOption9Dict",
-    {
-        "DeliverToQBusiness": "Required[DeliverToQBusinessActionDict]",
-    },
-    total=False,
-)
 
-RuleBooleanExpressionDict = TypedDict(
-    "RuleBooleanExpressionDict",
-    {
-        "Evaluate": "Required[RuleBooleanExpressionEvaluateOption1Dict | RuleBooleanExpressionEvaluateOption2Dict | RuleBooleanExpressionEvaluateOption3Dict]",
-        "Operator": "Required[Literal['IS_TRUE', 'IS_FALSE']]",
-    },
-    total=False,
-)
+class RelayActionDict(TypedDict, total=False):
+    """RelayAction as a plain dict."""
 
-RuleBooleanExpressionEvaluateOption1Dict = TypedDict(
-    "RuleBooleanExpressionEvaluateOption1Dict",
-    {
-        "Attribute": "Required[Literal['READ_RECEIPT_REQUESTED', 'TLS', 'TLS_WRAPPED']]",
-    },
-    total=False,
-)
+    ActionFailurePolicy: Literal["CONTINUE", "DROP"]
+    """Allowed values: 'CONTINUE', 'DROP'."""
+    MailFrom: Literal["REPLACE", "PRESERVE"]
+    """Allowed values: 'REPLACE', 'PRESERVE'."""
+    Relay: Required[str]
+    """Pattern: ^[a-zA-Z0-9:_/+=,@.#-]+$ Length: 1 to 2048 characters."""
 
-RuleBooleanExpressionEvaluateOption2Dict = TypedDict(
-    "RuleBooleanExpressionEvaluateOption2Dict",
-    {
-        "Analysis": "Required[MailManagerRuleSetAnalysisDict]",
-    },
-    total=False,
-)
 
-RuleBooleanExpressionEvaluateOption3Dict = TypedDict(
-    "RuleBooleanExpressionEvaluateOption3Dict",
-    {
-        "IsInAddressList": "Required[RuleIsInAddressListDict]",
-    },
-    total=False,
-)
+class ReplaceRecipientActionDict(TypedDict, total=False):
+    """ReplaceRecipientAction as a plain dict."""
 
-RuleConditionsItemOption1Dict = TypedDict(
-    "RuleConditionsItemOption1Dict",
-    {
-        "BooleanExpression": "Required[RuleBooleanExpressionDict]",
-    },
-    total=False,
-)
+    ReplaceWith: list[str]
+    """Items: 1 to 100 items. Items are unique. Each item: Pattern: ^[0-9A-Za-z@+.-]+$ Length: 0 to
+    254 characters."""
 
-RuleConditionsItemOption2Dict = TypedDict(
-    "RuleConditionsItemOption2Dict",
-    {
-        "StringExpression": "Required[RuleStringExpressionDict]",
-    },
-    total=False,
-)
 
-RuleConditionsItemOption3Dict = TypedDict(
-    "RuleConditionsItemOption3Dict",
-    {
-        "NumberExpression": "Required[RuleNumberExpressionDict]",
-    },
-    total=False,
-)
+class RuleDict(TypedDict, total=False):
+    """Rule as a plain dict."""
 
-RuleConditionsItemOption4Dict = TypedDict(
-    "RuleConditionsItemOption4Dict",
-    {
-        "IpExpression": "Required[RuleIpExpressionDict]",
-    },
-    total=False,
-)
+    Actions: Required[
+        list[
+            RuleActionsItemOption1Dict
+            | RuleActionsItemOption2Dict
+            | RuleActionsItemOption3Dict
+            | RuleActionsItemOption4Dict
+            | RuleActionsItemOption5Dict
+            | RuleActionsItemOption6Dict
+            | RuleActionsItemOption7Dict
+            | RuleActionsItemOption8Dict
+            | RuleActionsItemOption9Dict
+            | RuleActionsItemOption10Dict
+            | RuleActionsItemOption11Dict
+            | RuleActionsItemOption12Dict
+        ]
+    ]
+    """Items: 1 to 10 items."""
+    Conditions: list[
+        RuleConditionsItemOption1Dict
+        | RuleConditionsItemOption2Dict
+        | RuleConditionsItemOption3Dict
+        | RuleConditionsItemOption4Dict
+        | RuleConditionsItemOption5Dict
+        | RuleConditionsItemOption6Dict
+    ]
+    """Items: 0 to 10 items."""
+    Name: str
+    """Pattern: ^[a-zA-Z0-9_.-]+$ Length: 1 to 32 characters."""
+    Unless: list[
+        RuleUnlessItemOption1Dict
+        | RuleUnlessItemOption2Dict
+        | RuleUnlessItemOption3Dict
+        | RuleUnlessItemOption4Dict
+        | RuleUnlessItemOption5Dict
+        | RuleUnlessItemOption6Dict
+    ]
+    """Items: 0 to 10 items."""
 
-RuleConditionsItemOption5Dict = TypedDict(
-    "RuleConditionsItemOption5Dict",
-    {
-        "VerdictExpression": "Required[RuleVerdictExpressionDict]",
-    },
-    total=False,
-)
 
-RuleConditionsItemOption6Dict = TypedDict(
-    "RuleConditionsItemOption6Dict",
-    {
-        "DmarcExpression": "Required[RuleDmarcExpressionDict]",
-    },
-    total=False,
-)
+class RuleActionsItemOption1Dict(TypedDict, total=False):
+    """RuleActionsItemOption1 as a plain dict."""
 
-RuleDmarcExpressionDict = TypedDict(
-    "RuleDmarcExpressionDict",
-    {
-        "Operator": "Required[Literal['EQUALS', 'NOT_EQUALS']]",
-        "Values": "Required[list[Literal['NONE', 'QUARANTINE', 'REJECT']]]",
-    },
-    total=False,
-)
+    Drop: Required[dict[str, Any]]
+    """Type: dict[str, Any]."""
 
-RuleIpExpressionDict = TypedDict(
-    "RuleIpExpressionDict",
-    {
-        "Evaluate": "Required[RuleIpExpressionEvaluateDict]",
-        "Operator": "Required[Literal['CIDR_MATCHES', 'NOT_CIDR_MATCHES']]",
-        "Values": "Required[list[str]]",
-    },
-    total=False,
-)
 
-RuleIpExpressionEvaluateDict = TypedDict(
-    "RuleIpExpressionEvaluateDict",
-    {
-        "Attribute": "Required[Literal['SOURCE_IP']]",
-    },
-    total=False,
-)
+class RuleActionsItemOption10Dict(TypedDict, total=False):
+    """RuleActionsItemOption10 as a plain dict."""
 
-RuleIsInAddressListDict = TypedDict(
-    "RuleIsInAddressListDict",
-    {
-        "AddressLists": "Required[list[str]]",
-        "Attribute": "Required[Literal['RECIPIENT', 'MAIL_FROM', 'SENDER', 'FROM', 'TO', 'CC']]",
-    },
-    total=False,
-)
+    PublishToSns: Required[SnsActionDict]
+    """Type: SnsActionDict."""
 
-RuleNumberExpressionDict = TypedDict(
-    "RuleNumberExpressionDict",
-    {
-        "Evaluate": "Required[RuleNumberExpressionEvaluateDict]",
-        "Operator": "Required[Literal['EQUALS', 'NOT_EQUALS', 'LESS_THAN', 'GREATER_THAN', 'LESS_THAN_OR_EQUAL', 'GREATER_THAN_OR_EQUAL']]",
-        "Value": "Required[float]",
-    },
-    total=False,
-)
 
-RuleNumberExpressionEvaluateDict = TypedDict(
-    "RuleNumberExpressionEvaluateDict",
-    {
-        "Attribute": "Required[Literal['MESSAGE_SIZE']]",
-    },
-    total=False,
-)
+class RuleActionsItemOption11Dict(TypedDict, total=False):
+    """RuleActionsItemOption11 as a plain dict."""
 
-RuleStringExpressionDict = TypedDict(
-    "RuleStringExpressionDict",
-    {
-        "Evaluate": "Required[RuleStringExpressionEvaluateOption1Dict | RuleStringExpressionEvaluateOption2Dict | RuleStringExpressionEvaluateOption3Dict | RuleStringExpressionEvaluateOption4Dict]",
-        "Operator": "Required[Literal['EQUALS', 'NOT_EQUALS', 'STARTS_WITH', 'ENDS_WITH', 'CONTAINS']]",
-        "Values": "Required[list[str]]",
-    },
-    total=False,
-)
+    Bounce: Required[BounceActionDict]
+    """Type: BounceActionDict."""
 
-RuleStringExpressionEvaluateOption1Dict = TypedDict(
-    "RuleStringExpressionEvaluateOption1Dict",
-    {
-        "Attribute": "Required[Literal['MAIL_FROM', 'HELO', 'RECIPIENT', 'SENDER', 'FROM', 'SUBJECT', 'TO', 'CC']]",
-    },
-    total=False,
-)
 
-RuleStringExpressionEvaluateOption2Dict = TypedDict(
-    "RuleStringExpressionEvaluateOption2Dict",
-    {
-        "MimeHeaderAttribute": "Required[str]",
-    },
-    total=False,
-)
+class RuleActionsItemOption12Dict(TypedDict, total=False):
+    """RuleActionsItemOption12 as a plain dict."""
 
-RuleStringExpressionEvaluateOption3Dict = TypedDict(
-    "RuleStringExpressionEvaluateOption3Dict",
-    {
-        "Analysis": "Required[MailManagerRuleSetAnalysisDict]",
-    },
-    total=False,
-)
+    InvokeLambda: Required[InvokeLambdaActionDict]
+    """Type: InvokeLambdaActionDict."""
 
-RuleStringExpressionEvaluateOption4Dict = TypedDict(
-    "RuleStringExpressionEvaluateOption4Dict",
-    {
-        "ClientCertificateAttribute": "Required[Literal['CN', 'SAN_RFC822_NAME', 'SAN_DNS_NAME', 'SAN_DIRECTORY_NAME', 'SAN_UNIFORM_RESOURCE_IDENTIFIER', 'SAN_IP_ADDRESS', 'SAN_REGISTERED_ID', 'SERIAL_NUMBER']]",
-    },
-    total=False,
-)
 
-RuleUnlessItemOption1Dict = TypedDict(
-    "RuleUnlessItemOption1Dict",
-    {
-        "BooleanExpression": "Required[RuleBooleanExpressionDict]",
-    },
-    total=False,
-)
+class RuleActionsItemOption2Dict(TypedDict, total=False):
+    """RuleActionsItemOption2 as a plain dict."""
 
-RuleUnlessItemOption2Dict = TypedDict(
-    "RuleUnlessItemOption2Dict",
-    {
-        "StringExpression": "Required[RuleStringExpressionDict]",
-    },
-    total=False,
-)
+    Relay: Required[RelayActionDict]
+    """Type: RelayActionDict."""
 
-RuleUnlessItemOption3Dict = TypedDict(
-    "RuleUnlessItemOption3Dict",
-    {
-        "NumberExpression": "Required[RuleNumberExpressionDict]",
-    },
-    total=False,
-)
 
-RuleUnlessItemOption4Dict = TypedDict(
-    "RuleUnlessItemOption4Dict",
-    {
-        "IpExpression": "Required[RuleIpExpressionDict]",
-    },
-    total=False,
-)
+class RuleActionsItemOption3Dict(TypedDict, total=False):
+    """RuleActionsItemOption3 as a plain dict."""
 
-RuleUnlessItemOption5Dict = TypedDict(
-    "RuleUnlessItemOption5Dict",
-    {
-        "VerdictExpression": "Required[RuleVerdictExpressionDict]",
-    },
-    total=False,
-)
+    Archive: Required[ArchiveActionDict]
+    """Type: ArchiveActionDict."""
 
-RuleUnlessItemOption6Dict = TypedDict(
-    "RuleUnlessItemOption6Dict",
-    {
-        "DmarcExpression": "Required[RuleDmarcExpressionDict]",
-    },
-    total=False,
-)
 
-RuleVerdictExpressionDict = TypedDict(
-    "RuleVerdictExpressionDict",
-    {
-        "Evaluate": "Required[RuleVerdictExpressionEvaluateOption1Dict | RuleVerdictExpressionEvaluateOption2Dict]",
-        "Operator": "Required[Literal['EQUALS', 'NOT_EQUALS']]",
-        "Values": "Required[list[Literal['PASS', 'FAIL', 'GRAY', 'PROCESSING_FAILED']]]",
-    },
-    total=False,
-)
+class RuleActionsItemOption4Dict(TypedDict, total=False):
+    """RuleActionsItemOption4 as a plain dict."""
 
-RuleVerdictExpressionEvaluateOption1Dict = TypedDict(
-    "RuleVerdictExpressionEvaluateOption1Dict",
-    {
-        "Attribute": "Required[Literal['SPF', 'DKIM']]",
-    },
-    total=False,
-)
+    WriteToS3: Required[S3ActionDict]
+    """Type: S3ActionDict."""
 
-RuleVerdictExpressionEvaluateOption2Dict = TypedDict(
-    "RuleVerdictExpressionEvaluateOption2Dict",
-    {
-        "Analysis": "Required[MailManagerRuleSetAnalysisDict]",
-    },
-    total=False,
-)
 
-S3ActionDict = TypedDict(
-    "S3ActionDict",
-    {
-        "ActionFailurePolicy": "Literal['CONTINUE', 'DROP']",
-        "RoleArn": "Required[str]",
-        "S3Bucket": "Required[str]",
-        "S3Prefix": "str",
-        "S3SseKmsKeyId": "str",
-    },
-    total=False,
-)
+class RuleActionsItemOption5Dict(TypedDict, total=False):
+    """RuleActionsItemOption5 as a plain dict."""
 
-SendActionDict = TypedDict(
-    "SendActionDict",
-    {
-        "ActionFailurePolicy": "Literal['CONTINUE', 'DROP']",
-        "RoleArn": "Required[str]",
-    },
-    total=False,
-)
+    Send: Required[SendActionDict]
+    """Type: SendActionDict."""
 
-SnsActionDict = TypedDict(
-    "SnsActionDict",
-    {
-        "ActionFailurePolicy": "Literal['CONTINUE', 'DROP']",
-        "Encoding": "Literal['UTF-8', 'BASE64']",
-        "PayloadType": "Literal['CONTENT', 'HEADERS']",
-        "RoleArn": "Required[str]",
-        "TopicArn": "Required[str]",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class RuleActionsItemOption6Dict(TypedDict, total=False):
+    """RuleActionsItemOption6 as a plain dict."""
 
+    AddHeader: Required[AddHeaderActionDict]
+    """Type: AddHeaderActionDict."""
+
+
+class RuleActionsItemOption7Dict(TypedDict, total=False):
+    """RuleActionsItemOption7 as a plain dict."""
+
+    ReplaceRecipient: Required[ReplaceRecipientActionDict]
+    """Type: ReplaceRecipientActionDict."""
+
+
+class RuleActionsItemOption8Dict(TypedDict, total=False):
+    """RuleActionsItemOption8 as a plain dict."""
+
+    DeliverToMailbox: Required[DeliverToMailboxActionDict]
+    """Type: DeliverToMailboxActionDict."""
+
+
+class RuleActionsItemOption9Dict(TypedDict, total=False):
+    """RuleActionsItemOption9 as a plain dict."""
+
+    DeliverToQBusiness: Required[DeliverToQBusinessActionDict]
+    """Type: DeliverToQBusinessActionDict."""
+
+
+class RuleBooleanExpressionDict(TypedDict, total=False):
+    """RuleBooleanExpression as a plain dict."""
+
+    Evaluate: Required[
+        RuleBooleanExpressionEvaluateOption1Dict
+        | RuleBooleanExpressionEvaluateOption2Dict
+        | RuleBooleanExpressionEvaluateOption3Dict
+    ]
+    """Type: RuleBooleanExpressionEvaluateOption1Dict | RuleBooleanExpressionEvaluateOption2Dict |
+    RuleBooleanExpressionEvaluateOption3Dict."""
+    Operator: Required[Literal["IS_TRUE", "IS_FALSE"]]
+    """Allowed values: 'IS_TRUE', 'IS_FALSE'."""
+
+
+class RuleBooleanExpressionEvaluateOption1Dict(TypedDict, total=False):
+    """RuleBooleanExpressionEvaluateOption1 as a plain dict."""
+
+    Attribute: Required[Literal["READ_RECEIPT_REQUESTED", "TLS", "TLS_WRAPPED"]]
+    """Allowed values: 'READ_RECEIPT_REQUESTED', 'TLS', 'TLS_WRAPPED'."""
+
+
+class RuleBooleanExpressionEvaluateOption2Dict(TypedDict, total=False):
+    """RuleBooleanExpressionEvaluateOption2 as a plain dict."""
+
+    Analysis: Required[MailManagerRuleSetAnalysisDict]
+    """Type: MailManagerRuleSetAnalysisDict."""
+
+
+class RuleBooleanExpressionEvaluateOption3Dict(TypedDict, total=False):
+    """RuleBooleanExpressionEvaluateOption3 as a plain dict."""
+
+    IsInAddressList: Required[RuleIsInAddressListDict]
+    """Type: RuleIsInAddressListDict."""
+
+
+class RuleConditionsItemOption1Dict(TypedDict, total=False):
+    """RuleConditionsItemOption1 as a plain dict."""
+
+    BooleanExpression: Required[RuleBooleanExpressionDict]
+    """Type: RuleBooleanExpressionDict."""
+
+
+class RuleConditionsItemOption2Dict(TypedDict, total=False):
+    """RuleConditionsItemOption2 as a plain dict."""
+
+    StringExpression: Required[RuleStringExpressionDict]
+    """Type: RuleStringExpressionDict."""
+
+
+class RuleConditionsItemOption3Dict(TypedDict, total=False):
+    """RuleConditionsItemOption3 as a plain dict."""
+
+    NumberExpression: Required[RuleNumberExpressionDict]
+    """Type: RuleNumberExpressionDict."""
+
+
+class RuleConditionsItemOption4Dict(TypedDict, total=False):
+    """RuleConditionsItemOption4 as a plain dict."""
+
+    IpExpression: Required[RuleIpExpressionDict]
+    """Type: RuleIpExpressionDict."""
+
+
+class RuleConditionsItemOption5Dict(TypedDict, total=False):
+    """RuleConditionsItemOption5 as a plain dict."""
+
+    VerdictExpression: Required[RuleVerdictExpressionDict]
+    """Type: RuleVerdictExpressionDict."""
+
+
+class RuleConditionsItemOption6Dict(TypedDict, total=False):
+    """RuleConditionsItemOption6 as a plain dict."""
+
+    DmarcExpression: Required[RuleDmarcExpressionDict]
+    """Type: RuleDmarcExpressionDict."""
+
+
+class RuleDmarcExpressionDict(TypedDict, total=False):
+    """RuleDmarcExpression as a plain dict."""
+
+    Operator: Required[Literal["EQUALS", "NOT_EQUALS"]]
+    """Allowed values: 'EQUALS', 'NOT_EQUALS'."""
+    Values: Required[list[Literal["NONE", "QUARANTINE", "REJECT"]]]
+    """Items: 1 to 10 items. Each item: Allowed values: 'NONE', 'QUARANTINE', 'REJECT'."""
+
+
+class RuleIpExpressionDict(TypedDict, total=False):
+    """RuleIpExpression as a plain dict."""
+
+    Evaluate: Required[RuleIpExpressionEvaluateDict]
+    """Type: RuleIpExpressionEvaluateDict."""
+    Operator: Required[Literal["CIDR_MATCHES", "NOT_CIDR_MATCHES"]]
+    """Allowed values: 'CIDR_MATCHES', 'NOT_CIDR_MATCHES'."""
+    Values: Required[list[str]]
+    """Items: 1 to 10 items. Each item: Pattern: ^(([0-9]|.|:|/)*)$ Length: 1 to 43 characters."""
+
+
+class RuleIpExpressionEvaluateDict(TypedDict, total=False):
+    """RuleIpExpressionEvaluate as a plain dict."""
+
+    Attribute: Required[Literal["SOURCE_IP"]]
+    """Allowed values: 'SOURCE_IP'."""
+
+
+class RuleIsInAddressListDict(TypedDict, total=False):
+    """RuleIsInAddressList as a plain dict."""
+
+    AddressLists: Required[list[str]]
+    """Items: exactly 1 items. Items are unique."""
+    Attribute: Required[Literal["RECIPIENT", "MAIL_FROM", "SENDER", "FROM", "TO", "CC"]]
+    """Allowed values: 'RECIPIENT', 'MAIL_FROM', 'SENDER', 'FROM', 'TO', 'CC'."""
+
+
+class RuleNumberExpressionDict(TypedDict, total=False):
+    """RuleNumberExpression as a plain dict."""
+
+    Evaluate: Required[RuleNumberExpressionEvaluateDict]
+    """Type: RuleNumberExpressionEvaluateDict."""
+    Operator: Required[
+        Literal[
+            "EQUALS",
+            "NOT_EQUALS",
+            "LESS_THAN",
+            "GREATER_THAN",
+            "LESS_THAN_OR_EQUAL",
+            "GREATER_THAN_OR_EQUAL",
+        ]
+    ]
+    """Allowed values: 'EQUALS', 'NOT_EQUALS', 'LESS_THAN', 'GREATER_THAN', 'LESS_THAN_OR_EQUAL',
+    'GREATER_THAN_OR_EQUAL'."""
+    Value: Required[float]
+    """Type: float."""
+
+
+class RuleNumberExpressionEvaluateDict(TypedDict, total=False):
+    """RuleNumberExpressionEvaluate as a plain dict."""
+
+    Attribute: Required[Literal["MESSAGE_SIZE"]]
+    """Allowed values: 'MESSAGE_SIZE'."""
+
+
+class RuleStringExpressionDict(TypedDict, total=False):
+    """RuleStringExpression as a plain dict."""
+
+    Evaluate: Required[
+        RuleStringExpressionEvaluateOption1Dict
+        | RuleStringExpressionEvaluateOption2Dict
+        | RuleStringExpressionEvaluateOption3Dict
+        | RuleStringExpressionEvaluateOption4Dict
+    ]
+    """Type: RuleStringExpressionEvaluateOption1Dict | RuleStringExpressionEvaluateOption2Dict |
+    RuleStringExpressionEvaluateOption3Dict | RuleStringExpressionEvaluateOption4Dict."""
+    Operator: Required[Literal["EQUALS", "NOT_EQUALS", "STARTS_WITH", "ENDS_WITH", "CONTAINS"]]
+    """Allowed values: 'EQUALS', 'NOT_EQUALS', 'STARTS_WITH', 'ENDS_WITH', 'CONTAINS'."""
+    Values: Required[list[str]]
+    """Items: 1 to 10 items. Each item: Length: 1 to 4096 characters."""
+
+
+class RuleStringExpressionEvaluateOption1Dict(TypedDict, total=False):
+    """RuleStringExpressionEvaluateOption1 as a plain dict."""
+
+    Attribute: Required[
+        Literal["MAIL_FROM", "HELO", "RECIPIENT", "SENDER", "FROM", "SUBJECT", "TO", "CC"]
+    ]
+    """Allowed values: 'MAIL_FROM', 'HELO', 'RECIPIENT', 'SENDER', 'FROM', 'SUBJECT', 'TO', 'CC'."""
+
+
+class RuleStringExpressionEvaluateOption2Dict(TypedDict, total=False):
+    """RuleStringExpressionEvaluateOption2 as a plain dict."""
+
+    MimeHeaderAttribute: Required[str]
+    """Pattern: ^X-[a-zA-Z0-9-]{1,256}$"""
+
+
+class RuleStringExpressionEvaluateOption3Dict(TypedDict, total=False):
+    """RuleStringExpressionEvaluateOption3 as a plain dict."""
+
+    Analysis: Required[MailManagerRuleSetAnalysisDict]
+    """Type: MailManagerRuleSetAnalysisDict."""
+
+
+class RuleStringExpressionEvaluateOption4Dict(TypedDict, total=False):
+    """RuleStringExpressionEvaluateOption4 as a plain dict."""
+
+    ClientCertificateAttribute: Required[
+        Literal[
+            "CN",
+            "SAN_RFC822_NAME",
+            "SAN_DNS_NAME",
+            "SAN_DIRECTORY_NAME",
+            "SAN_UNIFORM_RESOURCE_IDENTIFIER",
+            "SAN_IP_ADDRESS",
+            "SAN_REGISTERED_ID",
+            "SERIAL_NUMBER",
+        ]
+    ]
+    """Allowed values: 'CN', 'SAN_RFC822_NAME', 'SAN_DNS_NAME', 'SAN_DIRECTORY_NAME',
+    'SAN_UNIFORM_RESOURCE_IDENTIFIER', 'SAN_IP_ADDRESS', 'SAN_REGISTERED_ID', 'SERIAL_NUMBER'."""
+
+
+class RuleUnlessItemOption1Dict(TypedDict, total=False):
+    """RuleUnlessItemOption1 as a plain dict."""
+
+    BooleanExpression: Required[RuleBooleanExpressionDict]
+    """Type: RuleBooleanExpressionDict."""
+
+
+class RuleUnlessItemOption2Dict(TypedDict, total=False):
+    """RuleUnlessItemOption2 as a plain dict."""
+
+    StringExpression: Required[RuleStringExpressionDict]
+    """Type: RuleStringExpressionDict."""
+
+
+class RuleUnlessItemOption3Dict(TypedDict, total=False):
+    """RuleUnlessItemOption3 as a plain dict."""
+
+    NumberExpression: Required[RuleNumberExpressionDict]
+    """Type: RuleNumberExpressionDict."""
+
+
+class RuleUnlessItemOption4Dict(TypedDict, total=False):
+    """RuleUnlessItemOption4 as a plain dict."""
+
+    IpExpression: Required[RuleIpExpressionDict]
+    """Type: RuleIpExpressionDict."""
+
+
+class RuleUnlessItemOption5Dict(TypedDict, total=False):
+    """RuleUnlessItemOption5 as a plain dict."""
+
+    VerdictExpression: Required[RuleVerdictExpressionDict]
+    """Type: RuleVerdictExpressionDict."""
+
+
+class RuleUnlessItemOption6Dict(TypedDict, total=False):
+    """RuleUnlessItemOption6 as a plain dict."""
+
+    DmarcExpression: Required[RuleDmarcExpressionDict]
+    """Type: RuleDmarcExpressionDict."""
+
+
+class RuleVerdictExpressionDict(TypedDict, total=False):
+    """RuleVerdictExpression as a plain dict."""
+
+    Evaluate: Required[
+        RuleVerdictExpressionEvaluateOption1Dict | RuleVerdictExpressionEvaluateOption2Dict
+    ]
+    """Type: RuleVerdictExpressionEvaluateOption1Dict | RuleVerdictExpressionEvaluateOption2Dict."""
+    Operator: Required[Literal["EQUALS", "NOT_EQUALS"]]
+    """Allowed values: 'EQUALS', 'NOT_EQUALS'."""
+    Values: Required[list[Literal["PASS", "FAIL", "GRAY", "PROCESSING_FAILED"]]]
+    """Items: 1 to 10 items. Each item: Allowed values: 'PASS', 'FAIL', 'GRAY', 'PROCESSING_FAILED'."""
+
+
+class RuleVerdictExpressionEvaluateOption1Dict(TypedDict, total=False):
+    """RuleVerdictExpressionEvaluateOption1 as a plain dict."""
+
+    Attribute: Required[Literal["SPF", "DKIM"]]
+    """Allowed values: 'SPF', 'DKIM'."""
+
+
+class RuleVerdictExpressionEvaluateOption2Dict(TypedDict, total=False):
+    """RuleVerdictExpressionEvaluateOption2 as a plain dict."""
+
+    Analysis: Required[MailManagerRuleSetAnalysisDict]
+    """Type: MailManagerRuleSetAnalysisDict."""
+
+
+class S3ActionDict(TypedDict, total=False):
+    """S3Action as a plain dict."""
+
+    ActionFailurePolicy: Literal["CONTINUE", "DROP"]
+    """Allowed values: 'CONTINUE', 'DROP'."""
+    RoleArn: Required[str]
+    """Pattern: ^[a-zA-Z0-9:_/+=,@.#-]+$ Length: 20 to 2048 characters."""
+    S3Bucket: Required[str]
+    """Pattern: ^[a-zA-Z0-9.-]+$ Length: 1 to 62 characters."""
+    S3Prefix: str
+    """Pattern: ^[a-zA-Z0-9!_.*'()/-]+$ Length: 1 to 62 characters."""
+    S3SseKmsKeyId: str
+    """Pattern: ^[a-zA-Z0-9-:/]+$ Length: 20 to 2048 characters."""
+
+
+class SendActionDict(TypedDict, total=False):
+    """SendAction as a plain dict."""
+
+    ActionFailurePolicy: Literal["CONTINUE", "DROP"]
+    """Allowed values: 'CONTINUE', 'DROP'."""
+    RoleArn: Required[str]
+    """Pattern: ^[a-zA-Z0-9:_/+=,@.#-]+$ Length: 20 to 2048 characters."""
+
+
+class SnsActionDict(TypedDict, total=False):
+    """SnsAction as a plain dict."""
+
+    ActionFailurePolicy: Literal["CONTINUE", "DROP"]
+    """Allowed values: 'CONTINUE', 'DROP'."""
+    Encoding: Literal["UTF-8", "BASE64"]
+    """Allowed values: 'UTF-8', 'BASE64'."""
+    PayloadType: Literal["CONTENT", "HEADERS"]
+    """Allowed values: 'CONTENT', 'HEADERS'."""
+    RoleArn: Required[str]
+    """Pattern: ^[a-zA-Z0-9:_/+=,@.#-]+$ Length: 20 to 2048 characters."""
+    TopicArn: Required[str]
+    """Pattern:
+    ^arn:(aws|aws-cn|aws-us-gov|aws-eusc):sns:[a-z]{2}-([a-z]+-)+\\d{1}:\\d{12}:[\\w\\-]{1,256}$
+    Length: 20 to 2048 characters."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 0 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::SES::MailManagerRuleSet",
     schema_file="aws-ses-mailmanagerruleset.json",
     primary_identifier=("/RuleSetId",),
-    additional_identifiers=(),
     read_only=("/RuleSetArn", "/RuleSetId"),
-    create_only=(),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("Rules",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -791,720 +842,15 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ActionFailurePolicy": {"enum": ["CONTINUE", "DROP"], "type": "string"},
-        "AddHeaderAction": {
-            "additionalProperties": False,
-            "properties": {
-                "HeaderName": {
-                    "maxLength": 64,
-                    "minLength": 1,
-                    "pattern": "^[xX]\\-[a-zA-Z0-9\\-]+$",
-                    "type": "string",
-                },
-                "HeaderValue": {"maxLength": 128, "minLength": 1, "type": "string"},
-            },
-            "required": ["HeaderName", "HeaderValue"],
-            "type": "object",
-        },
-        "Analysis": {
-            "additionalProperties": False,
-            "properties": {
-                "Analyzer": {"pattern": "^[a-zA-Z0-9:_/+=,@.#-]+$", "type": "string"},
-                "ResultField": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "pattern": "^(addon\\.)?[\\sa-zA-Z0-9_]+$",
-                    "type": "string",
-                },
-            },
-            "required": ["Analyzer", "ResultField"],
-            "type": "object",
-        },
-        "ArchiveAction": {
-            "additionalProperties": False,
-            "properties": {
-                "ActionFailurePolicy": {"$ref": "#/definitions/ActionFailurePolicy"},
-                "TargetArchive": {
-                    "maxLength": 2048,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9:_/+=,@.#-]+$",
-                    "type": "string",
-                },
-            },
-            "required": ["TargetArchive"],
-            "type": "object",
-        },
-        "BounceAction": {
-            "additionalProperties": False,
-            "properties": {
-                "ActionFailurePolicy": {"$ref": "#/definitions/ActionFailurePolicy"},
-                "DiagnosticMessage": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "pattern": "^[\\x20-\\x7e]+$",
-                    "type": "string",
-                },
-                "Message": {
-                    "maxLength": 500,
-                    "minLength": 1,
-                    "pattern": "^[\\r\\n\\x20-\\x7e]+$",
-                    "type": "string",
-                },
-                "RoleArn": {
-                    "maxLength": 2048,
-                    "minLength": 20,
-                    "pattern": "^[a-zA-Z0-9:_/+=,@.#-]+$",
-                    "type": "string",
-                },
-                "Sender": {
-                    "maxLength": 254,
-                    "minLength": 0,
-                    "pattern": "^[0-9A-Za-z@+.-]+$",
-                    "type": "string",
-                },
-                "SmtpReplyCode": {
-                    "maxLength": 3,
-                    "minLength": 3,
-                    "pattern": "^[45][0-9][0-9]$",
-                    "type": "string",
-                },
-                "StatusCode": {
-                    "maxLength": 9,
-                    "minLength": 5,
-                    "pattern": "^[45]\\.[0-9]{1,3}\\.[0-9]{1,3}$",
-                    "type": "string",
-                },
-            },
-            "required": ["RoleArn", "Sender", "StatusCode", "SmtpReplyCode", "DiagnosticMessage"],
-            "type": "object",
-        },
-        "DeliverToMailboxAction": {
-            "additionalProperties": False,
-            "properties": {
-                "ActionFailurePolicy": {"$ref": "#/definitions/ActionFailurePolicy"},
-                "MailboxArn": {
-                    "maxLength": 2048,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9:_/+=,@.#-]+$",
-                    "type": "string",
-                },
-                "RoleArn": {
-                    "maxLength": 2048,
-                    "minLength": 20,
-                    "pattern": "^[a-zA-Z0-9:_/+=,@.#-]+$",
-                    "type": "string",
-                },
-            },
-            "required": ["MailboxArn", "RoleArn"],
-            "type": "object",
-        },
-        "DeliverToQBusinessAction": {
-            "additionalProperties": False,
-            "properties": {
-                "ActionFailurePolicy": {"$ref": "#/definitions/ActionFailurePolicy"},
-                "ApplicationId": {
-                    "maxLength": 36,
-                    "minLength": 36,
-                    "pattern": "^[a-z0-9-]+$",
-                    "type": "string",
-                },
-                "IndexId": {
-                    "maxLength": 36,
-                    "minLength": 36,
-                    "pattern": "^[a-z0-9-]+$",
-                    "type": "string",
-                },
-                "RoleArn": {
-                    "maxLength": 2048,
-                    "minLength": 20,
-                    "pattern": "^[a-zA-Z0-9:_/+=,@.#-]+$",
-                    "type": "string",
-                },
-            },
-            "required": ["ApplicationId", "IndexId", "RoleArn"],
-            "type": "object",
-        },
-        "DropAction": {"additionalProperties": False, "type": "object"},
-        "InvokeLambdaAction": {
-            "additionalProperties": False,
-            "properties": {
-                "ActionFailurePolicy": {"$ref": "#/definitions/ActionFailurePolicy"},
-                "FunctionArn": {
-                    "maxLength": 2048,
-                    "minLength": 20,
-                    "pattern": "^[a-zA-Z0-9:_/+=,@.#-]+$",
-                    "type": "string",
-                },
-                "InvocationType": {"$ref": "#/definitions/LambdaInvocationType"},
-                "RetryTimeMinutes": {"maximum": 2160, "minimum": 0, "type": "integer"},
-                "RoleArn": {
-                    "maxLength": 2048,
-                    "minLength": 20,
-                    "pattern": "^[a-zA-Z0-9:_/+=,@.#-]+$",
-                    "type": "string",
-                },
-            },
-            "required": ["FunctionArn", "InvocationType", "RoleArn"],
-            "type": "object",
-        },
-        "LambdaInvocationType": {"enum": ["EVENT", "REQUEST_RESPONSE"], "type": "string"},
-        "MailFrom": {"enum": ["REPLACE", "PRESERVE"], "type": "string"},
-        "RelayAction": {
-            "additionalProperties": False,
-            "properties": {
-                "ActionFailurePolicy": {"$ref": "#/definitions/ActionFailurePolicy"},
-                "MailFrom": {"$ref": "#/definitions/MailFrom"},
-                "Relay": {
-                    "maxLength": 2048,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9:_/+=,@.#-]+$",
-                    "type": "string",
-                },
-            },
-            "required": ["Relay"],
-            "type": "object",
-        },
-        "ReplaceRecipientAction": {
-            "additionalProperties": False,
-            "properties": {
-                "ReplaceWith": {
-                    "items": {
-                        "maxLength": 254,
-                        "minLength": 0,
-                        "pattern": "^[0-9A-Za-z@+.-]+$",
-                        "type": "string",
-                    },
-                    "maxItems": 100,
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": True,
-                }
-            },
-            "type": "object",
-        },
-        "Rule": {
-            "additionalProperties": False,
-            "properties": {
-                "Actions": {
-                    "items": {"$ref": "#/definitions/RuleAction"},
-                    "maxItems": 10,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "Conditions": {
-                    "items": {"$ref": "#/definitions/RuleCondition"},
-                    "maxItems": 10,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Name": {
-                    "maxLength": 32,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9_.-]+$",
-                    "type": "string",
-                },
-                "Unless": {
-                    "items": {"$ref": "#/definitions/RuleCondition"},
-                    "maxItems": 10,
-                    "minItems": 0,
-                    "type": "array",
-                },
-            },
-            "required": ["Actions"],
-            "type": "object",
-        },
-        "RuleAction": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {"Drop": {"$ref": "#/definitions/DropAction"}},
-                    "required": ["Drop"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {"Relay": {"$ref": "#/definitions/RelayAction"}},
-                    "required": ["Relay"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {"Archive": {"$ref": "#/definitions/ArchiveAction"}},
-                    "required": ["Archive"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {"WriteToS3": {"$ref": "#/definitions/S3Action"}},
-                    "required": ["WriteToS3"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {"Send": {"$ref": "#/definitions/SendAction"}},
-                    "required": ["Send"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {"AddHeader": {"$ref": "#/definitions/AddHeaderAction"}},
-                    "required": ["AddHeader"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "ReplaceRecipient": {"$ref": "#/definitions/ReplaceRecipientAction"}
-                    },
-                    "required": ["ReplaceRecipient"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "DeliverToMailbox": {"$ref": "#/definitions/DeliverToMailboxAction"}
-                    },
-                    "required": ["DeliverToMailbox"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "DeliverToQBusiness": {"$ref": "#/definitions/DeliverToQBusinessAction"}
-                    },
-                    "required": ["DeliverToQBusiness"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {"PublishToSns": {"$ref": "#/definitions/SnsAction"}},
-                    "required": ["PublishToSns"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {"Bounce": {"$ref": "#/definitions/BounceAction"}},
-                    "required": ["Bounce"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {"InvokeLambda": {"$ref": "#/definitions/InvokeLambdaAction"}},
-                    "required": ["InvokeLambda"],
-                    "type": "object",
-                },
-            ]
-        },
-        "RuleAddressListEmailAttribute": {
-            "enum": ["RECIPIENT", "MAIL_FROM", "SENDER", "FROM", "TO", "CC"],
-            "type": "string",
-        },
-        "RuleBooleanEmailAttribute": {
-            "enum": ["READ_RECEIPT_REQUESTED", "TLS", "TLS_WRAPPED"],
-            "type": "string",
-        },
-        "RuleBooleanExpression": {
-            "additionalProperties": False,
-            "properties": {
-                "Evaluate": {"$ref": "#/definitions/RuleBooleanToEvaluate"},
-                "Operator": {"$ref": "#/definitions/RuleBooleanOperator"},
-            },
-            "required": ["Evaluate", "Operator"],
-            "type": "object",
-        },
-        "RuleBooleanOperator": {"enum": ["IS_TRUE", "IS_FALSE"], "type": "string"},
-        "RuleBooleanToEvaluate": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "Attribute": {"$ref": "#/definitions/RuleBooleanEmailAttribute"}
-                    },
-                    "required": ["Attribute"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {"Analysis": {"$ref": "#/definitions/Analysis"}},
-                    "required": ["Analysis"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "IsInAddressList": {"$ref": "#/definitions/RuleIsInAddressList"}
-                    },
-                    "required": ["IsInAddressList"],
-                    "type": "object",
-                },
-            ]
-        },
-        "RuleClientCertificateAttribute": {
-            "enum": [
-                "CN",
-                "SAN_RFC822_NAME",
-                "SAN_DNS_NAME",
-                "SAN_DIRECTORY_NAME",
-                "SAN_UNIFORM_RESOURCE_IDENTIFIER",
-                "SAN_IP_ADDRESS",
-                "SAN_REGISTERED_ID",
-                "SERIAL_NUMBER",
-            ],
-            "type": "string",
-        },
-        "RuleCondition": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "BooleanExpression": {"$ref": "#/definitions/RuleBooleanExpression"}
-                    },
-                    "required": ["BooleanExpression"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "StringExpression": {"$ref": "#/definitions/RuleStringExpression"}
-                    },
-                    "required": ["StringExpression"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "NumberExpression": {"$ref": "#/definitions/RuleNumberExpression"}
-                    },
-                    "required": ["NumberExpression"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {"IpExpression": {"$ref": "#/definitions/RuleIpExpression"}},
-                    "required": ["IpExpression"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "VerdictExpression": {"$ref": "#/definitions/RuleVerdictExpression"}
-                    },
-                    "required": ["VerdictExpression"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "DmarcExpression": {"$ref": "#/definitions/RuleDmarcExpression"}
-                    },
-                    "required": ["DmarcExpression"],
-                    "type": "object",
-                },
-            ]
-        },
-        "RuleDmarcExpression": {
-            "additionalProperties": False,
-            "properties": {
-                "Operator": {"$ref": "#/definitions/RuleDmarcOperator"},
-                "Values": {
-                    "items": {"$ref": "#/definitions/RuleDmarcPolicy"},
-                    "maxItems": 10,
-                    "minItems": 1,
-                    "type": "array",
-                },
-            },
-            "required": ["Operator", "Values"],
-            "type": "object",
-        },
-        "RuleDmarcOperator": {"enum": ["EQUALS", "NOT_EQUALS"], "type": "string"},
-        "RuleDmarcPolicy": {"enum": ["NONE", "QUARANTINE", "REJECT"], "type": "string"},
-        "RuleIpEmailAttribute": {"enum": ["SOURCE_IP"], "type": "string"},
-        "RuleIpExpression": {
-            "additionalProperties": False,
-            "properties": {
-                "Evaluate": {"$ref": "#/definitions/RuleIpToEvaluate"},
-                "Operator": {"$ref": "#/definitions/RuleIpOperator"},
-                "Values": {
-                    "items": {
-                        "maxLength": 43,
-                        "minLength": 1,
-                        "pattern": "^(([0-9]|.|:|/)*)$",
-                        "type": "string",
-                    },
-                    "maxItems": 10,
-                    "minItems": 1,
-                    "type": "array",
-                },
-            },
-            "required": ["Evaluate", "Operator", "Values"],
-            "type": "object",
-        },
-        "RuleIpOperator": {"enum": ["CIDR_MATCHES", "NOT_CIDR_MATCHES"], "type": "string"},
-        "RuleIpToEvaluate": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {"Attribute": {"$ref": "#/definitions/RuleIpEmailAttribute"}},
-                    "required": ["Attribute"],
-                    "type": "object",
-                }
-            ]
-        },
-        "RuleIsInAddressList": {
-            "additionalProperties": False,
-            "properties": {
-                "AddressLists": {
-                    "items": {"type": "string"},
-                    "maxItems": 1,
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "Attribute": {"$ref": "#/definitions/RuleAddressListEmailAttribute"},
-            },
-            "required": ["Attribute", "AddressLists"],
-            "type": "object",
-        },
-        "RuleNumberEmailAttribute": {"enum": ["MESSAGE_SIZE"], "type": "string"},
-        "RuleNumberExpression": {
-            "additionalProperties": False,
-            "properties": {
-                "Evaluate": {"$ref": "#/definitions/RuleNumberToEvaluate"},
-                "Operator": {"$ref": "#/definitions/RuleNumberOperator"},
-                "Value": {"type": "number"},
-            },
-            "required": ["Evaluate", "Operator", "Value"],
-            "type": "object",
-        },
-        "RuleNumberOperator": {
-            "enum": [
-                "EQUALS",
-                "NOT_EQUALS",
-                "LESS_THAN",
-                "GREATER_THAN",
-                "LESS_THAN_OR_EQUAL",
-                "GREATER_THAN_OR_EQUAL",
-            ],
-            "type": "string",
-        },
-        "RuleNumberToEvaluate": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {"Attribute": {"$ref": "#/definitions/RuleNumberEmailAttribute"}},
-                    "required": ["Attribute"],
-                    "type": "object",
-                }
-            ]
-        },
-        "RuleStringEmailAttribute": {
-            "enum": ["MAIL_FROM", "HELO", "RECIPIENT", "SENDER", "FROM", "SUBJECT", "TO", "CC"],
-            "type": "string",
-        },
-        "RuleStringExpression": {
-            "additionalProperties": False,
-            "properties": {
-                "Evaluate": {"$ref": "#/definitions/RuleStringToEvaluate"},
-                "Operator": {"$ref": "#/definitions/RuleStringOperator"},
-                "Values": {
-                    "items": {"maxLength": 4096, "minLength": 1, "type": "string"},
-                    "maxItems": 10,
-                    "minItems": 1,
-                    "type": "array",
-                },
-            },
-            "required": ["Evaluate", "Operator", "Values"],
-            "type": "object",
-        },
-        "RuleStringOperator": {
-            "enum": ["EQUALS", "NOT_EQUALS", "STARTS_WITH", "ENDS_WITH", "CONTAINS"],
-            "type": "string",
-        },
-        "RuleStringToEvaluate": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {"Attribute": {"$ref": "#/definitions/RuleStringEmailAttribute"}},
-                    "required": ["Attribute"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "MimeHeaderAttribute": {
-                            "pattern": "^X-[a-zA-Z0-9-]{1,256}$",
-                            "type": "string",
-                        }
-                    },
-                    "required": ["MimeHeaderAttribute"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {"Analysis": {"$ref": "#/definitions/Analysis"}},
-                    "required": ["Analysis"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "ClientCertificateAttribute": {
-                            "$ref": "#/definitions/RuleClientCertificateAttribute"
-                        }
-                    },
-                    "required": ["ClientCertificateAttribute"],
-                    "type": "object",
-                },
-            ]
-        },
-        "RuleVerdict": {"enum": ["PASS", "FAIL", "GRAY", "PROCESSING_FAILED"], "type": "string"},
-        "RuleVerdictAttribute": {"enum": ["SPF", "DKIM"], "type": "string"},
-        "RuleVerdictExpression": {
-            "additionalProperties": False,
-            "properties": {
-                "Evaluate": {"$ref": "#/definitions/RuleVerdictToEvaluate"},
-                "Operator": {"$ref": "#/definitions/RuleVerdictOperator"},
-                "Values": {
-                    "items": {"$ref": "#/definitions/RuleVerdict"},
-                    "maxItems": 10,
-                    "minItems": 1,
-                    "type": "array",
-                },
-            },
-            "required": ["Evaluate", "Operator", "Values"],
-            "type": "object",
-        },
-        "RuleVerdictOperator": {"enum": ["EQUALS", "NOT_EQUALS"], "type": "string"},
-        "RuleVerdictToEvaluate": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {"Attribute": {"$ref": "#/definitions/RuleVerdictAttribute"}},
-                    "required": ["Attribute"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {"Analysis": {"$ref": "#/definitions/Analysis"}},
-                    "required": ["Analysis"],
-                    "type": "object",
-                },
-            ]
-        },
-        "S3Action": {
-            "additionalProperties": False,
-            "properties": {
-                "ActionFailurePolicy": {"$ref": "#/definitions/ActionFailurePolicy"},
-                "RoleArn": {
-                    "maxLength": 2048,
-                    "minLength": 20,
-                    "pattern": "^[a-zA-Z0-9:_/+=,@.#-]+$",
-                    "type": "string",
-                },
-                "S3Bucket": {
-                    "maxLength": 62,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9.-]+$",
-                    "type": "string",
-                },
-                "S3Prefix": {
-                    "maxLength": 62,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9!_.*'()/-]+$",
-                    "type": "string",
-                },
-                "S3SseKmsKeyId": {
-                    "maxLength": 2048,
-                    "minLength": 20,
-                    "pattern": "^[a-zA-Z0-9-:/]+$",
-                    "type": "string",
-                },
-            },
-            "required": ["RoleArn", "S3Bucket"],
-            "type": "object",
-        },
-        "SendAction": {
-            "additionalProperties": False,
-            "properties": {
-                "ActionFailurePolicy": {"$ref": "#/definitions/ActionFailurePolicy"},
-                "RoleArn": {
-                    "maxLength": 2048,
-                    "minLength": 20,
-                    "pattern": "^[a-zA-Z0-9:_/+=,@.#-]+$",
-                    "type": "string",
-                },
-            },
-            "required": ["RoleArn"],
-            "type": "object",
-        },
-        "SnsAction": {
-            "additionalProperties": False,
-            "properties": {
-                "ActionFailurePolicy": {"$ref": "#/definitions/ActionFailurePolicy"},
-                "Encoding": {"$ref": "#/definitions/SnsNotificationEncoding"},
-                "PayloadType": {"$ref": "#/definitions/SnsNotificationPayloadType"},
-                "RoleArn": {
-                    "maxLength": 2048,
-                    "minLength": 20,
-                    "pattern": "^[a-zA-Z0-9:_/+=,@.#-]+$",
-                    "type": "string",
-                },
-                "TopicArn": {
-                    "maxLength": 2048,
-                    "minLength": 20,
-                    "pattern": "^arn:(aws|aws-cn|aws-us-gov|aws-eusc):sns:[a-z]{2}-([a-z]+-)+\\d{1}:\\d{12}:[\\w\\-]{1,256}$",
-                    "type": "string",
-                },
-            },
-            "required": ["TopicArn", "RoleArn"],
-            "type": "object",
-        },
-        "SnsNotificationEncoding": {"enum": ["UTF-8", "BASE64"], "type": "string"},
-        "SnsNotificationPayloadType": {"enum": ["CONTENT", "HEADERS"], "type": "string"},
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "RuleSetArn": {"type": "string"},
-        "RuleSetId": {"maxLength": 100, "minLength": 1, "type": "string"},
-        "RuleSetName": {
-            "maxLength": 100,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9_.-]+$",
-            "type": "string",
-        },
-        "Rules": {
-            "items": {"$ref": "#/definitions/Rule"},
-            "maxItems": 40,
-            "minItems": 0,
-            "type": "array",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 200,
-            "minItems": 0,
-            "type": "array",
-        },
-    },
-    "required": ["Rules"],
-}
-
 
 class MailManagerRuleSet(_Resource):
     """AWS::SES::MailManagerRuleSet: Definition of AWS::SES::MailManagerRuleSet Resource Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: RuleSetId.
+    Read-only attributes (known once deployed): RuleSetArn, RuleSetId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ses-mailmanagerruleset.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -1514,32 +860,43 @@ class MailManagerRuleSet(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "MailManagerRuleSetAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "mail_manager_rule_set.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     RuleSetArn: str
+    """Type: str."""
     RuleSetId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Length: 1 to 100 characters."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     RuleSetName: str
     Rules: list[RuleDict]
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Rules: list[Rule | RuleDict],
+        RuleSetName: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::SES::MailManagerRuleSet; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Rules: list[Rule | RuleDict],
-            RuleSetName: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::SES::MailManagerRuleSet; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Rules: Items: 0 to 40 items. Required.
+            RuleSetName: Pattern: ^[a-zA-Z0-9_.-]+$ Length: 1 to 100 characters.
+            Tags: Items: 0 to 200 items.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -131,206 +135,205 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-IngressAnalysisDict = TypedDict(
-    "IngressAnalysisDict",
-    {
-        "Analyzer": "Required[str]",
-        "ResultField": "Required[str]",
-    },
-    total=False,
-)
 
-IngressBooleanExpressionDict = TypedDict(
-    "IngressBooleanExpressionDict",
-    {
-        "Evaluate": "Required[IngressBooleanExpressionEvaluateOption1Dict | IngressBooleanExpressionEvaluateOption2Dict]",
-        "Operator": "Required[Literal['IS_TRUE', 'IS_FALSE']]",
-    },
-    total=False,
-)
+class IngressAnalysisDict(TypedDict, total=False):
+    """IngressAnalysis as a plain dict."""
 
-IngressBooleanExpressionEvaluateOption1Dict = TypedDict(
-    "IngressBooleanExpressionEvaluateOption1Dict",
-    {
-        "Analysis": "Required[IngressAnalysisDict]",
-    },
-    total=False,
-)
+    Analyzer: Required[str]
+    """Pattern: ^[a-zA-Z0-9:_/+=,@.#-]+$"""
+    ResultField: Required[str]
+    """Pattern: ^(addon\\.)?[\\sa-zA-Z0-9_]+$ Length: 1 to 256 characters."""
 
-IngressBooleanExpressionEvaluateOption2Dict = TypedDict(
-    "IngressBooleanExpressionEvaluateOption2Dict",
-    {
-        "IsInAddressList": "Required[IngressIsInAddressListDict]",
-    },
-    total=False,
-)
 
-IngressIpv4ExpressionDict = TypedDict(
-    "IngressIpv4ExpressionDict",
-    {
-        "Evaluate": "Required[IngressIpv4ExpressionEvaluateDict]",
-        "Operator": "Required[Literal['CIDR_MATCHES', 'NOT_CIDR_MATCHES']]",
-        "Values": "Required[list[str]]",
-    },
-    total=False,
-)
+class IngressBooleanExpressionDict(TypedDict, total=False):
+    """IngressBooleanExpression as a plain dict."""
 
-IngressIpv4ExpressionEvaluateDict = TypedDict(
-    "IngressIpv4ExpressionEvaluateDict",
-    {
-        "Attribute": "Required[Literal['SENDER_IP']]",
-    },
-    total=False,
-)
+    Evaluate: Required[
+        IngressBooleanExpressionEvaluateOption1Dict | IngressBooleanExpressionEvaluateOption2Dict
+    ]
+    """Type: IngressBooleanExpressionEvaluateOption1Dict |
+    IngressBooleanExpressionEvaluateOption2Dict."""
+    Operator: Required[Literal["IS_TRUE", "IS_FALSE"]]
+    """Allowed values: 'IS_TRUE', 'IS_FALSE'."""
 
-IngressIpv6ExpressionDict = TypedDict(
-    "IngressIpv6ExpressionDict",
-    {
-        "Evaluate": "Required[IngressIpv6ExpressionEvaluateDict]",
-        "Operator": "Required[Literal['CIDR_MATCHES', 'NOT_CIDR_MATCHES']]",
-        "Values": "Required[list[str]]",
-    },
-    total=False,
-)
 
-IngressIpv6ExpressionEvaluateDict = TypedDict(
-    "IngressIpv6ExpressionEvaluateDict",
-    {
-        "Attribute": "Required[Literal['SENDER_IPV6']]",
-    },
-    total=False,
-)
+class IngressBooleanExpressionEvaluateOption1Dict(TypedDict, total=False):
+    """IngressBooleanExpressionEvaluateOption1 as a plain dict."""
 
-IngressIsInAddressListDict = TypedDict(
-    "IngressIsInAddressListDict",
-    {
-        "AddressLists": "Required[list[str]]",
-        "Attribute": "Required[Literal['RECIPIENT']]",
-    },
-    total=False,
-)
+    Analysis: Required[IngressAnalysisDict]
+    """Type: IngressAnalysisDict."""
 
-IngressStringExpressionDict = TypedDict(
-    "IngressStringExpressionDict",
-    {
-        "Evaluate": "Required[IngressStringExpressionEvaluateOption1Dict | IngressStringExpressionEvaluateOption2Dict]",
-        "Operator": "Required[Literal['EQUALS', 'NOT_EQUALS', 'STARTS_WITH', 'ENDS_WITH', 'CONTAINS']]",
-        "Values": "Required[list[str]]",
-    },
-    total=False,
-)
 
-IngressStringExpressionEvaluateOption1Dict = TypedDict(
-    "IngressStringExpressionEvaluateOption1Dict",
-    {
-        "Attribute": "Required[Literal['RECIPIENT']]",
-    },
-    total=False,
-)
+class IngressBooleanExpressionEvaluateOption2Dict(TypedDict, total=False):
+    """IngressBooleanExpressionEvaluateOption2 as a plain dict."""
 
-IngressStringExpressionEvaluateOption2Dict = TypedDict(
-    "IngressStringExpressionEvaluateOption2Dict",
-    {
-        "Analysis": "Required[IngressAnalysisDict]",
-    },
-    total=False,
-)
+    IsInAddressList: Required[IngressIsInAddressListDict]
+    """Type: IngressIsInAddressListDict."""
 
-IngressTlsProtocolExpressionDict = TypedDict(
-    "IngressTlsProtocolExpressionDict",
-    {
-        "Evaluate": "Required[IngressTlsProtocolExpressionEvaluateDict]",
-        "Operator": "Required[Literal['MINIMUM_TLS_VERSION', 'IS']]",
-        "Value": "Required[Literal['TLS1_2', 'TLS1_3']]",
-    },
-    total=False,
-)
 
-IngressTlsProtocolExpressionEvaluateDict = TypedDict(
-    "IngressTlsProtocolExpressionEvaluateDict",
-    {
-        "Attribute": "Required[Literal['TLS_PROTOCOL']]",
-    },
-    total=False,
-)
+class IngressIpv4ExpressionDict(TypedDict, total=False):
+    """IngressIpv4Expression as a plain dict."""
 
-PolicyStatementDict = TypedDict(
-    "PolicyStatementDict",
-    {
-        "Action": "Required[Literal['ALLOW', 'DENY']]",
-        "Conditions": "Required[list[PolicyStatementConditionsItemOption1Dict | PolicyStatementConditionsItemOption2Dict | PolicyStatementConditionsItemOption3Dict | PolicyStatementConditionsItemOption4Dict | PolicyStatementConditionsItemOption5Dict]]",
-    },
-    total=False,
-)
+    Evaluate: Required[IngressIpv4ExpressionEvaluateDict]
+    """Type: IngressIpv4ExpressionEvaluateDict."""
+    Operator: Required[Literal["CIDR_MATCHES", "NOT_CIDR_MATCHES"]]
+    """Allowed values: 'CIDR_MATCHES', 'NOT_CIDR_MATCHES'."""
+    Values: Required[list[str]]
+    """Each item: Pattern:
+    ^((25[0-5]|2[0-4][0-9]|[01]?[0-9][0-9]?)\\.){3}(25[0-5]|2[0-4][0-9]|[01]?[0-9][0-9]?)/([0-9]|[12][0-9]|3[0-2])$"""
 
-PolicyStatementConditionsItemOption1Dict = TypedDict(
-    "PolicyStatementConditionsItemOption1Dict",
-    {
-        "StringExpression": "Required[IngressStringExpressionDict]",
-    },
-    total=False,
-)
 
-PolicyStatementConditionsItemOption2Dict = TypedDict(
-    "PolicyStatementConditionsItemOption2Dict",
-    {
-        "IpExpression": "Required[IngressIpv4ExpressionDict]",
-    },
-    total=False,
-)
+class IngressIpv4ExpressionEvaluateDict(TypedDict, total=False):
+    """IngressIpv4ExpressionEvaluate as a plain dict."""
 
-PolicyStatementConditionsItemOption3Dict = TypedDict(
-    "PolicyStatementConditionsItemOption3Dict",
-    {
-        "Ipv6Expression": "Required[IngressIpv6ExpressionDict]",
-    },
-    total=False,
-)
+    Attribute: Required[Literal["SENDER_IP"]]
+    """Allowed values: 'SENDER_IP'."""
 
-PolicyStatementConditionsItemOption4Dict = TypedDict(
-    "PolicyStatementConditionsItemOption4Dict",
-    {
-        "TlsExpression": "Required[IngressTlsProtocolExpressionDict]",
-    },
-    total=False,
-)
 
-PolicyStatementConditionsItemOption5Dict = TypedDict(
-    "PolicyStatementConditionsItemOption5Dict",
-    {
-        "BooleanExpression": "Required[IngressBooleanExpressionDict]",
-    },
-    total=False,
-)
+class IngressIpv6ExpressionDict(TypedDict, total=False):
+    """IngressIpv6Expression as a plain dict."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    Evaluate: Required[IngressIpv6ExpressionEvaluateDict]
+    """Type: IngressIpv6ExpressionEvaluateDict."""
+    Operator: Required[Literal["CIDR_MATCHES", "NOT_CIDR_MATCHES"]]
+    """Allowed values: 'CIDR_MATCHES', 'NOT_CIDR_MATCHES'."""
+    Values: Required[list[str]]
+    """Each item: Pattern:
+    ^(([0-9a-fA-F]{1,4}:){7}[0-9a-fA-F]{1,4}|([0-9a-fA-F]{1,4}:){1,7}:|([0-9a-fA-F]{1,4}:){1,6}:[0-9a-fA-F]{1,4}|([0-9a-fA-F]{1,4}:){1,5}(:[0-9a-fA-F]{1,4}){1,2}|([0-9a-fA-F]{1,4}:){1,4}(:[0-9a-fA-F]{1,4}){1,3}|([0-9a-fA-F]{1,4}:){1,3}(:[0-9a-fA-F]{1,4}){1,4}|([0-9a-fA-F]{1,4}:){1,2}(:[0-9a-fA-F]{1,4}){1,5}|[0-9a-fA-F]{1,4}:((:[0-9a-fA-F]{1,4}){1,6})|:((:[0-9a-fA-F]{1,4}){1,7}|:))\\/(12[0-8]|1[0-1][0-9]|[1-9][0-9]|[0-9])$
+    Length: at most 49 characters."""
 
+
+class IngressIpv6ExpressionEvaluateDict(TypedDict, total=False):
+    """IngressIpv6ExpressionEvaluate as a plain dict."""
+
+    Attribute: Required[Literal["SENDER_IPV6"]]
+    """Allowed values: 'SENDER_IPV6'."""
+
+
+class IngressIsInAddressListDict(TypedDict, total=False):
+    """IngressIsInAddressList as a plain dict."""
+
+    AddressLists: Required[list[str]]
+    """Items: exactly 1 items. Items are unique."""
+    Attribute: Required[Literal["RECIPIENT"]]
+    """Allowed values: 'RECIPIENT'."""
+
+
+class IngressStringExpressionDict(TypedDict, total=False):
+    """IngressStringExpression as a plain dict."""
+
+    Evaluate: Required[
+        IngressStringExpressionEvaluateOption1Dict | IngressStringExpressionEvaluateOption2Dict
+    ]
+    """Type: IngressStringExpressionEvaluateOption1Dict |
+    IngressStringExpressionEvaluateOption2Dict."""
+    Operator: Required[Literal["EQUALS", "NOT_EQUALS", "STARTS_WITH", "ENDS_WITH", "CONTAINS"]]
+    """Allowed values: 'EQUALS', 'NOT_EQUALS', 'STARTS_WITH', 'ENDS_WITH', 'CONTAINS'."""
+    Values: Required[list[str]]
+    """Type: list[str]."""
+
+
+class IngressStringExpressionEvaluateOption1Dict(TypedDict, total=False):
+    """IngressStringExpressionEvaluateOption1 as a plain dict."""
+
+    Attribute: Required[Literal["RECIPIENT"]]
+    """Allowed values: 'RECIPIENT'."""
+
+
+class IngressStringExpressionEvaluateOption2Dict(TypedDict, total=False):
+    """IngressStringExpressionEvaluateOption2 as a plain dict."""
+
+    Analysis: Required[IngressAnalysisDict]
+    """Type: IngressAnalysisDict."""
+
+
+class IngressTlsProtocolExpressionDict(TypedDict, total=False):
+    """IngressTlsProtocolExpression as a plain dict."""
+
+    Evaluate: Required[IngressTlsProtocolExpressionEvaluateDict]
+    """Type: IngressTlsProtocolExpressionEvaluateDict."""
+    Operator: Required[Literal["MINIMUM_TLS_VERSION", "IS"]]
+    """Allowed values: 'MINIMUM_TLS_VERSION', 'IS'."""
+    Value: Required[Literal["TLS1_2", "TLS1_3"]]
+    """Allowed values: 'TLS1_2', 'TLS1_3'."""
+
+
+class IngressTlsProtocolExpressionEvaluateDict(TypedDict, total=False):
+    """IngressTlsProtocolExpressionEvaluate as a plain dict."""
+
+    Attribute: Required[Literal["TLS_PROTOCOL"]]
+    """Allowed values: 'TLS_PROTOCOL'."""
+
+
+class PolicyStatementDict(TypedDict, total=False):
+    """PolicyStatement as a plain dict."""
+
+    Action: Required[Literal["ALLOW", "DENY"]]
+    """Allowed values: 'ALLOW', 'DENY'."""
+    Conditions: Required[
+        list[
+            PolicyStatementConditionsItemOption1Dict
+            | PolicyStatementConditionsItemOption2Dict
+            | PolicyStatementConditionsItemOption3Dict
+            | PolicyStatementConditionsItemOption4Dict
+            | PolicyStatementConditionsItemOption5Dict
+        ]
+    ]
+    """Items: at least 1 items."""
+
+
+class PolicyStatementConditionsItemOption1Dict(TypedDict, total=False):
+    """PolicyStatementConditionsItemOption1 as a plain dict."""
+
+    StringExpression: Required[IngressStringExpressionDict]
+    """Type: IngressStringExpressionDict."""
+
+
+class PolicyStatementConditionsItemOption2Dict(TypedDict, total=False):
+    """PolicyStatementConditionsItemOption2 as a plain dict."""
+
+    IpExpression: Required[IngressIpv4ExpressionDict]
+    """Type: IngressIpv4ExpressionDict."""
+
+
+class PolicyStatementConditionsItemOption3Dict(TypedDict, total=False):
+    """PolicyStatementConditionsItemOption3 as a plain dict."""
+
+    Ipv6Expression: Required[IngressIpv6ExpressionDict]
+    """Type: IngressIpv6ExpressionDict."""
+
+
+class PolicyStatementConditionsItemOption4Dict(TypedDict, total=False):
+    """PolicyStatementConditionsItemOption4 as a plain dict."""
+
+    TlsExpression: Required[IngressTlsProtocolExpressionDict]
+    """Type: IngressTlsProtocolExpressionDict."""
+
+
+class PolicyStatementConditionsItemOption5Dict(TypedDict, total=False):
+    """PolicyStatementConditionsItemOption5 as a plain dict."""
+
+    BooleanExpression: Required[IngressBooleanExpressionDict]
+    """Type: IngressBooleanExpressionDict."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 0 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::SES::MailManagerTrafficPolicy",
     schema_file="aws-ses-mailmanagertrafficpolicy.json",
     primary_identifier=("/TrafficPolicyId",),
-    additional_identifiers=(),
     read_only=("/TrafficPolicyArn", "/TrafficPolicyId"),
-    create_only=(),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("DefaultAction", "PolicyStatements"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -340,273 +343,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AcceptAction": {"enum": ["ALLOW", "DENY"], "type": "string"},
-        "IngressAddressListEmailAttribute": {"enum": ["RECIPIENT"], "type": "string"},
-        "IngressAnalysis": {
-            "additionalProperties": False,
-            "properties": {
-                "Analyzer": {"pattern": "^[a-zA-Z0-9:_/+=,@.#-]+$", "type": "string"},
-                "ResultField": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "pattern": "^(addon\\.)?[\\sa-zA-Z0-9_]+$",
-                    "type": "string",
-                },
-            },
-            "required": ["Analyzer", "ResultField"],
-            "type": "object",
-        },
-        "IngressBooleanExpression": {
-            "additionalProperties": False,
-            "properties": {
-                "Evaluate": {"$ref": "#/definitions/IngressBooleanToEvaluate"},
-                "Operator": {"$ref": "#/definitions/IngressBooleanOperator"},
-            },
-            "required": ["Evaluate", "Operator"],
-            "type": "object",
-        },
-        "IngressBooleanOperator": {"enum": ["IS_TRUE", "IS_FALSE"], "type": "string"},
-        "IngressBooleanToEvaluate": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {"Analysis": {"$ref": "#/definitions/IngressAnalysis"}},
-                    "required": ["Analysis"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "IsInAddressList": {"$ref": "#/definitions/IngressIsInAddressList"}
-                    },
-                    "required": ["IsInAddressList"],
-                    "type": "object",
-                },
-            ]
-        },
-        "IngressIpOperator": {"enum": ["CIDR_MATCHES", "NOT_CIDR_MATCHES"], "type": "string"},
-        "IngressIpToEvaluate": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {"Attribute": {"$ref": "#/definitions/IngressIpv4Attribute"}},
-                    "required": ["Attribute"],
-                    "type": "object",
-                }
-            ]
-        },
-        "IngressIpv4Attribute": {"enum": ["SENDER_IP"], "type": "string"},
-        "IngressIpv4Expression": {
-            "additionalProperties": False,
-            "properties": {
-                "Evaluate": {"$ref": "#/definitions/IngressIpToEvaluate"},
-                "Operator": {"$ref": "#/definitions/IngressIpOperator"},
-                "Values": {
-                    "items": {
-                        "pattern": "^((25[0-5]|2[0-4][0-9]|[01]?[0-9][0-9]?)\\.){3}(25[0-5]|2[0-4][0-9]|[01]?[0-9][0-9]?)/([0-9]|[12][0-9]|3[0-2])$",
-                        "type": "string",
-                    },
-                    "type": "array",
-                },
-            },
-            "required": ["Evaluate", "Operator", "Values"],
-            "type": "object",
-        },
-        "IngressIpv6Attribute": {"enum": ["SENDER_IPV6"], "type": "string"},
-        "IngressIpv6Expression": {
-            "additionalProperties": False,
-            "properties": {
-                "Evaluate": {"$ref": "#/definitions/IngressIpv6ToEvaluate"},
-                "Operator": {"$ref": "#/definitions/IngressIpOperator"},
-                "Values": {
-                    "items": {
-                        "maxLength": 49,
-                        "pattern": "^(([0-9a-fA-F]{1,4}:){7}[0-9a-fA-F]{1,4}|([0-9a-fA-F]{1,4}:){1,7}:|([0-9a-fA-F]{1,4}:){1,6}:[0-9a-fA-F]{1,4}|([0-9a-fA-F]{1,4}:){1,5}(:[0-9a-fA-F]{1,4}){1,2}|([0-9a-fA-F]{1,4}:){1,4}(:[0-9a-fA-F]{1,4}){1,3}|([0-9a-fA-F]{1,4}:){1,3}(:[0-9a-fA-F]{1,4}){1,4}|([0-9a-fA-F]{1,4}:){1,2}(:[0-9a-fA-F]{1,4}){1,5}|[0-9a-fA-F]{1,4}:((:[0-9a-fA-F]{1,4}){1,6})|:((:[0-9a-fA-F]{1,4}){1,7}|:))\\/(12[0-8]|1[0-1][0-9]|[1-9][0-9]|[0-9])$",
-                        "type": "string",
-                    },
-                    "type": "array",
-                },
-            },
-            "required": ["Evaluate", "Operator", "Values"],
-            "type": "object",
-        },
-        "IngressIpv6ToEvaluate": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {"Attribute": {"$ref": "#/definitions/IngressIpv6Attribute"}},
-                    "required": ["Attribute"],
-                    "type": "object",
-                }
-            ]
-        },
-        "IngressIsInAddressList": {
-            "additionalProperties": False,
-            "properties": {
-                "AddressLists": {
-                    "items": {"type": "string"},
-                    "maxItems": 1,
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "Attribute": {"$ref": "#/definitions/IngressAddressListEmailAttribute"},
-            },
-            "required": ["AddressLists", "Attribute"],
-            "type": "object",
-        },
-        "IngressStringEmailAttribute": {"enum": ["RECIPIENT"], "type": "string"},
-        "IngressStringExpression": {
-            "additionalProperties": False,
-            "properties": {
-                "Evaluate": {"$ref": "#/definitions/IngressStringToEvaluate"},
-                "Operator": {"$ref": "#/definitions/IngressStringOperator"},
-                "Values": {"items": {"type": "string"}, "type": "array"},
-            },
-            "required": ["Evaluate", "Operator", "Values"],
-            "type": "object",
-        },
-        "IngressStringOperator": {
-            "enum": ["EQUALS", "NOT_EQUALS", "STARTS_WITH", "ENDS_WITH", "CONTAINS"],
-            "type": "string",
-        },
-        "IngressStringToEvaluate": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "Attribute": {"$ref": "#/definitions/IngressStringEmailAttribute"}
-                    },
-                    "required": ["Attribute"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {"Analysis": {"$ref": "#/definitions/IngressAnalysis"}},
-                    "required": ["Analysis"],
-                    "type": "object",
-                },
-            ]
-        },
-        "IngressTlsAttribute": {"enum": ["TLS_PROTOCOL"], "type": "string"},
-        "IngressTlsProtocolAttribute": {"enum": ["TLS1_2", "TLS1_3"], "type": "string"},
-        "IngressTlsProtocolExpression": {
-            "additionalProperties": False,
-            "properties": {
-                "Evaluate": {"$ref": "#/definitions/IngressTlsProtocolToEvaluate"},
-                "Operator": {"$ref": "#/definitions/IngressTlsProtocolOperator"},
-                "Value": {"$ref": "#/definitions/IngressTlsProtocolAttribute"},
-            },
-            "required": ["Evaluate", "Operator", "Value"],
-            "type": "object",
-        },
-        "IngressTlsProtocolOperator": {"enum": ["MINIMUM_TLS_VERSION", "IS"], "type": "string"},
-        "IngressTlsProtocolToEvaluate": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {"Attribute": {"$ref": "#/definitions/IngressTlsAttribute"}},
-                    "required": ["Attribute"],
-                    "type": "object",
-                }
-            ]
-        },
-        "PolicyCondition": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "StringExpression": {"$ref": "#/definitions/IngressStringExpression"}
-                    },
-                    "required": ["StringExpression"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {"IpExpression": {"$ref": "#/definitions/IngressIpv4Expression"}},
-                    "required": ["IpExpression"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "Ipv6Expression": {"$ref": "#/definitions/IngressIpv6Expression"}
-                    },
-                    "required": ["Ipv6Expression"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "TlsExpression": {"$ref": "#/definitions/IngressTlsProtocolExpression"}
-                    },
-                    "required": ["TlsExpression"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "BooleanExpression": {"$ref": "#/definitions/IngressBooleanExpression"}
-                    },
-                    "required": ["BooleanExpression"],
-                    "type": "object",
-                },
-            ]
-        },
-        "PolicyStatement": {
-            "additionalProperties": False,
-            "properties": {
-                "Action": {"$ref": "#/definitions/AcceptAction"},
-                "Conditions": {
-                    "items": {"$ref": "#/definitions/PolicyCondition"},
-                    "minItems": 1,
-                    "type": "array",
-                },
-            },
-            "required": ["Action", "Conditions"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "DefaultAction": {"$ref": "#/definitions/AcceptAction"},
-        "MaxMessageSizeBytes": {"minimum": 1, "type": "number"},
-        "PolicyStatements": {"items": {"$ref": "#/definitions/PolicyStatement"}, "type": "array"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 200,
-            "minItems": 0,
-            "type": "array",
-        },
-        "TrafficPolicyArn": {"type": "string"},
-        "TrafficPolicyId": {"maxLength": 100, "minLength": 1, "type": "string"},
-        "TrafficPolicyName": {
-            "maxLength": 63,
-            "minLength": 3,
-            "pattern": "^[A-Za-z0-9_\\-]+$",
-            "type": "string",
-        },
-    },
-    "required": ["DefaultAction", "PolicyStatements"],
-}
-
 
 class MailManagerTrafficPolicy(_Resource):
-    """AWS::SES::MailManagerTrafficPolicy: Definition of AWS::SES::MailManagerTrafficPolicy Resource Type
+    """AWS::SES::MailManagerTrafficPolicy: Definition of AWS::SES::MailManagerTrafficPolicy Resource
+    Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: TrafficPolicyId.
+    Read-only attributes (known once deployed): TrafficPolicyArn, TrafficPolicyId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ses-mailmanagertrafficpolicy.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -616,36 +362,49 @@ class MailManagerTrafficPolicy(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "MailManagerTrafficPolicyAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "mail_manager_traffic_policy.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     TrafficPolicyArn: str
+    """Type: str."""
     TrafficPolicyId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Length: 1 to 100 characters."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     DefaultAction: Literal["ALLOW", "DENY"]
     MaxMessageSizeBytes: float
     PolicyStatements: list[PolicyStatementDict]
     Tags: list[TagDict]
     TrafficPolicyName: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        DefaultAction: Literal["ALLOW", "DENY"],
+        PolicyStatements: list[PolicyStatement | PolicyStatementDict],
+        MaxMessageSizeBytes: float | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        TrafficPolicyName: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::SES::MailManagerTrafficPolicy; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            DefaultAction: Literal["ALLOW", "DENY"],
-            PolicyStatements: list[PolicyStatement | PolicyStatementDict],
-            MaxMessageSizeBytes: float | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            TrafficPolicyName: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::SES::MailManagerTrafficPolicy; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            DefaultAction: Allowed values: 'ALLOW', 'DENY'. Required.
+            PolicyStatements: Type: list[PolicyStatementDict]. Required.
+            MaxMessageSizeBytes: Range: at least 1 (inclusive).
+            Tags: Items: 0 to 200 items.
+            TrafficPolicyName: Pattern: ^[A-Za-z0-9_\\-]+$ Length: 3 to 63 characters.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,50 +63,41 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-MultiRegionEndpointDetailsDict = TypedDict(
-    "MultiRegionEndpointDetailsDict",
-    {
-        "RouteDetails": "Required[list[MultiRegionEndpointDetailsRouteDetailsItemDict]]",
-    },
-    total=False,
-)
 
-MultiRegionEndpointDetailsRouteDetailsItemDict = TypedDict(
-    "MultiRegionEndpointDetailsRouteDetailsItemDict",
-    {
-        "Region": "Required[str]",
-    },
-    total=False,
-)
+class MultiRegionEndpointDetailsDict(TypedDict, total=False):
+    """MultiRegionEndpointDetails as a plain dict: Contains details of a multi-region endpoint
+    (global-endpoint) being created."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    RouteDetails: Required[list[MultiRegionEndpointDetailsRouteDetailsItemDict]]
+    """A list of route configuration details. Must contain exactly one route configuration"""
 
+
+class MultiRegionEndpointDetailsRouteDetailsItemDict(TypedDict, total=False):
+    """MultiRegionEndpointDetailsRouteDetailsItem as a plain dict."""
+
+    Region: Required[str]
+    """The name of an AWS-Region to be a secondary region for the multi-region endpoint
+    (global-endpoint)"""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: An object that defines the tags that are associated with a resource."""
+
+    Key: Required[str]
+    """One part of a key-value pair that defines a tag."""
+    Value: Required[str]
+    """The optional part of a key-value pair that defines a tag."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::SES::MultiRegionEndpoint",
     schema_file="aws-ses-multiregionendpoint.json",
     primary_identifier=("/EndpointName",),
-    additional_identifiers=(),
-    read_only=(),
     create_only=("/EndpointName", "/Details"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Details/RouteDetails", "/Tags"),
     required=("EndpointName", "Details"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -112,64 +107,15 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Details": {
-            "additionalProperties": False,
-            "properties": {"RouteDetails": {"$ref": "#/definitions/RouteDetails"}},
-            "required": ["RouteDetails"],
-            "type": "object",
-        },
-        "Region": {"type": "string"},
-        "RouteDetails": {
-            "items": {
-                "additionalProperties": False,
-                "properties": {"Region": {"$ref": "#/definitions/Region"}},
-                "required": ["Region"],
-                "type": "object",
-            },
-            "maxItems": 1,
-            "minItems": 1,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": True,
-        },
-    },
-    "properties": {
-        "Details": {"$ref": "#/definitions/Details"},
-        "EndpointName": {
-            "maxLength": 64,
-            "minLength": 1,
-            "pattern": "^[\\w\\-_]+$",
-            "type": "string",
-        },
-        "Tags": {"$ref": "#/definitions/Tags"},
-    },
-    "required": ["EndpointName", "Details"],
-}
-
 
 class MultiRegionEndpoint(_Resource):
     """AWS::SES::MultiRegionEndpoint: Resource Type definition for AWS::SES::MultiRegionEndpoint
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: EndpointName.
+    Replaced when any of these change (create-only): EndpointName, Details.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ses-multiregionendpoint.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -179,31 +125,42 @@ class MultiRegionEndpoint(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "MultiRegionEndpointAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "multi_region_endpoint.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
-    # Declared properties (as declared, or as AWS returned them).
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Details: MultiRegionEndpointDetailsDict
     EndpointName: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Details: MultiRegionEndpointDetails | MultiRegionEndpointDetailsDict,
+        EndpointName: str,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::SES::MultiRegionEndpoint; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Details: MultiRegionEndpointDetails | MultiRegionEndpointDetailsDict,
-            EndpointName: str,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::SES::MultiRegionEndpoint; `await` it inside an App to deploy it.
-
-            EndpointName: The name of the multi-region endpoint (global-endpoint).
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Details: Contains details of a multi-region endpoint (global-endpoint) being created.
+                Create-only: changing it replaces the resource. Required.
+            EndpointName: The name of the multi-region endpoint (global-endpoint). Create-only:
+                changing it replaces the resource. Required.
+            Tags: An Array of objects that define the tags (keys and values) to associate with the
+                multi-region endpoint (global-endpoint).
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,29 +59,34 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ReceiptFilterFilterDict = TypedDict(
-    "ReceiptFilterFilterDict",
-    {
-        "IpFilter": "Required[ReceiptFilterIpFilterDict]",
-        "Name": "str",
-    },
-    total=False,
-)
 
-ReceiptFilterIpFilterDict = TypedDict(
-    "ReceiptFilterIpFilterDict",
-    {
-        "Cidr": "Required[str]",
-        "Policy": "Required[Literal['Allow', 'Block']]",
-    },
-    total=False,
-)
+class ReceiptFilterFilterDict(TypedDict, total=False):
+    """ReceiptFilterFilter as a plain dict: A structure that describes the IP address filter to
+    create, which consists of a name, an IP address range, and whether to allow or block mail from
+    it."""
 
+    IpFilter: Required[ReceiptFilterIpFilterDict]
+    """A structure that provides the IP addresses to block or allow, and whether to block or allow
+    incoming mail from them."""
+    Name: str
+    """The name of the IP address filter."""
+
+
+class ReceiptFilterIpFilterDict(TypedDict, total=False):
+    """ReceiptFilterIpFilter as a plain dict: A structure that provides the IP addresses to block or
+    allow, and whether to block or allow incoming mail from them."""
+
+    Cidr: Required[str]
+    """A single IP address or a range of IP addresses to block or allow, specified in CIDR notation."""
+    Policy: Required[Literal["Allow", "Block"]]
+    """Indicates whether to block or allow incoming mail from the specified IP addresses."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::SES::ReceiptFilter",
     schema_file="aws-ses-receiptfilter.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=("/Id",),
     create_only=(
         "/Filter",
@@ -86,18 +95,11 @@ METADATA = _TypeMetadata(
         "/Filter/IpFilter/Policy",
         "/Filter/IpFilter/Cidr",
     ),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("Filter",),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -106,38 +108,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Filter": {
-            "additionalProperties": False,
-            "properties": {
-                "IpFilter": {"$ref": "#/definitions/IpFilter"},
-                "Name": {"type": "string"},
-            },
-            "required": ["IpFilter"],
-            "type": "object",
-        },
-        "IpFilter": {
-            "additionalProperties": False,
-            "properties": {
-                "Cidr": {"type": "string"},
-                "Policy": {"enum": ["Allow", "Block"], "type": "string"},
-            },
-            "required": ["Policy", "Cidr"],
-            "type": "object",
-        },
-    },
-    "properties": {"Filter": {"$ref": "#/definitions/Filter"}, "Id": {"type": "string"}},
-    "required": ["Filter"],
-}
-
 
 class ReceiptFilter(_Resource):
     """AWS::SES::ReceiptFilter: Resource Type definition for AWS::SES::ReceiptFilter
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Replaced when any of these change (create-only): Filter, Filter.Name, Filter.IpFilter,
+    Filter.IpFilter.Policy, Filter.IpFilter.Cidr.
+    Read-only attributes (known once deployed): Id.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ses-receiptfilter.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -145,27 +126,35 @@ class ReceiptFilter(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ReceiptFilterAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "receipt_filter.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Id: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Filter: ReceiptFilterFilterDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Filter: ReceiptFilterFilter | ReceiptFilterFilterDict,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::SES::ReceiptFilter; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Filter: ReceiptFilterFilter | ReceiptFilterFilterDict,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::SES::ReceiptFilter; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Filter: A structure that describes the IP address filter to create, which consists of a
+                name, an IP address range, and whether to allow or block mail from it. Create-only:
+                changing it replaces the resource. Required.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -87,132 +91,228 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ActionDict = TypedDict(
-    "ActionDict",
-    {
-        "AddHeaderAction": "ReceiptRuleAddHeaderActionDict",
-        "BounceAction": "ReceiptRuleBounceActionDict",
-        "ConnectAction": "ReceiptRuleConnectActionDict",
-        "LambdaAction": "ReceiptRuleLambdaActionDict",
-        "S3Action": "ReceiptRuleS3ActionDict",
-        "SNSAction": "ReceiptRuleSNSActionDict",
-        "StopAction": "ReceiptRuleStopActionDict",
-        "WorkmailAction": "ReceiptRuleWorkmailActionDict",
-    },
-    total=False,
-)
 
-ReceiptRuleAddHeaderActionDict = TypedDict(
-    "ReceiptRuleAddHeaderActionDict",
-    {
-        "HeaderName": "Required[str]",
-        "HeaderValue": "Required[str]",
-    },
-    total=False,
-)
+class ActionDict(TypedDict, total=False):
+    """Action as a plain dict: An action that Amazon SES can take when it receives an email on
+    behalf of one or more email addresses or domains that you own. An instance of this data type can
+    represent only one action."""
 
-ReceiptRuleBounceActionDict = TypedDict(
-    "ReceiptRuleBounceActionDict",
-    {
-        "Message": "Required[str]",
-        "Sender": "Required[str]",
-        "SmtpReplyCode": "Required[str]",
-        "StatusCode": "str",
-        "TopicArn": "str",
-    },
-    total=False,
-)
+    AddHeaderAction: ReceiptRuleAddHeaderActionDict
+    """When included in a receipt rule, this action adds a header to the received email."""
+    BounceAction: ReceiptRuleBounceActionDict
+    """When included in a receipt rule, this action rejects the received email by returning a bounce
+    response to the sender and, optionally, publishes a notification to Amazon Simple Notification
+    Service (Amazon SNS)."""
+    ConnectAction: ReceiptRuleConnectActionDict
+    """When included in a receipt rule, this action parses the received message and starts an email
+    contact in Amazon Connect on your behalf."""
+    LambdaAction: ReceiptRuleLambdaActionDict
+    """When included in a receipt rule, this action calls an AWS Lambda function and, optionally,
+    publishes a notification to Amazon Simple Notification Service (Amazon SNS)."""
+    S3Action: ReceiptRuleS3ActionDict
+    """When included in a receipt rule, this action saves the received message to an Amazon Simple
+    Storage Service (Amazon S3) bucket and, optionally, publishes a notification to Amazon Simple
+    Notification Service (Amazon SNS)."""
+    SNSAction: ReceiptRuleSNSActionDict
+    """The action to publish the email content to an Amazon SNS topic. When executed, this action
+    will send the email as a notification to the specified SNS topic."""
+    StopAction: ReceiptRuleStopActionDict
+    """When included in a receipt rule, this action terminates the evaluation of the receipt rule
+    set and, optionally, publishes a notification to Amazon Simple Notification Service (Amazon
+    SNS)."""
+    WorkmailAction: ReceiptRuleWorkmailActionDict
+    """When included in a receipt rule, this action calls Amazon WorkMail and, optionally, publishes
+    a notification to Amazon Simple Notification Service (Amazon SNS). It usually isn't necessary to
+    set this up manually, because Amazon WorkMail adds the rule automatically during its setup
+    procedure."""
 
-ReceiptRuleConnectActionDict = TypedDict(
-    "ReceiptRuleConnectActionDict",
-    {
-        "IAMRoleARN": "Required[str]",
-        "InstanceARN": "Required[str]",
-    },
-    total=False,
-)
 
-ReceiptRuleLambdaActionDict = TypedDict(
-    "ReceiptRuleLambdaActionDict",
-    {
-        "FunctionArn": "Required[str]",
-        "InvocationType": "Literal['Event', 'RequestResponse']",
-        "TopicArn": "str",
-    },
-    total=False,
-)
+class ReceiptRuleAddHeaderActionDict(TypedDict, total=False):
+    """ReceiptRuleAddHeaderAction as a plain dict: When included in a receipt rule, this action adds
+    a header to the received email."""
 
-ReceiptRuleRuleDict = TypedDict(
-    "ReceiptRuleRuleDict",
-    {
-        "Actions": "list[ActionDict]",
-        "Enabled": "bool",
-        "Name": "str",
-        "Recipients": "list[str]",
-        "ScanEnabled": "bool",
-        "TlsPolicy": "Literal['Optional', 'Require']",
-    },
-    total=False,
-)
+    HeaderName: Required[str]
+    """The name of the header to add to the incoming message. The name must contain at least one
+    character, and can contain up to 50 characters. It consists of alphanumeric (a-z, A-Z, 0-9)
+    characters and dashes."""
+    HeaderValue: Required[str]
+    """The content to include in the header. This value can contain up to 2048 characters. It can't
+    contain newline (\\n) or carriage return (\\r) characters."""
 
-ReceiptRuleS3ActionDict = TypedDict(
-    "ReceiptRuleS3ActionDict",
-    {
-        "BucketName": "Required[str]",
-        "IamRoleArn": "str",
-        "KmsKeyArn": "str",
-        "ObjectKeyPrefix": "str",
-        "TopicArn": "str",
-    },
-    total=False,
-)
 
-ReceiptRuleSNSActionDict = TypedDict(
-    "ReceiptRuleSNSActionDict",
-    {
-        "Encoding": "Literal['Base64', 'UTF-8']",
-        "TopicArn": "str",
-    },
-    total=False,
-)
+class ReceiptRuleBounceActionDict(TypedDict, total=False):
+    """ReceiptRuleBounceAction as a plain dict: When included in a receipt rule, this action rejects
+    the received email by returning a bounce response to the sender and, optionally, publishes a
+    notification to Amazon Simple Notification Service (Amazon SNS)."""
 
-ReceiptRuleStopActionDict = TypedDict(
-    "ReceiptRuleStopActionDict",
-    {
-        "Scope": "Required[Literal['RuleSet']]",
-        "TopicArn": "str",
-    },
-    total=False,
-)
+    Message: Required[str]
+    """Human-readable text to include in the bounce message."""
+    Sender: Required[str]
+    """The email address of the sender of the bounced email. This is the address from which the
+    bounce message is sent."""
+    SmtpReplyCode: Required[str]
+    """The SMTP reply code, as defined by RFC 5321."""
+    StatusCode: str
+    """The SMTP enhanced status code, as defined by RFC 3463."""
+    TopicArn: str
+    """The Amazon Resource Name (ARN) of the Amazon SNS topic to notify when the bounce action is
+    taken. You can find the ARN of a topic by using the ListTopics operation in Amazon SNS."""
 
-ReceiptRuleWorkmailActionDict = TypedDict(
-    "ReceiptRuleWorkmailActionDict",
-    {
-        "OrganizationArn": "Required[str]",
-        "TopicArn": "str",
-    },
-    total=False,
-)
 
+class ReceiptRuleConnectActionDict(TypedDict, total=False):
+    """ReceiptRuleConnectAction as a plain dict: When included in a receipt rule, this action parses
+    the received message and starts an email contact in Amazon Connect on your behalf."""
+
+    IAMRoleARN: Required[str]
+    """The Amazon Resource Name (ARN) of the IAM role to be used by Amazon Simple Email Service
+    while starting email contacts to the Amazon Connect instance. This role should have permission
+    to invoke connect:StartEmailContact for the given Amazon Connect instance."""
+    InstanceARN: Required[str]
+    """The Amazon Resource Name (ARN) for the Amazon Connect instance that Amazon SES integrates
+    with for starting email contacts."""
+
+
+class ReceiptRuleLambdaActionDict(TypedDict, total=False):
+    """ReceiptRuleLambdaAction as a plain dict: When included in a receipt rule, this action calls
+    an AWS Lambda function and, optionally, publishes a notification to Amazon Simple Notification
+    Service (Amazon SNS)."""
+
+    FunctionArn: Required[str]
+    """The Amazon Resource Name (ARN) of the AWS Lambda function. An example of an AWS Lambda
+    function ARN is arn:aws:lambda:us-west-2:account-id:function:MyFunction. For more information
+    about AWS Lambda, see the AWS Lambda Developer Guide."""
+    InvocationType: Literal["Event", "RequestResponse"]
+    """The invocation type of the AWS Lambda function. An invocation type of RequestResponse means
+    that the execution of the function immediately results in a response, and a value of Event means
+    that the function is invoked asynchronously. The default value is Event. For information about
+    AWS Lambda invocation types, see the AWS Lambda Developer Guide. There is a 30-second timeout on
+    RequestResponse invocations. You should use Event invocation in most cases. Use RequestResponse
+    only to make a mail flow decision, such as whether to stop the receipt rule or the receipt rule
+    set."""
+    TopicArn: str
+    """The Amazon Resource Name (ARN) of the Amazon SNS topic to notify when the Lambda action is
+    executed. You can find the ARN of a topic by using the ListTopics operation in Amazon SNS."""
+
+
+class ReceiptRuleRuleDict(TypedDict, total=False):
+    """ReceiptRuleRule as a plain dict: A data structure that contains the specified rule's name,
+    actions, recipients, domains, enabled status, scan status, and TLS policy."""
+
+    Actions: list[ActionDict]
+    """An ordered list of actions to perform on messages that match at least one of the recipient
+    email addresses or domains specified in the receipt rule."""
+    Enabled: bool
+    """If true, the receipt rule is active. The default value is false."""
+    Name: str
+    """The name of the receipt rule. The name must meet the following requirements: Contain only
+    ASCII letters (a-z, A-Z), numbers (0-9), underscores (_), dashes (-), or periods (.). Start and
+    end with a letter or number. Contain 64 characters or fewer."""
+    Recipients: list[str]
+    """The recipient domains and email addresses that the receipt rule applies to. If this field is
+    not specified, this rule matches all recipients on all verified domains."""
+    ScanEnabled: bool
+    """If true, then messages that this receipt rule applies to are scanned for spam and viruses.
+    The default value is false."""
+    TlsPolicy: Literal["Optional", "Require"]
+    """Specifies whether Amazon SES should require that incoming email is delivered over a
+    connection encrypted with Transport Layer Security (TLS). If this parameter is set to Require,
+    Amazon SES bounces emails that are not received over TLS. The default is Optional."""
+
+
+class ReceiptRuleS3ActionDict(TypedDict, total=False):
+    """ReceiptRuleS3Action as a plain dict: When included in a receipt rule, this action saves the
+    received message to an Amazon Simple Storage Service (Amazon S3) bucket and, optionally,
+    publishes a notification to Amazon Simple Notification Service (Amazon SNS)."""
+
+    BucketName: Required[str]
+    """The name of the Amazon S3 bucket for incoming email."""
+    IamRoleArn: str
+    """The ARN of the IAM role to be used by Amazon SES while writing to the Amazon S3 bucket."""
+    KmsKeyArn: str
+    """The customer managed key that Amazon SES should use to encrypt your emails before saving them
+    to the Amazon S3 bucket. You can use the AWS managed key or a customer managed key that you
+    created in AWS KMS as follows: To use the AWS managed key, provide an ARN in the form of
+    arn:aws:kms:REGION:ACCOUNT-ID-WITHOUT-HYPHENS:alias/aws/ses. For example, if your AWS account ID
+    is 123456789012 and you want to use the AWS managed key in the US West (Oregon) Region, the ARN
+    of the AWS managed key would be arn:aws:kms:us-west-2:123456789012:alias/aws/ses. If you use the
+    AWS managed key, you don't need to perform any extra steps to give Amazon SES permission to use
+    the key. To use a customer managed key that you created in AWS KMS, provide the ARN of the
+    customer managed key and ensure that you add a statement to your key's policy to give Amazon SES
+    permission to use it. For more information about giving permissions, see the Amazon SES
+    Developer Guide. For more information about key policies, see the AWS KMS Developer Guide. If
+    you do not specify an AWS KMS key, Amazon SES does not encrypt your emails. Your mail is
+    encrypted by Amazon SES using the Amazon S3 encryption client before the mail is submitted to
+    Amazon S3 for storage. It is not encrypted using Amazon S3 server-side encryption. This means
+    that you must use the Amazon S3 encryption client to decrypt the email after retrieving it from
+    Amazon S3, as the service has no access to use your AWS KMS keys for decryption. This encryption
+    client is currently available with the AWS SDK for Java and AWS SDK for Ruby only. For more
+    information about client-side encryption using AWS KMS managed keys, see the Amazon S3 Developer
+    Guide."""
+    ObjectKeyPrefix: str
+    """The key prefix of the Amazon S3 bucket. The key prefix is similar to a directory name that
+    enables you to store similar data under the same directory in a bucket."""
+    TopicArn: str
+    """The ARN of the Amazon SNS topic to notify when the message is saved to the Amazon S3 bucket.
+    You can find the ARN of a topic by using the ListTopics operation in Amazon SNS."""
+
+
+class ReceiptRuleSNSActionDict(TypedDict, total=False):
+    """ReceiptRuleSNSAction as a plain dict: The action to publish the email content to an Amazon
+    SNS topic. When executed, this action will send the email as a notification to the specified SNS
+    topic."""
+
+    Encoding: Literal["Base64", "UTF-8"]
+    """The encoding to use for the email within the Amazon SNS notification. The default value is
+    UTF-8. Use BASE64 if you need to preserve all special characters, especially when the original
+    message uses a different encoding format."""
+    TopicArn: str
+    """The Amazon Resource Name (ARN) of the Amazon SNS Topic to which notification for the email
+    received will be published."""
+
+
+class ReceiptRuleStopActionDict(TypedDict, total=False):
+    """ReceiptRuleStopAction as a plain dict: When included in a receipt rule, this action
+    terminates the evaluation of the receipt rule set and, optionally, publishes a notification to
+    Amazon Simple Notification Service (Amazon SNS)."""
+
+    Scope: Required[Literal["RuleSet"]]
+    """The scope of the StopAction. The only acceptable value is RuleSet."""
+    TopicArn: str
+    """The Amazon Resource Name (ARN) of the Amazon SNS topic to notify when the stop action is
+    taken. You can find the ARN of a topic by using the ListTopics Amazon SNS operation."""
+
+
+class ReceiptRuleWorkmailActionDict(TypedDict, total=False):
+    """ReceiptRuleWorkmailAction as a plain dict: When included in a receipt rule, this action calls
+    Amazon WorkMail and, optionally, publishes a notification to Amazon Simple Notification Service
+    (Amazon SNS). It usually isn't necessary to set this up manually, because Amazon WorkMail adds
+    the rule automatically during its setup procedure."""
+
+    OrganizationArn: Required[str]
+    """The Amazon Resource Name (ARN) of the Amazon WorkMail organization. Amazon WorkMail ARNs use
+    the following format:
+    arn:aws:workmail:<region>:<awsAccountId>:organization/<workmailOrganizationId>. You can find the
+    ID of your organization by using the ListOrganizations operation in Amazon WorkMail. Amazon
+    WorkMail organization IDs begin with "m-", followed by a string of alphanumeric characters."""
+    TopicArn: str
+    """The Amazon Resource Name (ARN) of the Amazon SNS topic to notify when the WorkMail action is
+    called. You can find the ARN of a topic by using the ListTopics operation in Amazon SNS."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::SES::ReceiptRule",
     schema_file="aws-ses-receiptrule.json",
     primary_identifier=("/RuleName", "/RuleSetName"),
-    additional_identifiers=(),
     read_only=("/RuleName",),
     create_only=("/Rule/Name", "/RuleSetName"),
     write_only=("/After",),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("Rule", "RuleSetName"),
     list_required=("RuleSetName",),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -222,140 +322,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Action": {
-            "additionalProperties": False,
-            "properties": {
-                "AddHeaderAction": {"$ref": "#/definitions/AddHeaderAction"},
-                "BounceAction": {"$ref": "#/definitions/BounceAction"},
-                "ConnectAction": {"$ref": "#/definitions/ConnectAction"},
-                "LambdaAction": {"$ref": "#/definitions/LambdaAction"},
-                "S3Action": {"$ref": "#/definitions/S3Action"},
-                "SNSAction": {"$ref": "#/definitions/SNSAction"},
-                "StopAction": {"$ref": "#/definitions/StopAction"},
-                "WorkmailAction": {"$ref": "#/definitions/WorkmailAction"},
-            },
-            "type": "object",
-        },
-        "AddHeaderAction": {
-            "additionalProperties": False,
-            "properties": {"HeaderName": {"type": "string"}, "HeaderValue": {"type": "string"}},
-            "required": ["HeaderName", "HeaderValue"],
-            "type": "object",
-        },
-        "BounceAction": {
-            "additionalProperties": False,
-            "properties": {
-                "Message": {"type": "string"},
-                "Sender": {"type": "string"},
-                "SmtpReplyCode": {"type": "string"},
-                "StatusCode": {"type": "string"},
-                "TopicArn": {"type": "string"},
-            },
-            "required": ["Sender", "SmtpReplyCode", "Message"],
-            "type": "object",
-        },
-        "ConnectAction": {
-            "additionalProperties": False,
-            "properties": {
-                "IAMRoleARN": {
-                    "maxLength": 2048,
-                    "minLength": 20,
-                    "pattern": "^arn:[\\w-]+:iam::[0-9]+:role(\\u002F)([\\u0021-\\u007E]+\\u002F)?([\\w+=,.@-]+)$",
-                    "type": "string",
-                },
-                "InstanceARN": {
-                    "pattern": "^arn:(aws|aws-us-gov):connect:[a-z]{2}-[a-z]+-[0-9-]{1}:[0-9]{1,20}:instance/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$",
-                    "type": "string",
-                },
-            },
-            "required": ["InstanceARN", "IAMRoleARN"],
-            "type": "object",
-        },
-        "LambdaAction": {
-            "additionalProperties": False,
-            "properties": {
-                "FunctionArn": {"type": "string"},
-                "InvocationType": {"enum": ["Event", "RequestResponse"], "type": "string"},
-                "TopicArn": {"type": "string"},
-            },
-            "required": ["FunctionArn"],
-            "type": "object",
-        },
-        "Rule": {
-            "additionalProperties": False,
-            "properties": {
-                "Actions": {
-                    "items": {"$ref": "#/definitions/Action"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "Enabled": {"type": "boolean"},
-                "Name": {"type": "string"},
-                "Recipients": {"items": {"type": "string"}, "type": "array", "uniqueItems": False},
-                "ScanEnabled": {"type": "boolean"},
-                "TlsPolicy": {"enum": ["Optional", "Require"], "type": "string"},
-            },
-            "type": "object",
-        },
-        "S3Action": {
-            "additionalProperties": False,
-            "properties": {
-                "BucketName": {"type": "string"},
-                "IamRoleArn": {
-                    "maxLength": 2048,
-                    "minLength": 20,
-                    "pattern": "^arn:[\\w-]+:iam::[0-9]+:role(\\u002F)([\\u0021-\\u007E]+\\u002F)?([\\w+=,.@-]+)$",
-                    "type": "string",
-                },
-                "KmsKeyArn": {"type": "string"},
-                "ObjectKeyPrefix": {"type": "string"},
-                "TopicArn": {"type": "string"},
-            },
-            "required": ["BucketName"],
-            "type": "object",
-        },
-        "SNSAction": {
-            "additionalProperties": False,
-            "properties": {
-                "Encoding": {"enum": ["Base64", "UTF-8"], "type": "string"},
-                "TopicArn": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "StopAction": {
-            "additionalProperties": False,
-            "properties": {
-                "Scope": {"enum": ["RuleSet"], "type": "string"},
-                "TopicArn": {"type": "string"},
-            },
-            "required": ["Scope"],
-            "type": "object",
-        },
-        "WorkmailAction": {
-            "additionalProperties": False,
-            "properties": {"OrganizationArn": {"type": "string"}, "TopicArn": {"type": "string"}},
-            "required": ["OrganizationArn"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "After": {"type": "string"},
-        "Rule": {"$ref": "#/definitions/Rule"},
-        "RuleName": {"type": "string"},
-        "RuleSetName": {"type": "string"},
-    },
-    "required": ["Rule", "RuleSetName"],
-}
-
 
 class ReceiptRule(_Resource):
     """AWS::SES::ReceiptRule: Resource Type definition for AWS::SES::ReceiptRule
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: RuleName, RuleSetName (composite: the values joined by '|').
+    Replaced when any of these change (create-only): Rule.Name, RuleSetName.
+    Write-only (sent to AWS, never read back): After.
+    Read-only attributes (known once deployed): RuleName.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ses-receiptrule.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -363,34 +340,43 @@ class ReceiptRule(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ReceiptRuleAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "receipt_rule.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     RuleName: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The name of the rule"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     After: str
     Rule: ReceiptRuleRuleDict
     RuleSetName: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Rule: ReceiptRuleRule | ReceiptRuleRuleDict,
+        RuleSetName: str,
+        After: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::SES::ReceiptRule; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Rule: ReceiptRuleRule | ReceiptRuleRuleDict,
-            RuleSetName: str,
-            After: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::SES::ReceiptRule; `await` it inside an App to deploy it.
-
-            After: The name of an existing rule after which the new rule is placed.
-            Rule: A data structure that contains the specified rule's name, actions, recipients, domains, enabled status, scan status, and TLS policy.
-            RuleSetName: The name of the rule set where the receipt rule is added.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Rule: A data structure that contains the specified rule's name, actions, recipients,
+                domains, enabled status, scan status, and TLS policy. Required.
+            RuleSetName: The name of the rule set where the receipt rule is added. Create-only:
+                changing it replaces the resource. Required.
+            After: The name of an existing rule after which the new rule is placed. If this
+                parameter is null, the new rule is inserted at the beginning of the rule list.
+                Write-only: sent to AWS, never read back.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

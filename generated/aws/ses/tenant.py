@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -67,67 +71,57 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ReputationPolicyDict = TypedDict(
-    "ReputationPolicyDict",
-    {
-        "ReputationEntityPolicy": "Required[str]",
-    },
-    total=False,
-)
 
-ResourceAssociationDict = TypedDict(
-    "ResourceAssociationDict",
-    {
-        "ResourceArn": "Required[str]",
-    },
-    total=False,
-)
+class ReputationPolicyDict(TypedDict, total=False):
+    """ReputationPolicy as a plain dict: The reputation policy for the tenant."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    ReputationEntityPolicy: Required[str]
+    """The ARN of an SES-managed reputation policy."""
 
-TenantReputationEntityDict = TypedDict(
-    "TenantReputationEntityDict",
-    {
-        "Policy": "Required[ReputationPolicyDict]",
-    },
-    total=False,
-)
 
-TenantSuppressionAttributesDict = TypedDict(
-    "TenantSuppressionAttributesDict",
-    {
-        "SuppressedReasons": "Required[list[Literal['BOUNCE', 'COMPLAINT']]]",
-        "SuppressionScope": "Required[Literal['ACCOUNT', 'TENANT']]",
-    },
-    total=False,
-)
+class ResourceAssociationDict(TypedDict, total=False):
+    """ResourceAssociation as a plain dict: The resource to associate with the tenant"""
 
+    ResourceArn: Required[str]
+    """The ARN of the resource to associate with the tenant"""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: An object that defines the tags (keys and values) that you want to
+    associate with the tenant."""
+
+    Key: Required[str]
+    """The key of the key-value tag."""
+    Value: Required[str]
+    """The value of the key-value tag."""
+
+
+class TenantReputationEntityDict(TypedDict, total=False):
+    """TenantReputationEntity as a plain dict: The reputation configuration for the tenant."""
+
+    Policy: Required[ReputationPolicyDict]
+    """The reputation policy for the tenant."""
+
+
+class TenantSuppressionAttributesDict(TypedDict, total=False):
+    """TenantSuppressionAttributes as a plain dict: The suppression attributes for the tenant."""
+
+    SuppressedReasons: Required[list[Literal["BOUNCE", "COMPLAINT"]]]
+    """The reasons that cause messages to be added to the suppression list."""
+    SuppressionScope: Required[Literal["ACCOUNT", "TENANT"]]
+    """The scope of the suppression list for the tenant."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::SES::Tenant",
     schema_file="aws-ses-tenant.json",
     primary_identifier=("/TenantName",),
-    additional_identifiers=(),
     read_only=("/Arn",),
     create_only=("/TenantName",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/ResourceAssociations", "/SuppressionAttributes/SuppressedReasons", "/Tags"),
     required=("TenantName",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -137,86 +131,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ReputationEntity": {
-            "additionalProperties": False,
-            "properties": {"Policy": {"$ref": "#/definitions/ReputationPolicy"}},
-            "required": ["Policy"],
-            "type": "object",
-        },
-        "ReputationPolicy": {
-            "additionalProperties": False,
-            "properties": {
-                "ReputationEntityPolicy": {
-                    "pattern": "^arn:[a-z0-9-]+:ses:[a-z0-9-]+:aws:reputation-policy/(none|standard|strict)$",
-                    "type": "string",
-                }
-            },
-            "required": ["ReputationEntityPolicy"],
-            "type": "object",
-        },
-        "ResourceAssociation": {
-            "additionalProperties": False,
-            "properties": {"ResourceArn": {"minLength": 1, "type": "string"}},
-            "required": ["ResourceArn"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "TenantSuppressionAttributes": {
-            "additionalProperties": False,
-            "properties": {
-                "SuppressedReasons": {
-                    "items": {"enum": ["BOUNCE", "COMPLAINT"], "type": "string"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "SuppressionScope": {"enum": ["ACCOUNT", "TENANT"], "type": "string"},
-            },
-            "required": ["SuppressionScope", "SuppressedReasons"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"minLength": 1, "type": "string"},
-        "ReputationEntity": {"$ref": "#/definitions/ReputationEntity"},
-        "ResourceAssociations": {
-            "items": {"$ref": "#/definitions/ResourceAssociation"},
-            "minItems": 0,
-            "type": "array",
-        },
-        "SuppressionAttributes": {"$ref": "#/definitions/TenantSuppressionAttributes"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-        },
-        "TenantName": {
-            "maxLength": 64,
-            "minLength": 1,
-            "pattern": "^[\\w\\-_]+$",
-            "type": "string",
-        },
-    },
-    "required": ["TenantName"],
-}
-
 
 class Tenant(_Resource):
     """AWS::SES::Tenant: Resource Type definition for AWS::SES::Tenant
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: TenantName.
+    Replaced when any of these change (create-only): TenantName.
+    Read-only attributes (known once deployed): Arn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ses-tenant.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -224,42 +148,49 @@ class Tenant(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "TenantAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "tenant.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Amazon Resource Name (ARN) of the tenant."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ReputationEntity: TenantReputationEntityDict
     ResourceAssociations: list[ResourceAssociationDict]
     SuppressionAttributes: TenantSuppressionAttributesDict
     Tags: list[TagDict]
     TenantName: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        TenantName: str,
+        ReputationEntity: TenantReputationEntity | TenantReputationEntityDict | None = None,
+        ResourceAssociations: list[ResourceAssociation | ResourceAssociationDict] | None = None,
+        SuppressionAttributes: TenantSuppressionAttributes
+        | TenantSuppressionAttributesDict
+        | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::SES::Tenant; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            TenantName: str,
-            ReputationEntity: TenantReputationEntity | TenantReputationEntityDict | None = None,
-            ResourceAssociations: list[ResourceAssociation | ResourceAssociationDict] | None = None,
-            SuppressionAttributes: TenantSuppressionAttributes
-            | TenantSuppressionAttributesDict
-            | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::SES::Tenant; `await` it inside an App to deploy it.
-
-            ReputationEntity: The reputation configuration for the tenant.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            TenantName: The name of the tenant. Create-only: changing it replaces the resource.
+                Required.
+            ReputationEntity: The reputation configuration for the tenant. Sending status remains
+                managed by SES.
             ResourceAssociations: The list of resources to associate with the tenant.
             SuppressionAttributes: The suppression attributes for the tenant.
             Tags: The tags (keys and values) associated with the tenant.
-            TenantName: The name of the tenant.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

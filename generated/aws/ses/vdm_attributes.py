@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,41 +59,34 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-VdmAttributesDashboardAttributesDict = TypedDict(
-    "VdmAttributesDashboardAttributesDict",
-    {
-        "EngagementMetrics": "str",
-    },
-    total=False,
-)
 
-VdmAttributesGuardianAttributesDict = TypedDict(
-    "VdmAttributesGuardianAttributesDict",
-    {
-        "OptimizedSharedDelivery": "str",
-    },
-    total=False,
-)
+class VdmAttributesDashboardAttributesDict(TypedDict, total=False):
+    """VdmAttributesDashboardAttributes as a plain dict: Preferences regarding the Dashboard
+    feature."""
 
+    EngagementMetrics: str
+    """Whether emails sent from this account have engagement tracking enabled."""
+
+
+class VdmAttributesGuardianAttributesDict(TypedDict, total=False):
+    """VdmAttributesGuardianAttributes as a plain dict: Preferences regarding the Guardian feature."""
+
+    OptimizedSharedDelivery: str
+    """Whether emails sent from this account have optimized delivery algorithm enabled."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::SES::VdmAttributes",
     schema_file="aws-ses-vdmattributes.json",
     primary_identifier=("/VdmAttributesResourceId",),
-    additional_identifiers=(),
     read_only=("/VdmAttributesResourceId",),
-    create_only=(),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
-    required=(),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
         tag_on_create=False,
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -98,36 +95,15 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "DashboardAttributes": {
-            "additionalProperties": False,
-            "properties": {"EngagementMetrics": {"pattern": "ENABLED|DISABLED", "type": "string"}},
-            "type": "object",
-        },
-        "GuardianAttributes": {
-            "additionalProperties": False,
-            "properties": {
-                "OptimizedSharedDelivery": {"pattern": "ENABLED|DISABLED", "type": "string"}
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "DashboardAttributes": {"$ref": "#/definitions/DashboardAttributes"},
-        "GuardianAttributes": {"$ref": "#/definitions/GuardianAttributes"},
-        "VdmAttributesResourceId": {"type": "string"},
-    },
-    "required": [],
-}
-
 
 class VdmAttributes(_Resource):
     """AWS::SES::VdmAttributes: Resource Type definition for AWS::SES::VdmAttributes
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: VdmAttributesResourceId.
+    Read-only attributes (known once deployed): VdmAttributesResourceId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ses-vdmattributes.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -135,33 +111,40 @@ class VdmAttributes(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "VdmAttributesAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "vdm_attributes.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     VdmAttributesResourceId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Unique identifier for this resource"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     DashboardAttributes: VdmAttributesDashboardAttributesDict
     GuardianAttributes: VdmAttributesGuardianAttributesDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        DashboardAttributes: VdmAttributesDashboardAttributes
+        | VdmAttributesDashboardAttributesDict
+        | None = None,
+        GuardianAttributes: VdmAttributesGuardianAttributes
+        | VdmAttributesGuardianAttributesDict
+        | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::SES::VdmAttributes; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            DashboardAttributes: VdmAttributesDashboardAttributes
-            | VdmAttributesDashboardAttributesDict
-            | None = None,
-            GuardianAttributes: VdmAttributesGuardianAttributes
-            | VdmAttributesGuardianAttributesDict
-            | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::SES::VdmAttributes; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            DashboardAttributes: Preferences regarding the Dashboard feature.
+            GuardianAttributes: Preferences regarding the Guardian feature.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -7,8 +7,10 @@ Imported on first use by drt_access.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "DRTAccessAttributes",
@@ -17,9 +19,27 @@ __all__ = [
 
 
 class DRTAccessProps(DeferredModel):
-    LogBucketList: list[str] | None = None
-    RoleArn: str
+    """
+    The properties a program declares for a AWS::Shield::DRTAccess.
+    """
+
+    LogBucketList: Annotated[
+        list[str] | None,
+        Field(
+            description="Authorizes the Shield Response Team (SRT) to access the specified Amazon S3 bucket containing log data such as Application Load Balancer access logs, CloudFront logs, or logs from third party sources. You can associate up to 10 Amazon S3 buckets with your subscription."
+        ),
+    ] = None
+    RoleArn: Annotated[
+        str,
+        Field(
+            description="Authorizes the Shield Response Team (SRT) using the specified role, to access your AWS account to assist with DDoS attack mitigation during potential attacks. This enables the SRT to inspect your AWS WAF configuration and create or update AWS WAF rules and web ACLs."
+        ),
+    ]
 
 
 class DRTAccessAttributes(DeferredModel):
-    AccountId: str | None = None
+    """
+    The read-only attributes of a AWS::Shield::DRTAccess, set by AWS.
+    """
+
+    AccountId: Annotated[str | None, Field(description="Type: str.")] = None

@@ -7,10 +7,10 @@ Imported on first use by proactive_engagement.py, which re-exports every name he
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "EmergencyContact",
@@ -20,18 +20,42 @@ __all__ = [
 
 
 class EmergencyContact(DeferredModel):
+    """
+    An emergency contact is used by Shield Response Team (SRT) to contact you for escalations to the SRT and to initiate proactive customer support. An emergency contact requires an email address.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ContactNotes: str | None = None
-    EmailAddress: str
-    PhoneNumber: str | None = None
+    ContactNotes: Annotated[
+        str | None, Field(description="Additional notes regarding the contact.")
+    ] = None
+    EmailAddress: Annotated[str, Field(description="The email address for the contact.")]
+    PhoneNumber: Annotated[str | None, Field(description="The phone number for the contact")] = None
 
 
 class ProactiveEngagementAttributes(DeferredModel):
-    AccountId: str | None = None
+    """
+    The read-only attributes of a AWS::Shield::ProactiveEngagement, set by AWS.
+    """
+
+    AccountId: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ProactiveEngagementProps(DeferredModel):
-    EmergencyContactList: list[EmergencyContact]
-    ProactiveEngagementStatus: Literal["ENABLED", "DISABLED"]
+    """
+    The properties a program declares for a AWS::Shield::ProactiveEngagement.
+    """
+
+    EmergencyContactList: Annotated[
+        list[EmergencyContact],
+        Field(
+            description="A list of email addresses and phone numbers that the Shield Response Team (SRT) can use to contact you for escalations to the SRT and to initiate proactive customer support. To enable proactive engagement, the contact list must include at least one phone number."
+        ),
+    ]
+    ProactiveEngagementStatus: Annotated[
+        Literal["ENABLED", "DISABLED"],
+        Field(
+            description="If `ENABLED`, the Shield Response Team (SRT) will use email and phone to notify contacts about escalations to the SRT and to initiate proactive customer support. If `DISABLED`, the SRT will not proactively notify contacts about escalations or to initiate proactive customer support."
+        ),
+    ]

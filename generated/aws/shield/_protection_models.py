@@ -26,45 +26,116 @@ class ProtectionApplicationLayerAutomaticResponseConfigurationActionOption1(Defe
     model_config = ConfigDict(
         extra="forbid",
     )
-    Count: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
+    Count: Annotated[
+        dict[str, Any] | None,
+        Field(
+            description="Specifies that Shield Advanced should configure its AWS WAF rules with the AWS WAF `Count` action. You must specify exactly one action, either `Block` or `Count`.",
+            max_length=0,
+        ),
+    ] = None
 
 
 class ProtectionApplicationLayerAutomaticResponseConfigurationActionOption2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Block: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
+    Block: Annotated[
+        dict[str, Any] | None,
+        Field(
+            description="Specifies that Shield Advanced should configure its AWS WAF rules with the AWS WAF `Block` action. You must specify exactly one action, either `Block` or `Count`.",
+            max_length=0,
+        ),
+    ] = None
 
 
 class Tag(DeferredModel):
+    """
+    A tag associated with an AWS resource. Tags are key:value pairs that you can use to categorize and manage your resources, for purposes like billing or other management. Typically, the tag key represents a category, such as "environment", and the tag value represents a specific value within that category, such as "test," "development," or "production". Or you might set the tag key to "customer" and the value to the customer name or ID. You can specify one or more tags to add to each AWS resource, up to 50 tags for a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description='Part of the key:value pair that defines a tag. You can use a tag key to describe a category of information, such as "customer." Tag keys are case-sensitive.'
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description='Part of the key:value pair that defines a tag. You can use a tag value to describe a specific value within a category, such as "companyA" or "companyB." Tag values are case-sensitive.'
+        ),
+    ]
 
 
 class ProtectionAttributes(DeferredModel):
-    ProtectionArn: str | None = None
-    ProtectionId: str | None = None
+    """
+    The read-only attributes of a AWS::Shield::Protection, set by AWS.
+    """
+
+    ProtectionArn: Annotated[
+        str | None, Field(description="The ARN (Amazon Resource Name) of the protection.")
+    ] = None
+    ProtectionId: Annotated[
+        str | None, Field(description="The unique identifier (ID) of the protection.")
+    ] = None
 
 
 class ProtectionApplicationLayerAutomaticResponseConfiguration(DeferredModel):
+    """
+    The automatic application layer DDoS mitigation settings for a Protection. This configuration determines whether Shield Advanced automatically manages rules in the web ACL in order to respond to application layer events that Shield Advanced determines to be DDoS attacks.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Action: (
+    Action: Annotated[
         ProtectionApplicationLayerAutomaticResponseConfigurationActionOption1
-        | ProtectionApplicationLayerAutomaticResponseConfigurationActionOption2
-    )
-    Status: Literal["ENABLED", "DISABLED"]
+        | ProtectionApplicationLayerAutomaticResponseConfigurationActionOption2,
+        Field(
+            description="Specifies the action setting that Shield Advanced should use in the AWS WAF rules that it creates on behalf of the protected resource in response to DDoS attacks. You specify this as part of the configuration for the automatic application layer DDoS mitigation feature, when you enable or update automatic mitigation. Shield Advanced creates the AWS WAF rules in a Shield Advanced-managed rule group, inside the web ACL that you have associated with the resource."
+        ),
+    ]
+    Status: Annotated[
+        Literal["ENABLED", "DISABLED"],
+        Field(
+            description="Indicates whether automatic application layer DDoS mitigation is enabled for the protection."
+        ),
+    ]
 
 
 class ProtectionProps(DeferredModel):
-    ApplicationLayerAutomaticResponseConfiguration: (
-        ProtectionApplicationLayerAutomaticResponseConfiguration | None
-    ) = None
-    HealthCheckArns: list[str] | None = None
-    Name: str
-    ResourceArn: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Shield::Protection.
+    """
+
+    ApplicationLayerAutomaticResponseConfiguration: Annotated[
+        ProtectionApplicationLayerAutomaticResponseConfiguration | None,
+        Field(
+            description="The automatic application layer DDoS mitigation settings for a Protection. This configuration determines whether Shield Advanced automatically manages rules in the web ACL in order to respond to application layer events that Shield Advanced determines to be DDoS attacks."
+        ),
+    ] = None
+    HealthCheckArns: Annotated[
+        list[str] | None,
+        Field(
+            description="The Amazon Resource Names (ARNs) of the health check to associate with the protection."
+        ),
+    ] = None
+    Name: Annotated[
+        str,
+        Field(
+            description="Friendly name for the Protection. Create-only: changing it replaces the resource."
+        ),
+    ]
+    ResourceArn: Annotated[
+        str,
+        Field(
+            description="The ARN (Amazon Resource Name) of the resource to be protected. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="One or more tag key-value pairs for the Protection object."),
+    ] = None

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,35 +55,34 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-EmergencyContactDict = TypedDict(
-    "EmergencyContactDict",
-    {
-        "ContactNotes": "str",
-        "EmailAddress": "Required[str]",
-        "PhoneNumber": "str",
-    },
-    total=False,
-)
 
+class EmergencyContactDict(TypedDict, total=False):
+    """EmergencyContact as a plain dict: An emergency contact is used by Shield Response Team (SRT)
+    to contact you for escalations to the SRT and to initiate proactive customer support. An
+    emergency contact requires an email address."""
+
+    ContactNotes: str
+    """Additional notes regarding the contact."""
+    EmailAddress: Required[str]
+    """The email address for the contact."""
+    PhoneNumber: str
+    """The phone number for the contact"""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Shield::ProactiveEngagement",
     schema_file="aws-shield-proactiveengagement.json",
     primary_identifier=("/AccountId",),
-    additional_identifiers=(),
     read_only=("/AccountId",),
-    create_only=(),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/EmergencyContactList",),
     required=("ProactiveEngagementStatus", "EmergencyContactList"),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
         tag_on_create=False,
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -89,54 +92,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "EmergencyContact": {
-            "additionalProperties": False,
-            "properties": {
-                "ContactNotes": {
-                    "maxLength": 1024,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\s\\.\\-,:/()+@]*$",
-                    "type": "string",
-                },
-                "EmailAddress": {
-                    "maxLength": 150,
-                    "minLength": 1,
-                    "pattern": "^\\S+@\\S+\\.\\S+$",
-                    "type": "string",
-                },
-                "PhoneNumber": {
-                    "maxLength": 16,
-                    "minLength": 1,
-                    "pattern": "^\\+[1-9]\\d{1,14}$",
-                    "type": "string",
-                },
-            },
-            "required": ["EmailAddress"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "AccountId": {"type": "string"},
-        "EmergencyContactList": {
-            "items": {"$ref": "#/definitions/EmergencyContact"},
-            "maxItems": 10,
-            "minItems": 1,
-            "type": "array",
-        },
-        "ProactiveEngagementStatus": {"enum": ["ENABLED", "DISABLED"], "type": "string"},
-    },
-    "required": ["ProactiveEngagementStatus", "EmergencyContactList"],
-}
-
 
 class ProactiveEngagement(_Resource):
-    """AWS::Shield::ProactiveEngagement: Authorizes the Shield Response Team (SRT) to use email and phone to notify contacts about escalations to the SRT and to initiate proactive customer su...
+    """AWS::Shield::ProactiveEngagement: Authorizes the Shield Response Team (SRT) to use email and
+    phone to notify contacts about escalations to the SRT and to initiate proactive customer
+    support.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: AccountId.
+    Read-only attributes (known once deployed): AccountId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-shield-proactiveengagement.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -146,31 +112,44 @@ class ProactiveEngagement(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ProactiveEngagementAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "proactive_engagement.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     AccountId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     EmergencyContactList: list[EmergencyContactDict]
     ProactiveEngagementStatus: Literal["ENABLED", "DISABLED"]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        EmergencyContactList: list[EmergencyContact | EmergencyContactDict],
+        ProactiveEngagementStatus: Literal["ENABLED", "DISABLED"],
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Shield::ProactiveEngagement; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            EmergencyContactList: list[EmergencyContact | EmergencyContactDict],
-            ProactiveEngagementStatus: Literal["ENABLED", "DISABLED"],
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Shield::ProactiveEngagement; `await` it inside an App to deploy it.
-
-            EmergencyContactList: A list of email addresses and phone numbers that the Shield Response Team (SRT) can use to contact you for escalations to the SRT and to initiate proactive customer support.
-            ProactiveEngagementStatus: If `ENABLED`, the Shield Response Team (SRT) will use email and phone to notify contacts about escalations to the SRT and to initiate proactive customer support.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            EmergencyContactList: A list of email addresses and phone numbers that the Shield
+                Response Team (SRT) can use to contact you for escalations to the SRT and to
+                initiate proactive customer support. To enable proactive engagement, the contact
+                list must include at least one phone number. Required.
+            ProactiveEngagementStatus: If `ENABLED`, the Shield Response Team (SRT) will use email
+                and phone to notify contacts about escalations to the SRT and to initiate proactive
+                customer support. If `DISABLED`, the SRT will not proactively notify contacts about
+                escalations or to initiate proactive customer support. Required.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

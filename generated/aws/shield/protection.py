@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -63,58 +67,69 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ProtectionApplicationLayerAutomaticResponseConfigurationDict = TypedDict(
-    "ProtectionApplicationLayerAutomaticResponseConfigurationDict",
-    {
-        "Action": "Required[dict[str, Any]]",
-        "Status": "Required[Literal['ENABLED', 'DISABLED']]",
-    },
-    total=False,
-)
 
-ProtectionApplicationLayerAutomaticResponseConfigurationActionOption1Dict = TypedDict(
-    "ProtectionApplicationLayerAutomaticResponseConfigurationActionOption1Dict",
-    {
-        "Count": "dict[str, Any]",
-    },
-    total=False,
-)
+class ProtectionApplicationLayerAutomaticResponseConfigurationDict(TypedDict, total=False):
+    """ProtectionApplicationLayerAutomaticResponseConfiguration as a plain dict: The automatic
+    application layer DDoS mitigation settings for a Protection. This configuration determines
+    whether Shield Advanced automatically manages rules in the web ACL in order to respond to
+    application layer events that Shield Advanced determines to be DDoS attacks."""
 
-ProtectionApplicationLayerAutomaticResponseConfigurationActionOption2Dict = TypedDict(
-    "ProtectionApplicationLayerAutomaticResponseConfigurationActionOption2Dict",
-    {
-        "Block": "dict[str, Any]",
-    },
-    total=False,
-)
+    Action: Required[dict[str, Any]]
+    """Specifies the action setting that Shield Advanced should use in the AWS WAF rules that it
+    creates on behalf of the protected resource in response to DDoS attacks. You specify this as
+    part of the configuration for the automatic application layer DDoS mitigation feature, when you
+    enable or update automatic mitigation. Shield Advanced creates the AWS WAF rules in a Shield
+    Advanced-managed rule group, inside the web ACL that you have associated with the resource."""
+    Status: Required[Literal["ENABLED", "DISABLED"]]
+    """Indicates whether automatic application layer DDoS mitigation is enabled for the protection."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class ProtectionApplicationLayerAutomaticResponseConfigurationActionOption1Dict(
+    TypedDict, total=False
+):
+    """ProtectionApplicationLayerAutomaticResponseConfigurationActionOption1 as a plain dict."""
+
+    Count: dict[str, Any]
+    """Specifies that Shield Advanced should configure its AWS WAF rules with the AWS WAF `Count`
+    action. You must specify exactly one action, either `Block` or `Count`."""
+
+
+class ProtectionApplicationLayerAutomaticResponseConfigurationActionOption2Dict(
+    TypedDict, total=False
+):
+    """ProtectionApplicationLayerAutomaticResponseConfigurationActionOption2 as a plain dict."""
+
+    Block: dict[str, Any]
+    """Specifies that Shield Advanced should configure its AWS WAF rules with the AWS WAF `Block`
+    action. You must specify exactly one action, either `Block` or `Count`."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A tag associated with an AWS resource. Tags are key:value pairs that you
+    can use to categorize and manage your resources, for purposes like billing or other management.
+    Typically, the tag key represents a category, such as "environment", and the tag value
+    represents a specific value within that category, such as "test," "development," or
+    "production". Or you might set the tag key to "customer" and the value to the customer name or
+    ID. You can specify one or more tags to add to each AWS resource, up to 50 tags for a resource."""
+
+    Key: Required[str]
+    """Part of the key:value pair that defines a tag. You can use a tag key to describe a category
+    of information, such as "customer." Tag keys are case-sensitive."""
+    Value: Required[str]
+    """Part of the key:value pair that defines a tag. You can use a tag value to describe a specific
+    value within a category, such as "companyA" or "companyB." Tag values are case-sensitive."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Shield::Protection",
     schema_file="aws-shield-protection.json",
     primary_identifier=("/ProtectionArn",),
-    additional_identifiers=(),
     read_only=("/ProtectionId", "/ProtectionArn"),
     create_only=("/Name", "/ResourceArn"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/HealthCheckArns", "/Tags"),
     required=("Name", "ResourceArn"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
+    tagging=_Tagging(),
     replacement_strategy="delete_then_create",
     replacement_strategy_stated=True,
     handlers={
@@ -126,80 +141,20 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ApplicationLayerAutomaticResponseConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Action": {
-                    "oneOf": [
-                        {
-                            "additionalProperties": False,
-                            "properties": {
-                                "Count": {"additionalProperties": False, "type": "object"}
-                            },
-                            "type": "object",
-                        },
-                        {
-                            "additionalProperties": False,
-                            "properties": {
-                                "Block": {"additionalProperties": False, "type": "object"}
-                            },
-                            "type": "object",
-                        },
-                    ],
-                    "type": "object",
-                },
-                "Status": {"enum": ["ENABLED", "DISABLED"], "type": "string"},
-            },
-            "required": ["Action", "Status"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "ApplicationLayerAutomaticResponseConfiguration": {
-            "$ref": "#/definitions/ApplicationLayerAutomaticResponseConfiguration"
-        },
-        "HealthCheckArns": {
-            "items": {"maxLength": 2048, "minLength": 1, "type": "string"},
-            "maxItems": 1,
-            "type": "array",
-        },
-        "Name": {
-            "maxLength": 128,
-            "minLength": 1,
-            "pattern": "[ a-zA-Z0-9_\\.\\-]*",
-            "type": "string",
-        },
-        "ProtectionArn": {"type": "string"},
-        "ProtectionId": {"type": "string"},
-        "ResourceArn": {"maxLength": 2048, "minLength": 1, "pattern": "^arn:aws", "type": "string"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 200,
-            "minItems": 0,
-            "type": "array",
-        },
-    },
-    "required": ["Name", "ResourceArn"],
-}
-
 
 class Protection(_Resource):
-    """AWS::Shield::Protection: Enables AWS Shield Advanced for a specific AWS resource. The resource can be an Amazon CloudFront distribution, Amazon Route 53 hosted zone, AWS Globa...
+    """AWS::Shield::Protection: Enables AWS Shield Advanced for a specific AWS resource. The
+    resource can be an Amazon CloudFront distribution, Amazon Route 53 hosted zone, AWS Global
+    Accelerator standard accelerator, Elastic IP Address, Application Load Balancer, or a Classic
+    Load Balancer. You can protect Amazon EC2 instances and Network Load Balancers by association
+    with protected Amazon EC2 Elastic IP addresses.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ProtectionArn.
+    Replaced when any of these change (create-only): Name, ResourceArn.
+    Read-only attributes (known once deployed): ProtectionArn, ProtectionId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-shield-protection.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -207,12 +162,15 @@ class Protection(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ProtectionAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "protection.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     ProtectionArn: str
+    """The ARN (Amazon Resource Name) of the protection."""
     ProtectionId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The unique identifier (ID) of the protection."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ApplicationLayerAutomaticResponseConfiguration: (
         ProtectionApplicationLayerAutomaticResponseConfigurationDict
     )
@@ -221,30 +179,40 @@ class Protection(_Resource):
     ResourceArn: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str,
+        ResourceArn: str,
+        ApplicationLayerAutomaticResponseConfiguration: ProtectionApplicationLayerAutomaticResponseConfiguration
+        | ProtectionApplicationLayerAutomaticResponseConfigurationDict
+        | None = None,
+        HealthCheckArns: list[str] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Shield::Protection; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str,
-            ResourceArn: str,
-            ApplicationLayerAutomaticResponseConfiguration: ProtectionApplicationLayerAutomaticResponseConfiguration
-            | ProtectionApplicationLayerAutomaticResponseConfigurationDict
-            | None = None,
-            HealthCheckArns: list[str] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Shield::Protection; `await` it inside an App to deploy it.
-
-            HealthCheckArns: The Amazon Resource Names (ARNs) of the health check to associate with the protection.
-            Name: Friendly name for the Protection.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Name: Friendly name for the Protection. Create-only: changing it replaces the resource.
+                Required.
             ResourceArn: The ARN (Amazon Resource Name) of the resource to be protected.
+                Create-only: changing it replaces the resource. Required.
+            ApplicationLayerAutomaticResponseConfiguration: The automatic application layer DDoS
+                mitigation settings for a Protection. This configuration determines whether Shield
+                Advanced automatically manages rules in the web ACL in order to respond to
+                application layer events that Shield Advanced determines to be DDoS attacks.
+            HealthCheckArns: The Amazon Resource Names (ARNs) of the health check to associate with
+                the protection.
             Tags: One or more tag key-value pairs for the Protection object.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

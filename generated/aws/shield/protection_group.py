@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,33 +55,33 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A tag associated with an AWS resource. Tags are key:value pairs that you
+    can use to categorize and manage your resources, for purposes like billing or other management.
+    Typically, the tag key represents a category, such as "environment", and the tag value
+    represents a specific value within that category, such as "test," "development," or
+    "production". Or you might set the tag key to "customer" and the value to the customer name or
+    ID. You can specify one or more tags to add to each AWS resource, up to 50 tags for a resource."""
+
+    Key: Required[str]
+    """Part of the key:value pair that defines a tag. You can use a tag key to describe a category
+    of information, such as "customer." Tag keys are case-sensitive."""
+    Value: Required[str]
+    """Part of the key:value pair that defines a tag. You can use a tag value to describe a specific
+    value within a category, such as "companyA" or "companyB." Tag values are case-sensitive."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Shield::ProtectionGroup",
     schema_file="aws-shield-protectiongroup.json",
     primary_identifier=("/ProtectionGroupArn",),
-    additional_identifiers=(),
     read_only=("/ProtectionGroupArn",),
     create_only=("/ProtectionGroupId",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Members", "/Tags"),
     required=("Aggregation", "Pattern", "ProtectionGroupId"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
+    tagging=_Tagging(),
     replacement_strategy="delete_then_create",
     replacement_strategy_stated=True,
     handlers={
@@ -89,62 +93,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "Aggregation": {"enum": ["SUM", "MEAN", "MAX"], "type": "string"},
-        "Members": {
-            "items": {"maxLength": 2048, "minLength": 1, "pattern": "^arn:aws", "type": "string"},
-            "maxItems": 10000,
-            "minItems": 0,
-            "type": "array",
-        },
-        "Pattern": {"enum": ["ALL", "ARBITRARY", "BY_RESOURCE_TYPE"], "type": "string"},
-        "ProtectionGroupArn": {"type": "string"},
-        "ProtectionGroupId": {
-            "maxLength": 36,
-            "minLength": 1,
-            "pattern": "[a-zA-Z0-9\\-]*",
-            "type": "string",
-        },
-        "ResourceType": {
-            "enum": [
-                "CLOUDFRONT_DISTRIBUTION",
-                "ROUTE_53_HOSTED_ZONE",
-                "ELASTIC_IP_ALLOCATION",
-                "CLASSIC_LOAD_BALANCER",
-                "APPLICATION_LOAD_BALANCER",
-                "GLOBAL_ACCELERATOR",
-            ],
-            "type": "string",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 200,
-            "minItems": 0,
-            "type": "array",
-        },
-    },
-    "required": ["Aggregation", "Pattern", "ProtectionGroupId"],
-}
-
 
 class ProtectionGroup(_Resource):
-    """AWS::Shield::ProtectionGroup: A grouping of protected resources so they can be handled as a collective. This resource grouping improves the accuracy of detection and reduces false ...
+    """AWS::Shield::ProtectionGroup: A grouping of protected resources so they can be handled as a
+    collective. This resource grouping improves the accuracy of detection and reduces false
+    positives.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ProtectionGroupArn.
+    Replaced when any of these change (create-only): ProtectionGroupId.
+    Read-only attributes (known once deployed): ProtectionGroupArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-shield-protectiongroup.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -152,11 +112,13 @@ class ProtectionGroup(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ProtectionGroupAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "protection_group.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     ProtectionGroupArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The ARN (Amazon Resource Name) of the protection group."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Aggregation: Literal["SUM", "MEAN", "MAX"]
     Members: list[str]
     Pattern: Literal["ALL", "ARBITRARY", "BY_RESOURCE_TYPE"]
@@ -171,39 +133,61 @@ class ProtectionGroup(_Resource):
     ]
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Aggregation: Literal["SUM", "MEAN", "MAX"],
+        Pattern: Literal["ALL", "ARBITRARY", "BY_RESOURCE_TYPE"],
+        ProtectionGroupId: str,
+        Members: list[str] | None = None,
+        ResourceType: Literal[
+            "CLOUDFRONT_DISTRIBUTION",
+            "ROUTE_53_HOSTED_ZONE",
+            "ELASTIC_IP_ALLOCATION",
+            "CLASSIC_LOAD_BALANCER",
+            "APPLICATION_LOAD_BALANCER",
+            "GLOBAL_ACCELERATOR",
+        ]
+        | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Shield::ProtectionGroup; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Aggregation: Literal["SUM", "MEAN", "MAX"],
-            Pattern: Literal["ALL", "ARBITRARY", "BY_RESOURCE_TYPE"],
-            ProtectionGroupId: str,
-            Members: list[str] | None = None,
-            ResourceType: Literal[
-                "CLOUDFRONT_DISTRIBUTION",
-                "ROUTE_53_HOSTED_ZONE",
-                "ELASTIC_IP_ALLOCATION",
-                "CLASSIC_LOAD_BALANCER",
-                "APPLICATION_LOAD_BALANCER",
-                "GLOBAL_ACCELERATOR",
-            ]
-            | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Shield::ProtectionGroup; `await` it inside an App to deploy it.
-
-            Aggregation: Defines how AWS Shield combines resource data for the group in order to detect, mitigate, and report events.
-            Members: The Amazon Resource Names (ARNs) of the resources to include in the protection group.
-            Pattern: The criteria to use to choose the protected resources for inclusion in the group.
-            ProtectionGroupId: The name of the protection group.
-            ResourceType: The resource type to include in the protection group.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Aggregation: Defines how AWS Shield combines resource data for the group in order to
+                detect, mitigate, and report events. * Sum - Use the total traffic across the group.
+                This is a good choice for most cases. Examples include Elastic IP addresses for EC2
+                instances that scale manually or automatically. * Mean - Use the average of the
+                traffic across the group. This is a good choice for resources that share traffic
+                uniformly. Examples include accelerators and load balancers. * Max - Use the highest
+                traffic from each resource. This is useful for resources that don't share traffic
+                and for resources that share that traffic in a non-uniform way. Examples include
+                Amazon CloudFront and origin resources for CloudFront distributions. Required.
+            Pattern: The criteria to use to choose the protected resources for inclusion in the
+                group. You can include all resources that have protections, provide a list of
+                resource Amazon Resource Names (ARNs), or include all resources of a specified
+                resource type. Required.
+            ProtectionGroupId: The name of the protection group. You use this to identify the
+                protection group in lists and to manage the protection group, for example to update,
+                delete, or describe it. Create-only: changing it replaces the resource. Required.
+            Members: The Amazon Resource Names (ARNs) of the resources to include in the protection
+                group. You must set this when you set `Pattern` to `ARBITRARY` and you must not set
+                it for any other `Pattern` setting.
+            ResourceType: The resource type to include in the protection group. All protected
+                resources of this type are included in the protection group. Newly protected
+                resources of this type are automatically added to the group. You must set this when
+                you set `Pattern` to `BY_RESOURCE_TYPE` and you must not set it for any other
+                `Pattern` setting.
             Tags: One or more tag key-value pairs for the Protection object.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

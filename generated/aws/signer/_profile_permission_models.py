@@ -7,8 +7,10 @@ Imported on first use by profile_permission.py, which re-exports every name here
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "ProfilePermissionAttributes",
@@ -17,12 +19,34 @@ __all__ = [
 
 
 class ProfilePermissionProps(DeferredModel):
-    Action: str
-    Principal: str
-    ProfileName: str
-    ProfileVersion: str | None = None
-    StatementId: str
+    """
+    The properties a program declares for a AWS::Signer::ProfilePermission.
+    """
+
+    Action: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]
+    Principal: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]
+    ProfileName: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[0-9a-zA-Z_]{2,64}$ Create-only: changing it replaces the resource."
+        ),
+    ]
+    ProfileVersion: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^[0-9a-zA-Z]{10}$ Length: exactly 10 characters. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    StatementId: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]
 
 
 class ProfilePermissionAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::Signer::ProfilePermission, set by AWS.
+    """

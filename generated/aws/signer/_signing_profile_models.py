@@ -7,10 +7,10 @@ Imported on first use by signing_profile.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "SigningProfileAttributes",
@@ -24,26 +24,70 @@ class SigningProfileSignatureValidityPeriod(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Type: Literal["DAYS", "MONTHS", "YEARS"] | None = None
-    Value: int | None = None
+    Type: Annotated[
+        Literal["DAYS", "MONTHS", "YEARS"] | None,
+        Field(description="Allowed values: 'DAYS', 'MONTHS', 'YEARS'."),
+    ] = None
+    Value: Annotated[int | None, Field(description="Type: int.")] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str | None = None
-    Value: str | None = None
+    Key: Annotated[
+        str | None,
+        Field(description="Pattern: ^(?!aws:)[a-zA-Z+-=._:/]+$ Length: 1 to 127 characters."),
+    ] = None
+    Value: Annotated[str | None, Field(description="Length: 1 to 255 characters.")] = None
 
 
 class SigningProfileAttributes(DeferredModel):
-    Arn: str | None = None
-    ProfileName: str | None = None
-    ProfileVersion: str | None = None
-    ProfileVersionArn: str | None = None
+    """
+    The read-only attributes of a AWS::Signer::SigningProfile, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None,
+        Field(description="The Amazon Resource Name (ARN) of the specified signing profile."),
+    ] = None
+    ProfileName: Annotated[
+        str | None,
+        Field(
+            description="A name for the signing profile. If you don't specify a name, AWS CloudFormation generates a unique physical ID and uses that ID for the signing profile name. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    ProfileVersion: Annotated[
+        str | None,
+        Field(
+            description="A version for the signing profile. AWS Signer generates a unique version for each profile of the same profile name."
+        ),
+    ] = None
+    ProfileVersionArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of the specified signing profile version."
+        ),
+    ] = None
 
 
 class SigningProfileProps(DeferredModel):
-    PlatformId: Literal["AWSLambda-SHA384-ECDSA", "Notation-OCI-SHA384-ECDSA"]
-    SignatureValidityPeriod: SigningProfileSignatureValidityPeriod | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Signer::SigningProfile.
+    """
+
+    PlatformId: Annotated[
+        Literal["AWSLambda-SHA384-ECDSA", "Notation-OCI-SHA384-ECDSA"],
+        Field(
+            description="The ID of the target signing platform. Create-only: changing it replaces the resource."
+        ),
+    ]
+    SignatureValidityPeriod: Annotated[
+        SigningProfileSignatureValidityPeriod | None,
+        Field(
+            description="Signature validity period of the profile. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None, Field(description="A list of tags associated with the signing profile.")
+    ] = None

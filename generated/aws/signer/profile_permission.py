@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,25 +51,19 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Signer::ProfilePermission",
     schema_file="aws-signer-profilepermission.json",
     primary_identifier=("/StatementId", "/ProfileName"),
-    additional_identifiers=(),
-    read_only=(),
     create_only=("/ProfileName", "/Action", "/Principal", "/StatementId", "/ProfileVersion"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("ProfileName", "Action", "Principal", "StatementId"),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
         tag_on_create=False,
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -74,30 +72,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "Action": {"type": "string"},
-        "Principal": {"type": "string"},
-        "ProfileName": {"pattern": "^[0-9a-zA-Z_]{2,64}$", "type": "string"},
-        "ProfileVersion": {
-            "maxLength": 10,
-            "minLength": 10,
-            "pattern": "^[0-9a-zA-Z]{10}$",
-            "type": "string",
-        },
-        "StatementId": {"type": "string"},
-    },
-    "required": ["ProfileName", "Action", "Principal", "StatementId"],
-}
-
 
 class ProfilePermission(_Resource):
     """AWS::Signer::ProfilePermission: Resource Type definition for AWS::Signer::ProfilePermission
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: StatementId, ProfileName (composite: the values joined by '|').
+    Replaced when any of these change (create-only): ProfileName, Action, Principal, StatementId,
+    ProfileVersion.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-signer-profilepermission.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -107,34 +91,47 @@ class ProfilePermission(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ProfilePermissionAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "profile_permission.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
-    # Declared properties (as declared, or as AWS returned them).
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Action: str
     Principal: str
     ProfileName: str
     ProfileVersion: str
     StatementId: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Action: str,
+        Principal: str,
+        ProfileName: str,
+        StatementId: str,
+        ProfileVersion: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Signer::ProfilePermission; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Action: str,
-            Principal: str,
-            ProfileName: str,
-            StatementId: str,
-            ProfileVersion: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Signer::ProfilePermission; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Action: Type: str. Create-only: changing it replaces the resource. Required.
+            Principal: Type: str. Create-only: changing it replaces the resource. Required.
+            ProfileName: Pattern: ^[0-9a-zA-Z_]{2,64}$ Create-only: changing it replaces the
+                resource. Required.
+            StatementId: Type: str. Create-only: changing it replaces the resource. Required.
+            ProfileVersion: Pattern: ^[0-9a-zA-Z]{10}$ Length: exactly 10 characters. Create-only:
+                changing it replaces the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,24 +59,26 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-SigningProfileSignatureValidityPeriodDict = TypedDict(
-    "SigningProfileSignatureValidityPeriodDict",
-    {
-        "Type": "Literal['DAYS', 'MONTHS', 'YEARS']",
-        "Value": "int",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "str",
-        "Value": "str",
-    },
-    total=False,
-)
+class SigningProfileSignatureValidityPeriodDict(TypedDict, total=False):
+    """SigningProfileSignatureValidityPeriod as a plain dict."""
 
+    Type: Literal["DAYS", "MONTHS", "YEARS"]
+    """Allowed values: 'DAYS', 'MONTHS', 'YEARS'."""
+    Value: int
+    """Type: int."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: str
+    """Pattern: ^(?!aws:)[a-zA-Z+-=._:/]+$ Length: 1 to 127 characters."""
+    Value: str
+    """Length: 1 to 255 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Signer::SigningProfile",
     schema_file="aws-signer-signingprofile.json",
@@ -83,18 +89,8 @@ METADATA = _TypeMetadata(
     ),
     read_only=("/ProfileName", "/ProfileVersion", "/Arn", "/ProfileVersionArn"),
     create_only=("/ProfileName", "/PlatformId", "/SignatureValidityPeriod"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("PlatformId",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -104,64 +100,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Arn": {
-            "pattern": "^arn:aws(-[a-z]{1,4}){0,2}:[a-z-]+:(([a-z]+-)+[0-9])?:([0-9]{12})?:[^.]+$",
-            "type": "string",
-        },
-        "PlatformId": {
-            "enum": ["AWSLambda-SHA384-ECDSA", "Notation-OCI-SHA384-ECDSA"],
-            "type": "string",
-        },
-        "ProfileName": {
-            "maxLength": 64,
-            "minLength": 2,
-            "pattern": "^[0-9a-zA-Z_]{2,64}$",
-            "type": "string",
-        },
-        "ProfileVersion": {"pattern": "^[0-9a-zA-Z]{10}$", "type": "string"},
-        "SignatureValidityPeriod": {
-            "additionalProperties": False,
-            "properties": {
-                "Type": {"enum": ["DAYS", "MONTHS", "YEARS"], "type": "string"},
-                "Value": {"type": "integer"},
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 127,
-                    "minLength": 1,
-                    "pattern": "^(?!aws:)[a-zA-Z+-=._:/]+$",
-                    "type": "string",
-                },
-                "Value": {"maxLength": 255, "minLength": 1, "type": "string"},
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"$ref": "#/definitions/Arn"},
-        "PlatformId": {"$ref": "#/definitions/PlatformId"},
-        "ProfileName": {"$ref": "#/definitions/ProfileName"},
-        "ProfileVersion": {"$ref": "#/definitions/ProfileVersion"},
-        "ProfileVersionArn": {"$ref": "#/definitions/Arn"},
-        "SignatureValidityPeriod": {"$ref": "#/definitions/SignatureValidityPeriod"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array"},
-    },
-    "required": ["PlatformId"],
-}
-
 
 class SigningProfile(_Resource):
-    """AWS::Signer::SigningProfile: A signing profile is a signing template that can be used to carry out a pre-defined signing job.
+    """AWS::Signer::SigningProfile: A signing profile is a signing template that can be used to
+    carry out a pre-defined signing job.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Also identified by: ProfileName; ProfileVersionArn.
+    Replaced when any of these change (create-only): ProfileName, PlatformId,
+    SignatureValidityPeriod.
+    Read-only attributes (known once deployed): Arn, ProfileName, ProfileVersion, ProfileVersionArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-signer-signingprofile.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -169,39 +120,52 @@ class SigningProfile(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "SigningProfileAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "signing_profile.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The Amazon Resource Name (ARN) of the specified signing profile."""
     ProfileName: str
+    """A name for the signing profile. If you don't specify a name, AWS CloudFormation generates a
+    unique physical ID and uses that ID for the signing profile name. Create-only: changing it
+    replaces the resource."""
     ProfileVersion: str
+    """A version for the signing profile. AWS Signer generates a unique version for each profile of
+    the same profile name."""
     ProfileVersionArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The Amazon Resource Name (ARN) of the specified signing profile version."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     PlatformId: Literal["AWSLambda-SHA384-ECDSA", "Notation-OCI-SHA384-ECDSA"]
     SignatureValidityPeriod: SigningProfileSignatureValidityPeriodDict
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        PlatformId: Literal["AWSLambda-SHA384-ECDSA", "Notation-OCI-SHA384-ECDSA"],
+        SignatureValidityPeriod: SigningProfileSignatureValidityPeriod
+        | SigningProfileSignatureValidityPeriodDict
+        | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Signer::SigningProfile; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            PlatformId: Literal["AWSLambda-SHA384-ECDSA", "Notation-OCI-SHA384-ECDSA"],
-            SignatureValidityPeriod: SigningProfileSignatureValidityPeriod
-            | SigningProfileSignatureValidityPeriodDict
-            | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Signer::SigningProfile; `await` it inside an App to deploy it.
-
-            PlatformId: The ID of the target signing platform.
-            SignatureValidityPeriod: Signature validity period of the profile.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            PlatformId: The ID of the target signing platform. Create-only: changing it replaces the
+                resource. Required.
+            SignatureValidityPeriod: Signature validity period of the profile. Create-only: changing
+                it replaces the resource.
             Tags: A list of tags associated with the signing profile.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

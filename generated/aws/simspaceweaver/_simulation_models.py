@@ -7,9 +7,10 @@ Imported on first use by simulation.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "S3Location",
@@ -22,17 +23,50 @@ class S3Location(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BucketName: str
-    ObjectKey: str
+    BucketName: Annotated[str, Field(description="The Schema S3 bucket name.")]
+    ObjectKey: Annotated[
+        str,
+        Field(
+            description='This is the schema S3 object key, which includes the full path of "folders" from the bucket root to the schema.'
+        ),
+    ]
 
 
 class SimulationAttributes(DeferredModel):
-    DescribePayload: str | None = None
+    """
+    The read-only attributes of a AWS::SimSpaceWeaver::Simulation, set by AWS.
+    """
+
+    DescribePayload: Annotated[
+        str | None, Field(description="Json object with all simulation details")
+    ] = None
 
 
 class SimulationProps(DeferredModel):
-    MaximumDuration: str | None = None
-    Name: str
-    RoleArn: str
-    SchemaS3Location: S3Location | None = None
-    SnapshotS3Location: S3Location | None = None
+    """
+    The properties a program declares for a AWS::SimSpaceWeaver::Simulation.
+    """
+
+    MaximumDuration: Annotated[
+        str | None,
+        Field(
+            description="The maximum running time of the simulation. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Name: Annotated[
+        str,
+        Field(
+            description="The name of the simulation. Create-only: changing it replaces the resource."
+        ),
+    ]
+    RoleArn: Annotated[
+        str, Field(description="Role ARN. Create-only: changing it replaces the resource.")
+    ]
+    SchemaS3Location: Annotated[
+        S3Location | None,
+        Field(description="Type: S3LocationDict. Create-only: changing it replaces the resource."),
+    ] = None
+    SnapshotS3Location: Annotated[
+        S3Location | None,
+        Field(description="Type: S3LocationDict. Create-only: changing it replaces the resource."),
+    ] = None

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,20 +55,22 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-S3LocationDict = TypedDict(
-    "S3LocationDict",
-    {
-        "BucketName": "Required[str]",
-        "ObjectKey": "Required[str]",
-    },
-    total=False,
-)
 
+class S3LocationDict(TypedDict, total=False):
+    """S3Location as a plain dict."""
+
+    BucketName: Required[str]
+    """The Schema S3 bucket name."""
+    ObjectKey: Required[str]
+    """This is the schema S3 object key, which includes the full path of "folders" from the bucket
+    root to the schema."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::SimSpaceWeaver::Simulation",
     schema_file="aws-simspaceweaver-simulation.json",
     primary_identifier=("/Name",),
-    additional_identifiers=(),
     read_only=("/DescribePayload",),
     create_only=(
         "/Name",
@@ -73,18 +79,13 @@ METADATA = _TypeMetadata(
         "/SnapshotS3Location",
         "/MaximumDuration",
     ),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("Name", "RoleArn"),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
         tag_on_create=False,
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -94,47 +95,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "S3Location": {
-            "additionalProperties": False,
-            "properties": {
-                "BucketName": {
-                    "maxLength": 63,
-                    "minLength": 3,
-                    "pattern": "[a-zA-Z0-9_\\-]{3,63}$",
-                    "type": "string",
-                },
-                "ObjectKey": {"maxLength": 255, "minLength": 3, "type": "string"},
-            },
-            "required": ["BucketName", "ObjectKey"],
-            "type": "object",
-        }
-    },
-    "oneOf": [{"required": ["SchemaS3Location"]}, {"required": ["SnapshotS3Location"]}],
-    "properties": {
-        "DescribePayload": {"type": "string"},
-        "MaximumDuration": {"maxLength": 6, "minLength": 2, "type": "string"},
-        "Name": {
-            "maxLength": 2048,
-            "minLength": 1,
-            "pattern": "[a-zA-Z0-9_\\-]{1,2048}$",
-            "type": "string",
-        },
-        "RoleArn": {"type": "string"},
-        "SchemaS3Location": {"$ref": "#/definitions/S3Location"},
-        "SnapshotS3Location": {"$ref": "#/definitions/S3Location"},
-    },
-    "required": ["Name", "RoleArn"],
-}
-
 
 class Simulation(_Resource):
-    """AWS::SimSpaceWeaver::Simulation: AWS::SimSpaceWeaver::Simulation resource creates an AWS Simulation.
+    """AWS::SimSpaceWeaver::Simulation: AWS::SimSpaceWeaver::Simulation resource creates an AWS
+    Simulation.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Name.
+    Replaced when any of these change (create-only): Name, RoleArn, SchemaS3Location,
+    SnapshotS3Location, MaximumDuration.
+    Read-only attributes (known once deployed): DescribePayload.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-simspaceweaver-simulation.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -142,38 +114,48 @@ class Simulation(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "SimulationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "simulation.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     DescribePayload: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Json object with all simulation details"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     MaximumDuration: str
     Name: str
     RoleArn: str
     SchemaS3Location: S3LocationDict
     SnapshotS3Location: S3LocationDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str,
+        RoleArn: str,
+        MaximumDuration: str | None = None,
+        SchemaS3Location: S3Location | S3LocationDict | None = None,
+        SnapshotS3Location: S3Location | S3LocationDict | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::SimSpaceWeaver::Simulation; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str,
-            RoleArn: str,
-            MaximumDuration: str | None = None,
-            SchemaS3Location: S3Location | S3LocationDict | None = None,
-            SnapshotS3Location: S3Location | S3LocationDict | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::SimSpaceWeaver::Simulation; `await` it inside an App to deploy it.
-
-            MaximumDuration: The maximum running time of the simulation.
-            Name: The name of the simulation.
-            RoleArn: Role ARN.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Name: The name of the simulation. Create-only: changing it replaces the resource.
+                Required.
+            RoleArn: Role ARN. Create-only: changing it replaces the resource. Required.
+            MaximumDuration: The maximum running time of the simulation. Create-only: changing it
+                replaces the resource.
+            SchemaS3Location: Type: S3LocationDict. Create-only: changing it replaces the resource.
+            SnapshotS3Location: Type: S3LocationDict. Create-only: changing it replaces the
+                resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

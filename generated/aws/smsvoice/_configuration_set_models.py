@@ -7,9 +7,10 @@ Imported on first use by configuration_set.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ConfigurationSetAttributes",
@@ -26,53 +27,144 @@ class ConfigurationSetCloudWatchLogsDestination(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    IamRoleArn: str
-    LogGroupArn: str
+    IamRoleArn: Annotated[
+        str,
+        Field(
+            description="The Amazon Resource Name (ARN) of an AWS Identity and Access Management role that is able to write event data to an Amazon CloudWatch destination."
+        ),
+    ]
+    LogGroupArn: Annotated[
+        str,
+        Field(
+            description="The name of the Amazon CloudWatch log group that you want to record events in."
+        ),
+    ]
 
 
 class ConfigurationSetKinesisFirehoseDestination(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DeliveryStreamArn: str
-    IamRoleArn: str
+    DeliveryStreamArn: Annotated[
+        str, Field(description="The Amazon Resource Name (ARN) of the delivery stream.")
+    ]
+    IamRoleArn: Annotated[
+        str,
+        Field(
+            description="The Amazon Resource Name (ARN) of an AWS Identity and Access Management role that is able to write event data to an Amazon CloudWatch destination."
+        ),
+    ]
 
 
 class ConfigurationSetSnsDestination(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    TopicArn: str
+    TopicArn: Annotated[
+        str,
+        Field(
+            description="The Amazon Resource Name (ARN) of the Amazon SNS topic that you want to publish events to."
+        ),
+    ]
 
 
 class EventDestination(DeferredModel):
+    """
+    An event destination is a location where you send message events. The event options are Amazon CloudWatch, Amazon Data Firehose, or Amazon SNS. For example, when a message is delivered successfully, you can send information about that event to an event destination, or send notifications to endpoints that are subscribed to an Amazon SNS topic.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CloudWatchLogsDestination: ConfigurationSetCloudWatchLogsDestination | None = None
-    Enabled: bool
-    EventDestinationName: str
-    KinesisFirehoseDestination: ConfigurationSetKinesisFirehoseDestination | None = None
-    MatchingEventTypes: list[str]
-    SnsDestination: ConfigurationSetSnsDestination | None = None
+    CloudWatchLogsDestination: Annotated[
+        ConfigurationSetCloudWatchLogsDestination | None,
+        Field(
+            description="An object that contains IamRoleArn and LogGroupArn associated with an Amazon CloudWatch event destination."
+        ),
+    ] = None
+    Enabled: Annotated[
+        bool,
+        Field(description="When set to true events will be logged. By default this is set to true"),
+    ]
+    EventDestinationName: Annotated[
+        str, Field(description="The name that identifies the event destination.")
+    ]
+    KinesisFirehoseDestination: Annotated[
+        ConfigurationSetKinesisFirehoseDestination | None,
+        Field(
+            description="An object that contains IamRoleArn and DeliveryStreamArn associated with an Amazon Kinesis Firehose event destination."
+        ),
+    ] = None
+    MatchingEventTypes: Annotated[
+        list[str],
+        Field(
+            description="An array of event types that determine which events to log. If 'ALL' is used, then AWS End User Messaging SMS and Voice logs every event type."
+        ),
+    ]
+    SnsDestination: Annotated[
+        ConfigurationSetSnsDestination | None,
+        Field(description="An object that contains SNS TopicArn event destination."),
+    ] = None
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class ConfigurationSetAttributes(DeferredModel):
-    Arn: str | None = None
+    """
+    The read-only attributes of a AWS::SMSVOICE::ConfigurationSet, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ConfigurationSetProps(DeferredModel):
-    ConfigurationSetName: str | None = None
-    DefaultSenderId: str | None = None
-    EventDestinations: list[EventDestination] | None = None
-    MessageFeedbackEnabled: bool | None = None
-    ProtectConfigurationId: str | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::SMSVOICE::ConfigurationSet.
+    """
+
+    ConfigurationSetName: Annotated[
+        str | None,
+        Field(
+            description="The name to use for the configuration set. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    DefaultSenderId: Annotated[
+        str | None, Field(description="The default sender ID to set for the ConfigurationSet.")
+    ] = None
+    EventDestinations: Annotated[
+        list[EventDestination] | None,
+        Field(description="An event destination is a location where you send message events."),
+    ] = None
+    MessageFeedbackEnabled: Annotated[
+        bool | None, Field(description="Set to true to enable message feedback.")
+    ] = None
+    ProtectConfigurationId: Annotated[
+        str | None,
+        Field(
+            description="The unique identifier for the protect configuration to be associated to the configuration set."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None

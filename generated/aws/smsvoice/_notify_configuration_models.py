@@ -7,10 +7,10 @@ Imported on first use by notify_configuration.py, which re-exports every name he
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "NotifyConfigurationAttributes",
@@ -23,25 +23,87 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key identifier, or name, of the tag.")]
+    Value: Annotated[str, Field(description="The string value associated with the key of the tag.")]
 
 
 class NotifyConfigurationAttributes(DeferredModel):
-    CreatedTimestamp: str | None = None
-    NotifyConfigurationArn: str | None = None
-    NotifyConfigurationId: str | None = None
-    Status: Literal["PENDING", "ACTIVE", "REJECTED", "REQUIRES_VERIFICATION"] | None = None
-    Tier: Literal["BASIC", "ADVANCED"] | None = None
-    TierUpgradeStatus: Literal["BASIC", "PENDING_UPGRADE", "ADVANCED", "REJECTED"] | None = None
+    """
+    The read-only attributes of a AWS::SMSVOICE::NotifyConfiguration, set by AWS.
+    """
+
+    CreatedTimestamp: Annotated[
+        str | None, Field(description="The time when the notify configuration was created.")
+    ] = None
+    NotifyConfigurationArn: Annotated[
+        str | None,
+        Field(description="The Amazon Resource Name (ARN) for the notify configuration."),
+    ] = None
+    NotifyConfigurationId: Annotated[
+        str | None, Field(description="The unique identifier for the notify configuration.")
+    ] = None
+    Status: Annotated[
+        Literal["PENDING", "ACTIVE", "REJECTED", "REQUIRES_VERIFICATION"] | None,
+        Field(description="The current status of the notify configuration."),
+    ] = None
+    Tier: Annotated[
+        Literal["BASIC", "ADVANCED"] | None,
+        Field(description="The tier of the notify configuration."),
+    ] = None
+    TierUpgradeStatus: Annotated[
+        Literal["BASIC", "PENDING_UPGRADE", "ADVANCED", "REJECTED"] | None,
+        Field(description="The tier upgrade status of the notify configuration."),
+    ] = None
 
 
 class NotifyConfigurationProps(DeferredModel):
-    DefaultTemplateId: str | None = None
-    DeletionProtectionEnabled: bool | None = None
-    DisplayName: str
-    EnabledChannels: list[Literal["SMS", "VOICE", "MMS", "RCS"]]
-    EnabledCountries: list[str] | None = None
-    PoolId: str | None = None
-    Tags: list[Tag] | None = None
-    UseCase: Literal["CODE_VERIFICATION"]
+    """
+    The properties a program declares for a AWS::SMSVOICE::NotifyConfiguration.
+    """
+
+    DefaultTemplateId: Annotated[
+        str | None,
+        Field(
+            description="The default template identifier to associate with the notify configuration. If specified, this template is used when sending messages without an explicit template identifier."
+        ),
+    ] = None
+    DeletionProtectionEnabled: Annotated[
+        bool | None,
+        Field(
+            description="By default this is set to false. When set to true the notify configuration can't be deleted."
+        ),
+    ] = None
+    DisplayName: Annotated[
+        str,
+        Field(
+            description="The display name to associate with the notify configuration. Create-only: changing it replaces the resource."
+        ),
+    ]
+    EnabledChannels: Annotated[
+        list[Literal["SMS", "VOICE", "MMS", "RCS"]],
+        Field(
+            description="An array of channels to enable for the notify configuration. Supported values include SMS and VOICE."
+        ),
+    ]
+    EnabledCountries: Annotated[
+        list[str] | None,
+        Field(
+            description="An array of two-character ISO country codes, in ISO 3166-1 alpha-2 format, that are enabled for the notify configuration."
+        ),
+    ] = None
+    PoolId: Annotated[
+        str | None,
+        Field(description="The identifier of the pool to associate with the notify configuration."),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(
+            description="An array of tags (key and value pairs) associated with the notify configuration."
+        ),
+    ] = None
+    UseCase: Annotated[
+        Literal["CODE_VERIFICATION"],
+        Field(
+            description="The use case for the notify configuration. Create-only: changing it replaces the resource."
+        ),
+    ]

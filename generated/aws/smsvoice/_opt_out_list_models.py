@@ -7,9 +7,10 @@ Imported on first use by opt_out_list.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "OptOutListAttributes",
@@ -19,17 +20,49 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class OptOutListAttributes(DeferredModel):
-    Arn: str | None = None
+    """
+    The read-only attributes of a AWS::SMSVOICE::OptOutList, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) for the OptOutList.")
+    ] = None
 
 
 class OptOutListProps(DeferredModel):
-    OptOutListName: str | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::SMSVOICE::OptOutList.
+    """
+
+    OptOutListName: Annotated[
+        str | None,
+        Field(
+            description="The name of the new OptOutList. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None

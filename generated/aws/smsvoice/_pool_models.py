@@ -7,10 +7,10 @@ Imported on first use by pool.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "MandatoryKeyword",
@@ -24,58 +24,168 @@ __all__ = [
 
 
 class MandatoryKeyword(DeferredModel):
+    """
+    A keyword is a word that you can search for on a particular phone number or pool. It is also a specific word or phrase that an end user can send to your number to elicit a response, such as an informational message or a special offer. When your number receives a message that begins with a keyword, AWS End User Messaging SMS and Voice responds with a customizable message. Keywords "HELP" and "STOP" are mandatory keywords
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Message: str
+    Message: Annotated[
+        str, Field(description="Pattern: ^(?!\\s*$)[\\s\\S]+$ Length: at most 1600 characters.")
+    ]
 
 
 class OptionalKeyword(DeferredModel):
+    """
+    A keyword is a word that you can search for on a particular phone number or pool. It is also a specific word or phrase that an end user can send to your number to elicit a response, such as an informational message or a special offer. When your number receives a message that begins with a keyword, AWS End User Messaging SMS and Voice responds with a customizable message.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Action: Literal["AUTOMATIC_RESPONSE", "OPT_OUT", "OPT_IN"]
-    Keyword: str
-    Message: str
+    Action: Annotated[
+        Literal["AUTOMATIC_RESPONSE", "OPT_OUT", "OPT_IN"],
+        Field(description="Allowed values: 'AUTOMATIC_RESPONSE', 'OPT_OUT', 'OPT_IN'."),
+    ]
+    Keyword: Annotated[
+        str,
+        Field(description="Pattern: ^(?!(?i)(stop|help)$)[ \\S]+ Length: at most 30 characters."),
+    ]
+    Message: Annotated[
+        str, Field(description="Pattern: ^(?!\\s*$)[\\s\\S]+$ Length: at most 1600 characters.")
+    ]
 
 
 class PoolMandatoryKeywords(DeferredModel):
+    """
+    A keyword is a word that you can search for on a particular phone number or pool. It is also a specific word or phrase that an end user can send to your number to elicit a response, such as an informational message or a special offer. When your number receives a message that begins with a keyword, AWS End User Messaging SMS and Voice responds with a customizable message. Keywords "HELP" and "STOP" are mandatory keywords
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    HELP: MandatoryKeyword
-    STOP: MandatoryKeyword
+    HELP: Annotated[
+        MandatoryKeyword,
+        Field(
+            description='A keyword is a word that you can search for on a particular phone number or pool. It is also a specific word or phrase that an end user can send to your number to elicit a response, such as an informational message or a special offer. When your number receives a message that begins with a keyword, AWS End User Messaging SMS and Voice responds with a customizable message. Keywords "HELP" and "STOP" are mandatory keywords'
+        ),
+    ]
+    STOP: Annotated[
+        MandatoryKeyword,
+        Field(
+            description='A keyword is a word that you can search for on a particular phone number or pool. It is also a specific word or phrase that an end user can send to your number to elicit a response, such as an informational message or a special offer. When your number receives a message that begins with a keyword, AWS End User Messaging SMS and Voice responds with a customizable message. Keywords "HELP" and "STOP" are mandatory keywords'
+        ),
+    ]
 
 
 class PoolTwoWay(DeferredModel):
+    """
+    When you set up two-way SMS, you can receive incoming messages from your customers. When one of your customers sends a message to your phone number, the message body is sent to an Amazon SNS topic or Amazon Connect for processing.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ChannelArn: str | None = None
-    ChannelRole: str | None = None
-    Enabled: bool
+    ChannelArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the two way channel.")
+    ] = None
+    ChannelRole: Annotated[
+        str | None,
+        Field(
+            description="An optional IAM Role Arn for a service to assume, to be able to post inbound SMS messages."
+        ),
+    ] = None
+    Enabled: Annotated[
+        bool,
+        Field(
+            description="By default this is set to false. When set to true you can receive incoming text messages from your end recipients."
+        ),
+    ]
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class PoolAttributes(DeferredModel):
-    Arn: str | None = None
-    PoolId: str | None = None
+    """
+    The read-only attributes of a AWS::SMSVOICE::Pool, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="Type: str.")] = None
+    PoolId: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class PoolProps(DeferredModel):
-    DeletionProtectionEnabled: bool | None = None
-    MandatoryKeywords: PoolMandatoryKeywords
-    OptOutListName: str | None = None
-    OptionalKeywords: list[OptionalKeyword] | None = None
-    OriginationIdentities: list[str]
-    SelfManagedOptOutsEnabled: bool | None = None
-    SharedRoutesEnabled: bool | None = None
-    Tags: list[Tag] | None = None
-    TwoWay: PoolTwoWay | None = None
+    """
+    The properties a program declares for a AWS::SMSVOICE::Pool.
+    """
+
+    DeletionProtectionEnabled: Annotated[
+        bool | None,
+        Field(
+            description="When set to true the pool can't be deleted. By default this is set to false."
+        ),
+    ] = None
+    MandatoryKeywords: Annotated[
+        PoolMandatoryKeywords,
+        Field(
+            description='A keyword is a word that you can search for on a particular phone number or pool. It is also a specific word or phrase that an end user can send to your number to elicit a response, such as an informational message or a special offer. When your number receives a message that begins with a keyword, AWS End User Messaging SMS and Voice responds with a customizable message. Keywords "HELP" and "STOP" are mandatory keywords'
+        ),
+    ]
+    OptOutListName: Annotated[
+        str | None,
+        Field(
+            description="The name of the OptOutList to associate with the pool. You can use the OptOutListName or OptOutListArn."
+        ),
+    ] = None
+    OptionalKeywords: Annotated[
+        list[OptionalKeyword] | None,
+        Field(
+            description="A keyword is a word that you can search for on a particular phone number or pool. It is also a specific word or phrase that an end user can send to your number to elicit a response, such as an informational message or a special offer. When your number receives a message that begins with a keyword, AWS End User Messaging SMS and Voice responds with a customizable message."
+        ),
+    ] = None
+    OriginationIdentities: Annotated[
+        list[str],
+        Field(
+            description="The origination identity to use such as a PhoneNumberId, PhoneNumberArn, SenderId or SenderIdArn and it's IsoCountryCode."
+        ),
+    ]
+    SelfManagedOptOutsEnabled: Annotated[
+        bool | None,
+        Field(
+            description="By default this is set to false. When an end recipient sends a message that begins with HELP or STOP to one of your dedicated numbers, AWS End User Messaging SMS and Voice automatically replies with a customizable message and adds the end recipient to the OptOutList. When set to true you're responsible for responding to HELP and STOP requests. You're also responsible for tracking and honoring opt-out requests."
+        ),
+    ] = None
+    SharedRoutesEnabled: Annotated[
+        bool | None, Field(description="Indicates whether shared routes are enabled for the pool.")
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None
+    TwoWay: Annotated[
+        PoolTwoWay | None,
+        Field(
+            description="When you set up two-way SMS, you can receive incoming messages from your customers. When one of your customers sends a message to your phone number, the message body is sent to an Amazon SNS topic or Amazon Connect for processing."
+        ),
+    ] = None

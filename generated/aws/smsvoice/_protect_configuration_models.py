@@ -7,10 +7,10 @@ Imported on first use by protect_configuration.py, which re-exports every name h
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "CountryRule",
@@ -25,33 +25,74 @@ class CountryRule(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CountryCode: str
-    ProtectStatus: Literal["ALLOW", "BLOCK", "MONITOR", "FILTER"]
+    CountryCode: Annotated[str, Field(description="The two-letter ISO country code")]
+    ProtectStatus: Annotated[
+        Literal["ALLOW", "BLOCK", "MONITOR", "FILTER"],
+        Field(description="The types of protection that can be used."),
+    ]
 
 
 class ProtectConfigurationCountryRuleSet(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    MMS: list[CountryRule] | None = None
-    SMS: list[CountryRule] | None = None
-    VOICE: list[CountryRule] | None = None
+    MMS: Annotated[list[CountryRule] | None, Field(description="Items are unique.")] = None
+    SMS: Annotated[list[CountryRule] | None, Field(description="Items are unique.")] = None
+    VOICE: Annotated[list[CountryRule] | None, Field(description="Items are unique.")] = None
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class ProtectConfigurationAttributes(DeferredModel):
-    Arn: str | None = None
-    ProtectConfigurationId: str | None = None
+    """
+    The read-only attributes of a AWS::SMSVOICE::ProtectConfiguration, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None,
+        Field(description="The Amazon Resource Name (ARN) of the protect configuration."),
+    ] = None
+    ProtectConfigurationId: Annotated[
+        str | None, Field(description="The unique identifier for the protect configuration.")
+    ] = None
 
 
 class ProtectConfigurationProps(DeferredModel):
-    CountryRuleSet: ProtectConfigurationCountryRuleSet | None = None
-    DeletionProtectionEnabled: bool | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::SMSVOICE::ProtectConfiguration.
+    """
+
+    CountryRuleSet: Annotated[
+        ProtectConfigurationCountryRuleSet | None,
+        Field(description="An array of CountryRule containing the rules for the NumberCapability."),
+    ] = None
+    DeletionProtectionEnabled: Annotated[
+        bool | None,
+        Field(
+            description="When set to true deletion protection is enabled and protect configuration cannot be deleted. By default this is set to false."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by rcs_agent.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "RcsAgentAttributes",
@@ -21,40 +21,143 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key of the tag.")]
+    Value: Annotated[str, Field(description="The value of the tag.")]
 
 
 class TestingAgentInformation(DeferredModel):
+    """
+    Information about the testing agent (RCS for Business ID) associated with the RCS agent. A testing agent is created by submitting a testing registration, and allows sending to registered test devices without carrier approval.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    RegistrationId: str
-    TestingAgentId: str | None = None
-    TestingAgentStatus: Literal["CREATED", "PENDING", "ACTIVE"]
+    RegistrationId: Annotated[
+        str,
+        Field(
+            description="The unique identifier of the testing registration that created the testing agent."
+        ),
+    ]
+    TestingAgentId: Annotated[
+        str | None,
+        Field(
+            description="The identifier of the testing agent assigned by the RCS infrastructure provider."
+        ),
+    ] = None
+    TestingAgentStatus: Annotated[
+        Literal["CREATED", "PENDING", "ACTIVE"],
+        Field(
+            description="The status of the testing agent. Named distinctly from the resource-level Status property, which has its own larger set of values."
+        ),
+    ]
 
 
 class RcsAgentAttributes(DeferredModel):
-    CreatedTimestamp: str | None = None
-    PoolId: str | None = None
-    RcsAgentArn: str | None = None
-    RcsAgentId: str | None = None
-    Status: Literal["CREATED", "PENDING", "TESTING", "PARTIAL", "ACTIVE", "DELETED"] | None = None
-    TestingAgent: TestingAgentInformation | None = None
+    """
+    The read-only attributes of a AWS::SMSVOICE::RcsAgent, set by AWS.
+    """
+
+    CreatedTimestamp: Annotated[
+        str | None, Field(description="The time when the RCS agent was created.")
+    ] = None
+    PoolId: Annotated[
+        str | None,
+        Field(
+            description="The unique identifier of the pool associated with the RCS agent. This is populated only while the agent is associated with a pool, which is done through the pool APIs rather than through this resource."
+        ),
+    ] = None
+    RcsAgentArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the RCS agent.")
+    ] = None
+    RcsAgentId: Annotated[
+        str | None,
+        Field(
+            description="The unique identifier for the RCS agent, in the format rcs- followed by a hexadecimal string."
+        ),
+    ] = None
+    Status: Annotated[
+        Literal["CREATED", "PENDING", "TESTING", "PARTIAL", "ACTIVE", "DELETED"] | None,
+        Field(
+            description="The current status of the RCS agent. CREATED means the agent exists but no registration has been submitted. PENDING means a registration is awaiting processing. TESTING means the testing registration is approved and the agent can message registered test devices. PARTIAL means at least one country launch is active. ACTIVE means all submitted country launches are active. DELETED means the agent has been deleted."
+        ),
+    ] = None
+    TestingAgent: Annotated[
+        TestingAgentInformation | None,
+        Field(
+            description="Information about the testing agent (RCS for Business ID) associated with the RCS agent. A testing agent is created by submitting a testing registration, and allows sending to registered test devices without carrier approval."
+        ),
+    ] = None
 
 
 class RcsAgentProps(DeferredModel):
-    DeletionProtectionEnabled: bool | None = None
-    OptOutListName: str | None = None
-    SelfManagedOptOutsEnabled: bool | None = None
-    Tags: list[Tag] | None = None
-    TwoWayChannelArn: str | None = None
-    TwoWayChannelRole: str | None = None
-    TwoWayEnabled: bool | None = None
-    TwoWayMediaS3BucketName: str | None = None
-    TwoWayMediaS3KeyPrefix: str | None = None
-    TwoWayMediaS3Role: str | None = None
-    TwoWayRcsEventsEnabled: list[str] | None = None
+    """
+    The properties a program declares for a AWS::SMSVOICE::RcsAgent.
+    """
+
+    DeletionProtectionEnabled: Annotated[
+        bool | None,
+        Field(
+            description="When set to true the RCS agent can't be deleted. By default this is false."
+        ),
+    ] = None
+    OptOutListName: Annotated[
+        str | None, Field(description="The name of the opt-out list associated with the RCS agent.")
+    ] = None
+    SelfManagedOptOutsEnabled: Annotated[
+        bool | None,
+        Field(
+            description="When set to true you're responsible for responding to HELP and STOP requests, and for tracking and honoring opt-out requests. By default this is false."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to the RCS agent."),
+    ] = None
+    TwoWayChannelArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of the two way channel where inbound messages are delivered."
+        ),
+    ] = None
+    TwoWayChannelRole: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of an IAM role for the service to assume in order to post inbound messages to the two way channel."
+        ),
+    ] = None
+    TwoWayEnabled: Annotated[
+        bool | None,
+        Field(description="When set to true two-way messaging is enabled for the RCS agent."),
+    ] = None
+    TwoWayMediaS3BucketName: Annotated[
+        str | None,
+        Field(
+            description="The name of the Amazon S3 bucket where inbound RCS media objects are written."
+        ),
+    ] = None
+    TwoWayMediaS3KeyPrefix: Annotated[
+        str | None,
+        Field(
+            description="The key prefix used for inbound RCS media objects in the Amazon S3 bucket."
+        ),
+    ] = None
+    TwoWayMediaS3Role: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of the IAM role used to write inbound RCS media files to the Amazon S3 bucket. The role must have s3:PutObject permission on the bucket and a trust policy allowing sms-voice.amazonaws.com to assume it."
+        ),
+    ] = None
+    TwoWayRcsEventsEnabled: Annotated[
+        list[str] | None,
+        Field(
+            description="The list of RCS event types enabled for two-way messaging. An empty list disables all event types. The special value ALL enables all current and future event types and must be the only element if used. Requires TwoWayEnabled to be true."
+        ),
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by registration_attachment.py, which re-exports every name
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "RegistrationAttachmentAttributes",
@@ -23,21 +23,60 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key identifier, or name, of the tag.")]
+    Value: Annotated[str, Field(description="The string value associated with the key of the tag.")]
 
 
 class RegistrationAttachmentAttributes(DeferredModel):
-    AttachmentStatus: (
-        Literal["UPLOAD_IN_PROGRESS", "UPLOAD_COMPLETE", "UPLOAD_FAILED", "DELETED"] | None
-    ) = None
-    CreatedTimestamp: str | None = None
-    RegistrationAttachmentArn: str | None = None
-    RegistrationAttachmentId: str | None = None
-    UploadedAttachmentUrl: str | None = None
+    """
+    The read-only attributes of a AWS::SMSVOICE::RegistrationAttachment, set by AWS.
+    """
+
+    AttachmentStatus: Annotated[
+        Literal["UPLOAD_IN_PROGRESS", "UPLOAD_COMPLETE", "UPLOAD_FAILED", "DELETED"] | None,
+        Field(description="The status of the registration attachment."),
+    ] = None
+    CreatedTimestamp: Annotated[
+        str | None,
+        Field(
+            description="The time when the registration attachment was created, in UNIX epoch time format."
+        ),
+    ] = None
+    RegistrationAttachmentArn: Annotated[
+        str | None,
+        Field(description="The Amazon Resource Name (ARN) for the registration attachment."),
+    ] = None
+    RegistrationAttachmentId: Annotated[
+        str | None, Field(description="The unique identifier for the registration attachment.")
+    ] = None
+    UploadedAttachmentUrl: Annotated[
+        str | None,
+        Field(
+            description="The URL to the document that was uploaded as the registration attachment, as returned by the service."
+        ),
+    ] = None
 
 
 class RegistrationAttachmentProps(DeferredModel):
-    AttachmentBody: str | None = None
-    AttachmentUrl: str | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::SMSVOICE::RegistrationAttachment.
+    """
+
+    AttachmentBody: Annotated[
+        str | None,
+        Field(
+            description="The registration file to upload. The maximum file size is 1500KB and valid file extensions are PDF, JPEG and PNG. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    AttachmentUrl: Annotated[
+        str | None,
+        Field(
+            description="A URL to the required registration file. For example, the URL to an MMS/shortcode form. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(
+            description="An array of tags (key and value pairs) to associate with the registration attachment."
+        ),
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by registration.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "RegistrationAttributes",
@@ -23,16 +23,29 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key identifier, or name, of the tag.")]
+    Value: Annotated[str, Field(description="The string value associated with the key of the tag.")]
 
 
 class RegistrationAttributes(DeferredModel):
-    CreatedTimestamp: str | None = None
-    CurrentVersionNumber: int | None = None
-    RegistrationArn: str | None = None
-    RegistrationId: str | None = None
-    RegistrationStatus: (
+    """
+    The read-only attributes of a AWS::SMSVOICE::Registration, set by AWS.
+    """
+
+    CreatedTimestamp: Annotated[
+        str | None,
+        Field(description="The time when the registration was created, in UNIX epoch time format."),
+    ] = None
+    CurrentVersionNumber: Annotated[
+        int | None, Field(description="The current version number of the registration.")
+    ] = None
+    RegistrationArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) for the registration.")
+    ] = None
+    RegistrationId: Annotated[
+        str | None, Field(description="The unique identifier for the registration.")
+    ] = None
+    RegistrationStatus: Annotated[
         Literal[
             "CREATED",
             "SUBMITTED",
@@ -45,10 +58,25 @@ class RegistrationAttributes(DeferredModel):
             "CLOSED",
             "DELETED",
         ]
-        | None
-    ) = None
+        | None,
+        Field(description="The status of the registration."),
+    ] = None
 
 
 class RegistrationProps(DeferredModel):
-    RegistrationType: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::SMSVOICE::Registration.
+    """
+
+    RegistrationType: Annotated[
+        str,
+        Field(
+            description="The type of registration form to create. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(
+            description="An array of tags (key and value pairs) to associate with the registration."
+        ),
+    ] = None

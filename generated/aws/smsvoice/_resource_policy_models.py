@@ -7,9 +7,10 @@ Imported on first use by resource_policy.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "ResourcePolicyAttributes",
@@ -18,9 +19,22 @@ __all__ = [
 
 
 class ResourcePolicyProps(DeferredModel):
-    PolicyDocument: dict[str, Any]
-    ResourceArn: str
+    """
+    The properties a program declares for a AWS::SMSVOICE::ResourcePolicy.
+    """
+
+    PolicyDocument: Annotated[
+        dict[str, Any], Field(description="The JSON formatted resource-based policy to attach.")
+    ]
+    ResourceArn: Annotated[
+        str,
+        Field(
+            description="The Amazon Resource Name (ARN) of the AWS End User Messaging SMS and Voice resource to attach the resource-based policy to. Create-only: changing it replaces the resource."
+        ),
+    ]
 
 
 class ResourcePolicyAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::SMSVOICE::ResourcePolicy, set by AWS.
+    """

@@ -7,9 +7,10 @@ Imported on first use by sender_id.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "SenderIdAttributes",
@@ -19,19 +20,62 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class SenderIdAttributes(DeferredModel):
-    Arn: str | None = None
+    """
+    The read-only attributes of a AWS::SMSVOICE::SenderId, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None,
+        Field(description="The Amazon Resource Name (ARN) associated with the SenderId."),
+    ] = None
 
 
 class SenderIdProps(DeferredModel):
-    DeletionProtectionEnabled: bool | None = None
-    IsoCountryCode: str
-    SenderId: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::SMSVOICE::SenderId.
+    """
+
+    DeletionProtectionEnabled: Annotated[
+        bool | None,
+        Field(
+            description="When set to true the sender ID can't be deleted. By default this is set to false."
+        ),
+    ] = None
+    IsoCountryCode: Annotated[
+        str,
+        Field(
+            description="The two-character code, in ISO 3166-1 alpha-2 format, for the country or region. Create-only: changing it replaces the resource."
+        ),
+    ]
+    SenderId: Annotated[
+        str,
+        Field(
+            description="The sender ID string to request. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None

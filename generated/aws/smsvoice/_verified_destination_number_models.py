@@ -7,10 +7,10 @@ Imported on first use by verified_destination_number.py, which re-exports every 
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "Tag",
@@ -20,20 +20,56 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key of the tag.")]
+    Value: Annotated[str, Field(description="The value of the tag.")]
 
 
 class VerifiedDestinationNumberAttributes(DeferredModel):
-    CreatedTimestamp: str | None = None
-    Status: Literal["PENDING", "VERIFIED", "UNSUPPORTED"] | None = None
-    VerifiedDestinationNumberArn: str | None = None
-    VerifiedDestinationNumberId: str | None = None
+    """
+    The read-only attributes of a AWS::SMSVOICE::VerifiedDestinationNumber, set by AWS.
+    """
+
+    CreatedTimestamp: Annotated[
+        str | None,
+        Field(description="The time when the verified destination phone number was created."),
+    ] = None
+    Status: Annotated[
+        Literal["PENDING", "VERIFIED", "UNSUPPORTED"] | None,
+        Field(
+            description="The status of the verified destination phone number. PENDING means the phone number has not been verified yet; VERIFIED means it is verified and can receive messages."
+        ),
+    ] = None
+    VerifiedDestinationNumberArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) for the verified destination phone number."
+        ),
+    ] = None
+    VerifiedDestinationNumberId: Annotated[
+        str | None,
+        Field(description="The unique identifier for the verified destination phone number."),
+    ] = None
 
 
 class VerifiedDestinationNumberProps(DeferredModel):
-    DestinationPhoneNumber: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::SMSVOICE::VerifiedDestinationNumber.
+    """
+
+    DestinationPhoneNumber: Annotated[
+        str,
+        Field(
+            description="The verified destination phone number, in E.164 format. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None

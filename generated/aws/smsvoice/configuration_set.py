@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -67,73 +71,80 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ConfigurationSetCloudWatchLogsDestinationDict = TypedDict(
-    "ConfigurationSetCloudWatchLogsDestinationDict",
-    {
-        "IamRoleArn": "Required[str]",
-        "LogGroupArn": "Required[str]",
-    },
-    total=False,
-)
 
-ConfigurationSetKinesisFirehoseDestinationDict = TypedDict(
-    "ConfigurationSetKinesisFirehoseDestinationDict",
-    {
-        "DeliveryStreamArn": "Required[str]",
-        "IamRoleArn": "Required[str]",
-    },
-    total=False,
-)
+class ConfigurationSetCloudWatchLogsDestinationDict(TypedDict, total=False):
+    """ConfigurationSetCloudWatchLogsDestination as a plain dict."""
 
-ConfigurationSetSnsDestinationDict = TypedDict(
-    "ConfigurationSetSnsDestinationDict",
-    {
-        "TopicArn": "Required[str]",
-    },
-    total=False,
-)
+    IamRoleArn: Required[str]
+    """The Amazon Resource Name (ARN) of an AWS Identity and Access Management role that is able to
+    write event data to an Amazon CloudWatch destination."""
+    LogGroupArn: Required[str]
+    """The name of the Amazon CloudWatch log group that you want to record events in."""
 
-EventDestinationDict = TypedDict(
-    "EventDestinationDict",
-    {
-        "CloudWatchLogsDestination": "ConfigurationSetCloudWatchLogsDestinationDict",
-        "Enabled": "Required[bool]",
-        "EventDestinationName": "Required[str]",
-        "KinesisFirehoseDestination": "ConfigurationSetKinesisFirehoseDestinationDict",
-        "MatchingEventTypes": "Required[list[str]]",
-        "SnsDestination": "ConfigurationSetSnsDestinationDict",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class ConfigurationSetKinesisFirehoseDestinationDict(TypedDict, total=False):
+    """ConfigurationSetKinesisFirehoseDestination as a plain dict."""
 
+    DeliveryStreamArn: Required[str]
+    """The Amazon Resource Name (ARN) of the delivery stream."""
+    IamRoleArn: Required[str]
+    """The Amazon Resource Name (ARN) of an AWS Identity and Access Management role that is able to
+    write event data to an Amazon CloudWatch destination."""
+
+
+class ConfigurationSetSnsDestinationDict(TypedDict, total=False):
+    """ConfigurationSetSnsDestination as a plain dict."""
+
+    TopicArn: Required[str]
+    """The Amazon Resource Name (ARN) of the Amazon SNS topic that you want to publish events to."""
+
+
+class EventDestinationDict(TypedDict, total=False):
+    """EventDestination as a plain dict: An event destination is a location where you send message
+    events. The event options are Amazon CloudWatch, Amazon Data Firehose, or Amazon SNS. For
+    example, when a message is delivered successfully, you can send information about that event to
+    an event destination, or send notifications to endpoints that are subscribed to an Amazon SNS
+    topic."""
+
+    CloudWatchLogsDestination: ConfigurationSetCloudWatchLogsDestinationDict
+    """An object that contains IamRoleArn and LogGroupArn associated with an Amazon CloudWatch event
+    destination."""
+    Enabled: Required[bool]
+    """When set to true events will be logged. By default this is set to true"""
+    EventDestinationName: Required[str]
+    """The name that identifies the event destination."""
+    KinesisFirehoseDestination: ConfigurationSetKinesisFirehoseDestinationDict
+    """An object that contains IamRoleArn and DeliveryStreamArn associated with an Amazon Kinesis
+    Firehose event destination."""
+    MatchingEventTypes: Required[list[str]]
+    """An array of event types that determine which events to log. If 'ALL' is used, then AWS End
+    User Messaging SMS and Voice logs every event type."""
+    SnsDestination: ConfigurationSetSnsDestinationDict
+    """An object that contains SNS TopicArn event destination."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::SMSVOICE::ConfigurationSet",
     schema_file="aws-smsvoice-configurationset.json",
     primary_identifier=("/ConfigurationSetName",),
-    additional_identifiers=(),
     read_only=("/Arn",),
     create_only=("/ConfigurationSetName",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/EventDestinations", "/EventDestinations/*/MatchingEventTypes", "/Tags"),
-    required=(),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -143,102 +154,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "CloudWatchLogsDestination": {
-            "additionalProperties": False,
-            "properties": {
-                "IamRoleArn": {"pattern": "^arn:\\S+$", "type": "string"},
-                "LogGroupArn": {"pattern": "^arn:\\S+$", "type": "string"},
-            },
-            "required": ["IamRoleArn", "LogGroupArn"],
-            "type": "object",
-        },
-        "EventDestination": {
-            "additionalProperties": False,
-            "oneOf": [
-                {"required": ["CloudWatchLogsDestination"]},
-                {"required": ["KinesisFirehoseDestination"]},
-                {"required": ["SnsDestination"]},
-            ],
-            "properties": {
-                "CloudWatchLogsDestination": {"$ref": "#/definitions/CloudWatchLogsDestination"},
-                "Enabled": {"type": "boolean"},
-                "EventDestinationName": {
-                    "maxLength": 64,
-                    "minLength": 1,
-                    "pattern": "^[A-Za-z0-9_-]+$",
-                    "type": "string",
-                },
-                "KinesisFirehoseDestination": {"$ref": "#/definitions/KinesisFirehoseDestination"},
-                "MatchingEventTypes": {
-                    "items": {"type": "string"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "SnsDestination": {"$ref": "#/definitions/SnsDestination"},
-            },
-            "required": ["EventDestinationName", "Enabled", "MatchingEventTypes"],
-            "type": "object",
-        },
-        "KinesisFirehoseDestination": {
-            "additionalProperties": False,
-            "properties": {
-                "DeliveryStreamArn": {"pattern": "^arn:\\S+$", "type": "string"},
-                "IamRoleArn": {"pattern": "^arn:\\S+$", "type": "string"},
-            },
-            "required": ["IamRoleArn", "DeliveryStreamArn"],
-            "type": "object",
-        },
-        "SnsDestination": {
-            "additionalProperties": False,
-            "properties": {"TopicArn": {"pattern": "^arn:\\S+$", "type": "string"}},
-            "required": ["TopicArn"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"type": "string"},
-        "ConfigurationSetName": {
-            "maxLength": 64,
-            "minLength": 1,
-            "pattern": "^[A-Za-z0-9_-]+$",
-            "type": "string",
-        },
-        "DefaultSenderId": {"pattern": "^[A-Za-z0-9_-]+$", "type": "string"},
-        "EventDestinations": {
-            "items": {"$ref": "#/definitions/EventDestination"},
-            "maxItems": 5,
-            "type": "array",
-        },
-        "MessageFeedbackEnabled": {"type": "boolean"},
-        "ProtectConfigurationId": {
-            "maxLength": 256,
-            "minLength": 1,
-            "pattern": "^[A-Za-z0-9_:/-]+$",
-            "type": "string",
-        },
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-    },
-    "required": [],
-}
-
 
 class ConfigurationSet(_Resource):
     """AWS::SMSVOICE::ConfigurationSet: Resource Type definition for AWS::SMSVOICE::ConfigurationSet
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ConfigurationSetName.
+    Replaced when any of these change (create-only): ConfigurationSetName.
+    Read-only attributes (known once deployed): Arn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-smsvoice-configurationset.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -248,11 +173,13 @@ class ConfigurationSet(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ConfigurationSetAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "configuration_set.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ConfigurationSetName: str
     DefaultSenderId: str
     EventDestinations: list[EventDestinationDict]
@@ -260,31 +187,36 @@ class ConfigurationSet(_Resource):
     ProtectConfigurationId: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ConfigurationSetName: str | None = None,
+        DefaultSenderId: str | None = None,
+        EventDestinations: list[EventDestination | EventDestinationDict] | None = None,
+        MessageFeedbackEnabled: bool | None = None,
+        ProtectConfigurationId: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::SMSVOICE::ConfigurationSet; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ConfigurationSetName: str | None = None,
-            DefaultSenderId: str | None = None,
-            EventDestinations: list[EventDestination | EventDestinationDict] | None = None,
-            MessageFeedbackEnabled: bool | None = None,
-            ProtectConfigurationId: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::SMSVOICE::ConfigurationSet; `await` it inside an App to deploy it.
-
-            ConfigurationSetName: The name to use for the configuration set.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ConfigurationSetName: The name to use for the configuration set. Create-only: changing
+                it replaces the resource.
             DefaultSenderId: The default sender ID to set for the ConfigurationSet.
             EventDestinations: An event destination is a location where you send message events.
             MessageFeedbackEnabled: Set to true to enable message feedback.
-            ProtectConfigurationId: The unique identifier for the protect configuration to be associated to the configuration set.
+            ProtectConfigurationId: The unique identifier for the protect configuration to be
+                associated to the configuration set.
             Tags: An array of key-value pairs to apply to this resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,15 +55,17 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """The key identifier, or name, of the tag."""
+    Value: Required[str]
+    """The string value associated with the key of the tag."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::SMSVOICE::NotifyConfiguration",
     schema_file="aws-smsvoice-notifyconfiguration.json",
@@ -74,18 +80,9 @@ METADATA = _TypeMetadata(
         "/CreatedTimestamp",
     ),
     create_only=("/DisplayName", "/UseCase"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/EnabledChannels", "/EnabledCountries", "/Tags"),
     required=("DisplayName", "UseCase", "EnabledChannels"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -95,79 +92,20 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "pattern": "^.+$", "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "pattern": "^.*$", "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "CreatedTimestamp": {"type": "string"},
-        "DefaultTemplateId": {"maxLength": 256, "pattern": "^[A-Za-z0-9_-]*$", "type": "string"},
-        "DeletionProtectionEnabled": {"type": "boolean"},
-        "DisplayName": {
-            "maxLength": 15,
-            "minLength": 1,
-            "pattern": "^[A-Za-z0-9_ -]+$",
-            "type": "string",
-        },
-        "EnabledChannels": {
-            "items": {"enum": ["SMS", "VOICE", "MMS", "RCS"], "type": "string"},
-            "maxItems": 4,
-            "minItems": 1,
-            "type": "array",
-        },
-        "EnabledCountries": {
-            "items": {"maxLength": 2, "minLength": 2, "pattern": "^[A-Z]{2}$", "type": "string"},
-            "maxItems": 300,
-            "type": "array",
-        },
-        "NotifyConfigurationArn": {
-            "maxLength": 256,
-            "minLength": 1,
-            "pattern": "^arn:\\S+$",
-            "type": "string",
-        },
-        "NotifyConfigurationId": {
-            "maxLength": 64,
-            "minLength": 1,
-            "pattern": "^[A-Za-z0-9_-]+$",
-            "type": "string",
-        },
-        "PoolId": {
-            "maxLength": 256,
-            "minLength": 1,
-            "pattern": "^[A-Za-z0-9_:/-]+$",
-            "type": "string",
-        },
-        "Status": {
-            "enum": ["PENDING", "ACTIVE", "REJECTED", "REQUIRES_VERIFICATION"],
-            "type": "string",
-        },
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "maxItems": 200, "type": "array"},
-        "Tier": {"enum": ["BASIC", "ADVANCED"], "type": "string"},
-        "TierUpgradeStatus": {
-            "enum": ["BASIC", "PENDING_UPGRADE", "ADVANCED", "REJECTED"],
-            "type": "string",
-        },
-        "UseCase": {"enum": ["CODE_VERIFICATION"], "type": "string"},
-    },
-    "required": ["DisplayName", "UseCase", "EnabledChannels"],
-}
-
 
 class NotifyConfiguration(_Resource):
-    """AWS::SMSVOICE::NotifyConfiguration: A notify configuration defines the settings used to send templated messages with AWS End User Messaging SMS managed messaging, including the display n...
+    """AWS::SMSVOICE::NotifyConfiguration: A notify configuration defines the settings used to send
+    templated messages with AWS End User Messaging SMS managed messaging, including the display
+    name, use case, enabled channels, and enabled countries.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: NotifyConfigurationArn.
+    Also identified by: NotifyConfigurationId.
+    Replaced when any of these change (create-only): DisplayName, UseCase.
+    Read-only attributes (known once deployed): CreatedTimestamp, NotifyConfigurationArn,
+    NotifyConfigurationId, Status, Tier, TierUpgradeStatus.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-smsvoice-notifyconfiguration.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -177,16 +115,25 @@ class NotifyConfiguration(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "NotifyConfigurationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "notify_configuration.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     CreatedTimestamp: str
+    """The time when the notify configuration was created."""
     NotifyConfigurationArn: str
+    """The Amazon Resource Name (ARN) for the notify configuration."""
     NotifyConfigurationId: str
+    """The unique identifier for the notify configuration."""
     Status: Literal["PENDING", "ACTIVE", "REJECTED", "REQUIRES_VERIFICATION"]
+    """The current status of the notify configuration."""
     Tier: Literal["BASIC", "ADVANCED"]
+    """The tier of the notify configuration."""
     TierUpgradeStatus: Literal["BASIC", "PENDING_UPGRADE", "ADVANCED", "REJECTED"]
-    # Declared properties (as declared, or as AWS returned them).
+    """The tier upgrade status of the notify configuration."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     DefaultTemplateId: str
     DeletionProtectionEnabled: bool
     DisplayName: str
@@ -196,35 +143,45 @@ class NotifyConfiguration(_Resource):
     Tags: list[TagDict]
     UseCase: Literal["CODE_VERIFICATION"]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        DisplayName: str,
+        EnabledChannels: list[Literal["SMS", "VOICE", "MMS", "RCS"]],
+        UseCase: Literal["CODE_VERIFICATION"],
+        DefaultTemplateId: str | None = None,
+        DeletionProtectionEnabled: bool | None = None,
+        EnabledCountries: list[str] | None = None,
+        PoolId: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::SMSVOICE::NotifyConfiguration; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            DisplayName: str,
-            EnabledChannels: list[Literal["SMS", "VOICE", "MMS", "RCS"]],
-            UseCase: Literal["CODE_VERIFICATION"],
-            DefaultTemplateId: str | None = None,
-            DeletionProtectionEnabled: bool | None = None,
-            EnabledCountries: list[str] | None = None,
-            PoolId: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::SMSVOICE::NotifyConfiguration; `await` it inside an App to deploy it.
-
-            DefaultTemplateId: The default template identifier to associate with the notify configuration.
-            DeletionProtectionEnabled: By default this is set to false.
-            DisplayName: The display name to associate with the notify configuration.
-            EnabledChannels: An array of channels to enable for the notify configuration.
-            EnabledCountries: An array of two-character ISO country codes, in ISO 3166-1 alpha-2 format, that are enabled for the notify configuration.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            DisplayName: The display name to associate with the notify configuration. Create-only:
+                changing it replaces the resource. Required.
+            EnabledChannels: An array of channels to enable for the notify configuration. Supported
+                values include SMS and VOICE. Required.
+            UseCase: The use case for the notify configuration. Create-only: changing it replaces
+                the resource. Required.
+            DefaultTemplateId: The default template identifier to associate with the notify
+                configuration. If specified, this template is used when sending messages without an
+                explicit template identifier.
+            DeletionProtectionEnabled: By default this is set to false. When set to true the notify
+                configuration can't be deleted.
+            EnabledCountries: An array of two-character ISO country codes, in ISO 3166-1 alpha-2
+                format, that are enabled for the notify configuration.
             PoolId: The identifier of the pool to associate with the notify configuration.
             Tags: An array of tags (key and value pairs) associated with the notify configuration.
-            UseCase: The use case for the notify configuration.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -67,71 +71,90 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-MandatoryKeywordDict = TypedDict(
-    "MandatoryKeywordDict",
-    {
-        "Message": "Required[str]",
-    },
-    total=False,
-)
 
-OptionalKeywordDict = TypedDict(
-    "OptionalKeywordDict",
-    {
-        "Action": "Required[Literal['AUTOMATIC_RESPONSE', 'OPT_OUT', 'OPT_IN']]",
-        "Keyword": "Required[str]",
-        "Message": "Required[str]",
-    },
-    total=False,
-)
+class MandatoryKeywordDict(TypedDict, total=False):
+    """MandatoryKeyword as a plain dict: A keyword is a word that you can search for on a particular
+    phone number or pool. It is also a specific word or phrase that an end user can send to your
+    number to elicit a response, such as an informational message or a special offer. When your
+    number receives a message that begins with a keyword, AWS End User Messaging SMS and Voice
+    responds with a customizable message. Keywords "HELP" and "STOP" are mandatory keywords"""
 
-PoolMandatoryKeywordsDict = TypedDict(
-    "PoolMandatoryKeywordsDict",
-    {
-        "HELP": "Required[MandatoryKeywordDict]",
-        "STOP": "Required[MandatoryKeywordDict]",
-    },
-    total=False,
-)
+    Message: Required[str]
+    """Pattern: ^(?!\\s*$)[\\s\\S]+$ Length: at most 1600 characters."""
 
-PoolTwoWayDict = TypedDict(
-    "PoolTwoWayDict",
-    {
-        "ChannelArn": "str",
-        "ChannelRole": "str",
-        "Enabled": "Required[bool]",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class OptionalKeywordDict(TypedDict, total=False):
+    """OptionalKeyword as a plain dict: A keyword is a word that you can search for on a particular
+    phone number or pool. It is also a specific word or phrase that an end user can send to your
+    number to elicit a response, such as an informational message or a special offer. When your
+    number receives a message that begins with a keyword, AWS End User Messaging SMS and Voice
+    responds with a customizable message."""
 
+    Action: Required[Literal["AUTOMATIC_RESPONSE", "OPT_OUT", "OPT_IN"]]
+    """Allowed values: 'AUTOMATIC_RESPONSE', 'OPT_OUT', 'OPT_IN'."""
+    Keyword: Required[str]
+    """Pattern: ^(?!(?i)(stop|help)$)[ \\S]+ Length: at most 30 characters."""
+    Message: Required[str]
+    """Pattern: ^(?!\\s*$)[\\s\\S]+$ Length: at most 1600 characters."""
+
+
+class PoolMandatoryKeywordsDict(TypedDict, total=False):
+    """PoolMandatoryKeywords as a plain dict: A keyword is a word that you can search for on a
+    particular phone number or pool. It is also a specific word or phrase that an end user can send
+    to your number to elicit a response, such as an informational message or a special offer. When
+    your number receives a message that begins with a keyword, AWS End User Messaging SMS and Voice
+    responds with a customizable message. Keywords "HELP" and "STOP" are mandatory keywords"""
+
+    HELP: Required[MandatoryKeywordDict]
+    """A keyword is a word that you can search for on a particular phone number or pool. It is also
+    a specific word or phrase that an end user can send to your number to elicit a response, such as
+    an informational message or a special offer. When your number receives a message that begins
+    with a keyword, AWS End User Messaging SMS and Voice responds with a customizable message.
+    Keywords "HELP" and "STOP" are mandatory keywords"""
+    STOP: Required[MandatoryKeywordDict]
+    """A keyword is a word that you can search for on a particular phone number or pool. It is also
+    a specific word or phrase that an end user can send to your number to elicit a response, such as
+    an informational message or a special offer. When your number receives a message that begins
+    with a keyword, AWS End User Messaging SMS and Voice responds with a customizable message.
+    Keywords "HELP" and "STOP" are mandatory keywords"""
+
+
+class PoolTwoWayDict(TypedDict, total=False):
+    """PoolTwoWay as a plain dict: When you set up two-way SMS, you can receive incoming messages
+    from your customers. When one of your customers sends a message to your phone number, the
+    message body is sent to an Amazon SNS topic or Amazon Connect for processing."""
+
+    ChannelArn: str
+    """The Amazon Resource Name (ARN) of the two way channel."""
+    ChannelRole: str
+    """An optional IAM Role Arn for a service to assume, to be able to post inbound SMS messages."""
+    Enabled: Required[bool]
+    """By default this is set to false. When set to true you can receive incoming text messages from
+    your end recipients."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::SMSVOICE::Pool",
     schema_file="aws-smsvoice-pool.json",
     primary_identifier=("/PoolId",),
-    additional_identifiers=(),
     read_only=("/Arn", "/PoolId"),
-    create_only=(),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/OptionalKeywords", "/OriginationIdentities", "/Tags"),
     required=("OriginationIdentities", "MandatoryKeywords"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -141,105 +164,29 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "MandatoryKeyword": {
-            "additionalProperties": False,
-            "properties": {
-                "Message": {"maxLength": 1600, "pattern": "^(?!\\s*$)[\\s\\S]+$", "type": "string"}
-            },
-            "required": ["Message"],
-            "type": "object",
-        },
-        "OptionalKeyword": {
-            "additionalProperties": False,
-            "properties": {
-                "Action": {"enum": ["AUTOMATIC_RESPONSE", "OPT_OUT", "OPT_IN"], "type": "string"},
-                "Keyword": {
-                    "maxLength": 30,
-                    "pattern": "^(?!(?i)(stop|help)$)[ \\S]+",
-                    "type": "string",
-                },
-                "Message": {"maxLength": 1600, "pattern": "^(?!\\s*$)[\\s\\S]+$", "type": "string"},
-            },
-            "required": ["Keyword", "Message", "Action"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"type": "string"},
-        "DeletionProtectionEnabled": {"type": "boolean"},
-        "MandatoryKeywords": {
-            "additionalProperties": False,
-            "properties": {
-                "HELP": {"$ref": "#/definitions/MandatoryKeyword"},
-                "STOP": {"$ref": "#/definitions/MandatoryKeyword"},
-            },
-            "required": ["STOP", "HELP"],
-            "type": "object",
-        },
-        "OptOutListName": {
-            "maxLength": 256,
-            "minLength": 1,
-            "pattern": "^[A-Za-z0-9_:/-]+$",
-            "type": "string",
-        },
-        "OptionalKeywords": {
-            "items": {"$ref": "#/definitions/OptionalKeyword"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "OriginationIdentities": {
-            "items": {"maxLength": 256, "minLength": 20, "pattern": "^arn:\\S+", "type": "string"},
-            "minItems": 1,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "PoolId": {"type": "string"},
-        "SelfManagedOptOutsEnabled": {"type": "boolean"},
-        "SharedRoutesEnabled": {"type": "boolean"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-        "TwoWay": {
-            "additionalProperties": False,
-            "properties": {
-                "ChannelArn": {"pattern": "^[ \\S]+", "type": "string"},
-                "ChannelRole": {"pattern": "^arn:\\S+$", "type": "string"},
-                "Enabled": {"type": "boolean"},
-            },
-            "required": ["Enabled"],
-            "type": "object",
-        },
-    },
-    "required": ["OriginationIdentities", "MandatoryKeywords"],
-}
-
 
 class Pool(_Resource):
     """AWS::SMSVOICE::Pool: Resource Type definition for AWS::SMSVOICE::Pool
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: PoolId.
+    Read-only attributes (known once deployed): Arn, PoolId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-smsvoice-pool.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
     props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "PoolProps")
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "PoolAttributes")
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "pool.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Type: str."""
     PoolId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     DeletionProtectionEnabled: bool
     MandatoryKeywords: PoolMandatoryKeywordsDict
     OptOutListName: str
@@ -250,37 +197,59 @@ class Pool(_Resource):
     Tags: list[TagDict]
     TwoWay: PoolTwoWayDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        MandatoryKeywords: PoolMandatoryKeywords | PoolMandatoryKeywordsDict,
+        OriginationIdentities: list[str],
+        DeletionProtectionEnabled: bool | None = None,
+        OptOutListName: str | None = None,
+        OptionalKeywords: list[OptionalKeyword | OptionalKeywordDict] | None = None,
+        SelfManagedOptOutsEnabled: bool | None = None,
+        SharedRoutesEnabled: bool | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        TwoWay: PoolTwoWay | PoolTwoWayDict | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::SMSVOICE::Pool; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            MandatoryKeywords: PoolMandatoryKeywords | PoolMandatoryKeywordsDict,
-            OriginationIdentities: list[str],
-            DeletionProtectionEnabled: bool | None = None,
-            OptOutListName: str | None = None,
-            OptionalKeywords: list[OptionalKeyword | OptionalKeywordDict] | None = None,
-            SelfManagedOptOutsEnabled: bool | None = None,
-            SharedRoutesEnabled: bool | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            TwoWay: PoolTwoWay | PoolTwoWayDict | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::SMSVOICE::Pool; `await` it inside an App to deploy it.
-
-            DeletionProtectionEnabled: When set to true the pool can't be deleted.
-            MandatoryKeywords: A keyword is a word that you can search for on a particular phone number or pool.
-            OptOutListName: The name of the OptOutList to associate with the pool.
-            OptionalKeywords: A keyword is a word that you can search for on a particular phone number or pool.
-            OriginationIdentities: The origination identity to use such as a PhoneNumberId, PhoneNumberArn, SenderId or SenderIdArn and it's IsoCountryCode.
-            SelfManagedOptOutsEnabled: By default this is set to false.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            MandatoryKeywords: A keyword is a word that you can search for on a particular phone
+                number or pool. It is also a specific word or phrase that an end user can send to
+                your number to elicit a response, such as an informational message or a special
+                offer. When your number receives a message that begins with a keyword, AWS End User
+                Messaging SMS and Voice responds with a customizable message. Keywords "HELP" and
+                "STOP" are mandatory keywords Required.
+            OriginationIdentities: The origination identity to use such as a PhoneNumberId,
+                PhoneNumberArn, SenderId or SenderIdArn and it's IsoCountryCode. Required.
+            DeletionProtectionEnabled: When set to true the pool can't be deleted. By default this
+                is set to false.
+            OptOutListName: The name of the OptOutList to associate with the pool. You can use the
+                OptOutListName or OptOutListArn.
+            OptionalKeywords: A keyword is a word that you can search for on a particular phone
+                number or pool. It is also a specific word or phrase that an end user can send to
+                your number to elicit a response, such as an informational message or a special
+                offer. When your number receives a message that begins with a keyword, AWS End User
+                Messaging SMS and Voice responds with a customizable message.
+            SelfManagedOptOutsEnabled: By default this is set to false. When an end recipient sends
+                a message that begins with HELP or STOP to one of your dedicated numbers, AWS End
+                User Messaging SMS and Voice automatically replies with a customizable message and
+                adds the end recipient to the OptOutList. When set to true you're responsible for
+                responding to HELP and STOP requests. You're also responsible for tracking and
+                honoring opt-out requests.
             SharedRoutesEnabled: Indicates whether shared routes are enabled for the pool.
             Tags: An array of key-value pairs to apply to this resource.
-            TwoWay: When you set up two-way SMS, you can receive incoming messages from your customers.
+            TwoWay: When you set up two-way SMS, you can receive incoming messages from your
+                customers. When one of your customers sends a message to your phone number, the
+                message body is sent to an Amazon SNS topic or Amazon Connect for processing.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,58 +63,53 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-CountryRuleDict = TypedDict(
-    "CountryRuleDict",
-    {
-        "CountryCode": "Required[str]",
-        "ProtectStatus": "Required[Literal['ALLOW', 'BLOCK', 'MONITOR', 'FILTER']]",
-    },
-    total=False,
-)
 
-ProtectConfigurationCountryRuleSetDict = TypedDict(
-    "ProtectConfigurationCountryRuleSetDict",
-    {
-        "MMS": "list[CountryRuleDict]",
-        "SMS": "list[CountryRuleDict]",
-        "VOICE": "list[CountryRuleDict]",
-    },
-    total=False,
-)
+class CountryRuleDict(TypedDict, total=False):
+    """CountryRule as a plain dict."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    CountryCode: Required[str]
+    """The two-letter ISO country code"""
+    ProtectStatus: Required[Literal["ALLOW", "BLOCK", "MONITOR", "FILTER"]]
+    """The types of protection that can be used."""
 
+
+class ProtectConfigurationCountryRuleSetDict(TypedDict, total=False):
+    """ProtectConfigurationCountryRuleSet as a plain dict."""
+
+    MMS: list[CountryRuleDict]
+    """Items are unique."""
+    SMS: list[CountryRuleDict]
+    """Items are unique."""
+    VOICE: list[CountryRuleDict]
+    """Items are unique."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::SMSVOICE::ProtectConfiguration",
     schema_file="aws-smsvoice-protectconfiguration.json",
     primary_identifier=("/ProtectConfigurationId",),
-    additional_identifiers=(),
     read_only=("/Arn", "/ProtectConfigurationId"),
-    create_only=(),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=(
         "/CountryRuleSet/MMS",
         "/CountryRuleSet/SMS",
         "/CountryRuleSet/VOICE",
         "/Tags",
     ),
-    required=(),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -120,69 +119,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "CountryRule": {
-            "additionalProperties": False,
-            "properties": {
-                "CountryCode": {"pattern": "^[A-Z]{2}$", "type": "string"},
-                "ProtectStatus": {
-                    "enum": ["ALLOW", "BLOCK", "MONITOR", "FILTER"],
-                    "type": "string",
-                },
-            },
-            "required": ["CountryCode", "ProtectStatus"],
-            "type": "object",
-        },
-        "CountryRuleSet": {
-            "additionalProperties": False,
-            "anyOf": [{"required": ["SMS"]}, {"required": ["VOICE"]}, {"required": ["MMS"]}],
-            "properties": {
-                "MMS": {
-                    "items": {"$ref": "#/definitions/CountryRule"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "SMS": {
-                    "items": {"$ref": "#/definitions/CountryRule"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "VOICE": {
-                    "items": {"$ref": "#/definitions/CountryRule"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"type": "string"},
-        "CountryRuleSet": {"$ref": "#/definitions/CountryRuleSet"},
-        "DeletionProtectionEnabled": {"type": "boolean"},
-        "ProtectConfigurationId": {"type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-    },
-    "required": [],
-}
-
 
 class ProtectConfiguration(_Resource):
-    """AWS::SMSVOICE::ProtectConfiguration: Resource Type definition for AWS::SMSVOICE::ProtectConfiguration
+    """AWS::SMSVOICE::ProtectConfiguration: Resource Type definition for
+    AWS::SMSVOICE::ProtectConfiguration
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ProtectConfigurationId.
+    Read-only attributes (known once deployed): Arn, ProtectConfigurationId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-smsvoice-protectconfiguration.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -192,37 +138,46 @@ class ProtectConfiguration(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ProtectConfigurationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "protect_configuration.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The Amazon Resource Name (ARN) of the protect configuration."""
     ProtectConfigurationId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The unique identifier for the protect configuration."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     CountryRuleSet: ProtectConfigurationCountryRuleSetDict
     DeletionProtectionEnabled: bool
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        CountryRuleSet: ProtectConfigurationCountryRuleSet
+        | ProtectConfigurationCountryRuleSetDict
+        | None = None,
+        DeletionProtectionEnabled: bool | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::SMSVOICE::ProtectConfiguration; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            CountryRuleSet: ProtectConfigurationCountryRuleSet
-            | ProtectConfigurationCountryRuleSetDict
-            | None = None,
-            DeletionProtectionEnabled: bool | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::SMSVOICE::ProtectConfiguration; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
             CountryRuleSet: An array of CountryRule containing the rules for the NumberCapability.
-            DeletionProtectionEnabled: When set to true deletion protection is enabled and protect configuration cannot be deleted.
+            DeletionProtectionEnabled: When set to true deletion protection is enabled and protect
+                configuration cannot be deleted. By default this is set to false.
             Tags: An array of key-value pairs to apply to this resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,25 +59,31 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
-TestingAgentInformationDict = TypedDict(
-    "TestingAgentInformationDict",
-    {
-        "RegistrationId": "Required[str]",
-        "TestingAgentId": "str",
-        "TestingAgentStatus": "Required[Literal['CREATED', 'PENDING', 'ACTIVE']]",
-    },
-    total=False,
-)
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
 
+    Key: Required[str]
+    """The key of the tag."""
+    Value: Required[str]
+    """The value of the tag."""
+
+
+class TestingAgentInformationDict(TypedDict, total=False):
+    """TestingAgentInformation as a plain dict: Information about the testing agent (RCS for
+    Business ID) associated with the RCS agent. A testing agent is created by submitting a testing
+    registration, and allows sending to registered test devices without carrier approval."""
+
+    RegistrationId: Required[str]
+    """The unique identifier of the testing registration that created the testing agent."""
+    TestingAgentId: str
+    """The identifier of the testing agent assigned by the RCS infrastructure provider."""
+    TestingAgentStatus: Required[Literal["CREATED", "PENDING", "ACTIVE"]]
+    """The status of the testing agent. Named distinctly from the resource-level Status property,
+    which has its own larger set of values."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::SMSVOICE::RcsAgent",
     schema_file="aws-smsvoice-rcsagent.json",
@@ -87,19 +97,8 @@ METADATA = _TypeMetadata(
         "/PoolId",
         "/TestingAgent",
     ),
-    create_only=(),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags", "/TwoWayRcsEventsEnabled"),
-    required=(),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -109,100 +108,21 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "pattern": "^.+$", "type": "string"},
-                "Value": {"maxLength": 256, "pattern": "^.*$", "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "TestingAgentInformation": {
-            "additionalProperties": False,
-            "properties": {
-                "RegistrationId": {"type": "string"},
-                "TestingAgentId": {"type": "string"},
-                "TestingAgentStatus": {"enum": ["CREATED", "PENDING", "ACTIVE"], "type": "string"},
-            },
-            "required": ["TestingAgentStatus", "RegistrationId"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "CreatedTimestamp": {"type": "string"},
-        "DeletionProtectionEnabled": {"type": "boolean"},
-        "OptOutListName": {
-            "maxLength": 64,
-            "minLength": 1,
-            "pattern": "^[A-Za-z0-9_-]+$",
-            "type": "string",
-        },
-        "PoolId": {"type": "string"},
-        "RcsAgentArn": {"type": "string"},
-        "RcsAgentId": {"type": "string"},
-        "SelfManagedOptOutsEnabled": {"type": "boolean"},
-        "Status": {
-            "enum": ["CREATED", "PENDING", "TESTING", "PARTIAL", "ACTIVE", "DELETED"],
-            "type": "string",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 200,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "TestingAgent": {"$ref": "#/definitions/TestingAgentInformation"},
-        "TwoWayChannelArn": {
-            "maxLength": 2048,
-            "minLength": 20,
-            "pattern": "^\\S+$",
-            "type": "string",
-        },
-        "TwoWayChannelRole": {
-            "maxLength": 2048,
-            "minLength": 20,
-            "pattern": "^arn:\\S+$",
-            "type": "string",
-        },
-        "TwoWayEnabled": {"type": "boolean"},
-        "TwoWayMediaS3BucketName": {
-            "maxLength": 63,
-            "minLength": 3,
-            "pattern": "^[a-z0-9][a-z0-9.-]*[a-z0-9]$",
-            "type": "string",
-        },
-        "TwoWayMediaS3KeyPrefix": {
-            "maxLength": 1024,
-            "minLength": 1,
-            "pattern": "^[\\S]+$",
-            "type": "string",
-        },
-        "TwoWayMediaS3Role": {
-            "maxLength": 2048,
-            "minLength": 20,
-            "pattern": "^arn:\\S+$",
-            "type": "string",
-        },
-        "TwoWayRcsEventsEnabled": {
-            "items": {"maxLength": 50, "minLength": 1, "type": "string"},
-            "maxItems": 100,
-            "minItems": 0,
-            "type": "array",
-        },
-    },
-    "required": [],
-}
-
 
 class RcsAgent(_Resource):
-    """AWS::SMSVOICE::RcsAgent: An AWS RCS Agent in AWS End User Messaging SMS. The RCS agent is the top-level resource representing your brand for RCS messaging, and serves as an or...
+    """AWS::SMSVOICE::RcsAgent: An AWS RCS Agent in AWS End User Messaging SMS. The RCS agent is the
+    top-level resource representing your brand for RCS messaging, and serves as an origination
+    identity for sending RCS messages. A newly created agent is in CREATED status; it advances
+    through TESTING, PARTIAL and ACTIVE only as testing and country launch registrations are
+    submitted and approved by carriers.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: RcsAgentArn.
+    Also identified by: RcsAgentId.
+    Read-only attributes (known once deployed): CreatedTimestamp, PoolId, RcsAgentArn, RcsAgentId,
+    Status, TestingAgent.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-smsvoice-rcsagent.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -210,16 +130,31 @@ class RcsAgent(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "RcsAgentAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "rcs_agent.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     CreatedTimestamp: str
+    """The time when the RCS agent was created."""
     PoolId: str
+    """The unique identifier of the pool associated with the RCS agent. This is populated only while
+    the agent is associated with a pool, which is done through the pool APIs rather than through
+    this resource."""
     RcsAgentArn: str
+    """The Amazon Resource Name (ARN) of the RCS agent."""
     RcsAgentId: str
+    """The unique identifier for the RCS agent, in the format rcs- followed by a hexadecimal string."""
     Status: Literal["CREATED", "PENDING", "TESTING", "PARTIAL", "ACTIVE", "DELETED"]
+    """The current status of the RCS agent. CREATED means the agent exists but no registration has
+    been submitted. PENDING means a registration is awaiting processing. TESTING means the testing
+    registration is approved and the agent can message registered test devices. PARTIAL means at
+    least one country launch is active. ACTIVE means all submitted country launches are active.
+    DELETED means the agent has been deleted."""
     TestingAgent: TestingAgentInformationDict
-    # Declared properties (as declared, or as AWS returned them).
+    """Information about the testing agent (RCS for Business ID) associated with the RCS agent. A
+    testing agent is created by submitting a testing registration, and allows sending to registered
+    test devices without carrier approval."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     DeletionProtectionEnabled: bool
     OptOutListName: str
     SelfManagedOptOutsEnabled: bool
@@ -232,41 +167,56 @@ class RcsAgent(_Resource):
     TwoWayMediaS3Role: str
     TwoWayRcsEventsEnabled: list[str]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        DeletionProtectionEnabled: bool | None = None,
+        OptOutListName: str | None = None,
+        SelfManagedOptOutsEnabled: bool | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        TwoWayChannelArn: str | None = None,
+        TwoWayChannelRole: str | None = None,
+        TwoWayEnabled: bool | None = None,
+        TwoWayMediaS3BucketName: str | None = None,
+        TwoWayMediaS3KeyPrefix: str | None = None,
+        TwoWayMediaS3Role: str | None = None,
+        TwoWayRcsEventsEnabled: list[str] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::SMSVOICE::RcsAgent; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            DeletionProtectionEnabled: bool | None = None,
-            OptOutListName: str | None = None,
-            SelfManagedOptOutsEnabled: bool | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            TwoWayChannelArn: str | None = None,
-            TwoWayChannelRole: str | None = None,
-            TwoWayEnabled: bool | None = None,
-            TwoWayMediaS3BucketName: str | None = None,
-            TwoWayMediaS3KeyPrefix: str | None = None,
-            TwoWayMediaS3Role: str | None = None,
-            TwoWayRcsEventsEnabled: list[str] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::SMSVOICE::RcsAgent; `await` it inside an App to deploy it.
-
-            DeletionProtectionEnabled: When set to true the RCS agent can't be deleted.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            DeletionProtectionEnabled: When set to true the RCS agent can't be deleted. By default
+                this is false.
             OptOutListName: The name of the opt-out list associated with the RCS agent.
-            SelfManagedOptOutsEnabled: When set to true you're responsible for responding to HELP and STOP requests, and for tracking and honoring opt-out requests.
+            SelfManagedOptOutsEnabled: When set to true you're responsible for responding to HELP
+                and STOP requests, and for tracking and honoring opt-out requests. By default this
+                is false.
             Tags: An array of key-value pairs to apply to the RCS agent.
-            TwoWayChannelArn: The Amazon Resource Name (ARN) of the two way channel where inbound messages are delivered.
-            TwoWayChannelRole: The Amazon Resource Name (ARN) of an IAM role for the service to assume in order to post inbound messages to the two way channel.
+            TwoWayChannelArn: The Amazon Resource Name (ARN) of the two way channel where inbound
+                messages are delivered.
+            TwoWayChannelRole: The Amazon Resource Name (ARN) of an IAM role for the service to
+                assume in order to post inbound messages to the two way channel.
             TwoWayEnabled: When set to true two-way messaging is enabled for the RCS agent.
-            TwoWayMediaS3BucketName: The name of the Amazon S3 bucket where inbound RCS media objects are written.
-            TwoWayMediaS3KeyPrefix: The key prefix used for inbound RCS media objects in the Amazon S3 bucket.
-            TwoWayMediaS3Role: The Amazon Resource Name (ARN) of the IAM role used to write inbound RCS media files to the Amazon S3 bucket.
-            TwoWayRcsEventsEnabled: The list of RCS event types enabled for two-way messaging.
+            TwoWayMediaS3BucketName: The name of the Amazon S3 bucket where inbound RCS media
+                objects are written.
+            TwoWayMediaS3KeyPrefix: The key prefix used for inbound RCS media objects in the Amazon
+                S3 bucket.
+            TwoWayMediaS3Role: The Amazon Resource Name (ARN) of the IAM role used to write inbound
+                RCS media files to the Amazon S3 bucket. The role must have s3:PutObject permission
+                on the bucket and a trust policy allowing sms-voice.amazonaws.com to assume it.
+            TwoWayRcsEventsEnabled: The list of RCS event types enabled for two-way messaging. An
+                empty list disables all event types. The special value ALL enables all current and
+                future event types and must be the only element if used. Requires TwoWayEnabled to
+                be true.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,15 +55,17 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """The key identifier, or name, of the tag."""
+    Value: Required[str]
+    """The string value associated with the key of the tag."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::SMSVOICE::Registration",
     schema_file="aws-smsvoice-registration.json",
@@ -73,18 +79,9 @@ METADATA = _TypeMetadata(
         "/CreatedTimestamp",
     ),
     create_only=("/RegistrationType",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("RegistrationType",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -94,56 +91,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "CreatedTimestamp": {"type": "string"},
-        "CurrentVersionNumber": {"maximum": 100000, "minimum": 1, "type": "integer"},
-        "RegistrationArn": {"type": "string"},
-        "RegistrationId": {"type": "string"},
-        "RegistrationStatus": {
-            "enum": [
-                "CREATED",
-                "SUBMITTED",
-                "AWS_REVIEWING",
-                "REVIEWING",
-                "REQUIRES_AUTHENTICATION",
-                "PROVISIONING",
-                "COMPLETE",
-                "REQUIRES_UPDATES",
-                "CLOSED",
-                "DELETED",
-            ],
-            "type": "string",
-        },
-        "RegistrationType": {
-            "maxLength": 64,
-            "minLength": 1,
-            "pattern": "^[A-Za-z0-9_]+$",
-            "type": "string",
-        },
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "maxItems": 200, "type": "array"},
-    },
-    "required": ["RegistrationType"],
-}
-
 
 class Registration(_Resource):
     """AWS::SMSVOICE::Registration: A registration that has been created.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: RegistrationArn.
+    Also identified by: RegistrationId.
+    Replaced when any of these change (create-only): RegistrationType.
+    Read-only attributes (known once deployed): CreatedTimestamp, CurrentVersionNumber,
+    RegistrationArn, RegistrationId, RegistrationStatus.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-smsvoice-registration.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -151,13 +110,18 @@ class Registration(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "RegistrationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "registration.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     CreatedTimestamp: str
+    """The time when the registration was created, in UNIX epoch time format."""
     CurrentVersionNumber: int
+    """The current version number of the registration."""
     RegistrationArn: str
+    """The Amazon Resource Name (ARN) for the registration."""
     RegistrationId: str
+    """The unique identifier for the registration."""
     RegistrationStatus: Literal[
         "CREATED",
         "SUBMITTED",
@@ -170,27 +134,32 @@ class Registration(_Resource):
         "CLOSED",
         "DELETED",
     ]
-    # Declared properties (as declared, or as AWS returned them).
+    """The status of the registration."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     RegistrationType: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        RegistrationType: str,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::SMSVOICE::Registration; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            RegistrationType: str,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::SMSVOICE::Registration; `await` it inside an App to deploy it.
-
-            RegistrationType: The type of registration form to create.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            RegistrationType: The type of registration form to create. Create-only: changing it
+                replaces the resource. Required.
             Tags: An array of tags (key and value pairs) to associate with the registration.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

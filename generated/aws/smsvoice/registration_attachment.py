@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,15 +55,17 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """The key identifier, or name, of the tag."""
+    Value: Required[str]
+    """The string value associated with the key of the tag."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::SMSVOICE::RegistrationAttachment",
     schema_file="aws-smsvoice-registrationattachment.json",
@@ -74,17 +80,8 @@ METADATA = _TypeMetadata(
     ),
     create_only=("/AttachmentBody", "/AttachmentUrl"),
     write_only=("/AttachmentBody", "/AttachmentUrl"),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
-    required=(),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -94,44 +91,20 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "AttachmentBody": {"minLength": 1, "type": "string"},
-        "AttachmentStatus": {
-            "enum": ["UPLOAD_IN_PROGRESS", "UPLOAD_COMPLETE", "UPLOAD_FAILED", "DELETED"],
-            "type": "string",
-        },
-        "AttachmentUrl": {"maxLength": 2048, "minLength": 1, "pattern": "^\\S+$", "type": "string"},
-        "CreatedTimestamp": {"type": "string"},
-        "RegistrationAttachmentArn": {
-            "pattern": "arn:[a-z0-9-\\.]{1,63}:sms-voice:[a-z0-9-\\.]{0,63}:[0-9]{12}:registration-attachment/[a-z0-9]+",
-            "type": "string",
-        },
-        "RegistrationAttachmentId": {"type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "maxItems": 200, "type": "array"},
-        "UploadedAttachmentUrl": {"type": "string"},
-    },
-    "required": [],
-}
-
 
 class RegistrationAttachment(_Resource):
-    """AWS::SMSVOICE::RegistrationAttachment: Resource Type definition for AWS::SMSVOICE::RegistrationAttachment
+    """AWS::SMSVOICE::RegistrationAttachment: Resource Type definition for
+    AWS::SMSVOICE::RegistrationAttachment
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: RegistrationAttachmentArn.
+    Also identified by: RegistrationAttachmentId.
+    Replaced when any of these change (create-only): AttachmentBody, AttachmentUrl.
+    Write-only (sent to AWS, never read back): AttachmentBody, AttachmentUrl.
+    Read-only attributes (known once deployed): AttachmentStatus, CreatedTimestamp,
+    RegistrationAttachmentArn, RegistrationAttachmentId, UploadedAttachmentUrl.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-smsvoice-registrationattachment.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -141,38 +114,55 @@ class RegistrationAttachment(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "RegistrationAttachmentAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "registration_attachment.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     AttachmentStatus: Literal["UPLOAD_IN_PROGRESS", "UPLOAD_COMPLETE", "UPLOAD_FAILED", "DELETED"]
+    """The status of the registration attachment."""
     CreatedTimestamp: str
+    """The time when the registration attachment was created, in UNIX epoch time format."""
     RegistrationAttachmentArn: str
+    """The Amazon Resource Name (ARN) for the registration attachment."""
     RegistrationAttachmentId: str
+    """The unique identifier for the registration attachment."""
     UploadedAttachmentUrl: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The URL to the document that was uploaded as the registration attachment, as returned by the
+    service."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AttachmentBody: str
     AttachmentUrl: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AttachmentBody: str | None = None,
+        AttachmentUrl: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::SMSVOICE::RegistrationAttachment; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AttachmentBody: str | None = None,
-            AttachmentUrl: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::SMSVOICE::RegistrationAttachment; `await` it inside an App to deploy it.
-
-            AttachmentBody: The registration file to upload.
-            AttachmentUrl: A URL to the required registration file.
-            Tags: An array of tags (key and value pairs) to associate with the registration attachment.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AttachmentBody: The registration file to upload. The maximum file size is 1500KB and
+                valid file extensions are PDF, JPEG and PNG. Create-only: changing it replaces the
+                resource. Write-only: sent to AWS, never read back.
+            AttachmentUrl: A URL to the required registration file. For example, the URL to an
+                MMS/shortcode form. Create-only: changing it replaces the resource. Write-only: sent
+                to AWS, never read back.
+            Tags: An array of tags (key and value pairs) to associate with the registration
+                attachment.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

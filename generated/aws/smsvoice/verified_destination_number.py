@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,15 +55,17 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key of the tag."""
+    Value: Required[str]
+    """The value of the tag."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::SMSVOICE::VerifiedDestinationNumber",
     schema_file="aws-smsvoice-verifieddestinationnumber.json",
@@ -72,18 +78,9 @@ METADATA = _TypeMetadata(
         "/CreatedTimestamp",
     ),
     create_only=("/DestinationPhoneNumber",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("DestinationPhoneNumber",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -93,41 +90,20 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "pattern": "^.+$", "type": "string"},
-                "Value": {"maxLength": 256, "pattern": "^.*$", "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "CreatedTimestamp": {"type": "string"},
-        "DestinationPhoneNumber": {
-            "maxLength": 20,
-            "minLength": 1,
-            "pattern": "^\\+?[1-9][0-9]{1,18}$",
-            "type": "string",
-        },
-        "Status": {"enum": ["PENDING", "VERIFIED", "UNSUPPORTED"], "type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-        "VerifiedDestinationNumberArn": {"type": "string"},
-        "VerifiedDestinationNumberId": {"type": "string"},
-    },
-    "required": ["DestinationPhoneNumber"],
-}
-
 
 class VerifiedDestinationNumber(_Resource):
-    """AWS::SMSVOICE::VerifiedDestinationNumber: A destination phone number that has been registered for verification with AWS End User Messaging SMS. A newly created number is in PENDING status; it ...
+    """AWS::SMSVOICE::VerifiedDestinationNumber: A destination phone number that has been registered
+    for verification with AWS End User Messaging SMS. A newly created number is in PENDING status;
+    it becomes VERIFIED only after the recipient supplies the one-time code out of band.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: VerifiedDestinationNumberArn.
+    Also identified by: VerifiedDestinationNumberId.
+    Replaced when any of these change (create-only): DestinationPhoneNumber.
+    Read-only attributes (known once deployed): CreatedTimestamp, Status,
+    VerifiedDestinationNumberArn, VerifiedDestinationNumberId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-smsvoice-verifieddestinationnumber.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -137,34 +113,46 @@ class VerifiedDestinationNumber(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "VerifiedDestinationNumberAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "verified_destination_number.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     CreatedTimestamp: str
+    """The time when the verified destination phone number was created."""
     Status: Literal["PENDING", "VERIFIED", "UNSUPPORTED"]
+    """The status of the verified destination phone number. PENDING means the phone number has not
+    been verified yet; VERIFIED means it is verified and can receive messages."""
     VerifiedDestinationNumberArn: str
+    """The Amazon Resource Name (ARN) for the verified destination phone number."""
     VerifiedDestinationNumberId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The unique identifier for the verified destination phone number."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     DestinationPhoneNumber: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        DestinationPhoneNumber: str,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::SMSVOICE::VerifiedDestinationNumber; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            DestinationPhoneNumber: str,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::SMSVOICE::VerifiedDestinationNumber; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
             DestinationPhoneNumber: The verified destination phone number, in E.164 format.
+                Create-only: changing it replaces the resource. Required.
             Tags: An array of key-value pairs to apply to this resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

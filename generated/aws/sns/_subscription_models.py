@@ -7,9 +7,10 @@ Imported on first use by subscription.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "SubscriptionAttributes",
@@ -18,18 +19,81 @@ __all__ = [
 
 
 class SubscriptionProps(DeferredModel):
-    DeliveryPolicy: dict[str, Any] | str | None = None
-    Endpoint: str | None = None
-    FilterPolicy: dict[str, Any] | str | None = None
-    FilterPolicyScope: str | None = None
-    Protocol: str
-    RawMessageDelivery: bool | None = None
-    RedrivePolicy: dict[str, Any] | str | None = None
-    Region: str | None = None
-    ReplayPolicy: dict[str, Any] | str | None = None
-    SubscriptionRoleArn: str | None = None
-    TopicArn: str
+    """
+    The properties a program declares for a AWS::SNS::Subscription.
+    """
+
+    DeliveryPolicy: Annotated[
+        dict[str, Any] | str | None,
+        Field(
+            description="The delivery policy JSON assigned to the subscription. Enables the subscriber to define the message delivery retry strategy in the case of an HTTP/S endpoint subscribed to the topic."
+        ),
+    ] = None
+    Endpoint: Annotated[
+        str | None,
+        Field(
+            description="The subscription's endpoint. The endpoint value depends on the protocol that you specify. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    FilterPolicy: Annotated[
+        dict[str, Any] | str | None,
+        Field(
+            description="The filter policy JSON assigned to the subscription. Enables the subscriber to filter out unwanted messages."
+        ),
+    ] = None
+    FilterPolicyScope: Annotated[
+        str | None,
+        Field(
+            description="This attribute lets you choose the filtering scope by using one of the following string value types: MessageAttributes (default) and MessageBody."
+        ),
+    ] = None
+    Protocol: Annotated[
+        str,
+        Field(
+            description="The subscription's protocol. Create-only: changing it replaces the resource."
+        ),
+    ]
+    RawMessageDelivery: Annotated[
+        bool | None,
+        Field(
+            description="When set to true, enables raw message delivery. Raw messages don't contain any JSON formatting and can be sent to Amazon SQS and HTTP/S endpoints."
+        ),
+    ] = None
+    RedrivePolicy: Annotated[
+        dict[str, Any] | str | None,
+        Field(
+            description="When specified, sends undeliverable messages to the specified Amazon SQS dead-letter queue. Messages that can't be delivered due to client errors are held in the dead-letter queue for further analysis or reprocessing."
+        ),
+    ] = None
+    Region: Annotated[
+        str | None,
+        Field(
+            description="For cross-region subscriptions, the region in which the topic resides.If no region is specified, AWS CloudFormation uses the region of the caller as the default. Conditionally create-only: some changes replace the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    ReplayPolicy: Annotated[
+        dict[str, Any] | str | None,
+        Field(
+            description="Specifies whether Amazon SNS resends the notification to the subscription when a message's attribute changes."
+        ),
+    ] = None
+    SubscriptionRoleArn: Annotated[
+        str | None,
+        Field(
+            description="This property applies only to Amazon Data Firehose delivery stream subscriptions."
+        ),
+    ] = None
+    TopicArn: Annotated[
+        str,
+        Field(
+            description="The ARN of the topic to subscribe to. Create-only: changing it replaces the resource."
+        ),
+    ]
 
 
 class SubscriptionAttributes(DeferredModel):
-    Arn: str | None = None
+    """
+    The read-only attributes of a AWS::SNS::Subscription, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="Arn of the subscription")] = None

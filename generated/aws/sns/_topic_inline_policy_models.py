@@ -7,9 +7,10 @@ Imported on first use by topic_inline_policy.py, which re-exports every name her
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "TopicInlinePolicyAttributes",
@@ -18,9 +19,22 @@ __all__ = [
 
 
 class TopicInlinePolicyProps(DeferredModel):
-    PolicyDocument: dict[str, Any] | str
-    TopicArn: str
+    """
+    The properties a program declares for a AWS::SNS::TopicInlinePolicy.
+    """
+
+    PolicyDocument: Annotated[
+        dict[str, Any] | str, Field(description="Type: dict[str, Any] | str.")
+    ]
+    TopicArn: Annotated[
+        str,
+        Field(
+            description="The Amazon Resource Name (ARN) of the topic to which you want to add the policy. Create-only: changing it replaces the resource."
+        ),
+    ]
 
 
 class TopicInlinePolicyAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::SNS::TopicInlinePolicy, set by AWS.
+    """

@@ -7,10 +7,10 @@ Imported on first use by topic.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "LoggingConfig",
@@ -22,47 +22,158 @@ __all__ = [
 
 
 class LoggingConfig(DeferredModel):
+    """
+    The ``LoggingConfig`` property type specifies the ``Delivery`` status logging configuration for an [AWS::SNS::Topic](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-sns-topic.html).
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    FailureFeedbackRoleArn: str | None = None
-    Protocol: Literal["http/s", "sqs", "lambda", "firehose", "application"]
-    SuccessFeedbackRoleArn: str | None = None
-    SuccessFeedbackSampleRate: str | None = None
+    FailureFeedbackRoleArn: Annotated[
+        str | None,
+        Field(
+            description="The IAM role ARN to be used when logging failed message deliveries in Amazon CloudWatch."
+        ),
+    ] = None
+    Protocol: Annotated[
+        Literal["http/s", "sqs", "lambda", "firehose", "application"],
+        Field(
+            description="Indicates one of the supported protocols for the Amazon SNS topic. At least one of the other three ``LoggingConfig`` properties is recommend along with ``Protocol``."
+        ),
+    ]
+    SuccessFeedbackRoleArn: Annotated[
+        str | None,
+        Field(
+            description="The IAM role ARN to be used when logging successful message deliveries in Amazon CloudWatch."
+        ),
+    ] = None
+    SuccessFeedbackSampleRate: Annotated[
+        str | None,
+        Field(
+            description="The percentage of successful message deliveries to be logged in Amazon CloudWatch. Valid percentage values range from 0 to 100."
+        ),
+    ] = None
 
 
 class Tag(DeferredModel):
+    """
+    The list of tags to be added to the specified topic.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The required key portion of the tag.")]
+    Value: Annotated[str, Field(description="The optional value portion of the tag.")]
 
 
 class TopicSubscription(DeferredModel):
+    """
+    ``Subscription`` is an embedded property that describes the subscription endpoints of an SNS topic. For full control over subscription behavior (for example, delivery policy, filtering, raw message delivery, and cross-region subscriptions), use the [AWS::SNS::Subscription](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-sns-subscription.html) resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Endpoint: str
-    Protocol: str
+    Endpoint: Annotated[
+        str,
+        Field(
+            description="The endpoint that receives notifications from the SNS topic. The endpoint value depends on the protocol that you specify. For more information, see the ``Endpoint`` parameter of the ``Subscribe`` action in the *API Reference*."
+        ),
+    ]
+    Protocol: Annotated[
+        str,
+        Field(
+            description="The subscription's protocol. For more information, see the ``Protocol`` parameter of the ``Subscribe`` action in the *API Reference*."
+        ),
+    ]
 
 
 class TopicAttributes(DeferredModel):
-    TopicArn: str | None = None
+    """
+    The read-only attributes of a AWS::SNS::Topic, set by AWS.
+    """
+
+    TopicArn: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class TopicProps(DeferredModel):
-    ArchivePolicy: dict[str, Any] | str | None = None
-    ContentBasedDeduplication: bool | None = None
-    DataProtectionPolicy: dict[str, Any] | str | None = None
-    DeliveryStatusLogging: list[LoggingConfig] | None = None
-    DisplayName: str | None = None
-    FifoThroughputScope: str | None = None
-    FifoTopic: bool | None = None
-    KmsMasterKeyId: str | None = None
-    MaximumMessageSize: int | None = None
-    SignatureVersion: str | None = None
-    Subscription: list[TopicSubscription] | None = None
-    Tags: list[Tag] | None = None
-    TopicName: str | None = None
-    TracingConfig: str | None = None
+    """
+    The properties a program declares for a AWS::SNS::Topic.
+    """
+
+    ArchivePolicy: Annotated[
+        dict[str, Any] | str | None, Field(description="Type: dict[str, Any] | str.")
+    ] = None
+    ContentBasedDeduplication: Annotated[
+        bool | None,
+        Field(
+            description="``ContentBasedDeduplication`` enables deduplication of messages based on their content for FIFO topics. By default, this property is set to false. If you create a FIFO topic with ``ContentBasedDeduplication`` set to false, you must provide a ``MessageDeduplicationId`` for each ``Publish`` action. When set to true, SNS automatically generates a ``MessageDeduplicationId`` using a SHA-256 hash of the message body (excluding message attributes). You can optionally override this generated value by specifying a ``MessageDeduplicationId`` in the ``Publish`` action. Note that this property only applies to FIFO topics; using it with standard topics will cause the creation to fail."
+        ),
+    ] = None
+    DataProtectionPolicy: Annotated[
+        dict[str, Any] | str | None, Field(description="Type: dict[str, Any] | str.")
+    ] = None
+    DeliveryStatusLogging: Annotated[
+        list[LoggingConfig] | None,
+        Field(
+            description="The ``DeliveryStatusLogging`` configuration enables you to log the delivery status of messages sent from your Amazon SNS topic to subscribed endpoints with the following supported delivery protocols: + HTTP + Amazon Kinesis Data Firehose + AWS Lambda + Platform application endpoint + Amazon Simple Queue Service Once configured, log entries are sent to Amazon CloudWatch Logs."
+        ),
+    ] = None
+    DisplayName: Annotated[
+        str | None,
+        Field(
+            description="The display name to use for an SNS topic with SMS subscriptions. The display name must be maximum 100 characters long, including hyphens (-), underscores (_), spaces, and tabs."
+        ),
+    ] = None
+    FifoThroughputScope: Annotated[
+        str | None,
+        Field(
+            description="Specifies the throughput quota and deduplication behavior to apply for the FIFO topic. Valid values are ``Topic`` or ``MessageGroup``."
+        ),
+    ] = None
+    FifoTopic: Annotated[
+        bool | None,
+        Field(
+            description="Set to true to create a FIFO topic. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    KmsMasterKeyId: Annotated[
+        str | None,
+        Field(
+            description="The ID of an AWS managed customer master key (CMK) for SNS or a custom CMK. For more information, see [Key terms](https://docs.aws.amazon.com/sns/latest/dg/sns-server-side-encryption.html#sse-key-terms). For more examples, see ``KeyId`` in the *API Reference*. This property applies only to [server-side-encryption](https://docs.aws.amazon.com/sns/latest/dg/sns-server-side-encryption.html)."
+        ),
+    ] = None
+    MaximumMessageSize: Annotated[
+        int | None, Field(description="Range: 1024 to 1048576 (inclusive).")
+    ] = None
+    SignatureVersion: Annotated[
+        str | None,
+        Field(
+            description="The signature version corresponds to the hashing algorithm used while creating the signature of the notifications, subscription confirmations, or unsubscribe confirmation messages sent by Amazon SNS. By default, ``SignatureVersion`` is set to ``1``."
+        ),
+    ] = None
+    Subscription: Annotated[
+        list[TopicSubscription] | None,
+        Field(
+            description="The SNS subscriptions (endpoints) for this topic. If you specify the ``Subscription`` property in the ``AWS::SNS::Topic`` resource and it creates an associated subscription resource, the associated subscription is not deleted when the ``AWS::SNS::Topic`` resource is deleted."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(
+            description="The list of tags to add to a new topic. To be able to tag a topic on creation, you must have the ``sns:CreateTopic`` and ``sns:TagResource`` permissions."
+        ),
+    ] = None
+    TopicName: Annotated[
+        str | None,
+        Field(
+            description="The name of the topic you want to create. Topic names must include only uppercase and lowercase ASCII letters, numbers, underscores, and hyphens, and must be between 1 and 256 characters long. FIFO topic names must end with ``.fifo``. If you don't specify a name, CFN generates a unique physical ID and uses that ID for the topic name. For more information, see [Name type](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-name.html). If you specify a name, you can't perform updates that require replacement of this resource. You can perform updates that require no or some interruption. If you must replace the resource, specify a new name. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    TracingConfig: Annotated[
+        str | None,
+        Field(
+            description="Tracing mode of an SNS topic. By default ``TracingConfig`` is set to ``PassThrough``, and the topic passes through the tracing header it receives from an SNS publisher to its subscriptions. If set to ``Active``, SNS will vend X-Ray segment data to topic owner account if the sampled flag in the tracing header is true."
+        ),
+    ] = None

@@ -7,9 +7,10 @@ Imported on first use by topic_policy.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "TopicPolicyAttributes",
@@ -18,9 +19,27 @@ __all__ = [
 
 
 class TopicPolicyProps(DeferredModel):
-    PolicyDocument: dict[str, Any] | str
-    Topics: list[str]
+    """
+    The properties a program declares for a AWS::SNS::TopicPolicy.
+    """
+
+    PolicyDocument: Annotated[
+        dict[str, Any] | str,
+        Field(
+            description="A policy document that contains permissions to add to the specified SNS topics."
+        ),
+    ]
+    Topics: Annotated[
+        list[str],
+        Field(
+            description="The Amazon Resource Names (ARN) of the topics to which you want to add the policy. You can use the ``Ref`` function to specify an ``AWS::SNS::Topic`` resource."
+        ),
+    ]
 
 
 class TopicPolicyAttributes(DeferredModel):
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::SNS::TopicPolicy, set by AWS.
+    """
+
+    Id: Annotated[str | None, Field(description="Type: str.")] = None

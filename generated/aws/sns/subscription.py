@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,25 +51,22 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::SNS::Subscription",
     schema_file="aws-sns-subscription.json",
     primary_identifier=("/Arn",),
-    additional_identifiers=(),
     read_only=("/Arn",),
     create_only=("/Endpoint", "/Protocol", "/TopicArn"),
     write_only=("/Region",),
     conditional_create_only=("/Region",),
-    unordered_arrays=(),
     required=("TopicArn", "Protocol"),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
         tag_on_create=False,
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -75,32 +76,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "Arn": {"type": "string"},
-        "DeliveryPolicy": {"type": ["object", "string"]},
-        "Endpoint": {"type": "string"},
-        "FilterPolicy": {"type": ["object", "string"]},
-        "FilterPolicyScope": {"type": "string"},
-        "Protocol": {"type": "string"},
-        "RawMessageDelivery": {"type": "boolean"},
-        "RedrivePolicy": {"type": ["object", "string"]},
-        "Region": {"type": "string"},
-        "ReplayPolicy": {"type": ["object", "string"]},
-        "SubscriptionRoleArn": {"type": "string"},
-        "TopicArn": {"type": "string"},
-    },
-    "required": ["TopicArn", "Protocol"],
-}
-
 
 class Subscription(_Resource):
     """AWS::SNS::Subscription: Resource Type definition for AWS::SNS::Subscription
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Replaced when any of these change (create-only): Endpoint, Protocol, TopicArn.
+    May be replaced when these change (conditionally create-only): Region.
+    Write-only (sent to AWS, never read back): Region.
+    Read-only attributes (known once deployed): Arn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-sns-subscription.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -108,11 +95,13 @@ class Subscription(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "SubscriptionAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "subscription.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Arn of the subscription"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     DeliveryPolicy: dict[str, Any] | str
     Endpoint: str
     FilterPolicy: dict[str, Any] | str
@@ -125,41 +114,59 @@ class Subscription(_Resource):
     SubscriptionRoleArn: str
     TopicArn: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Protocol: str,
+        TopicArn: str,
+        DeliveryPolicy: dict[str, Any] | str | None = None,
+        Endpoint: str | None = None,
+        FilterPolicy: dict[str, Any] | str | None = None,
+        FilterPolicyScope: str | None = None,
+        RawMessageDelivery: bool | None = None,
+        RedrivePolicy: dict[str, Any] | str | None = None,
+        Region: str | None = None,
+        ReplayPolicy: dict[str, Any] | str | None = None,
+        SubscriptionRoleArn: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::SNS::Subscription; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Protocol: str,
-            TopicArn: str,
-            DeliveryPolicy: dict[str, Any] | str | None = None,
-            Endpoint: str | None = None,
-            FilterPolicy: dict[str, Any] | str | None = None,
-            FilterPolicyScope: str | None = None,
-            RawMessageDelivery: bool | None = None,
-            RedrivePolicy: dict[str, Any] | str | None = None,
-            Region: str | None = None,
-            ReplayPolicy: dict[str, Any] | str | None = None,
-            SubscriptionRoleArn: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::SNS::Subscription; `await` it inside an App to deploy it.
-
-            DeliveryPolicy: The delivery policy JSON assigned to the subscription.
-            Endpoint: The subscription's endpoint.
-            FilterPolicy: The filter policy JSON assigned to the subscription.
-            FilterPolicyScope: This attribute lets you choose the filtering scope by using one of the following string value types: MessageAttributes (default) and MessageBody.
-            Protocol: The subscription's protocol.
-            RawMessageDelivery: When set to true, enables raw message delivery.
-            RedrivePolicy: When specified, sends undeliverable messages to the specified Amazon SQS dead-letter queue.
-            Region: For cross-region subscriptions, the region in which the topic resides.If no region is specified, AWS CloudFormation uses the region of the caller as the default.
-            ReplayPolicy: Specifies whether Amazon SNS resends the notification to the subscription when a message's attribute changes.
-            SubscriptionRoleArn: This property applies only to Amazon Data Firehose delivery stream subscriptions.
-            TopicArn: The ARN of the topic to subscribe to.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Protocol: The subscription's protocol. Create-only: changing it replaces the resource.
+                Required.
+            TopicArn: The ARN of the topic to subscribe to. Create-only: changing it replaces the
+                resource. Required.
+            DeliveryPolicy: The delivery policy JSON assigned to the subscription. Enables the
+                subscriber to define the message delivery retry strategy in the case of an HTTP/S
+                endpoint subscribed to the topic.
+            Endpoint: The subscription's endpoint. The endpoint value depends on the protocol that
+                you specify. Create-only: changing it replaces the resource.
+            FilterPolicy: The filter policy JSON assigned to the subscription. Enables the
+                subscriber to filter out unwanted messages.
+            FilterPolicyScope: This attribute lets you choose the filtering scope by using one of
+                the following string value types: MessageAttributes (default) and MessageBody.
+            RawMessageDelivery: When set to true, enables raw message delivery. Raw messages don't
+                contain any JSON formatting and can be sent to Amazon SQS and HTTP/S endpoints.
+            RedrivePolicy: When specified, sends undeliverable messages to the specified Amazon SQS
+                dead-letter queue. Messages that can't be delivered due to client errors are held in
+                the dead-letter queue for further analysis or reprocessing.
+            Region: For cross-region subscriptions, the region in which the topic resides.If no
+                region is specified, AWS CloudFormation uses the region of the caller as the
+                default. Conditionally create-only: some changes replace the resource. Write-only:
+                sent to AWS, never read back.
+            ReplayPolicy: Specifies whether Amazon SNS resends the notification to the subscription
+                when a message's attribute changes.
+            SubscriptionRoleArn: This property applies only to Amazon Data Firehose delivery stream
+                subscriptions.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

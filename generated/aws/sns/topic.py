@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,54 +63,59 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-LoggingConfigDict = TypedDict(
-    "LoggingConfigDict",
-    {
-        "FailureFeedbackRoleArn": "str",
-        "Protocol": "Required[Literal['http/s', 'sqs', 'lambda', 'firehose', 'application']]",
-        "SuccessFeedbackRoleArn": "str",
-        "SuccessFeedbackSampleRate": "str",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class LoggingConfigDict(TypedDict, total=False):
+    """LoggingConfig as a plain dict: The ``LoggingConfig`` property type specifies the ``Delivery``
+    status logging configuration for an
+    [AWS::SNS::Topic](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-sns-topic.html)."""
 
-TopicSubscriptionDict = TypedDict(
-    "TopicSubscriptionDict",
-    {
-        "Endpoint": "Required[str]",
-        "Protocol": "Required[str]",
-    },
-    total=False,
-)
+    FailureFeedbackRoleArn: str
+    """The IAM role ARN to be used when logging failed message deliveries in Amazon CloudWatch."""
+    Protocol: Required[Literal["http/s", "sqs", "lambda", "firehose", "application"]]
+    """Indicates one of the supported protocols for the Amazon SNS topic. At least one of the other
+    three ``LoggingConfig`` properties is recommend along with ``Protocol``."""
+    SuccessFeedbackRoleArn: str
+    """The IAM role ARN to be used when logging successful message deliveries in Amazon CloudWatch."""
+    SuccessFeedbackSampleRate: str
+    """The percentage of successful message deliveries to be logged in Amazon CloudWatch. Valid
+    percentage values range from 0 to 100."""
 
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: The list of tags to be added to the specified topic."""
+
+    Key: Required[str]
+    """The required key portion of the tag."""
+    Value: Required[str]
+    """The optional value portion of the tag."""
+
+
+class TopicSubscriptionDict(TypedDict, total=False):
+    """TopicSubscription as a plain dict: ``Subscription`` is an embedded property that describes
+    the subscription endpoints of an SNS topic. For full control over subscription behavior (for
+    example, delivery policy, filtering, raw message delivery, and cross-region subscriptions), use
+    the
+    [AWS::SNS::Subscription](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-sns-subscription.html)
+    resource."""
+
+    Endpoint: Required[str]
+    """The endpoint that receives notifications from the SNS topic. The endpoint value depends on
+    the protocol that you specify. For more information, see the ``Endpoint`` parameter of the
+    ``Subscribe`` action in the *API Reference*."""
+    Protocol: Required[str]
+    """The subscription's protocol. For more information, see the ``Protocol`` parameter of the
+    ``Subscribe`` action in the *API Reference*."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::SNS::Topic",
     schema_file="aws-sns-topic.json",
     primary_identifier=("/TopicArn",),
-    additional_identifiers=(),
     read_only=("/TopicArn",),
     create_only=("/TopicName", "/FifoTopic"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/DeliveryStatusLogging", "/Subscription", "/Tags"),
-    required=(),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -116,83 +125,35 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "LoggingConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "FailureFeedbackRoleArn": {"type": "string"},
-                "Protocol": {
-                    "enum": ["http/s", "sqs", "lambda", "firehose", "application"],
-                    "type": "string",
-                },
-                "SuccessFeedbackRoleArn": {"type": "string"},
-                "SuccessFeedbackSampleRate": {"type": "string"},
-            },
-            "required": ["Protocol"],
-            "type": "object",
-        },
-        "Subscription": {
-            "additionalProperties": False,
-            "properties": {"Endpoint": {"type": "string"}, "Protocol": {"type": "string"}},
-            "required": ["Endpoint", "Protocol"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "ArchivePolicy": {"type": ["object", "string"]},
-        "ContentBasedDeduplication": {"type": "boolean"},
-        "DataProtectionPolicy": {"type": ["object", "string"]},
-        "DeliveryStatusLogging": {
-            "items": {"$ref": "#/definitions/LoggingConfig"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "DisplayName": {"type": "string"},
-        "FifoThroughputScope": {"type": "string"},
-        "FifoTopic": {"type": "boolean"},
-        "KmsMasterKeyId": {"anyOf": [{}, {}, {}], "type": "string"},
-        "MaximumMessageSize": {"maximum": 1048576, "minimum": 1024, "type": "integer"},
-        "SignatureVersion": {"type": "string"},
-        "Subscription": {
-            "items": {"$ref": "#/definitions/Subscription"},
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": False},
-        "TopicArn": {"type": "string"},
-        "TopicName": {"maxLength": 256, "type": "string"},
-        "TracingConfig": {"type": "string"},
-    },
-    "required": [],
-}
-
 
 class Topic(_Resource):
-    """AWS::SNS::Topic: The ``AWS::SNS::Topic`` resource creates a topic to which notifications can be published. One account can create a maximum of 100,000 standard topics ...
+    """AWS::SNS::Topic: The ``AWS::SNS::Topic`` resource creates a topic to which notifications can
+    be published. One account can create a maximum of 100,000 standard topics and 1,000 FIFO topics.
+    For more information, see [endpoints and
+    quotas](https://docs.aws.amazon.com/general/latest/gr/sns.html) in the *General Reference*. The
+    structure of ``AUTHPARAMS`` depends on the .signature of the API request. For more information,
+    see [Examples of the complete Signature Version 4 signing
+    process](https://docs.aws.amazon.com/general/latest/gr/sigv4-signed-request-examples.html) in
+    the *General Reference*.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: TopicArn.
+    Replaced when any of these change (create-only): TopicName, FifoTopic.
+    Read-only attributes (known once deployed): TopicArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-sns-topic.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
     props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "TopicProps")
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "TopicAttributes")
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "topic.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     TopicArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ArchivePolicy: dict[str, Any] | str
     ContentBasedDeduplication: bool
     DataProtectionPolicy: dict[str, Any] | str
@@ -208,44 +169,91 @@ class Topic(_Resource):
     TopicName: str
     TracingConfig: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ArchivePolicy: dict[str, Any] | str | None = None,
+        ContentBasedDeduplication: bool | None = None,
+        DataProtectionPolicy: dict[str, Any] | str | None = None,
+        DeliveryStatusLogging: list[LoggingConfig | LoggingConfigDict] | None = None,
+        DisplayName: str | None = None,
+        FifoThroughputScope: str | None = None,
+        FifoTopic: bool | None = None,
+        KmsMasterKeyId: str | None = None,
+        MaximumMessageSize: int | None = None,
+        SignatureVersion: str | None = None,
+        Subscription: list[TopicSubscription | TopicSubscriptionDict] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        TopicName: str | None = None,
+        TracingConfig: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::SNS::Topic; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ArchivePolicy: dict[str, Any] | str | None = None,
-            ContentBasedDeduplication: bool | None = None,
-            DataProtectionPolicy: dict[str, Any] | str | None = None,
-            DeliveryStatusLogging: list[LoggingConfig | LoggingConfigDict] | None = None,
-            DisplayName: str | None = None,
-            FifoThroughputScope: str | None = None,
-            FifoTopic: bool | None = None,
-            KmsMasterKeyId: str | None = None,
-            MaximumMessageSize: int | None = None,
-            SignatureVersion: str | None = None,
-            Subscription: list[TopicSubscription | TopicSubscriptionDict] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            TopicName: str | None = None,
-            TracingConfig: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::SNS::Topic; `await` it inside an App to deploy it.
-
-            ContentBasedDeduplication: ``ContentBasedDeduplication`` enables deduplication of messages based on their content for FIFO topics.
-            DeliveryStatusLogging: The ``DeliveryStatusLogging`` configuration enables you to log the delivery status of messages sent from your Amazon SNS topic to subscribed endpoints with the following supported delivery protocols:
-            DisplayName: The display name to use for an SNS topic with SMS subscriptions.
-            FifoThroughputScope: Specifies the throughput quota and deduplication behavior to apply for the FIFO topic.
-            FifoTopic: Set to true to create a FIFO topic.
-            KmsMasterKeyId: The ID of an AWS managed customer master key (CMK) for SNS or a custom CMK.
-            SignatureVersion: The signature version corresponds to the hashing algorithm used while creating the signature of the notifications, subscription confirmations, or unsubscribe confirmation messages sent by Amazon SNS.
-            Subscription: The SNS subscriptions (endpoints) for this topic.
-            Tags: The list of tags to add to a new topic.
-            TopicName: The name of the topic you want to create.
-            TracingConfig: Tracing mode of an SNS topic.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ArchivePolicy: Type: dict[str, Any] | str.
+            ContentBasedDeduplication: ``ContentBasedDeduplication`` enables deduplication of
+                messages based on their content for FIFO topics. By default, this property is set to
+                false. If you create a FIFO topic with ``ContentBasedDeduplication`` set to false,
+                you must provide a ``MessageDeduplicationId`` for each ``Publish`` action. When set
+                to true, SNS automatically generates a ``MessageDeduplicationId`` using a SHA-256
+                hash of the message body (excluding message attributes). You can optionally override
+                this generated value by specifying a ``MessageDeduplicationId`` in the ``Publish``
+                action. Note that this property only applies to FIFO topics; using it with standard
+                topics will cause the creation to fail.
+            DataProtectionPolicy: Type: dict[str, Any] | str.
+            DeliveryStatusLogging: The ``DeliveryStatusLogging`` configuration enables you to log
+                the delivery status of messages sent from your Amazon SNS topic to subscribed
+                endpoints with the following supported delivery protocols: + HTTP + Amazon Kinesis
+                Data Firehose + AWS Lambda + Platform application endpoint + Amazon Simple Queue
+                Service Once configured, log entries are sent to Amazon CloudWatch Logs.
+            DisplayName: The display name to use for an SNS topic with SMS subscriptions. The
+                display name must be maximum 100 characters long, including hyphens (-), underscores
+                (_), spaces, and tabs.
+            FifoThroughputScope: Specifies the throughput quota and deduplication behavior to apply
+                for the FIFO topic. Valid values are ``Topic`` or ``MessageGroup``.
+            FifoTopic: Set to true to create a FIFO topic. Create-only: changing it replaces the
+                resource.
+            KmsMasterKeyId: The ID of an AWS managed customer master key (CMK) for SNS or a custom
+                CMK. For more information, see [Key
+                terms](https://docs.aws.amazon.com/sns/latest/dg/sns-server-side-encryption.html#sse-key-terms).
+                For more examples, see ``KeyId`` in the *API Reference*. This property applies only
+                to
+                [server-side-encryption](https://docs.aws.amazon.com/sns/latest/dg/sns-server-side-encryption.html).
+            MaximumMessageSize: Range: 1024 to 1048576 (inclusive).
+            SignatureVersion: The signature version corresponds to the hashing algorithm used while
+                creating the signature of the notifications, subscription confirmations, or
+                unsubscribe confirmation messages sent by Amazon SNS. By default,
+                ``SignatureVersion`` is set to ``1``.
+            Subscription: The SNS subscriptions (endpoints) for this topic. If you specify the
+                ``Subscription`` property in the ``AWS::SNS::Topic`` resource and it creates an
+                associated subscription resource, the associated subscription is not deleted when
+                the ``AWS::SNS::Topic`` resource is deleted.
+            Tags: The list of tags to add to a new topic. To be able to tag a topic on creation, you
+                must have the ``sns:CreateTopic`` and ``sns:TagResource`` permissions.
+            TopicName: The name of the topic you want to create. Topic names must include only
+                uppercase and lowercase ASCII letters, numbers, underscores, and hyphens, and must
+                be between 1 and 256 characters long. FIFO topic names must end with ``.fifo``. If
+                you don't specify a name, CFN generates a unique physical ID and uses that ID for
+                the topic name. For more information, see [Name
+                type](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-name.html).
+                If you specify a name, you can't perform updates that require replacement of this
+                resource. You can perform updates that require no or some interruption. If you must
+                replace the resource, specify a new name. Create-only: changing it replaces the
+                resource.
+            TracingConfig: Tracing mode of an SNS topic. By default ``TracingConfig`` is set to
+                ``PassThrough``, and the topic passes through the tracing header it receives from an
+                SNS publisher to its subscriptions. If set to ``Active``, SNS will vend X-Ray
+                segment data to topic owner account if the sampled flag in the tracing header is
+                true.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

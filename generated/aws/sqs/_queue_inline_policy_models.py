@@ -7,9 +7,10 @@ Imported on first use by queue_inline_policy.py, which re-exports every name her
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "QueueInlinePolicyAttributes",
@@ -18,9 +19,22 @@ __all__ = [
 
 
 class QueueInlinePolicyProps(DeferredModel):
-    PolicyDocument: dict[str, Any] | str
-    Queue: str
+    """
+    The properties a program declares for a AWS::SQS::QueueInlinePolicy.
+    """
+
+    PolicyDocument: Annotated[
+        dict[str, Any] | str, Field(description="Type: dict[str, Any] | str.")
+    ]
+    Queue: Annotated[
+        str,
+        Field(
+            description="The URL of the SQS queue. Create-only: changing it replaces the resource."
+        ),
+    ]
 
 
 class QueueInlinePolicyAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::SQS::QueueInlinePolicy, set by AWS.
+    """

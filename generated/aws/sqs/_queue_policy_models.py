@@ -7,9 +7,10 @@ Imported on first use by queue_policy.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "QueuePolicyAttributes",
@@ -18,9 +19,27 @@ __all__ = [
 
 
 class QueuePolicyProps(DeferredModel):
-    PolicyDocument: dict[str, Any] | str
-    Queues: list[str]
+    """
+    The properties a program declares for a AWS::SQS::QueuePolicy.
+    """
+
+    PolicyDocument: Annotated[
+        dict[str, Any] | str,
+        Field(
+            description="A policy document that contains the permissions for the specified SQS queues. For more information about SQS policies, see [Using custom policies with the access policy language](https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-creating-custom-policies.html) in the *Developer Guide*."
+        ),
+    ]
+    Queues: Annotated[
+        list[str],
+        Field(
+            description="The URLs of the queues to which you want to add the policy. You can use the ``Ref`` function to specify an ``AWS::SQS::Queue`` resource."
+        ),
+    ]
 
 
 class QueuePolicyAttributes(DeferredModel):
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::SQS::QueuePolicy, set by AWS.
+    """
+
+    Id: Annotated[str | None, Field(description="Type: str.")] = None

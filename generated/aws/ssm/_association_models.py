@@ -7,7 +7,7 @@ Imported on first use by association.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -26,55 +26,128 @@ class S3OutputLocation(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    OutputS3BucketName: str | None = None
-    OutputS3KeyPrefix: str | None = None
-    OutputS3Region: str | None = None
+    OutputS3BucketName: Annotated[str | None, Field(description="Length: 3 to 63 characters.")] = (
+        None
+    )
+    OutputS3KeyPrefix: Annotated[str | None, Field(description="Length: 0 to 1024 characters.")] = (
+        None
+    )
+    OutputS3Region: Annotated[str | None, Field(description="Length: 3 to 20 characters.")] = None
 
 
 class Tag(DeferredModel):
+    """
+    Metadata that you assign to your AWS resources.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The name of the tag.")]
+    Value: Annotated[str, Field(description="The value of the tag.")]
 
 
 class Target(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Values: list[str]
+    Key: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]{1,128}$|resource-groups:Name Length: 1 to 163 characters."
+        ),
+    ]
+    Values: Annotated[list[str], Field(description="Items: 0 to 50 items.")]
 
 
 class AssociationAttributes(DeferredModel):
-    AssociationId: str | None = None
+    """
+    The read-only attributes of a AWS::SSM::Association, set by AWS.
+    """
+
+    AssociationId: Annotated[
+        str | None, Field(description="Unique identifier of the association.")
+    ] = None
 
 
 class InstanceAssociationOutputLocation(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    S3Location: S3OutputLocation | None = None
+    S3Location: Annotated[
+        S3OutputLocation | None, Field(description="Type: S3OutputLocationDict.")
+    ] = None
 
 
 class AssociationProps(DeferredModel):
-    ApplyOnlyAtCronInterval: bool | None = None
-    AssociationDispatchAssumeRole: str | None = None
-    AssociationName: str | None = None
-    AutomationTargetParameterName: str | None = None
-    CalendarNames: list[str] | None = None
-    ComplianceSeverity: Literal["CRITICAL", "HIGH", "MEDIUM", "LOW", "UNSPECIFIED"] | None = None
-    DocumentVersion: str | None = None
-    InstanceId: str | None = None
-    MaxConcurrency: str | None = None
-    MaxErrors: str | None = None
-    Name: str
-    OutputLocation: InstanceAssociationOutputLocation | None = None
-    Parameters: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    ScheduleExpression: str | None = None
-    ScheduleOffset: int | None = None
-    SyncCompliance: Literal["AUTO", "MANUAL"] | None = None
-    Tags: list[Tag] | None = None
-    Targets: list[Target] | None = None
-    WaitForSuccessTimeoutSeconds: int | None = None
+    """
+    The properties a program declares for a AWS::SSM::Association.
+    """
+
+    ApplyOnlyAtCronInterval: Annotated[bool | None, Field(description="Type: bool.")] = None
+    AssociationDispatchAssumeRole: Annotated[
+        str | None, Field(description="A role used by association to take actions on your behalf.")
+    ] = None
+    AssociationName: Annotated[str | None, Field(description="The name of the association.")] = None
+    AutomationTargetParameterName: Annotated[
+        str | None, Field(description="Length: 1 to 50 characters.")
+    ] = None
+    CalendarNames: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
+    ComplianceSeverity: Annotated[
+        Literal["CRITICAL", "HIGH", "MEDIUM", "LOW", "UNSPECIFIED"] | None,
+        Field(description="Allowed values: 'CRITICAL', 'HIGH', 'MEDIUM', 'LOW', 'UNSPECIFIED'."),
+    ] = None
+    DocumentVersion: Annotated[
+        str | None,
+        Field(description="The version of the SSM document to associate with the target."),
+    ] = None
+    InstanceId: Annotated[
+        str | None,
+        Field(
+            description="The ID of the instance that the SSM document is associated with. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    MaxConcurrency: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^([1-9][0-9]{0,6}|[1-9][0-9]%|[1-9]%|100%)$ Length: 1 to 7 characters."
+        ),
+    ] = None
+    MaxErrors: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^([1-9][0-9]{0,6}|[0]|[1-9][0-9]%|[0-9]%|100%)$ Length: 1 to 7 characters."
+        ),
+    ] = None
+    Name: Annotated[str, Field(description="The name of the SSM document.")]
+    OutputLocation: Annotated[
+        InstanceAssociationOutputLocation | None,
+        Field(description="Type: InstanceAssociationOutputLocationDict."),
+    ] = None
+    Parameters: Annotated[
+        dict[str, list[str]] | None,
+        Field(description="Parameter values that the SSM document uses at runtime."),
+    ] = None
+    ScheduleExpression: Annotated[
+        str | None,
+        Field(
+            description="A Cron or Rate expression that specifies when the association is applied to the target."
+        ),
+    ] = None
+    ScheduleOffset: Annotated[int | None, Field(description="Range: 1 to 6 (inclusive).")] = None
+    SyncCompliance: Annotated[
+        Literal["AUTO", "MANUAL"] | None, Field(description="Allowed values: 'AUTO', 'MANUAL'.")
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None, Field(description="A key-value pair to associate with a resource.")
+    ] = None
+    Targets: Annotated[
+        list[Target] | None,
+        Field(description="The targets that the SSM document sends commands to."),
+    ] = None
+    WaitForSuccessTimeoutSeconds: Annotated[
+        int | None,
+        Field(
+            description="Range: 15 to 172800 (inclusive). Write-only: sent to AWS, never read back."
+        ),
+    ] = None

@@ -7,9 +7,10 @@ Imported on first use by cloud_connector.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "AzureSubscription",
@@ -23,57 +24,133 @@ __all__ = [
 
 
 class AzureSubscription(DeferredModel):
+    """
+    An Azure subscription with its ID and optional display name.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DisplayName: str | None = None
-    Id: str
+    DisplayName: Annotated[
+        str | None, Field(description="The display name of the Azure subscription.")
+    ] = None
+    Id: Annotated[str, Field(description="The Azure subscription ID.")]
 
 
 class ConfigurationTargets(DeferredModel):
+    """
+    The targets for the cloud connector. If omitted, the entire tenant is targeted.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Subscriptions: list[AzureSubscription]
+    Subscriptions: Annotated[
+        list[AzureSubscription], Field(description="List of Azure subscriptions.")
+    ]
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 1 to 128 characters."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 0 to 256 characters."
+        ),
+    ]
 
 
 class CloudConnectorAttributes(DeferredModel):
-    CloudConnectorArn: str | None = None
-    CloudConnectorId: str | None = None
-    CreatedAt: str | None = None
-    UpdatedAt: str | None = None
+    """
+    The read-only attributes of a AWS::SSM::CloudConnector, set by AWS.
+    """
+
+    CloudConnectorArn: Annotated[
+        str | None, Field(description="The ARN of the cloud connector.")
+    ] = None
+    CloudConnectorId: Annotated[
+        str | None, Field(description="The unique identifier of the cloud connector.")
+    ] = None
+    CreatedAt: Annotated[
+        str | None, Field(description="The timestamp when the cloud connector was created.")
+    ] = None
+    UpdatedAt: Annotated[
+        str | None, Field(description="The timestamp when the cloud connector was last updated.")
+    ] = None
 
 
 class CloudConnectorAzureConfiguration(DeferredModel):
+    """
+    Configuration for connecting to Azure.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ApplicationDisplayName: str | None = None
-    ApplicationId: str
-    Targets: ConfigurationTargets | None = None
-    TenantDisplayName: str | None = None
-    TenantId: str
+    ApplicationDisplayName: Annotated[
+        str | None, Field(description="The display name of the Azure AD application.")
+    ] = None
+    ApplicationId: Annotated[str, Field(description="The Azure AD application ID.")]
+    Targets: Annotated[
+        ConfigurationTargets | None,
+        Field(
+            description="The targets for the cloud connector. If omitted, the entire tenant is targeted."
+        ),
+    ] = None
+    TenantDisplayName: Annotated[
+        str | None, Field(description="The display name of the Azure AD tenant.")
+    ] = None
+    TenantId: Annotated[
+        str, Field(description="The Azure AD tenant ID. Cannot be changed after creation.")
+    ]
 
 
 class CloudConnectorConfiguration(DeferredModel):
+    """
+    The configuration for the cloud connector. Currently supports Azure.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AzureConfiguration: CloudConnectorAzureConfiguration
+    AzureConfiguration: Annotated[
+        CloudConnectorAzureConfiguration,
+        Field(description="Configuration for connecting to Azure."),
+    ]
 
 
 class CloudConnectorProps(DeferredModel):
-    ConfigConnectorArn: str
-    Configuration: CloudConnectorConfiguration
-    Description: str | None = None
-    DisplayName: str
-    RoleArn: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::SSM::CloudConnector.
+    """
+
+    ConfigConnectorArn: Annotated[
+        str,
+        Field(
+            description="The ARN of the AWS Config connector. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Configuration: Annotated[
+        CloudConnectorConfiguration, Field(description="The configuration for the cloud connector.")
+    ]
+    Description: Annotated[
+        str | None, Field(description="The description of the cloud connector.")
+    ] = None
+    DisplayName: Annotated[str, Field(description="The display name of the cloud connector.")]
+    RoleArn: Annotated[
+        str,
+        Field(
+            description="The IAM role ARN used by the cloud connector. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None, Field(description="Tags to apply to the cloud connector.")
+    ] = None

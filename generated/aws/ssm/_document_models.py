@@ -7,10 +7,10 @@ Imported on first use by document.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "AttachmentsSource",
@@ -25,36 +25,76 @@ class AttachmentsSource(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: Literal["SourceUrl", "S3FileUrl", "AttachmentReference"] | None = None
-    Name: str | None = None
-    Values: list[str] | None = None
+    Key: Annotated[
+        Literal["SourceUrl", "S3FileUrl", "AttachmentReference"] | None,
+        Field(
+            description="The key of a key-value pair that identifies the location of an attachment to a document."
+        ),
+    ] = None
+    Name: Annotated[str | None, Field(description="The name of the document attachment file.")] = (
+        None
+    )
+    Values: Annotated[
+        list[str] | None,
+        Field(
+            description="The value of a key-value pair that identifies the location of an attachment to a document. The format for Value depends on the type of key you specify."
+        ),
+    ] = None
 
 
 class DocumentRequires(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str | None = None
-    Version: str | None = None
+    Name: Annotated[
+        str | None,
+        Field(
+            description="The name of the required SSM document. The name can be an Amazon Resource Name (ARN)."
+        ),
+    ] = None
+    Version: Annotated[
+        str | None, Field(description="The document version required by the current document.")
+    ] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str | None = None
-    Value: str | None = None
+    Key: Annotated[str | None, Field(description="The name of the tag.")] = None
+    Value: Annotated[str | None, Field(description="The value of the tag.")] = None
 
 
 class DocumentAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::SSM::Document, set by AWS.
+    """
 
 
 class DocumentProps(DeferredModel):
-    Attachments: list[AttachmentsSource] | None = None
-    Content: dict[str, Any] | str
-    DocumentFormat: Literal["YAML", "JSON", "TEXT"] | None = None
-    DocumentType: (
+    """
+    The properties a program declares for a AWS::SSM::Document.
+    """
+
+    Attachments: Annotated[
+        list[AttachmentsSource] | None,
+        Field(
+            description="A list of key and value pairs that describe attachments to a version of a document. Conditionally create-only: some changes replace the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Content: Annotated[
+        dict[str, Any] | str,
+        Field(
+            description="The content for the Systems Manager document in JSON, YAML or String format. Conditionally create-only: some changes replace the resource."
+        ),
+    ]
+    DocumentFormat: Annotated[
+        Literal["YAML", "JSON", "TEXT"] | None,
+        Field(
+            description="Specify the document format for the request. The document format can be either JSON or YAML. JSON is the default format. Conditionally create-only: some changes replace the resource."
+        ),
+    ] = None
+    DocumentType: Annotated[
         Literal[
             "ApplicationConfiguration",
             "ApplicationConfigurationSchema",
@@ -72,11 +112,44 @@ class DocumentProps(DeferredModel):
             "ProblemAnalysisTemplate",
             "Session",
         ]
-        | None
-    ) = None
-    Name: str | None = None
-    Requires: list[DocumentRequires] | None = None
-    Tags: list[Tag] | None = None
-    TargetType: str | None = None
-    UpdateMethod: Literal["Replace", "NewVersion"] | None = None
-    VersionName: str | None = None
+        | None,
+        Field(
+            description="The type of document to create. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Name: Annotated[
+        str | None,
+        Field(
+            description="A name for the Systems Manager document. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Requires: Annotated[
+        list[DocumentRequires] | None,
+        Field(
+            description="A list of SSM documents required by a document. For example, an ApplicationConfiguration document requires an ApplicationConfigurationSchema document. Conditionally create-only: some changes replace the resource."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(
+            description="Optional metadata that you assign to a resource. Tags enable you to categorize a resource in different ways, such as by purpose, owner, or environment."
+        ),
+    ] = None
+    TargetType: Annotated[
+        str | None,
+        Field(
+            description="Specify a target type to define the kinds of resources the document can run on. Conditionally create-only: some changes replace the resource."
+        ),
+    ] = None
+    UpdateMethod: Annotated[
+        Literal["Replace", "NewVersion"] | None,
+        Field(
+            description="Update method - when set to 'Replace', the update will replace the existing document; when set to 'NewVersion', the update will create a new version. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    VersionName: Annotated[
+        str | None,
+        Field(
+            description="An optional field specifying the version of the artifact you are creating with the document. This value is unique across all versions of a document, and cannot be changed. Conditionally create-only: some changes replace the resource."
+        ),
+    ] = None

@@ -7,9 +7,10 @@ Imported on first use by maintenance_window.py, which re-exports every name here
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "MaintenanceWindowAttributes",
@@ -22,23 +23,73 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The name of the tag.")]
+    Value: Annotated[str, Field(description="The value of the tag.")]
 
 
 class MaintenanceWindowAttributes(DeferredModel):
-    WindowId: str | None = None
+    """
+    The read-only attributes of a AWS::SSM::MaintenanceWindow, set by AWS.
+    """
+
+    WindowId: Annotated[str | None, Field(description="The ID of the maintenance window.")] = None
 
 
 class MaintenanceWindowProps(DeferredModel):
-    AllowUnassociatedTargets: bool
-    Cutoff: int
-    Description: str | None = None
-    Duration: int
-    EndDate: str | None = None
-    Name: str
-    Schedule: str
-    ScheduleOffset: int | None = None
-    ScheduleTimezone: str | None = None
-    StartDate: str | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::SSM::MaintenanceWindow.
+    """
+
+    AllowUnassociatedTargets: Annotated[
+        bool,
+        Field(
+            description="Enables a maintenance window task to run on managed instances, even if you have not registered those instances as targets. If enabled, then you must specify the unregistered instances (by instance ID) when you register a task with the maintenance window."
+        ),
+    ]
+    Cutoff: Annotated[
+        int,
+        Field(
+            description="The number of hours before the end of the maintenance window that AWS Systems Manager stops scheduling new tasks for execution."
+        ),
+    ]
+    Description: Annotated[
+        str | None, Field(description="A description of the maintenance window.")
+    ] = None
+    Duration: Annotated[int, Field(description="The duration of the maintenance window in hours.")]
+    EndDate: Annotated[
+        str | None,
+        Field(
+            description="The date and time, in ISO-8601 Extended format, for when the maintenance window is scheduled to become inactive."
+        ),
+    ] = None
+    Name: Annotated[str, Field(description="The name of the maintenance window.")]
+    Schedule: Annotated[
+        str,
+        Field(
+            description="The schedule of the maintenance window in the form of a cron or rate expression."
+        ),
+    ]
+    ScheduleOffset: Annotated[
+        int | None,
+        Field(
+            description="The number of days to wait to run a maintenance window after the scheduled cron expression date and time."
+        ),
+    ] = None
+    ScheduleTimezone: Annotated[
+        str | None,
+        Field(
+            description="The time zone that the scheduled maintenance window executions are based on, in Internet Assigned Numbers Authority (IANA) format."
+        ),
+    ] = None
+    StartDate: Annotated[
+        str | None,
+        Field(
+            description="The date and time, in ISO-8601 Extended format, for when the maintenance window is scheduled to become active. StartDate allows you to delay activation of the maintenance window until the specified future date."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(
+            description="Optional metadata that you assign to a resource in the form of an arbitrary set of tags (key-value pairs). Tags enable you to categorize a resource in different ways, such as by purpose, owner, or environment. For example, you might want to tag a maintenance window to identify the type of tasks it will run, the types of targets, and the environment it will run in."
+        ),
+    ] = None

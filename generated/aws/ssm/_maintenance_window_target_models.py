@@ -7,10 +7,10 @@ Imported on first use by maintenance_window_target.py, which re-exports every na
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "MaintenanceWindowTargetAttributes",
@@ -23,18 +23,51 @@ class MaintenanceWindowTargetTargets(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Values: list[str]
+    Key: Annotated[
+        str,
+        Field(
+            description="User-defined criteria for sending commands that target managed nodes that meet the criteria."
+        ),
+    ]
+    Values: Annotated[list[str], Field(description="User-defined criteria that maps to Key.")]
 
 
 class MaintenanceWindowTargetAttributes(DeferredModel):
-    WindowTargetId: str | None = None
+    """
+    The read-only attributes of a AWS::SSM::MaintenanceWindowTarget, set by AWS.
+    """
+
+    WindowTargetId: Annotated[str | None, Field(description="The ID of the target.")] = None
 
 
 class MaintenanceWindowTargetProps(DeferredModel):
-    Description: str | None = None
-    Name: str | None = None
-    OwnerInformation: str | None = None
-    ResourceType: Literal["INSTANCE", "RESOURCE_GROUP"]
-    Targets: list[MaintenanceWindowTargetTargets]
-    WindowId: str
+    """
+    The properties a program declares for a AWS::SSM::MaintenanceWindowTarget.
+    """
+
+    Description: Annotated[str | None, Field(description="A description for the target.")] = None
+    Name: Annotated[
+        str | None, Field(description="The name for the maintenance window target.")
+    ] = None
+    OwnerInformation: Annotated[
+        str | None,
+        Field(
+            description="A user-provided value that will be included in any Amazon CloudWatch Events events that are raised while running tasks for these targets in this maintenance window."
+        ),
+    ] = None
+    ResourceType: Annotated[
+        Literal["INSTANCE", "RESOURCE_GROUP"],
+        Field(
+            description="The type of target that is being registered with the maintenance window."
+        ),
+    ]
+    Targets: Annotated[
+        list[MaintenanceWindowTargetTargets],
+        Field(description="The targets to register with the maintenance window."),
+    ]
+    WindowId: Annotated[
+        str,
+        Field(
+            description="The ID of the maintenance window to register the target with. Create-only: changing it replaces the resource."
+        ),
+    ]

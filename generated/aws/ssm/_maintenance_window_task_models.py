@@ -7,10 +7,10 @@ Imported on first use by maintenance_window_task.py, which re-exports every name
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "MaintenanceWindowTaskAttributes",
@@ -31,112 +31,197 @@ class MaintenanceWindowTaskCloudWatchOutputConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CloudWatchLogGroupName: str | None = None
-    CloudWatchOutputEnabled: bool | None = None
+    CloudWatchLogGroupName: Annotated[
+        str | None,
+        Field(
+            description="The name of the CloudWatch log group where you want to send command output."
+        ),
+    ] = None
+    CloudWatchOutputEnabled: Annotated[
+        bool | None,
+        Field(description="Enables Systems Manager to send command output to CloudWatch Logs."),
+    ] = None
 
 
 class MaintenanceWindowTaskLoggingInfo(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Region: str
-    S3Bucket: str
-    S3Prefix: str | None = None
+    Region: Annotated[str, Field(description="Type: str.")]
+    S3Bucket: Annotated[str, Field(description="Type: str.")]
+    S3Prefix: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class MaintenanceWindowTaskMaintenanceWindowAutomationParameters(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DocumentVersion: str | None = None
-    Parameters: dict[str, Any] | str | None = None
+    DocumentVersion: Annotated[str | None, Field(description="Type: str.")] = None
+    Parameters: Annotated[
+        dict[str, Any] | str | None, Field(description="Type: dict[str, Any] | str.")
+    ] = None
 
 
 class MaintenanceWindowTaskMaintenanceWindowLambdaParameters(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ClientContext: str | None = None
-    Payload: str | None = None
-    Qualifier: str | None = None
+    ClientContext: Annotated[str | None, Field(description="Type: str.")] = None
+    Payload: Annotated[str | None, Field(description="Type: str.")] = None
+    Qualifier: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class MaintenanceWindowTaskMaintenanceWindowStepFunctionsParameters(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Input: str | None = None
-    Name: str | None = None
+    Input: Annotated[str | None, Field(description="Type: str.")] = None
+    Name: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class MaintenanceWindowTaskNotificationConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    NotificationArn: str
-    NotificationEvents: list[str] | None = None
-    NotificationType: str | None = None
+    NotificationArn: Annotated[str, Field(description="Type: str.")]
+    NotificationEvents: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
+    NotificationType: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class Target(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Values: list[str]
+    Key: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[\\p{L}\\p{Z}\\p{N}_.:/=\\-@]*$|resource-groups:ResourceTypeFilters|resource-groups:Name$ Length: 1 to 163 characters."
+        ),
+    ]
+    Values: Annotated[list[str], Field(description="Items: 0 to 50 items.")]
 
 
 class MaintenanceWindowTaskAttributes(DeferredModel):
-    WindowTaskId: str | None = None
+    """
+    The read-only attributes of a AWS::SSM::MaintenanceWindowTask, set by AWS.
+    """
+
+    WindowTaskId: Annotated[
+        str | None, Field(description="Unique identifier of the maintenance window task.")
+    ] = None
 
 
 class MaintenanceWindowTaskMaintenanceWindowRunCommandParameters(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CloudWatchOutputConfig: MaintenanceWindowTaskCloudWatchOutputConfig | None = None
-    Comment: str | None = None
-    DocumentHash: str | None = None
-    DocumentHashType: str | None = None
-    DocumentVersion: str | None = None
-    NotificationConfig: MaintenanceWindowTaskNotificationConfig | None = None
-    OutputS3BucketName: str | None = None
-    OutputS3KeyPrefix: str | None = None
-    Parameters: dict[str, Any] | str | None = None
-    ServiceRoleArn: str | None = None
-    TimeoutSeconds: int | None = None
+    CloudWatchOutputConfig: Annotated[
+        MaintenanceWindowTaskCloudWatchOutputConfig | None,
+        Field(description="Type: MaintenanceWindowTaskCloudWatchOutputConfigDict."),
+    ] = None
+    Comment: Annotated[str | None, Field(description="Type: str.")] = None
+    DocumentHash: Annotated[str | None, Field(description="Type: str.")] = None
+    DocumentHashType: Annotated[str | None, Field(description="Type: str.")] = None
+    DocumentVersion: Annotated[str | None, Field(description="Type: str.")] = None
+    NotificationConfig: Annotated[
+        MaintenanceWindowTaskNotificationConfig | None,
+        Field(description="Type: MaintenanceWindowTaskNotificationConfigDict."),
+    ] = None
+    OutputS3BucketName: Annotated[str | None, Field(description="Type: str.")] = None
+    OutputS3KeyPrefix: Annotated[str | None, Field(description="Type: str.")] = None
+    Parameters: Annotated[
+        dict[str, Any] | str | None, Field(description="Type: dict[str, Any] | str.")
+    ] = None
+    ServiceRoleArn: Annotated[str | None, Field(description="Type: str.")] = None
+    TimeoutSeconds: Annotated[int | None, Field(description="Type: int.")] = None
 
 
 class MaintenanceWindowTaskTaskInvocationParameters(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    MaintenanceWindowAutomationParameters: (
-        MaintenanceWindowTaskMaintenanceWindowAutomationParameters | None
-    ) = None
-    MaintenanceWindowLambdaParameters: (
-        MaintenanceWindowTaskMaintenanceWindowLambdaParameters | None
-    ) = None
-    MaintenanceWindowRunCommandParameters: (
-        MaintenanceWindowTaskMaintenanceWindowRunCommandParameters | None
-    ) = None
-    MaintenanceWindowStepFunctionsParameters: (
-        MaintenanceWindowTaskMaintenanceWindowStepFunctionsParameters | None
-    ) = None
+    MaintenanceWindowAutomationParameters: Annotated[
+        MaintenanceWindowTaskMaintenanceWindowAutomationParameters | None,
+        Field(description="Type: MaintenanceWindowTaskMaintenanceWindowAutomationParametersDict."),
+    ] = None
+    MaintenanceWindowLambdaParameters: Annotated[
+        MaintenanceWindowTaskMaintenanceWindowLambdaParameters | None,
+        Field(description="Type: MaintenanceWindowTaskMaintenanceWindowLambdaParametersDict."),
+    ] = None
+    MaintenanceWindowRunCommandParameters: Annotated[
+        MaintenanceWindowTaskMaintenanceWindowRunCommandParameters | None,
+        Field(description="Type: MaintenanceWindowTaskMaintenanceWindowRunCommandParametersDict."),
+    ] = None
+    MaintenanceWindowStepFunctionsParameters: Annotated[
+        MaintenanceWindowTaskMaintenanceWindowStepFunctionsParameters | None,
+        Field(
+            description="Type: MaintenanceWindowTaskMaintenanceWindowStepFunctionsParametersDict."
+        ),
+    ] = None
 
 
 class MaintenanceWindowTaskProps(DeferredModel):
-    CutoffBehavior: Literal["CANCEL_TASK", "CONTINUE_TASK"] | None = None
-    Description: str | None = None
-    LoggingInfo: MaintenanceWindowTaskLoggingInfo | None = None
-    MaxConcurrency: str | None = None
-    MaxErrors: str | None = None
-    Name: str | None = None
-    Priority: int
-    ServiceRoleArn: str | None = None
-    Targets: list[Target] | None = None
-    TaskArn: str
-    TaskInvocationParameters: MaintenanceWindowTaskTaskInvocationParameters | None = None
-    TaskParameters: dict[str, Any] | str | None = None
-    TaskType: Literal["AUTOMATION", "LAMBDA", "RUN_COMMAND", "STEP_FUNCTIONS"]
-    WindowId: str
+    """
+    The properties a program declares for a AWS::SSM::MaintenanceWindowTask.
+    """
+
+    CutoffBehavior: Annotated[
+        Literal["CANCEL_TASK", "CONTINUE_TASK"] | None,
+        Field(
+            description="The specification for whether tasks should continue to run after the cutoff time specified in the maintenance windows is reached."
+        ),
+    ] = None
+    Description: Annotated[str | None, Field(description="A description of the task.")] = None
+    LoggingInfo: Annotated[
+        MaintenanceWindowTaskLoggingInfo | None,
+        Field(
+            description="Information about an Amazon S3 bucket to write Run Command task-level logs to."
+        ),
+    ] = None
+    MaxConcurrency: Annotated[
+        str | None,
+        Field(description="The maximum number of targets this task can be run for, in parallel."),
+    ] = None
+    MaxErrors: Annotated[
+        str | None,
+        Field(
+            description="The maximum number of errors allowed before this task stops being scheduled."
+        ),
+    ] = None
+    Name: Annotated[str | None, Field(description="The task name.")] = None
+    Priority: Annotated[
+        int,
+        Field(
+            description="The priority of the task in the maintenance window. The lower the number, the higher the priority. Tasks that have the same priority are scheduled in parallel."
+        ),
+    ]
+    ServiceRoleArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of the IAM service role for AWS Systems Manager to assume when running a maintenance window task."
+        ),
+    ] = None
+    Targets: Annotated[
+        list[Target] | None,
+        Field(description="The targets (either instances or window target ids)."),
+    ] = None
+    TaskArn: Annotated[str, Field(description="The resource that the task uses during execution.")]
+    TaskInvocationParameters: Annotated[
+        MaintenanceWindowTaskTaskInvocationParameters | None,
+        Field(
+            description="The parameters to pass to the task when it runs. Populate only the fields that match the task type. All other fields should be empty."
+        ),
+    ] = None
+    TaskParameters: Annotated[
+        dict[str, Any] | str | None, Field(description="Type: dict[str, Any] | str.")
+    ] = None
+    TaskType: Annotated[
+        Literal["AUTOMATION", "LAMBDA", "RUN_COMMAND", "STEP_FUNCTIONS"],
+        Field(description="The type of task. Create-only: changing it replaces the resource."),
+    ]
+    WindowId: Annotated[
+        str,
+        Field(
+            description="The ID of the maintenance window where the task is registered. Create-only: changing it replaces the resource."
+        ),
+    ]

@@ -7,9 +7,10 @@ Imported on first use by ops_item.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "OpsItemAttributes",
@@ -22,27 +23,56 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 1 to 128 characters."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 0 to 256 characters."
+        ),
+    ]
 
 
 class OpsItemAttributes(DeferredModel):
-    CreatedBy: str | None = None
-    CreatedTime: str | None = None
-    LastModifiedBy: str | None = None
-    LastModifiedTime: str | None = None
-    OpsItemArn: str | None = None
-    OpsItemId: str | None = None
-    OpsItemType: str | None = None
-    Status: str | None = None
-    Version: str | None = None
+    """
+    The read-only attributes of a AWS::SSM::OpsItem, set by AWS.
+    """
+
+    CreatedBy: Annotated[str | None, Field(description="The user who created the OpsItem.")] = None
+    CreatedTime: Annotated[str | None, Field(description="The time the OpsItem was created.")] = (
+        None
+    )
+    LastModifiedBy: Annotated[
+        str | None, Field(description="The user who last modified the OpsItem.")
+    ] = None
+    LastModifiedTime: Annotated[
+        str | None, Field(description="The time the OpsItem was last modified.")
+    ] = None
+    OpsItemArn: Annotated[str | None, Field(description="The ARN of the OpsItem.")] = None
+    OpsItemId: Annotated[str | None, Field(description="The ID of the OpsItem.")] = None
+    OpsItemType: Annotated[str | None, Field(description="The type of OpsItem.")] = None
+    Status: Annotated[str | None, Field(description="The status of the OpsItem.")] = None
+    Version: Annotated[str | None, Field(description="The version of the OpsItem.")] = None
 
 
 class OpsItemProps(DeferredModel):
-    Category: str | None = None
-    Description: str
-    Priority: int | None = None
-    Severity: str | None = None
-    Source: str
-    Tags: list[Tag] | None = None
-    Title: str
+    """
+    The properties a program declares for a AWS::SSM::OpsItem.
+    """
+
+    Category: Annotated[str | None, Field(description="The category of the OpsItem.")] = None
+    Description: Annotated[str, Field(description="The description of the OpsItem.")]
+    Priority: Annotated[int | None, Field(description="The priority of the OpsItem.")] = None
+    Severity: Annotated[str | None, Field(description="The severity of the OpsItem.")] = None
+    Source: Annotated[
+        str,
+        Field(
+            description="The origin of the OpsItem. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[list[Tag] | None, Field(description="Tags for the OpsItem.")] = None
+    Title: Annotated[str, Field(description="The title of the OpsItem.")]

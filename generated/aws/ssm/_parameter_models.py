@@ -7,7 +7,7 @@ Imported on first use by parameter.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import Field
@@ -19,16 +19,70 @@ __all__ = [
 
 
 class ParameterProps(DeferredModel):
-    AllowedPattern: str | None = None
-    DataType: Literal["text", "aws:ec2:image"] | None = None
-    Description: str | None = None
-    Name: str | None = None
-    Policies: str | None = None
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Tier: Literal["Standard", "Advanced", "Intelligent-Tiering"] | None = None
-    Type: Literal["String", "StringList"]
-    Value: str
+    """
+    The properties a program declares for a AWS::SSM::Parameter.
+    """
+
+    AllowedPattern: Annotated[
+        str | None,
+        Field(
+            description="A regular expression used to validate the parameter value. For example, for ``String`` types with values restricted to numbers, you can specify the following: ``AllowedPattern=^\\d+$`` Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    DataType: Annotated[
+        Literal["text", "aws:ec2:image"] | None,
+        Field(
+            description="The data type of the parameter, such as ``text`` or ``aws:ec2:image``. The default is ``text``."
+        ),
+    ] = None
+    Description: Annotated[
+        str | None,
+        Field(
+            description="Information about the parameter. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Name: Annotated[
+        str | None,
+        Field(
+            description="The name of the parameter. The reported maximum length of 2048 characters for a parameter name includes 1037 characters that are reserved for internal use by SYS. The maximum length for a parameter name that you specify is 1011 characters. This count of 1011 characters includes the characters in the ARN that precede the name you specify. This ARN length will vary depending on your partition and Region. For example, the following 45 characters count toward the 1011 character maximum for a parameter created in the US East (Ohio) Region: ``arn:aws:ssm:us-east-2:111122223333:parameter/``. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Policies: Annotated[
+        str | None,
+        Field(
+            description="Information about the policies assigned to a parameter. [Assigning parameter policies](https://docs.aws.amazon.com/systems-manager/latest/userguide/parameter-store-policies.html) in the *User Guide*. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Tags: Annotated[
+        dict[str, str] | None,
+        Field(
+            description="Optional metadata that you assign to a resource in the form of an arbitrary set of tags (key-value pairs). Tags enable you to categorize a resource in different ways, such as by purpose, owner, or environment. For example, you might want to tag a SYS parameter to identify the type of resource to which it applies, the environment, or the type of configuration data referenced by the parameter."
+        ),
+    ] = None
+    Tier: Annotated[
+        Literal["Standard", "Advanced", "Intelligent-Tiering"] | None,
+        Field(description="The parameter tier. Write-only: sent to AWS, never read back."),
+    ] = None
+    Type: Annotated[
+        Literal["String", "StringList"],
+        Field(
+            description="The type of parameter. Parameters of type ``SecureString`` are not supported by CFNlong."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The parameter value. If type is ``StringList``, the system returns a comma-separated string with no spaces between commas in the ``Value`` field."
+        ),
+    ]
 
 
 class ParameterAttributes(DeferredModel):
-    Arn: str | None = None
+    """
+    The read-only attributes of a AWS::SSM::Parameter, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None,
+        Field(description="Pattern: arn:aws(-[a-z0-9-]+)*:ssm:[a-z0-9-]+:[0-9]{12}:parameter/.+"),
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by patch_baseline.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "PatchBaselineAttributes",
@@ -25,10 +25,14 @@ __all__ = [
 
 
 class PatchFilter(DeferredModel):
+    """
+    Defines which patches should be included in a patch baseline.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: (
+    Key: Annotated[
         Literal[
             "ADVISORY_ID",
             "ARCH",
@@ -50,72 +54,158 @@ class PatchFilter(DeferredModel):
             "SEVERITY",
             "VERSION",
         ]
-        | None
-    ) = None
-    Values: list[str] | None = None
+        | None,
+        Field(
+            description="Allowed values: 'ADVISORY_ID', 'ARCH', 'BUGZILLA_ID', 'CLASSIFICATION', 'CVE_ID', 'EPOCH', 'MSRC_SEVERITY', 'NAME', 'PATCH_ID', 'PATCH_SET', 'PRIORITY', 'PRODUCT' (and 7 more)."
+        ),
+    ] = None
+    Values: Annotated[
+        list[str] | None,
+        Field(description="Items: 0 to 20 items. Each item: Length: 1 to 64 characters."),
+    ] = None
 
 
 class PatchSource(DeferredModel):
+    """
+    Information about the patches to use to update the instances, including target operating systems and source repository. Applies to Linux instances only.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Configuration: str | None = None
-    Name: str | None = None
-    Products: list[str] | None = None
+    Configuration: Annotated[str | None, Field(description="Length: 1 to 1024 characters.")] = None
+    Name: Annotated[str | None, Field(description="Pattern: ^[a-zA-Z0-9_\\-.]{3,50}$")] = None
+    Products: Annotated[
+        list[str] | None,
+        Field(description="Items: 0 to 20 items. Each item: Length: 1 to 128 characters."),
+    ] = None
 
 
 class Tag(DeferredModel):
+    """
+    Metadata that you assign to your AWS resources.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 1 to 128 characters."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 1 to 256 characters."
+        ),
+    ]
 
 
 class PatchBaselineAttributes(DeferredModel):
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::SSM::PatchBaseline, set by AWS.
+    """
+
+    Id: Annotated[str | None, Field(description="The ID of the patch baseline.")] = None
 
 
 class PatchBaselinePatchFilterGroup(DeferredModel):
+    """
+    The patch filter group that defines the criteria for the rule.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    PatchFilters: list[PatchFilter] | None = None
+    PatchFilters: Annotated[list[PatchFilter] | None, Field(description="Items: 0 to 5 items.")] = (
+        None
+    )
 
 
 class Rule(DeferredModel):
+    """
+    Defines an approval rule for a patch baseline.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ApproveAfterDays: int | None = None
-    ApproveUntilDate: str | None = None
-    ComplianceLevel: (
-        Literal["CRITICAL", "HIGH", "INFORMATIONAL", "LOW", "MEDIUM", "UNSPECIFIED"] | None
-    ) = None
-    EnableNonSecurity: bool | None = None
-    PatchFilterGroup: PatchBaselinePatchFilterGroup | None = None
+    ApproveAfterDays: Annotated[int | None, Field(description="Range: 0 to 360 (inclusive).")] = (
+        None
+    )
+    ApproveUntilDate: Annotated[str | None, Field(description="Length: 0 to 10 characters.")] = None
+    ComplianceLevel: Annotated[
+        Literal["CRITICAL", "HIGH", "INFORMATIONAL", "LOW", "MEDIUM", "UNSPECIFIED"] | None,
+        Field(
+            description="Allowed values: 'CRITICAL', 'HIGH', 'INFORMATIONAL', 'LOW', 'MEDIUM', 'UNSPECIFIED'."
+        ),
+    ] = None
+    EnableNonSecurity: Annotated[bool | None, Field(description="Type: bool.")] = None
+    PatchFilterGroup: Annotated[
+        PatchBaselinePatchFilterGroup | None,
+        Field(description="The patch filter group that defines the criteria for the rule."),
+    ] = None
 
 
 class RuleGroup(DeferredModel):
+    """
+    A set of rules defining the approval rules for a patch baseline.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    PatchRules: list[Rule] | None = None
+    PatchRules: Annotated[list[Rule] | None, Field(description="Items: 0 to 10 items.")] = None
 
 
 class PatchBaselineProps(DeferredModel):
-    ApprovalRules: RuleGroup | None = None
-    ApprovedPatches: list[str] | None = None
-    ApprovedPatchesComplianceLevel: (
-        Literal["CRITICAL", "HIGH", "MEDIUM", "LOW", "INFORMATIONAL", "UNSPECIFIED"] | None
-    ) = None
-    ApprovedPatchesEnableNonSecurity: bool | None = None
-    AvailableSecurityUpdatesComplianceStatus: Literal["NON_COMPLIANT", "COMPLIANT"] | None = None
-    DefaultBaseline: bool | None = None
-    Description: str | None = None
-    GlobalFilters: PatchBaselinePatchFilterGroup | None = None
-    Name: str
-    OperatingSystem: (
+    """
+    The properties a program declares for a AWS::SSM::PatchBaseline.
+    """
+
+    ApprovalRules: Annotated[
+        RuleGroup | None,
+        Field(description="A set of rules defining the approval rules for a patch baseline."),
+    ] = None
+    ApprovedPatches: Annotated[
+        list[str] | None,
+        Field(description="A list of explicitly approved patches for the baseline."),
+    ] = None
+    ApprovedPatchesComplianceLevel: Annotated[
+        Literal["CRITICAL", "HIGH", "MEDIUM", "LOW", "INFORMATIONAL", "UNSPECIFIED"] | None,
+        Field(
+            description="Defines the compliance level for approved patches. This means that if an approved patch is reported as missing, this is the severity of the compliance violation. The default value is UNSPECIFIED."
+        ),
+    ] = None
+    ApprovedPatchesEnableNonSecurity: Annotated[
+        bool | None,
+        Field(
+            description="Indicates whether the list of approved patches includes non-security updates that should be applied to the instances. The default value is 'false'. Applies to Linux instances only."
+        ),
+    ] = None
+    AvailableSecurityUpdatesComplianceStatus: Annotated[
+        Literal["NON_COMPLIANT", "COMPLIANT"] | None,
+        Field(
+            description="The compliance status for vendor recommended security updates that are not approved by this patch baseline."
+        ),
+    ] = None
+    DefaultBaseline: Annotated[
+        bool | None,
+        Field(
+            description="Set the baseline as default baseline. Only registering to default patch baseline is allowed."
+        ),
+    ] = None
+    Description: Annotated[
+        str | None, Field(description="The description of the patch baseline.")
+    ] = None
+    GlobalFilters: Annotated[
+        PatchBaselinePatchFilterGroup | None,
+        Field(description="A set of global filters used to include patches in the baseline."),
+    ] = None
+    Name: Annotated[str, Field(description="The name of the patch baseline.")]
+    OperatingSystem: Annotated[
         Literal[
             "WINDOWS",
             "AMAZON_LINUX",
@@ -133,10 +223,36 @@ class PatchBaselineProps(DeferredModel):
             "ROCKY_LINUX",
             "ALMA_LINUX",
         ]
-        | None
-    ) = None
-    PatchGroups: list[str] | None = None
-    RejectedPatches: list[str] | None = None
-    RejectedPatchesAction: Literal["ALLOW_AS_DEPENDENCY", "BLOCK"] | None = None
-    Sources: list[PatchSource] | None = None
-    Tags: list[Tag] | None = None
+        | None,
+        Field(
+            description="Defines the operating system the patch baseline applies to. The Default value is WINDOWS. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    PatchGroups: Annotated[
+        list[str] | None,
+        Field(
+            description="PatchGroups is used to associate instances with a specific patch baseline"
+        ),
+    ] = None
+    RejectedPatches: Annotated[
+        list[str] | None,
+        Field(description="A list of explicitly rejected patches for the baseline."),
+    ] = None
+    RejectedPatchesAction: Annotated[
+        Literal["ALLOW_AS_DEPENDENCY", "BLOCK"] | None,
+        Field(
+            description="The action for Patch Manager to take on patches included in the RejectedPackages list."
+        ),
+    ] = None
+    Sources: Annotated[
+        list[PatchSource] | None,
+        Field(
+            description="Information about the patches to use to update the instances, including target operating systems and source repository. Applies to Linux instances only."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(
+            description="Optional metadata that you assign to a resource. Tags enable you to categorize a resource in different ways."
+        ),
+    ] = None

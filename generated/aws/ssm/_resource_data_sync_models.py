@@ -7,10 +7,10 @@ Imported on first use by resource_data_sync.py, which re-exports every name here
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ResourceDataSyncAttributes",
@@ -25,42 +25,99 @@ class ResourceDataSyncAwsOrganizationsSource(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    OrganizationSourceType: str
-    OrganizationalUnits: list[str] | None = None
+    OrganizationSourceType: Annotated[str, Field(description="Length: 1 to 64 characters.")]
+    OrganizationalUnits: Annotated[
+        list[str] | None, Field(description="Items: 1 to 1000 items.")
+    ] = None
 
 
 class ResourceDataSyncS3Destination(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BucketName: str
-    BucketPrefix: str | None = None
-    BucketRegion: str
-    KMSKeyArn: str | None = None
-    SyncFormat: Literal["JsonSerDe"]
+    BucketName: Annotated[str, Field(description="Length: 1 to 2048 characters.")]
+    BucketPrefix: Annotated[str | None, Field(description="Length: 1 to 256 characters.")] = None
+    BucketRegion: Annotated[str, Field(description="Length: 1 to 64 characters.")]
+    KMSKeyArn: Annotated[str | None, Field(description="Length: 1 to 512 characters.")] = None
+    SyncFormat: Annotated[
+        Literal["JsonSerDe"],
+        Field(description="Allowed values: 'JsonSerDe'. Length: 1 to 1024 characters."),
+    ]
 
 
 class ResourceDataSyncSyncSource(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AwsOrganizationsSource: ResourceDataSyncAwsOrganizationsSource | None = None
-    IncludeFutureRegions: bool | None = None
-    SourceRegions: list[str]
-    SourceType: str
+    AwsOrganizationsSource: Annotated[
+        ResourceDataSyncAwsOrganizationsSource | None,
+        Field(description="Type: ResourceDataSyncAwsOrganizationsSourceDict."),
+    ] = None
+    IncludeFutureRegions: Annotated[bool | None, Field(description="Type: bool.")] = None
+    SourceRegions: Annotated[list[str], Field(description="Each item: Length: 1 to 64 characters.")]
+    SourceType: Annotated[str, Field(description="Length: 1 to 64 characters.")]
 
 
 class ResourceDataSyncAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::SSM::ResourceDataSync, set by AWS.
+    """
 
 
 class ResourceDataSyncProps(DeferredModel):
-    BucketName: str | None = None
-    BucketPrefix: str | None = None
-    BucketRegion: str | None = None
-    KMSKeyArn: str | None = None
-    S3Destination: ResourceDataSyncS3Destination | None = None
-    SyncFormat: str | None = None
-    SyncName: str
-    SyncSource: ResourceDataSyncSyncSource | None = None
-    SyncType: str | None = None
+    """
+    The properties a program declares for a AWS::SSM::ResourceDataSync.
+    """
+
+    BucketName: Annotated[
+        str | None,
+        Field(
+            description="Length: 1 to 2048 characters. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    BucketPrefix: Annotated[
+        str | None,
+        Field(
+            description="Length: 0 to 64 characters. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    BucketRegion: Annotated[
+        str | None,
+        Field(
+            description="Length: 1 to 64 characters. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    KMSKeyArn: Annotated[
+        str | None,
+        Field(
+            description="Length: 0 to 512 characters. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    S3Destination: Annotated[
+        ResourceDataSyncS3Destination | None,
+        Field(
+            description="Type: ResourceDataSyncS3DestinationDict. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    SyncFormat: Annotated[
+        str | None,
+        Field(
+            description="Length: 0 to 1024 characters. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    SyncName: Annotated[
+        str,
+        Field(
+            description="Length: 1 to 64 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    SyncSource: Annotated[
+        ResourceDataSyncSyncSource | None,
+        Field(description="Type: ResourceDataSyncSyncSourceDict."),
+    ] = None
+    SyncType: Annotated[
+        str | None,
+        Field(
+            description="Length: 1 to 64 characters. Create-only: changing it replaces the resource."
+        ),
+    ] = None

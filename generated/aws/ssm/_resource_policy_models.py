@@ -7,9 +7,10 @@ Imported on first use by resource_policy.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "ResourcePolicyAttributes",
@@ -18,10 +19,27 @@ __all__ = [
 
 
 class ResourcePolicyProps(DeferredModel):
-    Policy: dict[str, Any] | str
-    ResourceArn: str
+    """
+    The properties a program declares for a AWS::SSM::ResourcePolicy.
+    """
+
+    Policy: Annotated[dict[str, Any] | str, Field(description="Actual policy statement.")]
+    ResourceArn: Annotated[
+        str,
+        Field(
+            description="Arn of OpsItemGroup etc. Create-only: changing it replaces the resource."
+        ),
+    ]
 
 
 class ResourcePolicyAttributes(DeferredModel):
-    PolicyHash: str | None = None
-    PolicyId: str | None = None
+    """
+    The read-only attributes of a AWS::SSM::ResourcePolicy, set by AWS.
+    """
+
+    PolicyHash: Annotated[
+        str | None, Field(description="A snapshot identifier for the policy over time.")
+    ] = None
+    PolicyId: Annotated[
+        str | None, Field(description="An unique identifier within the policies of a resource.")
+    ] = None

@@ -7,8 +7,10 @@ Imported on first use by service_setting.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "ServiceSettingAttributes",
@@ -17,12 +19,34 @@ __all__ = [
 
 
 class ServiceSettingProps(DeferredModel):
-    SettingId: str
-    SettingValue: str
+    """
+    The properties a program declares for a AWS::SSM::ServiceSetting.
+    """
+
+    SettingId: Annotated[
+        str,
+        Field(
+            description="The ID of the service setting, such as /ssm/parameter-store/high-throughput-enabled. Create-only: changing it replaces the resource."
+        ),
+    ]
+    SettingValue: Annotated[str, Field(description="The value of the service setting.")]
 
 
 class ServiceSettingAttributes(DeferredModel):
-    Arn: str | None = None
-    LastModifiedDate: str | None = None
-    LastModifiedUser: str | None = None
-    Status: str | None = None
+    """
+    The read-only attributes of a AWS::SSM::ServiceSetting, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="The ARN of the service setting.")] = None
+    LastModifiedDate: Annotated[
+        str | None, Field(description="The last time the service setting was modified.")
+    ] = None
+    LastModifiedUser: Annotated[
+        str | None, Field(description="The ARN of the last modified user.")
+    ] = None
+    Status: Annotated[
+        str | None,
+        Field(
+            description="The status of the service setting. The value can be Default, Customized or PendingUpdate."
+        ),
+    ] = None

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -63,61 +67,55 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-InstanceAssociationOutputLocationDict = TypedDict(
-    "InstanceAssociationOutputLocationDict",
-    {
-        "S3Location": "S3OutputLocationDict",
-    },
-    total=False,
-)
 
-S3OutputLocationDict = TypedDict(
-    "S3OutputLocationDict",
-    {
-        "OutputS3BucketName": "str",
-        "OutputS3KeyPrefix": "str",
-        "OutputS3Region": "str",
-    },
-    total=False,
-)
+class InstanceAssociationOutputLocationDict(TypedDict, total=False):
+    """InstanceAssociationOutputLocation as a plain dict."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    S3Location: S3OutputLocationDict
+    """Type: S3OutputLocationDict."""
 
-TargetDict = TypedDict(
-    "TargetDict",
-    {
-        "Key": "Required[str]",
-        "Values": "Required[list[str]]",
-    },
-    total=False,
-)
 
+class S3OutputLocationDict(TypedDict, total=False):
+    """S3OutputLocation as a plain dict."""
+
+    OutputS3BucketName: str
+    """Length: 3 to 63 characters."""
+    OutputS3KeyPrefix: str
+    """Length: 0 to 1024 characters."""
+    OutputS3Region: str
+    """Length: 3 to 20 characters."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: Metadata that you assign to your AWS resources."""
+
+    Key: Required[str]
+    """The name of the tag."""
+    Value: Required[str]
+    """The value of the tag."""
+
+
+class TargetDict(TypedDict, total=False):
+    """Target as a plain dict."""
+
+    Key: Required[str]
+    """Pattern: ^[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]{1,128}$|resource-groups:Name Length: 1 to 163
+    characters."""
+    Values: Required[list[str]]
+    """Items: 0 to 50 items."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::SSM::Association",
     schema_file="aws-ssm-association.json",
     primary_identifier=("/AssociationId",),
-    additional_identifiers=(),
     read_only=("/AssociationId",),
     create_only=("/InstanceId",),
     write_only=("/WaitForSuccessTimeoutSeconds",),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("Name",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -127,133 +125,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "InstanceAssociationOutputLocation": {
-            "additionalProperties": False,
-            "properties": {"S3Location": {"$ref": "#/definitions/S3OutputLocation"}},
-            "type": "object",
-        },
-        "ParameterValues": {"items": {"type": "string"}, "type": "array"},
-        "S3BucketName": {"maxLength": 63, "minLength": 3, "type": "string"},
-        "S3KeyPrefix": {"maxLength": 1024, "minLength": 0, "type": "string"},
-        "S3OutputLocation": {
-            "additionalProperties": False,
-            "properties": {
-                "OutputS3BucketName": {"$ref": "#/definitions/S3BucketName"},
-                "OutputS3KeyPrefix": {"$ref": "#/definitions/S3KeyPrefix"},
-                "OutputS3Region": {"$ref": "#/definitions/S3Region"},
-            },
-            "type": "object",
-        },
-        "S3Region": {"maxLength": 20, "minLength": 3, "type": "string"},
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "Target": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 163,
-                    "minLength": 1,
-                    "pattern": "^[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]{1,128}$|resource-groups:Name",
-                    "type": "string",
-                },
-                "Values": {
-                    "items": {"anyOf": [{}], "type": "string"},
-                    "maxItems": 50,
-                    "minItems": 0,
-                    "type": "array",
-                },
-            },
-            "required": ["Key", "Values"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "ApplyOnlyAtCronInterval": {"type": "boolean"},
-        "AssociationDispatchAssumeRole": {
-            "maxLength": 512,
-            "minLength": 1,
-            "pattern": "arn:aws(-[^:]+)?:iam::[0-9]{12}:role/.+",
-            "type": "string",
-        },
-        "AssociationId": {
-            "pattern": "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}",
-            "type": "string",
-        },
-        "AssociationName": {"pattern": "^[a-zA-Z0-9_\\-.]{3,128}$", "type": "string"},
-        "AutomationTargetParameterName": {"maxLength": 50, "minLength": 1, "type": "string"},
-        "CalendarNames": {"items": {"type": "string"}, "type": "array"},
-        "ComplianceSeverity": {
-            "enum": ["CRITICAL", "HIGH", "MEDIUM", "LOW", "UNSPECIFIED"],
-            "type": "string",
-        },
-        "DocumentVersion": {"pattern": "([$]LATEST|[$]DEFAULT|^[1-9][0-9]*$)", "type": "string"},
-        "InstanceId": {"pattern": "(^i-(\\w{8}|\\w{17})$)|(^mi-\\w{17}$)", "type": "string"},
-        "MaxConcurrency": {
-            "maxLength": 7,
-            "minLength": 1,
-            "pattern": "^([1-9][0-9]{0,6}|[1-9][0-9]%|[1-9]%|100%)$",
-            "type": "string",
-        },
-        "MaxErrors": {
-            "maxLength": 7,
-            "minLength": 1,
-            "pattern": "^([1-9][0-9]{0,6}|[0]|[1-9][0-9]%|[0-9]%|100%)$",
-            "type": "string",
-        },
-        "Name": {"pattern": "^[a-zA-Z0-9_\\-.:/]{3,200}$", "type": "string"},
-        "OutputLocation": {"$ref": "#/definitions/InstanceAssociationOutputLocation"},
-        "Parameters": {
-            "additionalProperties": False,
-            "patternProperties": {".{1,255}": {"$ref": "#/definitions/ParameterValues"}},
-            "type": "object",
-        },
-        "ScheduleExpression": {"maxLength": 256, "minLength": 1, "type": "string"},
-        "ScheduleOffset": {"maximum": 6, "minimum": 1, "type": "integer"},
-        "SyncCompliance": {"enum": ["AUTO", "MANUAL"], "type": "string"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 1000,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "Targets": {
-            "items": {"$ref": "#/definitions/Target"},
-            "maxItems": 5,
-            "minItems": 0,
-            "type": "array",
-        },
-        "WaitForSuccessTimeoutSeconds": {"maximum": 172800, "minimum": 15, "type": "integer"},
-    },
-    "required": ["Name"],
-}
-
 
 class Association(_Resource):
-    """AWS::SSM::Association: The AWS::SSM::Association resource associates an SSM document in AWS Systems Manager with EC2 instances that contain a configuration agent to process ...
+    """AWS::SSM::Association: The AWS::SSM::Association resource associates an SSM document in AWS
+    Systems Manager with EC2 instances that contain a configuration agent to process the document.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: AssociationId.
+    Replaced when any of these change (create-only): InstanceId.
+    Write-only (sent to AWS, never read back): WaitForSuccessTimeoutSeconds.
+    Read-only attributes (known once deployed): AssociationId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ssm-association.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -261,11 +144,13 @@ class Association(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "AssociationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "association.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     AssociationId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Unique identifier of the association."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ApplyOnlyAtCronInterval: bool
     AssociationDispatchAssumeRole: str
     AssociationName: str
@@ -278,7 +163,7 @@ class Association(_Resource):
     MaxErrors: str
     Name: str
     OutputLocation: InstanceAssociationOutputLocationDict
-    Parameters: dict[str, Any]
+    Parameters: dict[str, list[str]]
     ScheduleExpression: str
     ScheduleOffset: int
     SyncCompliance: Literal["AUTO", "MANUAL"]
@@ -286,50 +171,69 @@ class Association(_Resource):
     Targets: list[TargetDict]
     WaitForSuccessTimeoutSeconds: int
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str,
+        ApplyOnlyAtCronInterval: bool | None = None,
+        AssociationDispatchAssumeRole: str | None = None,
+        AssociationName: str | None = None,
+        AutomationTargetParameterName: str | None = None,
+        CalendarNames: list[str] | None = None,
+        ComplianceSeverity: Literal["CRITICAL", "HIGH", "MEDIUM", "LOW", "UNSPECIFIED"]
+        | None = None,
+        DocumentVersion: str | None = None,
+        InstanceId: str | None = None,
+        MaxConcurrency: str | None = None,
+        MaxErrors: str | None = None,
+        OutputLocation: InstanceAssociationOutputLocation
+        | InstanceAssociationOutputLocationDict
+        | None = None,
+        Parameters: dict[str, list[str]] | None = None,
+        ScheduleExpression: str | None = None,
+        ScheduleOffset: int | None = None,
+        SyncCompliance: Literal["AUTO", "MANUAL"] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        Targets: list[Target | TargetDict] | None = None,
+        WaitForSuccessTimeoutSeconds: int | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::SSM::Association; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str,
-            ApplyOnlyAtCronInterval: bool | None = None,
-            AssociationDispatchAssumeRole: str | None = None,
-            AssociationName: str | None = None,
-            AutomationTargetParameterName: str | None = None,
-            CalendarNames: list[str] | None = None,
-            ComplianceSeverity: Literal["CRITICAL", "HIGH", "MEDIUM", "LOW", "UNSPECIFIED"]
-            | None = None,
-            DocumentVersion: str | None = None,
-            InstanceId: str | None = None,
-            MaxConcurrency: str | None = None,
-            MaxErrors: str | None = None,
-            OutputLocation: InstanceAssociationOutputLocation
-            | InstanceAssociationOutputLocationDict
-            | None = None,
-            Parameters: dict[str, Any] | None = None,
-            ScheduleExpression: str | None = None,
-            ScheduleOffset: int | None = None,
-            SyncCompliance: Literal["AUTO", "MANUAL"] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            Targets: list[Target | TargetDict] | None = None,
-            WaitForSuccessTimeoutSeconds: int | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::SSM::Association; `await` it inside an App to deploy it.
-
-            AssociationDispatchAssumeRole: A role used by association to take actions on your behalf.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Name: The name of the SSM document. Required.
+            ApplyOnlyAtCronInterval: Type: bool.
+            AssociationDispatchAssumeRole: A role used by association to take actions on your
+                behalf.
             AssociationName: The name of the association.
+            AutomationTargetParameterName: Length: 1 to 50 characters.
+            CalendarNames: Type: list[str].
+            ComplianceSeverity: Allowed values: 'CRITICAL', 'HIGH', 'MEDIUM', 'LOW', 'UNSPECIFIED'.
             DocumentVersion: The version of the SSM document to associate with the target.
             InstanceId: The ID of the instance that the SSM document is associated with.
-            Name: The name of the SSM document.
+                Create-only: changing it replaces the resource.
+            MaxConcurrency: Pattern: ^([1-9][0-9]{0,6}|[1-9][0-9]%|[1-9]%|100%)$ Length: 1 to 7
+                characters.
+            MaxErrors: Pattern: ^([1-9][0-9]{0,6}|[0]|[1-9][0-9]%|[0-9]%|100%)$ Length: 1 to 7
+                characters.
+            OutputLocation: Type: InstanceAssociationOutputLocationDict.
             Parameters: Parameter values that the SSM document uses at runtime.
-            ScheduleExpression: A Cron or Rate expression that specifies when the association is applied to the target.
+            ScheduleExpression: A Cron or Rate expression that specifies when the association is
+                applied to the target.
+            ScheduleOffset: Range: 1 to 6 (inclusive).
+            SyncCompliance: Allowed values: 'AUTO', 'MANUAL'.
             Tags: A key-value pair to associate with a resource.
             Targets: The targets that the SSM document sends commands to.
+            WaitForSuccessTimeoutSeconds: Range: 15 to 172800 (inclusive). Write-only: sent to AWS,
+                never read back.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -67,52 +71,58 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AzureSubscriptionDict = TypedDict(
-    "AzureSubscriptionDict",
-    {
-        "DisplayName": "str",
-        "Id": "Required[str]",
-    },
-    total=False,
-)
 
-CloudConnectorAzureConfigurationDict = TypedDict(
-    "CloudConnectorAzureConfigurationDict",
-    {
-        "ApplicationDisplayName": "str",
-        "ApplicationId": "Required[str]",
-        "Targets": "ConfigurationTargetsDict",
-        "TenantDisplayName": "str",
-        "TenantId": "Required[str]",
-    },
-    total=False,
-)
+class AzureSubscriptionDict(TypedDict, total=False):
+    """AzureSubscription as a plain dict: An Azure subscription with its ID and optional display
+    name."""
 
-CloudConnectorConfigurationDict = TypedDict(
-    "CloudConnectorConfigurationDict",
-    {
-        "AzureConfiguration": "Required[CloudConnectorAzureConfigurationDict]",
-    },
-    total=False,
-)
+    DisplayName: str
+    """The display name of the Azure subscription."""
+    Id: Required[str]
+    """The Azure subscription ID."""
 
-ConfigurationTargetsDict = TypedDict(
-    "ConfigurationTargetsDict",
-    {
-        "Subscriptions": "Required[list[AzureSubscriptionDict]]",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class CloudConnectorAzureConfigurationDict(TypedDict, total=False):
+    """CloudConnectorAzureConfiguration as a plain dict: Configuration for connecting to Azure."""
 
+    ApplicationDisplayName: str
+    """The display name of the Azure AD application."""
+    ApplicationId: Required[str]
+    """The Azure AD application ID."""
+    Targets: ConfigurationTargetsDict
+    """The targets for the cloud connector. If omitted, the entire tenant is targeted."""
+    TenantDisplayName: str
+    """The display name of the Azure AD tenant."""
+    TenantId: Required[str]
+    """The Azure AD tenant ID. Cannot be changed after creation."""
+
+
+class CloudConnectorConfigurationDict(TypedDict, total=False):
+    """CloudConnectorConfiguration as a plain dict: The configuration for the cloud connector.
+    Currently supports Azure."""
+
+    AzureConfiguration: Required[CloudConnectorAzureConfigurationDict]
+    """Configuration for connecting to Azure."""
+
+
+class ConfigurationTargetsDict(TypedDict, total=False):
+    """ConfigurationTargets as a plain dict: The targets for the cloud connector. If omitted, the
+    entire tenant is targeted."""
+
+    Subscriptions: Required[list[AzureSubscriptionDict]]
+    """List of Azure subscriptions."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 0 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::SSM::CloudConnector",
     schema_file="aws-ssm-cloudconnector.json",
@@ -120,18 +130,9 @@ METADATA = _TypeMetadata(
     additional_identifiers=(("/CloudConnectorId",),),
     read_only=("/CloudConnectorArn", "/CloudConnectorId", "/CreatedAt", "/UpdatedAt"),
     create_only=("/RoleArn", "/ConfigConnectorArn", "/Configuration/AzureConfiguration/TenantId"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Configuration/AzureConfiguration/Targets/Subscriptions", "/Tags"),
     required=("DisplayName", "RoleArn", "Configuration", "ConfigConnectorArn"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -141,147 +142,20 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AzureConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "ApplicationDisplayName": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}\\p{P}\\p{M}]*)$",
-                    "type": "string",
-                },
-                "ApplicationId": {
-                    "pattern": "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
-                    "type": "string",
-                },
-                "Targets": {"$ref": "#/definitions/ConfigurationTargets"},
-                "TenantDisplayName": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}\\p{P}\\p{M}]*)$",
-                    "type": "string",
-                },
-                "TenantId": {
-                    "pattern": "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
-                    "type": "string",
-                },
-            },
-            "required": ["TenantId", "ApplicationId"],
-            "type": "object",
-        },
-        "AzureSubscription": {
-            "additionalProperties": False,
-            "properties": {
-                "DisplayName": {
-                    "maxLength": 128,
-                    "minLength": 0,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}\\p{P}\\p{M}]*)$",
-                    "type": "string",
-                },
-                "Id": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "pattern": "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
-                    "type": "string",
-                },
-            },
-            "required": ["Id"],
-            "type": "object",
-        },
-        "CloudConnectorConfiguration": {
-            "additionalProperties": False,
-            "properties": {"AzureConfiguration": {"$ref": "#/definitions/AzureConfiguration"}},
-            "required": ["AzureConfiguration"],
-            "type": "object",
-        },
-        "ConfigurationTargets": {
-            "additionalProperties": False,
-            "properties": {
-                "Subscriptions": {
-                    "items": {"$ref": "#/definitions/AzureSubscription"},
-                    "maxItems": 75,
-                    "minItems": 1,
-                    "type": "array",
-                }
-            },
-            "required": ["Subscriptions"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "CloudConnectorArn": {
-            "pattern": "^arn:aws(-cn|-us-gov)?:ssm:[a-z0-9-]+:\\d{12}:cloud-connector/[a-f0-9-]+$",
-            "type": "string",
-        },
-        "CloudConnectorId": {
-            "pattern": "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$",
-            "type": "string",
-        },
-        "ConfigConnectorArn": {
-            "maxLength": 512,
-            "minLength": 1,
-            "pattern": "^arn:aws(-cn|-us-gov)?:config:[a-z0-9-]+:\\d{12}:connector/.+$",
-            "type": "string",
-        },
-        "Configuration": {"$ref": "#/definitions/CloudConnectorConfiguration"},
-        "CreatedAt": {"type": "string"},
-        "Description": {
-            "maxLength": 1024,
-            "minLength": 1,
-            "pattern": "^[\\p{L}\\p{Z}\\p{N}\\p{P}\\p{M}]*$",
-            "type": "string",
-        },
-        "DisplayName": {
-            "maxLength": 256,
-            "minLength": 1,
-            "pattern": "^[\\p{L}\\p{Z}\\p{N}\\p{P}\\p{M}]*$",
-            "type": "string",
-        },
-        "RoleArn": {
-            "maxLength": 2048,
-            "minLength": 20,
-            "pattern": "^arn:aws[a-z0-9-]*:iam::\\d{12}:role/[\\w-/.@+=,]{1,1017}$",
-            "type": "string",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-        },
-        "UpdatedAt": {"type": "string"},
-    },
-    "required": ["DisplayName", "RoleArn", "Configuration", "ConfigConnectorArn"],
-}
-
 
 class CloudConnector(_Resource):
-    """AWS::SSM::CloudConnector: Resource Type definition for AWS::SSM::CloudConnector. Enables AWS Systems Manager to manage resources in external cloud providers.
+    """AWS::SSM::CloudConnector: Resource Type definition for AWS::SSM::CloudConnector. Enables AWS
+    Systems Manager to manage resources in external cloud providers.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: CloudConnectorArn.
+    Also identified by: CloudConnectorId.
+    Replaced when any of these change (create-only): RoleArn, ConfigConnectorArn,
+    Configuration.AzureConfiguration.TenantId.
+    Read-only attributes (known once deployed): CloudConnectorArn, CloudConnectorId, CreatedAt,
+    UpdatedAt.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ssm-cloudconnector.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -289,14 +163,19 @@ class CloudConnector(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "CloudConnectorAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "cloud_connector.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     CloudConnectorArn: str
+    """The ARN of the cloud connector."""
     CloudConnectorId: str
+    """The unique identifier of the cloud connector."""
     CreatedAt: str
+    """The timestamp when the cloud connector was created."""
     UpdatedAt: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The timestamp when the cloud connector was last updated."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ConfigConnectorArn: str
     Configuration: CloudConnectorConfigurationDict
     Description: str
@@ -304,31 +183,36 @@ class CloudConnector(_Resource):
     RoleArn: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ConfigConnectorArn: str,
+        Configuration: CloudConnectorConfiguration | CloudConnectorConfigurationDict,
+        DisplayName: str,
+        RoleArn: str,
+        Description: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::SSM::CloudConnector; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ConfigConnectorArn: str,
-            Configuration: CloudConnectorConfiguration | CloudConnectorConfigurationDict,
-            DisplayName: str,
-            RoleArn: str,
-            Description: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::SSM::CloudConnector; `await` it inside an App to deploy it.
-
-            ConfigConnectorArn: The ARN of the AWS Config connector.
-            Configuration: The configuration for the cloud connector.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ConfigConnectorArn: The ARN of the AWS Config connector. Create-only: changing it
+                replaces the resource. Required.
+            Configuration: The configuration for the cloud connector. Required.
+            DisplayName: The display name of the cloud connector. Required.
+            RoleArn: The IAM role ARN used by the cloud connector. Create-only: changing it replaces
+                the resource. Required.
             Description: The description of the cloud connector.
-            DisplayName: The display name of the cloud connector.
-            RoleArn: The IAM role ARN used by the cloud connector.
             Tags: Tags to apply to the cloud connector.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,40 +63,42 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AttachmentsSourceDict = TypedDict(
-    "AttachmentsSourceDict",
-    {
-        "Key": "Literal['SourceUrl', 'S3FileUrl', 'AttachmentReference']",
-        "Name": "str",
-        "Values": "list[str]",
-    },
-    total=False,
-)
 
-DocumentRequiresDict = TypedDict(
-    "DocumentRequiresDict",
-    {
-        "Name": "str",
-        "Version": "str",
-    },
-    total=False,
-)
+class AttachmentsSourceDict(TypedDict, total=False):
+    """AttachmentsSource as a plain dict."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "str",
-        "Value": "str",
-    },
-    total=False,
-)
+    Key: Literal["SourceUrl", "S3FileUrl", "AttachmentReference"]
+    """The key of a key-value pair that identifies the location of an attachment to a document."""
+    Name: str
+    """The name of the document attachment file."""
+    Values: list[str]
+    """The value of a key-value pair that identifies the location of an attachment to a document.
+    The format for Value depends on the type of key you specify."""
 
+
+class DocumentRequiresDict(TypedDict, total=False):
+    """DocumentRequires as a plain dict."""
+
+    Name: str
+    """The name of the required SSM document. The name can be an Amazon Resource Name (ARN)."""
+    Version: str
+    """The document version required by the current document."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: str
+    """The name of the tag."""
+    Value: str
+    """The value of the tag."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::SSM::Document",
     schema_file="aws-ssm-document.json",
     primary_identifier=("/Name",),
-    additional_identifiers=(),
-    read_only=(),
     create_only=("/Name", "/DocumentType"),
     write_only=("/UpdateMethod", "/Attachments"),
     conditional_create_only=(
@@ -105,14 +111,7 @@ METADATA = _TypeMetadata(
     ),
     unordered_arrays=("/Attachments", "/Attachments/*/Values", "/Requires", "/Tags"),
     required=("Content",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -122,125 +121,20 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AttachmentsSource": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "enum": ["SourceUrl", "S3FileUrl", "AttachmentReference"],
-                    "type": "string",
-                },
-                "Name": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-                "Values": {
-                    "items": {"maxLength": 100000, "minLength": 1, "type": "string"},
-                    "maxItems": 1,
-                    "minItems": 1,
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "DocumentRequires": {
-            "additionalProperties": False,
-            "properties": {
-                "Name": {
-                    "maxLength": 200,
-                    "pattern": "^[a-zA-Z0-9_\\-.:/]{3,200}$",
-                    "type": "string",
-                },
-                "Version": {
-                    "maxLength": 8,
-                    "pattern": "([$]LATEST|[$]DEFAULT|^[1-9][0-9]*$)",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Attachments": {
-            "items": {"$ref": "#/definitions/AttachmentsSource"},
-            "maxItems": 20,
-            "minItems": 0,
-            "type": "array",
-        },
-        "Content": {"minLength": 1, "type": ["object", "string"]},
-        "DocumentFormat": {"enum": ["YAML", "JSON", "TEXT"], "type": "string"},
-        "DocumentType": {
-            "enum": [
-                "ApplicationConfiguration",
-                "ApplicationConfigurationSchema",
-                "Automation",
-                "Automation.ChangeTemplate",
-                "AutoApprovalPolicy",
-                "ChangeCalendar",
-                "CloudFormation",
-                "Command",
-                "DeploymentStrategy",
-                "ManualApprovalPolicy",
-                "Package",
-                "Policy",
-                "ProblemAnalysis",
-                "ProblemAnalysisTemplate",
-                "Session",
-            ],
-            "type": "string",
-        },
-        "Name": {"pattern": "^[a-zA-Z0-9_\\-.]{3,128}$", "type": "string"},
-        "Requires": {
-            "items": {"$ref": "#/definitions/DocumentRequires"},
-            "minItems": 1,
-            "type": "array",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 1000,
-            "minItems": 0,
-            "type": "array",
-        },
-        "TargetType": {
-            "maxLength": 200,
-            "minLength": 0,
-            "pattern": "^\\/[\\w\\.\\-\\:\\/]*$",
-            "type": "string",
-        },
-        "UpdateMethod": {"enum": ["Replace", "NewVersion"], "type": "string"},
-        "VersionName": {"pattern": "^[a-zA-Z0-9_\\-.]{1,128}$", "type": "string"},
-    },
-    "required": ["Content"],
-}
-
 
 class Document(_Resource):
-    """AWS::SSM::Document: The AWS::SSM::Document resource is an SSM document in AWS Systems Manager that defines the actions that Systems Manager performs, which can be used to...
+    """AWS::SSM::Document: The AWS::SSM::Document resource is an SSM document in AWS Systems Manager
+    that defines the actions that Systems Manager performs, which can be used to set up and run
+    commands on your instances.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Name.
+    Replaced when any of these change (create-only): Name, DocumentType.
+    May be replaced when these change (conditionally create-only): Content, Attachments,
+    VersionName, DocumentFormat, TargetType, Requires.
+    Write-only (sent to AWS, never read back): UpdateMethod, Attachments.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ssm-document.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -248,10 +142,11 @@ class Document(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "DocumentAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "document.schema.json")
 
     # Read-only attributes, set from what AWS returns.
-    # Declared properties (as declared, or as AWS returned them).
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Attachments: list[AttachmentsSourceDict]
     Content: dict[str, Any] | str
     DocumentFormat: Literal["YAML", "JSON", "TEXT"]
@@ -279,56 +174,74 @@ class Document(_Resource):
     UpdateMethod: Literal["Replace", "NewVersion"]
     VersionName: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Content: dict[str, Any] | str,
+        Attachments: list[AttachmentsSource | AttachmentsSourceDict] | None = None,
+        DocumentFormat: Literal["YAML", "JSON", "TEXT"] | None = None,
+        DocumentType: Literal[
+            "ApplicationConfiguration",
+            "ApplicationConfigurationSchema",
+            "Automation",
+            "Automation.ChangeTemplate",
+            "AutoApprovalPolicy",
+            "ChangeCalendar",
+            "CloudFormation",
+            "Command",
+            "DeploymentStrategy",
+            "ManualApprovalPolicy",
+            "Package",
+            "Policy",
+            "ProblemAnalysis",
+            "ProblemAnalysisTemplate",
+            "Session",
+        ]
+        | None = None,
+        Name: str | None = None,
+        Requires: list[DocumentRequires | DocumentRequiresDict] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        TargetType: str | None = None,
+        UpdateMethod: Literal["Replace", "NewVersion"] | None = None,
+        VersionName: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::SSM::Document; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Content: dict[str, Any] | str,
-            Attachments: list[AttachmentsSource | AttachmentsSourceDict] | None = None,
-            DocumentFormat: Literal["YAML", "JSON", "TEXT"] | None = None,
-            DocumentType: Literal[
-                "ApplicationConfiguration",
-                "ApplicationConfigurationSchema",
-                "Automation",
-                "Automation.ChangeTemplate",
-                "AutoApprovalPolicy",
-                "ChangeCalendar",
-                "CloudFormation",
-                "Command",
-                "DeploymentStrategy",
-                "ManualApprovalPolicy",
-                "Package",
-                "Policy",
-                "ProblemAnalysis",
-                "ProblemAnalysisTemplate",
-                "Session",
-            ]
-            | None = None,
-            Name: str | None = None,
-            Requires: list[DocumentRequires | DocumentRequiresDict] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            TargetType: str | None = None,
-            UpdateMethod: Literal["Replace", "NewVersion"] | None = None,
-            VersionName: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::SSM::Document; `await` it inside an App to deploy it.
-
-            Attachments: A list of key and value pairs that describe attachments to a version of a document.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
             Content: The content for the Systems Manager document in JSON, YAML or String format.
-            DocumentFormat: Specify the document format for the request.
-            DocumentType: The type of document to create.
-            Name: A name for the Systems Manager document.
-            Requires: A list of SSM documents required by a document.
-            Tags: Optional metadata that you assign to a resource.
-            TargetType: Specify a target type to define the kinds of resources the document can run on.
-            UpdateMethod: Update method - when set to 'Replace', the update will replace the existing document; when set to 'NewVersion', the update will create a new version.
-            VersionName: An optional field specifying the version of the artifact you are creating with the document.
+                Conditionally create-only: some changes replace the resource. Required.
+            Attachments: A list of key and value pairs that describe attachments to a version of a
+                document. Conditionally create-only: some changes replace the resource. Write-only:
+                sent to AWS, never read back.
+            DocumentFormat: Specify the document format for the request. The document format can be
+                either JSON or YAML. JSON is the default format. Conditionally create-only: some
+                changes replace the resource.
+            DocumentType: The type of document to create. Create-only: changing it replaces the
+                resource.
+            Name: A name for the Systems Manager document. Create-only: changing it replaces the
+                resource.
+            Requires: A list of SSM documents required by a document. For example, an
+                ApplicationConfiguration document requires an ApplicationConfigurationSchema
+                document. Conditionally create-only: some changes replace the resource.
+            Tags: Optional metadata that you assign to a resource. Tags enable you to categorize a
+                resource in different ways, such as by purpose, owner, or environment.
+            TargetType: Specify a target type to define the kinds of resources the document can run
+                on. Conditionally create-only: some changes replace the resource.
+            UpdateMethod: Update method - when set to 'Replace', the update will replace the
+                existing document; when set to 'NewVersion', the update will create a new version.
+                Write-only: sent to AWS, never read back.
+            VersionName: An optional field specifying the version of the artifact you are creating
+                with the document. This value is unique across all versions of a document, and
+                cannot be changed. Conditionally create-only: some changes replace the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,34 +55,25 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """The name of the tag."""
+    Value: Required[str]
+    """The value of the tag."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::SSM::MaintenanceWindow",
     schema_file="aws-ssm-maintenancewindow.json",
     primary_identifier=("/WindowId",),
-    additional_identifiers=(),
     read_only=("/WindowId",),
-    create_only=(),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("AllowUnassociatedTargets", "Cutoff", "Schedule", "Duration", "Name"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -88,63 +83,15 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-            },
-            "required": ["Value", "Key"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "AllowUnassociatedTargets": {"type": "boolean"},
-        "Cutoff": {"maximum": 23, "minimum": 0, "type": "integer"},
-        "Description": {"maxLength": 128, "minLength": 1, "type": "string"},
-        "Duration": {"maximum": 24, "minimum": 1, "type": "integer"},
-        "EndDate": {"type": "string"},
-        "Name": {
-            "maxLength": 128,
-            "minLength": 3,
-            "pattern": "^[a-zA-Z0-9_\\-.]{3,128}$",
-            "type": "string",
-        },
-        "Schedule": {"maxLength": 256, "minLength": 1, "type": "string"},
-        "ScheduleOffset": {"maximum": 6, "minimum": 1, "type": "integer"},
-        "ScheduleTimezone": {"type": "string"},
-        "StartDate": {"type": "string"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 1000,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "WindowId": {"type": "string"},
-    },
-    "required": ["AllowUnassociatedTargets", "Cutoff", "Schedule", "Duration", "Name"],
-}
-
 
 class MaintenanceWindow(_Resource):
     """AWS::SSM::MaintenanceWindow: Resource type definition for AWS::SSM::MaintenanceWindow
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: WindowId.
+    Read-only attributes (known once deployed): WindowId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ssm-maintenancewindow.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -154,11 +101,15 @@ class MaintenanceWindow(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "MaintenanceWindowAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "maintenance_window.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     WindowId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The ID of the maintenance window."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AllowUnassociatedTargets: bool
     Cutoff: int
     Description: str
@@ -171,41 +122,58 @@ class MaintenanceWindow(_Resource):
     StartDate: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AllowUnassociatedTargets: bool,
+        Cutoff: int,
+        Duration: int,
+        Name: str,
+        Schedule: str,
+        Description: str | None = None,
+        EndDate: str | None = None,
+        ScheduleOffset: int | None = None,
+        ScheduleTimezone: str | None = None,
+        StartDate: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::SSM::MaintenanceWindow; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AllowUnassociatedTargets: bool,
-            Cutoff: int,
-            Duration: int,
-            Name: str,
-            Schedule: str,
-            Description: str | None = None,
-            EndDate: str | None = None,
-            ScheduleOffset: int | None = None,
-            ScheduleTimezone: str | None = None,
-            StartDate: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::SSM::MaintenanceWindow; `await` it inside an App to deploy it.
-
-            AllowUnassociatedTargets: Enables a maintenance window task to run on managed instances, even if you have not registered those instances as targets.
-            Cutoff: The number of hours before the end of the maintenance window that AWS Systems Manager stops scheduling new tasks for execution.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AllowUnassociatedTargets: Enables a maintenance window task to run on managed instances,
+                even if you have not registered those instances as targets. If enabled, then you
+                must specify the unregistered instances (by instance ID) when you register a task
+                with the maintenance window. Required.
+            Cutoff: The number of hours before the end of the maintenance window that AWS Systems
+                Manager stops scheduling new tasks for execution. Required.
+            Duration: The duration of the maintenance window in hours. Required.
+            Name: The name of the maintenance window. Required.
+            Schedule: The schedule of the maintenance window in the form of a cron or rate
+                expression. Required.
             Description: A description of the maintenance window.
-            Duration: The duration of the maintenance window in hours.
-            EndDate: The date and time, in ISO-8601 Extended format, for when the maintenance window is scheduled to become inactive.
-            Name: The name of the maintenance window.
-            Schedule: The schedule of the maintenance window in the form of a cron or rate expression.
-            ScheduleOffset: The number of days to wait to run a maintenance window after the scheduled cron expression date and time.
-            ScheduleTimezone: The time zone that the scheduled maintenance window executions are based on, in Internet Assigned Numbers Authority (IANA) format.
-            StartDate: The date and time, in ISO-8601 Extended format, for when the maintenance window is scheduled to become active.
-            Tags: Optional metadata that you assign to a resource in the form of an arbitrary set of tags (key-value pairs).
+            EndDate: The date and time, in ISO-8601 Extended format, for when the maintenance window
+                is scheduled to become inactive.
+            ScheduleOffset: The number of days to wait to run a maintenance window after the
+                scheduled cron expression date and time.
+            ScheduleTimezone: The time zone that the scheduled maintenance window executions are
+                based on, in Internet Assigned Numbers Authority (IANA) format.
+            StartDate: The date and time, in ISO-8601 Extended format, for when the maintenance
+                window is scheduled to become active. StartDate allows you to delay activation of
+                the maintenance window until the specified future date.
+            Tags: Optional metadata that you assign to a resource in the form of an arbitrary set of
+                tags (key-value pairs). Tags enable you to categorize a resource in different ways,
+                such as by purpose, owner, or environment. For example, you might want to tag a
+                maintenance window to identify the type of tasks it will run, the types of targets,
+                and the environment it will run in.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

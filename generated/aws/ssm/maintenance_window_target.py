@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,34 +55,30 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-MaintenanceWindowTargetTargetsDict = TypedDict(
-    "MaintenanceWindowTargetTargetsDict",
-    {
-        "Key": "Required[str]",
-        "Values": "Required[list[str]]",
-    },
-    total=False,
-)
 
+class MaintenanceWindowTargetTargetsDict(TypedDict, total=False):
+    """MaintenanceWindowTargetTargets as a plain dict."""
+
+    Key: Required[str]
+    """User-defined criteria for sending commands that target managed nodes that meet the criteria."""
+    Values: Required[list[str]]
+    """User-defined criteria that maps to Key."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::SSM::MaintenanceWindowTarget",
     schema_file="aws-ssm-maintenancewindowtarget.json",
     primary_identifier=("/WindowId", "/WindowTargetId"),
-    additional_identifiers=(),
     read_only=("/WindowTargetId",),
     create_only=("/WindowId",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Targets", "/Targets/*/Values"),
     required=("WindowId", "ResourceType", "Targets"),
     list_required=("WindowId",),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -88,64 +88,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Targets": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 163,
-                    "minLength": 1,
-                    "pattern": "^[\\p{L}\\p{Z}\\p{N}_.:/=\\-@]*$|resource-groups:ResourceTypeFilters|resource-groups:Name$",
-                    "type": "string",
-                },
-                "Values": {
-                    "items": {"type": "string"},
-                    "maxItems": 50,
-                    "minItems": 0,
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-            },
-            "required": ["Values", "Key"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "Description": {"maxLength": 128, "minLength": 1, "type": "string"},
-        "Name": {
-            "maxLength": 128,
-            "minLength": 3,
-            "pattern": "^[a-zA-Z0-9_\\-.]{3,128}$",
-            "type": "string",
-        },
-        "OwnerInformation": {"maxLength": 128, "minLength": 1, "type": "string"},
-        "ResourceType": {"enum": ["INSTANCE", "RESOURCE_GROUP"], "type": "string"},
-        "Targets": {
-            "items": {"$ref": "#/definitions/Targets"},
-            "maxItems": 5,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "WindowId": {
-            "maxLength": 20,
-            "minLength": 20,
-            "pattern": "^mw-[0-9a-f]{17}$",
-            "type": "string",
-        },
-        "WindowTargetId": {"type": "string"},
-    },
-    "required": ["WindowId", "ResourceType", "Targets"],
-}
-
 
 class MaintenanceWindowTarget(_Resource):
-    """AWS::SSM::MaintenanceWindowTarget: Resource type definition for AWS::SSM::MaintenanceWindowTarget
+    """AWS::SSM::MaintenanceWindowTarget: Resource type definition for
+    AWS::SSM::MaintenanceWindowTarget
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: WindowId, WindowTargetId (composite: the values joined by '|').
+    Replaced when any of these change (create-only): WindowId.
+    Read-only attributes (known once deployed): WindowTargetId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ssm-maintenancewindowtarget.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -155,11 +108,15 @@ class MaintenanceWindowTarget(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "MaintenanceWindowTargetAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "maintenance_window_target.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     WindowTargetId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The ID of the target."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     Name: str
     OwnerInformation: str
@@ -167,31 +124,38 @@ class MaintenanceWindowTarget(_Resource):
     Targets: list[MaintenanceWindowTargetTargetsDict]
     WindowId: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ResourceType: Literal["INSTANCE", "RESOURCE_GROUP"],
+        Targets: list[MaintenanceWindowTargetTargets | MaintenanceWindowTargetTargetsDict],
+        WindowId: str,
+        Description: str | None = None,
+        Name: str | None = None,
+        OwnerInformation: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::SSM::MaintenanceWindowTarget; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ResourceType: Literal["INSTANCE", "RESOURCE_GROUP"],
-            Targets: list[MaintenanceWindowTargetTargets | MaintenanceWindowTargetTargetsDict],
-            WindowId: str,
-            Description: str | None = None,
-            Name: str | None = None,
-            OwnerInformation: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::SSM::MaintenanceWindowTarget; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ResourceType: The type of target that is being registered with the maintenance window.
+                Required.
+            Targets: The targets to register with the maintenance window. Required.
+            WindowId: The ID of the maintenance window to register the target with. Create-only:
+                changing it replaces the resource. Required.
             Description: A description for the target.
             Name: The name for the maintenance window target.
-            OwnerInformation: A user-provided value that will be included in any Amazon CloudWatch Events events that are raised while running tasks for these targets in this maintenance window.
-            ResourceType: The type of target that is being registered with the maintenance window.
-            Targets: The targets to register with the maintenance window.
-            WindowId: The ID of the maintenance window to register the target with.
+            OwnerInformation: A user-provided value that will be included in any Amazon CloudWatch
+                Events events that are raised while running tasks for these targets in this
+                maintenance window.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

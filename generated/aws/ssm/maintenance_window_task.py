@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -83,120 +87,137 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-MaintenanceWindowTaskCloudWatchOutputConfigDict = TypedDict(
-    "MaintenanceWindowTaskCloudWatchOutputConfigDict",
-    {
-        "CloudWatchLogGroupName": "str",
-        "CloudWatchOutputEnabled": "bool",
-    },
-    total=False,
-)
 
-MaintenanceWindowTaskLoggingInfoDict = TypedDict(
-    "MaintenanceWindowTaskLoggingInfoDict",
-    {
-        "Region": "Required[str]",
-        "S3Bucket": "Required[str]",
-        "S3Prefix": "str",
-    },
-    total=False,
-)
+class MaintenanceWindowTaskCloudWatchOutputConfigDict(TypedDict, total=False):
+    """MaintenanceWindowTaskCloudWatchOutputConfig as a plain dict."""
 
-MaintenanceWindowTaskMaintenanceWindowAutomationParametersDict = TypedDict(
-    "MaintenanceWindowTaskMaintenanceWindowAutomationParametersDict",
-    {
-        "DocumentVersion": "str",
-        "Parameters": "dict[str, Any] | str",
-    },
-    total=False,
-)
+    CloudWatchLogGroupName: str
+    """The name of the CloudWatch log group where you want to send command output."""
+    CloudWatchOutputEnabled: bool
+    """Enables Systems Manager to send command output to CloudWatch Logs."""
 
-MaintenanceWindowTaskMaintenanceWindowLambdaParametersDict = TypedDict(
-    "MaintenanceWindowTaskMaintenanceWindowLambdaParametersDict",
-    {
-        "ClientContext": "str",
-        "Payload": "str",
-        "Qualifier": "str",
-    },
-    total=False,
-)
 
-MaintenanceWindowTaskMaintenanceWindowRunCommandParametersDict = TypedDict(
-    "MaintenanceWindowTaskMaintenanceWindowRunCommandParametersDict",
-    {
-        "CloudWatchOutputConfig": "MaintenanceWindowTaskCloudWatchOutputConfigDict",
-        "Comment": "str",
-        "DocumentHash": "str",
-        "DocumentHashType": "str",
-        "DocumentVersion": "str",
-        "NotificationConfig": "MaintenanceWindowTaskNotificationConfigDict",
-        "OutputS3BucketName": "str",
-        "OutputS3KeyPrefix": "str",
-        "Parameters": "dict[str, Any] | str",
-        "ServiceRoleArn": "str",
-        "TimeoutSeconds": "int",
-    },
-    total=False,
-)
+class MaintenanceWindowTaskLoggingInfoDict(TypedDict, total=False):
+    """MaintenanceWindowTaskLoggingInfo as a plain dict."""
 
-MaintenanceWindowTaskMaintenanceWindowStepFunctionsParametersDict = TypedDict(
-    "MaintenanceWindowTaskMaintenanceWindowStepFunctionsParametersDict",
-    {
-        "Input": "str",
-        "Name": "str",
-    },
-    total=False,
-)
+    Region: Required[str]
+    """Type: str."""
+    S3Bucket: Required[str]
+    """Type: str."""
+    S3Prefix: str
+    """Type: str."""
 
-MaintenanceWindowTaskNotificationConfigDict = TypedDict(
-    "MaintenanceWindowTaskNotificationConfigDict",
-    {
-        "NotificationArn": "Required[str]",
-        "NotificationEvents": "list[str]",
-        "NotificationType": "str",
-    },
-    total=False,
-)
 
-MaintenanceWindowTaskTaskInvocationParametersDict = TypedDict(
-    "MaintenanceWindowTaskTaskInvocationParametersDict",
-    {
-        "MaintenanceWindowAutomationParameters": "MaintenanceWindowTaskMaintenanceWindowAutomationParametersDict",
-        "MaintenanceWindowLambdaParameters": "MaintenanceWindowTaskMaintenanceWindowLambdaParametersDict",
-        "MaintenanceWindowRunCommandParameters": "MaintenanceWindowTaskMaintenanceWindowRunCommandParametersDict",
-        "MaintenanceWindowStepFunctionsParameters": "MaintenanceWindowTaskMaintenanceWindowStepFunctionsParametersDict",
-    },
-    total=False,
-)
+class MaintenanceWindowTaskMaintenanceWindowAutomationParametersDict(TypedDict, total=False):
+    """MaintenanceWindowTaskMaintenanceWindowAutomationParameters as a plain dict."""
 
-TargetDict = TypedDict(
-    "TargetDict",
-    {
-        "Key": "Required[str]",
-        "Values": "Required[list[str]]",
-    },
-    total=False,
-)
+    DocumentVersion: str
+    """Type: str."""
+    Parameters: dict[str, Any] | str
+    """Type: dict[str, Any] | str."""
 
+
+class MaintenanceWindowTaskMaintenanceWindowLambdaParametersDict(TypedDict, total=False):
+    """MaintenanceWindowTaskMaintenanceWindowLambdaParameters as a plain dict."""
+
+    ClientContext: str
+    """Type: str."""
+    Payload: str
+    """Type: str."""
+    Qualifier: str
+    """Type: str."""
+
+
+class MaintenanceWindowTaskMaintenanceWindowRunCommandParametersDict(TypedDict, total=False):
+    """MaintenanceWindowTaskMaintenanceWindowRunCommandParameters as a plain dict."""
+
+    CloudWatchOutputConfig: MaintenanceWindowTaskCloudWatchOutputConfigDict
+    """Type: MaintenanceWindowTaskCloudWatchOutputConfigDict."""
+    Comment: str
+    """Type: str."""
+    DocumentHash: str
+    """Type: str."""
+    DocumentHashType: str
+    """Type: str."""
+    DocumentVersion: str
+    """Type: str."""
+    NotificationConfig: MaintenanceWindowTaskNotificationConfigDict
+    """Type: MaintenanceWindowTaskNotificationConfigDict."""
+    OutputS3BucketName: str
+    """Type: str."""
+    OutputS3KeyPrefix: str
+    """Type: str."""
+    Parameters: dict[str, Any] | str
+    """Type: dict[str, Any] | str."""
+    ServiceRoleArn: str
+    """Type: str."""
+    TimeoutSeconds: int
+    """Type: int."""
+
+
+class MaintenanceWindowTaskMaintenanceWindowStepFunctionsParametersDict(TypedDict, total=False):
+    """MaintenanceWindowTaskMaintenanceWindowStepFunctionsParameters as a plain dict."""
+
+    Input: str
+    """Type: str."""
+    Name: str
+    """Type: str."""
+
+
+class MaintenanceWindowTaskNotificationConfigDict(TypedDict, total=False):
+    """MaintenanceWindowTaskNotificationConfig as a plain dict."""
+
+    NotificationArn: Required[str]
+    """Type: str."""
+    NotificationEvents: list[str]
+    """Type: list[str]."""
+    NotificationType: str
+    """Type: str."""
+
+
+class MaintenanceWindowTaskTaskInvocationParametersDict(TypedDict, total=False):
+    """MaintenanceWindowTaskTaskInvocationParameters as a plain dict."""
+
+    MaintenanceWindowAutomationParameters: (
+        MaintenanceWindowTaskMaintenanceWindowAutomationParametersDict
+    )
+    """Type: MaintenanceWindowTaskMaintenanceWindowAutomationParametersDict."""
+    MaintenanceWindowLambdaParameters: MaintenanceWindowTaskMaintenanceWindowLambdaParametersDict
+    """Type: MaintenanceWindowTaskMaintenanceWindowLambdaParametersDict."""
+    MaintenanceWindowRunCommandParameters: (
+        MaintenanceWindowTaskMaintenanceWindowRunCommandParametersDict
+    )
+    """Type: MaintenanceWindowTaskMaintenanceWindowRunCommandParametersDict."""
+    MaintenanceWindowStepFunctionsParameters: (
+        MaintenanceWindowTaskMaintenanceWindowStepFunctionsParametersDict
+    )
+    """Type: MaintenanceWindowTaskMaintenanceWindowStepFunctionsParametersDict."""
+
+
+class TargetDict(TypedDict, total=False):
+    """Target as a plain dict."""
+
+    Key: Required[str]
+    """Pattern:
+    ^[\\p{L}\\p{Z}\\p{N}_.:/=\\-@]*$|resource-groups:ResourceTypeFilters|resource-groups:Name$
+    Length: 1 to 163 characters."""
+    Values: Required[list[str]]
+    """Items: 0 to 50 items."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::SSM::MaintenanceWindowTask",
     schema_file="aws-ssm-maintenancewindowtask.json",
     primary_identifier=("/WindowId", "/WindowTaskId"),
-    additional_identifiers=(),
     read_only=("/WindowTaskId",),
     create_only=("/WindowId", "/TaskType"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("WindowId", "Priority", "TaskType", "TaskArn"),
     list_required=("WindowId",),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -206,175 +227,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "CloudWatchOutputConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "CloudWatchLogGroupName": {"type": "string"},
-                "CloudWatchOutputEnabled": {"type": "boolean"},
-            },
-            "type": "object",
-        },
-        "LoggingInfo": {
-            "additionalProperties": False,
-            "properties": {
-                "Region": {"type": "string"},
-                "S3Bucket": {"type": "string"},
-                "S3Prefix": {"type": "string"},
-            },
-            "required": ["S3Bucket", "Region"],
-            "type": "object",
-        },
-        "MaintenanceWindowAutomationParameters": {
-            "additionalProperties": False,
-            "properties": {
-                "DocumentVersion": {"type": "string"},
-                "Parameters": {"type": ["object", "string"]},
-            },
-            "type": "object",
-        },
-        "MaintenanceWindowLambdaParameters": {
-            "additionalProperties": False,
-            "properties": {
-                "ClientContext": {"type": "string"},
-                "Payload": {"type": "string"},
-                "Qualifier": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "MaintenanceWindowRunCommandParameters": {
-            "additionalProperties": False,
-            "properties": {
-                "CloudWatchOutputConfig": {"$ref": "#/definitions/CloudWatchOutputConfig"},
-                "Comment": {"type": "string"},
-                "DocumentHash": {"type": "string"},
-                "DocumentHashType": {"type": "string"},
-                "DocumentVersion": {"type": "string"},
-                "NotificationConfig": {"$ref": "#/definitions/NotificationConfig"},
-                "OutputS3BucketName": {"type": "string"},
-                "OutputS3KeyPrefix": {"type": "string"},
-                "Parameters": {"type": ["object", "string"]},
-                "ServiceRoleArn": {"type": "string"},
-                "TimeoutSeconds": {"type": "integer"},
-            },
-            "type": "object",
-        },
-        "MaintenanceWindowStepFunctionsParameters": {
-            "additionalProperties": False,
-            "properties": {"Input": {"type": "string"}, "Name": {"type": "string"}},
-            "type": "object",
-        },
-        "NotificationConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "NotificationArn": {"type": "string"},
-                "NotificationEvents": {
-                    "items": {"type": "string"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "NotificationType": {"type": "string"},
-            },
-            "required": ["NotificationArn"],
-            "type": "object",
-        },
-        "ParameterValues": {"items": {"type": "string"}, "type": "array"},
-        "Target": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 163,
-                    "minLength": 1,
-                    "pattern": "^[\\p{L}\\p{Z}\\p{N}_.:/=\\-@]*$|resource-groups:ResourceTypeFilters|resource-groups:Name$",
-                    "type": "string",
-                },
-                "Values": {
-                    "items": {"type": "string"},
-                    "maxItems": 50,
-                    "minItems": 0,
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-            },
-            "required": ["Values", "Key"],
-            "type": "object",
-        },
-        "TaskInvocationParameters": {
-            "additionalProperties": False,
-            "properties": {
-                "MaintenanceWindowAutomationParameters": {
-                    "$ref": "#/definitions/MaintenanceWindowAutomationParameters"
-                },
-                "MaintenanceWindowLambdaParameters": {
-                    "$ref": "#/definitions/MaintenanceWindowLambdaParameters"
-                },
-                "MaintenanceWindowRunCommandParameters": {
-                    "$ref": "#/definitions/MaintenanceWindowRunCommandParameters"
-                },
-                "MaintenanceWindowStepFunctionsParameters": {
-                    "$ref": "#/definitions/MaintenanceWindowStepFunctionsParameters"
-                },
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "CutoffBehavior": {"enum": ["CANCEL_TASK", "CONTINUE_TASK"], "type": "string"},
-        "Description": {"maxLength": 128, "minLength": 1, "type": "string"},
-        "LoggingInfo": {"$ref": "#/definitions/LoggingInfo"},
-        "MaxConcurrency": {
-            "maxLength": 7,
-            "minLength": 1,
-            "pattern": "^([1-9][0-9]*|[1-9][0-9]%|[1-9]%|100%)$",
-            "type": "string",
-        },
-        "MaxErrors": {
-            "maxLength": 7,
-            "minLength": 1,
-            "pattern": "^([1-9][0-9]*|[0]|[1-9][0-9]%|[0-9]%|100%)$",
-            "type": "string",
-        },
-        "Name": {
-            "maxLength": 128,
-            "minLength": 3,
-            "pattern": "^[a-zA-Z0-9_\\-.]{3,128}$",
-            "type": "string",
-        },
-        "Priority": {"minimum": 0, "type": "integer"},
-        "ServiceRoleArn": {"type": "string"},
-        "Targets": {
-            "items": {"$ref": "#/definitions/Target"},
-            "maxItems": 5,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "TaskArn": {"maxLength": 1600, "minLength": 1, "type": "string"},
-        "TaskInvocationParameters": {"$ref": "#/definitions/TaskInvocationParameters"},
-        "TaskParameters": {"type": ["object", "string"]},
-        "TaskType": {
-            "enum": ["AUTOMATION", "LAMBDA", "RUN_COMMAND", "STEP_FUNCTIONS"],
-            "type": "string",
-        },
-        "WindowId": {
-            "maxLength": 20,
-            "minLength": 20,
-            "pattern": "^mw-[0-9a-f]{17}$",
-            "type": "string",
-        },
-        "WindowTaskId": {"type": "string"},
-    },
-    "required": ["WindowId", "Priority", "TaskType", "TaskArn"],
-}
-
 
 class MaintenanceWindowTask(_Resource):
     """AWS::SSM::MaintenanceWindowTask: Resource Type definition for AWS::SSM::MaintenanceWindowTask
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: WindowId, WindowTaskId (composite: the values joined by '|').
+    Replaced when any of these change (create-only): WindowId, TaskType.
+    Read-only attributes (known once deployed): WindowTaskId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ssm-maintenancewindowtask.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -384,11 +246,15 @@ class MaintenanceWindowTask(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "MaintenanceWindowTaskAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "maintenance_window_task.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     WindowTaskId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Unique identifier of the maintenance window task."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     CutoffBehavior: Literal["CANCEL_TASK", "CONTINUE_TASK"]
     Description: str
     LoggingInfo: MaintenanceWindowTaskLoggingInfoDict
@@ -404,50 +270,61 @@ class MaintenanceWindowTask(_Resource):
     TaskType: Literal["AUTOMATION", "LAMBDA", "RUN_COMMAND", "STEP_FUNCTIONS"]
     WindowId: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Priority: int,
+        TaskArn: str,
+        TaskType: Literal["AUTOMATION", "LAMBDA", "RUN_COMMAND", "STEP_FUNCTIONS"],
+        WindowId: str,
+        CutoffBehavior: Literal["CANCEL_TASK", "CONTINUE_TASK"] | None = None,
+        Description: str | None = None,
+        LoggingInfo: MaintenanceWindowTaskLoggingInfo
+        | MaintenanceWindowTaskLoggingInfoDict
+        | None = None,
+        MaxConcurrency: str | None = None,
+        MaxErrors: str | None = None,
+        Name: str | None = None,
+        ServiceRoleArn: str | None = None,
+        Targets: list[Target | TargetDict] | None = None,
+        TaskInvocationParameters: MaintenanceWindowTaskTaskInvocationParameters
+        | MaintenanceWindowTaskTaskInvocationParametersDict
+        | None = None,
+        TaskParameters: dict[str, Any] | str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::SSM::MaintenanceWindowTask; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Priority: int,
-            TaskArn: str,
-            TaskType: Literal["AUTOMATION", "LAMBDA", "RUN_COMMAND", "STEP_FUNCTIONS"],
-            WindowId: str,
-            CutoffBehavior: Literal["CANCEL_TASK", "CONTINUE_TASK"] | None = None,
-            Description: str | None = None,
-            LoggingInfo: MaintenanceWindowTaskLoggingInfo
-            | MaintenanceWindowTaskLoggingInfoDict
-            | None = None,
-            MaxConcurrency: str | None = None,
-            MaxErrors: str | None = None,
-            Name: str | None = None,
-            ServiceRoleArn: str | None = None,
-            Targets: list[Target | TargetDict] | None = None,
-            TaskInvocationParameters: MaintenanceWindowTaskTaskInvocationParameters
-            | MaintenanceWindowTaskTaskInvocationParametersDict
-            | None = None,
-            TaskParameters: dict[str, Any] | str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::SSM::MaintenanceWindowTask; `await` it inside an App to deploy it.
-
-            CutoffBehavior: The specification for whether tasks should continue to run after the cutoff time specified in the maintenance windows is reached.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Priority: The priority of the task in the maintenance window. The lower the number, the
+                higher the priority. Tasks that have the same priority are scheduled in parallel.
+                Required.
+            TaskArn: The resource that the task uses during execution. Required.
+            TaskType: The type of task. Create-only: changing it replaces the resource. Required.
+            WindowId: The ID of the maintenance window where the task is registered. Create-only:
+                changing it replaces the resource. Required.
+            CutoffBehavior: The specification for whether tasks should continue to run after the
+                cutoff time specified in the maintenance windows is reached.
             Description: A description of the task.
-            LoggingInfo: Information about an Amazon S3 bucket to write Run Command task-level logs to.
+            LoggingInfo: Information about an Amazon S3 bucket to write Run Command task-level logs
+                to.
             MaxConcurrency: The maximum number of targets this task can be run for, in parallel.
             MaxErrors: The maximum number of errors allowed before this task stops being scheduled.
             Name: The task name.
-            Priority: The priority of the task in the maintenance window.
-            ServiceRoleArn: The Amazon Resource Name (ARN) of the IAM service role for AWS Systems Manager to assume when running a maintenance window task.
+            ServiceRoleArn: The Amazon Resource Name (ARN) of the IAM service role for AWS Systems
+                Manager to assume when running a maintenance window task.
             Targets: The targets (either instances or window target ids).
-            TaskArn: The resource that the task uses during execution.
-            TaskInvocationParameters: The parameters to pass to the task when it runs.
-            TaskType: The type of task.
-            WindowId: The ID of the maintenance window where the task is registered.
+            TaskInvocationParameters: The parameters to pass to the task when it runs. Populate only
+                the fields that match the task type. All other fields should be empty.
+            TaskParameters: Type: dict[str, Any] | str.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

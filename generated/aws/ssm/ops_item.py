@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,15 +55,17 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 0 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::SSM::OpsItem",
     schema_file="aws-ssm-opsitem.json",
@@ -77,18 +83,9 @@ METADATA = _TypeMetadata(
         "/Version",
     ),
     create_only=("/Source",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("Title", "Description", "Source"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -98,67 +95,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "Category": {"maxLength": 64, "minLength": 1, "pattern": "^(?!\\s*$).+$", "type": "string"},
-        "CreatedBy": {"type": "string"},
-        "CreatedTime": {"type": "string"},
-        "Description": {
-            "maxLength": 2048,
-            "minLength": 1,
-            "pattern": "^[\\s\\S]*\\S[\\s\\S]*$",
-            "type": "string",
-        },
-        "LastModifiedBy": {"type": "string"},
-        "LastModifiedTime": {"type": "string"},
-        "OpsItemArn": {"type": "string"},
-        "OpsItemId": {"pattern": "^(oi)-[0-9a-f]{12}$", "type": "string"},
-        "OpsItemType": {"type": "string"},
-        "Priority": {"maximum": 5, "minimum": 1, "type": "integer"},
-        "Severity": {"maxLength": 64, "minLength": 1, "pattern": "^(?!\\s*$).+$", "type": "string"},
-        "Source": {"maxLength": 128, "minLength": 1, "pattern": "^(?!\\s*$).+$", "type": "string"},
-        "Status": {"type": "string"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 1000,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "Title": {"maxLength": 1024, "minLength": 1, "pattern": "^(?!\\s*$).+$", "type": "string"},
-        "Version": {"type": "string"},
-    },
-    "required": ["Title", "Description", "Source"],
-}
-
 
 class OpsItem(_Resource):
     """AWS::SSM::OpsItem: Resource schema for AWS::SSM::OpsItem.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: OpsItemArn.
+    Also identified by: OpsItemId.
+    Replaced when any of these change (create-only): Source.
+    Read-only attributes (known once deployed): CreatedBy, CreatedTime, LastModifiedBy,
+    LastModifiedTime, OpsItemArn, OpsItemId, OpsItemType, Status, Version.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ssm-opsitem.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -166,19 +114,29 @@ class OpsItem(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "OpsItemAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "ops_item.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     CreatedBy: str
+    """The user who created the OpsItem."""
     CreatedTime: str
+    """The time the OpsItem was created."""
     LastModifiedBy: str
+    """The user who last modified the OpsItem."""
     LastModifiedTime: str
+    """The time the OpsItem was last modified."""
     OpsItemArn: str
+    """The ARN of the OpsItem."""
     OpsItemId: str
+    """The ID of the OpsItem."""
     OpsItemType: str
+    """The type of OpsItem."""
     Status: str
+    """The status of the OpsItem."""
     Version: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The version of the OpsItem."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Category: str
     Description: str
     Priority: int
@@ -187,33 +145,37 @@ class OpsItem(_Resource):
     Tags: list[TagDict]
     Title: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Description: str,
+        Source: str,
+        Title: str,
+        Category: str | None = None,
+        Priority: int | None = None,
+        Severity: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::SSM::OpsItem; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Description: str,
-            Source: str,
-            Title: str,
-            Category: str | None = None,
-            Priority: int | None = None,
-            Severity: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::SSM::OpsItem; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Description: The description of the OpsItem. Required.
+            Source: The origin of the OpsItem. Create-only: changing it replaces the resource.
+                Required.
+            Title: The title of the OpsItem. Required.
             Category: The category of the OpsItem.
-            Description: The description of the OpsItem.
             Priority: The priority of the OpsItem.
             Severity: The severity of the OpsItem.
-            Source: The origin of the OpsItem.
             Tags: Tags for the OpsItem.
-            Title: The title of the OpsItem.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,25 +51,16 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::SSM::Parameter",
     schema_file="aws-ssm-parameter.json",
     primary_identifier=("/Name",),
-    additional_identifiers=(),
     read_only=("/Arn",),
     create_only=("/Name",),
     write_only=("/Description", "/Tier", "/AllowedPattern", "/Policies"),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("Value", "Type"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 5,
         "read": 120,
@@ -75,44 +70,31 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "AllowedPattern": {"maxLength": 1024, "minLength": 0, "type": "string"},
-        "Arn": {
-            "pattern": "arn:aws(-[a-z0-9-]+)*:ssm:[a-z0-9-]+:[0-9]{12}:parameter/.+",
-            "type": "string",
-        },
-        "DataType": {
-            "enum": ["text", "aws:ec2:image"],
-            "maxLength": 128,
-            "minLength": 0,
-            "type": "string",
-        },
-        "Description": {"maxLength": 1024, "minLength": 0, "type": "string"},
-        "Name": {"maxLength": 2048, "minLength": 1, "type": "string"},
-        "Policies": {"maxLength": 4096, "minLength": 1, "type": "string"},
-        "Tags": {
-            "additionalProperties": False,
-            "maxItems": 1000,
-            "minItems": 0,
-            "patternProperties": {"^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$": {"type": "string"}},
-            "type": "object",
-        },
-        "Tier": {"enum": ["Standard", "Advanced", "Intelligent-Tiering"], "type": "string"},
-        "Type": {"enum": ["String", "StringList"], "type": "string"},
-        "Value": {"type": "string"},
-    },
-    "required": ["Value", "Type"],
-}
-
 
 class Parameter(_Resource):
-    """AWS::SSM::Parameter: The ``AWS::SSM::Parameter`` resource creates an SSM parameter in SYSlong Parameter Store. To create an SSM parameter, you must have the IAMlong (IAM) ...
+    """AWS::SSM::Parameter: The ``AWS::SSM::Parameter`` resource creates an SSM parameter in SYSlong
+    Parameter Store. To create an SSM parameter, you must have the IAMlong (IAM) permissions
+    ``ssm:PutParameter`` and ``ssm:AddTagsToResource``. On stack creation, CFNlong adds the
+    following three tags to the parameter: ``aws:cloudformation:stack-name``,
+    ``aws:cloudformation:logical-id``, and ``aws:cloudformation:stack-id``, in addition to any
+    custom tags you specify. To add, update, or remove tags during stack update, you must have IAM
+    permissions for both ``ssm:AddTagsToResource`` and ``ssm:RemoveTagsFromResource``. For more
+    information, see [Managing access using
+    policies](https://docs.aws.amazon.com/systems-manager/latest/userguide/security-iam.html#security_iam_access-manage)
+    in the *User Guide*. For information about valid values for parameters, see [About requirements
+    and constraints for parameter
+    names](https://docs.aws.amazon.com/systems-manager/latest/userguide/sysman-paramstore-su-create.html#sysman-parameter-name-constraints)
+    in the *User Guide* and
+    [PutParameter](https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_PutParameter.html)
+    in the *API Reference*.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Name.
+    Replaced when any of these change (create-only): Name.
+    Write-only (sent to AWS, never read back): Description, Tier, AllowedPattern, Policies.
+    Read-only attributes (known once deployed): Arn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ssm-parameter.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -120,52 +102,77 @@ class Parameter(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ParameterAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "parameter.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Pattern: arn:aws(-[a-z0-9-]+)*:ssm:[a-z0-9-]+:[0-9]{12}:parameter/.+"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AllowedPattern: str
     DataType: Literal["text", "aws:ec2:image"]
     Description: str
     Name: str
     Policies: str
-    Tags: dict[str, Any]
+    Tags: dict[str, str]
     Tier: Literal["Standard", "Advanced", "Intelligent-Tiering"]
     Type: Literal["String", "StringList"]
     Value: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Type: Literal["String", "StringList"],
+        Value: str,
+        AllowedPattern: str | None = None,
+        DataType: Literal["text", "aws:ec2:image"] | None = None,
+        Description: str | None = None,
+        Name: str | None = None,
+        Policies: str | None = None,
+        Tags: dict[str, str] | None = None,
+        Tier: Literal["Standard", "Advanced", "Intelligent-Tiering"] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::SSM::Parameter; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Type: Literal["String", "StringList"],
-            Value: str,
-            AllowedPattern: str | None = None,
-            DataType: Literal["text", "aws:ec2:image"] | None = None,
-            Description: str | None = None,
-            Name: str | None = None,
-            Policies: str | None = None,
-            Tags: dict[str, Any] | None = None,
-            Tier: Literal["Standard", "Advanced", "Intelligent-Tiering"] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::SSM::Parameter; `await` it inside an App to deploy it.
-
-            AllowedPattern: A regular expression used to validate the parameter value.
-            DataType: The data type of the parameter, such as ``text`` or ``aws:ec2:image``.
-            Description: Information about the parameter.
-            Name: The name of the parameter.
-            Policies: Information about the policies assigned to a parameter.
-            Tags: Optional metadata that you assign to a resource in the form of an arbitrary set of tags (key-value pairs).
-            Tier: The parameter tier.
-            Type: The type of parameter.
-            Value: The parameter value.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Type: The type of parameter. Parameters of type ``SecureString`` are not supported by
+                CFNlong. Required.
+            Value: The parameter value. If type is ``StringList``, the system returns a
+                comma-separated string with no spaces between commas in the ``Value`` field.
+                Required.
+            AllowedPattern: A regular expression used to validate the parameter value. For example,
+                for ``String`` types with values restricted to numbers, you can specify the
+                following: ``AllowedPattern=^\\d+$`` Write-only: sent to AWS, never read back.
+            DataType: The data type of the parameter, such as ``text`` or ``aws:ec2:image``. The
+                default is ``text``.
+            Description: Information about the parameter. Write-only: sent to AWS, never read back.
+            Name: The name of the parameter. The reported maximum length of 2048 characters for a
+                parameter name includes 1037 characters that are reserved for internal use by SYS.
+                The maximum length for a parameter name that you specify is 1011 characters. This
+                count of 1011 characters includes the characters in the ARN that precede the name
+                you specify. This ARN length will vary depending on your partition and Region. For
+                example, the following 45 characters count toward the 1011 character maximum for a
+                parameter created in the US East (Ohio) Region:
+                ``arn:aws:ssm:us-east-2:111122223333:parameter/``. Create-only: changing it replaces
+                the resource.
+            Policies: Information about the policies assigned to a parameter. [Assigning parameter
+                policies](https://docs.aws.amazon.com/systems-manager/latest/userguide/parameter-store-policies.html)
+                in the *User Guide*. Write-only: sent to AWS, never read back.
+            Tags: Optional metadata that you assign to a resource in the form of an arbitrary set of
+                tags (key-value pairs). Tags enable you to categorize a resource in different ways,
+                such as by purpose, owner, or environment. For example, you might want to tag a SYS
+                parameter to identify the type of resource to which it applies, the environment, or
+                the type of configuration data referenced by the parameter.
+            Tier: The parameter tier. Write-only: sent to AWS, never read back.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

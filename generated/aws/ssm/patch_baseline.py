@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -71,81 +75,98 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-PatchBaselinePatchFilterGroupDict = TypedDict(
-    "PatchBaselinePatchFilterGroupDict",
-    {
-        "PatchFilters": "list[PatchFilterDict]",
-    },
-    total=False,
-)
 
-PatchFilterDict = TypedDict(
-    "PatchFilterDict",
-    {
-        "Key": "Literal['ADVISORY_ID', 'ARCH', 'BUGZILLA_ID', 'CLASSIFICATION', 'CVE_ID', 'EPOCH', 'MSRC_SEVERITY', 'NAME', 'PATCH_ID', 'PATCH_SET', 'PRIORITY', 'PRODUCT', 'PRODUCT_FAMILY', 'RELEASE', 'REPOSITORY', 'SECTION', 'SECURITY', 'SEVERITY', 'VERSION']",
-        "Values": "list[str]",
-    },
-    total=False,
-)
+class PatchBaselinePatchFilterGroupDict(TypedDict, total=False):
+    """PatchBaselinePatchFilterGroup as a plain dict: The patch filter group that defines the
+    criteria for the rule."""
 
-PatchSourceDict = TypedDict(
-    "PatchSourceDict",
-    {
-        "Configuration": "str",
-        "Name": "str",
-        "Products": "list[str]",
-    },
-    total=False,
-)
+    PatchFilters: list[PatchFilterDict]
+    """Items: 0 to 5 items."""
 
-RuleDict = TypedDict(
-    "RuleDict",
-    {
-        "ApproveAfterDays": "int",
-        "ApproveUntilDate": "str",
-        "ComplianceLevel": "Literal['CRITICAL', 'HIGH', 'INFORMATIONAL', 'LOW', 'MEDIUM', 'UNSPECIFIED']",
-        "EnableNonSecurity": "bool",
-        "PatchFilterGroup": "PatchBaselinePatchFilterGroupDict",
-    },
-    total=False,
-)
 
-RuleGroupDict = TypedDict(
-    "RuleGroupDict",
-    {
-        "PatchRules": "list[RuleDict]",
-    },
-    total=False,
-)
+class PatchFilterDict(TypedDict, total=False):
+    """PatchFilter as a plain dict: Defines which patches should be included in a patch baseline."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    Key: Literal[
+        "ADVISORY_ID",
+        "ARCH",
+        "BUGZILLA_ID",
+        "CLASSIFICATION",
+        "CVE_ID",
+        "EPOCH",
+        "MSRC_SEVERITY",
+        "NAME",
+        "PATCH_ID",
+        "PATCH_SET",
+        "PRIORITY",
+        "PRODUCT",
+        "PRODUCT_FAMILY",
+        "RELEASE",
+        "REPOSITORY",
+        "SECTION",
+        "SECURITY",
+        "SEVERITY",
+        "VERSION",
+    ]
+    """Allowed values: 'ADVISORY_ID', 'ARCH', 'BUGZILLA_ID', 'CLASSIFICATION', 'CVE_ID', 'EPOCH',
+    'MSRC_SEVERITY', 'NAME', 'PATCH_ID', 'PATCH_SET', 'PRIORITY', 'PRODUCT' (and 7 more)."""
+    Values: list[str]
+    """Items: 0 to 20 items. Each item: Length: 1 to 64 characters."""
 
+
+class PatchSourceDict(TypedDict, total=False):
+    """PatchSource as a plain dict: Information about the patches to use to update the instances,
+    including target operating systems and source repository. Applies to Linux instances only."""
+
+    Configuration: str
+    """Length: 1 to 1024 characters."""
+    Name: str
+    """Pattern: ^[a-zA-Z0-9_\\-.]{3,50}$"""
+    Products: list[str]
+    """Items: 0 to 20 items. Each item: Length: 1 to 128 characters."""
+
+
+class RuleDict(TypedDict, total=False):
+    """Rule as a plain dict: Defines an approval rule for a patch baseline."""
+
+    ApproveAfterDays: int
+    """Range: 0 to 360 (inclusive)."""
+    ApproveUntilDate: str
+    """Length: 0 to 10 characters."""
+    ComplianceLevel: Literal["CRITICAL", "HIGH", "INFORMATIONAL", "LOW", "MEDIUM", "UNSPECIFIED"]
+    """Allowed values: 'CRITICAL', 'HIGH', 'INFORMATIONAL', 'LOW', 'MEDIUM', 'UNSPECIFIED'."""
+    EnableNonSecurity: bool
+    """Type: bool."""
+    PatchFilterGroup: PatchBaselinePatchFilterGroupDict
+    """The patch filter group that defines the criteria for the rule."""
+
+
+class RuleGroupDict(TypedDict, total=False):
+    """RuleGroup as a plain dict: A set of rules defining the approval rules for a patch baseline."""
+
+    PatchRules: list[RuleDict]
+    """Items: 0 to 10 items."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: Metadata that you assign to your AWS resources."""
+
+    Key: Required[str]
+    """Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 1 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::SSM::PatchBaseline",
     schema_file="aws-ssm-patchbaseline.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=("/Id",),
     create_only=("/OperatingSystem",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/ApprovedPatches", "/RejectedPatches"),
     required=("Name",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -155,211 +176,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "PatchFilter": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "enum": [
-                        "ADVISORY_ID",
-                        "ARCH",
-                        "BUGZILLA_ID",
-                        "CLASSIFICATION",
-                        "CVE_ID",
-                        "EPOCH",
-                        "MSRC_SEVERITY",
-                        "NAME",
-                        "PATCH_ID",
-                        "PATCH_SET",
-                        "PRIORITY",
-                        "PRODUCT",
-                        "PRODUCT_FAMILY",
-                        "RELEASE",
-                        "REPOSITORY",
-                        "SECTION",
-                        "SECURITY",
-                        "SEVERITY",
-                        "VERSION",
-                    ],
-                    "type": "string",
-                },
-                "Values": {
-                    "items": {"maxLength": 64, "minLength": 1, "type": "string"},
-                    "maxItems": 20,
-                    "minItems": 0,
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-            },
-            "type": "object",
-        },
-        "PatchFilterGroup": {
-            "additionalProperties": False,
-            "properties": {
-                "PatchFilters": {
-                    "items": {"$ref": "#/definitions/PatchFilter"},
-                    "maxItems": 5,
-                    "minItems": 0,
-                    "type": "array",
-                    "uniqueItems": False,
-                }
-            },
-            "type": "object",
-        },
-        "PatchSource": {
-            "additionalProperties": False,
-            "properties": {
-                "Configuration": {"maxLength": 1024, "minLength": 1, "type": "string"},
-                "Name": {"pattern": "^[a-zA-Z0-9_\\-.]{3,50}$", "type": "string"},
-                "Products": {
-                    "items": {"maxLength": 128, "minLength": 1, "type": "string"},
-                    "maxItems": 20,
-                    "minItems": 0,
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-            },
-            "type": "object",
-        },
-        "Rule": {
-            "additionalProperties": False,
-            "properties": {
-                "ApproveAfterDays": {"maximum": 360, "minimum": 0, "type": "integer"},
-                "ApproveUntilDate": {"maxLength": 10, "minLength": 0, "type": "string"},
-                "ComplianceLevel": {
-                    "enum": ["CRITICAL", "HIGH", "INFORMATIONAL", "LOW", "MEDIUM", "UNSPECIFIED"],
-                    "type": "string",
-                },
-                "EnableNonSecurity": {"type": "boolean"},
-                "PatchFilterGroup": {"$ref": "#/definitions/PatchFilterGroup"},
-            },
-            "type": "object",
-        },
-        "RuleGroup": {
-            "additionalProperties": False,
-            "properties": {
-                "PatchRules": {
-                    "items": {"$ref": "#/definitions/Rule"},
-                    "maxItems": 10,
-                    "minItems": 0,
-                    "type": "array",
-                    "uniqueItems": False,
-                }
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-            },
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "ApprovalRules": {"$ref": "#/definitions/RuleGroup"},
-        "ApprovedPatches": {
-            "items": {"maxLength": 100, "minLength": 1, "type": "string"},
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "ApprovedPatchesComplianceLevel": {
-            "enum": ["CRITICAL", "HIGH", "MEDIUM", "LOW", "INFORMATIONAL", "UNSPECIFIED"],
-            "type": "string",
-        },
-        "ApprovedPatchesEnableNonSecurity": {"type": "boolean"},
-        "AvailableSecurityUpdatesComplianceStatus": {
-            "enum": ["NON_COMPLIANT", "COMPLIANT"],
-            "type": "string",
-        },
-        "DefaultBaseline": {"type": "boolean"},
-        "Description": {"maxLength": 1024, "minLength": 1, "type": "string"},
-        "GlobalFilters": {"$ref": "#/definitions/PatchFilterGroup"},
-        "Id": {
-            "maxLength": 128,
-            "minLength": 20,
-            "pattern": "^[a-zA-Z0-9_\\-:/]{20,128}$",
-            "type": "string",
-        },
-        "Name": {
-            "maxLength": 128,
-            "minLength": 3,
-            "pattern": "^[a-zA-Z0-9_\\-.]{3,128}$",
-            "type": "string",
-        },
-        "OperatingSystem": {
-            "enum": [
-                "WINDOWS",
-                "AMAZON_LINUX",
-                "AMAZON_LINUX_2",
-                "AMAZON_LINUX_2022",
-                "AMAZON_LINUX_2023",
-                "UBUNTU",
-                "REDHAT_ENTERPRISE_LINUX",
-                "SUSE",
-                "CENTOS",
-                "ORACLE_LINUX",
-                "DEBIAN",
-                "MACOS",
-                "RASPBIAN",
-                "ROCKY_LINUX",
-                "ALMA_LINUX",
-            ],
-            "type": "string",
-        },
-        "PatchGroups": {
-            "items": {"maxLength": 256, "minLength": 1, "type": "string"},
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "RejectedPatches": {
-            "items": {"maxLength": 100, "minLength": 1, "type": "string"},
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "RejectedPatchesAction": {"enum": ["ALLOW_AS_DEPENDENCY", "BLOCK"], "type": "string"},
-        "Sources": {
-            "items": {"$ref": "#/definitions/PatchSource"},
-            "maxItems": 20,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 1000,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": False,
-        },
-    },
-    "required": ["Name"],
-}
-
 
 class PatchBaseline(_Resource):
     """AWS::SSM::PatchBaseline: Resource Type definition for AWS::SSM::PatchBaseline
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Replaced when any of these change (create-only): OperatingSystem.
+    Read-only attributes (known once deployed): Id.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ssm-patchbaseline.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -367,11 +193,13 @@ class PatchBaseline(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "PatchBaselineAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "patch_baseline.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Id: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The ID of the patch baseline."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ApprovalRules: RuleGroupDict
     ApprovedPatches: list[str]
     ApprovedPatchesComplianceLevel: Literal[
@@ -406,71 +234,85 @@ class PatchBaseline(_Resource):
     Sources: list[PatchSourceDict]
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str,
+        ApprovalRules: RuleGroup | RuleGroupDict | None = None,
+        ApprovedPatches: list[str] | None = None,
+        ApprovedPatchesComplianceLevel: Literal[
+            "CRITICAL", "HIGH", "MEDIUM", "LOW", "INFORMATIONAL", "UNSPECIFIED"
+        ]
+        | None = None,
+        ApprovedPatchesEnableNonSecurity: bool | None = None,
+        AvailableSecurityUpdatesComplianceStatus: Literal["NON_COMPLIANT", "COMPLIANT"]
+        | None = None,
+        DefaultBaseline: bool | None = None,
+        Description: str | None = None,
+        GlobalFilters: PatchBaselinePatchFilterGroup
+        | PatchBaselinePatchFilterGroupDict
+        | None = None,
+        OperatingSystem: Literal[
+            "WINDOWS",
+            "AMAZON_LINUX",
+            "AMAZON_LINUX_2",
+            "AMAZON_LINUX_2022",
+            "AMAZON_LINUX_2023",
+            "UBUNTU",
+            "REDHAT_ENTERPRISE_LINUX",
+            "SUSE",
+            "CENTOS",
+            "ORACLE_LINUX",
+            "DEBIAN",
+            "MACOS",
+            "RASPBIAN",
+            "ROCKY_LINUX",
+            "ALMA_LINUX",
+        ]
+        | None = None,
+        PatchGroups: list[str] | None = None,
+        RejectedPatches: list[str] | None = None,
+        RejectedPatchesAction: Literal["ALLOW_AS_DEPENDENCY", "BLOCK"] | None = None,
+        Sources: list[PatchSource | PatchSourceDict] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::SSM::PatchBaseline; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str,
-            ApprovalRules: RuleGroup | RuleGroupDict | None = None,
-            ApprovedPatches: list[str] | None = None,
-            ApprovedPatchesComplianceLevel: Literal[
-                "CRITICAL", "HIGH", "MEDIUM", "LOW", "INFORMATIONAL", "UNSPECIFIED"
-            ]
-            | None = None,
-            ApprovedPatchesEnableNonSecurity: bool | None = None,
-            AvailableSecurityUpdatesComplianceStatus: Literal["NON_COMPLIANT", "COMPLIANT"]
-            | None = None,
-            DefaultBaseline: bool | None = None,
-            Description: str | None = None,
-            GlobalFilters: PatchBaselinePatchFilterGroup
-            | PatchBaselinePatchFilterGroupDict
-            | None = None,
-            OperatingSystem: Literal[
-                "WINDOWS",
-                "AMAZON_LINUX",
-                "AMAZON_LINUX_2",
-                "AMAZON_LINUX_2022",
-                "AMAZON_LINUX_2023",
-                "UBUNTU",
-                "REDHAT_ENTERPRISE_LINUX",
-                "SUSE",
-                "CENTOS",
-                "ORACLE_LINUX",
-                "DEBIAN",
-                "MACOS",
-                "RASPBIAN",
-                "ROCKY_LINUX",
-                "ALMA_LINUX",
-            ]
-            | None = None,
-            PatchGroups: list[str] | None = None,
-            RejectedPatches: list[str] | None = None,
-            RejectedPatchesAction: Literal["ALLOW_AS_DEPENDENCY", "BLOCK"] | None = None,
-            Sources: list[PatchSource | PatchSourceDict] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::SSM::PatchBaseline; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Name: The name of the patch baseline. Required.
+            ApprovalRules: A set of rules defining the approval rules for a patch baseline.
             ApprovedPatches: A list of explicitly approved patches for the baseline.
-            ApprovedPatchesComplianceLevel: Defines the compliance level for approved patches.
-            ApprovedPatchesEnableNonSecurity: Indicates whether the list of approved patches includes non-security updates that should be applied to the instances.
-            AvailableSecurityUpdatesComplianceStatus: The compliance status for vendor recommended security updates that are not approved by this patch baseline.
-            DefaultBaseline: Set the baseline as default baseline.
+            ApprovedPatchesComplianceLevel: Defines the compliance level for approved patches. This
+                means that if an approved patch is reported as missing, this is the severity of the
+                compliance violation. The default value is UNSPECIFIED.
+            ApprovedPatchesEnableNonSecurity: Indicates whether the list of approved patches
+                includes non-security updates that should be applied to the instances. The default
+                value is 'false'. Applies to Linux instances only.
+            AvailableSecurityUpdatesComplianceStatus: The compliance status for vendor recommended
+                security updates that are not approved by this patch baseline.
+            DefaultBaseline: Set the baseline as default baseline. Only registering to default patch
+                baseline is allowed.
             Description: The description of the patch baseline.
             GlobalFilters: A set of global filters used to include patches in the baseline.
-            Name: The name of the patch baseline.
-            OperatingSystem: Defines the operating system the patch baseline applies to.
+            OperatingSystem: Defines the operating system the patch baseline applies to. The Default
+                value is WINDOWS. Create-only: changing it replaces the resource.
             PatchGroups: PatchGroups is used to associate instances with a specific patch baseline
             RejectedPatches: A list of explicitly rejected patches for the baseline.
-            RejectedPatchesAction: The action for Patch Manager to take on patches included in the RejectedPackages list.
-            Sources: Information about the patches to use to update the instances, including target operating systems and source repository.
-            Tags: Optional metadata that you assign to a resource.
+            RejectedPatchesAction: The action for Patch Manager to take on patches included in the
+                RejectedPackages list.
+            Sources: Information about the patches to use to update the instances, including target
+                operating systems and source repository. Applies to Linux instances only.
+            Tags: Optional metadata that you assign to a resource. Tags enable you to categorize a
+                resource in different ways.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

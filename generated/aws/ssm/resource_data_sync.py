@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,44 +63,49 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ResourceDataSyncAwsOrganizationsSourceDict = TypedDict(
-    "ResourceDataSyncAwsOrganizationsSourceDict",
-    {
-        "OrganizationSourceType": "Required[str]",
-        "OrganizationalUnits": "list[str]",
-    },
-    total=False,
-)
 
-ResourceDataSyncS3DestinationDict = TypedDict(
-    "ResourceDataSyncS3DestinationDict",
-    {
-        "BucketName": "Required[str]",
-        "BucketPrefix": "str",
-        "BucketRegion": "Required[str]",
-        "KMSKeyArn": "str",
-        "SyncFormat": "Required[Literal['JsonSerDe']]",
-    },
-    total=False,
-)
+class ResourceDataSyncAwsOrganizationsSourceDict(TypedDict, total=False):
+    """ResourceDataSyncAwsOrganizationsSource as a plain dict."""
 
-ResourceDataSyncSyncSourceDict = TypedDict(
-    "ResourceDataSyncSyncSourceDict",
-    {
-        "AwsOrganizationsSource": "ResourceDataSyncAwsOrganizationsSourceDict",
-        "IncludeFutureRegions": "bool",
-        "SourceRegions": "Required[list[str]]",
-        "SourceType": "Required[str]",
-    },
-    total=False,
-)
+    OrganizationSourceType: Required[str]
+    """Length: 1 to 64 characters."""
+    OrganizationalUnits: list[str]
+    """Items: 1 to 1000 items."""
 
+
+class ResourceDataSyncS3DestinationDict(TypedDict, total=False):
+    """ResourceDataSyncS3Destination as a plain dict."""
+
+    BucketName: Required[str]
+    """Length: 1 to 2048 characters."""
+    BucketPrefix: str
+    """Length: 1 to 256 characters."""
+    BucketRegion: Required[str]
+    """Length: 1 to 64 characters."""
+    KMSKeyArn: str
+    """Length: 1 to 512 characters."""
+    SyncFormat: Required[Literal["JsonSerDe"]]
+    """Allowed values: 'JsonSerDe'. Length: 1 to 1024 characters."""
+
+
+class ResourceDataSyncSyncSourceDict(TypedDict, total=False):
+    """ResourceDataSyncSyncSource as a plain dict."""
+
+    AwsOrganizationsSource: ResourceDataSyncAwsOrganizationsSourceDict
+    """Type: ResourceDataSyncAwsOrganizationsSourceDict."""
+    IncludeFutureRegions: bool
+    """Type: bool."""
+    SourceRegions: Required[list[str]]
+    """Each item: Length: 1 to 64 characters."""
+    SourceType: Required[str]
+    """Length: 1 to 64 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::SSM::ResourceDataSync",
     schema_file="aws-ssm-resourcedatasync.json",
     primary_identifier=("/SyncName",),
-    additional_identifiers=(),
-    read_only=(),
     create_only=(
         "/KMSKeyArn",
         "/SyncFormat",
@@ -107,18 +116,11 @@ METADATA = _TypeMetadata(
         "/S3Destination",
         "/SyncType",
     ),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("SyncName",),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -128,77 +130,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AwsOrganizationsSource": {
-            "additionalProperties": False,
-            "properties": {
-                "OrganizationSourceType": {"maxLength": 64, "minLength": 1, "type": "string"},
-                "OrganizationalUnits": {
-                    "items": {"type": "string"},
-                    "maxItems": 1000,
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-            },
-            "required": ["OrganizationSourceType"],
-            "type": "object",
-        },
-        "S3Destination": {
-            "additionalProperties": False,
-            "properties": {
-                "BucketName": {"maxLength": 2048, "minLength": 1, "type": "string"},
-                "BucketPrefix": {"maxLength": 256, "minLength": 1, "type": "string"},
-                "BucketRegion": {"maxLength": 64, "minLength": 1, "type": "string"},
-                "KMSKeyArn": {"maxLength": 512, "minLength": 1, "type": "string"},
-                "SyncFormat": {
-                    "enum": ["JsonSerDe"],
-                    "maxLength": 1024,
-                    "minLength": 1,
-                    "type": "string",
-                },
-            },
-            "required": ["BucketName", "BucketRegion", "SyncFormat"],
-            "type": "object",
-        },
-        "SyncSource": {
-            "additionalProperties": False,
-            "properties": {
-                "AwsOrganizationsSource": {"$ref": "#/definitions/AwsOrganizationsSource"},
-                "IncludeFutureRegions": {"type": "boolean"},
-                "SourceRegions": {
-                    "items": {"maxLength": 64, "minLength": 1, "type": "string"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "SourceType": {"maxLength": 64, "minLength": 1, "type": "string"},
-            },
-            "required": ["SourceType", "SourceRegions"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "BucketName": {"maxLength": 2048, "minLength": 1, "type": "string"},
-        "BucketPrefix": {"maxLength": 64, "minLength": 0, "type": "string"},
-        "BucketRegion": {"maxLength": 64, "minLength": 1, "type": "string"},
-        "KMSKeyArn": {"maxLength": 512, "minLength": 0, "type": "string"},
-        "S3Destination": {"$ref": "#/definitions/S3Destination"},
-        "SyncFormat": {"maxLength": 1024, "minLength": 0, "type": "string"},
-        "SyncName": {"maxLength": 64, "minLength": 1, "type": "string"},
-        "SyncSource": {"$ref": "#/definitions/SyncSource"},
-        "SyncType": {"maxLength": 64, "minLength": 1, "type": "string"},
-    },
-    "required": ["SyncName"],
-}
-
 
 class ResourceDataSync(_Resource):
     """AWS::SSM::ResourceDataSync: Resource Type definition for AWS::SSM::ResourceDataSync
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: SyncName.
+    Replaced when any of these change (create-only): KMSKeyArn, SyncFormat, BucketPrefix, SyncName,
+    BucketRegion, BucketName, S3Destination, SyncType.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ssm-resourcedatasync.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -208,10 +149,13 @@ class ResourceDataSync(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ResourceDataSyncAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "resource_data_sync.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
-    # Declared properties (as declared, or as AWS returned them).
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     BucketName: str
     BucketPrefix: str
     BucketRegion: str
@@ -222,30 +166,48 @@ class ResourceDataSync(_Resource):
     SyncSource: ResourceDataSyncSyncSourceDict
     SyncType: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        SyncName: str,
+        BucketName: str | None = None,
+        BucketPrefix: str | None = None,
+        BucketRegion: str | None = None,
+        KMSKeyArn: str | None = None,
+        S3Destination: ResourceDataSyncS3Destination
+        | ResourceDataSyncS3DestinationDict
+        | None = None,
+        SyncFormat: str | None = None,
+        SyncSource: ResourceDataSyncSyncSource | ResourceDataSyncSyncSourceDict | None = None,
+        SyncType: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::SSM::ResourceDataSync; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            SyncName: str,
-            BucketName: str | None = None,
-            BucketPrefix: str | None = None,
-            BucketRegion: str | None = None,
-            KMSKeyArn: str | None = None,
-            S3Destination: ResourceDataSyncS3Destination
-            | ResourceDataSyncS3DestinationDict
-            | None = None,
-            SyncFormat: str | None = None,
-            SyncSource: ResourceDataSyncSyncSource | ResourceDataSyncSyncSourceDict | None = None,
-            SyncType: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::SSM::ResourceDataSync; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            SyncName: Length: 1 to 64 characters. Create-only: changing it replaces the resource.
+                Required.
+            BucketName: Length: 1 to 2048 characters. Create-only: changing it replaces the
+                resource.
+            BucketPrefix: Length: 0 to 64 characters. Create-only: changing it replaces the
+                resource.
+            BucketRegion: Length: 1 to 64 characters. Create-only: changing it replaces the
+                resource.
+            KMSKeyArn: Length: 0 to 512 characters. Create-only: changing it replaces the resource.
+            S3Destination: Type: ResourceDataSyncS3DestinationDict. Create-only: changing it
+                replaces the resource.
+            SyncFormat: Length: 0 to 1024 characters. Create-only: changing it replaces the
+                resource.
+            SyncSource: Type: ResourceDataSyncSyncSourceDict.
+            SyncType: Length: 1 to 64 characters. Create-only: changing it replaces the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,25 +51,18 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::SSM::ResourcePolicy",
     schema_file="aws-ssm-resourcepolicy.json",
     primary_identifier=("/PolicyId", "/ResourceArn"),
-    additional_identifiers=(),
     read_only=("/PolicyId", "/PolicyHash"),
     create_only=("/ResourceArn",),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("ResourceArn", "Policy"),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -75,24 +72,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "Policy": {"pattern": "^(?!\\s*$).+$", "type": ["object", "string"]},
-        "PolicyHash": {"type": "string"},
-        "PolicyId": {"type": "string"},
-        "ResourceArn": {"maxLength": 2048, "minLength": 20, "type": "string"},
-    },
-    "required": ["ResourceArn", "Policy"],
-}
-
 
 class ResourcePolicy(_Resource):
     """AWS::SSM::ResourcePolicy: Resource Type definition for AWS::SSM::ResourcePolicy
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: PolicyId, ResourceArn (composite: the values joined by '|').
+    Replaced when any of these change (create-only): ResourceArn.
+    Read-only attributes (known once deployed): PolicyHash, PolicyId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ssm-resourcepolicy.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -100,32 +89,39 @@ class ResourcePolicy(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ResourcePolicyAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "resource_policy.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     PolicyHash: str
+    """A snapshot identifier for the policy over time."""
     PolicyId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """An unique identifier within the policies of a resource."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Policy: dict[str, Any] | str
     ResourceArn: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Policy: dict[str, Any] | str,
+        ResourceArn: str,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::SSM::ResourcePolicy; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Policy: dict[str, Any] | str,
-            ResourceArn: str,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::SSM::ResourcePolicy; `await` it inside an App to deploy it.
-
-            Policy: Actual policy statement.
-            ResourceArn: Arn of OpsItemGroup etc.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Policy: Actual policy statement. Required.
+            ResourceArn: Arn of OpsItemGroup etc. Create-only: changing it replaces the resource.
+                Required.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

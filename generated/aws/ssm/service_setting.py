@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,6 +51,7 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::SSM::ServiceSetting",
     schema_file="aws-ssm-servicesetting.json",
@@ -54,18 +59,12 @@ METADATA = _TypeMetadata(
     additional_identifiers=(("/SettingId",),),
     read_only=("/Status", "/LastModifiedDate", "/LastModifiedUser", "/Arn"),
     create_only=("/SettingId",),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("SettingId", "SettingValue"),
     list_required=("SettingId",),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -75,26 +74,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "Arn": {"type": "string"},
-        "LastModifiedDate": {"type": "string"},
-        "LastModifiedUser": {"type": "string"},
-        "SettingId": {"maxLength": 1000, "minLength": 1, "type": "string"},
-        "SettingValue": {"maxLength": 4096, "minLength": 1, "type": "string"},
-        "Status": {"type": "string"},
-    },
-    "required": ["SettingId", "SettingValue"],
-}
-
 
 class ServiceSetting(_Resource):
-    """AWS::SSM::ServiceSetting: Resource Type definition for AWS::SSM::ServiceSetting. ServiceSetting is an account-level setting for an AWS service that defines how a user interacts...
+    """AWS::SSM::ServiceSetting: Resource Type definition for AWS::SSM::ServiceSetting.
+    ServiceSetting is an account-level setting for an AWS service that defines how a user interacts
+    with or uses a service or feature.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Also identified by: SettingId.
+    Replaced when any of these change (create-only): SettingId.
+    Read-only attributes (known once deployed): Arn, LastModifiedDate, LastModifiedUser, Status.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ssm-servicesetting.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -102,34 +94,44 @@ class ServiceSetting(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ServiceSettingAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "service_setting.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The ARN of the service setting."""
     LastModifiedDate: str
+    """The last time the service setting was modified."""
     LastModifiedUser: str
+    """The ARN of the last modified user."""
     Status: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The status of the service setting. The value can be Default, Customized or PendingUpdate."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     SettingId: str
     SettingValue: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        SettingId: str,
+        SettingValue: str,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::SSM::ServiceSetting; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            SettingId: str,
-            SettingValue: str,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::SSM::ServiceSetting; `await` it inside an App to deploy it.
-
-            SettingId: The ID of the service setting, such as /ssm/parameter-store/high-throughput-enabled.
-            SettingValue: The value of the service setting.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            SettingId: The ID of the service setting, such as
+                /ssm/parameter-store/high-throughput-enabled. Create-only: changing it replaces the
+                resource. Required.
+            SettingValue: The value of the service setting. Required.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -7,9 +7,10 @@ Imported on first use by contact_channel.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "ContactChannelAttributes",
@@ -18,12 +19,48 @@ __all__ = [
 
 
 class ContactChannelProps(DeferredModel):
-    ChannelAddress: str | None = None
-    ChannelName: str | None = None
-    ChannelType: Literal["SMS", "VOICE", "EMAIL"] | None = None
-    ContactId: str | None = None
-    DeferActivation: bool | None = None
+    """
+    The properties a program declares for a AWS::SSMContacts::ContactChannel.
+    """
+
+    ChannelAddress: Annotated[
+        str | None,
+        Field(
+            description="The details that SSM Incident Manager uses when trying to engage the contact channel."
+        ),
+    ] = None
+    ChannelName: Annotated[
+        str | None,
+        Field(
+            description="The device name. String of 6 to 50 alphabetical, numeric, dash, and underscore characters."
+        ),
+    ] = None
+    ChannelType: Annotated[
+        Literal["SMS", "VOICE", "EMAIL"] | None,
+        Field(
+            description="Device type, which specify notification channel. Currently supported values: “SMS”, “VOICE”, “EMAIL”, “CHATBOT. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    ContactId: Annotated[
+        str | None,
+        Field(
+            description="ARN of the contact resource Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    DeferActivation: Annotated[
+        bool | None,
+        Field(
+            description="If you want to activate the channel at a later time, you can choose to defer activation. SSM Incident Manager can't engage your contact channel until it has been activated. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
 
 
 class ContactChannelAttributes(DeferredModel):
-    Arn: str | None = None
+    """
+    The read-only attributes of a AWS::SSMContacts::ContactChannel, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None,
+        Field(description="The Amazon Resource Name (ARN) of the engagement to a contact channel."),
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by contact.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ContactAttributes",
@@ -24,53 +24,132 @@ __all__ = [
 
 
 class ContactChannelTargetInfo(DeferredModel):
+    """
+    Information about the contact channel that SSM Incident Manager uses to engage the contact.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ChannelId: str
-    RetryIntervalInMinutes: int
+    ChannelId: Annotated[
+        str, Field(description="The Amazon Resource Name (ARN) of the contact channel.")
+    ]
+    RetryIntervalInMinutes: Annotated[
+        int,
+        Field(
+            description="The number of minutes to wait to retry sending engagement in the case the engagement initially fails."
+        ),
+    ]
 
 
 class ContactContactTargetInfo(DeferredModel):
+    """
+    The contact that SSM Incident Manager is engaging during an incident.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ContactId: str
-    IsEssential: bool
+    ContactId: Annotated[str, Field(description="The Amazon Resource Name (ARN) of the contact.")]
+    IsEssential: Annotated[
+        bool,
+        Field(
+            description="A Boolean value determining if the contact's acknowledgement stops the progress of stages in the plan."
+        ),
+    ]
 
 
 class ContactTargets(DeferredModel):
+    """
+    The contacts or contact methods that the escalation plan or engagement plan is engaging.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ChannelTargetInfo: ContactChannelTargetInfo | None = None
-    ContactTargetInfo: ContactContactTargetInfo | None = None
+    ChannelTargetInfo: Annotated[
+        ContactChannelTargetInfo | None,
+        Field(
+            description="Information about the contact channel that SSM Incident Manager uses to engage the contact."
+        ),
+    ] = None
+    ContactTargetInfo: Annotated[
+        ContactContactTargetInfo | None,
+        Field(description="The contact that SSM Incident Manager is engaging during an incident."),
+    ] = None
 
 
 class Stage(DeferredModel):
+    """
+    A set amount of time that an escalation plan or engagement plan engages the specified contacts or contact methods.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DurationInMinutes: int | None = None
-    RotationIds: list[str] | None = None
-    Targets: list[ContactTargets] | None = None
+    DurationInMinutes: Annotated[
+        int | None, Field(description="The time to wait until beginning the next stage.")
+    ] = None
+    RotationIds: Annotated[
+        list[str] | None, Field(description="List of Rotation Ids to associate with Contact")
+    ] = None
+    Targets: Annotated[
+        list[ContactTargets] | None,
+        Field(
+            description="The contacts or contact methods that the escalation plan or engagement plan is engaging."
+        ),
+    ] = None
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key name of the tag")]
+    Value: Annotated[str, Field(description="The value for the tag.")]
 
 
 class ContactAttributes(DeferredModel):
-    Arn: str | None = None
+    """
+    The read-only attributes of a AWS::SSMContacts::Contact, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the contact.")
+    ] = None
 
 
 class ContactProps(DeferredModel):
-    Alias: str
-    DisplayName: str
-    Plan: list[Stage] | None = None
-    Tags: list[Tag] | None = None
-    Type: Literal["PERSONAL", "ESCALATION", "ONCALL_SCHEDULE"]
+    """
+    The properties a program declares for a AWS::SSMContacts::Contact.
+    """
+
+    Alias: Annotated[
+        str,
+        Field(
+            description="Alias of the contact. String value with 20 to 256 characters. Only alphabetical, numeric characters, dash, or underscore allowed. Create-only: changing it replaces the resource."
+        ),
+    ]
+    DisplayName: Annotated[
+        str,
+        Field(
+            description="Name of the contact. String value with 3 to 256 characters. Only alphabetical, space, numeric characters, dash, or underscore allowed."
+        ),
+    ]
+    Plan: Annotated[
+        list[Stage] | None,
+        Field(
+            description="The stages that an escalation plan or engagement plan engages contacts and contact methods in. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="Items: 0 to 50 items.")] = None
+    Type: Annotated[
+        Literal["PERSONAL", "ESCALATION", "ONCALL_SCHEDULE"],
+        Field(
+            description="Contact type, which specify type of contact. Currently supported values: “PERSONAL”, “SHARED”, “OTHER“. Create-only: changing it replaces the resource."
+        ),
+    ]

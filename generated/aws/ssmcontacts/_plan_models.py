@@ -7,9 +7,10 @@ Imported on first use by plan.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "PlanAttributes",
@@ -22,42 +23,110 @@ __all__ = [
 
 
 class PlanChannelTargetInfo(DeferredModel):
+    """
+    Information about the contact channel that SSM Incident Manager uses to engage the contact.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ChannelId: str
-    RetryIntervalInMinutes: int
+    ChannelId: Annotated[
+        str, Field(description="The Amazon Resource Name (ARN) of the contact channel.")
+    ]
+    RetryIntervalInMinutes: Annotated[
+        int,
+        Field(
+            description="The number of minutes to wait to retry sending engagement in the case the engagement initially fails."
+        ),
+    ]
 
 
 class PlanContactTargetInfo(DeferredModel):
+    """
+    The contact that SSM Incident Manager is engaging during an incident.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ContactId: str
-    IsEssential: bool
+    ContactId: Annotated[str, Field(description="The Amazon Resource Name (ARN) of the contact.")]
+    IsEssential: Annotated[
+        bool,
+        Field(
+            description="A Boolean value determining if the contact's acknowledgement stops the progress of stages in the plan."
+        ),
+    ]
 
 
 class PlanTargets(DeferredModel):
+    """
+    The contacts or contact methods that the escalation plan or engagement plan is engaging.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ChannelTargetInfo: PlanChannelTargetInfo | None = None
-    ContactTargetInfo: PlanContactTargetInfo | None = None
+    ChannelTargetInfo: Annotated[
+        PlanChannelTargetInfo | None,
+        Field(
+            description="Information about the contact channel that SSM Incident Manager uses to engage the contact."
+        ),
+    ] = None
+    ContactTargetInfo: Annotated[
+        PlanContactTargetInfo | None,
+        Field(description="The contact that SSM Incident Manager is engaging during an incident."),
+    ] = None
 
 
 class Stage(DeferredModel):
+    """
+    A set amount of time that an escalation plan or engagement plan engages the specified contacts or contact methods.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DurationInMinutes: int
-    Targets: list[PlanTargets] | None = None
+    DurationInMinutes: Annotated[
+        int, Field(description="The time to wait until beginning the next stage.")
+    ]
+    Targets: Annotated[
+        list[PlanTargets] | None,
+        Field(
+            description="The contacts or contact methods that the escalation plan or engagement plan is engaging."
+        ),
+    ] = None
 
 
 class PlanAttributes(DeferredModel):
-    Arn: str | None = None
+    """
+    The read-only attributes of a AWS::SSMContacts::Plan, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the contact.")
+    ] = None
 
 
 class PlanProps(DeferredModel):
-    ContactId: str | None = None
-    RotationIds: list[str] | None = None
-    Stages: list[Stage] | None = None
+    """
+    The properties a program declares for a AWS::SSMContacts::Plan.
+    """
+
+    ContactId: Annotated[
+        str | None,
+        Field(
+            description="Contact ID for the AWS SSM Incident Manager Contact to associate the plan. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    RotationIds: Annotated[
+        list[str] | None,
+        Field(
+            description="Rotation Ids to associate with Oncall Contact for engagement. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Stages: Annotated[
+        list[Stage] | None,
+        Field(
+            description="The stages that an escalation plan or engagement plan engages contacts and contact methods in."
+        ),
+    ] = None

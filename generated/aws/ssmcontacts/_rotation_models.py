@@ -7,10 +7,10 @@ Imported on first use by rotation.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "CoverageTime",
@@ -26,72 +26,172 @@ __all__ = [
 
 
 class CoverageTime(DeferredModel):
+    """
+    StartTime and EndTime for the Shift
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EndTime: str
-    StartTime: str
+    EndTime: Annotated[
+        str,
+        Field(
+            description="Details about when an on-call rotation shift begins or ends. Time of the day in format HH:MM"
+        ),
+    ]
+    StartTime: Annotated[
+        str,
+        Field(
+            description="Details about when an on-call rotation shift begins or ends. Time of the day in format HH:MM"
+        ),
+    ]
 
 
 class DailySetting(DeferredModel):
+    """
+    Handoff time for Daily Recurring Rotation.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    HandOffTime: str
+    HandOffTime: Annotated[
+        str,
+        Field(
+            description="Details about when an on-call rotation shift begins or ends. Time of the day in format HH:MM"
+        ),
+    ]
 
 
 class MonthlySetting(DeferredModel):
+    """
+    DayOfWeek for Month and HandOff Time for Monthly Recurring Rotation.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DayOfMonth: int
-    HandOffTime: str
+    DayOfMonth: Annotated[
+        int,
+        Field(description="The day of the month when monthly recurring on-call rotations begin."),
+    ]
+    HandOffTime: Annotated[
+        str,
+        Field(
+            description="Details about when an on-call rotation shift begins or ends. Time of the day in format HH:MM"
+        ),
+    ]
 
 
 class ShiftCoverage(DeferredModel):
+    """
+    Information about the days of the week included in on-call rotation coverage.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CoverageTimes: list[CoverageTime]
-    DayOfWeek: Literal["MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN"]
+    CoverageTimes: Annotated[
+        list[CoverageTime],
+        Field(description="Information about when an on-call shift begins and ends."),
+    ]
+    DayOfWeek: Annotated[
+        Literal["MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN"],
+        Field(
+            description="The day of the week when weekly recurring on-call shift rotations begin."
+        ),
+    ]
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key name of the tag")]
+    Value: Annotated[str, Field(description="The value for the tag.")]
 
 
 class WeeklySetting(DeferredModel):
+    """
+    DayOfWeek for Rotation and HandOff Time for Weekly Recurring Rotation.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DayOfWeek: Literal["MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN"]
-    HandOffTime: str
+    DayOfWeek: Annotated[
+        Literal["MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN"],
+        Field(
+            description="The day of the week when weekly recurring on-call shift rotations begin."
+        ),
+    ]
+    HandOffTime: Annotated[
+        str,
+        Field(
+            description="Details about when an on-call rotation shift begins or ends. Time of the day in format HH:MM"
+        ),
+    ]
 
 
 class RotationAttributes(DeferredModel):
-    Arn: str | None = None
+    """
+    The read-only attributes of a AWS::SSMContacts::Rotation, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the rotation.")
+    ] = None
 
 
 class RecurrenceSettings(DeferredModel):
+    """
+    Information about when an on-call rotation is in effect and how long the rotation period lasts.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DailySettings: list[str] | None = None
-    MonthlySettings: list[MonthlySetting] | None = None
-    NumberOfOnCalls: int | None = None
-    RecurrenceMultiplier: int | None = None
-    ShiftCoverages: list[ShiftCoverage] | None = None
-    WeeklySettings: list[WeeklySetting] | None = None
+    DailySettings: Annotated[
+        list[str] | None, Field(description="Information about on-call rotations that recur daily.")
+    ] = None
+    MonthlySettings: Annotated[
+        list[MonthlySetting] | None,
+        Field(description="Information about on-call rotations that recur monthly."),
+    ] = None
+    NumberOfOnCalls: Annotated[int | None, Field(description="Number of Oncalls per shift.")] = None
+    RecurrenceMultiplier: Annotated[
+        int | None,
+        Field(description="The number of days, weeks, or months a single rotation lasts."),
+    ] = None
+    ShiftCoverages: Annotated[
+        list[ShiftCoverage] | None,
+        Field(
+            description="Information about the days of the week included in on-call rotation coverage."
+        ),
+    ] = None
+    WeeklySettings: Annotated[
+        list[WeeklySetting] | None,
+        Field(description="Information about on-call rotations that recur weekly."),
+    ] = None
 
 
 class RotationProps(DeferredModel):
-    ContactIds: list[str]
-    Name: str
-    Recurrence: RecurrenceSettings
-    StartTime: str
-    Tags: list[Tag] | None = None
-    TimeZoneId: str
+    """
+    The properties a program declares for a AWS::SSMContacts::Rotation.
+    """
+
+    ContactIds: Annotated[list[str], Field(description="Members of the rotation")]
+    Name: Annotated[str, Field(description="Name of the Rotation")]
+    Recurrence: Annotated[
+        RecurrenceSettings,
+        Field(
+            description="Information about when an on-call rotation is in effect and how long the rotation period lasts."
+        ),
+    ]
+    StartTime: Annotated[str, Field(description="Start time of the first shift of Oncall Schedule")]
+    Tags: Annotated[list[Tag] | None, Field(description="Items: 0 to 50 items.")] = None
+    TimeZoneId: Annotated[str, Field(description="TimeZone Identifier for the Oncall Schedule")]

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -67,71 +71,71 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ContactChannelTargetInfoDict = TypedDict(
-    "ContactChannelTargetInfoDict",
-    {
-        "ChannelId": "Required[str]",
-        "RetryIntervalInMinutes": "Required[int]",
-    },
-    total=False,
-)
 
-ContactContactTargetInfoDict = TypedDict(
-    "ContactContactTargetInfoDict",
-    {
-        "ContactId": "Required[str]",
-        "IsEssential": "Required[bool]",
-    },
-    total=False,
-)
+class ContactChannelTargetInfoDict(TypedDict, total=False):
+    """ContactChannelTargetInfo as a plain dict: Information about the contact channel that SSM
+    Incident Manager uses to engage the contact."""
 
-ContactTargetsDict = TypedDict(
-    "ContactTargetsDict",
-    {
-        "ChannelTargetInfo": "ContactChannelTargetInfoDict",
-        "ContactTargetInfo": "ContactContactTargetInfoDict",
-    },
-    total=False,
-)
+    ChannelId: Required[str]
+    """The Amazon Resource Name (ARN) of the contact channel."""
+    RetryIntervalInMinutes: Required[int]
+    """The number of minutes to wait to retry sending engagement in the case the engagement
+    initially fails."""
 
-StageDict = TypedDict(
-    "StageDict",
-    {
-        "DurationInMinutes": "int",
-        "RotationIds": "list[str]",
-        "Targets": "list[ContactTargetsDict]",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class ContactContactTargetInfoDict(TypedDict, total=False):
+    """ContactContactTargetInfo as a plain dict: The contact that SSM Incident Manager is engaging
+    during an incident."""
 
+    ContactId: Required[str]
+    """The Amazon Resource Name (ARN) of the contact."""
+    IsEssential: Required[bool]
+    """A Boolean value determining if the contact's acknowledgement stops the progress of stages in
+    the plan."""
+
+
+class ContactTargetsDict(TypedDict, total=False):
+    """ContactTargets as a plain dict: The contacts or contact methods that the escalation plan or
+    engagement plan is engaging."""
+
+    ChannelTargetInfo: ContactChannelTargetInfoDict
+    """Information about the contact channel that SSM Incident Manager uses to engage the contact."""
+    ContactTargetInfo: ContactContactTargetInfoDict
+    """The contact that SSM Incident Manager is engaging during an incident."""
+
+
+class StageDict(TypedDict, total=False):
+    """Stage as a plain dict: A set amount of time that an escalation plan or engagement plan
+    engages the specified contacts or contact methods."""
+
+    DurationInMinutes: int
+    """The time to wait until beginning the next stage."""
+    RotationIds: list[str]
+    """List of Rotation Ids to associate with Contact"""
+    Targets: list[ContactTargetsDict]
+    """The contacts or contact methods that the escalation plan or engagement plan is engaging."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag"""
+    Value: Required[str]
+    """The value for the tag."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::SSMContacts::Contact",
     schema_file="aws-ssmcontacts-contact.json",
     primary_identifier=("/Arn",),
-    additional_identifiers=(),
     read_only=("/Arn",),
     create_only=("/Alias", "/Type"),
     write_only=("/Plan",),
-    conditional_create_only=(),
     unordered_arrays=("/Plan/*/RotationIds", "/Tags"),
     required=("Alias", "DisplayName", "Type"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -141,96 +145,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ChannelTargetInfo": {
-            "additionalProperties": False,
-            "properties": {
-                "ChannelId": {"type": "string"},
-                "RetryIntervalInMinutes": {"type": "integer"},
-            },
-            "required": ["ChannelId", "RetryIntervalInMinutes"],
-            "type": "object",
-        },
-        "ContactTargetInfo": {
-            "additionalProperties": False,
-            "properties": {"ContactId": {"type": "string"}, "IsEssential": {"type": "boolean"}},
-            "required": ["ContactId", "IsEssential"],
-            "type": "object",
-        },
-        "Stage": {
-            "additionalProperties": False,
-            "oneOf": [{"required": ["DurationInMinutes"]}, {"required": ["RotationIds"]}],
-            "properties": {
-                "DurationInMinutes": {"type": "integer"},
-                "RotationIds": {"items": {"type": "string"}, "type": "array"},
-                "Targets": {"items": {"$ref": "#/definitions/Targets"}, "type": "array"},
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^[\\\\\\/a-zA-Z0-9_+=\\-]*$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^[\\p{L}\\p{Z}\\p{N}_.:\\/=+\\-@]*$",
-                    "type": "string",
-                },
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "Targets": {
-            "additionalProperties": False,
-            "oneOf": [{"required": ["ChannelTargetInfo"]}, {"required": ["ContactTargetInfo"]}],
-            "properties": {
-                "ChannelTargetInfo": {"$ref": "#/definitions/ChannelTargetInfo"},
-                "ContactTargetInfo": {"$ref": "#/definitions/ContactTargetInfo"},
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Alias": {
-            "maxLength": 255,
-            "minLength": 1,
-            "pattern": "^[a-z0-9_\\-\\.]*$",
-            "type": "string",
-        },
-        "Arn": {"type": "string"},
-        "DisplayName": {
-            "maxLength": 255,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9_\\-\\s]*$",
-            "type": "string",
-        },
-        "Plan": {"items": {"$ref": "#/definitions/Stage"}, "type": "array"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "Type": {"enum": ["PERSONAL", "ESCALATION", "ONCALL_SCHEDULE"], "type": "string"},
-    },
-    "required": ["Alias", "DisplayName", "Type"],
-}
-
 
 class Contact(_Resource):
     """AWS::SSMContacts::Contact: Resource Type definition for AWS::SSMContacts::Contact
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Replaced when any of these change (create-only): Alias, Type.
+    Write-only (sent to AWS, never read back): Plan.
+    Read-only attributes (known once deployed): Arn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ssmcontacts-contact.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -238,39 +163,51 @@ class Contact(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ContactAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "contact.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The Amazon Resource Name (ARN) of the contact."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Alias: str
     DisplayName: str
     Plan: list[StageDict]
     Tags: list[TagDict]
     Type: Literal["PERSONAL", "ESCALATION", "ONCALL_SCHEDULE"]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Alias: str,
+        DisplayName: str,
+        Type: Literal["PERSONAL", "ESCALATION", "ONCALL_SCHEDULE"],
+        Plan: list[Stage | StageDict] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::SSMContacts::Contact; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Alias: str,
-            DisplayName: str,
-            Type: Literal["PERSONAL", "ESCALATION", "ONCALL_SCHEDULE"],
-            Plan: list[Stage | StageDict] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::SSMContacts::Contact; `await` it inside an App to deploy it.
-
-            Alias: Alias of the contact.
-            DisplayName: Name of the contact.
-            Plan: The stages that an escalation plan or engagement plan engages contacts and contact methods in.
-            Type: Contact type, which specify type of contact.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Alias: Alias of the contact. String value with 20 to 256 characters. Only alphabetical,
+                numeric characters, dash, or underscore allowed. Create-only: changing it replaces
+                the resource. Required.
+            DisplayName: Name of the contact. String value with 3 to 256 characters. Only
+                alphabetical, space, numeric characters, dash, or underscore allowed. Required.
+            Type: Contact type, which specify type of contact. Currently supported values:
+                “PERSONAL”, “SHARED”, “OTHER“. Create-only: changing it replaces the resource.
+                Required.
+            Plan: The stages that an escalation plan or engagement plan engages contacts and contact
+                methods in. Write-only: sent to AWS, never read back.
+            Tags: Items: 0 to 50 items.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

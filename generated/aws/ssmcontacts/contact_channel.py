@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,25 +51,20 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::SSMContacts::ContactChannel",
     schema_file="aws-ssmcontacts-contactchannel.json",
     primary_identifier=("/Arn",),
-    additional_identifiers=(),
     read_only=("/Arn",),
     create_only=("/ContactId", "/ChannelType"),
     write_only=("/DeferActivation",),
-    conditional_create_only=(),
-    unordered_arrays=(),
-    required=(),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
         tag_on_create=False,
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -75,37 +74,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "oneOf": [{"required": ["ContactId", "ChannelName", "ChannelType", "ChannelAddress"]}],
-    "properties": {
-        "Arn": {"type": "string"},
-        "ChannelAddress": {"type": "string"},
-        "ChannelName": {
-            "maxLength": 255,
-            "minLength": 1,
-            "pattern": "[a-zA-Z 0-9_\\-+'&amp;\\uD83C-\\U0010FC00-\\uDFFF\\u2000-\\u3300]+",
-            "type": "string",
-        },
-        "ChannelType": {"enum": ["SMS", "VOICE", "EMAIL"], "type": "string"},
-        "ContactId": {
-            "maxLength": 2048,
-            "minLength": 1,
-            "pattern": "arn:[-\\w+=\\/,.@]+:[-\\w+=\\/,.@]+:[-\\w+=\\/,.@]*:[0-9]+:([\\w+=\\/,.@:-]+)*",
-            "type": "string",
-        },
-        "DeferActivation": {"type": "boolean"},
-    },
-    "required": [],
-}
-
 
 class ContactChannel(_Resource):
-    """AWS::SSMContacts::ContactChannel: Resource Type definition for AWS::SSMContacts::ContactChannel
+    """AWS::SSMContacts::ContactChannel: Resource Type definition for
+    AWS::SSMContacts::ContactChannel
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Replaced when any of these change (create-only): ContactId, ChannelType.
+    Write-only (sent to AWS, never read back): DeferActivation.
+    Read-only attributes (known once deployed): Arn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ssmcontacts-contactchannel.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -113,40 +93,51 @@ class ContactChannel(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ContactChannelAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "contact_channel.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The Amazon Resource Name (ARN) of the engagement to a contact channel."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ChannelAddress: str
     ChannelName: str
     ChannelType: Literal["SMS", "VOICE", "EMAIL"]
     ContactId: str
     DeferActivation: bool
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ChannelAddress: str | None = None,
+        ChannelName: str | None = None,
+        ChannelType: Literal["SMS", "VOICE", "EMAIL"] | None = None,
+        ContactId: str | None = None,
+        DeferActivation: bool | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::SSMContacts::ContactChannel; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ChannelAddress: str | None = None,
-            ChannelName: str | None = None,
-            ChannelType: Literal["SMS", "VOICE", "EMAIL"] | None = None,
-            ContactId: str | None = None,
-            DeferActivation: bool | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::SSMContacts::ContactChannel; `await` it inside an App to deploy it.
-
-            ChannelAddress: The details that SSM Incident Manager uses when trying to engage the contact channel.
-            ChannelName: The device name.
-            ChannelType: Device type, which specify notification channel.
-            ContactId: ARN of the contact resource
-            DeferActivation: If you want to activate the channel at a later time, you can choose to defer activation.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ChannelAddress: The details that SSM Incident Manager uses when trying to engage the
+                contact channel.
+            ChannelName: The device name. String of 6 to 50 alphabetical, numeric, dash, and
+                underscore characters.
+            ChannelType: Device type, which specify notification channel. Currently supported
+                values: “SMS”, “VOICE”, “EMAIL”, “CHATBOT. Create-only: changing it replaces the
+                resource.
+            ContactId: ARN of the contact resource Create-only: changing it replaces the resource.
+            DeferActivation: If you want to activate the channel at a later time, you can choose to
+                defer activation. SSM Incident Manager can't engage your contact channel until it
+                has been activated. Write-only: sent to AWS, never read back.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

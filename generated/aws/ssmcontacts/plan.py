@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -63,61 +67,64 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-PlanChannelTargetInfoDict = TypedDict(
-    "PlanChannelTargetInfoDict",
-    {
-        "ChannelId": "Required[str]",
-        "RetryIntervalInMinutes": "Required[int]",
-    },
-    total=False,
-)
 
-PlanContactTargetInfoDict = TypedDict(
-    "PlanContactTargetInfoDict",
-    {
-        "ContactId": "Required[str]",
-        "IsEssential": "Required[bool]",
-    },
-    total=False,
-)
+class PlanChannelTargetInfoDict(TypedDict, total=False):
+    """PlanChannelTargetInfo as a plain dict: Information about the contact channel that SSM
+    Incident Manager uses to engage the contact."""
 
-PlanTargetsDict = TypedDict(
-    "PlanTargetsDict",
-    {
-        "ChannelTargetInfo": "PlanChannelTargetInfoDict",
-        "ContactTargetInfo": "PlanContactTargetInfoDict",
-    },
-    total=False,
-)
+    ChannelId: Required[str]
+    """The Amazon Resource Name (ARN) of the contact channel."""
+    RetryIntervalInMinutes: Required[int]
+    """The number of minutes to wait to retry sending engagement in the case the engagement
+    initially fails."""
 
-StageDict = TypedDict(
-    "StageDict",
-    {
-        "DurationInMinutes": "Required[int]",
-        "Targets": "list[PlanTargetsDict]",
-    },
-    total=False,
-)
 
+class PlanContactTargetInfoDict(TypedDict, total=False):
+    """PlanContactTargetInfo as a plain dict: The contact that SSM Incident Manager is engaging
+    during an incident."""
+
+    ContactId: Required[str]
+    """The Amazon Resource Name (ARN) of the contact."""
+    IsEssential: Required[bool]
+    """A Boolean value determining if the contact's acknowledgement stops the progress of stages in
+    the plan."""
+
+
+class PlanTargetsDict(TypedDict, total=False):
+    """PlanTargets as a plain dict: The contacts or contact methods that the escalation plan or
+    engagement plan is engaging."""
+
+    ChannelTargetInfo: PlanChannelTargetInfoDict
+    """Information about the contact channel that SSM Incident Manager uses to engage the contact."""
+    ContactTargetInfo: PlanContactTargetInfoDict
+    """The contact that SSM Incident Manager is engaging during an incident."""
+
+
+class StageDict(TypedDict, total=False):
+    """Stage as a plain dict: A set amount of time that an escalation plan or engagement plan
+    engages the specified contacts or contact methods."""
+
+    DurationInMinutes: Required[int]
+    """The time to wait until beginning the next stage."""
+    Targets: list[PlanTargetsDict]
+    """The contacts or contact methods that the escalation plan or engagement plan is engaging."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::SSMContacts::Plan",
     schema_file="aws-ssmcontacts-plan.json",
     primary_identifier=("/Arn",),
-    additional_identifiers=(),
     read_only=("/Arn",),
     create_only=("/ContactId",),
     write_only=("/RotationIds",),
-    conditional_create_only=(),
     unordered_arrays=("/RotationIds", "/Stages", "/Stages/*/Targets"),
-    required=(),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
         tag_on_create=False,
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -127,95 +134,58 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ChannelTargetInfo": {
-            "additionalProperties": False,
-            "properties": {
-                "ChannelId": {"type": "string"},
-                "RetryIntervalInMinutes": {"type": "integer"},
-            },
-            "required": ["ChannelId", "RetryIntervalInMinutes"],
-            "type": "object",
-        },
-        "ContactTargetInfo": {
-            "additionalProperties": False,
-            "properties": {"ContactId": {"type": "string"}, "IsEssential": {"type": "boolean"}},
-            "required": ["ContactId", "IsEssential"],
-            "type": "object",
-        },
-        "Stage": {
-            "additionalProperties": False,
-            "properties": {
-                "DurationInMinutes": {"type": "integer"},
-                "Targets": {"items": {"$ref": "#/definitions/Targets"}, "type": "array"},
-            },
-            "required": ["DurationInMinutes"],
-            "type": "object",
-        },
-        "Targets": {
-            "additionalProperties": False,
-            "oneOf": [{"required": ["ChannelTargetInfo"]}, {"required": ["ContactTargetInfo"]}],
-            "properties": {
-                "ChannelTargetInfo": {"$ref": "#/definitions/ChannelTargetInfo"},
-                "ContactTargetInfo": {"$ref": "#/definitions/ContactTargetInfo"},
-            },
-            "type": "object",
-        },
-    },
-    "oneOf": [{"required": ["ContactId", "Stages"]}, {"required": ["ContactId", "RotationIds"]}],
-    "properties": {
-        "Arn": {"type": "string"},
-        "ContactId": {
-            "pattern": "arn:[-\\w+=\\/,.@]+:[-\\w+=\\/,.@]+:[-\\w+=\\/,.@]*:[0-9]+:([\\w+=\\/,.@:-]+)*",
-            "type": "string",
-        },
-        "RotationIds": {"items": {"type": "string"}, "type": "array"},
-        "Stages": {"items": {"$ref": "#/definitions/Stage"}, "type": "array"},
-    },
-    "required": [],
-}
-
 
 class Plan(_Resource):
     """AWS::SSMContacts::Plan: Engagement Plan for a SSM Incident Manager Contact.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Replaced when any of these change (create-only): ContactId.
+    Write-only (sent to AWS, never read back): RotationIds.
+    Read-only attributes (known once deployed): Arn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ssmcontacts-plan.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
     props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "PlanProps")
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "PlanAttributes")
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "plan.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The Amazon Resource Name (ARN) of the contact."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ContactId: str
     RotationIds: list[str]
     Stages: list[StageDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ContactId: str | None = None,
+        RotationIds: list[str] | None = None,
+        Stages: list[Stage | StageDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::SSMContacts::Plan; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ContactId: str | None = None,
-            RotationIds: list[str] | None = None,
-            Stages: list[Stage | StageDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::SSMContacts::Plan; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
             ContactId: Contact ID for the AWS SSM Incident Manager Contact to associate the plan.
-            RotationIds: Rotation Ids to associate with Oncall Contact for engagement.
-            Stages: The stages that an escalation plan or engagement plan engages contacts and contact methods in.
+                Create-only: changing it replaces the resource.
+            RotationIds: Rotation Ids to associate with Oncall Contact for engagement. Write-only:
+                sent to AWS, never read back.
+            Stages: The stages that an escalation plan or engagement plan engages contacts and
+                contact methods in.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -75,81 +79,86 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-CoverageTimeDict = TypedDict(
-    "CoverageTimeDict",
-    {
-        "EndTime": "Required[str]",
-        "StartTime": "Required[str]",
-    },
-    total=False,
-)
 
-DailySettingDict = TypedDict(
-    "DailySettingDict",
-    {
-        "HandOffTime": "Required[str]",
-    },
-    total=False,
-)
+class CoverageTimeDict(TypedDict, total=False):
+    """CoverageTime as a plain dict: StartTime and EndTime for the Shift"""
 
-MonthlySettingDict = TypedDict(
-    "MonthlySettingDict",
-    {
-        "DayOfMonth": "Required[int]",
-        "HandOffTime": "Required[str]",
-    },
-    total=False,
-)
+    EndTime: Required[str]
+    """Details about when an on-call rotation shift begins or ends. Time of the day in format HH:MM"""
+    StartTime: Required[str]
+    """Details about when an on-call rotation shift begins or ends. Time of the day in format HH:MM"""
 
-RecurrenceSettingsDict = TypedDict(
-    "RecurrenceSettingsDict",
-    {
-        "DailySettings": "list[str]",
-        "MonthlySettings": "list[MonthlySettingDict]",
-        "NumberOfOnCalls": "int",
-        "RecurrenceMultiplier": "int",
-        "ShiftCoverages": "list[ShiftCoverageDict]",
-        "WeeklySettings": "list[WeeklySettingDict]",
-    },
-    total=False,
-)
 
-ShiftCoverageDict = TypedDict(
-    "ShiftCoverageDict",
-    {
-        "CoverageTimes": "Required[list[CoverageTimeDict]]",
-        "DayOfWeek": "Required[Literal['MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT', 'SUN']]",
-    },
-    total=False,
-)
+class DailySettingDict(TypedDict, total=False):
+    """DailySetting as a plain dict: Handoff time for Daily Recurring Rotation."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    HandOffTime: Required[str]
+    """Details about when an on-call rotation shift begins or ends. Time of the day in format HH:MM"""
 
-WeeklySettingDict = TypedDict(
-    "WeeklySettingDict",
-    {
-        "DayOfWeek": "Required[Literal['MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT', 'SUN']]",
-        "HandOffTime": "Required[str]",
-    },
-    total=False,
-)
 
+class MonthlySettingDict(TypedDict, total=False):
+    """MonthlySetting as a plain dict: DayOfWeek for Month and HandOff Time for Monthly Recurring
+    Rotation."""
+
+    DayOfMonth: Required[int]
+    """The day of the month when monthly recurring on-call rotations begin."""
+    HandOffTime: Required[str]
+    """Details about when an on-call rotation shift begins or ends. Time of the day in format HH:MM"""
+
+
+class RecurrenceSettingsDict(TypedDict, total=False):
+    """RecurrenceSettings as a plain dict: Information about when an on-call rotation is in effect
+    and how long the rotation period lasts."""
+
+    DailySettings: list[str]
+    """Information about on-call rotations that recur daily."""
+    MonthlySettings: list[MonthlySettingDict]
+    """Information about on-call rotations that recur monthly."""
+    NumberOfOnCalls: int
+    """Number of Oncalls per shift."""
+    RecurrenceMultiplier: int
+    """The number of days, weeks, or months a single rotation lasts."""
+    ShiftCoverages: list[ShiftCoverageDict]
+    """Information about the days of the week included in on-call rotation coverage."""
+    WeeklySettings: list[WeeklySettingDict]
+    """Information about on-call rotations that recur weekly."""
+
+
+class ShiftCoverageDict(TypedDict, total=False):
+    """ShiftCoverage as a plain dict: Information about the days of the week included in on-call
+    rotation coverage."""
+
+    CoverageTimes: Required[list[CoverageTimeDict]]
+    """Information about when an on-call shift begins and ends."""
+    DayOfWeek: Required[Literal["MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN"]]
+    """The day of the week when weekly recurring on-call shift rotations begin."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag"""
+    Value: Required[str]
+    """The value for the tag."""
+
+
+class WeeklySettingDict(TypedDict, total=False):
+    """WeeklySetting as a plain dict: DayOfWeek for Rotation and HandOff Time for Weekly Recurring
+    Rotation."""
+
+    DayOfWeek: Required[Literal["MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN"]]
+    """The day of the week when weekly recurring on-call shift rotations begin."""
+    HandOffTime: Required[str]
+    """Details about when an on-call rotation shift begins or ends. Time of the day in format HH:MM"""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::SSMContacts::Rotation",
     schema_file="aws-ssmcontacts-rotation.json",
     primary_identifier=("/Arn",),
-    additional_identifiers=(),
     read_only=("/Arn",),
-    create_only=(),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=(
         "/ContactIds",
         "/Recurrence/DailySettings",
@@ -160,14 +169,7 @@ METADATA = _TypeMetadata(
         "/Tags",
     ),
     required=("Name", "ContactIds", "StartTime", "TimeZoneId", "Recurrence"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -177,138 +179,15 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "CoverageTime": {
-            "additionalProperties": False,
-            "properties": {
-                "EndTime": {"$ref": "#/definitions/HandOffTime"},
-                "StartTime": {"$ref": "#/definitions/HandOffTime"},
-            },
-            "required": ["StartTime", "EndTime"],
-            "type": "object",
-        },
-        "DailySetting": {
-            "additionalProperties": False,
-            "properties": {"HandOffTime": {"$ref": "#/definitions/HandOffTime"}},
-            "required": ["HandOffTime"],
-            "type": "object",
-        },
-        "DayOfWeek": {"enum": ["MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN"], "type": "string"},
-        "HandOffTime": {"pattern": "^([0-9]|0[0-9]|1[0-9]|2[0-3]):[0-5][0-9]$", "type": "string"},
-        "MonthlySetting": {
-            "additionalProperties": False,
-            "properties": {
-                "DayOfMonth": {"maximum": 31, "minimum": 1, "type": "integer"},
-                "HandOffTime": {"$ref": "#/definitions/HandOffTime"},
-            },
-            "required": ["DayOfMonth", "HandOffTime"],
-            "type": "object",
-        },
-        "RecurrenceSettings": {
-            "additionalProperties": False,
-            "oneOf": [
-                {"required": ["NumberOfOnCalls", "RecurrenceMultiplier", "WeeklySettings"]},
-                {"required": ["NumberOfOnCalls", "RecurrenceMultiplier", "MonthlySettings"]},
-                {"required": ["NumberOfOnCalls", "RecurrenceMultiplier", "DailySettings"]},
-            ],
-            "properties": {
-                "DailySettings": {"items": {"$ref": "#/definitions/HandOffTime"}, "type": "array"},
-                "MonthlySettings": {
-                    "items": {"$ref": "#/definitions/MonthlySetting"},
-                    "type": "array",
-                },
-                "NumberOfOnCalls": {"minimum": 1, "type": "integer"},
-                "RecurrenceMultiplier": {"maximum": 100, "minimum": 1, "type": "integer"},
-                "ShiftCoverages": {
-                    "items": {"$ref": "#/definitions/ShiftCoverage"},
-                    "type": "array",
-                },
-                "WeeklySettings": {
-                    "items": {"$ref": "#/definitions/WeeklySetting"},
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "ShiftCoverage": {
-            "additionalProperties": False,
-            "properties": {
-                "CoverageTimes": {"items": {"$ref": "#/definitions/CoverageTime"}, "type": "array"},
-                "DayOfWeek": {"$ref": "#/definitions/DayOfWeek"},
-            },
-            "required": ["DayOfWeek", "CoverageTimes"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^[\\\\\\/a-zA-Z0-9_+=\\-]*$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^[\\p{L}\\p{Z}\\p{N}_.:\\/=+\\-@]*$",
-                    "type": "string",
-                },
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "WeeklySetting": {
-            "additionalProperties": False,
-            "properties": {
-                "DayOfWeek": {"$ref": "#/definitions/DayOfWeek"},
-                "HandOffTime": {"$ref": "#/definitions/HandOffTime"},
-            },
-            "required": ["DayOfWeek", "HandOffTime"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"type": "string"},
-        "ContactIds": {
-            "items": {
-                "maxLength": 2048,
-                "minLength": 1,
-                "pattern": "^arn:(aws|aws-cn|aws-us-gov):ssm-contacts:[-\\w+=\\/,.@]*:[0-9]+:([\\w+=\\/,.@:-]+)*$",
-                "type": "string",
-            },
-            "maxItems": 30,
-            "minItems": 1,
-            "type": "array",
-        },
-        "Name": {"maxLength": 255, "minLength": 1, "pattern": "^[a-zA-Z0-9_]*$", "type": "string"},
-        "Recurrence": {"$ref": "#/definitions/RecurrenceSettings"},
-        "StartTime": {"pattern": "^(\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2})$", "type": "string"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "TimeZoneId": {
-            "maxLength": 255,
-            "minLength": 1,
-            "pattern": "^[:a-zA-Z0-9_\\-\\s\\.\\\\/]*$",
-            "type": "string",
-        },
-    },
-    "required": ["Name", "ContactIds", "StartTime", "TimeZoneId", "Recurrence"],
-}
-
 
 class Rotation(_Resource):
     """AWS::SSMContacts::Rotation: Resource Type definition for AWS::SSMContacts::Rotation.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Read-only attributes (known once deployed): Arn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ssmcontacts-rotation.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -316,11 +195,13 @@ class Rotation(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "RotationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "rotation.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The Amazon Resource Name (ARN) of the rotation."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ContactIds: list[str]
     Name: str
     Recurrence: RecurrenceSettingsDict
@@ -328,29 +209,35 @@ class Rotation(_Resource):
     Tags: list[TagDict]
     TimeZoneId: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ContactIds: list[str],
+        Name: str,
+        Recurrence: RecurrenceSettings | RecurrenceSettingsDict,
+        StartTime: str,
+        TimeZoneId: str,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::SSMContacts::Rotation; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ContactIds: list[str],
-            Name: str,
-            Recurrence: RecurrenceSettings | RecurrenceSettingsDict,
-            StartTime: str,
-            TimeZoneId: str,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::SSMContacts::Rotation; `await` it inside an App to deploy it.
-
-            ContactIds: Members of the rotation
-            Name: Name of the Rotation
-            StartTime: Start time of the first shift of Oncall Schedule
-            TimeZoneId: TimeZone Identifier for the Oncall Schedule
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ContactIds: Members of the rotation Required.
+            Name: Name of the Rotation Required.
+            Recurrence: Information about when an on-call rotation is in effect and how long the
+                rotation period lasts. Required.
+            StartTime: Start time of the first shift of Oncall Schedule Required.
+            TimeZoneId: TimeZone Identifier for the Oncall Schedule Required.
+            Tags: Items: 0 to 50 items.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -7,9 +7,10 @@ Imported on first use by preferences.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "PreferencesAttributes",
@@ -21,31 +22,77 @@ __all__ = [
 
 
 class S3Bucket(DeferredModel):
+    """
+    The S3 bucket where RDP connection recordings are stored.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    BucketName: str
-    BucketOwner: str
+    BucketName: Annotated[
+        str,
+        Field(description="The name of the S3 bucket where RDP connection recordings are stored."),
+    ]
+    BucketOwner: Annotated[
+        str, Field(description="The AWS account number that owns the S3 bucket.")
+    ]
 
 
 class PreferencesAttributes(DeferredModel):
-    AccountId: str | None = None
+    """
+    The read-only attributes of a AWS::SSMGuiConnect::Preferences, set by AWS.
+    """
+
+    AccountId: Annotated[
+        str | None,
+        Field(
+            description="The AWS Account Id that the preference is associated with, used as the unique identifier for this resource."
+        ),
+    ] = None
 
 
 class PreferencesRecordingDestinations(DeferredModel):
+    """
+    Determines where recordings of RDP connections are stored.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    S3Buckets: list[S3Bucket]
+    S3Buckets: Annotated[
+        list[S3Bucket],
+        Field(description="The S3 bucket where RDP connection recordings are stored."),
+    ]
 
 
 class PreferencesConnectionRecordingPreferences(DeferredModel):
+    """
+    The set of preferences used for recording RDP connections in the requesting AWS account and AWS Region. This includes details such as which S3 bucket recordings are stored in.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    KMSKeyArn: str
-    RecordingDestinations: PreferencesRecordingDestinations
+    KMSKeyArn: Annotated[
+        str,
+        Field(
+            description="The ARN of a AWS KMS key that is used to encrypt data while it is being processed by the service. This key must exist in the same AWS Region as the node you start an RDP connection to."
+        ),
+    ]
+    RecordingDestinations: Annotated[
+        PreferencesRecordingDestinations,
+        Field(description="Determines where recordings of RDP connections are stored."),
+    ]
 
 
 class PreferencesProps(DeferredModel):
-    ConnectionRecordingPreferences: PreferencesConnectionRecordingPreferences | None = None
+    """
+    The properties a program declares for a AWS::SSMGuiConnect::Preferences.
+    """
+
+    ConnectionRecordingPreferences: Annotated[
+        PreferencesConnectionRecordingPreferences | None,
+        Field(
+            description="The set of preferences used for recording RDP connections in the requesting AWS account and AWS Region. This includes details such as which S3 bucket recordings are stored in."
+        ),
+    ] = None

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,51 +63,46 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-PreferencesConnectionRecordingPreferencesDict = TypedDict(
-    "PreferencesConnectionRecordingPreferencesDict",
-    {
-        "KMSKeyArn": "Required[str]",
-        "RecordingDestinations": "Required[PreferencesRecordingDestinationsDict]",
-    },
-    total=False,
-)
 
-PreferencesRecordingDestinationsDict = TypedDict(
-    "PreferencesRecordingDestinationsDict",
-    {
-        "S3Buckets": "Required[list[S3BucketDict]]",
-    },
-    total=False,
-)
+class PreferencesConnectionRecordingPreferencesDict(TypedDict, total=False):
+    """PreferencesConnectionRecordingPreferences as a plain dict: The set of preferences used for
+    recording RDP connections in the requesting AWS account and AWS Region. This includes details
+    such as which S3 bucket recordings are stored in."""
 
-S3BucketDict = TypedDict(
-    "S3BucketDict",
-    {
-        "BucketName": "Required[str]",
-        "BucketOwner": "Required[str]",
-    },
-    total=False,
-)
+    KMSKeyArn: Required[str]
+    """The ARN of a AWS KMS key that is used to encrypt data while it is being processed by the
+    service. This key must exist in the same AWS Region as the node you start an RDP connection to."""
+    RecordingDestinations: Required[PreferencesRecordingDestinationsDict]
+    """Determines where recordings of RDP connections are stored."""
 
+
+class PreferencesRecordingDestinationsDict(TypedDict, total=False):
+    """PreferencesRecordingDestinations as a plain dict: Determines where recordings of RDP
+    connections are stored."""
+
+    S3Buckets: Required[list[S3BucketDict]]
+    """The S3 bucket where RDP connection recordings are stored."""
+
+
+class S3BucketDict(TypedDict, total=False):
+    """S3Bucket as a plain dict: The S3 bucket where RDP connection recordings are stored."""
+
+    BucketName: Required[str]
+    """The name of the S3 bucket where RDP connection recordings are stored."""
+    BucketOwner: Required[str]
+    """The AWS account number that owns the S3 bucket."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::SSMGuiConnect::Preferences",
     schema_file="aws-ssmguiconnect-preferences.json",
     primary_identifier=("/AccountId",),
-    additional_identifiers=(),
     read_only=("/AccountId",),
-    create_only=(),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
-    required=(),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -113,59 +112,15 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "BucketName": {
-            "pattern": "(?=^.{3,63}$)(?!^(\\d+\\.)+\\d+$)(^(([a-z0-9]|[a-z0-9][a-z0-9\\-]*[a-z0-9])\\.)*([a-z0-9]|[a-z0-9][a-z0-9\\-]*[a-z0-9])$)",
-            "type": "string",
-        },
-        "BucketOwner": {"pattern": "^[0-9]{12}$", "type": "string"},
-        "KMSKeyArn": {"maxLength": 2048, "minLength": 1, "type": "string"},
-        "RecordingDestinations": {
-            "additionalProperties": False,
-            "properties": {"S3Buckets": {"$ref": "#/definitions/S3Buckets"}},
-            "required": ["S3Buckets"],
-            "type": "object",
-        },
-        "S3Bucket": {
-            "additionalProperties": False,
-            "properties": {
-                "BucketName": {"$ref": "#/definitions/BucketName"},
-                "BucketOwner": {"$ref": "#/definitions/BucketOwner"},
-            },
-            "required": ["BucketOwner", "BucketName"],
-            "type": "object",
-        },
-        "S3Buckets": {
-            "items": {"$ref": "#/definitions/S3Bucket"},
-            "maxItems": 1,
-            "minItems": 1,
-            "type": "array",
-            "uniqueItems": True,
-        },
-    },
-    "properties": {
-        "AccountId": {"pattern": "\\d{12}", "type": "string"},
-        "ConnectionRecordingPreferences": {
-            "additionalProperties": False,
-            "properties": {
-                "KMSKeyArn": {"$ref": "#/definitions/KMSKeyArn"},
-                "RecordingDestinations": {"$ref": "#/definitions/RecordingDestinations"},
-            },
-            "required": ["RecordingDestinations", "KMSKeyArn"],
-            "type": "object",
-        },
-    },
-    "required": [],
-}
-
 
 class Preferences(_Resource):
     """AWS::SSMGuiConnect::Preferences: Definition of AWS::SSMGuiConnect::Preferences Resource Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: AccountId.
+    Read-only attributes (known once deployed): AccountId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ssmguiconnect-preferences.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -173,30 +128,38 @@ class Preferences(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "PreferencesAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "preferences.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     AccountId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The AWS Account Id that the preference is associated with, used as the unique identifier for
+    this resource."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ConnectionRecordingPreferences: PreferencesConnectionRecordingPreferencesDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ConnectionRecordingPreferences: PreferencesConnectionRecordingPreferences
+        | PreferencesConnectionRecordingPreferencesDict
+        | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::SSMGuiConnect::Preferences; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ConnectionRecordingPreferences: PreferencesConnectionRecordingPreferences
-            | PreferencesConnectionRecordingPreferencesDict
-            | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::SSMGuiConnect::Preferences; `await` it inside an App to deploy it.
-
-            ConnectionRecordingPreferences: The set of preferences used for recording RDP connections in the requesting AWS account and AWS Region.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ConnectionRecordingPreferences: The set of preferences used for recording RDP
+                connections in the requesting AWS account and AWS Region. This includes details such
+                as which S3 bucket recordings are stored in.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -7,9 +7,10 @@ Imported on first use by replication_set.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ReplicationRegion",
@@ -21,33 +22,69 @@ __all__ = [
 
 
 class ReplicationSetRegionConfiguration(DeferredModel):
+    """
+    The ReplicationSet regional configuration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    SseKmsKeyId: str
+    SseKmsKeyId: Annotated[
+        str,
+        Field(
+            description="The AWS Key Management Service key ID or Key Alias to use to encrypt your replication set."
+        ),
+    ]
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to tag a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str, Field(description="Pattern: ^(?!aws:)[a-zA-Z+-=._:/]+$ Length: 1 to 128 characters.")
+    ]
+    Value: Annotated[str, Field(description="Length: 1 to 256 characters.")]
 
 
 class ReplicationSetAttributes(DeferredModel):
-    Arn: str | None = None
+    """
+    The read-only attributes of a AWS::SSMIncidents::ReplicationSet, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="The ARN of the ReplicationSet.")] = None
 
 
 class ReplicationRegion(DeferredModel):
+    """
+    The ReplicationSet regional configuration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    RegionConfiguration: ReplicationSetRegionConfiguration | None = None
-    RegionName: str | None = None
+    RegionConfiguration: Annotated[
+        ReplicationSetRegionConfiguration | None,
+        Field(description="The ReplicationSet regional configuration."),
+    ] = None
+    RegionName: Annotated[str | None, Field(description="The AWS region name.")] = None
 
 
 class ReplicationSetProps(DeferredModel):
-    DeletionProtected: bool | None = None
-    Regions: list[ReplicationRegion]
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::SSMIncidents::ReplicationSet.
+    """
+
+    DeletionProtected: Annotated[
+        bool | None, Field(description="Configures the ReplicationSet deletion protection.")
+    ] = None
+    Regions: Annotated[
+        list[ReplicationRegion], Field(description="The ReplicationSet configuration.")
+    ]
+    Tags: Annotated[
+        list[Tag] | None, Field(description="The tags to apply to the replication set.")
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by response_plan.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "Action",
@@ -31,114 +31,246 @@ __all__ = [
 
 
 class DynamicSsmParameterValue(DeferredModel):
+    """
+    Value of the dynamic parameter to set when starting the SSM automation document.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Variable: Literal["INCIDENT_RECORD_ARN", "INVOLVED_RESOURCES"] | None = None
+    Variable: Annotated[
+        Literal["INCIDENT_RECORD_ARN", "INVOLVED_RESOURCES"] | None,
+        Field(
+            description="The variable types used as dynamic parameter value when starting the SSM automation document."
+        ),
+    ] = None
 
 
 class NotificationTargetItem(DeferredModel):
+    """
+    A notification target.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    SnsTopicArn: str | None = None
+    SnsTopicArn: Annotated[str | None, Field(description="The ARN of the Chatbot SNS topic.")] = (
+        None
+    )
 
 
 class ResponsePlanChatChannel(DeferredModel):
+    """
+    The chat channel configuration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ChatbotSns: list[str] | None = None
+    ChatbotSns: Annotated[
+        list[str] | None,
+        Field(
+            description="Items are unique. Each item: Pattern: ^arn:aws(-(cn|us-gov))?:sns:(([a-z]+-)+[0-9])?:([0-9]{12})?:[^.]+$ Length: at most 1000 characters."
+        ),
+    ] = None
 
 
 class ResponsePlanPagerDutyIncidentConfiguration(DeferredModel):
+    """
+    The pagerDuty incident configuration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ServiceId: str
+    ServiceId: Annotated[str, Field(description="The pagerDuty serviceId.")]
 
 
 class SsmParameter(DeferredModel):
+    """
+    A parameter to set when starting the SSM automation document.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Values: list[str]
+    Key: Annotated[str, Field(description="Length: 1 to 50 characters.")]
+    Values: Annotated[
+        list[str],
+        Field(
+            description="Items: at most 10 items. Items are unique. Each item: Length: at most 10000 characters."
+        ),
+    ]
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to tag a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str, Field(description="Pattern: ^(?!aws:)[a-zA-Z+-=._:/]+$ Length: 1 to 128 characters.")
+    ]
+    Value: Annotated[str, Field(description="Length: 1 to 256 characters.")]
 
 
 class ResponsePlanAttributes(DeferredModel):
-    Arn: str | None = None
+    """
+    The read-only attributes of a AWS::SSMIncidents::ResponsePlan, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="The ARN of the response plan.")] = None
 
 
 class DynamicSsmParameter(DeferredModel):
+    """
+    A parameter with a dynamic value to set when starting the SSM automation document.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: DynamicSsmParameterValue
+    Key: Annotated[str, Field(description="Length: 1 to 50 characters.")]
+    Value: Annotated[
+        DynamicSsmParameterValue,
+        Field(
+            description="Value of the dynamic parameter to set when starting the SSM automation document."
+        ),
+    ]
 
 
 class ResponsePlanIncidentTemplate(DeferredModel):
+    """
+    The incident template configuration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DedupeString: str | None = None
-    Impact: int
-    IncidentTags: list[Tag] | None = None
-    NotificationTargets: list[NotificationTargetItem] | None = None
-    Summary: str | None = None
-    Title: str
+    DedupeString: Annotated[str | None, Field(description="The deduplication string.")] = None
+    Impact: Annotated[int, Field(description="The impact value.")]
+    IncidentTags: Annotated[
+        list[Tag] | None,
+        Field(
+            description="Tags that get applied to incidents created by the StartIncident API action."
+        ),
+    ] = None
+    NotificationTargets: Annotated[
+        list[NotificationTargetItem] | None, Field(description="The list of notification targets.")
+    ] = None
+    Summary: Annotated[str | None, Field(description="The summary string.")] = None
+    Title: Annotated[str, Field(description="The title string.")]
 
 
 class ResponsePlanPagerDutyConfiguration(DeferredModel):
+    """
+    The pagerDuty configuration to use when starting the incident.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str
-    PagerDutyIncidentConfiguration: ResponsePlanPagerDutyIncidentConfiguration
-    SecretId: str
+    Name: Annotated[str, Field(description="The name of the pagerDuty configuration.")]
+    PagerDutyIncidentConfiguration: Annotated[
+        ResponsePlanPagerDutyIncidentConfiguration,
+        Field(description="The pagerDuty incident configuration."),
+    ]
+    SecretId: Annotated[
+        str, Field(description="The AWS secrets manager secretId storing the pagerDuty token.")
+    ]
 
 
 class ResponsePlanSsmAutomation(DeferredModel):
+    """
+    The configuration to use when starting the SSM automation document.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DocumentName: str
-    DocumentVersion: str | None = None
-    DynamicParameters: list[DynamicSsmParameter] | None = None
-    Parameters: list[SsmParameter] | None = None
-    RoleArn: str
-    TargetAccount: Literal["IMPACTED_ACCOUNT", "RESPONSE_PLAN_OWNER_ACCOUNT"] | None = None
+    DocumentName: Annotated[
+        str,
+        Field(description="The document name to use when starting the SSM automation document."),
+    ]
+    DocumentVersion: Annotated[
+        str | None,
+        Field(
+            description="The version of the document to use when starting the SSM automation document."
+        ),
+    ] = None
+    DynamicParameters: Annotated[
+        list[DynamicSsmParameter] | None,
+        Field(
+            description="The parameters with dynamic values to set when starting the SSM automation document."
+        ),
+    ] = None
+    Parameters: Annotated[
+        list[SsmParameter] | None,
+        Field(description="The parameters to set when starting the SSM automation document."),
+    ] = None
+    RoleArn: Annotated[
+        str, Field(description="The role ARN to use when starting the SSM automation document.")
+    ]
+    TargetAccount: Annotated[
+        Literal["IMPACTED_ACCOUNT", "RESPONSE_PLAN_OWNER_ACCOUNT"] | None,
+        Field(description="The account type to use when starting the SSM automation document."),
+    ] = None
 
 
 class Action(DeferredModel):
+    """
+    The automation configuration to launch.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    SsmAutomation: ResponsePlanSsmAutomation | None = None
+    SsmAutomation: Annotated[
+        ResponsePlanSsmAutomation | None,
+        Field(description="The configuration to use when starting the SSM automation document."),
+    ] = None
 
 
 class Integration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    PagerDutyConfiguration: ResponsePlanPagerDutyConfiguration | None = None
+    PagerDutyConfiguration: Annotated[
+        ResponsePlanPagerDutyConfiguration | None,
+        Field(description="The pagerDuty configuration to use when starting the incident."),
+    ] = None
 
 
 class ResponsePlanProps(DeferredModel):
-    Actions: list[Action] | None = None
-    ChatChannel: ResponsePlanChatChannel | None = None
-    DisplayName: str | None = None
-    Engagements: list[str] | None = None
-    IncidentTemplate: ResponsePlanIncidentTemplate
-    Integrations: list[Integration] | None = None
-    Name: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::SSMIncidents::ResponsePlan.
+    """
+
+    Actions: Annotated[list[Action] | None, Field(description="The list of actions.")] = None
+    ChatChannel: Annotated[
+        ResponsePlanChatChannel | None, Field(description="The chat channel configuration.")
+    ] = None
+    DisplayName: Annotated[
+        str | None, Field(description="The display name of the response plan.")
+    ] = None
+    Engagements: Annotated[
+        list[str] | None, Field(description="The list of engagements to use.")
+    ] = None
+    IncidentTemplate: Annotated[
+        ResponsePlanIncidentTemplate, Field(description="The incident template configuration.")
+    ]
+    Integrations: Annotated[
+        list[Integration] | None, Field(description="The list of integrations.")
+    ] = None
+    Name: Annotated[
+        str,
+        Field(
+            description="The name of the response plan. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None, Field(description="The tags to apply to the response plan.")
+    ] = None

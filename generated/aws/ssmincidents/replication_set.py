@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,51 +63,41 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ReplicationRegionDict = TypedDict(
-    "ReplicationRegionDict",
-    {
-        "RegionConfiguration": "ReplicationSetRegionConfigurationDict",
-        "RegionName": "str",
-    },
-    total=False,
-)
 
-ReplicationSetRegionConfigurationDict = TypedDict(
-    "ReplicationSetRegionConfigurationDict",
-    {
-        "SseKmsKeyId": "Required[str]",
-    },
-    total=False,
-)
+class ReplicationRegionDict(TypedDict, total=False):
+    """ReplicationRegion as a plain dict: The ReplicationSet regional configuration."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    RegionConfiguration: ReplicationSetRegionConfigurationDict
+    """The ReplicationSet regional configuration."""
+    RegionName: str
+    """The AWS region name."""
 
+
+class ReplicationSetRegionConfigurationDict(TypedDict, total=False):
+    """ReplicationSetRegionConfiguration as a plain dict: The ReplicationSet regional configuration."""
+
+    SseKmsKeyId: Required[str]
+    """The AWS Key Management Service key ID or Key Alias to use to encrypt your replication set."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to tag a resource."""
+
+    Key: Required[str]
+    """Pattern: ^(?!aws:)[a-zA-Z+-=._:/]+$ Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 1 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::SSMIncidents::ReplicationSet",
     schema_file="aws-ssmincidents-replicationset.json",
     primary_identifier=("/Arn",),
-    additional_identifiers=(),
     read_only=("/Arn",),
-    create_only=(),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Regions", "/Tags"),
     required=("Regions",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -113,72 +107,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Arn": {
-            "maxLength": 1000,
-            "pattern": "^arn:aws(-(cn|us-gov|iso(-b)?))?:[a-z-]+:(([a-z]+-)+[0-9])?:([0-9]{12})?:[^.]+$",
-            "type": "string",
-        },
-        "DeletionProtected": {"type": "boolean"},
-        "RegionConfiguration": {
-            "additionalProperties": False,
-            "properties": {"SseKmsKeyId": {"maxLength": 2048, "type": "string"}},
-            "required": ["SseKmsKeyId"],
-            "type": "object",
-        },
-        "RegionList": {
-            "items": {"$ref": "#/definitions/ReplicationRegion"},
-            "maxItems": 3,
-            "minItems": 1,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "RegionName": {"maxLength": 20, "type": "string"},
-        "ReplicationRegion": {
-            "additionalProperties": False,
-            "properties": {
-                "RegionConfiguration": {"$ref": "#/definitions/RegionConfiguration"},
-                "RegionName": {"$ref": "#/definitions/RegionName"},
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^(?!aws:)[a-zA-Z+-=._:/]+$",
-                    "type": "string",
-                },
-                "Value": {"maxLength": 256, "minLength": 1, "type": "string"},
-            },
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"$ref": "#/definitions/Arn"},
-        "DeletionProtected": {"$ref": "#/definitions/DeletionProtected"},
-        "Regions": {"$ref": "#/definitions/RegionList"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "type": "array",
-            "uniqueItems": True,
-        },
-    },
-    "required": ["Regions"],
-}
-
 
 class ReplicationSet(_Resource):
-    """AWS::SSMIncidents::ReplicationSet: Resource type definition for AWS::SSMIncidents::ReplicationSet
+    """AWS::SSMIncidents::ReplicationSet: Resource type definition for
+    AWS::SSMIncidents::ReplicationSet
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Read-only attributes (known once deployed): Arn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ssmincidents-replicationset.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -186,33 +124,39 @@ class ReplicationSet(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ReplicationSetAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "replication_set.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The ARN of the ReplicationSet."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     DeletionProtected: bool
     Regions: list[ReplicationRegionDict]
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Regions: list[ReplicationRegion | ReplicationRegionDict],
+        DeletionProtected: bool | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::SSMIncidents::ReplicationSet; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Regions: list[ReplicationRegion | ReplicationRegionDict],
-            DeletionProtected: bool | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::SSMIncidents::ReplicationSet; `await` it inside an App to deploy it.
-
-            Regions: The ReplicationSet configuration.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Regions: The ReplicationSet configuration. Required.
+            DeletionProtected: Configures the ReplicationSet deletion protection.
             Tags: The tags to apply to the replication set.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

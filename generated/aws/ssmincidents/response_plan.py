@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -95,126 +99,135 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ActionDict = TypedDict(
-    "ActionDict",
-    {
-        "SsmAutomation": "ResponsePlanSsmAutomationDict",
-    },
-    total=False,
-)
 
-DynamicSsmParameterDict = TypedDict(
-    "DynamicSsmParameterDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[DynamicSsmParameterValueDict]",
-    },
-    total=False,
-)
+class ActionDict(TypedDict, total=False):
+    """Action as a plain dict: The automation configuration to launch."""
 
-DynamicSsmParameterValueDict = TypedDict(
-    "DynamicSsmParameterValueDict",
-    {
-        "Variable": "Literal['INCIDENT_RECORD_ARN', 'INVOLVED_RESOURCES']",
-    },
-    total=False,
-)
+    SsmAutomation: ResponsePlanSsmAutomationDict
+    """The configuration to use when starting the SSM automation document."""
 
-IntegrationDict = TypedDict(
-    "IntegrationDict",
-    {
-        "PagerDutyConfiguration": "ResponsePlanPagerDutyConfigurationDict",
-    },
-    total=False,
-)
 
-NotificationTargetItemDict = TypedDict(
-    "NotificationTargetItemDict",
-    {
-        "SnsTopicArn": "str",
-    },
-    total=False,
-)
+class DynamicSsmParameterDict(TypedDict, total=False):
+    """DynamicSsmParameter as a plain dict: A parameter with a dynamic value to set when starting
+    the SSM automation document."""
 
-ResponsePlanChatChannelDict = TypedDict(
-    "ResponsePlanChatChannelDict",
-    {
-        "ChatbotSns": "list[str]",
-    },
-    total=False,
-)
+    Key: Required[str]
+    """Length: 1 to 50 characters."""
+    Value: Required[DynamicSsmParameterValueDict]
+    """Value of the dynamic parameter to set when starting the SSM automation document."""
 
-ResponsePlanIncidentTemplateDict = TypedDict(
-    "ResponsePlanIncidentTemplateDict",
-    {
-        "DedupeString": "str",
-        "Impact": "Required[int]",
-        "IncidentTags": "list[TagDict]",
-        "NotificationTargets": "list[NotificationTargetItemDict]",
-        "Summary": "str",
-        "Title": "Required[str]",
-    },
-    total=False,
-)
 
-ResponsePlanPagerDutyConfigurationDict = TypedDict(
-    "ResponsePlanPagerDutyConfigurationDict",
-    {
-        "Name": "Required[str]",
-        "PagerDutyIncidentConfiguration": "Required[ResponsePlanPagerDutyIncidentConfigurationDict]",
-        "SecretId": "Required[str]",
-    },
-    total=False,
-)
+class DynamicSsmParameterValueDict(TypedDict, total=False):
+    """DynamicSsmParameterValue as a plain dict: Value of the dynamic parameter to set when starting
+    the SSM automation document."""
 
-ResponsePlanPagerDutyIncidentConfigurationDict = TypedDict(
-    "ResponsePlanPagerDutyIncidentConfigurationDict",
-    {
-        "ServiceId": "Required[str]",
-    },
-    total=False,
-)
+    Variable: Literal["INCIDENT_RECORD_ARN", "INVOLVED_RESOURCES"]
+    """The variable types used as dynamic parameter value when starting the SSM automation document."""
 
-ResponsePlanSsmAutomationDict = TypedDict(
-    "ResponsePlanSsmAutomationDict",
-    {
-        "DocumentName": "Required[str]",
-        "DocumentVersion": "str",
-        "DynamicParameters": "list[DynamicSsmParameterDict]",
-        "Parameters": "list[SsmParameterDict]",
-        "RoleArn": "Required[str]",
-        "TargetAccount": "Literal['IMPACTED_ACCOUNT', 'RESPONSE_PLAN_OWNER_ACCOUNT']",
-    },
-    total=False,
-)
 
-SsmParameterDict = TypedDict(
-    "SsmParameterDict",
-    {
-        "Key": "Required[str]",
-        "Values": "Required[list[str]]",
-    },
-    total=False,
-)
+class IntegrationDict(TypedDict, total=False):
+    """Integration as a plain dict."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    PagerDutyConfiguration: ResponsePlanPagerDutyConfigurationDict
+    """The pagerDuty configuration to use when starting the incident."""
 
+
+class NotificationTargetItemDict(TypedDict, total=False):
+    """NotificationTargetItem as a plain dict: A notification target."""
+
+    SnsTopicArn: str
+    """The ARN of the Chatbot SNS topic."""
+
+
+class ResponsePlanChatChannelDict(TypedDict, total=False):
+    """ResponsePlanChatChannel as a plain dict: The chat channel configuration."""
+
+    ChatbotSns: list[str]
+    """Items are unique. Each item: Pattern:
+    ^arn:aws(-(cn|us-gov))?:sns:(([a-z]+-)+[0-9])?:([0-9]{12})?:[^.]+$ Length: at most 1000
+    characters."""
+
+
+class ResponsePlanIncidentTemplateDict(TypedDict, total=False):
+    """ResponsePlanIncidentTemplate as a plain dict: The incident template configuration."""
+
+    DedupeString: str
+    """The deduplication string."""
+    Impact: Required[int]
+    """The impact value."""
+    IncidentTags: list[TagDict]
+    """Tags that get applied to incidents created by the StartIncident API action."""
+    NotificationTargets: list[NotificationTargetItemDict]
+    """The list of notification targets."""
+    Summary: str
+    """The summary string."""
+    Title: Required[str]
+    """The title string."""
+
+
+class ResponsePlanPagerDutyConfigurationDict(TypedDict, total=False):
+    """ResponsePlanPagerDutyConfiguration as a plain dict: The pagerDuty configuration to use when
+    starting the incident."""
+
+    Name: Required[str]
+    """The name of the pagerDuty configuration."""
+    PagerDutyIncidentConfiguration: Required[ResponsePlanPagerDutyIncidentConfigurationDict]
+    """The pagerDuty incident configuration."""
+    SecretId: Required[str]
+    """The AWS secrets manager secretId storing the pagerDuty token."""
+
+
+class ResponsePlanPagerDutyIncidentConfigurationDict(TypedDict, total=False):
+    """ResponsePlanPagerDutyIncidentConfiguration as a plain dict: The pagerDuty incident
+    configuration."""
+
+    ServiceId: Required[str]
+    """The pagerDuty serviceId."""
+
+
+class ResponsePlanSsmAutomationDict(TypedDict, total=False):
+    """ResponsePlanSsmAutomation as a plain dict: The configuration to use when starting the SSM
+    automation document."""
+
+    DocumentName: Required[str]
+    """The document name to use when starting the SSM automation document."""
+    DocumentVersion: str
+    """The version of the document to use when starting the SSM automation document."""
+    DynamicParameters: list[DynamicSsmParameterDict]
+    """The parameters with dynamic values to set when starting the SSM automation document."""
+    Parameters: list[SsmParameterDict]
+    """The parameters to set when starting the SSM automation document."""
+    RoleArn: Required[str]
+    """The role ARN to use when starting the SSM automation document."""
+    TargetAccount: Literal["IMPACTED_ACCOUNT", "RESPONSE_PLAN_OWNER_ACCOUNT"]
+    """The account type to use when starting the SSM automation document."""
+
+
+class SsmParameterDict(TypedDict, total=False):
+    """SsmParameter as a plain dict: A parameter to set when starting the SSM automation document."""
+
+    Key: Required[str]
+    """Length: 1 to 50 characters."""
+    Values: Required[list[str]]
+    """Items: at most 10 items. Items are unique. Each item: Length: at most 10000 characters."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to tag a resource."""
+
+    Key: Required[str]
+    """Pattern: ^(?!aws:)[a-zA-Z+-=._:/]+$ Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 1 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::SSMIncidents::ResponsePlan",
     schema_file="aws-ssmincidents-responseplan.json",
     primary_identifier=("/Arn",),
-    additional_identifiers=(),
     read_only=("/Arn",),
     create_only=("/Name",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=(
         "/Actions/*/SsmAutomation/DynamicParameters",
         "/Actions/*/SsmAutomation/Parameters",
@@ -224,14 +237,7 @@ METADATA = _TypeMetadata(
         "/Tags",
     ),
     required=("Name", "IncidentTemplate"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -241,208 +247,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Action": {
-            "additionalProperties": False,
-            "properties": {"SsmAutomation": {"$ref": "#/definitions/SsmAutomation"}},
-            "type": "object",
-        },
-        "ChatChannel": {
-            "additionalProperties": False,
-            "properties": {"ChatbotSns": {"$ref": "#/definitions/ChatbotSns"}},
-            "type": "object",
-        },
-        "ChatbotSns": {
-            "items": {"$ref": "#/definitions/SnsArn"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "DynamicSsmParameter": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 50, "minLength": 1, "type": "string"},
-                "Value": {"$ref": "#/definitions/DynamicSsmParameterValue"},
-            },
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-        "DynamicSsmParameterValue": {
-            "additionalProperties": False,
-            "properties": {"Variable": {"$ref": "#/definitions/VariableType"}},
-            "type": "object",
-        },
-        "IncidentTemplate": {
-            "additionalProperties": False,
-            "properties": {
-                "DedupeString": {"maxLength": 1000, "minLength": 1, "type": "string"},
-                "Impact": {"maximum": 5, "minimum": 1, "type": "integer"},
-                "IncidentTags": {
-                    "items": {"$ref": "#/definitions/Tag"},
-                    "maxItems": 50,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "NotificationTargets": {
-                    "items": {"$ref": "#/definitions/NotificationTargetItem"},
-                    "maxItems": 10,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Summary": {"maxLength": 4000, "minLength": 1, "type": "string"},
-                "Title": {"maxLength": 200, "type": "string"},
-            },
-            "required": ["Title", "Impact"],
-            "type": "object",
-        },
-        "Integration": {
-            "additionalProperties": False,
-            "oneOf": [{"required": ["PagerDutyConfiguration"]}],
-            "properties": {
-                "PagerDutyConfiguration": {"$ref": "#/definitions/PagerDutyConfiguration"}
-            },
-            "type": "object",
-        },
-        "NotificationTargetItem": {
-            "additionalProperties": False,
-            "properties": {"SnsTopicArn": {"$ref": "#/definitions/SnsArn"}},
-            "type": "object",
-        },
-        "PagerDutyConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Name": {"maxLength": 200, "minLength": 1, "type": "string"},
-                "PagerDutyIncidentConfiguration": {
-                    "$ref": "#/definitions/PagerDutyIncidentConfiguration"
-                },
-                "SecretId": {"maxLength": 512, "minLength": 1, "type": "string"},
-            },
-            "required": ["Name", "SecretId", "PagerDutyIncidentConfiguration"],
-            "type": "object",
-        },
-        "PagerDutyIncidentConfiguration": {
-            "additionalProperties": False,
-            "properties": {"ServiceId": {"maxLength": 200, "minLength": 1, "type": "string"}},
-            "required": ["ServiceId"],
-            "type": "object",
-        },
-        "SSMContact": {
-            "maxLength": 1000,
-            "pattern": "^arn:aws(-(cn|us-gov))?:ssm-contacts:(([a-z]+-)+[0-9])?:([0-9]{12})?:[^.]+$",
-            "type": "string",
-        },
-        "SnsArn": {
-            "maxLength": 1000,
-            "pattern": "^arn:aws(-(cn|us-gov))?:sns:(([a-z]+-)+[0-9])?:([0-9]{12})?:[^.]+$",
-            "type": "string",
-        },
-        "SsmAutomation": {
-            "additionalProperties": False,
-            "properties": {
-                "DocumentName": {"maxLength": 128, "type": "string"},
-                "DocumentVersion": {"maxLength": 128, "type": "string"},
-                "DynamicParameters": {
-                    "items": {"$ref": "#/definitions/DynamicSsmParameter"},
-                    "maxItems": 200,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "Parameters": {
-                    "items": {"$ref": "#/definitions/SsmParameter"},
-                    "maxItems": 200,
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "RoleArn": {
-                    "maxLength": 1000,
-                    "pattern": "^arn:aws(-(cn|us-gov))?:[a-z-]+:(([a-z]+-)+[0-9])?:([0-9]{12})?:[^.]+$",
-                    "type": "string",
-                },
-                "TargetAccount": {
-                    "enum": ["IMPACTED_ACCOUNT", "RESPONSE_PLAN_OWNER_ACCOUNT"],
-                    "type": "string",
-                },
-            },
-            "required": ["RoleArn", "DocumentName"],
-            "type": "object",
-        },
-        "SsmParameter": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 50, "minLength": 1, "type": "string"},
-                "Values": {
-                    "items": {"$ref": "#/definitions/SsmParameterValue"},
-                    "maxItems": 10,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-            },
-            "required": ["Values", "Key"],
-            "type": "object",
-        },
-        "SsmParameterValue": {"maxLength": 10000, "type": "string"},
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^(?!aws:)[a-zA-Z+-=._:/]+$",
-                    "type": "string",
-                },
-                "Value": {"maxLength": 256, "minLength": 1, "type": "string"},
-            },
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-        "VariableType": {"enum": ["INCIDENT_RECORD_ARN", "INVOLVED_RESOURCES"], "type": "string"},
-    },
-    "properties": {
-        "Actions": {
-            "items": {"$ref": "#/definitions/Action"},
-            "maxItems": 1,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "Arn": {
-            "maxLength": 1000,
-            "pattern": "^arn:aws(-(cn|us-gov))?:[a-z-]+:(([a-z]+-)+[0-9])?:([0-9]{12})?:[^.]+$",
-            "type": "string",
-        },
-        "ChatChannel": {"$ref": "#/definitions/ChatChannel"},
-        "DisplayName": {"maxLength": 200, "minLength": 1, "type": "string"},
-        "Engagements": {
-            "items": {"$ref": "#/definitions/SSMContact"},
-            "maxItems": 5,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "IncidentTemplate": {"$ref": "#/definitions/IncidentTemplate"},
-        "Integrations": {
-            "items": {"$ref": "#/definitions/Integration"},
-            "maxItems": 1,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "Name": {"maxLength": 200, "minLength": 1, "pattern": "^[a-zA-Z0-9_-]*$", "type": "string"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "type": "array",
-            "uniqueItems": True,
-        },
-    },
-    "required": ["Name", "IncidentTemplate"],
-}
-
 
 class ResponsePlan(_Resource):
     """AWS::SSMIncidents::ResponsePlan: Resource type definition for AWS::SSMIncidents::ResponsePlan
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Replaced when any of these change (create-only): Name.
+    Read-only attributes (known once deployed): Arn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ssmincidents-responseplan.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -450,11 +264,13 @@ class ResponsePlan(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ResponsePlanAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "response_plan.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The ARN of the response plan."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Actions: list[ActionDict]
     ChatChannel: ResponsePlanChatChannelDict
     DisplayName: str
@@ -464,33 +280,39 @@ class ResponsePlan(_Resource):
     Name: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        IncidentTemplate: ResponsePlanIncidentTemplate | ResponsePlanIncidentTemplateDict,
+        Name: str,
+        Actions: list[Action | ActionDict] | None = None,
+        ChatChannel: ResponsePlanChatChannel | ResponsePlanChatChannelDict | None = None,
+        DisplayName: str | None = None,
+        Engagements: list[str] | None = None,
+        Integrations: list[Integration | IntegrationDict] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::SSMIncidents::ResponsePlan; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            IncidentTemplate: ResponsePlanIncidentTemplate | ResponsePlanIncidentTemplateDict,
-            Name: str,
-            Actions: list[Action | ActionDict] | None = None,
-            ChatChannel: ResponsePlanChatChannel | ResponsePlanChatChannelDict | None = None,
-            DisplayName: str | None = None,
-            Engagements: list[str] | None = None,
-            Integrations: list[Integration | IntegrationDict] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::SSMIncidents::ResponsePlan; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            IncidentTemplate: The incident template configuration. Required.
+            Name: The name of the response plan. Create-only: changing it replaces the resource.
+                Required.
             Actions: The list of actions.
+            ChatChannel: The chat channel configuration.
             DisplayName: The display name of the response plan.
             Engagements: The list of engagements to use.
             Integrations: The list of integrations.
-            Name: The name of the response plan.
             Tags: The tags to apply to the response plan.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -7,7 +7,7 @@ Imported on first use by configuration_manager.py, which re-exports every name h
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -24,20 +24,24 @@ class ConfigurationDefinition(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    LocalDeploymentAdministrationRoleArn: str | None = None
-    LocalDeploymentExecutionRoleName: str | None = None
-    Parameters: Annotated[dict[str, Any], Field(max_length=0)]
-    Type: str
-    TypeVersion: str | None = None
-    id: str | None = None
+    LocalDeploymentAdministrationRoleArn: Annotated[str | None, Field(description="Type: str.")] = (
+        None
+    )
+    LocalDeploymentExecutionRoleName: Annotated[
+        str | None, Field(description="Length: 1 to 256 characters.")
+    ] = None
+    Parameters: Annotated[dict[str, str], Field(description="Type: dict[str, str].")]
+    Type: Annotated[str, Field(description="Pattern: ^[a-zA-Z0-9_\\-.:/]{3,200}$")]
+    TypeVersion: Annotated[str | None, Field(description="Length: 1 to 128 characters.")] = None
+    id: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class StatusSummary(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    LastUpdatedAt: str
-    Status: (
+    LastUpdatedAt: Annotated[str, Field(description="Type: str.")]
+    Status: Annotated[
         Literal[
             "INITIALIZING",
             "DEPLOYING",
@@ -50,22 +54,42 @@ class StatusSummary(DeferredModel):
             "STOP_FAILED",
             "NONE",
         ]
-        | None
-    ) = None
-    StatusDetails: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    StatusMessage: str | None = None
-    StatusType: Literal["Deployment", "AsyncExecutions"]
+        | None,
+        Field(
+            description="Allowed values: 'INITIALIZING', 'DEPLOYING', 'SUCCEEDED', 'DELETING', 'STOPPING', 'FAILED', 'STOPPED', 'DELETE_FAILED', 'STOP_FAILED', 'NONE'."
+        ),
+    ] = None
+    StatusDetails: Annotated[dict[str, str] | None, Field(description="Type: dict[str, str].")] = (
+        None
+    )
+    StatusMessage: Annotated[str | None, Field(description="Type: str.")] = None
+    StatusType: Annotated[
+        Literal["Deployment", "AsyncExecutions"],
+        Field(description="Allowed values: 'Deployment', 'AsyncExecutions'."),
+    ]
 
 
 class ConfigurationManagerAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    LastModifiedAt: str | None = None
-    ManagerArn: str | None = None
-    StatusSummaries: list[StatusSummary] | None = None
+    """
+    The read-only attributes of a AWS::SSMQuickSetup::ConfigurationManager, set by AWS.
+    """
+
+    CreatedAt: Annotated[str | None, Field(description="Type: str.")] = None
+    LastModifiedAt: Annotated[str | None, Field(description="Type: str.")] = None
+    ManagerArn: Annotated[str | None, Field(description="Type: str.")] = None
+    StatusSummaries: Annotated[
+        list[StatusSummary] | None, Field(description="Type: list[StatusSummaryDict].")
+    ] = None
 
 
 class ConfigurationManagerProps(DeferredModel):
-    ConfigurationDefinitions: list[ConfigurationDefinition]
-    Description: str | None = None
-    Name: str | None = None
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
+    """
+    The properties a program declares for a AWS::SSMQuickSetup::ConfigurationManager.
+    """
+
+    ConfigurationDefinitions: Annotated[
+        list[ConfigurationDefinition], Field(description="Type: list[ConfigurationDefinitionDict].")
+    ]
+    Description: Annotated[str | None, Field(description="Pattern: ^.{0,512}$")] = None
+    Name: Annotated[str | None, Field(description="Pattern: ^[ A-Za-z0-9_-]{1,50}$")] = None
+    Tags: Annotated[dict[str, str] | None, Field(description="Type: dict[str, str].")] = None

@@ -7,7 +7,7 @@ Imported on first use by lifecycle_automation.py, which re-exports every name he
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import Field
@@ -19,11 +19,34 @@ __all__ = [
 
 
 class LifecycleAutomationProps(DeferredModel):
-    AutomationDocument: str
-    AutomationParameters: Annotated[dict[str, Any], Field(max_length=0)]
-    ResourceKey: str
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
+    """
+    The properties a program declares for a AWS::SSMQuickSetup::LifecycleAutomation.
+    """
+
+    AutomationDocument: Annotated[
+        str, Field(description="The name of the Automation document to execute")
+    ]
+    AutomationParameters: Annotated[
+        dict[str, list[str]],
+        Field(description="Parameters to be passed to the Automation Document"),
+    ]
+    ResourceKey: Annotated[
+        str,
+        Field(
+            description="A unique identifier used for generating a unique logical ID for the custom resource Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[dict[str, str] | None, Field(description="Type: dict[str, str].")] = None
 
 
 class LifecycleAutomationAttributes(DeferredModel):
-    AssociationId: str | None = None
+    """
+    The read-only attributes of a AWS::SSMQuickSetup::LifecycleAutomation, set by AWS.
+    """
+
+    AssociationId: Annotated[
+        str | None,
+        Field(
+            description="The id from the association that is returned when creating the association"
+        ),
+    ] = None

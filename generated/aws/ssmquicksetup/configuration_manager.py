@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,36 +59,56 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ConfigurationDefinitionDict = TypedDict(
-    "ConfigurationDefinitionDict",
-    {
-        "LocalDeploymentAdministrationRoleArn": "str",
-        "LocalDeploymentExecutionRoleName": "str",
-        "Parameters": "Required[dict[str, Any]]",
-        "Type": "Required[str]",
-        "TypeVersion": "str",
-        "id": "str",
-    },
-    total=False,
-)
 
-StatusSummaryDict = TypedDict(
-    "StatusSummaryDict",
-    {
-        "LastUpdatedAt": "Required[str]",
-        "Status": "Literal['INITIALIZING', 'DEPLOYING', 'SUCCEEDED', 'DELETING', 'STOPPING', 'FAILED', 'STOPPED', 'DELETE_FAILED', 'STOP_FAILED', 'NONE']",
-        "StatusDetails": "dict[str, Any]",
-        "StatusMessage": "str",
-        "StatusType": "Required[Literal['Deployment', 'AsyncExecutions']]",
-    },
-    total=False,
-)
+class ConfigurationDefinitionDict(TypedDict, total=False):
+    """ConfigurationDefinition as a plain dict."""
 
+    LocalDeploymentAdministrationRoleArn: str
+    """Type: str."""
+    LocalDeploymentExecutionRoleName: str
+    """Length: 1 to 256 characters."""
+    Parameters: Required[dict[str, str]]
+    """Type: dict[str, str]."""
+    Type: Required[str]
+    """Pattern: ^[a-zA-Z0-9_\\-.:/]{3,200}$"""
+    TypeVersion: str
+    """Length: 1 to 128 characters."""
+    id: str
+    """Type: str."""
+
+
+class StatusSummaryDict(TypedDict, total=False):
+    """StatusSummary as a plain dict."""
+
+    LastUpdatedAt: Required[str]
+    """Type: str."""
+    Status: Literal[
+        "INITIALIZING",
+        "DEPLOYING",
+        "SUCCEEDED",
+        "DELETING",
+        "STOPPING",
+        "FAILED",
+        "STOPPED",
+        "DELETE_FAILED",
+        "STOP_FAILED",
+        "NONE",
+    ]
+    """Allowed values: 'INITIALIZING', 'DEPLOYING', 'SUCCEEDED', 'DELETING', 'STOPPING', 'FAILED',
+    'STOPPED', 'DELETE_FAILED', 'STOP_FAILED', 'NONE'."""
+    StatusDetails: dict[str, str]
+    """Type: dict[str, str]."""
+    StatusMessage: str
+    """Type: str."""
+    StatusType: Required[Literal["Deployment", "AsyncExecutions"]]
+    """Allowed values: 'Deployment', 'AsyncExecutions'."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::SSMQuickSetup::ConfigurationManager",
     schema_file="aws-ssmquicksetup-configurationmanager.json",
     primary_identifier=("/ManagerArn",),
-    additional_identifiers=(),
     read_only=(
         "/CreatedAt",
         "/LastModifiedAt",
@@ -93,18 +117,9 @@ METADATA = _TypeMetadata(
         "/ConfigurationDefinitions/*/id",
     ),
     create_only=("/ConfigurationDefinitions/*/Type", "/ConfigurationDefinitions/*/TypeVersion"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/StatusSummaries",),
     required=("ConfigurationDefinitions",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 2160,
         "read": 120,
@@ -114,101 +129,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ConfigurationDefinition": {
-            "additionalProperties": False,
-            "properties": {
-                "LocalDeploymentAdministrationRoleArn": {"type": "string"},
-                "LocalDeploymentExecutionRoleName": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "type": "string",
-                },
-                "Parameters": {"$ref": "#/definitions/ConfigurationParametersMap"},
-                "Type": {"pattern": "^[a-zA-Z0-9_\\-.:/]{3,200}$", "type": "string"},
-                "TypeVersion": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "id": {"type": "string"},
-            },
-            "required": ["Parameters", "Type"],
-            "type": "object",
-        },
-        "ConfigurationParametersMap": {
-            "additionalProperties": False,
-            "patternProperties": {
-                "^[A-Za-z0-9+=@_\\/\\s-]+$": {"maxLength": 40960, "type": "string"}
-            },
-            "type": "object",
-        },
-        "Status": {
-            "enum": [
-                "INITIALIZING",
-                "DEPLOYING",
-                "SUCCEEDED",
-                "DELETING",
-                "STOPPING",
-                "FAILED",
-                "STOPPED",
-                "DELETE_FAILED",
-                "STOP_FAILED",
-                "NONE",
-            ],
-            "type": "string",
-        },
-        "StatusDetails": {
-            "additionalProperties": False,
-            "patternProperties": {".+": {"type": "string"}},
-            "type": "object",
-        },
-        "StatusSummary": {
-            "additionalProperties": False,
-            "properties": {
-                "LastUpdatedAt": {"type": "string"},
-                "Status": {"$ref": "#/definitions/Status"},
-                "StatusDetails": {"$ref": "#/definitions/StatusDetails"},
-                "StatusMessage": {"type": "string"},
-                "StatusType": {"$ref": "#/definitions/StatusType"},
-            },
-            "required": ["LastUpdatedAt", "StatusType"],
-            "type": "object",
-        },
-        "StatusType": {"enum": ["Deployment", "AsyncExecutions"], "type": "string"},
-        "TagsMap": {
-            "additionalProperties": False,
-            "patternProperties": {
-                "^[A-Za-z0-9 +=@_\\/:.-]+$": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "pattern": "^[A-Za-z0-9 +=@_\\/:.-]+$",
-                    "type": "string",
-                }
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "ConfigurationDefinitions": {
-            "items": {"$ref": "#/definitions/ConfigurationDefinition"},
-            "type": "array",
-        },
-        "CreatedAt": {"type": "string"},
-        "Description": {"pattern": "^.{0,512}$", "type": "string"},
-        "LastModifiedAt": {"type": "string"},
-        "ManagerArn": {"type": "string"},
-        "Name": {"pattern": "^[ A-Za-z0-9_-]{1,50}$", "type": "string"},
-        "StatusSummaries": {"items": {"$ref": "#/definitions/StatusSummary"}, "type": "array"},
-        "Tags": {"$ref": "#/definitions/TagsMap"},
-    },
-    "required": ["ConfigurationDefinitions"],
-}
-
 
 class ConfigurationManager(_Resource):
-    """AWS::SSMQuickSetup::ConfigurationManager: Definition of AWS::SSMQuickSetup::ConfigurationManager Resource Type
+    """AWS::SSMQuickSetup::ConfigurationManager: Definition of
+    AWS::SSMQuickSetup::ConfigurationManager Resource Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ManagerArn.
+    Replaced when any of these change (create-only): ConfigurationDefinitions[*].Type,
+    ConfigurationDefinitions[*].TypeVersion.
+    Read-only attributes (known once deployed): CreatedAt, LastModifiedAt, ManagerArn,
+    StatusSummaries.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ssmquicksetup-configurationmanager.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -218,36 +151,50 @@ class ConfigurationManager(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ConfigurationManagerAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "configuration_manager.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     CreatedAt: str
+    """Type: str."""
     LastModifiedAt: str
+    """Type: str."""
     ManagerArn: str
+    """Type: str."""
     StatusSummaries: list[StatusSummaryDict]
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: list[StatusSummaryDict]."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ConfigurationDefinitions: list[ConfigurationDefinitionDict]
     Description: str
     Name: str
-    Tags: dict[str, Any]
+    Tags: dict[str, str]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ConfigurationDefinitions: list[ConfigurationDefinition | ConfigurationDefinitionDict],
+        Description: str | None = None,
+        Name: str | None = None,
+        Tags: dict[str, str] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::SSMQuickSetup::ConfigurationManager; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ConfigurationDefinitions: list[ConfigurationDefinition | ConfigurationDefinitionDict],
-            Description: str | None = None,
-            Name: str | None = None,
-            Tags: dict[str, Any] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::SSMQuickSetup::ConfigurationManager; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ConfigurationDefinitions: Type: list[ConfigurationDefinitionDict]. Required.
+            Description: Pattern: ^.{0,512}$
+            Name: Pattern: ^[ A-Za-z0-9_-]{1,50}$
+            Tags: Type: dict[str, str].
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

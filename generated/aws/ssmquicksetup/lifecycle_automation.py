@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,25 +51,15 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::SSMQuickSetup::LifecycleAutomation",
     schema_file="aws-ssmquicksetup-lifecycleautomation.json",
     primary_identifier=("/AssociationId",),
-    additional_identifiers=(),
     read_only=("/AssociationId",),
     create_only=("/ResourceKey",),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("AutomationDocument", "ResourceKey", "AutomationParameters"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -75,60 +69,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AutomationParameters": {
-            "additionalProperties": False,
-            "patternProperties": {
-                "^[a-zA-Z0-9_]+$": {"items": {"type": "string"}, "type": "array"}
-            },
-            "type": "object",
-        },
-        "TagsMap": {
-            "additionalProperties": False,
-            "patternProperties": {
-                "^[A-Za-z0-9 +=@_\\/:.-]+$": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "pattern": "^[A-Za-z0-9 +=@_\\/:.-]+$",
-                    "type": "string",
-                }
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AssociationId": {
-            "maxLength": 64,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9-]+$",
-            "type": "string",
-        },
-        "AutomationDocument": {
-            "maxLength": 500,
-            "minLength": 1,
-            "pattern": "^\\S+$",
-            "type": "string",
-        },
-        "AutomationParameters": {"$ref": "#/definitions/AutomationParameters"},
-        "ResourceKey": {
-            "maxLength": 64,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9-]+$",
-            "type": "string",
-        },
-        "Tags": {"$ref": "#/definitions/TagsMap"},
-    },
-    "required": ["AutomationDocument", "ResourceKey", "AutomationParameters"],
-}
-
 
 class LifecycleAutomation(_Resource):
-    """AWS::SSMQuickSetup::LifecycleAutomation: Resource Type definition for AWS::SSMQuickSetup::LifecycleAutomation that executes SSM Automation documents in response to CloudFormation lifecycle ev...
+    """AWS::SSMQuickSetup::LifecycleAutomation: Resource Type definition for
+    AWS::SSMQuickSetup::LifecycleAutomation that executes SSM Automation documents in response to
+    CloudFormation lifecycle events.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: AssociationId.
+    Replaced when any of these change (create-only): ResourceKey.
+    Read-only attributes (known once deployed): AssociationId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ssmquicksetup-lifecycleautomation.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -138,35 +90,45 @@ class LifecycleAutomation(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "LifecycleAutomationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "lifecycle_automation.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     AssociationId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The id from the association that is returned when creating the association"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AutomationDocument: str
-    AutomationParameters: dict[str, Any]
+    AutomationParameters: dict[str, list[str]]
     ResourceKey: str
-    Tags: dict[str, Any]
+    Tags: dict[str, str]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AutomationDocument: str,
+        AutomationParameters: dict[str, list[str]],
+        ResourceKey: str,
+        Tags: dict[str, str] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::SSMQuickSetup::LifecycleAutomation; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AutomationDocument: str,
-            AutomationParameters: dict[str, Any],
-            ResourceKey: str,
-            Tags: dict[str, Any] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::SSMQuickSetup::LifecycleAutomation; `await` it inside an App to deploy it.
-
-            AutomationDocument: The name of the Automation document to execute
-            ResourceKey: A unique identifier used for generating a unique logical ID for the custom resource
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AutomationDocument: The name of the Automation document to execute Required.
+            AutomationParameters: Parameters to be passed to the Automation Document Required.
+            ResourceKey: A unique identifier used for generating a unique logical ID for the custom
+                resource Create-only: changing it replaces the resource. Required.
+            Tags: Type: dict[str, str].
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

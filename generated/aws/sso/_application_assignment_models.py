@@ -7,9 +7,10 @@ Imported on first use by application_assignment.py, which re-exports every name 
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "ApplicationAssignmentAttributes",
@@ -18,10 +19,31 @@ __all__ = [
 
 
 class ApplicationAssignmentProps(DeferredModel):
-    ApplicationArn: str
-    PrincipalId: str
-    PrincipalType: Literal["USER", "GROUP"]
+    """
+    The properties a program declares for a AWS::SSO::ApplicationAssignment.
+    """
+
+    ApplicationArn: Annotated[
+        str,
+        Field(
+            description="The ARN of the application. Create-only: changing it replaces the resource."
+        ),
+    ]
+    PrincipalId: Annotated[
+        str,
+        Field(
+            description="An identifier for an object in IAM Identity Center, such as a user or group Create-only: changing it replaces the resource."
+        ),
+    ]
+    PrincipalType: Annotated[
+        Literal["USER", "GROUP"],
+        Field(
+            description="The entity type for which the assignment will be created. Create-only: changing it replaces the resource."
+        ),
+    ]
 
 
 class ApplicationAssignmentAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::SSO::ApplicationAssignment, set by AWS.
+    """

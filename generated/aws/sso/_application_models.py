@@ -7,10 +7,10 @@ Imported on first use by application.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ApplicationAttributes",
@@ -22,39 +22,109 @@ __all__ = [
 
 
 class ApplicationSignInOptions(DeferredModel):
+    """
+    A structure that describes the sign-in options for an application portal
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ApplicationUrl: str | None = None
-    Origin: Literal["IDENTITY_CENTER", "APPLICATION"]
+    ApplicationUrl: Annotated[
+        str | None,
+        Field(
+            description="The URL that accepts authentication requests for an application, this is a required parameter if the Origin parameter is APPLICATION"
+        ),
+    ] = None
+    Origin: Annotated[
+        Literal["IDENTITY_CENTER", "APPLICATION"],
+        Field(
+            description="This determines how IAM Identity Center navigates the user to the target application"
+        ),
+    ]
 
 
 class PortalOptionsConfiguration(DeferredModel):
+    """
+    A structure that describes the options for the access portal associated with an application
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    SignInOptions: ApplicationSignInOptions | None = None
-    Visibility: Literal["ENABLED", "DISABLED"] | None = None
+    SignInOptions: Annotated[
+        ApplicationSignInOptions | None,
+        Field(description="A structure that describes the sign-in options for the access portal"),
+    ] = None
+    Visibility: Annotated[
+        Literal["ENABLED", "DISABLED"] | None,
+        Field(description="Indicates whether this application is visible in the access portal"),
+    ] = None
 
 
 class Tag(DeferredModel):
+    """
+    The metadata that you apply to the Identity Center (SSO) Application to help you categorize and organize them.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Pattern: ^[\\w+=,.@-]+$ Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Pattern: ^[\\w+=,.@-]+$ Length: 0 to 256 characters.")]
 
 
 class ApplicationAttributes(DeferredModel):
-    ApplicationArn: str | None = None
-    IdentityStoreArn: str | None = None
+    """
+    The read-only attributes of a AWS::SSO::Application, set by AWS.
+    """
+
+    ApplicationArn: Annotated[
+        str | None,
+        Field(
+            description="The Application ARN that is returned upon creation of the Identity Center (SSO) Application"
+        ),
+    ] = None
+    IdentityStoreArn: Annotated[
+        str | None,
+        Field(
+            description="The ARN of the identity store associated with the Identity Center instance"
+        ),
+    ] = None
 
 
 class ApplicationProps(DeferredModel):
-    ApplicationProviderArn: str
-    Description: str | None = None
-    InstanceArn: str
-    Name: str
-    PortalOptions: PortalOptionsConfiguration | None = None
-    Status: Literal["ENABLED", "DISABLED"] | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::SSO::Application.
+    """
+
+    ApplicationProviderArn: Annotated[
+        str,
+        Field(
+            description="The ARN of the application provider under which the operation will run Create-only: changing it replaces the resource."
+        ),
+    ]
+    Description: Annotated[
+        str | None,
+        Field(description="The description information for the Identity Center (SSO) Application"),
+    ] = None
+    InstanceArn: Annotated[
+        str,
+        Field(
+            description="The ARN of the instance of IAM Identity Center under which the operation will run Create-only: changing it replaces the resource."
+        ),
+    ]
+    Name: Annotated[
+        str,
+        Field(description="The name you want to assign to this Identity Center (SSO) Application"),
+    ]
+    PortalOptions: Annotated[
+        PortalOptionsConfiguration | None,
+        Field(
+            description="A structure that describes the options for the portal associated with an application"
+        ),
+    ] = None
+    Status: Annotated[
+        Literal["ENABLED", "DISABLED"] | None,
+        Field(description="Specifies whether the application is enabled or disabled"),
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="Items: at most 75 items.")] = None

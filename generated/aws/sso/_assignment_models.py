@@ -7,9 +7,10 @@ Imported on first use by assignment.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "AssignmentAttributes",
@@ -18,13 +19,49 @@ __all__ = [
 
 
 class AssignmentProps(DeferredModel):
-    InstanceArn: str
-    PermissionSetArn: str
-    PrincipalId: str
-    PrincipalType: Literal["USER", "GROUP"]
-    TargetId: str
-    TargetType: Literal["AWS_ACCOUNT"]
+    """
+    The properties a program declares for a AWS::SSO::Assignment.
+    """
+
+    InstanceArn: Annotated[
+        str,
+        Field(
+            description="The sso instance that the permission set is owned. Create-only: changing it replaces the resource."
+        ),
+    ]
+    PermissionSetArn: Annotated[
+        str,
+        Field(
+            description="The permission set that the assignment will be assigned Create-only: changing it replaces the resource."
+        ),
+    ]
+    PrincipalId: Annotated[
+        str,
+        Field(
+            description="The assignee's identifier, user id/group id Create-only: changing it replaces the resource."
+        ),
+    ]
+    PrincipalType: Annotated[
+        Literal["USER", "GROUP"],
+        Field(
+            description="The assignee's type, user/group Create-only: changing it replaces the resource."
+        ),
+    ]
+    TargetId: Annotated[
+        str,
+        Field(
+            description="The account id to be provisioned. Create-only: changing it replaces the resource."
+        ),
+    ]
+    TargetType: Annotated[
+        Literal["AWS_ACCOUNT"],
+        Field(
+            description="The type of resource to be provisioned to, only aws account now Create-only: changing it replaces the resource."
+        ),
+    ]
 
 
 class AssignmentAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::SSO::Assignment, set by AWS.
+    """

@@ -7,9 +7,10 @@ Imported on first use by instance_access_control_attribute_configuration.py, whi
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "AccessControlAttribute",
@@ -24,34 +25,68 @@ class AccessControlAttributeValue(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Source: list[str]
+    Source: Annotated[
+        list[str],
+        Field(
+            description='Items: at most 1 items. Each item: Pattern: [\\p{L}\\p{Z}\\p{N}_.:\\/=+\\-@\\[\\]\\{\\}\\$\\\\"]* Length: 0 to 256 characters.'
+        ),
+    ]
 
 
 class InstanceAccessControlAttributeConfigurationAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::SSO::InstanceAccessControlAttributeConfiguration, set by AWS.
+    """
 
 
 class AccessControlAttribute(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: AccessControlAttributeValue
+    Key: Annotated[
+        str,
+        Field(
+            description="Pattern: [\\p{L}\\p{Z}\\p{N}_.:\\/=+\\-@]+ Length: 1 to 128 characters."
+        ),
+    ]
+    Value: Annotated[
+        AccessControlAttributeValue, Field(description="Type: AccessControlAttributeValueDict.")
+    ]
 
 
 class InstanceAccessControlAttributeConfigurationInstanceAccessControlAttributeConfiguration(
     DeferredModel
 ):
+    """
+    The InstanceAccessControlAttributeConfiguration property has been deprecated but is still supported for backwards compatibility purposes. We recomend that you use AccessControlAttributes property instead.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AccessControlAttributes: list[AccessControlAttribute]
+    AccessControlAttributes: Annotated[
+        list[AccessControlAttribute], Field(description="Items: at most 50 items.")
+    ]
 
 
 class InstanceAccessControlAttributeConfigurationProps(DeferredModel):
-    AccessControlAttributes: list[AccessControlAttribute] | None = None
-    InstanceAccessControlAttributeConfiguration: (
+    """
+    The properties a program declares for a AWS::SSO::InstanceAccessControlAttributeConfiguration.
+    """
+
+    AccessControlAttributes: Annotated[
+        list[AccessControlAttribute] | None, Field(description="Items: at most 50 items.")
+    ] = None
+    InstanceAccessControlAttributeConfiguration: Annotated[
         InstanceAccessControlAttributeConfigurationInstanceAccessControlAttributeConfiguration
-        | None
-    ) = None
-    InstanceArn: str
+        | None,
+        Field(
+            description="The InstanceAccessControlAttributeConfiguration property has been deprecated but is still supported for backwards compatibility purposes. We recomend that you use AccessControlAttributes property instead."
+        ),
+    ] = None
+    InstanceArn: Annotated[
+        str,
+        Field(
+            description="The ARN of the AWS SSO instance under which the operation will be executed. Create-only: changing it replaces the resource."
+        ),
+    ]

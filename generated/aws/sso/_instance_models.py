@@ -7,10 +7,10 @@ Imported on first use by instance.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "InstanceAttributes",
@@ -20,20 +20,53 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    The metadata that you apply to the Identity Center (SSO) Instance to help you categorize and organize them.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Pattern: [\\w+=,.@-]+ Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Pattern: [\\w+=,.@-]+ Length: 0 to 256 characters.")]
 
 
 class InstanceAttributes(DeferredModel):
-    IdentityStoreId: str | None = None
-    InstanceArn: str | None = None
-    OwnerAccountId: str | None = None
-    Status: Literal["CREATE_IN_PROGRESS", "DELETE_IN_PROGRESS", "ACTIVE"] | None = None
+    """
+    The read-only attributes of a AWS::SSO::Instance, set by AWS.
+    """
+
+    IdentityStoreId: Annotated[
+        str | None,
+        Field(
+            description="The ID of the identity store associated with the created Identity Center (SSO) Instance"
+        ),
+    ] = None
+    InstanceArn: Annotated[
+        str | None,
+        Field(
+            description="The SSO Instance ARN that is returned upon creation of the Identity Center (SSO) Instance"
+        ),
+    ] = None
+    OwnerAccountId: Annotated[
+        str | None,
+        Field(description="The AWS accountId of the owner of the Identity Center (SSO) Instance"),
+    ] = None
+    Status: Annotated[
+        Literal["CREATE_IN_PROGRESS", "DELETE_IN_PROGRESS", "ACTIVE"] | None,
+        Field(
+            description="The status of the Identity Center (SSO) Instance, create_in_progress/delete_in_progress/active"
+        ),
+    ] = None
 
 
 class InstanceProps(DeferredModel):
-    Name: str | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::SSO::Instance.
+    """
+
+    Name: Annotated[
+        str | None,
+        Field(description="The name you want to assign to this Identity Center (SSO) Instance"),
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="Items: at most 75 items.")] = None

@@ -7,10 +7,10 @@ Imported on first use by permission_set.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "PermissionSetAttributes",
@@ -25,38 +25,90 @@ class PermissionSetCustomerManagedPolicyReference(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str
-    Path: str | None = None
+    Name: Annotated[str, Field(description="Pattern: [\\w+=,.@-]+ Length: 1 to 128 characters.")]
+    Path: Annotated[
+        str | None,
+        Field(description="Pattern: ((/[A-Za-z0-9\\.,\\+@=_-]+)*)/ Length: 1 to 512 characters."),
+    ] = None
 
 
 class PermissionSetPermissionsBoundary(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CustomerManagedPolicyReference: PermissionSetCustomerManagedPolicyReference | None = None
-    ManagedPolicyArn: str | None = None
+    CustomerManagedPolicyReference: Annotated[
+        PermissionSetCustomerManagedPolicyReference | None,
+        Field(description="Type: PermissionSetCustomerManagedPolicyReferenceDict."),
+    ] = None
+    ManagedPolicyArn: Annotated[str | None, Field(description="The managed policy to attach.")] = (
+        None
+    )
 
 
 class Tag(DeferredModel):
+    """
+    The metadata that you apply to the permission set to help you categorize and organize them.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Pattern: [\\w+=,.@-]+ Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Pattern: [\\w+=,.@-]+ Length: 0 to 256 characters.")]
 
 
 class PermissionSetAttributes(DeferredModel):
-    PermissionSetArn: str | None = None
+    """
+    The read-only attributes of a AWS::SSO::PermissionSet, set by AWS.
+    """
+
+    PermissionSetArn: Annotated[
+        str | None, Field(description="The permission set that the policy will be attached to")
+    ] = None
 
 
 class PermissionSetProps(DeferredModel):
-    CustomerManagedPolicyReferences: list[PermissionSetCustomerManagedPolicyReference] | None = None
-    Description: str | None = None
-    InlinePolicy: dict[str, Any] | str | None = None
-    InstanceArn: str
-    ManagedPolicies: list[str] | None = None
-    Name: str
-    PermissionsBoundary: PermissionSetPermissionsBoundary | None = None
-    RelayStateType: str | None = None
-    SessionDuration: str | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::SSO::PermissionSet.
+    """
+
+    CustomerManagedPolicyReferences: Annotated[
+        list[PermissionSetCustomerManagedPolicyReference] | None,
+        Field(description="Items: at most 25 items."),
+    ] = None
+    Description: Annotated[str | None, Field(description="The permission set description.")] = None
+    InlinePolicy: Annotated[
+        dict[str, Any] | str | None,
+        Field(description="The inline policy to put in permission set."),
+    ] = None
+    InstanceArn: Annotated[
+        str,
+        Field(
+            description="The sso instance arn that the permission set is owned. Create-only: changing it replaces the resource."
+        ),
+    ]
+    ManagedPolicies: Annotated[
+        list[str] | None,
+        Field(description="Items: at most 25 items. Each item: Length: 20 to 2048 characters."),
+    ] = None
+    Name: Annotated[
+        str,
+        Field(
+            description="The name you want to assign to this permission set. Create-only: changing it replaces the resource."
+        ),
+    ]
+    PermissionsBoundary: Annotated[
+        PermissionSetPermissionsBoundary | None,
+        Field(description="Type: PermissionSetPermissionsBoundaryDict."),
+    ] = None
+    RelayStateType: Annotated[
+        str | None,
+        Field(
+            description="The relay state URL that redirect links to any service in the AWS Management Console."
+        ),
+    ] = None
+    SessionDuration: Annotated[
+        str | None,
+        Field(description="The length of time that a user can be signed in to an AWS account."),
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="Items: at most 50 items.")] = None

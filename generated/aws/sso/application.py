@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,52 +63,49 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ApplicationSignInOptionsDict = TypedDict(
-    "ApplicationSignInOptionsDict",
-    {
-        "ApplicationUrl": "str",
-        "Origin": "Required[Literal['IDENTITY_CENTER', 'APPLICATION']]",
-    },
-    total=False,
-)
 
-PortalOptionsConfigurationDict = TypedDict(
-    "PortalOptionsConfigurationDict",
-    {
-        "SignInOptions": "ApplicationSignInOptionsDict",
-        "Visibility": "Literal['ENABLED', 'DISABLED']",
-    },
-    total=False,
-)
+class ApplicationSignInOptionsDict(TypedDict, total=False):
+    """ApplicationSignInOptions as a plain dict: A structure that describes the sign-in options for
+    an application portal"""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    ApplicationUrl: str
+    """The URL that accepts authentication requests for an application, this is a required parameter
+    if the Origin parameter is APPLICATION"""
+    Origin: Required[Literal["IDENTITY_CENTER", "APPLICATION"]]
+    """This determines how IAM Identity Center navigates the user to the target application"""
 
+
+class PortalOptionsConfigurationDict(TypedDict, total=False):
+    """PortalOptionsConfiguration as a plain dict: A structure that describes the options for the
+    access portal associated with an application"""
+
+    SignInOptions: ApplicationSignInOptionsDict
+    """A structure that describes the sign-in options for the access portal"""
+    Visibility: Literal["ENABLED", "DISABLED"]
+    """Indicates whether this application is visible in the access portal"""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: The metadata that you apply to the Identity Center (SSO) Application to
+    help you categorize and organize them."""
+
+    Key: Required[str]
+    """Pattern: ^[\\w+=,.@-]+$ Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Pattern: ^[\\w+=,.@-]+$ Length: 0 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::SSO::Application",
     schema_file="aws-sso-application.json",
     primary_identifier=("/ApplicationArn",),
-    additional_identifiers=(),
     read_only=("/ApplicationArn", "/IdentityStoreArn"),
     create_only=("/InstanceArn", "/ApplicationProviderArn"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("Name", "InstanceArn", "ApplicationProviderArn"),
     list_required=("InstanceArn",),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -114,97 +115,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "PortalOptionsConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "SignInOptions": {"$ref": "#/definitions/SignInOptions"},
-                "Visibility": {"enum": ["ENABLED", "DISABLED"], "type": "string"},
-            },
-            "required": [],
-            "type": "object",
-        },
-        "SignInOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "ApplicationUrl": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^http(s)?:\\/\\/[-a-zA-Z0-9+&@#\\/%?=~_|!:,.;]*[-a-zA-Z0-9+&bb@#\\/%?=~_|]$",
-                    "type": "string",
-                },
-                "Origin": {"enum": ["IDENTITY_CENTER", "APPLICATION"], "type": "string"},
-            },
-            "required": ["Origin"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^[\\w+=,.@-]+$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^[\\w+=,.@-]+$",
-                    "type": "string",
-                },
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "ApplicationArn": {
-            "maxLength": 1224,
-            "minLength": 10,
-            "pattern": "^arn:aws(-[a-z]{1,5}){0,3}:sso::\\d{12}:application/(sso)?ins-[a-zA-Z0-9-.]{16}/apl-[a-zA-Z0-9]{16}$",
-            "type": "string",
-        },
-        "ApplicationProviderArn": {
-            "maxLength": 1224,
-            "minLength": 10,
-            "pattern": "^arn:aws(-[a-z]{1,5}){0,3}:sso::aws:applicationProvider/[a-zA-Z0-9-/]+$",
-            "type": "string",
-        },
-        "Description": {"maxLength": 128, "minLength": 1, "type": "string"},
-        "IdentityStoreArn": {
-            "maxLength": 1224,
-            "minLength": 10,
-            "pattern": "^arn:aws(-[a-z]{1,5}){0,3}:identitystore::\\d{12}:identitystore/d-[0-9a-f]{10}$",
-            "type": "string",
-        },
-        "InstanceArn": {
-            "maxLength": 1224,
-            "minLength": 10,
-            "pattern": "^arn:aws(-[a-z]{1,5}){0,3}:sso:::instance/(sso)?ins-[a-zA-Z0-9-.]{16}$",
-            "type": "string",
-        },
-        "Name": {"maxLength": 255, "minLength": 0, "pattern": "^[\\w+=,.@-]+$", "type": "string"},
-        "PortalOptions": {"$ref": "#/definitions/PortalOptionsConfiguration"},
-        "Status": {"enum": ["ENABLED", "DISABLED"], "type": "string"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 75,
-            "type": "array",
-            "uniqueItems": False,
-        },
-    },
-    "required": ["Name", "InstanceArn", "ApplicationProviderArn"],
-}
-
 
 class Application(_Resource):
     """AWS::SSO::Application: Resource Type definition for Identity Center (SSO) Application
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ApplicationArn.
+    Replaced when any of these change (create-only): InstanceArn, ApplicationProviderArn.
+    Read-only attributes (known once deployed): ApplicationArn, IdentityStoreArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-sso-application.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -212,12 +132,15 @@ class Application(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ApplicationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "application.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     ApplicationArn: str
+    """The Application ARN that is returned upon creation of the Identity Center (SSO) Application"""
     IdentityStoreArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The ARN of the identity store associated with the Identity Center instance"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ApplicationProviderArn: str
     Description: str
     InstanceArn: str
@@ -226,34 +149,39 @@ class Application(_Resource):
     Status: Literal["ENABLED", "DISABLED"]
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ApplicationProviderArn: str,
+        InstanceArn: str,
+        Name: str,
+        Description: str | None = None,
+        PortalOptions: PortalOptionsConfiguration | PortalOptionsConfigurationDict | None = None,
+        Status: Literal["ENABLED", "DISABLED"] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::SSO::Application; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ApplicationProviderArn: str,
-            InstanceArn: str,
-            Name: str,
-            Description: str | None = None,
-            PortalOptions: PortalOptionsConfiguration
-            | PortalOptionsConfigurationDict
-            | None = None,
-            Status: Literal["ENABLED", "DISABLED"] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::SSO::Application; `await` it inside an App to deploy it.
-
-            ApplicationProviderArn: The ARN of the application provider under which the operation will run
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ApplicationProviderArn: The ARN of the application provider under which the operation
+                will run Create-only: changing it replaces the resource. Required.
+            InstanceArn: The ARN of the instance of IAM Identity Center under which the operation
+                will run Create-only: changing it replaces the resource. Required.
+            Name: The name you want to assign to this Identity Center (SSO) Application Required.
             Description: The description information for the Identity Center (SSO) Application
-            InstanceArn: The ARN of the instance of IAM Identity Center under which the operation will run
-            Name: The name you want to assign to this Identity Center (SSO) Application
-            PortalOptions: A structure that describes the options for the portal associated with an application
+            PortalOptions: A structure that describes the options for the portal associated with an
+                application
             Status: Specifies whether the application is enabled or disabled
+            Tags: Items: at most 75 items.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,25 +51,19 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::SSO::ApplicationAssignment",
     schema_file="aws-sso-applicationassignment.json",
     primary_identifier=("/ApplicationArn", "/PrincipalType", "/PrincipalId"),
-    additional_identifiers=(),
-    read_only=(),
     create_only=("/ApplicationArn", "/PrincipalType", "/PrincipalId"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("ApplicationArn", "PrincipalType", "PrincipalId"),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
         tag_on_create=False,
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -74,33 +72,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "ApplicationArn": {
-            "maxLength": 1224,
-            "minLength": 10,
-            "pattern": "arn:aws(-[a-z]{1,5}){0,3}:sso::\\d{12}:application/(sso)?ins-[a-zA-Z0-9-.]{16}/apl-[a-zA-Z0-9]{16}",
-            "type": "string",
-        },
-        "PrincipalId": {
-            "maxLength": 47,
-            "minLength": 1,
-            "pattern": "^([0-9a-f]{10}-|)[A-Fa-f0-9]{8}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{12}$",
-            "type": "string",
-        },
-        "PrincipalType": {"enum": ["USER", "GROUP"], "type": "string"},
-    },
-    "required": ["ApplicationArn", "PrincipalType", "PrincipalId"],
-}
-
 
 class ApplicationAssignment(_Resource):
-    """AWS::SSO::ApplicationAssignment: Resource Type definition for SSO application access grant to a user or group.
+    """AWS::SSO::ApplicationAssignment: Resource Type definition for SSO application access grant to
+    a user or group.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ApplicationArn, PrincipalType, PrincipalId (composite: the values joined by '|').
+    Replaced when any of these change (create-only): ApplicationArn, PrincipalType, PrincipalId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-sso-applicationassignment.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -110,33 +91,42 @@ class ApplicationAssignment(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ApplicationAssignmentAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "application_assignment.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
-    # Declared properties (as declared, or as AWS returned them).
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ApplicationArn: str
     PrincipalId: str
     PrincipalType: Literal["USER", "GROUP"]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ApplicationArn: str,
+        PrincipalId: str,
+        PrincipalType: Literal["USER", "GROUP"],
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::SSO::ApplicationAssignment; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ApplicationArn: str,
-            PrincipalId: str,
-            PrincipalType: Literal["USER", "GROUP"],
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::SSO::ApplicationAssignment; `await` it inside an App to deploy it.
-
-            ApplicationArn: The ARN of the application.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ApplicationArn: The ARN of the application. Create-only: changing it replaces the
+                resource. Required.
             PrincipalId: An identifier for an object in IAM Identity Center, such as a user or group
-            PrincipalType: The entity type for which the assignment will be created.
+                Create-only: changing it replaces the resource. Required.
+            PrincipalType: The entity type for which the assignment will be created. Create-only:
+                changing it replaces the resource. Required.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,6 +51,7 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::SSO::Assignment",
     schema_file="aws-sso-assignment.json",
@@ -58,8 +63,6 @@ METADATA = _TypeMetadata(
         "/PrincipalType",
         "/PrincipalId",
     ),
-    additional_identifiers=(),
-    read_only=(),
     create_only=(
         "/InstanceArn",
         "/TargetId",
@@ -68,9 +71,6 @@ METADATA = _TypeMetadata(
         "/PrincipalType",
         "/PrincipalId",
     ),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=(
         "InstanceArn",
         "TargetId",
@@ -93,7 +93,6 @@ METADATA = _TypeMetadata(
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -102,48 +101,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "InstanceArn": {
-            "maxLength": 1224,
-            "minLength": 10,
-            "pattern": "arn:aws(-[a-z]{1,5}){0,3}:sso:::instance/(sso)?ins-[a-zA-Z0-9-.]{16}",
-            "type": "string",
-        },
-        "PermissionSetArn": {
-            "maxLength": 1224,
-            "minLength": 10,
-            "pattern": "arn:aws(-[a-z]{1,5}){0,3}:sso:::permissionSet/(sso)?ins-[a-zA-Z0-9-.]{16}/ps-[a-zA-Z0-9-./]{16}",
-            "type": "string",
-        },
-        "PrincipalId": {
-            "maxLength": 47,
-            "minLength": 1,
-            "pattern": "^([0-9a-f]{10}-|)[A-Fa-f0-9]{8}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{12}$",
-            "type": "string",
-        },
-        "PrincipalType": {"enum": ["USER", "GROUP"], "type": "string"},
-        "TargetId": {"pattern": "\\d{12}", "type": "string"},
-        "TargetType": {"enum": ["AWS_ACCOUNT"], "type": "string"},
-    },
-    "required": [
-        "InstanceArn",
-        "TargetId",
-        "TargetType",
-        "PermissionSetArn",
-        "PrincipalType",
-        "PrincipalId",
-    ],
-}
-
 
 class Assignment(_Resource):
     """AWS::SSO::Assignment: Resource Type definition for SSO assignmet
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: InstanceArn, TargetId, TargetType, PermissionSetArn, PrincipalType, PrincipalId
+    (composite: the values joined by '|').
+    Replaced when any of these change (create-only): InstanceArn, TargetId, TargetType,
+    PermissionSetArn, PrincipalType, PrincipalId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-sso-assignment.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -151,10 +119,11 @@ class Assignment(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "AssignmentAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "assignment.schema.json")
 
     # Read-only attributes, set from what AWS returns.
-    # Declared properties (as declared, or as AWS returned them).
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     InstanceArn: str
     PermissionSetArn: str
     PrincipalId: str
@@ -162,31 +131,40 @@ class Assignment(_Resource):
     TargetId: str
     TargetType: Literal["AWS_ACCOUNT"]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        InstanceArn: str,
+        PermissionSetArn: str,
+        PrincipalId: str,
+        PrincipalType: Literal["USER", "GROUP"],
+        TargetId: str,
+        TargetType: Literal["AWS_ACCOUNT"],
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::SSO::Assignment; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            InstanceArn: str,
-            PermissionSetArn: str,
-            PrincipalId: str,
-            PrincipalType: Literal["USER", "GROUP"],
-            TargetId: str,
-            TargetType: Literal["AWS_ACCOUNT"],
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::SSO::Assignment; `await` it inside an App to deploy it.
-
-            InstanceArn: The sso instance that the permission set is owned.
-            PermissionSetArn: The permission set that the assignment will be assigned
-            PrincipalId: The assignee's identifier, user id/group id
-            PrincipalType: The assignee's type, user/group
-            TargetId: The account id to be provisioned.
-            TargetType: The type of resource to be provisioned to, only aws account now
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            InstanceArn: The sso instance that the permission set is owned. Create-only: changing it
+                replaces the resource. Required.
+            PermissionSetArn: The permission set that the assignment will be assigned Create-only:
+                changing it replaces the resource. Required.
+            PrincipalId: The assignee's identifier, user id/group id Create-only: changing it
+                replaces the resource. Required.
+            PrincipalType: The assignee's type, user/group Create-only: changing it replaces the
+                resource. Required.
+            TargetId: The account id to be provisioned. Create-only: changing it replaces the
+                resource. Required.
+            TargetType: The type of resource to be provisioned to, only aws account now Create-only:
+                changing it replaces the resource. Required.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

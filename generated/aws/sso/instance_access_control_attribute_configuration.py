@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,40 +63,42 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AccessControlAttributeDict = TypedDict(
-    "AccessControlAttributeDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[AccessControlAttributeValueDict]",
-    },
-    total=False,
-)
 
-AccessControlAttributeValueDict = TypedDict(
-    "AccessControlAttributeValueDict",
-    {
-        "Source": "Required[list[str]]",
-    },
-    total=False,
-)
+class AccessControlAttributeDict(TypedDict, total=False):
+    """AccessControlAttribute as a plain dict."""
 
-InstanceAccessControlAttributeConfigurationInstanceAccessControlAttributeConfigurationDict = TypedDict(
-    "InstanceAccessControlAttributeConfigurationInstanceAccessControlAttributeConfigurationDict",
-    {
-        "AccessControlAttributes": "Required[list[AccessControlAttributeDict]]",
-    },
-    total=False,
-)
+    Key: Required[str]
+    """Pattern: [\\p{L}\\p{Z}\\p{N}_.:\\/=+\\-@]+ Length: 1 to 128 characters."""
+    Value: Required[AccessControlAttributeValueDict]
+    """Type: AccessControlAttributeValueDict."""
 
+
+class AccessControlAttributeValueDict(TypedDict, total=False):
+    """AccessControlAttributeValue as a plain dict."""
+
+    Source: Required[list[str]]
+    """Items: at most 1 items. Each item: Pattern:
+    [\\p{L}\\p{Z}\\p{N}_.:\\/=+\\-@\\[\\]\\{\\}\\$\\\\"]* Length: 0 to 256 characters."""
+
+
+class InstanceAccessControlAttributeConfigurationInstanceAccessControlAttributeConfigurationDict(
+    TypedDict, total=False
+):
+    """InstanceAccessControlAttributeConfigurationInstanceAccessControlAttributeConfiguration as a
+    plain dict: The InstanceAccessControlAttributeConfiguration property has been deprecated but is
+    still supported for backwards compatibility purposes. We recomend that you use
+    AccessControlAttributes property instead."""
+
+    AccessControlAttributes: Required[list[AccessControlAttributeDict]]
+    """Items: at most 50 items."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::SSO::InstanceAccessControlAttributeConfiguration",
     schema_file="aws-sso-instanceaccesscontrolattributeconfiguration.json",
     primary_identifier=("/InstanceArn",),
-    additional_identifiers=(),
-    read_only=(),
     create_only=("/InstanceArn",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=(
         "/AccessControlAttributes",
         "/InstanceAccessControlAttributeConfiguration/AccessControlAttributes",
@@ -105,7 +111,6 @@ METADATA = _TypeMetadata(
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -115,74 +120,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AccessControlAttribute": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "[\\p{L}\\p{Z}\\p{N}_.:\\/=+\\-@]+",
-                    "type": "string",
-                },
-                "Value": {"$ref": "#/definitions/AccessControlAttributeValue"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "AccessControlAttributeList": {
-            "items": {"$ref": "#/definitions/AccessControlAttribute"},
-            "maxItems": 50,
-            "type": "array",
-        },
-        "AccessControlAttributeValue": {
-            "additionalProperties": False,
-            "properties": {
-                "Source": {"$ref": "#/definitions/AccessControlAttributeValueSourceList"}
-            },
-            "required": ["Source"],
-            "type": "object",
-        },
-        "AccessControlAttributeValueSource": {
-            "maxLength": 256,
-            "minLength": 0,
-            "pattern": '[\\p{L}\\p{Z}\\p{N}_.:\\/=+\\-@\\[\\]\\{\\}\\$\\\\"]*',
-            "type": "string",
-        },
-        "AccessControlAttributeValueSourceList": {
-            "items": {"$ref": "#/definitions/AccessControlAttributeValueSource"},
-            "maxItems": 1,
-            "type": "array",
-        },
-    },
-    "properties": {
-        "AccessControlAttributes": {"$ref": "#/definitions/AccessControlAttributeList"},
-        "InstanceAccessControlAttributeConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AccessControlAttributes": {"$ref": "#/definitions/AccessControlAttributeList"}
-            },
-            "required": ["AccessControlAttributes"],
-            "type": "object",
-        },
-        "InstanceArn": {
-            "maxLength": 1224,
-            "minLength": 10,
-            "pattern": "arn:aws(-[a-z]{1,5}){0,3}:sso:::instance/(sso)?ins-[a-zA-Z0-9-.]{16}",
-            "type": "string",
-        },
-    },
-    "required": ["InstanceArn"],
-}
-
 
 class InstanceAccessControlAttributeConfiguration(_Resource):
-    """AWS::SSO::InstanceAccessControlAttributeConfiguration: Resource Type definition for SSO InstanceAccessControlAttributeConfiguration
+    """AWS::SSO::InstanceAccessControlAttributeConfiguration: Resource Type definition for SSO
+    InstanceAccessControlAttributeConfiguration
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: InstanceArn.
+    Replaced when any of these change (create-only): InstanceArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-sso-instanceaccesscontrolattributeconfiguration.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -192,37 +139,48 @@ class InstanceAccessControlAttributeConfiguration(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "InstanceAccessControlAttributeConfigurationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "instance_access_control_attribute_configuration.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
-    # Declared properties (as declared, or as AWS returned them).
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AccessControlAttributes: list[AccessControlAttributeDict]
     InstanceAccessControlAttributeConfiguration: (
         InstanceAccessControlAttributeConfigurationInstanceAccessControlAttributeConfigurationDict
     )
     InstanceArn: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        InstanceArn: str,
+        AccessControlAttributes: list[AccessControlAttribute | AccessControlAttributeDict]
+        | None = None,
+        InstanceAccessControlAttributeConfiguration: InstanceAccessControlAttributeConfigurationInstanceAccessControlAttributeConfiguration
+        | InstanceAccessControlAttributeConfigurationInstanceAccessControlAttributeConfigurationDict
+        | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::SSO::InstanceAccessControlAttributeConfiguration; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            InstanceArn: str,
-            AccessControlAttributes: list[AccessControlAttribute | AccessControlAttributeDict]
-            | None = None,
-            InstanceAccessControlAttributeConfiguration: InstanceAccessControlAttributeConfigurationInstanceAccessControlAttributeConfiguration
-            | InstanceAccessControlAttributeConfigurationInstanceAccessControlAttributeConfigurationDict
-            | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::SSO::InstanceAccessControlAttributeConfiguration; `await` it inside an App to deploy it.
-
-            InstanceAccessControlAttributeConfiguration: The InstanceAccessControlAttributeConfiguration property has been deprecated but is still supported for backwards compatibility purposes.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
             InstanceArn: The ARN of the AWS SSO instance under which the operation will be executed.
+                Create-only: changing it replaces the resource. Required.
+            AccessControlAttributes: Items: at most 50 items.
+            InstanceAccessControlAttributeConfiguration: The
+                InstanceAccessControlAttributeConfiguration property has been deprecated but is
+                still supported for backwards compatibility purposes. We recomend that you use
+                AccessControlAttributes property instead.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

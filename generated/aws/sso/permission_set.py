@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,52 +63,46 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-PermissionSetCustomerManagedPolicyReferenceDict = TypedDict(
-    "PermissionSetCustomerManagedPolicyReferenceDict",
-    {
-        "Name": "Required[str]",
-        "Path": "str",
-    },
-    total=False,
-)
 
-PermissionSetPermissionsBoundaryDict = TypedDict(
-    "PermissionSetPermissionsBoundaryDict",
-    {
-        "CustomerManagedPolicyReference": "PermissionSetCustomerManagedPolicyReferenceDict",
-        "ManagedPolicyArn": "str",
-    },
-    total=False,
-)
+class PermissionSetCustomerManagedPolicyReferenceDict(TypedDict, total=False):
+    """PermissionSetCustomerManagedPolicyReference as a plain dict."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    Name: Required[str]
+    """Pattern: [\\w+=,.@-]+ Length: 1 to 128 characters."""
+    Path: str
+    """Pattern: ((/[A-Za-z0-9\\.,\\+@=_-]+)*)/ Length: 1 to 512 characters."""
 
+
+class PermissionSetPermissionsBoundaryDict(TypedDict, total=False):
+    """PermissionSetPermissionsBoundary as a plain dict."""
+
+    CustomerManagedPolicyReference: PermissionSetCustomerManagedPolicyReferenceDict
+    """Type: PermissionSetCustomerManagedPolicyReferenceDict."""
+    ManagedPolicyArn: str
+    """The managed policy to attach."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: The metadata that you apply to the permission set to help you categorize
+    and organize them."""
+
+    Key: Required[str]
+    """Pattern: [\\w+=,.@-]+ Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Pattern: [\\w+=,.@-]+ Length: 0 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::SSO::PermissionSet",
     schema_file="aws-sso-permissionset.json",
     primary_identifier=("/InstanceArn", "/PermissionSetArn"),
-    additional_identifiers=(),
     read_only=("/PermissionSetArn",),
     create_only=("/InstanceArn", "/Name"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/CustomerManagedPolicyReferences", "/ManagedPolicies", "/Tags"),
     required=("Name", "InstanceArn"),
     list_required=("InstanceArn",),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -114,114 +112,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "CustomerManagedPolicyReference": {
-            "additionalProperties": False,
-            "properties": {
-                "Name": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "[\\w+=,.@-]+",
-                    "type": "string",
-                },
-                "Path": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "((/[A-Za-z0-9\\.,\\+@=_-]+)*)/",
-                    "type": "string",
-                },
-            },
-            "required": ["Name"],
-            "type": "object",
-        },
-        "ManagedPolicyArn": {"maxLength": 2048, "minLength": 20, "type": "string"},
-        "PermissionsBoundary": {
-            "additionalProperties": False,
-            "properties": {
-                "CustomerManagedPolicyReference": {
-                    "$ref": "#/definitions/CustomerManagedPolicyReference"
-                },
-                "ManagedPolicyArn": {"$ref": "#/definitions/ManagedPolicyArn"},
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "[\\w+=,.@-]+",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "[\\w+=,.@-]+",
-                    "type": "string",
-                },
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "CustomerManagedPolicyReferences": {
-            "items": {"$ref": "#/definitions/CustomerManagedPolicyReference"},
-            "maxItems": 25,
-            "type": "array",
-        },
-        "Description": {
-            "maxLength": 700,
-            "minLength": 1,
-            "pattern": "[\\u0009\\u000A\\u000D\\u0020-\\u007E\\u00A1-\\u00FF]*",
-            "type": "string",
-        },
-        "InlinePolicy": {"type": ["object", "string"]},
-        "InstanceArn": {
-            "maxLength": 1224,
-            "minLength": 10,
-            "pattern": "arn:aws(-[a-z]{1,5}){0,3}:sso:::instance/(sso)?ins-[a-zA-Z0-9-.]{16}",
-            "type": "string",
-        },
-        "ManagedPolicies": {
-            "items": {"$ref": "#/definitions/ManagedPolicyArn"},
-            "maxItems": 25,
-            "type": "array",
-        },
-        "Name": {"maxLength": 32, "minLength": 1, "pattern": "[\\w+=,.@-]+", "type": "string"},
-        "PermissionSetArn": {
-            "maxLength": 1224,
-            "minLength": 10,
-            "pattern": "arn:aws(-[a-z]{1,5}){0,3}:sso:::permissionSet/(sso)?ins-[a-zA-Z0-9-.]{16}/ps-[a-zA-Z0-9-./]{16}",
-            "type": "string",
-        },
-        "PermissionsBoundary": {"$ref": "#/definitions/PermissionsBoundary"},
-        "RelayStateType": {
-            "maxLength": 240,
-            "minLength": 1,
-            "pattern": "[a-zA-Z0-9&amp;$@#\\/%?=~\\-_'&quot;|!:,.;*+\\[\\]\\ \\(\\)\\{\\}]+",
-            "type": "string",
-        },
-        "SessionDuration": {
-            "maxLength": 100,
-            "minLength": 1,
-            "pattern": "^(-?)P(?=\\d|T\\d)(?:(\\d+)Y)?(?:(\\d+)M)?(?:(\\d+)([DW]))?(?:T(?:(\\d+)H)?(?:(\\d+)M)?(?:(\\d+(?:\\.\\d+)?)S)?)?$",
-            "type": "string",
-        },
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "maxItems": 50, "type": "array"},
-    },
-    "required": ["Name", "InstanceArn"],
-}
-
 
 class PermissionSet(_Resource):
     """AWS::SSO::PermissionSet: Resource Type definition for SSO PermissionSet
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: InstanceArn, PermissionSetArn (composite: the values joined by '|').
+    Replaced when any of these change (create-only): InstanceArn, Name.
+    Read-only attributes (known once deployed): PermissionSetArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-sso-permissionset.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -229,11 +129,13 @@ class PermissionSet(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "PermissionSetAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "permission_set.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     PermissionSetArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The permission set that the policy will be attached to"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     CustomerManagedPolicyReferences: list[PermissionSetCustomerManagedPolicyReferenceDict]
     Description: str
     InlinePolicy: dict[str, Any] | str
@@ -245,41 +147,51 @@ class PermissionSet(_Resource):
     SessionDuration: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        InstanceArn: str,
+        Name: str,
+        CustomerManagedPolicyReferences: list[
+            PermissionSetCustomerManagedPolicyReference
+            | PermissionSetCustomerManagedPolicyReferenceDict
+        ]
+        | None = None,
+        Description: str | None = None,
+        InlinePolicy: dict[str, Any] | str | None = None,
+        ManagedPolicies: list[str] | None = None,
+        PermissionsBoundary: PermissionSetPermissionsBoundary
+        | PermissionSetPermissionsBoundaryDict
+        | None = None,
+        RelayStateType: str | None = None,
+        SessionDuration: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::SSO::PermissionSet; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            InstanceArn: str,
-            Name: str,
-            CustomerManagedPolicyReferences: list[
-                PermissionSetCustomerManagedPolicyReference
-                | PermissionSetCustomerManagedPolicyReferenceDict
-            ]
-            | None = None,
-            Description: str | None = None,
-            InlinePolicy: dict[str, Any] | str | None = None,
-            ManagedPolicies: list[str] | None = None,
-            PermissionsBoundary: PermissionSetPermissionsBoundary
-            | PermissionSetPermissionsBoundaryDict
-            | None = None,
-            RelayStateType: str | None = None,
-            SessionDuration: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::SSO::PermissionSet; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            InstanceArn: The sso instance arn that the permission set is owned. Create-only:
+                changing it replaces the resource. Required.
+            Name: The name you want to assign to this permission set. Create-only: changing it
+                replaces the resource. Required.
+            CustomerManagedPolicyReferences: Items: at most 25 items.
             Description: The permission set description.
             InlinePolicy: The inline policy to put in permission set.
-            InstanceArn: The sso instance arn that the permission set is owned.
-            Name: The name you want to assign to this permission set.
-            RelayStateType: The relay state URL that redirect links to any service in the AWS Management Console.
+            ManagedPolicies: Items: at most 25 items. Each item: Length: 20 to 2048 characters.
+            PermissionsBoundary: Type: PermissionSetPermissionsBoundaryDict.
+            RelayStateType: The relay state URL that redirect links to any service in the AWS
+                Management Console.
             SessionDuration: The length of time that a user can be signed in to an AWS account.
+            Tags: Items: at most 50 items.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

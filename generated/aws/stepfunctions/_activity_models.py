@@ -7,10 +7,10 @@ Imported on first use by activity.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ActivityAttributes",
@@ -24,24 +24,47 @@ class ActivityEncryptionConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    KmsDataKeyReusePeriodSeconds: int | None = None
-    KmsKeyId: str | None = None
-    Type: Literal["CUSTOMER_MANAGED_KMS_KEY", "AWS_OWNED_KEY"]
+    KmsDataKeyReusePeriodSeconds: Annotated[
+        int | None, Field(description="Range: 60 to 900 (inclusive).")
+    ] = None
+    KmsKeyId: Annotated[str | None, Field(description="Length: 1 to 2048 characters.")] = None
+    Type: Annotated[
+        Literal["CUSTOMER_MANAGED_KMS_KEY", "AWS_OWNED_KEY"],
+        Field(description="Allowed values: 'CUSTOMER_MANAGED_KMS_KEY', 'AWS_OWNED_KEY'."),
+    ]
 
 
 class TagsEntry(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: 1 to 256 characters.")]
 
 
 class ActivityAttributes(DeferredModel):
-    Arn: str | None = None
+    """
+    The read-only attributes of a AWS::StepFunctions::Activity, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="Length: 1 to 2048 characters.")] = None
 
 
 class ActivityProps(DeferredModel):
-    EncryptionConfiguration: ActivityEncryptionConfiguration | None = None
-    Name: str
-    Tags: list[TagsEntry] | None = None
+    """
+    The properties a program declares for a AWS::StepFunctions::Activity.
+    """
+
+    EncryptionConfiguration: Annotated[
+        ActivityEncryptionConfiguration | None,
+        Field(
+            description="Type: ActivityEncryptionConfigurationDict. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Name: Annotated[
+        str,
+        Field(
+            description="Length: 1 to 80 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[list[TagsEntry] | None, Field(description="Type: list[TagsEntryDict].")] = None

@@ -7,10 +7,10 @@ Imported on first use by state_machine_alias.py, which re-exports every name her
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "RoutingConfigurationVersion",
@@ -24,28 +24,83 @@ class RoutingConfigurationVersion(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    StateMachineVersionArn: str
-    Weight: int
+    StateMachineVersionArn: Annotated[
+        str,
+        Field(
+            description="The Amazon Resource Name (ARN) that identifies one or two state machine versions defined in the routing configuration."
+        ),
+    ]
+    Weight: Annotated[
+        int,
+        Field(
+            description="The percentage of traffic you want to route to the state machine version. The sum of the weights in the routing configuration must be equal to 100."
+        ),
+    ]
 
 
 class StateMachineAliasDeploymentPreference(DeferredModel):
+    """
+    The settings to enable gradual state machine deployments.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Alarms: list[str] | None = None
-    Interval: int | None = None
-    Percentage: int | None = None
-    StateMachineVersionArn: str
-    Type: Literal["LINEAR", "ALL_AT_ONCE", "CANARY"]
+    Alarms: Annotated[
+        list[str] | None,
+        Field(
+            description="A list of CloudWatch alarm names that will be monitored during the deployment. The deployment will fail and rollback if any alarms go into ALARM state."
+        ),
+    ] = None
+    Interval: Annotated[
+        int | None,
+        Field(description="The time in minutes between each traffic shifting increment."),
+    ] = None
+    Percentage: Annotated[
+        int | None,
+        Field(
+            description="The percentage of traffic to shift to the new version in each increment."
+        ),
+    ] = None
+    StateMachineVersionArn: Annotated[str, Field(description="Length: 1 to 2048 characters.")]
+    Type: Annotated[
+        Literal["LINEAR", "ALL_AT_ONCE", "CANARY"],
+        Field(description="The type of deployment to perform."),
+    ]
 
 
 class StateMachineAliasAttributes(DeferredModel):
-    Arn: str | None = None
+    """
+    The read-only attributes of a AWS::StepFunctions::StateMachineAlias, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="The ARN of the alias.")] = None
 
 
 class StateMachineAliasProps(DeferredModel):
-    DeploymentPreference: StateMachineAliasDeploymentPreference | None = None
-    Description: str | None = None
-    Name: str | None = None
-    RoutingConfiguration: list[RoutingConfigurationVersion] | None = None
-    StateMachineArn: str | None = None
+    """
+    The properties a program declares for a AWS::StepFunctions::StateMachineAlias.
+    """
+
+    DeploymentPreference: Annotated[
+        StateMachineAliasDeploymentPreference | None,
+        Field(
+            description="The settings to enable gradual state machine deployments. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Description: Annotated[
+        str | None, Field(description="An optional description of the alias.")
+    ] = None
+    Name: Annotated[
+        str | None,
+        Field(description="The alias name. Create-only: changing it replaces the resource."),
+    ] = None
+    RoutingConfiguration: Annotated[
+        list[RoutingConfigurationVersion] | None,
+        Field(
+            description="The routing configuration of the alias. One or two versions can be mapped to an alias to split StartExecution requests of the same state machine."
+        ),
+    ] = None
+    StateMachineArn: Annotated[str | None, Field(description="Length: 1 to 2048 characters.")] = (
+        None
+    )

@@ -29,73 +29,130 @@ class S3Location(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Bucket: str
-    Key: str
-    Version: str | None = None
+    Bucket: Annotated[str, Field(description="Type: str.")]
+    Key: Annotated[str, Field(description="Type: str.")]
+    Version: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class StateMachineCloudWatchLogsLogGroup(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    LogGroupArn: str | None = None
+    LogGroupArn: Annotated[str | None, Field(description="Length: 1 to 256 characters.")] = None
 
 
 class StateMachineEncryptionConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    KmsDataKeyReusePeriodSeconds: int | None = None
-    KmsKeyId: str | None = None
-    Type: Literal["CUSTOMER_MANAGED_KMS_KEY", "AWS_OWNED_KEY"]
+    KmsDataKeyReusePeriodSeconds: Annotated[
+        int | None, Field(description="Range: 60 to 900 (inclusive).")
+    ] = None
+    KmsKeyId: Annotated[str | None, Field(description="Length: 1 to 2048 characters.")] = None
+    Type: Annotated[
+        Literal["CUSTOMER_MANAGED_KMS_KEY", "AWS_OWNED_KEY"],
+        Field(description="Allowed values: 'CUSTOMER_MANAGED_KMS_KEY', 'AWS_OWNED_KEY'."),
+    ]
 
 
 class StateMachineTracingConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Enabled: bool | None = None
+    Enabled: Annotated[bool | None, Field(description="Type: bool.")] = None
 
 
 class TagsEntry(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: 1 to 256 characters.")]
 
 
 class StateMachineAttributes(DeferredModel):
-    Arn: str | None = None
-    Name: str | None = None
-    StateMachineRevisionId: str | None = None
+    """
+    The read-only attributes of a AWS::StepFunctions::StateMachine, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="Length: 1 to 2048 characters.")] = None
+    Name: Annotated[str | None, Field(description="Length: 1 to 80 characters.")] = None
+    StateMachineRevisionId: Annotated[
+        str | None, Field(description="Length: 1 to 256 characters.")
+    ] = None
 
 
 class LogDestination(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CloudWatchLogsLogGroup: StateMachineCloudWatchLogsLogGroup | None = None
+    CloudWatchLogsLogGroup: Annotated[
+        StateMachineCloudWatchLogsLogGroup | None,
+        Field(description="Type: StateMachineCloudWatchLogsLogGroupDict."),
+    ] = None
 
 
 class StateMachineLoggingConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Destinations: list[LogDestination] | None = None
-    IncludeExecutionData: bool | None = None
-    Level: Literal["ALL", "ERROR", "FATAL", "OFF"] | None = None
+    Destinations: Annotated[
+        list[LogDestination] | None, Field(description="Items: at least 1 items.")
+    ] = None
+    IncludeExecutionData: Annotated[bool | None, Field(description="Type: bool.")] = None
+    Level: Annotated[
+        Literal["ALL", "ERROR", "FATAL", "OFF"] | None,
+        Field(description="Allowed values: 'ALL', 'ERROR', 'FATAL', 'OFF'."),
+    ] = None
 
 
 class StateMachineProps(DeferredModel):
-    Definition: dict[str, Any] | None = None
-    DefinitionS3Location: S3Location | None = None
-    DefinitionString: str | None = None
-    DefinitionSubstitutions: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    EncryptionConfiguration: StateMachineEncryptionConfiguration | None = None
-    LoggingConfiguration: StateMachineLoggingConfiguration | None = None
-    RoleArn: str
-    StateMachineName: str | None = None
-    StateMachineType: Literal["STANDARD", "EXPRESS"] | None = None
-    Tags: list[TagsEntry] | None = None
-    TracingConfiguration: StateMachineTracingConfiguration | None = None
+    """
+    The properties a program declares for a AWS::StepFunctions::StateMachine.
+    """
+
+    Definition: Annotated[
+        dict[str, Any] | None,
+        Field(
+            description="Length: 1 to 1048576 characters. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    DefinitionS3Location: Annotated[
+        S3Location | None,
+        Field(description="Type: S3LocationDict. Write-only: sent to AWS, never read back."),
+    ] = None
+    DefinitionString: Annotated[
+        str | None, Field(description="Length: 1 to 1048576 characters.")
+    ] = None
+    DefinitionSubstitutions: Annotated[
+        dict[str, str | int | bool] | None,
+        Field(
+            description="Type: dict[str, str | int | bool]. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    EncryptionConfiguration: Annotated[
+        StateMachineEncryptionConfiguration | None,
+        Field(description="Type: StateMachineEncryptionConfigurationDict."),
+    ] = None
+    LoggingConfiguration: Annotated[
+        StateMachineLoggingConfiguration | None,
+        Field(description="Type: StateMachineLoggingConfigurationDict."),
+    ] = None
+    RoleArn: Annotated[str, Field(description="Length: 1 to 256 characters.")]
+    StateMachineName: Annotated[
+        str | None,
+        Field(
+            description="Length: 1 to 80 characters. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    StateMachineType: Annotated[
+        Literal["STANDARD", "EXPRESS"] | None,
+        Field(
+            description="Allowed values: 'STANDARD', 'EXPRESS'. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[list[TagsEntry] | None, Field(description="Type: list[TagsEntryDict].")] = None
+    TracingConfiguration: Annotated[
+        StateMachineTracingConfiguration | None,
+        Field(description="Type: StateMachineTracingConfigurationDict."),
+    ] = None

@@ -7,8 +7,10 @@ Imported on first use by state_machine_version.py, which re-exports every name h
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "StateMachineVersionAttributes",
@@ -17,10 +19,33 @@ __all__ = [
 
 
 class StateMachineVersionProps(DeferredModel):
-    Description: str | None = None
-    StateMachineArn: str
-    StateMachineRevisionId: str | None = None
+    """
+    The properties a program declares for a AWS::StepFunctions::StateMachineVersion.
+    """
+
+    Description: Annotated[
+        str | None,
+        Field(
+            description="Length: 1 to 2048 characters. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    StateMachineArn: Annotated[
+        str,
+        Field(
+            description="Length: 1 to 2048 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    StateMachineRevisionId: Annotated[
+        str | None,
+        Field(
+            description="Length: 1 to 2048 characters. Create-only: changing it replaces the resource."
+        ),
+    ] = None
 
 
 class StateMachineVersionAttributes(DeferredModel):
-    Arn: str | None = None
+    """
+    The read-only attributes of a AWS::StepFunctions::StateMachineVersion, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="Length: 1 to 2048 characters.")] = None

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,44 +59,37 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ActivityEncryptionConfigurationDict = TypedDict(
-    "ActivityEncryptionConfigurationDict",
-    {
-        "KmsDataKeyReusePeriodSeconds": "int",
-        "KmsKeyId": "str",
-        "Type": "Required[Literal['CUSTOMER_MANAGED_KMS_KEY', 'AWS_OWNED_KEY']]",
-    },
-    total=False,
-)
 
-TagsEntryDict = TypedDict(
-    "TagsEntryDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class ActivityEncryptionConfigurationDict(TypedDict, total=False):
+    """ActivityEncryptionConfiguration as a plain dict."""
 
+    KmsDataKeyReusePeriodSeconds: int
+    """Range: 60 to 900 (inclusive)."""
+    KmsKeyId: str
+    """Length: 1 to 2048 characters."""
+    Type: Required[Literal["CUSTOMER_MANAGED_KMS_KEY", "AWS_OWNED_KEY"]]
+    """Allowed values: 'CUSTOMER_MANAGED_KMS_KEY', 'AWS_OWNED_KEY'."""
+
+
+class TagsEntryDict(TypedDict, total=False):
+    """TagsEntry as a plain dict."""
+
+    Key: Required[str]
+    """Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 1 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::StepFunctions::Activity",
     schema_file="aws-stepfunctions-activity.json",
     primary_identifier=("/Arn",),
-    additional_identifiers=(),
     read_only=("/Arn",),
     create_only=("/Name", "/EncryptionConfiguration"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("Name",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -102,53 +99,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "EncryptionConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "KmsDataKeyReusePeriodSeconds": {"maximum": 900, "minimum": 60, "type": "integer"},
-                "KmsKeyId": {
-                    "anyOf": [{}, {}, {}],
-                    "maxLength": 2048,
-                    "minLength": 1,
-                    "type": "string",
-                },
-                "Type": {"enum": ["CUSTOMER_MANAGED_KMS_KEY", "AWS_OWNED_KEY"], "type": "string"},
-            },
-            "required": ["Type"],
-            "type": "object",
-        },
-        "TagsEntry": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 1, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"maxLength": 2048, "minLength": 1, "type": "string"},
-        "EncryptionConfiguration": {"$ref": "#/definitions/EncryptionConfiguration"},
-        "Name": {"maxLength": 80, "minLength": 1, "type": "string"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/TagsEntry"},
-            "type": "array",
-            "uniqueItems": False,
-        },
-    },
-    "required": ["Name"],
-}
-
 
 class Activity(_Resource):
     """AWS::StepFunctions::Activity: Resource schema for Activity
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Replaced when any of these change (create-only): Name, EncryptionConfiguration.
+    Read-only attributes (known once deployed): Arn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-stepfunctions-activity.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -156,33 +116,43 @@ class Activity(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ActivityAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "activity.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Length: 1 to 2048 characters."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     EncryptionConfiguration: ActivityEncryptionConfigurationDict
     Name: str
     Tags: list[TagsEntryDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str,
+        EncryptionConfiguration: ActivityEncryptionConfiguration
+        | ActivityEncryptionConfigurationDict
+        | None = None,
+        Tags: list[TagsEntry | TagsEntryDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::StepFunctions::Activity; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str,
-            EncryptionConfiguration: ActivityEncryptionConfiguration
-            | ActivityEncryptionConfigurationDict
-            | None = None,
-            Tags: list[TagsEntry | TagsEntryDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::StepFunctions::Activity; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Name: Length: 1 to 80 characters. Create-only: changing it replaces the resource.
+                Required.
+            EncryptionConfiguration: Type: ActivityEncryptionConfigurationDict. Create-only:
+                changing it replaces the resource.
+            Tags: Type: list[TagsEntryDict].
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

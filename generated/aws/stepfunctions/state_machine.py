@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -75,69 +79,71 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-LogDestinationDict = TypedDict(
-    "LogDestinationDict",
-    {
-        "CloudWatchLogsLogGroup": "StateMachineCloudWatchLogsLogGroupDict",
-    },
-    total=False,
-)
 
-S3LocationDict = TypedDict(
-    "S3LocationDict",
-    {
-        "Bucket": "Required[str]",
-        "Key": "Required[str]",
-        "Version": "str",
-    },
-    total=False,
-)
+class LogDestinationDict(TypedDict, total=False):
+    """LogDestination as a plain dict."""
 
-StateMachineCloudWatchLogsLogGroupDict = TypedDict(
-    "StateMachineCloudWatchLogsLogGroupDict",
-    {
-        "LogGroupArn": "str",
-    },
-    total=False,
-)
+    CloudWatchLogsLogGroup: StateMachineCloudWatchLogsLogGroupDict
+    """Type: StateMachineCloudWatchLogsLogGroupDict."""
 
-StateMachineEncryptionConfigurationDict = TypedDict(
-    "StateMachineEncryptionConfigurationDict",
-    {
-        "KmsDataKeyReusePeriodSeconds": "int",
-        "KmsKeyId": "str",
-        "Type": "Required[Literal['CUSTOMER_MANAGED_KMS_KEY', 'AWS_OWNED_KEY']]",
-    },
-    total=False,
-)
 
-StateMachineLoggingConfigurationDict = TypedDict(
-    "StateMachineLoggingConfigurationDict",
-    {
-        "Destinations": "list[LogDestinationDict]",
-        "IncludeExecutionData": "bool",
-        "Level": "Literal['ALL', 'ERROR', 'FATAL', 'OFF']",
-    },
-    total=False,
-)
+class S3LocationDict(TypedDict, total=False):
+    """S3Location as a plain dict."""
 
-StateMachineTracingConfigurationDict = TypedDict(
-    "StateMachineTracingConfigurationDict",
-    {
-        "Enabled": "bool",
-    },
-    total=False,
-)
+    Bucket: Required[str]
+    """Type: str."""
+    Key: Required[str]
+    """Type: str."""
+    Version: str
+    """Type: str."""
 
-TagsEntryDict = TypedDict(
-    "TagsEntryDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class StateMachineCloudWatchLogsLogGroupDict(TypedDict, total=False):
+    """StateMachineCloudWatchLogsLogGroup as a plain dict."""
+
+    LogGroupArn: str
+    """Length: 1 to 256 characters."""
+
+
+class StateMachineEncryptionConfigurationDict(TypedDict, total=False):
+    """StateMachineEncryptionConfiguration as a plain dict."""
+
+    KmsDataKeyReusePeriodSeconds: int
+    """Range: 60 to 900 (inclusive)."""
+    KmsKeyId: str
+    """Length: 1 to 2048 characters."""
+    Type: Required[Literal["CUSTOMER_MANAGED_KMS_KEY", "AWS_OWNED_KEY"]]
+    """Allowed values: 'CUSTOMER_MANAGED_KMS_KEY', 'AWS_OWNED_KEY'."""
+
+
+class StateMachineLoggingConfigurationDict(TypedDict, total=False):
+    """StateMachineLoggingConfiguration as a plain dict."""
+
+    Destinations: list[LogDestinationDict]
+    """Items: at least 1 items."""
+    IncludeExecutionData: bool
+    """Type: bool."""
+    Level: Literal["ALL", "ERROR", "FATAL", "OFF"]
+    """Allowed values: 'ALL', 'ERROR', 'FATAL', 'OFF'."""
+
+
+class StateMachineTracingConfigurationDict(TypedDict, total=False):
+    """StateMachineTracingConfiguration as a plain dict."""
+
+    Enabled: bool
+    """Type: bool."""
+
+
+class TagsEntryDict(TypedDict, total=False):
+    """TagsEntry as a plain dict."""
+
+    Key: Required[str]
+    """Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 1 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::StepFunctions::StateMachine",
     schema_file="aws-stepfunctions-statemachine.json",
@@ -146,17 +152,9 @@ METADATA = _TypeMetadata(
     read_only=("/Arn", "/Name", "/StateMachineRevisionId"),
     create_only=("/StateMachineName", "/StateMachineType"),
     write_only=("/Definition", "/DefinitionS3Location", "/DefinitionSubstitutions"),
-    conditional_create_only=(),
     unordered_arrays=("/LoggingConfiguration/Destinations", "/Tags"),
     required=("RoleArn",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -166,112 +164,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "CloudWatchLogsLogGroup": {
-            "additionalProperties": False,
-            "properties": {"LogGroupArn": {"maxLength": 256, "minLength": 1, "type": "string"}},
-            "type": "object",
-        },
-        "Definition": {"maxLength": 1048576, "minLength": 1, "minProperties": 1, "type": "object"},
-        "DefinitionSubstitutions": {
-            "additionalProperties": False,
-            "minProperties": 1,
-            "patternProperties": {
-                ".*": {"anyOf": [{"type": "string"}, {"type": "integer"}, {"type": "boolean"}]}
-            },
-            "type": "object",
-        },
-        "EncryptionConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "KmsDataKeyReusePeriodSeconds": {"maximum": 900, "minimum": 60, "type": "integer"},
-                "KmsKeyId": {
-                    "anyOf": [{}, {}, {}],
-                    "maxLength": 2048,
-                    "minLength": 1,
-                    "type": "string",
-                },
-                "Type": {"enum": ["CUSTOMER_MANAGED_KMS_KEY", "AWS_OWNED_KEY"], "type": "string"},
-            },
-            "required": ["Type"],
-            "type": "object",
-        },
-        "LogDestination": {
-            "additionalProperties": False,
-            "properties": {
-                "CloudWatchLogsLogGroup": {"$ref": "#/definitions/CloudWatchLogsLogGroup"}
-            },
-            "type": "object",
-        },
-        "LoggingConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Destinations": {
-                    "items": {"$ref": "#/definitions/LogDestination"},
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "IncludeExecutionData": {"type": "boolean"},
-                "Level": {"enum": ["ALL", "ERROR", "FATAL", "OFF"], "type": "string"},
-            },
-            "type": "object",
-        },
-        "S3Location": {
-            "additionalProperties": False,
-            "properties": {
-                "Bucket": {"type": "string"},
-                "Key": {"type": "string"},
-                "Version": {"type": "string"},
-            },
-            "required": ["Bucket", "Key"],
-            "type": "object",
-        },
-        "TagsEntry": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 1, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "TracingConfiguration": {
-            "additionalProperties": False,
-            "properties": {"Enabled": {"type": "boolean"}},
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"maxLength": 2048, "minLength": 1, "type": "string"},
-        "Definition": {"$ref": "#/definitions/Definition"},
-        "DefinitionS3Location": {"$ref": "#/definitions/S3Location"},
-        "DefinitionString": {"maxLength": 1048576, "minLength": 1, "type": "string"},
-        "DefinitionSubstitutions": {"$ref": "#/definitions/DefinitionSubstitutions"},
-        "EncryptionConfiguration": {"$ref": "#/definitions/EncryptionConfiguration"},
-        "LoggingConfiguration": {"$ref": "#/definitions/LoggingConfiguration"},
-        "Name": {"maxLength": 80, "minLength": 1, "type": "string"},
-        "RoleArn": {"maxLength": 256, "minLength": 1, "type": "string"},
-        "StateMachineName": {"maxLength": 80, "minLength": 1, "type": "string"},
-        "StateMachineRevisionId": {"maxLength": 256, "minLength": 1, "type": "string"},
-        "StateMachineType": {"enum": ["STANDARD", "EXPRESS"], "type": "string"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/TagsEntry"},
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "TracingConfiguration": {"$ref": "#/definitions/TracingConfiguration"},
-    },
-    "required": ["RoleArn"],
-}
-
 
 class StateMachine(_Resource):
     """AWS::StepFunctions::StateMachine: Resource schema for StateMachine
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Also identified by: StateMachineName.
+    Replaced when any of these change (create-only): StateMachineName, StateMachineType.
+    Write-only (sent to AWS, never read back): Definition, DefinitionS3Location,
+    DefinitionSubstitutions.
+    Read-only attributes (known once deployed): Arn, Name, StateMachineRevisionId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-stepfunctions-statemachine.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -279,17 +184,21 @@ class StateMachine(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "StateMachineAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "state_machine.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Length: 1 to 2048 characters."""
     Name: str
+    """Length: 1 to 80 characters."""
     StateMachineRevisionId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Length: 1 to 256 characters."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Definition: dict[str, Any]
     DefinitionS3Location: S3LocationDict
     DefinitionString: str
-    DefinitionSubstitutions: dict[str, Any]
+    DefinitionSubstitutions: dict[str, str | int | bool]
     EncryptionConfiguration: StateMachineEncryptionConfigurationDict
     LoggingConfiguration: StateMachineLoggingConfigurationDict
     RoleArn: str
@@ -298,36 +207,53 @@ class StateMachine(_Resource):
     Tags: list[TagsEntryDict]
     TracingConfiguration: StateMachineTracingConfigurationDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        RoleArn: str,
+        Definition: dict[str, Any] | None = None,
+        DefinitionS3Location: S3Location | S3LocationDict | None = None,
+        DefinitionString: str | None = None,
+        DefinitionSubstitutions: dict[str, str | int | bool] | None = None,
+        EncryptionConfiguration: StateMachineEncryptionConfiguration
+        | StateMachineEncryptionConfigurationDict
+        | None = None,
+        LoggingConfiguration: StateMachineLoggingConfiguration
+        | StateMachineLoggingConfigurationDict
+        | None = None,
+        StateMachineName: str | None = None,
+        StateMachineType: Literal["STANDARD", "EXPRESS"] | None = None,
+        Tags: list[TagsEntry | TagsEntryDict] | None = None,
+        TracingConfiguration: StateMachineTracingConfiguration
+        | StateMachineTracingConfigurationDict
+        | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::StepFunctions::StateMachine; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            RoleArn: str,
-            Definition: dict[str, Any] | None = None,
-            DefinitionS3Location: S3Location | S3LocationDict | None = None,
-            DefinitionString: str | None = None,
-            DefinitionSubstitutions: dict[str, Any] | None = None,
-            EncryptionConfiguration: StateMachineEncryptionConfiguration
-            | StateMachineEncryptionConfigurationDict
-            | None = None,
-            LoggingConfiguration: StateMachineLoggingConfiguration
-            | StateMachineLoggingConfigurationDict
-            | None = None,
-            StateMachineName: str | None = None,
-            StateMachineType: Literal["STANDARD", "EXPRESS"] | None = None,
-            Tags: list[TagsEntry | TagsEntryDict] | None = None,
-            TracingConfiguration: StateMachineTracingConfiguration
-            | StateMachineTracingConfigurationDict
-            | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::StepFunctions::StateMachine; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            RoleArn: Length: 1 to 256 characters. Required.
+            Definition: Length: 1 to 1048576 characters. Write-only: sent to AWS, never read back.
+            DefinitionS3Location: Type: S3LocationDict. Write-only: sent to AWS, never read back.
+            DefinitionString: Length: 1 to 1048576 characters.
+            DefinitionSubstitutions: Type: dict[str, str | int | bool]. Write-only: sent to AWS,
+                never read back.
+            EncryptionConfiguration: Type: StateMachineEncryptionConfigurationDict.
+            LoggingConfiguration: Type: StateMachineLoggingConfigurationDict.
+            StateMachineName: Length: 1 to 80 characters. Create-only: changing it replaces the
+                resource.
+            StateMachineType: Allowed values: 'STANDARD', 'EXPRESS'. Create-only: changing it
+                replaces the resource.
+            Tags: Type: list[TagsEntryDict].
+            TracingConfiguration: Type: StateMachineTracingConfigurationDict.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

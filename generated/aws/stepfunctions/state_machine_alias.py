@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,46 +59,49 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-RoutingConfigurationVersionDict = TypedDict(
-    "RoutingConfigurationVersionDict",
-    {
-        "StateMachineVersionArn": "Required[str]",
-        "Weight": "Required[int]",
-    },
-    total=False,
-)
 
-StateMachineAliasDeploymentPreferenceDict = TypedDict(
-    "StateMachineAliasDeploymentPreferenceDict",
-    {
-        "Alarms": "list[str]",
-        "Interval": "int",
-        "Percentage": "int",
-        "StateMachineVersionArn": "Required[str]",
-        "Type": "Required[Literal['LINEAR', 'ALL_AT_ONCE', 'CANARY']]",
-    },
-    total=False,
-)
+class RoutingConfigurationVersionDict(TypedDict, total=False):
+    """RoutingConfigurationVersion as a plain dict."""
 
+    StateMachineVersionArn: Required[str]
+    """The Amazon Resource Name (ARN) that identifies one or two state machine versions defined in
+    the routing configuration."""
+    Weight: Required[int]
+    """The percentage of traffic you want to route to the state machine version. The sum of the
+    weights in the routing configuration must be equal to 100."""
+
+
+class StateMachineAliasDeploymentPreferenceDict(TypedDict, total=False):
+    """StateMachineAliasDeploymentPreference as a plain dict: The settings to enable gradual state
+    machine deployments."""
+
+    Alarms: list[str]
+    """A list of CloudWatch alarm names that will be monitored during the deployment. The deployment
+    will fail and rollback if any alarms go into ALARM state."""
+    Interval: int
+    """The time in minutes between each traffic shifting increment."""
+    Percentage: int
+    """The percentage of traffic to shift to the new version in each increment."""
+    StateMachineVersionArn: Required[str]
+    """Length: 1 to 2048 characters."""
+    Type: Required[Literal["LINEAR", "ALL_AT_ONCE", "CANARY"]]
+    """The type of deployment to perform."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::StepFunctions::StateMachineAlias",
     schema_file="aws-stepfunctions-statemachinealias.json",
     primary_identifier=("/Arn",),
-    additional_identifiers=(),
     read_only=("/Arn",),
     create_only=("/Name",),
     write_only=("/DeploymentPreference",),
-    conditional_create_only=(),
     unordered_arrays=("/DeploymentPreference/Alarms", "/RoutingConfiguration"),
-    required=(),
     list_required=("StateMachineArn",),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -104,67 +111,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "anyOf": [{"required": ["RoutingConfiguration"]}, {"required": ["DeploymentPreference"]}],
-    "definitions": {
-        "DeploymentPreference": {
-            "additionalProperties": False,
-            "properties": {
-                "Alarms": {
-                    "items": {"maxLength": 256, "minLength": 1, "type": "string"},
-                    "maxItems": 100,
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "Interval": {"maximum": 2100, "minimum": 1, "type": "integer"},
-                "Percentage": {"maximum": 99, "minimum": 1, "type": "integer"},
-                "StateMachineVersionArn": {"maxLength": 2048, "minLength": 1, "type": "string"},
-                "Type": {"enum": ["LINEAR", "ALL_AT_ONCE", "CANARY"], "type": "string"},
-            },
-            "required": ["StateMachineVersionArn", "Type"],
-            "type": "object",
-        },
-        "RoutingConfiguration": {
-            "items": {"$ref": "#/definitions/RoutingConfigurationVersion"},
-            "maxItems": 2,
-            "minItems": 1,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "RoutingConfigurationVersion": {
-            "additionalProperties": False,
-            "properties": {
-                "StateMachineVersionArn": {"maxLength": 2048, "minLength": 1, "type": "string"},
-                "Weight": {"maximum": 100, "minimum": 0, "type": "integer"},
-            },
-            "required": ["StateMachineVersionArn", "Weight"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"maxLength": 2048, "minLength": 1, "type": "string"},
-        "DeploymentPreference": {"$ref": "#/definitions/DeploymentPreference"},
-        "Description": {"maxLength": 256, "minLength": 1, "type": "string"},
-        "Name": {
-            "maxLength": 80,
-            "minLength": 1,
-            "pattern": "^(?=.*[a-zA-Z_\\-\\.])[a-zA-Z0-9_\\-\\.]+$",
-            "type": "string",
-        },
-        "RoutingConfiguration": {"$ref": "#/definitions/RoutingConfiguration"},
-        "StateMachineArn": {"maxLength": 2048, "minLength": 1, "type": "string"},
-    },
-    "required": [],
-}
-
 
 class StateMachineAlias(_Resource):
     """AWS::StepFunctions::StateMachineAlias: Resource schema for StateMachineAlias
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Replaced when any of these change (create-only): Name.
+    Write-only (sent to AWS, never read back): DeploymentPreference.
+    Read-only attributes (known once deployed): Arn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-stepfunctions-statemachinealias.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -174,42 +131,52 @@ class StateMachineAlias(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "StateMachineAliasAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "state_machine_alias.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The ARN of the alias."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     DeploymentPreference: StateMachineAliasDeploymentPreferenceDict
     Description: str
     Name: str
     RoutingConfiguration: list[RoutingConfigurationVersionDict]
     StateMachineArn: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        DeploymentPreference: StateMachineAliasDeploymentPreference
+        | StateMachineAliasDeploymentPreferenceDict
+        | None = None,
+        Description: str | None = None,
+        Name: str | None = None,
+        RoutingConfiguration: list[RoutingConfigurationVersion | RoutingConfigurationVersionDict]
+        | None = None,
+        StateMachineArn: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::StepFunctions::StateMachineAlias; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            DeploymentPreference: StateMachineAliasDeploymentPreference
-            | StateMachineAliasDeploymentPreferenceDict
-            | None = None,
-            Description: str | None = None,
-            Name: str | None = None,
-            RoutingConfiguration: list[
-                RoutingConfigurationVersion | RoutingConfigurationVersionDict
-            ]
-            | None = None,
-            StateMachineArn: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::StepFunctions::StateMachineAlias; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            DeploymentPreference: The settings to enable gradual state machine deployments.
+                Write-only: sent to AWS, never read back.
             Description: An optional description of the alias.
-            Name: The alias name.
+            Name: The alias name. Create-only: changing it replaces the resource.
+            RoutingConfiguration: The routing configuration of the alias. One or two versions can be
+                mapped to an alias to split StartExecution requests of the same state machine.
+            StateMachineArn: Length: 1 to 2048 characters.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

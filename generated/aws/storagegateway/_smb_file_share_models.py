@@ -7,10 +7,10 @@ Imported on first use by smb_file_share.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "NFSFileShareDefaults",
@@ -22,56 +22,173 @@ __all__ = [
 
 
 class NFSFileShareDefaults(DeferredModel):
+    """
+    Default values for the file and directory permissions of an NFS share.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DirectoryMode: str | None = None
-    FileMode: str | None = None
-    GroupId: int | None = None
-    OwnerId: int | None = None
+    DirectoryMode: Annotated[
+        str | None, Field(description="The Unix directory mode in the form nnnn.")
+    ] = None
+    FileMode: Annotated[str | None, Field(description="The Unix file mode in the form nnnn.")] = (
+        None
+    )
+    GroupId: Annotated[
+        int | None, Field(description="The default group ID for files in the file share.")
+    ] = None
+    OwnerId: Annotated[
+        int | None, Field(description="The default owner ID for files in the file share.")
+    ] = None
 
 
 class SMBFileShareCacheAttributes(DeferredModel):
+    """
+    Refresh cache information for the file share. Removing this property from a template leaves the share's current value: the service documents no value that resets it.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CacheStaleTimeoutInSeconds: int | None = None
+    CacheStaleTimeoutInSeconds: Annotated[
+        int | None,
+        Field(
+            description="How long the directory contents cached by the gateway are considered valid."
+        ),
+    ] = None
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair assigned to the file share.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 1 to 128 characters."
+        ),
+    ]
+    Value: Annotated[str, Field(description="Length: 0 to 256 characters.")]
 
 
 class SMBFileShareAttributes(DeferredModel):
-    FileShareARN: str | None = None
-    FileShareId: str | None = None
-    FileShareStatus: str | None = None
-    Path: str | None = None
+    """
+    The read-only attributes of a AWS::StorageGateway::SMBFileShare, set by AWS.
+    """
+
+    FileShareARN: Annotated[str | None, Field(description="The ARN of the file share.")] = None
+    FileShareId: Annotated[str | None, Field(description="The ID of the file share.")] = None
+    FileShareStatus: Annotated[
+        str | None,
+        Field(
+            description="The status of the file share. The service reports CREATING, UPDATING, AVAILABLE, DELETING and FORCE_DELETING; it is a length-bounded string in the API model rather than an enumeration."
+        ),
+    ] = None
+    Path: Annotated[
+        str | None, Field(description="The export path the share is mounted or mapped at.")
+    ] = None
 
 
 class SMBFileShareProps(DeferredModel):
-    AccessBasedEnumeration: bool | None = None
-    AdminUserList: list[str] | None = None
-    AuditDestinationARN: str | None = None
-    Authentication: str | None = None
-    BucketRegion: str | None = None
-    CacheAttributes: SMBFileShareCacheAttributes | None = None
-    CaseSensitivity: Literal["ClientSpecified", "CaseSensitive"] | None = None
-    DefaultStorageClass: str | None = None
-    EncryptionType: Literal["SseS3", "SseKms", "DsseKms"] | None = None
-    FileShareName: str | None = None
-    GatewayARN: str
-    GuessMIMETypeEnabled: bool | None = None
-    InvalidUserList: list[str] | None = None
-    KMSEncrypted: bool | None = None
-    KMSKey: str | None = None
-    LocationARN: str
-    NotificationPolicy: str | None = None
-    ObjectACL: (
+    """
+    The properties a program declares for a AWS::StorageGateway::SMBFileShare.
+    """
+
+    AccessBasedEnumeration: Annotated[
+        bool | None,
+        Field(description="Whether clients see only the files and folders they may access."),
+    ] = None
+    AdminUserList: Annotated[
+        list[str] | None,
+        Field(description="Users and groups granted administrative privileges on the SMB share."),
+    ] = None
+    AuditDestinationARN: Annotated[
+        str | None,
+        Field(
+            description="The ARN of the CloudWatch log group that receives the share's audit logs. Removing this property from a template detaches audit logging: the update sends the empty string, which the service treats as the reset."
+        ),
+    ] = None
+    Authentication: Annotated[
+        str | None,
+        Field(
+            description="The authentication the SMB share uses. The service accepts ActiveDirectory and GuestAccess; it is a length-bounded string in the API model rather than an enumeration. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    BucketRegion: Annotated[
+        str | None,
+        Field(
+            description="The Region of the S3 bucket, required when the bucket is reached through a VPC endpoint. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    CacheAttributes: Annotated[
+        SMBFileShareCacheAttributes | None,
+        Field(
+            description="Refresh cache information for the file share. Removing this property from a template leaves the share's current value: the service documents no value that resets it."
+        ),
+    ] = None
+    CaseSensitivity: Annotated[
+        Literal["ClientSpecified", "CaseSensitive"] | None,
+        Field(description="Whether the SMB share is case sensitive or defers to the client."),
+    ] = None
+    DefaultStorageClass: Annotated[
+        str | None,
+        Field(
+            description="The S3 storage class for new objects. The service accepts S3_STANDARD, S3_INTELLIGENT_TIERING, S3_STANDARD_IA and S3_ONEZONE_IA; it is a length-bounded string in the API model rather than an enumeration."
+        ),
+    ] = None
+    EncryptionType: Annotated[
+        Literal["SseS3", "SseKms", "DsseKms"] | None,
+        Field(description="The server-side encryption the gateway applies to objects it writes."),
+    ] = None
+    FileShareName: Annotated[
+        str | None,
+        Field(
+            description="The name of the file share, which defaults to the bucket name when omitted. Removing this property from a template leaves the share's current value: the service documents no value that resets it."
+        ),
+    ] = None
+    GatewayARN: Annotated[
+        str,
+        Field(
+            description="The ARN of the S3 File Gateway that hosts the share. Create-only: changing it replaces the resource."
+        ),
+    ]
+    GuessMIMETypeEnabled: Annotated[
+        bool | None,
+        Field(
+            description="Whether the gateway infers the MIME type of uploaded objects from their extension."
+        ),
+    ] = None
+    InvalidUserList: Annotated[
+        list[str] | None, Field(description="Users and groups denied access to the SMB share.")
+    ] = None
+    KMSEncrypted: Annotated[
+        bool | None,
+        Field(
+            description="Deprecated by the service in favour of EncryptionType; true selects KMS encryption. Retained because it remains readable and settable."
+        ),
+    ] = None
+    KMSKey: Annotated[
+        str | None,
+        Field(
+            description="The KMS key used for encryption, when EncryptionType selects KMS. Removing this property from a template leaves the share's current value: the service documents no value that resets it."
+        ),
+    ] = None
+    LocationARN: Annotated[
+        str,
+        Field(
+            description="The ARN of the S3 bucket, or bucket prefix, the share exposes. Create-only: changing it replaces the resource."
+        ),
+    ]
+    NotificationPolicy: Annotated[
+        str | None,
+        Field(description="The upload-notification settling period, as a JSON document."),
+    ] = None
+    ObjectACL: Annotated[
         Literal[
             "private",
             "public-read",
@@ -81,13 +198,38 @@ class SMBFileShareProps(DeferredModel):
             "bucket-owner-full-control",
             "aws-exec-read",
         ]
-        | None
-    ) = None
-    OplocksEnabled: bool | None = None
-    ReadOnly: bool | None = None
-    RequesterPays: bool | None = None
-    Role: str
-    SMBACLEnabled: bool | None = None
-    Tags: list[Tag] | None = None
-    VPCEndpointDNSName: str | None = None
-    ValidUserList: list[str] | None = None
+        | None,
+        Field(description="The canned S3 ACL applied to objects the gateway writes."),
+    ] = None
+    OplocksEnabled: Annotated[
+        bool | None,
+        Field(
+            description="Whether the SMB share grants opportunistic locks. Removing this property from a template leaves the live value unchanged rather than restoring the created default, because that default depends on the gateway's software version -- opportunistic locking is enabled by default only on appliances at 1.19.0.0 or above -- and the version is not part of this resource. Set the value explicitly rather than relying on removal."
+        ),
+    ] = None
+    ReadOnly: Annotated[
+        bool | None, Field(description="Whether clients may write to the share.")
+    ] = None
+    RequesterPays: Annotated[
+        bool | None, Field(description="Whether the bucket is a Requester Pays bucket.")
+    ] = None
+    Role: Annotated[
+        str,
+        Field(
+            description="The ARN of the IAM role the gateway assumes when it accesses the S3 location. Create-only: changing it replaces the resource."
+        ),
+    ]
+    SMBACLEnabled: Annotated[
+        bool | None,
+        Field(description="Whether the SMB share uses Windows ACLs rather than POSIX permissions."),
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="Tags assigned to the file share.")] = None
+    VPCEndpointDNSName: Annotated[
+        str | None,
+        Field(
+            description="The DNS name of the S3 VPC endpoint the gateway uses to reach the bucket. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    ValidUserList: Annotated[
+        list[str] | None, Field(description="Users and groups permitted to access the SMB share.")
+    ] = None

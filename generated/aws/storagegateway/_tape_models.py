@@ -7,9 +7,10 @@ Imported on first use by tape.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "Tag",
@@ -19,26 +20,84 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with the virtual tape.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The tag key. Cannot be prefixed with aws:.")]
+    Value: Annotated[str, Field(description="The tag value.")]
 
 
 class TapeAttributes(DeferredModel):
-    TapeARN: str | None = None
-    TapeCreatedDate: str | None = None
-    TapeStatus: str | None = None
-    TapeUsedInBytes: float | None = None
+    """
+    The read-only attributes of a AWS::StorageGateway::Tape, set by AWS.
+    """
+
+    TapeARN: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the virtual tape.")
+    ] = None
+    TapeCreatedDate: Annotated[
+        str | None, Field(description="The date and time that the virtual tape was created.")
+    ] = None
+    TapeStatus: Annotated[
+        str | None, Field(description="The current status of the virtual tape.")
+    ] = None
+    TapeUsedInBytes: Annotated[
+        float | None, Field(description="The size, in bytes, of data stored on the virtual tape.")
+    ] = None
 
 
 class TapeProps(DeferredModel):
-    GatewayARN: str
-    KMSEncrypted: bool | None = None
-    KMSKey: str | None = None
-    PoolId: str | None = None
-    Tags: list[Tag] | None = None
-    TapeBarcode: str | None = None
-    TapeSizeInBytes: float
-    Worm: bool | None = None
+    """
+    The properties a program declares for a AWS::StorageGateway::Tape.
+    """
+
+    GatewayARN: Annotated[
+        str,
+        Field(
+            description="The Amazon Resource Name (ARN) of the Tape Gateway that hosts the virtual tape. Create-only: changing it replaces the resource."
+        ),
+    ]
+    KMSEncrypted: Annotated[
+        bool | None,
+        Field(
+            description="Set to true to use Amazon S3 server-side encryption with your own KMS key, or false to use a key managed by Amazon S3. Optional. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    KMSKey: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of a symmetric customer master key (CMK) used for Amazon S3 server-side encryption. This value must be set if KMSEncrypted is true. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    PoolId: Annotated[
+        str | None,
+        Field(
+            description="The ID of the pool that you want to add your tape to for archiving. Tapes in this pool are archived in the S3 storage class that is associated with the pool. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="A list of up to 50 tags to assign to the virtual tape."),
+    ] = None
+    TapeBarcode: Annotated[
+        str | None,
+        Field(
+            description="The barcode that you want to assign to the virtual tape. Barcodes cannot be reused, even after a tape is deleted. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    TapeSizeInBytes: Annotated[
+        float,
+        Field(
+            description="The size, in bytes, of the virtual tape that you want to create. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Worm: Annotated[
+        bool | None,
+        Field(
+            description="Set to true to create a write-once-read-many (WORM) virtual tape. Create-only: changing it replaces the resource."
+        ),
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by tape_pool.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "Tag",
@@ -23,18 +23,53 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The tag key.")]
+    Value: Annotated[str, Field(description="The tag value.")]
 
 
 class TapePoolAttributes(DeferredModel):
-    PoolARN: str | None = None
-    PoolId: str | None = None
+    """
+    The read-only attributes of a AWS::StorageGateway::TapePool, set by AWS.
+    """
+
+    PoolARN: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the custom tape pool.")
+    ] = None
+    PoolId: Annotated[
+        str | None,
+        Field(description="The unique identifier of the custom tape pool, extracted from the ARN."),
+    ] = None
 
 
 class TapePoolProps(DeferredModel):
-    PoolName: str
-    RetentionLockTimeInDays: int | None = None
-    RetentionLockType: Literal["COMPLIANCE", "GOVERNANCE", "NONE"] | None = None
-    StorageClass: Literal["DEEP_ARCHIVE", "GLACIER"]
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::StorageGateway::TapePool.
+    """
+
+    PoolName: Annotated[
+        str,
+        Field(
+            description="The name of the custom tape pool. Create-only: changing it replaces the resource."
+        ),
+    ]
+    RetentionLockTimeInDays: Annotated[
+        int | None,
+        Field(
+            description="Tape retention lock time in days (up to 36,500 days / 100 years). Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    RetentionLockType: Annotated[
+        Literal["COMPLIANCE", "GOVERNANCE", "NONE"] | None,
+        Field(
+            description="Tape retention lock type. Governance mode allows authorized removal; compliance mode prevents all removal. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    StorageClass: Annotated[
+        Literal["DEEP_ARCHIVE", "GLACIER"],
+        Field(
+            description="The storage class associated with the custom pool (S3 Glacier or S3 Glacier Deep Archive). Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None, Field(description="A list of up to 50 tags for the tape pool.")
+    ] = None

@@ -7,9 +7,10 @@ Imported on first use by volume.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "Tag",
@@ -22,28 +23,99 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The tag key.")]
+    Value: Annotated[str, Field(description="The tag value.")]
 
 
 class VolumeAttributes(DeferredModel):
-    CreatedDate: str | None = None
-    TargetARN: str | None = None
-    VolumeARN: str | None = None
-    VolumeAttachmentStatus: str | None = None
-    VolumeId: str | None = None
-    VolumeStatus: str | None = None
-    VolumeType: str | None = None
-    VolumeUsedInBytes: float | None = None
+    """
+    The read-only attributes of a AWS::StorageGateway::Volume, set by AWS.
+    """
+
+    CreatedDate: Annotated[str | None, Field(description="The date the volume was created.")] = None
+    TargetARN: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of the volume target, which includes the iSCSI target name."
+        ),
+    ] = None
+    VolumeARN: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the storage volume.")
+    ] = None
+    VolumeAttachmentStatus: Annotated[
+        str | None,
+        Field(
+            description="Indicates whether the storage volume is attached to or detached from the gateway."
+        ),
+    ] = None
+    VolumeId: Annotated[
+        str | None,
+        Field(description="The unique identifier of the volume, extracted from the ARN."),
+    ] = None
+    VolumeStatus: Annotated[str | None, Field(description="The status of the storage volume.")] = (
+        None
+    )
+    VolumeType: Annotated[
+        str | None, Field(description="The type of the volume (CACHED iSCSI).")
+    ] = None
+    VolumeUsedInBytes: Annotated[
+        float | None, Field(description="The size of the data stored on the volume in bytes.")
+    ] = None
 
 
 class VolumeProps(DeferredModel):
-    GatewayARN: str
-    KMSEncrypted: bool | None = None
-    KMSKey: str | None = None
-    NetworkInterfaceId: str
-    SnapshotId: str | None = None
-    SourceVolumeARN: str | None = None
-    Tags: list[Tag] | None = None
-    TargetName: str
-    VolumeSizeInBytes: float
+    """
+    The properties a program declares for a AWS::StorageGateway::Volume.
+    """
+
+    GatewayARN: Annotated[
+        str,
+        Field(
+            description="The Amazon Resource Name (ARN) of the gateway on which to create the volume. Create-only: changing it replaces the resource."
+        ),
+    ]
+    KMSEncrypted: Annotated[
+        bool | None,
+        Field(
+            description="Set to true to use Amazon S3 server-side encryption with your own KMS key, or false to use a key managed by Amazon S3. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    KMSKey: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of a symmetric customer master key (CMK) used for Amazon S3 server-side encryption. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    NetworkInterfaceId: Annotated[
+        str,
+        Field(
+            description="The network interface of the gateway on which to expose the iSCSI target. Only IPv4 addresses are accepted. Create-only: changing it replaces the resource."
+        ),
+    ]
+    SnapshotId: Annotated[
+        str | None,
+        Field(
+            description="The snapshot ID of the snapshot to restore as the new cached volume (e.g., snap-1122aabb). Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    SourceVolumeARN: Annotated[
+        str | None,
+        Field(
+            description="The ARN of an existing volume from which to create the new volume. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None, Field(description="A list of up to 50 tags to assign to the volume.")
+    ] = None
+    TargetName: Annotated[
+        str,
+        Field(
+            description="The name of the iSCSI target used by an initiator to connect to a volume and used as a suffix for the target ARN. Create-only: changing it replaces the resource."
+        ),
+    ]
+    VolumeSizeInBytes: Annotated[
+        float,
+        Field(
+            description="The size of the volume in bytes. Create-only: changing it replaces the resource."
+        ),
+    ]

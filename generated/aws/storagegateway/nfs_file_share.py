@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,34 +63,44 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-NFSFileShareCacheAttributesDict = TypedDict(
-    "NFSFileShareCacheAttributesDict",
-    {
-        "CacheStaleTimeoutInSeconds": "int",
-    },
-    total=False,
-)
 
-NFSFileShareNFSFileShareDefaultsDict = TypedDict(
-    "NFSFileShareNFSFileShareDefaultsDict",
-    {
-        "DirectoryMode": "str",
-        "FileMode": "str",
-        "GroupId": "int",
-        "OwnerId": "int",
-    },
-    total=False,
-)
+class NFSFileShareCacheAttributesDict(TypedDict, total=False):
+    """NFSFileShareCacheAttributes as a plain dict: Refresh cache information for the file share.
+    Removing this property from a template leaves the share's current value: the service documents
+    no value that resets it."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    CacheStaleTimeoutInSeconds: int
+    """How long the directory contents cached by the gateway are considered valid."""
 
+
+class NFSFileShareNFSFileShareDefaultsDict(TypedDict, total=False):
+    """NFSFileShareNFSFileShareDefaults as a plain dict: Default values for the file and directory
+    permissions of an NFS share. Removing this property from a template leaves the live values
+    unchanged rather than clearing them, because the service has no reset for it: a create that
+    omits the object leaves it absent, but the update path merges member by member keyed on the same
+    internal sentinel that reports absence, so no request can restore that state. Set the members
+    you want rather than relying on removal."""
+
+    DirectoryMode: str
+    """The Unix directory mode in the form nnnn."""
+    FileMode: str
+    """The Unix file mode in the form nnnn."""
+    GroupId: int
+    """The default group ID for files in the file share."""
+    OwnerId: int
+    """The default owner ID for files in the file share."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair assigned to the file share."""
+
+    Key: Required[str]
+    """Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 0 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::StorageGateway::NFSFileShare",
     schema_file="aws-storagegateway-nfsfileshare.json",
@@ -94,17 +108,9 @@ METADATA = _TypeMetadata(
     additional_identifiers=(("/FileShareId",),),
     read_only=("/FileShareARN", "/FileShareId", "/FileShareStatus", "/Path"),
     create_only=("/GatewayARN", "/Role", "/LocationARN", "/BucketRegion", "/VPCEndpointDNSName"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/ClientList", "/Tags"),
     required=("GatewayARN", "Role", "LocationARN"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
+    tagging=_Tagging(),
     replacement_strategy="delete_then_create",
     replacement_strategy_stated=True,
     handlers={
@@ -116,145 +122,23 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "CacheAttributes": {
-            "additionalProperties": False,
-            "properties": {"CacheStaleTimeoutInSeconds": {"type": "integer"}},
-            "type": "object",
-        },
-        "NFSFileShareDefaults": {
-            "additionalProperties": False,
-            "properties": {
-                "DirectoryMode": {
-                    "maxLength": 4,
-                    "minLength": 1,
-                    "pattern": "^[0-7]{4}$",
-                    "type": "string",
-                },
-                "FileMode": {
-                    "maxLength": 4,
-                    "minLength": 1,
-                    "pattern": "^[0-7]{4}$",
-                    "type": "string",
-                },
-                "GroupId": {"maximum": 4294967294, "minimum": 0, "type": "integer"},
-                "OwnerId": {"maximum": 4294967294, "minimum": 0, "type": "integer"},
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AuditDestinationARN": {
-            "maxLength": 1024,
-            "minLength": 0,
-            "pattern": "^$|^arn:[a-z0-9-]+:logs:[a-z0-9-]+:[0-9]{12}:log-group:.+$",
-            "type": "string",
-        },
-        "BucketRegion": {"maxLength": 25, "minLength": 1, "type": "string"},
-        "CacheAttributes": {"$ref": "#/definitions/CacheAttributes"},
-        "ClientList": {
-            "items": {
-                "pattern": "^(?:(?:[0-9]|[1-9][0-9]|1[0-9]{2}|2[0-4][0-9]|25[0-5])\\.){3}(?:[0-9]|[1-9][0-9]|1[0-9]{2}|2[0-4][0-9]|25[0-5])(?:\\/(?:[0-9]|[1-2][0-9]|3[0-2]))?$|^(?:(?:(?:[A-Fa-f0-9]{1,4}:){6}|(?=(?:[A-Fa-f0-9]{0,4}:){0,6}(?:[0-9]{1,3}\\.){3}[0-9]{1,3}(?![:.\\w]))(?:(?:[0-9A-Fa-f]{1,4}:){0,5}|:)(?:(?::[0-9A-Fa-f]{1,4}){1,5}:|:)|::(?:[A-Fa-f0-9]{1,4}:){5})(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.){3}(?:25[0-5]|2[0-4][0-9]|[01]?[0-9][0-9]?)|(?:[A-Fa-f0-9]{1,4}:){7}[A-Fa-f0-9]{1,4}|(?=(?:[A-Fa-f0-9]{0,4}:){0,7}[A-Fa-f0-9]{0,4}(?![:.\\w]))(?:(?:[0-9A-Fa-f]{1,4}:){1,7}|:)(?:(:[0-9A-Fa-f]{1,4}){1,7}|:)|(?:[A-Fa-f0-9]{1,4}:){7}:|:(:[A-Fa-f0-9]{1,4}){7})(?:\\/(?:12[0-8]|1[01][0-9]|[1-9]?[0-9]))?$",
-                "type": "string",
-            },
-            "maxItems": 100,
-            "minItems": 1,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "DefaultStorageClass": {"maxLength": 50, "minLength": 5, "type": "string"},
-        "EncryptionType": {"enum": ["SseS3", "SseKms", "DsseKms"], "type": "string"},
-        "FileShareARN": {
-            "maxLength": 500,
-            "minLength": 50,
-            "pattern": "^arn:[a-z0-9-]+:storagegateway:[a-z0-9-]+:[0-9]{12}:share/.+$",
-            "type": "string",
-        },
-        "FileShareId": {"maxLength": 30, "minLength": 12, "type": "string"},
-        "FileShareName": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "FileShareStatus": {"maxLength": 50, "minLength": 3, "type": "string"},
-        "GatewayARN": {
-            "maxLength": 500,
-            "minLength": 50,
-            "pattern": "^arn:[a-z0-9-]+:storagegateway:[a-z0-9-]+:[0-9]{12}:gateway/.+$",
-            "type": "string",
-        },
-        "GuessMIMETypeEnabled": {"type": "boolean"},
-        "KMSEncrypted": {"type": "boolean"},
-        "KMSKey": {
-            "maxLength": 2048,
-            "minLength": 7,
-            "pattern": "^(^arn:(aws(|-cn|-us-gov|-iso[A-Za-z0-9_-]*|-eusc)):kms:([a-zA-Z0-9-]+):([0-9]+):(key|alias)/(\\S+)$)|(^alias/(\\S+)$)$",
-            "type": "string",
-        },
-        "LocationARN": {
-            "maxLength": 1400,
-            "minLength": 16,
-            "pattern": "^(arn:[a-z0-9-]+:s3:[a-z0-9-]*:[0-9]*:.+|[0-9a-zA-Z][0-9a-zA-Z.\\-]{1,61}-s3alias)$",
-            "type": "string",
-        },
-        "NFSFileShareDefaults": {"$ref": "#/definitions/NFSFileShareDefaults"},
-        "NotificationPolicy": {
-            "maxLength": 100,
-            "minLength": 2,
-            "pattern": '^\\{[\\w\\s:\\{\\}\\[\\]\\"]*}$',
-            "type": "string",
-        },
-        "ObjectACL": {
-            "enum": [
-                "private",
-                "public-read",
-                "public-read-write",
-                "authenticated-read",
-                "bucket-owner-read",
-                "bucket-owner-full-control",
-                "aws-exec-read",
-            ],
-            "type": "string",
-        },
-        "Path": {"type": "string"},
-        "ReadOnly": {"type": "boolean"},
-        "RequesterPays": {"type": "boolean"},
-        "Role": {
-            "maxLength": 2048,
-            "minLength": 20,
-            "pattern": "^arn:(aws(|-cn|-us-gov|-iso[A-Za-z0-9_-]*|-eusc)):iam::([0-9]+):role/(\\S+)$",
-            "type": "string",
-        },
-        "Squash": {"maxLength": 15, "minLength": 5, "type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-        "VPCEndpointDNSName": {
-            "maxLength": 255,
-            "minLength": 1,
-            "pattern": "^(([a-zA-Z0-9\\-]*[a-zA-Z0-9])\\.)*([A-Za-z0-9\\-]*[A-Za-z0-9])$",
-            "type": "string",
-        },
-    },
-    "required": ["GatewayARN", "Role", "LocationARN"],
-}
-
 
 class NFSFileShare(_Resource):
-    """AWS::StorageGateway::NFSFileShare: Resource Type definition for AWS::StorageGateway::NFSFileShare. An NFS file share exposes an Amazon S3 bucket through a Storage Gateway file gateway, ...
+    """AWS::StorageGateway::NFSFileShare: Resource Type definition for
+    AWS::StorageGateway::NFSFileShare. An NFS file share exposes an Amazon S3 bucket through a
+    Storage Gateway file gateway, so clients read and write objects as files over NFS. The share's
+    variant is fixed by its resource type rather than by a property: the service constructs the two
+    variants with different APIs, and a property carrying the choice would belong to neither API's
+    input.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: FileShareARN.
+    Also identified by: FileShareId.
+    Replaced when any of these change (create-only): GatewayARN, Role, LocationARN, BucketRegion,
+    VPCEndpointDNSName.
+    Read-only attributes (known once deployed): FileShareARN, FileShareId, FileShareStatus, Path.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-storagegateway-nfsfileshare.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -262,14 +146,20 @@ class NFSFileShare(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "NFSFileShareAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "nfs_file_share.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     FileShareARN: str
+    """The ARN of the file share."""
     FileShareId: str
+    """The ID of the file share."""
     FileShareStatus: str
+    """The status of the file share. The service reports CREATING, UPDATING, AVAILABLE, DELETING and
+    FORCE_DELETING; it is a length-bounded string in the API model rather than an enumeration."""
     Path: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The export path the share is mounted or mapped at."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AuditDestinationARN: str
     BucketRegion: str
     CacheAttributes: NFSFileShareCacheAttributesDict
@@ -300,72 +190,103 @@ class NFSFileShare(_Resource):
     Tags: list[TagDict]
     VPCEndpointDNSName: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        GatewayARN: str,
+        LocationARN: str,
+        Role: str,
+        AuditDestinationARN: str | None = None,
+        BucketRegion: str | None = None,
+        CacheAttributes: NFSFileShareCacheAttributes
+        | NFSFileShareCacheAttributesDict
+        | None = None,
+        ClientList: list[str] | None = None,
+        DefaultStorageClass: str | None = None,
+        EncryptionType: Literal["SseS3", "SseKms", "DsseKms"] | None = None,
+        FileShareName: str | None = None,
+        GuessMIMETypeEnabled: bool | None = None,
+        KMSEncrypted: bool | None = None,
+        KMSKey: str | None = None,
+        NFSFileShareDefaults: NFSFileShareNFSFileShareDefaults
+        | NFSFileShareNFSFileShareDefaultsDict
+        | None = None,
+        NotificationPolicy: str | None = None,
+        ObjectACL: Literal[
+            "private",
+            "public-read",
+            "public-read-write",
+            "authenticated-read",
+            "bucket-owner-read",
+            "bucket-owner-full-control",
+            "aws-exec-read",
+        ]
+        | None = None,
+        ReadOnly: bool | None = None,
+        RequesterPays: bool | None = None,
+        Squash: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        VPCEndpointDNSName: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::StorageGateway::NFSFileShare; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            GatewayARN: str,
-            LocationARN: str,
-            Role: str,
-            AuditDestinationARN: str | None = None,
-            BucketRegion: str | None = None,
-            CacheAttributes: NFSFileShareCacheAttributes
-            | NFSFileShareCacheAttributesDict
-            | None = None,
-            ClientList: list[str] | None = None,
-            DefaultStorageClass: str | None = None,
-            EncryptionType: Literal["SseS3", "SseKms", "DsseKms"] | None = None,
-            FileShareName: str | None = None,
-            GuessMIMETypeEnabled: bool | None = None,
-            KMSEncrypted: bool | None = None,
-            KMSKey: str | None = None,
-            NFSFileShareDefaults: NFSFileShareNFSFileShareDefaults
-            | NFSFileShareNFSFileShareDefaultsDict
-            | None = None,
-            NotificationPolicy: str | None = None,
-            ObjectACL: Literal[
-                "private",
-                "public-read",
-                "public-read-write",
-                "authenticated-read",
-                "bucket-owner-read",
-                "bucket-owner-full-control",
-                "aws-exec-read",
-            ]
-            | None = None,
-            ReadOnly: bool | None = None,
-            RequesterPays: bool | None = None,
-            Squash: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            VPCEndpointDNSName: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::StorageGateway::NFSFileShare; `await` it inside an App to deploy it.
-
-            AuditDestinationARN: The ARN of the CloudWatch log group that receives the share's audit logs.
-            BucketRegion: The Region of the S3 bucket, required when the bucket is reached through a VPC endpoint.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            GatewayARN: The ARN of the S3 File Gateway that hosts the share. Create-only: changing
+                it replaces the resource. Required.
+            LocationARN: The ARN of the S3 bucket, or bucket prefix, the share exposes. Create-only:
+                changing it replaces the resource. Required.
+            Role: The ARN of the IAM role the gateway assumes when it accesses the S3 location.
+                Create-only: changing it replaces the resource. Required.
+            AuditDestinationARN: The ARN of the CloudWatch log group that receives the share's audit
+                logs. Removing this property from a template detaches audit logging: the update
+                sends the empty string, which the service treats as the reset.
+            BucketRegion: The Region of the S3 bucket, required when the bucket is reached through a
+                VPC endpoint. Create-only: changing it replaces the resource.
+            CacheAttributes: Refresh cache information for the file share. Removing this property
+                from a template leaves the share's current value: the service documents no value
+                that resets it.
             ClientList: The IPv4 or IPv6 addresses and CIDR blocks permitted to mount the NFS share.
-            DefaultStorageClass: The S3 storage class for new objects.
+                Removing this property from a template leaves the share's current value: the service
+                documents no value that resets it.
+            DefaultStorageClass: The S3 storage class for new objects. The service accepts
+                S3_STANDARD, S3_INTELLIGENT_TIERING, S3_STANDARD_IA and S3_ONEZONE_IA; it is a
+                length-bounded string in the API model rather than an enumeration.
             EncryptionType: The server-side encryption the gateway applies to objects it writes.
-            FileShareName: The name of the file share, which defaults to the bucket name when omitted.
-            GatewayARN: The ARN of the S3 File Gateway that hosts the share.
-            GuessMIMETypeEnabled: Whether the gateway infers the MIME type of uploaded objects from their extension.
-            KMSEncrypted: Deprecated by the service in favour of EncryptionType; true selects KMS encryption.
-            KMSKey: The KMS key used for encryption, when EncryptionType selects KMS.
-            LocationARN: The ARN of the S3 bucket, or bucket prefix, the share exposes.
+            FileShareName: The name of the file share, which defaults to the bucket name when
+                omitted. Removing this property from a template leaves the share's current value:
+                the service documents no value that resets it.
+            GuessMIMETypeEnabled: Whether the gateway infers the MIME type of uploaded objects from
+                their extension.
+            KMSEncrypted: Deprecated by the service in favour of EncryptionType; true selects KMS
+                encryption. Retained because it remains readable and settable.
+            KMSKey: The KMS key used for encryption, when EncryptionType selects KMS. Removing this
+                property from a template leaves the share's current value: the service documents no
+                value that resets it.
+            NFSFileShareDefaults: Default values for the file and directory permissions of an NFS
+                share. Removing this property from a template leaves the live values unchanged
+                rather than clearing them, because the service has no reset for it: a create that
+                omits the object leaves it absent, but the update path merges member by member keyed
+                on the same internal sentinel that reports absence, so no request can restore that
+                state. Set the members you want rather than relying on removal.
             NotificationPolicy: The upload-notification settling period, as a JSON document.
             ObjectACL: The canned S3 ACL applied to objects the gateway writes.
             ReadOnly: Whether clients may write to the share.
             RequesterPays: Whether the bucket is a Requester Pays bucket.
-            Role: The ARN of the IAM role the gateway assumes when it accesses the S3 location.
-            Squash: How the NFS share maps client user IDs.
+            Squash: How the NFS share maps client user IDs. The service accepts RootSquash, NoSquash
+                and AllSquash; it is a length-bounded string in the API model rather than an
+                enumeration.
             Tags: Tags assigned to the file share.
-            VPCEndpointDNSName: The DNS name of the S3 VPC endpoint the gateway uses to reach the bucket.
+            VPCEndpointDNSName: The DNS name of the S3 VPC endpoint the gateway uses to reach the
+                bucket. Create-only: changing it replaces the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

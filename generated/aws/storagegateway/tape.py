@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,15 +55,17 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with the virtual tape."""
+
+    Key: Required[str]
+    """The tag key. Cannot be prefixed with aws:."""
+    Value: Required[str]
+    """The tag value."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::StorageGateway::Tape",
     schema_file="aws-storagegateway-tape.json",
@@ -79,17 +85,9 @@ METADATA = _TypeMetadata(
         "/Worm",
     ),
     write_only=("/KMSEncrypted",),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("GatewayARN", "TapeSizeInBytes"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -99,80 +97,40 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "GatewayARN": {"maxLength": 500, "minLength": 50, "type": "string"},
-        "KMSEncrypted": {"type": "boolean"},
-        "KMSKey": {
-            "maxLength": 2048,
-            "minLength": 7,
-            "pattern": "^(^arn:(aws(|-cn|-us-gov|-iso[A-Za-z0-9_-]*|-eusc)):kms:([a-zA-Z0-9-]+):([0-9]+):(key|alias)/(\\S+)$)|(^alias/(\\S+)$)$",
-            "type": "string",
-        },
-        "PoolId": {"maxLength": 100, "minLength": 1, "type": "string"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "TapeARN": {
-            "maxLength": 500,
-            "minLength": 50,
-            "pattern": "^arn:(aws(|-cn|-us-gov|-iso[A-Za-z0-9_-]*|-eusc)):storagegateway:[a-z\\-0-9]+:[0-9]+:tape\\/[0-9A-Z]{5,16}$",
-            "type": "string",
-        },
-        "TapeBarcode": {
-            "maxLength": 16,
-            "minLength": 5,
-            "pattern": "^[A-Z0-9]*$",
-            "type": "string",
-        },
-        "TapeCreatedDate": {"type": "string"},
-        "TapeSizeInBytes": {"minimum": 1, "type": "number"},
-        "TapeStatus": {"type": "string"},
-        "TapeUsedInBytes": {"type": "number"},
-        "Worm": {"type": "boolean"},
-    },
-    "required": ["GatewayARN", "TapeSizeInBytes"],
-}
-
 
 class Tape(_Resource):
-    """AWS::StorageGateway::Tape: Creates a virtual tape with a user-defined barcode on a Tape Gateway (VTL). A virtual tape is stored in Amazon S3 and can be archived to S3 Glacier or...
+    """AWS::StorageGateway::Tape: Creates a virtual tape with a user-defined barcode on a Tape
+    Gateway (VTL). A virtual tape is stored in Amazon S3 and can be archived to S3 Glacier or S3
+    Glacier Deep Archive.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: TapeARN.
+    Also identified by: TapeBarcode; GatewayARN, TapeBarcode.
+    Replaced when any of these change (create-only): GatewayARN, TapeBarcode, TapeSizeInBytes,
+    KMSEncrypted, KMSKey, PoolId, Worm.
+    Write-only (sent to AWS, never read back): KMSEncrypted.
+    Read-only attributes (known once deployed): TapeARN, TapeCreatedDate, TapeStatus,
+    TapeUsedInBytes.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-storagegateway-tape.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
     props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "TapeProps")
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "TapeAttributes")
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "tape.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     TapeARN: str
+    """The Amazon Resource Name (ARN) of the virtual tape."""
     TapeCreatedDate: str
+    """The date and time that the virtual tape was created."""
     TapeStatus: str
+    """The current status of the virtual tape."""
     TapeUsedInBytes: float
-    # Declared properties (as declared, or as AWS returned them).
+    """The size, in bytes, of data stored on the virtual tape."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     GatewayARN: str
     KMSEncrypted: bool
     KMSKey: str
@@ -182,35 +140,49 @@ class Tape(_Resource):
     TapeSizeInBytes: float
     Worm: bool
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        GatewayARN: str,
+        TapeSizeInBytes: float,
+        KMSEncrypted: bool | None = None,
+        KMSKey: str | None = None,
+        PoolId: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        TapeBarcode: str | None = None,
+        Worm: bool | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::StorageGateway::Tape; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            GatewayARN: str,
-            TapeSizeInBytes: float,
-            KMSEncrypted: bool | None = None,
-            KMSKey: str | None = None,
-            PoolId: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            TapeBarcode: str | None = None,
-            Worm: bool | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::StorageGateway::Tape; `await` it inside an App to deploy it.
-
-            GatewayARN: The Amazon Resource Name (ARN) of the Tape Gateway that hosts the virtual tape.
-            KMSEncrypted: Set to true to use Amazon S3 server-side encryption with your own KMS key, or false to use a key managed by Amazon S3.
-            KMSKey: The Amazon Resource Name (ARN) of a symmetric customer master key (CMK) used for Amazon S3 server-side encryption.
-            PoolId: The ID of the pool that you want to add your tape to for archiving.
-            Tags: A list of up to 50 tags to assign to the virtual tape.
-            TapeBarcode: The barcode that you want to assign to the virtual tape.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            GatewayARN: The Amazon Resource Name (ARN) of the Tape Gateway that hosts the virtual
+                tape. Create-only: changing it replaces the resource. Required.
             TapeSizeInBytes: The size, in bytes, of the virtual tape that you want to create.
-            Worm: Set to true to create a write-once-read-many (WORM) virtual tape.
+                Create-only: changing it replaces the resource. Required.
+            KMSEncrypted: Set to true to use Amazon S3 server-side encryption with your own KMS key,
+                or false to use a key managed by Amazon S3. Optional. Create-only: changing it
+                replaces the resource. Write-only: sent to AWS, never read back.
+            KMSKey: The Amazon Resource Name (ARN) of a symmetric customer master key (CMK) used for
+                Amazon S3 server-side encryption. This value must be set if KMSEncrypted is true.
+                Create-only: changing it replaces the resource.
+            PoolId: The ID of the pool that you want to add your tape to for archiving. Tapes in
+                this pool are archived in the S3 storage class that is associated with the pool.
+                Create-only: changing it replaces the resource.
+            Tags: A list of up to 50 tags to assign to the virtual tape.
+            TapeBarcode: The barcode that you want to assign to the virtual tape. Barcodes cannot be
+                reused, even after a tape is deleted. Create-only: changing it replaces the
+                resource.
+            Worm: Set to true to create a write-once-read-many (WORM) virtual tape. Create-only:
+                changing it replaces the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

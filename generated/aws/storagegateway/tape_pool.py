@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,15 +55,17 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """The tag key."""
+    Value: Required[str]
+    """The tag value."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::StorageGateway::TapePool",
     schema_file="aws-storagegateway-tapepool.json",
@@ -67,18 +73,9 @@ METADATA = _TypeMetadata(
     additional_identifiers=(("/PoolId",),),
     read_only=("/PoolARN", "/PoolId"),
     create_only=("/PoolName", "/StorageClass", "/RetentionLockType", "/RetentionLockTimeInDays"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("PoolName", "StorageClass"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -88,47 +85,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "PoolARN": {"maxLength": 500, "minLength": 50, "type": "string"},
-        "PoolId": {"type": "string"},
-        "PoolName": {
-            "maxLength": 100,
-            "minLength": 1,
-            "pattern": "^[ -\\.0-\\[\\]-~]*[!-\\.0-\\[\\]-~][ -\\.0-\\[\\]-~]*$",
-            "type": "string",
-        },
-        "RetentionLockTimeInDays": {"maximum": 36500, "minimum": 0, "type": "integer"},
-        "RetentionLockType": {"enum": ["COMPLIANCE", "GOVERNANCE", "NONE"], "type": "string"},
-        "StorageClass": {"enum": ["DEEP_ARCHIVE", "GLACIER"], "type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "maxItems": 50, "type": "array"},
-    },
-    "required": ["PoolName", "StorageClass"],
-}
-
 
 class TapePool(_Resource):
-    """AWS::StorageGateway::TapePool: Creates a custom tape pool for archiving virtual tapes with optional retention lock.
+    """AWS::StorageGateway::TapePool: Creates a custom tape pool for archiving virtual tapes with
+    optional retention lock.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: PoolARN.
+    Also identified by: PoolId.
+    Replaced when any of these change (create-only): PoolName, StorageClass, RetentionLockType,
+    RetentionLockTimeInDays.
+    Read-only attributes (known once deployed): PoolARN, PoolId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-storagegateway-tapepool.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -136,41 +105,52 @@ class TapePool(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "TapePoolAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "tape_pool.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     PoolARN: str
+    """The Amazon Resource Name (ARN) of the custom tape pool."""
     PoolId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The unique identifier of the custom tape pool, extracted from the ARN."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     PoolName: str
     RetentionLockTimeInDays: int
     RetentionLockType: Literal["COMPLIANCE", "GOVERNANCE", "NONE"]
     StorageClass: Literal["DEEP_ARCHIVE", "GLACIER"]
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        PoolName: str,
+        StorageClass: Literal["DEEP_ARCHIVE", "GLACIER"],
+        RetentionLockTimeInDays: int | None = None,
+        RetentionLockType: Literal["COMPLIANCE", "GOVERNANCE", "NONE"] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::StorageGateway::TapePool; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            PoolName: str,
-            StorageClass: Literal["DEEP_ARCHIVE", "GLACIER"],
-            RetentionLockTimeInDays: int | None = None,
-            RetentionLockType: Literal["COMPLIANCE", "GOVERNANCE", "NONE"] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::StorageGateway::TapePool; `await` it inside an App to deploy it.
-
-            PoolName: The name of the custom tape pool.
-            RetentionLockTimeInDays: Tape retention lock time in days (up to 36,500 days / 100 years).
-            RetentionLockType: Tape retention lock type.
-            StorageClass: The storage class associated with the custom pool (S3 Glacier or S3 Glacier Deep Archive).
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            PoolName: The name of the custom tape pool. Create-only: changing it replaces the
+                resource. Required.
+            StorageClass: The storage class associated with the custom pool (S3 Glacier or S3
+                Glacier Deep Archive). Create-only: changing it replaces the resource. Required.
+            RetentionLockTimeInDays: Tape retention lock time in days (up to 36,500 days / 100
+                years). Create-only: changing it replaces the resource.
+            RetentionLockType: Tape retention lock type. Governance mode allows authorized removal;
+                compliance mode prevents all removal. Create-only: changing it replaces the
+                resource.
             Tags: A list of up to 50 tags for the tape pool.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

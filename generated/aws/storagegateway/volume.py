@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,20 +55,21 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """The tag key."""
+    Value: Required[str]
+    """The tag value."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::StorageGateway::Volume",
     schema_file="aws-storagegateway-volume.json",
     primary_identifier=("/VolumeARN",),
-    additional_identifiers=(),
     read_only=(
         "/VolumeARN",
         "/VolumeId",
@@ -86,17 +91,10 @@ METADATA = _TypeMetadata(
         "/KMSKey",
     ),
     write_only=("/SnapshotId", "/SourceVolumeARN", "/KMSEncrypted"),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("GatewayARN", "TargetName", "NetworkInterfaceId", "VolumeSizeInBytes"),
     list_required=("GatewayARN",),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -106,67 +104,20 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "CreatedDate": {"type": "string"},
-        "GatewayARN": {"maxLength": 500, "minLength": 50, "type": "string"},
-        "KMSEncrypted": {"type": "boolean"},
-        "KMSKey": {
-            "maxLength": 2048,
-            "minLength": 7,
-            "pattern": "^(^arn:(aws(|-cn|-us-gov|-iso[A-Za-z0-9_-]*|-eusc)):kms:([a-zA-Z0-9-]+):([0-9]+):(key|alias)/(\\S+)$)|(^alias/(\\S+)$)$",
-            "type": "string",
-        },
-        "NetworkInterfaceId": {"type": "string"},
-        "SnapshotId": {"pattern": "^snap-([0-9A-Fa-f]{8}|[0-9A-Fa-f]{17})$", "type": "string"},
-        "SourceVolumeARN": {
-            "maxLength": 500,
-            "minLength": 50,
-            "pattern": "^arn:(aws(|-cn|-us-gov|-iso[A-Za-z0-9_-]*|-eusc)):storagegateway:[a-z\\-0-9]+:[0-9]+:gateway\\/(.+)\\/volume\\/vol-(\\S+)$",
-            "type": "string",
-        },
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "maxItems": 50, "type": "array"},
-        "TargetARN": {"maxLength": 800, "minLength": 50, "type": "string"},
-        "TargetName": {
-            "maxLength": 200,
-            "minLength": 1,
-            "pattern": "^[-\\.;a-z0-9]+$",
-            "type": "string",
-        },
-        "VolumeARN": {"maxLength": 500, "minLength": 50, "type": "string"},
-        "VolumeAttachmentStatus": {"maxLength": 50, "minLength": 3, "type": "string"},
-        "VolumeId": {"maxLength": 30, "minLength": 12, "type": "string"},
-        "VolumeSizeInBytes": {"type": "number"},
-        "VolumeStatus": {"maxLength": 50, "minLength": 3, "type": "string"},
-        "VolumeType": {"maxLength": 100, "minLength": 3, "type": "string"},
-        "VolumeUsedInBytes": {"type": "number"},
-    },
-    "required": ["GatewayARN", "TargetName", "NetworkInterfaceId", "VolumeSizeInBytes"],
-}
-
 
 class Volume(_Resource):
-    """AWS::StorageGateway::Volume: Creates a cached iSCSI volume on a Storage Gateway. A cached volume stores data in Amazon S3 and retains a copy of frequently accessed data subsets lo...
+    """AWS::StorageGateway::Volume: Creates a cached iSCSI volume on a Storage Gateway. A cached
+    volume stores data in Amazon S3 and retains a copy of frequently accessed data subsets locally.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: VolumeARN.
+    Replaced when any of these change (create-only): GatewayARN, TargetName, NetworkInterfaceId,
+    VolumeSizeInBytes, SnapshotId, SourceVolumeARN, KMSEncrypted, KMSKey.
+    Write-only (sent to AWS, never read back): SnapshotId, SourceVolumeARN, KMSEncrypted.
+    Read-only attributes (known once deployed): CreatedDate, TargetARN, VolumeARN,
+    VolumeAttachmentStatus, VolumeId, VolumeStatus, VolumeType, VolumeUsedInBytes.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-storagegateway-volume.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -174,18 +125,27 @@ class Volume(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "VolumeAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "volume.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     CreatedDate: str
+    """The date the volume was created."""
     TargetARN: str
+    """The Amazon Resource Name (ARN) of the volume target, which includes the iSCSI target name."""
     VolumeARN: str
+    """The Amazon Resource Name (ARN) of the storage volume."""
     VolumeAttachmentStatus: str
+    """Indicates whether the storage volume is attached to or detached from the gateway."""
     VolumeId: str
+    """The unique identifier of the volume, extracted from the ARN."""
     VolumeStatus: str
+    """The status of the storage volume."""
     VolumeType: str
+    """The type of the volume (CACHED iSCSI)."""
     VolumeUsedInBytes: float
-    # Declared properties (as declared, or as AWS returned them).
+    """The size of the data stored on the volume in bytes."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     GatewayARN: str
     KMSEncrypted: bool
     KMSKey: str
@@ -196,37 +156,53 @@ class Volume(_Resource):
     TargetName: str
     VolumeSizeInBytes: float
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        GatewayARN: str,
+        NetworkInterfaceId: str,
+        TargetName: str,
+        VolumeSizeInBytes: float,
+        KMSEncrypted: bool | None = None,
+        KMSKey: str | None = None,
+        SnapshotId: str | None = None,
+        SourceVolumeARN: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::StorageGateway::Volume; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            GatewayARN: str,
-            NetworkInterfaceId: str,
-            TargetName: str,
-            VolumeSizeInBytes: float,
-            KMSEncrypted: bool | None = None,
-            KMSKey: str | None = None,
-            SnapshotId: str | None = None,
-            SourceVolumeARN: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::StorageGateway::Volume; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
             GatewayARN: The Amazon Resource Name (ARN) of the gateway on which to create the volume.
-            KMSEncrypted: Set to true to use Amazon S3 server-side encryption with your own KMS key, or false to use a key managed by Amazon S3.
-            KMSKey: The Amazon Resource Name (ARN) of a symmetric customer master key (CMK) used for Amazon S3 server-side encryption.
-            NetworkInterfaceId: The network interface of the gateway on which to expose the iSCSI target.
-            SnapshotId: The snapshot ID of the snapshot to restore as the new cached volume (e.g., snap-1122aabb).
+                Create-only: changing it replaces the resource. Required.
+            NetworkInterfaceId: The network interface of the gateway on which to expose the iSCSI
+                target. Only IPv4 addresses are accepted. Create-only: changing it replaces the
+                resource. Required.
+            TargetName: The name of the iSCSI target used by an initiator to connect to a volume and
+                used as a suffix for the target ARN. Create-only: changing it replaces the resource.
+                Required.
+            VolumeSizeInBytes: The size of the volume in bytes. Create-only: changing it replaces
+                the resource. Required.
+            KMSEncrypted: Set to true to use Amazon S3 server-side encryption with your own KMS key,
+                or false to use a key managed by Amazon S3. Create-only: changing it replaces the
+                resource. Write-only: sent to AWS, never read back.
+            KMSKey: The Amazon Resource Name (ARN) of a symmetric customer master key (CMK) used for
+                Amazon S3 server-side encryption. Create-only: changing it replaces the resource.
+            SnapshotId: The snapshot ID of the snapshot to restore as the new cached volume (e.g.,
+                snap-1122aabb). Create-only: changing it replaces the resource. Write-only: sent to
+                AWS, never read back.
             SourceVolumeARN: The ARN of an existing volume from which to create the new volume.
+                Create-only: changing it replaces the resource. Write-only: sent to AWS, never read
+                back.
             Tags: A list of up to 50 tags to assign to the volume.
-            TargetName: The name of the iSCSI target used by an initiator to connect to a volume and used as a suffix for the target ARN.
-            VolumeSizeInBytes: The size of the volume in bytes.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

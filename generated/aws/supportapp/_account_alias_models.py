@@ -7,8 +7,10 @@ Imported on first use by account_alias.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "AccountAliasAttributes",
@@ -17,8 +19,20 @@ __all__ = [
 
 
 class AccountAliasProps(DeferredModel):
-    AccountAlias: str
+    """
+    The properties a program declares for a AWS::SupportApp::AccountAlias.
+    """
+
+    AccountAlias: Annotated[
+        str, Field(description="An account alias associated with a customer's account.")
+    ]
 
 
 class AccountAliasAttributes(DeferredModel):
-    AccountAliasResourceId: str | None = None
+    """
+    The read-only attributes of a AWS::SupportApp::AccountAlias, set by AWS.
+    """
+
+    AccountAliasResourceId: Annotated[
+        str | None, Field(description="Unique identifier representing an alias tied to an account")
+    ] = None

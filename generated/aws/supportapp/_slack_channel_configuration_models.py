@@ -7,9 +7,10 @@ Imported on first use by slack_channel_configuration.py, which re-exports every 
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "SlackChannelConfigurationAttributes",
@@ -18,15 +19,48 @@ __all__ = [
 
 
 class SlackChannelConfigurationProps(DeferredModel):
-    ChannelId: str
-    ChannelName: str | None = None
-    ChannelRoleArn: str
-    NotifyOnAddCorrespondenceToCase: bool | None = None
-    NotifyOnCaseSeverity: Literal["none", "all", "high"]
-    NotifyOnCreateOrReopenCase: bool | None = None
-    NotifyOnResolveCase: bool | None = None
-    TeamId: str
+    """
+    The properties a program declares for a AWS::SupportApp::SlackChannelConfiguration.
+    """
+
+    ChannelId: Annotated[
+        str,
+        Field(
+            description="The channel ID in Slack, which identifies a channel within a workspace. Create-only: changing it replaces the resource."
+        ),
+    ]
+    ChannelName: Annotated[str | None, Field(description="The channel name in Slack.")] = None
+    ChannelRoleArn: Annotated[
+        str,
+        Field(
+            description="The Amazon Resource Name (ARN) of an IAM role that grants the AWS Support App access to perform operations for AWS services."
+        ),
+    ]
+    NotifyOnAddCorrespondenceToCase: Annotated[
+        bool | None,
+        Field(description="Whether to notify when a correspondence is added to a case."),
+    ] = None
+    NotifyOnCaseSeverity: Annotated[
+        Literal["none", "all", "high"],
+        Field(
+            description="The severity level of a support case that a customer wants to get notified for."
+        ),
+    ]
+    NotifyOnCreateOrReopenCase: Annotated[
+        bool | None, Field(description="Whether to notify when a case is created or reopened.")
+    ] = None
+    NotifyOnResolveCase: Annotated[
+        bool | None, Field(description="Whether to notify when a case is resolved.")
+    ] = None
+    TeamId: Annotated[
+        str,
+        Field(
+            description="The team ID in Slack, which uniquely identifies a workspace. Create-only: changing it replaces the resource."
+        ),
+    ]
 
 
 class SlackChannelConfigurationAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::SupportApp::SlackChannelConfiguration, set by AWS.
+    """

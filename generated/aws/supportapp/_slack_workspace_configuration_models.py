@@ -7,8 +7,10 @@ Imported on first use by slack_workspace_configuration.py, which re-exports ever
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "SlackWorkspaceConfigurationAttributes",
@@ -17,9 +19,25 @@ __all__ = [
 
 
 class SlackWorkspaceConfigurationProps(DeferredModel):
-    TeamId: str
-    VersionId: str | None = None
+    """
+    The properties a program declares for a AWS::SupportApp::SlackWorkspaceConfiguration.
+    """
+
+    TeamId: Annotated[
+        str,
+        Field(
+            description="The team ID in Slack, which uniquely identifies a workspace. Create-only: changing it replaces the resource."
+        ),
+    ]
+    VersionId: Annotated[
+        str | None,
+        Field(
+            description="An identifier used to update an existing Slack workspace configuration in AWS CloudFormation. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
 
 
 class SlackWorkspaceConfigurationAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::SupportApp::SlackWorkspaceConfiguration, set by AWS.
+    """

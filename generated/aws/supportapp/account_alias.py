@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,25 +51,19 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::SupportApp::AccountAlias",
     schema_file="aws-supportapp-accountalias.json",
     primary_identifier=("/AccountAliasResourceId",),
-    additional_identifiers=(),
     read_only=("/AccountAliasResourceId",),
-    create_only=(),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("AccountAlias",),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
         tag_on_create=False,
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -75,32 +73,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "AccountAlias": {
-            "maxLength": 30,
-            "minLength": 1,
-            "pattern": "^[\\w\\- ]+$",
-            "type": "string",
-        },
-        "AccountAliasResourceId": {
-            "maxLength": 29,
-            "minLength": 29,
-            "pattern": "^[\\w\\- ]+$",
-            "type": "string",
-        },
-    },
-    "required": ["AccountAlias"],
-}
-
 
 class AccountAlias(_Resource):
-    """AWS::SupportApp::AccountAlias: An AWS Support App resource that creates, updates, reads, and deletes a customer's account alias.
+    """AWS::SupportApp::AccountAlias: An AWS Support App resource that creates, updates, reads, and
+    deletes a customer's account alias.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: AccountAliasResourceId.
+    Read-only attributes (known once deployed): AccountAliasResourceId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-supportapp-accountalias.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -108,28 +90,33 @@ class AccountAlias(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "AccountAliasAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "account_alias.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     AccountAliasResourceId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Unique identifier representing an alias tied to an account"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AccountAlias: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AccountAlias: str,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::SupportApp::AccountAlias; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AccountAlias: str,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::SupportApp::AccountAlias; `await` it inside an App to deploy it.
-
-            AccountAlias: An account alias associated with a customer's account.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AccountAlias: An account alias associated with a customer's account. Required.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,25 +51,19 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::SupportApp::SlackChannelConfiguration",
     schema_file="aws-supportapp-slackchannelconfiguration.json",
     primary_identifier=("/TeamId", "/ChannelId"),
-    additional_identifiers=(),
-    read_only=(),
     create_only=("/TeamId", "/ChannelId"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("TeamId", "ChannelId", "NotifyOnCaseSeverity", "ChannelRoleArn"),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
         tag_on_create=False,
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -75,33 +73,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "ChannelId": {"maxLength": 256, "minLength": 1, "pattern": "^\\S+$", "type": "string"},
-        "ChannelName": {"maxLength": 256, "minLength": 1, "pattern": "^.+$", "type": "string"},
-        "ChannelRoleArn": {
-            "maxLength": 2048,
-            "minLength": 31,
-            "pattern": "^arn:aws[-a-z0-9]*:iam::[0-9]{12}:role\\/(.+)$",
-            "type": "string",
-        },
-        "NotifyOnAddCorrespondenceToCase": {"type": "boolean"},
-        "NotifyOnCaseSeverity": {"enum": ["none", "all", "high"], "type": "string"},
-        "NotifyOnCreateOrReopenCase": {"type": "boolean"},
-        "NotifyOnResolveCase": {"type": "boolean"},
-        "TeamId": {"maxLength": 256, "minLength": 1, "pattern": "^\\S+$", "type": "string"},
-    },
-    "required": ["TeamId", "ChannelId", "NotifyOnCaseSeverity", "ChannelRoleArn"],
-}
-
 
 class SlackChannelConfiguration(_Resource):
-    """AWS::SupportApp::SlackChannelConfiguration: An AWS Support App resource that creates, updates, lists and deletes Slack channel configurations.
+    """AWS::SupportApp::SlackChannelConfiguration: An AWS Support App resource that creates,
+    updates, lists and deletes Slack channel configurations.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: TeamId, ChannelId (composite: the values joined by '|').
+    Replaced when any of these change (create-only): TeamId, ChannelId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-supportapp-slackchannelconfiguration.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -111,10 +92,13 @@ class SlackChannelConfiguration(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "SlackChannelConfigurationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "slack_channel_configuration.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
-    # Declared properties (as declared, or as AWS returned them).
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ChannelId: str
     ChannelName: str
     ChannelRoleArn: str
@@ -124,35 +108,43 @@ class SlackChannelConfiguration(_Resource):
     NotifyOnResolveCase: bool
     TeamId: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ChannelId: str,
+        ChannelRoleArn: str,
+        NotifyOnCaseSeverity: Literal["none", "all", "high"],
+        TeamId: str,
+        ChannelName: str | None = None,
+        NotifyOnAddCorrespondenceToCase: bool | None = None,
+        NotifyOnCreateOrReopenCase: bool | None = None,
+        NotifyOnResolveCase: bool | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::SupportApp::SlackChannelConfiguration; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ChannelId: str,
-            ChannelRoleArn: str,
-            NotifyOnCaseSeverity: Literal["none", "all", "high"],
-            TeamId: str,
-            ChannelName: str | None = None,
-            NotifyOnAddCorrespondenceToCase: bool | None = None,
-            NotifyOnCreateOrReopenCase: bool | None = None,
-            NotifyOnResolveCase: bool | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::SupportApp::SlackChannelConfiguration; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
             ChannelId: The channel ID in Slack, which identifies a channel within a workspace.
+                Create-only: changing it replaces the resource. Required.
+            ChannelRoleArn: The Amazon Resource Name (ARN) of an IAM role that grants the AWS
+                Support App access to perform operations for AWS services. Required.
+            NotifyOnCaseSeverity: The severity level of a support case that a customer wants to get
+                notified for. Required.
+            TeamId: The team ID in Slack, which uniquely identifies a workspace. Create-only:
+                changing it replaces the resource. Required.
             ChannelName: The channel name in Slack.
-            ChannelRoleArn: The Amazon Resource Name (ARN) of an IAM role that grants the AWS Support App access to perform operations for AWS services.
-            NotifyOnAddCorrespondenceToCase: Whether to notify when a correspondence is added to a case.
-            NotifyOnCaseSeverity: The severity level of a support case that a customer wants to get notified for.
+            NotifyOnAddCorrespondenceToCase: Whether to notify when a correspondence is added to a
+                case.
             NotifyOnCreateOrReopenCase: Whether to notify when a case is created or reopened.
             NotifyOnResolveCase: Whether to notify when a case is resolved.
-            TeamId: The team ID in Slack, which uniquely identifies a workspace.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,25 +51,20 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::SupportApp::SlackWorkspaceConfiguration",
     schema_file="aws-supportapp-slackworkspaceconfiguration.json",
     primary_identifier=("/TeamId",),
-    additional_identifiers=(),
-    read_only=(),
     create_only=("/TeamId",),
     write_only=("/VersionId",),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("TeamId",),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
         tag_on_create=False,
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -75,22 +74,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "TeamId": {"maxLength": 256, "minLength": 1, "pattern": "^\\S+$", "type": "string"},
-        "VersionId": {"maxLength": 256, "minLength": 1, "pattern": "^[0-9]+$", "type": "string"},
-    },
-    "required": ["TeamId"],
-}
-
 
 class SlackWorkspaceConfiguration(_Resource):
-    """AWS::SupportApp::SlackWorkspaceConfiguration: An AWS Support App resource that creates, updates, lists, and deletes Slack workspace configurations.
+    """AWS::SupportApp::SlackWorkspaceConfiguration: An AWS Support App resource that creates,
+    updates, lists, and deletes Slack workspace configurations.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: TeamId.
+    Replaced when any of these change (create-only): TeamId.
+    Write-only (sent to AWS, never read back): VersionId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-supportapp-slackworkspaceconfiguration.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -100,30 +94,38 @@ class SlackWorkspaceConfiguration(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "SlackWorkspaceConfigurationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "slack_workspace_configuration.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
-    # Declared properties (as declared, or as AWS returned them).
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     TeamId: str
     VersionId: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        TeamId: str,
+        VersionId: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::SupportApp::SlackWorkspaceConfiguration; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            TeamId: str,
-            VersionId: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::SupportApp::SlackWorkspaceConfiguration; `await` it inside an App to deploy it.
-
-            TeamId: The team ID in Slack, which uniquely identifies a workspace.
-            VersionId: An identifier used to update an existing Slack workspace configuration in AWS CloudFormation.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            TeamId: The team ID in Slack, which uniquely identifies a workspace. Create-only:
+                changing it replaces the resource. Required.
+            VersionId: An identifier used to update an existing Slack workspace configuration in AWS
+                CloudFormation. Write-only: sent to AWS, never read back.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -25,64 +25,170 @@ __all__ = [
 
 
 class ActionSet(DeferredModel):
+    """
+    The set of actions a support permit grants. Exactly one of AllActions or Actions must be provided.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Actions: list[str] | None = None
-    AllActions: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
+    Actions: Annotated[
+        list[str] | None, Field(description="An explicit list of actions to grant.")
+    ] = None
+    AllActions: Annotated[
+        dict[str, Any] | None, Field(description="Grants all actions.", max_length=0)
+    ] = None
 
 
 class Condition(DeferredModel):
+    """
+    A time-bound condition controlling when the permit is active. Exactly one of AllowAfter or AllowBefore must be provided.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AllowAfter: str | None = None
-    AllowBefore: str | None = None
+    AllowAfter: Annotated[
+        str | None, Field(description="The permit is active only after this time.")
+    ] = None
+    AllowBefore: Annotated[
+        str | None, Field(description="The permit is active only before this time.")
+    ] = None
 
 
 class ResourceSet(DeferredModel):
+    """
+    The set of resources a support permit applies to. Exactly one of AllResourcesInRegion or Resources must be provided.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AllResourcesInRegion: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Resources: list[str] | None = None
+    AllResourcesInRegion: Annotated[
+        dict[str, Any] | None,
+        Field(description="Applies to all resources in the region.", max_length=0),
+    ] = None
+    Resources: Annotated[
+        list[str] | None, Field(description="An explicit list of resource ARNs.")
+    ] = None
 
 
 class SupportPermitPermit(DeferredModel):
+    """
+    The grant definition: which actions on which resources, optionally constrained by time conditions.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Actions: ActionSet
-    Conditions: list[Condition] | None = None
-    Resources: ResourceSet
+    Actions: Annotated[
+        ActionSet,
+        Field(
+            description="The set of actions a support permit grants. Exactly one of AllActions or Actions must be provided."
+        ),
+    ]
+    Conditions: Annotated[
+        list[Condition] | None, Field(description="Optional time-bound conditions (at most two).")
+    ] = None
+    Resources: Annotated[
+        ResourceSet,
+        Field(
+            description="The set of resources a support permit applies to. Exactly one of AllResourcesInRegion or Resources must be provided."
+        ),
+    ]
 
 
 class SupportPermitSigningKeyInfo(DeferredModel):
+    """
+    The signing key used by the permit. Exactly one key type must be provided.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    KmsKey: str
+    KmsKey: Annotated[str, Field(description="The ARN of the KMS key used to sign permit grants.")]
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length."
+        ),
+    ]
 
 
 class SupportPermitAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedAt: str | None = None
-    PermitId: str | None = None
-    Status: Literal["ACTIVE", "INACTIVE", "DELETING"] | None = None
+    """
+    The read-only attributes of a AWS::SupportAuthZ::SupportPermit, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the support permit.")
+    ] = None
+    CreatedAt: Annotated[
+        str | None, Field(description="The time at which the support permit was created.")
+    ] = None
+    PermitId: Annotated[
+        str | None,
+        Field(
+            description="The service-generated identifier of the support permit (the resource segment of the ARN)."
+        ),
+    ] = None
+    Status: Annotated[
+        Literal["ACTIVE", "INACTIVE", "DELETING"] | None,
+        Field(description="The current status of the support permit."),
+    ] = None
 
 
 class SupportPermitProps(DeferredModel):
-    Description: str | None = None
-    Name: str
-    Permit: SupportPermitPermit
-    SigningKeyInfo: SupportPermitSigningKeyInfo
-    SupportCaseDisplayId: str | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::SupportAuthZ::SupportPermit.
+    """
+
+    Description: Annotated[
+        str | None,
+        Field(
+            description="An optional description of the support permit. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Name: Annotated[
+        str,
+        Field(
+            description="The name of the support permit. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Permit: Annotated[
+        SupportPermitPermit,
+        Field(
+            description="The grant definition: which actions on which resources, optionally constrained by time conditions. Create-only: changing it replaces the resource."
+        ),
+    ]
+    SigningKeyInfo: Annotated[
+        SupportPermitSigningKeyInfo,
+        Field(
+            description="The signing key used by the permit. Exactly one key type must be provided. Create-only: changing it replaces the resource."
+        ),
+    ]
+    SupportCaseDisplayId: Annotated[
+        str | None,
+        Field(
+            description="The support case display identifier associated with the permit. When provided, the permit is linked to the specified AWS Support case. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None, Field(description="A list of key-value pairs to apply to this resource.")
+    ] = None

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -71,60 +75,70 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ActionSetDict = TypedDict(
-    "ActionSetDict",
-    {
-        "Actions": "list[str]",
-        "AllActions": "dict[str, Any]",
-    },
-    total=False,
-)
 
-ConditionDict = TypedDict(
-    "ConditionDict",
-    {
-        "AllowAfter": "str",
-        "AllowBefore": "str",
-    },
-    total=False,
-)
+class ActionSetDict(TypedDict, total=False):
+    """ActionSet as a plain dict: The set of actions a support permit grants. Exactly one of
+    AllActions or Actions must be provided."""
 
-ResourceSetDict = TypedDict(
-    "ResourceSetDict",
-    {
-        "AllResourcesInRegion": "dict[str, Any]",
-        "Resources": "list[str]",
-    },
-    total=False,
-)
+    Actions: list[str]
+    """An explicit list of actions to grant."""
+    AllActions: dict[str, Any]
+    """Grants all actions."""
 
-SupportPermitPermitDict = TypedDict(
-    "SupportPermitPermitDict",
-    {
-        "Actions": "Required[ActionSetDict]",
-        "Conditions": "list[ConditionDict]",
-        "Resources": "Required[ResourceSetDict]",
-    },
-    total=False,
-)
 
-SupportPermitSigningKeyInfoDict = TypedDict(
-    "SupportPermitSigningKeyInfoDict",
-    {
-        "KmsKey": "Required[str]",
-    },
-    total=False,
-)
+class ConditionDict(TypedDict, total=False):
+    """Condition as a plain dict: A time-bound condition controlling when the permit is active.
+    Exactly one of AllowAfter or AllowBefore must be provided."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    AllowAfter: str
+    """The permit is active only after this time."""
+    AllowBefore: str
+    """The permit is active only before this time."""
 
+
+class ResourceSetDict(TypedDict, total=False):
+    """ResourceSet as a plain dict: The set of resources a support permit applies to. Exactly one of
+    AllResourcesInRegion or Resources must be provided."""
+
+    AllResourcesInRegion: dict[str, Any]
+    """Applies to all resources in the region."""
+    Resources: list[str]
+    """An explicit list of resource ARNs."""
+
+
+class SupportPermitPermitDict(TypedDict, total=False):
+    """SupportPermitPermit as a plain dict: The grant definition: which actions on which resources,
+    optionally constrained by time conditions."""
+
+    Actions: Required[ActionSetDict]
+    """The set of actions a support permit grants. Exactly one of AllActions or Actions must be
+    provided."""
+    Conditions: list[ConditionDict]
+    """Optional time-bound conditions (at most two)."""
+    Resources: Required[ResourceSetDict]
+    """The set of resources a support permit applies to. Exactly one of AllResourcesInRegion or
+    Resources must be provided."""
+
+
+class SupportPermitSigningKeyInfoDict(TypedDict, total=False):
+    """SupportPermitSigningKeyInfo as a plain dict: The signing key used by the permit. Exactly one
+    key type must be provided."""
+
+    KmsKey: Required[str]
+    """The ARN of the KMS key used to sign permit grants."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::SupportAuthZ::SupportPermit",
     schema_file="aws-supportauthz-supportpermit.json",
@@ -132,17 +146,9 @@ METADATA = _TypeMetadata(
     additional_identifiers=(("/PermitId",),),
     read_only=("/Arn", "/PermitId", "/Status", "/CreatedAt"),
     create_only=("/Name", "/Description", "/Permit", "/SigningKeyInfo", "/SupportCaseDisplayId"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("Name", "Permit", "SigningKeyInfo"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
+    tagging=_Tagging(),
     replacement_strategy="delete_then_create",
     replacement_strategy_stated=True,
     handlers={
@@ -154,143 +160,20 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ActionSet": {
-            "additionalProperties": False,
-            "properties": {
-                "Actions": {
-                    "items": {
-                        "maxLength": 255,
-                        "minLength": 3,
-                        "pattern": "^[a-z][a-z0-9-]*:[A-Za-z0-9_.-]+$",
-                        "type": "string",
-                    },
-                    "maxItems": 10,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "AllActions": {"additionalProperties": False, "type": "object"},
-            },
-            "type": "object",
-        },
-        "Condition": {
-            "additionalProperties": False,
-            "properties": {"AllowAfter": {"type": "string"}, "AllowBefore": {"type": "string"}},
-            "type": "object",
-        },
-        "Permit": {
-            "additionalProperties": False,
-            "properties": {
-                "Actions": {"$ref": "#/definitions/ActionSet"},
-                "Conditions": {
-                    "items": {"$ref": "#/definitions/Condition"},
-                    "maxItems": 2,
-                    "type": "array",
-                },
-                "Resources": {"$ref": "#/definitions/ResourceSet"},
-            },
-            "required": ["Actions", "Resources"],
-            "type": "object",
-        },
-        "ResourceSet": {
-            "additionalProperties": False,
-            "properties": {
-                "AllResourcesInRegion": {"additionalProperties": False, "type": "object"},
-                "Resources": {
-                    "items": {
-                        "maxLength": 512,
-                        "minLength": 1,
-                        "pattern": "^[a-zA-Z0-9:/_.-]+$",
-                        "type": "string",
-                    },
-                    "maxItems": 5,
-                    "minItems": 1,
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "SigningKeyInfo": {
-            "additionalProperties": False,
-            "properties": {
-                "KmsKey": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9/:_-]{1,512}$",
-                    "type": "string",
-                }
-            },
-            "required": ["KmsKey"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*$",
-                    "type": "string",
-                },
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {
-            "maxLength": 512,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9:/-]{1,512}$",
-            "type": "string",
-        },
-        "CreatedAt": {"type": "string"},
-        "Description": {"maxLength": 1024, "minLength": 1, "type": "string"},
-        "Name": {
-            "maxLength": 256,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9]{1,256}$",
-            "type": "string",
-        },
-        "Permit": {"$ref": "#/definitions/Permit"},
-        "PermitId": {
-            "maxLength": 512,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9-]{1,512}$",
-            "type": "string",
-        },
-        "SigningKeyInfo": {"$ref": "#/definitions/SigningKeyInfo"},
-        "Status": {"enum": ["ACTIVE", "INACTIVE", "DELETING"], "type": "string"},
-        "SupportCaseDisplayId": {
-            "maxLength": 512,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9:/-]{1,512}$",
-            "type": "string",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "type": "array",
-            "uniqueItems": True,
-        },
-    },
-    "required": ["Name", "Permit", "SigningKeyInfo"],
-}
-
 
 class SupportPermit(_Resource):
-    """AWS::SupportAuthZ::SupportPermit: Resource Type definition for AWS::SupportAuthZ::SupportPermit. Represents a support permit that grants AWS support time-bounded access to one or more ...
+    """AWS::SupportAuthZ::SupportPermit: Resource Type definition for
+    AWS::SupportAuthZ::SupportPermit. Represents a support permit that grants AWS support
+    time-bounded access to one or more resources for a set of actions.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Also identified by: PermitId.
+    Replaced when any of these change (create-only): Name, Description, Permit, SigningKeyInfo,
+    SupportCaseDisplayId.
+    Read-only attributes (known once deployed): Arn, CreatedAt, PermitId, Status.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-supportauthz-supportpermit.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -298,14 +181,19 @@ class SupportPermit(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "SupportPermitAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "support_permit.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The Amazon Resource Name (ARN) of the support permit."""
     CreatedAt: str
+    """The time at which the support permit was created."""
     PermitId: str
+    """The service-generated identifier of the support permit (the resource segment of the ARN)."""
     Status: Literal["ACTIVE", "INACTIVE", "DELETING"]
-    # Declared properties (as declared, or as AWS returned them).
+    """The current status of the support permit."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     Name: str
     Permit: SupportPermitPermitDict
@@ -313,29 +201,40 @@ class SupportPermit(_Resource):
     SupportCaseDisplayId: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str,
+        Permit: SupportPermitPermit | SupportPermitPermitDict,
+        SigningKeyInfo: SupportPermitSigningKeyInfo | SupportPermitSigningKeyInfoDict,
+        Description: str | None = None,
+        SupportCaseDisplayId: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::SupportAuthZ::SupportPermit; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str,
-            Permit: SupportPermitPermit | SupportPermitPermitDict,
-            SigningKeyInfo: SupportPermitSigningKeyInfo | SupportPermitSigningKeyInfoDict,
-            Description: str | None = None,
-            SupportCaseDisplayId: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::SupportAuthZ::SupportPermit; `await` it inside an App to deploy it.
-
-            Description: An optional description of the support permit.
-            Name: The name of the support permit.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Name: The name of the support permit. Create-only: changing it replaces the resource.
+                Required.
+            Permit: The grant definition: which actions on which resources, optionally constrained
+                by time conditions. Create-only: changing it replaces the resource. Required.
+            SigningKeyInfo: The signing key used by the permit. Exactly one key type must be
+                provided. Create-only: changing it replaces the resource. Required.
+            Description: An optional description of the support permit. Create-only: changing it
+                replaces the resource.
             SupportCaseDisplayId: The support case display identifier associated with the permit.
+                When provided, the permit is linked to the specified AWS Support case. Create-only:
+                changing it replaces the resource.
             Tags: A list of key-value pairs to apply to this resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -7,7 +7,7 @@ Imported on first use by canary.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -33,154 +33,342 @@ __all__ = [
 
 
 class BaseScreenshot(DeferredModel):
-    IgnoreCoordinates: list[str] | None = None
-    ScreenshotName: str
+    IgnoreCoordinates: Annotated[
+        list[str] | None,
+        Field(description="List of coordinates of rectangles to be ignored during visual testing"),
+    ] = None
+    ScreenshotName: Annotated[
+        str,
+        Field(description="Name of the screenshot to be used as base reference for visual testing"),
+    ]
 
 
 class BrowserConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BrowserType: Literal["CHROME", "FIREFOX"]
+    BrowserType: Annotated[
+        Literal["CHROME", "FIREFOX"], Field(description="Allowed values: 'CHROME', 'FIREFOX'.")
+    ]
 
 
 class CanaryRetryConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    MaxRetries: int
+    MaxRetries: Annotated[
+        int,
+        Field(
+            description="maximum times the canary will be retried upon the scheduled run failure"
+        ),
+    ]
 
 
 class CanaryRunConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ActiveTracing: bool | None = None
-    EnvironmentVariables: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    EphemeralStorage: int | None = None
-    MemoryInMB: int | None = None
-    TimeoutInSeconds: int | None = None
+    ActiveTracing: Annotated[
+        bool | None, Field(description="Enable active tracing if set to true")
+    ] = None
+    EnvironmentVariables: Annotated[
+        dict[str, str] | None, Field(description="Environment variable key-value pairs.")
+    ] = None
+    EphemeralStorage: Annotated[
+        int | None, Field(description="Provide ephemeralStorage available for canary in MB")
+    ] = None
+    MemoryInMB: Annotated[
+        int | None, Field(description="Provide maximum memory available for canary in MB")
+    ] = None
+    TimeoutInSeconds: Annotated[
+        int | None, Field(description="Provide maximum canary timeout per run in seconds")
+    ] = None
 
 
 class CanaryS3Encryption(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    EncryptionMode: Literal["SSE_KMS", "SSE_S3"] | None = None
-    KmsKeyArn: str | None = None
+    EncryptionMode: Annotated[
+        Literal["SSE_KMS", "SSE_S3"] | None,
+        Field(
+            description="Encryption mode for encrypting artifacts when uploading to S3. Valid values: SSE_S3 and SSE_KMS."
+        ),
+    ] = None
+    KmsKeyArn: Annotated[
+        str | None,
+        Field(
+            description="KMS key Arn for encrypting artifacts when uploading to S3. You must specify KMS key Arn for SSE_KMS encryption mode only."
+        ),
+    ] = None
 
 
 class CanarySchedule(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DurationInSeconds: str | None = None
-    Expression: str
-    RetryConfig: CanaryRetryConfig | None = None
+    DurationInSeconds: Annotated[
+        str | None, Field(description="Range: 0 to 31622400 (inclusive).")
+    ] = None
+    Expression: Annotated[str, Field(description="Length: 1 to 1024 characters.")]
+    RetryConfig: Annotated[
+        CanaryRetryConfig | None, Field(description="Provide canary auto retry configuration")
+    ] = None
 
 
 class CanaryVPCConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Ipv6AllowedForDualStack: bool | None = None
-    SecurityGroupIds: list[str]
-    SubnetIds: list[str]
-    VpcId: str | None = None
+    Ipv6AllowedForDualStack: Annotated[
+        bool | None,
+        Field(
+            description="Allow outbound IPv6 traffic on VPC canaries that are connected to dual-stack subnets if set to true"
+        ),
+    ] = None
+    SecurityGroupIds: Annotated[list[str], Field(description="Items: 0 to 5 items.")]
+    SubnetIds: Annotated[list[str], Field(description="Items: 0 to 16 items.")]
+    VpcId: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class CanaryVisualReference(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BaseCanaryRunId: str
-    BaseScreenshots: list[BaseScreenshot] | None = None
-    BrowserType: Literal["CHROME", "FIREFOX"] | None = None
+    BaseCanaryRunId: Annotated[
+        str, Field(description="Canary run id to be used as base reference for visual testing")
+    ]
+    BaseScreenshots: Annotated[
+        list[BaseScreenshot] | None,
+        Field(description="List of screenshots used as base reference for visual testing"),
+    ] = None
+    BrowserType: Annotated[
+        Literal["CHROME", "FIREFOX"] | None,
+        Field(description="Allowed values: 'CHROME', 'FIREFOX'."),
+    ] = None
 
 
 class Dependency(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Reference: str
-    Type: Literal["LambdaLayer"] | None = None
+    Reference: Annotated[str, Field(description="ARN of the Lambda layer")]
+    Type: Annotated[Literal["LambdaLayer"] | None, Field(description="Type of dependency")] = None
 
 
 class ReplicaReplicationStatus(DeferredModel):
+    """
+    Replication status details
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    State: str | None = None
+    State: Annotated[
+        str | None, Field(description="Replication state: InProgress, InSync, or Inconsistent")
+    ] = None
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 127 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 1 to 255 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class CanaryAttributes(DeferredModel):
-    Id: str | None = None
-    State: str | None = None
+    """
+    The read-only attributes of a AWS::Synthetics::Canary, set by AWS.
+    """
+
+    Id: Annotated[str | None, Field(description="Id of the canary")] = None
+    State: Annotated[str | None, Field(description="State of the canary")] = None
 
 
 class CanaryArtifactConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    S3Encryption: CanaryS3Encryption | None = None
+    S3Encryption: Annotated[
+        CanaryS3Encryption | None,
+        Field(description="Encryption configuration for uploading artifacts to S3"),
+    ] = None
 
 
 class CanaryCode(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BlueprintTypes: list[str] | None = None
-    Dependencies: list[Dependency] | None = None
-    Handler: str | None = None
-    S3Bucket: str | None = None
-    S3Key: str | None = None
-    S3ObjectVersion: str | None = None
-    Script: str | None = None
-    SourceLocationArn: str | None = None
+    BlueprintTypes: Annotated[
+        list[str] | None,
+        Field(
+            description="Items: 0 to 1 items. Each item: Pattern: ^[0-9a-zA-Z_\\-\\.]+$ Length: 1 to 128 characters."
+        ),
+    ] = None
+    Dependencies: Annotated[
+        list[Dependency] | None, Field(description="List of Lambda layers to attach to the canary")
+    ] = None
+    Handler: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^(([0-9a-zA-Z_-]+(\\/|\\.))*[0-9A-Za-z_\\\\-]+(\\.|::)[A-Za-z_][A-Za-z0-9_]*)?$ Length: 0 to 128 characters."
+        ),
+    ] = None
+    S3Bucket: Annotated[str | None, Field(description="Length: 1 to 1024 characters.")] = None
+    S3Key: Annotated[str | None, Field(description="Length: 1 to 1024 characters.")] = None
+    S3ObjectVersion: Annotated[str | None, Field(description="Type: str.")] = None
+    Script: Annotated[str | None, Field(description="Type: str.")] = None
+    SourceLocationArn: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class Replica(DeferredModel):
+    """
+    Configuration and status for a replica location in a multi-location canary
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CanaryState: str | None = None
-    KmsKeyArn: str | None = None
-    LastModified: float | None = None
-    Location: str
-    ReplicationStatus: ReplicaReplicationStatus | None = None
-    ResourcesToReplicateTags: list[Literal["lambda-function"]] | None = None
-    Tags: list[Tag] | None = None
-    VpcConfig: CanaryVPCConfig | None = None
+    CanaryState: Annotated[
+        str | None,
+        Field(description="State of the replica canary (CREATING, READY, RUNNING, etc.)"),
+    ] = None
+    KmsKeyArn: Annotated[
+        str | None,
+        Field(
+            description="ARN of the KMS key used to encrypt the replica canary's Lambda function environment variables"
+        ),
+    ] = None
+    LastModified: Annotated[
+        float | None, Field(description="Last modified timestamp of the replica")
+    ] = None
+    Location: Annotated[str, Field(description="AWS region for the replica (e.g., us-east-1)")]
+    ReplicationStatus: Annotated[
+        ReplicaReplicationStatus | None, Field(description="Replication status for this replica")
+    ] = None
+    ResourcesToReplicateTags: Annotated[
+        list[Literal["lambda-function"]] | None,
+        Field(
+            description="Resources to replicate tags to for this replica (e.g., lambda-function)"
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(
+            description="Tags to apply to this replica canary and optionally its Lambda function"
+        ),
+    ] = None
+    VpcConfig: Annotated[
+        CanaryVPCConfig | None, Field(description="VPC configuration for this replica location")
+    ] = None
 
 
 class CanaryProps(DeferredModel):
-    ArtifactConfig: CanaryArtifactConfig | None = None
-    ArtifactS3Location: str
-    BrowserConfigs: list[BrowserConfig] | None = None
-    Code: CanaryCode
-    DeleteLambdaResourcesOnCanaryDeletion: bool | None = None
-    DryRunAndUpdate: bool | None = None
-    ExecutionRoleArn: str
-    FailureRetentionPeriod: int | None = None
-    KmsKeyArn: str | None = None
-    Name: str
-    ProvisionedResourceCleanup: Literal["AUTOMATIC", "OFF"] | None = None
-    Replicas: list[Replica] | None = None
-    ResourcesToReplicateTags: list[Literal["lambda-function"]] | None = None
-    RunConfig: CanaryRunConfig | None = None
-    RuntimeVersion: str
-    Schedule: CanarySchedule
-    StartCanaryAfterCreation: bool | None = None
-    SuccessRetentionPeriod: int | None = None
-    Tags: list[Tag] | None = None
-    VPCConfig: CanaryVPCConfig | None = None
-    VisualReference: CanaryVisualReference | None = None
-    VisualReferences: list[CanaryVisualReference] | None = None
+    """
+    The properties a program declares for a AWS::Synthetics::Canary.
+    """
+
+    ArtifactConfig: Annotated[
+        CanaryArtifactConfig | None, Field(description="Provide artifact configuration")
+    ] = None
+    ArtifactS3Location: Annotated[
+        str, Field(description="Provide the s3 bucket output location for test results")
+    ]
+    BrowserConfigs: Annotated[
+        list[BrowserConfig] | None,
+        Field(description="List of browser configurations for the canary"),
+    ] = None
+    Code: Annotated[CanaryCode, Field(description="Provide the canary script source")]
+    DeleteLambdaResourcesOnCanaryDeletion: Annotated[
+        bool | None,
+        Field(
+            description="Deletes associated lambda resources created by Synthetics if set to True. Default is False Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    DryRunAndUpdate: Annotated[
+        bool | None,
+        Field(
+            description="Setting to control if UpdateCanary will perform a DryRun and validate it is PASSING before performing the Update. Default is FALSE. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    ExecutionRoleArn: Annotated[
+        str, Field(description="Lambda Execution role used to run your canaries")
+    ]
+    FailureRetentionPeriod: Annotated[
+        int | None,
+        Field(description="Retention period of failed canary runs represented in number of days"),
+    ] = None
+    KmsKeyArn: Annotated[
+        str | None,
+        Field(
+            description="KMS key ARN for encrypting the canary's Lambda function environment variables at rest. If omitted, Lambda uses an AWS-managed key."
+        ),
+    ] = None
+    Name: Annotated[
+        str,
+        Field(description="Name of the canary. Create-only: changing it replaces the resource."),
+    ]
+    ProvisionedResourceCleanup: Annotated[
+        Literal["AUTOMATIC", "OFF"] | None,
+        Field(
+            description="Setting to control if provisioned resources created by Synthetics are deleted alongside the canary. Default is AUTOMATIC."
+        ),
+    ] = None
+    Replicas: Annotated[
+        list[Replica] | None,
+        Field(description="List of replica locations for multi-location canary execution"),
+    ] = None
+    ResourcesToReplicateTags: Annotated[
+        list[Literal["lambda-function"]] | None,
+        Field(
+            description="List of resources which canary tags should be replicated to. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    RunConfig: Annotated[
+        CanaryRunConfig | None, Field(description="Provide canary run configuration")
+    ] = None
+    RuntimeVersion: Annotated[str, Field(description="Runtime version of Synthetics Library")]
+    Schedule: Annotated[CanarySchedule, Field(description="Frequency to run your canaries")]
+    StartCanaryAfterCreation: Annotated[
+        bool | None,
+        Field(
+            description="Runs canary if set to True. Default is False Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    SuccessRetentionPeriod: Annotated[
+        int | None,
+        Field(
+            description="Retention period of successful canary runs represented in number of days"
+        ),
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="Type: list[TagDict].")] = None
+    VPCConfig: Annotated[
+        CanaryVPCConfig | None, Field(description="Provide VPC Configuration if enabled.")
+    ] = None
+    VisualReference: Annotated[
+        CanaryVisualReference | None,
+        Field(
+            description="Visual reference configuration for visual testing Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    VisualReferences: Annotated[
+        list[CanaryVisualReference] | None,
+        Field(
+            description="List of visual references for the canary Write-only: sent to AWS, never read back."
+        ),
+    ] = None

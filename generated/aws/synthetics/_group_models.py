@@ -7,9 +7,10 @@ Imported on first use by group.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "GroupAttributes",
@@ -19,18 +20,47 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 127 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 1 to 255 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class GroupAttributes(DeferredModel):
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::Synthetics::Group, set by AWS.
+    """
+
+    Id: Annotated[str | None, Field(description="Id of the group.")] = None
 
 
 class GroupProps(DeferredModel):
-    Name: str
-    ResourceArns: list[str] | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Synthetics::Group.
+    """
+
+    Name: Annotated[
+        str, Field(description="Name of the group. Create-only: changing it replaces the resource.")
+    ]
+    ResourceArns: Annotated[
+        list[str] | None,
+        Field(
+            description="Items: at most 10 items. Items are unique. Each item: Pattern: arn:(aws[a-zA-Z-]*)?:synthetics:[a-z]{2}((-gov)|(-iso(b|e|f?)))?-[a-z]+-\\d{1}:\\d{12}:canary:[0-9a-z_\\-]"
+        ),
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="Items: at least 0 items.")] = None

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -103,152 +107,177 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-BaseScreenshotDict = TypedDict(
-    "BaseScreenshotDict",
-    {
-        "IgnoreCoordinates": "list[str]",
-        "ScreenshotName": "Required[str]",
-    },
-    total=False,
-)
 
-BrowserConfigDict = TypedDict(
-    "BrowserConfigDict",
-    {
-        "BrowserType": "Required[Literal['CHROME', 'FIREFOX']]",
-    },
-    total=False,
-)
+class BaseScreenshotDict(TypedDict, total=False):
+    """BaseScreenshot as a plain dict."""
 
-CanaryArtifactConfigDict = TypedDict(
-    "CanaryArtifactConfigDict",
-    {
-        "S3Encryption": "CanaryS3EncryptionDict",
-    },
-    total=False,
-)
+    IgnoreCoordinates: list[str]
+    """List of coordinates of rectangles to be ignored during visual testing"""
+    ScreenshotName: Required[str]
+    """Name of the screenshot to be used as base reference for visual testing"""
 
-CanaryCodeDict = TypedDict(
-    "CanaryCodeDict",
-    {
-        "BlueprintTypes": "list[str]",
-        "Dependencies": "list[DependencyDict]",
-        "Handler": "str",
-        "S3Bucket": "str",
-        "S3Key": "str",
-        "S3ObjectVersion": "str",
-        "Script": "str",
-        "SourceLocationArn": "str",
-    },
-    total=False,
-)
 
-CanaryRetryConfigDict = TypedDict(
-    "CanaryRetryConfigDict",
-    {
-        "MaxRetries": "Required[int]",
-    },
-    total=False,
-)
+class BrowserConfigDict(TypedDict, total=False):
+    """BrowserConfig as a plain dict."""
 
-CanaryRunConfigDict = TypedDict(
-    "CanaryRunConfigDict",
-    {
-        "ActiveTracing": "bool",
-        "EnvironmentVariables": "dict[str, Any]",
-        "EphemeralStorage": "int",
-        "MemoryInMB": "int",
-        "TimeoutInSeconds": "int",
-    },
-    total=False,
-)
+    BrowserType: Required[Literal["CHROME", "FIREFOX"]]
+    """Allowed values: 'CHROME', 'FIREFOX'."""
 
-CanaryS3EncryptionDict = TypedDict(
-    "CanaryS3EncryptionDict",
-    {
-        "EncryptionMode": "Literal['SSE_KMS', 'SSE_S3']",
-        "KmsKeyArn": "str",
-    },
-    total=False,
-)
 
-CanaryScheduleDict = TypedDict(
-    "CanaryScheduleDict",
-    {
-        "DurationInSeconds": "str",
-        "Expression": "Required[str]",
-        "RetryConfig": "CanaryRetryConfigDict",
-    },
-    total=False,
-)
+class CanaryArtifactConfigDict(TypedDict, total=False):
+    """CanaryArtifactConfig as a plain dict."""
 
-CanaryVPCConfigDict = TypedDict(
-    "CanaryVPCConfigDict",
-    {
-        "Ipv6AllowedForDualStack": "bool",
-        "SecurityGroupIds": "Required[list[str]]",
-        "SubnetIds": "Required[list[str]]",
-        "VpcId": "str",
-    },
-    total=False,
-)
+    S3Encryption: CanaryS3EncryptionDict
+    """Encryption configuration for uploading artifacts to S3"""
 
-CanaryVisualReferenceDict = TypedDict(
-    "CanaryVisualReferenceDict",
-    {
-        "BaseCanaryRunId": "Required[str]",
-        "BaseScreenshots": "list[BaseScreenshotDict]",
-        "BrowserType": "Literal['CHROME', 'FIREFOX']",
-    },
-    total=False,
-)
 
-DependencyDict = TypedDict(
-    "DependencyDict",
-    {
-        "Reference": "Required[str]",
-        "Type": "Literal['LambdaLayer']",
-    },
-    total=False,
-)
+class CanaryCodeDict(TypedDict, total=False):
+    """CanaryCode as a plain dict."""
 
-ReplicaDict = TypedDict(
-    "ReplicaDict",
-    {
-        "CanaryState": "str",
-        "KmsKeyArn": "str",
-        "LastModified": "float",
-        "Location": "Required[str]",
-        "ReplicationStatus": "ReplicaReplicationStatusDict",
-        "ResourcesToReplicateTags": "list[Literal['lambda-function']]",
-        "Tags": "list[TagDict]",
-        "VpcConfig": "CanaryVPCConfigDict",
-    },
-    total=False,
-)
+    BlueprintTypes: list[str]
+    """Items: 0 to 1 items. Each item: Pattern: ^[0-9a-zA-Z_\\-\\.]+$ Length: 1 to 128 characters."""
+    Dependencies: list[DependencyDict]
+    """List of Lambda layers to attach to the canary"""
+    Handler: str
+    """Pattern: ^(([0-9a-zA-Z_-]+(\\/|\\.))*[0-9A-Za-z_\\\\-]+(\\.|::)[A-Za-z_][A-Za-z0-9_]*)?$
+    Length: 0 to 128 characters."""
+    S3Bucket: str
+    """Length: 1 to 1024 characters."""
+    S3Key: str
+    """Length: 1 to 1024 characters."""
+    S3ObjectVersion: str
+    """Type: str."""
+    Script: str
+    """Type: str."""
+    SourceLocationArn: str
+    """Type: str."""
 
-ReplicaReplicationStatusDict = TypedDict(
-    "ReplicaReplicationStatusDict",
-    {
-        "State": "str",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class CanaryRetryConfigDict(TypedDict, total=False):
+    """CanaryRetryConfig as a plain dict."""
 
+    MaxRetries: Required[int]
+    """maximum times the canary will be retried upon the scheduled run failure"""
+
+
+class CanaryRunConfigDict(TypedDict, total=False):
+    """CanaryRunConfig as a plain dict."""
+
+    ActiveTracing: bool
+    """Enable active tracing if set to true"""
+    EnvironmentVariables: dict[str, str]
+    """Environment variable key-value pairs."""
+    EphemeralStorage: int
+    """Provide ephemeralStorage available for canary in MB"""
+    MemoryInMB: int
+    """Provide maximum memory available for canary in MB"""
+    TimeoutInSeconds: int
+    """Provide maximum canary timeout per run in seconds"""
+
+
+class CanaryS3EncryptionDict(TypedDict, total=False):
+    """CanaryS3Encryption as a plain dict."""
+
+    EncryptionMode: Literal["SSE_KMS", "SSE_S3"]
+    """Encryption mode for encrypting artifacts when uploading to S3. Valid values: SSE_S3 and
+    SSE_KMS."""
+    KmsKeyArn: str
+    """KMS key Arn for encrypting artifacts when uploading to S3. You must specify KMS key Arn for
+    SSE_KMS encryption mode only."""
+
+
+class CanaryScheduleDict(TypedDict, total=False):
+    """CanarySchedule as a plain dict."""
+
+    DurationInSeconds: str
+    """Range: 0 to 31622400 (inclusive)."""
+    Expression: Required[str]
+    """Length: 1 to 1024 characters."""
+    RetryConfig: CanaryRetryConfigDict
+    """Provide canary auto retry configuration"""
+
+
+class CanaryVPCConfigDict(TypedDict, total=False):
+    """CanaryVPCConfig as a plain dict."""
+
+    Ipv6AllowedForDualStack: bool
+    """Allow outbound IPv6 traffic on VPC canaries that are connected to dual-stack subnets if set
+    to true"""
+    SecurityGroupIds: Required[list[str]]
+    """Items: 0 to 5 items."""
+    SubnetIds: Required[list[str]]
+    """Items: 0 to 16 items."""
+    VpcId: str
+    """Type: str."""
+
+
+class CanaryVisualReferenceDict(TypedDict, total=False):
+    """CanaryVisualReference as a plain dict."""
+
+    BaseCanaryRunId: Required[str]
+    """Canary run id to be used as base reference for visual testing"""
+    BaseScreenshots: list[BaseScreenshotDict]
+    """List of screenshots used as base reference for visual testing"""
+    BrowserType: Literal["CHROME", "FIREFOX"]
+    """Allowed values: 'CHROME', 'FIREFOX'."""
+
+
+class DependencyDict(TypedDict, total=False):
+    """Dependency as a plain dict."""
+
+    Reference: Required[str]
+    """ARN of the Lambda layer"""
+    Type: Literal["LambdaLayer"]
+    """Type of dependency"""
+
+
+class ReplicaDict(TypedDict, total=False):
+    """Replica as a plain dict: Configuration and status for a replica location in a multi-location
+    canary"""
+
+    CanaryState: str
+    """State of the replica canary (CREATING, READY, RUNNING, etc.)"""
+    KmsKeyArn: str
+    """ARN of the KMS key used to encrypt the replica canary's Lambda function environment variables"""
+    LastModified: float
+    """Last modified timestamp of the replica"""
+    Location: Required[str]
+    """AWS region for the replica (e.g., us-east-1)"""
+    ReplicationStatus: ReplicaReplicationStatusDict
+    """Replication status for this replica"""
+    ResourcesToReplicateTags: list[Literal["lambda-function"]]
+    """Resources to replicate tags to for this replica (e.g., lambda-function)"""
+    Tags: list[TagDict]
+    """Tags to apply to this replica canary and optionally its Lambda function"""
+    VpcConfig: CanaryVPCConfigDict
+    """VPC configuration for this replica location"""
+
+
+class ReplicaReplicationStatusDict(TypedDict, total=False):
+    """ReplicaReplicationStatus as a plain dict: Replication status details"""
+
+    State: str
+    """Replication state: InProgress, InSync, or Inconsistent"""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 127 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 1 to 255 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Synthetics::Canary",
     schema_file="aws-synthetics-canary.json",
     primary_identifier=("/Name",),
-    additional_identifiers=(),
     read_only=(
         "/Id",
         "/State",
@@ -275,7 +304,6 @@ METADATA = _TypeMetadata(
         "/Replicas/*/ResourcesToReplicateTags",
         "/Replicas/*/KmsKeyArn",
     ),
-    conditional_create_only=(),
     unordered_arrays=("/Replicas",),
     required=(
         "Name",
@@ -285,14 +313,7 @@ METADATA = _TypeMetadata(
         "Schedule",
         "RuntimeVersion",
     ),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -302,283 +323,20 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ArtifactConfig": {
-            "additionalProperties": False,
-            "properties": {"S3Encryption": {"$ref": "#/definitions/S3Encryption"}},
-            "type": "object",
-        },
-        "BaseScreenshot": {
-            "properties": {
-                "IgnoreCoordinates": {"items": {"type": "string"}, "type": "array"},
-                "ScreenshotName": {"type": "string"},
-            },
-            "required": ["ScreenshotName"],
-            "type": "object",
-        },
-        "BrowserConfig": {
-            "additionalProperties": False,
-            "properties": {"BrowserType": {"$ref": "#/definitions/BrowserType"}},
-            "required": ["BrowserType"],
-            "type": "object",
-        },
-        "BrowserType": {"enum": ["CHROME", "FIREFOX"], "type": "string"},
-        "Code": {
-            "additionalProperties": False,
-            "anyOf": [
-                {"required": ["Handler", "S3Bucket", "S3Key"]},
-                {"required": ["BlueprintTypes", "S3Bucket", "S3Key"]},
-                {"required": ["Handler", "Script"]},
-                {"required": ["BlueprintTypes", "Script"]},
-                {"required": ["Handler"]},
-                {"required": ["BlueprintTypes"]},
-            ],
-            "properties": {
-                "BlueprintTypes": {
-                    "items": {
-                        "maxLength": 128,
-                        "minLength": 1,
-                        "pattern": "^[0-9a-zA-Z_\\-\\.]+$",
-                        "type": "string",
-                    },
-                    "maxItems": 1,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Dependencies": {
-                    "items": {"$ref": "#/definitions/Dependency"},
-                    "maxItems": 1,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Handler": {
-                    "maxLength": 128,
-                    "minLength": 0,
-                    "pattern": "^(([0-9a-zA-Z_-]+(\\/|\\.))*[0-9A-Za-z_\\\\-]+(\\.|::)[A-Za-z_][A-Za-z0-9_]*)?$",
-                    "type": "string",
-                },
-                "S3Bucket": {"maxLength": 1024, "minLength": 1, "type": "string"},
-                "S3Key": {"maxLength": 1024, "minLength": 1, "type": "string"},
-                "S3ObjectVersion": {"type": "string"},
-                "Script": {"type": "string"},
-                "SourceLocationArn": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "Dependency": {
-            "additionalProperties": False,
-            "properties": {
-                "Reference": {
-                    "maxLength": 140,
-                    "minLength": 1,
-                    "pattern": "arn:[a-zA-Z0-9-]+:lambda:[a-zA-Z0-9-]+:\\d{12}:layer:[a-zA-Z0-9-_]+:[0-9]+",
-                    "type": "string",
-                },
-                "Type": {"enum": ["LambdaLayer"], "type": "string"},
-            },
-            "required": ["Reference"],
-            "type": "object",
-        },
-        "Replica": {
-            "additionalProperties": False,
-            "properties": {
-                "CanaryState": {"type": "string"},
-                "KmsKeyArn": {
-                    "pattern": "^arn:[a-z0-9-]+:kms:[a-z0-9-]+:[0-9]{12}:(key/([a-f0-9-]{36}|mrk-[a-f0-9]{32})|alias/[a-zA-Z0-9:/_.-]+)$",
-                    "type": "string",
-                },
-                "LastModified": {"type": "number"},
-                "Location": {"type": "string"},
-                "ReplicationStatus": {"$ref": "#/definitions/ReplicaReplicationStatus"},
-                "ResourcesToReplicateTags": {
-                    "items": {"$ref": "#/definitions/ResourceToTag"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "Tags": {
-                    "items": {"$ref": "#/definitions/Tag"},
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "VpcConfig": {"$ref": "#/definitions/VPCConfig"},
-            },
-            "required": ["Location"],
-            "type": "object",
-        },
-        "ReplicaReplicationStatus": {
-            "additionalProperties": False,
-            "properties": {"State": {"type": "string"}},
-            "type": "object",
-        },
-        "ResourceToTag": {"enum": ["lambda-function"], "type": "string"},
-        "RetryConfig": {
-            "additionalProperties": False,
-            "properties": {"MaxRetries": {"maximum": 2, "minimum": 0, "type": "integer"}},
-            "required": ["MaxRetries"],
-            "type": "object",
-        },
-        "RunConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "ActiveTracing": {"type": "boolean"},
-                "EnvironmentVariables": {
-                    "additionalProperties": False,
-                    "patternProperties": {"[a-zA-Z][a-zA-Z0-9_]+": {"type": "string"}},
-                    "type": "object",
-                },
-                "EphemeralStorage": {"maximum": 10240, "minimum": 1024, "type": "integer"},
-                "MemoryInMB": {"maximum": 3008, "minimum": 960, "type": "integer"},
-                "TimeoutInSeconds": {"maximum": 840, "minimum": 3, "type": "integer"},
-            },
-            "type": "object",
-        },
-        "S3Encryption": {
-            "additionalProperties": False,
-            "properties": {
-                "EncryptionMode": {"enum": ["SSE_KMS", "SSE_S3"], "type": "string"},
-                "KmsKeyArn": {
-                    "maxLength": 2048,
-                    "minLength": 1,
-                    "pattern": "^arn:(aws[a-zA-Z-]*)?:kms:[a-z]{2,4}(-[a-z]{2,4})?-[a-z]+-\\d{1}:\\d{12}:key/[\\w\\-\\/]+$",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "Schedule": {
-            "additionalProperties": False,
-            "properties": {
-                "DurationInSeconds": {"maximum": 31622400, "minimum": 0, "type": "string"},
-                "Expression": {"maxLength": 1024, "minLength": 1, "type": "string"},
-                "RetryConfig": {"$ref": "#/definitions/RetryConfig"},
-            },
-            "required": ["Expression"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-        "VPCConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "Ipv6AllowedForDualStack": {"type": "boolean"},
-                "SecurityGroupIds": {
-                    "items": {"type": "string"},
-                    "maxItems": 5,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "SubnetIds": {
-                    "items": {"type": "string"},
-                    "maxItems": 16,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "VpcId": {"type": "string"},
-            },
-            "required": ["SubnetIds", "SecurityGroupIds"],
-            "type": "object",
-        },
-        "VisualReference": {
-            "additionalProperties": False,
-            "properties": {
-                "BaseCanaryRunId": {"type": "string"},
-                "BaseScreenshots": {
-                    "items": {"$ref": "#/definitions/BaseScreenshot"},
-                    "type": "array",
-                },
-                "BrowserType": {"$ref": "#/definitions/BrowserType"},
-            },
-            "required": ["BaseCanaryRunId"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "ArtifactConfig": {"$ref": "#/definitions/ArtifactConfig"},
-        "ArtifactS3Location": {
-            "maxLength": 1024,
-            "minLength": 1,
-            "pattern": "^(s3|S3)://",
-            "type": "string",
-        },
-        "BrowserConfigs": {
-            "items": {"$ref": "#/definitions/BrowserConfig"},
-            "maxItems": 2,
-            "minItems": 1,
-            "type": "array",
-        },
-        "Code": {"$ref": "#/definitions/Code"},
-        "DeleteLambdaResourcesOnCanaryDeletion": {"type": "boolean"},
-        "DryRunAndUpdate": {"type": "boolean"},
-        "ExecutionRoleArn": {
-            "maxLength": 2048,
-            "minLength": 1,
-            "pattern": "^arn:(aws[a-zA-Z-]*)?:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+$",
-            "type": "string",
-        },
-        "FailureRetentionPeriod": {"type": "integer"},
-        "Id": {"type": "string"},
-        "KmsKeyArn": {
-            "maxLength": 2048,
-            "minLength": 1,
-            "pattern": "^arn:[a-z0-9-]+:kms:[a-z0-9-]+:[0-9]{12}:(key/([a-f0-9-]{36}|mrk-[a-f0-9]{32})|alias/[a-zA-Z0-9:/_.-]+)$",
-            "type": "string",
-        },
-        "Name": {"pattern": "^[0-9a-z_\\-]{1,255}$", "type": "string"},
-        "ProvisionedResourceCleanup": {"enum": ["AUTOMATIC", "OFF"], "type": "string"},
-        "Replicas": {
-            "items": {"$ref": "#/definitions/Replica"},
-            "maxItems": 50,
-            "minItems": 1,
-            "type": "array",
-        },
-        "ResourcesToReplicateTags": {
-            "items": {"$ref": "#/definitions/ResourceToTag"},
-            "maxItems": 1,
-            "minItems": 1,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "RunConfig": {"$ref": "#/definitions/RunConfig"},
-        "RuntimeVersion": {"maxLength": 1024, "minLength": 1, "type": "string"},
-        "Schedule": {"$ref": "#/definitions/Schedule"},
-        "StartCanaryAfterCreation": {"type": "boolean"},
-        "State": {"type": "string"},
-        "SuccessRetentionPeriod": {"type": "integer"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": False},
-        "VPCConfig": {"$ref": "#/definitions/VPCConfig"},
-        "VisualReference": {"$ref": "#/definitions/VisualReference"},
-        "VisualReferences": {
-            "items": {"$ref": "#/definitions/VisualReference"},
-            "maxItems": 2,
-            "minItems": 1,
-            "type": "array",
-        },
-    },
-    "required": [
-        "Name",
-        "Code",
-        "ArtifactS3Location",
-        "ExecutionRoleArn",
-        "Schedule",
-        "RuntimeVersion",
-    ],
-}
-
 
 class Canary(_Resource):
     """AWS::Synthetics::Canary: Resource Type definition for AWS::Synthetics::Canary
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Name.
+    Replaced when any of these change (create-only): Name.
+    Write-only (sent to AWS, never read back): Code.S3Bucket, Code.S3Key, Code.S3ObjectVersion,
+    Code.Script, DeleteLambdaResourcesOnCanaryDeletion, StartCanaryAfterCreation,
+    ResourcesToReplicateTags, RunConfig.EnvironmentVariables, VisualReference, VisualReferences,
+    DryRunAndUpdate, Replicas[*].Tags, Replicas[*].ResourcesToReplicateTags, Replicas[*].KmsKeyArn.
+    Read-only attributes (known once deployed): Id, State.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-synthetics-canary.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -586,12 +344,15 @@ class Canary(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "CanaryAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "canary.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Id: str
+    """Id of the canary"""
     State: str
-    # Declared properties (as declared, or as AWS returned them).
+    """State of the canary"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ArtifactConfig: CanaryArtifactConfigDict
     ArtifactS3Location: str
     BrowserConfigs: list[BrowserConfigDict]
@@ -615,62 +376,78 @@ class Canary(_Resource):
     VisualReference: CanaryVisualReferenceDict
     VisualReferences: list[CanaryVisualReferenceDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ArtifactS3Location: str,
+        Code: CanaryCode | CanaryCodeDict,
+        ExecutionRoleArn: str,
+        Name: str,
+        RuntimeVersion: str,
+        Schedule: CanarySchedule | CanaryScheduleDict,
+        ArtifactConfig: CanaryArtifactConfig | CanaryArtifactConfigDict | None = None,
+        BrowserConfigs: list[BrowserConfig | BrowserConfigDict] | None = None,
+        DeleteLambdaResourcesOnCanaryDeletion: bool | None = None,
+        DryRunAndUpdate: bool | None = None,
+        FailureRetentionPeriod: int | None = None,
+        KmsKeyArn: str | None = None,
+        ProvisionedResourceCleanup: Literal["AUTOMATIC", "OFF"] | None = None,
+        Replicas: list[Replica | ReplicaDict] | None = None,
+        ResourcesToReplicateTags: list[Literal["lambda-function"]] | None = None,
+        RunConfig: CanaryRunConfig | CanaryRunConfigDict | None = None,
+        StartCanaryAfterCreation: bool | None = None,
+        SuccessRetentionPeriod: int | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        VPCConfig: CanaryVPCConfig | CanaryVPCConfigDict | None = None,
+        VisualReference: CanaryVisualReference | CanaryVisualReferenceDict | None = None,
+        VisualReferences: list[CanaryVisualReference | CanaryVisualReferenceDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Synthetics::Canary; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ArtifactS3Location: str,
-            Code: CanaryCode | CanaryCodeDict,
-            ExecutionRoleArn: str,
-            Name: str,
-            RuntimeVersion: str,
-            Schedule: CanarySchedule | CanaryScheduleDict,
-            ArtifactConfig: CanaryArtifactConfig | CanaryArtifactConfigDict | None = None,
-            BrowserConfigs: list[BrowserConfig | BrowserConfigDict] | None = None,
-            DeleteLambdaResourcesOnCanaryDeletion: bool | None = None,
-            DryRunAndUpdate: bool | None = None,
-            FailureRetentionPeriod: int | None = None,
-            KmsKeyArn: str | None = None,
-            ProvisionedResourceCleanup: Literal["AUTOMATIC", "OFF"] | None = None,
-            Replicas: list[Replica | ReplicaDict] | None = None,
-            ResourcesToReplicateTags: list[Literal["lambda-function"]] | None = None,
-            RunConfig: CanaryRunConfig | CanaryRunConfigDict | None = None,
-            StartCanaryAfterCreation: bool | None = None,
-            SuccessRetentionPeriod: int | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            VPCConfig: CanaryVPCConfig | CanaryVPCConfigDict | None = None,
-            VisualReference: CanaryVisualReference | CanaryVisualReferenceDict | None = None,
-            VisualReferences: list[CanaryVisualReference | CanaryVisualReferenceDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Synthetics::Canary; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ArtifactS3Location: Provide the s3 bucket output location for test results Required.
+            Code: Provide the canary script source Required.
+            ExecutionRoleArn: Lambda Execution role used to run your canaries Required.
+            Name: Name of the canary. Create-only: changing it replaces the resource. Required.
+            RuntimeVersion: Runtime version of Synthetics Library Required.
+            Schedule: Frequency to run your canaries Required.
             ArtifactConfig: Provide artifact configuration
-            ArtifactS3Location: Provide the s3 bucket output location for test results
             BrowserConfigs: List of browser configurations for the canary
-            Code: Provide the canary script source
-            DeleteLambdaResourcesOnCanaryDeletion: Deletes associated lambda resources created by Synthetics if set to True.
-            DryRunAndUpdate: Setting to control if UpdateCanary will perform a DryRun and validate it is PASSING before performing the Update.
-            ExecutionRoleArn: Lambda Execution role used to run your canaries
-            FailureRetentionPeriod: Retention period of failed canary runs represented in number of days
-            KmsKeyArn: KMS key ARN for encrypting the canary's Lambda function environment variables at rest.
-            Name: Name of the canary.
-            ProvisionedResourceCleanup: Setting to control if provisioned resources created by Synthetics are deleted alongside the canary.
+            DeleteLambdaResourcesOnCanaryDeletion: Deletes associated lambda resources created by
+                Synthetics if set to True. Default is False Write-only: sent to AWS, never read
+                back.
+            DryRunAndUpdate: Setting to control if UpdateCanary will perform a DryRun and validate
+                it is PASSING before performing the Update. Default is FALSE. Write-only: sent to
+                AWS, never read back.
+            FailureRetentionPeriod: Retention period of failed canary runs represented in number of
+                days
+            KmsKeyArn: KMS key ARN for encrypting the canary's Lambda function environment variables
+                at rest. If omitted, Lambda uses an AWS-managed key.
+            ProvisionedResourceCleanup: Setting to control if provisioned resources created by
+                Synthetics are deleted alongside the canary. Default is AUTOMATIC.
             Replicas: List of replica locations for multi-location canary execution
             ResourcesToReplicateTags: List of resources which canary tags should be replicated to.
+                Write-only: sent to AWS, never read back.
             RunConfig: Provide canary run configuration
-            RuntimeVersion: Runtime version of Synthetics Library
-            Schedule: Frequency to run your canaries
-            StartCanaryAfterCreation: Runs canary if set to True.
-            SuccessRetentionPeriod: Retention period of successful canary runs represented in number of days
+            StartCanaryAfterCreation: Runs canary if set to True. Default is False Write-only: sent
+                to AWS, never read back.
+            SuccessRetentionPeriod: Retention period of successful canary runs represented in number
+                of days
+            Tags: Type: list[TagDict].
             VPCConfig: Provide VPC Configuration if enabled.
-            VisualReference: Visual reference configuration for visual testing
-            VisualReferences: List of visual references for the canary
+            VisualReference: Visual reference configuration for visual testing Write-only: sent to
+                AWS, never read back.
+            VisualReferences: List of visual references for the canary Write-only: sent to AWS,
+                never read back.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

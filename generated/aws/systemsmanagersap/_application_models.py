@@ -7,10 +7,10 @@ Imported on first use by application.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ApplicationAttributes",
@@ -22,41 +22,104 @@ __all__ = [
 
 
 class ComponentInfo(DeferredModel):
-    ComponentType: (
-        Literal["HANA", "HANA_NODE", "ABAP", "ASCS", "DIALOG", "WEBDISP", "WD", "ERS"] | None
-    ) = None
-    Ec2InstanceId: str | None = None
-    Sid: str | None = None
+    ComponentType: Annotated[
+        Literal["HANA", "HANA_NODE", "ABAP", "ASCS", "DIALOG", "WEBDISP", "WD", "ERS"] | None,
+        Field(
+            description="Allowed values: 'HANA', 'HANA_NODE', 'ABAP', 'ASCS', 'DIALOG', 'WEBDISP', 'WD', 'ERS'."
+        ),
+    ] = None
+    Ec2InstanceId: Annotated[
+        str | None, Field(description="Pattern: ^i-[\\w\\d]{8}$|^i-[\\w\\d]{17}$")
+    ] = None
+    Sid: Annotated[str | None, Field(description="Pattern: [A-Z][A-Z0-9]{2}")] = None
 
 
 class Credential(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CredentialType: Literal["ADMIN"] | None = None
-    DatabaseName: str | None = None
-    SecretId: str | None = None
+    CredentialType: Annotated[
+        Literal["ADMIN"] | None, Field(description="Allowed values: 'ADMIN'.")
+    ] = None
+    DatabaseName: Annotated[str | None, Field(description="Pattern: ^(?=.{1,100}$).*")] = None
+    SecretId: Annotated[str | None, Field(description="Pattern: ^(?=.{1,100}$).*")] = None
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 127 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 1 to 255 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class ApplicationAttributes(DeferredModel):
-    Arn: str | None = None
+    """
+    The read-only attributes of a AWS::SystemsManagerSAP::Application, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="The ARN of the SSM-SAP application")] = None
 
 
 class ApplicationProps(DeferredModel):
-    ApplicationId: str
-    ApplicationType: Literal["HANA", "SAP_ABAP"]
-    ComponentsInfo: list[ComponentInfo] | None = None
-    Credentials: list[Credential] | None = None
-    DatabaseArn: str | None = None
-    Instances: list[str] | None = None
-    SapInstanceNumber: str | None = None
-    Sid: str | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::SystemsManagerSAP::Application.
+    """
+
+    ApplicationId: Annotated[str, Field(description="Pattern: [\\w\\d\\.-]{1,60}")]
+    ApplicationType: Annotated[
+        Literal["HANA", "SAP_ABAP"], Field(description="Allowed values: 'HANA', 'SAP_ABAP'.")
+    ]
+    ComponentsInfo: Annotated[
+        list[ComponentInfo] | None,
+        Field(
+            description="This is an optional parameter for component details to which the SAP ABAP application is attached, such as Web Dispatcher. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Credentials: Annotated[
+        list[Credential] | None,
+        Field(
+            description="Items: at least 1 items. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    DatabaseArn: Annotated[
+        str | None,
+        Field(
+            description="The ARN of the SAP HANA database Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Instances: Annotated[
+        list[str] | None,
+        Field(
+            description="Items: at least 1 items. Each item: Pattern: ^i-[\\w\\d]{8}$|^i-[\\w\\d]{17}$ Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    SapInstanceNumber: Annotated[
+        str | None,
+        Field(
+            description="Pattern: [0-9]{2} Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Sid: Annotated[
+        str | None,
+        Field(
+            description="Pattern: [A-Z][A-Z0-9]{2} Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None, Field(description="The tags of a SystemsManagerSAP application.")
+    ] = None

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,40 +63,47 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ComponentInfoDict = TypedDict(
-    "ComponentInfoDict",
-    {
-        "ComponentType": "Literal['HANA', 'HANA_NODE', 'ABAP', 'ASCS', 'DIALOG', 'WEBDISP', 'WD', 'ERS']",
-        "Ec2InstanceId": "str",
-        "Sid": "str",
-    },
-    total=False,
-)
 
-CredentialDict = TypedDict(
-    "CredentialDict",
-    {
-        "CredentialType": "Literal['ADMIN']",
-        "DatabaseName": "str",
-        "SecretId": "str",
-    },
-    total=False,
-)
+class ComponentInfoDict(TypedDict, total=False):
+    """ComponentInfo as a plain dict."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    ComponentType: Literal["HANA", "HANA_NODE", "ABAP", "ASCS", "DIALOG", "WEBDISP", "WD", "ERS"]
+    """Allowed values: 'HANA', 'HANA_NODE', 'ABAP', 'ASCS', 'DIALOG', 'WEBDISP', 'WD', 'ERS'."""
+    Ec2InstanceId: str
+    """Pattern: ^i-[\\w\\d]{8}$|^i-[\\w\\d]{17}$"""
+    Sid: str
+    """Pattern: [A-Z][A-Z0-9]{2}"""
 
+
+class CredentialDict(TypedDict, total=False):
+    """Credential as a plain dict."""
+
+    CredentialType: Literal["ADMIN"]
+    """Allowed values: 'ADMIN'."""
+    DatabaseName: str
+    """Pattern: ^(?=.{1,100}$).*"""
+    SecretId: str
+    """Pattern: ^(?=.{1,100}$).*"""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 127 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 1 to 255 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::SystemsManagerSAP::Application",
     schema_file="aws-systemsmanagersap-application.json",
     primary_identifier=("/Arn",),
-    additional_identifiers=(),
     read_only=("/Arn",),
     create_only=(
         "/Credentials",
@@ -110,17 +121,8 @@ METADATA = _TypeMetadata(
         "/DatabaseArn",
         "/ComponentsInfo",
     ),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("ApplicationId", "ApplicationType"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -130,69 +132,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ComponentInfo": {
-            "properties": {
-                "ComponentType": {
-                    "enum": ["HANA", "HANA_NODE", "ABAP", "ASCS", "DIALOG", "WEBDISP", "WD", "ERS"],
-                    "type": "string",
-                },
-                "Ec2InstanceId": {"pattern": "^i-[\\w\\d]{8}$|^i-[\\w\\d]{17}$", "type": "string"},
-                "Sid": {"pattern": "[A-Z][A-Z0-9]{2}", "type": "string"},
-            },
-            "type": "object",
-        },
-        "Credential": {
-            "additionalProperties": False,
-            "properties": {
-                "CredentialType": {"enum": ["ADMIN"], "type": "string"},
-                "DatabaseName": {"pattern": "^(?=.{1,100}$).*", "type": "string"},
-                "SecretId": {"pattern": "^(?=.{1,100}$).*", "type": "string"},
-            },
-            "type": "object",
-        },
-        "Instance": {"pattern": "^i-[\\w\\d]{8}$|^i-[\\w\\d]{17}$", "type": "string"},
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "ApplicationId": {"pattern": "[\\w\\d\\.-]{1,60}", "type": "string"},
-        "ApplicationType": {"enum": ["HANA", "SAP_ABAP"], "type": "string"},
-        "Arn": {"pattern": "^arn:(.+:){2,4}.+$|^arn:(.+:){1,3}.+\\/.+$", "type": "string"},
-        "ComponentsInfo": {
-            "items": {"$ref": "#/definitions/ComponentInfo"},
-            "minItems": 1,
-            "type": "array",
-        },
-        "Credentials": {
-            "items": {"$ref": "#/definitions/Credential"},
-            "minItems": 1,
-            "type": "array",
-        },
-        "DatabaseArn": {"pattern": "^arn:(.+:){2,4}.+$|^arn:(.+:){1,3}.+\\/.+$", "type": "string"},
-        "Instances": {"items": {"$ref": "#/definitions/Instance"}, "minItems": 1, "type": "array"},
-        "SapInstanceNumber": {"pattern": "[0-9]{2}", "type": "string"},
-        "Sid": {"pattern": "[A-Z][A-Z0-9]{2}", "type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array"},
-    },
-    "required": ["ApplicationId", "ApplicationType"],
-}
-
 
 class Application(_Resource):
     """AWS::SystemsManagerSAP::Application: Resource schema for AWS::SystemsManagerSAP::Application
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Replaced when any of these change (create-only): Credentials, Instances, SapInstanceNumber, Sid,
+    DatabaseArn, ComponentsInfo.
+    Write-only (sent to AWS, never read back): Credentials, Instances, SapInstanceNumber, Sid,
+    DatabaseArn, ComponentsInfo.
+    Read-only attributes (known once deployed): Arn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-systemsmanagersap-application.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -200,11 +152,13 @@ class Application(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ApplicationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "application.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The ARN of the SSM-SAP application"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ApplicationId: str
     ApplicationType: Literal["HANA", "SAP_ABAP"]
     ComponentsInfo: list[ComponentInfoDict]
@@ -215,31 +169,48 @@ class Application(_Resource):
     Sid: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ApplicationId: str,
+        ApplicationType: Literal["HANA", "SAP_ABAP"],
+        ComponentsInfo: list[ComponentInfo | ComponentInfoDict] | None = None,
+        Credentials: list[Credential | CredentialDict] | None = None,
+        DatabaseArn: str | None = None,
+        Instances: list[str] | None = None,
+        SapInstanceNumber: str | None = None,
+        Sid: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::SystemsManagerSAP::Application; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ApplicationId: str,
-            ApplicationType: Literal["HANA", "SAP_ABAP"],
-            ComponentsInfo: list[ComponentInfo | ComponentInfoDict] | None = None,
-            Credentials: list[Credential | CredentialDict] | None = None,
-            DatabaseArn: str | None = None,
-            Instances: list[str] | None = None,
-            SapInstanceNumber: str | None = None,
-            Sid: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::SystemsManagerSAP::Application; `await` it inside an App to deploy it.
-
-            ComponentsInfo: This is an optional parameter for component details to which the SAP ABAP application is attached, such as Web Dispatcher.
-            DatabaseArn: The ARN of the SAP HANA database
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ApplicationId: Pattern: [\\w\\d\\.-]{1,60} Required.
+            ApplicationType: Allowed values: 'HANA', 'SAP_ABAP'. Required.
+            ComponentsInfo: This is an optional parameter for component details to which the SAP
+                ABAP application is attached, such as Web Dispatcher. Create-only: changing it
+                replaces the resource. Write-only: sent to AWS, never read back.
+            Credentials: Items: at least 1 items. Create-only: changing it replaces the resource.
+                Write-only: sent to AWS, never read back.
+            DatabaseArn: The ARN of the SAP HANA database Create-only: changing it replaces the
+                resource. Write-only: sent to AWS, never read back.
+            Instances: Items: at least 1 items. Each item: Pattern: ^i-[\\w\\d]{8}$|^i-[\\w\\d]{17}$
+                Create-only: changing it replaces the resource. Write-only: sent to AWS, never read
+                back.
+            SapInstanceNumber: Pattern: [0-9]{2} Create-only: changing it replaces the resource.
+                Write-only: sent to AWS, never read back.
+            Sid: Pattern: [A-Z][A-Z0-9]{2} Create-only: changing it replaces the resource.
+                Write-only: sent to AWS, never read back.
             Tags: The tags of a SystemsManagerSAP application.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

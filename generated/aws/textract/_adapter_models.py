@@ -7,10 +7,10 @@ Imported on first use by adapter.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "AdapterAttributes",
@@ -20,22 +20,55 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with the adapter.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key name of the tag.")]
+    Value: Annotated[str, Field(description="The value for the tag.")]
 
 
 class AdapterAttributes(DeferredModel):
-    AdapterId: str | None = None
-    Arn: str | None = None
-    CreationTime: str | None = None
+    """
+    The read-only attributes of a AWS::Textract::Adapter, set by AWS.
+    """
+
+    AdapterId: Annotated[
+        str | None, Field(description="A unique identifier for the adapter resource.")
+    ] = None
+    Arn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the adapter.")
+    ] = None
+    CreationTime: Annotated[
+        str | None, Field(description="The date and time that the adapter was created.")
+    ] = None
 
 
 class AdapterProps(DeferredModel):
-    AdapterName: str
-    AutoUpdate: Literal["ENABLED", "DISABLED"] | None = None
-    Description: str | None = None
-    FeatureTypes: list[Literal["QUERIES"]]
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Textract::Adapter.
+    """
+
+    AdapterName: Annotated[
+        str, Field(description="The name to be assigned to the adapter being created.")
+    ]
+    AutoUpdate: Annotated[
+        Literal["ENABLED", "DISABLED"] | None,
+        Field(description="Controls whether or not the adapter should automatically update."),
+    ] = None
+    Description: Annotated[
+        str | None,
+        Field(description="The description to be assigned to the adapter being created."),
+    ] = None
+    FeatureTypes: Annotated[
+        list[Literal["QUERIES"]],
+        Field(
+            description="The type of feature that the adapter is being trained on. Currently, supported feature types are: QUERIES Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None, Field(description="A list of tags to be added to the adapter.")
+    ] = None

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,15 +55,17 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with the adapter."""
+
+    Key: Required[str]
+    """The key name of the tag."""
+    Value: Required[str]
+    """The value for the tag."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Textract::Adapter",
     schema_file="aws-textract-adapter.json",
@@ -67,18 +73,9 @@ METADATA = _TypeMetadata(
     additional_identifiers=(("/AdapterId",),),
     read_only=("/Arn", "/AdapterId", "/CreationTime"),
     create_only=("/FeatureTypes",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/FeatureTypes", "/Tags"),
     required=("AdapterName", "FeatureTypes"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -88,61 +85,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AdapterDescription": {
-            "maxLength": 256,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9\\s!\"\\#\\$%'&\\(\\)\\*\\+\\,\\-\\./:;=\\?@\\[\\\\\\]\\^_`\\{\\|\\}~><]+$",
-            "type": "string",
-        },
-        "AdapterName": {
-            "maxLength": 128,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9-_]+$",
-            "type": "string",
-        },
-        "AutoUpdate": {"enum": ["ENABLED", "DISABLED"], "type": "string"},
-        "FeatureType": {"enum": ["QUERIES"], "type": "string"},
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AdapterId": {"maxLength": 1011, "minLength": 12, "type": "string"},
-        "AdapterName": {"$ref": "#/definitions/AdapterName"},
-        "Arn": {"type": "string"},
-        "AutoUpdate": {"$ref": "#/definitions/AutoUpdate"},
-        "CreationTime": {"type": "string"},
-        "Description": {"$ref": "#/definitions/AdapterDescription"},
-        "FeatureTypes": {
-            "items": {"$ref": "#/definitions/FeatureType"},
-            "minItems": 1,
-            "type": "array",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 200,
-            "minItems": 0,
-            "type": "array",
-        },
-    },
-    "required": ["AdapterName", "FeatureTypes"],
-}
-
 
 class Adapter(_Resource):
-    """AWS::Textract::Adapter: The AWS::Textract::Adapter resource creates an Amazon Textract adapter, which can be fine-tuned for enhanced performance on user-provided documents.
+    """AWS::Textract::Adapter: The AWS::Textract::Adapter resource creates an Amazon Textract
+    adapter, which can be fine-tuned for enhanced performance on user-provided documents.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Also identified by: AdapterId.
+    Replaced when any of these change (create-only): FeatureTypes.
+    Read-only attributes (known once deployed): AdapterId, Arn, CreationTime.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-textract-adapter.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -150,39 +104,51 @@ class Adapter(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "AdapterAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "adapter.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     AdapterId: str
+    """A unique identifier for the adapter resource."""
     Arn: str
+    """The Amazon Resource Name (ARN) of the adapter."""
     CreationTime: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The date and time that the adapter was created."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AdapterName: str
     AutoUpdate: Literal["ENABLED", "DISABLED"]
     Description: str
     FeatureTypes: list[Literal["QUERIES"]]
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AdapterName: str,
+        FeatureTypes: list[Literal["QUERIES"]],
+        AutoUpdate: Literal["ENABLED", "DISABLED"] | None = None,
+        Description: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Textract::Adapter; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AdapterName: str,
-            FeatureTypes: list[Literal["QUERIES"]],
-            AutoUpdate: Literal["ENABLED", "DISABLED"] | None = None,
-            Description: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Textract::Adapter; `await` it inside an App to deploy it.
-
-            FeatureTypes: The type of feature that the adapter is being trained on.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AdapterName: The name to be assigned to the adapter being created. Required.
+            FeatureTypes: The type of feature that the adapter is being trained on. Currently,
+                supported feature types are: QUERIES Create-only: changing it replaces the resource.
+                Required.
+            AutoUpdate: Controls whether or not the adapter should automatically update.
+            Description: The description to be assigned to the adapter being created.
             Tags: A list of tags to be added to the adapter.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -7,9 +7,10 @@ Imported on first use by database.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "DatabaseAttributes",
@@ -19,18 +20,43 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    You can use the Resource Tags property to apply tags to resources, which can help you identify and categorize those resources.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str | None = None
-    Value: str | None = None
+    Key: Annotated[str | None, Field(description="Length: 1 to 128 characters.")] = None
+    Value: Annotated[str | None, Field(description="Length: 0 to 256 characters.")] = None
 
 
 class DatabaseAttributes(DeferredModel):
-    Arn: str | None = None
+    """
+    The read-only attributes of a AWS::Timestream::Database, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class DatabaseProps(DeferredModel):
-    DatabaseName: str | None = None
-    KmsKeyId: str | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Timestream::Database.
+    """
+
+    DatabaseName: Annotated[
+        str | None,
+        Field(
+            description="The name for the database. If you don't specify a name, AWS CloudFormation generates a unique physical ID and uses that ID for the database name. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    KmsKeyId: Annotated[
+        str | None,
+        Field(
+            description="The KMS key for the database. If the KMS key is not specified, the database will be encrypted with a Timestream managed KMS key located in your account."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None

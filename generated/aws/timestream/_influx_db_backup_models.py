@@ -7,10 +7,10 @@ Imported on first use by influx_db_backup.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "InfluxDBBackupAttributes",
@@ -24,58 +24,131 @@ __all__ = [
 
 
 class InfluxDBBackupClusterConfiguration(DeferredModel):
+    """
+    The cluster configuration of the resource at the time of backup.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DedicatedCompactor: bool | None = None
-    IngestQueryInstances: int | None = None
-    QueryOnlyInstances: int | None = None
+    DedicatedCompactor: Annotated[
+        bool | None,
+        Field(description="Indicates if the compactor instance is a standalone instance or not."),
+    ] = None
+    IngestQueryInstances: Annotated[
+        int | None, Field(description="The number of ingest and query instances in the cluster.")
+    ] = None
+    QueryOnlyInstances: Annotated[
+        int | None, Field(description="The number of query-only instances in the cluster.")
+    ] = None
 
 
 class InfluxDBBackupMaintenanceSchedule(DeferredModel):
+    """
+    The maintenance schedule of the resource at the time of backup.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    PreferredMaintenanceWindow: str
-    Timezone: str
+    PreferredMaintenanceWindow: Annotated[
+        str,
+        Field(description="The preferred maintenance window in the format ddd:HH:MM-ddd:HH:MM."),
+    ]
+    Timezone: Annotated[
+        str, Field(description="The IANA timezone identifier for the maintenance window.")
+    ]
 
 
 class InfluxDBBackupS3Configuration(DeferredModel):
+    """
+    Configuration for S3 bucket log delivery.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    BucketName: str
-    Enabled: bool
+    BucketName: Annotated[str, Field(description="The name of the S3 bucket to deliver logs to.")]
+    Enabled: Annotated[
+        bool, Field(description="Indicates whether log delivery to the S3 bucket is enabled.")
+    ]
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with the resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key name of the tag.")]
+    Value: Annotated[str, Field(description="The value for the tag.")]
 
 
 class InfluxDBBackupProps(DeferredModel):
-    DbResourceId: str
-    Name: str
-    RetentionDays: int | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Timestream::InfluxDBBackup.
+    """
+
+    DbResourceId: Annotated[
+        str,
+        Field(
+            description="The id of the DB instance or DB cluster to back up. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Name: Annotated[
+        str,
+        Field(
+            description="The name of the backup. Must be unique within the account and region. Create-only: changing it replaces the resource."
+        ),
+    ]
+    RetentionDays: Annotated[
+        int | None,
+        Field(
+            description="The number of days to retain the backup. Valid values are 1 to 3650. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="A list of key-value pairs to associate with the backup."),
+    ] = None
 
 
 class InfluxDBBackupLogDeliveryConfiguration(DeferredModel):
+    """
+    The log delivery configuration of the resource at the time of backup.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    S3Configuration: InfluxDBBackupS3Configuration
+    S3Configuration: Annotated[
+        InfluxDBBackupS3Configuration,
+        Field(description="Configuration for S3 bucket log delivery."),
+    ]
 
 
 class InfluxDBBackupAttributes(DeferredModel):
-    AllocatedStorage: int | None = None
-    Arn: str | None = None
-    ClusterConfiguration: InfluxDBBackupClusterConfiguration | None = None
-    CreatedAt: str | None = None
-    DbInstanceType: (
+    """
+    The read-only attributes of a AWS::Timestream::InfluxDBBackup, set by AWS.
+    """
+
+    AllocatedStorage: Annotated[
+        int | None,
+        Field(description="The allocated storage of the resource at the time of backup, in GiB."),
+    ] = None
+    Arn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the backup.")
+    ] = None
+    ClusterConfiguration: Annotated[
+        InfluxDBBackupClusterConfiguration | None,
+        Field(description="The cluster configuration of the resource at the time of backup."),
+    ] = None
+    CreatedAt: Annotated[str | None, Field(description="The time when the backup was created.")] = (
+        None
+    )
+    DbInstanceType: Annotated[
         Literal[
             "db.influx.medium",
             "db.influx.large",
@@ -87,32 +160,91 @@ class InfluxDBBackupAttributes(DeferredModel):
             "db.influx.16xlarge",
             "db.influx.24xlarge",
         ]
-        | None
-    ) = None
-    DbParameterGroupId: str | None = None
-    DbStorageType: (
-        Literal["InfluxIOIncludedT1", "InfluxIOIncludedT2", "InfluxIOIncludedT3"] | None
-    ) = None
-    DeploymentType: (
-        Literal["SINGLE_AZ", "WITH_MULTIAZ_STANDBY", "MULTI_NODE_READ_REPLICAS"] | None
-    ) = None
-    EngineType: Literal["INFLUXDB_V2", "INFLUXDB_V3_CORE", "INFLUXDB_V3_ENTERPRISE"] | None = None
-    ExpiresAfter: str | None = None
-    FailoverMode: Literal["AUTOMATIC", "NO_FAILOVER"] | None = None
-    Id: str | None = None
-    InfluxAuthParametersSecretArn: str | None = None
-    KmsKeyId: str | None = None
-    LogDeliveryConfiguration: InfluxDBBackupLogDeliveryConfiguration | None = None
-    MaintenanceSchedule: InfluxDBBackupMaintenanceSchedule | None = None
-    NetworkType: Literal["IPV4", "DUAL"] | None = None
-    Port: int | None = None
-    PubliclyAccessible: bool | None = None
-    Status: Literal["IN_PROGRESS", "COMPLETED", "FAILED", "DELETING", "DELETED"] | None = None
-    Type: (
+        | None,
+        Field(description="The DB instance type of the resource at the time of backup."),
+    ] = None
+    DbParameterGroupId: Annotated[
+        str | None,
+        Field(description="The identifier of the DB parameter group associated with the backup."),
+    ] = None
+    DbStorageType: Annotated[
+        Literal["InfluxIOIncludedT1", "InfluxIOIncludedT2", "InfluxIOIncludedT3"] | None,
+        Field(description="The storage type of the resource at the time of backup."),
+    ] = None
+    DeploymentType: Annotated[
+        Literal["SINGLE_AZ", "WITH_MULTIAZ_STANDBY", "MULTI_NODE_READ_REPLICAS"] | None,
+        Field(description="The deployment type of the resource that the backup was created from."),
+    ] = None
+    EngineType: Annotated[
+        Literal["INFLUXDB_V2", "INFLUXDB_V3_CORE", "INFLUXDB_V3_ENTERPRISE"] | None,
+        Field(description="The engine type of the resource that the backup was created from."),
+    ] = None
+    ExpiresAfter: Annotated[
+        str | None,
+        Field(
+            description="The date after which the backup will be automatically deleted, as a calendar date in YYYY-MM-DD format."
+        ),
+    ] = None
+    FailoverMode: Annotated[
+        Literal["AUTOMATIC", "NO_FAILOVER"] | None,
+        Field(description="The failover mode of the resource at the time of backup."),
+    ] = None
+    Id: Annotated[
+        str | None, Field(description="Service-generated unique identifier of the backup.")
+    ] = None
+    InfluxAuthParametersSecretArn: Annotated[
+        str | None,
+        Field(
+            description="The ARN of the Secrets Manager secret containing the InfluxDB auth parameters."
+        ),
+    ] = None
+    KmsKeyId: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Web Services KMS key ARN used for encryption of the resource at the time of backup."
+        ),
+    ] = None
+    LogDeliveryConfiguration: Annotated[
+        InfluxDBBackupLogDeliveryConfiguration | None,
+        Field(description="The log delivery configuration of the resource at the time of backup."),
+    ] = None
+    MaintenanceSchedule: Annotated[
+        InfluxDBBackupMaintenanceSchedule | None,
+        Field(description="The maintenance schedule of the resource at the time of backup."),
+    ] = None
+    NetworkType: Annotated[
+        Literal["IPV4", "DUAL"] | None,
+        Field(description="The network type of the resource at the time of backup."),
+    ] = None
+    Port: Annotated[
+        int | None, Field(description="The port number of the resource at the time of backup.")
+    ] = None
+    PubliclyAccessible: Annotated[
+        bool | None,
+        Field(
+            description="Indicates whether the resource was publicly accessible at the time of backup."
+        ),
+    ] = None
+    Status: Annotated[
+        Literal["IN_PROGRESS", "COMPLETED", "FAILED", "DELETING", "DELETED"] | None,
+        Field(description="The current status of the backup."),
+    ] = None
+    Type: Annotated[
         Literal[
             "HOURLY", "DAILY", "WEEKLY", "MONTHLY", "CUSTOM_SCHEDULE", "ON_DEMAND", "CONTINUOUS"
         ]
-        | None
-    ) = None
-    VpcSecurityGroupIds: list[str] | None = None
-    VpcSubnetIds: list[str] | None = None
+        | None,
+        Field(
+            description="The type of backup. Backups created through this resource type are always ON_DEMAND."
+        ),
+    ] = None
+    VpcSecurityGroupIds: Annotated[
+        list[str] | None,
+        Field(
+            description="The VPC security group IDs associated with the resource at the time of backup."
+        ),
+    ] = None
+    VpcSubnetIds: Annotated[
+        list[str] | None,
+        Field(description="The VPC subnet IDs associated with the resource at the time of backup."),
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by influx_db_instance.py, which re-exports every name here
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "InfluxDBInstanceAttributes",
@@ -23,38 +23,98 @@ __all__ = [
 
 
 class InfluxDBInstanceLogDeliveryConfigurationS3Configuration(DeferredModel):
+    """
+    S3 configuration for sending logs to customer account from the InfluxDB instance.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    BucketName: str
-    Enabled: bool
+    BucketName: Annotated[
+        str, Field(description="The bucket name for logs to be sent from the InfluxDB instance")
+    ]
+    Enabled: Annotated[
+        bool,
+        Field(description="Specifies whether logging to customer specified bucket is enabled."),
+    ]
 
 
 class InfluxDBInstanceMaintenanceSchedule(DeferredModel):
+    """
+    The maintenance schedule for the InfluxDB instance.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    PreferredMaintenanceWindow: str
-    Timezone: str
+    PreferredMaintenanceWindow: Annotated[
+        str, Field(description="The preferred maintenance window in format ddd:HH:MM-ddd:HH:MM.")
+    ]
+    Timezone: Annotated[
+        str, Field(description="The IANA timezone identifier for the maintenance schedule.")
+    ]
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str | None = None
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str | None,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ] = None
 
 
 class InfluxDBInstanceAttributes(DeferredModel):
-    Arn: str | None = None
-    AvailabilityZone: str | None = None
-    Endpoint: str | None = None
-    Id: str | None = None
-    InfluxAuthParametersSecretArn: str | None = None
-    NextMaintenanceTime: str | None = None
-    SecondaryAvailabilityZone: str | None = None
-    Status: (
+    """
+    The read-only attributes of a AWS::Timestream::InfluxDBInstance, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) that is associated with the InfluxDB instance."
+        ),
+    ] = None
+    AvailabilityZone: Annotated[
+        str | None,
+        Field(description="The Availability Zone (AZ) where the InfluxDB instance is created."),
+    ] = None
+    Endpoint: Annotated[
+        str | None, Field(description="The connection endpoint for the InfluxDB instance.")
+    ] = None
+    Id: Annotated[
+        str | None,
+        Field(description="The service generated unique identifier for InfluxDB instance."),
+    ] = None
+    InfluxAuthParametersSecretArn: Annotated[
+        str | None,
+        Field(
+            description="The Auth parameters secret Amazon Resource name (ARN) that is associated with the InfluxDB instance."
+        ),
+    ] = None
+    NextMaintenanceTime: Annotated[
+        str | None, Field(description="The timestamp of the next scheduled maintenance event.")
+    ] = None
+    SecondaryAvailabilityZone: Annotated[
+        str | None,
+        Field(
+            description="The Secondary Availability Zone (AZ) where the InfluxDB instance is created, if DeploymentType is set as WITH_MULTIAZ_STANDBY."
+        ),
+    ] = None
+    Status: Annotated[
         Literal[
             "CREATING",
             "AVAILABLE",
@@ -69,21 +129,42 @@ class InfluxDBInstanceAttributes(DeferredModel):
             "DELETED",
             "FAILED",
         ]
-        | None
-    ) = None
+        | None,
+        Field(description="Status of the InfluxDB Instance."),
+    ] = None
 
 
 class InfluxDBInstanceLogDeliveryConfiguration(DeferredModel):
+    """
+    Configuration for sending logs to customer account from the InfluxDB instance.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    S3Configuration: InfluxDBInstanceLogDeliveryConfigurationS3Configuration
+    S3Configuration: Annotated[
+        InfluxDBInstanceLogDeliveryConfigurationS3Configuration,
+        Field(
+            description="S3 configuration for sending logs to customer account from the InfluxDB instance."
+        ),
+    ]
 
 
 class InfluxDBInstanceProps(DeferredModel):
-    AllocatedStorage: int | None = None
-    Bucket: str | None = None
-    DbInstanceType: (
+    """
+    The properties a program declares for a AWS::Timestream::InfluxDBInstance.
+    """
+
+    AllocatedStorage: Annotated[
+        int | None, Field(description="The allocated storage for the InfluxDB instance.")
+    ] = None
+    Bucket: Annotated[
+        str | None,
+        Field(
+            description="The bucket for the InfluxDB instance. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    DbInstanceType: Annotated[
         Literal[
             "db.influx.medium",
             "db.influx.large",
@@ -95,22 +176,82 @@ class InfluxDBInstanceProps(DeferredModel):
             "db.influx.16xlarge",
             "db.influx.24xlarge",
         ]
-        | None
-    ) = None
-    DbParameterGroupIdentifier: str | None = None
-    DbStorageType: (
-        Literal["InfluxIOIncludedT1", "InfluxIOIncludedT2", "InfluxIOIncludedT3"] | None
-    ) = None
-    DeploymentType: Literal["SINGLE_AZ", "WITH_MULTIAZ_STANDBY"] | None = None
-    LogDeliveryConfiguration: InfluxDBInstanceLogDeliveryConfiguration | None = None
-    MaintenanceSchedule: InfluxDBInstanceMaintenanceSchedule | None = None
-    Name: str | None = None
-    NetworkType: Literal["IPV4", "DUAL"] | None = None
-    Organization: str | None = None
-    Password: str | None = None
-    Port: int | None = None
-    PubliclyAccessible: bool | None = None
-    Tags: list[Tag] | None = None
-    Username: str | None = None
-    VpcSecurityGroupIds: list[str] | None = None
-    VpcSubnetIds: list[str] | None = None
+        | None,
+        Field(description="The compute instance of the InfluxDB instance."),
+    ] = None
+    DbParameterGroupIdentifier: Annotated[
+        str | None, Field(description="The name of an existing InfluxDB parameter group.")
+    ] = None
+    DbStorageType: Annotated[
+        Literal["InfluxIOIncludedT1", "InfluxIOIncludedT2", "InfluxIOIncludedT3"] | None,
+        Field(description="The storage type of the InfluxDB instance."),
+    ] = None
+    DeploymentType: Annotated[
+        Literal["SINGLE_AZ", "WITH_MULTIAZ_STANDBY"] | None,
+        Field(description="Deployment type of the InfluxDB Instance."),
+    ] = None
+    LogDeliveryConfiguration: Annotated[
+        InfluxDBInstanceLogDeliveryConfiguration | None,
+        Field(
+            description="Configuration for sending logs to customer account from the InfluxDB instance."
+        ),
+    ] = None
+    MaintenanceSchedule: Annotated[
+        InfluxDBInstanceMaintenanceSchedule | None,
+        Field(description="The maintenance schedule for the InfluxDB instance."),
+    ] = None
+    Name: Annotated[
+        str | None,
+        Field(
+            description="The unique name that is associated with the InfluxDB instance. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    NetworkType: Annotated[
+        Literal["IPV4", "DUAL"] | None,
+        Field(
+            description="Network type of the InfluxDB Instance. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Organization: Annotated[
+        str | None,
+        Field(
+            description="The organization for the InfluxDB instance. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Password: Annotated[
+        str | None,
+        Field(
+            description="The password for the InfluxDB instance. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Port: Annotated[
+        int | None, Field(description="The port number on which InfluxDB accepts connections.")
+    ] = None
+    PubliclyAccessible: Annotated[
+        bool | None,
+        Field(
+            description="Attach a public IP to the customer ENI. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An arbitrary set of tags (key-value pairs) for this DB instance."),
+    ] = None
+    Username: Annotated[
+        str | None,
+        Field(
+            description="The username for the InfluxDB instance. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    VpcSecurityGroupIds: Annotated[
+        list[str] | None,
+        Field(
+            description="A list of Amazon EC2 VPC security groups to associate with this InfluxDB instance. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    VpcSubnetIds: Annotated[
+        list[str] | None,
+        Field(
+            description="A list of EC2 subnet IDs for this InfluxDB instance. Create-only: changing it replaces the resource."
+        ),
+    ] = None

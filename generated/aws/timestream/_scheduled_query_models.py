@@ -7,10 +7,10 @@ Imported on first use by scheduled_query.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "DimensionMapping",
@@ -31,126 +31,392 @@ __all__ = [
 
 
 class DimensionMapping(DeferredModel):
+    """
+    This type is used to map column(s) from the query result to a dimension in the destination table.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DimensionValueType: Literal["VARCHAR"]
-    Name: str
+    DimensionValueType: Annotated[Literal["VARCHAR"], Field(description="Type for the dimension.")]
+    Name: Annotated[str, Field(description="Column name from query result.")]
 
 
 class MultiMeasureAttributeMapping(DeferredModel):
+    """
+    An attribute mapping to be used for mapping query results to ingest data for multi-measure attributes.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    MeasureValueType: Literal["BIGINT", "BOOLEAN", "DOUBLE", "VARCHAR", "TIMESTAMP"]
-    SourceColumn: str
-    TargetMultiMeasureAttributeName: str | None = None
+    MeasureValueType: Annotated[
+        Literal["BIGINT", "BOOLEAN", "DOUBLE", "VARCHAR", "TIMESTAMP"],
+        Field(
+            description="Value type of the measure value column to be read from the query result."
+        ),
+    ]
+    SourceColumn: Annotated[
+        str,
+        Field(
+            description="Source measure value column in the query result where the attribute value is to be read."
+        ),
+    ]
+    TargetMultiMeasureAttributeName: Annotated[
+        str | None,
+        Field(
+            description="Custom name to be used for attribute name in derived table. If not provided, source column name would be used."
+        ),
+    ] = None
 
 
 class ScheduledQueryMultiMeasureMappings(DeferredModel):
+    """
+    Only one of MixedMeasureMappings or MultiMeasureMappings is to be provided. MultiMeasureMappings can be used to ingest data as multi measures in the derived table.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    MultiMeasureAttributeMappings: list[MultiMeasureAttributeMapping]
-    TargetMultiMeasureName: str | None = None
+    MultiMeasureAttributeMappings: Annotated[
+        list[MultiMeasureAttributeMapping],
+        Field(
+            description="Required. Attribute mappings to be used for mapping query results to ingest data for multi-measure attributes."
+        ),
+    ]
+    TargetMultiMeasureName: Annotated[
+        str | None,
+        Field(
+            description="Name of the target multi-measure in the derived table. Required if MeasureNameColumn is not provided. If MeasureNameColumn is provided then the value from that column will be used as the multi-measure name."
+        ),
+    ] = None
 
 
 class ScheduledQueryS3Configuration(DeferredModel):
+    """
+    Details on S3 location for error reports that result from running a query.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    BucketName: str
-    EncryptionOption: Literal["SSE_S3", "SSE_KMS"] | None = None
-    ObjectKeyPrefix: str | None = None
+    BucketName: Annotated[
+        str, Field(description="Name of the S3 bucket under which error reports will be created.")
+    ]
+    EncryptionOption: Annotated[
+        Literal["SSE_S3", "SSE_KMS"] | None,
+        Field(
+            description="Encryption at rest options for the error reports. If no encryption option is specified, Timestream will choose SSE_S3 as default."
+        ),
+    ] = None
+    ObjectKeyPrefix: Annotated[str | None, Field(description="Prefix for error report keys.")] = (
+        None
+    )
 
 
 class ScheduledQueryScheduleConfiguration(DeferredModel):
+    """
+    Configuration for when the scheduled query is executed.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ScheduleExpression: str
+    ScheduleExpression: Annotated[
+        str,
+        Field(
+            description="An expression that denotes when to trigger the scheduled query run. This can be a cron expression or a rate expression."
+        ),
+    ]
 
 
 class ScheduledQuerySnsConfiguration(DeferredModel):
+    """
+    SNS configuration for notification upon scheduled query execution.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    TopicArn: str
+    TopicArn: Annotated[
+        str,
+        Field(
+            description="SNS topic ARN that the scheduled query status notifications will be sent to."
+        ),
+    ]
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to label the scheduled query.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class ScheduledQueryAttributes(DeferredModel):
-    Arn: str | None = None
-    SQErrorReportConfiguration: str | None = None
-    SQKmsKeyId: str | None = None
-    SQName: str | None = None
-    SQNotificationConfiguration: str | None = None
-    SQQueryString: str | None = None
-    SQScheduleConfiguration: str | None = None
-    SQScheduledQueryExecutionRoleArn: str | None = None
-    SQTargetConfiguration: str | None = None
+    """
+    The read-only attributes of a AWS::Timestream::ScheduledQuery, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None,
+        Field(
+            description="Amazon Resource Name of the scheduled query that is generated upon creation."
+        ),
+    ] = None
+    SQErrorReportConfiguration: Annotated[
+        str | None,
+        Field(
+            description="Configuration for error reporting. Error reports will be generated when a problem is encountered when writing the query results."
+        ),
+    ] = None
+    SQKmsKeyId: Annotated[
+        str | None,
+        Field(
+            description="The Amazon KMS key used to encrypt the scheduled query resource, at-rest. If the Amazon KMS key is not specified, the scheduled query resource will be encrypted with a Timestream owned Amazon KMS key. To specify a KMS key, use the key ID, key ARN, alias name, or alias ARN. When using an alias name, prefix the name with alias/. If ErrorReportConfiguration uses SSE_KMS as encryption type, the same KmsKeyId is used to encrypt the error report at rest."
+        ),
+    ] = None
+    SQName: Annotated[
+        str | None,
+        Field(
+            description="The name of the scheduled query. Scheduled query names must be unique within each Region."
+        ),
+    ] = None
+    SQNotificationConfiguration: Annotated[
+        str | None,
+        Field(
+            description="Notification configuration for the scheduled query. A notification is sent by Timestream when a query run finishes, when the state is updated or when you delete it."
+        ),
+    ] = None
+    SQQueryString: Annotated[
+        str | None,
+        Field(
+            description="The query string to run. Parameter names can be specified in the query string @ character followed by an identifier. The named Parameter @scheduled_runtime is reserved and can be used in the query to get the time at which the query is scheduled to run. The timestamp calculated according to the ScheduleConfiguration parameter, will be the value of @scheduled_runtime paramater for each query run. For example, consider an instance of a scheduled query executing on 2021-12-01 00:00:00. For this instance, the @scheduled_runtime parameter is initialized to the timestamp 2021-12-01 00:00:00 when invoking the query."
+        ),
+    ] = None
+    SQScheduleConfiguration: Annotated[
+        str | None, Field(description="Configuration for when the scheduled query is executed.")
+    ] = None
+    SQScheduledQueryExecutionRoleArn: Annotated[
+        str | None,
+        Field(
+            description="The ARN for the IAM role that Timestream will assume when running the scheduled query."
+        ),
+    ] = None
+    SQTargetConfiguration: Annotated[
+        str | None,
+        Field(
+            description="Configuration of target store where scheduled query results are written to."
+        ),
+    ] = None
 
 
 class MixedMeasureMapping(DeferredModel):
+    """
+    MixedMeasureMappings are mappings that can be used to ingest data into a mixture of narrow and multi measures in the derived table.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    MeasureName: str | None = None
-    MeasureValueType: Literal["BIGINT", "BOOLEAN", "DOUBLE", "VARCHAR", "MULTI"]
-    MultiMeasureAttributeMappings: list[MultiMeasureAttributeMapping] | None = None
-    SourceColumn: str | None = None
-    TargetMeasureName: str | None = None
+    MeasureName: Annotated[
+        str | None,
+        Field(
+            description="Refers to the value of the measure name in a result row. This field is required if MeasureNameColumn is provided."
+        ),
+    ] = None
+    MeasureValueType: Annotated[
+        Literal["BIGINT", "BOOLEAN", "DOUBLE", "VARCHAR", "MULTI"],
+        Field(
+            description="Type of the value that is to be read from SourceColumn. If the mapping is for MULTI, use MeasureValueType.MULTI."
+        ),
+    ]
+    MultiMeasureAttributeMappings: Annotated[
+        list[MultiMeasureAttributeMapping] | None,
+        Field(
+            description="Required. Attribute mappings to be used for mapping query results to ingest data for multi-measure attributes."
+        ),
+    ] = None
+    SourceColumn: Annotated[
+        str | None,
+        Field(
+            description="This field refers to the source column from which the measure value is to be read for result materialization."
+        ),
+    ] = None
+    TargetMeasureName: Annotated[
+        str | None,
+        Field(
+            description="Target measure name to be used. If not provided, the target measure name by default would be MeasureName if provided, or SourceColumn otherwise."
+        ),
+    ] = None
 
 
 class ScheduledQueryErrorReportConfiguration(DeferredModel):
+    """
+    Configuration for error reporting. Error reports will be generated when a problem is encountered when writing the query results.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    S3Configuration: ScheduledQueryS3Configuration
+    S3Configuration: Annotated[
+        ScheduledQueryS3Configuration,
+        Field(
+            description="Details on S3 location for error reports that result from running a query."
+        ),
+    ]
 
 
 class ScheduledQueryNotificationConfiguration(DeferredModel):
+    """
+    Notification configuration for the scheduled query. A notification is sent by Timestream when a query run finishes, when the state is updated or when you delete it.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    SnsConfiguration: ScheduledQuerySnsConfiguration
+    SnsConfiguration: Annotated[
+        ScheduledQuerySnsConfiguration,
+        Field(description="SNS configuration for notification upon scheduled query execution."),
+    ]
 
 
 class ScheduledQueryTimestreamConfiguration(DeferredModel):
+    """
+    Configuration needed to write data into the Timestream database and table.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DatabaseName: str
-    DimensionMappings: list[DimensionMapping]
-    MeasureNameColumn: str | None = None
-    MixedMeasureMappings: list[MixedMeasureMapping] | None = None
-    MultiMeasureMappings: ScheduledQueryMultiMeasureMappings | None = None
-    TableName: str
-    TimeColumn: str
+    DatabaseName: Annotated[
+        str,
+        Field(description="Name of Timestream database to which the query result will be written."),
+    ]
+    DimensionMappings: Annotated[
+        list[DimensionMapping],
+        Field(
+            description="This is to allow mapping column(s) from the query result to the dimension in the destination table."
+        ),
+    ]
+    MeasureNameColumn: Annotated[
+        str | None, Field(description="Name of the measure name column from the query result.")
+    ] = None
+    MixedMeasureMappings: Annotated[
+        list[MixedMeasureMapping] | None,
+        Field(description="Specifies how to map measures to multi-measure records."),
+    ] = None
+    MultiMeasureMappings: Annotated[
+        ScheduledQueryMultiMeasureMappings | None,
+        Field(
+            description="Only one of MixedMeasureMappings or MultiMeasureMappings is to be provided. MultiMeasureMappings can be used to ingest data as multi measures in the derived table."
+        ),
+    ] = None
+    TableName: Annotated[
+        str,
+        Field(
+            description="Name of Timestream table that the query result will be written to. The table should be within the same database that is provided in Timestream configuration."
+        ),
+    ]
+    TimeColumn: Annotated[
+        str,
+        Field(
+            description="Column from query result that should be used as the time column in destination table. Column type for this should be TIMESTAMP."
+        ),
+    ]
 
 
 class ScheduledQueryTargetConfiguration(DeferredModel):
+    """
+    Configuration of target store where scheduled query results are written to.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    TimestreamConfiguration: ScheduledQueryTimestreamConfiguration
+    TimestreamConfiguration: Annotated[
+        ScheduledQueryTimestreamConfiguration,
+        Field(
+            description="Configuration needed to write data into the Timestream database and table."
+        ),
+    ]
 
 
 class ScheduledQueryProps(DeferredModel):
-    ClientToken: str | None = None
-    ErrorReportConfiguration: ScheduledQueryErrorReportConfiguration
-    KmsKeyId: str | None = None
-    NotificationConfiguration: ScheduledQueryNotificationConfiguration
-    QueryString: str
-    ScheduleConfiguration: ScheduledQueryScheduleConfiguration
-    ScheduledQueryExecutionRoleArn: str
-    ScheduledQueryName: str | None = None
-    Tags: list[Tag] | None = None
-    TargetConfiguration: ScheduledQueryTargetConfiguration | None = None
+    """
+    The properties a program declares for a AWS::Timestream::ScheduledQuery.
+    """
+
+    ClientToken: Annotated[
+        str | None,
+        Field(
+            description="Using a ClientToken makes the call to CreateScheduledQuery idempotent, in other words, making the same request repeatedly will produce the same result. Making multiple identical CreateScheduledQuery requests has the same effect as making a single request. If CreateScheduledQuery is called without a ClientToken, the Query SDK generates a ClientToken on your behalf. After 8 hours, any request with the same ClientToken is treated as a new request. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    ErrorReportConfiguration: Annotated[
+        ScheduledQueryErrorReportConfiguration,
+        Field(
+            description="Configuration for error reporting. Error reports will be generated when a problem is encountered when writing the query results. Create-only: changing it replaces the resource."
+        ),
+    ]
+    KmsKeyId: Annotated[
+        str | None,
+        Field(
+            description="The Amazon KMS key used to encrypt the scheduled query resource, at-rest. If the Amazon KMS key is not specified, the scheduled query resource will be encrypted with a Timestream owned Amazon KMS key. To specify a KMS key, use the key ID, key ARN, alias name, or alias ARN. When using an alias name, prefix the name with alias/. If ErrorReportConfiguration uses SSE_KMS as encryption type, the same KmsKeyId is used to encrypt the error report at rest. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    NotificationConfiguration: Annotated[
+        ScheduledQueryNotificationConfiguration,
+        Field(
+            description="Notification configuration for the scheduled query. A notification is sent by Timestream when a query run finishes, when the state is updated or when you delete it. Create-only: changing it replaces the resource."
+        ),
+    ]
+    QueryString: Annotated[
+        str,
+        Field(
+            description="The query string to run. Parameter names can be specified in the query string @ character followed by an identifier. The named Parameter @scheduled_runtime is reserved and can be used in the query to get the time at which the query is scheduled to run. The timestamp calculated according to the ScheduleConfiguration parameter, will be the value of @scheduled_runtime paramater for each query run. For example, consider an instance of a scheduled query executing on 2021-12-01 00:00:00. For this instance, the @scheduled_runtime parameter is initialized to the timestamp 2021-12-01 00:00:00 when invoking the query. Create-only: changing it replaces the resource."
+        ),
+    ]
+    ScheduleConfiguration: Annotated[
+        ScheduledQueryScheduleConfiguration,
+        Field(
+            description="Configuration for when the scheduled query is executed. Create-only: changing it replaces the resource."
+        ),
+    ]
+    ScheduledQueryExecutionRoleArn: Annotated[
+        str,
+        Field(
+            description="The ARN for the IAM role that Timestream will assume when running the scheduled query. Create-only: changing it replaces the resource."
+        ),
+    ]
+    ScheduledQueryName: Annotated[
+        str | None,
+        Field(
+            description="The name of the scheduled query. Scheduled query names must be unique within each Region. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="A list of key-value pairs to label the scheduled query."),
+    ] = None
+    TargetConfiguration: Annotated[
+        ScheduledQueryTargetConfiguration | None,
+        Field(
+            description="Configuration of target store where scheduled query results are written to. Create-only: changing it replaces the resource."
+        ),
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by table.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "PartitionKey",
@@ -26,77 +26,176 @@ __all__ = [
 
 
 class PartitionKey(DeferredModel):
+    """
+    An attribute used in partitioning data in a table. There are two types of partition keys: dimension keys and measure keys. A dimension key partitions data on a dimension name, while a measure key partitions data on the measure name.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EnforcementInRecord: Literal["REQUIRED", "OPTIONAL"] | None = None
-    Name: str | None = None
-    Type: Literal["DIMENSION", "MEASURE"]
+    EnforcementInRecord: Annotated[
+        Literal["REQUIRED", "OPTIONAL"] | None,
+        Field(
+            description="The level of enforcement for the specification of a dimension key in ingested records. Options are REQUIRED (dimension key must be specified) and OPTIONAL (dimension key does not have to be specified)."
+        ),
+    ] = None
+    Name: Annotated[
+        str | None, Field(description="The name of the attribute used for a dimension key.")
+    ] = None
+    Type: Annotated[
+        Literal["DIMENSION", "MEASURE"],
+        Field(
+            description="The type of the partition key. Options are DIMENSION (dimension key) and MEASURE (measure key)."
+        ),
+    ]
 
 
 class TableMagneticStoreWritePropertiesMagneticStoreRejectedDataLocationS3Configuration(
     DeferredModel
 ):
+    """
+    S3 configuration for location to store rejections from magnetic store writes
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    BucketName: str
-    EncryptionOption: str
-    KmsKeyId: str | None = None
-    ObjectKeyPrefix: str | None = None
+    BucketName: Annotated[str, Field(description="The bucket name used to store the data.")]
+    EncryptionOption: Annotated[str, Field(description="Either SSE_KMS or SSE_S3.")]
+    KmsKeyId: Annotated[
+        str | None,
+        Field(description="Must be provided if SSE_KMS is specified as the encryption option"),
+    ] = None
+    ObjectKeyPrefix: Annotated[
+        str | None, Field(description="String used to prefix all data in the bucket.")
+    ] = None
 
 
 class TableRetentionProperties(DeferredModel):
+    """
+    The retention duration of the memory store and the magnetic store.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    MagneticStoreRetentionPeriodInDays: str | None = None
-    MemoryStoreRetentionPeriodInHours: str | None = None
+    MagneticStoreRetentionPeriodInDays: Annotated[
+        str | None,
+        Field(description="The duration for which data must be stored in the magnetic store."),
+    ] = None
+    MemoryStoreRetentionPeriodInHours: Annotated[
+        str | None,
+        Field(description="The duration for which data must be stored in the memory store."),
+    ] = None
 
 
 class TableSchema(DeferredModel):
+    """
+    A Schema specifies the expected data model of the table.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CompositePartitionKey: list[PartitionKey] | None = None
+    CompositePartitionKey: Annotated[
+        list[PartitionKey] | None,
+        Field(
+            description="A list of partition keys defining the attributes used to partition the table data. The order of the list determines the partition hierarchy. The name and type of each partition key as well as the partition key order cannot be changed after the table is created. However, the enforcement level of each partition key can be changed."
+        ),
+    ] = None
 
 
 class Tag(DeferredModel):
+    """
+    You can use the Resource Tags property to apply tags to resources, which can help you identify and categorize those resources.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str | None = None
-    Value: str | None = None
+    Key: Annotated[str | None, Field(description="Length: 1 to 128 characters.")] = None
+    Value: Annotated[str | None, Field(description="Length: 0 to 256 characters.")] = None
 
 
 class TableAttributes(DeferredModel):
-    Arn: str | None = None
-    Name: str | None = None
+    """
+    The read-only attributes of a AWS::Timestream::Table, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="Type: str.")] = None
+    Name: Annotated[
+        str | None, Field(description="The table name exposed as a read-only attribute.")
+    ] = None
 
 
 class TableMagneticStoreWritePropertiesMagneticStoreRejectedDataLocation(DeferredModel):
+    """
+    Location to store information about records that were asynchronously rejected during magnetic store writes.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    S3Configuration: (
-        TableMagneticStoreWritePropertiesMagneticStoreRejectedDataLocationS3Configuration | None
-    ) = None
+    S3Configuration: Annotated[
+        TableMagneticStoreWritePropertiesMagneticStoreRejectedDataLocationS3Configuration | None,
+        Field(
+            description="S3 configuration for location to store rejections from magnetic store writes"
+        ),
+    ] = None
 
 
 class TableMagneticStoreWriteProperties(DeferredModel):
+    """
+    The properties that determine whether magnetic store writes are enabled.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EnableMagneticStoreWrites: bool
-    MagneticStoreRejectedDataLocation: (
-        TableMagneticStoreWritePropertiesMagneticStoreRejectedDataLocation | None
-    ) = None
+    EnableMagneticStoreWrites: Annotated[
+        bool,
+        Field(description="Boolean flag indicating whether magnetic store writes are enabled."),
+    ]
+    MagneticStoreRejectedDataLocation: Annotated[
+        TableMagneticStoreWritePropertiesMagneticStoreRejectedDataLocation | None,
+        Field(
+            description="Location to store information about records that were asynchronously rejected during magnetic store writes."
+        ),
+    ] = None
 
 
 class TableProps(DeferredModel):
-    DatabaseName: str
-    MagneticStoreWriteProperties: TableMagneticStoreWriteProperties | None = None
-    RetentionProperties: TableRetentionProperties | None = None
-    Schema: TableSchema | None = None
-    TableName: str | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Timestream::Table.
+    """
+
+    DatabaseName: Annotated[
+        str,
+        Field(
+            description="The name for the database which the table to be created belongs to. Create-only: changing it replaces the resource."
+        ),
+    ]
+    MagneticStoreWriteProperties: Annotated[
+        TableMagneticStoreWriteProperties | None,
+        Field(
+            description="The properties that determine whether magnetic store writes are enabled."
+        ),
+    ] = None
+    RetentionProperties: Annotated[
+        TableRetentionProperties | None,
+        Field(description="The retention duration of the memory store and the magnetic store."),
+    ] = None
+    Schema: Annotated[
+        TableSchema | None,
+        Field(description="A Schema specifies the expected data model of the table."),
+    ] = None
+    TableName: Annotated[
+        str | None,
+        Field(
+            description="The name for the table. If you don't specify a name, AWS CloudFormation generates a unique physical ID and uses that ID for the table name. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None

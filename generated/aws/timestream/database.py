@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,34 +55,26 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "str",
-        "Value": "str",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: You can use the Resource Tags property to apply tags to resources, which
+    can help you identify and categorize those resources."""
+
+    Key: str
+    """Length: 1 to 128 characters."""
+    Value: str
+    """Length: 0 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Timestream::Database",
     schema_file="aws-timestream-database.json",
     primary_identifier=("/DatabaseName",),
-    additional_identifiers=(),
     read_only=("/Arn",),
     create_only=("/DatabaseName",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
-    required=(),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -88,33 +84,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "type": "object",
-        }
-    },
-    "properties": {
-        "Arn": {"type": "string"},
-        "DatabaseName": {"pattern": "^[a-zA-Z0-9_.-]{3,256}$", "type": "string"},
-        "KmsKeyId": {"anyOf": [{}, {}, {}], "maxLength": 2048, "minLength": 1, "type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "maxItems": 200, "type": "array"},
-    },
-    "required": [],
-}
-
 
 class Database(_Resource):
-    """AWS::Timestream::Database: The AWS::Timestream::Database resource creates a Timestream database.
+    """AWS::Timestream::Database: The AWS::Timestream::Database resource creates a Timestream
+    database.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: DatabaseName.
+    Replaced when any of these change (create-only): DatabaseName.
+    Read-only attributes (known once deployed): Arn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-timestream-database.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -122,34 +102,42 @@ class Database(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "DatabaseAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "database.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     DatabaseName: str
     KmsKeyId: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        DatabaseName: str | None = None,
+        KmsKeyId: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Timestream::Database; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            DatabaseName: str | None = None,
-            KmsKeyId: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Timestream::Database; `await` it inside an App to deploy it.
-
-            DatabaseName: The name for the database.
-            KmsKeyId: The KMS key for the database.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            DatabaseName: The name for the database. If you don't specify a name, AWS CloudFormation
+                generates a unique physical ID and uses that ID for the database name. Create-only:
+                changing it replaces the resource.
+            KmsKeyId: The KMS key for the database. If the KMS key is not specified, the database
+                will be encrypted with a Timestream managed KMS key located in your account.
             Tags: An array of key-value pairs to apply to this resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

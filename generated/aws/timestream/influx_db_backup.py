@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -67,51 +71,56 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-InfluxDBBackupClusterConfigurationDict = TypedDict(
-    "InfluxDBBackupClusterConfigurationDict",
-    {
-        "DedicatedCompactor": "bool",
-        "IngestQueryInstances": "int",
-        "QueryOnlyInstances": "int",
-    },
-    total=False,
-)
 
-InfluxDBBackupLogDeliveryConfigurationDict = TypedDict(
-    "InfluxDBBackupLogDeliveryConfigurationDict",
-    {
-        "S3Configuration": "Required[InfluxDBBackupS3ConfigurationDict]",
-    },
-    total=False,
-)
+class InfluxDBBackupClusterConfigurationDict(TypedDict, total=False):
+    """InfluxDBBackupClusterConfiguration as a plain dict: The cluster configuration of the resource
+    at the time of backup."""
 
-InfluxDBBackupMaintenanceScheduleDict = TypedDict(
-    "InfluxDBBackupMaintenanceScheduleDict",
-    {
-        "PreferredMaintenanceWindow": "Required[str]",
-        "Timezone": "Required[str]",
-    },
-    total=False,
-)
+    DedicatedCompactor: bool
+    """Indicates if the compactor instance is a standalone instance or not."""
+    IngestQueryInstances: int
+    """The number of ingest and query instances in the cluster."""
+    QueryOnlyInstances: int
+    """The number of query-only instances in the cluster."""
 
-InfluxDBBackupS3ConfigurationDict = TypedDict(
-    "InfluxDBBackupS3ConfigurationDict",
-    {
-        "BucketName": "Required[str]",
-        "Enabled": "Required[bool]",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class InfluxDBBackupLogDeliveryConfigurationDict(TypedDict, total=False):
+    """InfluxDBBackupLogDeliveryConfiguration as a plain dict: The log delivery configuration of the
+    resource at the time of backup."""
 
+    S3Configuration: Required[InfluxDBBackupS3ConfigurationDict]
+    """Configuration for S3 bucket log delivery."""
+
+
+class InfluxDBBackupMaintenanceScheduleDict(TypedDict, total=False):
+    """InfluxDBBackupMaintenanceSchedule as a plain dict: The maintenance schedule of the resource
+    at the time of backup."""
+
+    PreferredMaintenanceWindow: Required[str]
+    """The preferred maintenance window in the format ddd:HH:MM-ddd:HH:MM."""
+    Timezone: Required[str]
+    """The IANA timezone identifier for the maintenance window."""
+
+
+class InfluxDBBackupS3ConfigurationDict(TypedDict, total=False):
+    """InfluxDBBackupS3Configuration as a plain dict: Configuration for S3 bucket log delivery."""
+
+    BucketName: Required[str]
+    """The name of the S3 bucket to deliver logs to."""
+    Enabled: Required[bool]
+    """Indicates whether log delivery to the S3 bucket is enabled."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with the resource."""
+
+    Key: Required[str]
+    """The key name of the tag."""
+    Value: Required[str]
+    """The value for the tag."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Timestream::InfluxDBBackup",
     schema_file="aws-timestream-influxdbbackup.json",
@@ -144,17 +153,9 @@ METADATA = _TypeMetadata(
     ),
     create_only=("/Name", "/DbResourceId", "/RetentionDays"),
     write_only=("/RetentionDays",),
-    conditional_create_only=(),
     unordered_arrays=("/Tags", "/VpcSecurityGroupIds", "/VpcSubnetIds"),
     required=("Name", "DbResourceId"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -164,182 +165,24 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ClusterConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "DedicatedCompactor": {"type": "boolean"},
-                "IngestQueryInstances": {"type": "integer"},
-                "QueryOnlyInstances": {"type": "integer"},
-            },
-            "type": "object",
-        },
-        "LogDeliveryConfiguration": {
-            "additionalProperties": False,
-            "properties": {"S3Configuration": {"$ref": "#/definitions/S3Configuration"}},
-            "required": ["S3Configuration"],
-            "type": "object",
-        },
-        "MaintenanceSchedule": {
-            "additionalProperties": False,
-            "properties": {
-                "PreferredMaintenanceWindow": {
-                    "maxLength": 19,
-                    "minLength": 0,
-                    "pattern": "^$|^(Mon|Tue|Wed|Thu|Fri|Sat|Sun):([01]\\d|2[0-3]):[0-5]\\d-(Mon|Tue|Wed|Thu|Fri|Sat|Sun):([01]\\d|2[0-3]):[0-5]\\d$",
-                    "type": "string",
-                },
-                "Timezone": {
-                    "maxLength": 64,
-                    "minLength": 1,
-                    "pattern": "^(UTC|[A-Za-z_]+/[A-Za-z0-9_]+(/[A-Za-z0-9_]+)?)$",
-                    "type": "string",
-                },
-            },
-            "required": ["Timezone", "PreferredMaintenanceWindow"],
-            "type": "object",
-        },
-        "S3Configuration": {
-            "additionalProperties": False,
-            "properties": {
-                "BucketName": {
-                    "maxLength": 63,
-                    "minLength": 3,
-                    "pattern": "^[0-9a-z]+[0-9a-z\\.\\-]*[0-9a-z]+$",
-                    "type": "string",
-                },
-                "Enabled": {"type": "boolean"},
-            },
-            "required": ["BucketName", "Enabled"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AllocatedStorage": {"maximum": 15360, "minimum": 20, "type": "integer"},
-        "Arn": {
-            "maxLength": 1011,
-            "minLength": 1,
-            "pattern": "^arn:aws[a-z\\-]*:timestream\\-influxdb:[a-z0-9\\-]+:[0-9]{12}:(db\\-instance|db\\-cluster|db\\-parameter\\-group|db\\-backup)/[a-zA-Z0-9]{3,64}$",
-            "type": "string",
-        },
-        "ClusterConfiguration": {"$ref": "#/definitions/ClusterConfiguration"},
-        "CreatedAt": {"type": "string"},
-        "DbInstanceType": {
-            "enum": [
-                "db.influx.medium",
-                "db.influx.large",
-                "db.influx.xlarge",
-                "db.influx.2xlarge",
-                "db.influx.4xlarge",
-                "db.influx.8xlarge",
-                "db.influx.12xlarge",
-                "db.influx.16xlarge",
-                "db.influx.24xlarge",
-            ],
-            "type": "string",
-        },
-        "DbParameterGroupId": {
-            "maxLength": 64,
-            "minLength": 3,
-            "pattern": "^[a-zA-Z0-9]+$",
-            "type": "string",
-        },
-        "DbResourceId": {
-            "maxLength": 64,
-            "minLength": 3,
-            "pattern": "^[a-zA-Z0-9]+$",
-            "type": "string",
-        },
-        "DbStorageType": {
-            "enum": ["InfluxIOIncludedT1", "InfluxIOIncludedT2", "InfluxIOIncludedT3"],
-            "type": "string",
-        },
-        "DeploymentType": {
-            "enum": ["SINGLE_AZ", "WITH_MULTIAZ_STANDBY", "MULTI_NODE_READ_REPLICAS"],
-            "type": "string",
-        },
-        "EngineType": {
-            "enum": ["INFLUXDB_V2", "INFLUXDB_V3_CORE", "INFLUXDB_V3_ENTERPRISE"],
-            "type": "string",
-        },
-        "ExpiresAfter": {"pattern": "^\\d{4}-\\d{2}-\\d{2}$", "type": "string"},
-        "FailoverMode": {"enum": ["AUTOMATIC", "NO_FAILOVER"], "type": "string"},
-        "Id": {"maxLength": 64, "minLength": 3, "pattern": "^[a-zA-Z0-9]+$", "type": "string"},
-        "InfluxAuthParametersSecretArn": {"type": "string"},
-        "KmsKeyId": {
-            "anyOf": [{}, {}, {}],
-            "maxLength": 2048,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9:/_\\-]+$",
-            "type": "string",
-        },
-        "LogDeliveryConfiguration": {"$ref": "#/definitions/LogDeliveryConfiguration"},
-        "MaintenanceSchedule": {"$ref": "#/definitions/MaintenanceSchedule"},
-        "Name": {
-            "maxLength": 40,
-            "minLength": 3,
-            "pattern": "^[a-zA-Z][a-zA-Z0-9]*(-[a-zA-Z0-9]+)*$",
-            "type": "string",
-        },
-        "NetworkType": {"enum": ["IPV4", "DUAL"], "type": "string"},
-        "Port": {"type": "integer"},
-        "PubliclyAccessible": {"type": "boolean"},
-        "RetentionDays": {"maximum": 3650, "minimum": 1, "type": "integer"},
-        "Status": {
-            "enum": ["IN_PROGRESS", "COMPLETED", "FAILED", "DELETING", "DELETED"],
-            "type": "string",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 200,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "Type": {
-            "enum": [
-                "HOURLY",
-                "DAILY",
-                "WEEKLY",
-                "MONTHLY",
-                "CUSTOM_SCHEDULE",
-                "ON_DEMAND",
-                "CONTINUOUS",
-            ],
-            "type": "string",
-        },
-        "VpcSecurityGroupIds": {
-            "items": {"maxLength": 64, "pattern": "^sg-[a-z0-9]+$", "type": "string"},
-            "maxItems": 5,
-            "minItems": 1,
-            "type": "array",
-        },
-        "VpcSubnetIds": {
-            "items": {"maxLength": 64, "pattern": "^subnet-[a-z0-9]+$", "type": "string"},
-            "maxItems": 6,
-            "minItems": 1,
-            "type": "array",
-        },
-    },
-    "required": ["Name", "DbResourceId"],
-}
-
 
 class InfluxDBBackup(_Resource):
-    """AWS::Timestream::InfluxDBBackup: Resource type definition for AWS::Timestream::InfluxDBBackup. An on-demand backup of an Amazon Timestream for InfluxDB DB instance or DB cluster.
+    """AWS::Timestream::InfluxDBBackup: Resource type definition for
+    AWS::Timestream::InfluxDBBackup. An on-demand backup of an Amazon Timestream for InfluxDB DB
+    instance or DB cluster.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Also identified by: Id.
+    Replaced when any of these change (create-only): Name, DbResourceId, RetentionDays.
+    Write-only (sent to AWS, never read back): RetentionDays.
+    Read-only attributes (known once deployed): AllocatedStorage, Arn, ClusterConfiguration,
+    CreatedAt, DbInstanceType, DbParameterGroupId, DbStorageType, DeploymentType, EngineType,
+    ExpiresAfter, FailoverMode, Id, InfluxAuthParametersSecretArn, KmsKeyId,
+    LogDeliveryConfiguration, MaintenanceSchedule, NetworkType, Port, PubliclyAccessible, Status,
+    Type, VpcSecurityGroupIds, VpcSubnetIds.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-timestream-influxdbbackup.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -347,13 +190,18 @@ class InfluxDBBackup(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "InfluxDBBackupAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "influx_db_backup.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     AllocatedStorage: int
+    """The allocated storage of the resource at the time of backup, in GiB."""
     Arn: str
+    """The Amazon Resource Name (ARN) of the backup."""
     ClusterConfiguration: InfluxDBBackupClusterConfigurationDict
+    """The cluster configuration of the resource at the time of backup."""
     CreatedAt: str
+    """The time when the backup was created."""
     DbInstanceType: Literal[
         "db.influx.medium",
         "db.influx.large",
@@ -365,53 +213,81 @@ class InfluxDBBackup(_Resource):
         "db.influx.16xlarge",
         "db.influx.24xlarge",
     ]
+    """The DB instance type of the resource at the time of backup."""
     DbParameterGroupId: str
+    """The identifier of the DB parameter group associated with the backup."""
     DbStorageType: Literal["InfluxIOIncludedT1", "InfluxIOIncludedT2", "InfluxIOIncludedT3"]
+    """The storage type of the resource at the time of backup."""
     DeploymentType: Literal["SINGLE_AZ", "WITH_MULTIAZ_STANDBY", "MULTI_NODE_READ_REPLICAS"]
+    """The deployment type of the resource that the backup was created from."""
     EngineType: Literal["INFLUXDB_V2", "INFLUXDB_V3_CORE", "INFLUXDB_V3_ENTERPRISE"]
+    """The engine type of the resource that the backup was created from."""
     ExpiresAfter: str
+    """The date after which the backup will be automatically deleted, as a calendar date in
+    YYYY-MM-DD format."""
     FailoverMode: Literal["AUTOMATIC", "NO_FAILOVER"]
+    """The failover mode of the resource at the time of backup."""
     Id: str
+    """Service-generated unique identifier of the backup."""
     InfluxAuthParametersSecretArn: str
+    """The ARN of the Secrets Manager secret containing the InfluxDB auth parameters."""
     KmsKeyId: str
+    """The Amazon Web Services KMS key ARN used for encryption of the resource at the time of
+    backup."""
     LogDeliveryConfiguration: InfluxDBBackupLogDeliveryConfigurationDict
+    """The log delivery configuration of the resource at the time of backup."""
     MaintenanceSchedule: InfluxDBBackupMaintenanceScheduleDict
+    """The maintenance schedule of the resource at the time of backup."""
     NetworkType: Literal["IPV4", "DUAL"]
+    """The network type of the resource at the time of backup."""
     Port: int
+    """The port number of the resource at the time of backup."""
     PubliclyAccessible: bool
+    """Indicates whether the resource was publicly accessible at the time of backup."""
     Status: Literal["IN_PROGRESS", "COMPLETED", "FAILED", "DELETING", "DELETED"]
+    """The current status of the backup."""
     Type: Literal[
         "HOURLY", "DAILY", "WEEKLY", "MONTHLY", "CUSTOM_SCHEDULE", "ON_DEMAND", "CONTINUOUS"
     ]
+    """The type of backup. Backups created through this resource type are always ON_DEMAND."""
     VpcSecurityGroupIds: list[str]
+    """The VPC security group IDs associated with the resource at the time of backup."""
     VpcSubnetIds: list[str]
-    # Declared properties (as declared, or as AWS returned them).
+    """The VPC subnet IDs associated with the resource at the time of backup."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     DbResourceId: str
     Name: str
     RetentionDays: int
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        DbResourceId: str,
+        Name: str,
+        RetentionDays: int | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Timestream::InfluxDBBackup; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            DbResourceId: str,
-            Name: str,
-            RetentionDays: int | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Timestream::InfluxDBBackup; `await` it inside an App to deploy it.
-
-            DbResourceId: The id of the DB instance or DB cluster to back up.
-            Name: The name of the backup.
-            RetentionDays: The number of days to retain the backup.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            DbResourceId: The id of the DB instance or DB cluster to back up. Create-only: changing
+                it replaces the resource. Required.
+            Name: The name of the backup. Must be unique within the account and region. Create-only:
+                changing it replaces the resource. Required.
+            RetentionDays: The number of days to retain the backup. Valid values are 1 to 3650.
+                Create-only: changing it replaces the resource. Write-only: sent to AWS, never read
+                back.
             Tags: A list of key-value pairs to associate with the backup.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

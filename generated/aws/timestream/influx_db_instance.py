@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -63,46 +67,53 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-InfluxDBInstanceLogDeliveryConfigurationDict = TypedDict(
-    "InfluxDBInstanceLogDeliveryConfigurationDict",
-    {
-        "S3Configuration": "Required[InfluxDBInstanceLogDeliveryConfigurationS3ConfigurationDict]",
-    },
-    total=False,
-)
 
-InfluxDBInstanceLogDeliveryConfigurationS3ConfigurationDict = TypedDict(
-    "InfluxDBInstanceLogDeliveryConfigurationS3ConfigurationDict",
-    {
-        "BucketName": "Required[str]",
-        "Enabled": "Required[bool]",
-    },
-    total=False,
-)
+class InfluxDBInstanceLogDeliveryConfigurationDict(TypedDict, total=False):
+    """InfluxDBInstanceLogDeliveryConfiguration as a plain dict: Configuration for sending logs to
+    customer account from the InfluxDB instance."""
 
-InfluxDBInstanceMaintenanceScheduleDict = TypedDict(
-    "InfluxDBInstanceMaintenanceScheduleDict",
-    {
-        "PreferredMaintenanceWindow": "Required[str]",
-        "Timezone": "Required[str]",
-    },
-    total=False,
-)
+    S3Configuration: Required[InfluxDBInstanceLogDeliveryConfigurationS3ConfigurationDict]
+    """S3 configuration for sending logs to customer account from the InfluxDB instance."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "str",
-    },
-    total=False,
-)
 
+class InfluxDBInstanceLogDeliveryConfigurationS3ConfigurationDict(TypedDict, total=False):
+    """InfluxDBInstanceLogDeliveryConfigurationS3Configuration as a plain dict: S3 configuration for
+    sending logs to customer account from the InfluxDB instance."""
+
+    BucketName: Required[str]
+    """The bucket name for logs to be sent from the InfluxDB instance"""
+    Enabled: Required[bool]
+    """Specifies whether logging to customer specified bucket is enabled."""
+
+
+class InfluxDBInstanceMaintenanceScheduleDict(TypedDict, total=False):
+    """InfluxDBInstanceMaintenanceSchedule as a plain dict: The maintenance schedule for the
+    InfluxDB instance."""
+
+    PreferredMaintenanceWindow: Required[str]
+    """The preferred maintenance window in format ddd:HH:MM-ddd:HH:MM."""
+    Timezone: Required[str]
+    """The IANA timezone identifier for the maintenance schedule."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: str
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Timestream::InfluxDBInstance",
     schema_file="aws-timestream-influxdbinstance.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=(
         "/Status",
         "/Arn",
@@ -125,17 +136,8 @@ METADATA = _TypeMetadata(
         "/NetworkType",
     ),
     write_only=("/Username", "/Password", "/Organization", "/Bucket"),
-    conditional_create_only=(),
     unordered_arrays=("/Tags", "/VpcSecurityGroupIds", "/VpcSubnetIds"),
-    required=(),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 2160,
         "read": 2160,
@@ -145,166 +147,20 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "MaintenanceSchedule": {
-            "additionalProperties": False,
-            "properties": {
-                "PreferredMaintenanceWindow": {
-                    "maxLength": 19,
-                    "minLength": 0,
-                    "pattern": "^$|^(Mon|Tue|Wed|Thu|Fri|Sat|Sun):([01]\\d|2[0-3]):[0-5]\\d-(Mon|Tue|Wed|Thu|Fri|Sat|Sun):([01]\\d|2[0-3]):[0-5]\\d$",
-                    "type": "string",
-                },
-                "Timezone": {
-                    "maxLength": 64,
-                    "minLength": 1,
-                    "pattern": "^(UTC|[A-Za-z_]+/[A-Za-z0-9_]+(/[A-Za-z0-9_]+)?)$",
-                    "type": "string",
-                },
-            },
-            "required": ["Timezone", "PreferredMaintenanceWindow"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AllocatedStorage": {"maximum": 16384, "minimum": 20, "type": "integer"},
-        "Arn": {
-            "maxLength": 1011,
-            "minLength": 1,
-            "pattern": "^arn:aws[a-z\\-]*:timestream\\-influxdb:[a-z0-9\\-]+:[0-9]{12}:(db\\-instance)/[a-zA-Z0-9]{3,64}$",
-            "type": "string",
-        },
-        "AvailabilityZone": {"type": "string"},
-        "Bucket": {"maxLength": 64, "minLength": 2, "pattern": '^[^_][^"]*$', "type": "string"},
-        "DbInstanceType": {
-            "enum": [
-                "db.influx.medium",
-                "db.influx.large",
-                "db.influx.xlarge",
-                "db.influx.2xlarge",
-                "db.influx.4xlarge",
-                "db.influx.8xlarge",
-                "db.influx.12xlarge",
-                "db.influx.16xlarge",
-                "db.influx.24xlarge",
-            ],
-            "type": "string",
-        },
-        "DbParameterGroupIdentifier": {
-            "maxLength": 64,
-            "minLength": 3,
-            "pattern": "^[a-zA-Z0-9]+$",
-            "type": "string",
-        },
-        "DbStorageType": {
-            "enum": ["InfluxIOIncludedT1", "InfluxIOIncludedT2", "InfluxIOIncludedT3"],
-            "type": "string",
-        },
-        "DeploymentType": {"enum": ["SINGLE_AZ", "WITH_MULTIAZ_STANDBY"], "type": "string"},
-        "Endpoint": {"type": "string"},
-        "Id": {"maxLength": 64, "minLength": 3, "pattern": "^[a-zA-Z0-9]+$", "type": "string"},
-        "InfluxAuthParametersSecretArn": {
-            "pattern": "^arn:[a-z]*:secretsmanager:[a-z\\-0-9]*:[0-9]*:secret:[a-zA-Z0-9\\-]*",
-            "type": "string",
-        },
-        "LogDeliveryConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "S3Configuration": {
-                    "additionalProperties": False,
-                    "properties": {
-                        "BucketName": {
-                            "maxLength": 63,
-                            "minLength": 3,
-                            "pattern": "^[0-9a-z]+[0-9a-z\\.\\-]*[0-9a-z]+$",
-                            "type": "string",
-                        },
-                        "Enabled": {"type": "boolean"},
-                    },
-                    "required": ["Enabled", "BucketName"],
-                    "type": "object",
-                }
-            },
-            "required": ["S3Configuration"],
-            "type": "object",
-        },
-        "MaintenanceSchedule": {"$ref": "#/definitions/MaintenanceSchedule"},
-        "Name": {
-            "maxLength": 40,
-            "minLength": 3,
-            "pattern": "^[a-zA-Z][a-zA-Z0-9]*(-[a-zA-Z0-9]+)*$",
-            "type": "string",
-        },
-        "NetworkType": {"enum": ["IPV4", "DUAL"], "type": "string"},
-        "NextMaintenanceTime": {"type": "string"},
-        "Organization": {"maxLength": 64, "minLength": 1, "type": "string"},
-        "Password": {
-            "maxLength": 64,
-            "minLength": 8,
-            "pattern": "^[a-zA-Z0-9]+$",
-            "type": "string",
-        },
-        "Port": {"maximum": 65535, "minimum": 1024, "type": "integer"},
-        "PubliclyAccessible": {"type": "boolean"},
-        "SecondaryAvailabilityZone": {"type": "string"},
-        "Status": {
-            "enum": [
-                "CREATING",
-                "AVAILABLE",
-                "DELETING",
-                "MODIFYING",
-                "MAINTENANCE",
-                "UPDATING",
-                "UPDATING_DEPLOYMENT_TYPE",
-                "UPDATING_INSTANCE_TYPE",
-                "REBOOTING",
-                "REBOOT_FAILED",
-                "DELETED",
-                "FAILED",
-            ],
-            "type": "string",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 200,
-            "minItems": 1,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "Username": {"maxLength": 64, "minLength": 1, "type": "string"},
-        "VpcSecurityGroupIds": {
-            "items": {"type": "string"},
-            "maxItems": 5,
-            "minItems": 1,
-            "type": "array",
-        },
-        "VpcSubnetIds": {
-            "items": {"type": "string"},
-            "maxItems": 3,
-            "minItems": 1,
-            "type": "array",
-        },
-    },
-    "required": [],
-}
-
 
 class InfluxDBInstance(_Resource):
-    """AWS::Timestream::InfluxDBInstance: The AWS::Timestream::InfluxDBInstance resource creates an InfluxDB instance.
+    """AWS::Timestream::InfluxDBInstance: The AWS::Timestream::InfluxDBInstance resource creates an
+    InfluxDB instance.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Replaced when any of these change (create-only): Name, Username, Password, Organization, Bucket,
+    VpcSubnetIds, VpcSecurityGroupIds, PubliclyAccessible, NetworkType.
+    Write-only (sent to AWS, never read back): Username, Password, Organization, Bucket.
+    Read-only attributes (known once deployed): Arn, AvailabilityZone, Endpoint, Id,
+    InfluxAuthParametersSecretArn, NextMaintenanceTime, SecondaryAvailabilityZone, Status.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-timestream-influxdbinstance.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -314,16 +170,28 @@ class InfluxDBInstance(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "InfluxDBInstanceAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "influx_db_instance.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The Amazon Resource Name (ARN) that is associated with the InfluxDB instance."""
     AvailabilityZone: str
+    """The Availability Zone (AZ) where the InfluxDB instance is created."""
     Endpoint: str
+    """The connection endpoint for the InfluxDB instance."""
     Id: str
+    """The service generated unique identifier for InfluxDB instance."""
     InfluxAuthParametersSecretArn: str
+    """The Auth parameters secret Amazon Resource name (ARN) that is associated with the InfluxDB
+    instance."""
     NextMaintenanceTime: str
+    """The timestamp of the next scheduled maintenance event."""
     SecondaryAvailabilityZone: str
+    """The Secondary Availability Zone (AZ) where the InfluxDB instance is created, if
+    DeploymentType is set as WITH_MULTIAZ_STANDBY."""
     Status: Literal[
         "CREATING",
         "AVAILABLE",
@@ -338,7 +206,8 @@ class InfluxDBInstance(_Resource):
         "DELETED",
         "FAILED",
     ]
-    # Declared properties (as declared, or as AWS returned them).
+    """Status of the InfluxDB Instance."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AllocatedStorage: int
     Bucket: str
     DbInstanceType: Literal[
@@ -368,71 +237,84 @@ class InfluxDBInstance(_Resource):
     VpcSecurityGroupIds: list[str]
     VpcSubnetIds: list[str]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AllocatedStorage: int | None = None,
+        Bucket: str | None = None,
+        DbInstanceType: Literal[
+            "db.influx.medium",
+            "db.influx.large",
+            "db.influx.xlarge",
+            "db.influx.2xlarge",
+            "db.influx.4xlarge",
+            "db.influx.8xlarge",
+            "db.influx.12xlarge",
+            "db.influx.16xlarge",
+            "db.influx.24xlarge",
+        ]
+        | None = None,
+        DbParameterGroupIdentifier: str | None = None,
+        DbStorageType: Literal["InfluxIOIncludedT1", "InfluxIOIncludedT2", "InfluxIOIncludedT3"]
+        | None = None,
+        DeploymentType: Literal["SINGLE_AZ", "WITH_MULTIAZ_STANDBY"] | None = None,
+        LogDeliveryConfiguration: InfluxDBInstanceLogDeliveryConfiguration
+        | InfluxDBInstanceLogDeliveryConfigurationDict
+        | None = None,
+        MaintenanceSchedule: InfluxDBInstanceMaintenanceSchedule
+        | InfluxDBInstanceMaintenanceScheduleDict
+        | None = None,
+        Name: str | None = None,
+        NetworkType: Literal["IPV4", "DUAL"] | None = None,
+        Organization: str | None = None,
+        Password: str | None = None,
+        Port: int | None = None,
+        PubliclyAccessible: bool | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        Username: str | None = None,
+        VpcSecurityGroupIds: list[str] | None = None,
+        VpcSubnetIds: list[str] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Timestream::InfluxDBInstance; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AllocatedStorage: int | None = None,
-            Bucket: str | None = None,
-            DbInstanceType: Literal[
-                "db.influx.medium",
-                "db.influx.large",
-                "db.influx.xlarge",
-                "db.influx.2xlarge",
-                "db.influx.4xlarge",
-                "db.influx.8xlarge",
-                "db.influx.12xlarge",
-                "db.influx.16xlarge",
-                "db.influx.24xlarge",
-            ]
-            | None = None,
-            DbParameterGroupIdentifier: str | None = None,
-            DbStorageType: Literal["InfluxIOIncludedT1", "InfluxIOIncludedT2", "InfluxIOIncludedT3"]
-            | None = None,
-            DeploymentType: Literal["SINGLE_AZ", "WITH_MULTIAZ_STANDBY"] | None = None,
-            LogDeliveryConfiguration: InfluxDBInstanceLogDeliveryConfiguration
-            | InfluxDBInstanceLogDeliveryConfigurationDict
-            | None = None,
-            MaintenanceSchedule: InfluxDBInstanceMaintenanceSchedule
-            | InfluxDBInstanceMaintenanceScheduleDict
-            | None = None,
-            Name: str | None = None,
-            NetworkType: Literal["IPV4", "DUAL"] | None = None,
-            Organization: str | None = None,
-            Password: str | None = None,
-            Port: int | None = None,
-            PubliclyAccessible: bool | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            Username: str | None = None,
-            VpcSecurityGroupIds: list[str] | None = None,
-            VpcSubnetIds: list[str] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Timestream::InfluxDBInstance; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
             AllocatedStorage: The allocated storage for the InfluxDB instance.
-            Bucket: The bucket for the InfluxDB instance.
+            Bucket: The bucket for the InfluxDB instance. Create-only: changing it replaces the
+                resource. Write-only: sent to AWS, never read back.
             DbInstanceType: The compute instance of the InfluxDB instance.
             DbParameterGroupIdentifier: The name of an existing InfluxDB parameter group.
             DbStorageType: The storage type of the InfluxDB instance.
             DeploymentType: Deployment type of the InfluxDB Instance.
-            LogDeliveryConfiguration: Configuration for sending logs to customer account from the InfluxDB instance.
+            LogDeliveryConfiguration: Configuration for sending logs to customer account from the
+                InfluxDB instance.
             MaintenanceSchedule: The maintenance schedule for the InfluxDB instance.
-            Name: The unique name that is associated with the InfluxDB instance.
-            NetworkType: Network type of the InfluxDB Instance.
-            Organization: The organization for the InfluxDB instance.
-            Password: The password for the InfluxDB instance.
+            Name: The unique name that is associated with the InfluxDB instance. Create-only:
+                changing it replaces the resource.
+            NetworkType: Network type of the InfluxDB Instance. Create-only: changing it replaces
+                the resource.
+            Organization: The organization for the InfluxDB instance. Create-only: changing it
+                replaces the resource. Write-only: sent to AWS, never read back.
+            Password: The password for the InfluxDB instance. Create-only: changing it replaces the
+                resource. Write-only: sent to AWS, never read back.
             Port: The port number on which InfluxDB accepts connections.
-            PubliclyAccessible: Attach a public IP to the customer ENI.
+            PubliclyAccessible: Attach a public IP to the customer ENI. Create-only: changing it
+                replaces the resource.
             Tags: An arbitrary set of tags (key-value pairs) for this DB instance.
-            Username: The username for the InfluxDB instance.
-            VpcSecurityGroupIds: A list of Amazon EC2 VPC security groups to associate with this InfluxDB instance.
-            VpcSubnetIds: A list of EC2 subnet IDs for this InfluxDB instance.
+            Username: The username for the InfluxDB instance. Create-only: changing it replaces the
+                resource. Write-only: sent to AWS, never read back.
+            VpcSecurityGroupIds: A list of Amazon EC2 VPC security groups to associate with this
+                InfluxDB instance. Create-only: changing it replaces the resource.
+            VpcSubnetIds: A list of EC2 subnet IDs for this InfluxDB instance. Create-only: changing
+                it replaces the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -95,124 +99,162 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-DimensionMappingDict = TypedDict(
-    "DimensionMappingDict",
-    {
-        "DimensionValueType": "Required[Literal['VARCHAR']]",
-        "Name": "Required[str]",
-    },
-    total=False,
-)
 
-MixedMeasureMappingDict = TypedDict(
-    "MixedMeasureMappingDict",
-    {
-        "MeasureName": "str",
-        "MeasureValueType": "Required[Literal['BIGINT', 'BOOLEAN', 'DOUBLE', 'VARCHAR', 'MULTI']]",
-        "MultiMeasureAttributeMappings": "list[MultiMeasureAttributeMappingDict]",
-        "SourceColumn": "str",
-        "TargetMeasureName": "str",
-    },
-    total=False,
-)
+class DimensionMappingDict(TypedDict, total=False):
+    """DimensionMapping as a plain dict: This type is used to map column(s) from the query result to
+    a dimension in the destination table."""
 
-MultiMeasureAttributeMappingDict = TypedDict(
-    "MultiMeasureAttributeMappingDict",
-    {
-        "MeasureValueType": "Required[Literal['BIGINT', 'BOOLEAN', 'DOUBLE', 'VARCHAR', 'TIMESTAMP']]",
-        "SourceColumn": "Required[str]",
-        "TargetMultiMeasureAttributeName": "str",
-    },
-    total=False,
-)
+    DimensionValueType: Required[Literal["VARCHAR"]]
+    """Type for the dimension."""
+    Name: Required[str]
+    """Column name from query result."""
 
-ScheduledQueryErrorReportConfigurationDict = TypedDict(
-    "ScheduledQueryErrorReportConfigurationDict",
-    {
-        "S3Configuration": "Required[ScheduledQueryS3ConfigurationDict]",
-    },
-    total=False,
-)
 
-ScheduledQueryMultiMeasureMappingsDict = TypedDict(
-    "ScheduledQueryMultiMeasureMappingsDict",
-    {
-        "MultiMeasureAttributeMappings": "Required[list[MultiMeasureAttributeMappingDict]]",
-        "TargetMultiMeasureName": "str",
-    },
-    total=False,
-)
+class MixedMeasureMappingDict(TypedDict, total=False):
+    """MixedMeasureMapping as a plain dict: MixedMeasureMappings are mappings that can be used to
+    ingest data into a mixture of narrow and multi measures in the derived table."""
 
-ScheduledQueryNotificationConfigurationDict = TypedDict(
-    "ScheduledQueryNotificationConfigurationDict",
-    {
-        "SnsConfiguration": "Required[ScheduledQuerySnsConfigurationDict]",
-    },
-    total=False,
-)
+    MeasureName: str
+    """Refers to the value of the measure name in a result row. This field is required if
+    MeasureNameColumn is provided."""
+    MeasureValueType: Required[Literal["BIGINT", "BOOLEAN", "DOUBLE", "VARCHAR", "MULTI"]]
+    """Type of the value that is to be read from SourceColumn. If the mapping is for MULTI, use
+    MeasureValueType.MULTI."""
+    MultiMeasureAttributeMappings: list[MultiMeasureAttributeMappingDict]
+    """Required. Attribute mappings to be used for mapping query results to ingest data for
+    multi-measure attributes."""
+    SourceColumn: str
+    """This field refers to the source column from which the measure value is to be read for result
+    materialization."""
+    TargetMeasureName: str
+    """Target measure name to be used. If not provided, the target measure name by default would be
+    MeasureName if provided, or SourceColumn otherwise."""
 
-ScheduledQueryS3ConfigurationDict = TypedDict(
-    "ScheduledQueryS3ConfigurationDict",
-    {
-        "BucketName": "Required[str]",
-        "EncryptionOption": "Literal['SSE_S3', 'SSE_KMS']",
-        "ObjectKeyPrefix": "str",
-    },
-    total=False,
-)
 
-ScheduledQueryScheduleConfigurationDict = TypedDict(
-    "ScheduledQueryScheduleConfigurationDict",
-    {
-        "ScheduleExpression": "Required[str]",
-    },
-    total=False,
-)
+class MultiMeasureAttributeMappingDict(TypedDict, total=False):
+    """MultiMeasureAttributeMapping as a plain dict: An attribute mapping to be used for mapping
+    query results to ingest data for multi-measure attributes."""
 
-ScheduledQuerySnsConfigurationDict = TypedDict(
-    "ScheduledQuerySnsConfigurationDict",
-    {
-        "TopicArn": "Required[str]",
-    },
-    total=False,
-)
+    MeasureValueType: Required[Literal["BIGINT", "BOOLEAN", "DOUBLE", "VARCHAR", "TIMESTAMP"]]
+    """Value type of the measure value column to be read from the query result."""
+    SourceColumn: Required[str]
+    """Source measure value column in the query result where the attribute value is to be read."""
+    TargetMultiMeasureAttributeName: str
+    """Custom name to be used for attribute name in derived table. If not provided, source column
+    name would be used."""
 
-ScheduledQueryTargetConfigurationDict = TypedDict(
-    "ScheduledQueryTargetConfigurationDict",
-    {
-        "TimestreamConfiguration": "Required[ScheduledQueryTimestreamConfigurationDict]",
-    },
-    total=False,
-)
 
-ScheduledQueryTimestreamConfigurationDict = TypedDict(
-    "ScheduledQueryTimestreamConfigurationDict",
-    {
-        "DatabaseName": "Required[str]",
-        "DimensionMappings": "Required[list[DimensionMappingDict]]",
-        "MeasureNameColumn": "str",
-        "MixedMeasureMappings": "list[MixedMeasureMappingDict]",
-        "MultiMeasureMappings": "ScheduledQueryMultiMeasureMappingsDict",
-        "TableName": "Required[str]",
-        "TimeColumn": "Required[str]",
-    },
-    total=False,
-)
+class ScheduledQueryErrorReportConfigurationDict(TypedDict, total=False):
+    """ScheduledQueryErrorReportConfiguration as a plain dict: Configuration for error reporting.
+    Error reports will be generated when a problem is encountered when writing the query results."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    S3Configuration: Required[ScheduledQueryS3ConfigurationDict]
+    """Details on S3 location for error reports that result from running a query."""
 
+
+class ScheduledQueryMultiMeasureMappingsDict(TypedDict, total=False):
+    """ScheduledQueryMultiMeasureMappings as a plain dict: Only one of MixedMeasureMappings or
+    MultiMeasureMappings is to be provided. MultiMeasureMappings can be used to ingest data as multi
+    measures in the derived table."""
+
+    MultiMeasureAttributeMappings: Required[list[MultiMeasureAttributeMappingDict]]
+    """Required. Attribute mappings to be used for mapping query results to ingest data for
+    multi-measure attributes."""
+    TargetMultiMeasureName: str
+    """Name of the target multi-measure in the derived table. Required if MeasureNameColumn is not
+    provided. If MeasureNameColumn is provided then the value from that column will be used as the
+    multi-measure name."""
+
+
+class ScheduledQueryNotificationConfigurationDict(TypedDict, total=False):
+    """ScheduledQueryNotificationConfiguration as a plain dict: Notification configuration for the
+    scheduled query. A notification is sent by Timestream when a query run finishes, when the state
+    is updated or when you delete it."""
+
+    SnsConfiguration: Required[ScheduledQuerySnsConfigurationDict]
+    """SNS configuration for notification upon scheduled query execution."""
+
+
+class ScheduledQueryS3ConfigurationDict(TypedDict, total=False):
+    """ScheduledQueryS3Configuration as a plain dict: Details on S3 location for error reports that
+    result from running a query."""
+
+    BucketName: Required[str]
+    """Name of the S3 bucket under which error reports will be created."""
+    EncryptionOption: Literal["SSE_S3", "SSE_KMS"]
+    """Encryption at rest options for the error reports. If no encryption option is specified,
+    Timestream will choose SSE_S3 as default."""
+    ObjectKeyPrefix: str
+    """Prefix for error report keys."""
+
+
+class ScheduledQueryScheduleConfigurationDict(TypedDict, total=False):
+    """ScheduledQueryScheduleConfiguration as a plain dict: Configuration for when the scheduled
+    query is executed."""
+
+    ScheduleExpression: Required[str]
+    """An expression that denotes when to trigger the scheduled query run. This can be a cron
+    expression or a rate expression."""
+
+
+class ScheduledQuerySnsConfigurationDict(TypedDict, total=False):
+    """ScheduledQuerySnsConfiguration as a plain dict: SNS configuration for notification upon
+    scheduled query execution."""
+
+    TopicArn: Required[str]
+    """SNS topic ARN that the scheduled query status notifications will be sent to."""
+
+
+class ScheduledQueryTargetConfigurationDict(TypedDict, total=False):
+    """ScheduledQueryTargetConfiguration as a plain dict: Configuration of target store where
+    scheduled query results are written to."""
+
+    TimestreamConfiguration: Required[ScheduledQueryTimestreamConfigurationDict]
+    """Configuration needed to write data into the Timestream database and table."""
+
+
+class ScheduledQueryTimestreamConfigurationDict(TypedDict, total=False):
+    """ScheduledQueryTimestreamConfiguration as a plain dict: Configuration needed to write data
+    into the Timestream database and table."""
+
+    DatabaseName: Required[str]
+    """Name of Timestream database to which the query result will be written."""
+    DimensionMappings: Required[list[DimensionMappingDict]]
+    """This is to allow mapping column(s) from the query result to the dimension in the destination
+    table."""
+    MeasureNameColumn: str
+    """Name of the measure name column from the query result."""
+    MixedMeasureMappings: list[MixedMeasureMappingDict]
+    """Specifies how to map measures to multi-measure records."""
+    MultiMeasureMappings: ScheduledQueryMultiMeasureMappingsDict
+    """Only one of MixedMeasureMappings or MultiMeasureMappings is to be provided.
+    MultiMeasureMappings can be used to ingest data as multi measures in the derived table."""
+    TableName: Required[str]
+    """Name of Timestream table that the query result will be written to. The table should be within
+    the same database that is provided in Timestream configuration."""
+    TimeColumn: Required[str]
+    """Column from query result that should be used as the time column in destination table. Column
+    type for this should be TIMESTAMP."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to label the scheduled query."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Timestream::ScheduledQuery",
     schema_file="aws-timestream-scheduledquery.json",
     primary_identifier=("/Arn",),
-    additional_identifiers=(),
     read_only=(
         "/Arn",
         "/SQName",
@@ -235,7 +277,6 @@ METADATA = _TypeMetadata(
         "/KmsKeyId",
     ),
     write_only=("/ClientToken",),
-    conditional_create_only=(),
     unordered_arrays=(
         "/Tags",
         "/TargetConfiguration/TimestreamConfiguration/DimensionMappings",
@@ -250,14 +291,7 @@ METADATA = _TypeMetadata(
         "ScheduledQueryExecutionRoleArn",
         "ErrorReportConfiguration",
     ),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -267,219 +301,22 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Arn": {"maxLength": 2048, "minLength": 1, "type": "string"},
-        "BucketName": {
-            "maxLength": 63,
-            "minLength": 3,
-            "pattern": "[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9]",
-            "type": "string",
-        },
-        "ClientToken": {"maxLength": 128, "minLength": 32, "type": "string"},
-        "DatabaseName": {"type": "string"},
-        "DimensionMapping": {
-            "additionalProperties": False,
-            "properties": {
-                "DimensionValueType": {"$ref": "#/definitions/DimensionValueType"},
-                "Name": {"$ref": "#/definitions/DimensionMappingName"},
-            },
-            "required": ["Name", "DimensionValueType"],
-            "type": "object",
-        },
-        "DimensionMappingName": {"type": "string"},
-        "DimensionMappings": {"items": {"$ref": "#/definitions/DimensionMapping"}, "type": "array"},
-        "DimensionValueType": {"enum": ["VARCHAR"], "type": "string"},
-        "EncryptionOption": {"enum": ["SSE_S3", "SSE_KMS"], "type": "string"},
-        "ErrorReportConfiguration": {
-            "additionalProperties": False,
-            "properties": {"S3Configuration": {"$ref": "#/definitions/S3Configuration"}},
-            "required": ["S3Configuration"],
-            "type": "object",
-        },
-        "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-        "KmsKeyId": {"anyOf": [{}, {}, {}], "maxLength": 2048, "minLength": 1, "type": "string"},
-        "MeasureNameColumn": {"type": "string"},
-        "MixedMeasureMapping": {
-            "additionalProperties": False,
-            "properties": {
-                "MeasureName": {"$ref": "#/definitions/MixedMeasureMappingMeasureName"},
-                "MeasureValueType": {"$ref": "#/definitions/MixedMeasureMappingMeasureValueType"},
-                "MultiMeasureAttributeMappings": {
-                    "$ref": "#/definitions/MultiMeasureAttributeMappingList"
-                },
-                "SourceColumn": {"$ref": "#/definitions/MixedMeasureMappingSourceColumn"},
-                "TargetMeasureName": {"$ref": "#/definitions/MixedMeasureMappingTargetMeasureName"},
-            },
-            "required": ["MeasureValueType"],
-            "type": "object",
-        },
-        "MixedMeasureMappingMeasureName": {"type": "string"},
-        "MixedMeasureMappingMeasureValueType": {
-            "enum": ["BIGINT", "BOOLEAN", "DOUBLE", "VARCHAR", "MULTI"],
-            "type": "string",
-        },
-        "MixedMeasureMappingSourceColumn": {"type": "string"},
-        "MixedMeasureMappingTargetMeasureName": {"type": "string"},
-        "MixedMeasureMappings": {
-            "items": {"$ref": "#/definitions/MixedMeasureMapping"},
-            "minItems": 1,
-            "type": "array",
-        },
-        "MultiMeasureAttributeMapping": {
-            "additionalProperties": False,
-            "properties": {
-                "MeasureValueType": {
-                    "$ref": "#/definitions/MultiMeasureAttributeMappingMeasureValueType"
-                },
-                "SourceColumn": {"$ref": "#/definitions/MultiMeasureAttributeMappingSourceColumn"},
-                "TargetMultiMeasureAttributeName": {
-                    "$ref": "#/definitions/TargetMultiMeasureAttributeName"
-                },
-            },
-            "required": ["SourceColumn", "MeasureValueType"],
-            "type": "object",
-        },
-        "MultiMeasureAttributeMappingList": {
-            "items": {"$ref": "#/definitions/MultiMeasureAttributeMapping"},
-            "minItems": 1,
-            "type": "array",
-        },
-        "MultiMeasureAttributeMappingMeasureValueType": {
-            "enum": ["BIGINT", "BOOLEAN", "DOUBLE", "VARCHAR", "TIMESTAMP"],
-            "type": "string",
-        },
-        "MultiMeasureAttributeMappingSourceColumn": {"type": "string"},
-        "MultiMeasureMappings": {
-            "additionalProperties": False,
-            "properties": {
-                "MultiMeasureAttributeMappings": {
-                    "$ref": "#/definitions/MultiMeasureAttributeMappingList"
-                },
-                "TargetMultiMeasureName": {"$ref": "#/definitions/TargetMultiMeasureName"},
-            },
-            "required": ["MultiMeasureAttributeMappings"],
-            "type": "object",
-        },
-        "NotificationConfiguration": {
-            "additionalProperties": False,
-            "properties": {"SnsConfiguration": {"$ref": "#/definitions/SnsConfiguration"}},
-            "required": ["SnsConfiguration"],
-            "type": "object",
-        },
-        "ObjectKeyPrefix": {
-            "maxLength": 896,
-            "minLength": 1,
-            "pattern": "[a-zA-Z0-9|!\\-_*'\\(\\)]([a-zA-Z0-9]|[!\\-_*'\\(\\)\\/.])+",
-            "type": "string",
-        },
-        "QueryString": {"maxLength": 262144, "minLength": 1, "type": "string"},
-        "S3Configuration": {
-            "additionalProperties": False,
-            "properties": {
-                "BucketName": {"$ref": "#/definitions/BucketName"},
-                "EncryptionOption": {"$ref": "#/definitions/EncryptionOption"},
-                "ObjectKeyPrefix": {"$ref": "#/definitions/ObjectKeyPrefix"},
-            },
-            "required": ["BucketName"],
-            "type": "object",
-        },
-        "ScheduleConfiguration": {
-            "additionalProperties": False,
-            "properties": {"ScheduleExpression": {"$ref": "#/definitions/ScheduleExpression"}},
-            "required": ["ScheduleExpression"],
-            "type": "object",
-        },
-        "ScheduleExpression": {"maxLength": 256, "minLength": 1, "type": "string"},
-        "ScheduledQueryExecutionRoleArn": {"maxLength": 2048, "minLength": 1, "type": "string"},
-        "ScheduledQueryName": {
-            "maxLength": 64,
-            "minLength": 1,
-            "pattern": "[a-zA-Z0-9_.-]+",
-            "type": "string",
-        },
-        "SnsConfiguration": {
-            "additionalProperties": False,
-            "properties": {"TopicArn": {"$ref": "#/definitions/TopicArn"}},
-            "required": ["TopicArn"],
-            "type": "object",
-        },
-        "TableName": {"type": "string"},
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"$ref": "#/definitions/Key"},
-                "Value": {"$ref": "#/definitions/Value"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "maxItems": 200, "type": "array"},
-        "TargetConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "TimestreamConfiguration": {"$ref": "#/definitions/TimestreamConfiguration"}
-            },
-            "required": ["TimestreamConfiguration"],
-            "type": "object",
-        },
-        "TargetMultiMeasureAttributeName": {"type": "string"},
-        "TargetMultiMeasureName": {"type": "string"},
-        "TimeColumn": {"type": "string"},
-        "TimestreamConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "DatabaseName": {"$ref": "#/definitions/DatabaseName"},
-                "DimensionMappings": {"$ref": "#/definitions/DimensionMappings"},
-                "MeasureNameColumn": {"$ref": "#/definitions/MeasureNameColumn"},
-                "MixedMeasureMappings": {"$ref": "#/definitions/MixedMeasureMappings"},
-                "MultiMeasureMappings": {"$ref": "#/definitions/MultiMeasureMappings"},
-                "TableName": {"$ref": "#/definitions/TableName"},
-                "TimeColumn": {"$ref": "#/definitions/TimeColumn"},
-            },
-            "required": ["DatabaseName", "TableName", "TimeColumn", "DimensionMappings"],
-            "type": "object",
-        },
-        "TopicArn": {"maxLength": 2048, "minLength": 1, "type": "string"},
-        "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-    },
-    "properties": {
-        "Arn": {"$ref": "#/definitions/Arn"},
-        "ClientToken": {"$ref": "#/definitions/ClientToken"},
-        "ErrorReportConfiguration": {"$ref": "#/definitions/ErrorReportConfiguration"},
-        "KmsKeyId": {"$ref": "#/definitions/KmsKeyId"},
-        "NotificationConfiguration": {"$ref": "#/definitions/NotificationConfiguration"},
-        "QueryString": {"$ref": "#/definitions/QueryString"},
-        "SQErrorReportConfiguration": {"type": "string"},
-        "SQKmsKeyId": {"type": "string"},
-        "SQName": {"type": "string"},
-        "SQNotificationConfiguration": {"type": "string"},
-        "SQQueryString": {"type": "string"},
-        "SQScheduleConfiguration": {"type": "string"},
-        "SQScheduledQueryExecutionRoleArn": {"type": "string"},
-        "SQTargetConfiguration": {"type": "string"},
-        "ScheduleConfiguration": {"$ref": "#/definitions/ScheduleConfiguration"},
-        "ScheduledQueryExecutionRoleArn": {"$ref": "#/definitions/ScheduledQueryExecutionRoleArn"},
-        "ScheduledQueryName": {"$ref": "#/definitions/ScheduledQueryName"},
-        "Tags": {"$ref": "#/definitions/Tags"},
-        "TargetConfiguration": {"$ref": "#/definitions/TargetConfiguration"},
-    },
-    "required": [
-        "QueryString",
-        "ScheduleConfiguration",
-        "NotificationConfiguration",
-        "ScheduledQueryExecutionRoleArn",
-        "ErrorReportConfiguration",
-    ],
-}
-
 
 class ScheduledQuery(_Resource):
-    """AWS::Timestream::ScheduledQuery: The AWS::Timestream::ScheduledQuery resource creates a Timestream Scheduled Query.
+    """AWS::Timestream::ScheduledQuery: The AWS::Timestream::ScheduledQuery resource creates a
+    Timestream Scheduled Query.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Replaced when any of these change (create-only): ScheduledQueryName, QueryString,
+    ScheduleConfiguration, NotificationConfiguration, ScheduledQueryExecutionRoleArn,
+    TargetConfiguration, ErrorReportConfiguration, KmsKeyId.
+    Write-only (sent to AWS, never read back): ClientToken.
+    Read-only attributes (known once deployed): Arn, SQErrorReportConfiguration, SQKmsKeyId, SQName,
+    SQNotificationConfiguration, SQQueryString, SQScheduleConfiguration,
+    SQScheduledQueryExecutionRoleArn, SQTargetConfiguration.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-timestream-scheduledquery.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -487,19 +324,41 @@ class ScheduledQuery(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ScheduledQueryAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "scheduled_query.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Amazon Resource Name of the scheduled query that is generated upon creation."""
     SQErrorReportConfiguration: str
+    """Configuration for error reporting. Error reports will be generated when a problem is
+    encountered when writing the query results."""
     SQKmsKeyId: str
+    """The Amazon KMS key used to encrypt the scheduled query resource, at-rest. If the Amazon KMS
+    key is not specified, the scheduled query resource will be encrypted with a Timestream owned
+    Amazon KMS key. To specify a KMS key, use the key ID, key ARN, alias name, or alias ARN. When
+    using an alias name, prefix the name with alias/. If ErrorReportConfiguration uses SSE_KMS as
+    encryption type, the same KmsKeyId is used to encrypt the error report at rest."""
     SQName: str
+    """The name of the scheduled query. Scheduled query names must be unique within each Region."""
     SQNotificationConfiguration: str
+    """Notification configuration for the scheduled query. A notification is sent by Timestream when
+    a query run finishes, when the state is updated or when you delete it."""
     SQQueryString: str
+    """The query string to run. Parameter names can be specified in the query string @ character
+    followed by an identifier. The named Parameter @scheduled_runtime is reserved and can be used in
+    the query to get the time at which the query is scheduled to run. The timestamp calculated
+    according to the ScheduleConfiguration parameter, will be the value of @scheduled_runtime
+    paramater for each query run. For example, consider an instance of a scheduled query executing
+    on 2021-12-01 00:00:00. For this instance, the @scheduled_runtime parameter is initialized to
+    the timestamp 2021-12-01 00:00:00 when invoking the query."""
     SQScheduleConfiguration: str
+    """Configuration for when the scheduled query is executed."""
     SQScheduledQueryExecutionRoleArn: str
+    """The ARN for the IAM role that Timestream will assume when running the scheduled query."""
     SQTargetConfiguration: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Configuration of target store where scheduled query results are written to."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ClientToken: str
     ErrorReportConfiguration: ScheduledQueryErrorReportConfigurationDict
     KmsKeyId: str
@@ -511,34 +370,76 @@ class ScheduledQuery(_Resource):
     Tags: list[TagDict]
     TargetConfiguration: ScheduledQueryTargetConfigurationDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ErrorReportConfiguration: ScheduledQueryErrorReportConfiguration
+        | ScheduledQueryErrorReportConfigurationDict,
+        NotificationConfiguration: ScheduledQueryNotificationConfiguration
+        | ScheduledQueryNotificationConfigurationDict,
+        QueryString: str,
+        ScheduleConfiguration: ScheduledQueryScheduleConfiguration
+        | ScheduledQueryScheduleConfigurationDict,
+        ScheduledQueryExecutionRoleArn: str,
+        ClientToken: str | None = None,
+        KmsKeyId: str | None = None,
+        ScheduledQueryName: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        TargetConfiguration: ScheduledQueryTargetConfiguration
+        | ScheduledQueryTargetConfigurationDict
+        | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Timestream::ScheduledQuery; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ErrorReportConfiguration: ScheduledQueryErrorReportConfiguration
-            | ScheduledQueryErrorReportConfigurationDict,
-            NotificationConfiguration: ScheduledQueryNotificationConfiguration
-            | ScheduledQueryNotificationConfigurationDict,
-            QueryString: str,
-            ScheduleConfiguration: ScheduledQueryScheduleConfiguration
-            | ScheduledQueryScheduleConfigurationDict,
-            ScheduledQueryExecutionRoleArn: str,
-            ClientToken: str | None = None,
-            KmsKeyId: str | None = None,
-            ScheduledQueryName: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            TargetConfiguration: ScheduledQueryTargetConfiguration
-            | ScheduledQueryTargetConfigurationDict
-            | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Timestream::ScheduledQuery; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ErrorReportConfiguration: Configuration for error reporting. Error reports will be
+                generated when a problem is encountered when writing the query results. Create-only:
+                changing it replaces the resource. Required.
+            NotificationConfiguration: Notification configuration for the scheduled query. A
+                notification is sent by Timestream when a query run finishes, when the state is
+                updated or when you delete it. Create-only: changing it replaces the resource.
+                Required.
+            QueryString: The query string to run. Parameter names can be specified in the query
+                string @ character followed by an identifier. The named Parameter @scheduled_runtime
+                is reserved and can be used in the query to get the time at which the query is
+                scheduled to run. The timestamp calculated according to the ScheduleConfiguration
+                parameter, will be the value of @scheduled_runtime paramater for each query run. For
+                example, consider an instance of a scheduled query executing on 2021-12-01 00:00:00.
+                For this instance, the @scheduled_runtime parameter is initialized to the timestamp
+                2021-12-01 00:00:00 when invoking the query. Create-only: changing it replaces the
+                resource. Required.
+            ScheduleConfiguration: Configuration for when the scheduled query is executed.
+                Create-only: changing it replaces the resource. Required.
+            ScheduledQueryExecutionRoleArn: The ARN for the IAM role that Timestream will assume
+                when running the scheduled query. Create-only: changing it replaces the resource.
+                Required.
+            ClientToken: Using a ClientToken makes the call to CreateScheduledQuery idempotent, in
+                other words, making the same request repeatedly will produce the same result. Making
+                multiple identical CreateScheduledQuery requests has the same effect as making a
+                single request. If CreateScheduledQuery is called without a ClientToken, the Query
+                SDK generates a ClientToken on your behalf. After 8 hours, any request with the same
+                ClientToken is treated as a new request. Write-only: sent to AWS, never read back.
+            KmsKeyId: The Amazon KMS key used to encrypt the scheduled query resource, at-rest. If
+                the Amazon KMS key is not specified, the scheduled query resource will be encrypted
+                with a Timestream owned Amazon KMS key. To specify a KMS key, use the key ID, key
+                ARN, alias name, or alias ARN. When using an alias name, prefix the name with
+                alias/. If ErrorReportConfiguration uses SSE_KMS as encryption type, the same
+                KmsKeyId is used to encrypt the error report at rest. Create-only: changing it
+                replaces the resource.
+            ScheduledQueryName: The name of the scheduled query. Scheduled query names must be
+                unique within each Region. Create-only: changing it replaces the resource.
+            Tags: A list of key-value pairs to label the scheduled query.
+            TargetConfiguration: Configuration of target store where scheduled query results are
+                written to. Create-only: changing it replaces the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

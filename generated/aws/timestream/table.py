@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -75,89 +79,105 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-PartitionKeyDict = TypedDict(
-    "PartitionKeyDict",
-    {
-        "EnforcementInRecord": "Literal['REQUIRED', 'OPTIONAL']",
-        "Name": "str",
-        "Type": "Required[Literal['DIMENSION', 'MEASURE']]",
-    },
-    total=False,
-)
 
-TableMagneticStoreWritePropertiesDict = TypedDict(
-    "TableMagneticStoreWritePropertiesDict",
-    {
-        "EnableMagneticStoreWrites": "Required[bool]",
-        "MagneticStoreRejectedDataLocation": "TableMagneticStoreWritePropertiesMagneticStoreRejectedDataLocationDict",
-    },
-    total=False,
-)
+class PartitionKeyDict(TypedDict, total=False):
+    """PartitionKey as a plain dict: An attribute used in partitioning data in a table. There are
+    two types of partition keys: dimension keys and measure keys. A dimension key partitions data on
+    a dimension name, while a measure key partitions data on the measure name."""
 
-TableMagneticStoreWritePropertiesMagneticStoreRejectedDataLocationDict = TypedDict(
-    "TableMagneticStoreWritePropertiesMagneticStoreRejectedDataLocationDict",
-    {
-        "S3Configuration": "TableMagneticStoreWritePropertiesMagneticStoreRejectedDataLocationS3ConfigurationDict",
-    },
-    total=False,
-)
+    EnforcementInRecord: Literal["REQUIRED", "OPTIONAL"]
+    """The level of enforcement for the specification of a dimension key in ingested records.
+    Options are REQUIRED (dimension key must be specified) and OPTIONAL (dimension key does not have
+    to be specified)."""
+    Name: str
+    """The name of the attribute used for a dimension key."""
+    Type: Required[Literal["DIMENSION", "MEASURE"]]
+    """The type of the partition key. Options are DIMENSION (dimension key) and MEASURE (measure
+    key)."""
 
-TableMagneticStoreWritePropertiesMagneticStoreRejectedDataLocationS3ConfigurationDict = TypedDict(
-    "TableMagneticStoreWritePropertiesMagneticStoreRejectedDataLocationS3ConfigurationDict",
-    {
-        "BucketName": "Required[str]",
-        "EncryptionOption": "Required[str]",
-        "KmsKeyId": "str",
-        "ObjectKeyPrefix": "str",
-    },
-    total=False,
-)
 
-TableRetentionPropertiesDict = TypedDict(
-    "TableRetentionPropertiesDict",
-    {
-        "MagneticStoreRetentionPeriodInDays": "str",
-        "MemoryStoreRetentionPeriodInHours": "str",
-    },
-    total=False,
-)
+class TableMagneticStoreWritePropertiesDict(TypedDict, total=False):
+    """TableMagneticStoreWriteProperties as a plain dict: The properties that determine whether
+    magnetic store writes are enabled."""
 
-TableSchemaDict = TypedDict(
-    "TableSchemaDict",
-    {
-        "CompositePartitionKey": "list[PartitionKeyDict]",
-    },
-    total=False,
-)
+    EnableMagneticStoreWrites: Required[bool]
+    """Boolean flag indicating whether magnetic store writes are enabled."""
+    MagneticStoreRejectedDataLocation: (
+        TableMagneticStoreWritePropertiesMagneticStoreRejectedDataLocationDict
+    )
+    """Location to store information about records that were asynchronously rejected during magnetic
+    store writes."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "str",
-        "Value": "str",
-    },
-    total=False,
-)
 
+class TableMagneticStoreWritePropertiesMagneticStoreRejectedDataLocationDict(
+    TypedDict, total=False
+):
+    """TableMagneticStoreWritePropertiesMagneticStoreRejectedDataLocation as a plain dict: Location
+    to store information about records that were asynchronously rejected during magnetic store
+    writes."""
+
+    S3Configuration: (
+        TableMagneticStoreWritePropertiesMagneticStoreRejectedDataLocationS3ConfigurationDict
+    )
+    """S3 configuration for location to store rejections from magnetic store writes"""
+
+
+class TableMagneticStoreWritePropertiesMagneticStoreRejectedDataLocationS3ConfigurationDict(
+    TypedDict, total=False
+):
+    """TableMagneticStoreWritePropertiesMagneticStoreRejectedDataLocationS3Configuration as a plain
+    dict: S3 configuration for location to store rejections from magnetic store writes"""
+
+    BucketName: Required[str]
+    """The bucket name used to store the data."""
+    EncryptionOption: Required[str]
+    """Either SSE_KMS or SSE_S3."""
+    KmsKeyId: str
+    """Must be provided if SSE_KMS is specified as the encryption option"""
+    ObjectKeyPrefix: str
+    """String used to prefix all data in the bucket."""
+
+
+class TableRetentionPropertiesDict(TypedDict, total=False):
+    """TableRetentionProperties as a plain dict: The retention duration of the memory store and the
+    magnetic store."""
+
+    MagneticStoreRetentionPeriodInDays: str
+    """The duration for which data must be stored in the magnetic store."""
+    MemoryStoreRetentionPeriodInHours: str
+    """The duration for which data must be stored in the memory store."""
+
+
+class TableSchemaDict(TypedDict, total=False):
+    """TableSchema as a plain dict: A Schema specifies the expected data model of the table."""
+
+    CompositePartitionKey: list[PartitionKeyDict]
+    """A list of partition keys defining the attributes used to partition the table data. The order
+    of the list determines the partition hierarchy. The name and type of each partition key as well
+    as the partition key order cannot be changed after the table is created. However, the
+    enforcement level of each partition key can be changed."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: You can use the Resource Tags property to apply tags to resources, which
+    can help you identify and categorize those resources."""
+
+    Key: str
+    """Length: 1 to 128 characters."""
+    Value: str
+    """Length: 0 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Timestream::Table",
     schema_file="aws-timestream-table.json",
     primary_identifier=("/DatabaseName", "/TableName"),
-    additional_identifiers=(),
     read_only=("/Arn", "/Name"),
     create_only=("/DatabaseName", "/TableName"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("DatabaseName",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -167,101 +187,30 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "PartitionKey": {
-            "additionalProperties": False,
-            "properties": {
-                "EnforcementInRecord": {"$ref": "#/definitions/PartitionKeyEnforcementLevel"},
-                "Name": {"$ref": "#/definitions/SchemaName"},
-                "Type": {"$ref": "#/definitions/PartitionKeyType"},
-            },
-            "required": ["Type"],
-            "type": "object",
-        },
-        "PartitionKeyEnforcementLevel": {"enum": ["REQUIRED", "OPTIONAL"], "type": "string"},
-        "PartitionKeyList": {
-            "items": {"$ref": "#/definitions/PartitionKey"},
-            "minItems": 1,
-            "type": "array",
-        },
-        "PartitionKeyType": {"enum": ["DIMENSION", "MEASURE"], "type": "string"},
-        "SchemaName": {"maxLength": 2048, "minLength": 1, "type": "string"},
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"type": "string"},
-        "DatabaseName": {"pattern": "^[a-zA-Z0-9_.-]{3,256}$", "type": "string"},
-        "MagneticStoreWriteProperties": {
-            "additionalProperties": False,
-            "properties": {
-                "EnableMagneticStoreWrites": {"type": "boolean"},
-                "MagneticStoreRejectedDataLocation": {
-                    "additionalProperties": False,
-                    "properties": {
-                        "S3Configuration": {
-                            "additionalProperties": False,
-                            "properties": {
-                                "BucketName": {"type": "string"},
-                                "EncryptionOption": {"type": "string"},
-                                "KmsKeyId": {"anyOf": [{}, {}, {}], "type": "string"},
-                                "ObjectKeyPrefix": {"type": "string"},
-                            },
-                            "required": ["EncryptionOption", "BucketName"],
-                            "type": "object",
-                        }
-                    },
-                    "type": "object",
-                },
-            },
-            "required": ["EnableMagneticStoreWrites"],
-            "type": "object",
-        },
-        "Name": {"type": "string"},
-        "RetentionProperties": {
-            "additionalProperties": False,
-            "properties": {
-                "MagneticStoreRetentionPeriodInDays": {"type": "string"},
-                "MemoryStoreRetentionPeriodInHours": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "Schema": {
-            "additionalProperties": False,
-            "properties": {"CompositePartitionKey": {"$ref": "#/definitions/PartitionKeyList"}},
-            "type": "object",
-        },
-        "TableName": {"pattern": "^[a-zA-Z0-9_.-]{3,256}$", "type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "maxItems": 200, "type": "array"},
-    },
-    "required": ["DatabaseName"],
-}
-
 
 class Table(_Resource):
     """AWS::Timestream::Table: The AWS::Timestream::Table resource creates a Timestream Table.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: DatabaseName, TableName (composite: the values joined by '|').
+    Replaced when any of these change (create-only): DatabaseName, TableName.
+    Read-only attributes (known once deployed): Arn, Name.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-timestream-table.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
     props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "TableProps")
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "TableAttributes")
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "table.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Type: str."""
     Name: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The table name exposed as a read-only attribute."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     DatabaseName: str
     MagneticStoreWriteProperties: TableMagneticStoreWritePropertiesDict
     RetentionProperties: TableRetentionPropertiesDict
@@ -269,35 +218,40 @@ class Table(_Resource):
     TableName: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        DatabaseName: str,
+        MagneticStoreWriteProperties: TableMagneticStoreWriteProperties
+        | TableMagneticStoreWritePropertiesDict
+        | None = None,
+        RetentionProperties: TableRetentionProperties | TableRetentionPropertiesDict | None = None,
+        Schema: TableSchema | TableSchemaDict | None = None,
+        TableName: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Timestream::Table; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            DatabaseName: str,
-            MagneticStoreWriteProperties: TableMagneticStoreWriteProperties
-            | TableMagneticStoreWritePropertiesDict
-            | None = None,
-            RetentionProperties: TableRetentionProperties
-            | TableRetentionPropertiesDict
-            | None = None,
-            Schema: TableSchema | TableSchemaDict | None = None,
-            TableName: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Timestream::Table; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
             DatabaseName: The name for the database which the table to be created belongs to.
-            MagneticStoreWriteProperties: The properties that determine whether magnetic store writes are enabled.
+                Create-only: changing it replaces the resource. Required.
+            MagneticStoreWriteProperties: The properties that determine whether magnetic store
+                writes are enabled.
             RetentionProperties: The retention duration of the memory store and the magnetic store.
             Schema: A Schema specifies the expected data model of the table.
-            TableName: The name for the table.
+            TableName: The name for the table. If you don't specify a name, AWS CloudFormation
+                generates a unique physical ID and uses that ID for the table name. Create-only:
+                changing it replaces the resource.
             Tags: An array of key-value pairs to apply to this resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -7,10 +7,10 @@ Imported on first use by call_analytics_category.py, which re-exports every name
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "CallAnalyticsCategoryAbsoluteTimeRange",
@@ -30,92 +30,173 @@ class CallAnalyticsCategoryAbsoluteTimeRange(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    EndTime: int | None = None
-    First: int | None = None
-    Last: int | None = None
-    StartTime: int | None = None
+    EndTime: Annotated[int | None, Field(description="Range: 0 to 14400000 (inclusive).")] = None
+    First: Annotated[int | None, Field(description="Range: 0 to 14400000 (inclusive).")] = None
+    Last: Annotated[int | None, Field(description="Range: 0 to 14400000 (inclusive).")] = None
+    StartTime: Annotated[int | None, Field(description="Range: 0 to 14400000 (inclusive).")] = None
 
 
 class CallAnalyticsCategoryRelativeTimeRange(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    EndPercentage: int | None = None
-    First: int | None = None
-    Last: int | None = None
-    StartPercentage: int | None = None
+    EndPercentage: Annotated[int | None, Field(description="Range: 0 to 100 (inclusive).")] = None
+    First: Annotated[int | None, Field(description="Range: 0 to 100 (inclusive).")] = None
+    Last: Annotated[int | None, Field(description="Range: 0 to 100 (inclusive).")] = None
+    StartPercentage: Annotated[int | None, Field(description="Range: 0 to 100 (inclusive).")] = None
 
 
 class CallAnalyticsCategorySentimentFilter(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AbsoluteTimeRange: CallAnalyticsCategoryAbsoluteTimeRange | None = None
-    Negate: bool | None = None
-    ParticipantRole: Literal["AGENT", "CUSTOMER"] | None = None
-    RelativeTimeRange: CallAnalyticsCategoryRelativeTimeRange | None = None
-    Sentiments: list[Literal["POSITIVE", "NEGATIVE", "NEUTRAL", "MIXED"]]
+    AbsoluteTimeRange: Annotated[
+        CallAnalyticsCategoryAbsoluteTimeRange | None,
+        Field(description="Type: CallAnalyticsCategoryAbsoluteTimeRangeDict."),
+    ] = None
+    Negate: Annotated[bool | None, Field(description="Type: bool.")] = None
+    ParticipantRole: Annotated[
+        Literal["AGENT", "CUSTOMER"] | None,
+        Field(description="Allowed values: 'AGENT', 'CUSTOMER'."),
+    ] = None
+    RelativeTimeRange: Annotated[
+        CallAnalyticsCategoryRelativeTimeRange | None,
+        Field(description="Type: CallAnalyticsCategoryRelativeTimeRangeDict."),
+    ] = None
+    Sentiments: Annotated[
+        list[Literal["POSITIVE", "NEGATIVE", "NEUTRAL", "MIXED"]],
+        Field(
+            description="Items: exactly 1 items. Each item: Allowed values: 'POSITIVE', 'NEGATIVE', 'NEUTRAL', 'MIXED'."
+        ),
+    ]
 
 
 class CallAnalyticsCategoryTranscriptFilter(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AbsoluteTimeRange: CallAnalyticsCategoryAbsoluteTimeRange | None = None
-    Negate: bool | None = None
-    ParticipantRole: Literal["AGENT", "CUSTOMER"] | None = None
-    RelativeTimeRange: CallAnalyticsCategoryRelativeTimeRange | None = None
-    Targets: list[str]
-    TranscriptFilterType: Literal["EXACT"]
+    AbsoluteTimeRange: Annotated[
+        CallAnalyticsCategoryAbsoluteTimeRange | None,
+        Field(description="Type: CallAnalyticsCategoryAbsoluteTimeRangeDict."),
+    ] = None
+    Negate: Annotated[bool | None, Field(description="Type: bool.")] = None
+    ParticipantRole: Annotated[
+        Literal["AGENT", "CUSTOMER"] | None,
+        Field(description="Allowed values: 'AGENT', 'CUSTOMER'."),
+    ] = None
+    RelativeTimeRange: Annotated[
+        CallAnalyticsCategoryRelativeTimeRange | None,
+        Field(description="Type: CallAnalyticsCategoryRelativeTimeRangeDict."),
+    ] = None
+    Targets: Annotated[
+        list[str],
+        Field(description="Items: at least 1 items. Each item: Length: 1 to 2000 characters."),
+    ]
+    TranscriptFilterType: Annotated[Literal["EXACT"], Field(description="Allowed values: 'EXACT'.")]
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: 0 to 256 characters.")]
 
 
 class CallAnalyticsCategoryAttributes(DeferredModel):
-    Arn: str | None = None
-    CreateTime: str | None = None
-    LastUpdateTime: str | None = None
+    """
+    The read-only attributes of a AWS::Transcribe::CallAnalyticsCategory, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None,
+        Field(description="The Amazon Resource Name (ARN) of the Call Analytics category."),
+    ] = None
+    CreateTime: Annotated[
+        str | None, Field(description="The date and time the Call Analytics category was created.")
+    ] = None
+    LastUpdateTime: Annotated[
+        str | None,
+        Field(description="The date and time the Call Analytics category was last updated."),
+    ] = None
 
 
 class CallAnalyticsCategoryInterruptionFilter(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AbsoluteTimeRange: CallAnalyticsCategoryAbsoluteTimeRange | None = None
-    Negate: bool | None = None
-    ParticipantRole: Literal["AGENT", "CUSTOMER"] | None = None
-    RelativeTimeRange: CallAnalyticsCategoryRelativeTimeRange | None = None
-    Threshold: int | None = None
+    AbsoluteTimeRange: Annotated[
+        CallAnalyticsCategoryAbsoluteTimeRange | None,
+        Field(description="Type: CallAnalyticsCategoryAbsoluteTimeRangeDict."),
+    ] = None
+    Negate: Annotated[bool | None, Field(description="Type: bool.")] = None
+    ParticipantRole: Annotated[
+        Literal["AGENT", "CUSTOMER"] | None,
+        Field(description="Allowed values: 'AGENT', 'CUSTOMER'."),
+    ] = None
+    RelativeTimeRange: Annotated[
+        CallAnalyticsCategoryRelativeTimeRange | None,
+        Field(description="Type: CallAnalyticsCategoryRelativeTimeRangeDict."),
+    ] = None
+    Threshold: Annotated[int | None, Field(description="Range: 0 to 14400000 (inclusive).")] = None
 
 
 class CallAnalyticsCategoryNonTalkTimeFilter(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AbsoluteTimeRange: CallAnalyticsCategoryAbsoluteTimeRange | None = None
-    Negate: bool | None = None
-    RelativeTimeRange: CallAnalyticsCategoryRelativeTimeRange | None = None
-    Threshold: int | None = None
+    AbsoluteTimeRange: Annotated[
+        CallAnalyticsCategoryAbsoluteTimeRange | None,
+        Field(description="Type: CallAnalyticsCategoryAbsoluteTimeRangeDict."),
+    ] = None
+    Negate: Annotated[bool | None, Field(description="Type: bool.")] = None
+    RelativeTimeRange: Annotated[
+        CallAnalyticsCategoryRelativeTimeRange | None,
+        Field(description="Type: CallAnalyticsCategoryRelativeTimeRangeDict."),
+    ] = None
+    Threshold: Annotated[int | None, Field(description="Range: 0 to 14400000 (inclusive).")] = None
 
 
 class Rule(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    InterruptionFilter: CallAnalyticsCategoryInterruptionFilter | None = None
-    NonTalkTimeFilter: CallAnalyticsCategoryNonTalkTimeFilter | None = None
-    SentimentFilter: CallAnalyticsCategorySentimentFilter | None = None
-    TranscriptFilter: CallAnalyticsCategoryTranscriptFilter | None = None
+    InterruptionFilter: Annotated[
+        CallAnalyticsCategoryInterruptionFilter | None,
+        Field(description="Type: CallAnalyticsCategoryInterruptionFilterDict."),
+    ] = None
+    NonTalkTimeFilter: Annotated[
+        CallAnalyticsCategoryNonTalkTimeFilter | None,
+        Field(description="Type: CallAnalyticsCategoryNonTalkTimeFilterDict."),
+    ] = None
+    SentimentFilter: Annotated[
+        CallAnalyticsCategorySentimentFilter | None,
+        Field(description="Type: CallAnalyticsCategorySentimentFilterDict."),
+    ] = None
+    TranscriptFilter: Annotated[
+        CallAnalyticsCategoryTranscriptFilter | None,
+        Field(description="Type: CallAnalyticsCategoryTranscriptFilterDict."),
+    ] = None
 
 
 class CallAnalyticsCategoryProps(DeferredModel):
-    CategoryName: str
-    InputType: Literal["REAL_TIME", "POST_CALL"] | None = None
-    Rules: list[Rule]
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Transcribe::CallAnalyticsCategory.
+    """
+
+    CategoryName: Annotated[
+        str,
+        Field(
+            description="A unique name, chosen by you, for your Call Analytics category. Create-only: changing it replaces the resource."
+        ),
+    ]
+    InputType: Annotated[
+        Literal["REAL_TIME", "POST_CALL"] | None,
+        Field(
+            description="The input type associated with the specified category. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Rules: Annotated[list[Rule], Field(description="Rules define a Call Analytics category.")]
+    Tags: Annotated[
+        list[Tag] | None, Field(description="Tags associated with the Call Analytics category.")
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by medical_vocabulary.py, which re-exports every name here
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "MedicalVocabularyAttributes",
@@ -23,56 +23,83 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key of the tag.")]
+    Value: Annotated[str, Field(description="The value of the tag.")]
 
 
 class MedicalVocabularyAttributes(DeferredModel):
-    Arn: str | None = None
+    """
+    The read-only attributes of a AWS::Transcribe::MedicalVocabulary, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the medical vocabulary.")
+    ] = None
 
 
 class MedicalVocabularyProps(DeferredModel):
-    LanguageCode: Literal[
-        "af-ZA",
-        "ar-AE",
-        "ar-SA",
-        "da-DK",
-        "de-CH",
-        "de-DE",
-        "en-AB",
-        "en-AU",
-        "en-GB",
-        "en-IE",
-        "en-IN",
-        "en-US",
-        "en-WL",
-        "es-ES",
-        "es-US",
-        "fa-IR",
-        "fr-CA",
-        "fr-FR",
-        "he-IL",
-        "hi-IN",
-        "id-ID",
-        "it-IT",
-        "ja-JP",
-        "ko-KR",
-        "ms-MY",
-        "nl-NL",
-        "pt-BR",
-        "pt-PT",
-        "ru-RU",
-        "ta-IN",
-        "te-IN",
-        "tr-TR",
-        "zh-CN",
-        "zh-TW",
-        "th-TH",
-        "en-ZA",
-        "en-NZ",
-        "vi-VN",
-        "sv-SE",
+    """
+    The properties a program declares for a AWS::Transcribe::MedicalVocabulary.
+    """
+
+    LanguageCode: Annotated[
+        Literal[
+            "af-ZA",
+            "ar-AE",
+            "ar-SA",
+            "da-DK",
+            "de-CH",
+            "de-DE",
+            "en-AB",
+            "en-AU",
+            "en-GB",
+            "en-IE",
+            "en-IN",
+            "en-US",
+            "en-WL",
+            "es-ES",
+            "es-US",
+            "fa-IR",
+            "fr-CA",
+            "fr-FR",
+            "he-IL",
+            "hi-IN",
+            "id-ID",
+            "it-IT",
+            "ja-JP",
+            "ko-KR",
+            "ms-MY",
+            "nl-NL",
+            "pt-BR",
+            "pt-PT",
+            "ru-RU",
+            "ta-IN",
+            "te-IN",
+            "tr-TR",
+            "zh-CN",
+            "zh-TW",
+            "th-TH",
+            "en-ZA",
+            "en-NZ",
+            "vi-VN",
+            "sv-SE",
+        ],
+        Field(
+            description="The language code of the vocabulary entries. Create-only: changing it replaces the resource."
+        ),
     ]
-    Tags: list[Tag] | None = None
-    VocabularyFileUri: str | None = None
-    VocabularyName: str
+    Tags: Annotated[
+        list[Tag] | None, Field(description="Tags associated with the medical vocabulary.")
+    ] = None
+    VocabularyFileUri: Annotated[
+        str | None,
+        Field(
+            description="The Amazon S3 location of the text file that contains the medical vocabulary. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    VocabularyName: Annotated[
+        str,
+        Field(
+            description="The name of the medical vocabulary. Create-only: changing it replaces the resource."
+        ),
+    ]

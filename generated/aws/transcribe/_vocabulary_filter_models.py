@@ -7,10 +7,10 @@ Imported on first use by vocabulary_filter.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "Tag",
@@ -23,136 +23,173 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key of the tag.")]
+    Value: Annotated[str, Field(description="The value of the tag.")]
 
 
 class VocabularyFilterAttributes(DeferredModel):
-    Arn: str | None = None
+    """
+    The read-only attributes of a AWS::Transcribe::VocabularyFilter, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the vocabulary filter.")
+    ] = None
 
 
 class VocabularyFilterProps(DeferredModel):
-    DataAccessRoleArn: str | None = None
-    LanguageCode: Literal[
-        "ab-GE",
-        "af-ZA",
-        "am-ET",
-        "ar-AE",
-        "ar-SA",
-        "ast-ES",
-        "az-AZ",
-        "ba-RU",
-        "be-BY",
-        "bg-BG",
-        "bn-IN",
-        "bs-BA",
-        "ca-ES",
-        "ckb-IQ",
-        "ckb-IR",
-        "cs-CZ",
-        "cy-GB",
-        "cy-WL",
-        "da-DK",
-        "de-CH",
-        "de-DE",
-        "el-GR",
-        "en-AB",
-        "en-AU",
-        "en-GB",
-        "en-IE",
-        "en-IN",
-        "en-NZ",
-        "en-US",
-        "en-WL",
-        "en-ZA",
-        "es-ES",
-        "es-MX",
-        "es-US",
-        "et-EE",
-        "et-ET",
-        "eu-ES",
-        "fa-AF",
-        "fa-IR",
-        "fi-FI",
-        "fr-CA",
-        "fr-FR",
-        "ga-IE",
-        "gd-GB",
-        "gl-ES",
-        "gu-IN",
-        "ha-NG",
-        "he-IL",
-        "hi-IN",
-        "hr-HR",
-        "ht-HT",
-        "hu-HU",
-        "hy-AM",
-        "id-ID",
-        "is-IS",
-        "it-IT",
-        "ja-JP",
-        "jv-ID",
-        "ka-GE",
-        "kab-DZ",
-        "kk-KZ",
-        "km-KH",
-        "kn-IN",
-        "ko-KR",
-        "ky-KG",
-        "lg-IN",
-        "lt-LT",
-        "lv-LV",
-        "mhr-RU",
-        "mi-NZ",
-        "mk-MK",
-        "ml-IN",
-        "mn-MN",
-        "mr-IN",
-        "ms-MY",
-        "mt-MT",
-        "my-MM",
-        "ne-NP",
-        "nl-NL",
-        "no-NO",
-        "or-IN",
-        "pa-IN",
-        "pl-PL",
-        "ps-AF",
-        "pt-BR",
-        "pt-PT",
-        "ro-RO",
-        "ru-RU",
-        "rw-RW",
-        "si-LK",
-        "sk-SK",
-        "sl-SI",
-        "so-SO",
-        "sq-AL",
-        "sr-RS",
-        "su-ID",
-        "sv-SE",
-        "sw-BI",
-        "sw-KE",
-        "sw-RW",
-        "sw-TZ",
-        "sw-UG",
-        "ta-IN",
-        "te-IN",
-        "th-TH",
-        "tl-PH",
-        "tr-TR",
-        "tt-RU",
-        "ug-CN",
-        "uk-UA",
-        "uz-UZ",
-        "vi-VN",
-        "wo-SN",
-        "zh-CN",
-        "zh-HK",
-        "zh-TW",
-        "zu-ZA",
+    """
+    The properties a program declares for a AWS::Transcribe::VocabularyFilter.
+    """
+
+    DataAccessRoleArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of an IAM role that has permissions to access the Amazon S3 bucket that contains your input files. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    LanguageCode: Annotated[
+        Literal[
+            "ab-GE",
+            "af-ZA",
+            "am-ET",
+            "ar-AE",
+            "ar-SA",
+            "ast-ES",
+            "az-AZ",
+            "ba-RU",
+            "be-BY",
+            "bg-BG",
+            "bn-IN",
+            "bs-BA",
+            "ca-ES",
+            "ckb-IQ",
+            "ckb-IR",
+            "cs-CZ",
+            "cy-GB",
+            "cy-WL",
+            "da-DK",
+            "de-CH",
+            "de-DE",
+            "el-GR",
+            "en-AB",
+            "en-AU",
+            "en-GB",
+            "en-IE",
+            "en-IN",
+            "en-NZ",
+            "en-US",
+            "en-WL",
+            "en-ZA",
+            "es-ES",
+            "es-MX",
+            "es-US",
+            "et-EE",
+            "et-ET",
+            "eu-ES",
+            "fa-AF",
+            "fa-IR",
+            "fi-FI",
+            "fr-CA",
+            "fr-FR",
+            "ga-IE",
+            "gd-GB",
+            "gl-ES",
+            "gu-IN",
+            "ha-NG",
+            "he-IL",
+            "hi-IN",
+            "hr-HR",
+            "ht-HT",
+            "hu-HU",
+            "hy-AM",
+            "id-ID",
+            "is-IS",
+            "it-IT",
+            "ja-JP",
+            "jv-ID",
+            "ka-GE",
+            "kab-DZ",
+            "kk-KZ",
+            "km-KH",
+            "kn-IN",
+            "ko-KR",
+            "ky-KG",
+            "lg-IN",
+            "lt-LT",
+            "lv-LV",
+            "mhr-RU",
+            "mi-NZ",
+            "mk-MK",
+            "ml-IN",
+            "mn-MN",
+            "mr-IN",
+            "ms-MY",
+            "mt-MT",
+            "my-MM",
+            "ne-NP",
+            "nl-NL",
+            "no-NO",
+            "or-IN",
+            "pa-IN",
+            "pl-PL",
+            "ps-AF",
+            "pt-BR",
+            "pt-PT",
+            "ro-RO",
+            "ru-RU",
+            "rw-RW",
+            "si-LK",
+            "sk-SK",
+            "sl-SI",
+            "so-SO",
+            "sq-AL",
+            "sr-RS",
+            "su-ID",
+            "sv-SE",
+            "sw-BI",
+            "sw-KE",
+            "sw-RW",
+            "sw-TZ",
+            "sw-UG",
+            "ta-IN",
+            "te-IN",
+            "th-TH",
+            "tl-PH",
+            "tr-TR",
+            "tt-RU",
+            "ug-CN",
+            "uk-UA",
+            "uz-UZ",
+            "vi-VN",
+            "wo-SN",
+            "zh-CN",
+            "zh-HK",
+            "zh-TW",
+            "zu-ZA",
+        ],
+        Field(
+            description="The language code that represents the language of the entries in your vocabulary filter. Create-only: changing it replaces the resource."
+        ),
     ]
-    Tags: list[Tag] | None = None
-    VocabularyFilterFileUri: str | None = None
-    VocabularyFilterName: str
-    Words: list[str] | None = None
+    Tags: Annotated[
+        list[Tag] | None, Field(description="Tags associated with the vocabulary filter.")
+    ] = None
+    VocabularyFilterFileUri: Annotated[
+        str | None,
+        Field(
+            description="The Amazon S3 location of the text file that contains your custom vocabulary filter terms. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    VocabularyFilterName: Annotated[
+        str,
+        Field(
+            description="A unique name, chosen by you, for your custom vocabulary filter. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Words: Annotated[
+        list[str] | None,
+        Field(
+            description="Use this parameter if you want to create your custom vocabulary filter by including all desired terms, as comma-separated values, within your request. Write-only: sent to AWS, never read back."
+        ),
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by vocabulary.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "Tag",
@@ -23,138 +23,186 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key of the tag.")]
+    Value: Annotated[str, Field(description="The value of the tag.")]
 
 
 class VocabularyAttributes(DeferredModel):
-    Arn: str | None = None
-    LastModifiedTime: str | None = None
-    VocabularyState: Literal["PENDING", "READY", "FAILED"] | None = None
+    """
+    The read-only attributes of a AWS::Transcribe::Vocabulary, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the custom vocabulary.")
+    ] = None
+    LastModifiedTime: Annotated[
+        str | None,
+        Field(description="The date and time the specified custom vocabulary was last modified."),
+    ] = None
+    VocabularyState: Annotated[
+        Literal["PENDING", "READY", "FAILED"] | None,
+        Field(
+            description="The processing state of your custom vocabulary. If the state is READY, you can use the custom vocabulary in a StartTranscriptionJob request."
+        ),
+    ] = None
 
 
 class VocabularyProps(DeferredModel):
-    DataAccessRoleArn: str | None = None
-    LanguageCode: Literal[
-        "ab-GE",
-        "af-ZA",
-        "am-ET",
-        "ar-AE",
-        "ar-SA",
-        "ast-ES",
-        "az-AZ",
-        "ba-RU",
-        "be-BY",
-        "bg-BG",
-        "bn-IN",
-        "bs-BA",
-        "ca-ES",
-        "ckb-IQ",
-        "ckb-IR",
-        "cs-CZ",
-        "cy-GB",
-        "cy-WL",
-        "da-DK",
-        "de-CH",
-        "de-DE",
-        "el-GR",
-        "en-AB",
-        "en-AU",
-        "en-GB",
-        "en-IE",
-        "en-IN",
-        "en-NZ",
-        "en-US",
-        "en-WL",
-        "en-ZA",
-        "es-ES",
-        "es-MX",
-        "es-US",
-        "et-EE",
-        "et-ET",
-        "eu-ES",
-        "fa-AF",
-        "fa-IR",
-        "fi-FI",
-        "fr-CA",
-        "fr-FR",
-        "ga-IE",
-        "gd-GB",
-        "gl-ES",
-        "gu-IN",
-        "ha-NG",
-        "he-IL",
-        "hi-IN",
-        "hr-HR",
-        "ht-HT",
-        "hu-HU",
-        "hy-AM",
-        "id-ID",
-        "is-IS",
-        "it-IT",
-        "ja-JP",
-        "jv-ID",
-        "ka-GE",
-        "kab-DZ",
-        "kk-KZ",
-        "km-KH",
-        "kn-IN",
-        "ko-KR",
-        "ky-KG",
-        "lg-IN",
-        "lt-LT",
-        "lv-LV",
-        "mhr-RU",
-        "mi-NZ",
-        "mk-MK",
-        "ml-IN",
-        "mn-MN",
-        "mr-IN",
-        "ms-MY",
-        "mt-MT",
-        "my-MM",
-        "ne-NP",
-        "nl-NL",
-        "no-NO",
-        "or-IN",
-        "pa-IN",
-        "pl-PL",
-        "ps-AF",
-        "pt-BR",
-        "pt-PT",
-        "ro-RO",
-        "ru-RU",
-        "rw-RW",
-        "si-LK",
-        "sk-SK",
-        "sl-SI",
-        "so-SO",
-        "sq-AL",
-        "sr-RS",
-        "su-ID",
-        "sv-SE",
-        "sw-BI",
-        "sw-KE",
-        "sw-RW",
-        "sw-TZ",
-        "sw-UG",
-        "ta-IN",
-        "te-IN",
-        "th-TH",
-        "tl-PH",
-        "tr-TR",
-        "tt-RU",
-        "ug-CN",
-        "uk-UA",
-        "uz-UZ",
-        "vi-VN",
-        "wo-SN",
-        "zh-CN",
-        "zh-HK",
-        "zh-TW",
-        "zu-ZA",
+    """
+    The properties a program declares for a AWS::Transcribe::Vocabulary.
+    """
+
+    DataAccessRoleArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of an IAM role that has permissions to access the Amazon S3 bucket that contains your input file. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    LanguageCode: Annotated[
+        Literal[
+            "ab-GE",
+            "af-ZA",
+            "am-ET",
+            "ar-AE",
+            "ar-SA",
+            "ast-ES",
+            "az-AZ",
+            "ba-RU",
+            "be-BY",
+            "bg-BG",
+            "bn-IN",
+            "bs-BA",
+            "ca-ES",
+            "ckb-IQ",
+            "ckb-IR",
+            "cs-CZ",
+            "cy-GB",
+            "cy-WL",
+            "da-DK",
+            "de-CH",
+            "de-DE",
+            "el-GR",
+            "en-AB",
+            "en-AU",
+            "en-GB",
+            "en-IE",
+            "en-IN",
+            "en-NZ",
+            "en-US",
+            "en-WL",
+            "en-ZA",
+            "es-ES",
+            "es-MX",
+            "es-US",
+            "et-EE",
+            "et-ET",
+            "eu-ES",
+            "fa-AF",
+            "fa-IR",
+            "fi-FI",
+            "fr-CA",
+            "fr-FR",
+            "ga-IE",
+            "gd-GB",
+            "gl-ES",
+            "gu-IN",
+            "ha-NG",
+            "he-IL",
+            "hi-IN",
+            "hr-HR",
+            "ht-HT",
+            "hu-HU",
+            "hy-AM",
+            "id-ID",
+            "is-IS",
+            "it-IT",
+            "ja-JP",
+            "jv-ID",
+            "ka-GE",
+            "kab-DZ",
+            "kk-KZ",
+            "km-KH",
+            "kn-IN",
+            "ko-KR",
+            "ky-KG",
+            "lg-IN",
+            "lt-LT",
+            "lv-LV",
+            "mhr-RU",
+            "mi-NZ",
+            "mk-MK",
+            "ml-IN",
+            "mn-MN",
+            "mr-IN",
+            "ms-MY",
+            "mt-MT",
+            "my-MM",
+            "ne-NP",
+            "nl-NL",
+            "no-NO",
+            "or-IN",
+            "pa-IN",
+            "pl-PL",
+            "ps-AF",
+            "pt-BR",
+            "pt-PT",
+            "ro-RO",
+            "ru-RU",
+            "rw-RW",
+            "si-LK",
+            "sk-SK",
+            "sl-SI",
+            "so-SO",
+            "sq-AL",
+            "sr-RS",
+            "su-ID",
+            "sv-SE",
+            "sw-BI",
+            "sw-KE",
+            "sw-RW",
+            "sw-TZ",
+            "sw-UG",
+            "ta-IN",
+            "te-IN",
+            "th-TH",
+            "tl-PH",
+            "tr-TR",
+            "tt-RU",
+            "ug-CN",
+            "uk-UA",
+            "uz-UZ",
+            "vi-VN",
+            "wo-SN",
+            "zh-CN",
+            "zh-HK",
+            "zh-TW",
+            "zu-ZA",
+        ],
+        Field(
+            description="The language code that represents the language of the entries in your custom vocabulary. Each custom vocabulary must contain terms in only one language. Create-only: changing it replaces the resource."
+        ),
     ]
-    Phrases: list[str] | None = None
-    Tags: list[Tag] | None = None
-    VocabularyFileUri: str | None = None
-    VocabularyName: str
+    Phrases: Annotated[
+        list[str] | None,
+        Field(
+            description="Use this parameter if you want to create your custom vocabulary by including all desired terms, as comma-separated values, within your request. You cannot use this parameter together with VocabularyFileUri. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(
+            description="Adds one or more custom tags, each in the form of a key:value pair, to the custom vocabulary."
+        ),
+    ] = None
+    VocabularyFileUri: Annotated[
+        str | None,
+        Field(
+            description="The Amazon S3 location of the text file that contains your custom vocabulary. You cannot use this parameter together with Phrases. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    VocabularyName: Annotated[
+        str,
+        Field(
+            description="A unique name, chosen by you, for your custom vocabulary. This name is case sensitive, cannot contain spaces, and must be unique within an AWS account. Create-only: changing it replaces the resource."
+        ),
+    ]

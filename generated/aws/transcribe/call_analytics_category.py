@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -79,96 +83,117 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-CallAnalyticsCategoryAbsoluteTimeRangeDict = TypedDict(
-    "CallAnalyticsCategoryAbsoluteTimeRangeDict",
-    {
-        "EndTime": "int",
-        "First": "int",
-        "Last": "int",
-        "StartTime": "int",
-    },
-    total=False,
-)
 
-CallAnalyticsCategoryInterruptionFilterDict = TypedDict(
-    "CallAnalyticsCategoryInterruptionFilterDict",
-    {
-        "AbsoluteTimeRange": "CallAnalyticsCategoryAbsoluteTimeRangeDict",
-        "Negate": "bool",
-        "ParticipantRole": "Literal['AGENT', 'CUSTOMER']",
-        "RelativeTimeRange": "CallAnalyticsCategoryRelativeTimeRangeDict",
-        "Threshold": "int",
-    },
-    total=False,
-)
+class CallAnalyticsCategoryAbsoluteTimeRangeDict(TypedDict, total=False):
+    """CallAnalyticsCategoryAbsoluteTimeRange as a plain dict."""
 
-CallAnalyticsCategoryNonTalkTimeFilterDict = TypedDict(
-    "CallAnalyticsCategoryNonTalkTimeFilterDict",
-    {
-        "AbsoluteTimeRange": "CallAnalyticsCategoryAbsoluteTimeRangeDict",
-        "Negate": "bool",
-        "RelativeTimeRange": "CallAnalyticsCategoryRelativeTimeRangeDict",
-        "Threshold": "int",
-    },
-    total=False,
-)
+    EndTime: int
+    """Range: 0 to 14400000 (inclusive)."""
+    First: int
+    """Range: 0 to 14400000 (inclusive)."""
+    Last: int
+    """Range: 0 to 14400000 (inclusive)."""
+    StartTime: int
+    """Range: 0 to 14400000 (inclusive)."""
 
-CallAnalyticsCategoryRelativeTimeRangeDict = TypedDict(
-    "CallAnalyticsCategoryRelativeTimeRangeDict",
-    {
-        "EndPercentage": "int",
-        "First": "int",
-        "Last": "int",
-        "StartPercentage": "int",
-    },
-    total=False,
-)
 
-CallAnalyticsCategorySentimentFilterDict = TypedDict(
-    "CallAnalyticsCategorySentimentFilterDict",
-    {
-        "AbsoluteTimeRange": "CallAnalyticsCategoryAbsoluteTimeRangeDict",
-        "Negate": "bool",
-        "ParticipantRole": "Literal['AGENT', 'CUSTOMER']",
-        "RelativeTimeRange": "CallAnalyticsCategoryRelativeTimeRangeDict",
-        "Sentiments": "Required[list[Literal['POSITIVE', 'NEGATIVE', 'NEUTRAL', 'MIXED']]]",
-    },
-    total=False,
-)
+class CallAnalyticsCategoryInterruptionFilterDict(TypedDict, total=False):
+    """CallAnalyticsCategoryInterruptionFilter as a plain dict."""
 
-CallAnalyticsCategoryTranscriptFilterDict = TypedDict(
-    "CallAnalyticsCategoryTranscriptFilterDict",
-    {
-        "AbsoluteTimeRange": "CallAnalyticsCategoryAbsoluteTimeRangeDict",
-        "Negate": "bool",
-        "ParticipantRole": "Literal['AGENT', 'CUSTOMER']",
-        "RelativeTimeRange": "CallAnalyticsCategoryRelativeTimeRangeDict",
-        "Targets": "Required[list[str]]",
-        "TranscriptFilterType": "Required[Literal['EXACT']]",
-    },
-    total=False,
-)
+    AbsoluteTimeRange: CallAnalyticsCategoryAbsoluteTimeRangeDict
+    """Type: CallAnalyticsCategoryAbsoluteTimeRangeDict."""
+    Negate: bool
+    """Type: bool."""
+    ParticipantRole: Literal["AGENT", "CUSTOMER"]
+    """Allowed values: 'AGENT', 'CUSTOMER'."""
+    RelativeTimeRange: CallAnalyticsCategoryRelativeTimeRangeDict
+    """Type: CallAnalyticsCategoryRelativeTimeRangeDict."""
+    Threshold: int
+    """Range: 0 to 14400000 (inclusive)."""
 
-RuleDict = TypedDict(
-    "RuleDict",
-    {
-        "InterruptionFilter": "CallAnalyticsCategoryInterruptionFilterDict",
-        "NonTalkTimeFilter": "CallAnalyticsCategoryNonTalkTimeFilterDict",
-        "SentimentFilter": "CallAnalyticsCategorySentimentFilterDict",
-        "TranscriptFilter": "CallAnalyticsCategoryTranscriptFilterDict",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class CallAnalyticsCategoryNonTalkTimeFilterDict(TypedDict, total=False):
+    """CallAnalyticsCategoryNonTalkTimeFilter as a plain dict."""
 
+    AbsoluteTimeRange: CallAnalyticsCategoryAbsoluteTimeRangeDict
+    """Type: CallAnalyticsCategoryAbsoluteTimeRangeDict."""
+    Negate: bool
+    """Type: bool."""
+    RelativeTimeRange: CallAnalyticsCategoryRelativeTimeRangeDict
+    """Type: CallAnalyticsCategoryRelativeTimeRangeDict."""
+    Threshold: int
+    """Range: 0 to 14400000 (inclusive)."""
+
+
+class CallAnalyticsCategoryRelativeTimeRangeDict(TypedDict, total=False):
+    """CallAnalyticsCategoryRelativeTimeRange as a plain dict."""
+
+    EndPercentage: int
+    """Range: 0 to 100 (inclusive)."""
+    First: int
+    """Range: 0 to 100 (inclusive)."""
+    Last: int
+    """Range: 0 to 100 (inclusive)."""
+    StartPercentage: int
+    """Range: 0 to 100 (inclusive)."""
+
+
+class CallAnalyticsCategorySentimentFilterDict(TypedDict, total=False):
+    """CallAnalyticsCategorySentimentFilter as a plain dict."""
+
+    AbsoluteTimeRange: CallAnalyticsCategoryAbsoluteTimeRangeDict
+    """Type: CallAnalyticsCategoryAbsoluteTimeRangeDict."""
+    Negate: bool
+    """Type: bool."""
+    ParticipantRole: Literal["AGENT", "CUSTOMER"]
+    """Allowed values: 'AGENT', 'CUSTOMER'."""
+    RelativeTimeRange: CallAnalyticsCategoryRelativeTimeRangeDict
+    """Type: CallAnalyticsCategoryRelativeTimeRangeDict."""
+    Sentiments: Required[list[Literal["POSITIVE", "NEGATIVE", "NEUTRAL", "MIXED"]]]
+    """Items: exactly 1 items. Each item: Allowed values: 'POSITIVE', 'NEGATIVE', 'NEUTRAL',
+    'MIXED'."""
+
+
+class CallAnalyticsCategoryTranscriptFilterDict(TypedDict, total=False):
+    """CallAnalyticsCategoryTranscriptFilter as a plain dict."""
+
+    AbsoluteTimeRange: CallAnalyticsCategoryAbsoluteTimeRangeDict
+    """Type: CallAnalyticsCategoryAbsoluteTimeRangeDict."""
+    Negate: bool
+    """Type: bool."""
+    ParticipantRole: Literal["AGENT", "CUSTOMER"]
+    """Allowed values: 'AGENT', 'CUSTOMER'."""
+    RelativeTimeRange: CallAnalyticsCategoryRelativeTimeRangeDict
+    """Type: CallAnalyticsCategoryRelativeTimeRangeDict."""
+    Targets: Required[list[str]]
+    """Items: at least 1 items. Each item: Length: 1 to 2000 characters."""
+    TranscriptFilterType: Required[Literal["EXACT"]]
+    """Allowed values: 'EXACT'."""
+
+
+class RuleDict(TypedDict, total=False):
+    """Rule as a plain dict."""
+
+    InterruptionFilter: CallAnalyticsCategoryInterruptionFilterDict
+    """Type: CallAnalyticsCategoryInterruptionFilterDict."""
+    NonTalkTimeFilter: CallAnalyticsCategoryNonTalkTimeFilterDict
+    """Type: CallAnalyticsCategoryNonTalkTimeFilterDict."""
+    SentimentFilter: CallAnalyticsCategorySentimentFilterDict
+    """Type: CallAnalyticsCategorySentimentFilterDict."""
+    TranscriptFilter: CallAnalyticsCategoryTranscriptFilterDict
+    """Type: CallAnalyticsCategoryTranscriptFilterDict."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 0 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Transcribe::CallAnalyticsCategory",
     schema_file="aws-transcribe-callanalyticscategory.json",
@@ -176,18 +201,8 @@ METADATA = _TypeMetadata(
     additional_identifiers=(("/CategoryName",),),
     read_only=("/Arn", "/CreateTime", "/LastUpdateTime"),
     create_only=("/CategoryName", "/InputType"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("CategoryName", "Rules"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -197,145 +212,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AbsoluteTimeRange": {
-            "additionalProperties": False,
-            "properties": {
-                "EndTime": {"maximum": 14400000, "minimum": 0, "type": "integer"},
-                "First": {"maximum": 14400000, "minimum": 0, "type": "integer"},
-                "Last": {"maximum": 14400000, "minimum": 0, "type": "integer"},
-                "StartTime": {"maximum": 14400000, "minimum": 0, "type": "integer"},
-            },
-            "type": "object",
-        },
-        "InterruptionFilter": {
-            "additionalProperties": False,
-            "properties": {
-                "AbsoluteTimeRange": {"$ref": "#/definitions/AbsoluteTimeRange"},
-                "Negate": {"type": "boolean"},
-                "ParticipantRole": {"enum": ["AGENT", "CUSTOMER"], "type": "string"},
-                "RelativeTimeRange": {"$ref": "#/definitions/RelativeTimeRange"},
-                "Threshold": {"maximum": 14400000, "minimum": 0, "type": "integer"},
-            },
-            "type": "object",
-        },
-        "NonTalkTimeFilter": {
-            "additionalProperties": False,
-            "properties": {
-                "AbsoluteTimeRange": {"$ref": "#/definitions/AbsoluteTimeRange"},
-                "Negate": {"type": "boolean"},
-                "RelativeTimeRange": {"$ref": "#/definitions/RelativeTimeRange"},
-                "Threshold": {"maximum": 14400000, "minimum": 0, "type": "integer"},
-            },
-            "type": "object",
-        },
-        "RelativeTimeRange": {
-            "additionalProperties": False,
-            "properties": {
-                "EndPercentage": {"maximum": 100, "minimum": 0, "type": "integer"},
-                "First": {"maximum": 100, "minimum": 0, "type": "integer"},
-                "Last": {"maximum": 100, "minimum": 0, "type": "integer"},
-                "StartPercentage": {"maximum": 100, "minimum": 0, "type": "integer"},
-            },
-            "type": "object",
-        },
-        "Rule": {
-            "additionalProperties": False,
-            "properties": {
-                "InterruptionFilter": {"$ref": "#/definitions/InterruptionFilter"},
-                "NonTalkTimeFilter": {"$ref": "#/definitions/NonTalkTimeFilter"},
-                "SentimentFilter": {"$ref": "#/definitions/SentimentFilter"},
-                "TranscriptFilter": {"$ref": "#/definitions/TranscriptFilter"},
-            },
-            "type": "object",
-        },
-        "SentimentFilter": {
-            "additionalProperties": False,
-            "properties": {
-                "AbsoluteTimeRange": {"$ref": "#/definitions/AbsoluteTimeRange"},
-                "Negate": {"type": "boolean"},
-                "ParticipantRole": {"enum": ["AGENT", "CUSTOMER"], "type": "string"},
-                "RelativeTimeRange": {"$ref": "#/definitions/RelativeTimeRange"},
-                "Sentiments": {
-                    "items": {
-                        "enum": ["POSITIVE", "NEGATIVE", "NEUTRAL", "MIXED"],
-                        "type": "string",
-                    },
-                    "maxItems": 1,
-                    "minItems": 1,
-                    "type": "array",
-                },
-            },
-            "required": ["Sentiments"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "TranscriptFilter": {
-            "additionalProperties": False,
-            "properties": {
-                "AbsoluteTimeRange": {"$ref": "#/definitions/AbsoluteTimeRange"},
-                "Negate": {"type": "boolean"},
-                "ParticipantRole": {"enum": ["AGENT", "CUSTOMER"], "type": "string"},
-                "RelativeTimeRange": {"$ref": "#/definitions/RelativeTimeRange"},
-                "Targets": {
-                    "items": {"maxLength": 2000, "minLength": 1, "type": "string"},
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "TranscriptFilterType": {"enum": ["EXACT"], "type": "string"},
-            },
-            "required": ["TranscriptFilterType", "Targets"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {
-            "maxLength": 1011,
-            "minLength": 1,
-            "pattern": "^arn:aws(-[^:]+)?:transcribe:[a-zA-Z0-9-]*:[0-9]{12}:analytics-category/[0-9a-zA-Z._-]+$",
-            "type": "string",
-        },
-        "CategoryName": {
-            "maxLength": 200,
-            "minLength": 1,
-            "pattern": "^[0-9a-zA-Z._-]+$",
-            "type": "string",
-        },
-        "CreateTime": {"type": "string"},
-        "InputType": {"enum": ["REAL_TIME", "POST_CALL"], "type": "string"},
-        "LastUpdateTime": {"type": "string"},
-        "Rules": {
-            "items": {"$ref": "#/definitions/Rule"},
-            "maxItems": 20,
-            "minItems": 1,
-            "type": "array",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 200,
-            "minItems": 1,
-            "type": "array",
-        },
-    },
-    "required": ["CategoryName", "Rules"],
-}
-
 
 class CallAnalyticsCategory(_Resource):
-    """AWS::Transcribe::CallAnalyticsCategory: Resource type definition for AWS::Transcribe::CallAnalyticsCategory
+    """AWS::Transcribe::CallAnalyticsCategory: Resource type definition for
+    AWS::Transcribe::CallAnalyticsCategory
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Also identified by: CategoryName.
+    Replaced when any of these change (create-only): CategoryName, InputType.
+    Read-only attributes (known once deployed): Arn, CreateTime, LastUpdateTime.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-transcribe-callanalyticscategory.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -345,39 +233,50 @@ class CallAnalyticsCategory(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "CallAnalyticsCategoryAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "call_analytics_category.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The Amazon Resource Name (ARN) of the Call Analytics category."""
     CreateTime: str
+    """The date and time the Call Analytics category was created."""
     LastUpdateTime: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The date and time the Call Analytics category was last updated."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     CategoryName: str
     InputType: Literal["REAL_TIME", "POST_CALL"]
     Rules: list[RuleDict]
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        CategoryName: str,
+        Rules: list[Rule | RuleDict],
+        InputType: Literal["REAL_TIME", "POST_CALL"] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Transcribe::CallAnalyticsCategory; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            CategoryName: str,
-            Rules: list[Rule | RuleDict],
-            InputType: Literal["REAL_TIME", "POST_CALL"] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Transcribe::CallAnalyticsCategory; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
             CategoryName: A unique name, chosen by you, for your Call Analytics category.
-            InputType: The input type associated with the specified category.
-            Rules: Rules define a Call Analytics category.
+                Create-only: changing it replaces the resource. Required.
+            Rules: Rules define a Call Analytics category. Required.
+            InputType: The input type associated with the specified category. Create-only: changing
+                it replaces the resource.
             Tags: Tags associated with the Call Analytics category.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,15 +55,17 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """The key of the tag."""
+    Value: Required[str]
+    """The value of the tag."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Transcribe::MedicalVocabulary",
     schema_file="aws-transcribe-medicalvocabulary.json",
@@ -68,17 +74,9 @@ METADATA = _TypeMetadata(
     read_only=("/Arn",),
     create_only=("/VocabularyName", "/LanguageCode"),
     write_only=("/VocabularyFileUri",),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("VocabularyName", "LanguageCode"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -88,98 +86,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "Arn": {
-            "maxLength": 1011,
-            "minLength": 1,
-            "pattern": "arn:aws(-[^:]+)?:transcribe:[a-zA-Z0-9-]*:[0-9]{12}:[a-zA-Z-]*/[0-9a-zA-Z._-]+",
-            "type": "string",
-        },
-        "LanguageCode": {
-            "enum": [
-                "af-ZA",
-                "ar-AE",
-                "ar-SA",
-                "da-DK",
-                "de-CH",
-                "de-DE",
-                "en-AB",
-                "en-AU",
-                "en-GB",
-                "en-IE",
-                "en-IN",
-                "en-US",
-                "en-WL",
-                "es-ES",
-                "es-US",
-                "fa-IR",
-                "fr-CA",
-                "fr-FR",
-                "he-IL",
-                "hi-IN",
-                "id-ID",
-                "it-IT",
-                "ja-JP",
-                "ko-KR",
-                "ms-MY",
-                "nl-NL",
-                "pt-BR",
-                "pt-PT",
-                "ru-RU",
-                "ta-IN",
-                "te-IN",
-                "tr-TR",
-                "zh-CN",
-                "zh-TW",
-                "th-TH",
-                "en-ZA",
-                "en-NZ",
-                "vi-VN",
-                "sv-SE",
-            ],
-            "type": "string",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 200,
-            "minItems": 1,
-            "type": "array",
-        },
-        "VocabularyFileUri": {
-            "maxLength": 2000,
-            "minLength": 1,
-            "pattern": "(s3://|http(s*)://).+",
-            "type": "string",
-        },
-        "VocabularyName": {
-            "maxLength": 200,
-            "minLength": 1,
-            "pattern": "^[0-9a-zA-Z._-]+$",
-            "type": "string",
-        },
-    },
-    "required": ["VocabularyName", "LanguageCode"],
-}
-
 
 class MedicalVocabulary(_Resource):
-    """AWS::Transcribe::MedicalVocabulary: Resource type definition for AWS::Transcribe::MedicalVocabulary
+    """AWS::Transcribe::MedicalVocabulary: Resource type definition for
+    AWS::Transcribe::MedicalVocabulary
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Also identified by: VocabularyName.
+    Replaced when any of these change (create-only): VocabularyName, LanguageCode.
+    Write-only (sent to AWS, never read back): VocabularyFileUri.
+    Read-only attributes (known once deployed): Arn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-transcribe-medicalvocabulary.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -189,11 +108,15 @@ class MedicalVocabulary(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "MedicalVocabularyAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "medical_vocabulary.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The Amazon Resource Name (ARN) of the medical vocabulary."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     LanguageCode: Literal[
         "af-ZA",
         "ar-AE",
@@ -239,67 +162,73 @@ class MedicalVocabulary(_Resource):
     VocabularyFileUri: str
     VocabularyName: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        LanguageCode: Literal[
+            "af-ZA",
+            "ar-AE",
+            "ar-SA",
+            "da-DK",
+            "de-CH",
+            "de-DE",
+            "en-AB",
+            "en-AU",
+            "en-GB",
+            "en-IE",
+            "en-IN",
+            "en-US",
+            "en-WL",
+            "es-ES",
+            "es-US",
+            "fa-IR",
+            "fr-CA",
+            "fr-FR",
+            "he-IL",
+            "hi-IN",
+            "id-ID",
+            "it-IT",
+            "ja-JP",
+            "ko-KR",
+            "ms-MY",
+            "nl-NL",
+            "pt-BR",
+            "pt-PT",
+            "ru-RU",
+            "ta-IN",
+            "te-IN",
+            "tr-TR",
+            "zh-CN",
+            "zh-TW",
+            "th-TH",
+            "en-ZA",
+            "en-NZ",
+            "vi-VN",
+            "sv-SE",
+        ],
+        VocabularyName: str,
+        Tags: list[Tag | TagDict] | None = None,
+        VocabularyFileUri: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Transcribe::MedicalVocabulary; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            LanguageCode: Literal[
-                "af-ZA",
-                "ar-AE",
-                "ar-SA",
-                "da-DK",
-                "de-CH",
-                "de-DE",
-                "en-AB",
-                "en-AU",
-                "en-GB",
-                "en-IE",
-                "en-IN",
-                "en-US",
-                "en-WL",
-                "es-ES",
-                "es-US",
-                "fa-IR",
-                "fr-CA",
-                "fr-FR",
-                "he-IL",
-                "hi-IN",
-                "id-ID",
-                "it-IT",
-                "ja-JP",
-                "ko-KR",
-                "ms-MY",
-                "nl-NL",
-                "pt-BR",
-                "pt-PT",
-                "ru-RU",
-                "ta-IN",
-                "te-IN",
-                "tr-TR",
-                "zh-CN",
-                "zh-TW",
-                "th-TH",
-                "en-ZA",
-                "en-NZ",
-                "vi-VN",
-                "sv-SE",
-            ],
-            VocabularyName: str,
-            Tags: list[Tag | TagDict] | None = None,
-            VocabularyFileUri: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Transcribe::MedicalVocabulary; `await` it inside an App to deploy it.
-
-            LanguageCode: The language code of the vocabulary entries.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            LanguageCode: The language code of the vocabulary entries. Create-only: changing it
+                replaces the resource. Required.
+            VocabularyName: The name of the medical vocabulary. Create-only: changing it replaces
+                the resource. Required.
             Tags: Tags associated with the medical vocabulary.
-            VocabularyFileUri: The Amazon S3 location of the text file that contains the medical vocabulary.
-            VocabularyName: The name of the medical vocabulary.
+            VocabularyFileUri: The Amazon S3 location of the text file that contains the medical
+                vocabulary. Write-only: sent to AWS, never read back.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,15 +55,17 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """The key of the tag."""
+    Value: Required[str]
+    """The value of the tag."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Transcribe::VocabularyFilter",
     schema_file="aws-transcribe-vocabularyfilter.json",
@@ -68,17 +74,9 @@ METADATA = _TypeMetadata(
     read_only=("/Arn",),
     create_only=("/VocabularyFilterName", "/LanguageCode"),
     write_only=("/Words", "/VocabularyFilterFileUri", "/DataAccessRoleArn"),
-    conditional_create_only=(),
     unordered_arrays=("/Tags", "/Words"),
     required=("VocabularyFilterName", "LanguageCode"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -88,182 +86,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "Arn": {"type": "string"},
-        "DataAccessRoleArn": {
-            "maxLength": 2048,
-            "minLength": 20,
-            "pattern": "^arn:(aws|aws-cn|aws-us-gov|aws-iso-{0,1}[a-z]{0,1}):iam::[0-9]{0,63}:role/[A-Za-z0-9:_/+=,@.-]{0,1024}$",
-            "type": "string",
-        },
-        "LanguageCode": {
-            "enum": [
-                "ab-GE",
-                "af-ZA",
-                "am-ET",
-                "ar-AE",
-                "ar-SA",
-                "ast-ES",
-                "az-AZ",
-                "ba-RU",
-                "be-BY",
-                "bg-BG",
-                "bn-IN",
-                "bs-BA",
-                "ca-ES",
-                "ckb-IQ",
-                "ckb-IR",
-                "cs-CZ",
-                "cy-GB",
-                "cy-WL",
-                "da-DK",
-                "de-CH",
-                "de-DE",
-                "el-GR",
-                "en-AB",
-                "en-AU",
-                "en-GB",
-                "en-IE",
-                "en-IN",
-                "en-NZ",
-                "en-US",
-                "en-WL",
-                "en-ZA",
-                "es-ES",
-                "es-MX",
-                "es-US",
-                "et-EE",
-                "et-ET",
-                "eu-ES",
-                "fa-AF",
-                "fa-IR",
-                "fi-FI",
-                "fr-CA",
-                "fr-FR",
-                "ga-IE",
-                "gd-GB",
-                "gl-ES",
-                "gu-IN",
-                "ha-NG",
-                "he-IL",
-                "hi-IN",
-                "hr-HR",
-                "ht-HT",
-                "hu-HU",
-                "hy-AM",
-                "id-ID",
-                "is-IS",
-                "it-IT",
-                "ja-JP",
-                "jv-ID",
-                "ka-GE",
-                "kab-DZ",
-                "kk-KZ",
-                "km-KH",
-                "kn-IN",
-                "ko-KR",
-                "ky-KG",
-                "lg-IN",
-                "lt-LT",
-                "lv-LV",
-                "mhr-RU",
-                "mi-NZ",
-                "mk-MK",
-                "ml-IN",
-                "mn-MN",
-                "mr-IN",
-                "ms-MY",
-                "mt-MT",
-                "my-MM",
-                "ne-NP",
-                "nl-NL",
-                "no-NO",
-                "or-IN",
-                "pa-IN",
-                "pl-PL",
-                "ps-AF",
-                "pt-BR",
-                "pt-PT",
-                "ro-RO",
-                "ru-RU",
-                "rw-RW",
-                "si-LK",
-                "sk-SK",
-                "sl-SI",
-                "so-SO",
-                "sq-AL",
-                "sr-RS",
-                "su-ID",
-                "sv-SE",
-                "sw-BI",
-                "sw-KE",
-                "sw-RW",
-                "sw-TZ",
-                "sw-UG",
-                "ta-IN",
-                "te-IN",
-                "th-TH",
-                "tl-PH",
-                "tr-TR",
-                "tt-RU",
-                "ug-CN",
-                "uk-UA",
-                "uz-UZ",
-                "vi-VN",
-                "wo-SN",
-                "zh-CN",
-                "zh-HK",
-                "zh-TW",
-                "zu-ZA",
-            ],
-            "type": "string",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 200,
-            "minItems": 1,
-            "type": "array",
-        },
-        "VocabularyFilterFileUri": {
-            "maxLength": 2000,
-            "minLength": 1,
-            "pattern": "^(s3://|http(s*)://).+$",
-            "type": "string",
-        },
-        "VocabularyFilterName": {
-            "maxLength": 200,
-            "minLength": 1,
-            "pattern": "^[0-9a-zA-Z._-]+$",
-            "type": "string",
-        },
-        "Words": {
-            "items": {"maxLength": 256, "minLength": 1, "type": "string"},
-            "minItems": 1,
-            "type": "array",
-        },
-    },
-    "required": ["VocabularyFilterName", "LanguageCode"],
-}
-
 
 class VocabularyFilter(_Resource):
-    """AWS::Transcribe::VocabularyFilter: Creates a custom vocabulary filter that you can use to mask, delete, or flag specific words from your transcript.
+    """AWS::Transcribe::VocabularyFilter: Creates a custom vocabulary filter that you can use to
+    mask, delete, or flag specific words from your transcript.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Also identified by: VocabularyFilterName.
+    Replaced when any of these change (create-only): VocabularyFilterName, LanguageCode.
+    Write-only (sent to AWS, never read back): Words, VocabularyFilterFileUri, DataAccessRoleArn.
+    Read-only attributes (known once deployed): Arn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-transcribe-vocabularyfilter.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -273,11 +108,13 @@ class VocabularyFilter(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "VocabularyFilterAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "vocabulary_filter.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The Amazon Resource Name (ARN) of the vocabulary filter."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     DataAccessRoleArn: str
     LanguageCode: Literal[
         "ab-GE",
@@ -403,149 +240,159 @@ class VocabularyFilter(_Resource):
     VocabularyFilterName: str
     Words: list[str]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        LanguageCode: Literal[
+            "ab-GE",
+            "af-ZA",
+            "am-ET",
+            "ar-AE",
+            "ar-SA",
+            "ast-ES",
+            "az-AZ",
+            "ba-RU",
+            "be-BY",
+            "bg-BG",
+            "bn-IN",
+            "bs-BA",
+            "ca-ES",
+            "ckb-IQ",
+            "ckb-IR",
+            "cs-CZ",
+            "cy-GB",
+            "cy-WL",
+            "da-DK",
+            "de-CH",
+            "de-DE",
+            "el-GR",
+            "en-AB",
+            "en-AU",
+            "en-GB",
+            "en-IE",
+            "en-IN",
+            "en-NZ",
+            "en-US",
+            "en-WL",
+            "en-ZA",
+            "es-ES",
+            "es-MX",
+            "es-US",
+            "et-EE",
+            "et-ET",
+            "eu-ES",
+            "fa-AF",
+            "fa-IR",
+            "fi-FI",
+            "fr-CA",
+            "fr-FR",
+            "ga-IE",
+            "gd-GB",
+            "gl-ES",
+            "gu-IN",
+            "ha-NG",
+            "he-IL",
+            "hi-IN",
+            "hr-HR",
+            "ht-HT",
+            "hu-HU",
+            "hy-AM",
+            "id-ID",
+            "is-IS",
+            "it-IT",
+            "ja-JP",
+            "jv-ID",
+            "ka-GE",
+            "kab-DZ",
+            "kk-KZ",
+            "km-KH",
+            "kn-IN",
+            "ko-KR",
+            "ky-KG",
+            "lg-IN",
+            "lt-LT",
+            "lv-LV",
+            "mhr-RU",
+            "mi-NZ",
+            "mk-MK",
+            "ml-IN",
+            "mn-MN",
+            "mr-IN",
+            "ms-MY",
+            "mt-MT",
+            "my-MM",
+            "ne-NP",
+            "nl-NL",
+            "no-NO",
+            "or-IN",
+            "pa-IN",
+            "pl-PL",
+            "ps-AF",
+            "pt-BR",
+            "pt-PT",
+            "ro-RO",
+            "ru-RU",
+            "rw-RW",
+            "si-LK",
+            "sk-SK",
+            "sl-SI",
+            "so-SO",
+            "sq-AL",
+            "sr-RS",
+            "su-ID",
+            "sv-SE",
+            "sw-BI",
+            "sw-KE",
+            "sw-RW",
+            "sw-TZ",
+            "sw-UG",
+            "ta-IN",
+            "te-IN",
+            "th-TH",
+            "tl-PH",
+            "tr-TR",
+            "tt-RU",
+            "ug-CN",
+            "uk-UA",
+            "uz-UZ",
+            "vi-VN",
+            "wo-SN",
+            "zh-CN",
+            "zh-HK",
+            "zh-TW",
+            "zu-ZA",
+        ],
+        VocabularyFilterName: str,
+        DataAccessRoleArn: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        VocabularyFilterFileUri: str | None = None,
+        Words: list[str] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Transcribe::VocabularyFilter; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            LanguageCode: Literal[
-                "ab-GE",
-                "af-ZA",
-                "am-ET",
-                "ar-AE",
-                "ar-SA",
-                "ast-ES",
-                "az-AZ",
-                "ba-RU",
-                "be-BY",
-                "bg-BG",
-                "bn-IN",
-                "bs-BA",
-                "ca-ES",
-                "ckb-IQ",
-                "ckb-IR",
-                "cs-CZ",
-                "cy-GB",
-                "cy-WL",
-                "da-DK",
-                "de-CH",
-                "de-DE",
-                "el-GR",
-                "en-AB",
-                "en-AU",
-                "en-GB",
-                "en-IE",
-                "en-IN",
-                "en-NZ",
-                "en-US",
-                "en-WL",
-                "en-ZA",
-                "es-ES",
-                "es-MX",
-                "es-US",
-                "et-EE",
-                "et-ET",
-                "eu-ES",
-                "fa-AF",
-                "fa-IR",
-                "fi-FI",
-                "fr-CA",
-                "fr-FR",
-                "ga-IE",
-                "gd-GB",
-                "gl-ES",
-                "gu-IN",
-                "ha-NG",
-                "he-IL",
-                "hi-IN",
-                "hr-HR",
-                "ht-HT",
-                "hu-HU",
-                "hy-AM",
-                "id-ID",
-                "is-IS",
-                "it-IT",
-                "ja-JP",
-                "jv-ID",
-                "ka-GE",
-                "kab-DZ",
-                "kk-KZ",
-                "km-KH",
-                "kn-IN",
-                "ko-KR",
-                "ky-KG",
-                "lg-IN",
-                "lt-LT",
-                "lv-LV",
-                "mhr-RU",
-                "mi-NZ",
-                "mk-MK",
-                "ml-IN",
-                "mn-MN",
-                "mr-IN",
-                "ms-MY",
-                "mt-MT",
-                "my-MM",
-                "ne-NP",
-                "nl-NL",
-                "no-NO",
-                "or-IN",
-                "pa-IN",
-                "pl-PL",
-                "ps-AF",
-                "pt-BR",
-                "pt-PT",
-                "ro-RO",
-                "ru-RU",
-                "rw-RW",
-                "si-LK",
-                "sk-SK",
-                "sl-SI",
-                "so-SO",
-                "sq-AL",
-                "sr-RS",
-                "su-ID",
-                "sv-SE",
-                "sw-BI",
-                "sw-KE",
-                "sw-RW",
-                "sw-TZ",
-                "sw-UG",
-                "ta-IN",
-                "te-IN",
-                "th-TH",
-                "tl-PH",
-                "tr-TR",
-                "tt-RU",
-                "ug-CN",
-                "uk-UA",
-                "uz-UZ",
-                "vi-VN",
-                "wo-SN",
-                "zh-CN",
-                "zh-HK",
-                "zh-TW",
-                "zu-ZA",
-            ],
-            VocabularyFilterName: str,
-            DataAccessRoleArn: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            VocabularyFilterFileUri: str | None = None,
-            Words: list[str] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Transcribe::VocabularyFilter; `await` it inside an App to deploy it.
-
-            DataAccessRoleArn: The Amazon Resource Name (ARN) of an IAM role that has permissions to access the Amazon S3 bucket that contains your input files.
-            LanguageCode: The language code that represents the language of the entries in your vocabulary filter.
-            Tags: Tags associated with the vocabulary filter.
-            VocabularyFilterFileUri: The Amazon S3 location of the text file that contains your custom vocabulary filter terms.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            LanguageCode: The language code that represents the language of the entries in your
+                vocabulary filter. Create-only: changing it replaces the resource. Required.
             VocabularyFilterName: A unique name, chosen by you, for your custom vocabulary filter.
-            Words: Use this parameter if you want to create your custom vocabulary filter by including all desired terms, as comma-separated values, within your request.
+                Create-only: changing it replaces the resource. Required.
+            DataAccessRoleArn: The Amazon Resource Name (ARN) of an IAM role that has permissions to
+                access the Amazon S3 bucket that contains your input files. Write-only: sent to AWS,
+                never read back.
+            Tags: Tags associated with the vocabulary filter.
+            VocabularyFilterFileUri: The Amazon S3 location of the text file that contains your
+                custom vocabulary filter terms. Write-only: sent to AWS, never read back.
+            Words: Use this parameter if you want to create your custom vocabulary filter by
+                including all desired terms, as comma-separated values, within your request.
+                Write-only: sent to AWS, never read back.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -7,10 +7,10 @@ Imported on first use by agreement.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "AgreementAttributes",
@@ -21,38 +21,111 @@ __all__ = [
 
 
 class AgreementCustomDirectories(DeferredModel):
+    """
+    Specifies a separate directory for each type of file to store for an AS2 message.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    FailedFilesDirectory: str
-    MdnFilesDirectory: str
-    PayloadFilesDirectory: str
-    StatusFilesDirectory: str
-    TemporaryFilesDirectory: str
+    FailedFilesDirectory: Annotated[
+        str, Field(description="Specifies a location to store the failed files for an AS2 message.")
+    ]
+    MdnFilesDirectory: Annotated[
+        str, Field(description="Specifies a location to store the MDN file for an AS2 message.")
+    ]
+    PayloadFilesDirectory: Annotated[
+        str, Field(description="Specifies a location to store the payload file for an AS2 message.")
+    ]
+    StatusFilesDirectory: Annotated[
+        str, Field(description="Specifies a location to store the status file for an AS2 message.")
+    ]
+    TemporaryFilesDirectory: Annotated[
+        str,
+        Field(
+            description="Specifies a location to store the temporary processing file for an AS2 message."
+        ),
+    ]
 
 
 class Tag(DeferredModel):
+    """
+    Creates a key-value pair for a specific resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The name assigned to the tag that you create.")]
+    Value: Annotated[
+        str,
+        Field(
+            description="Contains one or more values that you assigned to the key name you create."
+        ),
+    ]
 
 
 class AgreementAttributes(DeferredModel):
-    AgreementId: str | None = None
-    Arn: str | None = None
+    """
+    The read-only attributes of a AWS::Transfer::Agreement, set by AWS.
+    """
+
+    AgreementId: Annotated[
+        str | None, Field(description="A unique identifier for the agreement.")
+    ] = None
+    Arn: Annotated[
+        str | None,
+        Field(description="Specifies the unique Amazon Resource Name (ARN) for the agreement."),
+    ] = None
 
 
 class AgreementProps(DeferredModel):
-    AccessRole: str
-    BaseDirectory: str | None = None
-    CustomDirectories: AgreementCustomDirectories | None = None
-    Description: str | None = None
-    EnforceMessageSigning: Literal["ENABLED", "DISABLED"] | None = None
-    LocalProfileId: str
-    PartnerProfileId: str
-    PreserveFilename: Literal["ENABLED", "DISABLED"] | None = None
-    ServerId: str
-    Status: Literal["ACTIVE", "INACTIVE"] | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Transfer::Agreement.
+    """
+
+    AccessRole: Annotated[str, Field(description="Specifies the access role for the agreement.")]
+    BaseDirectory: Annotated[
+        str | None, Field(description="Specifies the base directory for the agreement.")
+    ] = None
+    CustomDirectories: Annotated[
+        AgreementCustomDirectories | None,
+        Field(
+            description="Specifies a separate directory for each type of file to store for an AS2 message."
+        ),
+    ] = None
+    Description: Annotated[
+        str | None, Field(description="A textual description for the agreement.")
+    ] = None
+    EnforceMessageSigning: Annotated[
+        Literal["ENABLED", "DISABLED"] | None,
+        Field(
+            description="Specifies whether to enforce an AS2 message is signed for this agreement."
+        ),
+    ] = None
+    LocalProfileId: Annotated[str, Field(description="A unique identifier for the local profile.")]
+    PartnerProfileId: Annotated[
+        str, Field(description="A unique identifier for the partner profile.")
+    ]
+    PreserveFilename: Annotated[
+        Literal["ENABLED", "DISABLED"] | None,
+        Field(
+            description="Specifies whether to preserve the filename received for this agreement."
+        ),
+    ] = None
+    ServerId: Annotated[
+        str,
+        Field(
+            description="A unique identifier for the server. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Status: Annotated[
+        Literal["ACTIVE", "INACTIVE"] | None,
+        Field(description="Specifies the status of the agreement."),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(
+            description="Key-value pairs that can be used to group and search for agreements. Tags are metadata attached to agreements for any purpose."
+        ),
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by certificate.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "CertificateAttributes",
@@ -20,29 +20,95 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class CertificateAttributes(DeferredModel):
-    Arn: str | None = None
-    CertificateId: str | None = None
-    NotAfterDate: str | None = None
-    NotBeforeDate: str | None = None
-    Serial: str | None = None
-    Status: Literal["ACTIVE", "PENDING", "INACTIVE"] | None = None
-    Type: Literal["CERTIFICATE", "CERTIFICATE_WITH_PRIVATE_KEY"] | None = None
+    """
+    The read-only attributes of a AWS::Transfer::Certificate, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None,
+        Field(description="Specifies the unique Amazon Resource Name (ARN) for the agreement."),
+    ] = None
+    CertificateId: Annotated[
+        str | None, Field(description="A unique identifier for the certificate.")
+    ] = None
+    NotAfterDate: Annotated[
+        str | None, Field(description="Specifies the not after date for the certificate.")
+    ] = None
+    NotBeforeDate: Annotated[
+        str | None, Field(description="Specifies the not before date for the certificate.")
+    ] = None
+    Serial: Annotated[str | None, Field(description="Specifies Certificate's serial.")] = None
+    Status: Annotated[
+        Literal["ACTIVE", "PENDING", "INACTIVE"] | None,
+        Field(description="A status description for the certificate."),
+    ] = None
+    Type: Annotated[
+        Literal["CERTIFICATE", "CERTIFICATE_WITH_PRIVATE_KEY"] | None,
+        Field(description="Describing the type of certificate. With or without a private key."),
+    ] = None
 
 
 class CertificateProps(DeferredModel):
-    ActiveDate: str | None = None
-    Certificate: str
-    CertificateChain: str | None = None
-    Description: str | None = None
-    InactiveDate: str | None = None
-    PrivateKey: str | None = None
-    Tags: list[Tag] | None = None
-    Usage: Literal["SIGNING", "ENCRYPTION", "TLS"]
+    """
+    The properties a program declares for a AWS::Transfer::Certificate.
+    """
+
+    ActiveDate: Annotated[
+        str | None, Field(description="Specifies the active date for the certificate.")
+    ] = None
+    Certificate: Annotated[
+        str,
+        Field(
+            description="Specifies the certificate body to be imported. Create-only: changing it replaces the resource."
+        ),
+    ]
+    CertificateChain: Annotated[
+        str | None,
+        Field(
+            description="Specifies the certificate chain to be imported. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Description: Annotated[
+        str | None, Field(description="A textual description for the certificate.")
+    ] = None
+    InactiveDate: Annotated[
+        str | None, Field(description="Specifies the inactive date for the certificate.")
+    ] = None
+    PrivateKey: Annotated[
+        str | None,
+        Field(
+            description="Specifies the private key for the certificate. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(
+            description="Key-value pairs that can be used to group and search for certificates. Tags are metadata attached to certificates for any purpose."
+        ),
+    ] = None
+    Usage: Annotated[
+        Literal["SIGNING", "ENCRYPTION", "TLS"],
+        Field(description="Specifies the usage type for the certificate."),
+    ]

@@ -7,10 +7,10 @@ Imported on first use by connector.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ConnectorAs2Config",
@@ -28,80 +28,202 @@ class ConnectorAsyncMdnConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ServerIds: list[str]
-    Url: str
+    ServerIds: Annotated[
+        list[str],
+        Field(
+            description="Items: 1 to 10 items. Items are unique. Each item: Pattern: ^s-([0-9a-f]{17})$ Length: exactly 19 characters."
+        ),
+    ]
+    Url: Annotated[str, Field(description="URL of the server to receive the MDN response on")]
 
 
 class ConnectorSftpConfig(DeferredModel):
+    """
+    Configuration for an SFTP connector.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    MaxConcurrentConnections: int | None = None
-    OrderedUserSecretVersionStages: list[str] | None = None
-    TrustedHostKeys: list[str] | None = None
-    UserSecretId: str | None = None
+    MaxConcurrentConnections: Annotated[
+        int | None,
+        Field(
+            description="Specifies the number of active connections that your connector can establish with the remote server at the same time."
+        ),
+    ] = None
+    OrderedUserSecretVersionStages: Annotated[
+        list[str] | None,
+        Field(
+            description="Specifies the order in which the connector attempts to use secret versions during authentication. This enables fallback to alternative credentials if the primary version fails."
+        ),
+    ] = None
+    TrustedHostKeys: Annotated[
+        list[str] | None,
+        Field(
+            description="List of public host keys, for the external server to which you are connecting."
+        ),
+    ] = None
+    UserSecretId: Annotated[
+        str | None,
+        Field(
+            description="ARN or name of the secret in AWS Secrets Manager which contains the SFTP user's private keys or passwords."
+        ),
+    ] = None
 
 
 class ConnectorVpcLatticeEgressConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    PortNumber: int | None = None
-    ResourceConfigurationArn: str
+    PortNumber: Annotated[
+        int | None, Field(description="Port to connect to on the target VPC Lattice resource")
+    ] = None
+    ResourceConfigurationArn: Annotated[
+        str, Field(description="ARN of the VPC Lattice resource configuration")
+    ]
 
 
 class Tag(DeferredModel):
+    """
+    Creates a key-value pair for a specific resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The name assigned to the tag that you create.")]
+    Value: Annotated[
+        str,
+        Field(
+            description="Contains one or more values that you assigned to the key name you create."
+        ),
+    ]
 
 
 class ConnectorAttributes(DeferredModel):
-    Arn: str | None = None
-    ConnectorId: str | None = None
-    ErrorMessage: str | None = None
-    ServiceManagedEgressIpAddresses: list[str] | None = None
-    Status: Literal["ACTIVE", "PENDING", "ERRORED"] | None = None
+    """
+    The read-only attributes of a AWS::Transfer::Connector, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None,
+        Field(description="Specifies the unique Amazon Resource Name (ARN) for the connector."),
+    ] = None
+    ConnectorId: Annotated[
+        str | None, Field(description="A unique identifier for the connector.")
+    ] = None
+    ErrorMessage: Annotated[
+        str | None, Field(description="Detailed error message when Connector in ERRORED status")
+    ] = None
+    ServiceManagedEgressIpAddresses: Annotated[
+        list[str] | None,
+        Field(
+            description="The list of egress IP addresses of this connector. These IP addresses are assigned automatically when you create the connector."
+        ),
+    ] = None
+    Status: Annotated[
+        Literal["ACTIVE", "PENDING", "ERRORED"] | None,
+        Field(description="Allowed values: 'ACTIVE', 'PENDING', 'ERRORED'."),
+    ] = None
 
 
 class ConnectorAs2Config(DeferredModel):
+    """
+    Configuration for an AS2 connector.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AsyncMdnConfig: ConnectorAsyncMdnConfig | None = None
-    BasicAuthSecretId: str | None = None
-    Compression: Literal["ZLIB", "DISABLED"] | None = None
-    EncryptionAlgorithm: (
-        Literal["AES128_CBC", "AES192_CBC", "AES256_CBC", "NONE", "DES_EDE3_CBC"] | None
-    ) = None
-    LocalProfileId: str | None = None
-    MdnResponse: Literal["SYNC", "ASYNC", "NONE"] | None = None
-    MdnSigningAlgorithm: Literal["SHA256", "SHA384", "SHA512", "SHA1", "NONE", "DEFAULT"] | None = (
-        None
-    )
-    MessageSubject: str | None = None
-    PartnerProfileId: str | None = None
-    PreserveContentType: Literal["ENABLED", "DISABLED"] | None = None
-    SigningAlgorithm: Literal["SHA256", "SHA384", "SHA512", "SHA1", "NONE"] | None = None
+    AsyncMdnConfig: Annotated[
+        ConnectorAsyncMdnConfig | None,
+        Field(description="Configuration for an AS2 connector with ASYNC MDN Response"),
+    ] = None
+    BasicAuthSecretId: Annotated[
+        str | None,
+        Field(
+            description="ARN or name of the secret in AWS Secrets Manager which contains the credentials for Basic authentication. If empty, Basic authentication is disabled for the AS2 connector"
+        ),
+    ] = None
+    Compression: Annotated[
+        Literal["ZLIB", "DISABLED"] | None,
+        Field(description="Compression setting for this AS2 connector configuration."),
+    ] = None
+    EncryptionAlgorithm: Annotated[
+        Literal["AES128_CBC", "AES192_CBC", "AES256_CBC", "NONE", "DES_EDE3_CBC"] | None,
+        Field(description="Encryption algorithm for this AS2 connector configuration."),
+    ] = None
+    LocalProfileId: Annotated[
+        str | None, Field(description="A unique identifier for the local profile.")
+    ] = None
+    MdnResponse: Annotated[
+        Literal["SYNC", "ASYNC", "NONE"] | None,
+        Field(description="MDN Response setting for this AS2 connector configuration."),
+    ] = None
+    MdnSigningAlgorithm: Annotated[
+        Literal["SHA256", "SHA384", "SHA512", "SHA1", "NONE", "DEFAULT"] | None,
+        Field(description="MDN Signing algorithm for this AS2 connector configuration."),
+    ] = None
+    MessageSubject: Annotated[
+        str | None, Field(description="The message subject for this AS2 connector configuration.")
+    ] = None
+    PartnerProfileId: Annotated[
+        str | None, Field(description="A unique identifier for the partner profile.")
+    ] = None
+    PreserveContentType: Annotated[
+        Literal["ENABLED", "DISABLED"] | None,
+        Field(
+            description="Specifies whether to use the AWS S3 object content-type as the content-type for the AS2 message."
+        ),
+    ] = None
+    SigningAlgorithm: Annotated[
+        Literal["SHA256", "SHA384", "SHA512", "SHA1", "NONE"] | None,
+        Field(description="Signing algorithm for this AS2 connector configuration."),
+    ] = None
 
 
 class ConnectorEgressConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    VpcLattice: ConnectorVpcLatticeEgressConfig
+    VpcLattice: Annotated[
+        ConnectorVpcLatticeEgressConfig,
+        Field(description="Type: ConnectorVpcLatticeEgressConfigDict."),
+    ]
 
 
 class ConnectorProps(DeferredModel):
-    AccessRole: str
-    As2Config: ConnectorAs2Config | None = None
-    EgressConfig: ConnectorEgressConfig | None = None
-    EgressType: Literal["SERVICE_MANAGED", "VPC_LATTICE"] | None = None
-    IpAddressType: Literal["IPV4", "DUALSTACK"] | None = None
-    LoggingRole: str | None = None
-    SecurityPolicyName: str | None = None
-    SftpConfig: ConnectorSftpConfig | None = None
-    Tags: list[Tag] | None = None
-    Url: str | None = None
+    """
+    The properties a program declares for a AWS::Transfer::Connector.
+    """
+
+    AccessRole: Annotated[str, Field(description="Specifies the access role for the connector.")]
+    As2Config: Annotated[
+        ConnectorAs2Config | None, Field(description="Configuration for an AS2 connector.")
+    ] = None
+    EgressConfig: Annotated[
+        ConnectorEgressConfig | None, Field(description="Egress configuration for the connector.")
+    ] = None
+    EgressType: Annotated[
+        Literal["SERVICE_MANAGED", "VPC_LATTICE"] | None,
+        Field(description="Specifies the egress type for the connector."),
+    ] = None
+    IpAddressType: Annotated[
+        Literal["IPV4", "DUALSTACK"] | None, Field(description="IP address type for Connector")
+    ] = None
+    LoggingRole: Annotated[
+        str | None, Field(description="Specifies the logging role for the connector.")
+    ] = None
+    SecurityPolicyName: Annotated[
+        str | None, Field(description="Security policy for SFTP Connector")
+    ] = None
+    SftpConfig: Annotated[
+        ConnectorSftpConfig | None, Field(description="Configuration for an SFTP connector.")
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(
+            description="Key-value pairs that can be used to group and search for connectors. Tags are metadata attached to connectors for any purpose."
+        ),
+    ] = None
+    Url: Annotated[str | None, Field(description="URL for Connector")] = None

@@ -7,10 +7,10 @@ Imported on first use by host_key.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "HostKeyAttributes",
@@ -23,23 +23,79 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The name assigned to the tag that you create.")]
+    Value: Annotated[
+        str,
+        Field(
+            description="Contains one or more values that you assigned to the key name you create."
+        ),
+    ]
 
 
 class HostKeyAttributes(DeferredModel):
-    Arn: str | None = None
-    DateImported: str | None = None
-    HostKeyFingerprint: str | None = None
-    HostKeyId: str | None = None
-    SecretId: str | None = None
-    Type: str | None = None
+    """
+    The read-only attributes of a AWS::Transfer::HostKey, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None, Field(description="The unique Amazon Resource Name (ARN) for the host key.")
+    ] = None
+    DateImported: Annotated[
+        str | None, Field(description="The date on which the host key was added to the server.")
+    ] = None
+    HostKeyFingerprint: Annotated[
+        str | None,
+        Field(
+            description="The public key fingerprint, which is a short sequence of bytes used to identify the longer public key."
+        ),
+    ] = None
+    HostKeyId: Annotated[str | None, Field(description="A unique identifier for the host key.")] = (
+        None
+    )
+    SecretId: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of the Secrets Manager secret that holds the host key. Returned only when StorageType is SECRETS_MANAGER."
+        ),
+    ] = None
+    Type: Annotated[
+        str | None, Field(description="The encryption algorithm that is used for the host key.")
+    ] = None
 
 
 class HostKeyProps(DeferredModel):
-    Description: str | None = None
-    HostKeyBody: str | None = None
-    KmsKey: str | None = None
-    ServerId: str
-    StorageType: Literal["SERVICE_MANAGED", "SECRETS_MANAGER"] | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Transfer::HostKey.
+    """
+
+    Description: Annotated[
+        str | None, Field(description="The text description for this host key.")
+    ] = None
+    HostKeyBody: Annotated[
+        str | None,
+        Field(
+            description="The private key portion of an SSH key pair. Transfer Family accepts RSA, ECDSA, and ED25519 keys. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    KmsKey: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of a customer managed key used to encrypt the Secrets Manager secret that holds the host key. Applies only when StorageType is SECRETS_MANAGER. If omitted, the AWS managed key is used. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    ServerId: Annotated[
+        str,
+        Field(
+            description="The identifier of the server that contains the host key. Create-only: changing it replaces the resource."
+        ),
+    ]
+    StorageType: Annotated[
+        Literal["SERVICE_MANAGED", "SECRETS_MANAGER"] | None,
+        Field(
+            description="The type of storage used for the host key. SERVICE_MANAGED keys are stored within the Transfer Family service. SECRETS_MANAGER keys are stored in an AWS Secrets Manager secret in your account."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="Key-value pairs that can be used to group and search for host keys."),
+    ] = None

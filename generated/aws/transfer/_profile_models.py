@@ -7,10 +7,10 @@ Imported on first use by profile.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ProfileAttributes",
@@ -20,20 +20,55 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    Creates a key-value pair for a specific resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The name assigned to the tag that you create.")]
+    Value: Annotated[
+        str,
+        Field(
+            description="Contains one or more values that you assigned to the key name you create."
+        ),
+    ]
 
 
 class ProfileAttributes(DeferredModel):
-    Arn: str | None = None
-    ProfileId: str | None = None
+    """
+    The read-only attributes of a AWS::Transfer::Profile, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None,
+        Field(description="Specifies the unique Amazon Resource Name (ARN) for the profile."),
+    ] = None
+    ProfileId: Annotated[str | None, Field(description="A unique identifier for the profile")] = (
+        None
+    )
 
 
 class ProfileProps(DeferredModel):
-    As2Id: str
-    CertificateIds: list[str] | None = None
-    ProfileType: Literal["LOCAL", "PARTNER"]
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Transfer::Profile.
+    """
+
+    As2Id: Annotated[str, Field(description="AS2 identifier agreed with a trading partner.")]
+    CertificateIds: Annotated[
+        list[str] | None,
+        Field(
+            description="List of the certificate IDs associated with this profile to be used for encryption and signing of AS2 messages."
+        ),
+    ] = None
+    ProfileType: Annotated[
+        Literal["LOCAL", "PARTNER"],
+        Field(
+            description="Enum specifying whether the profile is local or associated with a trading partner. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None

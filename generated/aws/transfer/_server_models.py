@@ -7,10 +7,10 @@ Imported on first use by server.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ServerAttributes",
@@ -30,103 +30,221 @@ class ServerEndpointDetails(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AddressAllocationIds: list[str] | None = None
-    SecurityGroupIds: list[str] | None = None
-    SubnetIds: list[str] | None = None
-    VpcEndpointId: str | None = None
-    VpcId: str | None = None
+    AddressAllocationIds: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
+    SecurityGroupIds: Annotated[
+        list[str] | None,
+        Field(description="Each item: Pattern: ^sg-[0-9a-f]{8,17}$ Length: 11 to 20 characters."),
+    ] = None
+    SubnetIds: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
+    VpcEndpointId: Annotated[
+        str | None, Field(description="Pattern: ^vpce-[0-9a-f]{17}$ Length: exactly 22 characters.")
+    ] = None
+    VpcId: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ServerIdentityProviderDetails(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DirectoryId: str | None = None
-    Function: str | None = None
-    InvocationRole: str | None = None
-    SftpAuthenticationMethods: (
+    DirectoryId: Annotated[
+        str | None, Field(description="Pattern: ^d-[0-9a-f]{10}$ Length: exactly 12 characters.")
+    ] = None
+    Function: Annotated[
+        str | None,
+        Field(description="Pattern: ^arn:[a-z-]+:lambda:.*$ Length: 1 to 170 characters."),
+    ] = None
+    InvocationRole: Annotated[
+        str | None, Field(description="Pattern: ^arn:.*role/\\S+$ Length: 20 to 2048 characters.")
+    ] = None
+    SftpAuthenticationMethods: Annotated[
         Literal["PASSWORD", "PUBLIC_KEY", "PUBLIC_KEY_OR_PASSWORD", "PUBLIC_KEY_AND_PASSWORD"]
-        | None
-    ) = None
-    Url: str | None = None
+        | None,
+        Field(
+            description="Allowed values: 'PASSWORD', 'PUBLIC_KEY', 'PUBLIC_KEY_OR_PASSWORD', 'PUBLIC_KEY_AND_PASSWORD'."
+        ),
+    ] = None
+    Url: Annotated[str | None, Field(description="Length: 0 to 255 characters.")] = None
 
 
 class ServerProxyConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    SftpMode: Literal["PROXY_PROTOCOL_V2_ENFORCED", "NONE"] | None = None
+    SftpMode: Annotated[
+        Literal["PROXY_PROTOCOL_V2_ENFORCED", "NONE"] | None,
+        Field(description="Allowed values: 'PROXY_PROTOCOL_V2_ENFORCED', 'NONE'."),
+    ] = None
 
 
 class ServerS3StorageOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DirectoryListingOptimization: Literal["ENABLED", "DISABLED"] | None = None
+    DirectoryListingOptimization: Annotated[
+        Literal["ENABLED", "DISABLED"] | None,
+        Field(
+            description="Indicates whether optimization to directory listing on S3 servers is used. Disabled by default for compatibility."
+        ),
+    ] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 0 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: 0 to 256 characters.")]
 
 
 class WorkflowDetail(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ExecutionRole: str
-    WorkflowId: str
+    ExecutionRole: Annotated[
+        str, Field(description="Pattern: ^arn:.*role/\\S+$ Length: 20 to 2048 characters.")
+    ]
+    WorkflowId: Annotated[
+        str, Field(description="Pattern: ^w-([a-z0-9]{17})$ Length: exactly 19 characters.")
+    ]
 
 
 class ServerAttributes(DeferredModel):
-    Arn: str | None = None
-    As2ServiceManagedEgressIpAddresses: list[str] | None = None
-    ServerId: str | None = None
-    State: (
-        Literal["OFFLINE", "ONLINE", "STARTING", "STOPPING", "START_FAILED", "STOP_FAILED"] | None
-    ) = None
+    """
+    The read-only attributes of a AWS::Transfer::Server, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None, Field(description="Pattern: ^arn:\\S+$ Length: 20 to 1600 characters.")
+    ] = None
+    As2ServiceManagedEgressIpAddresses: Annotated[
+        list[str] | None,
+        Field(
+            description="The list of egress IP addresses of this server. These IP addresses are only relevant for servers that use the AS2 protocol. They are used for sending asynchronous MDNs. These IP addresses are assigned automatically when you create an AS2 server. Additionally, if you update an existing server and add the AS2 protocol, static IP addresses are assigned as well."
+        ),
+    ] = None
+    ServerId: Annotated[
+        str | None, Field(description="Pattern: ^s-([0-9a-f]{17})$ Length: exactly 19 characters.")
+    ] = None
+    State: Annotated[
+        Literal["OFFLINE", "ONLINE", "STARTING", "STOPPING", "START_FAILED", "STOP_FAILED"] | None,
+        Field(
+            description="Allowed values: 'OFFLINE', 'ONLINE', 'STARTING', 'STOPPING', 'START_FAILED', 'STOP_FAILED'."
+        ),
+    ] = None
 
 
 class ServerProtocolDetails(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    As2Transports: list[Literal["HTTP"]] | None = None
-    PassiveIp: str | None = None
-    ProxyConfig: ServerProxyConfig | None = None
-    SetStatOption: Literal["DEFAULT", "ENABLE_NO_OP"] | None = None
-    TlsSessionResumptionMode: Literal["DISABLED", "ENABLED", "ENFORCED"] | None = None
+    As2Transports: Annotated[
+        list[Literal["HTTP"]] | None,
+        Field(description="Items: exactly 1 items. Each item: Allowed values: 'HTTP'."),
+    ] = None
+    PassiveIp: Annotated[str | None, Field(description="Length: 0 to 15 characters.")] = None
+    ProxyConfig: Annotated[
+        ServerProxyConfig | None, Field(description="Type: ServerProxyConfigDict.")
+    ] = None
+    SetStatOption: Annotated[
+        Literal["DEFAULT", "ENABLE_NO_OP"] | None,
+        Field(description="Allowed values: 'DEFAULT', 'ENABLE_NO_OP'."),
+    ] = None
+    TlsSessionResumptionMode: Annotated[
+        Literal["DISABLED", "ENABLED", "ENFORCED"] | None,
+        Field(description="Allowed values: 'DISABLED', 'ENABLED', 'ENFORCED'."),
+    ] = None
 
 
 class ServerWorkflowDetails(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    OnPartialUpload: list[WorkflowDetail] | None = None
-    OnUpload: list[WorkflowDetail] | None = None
+    OnPartialUpload: Annotated[
+        list[WorkflowDetail] | None, Field(description="Items: 0 to 1 items.")
+    ] = None
+    OnUpload: Annotated[list[WorkflowDetail] | None, Field(description="Items: 0 to 1 items.")] = (
+        None
+    )
 
 
 class ServerProps(DeferredModel):
-    Certificate: str | None = None
-    CreateWithHostKey: bool | None = None
-    Domain: Literal["S3", "EFS"] | None = None
-    EndpointDetails: ServerEndpointDetails | None = None
-    EndpointType: Literal["PUBLIC", "VPC", "VPC_ENDPOINT"] | None = None
-    IdentityProviderDetails: ServerIdentityProviderDetails | None = None
-    IdentityProviderType: (
-        Literal["SERVICE_MANAGED", "API_GATEWAY", "AWS_DIRECTORY_SERVICE", "AWS_LAMBDA"] | None
-    ) = None
-    IpAddressType: Literal["IPV4", "DUALSTACK"] | None = None
-    LoggingRole: str | None = None
-    PostAuthenticationLoginBanner: str | None = None
-    PreAuthenticationLoginBanner: str | None = None
-    ProtocolDetails: ServerProtocolDetails | None = None
-    Protocols: list[Literal["SFTP", "FTP", "FTPS", "AS2"]] | None = None
-    S3StorageOptions: ServerS3StorageOptions | None = None
-    SecurityPolicyName: str | None = None
-    StructuredLogDestinations: list[str] | None = None
-    Tags: list[Tag] | None = None
-    WorkflowDetails: ServerWorkflowDetails | None = None
+    """
+    The properties a program declares for a AWS::Transfer::Server.
+    """
+
+    Certificate: Annotated[str | None, Field(description="Length: 0 to 1600 characters.")] = None
+    CreateWithHostKey: Annotated[
+        bool | None,
+        Field(
+            description="When this property is `true`, AWS Transfer Family will generate an initial host key for your server, making it immediately available to SFTP clients. When set to `false`, clients will not be able to establish an SFTP session until you import one or more host keys (see AWS::Transfer::HostKey). This property cannot be changed after resource creation. Default: `true`. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Domain: Annotated[
+        Literal["S3", "EFS"] | None,
+        Field(
+            description="Allowed values: 'S3', 'EFS'. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    EndpointDetails: Annotated[
+        ServerEndpointDetails | None,
+        Field(
+            description="Type: ServerEndpointDetailsDict. Conditionally create-only: some changes replace the resource."
+        ),
+    ] = None
+    EndpointType: Annotated[
+        Literal["PUBLIC", "VPC", "VPC_ENDPOINT"] | None,
+        Field(description="Allowed values: 'PUBLIC', 'VPC', 'VPC_ENDPOINT'."),
+    ] = None
+    IdentityProviderDetails: Annotated[
+        ServerIdentityProviderDetails | None,
+        Field(description="Type: ServerIdentityProviderDetailsDict."),
+    ] = None
+    IdentityProviderType: Annotated[
+        Literal["SERVICE_MANAGED", "API_GATEWAY", "AWS_DIRECTORY_SERVICE", "AWS_LAMBDA"] | None,
+        Field(
+            description="Allowed values: 'SERVICE_MANAGED', 'API_GATEWAY', 'AWS_DIRECTORY_SERVICE', 'AWS_LAMBDA'."
+        ),
+    ] = None
+    IpAddressType: Annotated[
+        Literal["IPV4", "DUALSTACK"] | None,
+        Field(
+            description="Allowed values: 'IPV4', 'DUALSTACK'. Conditionally create-only: some changes replace the resource."
+        ),
+    ] = None
+    LoggingRole: Annotated[
+        str | None, Field(description="Pattern: ^(|arn:.*role/\\S+)$ Length: 0 to 2048 characters.")
+    ] = None
+    PostAuthenticationLoginBanner: Annotated[
+        str | None,
+        Field(description="Pattern: ^[\\x09-\\x0D\\x20-\\x7E]*$ Length: 0 to 4096 characters."),
+    ] = None
+    PreAuthenticationLoginBanner: Annotated[
+        str | None,
+        Field(description="Pattern: ^[\\x09-\\x0D\\x20-\\x7E]*$ Length: 0 to 4096 characters."),
+    ] = None
+    ProtocolDetails: Annotated[
+        ServerProtocolDetails | None, Field(description="Type: ServerProtocolDetailsDict.")
+    ] = None
+    Protocols: Annotated[
+        list[Literal["SFTP", "FTP", "FTPS", "AS2"]] | None,
+        Field(
+            description="Items: 1 to 4 items. Each item: Allowed values: 'SFTP', 'FTP', 'FTPS', 'AS2'."
+        ),
+    ] = None
+    S3StorageOptions: Annotated[
+        ServerS3StorageOptions | None, Field(description="Type: ServerS3StorageOptionsDict.")
+    ] = None
+    SecurityPolicyName: Annotated[
+        str | None,
+        Field(description="Pattern: ^TransferSecurityPolicy-.+$ Length: 0 to 100 characters."),
+    ] = None
+    StructuredLogDestinations: Annotated[
+        list[str] | None,
+        Field(
+            description="Items: 0 to 1 items. Each item: Pattern: ^arn:\\S+$ Length: 20 to 1600 characters."
+        ),
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="Items: 1 to 50 items.")] = None
+    WorkflowDetails: Annotated[
+        ServerWorkflowDetails | None, Field(description="Type: ServerWorkflowDetailsDict.")
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by user.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "HomeDirectoryMapEntry",
@@ -25,40 +25,79 @@ class HomeDirectoryMapEntry(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Entry: str
-    Target: str
-    Type: Literal["FILE", "DIRECTORY"] | None = None
+    Entry: Annotated[str, Field(description="Pattern: ^/.*$ Length: 0 to 1024 characters.")]
+    Target: Annotated[str, Field(description="Pattern: ^/.*$ Length: 0 to 1024 characters.")]
+    Type: Annotated[
+        Literal["FILE", "DIRECTORY"] | None,
+        Field(description="Allowed values: 'FILE', 'DIRECTORY'."),
+    ] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 0 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: 0 to 256 characters.")]
 
 
 class UserPosixProfile(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Gid: float
-    SecondaryGids: list[float] | None = None
-    Uid: float
+    Gid: Annotated[float, Field(description="Range: 0 to 4294967295 (inclusive).")]
+    SecondaryGids: Annotated[
+        list[float] | None,
+        Field(description="Items: 0 to 16 items. Each item: Range: 0 to 4294967295 (inclusive)."),
+    ] = None
+    Uid: Annotated[float, Field(description="Range: 0 to 4294967295 (inclusive).")]
 
 
 class UserAttributes(DeferredModel):
-    Arn: str | None = None
+    """
+    The read-only attributes of a AWS::Transfer::User, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None, Field(description="Pattern: ^arn:\\S+$ Length: 20 to 1600 characters.")
+    ] = None
 
 
 class UserProps(DeferredModel):
-    HomeDirectory: str | None = None
-    HomeDirectoryMappings: list[HomeDirectoryMapEntry] | None = None
-    HomeDirectoryType: Literal["PATH", "LOGICAL"] | None = None
-    Policy: str | None = None
-    PosixProfile: UserPosixProfile | None = None
-    Role: str
-    ServerId: str
-    SshPublicKeys: list[str] | None = None
-    Tags: list[Tag] | None = None
-    UserName: str
+    """
+    The properties a program declares for a AWS::Transfer::User.
+    """
+
+    HomeDirectory: Annotated[
+        str | None, Field(description="Pattern: ^(|/.*)$ Length: 0 to 1024 characters.")
+    ] = None
+    HomeDirectoryMappings: Annotated[
+        list[HomeDirectoryMapEntry] | None, Field(description="Items: 1 to 50000 items.")
+    ] = None
+    HomeDirectoryType: Annotated[
+        Literal["PATH", "LOGICAL"] | None, Field(description="Allowed values: 'PATH', 'LOGICAL'.")
+    ] = None
+    Policy: Annotated[str | None, Field(description="Length: 0 to 2048 characters.")] = None
+    PosixProfile: Annotated[
+        UserPosixProfile | None, Field(description="Type: UserPosixProfileDict.")
+    ] = None
+    Role: Annotated[
+        str, Field(description="Pattern: ^arn:.*role/\\S+$ Length: 20 to 2048 characters.")
+    ]
+    ServerId: Annotated[
+        str,
+        Field(
+            description="Pattern: ^s-([0-9a-f]{17})$ Length: exactly 19 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    SshPublicKeys: Annotated[
+        list[str] | None,
+        Field(description="This represents the SSH User Public Keys for CloudFormation resource"),
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="Items: 1 to 50 items.")] = None
+    UserName: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[\\w][\\w@.-]{2,99}$ Length: 3 to 100 characters. Create-only: changing it replaces the resource."
+        ),
+    ]

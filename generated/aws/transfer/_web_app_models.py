@@ -7,10 +7,10 @@ Imported on first use by web_app.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "Tag",
@@ -25,66 +25,159 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    Key-value pair that can be used to group and search for web apps.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 0 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: 0 to 256 characters.")]
 
 
 class WebAppIdentityProviderDetails(DeferredModel):
+    """
+    You can provide a structure that contains the details for the identity provider to use with your web app.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ApplicationArn: str | None = None
-    InstanceArn: str | None = None
-    Role: str | None = None
+    ApplicationArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:[\\w-]+:sso::\\d{12}:application/(sso)?ins-[a-zA-Z0-9-.]{16}/apl-[a-zA-Z0-9]{16}$ Length: 10 to 1224 characters."
+        ),
+    ] = None
+    InstanceArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) for the IAM Identity Center used for the web app."
+        ),
+    ] = None
+    Role: Annotated[
+        str | None, Field(description="The IAM role in IAM Identity Center used for the web app.")
+    ] = None
 
 
 class WebAppVpc(DeferredModel):
+    """
+    You can provide a structure that contains the details for the VPC endpoint to use with your web app.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    IpAddressType: Literal["IPV4", "DUALSTACK"] | None = None
-    SecurityGroupIds: list[str] | None = None
-    SubnetIds: list[str] | None = None
-    VpcId: str | None = None
+    IpAddressType: Annotated[
+        Literal["IPV4", "DUALSTACK"] | None,
+        Field(description="The IP address type for the VPC endpoint used by the web app."),
+    ] = None
+    SecurityGroupIds: Annotated[
+        list[str] | None,
+        Field(
+            description="Items: at most 10 items. Each item: Pattern: ^sg-[0-9a-f]{8,17}$ Length: 11 to 20 characters."
+        ),
+    ] = None
+    SubnetIds: Annotated[
+        list[str] | None,
+        Field(
+            description="Items: at most 10 items. Each item: Pattern: ^subnet-[0-9a-f]{8,17}$ Length: 15 to 24 characters."
+        ),
+    ] = None
+    VpcId: Annotated[
+        str | None, Field(description="Pattern: ^vpc-[0-9a-f]{8,17}$ Length: 12 to 21 characters.")
+    ] = None
 
 
 class WebAppWebAppCustomization(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    FaviconFile: str | None = None
-    LogoFile: str | None = None
-    Title: str | None = None
+    FaviconFile: Annotated[
+        str | None, Field(description="Specifies a favicon to display in the browser tab.")
+    ] = None
+    LogoFile: Annotated[
+        str | None, Field(description="Specifies a logo to display on the web app.")
+    ] = None
+    Title: Annotated[
+        str | None, Field(description="Specifies a title to display on the web app.")
+    ] = None
 
 
 class WebAppWebAppUnits(DeferredModel):
+    """
+    A union that contains the value for number of concurrent connections or the user sessions on your web app.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Provisioned: int
+    Provisioned: Annotated[int, Field(description="Range: at least 1 (inclusive).")]
 
 
 class WebAppAttributes(DeferredModel):
-    Arn: str | None = None
-    VpcEndpointId: str | None = None
-    WebAppId: str | None = None
+    """
+    The read-only attributes of a AWS::Transfer::WebApp, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None,
+        Field(description="Specifies the unique Amazon Resource Name (ARN) for the web app."),
+    ] = None
+    VpcEndpointId: Annotated[
+        str | None, Field(description="Pattern: ^vpce-[0-9a-f]{8,17}$ Length: 13 to 22 characters.")
+    ] = None
+    WebAppId: Annotated[str | None, Field(description="A unique identifier for the web app.")] = (
+        None
+    )
 
 
 class WebAppEndpointDetails(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Vpc: WebAppVpc | None = None
+    Vpc: Annotated[
+        WebAppVpc | None,
+        Field(
+            description="You can provide a structure that contains the details for the VPC endpoint to use with your web app."
+        ),
+    ] = None
 
 
 class WebAppProps(DeferredModel):
-    AccessEndpoint: str | None = None
-    EndpointDetails: WebAppEndpointDetails | None = None
-    IdentityProviderDetails: WebAppIdentityProviderDetails
-    Tags: list[Tag] | None = None
-    WebAppCustomization: WebAppWebAppCustomization | None = None
-    WebAppEndpointPolicy: Literal["STANDARD", "FIPS"] | None = None
-    WebAppUnits: WebAppWebAppUnits | None = None
+    """
+    The properties a program declares for a AWS::Transfer::WebApp.
+    """
+
+    AccessEndpoint: Annotated[
+        str | None,
+        Field(
+            description="The AccessEndpoint is the URL that you provide to your users for them to interact with the Transfer Family web app. You can specify a custom URL or use the default value."
+        ),
+    ] = None
+    EndpointDetails: Annotated[
+        WebAppEndpointDetails | None, Field(description="Type: WebAppEndpointDetailsDict.")
+    ] = None
+    IdentityProviderDetails: Annotated[
+        WebAppIdentityProviderDetails,
+        Field(
+            description="You can provide a structure that contains the details for the identity provider to use with your web app."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="Key-value pairs that can be used to group and search for web apps."),
+    ] = None
+    WebAppCustomization: Annotated[
+        WebAppWebAppCustomization | None, Field(description="Type: WebAppWebAppCustomizationDict.")
+    ] = None
+    WebAppEndpointPolicy: Annotated[
+        Literal["STANDARD", "FIPS"] | None,
+        Field(
+            description="Allowed values: 'STANDARD', 'FIPS'. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    WebAppUnits: Annotated[
+        WebAppWebAppUnits | None, Field(description="Type: WebAppWebAppUnitsDict.")
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by workflow.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "EfsInputFileLocation",
@@ -31,119 +31,289 @@ __all__ = [
 
 
 class EfsInputFileLocation(DeferredModel):
+    """
+    Specifies the details for an EFS file.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    FileSystemId: str | None = None
-    Path: str | None = None
+    FileSystemId: Annotated[
+        str | None, Field(description="Specifies the EFS filesystem that contains the file.")
+    ] = None
+    Path: Annotated[
+        str | None,
+        Field(
+            description="The name assigned to the file when it was created in EFS. You use the object path to retrieve the object."
+        ),
+    ] = None
 
 
 class S3InputFileLocation(DeferredModel):
+    """
+    Specifies the details for a S3 file.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Bucket: str | None = None
-    Key: str | None = None
+    Bucket: Annotated[
+        str | None, Field(description="Specifies the S3 bucket that contains the file.")
+    ] = None
+    Key: Annotated[
+        str | None,
+        Field(
+            description="The name assigned to the file when it was created in S3. You use the object key to retrieve the object."
+        ),
+    ] = None
 
 
 class S3Tag(DeferredModel):
+    """
+    Specifies the key-value pair that are assigned to a file during the execution of a Tagging step.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The name assigned to the tag that you create.")]
+    Value: Annotated[str, Field(description="The value that corresponds to the key.")]
 
 
 class Tag(DeferredModel):
+    """
+    Creates a key-value pair for a specific resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The name assigned to the tag that you create.")]
+    Value: Annotated[
+        str,
+        Field(
+            description="Contains one or more values that you assigned to the key name you create."
+        ),
+    ]
 
 
 class WorkflowS3FileLocation(DeferredModel):
+    """
+    Specifies the location for the file being copied. Only applicable for the Copy type of workflow steps.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    S3FileLocation: S3InputFileLocation | None = None
+    S3FileLocation: Annotated[
+        S3InputFileLocation | None, Field(description="Specifies the details for a S3 file.")
+    ] = None
 
 
 class WorkflowStepCopyStepDetails(DeferredModel):
+    """
+    Details for a step that performs a file copy.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DestinationFileLocation: WorkflowS3FileLocation | None = None
-    Name: str | None = None
-    OverwriteExisting: Literal["TRUE", "FALSE"] | None = None
-    SourceFileLocation: str | None = None
+    DestinationFileLocation: Annotated[
+        WorkflowS3FileLocation | None,
+        Field(
+            description="Specifies the location for the file being copied. Only applicable for the Copy type of workflow steps."
+        ),
+    ] = None
+    Name: Annotated[
+        str | None, Field(description="The name of the step, used as an identifier.")
+    ] = None
+    OverwriteExisting: Annotated[
+        Literal["TRUE", "FALSE"] | None,
+        Field(
+            description="A flag that indicates whether or not to overwrite an existing file of the same name. The default is FALSE."
+        ),
+    ] = None
+    SourceFileLocation: Annotated[
+        str | None, Field(description="Specifies which file to use as input to the workflow step.")
+    ] = None
 
 
 class WorkflowStepCustomStepDetails(DeferredModel):
+    """
+    Details for a step that invokes a lambda function.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str | None = None
-    SourceFileLocation: str | None = None
-    Target: str | None = None
-    TimeoutSeconds: int | None = None
+    Name: Annotated[
+        str | None, Field(description="The name of the step, used as an identifier.")
+    ] = None
+    SourceFileLocation: Annotated[
+        str | None, Field(description="Specifies which file to use as input to the workflow step.")
+    ] = None
+    Target: Annotated[
+        str | None, Field(description="The ARN for the lambda function that is being called.")
+    ] = None
+    TimeoutSeconds: Annotated[
+        int | None, Field(description="Timeout, in seconds, for the step.")
+    ] = None
 
 
 class WorkflowStepDeleteStepDetails(DeferredModel):
+    """
+    Details for a step that deletes the file.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str | None = None
-    SourceFileLocation: str | None = None
+    Name: Annotated[
+        str | None, Field(description="The name of the step, used as an identifier.")
+    ] = None
+    SourceFileLocation: Annotated[
+        str | None, Field(description="Specifies which file to use as input to the workflow step.")
+    ] = None
 
 
 class WorkflowStepTagStepDetails(DeferredModel):
+    """
+    Details for a step that creates one or more tags.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str | None = None
-    SourceFileLocation: str | None = None
-    Tags: list[S3Tag] | None = None
+    Name: Annotated[
+        str | None, Field(description="The name of the step, used as an identifier.")
+    ] = None
+    SourceFileLocation: Annotated[
+        str | None, Field(description="Specifies which file to use as input to the workflow step.")
+    ] = None
+    Tags: Annotated[
+        list[S3Tag] | None, Field(description="Array that contains from 1 to 10 key/value pairs.")
+    ] = None
 
 
 class WorkflowAttributes(DeferredModel):
-    Arn: str | None = None
-    WorkflowId: str | None = None
+    """
+    The read-only attributes of a AWS::Transfer::Workflow, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None,
+        Field(description="Specifies the unique Amazon Resource Name (ARN) for the workflow."),
+    ] = None
+    WorkflowId: Annotated[
+        str | None, Field(description="A unique identifier for the workflow.")
+    ] = None
 
 
 class InputFileLocation(DeferredModel):
+    """
+    Specifies the location for the file being decrypted. Only applicable for the Decrypt type of workflow steps.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EfsFileLocation: EfsInputFileLocation | None = None
-    S3FileLocation: S3InputFileLocation | None = None
+    EfsFileLocation: Annotated[
+        EfsInputFileLocation | None, Field(description="Specifies the details for an EFS file.")
+    ] = None
+    S3FileLocation: Annotated[
+        S3InputFileLocation | None, Field(description="Specifies the details for a S3 file.")
+    ] = None
 
 
 class WorkflowStepDecryptStepDetails(DeferredModel):
+    """
+    Details for a step that performs a file decryption.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DestinationFileLocation: InputFileLocation
-    Name: str | None = None
-    OverwriteExisting: Literal["TRUE", "FALSE"] | None = None
-    SourceFileLocation: str | None = None
-    Type: Literal["PGP"]
+    DestinationFileLocation: Annotated[
+        InputFileLocation,
+        Field(
+            description="Specifies the location for the file being decrypted. Only applicable for the Decrypt type of workflow steps."
+        ),
+    ]
+    Name: Annotated[
+        str | None, Field(description="The name of the step, used as an identifier.")
+    ] = None
+    OverwriteExisting: Annotated[
+        Literal["TRUE", "FALSE"] | None,
+        Field(
+            description="A flag that indicates whether or not to overwrite an existing file of the same name. The default is FALSE."
+        ),
+    ] = None
+    SourceFileLocation: Annotated[
+        str | None, Field(description="Specifies which file to use as input to the workflow step.")
+    ] = None
+    Type: Annotated[Literal["PGP"], Field(description="Specifies which encryption method to use.")]
 
 
 class WorkflowStep(DeferredModel):
+    """
+    The basic building block of a workflow.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CopyStepDetails: WorkflowStepCopyStepDetails | None = None
-    CustomStepDetails: WorkflowStepCustomStepDetails | None = None
-    DecryptStepDetails: WorkflowStepDecryptStepDetails | None = None
-    DeleteStepDetails: WorkflowStepDeleteStepDetails | None = None
-    TagStepDetails: WorkflowStepTagStepDetails | None = None
-    Type: Literal["COPY", "CUSTOM", "DECRYPT", "DELETE", "TAG"] | None = None
+    CopyStepDetails: Annotated[
+        WorkflowStepCopyStepDetails | None,
+        Field(description="Details for a step that performs a file copy."),
+    ] = None
+    CustomStepDetails: Annotated[
+        WorkflowStepCustomStepDetails | None,
+        Field(description="Details for a step that invokes a lambda function."),
+    ] = None
+    DecryptStepDetails: Annotated[
+        WorkflowStepDecryptStepDetails | None,
+        Field(description="Details for a step that performs a file decryption."),
+    ] = None
+    DeleteStepDetails: Annotated[
+        WorkflowStepDeleteStepDetails | None,
+        Field(description="Details for a step that deletes the file."),
+    ] = None
+    TagStepDetails: Annotated[
+        WorkflowStepTagStepDetails | None,
+        Field(description="Details for a step that creates one or more tags."),
+    ] = None
+    Type: Annotated[
+        Literal["COPY", "CUSTOM", "DECRYPT", "DELETE", "TAG"] | None,
+        Field(description="Allowed values: 'COPY', 'CUSTOM', 'DECRYPT', 'DELETE', 'TAG'."),
+    ] = None
 
 
 class WorkflowProps(DeferredModel):
-    Description: str | None = None
-    OnExceptionSteps: list[WorkflowStep] | None = None
-    Steps: list[WorkflowStep]
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Transfer::Workflow.
+    """
+
+    Description: Annotated[
+        str | None,
+        Field(
+            description="A textual description for the workflow. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    OnExceptionSteps: Annotated[
+        list[WorkflowStep] | None,
+        Field(
+            description="Specifies the steps (actions) to take if any errors are encountered during execution of the workflow. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Steps: Annotated[
+        list[WorkflowStep],
+        Field(
+            description="Specifies the details for the steps that are in the specified workflow. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(
+            description="Key-value pairs that can be used to group and search for workflows. Tags are metadata attached to workflows for any purpose."
+        ),
+    ] = None

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,46 +59,43 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AgreementCustomDirectoriesDict = TypedDict(
-    "AgreementCustomDirectoriesDict",
-    {
-        "FailedFilesDirectory": "Required[str]",
-        "MdnFilesDirectory": "Required[str]",
-        "PayloadFilesDirectory": "Required[str]",
-        "StatusFilesDirectory": "Required[str]",
-        "TemporaryFilesDirectory": "Required[str]",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class AgreementCustomDirectoriesDict(TypedDict, total=False):
+    """AgreementCustomDirectories as a plain dict: Specifies a separate directory for each type of
+    file to store for an AS2 message."""
 
+    FailedFilesDirectory: Required[str]
+    """Specifies a location to store the failed files for an AS2 message."""
+    MdnFilesDirectory: Required[str]
+    """Specifies a location to store the MDN file for an AS2 message."""
+    PayloadFilesDirectory: Required[str]
+    """Specifies a location to store the payload file for an AS2 message."""
+    StatusFilesDirectory: Required[str]
+    """Specifies a location to store the status file for an AS2 message."""
+    TemporaryFilesDirectory: Required[str]
+    """Specifies a location to store the temporary processing file for an AS2 message."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: Creates a key-value pair for a specific resource."""
+
+    Key: Required[str]
+    """The name assigned to the tag that you create."""
+    Value: Required[str]
+    """Contains one or more values that you assigned to the key name you create."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Transfer::Agreement",
     schema_file="aws-transfer-agreement.json",
     primary_identifier=("/AgreementId", "/ServerId"),
-    additional_identifiers=(),
     read_only=("/AgreementId", "/Arn"),
     create_only=("/ServerId",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("ServerId", "LocalProfileId", "PartnerProfileId", "AccessRole"),
     list_required=("ServerId",),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -104,126 +105,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "AccessRole": {
-            "maxLength": 2048,
-            "minLength": 20,
-            "pattern": "arn:.*role/.*",
-            "type": "string",
-        },
-        "AgreementId": {
-            "maxLength": 19,
-            "minLength": 19,
-            "pattern": "^a-([0-9a-f]{17})$",
-            "type": "string",
-        },
-        "Arn": {"maxLength": 1600, "minLength": 20, "pattern": "arn:.*", "type": "string"},
-        "BaseDirectory": {
-            "maxLength": 1024,
-            "minLength": 0,
-            "pattern": "^(|/.*)$",
-            "type": "string",
-        },
-        "CustomDirectories": {
-            "additionalProperties": False,
-            "properties": {
-                "FailedFilesDirectory": {
-                    "maxLength": 1024,
-                    "minLength": 0,
-                    "pattern": "(|/.*)",
-                    "type": "string",
-                },
-                "MdnFilesDirectory": {
-                    "maxLength": 1024,
-                    "minLength": 0,
-                    "pattern": "(|/.*)",
-                    "type": "string",
-                },
-                "PayloadFilesDirectory": {
-                    "maxLength": 1024,
-                    "minLength": 0,
-                    "pattern": "(|/.*)",
-                    "type": "string",
-                },
-                "StatusFilesDirectory": {
-                    "maxLength": 1024,
-                    "minLength": 0,
-                    "pattern": "(|/.*)",
-                    "type": "string",
-                },
-                "TemporaryFilesDirectory": {
-                    "maxLength": 1024,
-                    "minLength": 0,
-                    "pattern": "(|/.*)",
-                    "type": "string",
-                },
-            },
-            "required": [
-                "FailedFilesDirectory",
-                "MdnFilesDirectory",
-                "PayloadFilesDirectory",
-                "StatusFilesDirectory",
-                "TemporaryFilesDirectory",
-            ],
-            "type": "object",
-        },
-        "Description": {
-            "maxLength": 200,
-            "minLength": 1,
-            "pattern": "^[\\u0021-\\u007E]+$",
-            "type": "string",
-        },
-        "EnforceMessageSigning": {"enum": ["ENABLED", "DISABLED"], "type": "string"},
-        "LocalProfileId": {
-            "maxLength": 19,
-            "minLength": 19,
-            "pattern": "^p-([0-9a-f]{17})$",
-            "type": "string",
-        },
-        "PartnerProfileId": {
-            "maxLength": 19,
-            "minLength": 19,
-            "pattern": "^p-([0-9a-f]{17})$",
-            "type": "string",
-        },
-        "PreserveFilename": {"enum": ["ENABLED", "DISABLED"], "type": "string"},
-        "ServerId": {
-            "maxLength": 19,
-            "minLength": 19,
-            "pattern": "^s-([0-9a-f]{17})$",
-            "type": "string",
-        },
-        "Status": {"enum": ["ACTIVE", "INACTIVE"], "type": "string"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 1,
-            "type": "array",
-            "uniqueItems": True,
-        },
-    },
-    "required": ["ServerId", "LocalProfileId", "PartnerProfileId", "AccessRole"],
-}
-
 
 class Agreement(_Resource):
     """AWS::Transfer::Agreement: Resource Type definition for AWS::Transfer::Agreement
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: AgreementId, ServerId (composite: the values joined by '|').
+    Replaced when any of these change (create-only): ServerId.
+    Read-only attributes (known once deployed): AgreementId, Arn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-transfer-agreement.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -231,12 +122,15 @@ class Agreement(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "AgreementAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "agreement.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     AgreementId: str
+    """A unique identifier for the agreement."""
     Arn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Specifies the unique Amazon Resource Name (ARN) for the agreement."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AccessRole: str
     BaseDirectory: str
     CustomDirectories: AgreementCustomDirectoriesDict
@@ -249,43 +143,51 @@ class Agreement(_Resource):
     Status: Literal["ACTIVE", "INACTIVE"]
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AccessRole: str,
+        LocalProfileId: str,
+        PartnerProfileId: str,
+        ServerId: str,
+        BaseDirectory: str | None = None,
+        CustomDirectories: AgreementCustomDirectories
+        | AgreementCustomDirectoriesDict
+        | None = None,
+        Description: str | None = None,
+        EnforceMessageSigning: Literal["ENABLED", "DISABLED"] | None = None,
+        PreserveFilename: Literal["ENABLED", "DISABLED"] | None = None,
+        Status: Literal["ACTIVE", "INACTIVE"] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Transfer::Agreement; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AccessRole: str,
-            LocalProfileId: str,
-            PartnerProfileId: str,
-            ServerId: str,
-            BaseDirectory: str | None = None,
-            CustomDirectories: AgreementCustomDirectories
-            | AgreementCustomDirectoriesDict
-            | None = None,
-            Description: str | None = None,
-            EnforceMessageSigning: Literal["ENABLED", "DISABLED"] | None = None,
-            PreserveFilename: Literal["ENABLED", "DISABLED"] | None = None,
-            Status: Literal["ACTIVE", "INACTIVE"] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Transfer::Agreement; `await` it inside an App to deploy it.
-
-            AccessRole: Specifies the access role for the agreement.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AccessRole: Specifies the access role for the agreement. Required.
+            LocalProfileId: A unique identifier for the local profile. Required.
+            PartnerProfileId: A unique identifier for the partner profile. Required.
+            ServerId: A unique identifier for the server. Create-only: changing it replaces the
+                resource. Required.
             BaseDirectory: Specifies the base directory for the agreement.
-            CustomDirectories: Specifies a separate directory for each type of file to store for an AS2 message.
+            CustomDirectories: Specifies a separate directory for each type of file to store for an
+                AS2 message.
             Description: A textual description for the agreement.
-            EnforceMessageSigning: Specifies whether to enforce an AS2 message is signed for this agreement.
-            LocalProfileId: A unique identifier for the local profile.
-            PartnerProfileId: A unique identifier for the partner profile.
-            PreserveFilename: Specifies whether to preserve the filename received for this agreement.
-            ServerId: A unique identifier for the server.
+            EnforceMessageSigning: Specifies whether to enforce an AS2 message is signed for this
+                agreement.
+            PreserveFilename: Specifies whether to preserve the filename received for this
+                agreement.
             Status: Specifies the status of the agreement.
-            Tags: Key-value pairs that can be used to group and search for agreements.
+            Tags: Key-value pairs that can be used to group and search for agreements. Tags are
+                metadata attached to agreements for any purpose.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

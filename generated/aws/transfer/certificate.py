@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,20 +55,25 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Transfer::Certificate",
     schema_file="aws-transfer-certificate.json",
     primary_identifier=("/CertificateId",),
-    additional_identifiers=(),
     read_only=(
         "/Arn",
         "/CertificateId",
@@ -76,17 +85,9 @@ METADATA = _TypeMetadata(
     ),
     create_only=("/Certificate", "/CertificateChain", "/PrivateKey"),
     write_only=("/PrivateKey",),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("Certificate", "Usage"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -96,80 +97,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "ActiveDate": {"type": "string"},
-        "Arn": {"maxLength": 1600, "minLength": 20, "pattern": "arn:.*", "type": "string"},
-        "Certificate": {
-            "maxLength": 16384,
-            "minLength": 1,
-            "pattern": "^[\\t\\n\\r\\u0020-\\u00FF]+$",
-            "type": "string",
-        },
-        "CertificateChain": {
-            "maxLength": 2097152,
-            "minLength": 1,
-            "pattern": "^[\\t\\n\\r\\u0020-\\u00FF]+$",
-            "type": "string",
-        },
-        "CertificateId": {
-            "maxLength": 22,
-            "minLength": 22,
-            "pattern": "^cert-([0-9a-f]{17})$",
-            "type": "string",
-        },
-        "Description": {
-            "maxLength": 200,
-            "minLength": 1,
-            "pattern": "^[\\u0021-\\u007E]+$",
-            "type": "string",
-        },
-        "InactiveDate": {"type": "string"},
-        "NotAfterDate": {"type": "string"},
-        "NotBeforeDate": {"type": "string"},
-        "PrivateKey": {
-            "maxLength": 16384,
-            "minLength": 1,
-            "pattern": "^[\\t\\n\\r\\u0020-\\u00FF]+$",
-            "type": "string",
-        },
-        "Serial": {
-            "maxLength": 48,
-            "minLength": 0,
-            "pattern": "^[0-9a-fA-F{}:?]*$",
-            "type": "string",
-        },
-        "Status": {"enum": ["ACTIVE", "PENDING", "INACTIVE"], "type": "string"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "Type": {"enum": ["CERTIFICATE", "CERTIFICATE_WITH_PRIVATE_KEY"], "type": "string"},
-        "Usage": {"enum": ["SIGNING", "ENCRYPTION", "TLS"], "type": "string"},
-    },
-    "required": ["Certificate", "Usage"],
-}
-
 
 class Certificate(_Resource):
     """AWS::Transfer::Certificate: Resource Type definition for AWS::Transfer::Certificate
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: CertificateId.
+    Replaced when any of these change (create-only): Certificate, CertificateChain, PrivateKey.
+    Write-only (sent to AWS, never read back): PrivateKey.
+    Read-only attributes (known once deployed): Arn, CertificateId, NotAfterDate, NotBeforeDate,
+    Serial, Status, Type.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-transfer-certificate.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -177,17 +116,25 @@ class Certificate(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "CertificateAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "certificate.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Specifies the unique Amazon Resource Name (ARN) for the agreement."""
     CertificateId: str
+    """A unique identifier for the certificate."""
     NotAfterDate: str
+    """Specifies the not after date for the certificate."""
     NotBeforeDate: str
+    """Specifies the not before date for the certificate."""
     Serial: str
+    """Specifies Certificate's serial."""
     Status: Literal["ACTIVE", "PENDING", "INACTIVE"]
+    """A status description for the certificate."""
     Type: Literal["CERTIFICATE", "CERTIFICATE_WITH_PRIVATE_KEY"]
-    # Declared properties (as declared, or as AWS returned them).
+    """Describing the type of certificate. With or without a private key."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ActiveDate: str
     Certificate: str
     CertificateChain: str
@@ -197,35 +144,42 @@ class Certificate(_Resource):
     Tags: list[TagDict]
     Usage: Literal["SIGNING", "ENCRYPTION", "TLS"]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Certificate: str,
+        Usage: Literal["SIGNING", "ENCRYPTION", "TLS"],
+        ActiveDate: str | None = None,
+        CertificateChain: str | None = None,
+        Description: str | None = None,
+        InactiveDate: str | None = None,
+        PrivateKey: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Transfer::Certificate; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Certificate: str,
-            Usage: Literal["SIGNING", "ENCRYPTION", "TLS"],
-            ActiveDate: str | None = None,
-            CertificateChain: str | None = None,
-            Description: str | None = None,
-            InactiveDate: str | None = None,
-            PrivateKey: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Transfer::Certificate; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Certificate: Specifies the certificate body to be imported. Create-only: changing it
+                replaces the resource. Required.
+            Usage: Specifies the usage type for the certificate. Required.
             ActiveDate: Specifies the active date for the certificate.
-            Certificate: Specifies the certificate body to be imported.
-            CertificateChain: Specifies the certificate chain to be imported.
+            CertificateChain: Specifies the certificate chain to be imported. Create-only: changing
+                it replaces the resource.
             Description: A textual description for the certificate.
             InactiveDate: Specifies the inactive date for the certificate.
-            PrivateKey: Specifies the private key for the certificate.
-            Tags: Key-value pairs that can be used to group and search for certificates.
-            Usage: Specifies the usage type for the certificate.
+            PrivateKey: Specifies the private key for the certificate. Create-only: changing it
+                replaces the resource. Write-only: sent to AWS, never read back.
+            Tags: Key-value pairs that can be used to group and search for certificates. Tags are
+                metadata attached to certificates for any purpose.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -71,75 +75,92 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ConnectorAs2ConfigDict = TypedDict(
-    "ConnectorAs2ConfigDict",
-    {
-        "AsyncMdnConfig": "ConnectorAsyncMdnConfigDict",
-        "BasicAuthSecretId": "str",
-        "Compression": "Literal['ZLIB', 'DISABLED']",
-        "EncryptionAlgorithm": "Literal['AES128_CBC', 'AES192_CBC', 'AES256_CBC', 'NONE', 'DES_EDE3_CBC']",
-        "LocalProfileId": "str",
-        "MdnResponse": "Literal['SYNC', 'ASYNC', 'NONE']",
-        "MdnSigningAlgorithm": "Literal['SHA256', 'SHA384', 'SHA512', 'SHA1', 'NONE', 'DEFAULT']",
-        "MessageSubject": "str",
-        "PartnerProfileId": "str",
-        "PreserveContentType": "Literal['ENABLED', 'DISABLED']",
-        "SigningAlgorithm": "Literal['SHA256', 'SHA384', 'SHA512', 'SHA1', 'NONE']",
-    },
-    total=False,
-)
 
-ConnectorAsyncMdnConfigDict = TypedDict(
-    "ConnectorAsyncMdnConfigDict",
-    {
-        "ServerIds": "Required[list[str]]",
-        "Url": "Required[str]",
-    },
-    total=False,
-)
+class ConnectorAs2ConfigDict(TypedDict, total=False):
+    """ConnectorAs2Config as a plain dict: Configuration for an AS2 connector."""
 
-ConnectorEgressConfigDict = TypedDict(
-    "ConnectorEgressConfigDict",
-    {
-        "VpcLattice": "Required[ConnectorVpcLatticeEgressConfigDict]",
-    },
-    total=False,
-)
+    AsyncMdnConfig: ConnectorAsyncMdnConfigDict
+    """Configuration for an AS2 connector with ASYNC MDN Response"""
+    BasicAuthSecretId: str
+    """ARN or name of the secret in AWS Secrets Manager which contains the credentials for Basic
+    authentication. If empty, Basic authentication is disabled for the AS2 connector"""
+    Compression: Literal["ZLIB", "DISABLED"]
+    """Compression setting for this AS2 connector configuration."""
+    EncryptionAlgorithm: Literal["AES128_CBC", "AES192_CBC", "AES256_CBC", "NONE", "DES_EDE3_CBC"]
+    """Encryption algorithm for this AS2 connector configuration."""
+    LocalProfileId: str
+    """A unique identifier for the local profile."""
+    MdnResponse: Literal["SYNC", "ASYNC", "NONE"]
+    """MDN Response setting for this AS2 connector configuration."""
+    MdnSigningAlgorithm: Literal["SHA256", "SHA384", "SHA512", "SHA1", "NONE", "DEFAULT"]
+    """MDN Signing algorithm for this AS2 connector configuration."""
+    MessageSubject: str
+    """The message subject for this AS2 connector configuration."""
+    PartnerProfileId: str
+    """A unique identifier for the partner profile."""
+    PreserveContentType: Literal["ENABLED", "DISABLED"]
+    """Specifies whether to use the AWS S3 object content-type as the content-type for the AS2
+    message."""
+    SigningAlgorithm: Literal["SHA256", "SHA384", "SHA512", "SHA1", "NONE"]
+    """Signing algorithm for this AS2 connector configuration."""
 
-ConnectorSftpConfigDict = TypedDict(
-    "ConnectorSftpConfigDict",
-    {
-        "MaxConcurrentConnections": "int",
-        "OrderedUserSecretVersionStages": "list[str]",
-        "TrustedHostKeys": "list[str]",
-        "UserSecretId": "str",
-    },
-    total=False,
-)
 
-ConnectorVpcLatticeEgressConfigDict = TypedDict(
-    "ConnectorVpcLatticeEgressConfigDict",
-    {
-        "PortNumber": "int",
-        "ResourceConfigurationArn": "Required[str]",
-    },
-    total=False,
-)
+class ConnectorAsyncMdnConfigDict(TypedDict, total=False):
+    """ConnectorAsyncMdnConfig as a plain dict."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    ServerIds: Required[list[str]]
+    """Items: 1 to 10 items. Items are unique. Each item: Pattern: ^s-([0-9a-f]{17})$ Length:
+    exactly 19 characters."""
+    Url: Required[str]
+    """URL of the server to receive the MDN response on"""
 
+
+class ConnectorEgressConfigDict(TypedDict, total=False):
+    """ConnectorEgressConfig as a plain dict."""
+
+    VpcLattice: Required[ConnectorVpcLatticeEgressConfigDict]
+    """Type: ConnectorVpcLatticeEgressConfigDict."""
+
+
+class ConnectorSftpConfigDict(TypedDict, total=False):
+    """ConnectorSftpConfig as a plain dict: Configuration for an SFTP connector."""
+
+    MaxConcurrentConnections: int
+    """Specifies the number of active connections that your connector can establish with the remote
+    server at the same time."""
+    OrderedUserSecretVersionStages: list[str]
+    """Specifies the order in which the connector attempts to use secret versions during
+    authentication. This enables fallback to alternative credentials if the primary version fails."""
+    TrustedHostKeys: list[str]
+    """List of public host keys, for the external server to which you are connecting."""
+    UserSecretId: str
+    """ARN or name of the secret in AWS Secrets Manager which contains the SFTP user's private keys
+    or passwords."""
+
+
+class ConnectorVpcLatticeEgressConfigDict(TypedDict, total=False):
+    """ConnectorVpcLatticeEgressConfig as a plain dict."""
+
+    PortNumber: int
+    """Port to connect to on the target VPC Lattice resource"""
+    ResourceConfigurationArn: Required[str]
+    """ARN of the VPC Lattice resource configuration"""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: Creates a key-value pair for a specific resource."""
+
+    Key: Required[str]
+    """The name assigned to the tag that you create."""
+    Value: Required[str]
+    """Contains one or more values that you assigned to the key name you create."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Transfer::Connector",
     schema_file="aws-transfer-connector.json",
     primary_identifier=("/ConnectorId",),
-    additional_identifiers=(),
     read_only=(
         "/Arn",
         "/ConnectorId",
@@ -147,9 +168,6 @@ METADATA = _TypeMetadata(
         "/Status",
         "/ErrorMessage",
     ),
-    create_only=(),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=(
         "/As2Config/AsyncMdnConfig/ServerIds",
         "/ServiceManagedEgressIpAddresses",
@@ -157,14 +175,7 @@ METADATA = _TypeMetadata(
         "/Tags",
     ),
     required=("AccessRole",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -174,180 +185,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ConnectorAsyncMdnConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "ServerIds": {
-                    "items": {"$ref": "#/definitions/ServerId"},
-                    "maxItems": 10,
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "Url": {"maxLength": 255, "minLength": 0, "type": "string"},
-            },
-            "required": ["Url", "ServerIds"],
-            "type": "object",
-        },
-        "ConnectorEgressConfig": {
-            "additionalProperties": False,
-            "properties": {"VpcLattice": {"$ref": "#/definitions/ConnectorVpcLatticeEgressConfig"}},
-            "required": ["VpcLattice"],
-            "type": "object",
-        },
-        "ConnectorEgressType": {"enum": ["SERVICE_MANAGED", "VPC_LATTICE"], "type": "string"},
-        "ConnectorStatus": {"enum": ["ACTIVE", "PENDING", "ERRORED"], "type": "string"},
-        "ConnectorVpcLatticeEgressConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "PortNumber": {"maximum": 65535, "minimum": 1, "type": "integer"},
-                "ResourceConfigurationArn": {
-                    "maxLength": 2048,
-                    "minLength": 1,
-                    "pattern": "^arn:[a-z0-9\\-]+:vpc-lattice:[a-zA-Z0-9\\-]+:\\d{12}:resourceconfiguration/rcfg-[0-9a-z]{17}$",
-                    "type": "string",
-                },
-            },
-            "required": ["ResourceConfigurationArn"],
-            "type": "object",
-        },
-        "IpAddressType": {"enum": ["IPV4", "DUALSTACK"], "type": "string"},
-        "ServerId": {
-            "maxLength": 19,
-            "minLength": 19,
-            "pattern": "^s-([0-9a-f]{17})$",
-            "type": "string",
-        },
-        "SftpConnectorTrustedHostKey": {"maxLength": 2048, "minLength": 1, "type": "string"},
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AccessRole": {
-            "maxLength": 2048,
-            "minLength": 20,
-            "pattern": "arn:.*role/.*",
-            "type": "string",
-        },
-        "Arn": {"maxLength": 1600, "minLength": 20, "pattern": "arn:.*", "type": "string"},
-        "As2Config": {
-            "additionalProperties": False,
-            "properties": {
-                "AsyncMdnConfig": {"$ref": "#/definitions/ConnectorAsyncMdnConfig"},
-                "BasicAuthSecretId": {"maxLength": 2048, "minLength": 0, "type": "string"},
-                "Compression": {"enum": ["ZLIB", "DISABLED"], "type": "string"},
-                "EncryptionAlgorithm": {
-                    "enum": ["AES128_CBC", "AES192_CBC", "AES256_CBC", "NONE", "DES_EDE3_CBC"],
-                    "type": "string",
-                },
-                "LocalProfileId": {
-                    "maxLength": 19,
-                    "minLength": 19,
-                    "pattern": "^p-([0-9a-f]{17})$",
-                    "type": "string",
-                },
-                "MdnResponse": {"enum": ["SYNC", "ASYNC", "NONE"], "type": "string"},
-                "MdnSigningAlgorithm": {
-                    "enum": ["SHA256", "SHA384", "SHA512", "SHA1", "NONE", "DEFAULT"],
-                    "type": "string",
-                },
-                "MessageSubject": {
-                    "maxLength": 1024,
-                    "minLength": 1,
-                    "pattern": "^[\\u0020-\\u007E\\t]+$",
-                    "type": "string",
-                },
-                "PartnerProfileId": {
-                    "maxLength": 19,
-                    "minLength": 19,
-                    "pattern": "^p-([0-9a-f]{17})$",
-                    "type": "string",
-                },
-                "PreserveContentType": {"enum": ["ENABLED", "DISABLED"], "type": "string"},
-                "SigningAlgorithm": {
-                    "enum": ["SHA256", "SHA384", "SHA512", "SHA1", "NONE"],
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "ConnectorId": {
-            "maxLength": 19,
-            "minLength": 19,
-            "pattern": "^c-([0-9a-f]{17})$",
-            "type": "string",
-        },
-        "EgressConfig": {"$ref": "#/definitions/ConnectorEgressConfig"},
-        "EgressType": {"$ref": "#/definitions/ConnectorEgressType"},
-        "ErrorMessage": {"maxLength": 2048, "type": "string"},
-        "IpAddressType": {"$ref": "#/definitions/IpAddressType"},
-        "LoggingRole": {
-            "maxLength": 2048,
-            "minLength": 20,
-            "pattern": "arn:.*role/.*",
-            "type": "string",
-        },
-        "SecurityPolicyName": {
-            "maxLength": 50,
-            "minLength": 0,
-            "pattern": "TransferSFTPConnectorSecurityPolicy-[A-Za-z0-9-]+",
-            "type": "string",
-        },
-        "ServiceManagedEgressIpAddresses": {
-            "items": {"pattern": "^\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}$", "type": "string"},
-            "type": "array",
-        },
-        "SftpConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "MaxConcurrentConnections": {"maximum": 5, "minimum": 1, "type": "integer"},
-                "OrderedUserSecretVersionStages": {
-                    "items": {"maxLength": 256, "minLength": 1, "type": "string"},
-                    "maxItems": 2,
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "TrustedHostKeys": {
-                    "items": {"$ref": "#/definitions/SftpConnectorTrustedHostKey"},
-                    "maxItems": 10,
-                    "minItems": 0,
-                    "type": "array",
-                    "uniqueItems": False,
-                },
-                "UserSecretId": {"maxLength": 2048, "minLength": 1, "type": "string"},
-            },
-            "type": "object",
-        },
-        "Status": {"$ref": "#/definitions/ConnectorStatus"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 1,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "Url": {"maxLength": 255, "minLength": 0, "type": "string"},
-    },
-    "required": ["AccessRole"],
-}
-
 
 class Connector(_Resource):
     """AWS::Transfer::Connector: Resource Type definition for AWS::Transfer::Connector
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ConnectorId.
+    Read-only attributes (known once deployed): Arn, ConnectorId, ErrorMessage,
+    ServiceManagedEgressIpAddresses, Status.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-transfer-connector.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -355,15 +202,22 @@ class Connector(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ConnectorAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "connector.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Specifies the unique Amazon Resource Name (ARN) for the connector."""
     ConnectorId: str
+    """A unique identifier for the connector."""
     ErrorMessage: str
+    """Detailed error message when Connector in ERRORED status"""
     ServiceManagedEgressIpAddresses: list[str]
+    """The list of egress IP addresses of this connector. These IP addresses are assigned
+    automatically when you create the connector."""
     Status: Literal["ACTIVE", "PENDING", "ERRORED"]
-    # Declared properties (as declared, or as AWS returned them).
+    """Allowed values: 'ACTIVE', 'PENDING', 'ERRORED'."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AccessRole: str
     As2Config: ConnectorAs2ConfigDict
     EgressConfig: ConnectorEgressConfigDict
@@ -375,38 +229,43 @@ class Connector(_Resource):
     Tags: list[TagDict]
     Url: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AccessRole: str,
+        As2Config: ConnectorAs2Config | ConnectorAs2ConfigDict | None = None,
+        EgressConfig: ConnectorEgressConfig | ConnectorEgressConfigDict | None = None,
+        EgressType: Literal["SERVICE_MANAGED", "VPC_LATTICE"] | None = None,
+        IpAddressType: Literal["IPV4", "DUALSTACK"] | None = None,
+        LoggingRole: str | None = None,
+        SecurityPolicyName: str | None = None,
+        SftpConfig: ConnectorSftpConfig | ConnectorSftpConfigDict | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        Url: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Transfer::Connector; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AccessRole: str,
-            As2Config: ConnectorAs2Config | ConnectorAs2ConfigDict | None = None,
-            EgressConfig: ConnectorEgressConfig | ConnectorEgressConfigDict | None = None,
-            EgressType: Literal["SERVICE_MANAGED", "VPC_LATTICE"] | None = None,
-            IpAddressType: Literal["IPV4", "DUALSTACK"] | None = None,
-            LoggingRole: str | None = None,
-            SecurityPolicyName: str | None = None,
-            SftpConfig: ConnectorSftpConfig | ConnectorSftpConfigDict | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            Url: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Transfer::Connector; `await` it inside an App to deploy it.
-
-            AccessRole: Specifies the access role for the connector.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AccessRole: Specifies the access role for the connector. Required.
             As2Config: Configuration for an AS2 connector.
             EgressConfig: Egress configuration for the connector.
             EgressType: Specifies the egress type for the connector.
+            IpAddressType: IP address type for Connector
             LoggingRole: Specifies the logging role for the connector.
             SecurityPolicyName: Security policy for SFTP Connector
             SftpConfig: Configuration for an SFTP connector.
-            Tags: Key-value pairs that can be used to group and search for connectors.
+            Tags: Key-value pairs that can be used to group and search for connectors. Tags are
+                metadata attached to connectors for any purpose.
             Url: URL for Connector
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,15 +55,17 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """The name assigned to the tag that you create."""
+    Value: Required[str]
+    """Contains one or more values that you assigned to the key name you create."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Transfer::HostKey",
     schema_file="aws-transfer-hostkey.json",
@@ -68,17 +74,10 @@ METADATA = _TypeMetadata(
     read_only=("/Arn", "/HostKeyId", "/HostKeyFingerprint", "/Type", "/DateImported", "/SecretId"),
     create_only=("/ServerId", "/HostKeyBody"),
     write_only=("/HostKeyBody", "/KmsKey"),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("ServerId",),
     list_required=("ServerId",),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -88,57 +87,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "Arn": {"maxLength": 1600, "minLength": 20, "pattern": "^arn:\\S+$", "type": "string"},
-        "DateImported": {"type": "string"},
-        "Description": {
-            "maxLength": 200,
-            "minLength": 0,
-            "pattern": "^[\\p{Print}]*$",
-            "type": "string",
-        },
-        "HostKeyBody": {"maxLength": 4096, "type": "string"},
-        "HostKeyFingerprint": {"type": "string"},
-        "HostKeyId": {
-            "maxLength": 25,
-            "minLength": 25,
-            "pattern": "^hostkey-[0-9a-f]{17}$",
-            "type": "string",
-        },
-        "KmsKey": {"maxLength": 1600, "minLength": 20, "pattern": "^arn:\\S+$", "type": "string"},
-        "SecretId": {"maxLength": 2048, "minLength": 1, "type": "string"},
-        "ServerId": {
-            "maxLength": 19,
-            "minLength": 19,
-            "pattern": "^s-([0-9a-f]{17})$",
-            "type": "string",
-        },
-        "StorageType": {"enum": ["SERVICE_MANAGED", "SECRETS_MANAGER"], "type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "maxItems": 50, "type": "array"},
-        "Type": {"type": "string"},
-    },
-    "required": ["ServerId"],
-}
-
 
 class HostKey(_Resource):
     """AWS::Transfer::HostKey: Resource type definition for AWS::Transfer::HostKey
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Also identified by: ServerId, HostKeyId.
+    Replaced when any of these change (create-only): ServerId, HostKeyBody.
+    Write-only (sent to AWS, never read back): HostKeyBody, KmsKey.
+    Read-only attributes (known once deployed): Arn, DateImported, HostKeyFingerprint, HostKeyId,
+    SecretId, Type.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-transfer-hostkey.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -146,16 +107,25 @@ class HostKey(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "HostKeyAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "host_key.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The unique Amazon Resource Name (ARN) for the host key."""
     DateImported: str
+    """The date on which the host key was added to the server."""
     HostKeyFingerprint: str
+    """The public key fingerprint, which is a short sequence of bytes used to identify the longer
+    public key."""
     HostKeyId: str
+    """A unique identifier for the host key."""
     SecretId: str
+    """The Amazon Resource Name (ARN) of the Secrets Manager secret that holds the host key.
+    Returned only when StorageType is SECRETS_MANAGER."""
     Type: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The encryption algorithm that is used for the host key."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     HostKeyBody: str
     KmsKey: str
@@ -163,31 +133,42 @@ class HostKey(_Resource):
     StorageType: Literal["SERVICE_MANAGED", "SECRETS_MANAGER"]
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ServerId: str,
+        Description: str | None = None,
+        HostKeyBody: str | None = None,
+        KmsKey: str | None = None,
+        StorageType: Literal["SERVICE_MANAGED", "SECRETS_MANAGER"] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Transfer::HostKey; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ServerId: str,
-            Description: str | None = None,
-            HostKeyBody: str | None = None,
-            KmsKey: str | None = None,
-            StorageType: Literal["SERVICE_MANAGED", "SECRETS_MANAGER"] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Transfer::HostKey; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ServerId: The identifier of the server that contains the host key. Create-only: changing
+                it replaces the resource. Required.
             Description: The text description for this host key.
-            HostKeyBody: The private key portion of an SSH key pair.
-            KmsKey: The Amazon Resource Name (ARN) of a customer managed key used to encrypt the Secrets Manager secret that holds the host key.
-            ServerId: The identifier of the server that contains the host key.
-            StorageType: The type of storage used for the host key.
+            HostKeyBody: The private key portion of an SSH key pair. Transfer Family accepts RSA,
+                ECDSA, and ED25519 keys. Create-only: changing it replaces the resource. Write-only:
+                sent to AWS, never read back.
+            KmsKey: The Amazon Resource Name (ARN) of a customer managed key used to encrypt the
+                Secrets Manager secret that holds the host key. Applies only when StorageType is
+                SECRETS_MANAGER. If omitted, the AWS managed key is used. Write-only: sent to AWS,
+                never read back.
+            StorageType: The type of storage used for the host key. SERVICE_MANAGED keys are stored
+                within the Transfer Family service. SECRETS_MANAGER keys are stored in an AWS
+                Secrets Manager secret in your account.
             Tags: Key-value pairs that can be used to group and search for host keys.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,34 +55,26 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: Creates a key-value pair for a specific resource."""
+
+    Key: Required[str]
+    """The name assigned to the tag that you create."""
+    Value: Required[str]
+    """Contains one or more values that you assigned to the key name you create."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Transfer::Profile",
     schema_file="aws-transfer-profile.json",
     primary_identifier=("/ProfileId",),
-    additional_identifiers=(),
     read_only=("/Arn", "/ProfileId"),
     create_only=("/ProfileType",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/CertificateIds", "/Tags"),
     required=("As2Id", "ProfileType"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -88,58 +84,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "CertificateId": {
-            "maxLength": 22,
-            "minLength": 22,
-            "pattern": "^cert-([0-9a-f]{17})$",
-            "type": "string",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"maxLength": 1600, "minLength": 20, "pattern": "arn:.*", "type": "string"},
-        "As2Id": {
-            "maxLength": 128,
-            "minLength": 1,
-            "pattern": "^[\\u0020-\\u007E\\s]*$",
-            "type": "string",
-        },
-        "CertificateIds": {"items": {"$ref": "#/definitions/CertificateId"}, "type": "array"},
-        "ProfileId": {
-            "maxLength": 19,
-            "minLength": 19,
-            "pattern": "^p-([0-9a-f]{17})$",
-            "type": "string",
-        },
-        "ProfileType": {"enum": ["LOCAL", "PARTNER"], "type": "string"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 1,
-            "type": "array",
-            "uniqueItems": True,
-        },
-    },
-    "required": ["As2Id", "ProfileType"],
-}
-
 
 class Profile(_Resource):
     """AWS::Transfer::Profile: Resource Type definition for AWS::Transfer::Profile
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ProfileId.
+    Replaced when any of these change (create-only): ProfileType.
+    Read-only attributes (known once deployed): Arn, ProfileId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-transfer-profile.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -147,38 +101,46 @@ class Profile(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ProfileAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "profile.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Specifies the unique Amazon Resource Name (ARN) for the profile."""
     ProfileId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """A unique identifier for the profile"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     As2Id: str
     CertificateIds: list[str]
     ProfileType: Literal["LOCAL", "PARTNER"]
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        As2Id: str,
+        ProfileType: Literal["LOCAL", "PARTNER"],
+        CertificateIds: list[str] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Transfer::Profile; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            As2Id: str,
-            ProfileType: Literal["LOCAL", "PARTNER"],
-            CertificateIds: list[str] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Transfer::Profile; `await` it inside an App to deploy it.
-
-            As2Id: AS2 identifier agreed with a trading partner.
-            CertificateIds: List of the certificate IDs associated with this profile to be used for encryption and signing of AS2 messages.
-            ProfileType: Enum specifying whether the profile is local or associated with a trading partner.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            As2Id: AS2 identifier agreed with a trading partner. Required.
+            ProfileType: Enum specifying whether the profile is local or associated with a trading
+                partner. Create-only: changing it replaces the resource. Required.
+            CertificateIds: List of the certificate IDs associated with this profile to be used for
+                encryption and signing of AS2 messages.
             Tags: An array of key-value pairs to apply to this resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -79,85 +83,98 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ServerEndpointDetailsDict = TypedDict(
-    "ServerEndpointDetailsDict",
-    {
-        "AddressAllocationIds": "list[str]",
-        "SecurityGroupIds": "list[str]",
-        "SubnetIds": "list[str]",
-        "VpcEndpointId": "str",
-        "VpcId": "str",
-    },
-    total=False,
-)
 
-ServerIdentityProviderDetailsDict = TypedDict(
-    "ServerIdentityProviderDetailsDict",
-    {
-        "DirectoryId": "str",
-        "Function": "str",
-        "InvocationRole": "str",
-        "SftpAuthenticationMethods": "Literal['PASSWORD', 'PUBLIC_KEY', 'PUBLIC_KEY_OR_PASSWORD', 'PUBLIC_KEY_AND_PASSWORD']",
-        "Url": "str",
-    },
-    total=False,
-)
+class ServerEndpointDetailsDict(TypedDict, total=False):
+    """ServerEndpointDetails as a plain dict."""
 
-ServerProtocolDetailsDict = TypedDict(
-    "ServerProtocolDetailsDict",
-    {
-        "As2Transports": "list[Literal['HTTP']]",
-        "PassiveIp": "str",
-        "ProxyConfig": "ServerProxyConfigDict",
-        "SetStatOption": "Literal['DEFAULT', 'ENABLE_NO_OP']",
-        "TlsSessionResumptionMode": "Literal['DISABLED', 'ENABLED', 'ENFORCED']",
-    },
-    total=False,
-)
+    AddressAllocationIds: list[str]
+    """Type: list[str]."""
+    SecurityGroupIds: list[str]
+    """Each item: Pattern: ^sg-[0-9a-f]{8,17}$ Length: 11 to 20 characters."""
+    SubnetIds: list[str]
+    """Type: list[str]."""
+    VpcEndpointId: str
+    """Pattern: ^vpce-[0-9a-f]{17}$ Length: exactly 22 characters."""
+    VpcId: str
+    """Type: str."""
 
-ServerProxyConfigDict = TypedDict(
-    "ServerProxyConfigDict",
-    {
-        "SftpMode": "Literal['PROXY_PROTOCOL_V2_ENFORCED', 'NONE']",
-    },
-    total=False,
-)
 
-ServerS3StorageOptionsDict = TypedDict(
-    "ServerS3StorageOptionsDict",
-    {
-        "DirectoryListingOptimization": "Literal['ENABLED', 'DISABLED']",
-    },
-    total=False,
-)
+class ServerIdentityProviderDetailsDict(TypedDict, total=False):
+    """ServerIdentityProviderDetails as a plain dict."""
 
-ServerWorkflowDetailsDict = TypedDict(
-    "ServerWorkflowDetailsDict",
-    {
-        "OnPartialUpload": "list[WorkflowDetailDict]",
-        "OnUpload": "list[WorkflowDetailDict]",
-    },
-    total=False,
-)
+    DirectoryId: str
+    """Pattern: ^d-[0-9a-f]{10}$ Length: exactly 12 characters."""
+    Function: str
+    """Pattern: ^arn:[a-z-]+:lambda:.*$ Length: 1 to 170 characters."""
+    InvocationRole: str
+    """Pattern: ^arn:.*role/\\S+$ Length: 20 to 2048 characters."""
+    SftpAuthenticationMethods: Literal[
+        "PASSWORD", "PUBLIC_KEY", "PUBLIC_KEY_OR_PASSWORD", "PUBLIC_KEY_AND_PASSWORD"
+    ]
+    """Allowed values: 'PASSWORD', 'PUBLIC_KEY', 'PUBLIC_KEY_OR_PASSWORD',
+    'PUBLIC_KEY_AND_PASSWORD'."""
+    Url: str
+    """Length: 0 to 255 characters."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
-WorkflowDetailDict = TypedDict(
-    "WorkflowDetailDict",
-    {
-        "ExecutionRole": "Required[str]",
-        "WorkflowId": "Required[str]",
-    },
-    total=False,
-)
+class ServerProtocolDetailsDict(TypedDict, total=False):
+    """ServerProtocolDetails as a plain dict."""
 
+    As2Transports: list[Literal["HTTP"]]
+    """Items: exactly 1 items. Each item: Allowed values: 'HTTP'."""
+    PassiveIp: str
+    """Length: 0 to 15 characters."""
+    ProxyConfig: ServerProxyConfigDict
+    """Type: ServerProxyConfigDict."""
+    SetStatOption: Literal["DEFAULT", "ENABLE_NO_OP"]
+    """Allowed values: 'DEFAULT', 'ENABLE_NO_OP'."""
+    TlsSessionResumptionMode: Literal["DISABLED", "ENABLED", "ENFORCED"]
+    """Allowed values: 'DISABLED', 'ENABLED', 'ENFORCED'."""
+
+
+class ServerProxyConfigDict(TypedDict, total=False):
+    """ServerProxyConfig as a plain dict."""
+
+    SftpMode: Literal["PROXY_PROTOCOL_V2_ENFORCED", "NONE"]
+    """Allowed values: 'PROXY_PROTOCOL_V2_ENFORCED', 'NONE'."""
+
+
+class ServerS3StorageOptionsDict(TypedDict, total=False):
+    """ServerS3StorageOptions as a plain dict."""
+
+    DirectoryListingOptimization: Literal["ENABLED", "DISABLED"]
+    """Indicates whether optimization to directory listing on S3 servers is used. Disabled by
+    default for compatibility."""
+
+
+class ServerWorkflowDetailsDict(TypedDict, total=False):
+    """ServerWorkflowDetails as a plain dict."""
+
+    OnPartialUpload: list[WorkflowDetailDict]
+    """Items: 0 to 1 items."""
+    OnUpload: list[WorkflowDetailDict]
+    """Items: 0 to 1 items."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Length: 0 to 128 characters."""
+    Value: Required[str]
+    """Length: 0 to 256 characters."""
+
+
+class WorkflowDetailDict(TypedDict, total=False):
+    """WorkflowDetail as a plain dict."""
+
+    ExecutionRole: Required[str]
+    """Pattern: ^arn:.*role/\\S+$ Length: 20 to 2048 characters."""
+    WorkflowId: Required[str]
+    """Pattern: ^w-([a-z0-9]{17})$ Length: exactly 19 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Transfer::Server",
     schema_file="aws-transfer-server.json",
@@ -179,15 +196,7 @@ METADATA = _TypeMetadata(
         "/StructuredLogDestinations",
         "/Tags",
     ),
-    required=(),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -197,238 +206,21 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "As2Transport": {"enum": ["HTTP"], "type": "string"},
-        "DirectoryListingOptimization": {"enum": ["ENABLED", "DISABLED"], "type": "string"},
-        "Domain": {"enum": ["S3", "EFS"], "type": "string"},
-        "EndpointDetails": {
-            "additionalProperties": False,
-            "properties": {
-                "AddressAllocationIds": {"items": {"type": "string"}, "type": "array"},
-                "SecurityGroupIds": {
-                    "items": {
-                        "maxLength": 20,
-                        "minLength": 11,
-                        "pattern": "^sg-[0-9a-f]{8,17}$",
-                        "type": "string",
-                    },
-                    "type": "array",
-                },
-                "SubnetIds": {"items": {"type": "string"}, "type": "array"},
-                "VpcEndpointId": {
-                    "maxLength": 22,
-                    "minLength": 22,
-                    "pattern": "^vpce-[0-9a-f]{17}$",
-                    "type": "string",
-                },
-                "VpcId": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "EndpointType": {"enum": ["PUBLIC", "VPC", "VPC_ENDPOINT"], "type": "string"},
-        "IdentityProviderDetails": {
-            "additionalProperties": False,
-            "properties": {
-                "DirectoryId": {
-                    "maxLength": 12,
-                    "minLength": 12,
-                    "pattern": "^d-[0-9a-f]{10}$",
-                    "type": "string",
-                },
-                "Function": {
-                    "maxLength": 170,
-                    "minLength": 1,
-                    "pattern": "^arn:[a-z-]+:lambda:.*$",
-                    "type": "string",
-                },
-                "InvocationRole": {
-                    "maxLength": 2048,
-                    "minLength": 20,
-                    "pattern": "^arn:.*role/\\S+$",
-                    "type": "string",
-                },
-                "SftpAuthenticationMethods": {"$ref": "#/definitions/SftpAuthenticationMethods"},
-                "Url": {"maxLength": 255, "minLength": 0, "type": "string"},
-            },
-            "type": "object",
-        },
-        "IdentityProviderType": {
-            "enum": ["SERVICE_MANAGED", "API_GATEWAY", "AWS_DIRECTORY_SERVICE", "AWS_LAMBDA"],
-            "type": "string",
-        },
-        "IpAddressType": {"enum": ["IPV4", "DUALSTACK"], "type": "string"},
-        "Protocol": {"enum": ["SFTP", "FTP", "FTPS", "AS2"], "type": "string"},
-        "ProtocolDetails": {
-            "additionalProperties": False,
-            "properties": {
-                "As2Transports": {
-                    "items": {"$ref": "#/definitions/As2Transport"},
-                    "maxItems": 1,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "PassiveIp": {"maxLength": 15, "minLength": 0, "type": "string"},
-                "ProxyConfig": {"$ref": "#/definitions/ProxyConfig"},
-                "SetStatOption": {"$ref": "#/definitions/SetStatOption"},
-                "TlsSessionResumptionMode": {"$ref": "#/definitions/TlsSessionResumptionMode"},
-            },
-            "type": "object",
-        },
-        "ProxyConfig": {
-            "additionalProperties": False,
-            "properties": {"SftpMode": {"$ref": "#/definitions/ProxyMode"}},
-            "type": "object",
-        },
-        "ProxyMode": {"enum": ["PROXY_PROTOCOL_V2_ENFORCED", "NONE"], "type": "string"},
-        "S3StorageOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "DirectoryListingOptimization": {
-                    "$ref": "#/definitions/DirectoryListingOptimization"
-                }
-            },
-            "type": "object",
-        },
-        "SetStatOption": {"enum": ["DEFAULT", "ENABLE_NO_OP"], "type": "string"},
-        "SftpAuthenticationMethods": {
-            "enum": ["PASSWORD", "PUBLIC_KEY", "PUBLIC_KEY_OR_PASSWORD", "PUBLIC_KEY_AND_PASSWORD"],
-            "type": "string",
-        },
-        "State": {
-            "enum": ["OFFLINE", "ONLINE", "STARTING", "STOPPING", "START_FAILED", "STOP_FAILED"],
-            "type": "string",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 0, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "TlsSessionResumptionMode": {"enum": ["DISABLED", "ENABLED", "ENFORCED"], "type": "string"},
-        "WorkflowDetail": {
-            "additionalProperties": False,
-            "properties": {
-                "ExecutionRole": {
-                    "maxLength": 2048,
-                    "minLength": 20,
-                    "pattern": "^arn:.*role/\\S+$",
-                    "type": "string",
-                },
-                "WorkflowId": {
-                    "maxLength": 19,
-                    "minLength": 19,
-                    "pattern": "^w-([a-z0-9]{17})$",
-                    "type": "string",
-                },
-            },
-            "required": ["ExecutionRole", "WorkflowId"],
-            "type": "object",
-        },
-        "WorkflowDetails": {
-            "additionalProperties": False,
-            "properties": {
-                "OnPartialUpload": {
-                    "items": {"$ref": "#/definitions/WorkflowDetail"},
-                    "maxItems": 1,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "OnUpload": {
-                    "items": {"$ref": "#/definitions/WorkflowDetail"},
-                    "maxItems": 1,
-                    "minItems": 0,
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"maxLength": 1600, "minLength": 20, "pattern": "^arn:\\S+$", "type": "string"},
-        "As2ServiceManagedEgressIpAddresses": {
-            "items": {"pattern": "^\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}$", "type": "string"},
-            "type": "array",
-        },
-        "Certificate": {"maxLength": 1600, "minLength": 0, "type": "string"},
-        "CreateWithHostKey": {"type": "boolean"},
-        "Domain": {"$ref": "#/definitions/Domain"},
-        "EndpointDetails": {"$ref": "#/definitions/EndpointDetails"},
-        "EndpointType": {"$ref": "#/definitions/EndpointType"},
-        "IdentityProviderDetails": {"$ref": "#/definitions/IdentityProviderDetails"},
-        "IdentityProviderType": {"$ref": "#/definitions/IdentityProviderType"},
-        "IpAddressType": {"$ref": "#/definitions/IpAddressType"},
-        "LoggingRole": {
-            "maxLength": 2048,
-            "minLength": 0,
-            "pattern": "^(|arn:.*role/\\S+)$",
-            "type": "string",
-        },
-        "PostAuthenticationLoginBanner": {
-            "maxLength": 4096,
-            "minLength": 0,
-            "pattern": "^[\\x09-\\x0D\\x20-\\x7E]*$",
-            "type": "string",
-        },
-        "PreAuthenticationLoginBanner": {
-            "maxLength": 4096,
-            "minLength": 0,
-            "pattern": "^[\\x09-\\x0D\\x20-\\x7E]*$",
-            "type": "string",
-        },
-        "ProtocolDetails": {"$ref": "#/definitions/ProtocolDetails"},
-        "Protocols": {
-            "items": {"$ref": "#/definitions/Protocol"},
-            "maxItems": 4,
-            "minItems": 1,
-            "type": "array",
-        },
-        "S3StorageOptions": {"$ref": "#/definitions/S3StorageOptions"},
-        "SecurityPolicyName": {
-            "maxLength": 100,
-            "minLength": 0,
-            "pattern": "^TransferSecurityPolicy-.+$",
-            "type": "string",
-        },
-        "ServerId": {
-            "maxLength": 19,
-            "minLength": 19,
-            "pattern": "^s-([0-9a-f]{17})$",
-            "type": "string",
-        },
-        "State": {"$ref": "#/definitions/State"},
-        "StructuredLogDestinations": {
-            "items": {
-                "maxLength": 1600,
-                "minLength": 20,
-                "pattern": "^arn:\\S+$",
-                "type": "string",
-            },
-            "maxItems": 1,
-            "minItems": 0,
-            "type": "array",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 1,
-            "type": "array",
-        },
-        "WorkflowDetails": {"$ref": "#/definitions/WorkflowDetails"},
-    },
-    "required": [],
-}
-
 
 class Server(_Resource):
     """AWS::Transfer::Server: Definition of AWS::Transfer::Server Resource Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Also identified by: ServerId.
+    Replaced when any of these change (create-only): Domain.
+    May be replaced when these change (conditionally create-only): EndpointDetails,
+    EndpointDetails.AddressAllocationIds, IpAddressType.
+    Write-only (sent to AWS, never read back): CreateWithHostKey.
+    Read-only attributes (known once deployed): Arn, As2ServiceManagedEgressIpAddresses, ServerId,
+    State.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-transfer-server.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -436,14 +228,22 @@ class Server(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ServerAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "server.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Pattern: ^arn:\\S+$ Length: 20 to 1600 characters."""
     As2ServiceManagedEgressIpAddresses: list[str]
+    """The list of egress IP addresses of this server. These IP addresses are only relevant for
+    servers that use the AS2 protocol. They are used for sending asynchronous MDNs. These IP
+    addresses are assigned automatically when you create an AS2 server. Additionally, if you update
+    an existing server and add the AS2 protocol, static IP addresses are assigned as well."""
     ServerId: str
+    """Pattern: ^s-([0-9a-f]{17})$ Length: exactly 19 characters."""
     State: Literal["OFFLINE", "ONLINE", "STARTING", "STOPPING", "START_FAILED", "STOP_FAILED"]
-    # Declared properties (as declared, or as AWS returned them).
+    """Allowed values: 'OFFLINE', 'ONLINE', 'STARTING', 'STOPPING', 'START_FAILED', 'STOP_FAILED'."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Certificate: str
     CreateWithHostKey: bool
     Domain: Literal["S3", "EFS"]
@@ -465,43 +265,74 @@ class Server(_Resource):
     Tags: list[TagDict]
     WorkflowDetails: ServerWorkflowDetailsDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Certificate: str | None = None,
+        CreateWithHostKey: bool | None = None,
+        Domain: Literal["S3", "EFS"] | None = None,
+        EndpointDetails: ServerEndpointDetails | ServerEndpointDetailsDict | None = None,
+        EndpointType: Literal["PUBLIC", "VPC", "VPC_ENDPOINT"] | None = None,
+        IdentityProviderDetails: ServerIdentityProviderDetails
+        | ServerIdentityProviderDetailsDict
+        | None = None,
+        IdentityProviderType: Literal[
+            "SERVICE_MANAGED", "API_GATEWAY", "AWS_DIRECTORY_SERVICE", "AWS_LAMBDA"
+        ]
+        | None = None,
+        IpAddressType: Literal["IPV4", "DUALSTACK"] | None = None,
+        LoggingRole: str | None = None,
+        PostAuthenticationLoginBanner: str | None = None,
+        PreAuthenticationLoginBanner: str | None = None,
+        ProtocolDetails: ServerProtocolDetails | ServerProtocolDetailsDict | None = None,
+        Protocols: list[Literal["SFTP", "FTP", "FTPS", "AS2"]] | None = None,
+        S3StorageOptions: ServerS3StorageOptions | ServerS3StorageOptionsDict | None = None,
+        SecurityPolicyName: str | None = None,
+        StructuredLogDestinations: list[str] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        WorkflowDetails: ServerWorkflowDetails | ServerWorkflowDetailsDict | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Transfer::Server; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Certificate: str | None = None,
-            CreateWithHostKey: bool | None = None,
-            Domain: Literal["S3", "EFS"] | None = None,
-            EndpointDetails: ServerEndpointDetails | ServerEndpointDetailsDict | None = None,
-            EndpointType: Literal["PUBLIC", "VPC", "VPC_ENDPOINT"] | None = None,
-            IdentityProviderDetails: ServerIdentityProviderDetails
-            | ServerIdentityProviderDetailsDict
-            | None = None,
-            IdentityProviderType: Literal[
-                "SERVICE_MANAGED", "API_GATEWAY", "AWS_DIRECTORY_SERVICE", "AWS_LAMBDA"
-            ]
-            | None = None,
-            IpAddressType: Literal["IPV4", "DUALSTACK"] | None = None,
-            LoggingRole: str | None = None,
-            PostAuthenticationLoginBanner: str | None = None,
-            PreAuthenticationLoginBanner: str | None = None,
-            ProtocolDetails: ServerProtocolDetails | ServerProtocolDetailsDict | None = None,
-            Protocols: list[Literal["SFTP", "FTP", "FTPS", "AS2"]] | None = None,
-            S3StorageOptions: ServerS3StorageOptions | ServerS3StorageOptionsDict | None = None,
-            SecurityPolicyName: str | None = None,
-            StructuredLogDestinations: list[str] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            WorkflowDetails: ServerWorkflowDetails | ServerWorkflowDetailsDict | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Transfer::Server; `await` it inside an App to deploy it.
-
-            CreateWithHostKey: When this property is `true`, AWS Transfer Family will generate an initial host key for your server, making it immediately available to SFTP clients.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Certificate: Length: 0 to 1600 characters.
+            CreateWithHostKey: When this property is `true`, AWS Transfer Family will generate an
+                initial host key for your server, making it immediately available to SFTP clients.
+                When set to `false`, clients will not be able to establish an SFTP session until you
+                import one or more host keys (see AWS::Transfer::HostKey). This property cannot be
+                changed after resource creation. Default: `true`. Write-only: sent to AWS, never
+                read back.
+            Domain: Allowed values: 'S3', 'EFS'. Create-only: changing it replaces the resource.
+            EndpointDetails: Type: ServerEndpointDetailsDict. Conditionally create-only: some
+                changes replace the resource.
+            EndpointType: Allowed values: 'PUBLIC', 'VPC', 'VPC_ENDPOINT'.
+            IdentityProviderDetails: Type: ServerIdentityProviderDetailsDict.
+            IdentityProviderType: Allowed values: 'SERVICE_MANAGED', 'API_GATEWAY',
+                'AWS_DIRECTORY_SERVICE', 'AWS_LAMBDA'.
+            IpAddressType: Allowed values: 'IPV4', 'DUALSTACK'. Conditionally create-only: some
+                changes replace the resource.
+            LoggingRole: Pattern: ^(|arn:.*role/\\S+)$ Length: 0 to 2048 characters.
+            PostAuthenticationLoginBanner: Pattern: ^[\\x09-\\x0D\\x20-\\x7E]*$ Length: 0 to 4096
+                characters.
+            PreAuthenticationLoginBanner: Pattern: ^[\\x09-\\x0D\\x20-\\x7E]*$ Length: 0 to 4096
+                characters.
+            ProtocolDetails: Type: ServerProtocolDetailsDict.
+            Protocols: Items: 1 to 4 items. Each item: Allowed values: 'SFTP', 'FTP', 'FTPS', 'AS2'.
+            S3StorageOptions: Type: ServerS3StorageOptionsDict.
+            SecurityPolicyName: Pattern: ^TransferSecurityPolicy-.+$ Length: 0 to 100 characters.
+            StructuredLogDestinations: Items: 0 to 1 items. Each item: Pattern: ^arn:\\S+$ Length:
+                20 to 1600 characters.
+            Tags: Items: 1 to 50 items.
+            WorkflowDetails: Type: ServerWorkflowDetailsDict.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,35 +63,39 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-HomeDirectoryMapEntryDict = TypedDict(
-    "HomeDirectoryMapEntryDict",
-    {
-        "Entry": "Required[str]",
-        "Target": "Required[str]",
-        "Type": "Literal['FILE', 'DIRECTORY']",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class HomeDirectoryMapEntryDict(TypedDict, total=False):
+    """HomeDirectoryMapEntry as a plain dict."""
 
-UserPosixProfileDict = TypedDict(
-    "UserPosixProfileDict",
-    {
-        "Gid": "Required[float]",
-        "SecondaryGids": "list[float]",
-        "Uid": "Required[float]",
-    },
-    total=False,
-)
+    Entry: Required[str]
+    """Pattern: ^/.*$ Length: 0 to 1024 characters."""
+    Target: Required[str]
+    """Pattern: ^/.*$ Length: 0 to 1024 characters."""
+    Type: Literal["FILE", "DIRECTORY"]
+    """Allowed values: 'FILE', 'DIRECTORY'."""
 
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Length: 0 to 128 characters."""
+    Value: Required[str]
+    """Length: 0 to 256 characters."""
+
+
+class UserPosixProfileDict(TypedDict, total=False):
+    """UserPosixProfile as a plain dict."""
+
+    Gid: Required[float]
+    """Range: 0 to 4294967295 (inclusive)."""
+    SecondaryGids: list[float]
+    """Items: 0 to 16 items. Each item: Range: 0 to 4294967295 (inclusive)."""
+    Uid: Required[float]
+    """Range: 0 to 4294967295 (inclusive)."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Transfer::User",
     schema_file="aws-transfer-user.json",
@@ -95,8 +103,6 @@ METADATA = _TypeMetadata(
     additional_identifiers=(("/ServerId", "/UserName"),),
     read_only=("/Arn",),
     create_only=("/ServerId", "/UserName"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=(
         "/HomeDirectoryMappings",
         "/PosixProfile/SecondaryGids",
@@ -105,13 +111,7 @@ METADATA = _TypeMetadata(
     ),
     required=("Role", "ServerId", "UserName"),
     list_required=("ServerId",),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -121,118 +121,29 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "HomeDirectoryMapEntry": {
-            "additionalProperties": False,
-            "properties": {
-                "Entry": {"maxLength": 1024, "minLength": 0, "pattern": "^/.*$", "type": "string"},
-                "Target": {"maxLength": 1024, "minLength": 0, "pattern": "^/.*$", "type": "string"},
-                "Type": {"$ref": "#/definitions/MapType"},
-            },
-            "required": ["Entry", "Target"],
-            "type": "object",
-        },
-        "HomeDirectoryType": {"enum": ["PATH", "LOGICAL"], "type": "string"},
-        "MapType": {"enum": ["FILE", "DIRECTORY"], "type": "string"},
-        "PosixProfile": {
-            "additionalProperties": False,
-            "properties": {
-                "Gid": {"maximum": 4294967295, "minimum": 0, "type": "number"},
-                "SecondaryGids": {
-                    "items": {"maximum": 4294967295, "minimum": 0, "type": "number"},
-                    "maxItems": 16,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Uid": {"maximum": 4294967295, "minimum": 0, "type": "number"},
-            },
-            "required": ["Gid", "Uid"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 0, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"maxLength": 1600, "minLength": 20, "pattern": "^arn:\\S+$", "type": "string"},
-        "HomeDirectory": {
-            "maxLength": 1024,
-            "minLength": 0,
-            "pattern": "^(|/.*)$",
-            "type": "string",
-        },
-        "HomeDirectoryMappings": {
-            "items": {"$ref": "#/definitions/HomeDirectoryMapEntry"},
-            "maxItems": 50000,
-            "minItems": 1,
-            "type": "array",
-        },
-        "HomeDirectoryType": {"$ref": "#/definitions/HomeDirectoryType"},
-        "Policy": {"maxLength": 2048, "minLength": 0, "type": "string"},
-        "PosixProfile": {"$ref": "#/definitions/PosixProfile"},
-        "Role": {
-            "maxLength": 2048,
-            "minLength": 20,
-            "pattern": "^arn:.*role/\\S+$",
-            "type": "string",
-        },
-        "ServerId": {
-            "maxLength": 19,
-            "minLength": 19,
-            "pattern": "^s-([0-9a-f]{17})$",
-            "type": "string",
-        },
-        "SshPublicKeys": {
-            "items": {
-                "maxLength": 2048,
-                "minLength": 0,
-                "pattern": "^\\s*(ssh|ecdsa)-[a-z0-9-]+[ "
-                "\\t]+(([A-Za-z0-9+/]{4})*([A-Za-z0-9+/]{1,3})?(={0,3})?)(\\s*|[ "
-                "\\t]+[\\S \\t]*\\s*)$",
-                "type": "string",
-            },
-            "type": "array",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 1,
-            "type": "array",
-        },
-        "UserName": {
-            "maxLength": 100,
-            "minLength": 3,
-            "pattern": "^[\\w][\\w@.-]{2,99}$",
-            "type": "string",
-        },
-    },
-    "required": ["Role", "ServerId", "UserName"],
-}
-
 
 class User(_Resource):
     """AWS::Transfer::User: Definition of AWS::Transfer::User Resource Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Also identified by: ServerId, UserName.
+    Replaced when any of these change (create-only): ServerId, UserName.
+    Read-only attributes (known once deployed): Arn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-transfer-user.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
     props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "UserProps")
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "UserAttributes")
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "user.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Pattern: ^arn:\\S+$ Length: 20 to 1600 characters."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     HomeDirectory: str
     HomeDirectoryMappings: list[HomeDirectoryMapEntryDict]
     HomeDirectoryType: Literal["PATH", "LOGICAL"]
@@ -244,31 +155,45 @@ class User(_Resource):
     Tags: list[TagDict]
     UserName: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Role: str,
+        ServerId: str,
+        UserName: str,
+        HomeDirectory: str | None = None,
+        HomeDirectoryMappings: list[HomeDirectoryMapEntry | HomeDirectoryMapEntryDict]
+        | None = None,
+        HomeDirectoryType: Literal["PATH", "LOGICAL"] | None = None,
+        Policy: str | None = None,
+        PosixProfile: UserPosixProfile | UserPosixProfileDict | None = None,
+        SshPublicKeys: list[str] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Transfer::User; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Role: str,
-            ServerId: str,
-            UserName: str,
-            HomeDirectory: str | None = None,
-            HomeDirectoryMappings: list[HomeDirectoryMapEntry | HomeDirectoryMapEntryDict]
-            | None = None,
-            HomeDirectoryType: Literal["PATH", "LOGICAL"] | None = None,
-            Policy: str | None = None,
-            PosixProfile: UserPosixProfile | UserPosixProfileDict | None = None,
-            SshPublicKeys: list[str] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Transfer::User; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Role: Pattern: ^arn:.*role/\\S+$ Length: 20 to 2048 characters. Required.
+            ServerId: Pattern: ^s-([0-9a-f]{17})$ Length: exactly 19 characters. Create-only:
+                changing it replaces the resource. Required.
+            UserName: Pattern: ^[\\w][\\w@.-]{2,99}$ Length: 3 to 100 characters. Create-only:
+                changing it replaces the resource. Required.
+            HomeDirectory: Pattern: ^(|/.*)$ Length: 0 to 1024 characters.
+            HomeDirectoryMappings: Items: 1 to 50000 items.
+            HomeDirectoryType: Allowed values: 'PATH', 'LOGICAL'.
+            Policy: Length: 0 to 2048 characters.
+            PosixProfile: Type: UserPosixProfileDict.
             SshPublicKeys: This represents the SSH User Public Keys for CloudFormation resource
+            Tags: Items: 1 to 50 items.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

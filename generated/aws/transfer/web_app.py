@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -71,62 +75,73 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
-WebAppEndpointDetailsDict = TypedDict(
-    "WebAppEndpointDetailsDict",
-    {
-        "Vpc": "WebAppVpcDict",
-    },
-    total=False,
-)
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: Key-value pair that can be used to group and search for web apps."""
 
-WebAppIdentityProviderDetailsDict = TypedDict(
-    "WebAppIdentityProviderDetailsDict",
-    {
-        "ApplicationArn": "str",
-        "InstanceArn": "str",
-        "Role": "str",
-    },
-    total=False,
-)
+    Key: Required[str]
+    """Length: 0 to 128 characters."""
+    Value: Required[str]
+    """Length: 0 to 256 characters."""
 
-WebAppVpcDict = TypedDict(
-    "WebAppVpcDict",
-    {
-        "IpAddressType": "Literal['IPV4', 'DUALSTACK']",
-        "SecurityGroupIds": "list[str]",
-        "SubnetIds": "list[str]",
-        "VpcId": "str",
-    },
-    total=False,
-)
 
-WebAppWebAppCustomizationDict = TypedDict(
-    "WebAppWebAppCustomizationDict",
-    {
-        "FaviconFile": "str",
-        "LogoFile": "str",
-        "Title": "str",
-    },
-    total=False,
-)
+class WebAppEndpointDetailsDict(TypedDict, total=False):
+    """WebAppEndpointDetails as a plain dict."""
 
-WebAppWebAppUnitsDict = TypedDict(
-    "WebAppWebAppUnitsDict",
-    {
-        "Provisioned": "Required[int]",
-    },
-    total=False,
-)
+    Vpc: WebAppVpcDict
+    """You can provide a structure that contains the details for the VPC endpoint to use with your
+    web app."""
 
+
+class WebAppIdentityProviderDetailsDict(TypedDict, total=False):
+    """WebAppIdentityProviderDetails as a plain dict: You can provide a structure that contains the
+    details for the identity provider to use with your web app."""
+
+    ApplicationArn: str
+    """Pattern:
+    ^arn:[\\w-]+:sso::\\d{12}:application/(sso)?ins-[a-zA-Z0-9-.]{16}/apl-[a-zA-Z0-9]{16}$ Length:
+    10 to 1224 characters."""
+    InstanceArn: str
+    """The Amazon Resource Name (ARN) for the IAM Identity Center used for the web app."""
+    Role: str
+    """The IAM role in IAM Identity Center used for the web app."""
+
+
+class WebAppVpcDict(TypedDict, total=False):
+    """WebAppVpc as a plain dict: You can provide a structure that contains the details for the VPC
+    endpoint to use with your web app."""
+
+    IpAddressType: Literal["IPV4", "DUALSTACK"]
+    """The IP address type for the VPC endpoint used by the web app."""
+    SecurityGroupIds: list[str]
+    """Items: at most 10 items. Each item: Pattern: ^sg-[0-9a-f]{8,17}$ Length: 11 to 20 characters."""
+    SubnetIds: list[str]
+    """Items: at most 10 items. Each item: Pattern: ^subnet-[0-9a-f]{8,17}$ Length: 15 to 24
+    characters."""
+    VpcId: str
+    """Pattern: ^vpc-[0-9a-f]{8,17}$ Length: 12 to 21 characters."""
+
+
+class WebAppWebAppCustomizationDict(TypedDict, total=False):
+    """WebAppWebAppCustomization as a plain dict."""
+
+    FaviconFile: str
+    """Specifies a favicon to display in the browser tab."""
+    LogoFile: str
+    """Specifies a logo to display on the web app."""
+    Title: str
+    """Specifies a title to display on the web app."""
+
+
+class WebAppWebAppUnitsDict(TypedDict, total=False):
+    """WebAppWebAppUnits as a plain dict: A union that contains the value for number of concurrent
+    connections or the user sessions on your web app."""
+
+    Provisioned: Required[int]
+    """Range: at least 1 (inclusive)."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Transfer::WebApp",
     schema_file="aws-transfer-webapp.json",
@@ -140,17 +155,9 @@ METADATA = _TypeMetadata(
         "/EndpointDetails/Vpc/SecurityGroupIds",
     ),
     write_only=("/EndpointDetails/Vpc/SecurityGroupIds", "/EndpointDetails/Vpc/IpAddressType"),
-    conditional_create_only=(),
     unordered_arrays=("/EndpointDetails/Vpc/SecurityGroupIds", "/Tags"),
     required=("IdentityProviderDetails",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -160,137 +167,21 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "EndpointDetails": {
-            "additionalProperties": False,
-            "properties": {"Vpc": {"$ref": "#/definitions/Vpc"}},
-            "type": "object",
-        },
-        "IdentityProviderDetails": {
-            "additionalProperties": False,
-            "properties": {
-                "ApplicationArn": {
-                    "maxLength": 1224,
-                    "minLength": 10,
-                    "pattern": "^arn:[\\w-]+:sso::\\d{12}:application/(sso)?ins-[a-zA-Z0-9-.]{16}/apl-[a-zA-Z0-9]{16}$",
-                    "type": "string",
-                },
-                "InstanceArn": {
-                    "maxLength": 1224,
-                    "minLength": 10,
-                    "pattern": "^arn:[\\w-]+:sso:::instance/(sso)?ins-[a-zA-Z0-9-.]{16}$",
-                    "type": "string",
-                },
-                "Role": {
-                    "maxLength": 2048,
-                    "minLength": 20,
-                    "pattern": "^arn:[a-z-]+:iam::[0-9]{12}:role[:/]\\S+$",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 0, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "Vpc": {
-            "additionalProperties": False,
-            "properties": {
-                "IpAddressType": {"enum": ["IPV4", "DUALSTACK"], "type": "string"},
-                "SecurityGroupIds": {
-                    "items": {
-                        "maxLength": 20,
-                        "minLength": 11,
-                        "pattern": "^sg-[0-9a-f]{8,17}$",
-                        "type": "string",
-                    },
-                    "maxItems": 10,
-                    "type": "array",
-                },
-                "SubnetIds": {
-                    "items": {
-                        "maxLength": 24,
-                        "minLength": 15,
-                        "pattern": "^subnet-[0-9a-f]{8,17}$",
-                        "type": "string",
-                    },
-                    "maxItems": 10,
-                    "type": "array",
-                },
-                "VpcId": {
-                    "maxLength": 21,
-                    "minLength": 12,
-                    "pattern": "^vpc-[0-9a-f]{8,17}$",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "WebAppCustomization": {
-            "additionalProperties": False,
-            "properties": {
-                "FaviconFile": {"maxLength": 20960, "minLength": 1, "type": "string"},
-                "LogoFile": {"maxLength": 51200, "minLength": 1, "type": "string"},
-                "Title": {"maxLength": 100, "minLength": 0, "type": "string"},
-            },
-            "type": "object",
-        },
-        "WebAppEndpointPolicy": {"enum": ["STANDARD", "FIPS"], "type": "string"},
-        "WebAppUnits": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {"Provisioned": {"minimum": 1, "type": "integer"}},
-                    "required": ["Provisioned"],
-                    "type": "object",
-                }
-            ]
-        },
-    },
-    "properties": {
-        "AccessEndpoint": {"maxLength": 1024, "minLength": 1, "type": "string"},
-        "Arn": {"maxLength": 1600, "minLength": 20, "pattern": "arn:.*", "type": "string"},
-        "EndpointDetails": {"$ref": "#/definitions/EndpointDetails"},
-        "IdentityProviderDetails": {"$ref": "#/definitions/IdentityProviderDetails"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 1,
-            "type": "array",
-        },
-        "VpcEndpointId": {
-            "maxLength": 22,
-            "minLength": 13,
-            "pattern": "^vpce-[0-9a-f]{8,17}$",
-            "type": "string",
-        },
-        "WebAppCustomization": {"$ref": "#/definitions/WebAppCustomization"},
-        "WebAppEndpointPolicy": {"$ref": "#/definitions/WebAppEndpointPolicy"},
-        "WebAppId": {
-            "maxLength": 24,
-            "minLength": 24,
-            "pattern": "^webapp-([0-9a-f]{17})$",
-            "type": "string",
-        },
-        "WebAppUnits": {"$ref": "#/definitions/WebAppUnits"},
-    },
-    "required": ["IdentityProviderDetails"],
-}
-
 
 class WebApp(_Resource):
     """AWS::Transfer::WebApp: Resource Type definition for AWS::Transfer::WebApp
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Also identified by: WebAppId.
+    Replaced when any of these change (create-only): WebAppEndpointPolicy,
+    IdentityProviderDetails.InstanceArn, EndpointDetails.Vpc.VpcId,
+    EndpointDetails.Vpc.SecurityGroupIds.
+    Write-only (sent to AWS, never read back): EndpointDetails.Vpc.SecurityGroupIds,
+    EndpointDetails.Vpc.IpAddressType.
+    Read-only attributes (known once deployed): Arn, VpcEndpointId, WebAppId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-transfer-webapp.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -298,13 +189,17 @@ class WebApp(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "WebAppAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "web_app.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Specifies the unique Amazon Resource Name (ARN) for the web app."""
     VpcEndpointId: str
+    """Pattern: ^vpce-[0-9a-f]{8,17}$ Length: 13 to 22 characters."""
     WebAppId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """A unique identifier for the web app."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AccessEndpoint: str
     EndpointDetails: WebAppEndpointDetailsDict
     IdentityProviderDetails: WebAppIdentityProviderDetailsDict
@@ -313,31 +208,42 @@ class WebApp(_Resource):
     WebAppEndpointPolicy: Literal["STANDARD", "FIPS"]
     WebAppUnits: WebAppWebAppUnitsDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        IdentityProviderDetails: WebAppIdentityProviderDetails | WebAppIdentityProviderDetailsDict,
+        AccessEndpoint: str | None = None,
+        EndpointDetails: WebAppEndpointDetails | WebAppEndpointDetailsDict | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        WebAppCustomization: WebAppWebAppCustomization
+        | WebAppWebAppCustomizationDict
+        | None = None,
+        WebAppEndpointPolicy: Literal["STANDARD", "FIPS"] | None = None,
+        WebAppUnits: WebAppWebAppUnits | WebAppWebAppUnitsDict | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Transfer::WebApp; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            IdentityProviderDetails: WebAppIdentityProviderDetails
-            | WebAppIdentityProviderDetailsDict,
-            AccessEndpoint: str | None = None,
-            EndpointDetails: WebAppEndpointDetails | WebAppEndpointDetailsDict | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            WebAppCustomization: WebAppWebAppCustomization
-            | WebAppWebAppCustomizationDict
-            | None = None,
-            WebAppEndpointPolicy: Literal["STANDARD", "FIPS"] | None = None,
-            WebAppUnits: WebAppWebAppUnits | WebAppWebAppUnitsDict | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Transfer::WebApp; `await` it inside an App to deploy it.
-
-            AccessEndpoint: The AccessEndpoint is the URL that you provide to your users for them to interact with the Transfer Family web app.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            IdentityProviderDetails: You can provide a structure that contains the details for the
+                identity provider to use with your web app. Required.
+            AccessEndpoint: The AccessEndpoint is the URL that you provide to your users for them to
+                interact with the Transfer Family web app. You can specify a custom URL or use the
+                default value.
+            EndpointDetails: Type: WebAppEndpointDetailsDict.
             Tags: Key-value pairs that can be used to group and search for web apps.
+            WebAppCustomization: Type: WebAppWebAppCustomizationDict.
+            WebAppEndpointPolicy: Allowed values: 'STANDARD', 'FIPS'. Create-only: changing it
+                replaces the resource.
+            WebAppUnits: Type: WebAppWebAppUnitsDict.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

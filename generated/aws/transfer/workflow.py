@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -95,148 +99,162 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-EfsInputFileLocationDict = TypedDict(
-    "EfsInputFileLocationDict",
-    {
-        "FileSystemId": "str",
-        "Path": "str",
-    },
-    total=False,
-)
 
-InputFileLocationDict = TypedDict(
-    "InputFileLocationDict",
-    {
-        "EfsFileLocation": "EfsInputFileLocationDict",
-        "S3FileLocation": "S3InputFileLocationDict",
-    },
-    total=False,
-)
+class EfsInputFileLocationDict(TypedDict, total=False):
+    """EfsInputFileLocation as a plain dict: Specifies the details for an EFS file."""
 
-S3InputFileLocationDict = TypedDict(
-    "S3InputFileLocationDict",
-    {
-        "Bucket": "str",
-        "Key": "str",
-    },
-    total=False,
-)
+    FileSystemId: str
+    """Specifies the EFS filesystem that contains the file."""
+    Path: str
+    """The name assigned to the file when it was created in EFS. You use the object path to retrieve
+    the object."""
 
-S3TagDict = TypedDict(
-    "S3TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class InputFileLocationDict(TypedDict, total=False):
+    """InputFileLocation as a plain dict: Specifies the location for the file being decrypted. Only
+    applicable for the Decrypt type of workflow steps."""
 
-WorkflowS3FileLocationDict = TypedDict(
-    "WorkflowS3FileLocationDict",
-    {
-        "S3FileLocation": "S3InputFileLocationDict",
-    },
-    total=False,
-)
+    EfsFileLocation: EfsInputFileLocationDict
+    """Specifies the details for an EFS file."""
+    S3FileLocation: S3InputFileLocationDict
+    """Specifies the details for a S3 file."""
 
-WorkflowStepDict = TypedDict(
-    "WorkflowStepDict",
-    {
-        "CopyStepDetails": "WorkflowStepCopyStepDetailsDict",
-        "CustomStepDetails": "WorkflowStepCustomStepDetailsDict",
-        "DecryptStepDetails": "WorkflowStepDecryptStepDetailsDict",
-        "DeleteStepDetails": "WorkflowStepDeleteStepDetailsDict",
-        "TagStepDetails": "WorkflowStepTagStepDetailsDict",
-        "Type": "Literal['COPY', 'CUSTOM', 'DECRYPT', 'DELETE', 'TAG']",
-    },
-    total=False,
-)
 
-WorkflowStepCopyStepDetailsDict = TypedDict(
-    "WorkflowStepCopyStepDetailsDict",
-    {
-        "DestinationFileLocation": "WorkflowS3FileLocationDict",
-        "Name": "str",
-        "OverwriteExisting": "Literal['TRUE', 'FALSE']",
-        "SourceFileLocation": "str",
-    },
-    total=False,
-)
+class S3InputFileLocationDict(TypedDict, total=False):
+    """S3InputFileLocation as a plain dict: Specifies the details for a S3 file."""
 
-WorkflowStepCustomStepDetailsDict = TypedDict(
-    "WorkflowStepCustomStepDetailsDict",
-    {
-        "Name": "str",
-        "SourceFileLocation": "str",
-        "Target": "str",
-        "TimeoutSeconds": "int",
-    },
-    total=False,
-)
+    Bucket: str
+    """Specifies the S3 bucket that contains the file."""
+    Key: str
+    """The name assigned to the file when it was created in S3. You use the object key to retrieve
+    the object."""
 
-WorkflowStepDecryptStepDetailsDict = TypedDict(
-    "WorkflowStepDecryptStepDetailsDict",
-    {
-        "DestinationFileLocation": "Required[InputFileLocationDict]",
-        "Name": "str",
-        "OverwriteExisting": "Literal['TRUE', 'FALSE']",
-        "SourceFileLocation": "str",
-        "Type": "Required[Literal['PGP']]",
-    },
-    total=False,
-)
 
-WorkflowStepDeleteStepDetailsDict = TypedDict(
-    "WorkflowStepDeleteStepDetailsDict",
-    {
-        "Name": "str",
-        "SourceFileLocation": "str",
-    },
-    total=False,
-)
+class S3TagDict(TypedDict, total=False):
+    """S3Tag as a plain dict: Specifies the key-value pair that are assigned to a file during the
+    execution of a Tagging step."""
 
-WorkflowStepTagStepDetailsDict = TypedDict(
-    "WorkflowStepTagStepDetailsDict",
-    {
-        "Name": "str",
-        "SourceFileLocation": "str",
-        "Tags": "list[S3TagDict]",
-    },
-    total=False,
-)
+    Key: Required[str]
+    """The name assigned to the tag that you create."""
+    Value: Required[str]
+    """The value that corresponds to the key."""
 
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: Creates a key-value pair for a specific resource."""
+
+    Key: Required[str]
+    """The name assigned to the tag that you create."""
+    Value: Required[str]
+    """Contains one or more values that you assigned to the key name you create."""
+
+
+class WorkflowS3FileLocationDict(TypedDict, total=False):
+    """WorkflowS3FileLocation as a plain dict: Specifies the location for the file being copied.
+    Only applicable for the Copy type of workflow steps."""
+
+    S3FileLocation: S3InputFileLocationDict
+    """Specifies the details for a S3 file."""
+
+
+class WorkflowStepDict(TypedDict, total=False):
+    """WorkflowStep as a plain dict: The basic building block of a workflow."""
+
+    CopyStepDetails: WorkflowStepCopyStepDetailsDict
+    """Details for a step that performs a file copy."""
+    CustomStepDetails: WorkflowStepCustomStepDetailsDict
+    """Details for a step that invokes a lambda function."""
+    DecryptStepDetails: WorkflowStepDecryptStepDetailsDict
+    """Details for a step that performs a file decryption."""
+    DeleteStepDetails: WorkflowStepDeleteStepDetailsDict
+    """Details for a step that deletes the file."""
+    TagStepDetails: WorkflowStepTagStepDetailsDict
+    """Details for a step that creates one or more tags."""
+    Type: Literal["COPY", "CUSTOM", "DECRYPT", "DELETE", "TAG"]
+    """Allowed values: 'COPY', 'CUSTOM', 'DECRYPT', 'DELETE', 'TAG'."""
+
+
+class WorkflowStepCopyStepDetailsDict(TypedDict, total=False):
+    """WorkflowStepCopyStepDetails as a plain dict: Details for a step that performs a file copy."""
+
+    DestinationFileLocation: WorkflowS3FileLocationDict
+    """Specifies the location for the file being copied. Only applicable for the Copy type of
+    workflow steps."""
+    Name: str
+    """The name of the step, used as an identifier."""
+    OverwriteExisting: Literal["TRUE", "FALSE"]
+    """A flag that indicates whether or not to overwrite an existing file of the same name. The
+    default is FALSE."""
+    SourceFileLocation: str
+    """Specifies which file to use as input to the workflow step."""
+
+
+class WorkflowStepCustomStepDetailsDict(TypedDict, total=False):
+    """WorkflowStepCustomStepDetails as a plain dict: Details for a step that invokes a lambda
+    function."""
+
+    Name: str
+    """The name of the step, used as an identifier."""
+    SourceFileLocation: str
+    """Specifies which file to use as input to the workflow step."""
+    Target: str
+    """The ARN for the lambda function that is being called."""
+    TimeoutSeconds: int
+    """Timeout, in seconds, for the step."""
+
+
+class WorkflowStepDecryptStepDetailsDict(TypedDict, total=False):
+    """WorkflowStepDecryptStepDetails as a plain dict: Details for a step that performs a file
+    decryption."""
+
+    DestinationFileLocation: Required[InputFileLocationDict]
+    """Specifies the location for the file being decrypted. Only applicable for the Decrypt type of
+    workflow steps."""
+    Name: str
+    """The name of the step, used as an identifier."""
+    OverwriteExisting: Literal["TRUE", "FALSE"]
+    """A flag that indicates whether or not to overwrite an existing file of the same name. The
+    default is FALSE."""
+    SourceFileLocation: str
+    """Specifies which file to use as input to the workflow step."""
+    Type: Required[Literal["PGP"]]
+    """Specifies which encryption method to use."""
+
+
+class WorkflowStepDeleteStepDetailsDict(TypedDict, total=False):
+    """WorkflowStepDeleteStepDetails as a plain dict: Details for a step that deletes the file."""
+
+    Name: str
+    """The name of the step, used as an identifier."""
+    SourceFileLocation: str
+    """Specifies which file to use as input to the workflow step."""
+
+
+class WorkflowStepTagStepDetailsDict(TypedDict, total=False):
+    """WorkflowStepTagStepDetails as a plain dict: Details for a step that creates one or more tags."""
+
+    Name: str
+    """The name of the step, used as an identifier."""
+    SourceFileLocation: str
+    """Specifies which file to use as input to the workflow step."""
+    Tags: list[S3TagDict]
+    """Array that contains from 1 to 10 key/value pairs."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Transfer::Workflow",
     schema_file="aws-transfer-workflow.json",
     primary_identifier=("/WorkflowId",),
-    additional_identifiers=(),
     read_only=("/WorkflowId", "/Arn"),
     create_only=("/Steps", "/OnExceptionSteps", "/Description"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=(
         "/OnExceptionSteps/*/TagStepDetails/Tags",
         "/Steps/*/TagStepDetails/Tags",
         "/Tags",
     ),
     required=("Steps",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -246,244 +264,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "EfsInputFileLocation": {
-            "additionalProperties": False,
-            "properties": {
-                "FileSystemId": {
-                    "maxLength": 128,
-                    "minLength": 0,
-                    "pattern": "^(arn:aws[-a-z]*:elasticfilesystem:[0-9a-z-:]+:(access-point/fsap|file-system/fs)-[0-9a-f]{8,40}|fs(ap)?-[0-9a-f]{8,40})$",
-                    "type": "string",
-                },
-                "Path": {
-                    "maxLength": 65536,
-                    "minLength": 1,
-                    "pattern": "^[^\\x00]+$",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "InputFileLocation": {
-            "additionalProperties": False,
-            "properties": {
-                "EfsFileLocation": {"$ref": "#/definitions/EfsInputFileLocation"},
-                "S3FileLocation": {"$ref": "#/definitions/S3InputFileLocation"},
-            },
-            "type": "object",
-        },
-        "S3FileLocation": {
-            "additionalProperties": False,
-            "properties": {"S3FileLocation": {"$ref": "#/definitions/S3InputFileLocation"}},
-            "type": "object",
-        },
-        "S3InputFileLocation": {
-            "additionalProperties": False,
-            "properties": {
-                "Bucket": {
-                    "maxLength": 63,
-                    "minLength": 3,
-                    "pattern": "^[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9]$",
-                    "type": "string",
-                },
-                "Key": {"maxLength": 1024, "minLength": 0, "pattern": ".*", "type": "string"},
-            },
-            "type": "object",
-        },
-        "S3Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "WorkflowStep": {
-            "additionalProperties": False,
-            "properties": {
-                "CopyStepDetails": {
-                    "additionalProperties": False,
-                    "properties": {
-                        "DestinationFileLocation": {"$ref": "#/definitions/S3FileLocation"},
-                        "Name": {
-                            "maxLength": 30,
-                            "minLength": 0,
-                            "pattern": "^[\\w-]*$",
-                            "type": "string",
-                        },
-                        "OverwriteExisting": {"enum": ["TRUE", "FALSE"], "type": "string"},
-                        "SourceFileLocation": {
-                            "maxLength": 256,
-                            "minLength": 0,
-                            "pattern": "^\\$\\{(\\w+.)+\\w+\\}$",
-                            "type": "string",
-                        },
-                    },
-                    "type": "object",
-                },
-                "CustomStepDetails": {
-                    "additionalProperties": False,
-                    "properties": {
-                        "Name": {
-                            "maxLength": 30,
-                            "minLength": 0,
-                            "pattern": "^[\\w-]*$",
-                            "type": "string",
-                        },
-                        "SourceFileLocation": {
-                            "maxLength": 256,
-                            "minLength": 0,
-                            "pattern": "^\\$\\{(\\w+.)+\\w+\\}$",
-                            "type": "string",
-                        },
-                        "Target": {
-                            "maxLength": 170,
-                            "minLength": 0,
-                            "pattern": "arn:[a-z-]+:lambda:.*$",
-                            "type": "string",
-                        },
-                        "TimeoutSeconds": {"maximum": 1800, "minimum": 1, "type": "integer"},
-                    },
-                    "type": "object",
-                },
-                "DecryptStepDetails": {
-                    "additionalProperties": False,
-                    "properties": {
-                        "DestinationFileLocation": {"$ref": "#/definitions/InputFileLocation"},
-                        "Name": {
-                            "maxLength": 30,
-                            "minLength": 0,
-                            "pattern": "^[\\w-]*$",
-                            "type": "string",
-                        },
-                        "OverwriteExisting": {"enum": ["TRUE", "FALSE"], "type": "string"},
-                        "SourceFileLocation": {
-                            "maxLength": 256,
-                            "minLength": 0,
-                            "pattern": "^\\$\\{(\\w+.)+\\w+\\}$",
-                            "type": "string",
-                        },
-                        "Type": {"enum": ["PGP"], "type": "string"},
-                    },
-                    "required": ["DestinationFileLocation", "Type"],
-                    "type": "object",
-                },
-                "DeleteStepDetails": {
-                    "additionalProperties": False,
-                    "properties": {
-                        "Name": {
-                            "maxLength": 30,
-                            "minLength": 0,
-                            "pattern": "^[\\w-]*$",
-                            "type": "string",
-                        },
-                        "SourceFileLocation": {
-                            "maxLength": 256,
-                            "minLength": 0,
-                            "pattern": "^\\$\\{(\\w+.)+\\w+\\}$",
-                            "type": "string",
-                        },
-                    },
-                    "type": "object",
-                },
-                "TagStepDetails": {
-                    "additionalProperties": False,
-                    "properties": {
-                        "Name": {
-                            "maxLength": 30,
-                            "minLength": 0,
-                            "pattern": "^[\\w-]*$",
-                            "type": "string",
-                        },
-                        "SourceFileLocation": {
-                            "maxLength": 256,
-                            "minLength": 0,
-                            "pattern": "^\\$\\{(\\w+.)+\\w+\\}$",
-                            "type": "string",
-                        },
-                        "Tags": {
-                            "items": {"$ref": "#/definitions/S3Tag"},
-                            "maxItems": 10,
-                            "minItems": 1,
-                            "type": "array",
-                            "uniqueItems": True,
-                        },
-                    },
-                    "type": "object",
-                },
-                "Type": {"enum": ["COPY", "CUSTOM", "DECRYPT", "DELETE", "TAG"], "type": "string"},
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"maxLength": 1600, "minLength": 20, "pattern": "arn:.*", "type": "string"},
-        "Description": {
-            "maxLength": 256,
-            "minLength": 0,
-            "pattern": "^[\\w\\- ]*$",
-            "type": "string",
-        },
-        "OnExceptionSteps": {
-            "items": {"$ref": "#/definitions/WorkflowStep"},
-            "maxItems": 8,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "Steps": {
-            "items": {"$ref": "#/definitions/WorkflowStep"},
-            "maxItems": 8,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 1,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "WorkflowId": {
-            "maxLength": 19,
-            "minLength": 19,
-            "pattern": "^w-([a-z0-9]{17})$",
-            "type": "string",
-        },
-    },
-    "required": ["Steps"],
-}
-
 
 class Workflow(_Resource):
     """AWS::Transfer::Workflow: Resource Type definition for AWS::Transfer::Workflow
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: WorkflowId.
+    Replaced when any of these change (create-only): Steps, OnExceptionSteps, Description.
+    Read-only attributes (known once deployed): Arn, WorkflowId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-transfer-workflow.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -491,38 +281,48 @@ class Workflow(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "WorkflowAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "workflow.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Specifies the unique Amazon Resource Name (ARN) for the workflow."""
     WorkflowId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """A unique identifier for the workflow."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     OnExceptionSteps: list[WorkflowStepDict]
     Steps: list[WorkflowStepDict]
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Steps: list[WorkflowStep | WorkflowStepDict],
+        Description: str | None = None,
+        OnExceptionSteps: list[WorkflowStep | WorkflowStepDict] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Transfer::Workflow; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Steps: list[WorkflowStep | WorkflowStepDict],
-            Description: str | None = None,
-            OnExceptionSteps: list[WorkflowStep | WorkflowStepDict] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Transfer::Workflow; `await` it inside an App to deploy it.
-
-            Description: A textual description for the workflow.
-            OnExceptionSteps: Specifies the steps (actions) to take if any errors are encountered during execution of the workflow.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
             Steps: Specifies the details for the steps that are in the specified workflow.
-            Tags: Key-value pairs that can be used to group and search for workflows.
+                Create-only: changing it replaces the resource. Required.
+            Description: A textual description for the workflow. Create-only: changing it replaces
+                the resource.
+            OnExceptionSteps: Specifies the steps (actions) to take if any errors are encountered
+                during execution of the workflow. Create-only: changing it replaces the resource.
+            Tags: Key-value pairs that can be used to group and search for workflows. Tags are
+                metadata attached to workflows for any purpose.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -7,10 +7,10 @@ Imported on first use by parallel_data.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ParallelDataAttributes",
@@ -22,45 +22,120 @@ __all__ = [
 
 
 class ParallelDataEncryptionKey(DeferredModel):
+    """
+    The encryption key used to encrypt this object.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Id: str
-    Type: Literal["KMS"]
+    Id: Annotated[str, Field(description="The Amazon Resource Name (ARN) of the encryption key.")]
+    Type: Annotated[Literal["KMS"], Field(description="The type of encryption key.")]
 
 
 class ParallelDataParallelDataConfig(DeferredModel):
+    """
+    Specifies the format and S3 location of the parallel data input file.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Format: Literal["TSV", "CSV", "TMX"]
-    S3Uri: str
+    Format: Annotated[
+        Literal["TSV", "CSV", "TMX"],
+        Field(description="The format of the parallel data input file."),
+    ]
+    S3Uri: Annotated[
+        str,
+        Field(
+            description="The URI of the Amazon S3 folder that contains the parallel data input file."
+        ),
+    ]
 
 
 class ParallelDataTagsItem(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: 0 to 256 characters.")]
 
 
 class ParallelDataAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedAt: str | None = None
-    FailedRecordCount: int | None = None
-    ImportedDataSize: int | None = None
-    ImportedRecordCount: int | None = None
-    LastUpdatedAt: str | None = None
-    SkippedRecordCount: int | None = None
-    SourceLanguageCode: str | None = None
-    Status: Literal["CREATING", "UPDATING", "ACTIVE", "DELETING", "FAILED"] | None = None
-    TargetLanguageCodes: list[str] | None = None
+    """
+    The read-only attributes of a AWS::Translate::ParallelData, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None,
+        Field(description="The Amazon Resource Name (ARN) of the parallel data resource."),
+    ] = None
+    CreatedAt: Annotated[
+        str | None, Field(description="The time at which the parallel data resource was created.")
+    ] = None
+    FailedRecordCount: Annotated[
+        int | None, Field(description="The number of records unsuccessfully imported.")
+    ] = None
+    ImportedDataSize: Annotated[
+        int | None,
+        Field(
+            description="The number of UTF-8 characters imported from the parallel data input file."
+        ),
+    ] = None
+    ImportedRecordCount: Annotated[
+        int | None, Field(description="The number of records successfully imported.")
+    ] = None
+    LastUpdatedAt: Annotated[
+        str | None,
+        Field(description="The time at which the parallel data resource was last updated."),
+    ] = None
+    SkippedRecordCount: Annotated[
+        int | None, Field(description="The number of items skipped during import.")
+    ] = None
+    SourceLanguageCode: Annotated[
+        str | None,
+        Field(description="The source language of the translations in the parallel data file."),
+    ] = None
+    Status: Annotated[
+        Literal["CREATING", "UPDATING", "ACTIVE", "DELETING", "FAILED"] | None,
+        Field(description="The status of the parallel data resource."),
+    ] = None
+    TargetLanguageCodes: Annotated[
+        list[str] | None,
+        Field(
+            description="The language codes for the target languages available in the parallel data file."
+        ),
+    ] = None
 
 
 class ParallelDataProps(DeferredModel):
-    Description: str | None = None
-    EncryptionKey: ParallelDataEncryptionKey | None = None
-    Name: str
-    ParallelDataConfig: ParallelDataParallelDataConfig
-    Tags: list[ParallelDataTagsItem] | None = None
+    """
+    The properties a program declares for a AWS::Translate::ParallelData.
+    """
+
+    Description: Annotated[
+        str | None,
+        Field(
+            description="A custom description for the parallel data resource. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    EncryptionKey: Annotated[
+        ParallelDataEncryptionKey | None,
+        Field(
+            description="The encryption key used to encrypt this object. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Name: Annotated[
+        str,
+        Field(
+            description="A custom name for the parallel data resource. Must be unique in the account and region. Create-only: changing it replaces the resource."
+        ),
+    ]
+    ParallelDataConfig: Annotated[
+        ParallelDataParallelDataConfig,
+        Field(description="Specifies the format and S3 location of the parallel data input file."),
+    ]
+    Tags: Annotated[
+        list[ParallelDataTagsItem] | None,
+        Field(description="Tags associated with the parallel data resource."),
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by terminology.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "TerminologyAttributes",
@@ -22,46 +22,113 @@ __all__ = [
 
 
 class TerminologyEncryptionKey(DeferredModel):
+    """
+    The encryption key for the custom terminology.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Id: str
-    Type: Literal["KMS"]
+    Id: Annotated[str, Field(description="The Amazon Resource Name (ARN) of the encryption key.")]
+    Type: Annotated[Literal["KMS"], Field(description="The type of encryption key.")]
 
 
 class TerminologyTagsItem(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key of the tag.")]
+    Value: Annotated[str, Field(description="The value of the tag.")]
 
 
 class TerminologyTerminologyData(DeferredModel):
+    """
+    The terminology data for the custom terminology being imported.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Directionality: Literal["UNI", "MULTI"] | None = None
-    File: str
-    Format: Literal["CSV", "TMX", "TSV"]
+    Directionality: Annotated[
+        Literal["UNI", "MULTI"] | None,
+        Field(description="The directionality of the terminology resource."),
+    ] = None
+    File: Annotated[
+        str, Field(description="The file containing the custom terminology data, base64-encoded.")
+    ]
+    Format: Annotated[
+        Literal["CSV", "TMX", "TSV"],
+        Field(description="The data format of the custom terminology."),
+    ]
 
 
 class TerminologyAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedAt: str | None = None
-    Directionality: Literal["UNI", "MULTI"] | None = None
-    Format: Literal["CSV", "TMX", "TSV"] | None = None
-    LastUpdatedAt: str | None = None
-    SizeBytes: int | None = None
-    SourceLanguageCode: str | None = None
-    TargetLanguageCodes: list[str] | None = None
-    TermCount: int | None = None
+    """
+    The read-only attributes of a AWS::Translate::Terminology, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the custom terminology.")
+    ] = None
+    CreatedAt: Annotated[str | None, Field(description="The time the terminology was created.")] = (
+        None
+    )
+    Directionality: Annotated[
+        Literal["UNI", "MULTI"] | None, Field(description="The directionality of the terminology.")
+    ] = None
+    Format: Annotated[
+        Literal["CSV", "TMX", "TSV"] | None,
+        Field(description="The format of the terminology data."),
+    ] = None
+    LastUpdatedAt: Annotated[
+        str | None, Field(description="The time the terminology was last updated.")
+    ] = None
+    SizeBytes: Annotated[
+        int | None, Field(description="The size of the terminology file in bytes.")
+    ] = None
+    SourceLanguageCode: Annotated[
+        str | None, Field(description="The source language code for the custom terminology.")
+    ] = None
+    TargetLanguageCodes: Annotated[
+        list[str] | None, Field(description="The target language codes for the custom terminology.")
+    ] = None
+    TermCount: Annotated[
+        int | None, Field(description="The number of terms in the custom terminology.")
+    ] = None
 
 
 class TerminologyProps(DeferredModel):
-    Description: str | None = None
-    EncryptionKey: TerminologyEncryptionKey | None = None
-    MergeStrategy: Literal["OVERWRITE"] | None = None
-    Name: str
-    Tags: list[TerminologyTagsItem] | None = None
-    TerminologyData: TerminologyTerminologyData | None = None
+    """
+    The properties a program declares for a AWS::Translate::Terminology.
+    """
+
+    Description: Annotated[
+        str | None, Field(description="The description of the custom terminology.")
+    ] = None
+    EncryptionKey: Annotated[
+        TerminologyEncryptionKey | None,
+        Field(
+            description="The encryption key for the custom terminology. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    MergeStrategy: Annotated[
+        Literal["OVERWRITE"] | None,
+        Field(
+            description="The merge strategy for the custom terminology. Currently only OVERWRITE is supported. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Name: Annotated[
+        str,
+        Field(
+            description="The name of the custom terminology. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[TerminologyTagsItem] | None, Field(description="Tags associated with the terminology.")
+    ] = None
+    TerminologyData: Annotated[
+        TerminologyTerminologyData | None,
+        Field(
+            description="The terminology data for the custom terminology being imported. Write-only: sent to AWS, never read back."
+        ),
+    ] = None

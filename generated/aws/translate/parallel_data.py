@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,33 +63,36 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ParallelDataEncryptionKeyDict = TypedDict(
-    "ParallelDataEncryptionKeyDict",
-    {
-        "Id": "Required[str]",
-        "Type": "Required[Literal['KMS']]",
-    },
-    total=False,
-)
 
-ParallelDataParallelDataConfigDict = TypedDict(
-    "ParallelDataParallelDataConfigDict",
-    {
-        "Format": "Required[Literal['TSV', 'CSV', 'TMX']]",
-        "S3Uri": "Required[str]",
-    },
-    total=False,
-)
+class ParallelDataEncryptionKeyDict(TypedDict, total=False):
+    """ParallelDataEncryptionKey as a plain dict: The encryption key used to encrypt this object."""
 
-ParallelDataTagsItemDict = TypedDict(
-    "ParallelDataTagsItemDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    Id: Required[str]
+    """The Amazon Resource Name (ARN) of the encryption key."""
+    Type: Required[Literal["KMS"]]
+    """The type of encryption key."""
 
+
+class ParallelDataParallelDataConfigDict(TypedDict, total=False):
+    """ParallelDataParallelDataConfig as a plain dict: Specifies the format and S3 location of the
+    parallel data input file."""
+
+    Format: Required[Literal["TSV", "CSV", "TMX"]]
+    """The format of the parallel data input file."""
+    S3Uri: Required[str]
+    """The URI of the Amazon S3 folder that contains the parallel data input file."""
+
+
+class ParallelDataTagsItemDict(TypedDict, total=False):
+    """ParallelDataTagsItem as a plain dict."""
+
+    Key: Required[str]
+    """Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 0 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Translate::ParallelData",
     schema_file="aws-translate-paralleldata.json",
@@ -104,18 +111,8 @@ METADATA = _TypeMetadata(
         "/LastUpdatedAt",
     ),
     create_only=("/Name", "/Description", "/EncryptionKey"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("Name", "ParallelDataConfig"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -125,90 +122,20 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "Arn": {"maxLength": 512, "minLength": 1, "type": "string"},
-        "CreatedAt": {"type": "string"},
-        "Description": {
-            "maxLength": 256,
-            "minLength": 0,
-            "pattern": "^[\\P{M}\\p{M}]{0,256}$",
-            "type": "string",
-        },
-        "EncryptionKey": {
-            "additionalProperties": False,
-            "properties": {
-                "Id": {
-                    "maxLength": 400,
-                    "minLength": 1,
-                    "pattern": "^(arn:aws((-us-gov)|(-iso)|(-iso-b)|(-cn))?:kms:)?([a-z]{2}-[a-z]+(-[a-z]+)?-\\d:)?(\\d{12}:)?(((key/)?[a-zA-Z0-9-_]+)|(alias/[a-zA-Z0-9:/_-]+))$",
-                    "type": "string",
-                },
-                "Type": {"enum": ["KMS"], "type": "string"},
-            },
-            "required": ["Type", "Id"],
-            "type": "object",
-        },
-        "FailedRecordCount": {"type": "integer"},
-        "ImportedDataSize": {"type": "integer"},
-        "ImportedRecordCount": {"type": "integer"},
-        "LastUpdatedAt": {"type": "string"},
-        "Name": {
-            "maxLength": 256,
-            "minLength": 1,
-            "pattern": "^([A-Za-z0-9-]_?)+$",
-            "type": "string",
-        },
-        "ParallelDataConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "Format": {"enum": ["TSV", "CSV", "TMX"], "type": "string"},
-                "S3Uri": {
-                    "maxLength": 1024,
-                    "minLength": 0,
-                    "pattern": "^s3://[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9](/.*)?$",
-                    "type": "string",
-                },
-            },
-            "required": ["S3Uri", "Format"],
-            "type": "object",
-        },
-        "SkippedRecordCount": {"type": "integer"},
-        "SourceLanguageCode": {"maxLength": 5, "minLength": 2, "type": "string"},
-        "Status": {
-            "enum": ["CREATING", "UPDATING", "ACTIVE", "DELETING", "FAILED"],
-            "type": "string",
-        },
-        "Tags": {
-            "items": {
-                "additionalProperties": False,
-                "properties": {
-                    "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                    "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-                },
-                "required": ["Key", "Value"],
-                "type": "object",
-            },
-            "maxItems": 200,
-            "minItems": 0,
-            "type": "array",
-        },
-        "TargetLanguageCodes": {
-            "items": {"maxLength": 5, "minLength": 2, "type": "string"},
-            "type": "array",
-        },
-    },
-    "required": ["Name", "ParallelDataConfig"],
-}
-
 
 class ParallelData(_Resource):
-    """AWS::Translate::ParallelData: A parallel data resource in Amazon Translate used to customize machine translation output.
+    """AWS::Translate::ParallelData: A parallel data resource in Amazon Translate used to customize
+    machine translation output.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Also identified by: Name.
+    Replaced when any of these change (create-only): Name, Description, EncryptionKey.
+    Read-only attributes (known once deployed): Arn, CreatedAt, FailedRecordCount, ImportedDataSize,
+    ImportedRecordCount, LastUpdatedAt, SkippedRecordCount, SourceLanguageCode, Status,
+    TargetLanguageCodes.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-translate-paralleldata.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -216,49 +143,67 @@ class ParallelData(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ParallelDataAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "parallel_data.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The Amazon Resource Name (ARN) of the parallel data resource."""
     CreatedAt: str
+    """The time at which the parallel data resource was created."""
     FailedRecordCount: int
+    """The number of records unsuccessfully imported."""
     ImportedDataSize: int
+    """The number of UTF-8 characters imported from the parallel data input file."""
     ImportedRecordCount: int
+    """The number of records successfully imported."""
     LastUpdatedAt: str
+    """The time at which the parallel data resource was last updated."""
     SkippedRecordCount: int
+    """The number of items skipped during import."""
     SourceLanguageCode: str
+    """The source language of the translations in the parallel data file."""
     Status: Literal["CREATING", "UPDATING", "ACTIVE", "DELETING", "FAILED"]
+    """The status of the parallel data resource."""
     TargetLanguageCodes: list[str]
-    # Declared properties (as declared, or as AWS returned them).
+    """The language codes for the target languages available in the parallel data file."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     EncryptionKey: ParallelDataEncryptionKeyDict
     Name: str
     ParallelDataConfig: ParallelDataParallelDataConfigDict
     Tags: list[ParallelDataTagsItemDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str,
+        ParallelDataConfig: ParallelDataParallelDataConfig | ParallelDataParallelDataConfigDict,
+        Description: str | None = None,
+        EncryptionKey: ParallelDataEncryptionKey | ParallelDataEncryptionKeyDict | None = None,
+        Tags: list[ParallelDataTagsItem | ParallelDataTagsItemDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Translate::ParallelData; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str,
-            ParallelDataConfig: ParallelDataParallelDataConfig | ParallelDataParallelDataConfigDict,
-            Description: str | None = None,
-            EncryptionKey: ParallelDataEncryptionKey | ParallelDataEncryptionKeyDict | None = None,
-            Tags: list[ParallelDataTagsItem | ParallelDataTagsItemDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Translate::ParallelData; `await` it inside an App to deploy it.
-
-            Description: A custom description for the parallel data resource.
-            EncryptionKey: The encryption key used to encrypt this object.
-            Name: A custom name for the parallel data resource.
-            ParallelDataConfig: Specifies the format and S3 location of the parallel data input file.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Name: A custom name for the parallel data resource. Must be unique in the account and
+                region. Create-only: changing it replaces the resource. Required.
+            ParallelDataConfig: Specifies the format and S3 location of the parallel data input
+                file. Required.
+            Description: A custom description for the parallel data resource. Create-only: changing
+                it replaces the resource.
+            EncryptionKey: The encryption key used to encrypt this object. Create-only: changing it
+                replaces the resource.
             Tags: Tags associated with the parallel data resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,34 +63,38 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TerminologyEncryptionKeyDict = TypedDict(
-    "TerminologyEncryptionKeyDict",
-    {
-        "Id": "Required[str]",
-        "Type": "Required[Literal['KMS']]",
-    },
-    total=False,
-)
 
-TerminologyTagsItemDict = TypedDict(
-    "TerminologyTagsItemDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class TerminologyEncryptionKeyDict(TypedDict, total=False):
+    """TerminologyEncryptionKey as a plain dict: The encryption key for the custom terminology."""
 
-TerminologyTerminologyDataDict = TypedDict(
-    "TerminologyTerminologyDataDict",
-    {
-        "Directionality": "Literal['UNI', 'MULTI']",
-        "File": "Required[str]",
-        "Format": "Required[Literal['CSV', 'TMX', 'TSV']]",
-    },
-    total=False,
-)
+    Id: Required[str]
+    """The Amazon Resource Name (ARN) of the encryption key."""
+    Type: Required[Literal["KMS"]]
+    """The type of encryption key."""
 
+
+class TerminologyTagsItemDict(TypedDict, total=False):
+    """TerminologyTagsItem as a plain dict."""
+
+    Key: Required[str]
+    """The key of the tag."""
+    Value: Required[str]
+    """The value of the tag."""
+
+
+class TerminologyTerminologyDataDict(TypedDict, total=False):
+    """TerminologyTerminologyData as a plain dict: The terminology data for the custom terminology
+    being imported."""
+
+    Directionality: Literal["UNI", "MULTI"]
+    """The directionality of the terminology resource."""
+    File: Required[str]
+    """The file containing the custom terminology data, base64-encoded."""
+    Format: Required[Literal["CSV", "TMX", "TSV"]]
+    """The data format of the custom terminology."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Translate::Terminology",
     schema_file="aws-translate-terminology.json",
@@ -105,17 +113,8 @@ METADATA = _TypeMetadata(
     ),
     create_only=("/Name", "/EncryptionKey"),
     write_only=("/TerminologyData", "/MergeStrategy"),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("Name",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -125,74 +124,20 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "Arn": {"maxLength": 512, "minLength": 1, "type": "string"},
-        "CreatedAt": {"type": "string"},
-        "Description": {"maxLength": 256, "minLength": 0, "type": "string"},
-        "Directionality": {"enum": ["UNI", "MULTI"], "type": "string"},
-        "EncryptionKey": {
-            "additionalProperties": False,
-            "properties": {
-                "Id": {
-                    "maxLength": 400,
-                    "minLength": 1,
-                    "pattern": "^(arn:aws((-us-gov)|(-iso)|(-iso-b)|(-cn))?:kms:)?([a-z]{2}-[a-z]+(-[a-z]+)?-\\d:)?(\\d{12}:)?(((key/)?[a-zA-Z0-9-_]+)|(alias/[a-zA-Z0-9:/_-]+))$",
-                    "type": "string",
-                },
-                "Type": {"enum": ["KMS"], "type": "string"},
-            },
-            "required": ["Type", "Id"],
-            "type": "object",
-        },
-        "Format": {"enum": ["CSV", "TMX", "TSV"], "type": "string"},
-        "LastUpdatedAt": {"type": "string"},
-        "MergeStrategy": {"enum": ["OVERWRITE"], "type": "string"},
-        "Name": {
-            "maxLength": 256,
-            "minLength": 1,
-            "pattern": "^([A-Za-z0-9-]_?)+$",
-            "type": "string",
-        },
-        "SizeBytes": {"type": "integer"},
-        "SourceLanguageCode": {"type": "string"},
-        "Tags": {
-            "items": {
-                "additionalProperties": False,
-                "properties": {
-                    "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                    "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-                },
-                "required": ["Key", "Value"],
-                "type": "object",
-            },
-            "maxItems": 200,
-            "type": "array",
-        },
-        "TargetLanguageCodes": {"items": {"type": "string"}, "type": "array"},
-        "TermCount": {"type": "integer"},
-        "TerminologyData": {
-            "additionalProperties": False,
-            "properties": {
-                "Directionality": {"enum": ["UNI", "MULTI"], "type": "string"},
-                "File": {"type": "string"},
-                "Format": {"enum": ["CSV", "TMX", "TSV"], "type": "string"},
-            },
-            "required": ["File", "Format"],
-            "type": "object",
-        },
-    },
-    "required": ["Name"],
-}
-
 
 class Terminology(_Resource):
-    """AWS::Translate::Terminology: A custom terminology resource for Amazon Translate that enables customized translations.
+    """AWS::Translate::Terminology: A custom terminology resource for Amazon Translate that enables
+    customized translations.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Also identified by: Name.
+    Replaced when any of these change (create-only): Name, EncryptionKey.
+    Write-only (sent to AWS, never read back): TerminologyData, MergeStrategy.
+    Read-only attributes (known once deployed): Arn, CreatedAt, Directionality, Format,
+    LastUpdatedAt, SizeBytes, SourceLanguageCode, TargetLanguageCodes, TermCount.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-translate-terminology.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -200,19 +145,29 @@ class Terminology(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "TerminologyAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "terminology.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The Amazon Resource Name (ARN) of the custom terminology."""
     CreatedAt: str
+    """The time the terminology was created."""
     Directionality: Literal["UNI", "MULTI"]
+    """The directionality of the terminology."""
     Format: Literal["CSV", "TMX", "TSV"]
+    """The format of the terminology data."""
     LastUpdatedAt: str
+    """The time the terminology was last updated."""
     SizeBytes: int
+    """The size of the terminology file in bytes."""
     SourceLanguageCode: str
+    """The source language code for the custom terminology."""
     TargetLanguageCodes: list[str]
+    """The target language codes for the custom terminology."""
     TermCount: int
-    # Declared properties (as declared, or as AWS returned them).
+    """The number of terms in the custom terminology."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     EncryptionKey: TerminologyEncryptionKeyDict
     MergeStrategy: Literal["OVERWRITE"]
@@ -220,33 +175,38 @@ class Terminology(_Resource):
     Tags: list[TerminologyTagsItemDict]
     TerminologyData: TerminologyTerminologyDataDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str,
+        Description: str | None = None,
+        EncryptionKey: TerminologyEncryptionKey | TerminologyEncryptionKeyDict | None = None,
+        MergeStrategy: Literal["OVERWRITE"] | None = None,
+        Tags: list[TerminologyTagsItem | TerminologyTagsItemDict] | None = None,
+        TerminologyData: TerminologyTerminologyData | TerminologyTerminologyDataDict | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Translate::Terminology; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str,
-            Description: str | None = None,
-            EncryptionKey: TerminologyEncryptionKey | TerminologyEncryptionKeyDict | None = None,
-            MergeStrategy: Literal["OVERWRITE"] | None = None,
-            Tags: list[TerminologyTagsItem | TerminologyTagsItemDict] | None = None,
-            TerminologyData: TerminologyTerminologyData
-            | TerminologyTerminologyDataDict
-            | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Translate::Terminology; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Name: The name of the custom terminology. Create-only: changing it replaces the
+                resource. Required.
             Description: The description of the custom terminology.
-            EncryptionKey: The encryption key for the custom terminology.
-            MergeStrategy: The merge strategy for the custom terminology.
-            Name: The name of the custom terminology.
+            EncryptionKey: The encryption key for the custom terminology. Create-only: changing it
+                replaces the resource.
+            MergeStrategy: The merge strategy for the custom terminology. Currently only OVERWRITE
+                is supported. Write-only: sent to AWS, never read back.
             Tags: Tags associated with the terminology.
             TerminologyData: The terminology data for the custom terminology being imported.
+                Write-only: sent to AWS, never read back.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

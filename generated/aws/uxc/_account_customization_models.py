@@ -7,9 +7,10 @@ Imported on first use by account_customization.py, which re-exports every name h
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "AccountCustomizationAttributes",
@@ -18,7 +19,11 @@ __all__ = [
 
 
 class AccountCustomizationProps(DeferredModel):
-    AccountColor: (
+    """
+    The properties a program declares for a AWS::UXC::AccountCustomization.
+    """
+
+    AccountColor: Annotated[
         Literal[
             "none",
             "pink",
@@ -31,11 +36,33 @@ class AccountCustomizationProps(DeferredModel):
             "orange",
             "red",
         ]
-        | None
-    ) = None
-    VisibleRegions: list[str] | None = None
-    VisibleServices: list[str] | None = None
+        | None,
+        Field(
+            description="The color theme assigned to the account for visual identification in the AWS Console."
+        ),
+    ] = None
+    VisibleRegions: Annotated[
+        list[str] | None,
+        Field(
+            description="A list of AWS region identifiers visible to the account in the AWS Console."
+        ),
+    ] = None
+    VisibleServices: Annotated[
+        list[str] | None,
+        Field(
+            description="A list of AWS service identifiers visible to the account in the AWS Console."
+        ),
+    ] = None
 
 
 class AccountCustomizationAttributes(DeferredModel):
-    AccountId: str | None = None
+    """
+    The read-only attributes of a AWS::UXC::AccountCustomization, set by AWS.
+    """
+
+    AccountId: Annotated[
+        str | None,
+        Field(
+            description="The AWS account ID that this customization belongs to. This is automatically determined from the caller's identity."
+        ),
+    ] = None

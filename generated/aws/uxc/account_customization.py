@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,22 +51,15 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::UXC::AccountCustomization",
     schema_file="aws-uxc-accountcustomization.json",
     primary_identifier=("/AccountId",),
-    additional_identifiers=(),
     read_only=("/AccountId",),
-    create_only=(),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/VisibleRegions", "/VisibleServices"),
-    required=(),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
     replacement_strategy="delete_then_create",
@@ -75,48 +72,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "AccountColor": {
-            "enum": [
-                "none",
-                "pink",
-                "purple",
-                "darkBlue",
-                "lightBlue",
-                "teal",
-                "green",
-                "yellow",
-                "orange",
-                "red",
-            ],
-            "type": "string",
-        },
-        "AccountId": {"pattern": "^[0-9]{12}$", "type": "string"},
-        "VisibleRegions": {
-            "items": {"pattern": "^[a-z]{2}(-[a-z]{1,10}){1,2}-[1-9]$", "type": "string"},
-            "maxItems": 100,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "VisibleServices": {
-            "items": {"maxLength": 64, "minLength": 1, "type": "string"},
-            "maxItems": 500,
-            "type": "array",
-            "uniqueItems": True,
-        },
-    },
-    "required": [],
-}
-
 
 class AccountCustomization(_Resource):
-    """AWS::UXC::AccountCustomization: Resource schema for managing AWS account-level UX customization settings, including account color, visible services, and visible regions.
+    """AWS::UXC::AccountCustomization: Resource schema for managing AWS account-level UX
+    customization settings, including account color, visible services, and visible regions.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: AccountId.
+    Read-only attributes (known once deployed): AccountId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-uxc-accountcustomization.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -126,11 +91,16 @@ class AccountCustomization(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "AccountCustomizationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "account_customization.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     AccountId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The AWS account ID that this customization belongs to. This is automatically determined from
+    the caller's identity."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AccountColor: Literal[
         "none",
         "pink",
@@ -146,37 +116,43 @@ class AccountCustomization(_Resource):
     VisibleRegions: list[str]
     VisibleServices: list[str]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AccountColor: Literal[
+            "none",
+            "pink",
+            "purple",
+            "darkBlue",
+            "lightBlue",
+            "teal",
+            "green",
+            "yellow",
+            "orange",
+            "red",
+        ]
+        | None = None,
+        VisibleRegions: list[str] | None = None,
+        VisibleServices: list[str] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::UXC::AccountCustomization; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AccountColor: Literal[
-                "none",
-                "pink",
-                "purple",
-                "darkBlue",
-                "lightBlue",
-                "teal",
-                "green",
-                "yellow",
-                "orange",
-                "red",
-            ]
-            | None = None,
-            VisibleRegions: list[str] | None = None,
-            VisibleServices: list[str] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::UXC::AccountCustomization; `await` it inside an App to deploy it.
-
-            AccountColor: The color theme assigned to the account for visual identification in the AWS Console.
-            VisibleRegions: A list of AWS region identifiers visible to the account in the AWS Console.
-            VisibleServices: A list of AWS service identifiers visible to the account in the AWS Console.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AccountColor: The color theme assigned to the account for visual identification in the
+                AWS Console.
+            VisibleRegions: A list of AWS region identifiers visible to the account in the AWS
+                Console.
+            VisibleServices: A list of AWS service identifiers visible to the account in the AWS
+                Console.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -7,10 +7,10 @@ Imported on first use by identity_source.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "CognitoGroupConfiguration",
@@ -33,99 +33,189 @@ class CognitoGroupConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    GroupEntityType: str
+    GroupEntityType: Annotated[
+        str,
+        Field(
+            description="Pattern: ^([_a-zA-Z][_a-zA-Z0-9]*::)*[_a-zA-Z][_a-zA-Z0-9]*$ Length: 1 to 200 characters."
+        ),
+    ]
 
 
 class IdentitySourceCognitoUserPoolConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ClientIds: list[str] | None = None
-    GroupConfiguration: CognitoGroupConfiguration | None = None
-    UserPoolArn: str
+    ClientIds: Annotated[
+        list[str] | None,
+        Field(
+            description="Items: 0 to 1000 items. Each item: Pattern: ^.*$ Length: 1 to 255 characters."
+        ),
+    ] = None
+    GroupConfiguration: Annotated[
+        CognitoGroupConfiguration | None, Field(description="Type: CognitoGroupConfigurationDict.")
+    ] = None
+    UserPoolArn: Annotated[
+        str,
+        Field(
+            description="Pattern: ^arn:[a-zA-Z0-9-]+:cognito-idp:(([a-zA-Z0-9-]+:\\d{12}:userpool/[\\w-]+_[0-9a-zA-Z]+))$ Length: 1 to 255 characters."
+        ),
+    ]
 
 
 class IdentitySourceConfigurationOption1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CognitoUserPoolConfiguration: IdentitySourceCognitoUserPoolConfiguration
+    CognitoUserPoolConfiguration: Annotated[
+        IdentitySourceCognitoUserPoolConfiguration,
+        Field(description="Type: IdentitySourceCognitoUserPoolConfigurationDict."),
+    ]
 
 
 class IdentitySourceDetails(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ClientIds: list[str] | None = None
-    DiscoveryUrl: str | None = None
-    OpenIdIssuer: Literal["COGNITO"] | None = None
-    UserPoolArn: str | None = None
+    ClientIds: Annotated[
+        list[str] | None,
+        Field(
+            description="Items: 0 to 1000 items. Each item: Pattern: ^.*$ Length: 1 to 255 characters."
+        ),
+    ] = None
+    DiscoveryUrl: Annotated[
+        str | None, Field(description="Pattern: ^https://.*$ Length: 1 to 2048 characters.")
+    ] = None
+    OpenIdIssuer: Annotated[
+        Literal["COGNITO"] | None, Field(description="Allowed values: 'COGNITO'.")
+    ] = None
+    UserPoolArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:[a-zA-Z0-9-]+:cognito-idp:(([a-zA-Z0-9-]+:\\d{12}:userpool/[\\w-]+_[0-9a-zA-Z]+))$ Length: 1 to 255 characters."
+        ),
+    ] = None
 
 
 class OpenIdConnectAccessTokenConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Audiences: list[str] | None = None
-    PrincipalIdClaim: str | None = None
+    Audiences: Annotated[
+        list[str] | None,
+        Field(description="Items: 1 to 255 items. Each item: Length: 1 to 255 characters."),
+    ] = None
+    PrincipalIdClaim: Annotated[str | None, Field(description="Length: at least 1 characters.")] = (
+        None
+    )
 
 
 class OpenIdConnectGroupConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    GroupClaim: str
-    GroupEntityType: str
+    GroupClaim: Annotated[str, Field(description="Length: at least 1 characters.")]
+    GroupEntityType: Annotated[
+        str,
+        Field(
+            description="Pattern: ^([_a-zA-Z][_a-zA-Z0-9]*::)*[_a-zA-Z][_a-zA-Z0-9]*$ Length: 1 to 200 characters."
+        ),
+    ]
 
 
 class OpenIdConnectIdentityTokenConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ClientIds: list[str] | None = None
-    PrincipalIdClaim: str | None = None
+    ClientIds: Annotated[
+        list[str] | None,
+        Field(
+            description="Items: 0 to 1000 items. Each item: Pattern: ^.*$ Length: 1 to 255 characters."
+        ),
+    ] = None
+    PrincipalIdClaim: Annotated[str | None, Field(description="Length: at least 1 characters.")] = (
+        None
+    )
 
 
 class IdentitySourceAttributes(DeferredModel):
-    Details: IdentitySourceDetails | None = None
-    IdentitySourceId: str | None = None
+    """
+    The read-only attributes of a AWS::VerifiedPermissions::IdentitySource, set by AWS.
+    """
+
+    Details: Annotated[
+        IdentitySourceDetails | None, Field(description="Type: IdentitySourceDetailsDict.")
+    ] = None
+    IdentitySourceId: Annotated[
+        str | None, Field(description="Pattern: ^[a-zA-Z0-9-]*$ Length: 1 to 200 characters.")
+    ] = None
 
 
 class IdentitySourceOpenIdConnectConfigurationTokenSelectionOption1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AccessTokenOnly: OpenIdConnectAccessTokenConfiguration
+    AccessTokenOnly: Annotated[
+        OpenIdConnectAccessTokenConfiguration,
+        Field(description="Type: OpenIdConnectAccessTokenConfigurationDict."),
+    ]
 
 
 class IdentitySourceOpenIdConnectConfigurationTokenSelectionOption2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    IdentityTokenOnly: OpenIdConnectIdentityTokenConfiguration
+    IdentityTokenOnly: Annotated[
+        OpenIdConnectIdentityTokenConfiguration,
+        Field(description="Type: OpenIdConnectIdentityTokenConfigurationDict."),
+    ]
 
 
 class IdentitySourceOpenIdConnectConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    EntityIdPrefix: str | None = None
-    GroupConfiguration: OpenIdConnectGroupConfiguration | None = None
-    Issuer: str
-    TokenSelection: (
+    EntityIdPrefix: Annotated[str | None, Field(description="Length: 1 to 100 characters.")] = None
+    GroupConfiguration: Annotated[
+        OpenIdConnectGroupConfiguration | None,
+        Field(description="Type: OpenIdConnectGroupConfigurationDict."),
+    ] = None
+    Issuer: Annotated[str, Field(description="Pattern: ^https://.*$ Length: 1 to 2048 characters.")]
+    TokenSelection: Annotated[
         IdentitySourceOpenIdConnectConfigurationTokenSelectionOption1
-        | IdentitySourceOpenIdConnectConfigurationTokenSelectionOption2
-    )
+        | IdentitySourceOpenIdConnectConfigurationTokenSelectionOption2,
+        Field(
+            description="Type: IdentitySourceOpenIdConnectConfigurationTokenSelectionOption1Dict | IdentitySourceOpenIdConnectConfigurationTokenSelectionOption2Dict."
+        ),
+    ]
 
 
 class IdentitySourceConfigurationOption2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    OpenIdConnectConfiguration: IdentitySourceOpenIdConnectConfiguration
+    OpenIdConnectConfiguration: Annotated[
+        IdentitySourceOpenIdConnectConfiguration,
+        Field(description="Type: IdentitySourceOpenIdConnectConfigurationDict."),
+    ]
 
 
 class IdentitySourceProps(DeferredModel):
-    Configuration: IdentitySourceConfigurationOption1 | IdentitySourceConfigurationOption2
-    PolicyStoreId: str
-    PrincipalEntityType: str | None = None
+    """
+    The properties a program declares for a AWS::VerifiedPermissions::IdentitySource.
+    """
+
+    Configuration: Annotated[
+        IdentitySourceConfigurationOption1 | IdentitySourceConfigurationOption2,
+        Field(
+            description="Type: IdentitySourceConfigurationOption1Dict | IdentitySourceConfigurationOption2Dict."
+        ),
+    ]
+    PolicyStoreId: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[a-zA-Z0-9-]*$ Length: 1 to 200 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    PrincipalEntityType: Annotated[
+        str | None, Field(description="Pattern: ^.*$ Length: 1 to 200 characters.")
+    ] = None

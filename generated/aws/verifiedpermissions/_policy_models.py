@@ -7,10 +7,10 @@ Imported on first use by policy.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "EntityIdentifier",
@@ -27,47 +27,81 @@ class EntityIdentifier(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    EntityId: str
-    EntityType: str
+    EntityId: Annotated[str, Field(description="Pattern: ^.*$ Length: 1 to 200 characters.")]
+    EntityType: Annotated[str, Field(description="Pattern: ^.*$ Length: 1 to 200 characters.")]
 
 
 class StaticPolicyDefinition(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Description: str | None = None
-    Statement: str
+    Description: Annotated[str | None, Field(description="Length: 0 to 150 characters.")] = None
+    Statement: Annotated[str, Field(description="Length: 1 to 10000 characters.")]
 
 
 class TemplateLinkedPolicyDefinition(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    PolicyTemplateId: str
-    Principal: EntityIdentifier | None = None
-    Resource: EntityIdentifier | None = None
+    PolicyTemplateId: Annotated[
+        str, Field(description="Pattern: ^[a-zA-Z0-9-]*$ Length: 1 to 200 characters.")
+    ]
+    Principal: Annotated[
+        EntityIdentifier | None, Field(description="Type: EntityIdentifierDict.")
+    ] = None
+    Resource: Annotated[
+        EntityIdentifier | None, Field(description="Type: EntityIdentifierDict.")
+    ] = None
 
 
 class PolicyAttributes(DeferredModel):
-    PolicyId: str | None = None
-    PolicyType: Literal["STATIC", "TEMPLATE_LINKED"] | None = None
+    """
+    The read-only attributes of a AWS::VerifiedPermissions::Policy, set by AWS.
+    """
+
+    PolicyId: Annotated[
+        str | None, Field(description="Pattern: ^[a-zA-Z0-9-]*$ Length: 1 to 200 characters.")
+    ] = None
+    PolicyType: Annotated[
+        Literal["STATIC", "TEMPLATE_LINKED"] | None,
+        Field(description="Allowed values: 'STATIC', 'TEMPLATE_LINKED'."),
+    ] = None
 
 
 class PolicyDefinitionOption1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Static: StaticPolicyDefinition
+    Static: Annotated[
+        StaticPolicyDefinition, Field(description="Type: StaticPolicyDefinitionDict.")
+    ]
 
 
 class PolicyDefinitionOption2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    TemplateLinked: TemplateLinkedPolicyDefinition
+    TemplateLinked: Annotated[
+        TemplateLinkedPolicyDefinition,
+        Field(description="Type: TemplateLinkedPolicyDefinitionDict."),
+    ]
 
 
 class PolicyProps(DeferredModel):
-    Definition: PolicyDefinitionOption1 | PolicyDefinitionOption2
-    Name: str | None = None
-    PolicyStoreId: str
+    """
+    The properties a program declares for a AWS::VerifiedPermissions::Policy.
+    """
+
+    Definition: Annotated[
+        PolicyDefinitionOption1 | PolicyDefinitionOption2,
+        Field(description="Type: PolicyDefinitionOption1Dict | PolicyDefinitionOption2Dict."),
+    ]
+    Name: Annotated[
+        str | None, Field(description="Pattern: ^[a-zA-Z0-9-/_]*$ Length: 0 to 150 characters.")
+    ] = None
+    PolicyStoreId: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[a-zA-Z0-9-]*$ Length: 1 to 200 characters. Create-only: changing it replaces the resource."
+        ),
+    ]

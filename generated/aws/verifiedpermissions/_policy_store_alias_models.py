@@ -7,8 +7,10 @@ Imported on first use by policy_store_alias.py, which re-exports every name here
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "PolicyStoreAliasAttributes",
@@ -17,9 +19,25 @@ __all__ = [
 
 
 class PolicyStoreAliasProps(DeferredModel):
-    AliasName: str
-    PolicyStoreId: str
+    """
+    The properties a program declares for a AWS::VerifiedPermissions::PolicyStoreAlias.
+    """
+
+    AliasName: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[a-zA-Z0-9-_/]*$ Length: 1 to 150 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    PolicyStoreId: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[a-zA-Z0-9-]*$ Length: 1 to 200 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
 
 
 class PolicyStoreAliasAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::VerifiedPermissions::PolicyStoreAlias, set by AWS.
+    """

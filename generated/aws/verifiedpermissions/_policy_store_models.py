@@ -32,89 +32,124 @@ class PolicyStoreDeletionProtection(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Mode: Literal["ENABLED", "DISABLED"]
+    Mode: Annotated[
+        Literal["ENABLED", "DISABLED"], Field(description="Allowed values: 'ENABLED', 'DISABLED'.")
+    ]
 
 
 class PolicyStoreEncryptionSettingsOption2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Default: Annotated[dict[str, Any], Field(max_length=0)]
+    Default: Annotated[dict[str, Any], Field(description="Type: dict[str, Any].", max_length=0)]
 
 
 class PolicyStoreEncryptionStateOption2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Default: Annotated[dict[str, Any], Field(max_length=0)]
+    Default: Annotated[dict[str, Any], Field(description="Type: dict[str, Any].", max_length=0)]
 
 
 class PolicyStoreKmsEncryptionSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    EncryptionContext: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Key: str
+    EncryptionContext: Annotated[
+        dict[str, str] | None, Field(description="Type: dict[str, str].")
+    ] = None
+    Key: Annotated[str, Field(description="Pattern: ^[a-zA-Z0-9:/_-]+$")]
 
 
 class PolicyStoreKmsEncryptionState(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    EncryptionContext: Annotated[dict[str, Any], Field(max_length=0)]
-    Key: str
+    EncryptionContext: Annotated[dict[str, str], Field(description="Type: dict[str, str].")]
+    Key: Annotated[str, Field(description="Pattern: ^[a-zA-Z0-9:/_-]+$")]
 
 
 class PolicyStoreValidationSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Mode: Literal["OFF", "STRICT"]
+    Mode: Annotated[Literal["OFF", "STRICT"], Field(description="Allowed values: 'OFF', 'STRICT'.")]
 
 
 class SchemaDefinition(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CedarJson: str | None = None
+    CedarJson: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Type: str.")]
+    Value: Annotated[str, Field(description="Type: str.")]
 
 
 class PolicyStoreEncryptionSettingsOption1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    KmsEncryptionSettings: PolicyStoreKmsEncryptionSettings
+    KmsEncryptionSettings: Annotated[
+        PolicyStoreKmsEncryptionSettings,
+        Field(description="Type: PolicyStoreKmsEncryptionSettingsDict."),
+    ]
 
 
 class PolicyStoreEncryptionStateOption1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    KmsEncryptionState: PolicyStoreKmsEncryptionState
+    KmsEncryptionState: Annotated[
+        PolicyStoreKmsEncryptionState, Field(description="Type: PolicyStoreKmsEncryptionStateDict.")
+    ]
 
 
 class PolicyStoreAttributes(DeferredModel):
-    Arn: str | None = None
-    EncryptionState: (
-        PolicyStoreEncryptionStateOption1 | PolicyStoreEncryptionStateOption2 | None
-    ) = None
-    PolicyStoreId: str | None = None
+    """
+    The read-only attributes of a AWS::VerifiedPermissions::PolicyStore, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:[^:]*:[^:]*:[^:]*:[^:]*:.*$ Length: 1 to 2500 characters."
+        ),
+    ] = None
+    EncryptionState: Annotated[
+        PolicyStoreEncryptionStateOption1 | PolicyStoreEncryptionStateOption2 | None,
+        Field(description="Type: dict[str, Any]."),
+    ] = None
+    PolicyStoreId: Annotated[
+        str | None, Field(description="Pattern: ^[a-zA-Z0-9-]*$ Length: 1 to 200 characters.")
+    ] = None
 
 
 class PolicyStoreProps(DeferredModel):
-    DeletionProtection: PolicyStoreDeletionProtection | None = None
-    Description: str | None = None
-    EncryptionSettings: (
-        PolicyStoreEncryptionSettingsOption1 | PolicyStoreEncryptionSettingsOption2 | None
-    ) = None
-    Schema: SchemaDefinition | None = None
-    Tags: list[Tag] | None = None
-    ValidationSettings: PolicyStoreValidationSettings
+    """
+    The properties a program declares for a AWS::VerifiedPermissions::PolicyStore.
+    """
+
+    DeletionProtection: Annotated[
+        PolicyStoreDeletionProtection | None,
+        Field(description="Type: PolicyStoreDeletionProtectionDict."),
+    ] = None
+    Description: Annotated[str | None, Field(description="Length: 0 to 150 characters.")] = None
+    EncryptionSettings: Annotated[
+        PolicyStoreEncryptionSettingsOption1 | PolicyStoreEncryptionSettingsOption2 | None,
+        Field(description="Type: dict[str, Any]. Write-only: sent to AWS, never read back."),
+    ] = None
+    Schema: Annotated[SchemaDefinition | None, Field(description="Type: SchemaDefinitionDict.")] = (
+        None
+    )
+    Tags: Annotated[list[Tag] | None, Field(description="The tags to add to the policy store")] = (
+        None
+    )
+    ValidationSettings: Annotated[
+        PolicyStoreValidationSettings, Field(description="Type: PolicyStoreValidationSettingsDict.")
+    ]

@@ -7,8 +7,10 @@ Imported on first use by policy_template.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "PolicyTemplateAttributes",
@@ -17,11 +19,28 @@ __all__ = [
 
 
 class PolicyTemplateProps(DeferredModel):
-    Description: str | None = None
-    Name: str | None = None
-    PolicyStoreId: str
-    Statement: str
+    """
+    The properties a program declares for a AWS::VerifiedPermissions::PolicyTemplate.
+    """
+
+    Description: Annotated[str | None, Field(description="Length: 0 to 150 characters.")] = None
+    Name: Annotated[
+        str | None, Field(description="Pattern: ^[a-zA-Z0-9-/_]*$ Length: 0 to 150 characters.")
+    ] = None
+    PolicyStoreId: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[a-zA-Z0-9-]*$ Length: 1 to 200 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Statement: Annotated[str, Field(description="Length: 1 to 10000 characters.")]
 
 
 class PolicyTemplateAttributes(DeferredModel):
-    PolicyTemplateId: str | None = None
+    """
+    The read-only attributes of a AWS::VerifiedPermissions::PolicyTemplate, set by AWS.
+    """
+
+    PolicyTemplateId: Annotated[
+        str | None, Field(description="Pattern: ^[a-zA-Z0-9-]*$ Length: 1 to 200 characters.")
+    ] = None

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -91,114 +95,121 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-CognitoGroupConfigurationDict = TypedDict(
-    "CognitoGroupConfigurationDict",
-    {
-        "GroupEntityType": "Required[str]",
-    },
-    total=False,
-)
 
-IdentitySourceCognitoUserPoolConfigurationDict = TypedDict(
-    "IdentitySourceCognitoUserPoolConfigurationDict",
-    {
-        "ClientIds": "list[str]",
-        "GroupConfiguration": "CognitoGroupConfigurationDict",
-        "UserPoolArn": "Required[str]",
-    },
-    total=False,
-)
+class CognitoGroupConfigurationDict(TypedDict, total=False):
+    """CognitoGroupConfiguration as a plain dict."""
 
-IdentitySourceConfigurationOption1Dict = TypedDict(
-    "IdentitySourceConfigurationOption1Dict",
-    {
-        "CognitoUserPoolConfiguration": "Required[IdentitySourceCognitoUserPoolConfigurationDict]",
-    },
-    total=False,
-)
+    GroupEntityType: Required[str]
+    """Pattern: ^([_a-zA-Z][_a-zA-Z0-9]*::)*[_a-zA-Z][_a-zA-Z0-9]*$ Length: 1 to 200 characters."""
 
-IdentitySourceConfigurationOption2Dict = TypedDict(
-    "IdentitySourceConfigurationOption2Dict",
-    {
-        "OpenIdConnectConfiguration": "Required[IdentitySourceOpenIdConnectConfigurationDict]",
-    },
-    total=False,
-)
 
-IdentitySourceDetailsDict = TypedDict(
-    "IdentitySourceDetailsDict",
-    {
-        "ClientIds": "list[str]",
-        "DiscoveryUrl": "str",
-        "OpenIdIssuer": "Literal['COGNITO']",
-        "UserPoolArn": "str",
-    },
-    total=False,
-)
+class IdentitySourceCognitoUserPoolConfigurationDict(TypedDict, total=False):
+    """IdentitySourceCognitoUserPoolConfiguration as a plain dict."""
 
-IdentitySourceOpenIdConnectConfigurationDict = TypedDict(
-    "IdentitySourceOpenIdConnectConfigurationDict",
-    {
-        "EntityIdPrefix": "str",
-        "GroupConfiguration": "OpenIdConnectGroupConfigurationDict",
-        "Issuer": "Required[str]",
-        "TokenSelection": "Required[IdentitySourceOpenIdConnectConfigurationTokenSelectionOption1Dict | IdentitySourceOpenIdConnectConfigurationTokenSelectionOption2Dict]",
-    },
-    total=False,
-)
+    ClientIds: list[str]
+    """Items: 0 to 1000 items. Each item: Pattern: ^.*$ Length: 1 to 255 characters."""
+    GroupConfiguration: CognitoGroupConfigurationDict
+    """Type: CognitoGroupConfigurationDict."""
+    UserPoolArn: Required[str]
+    """Pattern:
+    ^arn:[a-zA-Z0-9-]+:cognito-idp:(([a-zA-Z0-9-]+:\\d{12}:userpool/[\\w-]+_[0-9a-zA-Z]+))$ Length:
+    1 to 255 characters."""
 
-IdentitySourceOpenIdConnectConfigurationTokenSelectionOption1Dict = TypedDict(
-    "IdentitySourceOpenIdConnectConfigurationTokenSelectionOption1Dict",
-    {
-        "AccessTokenOnly": "Required[OpenIdConnectAccessTokenConfigurationDict]",
-    },
-    total=False,
-)
 
-IdentitySourceOpenIdConnectConfigurationTokenSelectionOption2Dict = TypedDict(
-    "IdentitySourceOpenIdConnectConfigurationTokenSelectionOption2Dict",
-    {
-        "IdentityTokenOnly": "Required[OpenIdConnectIdentityTokenConfigurationDict]",
-    },
-    total=False,
-)
+class IdentitySourceConfigurationOption1Dict(TypedDict, total=False):
+    """IdentitySourceConfigurationOption1 as a plain dict."""
 
-OpenIdConnectAccessTokenConfigurationDict = TypedDict(
-    "OpenIdConnectAccessTokenConfigurationDict",
-    {
-        "Audiences": "list[str]",
-        "PrincipalIdClaim": "str",
-    },
-    total=False,
-)
+    CognitoUserPoolConfiguration: Required[IdentitySourceCognitoUserPoolConfigurationDict]
+    """Type: IdentitySourceCognitoUserPoolConfigurationDict."""
 
-OpenIdConnectGroupConfigurationDict = TypedDict(
-    "OpenIdConnectGroupConfigurationDict",
-    {
-        "GroupClaim": "Required[str]",
-        "GroupEntityType": "Required[str]",
-    },
-    total=False,
-)
 
-OpenIdConnectIdentityTokenConfigurationDict = TypedDict(
-    "OpenIdConnectIdentityTokenConfigurationDict",
-    {
-        "ClientIds": "list[str]",
-        "PrincipalIdClaim": "str",
-    },
-    total=False,
-)
+class IdentitySourceConfigurationOption2Dict(TypedDict, total=False):
+    """IdentitySourceConfigurationOption2 as a plain dict."""
 
+    OpenIdConnectConfiguration: Required[IdentitySourceOpenIdConnectConfigurationDict]
+    """Type: IdentitySourceOpenIdConnectConfigurationDict."""
+
+
+class IdentitySourceDetailsDict(TypedDict, total=False):
+    """IdentitySourceDetails as a plain dict."""
+
+    ClientIds: list[str]
+    """Items: 0 to 1000 items. Each item: Pattern: ^.*$ Length: 1 to 255 characters."""
+    DiscoveryUrl: str
+    """Pattern: ^https://.*$ Length: 1 to 2048 characters."""
+    OpenIdIssuer: Literal["COGNITO"]
+    """Allowed values: 'COGNITO'."""
+    UserPoolArn: str
+    """Pattern:
+    ^arn:[a-zA-Z0-9-]+:cognito-idp:(([a-zA-Z0-9-]+:\\d{12}:userpool/[\\w-]+_[0-9a-zA-Z]+))$ Length:
+    1 to 255 characters."""
+
+
+class IdentitySourceOpenIdConnectConfigurationDict(TypedDict, total=False):
+    """IdentitySourceOpenIdConnectConfiguration as a plain dict."""
+
+    EntityIdPrefix: str
+    """Length: 1 to 100 characters."""
+    GroupConfiguration: OpenIdConnectGroupConfigurationDict
+    """Type: OpenIdConnectGroupConfigurationDict."""
+    Issuer: Required[str]
+    """Pattern: ^https://.*$ Length: 1 to 2048 characters."""
+    TokenSelection: Required[
+        IdentitySourceOpenIdConnectConfigurationTokenSelectionOption1Dict
+        | IdentitySourceOpenIdConnectConfigurationTokenSelectionOption2Dict
+    ]
+    """Type: IdentitySourceOpenIdConnectConfigurationTokenSelectionOption1Dict |
+    IdentitySourceOpenIdConnectConfigurationTokenSelectionOption2Dict."""
+
+
+class IdentitySourceOpenIdConnectConfigurationTokenSelectionOption1Dict(TypedDict, total=False):
+    """IdentitySourceOpenIdConnectConfigurationTokenSelectionOption1 as a plain dict."""
+
+    AccessTokenOnly: Required[OpenIdConnectAccessTokenConfigurationDict]
+    """Type: OpenIdConnectAccessTokenConfigurationDict."""
+
+
+class IdentitySourceOpenIdConnectConfigurationTokenSelectionOption2Dict(TypedDict, total=False):
+    """IdentitySourceOpenIdConnectConfigurationTokenSelectionOption2 as a plain dict."""
+
+    IdentityTokenOnly: Required[OpenIdConnectIdentityTokenConfigurationDict]
+    """Type: OpenIdConnectIdentityTokenConfigurationDict."""
+
+
+class OpenIdConnectAccessTokenConfigurationDict(TypedDict, total=False):
+    """OpenIdConnectAccessTokenConfiguration as a plain dict."""
+
+    Audiences: list[str]
+    """Items: 1 to 255 items. Each item: Length: 1 to 255 characters."""
+    PrincipalIdClaim: str
+    """Length: at least 1 characters."""
+
+
+class OpenIdConnectGroupConfigurationDict(TypedDict, total=False):
+    """OpenIdConnectGroupConfiguration as a plain dict."""
+
+    GroupClaim: Required[str]
+    """Length: at least 1 characters."""
+    GroupEntityType: Required[str]
+    """Pattern: ^([_a-zA-Z][_a-zA-Z0-9]*::)*[_a-zA-Z][_a-zA-Z0-9]*$ Length: 1 to 200 characters."""
+
+
+class OpenIdConnectIdentityTokenConfigurationDict(TypedDict, total=False):
+    """OpenIdConnectIdentityTokenConfiguration as a plain dict."""
+
+    ClientIds: list[str]
+    """Items: 0 to 1000 items. Each item: Pattern: ^.*$ Length: 1 to 255 characters."""
+    PrincipalIdClaim: str
+    """Length: at least 1 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::VerifiedPermissions::IdentitySource",
     schema_file="aws-verifiedpermissions-identitysource.json",
     primary_identifier=("/IdentitySourceId", "/PolicyStoreId"),
-    additional_identifiers=(),
     read_only=("/Details", "/IdentitySourceId"),
     create_only=("/PolicyStoreId",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=(
         "/Configuration/CognitoUserPoolConfiguration/ClientIds",
         "/Configuration/OpenIdConnectConfiguration/TokenSelection/AccessTokenOnly/Audiences",
@@ -213,7 +224,6 @@ METADATA = _TypeMetadata(
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -223,219 +233,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "CognitoGroupConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "GroupEntityType": {
-                    "maxLength": 200,
-                    "minLength": 1,
-                    "pattern": "^([_a-zA-Z][_a-zA-Z0-9]*::)*[_a-zA-Z][_a-zA-Z0-9]*$",
-                    "type": "string",
-                }
-            },
-            "required": ["GroupEntityType"],
-            "type": "object",
-        },
-        "CognitoUserPoolConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "ClientIds": {
-                    "items": {
-                        "maxLength": 255,
-                        "minLength": 1,
-                        "pattern": "^.*$",
-                        "type": "string",
-                    },
-                    "maxItems": 1000,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "GroupConfiguration": {"$ref": "#/definitions/CognitoGroupConfiguration"},
-                "UserPoolArn": {
-                    "maxLength": 255,
-                    "minLength": 1,
-                    "pattern": "^arn:[a-zA-Z0-9-]+:cognito-idp:(([a-zA-Z0-9-]+:\\d{12}:userpool/[\\w-]+_[0-9a-zA-Z]+))$",
-                    "type": "string",
-                },
-            },
-            "required": ["UserPoolArn"],
-            "type": "object",
-        },
-        "IdentitySourceConfiguration": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "CognitoUserPoolConfiguration": {
-                            "$ref": "#/definitions/CognitoUserPoolConfiguration"
-                        }
-                    },
-                    "required": ["CognitoUserPoolConfiguration"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "OpenIdConnectConfiguration": {
-                            "$ref": "#/definitions/OpenIdConnectConfiguration"
-                        }
-                    },
-                    "required": ["OpenIdConnectConfiguration"],
-                    "type": "object",
-                },
-            ]
-        },
-        "IdentitySourceDetails": {
-            "additionalProperties": False,
-            "properties": {
-                "ClientIds": {
-                    "items": {
-                        "maxLength": 255,
-                        "minLength": 1,
-                        "pattern": "^.*$",
-                        "type": "string",
-                    },
-                    "maxItems": 1000,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "DiscoveryUrl": {
-                    "maxLength": 2048,
-                    "minLength": 1,
-                    "pattern": "^https://.*$",
-                    "type": "string",
-                },
-                "OpenIdIssuer": {"$ref": "#/definitions/OpenIdIssuer"},
-                "UserPoolArn": {
-                    "maxLength": 255,
-                    "minLength": 1,
-                    "pattern": "^arn:[a-zA-Z0-9-]+:cognito-idp:(([a-zA-Z0-9-]+:\\d{12}:userpool/[\\w-]+_[0-9a-zA-Z]+))$",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "OpenIdConnectAccessTokenConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Audiences": {
-                    "items": {"maxLength": 255, "minLength": 1, "type": "string"},
-                    "maxItems": 255,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "PrincipalIdClaim": {"minLength": 1, "type": "string"},
-            },
-            "type": "object",
-        },
-        "OpenIdConnectConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "EntityIdPrefix": {"maxLength": 100, "minLength": 1, "type": "string"},
-                "GroupConfiguration": {"$ref": "#/definitions/OpenIdConnectGroupConfiguration"},
-                "Issuer": {
-                    "maxLength": 2048,
-                    "minLength": 1,
-                    "pattern": "^https://.*$",
-                    "type": "string",
-                },
-                "TokenSelection": {"$ref": "#/definitions/OpenIdConnectTokenSelection"},
-            },
-            "required": ["Issuer", "TokenSelection"],
-            "type": "object",
-        },
-        "OpenIdConnectGroupConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "GroupClaim": {"minLength": 1, "type": "string"},
-                "GroupEntityType": {
-                    "maxLength": 200,
-                    "minLength": 1,
-                    "pattern": "^([_a-zA-Z][_a-zA-Z0-9]*::)*[_a-zA-Z][_a-zA-Z0-9]*$",
-                    "type": "string",
-                },
-            },
-            "required": ["GroupClaim", "GroupEntityType"],
-            "type": "object",
-        },
-        "OpenIdConnectIdentityTokenConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "ClientIds": {
-                    "items": {
-                        "maxLength": 255,
-                        "minLength": 1,
-                        "pattern": "^.*$",
-                        "type": "string",
-                    },
-                    "maxItems": 1000,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "PrincipalIdClaim": {"minLength": 1, "type": "string"},
-            },
-            "type": "object",
-        },
-        "OpenIdConnectTokenSelection": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "AccessTokenOnly": {
-                            "$ref": "#/definitions/OpenIdConnectAccessTokenConfiguration"
-                        }
-                    },
-                    "required": ["AccessTokenOnly"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "IdentityTokenOnly": {
-                            "$ref": "#/definitions/OpenIdConnectIdentityTokenConfiguration"
-                        }
-                    },
-                    "required": ["IdentityTokenOnly"],
-                    "type": "object",
-                },
-            ]
-        },
-        "OpenIdIssuer": {"enum": ["COGNITO"], "type": "string"},
-    },
-    "properties": {
-        "Configuration": {"$ref": "#/definitions/IdentitySourceConfiguration"},
-        "Details": {"$ref": "#/definitions/IdentitySourceDetails"},
-        "IdentitySourceId": {
-            "maxLength": 200,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9-]*$",
-            "type": "string",
-        },
-        "PolicyStoreId": {
-            "maxLength": 200,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9-]*$",
-            "type": "string",
-        },
-        "PrincipalEntityType": {
-            "maxLength": 200,
-            "minLength": 1,
-            "pattern": "^.*$",
-            "type": "string",
-        },
-    },
-    "required": ["Configuration", "PolicyStoreId"],
-}
-
 
 class IdentitySource(_Resource):
-    """AWS::VerifiedPermissions::IdentitySource: Definition of AWS::VerifiedPermissions::IdentitySource Resource Type
+    """AWS::VerifiedPermissions::IdentitySource: Definition of
+    AWS::VerifiedPermissions::IdentitySource Resource Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: IdentitySourceId, PolicyStoreId (composite: the values joined by '|').
+    Replaced when any of these change (create-only): PolicyStoreId.
+    Read-only attributes (known once deployed): Details, IdentitySourceId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-verifiedpermissions-identitysource.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -443,35 +251,46 @@ class IdentitySource(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "IdentitySourceAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "identity_source.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Details: IdentitySourceDetailsDict
+    """Type: IdentitySourceDetailsDict."""
     IdentitySourceId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Pattern: ^[a-zA-Z0-9-]*$ Length: 1 to 200 characters."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Configuration: IdentitySourceConfigurationOption1Dict | IdentitySourceConfigurationOption2Dict
     PolicyStoreId: str
     PrincipalEntityType: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Configuration: IdentitySourceConfigurationOption1
+        | IdentitySourceConfigurationOption1Dict
+        | IdentitySourceConfigurationOption2
+        | IdentitySourceConfigurationOption2Dict,
+        PolicyStoreId: str,
+        PrincipalEntityType: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::VerifiedPermissions::IdentitySource; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Configuration: IdentitySourceConfigurationOption1
-            | IdentitySourceConfigurationOption1Dict
-            | IdentitySourceConfigurationOption2
-            | IdentitySourceConfigurationOption2Dict,
-            PolicyStoreId: str,
-            PrincipalEntityType: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::VerifiedPermissions::IdentitySource; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Configuration: Type: IdentitySourceConfigurationOption1Dict |
+                IdentitySourceConfigurationOption2Dict. Required.
+            PolicyStoreId: Pattern: ^[a-zA-Z0-9-]*$ Length: 1 to 200 characters. Create-only:
+                changing it replaces the resource. Required.
+            PrincipalEntityType: Pattern: ^.*$ Length: 1 to 200 characters.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

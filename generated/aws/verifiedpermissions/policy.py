@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -67,60 +71,57 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-EntityIdentifierDict = TypedDict(
-    "EntityIdentifierDict",
-    {
-        "EntityId": "Required[str]",
-        "EntityType": "Required[str]",
-    },
-    total=False,
-)
 
-PolicyDefinitionOption1Dict = TypedDict(
-    "PolicyDefinitionOption1Dict",
-    {
-        "Static": "Required[StaticPolicyDefinitionDict]",
-    },
-    total=False,
-)
+class EntityIdentifierDict(TypedDict, total=False):
+    """EntityIdentifier as a plain dict."""
 
-PolicyDefinitionOption2Dict = TypedDict(
-    "PolicyDefinitionOption2Dict",
-    {
-        "TemplateLinked": "Required[TemplateLinkedPolicyDefinitionDict]",
-    },
-    total=False,
-)
+    EntityId: Required[str]
+    """Pattern: ^.*$ Length: 1 to 200 characters."""
+    EntityType: Required[str]
+    """Pattern: ^.*$ Length: 1 to 200 characters."""
 
-StaticPolicyDefinitionDict = TypedDict(
-    "StaticPolicyDefinitionDict",
-    {
-        "Description": "str",
-        "Statement": "Required[str]",
-    },
-    total=False,
-)
 
-TemplateLinkedPolicyDefinitionDict = TypedDict(
-    "TemplateLinkedPolicyDefinitionDict",
-    {
-        "PolicyTemplateId": "Required[str]",
-        "Principal": "EntityIdentifierDict",
-        "Resource": "EntityIdentifierDict",
-    },
-    total=False,
-)
+class PolicyDefinitionOption1Dict(TypedDict, total=False):
+    """PolicyDefinitionOption1 as a plain dict."""
 
+    Static: Required[StaticPolicyDefinitionDict]
+    """Type: StaticPolicyDefinitionDict."""
+
+
+class PolicyDefinitionOption2Dict(TypedDict, total=False):
+    """PolicyDefinitionOption2 as a plain dict."""
+
+    TemplateLinked: Required[TemplateLinkedPolicyDefinitionDict]
+    """Type: TemplateLinkedPolicyDefinitionDict."""
+
+
+class StaticPolicyDefinitionDict(TypedDict, total=False):
+    """StaticPolicyDefinition as a plain dict."""
+
+    Description: str
+    """Length: 0 to 150 characters."""
+    Statement: Required[str]
+    """Length: 1 to 10000 characters."""
+
+
+class TemplateLinkedPolicyDefinitionDict(TypedDict, total=False):
+    """TemplateLinkedPolicyDefinition as a plain dict."""
+
+    PolicyTemplateId: Required[str]
+    """Pattern: ^[a-zA-Z0-9-]*$ Length: 1 to 200 characters."""
+    Principal: EntityIdentifierDict
+    """Type: EntityIdentifierDict."""
+    Resource: EntityIdentifierDict
+    """Type: EntityIdentifierDict."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::VerifiedPermissions::Policy",
     schema_file="aws-verifiedpermissions-policy.json",
     primary_identifier=("/PolicyId", "/PolicyStoreId"),
-    additional_identifiers=(),
     read_only=("/PolicyId", "/PolicyType"),
     create_only=("/PolicyStoreId",),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("Definition", "PolicyStoreId"),
     list_required=("PolicyStoreId",),
     tagging=_Tagging(
@@ -129,7 +130,6 @@ METADATA = _TypeMetadata(
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -139,98 +139,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "EntityIdentifier": {
-            "additionalProperties": False,
-            "properties": {
-                "EntityId": {"maxLength": 200, "minLength": 1, "pattern": "^.*$", "type": "string"},
-                "EntityType": {
-                    "maxLength": 200,
-                    "minLength": 1,
-                    "pattern": "^.*$",
-                    "type": "string",
-                },
-            },
-            "required": ["EntityId", "EntityType"],
-            "type": "object",
-        },
-        "PolicyDefinition": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {"Static": {"$ref": "#/definitions/StaticPolicyDefinition"}},
-                    "required": ["Static"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "TemplateLinked": {"$ref": "#/definitions/TemplateLinkedPolicyDefinition"}
-                    },
-                    "required": ["TemplateLinked"],
-                    "type": "object",
-                },
-            ]
-        },
-        "PolicyType": {"enum": ["STATIC", "TEMPLATE_LINKED"], "type": "string"},
-        "StaticPolicyDefinition": {
-            "additionalProperties": False,
-            "properties": {
-                "Description": {"maxLength": 150, "minLength": 0, "type": "string"},
-                "Statement": {"maxLength": 10000, "minLength": 1, "type": "string"},
-            },
-            "required": ["Statement"],
-            "type": "object",
-        },
-        "TemplateLinkedPolicyDefinition": {
-            "additionalProperties": False,
-            "properties": {
-                "PolicyTemplateId": {
-                    "maxLength": 200,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9-]*$",
-                    "type": "string",
-                },
-                "Principal": {"$ref": "#/definitions/EntityIdentifier"},
-                "Resource": {"$ref": "#/definitions/EntityIdentifier"},
-            },
-            "required": ["PolicyTemplateId"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Definition": {"$ref": "#/definitions/PolicyDefinition"},
-        "Name": {
-            "maxLength": 150,
-            "minLength": 0,
-            "pattern": "^[a-zA-Z0-9-/_]*$",
-            "type": "string",
-        },
-        "PolicyId": {
-            "maxLength": 200,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9-]*$",
-            "type": "string",
-        },
-        "PolicyStoreId": {
-            "maxLength": 200,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9-]*$",
-            "type": "string",
-        },
-        "PolicyType": {"$ref": "#/definitions/PolicyType"},
-    },
-    "required": ["Definition", "PolicyStoreId"],
-}
-
 
 class Policy(_Resource):
-    """AWS::VerifiedPermissions::Policy: Definition of AWS::VerifiedPermissions::Policy Resource Type
+    """AWS::VerifiedPermissions::Policy: Definition of AWS::VerifiedPermissions::Policy Resource
+    Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: PolicyId, PolicyStoreId (composite: the values joined by '|').
+    Replaced when any of these change (create-only): PolicyStoreId.
+    Read-only attributes (known once deployed): PolicyId, PolicyType.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-verifiedpermissions-policy.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -238,35 +157,45 @@ class Policy(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "PolicyAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "policy.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     PolicyId: str
+    """Pattern: ^[a-zA-Z0-9-]*$ Length: 1 to 200 characters."""
     PolicyType: Literal["STATIC", "TEMPLATE_LINKED"]
-    # Declared properties (as declared, or as AWS returned them).
+    """Allowed values: 'STATIC', 'TEMPLATE_LINKED'."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Definition: PolicyDefinitionOption1Dict | PolicyDefinitionOption2Dict
     Name: str
     PolicyStoreId: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Definition: PolicyDefinitionOption1
+        | PolicyDefinitionOption1Dict
+        | PolicyDefinitionOption2
+        | PolicyDefinitionOption2Dict,
+        PolicyStoreId: str,
+        Name: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::VerifiedPermissions::Policy; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Definition: PolicyDefinitionOption1
-            | PolicyDefinitionOption1Dict
-            | PolicyDefinitionOption2
-            | PolicyDefinitionOption2Dict,
-            PolicyStoreId: str,
-            Name: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::VerifiedPermissions::Policy; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Definition: Type: PolicyDefinitionOption1Dict | PolicyDefinitionOption2Dict. Required.
+            PolicyStoreId: Pattern: ^[a-zA-Z0-9-]*$ Length: 1 to 200 characters. Create-only:
+                changing it replaces the resource. Required.
+            Name: Pattern: ^[a-zA-Z0-9-/_]*$ Length: 0 to 150 characters.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

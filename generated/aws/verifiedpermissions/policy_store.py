@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -87,108 +91,93 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-PolicyStoreDeletionProtectionDict = TypedDict(
-    "PolicyStoreDeletionProtectionDict",
-    {
-        "Mode": "Required[Literal['ENABLED', 'DISABLED']]",
-    },
-    total=False,
-)
 
-PolicyStoreEncryptionSettingsOption1Dict = TypedDict(
-    "PolicyStoreEncryptionSettingsOption1Dict",
-    {
-        "KmsEncryptionSettings": "Required[PolicyStoreKmsEncryptionSettingsDict]",
-    },
-    total=False,
-)
+class PolicyStoreDeletionProtectionDict(TypedDict, total=False):
+    """PolicyStoreDeletionProtection as a plain dict."""
 
-PolicyStoreEncryptionSettingsOption2Dict = TypedDict(
-    "PolicyStoreEncryptionSettingsOption2Dict",
-    {
-        "Default": "Required[dict[str, Any]]",
-    },
-    total=False,
-)
+    Mode: Required[Literal["ENABLED", "DISABLED"]]
+    """Allowed values: 'ENABLED', 'DISABLED'."""
 
-PolicyStoreEncryptionStateOption1Dict = TypedDict(
-    "PolicyStoreEncryptionStateOption1Dict",
-    {
-        "KmsEncryptionState": "Required[PolicyStoreKmsEncryptionStateDict]",
-    },
-    total=False,
-)
 
-PolicyStoreEncryptionStateOption2Dict = TypedDict(
-    "PolicyStoreEncryptionStateOption2Dict",
-    {
-        "Default": "Required[dict[str, Any]]",
-    },
-    total=False,
-)
+class PolicyStoreEncryptionSettingsOption1Dict(TypedDict, total=False):
+    """PolicyStoreEncryptionSettingsOption1 as a plain dict."""
 
-PolicyStoreKmsEncryptionSettingsDict = TypedDict(
-    "PolicyStoreKmsEncryptionSettingsDict",
-    {
-        "EncryptionContext": "dict[str, Any]",
-        "Key": "Required[str]",
-    },
-    total=False,
-)
+    KmsEncryptionSettings: Required[PolicyStoreKmsEncryptionSettingsDict]
+    """Type: PolicyStoreKmsEncryptionSettingsDict."""
 
-PolicyStoreKmsEncryptionStateDict = TypedDict(
-    "PolicyStoreKmsEncryptionStateDict",
-    {
-        "EncryptionContext": "Required[dict[str, Any]]",
-        "Key": "Required[str]",
-    },
-    total=False,
-)
 
-PolicyStoreValidationSettingsDict = TypedDict(
-    "PolicyStoreValidationSettingsDict",
-    {
-        "Mode": "Required[Literal['OFF', 'STRICT']]",
-    },
-    total=False,
-)
+class PolicyStoreEncryptionSettingsOption2Dict(TypedDict, total=False):
+    """PolicyStoreEncryptionSettingsOption2 as a plain dict."""
 
-SchemaDefinitionDict = TypedDict(
-    "SchemaDefinitionDict",
-    {
-        "CedarJson": "str",
-    },
-    total=False,
-)
+    Default: Required[dict[str, Any]]
+    """Type: dict[str, Any]."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class PolicyStoreEncryptionStateOption1Dict(TypedDict, total=False):
+    """PolicyStoreEncryptionStateOption1 as a plain dict."""
+
+    KmsEncryptionState: Required[PolicyStoreKmsEncryptionStateDict]
+    """Type: PolicyStoreKmsEncryptionStateDict."""
+
+
+class PolicyStoreEncryptionStateOption2Dict(TypedDict, total=False):
+    """PolicyStoreEncryptionStateOption2 as a plain dict."""
+
+    Default: Required[dict[str, Any]]
+    """Type: dict[str, Any]."""
+
+
+class PolicyStoreKmsEncryptionSettingsDict(TypedDict, total=False):
+    """PolicyStoreKmsEncryptionSettings as a plain dict."""
+
+    EncryptionContext: dict[str, str]
+    """Type: dict[str, str]."""
+    Key: Required[str]
+    """Pattern: ^[a-zA-Z0-9:/_-]+$"""
+
+
+class PolicyStoreKmsEncryptionStateDict(TypedDict, total=False):
+    """PolicyStoreKmsEncryptionState as a plain dict."""
+
+    EncryptionContext: Required[dict[str, str]]
+    """Type: dict[str, str]."""
+    Key: Required[str]
+    """Pattern: ^[a-zA-Z0-9:/_-]+$"""
+
+
+class PolicyStoreValidationSettingsDict(TypedDict, total=False):
+    """PolicyStoreValidationSettings as a plain dict."""
+
+    Mode: Required[Literal["OFF", "STRICT"]]
+    """Allowed values: 'OFF', 'STRICT'."""
+
+
+class SchemaDefinitionDict(TypedDict, total=False):
+    """SchemaDefinition as a plain dict."""
+
+    CedarJson: str
+    """Type: str."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Type: str."""
+    Value: Required[str]
+    """Type: str."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::VerifiedPermissions::PolicyStore",
     schema_file="aws-verifiedpermissions-policystore.json",
     primary_identifier=("/PolicyStoreId",),
-    additional_identifiers=(),
     read_only=("/Arn", "/PolicyStoreId", "/EncryptionState"),
-    create_only=(),
     write_only=("/EncryptionSettings",),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("ValidationSettings",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -198,128 +187,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Default": {"additionalProperties": False, "type": "object"},
-        "DeletionMode": {"enum": ["ENABLED", "DISABLED"], "type": "string"},
-        "DeletionProtection": {
-            "additionalProperties": False,
-            "properties": {"Mode": {"$ref": "#/definitions/DeletionMode"}},
-            "required": ["Mode"],
-            "type": "object",
-        },
-        "EncryptionContext": {
-            "additionalProperties": False,
-            "patternProperties": {"^.+$": {"minLength": 1, "type": "string"}},
-            "type": "object",
-        },
-        "EncryptionSettings": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "KmsEncryptionSettings": {"$ref": "#/definitions/KmsEncryptionSettings"}
-                    },
-                    "required": ["KmsEncryptionSettings"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {"Default": {"$ref": "#/definitions/Default"}},
-                    "required": ["Default"],
-                    "type": "object",
-                },
-            ],
-            "type": "object",
-        },
-        "KmsEncryptionSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "EncryptionContext": {"$ref": "#/definitions/EncryptionContext"},
-                "Key": {"$ref": "#/definitions/KmsKey"},
-            },
-            "required": ["Key"],
-            "type": "object",
-        },
-        "KmsEncryptionState": {
-            "additionalProperties": False,
-            "properties": {
-                "EncryptionContext": {"$ref": "#/definitions/EncryptionContext"},
-                "Key": {"$ref": "#/definitions/KmsKey"},
-            },
-            "required": ["Key", "EncryptionContext"],
-            "type": "object",
-        },
-        "KmsKey": {"pattern": "^[a-zA-Z0-9:/_-]+$", "type": "string"},
-        "SchemaDefinition": {
-            "additionalProperties": False,
-            "properties": {"CedarJson": {"$ref": "#/definitions/SchemaJson"}},
-            "type": "object",
-        },
-        "SchemaJson": {"type": "string"},
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "ValidationMode": {"enum": ["OFF", "STRICT"], "type": "string"},
-        "ValidationSettings": {
-            "additionalProperties": False,
-            "properties": {"Mode": {"$ref": "#/definitions/ValidationMode"}},
-            "required": ["Mode"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {
-            "maxLength": 2500,
-            "minLength": 1,
-            "pattern": "^arn:[^:]*:[^:]*:[^:]*:[^:]*:.*$",
-            "type": "string",
-        },
-        "DeletionProtection": {"$ref": "#/definitions/DeletionProtection"},
-        "Description": {"maxLength": 150, "minLength": 0, "type": "string"},
-        "EncryptionSettings": {"$ref": "#/definitions/EncryptionSettings"},
-        "EncryptionState": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "KmsEncryptionState": {"$ref": "#/definitions/KmsEncryptionState"}
-                    },
-                    "required": ["KmsEncryptionState"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {"Default": {"$ref": "#/definitions/Default"}},
-                    "required": ["Default"],
-                    "type": "object",
-                },
-            ],
-            "type": "object",
-        },
-        "PolicyStoreId": {
-            "maxLength": 200,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9-]*$",
-            "type": "string",
-        },
-        "Schema": {"$ref": "#/definitions/SchemaDefinition"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": False},
-        "ValidationSettings": {"$ref": "#/definitions/ValidationSettings"},
-    },
-    "required": ["ValidationSettings"],
-}
-
 
 class PolicyStore(_Resource):
-    """AWS::VerifiedPermissions::PolicyStore: Represents a policy store that you can place schema, policies, and policy templates in to validate authorization requests
+    """AWS::VerifiedPermissions::PolicyStore: Represents a policy store that you can place schema,
+    policies, and policy templates in to validate authorization requests
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: PolicyStoreId.
+    Write-only (sent to AWS, never read back): EncryptionSettings.
+    Read-only attributes (known once deployed): Arn, EncryptionState, PolicyStoreId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-verifiedpermissions-policystore.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -327,13 +205,17 @@ class PolicyStore(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "PolicyStoreAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "policy_store.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Pattern: ^arn:[^:]*:[^:]*:[^:]*:[^:]*:.*$ Length: 1 to 2500 characters."""
     EncryptionState: dict[str, Any]
+    """Type: dict[str, Any]."""
     PolicyStoreId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Pattern: ^[a-zA-Z0-9-]*$ Length: 1 to 200 characters."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     DeletionProtection: PolicyStoreDeletionProtectionDict
     Description: str
     EncryptionSettings: dict[str, Any]
@@ -341,28 +223,36 @@ class PolicyStore(_Resource):
     Tags: list[TagDict]
     ValidationSettings: PolicyStoreValidationSettingsDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ValidationSettings: PolicyStoreValidationSettings | PolicyStoreValidationSettingsDict,
+        DeletionProtection: PolicyStoreDeletionProtection
+        | PolicyStoreDeletionProtectionDict
+        | None = None,
+        Description: str | None = None,
+        EncryptionSettings: dict[str, Any] | None = None,
+        Schema: SchemaDefinition | SchemaDefinitionDict | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::VerifiedPermissions::PolicyStore; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ValidationSettings: PolicyStoreValidationSettings | PolicyStoreValidationSettingsDict,
-            DeletionProtection: PolicyStoreDeletionProtection
-            | PolicyStoreDeletionProtectionDict
-            | None = None,
-            Description: str | None = None,
-            EncryptionSettings: dict[str, Any] | None = None,
-            Schema: SchemaDefinition | SchemaDefinitionDict | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::VerifiedPermissions::PolicyStore; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ValidationSettings: Type: PolicyStoreValidationSettingsDict. Required.
+            DeletionProtection: Type: PolicyStoreDeletionProtectionDict.
+            Description: Length: 0 to 150 characters.
+            EncryptionSettings: Type: dict[str, Any]. Write-only: sent to AWS, never read back.
+            Schema: Type: SchemaDefinitionDict.
             Tags: The tags to add to the policy store
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

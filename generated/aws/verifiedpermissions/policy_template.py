@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,16 +51,13 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::VerifiedPermissions::PolicyTemplate",
     schema_file="aws-verifiedpermissions-policytemplate.json",
     primary_identifier=("/PolicyStoreId", "/PolicyTemplateId"),
-    additional_identifiers=(),
     read_only=("/PolicyTemplateId",),
     create_only=("/PolicyStoreId",),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("Statement", "PolicyStoreId"),
     list_required=("PolicyStoreId",),
     tagging=_Tagging(
@@ -65,7 +66,6 @@ METADATA = _TypeMetadata(
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -75,40 +75,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "Description": {"maxLength": 150, "minLength": 0, "type": "string"},
-        "Name": {
-            "maxLength": 150,
-            "minLength": 0,
-            "pattern": "^[a-zA-Z0-9-/_]*$",
-            "type": "string",
-        },
-        "PolicyStoreId": {
-            "maxLength": 200,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9-]*$",
-            "type": "string",
-        },
-        "PolicyTemplateId": {
-            "maxLength": 200,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9-]*$",
-            "type": "string",
-        },
-        "Statement": {"maxLength": 10000, "minLength": 1, "type": "string"},
-    },
-    "required": ["Statement", "PolicyStoreId"],
-}
-
 
 class PolicyTemplate(_Resource):
-    """AWS::VerifiedPermissions::PolicyTemplate: Definition of AWS::VerifiedPermissions::PolicyTemplate Resource Type
+    """AWS::VerifiedPermissions::PolicyTemplate: Definition of
+    AWS::VerifiedPermissions::PolicyTemplate Resource Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: PolicyStoreId, PolicyTemplateId (composite: the values joined by '|').
+    Replaced when any of these change (create-only): PolicyStoreId.
+    Read-only attributes (known once deployed): PolicyTemplateId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-verifiedpermissions-policytemplate.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -116,33 +93,43 @@ class PolicyTemplate(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "PolicyTemplateAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "policy_template.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     PolicyTemplateId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Pattern: ^[a-zA-Z0-9-]*$ Length: 1 to 200 characters."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     Name: str
     PolicyStoreId: str
     Statement: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        PolicyStoreId: str,
+        Statement: str,
+        Description: str | None = None,
+        Name: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::VerifiedPermissions::PolicyTemplate; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            PolicyStoreId: str,
-            Statement: str,
-            Description: str | None = None,
-            Name: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::VerifiedPermissions::PolicyTemplate; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            PolicyStoreId: Pattern: ^[a-zA-Z0-9-]*$ Length: 1 to 200 characters. Create-only:
+                changing it replaces the resource. Required.
+            Statement: Length: 1 to 10000 characters. Required.
+            Description: Length: 0 to 150 characters.
+            Name: Pattern: ^[a-zA-Z0-9-/_]*$ Length: 0 to 150 characters.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -7,9 +7,10 @@ Imported on first use by domain.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "DomainAttributes",
@@ -23,23 +24,53 @@ class DomainServerSideEncryptionConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    KmsKeyId: str
+    KmsKeyId: Annotated[str, Field(description="Length: 1 to 2048 characters.")]
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 1 to 128 characters."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 0 to 256 characters."
+        ),
+    ]
 
 
 class DomainAttributes(DeferredModel):
-    DomainId: str | None = None
+    """
+    The read-only attributes of a AWS::VoiceID::Domain, set by AWS.
+    """
+
+    DomainId: Annotated[
+        str | None, Field(description="Pattern: ^[a-zA-Z0-9]{22}$ Length: exactly 22 characters.")
+    ] = None
 
 
 class DomainProps(DeferredModel):
-    Description: str | None = None
-    Name: str
-    ServerSideEncryptionConfiguration: DomainServerSideEncryptionConfiguration
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::VoiceID::Domain.
+    """
+
+    Description: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-%@]*)$ Length: 1 to 1024 characters."
+        ),
+    ] = None
+    Name: Annotated[
+        str, Field(description="Pattern: ^[a-zA-Z0-9][a-zA-Z0-9_-]*$ Length: 1 to 256 characters.")
+    ]
+    ServerSideEncryptionConfiguration: Annotated[
+        DomainServerSideEncryptionConfiguration,
+        Field(description="Type: DomainServerSideEncryptionConfigurationDict."),
+    ]
+    Tags: Annotated[list[Tag] | None, Field(description="Items: 0 to 200 items.")] = None

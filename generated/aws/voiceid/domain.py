@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,42 +59,32 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-DomainServerSideEncryptionConfigurationDict = TypedDict(
-    "DomainServerSideEncryptionConfigurationDict",
-    {
-        "KmsKeyId": "Required[str]",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class DomainServerSideEncryptionConfigurationDict(TypedDict, total=False):
+    """DomainServerSideEncryptionConfiguration as a plain dict."""
 
+    KmsKeyId: Required[str]
+    """Length: 1 to 2048 characters."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 0 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::VoiceID::Domain",
     schema_file="aws-voiceid-domain.json",
     primary_identifier=("/DomainId",),
-    additional_identifiers=(),
     read_only=("/DomainId",),
-    create_only=(),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("Name", "ServerSideEncryptionConfiguration"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -100,80 +94,15 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ServerSideEncryptionConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "KmsKeyId": {
-                    "anyOf": [{}, {}, {}],
-                    "maxLength": 2048,
-                    "minLength": 1,
-                    "type": "string",
-                }
-            },
-            "required": ["KmsKeyId"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Description": {
-            "maxLength": 1024,
-            "minLength": 1,
-            "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-%@]*)$",
-            "type": "string",
-        },
-        "DomainId": {
-            "maxLength": 22,
-            "minLength": 22,
-            "pattern": "^[a-zA-Z0-9]{22}$",
-            "type": "string",
-        },
-        "Name": {
-            "maxLength": 256,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9][a-zA-Z0-9_-]*$",
-            "type": "string",
-        },
-        "ServerSideEncryptionConfiguration": {
-            "$ref": "#/definitions/ServerSideEncryptionConfiguration"
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 200,
-            "minItems": 0,
-            "type": "array",
-        },
-    },
-    "required": ["Name", "ServerSideEncryptionConfiguration"],
-}
-
 
 class Domain(_Resource):
     """AWS::VoiceID::Domain: The AWS::VoiceID::Domain resource specifies an Amazon VoiceID Domain.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: DomainId.
+    Read-only attributes (known once deployed): DomainId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-voiceid-domain.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -181,34 +110,44 @@ class Domain(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "DomainAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "domain.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     DomainId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Pattern: ^[a-zA-Z0-9]{22}$ Length: exactly 22 characters."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     Name: str
     ServerSideEncryptionConfiguration: DomainServerSideEncryptionConfigurationDict
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str,
+        ServerSideEncryptionConfiguration: DomainServerSideEncryptionConfiguration
+        | DomainServerSideEncryptionConfigurationDict,
+        Description: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::VoiceID::Domain; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str,
-            ServerSideEncryptionConfiguration: DomainServerSideEncryptionConfiguration
-            | DomainServerSideEncryptionConfigurationDict,
-            Description: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::VoiceID::Domain; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Name: Pattern: ^[a-zA-Z0-9][a-zA-Z0-9_-]*$ Length: 1 to 256 characters. Required.
+            ServerSideEncryptionConfiguration: Type: DomainServerSideEncryptionConfigurationDict.
+                Required.
+            Description: Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-%@]*)$ Length: 1 to 1024 characters.
+            Tags: Items: 0 to 200 items.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -7,10 +7,10 @@ Imported on first use by access_log_subscription.py, which re-exports every name
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "AccessLogSubscriptionAttributes",
@@ -23,19 +23,57 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: 1 to 256 characters.")]
 
 
 class AccessLogSubscriptionAttributes(DeferredModel):
-    Arn: str | None = None
-    Id: str | None = None
-    ResourceArn: str | None = None
-    ResourceId: str | None = None
+    """
+    The read-only attributes of a AWS::VpcLattice::AccessLogSubscription, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:[a-z0-9\\-]+:vpc-lattice:[a-zA-Z0-9\\-]+:\\d{12}:accesslogsubscription/als-[0-9a-z]{17}$ Length: 20 to 2048 characters."
+        ),
+    ] = None
+    Id: Annotated[
+        str | None, Field(description="Pattern: ^als-[0-9a-z]{17}$ Length: exactly 21 characters.")
+    ] = None
+    ResourceArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn(:[a-z0-9]+([.-][a-z0-9]+)*){2}(:([a-z0-9]+([.-][a-z0-9]+)*)?){2}:((servicenetwork/sn)|(service/svc)|(resourceconfiguration/rcfg))-[0-9a-z]{17}$ Length: 20 to 2048 characters."
+        ),
+    ] = None
+    ResourceId: Annotated[
+        str | None,
+        Field(description="Pattern: ^((sn)|(svc))-[0-9a-z]{17}$ Length: 20 to 2048 characters."),
+    ] = None
 
 
 class AccessLogSubscriptionProps(DeferredModel):
-    DestinationArn: str
-    ResourceIdentifier: str | None = None
-    ServiceNetworkLogType: Literal["SERVICE", "RESOURCE"] | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::VpcLattice::AccessLogSubscription.
+    """
+
+    DestinationArn: Annotated[
+        str,
+        Field(
+            description="Pattern: ^arn(:[a-z0-9]+([.-][a-z0-9]+)*){2}(:([a-z0-9]+([.-][a-z0-9]+)*)?){2}:([^/].*)?$ Length: 20 to 2048 characters."
+        ),
+    ]
+    ResourceIdentifier: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^((((sn)|(svc)|(rcfg))-[0-9a-z]{17})|(arn(:[a-z0-9]+([.-][a-z0-9]+)*){2}(:([a-z0-9]+([.-][a-z0-9]+)*)?){2}:((servicenetwork/sn)|(resourceconfiguration/rcfg)|(service/svc))-[0-9a-z]{17}))$ Length: 17 to 2048 characters. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    ServiceNetworkLogType: Annotated[
+        Literal["SERVICE", "RESOURCE"] | None,
+        Field(description="Allowed values: 'SERVICE', 'RESOURCE'."),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None, Field(description="Items: 0 to 50 items. Items are unique.")
+    ] = None

@@ -7,9 +7,10 @@ Imported on first use by auth_policy.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "AuthPolicyAttributes",
@@ -18,9 +19,25 @@ __all__ = [
 
 
 class AuthPolicyProps(DeferredModel):
-    Policy: dict[str, Any] | str
-    ResourceIdentifier: str
+    """
+    The properties a program declares for a AWS::VpcLattice::AuthPolicy.
+    """
+
+    Policy: Annotated[dict[str, Any] | str, Field(description="Length: at most 36864 characters.")]
+    ResourceIdentifier: Annotated[
+        str,
+        Field(
+            description="Pattern: ^((((sn)|(svc))-[0-9a-z]{17})|(arn(:[a-z0-9]+([.-][a-z0-9]+)*){2}(:([a-z0-9]+([.-][a-z0-9]+)*)?){2}:((servicenetwork/sn)|(service/svc))-[0-9a-z]{17}))$ Length: 17 to 200 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
 
 
 class AuthPolicyAttributes(DeferredModel):
-    State: Literal["Active", "Inactive"] | None = None
+    """
+    The read-only attributes of a AWS::VpcLattice::AuthPolicy, set by AWS.
+    """
+
+    State: Annotated[
+        Literal["Active", "Inactive"] | None,
+        Field(description="Allowed values: 'Active', 'Inactive'."),
+    ] = None

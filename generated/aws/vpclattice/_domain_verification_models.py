@@ -7,10 +7,10 @@ Imported on first use by domain_verification.py, which re-exports every name her
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "DomainVerificationAttributes",
@@ -25,33 +25,64 @@ class DomainVerificationTxtMethodConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    name: str | None = None
-    value: str | None = None
+    name: Annotated[str | None, Field(description="Type: str.")] = None
+    value: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class DomainVerificationTxtMethodConfigObject(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    name: str | None = None
-    value: str | None = None
+    name: Annotated[str | None, Field(description="Type: str.")] = None
+    value: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str | None = None
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str | None, Field(description="Length: 1 to 256 characters.")] = None
 
 
 class DomainVerificationAttributes(DeferredModel):
-    Arn: str | None = None
-    Id: str | None = None
-    Status: Literal["VERIFIED", "PENDING", "VERIFICATION_TIMED_OUT"] | None = None
-    TxtMethodConfig: DomainVerificationTxtMethodConfigObject | None = None
+    """
+    The read-only attributes of a AWS::VpcLattice::DomainVerification, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:[a-z0-9\\-]+:vpc-lattice:[a-zA-Z0-9\\-]+:\\d{12}:domainverification/dv-[0-9a-z]{17}$ Length: 20 to 2048 characters."
+        ),
+    ] = None
+    Id: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^((dv-[0-9a-z]{17})|(arn:[a-z0-9\\-]+:vpc-lattice:[a-zA-Z0-9\\-]+:\\d{12}:domainverification/dv-[0-9a-z]{17}))$ Length: 20 to 2048 characters."
+        ),
+    ] = None
+    Status: Annotated[
+        Literal["VERIFIED", "PENDING", "VERIFICATION_TIMED_OUT"] | None,
+        Field(description="Allowed values: 'VERIFIED', 'PENDING', 'VERIFICATION_TIMED_OUT'."),
+    ] = None
+    TxtMethodConfig: Annotated[
+        DomainVerificationTxtMethodConfigObject | None,
+        Field(description="Type: DomainVerificationTxtMethodConfigObjectDict."),
+    ] = None
 
 
 class DomainVerificationProps(DeferredModel):
-    DomainName: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::VpcLattice::DomainVerification.
+    """
+
+    DomainName: Annotated[
+        str,
+        Field(
+            description="Length: 3 to 255 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None, Field(description="Items: 0 to 50 items. Items are unique.")
+    ] = None

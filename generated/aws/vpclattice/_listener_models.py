@@ -7,10 +7,10 @@ Imported on first use by listener.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ListenerAttributes",
@@ -27,51 +27,107 @@ class ListenerFixedResponse(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    StatusCode: int
+    StatusCode: Annotated[int, Field(description="Range: 100 to 599 (inclusive).")]
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: 1 to 256 characters.")]
 
 
 class WeightedTargetGroup(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    TargetGroupIdentifier: str
-    Weight: int | None = None
+    TargetGroupIdentifier: Annotated[
+        str,
+        Field(
+            description="Pattern: ^((tg-[0-9a-z]{17})|(arn:[a-z0-9\\-]+:vpc-lattice:[a-zA-Z0-9\\-]+:\\d{12}:targetgroup/tg-[0-9a-z]{17}))$ Length: 20 to 2048 characters."
+        ),
+    ]
+    Weight: Annotated[int | None, Field(description="Range: 0 to 999 (inclusive).")] = None
 
 
 class ListenerAttributes(DeferredModel):
-    Arn: str | None = None
-    Id: str | None = None
-    ServiceArn: str | None = None
-    ServiceId: str | None = None
+    """
+    The read-only attributes of a AWS::VpcLattice::Listener, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn(:[a-z0-9]+([.-][a-z0-9]+)*){2}(:([a-z0-9]+([.-][a-z0-9]+)*)?){2}:service/svc-[0-9a-z]{17}/listener/listener-[0-9a-z]{17}$ Length: 20 to 2048 characters."
+        ),
+    ] = None
+    Id: Annotated[
+        str | None,
+        Field(description="Pattern: ^listener-[0-9a-z]{17}$ Length: exactly 26 characters."),
+    ] = None
+    ServiceArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:[a-z0-9\\-]+:vpc-lattice:[a-zA-Z0-9\\-]+:\\d{12}:service/svc-[0-9a-z]{17}$ Length: 21 to 2048 characters."
+        ),
+    ] = None
+    ServiceId: Annotated[
+        str | None, Field(description="Pattern: ^svc-[0-9a-z]{17}$ Length: exactly 21 characters.")
+    ] = None
 
 
 class ListenerForward(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    TargetGroups: list[WeightedTargetGroup]
+    TargetGroups: Annotated[list[WeightedTargetGroup], Field(description="Items: 1 to 10 items.")]
 
 
 class ListenerDefaultAction(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    FixedResponse: ListenerFixedResponse | None = None
-    Forward: ListenerForward | None = None
+    FixedResponse: Annotated[
+        ListenerFixedResponse | None, Field(description="Type: ListenerFixedResponseDict.")
+    ] = None
+    Forward: Annotated[ListenerForward | None, Field(description="Type: ListenerForwardDict.")] = (
+        None
+    )
 
 
 class ListenerProps(DeferredModel):
-    DefaultAction: ListenerDefaultAction
-    Name: str | None = None
-    Port: int | None = None
-    Protocol: Literal["HTTP", "HTTPS", "TLS_PASSTHROUGH"]
-    ServiceIdentifier: str | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::VpcLattice::Listener.
+    """
+
+    DefaultAction: Annotated[
+        ListenerDefaultAction, Field(description="Type: ListenerDefaultActionDict.")
+    ]
+    Name: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^(?!listener-)(?![-])(?!.*[-]$)(?!.*[-]{2})[a-z0-9-]+$ Length: 3 to 63 characters. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Port: Annotated[
+        int | None,
+        Field(
+            description="Range: 1 to 65535 (inclusive). Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Protocol: Annotated[
+        Literal["HTTP", "HTTPS", "TLS_PASSTHROUGH"],
+        Field(
+            description="Allowed values: 'HTTP', 'HTTPS', 'TLS_PASSTHROUGH'. Create-only: changing it replaces the resource."
+        ),
+    ]
+    ServiceIdentifier: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^((svc-[0-9a-z]{17})|(arn:[a-z0-9\\-]+:vpc-lattice:[a-zA-Z0-9\\-]+:\\d{12}:service/svc-[0-9a-z]{17}))$ Length: 21 to 2048 characters. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None, Field(description="Items: 0 to 50 items. Items are unique.")
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by resource_configuration.py, which re-exports every name 
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ResourceConfigurationAttributes",
@@ -29,75 +29,153 @@ class ResourceConfigurationCidrResource(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CidrRanges: list[str]
+    CidrRanges: Annotated[
+        list[str], Field(description="Items: 1 to 10 items. Each item: Length: 1 to 50 characters.")
+    ]
 
 
 class ResourceConfigurationDnsResource(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DomainName: str
-    IpAddressType: Literal["IPV4", "IPV6", "DUALSTACK"]
+    DomainName: Annotated[str, Field(description="Length: 3 to 255 characters.")]
+    IpAddressType: Annotated[
+        Literal["IPV4", "IPV6", "DUALSTACK"],
+        Field(description="Allowed values: 'IPV4', 'IPV6', 'DUALSTACK'."),
+    ]
 
 
 class ResourceConfigurationResourceConfigurationDefinitionOption1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    IpResource: str
+    IpResource: Annotated[str, Field(description="Length: 4 to 39 characters.")]
 
 
 class ResourceConfigurationResourceConfigurationDefinitionOption2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ArnResource: str
+    ArnResource: Annotated[
+        str, Field(description="Pattern: ^arn.* Length: at most 1224 characters.")
+    ]
 
 
 class ResourceConfigurationResourceConfigurationDefinitionOption3(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DnsResource: ResourceConfigurationDnsResource
+    DnsResource: Annotated[
+        ResourceConfigurationDnsResource,
+        Field(description="Type: ResourceConfigurationDnsResourceDict."),
+    ]
 
 
 class ResourceConfigurationResourceConfigurationDefinitionOption4(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CidrResource: ResourceConfigurationCidrResource
+    CidrResource: Annotated[
+        ResourceConfigurationCidrResource,
+        Field(description="Type: ResourceConfigurationCidrResourceDict."),
+    ]
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str | None = None
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str | None, Field(description="Length: 1 to 256 characters.")] = None
 
 
 class ResourceConfigurationAttributes(DeferredModel):
-    Arn: str | None = None
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::VpcLattice::ResourceConfiguration, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:[a-z0-9f\\-]+:vpc-lattice:[a-zA-Z0-9\\-]+:\\d{12}:resourceconfiguration/rcfg-[0-9a-z]{17}$ Length: 20 to 2048 characters."
+        ),
+    ] = None
+    Id: Annotated[
+        str | None, Field(description="Pattern: ^rcfg-[0-9a-z]{17}$ Length: exactly 22 characters.")
+    ] = None
 
 
 class ResourceConfigurationProps(DeferredModel):
-    AllowAssociationToSharableServiceNetwork: bool | None = None
-    CustomDomainName: str | None = None
-    DomainVerificationId: str | None = None
-    GroupDomain: str | None = None
-    Name: str
-    PortRanges: list[str] | None = None
-    ProtocolType: Literal["TCP"] | None = None
-    ResourceConfigurationAuthType: Literal["NONE", "AWS_IAM"] | None = None
-    ResourceConfigurationDefinition: (
+    """
+    The properties a program declares for a AWS::VpcLattice::ResourceConfiguration.
+    """
+
+    AllowAssociationToSharableServiceNetwork: Annotated[
+        bool | None, Field(description="Type: bool.")
+    ] = None
+    CustomDomainName: Annotated[
+        str | None,
+        Field(
+            description="Length: 3 to 255 characters. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    DomainVerificationId: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^dv-[a-fA-F0-9]{17}$ Length: exactly 20 characters. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    GroupDomain: Annotated[
+        str | None,
+        Field(
+            description="Length: 3 to 255 characters. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Name: Annotated[
+        str,
+        Field(
+            description="Pattern: ^(?!rcfg-)(?![-])(?!.*[-]$)(?!.*[-]{2})[a-z0-9-]+$ Length: 3 to 40 characters."
+        ),
+    ]
+    PortRanges: Annotated[
+        list[str] | None,
+        Field(
+            description="Each item: Pattern: ^((\\d{1,5}\\-\\d{1,5})|(\\d+))$ Length: 1 to 11 characters."
+        ),
+    ] = None
+    ProtocolType: Annotated[
+        Literal["TCP"] | None,
+        Field(description="Allowed values: 'TCP'. Create-only: changing it replaces the resource."),
+    ] = None
+    ResourceConfigurationAuthType: Annotated[
+        Literal["NONE", "AWS_IAM"] | None,
+        Field(
+            description="Allowed values: 'NONE', 'AWS_IAM'. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    ResourceConfigurationDefinition: Annotated[
         ResourceConfigurationResourceConfigurationDefinitionOption1
         | ResourceConfigurationResourceConfigurationDefinitionOption2
         | ResourceConfigurationResourceConfigurationDefinitionOption3
         | ResourceConfigurationResourceConfigurationDefinitionOption4
-        | None
-    ) = None
-    ResourceConfigurationGroupId: str | None = None
-    ResourceConfigurationType: Literal["GROUP", "CHILD", "SINGLE", "ARN", "CIDR"]
-    ResourceGatewayId: str | None = None
-    Tags: list[Tag] | None = None
+        | None,
+        Field(description="Type: dict[str, Any]."),
+    ] = None
+    ResourceConfigurationGroupId: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^rcfg-[0-9a-z]{17}$ Length: exactly 22 characters. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    ResourceConfigurationType: Annotated[
+        Literal["GROUP", "CHILD", "SINGLE", "ARN", "CIDR"],
+        Field(
+            description="Allowed values: 'GROUP', 'CHILD', 'SINGLE', 'ARN', 'CIDR'. Create-only: changing it replaces the resource."
+        ),
+    ]
+    ResourceGatewayId: Annotated[
+        str | None, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None, Field(description="Items: 0 to 50 items. Items are unique.")
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by resource_gateway.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ResourceGatewayAttributes",
@@ -23,21 +23,76 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str | None = None
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str | None, Field(description="Length: 1 to 256 characters.")] = None
 
 
 class ResourceGatewayAttributes(DeferredModel):
-    Arn: str | None = None
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::VpcLattice::ResourceGateway, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:[a-z0-9\\-]+:vpc-lattice:[a-zA-Z0-9\\-]+:\\d{12}:resourcegateway/rgw-[0-9a-z]{17}$ Length: 20 to 2048 characters."
+        ),
+    ] = None
+    Id: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^((rgw-[0-9a-z]{17})|(arn:[a-z0-9\\-]+:vpc-lattice:[a-zA-Z0-9\\-]+:\\d{12}:resourcegateway/rgw-[0-9a-z]{17}))$ Length: 17 to 2048 characters."
+        ),
+    ] = None
 
 
 class ResourceGatewayProps(DeferredModel):
-    IpAddressType: Literal["IPV4", "IPV6", "DUALSTACK"] | None = None
-    Ipv4AddressesPerEni: int | None = None
-    Name: str
-    ResourceConfigDnsResolution: Literal["IN_VPC", "PUBLIC"] | None = None
-    SecurityGroupIds: list[str] | None = None
-    SubnetIds: list[str]
-    Tags: list[Tag] | None = None
-    VpcIdentifier: str
+    """
+    The properties a program declares for a AWS::VpcLattice::ResourceGateway.
+    """
+
+    IpAddressType: Annotated[
+        Literal["IPV4", "IPV6", "DUALSTACK"] | None,
+        Field(
+            description="Allowed values: 'IPV4', 'IPV6', 'DUALSTACK'. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Ipv4AddressesPerEni: Annotated[
+        int | None,
+        Field(
+            description="The number of IPv4 addresses to allocate per ENI for the resource gateway"
+        ),
+    ] = None
+    Name: Annotated[
+        str,
+        Field(
+            description="Pattern: ^(?!rgw-)(?![-])(?!.*[-]$)(?!.*[-]{2})[a-z0-9-]+$ Length: 3 to 40 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    ResourceConfigDnsResolution: Annotated[
+        Literal["IN_VPC", "PUBLIC"] | None,
+        Field(
+            description="Allowed values: 'IN_VPC', 'PUBLIC'. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    SecurityGroupIds: Annotated[
+        list[str] | None,
+        Field(
+            description="The ID of one or more security groups to associate with the endpoint network interface."
+        ),
+    ] = None
+    SubnetIds: Annotated[
+        list[str],
+        Field(
+            description="The ID of one or more subnets in which to create an endpoint network interface. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None, Field(description="Items: 0 to 50 items. Items are unique.")
+    ] = None
+    VpcIdentifier: Annotated[
+        str,
+        Field(
+            description="Pattern: ^vpc-(([0-9a-z]{8})|([0-9a-z]{17}))$ Length: 5 to 50 characters. Create-only: changing it replaces the resource."
+        ),
+    ]

@@ -7,9 +7,10 @@ Imported on first use by resource_policy.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "ResourcePolicyAttributes",
@@ -18,9 +19,22 @@ __all__ = [
 
 
 class ResourcePolicyProps(DeferredModel):
-    Policy: dict[str, Any] | str
-    ResourceArn: str
+    """
+    The properties a program declares for a AWS::VpcLattice::ResourcePolicy.
+    """
+
+    Policy: Annotated[
+        dict[str, Any] | str, Field(description="Pattern: ^.*\\S.*$ Length: 1 to 10000 characters.")
+    ]
+    ResourceArn: Annotated[
+        str,
+        Field(
+            description="Pattern: ^arn(:[a-z0-9]+([.-][a-z0-9]+)*){2}(:([a-z0-9]+([.-][a-z0-9]+)*)?){2}:((servicenetwork/sn)|(service/svc)|(resourceconfiguration/rcfg))-[0-9a-z]{17}$ Length: 20 to 200 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
 
 
 class ResourcePolicyAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::VpcLattice::ResourcePolicy, set by AWS.
+    """

@@ -7,10 +7,10 @@ Imported on first use by rule.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "HeaderMatch",
@@ -33,102 +33,153 @@ class HeaderMatchType(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Contains: str | None = None
-    Exact: str | None = None
-    Prefix: str | None = None
+    Contains: Annotated[str | None, Field(description="Length: 1 to 128 characters.")] = None
+    Exact: Annotated[str | None, Field(description="Length: 1 to 128 characters.")] = None
+    Prefix: Annotated[str | None, Field(description="Length: 1 to 128 characters.")] = None
 
 
 class PathMatchType(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Exact: str | None = None
-    Prefix: str | None = None
+    Exact: Annotated[
+        str | None,
+        Field(description="Pattern: ^\\/[a-zA-Z0-9@:%_+.~#?&\\/=-]*$ Length: 1 to 128 characters."),
+    ] = None
+    Prefix: Annotated[
+        str | None,
+        Field(description="Pattern: ^\\/[a-zA-Z0-9@:%_+.~#?&\\/=-]*$ Length: 1 to 128 characters."),
+    ] = None
 
 
 class RuleFixedResponse(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    StatusCode: int
+    StatusCode: Annotated[int, Field(description="Range: 100 to 599 (inclusive).")]
 
 
 class RulePathMatch(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CaseSensitive: bool | None = None
-    Match: PathMatchType
+    CaseSensitive: Annotated[bool | None, Field(description="Type: bool.")] = None
+    Match: Annotated[PathMatchType, Field(description="Type: PathMatchTypeDict.")]
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: 1 to 256 characters.")]
 
 
 class WeightedTargetGroup(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    TargetGroupIdentifier: str
-    Weight: int | None = None
+    TargetGroupIdentifier: Annotated[
+        str,
+        Field(
+            description="Pattern: ^((tg-[0-9a-z]{17})|(arn:[a-z0-9\\-]+:vpc-lattice:[a-zA-Z0-9\\-]+:\\d{12}:targetgroup/tg-[0-9a-z]{17}))$ Length: 20 to 2048 characters."
+        ),
+    ]
+    Weight: Annotated[int | None, Field(description="Range: 0 to 999 (inclusive).")] = None
 
 
 class RuleAttributes(DeferredModel):
-    Arn: str | None = None
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::VpcLattice::Rule, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn(:[a-z0-9]+([.-][a-z0-9]+)*){2}(:([a-z0-9]+([.-][a-z0-9]+)*)?){2}:service/svc-[0-9a-z]{17}/listener/listener-[0-9a-z]{17}/rule/((rule-[0-9a-z]{17})|(default))$ Length: 20 to 2048 characters."
+        ),
+    ] = None
+    Id: Annotated[
+        str | None,
+        Field(description="Pattern: ^((rule-[0-9a-z]{17})|(default))$ Length: 7 to 22 characters."),
+    ] = None
 
 
 class HeaderMatch(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CaseSensitive: bool | None = None
-    Match: HeaderMatchType
-    Name: str
+    CaseSensitive: Annotated[bool | None, Field(description="Type: bool.")] = None
+    Match: Annotated[HeaderMatchType, Field(description="Type: HeaderMatchTypeDict.")]
+    Name: Annotated[str, Field(description="Length: 1 to 40 characters.")]
 
 
 class RuleForward(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    TargetGroups: list[WeightedTargetGroup]
+    TargetGroups: Annotated[list[WeightedTargetGroup], Field(description="Items: 1 to 10 items.")]
 
 
 class RuleHttpMatch(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    HeaderMatches: list[HeaderMatch] | None = None
-    Method: (
-        Literal["CONNECT", "DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT", "TRACE"] | None
-    ) = None
-    PathMatch: RulePathMatch | None = None
+    HeaderMatches: Annotated[
+        list[HeaderMatch] | None, Field(description="Items: at most 5 items.")
+    ] = None
+    Method: Annotated[
+        Literal["CONNECT", "DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT", "TRACE"] | None,
+        Field(
+            description="Allowed values: 'CONNECT', 'DELETE', 'GET', 'HEAD', 'OPTIONS', 'POST', 'PUT', 'TRACE'."
+        ),
+    ] = None
+    PathMatch: Annotated[RulePathMatch | None, Field(description="Type: RulePathMatchDict.")] = None
 
 
 class RuleMatch(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    HttpMatch: RuleHttpMatch
+    HttpMatch: Annotated[RuleHttpMatch, Field(description="Type: RuleHttpMatchDict.")]
 
 
 class RuleAction(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    FixedResponse: RuleFixedResponse | None = None
-    Forward: RuleForward | None = None
+    FixedResponse: Annotated[
+        RuleFixedResponse | None, Field(description="Type: RuleFixedResponseDict.")
+    ] = None
+    Forward: Annotated[RuleForward | None, Field(description="Type: RuleForwardDict.")] = None
 
 
 class RuleProps(DeferredModel):
-    Action: RuleAction
-    ListenerIdentifier: str | None = None
-    Match: RuleMatch
-    Name: str | None = None
-    Priority: int
-    ServiceIdentifier: str | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::VpcLattice::Rule.
+    """
+
+    Action: Annotated[RuleAction, Field(description="Type: RuleActionDict.")]
+    ListenerIdentifier: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^((listener-[0-9a-z]{17})|(arn(:[a-z0-9]+([.-][a-z0-9]+)*){2}(:([a-z0-9]+([.-][a-z0-9]+)*)?){2}:service/svc-[0-9a-z]{17}/listener/listener-[0-9a-z]{17}))$ Length: 20 to 2048 characters. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Match: Annotated[RuleMatch, Field(description="Type: RuleMatchDict.")]
+    Name: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^(?!rule-)(?![-])(?!.*[-]$)(?!.*[-]{2})[a-z0-9-]+$ Length: 3 to 63 characters. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Priority: Annotated[int, Field(description="Range: 1 to 2000 (inclusive).")]
+    ServiceIdentifier: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^((svc-[0-9a-z]{17})|(arn(:[a-z0-9]+([.-][a-z0-9]+)*){2}(:([a-z0-9]+([.-][a-z0-9]+)*)?){2}:service/svc-[0-9a-z]{17}))$ Length: 20 to 2048 characters. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None, Field(description="Items: 0 to 50 items. Items are unique.")
+    ] = None

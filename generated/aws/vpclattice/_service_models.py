@@ -7,10 +7,10 @@ Imported on first use by service.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ServiceAttributes",
@@ -24,36 +24,77 @@ class ServiceDnsEntry(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DomainName: str | None = None
-    HostedZoneId: str | None = None
+    DomainName: Annotated[str | None, Field(description="Type: str.")] = None
+    HostedZoneId: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: 1 to 256 characters.")]
 
 
 class ServiceAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedAt: str | None = None
-    Id: str | None = None
-    LastUpdatedAt: str | None = None
-    Status: (
+    """
+    The read-only attributes of a AWS::VpcLattice::Service, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:[a-z0-9\\-]+:vpc-lattice:[a-zA-Z0-9\\-]+:\\d{12}:service/svc-[0-9a-z]{17}$ Length: 20 to 2048 characters."
+        ),
+    ] = None
+    CreatedAt: Annotated[str | None, Field(description="Type: str.")] = None
+    Id: Annotated[
+        str | None, Field(description="Pattern: ^svc-[0-9a-z]{17}$ Length: exactly 21 characters.")
+    ] = None
+    LastUpdatedAt: Annotated[str | None, Field(description="Type: str.")] = None
+    Status: Annotated[
         Literal[
             "ACTIVE", "CREATE_IN_PROGRESS", "DELETE_IN_PROGRESS", "CREATE_FAILED", "DELETE_FAILED"
         ]
-        | None
-    ) = None
+        | None,
+        Field(
+            description="Allowed values: 'ACTIVE', 'CREATE_IN_PROGRESS', 'DELETE_IN_PROGRESS', 'CREATE_FAILED', 'DELETE_FAILED'."
+        ),
+    ] = None
 
 
 class ServiceProps(DeferredModel):
-    AuthType: Literal["NONE", "AWS_IAM"] | None = None
-    CertificateArn: str | None = None
-    CustomDomainName: str | None = None
-    DnsEntry: ServiceDnsEntry | None = None
-    IdleTimeoutSeconds: int | None = None
-    Name: str | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::VpcLattice::Service.
+    """
+
+    AuthType: Annotated[
+        Literal["NONE", "AWS_IAM"] | None, Field(description="Allowed values: 'NONE', 'AWS_IAM'.")
+    ] = None
+    CertificateArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^(arn(:[a-z0-9]+([.-][a-z0-9]+)*){2}(:([a-z0-9]+([.-][a-z0-9]+)*)?){2}:certificate/[0-9a-z-]+)?$ Length: at most 2048 characters."
+        ),
+    ] = None
+    CustomDomainName: Annotated[
+        str | None,
+        Field(
+            description="Length: 3 to 255 characters. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    DnsEntry: Annotated[ServiceDnsEntry | None, Field(description="Type: ServiceDnsEntryDict.")] = (
+        None
+    )
+    IdleTimeoutSeconds: Annotated[
+        int | None, Field(description="Range: 60 to 600 (inclusive).")
+    ] = None
+    Name: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^(?!svc-)(?![-])(?!.*[-]$)(?!.*[-]{2})[a-z0-9-]+$ Length: 3 to 40 characters. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None, Field(description="Items: 0 to 50 items. Items are unique.")
+    ] = None

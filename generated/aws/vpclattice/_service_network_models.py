@@ -7,10 +7,10 @@ Imported on first use by service_network.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ServiceNetworkAttributes",
@@ -24,26 +24,55 @@ class ServiceNetworkSharingConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    enabled: bool
+    enabled: Annotated[bool, Field(description="Type: bool.")]
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: 1 to 256 characters.")]
 
 
 class ServiceNetworkAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedAt: str | None = None
-    Id: str | None = None
-    LastUpdatedAt: str | None = None
+    """
+    The read-only attributes of a AWS::VpcLattice::ServiceNetwork, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:[a-z0-9\\-]+:vpc-lattice:[a-zA-Z0-9\\-]+:\\d{12}:servicenetwork/sn-[0-9a-z]{17}$ Length: 20 to 2048 characters."
+        ),
+    ] = None
+    CreatedAt: Annotated[str | None, Field(description="Type: str.")] = None
+    Id: Annotated[
+        str | None, Field(description="Pattern: ^sn-[0-9a-z]{17}$ Length: exactly 20 characters.")
+    ] = None
+    LastUpdatedAt: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ServiceNetworkProps(DeferredModel):
-    AuthType: Literal["NONE", "AWS_IAM"] | None = None
-    Name: str | None = None
-    SharingConfig: ServiceNetworkSharingConfig | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::VpcLattice::ServiceNetwork.
+    """
+
+    AuthType: Annotated[
+        Literal["NONE", "AWS_IAM"] | None, Field(description="Allowed values: 'NONE', 'AWS_IAM'.")
+    ] = None
+    Name: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^(?!servicenetwork-)(?![-])(?!.*[-]$)(?!.*[-]{2})[a-z0-9-]+$ Length: 3 to 63 characters. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    SharingConfig: Annotated[
+        ServiceNetworkSharingConfig | None,
+        Field(
+            description="Type: ServiceNetworkSharingConfigDict. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None, Field(description="Items: 0 to 50 items. Items are unique.")
+    ] = None

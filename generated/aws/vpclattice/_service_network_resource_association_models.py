@@ -7,9 +7,10 @@ Imported on first use by service_network_resource_association.py, which re-expor
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ServiceNetworkResourceAssociationAttributes",
@@ -19,20 +20,54 @@ __all__ = [
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: 1 to 256 characters.")]
 
 
 class ServiceNetworkResourceAssociationAttributes(DeferredModel):
-    Arn: str | None = None
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::VpcLattice::ServiceNetworkResourceAssociation, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:[a-z0-9\\-]+:vpc-lattice:[a-zA-Z0-9\\-]+:\\d{12}:servicenetworkresourceassociation/snra-[0-9a-f]{17}$ Length: 22 to 2048 characters."
+        ),
+    ] = None
+    Id: Annotated[
+        str | None, Field(description="Pattern: ^snra-[0-9a-f]{17}$ Length: exactly 22 characters.")
+    ] = None
 
 
 class ServiceNetworkResourceAssociationProps(DeferredModel):
-    PrivateDnsEnabled: bool | None = None
-    ResourceConfigurationId: str | None = None
-    ServiceNetworkId: str | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::VpcLattice::ServiceNetworkResourceAssociation.
+    """
+
+    PrivateDnsEnabled: Annotated[
+        bool | None,
+        Field(description="Type: bool. Create-only: changing it replaces the resource."),
+    ] = None
+    ResourceConfigurationId: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^rcfg-[0-9a-z]{17}$ Length: 17 to 2048 characters. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    ServiceNetworkId: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^((sn-[0-9a-z]{17})|(arn:[a-z0-9\\-]+:vpc-lattice:[a-zA-Z0-9\\-]+:\\d{12}:servicenetwork/sn-[0-9a-z]{17}))$ Length: 3 to 2048 characters. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None, Field(description="Items: 0 to 50 items. Items are unique.")
+    ] = None

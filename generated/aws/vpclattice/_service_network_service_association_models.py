@@ -7,10 +7,10 @@ Imported on first use by service_network_service_association.py, which re-export
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ServiceNetworkServiceAssociationAttributes",
@@ -24,38 +24,95 @@ class ServiceNetworkServiceAssociationDnsEntry(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DomainName: str | None = None
-    HostedZoneId: str | None = None
+    DomainName: Annotated[str | None, Field(description="Type: str.")] = None
+    HostedZoneId: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: 1 to 256 characters.")]
 
 
 class ServiceNetworkServiceAssociationAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedAt: str | None = None
-    Id: str | None = None
-    ServiceArn: str | None = None
-    ServiceId: str | None = None
-    ServiceName: str | None = None
-    ServiceNetworkArn: str | None = None
-    ServiceNetworkId: str | None = None
-    ServiceNetworkName: str | None = None
-    Status: (
+    """
+    The read-only attributes of a AWS::VpcLattice::ServiceNetworkServiceAssociation, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:[a-z0-9\\-]+:vpc-lattice:[a-zA-Z0-9\\-]+:\\d{12}:servicenetworkserviceassociation/snsa-[0-9a-z]{17}$ Length: 20 to 2048 characters."
+        ),
+    ] = None
+    CreatedAt: Annotated[str | None, Field(description="Type: str.")] = None
+    Id: Annotated[
+        str | None, Field(description="Pattern: ^snsa-[0-9a-z]{17}$ Length: 17 to 2048 characters.")
+    ] = None
+    ServiceArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:[a-z0-9\\-]+:vpc-lattice:[a-zA-Z0-9\\-]+:\\d{12}:service/svc-[0-9a-z]{17}$ Length: 20 to 2048 characters."
+        ),
+    ] = None
+    ServiceId: Annotated[
+        str | None, Field(description="Pattern: ^svc-[0-9a-z]{17}$ Length: exactly 21 characters.")
+    ] = None
+    ServiceName: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^(?!svc-)(?![-])(?!.*[-]$)(?!.*[-]{2})[a-z0-9-]+$ Length: 3 to 40 characters."
+        ),
+    ] = None
+    ServiceNetworkArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:[a-z0-9\\-]+:vpc-lattice:[a-zA-Z0-9\\-]+:\\d{12}:servicenetwork/sn-[0-9a-z]{17}$ Length: 20 to 2048 characters."
+        ),
+    ] = None
+    ServiceNetworkId: Annotated[
+        str | None, Field(description="Pattern: ^sn-[0-9a-z]{17}$ Length: exactly 20 characters.")
+    ] = None
+    ServiceNetworkName: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^(?!servicenetwork-)(?![-])(?!.*[-]$)(?!.*[-]{2})[a-z0-9-]+$ Length: 3 to 63 characters."
+        ),
+    ] = None
+    Status: Annotated[
         Literal[
             "CREATE_IN_PROGRESS", "ACTIVE", "DELETE_IN_PROGRESS", "CREATE_FAILED", "DELETE_FAILED"
         ]
-        | None
-    ) = None
+        | None,
+        Field(
+            description="Allowed values: 'CREATE_IN_PROGRESS', 'ACTIVE', 'DELETE_IN_PROGRESS', 'CREATE_FAILED', 'DELETE_FAILED'."
+        ),
+    ] = None
 
 
 class ServiceNetworkServiceAssociationProps(DeferredModel):
-    DnsEntry: ServiceNetworkServiceAssociationDnsEntry | None = None
-    ServiceIdentifier: str | None = None
-    ServiceNetworkIdentifier: str | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::VpcLattice::ServiceNetworkServiceAssociation.
+    """
+
+    DnsEntry: Annotated[
+        ServiceNetworkServiceAssociationDnsEntry | None,
+        Field(description="Type: ServiceNetworkServiceAssociationDnsEntryDict."),
+    ] = None
+    ServiceIdentifier: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^((svc-[0-9a-z]{17})|(arn:[a-z0-9\\-]+:vpc-lattice:[a-zA-Z0-9\\-]+:\\d{12}:service/svc-[0-9a-z]{17}))$ Length: 20 to 2048 characters. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    ServiceNetworkIdentifier: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^((sn-[0-9a-z]{17})|(arn:[a-z0-9\\-]+:vpc-lattice:[a-zA-Z0-9\\-]+:\\d{12}:servicenetwork/sn-[0-9a-z]{17}))$ Length: 20 to 2048 characters. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None, Field(description="Items: 0 to 50 items. Items are unique.")
+    ] = None

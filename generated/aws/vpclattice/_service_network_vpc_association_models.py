@@ -7,10 +7,10 @@ Imported on first use by service_network_vpc_association.py, which re-exports ev
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ServiceNetworkVpcAssociationAttributes",
@@ -24,34 +24,65 @@ class ServiceNetworkVpcAssociationDnsOptions(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    PrivateDnsPreference: (
+    PrivateDnsPreference: Annotated[
         Literal[
             "VERIFIED_DOMAINS_ONLY",
             "ALL_DOMAINS",
             "VERIFIED_DOMAINS_AND_SPECIFIED_DOMAINS",
             "SPECIFIED_DOMAINS_ONLY",
         ]
-        | None
-    ) = None
-    PrivateDnsSpecifiedDomains: list[str] | None = None
+        | None,
+        Field(
+            description="Allowed values: 'VERIFIED_DOMAINS_ONLY', 'ALL_DOMAINS', 'VERIFIED_DOMAINS_AND_SPECIFIED_DOMAINS', 'SPECIFIED_DOMAINS_ONLY'."
+        ),
+    ] = None
+    PrivateDnsSpecifiedDomains: Annotated[
+        list[str] | None,
+        Field(
+            description="Items: 1 to 10 items. Items are unique. Each item: Length: 1 to 255 characters."
+        ),
+    ] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: 1 to 256 characters.")]
 
 
 class ServiceNetworkVpcAssociationAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedAt: str | None = None
-    Id: str | None = None
-    ServiceNetworkArn: str | None = None
-    ServiceNetworkId: str | None = None
-    ServiceNetworkName: str | None = None
-    Status: (
+    """
+    The read-only attributes of a AWS::VpcLattice::ServiceNetworkVpcAssociation, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:[a-z0-9\\-]+:vpc-lattice:[a-zA-Z0-9\\-]+:\\d{12}:servicenetworkvpcassociation/snva-[0-9a-z]{17}$ Length: 20 to 2048 characters."
+        ),
+    ] = None
+    CreatedAt: Annotated[str | None, Field(description="Type: str.")] = None
+    Id: Annotated[
+        str | None, Field(description="Pattern: ^snva-[0-9a-z]{17}$ Length: exactly 22 characters.")
+    ] = None
+    ServiceNetworkArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:[a-z0-9\\-]+:vpc-lattice:[a-zA-Z0-9\\-]+:\\d{12}:servicenetwork/sn-[0-9a-z]{17}$ Length: 20 to 2048 characters."
+        ),
+    ] = None
+    ServiceNetworkId: Annotated[
+        str | None, Field(description="Pattern: ^sn-[0-9a-z]{17}$ Length: exactly 20 characters.")
+    ] = None
+    ServiceNetworkName: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^(?!servicenetwork-)(?![-])(?!.*[-]$)(?!.*[-]{2})[a-z0-9-]+$ Length: 3 to 63 characters."
+        ),
+    ] = None
+    Status: Annotated[
         Literal[
             "CREATE_IN_PROGRESS",
             "ACTIVE",
@@ -60,15 +91,47 @@ class ServiceNetworkVpcAssociationAttributes(DeferredModel):
             "CREATE_FAILED",
             "DELETE_FAILED",
         ]
-        | None
-    ) = None
-    VpcId: str | None = None
+        | None,
+        Field(
+            description="Allowed values: 'CREATE_IN_PROGRESS', 'ACTIVE', 'UPDATE_IN_PROGRESS', 'DELETE_IN_PROGRESS', 'CREATE_FAILED', 'DELETE_FAILED'."
+        ),
+    ] = None
+    VpcId: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^vpc-(([0-9a-z]{8})|([0-9a-z]{17}))$ Length: 5 to 2048 characters."
+        ),
+    ] = None
 
 
 class ServiceNetworkVpcAssociationProps(DeferredModel):
-    DnsOptions: ServiceNetworkVpcAssociationDnsOptions | None = None
-    PrivateDnsEnabled: bool | None = None
-    SecurityGroupIds: list[str] | None = None
-    ServiceNetworkIdentifier: str | None = None
-    Tags: list[Tag] | None = None
-    VpcIdentifier: str | None = None
+    """
+    The properties a program declares for a AWS::VpcLattice::ServiceNetworkVpcAssociation.
+    """
+
+    DnsOptions: Annotated[
+        ServiceNetworkVpcAssociationDnsOptions | None,
+        Field(description="Type: ServiceNetworkVpcAssociationDnsOptionsDict."),
+    ] = None
+    PrivateDnsEnabled: Annotated[bool | None, Field(description="Type: bool.")] = None
+    SecurityGroupIds: Annotated[
+        list[str] | None,
+        Field(
+            description="Items are unique. Each item: Pattern: ^sg-(([0-9a-z]{8})|([0-9a-z]{17}))$ Length: 0 to 200 characters."
+        ),
+    ] = None
+    ServiceNetworkIdentifier: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^((sn-[0-9a-z]{17})|(arn:[a-z0-9\\-]+:vpc-lattice:[a-zA-Z0-9\\-]+:\\d{12}:servicenetwork/sn-[0-9a-z]{17}))$ Length: 20 to 2048 characters. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None, Field(description="Items: 0 to 50 items. Items are unique.")
+    ] = None
+    VpcIdentifier: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^vpc-(([0-9a-z]{8})|([0-9a-z]{17}))$ Length: 5 to 2048 characters. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by target_group.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "HealthCheckConfig",
@@ -27,70 +27,138 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: 1 to 256 characters.")]
 
 
 class Target(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Id: str
-    Port: int | None = None
+    Id: Annotated[str, Field(description="Type: str.")]
+    Port: Annotated[int | None, Field(description="Range: 1 to 65535 (inclusive).")] = None
 
 
 class TargetGroupMatcher(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    HttpCode: str
+    HttpCode: Annotated[str, Field(description="Pattern: ^[0-9-,]+$ Length: 3 to 2000 characters.")]
 
 
 class TargetGroupAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedAt: str | None = None
-    Id: str | None = None
-    LastUpdatedAt: str | None = None
-    Status: (
+    """
+    The read-only attributes of a AWS::VpcLattice::TargetGroup, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:[a-z0-9\\-]+:vpc-lattice:[a-zA-Z0-9\\-]+:\\d{12}:targetgroup/tg-[0-9a-z]{17}$ Length: 20 to 2048 characters."
+        ),
+    ] = None
+    CreatedAt: Annotated[str | None, Field(description="Type: str.")] = None
+    Id: Annotated[
+        str | None, Field(description="Pattern: ^tg-[0-9a-z]{17}$ Length: exactly 20 characters.")
+    ] = None
+    LastUpdatedAt: Annotated[str | None, Field(description="Type: str.")] = None
+    Status: Annotated[
         Literal[
             "CREATE_IN_PROGRESS", "ACTIVE", "DELETE_IN_PROGRESS", "CREATE_FAILED", "DELETE_FAILED"
         ]
-        | None
-    ) = None
+        | None,
+        Field(
+            description="Allowed values: 'CREATE_IN_PROGRESS', 'ACTIVE', 'DELETE_IN_PROGRESS', 'CREATE_FAILED', 'DELETE_FAILED'."
+        ),
+    ] = None
 
 
 class HealthCheckConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Enabled: bool | None = None
-    HealthCheckIntervalSeconds: int | None = None
-    HealthCheckTimeoutSeconds: int | None = None
-    HealthyThresholdCount: int | None = None
-    Matcher: TargetGroupMatcher | None = None
-    Path: str | None = None
-    Port: int | None = None
-    Protocol: Literal["HTTP", "HTTPS"] | None = None
-    ProtocolVersion: Literal["HTTP1", "HTTP2"] | None = None
-    UnhealthyThresholdCount: int | None = None
+    Enabled: Annotated[bool | None, Field(description="Type: bool.")] = None
+    HealthCheckIntervalSeconds: Annotated[
+        int | None, Field(description="Range: 5 to 300 (inclusive).")
+    ] = None
+    HealthCheckTimeoutSeconds: Annotated[
+        int | None, Field(description="Range: 1 to 120 (inclusive).")
+    ] = None
+    HealthyThresholdCount: Annotated[
+        int | None, Field(description="Range: 2 to 10 (inclusive).")
+    ] = None
+    Matcher: Annotated[
+        TargetGroupMatcher | None, Field(description="Type: TargetGroupMatcherDict.")
+    ] = None
+    Path: Annotated[
+        str | None,
+        Field(
+            description="Pattern: (^/[a-zA-Z0-9@:%_+.~#?&/=-]*$|(^$)) Length: 0 to 2048 characters."
+        ),
+    ] = None
+    Port: Annotated[int | None, Field(description="Range: 1 to 65535 (inclusive).")] = None
+    Protocol: Annotated[
+        Literal["HTTP", "HTTPS"] | None, Field(description="Allowed values: 'HTTP', 'HTTPS'.")
+    ] = None
+    ProtocolVersion: Annotated[
+        Literal["HTTP1", "HTTP2"] | None, Field(description="Allowed values: 'HTTP1', 'HTTP2'.")
+    ] = None
+    UnhealthyThresholdCount: Annotated[
+        int | None, Field(description="Range: 2 to 10 (inclusive).")
+    ] = None
 
 
 class TargetGroupConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    HealthCheck: HealthCheckConfig | None = None
-    IpAddressType: Literal["IPV4", "IPV6"] | None = None
-    LambdaEventStructureVersion: Literal["V1", "V2"] | None = None
-    Port: int | None = None
-    Protocol: Literal["HTTP", "HTTPS", "TCP"] | None = None
-    ProtocolVersion: Literal["HTTP1", "HTTP2", "GRPC"] | None = None
-    VpcIdentifier: str | None = None
+    HealthCheck: Annotated[
+        HealthCheckConfig | None, Field(description="Type: HealthCheckConfigDict.")
+    ] = None
+    IpAddressType: Annotated[
+        Literal["IPV4", "IPV6"] | None, Field(description="Allowed values: 'IPV4', 'IPV6'.")
+    ] = None
+    LambdaEventStructureVersion: Annotated[
+        Literal["V1", "V2"] | None, Field(description="Allowed values: 'V1', 'V2'.")
+    ] = None
+    Port: Annotated[int | None, Field(description="Range: 1 to 65535 (inclusive).")] = None
+    Protocol: Annotated[
+        Literal["HTTP", "HTTPS", "TCP"] | None,
+        Field(description="Allowed values: 'HTTP', 'HTTPS', 'TCP'."),
+    ] = None
+    ProtocolVersion: Annotated[
+        Literal["HTTP1", "HTTP2", "GRPC"] | None,
+        Field(description="Allowed values: 'HTTP1', 'HTTP2', 'GRPC'."),
+    ] = None
+    VpcIdentifier: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^vpc-(([0-9a-z]{8})|([0-9a-z]{17}))$ Length: 5 to 2048 characters."
+        ),
+    ] = None
 
 
 class TargetGroupProps(DeferredModel):
-    Config: TargetGroupConfig | None = None
-    Name: str | None = None
-    Tags: list[Tag] | None = None
-    Targets: list[Target] | None = None
-    Type: Literal["IP", "LAMBDA", "INSTANCE", "ALB"]
+    """
+    The properties a program declares for a AWS::VpcLattice::TargetGroup.
+    """
+
+    Config: Annotated[
+        TargetGroupConfig | None, Field(description="Type: TargetGroupConfigDict.")
+    ] = None
+    Name: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^(?!tg-)(?![-])(?!.*[-]$)(?!.*[-]{2})[a-z0-9-]+$ Length: 3 to 128 characters. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None, Field(description="Items: 0 to 50 items. Items are unique.")
+    ] = None
+    Targets: Annotated[list[Target] | None, Field(description="Items: 0 to 100 items.")] = None
+    Type: Annotated[
+        Literal["IP", "LAMBDA", "INSTANCE", "ALB"],
+        Field(
+            description="Allowed values: 'IP', 'LAMBDA', 'INSTANCE', 'ALB'. Create-only: changing it replaces the resource."
+        ),
+    ]

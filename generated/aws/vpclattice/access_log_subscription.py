@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,15 +55,17 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 1 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::VpcLattice::AccessLogSubscription",
     schema_file="aws-vpclattice-accesslogsubscription.json",
@@ -71,17 +77,10 @@ METADATA = _TypeMetadata(
     read_only=("/Arn", "/Id", "/ResourceArn", "/ResourceId"),
     create_only=("/ResourceIdentifier",),
     write_only=("/ResourceIdentifier",),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("DestinationArn",),
     list_required=("ResourceIdentifier",),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -91,69 +90,22 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 1, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "Arn": {
-            "maxLength": 2048,
-            "minLength": 20,
-            "pattern": "^arn:[a-z0-9\\-]+:vpc-lattice:[a-zA-Z0-9\\-]+:\\d{12}:accesslogsubscription/als-[0-9a-z]{17}$",
-            "type": "string",
-        },
-        "DestinationArn": {
-            "maxLength": 2048,
-            "minLength": 20,
-            "pattern": "^arn(:[a-z0-9]+([.-][a-z0-9]+)*){2}(:([a-z0-9]+([.-][a-z0-9]+)*)?){2}:([^/].*)?$",
-            "type": "string",
-        },
-        "Id": {"maxLength": 21, "minLength": 21, "pattern": "^als-[0-9a-z]{17}$", "type": "string"},
-        "ResourceArn": {
-            "maxLength": 2048,
-            "minLength": 20,
-            "pattern": "^arn(:[a-z0-9]+([.-][a-z0-9]+)*){2}(:([a-z0-9]+([.-][a-z0-9]+)*)?){2}:((servicenetwork/sn)|(service/svc)|(resourceconfiguration/rcfg))-[0-9a-z]{17}$",
-            "type": "string",
-        },
-        "ResourceId": {
-            "maxLength": 2048,
-            "minLength": 20,
-            "pattern": "^((sn)|(svc))-[0-9a-z]{17}$",
-            "type": "string",
-        },
-        "ResourceIdentifier": {
-            "maxLength": 2048,
-            "minLength": 17,
-            "pattern": "^((((sn)|(svc)|(rcfg))-[0-9a-z]{17})|(arn(:[a-z0-9]+([.-][a-z0-9]+)*){2}(:([a-z0-9]+([.-][a-z0-9]+)*)?){2}:((servicenetwork/sn)|(resourceconfiguration/rcfg)|(service/svc))-[0-9a-z]{17}))$",
-            "type": "string",
-        },
-        "ServiceNetworkLogType": {"enum": ["SERVICE", "RESOURCE"], "type": "string"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": True,
-        },
-    },
-    "required": ["DestinationArn"],
-}
-
 
 class AccessLogSubscription(_Resource):
-    """AWS::VpcLattice::AccessLogSubscription: Enables access logs to be sent to Amazon CloudWatch, Amazon S3, and Amazon Kinesis Data Firehose. The service network owner can use the access logs to...
+    """AWS::VpcLattice::AccessLogSubscription: Enables access logs to be sent to Amazon CloudWatch,
+    Amazon S3, and Amazon Kinesis Data Firehose. The service network owner can use the access logs
+    to audit the services in the network. The service network owner will only see access logs from
+    clients and services that are associated with their service network. Access log entries
+    represent traffic originated from VPCs associated with that network.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Also identified by: Id; ResourceIdentifier, DestinationArn, ServiceNetworkLogType.
+    Replaced when any of these change (create-only): ResourceIdentifier.
+    Write-only (sent to AWS, never read back): ResourceIdentifier.
+    Read-only attributes (known once deployed): Arn, Id, ResourceArn, ResourceId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-vpclattice-accesslogsubscription.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -163,36 +115,59 @@ class AccessLogSubscription(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "AccessLogSubscriptionAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "access_log_subscription.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Pattern:
+    ^arn:[a-z0-9\\-]+:vpc-lattice:[a-zA-Z0-9\\-]+:\\d{12}:accesslogsubscription/als-[0-9a-z]{17}$
+    Length: 20 to 2048 characters."""
     Id: str
+    """Pattern: ^als-[0-9a-z]{17}$ Length: exactly 21 characters."""
     ResourceArn: str
+    """Pattern:
+    ^arn(:[a-z0-9]+([.-][a-z0-9]+)*){2}(:([a-z0-9]+([.-][a-z0-9]+)*)?){2}:((servicenetwork/sn)|(service/svc)|(resourceconfiguration/rcfg))-[0-9a-z]{17}$
+    Length: 20 to 2048 characters."""
     ResourceId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Pattern: ^((sn)|(svc))-[0-9a-z]{17}$ Length: 20 to 2048 characters."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     DestinationArn: str
     ResourceIdentifier: str
     ServiceNetworkLogType: Literal["SERVICE", "RESOURCE"]
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        DestinationArn: str,
+        ResourceIdentifier: str | None = None,
+        ServiceNetworkLogType: Literal["SERVICE", "RESOURCE"] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::VpcLattice::AccessLogSubscription; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            DestinationArn: str,
-            ResourceIdentifier: str | None = None,
-            ServiceNetworkLogType: Literal["SERVICE", "RESOURCE"] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::VpcLattice::AccessLogSubscription; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            DestinationArn: Pattern:
+                ^arn(:[a-z0-9]+([.-][a-z0-9]+)*){2}(:([a-z0-9]+([.-][a-z0-9]+)*)?){2}:([^/].*)?$
+                Length: 20 to 2048 characters. Required.
+            ResourceIdentifier: Pattern:
+                ^((((sn)|(svc)|(rcfg))-[0-9a-z]{17})|(arn(:[a-z0-9]+([.-][a-z0-9]+)*){2}(:([a-z0-9]+([.-][a-z0-9]+)*)?){2}:((servicenetwork/sn)|(resourceconfiguration/rcfg)|(service/svc))-[0-9a-z]{17}))$
+                Length: 17 to 2048 characters. Create-only: changing it replaces the resource.
+                Write-only: sent to AWS, never read back.
+            ServiceNetworkLogType: Allowed values: 'SERVICE', 'RESOURCE'.
+            Tags: Items: 0 to 50 items. Items are unique.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,25 +51,18 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::VpcLattice::AuthPolicy",
     schema_file="aws-vpclattice-authpolicy.json",
     primary_identifier=("/ResourceIdentifier",),
-    additional_identifiers=(),
     read_only=("/State",),
     create_only=("/ResourceIdentifier",),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("ResourceIdentifier", "Policy"),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -74,28 +71,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "Policy": {"maxLength": 36864, "type": ["object", "string"]},
-        "ResourceIdentifier": {
-            "maxLength": 200,
-            "minLength": 17,
-            "pattern": "^((((sn)|(svc))-[0-9a-z]{17})|(arn(:[a-z0-9]+([.-][a-z0-9]+)*){2}(:([a-z0-9]+([.-][a-z0-9]+)*)?){2}:((servicenetwork/sn)|(service/svc))-[0-9a-z]{17}))$",
-            "type": "string",
-        },
-        "State": {"enum": ["Active", "Inactive"], "type": "string"},
-    },
-    "required": ["ResourceIdentifier", "Policy"],
-}
-
 
 class AuthPolicy(_Resource):
     """AWS::VpcLattice::AuthPolicy: Creates or updates the auth policy.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ResourceIdentifier.
+    Replaced when any of these change (create-only): ResourceIdentifier.
+    Read-only attributes (known once deployed): State.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-vpclattice-authpolicy.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -103,29 +88,39 @@ class AuthPolicy(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "AuthPolicyAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "auth_policy.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     State: Literal["Active", "Inactive"]
-    # Declared properties (as declared, or as AWS returned them).
+    """Allowed values: 'Active', 'Inactive'."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Policy: dict[str, Any] | str
     ResourceIdentifier: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Policy: dict[str, Any] | str,
+        ResourceIdentifier: str,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::VpcLattice::AuthPolicy; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Policy: dict[str, Any] | str,
-            ResourceIdentifier: str,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::VpcLattice::AuthPolicy; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Policy: Length: at most 36864 characters. Required.
+            ResourceIdentifier: Pattern:
+                ^((((sn)|(svc))-[0-9a-z]{17})|(arn(:[a-z0-9]+([.-][a-z0-9]+)*){2}(:([a-z0-9]+([.-][a-z0-9]+)*)?){2}:((servicenetwork/sn)|(service/svc))-[0-9a-z]{17}))$
+                Length: 17 to 200 characters. Create-only: changing it replaces the resource.
+                Required.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

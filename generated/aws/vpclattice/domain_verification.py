@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,33 +63,35 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-DomainVerificationTxtMethodConfigDict = TypedDict(
-    "DomainVerificationTxtMethodConfigDict",
-    {
-        "name": "str",
-        "value": "str",
-    },
-    total=False,
-)
 
-DomainVerificationTxtMethodConfigObjectDict = TypedDict(
-    "DomainVerificationTxtMethodConfigObjectDict",
-    {
-        "name": "str",
-        "value": "str",
-    },
-    total=False,
-)
+class DomainVerificationTxtMethodConfigDict(TypedDict, total=False):
+    """DomainVerificationTxtMethodConfig as a plain dict."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "str",
-    },
-    total=False,
-)
+    name: str
+    """Type: str."""
+    value: str
+    """Type: str."""
 
+
+class DomainVerificationTxtMethodConfigObjectDict(TypedDict, total=False):
+    """DomainVerificationTxtMethodConfigObject as a plain dict."""
+
+    name: str
+    """Type: str."""
+    value: str
+    """Type: str."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Length: 1 to 128 characters."""
+    Value: str
+    """Length: 1 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::VpcLattice::DomainVerification",
     schema_file="aws-vpclattice-domainverification.json",
@@ -96,18 +102,9 @@ METADATA = _TypeMetadata(
     ),
     read_only=("/TxtMethodConfig", "/Status", "/Id", "/Arn"),
     create_only=("/DomainName",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("DomainName",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -117,61 +114,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 1, "type": "string"},
-            },
-            "required": ["Key"],
-            "type": "object",
-        },
-        "TxtMethodConfig": {
-            "additionalProperties": False,
-            "properties": {"name": {"type": "string"}, "value": {"type": "string"}},
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {
-            "maxLength": 2048,
-            "minLength": 20,
-            "pattern": "^arn:[a-z0-9\\-]+:vpc-lattice:[a-zA-Z0-9\\-]+:\\d{12}:domainverification/dv-[0-9a-z]{17}$",
-            "type": "string",
-        },
-        "DomainName": {"maxLength": 255, "minLength": 3, "type": "string"},
-        "Id": {
-            "maxLength": 2048,
-            "minLength": 20,
-            "pattern": "^((dv-[0-9a-z]{17})|(arn:[a-z0-9\\-]+:vpc-lattice:[a-zA-Z0-9\\-]+:\\d{12}:domainverification/dv-[0-9a-z]{17}))$",
-            "type": "string",
-        },
-        "Status": {"enum": ["VERIFIED", "PENDING", "VERIFICATION_TIMED_OUT"], "type": "string"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "TxtMethodConfig": {
-            "additionalProperties": False,
-            "properties": {"name": {"type": "string"}, "value": {"type": "string"}},
-            "type": "object",
-        },
-    },
-    "required": ["DomainName"],
-}
-
 
 class DomainVerification(_Resource):
     """AWS::VpcLattice::DomainVerification: Creates a Lattice Domain Verification
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Also identified by: Id; DomainName.
+    Replaced when any of these change (create-only): DomainName.
+    Read-only attributes (known once deployed): Arn, Id, Status, TxtMethodConfig.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-vpclattice-domainverification.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -181,32 +134,49 @@ class DomainVerification(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "DomainVerificationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "domain_verification.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Pattern:
+    ^arn:[a-z0-9\\-]+:vpc-lattice:[a-zA-Z0-9\\-]+:\\d{12}:domainverification/dv-[0-9a-z]{17}$
+    Length: 20 to 2048 characters."""
     Id: str
+    """Pattern:
+    ^((dv-[0-9a-z]{17})|(arn:[a-z0-9\\-]+:vpc-lattice:[a-zA-Z0-9\\-]+:\\d{12}:domainverification/dv-[0-9a-z]{17}))$
+    Length: 20 to 2048 characters."""
     Status: Literal["VERIFIED", "PENDING", "VERIFICATION_TIMED_OUT"]
+    """Allowed values: 'VERIFIED', 'PENDING', 'VERIFICATION_TIMED_OUT'."""
     TxtMethodConfig: DomainVerificationTxtMethodConfigObjectDict
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: DomainVerificationTxtMethodConfigObjectDict."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     DomainName: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        DomainName: str,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::VpcLattice::DomainVerification; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            DomainName: str,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::VpcLattice::DomainVerification; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            DomainName: Length: 3 to 255 characters. Create-only: changing it replaces the resource.
+                Required.
+            Tags: Items: 0 to 50 items. Items are unique.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -67,49 +71,51 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ListenerDefaultActionDict = TypedDict(
-    "ListenerDefaultActionDict",
-    {
-        "FixedResponse": "ListenerFixedResponseDict",
-        "Forward": "ListenerForwardDict",
-    },
-    total=False,
-)
 
-ListenerFixedResponseDict = TypedDict(
-    "ListenerFixedResponseDict",
-    {
-        "StatusCode": "Required[int]",
-    },
-    total=False,
-)
+class ListenerDefaultActionDict(TypedDict, total=False):
+    """ListenerDefaultAction as a plain dict."""
 
-ListenerForwardDict = TypedDict(
-    "ListenerForwardDict",
-    {
-        "TargetGroups": "Required[list[WeightedTargetGroupDict]]",
-    },
-    total=False,
-)
+    FixedResponse: ListenerFixedResponseDict
+    """Type: ListenerFixedResponseDict."""
+    Forward: ListenerForwardDict
+    """Type: ListenerForwardDict."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
-WeightedTargetGroupDict = TypedDict(
-    "WeightedTargetGroupDict",
-    {
-        "TargetGroupIdentifier": "Required[str]",
-        "Weight": "int",
-    },
-    total=False,
-)
+class ListenerFixedResponseDict(TypedDict, total=False):
+    """ListenerFixedResponse as a plain dict."""
 
+    StatusCode: Required[int]
+    """Range: 100 to 599 (inclusive)."""
+
+
+class ListenerForwardDict(TypedDict, total=False):
+    """ListenerForward as a plain dict."""
+
+    TargetGroups: Required[list[WeightedTargetGroupDict]]
+    """Items: 1 to 10 items."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 1 to 256 characters."""
+
+
+class WeightedTargetGroupDict(TypedDict, total=False):
+    """WeightedTargetGroup as a plain dict."""
+
+    TargetGroupIdentifier: Required[str]
+    """Pattern:
+    ^((tg-[0-9a-z]{17})|(arn:[a-z0-9\\-]+:vpc-lattice:[a-zA-Z0-9\\-]+:\\d{12}:targetgroup/tg-[0-9a-z]{17}))$
+    Length: 20 to 2048 characters."""
+    Weight: int
+    """Range: 0 to 999 (inclusive)."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::VpcLattice::Listener",
     schema_file="aws-vpclattice-listener.json",
@@ -118,17 +124,10 @@ METADATA = _TypeMetadata(
     read_only=("/Arn", "/Id", "/ServiceArn", "/ServiceId"),
     create_only=("/ServiceIdentifier", "/Name", "/Port", "/Protocol"),
     write_only=("/ServiceIdentifier",),
-    conditional_create_only=(),
     unordered_arrays=("/DefaultAction/Forward/TargetGroups", "/Tags"),
     required=("DefaultAction", "Protocol"),
     list_required=("ServiceIdentifier",),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -138,118 +137,20 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "DefaultAction": {
-            "additionalProperties": False,
-            "properties": {
-                "FixedResponse": {"$ref": "#/definitions/FixedResponse"},
-                "Forward": {"$ref": "#/definitions/Forward"},
-            },
-            "required": [],
-            "type": "object",
-        },
-        "FixedResponse": {
-            "additionalProperties": False,
-            "properties": {"StatusCode": {"maximum": 599, "minimum": 100, "type": "integer"}},
-            "required": ["StatusCode"],
-            "type": "object",
-        },
-        "Forward": {
-            "additionalProperties": False,
-            "properties": {
-                "TargetGroups": {
-                    "items": {"$ref": "#/definitions/WeightedTargetGroup"},
-                    "maxItems": 10,
-                    "minItems": 1,
-                    "type": "array",
-                }
-            },
-            "required": ["TargetGroups"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 1, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "WeightedTargetGroup": {
-            "additionalProperties": False,
-            "properties": {
-                "TargetGroupIdentifier": {
-                    "maxLength": 2048,
-                    "minLength": 20,
-                    "pattern": "^((tg-[0-9a-z]{17})|(arn:[a-z0-9\\-]+:vpc-lattice:[a-zA-Z0-9\\-]+:\\d{12}:targetgroup/tg-[0-9a-z]{17}))$",
-                    "type": "string",
-                },
-                "Weight": {"maximum": 999, "minimum": 0, "type": "integer"},
-            },
-            "required": ["TargetGroupIdentifier"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {
-            "maxLength": 2048,
-            "minLength": 20,
-            "pattern": "^arn(:[a-z0-9]+([.-][a-z0-9]+)*){2}(:([a-z0-9]+([.-][a-z0-9]+)*)?){2}:service/svc-[0-9a-z]{17}/listener/listener-[0-9a-z]{17}$",
-            "type": "string",
-        },
-        "DefaultAction": {"$ref": "#/definitions/DefaultAction"},
-        "Id": {
-            "maxLength": 26,
-            "minLength": 26,
-            "pattern": "^listener-[0-9a-z]{17}$",
-            "type": "string",
-        },
-        "Name": {
-            "maxLength": 63,
-            "minLength": 3,
-            "pattern": "^(?!listener-)(?![-])(?!.*[-]$)(?!.*[-]{2})[a-z0-9-]+$",
-            "type": "string",
-        },
-        "Port": {"maximum": 65535, "minimum": 1, "type": "integer"},
-        "Protocol": {"enum": ["HTTP", "HTTPS", "TLS_PASSTHROUGH"], "type": "string"},
-        "ServiceArn": {
-            "maxLength": 2048,
-            "minLength": 21,
-            "pattern": "^arn:[a-z0-9\\-]+:vpc-lattice:[a-zA-Z0-9\\-]+:\\d{12}:service/svc-[0-9a-z]{17}$",
-            "type": "string",
-        },
-        "ServiceId": {
-            "maxLength": 21,
-            "minLength": 21,
-            "pattern": "^svc-[0-9a-z]{17}$",
-            "type": "string",
-        },
-        "ServiceIdentifier": {
-            "maxLength": 2048,
-            "minLength": 21,
-            "pattern": "^((svc-[0-9a-z]{17})|(arn:[a-z0-9\\-]+:vpc-lattice:[a-zA-Z0-9\\-]+:\\d{12}:service/svc-[0-9a-z]{17}))$",
-            "type": "string",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": True,
-        },
-    },
-    "required": ["DefaultAction", "Protocol"],
-}
-
 
 class Listener(_Resource):
-    """AWS::VpcLattice::Listener: Creates a listener for a service. Before you start using your Amazon VPC Lattice service, you must add one or more listeners. A listener is a process ...
+    """AWS::VpcLattice::Listener: Creates a listener for a service. Before you start using your
+    Amazon VPC Lattice service, you must add one or more listeners. A listener is a process that
+    checks for connection requests to your services.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Also identified by: ServiceIdentifier, Name, Port.
+    Replaced when any of these change (create-only): ServiceIdentifier, Name, Port, Protocol.
+    Write-only (sent to AWS, never read back): ServiceIdentifier.
+    Read-only attributes (known once deployed): Arn, Id, ServiceArn, ServiceId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-vpclattice-listener.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -257,14 +158,22 @@ class Listener(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ListenerAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "listener.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Pattern:
+    ^arn(:[a-z0-9]+([.-][a-z0-9]+)*){2}(:([a-z0-9]+([.-][a-z0-9]+)*)?){2}:service/svc-[0-9a-z]{17}/listener/listener-[0-9a-z]{17}$
+    Length: 20 to 2048 characters."""
     Id: str
+    """Pattern: ^listener-[0-9a-z]{17}$ Length: exactly 26 characters."""
     ServiceArn: str
+    """Pattern: ^arn:[a-z0-9\\-]+:vpc-lattice:[a-zA-Z0-9\\-]+:\\d{12}:service/svc-[0-9a-z]{17}$
+    Length: 21 to 2048 characters."""
     ServiceId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Pattern: ^svc-[0-9a-z]{17}$ Length: exactly 21 characters."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     DefaultAction: ListenerDefaultActionDict
     Name: str
     Port: int
@@ -272,25 +181,39 @@ class Listener(_Resource):
     ServiceIdentifier: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        DefaultAction: ListenerDefaultAction | ListenerDefaultActionDict,
+        Protocol: Literal["HTTP", "HTTPS", "TLS_PASSTHROUGH"],
+        Name: str | None = None,
+        Port: int | None = None,
+        ServiceIdentifier: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::VpcLattice::Listener; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            DefaultAction: ListenerDefaultAction | ListenerDefaultActionDict,
-            Protocol: Literal["HTTP", "HTTPS", "TLS_PASSTHROUGH"],
-            Name: str | None = None,
-            Port: int | None = None,
-            ServiceIdentifier: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::VpcLattice::Listener; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            DefaultAction: Type: ListenerDefaultActionDict. Required.
+            Protocol: Allowed values: 'HTTP', 'HTTPS', 'TLS_PASSTHROUGH'. Create-only: changing it
+                replaces the resource. Required.
+            Name: Pattern: ^(?!listener-)(?![-])(?!.*[-]$)(?!.*[-]{2})[a-z0-9-]+$ Length: 3 to 63
+                characters. Create-only: changing it replaces the resource.
+            Port: Range: 1 to 65535 (inclusive). Create-only: changing it replaces the resource.
+            ServiceIdentifier: Pattern:
+                ^((svc-[0-9a-z]{17})|(arn:[a-z0-9\\-]+:vpc-lattice:[a-zA-Z0-9\\-]+:\\d{12}:service/svc-[0-9a-z]{17}))$
+                Length: 21 to 2048 characters. Create-only: changing it replaces the resource.
+                Write-only: sent to AWS, never read back.
+            Tags: Items: 0 to 50 items. Items are unique.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -75,64 +79,61 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ResourceConfigurationCidrResourceDict = TypedDict(
-    "ResourceConfigurationCidrResourceDict",
-    {
-        "CidrRanges": "Required[list[str]]",
-    },
-    total=False,
-)
 
-ResourceConfigurationDnsResourceDict = TypedDict(
-    "ResourceConfigurationDnsResourceDict",
-    {
-        "DomainName": "Required[str]",
-        "IpAddressType": "Required[Literal['IPV4', 'IPV6', 'DUALSTACK']]",
-    },
-    total=False,
-)
+class ResourceConfigurationCidrResourceDict(TypedDict, total=False):
+    """ResourceConfigurationCidrResource as a plain dict."""
 
-ResourceConfigurationResourceConfigurationDefinitionOption1Dict = TypedDict(
-    "ResourceConfigurationResourceConfigurationDefinitionOption1Dict",
-    {
-        "IpResource": "Required[str]",
-    },
-    total=False,
-)
+    CidrRanges: Required[list[str]]
+    """Items: 1 to 10 items. Each item: Length: 1 to 50 characters."""
 
-ResourceConfigurationResourceConfigurationDefinitionOption2Dict = TypedDict(
-    "ResourceConfigurationResourceConfigurationDefinitionOption2Dict",
-    {
-        "ArnResource": "Required[str]",
-    },
-    total=False,
-)
 
-ResourceConfigurationResourceConfigurationDefinitionOption3Dict = TypedDict(
-    "ResourceConfigurationResourceConfigurationDefinitionOption3Dict",
-    {
-        "DnsResource": "Required[ResourceConfigurationDnsResourceDict]",
-    },
-    total=False,
-)
+class ResourceConfigurationDnsResourceDict(TypedDict, total=False):
+    """ResourceConfigurationDnsResource as a plain dict."""
 
-ResourceConfigurationResourceConfigurationDefinitionOption4Dict = TypedDict(
-    "ResourceConfigurationResourceConfigurationDefinitionOption4Dict",
-    {
-        "CidrResource": "Required[ResourceConfigurationCidrResourceDict]",
-    },
-    total=False,
-)
+    DomainName: Required[str]
+    """Length: 3 to 255 characters."""
+    IpAddressType: Required[Literal["IPV4", "IPV6", "DUALSTACK"]]
+    """Allowed values: 'IPV4', 'IPV6', 'DUALSTACK'."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "str",
-    },
-    total=False,
-)
 
+class ResourceConfigurationResourceConfigurationDefinitionOption1Dict(TypedDict, total=False):
+    """ResourceConfigurationResourceConfigurationDefinitionOption1 as a plain dict."""
+
+    IpResource: Required[str]
+    """Length: 4 to 39 characters."""
+
+
+class ResourceConfigurationResourceConfigurationDefinitionOption2Dict(TypedDict, total=False):
+    """ResourceConfigurationResourceConfigurationDefinitionOption2 as a plain dict."""
+
+    ArnResource: Required[str]
+    """Pattern: ^arn.* Length: at most 1224 characters."""
+
+
+class ResourceConfigurationResourceConfigurationDefinitionOption3Dict(TypedDict, total=False):
+    """ResourceConfigurationResourceConfigurationDefinitionOption3 as a plain dict."""
+
+    DnsResource: Required[ResourceConfigurationDnsResourceDict]
+    """Type: ResourceConfigurationDnsResourceDict."""
+
+
+class ResourceConfigurationResourceConfigurationDefinitionOption4Dict(TypedDict, total=False):
+    """ResourceConfigurationResourceConfigurationDefinitionOption4 as a plain dict."""
+
+    CidrResource: Required[ResourceConfigurationCidrResourceDict]
+    """Type: ResourceConfigurationCidrResourceDict."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Length: 1 to 128 characters."""
+    Value: str
+    """Length: 1 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::VpcLattice::ResourceConfiguration",
     schema_file="aws-vpclattice-resourceconfiguration.json",
@@ -149,21 +150,13 @@ METADATA = _TypeMetadata(
         "/DomainVerificationId",
     ),
     write_only=("/ResourceConfigurationAuthType", "/ResourceConfigurationGroupId"),
-    conditional_create_only=(),
     unordered_arrays=(
         "/PortRanges",
         "/ResourceConfigurationDefinition/CidrResource/CidrRanges",
         "/Tags",
     ),
     required=("Name", "ResourceConfigurationType"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -173,133 +166,21 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ArnResource": {"maxLength": 1224, "pattern": "^arn.*", "type": "string"},
-        "CidrResource": {
-            "additionalProperties": False,
-            "properties": {
-                "CidrRanges": {
-                    "items": {"maxLength": 50, "minLength": 1, "type": "string"},
-                    "maxItems": 10,
-                    "minItems": 1,
-                    "type": "array",
-                }
-            },
-            "required": ["CidrRanges"],
-            "type": "object",
-        },
-        "DnsResource": {
-            "additionalProperties": False,
-            "properties": {
-                "DomainName": {"maxLength": 255, "minLength": 3, "type": "string"},
-                "IpAddressType": {"enum": ["IPV4", "IPV6", "DUALSTACK"], "type": "string"},
-            },
-            "required": ["DomainName", "IpAddressType"],
-            "type": "object",
-        },
-        "Id": {
-            "maxLength": 22,
-            "minLength": 22,
-            "pattern": "^rcfg-[0-9a-z]{17}$",
-            "type": "string",
-        },
-        "IpResource": {"maxLength": 39, "minLength": 4, "type": "string"},
-        "PortRange": {
-            "maxLength": 11,
-            "minLength": 1,
-            "pattern": "^((\\d{1,5}\\-\\d{1,5})|(\\d+))$",
-            "type": "string",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 1, "type": "string"},
-            },
-            "required": ["Key"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AllowAssociationToSharableServiceNetwork": {"type": "boolean"},
-        "Arn": {
-            "maxLength": 2048,
-            "minLength": 20,
-            "pattern": "^arn:[a-z0-9f\\-]+:vpc-lattice:[a-zA-Z0-9\\-]+:\\d{12}:resourceconfiguration/rcfg-[0-9a-z]{17}$",
-            "type": "string",
-        },
-        "CustomDomainName": {"maxLength": 255, "minLength": 3, "type": "string"},
-        "DomainVerificationId": {
-            "maxLength": 20,
-            "minLength": 20,
-            "pattern": "^dv-[a-fA-F0-9]{17}$",
-            "type": "string",
-        },
-        "GroupDomain": {"maxLength": 255, "minLength": 3, "type": "string"},
-        "Id": {"$ref": "#/definitions/Id"},
-        "Name": {
-            "maxLength": 40,
-            "minLength": 3,
-            "pattern": "^(?!rcfg-)(?![-])(?!.*[-]$)(?!.*[-]{2})[a-z0-9-]+$",
-            "type": "string",
-        },
-        "PortRanges": {"items": {"$ref": "#/definitions/PortRange"}, "type": "array"},
-        "ProtocolType": {"enum": ["TCP"], "type": "string"},
-        "ResourceConfigurationAuthType": {"enum": ["NONE", "AWS_IAM"], "type": "string"},
-        "ResourceConfigurationDefinition": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {"IpResource": {"$ref": "#/definitions/IpResource"}},
-                    "required": ["IpResource"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {"ArnResource": {"$ref": "#/definitions/ArnResource"}},
-                    "required": ["ArnResource"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {"DnsResource": {"$ref": "#/definitions/DnsResource"}},
-                    "required": ["DnsResource"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {"CidrResource": {"$ref": "#/definitions/CidrResource"}},
-                    "required": ["CidrResource"],
-                    "type": "object",
-                },
-            ],
-            "type": "object",
-        },
-        "ResourceConfigurationGroupId": {"$ref": "#/definitions/Id"},
-        "ResourceConfigurationType": {
-            "enum": ["GROUP", "CHILD", "SINGLE", "ARN", "CIDR"],
-            "type": "string",
-        },
-        "ResourceGatewayId": {"type": "string"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": True,
-        },
-    },
-    "required": ["Name", "ResourceConfigurationType"],
-}
-
 
 class ResourceConfiguration(_Resource):
     """AWS::VpcLattice::ResourceConfiguration: VpcLattice ResourceConfiguration CFN resource
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Also identified by: Id.
+    Replaced when any of these change (create-only): ResourceGatewayId, ResourceConfigurationType,
+    ProtocolType, ResourceConfigurationAuthType, CustomDomainName, GroupDomain,
+    DomainVerificationId.
+    Write-only (sent to AWS, never read back): ResourceConfigurationAuthType,
+    ResourceConfigurationGroupId.
+    Read-only attributes (known once deployed): Arn, Id.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-vpclattice-resourceconfiguration.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -309,12 +190,19 @@ class ResourceConfiguration(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ResourceConfigurationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "resource_configuration.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Pattern:
+    ^arn:[a-z0-9f\\-]+:vpc-lattice:[a-zA-Z0-9\\-]+:\\d{12}:resourceconfiguration/rcfg-[0-9a-z]{17}$
+    Length: 20 to 2048 characters."""
     Id: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Pattern: ^rcfg-[0-9a-z]{17}$ Length: exactly 22 characters."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AllowAssociationToSharableServiceNetwork: bool
     CustomDomainName: str
     DomainVerificationId: str
@@ -329,32 +217,56 @@ class ResourceConfiguration(_Resource):
     ResourceGatewayId: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str,
+        ResourceConfigurationType: Literal["GROUP", "CHILD", "SINGLE", "ARN", "CIDR"],
+        AllowAssociationToSharableServiceNetwork: bool | None = None,
+        CustomDomainName: str | None = None,
+        DomainVerificationId: str | None = None,
+        GroupDomain: str | None = None,
+        PortRanges: list[str] | None = None,
+        ProtocolType: Literal["TCP"] | None = None,
+        ResourceConfigurationAuthType: Literal["NONE", "AWS_IAM"] | None = None,
+        ResourceConfigurationDefinition: dict[str, Any] | None = None,
+        ResourceConfigurationGroupId: str | None = None,
+        ResourceGatewayId: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::VpcLattice::ResourceConfiguration; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str,
-            ResourceConfigurationType: Literal["GROUP", "CHILD", "SINGLE", "ARN", "CIDR"],
-            AllowAssociationToSharableServiceNetwork: bool | None = None,
-            CustomDomainName: str | None = None,
-            DomainVerificationId: str | None = None,
-            GroupDomain: str | None = None,
-            PortRanges: list[str] | None = None,
-            ProtocolType: Literal["TCP"] | None = None,
-            ResourceConfigurationAuthType: Literal["NONE", "AWS_IAM"] | None = None,
-            ResourceConfigurationDefinition: dict[str, Any] | None = None,
-            ResourceConfigurationGroupId: str | None = None,
-            ResourceGatewayId: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::VpcLattice::ResourceConfiguration; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Name: Pattern: ^(?!rcfg-)(?![-])(?!.*[-]$)(?!.*[-]{2})[a-z0-9-]+$ Length: 3 to 40
+                characters. Required.
+            ResourceConfigurationType: Allowed values: 'GROUP', 'CHILD', 'SINGLE', 'ARN', 'CIDR'.
+                Create-only: changing it replaces the resource. Required.
+            AllowAssociationToSharableServiceNetwork: Type: bool.
+            CustomDomainName: Length: 3 to 255 characters. Create-only: changing it replaces the
+                resource.
+            DomainVerificationId: Pattern: ^dv-[a-fA-F0-9]{17}$ Length: exactly 20 characters.
+                Create-only: changing it replaces the resource.
+            GroupDomain: Length: 3 to 255 characters. Create-only: changing it replaces the
+                resource.
+            PortRanges: Each item: Pattern: ^((\\d{1,5}\\-\\d{1,5})|(\\d+))$ Length: 1 to 11
+                characters.
+            ProtocolType: Allowed values: 'TCP'. Create-only: changing it replaces the resource.
+            ResourceConfigurationAuthType: Allowed values: 'NONE', 'AWS_IAM'. Create-only: changing
+                it replaces the resource. Write-only: sent to AWS, never read back.
+            ResourceConfigurationDefinition: Type: dict[str, Any].
+            ResourceConfigurationGroupId: Pattern: ^rcfg-[0-9a-z]{17}$ Length: exactly 22
+                characters. Write-only: sent to AWS, never read back.
+            ResourceGatewayId: Type: str. Create-only: changing it replaces the resource.
+            Tags: Items: 0 to 50 items. Items are unique.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,15 +55,17 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "str",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Length: 1 to 128 characters."""
+    Value: str
+    """Length: 1 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::VpcLattice::ResourceGateway",
     schema_file="aws-vpclattice-resourcegateway.json",
@@ -73,18 +79,9 @@ METADATA = _TypeMetadata(
         "/Name",
         "/ResourceConfigDnsResolution",
     ),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/SecurityGroupIds", "/SubnetIds", "/Tags"),
     required=("Name", "VpcIdentifier", "SubnetIds"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -94,80 +91,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 1, "type": "string"},
-            },
-            "required": ["Key"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "Arn": {
-            "maxLength": 2048,
-            "minLength": 20,
-            "pattern": "^arn:[a-z0-9\\-]+:vpc-lattice:[a-zA-Z0-9\\-]+:\\d{12}:resourcegateway/rgw-[0-9a-z]{17}$",
-            "type": "string",
-        },
-        "Id": {
-            "maxLength": 2048,
-            "minLength": 17,
-            "pattern": "^((rgw-[0-9a-z]{17})|(arn:[a-z0-9\\-]+:vpc-lattice:[a-zA-Z0-9\\-]+:\\d{12}:resourcegateway/rgw-[0-9a-z]{17}))$",
-            "type": "string",
-        },
-        "IpAddressType": {"enum": ["IPV4", "IPV6", "DUALSTACK"], "type": "string"},
-        "Ipv4AddressesPerEni": {"maximum": 62, "minimum": 1, "type": "integer"},
-        "Name": {
-            "maxLength": 40,
-            "minLength": 3,
-            "pattern": "^(?!rgw-)(?![-])(?!.*[-]$)(?!.*[-]{2})[a-z0-9-]+$",
-            "type": "string",
-        },
-        "ResourceConfigDnsResolution": {"enum": ["IN_VPC", "PUBLIC"], "type": "string"},
-        "SecurityGroupIds": {
-            "items": {
-                "anyOf": [{}, {}, {}],
-                "maxLength": 200,
-                "minLength": 5,
-                "pattern": "^sg-(([0-9a-z]{8})|([0-9a-z]{17}))$",
-                "type": "string",
-            },
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "SubnetIds": {
-            "items": {"maxLength": 200, "minLength": 5, "type": "string"},
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "VpcIdentifier": {
-            "maxLength": 50,
-            "minLength": 5,
-            "pattern": "^vpc-(([0-9a-z]{8})|([0-9a-z]{17}))$",
-            "type": "string",
-        },
-    },
-    "required": ["Name", "VpcIdentifier", "SubnetIds"],
-}
-
 
 class ResourceGateway(_Resource):
     """AWS::VpcLattice::ResourceGateway: Creates a resource gateway for a service.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Also identified by: Id.
+    Replaced when any of these change (create-only): VpcIdentifier, SubnetIds, IpAddressType, Name,
+    ResourceConfigDnsResolution.
+    Read-only attributes (known once deployed): Arn, Id.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-vpclattice-resourcegateway.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -175,12 +110,19 @@ class ResourceGateway(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ResourceGatewayAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "resource_gateway.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Pattern:
+    ^arn:[a-z0-9\\-]+:vpc-lattice:[a-zA-Z0-9\\-]+:\\d{12}:resourcegateway/rgw-[0-9a-z]{17}$ Length:
+    20 to 2048 characters."""
     Id: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Pattern:
+    ^((rgw-[0-9a-z]{17})|(arn:[a-z0-9\\-]+:vpc-lattice:[a-zA-Z0-9\\-]+:\\d{12}:resourcegateway/rgw-[0-9a-z]{17}))$
+    Length: 17 to 2048 characters."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     IpAddressType: Literal["IPV4", "IPV6", "DUALSTACK"]
     Ipv4AddressesPerEni: int
     Name: str
@@ -190,30 +132,45 @@ class ResourceGateway(_Resource):
     Tags: list[TagDict]
     VpcIdentifier: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str,
+        SubnetIds: list[str],
+        VpcIdentifier: str,
+        IpAddressType: Literal["IPV4", "IPV6", "DUALSTACK"] | None = None,
+        Ipv4AddressesPerEni: int | None = None,
+        ResourceConfigDnsResolution: Literal["IN_VPC", "PUBLIC"] | None = None,
+        SecurityGroupIds: list[str] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::VpcLattice::ResourceGateway; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str,
-            SubnetIds: list[str],
-            VpcIdentifier: str,
-            IpAddressType: Literal["IPV4", "IPV6", "DUALSTACK"] | None = None,
-            Ipv4AddressesPerEni: int | None = None,
-            ResourceConfigDnsResolution: Literal["IN_VPC", "PUBLIC"] | None = None,
-            SecurityGroupIds: list[str] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::VpcLattice::ResourceGateway; `await` it inside an App to deploy it.
-
-            Ipv4AddressesPerEni: The number of IPv4 addresses to allocate per ENI for the resource gateway
-            SecurityGroupIds: The ID of one or more security groups to associate with the endpoint network interface.
-            SubnetIds: The ID of one or more subnets in which to create an endpoint network interface.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Name: Pattern: ^(?!rgw-)(?![-])(?!.*[-]$)(?!.*[-]{2})[a-z0-9-]+$ Length: 3 to 40
+                characters. Create-only: changing it replaces the resource. Required.
+            SubnetIds: The ID of one or more subnets in which to create an endpoint network
+                interface. Create-only: changing it replaces the resource. Required.
+            VpcIdentifier: Pattern: ^vpc-(([0-9a-z]{8})|([0-9a-z]{17}))$ Length: 5 to 50 characters.
+                Create-only: changing it replaces the resource. Required.
+            IpAddressType: Allowed values: 'IPV4', 'IPV6', 'DUALSTACK'. Create-only: changing it
+                replaces the resource.
+            Ipv4AddressesPerEni: The number of IPv4 addresses to allocate per ENI for the resource
+                gateway
+            ResourceConfigDnsResolution: Allowed values: 'IN_VPC', 'PUBLIC'. Create-only: changing
+                it replaces the resource.
+            SecurityGroupIds: The ID of one or more security groups to associate with the endpoint
+                network interface.
+            Tags: Items: 0 to 50 items. Items are unique.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

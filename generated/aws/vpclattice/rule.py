@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -91,105 +95,109 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-HeaderMatchDict = TypedDict(
-    "HeaderMatchDict",
-    {
-        "CaseSensitive": "bool",
-        "Match": "Required[HeaderMatchTypeDict]",
-        "Name": "Required[str]",
-    },
-    total=False,
-)
 
-HeaderMatchTypeDict = TypedDict(
-    "HeaderMatchTypeDict",
-    {
-        "Contains": "str",
-        "Exact": "str",
-        "Prefix": "str",
-    },
-    total=False,
-)
+class HeaderMatchDict(TypedDict, total=False):
+    """HeaderMatch as a plain dict."""
 
-PathMatchTypeDict = TypedDict(
-    "PathMatchTypeDict",
-    {
-        "Exact": "str",
-        "Prefix": "str",
-    },
-    total=False,
-)
+    CaseSensitive: bool
+    """Type: bool."""
+    Match: Required[HeaderMatchTypeDict]
+    """Type: HeaderMatchTypeDict."""
+    Name: Required[str]
+    """Length: 1 to 40 characters."""
 
-RuleActionDict = TypedDict(
-    "RuleActionDict",
-    {
-        "FixedResponse": "RuleFixedResponseDict",
-        "Forward": "RuleForwardDict",
-    },
-    total=False,
-)
 
-RuleFixedResponseDict = TypedDict(
-    "RuleFixedResponseDict",
-    {
-        "StatusCode": "Required[int]",
-    },
-    total=False,
-)
+class HeaderMatchTypeDict(TypedDict, total=False):
+    """HeaderMatchType as a plain dict."""
 
-RuleForwardDict = TypedDict(
-    "RuleForwardDict",
-    {
-        "TargetGroups": "Required[list[WeightedTargetGroupDict]]",
-    },
-    total=False,
-)
+    Contains: str
+    """Length: 1 to 128 characters."""
+    Exact: str
+    """Length: 1 to 128 characters."""
+    Prefix: str
+    """Length: 1 to 128 characters."""
 
-RuleHttpMatchDict = TypedDict(
-    "RuleHttpMatchDict",
-    {
-        "HeaderMatches": "list[HeaderMatchDict]",
-        "Method": "Literal['CONNECT', 'DELETE', 'GET', 'HEAD', 'OPTIONS', 'POST', 'PUT', 'TRACE']",
-        "PathMatch": "RulePathMatchDict",
-    },
-    total=False,
-)
 
-RuleMatchDict = TypedDict(
-    "RuleMatchDict",
-    {
-        "HttpMatch": "Required[RuleHttpMatchDict]",
-    },
-    total=False,
-)
+class PathMatchTypeDict(TypedDict, total=False):
+    """PathMatchType as a plain dict."""
 
-RulePathMatchDict = TypedDict(
-    "RulePathMatchDict",
-    {
-        "CaseSensitive": "bool",
-        "Match": "Required[PathMatchTypeDict]",
-    },
-    total=False,
-)
+    Exact: str
+    """Pattern: ^\\/[a-zA-Z0-9@:%_+.~#?&\\/=-]*$ Length: 1 to 128 characters."""
+    Prefix: str
+    """Pattern: ^\\/[a-zA-Z0-9@:%_+.~#?&\\/=-]*$ Length: 1 to 128 characters."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
-WeightedTargetGroupDict = TypedDict(
-    "WeightedTargetGroupDict",
-    {
-        "TargetGroupIdentifier": "Required[str]",
-        "Weight": "int",
-    },
-    total=False,
-)
+class RuleActionDict(TypedDict, total=False):
+    """RuleAction as a plain dict."""
 
+    FixedResponse: RuleFixedResponseDict
+    """Type: RuleFixedResponseDict."""
+    Forward: RuleForwardDict
+    """Type: RuleForwardDict."""
+
+
+class RuleFixedResponseDict(TypedDict, total=False):
+    """RuleFixedResponse as a plain dict."""
+
+    StatusCode: Required[int]
+    """Range: 100 to 599 (inclusive)."""
+
+
+class RuleForwardDict(TypedDict, total=False):
+    """RuleForward as a plain dict."""
+
+    TargetGroups: Required[list[WeightedTargetGroupDict]]
+    """Items: 1 to 10 items."""
+
+
+class RuleHttpMatchDict(TypedDict, total=False):
+    """RuleHttpMatch as a plain dict."""
+
+    HeaderMatches: list[HeaderMatchDict]
+    """Items: at most 5 items."""
+    Method: Literal["CONNECT", "DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT", "TRACE"]
+    """Allowed values: 'CONNECT', 'DELETE', 'GET', 'HEAD', 'OPTIONS', 'POST', 'PUT', 'TRACE'."""
+    PathMatch: RulePathMatchDict
+    """Type: RulePathMatchDict."""
+
+
+class RuleMatchDict(TypedDict, total=False):
+    """RuleMatch as a plain dict."""
+
+    HttpMatch: Required[RuleHttpMatchDict]
+    """Type: RuleHttpMatchDict."""
+
+
+class RulePathMatchDict(TypedDict, total=False):
+    """RulePathMatch as a plain dict."""
+
+    CaseSensitive: bool
+    """Type: bool."""
+    Match: Required[PathMatchTypeDict]
+    """Type: PathMatchTypeDict."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 1 to 256 characters."""
+
+
+class WeightedTargetGroupDict(TypedDict, total=False):
+    """WeightedTargetGroup as a plain dict."""
+
+    TargetGroupIdentifier: Required[str]
+    """Pattern:
+    ^((tg-[0-9a-z]{17})|(arn:[a-z0-9\\-]+:vpc-lattice:[a-zA-Z0-9\\-]+:\\d{12}:targetgroup/tg-[0-9a-z]{17}))$
+    Length: 20 to 2048 characters."""
+    Weight: int
+    """Range: 0 to 999 (inclusive)."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::VpcLattice::Rule",
     schema_file="aws-vpclattice-rule.json",
@@ -198,17 +206,10 @@ METADATA = _TypeMetadata(
     read_only=("/Arn", "/Id"),
     create_only=("/ListenerIdentifier", "/ServiceIdentifier", "/Name"),
     write_only=("/ListenerIdentifier", "/ServiceIdentifier"),
-    conditional_create_only=(),
     unordered_arrays=("/Action/Forward/TargetGroups", "/Match/HttpMatch/HeaderMatches", "/Tags"),
     required=("Action", "Match", "Priority"),
     list_required=("ServiceIdentifier", "ListenerIdentifier"),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -218,191 +219,36 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Action": {
-            "additionalProperties": False,
-            "properties": {
-                "FixedResponse": {"$ref": "#/definitions/FixedResponse"},
-                "Forward": {"$ref": "#/definitions/Forward"},
-            },
-            "required": [],
-            "type": "object",
-        },
-        "FixedResponse": {
-            "additionalProperties": False,
-            "properties": {"StatusCode": {"maximum": 599, "minimum": 100, "type": "integer"}},
-            "required": ["StatusCode"],
-            "type": "object",
-        },
-        "Forward": {
-            "additionalProperties": False,
-            "properties": {
-                "TargetGroups": {
-                    "items": {"$ref": "#/definitions/WeightedTargetGroup"},
-                    "maxItems": 10,
-                    "minItems": 1,
-                    "type": "array",
-                }
-            },
-            "required": ["TargetGroups"],
-            "type": "object",
-        },
-        "HeaderMatch": {
-            "additionalProperties": False,
-            "properties": {
-                "CaseSensitive": {"type": "boolean"},
-                "Match": {"$ref": "#/definitions/HeaderMatchType"},
-                "Name": {"maxLength": 40, "minLength": 1, "type": "string"},
-            },
-            "required": ["Match", "Name"],
-            "type": "object",
-        },
-        "HeaderMatchType": {
-            "additionalProperties": False,
-            "properties": {
-                "Contains": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Exact": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Prefix": {"maxLength": 128, "minLength": 1, "type": "string"},
-            },
-            "type": "object",
-        },
-        "HttpMatch": {
-            "additionalProperties": False,
-            "properties": {
-                "HeaderMatches": {
-                    "items": {"$ref": "#/definitions/HeaderMatch"},
-                    "maxItems": 5,
-                    "type": "array",
-                },
-                "Method": {
-                    "enum": ["CONNECT", "DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT", "TRACE"],
-                    "type": "string",
-                },
-                "PathMatch": {"$ref": "#/definitions/PathMatch"},
-            },
-            "type": "object",
-        },
-        "Match": {
-            "additionalProperties": False,
-            "properties": {"HttpMatch": {"$ref": "#/definitions/HttpMatch"}},
-            "required": ["HttpMatch"],
-            "type": "object",
-        },
-        "PathMatch": {
-            "additionalProperties": False,
-            "properties": {
-                "CaseSensitive": {"type": "boolean"},
-                "Match": {"$ref": "#/definitions/PathMatchType"},
-            },
-            "required": ["Match"],
-            "type": "object",
-        },
-        "PathMatchType": {
-            "additionalProperties": False,
-            "properties": {
-                "Exact": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^\\/[a-zA-Z0-9@:%_+.~#?&\\/=-]*$",
-                    "type": "string",
-                },
-                "Prefix": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^\\/[a-zA-Z0-9@:%_+.~#?&\\/=-]*$",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 1, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "WeightedTargetGroup": {
-            "additionalProperties": False,
-            "properties": {
-                "TargetGroupIdentifier": {
-                    "maxLength": 2048,
-                    "minLength": 20,
-                    "pattern": "^((tg-[0-9a-z]{17})|(arn:[a-z0-9\\-]+:vpc-lattice:[a-zA-Z0-9\\-]+:\\d{12}:targetgroup/tg-[0-9a-z]{17}))$",
-                    "type": "string",
-                },
-                "Weight": {"maximum": 999, "minimum": 0, "type": "integer"},
-            },
-            "required": ["TargetGroupIdentifier"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Action": {"$ref": "#/definitions/Action"},
-        "Arn": {
-            "maxLength": 2048,
-            "minLength": 20,
-            "pattern": "^arn(:[a-z0-9]+([.-][a-z0-9]+)*){2}(:([a-z0-9]+([.-][a-z0-9]+)*)?){2}:service/svc-[0-9a-z]{17}/listener/listener-[0-9a-z]{17}/rule/((rule-[0-9a-z]{17})|(default))$",
-            "type": "string",
-        },
-        "Id": {
-            "maxLength": 22,
-            "minLength": 7,
-            "pattern": "^((rule-[0-9a-z]{17})|(default))$",
-            "type": "string",
-        },
-        "ListenerIdentifier": {
-            "maxLength": 2048,
-            "minLength": 20,
-            "pattern": "^((listener-[0-9a-z]{17})|(arn(:[a-z0-9]+([.-][a-z0-9]+)*){2}(:([a-z0-9]+([.-][a-z0-9]+)*)?){2}:service/svc-[0-9a-z]{17}/listener/listener-[0-9a-z]{17}))$",
-            "type": "string",
-        },
-        "Match": {"$ref": "#/definitions/Match"},
-        "Name": {
-            "maxLength": 63,
-            "minLength": 3,
-            "pattern": "^(?!rule-)(?![-])(?!.*[-]$)(?!.*[-]{2})[a-z0-9-]+$",
-            "type": "string",
-        },
-        "Priority": {"maximum": 2000, "minimum": 1, "type": "integer"},
-        "ServiceIdentifier": {
-            "maxLength": 2048,
-            "minLength": 20,
-            "pattern": "^((svc-[0-9a-z]{17})|(arn(:[a-z0-9]+([.-][a-z0-9]+)*){2}(:([a-z0-9]+([.-][a-z0-9]+)*)?){2}:service/svc-[0-9a-z]{17}))$",
-            "type": "string",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": True,
-        },
-    },
-    "required": ["Action", "Match", "Priority"],
-}
-
 
 class Rule(_Resource):
-    """AWS::VpcLattice::Rule: Creates a listener rule. Each listener has a default rule for checking connection requests, but you can define additional rules. Each rule consists of...
+    """AWS::VpcLattice::Rule: Creates a listener rule. Each listener has a default rule for checking
+    connection requests, but you can define additional rules. Each rule consists of a priority, one
+    or more actions, and one or more conditions.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Also identified by: ServiceIdentifier, ListenerIdentifier, Name.
+    Replaced when any of these change (create-only): ListenerIdentifier, ServiceIdentifier, Name.
+    Write-only (sent to AWS, never read back): ListenerIdentifier, ServiceIdentifier.
+    Read-only attributes (known once deployed): Arn, Id.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-vpclattice-rule.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
     props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "RuleProps")
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "RuleAttributes")
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "rule.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Pattern:
+    ^arn(:[a-z0-9]+([.-][a-z0-9]+)*){2}(:([a-z0-9]+([.-][a-z0-9]+)*)?){2}:service/svc-[0-9a-z]{17}/listener/listener-[0-9a-z]{17}/rule/((rule-[0-9a-z]{17})|(default))$
+    Length: 20 to 2048 characters."""
     Id: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Pattern: ^((rule-[0-9a-z]{17})|(default))$ Length: 7 to 22 characters."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Action: RuleActionDict
     ListenerIdentifier: str
     Match: RuleMatchDict
@@ -411,26 +257,43 @@ class Rule(_Resource):
     ServiceIdentifier: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Action: RuleAction | RuleActionDict,
+        Match: RuleMatch | RuleMatchDict,
+        Priority: int,
+        ListenerIdentifier: str | None = None,
+        Name: str | None = None,
+        ServiceIdentifier: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::VpcLattice::Rule; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Action: RuleAction | RuleActionDict,
-            Match: RuleMatch | RuleMatchDict,
-            Priority: int,
-            ListenerIdentifier: str | None = None,
-            Name: str | None = None,
-            ServiceIdentifier: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::VpcLattice::Rule; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Action: Type: RuleActionDict. Required.
+            Match: Type: RuleMatchDict. Required.
+            Priority: Range: 1 to 2000 (inclusive). Required.
+            ListenerIdentifier: Pattern:
+                ^((listener-[0-9a-z]{17})|(arn(:[a-z0-9]+([.-][a-z0-9]+)*){2}(:([a-z0-9]+([.-][a-z0-9]+)*)?){2}:service/svc-[0-9a-z]{17}/listener/listener-[0-9a-z]{17}))$
+                Length: 20 to 2048 characters. Create-only: changing it replaces the resource.
+                Write-only: sent to AWS, never read back.
+            Name: Pattern: ^(?!rule-)(?![-])(?!.*[-]$)(?!.*[-]{2})[a-z0-9-]+$ Length: 3 to 63
+                characters. Create-only: changing it replaces the resource.
+            ServiceIdentifier: Pattern:
+                ^((svc-[0-9a-z]{17})|(arn(:[a-z0-9]+([.-][a-z0-9]+)*){2}(:([a-z0-9]+([.-][a-z0-9]+)*)?){2}:service/svc-[0-9a-z]{17}))$
+                Length: 20 to 2048 characters. Create-only: changing it replaces the resource.
+                Write-only: sent to AWS, never read back.
+            Tags: Items: 0 to 50 items. Items are unique.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,24 +59,26 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ServiceDnsEntryDict = TypedDict(
-    "ServiceDnsEntryDict",
-    {
-        "DomainName": "str",
-        "HostedZoneId": "str",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class ServiceDnsEntryDict(TypedDict, total=False):
+    """ServiceDnsEntry as a plain dict."""
 
+    DomainName: str
+    """Type: str."""
+    HostedZoneId: str
+    """Type: str."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 1 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::VpcLattice::Service",
     schema_file="aws-vpclattice-service.json",
@@ -91,18 +97,8 @@ METADATA = _TypeMetadata(
         "/Status",
     ),
     create_only=("/Name", "/CustomDomainName"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
-    required=(),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -112,76 +108,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "DnsEntry": {
-            "additionalProperties": False,
-            "properties": {"DomainName": {"type": "string"}, "HostedZoneId": {"type": "string"}},
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 1, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {
-            "maxLength": 2048,
-            "minLength": 20,
-            "pattern": "^arn:[a-z0-9\\-]+:vpc-lattice:[a-zA-Z0-9\\-]+:\\d{12}:service/svc-[0-9a-z]{17}$",
-            "type": "string",
-        },
-        "AuthType": {"enum": ["NONE", "AWS_IAM"], "type": "string"},
-        "CertificateArn": {
-            "maxLength": 2048,
-            "pattern": "^(arn(:[a-z0-9]+([.-][a-z0-9]+)*){2}(:([a-z0-9]+([.-][a-z0-9]+)*)?){2}:certificate/[0-9a-z-]+)?$",
-            "type": "string",
-        },
-        "CreatedAt": {"type": "string"},
-        "CustomDomainName": {"maxLength": 255, "minLength": 3, "type": "string"},
-        "DnsEntry": {"$ref": "#/definitions/DnsEntry"},
-        "Id": {"maxLength": 21, "minLength": 21, "pattern": "^svc-[0-9a-z]{17}$", "type": "string"},
-        "IdleTimeoutSeconds": {"maximum": 600, "minimum": 60, "type": "integer"},
-        "LastUpdatedAt": {"type": "string"},
-        "Name": {
-            "maxLength": 40,
-            "minLength": 3,
-            "pattern": "^(?!svc-)(?![-])(?!.*[-]$)(?!.*[-]{2})[a-z0-9-]+$",
-            "type": "string",
-        },
-        "Status": {
-            "enum": [
-                "ACTIVE",
-                "CREATE_IN_PROGRESS",
-                "DELETE_IN_PROGRESS",
-                "CREATE_FAILED",
-                "DELETE_FAILED",
-            ],
-            "type": "string",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": True,
-        },
-    },
-    "required": [],
-}
-
 
 class Service(_Resource):
-    """AWS::VpcLattice::Service: A service is any software application that can run on instances containers, or serverless functions within an account or virtual private cloud (VPC).
+    """AWS::VpcLattice::Service: A service is any software application that can run on instances
+    containers, or serverless functions within an account or virtual private cloud (VPC).
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Also identified by: Id; Name.
+    Replaced when any of these change (create-only): Name, CustomDomainName.
+    Read-only attributes (known once deployed): Arn, CreatedAt, Id, LastUpdatedAt, Status.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-vpclattice-service.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -189,17 +127,25 @@ class Service(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ServiceAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "service.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Pattern: ^arn:[a-z0-9\\-]+:vpc-lattice:[a-zA-Z0-9\\-]+:\\d{12}:service/svc-[0-9a-z]{17}$
+    Length: 20 to 2048 characters."""
     CreatedAt: str
+    """Type: str."""
     Id: str
+    """Pattern: ^svc-[0-9a-z]{17}$ Length: exactly 21 characters."""
     LastUpdatedAt: str
+    """Type: str."""
     Status: Literal[
         "ACTIVE", "CREATE_IN_PROGRESS", "DELETE_IN_PROGRESS", "CREATE_FAILED", "DELETE_FAILED"
     ]
-    # Declared properties (as declared, or as AWS returned them).
+    """Allowed values: 'ACTIVE', 'CREATE_IN_PROGRESS', 'DELETE_IN_PROGRESS', 'CREATE_FAILED',
+    'DELETE_FAILED'."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AuthType: Literal["NONE", "AWS_IAM"]
     CertificateArn: str
     CustomDomainName: str
@@ -208,26 +154,40 @@ class Service(_Resource):
     Name: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AuthType: Literal["NONE", "AWS_IAM"] | None = None,
+        CertificateArn: str | None = None,
+        CustomDomainName: str | None = None,
+        DnsEntry: ServiceDnsEntry | ServiceDnsEntryDict | None = None,
+        IdleTimeoutSeconds: int | None = None,
+        Name: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::VpcLattice::Service; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AuthType: Literal["NONE", "AWS_IAM"] | None = None,
-            CertificateArn: str | None = None,
-            CustomDomainName: str | None = None,
-            DnsEntry: ServiceDnsEntry | ServiceDnsEntryDict | None = None,
-            IdleTimeoutSeconds: int | None = None,
-            Name: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::VpcLattice::Service; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AuthType: Allowed values: 'NONE', 'AWS_IAM'.
+            CertificateArn: Pattern:
+                ^(arn(:[a-z0-9]+([.-][a-z0-9]+)*){2}(:([a-z0-9]+([.-][a-z0-9]+)*)?){2}:certificate/[0-9a-z-]+)?$
+                Length: at most 2048 characters.
+            CustomDomainName: Length: 3 to 255 characters. Create-only: changing it replaces the
+                resource.
+            DnsEntry: Type: ServiceDnsEntryDict.
+            IdleTimeoutSeconds: Range: 60 to 600 (inclusive).
+            Name: Pattern: ^(?!svc-)(?![-])(?!.*[-]$)(?!.*[-]{2})[a-z0-9-]+$ Length: 3 to 40
+                characters. Create-only: changing it replaces the resource.
+            Tags: Items: 0 to 50 items. Items are unique.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,23 +59,24 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ServiceNetworkSharingConfigDict = TypedDict(
-    "ServiceNetworkSharingConfigDict",
-    {
-        "enabled": "Required[bool]",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class ServiceNetworkSharingConfigDict(TypedDict, total=False):
+    """ServiceNetworkSharingConfig as a plain dict."""
 
+    enabled: Required[bool]
+    """Type: bool."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 1 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::VpcLattice::ServiceNetwork",
     schema_file="aws-vpclattice-servicenetwork.json",
@@ -82,18 +87,8 @@ METADATA = _TypeMetadata(
     ),
     read_only=("/Arn", "/CreatedAt", "/Id", "/LastUpdatedAt"),
     create_only=("/Name", "/SharingConfig"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
-    required=(),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -103,60 +98,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "SharingConfig": {
-            "additionalProperties": False,
-            "properties": {"enabled": {"type": "boolean"}},
-            "required": ["enabled"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 1, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {
-            "maxLength": 2048,
-            "minLength": 20,
-            "pattern": "^arn:[a-z0-9\\-]+:vpc-lattice:[a-zA-Z0-9\\-]+:\\d{12}:servicenetwork/sn-[0-9a-z]{17}$",
-            "type": "string",
-        },
-        "AuthType": {"enum": ["NONE", "AWS_IAM"], "type": "string"},
-        "CreatedAt": {"type": "string"},
-        "Id": {"maxLength": 20, "minLength": 20, "pattern": "^sn-[0-9a-z]{17}$", "type": "string"},
-        "LastUpdatedAt": {"type": "string"},
-        "Name": {
-            "maxLength": 63,
-            "minLength": 3,
-            "pattern": "^(?!servicenetwork-)(?![-])(?!.*[-]$)(?!.*[-]{2})[a-z0-9-]+$",
-            "type": "string",
-        },
-        "SharingConfig": {"$ref": "#/definitions/SharingConfig"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": True,
-        },
-    },
-    "required": [],
-}
-
 
 class ServiceNetwork(_Resource):
-    """AWS::VpcLattice::ServiceNetwork: A service network is a logical boundary for a collection of services. You can associate services and VPCs with a service network.
+    """AWS::VpcLattice::ServiceNetwork: A service network is a logical boundary for a collection of
+    services. You can associate services and VPCs with a service network.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Also identified by: Id; Name.
+    Replaced when any of these change (create-only): Name, SharingConfig.
+    Read-only attributes (known once deployed): Arn, CreatedAt, Id, LastUpdatedAt.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-vpclattice-servicenetwork.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -164,38 +117,52 @@ class ServiceNetwork(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ServiceNetworkAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "service_network.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Pattern:
+    ^arn:[a-z0-9\\-]+:vpc-lattice:[a-zA-Z0-9\\-]+:\\d{12}:servicenetwork/sn-[0-9a-z]{17}$ Length: 20
+    to 2048 characters."""
     CreatedAt: str
+    """Type: str."""
     Id: str
+    """Pattern: ^sn-[0-9a-z]{17}$ Length: exactly 20 characters."""
     LastUpdatedAt: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AuthType: Literal["NONE", "AWS_IAM"]
     Name: str
     SharingConfig: ServiceNetworkSharingConfigDict
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AuthType: Literal["NONE", "AWS_IAM"] | None = None,
+        Name: str | None = None,
+        SharingConfig: ServiceNetworkSharingConfig | ServiceNetworkSharingConfigDict | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::VpcLattice::ServiceNetwork; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AuthType: Literal["NONE", "AWS_IAM"] | None = None,
-            Name: str | None = None,
-            SharingConfig: ServiceNetworkSharingConfig
-            | ServiceNetworkSharingConfigDict
-            | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::VpcLattice::ServiceNetwork; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AuthType: Allowed values: 'NONE', 'AWS_IAM'.
+            Name: Pattern: ^(?!servicenetwork-)(?![-])(?!.*[-]$)(?!.*[-]{2})[a-z0-9-]+$ Length: 3 to
+                63 characters. Create-only: changing it replaces the resource.
+            SharingConfig: Type: ServiceNetworkSharingConfigDict. Create-only: changing it replaces
+                the resource.
+            Tags: Items: 0 to 50 items. Items are unique.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

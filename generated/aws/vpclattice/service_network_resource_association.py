@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,15 +55,17 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 1 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::VpcLattice::ServiceNetworkResourceAssociation",
     schema_file="aws-vpclattice-servicenetworkresourceassociation.json",
@@ -67,18 +73,8 @@ METADATA = _TypeMetadata(
     additional_identifiers=(("/Id",),),
     read_only=("/Id", "/Arn"),
     create_only=("/ResourceConfigurationId", "/ServiceNetworkId", "/PrivateDnsEnabled"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
-    required=(),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -88,62 +84,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 1, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "Arn": {
-            "maxLength": 2048,
-            "minLength": 22,
-            "pattern": "^arn:[a-z0-9\\-]+:vpc-lattice:[a-zA-Z0-9\\-]+:\\d{12}:servicenetworkresourceassociation/snra-[0-9a-f]{17}$",
-            "type": "string",
-        },
-        "Id": {
-            "maxLength": 22,
-            "minLength": 22,
-            "pattern": "^snra-[0-9a-f]{17}$",
-            "type": "string",
-        },
-        "PrivateDnsEnabled": {"type": "boolean"},
-        "ResourceConfigurationId": {
-            "maxLength": 2048,
-            "minLength": 17,
-            "pattern": "^rcfg-[0-9a-z]{17}$",
-            "type": "string",
-        },
-        "ServiceNetworkId": {
-            "maxLength": 2048,
-            "minLength": 3,
-            "pattern": "^((sn-[0-9a-z]{17})|(arn:[a-z0-9\\-]+:vpc-lattice:[a-zA-Z0-9\\-]+:\\d{12}:servicenetwork/sn-[0-9a-z]{17}))$",
-            "type": "string",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": True,
-        },
-    },
-    "required": [],
-}
-
 
 class ServiceNetworkResourceAssociation(_Resource):
-    """AWS::VpcLattice::ServiceNetworkResourceAssociation: VpcLattice ServiceNetworkResourceAssociation CFN resource
+    """AWS::VpcLattice::ServiceNetworkResourceAssociation: VpcLattice
+    ServiceNetworkResourceAssociation CFN resource
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Also identified by: Id.
+    Replaced when any of these change (create-only): ResourceConfigurationId, ServiceNetworkId,
+    PrivateDnsEnabled.
+    Read-only attributes (known once deployed): Arn, Id.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-vpclattice-servicenetworkresourceassociation.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -153,34 +106,51 @@ class ServiceNetworkResourceAssociation(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ServiceNetworkResourceAssociationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "service_network_resource_association.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Pattern:
+    ^arn:[a-z0-9\\-]+:vpc-lattice:[a-zA-Z0-9\\-]+:\\d{12}:servicenetworkresourceassociation/snra-[0-9a-f]{17}$
+    Length: 22 to 2048 characters."""
     Id: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Pattern: ^snra-[0-9a-f]{17}$ Length: exactly 22 characters."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     PrivateDnsEnabled: bool
     ResourceConfigurationId: str
     ServiceNetworkId: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        PrivateDnsEnabled: bool | None = None,
+        ResourceConfigurationId: str | None = None,
+        ServiceNetworkId: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::VpcLattice::ServiceNetworkResourceAssociation; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            PrivateDnsEnabled: bool | None = None,
-            ResourceConfigurationId: str | None = None,
-            ServiceNetworkId: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::VpcLattice::ServiceNetworkResourceAssociation; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            PrivateDnsEnabled: Type: bool. Create-only: changing it replaces the resource.
+            ResourceConfigurationId: Pattern: ^rcfg-[0-9a-z]{17}$ Length: 17 to 2048 characters.
+                Create-only: changing it replaces the resource.
+            ServiceNetworkId: Pattern:
+                ^((sn-[0-9a-z]{17})|(arn:[a-z0-9\\-]+:vpc-lattice:[a-zA-Z0-9\\-]+:\\d{12}:servicenetwork/sn-[0-9a-z]{17}))$
+                Length: 3 to 2048 characters. Create-only: changing it replaces the resource.
+            Tags: Items: 0 to 50 items. Items are unique.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,24 +59,26 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ServiceNetworkServiceAssociationDnsEntryDict = TypedDict(
-    "ServiceNetworkServiceAssociationDnsEntryDict",
-    {
-        "DomainName": "str",
-        "HostedZoneId": "str",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class ServiceNetworkServiceAssociationDnsEntryDict(TypedDict, total=False):
+    """ServiceNetworkServiceAssociationDnsEntry as a plain dict."""
 
+    DomainName: str
+    """Type: str."""
+    HostedZoneId: str
+    """Type: str."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 1 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::VpcLattice::ServiceNetworkServiceAssociation",
     schema_file="aws-vpclattice-servicenetworkserviceassociation.json",
@@ -97,17 +103,8 @@ METADATA = _TypeMetadata(
     ),
     create_only=("/ServiceNetworkIdentifier", "/ServiceIdentifier"),
     write_only=("/ServiceNetworkIdentifier", "/ServiceIdentifier"),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
-    required=(),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -117,114 +114,20 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "DnsEntry": {
-            "additionalProperties": False,
-            "properties": {"DomainName": {"type": "string"}, "HostedZoneId": {"type": "string"}},
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 1, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {
-            "maxLength": 2048,
-            "minLength": 20,
-            "pattern": "^arn:[a-z0-9\\-]+:vpc-lattice:[a-zA-Z0-9\\-]+:\\d{12}:servicenetworkserviceassociation/snsa-[0-9a-z]{17}$",
-            "type": "string",
-        },
-        "CreatedAt": {"type": "string"},
-        "DnsEntry": {"$ref": "#/definitions/DnsEntry"},
-        "Id": {
-            "maxLength": 2048,
-            "minLength": 17,
-            "pattern": "^snsa-[0-9a-z]{17}$",
-            "type": "string",
-        },
-        "ServiceArn": {
-            "maxLength": 2048,
-            "minLength": 20,
-            "pattern": "^arn:[a-z0-9\\-]+:vpc-lattice:[a-zA-Z0-9\\-]+:\\d{12}:service/svc-[0-9a-z]{17}$",
-            "type": "string",
-        },
-        "ServiceId": {
-            "maxLength": 21,
-            "minLength": 21,
-            "pattern": "^svc-[0-9a-z]{17}$",
-            "type": "string",
-        },
-        "ServiceIdentifier": {
-            "maxLength": 2048,
-            "minLength": 20,
-            "pattern": "^((svc-[0-9a-z]{17})|(arn:[a-z0-9\\-]+:vpc-lattice:[a-zA-Z0-9\\-]+:\\d{12}:service/svc-[0-9a-z]{17}))$",
-            "type": "string",
-        },
-        "ServiceName": {
-            "maxLength": 40,
-            "minLength": 3,
-            "pattern": "^(?!svc-)(?![-])(?!.*[-]$)(?!.*[-]{2})[a-z0-9-]+$",
-            "type": "string",
-        },
-        "ServiceNetworkArn": {
-            "maxLength": 2048,
-            "minLength": 20,
-            "pattern": "^arn:[a-z0-9\\-]+:vpc-lattice:[a-zA-Z0-9\\-]+:\\d{12}:servicenetwork/sn-[0-9a-z]{17}$",
-            "type": "string",
-        },
-        "ServiceNetworkId": {
-            "maxLength": 20,
-            "minLength": 20,
-            "pattern": "^sn-[0-9a-z]{17}$",
-            "type": "string",
-        },
-        "ServiceNetworkIdentifier": {
-            "maxLength": 2048,
-            "minLength": 20,
-            "pattern": "^((sn-[0-9a-z]{17})|(arn:[a-z0-9\\-]+:vpc-lattice:[a-zA-Z0-9\\-]+:\\d{12}:servicenetwork/sn-[0-9a-z]{17}))$",
-            "type": "string",
-        },
-        "ServiceNetworkName": {
-            "maxLength": 63,
-            "minLength": 3,
-            "pattern": "^(?!servicenetwork-)(?![-])(?!.*[-]$)(?!.*[-]{2})[a-z0-9-]+$",
-            "type": "string",
-        },
-        "Status": {
-            "enum": [
-                "CREATE_IN_PROGRESS",
-                "ACTIVE",
-                "DELETE_IN_PROGRESS",
-                "CREATE_FAILED",
-                "DELETE_FAILED",
-            ],
-            "type": "string",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": True,
-        },
-    },
-    "required": [],
-}
-
 
 class ServiceNetworkServiceAssociation(_Resource):
-    """AWS::VpcLattice::ServiceNetworkServiceAssociation: Associates a service with a service network.
+    """AWS::VpcLattice::ServiceNetworkServiceAssociation: Associates a service with a service
+    network.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Also identified by: Id; ServiceNetworkIdentifier, ServiceIdentifier.
+    Replaced when any of these change (create-only): ServiceNetworkIdentifier, ServiceIdentifier.
+    Write-only (sent to AWS, never read back): ServiceNetworkIdentifier, ServiceIdentifier.
+    Read-only attributes (known once deployed): Arn, CreatedAt, Id, ServiceArn, ServiceId,
+    ServiceName, ServiceNetworkArn, ServiceNetworkId, ServiceNetworkName, Status.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-vpclattice-servicenetworkserviceassociation.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -234,46 +137,79 @@ class ServiceNetworkServiceAssociation(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ServiceNetworkServiceAssociationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "service_network_service_association.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Pattern:
+    ^arn:[a-z0-9\\-]+:vpc-lattice:[a-zA-Z0-9\\-]+:\\d{12}:servicenetworkserviceassociation/snsa-[0-9a-z]{17}$
+    Length: 20 to 2048 characters."""
     CreatedAt: str
+    """Type: str."""
     Id: str
+    """Pattern: ^snsa-[0-9a-z]{17}$ Length: 17 to 2048 characters."""
     ServiceArn: str
+    """Pattern: ^arn:[a-z0-9\\-]+:vpc-lattice:[a-zA-Z0-9\\-]+:\\d{12}:service/svc-[0-9a-z]{17}$
+    Length: 20 to 2048 characters."""
     ServiceId: str
+    """Pattern: ^svc-[0-9a-z]{17}$ Length: exactly 21 characters."""
     ServiceName: str
+    """Pattern: ^(?!svc-)(?![-])(?!.*[-]$)(?!.*[-]{2})[a-z0-9-]+$ Length: 3 to 40 characters."""
     ServiceNetworkArn: str
+    """Pattern:
+    ^arn:[a-z0-9\\-]+:vpc-lattice:[a-zA-Z0-9\\-]+:\\d{12}:servicenetwork/sn-[0-9a-z]{17}$ Length: 20
+    to 2048 characters."""
     ServiceNetworkId: str
+    """Pattern: ^sn-[0-9a-z]{17}$ Length: exactly 20 characters."""
     ServiceNetworkName: str
+    """Pattern: ^(?!servicenetwork-)(?![-])(?!.*[-]$)(?!.*[-]{2})[a-z0-9-]+$ Length: 3 to 63
+    characters."""
     Status: Literal[
         "CREATE_IN_PROGRESS", "ACTIVE", "DELETE_IN_PROGRESS", "CREATE_FAILED", "DELETE_FAILED"
     ]
-    # Declared properties (as declared, or as AWS returned them).
+    """Allowed values: 'CREATE_IN_PROGRESS', 'ACTIVE', 'DELETE_IN_PROGRESS', 'CREATE_FAILED',
+    'DELETE_FAILED'."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     DnsEntry: ServiceNetworkServiceAssociationDnsEntryDict
     ServiceIdentifier: str
     ServiceNetworkIdentifier: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        DnsEntry: ServiceNetworkServiceAssociationDnsEntry
+        | ServiceNetworkServiceAssociationDnsEntryDict
+        | None = None,
+        ServiceIdentifier: str | None = None,
+        ServiceNetworkIdentifier: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::VpcLattice::ServiceNetworkServiceAssociation; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            DnsEntry: ServiceNetworkServiceAssociationDnsEntry
-            | ServiceNetworkServiceAssociationDnsEntryDict
-            | None = None,
-            ServiceIdentifier: str | None = None,
-            ServiceNetworkIdentifier: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::VpcLattice::ServiceNetworkServiceAssociation; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            DnsEntry: Type: ServiceNetworkServiceAssociationDnsEntryDict.
+            ServiceIdentifier: Pattern:
+                ^((svc-[0-9a-z]{17})|(arn:[a-z0-9\\-]+:vpc-lattice:[a-zA-Z0-9\\-]+:\\d{12}:service/svc-[0-9a-z]{17}))$
+                Length: 20 to 2048 characters. Create-only: changing it replaces the resource.
+                Write-only: sent to AWS, never read back.
+            ServiceNetworkIdentifier: Pattern:
+                ^((sn-[0-9a-z]{17})|(arn:[a-z0-9\\-]+:vpc-lattice:[a-zA-Z0-9\\-]+:\\d{12}:servicenetwork/sn-[0-9a-z]{17}))$
+                Length: 20 to 2048 characters. Create-only: changing it replaces the resource.
+                Write-only: sent to AWS, never read back.
+            Tags: Items: 0 to 50 items. Items are unique.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,24 +59,32 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ServiceNetworkVpcAssociationDnsOptionsDict = TypedDict(
-    "ServiceNetworkVpcAssociationDnsOptionsDict",
-    {
-        "PrivateDnsPreference": "Literal['VERIFIED_DOMAINS_ONLY', 'ALL_DOMAINS', 'VERIFIED_DOMAINS_AND_SPECIFIED_DOMAINS', 'SPECIFIED_DOMAINS_ONLY']",
-        "PrivateDnsSpecifiedDomains": "list[str]",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class ServiceNetworkVpcAssociationDnsOptionsDict(TypedDict, total=False):
+    """ServiceNetworkVpcAssociationDnsOptions as a plain dict."""
 
+    PrivateDnsPreference: Literal[
+        "VERIFIED_DOMAINS_ONLY",
+        "ALL_DOMAINS",
+        "VERIFIED_DOMAINS_AND_SPECIFIED_DOMAINS",
+        "SPECIFIED_DOMAINS_ONLY",
+    ]
+    """Allowed values: 'VERIFIED_DOMAINS_ONLY', 'ALL_DOMAINS',
+    'VERIFIED_DOMAINS_AND_SPECIFIED_DOMAINS', 'SPECIFIED_DOMAINS_ONLY'."""
+    PrivateDnsSpecifiedDomains: list[str]
+    """Items: 1 to 10 items. Items are unique. Each item: Length: 1 to 255 characters."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 1 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::VpcLattice::ServiceNetworkVpcAssociation",
     schema_file="aws-vpclattice-servicenetworkvpcassociation.json",
@@ -93,17 +105,8 @@ METADATA = _TypeMetadata(
     ),
     create_only=("/ServiceNetworkIdentifier", "/VpcIdentifier"),
     write_only=("/ServiceNetworkIdentifier", "/VpcIdentifier"),
-    conditional_create_only=(),
     unordered_arrays=("/DnsOptions/PrivateDnsSpecifiedDomains", "/SecurityGroupIds", "/Tags"),
-    required=(),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -113,131 +116,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "DnsOptions": {
-            "additionalProperties": False,
-            "properties": {
-                "PrivateDnsPreference": {
-                    "enum": [
-                        "VERIFIED_DOMAINS_ONLY",
-                        "ALL_DOMAINS",
-                        "VERIFIED_DOMAINS_AND_SPECIFIED_DOMAINS",
-                        "SPECIFIED_DOMAINS_ONLY",
-                    ],
-                    "type": "string",
-                },
-                "PrivateDnsSpecifiedDomains": {
-                    "items": {"maxLength": 255, "minLength": 1, "type": "string"},
-                    "maxItems": 10,
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 1, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {
-            "maxLength": 2048,
-            "minLength": 20,
-            "pattern": "^arn:[a-z0-9\\-]+:vpc-lattice:[a-zA-Z0-9\\-]+:\\d{12}:servicenetworkvpcassociation/snva-[0-9a-z]{17}$",
-            "type": "string",
-        },
-        "CreatedAt": {"type": "string"},
-        "DnsOptions": {"$ref": "#/definitions/DnsOptions"},
-        "Id": {
-            "maxLength": 22,
-            "minLength": 22,
-            "pattern": "^snva-[0-9a-z]{17}$",
-            "type": "string",
-        },
-        "PrivateDnsEnabled": {"type": "boolean"},
-        "SecurityGroupIds": {
-            "items": {
-                "maxLength": 200,
-                "minLength": 0,
-                "pattern": "^sg-(([0-9a-z]{8})|([0-9a-z]{17}))$",
-                "type": "string",
-            },
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "ServiceNetworkArn": {
-            "maxLength": 2048,
-            "minLength": 20,
-            "pattern": "^arn:[a-z0-9\\-]+:vpc-lattice:[a-zA-Z0-9\\-]+:\\d{12}:servicenetwork/sn-[0-9a-z]{17}$",
-            "type": "string",
-        },
-        "ServiceNetworkId": {
-            "maxLength": 20,
-            "minLength": 20,
-            "pattern": "^sn-[0-9a-z]{17}$",
-            "type": "string",
-        },
-        "ServiceNetworkIdentifier": {
-            "maxLength": 2048,
-            "minLength": 20,
-            "pattern": "^((sn-[0-9a-z]{17})|(arn:[a-z0-9\\-]+:vpc-lattice:[a-zA-Z0-9\\-]+:\\d{12}:servicenetwork/sn-[0-9a-z]{17}))$",
-            "type": "string",
-        },
-        "ServiceNetworkName": {
-            "maxLength": 63,
-            "minLength": 3,
-            "pattern": "^(?!servicenetwork-)(?![-])(?!.*[-]$)(?!.*[-]{2})[a-z0-9-]+$",
-            "type": "string",
-        },
-        "Status": {
-            "enum": [
-                "CREATE_IN_PROGRESS",
-                "ACTIVE",
-                "UPDATE_IN_PROGRESS",
-                "DELETE_IN_PROGRESS",
-                "CREATE_FAILED",
-                "DELETE_FAILED",
-            ],
-            "type": "string",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "VpcId": {
-            "maxLength": 2048,
-            "minLength": 5,
-            "pattern": "^vpc-(([0-9a-z]{8})|([0-9a-z]{17}))$",
-            "type": "string",
-        },
-        "VpcIdentifier": {
-            "maxLength": 2048,
-            "minLength": 5,
-            "pattern": "^vpc-(([0-9a-z]{8})|([0-9a-z]{17}))$",
-            "type": "string",
-        },
-    },
-    "required": [],
-}
-
 
 class ServiceNetworkVpcAssociation(_Resource):
     """AWS::VpcLattice::ServiceNetworkVpcAssociation: Associates a VPC with a service network.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Also identified by: Id; ServiceNetworkIdentifier, VpcIdentifier.
+    Replaced when any of these change (create-only): ServiceNetworkIdentifier, VpcIdentifier.
+    Write-only (sent to AWS, never read back): ServiceNetworkIdentifier, VpcIdentifier.
+    Read-only attributes (known once deployed): Arn, CreatedAt, Id, ServiceNetworkArn,
+    ServiceNetworkId, ServiceNetworkName, Status, VpcId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-vpclattice-servicenetworkvpcassociation.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -247,15 +138,29 @@ class ServiceNetworkVpcAssociation(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ServiceNetworkVpcAssociationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "service_network_vpc_association.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Pattern:
+    ^arn:[a-z0-9\\-]+:vpc-lattice:[a-zA-Z0-9\\-]+:\\d{12}:servicenetworkvpcassociation/snva-[0-9a-z]{17}$
+    Length: 20 to 2048 characters."""
     CreatedAt: str
+    """Type: str."""
     Id: str
+    """Pattern: ^snva-[0-9a-z]{17}$ Length: exactly 22 characters."""
     ServiceNetworkArn: str
+    """Pattern:
+    ^arn:[a-z0-9\\-]+:vpc-lattice:[a-zA-Z0-9\\-]+:\\d{12}:servicenetwork/sn-[0-9a-z]{17}$ Length: 20
+    to 2048 characters."""
     ServiceNetworkId: str
+    """Pattern: ^sn-[0-9a-z]{17}$ Length: exactly 20 characters."""
     ServiceNetworkName: str
+    """Pattern: ^(?!servicenetwork-)(?![-])(?!.*[-]$)(?!.*[-]{2})[a-z0-9-]+$ Length: 3 to 63
+    characters."""
     Status: Literal[
         "CREATE_IN_PROGRESS",
         "ACTIVE",
@@ -264,8 +169,11 @@ class ServiceNetworkVpcAssociation(_Resource):
         "CREATE_FAILED",
         "DELETE_FAILED",
     ]
+    """Allowed values: 'CREATE_IN_PROGRESS', 'ACTIVE', 'UPDATE_IN_PROGRESS', 'DELETE_IN_PROGRESS',
+    'CREATE_FAILED', 'DELETE_FAILED'."""
     VpcId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Pattern: ^vpc-(([0-9a-z]{8})|([0-9a-z]{17}))$ Length: 5 to 2048 characters."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     DnsOptions: ServiceNetworkVpcAssociationDnsOptionsDict
     PrivateDnsEnabled: bool
     SecurityGroupIds: list[str]
@@ -273,27 +181,42 @@ class ServiceNetworkVpcAssociation(_Resource):
     Tags: list[TagDict]
     VpcIdentifier: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        DnsOptions: ServiceNetworkVpcAssociationDnsOptions
+        | ServiceNetworkVpcAssociationDnsOptionsDict
+        | None = None,
+        PrivateDnsEnabled: bool | None = None,
+        SecurityGroupIds: list[str] | None = None,
+        ServiceNetworkIdentifier: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        VpcIdentifier: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::VpcLattice::ServiceNetworkVpcAssociation; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            DnsOptions: ServiceNetworkVpcAssociationDnsOptions
-            | ServiceNetworkVpcAssociationDnsOptionsDict
-            | None = None,
-            PrivateDnsEnabled: bool | None = None,
-            SecurityGroupIds: list[str] | None = None,
-            ServiceNetworkIdentifier: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            VpcIdentifier: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::VpcLattice::ServiceNetworkVpcAssociation; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            DnsOptions: Type: ServiceNetworkVpcAssociationDnsOptionsDict.
+            PrivateDnsEnabled: Type: bool.
+            SecurityGroupIds: Items are unique. Each item: Pattern:
+                ^sg-(([0-9a-z]{8})|([0-9a-z]{17}))$ Length: 0 to 200 characters.
+            ServiceNetworkIdentifier: Pattern:
+                ^((sn-[0-9a-z]{17})|(arn:[a-z0-9\\-]+:vpc-lattice:[a-zA-Z0-9\\-]+:\\d{12}:servicenetwork/sn-[0-9a-z]{17}))$
+                Length: 20 to 2048 characters. Create-only: changing it replaces the resource.
+                Write-only: sent to AWS, never read back.
+            Tags: Items: 0 to 50 items. Items are unique.
+            VpcIdentifier: Pattern: ^vpc-(([0-9a-z]{8})|([0-9a-z]{17}))$ Length: 5 to 2048
+                characters. Create-only: changing it replaces the resource. Write-only: sent to AWS,
+                never read back.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

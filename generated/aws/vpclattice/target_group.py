@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -67,63 +71,77 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-HealthCheckConfigDict = TypedDict(
-    "HealthCheckConfigDict",
-    {
-        "Enabled": "bool",
-        "HealthCheckIntervalSeconds": "int",
-        "HealthCheckTimeoutSeconds": "int",
-        "HealthyThresholdCount": "int",
-        "Matcher": "TargetGroupMatcherDict",
-        "Path": "str",
-        "Port": "int",
-        "Protocol": "Literal['HTTP', 'HTTPS']",
-        "ProtocolVersion": "Literal['HTTP1', 'HTTP2']",
-        "UnhealthyThresholdCount": "int",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class HealthCheckConfigDict(TypedDict, total=False):
+    """HealthCheckConfig as a plain dict."""
 
-TargetDict = TypedDict(
-    "TargetDict",
-    {
-        "Id": "Required[str]",
-        "Port": "int",
-    },
-    total=False,
-)
+    Enabled: bool
+    """Type: bool."""
+    HealthCheckIntervalSeconds: int
+    """Range: 5 to 300 (inclusive)."""
+    HealthCheckTimeoutSeconds: int
+    """Range: 1 to 120 (inclusive)."""
+    HealthyThresholdCount: int
+    """Range: 2 to 10 (inclusive)."""
+    Matcher: TargetGroupMatcherDict
+    """Type: TargetGroupMatcherDict."""
+    Path: str
+    """Pattern: (^/[a-zA-Z0-9@:%_+.~#?&/=-]*$|(^$)) Length: 0 to 2048 characters."""
+    Port: int
+    """Range: 1 to 65535 (inclusive)."""
+    Protocol: Literal["HTTP", "HTTPS"]
+    """Allowed values: 'HTTP', 'HTTPS'."""
+    ProtocolVersion: Literal["HTTP1", "HTTP2"]
+    """Allowed values: 'HTTP1', 'HTTP2'."""
+    UnhealthyThresholdCount: int
+    """Range: 2 to 10 (inclusive)."""
 
-TargetGroupConfigDict = TypedDict(
-    "TargetGroupConfigDict",
-    {
-        "HealthCheck": "HealthCheckConfigDict",
-        "IpAddressType": "Literal['IPV4', 'IPV6']",
-        "LambdaEventStructureVersion": "Literal['V1', 'V2']",
-        "Port": "int",
-        "Protocol": "Literal['HTTP', 'HTTPS', 'TCP']",
-        "ProtocolVersion": "Literal['HTTP1', 'HTTP2', 'GRPC']",
-        "VpcIdentifier": "str",
-    },
-    total=False,
-)
 
-TargetGroupMatcherDict = TypedDict(
-    "TargetGroupMatcherDict",
-    {
-        "HttpCode": "Required[str]",
-    },
-    total=False,
-)
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
 
+    Key: Required[str]
+    """Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 1 to 256 characters."""
+
+
+class TargetDict(TypedDict, total=False):
+    """Target as a plain dict."""
+
+    Id: Required[str]
+    """Type: str."""
+    Port: int
+    """Range: 1 to 65535 (inclusive)."""
+
+
+class TargetGroupConfigDict(TypedDict, total=False):
+    """TargetGroupConfig as a plain dict."""
+
+    HealthCheck: HealthCheckConfigDict
+    """Type: HealthCheckConfigDict."""
+    IpAddressType: Literal["IPV4", "IPV6"]
+    """Allowed values: 'IPV4', 'IPV6'."""
+    LambdaEventStructureVersion: Literal["V1", "V2"]
+    """Allowed values: 'V1', 'V2'."""
+    Port: int
+    """Range: 1 to 65535 (inclusive)."""
+    Protocol: Literal["HTTP", "HTTPS", "TCP"]
+    """Allowed values: 'HTTP', 'HTTPS', 'TCP'."""
+    ProtocolVersion: Literal["HTTP1", "HTTP2", "GRPC"]
+    """Allowed values: 'HTTP1', 'HTTP2', 'GRPC'."""
+    VpcIdentifier: str
+    """Pattern: ^vpc-(([0-9a-z]{8})|([0-9a-z]{17}))$ Length: 5 to 2048 characters."""
+
+
+class TargetGroupMatcherDict(TypedDict, total=False):
+    """TargetGroupMatcher as a plain dict."""
+
+    HttpCode: Required[str]
+    """Pattern: ^[0-9-,]+$ Length: 3 to 2000 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::VpcLattice::TargetGroup",
     schema_file="aws-vpclattice-targetgroup.json",
@@ -143,18 +161,9 @@ METADATA = _TypeMetadata(
         "/Config/VpcIdentifier",
         "/Config/LambdaEventStructureVersion",
     ),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags", "/Targets"),
     required=("Type",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -164,132 +173,21 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "HealthCheckConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "Enabled": {"type": "boolean"},
-                "HealthCheckIntervalSeconds": {"maximum": 300, "minimum": 5, "type": "integer"},
-                "HealthCheckTimeoutSeconds": {"maximum": 120, "minimum": 1, "type": "integer"},
-                "HealthyThresholdCount": {"maximum": 10, "minimum": 2, "type": "integer"},
-                "Matcher": {"$ref": "#/definitions/Matcher"},
-                "Path": {
-                    "maxLength": 2048,
-                    "minLength": 0,
-                    "pattern": "(^/[a-zA-Z0-9@:%_+.~#?&/=-]*$|(^$))",
-                    "type": "string",
-                },
-                "Port": {"maximum": 65535, "minimum": 1, "type": "integer"},
-                "Protocol": {"enum": ["HTTP", "HTTPS"], "type": "string"},
-                "ProtocolVersion": {"enum": ["HTTP1", "HTTP2"], "type": "string"},
-                "UnhealthyThresholdCount": {"maximum": 10, "minimum": 2, "type": "integer"},
-            },
-            "type": "object",
-        },
-        "Matcher": {
-            "additionalProperties": False,
-            "properties": {
-                "HttpCode": {
-                    "maxLength": 2000,
-                    "minLength": 3,
-                    "pattern": "^[0-9-,]+$",
-                    "type": "string",
-                }
-            },
-            "required": ["HttpCode"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 1, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "Target": {
-            "additionalProperties": False,
-            "properties": {
-                "Id": {"type": "string"},
-                "Port": {"maximum": 65535, "minimum": 1, "type": "integer"},
-            },
-            "required": ["Id"],
-            "type": "object",
-        },
-        "TargetGroupConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "HealthCheck": {"$ref": "#/definitions/HealthCheckConfig"},
-                "IpAddressType": {"enum": ["IPV4", "IPV6"], "type": "string"},
-                "LambdaEventStructureVersion": {"enum": ["V1", "V2"], "type": "string"},
-                "Port": {"maximum": 65535, "minimum": 1, "type": "integer"},
-                "Protocol": {"enum": ["HTTP", "HTTPS", "TCP"], "type": "string"},
-                "ProtocolVersion": {"enum": ["HTTP1", "HTTP2", "GRPC"], "type": "string"},
-                "VpcIdentifier": {
-                    "maxLength": 2048,
-                    "minLength": 5,
-                    "pattern": "^vpc-(([0-9a-z]{8})|([0-9a-z]{17}))$",
-                    "type": "string",
-                },
-            },
-            "required": [],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {
-            "maxLength": 2048,
-            "minLength": 20,
-            "pattern": "^arn:[a-z0-9\\-]+:vpc-lattice:[a-zA-Z0-9\\-]+:\\d{12}:targetgroup/tg-[0-9a-z]{17}$",
-            "type": "string",
-        },
-        "Config": {"$ref": "#/definitions/TargetGroupConfig"},
-        "CreatedAt": {"type": "string"},
-        "Id": {"maxLength": 20, "minLength": 20, "pattern": "^tg-[0-9a-z]{17}$", "type": "string"},
-        "LastUpdatedAt": {"type": "string"},
-        "Name": {
-            "maxLength": 128,
-            "minLength": 3,
-            "pattern": "^(?!tg-)(?![-])(?!.*[-]$)(?!.*[-]{2})[a-z0-9-]+$",
-            "type": "string",
-        },
-        "Status": {
-            "enum": [
-                "CREATE_IN_PROGRESS",
-                "ACTIVE",
-                "DELETE_IN_PROGRESS",
-                "CREATE_FAILED",
-                "DELETE_FAILED",
-            ],
-            "type": "string",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "Targets": {
-            "items": {"$ref": "#/definitions/Target"},
-            "maxItems": 100,
-            "minItems": 0,
-            "type": "array",
-        },
-        "Type": {"enum": ["IP", "LAMBDA", "INSTANCE", "ALB"], "type": "string"},
-    },
-    "required": ["Type"],
-}
-
 
 class TargetGroup(_Resource):
-    """AWS::VpcLattice::TargetGroup: A target group is a collection of targets, or compute resources, that run your application or service. A target group can only be used by a single ser...
+    """AWS::VpcLattice::TargetGroup: A target group is a collection of targets, or compute
+    resources, that run your application or service. A target group can only be used by a single
+    service.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Also identified by: Id; Name.
+    Replaced when any of these change (create-only): Name, Type, Config.Port, Config.IpAddressType,
+    Config.Protocol, Config.ProtocolVersion, Config.VpcIdentifier,
+    Config.LambdaEventStructureVersion.
+    Read-only attributes (known once deployed): Arn, CreatedAt, Id, LastUpdatedAt, Status.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-vpclattice-targetgroup.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -297,41 +195,59 @@ class TargetGroup(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "TargetGroupAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "target_group.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """Pattern: ^arn:[a-z0-9\\-]+:vpc-lattice:[a-zA-Z0-9\\-]+:\\d{12}:targetgroup/tg-[0-9a-z]{17}$
+    Length: 20 to 2048 characters."""
     CreatedAt: str
+    """Type: str."""
     Id: str
+    """Pattern: ^tg-[0-9a-z]{17}$ Length: exactly 20 characters."""
     LastUpdatedAt: str
+    """Type: str."""
     Status: Literal[
         "CREATE_IN_PROGRESS", "ACTIVE", "DELETE_IN_PROGRESS", "CREATE_FAILED", "DELETE_FAILED"
     ]
-    # Declared properties (as declared, or as AWS returned them).
+    """Allowed values: 'CREATE_IN_PROGRESS', 'ACTIVE', 'DELETE_IN_PROGRESS', 'CREATE_FAILED',
+    'DELETE_FAILED'."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Config: TargetGroupConfigDict
     Name: str
     Tags: list[TagDict]
     Targets: list[TargetDict]
     Type: Literal["IP", "LAMBDA", "INSTANCE", "ALB"]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Type: Literal["IP", "LAMBDA", "INSTANCE", "ALB"],
+        Config: TargetGroupConfig | TargetGroupConfigDict | None = None,
+        Name: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        Targets: list[Target | TargetDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::VpcLattice::TargetGroup; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Type: Literal["IP", "LAMBDA", "INSTANCE", "ALB"],
-            Config: TargetGroupConfig | TargetGroupConfigDict | None = None,
-            Name: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            Targets: list[Target | TargetDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::VpcLattice::TargetGroup; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Type: Allowed values: 'IP', 'LAMBDA', 'INSTANCE', 'ALB'. Create-only: changing it
+                replaces the resource. Required.
+            Config: Type: TargetGroupConfigDict.
+            Name: Pattern: ^(?!tg-)(?![-])(?!.*[-]$)(?!.*[-]{2})[a-z0-9-]+$ Length: 3 to 128
+                characters. Create-only: changing it replaces the resource.
+            Tags: Items: 0 to 50 items. Items are unique.
+            Targets: Items: 0 to 100 items.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -7,9 +7,10 @@ Imported on first use by byte_match_set.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ByteMatchSetAttributes",
@@ -23,25 +24,39 @@ class ByteMatchSetFieldToMatch(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Data: str | None = None
-    Type: str
+    Data: Annotated[str | None, Field(description="Type: str.")] = None
+    Type: Annotated[str, Field(description="Type: str.")]
 
 
 class ByteMatchTuple(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    FieldToMatch: ByteMatchSetFieldToMatch
-    PositionalConstraint: str
-    TargetString: str | None = None
-    TargetStringBase64: str | None = None
-    TextTransformation: str
+    FieldToMatch: Annotated[
+        ByteMatchSetFieldToMatch, Field(description="Type: ByteMatchSetFieldToMatchDict.")
+    ]
+    PositionalConstraint: Annotated[str, Field(description="Type: str.")]
+    TargetString: Annotated[str | None, Field(description="Type: str.")] = None
+    TargetStringBase64: Annotated[str | None, Field(description="Type: str.")] = None
+    TextTransformation: Annotated[str, Field(description="Type: str.")]
 
 
 class ByteMatchSetAttributes(DeferredModel):
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::WAF::ByteMatchSet, set by AWS.
+    """
+
+    Id: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ByteMatchSetProps(DeferredModel):
-    ByteMatchTuples: list[ByteMatchTuple] | None = None
-    Name: str
+    """
+    The properties a program declares for a AWS::WAF::ByteMatchSet.
+    """
+
+    ByteMatchTuples: Annotated[
+        list[ByteMatchTuple] | None, Field(description="Items are unique.")
+    ] = None
+    Name: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]

@@ -7,9 +7,10 @@ Imported on first use by size_constraint_set.py, which re-exports every name her
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "SizeConstraint",
@@ -23,24 +24,36 @@ class SizeConstraintSetFieldToMatch(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Data: str | None = None
-    Type: str
+    Data: Annotated[str | None, Field(description="Type: str.")] = None
+    Type: Annotated[str, Field(description="Type: str.")]
 
 
 class SizeConstraintSetAttributes(DeferredModel):
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::WAF::SizeConstraintSet, set by AWS.
+    """
+
+    Id: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class SizeConstraint(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ComparisonOperator: str
-    FieldToMatch: SizeConstraintSetFieldToMatch
-    Size: int
-    TextTransformation: str
+    ComparisonOperator: Annotated[str, Field(description="Type: str.")]
+    FieldToMatch: Annotated[
+        SizeConstraintSetFieldToMatch, Field(description="Type: SizeConstraintSetFieldToMatchDict.")
+    ]
+    Size: Annotated[int, Field(description="Type: int.")]
+    TextTransformation: Annotated[str, Field(description="Type: str.")]
 
 
 class SizeConstraintSetProps(DeferredModel):
-    Name: str
-    SizeConstraints: list[SizeConstraint]
+    """
+    The properties a program declares for a AWS::WAF::SizeConstraintSet.
+    """
+
+    Name: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]
+    SizeConstraints: Annotated[list[SizeConstraint], Field(description="Items are unique.")]

@@ -7,9 +7,10 @@ Imported on first use by sql_injection_match_set.py, which re-exports every name
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "SqlInjectionMatchSetAttributes",
@@ -23,22 +24,37 @@ class SqlInjectionMatchSetFieldToMatch(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Data: str | None = None
-    Type: str
+    Data: Annotated[str | None, Field(description="Type: str.")] = None
+    Type: Annotated[str, Field(description="Type: str.")]
 
 
 class SqlInjectionMatchTuple(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    FieldToMatch: SqlInjectionMatchSetFieldToMatch
-    TextTransformation: str
+    FieldToMatch: Annotated[
+        SqlInjectionMatchSetFieldToMatch,
+        Field(description="Type: SqlInjectionMatchSetFieldToMatchDict."),
+    ]
+    TextTransformation: Annotated[str, Field(description="Type: str.")]
 
 
 class SqlInjectionMatchSetAttributes(DeferredModel):
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::WAF::SqlInjectionMatchSet, set by AWS.
+    """
+
+    Id: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class SqlInjectionMatchSetProps(DeferredModel):
-    Name: str
-    SqlInjectionMatchTuples: list[SqlInjectionMatchTuple] | None = None
+    """
+    The properties a program declares for a AWS::WAF::SqlInjectionMatchSet.
+    """
+
+    Name: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]
+    SqlInjectionMatchTuples: Annotated[
+        list[SqlInjectionMatchTuple] | None, Field(description="Items are unique.")
+    ] = None

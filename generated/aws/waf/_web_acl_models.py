@@ -7,9 +7,10 @@ Imported on first use by web_acl.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ActivatedRule",
@@ -23,24 +24,36 @@ class WafAction(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Type: str
+    Type: Annotated[str, Field(description="Type: str.")]
 
 
 class WebACLAttributes(DeferredModel):
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::WAF::WebACL, set by AWS.
+    """
+
+    Id: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ActivatedRule(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Action: WafAction | None = None
-    Priority: int
-    RuleId: str
+    Action: Annotated[WafAction | None, Field(description="Type: WafActionDict.")] = None
+    Priority: Annotated[int, Field(description="Type: int.")]
+    RuleId: Annotated[str, Field(description="Type: str.")]
 
 
 class WebACLProps(DeferredModel):
-    DefaultAction: WafAction
-    MetricName: str
-    Name: str
-    Rules: list[ActivatedRule] | None = None
+    """
+    The properties a program declares for a AWS::WAF::WebACL.
+    """
+
+    DefaultAction: Annotated[WafAction, Field(description="Type: WafActionDict.")]
+    MetricName: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]
+    Name: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]
+    Rules: Annotated[list[ActivatedRule] | None, Field(description="Items are unique.")] = None

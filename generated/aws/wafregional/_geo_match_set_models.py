@@ -7,9 +7,10 @@ Imported on first use by geo_match_set.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "GeoMatchConstraint",
@@ -22,14 +23,26 @@ class GeoMatchConstraint(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Type: str
-    Value: str
+    Type: Annotated[str, Field(description="Type: str.")]
+    Value: Annotated[str, Field(description="Type: str.")]
 
 
 class GeoMatchSetAttributes(DeferredModel):
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::WAFRegional::GeoMatchSet, set by AWS.
+    """
+
+    Id: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class GeoMatchSetProps(DeferredModel):
-    GeoMatchConstraints: list[GeoMatchConstraint] | None = None
-    Name: str
+    """
+    The properties a program declares for a AWS::WAFRegional::GeoMatchSet.
+    """
+
+    GeoMatchConstraints: Annotated[
+        list[GeoMatchConstraint] | None, Field(description="Type: list[GeoMatchConstraintDict].")
+    ] = None
+    Name: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]

@@ -7,9 +7,10 @@ Imported on first use by rate_based_rule.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "Predicate",
@@ -22,18 +23,34 @@ class Predicate(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DataId: str
-    Negated: bool
-    Type: str
+    DataId: Annotated[str, Field(description="Type: str.")]
+    Negated: Annotated[bool, Field(description="Type: bool.")]
+    Type: Annotated[str, Field(description="Type: str.")]
 
 
 class RateBasedRuleAttributes(DeferredModel):
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::WAFRegional::RateBasedRule, set by AWS.
+    """
+
+    Id: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class RateBasedRuleProps(DeferredModel):
-    MatchPredicates: list[Predicate] | None = None
-    MetricName: str
-    Name: str
-    RateKey: str
-    RateLimit: int
+    """
+    The properties a program declares for a AWS::WAFRegional::RateBasedRule.
+    """
+
+    MatchPredicates: Annotated[
+        list[Predicate] | None, Field(description="Type: list[PredicateDict].")
+    ] = None
+    MetricName: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]
+    Name: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]
+    RateKey: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]
+    RateLimit: Annotated[int, Field(description="Type: int.")]

@@ -7,8 +7,10 @@ Imported on first use by regex_pattern_set.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "RegexPatternSetAttributes",
@@ -17,9 +19,21 @@ __all__ = [
 
 
 class RegexPatternSetProps(DeferredModel):
-    Name: str
-    RegexPatternStrings: list[str]
+    """
+    The properties a program declares for a AWS::WAFRegional::RegexPatternSet.
+    """
+
+    Name: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]
+    RegexPatternStrings: Annotated[
+        list[str], Field(description="Each item: Length: 0 to 200 characters.")
+    ]
 
 
 class RegexPatternSetAttributes(DeferredModel):
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::WAFRegional::RegexPatternSet, set by AWS.
+    """
+
+    Id: Annotated[str | None, Field(description="Type: str.")] = None

@@ -7,9 +7,10 @@ Imported on first use by rule.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "Predicate",
@@ -22,16 +23,30 @@ class Predicate(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DataId: str
-    Negated: bool
-    Type: str
+    DataId: Annotated[str, Field(description="Type: str.")]
+    Negated: Annotated[bool, Field(description="Type: bool.")]
+    Type: Annotated[str, Field(description="Type: str.")]
 
 
 class RuleAttributes(DeferredModel):
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::WAFRegional::Rule, set by AWS.
+    """
+
+    Id: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class RuleProps(DeferredModel):
-    MetricName: str
-    Name: str
-    Predicates: list[Predicate] | None = None
+    """
+    The properties a program declares for a AWS::WAFRegional::Rule.
+    """
+
+    MetricName: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]
+    Name: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]
+    Predicates: Annotated[
+        list[Predicate] | None, Field(description="Type: list[PredicateDict].")
+    ] = None

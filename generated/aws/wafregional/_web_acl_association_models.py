@@ -7,8 +7,10 @@ Imported on first use by web_acl_association.py, which re-exports every name her
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "WebACLAssociationAttributes",
@@ -17,9 +19,21 @@ __all__ = [
 
 
 class WebACLAssociationProps(DeferredModel):
-    ResourceArn: str
-    WebACLId: str
+    """
+    The properties a program declares for a AWS::WAFRegional::WebACLAssociation.
+    """
+
+    ResourceArn: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]
+    WebACLId: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]
 
 
 class WebACLAssociationAttributes(DeferredModel):
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::WAFRegional::WebACLAssociation, set by AWS.
+    """
+
+    Id: Annotated[str | None, Field(description="Type: str.")] = None

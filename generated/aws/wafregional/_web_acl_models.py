@@ -7,9 +7,10 @@ Imported on first use by web_acl.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "Rule",
@@ -23,24 +24,36 @@ class WebACLAction(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Type: str
+    Type: Annotated[str, Field(description="Type: str.")]
 
 
 class WebACLAttributes(DeferredModel):
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::WAFRegional::WebACL, set by AWS.
+    """
+
+    Id: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class Rule(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Action: WebACLAction
-    Priority: int
-    RuleId: str
+    Action: Annotated[WebACLAction, Field(description="Type: WebACLActionDict.")]
+    Priority: Annotated[int, Field(description="Type: int.")]
+    RuleId: Annotated[str, Field(description="Type: str.")]
 
 
 class WebACLProps(DeferredModel):
-    DefaultAction: WebACLAction
-    MetricName: str
-    Name: str
-    Rules: list[Rule] | None = None
+    """
+    The properties a program declares for a AWS::WAFRegional::WebACL.
+    """
+
+    DefaultAction: Annotated[WebACLAction, Field(description="Type: WebACLActionDict.")]
+    MetricName: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]
+    Name: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]
+    Rules: Annotated[list[Rule] | None, Field(description="Type: list[RuleDict].")] = None

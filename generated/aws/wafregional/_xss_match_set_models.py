@@ -7,9 +7,10 @@ Imported on first use by xss_match_set.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "XssMatchSetAttributes",
@@ -23,22 +24,36 @@ class XssMatchSetFieldToMatch(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Data: str | None = None
-    Type: str
+    Data: Annotated[str | None, Field(description="Type: str.")] = None
+    Type: Annotated[str, Field(description="Type: str.")]
 
 
 class XssMatchTuple(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    FieldToMatch: XssMatchSetFieldToMatch
-    TextTransformation: str
+    FieldToMatch: Annotated[
+        XssMatchSetFieldToMatch, Field(description="Type: XssMatchSetFieldToMatchDict.")
+    ]
+    TextTransformation: Annotated[str, Field(description="Type: str.")]
 
 
 class XssMatchSetAttributes(DeferredModel):
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::WAFRegional::XssMatchSet, set by AWS.
+    """
+
+    Id: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class XssMatchSetProps(DeferredModel):
-    Name: str
-    XssMatchTuples: list[XssMatchTuple] | None = None
+    """
+    The properties a program declares for a AWS::WAFRegional::XssMatchSet.
+    """
+
+    Name: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]
+    XssMatchTuples: Annotated[
+        list[XssMatchTuple] | None, Field(description="Type: list[XssMatchTupleDict].")
+    ] = None

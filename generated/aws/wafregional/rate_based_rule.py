@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,68 +55,38 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-PredicateDict = TypedDict(
-    "PredicateDict",
-    {
-        "DataId": "Required[str]",
-        "Negated": "Required[bool]",
-        "Type": "Required[str]",
-    },
-    total=False,
-)
 
+class PredicateDict(TypedDict, total=False):
+    """Predicate as a plain dict."""
+
+    DataId: Required[str]
+    """Type: str."""
+    Negated: Required[bool]
+    """Type: bool."""
+    Type: Required[str]
+    """Type: str."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::WAFRegional::RateBasedRule",
     schema_file="aws-wafregional-ratebasedrule.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=("/Id",),
     create_only=("/MetricName", "/RateKey", "/Name"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("MetricName", "RateLimit", "RateKey", "Name"),
-    list_required=(),
-    tagging=None,
-    replacement_strategy="create_then_delete",
-    handlers={},
 )
-
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Predicate": {
-            "additionalProperties": False,
-            "properties": {
-                "DataId": {"type": "string"},
-                "Negated": {"type": "boolean"},
-                "Type": {"type": "string"},
-            },
-            "required": ["Type", "Negated", "DataId"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "Id": {"type": "string"},
-        "MatchPredicates": {
-            "items": {"$ref": "#/definitions/Predicate"},
-            "type": "array",
-            "uniqueItems": False,
-        },
-        "MetricName": {"type": "string"},
-        "Name": {"type": "string"},
-        "RateKey": {"type": "string"},
-        "RateLimit": {"type": "integer"},
-    },
-    "required": ["MetricName", "RateLimit", "RateKey", "Name"],
-}
 
 
 class RateBasedRule(_Resource):
     """AWS::WAFRegional::RateBasedRule: Resource Type definition for AWS::WAFRegional::RateBasedRule
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Replaced when any of these change (create-only): MetricName, RateKey, Name.
+    Read-only attributes (known once deployed): Id.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-wafregional-ratebasedrule.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -120,35 +94,45 @@ class RateBasedRule(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "RateBasedRuleAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "rate_based_rule.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Id: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     MatchPredicates: list[PredicateDict]
     MetricName: str
     Name: str
     RateKey: str
     RateLimit: int
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        MetricName: str,
+        Name: str,
+        RateKey: str,
+        RateLimit: int,
+        MatchPredicates: list[Predicate | PredicateDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::WAFRegional::RateBasedRule; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            MetricName: str,
-            Name: str,
-            RateKey: str,
-            RateLimit: int,
-            MatchPredicates: list[Predicate | PredicateDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::WAFRegional::RateBasedRule; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            MetricName: Type: str. Create-only: changing it replaces the resource. Required.
+            Name: Type: str. Create-only: changing it replaces the resource. Required.
+            RateKey: Type: str. Create-only: changing it replaces the resource. Required.
+            RateLimit: Type: int. Required.
+            MatchPredicates: Type: list[PredicateDict].
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,96 +55,76 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-PredicateDict = TypedDict(
-    "PredicateDict",
-    {
-        "DataId": "Required[str]",
-        "Negated": "Required[bool]",
-        "Type": "Required[str]",
-    },
-    total=False,
-)
 
+class PredicateDict(TypedDict, total=False):
+    """Predicate as a plain dict."""
+
+    DataId: Required[str]
+    """Type: str."""
+    Negated: Required[bool]
+    """Type: bool."""
+    Type: Required[str]
+    """Type: str."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::WAFRegional::Rule",
     schema_file="aws-wafregional-rule.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=("/Id",),
     create_only=("/MetricName", "/Name"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("MetricName", "Name"),
-    list_required=(),
-    tagging=None,
-    replacement_strategy="create_then_delete",
-    handlers={},
 )
-
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Predicate": {
-            "additionalProperties": False,
-            "properties": {
-                "DataId": {"type": "string"},
-                "Negated": {"type": "boolean"},
-                "Type": {"type": "string"},
-            },
-            "required": ["Type", "Negated", "DataId"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "Id": {"type": "string"},
-        "MetricName": {"type": "string"},
-        "Name": {"type": "string"},
-        "Predicates": {
-            "items": {"$ref": "#/definitions/Predicate"},
-            "type": "array",
-            "uniqueItems": False,
-        },
-    },
-    "required": ["MetricName", "Name"],
-}
 
 
 class Rule(_Resource):
     """AWS::WAFRegional::Rule: Resource Type definition for AWS::WAFRegional::Rule
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Replaced when any of these change (create-only): MetricName, Name.
+    Read-only attributes (known once deployed): Id.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-wafregional-rule.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
     props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "RuleProps")
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "RuleAttributes")
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "rule.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Id: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     MetricName: str
     Name: str
     Predicates: list[PredicateDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        MetricName: str,
+        Name: str,
+        Predicates: list[Predicate | PredicateDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::WAFRegional::Rule; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            MetricName: str,
-            Name: str,
-            Predicates: list[Predicate | PredicateDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::WAFRegional::Rule; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            MetricName: Type: str. Create-only: changing it replaces the resource. Required.
+            Name: Type: str. Create-only: changing it replaces the resource. Required.
+            Predicates: Type: list[PredicateDict].
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

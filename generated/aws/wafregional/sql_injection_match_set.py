@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,78 +59,46 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-SqlInjectionMatchSetFieldToMatchDict = TypedDict(
-    "SqlInjectionMatchSetFieldToMatchDict",
-    {
-        "Data": "str",
-        "Type": "Required[str]",
-    },
-    total=False,
-)
 
-SqlInjectionMatchTupleDict = TypedDict(
-    "SqlInjectionMatchTupleDict",
-    {
-        "FieldToMatch": "Required[SqlInjectionMatchSetFieldToMatchDict]",
-        "TextTransformation": "Required[str]",
-    },
-    total=False,
-)
+class SqlInjectionMatchSetFieldToMatchDict(TypedDict, total=False):
+    """SqlInjectionMatchSetFieldToMatch as a plain dict."""
 
+    Data: str
+    """Type: str."""
+    Type: Required[str]
+    """Type: str."""
+
+
+class SqlInjectionMatchTupleDict(TypedDict, total=False):
+    """SqlInjectionMatchTuple as a plain dict."""
+
+    FieldToMatch: Required[SqlInjectionMatchSetFieldToMatchDict]
+    """Type: SqlInjectionMatchSetFieldToMatchDict."""
+    TextTransformation: Required[str]
+    """Type: str."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::WAFRegional::SqlInjectionMatchSet",
     schema_file="aws-wafregional-sqlinjectionmatchset.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=("/Id",),
     create_only=("/Name",),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("Name",),
-    list_required=(),
-    tagging=None,
-    replacement_strategy="create_then_delete",
-    handlers={},
 )
-
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "FieldToMatch": {
-            "additionalProperties": False,
-            "properties": {"Data": {"type": "string"}, "Type": {"type": "string"}},
-            "required": ["Type"],
-            "type": "object",
-        },
-        "SqlInjectionMatchTuple": {
-            "additionalProperties": False,
-            "properties": {
-                "FieldToMatch": {"$ref": "#/definitions/FieldToMatch"},
-                "TextTransformation": {"type": "string"},
-            },
-            "required": ["TextTransformation", "FieldToMatch"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Id": {"type": "string"},
-        "Name": {"type": "string"},
-        "SqlInjectionMatchTuples": {
-            "items": {"$ref": "#/definitions/SqlInjectionMatchTuple"},
-            "type": "array",
-            "uniqueItems": False,
-        },
-    },
-    "required": ["Name"],
-}
 
 
 class SqlInjectionMatchSet(_Resource):
-    """AWS::WAFRegional::SqlInjectionMatchSet: Resource Type definition for AWS::WAFRegional::SqlInjectionMatchSet
+    """AWS::WAFRegional::SqlInjectionMatchSet: Resource Type definition for
+    AWS::WAFRegional::SqlInjectionMatchSet
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Replaced when any of these change (create-only): Name.
+    Read-only attributes (known once deployed): Id.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-wafregional-sqlinjectionmatchset.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -136,30 +108,39 @@ class SqlInjectionMatchSet(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "SqlInjectionMatchSetAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "sql_injection_match_set.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     Id: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Name: str
     SqlInjectionMatchTuples: list[SqlInjectionMatchTupleDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Name: str,
+        SqlInjectionMatchTuples: list[SqlInjectionMatchTuple | SqlInjectionMatchTupleDict]
+        | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::WAFRegional::SqlInjectionMatchSet; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Name: str,
-            SqlInjectionMatchTuples: list[SqlInjectionMatchTuple | SqlInjectionMatchTupleDict]
-            | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::WAFRegional::SqlInjectionMatchSet; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Name: Type: str. Create-only: changing it replaces the resource. Required.
+            SqlInjectionMatchTuples: Type: list[SqlInjectionMatchTupleDict].
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,77 +59,45 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-RuleDict = TypedDict(
-    "RuleDict",
-    {
-        "Action": "Required[WebACLActionDict]",
-        "Priority": "Required[int]",
-        "RuleId": "Required[str]",
-    },
-    total=False,
-)
 
-WebACLActionDict = TypedDict(
-    "WebACLActionDict",
-    {
-        "Type": "Required[str]",
-    },
-    total=False,
-)
+class RuleDict(TypedDict, total=False):
+    """Rule as a plain dict."""
 
+    Action: Required[WebACLActionDict]
+    """Type: WebACLActionDict."""
+    Priority: Required[int]
+    """Type: int."""
+    RuleId: Required[str]
+    """Type: str."""
+
+
+class WebACLActionDict(TypedDict, total=False):
+    """WebACLAction as a plain dict."""
+
+    Type: Required[str]
+    """Type: str."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::WAFRegional::WebACL",
     schema_file="aws-wafregional-webacl.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=("/Id",),
     create_only=("/MetricName", "/Name"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("DefaultAction", "MetricName", "Name"),
-    list_required=(),
-    tagging=None,
-    replacement_strategy="create_then_delete",
-    handlers={},
 )
-
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Action": {
-            "additionalProperties": False,
-            "properties": {"Type": {"type": "string"}},
-            "required": ["Type"],
-            "type": "object",
-        },
-        "Rule": {
-            "additionalProperties": False,
-            "properties": {
-                "Action": {"$ref": "#/definitions/Action"},
-                "Priority": {"type": "integer"},
-                "RuleId": {"type": "string"},
-            },
-            "required": ["Action", "Priority", "RuleId"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "DefaultAction": {"$ref": "#/definitions/Action"},
-        "Id": {"type": "string"},
-        "MetricName": {"type": "string"},
-        "Name": {"type": "string"},
-        "Rules": {"items": {"$ref": "#/definitions/Rule"}, "type": "array", "uniqueItems": False},
-    },
-    "required": ["DefaultAction", "MetricName", "Name"],
-}
 
 
 class WebACL(_Resource):
     """AWS::WAFRegional::WebACL: Resource Type definition for AWS::WAFRegional::WebACL
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Replaced when any of these change (create-only): MetricName, Name.
+    Read-only attributes (known once deployed): Id.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-wafregional-webacl.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -133,33 +105,42 @@ class WebACL(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "WebACLAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "web_acl.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Id: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     DefaultAction: WebACLActionDict
     MetricName: str
     Name: str
     Rules: list[RuleDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        DefaultAction: WebACLAction | WebACLActionDict,
+        MetricName: str,
+        Name: str,
+        Rules: list[Rule | RuleDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::WAFRegional::WebACL; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            DefaultAction: WebACLAction | WebACLActionDict,
-            MetricName: str,
-            Name: str,
-            Rules: list[Rule | RuleDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::WAFRegional::WebACL; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            DefaultAction: Type: WebACLActionDict. Required.
+            MetricName: Type: str. Create-only: changing it replaces the resource. Required.
+            Name: Type: str. Create-only: changing it replaces the resource. Required.
+            Rules: Type: list[RuleDict].
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

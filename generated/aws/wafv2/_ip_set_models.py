@@ -7,10 +7,10 @@ Imported on first use by ip_set.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "IPSetAttributes",
@@ -23,19 +23,50 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str | None = None
-    Value: str | None = None
+    Key: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 1 to 128 characters."
+        ),
+    ] = None
+    Value: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 0 to 256 characters."
+        ),
+    ] = None
 
 
 class IPSetAttributes(DeferredModel):
-    Arn: str | None = None
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::WAFv2::IPSet, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="ARN of the WAF entity.")] = None
+    Id: Annotated[str | None, Field(description="Id of the IPSet")] = None
 
 
 class IPSetProps(DeferredModel):
-    Addresses: list[str]
-    Description: str | None = None
-    IPAddressVersion: Literal["IPV4", "IPV6"]
-    Name: str | None = None
-    Scope: Literal["CLOUDFRONT", "REGIONAL"]
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::WAFv2::IPSet.
+    """
+
+    Addresses: Annotated[list[str], Field(description="List of IPAddresses.")]
+    Description: Annotated[str | None, Field(description="Description of the entity.")] = None
+    IPAddressVersion: Annotated[
+        Literal["IPV4", "IPV6"],
+        Field(
+            description="Type of addresses in the IPSet, use IPV4 for IPV4 IP addresses, IPV6 for IPV6 address."
+        ),
+    ]
+    Name: Annotated[
+        str | None,
+        Field(description="Name of the IPSet. Create-only: changing it replaces the resource."),
+    ] = None
+    Scope: Annotated[
+        Literal["CLOUDFRONT", "REGIONAL"],
+        Field(
+            description="Use CLOUDFRONT for CloudFront IPSet, use REGIONAL for Application Load Balancer and API Gateway. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[list[Tag] | None, Field(description="Items: at least 1 items.")] = None

@@ -7,10 +7,10 @@ Imported on first use by logging_configuration.py, which re-exports every name h
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "Condition",
@@ -26,69 +26,162 @@ __all__ = [
 
 
 class ConditionActionCondition(DeferredModel):
+    """
+    A single action condition.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Action: Literal[
-        "ALLOW", "BLOCK", "COUNT", "CAPTCHA", "CHALLENGE", "MONETIZE", "EXCLUDED_AS_COUNT"
+    Action: Annotated[
+        Literal["ALLOW", "BLOCK", "COUNT", "CAPTCHA", "CHALLENGE", "MONETIZE", "EXCLUDED_AS_COUNT"],
+        Field(
+            description="Logic to apply to the filtering conditions. You can specify that, in order to satisfy the filter, a log must match all conditions or must match at least one condition."
+        ),
     ]
 
 
 class ConditionLabelNameCondition(DeferredModel):
+    """
+    A single label name condition.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    LabelName: str
+    LabelName: Annotated[
+        str,
+        Field(
+            description="The label name that a log record must contain in order to meet the condition. This must be a fully qualified label name. Fully qualified labels have a prefix, optional namespaces, and label name. The prefix identifies the rule group or web ACL context of the rule that added the label."
+        ),
+    ]
 
 
 class FieldToMatchSingleHeader(DeferredModel):
+    """
+    Inspect a single header. Provide the name of the header to inspect, for example, User-Agent or Referer. This setting isn't case sensitive.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str
+    Name: Annotated[str, Field(description="The name of the query header to inspect.")]
 
 
 class LoggingConfigurationAttributes(DeferredModel):
-    ManagedByFirewallManager: bool | None = None
+    """
+    The read-only attributes of a AWS::WAFv2::LoggingConfiguration, set by AWS.
+    """
+
+    ManagedByFirewallManager: Annotated[
+        bool | None,
+        Field(
+            description="Indicates whether the logging configuration was created by AWS Firewall Manager, as part of an AWS WAF policy configuration. If true, only Firewall Manager can modify or delete the configuration."
+        ),
+    ] = None
 
 
 class Condition(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ActionCondition: ConditionActionCondition | None = None
-    LabelNameCondition: ConditionLabelNameCondition | None = None
+    ActionCondition: Annotated[
+        ConditionActionCondition | None, Field(description="A single action condition.")
+    ] = None
+    LabelNameCondition: Annotated[
+        ConditionLabelNameCondition | None, Field(description="A single label name condition.")
+    ] = None
 
 
 class FieldToMatch(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Method: dict[str, Any] | str | None = None
-    QueryString: dict[str, Any] | str | None = None
-    SingleHeader: FieldToMatchSingleHeader | None = None
-    UriPath: dict[str, Any] | str | None = None
+    Method: Annotated[
+        dict[str, Any] | str | None, Field(description="Type: dict[str, Any] | str.")
+    ] = None
+    QueryString: Annotated[
+        dict[str, Any] | str | None, Field(description="Type: dict[str, Any] | str.")
+    ] = None
+    SingleHeader: Annotated[
+        FieldToMatchSingleHeader | None,
+        Field(
+            description="Inspect a single header. Provide the name of the header to inspect, for example, User-Agent or Referer. This setting isn't case sensitive."
+        ),
+    ] = None
+    UriPath: Annotated[
+        dict[str, Any] | str | None, Field(description="Type: dict[str, Any] | str.")
+    ] = None
 
 
 class Filter(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Behavior: Literal["KEEP", "DROP"]
-    Conditions: list[Condition]
-    Requirement: Literal["MEETS_ALL", "MEETS_ANY"]
+    Behavior: Annotated[
+        Literal["KEEP", "DROP"],
+        Field(
+            description="How to handle logs that satisfy the filter's conditions and requirement."
+        ),
+    ]
+    Conditions: Annotated[list[Condition], Field(description="Match conditions for the filter.")]
+    Requirement: Annotated[
+        Literal["MEETS_ALL", "MEETS_ANY"],
+        Field(
+            description="Logic to apply to the filtering conditions. You can specify that, in order to satisfy the filter, a log must match all conditions or must match at least one condition."
+        ),
+    ]
 
 
 class LoggingConfigurationLoggingFilter(DeferredModel):
+    """
+    Filtering that specifies which web requests are kept in the logs and which are dropped. You can filter on the rule action and on the web request labels that were applied by matching rules during web ACL evaluation.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DefaultBehavior: Literal["KEEP", "DROP"]
-    Filters: list[Filter]
+    DefaultBehavior: Annotated[
+        Literal["KEEP", "DROP"],
+        Field(
+            description="Default handling for logs that don't match any of the specified filtering conditions."
+        ),
+    ]
+    Filters: Annotated[
+        list[Filter], Field(description="The filters that you want to apply to the logs.")
+    ]
 
 
 class LoggingConfigurationProps(DeferredModel):
-    LogDestinationConfigs: list[str]
-    LoggingFilter: LoggingConfigurationLoggingFilter | None = None
-    RedactedFields: list[FieldToMatch] | None = None
-    ResourceArn: str
+    """
+    The properties a program declares for a AWS::WAFv2::LoggingConfiguration.
+    """
+
+    LogDestinationConfigs: Annotated[
+        list[str],
+        Field(
+            description="The Amazon Resource Names (ARNs) of the logging destinations that you want to associate with the web ACL."
+        ),
+    ]
+    LoggingFilter: Annotated[
+        LoggingConfigurationLoggingFilter | None,
+        Field(
+            description="Filtering that specifies which web requests are kept in the logs and which are dropped. You can filter on the rule action and on the web request labels that were applied by matching rules during web ACL evaluation."
+        ),
+    ] = None
+    RedactedFields: Annotated[
+        list[FieldToMatch] | None,
+        Field(
+            description="The parts of the request that you want to keep out of the logs. For example, if you redact the HEADER field, the HEADER field in the firehose will be xxx."
+        ),
+    ] = None
+    ResourceArn: Annotated[
+        str,
+        Field(
+            description="The Amazon Resource Name (ARN) of the web ACL that you want to associate with LogDestinationConfigs. Create-only: changing it replaces the resource."
+        ),
+    ]

@@ -7,10 +7,10 @@ Imported on first use by regex_pattern_set.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "RegexPatternSetAttributes",
@@ -23,18 +23,48 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str | None = None
-    Value: str | None = None
+    Key: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 1 to 128 characters."
+        ),
+    ] = None
+    Value: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 0 to 256 characters."
+        ),
+    ] = None
 
 
 class RegexPatternSetAttributes(DeferredModel):
-    Arn: str | None = None
-    Id: str | None = None
+    """
+    The read-only attributes of a AWS::WAFv2::RegexPatternSet, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="ARN of the WAF entity.")] = None
+    Id: Annotated[str | None, Field(description="Id of the RegexPatternSet")] = None
 
 
 class RegexPatternSetProps(DeferredModel):
-    Description: str | None = None
-    Name: str | None = None
-    RegularExpressionList: list[str]
-    Scope: Literal["CLOUDFRONT", "REGIONAL"]
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::WAFv2::RegexPatternSet.
+    """
+
+    Description: Annotated[str | None, Field(description="Description of the entity.")] = None
+    Name: Annotated[
+        str | None,
+        Field(
+            description="Name of the RegexPatternSet. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    RegularExpressionList: Annotated[
+        list[str], Field(description="Each item: Length: 0 to 200 characters.")
+    ]
+    Scope: Annotated[
+        Literal["CLOUDFRONT", "REGIONAL"],
+        Field(
+            description="Use CLOUDFRONT for CloudFront RegexPatternSet, use REGIONAL for Application Load Balancer and API Gateway. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[list[Tag] | None, Field(description="Items: at least 1 items.")] = None

@@ -85,187 +85,327 @@ __all__ = [
 
 
 class CookieMatchPattern(DeferredModel):
+    """
+    The pattern to look for in the request cookies.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    All: dict[str, Any] | str | None = None
-    ExcludedCookies: list[str] | None = None
-    IncludedCookies: list[str] | None = None
+    All: Annotated[
+        dict[str, Any] | str | None, Field(description="Type: dict[str, Any] | str.")
+    ] = None
+    ExcludedCookies: Annotated[
+        list[str] | None,
+        Field(
+            description="Items: 1 to 199 items. Each item: Pattern: .*\\S.* Length: 1 to 60 characters."
+        ),
+    ] = None
+    IncludedCookies: Annotated[
+        list[str] | None,
+        Field(
+            description="Items: 1 to 199 items. Each item: Pattern: .*\\S.* Length: 1 to 60 characters."
+        ),
+    ] = None
 
 
 class CustomHTTPHeader(DeferredModel):
+    """
+    HTTP header.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str
-    Value: str
+    Name: Annotated[str, Field(description="HTTP header name.")]
+    Value: Annotated[str, Field(description="HTTP header value.")]
 
 
 class CustomResponseBody(DeferredModel):
+    """
+    Custom response body.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Content: str
-    ContentType: Literal["TEXT_PLAIN", "TEXT_HTML", "APPLICATION_JSON"]
+    Content: Annotated[str, Field(description="Response content.")]
+    ContentType: Annotated[
+        Literal["TEXT_PLAIN", "TEXT_HTML", "APPLICATION_JSON"],
+        Field(description="Valid values are TEXT_PLAIN, TEXT_HTML, and APPLICATION_JSON."),
+    ]
 
 
 class ForwardedIPConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    FallbackBehavior: Literal["MATCH", "NO_MATCH"]
-    HeaderName: str
+    FallbackBehavior: Annotated[
+        Literal["MATCH", "NO_MATCH"], Field(description="Allowed values: 'MATCH', 'NO_MATCH'.")
+    ]
+    HeaderName: Annotated[str, Field(description="Pattern: ^[a-zA-Z0-9-]{1,255}$")]
 
 
 class HeaderMatchPattern(DeferredModel):
+    """
+    The pattern to look for in the request headers.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    All: dict[str, Any] | str | None = None
-    ExcludedHeaders: list[str] | None = None
-    IncludedHeaders: list[str] | None = None
+    All: Annotated[
+        dict[str, Any] | str | None, Field(description="Type: dict[str, Any] | str.")
+    ] = None
+    ExcludedHeaders: Annotated[
+        list[str] | None,
+        Field(
+            description="Items: 1 to 199 items. Each item: Pattern: .*\\S.* Length: 1 to 64 characters."
+        ),
+    ] = None
+    IncludedHeaders: Annotated[
+        list[str] | None,
+        Field(
+            description="Items: 1 to 199 items. Each item: Pattern: .*\\S.* Length: 1 to 64 characters."
+        ),
+    ] = None
 
 
 class IPSetForwardedIPConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    FallbackBehavior: Literal["MATCH", "NO_MATCH"]
-    HeaderName: str
-    Position: Literal["FIRST", "LAST", "ANY"]
+    FallbackBehavior: Annotated[
+        Literal["MATCH", "NO_MATCH"], Field(description="Allowed values: 'MATCH', 'NO_MATCH'.")
+    ]
+    HeaderName: Annotated[str, Field(description="Pattern: ^[a-zA-Z0-9-]{1,255}$")]
+    Position: Annotated[
+        Literal["FIRST", "LAST", "ANY"],
+        Field(description="Allowed values: 'FIRST', 'LAST', 'ANY'."),
+    ]
 
 
 class JsonMatchPattern(DeferredModel):
+    """
+    The pattern to look for in the JSON body.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    All: dict[str, Any] | str | None = None
-    IncludedPaths: list[str] | None = None
+    All: Annotated[
+        dict[str, Any] | str | None, Field(description="Type: dict[str, Any] | str.")
+    ] = None
+    IncludedPaths: Annotated[
+        list[str] | None,
+        Field(
+            description="Items: at least 1 items. Each item: Pattern: ^[\\/]+([^~]*(~[01])*){1,512}$"
+        ),
+    ] = None
 
 
 class Label(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str
+    Name: Annotated[str, Field(description="Name of the Label.")]
 
 
 class LabelSummary(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str | None = None
+    Name: Annotated[str | None, Field(description="Name of the Label.")] = None
 
 
 class MonetizeAction(DeferredModel):
+    """
+    Monetize action for rules.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    PriceMultiplier: str | None = None
+    PriceMultiplier: Annotated[
+        str | None, Field(description="The price multiplier for the monetize action.")
+    ] = None
 
 
 class PreParseTextTransformation(DeferredModel):
+    """
+    Text Transformation applied before parsing the query string.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Priority: int
-    Type: Literal[
-        "NONE",
-        "URL_DECODE",
-        "URL_DECODE_UNI",
-        "COMBINE_DUPLICATE_QUERY_ARGS_BY_COMMA",
-        "REPLACE_SEMICOLONS_WITH_AMPERSANDS",
+    Priority: Annotated[
+        int, Field(description="Priority of PreParseTextTransformation being applied.")
+    ]
+    Type: Annotated[
+        Literal[
+            "NONE",
+            "URL_DECODE",
+            "URL_DECODE_UNI",
+            "COMBINE_DUPLICATE_QUERY_ARGS_BY_COMMA",
+            "REPLACE_SEMICOLONS_WITH_AMPERSANDS",
+        ],
+        Field(description="Type of pre-parse text transformation."),
     ]
 
 
 class Price(DeferredModel):
+    """
+    A price configuration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Amount: str
-    Currency: Literal["USDC"]
+    Amount: Annotated[str, Field(description="The price amount.")]
+    Currency: Annotated[
+        Literal["USDC"], Field(description="The cryptocurrency to use for payment.")
+    ]
 
 
 class RateLimitJA3Fingerprint(DeferredModel):
+    """
+    Specifies the request's JA3 fingerprint as an aggregate key for a rate-based rule.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    FallbackBehavior: Literal["MATCH", "NO_MATCH"]
+    FallbackBehavior: Annotated[
+        Literal["MATCH", "NO_MATCH"], Field(description="Allowed values: 'MATCH', 'NO_MATCH'.")
+    ]
 
 
 class RateLimitJA4Fingerprint(DeferredModel):
+    """
+    Specifies the request's JA4 fingerprint as an aggregate key for a rate-based rule.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    FallbackBehavior: Literal["MATCH", "NO_MATCH"]
+    FallbackBehavior: Annotated[
+        Literal["MATCH", "NO_MATCH"], Field(description="Allowed values: 'MATCH', 'NO_MATCH'.")
+    ]
 
 
 class RateLimitLabelNamespace(DeferredModel):
+    """
+    Specifies a label namespace to use as an aggregate key for a rate-based rule.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Namespace: str
+    Namespace: Annotated[str, Field(description="The namespace to use for aggregation.")]
 
 
 class RuleGroupAsnMatchStatement(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AsnList: list[int] | None = None
-    ForwardedIPConfig: ForwardedIPConfiguration | None = None
+    AsnList: Annotated[
+        list[int] | None,
+        Field(description="Items: 1 to 100 items. Each item: Range: 0 to 4294967295 (inclusive)."),
+    ] = None
+    ForwardedIPConfig: Annotated[
+        ForwardedIPConfiguration | None, Field(description="Type: ForwardedIPConfigurationDict.")
+    ] = None
 
 
 class RuleGroupBody(DeferredModel):
+    """
+    The body of a web request. This immediately follows the request headers.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    OversizeHandling: Literal["CONTINUE", "MATCH", "NO_MATCH"] | None = None
+    OversizeHandling: Annotated[
+        Literal["CONTINUE", "MATCH", "NO_MATCH"] | None,
+        Field(description="Handling of requests containing oversize fields"),
+    ] = None
 
 
 class RuleGroupCookies(DeferredModel):
+    """
+    Includes cookies of a web request.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    MatchPattern: CookieMatchPattern
-    MatchScope: Literal["ALL", "KEY", "VALUE"]
-    OversizeHandling: Literal["CONTINUE", "MATCH", "NO_MATCH"]
+    MatchPattern: Annotated[
+        CookieMatchPattern, Field(description="The pattern to look for in the request cookies.")
+    ]
+    MatchScope: Annotated[
+        Literal["ALL", "KEY", "VALUE"],
+        Field(description="The parts of the request to match against using the MatchPattern."),
+    ]
+    OversizeHandling: Annotated[
+        Literal["CONTINUE", "MATCH", "NO_MATCH"],
+        Field(description="Handling of requests containing oversize fields"),
+    ]
 
 
 class RuleGroupCustomRequestHandling(DeferredModel):
+    """
+    Custom request handling.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    InsertHeaders: list[CustomHTTPHeader]
+    InsertHeaders: Annotated[
+        list[CustomHTTPHeader], Field(description="Collection of HTTP headers.")
+    ]
 
 
 class RuleGroupCustomResponse(DeferredModel):
+    """
+    Custom response.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CustomResponseBodyKey: str | None = None
-    ResponseCode: int
-    ResponseHeaders: list[CustomHTTPHeader] | None = None
+    CustomResponseBodyKey: Annotated[str | None, Field(description="Custom response body key.")] = (
+        None
+    )
+    ResponseCode: Annotated[int, Field(description="Custom response code.")]
+    ResponseHeaders: Annotated[
+        list[CustomHTTPHeader] | None, Field(description="Collection of HTTP headers.")
+    ] = None
 
 
 class RuleGroupFieldToMatchSingleHeader(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str
+    Name: Annotated[str, Field(description="Pattern: \\S Length: 1 to 64 characters.")]
 
 
 class RuleGroupFieldToMatchSingleQueryArgument(DeferredModel):
+    """
+    One query argument in a web request, identified by name, for example UserName or SalesRegion. The name can be up to 30 characters long and isn't case sensitive.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str
+    Name: Annotated[str, Field(description="Pattern: \\S Length: 1 to 64 characters.")]
 
 
 class RuleGroupGeoMatchStatement(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CountryCodes: (
+    CountryCodes: Annotated[
         list[
             Literal[
                 "AD",
@@ -520,461 +660,943 @@ class RuleGroupGeoMatchStatement(DeferredModel):
                 "ZW",
             ]
         ]
-        | None
-    ) = None
-    ForwardedIPConfig: ForwardedIPConfiguration | None = None
+        | None,
+        Field(
+            description="Items: at least 1 items. Each item: Allowed values: 'AD', 'AE', 'AF', 'AG', 'AI', 'AL', 'AM', 'AO', 'AQ', 'AR', 'AS', 'AT' (and 238 more). Length: 1 to 2 characters."
+        ),
+    ] = None
+    ForwardedIPConfig: Annotated[
+        ForwardedIPConfiguration | None, Field(description="Type: ForwardedIPConfigurationDict.")
+    ] = None
 
 
 class RuleGroupHeaderOrder(DeferredModel):
+    """
+    The string containing the list of a web request's header names, ordered as they appear in the web request, separated by colons.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    OversizeHandling: Literal["CONTINUE", "MATCH", "NO_MATCH"]
+    OversizeHandling: Annotated[
+        Literal["CONTINUE", "MATCH", "NO_MATCH"],
+        Field(description="Handling of requests containing oversize fields"),
+    ]
 
 
 class RuleGroupHeaders(DeferredModel):
+    """
+    Includes headers of a web request.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    MatchPattern: HeaderMatchPattern
-    MatchScope: Literal["ALL", "KEY", "VALUE"]
-    OversizeHandling: Literal["CONTINUE", "MATCH", "NO_MATCH"]
+    MatchPattern: Annotated[
+        HeaderMatchPattern, Field(description="The pattern to look for in the request headers.")
+    ]
+    MatchScope: Annotated[
+        Literal["ALL", "KEY", "VALUE"],
+        Field(description="The parts of the request to match against using the MatchPattern."),
+    ]
+    OversizeHandling: Annotated[
+        Literal["CONTINUE", "MATCH", "NO_MATCH"],
+        Field(description="Handling of requests containing oversize fields"),
+    ]
 
 
 class RuleGroupIPSetReferenceStatement(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Arn: str
-    IPSetForwardedIPConfig: IPSetForwardedIPConfiguration | None = None
+    Arn: Annotated[str, Field(description="ARN of the WAF entity.")]
+    IPSetForwardedIPConfig: Annotated[
+        IPSetForwardedIPConfiguration | None,
+        Field(description="Type: IPSetForwardedIPConfigurationDict."),
+    ] = None
 
 
 class RuleGroupImmunityTimeProperty(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ImmunityTime: int
+    ImmunityTime: Annotated[int, Field(description="Range: 60 to 259200 (inclusive).")]
 
 
 class RuleGroupJA3Fingerprint(DeferredModel):
+    """
+    Includes the JA3 fingerprint of a web request.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    FallbackBehavior: Literal["MATCH", "NO_MATCH"]
+    FallbackBehavior: Annotated[
+        Literal["MATCH", "NO_MATCH"], Field(description="Allowed values: 'MATCH', 'NO_MATCH'.")
+    ]
 
 
 class RuleGroupJA4Fingerprint(DeferredModel):
+    """
+    Includes the JA4 fingerprint of a web request.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    FallbackBehavior: Literal["MATCH", "NO_MATCH"]
+    FallbackBehavior: Annotated[
+        Literal["MATCH", "NO_MATCH"], Field(description="Allowed values: 'MATCH', 'NO_MATCH'.")
+    ]
 
 
 class RuleGroupJsonBody(DeferredModel):
+    """
+    Inspect the request body as JSON. The request body immediately follows the request headers.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    InvalidFallbackBehavior: Literal["MATCH", "NO_MATCH", "EVALUATE_AS_STRING"] | None = None
-    MatchPattern: JsonMatchPattern
-    MatchScope: Literal["ALL", "KEY", "VALUE"]
-    OversizeHandling: Literal["CONTINUE", "MATCH", "NO_MATCH"] | None = None
+    InvalidFallbackBehavior: Annotated[
+        Literal["MATCH", "NO_MATCH", "EVALUATE_AS_STRING"] | None,
+        Field(
+            description="The inspection behavior to fall back to if the JSON in the request body is invalid."
+        ),
+    ] = None
+    MatchPattern: Annotated[
+        JsonMatchPattern, Field(description="The pattern to look for in the JSON body.")
+    ]
+    MatchScope: Annotated[
+        Literal["ALL", "KEY", "VALUE"],
+        Field(description="The parts of the JSON to match against using the MatchPattern."),
+    ]
+    OversizeHandling: Annotated[
+        Literal["CONTINUE", "MATCH", "NO_MATCH"] | None,
+        Field(description="Handling of requests containing oversize fields"),
+    ] = None
 
 
 class RuleGroupLabelMatchStatement(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Scope: Literal["LABEL", "NAMESPACE"]
+    Key: Annotated[str, Field(description="Pattern: ^[0-9A-Za-z_:-]{1,1024}$")]
+    Scope: Annotated[
+        Literal["LABEL", "NAMESPACE"], Field(description="Allowed values: 'LABEL', 'NAMESPACE'.")
+    ]
 
 
 class RuleGroupUriFragment(DeferredModel):
+    """
+    The path component of the URI Fragment. This is the part of a web request that identifies a fragment uri, for example, /abcd#introduction
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    FallbackBehavior: Literal["MATCH", "NO_MATCH"] | None = None
+    FallbackBehavior: Annotated[
+        Literal["MATCH", "NO_MATCH"] | None,
+        Field(description="Allowed values: 'MATCH', 'NO_MATCH'."),
+    ] = None
 
 
 class RuleGroupVisibilityConfig(DeferredModel):
+    """
+    Visibility Metric of the RuleGroup.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CloudWatchMetricsEnabled: bool
-    MetricName: str
-    SampledRequestsEnabled: bool
+    CloudWatchMetricsEnabled: Annotated[bool, Field(description="Type: bool.")]
+    MetricName: Annotated[
+        str, Field(description="Pattern: ^[\\w#:\\.\\-/]+$ Length: 1 to 128 characters.")
+    ]
+    SampledRequestsEnabled: Annotated[bool, Field(description="Type: bool.")]
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str | None = None
-    Value: str | None = None
+    Key: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 1 to 128 characters."
+        ),
+    ] = None
+    Value: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 0 to 256 characters."
+        ),
+    ] = None
 
 
 class TextTransformation(DeferredModel):
+    """
+    Text Transformation on the Search String before match.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Priority: int
-    Type: Literal[
-        "NONE",
-        "COMPRESS_WHITE_SPACE",
-        "HTML_ENTITY_DECODE",
-        "LOWERCASE",
-        "CMD_LINE",
-        "URL_DECODE",
-        "BASE64_DECODE",
-        "HEX_DECODE",
-        "MD5",
-        "REPLACE_COMMENTS",
-        "ESCAPE_SEQ_DECODE",
-        "SQL_HEX_DECODE",
-        "CSS_DECODE",
-        "JS_DECODE",
-        "NORMALIZE_PATH",
-        "NORMALIZE_PATH_WIN",
-        "REMOVE_NULLS",
-        "REPLACE_NULLS",
-        "BASE64_DECODE_EXT",
-        "URL_DECODE_UNI",
-        "UTF8_TO_UNICODE",
-        "REMOVE_WHITESPACE",
-        "TRIM",
-        "TRIM_LEFT",
-        "TRIM_RIGHT",
-        "REMOVE_COMMENTS_CHAR",
-        "UPPERCASE",
-        "CMD_LINE_WIN",
-        "CMD_LINE_UNIX",
-        "JS_DECODE_EXT",
-        "SHA256",
+    Priority: Annotated[int, Field(description="Priority of Rule being evaluated.")]
+    Type: Annotated[
+        Literal[
+            "NONE",
+            "COMPRESS_WHITE_SPACE",
+            "HTML_ENTITY_DECODE",
+            "LOWERCASE",
+            "CMD_LINE",
+            "URL_DECODE",
+            "BASE64_DECODE",
+            "HEX_DECODE",
+            "MD5",
+            "REPLACE_COMMENTS",
+            "ESCAPE_SEQ_DECODE",
+            "SQL_HEX_DECODE",
+            "CSS_DECODE",
+            "JS_DECODE",
+            "NORMALIZE_PATH",
+            "NORMALIZE_PATH_WIN",
+            "REMOVE_NULLS",
+            "REPLACE_NULLS",
+            "BASE64_DECODE_EXT",
+            "URL_DECODE_UNI",
+            "UTF8_TO_UNICODE",
+            "REMOVE_WHITESPACE",
+            "TRIM",
+            "TRIM_LEFT",
+            "TRIM_RIGHT",
+            "REMOVE_COMMENTS_CHAR",
+            "UPPERCASE",
+            "CMD_LINE_WIN",
+            "CMD_LINE_UNIX",
+            "JS_DECODE_EXT",
+            "SHA256",
+        ],
+        Field(description="Type of text transformation."),
     ]
 
 
 class RuleGroupAttributes(DeferredModel):
-    Arn: str | None = None
-    Id: str | None = None
-    LabelNamespace: str | None = None
+    """
+    The read-only attributes of a AWS::WAFv2::RuleGroup, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="ARN of the WAF entity.")] = None
+    Id: Annotated[str | None, Field(description="Id of the RuleGroup")] = None
+    LabelNamespace: Annotated[str | None, Field(description="Name of the Label.")] = None
 
 
 class AllowAction(DeferredModel):
+    """
+    Allow traffic towards application.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CustomRequestHandling: RuleGroupCustomRequestHandling | None = None
+    CustomRequestHandling: Annotated[
+        RuleGroupCustomRequestHandling | None, Field(description="Custom request handling.")
+    ] = None
 
 
 class BlockAction(DeferredModel):
+    """
+    Block traffic towards application.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CustomResponse: RuleGroupCustomResponse | None = None
+    CustomResponse: Annotated[
+        RuleGroupCustomResponse | None, Field(description="Custom response.")
+    ] = None
 
 
 class CaptchaAction(DeferredModel):
+    """
+    Checks valid token exists with request.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CustomRequestHandling: RuleGroupCustomRequestHandling | None = None
+    CustomRequestHandling: Annotated[
+        RuleGroupCustomRequestHandling | None, Field(description="Custom request handling.")
+    ] = None
 
 
 class ChallengeAction(DeferredModel):
+    """
+    Checks that the request has a valid token with an unexpired challenge timestamp and, if not, returns a browser challenge to the client.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CustomRequestHandling: RuleGroupCustomRequestHandling | None = None
+    CustomRequestHandling: Annotated[
+        RuleGroupCustomRequestHandling | None, Field(description="Custom request handling.")
+    ] = None
 
 
 class CountAction(DeferredModel):
+    """
+    Count traffic towards application.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CustomRequestHandling: RuleGroupCustomRequestHandling | None = None
+    CustomRequestHandling: Annotated[
+        RuleGroupCustomRequestHandling | None, Field(description="Custom request handling.")
+    ] = None
 
 
 class PaymentNetwork(DeferredModel):
+    """
+    Configuration for a single payment network.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Chain: Literal["BASE", "SOLANA", "BASE_SEPOLIA", "SOLANA_DEVNET"]
-    Prices: list[Price]
-    WalletAddress: str
+    Chain: Annotated[
+        Literal["BASE", "SOLANA", "BASE_SEPOLIA", "SOLANA_DEVNET"],
+        Field(description="The blockchain chain to use."),
+    ]
+    Prices: Annotated[list[Price], Field(description="List of price configurations.")]
+    WalletAddress: Annotated[str, Field(description="The wallet address for receiving payments.")]
 
 
 class RateLimitCookie(DeferredModel):
+    """
+    Specifies a cookie as an aggregate key for a rate-based rule.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str
-    TextTransformations: list[TextTransformation]
+    Name: Annotated[str, Field(description="The name of the cookie to use.")]
+    TextTransformations: Annotated[
+        list[TextTransformation], Field(description="Items: at least 1 items.")
+    ]
 
 
 class RateLimitHeader(DeferredModel):
+    """
+    Specifies a header as an aggregate key for a rate-based rule.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str
-    TextTransformations: list[TextTransformation]
+    Name: Annotated[str, Field(description="The name of the header to use.")]
+    TextTransformations: Annotated[
+        list[TextTransformation], Field(description="Items: at least 1 items.")
+    ]
 
 
 class RateLimitQueryArgument(DeferredModel):
+    """
+    Specifies a query argument in the request as an aggregate key for a rate-based rule.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str
-    TextTransformations: list[TextTransformation]
+    Name: Annotated[str, Field(description="The name of the query argument to use.")]
+    TextTransformations: Annotated[
+        list[TextTransformation], Field(description="Items: at least 1 items.")
+    ]
 
 
 class RateLimitQueryString(DeferredModel):
+    """
+    Specifies the request's query string as an aggregate key for a rate-based rule.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    TextTransformations: list[TextTransformation]
+    TextTransformations: Annotated[
+        list[TextTransformation], Field(description="Items: at least 1 items.")
+    ]
 
 
 class RateLimitUriPath(DeferredModel):
+    """
+    Specifies the request's URI Path as an aggregate key for a rate-based rule.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    TextTransformations: list[TextTransformation]
+    TextTransformations: Annotated[
+        list[TextTransformation], Field(description="Items: at least 1 items.")
+    ]
 
 
 class RuleAction(DeferredModel):
+    """
+    Action taken when Rule matches its condition.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Allow: AllowAction | None = None
-    Block: BlockAction | None = None
-    Captcha: CaptchaAction | None = None
-    Challenge: ChallengeAction | None = None
-    Count: CountAction | None = None
-    Monetize: MonetizeAction | None = None
+    Allow: Annotated[
+        AllowAction | None, Field(description="Allow traffic towards application.")
+    ] = None
+    Block: Annotated[
+        BlockAction | None, Field(description="Block traffic towards application.")
+    ] = None
+    Captcha: Annotated[
+        CaptchaAction | None, Field(description="Checks valid token exists with request.")
+    ] = None
+    Challenge: Annotated[
+        ChallengeAction | None,
+        Field(
+            description="Checks that the request has a valid token with an unexpired challenge timestamp and, if not, returns a browser challenge to the client."
+        ),
+    ] = None
+    Count: Annotated[
+        CountAction | None, Field(description="Count traffic towards application.")
+    ] = None
+    Monetize: Annotated[MonetizeAction | None, Field(description="Monetize action for rules.")] = (
+        None
+    )
 
 
 class RuleGroupCaptchaConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ImmunityTimeProperty: RuleGroupImmunityTimeProperty | None = None
+    ImmunityTimeProperty: Annotated[
+        RuleGroupImmunityTimeProperty | None,
+        Field(description="Type: RuleGroupImmunityTimePropertyDict."),
+    ] = None
 
 
 class RuleGroupChallengeConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ImmunityTimeProperty: RuleGroupImmunityTimeProperty | None = None
+    ImmunityTimeProperty: Annotated[
+        RuleGroupImmunityTimeProperty | None,
+        Field(description="Type: RuleGroupImmunityTimePropertyDict."),
+    ] = None
 
 
 class RuleGroupCryptoConfig(DeferredModel):
+    """
+    Configures cryptocurrency payment settings.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    PaymentNetworks: list[PaymentNetwork]
+    PaymentNetworks: Annotated[
+        list[PaymentNetwork], Field(description="List of payment network configurations.")
+    ]
 
 
 class RuleGroupFieldToMatch(DeferredModel):
+    """
+    Field of the request to match.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AllQueryArguments: dict[str, Any] | str | None = None
-    Body: RuleGroupBody | None = None
-    Cookies: RuleGroupCookies | None = None
-    HeaderOrder: RuleGroupHeaderOrder | None = None
-    Headers: RuleGroupHeaders | None = None
-    JA3Fingerprint: RuleGroupJA3Fingerprint | None = None
-    JA4Fingerprint: RuleGroupJA4Fingerprint | None = None
-    JsonBody: RuleGroupJsonBody | None = None
-    Method: dict[str, Any] | str | None = None
-    QueryString: dict[str, Any] | str | None = None
-    SingleHeader: RuleGroupFieldToMatchSingleHeader | None = None
-    SingleQueryArgument: RuleGroupFieldToMatchSingleQueryArgument | None = None
-    UriFragment: RuleGroupUriFragment | None = None
-    UriPath: dict[str, Any] | str | None = None
+    AllQueryArguments: Annotated[
+        dict[str, Any] | str | None, Field(description="Type: dict[str, Any] | str.")
+    ] = None
+    Body: Annotated[
+        RuleGroupBody | None,
+        Field(
+            description="The body of a web request. This immediately follows the request headers."
+        ),
+    ] = None
+    Cookies: Annotated[
+        RuleGroupCookies | None, Field(description="Includes cookies of a web request.")
+    ] = None
+    HeaderOrder: Annotated[
+        RuleGroupHeaderOrder | None,
+        Field(
+            description="The string containing the list of a web request's header names, ordered as they appear in the web request, separated by colons."
+        ),
+    ] = None
+    Headers: Annotated[
+        RuleGroupHeaders | None, Field(description="Includes headers of a web request.")
+    ] = None
+    JA3Fingerprint: Annotated[
+        RuleGroupJA3Fingerprint | None,
+        Field(description="Includes the JA3 fingerprint of a web request."),
+    ] = None
+    JA4Fingerprint: Annotated[
+        RuleGroupJA4Fingerprint | None,
+        Field(description="Includes the JA4 fingerprint of a web request."),
+    ] = None
+    JsonBody: Annotated[
+        RuleGroupJsonBody | None,
+        Field(
+            description="Inspect the request body as JSON. The request body immediately follows the request headers."
+        ),
+    ] = None
+    Method: Annotated[
+        dict[str, Any] | str | None, Field(description="Type: dict[str, Any] | str.")
+    ] = None
+    QueryString: Annotated[
+        dict[str, Any] | str | None, Field(description="Type: dict[str, Any] | str.")
+    ] = None
+    SingleHeader: Annotated[
+        RuleGroupFieldToMatchSingleHeader | None,
+        Field(description="Type: RuleGroupFieldToMatchSingleHeaderDict."),
+    ] = None
+    SingleQueryArgument: Annotated[
+        RuleGroupFieldToMatchSingleQueryArgument | None,
+        Field(
+            description="One query argument in a web request, identified by name, for example UserName or SalesRegion. The name can be up to 30 characters long and isn't case sensitive."
+        ),
+    ] = None
+    UriFragment: Annotated[
+        RuleGroupUriFragment | None,
+        Field(
+            description="The path component of the URI Fragment. This is the part of a web request that identifies a fragment uri, for example, /abcd#introduction"
+        ),
+    ] = None
+    UriPath: Annotated[
+        dict[str, Any] | str | None, Field(description="Type: dict[str, Any] | str.")
+    ] = None
 
 
 class RuleGroupMonetizationConfig(DeferredModel):
+    """
+    Configures monetization for the web ACL or rule group.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CryptoConfig: RuleGroupCryptoConfig | None = None
-    CurrencyMode: Literal["REAL", "TEST"] | None = None
+    CryptoConfig: Annotated[
+        RuleGroupCryptoConfig | None,
+        Field(description="Configures cryptocurrency payment settings."),
+    ] = None
+    CurrencyMode: Annotated[
+        Literal["REAL", "TEST"] | None,
+        Field(
+            description="The currency mode for monetization. Use REAL for production payments and TEST for testing with testnet currencies."
+        ),
+    ] = None
 
 
 class RuleGroupRegexMatchStatement(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    FieldToMatch: RuleGroupFieldToMatch
-    PreParseTextTransformations: list[PreParseTextTransformation] | None = None
-    RegexString: str
-    TextTransformations: list[TextTransformation]
+    FieldToMatch: Annotated[
+        RuleGroupFieldToMatch, Field(description="Field of the request to match.")
+    ]
+    PreParseTextTransformations: Annotated[
+        list[PreParseTextTransformation] | None,
+        Field(description="Type: list[PreParseTextTransformationDict]."),
+    ] = None
+    RegexString: Annotated[str, Field(description="Length: 1 to 512 characters.")]
+    TextTransformations: Annotated[
+        list[TextTransformation], Field(description="Items: at least 1 items.")
+    ]
 
 
 class RuleGroupRegexPatternSetReferenceStatement(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Arn: str
-    FieldToMatch: RuleGroupFieldToMatch
-    PreParseTextTransformations: list[PreParseTextTransformation] | None = None
-    TextTransformations: list[TextTransformation]
+    Arn: Annotated[str, Field(description="ARN of the WAF entity.")]
+    FieldToMatch: Annotated[
+        RuleGroupFieldToMatch, Field(description="Field of the request to match.")
+    ]
+    PreParseTextTransformations: Annotated[
+        list[PreParseTextTransformation] | None,
+        Field(description="Type: list[PreParseTextTransformationDict]."),
+    ] = None
+    TextTransformations: Annotated[
+        list[TextTransformation], Field(description="Items: at least 1 items.")
+    ]
 
 
 class RuleGroupSizeConstraintStatement(DeferredModel):
+    """
+    Size Constraint statement.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ComparisonOperator: Literal["EQ", "NE", "LE", "LT", "GE", "GT"]
-    FieldToMatch: RuleGroupFieldToMatch
-    PreParseTextTransformations: list[PreParseTextTransformation] | None = None
-    Size: float
-    TextTransformations: list[TextTransformation]
+    ComparisonOperator: Annotated[
+        Literal["EQ", "NE", "LE", "LT", "GE", "GT"],
+        Field(description="Allowed values: 'EQ', 'NE', 'LE', 'LT', 'GE', 'GT'."),
+    ]
+    FieldToMatch: Annotated[
+        RuleGroupFieldToMatch, Field(description="Field of the request to match.")
+    ]
+    PreParseTextTransformations: Annotated[
+        list[PreParseTextTransformation] | None,
+        Field(description="Type: list[PreParseTextTransformationDict]."),
+    ] = None
+    Size: Annotated[float, Field(description="Range: 0 to 21474836480 (inclusive).")]
+    TextTransformations: Annotated[
+        list[TextTransformation], Field(description="Items: at least 1 items.")
+    ]
 
 
 class RuleGroupSqliMatchStatement(DeferredModel):
+    """
+    Sqli Match Statement.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    FieldToMatch: RuleGroupFieldToMatch
-    PreParseTextTransformations: list[PreParseTextTransformation] | None = None
-    SensitivityLevel: Literal["LOW", "HIGH"] | None = None
-    TextTransformations: list[TextTransformation]
+    FieldToMatch: Annotated[
+        RuleGroupFieldToMatch, Field(description="Field of the request to match.")
+    ]
+    PreParseTextTransformations: Annotated[
+        list[PreParseTextTransformation] | None,
+        Field(description="Type: list[PreParseTextTransformationDict]."),
+    ] = None
+    SensitivityLevel: Annotated[
+        Literal["LOW", "HIGH"] | None,
+        Field(description="Sensitivity Level current only used for sqli match statements."),
+    ] = None
+    TextTransformations: Annotated[
+        list[TextTransformation], Field(description="Items: at least 1 items.")
+    ]
 
 
 class RuleGroupXssMatchStatement(DeferredModel):
+    """
+    Xss Match Statement.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    FieldToMatch: RuleGroupFieldToMatch
-    PreParseTextTransformations: list[PreParseTextTransformation] | None = None
-    TextTransformations: list[TextTransformation]
+    FieldToMatch: Annotated[
+        RuleGroupFieldToMatch, Field(description="Field of the request to match.")
+    ]
+    PreParseTextTransformations: Annotated[
+        list[PreParseTextTransformation] | None,
+        Field(description="Type: list[PreParseTextTransformationDict]."),
+    ] = None
+    TextTransformations: Annotated[
+        list[TextTransformation], Field(description="Items: at least 1 items.")
+    ]
 
 
 class RateBasedStatementCustomKey(DeferredModel):
+    """
+    Specifies a single custom aggregate key for a rate-base rule.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ASN: dict[str, Any] | None = None
-    Cookie: RateLimitCookie | None = None
-    ForwardedIP: dict[str, Any] | str | None = None
-    HTTPMethod: dict[str, Any] | str | None = None
-    Header: RateLimitHeader | None = None
-    IP: dict[str, Any] | str | None = None
-    JA3Fingerprint: RateLimitJA3Fingerprint | None = None
-    JA4Fingerprint: RateLimitJA4Fingerprint | None = None
-    LabelNamespace: RateLimitLabelNamespace | None = None
-    QueryArgument: RateLimitQueryArgument | None = None
-    QueryString: RateLimitQueryString | None = None
-    UriPath: RateLimitUriPath | None = None
+    ASN: Annotated[
+        dict[str, Any] | None,
+        Field(description="Specifies the request's ASN as an aggregate key for a rate-based rule."),
+    ] = None
+    Cookie: Annotated[
+        RateLimitCookie | None,
+        Field(description="Specifies a cookie as an aggregate key for a rate-based rule."),
+    ] = None
+    ForwardedIP: Annotated[
+        dict[str, Any] | str | None, Field(description="Type: dict[str, Any] | str.")
+    ] = None
+    HTTPMethod: Annotated[
+        dict[str, Any] | str | None, Field(description="Type: dict[str, Any] | str.")
+    ] = None
+    Header: Annotated[
+        RateLimitHeader | None,
+        Field(description="Specifies a header as an aggregate key for a rate-based rule."),
+    ] = None
+    IP: Annotated[dict[str, Any] | str | None, Field(description="Type: dict[str, Any] | str.")] = (
+        None
+    )
+    JA3Fingerprint: Annotated[
+        RateLimitJA3Fingerprint | None,
+        Field(
+            description="Specifies the request's JA3 fingerprint as an aggregate key for a rate-based rule."
+        ),
+    ] = None
+    JA4Fingerprint: Annotated[
+        RateLimitJA4Fingerprint | None,
+        Field(
+            description="Specifies the request's JA4 fingerprint as an aggregate key for a rate-based rule."
+        ),
+    ] = None
+    LabelNamespace: Annotated[
+        RateLimitLabelNamespace | None,
+        Field(
+            description="Specifies a label namespace to use as an aggregate key for a rate-based rule."
+        ),
+    ] = None
+    QueryArgument: Annotated[
+        RateLimitQueryArgument | None,
+        Field(
+            description="Specifies a query argument in the request as an aggregate key for a rate-based rule."
+        ),
+    ] = None
+    QueryString: Annotated[
+        RateLimitQueryString | None,
+        Field(
+            description="Specifies the request's query string as an aggregate key for a rate-based rule."
+        ),
+    ] = None
+    UriPath: Annotated[
+        RateLimitUriPath | None,
+        Field(
+            description="Specifies the request's URI Path as an aggregate key for a rate-based rule."
+        ),
+    ] = None
 
 
 class RuleGroupByteMatchStatement(DeferredModel):
+    """
+    Byte Match statement.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    FieldToMatch: RuleGroupFieldToMatch
-    PositionalConstraint: Literal[
-        "EXACTLY", "STARTS_WITH", "ENDS_WITH", "CONTAINS", "CONTAINS_WORD"
+    FieldToMatch: Annotated[
+        RuleGroupFieldToMatch, Field(description="Field of the request to match.")
     ]
-    PreParseTextTransformations: list[PreParseTextTransformation] | None = None
-    SearchString: str | None = None
-    SearchStringBase64: str | None = None
-    TextTransformations: list[TextTransformation]
+    PositionalConstraint: Annotated[
+        Literal["EXACTLY", "STARTS_WITH", "ENDS_WITH", "CONTAINS", "CONTAINS_WORD"],
+        Field(description="Position of the evaluation in the FieldToMatch of request."),
+    ]
+    PreParseTextTransformations: Annotated[
+        list[PreParseTextTransformation] | None,
+        Field(description="Type: list[PreParseTextTransformationDict]."),
+    ] = None
+    SearchString: Annotated[
+        str | None, Field(description="String that is searched to find a match.")
+    ] = None
+    SearchStringBase64: Annotated[
+        str | None, Field(description="Base64 encoded string that is searched to find a match.")
+    ] = None
+    TextTransformations: Annotated[
+        list[TextTransformation], Field(description="Items: at least 1 items.")
+    ]
 
 
 class RuleGroupProps(DeferredModel):
-    AvailableLabels: list[LabelSummary] | None = None
-    Capacity: int
-    ConsumedLabels: list[LabelSummary] | None = None
-    CustomResponseBodies: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Description: str | None = None
-    MonetizationConfig: RuleGroupMonetizationConfig | None = None
-    Name: str | None = None
-    Rules: list[Rule] | None = None
-    Scope: Literal["CLOUDFRONT", "REGIONAL"]
-    Tags: list[Tag] | None = None
-    VisibilityConfig: RuleGroupVisibilityConfig
+    """
+    The properties a program declares for a AWS::WAFv2::RuleGroup.
+    """
+
+    AvailableLabels: Annotated[
+        list[LabelSummary] | None, Field(description="Collection of Available Labels.")
+    ] = None
+    Capacity: Annotated[int, Field(description="Range: at least 0 (inclusive).")]
+    ConsumedLabels: Annotated[
+        list[LabelSummary] | None, Field(description="Collection of Consumed Labels.")
+    ] = None
+    CustomResponseBodies: Annotated[
+        dict[str, CustomResponseBody] | None, Field(description="Custom response key and body map.")
+    ] = None
+    Description: Annotated[str | None, Field(description="Description of the entity.")] = None
+    MonetizationConfig: Annotated[
+        RuleGroupMonetizationConfig | None,
+        Field(description="Configures monetization for the web ACL or rule group."),
+    ] = None
+    Name: Annotated[
+        str | None,
+        Field(description="Name of the RuleGroup. Create-only: changing it replaces the resource."),
+    ] = None
+    Rules: Annotated[list[Rule] | None, Field(description="Collection of Rules.")] = None
+    Scope: Annotated[
+        Literal["CLOUDFRONT", "REGIONAL"],
+        Field(
+            description="Use CLOUDFRONT for CloudFront RuleGroup, use REGIONAL for Application Load Balancer and API Gateway. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[list[Tag] | None, Field(description="Items: at least 1 items.")] = None
+    VisibilityConfig: Annotated[
+        RuleGroupVisibilityConfig, Field(description="Visibility Metric of the RuleGroup.")
+    ]
 
 
 class Rule(DeferredModel):
+    """
+    Rule of RuleGroup that contains condition and action.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Action: RuleAction | None = None
-    CaptchaConfig: RuleGroupCaptchaConfig | None = None
-    ChallengeConfig: RuleGroupChallengeConfig | None = None
-    Name: str
-    Priority: int
-    RuleLabels: list[Label] | None = None
-    Statement: RuleGroupStatement
-    VisibilityConfig: RuleGroupVisibilityConfig
+    Action: Annotated[
+        RuleAction | None, Field(description="Action taken when Rule matches its condition.")
+    ] = None
+    CaptchaConfig: Annotated[
+        RuleGroupCaptchaConfig | None, Field(description="Type: RuleGroupCaptchaConfigDict.")
+    ] = None
+    ChallengeConfig: Annotated[
+        RuleGroupChallengeConfig | None, Field(description="Type: RuleGroupChallengeConfigDict.")
+    ] = None
+    Name: Annotated[str, Field(description="Name of the RuleGroup.")]
+    Priority: Annotated[
+        int,
+        Field(
+            description="Priority of the Rule, Rules get evaluated from lower to higher priority."
+        ),
+    ]
+    RuleLabels: Annotated[list[Label] | None, Field(description="Collection of Rule Labels.")] = (
+        None
+    )
+    Statement: Annotated[
+        RuleGroupStatement,
+        Field(
+            description="First level statement that contains conditions, such as ByteMatch, SizeConstraint, etc"
+        ),
+    ]
+    VisibilityConfig: Annotated[
+        RuleGroupVisibilityConfig, Field(description="Visibility Metric of the RuleGroup.")
+    ]
 
 
 class RuleGroupAndStatement(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Statements: list[RuleGroupStatement]
+    Statements: Annotated[
+        list[RuleGroupStatement], Field(description="Type: list[RuleGroupStatementDict].")
+    ]
 
 
 class RuleGroupNotStatement(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Statement: RuleGroupStatement
+    Statement: Annotated[
+        RuleGroupStatement,
+        Field(
+            description="First level statement that contains conditions, such as ByteMatch, SizeConstraint, etc"
+        ),
+    ]
 
 
 class RuleGroupOrStatement(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Statements: list[RuleGroupStatement]
+    Statements: Annotated[
+        list[RuleGroupStatement], Field(description="Type: list[RuleGroupStatementDict].")
+    ]
 
 
 class RuleGroupRateBasedStatement(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AggregateKeyType: Literal["IP", "FORWARDED_IP", "CONSTANT", "CUSTOM_KEYS"]
-    CustomKeys: list[RateBasedStatementCustomKey] | None = None
-    EvaluationWindowSec: Literal[60, 120, 300, 600] | None = None
-    ForwardedIPConfig: ForwardedIPConfiguration | None = None
-    Limit: int
-    ScopeDownStatement: RuleGroupStatement | None = None
+    AggregateKeyType: Annotated[
+        Literal["IP", "FORWARDED_IP", "CONSTANT", "CUSTOM_KEYS"],
+        Field(description="Allowed values: 'IP', 'FORWARDED_IP', 'CONSTANT', 'CUSTOM_KEYS'."),
+    ]
+    CustomKeys: Annotated[
+        list[RateBasedStatementCustomKey] | None,
+        Field(description="Specifies the aggregate keys to use in a rate-base rule."),
+    ] = None
+    EvaluationWindowSec: Annotated[
+        Literal[60, 120, 300, 600] | None, Field(description="Allowed values: 60, 120, 300, 600.")
+    ] = None
+    ForwardedIPConfig: Annotated[
+        ForwardedIPConfiguration | None, Field(description="Type: ForwardedIPConfigurationDict.")
+    ] = None
+    Limit: Annotated[int, Field(description="Range: 10 to 2000000000 (inclusive).")]
+    ScopeDownStatement: Annotated[
+        RuleGroupStatement | None,
+        Field(
+            description="First level statement that contains conditions, such as ByteMatch, SizeConstraint, etc"
+        ),
+    ] = None
 
 
 class RuleGroupRuleGroup(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Arn: str | None = None
-    Capacity: int | None = None
-    Description: str | None = None
-    Id: str | None = None
-    Name: str | None = None
-    Rules: list[Rule] | None = None
-    VisibilityConfig: RuleGroupVisibilityConfig | None = None
+    Arn: Annotated[str | None, Field(description="ARN of the WAF entity.")] = None
+    Capacity: Annotated[int | None, Field(description="Range: at least 0 (inclusive).")] = None
+    Description: Annotated[str | None, Field(description="Description of the entity.")] = None
+    Id: Annotated[str | None, Field(description="Id of the RuleGroup")] = None
+    Name: Annotated[str | None, Field(description="Name of the RuleGroup.")] = None
+    Rules: Annotated[list[Rule] | None, Field(description="Collection of Rules.")] = None
+    VisibilityConfig: Annotated[
+        RuleGroupVisibilityConfig | None, Field(description="Visibility Metric of the RuleGroup.")
+    ] = None
 
 
 class RuleGroupStatement(DeferredModel):
+    """
+    First level statement that contains conditions, such as ByteMatch, SizeConstraint, etc
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AndStatement: RuleGroupAndStatement | None = None
-    AsnMatchStatement: RuleGroupAsnMatchStatement | None = None
-    ByteMatchStatement: RuleGroupByteMatchStatement | None = None
-    GeoMatchStatement: RuleGroupGeoMatchStatement | None = None
-    IPSetReferenceStatement: RuleGroupIPSetReferenceStatement | None = None
-    LabelMatchStatement: RuleGroupLabelMatchStatement | None = None
-    NotStatement: RuleGroupNotStatement | None = None
-    OrStatement: RuleGroupOrStatement | None = None
-    RateBasedStatement: RuleGroupRateBasedStatement | None = None
-    RegexMatchStatement: RuleGroupRegexMatchStatement | None = None
-    RegexPatternSetReferenceStatement: RuleGroupRegexPatternSetReferenceStatement | None = None
-    SizeConstraintStatement: RuleGroupSizeConstraintStatement | None = None
-    SqliMatchStatement: RuleGroupSqliMatchStatement | None = None
-    XssMatchStatement: RuleGroupXssMatchStatement | None = None
+    AndStatement: Annotated[
+        RuleGroupAndStatement | None, Field(description="Type: RuleGroupAndStatementDict.")
+    ] = None
+    AsnMatchStatement: Annotated[
+        RuleGroupAsnMatchStatement | None,
+        Field(description="Type: RuleGroupAsnMatchStatementDict."),
+    ] = None
+    ByteMatchStatement: Annotated[
+        RuleGroupByteMatchStatement | None, Field(description="Byte Match statement.")
+    ] = None
+    GeoMatchStatement: Annotated[
+        RuleGroupGeoMatchStatement | None,
+        Field(description="Type: RuleGroupGeoMatchStatementDict."),
+    ] = None
+    IPSetReferenceStatement: Annotated[
+        RuleGroupIPSetReferenceStatement | None,
+        Field(description="Type: RuleGroupIPSetReferenceStatementDict."),
+    ] = None
+    LabelMatchStatement: Annotated[
+        RuleGroupLabelMatchStatement | None,
+        Field(description="Type: RuleGroupLabelMatchStatementDict."),
+    ] = None
+    NotStatement: Annotated[
+        RuleGroupNotStatement | None, Field(description="Type: RuleGroupNotStatementDict.")
+    ] = None
+    OrStatement: Annotated[
+        RuleGroupOrStatement | None, Field(description="Type: RuleGroupOrStatementDict.")
+    ] = None
+    RateBasedStatement: Annotated[
+        RuleGroupRateBasedStatement | None,
+        Field(description="Type: RuleGroupRateBasedStatementDict."),
+    ] = None
+    RegexMatchStatement: Annotated[
+        RuleGroupRegexMatchStatement | None,
+        Field(description="Type: RuleGroupRegexMatchStatementDict."),
+    ] = None
+    RegexPatternSetReferenceStatement: Annotated[
+        RuleGroupRegexPatternSetReferenceStatement | None,
+        Field(description="Type: RuleGroupRegexPatternSetReferenceStatementDict."),
+    ] = None
+    SizeConstraintStatement: Annotated[
+        RuleGroupSizeConstraintStatement | None, Field(description="Size Constraint statement.")
+    ] = None
+    SqliMatchStatement: Annotated[
+        RuleGroupSqliMatchStatement | None, Field(description="Sqli Match Statement.")
+    ] = None
+    XssMatchStatement: Annotated[
+        RuleGroupXssMatchStatement | None, Field(description="Xss Match Statement.")
+    ] = None
 
 
 RuleGroupProps.model_rebuild()

@@ -7,8 +7,10 @@ Imported on first use by web_acl_association.py, which re-exports every name her
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "WebACLAssociationAttributes",
@@ -17,9 +19,25 @@ __all__ = [
 
 
 class WebACLAssociationProps(DeferredModel):
-    ResourceArn: str
-    WebACLArn: str
+    """
+    The properties a program declares for a AWS::WAFv2::WebACLAssociation.
+    """
+
+    ResourceArn: Annotated[
+        str,
+        Field(
+            description="Pattern: \\S Length: 20 to 2048 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    WebACLArn: Annotated[
+        str,
+        Field(
+            description="Pattern: \\S Length: 20 to 2048 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
 
 
 class WebACLAssociationAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::WAFv2::WebACLAssociation, set by AWS.
+    """

@@ -115,59 +115,101 @@ __all__ = [
 
 
 class ApplicationAttribute(DeferredModel):
+    """
+    Application details defined during the &webacl; creation process. Application attributes help WAF; give recommendations for protection packs.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str
-    Values: list[str]
+    Name: Annotated[str, Field(description="Specifies the attribute name.")]
+    Values: Annotated[list[str], Field(description="Contains a list of values for that attribute")]
 
 
 class CookieMatchPattern(DeferredModel):
+    """
+    The pattern to look for in the request cookies.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    All: dict[str, Any] | str | None = None
-    ExcludedCookies: list[str] | None = None
-    IncludedCookies: list[str] | None = None
+    All: Annotated[
+        dict[str, Any] | str | None, Field(description="Type: dict[str, Any] | str.")
+    ] = None
+    ExcludedCookies: Annotated[
+        list[str] | None,
+        Field(
+            description="Items: 1 to 199 items. Each item: Pattern: .*\\S.* Length: 1 to 60 characters."
+        ),
+    ] = None
+    IncludedCookies: Annotated[
+        list[str] | None,
+        Field(
+            description="Items: 1 to 199 items. Each item: Pattern: .*\\S.* Length: 1 to 60 characters."
+        ),
+    ] = None
 
 
 class CustomHTTPHeader(DeferredModel):
+    """
+    HTTP header.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str
-    Value: str
+    Name: Annotated[str, Field(description="HTTP header name.")]
+    Value: Annotated[str, Field(description="HTTP header value.")]
 
 
 class CustomResponseBody(DeferredModel):
+    """
+    Custom response body.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Content: str
-    ContentType: Literal["TEXT_PLAIN", "TEXT_HTML", "APPLICATION_JSON"]
+    Content: Annotated[str, Field(description="Response content.")]
+    ContentType: Annotated[
+        Literal["TEXT_PLAIN", "TEXT_HTML", "APPLICATION_JSON"],
+        Field(description="Valid values are TEXT_PLAIN, TEXT_HTML, and APPLICATION_JSON."),
+    ]
 
 
 class ExcludedRule(DeferredModel):
+    """
+    Excluded Rule in the RuleGroup or ManagedRuleGroup will not be evaluated.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str
+    Name: Annotated[str, Field(description="Name of the WebACL.")]
 
 
 class FieldIdentifier(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Identifier: str
+    Identifier: Annotated[str, Field(description="Pattern: .*\\S.* Length: 1 to 512 characters.")]
 
 
 class FieldToProtect(DeferredModel):
+    """
+    Field in log to protect.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    FieldKeys: list[str] | None = None
-    FieldType: Literal[
-        "SINGLE_HEADER", "SINGLE_COOKIE", "SINGLE_QUERY_ARGUMENT", "QUERY_STRING", "BODY"
+    FieldKeys: Annotated[list[str] | None, Field(description="List of field keys to protect")] = (
+        None
+    )
+    FieldType: Annotated[
+        Literal["SINGLE_HEADER", "SINGLE_COOKIE", "SINGLE_QUERY_ARGUMENT", "QUERY_STRING", "BODY"],
+        Field(description="Field type to protect"),
     ]
 
 
@@ -175,279 +217,515 @@ class ForwardedIPConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    FallbackBehavior: Literal["MATCH", "NO_MATCH"]
-    HeaderName: str
+    FallbackBehavior: Annotated[
+        Literal["MATCH", "NO_MATCH"], Field(description="Allowed values: 'MATCH', 'NO_MATCH'.")
+    ]
+    HeaderName: Annotated[str, Field(description="Pattern: ^[a-zA-Z0-9-]{1,255}$")]
 
 
 class HeaderMatchPattern(DeferredModel):
+    """
+    The pattern to look for in the request headers.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    All: dict[str, Any] | str | None = None
-    ExcludedHeaders: list[str] | None = None
-    IncludedHeaders: list[str] | None = None
+    All: Annotated[
+        dict[str, Any] | str | None, Field(description="Type: dict[str, Any] | str.")
+    ] = None
+    ExcludedHeaders: Annotated[
+        list[str] | None,
+        Field(
+            description="Items: 1 to 199 items. Each item: Pattern: .*\\S.* Length: 1 to 64 characters."
+        ),
+    ] = None
+    IncludedHeaders: Annotated[
+        list[str] | None,
+        Field(
+            description="Items: 1 to 199 items. Each item: Pattern: .*\\S.* Length: 1 to 64 characters."
+        ),
+    ] = None
 
 
 class IPSetForwardedIPConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    FallbackBehavior: Literal["MATCH", "NO_MATCH"]
-    HeaderName: str
-    Position: Literal["FIRST", "LAST", "ANY"]
+    FallbackBehavior: Annotated[
+        Literal["MATCH", "NO_MATCH"], Field(description="Allowed values: 'MATCH', 'NO_MATCH'.")
+    ]
+    HeaderName: Annotated[str, Field(description="Pattern: ^[a-zA-Z0-9-]{1,255}$")]
+    Position: Annotated[
+        Literal["FIRST", "LAST", "ANY"],
+        Field(description="Allowed values: 'FIRST', 'LAST', 'ANY'."),
+    ]
 
 
 class JsonMatchPattern(DeferredModel):
+    """
+    The pattern to look for in the JSON body.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    All: dict[str, Any] | str | None = None
-    IncludedPaths: list[str] | None = None
+    All: Annotated[
+        dict[str, Any] | str | None, Field(description="Type: dict[str, Any] | str.")
+    ] = None
+    IncludedPaths: Annotated[
+        list[str] | None,
+        Field(
+            description="Items: at least 1 items. Each item: Pattern: ^[\\/]+([^~]*(~[01])*){1,512}$"
+        ),
+    ] = None
 
 
 class Label(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str
+    Name: Annotated[str, Field(description="Name of the Label.")]
 
 
 class MonetizeAction(DeferredModel):
+    """
+    Monetize action for rules.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    PriceMultiplier: str | None = None
+    PriceMultiplier: Annotated[
+        str | None, Field(description="The price multiplier for the monetize action.")
+    ] = None
 
 
 class PreParseTextTransformation(DeferredModel):
+    """
+    Text Transformation applied before parsing the query string.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Priority: int
-    Type: Literal[
-        "NONE",
-        "URL_DECODE",
-        "URL_DECODE_UNI",
-        "COMBINE_DUPLICATE_QUERY_ARGS_BY_COMMA",
-        "REPLACE_SEMICOLONS_WITH_AMPERSANDS",
+    Priority: Annotated[
+        int, Field(description="Priority of PreParseTextTransformation being applied.")
+    ]
+    Type: Annotated[
+        Literal[
+            "NONE",
+            "URL_DECODE",
+            "URL_DECODE_UNI",
+            "COMBINE_DUPLICATE_QUERY_ARGS_BY_COMMA",
+            "REPLACE_SEMICOLONS_WITH_AMPERSANDS",
+        ],
+        Field(description="Type of pre-parse text transformation."),
     ]
 
 
 class Price(DeferredModel):
+    """
+    A price configuration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Amount: str
-    Currency: Literal["USDC"]
+    Amount: Annotated[str, Field(description="The price amount.")]
+    Currency: Annotated[
+        Literal["USDC"], Field(description="The cryptocurrency to use for payment.")
+    ]
 
 
 class RateLimitJA3Fingerprint(DeferredModel):
+    """
+    Specifies the request's JA3 fingerprint as an aggregate key for a rate-based rule.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    FallbackBehavior: Literal["MATCH", "NO_MATCH"]
+    FallbackBehavior: Annotated[
+        Literal["MATCH", "NO_MATCH"], Field(description="Allowed values: 'MATCH', 'NO_MATCH'.")
+    ]
 
 
 class RateLimitJA4Fingerprint(DeferredModel):
+    """
+    Specifies the request's JA4 fingerprint as an aggregate key for a rate-based rule.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    FallbackBehavior: Literal["MATCH", "NO_MATCH"]
+    FallbackBehavior: Annotated[
+        Literal["MATCH", "NO_MATCH"], Field(description="Allowed values: 'MATCH', 'NO_MATCH'.")
+    ]
 
 
 class RateLimitLabelNamespace(DeferredModel):
+    """
+    Specifies a label namespace to use as an aggregate key for a rate-based rule.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Namespace: str
+    Namespace: Annotated[str, Field(description="The namespace to use for aggregation.")]
 
 
 class Regex(DeferredModel):
-    RegexString: str | None = None
+    """
+    Regex
+    """
+
+    RegexString: Annotated[str | None, Field(description="Length: 1 to 512 characters.")] = None
 
 
 class RequestBodyAssociatedResourceTypeConfig(DeferredModel):
+    """
+    Configures the inspection size in the request body.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DefaultSizeInspectionLimit: Literal["KB_16", "KB_32", "KB_48", "KB_64"]
+    DefaultSizeInspectionLimit: Annotated[
+        Literal["KB_16", "KB_32", "KB_48", "KB_64"],
+        Field(description="Allowed values: 'KB_16', 'KB_32', 'KB_48', 'KB_64'."),
+    ]
 
 
 class RequestInspectionACFP(DeferredModel):
+    """
+    Configures the inspection of sign-up requests
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AddressFields: list[FieldIdentifier] | None = None
-    EmailField: FieldIdentifier | None = None
-    PasswordField: FieldIdentifier | None = None
-    PayloadType: Literal["JSON", "FORM_ENCODED"]
-    PhoneNumberFields: list[FieldIdentifier] | None = None
-    UsernameField: FieldIdentifier | None = None
+    AddressFields: Annotated[
+        list[FieldIdentifier] | None, Field(description="Type: list[FieldIdentifierDict].")
+    ] = None
+    EmailField: Annotated[
+        FieldIdentifier | None, Field(description="Type: FieldIdentifierDict.")
+    ] = None
+    PasswordField: Annotated[
+        FieldIdentifier | None, Field(description="Type: FieldIdentifierDict.")
+    ] = None
+    PayloadType: Annotated[
+        Literal["JSON", "FORM_ENCODED"],
+        Field(description="Allowed values: 'JSON', 'FORM_ENCODED'."),
+    ]
+    PhoneNumberFields: Annotated[
+        list[FieldIdentifier] | None, Field(description="Type: list[FieldIdentifierDict].")
+    ] = None
+    UsernameField: Annotated[
+        FieldIdentifier | None, Field(description="Type: FieldIdentifierDict.")
+    ] = None
 
 
 class ResponseInspectionBodyContains(DeferredModel):
+    """
+    Response body contents that indicate success or failure of a login request
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    FailureStrings: list[str]
-    SuccessStrings: list[str]
+    FailureStrings: Annotated[
+        list[str],
+        Field(
+            description="Items: 1 to 5 items. Each item: Pattern: .*\\S.* Length: 1 to 100 characters."
+        ),
+    ]
+    SuccessStrings: Annotated[
+        list[str],
+        Field(
+            description="Items: 1 to 5 items. Each item: Pattern: .*\\S.* Length: 1 to 100 characters."
+        ),
+    ]
 
 
 class ResponseInspectionHeader(DeferredModel):
+    """
+    Response headers that indicate success or failure of a login request
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    FailureValues: list[str]
-    Name: str
-    SuccessValues: list[str]
+    FailureValues: Annotated[
+        list[str],
+        Field(
+            description="Items: 1 to 3 items. Each item: Pattern: .*\\S.* Length: 1 to 100 characters."
+        ),
+    ]
+    Name: Annotated[str, Field(description="Pattern: .*\\S.* Length: 1 to 200 characters.")]
+    SuccessValues: Annotated[
+        list[str],
+        Field(
+            description="Items: 1 to 3 items. Each item: Pattern: .*\\S.* Length: 1 to 100 characters."
+        ),
+    ]
 
 
 class ResponseInspectionJson(DeferredModel):
+    """
+    Response JSON that indicate success or failure of a login request
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    FailureValues: list[str]
-    Identifier: str
-    SuccessValues: list[str]
+    FailureValues: Annotated[
+        list[str],
+        Field(
+            description="Items: 1 to 5 items. Each item: Pattern: .*\\S.* Length: 1 to 100 characters."
+        ),
+    ]
+    Identifier: Annotated[str, Field(description="Pattern: .*\\S.* Length: 1 to 512 characters.")]
+    SuccessValues: Annotated[
+        list[str],
+        Field(
+            description="Items: 1 to 5 items. Each item: Pattern: .*\\S.* Length: 1 to 100 characters."
+        ),
+    ]
 
 
 class ResponseInspectionStatusCode(DeferredModel):
+    """
+    Response status codes that indicate success or failure of a login request
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    FailureCodes: list[int]
-    SuccessCodes: list[int]
+    FailureCodes: Annotated[
+        list[int],
+        Field(
+            description="Items: 1 to 10 items. Each item: Length: 0 to 999 characters. Range: 0 to 999 (inclusive)."
+        ),
+    ]
+    SuccessCodes: Annotated[
+        list[int],
+        Field(
+            description="Items: 1 to 10 items. Each item: Length: 0 to 999 characters. Range: 0 to 999 (inclusive)."
+        ),
+    ]
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str | None = None
-    Value: str | None = None
+    Key: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 1 to 128 characters."
+        ),
+    ] = None
+    Value: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 0 to 256 characters."
+        ),
+    ] = None
 
 
 class TextTransformation(DeferredModel):
+    """
+    Text Transformation on the Search String before match.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Priority: int
-    Type: Literal[
-        "NONE",
-        "COMPRESS_WHITE_SPACE",
-        "HTML_ENTITY_DECODE",
-        "LOWERCASE",
-        "CMD_LINE",
-        "URL_DECODE",
-        "BASE64_DECODE",
-        "HEX_DECODE",
-        "MD5",
-        "REPLACE_COMMENTS",
-        "ESCAPE_SEQ_DECODE",
-        "SQL_HEX_DECODE",
-        "CSS_DECODE",
-        "JS_DECODE",
-        "NORMALIZE_PATH",
-        "NORMALIZE_PATH_WIN",
-        "REMOVE_NULLS",
-        "REPLACE_NULLS",
-        "BASE64_DECODE_EXT",
-        "URL_DECODE_UNI",
-        "UTF8_TO_UNICODE",
-        "REMOVE_WHITESPACE",
-        "TRIM",
-        "TRIM_LEFT",
-        "TRIM_RIGHT",
-        "REMOVE_COMMENTS_CHAR",
-        "UPPERCASE",
-        "CMD_LINE_WIN",
-        "CMD_LINE_UNIX",
-        "JS_DECODE_EXT",
-        "SHA256",
+    Priority: Annotated[int, Field(description="Priority of Rule being evaluated.")]
+    Type: Annotated[
+        Literal[
+            "NONE",
+            "COMPRESS_WHITE_SPACE",
+            "HTML_ENTITY_DECODE",
+            "LOWERCASE",
+            "CMD_LINE",
+            "URL_DECODE",
+            "BASE64_DECODE",
+            "HEX_DECODE",
+            "MD5",
+            "REPLACE_COMMENTS",
+            "ESCAPE_SEQ_DECODE",
+            "SQL_HEX_DECODE",
+            "CSS_DECODE",
+            "JS_DECODE",
+            "NORMALIZE_PATH",
+            "NORMALIZE_PATH_WIN",
+            "REMOVE_NULLS",
+            "REPLACE_NULLS",
+            "BASE64_DECODE_EXT",
+            "URL_DECODE_UNI",
+            "UTF8_TO_UNICODE",
+            "REMOVE_WHITESPACE",
+            "TRIM",
+            "TRIM_LEFT",
+            "TRIM_RIGHT",
+            "REMOVE_COMMENTS_CHAR",
+            "UPPERCASE",
+            "CMD_LINE_WIN",
+            "CMD_LINE_UNIX",
+            "JS_DECODE_EXT",
+            "SHA256",
+        ],
+        Field(description="Type of text transformation."),
     ]
 
 
 class WebACLAWSManagedRulesBotControlRuleSet(DeferredModel):
+    """
+    Configures how to use the Bot Control managed rule group in the web ACL
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EnableMachineLearning: bool | None = None
-    InspectionLevel: Literal["COMMON", "TARGETED"]
+    EnableMachineLearning: Annotated[bool | None, Field(description="Type: bool.")] = None
+    InspectionLevel: Annotated[
+        Literal["COMMON", "TARGETED"], Field(description="Allowed values: 'COMMON', 'TARGETED'.")
+    ]
 
 
 class WebACLApplicationConfig(DeferredModel):
+    """
+    Configures the ability for the WAF; console to store and retrieve application attributes during the webacl; creation process. Application attributes help WAF; give recommendations for protection packs.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Attributes: list[ApplicationAttribute]
+    Attributes: Annotated[
+        list[ApplicationAttribute],
+        Field(description="Contains the attribute name and a list of values for that attribute."),
+    ]
 
 
 class WebACLAsnMatchStatement(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AsnList: list[int] | None = None
-    ForwardedIPConfig: ForwardedIPConfiguration | None = None
+    AsnList: Annotated[
+        list[int] | None,
+        Field(description="Items: 1 to 100 items. Each item: Range: 0 to 4294967295 (inclusive)."),
+    ] = None
+    ForwardedIPConfig: Annotated[
+        ForwardedIPConfiguration | None, Field(description="Type: ForwardedIPConfigurationDict.")
+    ] = None
 
 
 class WebACLAssociationConfig(DeferredModel):
+    """
+    AssociationConfig for body inspection
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    RequestBody: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
+    RequestBody: Annotated[
+        dict[str, RequestBodyAssociatedResourceTypeConfig] | None,
+        Field(
+            description="Map of AssociatedResourceType and RequestBodyAssociatedResourceTypeConfig"
+        ),
+    ] = None
 
 
 class WebACLBody(DeferredModel):
+    """
+    The body of a web request. This immediately follows the request headers.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    OversizeHandling: Literal["CONTINUE", "MATCH", "NO_MATCH"] | None = None
+    OversizeHandling: Annotated[
+        Literal["CONTINUE", "MATCH", "NO_MATCH"] | None,
+        Field(description="Handling of requests containing oversize fields"),
+    ] = None
 
 
 class WebACLCookies(DeferredModel):
+    """
+    Includes cookies of a web request.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    MatchPattern: CookieMatchPattern
-    MatchScope: Literal["ALL", "KEY", "VALUE"]
-    OversizeHandling: Literal["CONTINUE", "MATCH", "NO_MATCH"]
+    MatchPattern: Annotated[
+        CookieMatchPattern, Field(description="The pattern to look for in the request cookies.")
+    ]
+    MatchScope: Annotated[
+        Literal["ALL", "KEY", "VALUE"],
+        Field(description="The parts of the request to match against using the MatchPattern."),
+    ]
+    OversizeHandling: Annotated[
+        Literal["CONTINUE", "MATCH", "NO_MATCH"],
+        Field(description="Handling of requests containing oversize fields"),
+    ]
 
 
 class WebACLCustomRequestHandling(DeferredModel):
+    """
+    Custom request handling.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    InsertHeaders: list[CustomHTTPHeader]
+    InsertHeaders: Annotated[
+        list[CustomHTTPHeader], Field(description="Collection of HTTP headers.")
+    ]
 
 
 class WebACLCustomResponse(DeferredModel):
+    """
+    Custom response.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CustomResponseBodyKey: str | None = None
-    ResponseCode: int
-    ResponseHeaders: list[CustomHTTPHeader] | None = None
+    CustomResponseBodyKey: Annotated[str | None, Field(description="Custom response body key.")] = (
+        None
+    )
+    ResponseCode: Annotated[int, Field(description="Custom response code.")]
+    ResponseHeaders: Annotated[
+        list[CustomHTTPHeader] | None, Field(description="Collection of HTTP headers.")
+    ] = None
 
 
 class WebACLFieldToMatchSingleHeader(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str
+    Name: Annotated[str, Field(description="Pattern: \\S Length: 1 to 64 characters.")]
 
 
 class WebACLFieldToMatchSingleQueryArgument(DeferredModel):
+    """
+    One query argument in a web request, identified by name, for example UserName or SalesRegion. The name can be up to 30 characters long and isn't case sensitive.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str
+    Name: Annotated[str, Field(description="Pattern: \\S Length: 1 to 64 characters.")]
 
 
 class WebACLGeoMatchStatement(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CountryCodes: (
+    CountryCodes: Annotated[
         list[
             Literal[
                 "AD",
@@ -702,571 +980,1208 @@ class WebACLGeoMatchStatement(DeferredModel):
                 "ZW",
             ]
         ]
-        | None
-    ) = None
-    ForwardedIPConfig: ForwardedIPConfiguration | None = None
+        | None,
+        Field(
+            description="Items: at least 1 items. Each item: Allowed values: 'AD', 'AE', 'AF', 'AG', 'AI', 'AL', 'AM', 'AO', 'AQ', 'AR', 'AS', 'AT' (and 238 more). Length: 1 to 2 characters."
+        ),
+    ] = None
+    ForwardedIPConfig: Annotated[
+        ForwardedIPConfiguration | None, Field(description="Type: ForwardedIPConfigurationDict.")
+    ] = None
 
 
 class WebACLHeaderOrder(DeferredModel):
+    """
+    The string containing the list of a web request's header names, ordered as they appear in the web request, separated by colons.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    OversizeHandling: Literal["CONTINUE", "MATCH", "NO_MATCH"]
+    OversizeHandling: Annotated[
+        Literal["CONTINUE", "MATCH", "NO_MATCH"],
+        Field(description="Handling of requests containing oversize fields"),
+    ]
 
 
 class WebACLHeaders(DeferredModel):
+    """
+    Includes headers of a web request.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    MatchPattern: HeaderMatchPattern
-    MatchScope: Literal["ALL", "KEY", "VALUE"]
-    OversizeHandling: Literal["CONTINUE", "MATCH", "NO_MATCH"]
+    MatchPattern: Annotated[
+        HeaderMatchPattern, Field(description="The pattern to look for in the request headers.")
+    ]
+    MatchScope: Annotated[
+        Literal["ALL", "KEY", "VALUE"],
+        Field(description="The parts of the request to match against using the MatchPattern."),
+    ]
+    OversizeHandling: Annotated[
+        Literal["CONTINUE", "MATCH", "NO_MATCH"],
+        Field(description="Handling of requests containing oversize fields"),
+    ]
 
 
 class WebACLIPSetReferenceStatement(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Arn: str
-    IPSetForwardedIPConfig: IPSetForwardedIPConfiguration | None = None
+    Arn: Annotated[str, Field(description="ARN of the WAF entity.")]
+    IPSetForwardedIPConfig: Annotated[
+        IPSetForwardedIPConfiguration | None,
+        Field(description="Type: IPSetForwardedIPConfigurationDict."),
+    ] = None
 
 
 class WebACLImmunityTimeProperty(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ImmunityTime: int
+    ImmunityTime: Annotated[int, Field(description="Range: 60 to 259200 (inclusive).")]
 
 
 class WebACLJA3Fingerprint(DeferredModel):
+    """
+    Includes the JA3 fingerprint of a web request.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    FallbackBehavior: Literal["MATCH", "NO_MATCH"]
+    FallbackBehavior: Annotated[
+        Literal["MATCH", "NO_MATCH"], Field(description="Allowed values: 'MATCH', 'NO_MATCH'.")
+    ]
 
 
 class WebACLJA4Fingerprint(DeferredModel):
+    """
+    Includes the JA4 fingerprint of a web request.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    FallbackBehavior: Literal["MATCH", "NO_MATCH"]
+    FallbackBehavior: Annotated[
+        Literal["MATCH", "NO_MATCH"], Field(description="Allowed values: 'MATCH', 'NO_MATCH'.")
+    ]
 
 
 class WebACLJsonBody(DeferredModel):
+    """
+    Inspect the request body as JSON. The request body immediately follows the request headers.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    InvalidFallbackBehavior: Literal["MATCH", "NO_MATCH", "EVALUATE_AS_STRING"] | None = None
-    MatchPattern: JsonMatchPattern
-    MatchScope: Literal["ALL", "KEY", "VALUE"]
-    OversizeHandling: Literal["CONTINUE", "MATCH", "NO_MATCH"] | None = None
+    InvalidFallbackBehavior: Annotated[
+        Literal["MATCH", "NO_MATCH", "EVALUATE_AS_STRING"] | None,
+        Field(
+            description="The inspection behavior to fall back to if the JSON in the request body is invalid."
+        ),
+    ] = None
+    MatchPattern: Annotated[
+        JsonMatchPattern, Field(description="The pattern to look for in the JSON body.")
+    ]
+    MatchScope: Annotated[
+        Literal["ALL", "KEY", "VALUE"],
+        Field(description="The parts of the JSON to match against using the MatchPattern."),
+    ]
+    OversizeHandling: Annotated[
+        Literal["CONTINUE", "MATCH", "NO_MATCH"] | None,
+        Field(description="Handling of requests containing oversize fields"),
+    ] = None
 
 
 class WebACLLabelMatchStatement(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Scope: Literal["LABEL", "NAMESPACE"]
+    Key: Annotated[str, Field(description="Pattern: ^[0-9A-Za-z_:-]{1,1024}$")]
+    Scope: Annotated[
+        Literal["LABEL", "NAMESPACE"], Field(description="Allowed values: 'LABEL', 'NAMESPACE'.")
+    ]
 
 
 class WebACLOnSourceDDoSProtectionConfig(DeferredModel):
+    """
+    Configures the options for on-source DDoS protection provided by supported resource type.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ALBLowReputationMode: Literal["ACTIVE_UNDER_DDOS", "ALWAYS_ON"]
+    ALBLowReputationMode: Annotated[
+        Literal["ACTIVE_UNDER_DDOS", "ALWAYS_ON"],
+        Field(description="Allowed values: 'ACTIVE_UNDER_DDOS', 'ALWAYS_ON'."),
+    ]
 
 
 class WebACLOverrideAction(DeferredModel):
+    """
+    Override a RuleGroup or ManagedRuleGroup behavior. This can only be applied to Rule that has RuleGroupReferenceStatement or ManagedRuleGroupReferenceStatement.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Count: dict[str, Any] | str | None = None
-    None_: Annotated[dict[str, Any] | str | None, Field(alias="None")] = None
+    Count: Annotated[
+        dict[str, Any] | str | None, Field(description="Type: dict[str, Any] | str.")
+    ] = None
+    None_: Annotated[
+        dict[str, Any] | str | None, Field(alias="None", description="Type: dict[str, Any] | str.")
+    ] = None
 
 
 class WebACLRequestInspection(DeferredModel):
+    """
+    Configures the inspection of login requests
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    PasswordField: FieldIdentifier
-    PayloadType: Literal["JSON", "FORM_ENCODED"]
-    UsernameField: FieldIdentifier
+    PasswordField: Annotated[FieldIdentifier, Field(description="Type: FieldIdentifierDict.")]
+    PayloadType: Annotated[
+        Literal["JSON", "FORM_ENCODED"],
+        Field(description="Allowed values: 'JSON', 'FORM_ENCODED'."),
+    ]
+    UsernameField: Annotated[FieldIdentifier, Field(description="Type: FieldIdentifierDict.")]
 
 
 class WebACLResponseInspection(DeferredModel):
+    """
+    Configures the inspection of login responses
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    BodyContains: ResponseInspectionBodyContains | None = None
-    Header: ResponseInspectionHeader | None = None
-    Json: ResponseInspectionJson | None = None
-    StatusCode: ResponseInspectionStatusCode | None = None
+    BodyContains: Annotated[
+        ResponseInspectionBodyContains | None,
+        Field(
+            description="Response body contents that indicate success or failure of a login request"
+        ),
+    ] = None
+    Header: Annotated[
+        ResponseInspectionHeader | None,
+        Field(description="Response headers that indicate success or failure of a login request"),
+    ] = None
+    Json: Annotated[
+        ResponseInspectionJson | None,
+        Field(description="Response JSON that indicate success or failure of a login request"),
+    ] = None
+    StatusCode: Annotated[
+        ResponseInspectionStatusCode | None,
+        Field(
+            description="Response status codes that indicate success or failure of a login request"
+        ),
+    ] = None
 
 
 class WebACLSingleHeader(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str | None = None
+    Name: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class WebACLSingleQueryArgument(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str | None = None
+    Name: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class WebACLUriFragment(DeferredModel):
+    """
+    The path component of the URI Fragment. This is the part of a web request that identifies a fragment uri, for example, /abcd#introduction
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    FallbackBehavior: Literal["MATCH", "NO_MATCH"] | None = None
+    FallbackBehavior: Annotated[
+        Literal["MATCH", "NO_MATCH"] | None,
+        Field(description="Allowed values: 'MATCH', 'NO_MATCH'."),
+    ] = None
 
 
 class WebACLVisibilityConfig(DeferredModel):
+    """
+    Visibility Metric of the WebACL.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CloudWatchMetricsEnabled: bool
-    MetricName: str
-    SampledRequestsEnabled: bool
+    CloudWatchMetricsEnabled: Annotated[bool, Field(description="Type: bool.")]
+    MetricName: Annotated[
+        str, Field(description="Pattern: ^[\\w#:\\.\\-/]+$ Length: 1 to 128 characters.")
+    ]
+    SampledRequestsEnabled: Annotated[bool, Field(description="Type: bool.")]
 
 
 class WebACLAttributes(DeferredModel):
-    Arn: str | None = None
-    Capacity: int | None = None
-    Id: str | None = None
-    LabelNamespace: str | None = None
+    """
+    The read-only attributes of a AWS::WAFv2::WebACL, set by AWS.
+    """
+
+    Arn: Annotated[str | None, Field(description="ARN of the WAF entity.")] = None
+    Capacity: Annotated[int | None, Field(description="Range: at least 0 (inclusive).")] = None
+    Id: Annotated[str | None, Field(description="Id of the WebACL")] = None
+    LabelNamespace: Annotated[str | None, Field(description="Name of the Label.")] = None
 
 
 class AllowAction(DeferredModel):
+    """
+    Allow traffic towards application.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CustomRequestHandling: WebACLCustomRequestHandling | None = None
+    CustomRequestHandling: Annotated[
+        WebACLCustomRequestHandling | None, Field(description="Custom request handling.")
+    ] = None
 
 
 class BlockAction(DeferredModel):
+    """
+    Block traffic towards application.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CustomResponse: WebACLCustomResponse | None = None
+    CustomResponse: Annotated[
+        WebACLCustomResponse | None, Field(description="Custom response.")
+    ] = None
 
 
 class CaptchaAction(DeferredModel):
+    """
+    Checks valid token exists with request.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CustomRequestHandling: WebACLCustomRequestHandling | None = None
+    CustomRequestHandling: Annotated[
+        WebACLCustomRequestHandling | None, Field(description="Custom request handling.")
+    ] = None
 
 
 class ChallengeAction(DeferredModel):
+    """
+    Checks that the request has a valid token with an unexpired challenge timestamp and, if not, returns a browser challenge to the client.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CustomRequestHandling: WebACLCustomRequestHandling | None = None
+    CustomRequestHandling: Annotated[
+        WebACLCustomRequestHandling | None, Field(description="Custom request handling.")
+    ] = None
 
 
 class ClientSideAction(DeferredModel):
+    """
+    Client side action config for AntiDDOS AMR.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ExemptUriRegularExpressions: list[Regex] | None = None
-    Sensitivity: Literal["LOW", "MEDIUM", "HIGH"] | None = None
-    UsageOfAction: Literal["ENABLED", "DISABLED"]
+    ExemptUriRegularExpressions: Annotated[
+        list[Regex] | None, Field(description="Type: list[RegexDict].")
+    ] = None
+    Sensitivity: Annotated[
+        Literal["LOW", "MEDIUM", "HIGH"] | None,
+        Field(description="Allowed values: 'LOW', 'MEDIUM', 'HIGH'."),
+    ] = None
+    UsageOfAction: Annotated[
+        Literal["ENABLED", "DISABLED"], Field(description="Allowed values: 'ENABLED', 'DISABLED'.")
+    ]
 
 
 class CountAction(DeferredModel):
+    """
+    Allow traffic towards application.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CustomRequestHandling: WebACLCustomRequestHandling | None = None
+    CustomRequestHandling: Annotated[
+        WebACLCustomRequestHandling | None, Field(description="Custom request handling.")
+    ] = None
 
 
 class DataProtect(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Action: Literal["SUBSTITUTION", "HASH"]
-    ExcludeRateBasedDetails: bool | None = None
-    ExcludeRuleMatchDetails: bool | None = None
-    Field: FieldToProtect
+    Action: Annotated[
+        Literal["SUBSTITUTION", "HASH"],
+        Field(description="Allowed values: 'SUBSTITUTION', 'HASH'."),
+    ]
+    ExcludeRateBasedDetails: Annotated[bool | None, Field(description="Type: bool.")] = None
+    ExcludeRuleMatchDetails: Annotated[bool | None, Field(description="Type: bool.")] = None
+    Field: Annotated[FieldToProtect, Field(description="Field in log to protect.")]
 
 
 class PaymentNetwork(DeferredModel):
+    """
+    Configuration for a single payment network.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Chain: Literal["BASE", "SOLANA", "BASE_SEPOLIA", "SOLANA_DEVNET"]
-    Prices: list[Price]
-    WalletAddress: str
+    Chain: Annotated[
+        Literal["BASE", "SOLANA", "BASE_SEPOLIA", "SOLANA_DEVNET"],
+        Field(description="The blockchain chain to use."),
+    ]
+    Prices: Annotated[list[Price], Field(description="List of price configurations.")]
+    WalletAddress: Annotated[str, Field(description="The wallet address for receiving payments.")]
 
 
 class RateLimitCookie(DeferredModel):
+    """
+    Specifies a cookie as an aggregate key for a rate-based rule.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str
-    TextTransformations: list[TextTransformation]
+    Name: Annotated[str, Field(description="The name of the cookie to use.")]
+    TextTransformations: Annotated[
+        list[TextTransformation], Field(description="Items: at least 1 items.")
+    ]
 
 
 class RateLimitHeader(DeferredModel):
+    """
+    Specifies a header as an aggregate key for a rate-based rule.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str
-    TextTransformations: list[TextTransformation]
+    Name: Annotated[str, Field(description="The name of the header to use.")]
+    TextTransformations: Annotated[
+        list[TextTransformation], Field(description="Items: at least 1 items.")
+    ]
 
 
 class RateLimitQueryArgument(DeferredModel):
+    """
+    Specifies a query argument in the request as an aggregate key for a rate-based rule.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str
-    TextTransformations: list[TextTransformation]
+    Name: Annotated[str, Field(description="The name of the query argument to use.")]
+    TextTransformations: Annotated[
+        list[TextTransformation], Field(description="Items: at least 1 items.")
+    ]
 
 
 class RateLimitQueryString(DeferredModel):
+    """
+    Specifies the request's query string as an aggregate key for a rate-based rule.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    TextTransformations: list[TextTransformation]
+    TextTransformations: Annotated[
+        list[TextTransformation], Field(description="Items: at least 1 items.")
+    ]
 
 
 class RateLimitUriPath(DeferredModel):
+    """
+    Specifies the request's URI Path as an aggregate key for a rate-based rule.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    TextTransformations: list[TextTransformation]
+    TextTransformations: Annotated[
+        list[TextTransformation], Field(description="Items: at least 1 items.")
+    ]
 
 
 class RuleAction(DeferredModel):
+    """
+    Action taken when Rule matches its condition.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Allow: AllowAction | None = None
-    Block: BlockAction | None = None
-    Captcha: CaptchaAction | None = None
-    Challenge: ChallengeAction | None = None
-    Count: CountAction | None = None
-    Monetize: MonetizeAction | None = None
+    Allow: Annotated[
+        AllowAction | None, Field(description="Allow traffic towards application.")
+    ] = None
+    Block: Annotated[
+        BlockAction | None, Field(description="Block traffic towards application.")
+    ] = None
+    Captcha: Annotated[
+        CaptchaAction | None, Field(description="Checks valid token exists with request.")
+    ] = None
+    Challenge: Annotated[
+        ChallengeAction | None,
+        Field(
+            description="Checks that the request has a valid token with an unexpired challenge timestamp and, if not, returns a browser challenge to the client."
+        ),
+    ] = None
+    Count: Annotated[
+        CountAction | None, Field(description="Allow traffic towards application.")
+    ] = None
+    Monetize: Annotated[MonetizeAction | None, Field(description="Monetize action for rules.")] = (
+        None
+    )
 
 
 class RuleActionOverride(DeferredModel):
+    """
+    Action override for rules in the rule group.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ActionToUse: RuleAction
-    Name: str
+    ActionToUse: Annotated[
+        RuleAction, Field(description="Action taken when Rule matches its condition.")
+    ]
+    Name: Annotated[str, Field(description="Name of the WebACL.")]
 
 
 class WebACLAWSManagedRulesACFPRuleSet(DeferredModel):
+    """
+    Configures how to use the Account creation fraud prevention managed rule group in the web ACL
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CreationPath: str
-    EnableRegexInPath: bool | None = None
-    RegistrationPagePath: str
-    RequestInspection: RequestInspectionACFP
-    ResponseInspection: WebACLResponseInspection | None = None
+    CreationPath: Annotated[str, Field(description="Pattern: \\S Length: 1 to 256 characters.")]
+    EnableRegexInPath: Annotated[bool | None, Field(description="Type: bool.")] = None
+    RegistrationPagePath: Annotated[
+        str, Field(description="Pattern: \\S Length: 1 to 256 characters.")
+    ]
+    RequestInspection: Annotated[
+        RequestInspectionACFP, Field(description="Configures the inspection of sign-up requests")
+    ]
+    ResponseInspection: Annotated[
+        WebACLResponseInspection | None,
+        Field(description="Configures the inspection of login responses"),
+    ] = None
 
 
 class WebACLAWSManagedRulesATPRuleSet(DeferredModel):
+    """
+    Configures how to use the Account Takeover Prevention managed rule group in the web ACL
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EnableRegexInPath: bool | None = None
-    LoginPath: str
-    RequestInspection: WebACLRequestInspection | None = None
-    ResponseInspection: WebACLResponseInspection | None = None
+    EnableRegexInPath: Annotated[bool | None, Field(description="Type: bool.")] = None
+    LoginPath: Annotated[str, Field(description="Type: str.")]
+    RequestInspection: Annotated[
+        WebACLRequestInspection | None,
+        Field(description="Configures the inspection of login requests"),
+    ] = None
+    ResponseInspection: Annotated[
+        WebACLResponseInspection | None,
+        Field(description="Configures the inspection of login responses"),
+    ] = None
 
 
 class WebACLCaptchaConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ImmunityTimeProperty: WebACLImmunityTimeProperty | None = None
+    ImmunityTimeProperty: Annotated[
+        WebACLImmunityTimeProperty | None,
+        Field(description="Type: WebACLImmunityTimePropertyDict."),
+    ] = None
 
 
 class WebACLChallengeConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ImmunityTimeProperty: WebACLImmunityTimeProperty | None = None
+    ImmunityTimeProperty: Annotated[
+        WebACLImmunityTimeProperty | None,
+        Field(description="Type: WebACLImmunityTimePropertyDict."),
+    ] = None
 
 
 class WebACLClientSideActionConfig(DeferredModel):
+    """
+    Client side action config for AntiDDOS AMR.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Challenge: ClientSideAction
+    Challenge: Annotated[
+        ClientSideAction, Field(description="Client side action config for AntiDDOS AMR.")
+    ]
 
 
 class WebACLCryptoConfig(DeferredModel):
+    """
+    Configures cryptocurrency payment settings.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    PaymentNetworks: list[PaymentNetwork]
+    PaymentNetworks: Annotated[
+        list[PaymentNetwork], Field(description="List of payment network configurations.")
+    ]
 
 
 class WebACLDataProtectionConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DataProtections: list[DataProtect]
+    DataProtections: Annotated[list[DataProtect], Field(description="Items: 1 to 26 items.")]
 
 
 class WebACLDefaultAction(DeferredModel):
+    """
+    Default Action WebACL will take against ingress traffic when there is no matching Rule.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Allow: AllowAction | None = None
-    Block: BlockAction | None = None
+    Allow: Annotated[
+        AllowAction | None, Field(description="Allow traffic towards application.")
+    ] = None
+    Block: Annotated[
+        BlockAction | None, Field(description="Block traffic towards application.")
+    ] = None
 
 
 class WebACLFieldToMatch(DeferredModel):
+    """
+    Field of the request to match.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AllQueryArguments: dict[str, Any] | str | None = None
-    Body: WebACLBody | None = None
-    Cookies: WebACLCookies | None = None
-    HeaderOrder: WebACLHeaderOrder | None = None
-    Headers: WebACLHeaders | None = None
-    JA3Fingerprint: WebACLJA3Fingerprint | None = None
-    JA4Fingerprint: WebACLJA4Fingerprint | None = None
-    JsonBody: WebACLJsonBody | None = None
-    Method: dict[str, Any] | str | None = None
-    QueryString: dict[str, Any] | str | None = None
-    SingleHeader: WebACLFieldToMatchSingleHeader | None = None
-    SingleQueryArgument: WebACLFieldToMatchSingleQueryArgument | None = None
-    UriFragment: WebACLUriFragment | None = None
-    UriPath: dict[str, Any] | str | None = None
+    AllQueryArguments: Annotated[
+        dict[str, Any] | str | None, Field(description="Type: dict[str, Any] | str.")
+    ] = None
+    Body: Annotated[
+        WebACLBody | None,
+        Field(
+            description="The body of a web request. This immediately follows the request headers."
+        ),
+    ] = None
+    Cookies: Annotated[
+        WebACLCookies | None, Field(description="Includes cookies of a web request.")
+    ] = None
+    HeaderOrder: Annotated[
+        WebACLHeaderOrder | None,
+        Field(
+            description="The string containing the list of a web request's header names, ordered as they appear in the web request, separated by colons."
+        ),
+    ] = None
+    Headers: Annotated[
+        WebACLHeaders | None, Field(description="Includes headers of a web request.")
+    ] = None
+    JA3Fingerprint: Annotated[
+        WebACLJA3Fingerprint | None,
+        Field(description="Includes the JA3 fingerprint of a web request."),
+    ] = None
+    JA4Fingerprint: Annotated[
+        WebACLJA4Fingerprint | None,
+        Field(description="Includes the JA4 fingerprint of a web request."),
+    ] = None
+    JsonBody: Annotated[
+        WebACLJsonBody | None,
+        Field(
+            description="Inspect the request body as JSON. The request body immediately follows the request headers."
+        ),
+    ] = None
+    Method: Annotated[
+        dict[str, Any] | str | None, Field(description="Type: dict[str, Any] | str.")
+    ] = None
+    QueryString: Annotated[
+        dict[str, Any] | str | None, Field(description="Type: dict[str, Any] | str.")
+    ] = None
+    SingleHeader: Annotated[
+        WebACLFieldToMatchSingleHeader | None,
+        Field(description="Type: WebACLFieldToMatchSingleHeaderDict."),
+    ] = None
+    SingleQueryArgument: Annotated[
+        WebACLFieldToMatchSingleQueryArgument | None,
+        Field(
+            description="One query argument in a web request, identified by name, for example UserName or SalesRegion. The name can be up to 30 characters long and isn't case sensitive."
+        ),
+    ] = None
+    UriFragment: Annotated[
+        WebACLUriFragment | None,
+        Field(
+            description="The path component of the URI Fragment. This is the part of a web request that identifies a fragment uri, for example, /abcd#introduction"
+        ),
+    ] = None
+    UriPath: Annotated[
+        dict[str, Any] | str | None, Field(description="Type: dict[str, Any] | str.")
+    ] = None
 
 
 class WebACLMonetizationConfig(DeferredModel):
+    """
+    Configures monetization for the web ACL or rule group.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CryptoConfig: WebACLCryptoConfig | None = None
-    CurrencyMode: Literal["REAL", "TEST"] | None = None
+    CryptoConfig: Annotated[
+        WebACLCryptoConfig | None, Field(description="Configures cryptocurrency payment settings.")
+    ] = None
+    CurrencyMode: Annotated[
+        Literal["REAL", "TEST"] | None,
+        Field(
+            description="The currency mode for monetization. Use REAL for production payments and TEST for testing with testnet currencies."
+        ),
+    ] = None
 
 
 class WebACLRegexMatchStatement(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    FieldToMatch: WebACLFieldToMatch
-    PreParseTextTransformations: list[PreParseTextTransformation] | None = None
-    RegexString: str
-    TextTransformations: list[TextTransformation]
+    FieldToMatch: Annotated[WebACLFieldToMatch, Field(description="Field of the request to match.")]
+    PreParseTextTransformations: Annotated[
+        list[PreParseTextTransformation] | None,
+        Field(description="Type: list[PreParseTextTransformationDict]."),
+    ] = None
+    RegexString: Annotated[str, Field(description="Length: 1 to 512 characters.")]
+    TextTransformations: Annotated[
+        list[TextTransformation], Field(description="Items: at least 1 items.")
+    ]
 
 
 class WebACLRegexPatternSetReferenceStatement(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Arn: str
-    FieldToMatch: WebACLFieldToMatch
-    PreParseTextTransformations: list[PreParseTextTransformation] | None = None
-    TextTransformations: list[TextTransformation]
+    Arn: Annotated[str, Field(description="ARN of the WAF entity.")]
+    FieldToMatch: Annotated[WebACLFieldToMatch, Field(description="Field of the request to match.")]
+    PreParseTextTransformations: Annotated[
+        list[PreParseTextTransformation] | None,
+        Field(description="Type: list[PreParseTextTransformationDict]."),
+    ] = None
+    TextTransformations: Annotated[
+        list[TextTransformation], Field(description="Items: at least 1 items.")
+    ]
 
 
 class WebACLRuleGroupReferenceStatement(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Arn: str
-    ExcludedRules: list[ExcludedRule] | None = None
-    RuleActionOverrides: list[RuleActionOverride] | None = None
+    Arn: Annotated[str, Field(description="ARN of the WAF entity.")]
+    ExcludedRules: Annotated[
+        list[ExcludedRule] | None, Field(description="Items: 0 to 100 items.")
+    ] = None
+    RuleActionOverrides: Annotated[
+        list[RuleActionOverride] | None,
+        Field(description="Action overrides for rules in the rule group."),
+    ] = None
 
 
 class WebACLSizeConstraintStatement(DeferredModel):
+    """
+    Size Constraint statement.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ComparisonOperator: Literal["EQ", "NE", "LE", "LT", "GE", "GT"]
-    FieldToMatch: WebACLFieldToMatch
-    PreParseTextTransformations: list[PreParseTextTransformation] | None = None
-    Size: float
-    TextTransformations: list[TextTransformation]
+    ComparisonOperator: Annotated[
+        Literal["EQ", "NE", "LE", "LT", "GE", "GT"],
+        Field(description="Allowed values: 'EQ', 'NE', 'LE', 'LT', 'GE', 'GT'."),
+    ]
+    FieldToMatch: Annotated[WebACLFieldToMatch, Field(description="Field of the request to match.")]
+    PreParseTextTransformations: Annotated[
+        list[PreParseTextTransformation] | None,
+        Field(description="Type: list[PreParseTextTransformationDict]."),
+    ] = None
+    Size: Annotated[float, Field(description="Range: 0 to 21474836480 (inclusive).")]
+    TextTransformations: Annotated[
+        list[TextTransformation], Field(description="Items: at least 1 items.")
+    ]
 
 
 class WebACLSqliMatchStatement(DeferredModel):
+    """
+    Sqli Match Statement.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    FieldToMatch: WebACLFieldToMatch
-    PreParseTextTransformations: list[PreParseTextTransformation] | None = None
-    SensitivityLevel: Literal["LOW", "HIGH"] | None = None
-    TextTransformations: list[TextTransformation]
+    FieldToMatch: Annotated[WebACLFieldToMatch, Field(description="Field of the request to match.")]
+    PreParseTextTransformations: Annotated[
+        list[PreParseTextTransformation] | None,
+        Field(description="Type: list[PreParseTextTransformationDict]."),
+    ] = None
+    SensitivityLevel: Annotated[
+        Literal["LOW", "HIGH"] | None,
+        Field(description="Sensitivity Level current only used for sqli match statements."),
+    ] = None
+    TextTransformations: Annotated[
+        list[TextTransformation], Field(description="Items: at least 1 items.")
+    ]
 
 
 class WebACLXssMatchStatement(DeferredModel):
+    """
+    Xss Match Statement.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    FieldToMatch: WebACLFieldToMatch
-    PreParseTextTransformations: list[PreParseTextTransformation] | None = None
-    TextTransformations: list[TextTransformation]
+    FieldToMatch: Annotated[WebACLFieldToMatch, Field(description="Field of the request to match.")]
+    PreParseTextTransformations: Annotated[
+        list[PreParseTextTransformation] | None,
+        Field(description="Type: list[PreParseTextTransformationDict]."),
+    ] = None
+    TextTransformations: Annotated[
+        list[TextTransformation], Field(description="Items: at least 1 items.")
+    ]
 
 
 class RateBasedStatementCustomKey(DeferredModel):
+    """
+    Specifies a single custom aggregate key for a rate-base rule.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ASN: dict[str, Any] | None = None
-    Cookie: RateLimitCookie | None = None
-    ForwardedIP: dict[str, Any] | str | None = None
-    HTTPMethod: dict[str, Any] | str | None = None
-    Header: RateLimitHeader | None = None
-    IP: dict[str, Any] | str | None = None
-    JA3Fingerprint: RateLimitJA3Fingerprint | None = None
-    JA4Fingerprint: RateLimitJA4Fingerprint | None = None
-    LabelNamespace: RateLimitLabelNamespace | None = None
-    QueryArgument: RateLimitQueryArgument | None = None
-    QueryString: RateLimitQueryString | None = None
-    UriPath: RateLimitUriPath | None = None
+    ASN: Annotated[
+        dict[str, Any] | None,
+        Field(description="Specifies the request's ASN as an aggregate key for a rate-based rule."),
+    ] = None
+    Cookie: Annotated[
+        RateLimitCookie | None,
+        Field(description="Specifies a cookie as an aggregate key for a rate-based rule."),
+    ] = None
+    ForwardedIP: Annotated[
+        dict[str, Any] | str | None, Field(description="Type: dict[str, Any] | str.")
+    ] = None
+    HTTPMethod: Annotated[
+        dict[str, Any] | str | None, Field(description="Type: dict[str, Any] | str.")
+    ] = None
+    Header: Annotated[
+        RateLimitHeader | None,
+        Field(description="Specifies a header as an aggregate key for a rate-based rule."),
+    ] = None
+    IP: Annotated[dict[str, Any] | str | None, Field(description="Type: dict[str, Any] | str.")] = (
+        None
+    )
+    JA3Fingerprint: Annotated[
+        RateLimitJA3Fingerprint | None,
+        Field(
+            description="Specifies the request's JA3 fingerprint as an aggregate key for a rate-based rule."
+        ),
+    ] = None
+    JA4Fingerprint: Annotated[
+        RateLimitJA4Fingerprint | None,
+        Field(
+            description="Specifies the request's JA4 fingerprint as an aggregate key for a rate-based rule."
+        ),
+    ] = None
+    LabelNamespace: Annotated[
+        RateLimitLabelNamespace | None,
+        Field(
+            description="Specifies a label namespace to use as an aggregate key for a rate-based rule."
+        ),
+    ] = None
+    QueryArgument: Annotated[
+        RateLimitQueryArgument | None,
+        Field(
+            description="Specifies a query argument in the request as an aggregate key for a rate-based rule."
+        ),
+    ] = None
+    QueryString: Annotated[
+        RateLimitQueryString | None,
+        Field(
+            description="Specifies the request's query string as an aggregate key for a rate-based rule."
+        ),
+    ] = None
+    UriPath: Annotated[
+        RateLimitUriPath | None,
+        Field(
+            description="Specifies the request's URI Path as an aggregate key for a rate-based rule."
+        ),
+    ] = None
 
 
 class WebACLAWSManagedRulesAntiDDoSRuleSet(DeferredModel):
+    """
+    Configures how to use the AntiDDOS AWS managed rule group in the web ACL
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ClientSideActionConfig: WebACLClientSideActionConfig
-    SensitivityToBlock: Literal["LOW", "MEDIUM", "HIGH"] | None = None
+    ClientSideActionConfig: Annotated[
+        WebACLClientSideActionConfig,
+        Field(description="Client side action config for AntiDDOS AMR."),
+    ]
+    SensitivityToBlock: Annotated[
+        Literal["LOW", "MEDIUM", "HIGH"] | None,
+        Field(description="Allowed values: 'LOW', 'MEDIUM', 'HIGH'."),
+    ] = None
 
 
 class WebACLByteMatchStatement(DeferredModel):
+    """
+    Byte Match statement.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    FieldToMatch: WebACLFieldToMatch
-    PositionalConstraint: Literal[
-        "EXACTLY", "STARTS_WITH", "ENDS_WITH", "CONTAINS", "CONTAINS_WORD"
+    FieldToMatch: Annotated[WebACLFieldToMatch, Field(description="Field of the request to match.")]
+    PositionalConstraint: Annotated[
+        Literal["EXACTLY", "STARTS_WITH", "ENDS_WITH", "CONTAINS", "CONTAINS_WORD"],
+        Field(description="Position of the evaluation in the FieldToMatch of request."),
     ]
-    PreParseTextTransformations: list[PreParseTextTransformation] | None = None
-    SearchString: str | None = None
-    SearchStringBase64: str | None = None
-    TextTransformations: list[TextTransformation]
+    PreParseTextTransformations: Annotated[
+        list[PreParseTextTransformation] | None,
+        Field(description="Type: list[PreParseTextTransformationDict]."),
+    ] = None
+    SearchString: Annotated[
+        str | None, Field(description="String that is searched to find a match.")
+    ] = None
+    SearchStringBase64: Annotated[
+        str | None, Field(description="Base64 encoded string that is searched to find a match.")
+    ] = None
+    TextTransformations: Annotated[
+        list[TextTransformation], Field(description="Items: at least 1 items.")
+    ]
 
 
 class ManagedRuleGroupConfig(DeferredModel):
+    """
+    ManagedRuleGroupConfig.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AWSManagedRulesACFPRuleSet: WebACLAWSManagedRulesACFPRuleSet | None = None
-    AWSManagedRulesATPRuleSet: WebACLAWSManagedRulesATPRuleSet | None = None
-    AWSManagedRulesAntiDDoSRuleSet: WebACLAWSManagedRulesAntiDDoSRuleSet | None = None
-    AWSManagedRulesBotControlRuleSet: WebACLAWSManagedRulesBotControlRuleSet | None = None
-    LoginPath: str | None = None
-    PasswordField: FieldIdentifier | None = None
-    PayloadType: Literal["JSON", "FORM_ENCODED"] | None = None
-    UsernameField: FieldIdentifier | None = None
+    AWSManagedRulesACFPRuleSet: Annotated[
+        WebACLAWSManagedRulesACFPRuleSet | None,
+        Field(
+            description="Configures how to use the Account creation fraud prevention managed rule group in the web ACL"
+        ),
+    ] = None
+    AWSManagedRulesATPRuleSet: Annotated[
+        WebACLAWSManagedRulesATPRuleSet | None,
+        Field(
+            description="Configures how to use the Account Takeover Prevention managed rule group in the web ACL"
+        ),
+    ] = None
+    AWSManagedRulesAntiDDoSRuleSet: Annotated[
+        WebACLAWSManagedRulesAntiDDoSRuleSet | None,
+        Field(
+            description="Configures how to use the AntiDDOS AWS managed rule group in the web ACL"
+        ),
+    ] = None
+    AWSManagedRulesBotControlRuleSet: Annotated[
+        WebACLAWSManagedRulesBotControlRuleSet | None,
+        Field(
+            description="Configures how to use the Bot Control managed rule group in the web ACL"
+        ),
+    ] = None
+    LoginPath: Annotated[
+        str | None, Field(description="Pattern: .*\\S.* Length: 1 to 256 characters.")
+    ] = None
+    PasswordField: Annotated[
+        FieldIdentifier | None, Field(description="Type: FieldIdentifierDict.")
+    ] = None
+    PayloadType: Annotated[
+        Literal["JSON", "FORM_ENCODED"] | None,
+        Field(description="Allowed values: 'JSON', 'FORM_ENCODED'."),
+    ] = None
+    UsernameField: Annotated[
+        FieldIdentifier | None, Field(description="Type: FieldIdentifierDict.")
+    ] = None
 
 
 class WebACLProps(DeferredModel):
-    ApplicationConfig: WebACLApplicationConfig | None = None
-    AssociationConfig: WebACLAssociationConfig | None = None
-    CaptchaConfig: WebACLCaptchaConfig | None = None
-    ChallengeConfig: WebACLChallengeConfig | None = None
-    CustomResponseBodies: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    DataProtectionConfig: WebACLDataProtectionConfig | None = None
-    DefaultAction: WebACLDefaultAction
-    Description: str | None = None
-    MonetizationConfig: WebACLMonetizationConfig | None = None
-    Name: str | None = None
-    OnSourceDDoSProtectionConfig: WebACLOnSourceDDoSProtectionConfig | None = None
-    Rules: list[Rule] | None = None
-    Scope: Literal["CLOUDFRONT", "REGIONAL"]
-    Tags: list[Tag] | None = None
-    TokenDomains: list[str] | None = None
-    VisibilityConfig: WebACLVisibilityConfig
+    """
+    The properties a program declares for a AWS::WAFv2::WebACL.
+    """
+
+    ApplicationConfig: Annotated[
+        WebACLApplicationConfig | None, Field(description="Collection of application attributes.")
+    ] = None
+    AssociationConfig: Annotated[
+        WebACLAssociationConfig | None, Field(description="AssociationConfig for body inspection")
+    ] = None
+    CaptchaConfig: Annotated[
+        WebACLCaptchaConfig | None, Field(description="Type: WebACLCaptchaConfigDict.")
+    ] = None
+    ChallengeConfig: Annotated[
+        WebACLChallengeConfig | None, Field(description="Type: WebACLChallengeConfigDict.")
+    ] = None
+    CustomResponseBodies: Annotated[
+        dict[str, CustomResponseBody] | None, Field(description="Custom response key and body map.")
+    ] = None
+    DataProtectionConfig: Annotated[
+        WebACLDataProtectionConfig | None, Field(description="Collection of dataProtects.")
+    ] = None
+    DefaultAction: Annotated[
+        WebACLDefaultAction,
+        Field(
+            description="Default Action WebACL will take against ingress traffic when there is no matching Rule."
+        ),
+    ]
+    Description: Annotated[str | None, Field(description="Description of the entity.")] = None
+    MonetizationConfig: Annotated[
+        WebACLMonetizationConfig | None,
+        Field(description="Configures monetization for the web ACL or rule group."),
+    ] = None
+    Name: Annotated[
+        str | None,
+        Field(description="Name of the WebACL. Create-only: changing it replaces the resource."),
+    ] = None
+    OnSourceDDoSProtectionConfig: Annotated[
+        WebACLOnSourceDDoSProtectionConfig | None,
+        Field(
+            description="Configures the options for on-source DDoS protection provided by supported resource type."
+        ),
+    ] = None
+    Rules: Annotated[list[Rule] | None, Field(description="Collection of Rules.")] = None
+    Scope: Annotated[
+        Literal["CLOUDFRONT", "REGIONAL"],
+        Field(
+            description="Use CLOUDFRONT for CloudFront WebACL, use REGIONAL for Application Load Balancer and API Gateway. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[list[Tag] | None, Field(description="Items: at least 1 items.")] = None
+    TokenDomains: Annotated[
+        list[str] | None,
+        Field(
+            description="List of domains to accept in web request tokens, in addition to the domain of the protected resource."
+        ),
+    ] = None
+    VisibilityConfig: Annotated[
+        WebACLVisibilityConfig, Field(description="Visibility Metric of the WebACL.")
+    ]
 
 
 class Rule(DeferredModel):
+    """
+    Rule of WebACL that contains condition and action.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Action: RuleAction | None = None
-    CaptchaConfig: WebACLCaptchaConfig | None = None
-    ChallengeConfig: WebACLChallengeConfig | None = None
-    Name: str
-    OverrideAction: WebACLOverrideAction | None = None
-    Priority: int
-    RuleLabels: list[Label] | None = None
-    Statement: WebACLStatement
-    VisibilityConfig: WebACLVisibilityConfig
+    Action: Annotated[
+        RuleAction | None, Field(description="Action taken when Rule matches its condition.")
+    ] = None
+    CaptchaConfig: Annotated[
+        WebACLCaptchaConfig | None, Field(description="Type: WebACLCaptchaConfigDict.")
+    ] = None
+    ChallengeConfig: Annotated[
+        WebACLChallengeConfig | None, Field(description="Type: WebACLChallengeConfigDict.")
+    ] = None
+    Name: Annotated[str, Field(description="Name of the WebACL.")]
+    OverrideAction: Annotated[
+        WebACLOverrideAction | None,
+        Field(
+            description="Override a RuleGroup or ManagedRuleGroup behavior. This can only be applied to Rule that has RuleGroupReferenceStatement or ManagedRuleGroupReferenceStatement."
+        ),
+    ] = None
+    Priority: Annotated[
+        int,
+        Field(
+            description="Priority of the Rule, Rules get evaluated from lower to higher priority."
+        ),
+    ]
+    RuleLabels: Annotated[list[Label] | None, Field(description="Collection of Rule Labels.")] = (
+        None
+    )
+    Statement: Annotated[
+        WebACLStatement,
+        Field(
+            description="First level statement that contains conditions, such as ByteMatch, SizeConstraint, etc"
+        ),
+    ]
+    VisibilityConfig: Annotated[
+        WebACLVisibilityConfig, Field(description="Visibility Metric of the WebACL.")
+    ]
 
 
 class WebACLAndStatement(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Statements: list[WebACLStatement]
+    Statements: Annotated[
+        list[WebACLStatement], Field(description="Type: list[WebACLStatementDict].")
+    ]
 
 
 class WebACLManagedRuleGroupStatement(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ExcludedRules: list[ExcludedRule] | None = None
-    ManagedRuleGroupConfigs: list[ManagedRuleGroupConfig] | None = None
-    Name: str
-    RuleActionOverrides: list[RuleActionOverride] | None = None
-    ScopeDownStatement: WebACLStatement | None = None
-    VendorName: str
-    Version: str | None = None
+    ExcludedRules: Annotated[
+        list[ExcludedRule] | None, Field(description="Items: 0 to 100 items.")
+    ] = None
+    ManagedRuleGroupConfigs: Annotated[
+        list[ManagedRuleGroupConfig] | None,
+        Field(description="Collection of ManagedRuleGroupConfig."),
+    ] = None
+    Name: Annotated[str, Field(description="Name of the WebACL.")]
+    RuleActionOverrides: Annotated[
+        list[RuleActionOverride] | None,
+        Field(description="Action overrides for rules in the rule group."),
+    ] = None
+    ScopeDownStatement: Annotated[
+        WebACLStatement | None,
+        Field(
+            description="First level statement that contains conditions, such as ByteMatch, SizeConstraint, etc"
+        ),
+    ] = None
+    VendorName: Annotated[str, Field(description="Pattern: \\S Length: 1 to 128 characters.")]
+    Version: Annotated[
+        str | None, Field(description="Pattern: ^[\\w#:\\.\\-/]+$ Length: 1 to 64 characters.")
+    ] = None
 
 
 class WebACLNotStatement(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Statement: WebACLStatement
+    Statement: Annotated[
+        WebACLStatement,
+        Field(
+            description="First level statement that contains conditions, such as ByteMatch, SizeConstraint, etc"
+        ),
+    ]
 
 
 class WebACLOrStatement(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Statements: list[WebACLStatement]
+    Statements: Annotated[
+        list[WebACLStatement], Field(description="Type: list[WebACLStatementDict].")
+    ]
 
 
 class WebACLRateBasedStatement(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AggregateKeyType: Literal["CONSTANT", "IP", "FORWARDED_IP", "CUSTOM_KEYS"]
-    CustomKeys: list[RateBasedStatementCustomKey] | None = None
-    EvaluationWindowSec: Literal[60, 120, 300, 600] | None = None
-    ForwardedIPConfig: ForwardedIPConfiguration | None = None
-    Limit: int
-    ScopeDownStatement: WebACLStatement | None = None
+    AggregateKeyType: Annotated[
+        Literal["CONSTANT", "IP", "FORWARDED_IP", "CUSTOM_KEYS"],
+        Field(description="Allowed values: 'CONSTANT', 'IP', 'FORWARDED_IP', 'CUSTOM_KEYS'."),
+    ]
+    CustomKeys: Annotated[
+        list[RateBasedStatementCustomKey] | None,
+        Field(description="Specifies the aggregate keys to use in a rate-base rule."),
+    ] = None
+    EvaluationWindowSec: Annotated[
+        Literal[60, 120, 300, 600] | None, Field(description="Allowed values: 60, 120, 300, 600.")
+    ] = None
+    ForwardedIPConfig: Annotated[
+        ForwardedIPConfiguration | None, Field(description="Type: ForwardedIPConfigurationDict.")
+    ] = None
+    Limit: Annotated[int, Field(description="Range: 10 to 2000000000 (inclusive).")]
+    ScopeDownStatement: Annotated[
+        WebACLStatement | None,
+        Field(
+            description="First level statement that contains conditions, such as ByteMatch, SizeConstraint, etc"
+        ),
+    ] = None
 
 
 class WebACLStatement(DeferredModel):
+    """
+    First level statement that contains conditions, such as ByteMatch, SizeConstraint, etc
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AndStatement: WebACLAndStatement | None = None
-    AsnMatchStatement: WebACLAsnMatchStatement | None = None
-    ByteMatchStatement: WebACLByteMatchStatement | None = None
-    GeoMatchStatement: WebACLGeoMatchStatement | None = None
-    IPSetReferenceStatement: WebACLIPSetReferenceStatement | None = None
-    LabelMatchStatement: WebACLLabelMatchStatement | None = None
-    ManagedRuleGroupStatement: WebACLManagedRuleGroupStatement | None = None
-    NotStatement: WebACLNotStatement | None = None
-    OrStatement: WebACLOrStatement | None = None
-    RateBasedStatement: WebACLRateBasedStatement | None = None
-    RegexMatchStatement: WebACLRegexMatchStatement | None = None
-    RegexPatternSetReferenceStatement: WebACLRegexPatternSetReferenceStatement | None = None
-    RuleGroupReferenceStatement: WebACLRuleGroupReferenceStatement | None = None
-    SizeConstraintStatement: WebACLSizeConstraintStatement | None = None
-    SqliMatchStatement: WebACLSqliMatchStatement | None = None
-    XssMatchStatement: WebACLXssMatchStatement | None = None
+    AndStatement: Annotated[
+        WebACLAndStatement | None, Field(description="Type: WebACLAndStatementDict.")
+    ] = None
+    AsnMatchStatement: Annotated[
+        WebACLAsnMatchStatement | None, Field(description="Type: WebACLAsnMatchStatementDict.")
+    ] = None
+    ByteMatchStatement: Annotated[
+        WebACLByteMatchStatement | None, Field(description="Byte Match statement.")
+    ] = None
+    GeoMatchStatement: Annotated[
+        WebACLGeoMatchStatement | None, Field(description="Type: WebACLGeoMatchStatementDict.")
+    ] = None
+    IPSetReferenceStatement: Annotated[
+        WebACLIPSetReferenceStatement | None,
+        Field(description="Type: WebACLIPSetReferenceStatementDict."),
+    ] = None
+    LabelMatchStatement: Annotated[
+        WebACLLabelMatchStatement | None, Field(description="Type: WebACLLabelMatchStatementDict.")
+    ] = None
+    ManagedRuleGroupStatement: Annotated[
+        WebACLManagedRuleGroupStatement | None,
+        Field(description="Type: WebACLManagedRuleGroupStatementDict."),
+    ] = None
+    NotStatement: Annotated[
+        WebACLNotStatement | None, Field(description="Type: WebACLNotStatementDict.")
+    ] = None
+    OrStatement: Annotated[
+        WebACLOrStatement | None, Field(description="Type: WebACLOrStatementDict.")
+    ] = None
+    RateBasedStatement: Annotated[
+        WebACLRateBasedStatement | None, Field(description="Type: WebACLRateBasedStatementDict.")
+    ] = None
+    RegexMatchStatement: Annotated[
+        WebACLRegexMatchStatement | None, Field(description="Type: WebACLRegexMatchStatementDict.")
+    ] = None
+    RegexPatternSetReferenceStatement: Annotated[
+        WebACLRegexPatternSetReferenceStatement | None,
+        Field(description="Type: WebACLRegexPatternSetReferenceStatementDict."),
+    ] = None
+    RuleGroupReferenceStatement: Annotated[
+        WebACLRuleGroupReferenceStatement | None,
+        Field(description="Type: WebACLRuleGroupReferenceStatementDict."),
+    ] = None
+    SizeConstraintStatement: Annotated[
+        WebACLSizeConstraintStatement | None, Field(description="Size Constraint statement.")
+    ] = None
+    SqliMatchStatement: Annotated[
+        WebACLSqliMatchStatement | None, Field(description="Sqli Match Statement.")
+    ] = None
+    XssMatchStatement: Annotated[
+        WebACLXssMatchStatement | None, Field(description="Xss Match Statement.")
+    ] = None
 
 
 WebACLProps.model_rebuild()

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -75,88 +79,95 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ConditionDict = TypedDict(
-    "ConditionDict",
-    {
-        "ActionCondition": "ConditionActionConditionDict",
-        "LabelNameCondition": "ConditionLabelNameConditionDict",
-    },
-    total=False,
-)
 
-ConditionActionConditionDict = TypedDict(
-    "ConditionActionConditionDict",
-    {
-        "Action": "Required[Literal['ALLOW', 'BLOCK', 'COUNT', 'CAPTCHA', 'CHALLENGE', 'MONETIZE', 'EXCLUDED_AS_COUNT']]",
-    },
-    total=False,
-)
+class ConditionDict(TypedDict, total=False):
+    """Condition as a plain dict."""
 
-ConditionLabelNameConditionDict = TypedDict(
-    "ConditionLabelNameConditionDict",
-    {
-        "LabelName": "Required[str]",
-    },
-    total=False,
-)
+    ActionCondition: ConditionActionConditionDict
+    """A single action condition."""
+    LabelNameCondition: ConditionLabelNameConditionDict
+    """A single label name condition."""
 
-FieldToMatchDict = TypedDict(
-    "FieldToMatchDict",
-    {
-        "Method": "dict[str, Any] | str",
-        "QueryString": "dict[str, Any] | str",
-        "SingleHeader": "FieldToMatchSingleHeaderDict",
-        "UriPath": "dict[str, Any] | str",
-    },
-    total=False,
-)
 
-FieldToMatchSingleHeaderDict = TypedDict(
-    "FieldToMatchSingleHeaderDict",
-    {
-        "Name": "Required[str]",
-    },
-    total=False,
-)
+class ConditionActionConditionDict(TypedDict, total=False):
+    """ConditionActionCondition as a plain dict: A single action condition."""
 
-FilterDict = TypedDict(
-    "FilterDict",
-    {
-        "Behavior": "Required[Literal['KEEP', 'DROP']]",
-        "Conditions": "Required[list[ConditionDict]]",
-        "Requirement": "Required[Literal['MEETS_ALL', 'MEETS_ANY']]",
-    },
-    total=False,
-)
+    Action: Required[
+        Literal["ALLOW", "BLOCK", "COUNT", "CAPTCHA", "CHALLENGE", "MONETIZE", "EXCLUDED_AS_COUNT"]
+    ]
+    """Logic to apply to the filtering conditions. You can specify that, in order to satisfy the
+    filter, a log must match all conditions or must match at least one condition."""
 
-LoggingConfigurationLoggingFilterDict = TypedDict(
-    "LoggingConfigurationLoggingFilterDict",
-    {
-        "DefaultBehavior": "Required[Literal['KEEP', 'DROP']]",
-        "Filters": "Required[list[FilterDict]]",
-    },
-    total=False,
-)
 
+class ConditionLabelNameConditionDict(TypedDict, total=False):
+    """ConditionLabelNameCondition as a plain dict: A single label name condition."""
+
+    LabelName: Required[str]
+    """The label name that a log record must contain in order to meet the condition. This must be a
+    fully qualified label name. Fully qualified labels have a prefix, optional namespaces, and label
+    name. The prefix identifies the rule group or web ACL context of the rule that added the label."""
+
+
+class FieldToMatchDict(TypedDict, total=False):
+    """FieldToMatch as a plain dict: A key-value pair to associate with a resource."""
+
+    Method: dict[str, Any] | str
+    """Type: dict[str, Any] | str."""
+    QueryString: dict[str, Any] | str
+    """Type: dict[str, Any] | str."""
+    SingleHeader: FieldToMatchSingleHeaderDict
+    """Inspect a single header. Provide the name of the header to inspect, for example, User-Agent
+    or Referer. This setting isn't case sensitive."""
+    UriPath: dict[str, Any] | str
+    """Type: dict[str, Any] | str."""
+
+
+class FieldToMatchSingleHeaderDict(TypedDict, total=False):
+    """FieldToMatchSingleHeader as a plain dict: Inspect a single header. Provide the name of the
+    header to inspect, for example, User-Agent or Referer. This setting isn't case sensitive."""
+
+    Name: Required[str]
+    """The name of the query header to inspect."""
+
+
+class FilterDict(TypedDict, total=False):
+    """Filter as a plain dict."""
+
+    Behavior: Required[Literal["KEEP", "DROP"]]
+    """How to handle logs that satisfy the filter's conditions and requirement."""
+    Conditions: Required[list[ConditionDict]]
+    """Match conditions for the filter."""
+    Requirement: Required[Literal["MEETS_ALL", "MEETS_ANY"]]
+    """Logic to apply to the filtering conditions. You can specify that, in order to satisfy the
+    filter, a log must match all conditions or must match at least one condition."""
+
+
+class LoggingConfigurationLoggingFilterDict(TypedDict, total=False):
+    """LoggingConfigurationLoggingFilter as a plain dict: Filtering that specifies which web
+    requests are kept in the logs and which are dropped. You can filter on the rule action and on
+    the web request labels that were applied by matching rules during web ACL evaluation."""
+
+    DefaultBehavior: Required[Literal["KEEP", "DROP"]]
+    """Default handling for logs that don't match any of the specified filtering conditions."""
+    Filters: Required[list[FilterDict]]
+    """The filters that you want to apply to the logs."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::WAFv2::LoggingConfiguration",
     schema_file="aws-wafv2-loggingconfiguration.json",
     primary_identifier=("/ResourceArn",),
-    additional_identifiers=(),
     read_only=("/ManagedByFirewallManager",),
     create_only=("/ResourceArn",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/RedactedFields",),
     required=("ResourceArn", "LogDestinationConfigs"),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
         tag_on_create=False,
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -166,98 +177,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Condition": {
-            "additionalProperties": False,
-            "properties": {
-                "ActionCondition": {
-                    "additionalProperties": False,
-                    "properties": {
-                        "Action": {
-                            "enum": [
-                                "ALLOW",
-                                "BLOCK",
-                                "COUNT",
-                                "CAPTCHA",
-                                "CHALLENGE",
-                                "MONETIZE",
-                                "EXCLUDED_AS_COUNT",
-                            ],
-                            "type": "string",
-                        }
-                    },
-                    "required": ["Action"],
-                    "type": "object",
-                },
-                "LabelNameCondition": {
-                    "additionalProperties": False,
-                    "properties": {"LabelName": {"type": "string"}},
-                    "required": ["LabelName"],
-                    "type": "object",
-                },
-            },
-            "type": "object",
-        },
-        "FieldToMatch": {
-            "additionalProperties": False,
-            "properties": {
-                "Method": {"type": ["object", "string"]},
-                "QueryString": {"type": ["object", "string"]},
-                "SingleHeader": {
-                    "additionalProperties": False,
-                    "properties": {"Name": {"type": "string"}},
-                    "required": ["Name"],
-                    "type": "object",
-                },
-                "UriPath": {"type": ["object", "string"]},
-            },
-            "type": "object",
-        },
-        "Filter": {
-            "additionalProperties": False,
-            "properties": {
-                "Behavior": {"enum": ["KEEP", "DROP"], "type": "string"},
-                "Conditions": {
-                    "items": {"$ref": "#/definitions/Condition"},
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "Requirement": {"enum": ["MEETS_ALL", "MEETS_ANY"], "type": "string"},
-            },
-            "required": ["Behavior", "Conditions", "Requirement"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "LogDestinationConfigs": {"items": {"type": "string"}, "type": "array"},
-        "LoggingFilter": {
-            "additionalProperties": False,
-            "properties": {
-                "DefaultBehavior": {"enum": ["KEEP", "DROP"], "type": "string"},
-                "Filters": {
-                    "items": {"$ref": "#/definitions/Filter"},
-                    "minItems": 1,
-                    "type": "array",
-                },
-            },
-            "required": ["DefaultBehavior", "Filters"],
-            "type": "object",
-        },
-        "ManagedByFirewallManager": {"type": "boolean"},
-        "RedactedFields": {"items": {"$ref": "#/definitions/FieldToMatch"}, "type": "array"},
-        "ResourceArn": {"type": "string"},
-    },
-    "required": ["ResourceArn", "LogDestinationConfigs"],
-}
-
 
 class LoggingConfiguration(_Resource):
     """AWS::WAFv2::LoggingConfiguration: A WAFv2 Logging Configuration Resource Provider
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ResourceArn.
+    Replaced when any of these change (create-only): ResourceArn.
+    Read-only attributes (known once deployed): ManagedByFirewallManager.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-wafv2-loggingconfiguration.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -267,39 +196,55 @@ class LoggingConfiguration(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "LoggingConfigurationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "logging_configuration.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     ManagedByFirewallManager: bool
-    # Declared properties (as declared, or as AWS returned them).
+    """Indicates whether the logging configuration was created by AWS Firewall Manager, as part of
+    an AWS WAF policy configuration. If true, only Firewall Manager can modify or delete the
+    configuration."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     LogDestinationConfigs: list[str]
     LoggingFilter: LoggingConfigurationLoggingFilterDict
     RedactedFields: list[FieldToMatchDict]
     ResourceArn: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        LogDestinationConfigs: list[str],
+        ResourceArn: str,
+        LoggingFilter: LoggingConfigurationLoggingFilter
+        | LoggingConfigurationLoggingFilterDict
+        | None = None,
+        RedactedFields: list[FieldToMatch | FieldToMatchDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::WAFv2::LoggingConfiguration; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            LogDestinationConfigs: list[str],
-            ResourceArn: str,
-            LoggingFilter: LoggingConfigurationLoggingFilter
-            | LoggingConfigurationLoggingFilterDict
-            | None = None,
-            RedactedFields: list[FieldToMatch | FieldToMatchDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::WAFv2::LoggingConfiguration; `await` it inside an App to deploy it.
-
-            LogDestinationConfigs: The Amazon Resource Names (ARNs) of the logging destinations that you want to associate with the web ACL.
-            LoggingFilter: Filtering that specifies which web requests are kept in the logs and which are dropped.
-            RedactedFields: The parts of the request that you want to keep out of the logs.
-            ResourceArn: The Amazon Resource Name (ARN) of the web ACL that you want to associate with LogDestinationConfigs.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            LogDestinationConfigs: The Amazon Resource Names (ARNs) of the logging destinations that
+                you want to associate with the web ACL. Required.
+            ResourceArn: The Amazon Resource Name (ARN) of the web ACL that you want to associate
+                with LogDestinationConfigs. Create-only: changing it replaces the resource.
+                Required.
+            LoggingFilter: Filtering that specifies which web requests are kept in the logs and
+                which are dropped. You can filter on the rule action and on the web request labels
+                that were applied by matching rules during web ACL evaluation.
+            RedactedFields: The parts of the request that you want to keep out of the logs. For
+                example, if you redact the HEADER field, the HEADER field in the firehose will be
+                xxx.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,34 +55,26 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "str",
-        "Value": "str",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: str
+    """Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 1 to 128 characters."""
+    Value: str
+    """Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 0 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::WAFv2::RegexPatternSet",
     schema_file="aws-wafv2-regexpatternset.json",
     primary_identifier=("/Name", "/Id", "/Scope"),
-    additional_identifiers=(),
     read_only=("/Arn", "/Id"),
     create_only=("/Name", "/Scope"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("Scope", "RegularExpressionList"),
     list_required=("Scope",),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -88,52 +84,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        }
-    },
-    "properties": {
-        "Arn": {"type": "string"},
-        "Description": {
-            "pattern": "^[a-zA-Z0-9=:#@/\\-,.][a-zA-Z0-9+=:#@/\\-,.\\s]+[a-zA-Z0-9+=:#@/\\-,.]{1,256}$",
-            "type": "string",
-        },
-        "Id": {"pattern": "^[0-9a-f]{8}-(?:[0-9a-f]{4}-){3}[0-9a-f]{12}$", "type": "string"},
-        "Name": {"pattern": "^[0-9A-Za-z_-]{1,128}$", "type": "string"},
-        "RegularExpressionList": {
-            "items": {"maxLength": 200, "minLength": 0, "type": "string"},
-            "type": "array",
-        },
-        "Scope": {"enum": ["CLOUDFRONT", "REGIONAL"], "type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "minItems": 1, "type": "array"},
-    },
-    "required": ["Scope", "RegularExpressionList"],
-}
-
 
 class RegexPatternSet(_Resource):
-    """AWS::WAFv2::RegexPatternSet: Contains a list of Regular expressions based on the provided inputs. RegexPatternSet can be used with other WAF entities with RegexPatternSetReference...
+    """AWS::WAFv2::RegexPatternSet: Contains a list of Regular expressions based on the provided
+    inputs. RegexPatternSet can be used with other WAF entities with
+    RegexPatternSetReferenceStatement to perform other actions .
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Name, Id, Scope (composite: the values joined by '|').
+    Replaced when any of these change (create-only): Name, Scope.
+    Read-only attributes (known once deployed): Arn, Id.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-wafv2-regexpatternset.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -141,39 +103,48 @@ class RegexPatternSet(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "RegexPatternSetAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "regex_pattern_set.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """ARN of the WAF entity."""
     Id: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Id of the RegexPatternSet"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     Name: str
     RegularExpressionList: list[str]
     Scope: Literal["CLOUDFRONT", "REGIONAL"]
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        RegularExpressionList: list[str],
+        Scope: Literal["CLOUDFRONT", "REGIONAL"],
+        Description: str | None = None,
+        Name: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::WAFv2::RegexPatternSet; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            RegularExpressionList: list[str],
-            Scope: Literal["CLOUDFRONT", "REGIONAL"],
-            Description: str | None = None,
-            Name: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::WAFv2::RegexPatternSet; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            RegularExpressionList: Each item: Length: 0 to 200 characters. Required.
+            Scope: Use CLOUDFRONT for CloudFront RegexPatternSet, use REGIONAL for Application Load
+                Balancer and API Gateway. Create-only: changing it replaces the resource. Required.
             Description: Description of the entity.
-            Name: Name of the RegexPatternSet.
-            Scope: Use CLOUDFRONT for CloudFront RegexPatternSet, use REGIONAL for Application Load Balancer and API Gateway.
+            Name: Name of the RegexPatternSet. Create-only: changing it replaces the resource.
+            Tags: Items: at least 1 items.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

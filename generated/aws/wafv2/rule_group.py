@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -311,654 +315,1026 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AllowActionDict = TypedDict(
-    "AllowActionDict",
-    {
-        "CustomRequestHandling": "RuleGroupCustomRequestHandlingDict",
-    },
-    total=False,
-)
-
-BlockActionDict = TypedDict(
-    "BlockActionDict",
-    {
-        "CustomResponse": "RuleGroupCustomResponseDict",
-    },
-    total=False,
-)
-
-CaptchaActionDict = TypedDict(
-    "CaptchaActionDict",
-    {
-        "CustomRequestHandling": "RuleGroupCustomRequestHandlingDict",
-    },
-    total=False,
-)
-
-ChallengeActionDict = TypedDict(
-    "ChallengeActionDict",
-    {
-        "CustomRequestHandling": "RuleGroupCustomRequestHandlingDict",
-    },
-    total=False,
-)
-
-CookieMatchPatternDict = TypedDict(
-    "CookieMatchPatternDict",
-    {
-        "All": "dict[str, Any] | str",
-        "ExcludedCookies": "list[str]",
-        "IncludedCookies": "list[str]",
-    },
-    total=False,
-)
-
-CountActionDict = TypedDict(
-    "CountActionDict",
-    {
-        "CustomRequestHandling": "RuleGroupCustomRequestHandlingDict",
-    },
-    total=False,
-)
-
-CustomHTTPHeaderDict = TypedDict(
-    "CustomHTTPHeaderDict",
-    {
-        "Name": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
-
-CustomResponseBodyDict = TypedDict(
-    "CustomResponseBodyDict",
-    {
-        "Content": "Required[str]",
-        "ContentType": "Required[Literal['TEXT_PLAIN', 'TEXT_HTML', 'APPLICATION_JSON']]",
-    },
-    total=False,
-)
-
-ForwardedIPConfigurationDict = TypedDict(
-    "ForwardedIPConfigurationDict",
-    {
-        "FallbackBehavior": "Required[Literal['MATCH', 'NO_MATCH']]",
-        "HeaderName": "Required[str]",
-    },
-    total=False,
-)
-
-HeaderMatchPatternDict = TypedDict(
-    "HeaderMatchPatternDict",
-    {
-        "All": "dict[str, Any] | str",
-        "ExcludedHeaders": "list[str]",
-        "IncludedHeaders": "list[str]",
-    },
-    total=False,
-)
-
-IPSetForwardedIPConfigurationDict = TypedDict(
-    "IPSetForwardedIPConfigurationDict",
-    {
-        "FallbackBehavior": "Required[Literal['MATCH', 'NO_MATCH']]",
-        "HeaderName": "Required[str]",
-        "Position": "Required[Literal['FIRST', 'LAST', 'ANY']]",
-    },
-    total=False,
-)
-
-JsonMatchPatternDict = TypedDict(
-    "JsonMatchPatternDict",
-    {
-        "All": "dict[str, Any] | str",
-        "IncludedPaths": "list[str]",
-    },
-    total=False,
-)
-
-LabelDict = TypedDict(
-    "LabelDict",
-    {
-        "Name": "Required[str]",
-    },
-    total=False,
-)
-
-LabelSummaryDict = TypedDict(
-    "LabelSummaryDict",
-    {
-        "Name": "str",
-    },
-    total=False,
-)
-
-MonetizeActionDict = TypedDict(
-    "MonetizeActionDict",
-    {
-        "PriceMultiplier": "str",
-    },
-    total=False,
-)
-
-PaymentNetworkDict = TypedDict(
-    "PaymentNetworkDict",
-    {
-        "Chain": "Required[Literal['BASE', 'SOLANA', 'BASE_SEPOLIA', 'SOLANA_DEVNET']]",
-        "Prices": "Required[list[PriceDict]]",
-        "WalletAddress": "Required[str]",
-    },
-    total=False,
-)
-
-PreParseTextTransformationDict = TypedDict(
-    "PreParseTextTransformationDict",
-    {
-        "Priority": "Required[int]",
-        "Type": "Required[Literal['NONE', 'URL_DECODE', 'URL_DECODE_UNI', 'COMBINE_DUPLICATE_QUERY_ARGS_BY_COMMA', 'REPLACE_SEMICOLONS_WITH_AMPERSANDS']]",
-    },
-    total=False,
-)
-
-PriceDict = TypedDict(
-    "PriceDict",
-    {
-        "Amount": "Required[str]",
-        "Currency": "Required[Literal['USDC']]",
-    },
-    total=False,
-)
-
-RateBasedStatementCustomKeyDict = TypedDict(
-    "RateBasedStatementCustomKeyDict",
-    {
-        "ASN": "dict[str, Any]",
-        "Cookie": "RateLimitCookieDict",
-        "ForwardedIP": "dict[str, Any] | str",
-        "HTTPMethod": "dict[str, Any] | str",
-        "Header": "RateLimitHeaderDict",
-        "IP": "dict[str, Any] | str",
-        "JA3Fingerprint": "RateLimitJA3FingerprintDict",
-        "JA4Fingerprint": "RateLimitJA4FingerprintDict",
-        "LabelNamespace": "RateLimitLabelNamespaceDict",
-        "QueryArgument": "RateLimitQueryArgumentDict",
-        "QueryString": "RateLimitQueryStringDict",
-        "UriPath": "RateLimitUriPathDict",
-    },
-    total=False,
-)
-
-RateLimitCookieDict = TypedDict(
-    "RateLimitCookieDict",
-    {
-        "Name": "Required[str]",
-        "TextTransformations": "Required[list[TextTransformationDict]]",
-    },
-    total=False,
-)
-
-RateLimitHeaderDict = TypedDict(
-    "RateLimitHeaderDict",
-    {
-        "Name": "Required[str]",
-        "TextTransformations": "Required[list[TextTransformationDict]]",
-    },
-    total=False,
-)
-
-RateLimitJA3FingerprintDict = TypedDict(
-    "RateLimitJA3FingerprintDict",
-    {
-        "FallbackBehavior": "Required[Literal['MATCH', 'NO_MATCH']]",
-    },
-    total=False,
-)
-
-RateLimitJA4FingerprintDict = TypedDict(
-    "RateLimitJA4FingerprintDict",
-    {
-        "FallbackBehavior": "Required[Literal['MATCH', 'NO_MATCH']]",
-    },
-    total=False,
-)
-
-RateLimitLabelNamespaceDict = TypedDict(
-    "RateLimitLabelNamespaceDict",
-    {
-        "Namespace": "Required[str]",
-    },
-    total=False,
-)
-
-RateLimitQueryArgumentDict = TypedDict(
-    "RateLimitQueryArgumentDict",
-    {
-        "Name": "Required[str]",
-        "TextTransformations": "Required[list[TextTransformationDict]]",
-    },
-    total=False,
-)
-
-RateLimitQueryStringDict = TypedDict(
-    "RateLimitQueryStringDict",
-    {
-        "TextTransformations": "Required[list[TextTransformationDict]]",
-    },
-    total=False,
-)
-
-RateLimitUriPathDict = TypedDict(
-    "RateLimitUriPathDict",
-    {
-        "TextTransformations": "Required[list[TextTransformationDict]]",
-    },
-    total=False,
-)
-
-RuleDict = TypedDict(
-    "RuleDict",
-    {
-        "Action": "RuleActionDict",
-        "CaptchaConfig": "RuleGroupCaptchaConfigDict",
-        "ChallengeConfig": "RuleGroupChallengeConfigDict",
-        "Name": "Required[str]",
-        "Priority": "Required[int]",
-        "RuleLabels": "list[LabelDict]",
-        "Statement": "Required[RuleGroupStatementDict]",
-        "VisibilityConfig": "Required[RuleGroupVisibilityConfigDict]",
-    },
-    total=False,
-)
-
-RuleActionDict = TypedDict(
-    "RuleActionDict",
-    {
-        "Allow": "AllowActionDict",
-        "Block": "BlockActionDict",
-        "Captcha": "CaptchaActionDict",
-        "Challenge": "ChallengeActionDict",
-        "Count": "CountActionDict",
-        "Monetize": "MonetizeActionDict",
-    },
-    total=False,
-)
-
-RuleGroupAndStatementDict = TypedDict(
-    "RuleGroupAndStatementDict",
-    {
-        "Statements": "Required[list[RuleGroupStatementDict]]",
-    },
-    total=False,
-)
-
-RuleGroupAsnMatchStatementDict = TypedDict(
-    "RuleGroupAsnMatchStatementDict",
-    {
-        "AsnList": "list[int]",
-        "ForwardedIPConfig": "ForwardedIPConfigurationDict",
-    },
-    total=False,
-)
-
-RuleGroupBodyDict = TypedDict(
-    "RuleGroupBodyDict",
-    {
-        "OversizeHandling": "Literal['CONTINUE', 'MATCH', 'NO_MATCH']",
-    },
-    total=False,
-)
-
-RuleGroupByteMatchStatementDict = TypedDict(
-    "RuleGroupByteMatchStatementDict",
-    {
-        "FieldToMatch": "Required[RuleGroupFieldToMatchDict]",
-        "PositionalConstraint": "Required[Literal['EXACTLY', 'STARTS_WITH', 'ENDS_WITH', 'CONTAINS', 'CONTAINS_WORD']]",
-        "PreParseTextTransformations": "list[PreParseTextTransformationDict]",
-        "SearchString": "str",
-        "SearchStringBase64": "str",
-        "TextTransformations": "Required[list[TextTransformationDict]]",
-    },
-    total=False,
-)
-
-RuleGroupCaptchaConfigDict = TypedDict(
-    "RuleGroupCaptchaConfigDict",
-    {
-        "ImmunityTimeProperty": "RuleGroupImmunityTimePropertyDict",
-    },
-    total=False,
-)
-
-RuleGroupChallengeConfigDict = TypedDict(
-    "RuleGroupChallengeConfigDict",
-    {
-        "ImmunityTimeProperty": "RuleGroupImmunityTimePropertyDict",
-    },
-    total=False,
-)
-
-RuleGroupCookiesDict = TypedDict(
-    "RuleGroupCookiesDict",
-    {
-        "MatchPattern": "Required[CookieMatchPatternDict]",
-        "MatchScope": "Required[Literal['ALL', 'KEY', 'VALUE']]",
-        "OversizeHandling": "Required[Literal['CONTINUE', 'MATCH', 'NO_MATCH']]",
-    },
-    total=False,
-)
-
-RuleGroupCryptoConfigDict = TypedDict(
-    "RuleGroupCryptoConfigDict",
-    {
-        "PaymentNetworks": "Required[list[PaymentNetworkDict]]",
-    },
-    total=False,
-)
-
-RuleGroupCustomRequestHandlingDict = TypedDict(
-    "RuleGroupCustomRequestHandlingDict",
-    {
-        "InsertHeaders": "Required[list[CustomHTTPHeaderDict]]",
-    },
-    total=False,
-)
-
-RuleGroupCustomResponseDict = TypedDict(
-    "RuleGroupCustomResponseDict",
-    {
-        "CustomResponseBodyKey": "str",
-        "ResponseCode": "Required[int]",
-        "ResponseHeaders": "list[CustomHTTPHeaderDict]",
-    },
-    total=False,
-)
-
-RuleGroupFieldToMatchDict = TypedDict(
-    "RuleGroupFieldToMatchDict",
-    {
-        "AllQueryArguments": "dict[str, Any] | str",
-        "Body": "RuleGroupBodyDict",
-        "Cookies": "RuleGroupCookiesDict",
-        "HeaderOrder": "RuleGroupHeaderOrderDict",
-        "Headers": "RuleGroupHeadersDict",
-        "JA3Fingerprint": "RuleGroupJA3FingerprintDict",
-        "JA4Fingerprint": "RuleGroupJA4FingerprintDict",
-        "JsonBody": "RuleGroupJsonBodyDict",
-        "Method": "dict[str, Any] | str",
-        "QueryString": "dict[str, Any] | str",
-        "SingleHeader": "RuleGroupFieldToMatchSingleHeaderDict",
-        "SingleQueryArgument": "RuleGroupFieldToMatchSingleQueryArgumentDict",
-        "UriFragment": "RuleGroupUriFragmentDict",
-        "UriPath": "dict[str, Any] | str",
-    },
-    total=False,
-)
-
-RuleGroupFieldToMatchSingleHeaderDict = TypedDict(
-    "RuleGroupFieldToMatchSingleHeaderDict",
-    {
-        "Name": "Required[str]",
-    },
-    total=False,
-)
-
-RuleGroupFieldToMatchSingleQueryArgumentDict = TypedDict(
-    "RuleGroupFieldToMatchSingleQueryArgumentDict",
-    {
-        "Name": "Required[str]",
-    },
-    total=False,
-)
-
-RuleGroupGeoMatchStatementDict = TypedDict(
-    "RuleGroupGeoMatchStatementDict",
-    {
-        "CountryCodes": "list[Literal['AD', 'AE', 'AF', 'AG', 'AI', 'AL', 'AM', 'AO', 'AQ', 'AR', 'AS', 'AT', 'AU', 'AW', 'AX', 'AZ', 'BA', 'BB', 'BD', 'BE', 'BF', 'BG', 'BH', 'BI', 'BJ', 'BL', 'BM', 'BN', 'BO', 'BQ', 'BR', 'BS', 'BT', 'BV', 'BW', 'BY', 'BZ', 'CA', 'CC', 'CD', 'CF', 'CG', 'CH', 'CI', 'CK', 'CL', 'CM', 'CN', 'CO', 'CR', 'CU', 'CV', 'CW', 'CX', 'CY', 'CZ', 'DE', 'DJ', 'DK', 'DM', 'DO', 'DZ', 'EC', 'EE', 'EG', 'EH', 'ER', 'ES', 'ET', 'FI', 'FJ', 'FK', 'FM', 'FO', 'FR', 'GA', 'GB', 'GD', 'GE', 'GF', 'GG', 'GH', 'GI', 'GL', 'GM', 'GN', 'GP', 'GQ', 'GR', 'GS', 'GT', 'GU', 'GW', 'GY', 'HK', 'HM', 'HN', 'HR', 'HT', 'HU', 'ID', 'IE', 'IL', 'IM', 'IN', 'IO', 'IQ', 'IR', 'IS', 'IT', 'JE', 'JM', 'JO', 'JP', 'KE', 'KG', 'KH', 'KI', 'KM', 'KN', 'KP', 'KR', 'KW', 'KY', 'KZ', 'LA', 'LB', 'LC', 'LI', 'LK', 'LR', 'LS', 'LT', 'LU', 'LV', 'LY', 'MA', 'MC', 'MD', 'ME', 'MF', 'MG', 'MH', 'MK', 'ML', 'MM', 'MN', 'MO', 'MP', 'MQ', 'MR', 'MS', 'MT', 'MU', 'MV', 'MW', 'MX', 'MY', 'MZ', 'NA', 'NC', 'NE', 'NF', 'NG', 'NI', 'NL', 'NO', 'NP', 'NR', 'NU', 'NZ', 'OM', 'PA', 'PE', 'PF', 'PG', 'PH', 'PK', 'PL', 'PM', 'PN', 'PR', 'PS', 'PT', 'PW', 'PY', 'QA', 'RE', 'RO', 'RS', 'RU', 'RW', 'SA', 'SB', 'SC', 'SD', 'SE', 'SG', 'SH', 'SI', 'SJ', 'SK', 'SL', 'SM', 'SN', 'SO', 'SR', 'SS', 'ST', 'SV', 'SX', 'SY', 'SZ', 'TC', 'TD', 'TF', 'TG', 'TH', 'TJ', 'TK', 'TL', 'TM', 'TN', 'TO', 'TR', 'TT', 'TV', 'TW', 'TZ', 'UA', 'UG', 'UM', 'US', 'UY', 'UZ', 'VA', 'VC', 'VE', 'VG', 'VI', 'VN', 'VU', 'WF', 'WS', 'XK', 'YE', 'YT', 'ZA', 'ZM', 'ZW']]",
-        "ForwardedIPConfig": "ForwardedIPConfigurationDict",
-    },
-    total=False,
-)
-
-RuleGroupHeaderOrderDict = TypedDict(
-    "RuleGroupHeaderOrderDict",
-    {
-        "OversizeHandling": "Required[Literal['CONTINUE', 'MATCH', 'NO_MATCH']]",
-    },
-    total=False,
-)
-
-RuleGroupHeadersDict = TypedDict(
-    "RuleGroupHeadersDict",
-    {
-        "MatchPattern": "Required[HeaderMatchPatternDict]",
-        "MatchScope": "Required[Literal['ALL', 'KEY', 'VALUE']]",
-        "OversizeHandling": "Required[Literal['CONTINUE', 'MATCH', 'NO_MATCH']]",
-    },
-    total=False,
-)
-
-RuleGroupIPSetReferenceStatementDict = TypedDict(
-    "RuleGroupIPSetReferenceStatementDict",
-    {
-        "Arn": "Required[str]",
-        "IPSetForwardedIPConfig": "IPSetForwardedIPConfigurationDict",
-    },
-    total=False,
-)
-
-RuleGroupImmunityTimePropertyDict = TypedDict(
-    "RuleGroupImmunityTimePropertyDict",
-    {
-        "ImmunityTime": "Required[int]",
-    },
-    total=False,
-)
-
-RuleGroupJA3FingerprintDict = TypedDict(
-    "RuleGroupJA3FingerprintDict",
-    {
-        "FallbackBehavior": "Required[Literal['MATCH', 'NO_MATCH']]",
-    },
-    total=False,
-)
-
-RuleGroupJA4FingerprintDict = TypedDict(
-    "RuleGroupJA4FingerprintDict",
-    {
-        "FallbackBehavior": "Required[Literal['MATCH', 'NO_MATCH']]",
-    },
-    total=False,
-)
-
-RuleGroupJsonBodyDict = TypedDict(
-    "RuleGroupJsonBodyDict",
-    {
-        "InvalidFallbackBehavior": "Literal['MATCH', 'NO_MATCH', 'EVALUATE_AS_STRING']",
-        "MatchPattern": "Required[JsonMatchPatternDict]",
-        "MatchScope": "Required[Literal['ALL', 'KEY', 'VALUE']]",
-        "OversizeHandling": "Literal['CONTINUE', 'MATCH', 'NO_MATCH']",
-    },
-    total=False,
-)
-
-RuleGroupLabelMatchStatementDict = TypedDict(
-    "RuleGroupLabelMatchStatementDict",
-    {
-        "Key": "Required[str]",
-        "Scope": "Required[Literal['LABEL', 'NAMESPACE']]",
-    },
-    total=False,
-)
-
-RuleGroupMonetizationConfigDict = TypedDict(
-    "RuleGroupMonetizationConfigDict",
-    {
-        "CryptoConfig": "RuleGroupCryptoConfigDict",
-        "CurrencyMode": "Literal['REAL', 'TEST']",
-    },
-    total=False,
-)
-
-RuleGroupNotStatementDict = TypedDict(
-    "RuleGroupNotStatementDict",
-    {
-        "Statement": "Required[RuleGroupStatementDict]",
-    },
-    total=False,
-)
-
-RuleGroupOrStatementDict = TypedDict(
-    "RuleGroupOrStatementDict",
-    {
-        "Statements": "Required[list[RuleGroupStatementDict]]",
-    },
-    total=False,
-)
-
-RuleGroupRateBasedStatementDict = TypedDict(
-    "RuleGroupRateBasedStatementDict",
-    {
-        "AggregateKeyType": "Required[Literal['IP', 'FORWARDED_IP', 'CONSTANT', 'CUSTOM_KEYS']]",
-        "CustomKeys": "list[RateBasedStatementCustomKeyDict]",
-        "EvaluationWindowSec": "Literal[60, 120, 300, 600]",
-        "ForwardedIPConfig": "ForwardedIPConfigurationDict",
-        "Limit": "Required[int]",
-        "ScopeDownStatement": "RuleGroupStatementDict",
-    },
-    total=False,
-)
-
-RuleGroupRegexMatchStatementDict = TypedDict(
-    "RuleGroupRegexMatchStatementDict",
-    {
-        "FieldToMatch": "Required[RuleGroupFieldToMatchDict]",
-        "PreParseTextTransformations": "list[PreParseTextTransformationDict]",
-        "RegexString": "Required[str]",
-        "TextTransformations": "Required[list[TextTransformationDict]]",
-    },
-    total=False,
-)
-
-RuleGroupRegexPatternSetReferenceStatementDict = TypedDict(
-    "RuleGroupRegexPatternSetReferenceStatementDict",
-    {
-        "Arn": "Required[str]",
-        "FieldToMatch": "Required[RuleGroupFieldToMatchDict]",
-        "PreParseTextTransformations": "list[PreParseTextTransformationDict]",
-        "TextTransformations": "Required[list[TextTransformationDict]]",
-    },
-    total=False,
-)
-
-RuleGroupRuleGroupDict = TypedDict(
-    "RuleGroupRuleGroupDict",
-    {
-        "Arn": "str",
-        "Capacity": "int",
-        "Description": "str",
-        "Id": "str",
-        "Name": "str",
-        "Rules": "list[RuleDict]",
-        "VisibilityConfig": "RuleGroupVisibilityConfigDict",
-    },
-    total=False,
-)
-
-RuleGroupSizeConstraintStatementDict = TypedDict(
-    "RuleGroupSizeConstraintStatementDict",
-    {
-        "ComparisonOperator": "Required[Literal['EQ', 'NE', 'LE', 'LT', 'GE', 'GT']]",
-        "FieldToMatch": "Required[RuleGroupFieldToMatchDict]",
-        "PreParseTextTransformations": "list[PreParseTextTransformationDict]",
-        "Size": "Required[float]",
-        "TextTransformations": "Required[list[TextTransformationDict]]",
-    },
-    total=False,
-)
-
-RuleGroupSqliMatchStatementDict = TypedDict(
-    "RuleGroupSqliMatchStatementDict",
-    {
-        "FieldToMatch": "Required[RuleGroupFieldToMatchDict]",
-        "PreParseTextTransformations": "list[PreParseTextTransformationDict]",
-        "SensitivityLevel": "Literal['LOW', 'HIGH']",
-        "TextTransformations": "Required[list[TextTransformationDict]]",
-    },
-    total=False,
-)
-
-RuleGroupStatementDict = TypedDict(
-    "RuleGroupStatementDict",
-    {
-        "AndStatement": "RuleGroupAndStatementDict",
-        "AsnMatchStatement": "RuleGroupAsnMatchStatementDict",
-        "ByteMatchStatement": "RuleGroupByteMatchStatementDict",
-        "GeoMatchStatement": "RuleGroupGeoMatchStatementDict",
-        "IPSetReferenceStatement": "RuleGroupIPSetReferenceStatementDict",
-        "LabelMatchStatement": "RuleGroupLabelMatchStatementDict",
-        "NotStatement": "RuleGroupNotStatementDict",
-        "OrStatement": "RuleGroupOrStatementDict",
-        "RateBasedStatement": "RuleGroupRateBasedStatementDict",
-        "RegexMatchStatement": "RuleGroupRegexMatchStatementDict",
-        "RegexPatternSetReferenceStatement": "RuleGroupRegexPatternSetReferenceStatementDict",
-        "SizeConstraintStatement": "RuleGroupSizeConstraintStatementDict",
-        "SqliMatchStatement": "RuleGroupSqliMatchStatementDict",
-        "XssMatchStatement": "RuleGroupXssMatchStatementDict",
-    },
-    total=False,
-)
-
-RuleGroupUriFragmentDict = TypedDict(
-    "RuleGroupUriFragmentDict",
-    {
-        "FallbackBehavior": "Literal['MATCH', 'NO_MATCH']",
-    },
-    total=False,
-)
-
-RuleGroupVisibilityConfigDict = TypedDict(
-    "RuleGroupVisibilityConfigDict",
-    {
-        "CloudWatchMetricsEnabled": "Required[bool]",
-        "MetricName": "Required[str]",
-        "SampledRequestsEnabled": "Required[bool]",
-    },
-    total=False,
-)
-
-RuleGroupXssMatchStatementDict = TypedDict(
-    "RuleGroupXssMatchStatementDict",
-    {
-        "FieldToMatch": "Required[RuleGroupFieldToMatchDict]",
-        "PreParseTextTransformations": "list[PreParseTextTransformationDict]",
-        "TextTransformations": "Required[list[TextTransformationDict]]",
-    },
-    total=False,
-)
-
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "str",
-        "Value": "str",
-    },
-    total=False,
-)
-
-TextTransformationDict = TypedDict(
-    "TextTransformationDict",
-    {
-        "Priority": "Required[int]",
-        "Type": "Required[Literal['NONE', 'COMPRESS_WHITE_SPACE', 'HTML_ENTITY_DECODE', 'LOWERCASE', 'CMD_LINE', 'URL_DECODE', 'BASE64_DECODE', 'HEX_DECODE', 'MD5', 'REPLACE_COMMENTS', 'ESCAPE_SEQ_DECODE', 'SQL_HEX_DECODE', 'CSS_DECODE', 'JS_DECODE', 'NORMALIZE_PATH', 'NORMALIZE_PATH_WIN', 'REMOVE_NULLS', 'REPLACE_NULLS', 'BASE64_DECODE_EXT', 'URL_DECODE_UNI', 'UTF8_TO_UNICODE', 'REMOVE_WHITESPACE', 'TRIM', 'TRIM_LEFT', 'TRIM_RIGHT', 'REMOVE_COMMENTS_CHAR', 'UPPERCASE', 'CMD_LINE_WIN', 'CMD_LINE_UNIX', 'JS_DECODE_EXT', 'SHA256']]",
-    },
-    total=False,
-)
 
+class AllowActionDict(TypedDict, total=False):
+    """AllowAction as a plain dict: Allow traffic towards application."""
+
+    CustomRequestHandling: RuleGroupCustomRequestHandlingDict
+    """Custom request handling."""
+
+
+class BlockActionDict(TypedDict, total=False):
+    """BlockAction as a plain dict: Block traffic towards application."""
+
+    CustomResponse: RuleGroupCustomResponseDict
+    """Custom response."""
+
+
+class CaptchaActionDict(TypedDict, total=False):
+    """CaptchaAction as a plain dict: Checks valid token exists with request."""
+
+    CustomRequestHandling: RuleGroupCustomRequestHandlingDict
+    """Custom request handling."""
+
+
+class ChallengeActionDict(TypedDict, total=False):
+    """ChallengeAction as a plain dict: Checks that the request has a valid token with an unexpired
+    challenge timestamp and, if not, returns a browser challenge to the client."""
+
+    CustomRequestHandling: RuleGroupCustomRequestHandlingDict
+    """Custom request handling."""
+
+
+class CookieMatchPatternDict(TypedDict, total=False):
+    """CookieMatchPattern as a plain dict: The pattern to look for in the request cookies."""
+
+    All: dict[str, Any] | str
+    """Type: dict[str, Any] | str."""
+    ExcludedCookies: list[str]
+    """Items: 1 to 199 items. Each item: Pattern: .*\\S.* Length: 1 to 60 characters."""
+    IncludedCookies: list[str]
+    """Items: 1 to 199 items. Each item: Pattern: .*\\S.* Length: 1 to 60 characters."""
+
+
+class CountActionDict(TypedDict, total=False):
+    """CountAction as a plain dict: Count traffic towards application."""
+
+    CustomRequestHandling: RuleGroupCustomRequestHandlingDict
+    """Custom request handling."""
+
+
+class CustomHTTPHeaderDict(TypedDict, total=False):
+    """CustomHTTPHeader as a plain dict: HTTP header."""
+
+    Name: Required[str]
+    """HTTP header name."""
+    Value: Required[str]
+    """HTTP header value."""
+
+
+class CustomResponseBodyDict(TypedDict, total=False):
+    """CustomResponseBody as a plain dict: Custom response body."""
+
+    Content: Required[str]
+    """Response content."""
+    ContentType: Required[Literal["TEXT_PLAIN", "TEXT_HTML", "APPLICATION_JSON"]]
+    """Valid values are TEXT_PLAIN, TEXT_HTML, and APPLICATION_JSON."""
+
+
+class ForwardedIPConfigurationDict(TypedDict, total=False):
+    """ForwardedIPConfiguration as a plain dict."""
+
+    FallbackBehavior: Required[Literal["MATCH", "NO_MATCH"]]
+    """Allowed values: 'MATCH', 'NO_MATCH'."""
+    HeaderName: Required[str]
+    """Pattern: ^[a-zA-Z0-9-]{1,255}$"""
+
+
+class HeaderMatchPatternDict(TypedDict, total=False):
+    """HeaderMatchPattern as a plain dict: The pattern to look for in the request headers."""
+
+    All: dict[str, Any] | str
+    """Type: dict[str, Any] | str."""
+    ExcludedHeaders: list[str]
+    """Items: 1 to 199 items. Each item: Pattern: .*\\S.* Length: 1 to 64 characters."""
+    IncludedHeaders: list[str]
+    """Items: 1 to 199 items. Each item: Pattern: .*\\S.* Length: 1 to 64 characters."""
+
+
+class IPSetForwardedIPConfigurationDict(TypedDict, total=False):
+    """IPSetForwardedIPConfiguration as a plain dict."""
+
+    FallbackBehavior: Required[Literal["MATCH", "NO_MATCH"]]
+    """Allowed values: 'MATCH', 'NO_MATCH'."""
+    HeaderName: Required[str]
+    """Pattern: ^[a-zA-Z0-9-]{1,255}$"""
+    Position: Required[Literal["FIRST", "LAST", "ANY"]]
+    """Allowed values: 'FIRST', 'LAST', 'ANY'."""
+
+
+class JsonMatchPatternDict(TypedDict, total=False):
+    """JsonMatchPattern as a plain dict: The pattern to look for in the JSON body."""
+
+    All: dict[str, Any] | str
+    """Type: dict[str, Any] | str."""
+    IncludedPaths: list[str]
+    """Items: at least 1 items. Each item: Pattern: ^[\\/]+([^~]*(~[01])*){1,512}$"""
+
+
+class LabelDict(TypedDict, total=False):
+    """Label as a plain dict."""
+
+    Name: Required[str]
+    """Name of the Label."""
+
+
+class LabelSummaryDict(TypedDict, total=False):
+    """LabelSummary as a plain dict."""
+
+    Name: str
+    """Name of the Label."""
+
+
+class MonetizeActionDict(TypedDict, total=False):
+    """MonetizeAction as a plain dict: Monetize action for rules."""
+
+    PriceMultiplier: str
+    """The price multiplier for the monetize action."""
+
+
+class PaymentNetworkDict(TypedDict, total=False):
+    """PaymentNetwork as a plain dict: Configuration for a single payment network."""
+
+    Chain: Required[Literal["BASE", "SOLANA", "BASE_SEPOLIA", "SOLANA_DEVNET"]]
+    """The blockchain chain to use."""
+    Prices: Required[list[PriceDict]]
+    """List of price configurations."""
+    WalletAddress: Required[str]
+    """The wallet address for receiving payments."""
+
+
+class PreParseTextTransformationDict(TypedDict, total=False):
+    """PreParseTextTransformation as a plain dict: Text Transformation applied before parsing the
+    query string."""
+
+    Priority: Required[int]
+    """Priority of PreParseTextTransformation being applied."""
+    Type: Required[
+        Literal[
+            "NONE",
+            "URL_DECODE",
+            "URL_DECODE_UNI",
+            "COMBINE_DUPLICATE_QUERY_ARGS_BY_COMMA",
+            "REPLACE_SEMICOLONS_WITH_AMPERSANDS",
+        ]
+    ]
+    """Type of pre-parse text transformation."""
+
+
+class PriceDict(TypedDict, total=False):
+    """Price as a plain dict: A price configuration."""
+
+    Amount: Required[str]
+    """The price amount."""
+    Currency: Required[Literal["USDC"]]
+    """The cryptocurrency to use for payment."""
+
+
+class RateBasedStatementCustomKeyDict(TypedDict, total=False):
+    """RateBasedStatementCustomKey as a plain dict: Specifies a single custom aggregate key for a
+    rate-base rule."""
+
+    ASN: dict[str, Any]
+    """Specifies the request's ASN as an aggregate key for a rate-based rule."""
+    Cookie: RateLimitCookieDict
+    """Specifies a cookie as an aggregate key for a rate-based rule."""
+    ForwardedIP: dict[str, Any] | str
+    """Type: dict[str, Any] | str."""
+    HTTPMethod: dict[str, Any] | str
+    """Type: dict[str, Any] | str."""
+    Header: RateLimitHeaderDict
+    """Specifies a header as an aggregate key for a rate-based rule."""
+    IP: dict[str, Any] | str
+    """Type: dict[str, Any] | str."""
+    JA3Fingerprint: RateLimitJA3FingerprintDict
+    """Specifies the request's JA3 fingerprint as an aggregate key for a rate-based rule."""
+    JA4Fingerprint: RateLimitJA4FingerprintDict
+    """Specifies the request's JA4 fingerprint as an aggregate key for a rate-based rule."""
+    LabelNamespace: RateLimitLabelNamespaceDict
+    """Specifies a label namespace to use as an aggregate key for a rate-based rule."""
+    QueryArgument: RateLimitQueryArgumentDict
+    """Specifies a query argument in the request as an aggregate key for a rate-based rule."""
+    QueryString: RateLimitQueryStringDict
+    """Specifies the request's query string as an aggregate key for a rate-based rule."""
+    UriPath: RateLimitUriPathDict
+    """Specifies the request's URI Path as an aggregate key for a rate-based rule."""
+
+
+class RateLimitCookieDict(TypedDict, total=False):
+    """RateLimitCookie as a plain dict: Specifies a cookie as an aggregate key for a rate-based
+    rule."""
+
+    Name: Required[str]
+    """The name of the cookie to use."""
+    TextTransformations: Required[list[TextTransformationDict]]
+    """Items: at least 1 items."""
+
+
+class RateLimitHeaderDict(TypedDict, total=False):
+    """RateLimitHeader as a plain dict: Specifies a header as an aggregate key for a rate-based
+    rule."""
+
+    Name: Required[str]
+    """The name of the header to use."""
+    TextTransformations: Required[list[TextTransformationDict]]
+    """Items: at least 1 items."""
+
+
+class RateLimitJA3FingerprintDict(TypedDict, total=False):
+    """RateLimitJA3Fingerprint as a plain dict: Specifies the request's JA3 fingerprint as an
+    aggregate key for a rate-based rule."""
+
+    FallbackBehavior: Required[Literal["MATCH", "NO_MATCH"]]
+    """Allowed values: 'MATCH', 'NO_MATCH'."""
+
+
+class RateLimitJA4FingerprintDict(TypedDict, total=False):
+    """RateLimitJA4Fingerprint as a plain dict: Specifies the request's JA4 fingerprint as an
+    aggregate key for a rate-based rule."""
+
+    FallbackBehavior: Required[Literal["MATCH", "NO_MATCH"]]
+    """Allowed values: 'MATCH', 'NO_MATCH'."""
+
+
+class RateLimitLabelNamespaceDict(TypedDict, total=False):
+    """RateLimitLabelNamespace as a plain dict: Specifies a label namespace to use as an aggregate
+    key for a rate-based rule."""
+
+    Namespace: Required[str]
+    """The namespace to use for aggregation."""
+
+
+class RateLimitQueryArgumentDict(TypedDict, total=False):
+    """RateLimitQueryArgument as a plain dict: Specifies a query argument in the request as an
+    aggregate key for a rate-based rule."""
+
+    Name: Required[str]
+    """The name of the query argument to use."""
+    TextTransformations: Required[list[TextTransformationDict]]
+    """Items: at least 1 items."""
+
+
+class RateLimitQueryStringDict(TypedDict, total=False):
+    """RateLimitQueryString as a plain dict: Specifies the request's query string as an aggregate
+    key for a rate-based rule."""
+
+    TextTransformations: Required[list[TextTransformationDict]]
+    """Items: at least 1 items."""
+
+
+class RateLimitUriPathDict(TypedDict, total=False):
+    """RateLimitUriPath as a plain dict: Specifies the request's URI Path as an aggregate key for a
+    rate-based rule."""
+
+    TextTransformations: Required[list[TextTransformationDict]]
+    """Items: at least 1 items."""
+
+
+class RuleDict(TypedDict, total=False):
+    """Rule as a plain dict: Rule of RuleGroup that contains condition and action."""
+
+    Action: RuleActionDict
+    """Action taken when Rule matches its condition."""
+    CaptchaConfig: RuleGroupCaptchaConfigDict
+    """Type: RuleGroupCaptchaConfigDict."""
+    ChallengeConfig: RuleGroupChallengeConfigDict
+    """Type: RuleGroupChallengeConfigDict."""
+    Name: Required[str]
+    """Name of the RuleGroup."""
+    Priority: Required[int]
+    """Priority of the Rule, Rules get evaluated from lower to higher priority."""
+    RuleLabels: list[LabelDict]
+    """Collection of Rule Labels."""
+    Statement: Required[RuleGroupStatementDict]
+    """First level statement that contains conditions, such as ByteMatch, SizeConstraint, etc"""
+    VisibilityConfig: Required[RuleGroupVisibilityConfigDict]
+    """Visibility Metric of the RuleGroup."""
+
+
+class RuleActionDict(TypedDict, total=False):
+    """RuleAction as a plain dict: Action taken when Rule matches its condition."""
+
+    Allow: AllowActionDict
+    """Allow traffic towards application."""
+    Block: BlockActionDict
+    """Block traffic towards application."""
+    Captcha: CaptchaActionDict
+    """Checks valid token exists with request."""
+    Challenge: ChallengeActionDict
+    """Checks that the request has a valid token with an unexpired challenge timestamp and, if not,
+    returns a browser challenge to the client."""
+    Count: CountActionDict
+    """Count traffic towards application."""
+    Monetize: MonetizeActionDict
+    """Monetize action for rules."""
+
+
+class RuleGroupAndStatementDict(TypedDict, total=False):
+    """RuleGroupAndStatement as a plain dict."""
+
+    Statements: Required[list[RuleGroupStatementDict]]
+    """Type: list[RuleGroupStatementDict]."""
+
+
+class RuleGroupAsnMatchStatementDict(TypedDict, total=False):
+    """RuleGroupAsnMatchStatement as a plain dict."""
+
+    AsnList: list[int]
+    """Items: 1 to 100 items. Each item: Range: 0 to 4294967295 (inclusive)."""
+    ForwardedIPConfig: ForwardedIPConfigurationDict
+    """Type: ForwardedIPConfigurationDict."""
+
+
+class RuleGroupBodyDict(TypedDict, total=False):
+    """RuleGroupBody as a plain dict: The body of a web request. This immediately follows the
+    request headers."""
+
+    OversizeHandling: Literal["CONTINUE", "MATCH", "NO_MATCH"]
+    """Handling of requests containing oversize fields"""
+
+
+class RuleGroupByteMatchStatementDict(TypedDict, total=False):
+    """RuleGroupByteMatchStatement as a plain dict: Byte Match statement."""
+
+    FieldToMatch: Required[RuleGroupFieldToMatchDict]
+    """Field of the request to match."""
+    PositionalConstraint: Required[
+        Literal["EXACTLY", "STARTS_WITH", "ENDS_WITH", "CONTAINS", "CONTAINS_WORD"]
+    ]
+    """Position of the evaluation in the FieldToMatch of request."""
+    PreParseTextTransformations: list[PreParseTextTransformationDict]
+    """Type: list[PreParseTextTransformationDict]."""
+    SearchString: str
+    """String that is searched to find a match."""
+    SearchStringBase64: str
+    """Base64 encoded string that is searched to find a match."""
+    TextTransformations: Required[list[TextTransformationDict]]
+    """Items: at least 1 items."""
+
+
+class RuleGroupCaptchaConfigDict(TypedDict, total=False):
+    """RuleGroupCaptchaConfig as a plain dict."""
+
+    ImmunityTimeProperty: RuleGroupImmunityTimePropertyDict
+    """Type: RuleGroupImmunityTimePropertyDict."""
+
+
+class RuleGroupChallengeConfigDict(TypedDict, total=False):
+    """RuleGroupChallengeConfig as a plain dict."""
+
+    ImmunityTimeProperty: RuleGroupImmunityTimePropertyDict
+    """Type: RuleGroupImmunityTimePropertyDict."""
+
+
+class RuleGroupCookiesDict(TypedDict, total=False):
+    """RuleGroupCookies as a plain dict: Includes cookies of a web request."""
+
+    MatchPattern: Required[CookieMatchPatternDict]
+    """The pattern to look for in the request cookies."""
+    MatchScope: Required[Literal["ALL", "KEY", "VALUE"]]
+    """The parts of the request to match against using the MatchPattern."""
+    OversizeHandling: Required[Literal["CONTINUE", "MATCH", "NO_MATCH"]]
+    """Handling of requests containing oversize fields"""
+
+
+class RuleGroupCryptoConfigDict(TypedDict, total=False):
+    """RuleGroupCryptoConfig as a plain dict: Configures cryptocurrency payment settings."""
+
+    PaymentNetworks: Required[list[PaymentNetworkDict]]
+    """List of payment network configurations."""
+
+
+class RuleGroupCustomRequestHandlingDict(TypedDict, total=False):
+    """RuleGroupCustomRequestHandling as a plain dict: Custom request handling."""
+
+    InsertHeaders: Required[list[CustomHTTPHeaderDict]]
+    """Collection of HTTP headers."""
+
+
+class RuleGroupCustomResponseDict(TypedDict, total=False):
+    """RuleGroupCustomResponse as a plain dict: Custom response."""
+
+    CustomResponseBodyKey: str
+    """Custom response body key."""
+    ResponseCode: Required[int]
+    """Custom response code."""
+    ResponseHeaders: list[CustomHTTPHeaderDict]
+    """Collection of HTTP headers."""
+
+
+class RuleGroupFieldToMatchDict(TypedDict, total=False):
+    """RuleGroupFieldToMatch as a plain dict: Field of the request to match."""
+
+    AllQueryArguments: dict[str, Any] | str
+    """Type: dict[str, Any] | str."""
+    Body: RuleGroupBodyDict
+    """The body of a web request. This immediately follows the request headers."""
+    Cookies: RuleGroupCookiesDict
+    """Includes cookies of a web request."""
+    HeaderOrder: RuleGroupHeaderOrderDict
+    """The string containing the list of a web request's header names, ordered as they appear in the
+    web request, separated by colons."""
+    Headers: RuleGroupHeadersDict
+    """Includes headers of a web request."""
+    JA3Fingerprint: RuleGroupJA3FingerprintDict
+    """Includes the JA3 fingerprint of a web request."""
+    JA4Fingerprint: RuleGroupJA4FingerprintDict
+    """Includes the JA4 fingerprint of a web request."""
+    JsonBody: RuleGroupJsonBodyDict
+    """Inspect the request body as JSON. The request body immediately follows the request headers."""
+    Method: dict[str, Any] | str
+    """Type: dict[str, Any] | str."""
+    QueryString: dict[str, Any] | str
+    """Type: dict[str, Any] | str."""
+    SingleHeader: RuleGroupFieldToMatchSingleHeaderDict
+    """Type: RuleGroupFieldToMatchSingleHeaderDict."""
+    SingleQueryArgument: RuleGroupFieldToMatchSingleQueryArgumentDict
+    """One query argument in a web request, identified by name, for example UserName or SalesRegion.
+    The name can be up to 30 characters long and isn't case sensitive."""
+    UriFragment: RuleGroupUriFragmentDict
+    """The path component of the URI Fragment. This is the part of a web request that identifies a
+    fragment uri, for example, /abcd#introduction"""
+    UriPath: dict[str, Any] | str
+    """Type: dict[str, Any] | str."""
+
+
+class RuleGroupFieldToMatchSingleHeaderDict(TypedDict, total=False):
+    """RuleGroupFieldToMatchSingleHeader as a plain dict."""
+
+    Name: Required[str]
+    """Pattern: \\S Length: 1 to 64 characters."""
+
+
+class RuleGroupFieldToMatchSingleQueryArgumentDict(TypedDict, total=False):
+    """RuleGroupFieldToMatchSingleQueryArgument as a plain dict: One query argument in a web
+    request, identified by name, for example UserName or SalesRegion. The name can be up to 30
+    characters long and isn't case sensitive."""
+
+    Name: Required[str]
+    """Pattern: \\S Length: 1 to 64 characters."""
+
+
+class RuleGroupGeoMatchStatementDict(TypedDict, total=False):
+    """RuleGroupGeoMatchStatement as a plain dict."""
+
+    CountryCodes: list[
+        Literal[
+            "AD",
+            "AE",
+            "AF",
+            "AG",
+            "AI",
+            "AL",
+            "AM",
+            "AO",
+            "AQ",
+            "AR",
+            "AS",
+            "AT",
+            "AU",
+            "AW",
+            "AX",
+            "AZ",
+            "BA",
+            "BB",
+            "BD",
+            "BE",
+            "BF",
+            "BG",
+            "BH",
+            "BI",
+            "BJ",
+            "BL",
+            "BM",
+            "BN",
+            "BO",
+            "BQ",
+            "BR",
+            "BS",
+            "BT",
+            "BV",
+            "BW",
+            "BY",
+            "BZ",
+            "CA",
+            "CC",
+            "CD",
+            "CF",
+            "CG",
+            "CH",
+            "CI",
+            "CK",
+            "CL",
+            "CM",
+            "CN",
+            "CO",
+            "CR",
+            "CU",
+            "CV",
+            "CW",
+            "CX",
+            "CY",
+            "CZ",
+            "DE",
+            "DJ",
+            "DK",
+            "DM",
+            "DO",
+            "DZ",
+            "EC",
+            "EE",
+            "EG",
+            "EH",
+            "ER",
+            "ES",
+            "ET",
+            "FI",
+            "FJ",
+            "FK",
+            "FM",
+            "FO",
+            "FR",
+            "GA",
+            "GB",
+            "GD",
+            "GE",
+            "GF",
+            "GG",
+            "GH",
+            "GI",
+            "GL",
+            "GM",
+            "GN",
+            "GP",
+            "GQ",
+            "GR",
+            "GS",
+            "GT",
+            "GU",
+            "GW",
+            "GY",
+            "HK",
+            "HM",
+            "HN",
+            "HR",
+            "HT",
+            "HU",
+            "ID",
+            "IE",
+            "IL",
+            "IM",
+            "IN",
+            "IO",
+            "IQ",
+            "IR",
+            "IS",
+            "IT",
+            "JE",
+            "JM",
+            "JO",
+            "JP",
+            "KE",
+            "KG",
+            "KH",
+            "KI",
+            "KM",
+            "KN",
+            "KP",
+            "KR",
+            "KW",
+            "KY",
+            "KZ",
+            "LA",
+            "LB",
+            "LC",
+            "LI",
+            "LK",
+            "LR",
+            "LS",
+            "LT",
+            "LU",
+            "LV",
+            "LY",
+            "MA",
+            "MC",
+            "MD",
+            "ME",
+            "MF",
+            "MG",
+            "MH",
+            "MK",
+            "ML",
+            "MM",
+            "MN",
+            "MO",
+            "MP",
+            "MQ",
+            "MR",
+            "MS",
+            "MT",
+            "MU",
+            "MV",
+            "MW",
+            "MX",
+            "MY",
+            "MZ",
+            "NA",
+            "NC",
+            "NE",
+            "NF",
+            "NG",
+            "NI",
+            "NL",
+            "NO",
+            "NP",
+            "NR",
+            "NU",
+            "NZ",
+            "OM",
+            "PA",
+            "PE",
+            "PF",
+            "PG",
+            "PH",
+            "PK",
+            "PL",
+            "PM",
+            "PN",
+            "PR",
+            "PS",
+            "PT",
+            "PW",
+            "PY",
+            "QA",
+            "RE",
+            "RO",
+            "RS",
+            "RU",
+            "RW",
+            "SA",
+            "SB",
+            "SC",
+            "SD",
+            "SE",
+            "SG",
+            "SH",
+            "SI",
+            "SJ",
+            "SK",
+            "SL",
+            "SM",
+            "SN",
+            "SO",
+            "SR",
+            "SS",
+            "ST",
+            "SV",
+            "SX",
+            "SY",
+            "SZ",
+            "TC",
+            "TD",
+            "TF",
+            "TG",
+            "TH",
+            "TJ",
+            "TK",
+            "TL",
+            "TM",
+            "TN",
+            "TO",
+            "TR",
+            "TT",
+            "TV",
+            "TW",
+            "TZ",
+            "UA",
+            "UG",
+            "UM",
+            "US",
+            "UY",
+            "UZ",
+            "VA",
+            "VC",
+            "VE",
+            "VG",
+            "VI",
+            "VN",
+            "VU",
+            "WF",
+            "WS",
+            "XK",
+            "YE",
+            "YT",
+            "ZA",
+            "ZM",
+            "ZW",
+        ]
+    ]
+    """Items: at least 1 items. Each item: Allowed values: 'AD', 'AE', 'AF', 'AG', 'AI', 'AL', 'AM',
+    'AO', 'AQ', 'AR', 'AS', 'AT' (and 238 more). Length: 1 to 2 characters."""
+    ForwardedIPConfig: ForwardedIPConfigurationDict
+    """Type: ForwardedIPConfigurationDict."""
+
+
+class RuleGroupHeaderOrderDict(TypedDict, total=False):
+    """RuleGroupHeaderOrder as a plain dict: The string containing the list of a web request's
+    header names, ordered as they appear in the web request, separated by colons."""
+
+    OversizeHandling: Required[Literal["CONTINUE", "MATCH", "NO_MATCH"]]
+    """Handling of requests containing oversize fields"""
+
+
+class RuleGroupHeadersDict(TypedDict, total=False):
+    """RuleGroupHeaders as a plain dict: Includes headers of a web request."""
+
+    MatchPattern: Required[HeaderMatchPatternDict]
+    """The pattern to look for in the request headers."""
+    MatchScope: Required[Literal["ALL", "KEY", "VALUE"]]
+    """The parts of the request to match against using the MatchPattern."""
+    OversizeHandling: Required[Literal["CONTINUE", "MATCH", "NO_MATCH"]]
+    """Handling of requests containing oversize fields"""
+
+
+class RuleGroupIPSetReferenceStatementDict(TypedDict, total=False):
+    """RuleGroupIPSetReferenceStatement as a plain dict."""
+
+    Arn: Required[str]
+    """ARN of the WAF entity."""
+    IPSetForwardedIPConfig: IPSetForwardedIPConfigurationDict
+    """Type: IPSetForwardedIPConfigurationDict."""
+
+
+class RuleGroupImmunityTimePropertyDict(TypedDict, total=False):
+    """RuleGroupImmunityTimeProperty as a plain dict."""
+
+    ImmunityTime: Required[int]
+    """Range: 60 to 259200 (inclusive)."""
+
+
+class RuleGroupJA3FingerprintDict(TypedDict, total=False):
+    """RuleGroupJA3Fingerprint as a plain dict: Includes the JA3 fingerprint of a web request."""
+
+    FallbackBehavior: Required[Literal["MATCH", "NO_MATCH"]]
+    """Allowed values: 'MATCH', 'NO_MATCH'."""
+
+
+class RuleGroupJA4FingerprintDict(TypedDict, total=False):
+    """RuleGroupJA4Fingerprint as a plain dict: Includes the JA4 fingerprint of a web request."""
+
+    FallbackBehavior: Required[Literal["MATCH", "NO_MATCH"]]
+    """Allowed values: 'MATCH', 'NO_MATCH'."""
+
+
+class RuleGroupJsonBodyDict(TypedDict, total=False):
+    """RuleGroupJsonBody as a plain dict: Inspect the request body as JSON. The request body
+    immediately follows the request headers."""
+
+    InvalidFallbackBehavior: Literal["MATCH", "NO_MATCH", "EVALUATE_AS_STRING"]
+    """The inspection behavior to fall back to if the JSON in the request body is invalid."""
+    MatchPattern: Required[JsonMatchPatternDict]
+    """The pattern to look for in the JSON body."""
+    MatchScope: Required[Literal["ALL", "KEY", "VALUE"]]
+    """The parts of the JSON to match against using the MatchPattern."""
+    OversizeHandling: Literal["CONTINUE", "MATCH", "NO_MATCH"]
+    """Handling of requests containing oversize fields"""
+
+
+class RuleGroupLabelMatchStatementDict(TypedDict, total=False):
+    """RuleGroupLabelMatchStatement as a plain dict."""
+
+    Key: Required[str]
+    """Pattern: ^[0-9A-Za-z_:-]{1,1024}$"""
+    Scope: Required[Literal["LABEL", "NAMESPACE"]]
+    """Allowed values: 'LABEL', 'NAMESPACE'."""
+
+
+class RuleGroupMonetizationConfigDict(TypedDict, total=False):
+    """RuleGroupMonetizationConfig as a plain dict: Configures monetization for the web ACL or rule
+    group."""
+
+    CryptoConfig: RuleGroupCryptoConfigDict
+    """Configures cryptocurrency payment settings."""
+    CurrencyMode: Literal["REAL", "TEST"]
+    """The currency mode for monetization. Use REAL for production payments and TEST for testing
+    with testnet currencies."""
+
+
+class RuleGroupNotStatementDict(TypedDict, total=False):
+    """RuleGroupNotStatement as a plain dict."""
+
+    Statement: Required[RuleGroupStatementDict]
+    """First level statement that contains conditions, such as ByteMatch, SizeConstraint, etc"""
+
+
+class RuleGroupOrStatementDict(TypedDict, total=False):
+    """RuleGroupOrStatement as a plain dict."""
+
+    Statements: Required[list[RuleGroupStatementDict]]
+    """Type: list[RuleGroupStatementDict]."""
+
+
+class RuleGroupRateBasedStatementDict(TypedDict, total=False):
+    """RuleGroupRateBasedStatement as a plain dict."""
+
+    AggregateKeyType: Required[Literal["IP", "FORWARDED_IP", "CONSTANT", "CUSTOM_KEYS"]]
+    """Allowed values: 'IP', 'FORWARDED_IP', 'CONSTANT', 'CUSTOM_KEYS'."""
+    CustomKeys: list[RateBasedStatementCustomKeyDict]
+    """Specifies the aggregate keys to use in a rate-base rule."""
+    EvaluationWindowSec: Literal[60, 120, 300, 600]
+    """Allowed values: 60, 120, 300, 600."""
+    ForwardedIPConfig: ForwardedIPConfigurationDict
+    """Type: ForwardedIPConfigurationDict."""
+    Limit: Required[int]
+    """Range: 10 to 2000000000 (inclusive)."""
+    ScopeDownStatement: RuleGroupStatementDict
+    """First level statement that contains conditions, such as ByteMatch, SizeConstraint, etc"""
+
+
+class RuleGroupRegexMatchStatementDict(TypedDict, total=False):
+    """RuleGroupRegexMatchStatement as a plain dict."""
+
+    FieldToMatch: Required[RuleGroupFieldToMatchDict]
+    """Field of the request to match."""
+    PreParseTextTransformations: list[PreParseTextTransformationDict]
+    """Type: list[PreParseTextTransformationDict]."""
+    RegexString: Required[str]
+    """Length: 1 to 512 characters."""
+    TextTransformations: Required[list[TextTransformationDict]]
+    """Items: at least 1 items."""
+
+
+class RuleGroupRegexPatternSetReferenceStatementDict(TypedDict, total=False):
+    """RuleGroupRegexPatternSetReferenceStatement as a plain dict."""
+
+    Arn: Required[str]
+    """ARN of the WAF entity."""
+    FieldToMatch: Required[RuleGroupFieldToMatchDict]
+    """Field of the request to match."""
+    PreParseTextTransformations: list[PreParseTextTransformationDict]
+    """Type: list[PreParseTextTransformationDict]."""
+    TextTransformations: Required[list[TextTransformationDict]]
+    """Items: at least 1 items."""
+
+
+class RuleGroupRuleGroupDict(TypedDict, total=False):
+    """RuleGroupRuleGroup as a plain dict."""
+
+    Arn: str
+    """ARN of the WAF entity."""
+    Capacity: int
+    """Range: at least 0 (inclusive)."""
+    Description: str
+    """Description of the entity."""
+    Id: str
+    """Id of the RuleGroup"""
+    Name: str
+    """Name of the RuleGroup."""
+    Rules: list[RuleDict]
+    """Collection of Rules."""
+    VisibilityConfig: RuleGroupVisibilityConfigDict
+    """Visibility Metric of the RuleGroup."""
+
+
+class RuleGroupSizeConstraintStatementDict(TypedDict, total=False):
+    """RuleGroupSizeConstraintStatement as a plain dict: Size Constraint statement."""
+
+    ComparisonOperator: Required[Literal["EQ", "NE", "LE", "LT", "GE", "GT"]]
+    """Allowed values: 'EQ', 'NE', 'LE', 'LT', 'GE', 'GT'."""
+    FieldToMatch: Required[RuleGroupFieldToMatchDict]
+    """Field of the request to match."""
+    PreParseTextTransformations: list[PreParseTextTransformationDict]
+    """Type: list[PreParseTextTransformationDict]."""
+    Size: Required[float]
+    """Range: 0 to 21474836480 (inclusive)."""
+    TextTransformations: Required[list[TextTransformationDict]]
+    """Items: at least 1 items."""
+
+
+class RuleGroupSqliMatchStatementDict(TypedDict, total=False):
+    """RuleGroupSqliMatchStatement as a plain dict: Sqli Match Statement."""
+
+    FieldToMatch: Required[RuleGroupFieldToMatchDict]
+    """Field of the request to match."""
+    PreParseTextTransformations: list[PreParseTextTransformationDict]
+    """Type: list[PreParseTextTransformationDict]."""
+    SensitivityLevel: Literal["LOW", "HIGH"]
+    """Sensitivity Level current only used for sqli match statements."""
+    TextTransformations: Required[list[TextTransformationDict]]
+    """Items: at least 1 items."""
+
+
+class RuleGroupStatementDict(TypedDict, total=False):
+    """RuleGroupStatement as a plain dict: First level statement that contains conditions, such as
+    ByteMatch, SizeConstraint, etc"""
+
+    AndStatement: RuleGroupAndStatementDict
+    """Type: RuleGroupAndStatementDict."""
+    AsnMatchStatement: RuleGroupAsnMatchStatementDict
+    """Type: RuleGroupAsnMatchStatementDict."""
+    ByteMatchStatement: RuleGroupByteMatchStatementDict
+    """Byte Match statement."""
+    GeoMatchStatement: RuleGroupGeoMatchStatementDict
+    """Type: RuleGroupGeoMatchStatementDict."""
+    IPSetReferenceStatement: RuleGroupIPSetReferenceStatementDict
+    """Type: RuleGroupIPSetReferenceStatementDict."""
+    LabelMatchStatement: RuleGroupLabelMatchStatementDict
+    """Type: RuleGroupLabelMatchStatementDict."""
+    NotStatement: RuleGroupNotStatementDict
+    """Type: RuleGroupNotStatementDict."""
+    OrStatement: RuleGroupOrStatementDict
+    """Type: RuleGroupOrStatementDict."""
+    RateBasedStatement: RuleGroupRateBasedStatementDict
+    """Type: RuleGroupRateBasedStatementDict."""
+    RegexMatchStatement: RuleGroupRegexMatchStatementDict
+    """Type: RuleGroupRegexMatchStatementDict."""
+    RegexPatternSetReferenceStatement: RuleGroupRegexPatternSetReferenceStatementDict
+    """Type: RuleGroupRegexPatternSetReferenceStatementDict."""
+    SizeConstraintStatement: RuleGroupSizeConstraintStatementDict
+    """Size Constraint statement."""
+    SqliMatchStatement: RuleGroupSqliMatchStatementDict
+    """Sqli Match Statement."""
+    XssMatchStatement: RuleGroupXssMatchStatementDict
+    """Xss Match Statement."""
+
+
+class RuleGroupUriFragmentDict(TypedDict, total=False):
+    """RuleGroupUriFragment as a plain dict: The path component of the URI Fragment. This is the
+    part of a web request that identifies a fragment uri, for example, /abcd#introduction"""
+
+    FallbackBehavior: Literal["MATCH", "NO_MATCH"]
+    """Allowed values: 'MATCH', 'NO_MATCH'."""
+
+
+class RuleGroupVisibilityConfigDict(TypedDict, total=False):
+    """RuleGroupVisibilityConfig as a plain dict: Visibility Metric of the RuleGroup."""
+
+    CloudWatchMetricsEnabled: Required[bool]
+    """Type: bool."""
+    MetricName: Required[str]
+    """Pattern: ^[\\w#:\\.\\-/]+$ Length: 1 to 128 characters."""
+    SampledRequestsEnabled: Required[bool]
+    """Type: bool."""
+
+
+class RuleGroupXssMatchStatementDict(TypedDict, total=False):
+    """RuleGroupXssMatchStatement as a plain dict: Xss Match Statement."""
+
+    FieldToMatch: Required[RuleGroupFieldToMatchDict]
+    """Field of the request to match."""
+    PreParseTextTransformations: list[PreParseTextTransformationDict]
+    """Type: list[PreParseTextTransformationDict]."""
+    TextTransformations: Required[list[TextTransformationDict]]
+    """Items: at least 1 items."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: str
+    """Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 1 to 128 characters."""
+    Value: str
+    """Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 0 to 256 characters."""
+
+
+class TextTransformationDict(TypedDict, total=False):
+    """TextTransformation as a plain dict: Text Transformation on the Search String before match."""
+
+    Priority: Required[int]
+    """Priority of Rule being evaluated."""
+    Type: Required[
+        Literal[
+            "NONE",
+            "COMPRESS_WHITE_SPACE",
+            "HTML_ENTITY_DECODE",
+            "LOWERCASE",
+            "CMD_LINE",
+            "URL_DECODE",
+            "BASE64_DECODE",
+            "HEX_DECODE",
+            "MD5",
+            "REPLACE_COMMENTS",
+            "ESCAPE_SEQ_DECODE",
+            "SQL_HEX_DECODE",
+            "CSS_DECODE",
+            "JS_DECODE",
+            "NORMALIZE_PATH",
+            "NORMALIZE_PATH_WIN",
+            "REMOVE_NULLS",
+            "REPLACE_NULLS",
+            "BASE64_DECODE_EXT",
+            "URL_DECODE_UNI",
+            "UTF8_TO_UNICODE",
+            "REMOVE_WHITESPACE",
+            "TRIM",
+            "TRIM_LEFT",
+            "TRIM_RIGHT",
+            "REMOVE_COMMENTS_CHAR",
+            "UPPERCASE",
+            "CMD_LINE_WIN",
+            "CMD_LINE_UNIX",
+            "JS_DECODE_EXT",
+            "SHA256",
+        ]
+    ]
+    """Type of text transformation."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::WAFv2::RuleGroup",
     schema_file="aws-wafv2-rulegroup.json",
     primary_identifier=("/Name", "/Id", "/Scope"),
-    additional_identifiers=(),
     read_only=(
         "/Arn",
         "/Id",
@@ -967,18 +1343,9 @@ METADATA = _TypeMetadata(
         "/ConsumedLabels/*/Name",
     ),
     create_only=("/Name", "/Scope"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("Capacity", "Scope", "VisibilityConfig"),
     list_required=("Scope",),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -988,1172 +1355,22 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AllowAction": {
-            "additionalProperties": False,
-            "properties": {
-                "CustomRequestHandling": {"$ref": "#/definitions/CustomRequestHandling"}
-            },
-            "type": "object",
-        },
-        "AndStatement": {
-            "additionalProperties": False,
-            "properties": {
-                "Statements": {"items": {"$ref": "#/definitions/Statement"}, "type": "array"}
-            },
-            "required": ["Statements"],
-            "type": "object",
-        },
-        "AsnMatchStatement": {
-            "additionalProperties": False,
-            "properties": {
-                "AsnList": {
-                    "items": {"maximum": 4294967295, "minimum": 0, "type": "integer"},
-                    "maxItems": 100,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "ForwardedIPConfig": {"$ref": "#/definitions/ForwardedIPConfiguration"},
-            },
-            "type": "object",
-        },
-        "BlockAction": {
-            "additionalProperties": False,
-            "properties": {"CustomResponse": {"$ref": "#/definitions/CustomResponse"}},
-            "type": "object",
-        },
-        "BlockchainChain": {
-            "enum": ["BASE", "SOLANA", "BASE_SEPOLIA", "SOLANA_DEVNET"],
-            "type": "string",
-        },
-        "Body": {
-            "additionalProperties": False,
-            "properties": {"OversizeHandling": {"$ref": "#/definitions/OversizeHandling"}},
-            "type": "object",
-        },
-        "BodyParsingFallbackBehavior": {
-            "enum": ["MATCH", "NO_MATCH", "EVALUATE_AS_STRING"],
-            "type": "string",
-        },
-        "ByteMatchStatement": {
-            "additionalProperties": False,
-            "properties": {
-                "FieldToMatch": {"$ref": "#/definitions/FieldToMatch"},
-                "PositionalConstraint": {"$ref": "#/definitions/PositionalConstraint"},
-                "PreParseTextTransformations": {
-                    "items": {"$ref": "#/definitions/PreParseTextTransformation"},
-                    "type": "array",
-                },
-                "SearchString": {"$ref": "#/definitions/SearchString"},
-                "SearchStringBase64": {"$ref": "#/definitions/SearchStringBase64"},
-                "TextTransformations": {
-                    "items": {"$ref": "#/definitions/TextTransformation"},
-                    "minItems": 1,
-                    "type": "array",
-                },
-            },
-            "required": ["FieldToMatch", "PositionalConstraint", "TextTransformations"],
-            "type": "object",
-        },
-        "CaptchaAction": {
-            "additionalProperties": False,
-            "properties": {
-                "CustomRequestHandling": {"$ref": "#/definitions/CustomRequestHandling"}
-            },
-            "type": "object",
-        },
-        "CaptchaConfig": {
-            "additionalProperties": False,
-            "properties": {"ImmunityTimeProperty": {"$ref": "#/definitions/ImmunityTimeProperty"}},
-            "type": "object",
-        },
-        "ChallengeAction": {
-            "additionalProperties": False,
-            "properties": {
-                "CustomRequestHandling": {"$ref": "#/definitions/CustomRequestHandling"}
-            },
-            "type": "object",
-        },
-        "ChallengeConfig": {
-            "additionalProperties": False,
-            "properties": {"ImmunityTimeProperty": {"$ref": "#/definitions/ImmunityTimeProperty"}},
-            "type": "object",
-        },
-        "CookieMatchPattern": {
-            "additionalProperties": False,
-            "properties": {
-                "All": {"type": ["object", "string"]},
-                "ExcludedCookies": {
-                    "items": {
-                        "maxLength": 60,
-                        "minLength": 1,
-                        "pattern": ".*\\S.*",
-                        "type": "string",
-                    },
-                    "maxItems": 199,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "IncludedCookies": {
-                    "items": {
-                        "maxLength": 60,
-                        "minLength": 1,
-                        "pattern": ".*\\S.*",
-                        "type": "string",
-                    },
-                    "maxItems": 199,
-                    "minItems": 1,
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "Cookies": {
-            "additionalProperties": False,
-            "properties": {
-                "MatchPattern": {"$ref": "#/definitions/CookieMatchPattern"},
-                "MatchScope": {"$ref": "#/definitions/MapMatchScope"},
-                "OversizeHandling": {"$ref": "#/definitions/OversizeHandling"},
-            },
-            "required": ["MatchPattern", "MatchScope", "OversizeHandling"],
-            "type": "object",
-        },
-        "CountAction": {
-            "additionalProperties": False,
-            "properties": {
-                "CustomRequestHandling": {"$ref": "#/definitions/CustomRequestHandling"}
-            },
-            "type": "object",
-        },
-        "CryptoConfig": {
-            "additionalProperties": False,
-            "properties": {"PaymentNetworks": {"$ref": "#/definitions/PaymentNetworks"}},
-            "required": ["PaymentNetworks"],
-            "type": "object",
-        },
-        "CryptoCurrency": {"enum": ["USDC"], "type": "string"},
-        "CurrencyMode": {"enum": ["REAL", "TEST"], "type": "string"},
-        "CustomHTTPHeader": {
-            "additionalProperties": False,
-            "properties": {
-                "Name": {"$ref": "#/definitions/CustomHTTPHeaderName"},
-                "Value": {"$ref": "#/definitions/CustomHTTPHeaderValue"},
-            },
-            "required": ["Name", "Value"],
-            "type": "object",
-        },
-        "CustomHTTPHeaderName": {
-            "maxLength": 64,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9._$-]+$",
-            "type": "string",
-        },
-        "CustomHTTPHeaderValue": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "CustomRequestHandling": {
-            "additionalProperties": False,
-            "properties": {
-                "InsertHeaders": {
-                    "items": {"$ref": "#/definitions/CustomHTTPHeader"},
-                    "minItems": 1,
-                    "type": "array",
-                }
-            },
-            "required": ["InsertHeaders"],
-            "type": "object",
-        },
-        "CustomResponse": {
-            "additionalProperties": False,
-            "properties": {
-                "CustomResponseBodyKey": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-                "ResponseCode": {"$ref": "#/definitions/ResponseStatusCode"},
-                "ResponseHeaders": {
-                    "items": {"$ref": "#/definitions/CustomHTTPHeader"},
-                    "minItems": 1,
-                    "type": "array",
-                },
-            },
-            "required": ["ResponseCode"],
-            "type": "object",
-        },
-        "CustomResponseBodies": {
-            "additionalProperties": False,
-            "minProperties": 1,
-            "patternProperties": {"^[\\w\\-]+$": {"$ref": "#/definitions/CustomResponseBody"}},
-            "type": "object",
-        },
-        "CustomResponseBody": {
-            "additionalProperties": False,
-            "properties": {
-                "Content": {"$ref": "#/definitions/ResponseContent"},
-                "ContentType": {"$ref": "#/definitions/ResponseContentType"},
-            },
-            "required": ["ContentType", "Content"],
-            "type": "object",
-        },
-        "EntityDescription": {
-            "pattern": "^[a-zA-Z0-9=:#@/\\-,.][a-zA-Z0-9+=:#@/\\-,.\\s]+[a-zA-Z0-9+=:#@/\\-,.]{1,256}$",
-            "type": "string",
-        },
-        "EntityId": {"pattern": "^[0-9a-f]{8}-(?:[0-9a-f]{4}-){3}[0-9a-f]{12}$", "type": "string"},
-        "EntityName": {"pattern": "^[0-9A-Za-z_-]{1,128}$", "type": "string"},
-        "EvaluationWindowSec": {"enum": [60, 120, 300, 600], "type": "integer"},
-        "FieldToMatch": {
-            "additionalProperties": False,
-            "properties": {
-                "AllQueryArguments": {"type": ["object", "string"]},
-                "Body": {"$ref": "#/definitions/Body"},
-                "Cookies": {"$ref": "#/definitions/Cookies"},
-                "HeaderOrder": {"$ref": "#/definitions/HeaderOrder"},
-                "Headers": {"$ref": "#/definitions/Headers"},
-                "JA3Fingerprint": {"$ref": "#/definitions/JA3Fingerprint"},
-                "JA4Fingerprint": {"$ref": "#/definitions/JA4Fingerprint"},
-                "JsonBody": {"$ref": "#/definitions/JsonBody"},
-                "Method": {"type": ["object", "string"]},
-                "QueryString": {"type": ["object", "string"]},
-                "SingleHeader": {
-                    "additionalProperties": False,
-                    "properties": {
-                        "Name": {
-                            "maxLength": 64,
-                            "minLength": 1,
-                            "pattern": "\\S",
-                            "type": "string",
-                        }
-                    },
-                    "required": ["Name"],
-                    "type": "object",
-                },
-                "SingleQueryArgument": {
-                    "additionalProperties": False,
-                    "properties": {
-                        "Name": {
-                            "maxLength": 64,
-                            "minLength": 1,
-                            "pattern": "\\S",
-                            "type": "string",
-                        }
-                    },
-                    "required": ["Name"],
-                    "type": "object",
-                },
-                "UriFragment": {"$ref": "#/definitions/UriFragment"},
-                "UriPath": {"type": ["object", "string"]},
-            },
-            "type": "object",
-        },
-        "ForwardedIPConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "FallbackBehavior": {"enum": ["MATCH", "NO_MATCH"], "type": "string"},
-                "HeaderName": {"pattern": "^[a-zA-Z0-9-]{1,255}$", "type": "string"},
-            },
-            "required": ["HeaderName", "FallbackBehavior"],
-            "type": "object",
-        },
-        "GeoMatchStatement": {
-            "additionalProperties": False,
-            "properties": {
-                "CountryCodes": {
-                    "items": {
-                        "enum": [
-                            "AD",
-                            "AE",
-                            "AF",
-                            "AG",
-                            "AI",
-                            "AL",
-                            "AM",
-                            "AO",
-                            "AQ",
-                            "AR",
-                            "AS",
-                            "AT",
-                            "AU",
-                            "AW",
-                            "AX",
-                            "AZ",
-                            "BA",
-                            "BB",
-                            "BD",
-                            "BE",
-                            "BF",
-                            "BG",
-                            "BH",
-                            "BI",
-                            "BJ",
-                            "BL",
-                            "BM",
-                            "BN",
-                            "BO",
-                            "BQ",
-                            "BR",
-                            "BS",
-                            "BT",
-                            "BV",
-                            "BW",
-                            "BY",
-                            "BZ",
-                            "CA",
-                            "CC",
-                            "CD",
-                            "CF",
-                            "CG",
-                            "CH",
-                            "CI",
-                            "CK",
-                            "CL",
-                            "CM",
-                            "CN",
-                            "CO",
-                            "CR",
-                            "CU",
-                            "CV",
-                            "CW",
-                            "CX",
-                            "CY",
-                            "CZ",
-                            "DE",
-                            "DJ",
-                            "DK",
-                            "DM",
-                            "DO",
-                            "DZ",
-                            "EC",
-                            "EE",
-                            "EG",
-                            "EH",
-                            "ER",
-                            "ES",
-                            "ET",
-                            "FI",
-                            "FJ",
-                            "FK",
-                            "FM",
-                            "FO",
-                            "FR",
-                            "GA",
-                            "GB",
-                            "GD",
-                            "GE",
-                            "GF",
-                            "GG",
-                            "GH",
-                            "GI",
-                            "GL",
-                            "GM",
-                            "GN",
-                            "GP",
-                            "GQ",
-                            "GR",
-                            "GS",
-                            "GT",
-                            "GU",
-                            "GW",
-                            "GY",
-                            "HK",
-                            "HM",
-                            "HN",
-                            "HR",
-                            "HT",
-                            "HU",
-                            "ID",
-                            "IE",
-                            "IL",
-                            "IM",
-                            "IN",
-                            "IO",
-                            "IQ",
-                            "IR",
-                            "IS",
-                            "IT",
-                            "JE",
-                            "JM",
-                            "JO",
-                            "JP",
-                            "KE",
-                            "KG",
-                            "KH",
-                            "KI",
-                            "KM",
-                            "KN",
-                            "KP",
-                            "KR",
-                            "KW",
-                            "KY",
-                            "KZ",
-                            "LA",
-                            "LB",
-                            "LC",
-                            "LI",
-                            "LK",
-                            "LR",
-                            "LS",
-                            "LT",
-                            "LU",
-                            "LV",
-                            "LY",
-                            "MA",
-                            "MC",
-                            "MD",
-                            "ME",
-                            "MF",
-                            "MG",
-                            "MH",
-                            "MK",
-                            "ML",
-                            "MM",
-                            "MN",
-                            "MO",
-                            "MP",
-                            "MQ",
-                            "MR",
-                            "MS",
-                            "MT",
-                            "MU",
-                            "MV",
-                            "MW",
-                            "MX",
-                            "MY",
-                            "MZ",
-                            "NA",
-                            "NC",
-                            "NE",
-                            "NF",
-                            "NG",
-                            "NI",
-                            "NL",
-                            "NO",
-                            "NP",
-                            "NR",
-                            "NU",
-                            "NZ",
-                            "OM",
-                            "PA",
-                            "PE",
-                            "PF",
-                            "PG",
-                            "PH",
-                            "PK",
-                            "PL",
-                            "PM",
-                            "PN",
-                            "PR",
-                            "PS",
-                            "PT",
-                            "PW",
-                            "PY",
-                            "QA",
-                            "RE",
-                            "RO",
-                            "RS",
-                            "RU",
-                            "RW",
-                            "SA",
-                            "SB",
-                            "SC",
-                            "SD",
-                            "SE",
-                            "SG",
-                            "SH",
-                            "SI",
-                            "SJ",
-                            "SK",
-                            "SL",
-                            "SM",
-                            "SN",
-                            "SO",
-                            "SR",
-                            "SS",
-                            "ST",
-                            "SV",
-                            "SX",
-                            "SY",
-                            "SZ",
-                            "TC",
-                            "TD",
-                            "TF",
-                            "TG",
-                            "TH",
-                            "TJ",
-                            "TK",
-                            "TL",
-                            "TM",
-                            "TN",
-                            "TO",
-                            "TR",
-                            "TT",
-                            "TV",
-                            "TW",
-                            "TZ",
-                            "UA",
-                            "UG",
-                            "UM",
-                            "US",
-                            "UY",
-                            "UZ",
-                            "VA",
-                            "VC",
-                            "VE",
-                            "VG",
-                            "VI",
-                            "VN",
-                            "VU",
-                            "WF",
-                            "WS",
-                            "XK",
-                            "YE",
-                            "YT",
-                            "ZA",
-                            "ZM",
-                            "ZW",
-                        ],
-                        "maxLength": 2,
-                        "minLength": 1,
-                        "type": "string",
-                    },
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "ForwardedIPConfig": {"$ref": "#/definitions/ForwardedIPConfiguration"},
-            },
-            "type": "object",
-        },
-        "HeaderMatchPattern": {
-            "additionalProperties": False,
-            "properties": {
-                "All": {"type": ["object", "string"]},
-                "ExcludedHeaders": {
-                    "items": {
-                        "maxLength": 64,
-                        "minLength": 1,
-                        "pattern": ".*\\S.*",
-                        "type": "string",
-                    },
-                    "maxItems": 199,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "IncludedHeaders": {
-                    "items": {
-                        "maxLength": 64,
-                        "minLength": 1,
-                        "pattern": ".*\\S.*",
-                        "type": "string",
-                    },
-                    "maxItems": 199,
-                    "minItems": 1,
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "HeaderOrder": {
-            "additionalProperties": False,
-            "properties": {"OversizeHandling": {"$ref": "#/definitions/OversizeHandling"}},
-            "required": ["OversizeHandling"],
-            "type": "object",
-        },
-        "Headers": {
-            "additionalProperties": False,
-            "properties": {
-                "MatchPattern": {"$ref": "#/definitions/HeaderMatchPattern"},
-                "MatchScope": {"$ref": "#/definitions/MapMatchScope"},
-                "OversizeHandling": {"$ref": "#/definitions/OversizeHandling"},
-            },
-            "required": ["MatchPattern", "MatchScope", "OversizeHandling"],
-            "type": "object",
-        },
-        "IPSetForwardedIPConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "FallbackBehavior": {"enum": ["MATCH", "NO_MATCH"], "type": "string"},
-                "HeaderName": {"pattern": "^[a-zA-Z0-9-]{1,255}$", "type": "string"},
-                "Position": {"enum": ["FIRST", "LAST", "ANY"], "type": "string"},
-            },
-            "required": ["HeaderName", "FallbackBehavior", "Position"],
-            "type": "object",
-        },
-        "IPSetReferenceStatement": {
-            "additionalProperties": False,
-            "properties": {
-                "Arn": {"$ref": "#/definitions/ResourceArn"},
-                "IPSetForwardedIPConfig": {"$ref": "#/definitions/IPSetForwardedIPConfiguration"},
-            },
-            "required": ["Arn"],
-            "type": "object",
-        },
-        "ImmunityTimeProperty": {
-            "additionalProperties": False,
-            "properties": {"ImmunityTime": {"maximum": 259200, "minimum": 60, "type": "integer"}},
-            "required": ["ImmunityTime"],
-            "type": "object",
-        },
-        "JA3Fingerprint": {
-            "additionalProperties": False,
-            "properties": {"FallbackBehavior": {"enum": ["MATCH", "NO_MATCH"], "type": "string"}},
-            "required": ["FallbackBehavior"],
-            "type": "object",
-        },
-        "JA4Fingerprint": {
-            "additionalProperties": False,
-            "properties": {"FallbackBehavior": {"enum": ["MATCH", "NO_MATCH"], "type": "string"}},
-            "required": ["FallbackBehavior"],
-            "type": "object",
-        },
-        "JsonBody": {
-            "additionalProperties": False,
-            "properties": {
-                "InvalidFallbackBehavior": {"$ref": "#/definitions/BodyParsingFallbackBehavior"},
-                "MatchPattern": {"$ref": "#/definitions/JsonMatchPattern"},
-                "MatchScope": {"$ref": "#/definitions/JsonMatchScope"},
-                "OversizeHandling": {"$ref": "#/definitions/OversizeHandling"},
-            },
-            "required": ["MatchPattern", "MatchScope"],
-            "type": "object",
-        },
-        "JsonMatchPattern": {
-            "additionalProperties": False,
-            "properties": {
-                "All": {"type": ["object", "string"]},
-                "IncludedPaths": {
-                    "items": {"$ref": "#/definitions/JsonPointerPath"},
-                    "minItems": 1,
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "JsonMatchScope": {"enum": ["ALL", "KEY", "VALUE"], "type": "string"},
-        "JsonPointerPath": {"pattern": "^[\\/]+([^~]*(~[01])*){1,512}$", "type": "string"},
-        "Label": {
-            "additionalProperties": False,
-            "properties": {"Name": {"$ref": "#/definitions/LabelName"}},
-            "required": ["Name"],
-            "type": "object",
-        },
-        "LabelMatchKey": {"pattern": "^[0-9A-Za-z_:-]{1,1024}$", "type": "string"},
-        "LabelMatchScope": {"enum": ["LABEL", "NAMESPACE"], "type": "string"},
-        "LabelMatchStatement": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"$ref": "#/definitions/LabelMatchKey"},
-                "Scope": {"$ref": "#/definitions/LabelMatchScope"},
-            },
-            "required": ["Scope", "Key"],
-            "type": "object",
-        },
-        "LabelName": {"pattern": "^[0-9A-Za-z_:-]{1,1024}$", "type": "string"},
-        "LabelSummary": {
-            "additionalProperties": False,
-            "properties": {"Name": {"$ref": "#/definitions/LabelName"}},
-            "type": "object",
-        },
-        "MapMatchScope": {"enum": ["ALL", "KEY", "VALUE"], "type": "string"},
-        "MonetizationConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "CryptoConfig": {"$ref": "#/definitions/CryptoConfig"},
-                "CurrencyMode": {"$ref": "#/definitions/CurrencyMode"},
-            },
-            "type": "object",
-        },
-        "MonetizeAction": {
-            "additionalProperties": False,
-            "properties": {"PriceMultiplier": {"$ref": "#/definitions/PriceMultiplier"}},
-            "type": "object",
-        },
-        "NotStatement": {
-            "additionalProperties": False,
-            "properties": {"Statement": {"$ref": "#/definitions/Statement"}},
-            "required": ["Statement"],
-            "type": "object",
-        },
-        "OrStatement": {
-            "additionalProperties": False,
-            "properties": {
-                "Statements": {"items": {"$ref": "#/definitions/Statement"}, "type": "array"}
-            },
-            "required": ["Statements"],
-            "type": "object",
-        },
-        "OversizeHandling": {"enum": ["CONTINUE", "MATCH", "NO_MATCH"], "type": "string"},
-        "PaymentNetwork": {
-            "additionalProperties": False,
-            "properties": {
-                "Chain": {"$ref": "#/definitions/BlockchainChain"},
-                "Prices": {"$ref": "#/definitions/Prices"},
-                "WalletAddress": {"$ref": "#/definitions/WalletAddress"},
-            },
-            "required": ["Chain", "WalletAddress", "Prices"],
-            "type": "object",
-        },
-        "PaymentNetworks": {
-            "items": {"$ref": "#/definitions/PaymentNetwork"},
-            "maxItems": 2,
-            "minItems": 1,
-            "type": "array",
-        },
-        "PositionalConstraint": {
-            "enum": ["EXACTLY", "STARTS_WITH", "ENDS_WITH", "CONTAINS", "CONTAINS_WORD"],
-            "type": "string",
-        },
-        "PreParseTextTransformation": {
-            "additionalProperties": False,
-            "properties": {
-                "Priority": {"$ref": "#/definitions/PreParseTextTransformationPriority"},
-                "Type": {"$ref": "#/definitions/PreParseTextTransformationType"},
-            },
-            "required": ["Priority", "Type"],
-            "type": "object",
-        },
-        "PreParseTextTransformationPriority": {"minimum": 0, "type": "integer"},
-        "PreParseTextTransformationType": {
-            "enum": [
-                "NONE",
-                "URL_DECODE",
-                "URL_DECODE_UNI",
-                "COMBINE_DUPLICATE_QUERY_ARGS_BY_COMMA",
-                "REPLACE_SEMICOLONS_WITH_AMPERSANDS",
-            ],
-            "type": "string",
-        },
-        "Price": {
-            "additionalProperties": False,
-            "properties": {
-                "Amount": {"$ref": "#/definitions/PriceAmount"},
-                "Currency": {"$ref": "#/definitions/CryptoCurrency"},
-            },
-            "required": ["Amount", "Currency"],
-            "type": "object",
-        },
-        "PriceAmount": {
-            "maxLength": 13,
-            "minLength": 1,
-            "pattern": "^([1-9][0-9]*(\\.[0-9]{1,3})?|0\\.([1-9][0-9]{0,2}|0[1-9][0-9]?|00[1-9]))$",
-            "type": "string",
-        },
-        "PriceMultiplier": {
-            "maxLength": 3,
-            "minLength": 1,
-            "pattern": "^([1-9][0-9]?|100)$",
-            "type": "string",
-        },
-        "Prices": {
-            "items": {"$ref": "#/definitions/Price"},
-            "maxItems": 1,
-            "minItems": 1,
-            "type": "array",
-        },
-        "RateBasedStatement": {
-            "additionalProperties": False,
-            "properties": {
-                "AggregateKeyType": {
-                    "enum": ["IP", "FORWARDED_IP", "CONSTANT", "CUSTOM_KEYS"],
-                    "type": "string",
-                },
-                "CustomKeys": {
-                    "items": {"$ref": "#/definitions/RateBasedStatementCustomKey"},
-                    "maxItems": 5,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "EvaluationWindowSec": {"$ref": "#/definitions/EvaluationWindowSec"},
-                "ForwardedIPConfig": {"$ref": "#/definitions/ForwardedIPConfiguration"},
-                "Limit": {"$ref": "#/definitions/RateLimit"},
-                "ScopeDownStatement": {"$ref": "#/definitions/Statement"},
-            },
-            "required": ["Limit", "AggregateKeyType"],
-            "type": "object",
-        },
-        "RateBasedStatementCustomKey": {
-            "additionalProperties": False,
-            "properties": {
-                "ASN": {"$ref": "#/definitions/RateLimitAsn"},
-                "Cookie": {"$ref": "#/definitions/RateLimitCookie"},
-                "ForwardedIP": {"$ref": "#/definitions/RateLimitForwardedIP"},
-                "HTTPMethod": {"$ref": "#/definitions/RateLimitHTTPMethod"},
-                "Header": {"$ref": "#/definitions/RateLimitHeader"},
-                "IP": {"$ref": "#/definitions/RateLimitIP"},
-                "JA3Fingerprint": {"$ref": "#/definitions/RateLimitJA3Fingerprint"},
-                "JA4Fingerprint": {"$ref": "#/definitions/RateLimitJA4Fingerprint"},
-                "LabelNamespace": {"$ref": "#/definitions/RateLimitLabelNamespace"},
-                "QueryArgument": {"$ref": "#/definitions/RateLimitQueryArgument"},
-                "QueryString": {"$ref": "#/definitions/RateLimitQueryString"},
-                "UriPath": {"$ref": "#/definitions/RateLimitUriPath"},
-            },
-            "type": "object",
-        },
-        "RateLimit": {"maximum": 2000000000, "minimum": 10, "type": "integer"},
-        "RateLimitAsn": {"type": "object"},
-        "RateLimitCookie": {
-            "additionalProperties": False,
-            "properties": {
-                "Name": {"maxLength": 64, "minLength": 1, "pattern": ".*\\S.*", "type": "string"},
-                "TextTransformations": {
-                    "items": {"$ref": "#/definitions/TextTransformation"},
-                    "minItems": 1,
-                    "type": "array",
-                },
-            },
-            "required": ["Name", "TextTransformations"],
-            "type": "object",
-        },
-        "RateLimitForwardedIP": {"type": ["object", "string"]},
-        "RateLimitHTTPMethod": {"type": ["object", "string"]},
-        "RateLimitHeader": {
-            "additionalProperties": False,
-            "properties": {
-                "Name": {"maxLength": 64, "minLength": 1, "pattern": ".*\\S.*", "type": "string"},
-                "TextTransformations": {
-                    "items": {"$ref": "#/definitions/TextTransformation"},
-                    "minItems": 1,
-                    "type": "array",
-                },
-            },
-            "required": ["Name", "TextTransformations"],
-            "type": "object",
-        },
-        "RateLimitIP": {"type": ["object", "string"]},
-        "RateLimitJA3Fingerprint": {
-            "additionalProperties": False,
-            "properties": {"FallbackBehavior": {"enum": ["MATCH", "NO_MATCH"], "type": "string"}},
-            "required": ["FallbackBehavior"],
-            "type": "object",
-        },
-        "RateLimitJA4Fingerprint": {
-            "additionalProperties": False,
-            "properties": {"FallbackBehavior": {"enum": ["MATCH", "NO_MATCH"], "type": "string"}},
-            "required": ["FallbackBehavior"],
-            "type": "object",
-        },
-        "RateLimitLabelNamespace": {
-            "additionalProperties": False,
-            "properties": {"Namespace": {"pattern": "^[0-9A-Za-z_:-]{1,1024}$", "type": "string"}},
-            "required": ["Namespace"],
-            "type": "object",
-        },
-        "RateLimitQueryArgument": {
-            "additionalProperties": False,
-            "properties": {
-                "Name": {"maxLength": 64, "minLength": 1, "pattern": ".*\\S.*", "type": "string"},
-                "TextTransformations": {
-                    "items": {"$ref": "#/definitions/TextTransformation"},
-                    "minItems": 1,
-                    "type": "array",
-                },
-            },
-            "required": ["Name", "TextTransformations"],
-            "type": "object",
-        },
-        "RateLimitQueryString": {
-            "additionalProperties": False,
-            "properties": {
-                "TextTransformations": {
-                    "items": {"$ref": "#/definitions/TextTransformation"},
-                    "minItems": 1,
-                    "type": "array",
-                }
-            },
-            "required": ["TextTransformations"],
-            "type": "object",
-        },
-        "RateLimitUriPath": {
-            "additionalProperties": False,
-            "properties": {
-                "TextTransformations": {
-                    "items": {"$ref": "#/definitions/TextTransformation"},
-                    "minItems": 1,
-                    "type": "array",
-                }
-            },
-            "required": ["TextTransformations"],
-            "type": "object",
-        },
-        "RegexMatchStatement": {
-            "additionalProperties": False,
-            "properties": {
-                "FieldToMatch": {"$ref": "#/definitions/FieldToMatch"},
-                "PreParseTextTransformations": {
-                    "items": {"$ref": "#/definitions/PreParseTextTransformation"},
-                    "type": "array",
-                },
-                "RegexString": {"maxLength": 512, "minLength": 1, "type": "string"},
-                "TextTransformations": {
-                    "items": {"$ref": "#/definitions/TextTransformation"},
-                    "minItems": 1,
-                    "type": "array",
-                },
-            },
-            "required": ["RegexString", "FieldToMatch", "TextTransformations"],
-            "type": "object",
-        },
-        "RegexPatternSetReferenceStatement": {
-            "additionalProperties": False,
-            "properties": {
-                "Arn": {"$ref": "#/definitions/ResourceArn"},
-                "FieldToMatch": {"$ref": "#/definitions/FieldToMatch"},
-                "PreParseTextTransformations": {
-                    "items": {"$ref": "#/definitions/PreParseTextTransformation"},
-                    "type": "array",
-                },
-                "TextTransformations": {
-                    "items": {"$ref": "#/definitions/TextTransformation"},
-                    "minItems": 1,
-                    "type": "array",
-                },
-            },
-            "required": ["Arn", "FieldToMatch", "TextTransformations"],
-            "type": "object",
-        },
-        "ResourceArn": {"maxLength": 2048, "minLength": 20, "pattern": "\\S", "type": "string"},
-        "ResponseContent": {"maxLength": 10240, "minLength": 1, "type": "string"},
-        "ResponseContentType": {
-            "enum": ["TEXT_PLAIN", "TEXT_HTML", "APPLICATION_JSON"],
-            "type": "string",
-        },
-        "ResponseStatusCode": {"maximum": 599, "minimum": 200, "type": "integer"},
-        "Rule": {
-            "additionalProperties": False,
-            "properties": {
-                "Action": {"$ref": "#/definitions/RuleAction"},
-                "CaptchaConfig": {"$ref": "#/definitions/CaptchaConfig"},
-                "ChallengeConfig": {"$ref": "#/definitions/ChallengeConfig"},
-                "Name": {"$ref": "#/definitions/EntityName"},
-                "Priority": {"$ref": "#/definitions/RulePriority"},
-                "RuleLabels": {"items": {"$ref": "#/definitions/Label"}, "type": "array"},
-                "Statement": {"$ref": "#/definitions/Statement"},
-                "VisibilityConfig": {"$ref": "#/definitions/VisibilityConfig"},
-            },
-            "required": ["Name", "Priority", "Statement", "VisibilityConfig"],
-            "type": "object",
-        },
-        "RuleAction": {
-            "additionalProperties": False,
-            "properties": {
-                "Allow": {"$ref": "#/definitions/AllowAction"},
-                "Block": {"$ref": "#/definitions/BlockAction"},
-                "Captcha": {"$ref": "#/definitions/CaptchaAction"},
-                "Challenge": {"$ref": "#/definitions/ChallengeAction"},
-                "Count": {"$ref": "#/definitions/CountAction"},
-                "Monetize": {"$ref": "#/definitions/MonetizeAction"},
-            },
-            "type": "object",
-        },
-        "RuleGroup": {
-            "additionalProperties": False,
-            "properties": {
-                "Arn": {"$ref": "#/definitions/ResourceArn"},
-                "Capacity": {"minimum": 0, "type": "integer"},
-                "Description": {"$ref": "#/definitions/EntityDescription"},
-                "Id": {"$ref": "#/definitions/EntityId"},
-                "Name": {"$ref": "#/definitions/EntityName"},
-                "Rules": {"items": {"$ref": "#/definitions/Rule"}, "type": "array"},
-                "VisibilityConfig": {"$ref": "#/definitions/VisibilityConfig"},
-            },
-            "type": "object",
-        },
-        "RulePriority": {"minimum": 0, "type": "integer"},
-        "Scope": {"enum": ["CLOUDFRONT", "REGIONAL"], "type": "string"},
-        "SearchString": {"type": "string"},
-        "SearchStringBase64": {"type": "string"},
-        "SensitivityLevel": {"enum": ["LOW", "HIGH"], "type": "string"},
-        "SizeConstraintStatement": {
-            "additionalProperties": False,
-            "properties": {
-                "ComparisonOperator": {
-                    "enum": ["EQ", "NE", "LE", "LT", "GE", "GT"],
-                    "type": "string",
-                },
-                "FieldToMatch": {"$ref": "#/definitions/FieldToMatch"},
-                "PreParseTextTransformations": {
-                    "items": {"$ref": "#/definitions/PreParseTextTransformation"},
-                    "type": "array",
-                },
-                "Size": {"maximum": 21474836480, "minimum": 0, "type": "number"},
-                "TextTransformations": {
-                    "items": {"$ref": "#/definitions/TextTransformation"},
-                    "minItems": 1,
-                    "type": "array",
-                },
-            },
-            "required": ["FieldToMatch", "ComparisonOperator", "Size", "TextTransformations"],
-            "type": "object",
-        },
-        "SqliMatchStatement": {
-            "additionalProperties": False,
-            "properties": {
-                "FieldToMatch": {"$ref": "#/definitions/FieldToMatch"},
-                "PreParseTextTransformations": {
-                    "items": {"$ref": "#/definitions/PreParseTextTransformation"},
-                    "type": "array",
-                },
-                "SensitivityLevel": {"$ref": "#/definitions/SensitivityLevel"},
-                "TextTransformations": {
-                    "items": {"$ref": "#/definitions/TextTransformation"},
-                    "minItems": 1,
-                    "type": "array",
-                },
-            },
-            "required": ["FieldToMatch", "TextTransformations"],
-            "type": "object",
-        },
-        "Statement": {
-            "additionalProperties": False,
-            "properties": {
-                "AndStatement": {"$ref": "#/definitions/AndStatement"},
-                "AsnMatchStatement": {"$ref": "#/definitions/AsnMatchStatement"},
-                "ByteMatchStatement": {"$ref": "#/definitions/ByteMatchStatement"},
-                "GeoMatchStatement": {"$ref": "#/definitions/GeoMatchStatement"},
-                "IPSetReferenceStatement": {"$ref": "#/definitions/IPSetReferenceStatement"},
-                "LabelMatchStatement": {"$ref": "#/definitions/LabelMatchStatement"},
-                "NotStatement": {"$ref": "#/definitions/NotStatement"},
-                "OrStatement": {"$ref": "#/definitions/OrStatement"},
-                "RateBasedStatement": {"$ref": "#/definitions/RateBasedStatement"},
-                "RegexMatchStatement": {"$ref": "#/definitions/RegexMatchStatement"},
-                "RegexPatternSetReferenceStatement": {
-                    "$ref": "#/definitions/RegexPatternSetReferenceStatement"
-                },
-                "SizeConstraintStatement": {"$ref": "#/definitions/SizeConstraintStatement"},
-                "SqliMatchStatement": {"$ref": "#/definitions/SqliMatchStatement"},
-                "XssMatchStatement": {"$ref": "#/definitions/XssMatchStatement"},
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "TextTransformation": {
-            "additionalProperties": False,
-            "properties": {
-                "Priority": {"$ref": "#/definitions/TextTransformationPriority"},
-                "Type": {"$ref": "#/definitions/TextTransformationType"},
-            },
-            "required": ["Priority", "Type"],
-            "type": "object",
-        },
-        "TextTransformationPriority": {"minimum": 0, "type": "integer"},
-        "TextTransformationType": {
-            "enum": [
-                "NONE",
-                "COMPRESS_WHITE_SPACE",
-                "HTML_ENTITY_DECODE",
-                "LOWERCASE",
-                "CMD_LINE",
-                "URL_DECODE",
-                "BASE64_DECODE",
-                "HEX_DECODE",
-                "MD5",
-                "REPLACE_COMMENTS",
-                "ESCAPE_SEQ_DECODE",
-                "SQL_HEX_DECODE",
-                "CSS_DECODE",
-                "JS_DECODE",
-                "NORMALIZE_PATH",
-                "NORMALIZE_PATH_WIN",
-                "REMOVE_NULLS",
-                "REPLACE_NULLS",
-                "BASE64_DECODE_EXT",
-                "URL_DECODE_UNI",
-                "UTF8_TO_UNICODE",
-                "REMOVE_WHITESPACE",
-                "TRIM",
-                "TRIM_LEFT",
-                "TRIM_RIGHT",
-                "REMOVE_COMMENTS_CHAR",
-                "UPPERCASE",
-                "CMD_LINE_WIN",
-                "CMD_LINE_UNIX",
-                "JS_DECODE_EXT",
-                "SHA256",
-            ],
-            "type": "string",
-        },
-        "UriFragment": {
-            "additionalProperties": False,
-            "properties": {"FallbackBehavior": {"enum": ["MATCH", "NO_MATCH"], "type": "string"}},
-            "type": "object",
-        },
-        "VisibilityConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "CloudWatchMetricsEnabled": {"type": "boolean"},
-                "MetricName": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^[\\w#:\\.\\-/]+$",
-                    "type": "string",
-                },
-                "SampledRequestsEnabled": {"type": "boolean"},
-            },
-            "required": ["SampledRequestsEnabled", "CloudWatchMetricsEnabled", "MetricName"],
-            "type": "object",
-        },
-        "WalletAddress": {"maxLength": 44, "minLength": 26, "pattern": ".*\\S.*", "type": "string"},
-        "XssMatchStatement": {
-            "additionalProperties": False,
-            "properties": {
-                "FieldToMatch": {"$ref": "#/definitions/FieldToMatch"},
-                "PreParseTextTransformations": {
-                    "items": {"$ref": "#/definitions/PreParseTextTransformation"},
-                    "type": "array",
-                },
-                "TextTransformations": {
-                    "items": {"$ref": "#/definitions/TextTransformation"},
-                    "minItems": 1,
-                    "type": "array",
-                },
-            },
-            "required": ["FieldToMatch", "TextTransformations"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"$ref": "#/definitions/ResourceArn"},
-        "AvailableLabels": {"items": {"$ref": "#/definitions/LabelSummary"}, "type": "array"},
-        "Capacity": {"minimum": 0, "type": "integer"},
-        "ConsumedLabels": {"items": {"$ref": "#/definitions/LabelSummary"}, "type": "array"},
-        "CustomResponseBodies": {"$ref": "#/definitions/CustomResponseBodies"},
-        "Description": {"$ref": "#/definitions/EntityDescription"},
-        "Id": {"$ref": "#/definitions/EntityId"},
-        "LabelNamespace": {"$ref": "#/definitions/LabelName"},
-        "MonetizationConfig": {"$ref": "#/definitions/MonetizationConfig"},
-        "Name": {"$ref": "#/definitions/EntityName"},
-        "Rules": {"items": {"$ref": "#/definitions/Rule"}, "type": "array"},
-        "Scope": {"$ref": "#/definitions/Scope"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "minItems": 1, "type": "array"},
-        "VisibilityConfig": {"$ref": "#/definitions/VisibilityConfig"},
-    },
-    "required": ["Capacity", "Scope", "VisibilityConfig"],
-}
-
 
 class RuleGroup(_Resource):
-    """AWS::WAFv2::RuleGroup: Contains the Rules that identify the requests that you want to allow, block, or count. In a RuleGroup, you also specify a default action (ALLOW or BLO...
+    """AWS::WAFv2::RuleGroup: Contains the Rules that identify the requests that you want to allow,
+    block, or count. In a RuleGroup, you also specify a default action (ALLOW or BLOCK), and the
+    action for each Rule that you add to a RuleGroup, for example, block requests from specified IP
+    addresses or block requests from specified referrers. You also associate the RuleGroup with a
+    CloudFront distribution to identify the requests that you want AWS WAF to filter. If you add
+    more than one Rule to a RuleGroup, a request needs to match only one of the specifications to be
+    allowed, blocked, or counted.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Name, Id, Scope (composite: the values joined by '|').
+    Replaced when any of these change (create-only): Name, Scope.
+    Read-only attributes (known once deployed): Arn, Id, LabelNamespace.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-wafv2-rulegroup.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -2161,17 +1378,21 @@ class RuleGroup(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "RuleGroupAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "rule_group.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """ARN of the WAF entity."""
     Id: str
+    """Id of the RuleGroup"""
     LabelNamespace: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Name of the Label."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AvailableLabels: list[LabelSummaryDict]
     Capacity: int
     ConsumedLabels: list[LabelSummaryDict]
-    CustomResponseBodies: dict[str, Any]
+    CustomResponseBodies: dict[str, CustomResponseBodyDict]
     Description: str
     MonetizationConfig: RuleGroupMonetizationConfigDict
     Name: str
@@ -2180,35 +1401,47 @@ class RuleGroup(_Resource):
     Tags: list[TagDict]
     VisibilityConfig: RuleGroupVisibilityConfigDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Capacity: int,
+        Scope: Literal["CLOUDFRONT", "REGIONAL"],
+        VisibilityConfig: RuleGroupVisibilityConfig | RuleGroupVisibilityConfigDict,
+        AvailableLabels: list[LabelSummary | LabelSummaryDict] | None = None,
+        ConsumedLabels: list[LabelSummary | LabelSummaryDict] | None = None,
+        CustomResponseBodies: dict[str, CustomResponseBody | CustomResponseBodyDict] | None = None,
+        Description: str | None = None,
+        MonetizationConfig: RuleGroupMonetizationConfig
+        | RuleGroupMonetizationConfigDict
+        | None = None,
+        Name: str | None = None,
+        Rules: list[Rule | RuleDict] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::WAFv2::RuleGroup; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Capacity: int,
-            Scope: Literal["CLOUDFRONT", "REGIONAL"],
-            VisibilityConfig: RuleGroupVisibilityConfig | RuleGroupVisibilityConfigDict,
-            AvailableLabels: list[LabelSummary | LabelSummaryDict] | None = None,
-            ConsumedLabels: list[LabelSummary | LabelSummaryDict] | None = None,
-            CustomResponseBodies: dict[str, Any] | None = None,
-            Description: str | None = None,
-            MonetizationConfig: RuleGroupMonetizationConfig
-            | RuleGroupMonetizationConfigDict
-            | None = None,
-            Name: str | None = None,
-            Rules: list[Rule | RuleDict] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::WAFv2::RuleGroup; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Capacity: Range: at least 0 (inclusive). Required.
+            Scope: Use CLOUDFRONT for CloudFront RuleGroup, use REGIONAL for Application Load
+                Balancer and API Gateway. Create-only: changing it replaces the resource. Required.
+            VisibilityConfig: Visibility Metric of the RuleGroup. Required.
             AvailableLabels: Collection of Available Labels.
             ConsumedLabels: Collection of Consumed Labels.
+            CustomResponseBodies: Custom response key and body map.
+            Description: Description of the entity.
+            MonetizationConfig: Configures monetization for the web ACL or rule group.
+            Name: Name of the RuleGroup. Create-only: changing it replaces the resource.
             Rules: Collection of Rules.
+            Tags: Items: at least 1 items.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -431,771 +435,1150 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AllowActionDict = TypedDict(
-    "AllowActionDict",
-    {
-        "CustomRequestHandling": "WebACLCustomRequestHandlingDict",
-    },
-    total=False,
-)
-
-ApplicationAttributeDict = TypedDict(
-    "ApplicationAttributeDict",
-    {
-        "Name": "Required[str]",
-        "Values": "Required[list[str]]",
-    },
-    total=False,
-)
-
-BlockActionDict = TypedDict(
-    "BlockActionDict",
-    {
-        "CustomResponse": "WebACLCustomResponseDict",
-    },
-    total=False,
-)
-
-CaptchaActionDict = TypedDict(
-    "CaptchaActionDict",
-    {
-        "CustomRequestHandling": "WebACLCustomRequestHandlingDict",
-    },
-    total=False,
-)
-
-ChallengeActionDict = TypedDict(
-    "ChallengeActionDict",
-    {
-        "CustomRequestHandling": "WebACLCustomRequestHandlingDict",
-    },
-    total=False,
-)
-
-ClientSideActionDict = TypedDict(
-    "ClientSideActionDict",
-    {
-        "ExemptUriRegularExpressions": "list[RegexDict]",
-        "Sensitivity": "Literal['LOW', 'MEDIUM', 'HIGH']",
-        "UsageOfAction": "Required[Literal['ENABLED', 'DISABLED']]",
-    },
-    total=False,
-)
-
-CookieMatchPatternDict = TypedDict(
-    "CookieMatchPatternDict",
-    {
-        "All": "dict[str, Any] | str",
-        "ExcludedCookies": "list[str]",
-        "IncludedCookies": "list[str]",
-    },
-    total=False,
-)
-
-CountActionDict = TypedDict(
-    "CountActionDict",
-    {
-        "CustomRequestHandling": "WebACLCustomRequestHandlingDict",
-    },
-    total=False,
-)
-
-CustomHTTPHeaderDict = TypedDict(
-    "CustomHTTPHeaderDict",
-    {
-        "Name": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
-
-CustomResponseBodyDict = TypedDict(
-    "CustomResponseBodyDict",
-    {
-        "Content": "Required[str]",
-        "ContentType": "Required[Literal['TEXT_PLAIN', 'TEXT_HTML', 'APPLICATION_JSON']]",
-    },
-    total=False,
-)
-
-DataProtectDict = TypedDict(
-    "DataProtectDict",
-    {
-        "Action": "Required[Literal['SUBSTITUTION', 'HASH']]",
-        "ExcludeRateBasedDetails": "bool",
-        "ExcludeRuleMatchDetails": "bool",
-        "Field": "Required[FieldToProtectDict]",
-    },
-    total=False,
-)
-
-ExcludedRuleDict = TypedDict(
-    "ExcludedRuleDict",
-    {
-        "Name": "Required[str]",
-    },
-    total=False,
-)
-
-FieldIdentifierDict = TypedDict(
-    "FieldIdentifierDict",
-    {
-        "Identifier": "Required[str]",
-    },
-    total=False,
-)
-
-FieldToProtectDict = TypedDict(
-    "FieldToProtectDict",
-    {
-        "FieldKeys": "list[str]",
-        "FieldType": "Required[Literal['SINGLE_HEADER', 'SINGLE_COOKIE', 'SINGLE_QUERY_ARGUMENT', 'QUERY_STRING', 'BODY']]",
-    },
-    total=False,
-)
-
-ForwardedIPConfigurationDict = TypedDict(
-    "ForwardedIPConfigurationDict",
-    {
-        "FallbackBehavior": "Required[Literal['MATCH', 'NO_MATCH']]",
-        "HeaderName": "Required[str]",
-    },
-    total=False,
-)
-
-HeaderMatchPatternDict = TypedDict(
-    "HeaderMatchPatternDict",
-    {
-        "All": "dict[str, Any] | str",
-        "ExcludedHeaders": "list[str]",
-        "IncludedHeaders": "list[str]",
-    },
-    total=False,
-)
-
-IPSetForwardedIPConfigurationDict = TypedDict(
-    "IPSetForwardedIPConfigurationDict",
-    {
-        "FallbackBehavior": "Required[Literal['MATCH', 'NO_MATCH']]",
-        "HeaderName": "Required[str]",
-        "Position": "Required[Literal['FIRST', 'LAST', 'ANY']]",
-    },
-    total=False,
-)
-
-JsonMatchPatternDict = TypedDict(
-    "JsonMatchPatternDict",
-    {
-        "All": "dict[str, Any] | str",
-        "IncludedPaths": "list[str]",
-    },
-    total=False,
-)
-
-LabelDict = TypedDict(
-    "LabelDict",
-    {
-        "Name": "Required[str]",
-    },
-    total=False,
-)
-
-ManagedRuleGroupConfigDict = TypedDict(
-    "ManagedRuleGroupConfigDict",
-    {
-        "AWSManagedRulesACFPRuleSet": "WebACLAWSManagedRulesACFPRuleSetDict",
-        "AWSManagedRulesATPRuleSet": "WebACLAWSManagedRulesATPRuleSetDict",
-        "AWSManagedRulesAntiDDoSRuleSet": "WebACLAWSManagedRulesAntiDDoSRuleSetDict",
-        "AWSManagedRulesBotControlRuleSet": "WebACLAWSManagedRulesBotControlRuleSetDict",
-        "LoginPath": "str",
-        "PasswordField": "FieldIdentifierDict",
-        "PayloadType": "Literal['JSON', 'FORM_ENCODED']",
-        "UsernameField": "FieldIdentifierDict",
-    },
-    total=False,
-)
-
-MonetizeActionDict = TypedDict(
-    "MonetizeActionDict",
-    {
-        "PriceMultiplier": "str",
-    },
-    total=False,
-)
-
-PaymentNetworkDict = TypedDict(
-    "PaymentNetworkDict",
-    {
-        "Chain": "Required[Literal['BASE', 'SOLANA', 'BASE_SEPOLIA', 'SOLANA_DEVNET']]",
-        "Prices": "Required[list[PriceDict]]",
-        "WalletAddress": "Required[str]",
-    },
-    total=False,
-)
-
-PreParseTextTransformationDict = TypedDict(
-    "PreParseTextTransformationDict",
-    {
-        "Priority": "Required[int]",
-        "Type": "Required[Literal['NONE', 'URL_DECODE', 'URL_DECODE_UNI', 'COMBINE_DUPLICATE_QUERY_ARGS_BY_COMMA', 'REPLACE_SEMICOLONS_WITH_AMPERSANDS']]",
-    },
-    total=False,
-)
-
-PriceDict = TypedDict(
-    "PriceDict",
-    {
-        "Amount": "Required[str]",
-        "Currency": "Required[Literal['USDC']]",
-    },
-    total=False,
-)
-
-RateBasedStatementCustomKeyDict = TypedDict(
-    "RateBasedStatementCustomKeyDict",
-    {
-        "ASN": "dict[str, Any]",
-        "Cookie": "RateLimitCookieDict",
-        "ForwardedIP": "dict[str, Any] | str",
-        "HTTPMethod": "dict[str, Any] | str",
-        "Header": "RateLimitHeaderDict",
-        "IP": "dict[str, Any] | str",
-        "JA3Fingerprint": "RateLimitJA3FingerprintDict",
-        "JA4Fingerprint": "RateLimitJA4FingerprintDict",
-        "LabelNamespace": "RateLimitLabelNamespaceDict",
-        "QueryArgument": "RateLimitQueryArgumentDict",
-        "QueryString": "RateLimitQueryStringDict",
-        "UriPath": "RateLimitUriPathDict",
-    },
-    total=False,
-)
-
-RateLimitCookieDict = TypedDict(
-    "RateLimitCookieDict",
-    {
-        "Name": "Required[str]",
-        "TextTransformations": "Required[list[TextTransformationDict]]",
-    },
-    total=False,
-)
-
-RateLimitHeaderDict = TypedDict(
-    "RateLimitHeaderDict",
-    {
-        "Name": "Required[str]",
-        "TextTransformations": "Required[list[TextTransformationDict]]",
-    },
-    total=False,
-)
-
-RateLimitJA3FingerprintDict = TypedDict(
-    "RateLimitJA3FingerprintDict",
-    {
-        "FallbackBehavior": "Required[Literal['MATCH', 'NO_MATCH']]",
-    },
-    total=False,
-)
-
-RateLimitJA4FingerprintDict = TypedDict(
-    "RateLimitJA4FingerprintDict",
-    {
-        "FallbackBehavior": "Required[Literal['MATCH', 'NO_MATCH']]",
-    },
-    total=False,
-)
-
-RateLimitLabelNamespaceDict = TypedDict(
-    "RateLimitLabelNamespaceDict",
-    {
-        "Namespace": "Required[str]",
-    },
-    total=False,
-)
-
-RateLimitQueryArgumentDict = TypedDict(
-    "RateLimitQueryArgumentDict",
-    {
-        "Name": "Required[str]",
-        "TextTransformations": "Required[list[TextTransformationDict]]",
-    },
-    total=False,
-)
-
-RateLimitQueryStringDict = TypedDict(
-    "RateLimitQueryStringDict",
-    {
-        "TextTransformations": "Required[list[TextTransformationDict]]",
-    },
-    total=False,
-)
-
-RateLimitUriPathDict = TypedDict(
-    "RateLimitUriPathDict",
-    {
-        "TextTransformations": "Required[list[TextTransformationDict]]",
-    },
-    total=False,
-)
-
-RegexDict = TypedDict(
-    "RegexDict",
-    {
-        "RegexString": "str",
-    },
-    total=False,
-)
-
-RequestBodyAssociatedResourceTypeConfigDict = TypedDict(
-    "RequestBodyAssociatedResourceTypeConfigDict",
-    {
-        "DefaultSizeInspectionLimit": "Required[Literal['KB_16', 'KB_32', 'KB_48', 'KB_64']]",
-    },
-    total=False,
-)
-
-RequestInspectionACFPDict = TypedDict(
-    "RequestInspectionACFPDict",
-    {
-        "AddressFields": "list[FieldIdentifierDict]",
-        "EmailField": "FieldIdentifierDict",
-        "PasswordField": "FieldIdentifierDict",
-        "PayloadType": "Required[Literal['JSON', 'FORM_ENCODED']]",
-        "PhoneNumberFields": "list[FieldIdentifierDict]",
-        "UsernameField": "FieldIdentifierDict",
-    },
-    total=False,
-)
-
-ResponseInspectionBodyContainsDict = TypedDict(
-    "ResponseInspectionBodyContainsDict",
-    {
-        "FailureStrings": "Required[list[str]]",
-        "SuccessStrings": "Required[list[str]]",
-    },
-    total=False,
-)
-
-ResponseInspectionHeaderDict = TypedDict(
-    "ResponseInspectionHeaderDict",
-    {
-        "FailureValues": "Required[list[str]]",
-        "Name": "Required[str]",
-        "SuccessValues": "Required[list[str]]",
-    },
-    total=False,
-)
-
-ResponseInspectionJsonDict = TypedDict(
-    "ResponseInspectionJsonDict",
-    {
-        "FailureValues": "Required[list[str]]",
-        "Identifier": "Required[str]",
-        "SuccessValues": "Required[list[str]]",
-    },
-    total=False,
-)
-
-ResponseInspectionStatusCodeDict = TypedDict(
-    "ResponseInspectionStatusCodeDict",
-    {
-        "FailureCodes": "Required[list[int]]",
-        "SuccessCodes": "Required[list[int]]",
-    },
-    total=False,
-)
-
-RuleDict = TypedDict(
-    "RuleDict",
-    {
-        "Action": "RuleActionDict",
-        "CaptchaConfig": "WebACLCaptchaConfigDict",
-        "ChallengeConfig": "WebACLChallengeConfigDict",
-        "Name": "Required[str]",
-        "OverrideAction": "WebACLOverrideActionDict",
-        "Priority": "Required[int]",
-        "RuleLabels": "list[LabelDict]",
-        "Statement": "Required[WebACLStatementDict]",
-        "VisibilityConfig": "Required[WebACLVisibilityConfigDict]",
-    },
-    total=False,
-)
-
-RuleActionDict = TypedDict(
-    "RuleActionDict",
-    {
-        "Allow": "AllowActionDict",
-        "Block": "BlockActionDict",
-        "Captcha": "CaptchaActionDict",
-        "Challenge": "ChallengeActionDict",
-        "Count": "CountActionDict",
-        "Monetize": "MonetizeActionDict",
-    },
-    total=False,
-)
-
-RuleActionOverrideDict = TypedDict(
-    "RuleActionOverrideDict",
-    {
-        "ActionToUse": "Required[RuleActionDict]",
-        "Name": "Required[str]",
-    },
-    total=False,
-)
-
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "str",
-        "Value": "str",
-    },
-    total=False,
-)
-
-TextTransformationDict = TypedDict(
-    "TextTransformationDict",
-    {
-        "Priority": "Required[int]",
-        "Type": "Required[Literal['NONE', 'COMPRESS_WHITE_SPACE', 'HTML_ENTITY_DECODE', 'LOWERCASE', 'CMD_LINE', 'URL_DECODE', 'BASE64_DECODE', 'HEX_DECODE', 'MD5', 'REPLACE_COMMENTS', 'ESCAPE_SEQ_DECODE', 'SQL_HEX_DECODE', 'CSS_DECODE', 'JS_DECODE', 'NORMALIZE_PATH', 'NORMALIZE_PATH_WIN', 'REMOVE_NULLS', 'REPLACE_NULLS', 'BASE64_DECODE_EXT', 'URL_DECODE_UNI', 'UTF8_TO_UNICODE', 'REMOVE_WHITESPACE', 'TRIM', 'TRIM_LEFT', 'TRIM_RIGHT', 'REMOVE_COMMENTS_CHAR', 'UPPERCASE', 'CMD_LINE_WIN', 'CMD_LINE_UNIX', 'JS_DECODE_EXT', 'SHA256']]",
-    },
-    total=False,
-)
-
-WebACLAWSManagedRulesACFPRuleSetDict = TypedDict(
-    "WebACLAWSManagedRulesACFPRuleSetDict",
-    {
-        "CreationPath": "Required[str]",
-        "EnableRegexInPath": "bool",
-        "RegistrationPagePath": "Required[str]",
-        "RequestInspection": "Required[RequestInspectionACFPDict]",
-        "ResponseInspection": "WebACLResponseInspectionDict",
-    },
-    total=False,
-)
-
-WebACLAWSManagedRulesATPRuleSetDict = TypedDict(
-    "WebACLAWSManagedRulesATPRuleSetDict",
-    {
-        "EnableRegexInPath": "bool",
-        "LoginPath": "Required[str]",
-        "RequestInspection": "WebACLRequestInspectionDict",
-        "ResponseInspection": "WebACLResponseInspectionDict",
-    },
-    total=False,
-)
-
-WebACLAWSManagedRulesAntiDDoSRuleSetDict = TypedDict(
-    "WebACLAWSManagedRulesAntiDDoSRuleSetDict",
-    {
-        "ClientSideActionConfig": "Required[WebACLClientSideActionConfigDict]",
-        "SensitivityToBlock": "Literal['LOW', 'MEDIUM', 'HIGH']",
-    },
-    total=False,
-)
-
-WebACLAWSManagedRulesBotControlRuleSetDict = TypedDict(
-    "WebACLAWSManagedRulesBotControlRuleSetDict",
-    {
-        "EnableMachineLearning": "bool",
-        "InspectionLevel": "Required[Literal['COMMON', 'TARGETED']]",
-    },
-    total=False,
-)
-
-WebACLAndStatementDict = TypedDict(
-    "WebACLAndStatementDict",
-    {
-        "Statements": "Required[list[WebACLStatementDict]]",
-    },
-    total=False,
-)
-
-WebACLApplicationConfigDict = TypedDict(
-    "WebACLApplicationConfigDict",
-    {
-        "Attributes": "Required[list[ApplicationAttributeDict]]",
-    },
-    total=False,
-)
-
-WebACLAsnMatchStatementDict = TypedDict(
-    "WebACLAsnMatchStatementDict",
-    {
-        "AsnList": "list[int]",
-        "ForwardedIPConfig": "ForwardedIPConfigurationDict",
-    },
-    total=False,
-)
-
-WebACLAssociationConfigDict = TypedDict(
-    "WebACLAssociationConfigDict",
-    {
-        "RequestBody": "dict[str, Any]",
-    },
-    total=False,
-)
-
-WebACLBodyDict = TypedDict(
-    "WebACLBodyDict",
-    {
-        "OversizeHandling": "Literal['CONTINUE', 'MATCH', 'NO_MATCH']",
-    },
-    total=False,
-)
-
-WebACLByteMatchStatementDict = TypedDict(
-    "WebACLByteMatchStatementDict",
-    {
-        "FieldToMatch": "Required[WebACLFieldToMatchDict]",
-        "PositionalConstraint": "Required[Literal['EXACTLY', 'STARTS_WITH', 'ENDS_WITH', 'CONTAINS', 'CONTAINS_WORD']]",
-        "PreParseTextTransformations": "list[PreParseTextTransformationDict]",
-        "SearchString": "str",
-        "SearchStringBase64": "str",
-        "TextTransformations": "Required[list[TextTransformationDict]]",
-    },
-    total=False,
-)
-
-WebACLCaptchaConfigDict = TypedDict(
-    "WebACLCaptchaConfigDict",
-    {
-        "ImmunityTimeProperty": "WebACLImmunityTimePropertyDict",
-    },
-    total=False,
-)
-
-WebACLChallengeConfigDict = TypedDict(
-    "WebACLChallengeConfigDict",
-    {
-        "ImmunityTimeProperty": "WebACLImmunityTimePropertyDict",
-    },
-    total=False,
-)
-
-WebACLClientSideActionConfigDict = TypedDict(
-    "WebACLClientSideActionConfigDict",
-    {
-        "Challenge": "Required[ClientSideActionDict]",
-    },
-    total=False,
-)
-
-WebACLCookiesDict = TypedDict(
-    "WebACLCookiesDict",
-    {
-        "MatchPattern": "Required[CookieMatchPatternDict]",
-        "MatchScope": "Required[Literal['ALL', 'KEY', 'VALUE']]",
-        "OversizeHandling": "Required[Literal['CONTINUE', 'MATCH', 'NO_MATCH']]",
-    },
-    total=False,
-)
-
-WebACLCryptoConfigDict = TypedDict(
-    "WebACLCryptoConfigDict",
-    {
-        "PaymentNetworks": "Required[list[PaymentNetworkDict]]",
-    },
-    total=False,
-)
-
-WebACLCustomRequestHandlingDict = TypedDict(
-    "WebACLCustomRequestHandlingDict",
-    {
-        "InsertHeaders": "Required[list[CustomHTTPHeaderDict]]",
-    },
-    total=False,
-)
-
-WebACLCustomResponseDict = TypedDict(
-    "WebACLCustomResponseDict",
-    {
-        "CustomResponseBodyKey": "str",
-        "ResponseCode": "Required[int]",
-        "ResponseHeaders": "list[CustomHTTPHeaderDict]",
-    },
-    total=False,
-)
-
-WebACLDataProtectionConfigDict = TypedDict(
-    "WebACLDataProtectionConfigDict",
-    {
-        "DataProtections": "Required[list[DataProtectDict]]",
-    },
-    total=False,
-)
-
-WebACLDefaultActionDict = TypedDict(
-    "WebACLDefaultActionDict",
-    {
-        "Allow": "AllowActionDict",
-        "Block": "BlockActionDict",
-    },
-    total=False,
-)
-
-WebACLFieldToMatchDict = TypedDict(
-    "WebACLFieldToMatchDict",
-    {
-        "AllQueryArguments": "dict[str, Any] | str",
-        "Body": "WebACLBodyDict",
-        "Cookies": "WebACLCookiesDict",
-        "HeaderOrder": "WebACLHeaderOrderDict",
-        "Headers": "WebACLHeadersDict",
-        "JA3Fingerprint": "WebACLJA3FingerprintDict",
-        "JA4Fingerprint": "WebACLJA4FingerprintDict",
-        "JsonBody": "WebACLJsonBodyDict",
-        "Method": "dict[str, Any] | str",
-        "QueryString": "dict[str, Any] | str",
-        "SingleHeader": "WebACLFieldToMatchSingleHeaderDict",
-        "SingleQueryArgument": "WebACLFieldToMatchSingleQueryArgumentDict",
-        "UriFragment": "WebACLUriFragmentDict",
-        "UriPath": "dict[str, Any] | str",
-    },
-    total=False,
-)
-
-WebACLFieldToMatchSingleHeaderDict = TypedDict(
-    "WebACLFieldToMatchSingleHeaderDict",
-    {
-        "Name": "Required[str]",
-    },
-    total=False,
-)
-
-WebACLFieldToMatchSingleQueryArgumentDict = TypedDict(
-    "WebACLFieldToMatchSingleQueryArgumentDict",
-    {
-        "Name": "Required[str]",
-    },
-    total=False,
-)
-
-WebACLGeoMatchStatementDict = TypedDict(
-    "WebACLGeoMatchStatementDict",
-    {
-        "CountryCodes": "list[Literal['AD', 'AE', 'AF', 'AG', 'AI', 'AL', 'AM', 'AO', 'AQ', 'AR', 'AS', 'AT', 'AU', 'AW', 'AX', 'AZ', 'BA', 'BB', 'BD', 'BE', 'BF', 'BG', 'BH', 'BI', 'BJ', 'BL', 'BM', 'BN', 'BO', 'BQ', 'BR', 'BS', 'BT', 'BV', 'BW', 'BY', 'BZ', 'CA', 'CC', 'CD', 'CF', 'CG', 'CH', 'CI', 'CK', 'CL', 'CM', 'CN', 'CO', 'CR', 'CU', 'CV', 'CW', 'CX', 'CY', 'CZ', 'DE', 'DJ', 'DK', 'DM', 'DO', 'DZ', 'EC', 'EE', 'EG', 'EH', 'ER', 'ES', 'ET', 'FI', 'FJ', 'FK', 'FM', 'FO', 'FR', 'GA', 'GB', 'GD', 'GE', 'GF', 'GG', 'GH', 'GI', 'GL', 'GM', 'GN', 'GP', 'GQ', 'GR', 'GS', 'GT', 'GU', 'GW', 'GY', 'HK', 'HM', 'HN', 'HR', 'HT', 'HU', 'ID', 'IE', 'IL', 'IM', 'IN', 'IO', 'IQ', 'IR', 'IS', 'IT', 'JE', 'JM', 'JO', 'JP', 'KE', 'KG', 'KH', 'KI', 'KM', 'KN', 'KP', 'KR', 'KW', 'KY', 'KZ', 'LA', 'LB', 'LC', 'LI', 'LK', 'LR', 'LS', 'LT', 'LU', 'LV', 'LY', 'MA', 'MC', 'MD', 'ME', 'MF', 'MG', 'MH', 'MK', 'ML', 'MM', 'MN', 'MO', 'MP', 'MQ', 'MR', 'MS', 'MT', 'MU', 'MV', 'MW', 'MX', 'MY', 'MZ', 'NA', 'NC', 'NE', 'NF', 'NG', 'NI', 'NL', 'NO', 'NP', 'NR', 'NU', 'NZ', 'OM', 'PA', 'PE', 'PF', 'PG', 'PH', 'PK', 'PL', 'PM', 'PN', 'PR', 'PS', 'PT', 'PW', 'PY', 'QA', 'RE', 'RO', 'RS', 'RU', 'RW', 'SA', 'SB', 'SC', 'SD', 'SE', 'SG', 'SH', 'SI', 'SJ', 'SK', 'SL', 'SM', 'SN', 'SO', 'SR', 'SS', 'ST', 'SV', 'SX', 'SY', 'SZ', 'TC', 'TD', 'TF', 'TG', 'TH', 'TJ', 'TK', 'TL', 'TM', 'TN', 'TO', 'TR', 'TT', 'TV', 'TW', 'TZ', 'UA', 'UG', 'UM', 'US', 'UY', 'UZ', 'VA', 'VC', 'VE', 'VG', 'VI', 'VN', 'VU', 'WF', 'WS', 'XK', 'YE', 'YT', 'ZA', 'ZM', 'ZW']]",
-        "ForwardedIPConfig": "ForwardedIPConfigurationDict",
-    },
-    total=False,
-)
-
-WebACLHeaderOrderDict = TypedDict(
-    "WebACLHeaderOrderDict",
-    {
-        "OversizeHandling": "Required[Literal['CONTINUE', 'MATCH', 'NO_MATCH']]",
-    },
-    total=False,
-)
-
-WebACLHeadersDict = TypedDict(
-    "WebACLHeadersDict",
-    {
-        "MatchPattern": "Required[HeaderMatchPatternDict]",
-        "MatchScope": "Required[Literal['ALL', 'KEY', 'VALUE']]",
-        "OversizeHandling": "Required[Literal['CONTINUE', 'MATCH', 'NO_MATCH']]",
-    },
-    total=False,
-)
-
-WebACLIPSetReferenceStatementDict = TypedDict(
-    "WebACLIPSetReferenceStatementDict",
-    {
-        "Arn": "Required[str]",
-        "IPSetForwardedIPConfig": "IPSetForwardedIPConfigurationDict",
-    },
-    total=False,
-)
-
-WebACLImmunityTimePropertyDict = TypedDict(
-    "WebACLImmunityTimePropertyDict",
-    {
-        "ImmunityTime": "Required[int]",
-    },
-    total=False,
-)
-
-WebACLJA3FingerprintDict = TypedDict(
-    "WebACLJA3FingerprintDict",
-    {
-        "FallbackBehavior": "Required[Literal['MATCH', 'NO_MATCH']]",
-    },
-    total=False,
-)
-
-WebACLJA4FingerprintDict = TypedDict(
-    "WebACLJA4FingerprintDict",
-    {
-        "FallbackBehavior": "Required[Literal['MATCH', 'NO_MATCH']]",
-    },
-    total=False,
-)
-
-WebACLJsonBodyDict = TypedDict(
-    "WebACLJsonBodyDict",
-    {
-        "InvalidFallbackBehavior": "Literal['MATCH', 'NO_MATCH', 'EVALUATE_AS_STRING']",
-        "MatchPattern": "Required[JsonMatchPatternDict]",
-        "MatchScope": "Required[Literal['ALL', 'KEY', 'VALUE']]",
-        "OversizeHandling": "Literal['CONTINUE', 'MATCH', 'NO_MATCH']",
-    },
-    total=False,
-)
-
-WebACLLabelMatchStatementDict = TypedDict(
-    "WebACLLabelMatchStatementDict",
-    {
-        "Key": "Required[str]",
-        "Scope": "Required[Literal['LABEL', 'NAMESPACE']]",
-    },
-    total=False,
-)
-
-WebACLManagedRuleGroupStatementDict = TypedDict(
-    "WebACLManagedRuleGroupStatementDict",
-    {
-        "ExcludedRules": "list[ExcludedRuleDict]",
-        "ManagedRuleGroupConfigs": "list[ManagedRuleGroupConfigDict]",
-        "Name": "Required[str]",
-        "RuleActionOverrides": "list[RuleActionOverrideDict]",
-        "ScopeDownStatement": "WebACLStatementDict",
-        "VendorName": "Required[str]",
-        "Version": "str",
-    },
-    total=False,
-)
-
-WebACLMonetizationConfigDict = TypedDict(
-    "WebACLMonetizationConfigDict",
-    {
-        "CryptoConfig": "WebACLCryptoConfigDict",
-        "CurrencyMode": "Literal['REAL', 'TEST']",
-    },
-    total=False,
-)
-
-WebACLNotStatementDict = TypedDict(
-    "WebACLNotStatementDict",
-    {
-        "Statement": "Required[WebACLStatementDict]",
-    },
-    total=False,
-)
-
-WebACLOnSourceDDoSProtectionConfigDict = TypedDict(
-    "WebACLOnSourceDDoSProtectionConfigDict",
-    {
-        "ALBLowReputationMode": "Required[Literal['ACTIVE_UNDER_DDOS', 'ALWAYS_ON']]",
-    },
-    total=False,
-)
-
-WebACLOrStatementDict = TypedDict(
-    "WebACLOrStatementDict",
-    {
-        "Statements": "Required[list[WebACLStatementDict]]",
-    },
-    total=False,
-)
 
+class AllowActionDict(TypedDict, total=False):
+    """AllowAction as a plain dict: Allow traffic towards application."""
+
+    CustomRequestHandling: WebACLCustomRequestHandlingDict
+    """Custom request handling."""
+
+
+class ApplicationAttributeDict(TypedDict, total=False):
+    """ApplicationAttribute as a plain dict: Application details defined during the &webacl;
+    creation process. Application attributes help WAF; give recommendations for protection packs."""
+
+    Name: Required[str]
+    """Specifies the attribute name."""
+    Values: Required[list[str]]
+    """Contains a list of values for that attribute"""
+
+
+class BlockActionDict(TypedDict, total=False):
+    """BlockAction as a plain dict: Block traffic towards application."""
+
+    CustomResponse: WebACLCustomResponseDict
+    """Custom response."""
+
+
+class CaptchaActionDict(TypedDict, total=False):
+    """CaptchaAction as a plain dict: Checks valid token exists with request."""
+
+    CustomRequestHandling: WebACLCustomRequestHandlingDict
+    """Custom request handling."""
+
+
+class ChallengeActionDict(TypedDict, total=False):
+    """ChallengeAction as a plain dict: Checks that the request has a valid token with an unexpired
+    challenge timestamp and, if not, returns a browser challenge to the client."""
+
+    CustomRequestHandling: WebACLCustomRequestHandlingDict
+    """Custom request handling."""
+
+
+class ClientSideActionDict(TypedDict, total=False):
+    """ClientSideAction as a plain dict: Client side action config for AntiDDOS AMR."""
+
+    ExemptUriRegularExpressions: list[RegexDict]
+    """Type: list[RegexDict]."""
+    Sensitivity: Literal["LOW", "MEDIUM", "HIGH"]
+    """Allowed values: 'LOW', 'MEDIUM', 'HIGH'."""
+    UsageOfAction: Required[Literal["ENABLED", "DISABLED"]]
+    """Allowed values: 'ENABLED', 'DISABLED'."""
+
+
+class CookieMatchPatternDict(TypedDict, total=False):
+    """CookieMatchPattern as a plain dict: The pattern to look for in the request cookies."""
+
+    All: dict[str, Any] | str
+    """Type: dict[str, Any] | str."""
+    ExcludedCookies: list[str]
+    """Items: 1 to 199 items. Each item: Pattern: .*\\S.* Length: 1 to 60 characters."""
+    IncludedCookies: list[str]
+    """Items: 1 to 199 items. Each item: Pattern: .*\\S.* Length: 1 to 60 characters."""
+
+
+class CountActionDict(TypedDict, total=False):
+    """CountAction as a plain dict: Allow traffic towards application."""
+
+    CustomRequestHandling: WebACLCustomRequestHandlingDict
+    """Custom request handling."""
+
+
+class CustomHTTPHeaderDict(TypedDict, total=False):
+    """CustomHTTPHeader as a plain dict: HTTP header."""
+
+    Name: Required[str]
+    """HTTP header name."""
+    Value: Required[str]
+    """HTTP header value."""
+
+
+class CustomResponseBodyDict(TypedDict, total=False):
+    """CustomResponseBody as a plain dict: Custom response body."""
+
+    Content: Required[str]
+    """Response content."""
+    ContentType: Required[Literal["TEXT_PLAIN", "TEXT_HTML", "APPLICATION_JSON"]]
+    """Valid values are TEXT_PLAIN, TEXT_HTML, and APPLICATION_JSON."""
+
+
+class DataProtectDict(TypedDict, total=False):
+    """DataProtect as a plain dict."""
+
+    Action: Required[Literal["SUBSTITUTION", "HASH"]]
+    """Allowed values: 'SUBSTITUTION', 'HASH'."""
+    ExcludeRateBasedDetails: bool
+    """Type: bool."""
+    ExcludeRuleMatchDetails: bool
+    """Type: bool."""
+    Field: Required[FieldToProtectDict]
+    """Field in log to protect."""
+
+
+class ExcludedRuleDict(TypedDict, total=False):
+    """ExcludedRule as a plain dict: Excluded Rule in the RuleGroup or ManagedRuleGroup will not be
+    evaluated."""
+
+    Name: Required[str]
+    """Name of the WebACL."""
+
+
+class FieldIdentifierDict(TypedDict, total=False):
+    """FieldIdentifier as a plain dict."""
+
+    Identifier: Required[str]
+    """Pattern: .*\\S.* Length: 1 to 512 characters."""
+
+
+class FieldToProtectDict(TypedDict, total=False):
+    """FieldToProtect as a plain dict: Field in log to protect."""
+
+    FieldKeys: list[str]
+    """List of field keys to protect"""
+    FieldType: Required[
+        Literal["SINGLE_HEADER", "SINGLE_COOKIE", "SINGLE_QUERY_ARGUMENT", "QUERY_STRING", "BODY"]
+    ]
+    """Field type to protect"""
+
+
+class ForwardedIPConfigurationDict(TypedDict, total=False):
+    """ForwardedIPConfiguration as a plain dict."""
+
+    FallbackBehavior: Required[Literal["MATCH", "NO_MATCH"]]
+    """Allowed values: 'MATCH', 'NO_MATCH'."""
+    HeaderName: Required[str]
+    """Pattern: ^[a-zA-Z0-9-]{1,255}$"""
+
+
+class HeaderMatchPatternDict(TypedDict, total=False):
+    """HeaderMatchPattern as a plain dict: The pattern to look for in the request headers."""
+
+    All: dict[str, Any] | str
+    """Type: dict[str, Any] | str."""
+    ExcludedHeaders: list[str]
+    """Items: 1 to 199 items. Each item: Pattern: .*\\S.* Length: 1 to 64 characters."""
+    IncludedHeaders: list[str]
+    """Items: 1 to 199 items. Each item: Pattern: .*\\S.* Length: 1 to 64 characters."""
+
+
+class IPSetForwardedIPConfigurationDict(TypedDict, total=False):
+    """IPSetForwardedIPConfiguration as a plain dict."""
+
+    FallbackBehavior: Required[Literal["MATCH", "NO_MATCH"]]
+    """Allowed values: 'MATCH', 'NO_MATCH'."""
+    HeaderName: Required[str]
+    """Pattern: ^[a-zA-Z0-9-]{1,255}$"""
+    Position: Required[Literal["FIRST", "LAST", "ANY"]]
+    """Allowed values: 'FIRST', 'LAST', 'ANY'."""
+
+
+class JsonMatchPatternDict(TypedDict, total=False):
+    """JsonMatchPattern as a plain dict: The pattern to look for in the JSON body."""
+
+    All: dict[str, Any] | str
+    """Type: dict[str, Any] | str."""
+    IncludedPaths: list[str]
+    """Items: at least 1 items. Each item: Pattern: ^[\\/]+([^~]*(~[01])*){1,512}$"""
+
+
+class LabelDict(TypedDict, total=False):
+    """Label as a plain dict."""
+
+    Name: Required[str]
+    """Name of the Label."""
+
+
+class ManagedRuleGroupConfigDict(TypedDict, total=False):
+    """ManagedRuleGroupConfig as a plain dict: ManagedRuleGroupConfig."""
+
+    AWSManagedRulesACFPRuleSet: WebACLAWSManagedRulesACFPRuleSetDict
+    """Configures how to use the Account creation fraud prevention managed rule group in the web ACL"""
+    AWSManagedRulesATPRuleSet: WebACLAWSManagedRulesATPRuleSetDict
+    """Configures how to use the Account Takeover Prevention managed rule group in the web ACL"""
+    AWSManagedRulesAntiDDoSRuleSet: WebACLAWSManagedRulesAntiDDoSRuleSetDict
+    """Configures how to use the AntiDDOS AWS managed rule group in the web ACL"""
+    AWSManagedRulesBotControlRuleSet: WebACLAWSManagedRulesBotControlRuleSetDict
+    """Configures how to use the Bot Control managed rule group in the web ACL"""
+    LoginPath: str
+    """Pattern: .*\\S.* Length: 1 to 256 characters."""
+    PasswordField: FieldIdentifierDict
+    """Type: FieldIdentifierDict."""
+    PayloadType: Literal["JSON", "FORM_ENCODED"]
+    """Allowed values: 'JSON', 'FORM_ENCODED'."""
+    UsernameField: FieldIdentifierDict
+    """Type: FieldIdentifierDict."""
+
+
+class MonetizeActionDict(TypedDict, total=False):
+    """MonetizeAction as a plain dict: Monetize action for rules."""
+
+    PriceMultiplier: str
+    """The price multiplier for the monetize action."""
+
+
+class PaymentNetworkDict(TypedDict, total=False):
+    """PaymentNetwork as a plain dict: Configuration for a single payment network."""
+
+    Chain: Required[Literal["BASE", "SOLANA", "BASE_SEPOLIA", "SOLANA_DEVNET"]]
+    """The blockchain chain to use."""
+    Prices: Required[list[PriceDict]]
+    """List of price configurations."""
+    WalletAddress: Required[str]
+    """The wallet address for receiving payments."""
+
+
+class PreParseTextTransformationDict(TypedDict, total=False):
+    """PreParseTextTransformation as a plain dict: Text Transformation applied before parsing the
+    query string."""
+
+    Priority: Required[int]
+    """Priority of PreParseTextTransformation being applied."""
+    Type: Required[
+        Literal[
+            "NONE",
+            "URL_DECODE",
+            "URL_DECODE_UNI",
+            "COMBINE_DUPLICATE_QUERY_ARGS_BY_COMMA",
+            "REPLACE_SEMICOLONS_WITH_AMPERSANDS",
+        ]
+    ]
+    """Type of pre-parse text transformation."""
+
+
+class PriceDict(TypedDict, total=False):
+    """Price as a plain dict: A price configuration."""
+
+    Amount: Required[str]
+    """The price amount."""
+    Currency: Required[Literal["USDC"]]
+    """The cryptocurrency to use for payment."""
+
+
+class RateBasedStatementCustomKeyDict(TypedDict, total=False):
+    """RateBasedStatementCustomKey as a plain dict: Specifies a single custom aggregate key for a
+    rate-base rule."""
+
+    ASN: dict[str, Any]
+    """Specifies the request's ASN as an aggregate key for a rate-based rule."""
+    Cookie: RateLimitCookieDict
+    """Specifies a cookie as an aggregate key for a rate-based rule."""
+    ForwardedIP: dict[str, Any] | str
+    """Type: dict[str, Any] | str."""
+    HTTPMethod: dict[str, Any] | str
+    """Type: dict[str, Any] | str."""
+    Header: RateLimitHeaderDict
+    """Specifies a header as an aggregate key for a rate-based rule."""
+    IP: dict[str, Any] | str
+    """Type: dict[str, Any] | str."""
+    JA3Fingerprint: RateLimitJA3FingerprintDict
+    """Specifies the request's JA3 fingerprint as an aggregate key for a rate-based rule."""
+    JA4Fingerprint: RateLimitJA4FingerprintDict
+    """Specifies the request's JA4 fingerprint as an aggregate key for a rate-based rule."""
+    LabelNamespace: RateLimitLabelNamespaceDict
+    """Specifies a label namespace to use as an aggregate key for a rate-based rule."""
+    QueryArgument: RateLimitQueryArgumentDict
+    """Specifies a query argument in the request as an aggregate key for a rate-based rule."""
+    QueryString: RateLimitQueryStringDict
+    """Specifies the request's query string as an aggregate key for a rate-based rule."""
+    UriPath: RateLimitUriPathDict
+    """Specifies the request's URI Path as an aggregate key for a rate-based rule."""
+
+
+class RateLimitCookieDict(TypedDict, total=False):
+    """RateLimitCookie as a plain dict: Specifies a cookie as an aggregate key for a rate-based
+    rule."""
+
+    Name: Required[str]
+    """The name of the cookie to use."""
+    TextTransformations: Required[list[TextTransformationDict]]
+    """Items: at least 1 items."""
+
+
+class RateLimitHeaderDict(TypedDict, total=False):
+    """RateLimitHeader as a plain dict: Specifies a header as an aggregate key for a rate-based
+    rule."""
+
+    Name: Required[str]
+    """The name of the header to use."""
+    TextTransformations: Required[list[TextTransformationDict]]
+    """Items: at least 1 items."""
+
+
+class RateLimitJA3FingerprintDict(TypedDict, total=False):
+    """RateLimitJA3Fingerprint as a plain dict: Specifies the request's JA3 fingerprint as an
+    aggregate key for a rate-based rule."""
+
+    FallbackBehavior: Required[Literal["MATCH", "NO_MATCH"]]
+    """Allowed values: 'MATCH', 'NO_MATCH'."""
+
+
+class RateLimitJA4FingerprintDict(TypedDict, total=False):
+    """RateLimitJA4Fingerprint as a plain dict: Specifies the request's JA4 fingerprint as an
+    aggregate key for a rate-based rule."""
+
+    FallbackBehavior: Required[Literal["MATCH", "NO_MATCH"]]
+    """Allowed values: 'MATCH', 'NO_MATCH'."""
+
+
+class RateLimitLabelNamespaceDict(TypedDict, total=False):
+    """RateLimitLabelNamespace as a plain dict: Specifies a label namespace to use as an aggregate
+    key for a rate-based rule."""
+
+    Namespace: Required[str]
+    """The namespace to use for aggregation."""
+
+
+class RateLimitQueryArgumentDict(TypedDict, total=False):
+    """RateLimitQueryArgument as a plain dict: Specifies a query argument in the request as an
+    aggregate key for a rate-based rule."""
+
+    Name: Required[str]
+    """The name of the query argument to use."""
+    TextTransformations: Required[list[TextTransformationDict]]
+    """Items: at least 1 items."""
+
+
+class RateLimitQueryStringDict(TypedDict, total=False):
+    """RateLimitQueryString as a plain dict: Specifies the request's query string as an aggregate
+    key for a rate-based rule."""
+
+    TextTransformations: Required[list[TextTransformationDict]]
+    """Items: at least 1 items."""
+
+
+class RateLimitUriPathDict(TypedDict, total=False):
+    """RateLimitUriPath as a plain dict: Specifies the request's URI Path as an aggregate key for a
+    rate-based rule."""
+
+    TextTransformations: Required[list[TextTransformationDict]]
+    """Items: at least 1 items."""
+
+
+class RegexDict(TypedDict, total=False):
+    """Regex as a plain dict: Regex"""
+
+    RegexString: str
+    """Length: 1 to 512 characters."""
+
+
+class RequestBodyAssociatedResourceTypeConfigDict(TypedDict, total=False):
+    """RequestBodyAssociatedResourceTypeConfig as a plain dict: Configures the inspection size in
+    the request body."""
+
+    DefaultSizeInspectionLimit: Required[Literal["KB_16", "KB_32", "KB_48", "KB_64"]]
+    """Allowed values: 'KB_16', 'KB_32', 'KB_48', 'KB_64'."""
+
+
+class RequestInspectionACFPDict(TypedDict, total=False):
+    """RequestInspectionACFP as a plain dict: Configures the inspection of sign-up requests"""
+
+    AddressFields: list[FieldIdentifierDict]
+    """Type: list[FieldIdentifierDict]."""
+    EmailField: FieldIdentifierDict
+    """Type: FieldIdentifierDict."""
+    PasswordField: FieldIdentifierDict
+    """Type: FieldIdentifierDict."""
+    PayloadType: Required[Literal["JSON", "FORM_ENCODED"]]
+    """Allowed values: 'JSON', 'FORM_ENCODED'."""
+    PhoneNumberFields: list[FieldIdentifierDict]
+    """Type: list[FieldIdentifierDict]."""
+    UsernameField: FieldIdentifierDict
+    """Type: FieldIdentifierDict."""
+
+
+class ResponseInspectionBodyContainsDict(TypedDict, total=False):
+    """ResponseInspectionBodyContains as a plain dict: Response body contents that indicate success
+    or failure of a login request"""
+
+    FailureStrings: Required[list[str]]
+    """Items: 1 to 5 items. Each item: Pattern: .*\\S.* Length: 1 to 100 characters."""
+    SuccessStrings: Required[list[str]]
+    """Items: 1 to 5 items. Each item: Pattern: .*\\S.* Length: 1 to 100 characters."""
+
+
+class ResponseInspectionHeaderDict(TypedDict, total=False):
+    """ResponseInspectionHeader as a plain dict: Response headers that indicate success or failure
+    of a login request"""
+
+    FailureValues: Required[list[str]]
+    """Items: 1 to 3 items. Each item: Pattern: .*\\S.* Length: 1 to 100 characters."""
+    Name: Required[str]
+    """Pattern: .*\\S.* Length: 1 to 200 characters."""
+    SuccessValues: Required[list[str]]
+    """Items: 1 to 3 items. Each item: Pattern: .*\\S.* Length: 1 to 100 characters."""
+
+
+class ResponseInspectionJsonDict(TypedDict, total=False):
+    """ResponseInspectionJson as a plain dict: Response JSON that indicate success or failure of a
+    login request"""
+
+    FailureValues: Required[list[str]]
+    """Items: 1 to 5 items. Each item: Pattern: .*\\S.* Length: 1 to 100 characters."""
+    Identifier: Required[str]
+    """Pattern: .*\\S.* Length: 1 to 512 characters."""
+    SuccessValues: Required[list[str]]
+    """Items: 1 to 5 items. Each item: Pattern: .*\\S.* Length: 1 to 100 characters."""
+
+
+class ResponseInspectionStatusCodeDict(TypedDict, total=False):
+    """ResponseInspectionStatusCode as a plain dict: Response status codes that indicate success or
+    failure of a login request"""
+
+    FailureCodes: Required[list[int]]
+    """Items: 1 to 10 items. Each item: Length: 0 to 999 characters. Range: 0 to 999 (inclusive)."""
+    SuccessCodes: Required[list[int]]
+    """Items: 1 to 10 items. Each item: Length: 0 to 999 characters. Range: 0 to 999 (inclusive)."""
+
+
+class RuleDict(TypedDict, total=False):
+    """Rule as a plain dict: Rule of WebACL that contains condition and action."""
+
+    Action: RuleActionDict
+    """Action taken when Rule matches its condition."""
+    CaptchaConfig: WebACLCaptchaConfigDict
+    """Type: WebACLCaptchaConfigDict."""
+    ChallengeConfig: WebACLChallengeConfigDict
+    """Type: WebACLChallengeConfigDict."""
+    Name: Required[str]
+    """Name of the WebACL."""
+    OverrideAction: WebACLOverrideActionDict
+    """Override a RuleGroup or ManagedRuleGroup behavior. This can only be applied to Rule that has
+    RuleGroupReferenceStatement or ManagedRuleGroupReferenceStatement."""
+    Priority: Required[int]
+    """Priority of the Rule, Rules get evaluated from lower to higher priority."""
+    RuleLabels: list[LabelDict]
+    """Collection of Rule Labels."""
+    Statement: Required[WebACLStatementDict]
+    """First level statement that contains conditions, such as ByteMatch, SizeConstraint, etc"""
+    VisibilityConfig: Required[WebACLVisibilityConfigDict]
+    """Visibility Metric of the WebACL."""
+
+
+class RuleActionDict(TypedDict, total=False):
+    """RuleAction as a plain dict: Action taken when Rule matches its condition."""
+
+    Allow: AllowActionDict
+    """Allow traffic towards application."""
+    Block: BlockActionDict
+    """Block traffic towards application."""
+    Captcha: CaptchaActionDict
+    """Checks valid token exists with request."""
+    Challenge: ChallengeActionDict
+    """Checks that the request has a valid token with an unexpired challenge timestamp and, if not,
+    returns a browser challenge to the client."""
+    Count: CountActionDict
+    """Allow traffic towards application."""
+    Monetize: MonetizeActionDict
+    """Monetize action for rules."""
+
+
+class RuleActionOverrideDict(TypedDict, total=False):
+    """RuleActionOverride as a plain dict: Action override for rules in the rule group."""
+
+    ActionToUse: Required[RuleActionDict]
+    """Action taken when Rule matches its condition."""
+    Name: Required[str]
+    """Name of the WebACL."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: str
+    """Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 1 to 128 characters."""
+    Value: str
+    """Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 0 to 256 characters."""
+
+
+class TextTransformationDict(TypedDict, total=False):
+    """TextTransformation as a plain dict: Text Transformation on the Search String before match."""
+
+    Priority: Required[int]
+    """Priority of Rule being evaluated."""
+    Type: Required[
+        Literal[
+            "NONE",
+            "COMPRESS_WHITE_SPACE",
+            "HTML_ENTITY_DECODE",
+            "LOWERCASE",
+            "CMD_LINE",
+            "URL_DECODE",
+            "BASE64_DECODE",
+            "HEX_DECODE",
+            "MD5",
+            "REPLACE_COMMENTS",
+            "ESCAPE_SEQ_DECODE",
+            "SQL_HEX_DECODE",
+            "CSS_DECODE",
+            "JS_DECODE",
+            "NORMALIZE_PATH",
+            "NORMALIZE_PATH_WIN",
+            "REMOVE_NULLS",
+            "REPLACE_NULLS",
+            "BASE64_DECODE_EXT",
+            "URL_DECODE_UNI",
+            "UTF8_TO_UNICODE",
+            "REMOVE_WHITESPACE",
+            "TRIM",
+            "TRIM_LEFT",
+            "TRIM_RIGHT",
+            "REMOVE_COMMENTS_CHAR",
+            "UPPERCASE",
+            "CMD_LINE_WIN",
+            "CMD_LINE_UNIX",
+            "JS_DECODE_EXT",
+            "SHA256",
+        ]
+    ]
+    """Type of text transformation."""
+
+
+class WebACLAWSManagedRulesACFPRuleSetDict(TypedDict, total=False):
+    """WebACLAWSManagedRulesACFPRuleSet as a plain dict: Configures how to use the Account creation
+    fraud prevention managed rule group in the web ACL"""
+
+    CreationPath: Required[str]
+    """Pattern: \\S Length: 1 to 256 characters."""
+    EnableRegexInPath: bool
+    """Type: bool."""
+    RegistrationPagePath: Required[str]
+    """Pattern: \\S Length: 1 to 256 characters."""
+    RequestInspection: Required[RequestInspectionACFPDict]
+    """Configures the inspection of sign-up requests"""
+    ResponseInspection: WebACLResponseInspectionDict
+    """Configures the inspection of login responses"""
+
+
+class WebACLAWSManagedRulesATPRuleSetDict(TypedDict, total=False):
+    """WebACLAWSManagedRulesATPRuleSet as a plain dict: Configures how to use the Account Takeover
+    Prevention managed rule group in the web ACL"""
+
+    EnableRegexInPath: bool
+    """Type: bool."""
+    LoginPath: Required[str]
+    """Type: str."""
+    RequestInspection: WebACLRequestInspectionDict
+    """Configures the inspection of login requests"""
+    ResponseInspection: WebACLResponseInspectionDict
+    """Configures the inspection of login responses"""
+
+
+class WebACLAWSManagedRulesAntiDDoSRuleSetDict(TypedDict, total=False):
+    """WebACLAWSManagedRulesAntiDDoSRuleSet as a plain dict: Configures how to use the AntiDDOS AWS
+    managed rule group in the web ACL"""
+
+    ClientSideActionConfig: Required[WebACLClientSideActionConfigDict]
+    """Client side action config for AntiDDOS AMR."""
+    SensitivityToBlock: Literal["LOW", "MEDIUM", "HIGH"]
+    """Allowed values: 'LOW', 'MEDIUM', 'HIGH'."""
+
+
+class WebACLAWSManagedRulesBotControlRuleSetDict(TypedDict, total=False):
+    """WebACLAWSManagedRulesBotControlRuleSet as a plain dict: Configures how to use the Bot Control
+    managed rule group in the web ACL"""
+
+    EnableMachineLearning: bool
+    """Type: bool."""
+    InspectionLevel: Required[Literal["COMMON", "TARGETED"]]
+    """Allowed values: 'COMMON', 'TARGETED'."""
+
+
+class WebACLAndStatementDict(TypedDict, total=False):
+    """WebACLAndStatement as a plain dict."""
+
+    Statements: Required[list[WebACLStatementDict]]
+    """Type: list[WebACLStatementDict]."""
+
+
+class WebACLApplicationConfigDict(TypedDict, total=False):
+    """WebACLApplicationConfig as a plain dict: Configures the ability for the WAF; console to store
+    and retrieve application attributes during the webacl; creation process. Application attributes
+    help WAF; give recommendations for protection packs."""
+
+    Attributes: Required[list[ApplicationAttributeDict]]
+    """Contains the attribute name and a list of values for that attribute."""
+
+
+class WebACLAsnMatchStatementDict(TypedDict, total=False):
+    """WebACLAsnMatchStatement as a plain dict."""
+
+    AsnList: list[int]
+    """Items: 1 to 100 items. Each item: Range: 0 to 4294967295 (inclusive)."""
+    ForwardedIPConfig: ForwardedIPConfigurationDict
+    """Type: ForwardedIPConfigurationDict."""
+
+
+class WebACLAssociationConfigDict(TypedDict, total=False):
+    """WebACLAssociationConfig as a plain dict: AssociationConfig for body inspection"""
+
+    RequestBody: dict[str, RequestBodyAssociatedResourceTypeConfigDict]
+    """Map of AssociatedResourceType and RequestBodyAssociatedResourceTypeConfig"""
+
+
+class WebACLBodyDict(TypedDict, total=False):
+    """WebACLBody as a plain dict: The body of a web request. This immediately follows the request
+    headers."""
+
+    OversizeHandling: Literal["CONTINUE", "MATCH", "NO_MATCH"]
+    """Handling of requests containing oversize fields"""
+
+
+class WebACLByteMatchStatementDict(TypedDict, total=False):
+    """WebACLByteMatchStatement as a plain dict: Byte Match statement."""
+
+    FieldToMatch: Required[WebACLFieldToMatchDict]
+    """Field of the request to match."""
+    PositionalConstraint: Required[
+        Literal["EXACTLY", "STARTS_WITH", "ENDS_WITH", "CONTAINS", "CONTAINS_WORD"]
+    ]
+    """Position of the evaluation in the FieldToMatch of request."""
+    PreParseTextTransformations: list[PreParseTextTransformationDict]
+    """Type: list[PreParseTextTransformationDict]."""
+    SearchString: str
+    """String that is searched to find a match."""
+    SearchStringBase64: str
+    """Base64 encoded string that is searched to find a match."""
+    TextTransformations: Required[list[TextTransformationDict]]
+    """Items: at least 1 items."""
+
+
+class WebACLCaptchaConfigDict(TypedDict, total=False):
+    """WebACLCaptchaConfig as a plain dict."""
+
+    ImmunityTimeProperty: WebACLImmunityTimePropertyDict
+    """Type: WebACLImmunityTimePropertyDict."""
+
+
+class WebACLChallengeConfigDict(TypedDict, total=False):
+    """WebACLChallengeConfig as a plain dict."""
+
+    ImmunityTimeProperty: WebACLImmunityTimePropertyDict
+    """Type: WebACLImmunityTimePropertyDict."""
+
+
+class WebACLClientSideActionConfigDict(TypedDict, total=False):
+    """WebACLClientSideActionConfig as a plain dict: Client side action config for AntiDDOS AMR."""
+
+    Challenge: Required[ClientSideActionDict]
+    """Client side action config for AntiDDOS AMR."""
+
+
+class WebACLCookiesDict(TypedDict, total=False):
+    """WebACLCookies as a plain dict: Includes cookies of a web request."""
+
+    MatchPattern: Required[CookieMatchPatternDict]
+    """The pattern to look for in the request cookies."""
+    MatchScope: Required[Literal["ALL", "KEY", "VALUE"]]
+    """The parts of the request to match against using the MatchPattern."""
+    OversizeHandling: Required[Literal["CONTINUE", "MATCH", "NO_MATCH"]]
+    """Handling of requests containing oversize fields"""
+
+
+class WebACLCryptoConfigDict(TypedDict, total=False):
+    """WebACLCryptoConfig as a plain dict: Configures cryptocurrency payment settings."""
+
+    PaymentNetworks: Required[list[PaymentNetworkDict]]
+    """List of payment network configurations."""
+
+
+class WebACLCustomRequestHandlingDict(TypedDict, total=False):
+    """WebACLCustomRequestHandling as a plain dict: Custom request handling."""
+
+    InsertHeaders: Required[list[CustomHTTPHeaderDict]]
+    """Collection of HTTP headers."""
+
+
+class WebACLCustomResponseDict(TypedDict, total=False):
+    """WebACLCustomResponse as a plain dict: Custom response."""
+
+    CustomResponseBodyKey: str
+    """Custom response body key."""
+    ResponseCode: Required[int]
+    """Custom response code."""
+    ResponseHeaders: list[CustomHTTPHeaderDict]
+    """Collection of HTTP headers."""
+
+
+class WebACLDataProtectionConfigDict(TypedDict, total=False):
+    """WebACLDataProtectionConfig as a plain dict."""
+
+    DataProtections: Required[list[DataProtectDict]]
+    """Items: 1 to 26 items."""
+
+
+class WebACLDefaultActionDict(TypedDict, total=False):
+    """WebACLDefaultAction as a plain dict: Default Action WebACL will take against ingress traffic
+    when there is no matching Rule."""
+
+    Allow: AllowActionDict
+    """Allow traffic towards application."""
+    Block: BlockActionDict
+    """Block traffic towards application."""
+
+
+class WebACLFieldToMatchDict(TypedDict, total=False):
+    """WebACLFieldToMatch as a plain dict: Field of the request to match."""
+
+    AllQueryArguments: dict[str, Any] | str
+    """Type: dict[str, Any] | str."""
+    Body: WebACLBodyDict
+    """The body of a web request. This immediately follows the request headers."""
+    Cookies: WebACLCookiesDict
+    """Includes cookies of a web request."""
+    HeaderOrder: WebACLHeaderOrderDict
+    """The string containing the list of a web request's header names, ordered as they appear in the
+    web request, separated by colons."""
+    Headers: WebACLHeadersDict
+    """Includes headers of a web request."""
+    JA3Fingerprint: WebACLJA3FingerprintDict
+    """Includes the JA3 fingerprint of a web request."""
+    JA4Fingerprint: WebACLJA4FingerprintDict
+    """Includes the JA4 fingerprint of a web request."""
+    JsonBody: WebACLJsonBodyDict
+    """Inspect the request body as JSON. The request body immediately follows the request headers."""
+    Method: dict[str, Any] | str
+    """Type: dict[str, Any] | str."""
+    QueryString: dict[str, Any] | str
+    """Type: dict[str, Any] | str."""
+    SingleHeader: WebACLFieldToMatchSingleHeaderDict
+    """Type: WebACLFieldToMatchSingleHeaderDict."""
+    SingleQueryArgument: WebACLFieldToMatchSingleQueryArgumentDict
+    """One query argument in a web request, identified by name, for example UserName or SalesRegion.
+    The name can be up to 30 characters long and isn't case sensitive."""
+    UriFragment: WebACLUriFragmentDict
+    """The path component of the URI Fragment. This is the part of a web request that identifies a
+    fragment uri, for example, /abcd#introduction"""
+    UriPath: dict[str, Any] | str
+    """Type: dict[str, Any] | str."""
+
+
+class WebACLFieldToMatchSingleHeaderDict(TypedDict, total=False):
+    """WebACLFieldToMatchSingleHeader as a plain dict."""
+
+    Name: Required[str]
+    """Pattern: \\S Length: 1 to 64 characters."""
+
+
+class WebACLFieldToMatchSingleQueryArgumentDict(TypedDict, total=False):
+    """WebACLFieldToMatchSingleQueryArgument as a plain dict: One query argument in a web request,
+    identified by name, for example UserName or SalesRegion. The name can be up to 30 characters
+    long and isn't case sensitive."""
+
+    Name: Required[str]
+    """Pattern: \\S Length: 1 to 64 characters."""
+
+
+class WebACLGeoMatchStatementDict(TypedDict, total=False):
+    """WebACLGeoMatchStatement as a plain dict."""
+
+    CountryCodes: list[
+        Literal[
+            "AD",
+            "AE",
+            "AF",
+            "AG",
+            "AI",
+            "AL",
+            "AM",
+            "AO",
+            "AQ",
+            "AR",
+            "AS",
+            "AT",
+            "AU",
+            "AW",
+            "AX",
+            "AZ",
+            "BA",
+            "BB",
+            "BD",
+            "BE",
+            "BF",
+            "BG",
+            "BH",
+            "BI",
+            "BJ",
+            "BL",
+            "BM",
+            "BN",
+            "BO",
+            "BQ",
+            "BR",
+            "BS",
+            "BT",
+            "BV",
+            "BW",
+            "BY",
+            "BZ",
+            "CA",
+            "CC",
+            "CD",
+            "CF",
+            "CG",
+            "CH",
+            "CI",
+            "CK",
+            "CL",
+            "CM",
+            "CN",
+            "CO",
+            "CR",
+            "CU",
+            "CV",
+            "CW",
+            "CX",
+            "CY",
+            "CZ",
+            "DE",
+            "DJ",
+            "DK",
+            "DM",
+            "DO",
+            "DZ",
+            "EC",
+            "EE",
+            "EG",
+            "EH",
+            "ER",
+            "ES",
+            "ET",
+            "FI",
+            "FJ",
+            "FK",
+            "FM",
+            "FO",
+            "FR",
+            "GA",
+            "GB",
+            "GD",
+            "GE",
+            "GF",
+            "GG",
+            "GH",
+            "GI",
+            "GL",
+            "GM",
+            "GN",
+            "GP",
+            "GQ",
+            "GR",
+            "GS",
+            "GT",
+            "GU",
+            "GW",
+            "GY",
+            "HK",
+            "HM",
+            "HN",
+            "HR",
+            "HT",
+            "HU",
+            "ID",
+            "IE",
+            "IL",
+            "IM",
+            "IN",
+            "IO",
+            "IQ",
+            "IR",
+            "IS",
+            "IT",
+            "JE",
+            "JM",
+            "JO",
+            "JP",
+            "KE",
+            "KG",
+            "KH",
+            "KI",
+            "KM",
+            "KN",
+            "KP",
+            "KR",
+            "KW",
+            "KY",
+            "KZ",
+            "LA",
+            "LB",
+            "LC",
+            "LI",
+            "LK",
+            "LR",
+            "LS",
+            "LT",
+            "LU",
+            "LV",
+            "LY",
+            "MA",
+            "MC",
+            "MD",
+            "ME",
+            "MF",
+            "MG",
+            "MH",
+            "MK",
+            "ML",
+            "MM",
+            "MN",
+            "MO",
+            "MP",
+            "MQ",
+            "MR",
+            "MS",
+            "MT",
+            "MU",
+            "MV",
+            "MW",
+            "MX",
+            "MY",
+            "MZ",
+            "NA",
+            "NC",
+            "NE",
+            "NF",
+            "NG",
+            "NI",
+            "NL",
+            "NO",
+            "NP",
+            "NR",
+            "NU",
+            "NZ",
+            "OM",
+            "PA",
+            "PE",
+            "PF",
+            "PG",
+            "PH",
+            "PK",
+            "PL",
+            "PM",
+            "PN",
+            "PR",
+            "PS",
+            "PT",
+            "PW",
+            "PY",
+            "QA",
+            "RE",
+            "RO",
+            "RS",
+            "RU",
+            "RW",
+            "SA",
+            "SB",
+            "SC",
+            "SD",
+            "SE",
+            "SG",
+            "SH",
+            "SI",
+            "SJ",
+            "SK",
+            "SL",
+            "SM",
+            "SN",
+            "SO",
+            "SR",
+            "SS",
+            "ST",
+            "SV",
+            "SX",
+            "SY",
+            "SZ",
+            "TC",
+            "TD",
+            "TF",
+            "TG",
+            "TH",
+            "TJ",
+            "TK",
+            "TL",
+            "TM",
+            "TN",
+            "TO",
+            "TR",
+            "TT",
+            "TV",
+            "TW",
+            "TZ",
+            "UA",
+            "UG",
+            "UM",
+            "US",
+            "UY",
+            "UZ",
+            "VA",
+            "VC",
+            "VE",
+            "VG",
+            "VI",
+            "VN",
+            "VU",
+            "WF",
+            "WS",
+            "XK",
+            "YE",
+            "YT",
+            "ZA",
+            "ZM",
+            "ZW",
+        ]
+    ]
+    """Items: at least 1 items. Each item: Allowed values: 'AD', 'AE', 'AF', 'AG', 'AI', 'AL', 'AM',
+    'AO', 'AQ', 'AR', 'AS', 'AT' (and 238 more). Length: 1 to 2 characters."""
+    ForwardedIPConfig: ForwardedIPConfigurationDict
+    """Type: ForwardedIPConfigurationDict."""
+
+
+class WebACLHeaderOrderDict(TypedDict, total=False):
+    """WebACLHeaderOrder as a plain dict: The string containing the list of a web request's header
+    names, ordered as they appear in the web request, separated by colons."""
+
+    OversizeHandling: Required[Literal["CONTINUE", "MATCH", "NO_MATCH"]]
+    """Handling of requests containing oversize fields"""
+
+
+class WebACLHeadersDict(TypedDict, total=False):
+    """WebACLHeaders as a plain dict: Includes headers of a web request."""
+
+    MatchPattern: Required[HeaderMatchPatternDict]
+    """The pattern to look for in the request headers."""
+    MatchScope: Required[Literal["ALL", "KEY", "VALUE"]]
+    """The parts of the request to match against using the MatchPattern."""
+    OversizeHandling: Required[Literal["CONTINUE", "MATCH", "NO_MATCH"]]
+    """Handling of requests containing oversize fields"""
+
+
+class WebACLIPSetReferenceStatementDict(TypedDict, total=False):
+    """WebACLIPSetReferenceStatement as a plain dict."""
+
+    Arn: Required[str]
+    """ARN of the WAF entity."""
+    IPSetForwardedIPConfig: IPSetForwardedIPConfigurationDict
+    """Type: IPSetForwardedIPConfigurationDict."""
+
+
+class WebACLImmunityTimePropertyDict(TypedDict, total=False):
+    """WebACLImmunityTimeProperty as a plain dict."""
+
+    ImmunityTime: Required[int]
+    """Range: 60 to 259200 (inclusive)."""
+
+
+class WebACLJA3FingerprintDict(TypedDict, total=False):
+    """WebACLJA3Fingerprint as a plain dict: Includes the JA3 fingerprint of a web request."""
+
+    FallbackBehavior: Required[Literal["MATCH", "NO_MATCH"]]
+    """Allowed values: 'MATCH', 'NO_MATCH'."""
+
+
+class WebACLJA4FingerprintDict(TypedDict, total=False):
+    """WebACLJA4Fingerprint as a plain dict: Includes the JA4 fingerprint of a web request."""
+
+    FallbackBehavior: Required[Literal["MATCH", "NO_MATCH"]]
+    """Allowed values: 'MATCH', 'NO_MATCH'."""
+
+
+class WebACLJsonBodyDict(TypedDict, total=False):
+    """WebACLJsonBody as a plain dict: Inspect the request body as JSON. The request body
+    immediately follows the request headers."""
+
+    InvalidFallbackBehavior: Literal["MATCH", "NO_MATCH", "EVALUATE_AS_STRING"]
+    """The inspection behavior to fall back to if the JSON in the request body is invalid."""
+    MatchPattern: Required[JsonMatchPatternDict]
+    """The pattern to look for in the JSON body."""
+    MatchScope: Required[Literal["ALL", "KEY", "VALUE"]]
+    """The parts of the JSON to match against using the MatchPattern."""
+    OversizeHandling: Literal["CONTINUE", "MATCH", "NO_MATCH"]
+    """Handling of requests containing oversize fields"""
+
+
+class WebACLLabelMatchStatementDict(TypedDict, total=False):
+    """WebACLLabelMatchStatement as a plain dict."""
+
+    Key: Required[str]
+    """Pattern: ^[0-9A-Za-z_:-]{1,1024}$"""
+    Scope: Required[Literal["LABEL", "NAMESPACE"]]
+    """Allowed values: 'LABEL', 'NAMESPACE'."""
+
+
+class WebACLManagedRuleGroupStatementDict(TypedDict, total=False):
+    """WebACLManagedRuleGroupStatement as a plain dict."""
+
+    ExcludedRules: list[ExcludedRuleDict]
+    """Items: 0 to 100 items."""
+    ManagedRuleGroupConfigs: list[ManagedRuleGroupConfigDict]
+    """Collection of ManagedRuleGroupConfig."""
+    Name: Required[str]
+    """Name of the WebACL."""
+    RuleActionOverrides: list[RuleActionOverrideDict]
+    """Action overrides for rules in the rule group."""
+    ScopeDownStatement: WebACLStatementDict
+    """First level statement that contains conditions, such as ByteMatch, SizeConstraint, etc"""
+    VendorName: Required[str]
+    """Pattern: \\S Length: 1 to 128 characters."""
+    Version: str
+    """Pattern: ^[\\w#:\\.\\-/]+$ Length: 1 to 64 characters."""
+
+
+class WebACLMonetizationConfigDict(TypedDict, total=False):
+    """WebACLMonetizationConfig as a plain dict: Configures monetization for the web ACL or rule
+    group."""
+
+    CryptoConfig: WebACLCryptoConfigDict
+    """Configures cryptocurrency payment settings."""
+    CurrencyMode: Literal["REAL", "TEST"]
+    """The currency mode for monetization. Use REAL for production payments and TEST for testing
+    with testnet currencies."""
+
+
+class WebACLNotStatementDict(TypedDict, total=False):
+    """WebACLNotStatement as a plain dict."""
+
+    Statement: Required[WebACLStatementDict]
+    """First level statement that contains conditions, such as ByteMatch, SizeConstraint, etc"""
+
+
+class WebACLOnSourceDDoSProtectionConfigDict(TypedDict, total=False):
+    """WebACLOnSourceDDoSProtectionConfig as a plain dict: Configures the options for on-source DDoS
+    protection provided by supported resource type."""
+
+    ALBLowReputationMode: Required[Literal["ACTIVE_UNDER_DDOS", "ALWAYS_ON"]]
+    """Allowed values: 'ACTIVE_UNDER_DDOS', 'ALWAYS_ON'."""
+
+
+class WebACLOrStatementDict(TypedDict, total=False):
+    """WebACLOrStatement as a plain dict."""
+
+    Statements: Required[list[WebACLStatementDict]]
+    """Type: list[WebACLStatementDict]."""
+
+
+# WebACLOverrideAction as a plain dict: Override a RuleGroup or ManagedRuleGroup behavior. This can only be applied to Rule that has RuleGroupReferenceStatement or ManagedRuleGroupReferenceStatement.
+# Functional form: some keys are not Python identifiers.
+# Count: Type: dict[str, Any] | str.
+# None: Type: dict[str, Any] | str.
 WebACLOverrideActionDict = TypedDict(
     "WebACLOverrideActionDict",
     {
@@ -1205,181 +1588,205 @@ WebACLOverrideActionDict = TypedDict(
     total=False,
 )
 
-WebACLRateBasedStatementDict = TypedDict(
-    "WebACLRateBasedStatementDict",
-    {
-        "AggregateKeyType": "Required[Literal['CONSTANT', 'IP', 'FORWARDED_IP', 'CUSTOM_KEYS']]",
-        "CustomKeys": "list[RateBasedStatementCustomKeyDict]",
-        "EvaluationWindowSec": "Literal[60, 120, 300, 600]",
-        "ForwardedIPConfig": "ForwardedIPConfigurationDict",
-        "Limit": "Required[int]",
-        "ScopeDownStatement": "WebACLStatementDict",
-    },
-    total=False,
-)
 
-WebACLRegexMatchStatementDict = TypedDict(
-    "WebACLRegexMatchStatementDict",
-    {
-        "FieldToMatch": "Required[WebACLFieldToMatchDict]",
-        "PreParseTextTransformations": "list[PreParseTextTransformationDict]",
-        "RegexString": "Required[str]",
-        "TextTransformations": "Required[list[TextTransformationDict]]",
-    },
-    total=False,
-)
+class WebACLRateBasedStatementDict(TypedDict, total=False):
+    """WebACLRateBasedStatement as a plain dict."""
 
-WebACLRegexPatternSetReferenceStatementDict = TypedDict(
-    "WebACLRegexPatternSetReferenceStatementDict",
-    {
-        "Arn": "Required[str]",
-        "FieldToMatch": "Required[WebACLFieldToMatchDict]",
-        "PreParseTextTransformations": "list[PreParseTextTransformationDict]",
-        "TextTransformations": "Required[list[TextTransformationDict]]",
-    },
-    total=False,
-)
+    AggregateKeyType: Required[Literal["CONSTANT", "IP", "FORWARDED_IP", "CUSTOM_KEYS"]]
+    """Allowed values: 'CONSTANT', 'IP', 'FORWARDED_IP', 'CUSTOM_KEYS'."""
+    CustomKeys: list[RateBasedStatementCustomKeyDict]
+    """Specifies the aggregate keys to use in a rate-base rule."""
+    EvaluationWindowSec: Literal[60, 120, 300, 600]
+    """Allowed values: 60, 120, 300, 600."""
+    ForwardedIPConfig: ForwardedIPConfigurationDict
+    """Type: ForwardedIPConfigurationDict."""
+    Limit: Required[int]
+    """Range: 10 to 2000000000 (inclusive)."""
+    ScopeDownStatement: WebACLStatementDict
+    """First level statement that contains conditions, such as ByteMatch, SizeConstraint, etc"""
 
-WebACLRequestInspectionDict = TypedDict(
-    "WebACLRequestInspectionDict",
-    {
-        "PasswordField": "Required[FieldIdentifierDict]",
-        "PayloadType": "Required[Literal['JSON', 'FORM_ENCODED']]",
-        "UsernameField": "Required[FieldIdentifierDict]",
-    },
-    total=False,
-)
 
-WebACLResponseInspectionDict = TypedDict(
-    "WebACLResponseInspectionDict",
-    {
-        "BodyContains": "ResponseInspectionBodyContainsDict",
-        "Header": "ResponseInspectionHeaderDict",
-        "Json": "ResponseInspectionJsonDict",
-        "StatusCode": "ResponseInspectionStatusCodeDict",
-    },
-    total=False,
-)
+class WebACLRegexMatchStatementDict(TypedDict, total=False):
+    """WebACLRegexMatchStatement as a plain dict."""
 
-WebACLRuleGroupReferenceStatementDict = TypedDict(
-    "WebACLRuleGroupReferenceStatementDict",
-    {
-        "Arn": "Required[str]",
-        "ExcludedRules": "list[ExcludedRuleDict]",
-        "RuleActionOverrides": "list[RuleActionOverrideDict]",
-    },
-    total=False,
-)
+    FieldToMatch: Required[WebACLFieldToMatchDict]
+    """Field of the request to match."""
+    PreParseTextTransformations: list[PreParseTextTransformationDict]
+    """Type: list[PreParseTextTransformationDict]."""
+    RegexString: Required[str]
+    """Length: 1 to 512 characters."""
+    TextTransformations: Required[list[TextTransformationDict]]
+    """Items: at least 1 items."""
 
-WebACLSingleHeaderDict = TypedDict(
-    "WebACLSingleHeaderDict",
-    {
-        "Name": "str",
-    },
-    total=False,
-)
 
-WebACLSingleQueryArgumentDict = TypedDict(
-    "WebACLSingleQueryArgumentDict",
-    {
-        "Name": "str",
-    },
-    total=False,
-)
+class WebACLRegexPatternSetReferenceStatementDict(TypedDict, total=False):
+    """WebACLRegexPatternSetReferenceStatement as a plain dict."""
 
-WebACLSizeConstraintStatementDict = TypedDict(
-    "WebACLSizeConstraintStatementDict",
-    {
-        "ComparisonOperator": "Required[Literal['EQ', 'NE', 'LE', 'LT', 'GE', 'GT']]",
-        "FieldToMatch": "Required[WebACLFieldToMatchDict]",
-        "PreParseTextTransformations": "list[PreParseTextTransformationDict]",
-        "Size": "Required[float]",
-        "TextTransformations": "Required[list[TextTransformationDict]]",
-    },
-    total=False,
-)
+    Arn: Required[str]
+    """ARN of the WAF entity."""
+    FieldToMatch: Required[WebACLFieldToMatchDict]
+    """Field of the request to match."""
+    PreParseTextTransformations: list[PreParseTextTransformationDict]
+    """Type: list[PreParseTextTransformationDict]."""
+    TextTransformations: Required[list[TextTransformationDict]]
+    """Items: at least 1 items."""
 
-WebACLSqliMatchStatementDict = TypedDict(
-    "WebACLSqliMatchStatementDict",
-    {
-        "FieldToMatch": "Required[WebACLFieldToMatchDict]",
-        "PreParseTextTransformations": "list[PreParseTextTransformationDict]",
-        "SensitivityLevel": "Literal['LOW', 'HIGH']",
-        "TextTransformations": "Required[list[TextTransformationDict]]",
-    },
-    total=False,
-)
 
-WebACLStatementDict = TypedDict(
-    "WebACLStatementDict",
-    {
-        "AndStatement": "WebACLAndStatementDict",
-        "AsnMatchStatement": "WebACLAsnMatchStatementDict",
-        "ByteMatchStatement": "WebACLByteMatchStatementDict",
-        "GeoMatchStatement": "WebACLGeoMatchStatementDict",
-        "IPSetReferenceStatement": "WebACLIPSetReferenceStatementDict",
-        "LabelMatchStatement": "WebACLLabelMatchStatementDict",
-        "ManagedRuleGroupStatement": "WebACLManagedRuleGroupStatementDict",
-        "NotStatement": "WebACLNotStatementDict",
-        "OrStatement": "WebACLOrStatementDict",
-        "RateBasedStatement": "WebACLRateBasedStatementDict",
-        "RegexMatchStatement": "WebACLRegexMatchStatementDict",
-        "RegexPatternSetReferenceStatement": "WebACLRegexPatternSetReferenceStatementDict",
-        "RuleGroupReferenceStatement": "WebACLRuleGroupReferenceStatementDict",
-        "SizeConstraintStatement": "WebACLSizeConstraintStatementDict",
-        "SqliMatchStatement": "WebACLSqliMatchStatementDict",
-        "XssMatchStatement": "WebACLXssMatchStatementDict",
-    },
-    total=False,
-)
+class WebACLRequestInspectionDict(TypedDict, total=False):
+    """WebACLRequestInspection as a plain dict: Configures the inspection of login requests"""
 
-WebACLUriFragmentDict = TypedDict(
-    "WebACLUriFragmentDict",
-    {
-        "FallbackBehavior": "Literal['MATCH', 'NO_MATCH']",
-    },
-    total=False,
-)
+    PasswordField: Required[FieldIdentifierDict]
+    """Type: FieldIdentifierDict."""
+    PayloadType: Required[Literal["JSON", "FORM_ENCODED"]]
+    """Allowed values: 'JSON', 'FORM_ENCODED'."""
+    UsernameField: Required[FieldIdentifierDict]
+    """Type: FieldIdentifierDict."""
 
-WebACLVisibilityConfigDict = TypedDict(
-    "WebACLVisibilityConfigDict",
-    {
-        "CloudWatchMetricsEnabled": "Required[bool]",
-        "MetricName": "Required[str]",
-        "SampledRequestsEnabled": "Required[bool]",
-    },
-    total=False,
-)
 
-WebACLXssMatchStatementDict = TypedDict(
-    "WebACLXssMatchStatementDict",
-    {
-        "FieldToMatch": "Required[WebACLFieldToMatchDict]",
-        "PreParseTextTransformations": "list[PreParseTextTransformationDict]",
-        "TextTransformations": "Required[list[TextTransformationDict]]",
-    },
-    total=False,
-)
+class WebACLResponseInspectionDict(TypedDict, total=False):
+    """WebACLResponseInspection as a plain dict: Configures the inspection of login responses"""
 
+    BodyContains: ResponseInspectionBodyContainsDict
+    """Response body contents that indicate success or failure of a login request"""
+    Header: ResponseInspectionHeaderDict
+    """Response headers that indicate success or failure of a login request"""
+    Json: ResponseInspectionJsonDict
+    """Response JSON that indicate success or failure of a login request"""
+    StatusCode: ResponseInspectionStatusCodeDict
+    """Response status codes that indicate success or failure of a login request"""
+
+
+class WebACLRuleGroupReferenceStatementDict(TypedDict, total=False):
+    """WebACLRuleGroupReferenceStatement as a plain dict."""
+
+    Arn: Required[str]
+    """ARN of the WAF entity."""
+    ExcludedRules: list[ExcludedRuleDict]
+    """Items: 0 to 100 items."""
+    RuleActionOverrides: list[RuleActionOverrideDict]
+    """Action overrides for rules in the rule group."""
+
+
+class WebACLSingleHeaderDict(TypedDict, total=False):
+    """WebACLSingleHeader as a plain dict."""
+
+    Name: str
+    """Type: str."""
+
+
+class WebACLSingleQueryArgumentDict(TypedDict, total=False):
+    """WebACLSingleQueryArgument as a plain dict."""
+
+    Name: str
+    """Type: str."""
+
+
+class WebACLSizeConstraintStatementDict(TypedDict, total=False):
+    """WebACLSizeConstraintStatement as a plain dict: Size Constraint statement."""
+
+    ComparisonOperator: Required[Literal["EQ", "NE", "LE", "LT", "GE", "GT"]]
+    """Allowed values: 'EQ', 'NE', 'LE', 'LT', 'GE', 'GT'."""
+    FieldToMatch: Required[WebACLFieldToMatchDict]
+    """Field of the request to match."""
+    PreParseTextTransformations: list[PreParseTextTransformationDict]
+    """Type: list[PreParseTextTransformationDict]."""
+    Size: Required[float]
+    """Range: 0 to 21474836480 (inclusive)."""
+    TextTransformations: Required[list[TextTransformationDict]]
+    """Items: at least 1 items."""
+
+
+class WebACLSqliMatchStatementDict(TypedDict, total=False):
+    """WebACLSqliMatchStatement as a plain dict: Sqli Match Statement."""
+
+    FieldToMatch: Required[WebACLFieldToMatchDict]
+    """Field of the request to match."""
+    PreParseTextTransformations: list[PreParseTextTransformationDict]
+    """Type: list[PreParseTextTransformationDict]."""
+    SensitivityLevel: Literal["LOW", "HIGH"]
+    """Sensitivity Level current only used for sqli match statements."""
+    TextTransformations: Required[list[TextTransformationDict]]
+    """Items: at least 1 items."""
+
+
+class WebACLStatementDict(TypedDict, total=False):
+    """WebACLStatement as a plain dict: First level statement that contains conditions, such as
+    ByteMatch, SizeConstraint, etc"""
+
+    AndStatement: WebACLAndStatementDict
+    """Type: WebACLAndStatementDict."""
+    AsnMatchStatement: WebACLAsnMatchStatementDict
+    """Type: WebACLAsnMatchStatementDict."""
+    ByteMatchStatement: WebACLByteMatchStatementDict
+    """Byte Match statement."""
+    GeoMatchStatement: WebACLGeoMatchStatementDict
+    """Type: WebACLGeoMatchStatementDict."""
+    IPSetReferenceStatement: WebACLIPSetReferenceStatementDict
+    """Type: WebACLIPSetReferenceStatementDict."""
+    LabelMatchStatement: WebACLLabelMatchStatementDict
+    """Type: WebACLLabelMatchStatementDict."""
+    ManagedRuleGroupStatement: WebACLManagedRuleGroupStatementDict
+    """Type: WebACLManagedRuleGroupStatementDict."""
+    NotStatement: WebACLNotStatementDict
+    """Type: WebACLNotStatementDict."""
+    OrStatement: WebACLOrStatementDict
+    """Type: WebACLOrStatementDict."""
+    RateBasedStatement: WebACLRateBasedStatementDict
+    """Type: WebACLRateBasedStatementDict."""
+    RegexMatchStatement: WebACLRegexMatchStatementDict
+    """Type: WebACLRegexMatchStatementDict."""
+    RegexPatternSetReferenceStatement: WebACLRegexPatternSetReferenceStatementDict
+    """Type: WebACLRegexPatternSetReferenceStatementDict."""
+    RuleGroupReferenceStatement: WebACLRuleGroupReferenceStatementDict
+    """Type: WebACLRuleGroupReferenceStatementDict."""
+    SizeConstraintStatement: WebACLSizeConstraintStatementDict
+    """Size Constraint statement."""
+    SqliMatchStatement: WebACLSqliMatchStatementDict
+    """Sqli Match Statement."""
+    XssMatchStatement: WebACLXssMatchStatementDict
+    """Xss Match Statement."""
+
+
+class WebACLUriFragmentDict(TypedDict, total=False):
+    """WebACLUriFragment as a plain dict: The path component of the URI Fragment. This is the part
+    of a web request that identifies a fragment uri, for example, /abcd#introduction"""
+
+    FallbackBehavior: Literal["MATCH", "NO_MATCH"]
+    """Allowed values: 'MATCH', 'NO_MATCH'."""
+
+
+class WebACLVisibilityConfigDict(TypedDict, total=False):
+    """WebACLVisibilityConfig as a plain dict: Visibility Metric of the WebACL."""
+
+    CloudWatchMetricsEnabled: Required[bool]
+    """Type: bool."""
+    MetricName: Required[str]
+    """Pattern: ^[\\w#:\\.\\-/]+$ Length: 1 to 128 characters."""
+    SampledRequestsEnabled: Required[bool]
+    """Type: bool."""
+
+
+class WebACLXssMatchStatementDict(TypedDict, total=False):
+    """WebACLXssMatchStatement as a plain dict: Xss Match Statement."""
+
+    FieldToMatch: Required[WebACLFieldToMatchDict]
+    """Field of the request to match."""
+    PreParseTextTransformations: list[PreParseTextTransformationDict]
+    """Type: list[PreParseTextTransformationDict]."""
+    TextTransformations: Required[list[TextTransformationDict]]
+    """Items: at least 1 items."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::WAFv2::WebACL",
     schema_file="aws-wafv2-webacl.json",
     primary_identifier=("/Name", "/Id", "/Scope"),
-    additional_identifiers=(),
     read_only=("/Arn", "/Capacity", "/Id", "/LabelNamespace"),
     create_only=("/Name", "/Scope"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("DefaultAction", "Scope", "VisibilityConfig"),
     list_required=("Scope",),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -1389,1676 +1796,22 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AWSManagedRulesACFPRuleSet": {
-            "additionalProperties": False,
-            "properties": {
-                "CreationPath": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "pattern": "\\S",
-                    "type": "string",
-                },
-                "EnableRegexInPath": {"type": "boolean"},
-                "RegistrationPagePath": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "pattern": "\\S",
-                    "type": "string",
-                },
-                "RequestInspection": {"$ref": "#/definitions/RequestInspectionACFP"},
-                "ResponseInspection": {"$ref": "#/definitions/ResponseInspection"},
-            },
-            "required": ["CreationPath", "RegistrationPagePath", "RequestInspection"],
-            "type": "object",
-        },
-        "AWSManagedRulesATPRuleSet": {
-            "additionalProperties": False,
-            "properties": {
-                "EnableRegexInPath": {"type": "boolean"},
-                "LoginPath": {"type": "string"},
-                "RequestInspection": {"$ref": "#/definitions/RequestInspection"},
-                "ResponseInspection": {"$ref": "#/definitions/ResponseInspection"},
-            },
-            "required": ["LoginPath"],
-            "type": "object",
-        },
-        "AWSManagedRulesAntiDDoSRuleSet": {
-            "additionalProperties": False,
-            "properties": {
-                "ClientSideActionConfig": {"$ref": "#/definitions/ClientSideActionConfig"},
-                "SensitivityToBlock": {"$ref": "#/definitions/SensitivityToAct"},
-            },
-            "required": ["ClientSideActionConfig"],
-            "type": "object",
-        },
-        "AWSManagedRulesBotControlRuleSet": {
-            "additionalProperties": False,
-            "properties": {
-                "EnableMachineLearning": {"type": "boolean"},
-                "InspectionLevel": {"enum": ["COMMON", "TARGETED"], "type": "string"},
-            },
-            "required": ["InspectionLevel"],
-            "type": "object",
-        },
-        "AddressField": {"$ref": "#/definitions/FieldIdentifier"},
-        "AllowAction": {
-            "additionalProperties": False,
-            "properties": {
-                "CustomRequestHandling": {"$ref": "#/definitions/CustomRequestHandling"}
-            },
-            "type": "object",
-        },
-        "AndStatement": {
-            "additionalProperties": False,
-            "properties": {
-                "Statements": {"items": {"$ref": "#/definitions/Statement"}, "type": "array"}
-            },
-            "required": ["Statements"],
-            "type": "object",
-        },
-        "ApplicationAttribute": {
-            "additionalProperties": False,
-            "properties": {
-                "Name": {"$ref": "#/definitions/AttributeName"},
-                "Values": {"$ref": "#/definitions/AttributeValues"},
-            },
-            "required": ["Name", "Values"],
-            "type": "object",
-        },
-        "ApplicationAttributes": {
-            "items": {"$ref": "#/definitions/ApplicationAttribute"},
-            "maxItems": 10,
-            "minItems": 1,
-            "type": "array",
-        },
-        "ApplicationConfig": {
-            "additionalProperties": False,
-            "properties": {"Attributes": {"$ref": "#/definitions/ApplicationAttributes"}},
-            "required": ["Attributes"],
-            "type": "object",
-        },
-        "AsnMatchStatement": {
-            "additionalProperties": False,
-            "properties": {
-                "AsnList": {
-                    "items": {"maximum": 4294967295, "minimum": 0, "type": "integer"},
-                    "maxItems": 100,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "ForwardedIPConfig": {"$ref": "#/definitions/ForwardedIPConfiguration"},
-            },
-            "type": "object",
-        },
-        "AssociationConfig": {
-            "additionalProperties": False,
-            "properties": {"RequestBody": {"$ref": "#/definitions/RequestBody"}},
-            "type": "object",
-        },
-        "AttributeName": {
-            "maxLength": 64,
-            "minLength": 1,
-            "pattern": "^[\\w\\-]+$",
-            "type": "string",
-        },
-        "AttributeValue": {
-            "maxLength": 64,
-            "minLength": 1,
-            "pattern": "^[\\w\\-]+$",
-            "type": "string",
-        },
-        "AttributeValues": {
-            "items": {"$ref": "#/definitions/AttributeValue"},
-            "maxItems": 10,
-            "minItems": 1,
-            "type": "array",
-        },
-        "BlockAction": {
-            "additionalProperties": False,
-            "properties": {"CustomResponse": {"$ref": "#/definitions/CustomResponse"}},
-            "type": "object",
-        },
-        "BlockchainChain": {
-            "enum": ["BASE", "SOLANA", "BASE_SEPOLIA", "SOLANA_DEVNET"],
-            "type": "string",
-        },
-        "Body": {
-            "additionalProperties": False,
-            "properties": {"OversizeHandling": {"$ref": "#/definitions/OversizeHandling"}},
-            "type": "object",
-        },
-        "BodyParsingFallbackBehavior": {
-            "enum": ["MATCH", "NO_MATCH", "EVALUATE_AS_STRING"],
-            "type": "string",
-        },
-        "ByteMatchStatement": {
-            "additionalProperties": False,
-            "properties": {
-                "FieldToMatch": {"$ref": "#/definitions/FieldToMatch"},
-                "PositionalConstraint": {"$ref": "#/definitions/PositionalConstraint"},
-                "PreParseTextTransformations": {
-                    "items": {"$ref": "#/definitions/PreParseTextTransformation"},
-                    "type": "array",
-                },
-                "SearchString": {"$ref": "#/definitions/SearchString"},
-                "SearchStringBase64": {"$ref": "#/definitions/SearchStringBase64"},
-                "TextTransformations": {
-                    "items": {"$ref": "#/definitions/TextTransformation"},
-                    "minItems": 1,
-                    "type": "array",
-                },
-            },
-            "required": ["FieldToMatch", "PositionalConstraint", "TextTransformations"],
-            "type": "object",
-        },
-        "CaptchaAction": {
-            "additionalProperties": False,
-            "properties": {
-                "CustomRequestHandling": {"$ref": "#/definitions/CustomRequestHandling"}
-            },
-            "type": "object",
-        },
-        "CaptchaConfig": {
-            "additionalProperties": False,
-            "properties": {"ImmunityTimeProperty": {"$ref": "#/definitions/ImmunityTimeProperty"}},
-            "type": "object",
-        },
-        "ChallengeAction": {
-            "additionalProperties": False,
-            "properties": {
-                "CustomRequestHandling": {"$ref": "#/definitions/CustomRequestHandling"}
-            },
-            "type": "object",
-        },
-        "ChallengeConfig": {
-            "additionalProperties": False,
-            "properties": {"ImmunityTimeProperty": {"$ref": "#/definitions/ImmunityTimeProperty"}},
-            "type": "object",
-        },
-        "ClientSideAction": {
-            "additionalProperties": False,
-            "properties": {
-                "ExemptUriRegularExpressions": {"$ref": "#/definitions/RegularExpressionList"},
-                "Sensitivity": {"$ref": "#/definitions/SensitivityToAct"},
-                "UsageOfAction": {"$ref": "#/definitions/UsageOfAction"},
-            },
-            "required": ["UsageOfAction"],
-            "type": "object",
-        },
-        "ClientSideActionConfig": {
-            "additionalProperties": False,
-            "properties": {"Challenge": {"$ref": "#/definitions/ClientSideAction"}},
-            "required": ["Challenge"],
-            "type": "object",
-        },
-        "CookieMatchPattern": {
-            "additionalProperties": False,
-            "properties": {
-                "All": {"type": ["object", "string"]},
-                "ExcludedCookies": {
-                    "items": {
-                        "maxLength": 60,
-                        "minLength": 1,
-                        "pattern": ".*\\S.*",
-                        "type": "string",
-                    },
-                    "maxItems": 199,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "IncludedCookies": {
-                    "items": {
-                        "maxLength": 60,
-                        "minLength": 1,
-                        "pattern": ".*\\S.*",
-                        "type": "string",
-                    },
-                    "maxItems": 199,
-                    "minItems": 1,
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "Cookies": {
-            "additionalProperties": False,
-            "properties": {
-                "MatchPattern": {"$ref": "#/definitions/CookieMatchPattern"},
-                "MatchScope": {"$ref": "#/definitions/MapMatchScope"},
-                "OversizeHandling": {"$ref": "#/definitions/OversizeHandling"},
-            },
-            "required": ["MatchPattern", "MatchScope", "OversizeHandling"],
-            "type": "object",
-        },
-        "CountAction": {
-            "additionalProperties": False,
-            "properties": {
-                "CustomRequestHandling": {"$ref": "#/definitions/CustomRequestHandling"}
-            },
-            "type": "object",
-        },
-        "CryptoConfig": {
-            "additionalProperties": False,
-            "properties": {"PaymentNetworks": {"$ref": "#/definitions/PaymentNetworks"}},
-            "required": ["PaymentNetworks"],
-            "type": "object",
-        },
-        "CryptoCurrency": {"enum": ["USDC"], "type": "string"},
-        "CurrencyMode": {"enum": ["REAL", "TEST"], "type": "string"},
-        "CustomHTTPHeader": {
-            "additionalProperties": False,
-            "properties": {
-                "Name": {"$ref": "#/definitions/CustomHTTPHeaderName"},
-                "Value": {"$ref": "#/definitions/CustomHTTPHeaderValue"},
-            },
-            "required": ["Name", "Value"],
-            "type": "object",
-        },
-        "CustomHTTPHeaderName": {
-            "maxLength": 64,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9._$-]+$",
-            "type": "string",
-        },
-        "CustomHTTPHeaderValue": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "CustomRequestHandling": {
-            "additionalProperties": False,
-            "properties": {
-                "InsertHeaders": {
-                    "items": {"$ref": "#/definitions/CustomHTTPHeader"},
-                    "minItems": 1,
-                    "type": "array",
-                }
-            },
-            "required": ["InsertHeaders"],
-            "type": "object",
-        },
-        "CustomResponse": {
-            "additionalProperties": False,
-            "properties": {
-                "CustomResponseBodyKey": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^[\\w\\-]+$",
-                    "type": "string",
-                },
-                "ResponseCode": {"$ref": "#/definitions/ResponseStatusCode"},
-                "ResponseHeaders": {
-                    "items": {"$ref": "#/definitions/CustomHTTPHeader"},
-                    "minItems": 1,
-                    "type": "array",
-                },
-            },
-            "required": ["ResponseCode"],
-            "type": "object",
-        },
-        "CustomResponseBodies": {
-            "additionalProperties": False,
-            "minProperties": 1,
-            "patternProperties": {"^[\\w\\-]+$": {"$ref": "#/definitions/CustomResponseBody"}},
-            "type": "object",
-        },
-        "CustomResponseBody": {
-            "additionalProperties": False,
-            "properties": {
-                "Content": {"$ref": "#/definitions/ResponseContent"},
-                "ContentType": {"$ref": "#/definitions/ResponseContentType"},
-            },
-            "required": ["ContentType", "Content"],
-            "type": "object",
-        },
-        "DataProtect": {
-            "additionalProperties": False,
-            "properties": {
-                "Action": {"$ref": "#/definitions/DataProtectionAction"},
-                "ExcludeRateBasedDetails": {"type": "boolean"},
-                "ExcludeRuleMatchDetails": {"type": "boolean"},
-                "Field": {"$ref": "#/definitions/FieldToProtect"},
-            },
-            "required": ["Field", "Action"],
-            "type": "object",
-        },
-        "DataProtectionAction": {"enum": ["SUBSTITUTION", "HASH"], "type": "string"},
-        "DataProtectionConfig": {
-            "additionalProperties": False,
-            "properties": {"DataProtections": {"$ref": "#/definitions/DataProtections"}},
-            "required": ["DataProtections"],
-            "type": "object",
-        },
-        "DataProtections": {
-            "items": {"$ref": "#/definitions/DataProtect"},
-            "maxItems": 26,
-            "minItems": 1,
-            "type": "array",
-        },
-        "DefaultAction": {
-            "additionalProperties": False,
-            "properties": {
-                "Allow": {"$ref": "#/definitions/AllowAction"},
-                "Block": {"$ref": "#/definitions/BlockAction"},
-            },
-            "type": "object",
-        },
-        "EntityDescription": {
-            "pattern": "^[a-zA-Z0-9=:#@/\\-,.][a-zA-Z0-9+=:#@/\\-,.\\s]+[a-zA-Z0-9+=:#@/\\-,.]{1,256}$",
-            "type": "string",
-        },
-        "EntityId": {"pattern": "^[0-9a-f]{8}-(?:[0-9a-f]{4}-){3}[0-9a-f]{12}$", "type": "string"},
-        "EntityName": {"pattern": "^[0-9A-Za-z_-]{1,128}$", "type": "string"},
-        "EvaluationWindowSec": {"enum": [60, 120, 300, 600], "type": "integer"},
-        "ExcludedRule": {
-            "additionalProperties": False,
-            "properties": {"Name": {"$ref": "#/definitions/EntityName"}},
-            "required": ["Name"],
-            "type": "object",
-        },
-        "ExcludedRules": {"items": {"$ref": "#/definitions/ExcludedRule"}, "type": "array"},
-        "FieldIdentifier": {
-            "additionalProperties": False,
-            "properties": {
-                "Identifier": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": ".*\\S.*",
-                    "type": "string",
-                }
-            },
-            "required": ["Identifier"],
-            "type": "object",
-        },
-        "FieldToMatch": {
-            "additionalProperties": False,
-            "properties": {
-                "AllQueryArguments": {"type": ["object", "string"]},
-                "Body": {"$ref": "#/definitions/Body"},
-                "Cookies": {"$ref": "#/definitions/Cookies"},
-                "HeaderOrder": {"$ref": "#/definitions/HeaderOrder"},
-                "Headers": {"$ref": "#/definitions/Headers"},
-                "JA3Fingerprint": {"$ref": "#/definitions/JA3Fingerprint"},
-                "JA4Fingerprint": {"$ref": "#/definitions/JA4Fingerprint"},
-                "JsonBody": {"$ref": "#/definitions/JsonBody"},
-                "Method": {"type": ["object", "string"]},
-                "QueryString": {"type": ["object", "string"]},
-                "SingleHeader": {
-                    "additionalProperties": False,
-                    "properties": {
-                        "Name": {
-                            "maxLength": 64,
-                            "minLength": 1,
-                            "pattern": "\\S",
-                            "type": "string",
-                        }
-                    },
-                    "required": ["Name"],
-                    "type": "object",
-                },
-                "SingleQueryArgument": {
-                    "additionalProperties": False,
-                    "properties": {
-                        "Name": {
-                            "maxLength": 64,
-                            "minLength": 1,
-                            "pattern": "\\S",
-                            "type": "string",
-                        }
-                    },
-                    "required": ["Name"],
-                    "type": "object",
-                },
-                "UriFragment": {"$ref": "#/definitions/UriFragment"},
-                "UriPath": {"type": ["object", "string"]},
-            },
-            "type": "object",
-        },
-        "FieldToProtect": {
-            "additionalProperties": False,
-            "properties": {
-                "FieldKeys": {
-                    "items": {"$ref": "#/definitions/FieldToProtectKeyName"},
-                    "maxItems": 100,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "FieldType": {
-                    "enum": [
-                        "SINGLE_HEADER",
-                        "SINGLE_COOKIE",
-                        "SINGLE_QUERY_ARGUMENT",
-                        "QUERY_STRING",
-                        "BODY",
-                    ],
-                    "type": "string",
-                },
-            },
-            "required": ["FieldType"],
-            "type": "object",
-        },
-        "FieldToProtectKeyName": {
-            "maxLength": 64,
-            "minLength": 1,
-            "pattern": "\\S",
-            "type": "string",
-        },
-        "ForwardedIPConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "FallbackBehavior": {"enum": ["MATCH", "NO_MATCH"], "type": "string"},
-                "HeaderName": {"pattern": "^[a-zA-Z0-9-]{1,255}$", "type": "string"},
-            },
-            "required": ["HeaderName", "FallbackBehavior"],
-            "type": "object",
-        },
-        "GeoMatchStatement": {
-            "additionalProperties": False,
-            "properties": {
-                "CountryCodes": {
-                    "items": {
-                        "enum": [
-                            "AD",
-                            "AE",
-                            "AF",
-                            "AG",
-                            "AI",
-                            "AL",
-                            "AM",
-                            "AO",
-                            "AQ",
-                            "AR",
-                            "AS",
-                            "AT",
-                            "AU",
-                            "AW",
-                            "AX",
-                            "AZ",
-                            "BA",
-                            "BB",
-                            "BD",
-                            "BE",
-                            "BF",
-                            "BG",
-                            "BH",
-                            "BI",
-                            "BJ",
-                            "BL",
-                            "BM",
-                            "BN",
-                            "BO",
-                            "BQ",
-                            "BR",
-                            "BS",
-                            "BT",
-                            "BV",
-                            "BW",
-                            "BY",
-                            "BZ",
-                            "CA",
-                            "CC",
-                            "CD",
-                            "CF",
-                            "CG",
-                            "CH",
-                            "CI",
-                            "CK",
-                            "CL",
-                            "CM",
-                            "CN",
-                            "CO",
-                            "CR",
-                            "CU",
-                            "CV",
-                            "CW",
-                            "CX",
-                            "CY",
-                            "CZ",
-                            "DE",
-                            "DJ",
-                            "DK",
-                            "DM",
-                            "DO",
-                            "DZ",
-                            "EC",
-                            "EE",
-                            "EG",
-                            "EH",
-                            "ER",
-                            "ES",
-                            "ET",
-                            "FI",
-                            "FJ",
-                            "FK",
-                            "FM",
-                            "FO",
-                            "FR",
-                            "GA",
-                            "GB",
-                            "GD",
-                            "GE",
-                            "GF",
-                            "GG",
-                            "GH",
-                            "GI",
-                            "GL",
-                            "GM",
-                            "GN",
-                            "GP",
-                            "GQ",
-                            "GR",
-                            "GS",
-                            "GT",
-                            "GU",
-                            "GW",
-                            "GY",
-                            "HK",
-                            "HM",
-                            "HN",
-                            "HR",
-                            "HT",
-                            "HU",
-                            "ID",
-                            "IE",
-                            "IL",
-                            "IM",
-                            "IN",
-                            "IO",
-                            "IQ",
-                            "IR",
-                            "IS",
-                            "IT",
-                            "JE",
-                            "JM",
-                            "JO",
-                            "JP",
-                            "KE",
-                            "KG",
-                            "KH",
-                            "KI",
-                            "KM",
-                            "KN",
-                            "KP",
-                            "KR",
-                            "KW",
-                            "KY",
-                            "KZ",
-                            "LA",
-                            "LB",
-                            "LC",
-                            "LI",
-                            "LK",
-                            "LR",
-                            "LS",
-                            "LT",
-                            "LU",
-                            "LV",
-                            "LY",
-                            "MA",
-                            "MC",
-                            "MD",
-                            "ME",
-                            "MF",
-                            "MG",
-                            "MH",
-                            "MK",
-                            "ML",
-                            "MM",
-                            "MN",
-                            "MO",
-                            "MP",
-                            "MQ",
-                            "MR",
-                            "MS",
-                            "MT",
-                            "MU",
-                            "MV",
-                            "MW",
-                            "MX",
-                            "MY",
-                            "MZ",
-                            "NA",
-                            "NC",
-                            "NE",
-                            "NF",
-                            "NG",
-                            "NI",
-                            "NL",
-                            "NO",
-                            "NP",
-                            "NR",
-                            "NU",
-                            "NZ",
-                            "OM",
-                            "PA",
-                            "PE",
-                            "PF",
-                            "PG",
-                            "PH",
-                            "PK",
-                            "PL",
-                            "PM",
-                            "PN",
-                            "PR",
-                            "PS",
-                            "PT",
-                            "PW",
-                            "PY",
-                            "QA",
-                            "RE",
-                            "RO",
-                            "RS",
-                            "RU",
-                            "RW",
-                            "SA",
-                            "SB",
-                            "SC",
-                            "SD",
-                            "SE",
-                            "SG",
-                            "SH",
-                            "SI",
-                            "SJ",
-                            "SK",
-                            "SL",
-                            "SM",
-                            "SN",
-                            "SO",
-                            "SR",
-                            "SS",
-                            "ST",
-                            "SV",
-                            "SX",
-                            "SY",
-                            "SZ",
-                            "TC",
-                            "TD",
-                            "TF",
-                            "TG",
-                            "TH",
-                            "TJ",
-                            "TK",
-                            "TL",
-                            "TM",
-                            "TN",
-                            "TO",
-                            "TR",
-                            "TT",
-                            "TV",
-                            "TW",
-                            "TZ",
-                            "UA",
-                            "UG",
-                            "UM",
-                            "US",
-                            "UY",
-                            "UZ",
-                            "VA",
-                            "VC",
-                            "VE",
-                            "VG",
-                            "VI",
-                            "VN",
-                            "VU",
-                            "WF",
-                            "WS",
-                            "XK",
-                            "YE",
-                            "YT",
-                            "ZA",
-                            "ZM",
-                            "ZW",
-                        ],
-                        "maxLength": 2,
-                        "minLength": 1,
-                        "type": "string",
-                    },
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "ForwardedIPConfig": {"$ref": "#/definitions/ForwardedIPConfiguration"},
-            },
-            "type": "object",
-        },
-        "HeaderMatchPattern": {
-            "additionalProperties": False,
-            "properties": {
-                "All": {"type": ["object", "string"]},
-                "ExcludedHeaders": {
-                    "items": {
-                        "maxLength": 64,
-                        "minLength": 1,
-                        "pattern": ".*\\S.*",
-                        "type": "string",
-                    },
-                    "maxItems": 199,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "IncludedHeaders": {
-                    "items": {
-                        "maxLength": 64,
-                        "minLength": 1,
-                        "pattern": ".*\\S.*",
-                        "type": "string",
-                    },
-                    "maxItems": 199,
-                    "minItems": 1,
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "HeaderOrder": {
-            "additionalProperties": False,
-            "properties": {"OversizeHandling": {"$ref": "#/definitions/OversizeHandling"}},
-            "required": ["OversizeHandling"],
-            "type": "object",
-        },
-        "Headers": {
-            "additionalProperties": False,
-            "properties": {
-                "MatchPattern": {"$ref": "#/definitions/HeaderMatchPattern"},
-                "MatchScope": {"$ref": "#/definitions/MapMatchScope"},
-                "OversizeHandling": {"$ref": "#/definitions/OversizeHandling"},
-            },
-            "required": ["MatchPattern", "MatchScope", "OversizeHandling"],
-            "type": "object",
-        },
-        "IPSetForwardedIPConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "FallbackBehavior": {"enum": ["MATCH", "NO_MATCH"], "type": "string"},
-                "HeaderName": {"pattern": "^[a-zA-Z0-9-]{1,255}$", "type": "string"},
-                "Position": {"enum": ["FIRST", "LAST", "ANY"], "type": "string"},
-            },
-            "required": ["HeaderName", "FallbackBehavior", "Position"],
-            "type": "object",
-        },
-        "IPSetReferenceStatement": {
-            "additionalProperties": False,
-            "properties": {
-                "Arn": {"$ref": "#/definitions/ResourceArn"},
-                "IPSetForwardedIPConfig": {"$ref": "#/definitions/IPSetForwardedIPConfiguration"},
-            },
-            "required": ["Arn"],
-            "type": "object",
-        },
-        "ImmunityTimeProperty": {
-            "additionalProperties": False,
-            "properties": {"ImmunityTime": {"maximum": 259200, "minimum": 60, "type": "integer"}},
-            "required": ["ImmunityTime"],
-            "type": "object",
-        },
-        "JA3Fingerprint": {
-            "additionalProperties": False,
-            "properties": {"FallbackBehavior": {"enum": ["MATCH", "NO_MATCH"], "type": "string"}},
-            "required": ["FallbackBehavior"],
-            "type": "object",
-        },
-        "JA4Fingerprint": {
-            "additionalProperties": False,
-            "properties": {"FallbackBehavior": {"enum": ["MATCH", "NO_MATCH"], "type": "string"}},
-            "required": ["FallbackBehavior"],
-            "type": "object",
-        },
-        "JsonBody": {
-            "additionalProperties": False,
-            "properties": {
-                "InvalidFallbackBehavior": {"$ref": "#/definitions/BodyParsingFallbackBehavior"},
-                "MatchPattern": {"$ref": "#/definitions/JsonMatchPattern"},
-                "MatchScope": {"$ref": "#/definitions/JsonMatchScope"},
-                "OversizeHandling": {"$ref": "#/definitions/OversizeHandling"},
-            },
-            "required": ["MatchPattern", "MatchScope"],
-            "type": "object",
-        },
-        "JsonMatchPattern": {
-            "additionalProperties": False,
-            "properties": {
-                "All": {"type": ["object", "string"]},
-                "IncludedPaths": {
-                    "items": {"$ref": "#/definitions/JsonPointerPath"},
-                    "minItems": 1,
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "JsonMatchScope": {"enum": ["ALL", "KEY", "VALUE"], "type": "string"},
-        "JsonPointerPath": {"pattern": "^[\\/]+([^~]*(~[01])*){1,512}$", "type": "string"},
-        "Label": {
-            "additionalProperties": False,
-            "properties": {"Name": {"$ref": "#/definitions/LabelName"}},
-            "required": ["Name"],
-            "type": "object",
-        },
-        "LabelMatchKey": {"pattern": "^[0-9A-Za-z_:-]{1,1024}$", "type": "string"},
-        "LabelMatchScope": {"enum": ["LABEL", "NAMESPACE"], "type": "string"},
-        "LabelMatchStatement": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"$ref": "#/definitions/LabelMatchKey"},
-                "Scope": {"$ref": "#/definitions/LabelMatchScope"},
-            },
-            "required": ["Scope", "Key"],
-            "type": "object",
-        },
-        "LabelName": {"pattern": "^[0-9A-Za-z_:-]{1,1024}$", "type": "string"},
-        "ManagedRuleGroupConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "AWSManagedRulesACFPRuleSet": {"$ref": "#/definitions/AWSManagedRulesACFPRuleSet"},
-                "AWSManagedRulesATPRuleSet": {"$ref": "#/definitions/AWSManagedRulesATPRuleSet"},
-                "AWSManagedRulesAntiDDoSRuleSet": {
-                    "$ref": "#/definitions/AWSManagedRulesAntiDDoSRuleSet"
-                },
-                "AWSManagedRulesBotControlRuleSet": {
-                    "$ref": "#/definitions/AWSManagedRulesBotControlRuleSet"
-                },
-                "LoginPath": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "pattern": ".*\\S.*",
-                    "type": "string",
-                },
-                "PasswordField": {"$ref": "#/definitions/FieldIdentifier"},
-                "PayloadType": {"enum": ["JSON", "FORM_ENCODED"], "type": "string"},
-                "UsernameField": {"$ref": "#/definitions/FieldIdentifier"},
-            },
-            "type": "object",
-        },
-        "ManagedRuleGroupStatement": {
-            "additionalProperties": False,
-            "properties": {
-                "ExcludedRules": {
-                    "items": {"$ref": "#/definitions/ExcludedRule"},
-                    "maxItems": 100,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "ManagedRuleGroupConfigs": {
-                    "items": {"$ref": "#/definitions/ManagedRuleGroupConfig"},
-                    "type": "array",
-                },
-                "Name": {"$ref": "#/definitions/EntityName"},
-                "RuleActionOverrides": {
-                    "items": {"$ref": "#/definitions/RuleActionOverride"},
-                    "maxItems": 100,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "ScopeDownStatement": {"$ref": "#/definitions/Statement"},
-                "VendorName": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "\\S",
-                    "type": "string",
-                },
-                "Version": {
-                    "maxLength": 64,
-                    "minLength": 1,
-                    "pattern": "^[\\w#:\\.\\-/]+$",
-                    "type": "string",
-                },
-            },
-            "required": ["VendorName", "Name"],
-            "type": "object",
-        },
-        "MapMatchScope": {"enum": ["ALL", "KEY", "VALUE"], "type": "string"},
-        "MonetizationConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "CryptoConfig": {"$ref": "#/definitions/CryptoConfig"},
-                "CurrencyMode": {"$ref": "#/definitions/CurrencyMode"},
-            },
-            "type": "object",
-        },
-        "MonetizeAction": {
-            "additionalProperties": False,
-            "properties": {"PriceMultiplier": {"$ref": "#/definitions/PriceMultiplier"}},
-            "type": "object",
-        },
-        "NotStatement": {
-            "additionalProperties": False,
-            "properties": {"Statement": {"$ref": "#/definitions/Statement"}},
-            "required": ["Statement"],
-            "type": "object",
-        },
-        "OnSourceDDoSProtectionConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "ALBLowReputationMode": {
-                    "enum": ["ACTIVE_UNDER_DDOS", "ALWAYS_ON"],
-                    "type": "string",
-                }
-            },
-            "required": ["ALBLowReputationMode"],
-            "type": "object",
-        },
-        "OrStatement": {
-            "additionalProperties": False,
-            "properties": {
-                "Statements": {"items": {"$ref": "#/definitions/Statement"}, "type": "array"}
-            },
-            "required": ["Statements"],
-            "type": "object",
-        },
-        "OverrideAction": {
-            "additionalProperties": False,
-            "properties": {
-                "Count": {"type": ["object", "string"]},
-                "None": {"type": ["object", "string"]},
-            },
-            "type": "object",
-        },
-        "OversizeHandling": {"enum": ["CONTINUE", "MATCH", "NO_MATCH"], "type": "string"},
-        "PaymentNetwork": {
-            "additionalProperties": False,
-            "properties": {
-                "Chain": {"$ref": "#/definitions/BlockchainChain"},
-                "Prices": {"$ref": "#/definitions/Prices"},
-                "WalletAddress": {"$ref": "#/definitions/WalletAddress"},
-            },
-            "required": ["Chain", "WalletAddress", "Prices"],
-            "type": "object",
-        },
-        "PaymentNetworks": {
-            "items": {"$ref": "#/definitions/PaymentNetwork"},
-            "maxItems": 2,
-            "minItems": 1,
-            "type": "array",
-        },
-        "PhoneNumberField": {"$ref": "#/definitions/FieldIdentifier"},
-        "PositionalConstraint": {
-            "enum": ["EXACTLY", "STARTS_WITH", "ENDS_WITH", "CONTAINS", "CONTAINS_WORD"],
-            "type": "string",
-        },
-        "PreParseTextTransformation": {
-            "additionalProperties": False,
-            "properties": {
-                "Priority": {"$ref": "#/definitions/PreParseTextTransformationPriority"},
-                "Type": {"$ref": "#/definitions/PreParseTextTransformationType"},
-            },
-            "required": ["Priority", "Type"],
-            "type": "object",
-        },
-        "PreParseTextTransformationPriority": {"minimum": 0, "type": "integer"},
-        "PreParseTextTransformationType": {
-            "enum": [
-                "NONE",
-                "URL_DECODE",
-                "URL_DECODE_UNI",
-                "COMBINE_DUPLICATE_QUERY_ARGS_BY_COMMA",
-                "REPLACE_SEMICOLONS_WITH_AMPERSANDS",
-            ],
-            "type": "string",
-        },
-        "Price": {
-            "additionalProperties": False,
-            "properties": {
-                "Amount": {"$ref": "#/definitions/PriceAmount"},
-                "Currency": {"$ref": "#/definitions/CryptoCurrency"},
-            },
-            "required": ["Amount", "Currency"],
-            "type": "object",
-        },
-        "PriceAmount": {
-            "maxLength": 13,
-            "minLength": 1,
-            "pattern": "^([1-9][0-9]*(\\.[0-9]{1,3})?|0\\.([1-9][0-9]{0,2}|0[1-9][0-9]?|00[1-9]))$",
-            "type": "string",
-        },
-        "PriceMultiplier": {
-            "maxLength": 3,
-            "minLength": 1,
-            "pattern": "^([1-9][0-9]?|100)$",
-            "type": "string",
-        },
-        "Prices": {
-            "items": {"$ref": "#/definitions/Price"},
-            "maxItems": 1,
-            "minItems": 1,
-            "type": "array",
-        },
-        "QueryString": {"type": ["object", "string"]},
-        "RateBasedStatement": {
-            "additionalProperties": False,
-            "properties": {
-                "AggregateKeyType": {
-                    "enum": ["CONSTANT", "IP", "FORWARDED_IP", "CUSTOM_KEYS"],
-                    "type": "string",
-                },
-                "CustomKeys": {
-                    "items": {"$ref": "#/definitions/RateBasedStatementCustomKey"},
-                    "maxItems": 5,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "EvaluationWindowSec": {"$ref": "#/definitions/EvaluationWindowSec"},
-                "ForwardedIPConfig": {"$ref": "#/definitions/ForwardedIPConfiguration"},
-                "Limit": {"$ref": "#/definitions/RateLimit"},
-                "ScopeDownStatement": {"$ref": "#/definitions/Statement"},
-            },
-            "required": ["Limit", "AggregateKeyType"],
-            "type": "object",
-        },
-        "RateBasedStatementCustomKey": {
-            "additionalProperties": False,
-            "properties": {
-                "ASN": {"$ref": "#/definitions/RateLimitAsn"},
-                "Cookie": {"$ref": "#/definitions/RateLimitCookie"},
-                "ForwardedIP": {"$ref": "#/definitions/RateLimitForwardedIP"},
-                "HTTPMethod": {"$ref": "#/definitions/RateLimitHTTPMethod"},
-                "Header": {"$ref": "#/definitions/RateLimitHeader"},
-                "IP": {"$ref": "#/definitions/RateLimitIP"},
-                "JA3Fingerprint": {"$ref": "#/definitions/RateLimitJA3Fingerprint"},
-                "JA4Fingerprint": {"$ref": "#/definitions/RateLimitJA4Fingerprint"},
-                "LabelNamespace": {"$ref": "#/definitions/RateLimitLabelNamespace"},
-                "QueryArgument": {"$ref": "#/definitions/RateLimitQueryArgument"},
-                "QueryString": {"$ref": "#/definitions/RateLimitQueryString"},
-                "UriPath": {"$ref": "#/definitions/RateLimitUriPath"},
-            },
-            "type": "object",
-        },
-        "RateLimit": {"maximum": 2000000000, "minimum": 10, "type": "integer"},
-        "RateLimitAsn": {"type": "object"},
-        "RateLimitCookie": {
-            "additionalProperties": False,
-            "properties": {
-                "Name": {"maxLength": 64, "minLength": 1, "pattern": ".*\\S.*", "type": "string"},
-                "TextTransformations": {
-                    "items": {"$ref": "#/definitions/TextTransformation"},
-                    "minItems": 1,
-                    "type": "array",
-                },
-            },
-            "required": ["Name", "TextTransformations"],
-            "type": "object",
-        },
-        "RateLimitForwardedIP": {"type": ["object", "string"]},
-        "RateLimitHTTPMethod": {"type": ["object", "string"]},
-        "RateLimitHeader": {
-            "additionalProperties": False,
-            "properties": {
-                "Name": {"maxLength": 64, "minLength": 1, "pattern": ".*\\S.*", "type": "string"},
-                "TextTransformations": {
-                    "items": {"$ref": "#/definitions/TextTransformation"},
-                    "minItems": 1,
-                    "type": "array",
-                },
-            },
-            "required": ["Name", "TextTransformations"],
-            "type": "object",
-        },
-        "RateLimitIP": {"type": ["object", "string"]},
-        "RateLimitJA3Fingerprint": {
-            "additionalProperties": False,
-            "properties": {"FallbackBehavior": {"enum": ["MATCH", "NO_MATCH"], "type": "string"}},
-            "required": ["FallbackBehavior"],
-            "type": "object",
-        },
-        "RateLimitJA4Fingerprint": {
-            "additionalProperties": False,
-            "properties": {"FallbackBehavior": {"enum": ["MATCH", "NO_MATCH"], "type": "string"}},
-            "required": ["FallbackBehavior"],
-            "type": "object",
-        },
-        "RateLimitLabelNamespace": {
-            "additionalProperties": False,
-            "properties": {"Namespace": {"pattern": "^[0-9A-Za-z_:-]{1,1024}$", "type": "string"}},
-            "required": ["Namespace"],
-            "type": "object",
-        },
-        "RateLimitQueryArgument": {
-            "additionalProperties": False,
-            "properties": {
-                "Name": {"maxLength": 64, "minLength": 1, "pattern": ".*\\S.*", "type": "string"},
-                "TextTransformations": {
-                    "items": {"$ref": "#/definitions/TextTransformation"},
-                    "minItems": 1,
-                    "type": "array",
-                },
-            },
-            "required": ["Name", "TextTransformations"],
-            "type": "object",
-        },
-        "RateLimitQueryString": {
-            "additionalProperties": False,
-            "properties": {
-                "TextTransformations": {
-                    "items": {"$ref": "#/definitions/TextTransformation"},
-                    "minItems": 1,
-                    "type": "array",
-                }
-            },
-            "required": ["TextTransformations"],
-            "type": "object",
-        },
-        "RateLimitUriPath": {
-            "additionalProperties": False,
-            "properties": {
-                "TextTransformations": {
-                    "items": {"$ref": "#/definitions/TextTransformation"},
-                    "minItems": 1,
-                    "type": "array",
-                }
-            },
-            "required": ["TextTransformations"],
-            "type": "object",
-        },
-        "Regex": {
-            "properties": {"RegexString": {"$ref": "#/definitions/RegexPatternString"}},
-            "type": "object",
-        },
-        "RegexMatchStatement": {
-            "additionalProperties": False,
-            "properties": {
-                "FieldToMatch": {"$ref": "#/definitions/FieldToMatch"},
-                "PreParseTextTransformations": {
-                    "items": {"$ref": "#/definitions/PreParseTextTransformation"},
-                    "type": "array",
-                },
-                "RegexString": {"maxLength": 512, "minLength": 1, "type": "string"},
-                "TextTransformations": {
-                    "items": {"$ref": "#/definitions/TextTransformation"},
-                    "minItems": 1,
-                    "type": "array",
-                },
-            },
-            "required": ["RegexString", "FieldToMatch", "TextTransformations"],
-            "type": "object",
-        },
-        "RegexPatternSetReferenceStatement": {
-            "additionalProperties": False,
-            "properties": {
-                "Arn": {"$ref": "#/definitions/ResourceArn"},
-                "FieldToMatch": {"$ref": "#/definitions/FieldToMatch"},
-                "PreParseTextTransformations": {
-                    "items": {"$ref": "#/definitions/PreParseTextTransformation"},
-                    "type": "array",
-                },
-                "TextTransformations": {
-                    "items": {"$ref": "#/definitions/TextTransformation"},
-                    "minItems": 1,
-                    "type": "array",
-                },
-            },
-            "required": ["Arn", "FieldToMatch", "TextTransformations"],
-            "type": "object",
-        },
-        "RegexPatternString": {"maxLength": 512, "minLength": 1, "type": "string"},
-        "RegularExpressionList": {"items": {"$ref": "#/definitions/Regex"}, "type": "array"},
-        "RequestBody": {
-            "additionalProperties": False,
-            "patternProperties": {
-                "^(CLOUDFRONT|API_GATEWAY|COGNITO_USER_POOL|APP_RUNNER_SERVICE|VERIFIED_ACCESS_INSTANCE)$": {
-                    "$ref": "#/definitions/RequestBodyAssociatedResourceTypeConfig"
-                }
-            },
-            "type": "object",
-        },
-        "RequestBodyAssociatedResourceTypeConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "DefaultSizeInspectionLimit": {"$ref": "#/definitions/SizeInspectionLimit"}
-            },
-            "required": ["DefaultSizeInspectionLimit"],
-            "type": "object",
-        },
-        "RequestInspection": {
-            "additionalProperties": False,
-            "properties": {
-                "PasswordField": {"$ref": "#/definitions/FieldIdentifier"},
-                "PayloadType": {"enum": ["JSON", "FORM_ENCODED"], "type": "string"},
-                "UsernameField": {"$ref": "#/definitions/FieldIdentifier"},
-            },
-            "required": ["PayloadType", "UsernameField", "PasswordField"],
-            "type": "object",
-        },
-        "RequestInspectionACFP": {
-            "additionalProperties": False,
-            "properties": {
-                "AddressFields": {"items": {"$ref": "#/definitions/AddressField"}, "type": "array"},
-                "EmailField": {"$ref": "#/definitions/FieldIdentifier"},
-                "PasswordField": {"$ref": "#/definitions/FieldIdentifier"},
-                "PayloadType": {"enum": ["JSON", "FORM_ENCODED"], "type": "string"},
-                "PhoneNumberFields": {
-                    "items": {"$ref": "#/definitions/PhoneNumberField"},
-                    "type": "array",
-                },
-                "UsernameField": {"$ref": "#/definitions/FieldIdentifier"},
-            },
-            "required": ["PayloadType"],
-            "type": "object",
-        },
-        "ResourceArn": {"maxLength": 2048, "minLength": 20, "pattern": "\\S", "type": "string"},
-        "ResponseContent": {"maxLength": 10240, "minLength": 1, "type": "string"},
-        "ResponseContentType": {
-            "enum": ["TEXT_PLAIN", "TEXT_HTML", "APPLICATION_JSON"],
-            "type": "string",
-        },
-        "ResponseInspection": {
-            "additionalProperties": False,
-            "properties": {
-                "BodyContains": {"$ref": "#/definitions/ResponseInspectionBodyContains"},
-                "Header": {"$ref": "#/definitions/ResponseInspectionHeader"},
-                "Json": {"$ref": "#/definitions/ResponseInspectionJson"},
-                "StatusCode": {"$ref": "#/definitions/ResponseInspectionStatusCode"},
-            },
-            "type": "object",
-        },
-        "ResponseInspectionBodyContains": {
-            "additionalProperties": False,
-            "properties": {
-                "FailureStrings": {
-                    "items": {
-                        "maxLength": 100,
-                        "minLength": 1,
-                        "pattern": ".*\\S.*",
-                        "type": "string",
-                    },
-                    "maxItems": 5,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "SuccessStrings": {
-                    "items": {
-                        "maxLength": 100,
-                        "minLength": 1,
-                        "pattern": ".*\\S.*",
-                        "type": "string",
-                    },
-                    "maxItems": 5,
-                    "minItems": 1,
-                    "type": "array",
-                },
-            },
-            "required": ["SuccessStrings", "FailureStrings"],
-            "type": "object",
-        },
-        "ResponseInspectionHeader": {
-            "additionalProperties": False,
-            "properties": {
-                "FailureValues": {
-                    "items": {
-                        "maxLength": 100,
-                        "minLength": 1,
-                        "pattern": ".*\\S.*",
-                        "type": "string",
-                    },
-                    "maxItems": 3,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "Name": {"maxLength": 200, "minLength": 1, "pattern": ".*\\S.*", "type": "string"},
-                "SuccessValues": {
-                    "items": {
-                        "maxLength": 100,
-                        "minLength": 1,
-                        "pattern": ".*\\S.*",
-                        "type": "string",
-                    },
-                    "maxItems": 3,
-                    "minItems": 1,
-                    "type": "array",
-                },
-            },
-            "required": ["Name", "SuccessValues", "FailureValues"],
-            "type": "object",
-        },
-        "ResponseInspectionJson": {
-            "additionalProperties": False,
-            "properties": {
-                "FailureValues": {
-                    "items": {
-                        "maxLength": 100,
-                        "minLength": 1,
-                        "pattern": ".*\\S.*",
-                        "type": "string",
-                    },
-                    "maxItems": 5,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "Identifier": {
-                    "maxLength": 512,
-                    "minLength": 1,
-                    "pattern": ".*\\S.*",
-                    "type": "string",
-                },
-                "SuccessValues": {
-                    "items": {
-                        "maxLength": 100,
-                        "minLength": 1,
-                        "pattern": ".*\\S.*",
-                        "type": "string",
-                    },
-                    "maxItems": 5,
-                    "minItems": 1,
-                    "type": "array",
-                },
-            },
-            "required": ["Identifier", "SuccessValues", "FailureValues"],
-            "type": "object",
-        },
-        "ResponseInspectionStatusCode": {
-            "additionalProperties": False,
-            "properties": {
-                "FailureCodes": {
-                    "items": {
-                        "maxLength": 999,
-                        "maximum": 999,
-                        "minLength": 0,
-                        "minimum": 0,
-                        "type": "integer",
-                    },
-                    "maxItems": 10,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "SuccessCodes": {
-                    "items": {
-                        "maxLength": 999,
-                        "maximum": 999,
-                        "minLength": 0,
-                        "minimum": 0,
-                        "type": "integer",
-                    },
-                    "maxItems": 10,
-                    "minItems": 1,
-                    "type": "array",
-                },
-            },
-            "required": ["SuccessCodes", "FailureCodes"],
-            "type": "object",
-        },
-        "ResponseStatusCode": {"maximum": 599, "minimum": 200, "type": "integer"},
-        "Rule": {
-            "additionalProperties": False,
-            "properties": {
-                "Action": {"$ref": "#/definitions/RuleAction"},
-                "CaptchaConfig": {"$ref": "#/definitions/CaptchaConfig"},
-                "ChallengeConfig": {"$ref": "#/definitions/ChallengeConfig"},
-                "Name": {"$ref": "#/definitions/EntityName"},
-                "OverrideAction": {"$ref": "#/definitions/OverrideAction"},
-                "Priority": {"$ref": "#/definitions/RulePriority"},
-                "RuleLabels": {"items": {"$ref": "#/definitions/Label"}, "type": "array"},
-                "Statement": {"$ref": "#/definitions/Statement"},
-                "VisibilityConfig": {"$ref": "#/definitions/VisibilityConfig"},
-            },
-            "required": ["Name", "Priority", "Statement", "VisibilityConfig"],
-            "type": "object",
-        },
-        "RuleAction": {
-            "additionalProperties": False,
-            "properties": {
-                "Allow": {"$ref": "#/definitions/AllowAction"},
-                "Block": {"$ref": "#/definitions/BlockAction"},
-                "Captcha": {"$ref": "#/definitions/CaptchaAction"},
-                "Challenge": {"$ref": "#/definitions/ChallengeAction"},
-                "Count": {"$ref": "#/definitions/CountAction"},
-                "Monetize": {"$ref": "#/definitions/MonetizeAction"},
-            },
-            "type": "object",
-        },
-        "RuleActionOverride": {
-            "additionalProperties": False,
-            "properties": {
-                "ActionToUse": {"$ref": "#/definitions/RuleAction"},
-                "Name": {"$ref": "#/definitions/EntityName"},
-            },
-            "required": ["Name", "ActionToUse"],
-            "type": "object",
-        },
-        "RuleGroupReferenceStatement": {
-            "additionalProperties": False,
-            "properties": {
-                "Arn": {"$ref": "#/definitions/ResourceArn"},
-                "ExcludedRules": {
-                    "items": {"$ref": "#/definitions/ExcludedRule"},
-                    "maxItems": 100,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "RuleActionOverrides": {
-                    "items": {"$ref": "#/definitions/RuleActionOverride"},
-                    "maxItems": 100,
-                    "minItems": 0,
-                    "type": "array",
-                },
-            },
-            "required": ["Arn"],
-            "type": "object",
-        },
-        "RulePriority": {"minimum": 0, "type": "integer"},
-        "Rules": {"items": {"$ref": "#/definitions/Rule"}, "type": "array"},
-        "Scope": {"enum": ["CLOUDFRONT", "REGIONAL"], "type": "string"},
-        "SearchString": {"type": "string"},
-        "SearchStringBase64": {"type": "string"},
-        "SensitivityLevel": {"enum": ["LOW", "HIGH"], "type": "string"},
-        "SensitivityToAct": {"enum": ["LOW", "MEDIUM", "HIGH"], "type": "string"},
-        "SingleHeader": {
-            "additionalProperties": False,
-            "properties": {"Name": {"type": "string"}},
-            "type": "object",
-        },
-        "SingleQueryArgument": {
-            "additionalProperties": False,
-            "properties": {"Name": {"type": "string"}},
-            "type": "object",
-        },
-        "SizeConstraintStatement": {
-            "additionalProperties": False,
-            "properties": {
-                "ComparisonOperator": {
-                    "enum": ["EQ", "NE", "LE", "LT", "GE", "GT"],
-                    "type": "string",
-                },
-                "FieldToMatch": {"$ref": "#/definitions/FieldToMatch"},
-                "PreParseTextTransformations": {
-                    "items": {"$ref": "#/definitions/PreParseTextTransformation"},
-                    "type": "array",
-                },
-                "Size": {"maximum": 21474836480, "minimum": 0, "type": "number"},
-                "TextTransformations": {
-                    "items": {"$ref": "#/definitions/TextTransformation"},
-                    "minItems": 1,
-                    "type": "array",
-                },
-            },
-            "required": ["FieldToMatch", "ComparisonOperator", "Size", "TextTransformations"],
-            "type": "object",
-        },
-        "SizeInspectionLimit": {"enum": ["KB_16", "KB_32", "KB_48", "KB_64"], "type": "string"},
-        "SqliMatchStatement": {
-            "additionalProperties": False,
-            "properties": {
-                "FieldToMatch": {"$ref": "#/definitions/FieldToMatch"},
-                "PreParseTextTransformations": {
-                    "items": {"$ref": "#/definitions/PreParseTextTransformation"},
-                    "type": "array",
-                },
-                "SensitivityLevel": {"$ref": "#/definitions/SensitivityLevel"},
-                "TextTransformations": {
-                    "items": {"$ref": "#/definitions/TextTransformation"},
-                    "minItems": 1,
-                    "type": "array",
-                },
-            },
-            "required": ["FieldToMatch", "TextTransformations"],
-            "type": "object",
-        },
-        "Statement": {
-            "additionalProperties": False,
-            "properties": {
-                "AndStatement": {"$ref": "#/definitions/AndStatement"},
-                "AsnMatchStatement": {"$ref": "#/definitions/AsnMatchStatement"},
-                "ByteMatchStatement": {"$ref": "#/definitions/ByteMatchStatement"},
-                "GeoMatchStatement": {"$ref": "#/definitions/GeoMatchStatement"},
-                "IPSetReferenceStatement": {"$ref": "#/definitions/IPSetReferenceStatement"},
-                "LabelMatchStatement": {"$ref": "#/definitions/LabelMatchStatement"},
-                "ManagedRuleGroupStatement": {"$ref": "#/definitions/ManagedRuleGroupStatement"},
-                "NotStatement": {"$ref": "#/definitions/NotStatement"},
-                "OrStatement": {"$ref": "#/definitions/OrStatement"},
-                "RateBasedStatement": {"$ref": "#/definitions/RateBasedStatement"},
-                "RegexMatchStatement": {"$ref": "#/definitions/RegexMatchStatement"},
-                "RegexPatternSetReferenceStatement": {
-                    "$ref": "#/definitions/RegexPatternSetReferenceStatement"
-                },
-                "RuleGroupReferenceStatement": {
-                    "$ref": "#/definitions/RuleGroupReferenceStatement"
-                },
-                "SizeConstraintStatement": {"$ref": "#/definitions/SizeConstraintStatement"},
-                "SqliMatchStatement": {"$ref": "#/definitions/SqliMatchStatement"},
-                "XssMatchStatement": {"$ref": "#/definitions/XssMatchStatement"},
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "TextTransformation": {
-            "additionalProperties": False,
-            "properties": {
-                "Priority": {"$ref": "#/definitions/TextTransformationPriority"},
-                "Type": {"$ref": "#/definitions/TextTransformationType"},
-            },
-            "required": ["Priority", "Type"],
-            "type": "object",
-        },
-        "TextTransformationPriority": {"minimum": 0, "type": "integer"},
-        "TextTransformationType": {
-            "enum": [
-                "NONE",
-                "COMPRESS_WHITE_SPACE",
-                "HTML_ENTITY_DECODE",
-                "LOWERCASE",
-                "CMD_LINE",
-                "URL_DECODE",
-                "BASE64_DECODE",
-                "HEX_DECODE",
-                "MD5",
-                "REPLACE_COMMENTS",
-                "ESCAPE_SEQ_DECODE",
-                "SQL_HEX_DECODE",
-                "CSS_DECODE",
-                "JS_DECODE",
-                "NORMALIZE_PATH",
-                "NORMALIZE_PATH_WIN",
-                "REMOVE_NULLS",
-                "REPLACE_NULLS",
-                "BASE64_DECODE_EXT",
-                "URL_DECODE_UNI",
-                "UTF8_TO_UNICODE",
-                "REMOVE_WHITESPACE",
-                "TRIM",
-                "TRIM_LEFT",
-                "TRIM_RIGHT",
-                "REMOVE_COMMENTS_CHAR",
-                "UPPERCASE",
-                "CMD_LINE_WIN",
-                "CMD_LINE_UNIX",
-                "JS_DECODE_EXT",
-                "SHA256",
-            ],
-            "type": "string",
-        },
-        "TokenDomains": {
-            "items": {
-                "maxLength": 253,
-                "minLength": 1,
-                "pattern": "^[\\w\\.\\-/]+$",
-                "type": "string",
-            },
-            "type": "array",
-        },
-        "UriFragment": {
-            "additionalProperties": False,
-            "properties": {"FallbackBehavior": {"enum": ["MATCH", "NO_MATCH"], "type": "string"}},
-            "type": "object",
-        },
-        "UriPath": {"type": ["object", "string"]},
-        "UsageOfAction": {"enum": ["ENABLED", "DISABLED"], "type": "string"},
-        "VisibilityConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "CloudWatchMetricsEnabled": {"type": "boolean"},
-                "MetricName": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^[\\w#:\\.\\-/]+$",
-                    "type": "string",
-                },
-                "SampledRequestsEnabled": {"type": "boolean"},
-            },
-            "required": ["SampledRequestsEnabled", "CloudWatchMetricsEnabled", "MetricName"],
-            "type": "object",
-        },
-        "WalletAddress": {"maxLength": 44, "minLength": 26, "pattern": ".*\\S.*", "type": "string"},
-        "XssMatchStatement": {
-            "additionalProperties": False,
-            "properties": {
-                "FieldToMatch": {"$ref": "#/definitions/FieldToMatch"},
-                "PreParseTextTransformations": {
-                    "items": {"$ref": "#/definitions/PreParseTextTransformation"},
-                    "type": "array",
-                },
-                "TextTransformations": {
-                    "items": {"$ref": "#/definitions/TextTransformation"},
-                    "minItems": 1,
-                    "type": "array",
-                },
-            },
-            "required": ["FieldToMatch", "TextTransformations"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "ApplicationConfig": {"$ref": "#/definitions/ApplicationConfig"},
-        "Arn": {"$ref": "#/definitions/ResourceArn"},
-        "AssociationConfig": {"$ref": "#/definitions/AssociationConfig"},
-        "Capacity": {"minimum": 0, "type": "integer"},
-        "CaptchaConfig": {"$ref": "#/definitions/CaptchaConfig"},
-        "ChallengeConfig": {"$ref": "#/definitions/ChallengeConfig"},
-        "CustomResponseBodies": {"$ref": "#/definitions/CustomResponseBodies"},
-        "DataProtectionConfig": {"$ref": "#/definitions/DataProtectionConfig"},
-        "DefaultAction": {"$ref": "#/definitions/DefaultAction"},
-        "Description": {"$ref": "#/definitions/EntityDescription"},
-        "Id": {"$ref": "#/definitions/EntityId"},
-        "LabelNamespace": {"$ref": "#/definitions/LabelName"},
-        "MonetizationConfig": {"$ref": "#/definitions/MonetizationConfig"},
-        "Name": {"$ref": "#/definitions/EntityName"},
-        "OnSourceDDoSProtectionConfig": {"$ref": "#/definitions/OnSourceDDoSProtectionConfig"},
-        "Rules": {"items": {"$ref": "#/definitions/Rule"}, "type": "array"},
-        "Scope": {"$ref": "#/definitions/Scope"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "minItems": 1, "type": "array"},
-        "TokenDomains": {"$ref": "#/definitions/TokenDomains"},
-        "VisibilityConfig": {"$ref": "#/definitions/VisibilityConfig"},
-    },
-    "required": ["DefaultAction", "Scope", "VisibilityConfig"],
-}
-
 
 class WebACL(_Resource):
-    """AWS::WAFv2::WebACL: Contains the Rules that identify the requests that you want to allow, block, or count. In a WebACL, you also specify a default action (ALLOW or BLOCK)...
+    """AWS::WAFv2::WebACL: Contains the Rules that identify the requests that you want to allow,
+    block, or count. In a WebACL, you also specify a default action (ALLOW or BLOCK), and the action
+    for each Rule that you add to a WebACL, for example, block requests from specified IP addresses
+    or block requests from specified referrers. You also associate the WebACL with a CloudFront
+    distribution to identify the requests that you want AWS WAF to filter. If you add more than one
+    Rule to a WebACL, a request needs to match only one of the specifications to be allowed,
+    blocked, or counted.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Name, Id, Scope (composite: the values joined by '|').
+    Replaced when any of these change (create-only): Name, Scope.
+    Read-only attributes (known once deployed): Arn, Capacity, Id, LabelNamespace.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-wafv2-webacl.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -3066,19 +1819,24 @@ class WebACL(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "WebACLAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "web_acl.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """ARN of the WAF entity."""
     Capacity: int
+    """Range: at least 0 (inclusive)."""
     Id: str
+    """Id of the WebACL"""
     LabelNamespace: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Name of the Label."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ApplicationConfig: WebACLApplicationConfigDict
     AssociationConfig: WebACLAssociationConfigDict
     CaptchaConfig: WebACLCaptchaConfigDict
     ChallengeConfig: WebACLChallengeConfigDict
-    CustomResponseBodies: dict[str, Any]
+    CustomResponseBodies: dict[str, CustomResponseBodyDict]
     DataProtectionConfig: WebACLDataProtectionConfigDict
     DefaultAction: WebACLDefaultActionDict
     Description: str
@@ -3091,44 +1849,62 @@ class WebACL(_Resource):
     TokenDomains: list[str]
     VisibilityConfig: WebACLVisibilityConfigDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        DefaultAction: WebACLDefaultAction | WebACLDefaultActionDict,
+        Scope: Literal["CLOUDFRONT", "REGIONAL"],
+        VisibilityConfig: WebACLVisibilityConfig | WebACLVisibilityConfigDict,
+        ApplicationConfig: WebACLApplicationConfig | WebACLApplicationConfigDict | None = None,
+        AssociationConfig: WebACLAssociationConfig | WebACLAssociationConfigDict | None = None,
+        CaptchaConfig: WebACLCaptchaConfig | WebACLCaptchaConfigDict | None = None,
+        ChallengeConfig: WebACLChallengeConfig | WebACLChallengeConfigDict | None = None,
+        CustomResponseBodies: dict[str, CustomResponseBody | CustomResponseBodyDict] | None = None,
+        DataProtectionConfig: WebACLDataProtectionConfig
+        | WebACLDataProtectionConfigDict
+        | None = None,
+        Description: str | None = None,
+        MonetizationConfig: WebACLMonetizationConfig | WebACLMonetizationConfigDict | None = None,
+        Name: str | None = None,
+        OnSourceDDoSProtectionConfig: WebACLOnSourceDDoSProtectionConfig
+        | WebACLOnSourceDDoSProtectionConfigDict
+        | None = None,
+        Rules: list[Rule | RuleDict] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        TokenDomains: list[str] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::WAFv2::WebACL; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            DefaultAction: WebACLDefaultAction | WebACLDefaultActionDict,
-            Scope: Literal["CLOUDFRONT", "REGIONAL"],
-            VisibilityConfig: WebACLVisibilityConfig | WebACLVisibilityConfigDict,
-            ApplicationConfig: WebACLApplicationConfig | WebACLApplicationConfigDict | None = None,
-            AssociationConfig: WebACLAssociationConfig | WebACLAssociationConfigDict | None = None,
-            CaptchaConfig: WebACLCaptchaConfig | WebACLCaptchaConfigDict | None = None,
-            ChallengeConfig: WebACLChallengeConfig | WebACLChallengeConfigDict | None = None,
-            CustomResponseBodies: dict[str, Any] | None = None,
-            DataProtectionConfig: WebACLDataProtectionConfig
-            | WebACLDataProtectionConfigDict
-            | None = None,
-            Description: str | None = None,
-            MonetizationConfig: WebACLMonetizationConfig
-            | WebACLMonetizationConfigDict
-            | None = None,
-            Name: str | None = None,
-            OnSourceDDoSProtectionConfig: WebACLOnSourceDDoSProtectionConfig
-            | WebACLOnSourceDDoSProtectionConfigDict
-            | None = None,
-            Rules: list[Rule | RuleDict] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            TokenDomains: list[str] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::WAFv2::WebACL; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            DefaultAction: Default Action WebACL will take against ingress traffic when there is no
+                matching Rule. Required.
+            Scope: Use CLOUDFRONT for CloudFront WebACL, use REGIONAL for Application Load Balancer
+                and API Gateway. Create-only: changing it replaces the resource. Required.
+            VisibilityConfig: Visibility Metric of the WebACL. Required.
             ApplicationConfig: Collection of application attributes.
+            AssociationConfig: AssociationConfig for body inspection
+            CaptchaConfig: Type: WebACLCaptchaConfigDict.
+            ChallengeConfig: Type: WebACLChallengeConfigDict.
+            CustomResponseBodies: Custom response key and body map.
             DataProtectionConfig: Collection of dataProtects.
+            Description: Description of the entity.
+            MonetizationConfig: Configures monetization for the web ACL or rule group.
+            Name: Name of the WebACL. Create-only: changing it replaces the resource.
+            OnSourceDDoSProtectionConfig: Configures the options for on-source DDoS protection
+                provided by supported resource type.
             Rules: Collection of Rules.
+            Tags: Items: at least 1 items.
+            TokenDomains: List of domains to accept in web request tokens, in addition to the domain
+                of the protected resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -7,9 +7,10 @@ Imported on first use by agent_context.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "AgentContextAttributes",
@@ -18,20 +19,69 @@ __all__ = [
 
 
 class AgentContextProps(DeferredModel):
-    Content: dict[str, Any]
-    ContextType: Literal["APPLICATION"]
-    ProfileArn: str
-    Title: str
+    """
+    The properties a program declares for a AWS::WellArchitected::AgentContext.
+    """
+
+    Content: Annotated[
+        dict[str, Any],
+        Field(
+            description="The free-form content of the Agent Context, supplied as an arbitrary JSON object."
+        ),
+    ]
+    ContextType: Annotated[
+        Literal["APPLICATION"],
+        Field(
+            description="The type of the Agent Context. Create-only: changing it replaces the resource."
+        ),
+    ]
+    ProfileArn: Annotated[
+        str,
+        Field(
+            description="The Amazon Resource Name (ARN) of the parent Agent Profile that owns this context. Pass `!Ref` of the parent AWS::WellArchitected::AgentProfile to flow its ARN here. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Title: Annotated[str, Field(description="The title of the Agent Context.")]
 
 
 class AgentContextAttributes(DeferredModel):
-    ApplicationType: Literal["SAS", "DESKTOP_APPLICATION", "OTHER"] | None = None
-    Arn: str | None = None
-    CreatedAt: str | None = None
-    CreatedBy: str | None = None
-    Criticality: (
-        Literal["MISSION_CRITICAL", "BUSINESS_CRITICAL", "NON_CRITICAL", "TEST_DEVELOPMENT"] | None
-    ) = None
-    Id: str | None = None
-    LastModifiedAt: str | None = None
-    LastModifiedBy: str | None = None
+    """
+    The read-only attributes of a AWS::WellArchitected::AgentContext, set by AWS.
+    """
+
+    ApplicationType: Annotated[
+        Literal["SAS", "DESKTOP_APPLICATION", "OTHER"] | None,
+        Field(
+            description="Type of the application described by this context. Mirrors the value stored in `Content.applicationType` and is surfaced as a typed read-only attribute by the service for discoverability."
+        ),
+    ] = None
+    Arn: Annotated[
+        str | None,
+        Field(
+            description="The synthetic Amazon Resource Name (ARN) of the Agent Context, composed of the parent profile ARN and the context id."
+        ),
+    ] = None
+    CreatedAt: Annotated[
+        str | None, Field(description="The timestamp when the context was created.")
+    ] = None
+    CreatedBy: Annotated[
+        str | None,
+        Field(description="The identifier of the system or user that created this context."),
+    ] = None
+    Criticality: Annotated[
+        Literal["MISSION_CRITICAL", "BUSINESS_CRITICAL", "NON_CRITICAL", "TEST_DEVELOPMENT"] | None,
+        Field(
+            description="Business criticality of the application described by this context. Mirrors the value stored in `Content.criticality` and is surfaced as a typed read-only attribute by the service for discoverability."
+        ),
+    ] = None
+    Id: Annotated[
+        str | None,
+        Field(description="The service-generated unique identifier of the Agent Context."),
+    ] = None
+    LastModifiedAt: Annotated[
+        str | None, Field(description="The timestamp when the context was last modified.")
+    ] = None
+    LastModifiedBy: Annotated[
+        str | None,
+        Field(description="The identifier of the system or user that last modified this context."),
+    ] = None

@@ -7,9 +7,10 @@ Imported on first use by agent_goal.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "AgentGoalAttributes",
@@ -18,20 +19,57 @@ __all__ = [
 
 
 class AgentGoalProps(DeferredModel):
-    Description: str | None = None
-    Pillars: list[
-        Literal[
-            "COST_OPTIMIZATION", "SECURITY", "RESILIENCE", "PERFORMANCE", "OPERATIONAL_EXCELLENCE"
-        ]
+    """
+    The properties a program declares for a AWS::WellArchitected::AgentGoal.
+    """
+
+    Description: Annotated[str | None, Field(description="A description of the Agent Goal.")] = None
+    Pillars: Annotated[
+        list[
+            Literal[
+                "COST_OPTIMIZATION",
+                "SECURITY",
+                "RESILIENCE",
+                "PERFORMANCE",
+                "OPERATIONAL_EXCELLENCE",
+            ]
+        ],
+        Field(description="The list of Well-Architected pillars this goal targets."),
     ]
-    ProfileArn: str
-    Title: str
+    ProfileArn: Annotated[
+        str,
+        Field(
+            description="The Amazon Resource Name (ARN) of the parent Agent Profile that owns this goal. Pass `!Ref` of the parent AWS::WellArchitected::AgentProfile to flow its ARN here. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Title: Annotated[str, Field(description="The title of the Agent Goal.")]
 
 
 class AgentGoalAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedAt: str | None = None
-    CreatedBy: str | None = None
-    Id: str | None = None
-    LastModifiedAt: str | None = None
-    LastModifiedBy: str | None = None
+    """
+    The read-only attributes of a AWS::WellArchitected::AgentGoal, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None,
+        Field(
+            description="The synthetic Amazon Resource Name (ARN) of the Agent Goal, composed of the parent profile ARN and the goal id."
+        ),
+    ] = None
+    CreatedAt: Annotated[
+        str | None, Field(description="The timestamp when the goal was created.")
+    ] = None
+    CreatedBy: Annotated[
+        str | None,
+        Field(description="The identifier of the system or user that created this goal."),
+    ] = None
+    Id: Annotated[
+        str | None, Field(description="The service-generated unique identifier of the Agent Goal.")
+    ] = None
+    LastModifiedAt: Annotated[
+        str | None, Field(description="The timestamp when the goal was last modified.")
+    ] = None
+    LastModifiedBy: Annotated[
+        str | None,
+        Field(description="The identifier of the system or user that last modified this goal."),
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by agent_profile.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "AgentProfileAggregationConfiguration",
@@ -21,37 +21,96 @@ __all__ = [
 
 
 class AgentProfileAggregationConfiguration(DeferredModel):
+    """
+    Defines an account, its in-scope regions, and the access role used to reach resources in that account.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AccessRoleArn: str
-    AccountId: str
-    Regions: list[str]
+    AccessRoleArn: Annotated[
+        str, Field(description="The ARN of the IAM role used to access resources in this account.")
+    ]
+    AccountId: Annotated[str, Field(description="The target AWS account ID.")]
+    Regions: Annotated[list[str], Field(description="The target regions in the account.")]
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with the Agent Profile.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The tag key.")]
+    Value: Annotated[str, Field(description="The tag value.")]
 
 
 class AgentProfileAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedAt: str | None = None
-    CreatedBy: str | None = None
-    LastModifiedAt: str | None = None
-    LastModifiedBy: str | None = None
+    """
+    The read-only attributes of a AWS::WellArchitected::AgentProfile, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the Agent Profile.")
+    ] = None
+    CreatedAt: Annotated[
+        str | None, Field(description="The timestamp when the profile was created.")
+    ] = None
+    CreatedBy: Annotated[
+        str | None,
+        Field(description="The identifier of the system or user that created this profile."),
+    ] = None
+    LastModifiedAt: Annotated[
+        str | None, Field(description="The timestamp when the profile was last modified.")
+    ] = None
+    LastModifiedBy: Annotated[
+        str | None,
+        Field(description="The identifier of the system or user that last modified this profile."),
+    ] = None
 
 
 class AgentProfileProps(DeferredModel):
-    AggregationConfiguration: list[AgentProfileAggregationConfiguration]
-    BusinessOverview: str | None = None
-    DeletionProtection: bool | None = None
-    Description: str | None = None
-    DisplayName: str | None = None
-    ExecutionRoleArn: str
-    Name: str
-    Pillars: list[Literal["COST_OPTIMIZATION", "SECURITY", "RESILIENCE", "PERFORMANCE"]]
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::WellArchitected::AgentProfile.
+    """
+
+    AggregationConfiguration: Annotated[
+        list[AgentProfileAggregationConfiguration],
+        Field(
+            description="The aggregation configuration entries (account, regions, access role) associated with this profile."
+        ),
+    ]
+    BusinessOverview: Annotated[
+        str | None,
+        Field(
+            description="A business overview for the profile used to improve recommendation quality."
+        ),
+    ] = None
+    DeletionProtection: Annotated[
+        bool | None,
+        Field(
+            description="Whether deletion protection is enabled for the profile. When enabled, the profile cannot be deleted until deletion protection is disabled."
+        ),
+    ] = None
+    Description: Annotated[str | None, Field(description="A description of the profile.")] = None
+    DisplayName: Annotated[
+        str | None, Field(description="The human-readable display name of the profile.")
+    ] = None
+    ExecutionRoleArn: Annotated[
+        str, Field(description="The ARN of the IAM role assumed to execute recommendation actions.")
+    ]
+    Name: Annotated[
+        str,
+        Field(
+            description="The name of the profile. Unique within the account and used as the last component of the ARN. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Pillars: Annotated[
+        list[Literal["COST_OPTIMIZATION", "SECURITY", "RESILIENCE", "PERFORMANCE"]],
+        Field(description="The list of Well-Architected pillars to focus on."),
+    ]
+    Tags: Annotated[
+        list[Tag] | None, Field(description="Key-value pairs to associate with the Agent Profile.")
+    ] = None

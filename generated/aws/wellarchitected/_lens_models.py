@@ -7,9 +7,10 @@ Imported on first use by lens.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "LensAttributes",
@@ -22,19 +23,41 @@ class LensTagsItem(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: 0 to 256 characters.")]
 
 
 class LensAttributes(DeferredModel):
-    Description: str | None = None
-    LensArn: str | None = None
-    LensId: str | None = None
-    Name: str | None = None
-    Owner: str | None = None
+    """
+    The read-only attributes of a AWS::WellArchitected::Lens, set by AWS.
+    """
+
+    Description: Annotated[str | None, Field(description="The description of the lens.")] = None
+    LensArn: Annotated[str | None, Field(description="The ARN of the lens.")] = None
+    LensId: Annotated[str | None, Field(description="The unique identifier of the lens.")] = None
+    Name: Annotated[str | None, Field(description="The full name of the lens.")] = None
+    Owner: Annotated[
+        str | None, Field(description="The Amazon Web Services account ID that owns the lens.")
+    ] = None
 
 
 class LensProps(DeferredModel):
-    JSONString: str | None = None
-    LensVersion: str | None = None
-    Tags: list[LensTagsItem] | None = None
+    """
+    The properties a program declares for a AWS::WellArchitected::Lens.
+    """
+
+    JSONString: Annotated[
+        str | None,
+        Field(
+            description="The JSON representation of a lens. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    LensVersion: Annotated[
+        str | None,
+        Field(
+            description="The version of the lens. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[LensTagsItem] | None, Field(description="The tags assigned to the lens.")
+    ] = None

@@ -7,9 +7,10 @@ Imported on first use by profile.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ProfileAttributes",
@@ -20,31 +21,60 @@ __all__ = [
 
 
 class ProfileQuestionUpdate(DeferredModel):
+    """
+    An update to a profile question.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    QuestionId: str | None = None
-    SelectedChoiceIds: list[str] | None = None
+    QuestionId: Annotated[str | None, Field(description="The ID of the question.")] = None
+    SelectedChoiceIds: Annotated[list[str] | None, Field(description="The selected choices.")] = (
+        None
+    )
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key name of the tag.")]
+    Value: Annotated[str, Field(description="The value for the tag.")]
 
 
 class ProfileAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    Owner: str | None = None
-    ProfileArn: str | None = None
-    ProfileVersion: str | None = None
-    UpdatedAt: str | None = None
+    """
+    The read-only attributes of a AWS::WellArchitected::Profile, set by AWS.
+    """
+
+    CreatedAt: Annotated[
+        str | None, Field(description="The date and time the profile was created.")
+    ] = None
+    Owner: Annotated[str | None, Field(description="The owner of the profile.")] = None
+    ProfileArn: Annotated[str | None, Field(description="The profile ARN.")] = None
+    ProfileVersion: Annotated[str | None, Field(description="The profile version.")] = None
+    UpdatedAt: Annotated[
+        str | None, Field(description="The date and time the profile was last updated.")
+    ] = None
 
 
 class ProfileProps(DeferredModel):
-    ProfileDescription: str
-    ProfileName: str
-    ProfileQuestions: list[ProfileQuestionUpdate]
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::WellArchitected::Profile.
+    """
+
+    ProfileDescription: Annotated[str, Field(description="The profile description.")]
+    ProfileName: Annotated[
+        str,
+        Field(
+            description="The name of the profile. Create-only: changing it replaces the resource."
+        ),
+    ]
+    ProfileQuestions: Annotated[
+        list[ProfileQuestionUpdate], Field(description="The profile questions.")
+    ]
+    Tags: Annotated[list[Tag] | None, Field(description="The tags assigned to the profile.")] = None

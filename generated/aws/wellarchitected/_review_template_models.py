@@ -7,10 +7,10 @@ Imported on first use by review_template.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ReviewTemplateAttributes",
@@ -23,20 +23,43 @@ class ReviewTemplateTagsItem(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: 0 to 256 characters.")]
 
 
 class ReviewTemplateAttributes(DeferredModel):
-    Owner: str | None = None
-    TemplateArn: str | None = None
-    UpdateStatus: Literal["CURRENT", "LENS_NOT_CURRENT"] | None = None
-    UpdatedAt: str | None = None
+    """
+    The read-only attributes of a AWS::WellArchitected::ReviewTemplate, set by AWS.
+    """
+
+    Owner: Annotated[str | None, Field(description="The owner of the review template.")] = None
+    TemplateArn: Annotated[str | None, Field(description="The review template ARN.")] = None
+    UpdateStatus: Annotated[
+        Literal["CURRENT", "LENS_NOT_CURRENT"] | None,
+        Field(description="The latest status of the review template."),
+    ] = None
+    UpdatedAt: Annotated[
+        str | None, Field(description="The date and time the review template was last updated.")
+    ] = None
 
 
 class ReviewTemplateProps(DeferredModel):
-    Description: str
-    Lenses: list[str]
-    Notes: str | None = None
-    Tags: list[ReviewTemplateTagsItem] | None = None
-    TemplateName: str
+    """
+    The properties a program declares for a AWS::WellArchitected::ReviewTemplate.
+    """
+
+    Description: Annotated[str, Field(description="The review template description.")]
+    Lenses: Annotated[
+        list[str],
+        Field(
+            description="The lenses applied to the review template. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Notes: Annotated[
+        str | None, Field(description="The notes associated with the review template.")
+    ] = None
+    Tags: Annotated[
+        list[ReviewTemplateTagsItem] | None,
+        Field(description="The tags assigned to the review template."),
+    ] = None
+    TemplateName: Annotated[str, Field(description="The name of the review template.")]

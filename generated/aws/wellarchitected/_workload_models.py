@@ -7,10 +7,10 @@ Imported on first use by workload.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "WorkloadAttributes",
@@ -21,42 +21,99 @@ __all__ = [
 
 
 class WorkloadDiscoveryConfig(DeferredModel):
+    """
+    Discovery configuration associated to the workload.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    TrustedAdvisorIntegrationStatus: Literal["ENABLED", "DISABLED"] | None = None
-    WorkloadResourceDefinition: list[Literal["WORKLOAD_METADATA", "APP_REGISTRY"]] | None = None
+    TrustedAdvisorIntegrationStatus: Annotated[
+        Literal["ENABLED", "DISABLED"] | None,
+        Field(
+            description="Discovery integration status in respect to Trusted Advisor for the workload."
+        ),
+    ] = None
+    WorkloadResourceDefinition: Annotated[
+        list[Literal["WORKLOAD_METADATA", "APP_REGISTRY"]] | None,
+        Field(
+            description="The mode to use for identifying resources associated with the workload."
+        ),
+    ] = None
 
 
 class WorkloadTagsItem(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: 0 to 256 characters.")]
 
 
 class WorkloadAttributes(DeferredModel):
-    ImprovementStatus: (
+    """
+    The read-only attributes of a AWS::WellArchitected::Workload, set by AWS.
+    """
+
+    ImprovementStatus: Annotated[
         Literal["NOT_APPLICABLE", "NOT_STARTED", "IN_PROGRESS", "COMPLETE", "RISK_ACKNOWLEDGED"]
-        | None
-    ) = None
-    WorkloadArn: str | None = None
-    WorkloadId: str | None = None
+        | None,
+        Field(description="The improvement status for a workload."),
+    ] = None
+    WorkloadArn: Annotated[str | None, Field(description="The ARN for the workload.")] = None
+    WorkloadId: Annotated[str | None, Field(description="The ID assigned to the workload.")] = None
 
 
 class WorkloadProps(DeferredModel):
-    AccountIds: list[str] | None = None
-    ArchitecturalDesign: str | None = None
-    AwsRegions: list[str] | None = None
-    Description: str
-    DiscoveryConfig: WorkloadDiscoveryConfig | None = None
-    Environment: Literal["PRODUCTION", "PREPRODUCTION"]
-    Industry: str | None = None
-    IndustryType: str | None = None
-    Lenses: list[str]
-    NonAwsRegions: list[str] | None = None
-    Notes: str | None = None
-    ReviewOwner: str | None = None
-    Tags: list[WorkloadTagsItem] | None = None
-    WorkloadName: str
+    """
+    The properties a program declares for a AWS::WellArchitected::Workload.
+    """
+
+    AccountIds: Annotated[
+        list[str] | None,
+        Field(
+            description="The list of Amazon Web Services account IDs associated with the workload."
+        ),
+    ] = None
+    ArchitecturalDesign: Annotated[
+        str | None, Field(description="The URL of the architectural design for the workload.")
+    ] = None
+    AwsRegions: Annotated[
+        list[str] | None,
+        Field(description="The list of Amazon Web Services Regions associated with the workload."),
+    ] = None
+    Description: Annotated[str, Field(description="The description for the workload.")]
+    DiscoveryConfig: Annotated[
+        WorkloadDiscoveryConfig | None,
+        Field(description="Discovery configuration associated to the workload."),
+    ] = None
+    Environment: Annotated[
+        Literal["PRODUCTION", "PREPRODUCTION"],
+        Field(description="The environment for the workload."),
+    ]
+    Industry: Annotated[str | None, Field(description="The industry for the workload.")] = None
+    IndustryType: Annotated[
+        str | None, Field(description="The industry type for the workload.")
+    ] = None
+    Lenses: Annotated[
+        list[str],
+        Field(
+            description="The list of lenses associated with the workload. Create-only: changing it replaces the resource."
+        ),
+    ]
+    NonAwsRegions: Annotated[
+        list[str] | None,
+        Field(
+            description="The list of non-Amazon Web Services Regions associated with the workload."
+        ),
+    ] = None
+    Notes: Annotated[str | None, Field(description="The notes associated with the workload.")] = (
+        None
+    )
+    ReviewOwner: Annotated[str | None, Field(description="The review owner of the workload.")] = (
+        None
+    )
+    Tags: Annotated[
+        list[WorkloadTagsItem] | None, Field(description="The tags associated with the workload.")
+    ] = None
+    WorkloadName: Annotated[str, Field(description="The name of the workload.")]

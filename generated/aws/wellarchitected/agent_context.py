@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,6 +51,7 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::WellArchitected::AgentContext",
     schema_file="aws-wellarchitected-agentcontext.json",
@@ -63,18 +68,12 @@ METADATA = _TypeMetadata(
         "/LastModifiedAt",
     ),
     create_only=("/ProfileArn", "/ContextType"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("ProfileArn", "Title", "ContextType", "Content"),
     list_required=("ProfileArn",),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -84,54 +83,20 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ApplicationType": {"enum": ["SAS", "DESKTOP_APPLICATION", "OTHER"], "type": "string"},
-        "ContextType": {"enum": ["APPLICATION"], "type": "string"},
-        "Criticality": {
-            "enum": ["MISSION_CRITICAL", "BUSINESS_CRITICAL", "NON_CRITICAL", "TEST_DEVELOPMENT"],
-            "type": "string",
-        },
-    },
-    "properties": {
-        "ApplicationType": {"$ref": "#/definitions/ApplicationType"},
-        "Arn": {
-            "maxLength": 2048,
-            "minLength": 1,
-            "pattern": "^arn:aws([a-z0-9-]+)?:wellarchitected:[a-z0-9-]{6,64}:[0-9]{12}:agent-profile/[a-zA-Z0-9_-]+/agent-context/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$",
-            "type": "string",
-        },
-        "Content": {"type": "object"},
-        "ContextType": {"$ref": "#/definitions/ContextType"},
-        "CreatedAt": {"maxLength": 64, "minLength": 20, "type": "string"},
-        "CreatedBy": {"maxLength": 128, "minLength": 1, "type": "string"},
-        "Criticality": {"$ref": "#/definitions/Criticality"},
-        "Id": {
-            "maxLength": 36,
-            "minLength": 36,
-            "pattern": "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$",
-            "type": "string",
-        },
-        "LastModifiedAt": {"maxLength": 64, "minLength": 20, "type": "string"},
-        "LastModifiedBy": {"maxLength": 128, "minLength": 1, "type": "string"},
-        "ProfileArn": {
-            "maxLength": 2048,
-            "minLength": 1,
-            "pattern": "^arn:aws([a-z0-9-]+)?:wellarchitected:[a-z0-9-]{6,64}:[0-9]{12}:agent-profile/[a-zA-Z0-9_-]+$",
-            "type": "string",
-        },
-        "Title": {"maxLength": 1000, "minLength": 1, "pattern": "^[\\P{C}]+$", "type": "string"},
-    },
-    "required": ["ProfileArn", "Title", "ContextType", "Content"],
-}
-
 
 class AgentContext(_Resource):
-    """AWS::WellArchitected::AgentContext: Resource schema for AWS::WellArchitected::AgentContext. An Agent Context provides supplemental application context (free-form content) within an Agent...
+    """AWS::WellArchitected::AgentContext: Resource schema for AWS::WellArchitected::AgentContext.
+    An Agent Context provides supplemental application context (free-form content) within an Agent
+    Profile, used to improve the quality of Well-Architected Agent recommendations.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Also identified by: ProfileArn, Id.
+    Replaced when any of these change (create-only): ProfileArn, ContextType.
+    Read-only attributes (known once deployed): ApplicationType, Arn, CreatedAt, CreatedBy,
+    Criticality, Id, LastModifiedAt, LastModifiedBy.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-wellarchitected-agentcontext.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -139,45 +104,67 @@ class AgentContext(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "AgentContextAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "agent_context.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     ApplicationType: Literal["SAS", "DESKTOP_APPLICATION", "OTHER"]
+    """Type of the application described by this context. Mirrors the value stored in
+    `Content.applicationType` and is surfaced as a typed read-only attribute by the service for
+    discoverability."""
     Arn: str
+    """The synthetic Amazon Resource Name (ARN) of the Agent Context, composed of the parent profile
+    ARN and the context id."""
     CreatedAt: str
+    """The timestamp when the context was created."""
     CreatedBy: str
+    """The identifier of the system or user that created this context."""
     Criticality: Literal[
         "MISSION_CRITICAL", "BUSINESS_CRITICAL", "NON_CRITICAL", "TEST_DEVELOPMENT"
     ]
+    """Business criticality of the application described by this context. Mirrors the value stored
+    in `Content.criticality` and is surfaced as a typed read-only attribute by the service for
+    discoverability."""
     Id: str
+    """The service-generated unique identifier of the Agent Context."""
     LastModifiedAt: str
+    """The timestamp when the context was last modified."""
     LastModifiedBy: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The identifier of the system or user that last modified this context."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Content: dict[str, Any]
     ContextType: Literal["APPLICATION"]
     ProfileArn: str
     Title: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Content: dict[str, Any],
+        ContextType: Literal["APPLICATION"],
+        ProfileArn: str,
+        Title: str,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::WellArchitected::AgentContext; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Content: dict[str, Any],
-            ContextType: Literal["APPLICATION"],
-            ProfileArn: str,
-            Title: str,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::WellArchitected::AgentContext; `await` it inside an App to deploy it.
-
-            Content: The free-form content of the Agent Context, supplied as an arbitrary JSON object.
-            ProfileArn: The Amazon Resource Name (ARN) of the parent Agent Profile that owns this context.
-            Title: The title of the Agent Context.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Content: The free-form content of the Agent Context, supplied as an arbitrary JSON
+                object. Required.
+            ContextType: The type of the Agent Context. Create-only: changing it replaces the
+                resource. Required.
+            ProfileArn: The Amazon Resource Name (ARN) of the parent Agent Profile that owns this
+                context. Pass `!Ref` of the parent AWS::WellArchitected::AgentProfile to flow its
+                ARN here. Create-only: changing it replaces the resource. Required.
+            Title: The title of the Agent Context. Required.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

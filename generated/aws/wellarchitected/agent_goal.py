@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,6 +51,7 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::WellArchitected::AgentGoal",
     schema_file="aws-wellarchitected-agentgoal.json",
@@ -54,18 +59,13 @@ METADATA = _TypeMetadata(
     additional_identifiers=(("/ProfileArn", "/Id"),),
     read_only=("/Arn", "/Id", "/CreatedBy", "/CreatedAt", "/LastModifiedBy", "/LastModifiedAt"),
     create_only=("/ProfileArn",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Pillars",),
     required=("ProfileArn", "Pillars", "Title"),
     list_required=("ProfileArn",),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -75,72 +75,21 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Pillar": {
-            "enum": [
-                "COST_OPTIMIZATION",
-                "SECURITY",
-                "RESILIENCE",
-                "PERFORMANCE",
-                "OPERATIONAL_EXCELLENCE",
-            ],
-            "type": "string",
-        }
-    },
-    "properties": {
-        "Arn": {
-            "maxLength": 2048,
-            "minLength": 1,
-            "pattern": "^arn:aws([a-z0-9-]+)?:wellarchitected:[a-z0-9-]{6,64}:[0-9]{12}:agent-profile/[a-zA-Z0-9_-]+/agent-goal/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$",
-            "type": "string",
-        },
-        "CreatedAt": {"maxLength": 64, "minLength": 20, "type": "string"},
-        "CreatedBy": {"maxLength": 128, "minLength": 1, "type": "string"},
-        "Description": {
-            "maxLength": 4000,
-            "minLength": 1,
-            "pattern": "^(?:(?!\\$\\{[a-zA-Z]+:)[\\P{C}])+$",
-            "type": "string",
-        },
-        "Id": {
-            "maxLength": 36,
-            "minLength": 36,
-            "pattern": "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$",
-            "type": "string",
-        },
-        "LastModifiedAt": {"maxLength": 64, "minLength": 20, "type": "string"},
-        "LastModifiedBy": {"maxLength": 128, "minLength": 1, "type": "string"},
-        "Pillars": {
-            "items": {"$ref": "#/definitions/Pillar"},
-            "maxItems": 5,
-            "minItems": 1,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "ProfileArn": {
-            "maxLength": 2048,
-            "minLength": 1,
-            "pattern": "^arn:aws([a-z0-9-]+)?:wellarchitected:[a-z0-9-]{6,64}:[0-9]{12}:agent-profile/[a-zA-Z0-9_-]+$",
-            "type": "string",
-        },
-        "Title": {
-            "maxLength": 1000,
-            "minLength": 1,
-            "pattern": "^(?:(?!\\$\\{[a-zA-Z]+:)[\\P{C}])+$",
-            "type": "string",
-        },
-    },
-    "required": ["ProfileArn", "Pillars", "Title"],
-}
-
 
 class AgentGoal(_Resource):
-    """AWS::WellArchitected::AgentGoal: Resource schema for AWS::WellArchitected::AgentGoal. An Agent Goal expresses a Well-Architected objective (a title, optional description, and the pill...
+    """AWS::WellArchitected::AgentGoal: Resource schema for AWS::WellArchitected::AgentGoal. An
+    Agent Goal expresses a Well-Architected objective (a title, optional description, and the
+    pillars it targets) within an Agent Profile, used to focus Well-Architected Agent
+    recommendations.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Also identified by: ProfileArn, Id.
+    Replaced when any of these change (create-only): ProfileArn.
+    Read-only attributes (known once deployed): Arn, CreatedAt, CreatedBy, Id, LastModifiedAt,
+    LastModifiedBy.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-wellarchitected-agentgoal.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -148,16 +97,24 @@ class AgentGoal(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "AgentGoalAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "agent_goal.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The synthetic Amazon Resource Name (ARN) of the Agent Goal, composed of the parent profile
+    ARN and the goal id."""
     CreatedAt: str
+    """The timestamp when the goal was created."""
     CreatedBy: str
+    """The identifier of the system or user that created this goal."""
     Id: str
+    """The service-generated unique identifier of the Agent Goal."""
     LastModifiedAt: str
+    """The timestamp when the goal was last modified."""
     LastModifiedBy: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The identifier of the system or user that last modified this goal."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     Pillars: list[
         Literal[
@@ -167,35 +124,40 @@ class AgentGoal(_Resource):
     ProfileArn: str
     Title: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Pillars: list[
+            Literal[
+                "COST_OPTIMIZATION",
+                "SECURITY",
+                "RESILIENCE",
+                "PERFORMANCE",
+                "OPERATIONAL_EXCELLENCE",
+            ]
+        ],
+        ProfileArn: str,
+        Title: str,
+        Description: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::WellArchitected::AgentGoal; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Pillars: list[
-                Literal[
-                    "COST_OPTIMIZATION",
-                    "SECURITY",
-                    "RESILIENCE",
-                    "PERFORMANCE",
-                    "OPERATIONAL_EXCELLENCE",
-                ]
-            ],
-            ProfileArn: str,
-            Title: str,
-            Description: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::WellArchitected::AgentGoal; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Pillars: The list of Well-Architected pillars this goal targets. Required.
+            ProfileArn: The Amazon Resource Name (ARN) of the parent Agent Profile that owns this
+                goal. Pass `!Ref` of the parent AWS::WellArchitected::AgentProfile to flow its ARN
+                here. Create-only: changing it replaces the resource. Required.
+            Title: The title of the Agent Goal. Required.
             Description: A description of the Agent Goal.
-            Pillars: The list of Well-Architected pillars this goal targets.
-            ProfileArn: The Amazon Resource Name (ARN) of the parent Agent Profile that owns this goal.
-            Title: The title of the Agent Goal.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,25 +59,29 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AgentProfileAggregationConfigurationDict = TypedDict(
-    "AgentProfileAggregationConfigurationDict",
-    {
-        "AccessRoleArn": "Required[str]",
-        "AccountId": "Required[str]",
-        "Regions": "Required[list[str]]",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class AgentProfileAggregationConfigurationDict(TypedDict, total=False):
+    """AgentProfileAggregationConfiguration as a plain dict: Defines an account, its in-scope
+    regions, and the access role used to reach resources in that account."""
 
+    AccessRoleArn: Required[str]
+    """The ARN of the IAM role used to access resources in this account."""
+    AccountId: Required[str]
+    """The target AWS account ID."""
+    Regions: Required[list[str]]
+    """The target regions in the account."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with the Agent Profile."""
+
+    Key: Required[str]
+    """The tag key."""
+    Value: Required[str]
+    """The tag value."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::WellArchitected::AgentProfile",
     schema_file="aws-wellarchitected-agentprofile.json",
@@ -81,8 +89,6 @@ METADATA = _TypeMetadata(
     additional_identifiers=(("/Name",),),
     read_only=("/Arn", "/CreatedBy", "/CreatedAt", "/LastModifiedBy", "/LastModifiedAt"),
     create_only=("/Name",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=(
         "/AggregationConfiguration",
         "/AggregationConfiguration/*/Regions",
@@ -90,14 +96,7 @@ METADATA = _TypeMetadata(
         "/Tags",
     ),
     required=("Name", "ExecutionRoleArn", "Pillars", "AggregationConfiguration"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -107,105 +106,21 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AggregationConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AccessRoleArn": {
-                    "maxLength": 2048,
-                    "minLength": 1,
-                    "pattern": "^arn:([a-z\\-]+):iam::[0-9]{12}:role/(service-role/)?[a-zA-Z0-9+=,.@\\-_]+$",
-                    "type": "string",
-                },
-                "AccountId": {
-                    "maxLength": 12,
-                    "minLength": 12,
-                    "pattern": "^[0-9]{12}$",
-                    "type": "string",
-                },
-                "Regions": {
-                    "items": {
-                        "maxLength": 64,
-                        "pattern": "^[a-z]{2}-[a-z]+-[0-9]{1}$",
-                        "type": "string",
-                    },
-                    "maxItems": 25,
-                    "minItems": 0,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-            },
-            "required": ["AccountId", "Regions", "AccessRoleArn"],
-            "type": "object",
-        },
-        "Pillar": {
-            "enum": ["COST_OPTIMIZATION", "SECURITY", "RESILIENCE", "PERFORMANCE"],
-            "type": "string",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AggregationConfiguration": {
-            "items": {"$ref": "#/definitions/AggregationConfiguration"},
-            "maxItems": 100,
-            "minItems": 0,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "Arn": {
-            "maxLength": 2048,
-            "minLength": 1,
-            "pattern": "^arn:aws([a-z0-9-]+)?:wellarchitected:[a-z0-9-]{6,64}:[0-9]{12}:agent-profile/([a-zA-Z0-9_-]+)$",
-            "type": "string",
-        },
-        "BusinessOverview": {"maxLength": 512, "type": "string"},
-        "CreatedAt": {"maxLength": 64, "minLength": 20, "type": "string"},
-        "CreatedBy": {"maxLength": 128, "minLength": 1, "type": "string"},
-        "DeletionProtection": {"type": "boolean"},
-        "Description": {"maxLength": 512, "type": "string"},
-        "DisplayName": {"maxLength": 128, "minLength": 3, "type": "string"},
-        "ExecutionRoleArn": {
-            "maxLength": 2048,
-            "minLength": 1,
-            "pattern": "^arn:([a-z\\-]+):iam::[0-9]{12}:role/(service-role/)?[a-zA-Z0-9+=,.@\\-_]+$",
-            "type": "string",
-        },
-        "LastModifiedAt": {"maxLength": 64, "minLength": 20, "type": "string"},
-        "LastModifiedBy": {"maxLength": 128, "minLength": 1, "type": "string"},
-        "Name": {"maxLength": 128, "minLength": 3, "pattern": "^[a-zA-Z0-9_-]+$", "type": "string"},
-        "Pillars": {
-            "items": {"$ref": "#/definitions/Pillar"},
-            "maxItems": 4,
-            "minItems": 1,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "type": "array",
-            "uniqueItems": True,
-        },
-    },
-    "required": ["Name", "ExecutionRoleArn", "Pillars", "AggregationConfiguration"],
-}
-
 
 class AgentProfile(_Resource):
-    """AWS::WellArchitected::AgentProfile: Resource Type definition for AWS::WellArchitected::AgentProfile. An Agent Profile defines the execution role, account/region scope (via aggregation co...
+    """AWS::WellArchitected::AgentProfile: Resource Type definition for
+    AWS::WellArchitected::AgentProfile. An Agent Profile defines the execution role, account/region
+    scope (via aggregation configuration access roles), and Well-Architected pillar focus used to
+    generate Well-Architected Agent recommendations.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Also identified by: Name.
+    Replaced when any of these change (create-only): Name.
+    Read-only attributes (known once deployed): Arn, CreatedAt, CreatedBy, LastModifiedAt,
+    LastModifiedBy.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-wellarchitected-agentprofile.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -213,15 +128,21 @@ class AgentProfile(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "AgentProfileAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "agent_profile.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The Amazon Resource Name (ARN) of the Agent Profile."""
     CreatedAt: str
+    """The timestamp when the profile was created."""
     CreatedBy: str
+    """The identifier of the system or user that created this profile."""
     LastModifiedAt: str
+    """The timestamp when the profile was last modified."""
     LastModifiedBy: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The identifier of the system or user that last modified this profile."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AggregationConfiguration: list[AgentProfileAggregationConfigurationDict]
     BusinessOverview: str
     DeletionProtection: bool
@@ -232,39 +153,47 @@ class AgentProfile(_Resource):
     Pillars: list[Literal["COST_OPTIMIZATION", "SECURITY", "RESILIENCE", "PERFORMANCE"]]
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AggregationConfiguration: list[
+            AgentProfileAggregationConfiguration | AgentProfileAggregationConfigurationDict
+        ],
+        ExecutionRoleArn: str,
+        Name: str,
+        Pillars: list[Literal["COST_OPTIMIZATION", "SECURITY", "RESILIENCE", "PERFORMANCE"]],
+        BusinessOverview: str | None = None,
+        DeletionProtection: bool | None = None,
+        Description: str | None = None,
+        DisplayName: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::WellArchitected::AgentProfile; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AggregationConfiguration: list[
-                AgentProfileAggregationConfiguration | AgentProfileAggregationConfigurationDict
-            ],
-            ExecutionRoleArn: str,
-            Name: str,
-            Pillars: list[Literal["COST_OPTIMIZATION", "SECURITY", "RESILIENCE", "PERFORMANCE"]],
-            BusinessOverview: str | None = None,
-            DeletionProtection: bool | None = None,
-            Description: str | None = None,
-            DisplayName: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::WellArchitected::AgentProfile; `await` it inside an App to deploy it.
-
-            AggregationConfiguration: The aggregation configuration entries (account, regions, access role) associated with this profile.
-            BusinessOverview: A business overview for the profile used to improve recommendation quality.
-            DeletionProtection: Whether deletion protection is enabled for the profile.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AggregationConfiguration: The aggregation configuration entries (account, regions,
+                access role) associated with this profile. Required.
+            ExecutionRoleArn: The ARN of the IAM role assumed to execute recommendation actions.
+                Required.
+            Name: The name of the profile. Unique within the account and used as the last component
+                of the ARN. Create-only: changing it replaces the resource. Required.
+            Pillars: The list of Well-Architected pillars to focus on. Required.
+            BusinessOverview: A business overview for the profile used to improve recommendation
+                quality.
+            DeletionProtection: Whether deletion protection is enabled for the profile. When
+                enabled, the profile cannot be deleted until deletion protection is disabled.
             Description: A description of the profile.
             DisplayName: The human-readable display name of the profile.
-            ExecutionRoleArn: The ARN of the IAM role assumed to execute recommendation actions.
-            Name: The name of the profile.
-            Pillars: The list of Well-Architected pillars to focus on.
             Tags: Key-value pairs to associate with the Agent Profile.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,15 +55,17 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-LensTagsItemDict = TypedDict(
-    "LensTagsItemDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class LensTagsItemDict(TypedDict, total=False):
+    """LensTagsItem as a plain dict."""
+
+    Key: Required[str]
+    """Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 0 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::WellArchitected::Lens",
     schema_file="aws-wellarchitected-lens.json",
@@ -68,17 +74,7 @@ METADATA = _TypeMetadata(
     read_only=("/LensArn", "/LensId", "/Name", "/Description", "/Owner"),
     create_only=("/JSONString", "/LensVersion"),
     write_only=("/JSONString",),
-    conditional_create_only=(),
-    unordered_arrays=(),
-    required=(),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -88,77 +84,65 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "Description": {"maxLength": 1024, "minLength": 1, "type": "string"},
-        "JSONString": {"maxLength": 500000, "minLength": 2, "type": "string"},
-        "LensArn": {"type": "string"},
-        "LensId": {"type": "string"},
-        "LensVersion": {"maxLength": 32, "minLength": 1, "type": "string"},
-        "Name": {"maxLength": 128, "minLength": 1, "type": "string"},
-        "Owner": {"type": "string"},
-        "Tags": {
-            "items": {
-                "additionalProperties": False,
-                "properties": {
-                    "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                    "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-                },
-                "required": ["Key", "Value"],
-                "type": "object",
-            },
-            "maxItems": 50,
-            "type": "array",
-        },
-    },
-    "required": [],
-}
-
 
 class Lens(_Resource):
     """AWS::WellArchitected::Lens: Definition of AWS::WellArchitected::Lens Resource Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: LensArn.
+    Also identified by: LensId.
+    Replaced when any of these change (create-only): JSONString, LensVersion.
+    Write-only (sent to AWS, never read back): JSONString.
+    Read-only attributes (known once deployed): Description, LensArn, LensId, Name, Owner.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-wellarchitected-lens.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
     props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "LensProps")
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "LensAttributes")
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "lens.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Description: str
+    """The description of the lens."""
     LensArn: str
+    """The ARN of the lens."""
     LensId: str
+    """The unique identifier of the lens."""
     Name: str
+    """The full name of the lens."""
     Owner: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The Amazon Web Services account ID that owns the lens."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     JSONString: str
     LensVersion: str
     Tags: list[LensTagsItemDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        JSONString: str | None = None,
+        LensVersion: str | None = None,
+        Tags: list[LensTagsItem | LensTagsItemDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::WellArchitected::Lens; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            JSONString: str | None = None,
-            LensVersion: str | None = None,
-            Tags: list[LensTagsItem | LensTagsItemDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::WellArchitected::Lens; `await` it inside an App to deploy it.
-
-            JSONString: The JSON representation of a lens.
-            LensVersion: The version of the lens.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            JSONString: The JSON representation of a lens. Create-only: changing it replaces the
+                resource. Write-only: sent to AWS, never read back.
+            LensVersion: The version of the lens. Create-only: changing it replaces the resource.
             Tags: The tags assigned to the lens.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,43 +59,35 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ProfileQuestionUpdateDict = TypedDict(
-    "ProfileQuestionUpdateDict",
-    {
-        "QuestionId": "str",
-        "SelectedChoiceIds": "list[str]",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class ProfileQuestionUpdateDict(TypedDict, total=False):
+    """ProfileQuestionUpdate as a plain dict: An update to a profile question."""
 
+    QuestionId: str
+    """The ID of the question."""
+    SelectedChoiceIds: list[str]
+    """The selected choices."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag."""
+    Value: Required[str]
+    """The value for the tag."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::WellArchitected::Profile",
     schema_file="aws-wellarchitected-profile.json",
     primary_identifier=("/ProfileArn",),
-    additional_identifiers=(),
     read_only=("/ProfileArn", "/ProfileVersion", "/Owner", "/CreatedAt", "/UpdatedAt"),
     create_only=("/ProfileName",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("ProfileName", "ProfileDescription", "ProfileQuestions"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -101,62 +97,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ProfileQuestionUpdate": {
-            "additionalProperties": False,
-            "properties": {
-                "QuestionId": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "SelectedChoiceIds": {
-                    "items": {"maxLength": 64, "minLength": 1, "type": "string"},
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "CreatedAt": {"type": "string"},
-        "Owner": {"type": "string"},
-        "ProfileArn": {
-            "maxLength": 2084,
-            "pattern": "^arn:aws[-a-z]*:wellarchitected:[a-z]{2}(-gov)?-[a-z]+-\\d:\\d{12}:profile/[a-z0-9]+$",
-            "type": "string",
-        },
-        "ProfileDescription": {"maxLength": 100, "minLength": 3, "type": "string"},
-        "ProfileName": {"maxLength": 100, "minLength": 3, "type": "string"},
-        "ProfileQuestions": {
-            "items": {"$ref": "#/definitions/ProfileQuestionUpdate"},
-            "type": "array",
-        },
-        "ProfileVersion": {
-            "maxLength": 32,
-            "minLength": 1,
-            "pattern": "^[A-Za-z0-9.\\-]+$",
-            "type": "string",
-        },
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "maxItems": 50, "type": "array"},
-        "UpdatedAt": {"type": "string"},
-    },
-    "required": ["ProfileName", "ProfileDescription", "ProfileQuestions"],
-}
-
 
 class Profile(_Resource):
     """AWS::WellArchitected::Profile: Definition of AWS::WellArchitected::Profile Resource Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ProfileArn.
+    Replaced when any of these change (create-only): ProfileName.
+    Read-only attributes (known once deployed): CreatedAt, Owner, ProfileArn, ProfileVersion,
+    UpdatedAt.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-wellarchitected-profile.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -164,41 +115,51 @@ class Profile(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ProfileAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "profile.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     CreatedAt: str
+    """The date and time the profile was created."""
     Owner: str
+    """The owner of the profile."""
     ProfileArn: str
+    """The profile ARN."""
     ProfileVersion: str
+    """The profile version."""
     UpdatedAt: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The date and time the profile was last updated."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ProfileDescription: str
     ProfileName: str
     ProfileQuestions: list[ProfileQuestionUpdateDict]
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ProfileDescription: str,
+        ProfileName: str,
+        ProfileQuestions: list[ProfileQuestionUpdate | ProfileQuestionUpdateDict],
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::WellArchitected::Profile; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ProfileDescription: str,
-            ProfileName: str,
-            ProfileQuestions: list[ProfileQuestionUpdate | ProfileQuestionUpdateDict],
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::WellArchitected::Profile; `await` it inside an App to deploy it.
-
-            ProfileDescription: The profile description.
-            ProfileName: The name of the profile.
-            ProfileQuestions: The profile questions.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ProfileDescription: The profile description. Required.
+            ProfileName: The name of the profile. Create-only: changing it replaces the resource.
+                Required.
+            ProfileQuestions: The profile questions. Required.
             Tags: The tags assigned to the profile.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

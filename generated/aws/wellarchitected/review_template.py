@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,34 +55,26 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ReviewTemplateTagsItemDict = TypedDict(
-    "ReviewTemplateTagsItemDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class ReviewTemplateTagsItemDict(TypedDict, total=False):
+    """ReviewTemplateTagsItem as a plain dict."""
+
+    Key: Required[str]
+    """Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 0 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::WellArchitected::ReviewTemplate",
     schema_file="aws-wellarchitected-reviewtemplate.json",
     primary_identifier=("/TemplateArn",),
-    additional_identifiers=(),
     read_only=("/TemplateArn", "/Owner", "/UpdatedAt", "/UpdateStatus"),
     create_only=("/Lenses",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("TemplateName", "Description", "Lenses"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -88,56 +84,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "Description": {
-            "maxLength": 250,
-            "minLength": 3,
-            "pattern": "^[A-Za-z0-9-_.,:/()@!&?#+''\\s]+$",
-            "type": "string",
-        },
-        "Lenses": {"items": {"maxLength": 128, "minLength": 1, "type": "string"}, "type": "array"},
-        "Notes": {"maxLength": 2084, "minLength": 0, "type": "string"},
-        "Owner": {"maxLength": 12, "minLength": 12, "pattern": "^[0-9]{12}$", "type": "string"},
-        "Tags": {
-            "items": {
-                "additionalProperties": False,
-                "properties": {
-                    "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                    "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-                },
-                "required": ["Key", "Value"],
-                "type": "object",
-            },
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "TemplateArn": {
-            "maxLength": 250,
-            "minLength": 50,
-            "pattern": "^arn:aws(-us-gov|-iso(-[a-z])?|-cn)?:wellarchitected:[a-z]{2}(-gov|-iso([a-z])?)?-[a-z]+-\\d:\\d{12}:(review-template)/[a-f0-9]{32}$",
-            "type": "string",
-        },
-        "TemplateName": {
-            "maxLength": 100,
-            "minLength": 3,
-            "pattern": "^[A-Za-z0-9-_.,:/()@!&?#+''\\s]+$",
-            "type": "string",
-        },
-        "UpdateStatus": {"enum": ["CURRENT", "LENS_NOT_CURRENT"], "type": "string"},
-        "UpdatedAt": {"type": "string"},
-    },
-    "required": ["TemplateName", "Description", "Lenses"],
-}
-
 
 class ReviewTemplate(_Resource):
-    """AWS::WellArchitected::ReviewTemplate: Creates a review template for the Well-Architected Tool.
+    """AWS::WellArchitected::ReviewTemplate: Creates a review template for the Well-Architected
+    Tool.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: TemplateArn.
+    Replaced when any of these change (create-only): Lenses.
+    Read-only attributes (known once deployed): Owner, TemplateArn, UpdateStatus, UpdatedAt.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-wellarchitected-reviewtemplate.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -145,43 +102,52 @@ class ReviewTemplate(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ReviewTemplateAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "review_template.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Owner: str
+    """The owner of the review template."""
     TemplateArn: str
+    """The review template ARN."""
     UpdateStatus: Literal["CURRENT", "LENS_NOT_CURRENT"]
+    """The latest status of the review template."""
     UpdatedAt: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The date and time the review template was last updated."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     Lenses: list[str]
     Notes: str
     Tags: list[ReviewTemplateTagsItemDict]
     TemplateName: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Description: str,
+        Lenses: list[str],
+        TemplateName: str,
+        Notes: str | None = None,
+        Tags: list[ReviewTemplateTagsItem | ReviewTemplateTagsItemDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::WellArchitected::ReviewTemplate; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Description: str,
-            Lenses: list[str],
-            TemplateName: str,
-            Notes: str | None = None,
-            Tags: list[ReviewTemplateTagsItem | ReviewTemplateTagsItemDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::WellArchitected::ReviewTemplate; `await` it inside an App to deploy it.
-
-            Description: The review template description.
-            Lenses: The lenses applied to the review template.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Description: The review template description. Required.
+            Lenses: The lenses applied to the review template. Create-only: changing it replaces the
+                resource. Required.
+            TemplateName: The name of the review template. Required.
             Notes: The notes associated with the review template.
             Tags: The tags assigned to the review template.
-            TemplateName: The name of the review template.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

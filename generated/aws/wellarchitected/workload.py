@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,24 +59,26 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-WorkloadDiscoveryConfigDict = TypedDict(
-    "WorkloadDiscoveryConfigDict",
-    {
-        "TrustedAdvisorIntegrationStatus": "Literal['ENABLED', 'DISABLED']",
-        "WorkloadResourceDefinition": "list[Literal['WORKLOAD_METADATA', 'APP_REGISTRY']]",
-    },
-    total=False,
-)
 
-WorkloadTagsItemDict = TypedDict(
-    "WorkloadTagsItemDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class WorkloadDiscoveryConfigDict(TypedDict, total=False):
+    """WorkloadDiscoveryConfig as a plain dict: Discovery configuration associated to the workload."""
 
+    TrustedAdvisorIntegrationStatus: Literal["ENABLED", "DISABLED"]
+    """Discovery integration status in respect to Trusted Advisor for the workload."""
+    WorkloadResourceDefinition: list[Literal["WORKLOAD_METADATA", "APP_REGISTRY"]]
+    """The mode to use for identifying resources associated with the workload."""
+
+
+class WorkloadTagsItemDict(TypedDict, total=False):
+    """WorkloadTagsItem as a plain dict."""
+
+    Key: Required[str]
+    """Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 0 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::WellArchitected::Workload",
     schema_file="aws-wellarchitected-workload.json",
@@ -80,18 +86,8 @@ METADATA = _TypeMetadata(
     additional_identifiers=(("/WorkloadId",),),
     read_only=("/WorkloadArn", "/WorkloadId", "/ImprovementStatus"),
     create_only=("/Lenses",),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("WorkloadName", "Description", "Environment", "Lenses"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -101,95 +97,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "AccountIds": {
-            "items": {"maxLength": 12, "minLength": 12, "pattern": "^[0-9]{12}$", "type": "string"},
-            "maxItems": 100,
-            "minItems": 0,
-            "type": "array",
-        },
-        "ArchitecturalDesign": {
-            "maxLength": 2048,
-            "pattern": "^(|(https?|ftp):\\/\\/[^\\s/$.?#].[^\\s]*)$",
-            "type": "string",
-        },
-        "AwsRegions": {
-            "items": {"maxLength": 100, "type": "string"},
-            "maxItems": 50,
-            "minItems": 0,
-            "type": "array",
-        },
-        "Description": {"maxLength": 250, "minLength": 3, "type": "string"},
-        "DiscoveryConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "TrustedAdvisorIntegrationStatus": {
-                    "enum": ["ENABLED", "DISABLED"],
-                    "type": "string",
-                },
-                "WorkloadResourceDefinition": {
-                    "items": {"enum": ["WORKLOAD_METADATA", "APP_REGISTRY"], "type": "string"},
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "Environment": {"enum": ["PRODUCTION", "PREPRODUCTION"], "type": "string"},
-        "ImprovementStatus": {
-            "enum": [
-                "NOT_APPLICABLE",
-                "NOT_STARTED",
-                "IN_PROGRESS",
-                "COMPLETE",
-                "RISK_ACKNOWLEDGED",
-            ],
-            "type": "string",
-        },
-        "Industry": {"maxLength": 100, "type": "string"},
-        "IndustryType": {"maxLength": 100, "type": "string"},
-        "Lenses": {"items": {"maxLength": 128, "minLength": 1, "type": "string"}, "type": "array"},
-        "NonAwsRegions": {
-            "items": {"maxLength": 25, "minLength": 3, "type": "string"},
-            "maxItems": 5,
-            "minItems": 0,
-            "type": "array",
-        },
-        "Notes": {"maxLength": 2084, "type": "string"},
-        "ReviewOwner": {"maxLength": 255, "minLength": 3, "type": "string"},
-        "Tags": {
-            "items": {
-                "additionalProperties": False,
-                "properties": {
-                    "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                    "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-                },
-                "required": ["Key", "Value"],
-                "type": "object",
-            },
-            "maxItems": 50,
-            "type": "array",
-        },
-        "WorkloadArn": {"type": "string"},
-        "WorkloadId": {
-            "maxLength": 32,
-            "minLength": 32,
-            "pattern": "^[0-9a-f]{32}$",
-            "type": "string",
-        },
-        "WorkloadName": {"maxLength": 100, "minLength": 3, "type": "string"},
-    },
-    "required": ["WorkloadName", "Description", "Environment", "Lenses"],
-}
-
 
 class Workload(_Resource):
     """AWS::WellArchitected::Workload: Definition of AWS::WellArchitected::Workload Resource Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: WorkloadArn.
+    Also identified by: WorkloadId.
+    Replaced when any of these change (create-only): Lenses.
+    Read-only attributes (known once deployed): ImprovementStatus, WorkloadArn, WorkloadId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-wellarchitected-workload.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -197,15 +115,19 @@ class Workload(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "WorkloadAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "workload.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     ImprovementStatus: Literal[
         "NOT_APPLICABLE", "NOT_STARTED", "IN_PROGRESS", "COMPLETE", "RISK_ACKNOWLEDGED"
     ]
+    """The improvement status for a workload."""
     WorkloadArn: str
+    """The ARN for the workload."""
     WorkloadId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The ID assigned to the workload."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AccountIds: list[str]
     ArchitecturalDesign: str
     AwsRegions: list[str]
@@ -221,47 +143,51 @@ class Workload(_Resource):
     Tags: list[WorkloadTagsItemDict]
     WorkloadName: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Description: str,
+        Environment: Literal["PRODUCTION", "PREPRODUCTION"],
+        Lenses: list[str],
+        WorkloadName: str,
+        AccountIds: list[str] | None = None,
+        ArchitecturalDesign: str | None = None,
+        AwsRegions: list[str] | None = None,
+        DiscoveryConfig: WorkloadDiscoveryConfig | WorkloadDiscoveryConfigDict | None = None,
+        Industry: str | None = None,
+        IndustryType: str | None = None,
+        NonAwsRegions: list[str] | None = None,
+        Notes: str | None = None,
+        ReviewOwner: str | None = None,
+        Tags: list[WorkloadTagsItem | WorkloadTagsItemDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::WellArchitected::Workload; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Description: str,
-            Environment: Literal["PRODUCTION", "PREPRODUCTION"],
-            Lenses: list[str],
-            WorkloadName: str,
-            AccountIds: list[str] | None = None,
-            ArchitecturalDesign: str | None = None,
-            AwsRegions: list[str] | None = None,
-            DiscoveryConfig: WorkloadDiscoveryConfig | WorkloadDiscoveryConfigDict | None = None,
-            Industry: str | None = None,
-            IndustryType: str | None = None,
-            NonAwsRegions: list[str] | None = None,
-            Notes: str | None = None,
-            ReviewOwner: str | None = None,
-            Tags: list[WorkloadTagsItem | WorkloadTagsItemDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::WellArchitected::Workload; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Description: The description for the workload. Required.
+            Environment: The environment for the workload. Required.
+            Lenses: The list of lenses associated with the workload. Create-only: changing it
+                replaces the resource. Required.
+            WorkloadName: The name of the workload. Required.
             AccountIds: The list of Amazon Web Services account IDs associated with the workload.
             ArchitecturalDesign: The URL of the architectural design for the workload.
             AwsRegions: The list of Amazon Web Services Regions associated with the workload.
-            Description: The description for the workload.
             DiscoveryConfig: Discovery configuration associated to the workload.
-            Environment: The environment for the workload.
             Industry: The industry for the workload.
             IndustryType: The industry type for the workload.
-            Lenses: The list of lenses associated with the workload.
             NonAwsRegions: The list of non-Amazon Web Services Regions associated with the workload.
             Notes: The notes associated with the workload.
             ReviewOwner: The review owner of the workload.
             Tags: The tags associated with the workload.
-            WorkloadName: The name of the workload.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -7,9 +7,10 @@ Imported on first use by network.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "NetworkAttributes",
@@ -18,13 +19,41 @@ __all__ = [
 
 
 class NetworkProps(DeferredModel):
-    AccessLevel: Literal["STANDARD", "PREMIUM"]
-    NetworkName: str
+    """
+    The properties a program declares for a AWS::Wickr::Network.
+    """
+
+    AccessLevel: Annotated[
+        Literal["STANDARD", "PREMIUM"],
+        Field(
+            description="The access level of the network, which determines available features and capabilities. Create-only: changing it replaces the resource."
+        ),
+    ]
+    NetworkName: Annotated[
+        str, Field(description="The name of the network. Must be between 1 and 20 characters.")
+    ]
 
 
 class NetworkAttributes(DeferredModel):
-    AwsAccountId: str | None = None
-    MigrationState: int | None = None
-    NetworkArn: str | None = None
-    NetworkId: str | None = None
-    Standing: int | None = None
+    """
+    The read-only attributes of a AWS::Wickr::Network, set by AWS.
+    """
+
+    AwsAccountId: Annotated[
+        str | None, Field(description="The AWS account ID that owns the network.")
+    ] = None
+    MigrationState: Annotated[
+        int | None,
+        Field(
+            description="The SSO redirect URI migration state. Values: 0 (not started), 1 (in progress), or 2 (completed)."
+        ),
+    ] = None
+    NetworkArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the network.")
+    ] = None
+    NetworkId: Annotated[str | None, Field(description="The unique identifier of the network.")] = (
+        None
+    )
+    Standing: Annotated[
+        int | None, Field(description="The current standing or status of the network.")
+    ] = None

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,6 +51,7 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Wickr::Network",
     schema_file="aws-wickr-network.json",
@@ -54,18 +59,11 @@ METADATA = _TypeMetadata(
     additional_identifiers=(("/NetworkId",),),
     read_only=("/NetworkArn", "/NetworkId", "/AwsAccountId", "/Standing", "/MigrationState"),
     create_only=("/AccessLevel",),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("NetworkName", "AccessLevel"),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -75,30 +73,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "AccessLevel": {"enum": ["STANDARD", "PREMIUM"], "type": "string"},
-        "AwsAccountId": {"type": "string"},
-        "MigrationState": {"type": "integer"},
-        "NetworkArn": {
-            "pattern": "^arn:aws[a-zA-Z-]*:wickr:[a-z0-9-]+:[0-9]{12}:network/[0-9]{8}$",
-            "type": "string",
-        },
-        "NetworkId": {"maxLength": 8, "minLength": 8, "pattern": "^[0-9]{8}$", "type": "string"},
-        "NetworkName": {"pattern": "^[\\S\\s]*$", "type": "string"},
-        "Standing": {"type": "integer"},
-    },
-    "required": ["NetworkName", "AccessLevel"],
-}
-
 
 class Network(_Resource):
-    """AWS::Wickr::Network: Resource Type definition for AWS::Wickr::Network. Creates and manages an AWS Wickr network for secure enterprise communications.
+    """AWS::Wickr::Network: Resource Type definition for AWS::Wickr::Network. Creates and manages an
+    AWS Wickr network for secure enterprise communications.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: NetworkArn.
+    Also identified by: NetworkId.
+    Replaced when any of these change (create-only): AccessLevel.
+    Read-only attributes (known once deployed): AwsAccountId, MigrationState, NetworkArn, NetworkId,
+    Standing.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-wickr-network.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -106,35 +93,46 @@ class Network(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "NetworkAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "network.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     AwsAccountId: str
+    """The AWS account ID that owns the network."""
     MigrationState: int
+    """The SSO redirect URI migration state. Values: 0 (not started), 1 (in progress), or 2
+    (completed)."""
     NetworkArn: str
+    """The Amazon Resource Name (ARN) of the network."""
     NetworkId: str
+    """The unique identifier of the network."""
     Standing: int
-    # Declared properties (as declared, or as AWS returned them).
+    """The current standing or status of the network."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AccessLevel: Literal["STANDARD", "PREMIUM"]
     NetworkName: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AccessLevel: Literal["STANDARD", "PREMIUM"],
+        NetworkName: str,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Wickr::Network; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AccessLevel: Literal["STANDARD", "PREMIUM"],
-            NetworkName: str,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Wickr::Network; `await` it inside an App to deploy it.
-
-            AccessLevel: The access level of the network, which determines available features and capabilities.
-            NetworkName: The name of the network.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AccessLevel: The access level of the network, which determines available features and
+                capabilities. Create-only: changing it replaces the resource. Required.
+            NetworkName: The name of the network. Must be between 1 and 20 characters. Required.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

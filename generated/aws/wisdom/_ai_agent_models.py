@@ -57,122 +57,193 @@ class AIAgentCaseSummarizationAIAgentConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CaseSummarizationAIGuardrailId: str | None = None
-    CaseSummarizationAIPromptId: str | None = None
-    Locale: str | None = None
+    CaseSummarizationAIGuardrailId: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(:[A-Z0-9_$]+){0,1}$"
+        ),
+    ] = None
+    CaseSummarizationAIPromptId: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(:[A-Z0-9_$]+){0,1}$"
+        ),
+    ] = None
+    Locale: Annotated[str | None, Field(description="Length: at least 1 characters.")] = None
 
 
 class AIAgentConfigurationOption9(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CaseSummarizationAIAgentConfiguration: AIAgentCaseSummarizationAIAgentConfiguration
+    CaseSummarizationAIAgentConfiguration: Annotated[
+        AIAgentCaseSummarizationAIAgentConfiguration,
+        Field(description="Type: AIAgentCaseSummarizationAIAgentConfigurationDict."),
+    ]
 
 
 class AIAgentEmailOverviewAIAgentConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    EmailOverviewAIPromptId: str | None = None
-    Locale: str | None = None
+    EmailOverviewAIPromptId: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(:[A-Z0-9_$]+){0,1}$"
+        ),
+    ] = None
+    Locale: Annotated[str | None, Field(description="Length: at least 1 characters.")] = None
 
 
 class AIAgentNoteTakingAIAgentConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Locale: str | None = None
-    NoteTakingAIGuardrailId: str | None = None
-    NoteTakingAIPromptId: str | None = None
+    Locale: Annotated[str | None, Field(description="Length: at least 1 characters.")] = None
+    NoteTakingAIGuardrailId: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(:[A-Z0-9_$]+){0,1}$"
+        ),
+    ] = None
+    NoteTakingAIPromptId: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(:[A-Z0-9_$]+){0,1}$"
+        ),
+    ] = None
 
 
 class AIAgentTagCondition(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str | None = None
+    Key: Annotated[
+        str, Field(description="Pattern: ^(?!aws:)[a-zA-Z+-=._:/]+$ Length: 1 to 128 characters.")
+    ]
+    Value: Annotated[str | None, Field(description="Length: 1 to 256 characters.")] = None
 
 
 class AIAgentUserInteractionConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    IsUserConfirmationRequired: bool | None = None
+    IsUserConfirmationRequired: Annotated[bool | None, Field(description="Type: bool.")] = None
 
 
 class ToolInstruction(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Examples: list[str] | None = None
-    Instruction: str | None = None
+    Examples: Annotated[list[str] | None, Field(description="Type: list[str].")] = None
+    Instruction: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class ToolOutputConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    OutputVariableNameOverride: str | None = None
-    SessionDataNamespace: str | None = None
+    OutputVariableNameOverride: Annotated[
+        str | None, Field(description="Length: at least 1 characters.")
+    ] = None
+    SessionDataNamespace: Annotated[
+        str | None, Field(description="Length: at least 1 characters.")
+    ] = None
 
 
 class ToolOutputFilter(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    JsonPath: str
-    OutputConfiguration: ToolOutputConfiguration | None = None
+    JsonPath: Annotated[str, Field(description="Length: at least 1 characters.")]
+    OutputConfiguration: Annotated[
+        ToolOutputConfiguration | None, Field(description="Type: ToolOutputConfigurationDict.")
+    ] = None
 
 
 class ToolOverrideConstantInputValue(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Type: Literal["STRING", "NUMBER", "JSON_STRING"]
-    Value: str
+    Type: Annotated[
+        Literal["STRING", "NUMBER", "JSON_STRING"],
+        Field(description="Allowed values: 'STRING', 'NUMBER', 'JSON_STRING'."),
+    ]
+    Value: Annotated[str, Field(description="Length: at least 1 characters.")]
 
 
 class ToolOverrideInputValueValue(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Constant: ToolOverrideConstantInputValue
+    Constant: Annotated[
+        ToolOverrideConstantInputValue,
+        Field(description="Type: ToolOverrideConstantInputValueDict."),
+    ]
 
 
 class AIAgentAttributes(DeferredModel):
-    AIAgentArn: str | None = None
-    AIAgentId: str | None = None
-    AssistantArn: str | None = None
-    ModifiedTimeSeconds: float | None = None
+    """
+    The read-only attributes of a AWS::Wisdom::AIAgent, set by AWS.
+    """
+
+    AIAgentArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:[a-z-]*?:wisdom:[a-z0-9-]*?:[0-9]{12}:[a-z-]*?/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(?:/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}){0,2}(:[A-Z0-9_$]+){0,1}$"
+        ),
+    ] = None
+    AIAgentId: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(:[A-Z0-9_$]+){0,1}$|^arn:[a-z-]*?:wisdom:[a-z0-9-]*?:[0-9]{12}:[a-z-]*?/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(?:/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}){0,2}(:[A-Z0-9_$]+){0,1}$"
+        ),
+    ] = None
+    AssistantArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:[a-z-]*?:wisdom:[a-z0-9-]*?:[0-9]{12}:[a-z-]*?/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(?:/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}){0,2}$"
+        ),
+    ] = None
+    ModifiedTimeSeconds: Annotated[float | None, Field(description="Type: float.")] = None
 
 
 class AIAgentConfigurationOption5(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    EmailOverviewAIAgentConfiguration: AIAgentEmailOverviewAIAgentConfiguration
+    EmailOverviewAIAgentConfiguration: Annotated[
+        AIAgentEmailOverviewAIAgentConfiguration,
+        Field(description="Type: AIAgentEmailOverviewAIAgentConfigurationDict."),
+    ]
 
 
 class AIAgentConfigurationOption8(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    NoteTakingAIAgentConfiguration: AIAgentNoteTakingAIAgentConfiguration
+    NoteTakingAIAgentConfiguration: Annotated[
+        AIAgentNoteTakingAIAgentConfiguration,
+        Field(description="Type: AIAgentNoteTakingAIAgentConfigurationDict."),
+    ]
 
 
 class AIAgentKnowledgeBaseAssociationConfigurationDataContentTagFilterOption1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    TagCondition: AIAgentTagCondition
+    TagCondition: Annotated[
+        AIAgentTagCondition, Field(description="Type: AIAgentTagConditionDict.")
+    ]
 
 
 class AIAgentKnowledgeBaseAssociationConfigurationDataContentTagFilterOption2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AndConditions: list[AIAgentTagCondition]
+    AndConditions: Annotated[
+        list[AIAgentTagCondition], Field(description="Type: list[AIAgentTagConditionDict].")
+    ]
 
 
 class AIAgentKnowledgeBaseAssociationConfigurationDataContentTagFilterOption3OrConditionsItemOption1(
@@ -181,7 +252,9 @@ class AIAgentKnowledgeBaseAssociationConfigurationDataContentTagFilterOption3OrC
     model_config = ConfigDict(
         extra="forbid",
     )
-    AndConditions: list[AIAgentTagCondition]
+    AndConditions: Annotated[
+        list[AIAgentTagCondition], Field(description="Type: list[AIAgentTagConditionDict].")
+    ]
 
 
 class AIAgentKnowledgeBaseAssociationConfigurationDataContentTagFilterOption3OrConditionsItemOption2(
@@ -190,24 +263,33 @@ class AIAgentKnowledgeBaseAssociationConfigurationDataContentTagFilterOption3OrC
     model_config = ConfigDict(
         extra="forbid",
     )
-    TagCondition: AIAgentTagCondition
+    TagCondition: Annotated[
+        AIAgentTagCondition, Field(description="Type: AIAgentTagConditionDict.")
+    ]
 
 
 class ToolOverrideInputValue(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    JsonPath: str
-    Value: ToolOverrideInputValueValue
+    JsonPath: Annotated[str, Field(description="Length: at least 1 characters.")]
+    Value: Annotated[
+        ToolOverrideInputValueValue, Field(description="Type: ToolOverrideInputValueValueDict.")
+    ]
 
 
 class AIAgentKnowledgeBaseAssociationConfigurationDataContentTagFilterOption3(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    OrConditions: list[
-        AIAgentKnowledgeBaseAssociationConfigurationDataContentTagFilterOption3OrConditionsItemOption1
-        | AIAgentKnowledgeBaseAssociationConfigurationDataContentTagFilterOption3OrConditionsItemOption2
+    OrConditions: Annotated[
+        list[
+            AIAgentKnowledgeBaseAssociationConfigurationDataContentTagFilterOption3OrConditionsItemOption1
+            | AIAgentKnowledgeBaseAssociationConfigurationDataContentTagFilterOption3OrConditionsItemOption2
+        ],
+        Field(
+            description="Type: list[AIAgentKnowledgeBaseAssociationConfigurationDataContentTagFilterOption3OrConditionsItemOption1Dict | AIAgentKnowledgeBaseAssociationConfigurationDataContentTagFilterOption3OrConditionsItemOption2Dict]."
+        ),
     ]
 
 
@@ -215,158 +297,320 @@ class ToolConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Annotations: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Description: str | None = None
-    InputSchema: dict[str, Any] | None = None
-    Instruction: ToolInstruction | None = None
-    OutputFilters: list[ToolOutputFilter] | None = None
-    OutputSchema: dict[str, Any] | None = None
-    OverrideInputValues: list[ToolOverrideInputValue] | None = None
-    Title: str | None = None
-    ToolId: str | None = None
-    ToolName: str
-    ToolType: Literal["MODEL_CONTEXT_PROTOCOL", "RETURN_TO_CONTROL", "CONSTANT"]
-    UserInteractionConfiguration: AIAgentUserInteractionConfiguration | None = None
+    Annotations: Annotated[
+        dict[str, Any] | None, Field(description="Type: dict[str, Any].", max_length=0)
+    ] = None
+    Description: Annotated[str | None, Field(description="Length: at least 1 characters.")] = None
+    InputSchema: Annotated[dict[str, Any] | None, Field(description="Type: dict[str, Any].")] = None
+    Instruction: Annotated[
+        ToolInstruction | None, Field(description="Type: ToolInstructionDict.")
+    ] = None
+    OutputFilters: Annotated[
+        list[ToolOutputFilter] | None, Field(description="Type: list[ToolOutputFilterDict].")
+    ] = None
+    OutputSchema: Annotated[dict[str, Any] | None, Field(description="Type: dict[str, Any].")] = (
+        None
+    )
+    OverrideInputValues: Annotated[
+        list[ToolOverrideInputValue] | None,
+        Field(description="Type: list[ToolOverrideInputValueDict]."),
+    ] = None
+    Title: Annotated[str | None, Field(description="Length: at least 1 characters.")] = None
+    ToolId: Annotated[str | None, Field(description="Length: at least 1 characters.")] = None
+    ToolName: Annotated[str, Field(description="Length: at least 1 characters.")]
+    ToolType: Annotated[
+        Literal["MODEL_CONTEXT_PROTOCOL", "RETURN_TO_CONTROL", "CONSTANT"],
+        Field(
+            description="Allowed values: 'MODEL_CONTEXT_PROTOCOL', 'RETURN_TO_CONTROL', 'CONSTANT'."
+        ),
+    ]
+    UserInteractionConfiguration: Annotated[
+        AIAgentUserInteractionConfiguration | None,
+        Field(description="Type: AIAgentUserInteractionConfigurationDict."),
+    ] = None
 
 
 class AIAgentKnowledgeBaseAssociationConfigurationData(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ContentTagFilter: (
+    ContentTagFilter: Annotated[
         AIAgentKnowledgeBaseAssociationConfigurationDataContentTagFilterOption1
         | AIAgentKnowledgeBaseAssociationConfigurationDataContentTagFilterOption2
         | AIAgentKnowledgeBaseAssociationConfigurationDataContentTagFilterOption3
-        | None
-    ) = None
-    MaxResults: float | None = None
-    OverrideKnowledgeBaseSearchType: Literal["HYBRID", "SEMANTIC"] | None = None
+        | None,
+        Field(
+            description="Type: AIAgentKnowledgeBaseAssociationConfigurationDataContentTagFilterOption1Dict | AIAgentKnowledgeBaseAssociationConfigurationDataContentTagFilterOption2Dict | AIAgentKnowledgeBaseAssociationConfigurationDataContentTagFilterOption3Dict."
+        ),
+    ] = None
+    MaxResults: Annotated[float | None, Field(description="Range: 1 to 100 (inclusive).")] = None
+    OverrideKnowledgeBaseSearchType: Annotated[
+        Literal["HYBRID", "SEMANTIC"] | None,
+        Field(description="Allowed values: 'HYBRID', 'SEMANTIC'."),
+    ] = None
 
 
 class AIAgentOrchestrationAIAgentConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ConnectInstanceArn: str | None = None
-    Locale: str | None = None
-    OrchestrationAIGuardrailId: str | None = None
-    OrchestrationAIPromptId: str
-    ToolConfigurations: list[ToolConfiguration] | None = None
+    ConnectInstanceArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:[a-z-]+?:[a-z-]+?:[a-z0-9-]*?:([0-9]{12})?:[a-zA-Z0-9-:/]+$ Length: 1 to 2048 characters."
+        ),
+    ] = None
+    Locale: Annotated[str | None, Field(description="Length: at least 1 characters.")] = None
+    OrchestrationAIGuardrailId: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(:[A-Z0-9_$]+){0,1}$"
+        ),
+    ] = None
+    OrchestrationAIPromptId: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(:[A-Z0-9_$]+){0,1}$"
+        ),
+    ]
+    ToolConfigurations: Annotated[
+        list[ToolConfiguration] | None, Field(description="Type: list[ToolConfigurationDict].")
+    ] = None
 
 
 class AssociationConfigurationAssociationConfigurationData(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    KnowledgeBaseAssociationConfigurationData: AIAgentKnowledgeBaseAssociationConfigurationData
+    KnowledgeBaseAssociationConfigurationData: Annotated[
+        AIAgentKnowledgeBaseAssociationConfigurationData,
+        Field(description="Type: AIAgentKnowledgeBaseAssociationConfigurationDataDict."),
+    ]
 
 
 class AIAgentConfigurationOption7(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    OrchestrationAIAgentConfiguration: AIAgentOrchestrationAIAgentConfiguration
+    OrchestrationAIAgentConfiguration: Annotated[
+        AIAgentOrchestrationAIAgentConfiguration,
+        Field(description="Type: AIAgentOrchestrationAIAgentConfigurationDict."),
+    ]
 
 
 class AssociationConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AssociationConfigurationData: AssociationConfigurationAssociationConfigurationData | None = None
-    AssociationId: str | None = None
-    AssociationType: Literal["KNOWLEDGE_BASE"] | None = None
+    AssociationConfigurationData: Annotated[
+        AssociationConfigurationAssociationConfigurationData | None,
+        Field(description="Type: AssociationConfigurationAssociationConfigurationDataDict."),
+    ] = None
+    AssociationId: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$"
+        ),
+    ] = None
+    AssociationType: Annotated[
+        Literal["KNOWLEDGE_BASE"] | None, Field(description="Allowed values: 'KNOWLEDGE_BASE'.")
+    ] = None
 
 
 class AIAgentAnswerRecommendationAIAgentConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AnswerGenerationAIGuardrailId: str | None = None
-    AnswerGenerationAIPromptId: str | None = None
-    AssociationConfigurations: list[AssociationConfiguration] | None = None
-    IntentLabelingGenerationAIPromptId: str | None = None
-    Locale: str | None = None
-    QueryReformulationAIPromptId: str | None = None
+    AnswerGenerationAIGuardrailId: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(:[A-Z0-9_$]+){0,1}$"
+        ),
+    ] = None
+    AnswerGenerationAIPromptId: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(:[A-Z0-9_$]+){0,1}$"
+        ),
+    ] = None
+    AssociationConfigurations: Annotated[
+        list[AssociationConfiguration] | None,
+        Field(description="Type: list[AssociationConfigurationDict]."),
+    ] = None
+    IntentLabelingGenerationAIPromptId: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(:[A-Z0-9_$]+){0,1}$"
+        ),
+    ] = None
+    Locale: Annotated[str | None, Field(description="Length: at least 1 characters.")] = None
+    QueryReformulationAIPromptId: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(:[A-Z0-9_$]+){0,1}$"
+        ),
+    ] = None
 
 
 class AIAgentConfigurationOption2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AnswerRecommendationAIAgentConfiguration: AIAgentAnswerRecommendationAIAgentConfiguration
+    AnswerRecommendationAIAgentConfiguration: Annotated[
+        AIAgentAnswerRecommendationAIAgentConfiguration,
+        Field(description="Type: AIAgentAnswerRecommendationAIAgentConfigurationDict."),
+    ]
 
 
 class AIAgentEmailGenerativeAnswerAIAgentConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AssociationConfigurations: list[AssociationConfiguration] | None = None
-    EmailGenerativeAnswerAIPromptId: str | None = None
-    EmailQueryReformulationAIPromptId: str | None = None
-    Locale: str | None = None
+    AssociationConfigurations: Annotated[
+        list[AssociationConfiguration] | None,
+        Field(description="Type: list[AssociationConfigurationDict]."),
+    ] = None
+    EmailGenerativeAnswerAIPromptId: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(:[A-Z0-9_$]+){0,1}$"
+        ),
+    ] = None
+    EmailQueryReformulationAIPromptId: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(:[A-Z0-9_$]+){0,1}$"
+        ),
+    ] = None
+    Locale: Annotated[str | None, Field(description="Length: at least 1 characters.")] = None
 
 
 class AIAgentEmailResponseAIAgentConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AssociationConfigurations: list[AssociationConfiguration] | None = None
-    EmailQueryReformulationAIPromptId: str | None = None
-    EmailResponseAIPromptId: str | None = None
-    Locale: str | None = None
+    AssociationConfigurations: Annotated[
+        list[AssociationConfiguration] | None,
+        Field(description="Type: list[AssociationConfigurationDict]."),
+    ] = None
+    EmailQueryReformulationAIPromptId: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(:[A-Z0-9_$]+){0,1}$"
+        ),
+    ] = None
+    EmailResponseAIPromptId: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(:[A-Z0-9_$]+){0,1}$"
+        ),
+    ] = None
+    Locale: Annotated[str | None, Field(description="Length: at least 1 characters.")] = None
 
 
 class AIAgentManualSearchAIAgentConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AnswerGenerationAIGuardrailId: str | None = None
-    AnswerGenerationAIPromptId: str | None = None
-    AssociationConfigurations: list[AssociationConfiguration] | None = None
-    Locale: str | None = None
+    AnswerGenerationAIGuardrailId: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(:[A-Z0-9_$]+){0,1}$"
+        ),
+    ] = None
+    AnswerGenerationAIPromptId: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(:[A-Z0-9_$]+){0,1}$"
+        ),
+    ] = None
+    AssociationConfigurations: Annotated[
+        list[AssociationConfiguration] | None,
+        Field(description="Type: list[AssociationConfigurationDict]."),
+    ] = None
+    Locale: Annotated[str | None, Field(description="Length: at least 1 characters.")] = None
 
 
 class AIAgentSelfServiceAIAgentConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AssociationConfigurations: list[AssociationConfiguration] | None = None
-    SelfServiceAIGuardrailId: str | None = None
-    SelfServiceAnswerGenerationAIPromptId: str | None = None
-    SelfServicePreProcessingAIPromptId: str | None = None
+    AssociationConfigurations: Annotated[
+        list[AssociationConfiguration] | None,
+        Field(description="Type: list[AssociationConfigurationDict]."),
+    ] = None
+    SelfServiceAIGuardrailId: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(:[A-Z0-9_$]+){0,1}$"
+        ),
+    ] = None
+    SelfServiceAnswerGenerationAIPromptId: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(:[A-Z0-9_$]+){0,1}$"
+        ),
+    ] = None
+    SelfServicePreProcessingAIPromptId: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(:[A-Z0-9_$]+){0,1}$"
+        ),
+    ] = None
 
 
 class AIAgentConfigurationOption1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ManualSearchAIAgentConfiguration: AIAgentManualSearchAIAgentConfiguration
+    ManualSearchAIAgentConfiguration: Annotated[
+        AIAgentManualSearchAIAgentConfiguration,
+        Field(description="Type: AIAgentManualSearchAIAgentConfigurationDict."),
+    ]
 
 
 class AIAgentConfigurationOption3(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    SelfServiceAIAgentConfiguration: AIAgentSelfServiceAIAgentConfiguration
+    SelfServiceAIAgentConfiguration: Annotated[
+        AIAgentSelfServiceAIAgentConfiguration,
+        Field(description="Type: AIAgentSelfServiceAIAgentConfigurationDict."),
+    ]
 
 
 class AIAgentConfigurationOption4(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    EmailResponseAIAgentConfiguration: AIAgentEmailResponseAIAgentConfiguration
+    EmailResponseAIAgentConfiguration: Annotated[
+        AIAgentEmailResponseAIAgentConfiguration,
+        Field(description="Type: AIAgentEmailResponseAIAgentConfigurationDict."),
+    ]
 
 
 class AIAgentConfigurationOption6(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    EmailGenerativeAnswerAIAgentConfiguration: AIAgentEmailGenerativeAnswerAIAgentConfiguration
+    EmailGenerativeAnswerAIAgentConfiguration: Annotated[
+        AIAgentEmailGenerativeAnswerAIAgentConfiguration,
+        Field(description="Type: AIAgentEmailGenerativeAnswerAIAgentConfigurationDict."),
+    ]
 
 
 class AIAgentProps(DeferredModel):
-    AssistantId: str
-    Configuration: (
+    """
+    The properties a program declares for a AWS::Wisdom::AIAgent.
+    """
+
+    AssistantId: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$|^arn:[a-z-]*?:wisdom:[a-z0-9-]*?:[0-9]{12}:[a-z-]*?/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(?:/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}){0,2}$ Create-only: changing it replaces the resource."
+        ),
+    ]
+    Configuration: Annotated[
         AIAgentConfigurationOption1
         | AIAgentConfigurationOption2
         | AIAgentConfigurationOption3
@@ -375,19 +619,37 @@ class AIAgentProps(DeferredModel):
         | AIAgentConfigurationOption6
         | AIAgentConfigurationOption7
         | AIAgentConfigurationOption8
-        | AIAgentConfigurationOption9
-    )
-    Description: str | None = None
-    Name: str | None = None
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Type: Literal[
-        "MANUAL_SEARCH",
-        "ANSWER_RECOMMENDATION",
-        "SELF_SERVICE",
-        "EMAIL_RESPONSE",
-        "EMAIL_OVERVIEW",
-        "EMAIL_GENERATIVE_ANSWER",
-        "ORCHESTRATION",
-        "NOTE_TAKING",
-        "CASE_SUMMARIZATION",
+        | AIAgentConfigurationOption9,
+        Field(
+            description="Type: AIAgentConfigurationOption1Dict | AIAgentConfigurationOption2Dict | AIAgentConfigurationOption3Dict | AIAgentConfigurationOption4Dict | AIAgentConfigurationOption5Dict | AIAgentConfigurationOption6Dict | AIAgentConfigurationOption7Dict | AIAgentConfigurationOption8Dict | AIAgentConfigurationOption9Dict."
+        ),
+    ]
+    Description: Annotated[
+        str | None, Field(description="Pattern: ^[a-zA-Z0-9\\s_.,-]+ Length: 1 to 255 characters.")
+    ] = None
+    Name: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^[a-zA-Z0-9\\s_.,-]+ Length: 1 to 255 characters. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[
+        dict[str, str] | None,
+        Field(description="Type: dict[str, str]. Create-only: changing it replaces the resource."),
+    ] = None
+    Type: Annotated[
+        Literal[
+            "MANUAL_SEARCH",
+            "ANSWER_RECOMMENDATION",
+            "SELF_SERVICE",
+            "EMAIL_RESPONSE",
+            "EMAIL_OVERVIEW",
+            "EMAIL_GENERATIVE_ANSWER",
+            "ORCHESTRATION",
+            "NOTE_TAKING",
+            "CASE_SUMMARIZATION",
+        ],
+        Field(
+            description="Allowed values: 'MANUAL_SEARCH', 'ANSWER_RECOMMENDATION', 'SELF_SERVICE', 'EMAIL_RESPONSE', 'EMAIL_OVERVIEW', 'EMAIL_GENERATIVE_ANSWER', 'ORCHESTRATION', 'NOTE_TAKING', 'CASE_SUMMARIZATION'. Create-only: changing it replaces the resource."
+        ),
     ]

@@ -7,7 +7,7 @@ Imported on first use by ai_guardrail.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -31,149 +31,288 @@ __all__ = [
 
 
 class GuardrailContentFilterConfig(DeferredModel):
+    """
+    Content filter config in content policy.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    InputStrength: Literal["NONE", "LOW", "MEDIUM", "HIGH"]
-    OutputStrength: Literal["NONE", "LOW", "MEDIUM", "HIGH"]
-    Type: Literal["SEXUAL", "VIOLENCE", "HATE", "INSULTS", "MISCONDUCT", "PROMPT_ATTACK"]
+    InputStrength: Annotated[
+        Literal["NONE", "LOW", "MEDIUM", "HIGH"], Field(description="Strength for filters")
+    ]
+    OutputStrength: Annotated[
+        Literal["NONE", "LOW", "MEDIUM", "HIGH"], Field(description="Strength for filters")
+    ]
+    Type: Annotated[
+        Literal["SEXUAL", "VIOLENCE", "HATE", "INSULTS", "MISCONDUCT", "PROMPT_ATTACK"],
+        Field(description="Type of text to text filter in content policy"),
+    ]
 
 
 class GuardrailContextualGroundingFilterConfig(DeferredModel):
+    """
+    A config for grounding filter.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Threshold: float
-    Type: Literal["GROUNDING", "RELEVANCE"]
+    Threshold: Annotated[float, Field(description="The threshold for this filter.")]
+    Type: Annotated[
+        Literal["GROUNDING", "RELEVANCE"], Field(description="Type of contextual grounding filter")
+    ]
 
 
 class GuardrailManagedWordsConfig(DeferredModel):
+    """
+    A managed words config.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Type: Literal["PROFANITY"]
+    Type: Annotated[Literal["PROFANITY"], Field(description="Options for managed words.")]
 
 
 class GuardrailPiiEntityConfig(DeferredModel):
+    """
+    Pii entity configuration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Action: Literal["BLOCK", "ANONYMIZE"]
-    Type: Literal[
-        "ADDRESS",
-        "AGE",
-        "AWS_ACCESS_KEY",
-        "AWS_SECRET_KEY",
-        "CA_HEALTH_NUMBER",
-        "CA_SOCIAL_INSURANCE_NUMBER",
-        "CREDIT_DEBIT_CARD_CVV",
-        "CREDIT_DEBIT_CARD_EXPIRY",
-        "CREDIT_DEBIT_CARD_NUMBER",
-        "DRIVER_ID",
-        "EMAIL",
-        "INTERNATIONAL_BANK_ACCOUNT_NUMBER",
-        "IP_ADDRESS",
-        "LICENSE_PLATE",
-        "MAC_ADDRESS",
-        "NAME",
-        "PASSWORD",
-        "PHONE",
-        "PIN",
-        "SWIFT_CODE",
-        "UK_NATIONAL_HEALTH_SERVICE_NUMBER",
-        "UK_NATIONAL_INSURANCE_NUMBER",
-        "UK_UNIQUE_TAXPAYER_REFERENCE_NUMBER",
-        "URL",
-        "USERNAME",
-        "US_BANK_ACCOUNT_NUMBER",
-        "US_BANK_ROUTING_NUMBER",
-        "US_INDIVIDUAL_TAX_IDENTIFICATION_NUMBER",
-        "US_PASSPORT_NUMBER",
-        "US_SOCIAL_SECURITY_NUMBER",
-        "VEHICLE_IDENTIFICATION_NUMBER",
+    Action: Annotated[
+        Literal["BLOCK", "ANONYMIZE"],
+        Field(description="Options for sensitive information action."),
+    ]
+    Type: Annotated[
+        Literal[
+            "ADDRESS",
+            "AGE",
+            "AWS_ACCESS_KEY",
+            "AWS_SECRET_KEY",
+            "CA_HEALTH_NUMBER",
+            "CA_SOCIAL_INSURANCE_NUMBER",
+            "CREDIT_DEBIT_CARD_CVV",
+            "CREDIT_DEBIT_CARD_EXPIRY",
+            "CREDIT_DEBIT_CARD_NUMBER",
+            "DRIVER_ID",
+            "EMAIL",
+            "INTERNATIONAL_BANK_ACCOUNT_NUMBER",
+            "IP_ADDRESS",
+            "LICENSE_PLATE",
+            "MAC_ADDRESS",
+            "NAME",
+            "PASSWORD",
+            "PHONE",
+            "PIN",
+            "SWIFT_CODE",
+            "UK_NATIONAL_HEALTH_SERVICE_NUMBER",
+            "UK_NATIONAL_INSURANCE_NUMBER",
+            "UK_UNIQUE_TAXPAYER_REFERENCE_NUMBER",
+            "URL",
+            "USERNAME",
+            "US_BANK_ACCOUNT_NUMBER",
+            "US_BANK_ROUTING_NUMBER",
+            "US_INDIVIDUAL_TAX_IDENTIFICATION_NUMBER",
+            "US_PASSPORT_NUMBER",
+            "US_SOCIAL_SECURITY_NUMBER",
+            "VEHICLE_IDENTIFICATION_NUMBER",
+        ],
+        Field(description="The currently supported PII entities"),
     ]
 
 
 class GuardrailRegexConfig(DeferredModel):
+    """
+    A regex configuration.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Action: Literal["BLOCK", "ANONYMIZE"]
-    Description: str | None = None
-    Name: str
-    Pattern: str
+    Action: Annotated[
+        Literal["BLOCK", "ANONYMIZE"],
+        Field(description="Options for sensitive information action."),
+    ]
+    Description: Annotated[str | None, Field(description="The regex description.")] = None
+    Name: Annotated[str, Field(description="The regex name.")]
+    Pattern: Annotated[str, Field(description="The regex pattern.")]
 
 
 class GuardrailTopicConfig(DeferredModel):
+    """
+    Topic config in topic policy.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Definition: str
-    Examples: list[str] | None = None
-    Name: str
-    Type: Literal["DENY"]
+    Definition: Annotated[str, Field(description="Definition of topic in topic policy")]
+    Examples: Annotated[list[str] | None, Field(description="List of text examples")] = None
+    Name: Annotated[str, Field(description="Name of topic in topic policy")]
+    Type: Annotated[Literal["DENY"], Field(description="Type of topic in a policy")]
 
 
 class GuardrailWordConfig(DeferredModel):
+    """
+    A custom word config.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Text: str
+    Text: Annotated[str, Field(description="The custom word text.")]
 
 
 class AIGuardrailAttributes(DeferredModel):
-    AIGuardrailArn: str | None = None
-    AIGuardrailId: str | None = None
-    AssistantArn: str | None = None
-    ModifiedTimeSeconds: float | None = None
+    """
+    The read-only attributes of a AWS::Wisdom::AIGuardrail, set by AWS.
+    """
+
+    AIGuardrailArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:[a-z-]*?:wisdom:[a-z0-9-]*?:[0-9]{12}:[a-z-]*?/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(?:/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}){0,2}(:[A-Z0-9_$]+){0,1}$"
+        ),
+    ] = None
+    AIGuardrailId: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(:[A-Z0-9_$]+){0,1}$|^arn:[a-z-]*?:wisdom:[a-z0-9-]*?:[0-9]{12}:[a-z-]*?/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(?:/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}){0,2}(:[A-Z0-9_$]+){0,1}$"
+        ),
+    ] = None
+    AssistantArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:[a-z-]*?:wisdom:[a-z0-9-]*?:[0-9]{12}:[a-z-]*?/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(?:/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}){0,2}$"
+        ),
+    ] = None
+    ModifiedTimeSeconds: Annotated[float | None, Field(description="Type: float.")] = None
 
 
 class AIGuardrailContentPolicyConfig(DeferredModel):
+    """
+    Content policy config for a guardrail.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    FiltersConfig: list[GuardrailContentFilterConfig]
+    FiltersConfig: Annotated[
+        list[GuardrailContentFilterConfig],
+        Field(description="List of content filter configs in content policy."),
+    ]
 
 
 class AIGuardrailContextualGroundingPolicyConfig(DeferredModel):
+    """
+    Contextual grounding policy config for a guardrail.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    FiltersConfig: list[GuardrailContextualGroundingFilterConfig]
+    FiltersConfig: Annotated[
+        list[GuardrailContextualGroundingFilterConfig],
+        Field(description="List of contextual grounding filter configs."),
+    ]
 
 
 class AIGuardrailSensitiveInformationPolicyConfig(DeferredModel):
+    """
+    Sensitive information policy config for a guardrail.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    PiiEntitiesConfig: list[GuardrailPiiEntityConfig] | None = None
-    RegexesConfig: list[GuardrailRegexConfig] | None = None
+    PiiEntitiesConfig: Annotated[
+        list[GuardrailPiiEntityConfig] | None, Field(description="List of entities.")
+    ] = None
+    RegexesConfig: Annotated[
+        list[GuardrailRegexConfig] | None, Field(description="List of regex.")
+    ] = None
 
 
 class AIGuardrailTopicPolicyConfig(DeferredModel):
+    """
+    Topic policy config for a guardrail.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    TopicsConfig: list[GuardrailTopicConfig]
+    TopicsConfig: Annotated[
+        list[GuardrailTopicConfig], Field(description="List of topic configs in topic policy.")
+    ]
 
 
 class AIGuardrailWordPolicyConfig(DeferredModel):
+    """
+    Word policy config for a guardrail.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ManagedWordListsConfig: list[GuardrailManagedWordsConfig] | None = None
-    WordsConfig: list[GuardrailWordConfig] | None = None
+    ManagedWordListsConfig: Annotated[
+        list[GuardrailManagedWordsConfig] | None,
+        Field(description="A config for the list of managed words."),
+    ] = None
+    WordsConfig: Annotated[
+        list[GuardrailWordConfig] | None, Field(description="List of custom word configs.")
+    ] = None
 
 
 class AIGuardrailProps(DeferredModel):
-    AssistantId: str
-    BlockedInputMessaging: str
-    BlockedOutputsMessaging: str
-    ContentPolicyConfig: AIGuardrailContentPolicyConfig | None = None
-    ContextualGroundingPolicyConfig: AIGuardrailContextualGroundingPolicyConfig | None = None
-    Description: str | None = None
-    Name: str | None = None
-    SensitiveInformationPolicyConfig: AIGuardrailSensitiveInformationPolicyConfig | None = None
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    TopicPolicyConfig: AIGuardrailTopicPolicyConfig | None = None
-    WordPolicyConfig: AIGuardrailWordPolicyConfig | None = None
+    """
+    The properties a program declares for a AWS::Wisdom::AIGuardrail.
+    """
+
+    AssistantId: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$|^arn:[a-z-]*?:wisdom:[a-z0-9-]*?:[0-9]{12}:[a-z-]*?/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(?:/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}){0,2}$ Create-only: changing it replaces the resource."
+        ),
+    ]
+    BlockedInputMessaging: Annotated[
+        str, Field(description="Messaging for when violations are detected in text")
+    ]
+    BlockedOutputsMessaging: Annotated[
+        str, Field(description="Messaging for when violations are detected in text")
+    ]
+    ContentPolicyConfig: Annotated[
+        AIGuardrailContentPolicyConfig | None,
+        Field(description="Content policy config for a guardrail."),
+    ] = None
+    ContextualGroundingPolicyConfig: Annotated[
+        AIGuardrailContextualGroundingPolicyConfig | None,
+        Field(description="Contextual grounding policy config for a guardrail."),
+    ] = None
+    Description: Annotated[
+        str | None, Field(description="Description of the guardrail or its version")
+    ] = None
+    Name: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^[a-zA-Z0-9\\s_.,-]+ Length: 1 to 255 characters. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    SensitiveInformationPolicyConfig: Annotated[
+        AIGuardrailSensitiveInformationPolicyConfig | None,
+        Field(description="Sensitive information policy config for a guardrail."),
+    ] = None
+    Tags: Annotated[
+        dict[str, str] | None,
+        Field(description="Type: dict[str, str]. Create-only: changing it replaces the resource."),
+    ] = None
+    TopicPolicyConfig: Annotated[
+        AIGuardrailTopicPolicyConfig | None,
+        Field(description="Topic policy config for a guardrail."),
+    ] = None
+    WordPolicyConfig: Annotated[
+        AIGuardrailWordPolicyConfig | None, Field(description="Word policy config for a guardrail.")
+    ] = None

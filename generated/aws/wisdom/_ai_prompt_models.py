@@ -7,7 +7,7 @@ Imported on first use by ai_prompt.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -24,48 +24,106 @@ class AIPromptTextFullAIPromptEditTemplateConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Text: str
+    Text: Annotated[str, Field(description="Length: 1 to 200000 characters.")]
 
 
 class AIPromptAttributes(DeferredModel):
-    AIPromptArn: str | None = None
-    AIPromptId: str | None = None
-    AssistantArn: str | None = None
-    ModifiedTimeSeconds: float | None = None
+    """
+    The read-only attributes of a AWS::Wisdom::AIPrompt, set by AWS.
+    """
+
+    AIPromptArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:[a-z-]*?:wisdom:[a-z0-9-]*?:[0-9]{12}:[a-z-]*?/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(?:/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}){0,2}(:[A-Z0-9_$]+){0,1}$"
+        ),
+    ] = None
+    AIPromptId: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(:[A-Z0-9_$]+){0,1}$|^arn:[a-z-]*?:wisdom:[a-z0-9-]*?:[0-9]{12}:[a-z-]*?/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(?:/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}){0,2}(:[A-Z0-9_$]+){0,1}$"
+        ),
+    ] = None
+    AssistantArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:[a-z-]*?:wisdom:[a-z0-9-]*?:[0-9]{12}:[a-z-]*?/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(?:/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}){0,2}$"
+        ),
+    ] = None
+    ModifiedTimeSeconds: Annotated[float | None, Field(description="Type: float.")] = None
 
 
 class AIPromptTemplateConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    TextFullAIPromptEditTemplateConfiguration: AIPromptTextFullAIPromptEditTemplateConfiguration
+    TextFullAIPromptEditTemplateConfiguration: Annotated[
+        AIPromptTextFullAIPromptEditTemplateConfiguration,
+        Field(description="Type: AIPromptTextFullAIPromptEditTemplateConfigurationDict."),
+    ]
 
 
 class AIPromptProps(DeferredModel):
-    ApiFormat: Literal[
-        "ANTHROPIC_CLAUDE_MESSAGES",
-        "ANTHROPIC_CLAUDE_TEXT_COMPLETIONS",
-        "MESSAGES",
-        "TEXT_COMPLETIONS",
+    """
+    The properties a program declares for a AWS::Wisdom::AIPrompt.
+    """
+
+    ApiFormat: Annotated[
+        Literal[
+            "ANTHROPIC_CLAUDE_MESSAGES",
+            "ANTHROPIC_CLAUDE_TEXT_COMPLETIONS",
+            "MESSAGES",
+            "TEXT_COMPLETIONS",
+        ],
+        Field(
+            description="Allowed values: 'ANTHROPIC_CLAUDE_MESSAGES', 'ANTHROPIC_CLAUDE_TEXT_COMPLETIONS', 'MESSAGES', 'TEXT_COMPLETIONS'. Create-only: changing it replaces the resource."
+        ),
     ]
-    AssistantId: str | None = None
-    Description: str | None = None
-    ModelId: str
-    Name: str | None = None
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    TemplateConfiguration: AIPromptTemplateConfiguration
-    TemplateType: Literal["TEXT"]
-    Type: Literal[
-        "ANSWER_GENERATION",
-        "INTENT_LABELING_GENERATION",
-        "QUERY_REFORMULATION",
-        "SELF_SERVICE_PRE_PROCESSING",
-        "SELF_SERVICE_ANSWER_GENERATION",
-        "EMAIL_RESPONSE",
-        "EMAIL_OVERVIEW",
-        "EMAIL_GENERATIVE_ANSWER",
-        "EMAIL_QUERY_REFORMULATION",
-        "ORCHESTRATION",
-        "NOTE_TAKING",
-        "CASE_SUMMARIZATION",
+    AssistantId: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$|^arn:[a-z-]*?:wisdom:[a-z0-9-]*?:[0-9]{12}:[a-z-]*?/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(?:/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}){0,2}$ Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Description: Annotated[
+        str | None, Field(description="Pattern: ^[a-zA-Z0-9\\s_.,-]+ Length: 1 to 255 characters.")
+    ] = None
+    ModelId: Annotated[str, Field(description="Length: 1 to 2048 characters.")]
+    Name: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^[a-zA-Z0-9\\s_.,-]+ Length: 1 to 255 characters. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[
+        dict[str, str] | None,
+        Field(description="Type: dict[str, str]. Create-only: changing it replaces the resource."),
+    ] = None
+    TemplateConfiguration: Annotated[
+        AIPromptTemplateConfiguration, Field(description="Type: dict[str, Any].")
+    ]
+    TemplateType: Annotated[
+        Literal["TEXT"],
+        Field(
+            description="Allowed values: 'TEXT'. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Type: Annotated[
+        Literal[
+            "ANSWER_GENERATION",
+            "INTENT_LABELING_GENERATION",
+            "QUERY_REFORMULATION",
+            "SELF_SERVICE_PRE_PROCESSING",
+            "SELF_SERVICE_ANSWER_GENERATION",
+            "EMAIL_RESPONSE",
+            "EMAIL_OVERVIEW",
+            "EMAIL_GENERATIVE_ANSWER",
+            "EMAIL_QUERY_REFORMULATION",
+            "ORCHESTRATION",
+            "NOTE_TAKING",
+            "CASE_SUMMARIZATION",
+        ],
+        Field(
+            description="Allowed values: 'ANSWER_GENERATION', 'INTENT_LABELING_GENERATION', 'QUERY_REFORMULATION', 'SELF_SERVICE_PRE_PROCESSING', 'SELF_SERVICE_ANSWER_GENERATION', 'EMAIL_RESPONSE', 'EMAIL_OVERVIEW', 'EMAIL_GENERATIVE_ANSWER', 'EMAIL_QUERY_REFORMULATION', 'ORCHESTRATION', 'NOTE_TAKING', 'CASE_SUMMARIZATION'. Create-only: changing it replaces the resource."
+        ),
     ]

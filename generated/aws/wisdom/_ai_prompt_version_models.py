@@ -7,8 +7,10 @@ Imported on first use by ai_prompt_version.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "AIPromptVersionAttributes",
@@ -17,13 +19,49 @@ __all__ = [
 
 
 class AIPromptVersionProps(DeferredModel):
-    AIPromptId: str
-    AssistantId: str
-    ModifiedTimeSeconds: float | None = None
+    """
+    The properties a program declares for a AWS::Wisdom::AIPromptVersion.
+    """
+
+    AIPromptId: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$ Create-only: changing it replaces the resource."
+        ),
+    ]
+    AssistantId: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$ Create-only: changing it replaces the resource."
+        ),
+    ]
+    ModifiedTimeSeconds: Annotated[
+        float | None,
+        Field(description="Type: float. Create-only: changing it replaces the resource."),
+    ] = None
 
 
 class AIPromptVersionAttributes(DeferredModel):
-    AIPromptArn: str | None = None
-    AIPromptVersionId: str | None = None
-    AssistantArn: str | None = None
-    VersionNumber: float | None = None
+    """
+    The read-only attributes of a AWS::Wisdom::AIPromptVersion, set by AWS.
+    """
+
+    AIPromptArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:[a-z-]*?:wisdom:[a-z0-9-]*?:[0-9]{12}:[a-z-]*?/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(?:/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}){0,2}(:[A-Z0-9_$]+){0,1}$"
+        ),
+    ] = None
+    AIPromptVersionId: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(:[A-Z0-9_$]+){0,1}$"
+        ),
+    ] = None
+    AssistantArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:[a-z-]*?:wisdom:[a-z0-9-]*?:[0-9]{12}:[a-z-]*?/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(?:/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12})?$"
+        ),
+    ] = None
+    VersionNumber: Annotated[float | None, Field(description="Type: float.")] = None

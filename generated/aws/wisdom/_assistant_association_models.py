@@ -7,10 +7,10 @@ Imported on first use by assistant_association.py, which re-exports every name h
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "AssistantAssociationAssociationOption1",
@@ -26,40 +26,101 @@ class AssistantAssociationAssociationOption1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    KnowledgeBaseId: str
+    KnowledgeBaseId: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$"
+        ),
+    ]
 
 
 class AssistantAssociationExternalBedrockKnowledgeBaseConfig(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AccessRoleArn: str
-    BedrockKnowledgeBaseArn: str
+    AccessRoleArn: Annotated[
+        str,
+        Field(
+            description="Pattern: ^arn:aws:iam::[0-9]{12}:role/(?:service-role/)?[a-zA-Z0-9_+=,.@-]{1,64}$"
+        ),
+    ]
+    BedrockKnowledgeBaseArn: Annotated[
+        str,
+        Field(
+            description="Pattern: ^arn:aws(|-cn|-us-gov):bedrock:[a-zA-Z0-9-]*:[0-9]{12}:knowledge-base/[0-9a-zA-Z]+$"
+        ),
+    ]
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str, Field(description="Pattern: ^(?!aws:)[a-zA-Z+-=._:/]+$ Length: 1 to 128 characters.")
+    ]
+    Value: Annotated[str, Field(description="Length: 1 to 256 characters.")]
 
 
 class AssistantAssociationAttributes(DeferredModel):
-    AssistantArn: str | None = None
-    AssistantAssociationArn: str | None = None
-    AssistantAssociationId: str | None = None
+    """
+    The read-only attributes of a AWS::Wisdom::AssistantAssociation, set by AWS.
+    """
+
+    AssistantArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:[a-z-]*?:wisdom:[a-z0-9-]*?:[0-9]{12}:[a-z-]*?/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(?:/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12})?$"
+        ),
+    ] = None
+    AssistantAssociationArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:[a-z-]*?:wisdom:[a-z0-9-]*?:[0-9]{12}:[a-z-]*?/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(?:/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12})?$"
+        ),
+    ] = None
+    AssistantAssociationId: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$"
+        ),
+    ] = None
 
 
 class AssistantAssociationAssociationOption2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ExternalBedrockKnowledgeBaseConfig: AssistantAssociationExternalBedrockKnowledgeBaseConfig
+    ExternalBedrockKnowledgeBaseConfig: Annotated[
+        AssistantAssociationExternalBedrockKnowledgeBaseConfig,
+        Field(description="Type: AssistantAssociationExternalBedrockKnowledgeBaseConfigDict."),
+    ]
 
 
 class AssistantAssociationProps(DeferredModel):
-    AssistantId: str
-    Association: AssistantAssociationAssociationOption1 | AssistantAssociationAssociationOption2
-    AssociationType: Literal["KNOWLEDGE_BASE", "EXTERNAL_BEDROCK_KNOWLEDGE_BASE"]
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Wisdom::AssistantAssociation.
+    """
+
+    AssistantId: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$ Create-only: changing it replaces the resource."
+        ),
+    ]
+    Association: Annotated[
+        AssistantAssociationAssociationOption1 | AssistantAssociationAssociationOption2,
+        Field(
+            description="Type: AssistantAssociationAssociationOption1Dict | AssistantAssociationAssociationOption2Dict. Create-only: changing it replaces the resource."
+        ),
+    ]
+    AssociationType: Annotated[
+        Literal["KNOWLEDGE_BASE", "EXTERNAL_BEDROCK_KNOWLEDGE_BASE"],
+        Field(
+            description="Allowed values: 'KNOWLEDGE_BASE', 'EXTERNAL_BEDROCK_KNOWLEDGE_BASE'. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="Items are unique. Create-only: changing it replaces the resource."),
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by assistant.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "AssistantAttributes",
@@ -24,25 +24,68 @@ class AssistantServerSideEncryptionConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    KmsKeyId: str | None = None
+    KmsKeyId: Annotated[str | None, Field(description="Length: 1 to 4096 characters.")] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str, Field(description="Pattern: ^(?!aws:)[a-zA-Z+-=._:/]+$ Length: 1 to 128 characters.")
+    ]
+    Value: Annotated[str, Field(description="Length: 1 to 256 characters.")]
 
 
 class AssistantAttributes(DeferredModel):
-    AssistantArn: str | None = None
-    AssistantId: str | None = None
+    """
+    The read-only attributes of a AWS::Wisdom::Assistant, set by AWS.
+    """
+
+    AssistantArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:[a-z-]*?:wisdom:[a-z0-9-]*?:[0-9]{12}:[a-z-]*?/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(?:/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12})?$"
+        ),
+    ] = None
+    AssistantId: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$"
+        ),
+    ] = None
 
 
 class AssistantProps(DeferredModel):
-    Description: str | None = None
-    Name: str
-    ServerSideEncryptionConfiguration: AssistantServerSideEncryptionConfiguration | None = None
-    Tags: list[Tag] | None = None
-    Type: Literal["AGENT"]
+    """
+    The properties a program declares for a AWS::Wisdom::Assistant.
+    """
+
+    Description: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^[a-zA-Z0-9\\s_.,-]+ Length: 1 to 255 characters. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Name: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[a-zA-Z0-9\\s_.,-]+ Length: 1 to 255 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    ServerSideEncryptionConfiguration: Annotated[
+        AssistantServerSideEncryptionConfiguration | None,
+        Field(
+            description="Type: AssistantServerSideEncryptionConfigurationDict. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="Items are unique. Create-only: changing it replaces the resource."),
+    ] = None
+    Type: Annotated[
+        Literal["AGENT"],
+        Field(
+            description="Allowed values: 'AGENT'. Create-only: changing it replaces the resource."
+        ),
+    ]

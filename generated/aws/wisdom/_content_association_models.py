@@ -7,10 +7,10 @@ Imported on first use by content_association.py, which re-exports every name her
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "AmazonConnectGuideAssociationData",
@@ -25,34 +25,83 @@ class AmazonConnectGuideAssociationData(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    FlowId: str | None = None
+    FlowId: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:[a-z-]+?:[a-z-]+?:[a-z0-9-]*?:([0-9]{12})?:[a-zA-Z0-9-:/]+$ Length: 1 to 2048 characters."
+        ),
+    ] = None
 
 
 class ContentAssociationContents(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AmazonConnectGuideAssociation: AmazonConnectGuideAssociationData
+    AmazonConnectGuideAssociation: Annotated[
+        AmazonConnectGuideAssociationData,
+        Field(description="Type: AmazonConnectGuideAssociationDataDict."),
+    ]
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 128 characters.")]
+    Value: Annotated[str, Field(description="Length: 0 to 256 characters.")]
 
 
 class ContentAssociationAttributes(DeferredModel):
-    ContentArn: str | None = None
-    ContentAssociationArn: str | None = None
-    ContentAssociationId: str | None = None
-    KnowledgeBaseArn: str | None = None
+    """
+    The read-only attributes of a AWS::Wisdom::ContentAssociation, set by AWS.
+    """
+
+    ContentArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the content.")
+    ] = None
+    ContentAssociationArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the content association.")
+    ] = None
+    ContentAssociationId: Annotated[
+        str | None, Field(description="The identifier of the content association.")
+    ] = None
+    KnowledgeBaseArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the knowledge base.")
+    ] = None
 
 
 class ContentAssociationProps(DeferredModel):
-    Association: ContentAssociationContents
-    AssociationType: Literal["AMAZON_CONNECT_GUIDE"]
-    ContentId: str
-    KnowledgeBaseId: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Wisdom::ContentAssociation.
+    """
+
+    Association: Annotated[
+        ContentAssociationContents,
+        Field(
+            description="The identifier of the associated resource. Create-only: changing it replaces the resource."
+        ),
+    ]
+    AssociationType: Annotated[
+        Literal["AMAZON_CONNECT_GUIDE"],
+        Field(
+            description="The type of association. Create-only: changing it replaces the resource."
+        ),
+    ]
+    ContentId: Annotated[
+        str,
+        Field(
+            description="The identifier of the content. Create-only: changing it replaces the resource."
+        ),
+    ]
+    KnowledgeBaseId: Annotated[
+        str,
+        Field(
+            description="The identifier of the knowledge base. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(
+            description="The tags used to organize, track, or control access for this resource. Create-only: changing it replaces the resource."
+        ),
+    ] = None

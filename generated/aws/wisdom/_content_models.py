@@ -7,7 +7,7 @@ Imported on first use by content.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -23,18 +23,30 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str, Field(description="Pattern: ^(?!aws:)[a-zA-Z+-=._:/]+$ Length: 1 to 128 characters.")
+    ]
+    Value: Annotated[str, Field(description="Length: 1 to 256 characters.")]
 
 
 class ContentAttributes(DeferredModel):
-    ContentArn: str | None = None
-    ContentId: str | None = None
-    ContentType: str | None = None
-    KnowledgeBaseArn: str | None = None
-    LinkOutUri: str | None = None
-    RevisionId: str | None = None
-    Status: (
+    """
+    The read-only attributes of a AWS::Wisdom::Content, set by AWS.
+    """
+
+    ContentArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the content.")
+    ] = None
+    ContentId: Annotated[str | None, Field(description="The identifier of the content.")] = None
+    ContentType: Annotated[str | None, Field(description="The media type of the content.")] = None
+    KnowledgeBaseArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the knowledge base.")
+    ] = None
+    LinkOutUri: Annotated[str | None, Field(description="The URI of the content.")] = None
+    RevisionId: Annotated[
+        str | None, Field(description="The identifier of the content revision.")
+    ] = None
+    Status: Annotated[
         Literal[
             "CREATE_IN_PROGRESS",
             "CREATE_FAILED",
@@ -44,15 +56,45 @@ class ContentAttributes(DeferredModel):
             "DELETED",
             "UPDATE_FAILED",
         ]
-        | None
-    ) = None
+        | None,
+        Field(description="The status of the content."),
+    ] = None
 
 
 class ContentProps(DeferredModel):
-    KnowledgeBaseId: str
-    Metadata: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Name: str
-    OverrideLinkOutUri: str | None = None
-    Tags: list[Tag] | None = None
-    Title: str | None = None
-    UploadId: str | None = None
+    """
+    The properties a program declares for a AWS::Wisdom::Content.
+    """
+
+    KnowledgeBaseId: Annotated[
+        str,
+        Field(
+            description="The identifier of the knowledge base. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Metadata: Annotated[
+        dict[str, str] | None,
+        Field(
+            description="A key/value map to store attributes without affecting tagging or recommendations."
+        ),
+    ] = None
+    Name: Annotated[
+        str,
+        Field(
+            description="The name of the content. Create-only: changing it replaces the resource."
+        ),
+    ]
+    OverrideLinkOutUri: Annotated[
+        str | None, Field(description="The URI you want to use for the article.")
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="The tags used to organize, track, or control access for this resource."),
+    ] = None
+    Title: Annotated[str | None, Field(description="The title of the content.")] = None
+    UploadId: Annotated[
+        str | None,
+        Field(
+            description="A pointer to the uploaded asset. This value is returned by StartContentUpload. Write-only: sent to AWS, never read back."
+        ),
+    ] = None

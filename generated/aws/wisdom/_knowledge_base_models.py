@@ -7,10 +7,10 @@ Imported on first use by knowledge_base.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "AppIntegrationsConfiguration",
@@ -42,179 +42,298 @@ class AppIntegrationsConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AppIntegrationArn: str
-    ObjectFields: list[str] | None = None
+    AppIntegrationArn: Annotated[
+        str,
+        Field(
+            description="Pattern: ^arn:[a-z-]+?:[a-z-]+?:[a-z0-9-]*?:([0-9]{12})?:[a-zA-Z0-9-:/]+$ Length: 1 to 2048 characters."
+        ),
+    ]
+    ObjectFields: Annotated[
+        list[str] | None,
+        Field(description="Items: 1 to 100 items. Each item: Length: 1 to 4096 characters."),
+    ] = None
 
 
 class HierarchicalChunkingLevelConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    MaxTokens: float
+    MaxTokens: Annotated[float, Field(description="Range: 1 to 8192 (inclusive).")]
 
 
 class KnowledgeBaseBedrockFoundationModelConfigurationParsingPrompt(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ParsingPromptText: str
+    ParsingPromptText: Annotated[str, Field(description="Length: 1 to 10000 characters.")]
 
 
 class KnowledgeBaseFixedSizeChunkingConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    MaxTokens: float
-    OverlapPercentage: float
+    MaxTokens: Annotated[float, Field(description="Range: at least 1 (inclusive).")]
+    OverlapPercentage: Annotated[float, Field(description="Range: 1 to 99 (inclusive).")]
 
 
 class KnowledgeBaseHierarchicalChunkingConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    LevelConfigurations: list[HierarchicalChunkingLevelConfiguration]
-    OverlapTokens: float
+    LevelConfigurations: Annotated[
+        list[HierarchicalChunkingLevelConfiguration], Field(description="Items: exactly 2 items.")
+    ]
+    OverlapTokens: Annotated[float, Field(description="Range: at least 1 (inclusive).")]
 
 
 class KnowledgeBaseRenderingConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    TemplateUri: str | None = None
+    TemplateUri: Annotated[str | None, Field(description="Length: 1 to 4096 characters.")] = None
 
 
 class KnowledgeBaseSemanticChunkingConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BreakpointPercentileThreshold: float
-    BufferSize: float
-    MaxTokens: float
+    BreakpointPercentileThreshold: Annotated[
+        float, Field(description="Range: 50 to 99 (inclusive).")
+    ]
+    BufferSize: Annotated[float, Field(description="Range: 0 to 1 (inclusive).")]
+    MaxTokens: Annotated[float, Field(description="Range: at least 1 (inclusive).")]
 
 
 class KnowledgeBaseServerSideEncryptionConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    KmsKeyId: str | None = None
+    KmsKeyId: Annotated[str | None, Field(description="Length: 1 to 4096 characters.")] = None
 
 
 class KnowledgeBaseSourceConfigurationOption1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AppIntegrations: AppIntegrationsConfiguration
+    AppIntegrations: Annotated[
+        AppIntegrationsConfiguration, Field(description="Type: AppIntegrationsConfigurationDict.")
+    ]
 
 
 class KnowledgeBaseVectorIngestionConfigurationChunkingConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ChunkingStrategy: Literal["FIXED_SIZE", "NONE", "HIERARCHICAL", "SEMANTIC"]
-    FixedSizeChunkingConfiguration: KnowledgeBaseFixedSizeChunkingConfiguration | None = None
-    HierarchicalChunkingConfiguration: KnowledgeBaseHierarchicalChunkingConfiguration | None = None
-    SemanticChunkingConfiguration: KnowledgeBaseSemanticChunkingConfiguration | None = None
+    ChunkingStrategy: Annotated[
+        Literal["FIXED_SIZE", "NONE", "HIERARCHICAL", "SEMANTIC"],
+        Field(description="Allowed values: 'FIXED_SIZE', 'NONE', 'HIERARCHICAL', 'SEMANTIC'."),
+    ]
+    FixedSizeChunkingConfiguration: Annotated[
+        KnowledgeBaseFixedSizeChunkingConfiguration | None,
+        Field(description="Type: KnowledgeBaseFixedSizeChunkingConfigurationDict."),
+    ] = None
+    HierarchicalChunkingConfiguration: Annotated[
+        KnowledgeBaseHierarchicalChunkingConfiguration | None,
+        Field(description="Type: KnowledgeBaseHierarchicalChunkingConfigurationDict."),
+    ] = None
+    SemanticChunkingConfiguration: Annotated[
+        KnowledgeBaseSemanticChunkingConfiguration | None,
+        Field(description="Type: KnowledgeBaseSemanticChunkingConfigurationDict."),
+    ] = None
 
 
 class KnowledgeBaseWebCrawlerConfigurationCrawlerLimits(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    RateLimit: float | None = None
+    RateLimit: Annotated[float | None, Field(description="Range: 1 to 3000 (inclusive).")] = None
 
 
 class SeedUrl(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Url: str | None = None
+    Url: Annotated[str | None, Field(description="Pattern: ^https?://[A-Za-z0-9][^\\s]*$")] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str, Field(description="Pattern: ^(?!aws:)[a-zA-Z+-=._:/]+$ Length: 1 to 128 characters.")
+    ]
+    Value: Annotated[str, Field(description="Length: 1 to 256 characters.")]
 
 
 class KnowledgeBaseAttributes(DeferredModel):
-    KnowledgeBaseArn: str | None = None
-    KnowledgeBaseId: str | None = None
+    """
+    The read-only attributes of a AWS::Wisdom::KnowledgeBase, set by AWS.
+    """
+
+    KnowledgeBaseArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:[a-z-]*?:wisdom:[a-z0-9-]*?:[0-9]{12}:[a-z-]*?/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(?:/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12})?$"
+        ),
+    ] = None
+    KnowledgeBaseId: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$"
+        ),
+    ] = None
 
 
 class KnowledgeBaseBedrockFoundationModelConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ModelArn: str
-    ParsingPrompt: KnowledgeBaseBedrockFoundationModelConfigurationParsingPrompt | None = None
+    ModelArn: Annotated[
+        str,
+        Field(
+            description="Pattern: ^arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}::foundation-model\\/anthropic.claude-3-haiku-20240307-v1:0$ Length: 1 to 2048 characters."
+        ),
+    ]
+    ParsingPrompt: Annotated[
+        KnowledgeBaseBedrockFoundationModelConfigurationParsingPrompt | None,
+        Field(
+            description="Type: KnowledgeBaseBedrockFoundationModelConfigurationParsingPromptDict."
+        ),
+    ] = None
 
 
 class KnowledgeBaseVectorIngestionConfigurationParsingConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BedrockFoundationModelConfiguration: KnowledgeBaseBedrockFoundationModelConfiguration | None = (
-        None
-    )
-    ParsingStrategy: Literal["BEDROCK_FOUNDATION_MODEL"]
+    BedrockFoundationModelConfiguration: Annotated[
+        KnowledgeBaseBedrockFoundationModelConfiguration | None,
+        Field(description="Type: KnowledgeBaseBedrockFoundationModelConfigurationDict."),
+    ] = None
+    ParsingStrategy: Annotated[
+        Literal["BEDROCK_FOUNDATION_MODEL"],
+        Field(description="Allowed values: 'BEDROCK_FOUNDATION_MODEL'."),
+    ]
 
 
 class KnowledgeBaseWebCrawlerConfigurationUrlConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    SeedUrls: list[SeedUrl] | None = None
+    SeedUrls: Annotated[list[SeedUrl] | None, Field(description="Items: 1 to 100 items.")] = None
 
 
 class KnowledgeBaseVectorIngestionConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ChunkingConfiguration: KnowledgeBaseVectorIngestionConfigurationChunkingConfiguration | None = (
-        None
-    )
-    ParsingConfiguration: KnowledgeBaseVectorIngestionConfigurationParsingConfiguration | None = (
-        None
-    )
+    ChunkingConfiguration: Annotated[
+        KnowledgeBaseVectorIngestionConfigurationChunkingConfiguration | None,
+        Field(
+            description="Type: KnowledgeBaseVectorIngestionConfigurationChunkingConfigurationDict."
+        ),
+    ] = None
+    ParsingConfiguration: Annotated[
+        KnowledgeBaseVectorIngestionConfigurationParsingConfiguration | None,
+        Field(
+            description="Type: KnowledgeBaseVectorIngestionConfigurationParsingConfigurationDict."
+        ),
+    ] = None
 
 
 class KnowledgeBaseWebCrawlerConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CrawlerLimits: KnowledgeBaseWebCrawlerConfigurationCrawlerLimits | None = None
-    ExclusionFilters: list[str] | None = None
-    InclusionFilters: list[str] | None = None
-    Scope: Literal["HOST_ONLY", "SUBDOMAINS"] | None = None
-    UrlConfiguration: KnowledgeBaseWebCrawlerConfigurationUrlConfiguration
+    CrawlerLimits: Annotated[
+        KnowledgeBaseWebCrawlerConfigurationCrawlerLimits | None,
+        Field(description="Type: KnowledgeBaseWebCrawlerConfigurationCrawlerLimitsDict."),
+    ] = None
+    ExclusionFilters: Annotated[
+        list[str] | None,
+        Field(description="Items: 1 to 25 items. Each item: Length: 1 to 1000 characters."),
+    ] = None
+    InclusionFilters: Annotated[
+        list[str] | None,
+        Field(description="Items: 1 to 25 items. Each item: Length: 1 to 1000 characters."),
+    ] = None
+    Scope: Annotated[
+        Literal["HOST_ONLY", "SUBDOMAINS"] | None,
+        Field(description="Allowed values: 'HOST_ONLY', 'SUBDOMAINS'."),
+    ] = None
+    UrlConfiguration: Annotated[
+        KnowledgeBaseWebCrawlerConfigurationUrlConfiguration,
+        Field(description="Type: KnowledgeBaseWebCrawlerConfigurationUrlConfigurationDict."),
+    ]
 
 
 class KnowledgeBaseSourceConfigurationOption2ManagedSourceConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    WebCrawlerConfiguration: KnowledgeBaseWebCrawlerConfiguration
+    WebCrawlerConfiguration: Annotated[
+        KnowledgeBaseWebCrawlerConfiguration,
+        Field(description="Type: KnowledgeBaseWebCrawlerConfigurationDict."),
+    ]
 
 
 class KnowledgeBaseSourceConfigurationOption2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ManagedSourceConfiguration: KnowledgeBaseSourceConfigurationOption2ManagedSourceConfiguration
+    ManagedSourceConfiguration: Annotated[
+        KnowledgeBaseSourceConfigurationOption2ManagedSourceConfiguration,
+        Field(
+            description="Type: KnowledgeBaseSourceConfigurationOption2ManagedSourceConfigurationDict."
+        ),
+    ]
 
 
 class KnowledgeBaseProps(DeferredModel):
-    Description: str | None = None
-    KnowledgeBaseType: Literal[
-        "EXTERNAL", "CUSTOM", "MESSAGE_TEMPLATES", "MANAGED", "QUICK_RESPONSES"
+    """
+    The properties a program declares for a AWS::Wisdom::KnowledgeBase.
+    """
+
+    Description: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^[a-zA-Z0-9\\s_.,-]+ Length: 1 to 255 characters. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    KnowledgeBaseType: Annotated[
+        Literal["EXTERNAL", "CUSTOM", "MESSAGE_TEMPLATES", "MANAGED", "QUICK_RESPONSES"],
+        Field(
+            description="Allowed values: 'EXTERNAL', 'CUSTOM', 'MESSAGE_TEMPLATES', 'MANAGED', 'QUICK_RESPONSES'. Create-only: changing it replaces the resource."
+        ),
     ]
-    Name: str
-    RenderingConfiguration: KnowledgeBaseRenderingConfiguration | None = None
-    ServerSideEncryptionConfiguration: KnowledgeBaseServerSideEncryptionConfiguration | None = None
-    SourceConfiguration: (
-        KnowledgeBaseSourceConfigurationOption1 | KnowledgeBaseSourceConfigurationOption2 | None
-    ) = None
-    Tags: list[Tag] | None = None
-    VectorIngestionConfiguration: KnowledgeBaseVectorIngestionConfiguration | None = None
+    Name: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[a-zA-Z0-9\\s_.,-]+ Length: 1 to 255 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    RenderingConfiguration: Annotated[
+        KnowledgeBaseRenderingConfiguration | None,
+        Field(description="Type: KnowledgeBaseRenderingConfigurationDict."),
+    ] = None
+    ServerSideEncryptionConfiguration: Annotated[
+        KnowledgeBaseServerSideEncryptionConfiguration | None,
+        Field(
+            description="Type: KnowledgeBaseServerSideEncryptionConfigurationDict. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    SourceConfiguration: Annotated[
+        KnowledgeBaseSourceConfigurationOption1 | KnowledgeBaseSourceConfigurationOption2 | None,
+        Field(
+            description="Type: KnowledgeBaseSourceConfigurationOption1Dict | KnowledgeBaseSourceConfigurationOption2Dict. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="Items are unique. Create-only: changing it replaces the resource."),
+    ] = None
+    VectorIngestionConfiguration: Annotated[
+        KnowledgeBaseVectorIngestionConfiguration | None,
+        Field(description="Type: KnowledgeBaseVectorIngestionConfigurationDict."),
+    ] = None

@@ -7,7 +7,7 @@ Imported on first use by message_template.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -34,196 +34,494 @@ __all__ = [
 
 
 class EmailMessageTemplateHeader(DeferredModel):
+    """
+    The email header to include in email messages.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Name: str | None = None
-    Value: str | None = None
+    Name: Annotated[str | None, Field(description="The name of the email header.")] = None
+    Value: Annotated[str | None, Field(description="The value of the email header.")] = None
 
 
 class MessageTemplateAgentAttributes(DeferredModel):
+    """
+    The agent attributes that are used with the message template.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    FirstName: str | None = None
-    LastName: str | None = None
+    FirstName: Annotated[
+        str | None,
+        Field(
+            description="The agent’s first name as entered in their Amazon Connect user account."
+        ),
+    ] = None
+    LastName: Annotated[
+        str | None,
+        Field(description="The agent’s last name as entered in their Amazon Connect user account."),
+    ] = None
 
 
 class MessageTemplateAttachment(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AttachmentId: str | None = None
-    AttachmentName: str
-    S3PresignedUrl: str
+    AttachmentId: Annotated[str | None, Field(description="Length: at least 1 characters.")] = None
+    AttachmentName: Annotated[
+        str,
+        Field(
+            description="The name of the attachment file being uploaded. The name should include the file extension."
+        ),
+    ]
+    S3PresignedUrl: Annotated[
+        str,
+        Field(
+            description="The S3 Presigned URL for the attachment file. When generating the PreSignedUrl, please ensure that the expires-in time is set to 30 minutes. The URL can be generated through the AWS Console or through the AWS CLI (https://docs.aws.amazon.com/AmazonS3/latest/userguide/ShareObjectPreSignedURL.html)."
+        ),
+    ]
 
 
 class MessageTemplateBodyContentProvider(DeferredModel):
+    """
+    The container of message template body.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Content: str | None = None
+    Content: Annotated[str | None, Field(description="Length: at least 1 characters.")] = None
 
 
 class MessageTemplateCustomerProfileAttributes(DeferredModel):
+    """
+    The customer profile attributes that are used with the message template.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AccountNumber: str | None = None
-    AdditionalInformation: str | None = None
-    Address1: str | None = None
-    Address2: str | None = None
-    Address3: str | None = None
-    Address4: str | None = None
-    BillingAddress1: str | None = None
-    BillingAddress2: str | None = None
-    BillingAddress3: str | None = None
-    BillingAddress4: str | None = None
-    BillingCity: str | None = None
-    BillingCountry: str | None = None
-    BillingCounty: str | None = None
-    BillingPostalCode: str | None = None
-    BillingProvince: str | None = None
-    BillingState: str | None = None
-    BirthDate: str | None = None
-    BusinessEmailAddress: str | None = None
-    BusinessName: str | None = None
-    BusinessPhoneNumber: str | None = None
-    City: str | None = None
-    Country: str | None = None
-    County: str | None = None
-    Custom: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    EmailAddress: str | None = None
-    FirstName: str | None = None
-    Gender: str | None = None
-    HomePhoneNumber: str | None = None
-    LastName: str | None = None
-    MailingAddress1: str | None = None
-    MailingAddress2: str | None = None
-    MailingAddress3: str | None = None
-    MailingAddress4: str | None = None
-    MailingCity: str | None = None
-    MailingCountry: str | None = None
-    MailingCounty: str | None = None
-    MailingPostalCode: str | None = None
-    MailingProvince: str | None = None
-    MailingState: str | None = None
-    MiddleName: str | None = None
-    MobilePhoneNumber: str | None = None
-    PartyType: str | None = None
-    PhoneNumber: str | None = None
-    PostalCode: str | None = None
-    ProfileARN: str | None = None
-    ProfileId: str | None = None
-    Province: str | None = None
-    ShippingAddress1: str | None = None
-    ShippingAddress2: str | None = None
-    ShippingAddress3: str | None = None
-    ShippingAddress4: str | None = None
-    ShippingCity: str | None = None
-    ShippingCountry: str | None = None
-    ShippingCounty: str | None = None
-    ShippingPostalCode: str | None = None
-    ShippingProvince: str | None = None
-    ShippingState: str | None = None
-    State: str | None = None
+    AccountNumber: Annotated[
+        str | None,
+        Field(description="A unique account number that you have given to the customer."),
+    ] = None
+    AdditionalInformation: Annotated[
+        str | None,
+        Field(description="Any additional information relevant to the customer's profile."),
+    ] = None
+    Address1: Annotated[str | None, Field(description="The first line of a customer address.")] = (
+        None
+    )
+    Address2: Annotated[str | None, Field(description="The second line of a customer address.")] = (
+        None
+    )
+    Address3: Annotated[str | None, Field(description="The third line of a customer address.")] = (
+        None
+    )
+    Address4: Annotated[str | None, Field(description="The fourth line of a customer address.")] = (
+        None
+    )
+    BillingAddress1: Annotated[
+        str | None, Field(description="The first line of a customer’s billing address.")
+    ] = None
+    BillingAddress2: Annotated[
+        str | None, Field(description="The second line of a customer’s billing address.")
+    ] = None
+    BillingAddress3: Annotated[
+        str | None, Field(description="The third line of a customer’s billing address.")
+    ] = None
+    BillingAddress4: Annotated[
+        str | None, Field(description="The fourth line of a customer’s billing address.")
+    ] = None
+    BillingCity: Annotated[
+        str | None, Field(description="The city of a customer’s billing address.")
+    ] = None
+    BillingCountry: Annotated[
+        str | None, Field(description="The country of a customer’s billing address.")
+    ] = None
+    BillingCounty: Annotated[
+        str | None, Field(description="The county of a customer’s billing address.")
+    ] = None
+    BillingPostalCode: Annotated[
+        str | None, Field(description="The postal code of a customer’s billing address.")
+    ] = None
+    BillingProvince: Annotated[
+        str | None, Field(description="The province of a customer’s billing address.")
+    ] = None
+    BillingState: Annotated[
+        str | None, Field(description="The state of a customer’s billing address.")
+    ] = None
+    BirthDate: Annotated[str | None, Field(description="The customer's birth date.")] = None
+    BusinessEmailAddress: Annotated[
+        str | None, Field(description="The customer's business email address.")
+    ] = None
+    BusinessName: Annotated[
+        str | None, Field(description="The name of the customer's business.")
+    ] = None
+    BusinessPhoneNumber: Annotated[
+        str | None, Field(description="The customer's business phone number.")
+    ] = None
+    City: Annotated[str | None, Field(description="The city in which a customer lives.")] = None
+    Country: Annotated[str | None, Field(description="The country in which a customer lives.")] = (
+        None
+    )
+    County: Annotated[str | None, Field(description="The county in which a customer lives.")] = None
+    Custom: Annotated[
+        dict[str, str] | None,
+        Field(description="The custom attributes that are used with the message template."),
+    ] = None
+    EmailAddress: Annotated[
+        str | None,
+        Field(
+            description="The customer's email address, which has not been specified as a personal or business address."
+        ),
+    ] = None
+    FirstName: Annotated[str | None, Field(description="The customer's first name.")] = None
+    Gender: Annotated[str | None, Field(description="The customer's gender.")] = None
+    HomePhoneNumber: Annotated[
+        str | None, Field(description="The customer's home phone number.")
+    ] = None
+    LastName: Annotated[str | None, Field(description="The customer's last name.")] = None
+    MailingAddress1: Annotated[
+        str | None, Field(description="The first line of a customer’s mailing address.")
+    ] = None
+    MailingAddress2: Annotated[
+        str | None, Field(description="The second line of a customer’s mailing address.")
+    ] = None
+    MailingAddress3: Annotated[
+        str | None, Field(description="The third line of a customer’s mailing address.")
+    ] = None
+    MailingAddress4: Annotated[
+        str | None, Field(description="The fourth line of a customer’s mailing address.")
+    ] = None
+    MailingCity: Annotated[
+        str | None, Field(description="The city of a customer’s mailing address.")
+    ] = None
+    MailingCountry: Annotated[
+        str | None, Field(description="The country of a customer’s mailing address.")
+    ] = None
+    MailingCounty: Annotated[
+        str | None, Field(description="The county of a customer’s mailing address.")
+    ] = None
+    MailingPostalCode: Annotated[
+        str | None, Field(description="The postal code of a customer’s mailing address")
+    ] = None
+    MailingProvince: Annotated[
+        str | None, Field(description="The province of a customer’s mailing address.")
+    ] = None
+    MailingState: Annotated[
+        str | None, Field(description="The state of a customer’s mailing address.")
+    ] = None
+    MiddleName: Annotated[str | None, Field(description="The customer's middle name.")] = None
+    MobilePhoneNumber: Annotated[
+        str | None, Field(description="The customer's mobile phone number.")
+    ] = None
+    PartyType: Annotated[str | None, Field(description="The customer's party type.")] = None
+    PhoneNumber: Annotated[
+        str | None,
+        Field(
+            description="The customer's phone number, which has not been specified as a mobile, home, or business number."
+        ),
+    ] = None
+    PostalCode: Annotated[
+        str | None, Field(description="The postal code of a customer address.")
+    ] = None
+    ProfileARN: Annotated[str | None, Field(description="The ARN of a customer profile.")] = None
+    ProfileId: Annotated[
+        str | None, Field(description="The unique identifier of a customer profile.")
+    ] = None
+    Province: Annotated[
+        str | None, Field(description="The province in which a customer lives.")
+    ] = None
+    ShippingAddress1: Annotated[
+        str | None, Field(description="The first line of a customer’s shipping address.")
+    ] = None
+    ShippingAddress2: Annotated[
+        str | None, Field(description="The second line of a customer’s shipping address.")
+    ] = None
+    ShippingAddress3: Annotated[
+        str | None, Field(description="The third line of a customer’s shipping address.")
+    ] = None
+    ShippingAddress4: Annotated[
+        str | None, Field(description="The fourth line of a customer’s shipping address")
+    ] = None
+    ShippingCity: Annotated[
+        str | None, Field(description="The city of a customer’s shipping address.")
+    ] = None
+    ShippingCountry: Annotated[
+        str | None, Field(description="The country of a customer’s shipping address.")
+    ] = None
+    ShippingCounty: Annotated[
+        str | None, Field(description="The county of a customer’s shipping address.")
+    ] = None
+    ShippingPostalCode: Annotated[
+        str | None, Field(description="The postal code of a customer’s shipping address.")
+    ] = None
+    ShippingProvince: Annotated[
+        str | None, Field(description="The province of a customer’s shipping address.")
+    ] = None
+    ShippingState: Annotated[
+        str | None, Field(description="The state of a customer’s shipping address.")
+    ] = None
+    State: Annotated[str | None, Field(description="The state in which a customer lives.")] = None
 
 
 class MessageTemplateGroupingConfiguration(DeferredModel):
+    """
+    The configuration information of the user groups that the message template is accessible to.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Criteria: str
-    Values: list[str]
+    Criteria: Annotated[
+        str, Field(description="The criteria used for grouping Amazon Q in Connect users.")
+    ]
+    Values: Annotated[
+        list[str],
+        Field(
+            description="The list of values that define different groups of Amazon Q in Connect users."
+        ),
+    ]
 
 
 class SmsMessageTemplateContentBody(DeferredModel):
+    """
+    The body to use in SMS messages.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    PlainText: MessageTemplateBodyContentProvider | None = None
+    PlainText: Annotated[
+        MessageTemplateBodyContentProvider | None,
+        Field(description="The container of message template body."),
+    ] = None
 
 
 class SystemEndpointAttributes(DeferredModel):
+    """
+    The system endpoint attributes that are used with the message template.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Address: str | None = None
+    Address: Annotated[
+        str | None,
+        Field(
+            description="The customer's phone number if used with customerEndpoint, or the number the customer dialed to call your contact center if used with systemEndpoint."
+        ),
+    ] = None
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -"
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -"
+        ),
+    ]
 
 
 class MessageTemplateAttributes(DeferredModel):
-    MessageTemplateArn: str | None = None
-    MessageTemplateContentSha256: str | None = None
-    MessageTemplateId: str | None = None
+    """
+    The read-only attributes of a AWS::Wisdom::MessageTemplate, set by AWS.
+    """
+
+    MessageTemplateArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the message template.")
+    ] = None
+    MessageTemplateContentSha256: Annotated[
+        str | None, Field(description="The content SHA256 of the message template.")
+    ] = None
+    MessageTemplateId: Annotated[
+        str | None, Field(description="The unique identifier of the message template.")
+    ] = None
 
 
 class EmailMessageTemplateContentBody(DeferredModel):
+    """
+    The body to use in email messages.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Html: MessageTemplateBodyContentProvider | None = None
-    PlainText: MessageTemplateBodyContentProvider | None = None
+    Html: Annotated[
+        MessageTemplateBodyContentProvider | None,
+        Field(
+            description="The message body, in HTML format, to use in email messages that are based on the message template. We recommend using HTML format for email clients that render HTML content. You can include links, formatted text, and more in an HTML message."
+        ),
+    ] = None
+    PlainText: Annotated[
+        MessageTemplateBodyContentProvider | None,
+        Field(
+            description="The message body, in plain text format, to use in email messages that are based on the message template. We recommend using plain text format for email clients that don't render HTML content and clients that are connected to high-latency networks, such as mobile devices."
+        ),
+    ] = None
 
 
 class MessageTemplateEmailMessageTemplateContent(DeferredModel):
+    """
+    The content of message template that applies to email channel subtype.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Body: EmailMessageTemplateContentBody
-    Headers: list[EmailMessageTemplateHeader]
-    Subject: str
+    Body: Annotated[
+        EmailMessageTemplateContentBody, Field(description="The body to use in email messages.")
+    ]
+    Headers: Annotated[
+        list[EmailMessageTemplateHeader],
+        Field(description="The email headers to include in email messages."),
+    ]
+    Subject: Annotated[
+        str, Field(description="The subject line, or title, to use in email messages.")
+    ]
 
 
 class MessageTemplateSmsMessageTemplateContent(DeferredModel):
+    """
+    The content of message template that applies to SMS channel subtype.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Body: SmsMessageTemplateContentBody
+    Body: Annotated[
+        SmsMessageTemplateContentBody, Field(description="The body to use in SMS messages.")
+    ]
 
 
 class MessageTemplateSystemAttributes(DeferredModel):
+    """
+    The system attributes that are used with the message template.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CustomerEndpoint: SystemEndpointAttributes | None = None
-    Name: str | None = None
-    SystemEndpoint: SystemEndpointAttributes | None = None
+    CustomerEndpoint: Annotated[
+        SystemEndpointAttributes | None, Field(description="The CustomerEndpoint attribute.")
+    ] = None
+    Name: Annotated[str | None, Field(description="The name of the task.")] = None
+    SystemEndpoint: Annotated[
+        SystemEndpointAttributes | None, Field(description="The SystemEndpoint attribute.")
+    ] = None
 
 
 class MessageTemplateContent(DeferredModel):
+    """
+    The content of the message template.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    EmailMessageTemplateContent: MessageTemplateEmailMessageTemplateContent | None = None
-    SmsMessageTemplateContent: MessageTemplateSmsMessageTemplateContent | None = None
+    EmailMessageTemplateContent: Annotated[
+        MessageTemplateEmailMessageTemplateContent | None,
+        Field(description="The content of message template that applies to email channel subtype."),
+    ] = None
+    SmsMessageTemplateContent: Annotated[
+        MessageTemplateSmsMessageTemplateContent | None,
+        Field(description="The content of message template that applies to SMS channel subtype."),
+    ] = None
 
 
 class MessageTemplateMessageTemplateAttributes(DeferredModel):
+    """
+    An object that specifies the default values to use for variables in the message template. This object contains different categories of key-value pairs. Each key defines a variable or placeholder in the message template. The corresponding value defines the default value for that variable.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AgentAttributes: MessageTemplateAgentAttributes | None = None
-    CustomAttributes: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    CustomerProfileAttributes: MessageTemplateCustomerProfileAttributes | None = None
-    SystemAttributes: MessageTemplateSystemAttributes | None = None
+    AgentAttributes: Annotated[
+        MessageTemplateAgentAttributes | None,
+        Field(description="The agent attributes that are used with the message template."),
+    ] = None
+    CustomAttributes: Annotated[
+        dict[str, str] | None,
+        Field(description="The custom attributes that are used with the message template."),
+    ] = None
+    CustomerProfileAttributes: Annotated[
+        MessageTemplateCustomerProfileAttributes | None,
+        Field(
+            description="The customer profile attributes that are used with the message template."
+        ),
+    ] = None
+    SystemAttributes: Annotated[
+        MessageTemplateSystemAttributes | None,
+        Field(description="The system attributes that are used with the message template."),
+    ] = None
 
 
 class MessageTemplateProps(DeferredModel):
-    ChannelSubtype: Literal["EMAIL", "SMS"]
-    Content: MessageTemplateContent
-    DefaultAttributes: MessageTemplateMessageTemplateAttributes | None = None
-    Description: str | None = None
-    GroupingConfiguration: MessageTemplateGroupingConfiguration | None = None
-    KnowledgeBaseArn: str
-    Language: str | None = None
-    MessageTemplateAttachments: list[MessageTemplateAttachment] | None = None
-    Name: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Wisdom::MessageTemplate.
+    """
+
+    ChannelSubtype: Annotated[
+        Literal["EMAIL", "SMS"],
+        Field(
+            description="The channel subtype this message template applies to. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Content: Annotated[
+        MessageTemplateContent, Field(description="The content of the message template.")
+    ]
+    DefaultAttributes: Annotated[
+        MessageTemplateMessageTemplateAttributes | None,
+        Field(
+            description="An object that specifies the default values to use for variables in the message template. This object contains different categories of key-value pairs. Each key defines a variable or placeholder in the message template. The corresponding value defines the default value for that variable."
+        ),
+    ] = None
+    Description: Annotated[
+        str | None, Field(description="The description of the message template.")
+    ] = None
+    GroupingConfiguration: Annotated[
+        MessageTemplateGroupingConfiguration | None,
+        Field(
+            description="The configuration information of the user groups that the message template is accessible to."
+        ),
+    ] = None
+    KnowledgeBaseArn: Annotated[
+        str,
+        Field(
+            description="The Amazon Resource Name (ARN) of the knowledge base to which the message template belongs. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Language: Annotated[
+        str | None,
+        Field(
+            description="The language code value for the language in which the message template is written. The supported language codes include de_DE, en_US, es_ES, fr_FR, id_ID, it_IT, ja_JP, ko_KR, pt_BR, zh_CN, zh_TW"
+        ),
+    ] = None
+    MessageTemplateAttachments: Annotated[
+        list[MessageTemplateAttachment] | None,
+        Field(description="List of message template attachments"),
+    ] = None
+    Name: Annotated[str, Field(description="The name of the message template.")]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(
+            description='The tags used to organize, track, or control access for this resource. For example, { "tags": {"key1":"value1", "key2":"value2"} }.'
+        ),
+    ] = None

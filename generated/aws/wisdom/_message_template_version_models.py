@@ -7,8 +7,10 @@ Imported on first use by message_template_version.py, which re-exports every nam
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "MessageTemplateVersionAttributes",
@@ -17,10 +19,35 @@ __all__ = [
 
 
 class MessageTemplateVersionProps(DeferredModel):
-    MessageTemplateArn: str
-    MessageTemplateContentSha256: str | None = None
+    """
+    The properties a program declares for a AWS::Wisdom::MessageTemplateVersion.
+    """
+
+    MessageTemplateArn: Annotated[
+        str,
+        Field(
+            description="The unqualified Amazon Resource Name (ARN) of the message template. Create-only: changing it replaces the resource."
+        ),
+    ]
+    MessageTemplateContentSha256: Annotated[
+        str | None,
+        Field(
+            description="The content SHA256 of the message template. Conditionally create-only: some changes replace the resource."
+        ),
+    ] = None
 
 
 class MessageTemplateVersionAttributes(DeferredModel):
-    MessageTemplateVersionArn: str | None = None
-    MessageTemplateVersionNumber: float | None = None
+    """
+    The read-only attributes of a AWS::Wisdom::MessageTemplateVersion, set by AWS.
+    """
+
+    MessageTemplateVersionArn: Annotated[
+        str | None,
+        Field(
+            description="The unqualified Amazon Resource Name (ARN) of the message template version."
+        ),
+    ] = None
+    MessageTemplateVersionNumber: Annotated[
+        float | None, Field(description="Current version number of the message template.")
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by quick_response.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "QuickResponseAttributes",
@@ -23,41 +23,91 @@ __all__ = [
 
 
 class QuickResponseContentProvider(DeferredModel):
+    """
+    The container of quick response content.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Content: str | None = None
+    Content: Annotated[str | None, Field(description="The content of the quick response.")] = None
 
 
 class QuickResponseContents(DeferredModel):
+    """
+    The content of the quick response stored in different media types.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Markdown: QuickResponseContentProvider | None = None
-    PlainText: QuickResponseContentProvider | None = None
+    Markdown: Annotated[
+        QuickResponseContentProvider | None,
+        Field(description="The container of quick response content."),
+    ] = None
+    PlainText: Annotated[
+        QuickResponseContentProvider | None,
+        Field(description="The container of quick response content."),
+    ] = None
 
 
 class QuickResponseGroupingConfiguration(DeferredModel):
+    """
+    The configuration information of the user groups that the quick response is accessible to.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Criteria: str
-    Values: list[str]
+    Criteria: Annotated[
+        str, Field(description="The criteria used for grouping Amazon Q in Connect users.")
+    ]
+    Values: Annotated[
+        list[str],
+        Field(
+            description="The list of values that define different groups of Amazon Q in Connect users."
+        ),
+    ]
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -"
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -"
+        ),
+    ]
 
 
 class QuickResponseAttributes(DeferredModel):
-    Contents: QuickResponseContents | None = None
-    QuickResponseArn: str | None = None
-    QuickResponseId: str | None = None
-    Status: (
+    """
+    The read-only attributes of a AWS::Wisdom::QuickResponse, set by AWS.
+    """
+
+    Contents: Annotated[
+        QuickResponseContents | None,
+        Field(description="The content of the quick response stored in different media types."),
+    ] = None
+    QuickResponseArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the quick response.")
+    ] = None
+    QuickResponseId: Annotated[
+        str | None, Field(description="The identifier of the quick response.")
+    ] = None
+    Status: Annotated[
         Literal[
             "CREATE_IN_PROGRESS",
             "CREATE_FAILED",
@@ -68,19 +118,61 @@ class QuickResponseAttributes(DeferredModel):
             "UPDATE_IN_PROGRESS",
             "UPDATE_FAILED",
         ]
-        | None
-    ) = None
+        | None,
+        Field(description="The status of the quick response data."),
+    ] = None
 
 
 class QuickResponseProps(DeferredModel):
-    Channels: list[Literal["Chat", "Email"]] | None = None
-    Content: QuickResponseContentProvider
-    ContentType: str | None = None
-    Description: str | None = None
-    GroupingConfiguration: QuickResponseGroupingConfiguration | None = None
-    IsActive: bool | None = None
-    KnowledgeBaseArn: str
-    Language: str | None = None
-    Name: str
-    ShortcutKey: str | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::Wisdom::QuickResponse.
+    """
+
+    Channels: Annotated[
+        list[Literal["Chat", "Email"]] | None,
+        Field(description="The Amazon Connect contact channels this quick response applies to."),
+    ] = None
+    Content: Annotated[
+        QuickResponseContentProvider, Field(description="The container of quick response content.")
+    ]
+    ContentType: Annotated[
+        str | None,
+        Field(
+            description="The media type of the quick response content. - Use application/x.quickresponse;format=plain for quick response written in plain text. - Use application/x.quickresponse;format=markdown for quick response written in richtext."
+        ),
+    ] = None
+    Description: Annotated[
+        str | None, Field(description="The description of the quick response.")
+    ] = None
+    GroupingConfiguration: Annotated[
+        QuickResponseGroupingConfiguration | None,
+        Field(
+            description="The configuration information of the user groups that the quick response is accessible to."
+        ),
+    ] = None
+    IsActive: Annotated[bool | None, Field(description="Whether the quick response is active.")] = (
+        None
+    )
+    KnowledgeBaseArn: Annotated[
+        str,
+        Field(
+            description="The Amazon Resource Name (ARN) of the knowledge base. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Language: Annotated[
+        str | None,
+        Field(
+            description="The language code value for the language in which the quick response is written. The supported language codes include de_DE, en_US, es_ES, fr_FR, id_ID, it_IT, ja_JP, ko_KR, pt_BR, zh_CN, zh_TW"
+        ),
+    ] = None
+    Name: Annotated[str, Field(description="The name of the quick response.")]
+    ShortcutKey: Annotated[
+        str | None,
+        Field(
+            description="The shortcut key of the quick response. The value should be unique across the knowledge base."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None

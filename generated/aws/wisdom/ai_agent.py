@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -187,333 +191,382 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AIAgentAnswerRecommendationAIAgentConfigurationDict = TypedDict(
-    "AIAgentAnswerRecommendationAIAgentConfigurationDict",
-    {
-        "AnswerGenerationAIGuardrailId": "str",
-        "AnswerGenerationAIPromptId": "str",
-        "AssociationConfigurations": "list[AssociationConfigurationDict]",
-        "IntentLabelingGenerationAIPromptId": "str",
-        "Locale": "str",
-        "QueryReformulationAIPromptId": "str",
-    },
-    total=False,
-)
 
-AIAgentCaseSummarizationAIAgentConfigurationDict = TypedDict(
-    "AIAgentCaseSummarizationAIAgentConfigurationDict",
-    {
-        "CaseSummarizationAIGuardrailId": "str",
-        "CaseSummarizationAIPromptId": "str",
-        "Locale": "str",
-    },
-    total=False,
-)
+class AIAgentAnswerRecommendationAIAgentConfigurationDict(TypedDict, total=False):
+    """AIAgentAnswerRecommendationAIAgentConfiguration as a plain dict."""
 
-AIAgentConfigurationOption1Dict = TypedDict(
-    "AIAgentConfigurationOption1Dict",
-    {
-        "ManualSearchAIAgentConfiguration": "Required[AIAgentManualSearchAIAgentConfigurationDict]",
-    },
-    total=False,
-)
+    AnswerGenerationAIGuardrailId: str
+    """Pattern: ^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(:[A-Z0-9_$]+){0,1}$"""
+    AnswerGenerationAIPromptId: str
+    """Pattern: ^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(:[A-Z0-9_$]+){0,1}$"""
+    AssociationConfigurations: list[AssociationConfigurationDict]
+    """Type: list[AssociationConfigurationDict]."""
+    IntentLabelingGenerationAIPromptId: str
+    """Pattern: ^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(:[A-Z0-9_$]+){0,1}$"""
+    Locale: str
+    """Length: at least 1 characters."""
+    QueryReformulationAIPromptId: str
+    """Pattern: ^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(:[A-Z0-9_$]+){0,1}$"""
 
-AIAgentConfigurationOption2Dict = TypedDict(
-    "AIAgentConfigurationOption2Dict",
-    {
-        "AnswerRecommendationAIAgentConfiguration": "Required[AIAgentAnswerRecommendationAIAgentConfigurationDict]",
-    },
-    total=False,
-)
 
-AIAgentConfigurationOption3Dict = TypedDict(
-    "AIAgentConfigurationOption3Dict",
-    {
-        "SelfServiceAIAgentConfiguration": "Required[AIAgentSelfServiceAIAgentConfigurationDict]",
-    },
-    total=False,
-)
+class AIAgentCaseSummarizationAIAgentConfigurationDict(TypedDict, total=False):
+    """AIAgentCaseSummarizationAIAgentConfiguration as a plain dict."""
 
-AIAgentConfigurationOption4Dict = TypedDict(
-    "AIAgentConfigurationOption4Dict",
-    {
-        "EmailResponseAIAgentConfiguration": "Required[AIAgentEmailResponseAIAgentConfigurationDict]",
-    },
-    total=False,
-)
+    CaseSummarizationAIGuardrailId: str
+    """Pattern: ^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(:[A-Z0-9_$]+){0,1}$"""
+    CaseSummarizationAIPromptId: str
+    """Pattern: ^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(:[A-Z0-9_$]+){0,1}$"""
+    Locale: str
+    """Length: at least 1 characters."""
 
-AIAgentConfigurationOption5Dict = TypedDict(
-    "AIAgentConfigurationOption5Dict",
-    {
-        "EmailOverviewAIAgentConfiguration": "Required[AIAgentEmailOverviewAIAgentConfigurationDict]",
-    },
-    total=False,
-)
 
-AIAgentConfigurationOption6Dict = TypedDict(
-    "AIAgentConfigurationOption6Dict",
-    {
-        "EmailGenerativeAnswerAIAgentConfiguration": "Required[AIAgentEmailGenerativeAnswerAIAgentConfigurationDict]",
-    },
-    total=False,
-)
+class AIAgentConfigurationOption1Dict(TypedDict, total=False):
+    """AIAgentConfigurationOption1 as a plain dict."""
 
-AIAgentConfigurationOption7Dict = TypedDict(
-    "AIAgentConfigurationOption7Dict",
-    {
-        "OrchestrationAIAgentConfiguration": "Required[AIAgentOrchestrationAIAgentConfigurationDict]",
-    },
-    total=False,
-)
+    ManualSearchAIAgentConfiguration: Required[AIAgentManualSearchAIAgentConfigurationDict]
+    """Type: AIAgentManualSearchAIAgentConfigurationDict."""
 
-AIAgentConfigurationOption8Dict = TypedDict(
-    "AIAgentConfigurationOption8Dict",
-    {
-        "NoteTakingAIAgentConfiguration": "Required[AIAgentNoteTakingAIAgentConfigurationDict]",
-    },
-    total=False,
-)
 
-AIAgentConfigurationOption9Dict = TypedDict(
-    "AIAgentConfigurationOption9Dict",
-    {
-        "CaseSummarizationAIAgentConfiguration": "Required[AIAgentCaseSummarizationAIAgentConfigurationDict]",
-    },
-    total=False,
-)
+class AIAgentConfigurationOption2Dict(TypedDict, total=False):
+    """AIAgentConfigurationOption2 as a plain dict."""
 
-AIAgentEmailGenerativeAnswerAIAgentConfigurationDict = TypedDict(
-    "AIAgentEmailGenerativeAnswerAIAgentConfigurationDict",
-    {
-        "AssociationConfigurations": "list[AssociationConfigurationDict]",
-        "EmailGenerativeAnswerAIPromptId": "str",
-        "EmailQueryReformulationAIPromptId": "str",
-        "Locale": "str",
-    },
-    total=False,
-)
+    AnswerRecommendationAIAgentConfiguration: Required[
+        AIAgentAnswerRecommendationAIAgentConfigurationDict
+    ]
+    """Type: AIAgentAnswerRecommendationAIAgentConfigurationDict."""
 
-AIAgentEmailOverviewAIAgentConfigurationDict = TypedDict(
-    "AIAgentEmailOverviewAIAgentConfigurationDict",
-    {
-        "EmailOverviewAIPromptId": "str",
-        "Locale": "str",
-    },
-    total=False,
-)
 
-AIAgentEmailResponseAIAgentConfigurationDict = TypedDict(
-    "AIAgentEmailResponseAIAgentConfigurationDict",
-    {
-        "AssociationConfigurations": "list[AssociationConfigurationDict]",
-        "EmailQueryReformulationAIPromptId": "str",
-        "EmailResponseAIPromptId": "str",
-        "Locale": "str",
-    },
-    total=False,
-)
+class AIAgentConfigurationOption3Dict(TypedDict, total=False):
+    """AIAgentConfigurationOption3 as a plain dict."""
 
-AIAgentKnowledgeBaseAssociationConfigurationDataDict = TypedDict(
-    "AIAgentKnowledgeBaseAssociationConfigurationDataDict",
-    {
-        "ContentTagFilter": "AIAgentKnowledgeBaseAssociationConfigurationDataContentTagFilterOption1Dict | AIAgentKnowledgeBaseAssociationConfigurationDataContentTagFilterOption2Dict | AIAgentKnowledgeBaseAssociationConfigurationDataContentTagFilterOption3Dict",
-        "MaxResults": "float",
-        "OverrideKnowledgeBaseSearchType": "Literal['HYBRID', 'SEMANTIC']",
-    },
-    total=False,
-)
+    SelfServiceAIAgentConfiguration: Required[AIAgentSelfServiceAIAgentConfigurationDict]
+    """Type: AIAgentSelfServiceAIAgentConfigurationDict."""
 
-AIAgentKnowledgeBaseAssociationConfigurationDataContentTagFilterOption1Dict = TypedDict(
-    "AIAgentKnowledgeBaseAssociationConfigurationDataContentTagFilterOption1Dict",
-    {
-        "TagCondition": "Required[AIAgentTagConditionDict]",
-    },
-    total=False,
-)
 
-AIAgentKnowledgeBaseAssociationConfigurationDataContentTagFilterOption2Dict = TypedDict(
-    "AIAgentKnowledgeBaseAssociationConfigurationDataContentTagFilterOption2Dict",
-    {
-        "AndConditions": "Required[list[AIAgentTagConditionDict]]",
-    },
-    total=False,
-)
+class AIAgentConfigurationOption4Dict(TypedDict, total=False):
+    """AIAgentConfigurationOption4 as a plain dict."""
 
-AIAgentKnowledgeBaseAssociationConfigurationDataContentTagFilterOption3Dict = TypedDict(
-    "AIAgentKnowledgeBaseAssociationConfigurationDataContentTagFilterOption3Dict",
-    {
-        "OrConditions": "Required[list[AIAgentKnowledgeBaseAssociationConfigurationDataContentTagFilterOption3OrConditionsItemOption1Dict | AIAgentKnowledgeBaseAssociationConfigurationDataContentTagFilterOption3OrConditionsItemOption2Dict]]",
-    },
-    total=False,
-)
+    EmailResponseAIAgentConfiguration: Required[AIAgentEmailResponseAIAgentConfigurationDict]
+    """Type: AIAgentEmailResponseAIAgentConfigurationDict."""
 
-AIAgentKnowledgeBaseAssociationConfigurationDataContentTagFilterOption3OrConditionsItemOption1Dict = TypedDict(
-    "AIAgentKnowledgeBaseAssociationConfigurationDataContentTagFilterOption3OrConditionsItemOption1Dict",
-    {
-        "AndConditions": "Required[list[AIAgentTagConditionDict]]",
-    },
-    total=False,
-)
 
-AIAgentKnowledgeBaseAssociationConfigurationDataContentTagFilterOption3OrConditionsItemOption2Dict = TypedDict(
-    "AIAgentKnowledgeBaseAssociationConfigurationDataContentTagFilterOption3OrConditionsItemOption2Dict",
-    {
-        "TagCondition": "Required[AIAgentTagConditionDict]",
-    },
-    total=False,
-)
+class AIAgentConfigurationOption5Dict(TypedDict, total=False):
+    """AIAgentConfigurationOption5 as a plain dict."""
 
-AIAgentManualSearchAIAgentConfigurationDict = TypedDict(
-    "AIAgentManualSearchAIAgentConfigurationDict",
-    {
-        "AnswerGenerationAIGuardrailId": "str",
-        "AnswerGenerationAIPromptId": "str",
-        "AssociationConfigurations": "list[AssociationConfigurationDict]",
-        "Locale": "str",
-    },
-    total=False,
-)
+    EmailOverviewAIAgentConfiguration: Required[AIAgentEmailOverviewAIAgentConfigurationDict]
+    """Type: AIAgentEmailOverviewAIAgentConfigurationDict."""
 
-AIAgentNoteTakingAIAgentConfigurationDict = TypedDict(
-    "AIAgentNoteTakingAIAgentConfigurationDict",
-    {
-        "Locale": "str",
-        "NoteTakingAIGuardrailId": "str",
-        "NoteTakingAIPromptId": "str",
-    },
-    total=False,
-)
 
-AIAgentOrchestrationAIAgentConfigurationDict = TypedDict(
-    "AIAgentOrchestrationAIAgentConfigurationDict",
-    {
-        "ConnectInstanceArn": "str",
-        "Locale": "str",
-        "OrchestrationAIGuardrailId": "str",
-        "OrchestrationAIPromptId": "Required[str]",
-        "ToolConfigurations": "list[ToolConfigurationDict]",
-    },
-    total=False,
-)
+class AIAgentConfigurationOption6Dict(TypedDict, total=False):
+    """AIAgentConfigurationOption6 as a plain dict."""
 
-AIAgentSelfServiceAIAgentConfigurationDict = TypedDict(
-    "AIAgentSelfServiceAIAgentConfigurationDict",
-    {
-        "AssociationConfigurations": "list[AssociationConfigurationDict]",
-        "SelfServiceAIGuardrailId": "str",
-        "SelfServiceAnswerGenerationAIPromptId": "str",
-        "SelfServicePreProcessingAIPromptId": "str",
-    },
-    total=False,
-)
+    EmailGenerativeAnswerAIAgentConfiguration: Required[
+        AIAgentEmailGenerativeAnswerAIAgentConfigurationDict
+    ]
+    """Type: AIAgentEmailGenerativeAnswerAIAgentConfigurationDict."""
 
-AIAgentTagConditionDict = TypedDict(
-    "AIAgentTagConditionDict",
-    {
-        "Key": "Required[str]",
-        "Value": "str",
-    },
-    total=False,
-)
 
-AIAgentUserInteractionConfigurationDict = TypedDict(
-    "AIAgentUserInteractionConfigurationDict",
-    {
-        "IsUserConfirmationRequired": "bool",
-    },
-    total=False,
-)
+class AIAgentConfigurationOption7Dict(TypedDict, total=False):
+    """AIAgentConfigurationOption7 as a plain dict."""
 
-AssociationConfigurationDict = TypedDict(
-    "AssociationConfigurationDict",
-    {
-        "AssociationConfigurationData": "AssociationConfigurationAssociationConfigurationDataDict",
-        "AssociationId": "str",
-        "AssociationType": "Literal['KNOWLEDGE_BASE']",
-    },
-    total=False,
-)
+    OrchestrationAIAgentConfiguration: Required[AIAgentOrchestrationAIAgentConfigurationDict]
+    """Type: AIAgentOrchestrationAIAgentConfigurationDict."""
 
-AssociationConfigurationAssociationConfigurationDataDict = TypedDict(
-    "AssociationConfigurationAssociationConfigurationDataDict",
-    {
-        "KnowledgeBaseAssociationConfigurationData": "Required[AIAgentKnowledgeBaseAssociationConfigurationDataDict]",
-    },
-    total=False,
-)
 
-ToolConfigurationDict = TypedDict(
-    "ToolConfigurationDict",
-    {
-        "Annotations": "dict[str, Any]",
-        "Description": "str",
-        "InputSchema": "dict[str, Any]",
-        "Instruction": "ToolInstructionDict",
-        "OutputFilters": "list[ToolOutputFilterDict]",
-        "OutputSchema": "dict[str, Any]",
-        "OverrideInputValues": "list[ToolOverrideInputValueDict]",
-        "Title": "str",
-        "ToolId": "str",
-        "ToolName": "Required[str]",
-        "ToolType": "Required[Literal['MODEL_CONTEXT_PROTOCOL', 'RETURN_TO_CONTROL', 'CONSTANT']]",
-        "UserInteractionConfiguration": "AIAgentUserInteractionConfigurationDict",
-    },
-    total=False,
-)
+class AIAgentConfigurationOption8Dict(TypedDict, total=False):
+    """AIAgentConfigurationOption8 as a plain dict."""
 
-ToolInstructionDict = TypedDict(
-    "ToolInstructionDict",
-    {
-        "Examples": "list[str]",
-        "Instruction": "str",
-    },
-    total=False,
-)
+    NoteTakingAIAgentConfiguration: Required[AIAgentNoteTakingAIAgentConfigurationDict]
+    """Type: AIAgentNoteTakingAIAgentConfigurationDict."""
 
-ToolOutputConfigurationDict = TypedDict(
-    "ToolOutputConfigurationDict",
-    {
-        "OutputVariableNameOverride": "str",
-        "SessionDataNamespace": "str",
-    },
-    total=False,
-)
 
-ToolOutputFilterDict = TypedDict(
-    "ToolOutputFilterDict",
-    {
-        "JsonPath": "Required[str]",
-        "OutputConfiguration": "ToolOutputConfigurationDict",
-    },
-    total=False,
-)
+class AIAgentConfigurationOption9Dict(TypedDict, total=False):
+    """AIAgentConfigurationOption9 as a plain dict."""
 
-ToolOverrideConstantInputValueDict = TypedDict(
-    "ToolOverrideConstantInputValueDict",
-    {
-        "Type": "Required[Literal['STRING', 'NUMBER', 'JSON_STRING']]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    CaseSummarizationAIAgentConfiguration: Required[
+        AIAgentCaseSummarizationAIAgentConfigurationDict
+    ]
+    """Type: AIAgentCaseSummarizationAIAgentConfigurationDict."""
 
-ToolOverrideInputValueDict = TypedDict(
-    "ToolOverrideInputValueDict",
-    {
-        "JsonPath": "Required[str]",
-        "Value": "Required[ToolOverrideInputValueValueDict]",
-    },
-    total=False,
-)
 
-ToolOverrideInputValueValueDict = TypedDict(
-    "ToolOverrideInputValueValueDict",
-    {
-        "Constant": "Required[ToolOverrideConstantInputValueDict]",
-    },
-    total=False,
-)
+class AIAgentEmailGenerativeAnswerAIAgentConfigurationDict(TypedDict, total=False):
+    """AIAgentEmailGenerativeAnswerAIAgentConfiguration as a plain dict."""
 
+    AssociationConfigurations: list[AssociationConfigurationDict]
+    """Type: list[AssociationConfigurationDict]."""
+    EmailGenerativeAnswerAIPromptId: str
+    """Pattern: ^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(:[A-Z0-9_$]+){0,1}$"""
+    EmailQueryReformulationAIPromptId: str
+    """Pattern: ^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(:[A-Z0-9_$]+){0,1}$"""
+    Locale: str
+    """Length: at least 1 characters."""
+
+
+class AIAgentEmailOverviewAIAgentConfigurationDict(TypedDict, total=False):
+    """AIAgentEmailOverviewAIAgentConfiguration as a plain dict."""
+
+    EmailOverviewAIPromptId: str
+    """Pattern: ^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(:[A-Z0-9_$]+){0,1}$"""
+    Locale: str
+    """Length: at least 1 characters."""
+
+
+class AIAgentEmailResponseAIAgentConfigurationDict(TypedDict, total=False):
+    """AIAgentEmailResponseAIAgentConfiguration as a plain dict."""
+
+    AssociationConfigurations: list[AssociationConfigurationDict]
+    """Type: list[AssociationConfigurationDict]."""
+    EmailQueryReformulationAIPromptId: str
+    """Pattern: ^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(:[A-Z0-9_$]+){0,1}$"""
+    EmailResponseAIPromptId: str
+    """Pattern: ^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(:[A-Z0-9_$]+){0,1}$"""
+    Locale: str
+    """Length: at least 1 characters."""
+
+
+class AIAgentKnowledgeBaseAssociationConfigurationDataDict(TypedDict, total=False):
+    """AIAgentKnowledgeBaseAssociationConfigurationData as a plain dict."""
+
+    ContentTagFilter: (
+        AIAgentKnowledgeBaseAssociationConfigurationDataContentTagFilterOption1Dict
+        | AIAgentKnowledgeBaseAssociationConfigurationDataContentTagFilterOption2Dict
+        | AIAgentKnowledgeBaseAssociationConfigurationDataContentTagFilterOption3Dict
+    )
+    """Type: AIAgentKnowledgeBaseAssociationConfigurationDataContentTagFilterOption1Dict |
+    AIAgentKnowledgeBaseAssociationConfigurationDataContentTagFilterOption2Dict |
+    AIAgentKnowledgeBaseAssociationConfigurationDataContentTagFilterOption3Dict."""
+    MaxResults: float
+    """Range: 1 to 100 (inclusive)."""
+    OverrideKnowledgeBaseSearchType: Literal["HYBRID", "SEMANTIC"]
+    """Allowed values: 'HYBRID', 'SEMANTIC'."""
+
+
+class AIAgentKnowledgeBaseAssociationConfigurationDataContentTagFilterOption1Dict(
+    TypedDict, total=False
+):
+    """AIAgentKnowledgeBaseAssociationConfigurationDataContentTagFilterOption1 as a plain dict."""
+
+    TagCondition: Required[AIAgentTagConditionDict]
+    """Type: AIAgentTagConditionDict."""
+
+
+class AIAgentKnowledgeBaseAssociationConfigurationDataContentTagFilterOption2Dict(
+    TypedDict, total=False
+):
+    """AIAgentKnowledgeBaseAssociationConfigurationDataContentTagFilterOption2 as a plain dict."""
+
+    AndConditions: Required[list[AIAgentTagConditionDict]]
+    """Type: list[AIAgentTagConditionDict]."""
+
+
+class AIAgentKnowledgeBaseAssociationConfigurationDataContentTagFilterOption3Dict(
+    TypedDict, total=False
+):
+    """AIAgentKnowledgeBaseAssociationConfigurationDataContentTagFilterOption3 as a plain dict."""
+
+    OrConditions: Required[
+        list[
+            AIAgentKnowledgeBaseAssociationConfigurationDataContentTagFilterOption3OrConditionsItemOption1Dict
+            | AIAgentKnowledgeBaseAssociationConfigurationDataContentTagFilterOption3OrConditionsItemOption2Dict
+        ]
+    ]
+    """Type:
+    list[AIAgentKnowledgeBaseAssociationConfigurationDataContentTagFilterOption3OrConditionsItemOption1Dict
+    |
+    AIAgentKnowledgeBaseAssociationConfigurationDataContentTagFilterOption3OrConditionsItemOption2Dict]."""
+
+
+class AIAgentKnowledgeBaseAssociationConfigurationDataContentTagFilterOption3OrConditionsItemOption1Dict(
+    TypedDict, total=False
+):
+    """AIAgentKnowledgeBaseAssociationConfigurationDataContentTagFilterOption3OrConditionsItemOption1
+    as a plain dict."""
+
+    AndConditions: Required[list[AIAgentTagConditionDict]]
+    """Type: list[AIAgentTagConditionDict]."""
+
+
+class AIAgentKnowledgeBaseAssociationConfigurationDataContentTagFilterOption3OrConditionsItemOption2Dict(
+    TypedDict, total=False
+):
+    """AIAgentKnowledgeBaseAssociationConfigurationDataContentTagFilterOption3OrConditionsItemOption2
+    as a plain dict."""
+
+    TagCondition: Required[AIAgentTagConditionDict]
+    """Type: AIAgentTagConditionDict."""
+
+
+class AIAgentManualSearchAIAgentConfigurationDict(TypedDict, total=False):
+    """AIAgentManualSearchAIAgentConfiguration as a plain dict."""
+
+    AnswerGenerationAIGuardrailId: str
+    """Pattern: ^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(:[A-Z0-9_$]+){0,1}$"""
+    AnswerGenerationAIPromptId: str
+    """Pattern: ^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(:[A-Z0-9_$]+){0,1}$"""
+    AssociationConfigurations: list[AssociationConfigurationDict]
+    """Type: list[AssociationConfigurationDict]."""
+    Locale: str
+    """Length: at least 1 characters."""
+
+
+class AIAgentNoteTakingAIAgentConfigurationDict(TypedDict, total=False):
+    """AIAgentNoteTakingAIAgentConfiguration as a plain dict."""
+
+    Locale: str
+    """Length: at least 1 characters."""
+    NoteTakingAIGuardrailId: str
+    """Pattern: ^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(:[A-Z0-9_$]+){0,1}$"""
+    NoteTakingAIPromptId: str
+    """Pattern: ^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(:[A-Z0-9_$]+){0,1}$"""
+
+
+class AIAgentOrchestrationAIAgentConfigurationDict(TypedDict, total=False):
+    """AIAgentOrchestrationAIAgentConfiguration as a plain dict."""
+
+    ConnectInstanceArn: str
+    """Pattern: ^arn:[a-z-]+?:[a-z-]+?:[a-z0-9-]*?:([0-9]{12})?:[a-zA-Z0-9-:/]+$ Length: 1 to 2048
+    characters."""
+    Locale: str
+    """Length: at least 1 characters."""
+    OrchestrationAIGuardrailId: str
+    """Pattern: ^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(:[A-Z0-9_$]+){0,1}$"""
+    OrchestrationAIPromptId: Required[str]
+    """Pattern: ^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(:[A-Z0-9_$]+){0,1}$"""
+    ToolConfigurations: list[ToolConfigurationDict]
+    """Type: list[ToolConfigurationDict]."""
+
+
+class AIAgentSelfServiceAIAgentConfigurationDict(TypedDict, total=False):
+    """AIAgentSelfServiceAIAgentConfiguration as a plain dict."""
+
+    AssociationConfigurations: list[AssociationConfigurationDict]
+    """Type: list[AssociationConfigurationDict]."""
+    SelfServiceAIGuardrailId: str
+    """Pattern: ^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(:[A-Z0-9_$]+){0,1}$"""
+    SelfServiceAnswerGenerationAIPromptId: str
+    """Pattern: ^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(:[A-Z0-9_$]+){0,1}$"""
+    SelfServicePreProcessingAIPromptId: str
+    """Pattern: ^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(:[A-Z0-9_$]+){0,1}$"""
+
+
+class AIAgentTagConditionDict(TypedDict, total=False):
+    """AIAgentTagCondition as a plain dict."""
+
+    Key: Required[str]
+    """Pattern: ^(?!aws:)[a-zA-Z+-=._:/]+$ Length: 1 to 128 characters."""
+    Value: str
+    """Length: 1 to 256 characters."""
+
+
+class AIAgentUserInteractionConfigurationDict(TypedDict, total=False):
+    """AIAgentUserInteractionConfiguration as a plain dict."""
+
+    IsUserConfirmationRequired: bool
+    """Type: bool."""
+
+
+class AssociationConfigurationDict(TypedDict, total=False):
+    """AssociationConfiguration as a plain dict."""
+
+    AssociationConfigurationData: AssociationConfigurationAssociationConfigurationDataDict
+    """Type: AssociationConfigurationAssociationConfigurationDataDict."""
+    AssociationId: str
+    """Pattern: ^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$"""
+    AssociationType: Literal["KNOWLEDGE_BASE"]
+    """Allowed values: 'KNOWLEDGE_BASE'."""
+
+
+class AssociationConfigurationAssociationConfigurationDataDict(TypedDict, total=False):
+    """AssociationConfigurationAssociationConfigurationData as a plain dict."""
+
+    KnowledgeBaseAssociationConfigurationData: Required[
+        AIAgentKnowledgeBaseAssociationConfigurationDataDict
+    ]
+    """Type: AIAgentKnowledgeBaseAssociationConfigurationDataDict."""
+
+
+class ToolConfigurationDict(TypedDict, total=False):
+    """ToolConfiguration as a plain dict."""
+
+    Annotations: dict[str, Any]
+    """Type: dict[str, Any]."""
+    Description: str
+    """Length: at least 1 characters."""
+    InputSchema: dict[str, Any]
+    """Type: dict[str, Any]."""
+    Instruction: ToolInstructionDict
+    """Type: ToolInstructionDict."""
+    OutputFilters: list[ToolOutputFilterDict]
+    """Type: list[ToolOutputFilterDict]."""
+    OutputSchema: dict[str, Any]
+    """Type: dict[str, Any]."""
+    OverrideInputValues: list[ToolOverrideInputValueDict]
+    """Type: list[ToolOverrideInputValueDict]."""
+    Title: str
+    """Length: at least 1 characters."""
+    ToolId: str
+    """Length: at least 1 characters."""
+    ToolName: Required[str]
+    """Length: at least 1 characters."""
+    ToolType: Required[Literal["MODEL_CONTEXT_PROTOCOL", "RETURN_TO_CONTROL", "CONSTANT"]]
+    """Allowed values: 'MODEL_CONTEXT_PROTOCOL', 'RETURN_TO_CONTROL', 'CONSTANT'."""
+    UserInteractionConfiguration: AIAgentUserInteractionConfigurationDict
+    """Type: AIAgentUserInteractionConfigurationDict."""
+
+
+class ToolInstructionDict(TypedDict, total=False):
+    """ToolInstruction as a plain dict."""
+
+    Examples: list[str]
+    """Type: list[str]."""
+    Instruction: str
+    """Type: str."""
+
+
+class ToolOutputConfigurationDict(TypedDict, total=False):
+    """ToolOutputConfiguration as a plain dict."""
+
+    OutputVariableNameOverride: str
+    """Length: at least 1 characters."""
+    SessionDataNamespace: str
+    """Length: at least 1 characters."""
+
+
+class ToolOutputFilterDict(TypedDict, total=False):
+    """ToolOutputFilter as a plain dict."""
+
+    JsonPath: Required[str]
+    """Length: at least 1 characters."""
+    OutputConfiguration: ToolOutputConfigurationDict
+    """Type: ToolOutputConfigurationDict."""
+
+
+class ToolOverrideConstantInputValueDict(TypedDict, total=False):
+    """ToolOverrideConstantInputValue as a plain dict."""
+
+    Type: Required[Literal["STRING", "NUMBER", "JSON_STRING"]]
+    """Allowed values: 'STRING', 'NUMBER', 'JSON_STRING'."""
+    Value: Required[str]
+    """Length: at least 1 characters."""
+
+
+class ToolOverrideInputValueDict(TypedDict, total=False):
+    """ToolOverrideInputValue as a plain dict."""
+
+    JsonPath: Required[str]
+    """Length: at least 1 characters."""
+    Value: Required[ToolOverrideInputValueValueDict]
+    """Type: ToolOverrideInputValueValueDict."""
+
+
+class ToolOverrideInputValueValueDict(TypedDict, total=False):
+    """ToolOverrideInputValueValue as a plain dict."""
+
+    Constant: Required[ToolOverrideConstantInputValueDict]
+    """Type: ToolOverrideConstantInputValueDict."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Wisdom::AIAgent",
     schema_file="aws-wisdom-aiagent.json",
@@ -521,18 +574,11 @@ METADATA = _TypeMetadata(
     additional_identifiers=(("/AIAgentArn", "/AssistantArn"),),
     read_only=("/AIAgentArn", "/AIAgentId", "/AssistantArn", "/ModifiedTimeSeconds"),
     create_only=("/AssistantId", "/Name", "/Tags", "/Type"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("AssistantId", "Configuration", "Type"),
     list_required=("AssistantId",),
     tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
         tag_updatable=False,
-        tag_property="/Tags",
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -542,549 +588,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AIAgentAssociationConfigurationType": {"enum": ["KNOWLEDGE_BASE"], "type": "string"},
-        "AIAgentConfiguration": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "ManualSearchAIAgentConfiguration": {
-                            "$ref": "#/definitions/ManualSearchAIAgentConfiguration"
-                        }
-                    },
-                    "required": ["ManualSearchAIAgentConfiguration"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "AnswerRecommendationAIAgentConfiguration": {
-                            "$ref": "#/definitions/AnswerRecommendationAIAgentConfiguration"
-                        }
-                    },
-                    "required": ["AnswerRecommendationAIAgentConfiguration"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "SelfServiceAIAgentConfiguration": {
-                            "$ref": "#/definitions/SelfServiceAIAgentConfiguration"
-                        }
-                    },
-                    "required": ["SelfServiceAIAgentConfiguration"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "EmailResponseAIAgentConfiguration": {
-                            "$ref": "#/definitions/EmailResponseAIAgentConfiguration"
-                        }
-                    },
-                    "required": ["EmailResponseAIAgentConfiguration"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "EmailOverviewAIAgentConfiguration": {
-                            "$ref": "#/definitions/EmailOverviewAIAgentConfiguration"
-                        }
-                    },
-                    "required": ["EmailOverviewAIAgentConfiguration"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "EmailGenerativeAnswerAIAgentConfiguration": {
-                            "$ref": "#/definitions/EmailGenerativeAnswerAIAgentConfiguration"
-                        }
-                    },
-                    "required": ["EmailGenerativeAnswerAIAgentConfiguration"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "OrchestrationAIAgentConfiguration": {
-                            "$ref": "#/definitions/OrchestrationAIAgentConfiguration"
-                        }
-                    },
-                    "required": ["OrchestrationAIAgentConfiguration"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "NoteTakingAIAgentConfiguration": {
-                            "$ref": "#/definitions/NoteTakingAIAgentConfiguration"
-                        }
-                    },
-                    "required": ["NoteTakingAIAgentConfiguration"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "CaseSummarizationAIAgentConfiguration": {
-                            "$ref": "#/definitions/CaseSummarizationAIAgentConfiguration"
-                        }
-                    },
-                    "required": ["CaseSummarizationAIAgentConfiguration"],
-                    "type": "object",
-                },
-            ]
-        },
-        "AIAgentType": {
-            "enum": [
-                "MANUAL_SEARCH",
-                "ANSWER_RECOMMENDATION",
-                "SELF_SERVICE",
-                "EMAIL_RESPONSE",
-                "EMAIL_OVERVIEW",
-                "EMAIL_GENERATIVE_ANSWER",
-                "ORCHESTRATION",
-                "NOTE_TAKING",
-                "CASE_SUMMARIZATION",
-            ],
-            "type": "string",
-        },
-        "Annotation": {"additionalProperties": False, "type": "object"},
-        "AnswerRecommendationAIAgentConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AnswerGenerationAIGuardrailId": {
-                    "pattern": "^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(:[A-Z0-9_$]+){0,1}$",
-                    "type": "string",
-                },
-                "AnswerGenerationAIPromptId": {
-                    "pattern": "^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(:[A-Z0-9_$]+){0,1}$",
-                    "type": "string",
-                },
-                "AssociationConfigurations": {
-                    "items": {"$ref": "#/definitions/AssociationConfiguration"},
-                    "type": "array",
-                },
-                "IntentLabelingGenerationAIPromptId": {
-                    "pattern": "^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(:[A-Z0-9_$]+){0,1}$",
-                    "type": "string",
-                },
-                "Locale": {"minLength": 1, "type": "string"},
-                "QueryReformulationAIPromptId": {
-                    "pattern": "^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(:[A-Z0-9_$]+){0,1}$",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "AssociationConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AssociationConfigurationData": {
-                    "$ref": "#/definitions/AssociationConfigurationData"
-                },
-                "AssociationId": {
-                    "pattern": "^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$",
-                    "type": "string",
-                },
-                "AssociationType": {"$ref": "#/definitions/AIAgentAssociationConfigurationType"},
-            },
-            "type": "object",
-        },
-        "AssociationConfigurationData": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "KnowledgeBaseAssociationConfigurationData": {
-                            "$ref": "#/definitions/KnowledgeBaseAssociationConfigurationData"
-                        }
-                    },
-                    "required": ["KnowledgeBaseAssociationConfigurationData"],
-                    "type": "object",
-                }
-            ]
-        },
-        "CaseSummarizationAIAgentConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "CaseSummarizationAIGuardrailId": {
-                    "pattern": "^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(:[A-Z0-9_$]+){0,1}$",
-                    "type": "string",
-                },
-                "CaseSummarizationAIPromptId": {
-                    "pattern": "^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(:[A-Z0-9_$]+){0,1}$",
-                    "type": "string",
-                },
-                "Locale": {"minLength": 1, "type": "string"},
-            },
-            "type": "object",
-        },
-        "EmailGenerativeAnswerAIAgentConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AssociationConfigurations": {
-                    "items": {"$ref": "#/definitions/AssociationConfiguration"},
-                    "type": "array",
-                },
-                "EmailGenerativeAnswerAIPromptId": {
-                    "pattern": "^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(:[A-Z0-9_$]+){0,1}$",
-                    "type": "string",
-                },
-                "EmailQueryReformulationAIPromptId": {
-                    "pattern": "^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(:[A-Z0-9_$]+){0,1}$",
-                    "type": "string",
-                },
-                "Locale": {"minLength": 1, "type": "string"},
-            },
-            "type": "object",
-        },
-        "EmailOverviewAIAgentConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "EmailOverviewAIPromptId": {
-                    "pattern": "^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(:[A-Z0-9_$]+){0,1}$",
-                    "type": "string",
-                },
-                "Locale": {"minLength": 1, "type": "string"},
-            },
-            "type": "object",
-        },
-        "EmailResponseAIAgentConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AssociationConfigurations": {
-                    "items": {"$ref": "#/definitions/AssociationConfiguration"},
-                    "type": "array",
-                },
-                "EmailQueryReformulationAIPromptId": {
-                    "pattern": "^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(:[A-Z0-9_$]+){0,1}$",
-                    "type": "string",
-                },
-                "EmailResponseAIPromptId": {
-                    "pattern": "^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(:[A-Z0-9_$]+){0,1}$",
-                    "type": "string",
-                },
-                "Locale": {"minLength": 1, "type": "string"},
-            },
-            "type": "object",
-        },
-        "KnowledgeBaseAssociationConfigurationData": {
-            "additionalProperties": False,
-            "properties": {
-                "ContentTagFilter": {"$ref": "#/definitions/TagFilter"},
-                "MaxResults": {"maximum": 100, "minimum": 1, "type": "number"},
-                "OverrideKnowledgeBaseSearchType": {
-                    "$ref": "#/definitions/KnowledgeBaseSearchType"
-                },
-            },
-            "type": "object",
-        },
-        "KnowledgeBaseSearchType": {"enum": ["HYBRID", "SEMANTIC"], "type": "string"},
-        "ManualSearchAIAgentConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AnswerGenerationAIGuardrailId": {
-                    "pattern": "^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(:[A-Z0-9_$]+){0,1}$",
-                    "type": "string",
-                },
-                "AnswerGenerationAIPromptId": {
-                    "pattern": "^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(:[A-Z0-9_$]+){0,1}$",
-                    "type": "string",
-                },
-                "AssociationConfigurations": {
-                    "items": {"$ref": "#/definitions/AssociationConfiguration"},
-                    "type": "array",
-                },
-                "Locale": {"minLength": 1, "type": "string"},
-            },
-            "type": "object",
-        },
-        "NoteTakingAIAgentConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Locale": {"minLength": 1, "type": "string"},
-                "NoteTakingAIGuardrailId": {
-                    "pattern": "^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(:[A-Z0-9_$]+){0,1}$",
-                    "type": "string",
-                },
-                "NoteTakingAIPromptId": {
-                    "pattern": "^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(:[A-Z0-9_$]+){0,1}$",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "OrCondition": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "AndConditions": {
-                            "items": {"$ref": "#/definitions/TagCondition"},
-                            "type": "array",
-                        }
-                    },
-                    "required": ["AndConditions"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {"TagCondition": {"$ref": "#/definitions/TagCondition"}},
-                    "required": ["TagCondition"],
-                    "type": "object",
-                },
-            ]
-        },
-        "OrchestrationAIAgentConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "ConnectInstanceArn": {
-                    "maxLength": 2048,
-                    "minLength": 1,
-                    "pattern": "^arn:[a-z-]+?:[a-z-]+?:[a-z0-9-]*?:([0-9]{12})?:[a-zA-Z0-9-:/]+$",
-                    "type": "string",
-                },
-                "Locale": {"minLength": 1, "type": "string"},
-                "OrchestrationAIGuardrailId": {
-                    "pattern": "^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(:[A-Z0-9_$]+){0,1}$",
-                    "type": "string",
-                },
-                "OrchestrationAIPromptId": {
-                    "pattern": "^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(:[A-Z0-9_$]+){0,1}$",
-                    "type": "string",
-                },
-                "ToolConfigurations": {"$ref": "#/definitions/ToolConfigurationList"},
-            },
-            "required": ["OrchestrationAIPromptId"],
-            "type": "object",
-        },
-        "SelfServiceAIAgentConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AssociationConfigurations": {
-                    "items": {"$ref": "#/definitions/AssociationConfiguration"},
-                    "type": "array",
-                },
-                "SelfServiceAIGuardrailId": {
-                    "pattern": "^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(:[A-Z0-9_$]+){0,1}$",
-                    "type": "string",
-                },
-                "SelfServiceAnswerGenerationAIPromptId": {
-                    "pattern": "^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(:[A-Z0-9_$]+){0,1}$",
-                    "type": "string",
-                },
-                "SelfServicePreProcessingAIPromptId": {
-                    "pattern": "^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(:[A-Z0-9_$]+){0,1}$",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "TagCondition": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^(?!aws:)[a-zA-Z+-=._:/]+$",
-                    "type": "string",
-                },
-                "Value": {"maxLength": 256, "minLength": 1, "type": "string"},
-            },
-            "required": ["Key"],
-            "type": "object",
-        },
-        "TagFilter": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {"TagCondition": {"$ref": "#/definitions/TagCondition"}},
-                    "required": ["TagCondition"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "AndConditions": {
-                            "items": {"$ref": "#/definitions/TagCondition"},
-                            "type": "array",
-                        }
-                    },
-                    "required": ["AndConditions"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "OrConditions": {
-                            "items": {"$ref": "#/definitions/OrCondition"},
-                            "type": "array",
-                        }
-                    },
-                    "required": ["OrConditions"],
-                    "type": "object",
-                },
-            ]
-        },
-        "Tags": {
-            "additionalProperties": False,
-            "patternProperties": {
-                "^(?!aws:)[a-zA-Z+-=._:/]+$": {"maxLength": 256, "minLength": 1, "type": "string"}
-            },
-            "type": "object",
-        },
-        "ToolConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Annotations": {"$ref": "#/definitions/Annotation"},
-                "Description": {"minLength": 1, "type": "string"},
-                "InputSchema": {"type": "object"},
-                "Instruction": {"$ref": "#/definitions/ToolInstruction"},
-                "OutputFilters": {"$ref": "#/definitions/ToolOutputFilterList"},
-                "OutputSchema": {"type": "object"},
-                "OverrideInputValues": {"$ref": "#/definitions/ToolOverrideInputValueList"},
-                "Title": {"minLength": 1, "type": "string"},
-                "ToolId": {"minLength": 1, "type": "string"},
-                "ToolName": {"minLength": 1, "type": "string"},
-                "ToolType": {"$ref": "#/definitions/ToolType"},
-                "UserInteractionConfiguration": {
-                    "$ref": "#/definitions/UserInteractionConfiguration"
-                },
-            },
-            "required": ["ToolName", "ToolType"],
-            "type": "object",
-        },
-        "ToolConfigurationList": {
-            "items": {"$ref": "#/definitions/ToolConfiguration"},
-            "type": "array",
-        },
-        "ToolExampleList": {"items": {"type": "string"}, "type": "array"},
-        "ToolInstruction": {
-            "additionalProperties": False,
-            "properties": {
-                "Examples": {"$ref": "#/definitions/ToolExampleList"},
-                "Instruction": {"type": "string"},
-            },
-            "type": "object",
-        },
-        "ToolOutputConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "OutputVariableNameOverride": {"minLength": 1, "type": "string"},
-                "SessionDataNamespace": {"minLength": 1, "type": "string"},
-            },
-            "type": "object",
-        },
-        "ToolOutputFilter": {
-            "additionalProperties": False,
-            "properties": {
-                "JsonPath": {"minLength": 1, "type": "string"},
-                "OutputConfiguration": {"$ref": "#/definitions/ToolOutputConfiguration"},
-            },
-            "required": ["JsonPath"],
-            "type": "object",
-        },
-        "ToolOutputFilterList": {
-            "items": {"$ref": "#/definitions/ToolOutputFilter"},
-            "type": "array",
-        },
-        "ToolOverrideConstantInputValue": {
-            "additionalProperties": False,
-            "properties": {
-                "Type": {"$ref": "#/definitions/ToolOverrideInputValueType"},
-                "Value": {"minLength": 1, "type": "string"},
-            },
-            "required": ["Type", "Value"],
-            "type": "object",
-        },
-        "ToolOverrideInputValue": {
-            "additionalProperties": False,
-            "properties": {
-                "JsonPath": {"minLength": 1, "type": "string"},
-                "Value": {"$ref": "#/definitions/ToolOverrideInputValueConfiguration"},
-            },
-            "required": ["JsonPath", "Value"],
-            "type": "object",
-        },
-        "ToolOverrideInputValueConfiguration": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "Constant": {"$ref": "#/definitions/ToolOverrideConstantInputValue"}
-                    },
-                    "required": ["Constant"],
-                    "type": "object",
-                }
-            ]
-        },
-        "ToolOverrideInputValueList": {
-            "items": {"$ref": "#/definitions/ToolOverrideInputValue"},
-            "type": "array",
-        },
-        "ToolOverrideInputValueType": {
-            "enum": ["STRING", "NUMBER", "JSON_STRING"],
-            "type": "string",
-        },
-        "ToolType": {
-            "enum": ["MODEL_CONTEXT_PROTOCOL", "RETURN_TO_CONTROL", "CONSTANT"],
-            "type": "string",
-        },
-        "UserInteractionConfiguration": {
-            "additionalProperties": False,
-            "properties": {"IsUserConfirmationRequired": {"type": "boolean"}},
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AIAgentArn": {
-            "pattern": "^arn:[a-z-]*?:wisdom:[a-z0-9-]*?:[0-9]{12}:[a-z-]*?/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(?:/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}){0,2}(:[A-Z0-9_$]+){0,1}$",
-            "type": "string",
-        },
-        "AIAgentId": {
-            "pattern": "^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(:[A-Z0-9_$]+){0,1}$|^arn:[a-z-]*?:wisdom:[a-z0-9-]*?:[0-9]{12}:[a-z-]*?/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(?:/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}){0,2}(:[A-Z0-9_$]+){0,1}$",
-            "type": "string",
-        },
-        "AssistantArn": {
-            "pattern": "^arn:[a-z-]*?:wisdom:[a-z0-9-]*?:[0-9]{12}:[a-z-]*?/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(?:/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}){0,2}$",
-            "type": "string",
-        },
-        "AssistantId": {
-            "pattern": "^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$|^arn:[a-z-]*?:wisdom:[a-z0-9-]*?:[0-9]{12}:[a-z-]*?/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(?:/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}){0,2}$",
-            "type": "string",
-        },
-        "Configuration": {"$ref": "#/definitions/AIAgentConfiguration"},
-        "Description": {
-            "maxLength": 255,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9\\s_.,-]+",
-            "type": "string",
-        },
-        "ModifiedTimeSeconds": {"type": "number"},
-        "Name": {
-            "maxLength": 255,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9\\s_.,-]+",
-            "type": "string",
-        },
-        "Tags": {"$ref": "#/definitions/Tags"},
-        "Type": {"$ref": "#/definitions/AIAgentType"},
-    },
-    "required": ["AssistantId", "Configuration", "Type"],
-}
-
 
 class AIAgent(_Resource):
     """AWS::Wisdom::AIAgent: Definition of AWS::Wisdom::AIAgent Resource Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: AIAgentId, AssistantId (composite: the values joined by '|').
+    Also identified by: AIAgentArn, AssistantArn.
+    Replaced when any of these change (create-only): AssistantId, Name, Tags, Type.
+    Read-only attributes (known once deployed): AIAgentArn, AIAgentId, AssistantArn,
+    ModifiedTimeSeconds.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-wisdom-aiagent.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -1092,14 +607,22 @@ class AIAgent(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "AIAgentAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "ai_agent.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     AIAgentArn: str
+    """Pattern:
+    ^arn:[a-z-]*?:wisdom:[a-z0-9-]*?:[0-9]{12}:[a-z-]*?/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(?:/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}){0,2}(:[A-Z0-9_$]+){0,1}$"""
     AIAgentId: str
+    """Pattern:
+    ^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(:[A-Z0-9_$]+){0,1}$|^arn:[a-z-]*?:wisdom:[a-z0-9-]*?:[0-9]{12}:[a-z-]*?/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(?:/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}){0,2}(:[A-Z0-9_$]+){0,1}$"""
     AssistantArn: str
+    """Pattern:
+    ^arn:[a-z-]*?:wisdom:[a-z0-9-]*?:[0-9]{12}:[a-z-]*?/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(?:/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}){0,2}$"""
     ModifiedTimeSeconds: float
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: float."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AssistantId: str
     Configuration: (
         AIAgentConfigurationOption1Dict
@@ -1114,7 +637,7 @@ class AIAgent(_Resource):
     )
     Description: str
     Name: str
-    Tags: dict[str, Any]
+    Tags: dict[str, str]
     Type: Literal[
         "MANUAL_SEARCH",
         "ANSWER_RECOMMENDATION",
@@ -1127,52 +650,71 @@ class AIAgent(_Resource):
         "CASE_SUMMARIZATION",
     ]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AssistantId: str,
+        Configuration: AIAgentConfigurationOption1
+        | AIAgentConfigurationOption1Dict
+        | AIAgentConfigurationOption2
+        | AIAgentConfigurationOption2Dict
+        | AIAgentConfigurationOption3
+        | AIAgentConfigurationOption3Dict
+        | AIAgentConfigurationOption4
+        | AIAgentConfigurationOption4Dict
+        | AIAgentConfigurationOption5
+        | AIAgentConfigurationOption5Dict
+        | AIAgentConfigurationOption6
+        | AIAgentConfigurationOption6Dict
+        | AIAgentConfigurationOption7
+        | AIAgentConfigurationOption7Dict
+        | AIAgentConfigurationOption8
+        | AIAgentConfigurationOption8Dict
+        | AIAgentConfigurationOption9
+        | AIAgentConfigurationOption9Dict,
+        Type: Literal[
+            "MANUAL_SEARCH",
+            "ANSWER_RECOMMENDATION",
+            "SELF_SERVICE",
+            "EMAIL_RESPONSE",
+            "EMAIL_OVERVIEW",
+            "EMAIL_GENERATIVE_ANSWER",
+            "ORCHESTRATION",
+            "NOTE_TAKING",
+            "CASE_SUMMARIZATION",
+        ],
+        Description: str | None = None,
+        Name: str | None = None,
+        Tags: dict[str, str] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Wisdom::AIAgent; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AssistantId: str,
-            Configuration: AIAgentConfigurationOption1
-            | AIAgentConfigurationOption1Dict
-            | AIAgentConfigurationOption2
-            | AIAgentConfigurationOption2Dict
-            | AIAgentConfigurationOption3
-            | AIAgentConfigurationOption3Dict
-            | AIAgentConfigurationOption4
-            | AIAgentConfigurationOption4Dict
-            | AIAgentConfigurationOption5
-            | AIAgentConfigurationOption5Dict
-            | AIAgentConfigurationOption6
-            | AIAgentConfigurationOption6Dict
-            | AIAgentConfigurationOption7
-            | AIAgentConfigurationOption7Dict
-            | AIAgentConfigurationOption8
-            | AIAgentConfigurationOption8Dict
-            | AIAgentConfigurationOption9
-            | AIAgentConfigurationOption9Dict,
-            Type: Literal[
-                "MANUAL_SEARCH",
-                "ANSWER_RECOMMENDATION",
-                "SELF_SERVICE",
-                "EMAIL_RESPONSE",
-                "EMAIL_OVERVIEW",
-                "EMAIL_GENERATIVE_ANSWER",
-                "ORCHESTRATION",
-                "NOTE_TAKING",
-                "CASE_SUMMARIZATION",
-            ],
-            Description: str | None = None,
-            Name: str | None = None,
-            Tags: dict[str, Any] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Wisdom::AIAgent; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AssistantId: Pattern:
+                ^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$|^arn:[a-z-]*?:wisdom:[a-z0-9-]*?:[0-9]{12}:[a-z-]*?/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(?:/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}){0,2}$
+                Create-only: changing it replaces the resource. Required.
+            Configuration: Type: AIAgentConfigurationOption1Dict | AIAgentConfigurationOption2Dict |
+                AIAgentConfigurationOption3Dict | AIAgentConfigurationOption4Dict |
+                AIAgentConfigurationOption5Dict | AIAgentConfigurationOption6Dict |
+                AIAgentConfigurationOption7Dict | AIAgentConfigurationOption8Dict |
+                AIAgentConfigurationOption9Dict. Required.
+            Type: Allowed values: 'MANUAL_SEARCH', 'ANSWER_RECOMMENDATION', 'SELF_SERVICE',
+                'EMAIL_RESPONSE', 'EMAIL_OVERVIEW', 'EMAIL_GENERATIVE_ANSWER', 'ORCHESTRATION',
+                'NOTE_TAKING', 'CASE_SUMMARIZATION'. Create-only: changing it replaces the resource.
+                Required.
+            Description: Pattern: ^[a-zA-Z0-9\\s_.,-]+ Length: 1 to 255 characters.
+            Name: Pattern: ^[a-zA-Z0-9\\s_.,-]+ Length: 1 to 255 characters. Create-only: changing
+                it replaces the resource.
+            Tags: Type: dict[str, str]. Create-only: changing it replaces the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -95,114 +99,152 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AIGuardrailContentPolicyConfigDict = TypedDict(
-    "AIGuardrailContentPolicyConfigDict",
-    {
-        "FiltersConfig": "Required[list[GuardrailContentFilterConfigDict]]",
-    },
-    total=False,
-)
 
-AIGuardrailContextualGroundingPolicyConfigDict = TypedDict(
-    "AIGuardrailContextualGroundingPolicyConfigDict",
-    {
-        "FiltersConfig": "Required[list[GuardrailContextualGroundingFilterConfigDict]]",
-    },
-    total=False,
-)
+class AIGuardrailContentPolicyConfigDict(TypedDict, total=False):
+    """AIGuardrailContentPolicyConfig as a plain dict: Content policy config for a guardrail."""
 
-AIGuardrailSensitiveInformationPolicyConfigDict = TypedDict(
-    "AIGuardrailSensitiveInformationPolicyConfigDict",
-    {
-        "PiiEntitiesConfig": "list[GuardrailPiiEntityConfigDict]",
-        "RegexesConfig": "list[GuardrailRegexConfigDict]",
-    },
-    total=False,
-)
+    FiltersConfig: Required[list[GuardrailContentFilterConfigDict]]
+    """List of content filter configs in content policy."""
 
-AIGuardrailTopicPolicyConfigDict = TypedDict(
-    "AIGuardrailTopicPolicyConfigDict",
-    {
-        "TopicsConfig": "Required[list[GuardrailTopicConfigDict]]",
-    },
-    total=False,
-)
 
-AIGuardrailWordPolicyConfigDict = TypedDict(
-    "AIGuardrailWordPolicyConfigDict",
-    {
-        "ManagedWordListsConfig": "list[GuardrailManagedWordsConfigDict]",
-        "WordsConfig": "list[GuardrailWordConfigDict]",
-    },
-    total=False,
-)
+class AIGuardrailContextualGroundingPolicyConfigDict(TypedDict, total=False):
+    """AIGuardrailContextualGroundingPolicyConfig as a plain dict: Contextual grounding policy
+    config for a guardrail."""
 
-GuardrailContentFilterConfigDict = TypedDict(
-    "GuardrailContentFilterConfigDict",
-    {
-        "InputStrength": "Required[Literal['NONE', 'LOW', 'MEDIUM', 'HIGH']]",
-        "OutputStrength": "Required[Literal['NONE', 'LOW', 'MEDIUM', 'HIGH']]",
-        "Type": "Required[Literal['SEXUAL', 'VIOLENCE', 'HATE', 'INSULTS', 'MISCONDUCT', 'PROMPT_ATTACK']]",
-    },
-    total=False,
-)
+    FiltersConfig: Required[list[GuardrailContextualGroundingFilterConfigDict]]
+    """List of contextual grounding filter configs."""
 
-GuardrailContextualGroundingFilterConfigDict = TypedDict(
-    "GuardrailContextualGroundingFilterConfigDict",
-    {
-        "Threshold": "Required[float]",
-        "Type": "Required[Literal['GROUNDING', 'RELEVANCE']]",
-    },
-    total=False,
-)
 
-GuardrailManagedWordsConfigDict = TypedDict(
-    "GuardrailManagedWordsConfigDict",
-    {
-        "Type": "Required[Literal['PROFANITY']]",
-    },
-    total=False,
-)
+class AIGuardrailSensitiveInformationPolicyConfigDict(TypedDict, total=False):
+    """AIGuardrailSensitiveInformationPolicyConfig as a plain dict: Sensitive information policy
+    config for a guardrail."""
 
-GuardrailPiiEntityConfigDict = TypedDict(
-    "GuardrailPiiEntityConfigDict",
-    {
-        "Action": "Required[Literal['BLOCK', 'ANONYMIZE']]",
-        "Type": "Required[Literal['ADDRESS', 'AGE', 'AWS_ACCESS_KEY', 'AWS_SECRET_KEY', 'CA_HEALTH_NUMBER', 'CA_SOCIAL_INSURANCE_NUMBER', 'CREDIT_DEBIT_CARD_CVV', 'CREDIT_DEBIT_CARD_EXPIRY', 'CREDIT_DEBIT_CARD_NUMBER', 'DRIVER_ID', 'EMAIL', 'INTERNATIONAL_BANK_ACCOUNT_NUMBER', 'IP_ADDRESS', 'LICENSE_PLATE', 'MAC_ADDRESS', 'NAME', 'PASSWORD', 'PHONE', 'PIN', 'SWIFT_CODE', 'UK_NATIONAL_HEALTH_SERVICE_NUMBER', 'UK_NATIONAL_INSURANCE_NUMBER', 'UK_UNIQUE_TAXPAYER_REFERENCE_NUMBER', 'URL', 'USERNAME', 'US_BANK_ACCOUNT_NUMBER', 'US_BANK_ROUTING_NUMBER', 'US_INDIVIDUAL_TAX_IDENTIFICATION_NUMBER', 'US_PASSPORT_NUMBER', 'US_SOCIAL_SECURITY_NUMBER', 'VEHICLE_IDENTIFICATION_NUMBER']]",
-    },
-    total=False,
-)
+    PiiEntitiesConfig: list[GuardrailPiiEntityConfigDict]
+    """List of entities."""
+    RegexesConfig: list[GuardrailRegexConfigDict]
+    """List of regex."""
 
-GuardrailRegexConfigDict = TypedDict(
-    "GuardrailRegexConfigDict",
-    {
-        "Action": "Required[Literal['BLOCK', 'ANONYMIZE']]",
-        "Description": "str",
-        "Name": "Required[str]",
-        "Pattern": "Required[str]",
-    },
-    total=False,
-)
 
-GuardrailTopicConfigDict = TypedDict(
-    "GuardrailTopicConfigDict",
-    {
-        "Definition": "Required[str]",
-        "Examples": "list[str]",
-        "Name": "Required[str]",
-        "Type": "Required[Literal['DENY']]",
-    },
-    total=False,
-)
+class AIGuardrailTopicPolicyConfigDict(TypedDict, total=False):
+    """AIGuardrailTopicPolicyConfig as a plain dict: Topic policy config for a guardrail."""
 
-GuardrailWordConfigDict = TypedDict(
-    "GuardrailWordConfigDict",
-    {
-        "Text": "Required[str]",
-    },
-    total=False,
-)
+    TopicsConfig: Required[list[GuardrailTopicConfigDict]]
+    """List of topic configs in topic policy."""
 
+
+class AIGuardrailWordPolicyConfigDict(TypedDict, total=False):
+    """AIGuardrailWordPolicyConfig as a plain dict: Word policy config for a guardrail."""
+
+    ManagedWordListsConfig: list[GuardrailManagedWordsConfigDict]
+    """A config for the list of managed words."""
+    WordsConfig: list[GuardrailWordConfigDict]
+    """List of custom word configs."""
+
+
+class GuardrailContentFilterConfigDict(TypedDict, total=False):
+    """GuardrailContentFilterConfig as a plain dict: Content filter config in content policy."""
+
+    InputStrength: Required[Literal["NONE", "LOW", "MEDIUM", "HIGH"]]
+    """Strength for filters"""
+    OutputStrength: Required[Literal["NONE", "LOW", "MEDIUM", "HIGH"]]
+    """Strength for filters"""
+    Type: Required[Literal["SEXUAL", "VIOLENCE", "HATE", "INSULTS", "MISCONDUCT", "PROMPT_ATTACK"]]
+    """Type of text to text filter in content policy"""
+
+
+class GuardrailContextualGroundingFilterConfigDict(TypedDict, total=False):
+    """GuardrailContextualGroundingFilterConfig as a plain dict: A config for grounding filter."""
+
+    Threshold: Required[float]
+    """The threshold for this filter."""
+    Type: Required[Literal["GROUNDING", "RELEVANCE"]]
+    """Type of contextual grounding filter"""
+
+
+class GuardrailManagedWordsConfigDict(TypedDict, total=False):
+    """GuardrailManagedWordsConfig as a plain dict: A managed words config."""
+
+    Type: Required[Literal["PROFANITY"]]
+    """Options for managed words."""
+
+
+class GuardrailPiiEntityConfigDict(TypedDict, total=False):
+    """GuardrailPiiEntityConfig as a plain dict: Pii entity configuration."""
+
+    Action: Required[Literal["BLOCK", "ANONYMIZE"]]
+    """Options for sensitive information action."""
+    Type: Required[
+        Literal[
+            "ADDRESS",
+            "AGE",
+            "AWS_ACCESS_KEY",
+            "AWS_SECRET_KEY",
+            "CA_HEALTH_NUMBER",
+            "CA_SOCIAL_INSURANCE_NUMBER",
+            "CREDIT_DEBIT_CARD_CVV",
+            "CREDIT_DEBIT_CARD_EXPIRY",
+            "CREDIT_DEBIT_CARD_NUMBER",
+            "DRIVER_ID",
+            "EMAIL",
+            "INTERNATIONAL_BANK_ACCOUNT_NUMBER",
+            "IP_ADDRESS",
+            "LICENSE_PLATE",
+            "MAC_ADDRESS",
+            "NAME",
+            "PASSWORD",
+            "PHONE",
+            "PIN",
+            "SWIFT_CODE",
+            "UK_NATIONAL_HEALTH_SERVICE_NUMBER",
+            "UK_NATIONAL_INSURANCE_NUMBER",
+            "UK_UNIQUE_TAXPAYER_REFERENCE_NUMBER",
+            "URL",
+            "USERNAME",
+            "US_BANK_ACCOUNT_NUMBER",
+            "US_BANK_ROUTING_NUMBER",
+            "US_INDIVIDUAL_TAX_IDENTIFICATION_NUMBER",
+            "US_PASSPORT_NUMBER",
+            "US_SOCIAL_SECURITY_NUMBER",
+            "VEHICLE_IDENTIFICATION_NUMBER",
+        ]
+    ]
+    """The currently supported PII entities"""
+
+
+class GuardrailRegexConfigDict(TypedDict, total=False):
+    """GuardrailRegexConfig as a plain dict: A regex configuration."""
+
+    Action: Required[Literal["BLOCK", "ANONYMIZE"]]
+    """Options for sensitive information action."""
+    Description: str
+    """The regex description."""
+    Name: Required[str]
+    """The regex name."""
+    Pattern: Required[str]
+    """The regex pattern."""
+
+
+class GuardrailTopicConfigDict(TypedDict, total=False):
+    """GuardrailTopicConfig as a plain dict: Topic config in topic policy."""
+
+    Definition: Required[str]
+    """Definition of topic in topic policy"""
+    Examples: list[str]
+    """List of text examples"""
+    Name: Required[str]
+    """Name of topic in topic policy"""
+    Type: Required[Literal["DENY"]]
+    """Type of topic in a policy"""
+
+
+class GuardrailWordConfigDict(TypedDict, total=False):
+    """GuardrailWordConfig as a plain dict: A custom word config."""
+
+    Text: Required[str]
+    """The custom word text."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Wisdom::AIGuardrail",
     schema_file="aws-wisdom-aiguardrail.json",
@@ -210,18 +252,11 @@ METADATA = _TypeMetadata(
     additional_identifiers=(("/AIGuardrailArn", "/AssistantArn"),),
     read_only=("/AIGuardrailArn", "/AIGuardrailId", "/AssistantArn", "/ModifiedTimeSeconds"),
     create_only=("/AssistantId", "/Name", "/Tags"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("AssistantId", "BlockedInputMessaging", "BlockedOutputsMessaging"),
     list_required=("AssistantId",),
     tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
         tag_updatable=False,
-        tag_property="/Tags",
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -231,252 +266,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AIGuardrailContentPolicyConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "FiltersConfig": {
-                    "items": {"$ref": "#/definitions/GuardrailContentFilterConfig"},
-                    "maxItems": 6,
-                    "minItems": 1,
-                    "type": "array",
-                }
-            },
-            "required": ["FiltersConfig"],
-            "type": "object",
-        },
-        "AIGuardrailContextualGroundingPolicyConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "FiltersConfig": {
-                    "items": {"$ref": "#/definitions/GuardrailContextualGroundingFilterConfig"},
-                    "minItems": 1,
-                    "type": "array",
-                }
-            },
-            "required": ["FiltersConfig"],
-            "type": "object",
-        },
-        "AIGuardrailSensitiveInformationPolicyConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "PiiEntitiesConfig": {
-                    "items": {"$ref": "#/definitions/GuardrailPiiEntityConfig"},
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "RegexesConfig": {
-                    "items": {"$ref": "#/definitions/GuardrailRegexConfig"},
-                    "minItems": 1,
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "AIGuardrailTopicPolicyConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "TopicsConfig": {
-                    "items": {"$ref": "#/definitions/GuardrailTopicConfig"},
-                    "minItems": 1,
-                    "type": "array",
-                }
-            },
-            "required": ["TopicsConfig"],
-            "type": "object",
-        },
-        "AIGuardrailWordPolicyConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "ManagedWordListsConfig": {
-                    "items": {"$ref": "#/definitions/GuardrailManagedWordsConfig"},
-                    "type": "array",
-                },
-                "WordsConfig": {
-                    "items": {"$ref": "#/definitions/GuardrailWordConfig"},
-                    "minItems": 1,
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "GuardrailContentFilterConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "InputStrength": {"$ref": "#/definitions/GuardrailFilterStrength"},
-                "OutputStrength": {"$ref": "#/definitions/GuardrailFilterStrength"},
-                "Type": {"$ref": "#/definitions/GuardrailContentFilterType"},
-            },
-            "required": ["InputStrength", "OutputStrength", "Type"],
-            "type": "object",
-        },
-        "GuardrailContentFilterType": {
-            "enum": ["SEXUAL", "VIOLENCE", "HATE", "INSULTS", "MISCONDUCT", "PROMPT_ATTACK"],
-            "type": "string",
-        },
-        "GuardrailContextualGroundingFilterConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "Threshold": {"minimum": 0, "type": "number"},
-                "Type": {"$ref": "#/definitions/GuardrailContextualGroundingFilterType"},
-            },
-            "required": ["Threshold", "Type"],
-            "type": "object",
-        },
-        "GuardrailContextualGroundingFilterType": {
-            "enum": ["GROUNDING", "RELEVANCE"],
-            "type": "string",
-        },
-        "GuardrailFilterStrength": {"enum": ["NONE", "LOW", "MEDIUM", "HIGH"], "type": "string"},
-        "GuardrailManagedWordsConfig": {
-            "additionalProperties": False,
-            "properties": {"Type": {"$ref": "#/definitions/GuardrailManagedWordsType"}},
-            "required": ["Type"],
-            "type": "object",
-        },
-        "GuardrailManagedWordsType": {"enum": ["PROFANITY"], "type": "string"},
-        "GuardrailPiiEntityConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "Action": {"$ref": "#/definitions/GuardrailSensitiveInformationAction"},
-                "Type": {"$ref": "#/definitions/GuardrailPiiEntityType"},
-            },
-            "required": ["Action", "Type"],
-            "type": "object",
-        },
-        "GuardrailPiiEntityType": {
-            "enum": [
-                "ADDRESS",
-                "AGE",
-                "AWS_ACCESS_KEY",
-                "AWS_SECRET_KEY",
-                "CA_HEALTH_NUMBER",
-                "CA_SOCIAL_INSURANCE_NUMBER",
-                "CREDIT_DEBIT_CARD_CVV",
-                "CREDIT_DEBIT_CARD_EXPIRY",
-                "CREDIT_DEBIT_CARD_NUMBER",
-                "DRIVER_ID",
-                "EMAIL",
-                "INTERNATIONAL_BANK_ACCOUNT_NUMBER",
-                "IP_ADDRESS",
-                "LICENSE_PLATE",
-                "MAC_ADDRESS",
-                "NAME",
-                "PASSWORD",
-                "PHONE",
-                "PIN",
-                "SWIFT_CODE",
-                "UK_NATIONAL_HEALTH_SERVICE_NUMBER",
-                "UK_NATIONAL_INSURANCE_NUMBER",
-                "UK_UNIQUE_TAXPAYER_REFERENCE_NUMBER",
-                "URL",
-                "USERNAME",
-                "US_BANK_ACCOUNT_NUMBER",
-                "US_BANK_ROUTING_NUMBER",
-                "US_INDIVIDUAL_TAX_IDENTIFICATION_NUMBER",
-                "US_PASSPORT_NUMBER",
-                "US_SOCIAL_SECURITY_NUMBER",
-                "VEHICLE_IDENTIFICATION_NUMBER",
-            ],
-            "type": "string",
-        },
-        "GuardrailRegexConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "Action": {"$ref": "#/definitions/GuardrailSensitiveInformationAction"},
-                "Description": {"maxLength": 1000, "minLength": 1, "type": "string"},
-                "Name": {"maxLength": 100, "minLength": 1, "type": "string"},
-                "Pattern": {"minLength": 1, "type": "string"},
-            },
-            "required": ["Action", "Name", "Pattern"],
-            "type": "object",
-        },
-        "GuardrailSensitiveInformationAction": {"enum": ["BLOCK", "ANONYMIZE"], "type": "string"},
-        "GuardrailTopicConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "Definition": {"maxLength": 200, "minLength": 1, "type": "string"},
-                "Examples": {
-                    "items": {"maxLength": 100, "minLength": 1, "type": "string"},
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Name": {
-                    "maxLength": 100,
-                    "minLength": 1,
-                    "pattern": "^[0-9a-zA-Z-_ !?.]+$",
-                    "type": "string",
-                },
-                "Type": {"$ref": "#/definitions/GuardrailTopicType"},
-            },
-            "required": ["Definition", "Name", "Type"],
-            "type": "object",
-        },
-        "GuardrailTopicType": {"enum": ["DENY"], "type": "string"},
-        "GuardrailWordConfig": {
-            "additionalProperties": False,
-            "properties": {"Text": {"minLength": 1, "type": "string"}},
-            "required": ["Text"],
-            "type": "object",
-        },
-        "Tags": {
-            "additionalProperties": False,
-            "patternProperties": {
-                "^(?!aws:)[a-zA-Z+-=._:/]+$": {"maxLength": 256, "minLength": 1, "type": "string"}
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AIGuardrailArn": {
-            "pattern": "^arn:[a-z-]*?:wisdom:[a-z0-9-]*?:[0-9]{12}:[a-z-]*?/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(?:/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}){0,2}(:[A-Z0-9_$]+){0,1}$",
-            "type": "string",
-        },
-        "AIGuardrailId": {
-            "pattern": "^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(:[A-Z0-9_$]+){0,1}$|^arn:[a-z-]*?:wisdom:[a-z0-9-]*?:[0-9]{12}:[a-z-]*?/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(?:/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}){0,2}(:[A-Z0-9_$]+){0,1}$",
-            "type": "string",
-        },
-        "AssistantArn": {
-            "pattern": "^arn:[a-z-]*?:wisdom:[a-z0-9-]*?:[0-9]{12}:[a-z-]*?/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(?:/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}){0,2}$",
-            "type": "string",
-        },
-        "AssistantId": {
-            "pattern": "^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$|^arn:[a-z-]*?:wisdom:[a-z0-9-]*?:[0-9]{12}:[a-z-]*?/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(?:/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}){0,2}$",
-            "type": "string",
-        },
-        "BlockedInputMessaging": {"maxLength": 500, "minLength": 1, "type": "string"},
-        "BlockedOutputsMessaging": {"maxLength": 500, "minLength": 1, "type": "string"},
-        "ContentPolicyConfig": {"$ref": "#/definitions/AIGuardrailContentPolicyConfig"},
-        "ContextualGroundingPolicyConfig": {
-            "$ref": "#/definitions/AIGuardrailContextualGroundingPolicyConfig"
-        },
-        "Description": {"maxLength": 200, "minLength": 1, "type": "string"},
-        "ModifiedTimeSeconds": {"type": "number"},
-        "Name": {
-            "maxLength": 255,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9\\s_.,-]+",
-            "type": "string",
-        },
-        "SensitiveInformationPolicyConfig": {
-            "$ref": "#/definitions/AIGuardrailSensitiveInformationPolicyConfig"
-        },
-        "Tags": {"$ref": "#/definitions/Tags"},
-        "TopicPolicyConfig": {"$ref": "#/definitions/AIGuardrailTopicPolicyConfig"},
-        "WordPolicyConfig": {"$ref": "#/definitions/AIGuardrailWordPolicyConfig"},
-    },
-    "required": ["AssistantId", "BlockedInputMessaging", "BlockedOutputsMessaging"],
-}
-
 
 class AIGuardrail(_Resource):
     """AWS::Wisdom::AIGuardrail: Definition of AWS::Wisdom::AIGuardrail Resource Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: AIGuardrailId, AssistantId (composite: the values joined by '|').
+    Also identified by: AIGuardrailArn, AssistantArn.
+    Replaced when any of these change (create-only): AssistantId, Name, Tags.
+    Read-only attributes (known once deployed): AIGuardrailArn, AIGuardrailId, AssistantArn,
+    ModifiedTimeSeconds.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-wisdom-aiguardrail.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -484,14 +285,22 @@ class AIGuardrail(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "AIGuardrailAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "ai_guardrail.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     AIGuardrailArn: str
+    """Pattern:
+    ^arn:[a-z-]*?:wisdom:[a-z0-9-]*?:[0-9]{12}:[a-z-]*?/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(?:/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}){0,2}(:[A-Z0-9_$]+){0,1}$"""
     AIGuardrailId: str
+    """Pattern:
+    ^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(:[A-Z0-9_$]+){0,1}$|^arn:[a-z-]*?:wisdom:[a-z0-9-]*?:[0-9]{12}:[a-z-]*?/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(?:/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}){0,2}(:[A-Z0-9_$]+){0,1}$"""
     AssistantArn: str
+    """Pattern:
+    ^arn:[a-z-]*?:wisdom:[a-z0-9-]*?:[0-9]{12}:[a-z-]*?/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(?:/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}){0,2}$"""
     ModifiedTimeSeconds: float
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: float."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AssistantId: str
     BlockedInputMessaging: str
     BlockedOutputsMessaging: str
@@ -500,47 +309,61 @@ class AIGuardrail(_Resource):
     Description: str
     Name: str
     SensitiveInformationPolicyConfig: AIGuardrailSensitiveInformationPolicyConfigDict
-    Tags: dict[str, Any]
+    Tags: dict[str, str]
     TopicPolicyConfig: AIGuardrailTopicPolicyConfigDict
     WordPolicyConfig: AIGuardrailWordPolicyConfigDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AssistantId: str,
+        BlockedInputMessaging: str,
+        BlockedOutputsMessaging: str,
+        ContentPolicyConfig: AIGuardrailContentPolicyConfig
+        | AIGuardrailContentPolicyConfigDict
+        | None = None,
+        ContextualGroundingPolicyConfig: AIGuardrailContextualGroundingPolicyConfig
+        | AIGuardrailContextualGroundingPolicyConfigDict
+        | None = None,
+        Description: str | None = None,
+        Name: str | None = None,
+        SensitiveInformationPolicyConfig: AIGuardrailSensitiveInformationPolicyConfig
+        | AIGuardrailSensitiveInformationPolicyConfigDict
+        | None = None,
+        Tags: dict[str, str] | None = None,
+        TopicPolicyConfig: AIGuardrailTopicPolicyConfig
+        | AIGuardrailTopicPolicyConfigDict
+        | None = None,
+        WordPolicyConfig: AIGuardrailWordPolicyConfig
+        | AIGuardrailWordPolicyConfigDict
+        | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Wisdom::AIGuardrail; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AssistantId: str,
-            BlockedInputMessaging: str,
-            BlockedOutputsMessaging: str,
-            ContentPolicyConfig: AIGuardrailContentPolicyConfig
-            | AIGuardrailContentPolicyConfigDict
-            | None = None,
-            ContextualGroundingPolicyConfig: AIGuardrailContextualGroundingPolicyConfig
-            | AIGuardrailContextualGroundingPolicyConfigDict
-            | None = None,
-            Description: str | None = None,
-            Name: str | None = None,
-            SensitiveInformationPolicyConfig: AIGuardrailSensitiveInformationPolicyConfig
-            | AIGuardrailSensitiveInformationPolicyConfigDict
-            | None = None,
-            Tags: dict[str, Any] | None = None,
-            TopicPolicyConfig: AIGuardrailTopicPolicyConfig
-            | AIGuardrailTopicPolicyConfigDict
-            | None = None,
-            WordPolicyConfig: AIGuardrailWordPolicyConfig
-            | AIGuardrailWordPolicyConfigDict
-            | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Wisdom::AIGuardrail; `await` it inside an App to deploy it.
-
-            BlockedInputMessaging: Messaging for when violations are detected in text
-            BlockedOutputsMessaging: Messaging for when violations are detected in text
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AssistantId: Pattern:
+                ^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$|^arn:[a-z-]*?:wisdom:[a-z0-9-]*?:[0-9]{12}:[a-z-]*?/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(?:/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}){0,2}$
+                Create-only: changing it replaces the resource. Required.
+            BlockedInputMessaging: Messaging for when violations are detected in text Required.
+            BlockedOutputsMessaging: Messaging for when violations are detected in text Required.
+            ContentPolicyConfig: Content policy config for a guardrail.
+            ContextualGroundingPolicyConfig: Contextual grounding policy config for a guardrail.
             Description: Description of the guardrail or its version
+            Name: Pattern: ^[a-zA-Z0-9\\s_.,-]+ Length: 1 to 255 characters. Create-only: changing
+                it replaces the resource.
+            SensitiveInformationPolicyConfig: Sensitive information policy config for a guardrail.
+            Tags: Type: dict[str, str]. Create-only: changing it replaces the resource.
+            TopicPolicyConfig: Topic policy config for a guardrail.
+            WordPolicyConfig: Word policy config for a guardrail.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,6 +51,7 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Wisdom::AIGuardrailVersion",
     schema_file="aws-wisdom-aiguardrailversion.json",
@@ -54,9 +59,6 @@ METADATA = _TypeMetadata(
     additional_identifiers=(("/AIGuardrailArn", "/AssistantArn"),),
     read_only=("/AIGuardrailVersionId", "/AIGuardrailArn", "/AssistantArn", "/VersionNumber"),
     create_only=("/AssistantId", "/AIGuardrailId", "/ModifiedTimeSeconds"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("AssistantId", "AIGuardrailId"),
     list_required=("AssistantId", "AIGuardrailId"),
     tagging=_Tagging(
@@ -65,7 +67,6 @@ METADATA = _TypeMetadata(
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -75,42 +76,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "AIGuardrailArn": {
-            "pattern": "^arn:[a-z-]*?:wisdom:[a-z0-9-]*?:[0-9]{12}:[a-z-]*?/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(?:/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}){0,2}(:[A-Z0-9_$]+){0,1}$",
-            "type": "string",
-        },
-        "AIGuardrailId": {
-            "pattern": "^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$",
-            "type": "string",
-        },
-        "AIGuardrailVersionId": {
-            "pattern": "^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(:[A-Z0-9_$]+){0,1}$",
-            "type": "string",
-        },
-        "AssistantArn": {
-            "pattern": "^arn:[a-z-]*?:wisdom:[a-z0-9-]*?:[0-9]{12}:[a-z-]*?/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(?:/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12})?$",
-            "type": "string",
-        },
-        "AssistantId": {
-            "pattern": "^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$",
-            "type": "string",
-        },
-        "ModifiedTimeSeconds": {"type": "number"},
-        "VersionNumber": {"type": "number"},
-    },
-    "required": ["AssistantId", "AIGuardrailId"],
-}
-
 
 class AIGuardrailVersion(_Resource):
     """AWS::Wisdom::AIGuardrailVersion: Definition of AWS::Wisdom::AIGuardrailVersion Resource Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: AssistantId, AIGuardrailId, VersionNumber (composite: the values joined by '|').
+    Also identified by: AIGuardrailArn, AssistantArn.
+    Replaced when any of these change (create-only): AssistantId, AIGuardrailId,
+    ModifiedTimeSeconds.
+    Read-only attributes (known once deployed): AIGuardrailArn, AIGuardrailVersionId, AssistantArn,
+    VersionNumber.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-wisdom-aiguardrailversion.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -120,34 +98,51 @@ class AIGuardrailVersion(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "AIGuardrailVersionAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "ai_guardrail_version.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     AIGuardrailArn: str
+    """Pattern:
+    ^arn:[a-z-]*?:wisdom:[a-z0-9-]*?:[0-9]{12}:[a-z-]*?/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(?:/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}){0,2}(:[A-Z0-9_$]+){0,1}$"""
     AIGuardrailVersionId: str
+    """Pattern: ^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(:[A-Z0-9_$]+){0,1}$"""
     AssistantArn: str
+    """Pattern:
+    ^arn:[a-z-]*?:wisdom:[a-z0-9-]*?:[0-9]{12}:[a-z-]*?/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(?:/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12})?$"""
     VersionNumber: float
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: float."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AIGuardrailId: str
     AssistantId: str
     ModifiedTimeSeconds: float
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AIGuardrailId: str,
+        AssistantId: str,
+        ModifiedTimeSeconds: float | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Wisdom::AIGuardrailVersion; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AIGuardrailId: str,
-            AssistantId: str,
-            ModifiedTimeSeconds: float | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Wisdom::AIGuardrailVersion; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AIGuardrailId: Pattern: ^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$
+                Create-only: changing it replaces the resource. Required.
+            AssistantId: Pattern: ^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$
+                Create-only: changing it replaces the resource. Required.
+            ModifiedTimeSeconds: Type: float. Create-only: changing it replaces the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

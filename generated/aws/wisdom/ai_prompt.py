@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,22 +59,24 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AIPromptTemplateConfigurationDict = TypedDict(
-    "AIPromptTemplateConfigurationDict",
-    {
-        "TextFullAIPromptEditTemplateConfiguration": "Required[AIPromptTextFullAIPromptEditTemplateConfigurationDict]",
-    },
-    total=False,
-)
 
-AIPromptTextFullAIPromptEditTemplateConfigurationDict = TypedDict(
-    "AIPromptTextFullAIPromptEditTemplateConfigurationDict",
-    {
-        "Text": "Required[str]",
-    },
-    total=False,
-)
+class AIPromptTemplateConfigurationDict(TypedDict, total=False):
+    """AIPromptTemplateConfiguration as a plain dict."""
 
+    TextFullAIPromptEditTemplateConfiguration: Required[
+        AIPromptTextFullAIPromptEditTemplateConfigurationDict
+    ]
+    """Type: AIPromptTextFullAIPromptEditTemplateConfigurationDict."""
+
+
+class AIPromptTextFullAIPromptEditTemplateConfigurationDict(TypedDict, total=False):
+    """AIPromptTextFullAIPromptEditTemplateConfiguration as a plain dict."""
+
+    Text: Required[str]
+    """Length: 1 to 200000 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Wisdom::AIPrompt",
     schema_file="aws-wisdom-aiprompt.json",
@@ -78,18 +84,11 @@ METADATA = _TypeMetadata(
     additional_identifiers=(("/AIPromptArn", "/AssistantArn"),),
     read_only=("/AIPromptArn", "/AIPromptId", "/AssistantArn", "/ModifiedTimeSeconds"),
     create_only=("/ApiFormat", "/AssistantId", "/Name", "/Tags", "/TemplateType", "/Type"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("ApiFormat", "ModelId", "TemplateConfiguration", "TemplateType", "Type"),
     list_required=("AssistantId",),
     tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
         tag_updatable=False,
-        tag_property="/Tags",
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -99,111 +98,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AIPromptAPIFormat": {
-            "enum": [
-                "ANTHROPIC_CLAUDE_MESSAGES",
-                "ANTHROPIC_CLAUDE_TEXT_COMPLETIONS",
-                "MESSAGES",
-                "TEXT_COMPLETIONS",
-            ],
-            "type": "string",
-        },
-        "AIPromptTemplateConfiguration": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "TextFullAIPromptEditTemplateConfiguration": {
-                            "$ref": "#/definitions/TextFullAIPromptEditTemplateConfiguration"
-                        }
-                    },
-                    "required": ["TextFullAIPromptEditTemplateConfiguration"],
-                    "type": "object",
-                }
-            ],
-            "type": "object",
-        },
-        "AIPromptTemplateType": {"enum": ["TEXT"], "type": "string"},
-        "AIPromptType": {
-            "enum": [
-                "ANSWER_GENERATION",
-                "INTENT_LABELING_GENERATION",
-                "QUERY_REFORMULATION",
-                "SELF_SERVICE_PRE_PROCESSING",
-                "SELF_SERVICE_ANSWER_GENERATION",
-                "EMAIL_RESPONSE",
-                "EMAIL_OVERVIEW",
-                "EMAIL_GENERATIVE_ANSWER",
-                "EMAIL_QUERY_REFORMULATION",
-                "ORCHESTRATION",
-                "NOTE_TAKING",
-                "CASE_SUMMARIZATION",
-            ],
-            "type": "string",
-        },
-        "Tags": {
-            "additionalProperties": False,
-            "patternProperties": {
-                "^(?!aws:)[a-zA-Z+-=._:/]+$": {"maxLength": 256, "minLength": 1, "type": "string"}
-            },
-            "type": "object",
-        },
-        "TextFullAIPromptEditTemplateConfiguration": {
-            "additionalProperties": False,
-            "properties": {"Text": {"maxLength": 200000, "minLength": 1, "type": "string"}},
-            "required": ["Text"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AIPromptArn": {
-            "pattern": "^arn:[a-z-]*?:wisdom:[a-z0-9-]*?:[0-9]{12}:[a-z-]*?/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(?:/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}){0,2}(:[A-Z0-9_$]+){0,1}$",
-            "type": "string",
-        },
-        "AIPromptId": {
-            "pattern": "^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(:[A-Z0-9_$]+){0,1}$|^arn:[a-z-]*?:wisdom:[a-z0-9-]*?:[0-9]{12}:[a-z-]*?/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(?:/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}){0,2}(:[A-Z0-9_$]+){0,1}$",
-            "type": "string",
-        },
-        "ApiFormat": {"$ref": "#/definitions/AIPromptAPIFormat"},
-        "AssistantArn": {
-            "pattern": "^arn:[a-z-]*?:wisdom:[a-z0-9-]*?:[0-9]{12}:[a-z-]*?/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(?:/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}){0,2}$",
-            "type": "string",
-        },
-        "AssistantId": {
-            "pattern": "^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$|^arn:[a-z-]*?:wisdom:[a-z0-9-]*?:[0-9]{12}:[a-z-]*?/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(?:/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}){0,2}$",
-            "type": "string",
-        },
-        "Description": {
-            "maxLength": 255,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9\\s_.,-]+",
-            "type": "string",
-        },
-        "ModelId": {"maxLength": 2048, "minLength": 1, "type": "string"},
-        "ModifiedTimeSeconds": {"type": "number"},
-        "Name": {
-            "maxLength": 255,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9\\s_.,-]+",
-            "type": "string",
-        },
-        "Tags": {"$ref": "#/definitions/Tags"},
-        "TemplateConfiguration": {"$ref": "#/definitions/AIPromptTemplateConfiguration"},
-        "TemplateType": {"$ref": "#/definitions/AIPromptTemplateType"},
-        "Type": {"$ref": "#/definitions/AIPromptType"},
-    },
-    "required": ["ApiFormat", "ModelId", "TemplateConfiguration", "TemplateType", "Type"],
-}
-
 
 class AIPrompt(_Resource):
     """AWS::Wisdom::AIPrompt: Definition of AWS::Wisdom::AIPrompt Resource Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: AIPromptId, AssistantId (composite: the values joined by '|').
+    Also identified by: AIPromptArn, AssistantArn.
+    Replaced when any of these change (create-only): ApiFormat, AssistantId, Name, Tags,
+    TemplateType, Type.
+    Read-only attributes (known once deployed): AIPromptArn, AIPromptId, AssistantArn,
+    ModifiedTimeSeconds.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-wisdom-aiprompt.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -211,14 +118,22 @@ class AIPrompt(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "AIPromptAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "ai_prompt.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     AIPromptArn: str
+    """Pattern:
+    ^arn:[a-z-]*?:wisdom:[a-z0-9-]*?:[0-9]{12}:[a-z-]*?/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(?:/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}){0,2}(:[A-Z0-9_$]+){0,1}$"""
     AIPromptId: str
+    """Pattern:
+    ^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(:[A-Z0-9_$]+){0,1}$|^arn:[a-z-]*?:wisdom:[a-z0-9-]*?:[0-9]{12}:[a-z-]*?/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(?:/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}){0,2}(:[A-Z0-9_$]+){0,1}$"""
     AssistantArn: str
+    """Pattern:
+    ^arn:[a-z-]*?:wisdom:[a-z0-9-]*?:[0-9]{12}:[a-z-]*?/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(?:/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}){0,2}$"""
     ModifiedTimeSeconds: float
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: float."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ApiFormat: Literal[
         "ANTHROPIC_CLAUDE_MESSAGES",
         "ANTHROPIC_CLAUDE_TEXT_COMPLETIONS",
@@ -229,7 +144,7 @@ class AIPrompt(_Resource):
     Description: str
     ModelId: str
     Name: str
-    Tags: dict[str, Any]
+    Tags: dict[str, str]
     TemplateConfiguration: dict[str, Any]
     TemplateType: Literal["TEXT"]
     Type: Literal[
@@ -247,46 +162,69 @@ class AIPrompt(_Resource):
         "CASE_SUMMARIZATION",
     ]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ApiFormat: Literal[
+            "ANTHROPIC_CLAUDE_MESSAGES",
+            "ANTHROPIC_CLAUDE_TEXT_COMPLETIONS",
+            "MESSAGES",
+            "TEXT_COMPLETIONS",
+        ],
+        ModelId: str,
+        TemplateConfiguration: dict[str, Any],
+        TemplateType: Literal["TEXT"],
+        Type: Literal[
+            "ANSWER_GENERATION",
+            "INTENT_LABELING_GENERATION",
+            "QUERY_REFORMULATION",
+            "SELF_SERVICE_PRE_PROCESSING",
+            "SELF_SERVICE_ANSWER_GENERATION",
+            "EMAIL_RESPONSE",
+            "EMAIL_OVERVIEW",
+            "EMAIL_GENERATIVE_ANSWER",
+            "EMAIL_QUERY_REFORMULATION",
+            "ORCHESTRATION",
+            "NOTE_TAKING",
+            "CASE_SUMMARIZATION",
+        ],
+        AssistantId: str | None = None,
+        Description: str | None = None,
+        Name: str | None = None,
+        Tags: dict[str, str] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Wisdom::AIPrompt; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ApiFormat: Literal[
-                "ANTHROPIC_CLAUDE_MESSAGES",
-                "ANTHROPIC_CLAUDE_TEXT_COMPLETIONS",
-                "MESSAGES",
-                "TEXT_COMPLETIONS",
-            ],
-            ModelId: str,
-            TemplateConfiguration: dict[str, Any],
-            TemplateType: Literal["TEXT"],
-            Type: Literal[
-                "ANSWER_GENERATION",
-                "INTENT_LABELING_GENERATION",
-                "QUERY_REFORMULATION",
-                "SELF_SERVICE_PRE_PROCESSING",
-                "SELF_SERVICE_ANSWER_GENERATION",
-                "EMAIL_RESPONSE",
-                "EMAIL_OVERVIEW",
-                "EMAIL_GENERATIVE_ANSWER",
-                "EMAIL_QUERY_REFORMULATION",
-                "ORCHESTRATION",
-                "NOTE_TAKING",
-                "CASE_SUMMARIZATION",
-            ],
-            AssistantId: str | None = None,
-            Description: str | None = None,
-            Name: str | None = None,
-            Tags: dict[str, Any] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Wisdom::AIPrompt; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ApiFormat: Allowed values: 'ANTHROPIC_CLAUDE_MESSAGES',
+                'ANTHROPIC_CLAUDE_TEXT_COMPLETIONS', 'MESSAGES', 'TEXT_COMPLETIONS'. Create-only:
+                changing it replaces the resource. Required.
+            ModelId: Length: 1 to 2048 characters. Required.
+            TemplateConfiguration: Type: dict[str, Any]. Required.
+            TemplateType: Allowed values: 'TEXT'. Create-only: changing it replaces the resource.
+                Required.
+            Type: Allowed values: 'ANSWER_GENERATION', 'INTENT_LABELING_GENERATION',
+                'QUERY_REFORMULATION', 'SELF_SERVICE_PRE_PROCESSING',
+                'SELF_SERVICE_ANSWER_GENERATION', 'EMAIL_RESPONSE', 'EMAIL_OVERVIEW',
+                'EMAIL_GENERATIVE_ANSWER', 'EMAIL_QUERY_REFORMULATION', 'ORCHESTRATION',
+                'NOTE_TAKING', 'CASE_SUMMARIZATION'. Create-only: changing it replaces the resource.
+                Required.
+            AssistantId: Pattern:
+                ^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$|^arn:[a-z-]*?:wisdom:[a-z0-9-]*?:[0-9]{12}:[a-z-]*?/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(?:/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}){0,2}$
+                Create-only: changing it replaces the resource.
+            Description: Pattern: ^[a-zA-Z0-9\\s_.,-]+ Length: 1 to 255 characters.
+            Name: Pattern: ^[a-zA-Z0-9\\s_.,-]+ Length: 1 to 255 characters. Create-only: changing
+                it replaces the resource.
+            Tags: Type: dict[str, str]. Create-only: changing it replaces the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -63,40 +67,42 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AssistantAssociationAssociationOption1Dict = TypedDict(
-    "AssistantAssociationAssociationOption1Dict",
-    {
-        "KnowledgeBaseId": "Required[str]",
-    },
-    total=False,
-)
 
-AssistantAssociationAssociationOption2Dict = TypedDict(
-    "AssistantAssociationAssociationOption2Dict",
-    {
-        "ExternalBedrockKnowledgeBaseConfig": "Required[AssistantAssociationExternalBedrockKnowledgeBaseConfigDict]",
-    },
-    total=False,
-)
+class AssistantAssociationAssociationOption1Dict(TypedDict, total=False):
+    """AssistantAssociationAssociationOption1 as a plain dict."""
 
-AssistantAssociationExternalBedrockKnowledgeBaseConfigDict = TypedDict(
-    "AssistantAssociationExternalBedrockKnowledgeBaseConfigDict",
-    {
-        "AccessRoleArn": "Required[str]",
-        "BedrockKnowledgeBaseArn": "Required[str]",
-    },
-    total=False,
-)
+    KnowledgeBaseId: Required[str]
+    """Pattern: ^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$"""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class AssistantAssociationAssociationOption2Dict(TypedDict, total=False):
+    """AssistantAssociationAssociationOption2 as a plain dict."""
+
+    ExternalBedrockKnowledgeBaseConfig: Required[
+        AssistantAssociationExternalBedrockKnowledgeBaseConfigDict
+    ]
+    """Type: AssistantAssociationExternalBedrockKnowledgeBaseConfigDict."""
+
+
+class AssistantAssociationExternalBedrockKnowledgeBaseConfigDict(TypedDict, total=False):
+    """AssistantAssociationExternalBedrockKnowledgeBaseConfig as a plain dict."""
+
+    AccessRoleArn: Required[str]
+    """Pattern: ^arn:aws:iam::[0-9]{12}:role/(?:service-role/)?[a-zA-Z0-9_+=,.@-]{1,64}$"""
+    BedrockKnowledgeBaseArn: Required[str]
+    """Pattern: ^arn:aws(|-cn|-us-gov):bedrock:[a-zA-Z0-9-]*:[0-9]{12}:knowledge-base/[0-9a-zA-Z]+$"""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Pattern: ^(?!aws:)[a-zA-Z+-=._:/]+$ Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 1 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Wisdom::AssistantAssociation",
     schema_file="aws-wisdom-assistantassociation.json",
@@ -104,16 +110,11 @@ METADATA = _TypeMetadata(
     additional_identifiers=(("/AssistantAssociationArn", "/AssistantArn"),),
     read_only=("/AssistantAssociationId", "/AssistantAssociationArn", "/AssistantArn"),
     create_only=("/Association", "/AssociationType", "/AssistantId", "/Tags"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("Association", "AssociationType", "AssistantId"),
     list_required=("AssistantId",),
     tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
         tag_updatable=False,
-        tag_property="/Tags",
     ),
     replacement_strategy="delete_then_create",
     replacement_strategy_stated=True,
@@ -126,98 +127,20 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AssociationData": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "KnowledgeBaseId": {
-                            "pattern": "^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$",
-                            "type": "string",
-                        }
-                    },
-                    "required": ["KnowledgeBaseId"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "ExternalBedrockKnowledgeBaseConfig": {
-                            "$ref": "#/definitions/ExternalBedrockKnowledgeBaseConfig"
-                        }
-                    },
-                    "required": ["ExternalBedrockKnowledgeBaseConfig"],
-                    "type": "object",
-                },
-            ]
-        },
-        "AssociationType": {
-            "enum": ["KNOWLEDGE_BASE", "EXTERNAL_BEDROCK_KNOWLEDGE_BASE"],
-            "type": "string",
-        },
-        "ExternalBedrockKnowledgeBaseConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "AccessRoleArn": {
-                    "pattern": "^arn:aws:iam::[0-9]{12}:role/(?:service-role/)?[a-zA-Z0-9_+=,.@-]{1,64}$",
-                    "type": "string",
-                },
-                "BedrockKnowledgeBaseArn": {
-                    "pattern": "^arn:aws(|-cn|-us-gov):bedrock:[a-zA-Z0-9-]*:[0-9]{12}:knowledge-base/[0-9a-zA-Z]+$",
-                    "type": "string",
-                },
-            },
-            "required": ["BedrockKnowledgeBaseArn", "AccessRoleArn"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^(?!aws:)[a-zA-Z+-=._:/]+$",
-                    "type": "string",
-                },
-                "Value": {"maxLength": 256, "minLength": 1, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AssistantArn": {
-            "pattern": "^arn:[a-z-]*?:wisdom:[a-z0-9-]*?:[0-9]{12}:[a-z-]*?/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(?:/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12})?$",
-            "type": "string",
-        },
-        "AssistantAssociationArn": {
-            "pattern": "^arn:[a-z-]*?:wisdom:[a-z0-9-]*?:[0-9]{12}:[a-z-]*?/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(?:/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12})?$",
-            "type": "string",
-        },
-        "AssistantAssociationId": {
-            "pattern": "^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$",
-            "type": "string",
-        },
-        "AssistantId": {
-            "pattern": "^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$",
-            "type": "string",
-        },
-        "Association": {"$ref": "#/definitions/AssociationData"},
-        "AssociationType": {"$ref": "#/definitions/AssociationType"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-    },
-    "required": ["Association", "AssociationType", "AssistantId"],
-}
-
 
 class AssistantAssociation(_Resource):
-    """AWS::Wisdom::AssistantAssociation: Definition of AWS::Wisdom::AssistantAssociation Resource Type
+    """AWS::Wisdom::AssistantAssociation: Definition of AWS::Wisdom::AssistantAssociation Resource
+    Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: AssistantAssociationId, AssistantId (composite: the values joined by '|').
+    Also identified by: AssistantAssociationArn, AssistantArn.
+    Replaced when any of these change (create-only): Association, AssociationType, AssistantId,
+    Tags.
+    Read-only attributes (known once deployed): AssistantArn, AssistantAssociationArn,
+    AssistantAssociationId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-wisdom-assistantassociation.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -227,13 +150,21 @@ class AssistantAssociation(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "AssistantAssociationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "assistant_association.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     AssistantArn: str
+    """Pattern:
+    ^arn:[a-z-]*?:wisdom:[a-z0-9-]*?:[0-9]{12}:[a-z-]*?/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(?:/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12})?$"""
     AssistantAssociationArn: str
+    """Pattern:
+    ^arn:[a-z-]*?:wisdom:[a-z0-9-]*?:[0-9]{12}:[a-z-]*?/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(?:/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12})?$"""
     AssistantAssociationId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Pattern: ^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AssistantId: str
     Association: (
         AssistantAssociationAssociationOption1Dict | AssistantAssociationAssociationOption2Dict
@@ -241,26 +172,37 @@ class AssistantAssociation(_Resource):
     AssociationType: Literal["KNOWLEDGE_BASE", "EXTERNAL_BEDROCK_KNOWLEDGE_BASE"]
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AssistantId: str,
+        Association: AssistantAssociationAssociationOption1
+        | AssistantAssociationAssociationOption1Dict
+        | AssistantAssociationAssociationOption2
+        | AssistantAssociationAssociationOption2Dict,
+        AssociationType: Literal["KNOWLEDGE_BASE", "EXTERNAL_BEDROCK_KNOWLEDGE_BASE"],
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Wisdom::AssistantAssociation; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AssistantId: str,
-            Association: AssistantAssociationAssociationOption1
-            | AssistantAssociationAssociationOption1Dict
-            | AssistantAssociationAssociationOption2
-            | AssistantAssociationAssociationOption2Dict,
-            AssociationType: Literal["KNOWLEDGE_BASE", "EXTERNAL_BEDROCK_KNOWLEDGE_BASE"],
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Wisdom::AssistantAssociation; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AssistantId: Pattern: ^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$
+                Create-only: changing it replaces the resource. Required.
+            Association: Type: AssistantAssociationAssociationOption1Dict |
+                AssistantAssociationAssociationOption2Dict. Create-only: changing it replaces the
+                resource. Required.
+            AssociationType: Allowed values: 'KNOWLEDGE_BASE', 'EXTERNAL_BEDROCK_KNOWLEDGE_BASE'.
+                Create-only: changing it replaces the resource. Required.
+            Tags: Items are unique. Create-only: changing it replaces the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,15 +55,17 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Pattern: ^(?!aws:)[a-zA-Z+-=._:/]+$ Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 1 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Wisdom::Content",
     schema_file="aws-wisdom-content.json",
@@ -76,17 +82,10 @@ METADATA = _TypeMetadata(
     ),
     create_only=("/KnowledgeBaseId", "/Name"),
     write_only=("/UploadId",),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("KnowledgeBaseId", "Name"),
     list_required=("KnowledgeBaseId",),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -96,82 +95,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^(?!aws:)[a-zA-Z+-=._:/]+$",
-                    "type": "string",
-                },
-                "Value": {"maxLength": 256, "minLength": 1, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "ContentArn": {
-            "pattern": "^arn:[a-z-]*?:wisdom:[a-z0-9-]*?:[0-9]{12}:[a-z-]*?/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(?:/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}){0,2}$",
-            "type": "string",
-        },
-        "ContentId": {
-            "pattern": "^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$",
-            "type": "string",
-        },
-        "ContentType": {"type": "string"},
-        "KnowledgeBaseArn": {
-            "pattern": "^arn:[a-z-]*?:wisdom:[a-z0-9-]*?:[0-9]{12}:[a-z-]*?/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(?:/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}){0,2}$",
-            "type": "string",
-        },
-        "KnowledgeBaseId": {
-            "pattern": "^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$",
-            "type": "string",
-        },
-        "LinkOutUri": {"maxLength": 4096, "minLength": 1, "type": "string"},
-        "Metadata": {
-            "additionalProperties": False,
-            "maxProperties": 10,
-            "patternProperties": {"^.+$": {"maxLength": 4096, "minLength": 1, "type": "string"}},
-            "type": "object",
-        },
-        "Name": {
-            "maxLength": 255,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9\\s_.,-]+",
-            "type": "string",
-        },
-        "OverrideLinkOutUri": {"maxLength": 4096, "minLength": 1, "type": "string"},
-        "RevisionId": {"minLength": 1, "type": "string"},
-        "Status": {
-            "enum": [
-                "CREATE_IN_PROGRESS",
-                "CREATE_FAILED",
-                "ACTIVE",
-                "DELETE_IN_PROGRESS",
-                "DELETE_FAILED",
-                "DELETED",
-                "UPDATE_FAILED",
-            ],
-            "type": "string",
-        },
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array"},
-        "Title": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "UploadId": {"maxLength": 1200, "minLength": 1, "type": "string"},
-    },
-    "required": ["KnowledgeBaseId", "Name"],
-}
-
 
 class Content(_Resource):
     """AWS::Wisdom::Content: Definition of AWS::Wisdom::Content Resource Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ContentArn.
+    Also identified by: KnowledgeBaseId, ContentId.
+    Replaced when any of these change (create-only): KnowledgeBaseId, Name.
+    Write-only (sent to AWS, never read back): UploadId.
+    Read-only attributes (known once deployed): ContentArn, ContentId, ContentType,
+    KnowledgeBaseArn, LinkOutUri, RevisionId, Status.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-wisdom-content.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -179,15 +115,22 @@ class Content(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ContentAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "content.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     ContentArn: str
+    """The Amazon Resource Name (ARN) of the content."""
     ContentId: str
+    """The identifier of the content."""
     ContentType: str
+    """The media type of the content."""
     KnowledgeBaseArn: str
+    """The Amazon Resource Name (ARN) of the knowledge base."""
     LinkOutUri: str
+    """The URI of the content."""
     RevisionId: str
+    """The identifier of the content revision."""
     Status: Literal[
         "CREATE_IN_PROGRESS",
         "CREATE_FAILED",
@@ -197,42 +140,49 @@ class Content(_Resource):
         "DELETED",
         "UPDATE_FAILED",
     ]
-    # Declared properties (as declared, or as AWS returned them).
+    """The status of the content."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     KnowledgeBaseId: str
-    Metadata: dict[str, Any]
+    Metadata: dict[str, str]
     Name: str
     OverrideLinkOutUri: str
     Tags: list[TagDict]
     Title: str
     UploadId: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        KnowledgeBaseId: str,
+        Name: str,
+        Metadata: dict[str, str] | None = None,
+        OverrideLinkOutUri: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        Title: str | None = None,
+        UploadId: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Wisdom::Content; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            KnowledgeBaseId: str,
-            Name: str,
-            Metadata: dict[str, Any] | None = None,
-            OverrideLinkOutUri: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            Title: str | None = None,
-            UploadId: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Wisdom::Content; `await` it inside an App to deploy it.
-
-            KnowledgeBaseId: The identifier of the knowledge base.
-            Metadata: A key/value map to store attributes without affecting tagging or recommendations.
-            Name: The name of the content.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            KnowledgeBaseId: The identifier of the knowledge base. Create-only: changing it replaces
+                the resource. Required.
+            Name: The name of the content. Create-only: changing it replaces the resource. Required.
+            Metadata: A key/value map to store attributes without affecting tagging or
+                recommendations.
             OverrideLinkOutUri: The URI you want to use for the article.
             Tags: The tags used to organize, track, or control access for this resource.
             Title: The title of the content.
-            UploadId: A pointer to the uploaded asset.
+            UploadId: A pointer to the uploaded asset. This value is returned by StartContentUpload.
+                Write-only: sent to AWS, never read back.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -59,31 +63,32 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AmazonConnectGuideAssociationDataDict = TypedDict(
-    "AmazonConnectGuideAssociationDataDict",
-    {
-        "FlowId": "str",
-    },
-    total=False,
-)
 
-ContentAssociationContentsDict = TypedDict(
-    "ContentAssociationContentsDict",
-    {
-        "AmazonConnectGuideAssociation": "Required[AmazonConnectGuideAssociationDataDict]",
-    },
-    total=False,
-)
+class AmazonConnectGuideAssociationDataDict(TypedDict, total=False):
+    """AmazonConnectGuideAssociationData as a plain dict."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    FlowId: str
+    """Pattern: ^arn:[a-z-]+?:[a-z-]+?:[a-z0-9-]*?:([0-9]{12})?:[a-zA-Z0-9-:/]+$ Length: 1 to 2048
+    characters."""
 
+
+class ContentAssociationContentsDict(TypedDict, total=False):
+    """ContentAssociationContents as a plain dict."""
+
+    AmazonConnectGuideAssociation: Required[AmazonConnectGuideAssociationDataDict]
+    """Type: AmazonConnectGuideAssociationDataDict."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 0 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Wisdom::ContentAssociation",
     schema_file="aws-wisdom-contentassociation.json",
@@ -96,16 +101,11 @@ METADATA = _TypeMetadata(
         "/KnowledgeBaseArn",
     ),
     create_only=("/KnowledgeBaseId", "/ContentId", "/AssociationType", "/Association", "/Tags"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("KnowledgeBaseId", "ContentId", "AssociationType", "Association"),
     list_required=("KnowledgeBaseId", "ContentId"),
     tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
         tag_updatable=False,
-        tag_property="/Tags",
     ),
     replacement_strategy="delete_then_create",
     replacement_strategy_stated=True,
@@ -117,79 +117,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AmazonConnectGuideAssociationData": {
-            "additionalProperties": False,
-            "properties": {
-                "FlowId": {
-                    "maxLength": 2048,
-                    "minLength": 1,
-                    "pattern": "^arn:[a-z-]+?:[a-z-]+?:[a-z0-9-]*?:([0-9]{12})?:[a-zA-Z0-9-:/]+$",
-                    "type": "string",
-                }
-            },
-            "type": "object",
-        },
-        "ContentAssociationContents": {
-            "additionalProperties": False,
-            "properties": {
-                "AmazonConnectGuideAssociation": {
-                    "$ref": "#/definitions/AmazonConnectGuideAssociationData"
-                }
-            },
-            "required": ["AmazonConnectGuideAssociation"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Association": {"$ref": "#/definitions/ContentAssociationContents"},
-        "AssociationType": {"enum": ["AMAZON_CONNECT_GUIDE"], "type": "string"},
-        "ContentArn": {
-            "pattern": "^arn:[a-z-]*?:wisdom:[a-z0-9-]*?:[0-9]{12}:[a-z-]*?/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(?:/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}){0,2}$",
-            "type": "string",
-        },
-        "ContentAssociationArn": {
-            "pattern": "^arn:[a-z-]*?:wisdom:[a-z0-9-]*?:[0-9]{12}:[a-z-]*?/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(?:/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}){0,2}$",
-            "type": "string",
-        },
-        "ContentAssociationId": {
-            "pattern": "^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$",
-            "type": "string",
-        },
-        "ContentId": {
-            "pattern": "^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$",
-            "type": "string",
-        },
-        "KnowledgeBaseArn": {
-            "pattern": "^arn:[a-z-]*?:wisdom:[a-z0-9-]*?:[0-9]{12}:[a-z-]*?/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(?:/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}){0,2}$",
-            "type": "string",
-        },
-        "KnowledgeBaseId": {
-            "pattern": "^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$",
-            "type": "string",
-        },
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array"},
-    },
-    "required": ["KnowledgeBaseId", "ContentId", "AssociationType", "Association"],
-}
-
 
 class ContentAssociation(_Resource):
     """AWS::Wisdom::ContentAssociation: Definition of AWS::Wisdom::ContentAssociation Resource Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: ContentAssociationArn.
+    Also identified by: KnowledgeBaseId, ContentId, ContentAssociationId.
+    Replaced when any of these change (create-only): KnowledgeBaseId, ContentId, AssociationType,
+    Association, Tags.
+    Read-only attributes (known once deployed): ContentArn, ContentAssociationArn,
+    ContentAssociationId, KnowledgeBaseArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-wisdom-contentassociation.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -199,43 +139,58 @@ class ContentAssociation(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ContentAssociationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "content_association.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     ContentArn: str
+    """The Amazon Resource Name (ARN) of the content."""
     ContentAssociationArn: str
+    """The Amazon Resource Name (ARN) of the content association."""
     ContentAssociationId: str
+    """The identifier of the content association."""
     KnowledgeBaseArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The Amazon Resource Name (ARN) of the knowledge base."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Association: ContentAssociationContentsDict
     AssociationType: Literal["AMAZON_CONNECT_GUIDE"]
     ContentId: str
     KnowledgeBaseId: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Association: ContentAssociationContents | ContentAssociationContentsDict,
+        AssociationType: Literal["AMAZON_CONNECT_GUIDE"],
+        ContentId: str,
+        KnowledgeBaseId: str,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Wisdom::ContentAssociation; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Association: ContentAssociationContents | ContentAssociationContentsDict,
-            AssociationType: Literal["AMAZON_CONNECT_GUIDE"],
-            ContentId: str,
-            KnowledgeBaseId: str,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Wisdom::ContentAssociation; `await` it inside an App to deploy it.
-
-            Association: The identifier of the associated resource.
-            AssociationType: The type of association.
-            ContentId: The identifier of the content.
-            KnowledgeBaseId: The identifier of the knowledge base.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Association: The identifier of the associated resource. Create-only: changing it
+                replaces the resource. Required.
+            AssociationType: The type of association. Create-only: changing it replaces the
+                resource. Required.
+            ContentId: The identifier of the content. Create-only: changing it replaces the
+                resource. Required.
+            KnowledgeBaseId: The identifier of the knowledge base. Create-only: changing it replaces
+                the resource. Required.
             Tags: The tags used to organize, track, or control access for this resource.
+                Create-only: changing it replaces the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -127,182 +131,185 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AppIntegrationsConfigurationDict = TypedDict(
-    "AppIntegrationsConfigurationDict",
-    {
-        "AppIntegrationArn": "Required[str]",
-        "ObjectFields": "list[str]",
-    },
-    total=False,
-)
 
-HierarchicalChunkingLevelConfigurationDict = TypedDict(
-    "HierarchicalChunkingLevelConfigurationDict",
-    {
-        "MaxTokens": "Required[float]",
-    },
-    total=False,
-)
+class AppIntegrationsConfigurationDict(TypedDict, total=False):
+    """AppIntegrationsConfiguration as a plain dict."""
 
-KnowledgeBaseBedrockFoundationModelConfigurationDict = TypedDict(
-    "KnowledgeBaseBedrockFoundationModelConfigurationDict",
-    {
-        "ModelArn": "Required[str]",
-        "ParsingPrompt": "KnowledgeBaseBedrockFoundationModelConfigurationParsingPromptDict",
-    },
-    total=False,
-)
+    AppIntegrationArn: Required[str]
+    """Pattern: ^arn:[a-z-]+?:[a-z-]+?:[a-z0-9-]*?:([0-9]{12})?:[a-zA-Z0-9-:/]+$ Length: 1 to 2048
+    characters."""
+    ObjectFields: list[str]
+    """Items: 1 to 100 items. Each item: Length: 1 to 4096 characters."""
 
-KnowledgeBaseBedrockFoundationModelConfigurationParsingPromptDict = TypedDict(
-    "KnowledgeBaseBedrockFoundationModelConfigurationParsingPromptDict",
-    {
-        "ParsingPromptText": "Required[str]",
-    },
-    total=False,
-)
 
-KnowledgeBaseFixedSizeChunkingConfigurationDict = TypedDict(
-    "KnowledgeBaseFixedSizeChunkingConfigurationDict",
-    {
-        "MaxTokens": "Required[float]",
-        "OverlapPercentage": "Required[float]",
-    },
-    total=False,
-)
+class HierarchicalChunkingLevelConfigurationDict(TypedDict, total=False):
+    """HierarchicalChunkingLevelConfiguration as a plain dict."""
 
-KnowledgeBaseHierarchicalChunkingConfigurationDict = TypedDict(
-    "KnowledgeBaseHierarchicalChunkingConfigurationDict",
-    {
-        "LevelConfigurations": "Required[list[HierarchicalChunkingLevelConfigurationDict]]",
-        "OverlapTokens": "Required[float]",
-    },
-    total=False,
-)
+    MaxTokens: Required[float]
+    """Range: 1 to 8192 (inclusive)."""
 
-KnowledgeBaseRenderingConfigurationDict = TypedDict(
-    "KnowledgeBaseRenderingConfigurationDict",
-    {
-        "TemplateUri": "str",
-    },
-    total=False,
-)
 
-KnowledgeBaseSemanticChunkingConfigurationDict = TypedDict(
-    "KnowledgeBaseSemanticChunkingConfigurationDict",
-    {
-        "BreakpointPercentileThreshold": "Required[float]",
-        "BufferSize": "Required[float]",
-        "MaxTokens": "Required[float]",
-    },
-    total=False,
-)
+class KnowledgeBaseBedrockFoundationModelConfigurationDict(TypedDict, total=False):
+    """KnowledgeBaseBedrockFoundationModelConfiguration as a plain dict."""
 
-KnowledgeBaseServerSideEncryptionConfigurationDict = TypedDict(
-    "KnowledgeBaseServerSideEncryptionConfigurationDict",
-    {
-        "KmsKeyId": "str",
-    },
-    total=False,
-)
+    ModelArn: Required[str]
+    """Pattern:
+    ^arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}::foundation-model\\/anthropic.claude-3-haiku-20240307-v1:0$
+    Length: 1 to 2048 characters."""
+    ParsingPrompt: KnowledgeBaseBedrockFoundationModelConfigurationParsingPromptDict
+    """Type: KnowledgeBaseBedrockFoundationModelConfigurationParsingPromptDict."""
 
-KnowledgeBaseSourceConfigurationOption1Dict = TypedDict(
-    "KnowledgeBaseSourceConfigurationOption1Dict",
-    {
-        "AppIntegrations": "Required[AppIntegrationsConfigurationDict]",
-    },
-    total=False,
-)
 
-KnowledgeBaseSourceConfigurationOption2Dict = TypedDict(
-    "KnowledgeBaseSourceConfigurationOption2Dict",
-    {
-        "ManagedSourceConfiguration": "Required[KnowledgeBaseSourceConfigurationOption2ManagedSourceConfigurationDict]",
-    },
-    total=False,
-)
+class KnowledgeBaseBedrockFoundationModelConfigurationParsingPromptDict(TypedDict, total=False):
+    """KnowledgeBaseBedrockFoundationModelConfigurationParsingPrompt as a plain dict."""
 
-KnowledgeBaseSourceConfigurationOption2ManagedSourceConfigurationDict = TypedDict(
-    "KnowledgeBaseSourceConfigurationOption2ManagedSourceConfigurationDict",
-    {
-        "WebCrawlerConfiguration": "Required[KnowledgeBaseWebCrawlerConfigurationDict]",
-    },
-    total=False,
-)
+    ParsingPromptText: Required[str]
+    """Length: 1 to 10000 characters."""
 
-KnowledgeBaseVectorIngestionConfigurationDict = TypedDict(
-    "KnowledgeBaseVectorIngestionConfigurationDict",
-    {
-        "ChunkingConfiguration": "KnowledgeBaseVectorIngestionConfigurationChunkingConfigurationDict",
-        "ParsingConfiguration": "KnowledgeBaseVectorIngestionConfigurationParsingConfigurationDict",
-    },
-    total=False,
-)
 
-KnowledgeBaseVectorIngestionConfigurationChunkingConfigurationDict = TypedDict(
-    "KnowledgeBaseVectorIngestionConfigurationChunkingConfigurationDict",
-    {
-        "ChunkingStrategy": "Required[Literal['FIXED_SIZE', 'NONE', 'HIERARCHICAL', 'SEMANTIC']]",
-        "FixedSizeChunkingConfiguration": "KnowledgeBaseFixedSizeChunkingConfigurationDict",
-        "HierarchicalChunkingConfiguration": "KnowledgeBaseHierarchicalChunkingConfigurationDict",
-        "SemanticChunkingConfiguration": "KnowledgeBaseSemanticChunkingConfigurationDict",
-    },
-    total=False,
-)
+class KnowledgeBaseFixedSizeChunkingConfigurationDict(TypedDict, total=False):
+    """KnowledgeBaseFixedSizeChunkingConfiguration as a plain dict."""
 
-KnowledgeBaseVectorIngestionConfigurationParsingConfigurationDict = TypedDict(
-    "KnowledgeBaseVectorIngestionConfigurationParsingConfigurationDict",
-    {
-        "BedrockFoundationModelConfiguration": "KnowledgeBaseBedrockFoundationModelConfigurationDict",
-        "ParsingStrategy": "Required[Literal['BEDROCK_FOUNDATION_MODEL']]",
-    },
-    total=False,
-)
+    MaxTokens: Required[float]
+    """Range: at least 1 (inclusive)."""
+    OverlapPercentage: Required[float]
+    """Range: 1 to 99 (inclusive)."""
 
-KnowledgeBaseWebCrawlerConfigurationDict = TypedDict(
-    "KnowledgeBaseWebCrawlerConfigurationDict",
-    {
-        "CrawlerLimits": "KnowledgeBaseWebCrawlerConfigurationCrawlerLimitsDict",
-        "ExclusionFilters": "list[str]",
-        "InclusionFilters": "list[str]",
-        "Scope": "Literal['HOST_ONLY', 'SUBDOMAINS']",
-        "UrlConfiguration": "Required[KnowledgeBaseWebCrawlerConfigurationUrlConfigurationDict]",
-    },
-    total=False,
-)
 
-KnowledgeBaseWebCrawlerConfigurationCrawlerLimitsDict = TypedDict(
-    "KnowledgeBaseWebCrawlerConfigurationCrawlerLimitsDict",
-    {
-        "RateLimit": "float",
-    },
-    total=False,
-)
+class KnowledgeBaseHierarchicalChunkingConfigurationDict(TypedDict, total=False):
+    """KnowledgeBaseHierarchicalChunkingConfiguration as a plain dict."""
 
-KnowledgeBaseWebCrawlerConfigurationUrlConfigurationDict = TypedDict(
-    "KnowledgeBaseWebCrawlerConfigurationUrlConfigurationDict",
-    {
-        "SeedUrls": "list[SeedUrlDict]",
-    },
-    total=False,
-)
+    LevelConfigurations: Required[list[HierarchicalChunkingLevelConfigurationDict]]
+    """Items: exactly 2 items."""
+    OverlapTokens: Required[float]
+    """Range: at least 1 (inclusive)."""
 
-SeedUrlDict = TypedDict(
-    "SeedUrlDict",
-    {
-        "Url": "str",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class KnowledgeBaseRenderingConfigurationDict(TypedDict, total=False):
+    """KnowledgeBaseRenderingConfiguration as a plain dict."""
 
+    TemplateUri: str
+    """Length: 1 to 4096 characters."""
+
+
+class KnowledgeBaseSemanticChunkingConfigurationDict(TypedDict, total=False):
+    """KnowledgeBaseSemanticChunkingConfiguration as a plain dict."""
+
+    BreakpointPercentileThreshold: Required[float]
+    """Range: 50 to 99 (inclusive)."""
+    BufferSize: Required[float]
+    """Range: 0 to 1 (inclusive)."""
+    MaxTokens: Required[float]
+    """Range: at least 1 (inclusive)."""
+
+
+class KnowledgeBaseServerSideEncryptionConfigurationDict(TypedDict, total=False):
+    """KnowledgeBaseServerSideEncryptionConfiguration as a plain dict."""
+
+    KmsKeyId: str
+    """Length: 1 to 4096 characters."""
+
+
+class KnowledgeBaseSourceConfigurationOption1Dict(TypedDict, total=False):
+    """KnowledgeBaseSourceConfigurationOption1 as a plain dict."""
+
+    AppIntegrations: Required[AppIntegrationsConfigurationDict]
+    """Type: AppIntegrationsConfigurationDict."""
+
+
+class KnowledgeBaseSourceConfigurationOption2Dict(TypedDict, total=False):
+    """KnowledgeBaseSourceConfigurationOption2 as a plain dict."""
+
+    ManagedSourceConfiguration: Required[
+        KnowledgeBaseSourceConfigurationOption2ManagedSourceConfigurationDict
+    ]
+    """Type: KnowledgeBaseSourceConfigurationOption2ManagedSourceConfigurationDict."""
+
+
+class KnowledgeBaseSourceConfigurationOption2ManagedSourceConfigurationDict(TypedDict, total=False):
+    """KnowledgeBaseSourceConfigurationOption2ManagedSourceConfiguration as a plain dict."""
+
+    WebCrawlerConfiguration: Required[KnowledgeBaseWebCrawlerConfigurationDict]
+    """Type: KnowledgeBaseWebCrawlerConfigurationDict."""
+
+
+class KnowledgeBaseVectorIngestionConfigurationDict(TypedDict, total=False):
+    """KnowledgeBaseVectorIngestionConfiguration as a plain dict."""
+
+    ChunkingConfiguration: KnowledgeBaseVectorIngestionConfigurationChunkingConfigurationDict
+    """Type: KnowledgeBaseVectorIngestionConfigurationChunkingConfigurationDict."""
+    ParsingConfiguration: KnowledgeBaseVectorIngestionConfigurationParsingConfigurationDict
+    """Type: KnowledgeBaseVectorIngestionConfigurationParsingConfigurationDict."""
+
+
+class KnowledgeBaseVectorIngestionConfigurationChunkingConfigurationDict(TypedDict, total=False):
+    """KnowledgeBaseVectorIngestionConfigurationChunkingConfiguration as a plain dict."""
+
+    ChunkingStrategy: Required[Literal["FIXED_SIZE", "NONE", "HIERARCHICAL", "SEMANTIC"]]
+    """Allowed values: 'FIXED_SIZE', 'NONE', 'HIERARCHICAL', 'SEMANTIC'."""
+    FixedSizeChunkingConfiguration: KnowledgeBaseFixedSizeChunkingConfigurationDict
+    """Type: KnowledgeBaseFixedSizeChunkingConfigurationDict."""
+    HierarchicalChunkingConfiguration: KnowledgeBaseHierarchicalChunkingConfigurationDict
+    """Type: KnowledgeBaseHierarchicalChunkingConfigurationDict."""
+    SemanticChunkingConfiguration: KnowledgeBaseSemanticChunkingConfigurationDict
+    """Type: KnowledgeBaseSemanticChunkingConfigurationDict."""
+
+
+class KnowledgeBaseVectorIngestionConfigurationParsingConfigurationDict(TypedDict, total=False):
+    """KnowledgeBaseVectorIngestionConfigurationParsingConfiguration as a plain dict."""
+
+    BedrockFoundationModelConfiguration: KnowledgeBaseBedrockFoundationModelConfigurationDict
+    """Type: KnowledgeBaseBedrockFoundationModelConfigurationDict."""
+    ParsingStrategy: Required[Literal["BEDROCK_FOUNDATION_MODEL"]]
+    """Allowed values: 'BEDROCK_FOUNDATION_MODEL'."""
+
+
+class KnowledgeBaseWebCrawlerConfigurationDict(TypedDict, total=False):
+    """KnowledgeBaseWebCrawlerConfiguration as a plain dict."""
+
+    CrawlerLimits: KnowledgeBaseWebCrawlerConfigurationCrawlerLimitsDict
+    """Type: KnowledgeBaseWebCrawlerConfigurationCrawlerLimitsDict."""
+    ExclusionFilters: list[str]
+    """Items: 1 to 25 items. Each item: Length: 1 to 1000 characters."""
+    InclusionFilters: list[str]
+    """Items: 1 to 25 items. Each item: Length: 1 to 1000 characters."""
+    Scope: Literal["HOST_ONLY", "SUBDOMAINS"]
+    """Allowed values: 'HOST_ONLY', 'SUBDOMAINS'."""
+    UrlConfiguration: Required[KnowledgeBaseWebCrawlerConfigurationUrlConfigurationDict]
+    """Type: KnowledgeBaseWebCrawlerConfigurationUrlConfigurationDict."""
+
+
+class KnowledgeBaseWebCrawlerConfigurationCrawlerLimitsDict(TypedDict, total=False):
+    """KnowledgeBaseWebCrawlerConfigurationCrawlerLimits as a plain dict."""
+
+    RateLimit: float
+    """Range: 1 to 3000 (inclusive)."""
+
+
+class KnowledgeBaseWebCrawlerConfigurationUrlConfigurationDict(TypedDict, total=False):
+    """KnowledgeBaseWebCrawlerConfigurationUrlConfiguration as a plain dict."""
+
+    SeedUrls: list[SeedUrlDict]
+    """Items: 1 to 100 items."""
+
+
+class SeedUrlDict(TypedDict, total=False):
+    """SeedUrl as a plain dict."""
+
+    Url: str
+    """Pattern: ^https?://[A-Za-z0-9][^\\s]*$"""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Pattern: ^(?!aws:)[a-zA-Z+-=._:/]+$ Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Length: 1 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Wisdom::KnowledgeBase",
     schema_file="aws-wisdom-knowledgebase.json",
@@ -317,16 +324,10 @@ METADATA = _TypeMetadata(
         "/SourceConfiguration",
         "/Tags",
     ),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/SourceConfiguration/AppIntegrations/ObjectFields", "/Tags"),
     required=("KnowledgeBaseType", "Name"),
-    list_required=(),
     tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
         tag_updatable=False,
-        tag_property="/Tags",
     ),
     replacement_strategy="delete_then_create",
     replacement_strategy_stated=True,
@@ -339,273 +340,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AppIntegrationsConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "AppIntegrationArn": {
-                    "maxLength": 2048,
-                    "minLength": 1,
-                    "pattern": "^arn:[a-z-]+?:[a-z-]+?:[a-z0-9-]*?:([0-9]{12})?:[a-zA-Z0-9-:/]+$",
-                    "type": "string",
-                },
-                "ObjectFields": {
-                    "items": {"maxLength": 4096, "minLength": 1, "type": "string"},
-                    "maxItems": 100,
-                    "minItems": 1,
-                    "type": "array",
-                },
-            },
-            "required": ["AppIntegrationArn"],
-            "type": "object",
-        },
-        "BedrockFoundationModelConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "ModelArn": {
-                    "maxLength": 2048,
-                    "minLength": 1,
-                    "pattern": "^arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}::foundation-model\\/anthropic.claude-3-haiku-20240307-v1:0$",
-                    "type": "string",
-                },
-                "ParsingPrompt": {
-                    "additionalProperties": False,
-                    "properties": {
-                        "ParsingPromptText": {"maxLength": 10000, "minLength": 1, "type": "string"}
-                    },
-                    "required": ["ParsingPromptText"],
-                    "type": "object",
-                },
-            },
-            "required": ["ModelArn"],
-            "type": "object",
-        },
-        "FixedSizeChunkingConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "MaxTokens": {"minimum": 1, "type": "number"},
-                "OverlapPercentage": {"maximum": 99, "minimum": 1, "type": "number"},
-            },
-            "required": ["MaxTokens", "OverlapPercentage"],
-            "type": "object",
-        },
-        "HierarchicalChunkingConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "LevelConfigurations": {
-                    "items": {"$ref": "#/definitions/HierarchicalChunkingLevelConfiguration"},
-                    "maxItems": 2,
-                    "minItems": 2,
-                    "type": "array",
-                },
-                "OverlapTokens": {"minimum": 1, "type": "number"},
-            },
-            "required": ["LevelConfigurations", "OverlapTokens"],
-            "type": "object",
-        },
-        "HierarchicalChunkingLevelConfiguration": {
-            "additionalProperties": False,
-            "properties": {"MaxTokens": {"maximum": 8192, "minimum": 1, "type": "number"}},
-            "required": ["MaxTokens"],
-            "type": "object",
-        },
-        "KnowledgeBaseType": {
-            "enum": ["EXTERNAL", "CUSTOM", "MESSAGE_TEMPLATES", "MANAGED", "QUICK_RESPONSES"],
-            "type": "string",
-        },
-        "ManagedSourceConfiguration": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "WebCrawlerConfiguration": {"$ref": "#/definitions/WebCrawlerConfiguration"}
-                    },
-                    "required": ["WebCrawlerConfiguration"],
-                    "type": "object",
-                }
-            ]
-        },
-        "RenderingConfiguration": {
-            "additionalProperties": False,
-            "properties": {"TemplateUri": {"maxLength": 4096, "minLength": 1, "type": "string"}},
-            "type": "object",
-        },
-        "SeedUrl": {
-            "additionalProperties": False,
-            "properties": {"Url": {"pattern": "^https?://[A-Za-z0-9][^\\s]*$", "type": "string"}},
-            "type": "object",
-        },
-        "SemanticChunkingConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "BreakpointPercentileThreshold": {"maximum": 99, "minimum": 50, "type": "number"},
-                "BufferSize": {"maximum": 1, "minimum": 0, "type": "number"},
-                "MaxTokens": {"minimum": 1, "type": "number"},
-            },
-            "required": ["MaxTokens", "BufferSize", "BreakpointPercentileThreshold"],
-            "type": "object",
-        },
-        "ServerSideEncryptionConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "KmsKeyId": {
-                    "anyOf": [{}, {}, {}],
-                    "maxLength": 4096,
-                    "minLength": 1,
-                    "type": "string",
-                }
-            },
-            "type": "object",
-        },
-        "SourceConfiguration": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "AppIntegrations": {"$ref": "#/definitions/AppIntegrationsConfiguration"}
-                    },
-                    "required": ["AppIntegrations"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "ManagedSourceConfiguration": {
-                            "$ref": "#/definitions/ManagedSourceConfiguration"
-                        }
-                    },
-                    "required": ["ManagedSourceConfiguration"],
-                    "type": "object",
-                },
-            ]
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^(?!aws:)[a-zA-Z+-=._:/]+$",
-                    "type": "string",
-                },
-                "Value": {"maxLength": 256, "minLength": 1, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "UrlFilterList": {
-            "items": {"$ref": "#/definitions/UrlFilterPattern"},
-            "maxItems": 25,
-            "minItems": 1,
-            "type": "array",
-        },
-        "UrlFilterPattern": {"maxLength": 1000, "minLength": 1, "type": "string"},
-        "VectorIngestionConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "ChunkingConfiguration": {
-                    "additionalProperties": False,
-                    "properties": {
-                        "ChunkingStrategy": {
-                            "enum": ["FIXED_SIZE", "NONE", "HIERARCHICAL", "SEMANTIC"],
-                            "type": "string",
-                        },
-                        "FixedSizeChunkingConfiguration": {
-                            "$ref": "#/definitions/FixedSizeChunkingConfiguration"
-                        },
-                        "HierarchicalChunkingConfiguration": {
-                            "$ref": "#/definitions/HierarchicalChunkingConfiguration"
-                        },
-                        "SemanticChunkingConfiguration": {
-                            "$ref": "#/definitions/SemanticChunkingConfiguration"
-                        },
-                    },
-                    "required": ["ChunkingStrategy"],
-                    "type": "object",
-                },
-                "ParsingConfiguration": {
-                    "additionalProperties": False,
-                    "properties": {
-                        "BedrockFoundationModelConfiguration": {
-                            "$ref": "#/definitions/BedrockFoundationModelConfiguration"
-                        },
-                        "ParsingStrategy": {"enum": ["BEDROCK_FOUNDATION_MODEL"], "type": "string"},
-                    },
-                    "required": ["ParsingStrategy"],
-                    "type": "object",
-                },
-            },
-            "type": "object",
-        },
-        "WebCrawlerConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "CrawlerLimits": {
-                    "additionalProperties": False,
-                    "properties": {"RateLimit": {"maximum": 3000, "minimum": 1, "type": "number"}},
-                    "type": "object",
-                },
-                "ExclusionFilters": {"$ref": "#/definitions/UrlFilterList"},
-                "InclusionFilters": {"$ref": "#/definitions/UrlFilterList"},
-                "Scope": {"enum": ["HOST_ONLY", "SUBDOMAINS"], "type": "string"},
-                "UrlConfiguration": {
-                    "additionalProperties": False,
-                    "properties": {
-                        "SeedUrls": {
-                            "items": {"$ref": "#/definitions/SeedUrl"},
-                            "maxItems": 100,
-                            "minItems": 1,
-                            "type": "array",
-                        }
-                    },
-                    "type": "object",
-                },
-            },
-            "required": ["UrlConfiguration"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Description": {
-            "maxLength": 255,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9\\s_.,-]+",
-            "type": "string",
-        },
-        "KnowledgeBaseArn": {
-            "pattern": "^arn:[a-z-]*?:wisdom:[a-z0-9-]*?:[0-9]{12}:[a-z-]*?/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(?:/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12})?$",
-            "type": "string",
-        },
-        "KnowledgeBaseId": {
-            "pattern": "^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$",
-            "type": "string",
-        },
-        "KnowledgeBaseType": {"$ref": "#/definitions/KnowledgeBaseType"},
-        "Name": {
-            "maxLength": 255,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9\\s_.,-]+",
-            "type": "string",
-        },
-        "RenderingConfiguration": {"$ref": "#/definitions/RenderingConfiguration"},
-        "ServerSideEncryptionConfiguration": {
-            "$ref": "#/definitions/ServerSideEncryptionConfiguration"
-        },
-        "SourceConfiguration": {"$ref": "#/definitions/SourceConfiguration"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-        "VectorIngestionConfiguration": {"$ref": "#/definitions/VectorIngestionConfiguration"},
-    },
-    "required": ["KnowledgeBaseType", "Name"],
-}
-
 
 class KnowledgeBase(_Resource):
     """AWS::Wisdom::KnowledgeBase: Definition of AWS::Wisdom::KnowledgeBase Resource Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: KnowledgeBaseId.
+    Also identified by: KnowledgeBaseArn.
+    Replaced when any of these change (create-only): Description, KnowledgeBaseType, Name,
+    ServerSideEncryptionConfiguration, SourceConfiguration, Tags.
+    Read-only attributes (known once deployed): KnowledgeBaseArn, KnowledgeBaseId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-wisdom-knowledgebase.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -613,12 +359,16 @@ class KnowledgeBase(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "KnowledgeBaseAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "knowledge_base.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     KnowledgeBaseArn: str
+    """Pattern:
+    ^arn:[a-z-]*?:wisdom:[a-z0-9-]*?:[0-9]{12}:[a-z-]*?/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(?:/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12})?$"""
     KnowledgeBaseId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Pattern: ^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Description: str
     KnowledgeBaseType: Literal[
         "EXTERNAL", "CUSTOM", "MESSAGE_TEMPLATES", "MANAGED", "QUICK_RESPONSES"
@@ -632,39 +382,57 @@ class KnowledgeBase(_Resource):
     Tags: list[TagDict]
     VectorIngestionConfiguration: KnowledgeBaseVectorIngestionConfigurationDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        KnowledgeBaseType: Literal[
+            "EXTERNAL", "CUSTOM", "MESSAGE_TEMPLATES", "MANAGED", "QUICK_RESPONSES"
+        ],
+        Name: str,
+        Description: str | None = None,
+        RenderingConfiguration: KnowledgeBaseRenderingConfiguration
+        | KnowledgeBaseRenderingConfigurationDict
+        | None = None,
+        ServerSideEncryptionConfiguration: KnowledgeBaseServerSideEncryptionConfiguration
+        | KnowledgeBaseServerSideEncryptionConfigurationDict
+        | None = None,
+        SourceConfiguration: KnowledgeBaseSourceConfigurationOption1
+        | KnowledgeBaseSourceConfigurationOption1Dict
+        | KnowledgeBaseSourceConfigurationOption2
+        | KnowledgeBaseSourceConfigurationOption2Dict
+        | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        VectorIngestionConfiguration: KnowledgeBaseVectorIngestionConfiguration
+        | KnowledgeBaseVectorIngestionConfigurationDict
+        | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Wisdom::KnowledgeBase; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            KnowledgeBaseType: Literal[
-                "EXTERNAL", "CUSTOM", "MESSAGE_TEMPLATES", "MANAGED", "QUICK_RESPONSES"
-            ],
-            Name: str,
-            Description: str | None = None,
-            RenderingConfiguration: KnowledgeBaseRenderingConfiguration
-            | KnowledgeBaseRenderingConfigurationDict
-            | None = None,
-            ServerSideEncryptionConfiguration: KnowledgeBaseServerSideEncryptionConfiguration
-            | KnowledgeBaseServerSideEncryptionConfigurationDict
-            | None = None,
-            SourceConfiguration: KnowledgeBaseSourceConfigurationOption1
-            | KnowledgeBaseSourceConfigurationOption1Dict
-            | KnowledgeBaseSourceConfigurationOption2
-            | KnowledgeBaseSourceConfigurationOption2Dict
-            | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            VectorIngestionConfiguration: KnowledgeBaseVectorIngestionConfiguration
-            | KnowledgeBaseVectorIngestionConfigurationDict
-            | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Wisdom::KnowledgeBase; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            KnowledgeBaseType: Allowed values: 'EXTERNAL', 'CUSTOM', 'MESSAGE_TEMPLATES', 'MANAGED',
+                'QUICK_RESPONSES'. Create-only: changing it replaces the resource. Required.
+            Name: Pattern: ^[a-zA-Z0-9\\s_.,-]+ Length: 1 to 255 characters. Create-only: changing
+                it replaces the resource. Required.
+            Description: Pattern: ^[a-zA-Z0-9\\s_.,-]+ Length: 1 to 255 characters. Create-only:
+                changing it replaces the resource.
+            RenderingConfiguration: Type: KnowledgeBaseRenderingConfigurationDict.
+            ServerSideEncryptionConfiguration: Type:
+                KnowledgeBaseServerSideEncryptionConfigurationDict. Create-only: changing it
+                replaces the resource.
+            SourceConfiguration: Type: KnowledgeBaseSourceConfigurationOption1Dict |
+                KnowledgeBaseSourceConfigurationOption2Dict. Create-only: changing it replaces the
+                resource.
+            Tags: Items are unique. Create-only: changing it replaces the resource.
+            VectorIngestionConfiguration: Type: KnowledgeBaseVectorIngestionConfigurationDict.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

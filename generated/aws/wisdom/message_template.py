@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -107,203 +111,284 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-EmailMessageTemplateContentBodyDict = TypedDict(
-    "EmailMessageTemplateContentBodyDict",
-    {
-        "Html": "MessageTemplateBodyContentProviderDict",
-        "PlainText": "MessageTemplateBodyContentProviderDict",
-    },
-    total=False,
-)
 
-EmailMessageTemplateHeaderDict = TypedDict(
-    "EmailMessageTemplateHeaderDict",
-    {
-        "Name": "str",
-        "Value": "str",
-    },
-    total=False,
-)
+class EmailMessageTemplateContentBodyDict(TypedDict, total=False):
+    """EmailMessageTemplateContentBody as a plain dict: The body to use in email messages."""
 
-MessageTemplateAgentAttributesDict = TypedDict(
-    "MessageTemplateAgentAttributesDict",
-    {
-        "FirstName": "str",
-        "LastName": "str",
-    },
-    total=False,
-)
+    Html: MessageTemplateBodyContentProviderDict
+    """The message body, in HTML format, to use in email messages that are based on the message
+    template. We recommend using HTML format for email clients that render HTML content. You can
+    include links, formatted text, and more in an HTML message."""
+    PlainText: MessageTemplateBodyContentProviderDict
+    """The message body, in plain text format, to use in email messages that are based on the
+    message template. We recommend using plain text format for email clients that don't render HTML
+    content and clients that are connected to high-latency networks, such as mobile devices."""
 
-MessageTemplateAttachmentDict = TypedDict(
-    "MessageTemplateAttachmentDict",
-    {
-        "AttachmentId": "str",
-        "AttachmentName": "Required[str]",
-        "S3PresignedUrl": "Required[str]",
-    },
-    total=False,
-)
 
-MessageTemplateBodyContentProviderDict = TypedDict(
-    "MessageTemplateBodyContentProviderDict",
-    {
-        "Content": "str",
-    },
-    total=False,
-)
+class EmailMessageTemplateHeaderDict(TypedDict, total=False):
+    """EmailMessageTemplateHeader as a plain dict: The email header to include in email messages."""
 
-MessageTemplateContentDict = TypedDict(
-    "MessageTemplateContentDict",
-    {
-        "EmailMessageTemplateContent": "MessageTemplateEmailMessageTemplateContentDict",
-        "SmsMessageTemplateContent": "MessageTemplateSmsMessageTemplateContentDict",
-    },
-    total=False,
-)
+    Name: str
+    """The name of the email header."""
+    Value: str
+    """The value of the email header."""
 
-MessageTemplateCustomerProfileAttributesDict = TypedDict(
-    "MessageTemplateCustomerProfileAttributesDict",
-    {
-        "AccountNumber": "str",
-        "AdditionalInformation": "str",
-        "Address1": "str",
-        "Address2": "str",
-        "Address3": "str",
-        "Address4": "str",
-        "BillingAddress1": "str",
-        "BillingAddress2": "str",
-        "BillingAddress3": "str",
-        "BillingAddress4": "str",
-        "BillingCity": "str",
-        "BillingCountry": "str",
-        "BillingCounty": "str",
-        "BillingPostalCode": "str",
-        "BillingProvince": "str",
-        "BillingState": "str",
-        "BirthDate": "str",
-        "BusinessEmailAddress": "str",
-        "BusinessName": "str",
-        "BusinessPhoneNumber": "str",
-        "City": "str",
-        "Country": "str",
-        "County": "str",
-        "Custom": "dict[str, Any]",
-        "EmailAddress": "str",
-        "FirstName": "str",
-        "Gender": "str",
-        "HomePhoneNumber": "str",
-        "LastName": "str",
-        "MailingAddress1": "str",
-        "MailingAddress2": "str",
-        "MailingAddress3": "str",
-        "MailingAddress4": "str",
-        "MailingCity": "str",
-        "MailingCountry": "str",
-        "MailingCounty": "str",
-        "MailingPostalCode": "str",
-        "MailingProvince": "str",
-        "MailingState": "str",
-        "MiddleName": "str",
-        "MobilePhoneNumber": "str",
-        "PartyType": "str",
-        "PhoneNumber": "str",
-        "PostalCode": "str",
-        "ProfileARN": "str",
-        "ProfileId": "str",
-        "Province": "str",
-        "ShippingAddress1": "str",
-        "ShippingAddress2": "str",
-        "ShippingAddress3": "str",
-        "ShippingAddress4": "str",
-        "ShippingCity": "str",
-        "ShippingCountry": "str",
-        "ShippingCounty": "str",
-        "ShippingPostalCode": "str",
-        "ShippingProvince": "str",
-        "ShippingState": "str",
-        "State": "str",
-    },
-    total=False,
-)
 
-MessageTemplateEmailMessageTemplateContentDict = TypedDict(
-    "MessageTemplateEmailMessageTemplateContentDict",
-    {
-        "Body": "Required[EmailMessageTemplateContentBodyDict]",
-        "Headers": "Required[list[EmailMessageTemplateHeaderDict]]",
-        "Subject": "Required[str]",
-    },
-    total=False,
-)
+class MessageTemplateAgentAttributesDict(TypedDict, total=False):
+    """MessageTemplateAgentAttributes as a plain dict: The agent attributes that are used with the
+    message template."""
 
-MessageTemplateGroupingConfigurationDict = TypedDict(
-    "MessageTemplateGroupingConfigurationDict",
-    {
-        "Criteria": "Required[str]",
-        "Values": "Required[list[str]]",
-    },
-    total=False,
-)
+    FirstName: str
+    """The agent’s first name as entered in their Amazon Connect user account."""
+    LastName: str
+    """The agent’s last name as entered in their Amazon Connect user account."""
 
-MessageTemplateMessageTemplateAttributesDict = TypedDict(
-    "MessageTemplateMessageTemplateAttributesDict",
-    {
-        "AgentAttributes": "MessageTemplateAgentAttributesDict",
-        "CustomAttributes": "dict[str, Any]",
-        "CustomerProfileAttributes": "MessageTemplateCustomerProfileAttributesDict",
-        "SystemAttributes": "MessageTemplateSystemAttributesDict",
-    },
-    total=False,
-)
 
-MessageTemplateSmsMessageTemplateContentDict = TypedDict(
-    "MessageTemplateSmsMessageTemplateContentDict",
-    {
-        "Body": "Required[SmsMessageTemplateContentBodyDict]",
-    },
-    total=False,
-)
+class MessageTemplateAttachmentDict(TypedDict, total=False):
+    """MessageTemplateAttachment as a plain dict."""
 
-MessageTemplateSystemAttributesDict = TypedDict(
-    "MessageTemplateSystemAttributesDict",
-    {
-        "CustomerEndpoint": "SystemEndpointAttributesDict",
-        "Name": "str",
-        "SystemEndpoint": "SystemEndpointAttributesDict",
-    },
-    total=False,
-)
+    AttachmentId: str
+    """Length: at least 1 characters."""
+    AttachmentName: Required[str]
+    """The name of the attachment file being uploaded. The name should include the file extension."""
+    S3PresignedUrl: Required[str]
+    """The S3 Presigned URL for the attachment file. When generating the PreSignedUrl, please ensure
+    that the expires-in time is set to 30 minutes. The URL can be generated through the AWS Console
+    or through the AWS CLI
+    (https://docs.aws.amazon.com/AmazonS3/latest/userguide/ShareObjectPreSignedURL.html)."""
 
-SmsMessageTemplateContentBodyDict = TypedDict(
-    "SmsMessageTemplateContentBodyDict",
-    {
-        "PlainText": "MessageTemplateBodyContentProviderDict",
-    },
-    total=False,
-)
 
-SystemEndpointAttributesDict = TypedDict(
-    "SystemEndpointAttributesDict",
-    {
-        "Address": "str",
-    },
-    total=False,
-)
+class MessageTemplateBodyContentProviderDict(TypedDict, total=False):
+    """MessageTemplateBodyContentProvider as a plain dict: The container of message template body."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+    Content: str
+    """Length: at least 1 characters."""
 
+
+class MessageTemplateContentDict(TypedDict, total=False):
+    """MessageTemplateContent as a plain dict: The content of the message template."""
+
+    EmailMessageTemplateContent: MessageTemplateEmailMessageTemplateContentDict
+    """The content of message template that applies to email channel subtype."""
+    SmsMessageTemplateContent: MessageTemplateSmsMessageTemplateContentDict
+    """The content of message template that applies to SMS channel subtype."""
+
+
+class MessageTemplateCustomerProfileAttributesDict(TypedDict, total=False):
+    """MessageTemplateCustomerProfileAttributes as a plain dict: The customer profile attributes
+    that are used with the message template."""
+
+    AccountNumber: str
+    """A unique account number that you have given to the customer."""
+    AdditionalInformation: str
+    """Any additional information relevant to the customer's profile."""
+    Address1: str
+    """The first line of a customer address."""
+    Address2: str
+    """The second line of a customer address."""
+    Address3: str
+    """The third line of a customer address."""
+    Address4: str
+    """The fourth line of a customer address."""
+    BillingAddress1: str
+    """The first line of a customer’s billing address."""
+    BillingAddress2: str
+    """The second line of a customer’s billing address."""
+    BillingAddress3: str
+    """The third line of a customer’s billing address."""
+    BillingAddress4: str
+    """The fourth line of a customer’s billing address."""
+    BillingCity: str
+    """The city of a customer’s billing address."""
+    BillingCountry: str
+    """The country of a customer’s billing address."""
+    BillingCounty: str
+    """The county of a customer’s billing address."""
+    BillingPostalCode: str
+    """The postal code of a customer’s billing address."""
+    BillingProvince: str
+    """The province of a customer’s billing address."""
+    BillingState: str
+    """The state of a customer’s billing address."""
+    BirthDate: str
+    """The customer's birth date."""
+    BusinessEmailAddress: str
+    """The customer's business email address."""
+    BusinessName: str
+    """The name of the customer's business."""
+    BusinessPhoneNumber: str
+    """The customer's business phone number."""
+    City: str
+    """The city in which a customer lives."""
+    Country: str
+    """The country in which a customer lives."""
+    County: str
+    """The county in which a customer lives."""
+    Custom: dict[str, str]
+    """The custom attributes that are used with the message template."""
+    EmailAddress: str
+    """The customer's email address, which has not been specified as a personal or business address."""
+    FirstName: str
+    """The customer's first name."""
+    Gender: str
+    """The customer's gender."""
+    HomePhoneNumber: str
+    """The customer's home phone number."""
+    LastName: str
+    """The customer's last name."""
+    MailingAddress1: str
+    """The first line of a customer’s mailing address."""
+    MailingAddress2: str
+    """The second line of a customer’s mailing address."""
+    MailingAddress3: str
+    """The third line of a customer’s mailing address."""
+    MailingAddress4: str
+    """The fourth line of a customer’s mailing address."""
+    MailingCity: str
+    """The city of a customer’s mailing address."""
+    MailingCountry: str
+    """The country of a customer’s mailing address."""
+    MailingCounty: str
+    """The county of a customer’s mailing address."""
+    MailingPostalCode: str
+    """The postal code of a customer’s mailing address"""
+    MailingProvince: str
+    """The province of a customer’s mailing address."""
+    MailingState: str
+    """The state of a customer’s mailing address."""
+    MiddleName: str
+    """The customer's middle name."""
+    MobilePhoneNumber: str
+    """The customer's mobile phone number."""
+    PartyType: str
+    """The customer's party type."""
+    PhoneNumber: str
+    """The customer's phone number, which has not been specified as a mobile, home, or business
+    number."""
+    PostalCode: str
+    """The postal code of a customer address."""
+    ProfileARN: str
+    """The ARN of a customer profile."""
+    ProfileId: str
+    """The unique identifier of a customer profile."""
+    Province: str
+    """The province in which a customer lives."""
+    ShippingAddress1: str
+    """The first line of a customer’s shipping address."""
+    ShippingAddress2: str
+    """The second line of a customer’s shipping address."""
+    ShippingAddress3: str
+    """The third line of a customer’s shipping address."""
+    ShippingAddress4: str
+    """The fourth line of a customer’s shipping address"""
+    ShippingCity: str
+    """The city of a customer’s shipping address."""
+    ShippingCountry: str
+    """The country of a customer’s shipping address."""
+    ShippingCounty: str
+    """The county of a customer’s shipping address."""
+    ShippingPostalCode: str
+    """The postal code of a customer’s shipping address."""
+    ShippingProvince: str
+    """The province of a customer’s shipping address."""
+    ShippingState: str
+    """The state of a customer’s shipping address."""
+    State: str
+    """The state in which a customer lives."""
+
+
+class MessageTemplateEmailMessageTemplateContentDict(TypedDict, total=False):
+    """MessageTemplateEmailMessageTemplateContent as a plain dict: The content of message template
+    that applies to email channel subtype."""
+
+    Body: Required[EmailMessageTemplateContentBodyDict]
+    """The body to use in email messages."""
+    Headers: Required[list[EmailMessageTemplateHeaderDict]]
+    """The email headers to include in email messages."""
+    Subject: Required[str]
+    """The subject line, or title, to use in email messages."""
+
+
+class MessageTemplateGroupingConfigurationDict(TypedDict, total=False):
+    """MessageTemplateGroupingConfiguration as a plain dict: The configuration information of the
+    user groups that the message template is accessible to."""
+
+    Criteria: Required[str]
+    """The criteria used for grouping Amazon Q in Connect users."""
+    Values: Required[list[str]]
+    """The list of values that define different groups of Amazon Q in Connect users."""
+
+
+class MessageTemplateMessageTemplateAttributesDict(TypedDict, total=False):
+    """MessageTemplateMessageTemplateAttributes as a plain dict: An object that specifies the
+    default values to use for variables in the message template. This object contains different
+    categories of key-value pairs. Each key defines a variable or placeholder in the message
+    template. The corresponding value defines the default value for that variable."""
+
+    AgentAttributes: MessageTemplateAgentAttributesDict
+    """The agent attributes that are used with the message template."""
+    CustomAttributes: dict[str, str]
+    """The custom attributes that are used with the message template."""
+    CustomerProfileAttributes: MessageTemplateCustomerProfileAttributesDict
+    """The customer profile attributes that are used with the message template."""
+    SystemAttributes: MessageTemplateSystemAttributesDict
+    """The system attributes that are used with the message template."""
+
+
+class MessageTemplateSmsMessageTemplateContentDict(TypedDict, total=False):
+    """MessageTemplateSmsMessageTemplateContent as a plain dict: The content of message template
+    that applies to SMS channel subtype."""
+
+    Body: Required[SmsMessageTemplateContentBodyDict]
+    """The body to use in SMS messages."""
+
+
+class MessageTemplateSystemAttributesDict(TypedDict, total=False):
+    """MessageTemplateSystemAttributes as a plain dict: The system attributes that are used with the
+    message template."""
+
+    CustomerEndpoint: SystemEndpointAttributesDict
+    """The CustomerEndpoint attribute."""
+    Name: str
+    """The name of the task."""
+    SystemEndpoint: SystemEndpointAttributesDict
+    """The SystemEndpoint attribute."""
+
+
+class SmsMessageTemplateContentBodyDict(TypedDict, total=False):
+    """SmsMessageTemplateContentBody as a plain dict: The body to use in SMS messages."""
+
+    PlainText: MessageTemplateBodyContentProviderDict
+    """The container of message template body."""
+
+
+class SystemEndpointAttributesDict(TypedDict, total=False):
+    """SystemEndpointAttributes as a plain dict: The system endpoint attributes that are used with
+    the message template."""
+
+    Address: str
+    """The customer's phone number if used with customerEndpoint, or the number the customer dialed
+    to call your contact center if used with systemEndpoint."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -"""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -"""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Wisdom::MessageTemplate",
     schema_file="aws-wisdom-messagetemplate.json",
     primary_identifier=("/MessageTemplateArn",),
-    additional_identifiers=(),
     read_only=(
         "/MessageTemplateId",
         "/MessageTemplateArn",
@@ -312,17 +397,10 @@ METADATA = _TypeMetadata(
     ),
     create_only=("/KnowledgeBaseArn", "/ChannelSubtype"),
     write_only=("/MessageTemplateAttachments/*/S3PresignedUrl",),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("KnowledgeBaseArn", "ChannelSubtype", "Name", "Content"),
     list_required=("KnowledgeBaseArn",),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     replacement_strategy_stated=True,
     handlers={
         "create": 120,
@@ -333,269 +411,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AgentAttributes": {
-            "additionalProperties": False,
-            "properties": {
-                "FirstName": {"maxLength": 32767, "minLength": 1, "type": "string"},
-                "LastName": {"maxLength": 32767, "minLength": 1, "type": "string"},
-            },
-            "type": "object",
-        },
-        "AttachmentName": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "AttachmentUrl": {"minLength": 1, "type": "string"},
-        "ChannelSubtype": {"enum": ["EMAIL", "SMS"], "type": "string"},
-        "Content": {
-            "additionalProperties": False,
-            "oneOf": [
-                {"required": ["EmailMessageTemplateContent"]},
-                {"required": ["SmsMessageTemplateContent"]},
-            ],
-            "properties": {
-                "EmailMessageTemplateContent": {
-                    "$ref": "#/definitions/EmailMessageTemplateContent"
-                },
-                "SmsMessageTemplateContent": {"$ref": "#/definitions/SmsMessageTemplateContent"},
-            },
-            "type": "object",
-        },
-        "CustomAttributes": {
-            "additionalProperties": False,
-            "patternProperties": {
-                "^[a-zA-Z0-9\\s._:/=+@-]*$": {"maxLength": 32767, "minLength": 1, "type": "string"}
-            },
-            "type": "object",
-        },
-        "CustomerProfileAttributes": {
-            "additionalProperties": False,
-            "properties": {
-                "AccountNumber": {"maxLength": 32767, "minLength": 1, "type": "string"},
-                "AdditionalInformation": {"maxLength": 32767, "minLength": 1, "type": "string"},
-                "Address1": {"maxLength": 32767, "minLength": 1, "type": "string"},
-                "Address2": {"maxLength": 32767, "minLength": 1, "type": "string"},
-                "Address3": {"maxLength": 32767, "minLength": 1, "type": "string"},
-                "Address4": {"maxLength": 32767, "minLength": 1, "type": "string"},
-                "BillingAddress1": {"maxLength": 32767, "minLength": 1, "type": "string"},
-                "BillingAddress2": {"maxLength": 32767, "minLength": 1, "type": "string"},
-                "BillingAddress3": {"maxLength": 32767, "minLength": 1, "type": "string"},
-                "BillingAddress4": {"maxLength": 32767, "minLength": 1, "type": "string"},
-                "BillingCity": {"maxLength": 32767, "minLength": 1, "type": "string"},
-                "BillingCountry": {"maxLength": 32767, "minLength": 1, "type": "string"},
-                "BillingCounty": {"maxLength": 32767, "minLength": 1, "type": "string"},
-                "BillingPostalCode": {"maxLength": 32767, "minLength": 1, "type": "string"},
-                "BillingProvince": {"maxLength": 32767, "minLength": 1, "type": "string"},
-                "BillingState": {"maxLength": 32767, "minLength": 1, "type": "string"},
-                "BirthDate": {"maxLength": 32767, "minLength": 1, "type": "string"},
-                "BusinessEmailAddress": {"maxLength": 32767, "minLength": 1, "type": "string"},
-                "BusinessName": {"maxLength": 32767, "minLength": 1, "type": "string"},
-                "BusinessPhoneNumber": {"maxLength": 32767, "minLength": 1, "type": "string"},
-                "City": {"maxLength": 32767, "minLength": 1, "type": "string"},
-                "Country": {"maxLength": 32767, "minLength": 1, "type": "string"},
-                "County": {"maxLength": 32767, "minLength": 1, "type": "string"},
-                "Custom": {"$ref": "#/definitions/CustomAttributes"},
-                "EmailAddress": {"maxLength": 32767, "minLength": 1, "type": "string"},
-                "FirstName": {"maxLength": 32767, "minLength": 1, "type": "string"},
-                "Gender": {"maxLength": 32767, "minLength": 1, "type": "string"},
-                "HomePhoneNumber": {"maxLength": 32767, "minLength": 1, "type": "string"},
-                "LastName": {"maxLength": 32767, "minLength": 1, "type": "string"},
-                "MailingAddress1": {"maxLength": 32767, "minLength": 1, "type": "string"},
-                "MailingAddress2": {"maxLength": 32767, "minLength": 1, "type": "string"},
-                "MailingAddress3": {"maxLength": 32767, "minLength": 1, "type": "string"},
-                "MailingAddress4": {"maxLength": 32767, "minLength": 1, "type": "string"},
-                "MailingCity": {"maxLength": 32767, "minLength": 1, "type": "string"},
-                "MailingCountry": {"maxLength": 32767, "minLength": 1, "type": "string"},
-                "MailingCounty": {"maxLength": 32767, "minLength": 1, "type": "string"},
-                "MailingPostalCode": {"maxLength": 32767, "minLength": 1, "type": "string"},
-                "MailingProvince": {"maxLength": 32767, "minLength": 1, "type": "string"},
-                "MailingState": {"maxLength": 32767, "minLength": 1, "type": "string"},
-                "MiddleName": {"maxLength": 32767, "minLength": 1, "type": "string"},
-                "MobilePhoneNumber": {"maxLength": 32767, "minLength": 1, "type": "string"},
-                "PartyType": {"maxLength": 32767, "minLength": 1, "type": "string"},
-                "PhoneNumber": {"maxLength": 32767, "minLength": 1, "type": "string"},
-                "PostalCode": {"maxLength": 32767, "minLength": 1, "type": "string"},
-                "ProfileARN": {"maxLength": 32767, "minLength": 1, "type": "string"},
-                "ProfileId": {"maxLength": 32767, "minLength": 1, "type": "string"},
-                "Province": {"maxLength": 32767, "minLength": 1, "type": "string"},
-                "ShippingAddress1": {"maxLength": 32767, "minLength": 1, "type": "string"},
-                "ShippingAddress2": {"maxLength": 32767, "minLength": 1, "type": "string"},
-                "ShippingAddress3": {"maxLength": 32767, "minLength": 1, "type": "string"},
-                "ShippingAddress4": {"maxLength": 32767, "minLength": 1, "type": "string"},
-                "ShippingCity": {"maxLength": 32767, "minLength": 1, "type": "string"},
-                "ShippingCountry": {"maxLength": 32767, "minLength": 1, "type": "string"},
-                "ShippingCounty": {"maxLength": 32767, "minLength": 1, "type": "string"},
-                "ShippingPostalCode": {"maxLength": 32767, "minLength": 1, "type": "string"},
-                "ShippingProvince": {"maxLength": 32767, "minLength": 1, "type": "string"},
-                "ShippingState": {"maxLength": 32767, "minLength": 1, "type": "string"},
-                "State": {"maxLength": 32767, "minLength": 1, "type": "string"},
-            },
-            "type": "object",
-        },
-        "EmailMessageTemplateContent": {
-            "additionalProperties": False,
-            "properties": {
-                "Body": {"$ref": "#/definitions/EmailMessageTemplateContentBody"},
-                "Headers": {
-                    "items": {"$ref": "#/definitions/EmailMessageTemplateHeader"},
-                    "maxItems": 15,
-                    "minItems": 0,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "Subject": {"minLength": 1, "type": "string"},
-            },
-            "required": ["Subject", "Body", "Headers"],
-            "type": "object",
-        },
-        "EmailMessageTemplateContentBody": {
-            "additionalProperties": False,
-            "properties": {
-                "Html": {"$ref": "#/definitions/MessageTemplateBodyContentProvider"},
-                "PlainText": {"$ref": "#/definitions/MessageTemplateBodyContentProvider"},
-            },
-            "type": "object",
-        },
-        "EmailMessageTemplateHeader": {
-            "additionalProperties": False,
-            "properties": {
-                "Name": {
-                    "maxLength": 126,
-                    "minLength": 1,
-                    "pattern": "^[!-9;-@A-~]+$",
-                    "type": "string",
-                },
-                "Value": {"maxLength": 870, "minLength": 1, "pattern": "[ -~]*", "type": "string"},
-            },
-            "type": "object",
-        },
-        "GroupingConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Criteria": {"maxLength": 100, "minLength": 1, "type": "string"},
-                "Values": {
-                    "items": {"$ref": "#/definitions/GroupingValue"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-            },
-            "required": ["Criteria", "Values"],
-            "type": "object",
-        },
-        "GroupingValue": {"maxLength": 2048, "minLength": 1, "type": "string"},
-        "MessageTemplateAttachment": {
-            "additionalProperties": False,
-            "properties": {
-                "AttachmentId": {"minLength": 1, "type": "string"},
-                "AttachmentName": {"$ref": "#/definitions/AttachmentName"},
-                "S3PresignedUrl": {"$ref": "#/definitions/AttachmentUrl"},
-            },
-            "required": ["AttachmentName", "S3PresignedUrl"],
-            "type": "object",
-        },
-        "MessageTemplateAttributes": {
-            "additionalProperties": False,
-            "properties": {
-                "AgentAttributes": {"$ref": "#/definitions/AgentAttributes"},
-                "CustomAttributes": {"$ref": "#/definitions/CustomAttributes"},
-                "CustomerProfileAttributes": {"$ref": "#/definitions/CustomerProfileAttributes"},
-                "SystemAttributes": {"$ref": "#/definitions/SystemAttributes"},
-            },
-            "type": "object",
-        },
-        "MessageTemplateBodyContentProvider": {
-            "additionalProperties": False,
-            "properties": {"Content": {"minLength": 1, "type": "string"}},
-            "type": "object",
-        },
-        "SmsMessageTemplateContent": {
-            "additionalProperties": False,
-            "properties": {"Body": {"$ref": "#/definitions/SmsMessageTemplateContentBody"}},
-            "required": ["Body"],
-            "type": "object",
-        },
-        "SmsMessageTemplateContentBody": {
-            "additionalProperties": False,
-            "properties": {
-                "PlainText": {"$ref": "#/definitions/MessageTemplateBodyContentProvider"}
-            },
-            "type": "object",
-        },
-        "SystemAttributes": {
-            "additionalProperties": False,
-            "properties": {
-                "CustomerEndpoint": {"$ref": "#/definitions/SystemEndpointAttributes"},
-                "Name": {"maxLength": 32767, "minLength": 1, "type": "string"},
-                "SystemEndpoint": {"$ref": "#/definitions/SystemEndpointAttributes"},
-            },
-            "type": "object",
-        },
-        "SystemEndpointAttributes": {
-            "additionalProperties": False,
-            "properties": {"Address": {"maxLength": 32767, "minLength": 1, "type": "string"}},
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^(?!aws:)[a-zA-Z+-=._:/]+$",
-                    "type": "string",
-                },
-                "Value": {"maxLength": 256, "minLength": 1, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "ChannelSubtype": {"$ref": "#/definitions/ChannelSubtype"},
-        "Content": {"$ref": "#/definitions/Content"},
-        "DefaultAttributes": {"$ref": "#/definitions/MessageTemplateAttributes"},
-        "Description": {
-            "maxLength": 255,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9\\\\s_.,-]+",
-            "type": "string",
-        },
-        "GroupingConfiguration": {"$ref": "#/definitions/GroupingConfiguration"},
-        "KnowledgeBaseArn": {
-            "pattern": "^arn:[a-z-]*?:wisdom:[a-z0-9-]*?:[0-9]{12}:[a-z-]*?/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(?:/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12})?$",
-            "type": "string",
-        },
-        "Language": {"maxLength": 5, "minLength": 2, "type": "string"},
-        "MessageTemplateArn": {
-            "pattern": "^arn:[a-z-]*?:wisdom:[a-z0-9-]*?:[0-9]{12}:[a-z-]*?/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(?:/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12})?$",
-            "type": "string",
-        },
-        "MessageTemplateAttachments": {
-            "items": {"$ref": "#/definitions/MessageTemplateAttachment"},
-            "type": "array",
-        },
-        "MessageTemplateContentSha256": {"maxLength": 64, "minLength": 1, "type": "string"},
-        "MessageTemplateId": {
-            "pattern": "^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$",
-            "type": "string",
-        },
-        "Name": {
-            "maxLength": 255,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9\\\\s_.,-]+",
-            "type": "string",
-        },
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-    },
-    "required": ["KnowledgeBaseArn", "ChannelSubtype", "Name", "Content"],
-}
-
 
 class MessageTemplate(_Resource):
     """AWS::Wisdom::MessageTemplate: Definition of AWS::Wisdom::MessageTemplate Resource Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: MessageTemplateArn.
+    Replaced when any of these change (create-only): KnowledgeBaseArn, ChannelSubtype.
+    Write-only (sent to AWS, never read back): MessageTemplateAttachments[*].S3PresignedUrl.
+    Read-only attributes (known once deployed): MessageTemplateArn, MessageTemplateContentSha256,
+    MessageTemplateId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-wisdom-messagetemplate.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -603,13 +430,17 @@ class MessageTemplate(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "MessageTemplateAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "message_template.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     MessageTemplateArn: str
+    """The Amazon Resource Name (ARN) of the message template."""
     MessageTemplateContentSha256: str
+    """The content SHA256 of the message template."""
     MessageTemplateId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The unique identifier of the message template."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ChannelSubtype: Literal["EMAIL", "SMS"]
     Content: MessageTemplateContentDict
     DefaultAttributes: MessageTemplateMessageTemplateAttributesDict
@@ -621,42 +452,56 @@ class MessageTemplate(_Resource):
     Name: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ChannelSubtype: Literal["EMAIL", "SMS"],
+        Content: MessageTemplateContent | MessageTemplateContentDict,
+        KnowledgeBaseArn: str,
+        Name: str,
+        DefaultAttributes: MessageTemplateMessageTemplateAttributes
+        | MessageTemplateMessageTemplateAttributesDict
+        | None = None,
+        Description: str | None = None,
+        GroupingConfiguration: MessageTemplateGroupingConfiguration
+        | MessageTemplateGroupingConfigurationDict
+        | None = None,
+        Language: str | None = None,
+        MessageTemplateAttachments: list[MessageTemplateAttachment | MessageTemplateAttachmentDict]
+        | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Wisdom::MessageTemplate; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ChannelSubtype: Literal["EMAIL", "SMS"],
-            Content: MessageTemplateContent | MessageTemplateContentDict,
-            KnowledgeBaseArn: str,
-            Name: str,
-            DefaultAttributes: MessageTemplateMessageTemplateAttributes
-            | MessageTemplateMessageTemplateAttributesDict
-            | None = None,
-            Description: str | None = None,
-            GroupingConfiguration: MessageTemplateGroupingConfiguration
-            | MessageTemplateGroupingConfigurationDict
-            | None = None,
-            Language: str | None = None,
-            MessageTemplateAttachments: list[
-                MessageTemplateAttachment | MessageTemplateAttachmentDict
-            ]
-            | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Wisdom::MessageTemplate; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ChannelSubtype: The channel subtype this message template applies to. Create-only:
+                changing it replaces the resource. Required.
+            Content: The content of the message template. Required.
+            KnowledgeBaseArn: The Amazon Resource Name (ARN) of the knowledge base to which the
+                message template belongs. Create-only: changing it replaces the resource. Required.
+            Name: The name of the message template. Required.
+            DefaultAttributes: An object that specifies the default values to use for variables in
+                the message template. This object contains different categories of key-value pairs.
+                Each key defines a variable or placeholder in the message template. The
+                corresponding value defines the default value for that variable.
             Description: The description of the message template.
-            KnowledgeBaseArn: The Amazon Resource Name (ARN) of the knowledge base to which the message template belongs.
-            Language: The language code value for the language in which the message template is written.
+            GroupingConfiguration: The configuration information of the user groups that the message
+                template is accessible to.
+            Language: The language code value for the language in which the message template is
+                written. The supported language codes include de_DE, en_US, es_ES, fr_FR, id_ID,
+                it_IT, ja_JP, ko_KR, pt_BR, zh_CN, zh_TW
             MessageTemplateAttachments: List of message template attachments
-            Name: The name of the message template.
-            Tags: The tags used to organize, track, or control access for this resource.
+            Tags: The tags used to organize, track, or control access for this resource. For
+                example, { "tags": {"key1":"value1", "key2":"value2"} }.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

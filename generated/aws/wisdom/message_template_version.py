@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,25 +51,20 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Wisdom::MessageTemplateVersion",
     schema_file="aws-wisdom-messagetemplateversion.json",
     primary_identifier=("/MessageTemplateVersionArn",),
-    additional_identifiers=(),
     read_only=("/MessageTemplateVersionNumber", "/MessageTemplateVersionArn"),
     create_only=("/MessageTemplateArn",),
-    write_only=(),
     conditional_create_only=("/MessageTemplateContentSha256",),
-    unordered_arrays=(),
     required=("MessageTemplateArn",),
     list_required=("MessageTemplateArn",),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -75,30 +74,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "MessageTemplateArn": {
-            "pattern": "^arn:[a-z-]*?:wisdom:[a-z0-9-]*?:[0-9]{12}:[a-z-]*?/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(?:/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12})?$",
-            "type": "string",
-        },
-        "MessageTemplateContentSha256": {"maxLength": 64, "minLength": 1, "type": "string"},
-        "MessageTemplateVersionArn": {
-            "pattern": "^arn:[a-z-]*?:wisdom:[a-z0-9-]*?:[0-9]{12}:[a-z-]*?/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(?:/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}):[0-9]+?$",
-            "type": "string",
-        },
-        "MessageTemplateVersionNumber": {"type": "number"},
-    },
-    "required": ["MessageTemplateArn"],
-}
-
 
 class MessageTemplateVersion(_Resource):
-    """AWS::Wisdom::MessageTemplateVersion: A version for the specified customer-managed message template within the specified knowledge base.
+    """AWS::Wisdom::MessageTemplateVersion: A version for the specified customer-managed message
+    template within the specified knowledge base.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: MessageTemplateVersionArn.
+    Replaced when any of these change (create-only): MessageTemplateArn.
+    May be replaced when these change (conditionally create-only): MessageTemplateContentSha256.
+    Read-only attributes (known once deployed): MessageTemplateVersionArn,
+    MessageTemplateVersionNumber.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-wisdom-messagetemplateversion.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -108,32 +96,42 @@ class MessageTemplateVersion(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "MessageTemplateVersionAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "message_template_version.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     MessageTemplateVersionArn: str
+    """The unqualified Amazon Resource Name (ARN) of the message template version."""
     MessageTemplateVersionNumber: float
-    # Declared properties (as declared, or as AWS returned them).
+    """Current version number of the message template."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     MessageTemplateArn: str
     MessageTemplateContentSha256: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        MessageTemplateArn: str,
+        MessageTemplateContentSha256: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Wisdom::MessageTemplateVersion; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            MessageTemplateArn: str,
-            MessageTemplateContentSha256: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Wisdom::MessageTemplateVersion; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
             MessageTemplateArn: The unqualified Amazon Resource Name (ARN) of the message template.
-            MessageTemplateContentSha256: The content SHA256 of the message template.
+                Create-only: changing it replaces the resource. Required.
+            MessageTemplateContentSha256: The content SHA256 of the message template. Conditionally
+                create-only: some changes replace the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

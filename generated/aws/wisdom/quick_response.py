@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -63,60 +67,58 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-QuickResponseContentProviderDict = TypedDict(
-    "QuickResponseContentProviderDict",
-    {
-        "Content": "str",
-    },
-    total=False,
-)
 
-QuickResponseContentsDict = TypedDict(
-    "QuickResponseContentsDict",
-    {
-        "Markdown": "QuickResponseContentProviderDict",
-        "PlainText": "QuickResponseContentProviderDict",
-    },
-    total=False,
-)
+class QuickResponseContentProviderDict(TypedDict, total=False):
+    """QuickResponseContentProvider as a plain dict: The container of quick response content."""
 
-QuickResponseGroupingConfigurationDict = TypedDict(
-    "QuickResponseGroupingConfigurationDict",
-    {
-        "Criteria": "Required[str]",
-        "Values": "Required[list[str]]",
-    },
-    total=False,
-)
+    Content: str
+    """The content of the quick response."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class QuickResponseContentsDict(TypedDict, total=False):
+    """QuickResponseContents as a plain dict: The content of the quick response stored in different
+    media types."""
+
+    Markdown: QuickResponseContentProviderDict
+    """The container of quick response content."""
+    PlainText: QuickResponseContentProviderDict
+    """The container of quick response content."""
+
+
+class QuickResponseGroupingConfigurationDict(TypedDict, total=False):
+    """QuickResponseGroupingConfiguration as a plain dict: The configuration information of the user
+    groups that the quick response is accessible to."""
+
+    Criteria: Required[str]
+    """The criteria used for grouping Amazon Q in Connect users."""
+    Values: Required[list[str]]
+    """The list of values that define different groups of Amazon Q in Connect users."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -"""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -"""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::Wisdom::QuickResponse",
     schema_file="aws-wisdom-quickresponse.json",
     primary_identifier=("/QuickResponseArn",),
-    additional_identifiers=(),
     read_only=("/QuickResponseId", "/QuickResponseArn", "/Status", "/Contents"),
     create_only=("/KnowledgeBaseArn",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("KnowledgeBaseArn", "Content", "Name"),
     list_required=("KnowledgeBaseArn",),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     replacement_strategy_stated=True,
     handlers={
         "create": 120,
@@ -127,108 +129,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ChannelType": {
-            "enum": ["Chat", "Email"],
-            "maxLength": 10,
-            "minLength": 1,
-            "type": "string",
-        },
-        "GroupingConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Criteria": {"maxLength": 100, "minLength": 1, "type": "string"},
-                "Values": {
-                    "items": {"$ref": "#/definitions/GroupingValue"},
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-            },
-            "required": ["Criteria", "Values"],
-            "type": "object",
-        },
-        "GroupingValue": {"maxLength": 2048, "minLength": 1, "type": "string"},
-        "QuickResponseContentProvider": {
-            "additionalProperties": False,
-            "properties": {"Content": {"maxLength": 4000, "minLength": 1, "type": "string"}},
-            "type": "object",
-        },
-        "QuickResponseContents": {
-            "additionalProperties": False,
-            "properties": {
-                "Markdown": {"$ref": "#/definitions/QuickResponseContentProvider"},
-                "PlainText": {"$ref": "#/definitions/QuickResponseContentProvider"},
-            },
-            "type": "object",
-        },
-        "Status": {
-            "enum": [
-                "CREATE_IN_PROGRESS",
-                "CREATE_FAILED",
-                "CREATED",
-                "DELETE_IN_PROGRESS",
-                "DELETE_FAILED",
-                "DELETED",
-                "UPDATE_IN_PROGRESS",
-                "UPDATE_FAILED",
-            ],
-            "type": "string",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^(?!aws:)[a-zA-Z+-=._:/]+$",
-                    "type": "string",
-                },
-                "Value": {"maxLength": 256, "minLength": 1, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Channels": {"items": {"$ref": "#/definitions/ChannelType"}, "type": "array"},
-        "Content": {"$ref": "#/definitions/QuickResponseContentProvider"},
-        "ContentType": {
-            "pattern": "^(application/x\\.quickresponse;format=(plain|markdown))$",
-            "type": "string",
-        },
-        "Contents": {"$ref": "#/definitions/QuickResponseContents"},
-        "Description": {"maxLength": 255, "minLength": 1, "type": "string"},
-        "GroupingConfiguration": {"$ref": "#/definitions/GroupingConfiguration"},
-        "IsActive": {"type": "boolean"},
-        "KnowledgeBaseArn": {
-            "pattern": "^arn:[a-z-]*?:wisdom:[a-z0-9-]*?:[0-9]{12}:[a-z-]*?/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(?:/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}){0,2}$",
-            "type": "string",
-        },
-        "Language": {"maxLength": 5, "minLength": 2, "type": "string"},
-        "Name": {"maxLength": 100, "minLength": 1, "type": "string"},
-        "QuickResponseArn": {
-            "pattern": "^arn:[a-z-]*?:wisdom:[a-z0-9-]*?:[0-9]{12}:[a-z-]*?/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}(?:/[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}){0,2}$",
-            "type": "string",
-        },
-        "QuickResponseId": {
-            "pattern": "^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$",
-            "type": "string",
-        },
-        "ShortcutKey": {"maxLength": 100, "minLength": 1, "type": "string"},
-        "Status": {"$ref": "#/definitions/Status"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-    },
-    "required": ["KnowledgeBaseArn", "Content", "Name"],
-}
-
 
 class QuickResponse(_Resource):
     """AWS::Wisdom::QuickResponse: Definition of AWS::Wisdom::QuickResponse Resource Type.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: QuickResponseArn.
+    Replaced when any of these change (create-only): KnowledgeBaseArn.
+    Read-only attributes (known once deployed): Contents, QuickResponseArn, QuickResponseId, Status.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-wisdom-quickresponse.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -236,12 +146,16 @@ class QuickResponse(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "QuickResponseAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "quick_response.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Contents: QuickResponseContentsDict
+    """The content of the quick response stored in different media types."""
     QuickResponseArn: str
+    """The Amazon Resource Name (ARN) of the quick response."""
     QuickResponseId: str
+    """The identifier of the quick response."""
     Status: Literal[
         "CREATE_IN_PROGRESS",
         "CREATE_FAILED",
@@ -252,7 +166,8 @@ class QuickResponse(_Resource):
         "UPDATE_IN_PROGRESS",
         "UPDATE_FAILED",
     ]
-    # Declared properties (as declared, or as AWS returned them).
+    """The status of the quick response data."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Channels: list[Literal["Chat", "Email"]]
     Content: QuickResponseContentProviderDict
     ContentType: str
@@ -265,41 +180,54 @@ class QuickResponse(_Resource):
     ShortcutKey: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Content: QuickResponseContentProvider | QuickResponseContentProviderDict,
+        KnowledgeBaseArn: str,
+        Name: str,
+        Channels: list[Literal["Chat", "Email"]] | None = None,
+        ContentType: str | None = None,
+        Description: str | None = None,
+        GroupingConfiguration: QuickResponseGroupingConfiguration
+        | QuickResponseGroupingConfigurationDict
+        | None = None,
+        IsActive: bool | None = None,
+        Language: str | None = None,
+        ShortcutKey: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::Wisdom::QuickResponse; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Content: QuickResponseContentProvider | QuickResponseContentProviderDict,
-            KnowledgeBaseArn: str,
-            Name: str,
-            Channels: list[Literal["Chat", "Email"]] | None = None,
-            ContentType: str | None = None,
-            Description: str | None = None,
-            GroupingConfiguration: QuickResponseGroupingConfiguration
-            | QuickResponseGroupingConfigurationDict
-            | None = None,
-            IsActive: bool | None = None,
-            Language: str | None = None,
-            ShortcutKey: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::Wisdom::QuickResponse; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Content: The container of quick response content. Required.
+            KnowledgeBaseArn: The Amazon Resource Name (ARN) of the knowledge base. Create-only:
+                changing it replaces the resource. Required.
+            Name: The name of the quick response. Required.
             Channels: The Amazon Connect contact channels this quick response applies to.
-            ContentType: The media type of the quick response content.
+            ContentType: The media type of the quick response content. - Use
+                application/x.quickresponse;format=plain for quick response written in plain text. -
+                Use application/x.quickresponse;format=markdown for quick response written in
+                richtext.
             Description: The description of the quick response.
+            GroupingConfiguration: The configuration information of the user groups that the quick
+                response is accessible to.
             IsActive: Whether the quick response is active.
-            KnowledgeBaseArn: The Amazon Resource Name (ARN) of the knowledge base.
-            Language: The language code value for the language in which the quick response is written.
-            Name: The name of the quick response.
-            ShortcutKey: The shortcut key of the quick response.
+            Language: The language code value for the language in which the quick response is
+                written. The supported language codes include de_DE, en_US, es_ES, fr_FR, id_ID,
+                it_IT, ja_JP, ko_KR, pt_BR, zh_CN, zh_TW
+            ShortcutKey: The shortcut key of the quick response. The value should be unique across
+                the knowledge base.
             Tags: An array of key-value pairs to apply to this resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -7,10 +7,10 @@ Imported on first use by connection_alias.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "ConnectionAliasAssociation",
@@ -24,8 +24,8 @@ class ConnectionAliasAssociation(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AssociatedAccountId: str | None = None
-    AssociationStatus: (
+    AssociatedAccountId: Annotated[str | None, Field(description="Type: str.")] = None
+    AssociationStatus: Annotated[
         Literal[
             "NOT_ASSOCIATED",
             "PENDING_ASSOCIATION",
@@ -33,26 +33,56 @@ class ConnectionAliasAssociation(DeferredModel):
             "ASSOCIATED_WITH_SHARED_ACCOUNT",
             "PENDING_DISASSOCIATION",
         ]
-        | None
-    ) = None
-    ConnectionIdentifier: str | None = None
-    ResourceId: str | None = None
+        | None,
+        Field(
+            description="Allowed values: 'NOT_ASSOCIATED', 'PENDING_ASSOCIATION', 'ASSOCIATED_WITH_OWNER_ACCOUNT', 'ASSOCIATED_WITH_SHARED_ACCOUNT', 'PENDING_DISASSOCIATION'."
+        ),
+    ] = None
+    ConnectionIdentifier: Annotated[
+        str | None, Field(description="Pattern: ^[a-zA-Z0-9]+$ Length: 1 to 20 characters.")
+    ] = None
+    ResourceId: Annotated[
+        str | None, Field(description="Pattern: .+ Length: 1 to 1000 characters.")
+    ] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 127 characters.")]
+    Value: Annotated[str, Field(description="Length: 0 to 255 characters.")]
 
 
 class ConnectionAliasAttributes(DeferredModel):
-    AliasId: str | None = None
-    Associations: list[ConnectionAliasAssociation] | None = None
-    ConnectionAliasState: Literal["CREATING", "CREATED", "DELETING"] | None = None
+    """
+    The read-only attributes of a AWS::WorkSpaces::ConnectionAlias, set by AWS.
+    """
+
+    AliasId: Annotated[
+        str | None, Field(description="Pattern: ^wsca-[0-9a-z]{8,63}$ Length: 13 to 68 characters.")
+    ] = None
+    Associations: Annotated[
+        list[ConnectionAliasAssociation] | None, Field(description="Length: 1 to 25 characters.")
+    ] = None
+    ConnectionAliasState: Annotated[
+        Literal["CREATING", "CREATED", "DELETING"] | None,
+        Field(description="Allowed values: 'CREATING', 'CREATED', 'DELETING'."),
+    ] = None
 
 
 class ConnectionAliasProps(DeferredModel):
-    ConnectionString: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::WorkSpaces::ConnectionAlias.
+    """
+
+    ConnectionString: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[.0-9a-zA-Z\\-]{1,255}$ Length: 1 to 255 characters. Create-only: changing it replaces the resource."
+        ),
+    ]
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="Type: list[TagDict]. Create-only: changing it replaces the resource."),
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by directory.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "AccessEndpoint",
@@ -34,188 +34,524 @@ __all__ = [
 
 
 class AccessEndpoint(DeferredModel):
+    """
+    Describes the access type and endpoint for a WorkSpace.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AccessEndpointType: Literal["STREAMING_WSP"] | None = None
-    VpcEndpointId: str | None = None
+    AccessEndpointType: Annotated[
+        Literal["STREAMING_WSP"] | None, Field(description="Indicates the type of access endpoint.")
+    ] = None
+    VpcEndpointId: Annotated[
+        str | None, Field(description="Indicates the VPC endpoint to use for access.")
+    ] = None
 
 
 class DefaultWorkspaceCreationProperties(DeferredModel):
+    """
+    The default values that are used to create WorkSpaces.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CustomSecurityGroupId: str | None = None
-    DefaultOu: str | None = None
-    EnableInternetAccess: bool | None = None
-    EnableMaintenanceMode: bool | None = None
-    InstanceIamRoleArn: str | None = None
-    UserEnabledAsLocalAdministrator: bool | None = None
+    CustomSecurityGroupId: Annotated[
+        str | None,
+        Field(
+            description="The identifier of the default security group to apply to WorkSpaces when they are created."
+        ),
+    ] = None
+    DefaultOu: Annotated[
+        str | None,
+        Field(
+            description="The organizational unit (OU) in the directory for the WorkSpace machine accounts."
+        ),
+    ] = None
+    EnableInternetAccess: Annotated[
+        bool | None,
+        Field(
+            description="Specifies whether to automatically assign an Elastic public IP address to WorkSpaces in this directory by default."
+        ),
+    ] = None
+    EnableMaintenanceMode: Annotated[
+        bool | None,
+        Field(description="Specifies whether maintenance mode is enabled for WorkSpaces."),
+    ] = None
+    InstanceIamRoleArn: Annotated[
+        str | None, Field(description="Indicates the IAM role ARN of the instance.")
+    ] = None
+    UserEnabledAsLocalAdministrator: Annotated[
+        bool | None,
+        Field(
+            description="Specifies whether WorkSpace users are local administrators on their WorkSpaces."
+        ),
+    ] = None
 
 
 class DirectoryAccessEndpointConfig(DeferredModel):
+    """
+    Describes the access endpoint configuration for a WorkSpace.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AccessEndpoints: list[AccessEndpoint]
-    InternetFallbackProtocols: list[Literal["PCOIP"]] | None = None
+    AccessEndpoints: Annotated[
+        list[AccessEndpoint],
+        Field(description="Indicates a list of access endpoints associated with this directory."),
+    ]
+    InternetFallbackProtocols: Annotated[
+        list[Literal["PCOIP"]] | None,
+        Field(
+            description="Indicates a list of protocols that fallback to using the public Internet when streaming over a VPC endpoint is not available."
+        ),
+    ] = None
 
 
 class DirectoryActiveDirectoryConfig(DeferredModel):
+    """
+    Information about the Active Directory config.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    DomainName: str
-    ServiceAccountSecretArn: str
+    DomainName: Annotated[str, Field(description="The name of the domain.")]
+    ServiceAccountSecretArn: Annotated[
+        str, Field(description="Indicates the secret ARN on the service account.")
+    ]
 
 
 class DirectoryCertificateBasedAuthProperties(DeferredModel):
+    """
+    Describes the properties of the certificate-based authentication you want to use with your WorkSpaces.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    CertificateAuthorityArn: str | None = None
-    Status: Literal["DISABLED", "ENABLED"] | None = None
+    CertificateAuthorityArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of the Amazon Web Services Certificate Manager Private CA resource."
+        ),
+    ] = None
+    Status: Annotated[
+        Literal["DISABLED", "ENABLED"] | None,
+        Field(description="The status of the certificate-based authentication properties."),
+    ] = None
 
 
 class DirectoryIDCConfig(DeferredModel):
+    """
+    Specifies the configurations of the identity center.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ApplicationArn: str | None = None
-    InstanceArn: str | None = None
+    ApplicationArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the application.")
+    ] = None
+    InstanceArn: Annotated[
+        str | None,
+        Field(description="The Amazon Resource Name (ARN) of the identity center instance."),
+    ] = None
 
 
 class DirectoryMicrosoftEntraConfig(DeferredModel):
+    """
+    Specifies the configurations of the Microsoft Entra.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ApplicationConfigSecretArn: str | None = None
-    TenantId: str | None = None
+    ApplicationConfigSecretArn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the application config.")
+    ] = None
+    TenantId: Annotated[str | None, Field(description="The identifier of the tenant.")] = None
 
 
 class DirectorySamlProperties(DeferredModel):
+    """
+    Describes the enablement status, user access URL, and relay state parameter name that are used for configuring federation with an SAML 2.0 identity provider.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    RelayStateParameterName: str | None = None
-    Status: Literal["DISABLED", "ENABLED", "ENABLED_WITH_DIRECTORY_LOGIN_FALLBACK"] | None = None
-    UserAccessUrl: str | None = None
+    RelayStateParameterName: Annotated[
+        str | None,
+        Field(
+            description="The relay state parameter name supported by the SAML 2.0 identity provider (IdP)."
+        ),
+    ] = None
+    Status: Annotated[
+        Literal["DISABLED", "ENABLED", "ENABLED_WITH_DIRECTORY_LOGIN_FALLBACK"] | None,
+        Field(description="Indicates the status of SAML 2.0 authentication."),
+    ] = None
+    UserAccessUrl: Annotated[
+        str | None, Field(description="The SAML 2.0 identity provider (IdP) user access URL.")
+    ] = None
 
 
 class DirectorySelfservicePermissions(DeferredModel):
+    """
+    Describes the self-service permissions for a directory.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ChangeComputeType: Literal["ENABLED", "DISABLED"] | None = None
-    IncreaseVolumeSize: Literal["ENABLED", "DISABLED"] | None = None
-    RebuildWorkspace: Literal["ENABLED", "DISABLED"] | None = None
-    RestartWorkspace: Literal["ENABLED", "DISABLED"] | None = None
-    SwitchRunningMode: Literal["ENABLED", "DISABLED"] | None = None
+    ChangeComputeType: Annotated[
+        Literal["ENABLED", "DISABLED"] | None,
+        Field(
+            description="Specifies whether users can change the compute type (bundle) for their WorkSpace."
+        ),
+    ] = None
+    IncreaseVolumeSize: Annotated[
+        Literal["ENABLED", "DISABLED"] | None,
+        Field(
+            description="Specifies whether users can increase the volume size of the drives on their WorkSpace."
+        ),
+    ] = None
+    RebuildWorkspace: Annotated[
+        Literal["ENABLED", "DISABLED"] | None,
+        Field(
+            description="Specifies whether users can rebuild the operating system of a WorkSpace to its original state."
+        ),
+    ] = None
+    RestartWorkspace: Annotated[
+        Literal["ENABLED", "DISABLED"] | None,
+        Field(description="Specifies whether users can restart their WorkSpace."),
+    ] = None
+    SwitchRunningMode: Annotated[
+        Literal["ENABLED", "DISABLED"] | None,
+        Field(
+            description="Specifies whether users can switch the running mode of their WorkSpace."
+        ),
+    ] = None
 
 
 class DirectoryWorkspaceAccessProperties(DeferredModel):
+    """
+    The device types and operating systems that can be used to access a WorkSpace.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    AccessEndpointConfig: DirectoryAccessEndpointConfig | None = None
-    DeviceTypeAndroid: Literal["ALLOW", "DENY"] | None = None
-    DeviceTypeChromeOs: Literal["ALLOW", "DENY"] | None = None
-    DeviceTypeIos: Literal["ALLOW", "DENY"] | None = None
-    DeviceTypeLinux: Literal["ALLOW", "DENY"] | None = None
-    DeviceTypeOsx: Literal["ALLOW", "DENY"] | None = None
-    DeviceTypeWeb: Literal["ALLOW", "DENY"] | None = None
-    DeviceTypeWindows: Literal["ALLOW", "DENY"] | None = None
-    DeviceTypeWorkSpacesThinClient: Literal["ALLOW", "DENY"] | None = None
-    DeviceTypeZeroClient: Literal["ALLOW", "DENY"] | None = None
+    AccessEndpointConfig: Annotated[
+        DirectoryAccessEndpointConfig | None,
+        Field(description="Describes the access endpoint configuration for a WorkSpace."),
+    ] = None
+    DeviceTypeAndroid: Annotated[
+        Literal["ALLOW", "DENY"] | None,
+        Field(
+            description="Indicates whether users can use Android and Android-compatible Chrome OS devices to access their WorkSpaces."
+        ),
+    ] = None
+    DeviceTypeChromeOs: Annotated[
+        Literal["ALLOW", "DENY"] | None,
+        Field(
+            description="Indicates whether users can use Chromebooks to access their WorkSpaces."
+        ),
+    ] = None
+    DeviceTypeIos: Annotated[
+        Literal["ALLOW", "DENY"] | None,
+        Field(
+            description="Indicates whether users can use iOS devices to access their WorkSpaces."
+        ),
+    ] = None
+    DeviceTypeLinux: Annotated[
+        Literal["ALLOW", "DENY"] | None,
+        Field(
+            description="Indicates whether users can use Linux clients to access their WorkSpaces."
+        ),
+    ] = None
+    DeviceTypeOsx: Annotated[
+        Literal["ALLOW", "DENY"] | None,
+        Field(
+            description="Indicates whether users can use macOS clients to access their WorkSpaces."
+        ),
+    ] = None
+    DeviceTypeWeb: Annotated[
+        Literal["ALLOW", "DENY"] | None,
+        Field(
+            description="Indicates whether users can access their WorkSpaces through a web browser."
+        ),
+    ] = None
+    DeviceTypeWindows: Annotated[
+        Literal["ALLOW", "DENY"] | None,
+        Field(
+            description="Indicates whether users can use Windows clients to access their WorkSpaces."
+        ),
+    ] = None
+    DeviceTypeWorkSpacesThinClient: Annotated[
+        Literal["ALLOW", "DENY"] | None,
+        Field(
+            description="Indicates whether users can access their WorkSpaces through a WorkSpaces Thin Client."
+        ),
+    ] = None
+    DeviceTypeZeroClient: Annotated[
+        Literal["ALLOW", "DENY"] | None,
+        Field(
+            description="Indicates whether users can use zero client devices to access their WorkSpaces."
+        ),
+    ] = None
 
 
 class GlobalAcceleratorForDirectory(DeferredModel):
+    """
+    Describes the Global Accelerator for directory.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Mode: Literal["ENABLED_AUTO", "DISABLED"]
-    PreferredProtocol: Literal["TCP", "NONE"] | None = None
+    Mode: Annotated[
+        Literal["ENABLED_AUTO", "DISABLED"],
+        Field(description="Indicates if Global Accelerator for directory is enabled or disabled."),
+    ]
+    PreferredProtocol: Annotated[
+        Literal["TCP", "NONE"] | None,
+        Field(description="Indicates the preferred protocol for Global Accelerator."),
+    ] = None
 
 
 class StorageConnector(DeferredModel):
+    """
+    Describes the storage connector.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    ConnectorType: Literal["HOME_FOLDER"]
-    Status: Literal["ENABLED", "DISABLED"]
+    ConnectorType: Annotated[
+        Literal["HOME_FOLDER"], Field(description="The type of connector used to save user files.")
+    ]
+    Status: Annotated[
+        Literal["ENABLED", "DISABLED"],
+        Field(description="Indicates if the storage connector is enabled or disabled."),
+    ]
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key of the tag.")]
+    Value: Annotated[str, Field(description="The value of the tag.")]
 
 
 class UserSetting(DeferredModel):
+    """
+    Information about the user's permission settings.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Action: Literal[
-        "CLIPBOARD_COPY_FROM_LOCAL_DEVICE",
-        "CLIPBOARD_COPY_TO_LOCAL_DEVICE",
-        "PRINTING_TO_LOCAL_DEVICE",
-        "SMART_CARD",
+    Action: Annotated[
+        Literal[
+            "CLIPBOARD_COPY_FROM_LOCAL_DEVICE",
+            "CLIPBOARD_COPY_TO_LOCAL_DEVICE",
+            "PRINTING_TO_LOCAL_DEVICE",
+            "SMART_CARD",
+        ],
+        Field(description="Indicates the type of action."),
     ]
-    MaximumLength: int | None = None
-    Permission: Literal["ENABLED", "DISABLED"]
+    MaximumLength: Annotated[
+        int | None,
+        Field(description="Indicates the maximum character length for the specified user setting."),
+    ] = None
+    Permission: Annotated[
+        Literal["ENABLED", "DISABLED"],
+        Field(description="Indicates if the setting is enabled or disabled."),
+    ]
 
 
 class DirectoryAttributes(DeferredModel):
-    Alias: str | None = None
-    Arn: str | None = None
-    CustomerUserName: str | None = None
-    DirectoryId: str | None = None
-    DirectoryName: str | None = None
-    DirectoryType: (
-        Literal["SIMPLE_AD", "AD_CONNECTOR", "CUSTOMER_MANAGED", "AWS_IAM_IDENTITY_CENTER"] | None
-    ) = None
-    DnsIpAddresses: list[str] | None = None
-    DnsIpv6Addresses: list[str] | None = None
-    IDCConfig: DirectoryIDCConfig | None = None
-    IamRoleId: str | None = None
-    RegistrationCode: str | None = None
-    State: Literal["REGISTERING", "REGISTERED", "DEREGISTERING", "DEREGISTERED", "ERROR"] | None = (
-        None
-    )
-    WorkspaceSecurityGroupId: str | None = None
+    """
+    The read-only attributes of a AWS::WorkSpaces::Directory, set by AWS.
+    """
+
+    Alias: Annotated[str | None, Field(description="The directory alias.")] = None
+    Arn: Annotated[
+        str | None, Field(description="The Amazon Resource Name (ARN) of the WorkSpace directory.")
+    ] = None
+    CustomerUserName: Annotated[
+        str | None, Field(description="The user name for the service account.")
+    ] = None
+    DirectoryId: Annotated[str | None, Field(description="The directory identifier.")] = None
+    DirectoryName: Annotated[str | None, Field(description="The name of the directory.")] = None
+    DirectoryType: Annotated[
+        Literal["SIMPLE_AD", "AD_CONNECTOR", "CUSTOMER_MANAGED", "AWS_IAM_IDENTITY_CENTER"] | None,
+        Field(description="The directory type."),
+    ] = None
+    DnsIpAddresses: Annotated[
+        list[str] | None,
+        Field(description="The IP addresses of the DNS servers for the directory."),
+    ] = None
+    DnsIpv6Addresses: Annotated[
+        list[str] | None,
+        Field(description="The IPv6 addresses of the DNS servers for the directory."),
+    ] = None
+    IDCConfig: Annotated[
+        DirectoryIDCConfig | None,
+        Field(description="Specifies the configurations of the identity center."),
+    ] = None
+    IamRoleId: Annotated[str | None, Field(description="The identifier of the IAM role.")] = None
+    RegistrationCode: Annotated[
+        str | None, Field(description="The registration code for the directory.")
+    ] = None
+    State: Annotated[
+        Literal["REGISTERING", "REGISTERED", "DEREGISTERING", "DEREGISTERED", "ERROR"] | None,
+        Field(description="The state of the directory's registration with Amazon WorkSpaces."),
+    ] = None
+    WorkspaceSecurityGroupId: Annotated[
+        str | None,
+        Field(
+            description="The identifier of the security group that is assigned to new WorkSpaces."
+        ),
+    ] = None
 
 
 class DirectoryStreamingProperties(DeferredModel):
+    """
+    Describes the streaming properties.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    GlobalAccelerator: GlobalAcceleratorForDirectory | None = None
-    StorageConnectors: list[StorageConnector] | None = None
-    StreamingExperiencePreferredProtocol: Literal["TCP", "UDP"] | None = None
-    UserSettings: list[UserSetting] | None = None
+    GlobalAccelerator: Annotated[
+        GlobalAcceleratorForDirectory | None,
+        Field(description="Describes the Global Accelerator for directory."),
+    ] = None
+    StorageConnectors: Annotated[
+        list[StorageConnector] | None, Field(description="Indicates the storage connector used.")
+    ] = None
+    StreamingExperiencePreferredProtocol: Annotated[
+        Literal["TCP", "UDP"] | None,
+        Field(description="Indicates the type of preferred protocol for the streaming experience."),
+    ] = None
+    UserSettings: Annotated[
+        list[UserSetting] | None,
+        Field(description="Indicates the permission settings associated with the user."),
+    ] = None
 
 
 class DirectoryProps(DeferredModel):
-    ActiveDirectoryConfig: DirectoryActiveDirectoryConfig | None = None
-    CertificateBasedAuthProperties: DirectoryCertificateBasedAuthProperties | None = None
-    EnableSelfService: bool | None = None
-    EndpointEncryptionMode: Literal["STANDARD_TLS", "FIPS_VALIDATED"] | None = None
-    IdcInstanceArn: str | None = None
-    IpGroupIds: list[str] | None = None
-    MicrosoftEntraConfig: DirectoryMicrosoftEntraConfig | None = None
-    SamlProperties: DirectorySamlProperties | None = None
-    SelfservicePermissions: DirectorySelfservicePermissions | None = None
-    StreamingProperties: DirectoryStreamingProperties | None = None
-    SubnetIds: list[str] | None = None
-    Tags: list[Tag] | None = None
-    Tenancy: Literal["DEDICATED", "SHARED"] | None = None
-    UserIdentityType: (
-        Literal["CUSTOMER_MANAGED", "AWS_DIRECTORY_SERVICE", "AWS_IAM_IDENTITY_CENTER"] | None
-    ) = None
-    WorkspaceAccessProperties: DirectoryWorkspaceAccessProperties | None = None
-    WorkspaceCreationProperties: DefaultWorkspaceCreationProperties | None = None
-    WorkspaceDirectoryDescription: str | None = None
-    WorkspaceDirectoryName: str | None = None
-    WorkspaceType: Literal["PERSONAL", "POOLS"] | None = None
+    """
+    The properties a program declares for a AWS::WorkSpaces::Directory.
+    """
+
+    ActiveDirectoryConfig: Annotated[
+        DirectoryActiveDirectoryConfig | None,
+        Field(
+            description="Information about the Active Directory config. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    CertificateBasedAuthProperties: Annotated[
+        DirectoryCertificateBasedAuthProperties | None,
+        Field(
+            description="Describes the properties of the certificate-based authentication you want to use with your WorkSpaces."
+        ),
+    ] = None
+    EnableSelfService: Annotated[
+        bool | None,
+        Field(
+            description="Indicates whether self-service capabilities are enabled or disabled. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    EndpointEncryptionMode: Annotated[
+        Literal["STANDARD_TLS", "FIPS_VALIDATED"] | None,
+        Field(
+            description="Endpoint encryption mode that allows you to configure the specified directory between Standard TLS and FIPS 140-2 validated mode."
+        ),
+    ] = None
+    IdcInstanceArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of the identity center instance. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    IpGroupIds: Annotated[
+        list[str] | None,
+        Field(
+            description="The identifiers of the IP access control groups associated with the directory."
+        ),
+    ] = None
+    MicrosoftEntraConfig: Annotated[
+        DirectoryMicrosoftEntraConfig | None,
+        Field(
+            description="Specifies the configurations of the Microsoft Entra. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    SamlProperties: Annotated[
+        DirectorySamlProperties | None,
+        Field(
+            description="Describes the enablement status, user access URL, and relay state parameter name that are used for configuring federation with an SAML 2.0 identity provider."
+        ),
+    ] = None
+    SelfservicePermissions: Annotated[
+        DirectorySelfservicePermissions | None,
+        Field(description="Describes the self-service permissions for a directory."),
+    ] = None
+    StreamingProperties: Annotated[
+        DirectoryStreamingProperties | None,
+        Field(description="Describes the streaming properties."),
+    ] = None
+    SubnetIds: Annotated[
+        list[str] | None,
+        Field(
+            description="The identifiers of the subnets for your virtual private cloud (VPC). Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None, Field(description="The tags associated with the directory.")
+    ] = None
+    Tenancy: Annotated[
+        Literal["DEDICATED", "SHARED"] | None,
+        Field(
+            description="Indicates whether your WorkSpace directory is dedicated or shared. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    UserIdentityType: Annotated[
+        Literal["CUSTOMER_MANAGED", "AWS_DIRECTORY_SERVICE", "AWS_IAM_IDENTITY_CENTER"] | None,
+        Field(
+            description="The type of identity management the user is using. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    WorkspaceAccessProperties: Annotated[
+        DirectoryWorkspaceAccessProperties | None,
+        Field(
+            description="The device types and operating systems that can be used to access a WorkSpace."
+        ),
+    ] = None
+    WorkspaceCreationProperties: Annotated[
+        DefaultWorkspaceCreationProperties | None,
+        Field(description="The default values that are used to create WorkSpaces."),
+    ] = None
+    WorkspaceDirectoryDescription: Annotated[
+        str | None,
+        Field(
+            description="Description of the directory to register. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    WorkspaceDirectoryName: Annotated[
+        str | None,
+        Field(
+            description="The name of the directory to register. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    WorkspaceType: Annotated[
+        Literal["PERSONAL", "POOLS"] | None,
+        Field(
+            description="Indicates whether the directory's WorkSpace type is personal or pools. Create-only: changing it replaces the resource."
+        ),
+    ] = None

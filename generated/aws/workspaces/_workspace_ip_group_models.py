@@ -7,9 +7,10 @@ Imported on first use by workspace_ip_group.py, which re-exports every name here
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "IpRuleItem",
@@ -20,28 +21,61 @@ __all__ = [
 
 
 class IpRuleItem(DeferredModel):
+    """
+    Describes a rule for an IP access control group.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    IpRule: str
-    RuleDesc: str | None = None
+    IpRule: Annotated[str, Field(description="The IP address range, in CIDR notation.")]
+    RuleDesc: Annotated[str | None, Field(description="The description of the rule.")] = None
 
 
 class Tag(DeferredModel):
+    """
+    Describes a tag.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key of the tag.")]
+    Value: Annotated[str, Field(description="The value of the tag.")]
 
 
 class WorkspaceIpGroupAttributes(DeferredModel):
-    Arn: str | None = None
-    GroupId: str | None = None
+    """
+    The read-only attributes of a AWS::WorkSpaces::WorkspaceIpGroup, set by AWS.
+    """
+
+    Arn: Annotated[
+        str | None,
+        Field(description="The Amazon Resource Name (ARN) of the IP access control group."),
+    ] = None
+    GroupId: Annotated[
+        str | None, Field(description="The identifier of the IP access control group.")
+    ] = None
 
 
 class WorkspaceIpGroupProps(DeferredModel):
-    GroupDesc: str | None = None
-    GroupName: str
-    Tags: list[Tag] | None = None
-    UserRules: list[IpRuleItem] | None = None
+    """
+    The properties a program declares for a AWS::WorkSpaces::WorkspaceIpGroup.
+    """
+
+    GroupDesc: Annotated[
+        str | None,
+        Field(
+            description="The description of the group. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    GroupName: Annotated[
+        str,
+        Field(description="The name of the group. Create-only: changing it replaces the resource."),
+    ]
+    Tags: Annotated[
+        list[Tag] | None, Field(description="The tags for the IP access control group.")
+    ] = None
+    UserRules: Annotated[
+        list[IpRuleItem] | None, Field(description="The rules for the IP access control group.")
+    ] = None

@@ -7,9 +7,10 @@ Imported on first use by workspace.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "Tag",
@@ -23,32 +24,69 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 127 characters.")]
+    Value: Annotated[str, Field(description="Length: 0 to 255 characters.")]
 
 
 class WorkspaceWorkspaceProperties(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ComputeTypeName: str | None = None
-    RootVolumeSizeGib: int | None = None
-    RunningMode: str | None = None
-    RunningModeAutoStopTimeoutInMinutes: int | None = None
-    UserVolumeSizeGib: int | None = None
+    ComputeTypeName: Annotated[str | None, Field(description="Type: str.")] = None
+    RootVolumeSizeGib: Annotated[int | None, Field(description="Type: int.")] = None
+    RunningMode: Annotated[str | None, Field(description="Type: str.")] = None
+    RunningModeAutoStopTimeoutInMinutes: Annotated[int | None, Field(description="Type: int.")] = (
+        None
+    )
+    UserVolumeSizeGib: Annotated[int | None, Field(description="Type: int.")] = None
 
 
 class WorkspaceAttributes(DeferredModel):
-    Id: str | None = None
-    WorkspaceId: str | None = None
+    """
+    The read-only attributes of a AWS::WorkSpaces::Workspace, set by AWS.
+    """
+
+    Id: Annotated[str | None, Field(description="Type: str.")] = None
+    WorkspaceId: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class WorkspaceProps(DeferredModel):
-    BundleId: str
-    DirectoryId: str
-    RootVolumeEncryptionEnabled: bool | None = None
-    Tags: list[Tag] | None = None
-    UserName: str
-    UserVolumeEncryptionEnabled: bool | None = None
-    VolumeEncryptionKey: str | None = None
-    WorkspaceProperties: WorkspaceWorkspaceProperties | None = None
+    """
+    The properties a program declares for a AWS::WorkSpaces::Workspace.
+    """
+
+    BundleId: Annotated[
+        str,
+        Field(
+            description="Type: str. Conditionally create-only: some changes replace the resource."
+        ),
+    ]
+    DirectoryId: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]
+    RootVolumeEncryptionEnabled: Annotated[
+        bool | None,
+        Field(
+            description="Type: bool. Conditionally create-only: some changes replace the resource."
+        ),
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="Type: list[TagDict].")] = None
+    UserName: Annotated[
+        str, Field(description="Type: str. Create-only: changing it replaces the resource.")
+    ]
+    UserVolumeEncryptionEnabled: Annotated[
+        bool | None,
+        Field(
+            description="Type: bool. Conditionally create-only: some changes replace the resource."
+        ),
+    ] = None
+    VolumeEncryptionKey: Annotated[
+        str | None,
+        Field(
+            description="Type: str. Conditionally create-only: some changes replace the resource."
+        ),
+    ] = None
+    WorkspaceProperties: Annotated[
+        WorkspaceWorkspaceProperties | None,
+        Field(description="Type: WorkspaceWorkspacePropertiesDict."),
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by workspaces_pool.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "Tag",
@@ -26,47 +26,91 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="Length: 1 to 127 characters.")]
+    Value: Annotated[str, Field(description="Length: 0 to 255 characters.")]
 
 
 class WorkspacesPoolApplicationSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    SettingsGroup: str | None = None
-    Status: Literal["DISABLED", "ENABLED"]
+    SettingsGroup: Annotated[
+        str | None,
+        Field(description="Pattern: ^[A-Za-z0-9_./()!*'-]+$ Length: 0 to 100 characters."),
+    ] = None
+    Status: Annotated[
+        Literal["DISABLED", "ENABLED"], Field(description="Allowed values: 'DISABLED', 'ENABLED'.")
+    ]
 
 
 class WorkspacesPoolCapacity(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DesiredUserSessions: int
+    DesiredUserSessions: Annotated[int, Field(description="Range: at least 0 (inclusive).")]
 
 
 class WorkspacesPoolTimeoutSettings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DisconnectTimeoutInSeconds: int | None = None
-    IdleDisconnectTimeoutInSeconds: int | None = None
-    MaxUserDurationInSeconds: int | None = None
+    DisconnectTimeoutInSeconds: Annotated[
+        int | None, Field(description="Range: 60 to 36000 (inclusive).")
+    ] = None
+    IdleDisconnectTimeoutInSeconds: Annotated[
+        int | None, Field(description="Range: 0 to 36000 (inclusive).")
+    ] = None
+    MaxUserDurationInSeconds: Annotated[
+        int | None, Field(description="Range: 600 to 432000 (inclusive).")
+    ] = None
 
 
 class WorkspacesPoolAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    PoolArn: str | None = None
-    PoolId: str | None = None
+    """
+    The read-only attributes of a AWS::WorkSpaces::WorkspacesPool, set by AWS.
+    """
+
+    CreatedAt: Annotated[str | None, Field(description="Type: str.")] = None
+    PoolArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:aws[a-z-]{0,7}:[A-Za-z0-9][A-za-z0-9_/.-]{0,62}:[A-za-z0-9_/.-]{0,63}:[A-za-z0-9_/.-]{0,63}:[A-Za-z0-9][A-za-z0-9_/.-]{0,127}$"
+        ),
+    ] = None
+    PoolId: Annotated[str | None, Field(description="Pattern: ^wspool-[0-9a-z]{9}$")] = None
 
 
 class WorkspacesPoolProps(DeferredModel):
-    ApplicationSettings: WorkspacesPoolApplicationSettings | None = None
-    BundleId: str
-    Capacity: WorkspacesPoolCapacity
-    Description: str | None = None
-    DirectoryId: str
-    PoolName: str
-    RunningMode: Literal["ALWAYS_ON", "AUTO_STOP"] | None = None
-    Tags: list[Tag] | None = None
-    TimeoutSettings: WorkspacesPoolTimeoutSettings | None = None
+    """
+    The properties a program declares for a AWS::WorkSpaces::WorkspacesPool.
+    """
+
+    ApplicationSettings: Annotated[
+        WorkspacesPoolApplicationSettings | None,
+        Field(description="Type: WorkspacesPoolApplicationSettingsDict."),
+    ] = None
+    BundleId: Annotated[str, Field(description="Pattern: ^wsb-[0-9a-z]{8,63}$")]
+    Capacity: Annotated[
+        WorkspacesPoolCapacity, Field(description="Type: WorkspacesPoolCapacityDict.")
+    ]
+    Description: Annotated[
+        str | None, Field(description="Pattern: ^[a-zA-Z0-9_./() -]+$ Length: 1 to 255 characters.")
+    ] = None
+    DirectoryId: Annotated[
+        str, Field(description="Pattern: ^wsd-[0-9a-z]{8,63}$ Length: 10 to 65 characters.")
+    ]
+    PoolName: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$ Create-only: changing it replaces the resource."
+        ),
+    ]
+    RunningMode: Annotated[
+        Literal["ALWAYS_ON", "AUTO_STOP"] | None,
+        Field(description="Allowed values: 'ALWAYS_ON', 'AUTO_STOP'."),
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="Type: list[TagDict].")] = None
+    TimeoutSettings: Annotated[
+        WorkspacesPoolTimeoutSettings | None,
+        Field(description="Type: WorkspacesPoolTimeoutSettingsDict."),
+    ] = None

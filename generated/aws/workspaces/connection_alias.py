@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,45 +59,48 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-ConnectionAliasAssociationDict = TypedDict(
-    "ConnectionAliasAssociationDict",
-    {
-        "AssociatedAccountId": "str",
-        "AssociationStatus": "Literal['NOT_ASSOCIATED', 'PENDING_ASSOCIATION', 'ASSOCIATED_WITH_OWNER_ACCOUNT', 'ASSOCIATED_WITH_SHARED_ACCOUNT', 'PENDING_DISASSOCIATION']",
-        "ConnectionIdentifier": "str",
-        "ResourceId": "str",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class ConnectionAliasAssociationDict(TypedDict, total=False):
+    """ConnectionAliasAssociation as a plain dict."""
 
+    AssociatedAccountId: str
+    """Type: str."""
+    AssociationStatus: Literal[
+        "NOT_ASSOCIATED",
+        "PENDING_ASSOCIATION",
+        "ASSOCIATED_WITH_OWNER_ACCOUNT",
+        "ASSOCIATED_WITH_SHARED_ACCOUNT",
+        "PENDING_DISASSOCIATION",
+    ]
+    """Allowed values: 'NOT_ASSOCIATED', 'PENDING_ASSOCIATION', 'ASSOCIATED_WITH_OWNER_ACCOUNT',
+    'ASSOCIATED_WITH_SHARED_ACCOUNT', 'PENDING_DISASSOCIATION'."""
+    ConnectionIdentifier: str
+    """Pattern: ^[a-zA-Z0-9]+$ Length: 1 to 20 characters."""
+    ResourceId: str
+    """Pattern: .+ Length: 1 to 1000 characters."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Length: 1 to 127 characters."""
+    Value: Required[str]
+    """Length: 0 to 255 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::WorkSpaces::ConnectionAlias",
     schema_file="aws-workspaces-connectionalias.json",
     primary_identifier=("/AliasId",),
-    additional_identifiers=(),
     read_only=("/ConnectionAliasState", "/AliasId", "/Associations"),
     create_only=("/ConnectionString", "/Tags"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Associations", "/Tags"),
     required=("ConnectionString",),
-    list_required=(),
     tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
         tag_updatable=False,
-        tag_property="/Tags",
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -102,79 +109,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ConnectionAliasAssociation": {
-            "additionalProperties": False,
-            "properties": {
-                "AssociatedAccountId": {"type": "string"},
-                "AssociationStatus": {
-                    "enum": [
-                        "NOT_ASSOCIATED",
-                        "PENDING_ASSOCIATION",
-                        "ASSOCIATED_WITH_OWNER_ACCOUNT",
-                        "ASSOCIATED_WITH_SHARED_ACCOUNT",
-                        "PENDING_DISASSOCIATION",
-                    ],
-                    "type": "string",
-                },
-                "ConnectionIdentifier": {
-                    "maxLength": 20,
-                    "minLength": 1,
-                    "pattern": "^[a-zA-Z0-9]+$",
-                    "type": "string",
-                },
-                "ResourceId": {
-                    "maxLength": 1000,
-                    "minLength": 1,
-                    "pattern": ".+",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 127, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 255, "minLength": 0, "type": "string"},
-            },
-            "required": ["Value", "Key"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AliasId": {
-            "maxLength": 68,
-            "minLength": 13,
-            "pattern": "^wsca-[0-9a-z]{8,63}$",
-            "type": "string",
-        },
-        "Associations": {
-            "items": {"$ref": "#/definitions/ConnectionAliasAssociation"},
-            "maxLength": 25,
-            "minLength": 1,
-            "type": "array",
-        },
-        "ConnectionAliasState": {"enum": ["CREATING", "CREATED", "DELETING"], "type": "string"},
-        "ConnectionString": {
-            "maxLength": 255,
-            "minLength": 1,
-            "pattern": "^[.0-9a-zA-Z\\-]{1,255}$",
-            "type": "string",
-        },
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": False},
-    },
-    "required": ["ConnectionString"],
-}
-
 
 class ConnectionAlias(_Resource):
-    """AWS::WorkSpaces::ConnectionAlias: Resource Type definition for AWS::WorkSpaces::ConnectionAlias
+    """AWS::WorkSpaces::ConnectionAlias: Resource Type definition for
+    AWS::WorkSpaces::ConnectionAlias
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: AliasId.
+    Replaced when any of these change (create-only): ConnectionString, Tags.
+    Read-only attributes (known once deployed): AliasId, Associations, ConnectionAliasState.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-workspaces-connectionalias.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -182,31 +127,41 @@ class ConnectionAlias(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ConnectionAliasAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "connection_alias.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     AliasId: str
+    """Pattern: ^wsca-[0-9a-z]{8,63}$ Length: 13 to 68 characters."""
     Associations: list[ConnectionAliasAssociationDict]
+    """Length: 1 to 25 characters."""
     ConnectionAliasState: Literal["CREATING", "CREATED", "DELETING"]
-    # Declared properties (as declared, or as AWS returned them).
+    """Allowed values: 'CREATING', 'CREATED', 'DELETING'."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ConnectionString: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ConnectionString: str,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::WorkSpaces::ConnectionAlias; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ConnectionString: str,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::WorkSpaces::ConnectionAlias; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ConnectionString: Pattern: ^[.0-9a-zA-Z\\-]{1,255}$ Length: 1 to 255 characters.
+                Create-only: changing it replaces the resource. Required.
+            Tags: Type: list[TagDict]. Create-only: changing it replaces the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -107,160 +111,203 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-AccessEndpointDict = TypedDict(
-    "AccessEndpointDict",
-    {
-        "AccessEndpointType": "Literal['STREAMING_WSP']",
-        "VpcEndpointId": "str",
-    },
-    total=False,
-)
 
-DefaultWorkspaceCreationPropertiesDict = TypedDict(
-    "DefaultWorkspaceCreationPropertiesDict",
-    {
-        "CustomSecurityGroupId": "str",
-        "DefaultOu": "str",
-        "EnableInternetAccess": "bool",
-        "EnableMaintenanceMode": "bool",
-        "InstanceIamRoleArn": "str",
-        "UserEnabledAsLocalAdministrator": "bool",
-    },
-    total=False,
-)
+class AccessEndpointDict(TypedDict, total=False):
+    """AccessEndpoint as a plain dict: Describes the access type and endpoint for a WorkSpace."""
 
-DirectoryAccessEndpointConfigDict = TypedDict(
-    "DirectoryAccessEndpointConfigDict",
-    {
-        "AccessEndpoints": "Required[list[AccessEndpointDict]]",
-        "InternetFallbackProtocols": "list[Literal['PCOIP']]",
-    },
-    total=False,
-)
+    AccessEndpointType: Literal["STREAMING_WSP"]
+    """Indicates the type of access endpoint."""
+    VpcEndpointId: str
+    """Indicates the VPC endpoint to use for access."""
 
-DirectoryActiveDirectoryConfigDict = TypedDict(
-    "DirectoryActiveDirectoryConfigDict",
-    {
-        "DomainName": "Required[str]",
-        "ServiceAccountSecretArn": "Required[str]",
-    },
-    total=False,
-)
 
-DirectoryCertificateBasedAuthPropertiesDict = TypedDict(
-    "DirectoryCertificateBasedAuthPropertiesDict",
-    {
-        "CertificateAuthorityArn": "str",
-        "Status": "Literal['DISABLED', 'ENABLED']",
-    },
-    total=False,
-)
+class DefaultWorkspaceCreationPropertiesDict(TypedDict, total=False):
+    """DefaultWorkspaceCreationProperties as a plain dict: The default values that are used to
+    create WorkSpaces."""
 
-DirectoryIDCConfigDict = TypedDict(
-    "DirectoryIDCConfigDict",
-    {
-        "ApplicationArn": "str",
-        "InstanceArn": "str",
-    },
-    total=False,
-)
+    CustomSecurityGroupId: str
+    """The identifier of the default security group to apply to WorkSpaces when they are created."""
+    DefaultOu: str
+    """The organizational unit (OU) in the directory for the WorkSpace machine accounts."""
+    EnableInternetAccess: bool
+    """Specifies whether to automatically assign an Elastic public IP address to WorkSpaces in this
+    directory by default."""
+    EnableMaintenanceMode: bool
+    """Specifies whether maintenance mode is enabled for WorkSpaces."""
+    InstanceIamRoleArn: str
+    """Indicates the IAM role ARN of the instance."""
+    UserEnabledAsLocalAdministrator: bool
+    """Specifies whether WorkSpace users are local administrators on their WorkSpaces."""
 
-DirectoryMicrosoftEntraConfigDict = TypedDict(
-    "DirectoryMicrosoftEntraConfigDict",
-    {
-        "ApplicationConfigSecretArn": "str",
-        "TenantId": "str",
-    },
-    total=False,
-)
 
-DirectorySamlPropertiesDict = TypedDict(
-    "DirectorySamlPropertiesDict",
-    {
-        "RelayStateParameterName": "str",
-        "Status": "Literal['DISABLED', 'ENABLED', 'ENABLED_WITH_DIRECTORY_LOGIN_FALLBACK']",
-        "UserAccessUrl": "str",
-    },
-    total=False,
-)
+class DirectoryAccessEndpointConfigDict(TypedDict, total=False):
+    """DirectoryAccessEndpointConfig as a plain dict: Describes the access endpoint configuration
+    for a WorkSpace."""
 
-DirectorySelfservicePermissionsDict = TypedDict(
-    "DirectorySelfservicePermissionsDict",
-    {
-        "ChangeComputeType": "Literal['ENABLED', 'DISABLED']",
-        "IncreaseVolumeSize": "Literal['ENABLED', 'DISABLED']",
-        "RebuildWorkspace": "Literal['ENABLED', 'DISABLED']",
-        "RestartWorkspace": "Literal['ENABLED', 'DISABLED']",
-        "SwitchRunningMode": "Literal['ENABLED', 'DISABLED']",
-    },
-    total=False,
-)
+    AccessEndpoints: Required[list[AccessEndpointDict]]
+    """Indicates a list of access endpoints associated with this directory."""
+    InternetFallbackProtocols: list[Literal["PCOIP"]]
+    """Indicates a list of protocols that fallback to using the public Internet when streaming over
+    a VPC endpoint is not available."""
 
-DirectoryStreamingPropertiesDict = TypedDict(
-    "DirectoryStreamingPropertiesDict",
-    {
-        "GlobalAccelerator": "GlobalAcceleratorForDirectoryDict",
-        "StorageConnectors": "list[StorageConnectorDict]",
-        "StreamingExperiencePreferredProtocol": "Literal['TCP', 'UDP']",
-        "UserSettings": "list[UserSettingDict]",
-    },
-    total=False,
-)
 
-DirectoryWorkspaceAccessPropertiesDict = TypedDict(
-    "DirectoryWorkspaceAccessPropertiesDict",
-    {
-        "AccessEndpointConfig": "DirectoryAccessEndpointConfigDict",
-        "DeviceTypeAndroid": "Literal['ALLOW', 'DENY']",
-        "DeviceTypeChromeOs": "Literal['ALLOW', 'DENY']",
-        "DeviceTypeIos": "Literal['ALLOW', 'DENY']",
-        "DeviceTypeLinux": "Literal['ALLOW', 'DENY']",
-        "DeviceTypeOsx": "Literal['ALLOW', 'DENY']",
-        "DeviceTypeWeb": "Literal['ALLOW', 'DENY']",
-        "DeviceTypeWindows": "Literal['ALLOW', 'DENY']",
-        "DeviceTypeWorkSpacesThinClient": "Literal['ALLOW', 'DENY']",
-        "DeviceTypeZeroClient": "Literal['ALLOW', 'DENY']",
-    },
-    total=False,
-)
+class DirectoryActiveDirectoryConfigDict(TypedDict, total=False):
+    """DirectoryActiveDirectoryConfig as a plain dict: Information about the Active Directory
+    config."""
 
-GlobalAcceleratorForDirectoryDict = TypedDict(
-    "GlobalAcceleratorForDirectoryDict",
-    {
-        "Mode": "Required[Literal['ENABLED_AUTO', 'DISABLED']]",
-        "PreferredProtocol": "Literal['TCP', 'NONE']",
-    },
-    total=False,
-)
+    DomainName: Required[str]
+    """The name of the domain."""
+    ServiceAccountSecretArn: Required[str]
+    """Indicates the secret ARN on the service account."""
 
-StorageConnectorDict = TypedDict(
-    "StorageConnectorDict",
-    {
-        "ConnectorType": "Required[Literal['HOME_FOLDER']]",
-        "Status": "Required[Literal['ENABLED', 'DISABLED']]",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class DirectoryCertificateBasedAuthPropertiesDict(TypedDict, total=False):
+    """DirectoryCertificateBasedAuthProperties as a plain dict: Describes the properties of the
+    certificate-based authentication you want to use with your WorkSpaces."""
 
-UserSettingDict = TypedDict(
-    "UserSettingDict",
-    {
-        "Action": "Required[Literal['CLIPBOARD_COPY_FROM_LOCAL_DEVICE', 'CLIPBOARD_COPY_TO_LOCAL_DEVICE', 'PRINTING_TO_LOCAL_DEVICE', 'SMART_CARD']]",
-        "MaximumLength": "int",
-        "Permission": "Required[Literal['ENABLED', 'DISABLED']]",
-    },
-    total=False,
-)
+    CertificateAuthorityArn: str
+    """The Amazon Resource Name (ARN) of the Amazon Web Services Certificate Manager Private CA
+    resource."""
+    Status: Literal["DISABLED", "ENABLED"]
+    """The status of the certificate-based authentication properties."""
 
+
+class DirectoryIDCConfigDict(TypedDict, total=False):
+    """DirectoryIDCConfig as a plain dict: Specifies the configurations of the identity center."""
+
+    ApplicationArn: str
+    """The Amazon Resource Name (ARN) of the application."""
+    InstanceArn: str
+    """The Amazon Resource Name (ARN) of the identity center instance."""
+
+
+class DirectoryMicrosoftEntraConfigDict(TypedDict, total=False):
+    """DirectoryMicrosoftEntraConfig as a plain dict: Specifies the configurations of the Microsoft
+    Entra."""
+
+    ApplicationConfigSecretArn: str
+    """The Amazon Resource Name (ARN) of the application config."""
+    TenantId: str
+    """The identifier of the tenant."""
+
+
+class DirectorySamlPropertiesDict(TypedDict, total=False):
+    """DirectorySamlProperties as a plain dict: Describes the enablement status, user access URL,
+    and relay state parameter name that are used for configuring federation with an SAML 2.0
+    identity provider."""
+
+    RelayStateParameterName: str
+    """The relay state parameter name supported by the SAML 2.0 identity provider (IdP)."""
+    Status: Literal["DISABLED", "ENABLED", "ENABLED_WITH_DIRECTORY_LOGIN_FALLBACK"]
+    """Indicates the status of SAML 2.0 authentication."""
+    UserAccessUrl: str
+    """The SAML 2.0 identity provider (IdP) user access URL."""
+
+
+class DirectorySelfservicePermissionsDict(TypedDict, total=False):
+    """DirectorySelfservicePermissions as a plain dict: Describes the self-service permissions for a
+    directory."""
+
+    ChangeComputeType: Literal["ENABLED", "DISABLED"]
+    """Specifies whether users can change the compute type (bundle) for their WorkSpace."""
+    IncreaseVolumeSize: Literal["ENABLED", "DISABLED"]
+    """Specifies whether users can increase the volume size of the drives on their WorkSpace."""
+    RebuildWorkspace: Literal["ENABLED", "DISABLED"]
+    """Specifies whether users can rebuild the operating system of a WorkSpace to its original
+    state."""
+    RestartWorkspace: Literal["ENABLED", "DISABLED"]
+    """Specifies whether users can restart their WorkSpace."""
+    SwitchRunningMode: Literal["ENABLED", "DISABLED"]
+    """Specifies whether users can switch the running mode of their WorkSpace."""
+
+
+class DirectoryStreamingPropertiesDict(TypedDict, total=False):
+    """DirectoryStreamingProperties as a plain dict: Describes the streaming properties."""
+
+    GlobalAccelerator: GlobalAcceleratorForDirectoryDict
+    """Describes the Global Accelerator for directory."""
+    StorageConnectors: list[StorageConnectorDict]
+    """Indicates the storage connector used."""
+    StreamingExperiencePreferredProtocol: Literal["TCP", "UDP"]
+    """Indicates the type of preferred protocol for the streaming experience."""
+    UserSettings: list[UserSettingDict]
+    """Indicates the permission settings associated with the user."""
+
+
+class DirectoryWorkspaceAccessPropertiesDict(TypedDict, total=False):
+    """DirectoryWorkspaceAccessProperties as a plain dict: The device types and operating systems
+    that can be used to access a WorkSpace."""
+
+    AccessEndpointConfig: DirectoryAccessEndpointConfigDict
+    """Describes the access endpoint configuration for a WorkSpace."""
+    DeviceTypeAndroid: Literal["ALLOW", "DENY"]
+    """Indicates whether users can use Android and Android-compatible Chrome OS devices to access
+    their WorkSpaces."""
+    DeviceTypeChromeOs: Literal["ALLOW", "DENY"]
+    """Indicates whether users can use Chromebooks to access their WorkSpaces."""
+    DeviceTypeIos: Literal["ALLOW", "DENY"]
+    """Indicates whether users can use iOS devices to access their WorkSpaces."""
+    DeviceTypeLinux: Literal["ALLOW", "DENY"]
+    """Indicates whether users can use Linux clients to access their WorkSpaces."""
+    DeviceTypeOsx: Literal["ALLOW", "DENY"]
+    """Indicates whether users can use macOS clients to access their WorkSpaces."""
+    DeviceTypeWeb: Literal["ALLOW", "DENY"]
+    """Indicates whether users can access their WorkSpaces through a web browser."""
+    DeviceTypeWindows: Literal["ALLOW", "DENY"]
+    """Indicates whether users can use Windows clients to access their WorkSpaces."""
+    DeviceTypeWorkSpacesThinClient: Literal["ALLOW", "DENY"]
+    """Indicates whether users can access their WorkSpaces through a WorkSpaces Thin Client."""
+    DeviceTypeZeroClient: Literal["ALLOW", "DENY"]
+    """Indicates whether users can use zero client devices to access their WorkSpaces."""
+
+
+class GlobalAcceleratorForDirectoryDict(TypedDict, total=False):
+    """GlobalAcceleratorForDirectory as a plain dict: Describes the Global Accelerator for
+    directory."""
+
+    Mode: Required[Literal["ENABLED_AUTO", "DISABLED"]]
+    """Indicates if Global Accelerator for directory is enabled or disabled."""
+    PreferredProtocol: Literal["TCP", "NONE"]
+    """Indicates the preferred protocol for Global Accelerator."""
+
+
+class StorageConnectorDict(TypedDict, total=False):
+    """StorageConnector as a plain dict: Describes the storage connector."""
+
+    ConnectorType: Required[Literal["HOME_FOLDER"]]
+    """The type of connector used to save user files."""
+    Status: Required[Literal["ENABLED", "DISABLED"]]
+    """Indicates if the storage connector is enabled or disabled."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """The key of the tag."""
+    Value: Required[str]
+    """The value of the tag."""
+
+
+class UserSettingDict(TypedDict, total=False):
+    """UserSetting as a plain dict: Information about the user's permission settings."""
+
+    Action: Required[
+        Literal[
+            "CLIPBOARD_COPY_FROM_LOCAL_DEVICE",
+            "CLIPBOARD_COPY_TO_LOCAL_DEVICE",
+            "PRINTING_TO_LOCAL_DEVICE",
+            "SMART_CARD",
+        ]
+    ]
+    """Indicates the type of action."""
+    MaximumLength: int
+    """Indicates the maximum character length for the specified user setting."""
+    Permission: Required[Literal["ENABLED", "DISABLED"]]
+    """Indicates if the setting is enabled or disabled."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::WorkSpaces::Directory",
     schema_file="aws-workspaces-directory.json",
@@ -294,17 +341,8 @@ METADATA = _TypeMetadata(
         "/MicrosoftEntraConfig",
     ),
     write_only=("/EnableSelfService", "/IdcInstanceArn"),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
-    required=(),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -314,294 +352,22 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AccessEndpoint": {
-            "additionalProperties": False,
-            "properties": {
-                "AccessEndpointType": {"enum": ["STREAMING_WSP"], "type": "string"},
-                "VpcEndpointId": {"pattern": "^[a-zA-Z0-9\\_\\-]{1,1000}$", "type": "string"},
-            },
-            "type": "object",
-        },
-        "AccessEndpointConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "AccessEndpoints": {
-                    "items": {"$ref": "#/definitions/AccessEndpoint"},
-                    "type": "array",
-                },
-                "InternetFallbackProtocols": {
-                    "items": {"enum": ["PCOIP"], "type": "string"},
-                    "type": "array",
-                },
-            },
-            "required": ["AccessEndpoints"],
-            "type": "object",
-        },
-        "ActiveDirectoryConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "DomainName": {"pattern": "^([a-zA-Z0-9]+[.-])+([a-zA-Z0-9])+$", "type": "string"},
-                "ServiceAccountSecretArn": {
-                    "pattern": "^arn:aws[a-z-]{0,7}:secretsmanager:[A-za-z0-9_/.-]{0,63}:[A-za-z0-9_/.-]{0,63}:secret:[A-Za-z0-9][A-za-z0-9_/.-]{8,519}$",
-                    "type": "string",
-                },
-            },
-            "required": ["DomainName", "ServiceAccountSecretArn"],
-            "type": "object",
-        },
-        "CertificateBasedAuthProperties": {
-            "additionalProperties": False,
-            "properties": {
-                "CertificateAuthorityArn": {
-                    "maxLength": 200,
-                    "minLength": 5,
-                    "pattern": "^arn:[\\w+=/,.@-]+:[\\w+=/,.@-]+:[\\w+=/,.@-]*:[0-9]*:[\\w+=,.@-]+(/[\\w+=,.@-]+)*$",
-                    "type": "string",
-                },
-                "Status": {"enum": ["DISABLED", "ENABLED"], "type": "string"},
-            },
-            "type": "object",
-        },
-        "DefaultWorkspaceCreationProperties": {
-            "additionalProperties": False,
-            "properties": {
-                "CustomSecurityGroupId": {
-                    "maxLength": 20,
-                    "minLength": 11,
-                    "pattern": "^(sg-([0-9a-f]{8}|[0-9a-f]{17}))$",
-                    "type": "string",
-                },
-                "DefaultOu": {"type": "string"},
-                "EnableInternetAccess": {"type": "boolean"},
-                "EnableMaintenanceMode": {"type": "boolean"},
-                "InstanceIamRoleArn": {
-                    "pattern": "^arn:aws[a-z-]{0,7}:[A-Za-z0-9][A-za-z0-9_/.-]{0,62}:[A-za-z0-9_/.-]{0,63}:[A-za-z0-9_/.-]{0,63}:[A-Za-z0-9][A-Za-z0-9:_/+=,@.\\\\-]{0,1023}$",
-                    "type": "string",
-                },
-                "UserEnabledAsLocalAdministrator": {"type": "boolean"},
-            },
-            "type": "object",
-        },
-        "GlobalAcceleratorForDirectory": {
-            "additionalProperties": False,
-            "properties": {
-                "Mode": {"enum": ["ENABLED_AUTO", "DISABLED"], "type": "string"},
-                "PreferredProtocol": {"enum": ["TCP", "NONE"], "type": "string"},
-            },
-            "required": ["Mode"],
-            "type": "object",
-        },
-        "IDCConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "ApplicationArn": {
-                    "pattern": "^arn:aws[a-z-]{0,7}:[A-Za-z0-9][A-za-z0-9_/.-]{0,62}:[A-za-z0-9_/.-]{0,63}:[A-za-z0-9_/.-]{0,63}:[A-Za-z0-9][A-Za-z0-9:_/+=,@.\\\\-]{0,1023}$",
-                    "type": "string",
-                },
-                "InstanceArn": {
-                    "pattern": "^arn:aws[a-z-]{0,7}:[A-Za-z0-9][A-za-z0-9_/.-]{0,62}:[A-za-z0-9_/.-]{0,63}:[A-za-z0-9_/.-]{0,63}:[A-Za-z0-9][A-Za-z0-9:_/+=,@.\\\\-]{0,1023}$",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "MicrosoftEntraConfig": {
-            "additionalProperties": False,
-            "properties": {
-                "ApplicationConfigSecretArn": {
-                    "pattern": "^arn:aws[a-z-]{0,7}:secretsmanager:[A-za-z0-9_/.-]{0,63}:[A-za-z0-9_/.-]{0,63}:secret:[A-Za-z0-9][A-za-z0-9_/.-]{8,519}$",
-                    "type": "string",
-                },
-                "TenantId": {"pattern": "^[a-zA-Z0-9-]{1,100}$", "type": "string"},
-            },
-            "type": "object",
-        },
-        "SamlProperties": {
-            "additionalProperties": False,
-            "properties": {
-                "RelayStateParameterName": {"minLength": 1, "type": "string"},
-                "Status": {
-                    "enum": ["DISABLED", "ENABLED", "ENABLED_WITH_DIRECTORY_LOGIN_FALLBACK"],
-                    "type": "string",
-                },
-                "UserAccessUrl": {
-                    "maxLength": 200,
-                    "minLength": 8,
-                    "pattern": "^(http|https)\\://\\S+$",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "SelfservicePermissions": {
-            "additionalProperties": False,
-            "properties": {
-                "ChangeComputeType": {"enum": ["ENABLED", "DISABLED"], "type": "string"},
-                "IncreaseVolumeSize": {"enum": ["ENABLED", "DISABLED"], "type": "string"},
-                "RebuildWorkspace": {"enum": ["ENABLED", "DISABLED"], "type": "string"},
-                "RestartWorkspace": {"enum": ["ENABLED", "DISABLED"], "type": "string"},
-                "SwitchRunningMode": {"enum": ["ENABLED", "DISABLED"], "type": "string"},
-            },
-            "type": "object",
-        },
-        "StorageConnector": {
-            "additionalProperties": False,
-            "properties": {
-                "ConnectorType": {"enum": ["HOME_FOLDER"], "type": "string"},
-                "Status": {"enum": ["ENABLED", "DISABLED"], "type": "string"},
-            },
-            "required": ["ConnectorType", "Status"],
-            "type": "object",
-        },
-        "StreamingProperties": {
-            "additionalProperties": False,
-            "properties": {
-                "GlobalAccelerator": {"$ref": "#/definitions/GlobalAcceleratorForDirectory"},
-                "StorageConnectors": {
-                    "items": {"$ref": "#/definitions/StorageConnector"},
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "StreamingExperiencePreferredProtocol": {"enum": ["TCP", "UDP"], "type": "string"},
-                "UserSettings": {
-                    "items": {"$ref": "#/definitions/UserSetting"},
-                    "minItems": 1,
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 127, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 255, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "UserSetting": {
-            "additionalProperties": False,
-            "properties": {
-                "Action": {
-                    "enum": [
-                        "CLIPBOARD_COPY_FROM_LOCAL_DEVICE",
-                        "CLIPBOARD_COPY_TO_LOCAL_DEVICE",
-                        "PRINTING_TO_LOCAL_DEVICE",
-                        "SMART_CARD",
-                    ],
-                    "type": "string",
-                },
-                "MaximumLength": {"minimum": 0, "type": "integer"},
-                "Permission": {"enum": ["ENABLED", "DISABLED"], "type": "string"},
-            },
-            "required": ["Action", "Permission"],
-            "type": "object",
-        },
-        "WorkspaceAccessProperties": {
-            "additionalProperties": False,
-            "properties": {
-                "AccessEndpointConfig": {"$ref": "#/definitions/AccessEndpointConfig"},
-                "DeviceTypeAndroid": {"enum": ["ALLOW", "DENY"], "type": "string"},
-                "DeviceTypeChromeOs": {"enum": ["ALLOW", "DENY"], "type": "string"},
-                "DeviceTypeIos": {"enum": ["ALLOW", "DENY"], "type": "string"},
-                "DeviceTypeLinux": {"enum": ["ALLOW", "DENY"], "type": "string"},
-                "DeviceTypeOsx": {"enum": ["ALLOW", "DENY"], "type": "string"},
-                "DeviceTypeWeb": {"enum": ["ALLOW", "DENY"], "type": "string"},
-                "DeviceTypeWindows": {"enum": ["ALLOW", "DENY"], "type": "string"},
-                "DeviceTypeWorkSpacesThinClient": {"enum": ["ALLOW", "DENY"], "type": "string"},
-                "DeviceTypeZeroClient": {"enum": ["ALLOW", "DENY"], "type": "string"},
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "ActiveDirectoryConfig": {"$ref": "#/definitions/ActiveDirectoryConfig"},
-        "Alias": {"type": "string"},
-        "Arn": {"type": "string"},
-        "CertificateBasedAuthProperties": {"$ref": "#/definitions/CertificateBasedAuthProperties"},
-        "CustomerUserName": {"maxLength": 63, "minLength": 1, "type": "string"},
-        "DirectoryId": {
-            "maxLength": 65,
-            "minLength": 10,
-            "pattern": "^(d-[0-9a-f]{8,63}|wsd-[0-9a-z]{8,63})$",
-            "type": "string",
-        },
-        "DirectoryName": {"type": "string"},
-        "DirectoryType": {
-            "enum": ["SIMPLE_AD", "AD_CONNECTOR", "CUSTOMER_MANAGED", "AWS_IAM_IDENTITY_CENTER"],
-            "type": "string",
-        },
-        "DnsIpAddresses": {"items": {"type": "string"}, "type": "array"},
-        "DnsIpv6Addresses": {"items": {"type": "string"}, "type": "array"},
-        "EnableSelfService": {"type": "boolean"},
-        "EndpointEncryptionMode": {"enum": ["STANDARD_TLS", "FIPS_VALIDATED"], "type": "string"},
-        "IDCConfig": {"$ref": "#/definitions/IDCConfig"},
-        "IamRoleId": {"type": "string"},
-        "IdcInstanceArn": {
-            "pattern": "^arn:aws[a-z-]{0,7}:[A-Za-z0-9][A-za-z0-9_/.-]{0,62}:[A-za-z0-9_/.-]{0,63}:[A-za-z0-9_/.-]{0,63}:[A-Za-z0-9][A-Za-z0-9:_/+=,@.\\\\-]{0,1023}$",
-            "type": "string",
-        },
-        "IpGroupIds": {
-            "items": {"pattern": "^wsipg-[0-9a-z]{8,63}$", "type": "string"},
-            "type": "array",
-        },
-        "MicrosoftEntraConfig": {"$ref": "#/definitions/MicrosoftEntraConfig"},
-        "RegistrationCode": {"maxLength": 20, "minLength": 1, "type": "string"},
-        "SamlProperties": {"$ref": "#/definitions/SamlProperties"},
-        "SelfservicePermissions": {"$ref": "#/definitions/SelfservicePermissions"},
-        "State": {
-            "enum": ["REGISTERING", "REGISTERED", "DEREGISTERING", "DEREGISTERED", "ERROR"],
-            "type": "string",
-        },
-        "StreamingProperties": {"$ref": "#/definitions/StreamingProperties"},
-        "SubnetIds": {
-            "items": {
-                "maxLength": 24,
-                "minLength": 15,
-                "pattern": "^(subnet-([0-9a-f]{8}|[0-9a-f]{17}))$",
-                "type": "string",
-            },
-            "maxItems": 2,
-            "minItems": 0,
-            "type": "array",
-        },
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": True},
-        "Tenancy": {"enum": ["DEDICATED", "SHARED"], "type": "string"},
-        "UserIdentityType": {
-            "enum": ["CUSTOMER_MANAGED", "AWS_DIRECTORY_SERVICE", "AWS_IAM_IDENTITY_CENTER"],
-            "type": "string",
-        },
-        "WorkspaceAccessProperties": {"$ref": "#/definitions/WorkspaceAccessProperties"},
-        "WorkspaceCreationProperties": {"$ref": "#/definitions/DefaultWorkspaceCreationProperties"},
-        "WorkspaceDirectoryDescription": {
-            "pattern": "^([a-zA-Z0-9_])[\\\\a-zA-Z0-9_@#%*+=:?./!\\s-]{1,255}$",
-            "type": "string",
-        },
-        "WorkspaceDirectoryName": {
-            "pattern": "^[a-zA-Z0-9][a-zA-Z0-9_.\\s-]{1,64}$",
-            "type": "string",
-        },
-        "WorkspaceSecurityGroupId": {
-            "maxLength": 20,
-            "minLength": 11,
-            "pattern": "^(sg-([0-9a-f]{8}|[0-9a-f]{17}))$",
-            "type": "string",
-        },
-        "WorkspaceType": {"enum": ["PERSONAL", "POOLS"], "type": "string"},
-    },
-    "required": [],
-}
-
 
 class Directory(_Resource):
     """AWS::WorkSpaces::Directory: Resource Type definition for AWS::WorkSpaces::Directory
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Also identified by: DirectoryId.
+    Replaced when any of these change (create-only): SubnetIds, EnableSelfService, Tenancy,
+    WorkspaceDirectoryName, WorkspaceDirectoryDescription, UserIdentityType, WorkspaceType,
+    ActiveDirectoryConfig, IdcInstanceArn, MicrosoftEntraConfig.
+    Write-only (sent to AWS, never read back): EnableSelfService, IdcInstanceArn.
+    Read-only attributes (known once deployed): Alias, Arn, CustomerUserName, DirectoryId,
+    DirectoryName, DirectoryType, DnsIpAddresses, DnsIpv6Addresses, IDCConfig, IamRoleId,
+    RegistrationCode, State, WorkspaceSecurityGroupId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-workspaces-directory.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -609,25 +375,39 @@ class Directory(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "DirectoryAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "directory.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Alias: str
+    """The directory alias."""
     Arn: str
+    """The Amazon Resource Name (ARN) of the WorkSpace directory."""
     CustomerUserName: str
+    """The user name for the service account."""
     DirectoryId: str
+    """The directory identifier."""
     DirectoryName: str
+    """The name of the directory."""
     DirectoryType: Literal[
         "SIMPLE_AD", "AD_CONNECTOR", "CUSTOMER_MANAGED", "AWS_IAM_IDENTITY_CENTER"
     ]
+    """The directory type."""
     DnsIpAddresses: list[str]
+    """The IP addresses of the DNS servers for the directory."""
     DnsIpv6Addresses: list[str]
+    """The IPv6 addresses of the DNS servers for the directory."""
     IDCConfig: DirectoryIDCConfigDict
+    """Specifies the configurations of the identity center."""
     IamRoleId: str
+    """The identifier of the IAM role."""
     RegistrationCode: str
+    """The registration code for the directory."""
     State: Literal["REGISTERING", "REGISTERED", "DEREGISTERING", "DEREGISTERED", "ERROR"]
+    """The state of the directory's registration with Amazon WorkSpaces."""
     WorkspaceSecurityGroupId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The identifier of the security group that is assigned to new WorkSpaces."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ActiveDirectoryConfig: DirectoryActiveDirectoryConfigDict
     CertificateBasedAuthProperties: DirectoryCertificateBasedAuthPropertiesDict
     EnableSelfService: bool
@@ -650,66 +430,95 @@ class Directory(_Resource):
     WorkspaceDirectoryName: str
     WorkspaceType: Literal["PERSONAL", "POOLS"]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ActiveDirectoryConfig: DirectoryActiveDirectoryConfig
+        | DirectoryActiveDirectoryConfigDict
+        | None = None,
+        CertificateBasedAuthProperties: DirectoryCertificateBasedAuthProperties
+        | DirectoryCertificateBasedAuthPropertiesDict
+        | None = None,
+        EnableSelfService: bool | None = None,
+        EndpointEncryptionMode: Literal["STANDARD_TLS", "FIPS_VALIDATED"] | None = None,
+        IdcInstanceArn: str | None = None,
+        IpGroupIds: list[str] | None = None,
+        MicrosoftEntraConfig: DirectoryMicrosoftEntraConfig
+        | DirectoryMicrosoftEntraConfigDict
+        | None = None,
+        SamlProperties: DirectorySamlProperties | DirectorySamlPropertiesDict | None = None,
+        SelfservicePermissions: DirectorySelfservicePermissions
+        | DirectorySelfservicePermissionsDict
+        | None = None,
+        StreamingProperties: DirectoryStreamingProperties
+        | DirectoryStreamingPropertiesDict
+        | None = None,
+        SubnetIds: list[str] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        Tenancy: Literal["DEDICATED", "SHARED"] | None = None,
+        UserIdentityType: Literal[
+            "CUSTOMER_MANAGED", "AWS_DIRECTORY_SERVICE", "AWS_IAM_IDENTITY_CENTER"
+        ]
+        | None = None,
+        WorkspaceAccessProperties: DirectoryWorkspaceAccessProperties
+        | DirectoryWorkspaceAccessPropertiesDict
+        | None = None,
+        WorkspaceCreationProperties: DefaultWorkspaceCreationProperties
+        | DefaultWorkspaceCreationPropertiesDict
+        | None = None,
+        WorkspaceDirectoryDescription: str | None = None,
+        WorkspaceDirectoryName: str | None = None,
+        WorkspaceType: Literal["PERSONAL", "POOLS"] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::WorkSpaces::Directory; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ActiveDirectoryConfig: DirectoryActiveDirectoryConfig
-            | DirectoryActiveDirectoryConfigDict
-            | None = None,
-            CertificateBasedAuthProperties: DirectoryCertificateBasedAuthProperties
-            | DirectoryCertificateBasedAuthPropertiesDict
-            | None = None,
-            EnableSelfService: bool | None = None,
-            EndpointEncryptionMode: Literal["STANDARD_TLS", "FIPS_VALIDATED"] | None = None,
-            IdcInstanceArn: str | None = None,
-            IpGroupIds: list[str] | None = None,
-            MicrosoftEntraConfig: DirectoryMicrosoftEntraConfig
-            | DirectoryMicrosoftEntraConfigDict
-            | None = None,
-            SamlProperties: DirectorySamlProperties | DirectorySamlPropertiesDict | None = None,
-            SelfservicePermissions: DirectorySelfservicePermissions
-            | DirectorySelfservicePermissionsDict
-            | None = None,
-            StreamingProperties: DirectoryStreamingProperties
-            | DirectoryStreamingPropertiesDict
-            | None = None,
-            SubnetIds: list[str] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            Tenancy: Literal["DEDICATED", "SHARED"] | None = None,
-            UserIdentityType: Literal[
-                "CUSTOMER_MANAGED", "AWS_DIRECTORY_SERVICE", "AWS_IAM_IDENTITY_CENTER"
-            ]
-            | None = None,
-            WorkspaceAccessProperties: DirectoryWorkspaceAccessProperties
-            | DirectoryWorkspaceAccessPropertiesDict
-            | None = None,
-            WorkspaceCreationProperties: DefaultWorkspaceCreationProperties
-            | DefaultWorkspaceCreationPropertiesDict
-            | None = None,
-            WorkspaceDirectoryDescription: str | None = None,
-            WorkspaceDirectoryName: str | None = None,
-            WorkspaceType: Literal["PERSONAL", "POOLS"] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::WorkSpaces::Directory; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ActiveDirectoryConfig: Information about the Active Directory config. Create-only:
+                changing it replaces the resource.
+            CertificateBasedAuthProperties: Describes the properties of the certificate-based
+                authentication you want to use with your WorkSpaces.
             EnableSelfService: Indicates whether self-service capabilities are enabled or disabled.
-            EndpointEncryptionMode: Endpoint encryption mode that allows you to configure the specified directory between Standard TLS and FIPS 140-2 validated mode.
+                Create-only: changing it replaces the resource. Write-only: sent to AWS, never read
+                back.
+            EndpointEncryptionMode: Endpoint encryption mode that allows you to configure the
+                specified directory between Standard TLS and FIPS 140-2 validated mode.
             IdcInstanceArn: The Amazon Resource Name (ARN) of the identity center instance.
-            IpGroupIds: The identifiers of the IP access control groups associated with the directory.
+                Create-only: changing it replaces the resource. Write-only: sent to AWS, never read
+                back.
+            IpGroupIds: The identifiers of the IP access control groups associated with the
+                directory.
+            MicrosoftEntraConfig: Specifies the configurations of the Microsoft Entra. Create-only:
+                changing it replaces the resource.
+            SamlProperties: Describes the enablement status, user access URL, and relay state
+                parameter name that are used for configuring federation with an SAML 2.0 identity
+                provider.
+            SelfservicePermissions: Describes the self-service permissions for a directory.
+            StreamingProperties: Describes the streaming properties.
             SubnetIds: The identifiers of the subnets for your virtual private cloud (VPC).
+                Create-only: changing it replaces the resource.
             Tags: The tags associated with the directory.
-            Tenancy: Indicates whether your WorkSpace directory is dedicated or shared.
-            UserIdentityType: The type of identity management the user is using.
-            WorkspaceDirectoryDescription: Description of the directory to register.
-            WorkspaceDirectoryName: The name of the directory to register.
+            Tenancy: Indicates whether your WorkSpace directory is dedicated or shared. Create-only:
+                changing it replaces the resource.
+            UserIdentityType: The type of identity management the user is using. Create-only:
+                changing it replaces the resource.
+            WorkspaceAccessProperties: The device types and operating systems that can be used to
+                access a WorkSpace.
+            WorkspaceCreationProperties: The default values that are used to create WorkSpaces.
+            WorkspaceDirectoryDescription: Description of the directory to register. Create-only:
+                changing it replaces the resource.
+            WorkspaceDirectoryName: The name of the directory to register. Create-only: changing it
+                replaces the resource.
             WorkspaceType: Indicates whether the directory's WorkSpace type is personal or pools.
+                Create-only: changing it replaces the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

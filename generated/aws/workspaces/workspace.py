@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,35 +59,38 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
-WorkspaceWorkspacePropertiesDict = TypedDict(
-    "WorkspaceWorkspacePropertiesDict",
-    {
-        "ComputeTypeName": "str",
-        "RootVolumeSizeGib": "int",
-        "RunningMode": "str",
-        "RunningModeAutoStopTimeoutInMinutes": "int",
-        "UserVolumeSizeGib": "int",
-    },
-    total=False,
-)
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
 
+    Key: Required[str]
+    """Length: 1 to 127 characters."""
+    Value: Required[str]
+    """Length: 0 to 255 characters."""
+
+
+class WorkspaceWorkspacePropertiesDict(TypedDict, total=False):
+    """WorkspaceWorkspaceProperties as a plain dict."""
+
+    ComputeTypeName: str
+    """Type: str."""
+    RootVolumeSizeGib: int
+    """Type: int."""
+    RunningMode: str
+    """Type: str."""
+    RunningModeAutoStopTimeoutInMinutes: int
+    """Type: int."""
+    UserVolumeSizeGib: int
+    """Type: int."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::WorkSpaces::Workspace",
     schema_file="aws-workspaces-workspace.json",
     primary_identifier=("/WorkspaceId",),
-    additional_identifiers=(),
     read_only=("/WorkspaceId", "/Id"),
     create_only=("/UserName", "/DirectoryId"),
-    write_only=(),
     conditional_create_only=(
         "/BundleId",
         "/VolumeEncryptionKey",
@@ -92,14 +99,7 @@ METADATA = _TypeMetadata(
     ),
     unordered_arrays=("/Tags",),
     required=("BundleId", "DirectoryId", "UserName"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -109,51 +109,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 127, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 255, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "WorkspaceProperties": {
-            "additionalProperties": False,
-            "properties": {
-                "ComputeTypeName": {"type": "string"},
-                "RootVolumeSizeGib": {"type": "integer"},
-                "RunningMode": {"type": "string"},
-                "RunningModeAutoStopTimeoutInMinutes": {"type": "integer"},
-                "UserVolumeSizeGib": {"type": "integer"},
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "BundleId": {"type": "string"},
-        "DirectoryId": {"type": "string"},
-        "Id": {"type": "string"},
-        "RootVolumeEncryptionEnabled": {"type": "boolean"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": False},
-        "UserName": {"type": "string"},
-        "UserVolumeEncryptionEnabled": {"type": "boolean"},
-        "VolumeEncryptionKey": {"type": "string"},
-        "WorkspaceId": {"type": "string"},
-        "WorkspaceProperties": {"$ref": "#/definitions/WorkspaceProperties"},
-    },
-    "required": ["BundleId", "DirectoryId", "UserName"],
-}
-
 
 class Workspace(_Resource):
     """AWS::WorkSpaces::Workspace: Resource Type definition for AWS::WorkSpaces::Workspace
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: WorkspaceId.
+    Replaced when any of these change (create-only): UserName, DirectoryId.
+    May be replaced when these change (conditionally create-only): BundleId, VolumeEncryptionKey,
+    RootVolumeEncryptionEnabled, UserVolumeEncryptionEnabled.
+    Read-only attributes (known once deployed): Id, WorkspaceId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-workspaces-workspace.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -161,12 +128,15 @@ class Workspace(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "WorkspaceAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "workspace.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     Id: str
+    """Type: str."""
     WorkspaceId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Type: str."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     BundleId: str
     DirectoryId: str
     RootVolumeEncryptionEnabled: bool
@@ -176,29 +146,44 @@ class Workspace(_Resource):
     VolumeEncryptionKey: str
     WorkspaceProperties: WorkspaceWorkspacePropertiesDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        BundleId: str,
+        DirectoryId: str,
+        UserName: str,
+        RootVolumeEncryptionEnabled: bool | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        UserVolumeEncryptionEnabled: bool | None = None,
+        VolumeEncryptionKey: str | None = None,
+        WorkspaceProperties: WorkspaceWorkspaceProperties
+        | WorkspaceWorkspacePropertiesDict
+        | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::WorkSpaces::Workspace; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            BundleId: str,
-            DirectoryId: str,
-            UserName: str,
-            RootVolumeEncryptionEnabled: bool | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            UserVolumeEncryptionEnabled: bool | None = None,
-            VolumeEncryptionKey: str | None = None,
-            WorkspaceProperties: WorkspaceWorkspaceProperties
-            | WorkspaceWorkspacePropertiesDict
-            | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::WorkSpaces::Workspace; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            BundleId: Type: str. Conditionally create-only: some changes replace the resource.
+                Required.
+            DirectoryId: Type: str. Create-only: changing it replaces the resource. Required.
+            UserName: Type: str. Create-only: changing it replaces the resource. Required.
+            RootVolumeEncryptionEnabled: Type: bool. Conditionally create-only: some changes replace
+                the resource.
+            Tags: Type: list[TagDict].
+            UserVolumeEncryptionEnabled: Type: bool. Conditionally create-only: some changes replace
+                the resource.
+            VolumeEncryptionKey: Type: str. Conditionally create-only: some changes replace the
+                resource.
+            WorkspaceProperties: Type: WorkspaceWorkspacePropertiesDict.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,24 +59,26 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-IpRuleItemDict = TypedDict(
-    "IpRuleItemDict",
-    {
-        "IpRule": "Required[str]",
-        "RuleDesc": "str",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class IpRuleItemDict(TypedDict, total=False):
+    """IpRuleItem as a plain dict: Describes a rule for an IP access control group."""
 
+    IpRule: Required[str]
+    """The IP address range, in CIDR notation."""
+    RuleDesc: str
+    """The description of the rule."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: Describes a tag."""
+
+    Key: Required[str]
+    """The key of the tag."""
+    Value: Required[str]
+    """The value of the tag."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::WorkSpaces::WorkspaceIpGroup",
     schema_file="aws-workspaces-workspaceipgroup.json",
@@ -80,18 +86,8 @@ METADATA = _TypeMetadata(
     additional_identifiers=(("/GroupId",),),
     read_only=("/Arn", "/GroupId"),
     create_only=("/GroupName", "/GroupDesc"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("GroupName",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -101,42 +97,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "IpRuleItem": {
-            "additionalProperties": False,
-            "properties": {"IpRule": {"type": "string"}, "RuleDesc": {"type": "string"}},
-            "required": ["IpRule"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 127, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 255, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "Arn": {"type": "string"},
-        "GroupDesc": {"type": "string"},
-        "GroupId": {"pattern": "^wsipg-[0-9a-z]{8,63}$", "type": "string"},
-        "GroupName": {"type": "string"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array"},
-        "UserRules": {"items": {"$ref": "#/definitions/IpRuleItem"}, "type": "array"},
-    },
-    "required": ["GroupName"],
-}
-
 
 class WorkspaceIpGroup(_Resource):
-    """AWS::WorkSpaces::WorkspaceIpGroup: Resource Type definition for an IP access control group for Amazon WorkSpaces.
+    """AWS::WorkSpaces::WorkspaceIpGroup: Resource Type definition for an IP access control group
+    for Amazon WorkSpaces.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Arn.
+    Also identified by: GroupId.
+    Replaced when any of these change (create-only): GroupName, GroupDesc.
+    Read-only attributes (known once deployed): Arn, GroupId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-workspaces-workspaceipgroup.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -146,38 +118,47 @@ class WorkspaceIpGroup(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "WorkspaceIpGroupAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "workspace_ip_group.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     Arn: str
+    """The Amazon Resource Name (ARN) of the IP access control group."""
     GroupId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The identifier of the IP access control group."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     GroupDesc: str
     GroupName: str
     Tags: list[TagDict]
     UserRules: list[IpRuleItemDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        GroupName: str,
+        GroupDesc: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        UserRules: list[IpRuleItem | IpRuleItemDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::WorkSpaces::WorkspaceIpGroup; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            GroupName: str,
-            GroupDesc: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            UserRules: list[IpRuleItem | IpRuleItemDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::WorkSpaces::WorkspaceIpGroup; `await` it inside an App to deploy it.
-
-            GroupDesc: The description of the group.
-            GroupName: The name of the group.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            GroupName: The name of the group. Create-only: changing it replaces the resource.
+                Required.
+            GroupDesc: The description of the group. Create-only: changing it replaces the resource.
             Tags: The tags for the IP access control group.
             UserRules: The rules for the IP access control group.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

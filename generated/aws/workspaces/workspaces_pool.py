@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -63,61 +67,53 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
-WorkspacesPoolApplicationSettingsDict = TypedDict(
-    "WorkspacesPoolApplicationSettingsDict",
-    {
-        "SettingsGroup": "str",
-        "Status": "Required[Literal['DISABLED', 'ENABLED']]",
-    },
-    total=False,
-)
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
 
-WorkspacesPoolCapacityDict = TypedDict(
-    "WorkspacesPoolCapacityDict",
-    {
-        "DesiredUserSessions": "Required[int]",
-    },
-    total=False,
-)
+    Key: Required[str]
+    """Length: 1 to 127 characters."""
+    Value: Required[str]
+    """Length: 0 to 255 characters."""
 
-WorkspacesPoolTimeoutSettingsDict = TypedDict(
-    "WorkspacesPoolTimeoutSettingsDict",
-    {
-        "DisconnectTimeoutInSeconds": "int",
-        "IdleDisconnectTimeoutInSeconds": "int",
-        "MaxUserDurationInSeconds": "int",
-    },
-    total=False,
-)
 
+class WorkspacesPoolApplicationSettingsDict(TypedDict, total=False):
+    """WorkspacesPoolApplicationSettings as a plain dict."""
+
+    SettingsGroup: str
+    """Pattern: ^[A-Za-z0-9_./()!*'-]+$ Length: 0 to 100 characters."""
+    Status: Required[Literal["DISABLED", "ENABLED"]]
+    """Allowed values: 'DISABLED', 'ENABLED'."""
+
+
+class WorkspacesPoolCapacityDict(TypedDict, total=False):
+    """WorkspacesPoolCapacity as a plain dict."""
+
+    DesiredUserSessions: Required[int]
+    """Range: at least 0 (inclusive)."""
+
+
+class WorkspacesPoolTimeoutSettingsDict(TypedDict, total=False):
+    """WorkspacesPoolTimeoutSettings as a plain dict."""
+
+    DisconnectTimeoutInSeconds: int
+    """Range: 60 to 36000 (inclusive)."""
+    IdleDisconnectTimeoutInSeconds: int
+    """Range: 0 to 36000 (inclusive)."""
+    MaxUserDurationInSeconds: int
+    """Range: 600 to 432000 (inclusive)."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::WorkSpaces::WorkspacesPool",
     schema_file="aws-workspaces-workspacespool.json",
     primary_identifier=("/PoolId",),
-    additional_identifiers=(),
     read_only=("/PoolId", "/PoolArn", "/CreatedAt"),
     create_only=("/PoolName",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("PoolName", "BundleId", "DirectoryId", "Capacity"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -127,91 +123,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "ApplicationSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "SettingsGroup": {
-                    "maxLength": 100,
-                    "minLength": 0,
-                    "pattern": "^[A-Za-z0-9_./()!*'-]+$",
-                    "type": "string",
-                },
-                "Status": {"$ref": "#/definitions/ApplicationSettingsStatus"},
-            },
-            "required": ["Status"],
-            "type": "object",
-        },
-        "ApplicationSettingsStatus": {"enum": ["DISABLED", "ENABLED"], "type": "string"},
-        "Capacity": {
-            "additionalProperties": False,
-            "properties": {"DesiredUserSessions": {"minimum": 0, "type": "integer"}},
-            "required": ["DesiredUserSessions"],
-            "type": "object",
-        },
-        "RunningMode": {"enum": ["ALWAYS_ON", "AUTO_STOP"], "type": "string"},
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 127, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 255, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "TimeoutSettings": {
-            "additionalProperties": False,
-            "properties": {
-                "DisconnectTimeoutInSeconds": {"maximum": 36000, "minimum": 60, "type": "integer"},
-                "IdleDisconnectTimeoutInSeconds": {
-                    "maximum": 36000,
-                    "minimum": 0,
-                    "type": "integer",
-                },
-                "MaxUserDurationInSeconds": {"maximum": 432000, "minimum": 600, "type": "integer"},
-            },
-            "required": [],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "ApplicationSettings": {"$ref": "#/definitions/ApplicationSettings"},
-        "BundleId": {"pattern": "^wsb-[0-9a-z]{8,63}$", "type": "string"},
-        "Capacity": {"$ref": "#/definitions/Capacity"},
-        "CreatedAt": {"type": "string"},
-        "Description": {
-            "maxLength": 255,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9_./() -]+$",
-            "type": "string",
-        },
-        "DirectoryId": {
-            "maxLength": 65,
-            "minLength": 10,
-            "pattern": "^wsd-[0-9a-z]{8,63}$",
-            "type": "string",
-        },
-        "PoolArn": {
-            "pattern": "^arn:aws[a-z-]{0,7}:[A-Za-z0-9][A-za-z0-9_/.-]{0,62}:[A-za-z0-9_/.-]{0,63}:[A-za-z0-9_/.-]{0,63}:[A-Za-z0-9][A-za-z0-9_/.-]{0,127}$",
-            "type": "string",
-        },
-        "PoolId": {"pattern": "^wspool-[0-9a-z]{9}$", "type": "string"},
-        "PoolName": {"pattern": "^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$", "type": "string"},
-        "RunningMode": {"$ref": "#/definitions/RunningMode"},
-        "Tags": {"items": {"$ref": "#/definitions/Tag"}, "type": "array", "uniqueItems": False},
-        "TimeoutSettings": {"$ref": "#/definitions/TimeoutSettings"},
-    },
-    "required": ["PoolName", "BundleId", "DirectoryId", "Capacity"],
-}
-
 
 class WorkspacesPool(_Resource):
     """AWS::WorkSpaces::WorkspacesPool: Resource Type definition for AWS::WorkSpaces::WorkspacesPool
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: PoolId.
+    Replaced when any of these change (create-only): PoolName.
+    Read-only attributes (known once deployed): CreatedAt, PoolArn, PoolId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-workspaces-workspacespool.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -219,13 +140,18 @@ class WorkspacesPool(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "WorkspacesPoolAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "workspaces_pool.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     CreatedAt: str
+    """Type: str."""
     PoolArn: str
+    """Pattern:
+    ^arn:aws[a-z-]{0,7}:[A-Za-z0-9][A-za-z0-9_/.-]{0,62}:[A-za-z0-9_/.-]{0,63}:[A-za-z0-9_/.-]{0,63}:[A-Za-z0-9][A-za-z0-9_/.-]{0,127}$"""
     PoolId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Pattern: ^wspool-[0-9a-z]{9}$"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ApplicationSettings: WorkspacesPoolApplicationSettingsDict
     BundleId: str
     Capacity: WorkspacesPoolCapacityDict
@@ -236,32 +162,45 @@ class WorkspacesPool(_Resource):
     Tags: list[TagDict]
     TimeoutSettings: WorkspacesPoolTimeoutSettingsDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        BundleId: str,
+        Capacity: WorkspacesPoolCapacity | WorkspacesPoolCapacityDict,
+        DirectoryId: str,
+        PoolName: str,
+        ApplicationSettings: WorkspacesPoolApplicationSettings
+        | WorkspacesPoolApplicationSettingsDict
+        | None = None,
+        Description: str | None = None,
+        RunningMode: Literal["ALWAYS_ON", "AUTO_STOP"] | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        TimeoutSettings: WorkspacesPoolTimeoutSettings
+        | WorkspacesPoolTimeoutSettingsDict
+        | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::WorkSpaces::WorkspacesPool; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            BundleId: str,
-            Capacity: WorkspacesPoolCapacity | WorkspacesPoolCapacityDict,
-            DirectoryId: str,
-            PoolName: str,
-            ApplicationSettings: WorkspacesPoolApplicationSettings
-            | WorkspacesPoolApplicationSettingsDict
-            | None = None,
-            Description: str | None = None,
-            RunningMode: Literal["ALWAYS_ON", "AUTO_STOP"] | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            TimeoutSettings: WorkspacesPoolTimeoutSettings
-            | WorkspacesPoolTimeoutSettingsDict
-            | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::WorkSpaces::WorkspacesPool; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            BundleId: Pattern: ^wsb-[0-9a-z]{8,63}$ Required.
+            Capacity: Type: WorkspacesPoolCapacityDict. Required.
+            DirectoryId: Pattern: ^wsd-[0-9a-z]{8,63}$ Length: 10 to 65 characters. Required.
+            PoolName: Pattern: ^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$ Create-only: changing it replaces
+                the resource. Required.
+            ApplicationSettings: Type: WorkspacesPoolApplicationSettingsDict.
+            Description: Pattern: ^[a-zA-Z0-9_./() -]+$ Length: 1 to 255 characters.
+            RunningMode: Allowed values: 'ALWAYS_ON', 'AUTO_STOP'.
+            Tags: Type: list[TagDict].
+            TimeoutSettings: Type: WorkspacesPoolTimeoutSettingsDict.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

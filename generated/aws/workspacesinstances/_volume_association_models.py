@@ -7,9 +7,10 @@ Imported on first use by volume_association.py, which re-exports every name here
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "VolumeAssociationAttributes",
@@ -18,11 +19,37 @@ __all__ = [
 
 
 class VolumeAssociationProps(DeferredModel):
-    Device: str
-    DisassociateMode: Literal["FORCE", "NO_FORCE"] | None = None
-    VolumeId: str
-    WorkspaceInstanceId: str
+    """
+    The properties a program declares for a AWS::WorkspacesInstances::VolumeAssociation.
+    """
+
+    Device: Annotated[
+        str,
+        Field(
+            description="The device name for the volume attachment Create-only: changing it replaces the resource."
+        ),
+    ]
+    DisassociateMode: Annotated[
+        Literal["FORCE", "NO_FORCE"] | None,
+        Field(
+            description="Mode to use when disassociating the volume Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    VolumeId: Annotated[
+        str,
+        Field(
+            description="ID of the volume to attach to the workspace instance Create-only: changing it replaces the resource."
+        ),
+    ]
+    WorkspaceInstanceId: Annotated[
+        str,
+        Field(
+            description="ID of the workspace instance to associate with the volume Create-only: changing it replaces the resource."
+        ),
+    ]
 
 
 class VolumeAssociationAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::WorkspacesInstances::VolumeAssociation, set by AWS.
+    """

@@ -7,10 +7,10 @@ Imported on first use by volume.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "Tag",
@@ -24,31 +24,85 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key name of the tag")]
+    Value: Annotated[str, Field(description="The value for the tag")]
 
 
 class TagSpecification(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ResourceType: (
-        Literal["instance", "volume", "spot-instances-request", "network-interface"] | None
-    ) = None
-    Tags: list[Tag] | None = None
+    ResourceType: Annotated[
+        Literal["instance", "volume", "spot-instances-request", "network-interface"] | None,
+        Field(
+            description="Allowed values: 'instance', 'volume', 'spot-instances-request', 'network-interface'."
+        ),
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="The tags to apply to the resource")] = None
 
 
 class VolumeAttributes(DeferredModel):
-    VolumeId: str | None = None
+    """
+    The read-only attributes of a AWS::WorkspacesInstances::Volume, set by AWS.
+    """
+
+    VolumeId: Annotated[str | None, Field(description="Unique identifier for the volume")] = None
 
 
 class VolumeProps(DeferredModel):
-    AvailabilityZone: str
-    Encrypted: bool | None = None
-    Iops: int | None = None
-    KmsKeyId: str | None = None
-    SizeInGB: int | None = None
-    SnapshotId: str | None = None
-    TagSpecifications: list[TagSpecification] | None = None
-    Throughput: int | None = None
-    VolumeType: Literal["standard", "io1", "io2", "gp2", "sc1", "st1", "gp3"] | None = None
+    """
+    The properties a program declares for a AWS::WorkspacesInstances::Volume.
+    """
+
+    AvailabilityZone: Annotated[
+        str,
+        Field(
+            description="The Availability Zone in which to create the volume Create-only: changing it replaces the resource."
+        ),
+    ]
+    Encrypted: Annotated[
+        bool | None,
+        Field(
+            description="Indicates whether the volume should be encrypted Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Iops: Annotated[
+        int | None,
+        Field(
+            description="The number of I/O operations per second (IOPS) Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    KmsKeyId: Annotated[
+        str | None,
+        Field(
+            description="The identifier of the AWS Key Management Service (AWS KMS) customer master key (CMK) to use for Amazon EBS encryption Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    SizeInGB: Annotated[
+        int | None,
+        Field(
+            description="The size of the volume, in GiBs Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    SnapshotId: Annotated[
+        str | None,
+        Field(
+            description="The snapshot from which to create the volume Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    TagSpecifications: Annotated[
+        list[TagSpecification] | None,
+        Field(
+            description="The tags passed to EBS volume Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Throughput: Annotated[
+        int | None,
+        Field(
+            description="The throughput to provision for a volume, with a maximum of 1,000 MiB/s Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    VolumeType: Annotated[
+        Literal["standard", "io1", "io2", "gp2", "sc1", "st1", "gp3"] | None,
+        Field(description="The volume type Create-only: changing it replaces the resource."),
+    ] = None

@@ -7,10 +7,10 @@ Imported on first use by workspace_instance.py, which re-exports every name here
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "BlockDeviceMapping",
@@ -50,202 +50,274 @@ class ConnectionTrackingSpecificationRequest(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    TcpEstablishedTimeout: int | None = None
-    UdpStreamTimeout: int | None = None
-    UdpTimeout: int | None = None
+    TcpEstablishedTimeout: Annotated[int | None, Field(description="Type: int.")] = None
+    UdpStreamTimeout: Annotated[int | None, Field(description="Type: int.")] = None
+    UdpTimeout: Annotated[int | None, Field(description="Type: int.")] = None
 
 
 class CpuOptionsRequest(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CoreCount: int | None = None
-    ThreadsPerCore: int | None = None
+    CoreCount: Annotated[int | None, Field(description="Range: at least 0 (inclusive).")] = None
+    ThreadsPerCore: Annotated[int | None, Field(description="Range: at least 0 (inclusive).")] = (
+        None
+    )
 
 
 class CreditSpecificationRequest(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CpuCredits: Literal["standard", "unlimited"] | None = None
+    CpuCredits: Annotated[
+        Literal["standard", "unlimited"] | None,
+        Field(description="Allowed values: 'standard', 'unlimited'."),
+    ] = None
 
 
 class EbsBlockDevice(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Encrypted: bool | None = None
-    Iops: int | None = None
-    KmsKeyId: str | None = None
-    Throughput: int | None = None
-    VolumeSize: int | None = None
-    VolumeType: Literal["standard", "io1", "io2", "gp2", "sc1", "st1", "gp3"] | None = None
+    Encrypted: Annotated[bool | None, Field(description="Type: bool.")] = None
+    Iops: Annotated[int | None, Field(description="Range: at least 0 (inclusive).")] = None
+    KmsKeyId: Annotated[str | None, Field(description="Length: 0 to 128 characters.")] = None
+    Throughput: Annotated[int | None, Field(description="Range: at least 0 (inclusive).")] = None
+    VolumeSize: Annotated[int | None, Field(description="Range: at least 0 (inclusive).")] = None
+    VolumeType: Annotated[
+        Literal["standard", "io1", "io2", "gp2", "sc1", "st1", "gp3"] | None,
+        Field(description="Allowed values: 'standard', 'io1', 'io2', 'gp2', 'sc1', 'st1', 'gp3'."),
+    ] = None
 
 
 class EnaSrdUdpSpecificationRequest(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    EnaSrdUdpEnabled: bool | None = None
+    EnaSrdUdpEnabled: Annotated[bool | None, Field(description="Type: bool.")] = None
 
 
 class EnclaveOptionsRequest(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Enabled: bool | None = None
+    Enabled: Annotated[bool | None, Field(description="Type: bool.")] = None
 
 
 class HibernationOptionsRequest(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Configured: bool | None = None
+    Configured: Annotated[bool | None, Field(description="Type: bool.")] = None
 
 
 class IamInstanceProfileSpecification(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Arn: str | None = None
-    Name: str | None = None
+    Arn: Annotated[
+        str | None, Field(description="Pattern: ^arn:.* Length: 0 to 2048 characters.")
+    ] = None
+    Name: Annotated[str | None, Field(description="Length: 0 to 64 characters.")] = None
 
 
 class InstanceIpv6Address(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Ipv6Address: str | None = None
-    IsPrimaryIpv6: bool | None = None
+    Ipv6Address: Annotated[str | None, Field(description="Length: at most 128 characters.")] = None
+    IsPrimaryIpv6: Annotated[bool | None, Field(description="Type: bool.")] = None
 
 
 class InstanceMaintenanceOptionsRequest(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AutoRecovery: Literal["disabled", "default"] | None = None
+    AutoRecovery: Annotated[
+        Literal["disabled", "default"] | None,
+        Field(description="Allowed values: 'disabled', 'default'."),
+    ] = None
 
 
 class InstanceMetadataOptionsRequest(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    HttpEndpoint: Literal["enabled", "disabled"] | None = None
-    HttpProtocolIpv6: Literal["enabled", "disabled"] | None = None
-    HttpPutResponseHopLimit: int | None = None
-    HttpTokens: Literal["optional", "required"] | None = None
-    InstanceMetadataTags: Literal["enabled", "disabled"] | None = None
+    HttpEndpoint: Annotated[
+        Literal["enabled", "disabled"] | None,
+        Field(description="Allowed values: 'enabled', 'disabled'."),
+    ] = None
+    HttpProtocolIpv6: Annotated[
+        Literal["enabled", "disabled"] | None,
+        Field(description="Allowed values: 'enabled', 'disabled'."),
+    ] = None
+    HttpPutResponseHopLimit: Annotated[
+        int | None, Field(description="Range: 1 to 64 (inclusive).")
+    ] = None
+    HttpTokens: Annotated[
+        Literal["optional", "required"] | None,
+        Field(description="Allowed values: 'optional', 'required'."),
+    ] = None
+    InstanceMetadataTags: Annotated[
+        Literal["enabled", "disabled"] | None,
+        Field(description="Allowed values: 'enabled', 'disabled'."),
+    ] = None
 
 
 class InstanceNetworkInterfaceSpecification(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Description: str | None = None
-    DeviceIndex: int | None = None
-    Groups: list[str] | None = None
-    SubnetId: str | None = None
+    Description: Annotated[
+        str | None, Field(description="Pattern: ^[\\S\\s]*$ Length: 0 to 1000 characters.")
+    ] = None
+    DeviceIndex: Annotated[int | None, Field(description="Range: at least 0 (inclusive).")] = None
+    Groups: Annotated[
+        list[str] | None, Field(description="Each item: Pattern: ^sg-[0-9a-zA-Z]{1,63}$")
+    ] = None
+    SubnetId: Annotated[str | None, Field(description="Pattern: ^subnet-[0-9a-zA-Z]{1,63}$")] = None
 
 
 class InstanceNetworkPerformanceOptionsRequest(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BandwidthWeighting: Literal["default", "vpc-1", "ebs-1"] | None = None
+    BandwidthWeighting: Annotated[
+        Literal["default", "vpc-1", "ebs-1"] | None,
+        Field(description="Allowed values: 'default', 'vpc-1', 'ebs-1'."),
+    ] = None
 
 
 class Ipv4PrefixSpecificationRequest(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Ipv4Prefix: str | None = None
+    Ipv4Prefix: Annotated[str | None, Field(description="Length: at most 128 characters.")] = None
 
 
 class Ipv6PrefixSpecificationRequest(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Ipv6Prefix: str | None = None
+    Ipv6Prefix: Annotated[str | None, Field(description="Length: at most 128 characters.")] = None
 
 
 class LicenseConfigurationRequest(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    LicenseConfigurationArn: str | None = None
+    LicenseConfigurationArn: Annotated[
+        str | None, Field(description="Pattern: ^arn:.* Length: 0 to 2048 characters.")
+    ] = None
 
 
 class PrivateDnsNameOptionsRequest(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    EnableResourceNameDnsAAAARecord: bool | None = None
-    EnableResourceNameDnsARecord: bool | None = None
-    HostnameType: Literal["ip-name", "resource-name"] | None = None
+    EnableResourceNameDnsAAAARecord: Annotated[bool | None, Field(description="Type: bool.")] = None
+    EnableResourceNameDnsARecord: Annotated[bool | None, Field(description="Type: bool.")] = None
+    HostnameType: Annotated[
+        Literal["ip-name", "resource-name"] | None,
+        Field(description="Allowed values: 'ip-name', 'resource-name'."),
+    ] = None
 
 
 class PrivateIpAddressSpecification(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Primary: bool | None = None
-    PrivateIpAddress: str | None = None
+    Primary: Annotated[bool | None, Field(description="Type: bool.")] = None
+    PrivateIpAddress: Annotated[
+        str | None, Field(description="Length: at most 128 characters.")
+    ] = None
 
 
 class RunInstancesMonitoringEnabled(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Enabled: bool | None = None
+    Enabled: Annotated[bool | None, Field(description="Type: bool.")] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str | None = None
+    Key: Annotated[
+        str,
+        Field(
+            description="Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+)$ Length: 1 to 128 characters."
+        ),
+    ]
+    Value: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 0 to 256 characters."
+        ),
+    ] = None
 
 
 class TagSpecification(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ResourceType: (
-        Literal["instance", "volume", "spot-instances-request", "network-interface"] | None
-    ) = None
-    Tags: list[Tag] | None = None
+    ResourceType: Annotated[
+        Literal["instance", "volume", "spot-instances-request", "network-interface"] | None,
+        Field(
+            description="Allowed values: 'instance', 'volume', 'spot-instances-request', 'network-interface'."
+        ),
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="Items: 0 to 30 items.")] = None
 
 
 class WorkspaceInstanceCapacityReservationTarget(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CapacityReservationId: str | None = None
-    CapacityReservationResourceGroupArn: str | None = None
+    CapacityReservationId: Annotated[
+        str | None, Field(description="Length: 0 to 128 characters.")
+    ] = None
+    CapacityReservationResourceGroupArn: Annotated[
+        str | None, Field(description="Pattern: ^arn:.* Length: 0 to 2048 characters.")
+    ] = None
 
 
 class WorkspaceInstanceEC2ManagedInstance(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    InstanceId: str | None = None
+    InstanceId: Annotated[str | None, Field(description="Type: str.")] = None
 
 
 class WorkspaceInstancePlacement(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AvailabilityZone: str | None = None
-    GroupId: str | None = None
-    GroupName: str | None = None
-    PartitionNumber: int | None = None
-    Tenancy: Literal["default", "dedicated", "host"] | None = None
+    AvailabilityZone: Annotated[
+        str | None, Field(description="Pattern: ^[a-z]{2}-[a-z]+-\\d[a-z](-[a-z0-9]+)?$")
+    ] = None
+    GroupId: Annotated[str | None, Field(description="Pattern: ^pg-[0-9a-zA-Z]{1,63}$")] = None
+    GroupName: Annotated[str | None, Field(description="Length: 0 to 255 characters.")] = None
+    PartitionNumber: Annotated[int | None, Field(description="Range: at least 0 (inclusive).")] = (
+        None
+    )
+    Tenancy: Annotated[
+        Literal["default", "dedicated", "host"] | None,
+        Field(description="Allowed values: 'default', 'dedicated', 'host'."),
+    ] = None
 
 
 class WorkspaceInstanceAttributes(DeferredModel):
-    EC2ManagedInstance: WorkspaceInstanceEC2ManagedInstance | None = None
-    ProvisionState: (
+    """
+    The read-only attributes of a AWS::WorkspacesInstances::WorkspaceInstance, set by AWS.
+    """
+
+    EC2ManagedInstance: Annotated[
+        WorkspaceInstanceEC2ManagedInstance | None,
+        Field(description="Type: WorkspaceInstanceEC2ManagedInstanceDict."),
+    ] = None
+    ProvisionState: Annotated[
         Literal[
             "ALLOCATING",
             "ALLOCATED",
@@ -254,72 +326,143 @@ class WorkspaceInstanceAttributes(DeferredModel):
             "ERROR_ALLOCATING",
             "ERROR_DEALLOCATING",
         ]
-        | None
-    ) = None
-    WorkspaceInstanceId: str | None = None
+        | None,
+        Field(description="The current state of the workspace instance"),
+    ] = None
+    WorkspaceInstanceId: Annotated[
+        str | None, Field(description="Unique identifier for the workspace instance")
+    ] = None
 
 
 class BlockDeviceMapping(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    DeviceName: str | None = None
-    Ebs: EbsBlockDevice | None = None
-    NoDevice: str | None = None
-    VirtualName: str | None = None
+    DeviceName: Annotated[str | None, Field(description="Length: 0 to 32 characters.")] = None
+    Ebs: Annotated[EbsBlockDevice | None, Field(description="Type: EbsBlockDeviceDict.")] = None
+    NoDevice: Annotated[str | None, Field(description="Length: 0 to 32 characters.")] = None
+    VirtualName: Annotated[
+        str | None, Field(description="Pattern: ^ephemeral(0|[1-9][0-9]{0,2})$")
+    ] = None
 
 
 class EnaSrdSpecificationRequest(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    EnaSrdEnabled: bool | None = None
-    EnaSrdUdpSpecification: EnaSrdUdpSpecificationRequest | None = None
+    EnaSrdEnabled: Annotated[bool | None, Field(description="Type: bool.")] = None
+    EnaSrdUdpSpecification: Annotated[
+        EnaSrdUdpSpecificationRequest | None,
+        Field(description="Type: EnaSrdUdpSpecificationRequestDict."),
+    ] = None
 
 
 class WorkspaceInstanceCapacityReservationSpecification(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CapacityReservationPreference: Literal["capacity-reservations-only", "open", "none"] | None = (
-        None
-    )
-    CapacityReservationTarget: WorkspaceInstanceCapacityReservationTarget | None = None
+    CapacityReservationPreference: Annotated[
+        Literal["capacity-reservations-only", "open", "none"] | None,
+        Field(description="Allowed values: 'capacity-reservations-only', 'open', 'none'."),
+    ] = None
+    CapacityReservationTarget: Annotated[
+        WorkspaceInstanceCapacityReservationTarget | None,
+        Field(description="Type: WorkspaceInstanceCapacityReservationTargetDict."),
+    ] = None
 
 
 class WorkspaceInstanceManagedInstance(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BlockDeviceMappings: list[BlockDeviceMapping] | None = None
-    CapacityReservationSpecification: WorkspaceInstanceCapacityReservationSpecification | None = (
+    BlockDeviceMappings: Annotated[
+        list[BlockDeviceMapping] | None, Field(description="Type: list[BlockDeviceMappingDict].")
+    ] = None
+    CapacityReservationSpecification: Annotated[
+        WorkspaceInstanceCapacityReservationSpecification | None,
+        Field(description="Type: WorkspaceInstanceCapacityReservationSpecificationDict."),
+    ] = None
+    CpuOptions: Annotated[
+        CpuOptionsRequest | None, Field(description="Type: CpuOptionsRequestDict.")
+    ] = None
+    CreditSpecification: Annotated[
+        CreditSpecificationRequest | None,
+        Field(description="Type: CreditSpecificationRequestDict."),
+    ] = None
+    DisableApiStop: Annotated[bool | None, Field(description="Type: bool.")] = None
+    EbsOptimized: Annotated[bool | None, Field(description="Type: bool.")] = None
+    EnablePrimaryIpv6: Annotated[bool | None, Field(description="Type: bool.")] = None
+    EnclaveOptions: Annotated[
+        EnclaveOptionsRequest | None, Field(description="Type: EnclaveOptionsRequestDict.")
+    ] = None
+    HibernationOptions: Annotated[
+        HibernationOptionsRequest | None, Field(description="Type: HibernationOptionsRequestDict.")
+    ] = None
+    IamInstanceProfile: Annotated[
+        IamInstanceProfileSpecification | None,
+        Field(description="Type: IamInstanceProfileSpecificationDict."),
+    ] = None
+    ImageId: Annotated[str, Field(description="Pattern: ^ami-[0-9a-zA-Z]{1,63}$")]
+    InstanceType: Annotated[
+        str, Field(description="Pattern: ^([a-z0-9-]+)\\.([a-z0-9]+)$ Length: 1 to 64 characters.")
+    ]
+    Ipv6AddressCount: Annotated[int | None, Field(description="Range: at least 0 (inclusive).")] = (
         None
     )
-    CpuOptions: CpuOptionsRequest | None = None
-    CreditSpecification: CreditSpecificationRequest | None = None
-    DisableApiStop: bool | None = None
-    EbsOptimized: bool | None = None
-    EnablePrimaryIpv6: bool | None = None
-    EnclaveOptions: EnclaveOptionsRequest | None = None
-    HibernationOptions: HibernationOptionsRequest | None = None
-    IamInstanceProfile: IamInstanceProfileSpecification | None = None
-    ImageId: str
-    InstanceType: str
-    Ipv6AddressCount: int | None = None
-    KeyName: str | None = None
-    LicenseSpecifications: list[LicenseConfigurationRequest] | None = None
-    MaintenanceOptions: InstanceMaintenanceOptionsRequest | None = None
-    MetadataOptions: InstanceMetadataOptionsRequest | None = None
-    Monitoring: RunInstancesMonitoringEnabled | None = None
-    NetworkInterfaces: list[InstanceNetworkInterfaceSpecification] | None = None
-    NetworkPerformanceOptions: InstanceNetworkPerformanceOptionsRequest | None = None
-    Placement: WorkspaceInstancePlacement | None = None
-    PrivateDnsNameOptions: PrivateDnsNameOptionsRequest | None = None
-    SubnetId: str | None = None
-    TagSpecifications: list[TagSpecification] | None = None
-    UserData: str | None = None
+    KeyName: Annotated[str | None, Field(description="Length: 0 to 64 characters.")] = None
+    LicenseSpecifications: Annotated[
+        list[LicenseConfigurationRequest] | None,
+        Field(description="Type: list[LicenseConfigurationRequestDict]."),
+    ] = None
+    MaintenanceOptions: Annotated[
+        InstanceMaintenanceOptionsRequest | None,
+        Field(description="Type: InstanceMaintenanceOptionsRequestDict."),
+    ] = None
+    MetadataOptions: Annotated[
+        InstanceMetadataOptionsRequest | None,
+        Field(description="Type: InstanceMetadataOptionsRequestDict."),
+    ] = None
+    Monitoring: Annotated[
+        RunInstancesMonitoringEnabled | None,
+        Field(description="Type: RunInstancesMonitoringEnabledDict."),
+    ] = None
+    NetworkInterfaces: Annotated[
+        list[InstanceNetworkInterfaceSpecification] | None,
+        Field(description="Type: list[InstanceNetworkInterfaceSpecificationDict]."),
+    ] = None
+    NetworkPerformanceOptions: Annotated[
+        InstanceNetworkPerformanceOptionsRequest | None,
+        Field(description="Type: InstanceNetworkPerformanceOptionsRequestDict."),
+    ] = None
+    Placement: Annotated[
+        WorkspaceInstancePlacement | None,
+        Field(description="Type: WorkspaceInstancePlacementDict."),
+    ] = None
+    PrivateDnsNameOptions: Annotated[
+        PrivateDnsNameOptionsRequest | None,
+        Field(description="Type: PrivateDnsNameOptionsRequestDict."),
+    ] = None
+    SubnetId: Annotated[str | None, Field(description="Pattern: ^subnet-[0-9a-zA-Z]{1,63}$")] = None
+    TagSpecifications: Annotated[
+        list[TagSpecification] | None, Field(description="Items: at most 30 items.")
+    ] = None
+    UserData: Annotated[str | None, Field(description="Length: 0 to 16000 characters.")] = None
 
 
 class WorkspaceInstanceProps(DeferredModel):
-    ManagedInstance: WorkspaceInstanceManagedInstance | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::WorkspacesInstances::WorkspaceInstance.
+    """
+
+    ManagedInstance: Annotated[
+        WorkspaceInstanceManagedInstance | None,
+        Field(
+            description="Type: WorkspaceInstanceManagedInstanceDict. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(
+            description="Items: 0 to 30 items. Conditionally create-only: some changes replace the resource."
+        ),
+    ] = None

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,29 +59,30 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
-TagSpecificationDict = TypedDict(
-    "TagSpecificationDict",
-    {
-        "ResourceType": "Literal['instance', 'volume', 'spot-instances-request', 'network-interface']",
-        "Tags": "list[TagDict]",
-    },
-    total=False,
-)
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
 
+    Key: Required[str]
+    """The key name of the tag"""
+    Value: Required[str]
+    """The value for the tag"""
+
+
+class TagSpecificationDict(TypedDict, total=False):
+    """TagSpecification as a plain dict."""
+
+    ResourceType: Literal["instance", "volume", "spot-instances-request", "network-interface"]
+    """Allowed values: 'instance', 'volume', 'spot-instances-request', 'network-interface'."""
+    Tags: list[TagDict]
+    """The tags to apply to the resource"""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::WorkspacesInstances::Volume",
     schema_file="aws-workspacesinstances-volume.json",
     primary_identifier=("/VolumeId",),
-    additional_identifiers=(),
     read_only=("/VolumeId",),
     create_only=(
         "/AvailabilityZone",
@@ -90,18 +95,13 @@ METADATA = _TypeMetadata(
         "/VolumeType",
         "/TagSpecifications",
     ),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("AvailabilityZone",),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
         tag_on_create=False,
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -110,78 +110,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+)$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "TagSpecification": {
-            "additionalProperties": False,
-            "properties": {
-                "ResourceType": {
-                    "enum": ["instance", "volume", "spot-instances-request", "network-interface"],
-                    "type": "string",
-                },
-                "Tags": {
-                    "items": {"$ref": "#/definitions/Tag"},
-                    "maxItems": 50,
-                    "minItems": 0,
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AvailabilityZone": {
-            "maxLength": 64,
-            "minLength": 0,
-            "pattern": "^[a-z]{2}-[a-z]+-\\d[a-z](-[a-z0-9]+)?$",
-            "type": "string",
-        },
-        "Encrypted": {"type": "boolean"},
-        "Iops": {"minimum": 0, "type": "integer"},
-        "KmsKeyId": {"anyOf": [{}, {}, {}], "maxLength": 128, "minLength": 0, "type": "string"},
-        "SizeInGB": {"maximum": 16384, "minimum": 0, "type": "integer"},
-        "SnapshotId": {"pattern": "^snap-[0-9a-zA-Z]{1,63}$", "type": "string"},
-        "TagSpecifications": {
-            "items": {"$ref": "#/definitions/TagSpecification"},
-            "maxItems": 30,
-            "type": "array",
-        },
-        "Throughput": {"minimum": 0, "type": "integer"},
-        "VolumeId": {"pattern": "^vol-[0-9a-zA-Z]{1,63}$", "type": "string"},
-        "VolumeType": {
-            "enum": ["standard", "io1", "io2", "gp2", "sc1", "st1", "gp3"],
-            "type": "string",
-        },
-    },
-    "required": ["AvailabilityZone"],
-}
-
 
 class Volume(_Resource):
-    """AWS::WorkspacesInstances::Volume: Resource Type definition for AWS::WorkspacesInstances::Volume - Manages WorkSpaces Volume resources
+    """AWS::WorkspacesInstances::Volume: Resource Type definition for
+    AWS::WorkspacesInstances::Volume - Manages WorkSpaces Volume resources
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: VolumeId.
+    Replaced when any of these change (create-only): AvailabilityZone, Encrypted, Iops, KmsKeyId,
+    SizeInGB, SnapshotId, Throughput, VolumeType, TagSpecifications.
+    Read-only attributes (known once deployed): VolumeId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-workspacesinstances-volume.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -189,11 +129,13 @@ class Volume(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "VolumeAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "volume.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     VolumeId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Unique identifier for the volume"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     AvailabilityZone: str
     Encrypted: bool
     Iops: int
@@ -204,37 +146,49 @@ class Volume(_Resource):
     Throughput: int
     VolumeType: Literal["standard", "io1", "io2", "gp2", "sc1", "st1", "gp3"]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AvailabilityZone: str,
+        Encrypted: bool | None = None,
+        Iops: int | None = None,
+        KmsKeyId: str | None = None,
+        SizeInGB: int | None = None,
+        SnapshotId: str | None = None,
+        TagSpecifications: list[TagSpecification | TagSpecificationDict] | None = None,
+        Throughput: int | None = None,
+        VolumeType: Literal["standard", "io1", "io2", "gp2", "sc1", "st1", "gp3"] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::WorkspacesInstances::Volume; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AvailabilityZone: str,
-            Encrypted: bool | None = None,
-            Iops: int | None = None,
-            KmsKeyId: str | None = None,
-            SizeInGB: int | None = None,
-            SnapshotId: str | None = None,
-            TagSpecifications: list[TagSpecification | TagSpecificationDict] | None = None,
-            Throughput: int | None = None,
-            VolumeType: Literal["standard", "io1", "io2", "gp2", "sc1", "st1", "gp3"] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::WorkspacesInstances::Volume; `await` it inside an App to deploy it.
-
-            AvailabilityZone: The Availability Zone in which to create the volume
-            Encrypted: Indicates whether the volume should be encrypted
-            Iops: The number of I/O operations per second (IOPS)
-            KmsKeyId: The identifier of the AWS Key Management Service (AWS KMS) customer master key (CMK) to use for Amazon EBS encryption
-            SizeInGB: The size of the volume, in GiBs
-            SnapshotId: The snapshot from which to create the volume
-            TagSpecifications: The tags passed to EBS volume
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AvailabilityZone: The Availability Zone in which to create the volume Create-only:
+                changing it replaces the resource. Required.
+            Encrypted: Indicates whether the volume should be encrypted Create-only: changing it
+                replaces the resource.
+            Iops: The number of I/O operations per second (IOPS) Create-only: changing it replaces
+                the resource.
+            KmsKeyId: The identifier of the AWS Key Management Service (AWS KMS) customer master key
+                (CMK) to use for Amazon EBS encryption Create-only: changing it replaces the
+                resource.
+            SizeInGB: The size of the volume, in GiBs Create-only: changing it replaces the
+                resource.
+            SnapshotId: The snapshot from which to create the volume Create-only: changing it
+                replaces the resource.
+            TagSpecifications: The tags passed to EBS volume Create-only: changing it replaces the
+                resource.
             Throughput: The throughput to provision for a volume, with a maximum of 1,000 MiB/s
-            VolumeType: The volume type
+                Create-only: changing it replaces the resource.
+            VolumeType: The volume type Create-only: changing it replaces the resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

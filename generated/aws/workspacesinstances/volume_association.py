@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,25 +51,20 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::WorkspacesInstances::VolumeAssociation",
     schema_file="aws-workspacesinstances-volumeassociation.json",
     primary_identifier=("/WorkspaceInstanceId", "/VolumeId", "/Device"),
-    additional_identifiers=(),
-    read_only=(),
     create_only=("/WorkspaceInstanceId", "/VolumeId", "/Device"),
     write_only=("/DisassociateMode",),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("WorkspaceInstanceId", "VolumeId", "Device"),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
         tag_on_create=False,
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -74,24 +73,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "Device": {"maxLength": 32, "type": "string"},
-        "DisassociateMode": {"enum": ["FORCE", "NO_FORCE"], "type": "string"},
-        "VolumeId": {"pattern": "^vol-[0-9a-zA-Z]{1,63}$", "type": "string"},
-        "WorkspaceInstanceId": {"pattern": "^wsinst-[0-9a-zA-Z]{8,63}$", "type": "string"},
-    },
-    "required": ["WorkspaceInstanceId", "VolumeId", "Device"],
-}
-
 
 class VolumeAssociation(_Resource):
-    """AWS::WorkspacesInstances::VolumeAssociation: Resource Type definition for AWS::WorkspacesInstances::VolumeAssociation
+    """AWS::WorkspacesInstances::VolumeAssociation: Resource Type definition for
+    AWS::WorkspacesInstances::VolumeAssociation
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: WorkspaceInstanceId, VolumeId, Device (composite: the values joined by '|').
+    Replaced when any of these change (create-only): WorkspaceInstanceId, VolumeId, Device.
+    Write-only (sent to AWS, never read back): DisassociateMode.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-workspacesinstances-volumeassociation.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -101,36 +93,46 @@ class VolumeAssociation(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "VolumeAssociationAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "volume_association.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
-    # Declared properties (as declared, or as AWS returned them).
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     Device: str
     DisassociateMode: Literal["FORCE", "NO_FORCE"]
     VolumeId: str
     WorkspaceInstanceId: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        Device: str,
+        VolumeId: str,
+        WorkspaceInstanceId: str,
+        DisassociateMode: Literal["FORCE", "NO_FORCE"] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::WorkspacesInstances::VolumeAssociation; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            Device: str,
-            VolumeId: str,
-            WorkspaceInstanceId: str,
-            DisassociateMode: Literal["FORCE", "NO_FORCE"] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::WorkspacesInstances::VolumeAssociation; `await` it inside an App to deploy it.
-
-            Device: The device name for the volume attachment
-            DisassociateMode: Mode to use when disassociating the volume
-            VolumeId: ID of the volume to attach to the workspace instance
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            Device: The device name for the volume attachment Create-only: changing it replaces the
+                resource. Required.
+            VolumeId: ID of the volume to attach to the workspace instance Create-only: changing it
+                replaces the resource. Required.
             WorkspaceInstanceId: ID of the workspace instance to associate with the volume
+                Create-only: changing it replaces the resource. Required.
+            DisassociateMode: Mode to use when disassociating the volume Write-only: sent to AWS,
+                never read back.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

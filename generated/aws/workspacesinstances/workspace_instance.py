@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -159,291 +163,320 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-BlockDeviceMappingDict = TypedDict(
-    "BlockDeviceMappingDict",
-    {
-        "DeviceName": "str",
-        "Ebs": "EbsBlockDeviceDict",
-        "NoDevice": "str",
-        "VirtualName": "str",
-    },
-    total=False,
-)
 
-ConnectionTrackingSpecificationRequestDict = TypedDict(
-    "ConnectionTrackingSpecificationRequestDict",
-    {
-        "TcpEstablishedTimeout": "int",
-        "UdpStreamTimeout": "int",
-        "UdpTimeout": "int",
-    },
-    total=False,
-)
+class BlockDeviceMappingDict(TypedDict, total=False):
+    """BlockDeviceMapping as a plain dict."""
 
-CpuOptionsRequestDict = TypedDict(
-    "CpuOptionsRequestDict",
-    {
-        "CoreCount": "int",
-        "ThreadsPerCore": "int",
-    },
-    total=False,
-)
+    DeviceName: str
+    """Length: 0 to 32 characters."""
+    Ebs: EbsBlockDeviceDict
+    """Type: EbsBlockDeviceDict."""
+    NoDevice: str
+    """Length: 0 to 32 characters."""
+    VirtualName: str
+    """Pattern: ^ephemeral(0|[1-9][0-9]{0,2})$"""
 
-CreditSpecificationRequestDict = TypedDict(
-    "CreditSpecificationRequestDict",
-    {
-        "CpuCredits": "Literal['standard', 'unlimited']",
-    },
-    total=False,
-)
 
-EbsBlockDeviceDict = TypedDict(
-    "EbsBlockDeviceDict",
-    {
-        "Encrypted": "bool",
-        "Iops": "int",
-        "KmsKeyId": "str",
-        "Throughput": "int",
-        "VolumeSize": "int",
-        "VolumeType": "Literal['standard', 'io1', 'io2', 'gp2', 'sc1', 'st1', 'gp3']",
-    },
-    total=False,
-)
+class ConnectionTrackingSpecificationRequestDict(TypedDict, total=False):
+    """ConnectionTrackingSpecificationRequest as a plain dict."""
 
-EnaSrdSpecificationRequestDict = TypedDict(
-    "EnaSrdSpecificationRequestDict",
-    {
-        "EnaSrdEnabled": "bool",
-        "EnaSrdUdpSpecification": "EnaSrdUdpSpecificationRequestDict",
-    },
-    total=False,
-)
+    TcpEstablishedTimeout: int
+    """Type: int."""
+    UdpStreamTimeout: int
+    """Type: int."""
+    UdpTimeout: int
+    """Type: int."""
 
-EnaSrdUdpSpecificationRequestDict = TypedDict(
-    "EnaSrdUdpSpecificationRequestDict",
-    {
-        "EnaSrdUdpEnabled": "bool",
-    },
-    total=False,
-)
 
-EnclaveOptionsRequestDict = TypedDict(
-    "EnclaveOptionsRequestDict",
-    {
-        "Enabled": "bool",
-    },
-    total=False,
-)
+class CpuOptionsRequestDict(TypedDict, total=False):
+    """CpuOptionsRequest as a plain dict."""
 
-HibernationOptionsRequestDict = TypedDict(
-    "HibernationOptionsRequestDict",
-    {
-        "Configured": "bool",
-    },
-    total=False,
-)
+    CoreCount: int
+    """Range: at least 0 (inclusive)."""
+    ThreadsPerCore: int
+    """Range: at least 0 (inclusive)."""
 
-IamInstanceProfileSpecificationDict = TypedDict(
-    "IamInstanceProfileSpecificationDict",
-    {
-        "Arn": "str",
-        "Name": "str",
-    },
-    total=False,
-)
 
-InstanceIpv6AddressDict = TypedDict(
-    "InstanceIpv6AddressDict",
-    {
-        "Ipv6Address": "str",
-        "IsPrimaryIpv6": "bool",
-    },
-    total=False,
-)
+class CreditSpecificationRequestDict(TypedDict, total=False):
+    """CreditSpecificationRequest as a plain dict."""
 
-InstanceMaintenanceOptionsRequestDict = TypedDict(
-    "InstanceMaintenanceOptionsRequestDict",
-    {
-        "AutoRecovery": "Literal['disabled', 'default']",
-    },
-    total=False,
-)
+    CpuCredits: Literal["standard", "unlimited"]
+    """Allowed values: 'standard', 'unlimited'."""
 
-InstanceMetadataOptionsRequestDict = TypedDict(
-    "InstanceMetadataOptionsRequestDict",
-    {
-        "HttpEndpoint": "Literal['enabled', 'disabled']",
-        "HttpProtocolIpv6": "Literal['enabled', 'disabled']",
-        "HttpPutResponseHopLimit": "int",
-        "HttpTokens": "Literal['optional', 'required']",
-        "InstanceMetadataTags": "Literal['enabled', 'disabled']",
-    },
-    total=False,
-)
 
-InstanceNetworkInterfaceSpecificationDict = TypedDict(
-    "InstanceNetworkInterfaceSpecificationDict",
-    {
-        "Description": "str",
-        "DeviceIndex": "int",
-        "Groups": "list[str]",
-        "SubnetId": "str",
-    },
-    total=False,
-)
+class EbsBlockDeviceDict(TypedDict, total=False):
+    """EbsBlockDevice as a plain dict."""
 
-InstanceNetworkPerformanceOptionsRequestDict = TypedDict(
-    "InstanceNetworkPerformanceOptionsRequestDict",
-    {
-        "BandwidthWeighting": "Literal['default', 'vpc-1', 'ebs-1']",
-    },
-    total=False,
-)
+    Encrypted: bool
+    """Type: bool."""
+    Iops: int
+    """Range: at least 0 (inclusive)."""
+    KmsKeyId: str
+    """Length: 0 to 128 characters."""
+    Throughput: int
+    """Range: at least 0 (inclusive)."""
+    VolumeSize: int
+    """Range: at least 0 (inclusive)."""
+    VolumeType: Literal["standard", "io1", "io2", "gp2", "sc1", "st1", "gp3"]
+    """Allowed values: 'standard', 'io1', 'io2', 'gp2', 'sc1', 'st1', 'gp3'."""
 
-Ipv4PrefixSpecificationRequestDict = TypedDict(
-    "Ipv4PrefixSpecificationRequestDict",
-    {
-        "Ipv4Prefix": "str",
-    },
-    total=False,
-)
 
-Ipv6PrefixSpecificationRequestDict = TypedDict(
-    "Ipv6PrefixSpecificationRequestDict",
-    {
-        "Ipv6Prefix": "str",
-    },
-    total=False,
-)
+class EnaSrdSpecificationRequestDict(TypedDict, total=False):
+    """EnaSrdSpecificationRequest as a plain dict."""
 
-LicenseConfigurationRequestDict = TypedDict(
-    "LicenseConfigurationRequestDict",
-    {
-        "LicenseConfigurationArn": "str",
-    },
-    total=False,
-)
+    EnaSrdEnabled: bool
+    """Type: bool."""
+    EnaSrdUdpSpecification: EnaSrdUdpSpecificationRequestDict
+    """Type: EnaSrdUdpSpecificationRequestDict."""
 
-PrivateDnsNameOptionsRequestDict = TypedDict(
-    "PrivateDnsNameOptionsRequestDict",
-    {
-        "EnableResourceNameDnsAAAARecord": "bool",
-        "EnableResourceNameDnsARecord": "bool",
-        "HostnameType": "Literal['ip-name', 'resource-name']",
-    },
-    total=False,
-)
 
-PrivateIpAddressSpecificationDict = TypedDict(
-    "PrivateIpAddressSpecificationDict",
-    {
-        "Primary": "bool",
-        "PrivateIpAddress": "str",
-    },
-    total=False,
-)
+class EnaSrdUdpSpecificationRequestDict(TypedDict, total=False):
+    """EnaSrdUdpSpecificationRequest as a plain dict."""
 
-RunInstancesMonitoringEnabledDict = TypedDict(
-    "RunInstancesMonitoringEnabledDict",
-    {
-        "Enabled": "bool",
-    },
-    total=False,
-)
+    EnaSrdUdpEnabled: bool
+    """Type: bool."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "str",
-    },
-    total=False,
-)
 
-TagSpecificationDict = TypedDict(
-    "TagSpecificationDict",
-    {
-        "ResourceType": "Literal['instance', 'volume', 'spot-instances-request', 'network-interface']",
-        "Tags": "list[TagDict]",
-    },
-    total=False,
-)
+class EnclaveOptionsRequestDict(TypedDict, total=False):
+    """EnclaveOptionsRequest as a plain dict."""
 
-WorkspaceInstanceCapacityReservationSpecificationDict = TypedDict(
-    "WorkspaceInstanceCapacityReservationSpecificationDict",
-    {
-        "CapacityReservationPreference": "Literal['capacity-reservations-only', 'open', 'none']",
-        "CapacityReservationTarget": "WorkspaceInstanceCapacityReservationTargetDict",
-    },
-    total=False,
-)
+    Enabled: bool
+    """Type: bool."""
 
-WorkspaceInstanceCapacityReservationTargetDict = TypedDict(
-    "WorkspaceInstanceCapacityReservationTargetDict",
-    {
-        "CapacityReservationId": "str",
-        "CapacityReservationResourceGroupArn": "str",
-    },
-    total=False,
-)
 
-WorkspaceInstanceEC2ManagedInstanceDict = TypedDict(
-    "WorkspaceInstanceEC2ManagedInstanceDict",
-    {
-        "InstanceId": "str",
-    },
-    total=False,
-)
+class HibernationOptionsRequestDict(TypedDict, total=False):
+    """HibernationOptionsRequest as a plain dict."""
 
-WorkspaceInstanceManagedInstanceDict = TypedDict(
-    "WorkspaceInstanceManagedInstanceDict",
-    {
-        "BlockDeviceMappings": "list[BlockDeviceMappingDict]",
-        "CapacityReservationSpecification": "WorkspaceInstanceCapacityReservationSpecificationDict",
-        "CpuOptions": "CpuOptionsRequestDict",
-        "CreditSpecification": "CreditSpecificationRequestDict",
-        "DisableApiStop": "bool",
-        "EbsOptimized": "bool",
-        "EnablePrimaryIpv6": "bool",
-        "EnclaveOptions": "EnclaveOptionsRequestDict",
-        "HibernationOptions": "HibernationOptionsRequestDict",
-        "IamInstanceProfile": "IamInstanceProfileSpecificationDict",
-        "ImageId": "Required[str]",
-        "InstanceType": "Required[str]",
-        "Ipv6AddressCount": "int",
-        "KeyName": "str",
-        "LicenseSpecifications": "list[LicenseConfigurationRequestDict]",
-        "MaintenanceOptions": "InstanceMaintenanceOptionsRequestDict",
-        "MetadataOptions": "InstanceMetadataOptionsRequestDict",
-        "Monitoring": "RunInstancesMonitoringEnabledDict",
-        "NetworkInterfaces": "list[InstanceNetworkInterfaceSpecificationDict]",
-        "NetworkPerformanceOptions": "InstanceNetworkPerformanceOptionsRequestDict",
-        "Placement": "WorkspaceInstancePlacementDict",
-        "PrivateDnsNameOptions": "PrivateDnsNameOptionsRequestDict",
-        "SubnetId": "str",
-        "TagSpecifications": "list[TagSpecificationDict]",
-        "UserData": "str",
-    },
-    total=False,
-)
+    Configured: bool
+    """Type: bool."""
 
-WorkspaceInstancePlacementDict = TypedDict(
-    "WorkspaceInstancePlacementDict",
-    {
-        "AvailabilityZone": "str",
-        "GroupId": "str",
-        "GroupName": "str",
-        "PartitionNumber": "int",
-        "Tenancy": "Literal['default', 'dedicated', 'host']",
-    },
-    total=False,
-)
 
+class IamInstanceProfileSpecificationDict(TypedDict, total=False):
+    """IamInstanceProfileSpecification as a plain dict."""
+
+    Arn: str
+    """Pattern: ^arn:.* Length: 0 to 2048 characters."""
+    Name: str
+    """Length: 0 to 64 characters."""
+
+
+class InstanceIpv6AddressDict(TypedDict, total=False):
+    """InstanceIpv6Address as a plain dict."""
+
+    Ipv6Address: str
+    """Length: at most 128 characters."""
+    IsPrimaryIpv6: bool
+    """Type: bool."""
+
+
+class InstanceMaintenanceOptionsRequestDict(TypedDict, total=False):
+    """InstanceMaintenanceOptionsRequest as a plain dict."""
+
+    AutoRecovery: Literal["disabled", "default"]
+    """Allowed values: 'disabled', 'default'."""
+
+
+class InstanceMetadataOptionsRequestDict(TypedDict, total=False):
+    """InstanceMetadataOptionsRequest as a plain dict."""
+
+    HttpEndpoint: Literal["enabled", "disabled"]
+    """Allowed values: 'enabled', 'disabled'."""
+    HttpProtocolIpv6: Literal["enabled", "disabled"]
+    """Allowed values: 'enabled', 'disabled'."""
+    HttpPutResponseHopLimit: int
+    """Range: 1 to 64 (inclusive)."""
+    HttpTokens: Literal["optional", "required"]
+    """Allowed values: 'optional', 'required'."""
+    InstanceMetadataTags: Literal["enabled", "disabled"]
+    """Allowed values: 'enabled', 'disabled'."""
+
+
+class InstanceNetworkInterfaceSpecificationDict(TypedDict, total=False):
+    """InstanceNetworkInterfaceSpecification as a plain dict."""
+
+    Description: str
+    """Pattern: ^[\\S\\s]*$ Length: 0 to 1000 characters."""
+    DeviceIndex: int
+    """Range: at least 0 (inclusive)."""
+    Groups: list[str]
+    """Each item: Pattern: ^sg-[0-9a-zA-Z]{1,63}$"""
+    SubnetId: str
+    """Pattern: ^subnet-[0-9a-zA-Z]{1,63}$"""
+
+
+class InstanceNetworkPerformanceOptionsRequestDict(TypedDict, total=False):
+    """InstanceNetworkPerformanceOptionsRequest as a plain dict."""
+
+    BandwidthWeighting: Literal["default", "vpc-1", "ebs-1"]
+    """Allowed values: 'default', 'vpc-1', 'ebs-1'."""
+
+
+class Ipv4PrefixSpecificationRequestDict(TypedDict, total=False):
+    """Ipv4PrefixSpecificationRequest as a plain dict."""
+
+    Ipv4Prefix: str
+    """Length: at most 128 characters."""
+
+
+class Ipv6PrefixSpecificationRequestDict(TypedDict, total=False):
+    """Ipv6PrefixSpecificationRequest as a plain dict."""
+
+    Ipv6Prefix: str
+    """Length: at most 128 characters."""
+
+
+class LicenseConfigurationRequestDict(TypedDict, total=False):
+    """LicenseConfigurationRequest as a plain dict."""
+
+    LicenseConfigurationArn: str
+    """Pattern: ^arn:.* Length: 0 to 2048 characters."""
+
+
+class PrivateDnsNameOptionsRequestDict(TypedDict, total=False):
+    """PrivateDnsNameOptionsRequest as a plain dict."""
+
+    EnableResourceNameDnsAAAARecord: bool
+    """Type: bool."""
+    EnableResourceNameDnsARecord: bool
+    """Type: bool."""
+    HostnameType: Literal["ip-name", "resource-name"]
+    """Allowed values: 'ip-name', 'resource-name'."""
+
+
+class PrivateIpAddressSpecificationDict(TypedDict, total=False):
+    """PrivateIpAddressSpecification as a plain dict."""
+
+    Primary: bool
+    """Type: bool."""
+    PrivateIpAddress: str
+    """Length: at most 128 characters."""
+
+
+class RunInstancesMonitoringEnabledDict(TypedDict, total=False):
+    """RunInstancesMonitoringEnabled as a plain dict."""
+
+    Enabled: bool
+    """Type: bool."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+)$ Length: 1 to 128 characters."""
+    Value: str
+    """Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 0 to 256 characters."""
+
+
+class TagSpecificationDict(TypedDict, total=False):
+    """TagSpecification as a plain dict."""
+
+    ResourceType: Literal["instance", "volume", "spot-instances-request", "network-interface"]
+    """Allowed values: 'instance', 'volume', 'spot-instances-request', 'network-interface'."""
+    Tags: list[TagDict]
+    """Items: 0 to 30 items."""
+
+
+class WorkspaceInstanceCapacityReservationSpecificationDict(TypedDict, total=False):
+    """WorkspaceInstanceCapacityReservationSpecification as a plain dict."""
+
+    CapacityReservationPreference: Literal["capacity-reservations-only", "open", "none"]
+    """Allowed values: 'capacity-reservations-only', 'open', 'none'."""
+    CapacityReservationTarget: WorkspaceInstanceCapacityReservationTargetDict
+    """Type: WorkspaceInstanceCapacityReservationTargetDict."""
+
+
+class WorkspaceInstanceCapacityReservationTargetDict(TypedDict, total=False):
+    """WorkspaceInstanceCapacityReservationTarget as a plain dict."""
+
+    CapacityReservationId: str
+    """Length: 0 to 128 characters."""
+    CapacityReservationResourceGroupArn: str
+    """Pattern: ^arn:.* Length: 0 to 2048 characters."""
+
+
+class WorkspaceInstanceEC2ManagedInstanceDict(TypedDict, total=False):
+    """WorkspaceInstanceEC2ManagedInstance as a plain dict."""
+
+    InstanceId: str
+    """Type: str."""
+
+
+class WorkspaceInstanceManagedInstanceDict(TypedDict, total=False):
+    """WorkspaceInstanceManagedInstance as a plain dict."""
+
+    BlockDeviceMappings: list[BlockDeviceMappingDict]
+    """Type: list[BlockDeviceMappingDict]."""
+    CapacityReservationSpecification: WorkspaceInstanceCapacityReservationSpecificationDict
+    """Type: WorkspaceInstanceCapacityReservationSpecificationDict."""
+    CpuOptions: CpuOptionsRequestDict
+    """Type: CpuOptionsRequestDict."""
+    CreditSpecification: CreditSpecificationRequestDict
+    """Type: CreditSpecificationRequestDict."""
+    DisableApiStop: bool
+    """Type: bool."""
+    EbsOptimized: bool
+    """Type: bool."""
+    EnablePrimaryIpv6: bool
+    """Type: bool."""
+    EnclaveOptions: EnclaveOptionsRequestDict
+    """Type: EnclaveOptionsRequestDict."""
+    HibernationOptions: HibernationOptionsRequestDict
+    """Type: HibernationOptionsRequestDict."""
+    IamInstanceProfile: IamInstanceProfileSpecificationDict
+    """Type: IamInstanceProfileSpecificationDict."""
+    ImageId: Required[str]
+    """Pattern: ^ami-[0-9a-zA-Z]{1,63}$"""
+    InstanceType: Required[str]
+    """Pattern: ^([a-z0-9-]+)\\.([a-z0-9]+)$ Length: 1 to 64 characters."""
+    Ipv6AddressCount: int
+    """Range: at least 0 (inclusive)."""
+    KeyName: str
+    """Length: 0 to 64 characters."""
+    LicenseSpecifications: list[LicenseConfigurationRequestDict]
+    """Type: list[LicenseConfigurationRequestDict]."""
+    MaintenanceOptions: InstanceMaintenanceOptionsRequestDict
+    """Type: InstanceMaintenanceOptionsRequestDict."""
+    MetadataOptions: InstanceMetadataOptionsRequestDict
+    """Type: InstanceMetadataOptionsRequestDict."""
+    Monitoring: RunInstancesMonitoringEnabledDict
+    """Type: RunInstancesMonitoringEnabledDict."""
+    NetworkInterfaces: list[InstanceNetworkInterfaceSpecificationDict]
+    """Type: list[InstanceNetworkInterfaceSpecificationDict]."""
+    NetworkPerformanceOptions: InstanceNetworkPerformanceOptionsRequestDict
+    """Type: InstanceNetworkPerformanceOptionsRequestDict."""
+    Placement: WorkspaceInstancePlacementDict
+    """Type: WorkspaceInstancePlacementDict."""
+    PrivateDnsNameOptions: PrivateDnsNameOptionsRequestDict
+    """Type: PrivateDnsNameOptionsRequestDict."""
+    SubnetId: str
+    """Pattern: ^subnet-[0-9a-zA-Z]{1,63}$"""
+    TagSpecifications: list[TagSpecificationDict]
+    """Items: at most 30 items."""
+    UserData: str
+    """Length: 0 to 16000 characters."""
+
+
+class WorkspaceInstancePlacementDict(TypedDict, total=False):
+    """WorkspaceInstancePlacement as a plain dict."""
+
+    AvailabilityZone: str
+    """Pattern: ^[a-z]{2}-[a-z]+-\\d[a-z](-[a-z0-9]+)?$"""
+    GroupId: str
+    """Pattern: ^pg-[0-9a-zA-Z]{1,63}$"""
+    GroupName: str
+    """Length: 0 to 255 characters."""
+    PartitionNumber: int
+    """Range: at least 0 (inclusive)."""
+    Tenancy: Literal["default", "dedicated", "host"]
+    """Allowed values: 'default', 'dedicated', 'host'."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::WorkspacesInstances::WorkspaceInstance",
     schema_file="aws-workspacesinstances-workspaceinstance.json",
     primary_identifier=("/WorkspaceInstanceId",),
-    additional_identifiers=(),
     read_only=(
         "/WorkspaceInstanceId",
         "/ProvisionState",
@@ -453,16 +486,7 @@ METADATA = _TypeMetadata(
     create_only=("/ManagedInstance",),
     write_only=("/ManagedInstance",),
     conditional_create_only=("/Tags",),
-    unordered_arrays=(),
-    required=(),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -472,348 +496,20 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "BlockDeviceMapping": {
-            "additionalProperties": False,
-            "properties": {
-                "DeviceName": {"maxLength": 32, "minLength": 0, "type": "string"},
-                "Ebs": {"$ref": "#/definitions/EbsBlockDevice"},
-                "NoDevice": {"maxLength": 32, "minLength": 0, "type": "string"},
-                "VirtualName": {"pattern": "^ephemeral(0|[1-9][0-9]{0,2})$", "type": "string"},
-            },
-            "type": "object",
-        },
-        "CapacityReservationSpecification": {
-            "additionalProperties": False,
-            "properties": {
-                "CapacityReservationPreference": {
-                    "enum": ["capacity-reservations-only", "open", "none"],
-                    "type": "string",
-                },
-                "CapacityReservationTarget": {"$ref": "#/definitions/CapacityReservationTarget"},
-            },
-            "type": "object",
-        },
-        "CapacityReservationTarget": {
-            "additionalProperties": False,
-            "properties": {
-                "CapacityReservationId": {"maxLength": 128, "minLength": 0, "type": "string"},
-                "CapacityReservationResourceGroupArn": {
-                    "maxLength": 2048,
-                    "minLength": 0,
-                    "pattern": "^arn:.*",
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "ConnectionTrackingSpecificationRequest": {
-            "additionalProperties": False,
-            "properties": {
-                "TcpEstablishedTimeout": {"type": "integer"},
-                "UdpStreamTimeout": {"type": "integer"},
-                "UdpTimeout": {"type": "integer"},
-            },
-            "type": "object",
-        },
-        "CpuOptionsRequest": {
-            "additionalProperties": False,
-            "properties": {
-                "CoreCount": {"minimum": 0, "type": "integer"},
-                "ThreadsPerCore": {"minimum": 0, "type": "integer"},
-            },
-            "type": "object",
-        },
-        "CreditSpecificationRequest": {
-            "additionalProperties": False,
-            "properties": {"CpuCredits": {"enum": ["standard", "unlimited"], "type": "string"}},
-            "type": "object",
-        },
-        "EC2ManagedInstance": {
-            "additionalProperties": False,
-            "properties": {"InstanceId": {"type": "string"}},
-            "type": "object",
-        },
-        "EbsBlockDevice": {
-            "additionalProperties": False,
-            "properties": {
-                "Encrypted": {"type": "boolean"},
-                "Iops": {"minimum": 0, "type": "integer"},
-                "KmsKeyId": {
-                    "anyOf": [{}, {}, {}],
-                    "maxLength": 128,
-                    "minLength": 0,
-                    "type": "string",
-                },
-                "Throughput": {"minimum": 0, "type": "integer"},
-                "VolumeSize": {"minimum": 0, "type": "integer"},
-                "VolumeType": {
-                    "enum": ["standard", "io1", "io2", "gp2", "sc1", "st1", "gp3"],
-                    "type": "string",
-                },
-            },
-            "type": "object",
-        },
-        "EnaSrdSpecificationRequest": {
-            "additionalProperties": False,
-            "properties": {
-                "EnaSrdEnabled": {"type": "boolean"},
-                "EnaSrdUdpSpecification": {"$ref": "#/definitions/EnaSrdUdpSpecificationRequest"},
-            },
-            "type": "object",
-        },
-        "EnaSrdUdpSpecificationRequest": {
-            "additionalProperties": False,
-            "properties": {"EnaSrdUdpEnabled": {"type": "boolean"}},
-            "type": "object",
-        },
-        "EnclaveOptionsRequest": {
-            "additionalProperties": False,
-            "properties": {"Enabled": {"type": "boolean"}},
-            "type": "object",
-        },
-        "HibernationOptionsRequest": {
-            "additionalProperties": False,
-            "properties": {"Configured": {"type": "boolean"}},
-            "type": "object",
-        },
-        "IamInstanceProfileSpecification": {
-            "additionalProperties": False,
-            "properties": {
-                "Arn": {"maxLength": 2048, "minLength": 0, "pattern": "^arn:.*", "type": "string"},
-                "Name": {"maxLength": 64, "minLength": 0, "type": "string"},
-            },
-            "type": "object",
-        },
-        "InstanceIpv6Address": {
-            "additionalProperties": False,
-            "properties": {
-                "Ipv6Address": {"maxLength": 128, "type": "string"},
-                "IsPrimaryIpv6": {"type": "boolean"},
-            },
-            "type": "object",
-        },
-        "InstanceMaintenanceOptionsRequest": {
-            "additionalProperties": False,
-            "properties": {"AutoRecovery": {"enum": ["disabled", "default"], "type": "string"}},
-            "type": "object",
-        },
-        "InstanceMetadataOptionsRequest": {
-            "additionalProperties": False,
-            "properties": {
-                "HttpEndpoint": {"enum": ["enabled", "disabled"], "type": "string"},
-                "HttpProtocolIpv6": {"enum": ["enabled", "disabled"], "type": "string"},
-                "HttpPutResponseHopLimit": {"maximum": 64, "minimum": 1, "type": "integer"},
-                "HttpTokens": {"enum": ["optional", "required"], "type": "string"},
-                "InstanceMetadataTags": {"enum": ["enabled", "disabled"], "type": "string"},
-            },
-            "type": "object",
-        },
-        "InstanceNetworkInterfaceSpecification": {
-            "additionalProperties": False,
-            "properties": {
-                "Description": {
-                    "maxLength": 1000,
-                    "minLength": 0,
-                    "pattern": "^[\\S\\s]*$",
-                    "type": "string",
-                },
-                "DeviceIndex": {"minimum": 0, "type": "integer"},
-                "Groups": {
-                    "items": {"pattern": "^sg-[0-9a-zA-Z]{1,63}$", "type": "string"},
-                    "type": "array",
-                },
-                "SubnetId": {"pattern": "^subnet-[0-9a-zA-Z]{1,63}$", "type": "string"},
-            },
-            "type": "object",
-        },
-        "InstanceNetworkPerformanceOptionsRequest": {
-            "additionalProperties": False,
-            "properties": {
-                "BandwidthWeighting": {"enum": ["default", "vpc-1", "ebs-1"], "type": "string"}
-            },
-            "type": "object",
-        },
-        "Ipv4PrefixSpecificationRequest": {
-            "additionalProperties": False,
-            "properties": {"Ipv4Prefix": {"maxLength": 128, "type": "string"}},
-            "type": "object",
-        },
-        "Ipv6PrefixSpecificationRequest": {
-            "additionalProperties": False,
-            "properties": {"Ipv6Prefix": {"maxLength": 128, "type": "string"}},
-            "type": "object",
-        },
-        "LicenseConfigurationRequest": {
-            "additionalProperties": False,
-            "properties": {
-                "LicenseConfigurationArn": {
-                    "maxLength": 2048,
-                    "minLength": 0,
-                    "pattern": "^arn:.*",
-                    "type": "string",
-                }
-            },
-            "type": "object",
-        },
-        "Placement": {
-            "additionalProperties": False,
-            "properties": {
-                "AvailabilityZone": {
-                    "pattern": "^[a-z]{2}-[a-z]+-\\d[a-z](-[a-z0-9]+)?$",
-                    "type": "string",
-                },
-                "GroupId": {"pattern": "^pg-[0-9a-zA-Z]{1,63}$", "type": "string"},
-                "GroupName": {"maxLength": 255, "minLength": 0, "type": "string"},
-                "PartitionNumber": {"minimum": 0, "type": "integer"},
-                "Tenancy": {"enum": ["default", "dedicated", "host"], "type": "string"},
-            },
-            "type": "object",
-        },
-        "PrivateDnsNameOptionsRequest": {
-            "additionalProperties": False,
-            "properties": {
-                "EnableResourceNameDnsAAAARecord": {"type": "boolean"},
-                "EnableResourceNameDnsARecord": {"type": "boolean"},
-                "HostnameType": {"enum": ["ip-name", "resource-name"], "type": "string"},
-            },
-            "type": "object",
-        },
-        "PrivateIpAddressSpecification": {
-            "additionalProperties": False,
-            "properties": {
-                "Primary": {"type": "boolean"},
-                "PrivateIpAddress": {"maxLength": 128, "type": "string"},
-            },
-            "type": "object",
-        },
-        "RunInstancesMonitoringEnabled": {
-            "additionalProperties": False,
-            "properties": {"Enabled": {"type": "boolean"}},
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+)$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-            },
-            "required": ["Key"],
-            "type": "object",
-        },
-        "TagSpecification": {
-            "additionalProperties": False,
-            "properties": {
-                "ResourceType": {
-                    "enum": ["instance", "volume", "spot-instances-request", "network-interface"],
-                    "type": "string",
-                },
-                "Tags": {
-                    "items": {"$ref": "#/definitions/Tag"},
-                    "maxItems": 30,
-                    "minItems": 0,
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "EC2ManagedInstance": {"$ref": "#/definitions/EC2ManagedInstance"},
-        "ManagedInstance": {
-            "additionalProperties": False,
-            "properties": {
-                "BlockDeviceMappings": {
-                    "items": {"$ref": "#/definitions/BlockDeviceMapping"},
-                    "type": "array",
-                },
-                "CapacityReservationSpecification": {
-                    "$ref": "#/definitions/CapacityReservationSpecification"
-                },
-                "CpuOptions": {"$ref": "#/definitions/CpuOptionsRequest"},
-                "CreditSpecification": {"$ref": "#/definitions/CreditSpecificationRequest"},
-                "DisableApiStop": {"type": "boolean"},
-                "EbsOptimized": {"type": "boolean"},
-                "EnablePrimaryIpv6": {"type": "boolean"},
-                "EnclaveOptions": {"$ref": "#/definitions/EnclaveOptionsRequest"},
-                "HibernationOptions": {"$ref": "#/definitions/HibernationOptionsRequest"},
-                "IamInstanceProfile": {"$ref": "#/definitions/IamInstanceProfileSpecification"},
-                "ImageId": {"pattern": "^ami-[0-9a-zA-Z]{1,63}$", "type": "string"},
-                "InstanceType": {
-                    "maxLength": 64,
-                    "minLength": 1,
-                    "pattern": "^([a-z0-9-]+)\\.([a-z0-9]+)$",
-                    "type": "string",
-                },
-                "Ipv6AddressCount": {"minimum": 0, "type": "integer"},
-                "KeyName": {"maxLength": 64, "minLength": 0, "type": "string"},
-                "LicenseSpecifications": {
-                    "items": {"$ref": "#/definitions/LicenseConfigurationRequest"},
-                    "type": "array",
-                },
-                "MaintenanceOptions": {"$ref": "#/definitions/InstanceMaintenanceOptionsRequest"},
-                "MetadataOptions": {"$ref": "#/definitions/InstanceMetadataOptionsRequest"},
-                "Monitoring": {"$ref": "#/definitions/RunInstancesMonitoringEnabled"},
-                "NetworkInterfaces": {
-                    "items": {"$ref": "#/definitions/InstanceNetworkInterfaceSpecification"},
-                    "type": "array",
-                },
-                "NetworkPerformanceOptions": {
-                    "$ref": "#/definitions/InstanceNetworkPerformanceOptionsRequest"
-                },
-                "Placement": {"$ref": "#/definitions/Placement"},
-                "PrivateDnsNameOptions": {"$ref": "#/definitions/PrivateDnsNameOptionsRequest"},
-                "SubnetId": {"pattern": "^subnet-[0-9a-zA-Z]{1,63}$", "type": "string"},
-                "TagSpecifications": {
-                    "items": {"$ref": "#/definitions/TagSpecification"},
-                    "maxItems": 30,
-                    "type": "array",
-                },
-                "UserData": {"maxLength": 16000, "minLength": 0, "type": "string"},
-            },
-            "required": ["ImageId", "InstanceType"],
-            "type": "object",
-        },
-        "ProvisionState": {
-            "enum": [
-                "ALLOCATING",
-                "ALLOCATED",
-                "DEALLOCATING",
-                "DEALLOCATED",
-                "ERROR_ALLOCATING",
-                "ERROR_DEALLOCATING",
-            ],
-            "type": "string",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 30,
-            "minItems": 0,
-            "type": "array",
-        },
-        "WorkspaceInstanceId": {"pattern": "^wsinst-[0-9a-zA-Z]{8,63}$", "type": "string"},
-    },
-    "required": [],
-}
-
 
 class WorkspaceInstance(_Resource):
-    """AWS::WorkspacesInstances::WorkspaceInstance: Resource Type definition for AWS::WorkspacesInstances::WorkspaceInstance
+    """AWS::WorkspacesInstances::WorkspaceInstance: Resource Type definition for
+    AWS::WorkspacesInstances::WorkspaceInstance
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: WorkspaceInstanceId.
+    Replaced when any of these change (create-only): ManagedInstance.
+    May be replaced when these change (conditionally create-only): Tags.
+    Write-only (sent to AWS, never read back): ManagedInstance.
+    Read-only attributes (known once deployed): EC2ManagedInstance, ProvisionState,
+    WorkspaceInstanceId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-workspacesinstances-workspaceinstance.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -823,10 +519,14 @@ class WorkspaceInstance(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "WorkspaceInstanceAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "workspace_instance.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     EC2ManagedInstance: WorkspaceInstanceEC2ManagedInstanceDict
+    """Type: WorkspaceInstanceEC2ManagedInstanceDict."""
     ProvisionState: Literal[
         "ALLOCATING",
         "ALLOCATED",
@@ -835,28 +535,37 @@ class WorkspaceInstance(_Resource):
         "ERROR_ALLOCATING",
         "ERROR_DEALLOCATING",
     ]
+    """The current state of the workspace instance"""
     WorkspaceInstanceId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Unique identifier for the workspace instance"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     ManagedInstance: WorkspaceInstanceManagedInstanceDict
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        ManagedInstance: WorkspaceInstanceManagedInstance
+        | WorkspaceInstanceManagedInstanceDict
+        | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::WorkspacesInstances::WorkspaceInstance; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            ManagedInstance: WorkspaceInstanceManagedInstance
-            | WorkspaceInstanceManagedInstanceDict
-            | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::WorkspacesInstances::WorkspaceInstance; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            ManagedInstance: Type: WorkspaceInstanceManagedInstanceDict. Create-only: changing it
+                replaces the resource. Write-only: sent to AWS, never read back.
+            Tags: Items: 0 to 30 items. Conditionally create-only: some changes replace the
+                resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -7,10 +7,10 @@ Imported on first use by environment.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "EnvironmentAttributes",
@@ -24,49 +24,142 @@ class EnvironmentMaintenanceWindow(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ApplyTimeOf: Literal["UTC", "DEVICE"] | None = None
-    DaysOfTheWeek: (
+    ApplyTimeOf: Annotated[
+        Literal["UTC", "DEVICE"] | None,
+        Field(description="The desired time zone maintenance window."),
+    ] = None
+    DaysOfTheWeek: Annotated[
         list[Literal["MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY"]]
-        | None
-    ) = None
-    EndTimeHour: int | None = None
-    EndTimeMinute: int | None = None
-    StartTimeHour: int | None = None
-    StartTimeMinute: int | None = None
-    Type: Literal["SYSTEM", "CUSTOM"]
+        | None,
+        Field(description="The date of maintenance window."),
+    ] = None
+    EndTimeHour: Annotated[
+        int | None, Field(description="The hour end time of maintenance window.")
+    ] = None
+    EndTimeMinute: Annotated[
+        int | None, Field(description="The minute end time of maintenance window.")
+    ] = None
+    StartTimeHour: Annotated[
+        int | None, Field(description="The hour start time of maintenance window.")
+    ] = None
+    StartTimeMinute: Annotated[
+        int | None, Field(description="The minute start time of maintenance window.")
+    ] = None
+    Type: Annotated[
+        Literal["SYSTEM", "CUSTOM"], Field(description="The type of maintenance window.")
+    ]
 
 
 class Tag(DeferredModel):
+    """
+    A key-value pair to associate with a resource.
+    """
+
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="The value for the tag. You can specify a value that is 1 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, _, ., /, =, +, and -."
+        ),
+    ]
 
 
 class EnvironmentAttributes(DeferredModel):
-    ActivationCode: str | None = None
-    Arn: str | None = None
-    CreatedAt: str | None = None
-    DesktopType: Literal["workspaces", "appstream", "workspaces-web"] | None = None
-    Id: str | None = None
-    PendingSoftwareSetId: str | None = None
-    PendingSoftwareSetVersion: str | None = None
-    RegisteredDevicesCount: int | None = None
-    SoftwareSetComplianceStatus: (
-        Literal["COMPLIANT", "NOT_COMPLIANT", "NO_REGISTERED_DEVICES"] | None
-    ) = None
-    UpdatedAt: str | None = None
+    """
+    The read-only attributes of a AWS::WorkSpacesThinClient::Environment, set by AWS.
+    """
+
+    ActivationCode: Annotated[
+        str | None, Field(description="Activation code for devices associated with environment.")
+    ] = None
+    Arn: Annotated[str | None, Field(description="The environment ARN.")] = None
+    CreatedAt: Annotated[
+        str | None,
+        Field(description="The timestamp in unix epoch format when environment was created."),
+    ] = None
+    DesktopType: Annotated[
+        Literal["workspaces", "appstream", "workspaces-web"] | None,
+        Field(description="The type of VDI."),
+    ] = None
+    Id: Annotated[str | None, Field(description="Unique identifier of the environment.")] = None
+    PendingSoftwareSetId: Annotated[
+        str | None, Field(description="The ID of the software set that is pending to be installed.")
+    ] = None
+    PendingSoftwareSetVersion: Annotated[
+        str | None,
+        Field(description="The version of the software set that is pending to be installed."),
+    ] = None
+    RegisteredDevicesCount: Annotated[
+        int | None, Field(description="Number of devices registered to the environment.")
+    ] = None
+    SoftwareSetComplianceStatus: Annotated[
+        Literal["COMPLIANT", "NOT_COMPLIANT", "NO_REGISTERED_DEVICES"] | None,
+        Field(
+            description="Describes if the software currently installed on all devices in the environment is a supported version."
+        ),
+    ] = None
+    UpdatedAt: Annotated[
+        str | None,
+        Field(description="The timestamp in unix epoch format when environment was last updated."),
+    ] = None
 
 
 class EnvironmentProps(DeferredModel):
-    DesiredSoftwareSetId: str | None = None
-    DesktopArn: str
-    DesktopEndpoint: str | None = None
-    DeviceCreationTags: list[Tag] | None = None
-    KmsKeyArn: str | None = None
-    MaintenanceWindow: EnvironmentMaintenanceWindow | None = None
-    Name: str | None = None
-    SoftwareSetUpdateMode: Literal["USE_LATEST", "USE_DESIRED"] | None = None
-    SoftwareSetUpdateSchedule: Literal["USE_MAINTENANCE_WINDOW", "APPLY_IMMEDIATELY"] | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::WorkSpacesThinClient::Environment.
+    """
+
+    DesiredSoftwareSetId: Annotated[
+        str | None, Field(description="The ID of the software set to apply.")
+    ] = None
+    DesktopArn: Annotated[
+        str,
+        Field(
+            description="The Amazon Resource Name (ARN) of the desktop to stream from Amazon WorkSpaces, WorkSpaces Web, or AppStream 2.0. Create-only: changing it replaces the resource."
+        ),
+    ]
+    DesktopEndpoint: Annotated[
+        str | None,
+        Field(
+            description="The URL for the identity provider login (only for environments that use AppStream 2.0)."
+        ),
+    ] = None
+    DeviceCreationTags: Annotated[
+        list[Tag] | None,
+        Field(
+            description="An array of key-value pairs to apply to the newly created devices for this environment."
+        ),
+    ] = None
+    KmsKeyArn: Annotated[
+        str | None,
+        Field(
+            description="The Amazon Resource Name (ARN) of the AWS Key Management Service key used to encrypt the environment. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    MaintenanceWindow: Annotated[
+        EnvironmentMaintenanceWindow | None,
+        Field(description="A specification for a time window to apply software updates."),
+    ] = None
+    Name: Annotated[str | None, Field(description="The name of the environment.")] = None
+    SoftwareSetUpdateMode: Annotated[
+        Literal["USE_LATEST", "USE_DESIRED"] | None,
+        Field(description="An option to define which software updates to apply."),
+    ] = None
+    SoftwareSetUpdateSchedule: Annotated[
+        Literal["USE_MAINTENANCE_WINDOW", "APPLY_IMMEDIATELY"] | None,
+        Field(
+            description="An option to define if software updates should be applied within a maintenance window."
+        ),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None

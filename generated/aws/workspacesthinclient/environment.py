@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,34 +59,46 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-EnvironmentMaintenanceWindowDict = TypedDict(
-    "EnvironmentMaintenanceWindowDict",
-    {
-        "ApplyTimeOf": "Literal['UTC', 'DEVICE']",
-        "DaysOfTheWeek": "list[Literal['MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY', 'FRIDAY', 'SATURDAY', 'SUNDAY']]",
-        "EndTimeHour": "int",
-        "EndTimeMinute": "int",
-        "StartTimeHour": "int",
-        "StartTimeMinute": "int",
-        "Type": "Required[Literal['SYSTEM', 'CUSTOM']]",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class EnvironmentMaintenanceWindowDict(TypedDict, total=False):
+    """EnvironmentMaintenanceWindow as a plain dict."""
 
+    ApplyTimeOf: Literal["UTC", "DEVICE"]
+    """The desired time zone maintenance window."""
+    DaysOfTheWeek: list[
+        Literal["MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY"]
+    ]
+    """The date of maintenance window."""
+    EndTimeHour: int
+    """The hour end time of maintenance window."""
+    EndTimeMinute: int
+    """The minute end time of maintenance window."""
+    StartTimeHour: int
+    """The hour start time of maintenance window."""
+    StartTimeMinute: int
+    """The minute start time of maintenance window."""
+    Type: Required[Literal["SYSTEM", "CUSTOM"]]
+    """The type of maintenance window."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict: A key-value pair to associate with a resource."""
+
+    Key: Required[str]
+    """The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in
+    length and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+    Value: Required[str]
+    """The value for the tag. You can specify a value that is 1 to 256 Unicode characters in length
+    and cannot be prefixed with aws:. You can use any of the following characters: the set of
+    Unicode letters, digits, whitespace, _, ., /, =, +, and -."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::WorkSpacesThinClient::Environment",
     schema_file="aws-workspacesthinclient-environment.json",
     primary_identifier=("/Id",),
-    additional_identifiers=(),
     read_only=(
         "/Id",
         "/ActivationCode",
@@ -96,18 +112,9 @@ METADATA = _TypeMetadata(
         "/SoftwareSetComplianceStatus",
     ),
     create_only=("/KmsKeyArn", "/DesktopArn"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/DeviceCreationTags", "/MaintenanceWindow/DaysOfTheWeek", "/Tags"),
     required=("DesktopArn",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -117,117 +124,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "DayOfWeek": {
-            "enum": ["MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY"],
-            "type": "string",
-        },
-        "Hour": {"maximum": 23, "minimum": 0, "type": "integer"},
-        "MaintenanceWindow": {
-            "additionalProperties": False,
-            "properties": {
-                "ApplyTimeOf": {"enum": ["UTC", "DEVICE"], "type": "string"},
-                "DaysOfTheWeek": {
-                    "items": {"$ref": "#/definitions/DayOfWeek"},
-                    "maxItems": 7,
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "EndTimeHour": {"$ref": "#/definitions/Hour"},
-                "EndTimeMinute": {"$ref": "#/definitions/Minute"},
-                "StartTimeHour": {"$ref": "#/definitions/Hour"},
-                "StartTimeMinute": {"$ref": "#/definitions/Minute"},
-                "Type": {"enum": ["SYSTEM", "CUSTOM"], "type": "string"},
-            },
-            "required": ["Type"],
-            "type": "object",
-        },
-        "Minute": {"maximum": 59, "minimum": 0, "type": "integer"},
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^(?!aws:)[a-zA-Z+-=._:/]+$",
-                    "type": "string",
-                },
-                "Value": {"maxLength": 256, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "ActivationCode": {"pattern": "^[a-z]{2}[a-z0-9]{6}$", "type": "string"},
-        "Arn": {
-            "maxLength": 2048,
-            "minLength": 20,
-            "pattern": "^arn:[\\w+=\\/,.@-]+:[a-zA-Z0-9\\-]+:[a-zA-Z0-9\\-]*:[0-9]{0,12}:[a-zA-Z0-9\\-\\/\\._]+$",
-            "type": "string",
-        },
-        "CreatedAt": {"type": "string"},
-        "DesiredSoftwareSetId": {"pattern": "^[0-9]{1,9}$", "type": "string"},
-        "DesktopArn": {
-            "maxLength": 2048,
-            "minLength": 20,
-            "pattern": "^arn:[\\w+=\\/,.@-]+:[a-zA-Z0-9\\-]+:[a-zA-Z0-9\\-]*:[0-9]{0,12}:[a-zA-Z0-9\\-\\/\\._]+$",
-            "type": "string",
-        },
-        "DesktopEndpoint": {
-            "maxLength": 1024,
-            "minLength": 1,
-            "pattern": "^(https:\\/\\/)[a-z0-9]+([\\-\\.]{1}[a-z0-9]+)*\\.[a-z]{2,32}(:[0-9]{1,5})?(\\/.*)?$",
-            "type": "string",
-        },
-        "DesktopType": {"enum": ["workspaces", "appstream", "workspaces-web"], "type": "string"},
-        "DeviceCreationTags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "Id": {"pattern": "^[a-z0-9]{9}$", "type": "string"},
-        "KmsKeyArn": {
-            "maxLength": 2048,
-            "minLength": 20,
-            "pattern": "^arn:[\\w+=\\/,.@-]+:kms:[a-zA-Z0-9\\-]*:[0-9]{0,12}:key\\/[a-zA-Z0-9-]+$",
-            "type": "string",
-        },
-        "MaintenanceWindow": {"$ref": "#/definitions/MaintenanceWindow"},
-        "Name": {"maxLength": 64, "minLength": 1, "pattern": "^.+$", "type": "string"},
-        "PendingSoftwareSetId": {"pattern": "^[0-9]{1,9}$", "type": "string"},
-        "PendingSoftwareSetVersion": {"type": "string"},
-        "RegisteredDevicesCount": {"minimum": 0, "type": "integer"},
-        "SoftwareSetComplianceStatus": {
-            "enum": ["COMPLIANT", "NOT_COMPLIANT", "NO_REGISTERED_DEVICES"],
-            "type": "string",
-        },
-        "SoftwareSetUpdateMode": {"enum": ["USE_LATEST", "USE_DESIRED"], "type": "string"},
-        "SoftwareSetUpdateSchedule": {
-            "enum": ["USE_MAINTENANCE_WINDOW", "APPLY_IMMEDIATELY"],
-            "type": "string",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 50,
-            "type": "array",
-            "uniqueItems": True,
-        },
-        "UpdatedAt": {"type": "string"},
-    },
-    "required": ["DesktopArn"],
-}
-
 
 class Environment(_Resource):
-    """AWS::WorkSpacesThinClient::Environment: Resource type definition for AWS::WorkSpacesThinClient::Environment.
+    """AWS::WorkSpacesThinClient::Environment: Resource type definition for
+    AWS::WorkSpacesThinClient::Environment.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: Id.
+    Replaced when any of these change (create-only): KmsKeyArn, DesktopArn.
+    Read-only attributes (known once deployed): ActivationCode, Arn, CreatedAt, DesktopType, Id,
+    PendingSoftwareSetId, PendingSoftwareSetVersion, RegisteredDevicesCount,
+    SoftwareSetComplianceStatus, UpdatedAt.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-workspacesthinclient-environment.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -235,20 +144,32 @@ class Environment(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "EnvironmentAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "environment.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     ActivationCode: str
+    """Activation code for devices associated with environment."""
     Arn: str
+    """The environment ARN."""
     CreatedAt: str
+    """The timestamp in unix epoch format when environment was created."""
     DesktopType: Literal["workspaces", "appstream", "workspaces-web"]
+    """The type of VDI."""
     Id: str
+    """Unique identifier of the environment."""
     PendingSoftwareSetId: str
+    """The ID of the software set that is pending to be installed."""
     PendingSoftwareSetVersion: str
+    """The version of the software set that is pending to be installed."""
     RegisteredDevicesCount: int
+    """Number of devices registered to the environment."""
     SoftwareSetComplianceStatus: Literal["COMPLIANT", "NOT_COMPLIANT", "NO_REGISTERED_DEVICES"]
+    """Describes if the software currently installed on all devices in the environment is a
+    supported version."""
     UpdatedAt: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The timestamp in unix epoch format when environment was last updated."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     DesiredSoftwareSetId: str
     DesktopArn: str
     DesktopEndpoint: str
@@ -260,42 +181,51 @@ class Environment(_Resource):
     SoftwareSetUpdateSchedule: Literal["USE_MAINTENANCE_WINDOW", "APPLY_IMMEDIATELY"]
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        DesktopArn: str,
+        DesiredSoftwareSetId: str | None = None,
+        DesktopEndpoint: str | None = None,
+        DeviceCreationTags: list[Tag | TagDict] | None = None,
+        KmsKeyArn: str | None = None,
+        MaintenanceWindow: EnvironmentMaintenanceWindow
+        | EnvironmentMaintenanceWindowDict
+        | None = None,
+        Name: str | None = None,
+        SoftwareSetUpdateMode: Literal["USE_LATEST", "USE_DESIRED"] | None = None,
+        SoftwareSetUpdateSchedule: Literal["USE_MAINTENANCE_WINDOW", "APPLY_IMMEDIATELY"]
+        | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::WorkSpacesThinClient::Environment; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            DesktopArn: str,
-            DesiredSoftwareSetId: str | None = None,
-            DesktopEndpoint: str | None = None,
-            DeviceCreationTags: list[Tag | TagDict] | None = None,
-            KmsKeyArn: str | None = None,
-            MaintenanceWindow: EnvironmentMaintenanceWindow
-            | EnvironmentMaintenanceWindowDict
-            | None = None,
-            Name: str | None = None,
-            SoftwareSetUpdateMode: Literal["USE_LATEST", "USE_DESIRED"] | None = None,
-            SoftwareSetUpdateSchedule: Literal["USE_MAINTENANCE_WINDOW", "APPLY_IMMEDIATELY"]
-            | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::WorkSpacesThinClient::Environment; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            DesktopArn: The Amazon Resource Name (ARN) of the desktop to stream from Amazon
+                WorkSpaces, WorkSpaces Web, or AppStream 2.0. Create-only: changing it replaces the
+                resource. Required.
             DesiredSoftwareSetId: The ID of the software set to apply.
-            DesktopArn: The Amazon Resource Name (ARN) of the desktop to stream from Amazon WorkSpaces, WorkSpaces Web, or AppStream 2.0.
-            DesktopEndpoint: The URL for the identity provider login (only for environments that use AppStream 2.0).
-            DeviceCreationTags: An array of key-value pairs to apply to the newly created devices for this environment.
-            KmsKeyArn: The Amazon Resource Name (ARN) of the AWS Key Management Service key used to encrypt the environment.
+            DesktopEndpoint: The URL for the identity provider login (only for environments that use
+                AppStream 2.0).
+            DeviceCreationTags: An array of key-value pairs to apply to the newly created devices
+                for this environment.
+            KmsKeyArn: The Amazon Resource Name (ARN) of the AWS Key Management Service key used to
+                encrypt the environment. Create-only: changing it replaces the resource.
             MaintenanceWindow: A specification for a time window to apply software updates.
             Name: The name of the environment.
             SoftwareSetUpdateMode: An option to define which software updates to apply.
-            SoftwareSetUpdateSchedule: An option to define if software updates should be applied within a maintenance window.
+            SoftwareSetUpdateSchedule: An option to define if software updates should be applied
+                within a maintenance window.
             Tags: An array of key-value pairs to apply to this resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -7,7 +7,7 @@ Imported on first use by browser_settings.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -24,8 +24,13 @@ class BrowserSettingsWebContentFilteringPolicy(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    AllowedUrls: list[str] | None = None
-    BlockedCategories: (
+    AllowedUrls: Annotated[
+        list[str] | None,
+        Field(
+            description="Items: 1 to 1000 items. Each item: Pattern: ^((([a-zA-Z][a-zA-Z0-9+.-]*):\\/\\/(\\*|[\\w%._\\-\\+~#=@]+)?(\\/[^@\\s]*)?(?:\\?([^*\\s]+(?:\\*?)))?)|(\\*|[\\w%._\\-\\+~#=@]+\\.[\\w%._\\-\\+~#=@]+)(?::(\\d{1,5}))?(\\/[^@\\s]*)?(?:\\?([^*\\s]+(?:\\*?)))?|(([a-zA-Z][a-zA-Z0-9+.-]*):(\\/\\/)?\\*))$"
+        ),
+    ] = None
+    BlockedCategories: Annotated[
         list[
             Literal[
                 "Cults",
@@ -57,27 +62,77 @@ class BrowserSettingsWebContentFilteringPolicy(DeferredModel):
                 "ParkedDomains",
             ]
         ]
-        | None
-    ) = None
-    BlockedUrls: list[str] | None = None
+        | None,
+        Field(
+            description="Items: 1 to 100 items. Items are unique. Each item: Allowed values: 'Cults', 'Gambling', 'Nudity', 'Pornography', 'SexEducation', 'Tasteless', 'Violence', 'DownloadSites', 'ImageSharing', 'PeerToPeer', 'StreamingMediaAndDownloads', 'GenerativeAI' (and 15 more)."
+        ),
+    ] = None
+    BlockedUrls: Annotated[
+        list[str] | None,
+        Field(
+            description="Items: 1 to 1000 items. Each item: Pattern: ^((([a-zA-Z][a-zA-Z0-9+.-]*):\\/\\/(\\*|[\\w%._\\-\\+~#=@]+)?(\\/[^@\\s]*)?(?:\\?([^*\\s]+(?:\\*?)))?)|(\\*|[\\w%._\\-\\+~#=@]+\\.[\\w%._\\-\\+~#=@]+)(?::(\\d{1,5}))?(\\/[^@\\s]*)?(?:\\?([^*\\s]+(?:\\*?)))?|(([a-zA-Z][a-zA-Z0-9+.-]*):(\\/\\/)?\\*))$"
+        ),
+    ] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 1 to 128 characters."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 0 to 256 characters."
+        ),
+    ]
 
 
 class BrowserSettingsAttributes(DeferredModel):
-    AssociatedPortalArns: list[str] | None = None
-    BrowserSettingsArn: str | None = None
+    """
+    The read-only attributes of a AWS::WorkSpacesWeb::BrowserSettings, set by AWS.
+    """
+
+    AssociatedPortalArns: Annotated[
+        list[str] | None,
+        Field(
+            description="Each item: Pattern: ^arn:[\\w+=\\/,.@-]+:[a-zA-Z0-9\\-]+:[a-zA-Z0-9\\-]*:[a-zA-Z0-9]{1,12}:[a-zA-Z]+(\\/[a-fA-F0-9\\-]{36})+$ Length: 20 to 2048 characters."
+        ),
+    ] = None
+    BrowserSettingsArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:[\\w+=\\/,.@-]+:[a-zA-Z0-9\\-]+:[a-zA-Z0-9\\-]*:[a-zA-Z0-9]{1,12}:[a-zA-Z]+(\\/[a-fA-F0-9\\-]{36})+$ Length: 20 to 2048 characters."
+        ),
+    ] = None
 
 
 class BrowserSettingsProps(DeferredModel):
-    AdditionalEncryptionContext: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    BrowserPolicy: str | None = None
-    CustomerManagedKey: str | None = None
-    Tags: list[Tag] | None = None
-    WebContentFilteringPolicy: BrowserSettingsWebContentFilteringPolicy | None = None
+    """
+    The properties a program declares for a AWS::WorkSpacesWeb::BrowserSettings.
+    """
+
+    AdditionalEncryptionContext: Annotated[
+        dict[str, str] | None,
+        Field(description="Type: dict[str, str]. Create-only: changing it replaces the resource."),
+    ] = None
+    BrowserPolicy: Annotated[
+        str | None,
+        Field(description="Pattern: ^\\{[\\S\\s]*\\}\\s*$ Length: 2 to 131072 characters."),
+    ] = None
+    CustomerManagedKey: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:[\\w+=\\/,.@-]+:kms:[a-zA-Z0-9\\-]*:[a-zA-Z0-9]{1,12}:key\\/[a-zA-Z0-9-]+$ Length: 20 to 2048 characters. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="Items: 0 to 200 items.")] = None
+    WebContentFilteringPolicy: Annotated[
+        BrowserSettingsWebContentFilteringPolicy | None,
+        Field(description="Type: BrowserSettingsWebContentFilteringPolicyDict."),
+    ] = None

@@ -7,7 +7,7 @@ Imported on first use by data_protection_settings.py, which re-exports every nam
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -27,60 +27,153 @@ class DataProtectionSettingsCustomPattern(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    KeywordRegex: str | None = None
-    PatternDescription: str | None = None
-    PatternName: str
-    PatternRegex: str
+    KeywordRegex: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^\\/((?:[^\\n])+)\\/([gimsuyvd]{0,8})$ Length: 0 to 300 characters."
+        ),
+    ] = None
+    PatternDescription: Annotated[
+        str | None, Field(description="Pattern: ^[ _\\-\\d\\w]+$ Length: 1 to 256 characters.")
+    ] = None
+    PatternName: Annotated[
+        str, Field(description="Pattern: ^[_\\-\\d\\w]+$ Length: 1 to 20 characters.")
+    ]
+    PatternRegex: Annotated[
+        str,
+        Field(
+            description="Pattern: ^\\/((?:[^\\n])+)\\/([gimsuyvd]{0,8})$ Length: 0 to 300 characters."
+        ),
+    ]
 
 
 class DataProtectionSettingsRedactionPlaceHolder(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    RedactionPlaceHolderText: str | None = None
-    RedactionPlaceHolderType: Literal["CustomText"]
+    RedactionPlaceHolderText: Annotated[
+        str | None, Field(description="Pattern: ^[*_\\-\\d\\w]+$ Length: 1 to 20 characters.")
+    ] = None
+    RedactionPlaceHolderType: Annotated[
+        Literal["CustomText"], Field(description="Allowed values: 'CustomText'.")
+    ]
 
 
 class InlineRedactionPattern(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BuiltInPatternId: str | None = None
-    ConfidenceLevel: float | None = None
-    CustomPattern: DataProtectionSettingsCustomPattern | None = None
-    EnforcedUrls: list[str] | None = None
-    ExemptUrls: list[str] | None = None
-    RedactionPlaceHolder: DataProtectionSettingsRedactionPlaceHolder
+    BuiltInPatternId: Annotated[
+        str | None, Field(description="Pattern: ^[_\\-\\d\\w]+$ Length: 1 to 50 characters.")
+    ] = None
+    ConfidenceLevel: Annotated[float | None, Field(description="Range: 1 to 3 (inclusive).")] = None
+    CustomPattern: Annotated[
+        DataProtectionSettingsCustomPattern | None,
+        Field(description="Type: DataProtectionSettingsCustomPatternDict."),
+    ] = None
+    EnforcedUrls: Annotated[
+        list[str] | None,
+        Field(
+            description="Items: 1 to 20 items. Each item: Pattern: ^((([a-zA-Z][a-zA-Z0-9+.-]*):\\/\\/(\\*|[\\w%._\\-\\+~#=@]+)?(\\/[^@\\s]*)?(?:\\?([^*\\s]+(?:\\*?)))?)|(\\*|[\\w%._\\-\\+~#=@]+\\.[\\w%._\\-\\+~#=@]+)(?::(\\d{1,5}))?(\\/[^@\\s]*)?(?:\\?([^*\\s]+(?:\\*?)))?|(([a-zA-Z][a-zA-Z0-9+.-]*):(\\/\\/)?\\*))$"
+        ),
+    ] = None
+    ExemptUrls: Annotated[
+        list[str] | None,
+        Field(
+            description="Items: 1 to 20 items. Each item: Pattern: ^((([a-zA-Z][a-zA-Z0-9+.-]*):\\/\\/(\\*|[\\w%._\\-\\+~#=@]+)?(\\/[^@\\s]*)?(?:\\?([^*\\s]+(?:\\*?)))?)|(\\*|[\\w%._\\-\\+~#=@]+\\.[\\w%._\\-\\+~#=@]+)(?::(\\d{1,5}))?(\\/[^@\\s]*)?(?:\\?([^*\\s]+(?:\\*?)))?|(([a-zA-Z][a-zA-Z0-9+.-]*):(\\/\\/)?\\*))$"
+        ),
+    ] = None
+    RedactionPlaceHolder: Annotated[
+        DataProtectionSettingsRedactionPlaceHolder,
+        Field(description="Type: DataProtectionSettingsRedactionPlaceHolderDict."),
+    ]
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 1 to 128 characters."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 0 to 256 characters."
+        ),
+    ]
 
 
 class DataProtectionSettingsAttributes(DeferredModel):
-    AssociatedPortalArns: list[str] | None = None
-    CreationDate: str | None = None
-    DataProtectionSettingsArn: str | None = None
+    """
+    The read-only attributes of a AWS::WorkSpacesWeb::DataProtectionSettings, set by AWS.
+    """
+
+    AssociatedPortalArns: Annotated[
+        list[str] | None,
+        Field(
+            description="Each item: Pattern: ^arn:[\\w+=\\/,.@-]+:[a-zA-Z0-9\\-]+:[a-zA-Z0-9\\-]*:[a-zA-Z0-9]{1,12}:[a-zA-Z]+(\\/[a-fA-F0-9\\-]{36})+$ Length: 20 to 2048 characters."
+        ),
+    ] = None
+    CreationDate: Annotated[str | None, Field(description="Type: str.")] = None
+    DataProtectionSettingsArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:[\\w+=\\/,.@-]+:[a-zA-Z0-9\\-]+:[a-zA-Z0-9\\-]*:[a-zA-Z0-9]{1,12}:[a-zA-Z]+(\\/[a-fA-F0-9\\-]{36})+$ Length: 20 to 2048 characters."
+        ),
+    ] = None
 
 
 class DataProtectionSettingsInlineRedactionConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    GlobalConfidenceLevel: float | None = None
-    GlobalEnforcedUrls: list[str] | None = None
-    GlobalExemptUrls: list[str] | None = None
-    InlineRedactionPatterns: list[InlineRedactionPattern]
+    GlobalConfidenceLevel: Annotated[
+        float | None, Field(description="Range: 1 to 3 (inclusive).")
+    ] = None
+    GlobalEnforcedUrls: Annotated[
+        list[str] | None,
+        Field(
+            description="Items: 1 to 100 items. Each item: Pattern: ^((([a-zA-Z][a-zA-Z0-9+.-]*):\\/\\/(\\*|[\\w%._\\-\\+~#=@]+)?(\\/[^@\\s]*)?(?:\\?([^*\\s]+(?:\\*?)))?)|(\\*|[\\w%._\\-\\+~#=@]+\\.[\\w%._\\-\\+~#=@]+)(?::(\\d{1,5}))?(\\/[^@\\s]*)?(?:\\?([^*\\s]+(?:\\*?)))?|(([a-zA-Z][a-zA-Z0-9+.-]*):(\\/\\/)?\\*))$"
+        ),
+    ] = None
+    GlobalExemptUrls: Annotated[
+        list[str] | None,
+        Field(
+            description="Items: 1 to 100 items. Each item: Pattern: ^((([a-zA-Z][a-zA-Z0-9+.-]*):\\/\\/(\\*|[\\w%._\\-\\+~#=@]+)?(\\/[^@\\s]*)?(?:\\?([^*\\s]+(?:\\*?)))?)|(\\*|[\\w%._\\-\\+~#=@]+\\.[\\w%._\\-\\+~#=@]+)(?::(\\d{1,5}))?(\\/[^@\\s]*)?(?:\\?([^*\\s]+(?:\\*?)))?|(([a-zA-Z][a-zA-Z0-9+.-]*):(\\/\\/)?\\*))$"
+        ),
+    ] = None
+    InlineRedactionPatterns: Annotated[
+        list[InlineRedactionPattern], Field(description="Items: 0 to 150 items.")
+    ]
 
 
 class DataProtectionSettingsProps(DeferredModel):
-    AdditionalEncryptionContext: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    CustomerManagedKey: str | None = None
-    Description: str | None = None
-    DisplayName: str | None = None
-    InlineRedactionConfiguration: DataProtectionSettingsInlineRedactionConfiguration | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::WorkSpacesWeb::DataProtectionSettings.
+    """
+
+    AdditionalEncryptionContext: Annotated[
+        dict[str, str] | None,
+        Field(description="Type: dict[str, str]. Create-only: changing it replaces the resource."),
+    ] = None
+    CustomerManagedKey: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:[\\w+=\\/,.@-]+:kms:[a-zA-Z0-9\\-]*:[a-zA-Z0-9]{1,12}:key\\/[a-zA-Z0-9-]+$ Length: 20 to 2048 characters. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Description: Annotated[
+        str | None, Field(description="Pattern: ^[ _\\-\\d\\w]+$ Length: 1 to 256 characters.")
+    ] = None
+    DisplayName: Annotated[
+        str | None, Field(description="Pattern: ^[ _\\-\\d\\w]+$ Length: 1 to 64 characters.")
+    ] = None
+    InlineRedactionConfiguration: Annotated[
+        DataProtectionSettingsInlineRedactionConfiguration | None,
+        Field(description="Type: DataProtectionSettingsInlineRedactionConfigurationDict."),
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="Items: 0 to 200 items.")] = None

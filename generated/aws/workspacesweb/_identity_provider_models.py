@@ -7,7 +7,7 @@ Imported on first use by identity_provider.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -23,19 +23,55 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 1 to 128 characters."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 0 to 256 characters."
+        ),
+    ]
 
 
 class IdentityProviderAttributes(DeferredModel):
-    IdentityProviderArn: str | None = None
+    """
+    The read-only attributes of a AWS::WorkSpacesWeb::IdentityProvider, set by AWS.
+    """
+
+    IdentityProviderArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:[\\w+=\\/,.@-]+:[a-zA-Z0-9\\-]+:[a-zA-Z0-9\\-]*:[a-zA-Z0-9]{1,12}:[a-zA-Z]+(\\/[a-fA-F0-9\\-]{36}){2,}$ Length: 20 to 2048 characters."
+        ),
+    ] = None
 
 
 class IdentityProviderProps(DeferredModel):
-    IdentityProviderDetails: Annotated[dict[str, Any], Field(max_length=0)]
-    IdentityProviderName: str
-    IdentityProviderType: Literal[
-        "SAML", "Facebook", "Google", "LoginWithAmazon", "SignInWithApple", "OIDC"
+    """
+    The properties a program declares for a AWS::WorkSpacesWeb::IdentityProvider.
+    """
+
+    IdentityProviderDetails: Annotated[dict[str, str], Field(description="Type: dict[str, str].")]
+    IdentityProviderName: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[^_][\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}][^_]+$ Length: 1 to 32 characters."
+        ),
     ]
-    PortalArn: str | None = None
-    Tags: list[Tag] | None = None
+    IdentityProviderType: Annotated[
+        Literal["SAML", "Facebook", "Google", "LoginWithAmazon", "SignInWithApple", "OIDC"],
+        Field(
+            description="Allowed values: 'SAML', 'Facebook', 'Google', 'LoginWithAmazon', 'SignInWithApple', 'OIDC'."
+        ),
+    ]
+    PortalArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:[\\w+=\\/,.@-]+:[a-zA-Z0-9\\-]+:[a-zA-Z0-9\\-]*:[a-zA-Z0-9]{1,12}:[a-zA-Z]+(\\/[a-fA-F0-9\\-]{36})+$ Length: 20 to 2048 characters. Create-only: changing it replaces the resource. Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="Items: 0 to 200 items.")] = None

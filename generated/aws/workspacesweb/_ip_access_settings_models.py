@@ -7,7 +7,7 @@ Imported on first use by ip_access_settings.py, which re-exports every name here
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -24,28 +24,72 @@ class IpRule(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Description: str | None = None
-    IpRange: str
+    Description: Annotated[
+        str | None, Field(description="Pattern: ^.+$ Length: 1 to 256 characters.")
+    ] = None
+    IpRange: Annotated[
+        str, Field(description="A single IP address or an IP address range in CIDR notation")
+    ]
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 1 to 128 characters."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 0 to 256 characters."
+        ),
+    ]
 
 
 class IpAccessSettingsAttributes(DeferredModel):
-    AssociatedPortalArns: list[str] | None = None
-    CreationDate: str | None = None
-    IpAccessSettingsArn: str | None = None
+    """
+    The read-only attributes of a AWS::WorkSpacesWeb::IpAccessSettings, set by AWS.
+    """
+
+    AssociatedPortalArns: Annotated[
+        list[str] | None,
+        Field(
+            description="Each item: Pattern: ^arn:[\\w+=\\/,.@-]+:[a-zA-Z0-9\\-]+:[a-zA-Z0-9\\-]*:[a-zA-Z0-9]{1,12}:[a-zA-Z]+(\\/[a-fA-F0-9\\-]{36})+$ Length: 20 to 2048 characters."
+        ),
+    ] = None
+    CreationDate: Annotated[str | None, Field(description="Type: str.")] = None
+    IpAccessSettingsArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:[\\w+=\\/,.@-]+:[a-zA-Z0-9\\-]+:[a-zA-Z0-9\\-]*:[a-zA-Z0-9]{1,12}:[a-zA-Z]+(\\/[a-fA-F0-9\\-]{36})+$ Length: 20 to 2048 characters."
+        ),
+    ] = None
 
 
 class IpAccessSettingsProps(DeferredModel):
-    AdditionalEncryptionContext: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    CustomerManagedKey: str | None = None
-    Description: str | None = None
-    DisplayName: str | None = None
-    IpRules: list[IpRule]
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::WorkSpacesWeb::IpAccessSettings.
+    """
+
+    AdditionalEncryptionContext: Annotated[
+        dict[str, str] | None,
+        Field(description="Type: dict[str, str]. Create-only: changing it replaces the resource."),
+    ] = None
+    CustomerManagedKey: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:[\\w+=\\/,.@-]+:kms:[a-zA-Z0-9\\-]*:[a-zA-Z0-9]{1,12}:key\\/[a-zA-Z0-9-]+$ Length: 20 to 2048 characters. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    Description: Annotated[
+        str | None, Field(description="Pattern: ^.+$ Length: 1 to 256 characters.")
+    ] = None
+    DisplayName: Annotated[
+        str | None, Field(description="Pattern: ^.+$ Length: 1 to 64 characters.")
+    ] = None
+    IpRules: Annotated[list[IpRule], Field(description="Items: 1 to 100 items.")]
+    Tags: Annotated[list[Tag] | None, Field(description="Items: 0 to 200 items.")] = None

@@ -7,9 +7,10 @@ Imported on first use by network_settings.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "NetworkSettingsAttributes",
@@ -22,17 +23,57 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 1 to 128 characters."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 0 to 256 characters."
+        ),
+    ]
 
 
 class NetworkSettingsAttributes(DeferredModel):
-    AssociatedPortalArns: list[str] | None = None
-    NetworkSettingsArn: str | None = None
+    """
+    The read-only attributes of a AWS::WorkSpacesWeb::NetworkSettings, set by AWS.
+    """
+
+    AssociatedPortalArns: Annotated[
+        list[str] | None,
+        Field(
+            description="Each item: Pattern: ^arn:[\\w+=\\/,.@-]+:[a-zA-Z0-9\\-]+:[a-zA-Z0-9\\-]*:[a-zA-Z0-9]{1,12}:[a-zA-Z]+(\\/[a-fA-F0-9\\-]{36})+$ Length: 20 to 2048 characters."
+        ),
+    ] = None
+    NetworkSettingsArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:[\\w+=\\/,.@-]+:[a-zA-Z0-9\\-]+:[a-zA-Z0-9\\-]*:[a-zA-Z0-9]{1,12}:[a-zA-Z]+(\\/[a-fA-F0-9\\-]{36})+$ Length: 20 to 2048 characters."
+        ),
+    ] = None
 
 
 class NetworkSettingsProps(DeferredModel):
-    SecurityGroupIds: list[str]
-    SubnetIds: list[str]
-    Tags: list[Tag] | None = None
-    VpcId: str
+    """
+    The properties a program declares for a AWS::WorkSpacesWeb::NetworkSettings.
+    """
+
+    SecurityGroupIds: Annotated[
+        list[str],
+        Field(
+            description="Items: 1 to 5 items. Each item: Pattern: ^[\\w+\\-]+$ Length: 1 to 128 characters."
+        ),
+    ]
+    SubnetIds: Annotated[
+        list[str],
+        Field(
+            description="Items: 2 to 3 items. Each item: Pattern: ^subnet-([0-9a-f]{8}|[0-9a-f]{17})$ Length: 1 to 32 characters."
+        ),
+    ]
+    Tags: Annotated[list[Tag] | None, Field(description="Items: 0 to 200 items.")] = None
+    VpcId: Annotated[
+        str, Field(description="Pattern: ^vpc-[0-9a-z]*$ Length: 1 to 255 characters.")
+    ]

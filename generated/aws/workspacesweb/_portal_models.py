@@ -7,7 +7,7 @@ Imported on first use by portal.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -23,35 +23,139 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 1 to 128 characters."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 0 to 256 characters."
+        ),
+    ]
 
 
 class PortalAttributes(DeferredModel):
-    BrowserType: Literal["Chrome"] | None = None
-    CreationDate: str | None = None
-    PortalArn: str | None = None
-    PortalEndpoint: str | None = None
-    PortalStatus: Literal["Incomplete", "Pending", "Active"] | None = None
-    RendererType: Literal["AppStream"] | None = None
-    ServiceProviderSamlMetadata: str | None = None
-    StatusReason: str | None = None
+    """
+    The read-only attributes of a AWS::WorkSpacesWeb::Portal, set by AWS.
+    """
+
+    BrowserType: Annotated[
+        Literal["Chrome"] | None, Field(description="Allowed values: 'Chrome'.")
+    ] = None
+    CreationDate: Annotated[str | None, Field(description="Type: str.")] = None
+    PortalArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:[\\w+=\\/,.@-]+:[a-zA-Z0-9\\-]+:[a-zA-Z0-9\\-]*:[a-zA-Z0-9]{1,12}:[a-zA-Z]+(\\/[a-fA-F0-9\\-]{36})+$ Length: 20 to 2048 characters."
+        ),
+    ] = None
+    PortalEndpoint: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^[a-zA-Z0-9]?((?!-)([A-Za-z0-9-]*[A-Za-z0-9])\\.)+[a-zA-Z0-9]+$ Length: 1 to 253 characters."
+        ),
+    ] = None
+    PortalStatus: Annotated[
+        Literal["Incomplete", "Pending", "Active"] | None,
+        Field(description="Allowed values: 'Incomplete', 'Pending', 'Active'."),
+    ] = None
+    RendererType: Annotated[
+        Literal["AppStream"] | None, Field(description="Allowed values: 'AppStream'.")
+    ] = None
+    ServiceProviderSamlMetadata: Annotated[
+        str | None, Field(description="Pattern: ^.*$ Length: 0 to 204800 characters.")
+    ] = None
+    StatusReason: Annotated[
+        str | None, Field(description="Pattern: .* Length: 1 to 1024 characters.")
+    ] = None
 
 
 class PortalProps(DeferredModel):
-    AdditionalEncryptionContext: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    AuthenticationType: Literal["Standard", "IAM_Identity_Center"] | None = None
-    BrowserSettingsArn: str | None = None
-    CustomerManagedKey: str | None = None
-    DataProtectionSettingsArn: str | None = None
-    DisplayName: str | None = None
-    InstanceType: Literal["standard.regular", "standard.large", "standard.xlarge"] | None = None
-    IpAccessSettingsArn: str | None = None
-    MaxConcurrentSessions: float | None = None
-    NetworkSettingsArn: str | None = None
-    PortalCustomDomain: str | None = None
-    SessionLoggerArn: str | None = None
-    Tags: list[Tag] | None = None
-    TrustStoreArn: str | None = None
-    UserAccessLoggingSettingsArn: str | None = None
-    UserSettingsArn: str | None = None
+    """
+    The properties a program declares for a AWS::WorkSpacesWeb::Portal.
+    """
+
+    AdditionalEncryptionContext: Annotated[
+        dict[str, str] | None,
+        Field(description="Type: dict[str, str]. Create-only: changing it replaces the resource."),
+    ] = None
+    AuthenticationType: Annotated[
+        Literal["Standard", "IAM_Identity_Center"] | None,
+        Field(description="Allowed values: 'Standard', 'IAM_Identity_Center'."),
+    ] = None
+    BrowserSettingsArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:[\\w+=\\/,.@-]+:[a-zA-Z0-9\\-]+:[a-zA-Z0-9\\-]*:[a-zA-Z0-9]{1,12}:[a-zA-Z]+(\\/[a-fA-F0-9\\-]{36})+$ Length: 20 to 2048 characters."
+        ),
+    ] = None
+    CustomerManagedKey: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:[\\w+=\\/,.@-]+:kms:[a-zA-Z0-9\\-]*:[a-zA-Z0-9]{1,12}:key\\/[a-zA-Z0-9-]+$ Length: 20 to 2048 characters. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    DataProtectionSettingsArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:[\\w+=\\/,.@-]+:[a-zA-Z0-9\\-]+:[a-zA-Z0-9\\-]*:[a-zA-Z0-9]{1,12}:[a-zA-Z]+(\\/[a-fA-F0-9\\-]{36})+$ Length: 20 to 2048 characters."
+        ),
+    ] = None
+    DisplayName: Annotated[
+        str | None, Field(description="Pattern: ^.+$ Length: 1 to 64 characters.")
+    ] = None
+    InstanceType: Annotated[
+        Literal["standard.regular", "standard.large", "standard.xlarge"] | None,
+        Field(
+            description="Allowed values: 'standard.regular', 'standard.large', 'standard.xlarge'."
+        ),
+    ] = None
+    IpAccessSettingsArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:[\\w+=\\/,.@-]+:[a-zA-Z0-9\\-]+:[a-zA-Z0-9\\-]*:[a-zA-Z0-9]{1,12}:[a-zA-Z]+(\\/[a-fA-F0-9\\-]{36})+$ Length: 20 to 2048 characters."
+        ),
+    ] = None
+    MaxConcurrentSessions: Annotated[
+        float | None, Field(description="Range: 1 to 5000 (inclusive).")
+    ] = None
+    NetworkSettingsArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:[\\w+=\\/,.@-]+:[a-zA-Z0-9\\-]+:[a-zA-Z0-9\\-]*:[a-zA-Z0-9]{1,12}:[a-zA-Z]+(\\/[a-fA-F0-9\\-]{36})+$ Length: 20 to 2048 characters."
+        ),
+    ] = None
+    PortalCustomDomain: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^[a-zA-Z0-9]?((?!-)([A-Za-z0-9-]*[A-Za-z0-9])\\.)+[a-zA-Z0-9]+$ Length: 0 to 128 characters."
+        ),
+    ] = None
+    SessionLoggerArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:[\\w+=\\/,.@-]+:[a-zA-Z0-9\\-]+:[a-zA-Z0-9\\-]*:[a-zA-Z0-9]{1,12}:[a-zA-Z]+(\\/[a-fA-F0-9\\-]{36})+$ Length: 20 to 2048 characters."
+        ),
+    ] = None
+    Tags: Annotated[list[Tag] | None, Field(description="Items: 0 to 200 items.")] = None
+    TrustStoreArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:[\\w+=\\/,.@-]+:[a-zA-Z0-9\\-]+:[a-zA-Z0-9\\-]*:[a-zA-Z0-9]{1,12}:[a-zA-Z]+(\\/[a-fA-F0-9\\-]{36})+$ Length: 20 to 2048 characters."
+        ),
+    ] = None
+    UserAccessLoggingSettingsArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:[\\w+=\\/,.@-]+:[a-zA-Z0-9\\-]+:[a-zA-Z0-9\\-]*:[a-zA-Z0-9]{1,12}:[a-zA-Z]+(\\/[a-fA-F0-9\\-]{36})+$ Length: 20 to 2048 characters."
+        ),
+    ] = None
+    UserSettingsArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:[\\w+=\\/,.@-]+:[a-zA-Z0-9\\-]+:[a-zA-Z0-9\\-]*:[a-zA-Z0-9]{1,12}:[a-zA-Z]+(\\/[a-fA-F0-9\\-]{36})+$ Length: 20 to 2048 characters."
+        ),
+    ] = None

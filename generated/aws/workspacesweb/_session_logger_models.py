@@ -27,44 +27,62 @@ class S3LogConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Bucket: str
-    BucketOwner: str | None = None
-    FolderStructure: Literal["Flat", "NestedByDate"]
-    KeyPrefix: str | None = None
-    LogFileFormat: Literal["JSONLines", "Json"]
+    Bucket: Annotated[
+        str,
+        Field(
+            description="Pattern: ^[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9]$ Length: 1 to 256 characters."
+        ),
+    ]
+    BucketOwner: Annotated[str | None, Field(description="Pattern: ^[0-9]{12}$")] = None
+    FolderStructure: Annotated[
+        Literal["Flat", "NestedByDate"],
+        Field(description="Allowed values: 'Flat', 'NestedByDate'."),
+    ]
+    KeyPrefix: Annotated[
+        str | None,
+        Field(description="Pattern: ^[\\d\\w\\-_/!().*']+$ Length: 1 to 256 characters."),
+    ] = None
+    LogFileFormat: Annotated[
+        Literal["JSONLines", "Json"], Field(description="Allowed values: 'JSONLines', 'Json'.")
+    ]
 
 
 class SessionLoggerEventFilterOption1(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    All: Annotated[dict[str, Any], Field(max_length=0)]
+    All: Annotated[dict[str, Any], Field(description="Type: dict[str, Any].", max_length=0)]
 
 
 class SessionLoggerEventFilterOption2(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Include: list[
-        Literal[
-            "WebsiteInteract",
-            "FileDownloadFromSecureBrowserToRemoteDisk",
-            "FileTransferFromRemoteToLocalDisk",
-            "FileTransferFromLocalToRemoteDisk",
-            "FileUploadFromRemoteDiskToSecureBrowser",
-            "ContentPasteToWebsite",
-            "ContentTransferFromLocalToRemoteClipboard",
-            "ContentCopyFromWebsite",
-            "UrlLoad",
-            "TabOpen",
-            "TabClose",
-            "PrintJobSubmit",
-            "SessionConnect",
-            "SessionStart",
-            "SessionDisconnect",
-            "SessionEnd",
-            "UrlBlockByContentFilter",
-        ]
+    Include: Annotated[
+        list[
+            Literal[
+                "WebsiteInteract",
+                "FileDownloadFromSecureBrowserToRemoteDisk",
+                "FileTransferFromRemoteToLocalDisk",
+                "FileTransferFromLocalToRemoteDisk",
+                "FileUploadFromRemoteDiskToSecureBrowser",
+                "ContentPasteToWebsite",
+                "ContentTransferFromLocalToRemoteClipboard",
+                "ContentCopyFromWebsite",
+                "UrlLoad",
+                "TabOpen",
+                "TabClose",
+                "PrintJobSubmit",
+                "SessionConnect",
+                "SessionStart",
+                "SessionDisconnect",
+                "SessionEnd",
+                "UrlBlockByContentFilter",
+            ]
+        ],
+        Field(
+            description="Items: 1 to 100 items. Items are unique. Each item: Allowed values: 'WebsiteInteract', 'FileDownloadFromSecureBrowserToRemoteDisk', 'FileTransferFromRemoteToLocalDisk', 'FileTransferFromLocalToRemoteDisk', 'FileUploadFromRemoteDiskToSecureBrowser', 'ContentPasteToWebsite', 'ContentTransferFromLocalToRemoteClipboard', 'ContentCopyFromWebsite', 'UrlLoad', 'TabOpen', 'TabClose', 'PrintJobSubmit' (and 5 more)."
+        ),
     ]
 
 
@@ -72,27 +90,74 @@ class SessionLoggerLogConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    S3: S3LogConfiguration | None = None
+    S3: Annotated[S3LogConfiguration | None, Field(description="Type: S3LogConfigurationDict.")] = (
+        None
+    )
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 1 to 128 characters."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 0 to 256 characters."
+        ),
+    ]
 
 
 class SessionLoggerAttributes(DeferredModel):
-    AssociatedPortalArns: list[str] | None = None
-    CreationDate: str | None = None
-    SessionLoggerArn: str | None = None
+    """
+    The read-only attributes of a AWS::WorkSpacesWeb::SessionLogger, set by AWS.
+    """
+
+    AssociatedPortalArns: Annotated[
+        list[str] | None,
+        Field(
+            description="Each item: Pattern: ^arn:[\\w+=\\/,.@-]+:[a-zA-Z0-9\\-]+:[a-zA-Z0-9\\-]*:[a-zA-Z0-9]{1,12}:[a-zA-Z]+(\\/[a-fA-F0-9\\-]{36})+$ Length: 20 to 2048 characters."
+        ),
+    ] = None
+    CreationDate: Annotated[str | None, Field(description="Type: str.")] = None
+    SessionLoggerArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:[\\w+=\\/,.@-]+:[a-zA-Z0-9\\-]+:[a-zA-Z0-9\\-]*:[a-zA-Z0-9]{1,12}:[a-zA-Z]+(\\/[a-fA-F0-9\\-]{36})+$ Length: 20 to 2048 characters."
+        ),
+    ] = None
 
 
 class SessionLoggerProps(DeferredModel):
-    AdditionalEncryptionContext: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    CustomerManagedKey: str | None = None
-    DisplayName: str | None = None
-    EventFilter: SessionLoggerEventFilterOption1 | SessionLoggerEventFilterOption2
-    LogConfiguration: SessionLoggerLogConfiguration
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::WorkSpacesWeb::SessionLogger.
+    """
+
+    AdditionalEncryptionContext: Annotated[
+        dict[str, str] | None,
+        Field(description="Type: dict[str, str]. Create-only: changing it replaces the resource."),
+    ] = None
+    CustomerManagedKey: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:[\\w+=\\/,.@-]+:kms:[a-zA-Z0-9\\-]*:[a-zA-Z0-9]{1,12}:key\\/[a-zA-Z0-9-]+$ Length: 20 to 2048 characters. Create-only: changing it replaces the resource."
+        ),
+    ] = None
+    DisplayName: Annotated[
+        str | None, Field(description="Pattern: ^[ _\\-\\d\\w]+$ Length: 1 to 64 characters.")
+    ] = None
+    EventFilter: Annotated[
+        SessionLoggerEventFilterOption1 | SessionLoggerEventFilterOption2,
+        Field(
+            description="Type: SessionLoggerEventFilterOption1Dict | SessionLoggerEventFilterOption2Dict."
+        ),
+    ]
+    LogConfiguration: Annotated[
+        SessionLoggerLogConfiguration, Field(description="Type: SessionLoggerLogConfigurationDict.")
+    ]
+    Tags: Annotated[list[Tag] | None, Field(description="Items: 0 to 200 items.")] = None

@@ -7,9 +7,10 @@ Imported on first use by user_access_logging_settings.py, which re-exports every
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "Tag",
@@ -22,15 +23,45 @@ class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 1 to 128 characters."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 0 to 256 characters."
+        ),
+    ]
 
 
 class UserAccessLoggingSettingsAttributes(DeferredModel):
-    AssociatedPortalArns: list[str] | None = None
-    UserAccessLoggingSettingsArn: str | None = None
+    """
+    The read-only attributes of a AWS::WorkSpacesWeb::UserAccessLoggingSettings, set by AWS.
+    """
+
+    AssociatedPortalArns: Annotated[
+        list[str] | None,
+        Field(
+            description="Each item: Pattern: ^arn:[\\w+=\\/,.@-]+:[a-zA-Z0-9\\-]+:[a-zA-Z0-9\\-]*:[a-zA-Z0-9]{1,12}:[a-zA-Z]+(\\/[a-fA-F0-9\\-]{36})+$ Length: 20 to 2048 characters."
+        ),
+    ] = None
+    UserAccessLoggingSettingsArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:[\\w+=\\/,.@-]+:[a-zA-Z0-9\\-]+:[a-zA-Z0-9\\-]*:[a-zA-Z0-9]{1,12}:[a-zA-Z]+(\\/[a-fA-F0-9\\-]{36})+$ Length: 20 to 2048 characters."
+        ),
+    ] = None
 
 
 class UserAccessLoggingSettingsProps(DeferredModel):
-    KinesisStreamArn: str
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::WorkSpacesWeb::UserAccessLoggingSettings.
+    """
+
+    KinesisStreamArn: Annotated[
+        str, Field(description="Kinesis stream ARN to which log events are published.")
+    ]
+    Tags: Annotated[list[Tag] | None, Field(description="Items: 0 to 200 items.")] = None

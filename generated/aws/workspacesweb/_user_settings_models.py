@@ -7,7 +7,7 @@ Imported on first use by user_settings.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -29,73 +29,128 @@ class CookieSpecification(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Domain: str
-    Name: str | None = None
-    Path: str | None = None
+    Domain: Annotated[
+        str,
+        Field(
+            description="Pattern: ^(\\.?)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\\.)*[a-z0-9][a-z0-9-]{0,61}[a-z0-9]$ Length: 0 to 253 characters."
+        ),
+    ]
+    Name: Annotated[str | None, Field(description="Length: 0 to 4096 characters.")] = None
+    Path: Annotated[
+        str | None, Field(description="Pattern: ^/(\\S)*$ Length: 0 to 2000 characters.")
+    ] = None
 
 
 class ImageMetadata(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    FileExtension: str
-    LastUploadTimestamp: str
-    MimeType: Literal["image/png", "image/jpeg", "image/x-icon"]
+    FileExtension: Annotated[
+        str, Field(description="Pattern: ^[\\s\\S]*$ Length: 0 to 131072 characters.")
+    ]
+    LastUploadTimestamp: Annotated[str, Field(description="Type: str.")]
+    MimeType: Annotated[
+        Literal["image/png", "image/jpeg", "image/x-icon"],
+        Field(description="Allowed values: 'image/png', 'image/jpeg', 'image/x-icon'."),
+    ]
 
 
 class LocalizedBrandingStrings(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    BrowserTabTitle: str
-    ContactButtonText: str | None = None
-    ContactLink: str | None = None
-    LoadingText: str | None = None
-    LoginButtonText: str | None = None
-    LoginDescription: str | None = None
-    LoginTitle: str | None = None
-    WelcomeText: str
+    BrowserTabTitle: Annotated[str, Field(description="Pattern: ^[^<>&'`~\\\\]*$")]
+    ContactButtonText: Annotated[str | None, Field(description="Pattern: ^[^<>&'`~\\\\]*$")] = None
+    ContactLink: Annotated[str | None, Field(description="Pattern: ^(https?://|mailto:).*")] = None
+    LoadingText: Annotated[str | None, Field(description="Pattern: ^[^<>&'`~\\\\]*$")] = None
+    LoginButtonText: Annotated[str | None, Field(description="Pattern: ^[^<>&'`~\\\\]*$")] = None
+    LoginDescription: Annotated[str | None, Field(description="Pattern: ^[^<>&'`~\\\\]*$")] = None
+    LoginTitle: Annotated[str | None, Field(description="Pattern: ^[^<>&'`~\\\\]*$")] = None
+    WelcomeText: Annotated[str, Field(description="Pattern: ^[^<>&'`~\\\\]*$")]
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[
+        str,
+        Field(
+            description="Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 1 to 128 characters."
+        ),
+    ]
+    Value: Annotated[
+        str,
+        Field(
+            description="Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 0 to 256 characters."
+        ),
+    ]
 
 
 class UserSettingsBrandingConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    ColorTheme: Literal["Light", "Dark"] | None = None
-    Favicon: str | None = None
-    FaviconMetadata: ImageMetadata | None = None
-    LocalizedStrings: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Logo: str | None = None
-    LogoMetadata: ImageMetadata | None = None
-    TermsOfService: str | None = None
-    Wallpaper: str | None = None
-    WallpaperMetadata: ImageMetadata | None = None
+    ColorTheme: Annotated[
+        Literal["Light", "Dark"] | None, Field(description="Allowed values: 'Light', 'Dark'.")
+    ] = None
+    Favicon: Annotated[
+        str | None,
+        Field(
+            description="Pattern: (^s3://[a-z0-9][a-z0-9\\.\\-]{1,61}[a-z0-9]/.+$)|(^(?=(.{4})*$)[A-Za-z0-9+/]*={0,2}$)"
+        ),
+    ] = None
+    FaviconMetadata: Annotated[
+        ImageMetadata | None, Field(description="Type: ImageMetadataDict.")
+    ] = None
+    LocalizedStrings: Annotated[
+        dict[str, LocalizedBrandingStrings] | None,
+        Field(description="Type: dict[str, LocalizedBrandingStringsDict]."),
+    ] = None
+    Logo: Annotated[
+        str | None,
+        Field(
+            description="Pattern: (^s3://[a-z0-9][a-z0-9\\.\\-]{1,61}[a-z0-9]/.+$)|(^(?=(.{4})*$)[A-Za-z0-9+/]*={0,2}$)"
+        ),
+    ] = None
+    LogoMetadata: Annotated[ImageMetadata | None, Field(description="Type: ImageMetadataDict.")] = (
+        None
+    )
+    TermsOfService: Annotated[
+        str | None, Field(description="Length: at most 153600 characters.")
+    ] = None
+    Wallpaper: Annotated[
+        str | None,
+        Field(
+            description="Pattern: (^s3://[a-z0-9][a-z0-9\\.\\-]{1,61}[a-z0-9]/.+$)|(^(?=(.{4})*$)[A-Za-z0-9+/]*={0,2}$)"
+        ),
+    ] = None
+    WallpaperMetadata: Annotated[
+        ImageMetadata | None, Field(description="Type: ImageMetadataDict.")
+    ] = None
 
 
 class UserSettingsCookieSynchronizationConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Allowlist: list[CookieSpecification]
-    Blocklist: list[CookieSpecification] | None = None
+    Allowlist: Annotated[list[CookieSpecification], Field(description="Items: 0 to 10 items.")]
+    Blocklist: Annotated[
+        list[CookieSpecification] | None, Field(description="Items: 0 to 10 items.")
+    ] = None
 
 
 class UserSettingsToolbarConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    HiddenToolbarItems: (
-        list[Literal["Windows", "DualMonitor", "FullScreen", "Webcam", "Microphone"]] | None
-    ) = None
-    MaxDisplayResolution: (
+    HiddenToolbarItems: Annotated[
+        list[Literal["Windows", "DualMonitor", "FullScreen", "Webcam", "Microphone"]] | None,
+        Field(
+            description="Each item: Allowed values: 'Windows', 'DualMonitor', 'FullScreen', 'Webcam', 'Microphone'."
+        ),
+    ] = None
+    MaxDisplayResolution: Annotated[
         Literal[
             "size4096X2160",
             "size3840X2160",
@@ -106,30 +161,92 @@ class UserSettingsToolbarConfiguration(DeferredModel):
             "size1024X768",
             "size800X600",
         ]
-        | None
-    ) = None
-    ToolbarType: Literal["Floating", "Docked"] | None = None
-    VisualMode: Literal["Dark", "Light"] | None = None
+        | None,
+        Field(
+            description="Allowed values: 'size4096X2160', 'size3840X2160', 'size3440X1440', 'size2560X1440', 'size1920X1080', 'size1280X720', 'size1024X768', 'size800X600'."
+        ),
+    ] = None
+    ToolbarType: Annotated[
+        Literal["Floating", "Docked"] | None,
+        Field(description="Allowed values: 'Floating', 'Docked'."),
+    ] = None
+    VisualMode: Annotated[
+        Literal["Dark", "Light"] | None, Field(description="Allowed values: 'Dark', 'Light'.")
+    ] = None
 
 
 class UserSettingsAttributes(DeferredModel):
-    AssociatedPortalArns: list[str] | None = None
-    UserSettingsArn: str | None = None
+    """
+    The read-only attributes of a AWS::WorkSpacesWeb::UserSettings, set by AWS.
+    """
+
+    AssociatedPortalArns: Annotated[
+        list[str] | None,
+        Field(
+            description="Each item: Pattern: ^arn:[\\w+=\\/,.@-]+:[a-zA-Z0-9\\-]+:[a-zA-Z0-9\\-]*:[a-zA-Z0-9]{1,12}:[a-zA-Z]+(\\/[a-fA-F0-9\\-]{36})+$ Length: 20 to 2048 characters."
+        ),
+    ] = None
+    UserSettingsArn: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:[\\w+=\\/,.@-]+:[a-zA-Z0-9\\-]+:[a-zA-Z0-9\\-]*:[a-zA-Z0-9]{1,12}:[a-zA-Z]+(\\/[a-fA-F0-9\\-]{36})+$ Length: 20 to 2048 characters."
+        ),
+    ] = None
 
 
 class UserSettingsProps(DeferredModel):
-    AdditionalEncryptionContext: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    BrandingConfiguration: UserSettingsBrandingConfiguration | None = None
-    CookieSynchronizationConfiguration: UserSettingsCookieSynchronizationConfiguration | None = None
-    CopyAllowed: Literal["Disabled", "Enabled"]
-    CustomerManagedKey: str | None = None
-    DeepLinkAllowed: Literal["Disabled", "Enabled"] | None = None
-    DisconnectTimeoutInMinutes: float | None = None
-    DownloadAllowed: Literal["Disabled", "Enabled"]
-    IdleDisconnectTimeoutInMinutes: float | None = None
-    PasteAllowed: Literal["Disabled", "Enabled"]
-    PrintAllowed: Literal["Disabled", "Enabled"]
-    Tags: list[Tag] | None = None
-    ToolbarConfiguration: UserSettingsToolbarConfiguration | None = None
-    UploadAllowed: Literal["Disabled", "Enabled"]
-    WebAuthnAllowed: Literal["Disabled", "Enabled"] | None = None
+    """
+    The properties a program declares for a AWS::WorkSpacesWeb::UserSettings.
+    """
+
+    AdditionalEncryptionContext: Annotated[
+        dict[str, str] | None, Field(description="Type: dict[str, str].")
+    ] = None
+    BrandingConfiguration: Annotated[
+        UserSettingsBrandingConfiguration | None,
+        Field(description="Type: UserSettingsBrandingConfigurationDict."),
+    ] = None
+    CookieSynchronizationConfiguration: Annotated[
+        UserSettingsCookieSynchronizationConfiguration | None,
+        Field(description="Type: UserSettingsCookieSynchronizationConfigurationDict."),
+    ] = None
+    CopyAllowed: Annotated[
+        Literal["Disabled", "Enabled"], Field(description="Allowed values: 'Disabled', 'Enabled'.")
+    ]
+    CustomerManagedKey: Annotated[
+        str | None,
+        Field(
+            description="Pattern: ^arn:[\\w+=\\/,.@-]+:kms:[a-zA-Z0-9\\-]*:[a-zA-Z0-9]{1,12}:key\\/[a-zA-Z0-9-]+$ Length: 20 to 2048 characters."
+        ),
+    ] = None
+    DeepLinkAllowed: Annotated[
+        Literal["Disabled", "Enabled"] | None,
+        Field(description="Allowed values: 'Disabled', 'Enabled'."),
+    ] = None
+    DisconnectTimeoutInMinutes: Annotated[
+        float | None, Field(description="Range: 1 to 600 (inclusive).")
+    ] = None
+    DownloadAllowed: Annotated[
+        Literal["Disabled", "Enabled"], Field(description="Allowed values: 'Disabled', 'Enabled'.")
+    ]
+    IdleDisconnectTimeoutInMinutes: Annotated[
+        float | None, Field(description="Range: 0 to 60 (inclusive).")
+    ] = None
+    PasteAllowed: Annotated[
+        Literal["Disabled", "Enabled"], Field(description="Allowed values: 'Disabled', 'Enabled'.")
+    ]
+    PrintAllowed: Annotated[
+        Literal["Disabled", "Enabled"], Field(description="Allowed values: 'Disabled', 'Enabled'.")
+    ]
+    Tags: Annotated[list[Tag] | None, Field(description="Items: 0 to 200 items.")] = None
+    ToolbarConfiguration: Annotated[
+        UserSettingsToolbarConfiguration | None,
+        Field(description="Type: UserSettingsToolbarConfigurationDict."),
+    ] = None
+    UploadAllowed: Annotated[
+        Literal["Disabled", "Enabled"], Field(description="Allowed values: 'Disabled', 'Enabled'.")
+    ]
+    WebAuthnAllowed: Annotated[
+        Literal["Disabled", "Enabled"] | None,
+        Field(description="Allowed values: 'Disabled', 'Enabled'."),
+    ] = None

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,44 +59,70 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-BrowserSettingsWebContentFilteringPolicyDict = TypedDict(
-    "BrowserSettingsWebContentFilteringPolicyDict",
-    {
-        "AllowedUrls": "list[str]",
-        "BlockedCategories": "list[Literal['Cults', 'Gambling', 'Nudity', 'Pornography', 'SexEducation', 'Tasteless', 'Violence', 'DownloadSites', 'ImageSharing', 'PeerToPeer', 'StreamingMediaAndDownloads', 'GenerativeAI', 'CriminalActivity', 'Hacking', 'HateAndIntolerance', 'IllegalDrug', 'IllegalSoftware', 'SchoolCheating', 'SelfHarm', 'Weapons', 'Chat', 'Games', 'InstantMessaging', 'ProfessionalNetwork', 'SocialNetworking', 'WebBasedEmail', 'ParkedDomains']]",
-        "BlockedUrls": "list[str]",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class BrowserSettingsWebContentFilteringPolicyDict(TypedDict, total=False):
+    """BrowserSettingsWebContentFilteringPolicy as a plain dict."""
 
+    AllowedUrls: list[str]
+    """Items: 1 to 1000 items. Each item: Pattern:
+    ^((([a-zA-Z][a-zA-Z0-9+.-]*):\\/\\/(\\*|[\\w%._\\-\\+~#=@]+)?(\\/[^@\\s]*)?(?:\\?([^*\\s]+(?:\\*?)))?)|(\\*|[\\w%._\\-\\+~#=@]+\\.[\\w%._\\-\\+~#=@]+)(?::(\\d{1,5}))?(\\/[^@\\s]*)?(?:\\?([^*\\s]+(?:\\*?)))?|(([a-zA-Z][a-zA-Z0-9+.-]*):(\\/\\/)?\\*))$"""
+    BlockedCategories: list[
+        Literal[
+            "Cults",
+            "Gambling",
+            "Nudity",
+            "Pornography",
+            "SexEducation",
+            "Tasteless",
+            "Violence",
+            "DownloadSites",
+            "ImageSharing",
+            "PeerToPeer",
+            "StreamingMediaAndDownloads",
+            "GenerativeAI",
+            "CriminalActivity",
+            "Hacking",
+            "HateAndIntolerance",
+            "IllegalDrug",
+            "IllegalSoftware",
+            "SchoolCheating",
+            "SelfHarm",
+            "Weapons",
+            "Chat",
+            "Games",
+            "InstantMessaging",
+            "ProfessionalNetwork",
+            "SocialNetworking",
+            "WebBasedEmail",
+            "ParkedDomains",
+        ]
+    ]
+    """Items: 1 to 100 items. Items are unique. Each item: Allowed values: 'Cults', 'Gambling',
+    'Nudity', 'Pornography', 'SexEducation', 'Tasteless', 'Violence', 'DownloadSites',
+    'ImageSharing', 'PeerToPeer', 'StreamingMediaAndDownloads', 'GenerativeAI' (and 15 more)."""
+    BlockedUrls: list[str]
+    """Items: 1 to 1000 items. Each item: Pattern:
+    ^((([a-zA-Z][a-zA-Z0-9+.-]*):\\/\\/(\\*|[\\w%._\\-\\+~#=@]+)?(\\/[^@\\s]*)?(?:\\?([^*\\s]+(?:\\*?)))?)|(\\*|[\\w%._\\-\\+~#=@]+\\.[\\w%._\\-\\+~#=@]+)(?::(\\d{1,5}))?(\\/[^@\\s]*)?(?:\\?([^*\\s]+(?:\\*?)))?|(([a-zA-Z][a-zA-Z0-9+.-]*):(\\/\\/)?\\*))$"""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 0 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::WorkSpacesWeb::BrowserSettings",
     schema_file="aws-workspacesweb-browsersettings.json",
     primary_identifier=("/BrowserSettingsArn",),
-    additional_identifiers=(),
     read_only=("/AssociatedPortalArns", "/BrowserSettingsArn"),
     create_only=("/AdditionalEncryptionContext", "/CustomerManagedKey"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/AssociatedPortalArns", "/Tags"),
-    required=(),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -102,151 +132,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Category": {
-            "enum": [
-                "Cults",
-                "Gambling",
-                "Nudity",
-                "Pornography",
-                "SexEducation",
-                "Tasteless",
-                "Violence",
-                "DownloadSites",
-                "ImageSharing",
-                "PeerToPeer",
-                "StreamingMediaAndDownloads",
-                "GenerativeAI",
-                "CriminalActivity",
-                "Hacking",
-                "HateAndIntolerance",
-                "IllegalDrug",
-                "IllegalSoftware",
-                "SchoolCheating",
-                "SelfHarm",
-                "Weapons",
-                "Chat",
-                "Games",
-                "InstantMessaging",
-                "ProfessionalNetwork",
-                "SocialNetworking",
-                "WebBasedEmail",
-                "ParkedDomains",
-            ],
-            "type": "string",
-        },
-        "EncryptionContextMap": {
-            "additionalProperties": False,
-            "patternProperties": {
-                "^[\\s\\S]*$": {
-                    "maxLength": 131072,
-                    "minLength": 0,
-                    "pattern": "^[\\s\\S]*$",
-                    "type": "string",
-                }
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "Unit": {"additionalProperties": False, "type": "object"},
-        "WebContentFilteringPolicy": {
-            "additionalProperties": False,
-            "properties": {
-                "AllowedUrls": {
-                    "items": {
-                        "pattern": "^((([a-zA-Z][a-zA-Z0-9+.-]*):\\/\\/(\\*|[\\w%._\\-\\+~#=@]+)?(\\/[^@\\s]*)?(?:\\?([^*\\s]+(?:\\*?)))?)|(\\*|[\\w%._\\-\\+~#=@]+\\.[\\w%._\\-\\+~#=@]+)(?::(\\d{1,5}))?(\\/[^@\\s]*)?(?:\\?([^*\\s]+(?:\\*?)))?|(([a-zA-Z][a-zA-Z0-9+.-]*):(\\/\\/)?\\*))$",
-                        "type": "string",
-                    },
-                    "maxItems": 1000,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "BlockedCategories": {
-                    "items": {"$ref": "#/definitions/Category"},
-                    "maxItems": 100,
-                    "minItems": 1,
-                    "type": "array",
-                    "uniqueItems": True,
-                },
-                "BlockedUrls": {
-                    "items": {
-                        "pattern": "^((([a-zA-Z][a-zA-Z0-9+.-]*):\\/\\/(\\*|[\\w%._\\-\\+~#=@]+)?(\\/[^@\\s]*)?(?:\\?([^*\\s]+(?:\\*?)))?)|(\\*|[\\w%._\\-\\+~#=@]+\\.[\\w%._\\-\\+~#=@]+)(?::(\\d{1,5}))?(\\/[^@\\s]*)?(?:\\?([^*\\s]+(?:\\*?)))?|(([a-zA-Z][a-zA-Z0-9+.-]*):(\\/\\/)?\\*))$",
-                        "type": "string",
-                    },
-                    "maxItems": 1000,
-                    "minItems": 1,
-                    "type": "array",
-                },
-            },
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AdditionalEncryptionContext": {"$ref": "#/definitions/EncryptionContextMap"},
-        "AssociatedPortalArns": {
-            "items": {
-                "maxLength": 2048,
-                "minLength": 20,
-                "pattern": "^arn:[\\w+=\\/,.@-]+:[a-zA-Z0-9\\-]+:[a-zA-Z0-9\\-]*:[a-zA-Z0-9]{1,12}:[a-zA-Z]+(\\/[a-fA-F0-9\\-]{36})+$",
-                "type": "string",
-            },
-            "type": "array",
-        },
-        "BrowserPolicy": {
-            "maxLength": 131072,
-            "minLength": 2,
-            "pattern": "^\\{[\\S\\s]*\\}\\s*$",
-            "type": "string",
-        },
-        "BrowserSettingsArn": {
-            "maxLength": 2048,
-            "minLength": 20,
-            "pattern": "^arn:[\\w+=\\/,.@-]+:[a-zA-Z0-9\\-]+:[a-zA-Z0-9\\-]*:[a-zA-Z0-9]{1,12}:[a-zA-Z]+(\\/[a-fA-F0-9\\-]{36})+$",
-            "type": "string",
-        },
-        "CustomerManagedKey": {
-            "maxLength": 2048,
-            "minLength": 20,
-            "pattern": "^arn:[\\w+=\\/,.@-]+:kms:[a-zA-Z0-9\\-]*:[a-zA-Z0-9]{1,12}:key\\/[a-zA-Z0-9-]+$",
-            "type": "string",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 200,
-            "minItems": 0,
-            "type": "array",
-        },
-        "WebContentFilteringPolicy": {"$ref": "#/definitions/WebContentFilteringPolicy"},
-    },
-    "required": [],
-}
-
 
 class BrowserSettings(_Resource):
-    """AWS::WorkSpacesWeb::BrowserSettings: Definition of AWS::WorkSpacesWeb::BrowserSettings Resource Type
+    """AWS::WorkSpacesWeb::BrowserSettings: Definition of AWS::WorkSpacesWeb::BrowserSettings
+    Resource Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: BrowserSettingsArn.
+    Replaced when any of these change (create-only): AdditionalEncryptionContext,
+    CustomerManagedKey.
+    Read-only attributes (known once deployed): AssociatedPortalArns, BrowserSettingsArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-workspacesweb-browsersettings.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -254,38 +151,56 @@ class BrowserSettings(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "BrowserSettingsAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "browser_settings.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     AssociatedPortalArns: list[str]
+    """Each item: Pattern:
+    ^arn:[\\w+=\\/,.@-]+:[a-zA-Z0-9\\-]+:[a-zA-Z0-9\\-]*:[a-zA-Z0-9]{1,12}:[a-zA-Z]+(\\/[a-fA-F0-9\\-]{36})+$
+    Length: 20 to 2048 characters."""
     BrowserSettingsArn: str
-    # Declared properties (as declared, or as AWS returned them).
-    AdditionalEncryptionContext: dict[str, Any]
+    """Pattern:
+    ^arn:[\\w+=\\/,.@-]+:[a-zA-Z0-9\\-]+:[a-zA-Z0-9\\-]*:[a-zA-Z0-9]{1,12}:[a-zA-Z]+(\\/[a-fA-F0-9\\-]{36})+$
+    Length: 20 to 2048 characters."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
+    AdditionalEncryptionContext: dict[str, str]
     BrowserPolicy: str
     CustomerManagedKey: str
     Tags: list[TagDict]
     WebContentFilteringPolicy: BrowserSettingsWebContentFilteringPolicyDict
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AdditionalEncryptionContext: dict[str, str] | None = None,
+        BrowserPolicy: str | None = None,
+        CustomerManagedKey: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        WebContentFilteringPolicy: BrowserSettingsWebContentFilteringPolicy
+        | BrowserSettingsWebContentFilteringPolicyDict
+        | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::WorkSpacesWeb::BrowserSettings; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AdditionalEncryptionContext: dict[str, Any] | None = None,
-            BrowserPolicy: str | None = None,
-            CustomerManagedKey: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            WebContentFilteringPolicy: BrowserSettingsWebContentFilteringPolicy
-            | BrowserSettingsWebContentFilteringPolicyDict
-            | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::WorkSpacesWeb::BrowserSettings; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AdditionalEncryptionContext: Type: dict[str, str]. Create-only: changing it replaces the
+                resource.
+            BrowserPolicy: Pattern: ^\\{[\\S\\s]*\\}\\s*$ Length: 2 to 131072 characters.
+            CustomerManagedKey: Pattern:
+                ^arn:[\\w+=\\/,.@-]+:kms:[a-zA-Z0-9\\-]*:[a-zA-Z0-9]{1,12}:key\\/[a-zA-Z0-9-]+$
+                Length: 20 to 2048 characters. Create-only: changing it replaces the resource.
+            Tags: Items: 0 to 200 items.
+            WebContentFilteringPolicy: Type: BrowserSettingsWebContentFilteringPolicyDict.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

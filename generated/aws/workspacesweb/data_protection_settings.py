@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -67,78 +71,80 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-DataProtectionSettingsCustomPatternDict = TypedDict(
-    "DataProtectionSettingsCustomPatternDict",
-    {
-        "KeywordRegex": "str",
-        "PatternDescription": "str",
-        "PatternName": "Required[str]",
-        "PatternRegex": "Required[str]",
-    },
-    total=False,
-)
 
-DataProtectionSettingsInlineRedactionConfigurationDict = TypedDict(
-    "DataProtectionSettingsInlineRedactionConfigurationDict",
-    {
-        "GlobalConfidenceLevel": "float",
-        "GlobalEnforcedUrls": "list[str]",
-        "GlobalExemptUrls": "list[str]",
-        "InlineRedactionPatterns": "Required[list[InlineRedactionPatternDict]]",
-    },
-    total=False,
-)
+class DataProtectionSettingsCustomPatternDict(TypedDict, total=False):
+    """DataProtectionSettingsCustomPattern as a plain dict."""
 
-DataProtectionSettingsRedactionPlaceHolderDict = TypedDict(
-    "DataProtectionSettingsRedactionPlaceHolderDict",
-    {
-        "RedactionPlaceHolderText": "str",
-        "RedactionPlaceHolderType": "Required[Literal['CustomText']]",
-    },
-    total=False,
-)
+    KeywordRegex: str
+    """Pattern: ^\\/((?:[^\\n])+)\\/([gimsuyvd]{0,8})$ Length: 0 to 300 characters."""
+    PatternDescription: str
+    """Pattern: ^[ _\\-\\d\\w]+$ Length: 1 to 256 characters."""
+    PatternName: Required[str]
+    """Pattern: ^[_\\-\\d\\w]+$ Length: 1 to 20 characters."""
+    PatternRegex: Required[str]
+    """Pattern: ^\\/((?:[^\\n])+)\\/([gimsuyvd]{0,8})$ Length: 0 to 300 characters."""
 
-InlineRedactionPatternDict = TypedDict(
-    "InlineRedactionPatternDict",
-    {
-        "BuiltInPatternId": "str",
-        "ConfidenceLevel": "float",
-        "CustomPattern": "DataProtectionSettingsCustomPatternDict",
-        "EnforcedUrls": "list[str]",
-        "ExemptUrls": "list[str]",
-        "RedactionPlaceHolder": "Required[DataProtectionSettingsRedactionPlaceHolderDict]",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class DataProtectionSettingsInlineRedactionConfigurationDict(TypedDict, total=False):
+    """DataProtectionSettingsInlineRedactionConfiguration as a plain dict."""
 
+    GlobalConfidenceLevel: float
+    """Range: 1 to 3 (inclusive)."""
+    GlobalEnforcedUrls: list[str]
+    """Items: 1 to 100 items. Each item: Pattern:
+    ^((([a-zA-Z][a-zA-Z0-9+.-]*):\\/\\/(\\*|[\\w%._\\-\\+~#=@]+)?(\\/[^@\\s]*)?(?:\\?([^*\\s]+(?:\\*?)))?)|(\\*|[\\w%._\\-\\+~#=@]+\\.[\\w%._\\-\\+~#=@]+)(?::(\\d{1,5}))?(\\/[^@\\s]*)?(?:\\?([^*\\s]+(?:\\*?)))?|(([a-zA-Z][a-zA-Z0-9+.-]*):(\\/\\/)?\\*))$"""
+    GlobalExemptUrls: list[str]
+    """Items: 1 to 100 items. Each item: Pattern:
+    ^((([a-zA-Z][a-zA-Z0-9+.-]*):\\/\\/(\\*|[\\w%._\\-\\+~#=@]+)?(\\/[^@\\s]*)?(?:\\?([^*\\s]+(?:\\*?)))?)|(\\*|[\\w%._\\-\\+~#=@]+\\.[\\w%._\\-\\+~#=@]+)(?::(\\d{1,5}))?(\\/[^@\\s]*)?(?:\\?([^*\\s]+(?:\\*?)))?|(([a-zA-Z][a-zA-Z0-9+.-]*):(\\/\\/)?\\*))$"""
+    InlineRedactionPatterns: Required[list[InlineRedactionPatternDict]]
+    """Items: 0 to 150 items."""
+
+
+class DataProtectionSettingsRedactionPlaceHolderDict(TypedDict, total=False):
+    """DataProtectionSettingsRedactionPlaceHolder as a plain dict."""
+
+    RedactionPlaceHolderText: str
+    """Pattern: ^[*_\\-\\d\\w]+$ Length: 1 to 20 characters."""
+    RedactionPlaceHolderType: Required[Literal["CustomText"]]
+    """Allowed values: 'CustomText'."""
+
+
+class InlineRedactionPatternDict(TypedDict, total=False):
+    """InlineRedactionPattern as a plain dict."""
+
+    BuiltInPatternId: str
+    """Pattern: ^[_\\-\\d\\w]+$ Length: 1 to 50 characters."""
+    ConfidenceLevel: float
+    """Range: 1 to 3 (inclusive)."""
+    CustomPattern: DataProtectionSettingsCustomPatternDict
+    """Type: DataProtectionSettingsCustomPatternDict."""
+    EnforcedUrls: list[str]
+    """Items: 1 to 20 items. Each item: Pattern:
+    ^((([a-zA-Z][a-zA-Z0-9+.-]*):\\/\\/(\\*|[\\w%._\\-\\+~#=@]+)?(\\/[^@\\s]*)?(?:\\?([^*\\s]+(?:\\*?)))?)|(\\*|[\\w%._\\-\\+~#=@]+\\.[\\w%._\\-\\+~#=@]+)(?::(\\d{1,5}))?(\\/[^@\\s]*)?(?:\\?([^*\\s]+(?:\\*?)))?|(([a-zA-Z][a-zA-Z0-9+.-]*):(\\/\\/)?\\*))$"""
+    ExemptUrls: list[str]
+    """Items: 1 to 20 items. Each item: Pattern:
+    ^((([a-zA-Z][a-zA-Z0-9+.-]*):\\/\\/(\\*|[\\w%._\\-\\+~#=@]+)?(\\/[^@\\s]*)?(?:\\?([^*\\s]+(?:\\*?)))?)|(\\*|[\\w%._\\-\\+~#=@]+\\.[\\w%._\\-\\+~#=@]+)(?::(\\d{1,5}))?(\\/[^@\\s]*)?(?:\\?([^*\\s]+(?:\\*?)))?|(([a-zA-Z][a-zA-Z0-9+.-]*):(\\/\\/)?\\*))$"""
+    RedactionPlaceHolder: Required[DataProtectionSettingsRedactionPlaceHolderDict]
+    """Type: DataProtectionSettingsRedactionPlaceHolderDict."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 0 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::WorkSpacesWeb::DataProtectionSettings",
     schema_file="aws-workspacesweb-dataprotectionsettings.json",
     primary_identifier=("/DataProtectionSettingsArn",),
-    additional_identifiers=(),
     read_only=("/AssociatedPortalArns", "/CreationDate", "/DataProtectionSettingsArn"),
     create_only=("/AdditionalEncryptionContext", "/CustomerManagedKey"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
-    required=(),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -148,206 +154,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "CustomPattern": {
-            "additionalProperties": False,
-            "properties": {
-                "KeywordRegex": {
-                    "maxLength": 300,
-                    "minLength": 0,
-                    "pattern": "^\\/((?:[^\\n])+)\\/([gimsuyvd]{0,8})$",
-                    "type": "string",
-                },
-                "PatternDescription": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "pattern": "^[ _\\-\\d\\w]+$",
-                    "type": "string",
-                },
-                "PatternName": {
-                    "maxLength": 20,
-                    "minLength": 1,
-                    "pattern": "^[_\\-\\d\\w]+$",
-                    "type": "string",
-                },
-                "PatternRegex": {
-                    "maxLength": 300,
-                    "minLength": 0,
-                    "pattern": "^\\/((?:[^\\n])+)\\/([gimsuyvd]{0,8})$",
-                    "type": "string",
-                },
-            },
-            "required": ["PatternName", "PatternRegex"],
-            "type": "object",
-        },
-        "EncryptionContextMap": {
-            "additionalProperties": False,
-            "patternProperties": {
-                "^[\\s\\S]*$": {
-                    "maxLength": 131072,
-                    "minLength": 0,
-                    "pattern": "^[\\s\\S]*$",
-                    "type": "string",
-                }
-            },
-            "type": "object",
-        },
-        "InlineRedactionConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "GlobalConfidenceLevel": {"maximum": 3, "minimum": 1, "type": "number"},
-                "GlobalEnforcedUrls": {
-                    "items": {
-                        "pattern": "^((([a-zA-Z][a-zA-Z0-9+.-]*):\\/\\/(\\*|[\\w%._\\-\\+~#=@]+)?(\\/[^@\\s]*)?(?:\\?([^*\\s]+(?:\\*?)))?)|(\\*|[\\w%._\\-\\+~#=@]+\\.[\\w%._\\-\\+~#=@]+)(?::(\\d{1,5}))?(\\/[^@\\s]*)?(?:\\?([^*\\s]+(?:\\*?)))?|(([a-zA-Z][a-zA-Z0-9+.-]*):(\\/\\/)?\\*))$",
-                        "type": "string",
-                    },
-                    "maxItems": 100,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "GlobalExemptUrls": {
-                    "items": {
-                        "pattern": "^((([a-zA-Z][a-zA-Z0-9+.-]*):\\/\\/(\\*|[\\w%._\\-\\+~#=@]+)?(\\/[^@\\s]*)?(?:\\?([^*\\s]+(?:\\*?)))?)|(\\*|[\\w%._\\-\\+~#=@]+\\.[\\w%._\\-\\+~#=@]+)(?::(\\d{1,5}))?(\\/[^@\\s]*)?(?:\\?([^*\\s]+(?:\\*?)))?|(([a-zA-Z][a-zA-Z0-9+.-]*):(\\/\\/)?\\*))$",
-                        "type": "string",
-                    },
-                    "maxItems": 100,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "InlineRedactionPatterns": {
-                    "items": {"$ref": "#/definitions/InlineRedactionPattern"},
-                    "maxItems": 150,
-                    "minItems": 0,
-                    "type": "array",
-                },
-            },
-            "required": ["InlineRedactionPatterns"],
-            "type": "object",
-        },
-        "InlineRedactionPattern": {
-            "additionalProperties": False,
-            "properties": {
-                "BuiltInPatternId": {
-                    "maxLength": 50,
-                    "minLength": 1,
-                    "pattern": "^[_\\-\\d\\w]+$",
-                    "type": "string",
-                },
-                "ConfidenceLevel": {"maximum": 3, "minimum": 1, "type": "number"},
-                "CustomPattern": {"$ref": "#/definitions/CustomPattern"},
-                "EnforcedUrls": {
-                    "items": {
-                        "pattern": "^((([a-zA-Z][a-zA-Z0-9+.-]*):\\/\\/(\\*|[\\w%._\\-\\+~#=@]+)?(\\/[^@\\s]*)?(?:\\?([^*\\s]+(?:\\*?)))?)|(\\*|[\\w%._\\-\\+~#=@]+\\.[\\w%._\\-\\+~#=@]+)(?::(\\d{1,5}))?(\\/[^@\\s]*)?(?:\\?([^*\\s]+(?:\\*?)))?|(([a-zA-Z][a-zA-Z0-9+.-]*):(\\/\\/)?\\*))$",
-                        "type": "string",
-                    },
-                    "maxItems": 20,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "ExemptUrls": {
-                    "items": {
-                        "pattern": "^((([a-zA-Z][a-zA-Z0-9+.-]*):\\/\\/(\\*|[\\w%._\\-\\+~#=@]+)?(\\/[^@\\s]*)?(?:\\?([^*\\s]+(?:\\*?)))?)|(\\*|[\\w%._\\-\\+~#=@]+\\.[\\w%._\\-\\+~#=@]+)(?::(\\d{1,5}))?(\\/[^@\\s]*)?(?:\\?([^*\\s]+(?:\\*?)))?|(([a-zA-Z][a-zA-Z0-9+.-]*):(\\/\\/)?\\*))$",
-                        "type": "string",
-                    },
-                    "maxItems": 20,
-                    "minItems": 1,
-                    "type": "array",
-                },
-                "RedactionPlaceHolder": {"$ref": "#/definitions/RedactionPlaceHolder"},
-            },
-            "required": ["RedactionPlaceHolder"],
-            "type": "object",
-        },
-        "RedactionPlaceHolder": {
-            "additionalProperties": False,
-            "properties": {
-                "RedactionPlaceHolderText": {
-                    "maxLength": 20,
-                    "minLength": 1,
-                    "pattern": "^[*_\\-\\d\\w]+$",
-                    "type": "string",
-                },
-                "RedactionPlaceHolderType": {"$ref": "#/definitions/RedactionPlaceHolderType"},
-            },
-            "required": ["RedactionPlaceHolderType"],
-            "type": "object",
-        },
-        "RedactionPlaceHolderType": {"enum": ["CustomText"], "type": "string"},
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AdditionalEncryptionContext": {"$ref": "#/definitions/EncryptionContextMap"},
-        "AssociatedPortalArns": {
-            "items": {
-                "maxLength": 2048,
-                "minLength": 20,
-                "pattern": "^arn:[\\w+=\\/,.@-]+:[a-zA-Z0-9\\-]+:[a-zA-Z0-9\\-]*:[a-zA-Z0-9]{1,12}:[a-zA-Z]+(\\/[a-fA-F0-9\\-]{36})+$",
-                "type": "string",
-            },
-            "type": "array",
-        },
-        "CreationDate": {"type": "string"},
-        "CustomerManagedKey": {
-            "maxLength": 2048,
-            "minLength": 20,
-            "pattern": "^arn:[\\w+=\\/,.@-]+:kms:[a-zA-Z0-9\\-]*:[a-zA-Z0-9]{1,12}:key\\/[a-zA-Z0-9-]+$",
-            "type": "string",
-        },
-        "DataProtectionSettingsArn": {
-            "maxLength": 2048,
-            "minLength": 20,
-            "pattern": "^arn:[\\w+=\\/,.@-]+:[a-zA-Z0-9\\-]+:[a-zA-Z0-9\\-]*:[a-zA-Z0-9]{1,12}:[a-zA-Z]+(\\/[a-fA-F0-9\\-]{36})+$",
-            "type": "string",
-        },
-        "Description": {
-            "maxLength": 256,
-            "minLength": 1,
-            "pattern": "^[ _\\-\\d\\w]+$",
-            "type": "string",
-        },
-        "DisplayName": {
-            "maxLength": 64,
-            "minLength": 1,
-            "pattern": "^[ _\\-\\d\\w]+$",
-            "type": "string",
-        },
-        "InlineRedactionConfiguration": {"$ref": "#/definitions/InlineRedactionConfiguration"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 200,
-            "minItems": 0,
-            "type": "array",
-        },
-    },
-    "required": [],
-}
-
 
 class DataProtectionSettings(_Resource):
-    """AWS::WorkSpacesWeb::DataProtectionSettings: Definition of AWS::WorkSpacesWeb::DataProtectionSettings Resource Type
+    """AWS::WorkSpacesWeb::DataProtectionSettings: Definition of
+    AWS::WorkSpacesWeb::DataProtectionSettings Resource Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: DataProtectionSettingsArn.
+    Replaced when any of these change (create-only): AdditionalEncryptionContext,
+    CustomerManagedKey.
+    Read-only attributes (known once deployed): AssociatedPortalArns, CreationDate,
+    DataProtectionSettingsArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-workspacesweb-dataprotectionsettings.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -357,41 +176,64 @@ class DataProtectionSettings(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "DataProtectionSettingsAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "data_protection_settings.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     AssociatedPortalArns: list[str]
+    """Each item: Pattern:
+    ^arn:[\\w+=\\/,.@-]+:[a-zA-Z0-9\\-]+:[a-zA-Z0-9\\-]*:[a-zA-Z0-9]{1,12}:[a-zA-Z]+(\\/[a-fA-F0-9\\-]{36})+$
+    Length: 20 to 2048 characters."""
     CreationDate: str
+    """Type: str."""
     DataProtectionSettingsArn: str
-    # Declared properties (as declared, or as AWS returned them).
-    AdditionalEncryptionContext: dict[str, Any]
+    """Pattern:
+    ^arn:[\\w+=\\/,.@-]+:[a-zA-Z0-9\\-]+:[a-zA-Z0-9\\-]*:[a-zA-Z0-9]{1,12}:[a-zA-Z]+(\\/[a-fA-F0-9\\-]{36})+$
+    Length: 20 to 2048 characters."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
+    AdditionalEncryptionContext: dict[str, str]
     CustomerManagedKey: str
     Description: str
     DisplayName: str
     InlineRedactionConfiguration: DataProtectionSettingsInlineRedactionConfigurationDict
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AdditionalEncryptionContext: dict[str, str] | None = None,
+        CustomerManagedKey: str | None = None,
+        Description: str | None = None,
+        DisplayName: str | None = None,
+        InlineRedactionConfiguration: DataProtectionSettingsInlineRedactionConfiguration
+        | DataProtectionSettingsInlineRedactionConfigurationDict
+        | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::WorkSpacesWeb::DataProtectionSettings; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AdditionalEncryptionContext: dict[str, Any] | None = None,
-            CustomerManagedKey: str | None = None,
-            Description: str | None = None,
-            DisplayName: str | None = None,
-            InlineRedactionConfiguration: DataProtectionSettingsInlineRedactionConfiguration
-            | DataProtectionSettingsInlineRedactionConfigurationDict
-            | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::WorkSpacesWeb::DataProtectionSettings; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AdditionalEncryptionContext: Type: dict[str, str]. Create-only: changing it replaces the
+                resource.
+            CustomerManagedKey: Pattern:
+                ^arn:[\\w+=\\/,.@-]+:kms:[a-zA-Z0-9\\-]*:[a-zA-Z0-9]{1,12}:key\\/[a-zA-Z0-9-]+$
+                Length: 20 to 2048 characters. Create-only: changing it replaces the resource.
+            Description: Pattern: ^[ _\\-\\d\\w]+$ Length: 1 to 256 characters.
+            DisplayName: Pattern: ^[ _\\-\\d\\w]+$ Length: 1 to 64 characters.
+            InlineRedactionConfiguration: Type:
+                DataProtectionSettingsInlineRedactionConfigurationDict.
+            Tags: Items: 0 to 200 items.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,34 +55,28 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 0 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::WorkSpacesWeb::IdentityProvider",
     schema_file="aws-workspacesweb-identityprovider.json",
     primary_identifier=("/IdentityProviderArn",),
-    additional_identifiers=(),
     read_only=("/IdentityProviderArn",),
     create_only=("/PortalArn",),
     write_only=("/PortalArn",),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("IdentityProviderDetails", "IdentityProviderName", "IdentityProviderType"),
     list_required=("PortalArn",),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -88,82 +86,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "IdentityProviderDetails": {
-            "additionalProperties": False,
-            "patternProperties": {
-                "^[\\s\\S]*$": {
-                    "maxLength": 131072,
-                    "minLength": 0,
-                    "pattern": "^[\\s\\S]*$",
-                    "type": "string",
-                }
-            },
-            "type": "object",
-        },
-        "IdentityProviderType": {
-            "enum": ["SAML", "Facebook", "Google", "LoginWithAmazon", "SignInWithApple", "OIDC"],
-            "type": "string",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "IdentityProviderArn": {
-            "maxLength": 2048,
-            "minLength": 20,
-            "pattern": "^arn:[\\w+=\\/,.@-]+:[a-zA-Z0-9\\-]+:[a-zA-Z0-9\\-]*:[a-zA-Z0-9]{1,12}:[a-zA-Z]+(\\/[a-fA-F0-9\\-]{36}){2,}$",
-            "type": "string",
-        },
-        "IdentityProviderDetails": {"$ref": "#/definitions/IdentityProviderDetails"},
-        "IdentityProviderName": {
-            "maxLength": 32,
-            "minLength": 1,
-            "pattern": "^[^_][\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}][^_]+$",
-            "type": "string",
-        },
-        "IdentityProviderType": {"$ref": "#/definitions/IdentityProviderType"},
-        "PortalArn": {
-            "maxLength": 2048,
-            "minLength": 20,
-            "pattern": "^arn:[\\w+=\\/,.@-]+:[a-zA-Z0-9\\-]+:[a-zA-Z0-9\\-]*:[a-zA-Z0-9]{1,12}:[a-zA-Z]+(\\/[a-fA-F0-9\\-]{36})+$",
-            "type": "string",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 200,
-            "minItems": 0,
-            "type": "array",
-        },
-    },
-    "required": ["IdentityProviderDetails", "IdentityProviderName", "IdentityProviderType"],
-}
-
 
 class IdentityProvider(_Resource):
-    """AWS::WorkSpacesWeb::IdentityProvider: Definition of AWS::WorkSpacesWeb::IdentityProvider Resource Type
+    """AWS::WorkSpacesWeb::IdentityProvider: Definition of AWS::WorkSpacesWeb::IdentityProvider
+    Resource Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: IdentityProviderArn.
+    Replaced when any of these change (create-only): PortalArn.
+    Write-only (sent to AWS, never read back): PortalArn.
+    Read-only attributes (known once deployed): IdentityProviderArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-workspacesweb-identityprovider.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -173,12 +107,16 @@ class IdentityProvider(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "IdentityProviderAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "identity_provider.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     IdentityProviderArn: str
-    # Declared properties (as declared, or as AWS returned them).
-    IdentityProviderDetails: dict[str, Any]
+    """Pattern:
+    ^arn:[\\w+=\\/,.@-]+:[a-zA-Z0-9\\-]+:[a-zA-Z0-9\\-]*:[a-zA-Z0-9]{1,12}:[a-zA-Z]+(\\/[a-fA-F0-9\\-]{36}){2,}$
+    Length: 20 to 2048 characters."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
+    IdentityProviderDetails: dict[str, str]
     IdentityProviderName: str
     IdentityProviderType: Literal[
         "SAML", "Facebook", "Google", "LoginWithAmazon", "SignInWithApple", "OIDC"
@@ -186,26 +124,39 @@ class IdentityProvider(_Resource):
     PortalArn: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        IdentityProviderDetails: dict[str, str],
+        IdentityProviderName: str,
+        IdentityProviderType: Literal[
+            "SAML", "Facebook", "Google", "LoginWithAmazon", "SignInWithApple", "OIDC"
+        ],
+        PortalArn: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::WorkSpacesWeb::IdentityProvider; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            IdentityProviderDetails: dict[str, Any],
-            IdentityProviderName: str,
-            IdentityProviderType: Literal[
-                "SAML", "Facebook", "Google", "LoginWithAmazon", "SignInWithApple", "OIDC"
-            ],
-            PortalArn: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::WorkSpacesWeb::IdentityProvider; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            IdentityProviderDetails: Type: dict[str, str]. Required.
+            IdentityProviderName: Pattern: ^[^_][\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}][^_]+$ Length: 1 to
+                32 characters. Required.
+            IdentityProviderType: Allowed values: 'SAML', 'Facebook', 'Google', 'LoginWithAmazon',
+                'SignInWithApple', 'OIDC'. Required.
+            PortalArn: Pattern:
+                ^arn:[\\w+=\\/,.@-]+:[a-zA-Z0-9\\-]+:[a-zA-Z0-9\\-]*:[a-zA-Z0-9]{1,12}:[a-zA-Z]+(\\/[a-fA-F0-9\\-]{36})+$
+                Length: 20 to 2048 characters. Create-only: changing it replaces the resource.
+                Write-only: sent to AWS, never read back.
+            Tags: Items: 0 to 200 items.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

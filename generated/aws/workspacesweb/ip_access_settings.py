@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,43 +59,35 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-IpRuleDict = TypedDict(
-    "IpRuleDict",
-    {
-        "Description": "str",
-        "IpRange": "Required[str]",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class IpRuleDict(TypedDict, total=False):
+    """IpRule as a plain dict."""
 
+    Description: str
+    """Pattern: ^.+$ Length: 1 to 256 characters."""
+    IpRange: Required[str]
+    """A single IP address or an IP address range in CIDR notation"""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 0 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::WorkSpacesWeb::IpAccessSettings",
     schema_file="aws-workspacesweb-ipaccesssettings.json",
     primary_identifier=("/IpAccessSettingsArn",),
-    additional_identifiers=(),
     read_only=("/AssociatedPortalArns", "/CreationDate", "/IpAccessSettingsArn"),
     create_only=("/AdditionalEncryptionContext", "/CustomerManagedKey"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/AssociatedPortalArns", "/IpRules", "/Tags"),
     required=("IpRules",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -101,104 +97,19 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "EncryptionContextMap": {
-            "additionalProperties": False,
-            "patternProperties": {
-                "^[\\s\\S]*$": {
-                    "maxLength": 131072,
-                    "minLength": 0,
-                    "pattern": "^[\\s\\S]*$",
-                    "type": "string",
-                }
-            },
-            "type": "object",
-        },
-        "IpRule": {
-            "additionalProperties": False,
-            "properties": {
-                "Description": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "pattern": "^.+$",
-                    "type": "string",
-                },
-                "IpRange": {"type": "string"},
-            },
-            "required": ["IpRange"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "Unit": {"additionalProperties": False, "type": "object"},
-    },
-    "properties": {
-        "AdditionalEncryptionContext": {"$ref": "#/definitions/EncryptionContextMap"},
-        "AssociatedPortalArns": {
-            "items": {
-                "maxLength": 2048,
-                "minLength": 20,
-                "pattern": "^arn:[\\w+=\\/,.@-]+:[a-zA-Z0-9\\-]+:[a-zA-Z0-9\\-]*:[a-zA-Z0-9]{1,12}:[a-zA-Z]+(\\/[a-fA-F0-9\\-]{36})+$",
-                "type": "string",
-            },
-            "type": "array",
-        },
-        "CreationDate": {"type": "string"},
-        "CustomerManagedKey": {
-            "maxLength": 2048,
-            "minLength": 20,
-            "pattern": "^arn:[\\w+=\\/,.@-]+:kms:[a-zA-Z0-9\\-]*:[a-zA-Z0-9]{1,12}:key\\/[a-zA-Z0-9-]+$",
-            "type": "string",
-        },
-        "Description": {"maxLength": 256, "minLength": 1, "pattern": "^.+$", "type": "string"},
-        "DisplayName": {"maxLength": 64, "minLength": 1, "pattern": "^.+$", "type": "string"},
-        "IpAccessSettingsArn": {
-            "maxLength": 2048,
-            "minLength": 20,
-            "pattern": "^arn:[\\w+=\\/,.@-]+:[a-zA-Z0-9\\-]+:[a-zA-Z0-9\\-]*:[a-zA-Z0-9]{1,12}:[a-zA-Z]+(\\/[a-fA-F0-9\\-]{36})+$",
-            "type": "string",
-        },
-        "IpRules": {
-            "items": {"$ref": "#/definitions/IpRule"},
-            "maxItems": 100,
-            "minItems": 1,
-            "type": "array",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 200,
-            "minItems": 0,
-            "type": "array",
-        },
-    },
-    "required": ["IpRules"],
-}
-
 
 class IpAccessSettings(_Resource):
-    """AWS::WorkSpacesWeb::IpAccessSettings: Definition of AWS::WorkSpacesWeb::IpAccessSettings Resource Type
+    """AWS::WorkSpacesWeb::IpAccessSettings: Definition of AWS::WorkSpacesWeb::IpAccessSettings
+    Resource Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: IpAccessSettingsArn.
+    Replaced when any of these change (create-only): AdditionalEncryptionContext,
+    CustomerManagedKey.
+    Read-only attributes (known once deployed): AssociatedPortalArns, CreationDate,
+    IpAccessSettingsArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-workspacesweb-ipaccesssettings.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -208,39 +119,61 @@ class IpAccessSettings(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "IpAccessSettingsAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "ip_access_settings.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     AssociatedPortalArns: list[str]
+    """Each item: Pattern:
+    ^arn:[\\w+=\\/,.@-]+:[a-zA-Z0-9\\-]+:[a-zA-Z0-9\\-]*:[a-zA-Z0-9]{1,12}:[a-zA-Z]+(\\/[a-fA-F0-9\\-]{36})+$
+    Length: 20 to 2048 characters."""
     CreationDate: str
+    """Type: str."""
     IpAccessSettingsArn: str
-    # Declared properties (as declared, or as AWS returned them).
-    AdditionalEncryptionContext: dict[str, Any]
+    """Pattern:
+    ^arn:[\\w+=\\/,.@-]+:[a-zA-Z0-9\\-]+:[a-zA-Z0-9\\-]*:[a-zA-Z0-9]{1,12}:[a-zA-Z]+(\\/[a-fA-F0-9\\-]{36})+$
+    Length: 20 to 2048 characters."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
+    AdditionalEncryptionContext: dict[str, str]
     CustomerManagedKey: str
     Description: str
     DisplayName: str
     IpRules: list[IpRuleDict]
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        IpRules: list[IpRule | IpRuleDict],
+        AdditionalEncryptionContext: dict[str, str] | None = None,
+        CustomerManagedKey: str | None = None,
+        Description: str | None = None,
+        DisplayName: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::WorkSpacesWeb::IpAccessSettings; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            IpRules: list[IpRule | IpRuleDict],
-            AdditionalEncryptionContext: dict[str, Any] | None = None,
-            CustomerManagedKey: str | None = None,
-            Description: str | None = None,
-            DisplayName: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::WorkSpacesWeb::IpAccessSettings; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            IpRules: Items: 1 to 100 items. Required.
+            AdditionalEncryptionContext: Type: dict[str, str]. Create-only: changing it replaces the
+                resource.
+            CustomerManagedKey: Pattern:
+                ^arn:[\\w+=\\/,.@-]+:kms:[a-zA-Z0-9\\-]*:[a-zA-Z0-9]{1,12}:key\\/[a-zA-Z0-9-]+$
+                Length: 20 to 2048 characters. Create-only: changing it replaces the resource.
+            Description: Pattern: ^.+$ Length: 1 to 256 characters.
+            DisplayName: Pattern: ^.+$ Length: 1 to 64 characters.
+            Tags: Items: 0 to 200 items.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

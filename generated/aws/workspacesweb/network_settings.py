@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,34 +55,25 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 0 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::WorkSpacesWeb::NetworkSettings",
     schema_file="aws-workspacesweb-networksettings.json",
     primary_identifier=("/NetworkSettingsArn",),
-    additional_identifiers=(),
     read_only=("/AssociatedPortalArns", "/NetworkSettingsArn"),
-    create_only=(),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/AssociatedPortalArns", "/SecurityGroupIds", "/SubnetIds", "/Tags"),
     required=("SecurityGroupIds", "SubnetIds", "VpcId"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -88,84 +83,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "AssociatedPortalArns": {
-            "items": {
-                "maxLength": 2048,
-                "minLength": 20,
-                "pattern": "^arn:[\\w+=\\/,.@-]+:[a-zA-Z0-9\\-]+:[a-zA-Z0-9\\-]*:[a-zA-Z0-9]{1,12}:[a-zA-Z]+(\\/[a-fA-F0-9\\-]{36})+$",
-                "type": "string",
-            },
-            "type": "array",
-        },
-        "NetworkSettingsArn": {
-            "maxLength": 2048,
-            "minLength": 20,
-            "pattern": "^arn:[\\w+=\\/,.@-]+:[a-zA-Z0-9\\-]+:[a-zA-Z0-9\\-]*:[a-zA-Z0-9]{1,12}:[a-zA-Z]+(\\/[a-fA-F0-9\\-]{36})+$",
-            "type": "string",
-        },
-        "SecurityGroupIds": {
-            "items": {
-                "maxLength": 128,
-                "minLength": 1,
-                "pattern": "^[\\w+\\-]+$",
-                "type": "string",
-            },
-            "maxItems": 5,
-            "minItems": 1,
-            "type": "array",
-        },
-        "SubnetIds": {
-            "items": {
-                "maxLength": 32,
-                "minLength": 1,
-                "pattern": "^subnet-([0-9a-f]{8}|[0-9a-f]{17})$",
-                "type": "string",
-            },
-            "maxItems": 3,
-            "minItems": 2,
-            "type": "array",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 200,
-            "minItems": 0,
-            "type": "array",
-        },
-        "VpcId": {"maxLength": 255, "minLength": 1, "pattern": "^vpc-[0-9a-z]*$", "type": "string"},
-    },
-    "required": ["SecurityGroupIds", "SubnetIds", "VpcId"],
-}
-
 
 class NetworkSettings(_Resource):
-    """AWS::WorkSpacesWeb::NetworkSettings: Definition of AWS::WorkSpacesWeb::NetworkSettings Resource Type
+    """AWS::WorkSpacesWeb::NetworkSettings: Definition of AWS::WorkSpacesWeb::NetworkSettings
+    Resource Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: NetworkSettingsArn.
+    Read-only attributes (known once deployed): AssociatedPortalArns, NetworkSettingsArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-workspacesweb-networksettings.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -173,34 +100,50 @@ class NetworkSettings(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "NetworkSettingsAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "network_settings.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     AssociatedPortalArns: list[str]
+    """Each item: Pattern:
+    ^arn:[\\w+=\\/,.@-]+:[a-zA-Z0-9\\-]+:[a-zA-Z0-9\\-]*:[a-zA-Z0-9]{1,12}:[a-zA-Z]+(\\/[a-fA-F0-9\\-]{36})+$
+    Length: 20 to 2048 characters."""
     NetworkSettingsArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Pattern:
+    ^arn:[\\w+=\\/,.@-]+:[a-zA-Z0-9\\-]+:[a-zA-Z0-9\\-]*:[a-zA-Z0-9]{1,12}:[a-zA-Z]+(\\/[a-fA-F0-9\\-]{36})+$
+    Length: 20 to 2048 characters."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     SecurityGroupIds: list[str]
     SubnetIds: list[str]
     Tags: list[TagDict]
     VpcId: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        SecurityGroupIds: list[str],
+        SubnetIds: list[str],
+        VpcId: str,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::WorkSpacesWeb::NetworkSettings; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            SecurityGroupIds: list[str],
-            SubnetIds: list[str],
-            VpcId: str,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::WorkSpacesWeb::NetworkSettings; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            SecurityGroupIds: Items: 1 to 5 items. Each item: Pattern: ^[\\w+\\-]+$ Length: 1 to 128
+                characters. Required.
+            SubnetIds: Items: 2 to 3 items. Each item: Pattern: ^subnet-([0-9a-f]{8}|[0-9a-f]{17})$
+                Length: 1 to 32 characters. Required.
+            VpcId: Pattern: ^vpc-[0-9a-z]*$ Length: 1 to 255 characters. Required.
+            Tags: Items: 0 to 200 items.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

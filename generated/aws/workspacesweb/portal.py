@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,20 +55,21 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 0 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::WorkSpacesWeb::Portal",
     schema_file="aws-workspacesweb-portal.json",
     primary_identifier=("/PortalArn",),
-    additional_identifiers=(),
     read_only=(
         "/BrowserType",
         "/CreationDate",
@@ -76,18 +81,8 @@ METADATA = _TypeMetadata(
         "/StatusReason",
     ),
     create_only=("/AdditionalEncryptionContext", "/CustomerManagedKey"),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
-    required=(),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -97,154 +92,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AuthenticationType": {"enum": ["Standard", "IAM_Identity_Center"], "type": "string"},
-        "BrowserType": {"enum": ["Chrome"], "type": "string"},
-        "EncryptionContextMap": {
-            "additionalProperties": False,
-            "patternProperties": {
-                "^[\\s\\S]*$": {
-                    "maxLength": 131072,
-                    "minLength": 0,
-                    "pattern": "^[\\s\\S]*$",
-                    "type": "string",
-                }
-            },
-            "type": "object",
-        },
-        "InstanceType": {
-            "enum": ["standard.regular", "standard.large", "standard.xlarge"],
-            "type": "string",
-        },
-        "PortalStatus": {"enum": ["Incomplete", "Pending", "Active"], "type": "string"},
-        "RendererType": {"enum": ["AppStream"], "type": "string"},
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-    },
-    "properties": {
-        "AdditionalEncryptionContext": {"$ref": "#/definitions/EncryptionContextMap"},
-        "AuthenticationType": {"$ref": "#/definitions/AuthenticationType"},
-        "BrowserSettingsArn": {
-            "maxLength": 2048,
-            "minLength": 20,
-            "pattern": "^arn:[\\w+=\\/,.@-]+:[a-zA-Z0-9\\-]+:[a-zA-Z0-9\\-]*:[a-zA-Z0-9]{1,12}:[a-zA-Z]+(\\/[a-fA-F0-9\\-]{36})+$",
-            "type": "string",
-        },
-        "BrowserType": {"$ref": "#/definitions/BrowserType"},
-        "CreationDate": {"type": "string"},
-        "CustomerManagedKey": {
-            "maxLength": 2048,
-            "minLength": 20,
-            "pattern": "^arn:[\\w+=\\/,.@-]+:kms:[a-zA-Z0-9\\-]*:[a-zA-Z0-9]{1,12}:key\\/[a-zA-Z0-9-]+$",
-            "type": "string",
-        },
-        "DataProtectionSettingsArn": {
-            "maxLength": 2048,
-            "minLength": 20,
-            "pattern": "^arn:[\\w+=\\/,.@-]+:[a-zA-Z0-9\\-]+:[a-zA-Z0-9\\-]*:[a-zA-Z0-9]{1,12}:[a-zA-Z]+(\\/[a-fA-F0-9\\-]{36})+$",
-            "type": "string",
-        },
-        "DisplayName": {"maxLength": 64, "minLength": 1, "pattern": "^.+$", "type": "string"},
-        "InstanceType": {"$ref": "#/definitions/InstanceType"},
-        "IpAccessSettingsArn": {
-            "maxLength": 2048,
-            "minLength": 20,
-            "pattern": "^arn:[\\w+=\\/,.@-]+:[a-zA-Z0-9\\-]+:[a-zA-Z0-9\\-]*:[a-zA-Z0-9]{1,12}:[a-zA-Z]+(\\/[a-fA-F0-9\\-]{36})+$",
-            "type": "string",
-        },
-        "MaxConcurrentSessions": {"maximum": 5000, "minimum": 1, "type": "number"},
-        "NetworkSettingsArn": {
-            "maxLength": 2048,
-            "minLength": 20,
-            "pattern": "^arn:[\\w+=\\/,.@-]+:[a-zA-Z0-9\\-]+:[a-zA-Z0-9\\-]*:[a-zA-Z0-9]{1,12}:[a-zA-Z]+(\\/[a-fA-F0-9\\-]{36})+$",
-            "type": "string",
-        },
-        "PortalArn": {
-            "maxLength": 2048,
-            "minLength": 20,
-            "pattern": "^arn:[\\w+=\\/,.@-]+:[a-zA-Z0-9\\-]+:[a-zA-Z0-9\\-]*:[a-zA-Z0-9]{1,12}:[a-zA-Z]+(\\/[a-fA-F0-9\\-]{36})+$",
-            "type": "string",
-        },
-        "PortalCustomDomain": {
-            "maxLength": 128,
-            "minLength": 0,
-            "pattern": "^[a-zA-Z0-9]?((?!-)([A-Za-z0-9-]*[A-Za-z0-9])\\.)+[a-zA-Z0-9]+$",
-            "type": "string",
-        },
-        "PortalEndpoint": {
-            "maxLength": 253,
-            "minLength": 1,
-            "pattern": "^[a-zA-Z0-9]?((?!-)([A-Za-z0-9-]*[A-Za-z0-9])\\.)+[a-zA-Z0-9]+$",
-            "type": "string",
-        },
-        "PortalStatus": {"$ref": "#/definitions/PortalStatus"},
-        "RendererType": {"$ref": "#/definitions/RendererType"},
-        "ServiceProviderSamlMetadata": {
-            "maxLength": 204800,
-            "minLength": 0,
-            "pattern": "^.*$",
-            "type": "string",
-        },
-        "SessionLoggerArn": {
-            "maxLength": 2048,
-            "minLength": 20,
-            "pattern": "^arn:[\\w+=\\/,.@-]+:[a-zA-Z0-9\\-]+:[a-zA-Z0-9\\-]*:[a-zA-Z0-9]{1,12}:[a-zA-Z]+(\\/[a-fA-F0-9\\-]{36})+$",
-            "type": "string",
-        },
-        "StatusReason": {"maxLength": 1024, "minLength": 1, "pattern": ".*", "type": "string"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 200,
-            "minItems": 0,
-            "type": "array",
-        },
-        "TrustStoreArn": {
-            "maxLength": 2048,
-            "minLength": 20,
-            "pattern": "^arn:[\\w+=\\/,.@-]+:[a-zA-Z0-9\\-]+:[a-zA-Z0-9\\-]*:[a-zA-Z0-9]{1,12}:[a-zA-Z]+(\\/[a-fA-F0-9\\-]{36})+$",
-            "type": "string",
-        },
-        "UserAccessLoggingSettingsArn": {
-            "maxLength": 2048,
-            "minLength": 20,
-            "pattern": "^arn:[\\w+=\\/,.@-]+:[a-zA-Z0-9\\-]+:[a-zA-Z0-9\\-]*:[a-zA-Z0-9]{1,12}:[a-zA-Z]+(\\/[a-fA-F0-9\\-]{36})+$",
-            "type": "string",
-        },
-        "UserSettingsArn": {
-            "maxLength": 2048,
-            "minLength": 20,
-            "pattern": "^arn:[\\w+=\\/,.@-]+:[a-zA-Z0-9\\-]+:[a-zA-Z0-9\\-]*:[a-zA-Z0-9]{1,12}:[a-zA-Z]+(\\/[a-fA-F0-9\\-]{36})+$",
-            "type": "string",
-        },
-    },
-    "required": [],
-}
-
 
 class Portal(_Resource):
     """AWS::WorkSpacesWeb::Portal: Definition of AWS::WorkSpacesWeb::Portal Resource Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: PortalArn.
+    Replaced when any of these change (create-only): AdditionalEncryptionContext,
+    CustomerManagedKey.
+    Read-only attributes (known once deployed): BrowserType, CreationDate, PortalArn,
+    PortalEndpoint, PortalStatus, RendererType, ServiceProviderSamlMetadata, StatusReason.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-workspacesweb-portal.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -252,19 +111,31 @@ class Portal(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "PortalAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "portal.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     BrowserType: Literal["Chrome"]
+    """Allowed values: 'Chrome'."""
     CreationDate: str
+    """Type: str."""
     PortalArn: str
+    """Pattern:
+    ^arn:[\\w+=\\/,.@-]+:[a-zA-Z0-9\\-]+:[a-zA-Z0-9\\-]*:[a-zA-Z0-9]{1,12}:[a-zA-Z]+(\\/[a-fA-F0-9\\-]{36})+$
+    Length: 20 to 2048 characters."""
     PortalEndpoint: str
+    """Pattern: ^[a-zA-Z0-9]?((?!-)([A-Za-z0-9-]*[A-Za-z0-9])\\.)+[a-zA-Z0-9]+$ Length: 1 to 253
+    characters."""
     PortalStatus: Literal["Incomplete", "Pending", "Active"]
+    """Allowed values: 'Incomplete', 'Pending', 'Active'."""
     RendererType: Literal["AppStream"]
+    """Allowed values: 'AppStream'."""
     ServiceProviderSamlMetadata: str
+    """Pattern: ^.*$ Length: 0 to 204800 characters."""
     StatusReason: str
-    # Declared properties (as declared, or as AWS returned them).
-    AdditionalEncryptionContext: dict[str, Any]
+    """Pattern: .* Length: 1 to 1024 characters."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
+    AdditionalEncryptionContext: dict[str, str]
     AuthenticationType: Literal["Standard", "IAM_Identity_Center"]
     BrowserSettingsArn: str
     CustomerManagedKey: str
@@ -281,36 +152,76 @@ class Portal(_Resource):
     UserAccessLoggingSettingsArn: str
     UserSettingsArn: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        AdditionalEncryptionContext: dict[str, str] | None = None,
+        AuthenticationType: Literal["Standard", "IAM_Identity_Center"] | None = None,
+        BrowserSettingsArn: str | None = None,
+        CustomerManagedKey: str | None = None,
+        DataProtectionSettingsArn: str | None = None,
+        DisplayName: str | None = None,
+        InstanceType: Literal["standard.regular", "standard.large", "standard.xlarge"]
+        | None = None,
+        IpAccessSettingsArn: str | None = None,
+        MaxConcurrentSessions: float | None = None,
+        NetworkSettingsArn: str | None = None,
+        PortalCustomDomain: str | None = None,
+        SessionLoggerArn: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        TrustStoreArn: str | None = None,
+        UserAccessLoggingSettingsArn: str | None = None,
+        UserSettingsArn: str | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::WorkSpacesWeb::Portal; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            AdditionalEncryptionContext: dict[str, Any] | None = None,
-            AuthenticationType: Literal["Standard", "IAM_Identity_Center"] | None = None,
-            BrowserSettingsArn: str | None = None,
-            CustomerManagedKey: str | None = None,
-            DataProtectionSettingsArn: str | None = None,
-            DisplayName: str | None = None,
-            InstanceType: Literal["standard.regular", "standard.large", "standard.xlarge"]
-            | None = None,
-            IpAccessSettingsArn: str | None = None,
-            MaxConcurrentSessions: float | None = None,
-            NetworkSettingsArn: str | None = None,
-            PortalCustomDomain: str | None = None,
-            SessionLoggerArn: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            TrustStoreArn: str | None = None,
-            UserAccessLoggingSettingsArn: str | None = None,
-            UserSettingsArn: str | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::WorkSpacesWeb::Portal; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            AdditionalEncryptionContext: Type: dict[str, str]. Create-only: changing it replaces the
+                resource.
+            AuthenticationType: Allowed values: 'Standard', 'IAM_Identity_Center'.
+            BrowserSettingsArn: Pattern:
+                ^arn:[\\w+=\\/,.@-]+:[a-zA-Z0-9\\-]+:[a-zA-Z0-9\\-]*:[a-zA-Z0-9]{1,12}:[a-zA-Z]+(\\/[a-fA-F0-9\\-]{36})+$
+                Length: 20 to 2048 characters.
+            CustomerManagedKey: Pattern:
+                ^arn:[\\w+=\\/,.@-]+:kms:[a-zA-Z0-9\\-]*:[a-zA-Z0-9]{1,12}:key\\/[a-zA-Z0-9-]+$
+                Length: 20 to 2048 characters. Create-only: changing it replaces the resource.
+            DataProtectionSettingsArn: Pattern:
+                ^arn:[\\w+=\\/,.@-]+:[a-zA-Z0-9\\-]+:[a-zA-Z0-9\\-]*:[a-zA-Z0-9]{1,12}:[a-zA-Z]+(\\/[a-fA-F0-9\\-]{36})+$
+                Length: 20 to 2048 characters.
+            DisplayName: Pattern: ^.+$ Length: 1 to 64 characters.
+            InstanceType: Allowed values: 'standard.regular', 'standard.large', 'standard.xlarge'.
+            IpAccessSettingsArn: Pattern:
+                ^arn:[\\w+=\\/,.@-]+:[a-zA-Z0-9\\-]+:[a-zA-Z0-9\\-]*:[a-zA-Z0-9]{1,12}:[a-zA-Z]+(\\/[a-fA-F0-9\\-]{36})+$
+                Length: 20 to 2048 characters.
+            MaxConcurrentSessions: Range: 1 to 5000 (inclusive).
+            NetworkSettingsArn: Pattern:
+                ^arn:[\\w+=\\/,.@-]+:[a-zA-Z0-9\\-]+:[a-zA-Z0-9\\-]*:[a-zA-Z0-9]{1,12}:[a-zA-Z]+(\\/[a-fA-F0-9\\-]{36})+$
+                Length: 20 to 2048 characters.
+            PortalCustomDomain: Pattern:
+                ^[a-zA-Z0-9]?((?!-)([A-Za-z0-9-]*[A-Za-z0-9])\\.)+[a-zA-Z0-9]+$ Length: 0 to 128
+                characters.
+            SessionLoggerArn: Pattern:
+                ^arn:[\\w+=\\/,.@-]+:[a-zA-Z0-9\\-]+:[a-zA-Z0-9\\-]*:[a-zA-Z0-9]{1,12}:[a-zA-Z]+(\\/[a-fA-F0-9\\-]{36})+$
+                Length: 20 to 2048 characters.
+            Tags: Items: 0 to 200 items.
+            TrustStoreArn: Pattern:
+                ^arn:[\\w+=\\/,.@-]+:[a-zA-Z0-9\\-]+:[a-zA-Z0-9\\-]*:[a-zA-Z0-9]{1,12}:[a-zA-Z]+(\\/[a-fA-F0-9\\-]{36})+$
+                Length: 20 to 2048 characters.
+            UserAccessLoggingSettingsArn: Pattern:
+                ^arn:[\\w+=\\/,.@-]+:[a-zA-Z0-9\\-]+:[a-zA-Z0-9\\-]*:[a-zA-Z0-9]{1,12}:[a-zA-Z]+(\\/[a-fA-F0-9\\-]{36})+$
+                Length: 20 to 2048 characters.
+            UserSettingsArn: Pattern:
+                ^arn:[\\w+=\\/,.@-]+:[a-zA-Z0-9\\-]+:[a-zA-Z0-9\\-]*:[a-zA-Z0-9]{1,12}:[a-zA-Z]+(\\/[a-fA-F0-9\\-]{36})+$
+                Length: 20 to 2048 characters.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -67,97 +71,35 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-S3LogConfigurationDict = TypedDict(
-    "S3LogConfigurationDict",
-    {
-        "Bucket": "Required[str]",
-        "BucketOwner": "str",
-        "FolderStructure": "Required[Literal['Flat', 'NestedByDate']]",
-        "KeyPrefix": "str",
-        "LogFileFormat": "Required[Literal['JSONLines', 'Json']]",
-    },
-    total=False,
-)
 
-SessionLoggerEventFilterOption1Dict = TypedDict(
-    "SessionLoggerEventFilterOption1Dict",
-    {
-        "All": "Required[dict[str, Any]]",
-    },
-    total=False,
-)
+class S3LogConfigurationDict(TypedDict, total=False):
+    """S3LogConfiguration as a plain dict."""
 
-SessionLoggerEventFilterOption2Dict = TypedDict(
-    "SessionLoggerEventFilterOption2Dict",
-    {
-        "Include": "Required[list[Literal['WebsiteInteract', 'FileDownloadFromSecureBrowserToRemoteDisk', 'FileTransferFromRemoteToLocalDisk', 'FileTransferFromLocalToRemoteDisk', 'FileUploadFromRemoteDiskToSecureBrowser', 'ContentPasteToWebsite', 'ContentTransferFromLocalToRemoteClipboard', 'ContentCopyFromWebsite', 'UrlLoad', 'TabOpen', 'TabClose', 'PrintJobSubmit', 'SessionConnect', 'SessionStart', 'SessionDisconnect', 'SessionEnd', 'UrlBlockByContentFilter']]]",
-    },
-    total=False,
-)
+    Bucket: Required[str]
+    """Pattern: ^[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9]$ Length: 1 to 256 characters."""
+    BucketOwner: str
+    """Pattern: ^[0-9]{12}$"""
+    FolderStructure: Required[Literal["Flat", "NestedByDate"]]
+    """Allowed values: 'Flat', 'NestedByDate'."""
+    KeyPrefix: str
+    """Pattern: ^[\\d\\w\\-_/!().*']+$ Length: 1 to 256 characters."""
+    LogFileFormat: Required[Literal["JSONLines", "Json"]]
+    """Allowed values: 'JSONLines', 'Json'."""
 
-SessionLoggerLogConfigurationDict = TypedDict(
-    "SessionLoggerLogConfigurationDict",
-    {
-        "S3": "S3LogConfigurationDict",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class SessionLoggerEventFilterOption1Dict(TypedDict, total=False):
+    """SessionLoggerEventFilterOption1 as a plain dict."""
 
-METADATA = _TypeMetadata(
-    type_name="AWS::WorkSpacesWeb::SessionLogger",
-    schema_file="aws-workspacesweb-sessionlogger.json",
-    primary_identifier=("/SessionLoggerArn",),
-    additional_identifiers=(),
-    read_only=("/AssociatedPortalArns", "/CreationDate", "/SessionLoggerArn"),
-    create_only=("/AdditionalEncryptionContext", "/CustomerManagedKey"),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=("/Tags",),
-    required=("EventFilter", "LogConfiguration"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
-    handlers={
-        "create": 120,
-        "read": 120,
-        "update": 120,
-        "delete": 120,
-        "list": 120,
-    },
-)
+    All: Required[dict[str, Any]]
+    """Type: dict[str, Any]."""
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "EncryptionContextMap": {
-            "additionalProperties": False,
-            "patternProperties": {
-                "^[\\s\\S]*$": {
-                    "maxLength": 131072,
-                    "minLength": 0,
-                    "pattern": "^[\\s\\S]*$",
-                    "type": "string",
-                }
-            },
-            "type": "object",
-        },
-        "Event": {
-            "enum": [
+
+class SessionLoggerEventFilterOption2Dict(TypedDict, total=False):
+    """SessionLoggerEventFilterOption2 as a plain dict."""
+
+    Include: Required[
+        list[
+            Literal[
                 "WebsiteInteract",
                 "FileDownloadFromSecureBrowserToRemoteDisk",
                 "FileTransferFromRemoteToLocalDisk",
@@ -175,130 +117,64 @@ PROPS_SCHEMA: dict[str, Any] = {
                 "SessionDisconnect",
                 "SessionEnd",
                 "UrlBlockByContentFilter",
-            ],
-            "type": "string",
-        },
-        "EventFilter": {
-            "oneOf": [
-                {
-                    "additionalProperties": False,
-                    "properties": {"All": {"$ref": "#/definitions/Unit"}},
-                    "required": ["All"],
-                    "type": "object",
-                },
-                {
-                    "additionalProperties": False,
-                    "properties": {
-                        "Include": {
-                            "items": {"$ref": "#/definitions/Event"},
-                            "maxItems": 100,
-                            "minItems": 1,
-                            "type": "array",
-                            "uniqueItems": True,
-                        }
-                    },
-                    "required": ["Include"],
-                    "type": "object",
-                },
             ]
-        },
-        "FolderStructure": {"enum": ["Flat", "NestedByDate"], "type": "string"},
-        "LogConfiguration": {
-            "additionalProperties": False,
-            "properties": {"S3": {"$ref": "#/definitions/S3LogConfiguration"}},
-            "type": "object",
-        },
-        "LogFileFormat": {"enum": ["JSONLines", "Json"], "type": "string"},
-        "S3LogConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Bucket": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "pattern": "^[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9]$",
-                    "type": "string",
-                },
-                "BucketOwner": {"pattern": "^[0-9]{12}$", "type": "string"},
-                "FolderStructure": {"$ref": "#/definitions/FolderStructure"},
-                "KeyPrefix": {
-                    "maxLength": 256,
-                    "minLength": 1,
-                    "pattern": "^[\\d\\w\\-_/!().*']+$",
-                    "type": "string",
-                },
-                "LogFileFormat": {"$ref": "#/definitions/LogFileFormat"},
-            },
-            "required": ["Bucket", "FolderStructure", "LogFileFormat"],
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "Unit": {"additionalProperties": False, "type": "object"},
+        ]
+    ]
+    """Items: 1 to 100 items. Items are unique. Each item: Allowed values: 'WebsiteInteract',
+    'FileDownloadFromSecureBrowserToRemoteDisk', 'FileTransferFromRemoteToLocalDisk',
+    'FileTransferFromLocalToRemoteDisk', 'FileUploadFromRemoteDiskToSecureBrowser',
+    'ContentPasteToWebsite', 'ContentTransferFromLocalToRemoteClipboard', 'ContentCopyFromWebsite',
+    'UrlLoad', 'TabOpen', 'TabClose', 'PrintJobSubmit' (and 5 more)."""
+
+
+class SessionLoggerLogConfigurationDict(TypedDict, total=False):
+    """SessionLoggerLogConfiguration as a plain dict."""
+
+    S3: S3LogConfigurationDict
+    """Type: S3LogConfigurationDict."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 0 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
+METADATA = _TypeMetadata(
+    type_name="AWS::WorkSpacesWeb::SessionLogger",
+    schema_file="aws-workspacesweb-sessionlogger.json",
+    primary_identifier=("/SessionLoggerArn",),
+    read_only=("/AssociatedPortalArns", "/CreationDate", "/SessionLoggerArn"),
+    create_only=("/AdditionalEncryptionContext", "/CustomerManagedKey"),
+    unordered_arrays=("/Tags",),
+    required=("EventFilter", "LogConfiguration"),
+    tagging=_Tagging(),
+    handlers={
+        "create": 120,
+        "read": 120,
+        "update": 120,
+        "delete": 120,
+        "list": 120,
     },
-    "properties": {
-        "AdditionalEncryptionContext": {"$ref": "#/definitions/EncryptionContextMap"},
-        "AssociatedPortalArns": {
-            "items": {
-                "maxLength": 2048,
-                "minLength": 20,
-                "pattern": "^arn:[\\w+=\\/,.@-]+:[a-zA-Z0-9\\-]+:[a-zA-Z0-9\\-]*:[a-zA-Z0-9]{1,12}:[a-zA-Z]+(\\/[a-fA-F0-9\\-]{36})+$",
-                "type": "string",
-            },
-            "type": "array",
-        },
-        "CreationDate": {"type": "string"},
-        "CustomerManagedKey": {
-            "maxLength": 2048,
-            "minLength": 20,
-            "pattern": "^arn:[\\w+=\\/,.@-]+:kms:[a-zA-Z0-9\\-]*:[a-zA-Z0-9]{1,12}:key\\/[a-zA-Z0-9-]+$",
-            "type": "string",
-        },
-        "DisplayName": {
-            "maxLength": 64,
-            "minLength": 1,
-            "pattern": "^[ _\\-\\d\\w]+$",
-            "type": "string",
-        },
-        "EventFilter": {"$ref": "#/definitions/EventFilter"},
-        "LogConfiguration": {"$ref": "#/definitions/LogConfiguration"},
-        "SessionLoggerArn": {
-            "maxLength": 2048,
-            "minLength": 20,
-            "pattern": "^arn:[\\w+=\\/,.@-]+:[a-zA-Z0-9\\-]+:[a-zA-Z0-9\\-]*:[a-zA-Z0-9]{1,12}:[a-zA-Z]+(\\/[a-fA-F0-9\\-]{36})+$",
-            "type": "string",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 200,
-            "minItems": 0,
-            "type": "array",
-        },
-    },
-    "required": ["EventFilter", "LogConfiguration"],
-}
+)
 
 
 class SessionLogger(_Resource):
-    """AWS::WorkSpacesWeb::SessionLogger: Definition of AWS::WorkSpacesWeb::SessionLogger Resource Type
+    """AWS::WorkSpacesWeb::SessionLogger: Definition of AWS::WorkSpacesWeb::SessionLogger Resource
+    Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: SessionLoggerArn.
+    Replaced when any of these change (create-only): AdditionalEncryptionContext,
+    CustomerManagedKey.
+    Read-only attributes (known once deployed): AssociatedPortalArns, CreationDate,
+    SessionLoggerArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-workspacesweb-sessionlogger.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -306,42 +182,63 @@ class SessionLogger(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "SessionLoggerAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "session_logger.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     AssociatedPortalArns: list[str]
+    """Each item: Pattern:
+    ^arn:[\\w+=\\/,.@-]+:[a-zA-Z0-9\\-]+:[a-zA-Z0-9\\-]*:[a-zA-Z0-9]{1,12}:[a-zA-Z]+(\\/[a-fA-F0-9\\-]{36})+$
+    Length: 20 to 2048 characters."""
     CreationDate: str
+    """Type: str."""
     SessionLoggerArn: str
-    # Declared properties (as declared, or as AWS returned them).
-    AdditionalEncryptionContext: dict[str, Any]
+    """Pattern:
+    ^arn:[\\w+=\\/,.@-]+:[a-zA-Z0-9\\-]+:[a-zA-Z0-9\\-]*:[a-zA-Z0-9]{1,12}:[a-zA-Z]+(\\/[a-fA-F0-9\\-]{36})+$
+    Length: 20 to 2048 characters."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
+    AdditionalEncryptionContext: dict[str, str]
     CustomerManagedKey: str
     DisplayName: str
     EventFilter: SessionLoggerEventFilterOption1Dict | SessionLoggerEventFilterOption2Dict
     LogConfiguration: SessionLoggerLogConfigurationDict
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        EventFilter: SessionLoggerEventFilterOption1
+        | SessionLoggerEventFilterOption1Dict
+        | SessionLoggerEventFilterOption2
+        | SessionLoggerEventFilterOption2Dict,
+        LogConfiguration: SessionLoggerLogConfiguration | SessionLoggerLogConfigurationDict,
+        AdditionalEncryptionContext: dict[str, str] | None = None,
+        CustomerManagedKey: str | None = None,
+        DisplayName: str | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::WorkSpacesWeb::SessionLogger; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            EventFilter: SessionLoggerEventFilterOption1
-            | SessionLoggerEventFilterOption1Dict
-            | SessionLoggerEventFilterOption2
-            | SessionLoggerEventFilterOption2Dict,
-            LogConfiguration: SessionLoggerLogConfiguration | SessionLoggerLogConfigurationDict,
-            AdditionalEncryptionContext: dict[str, Any] | None = None,
-            CustomerManagedKey: str | None = None,
-            DisplayName: str | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::WorkSpacesWeb::SessionLogger; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            EventFilter: Type: SessionLoggerEventFilterOption1Dict |
+                SessionLoggerEventFilterOption2Dict. Required.
+            LogConfiguration: Type: SessionLoggerLogConfigurationDict. Required.
+            AdditionalEncryptionContext: Type: dict[str, str]. Create-only: changing it replaces the
+                resource.
+            CustomerManagedKey: Pattern:
+                ^arn:[\\w+=\\/,.@-]+:kms:[a-zA-Z0-9\\-]*:[a-zA-Z0-9]{1,12}:key\\/[a-zA-Z0-9-]+$
+                Length: 20 to 2048 characters. Create-only: changing it replaces the resource.
+            DisplayName: Pattern: ^[ _\\-\\d\\w]+$ Length: 1 to 64 characters.
+            Tags: Items: 0 to 200 items.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -51,34 +55,25 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 0 to 256 characters."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::WorkSpacesWeb::UserAccessLoggingSettings",
     schema_file="aws-workspacesweb-useraccessloggingsettings.json",
     primary_identifier=("/UserAccessLoggingSettingsArn",),
-    additional_identifiers=(),
     read_only=("/AssociatedPortalArns", "/UserAccessLoggingSettingsArn"),
-    create_only=(),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/AssociatedPortalArns", "/Tags"),
     required=("KinesisStreamArn",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -88,67 +83,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        }
-    },
-    "properties": {
-        "AssociatedPortalArns": {
-            "items": {
-                "maxLength": 2048,
-                "minLength": 20,
-                "pattern": "^arn:[\\w+=\\/,.@-]+:[a-zA-Z0-9\\-]+:[a-zA-Z0-9\\-]*:[a-zA-Z0-9]{1,12}:[a-zA-Z]+(\\/[a-fA-F0-9\\-]{36})+$",
-                "type": "string",
-            },
-            "type": "array",
-        },
-        "KinesisStreamArn": {
-            "maxLength": 2048,
-            "minLength": 20,
-            "pattern": "arn:[\\w+=/,.@-]+:kinesis:[a-zA-Z0-9\\-]*:[a-zA-Z0-9]{1,12}:stream/.+",
-            "type": "string",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 200,
-            "minItems": 0,
-            "type": "array",
-        },
-        "UserAccessLoggingSettingsArn": {
-            "maxLength": 2048,
-            "minLength": 20,
-            "pattern": "^arn:[\\w+=\\/,.@-]+:[a-zA-Z0-9\\-]+:[a-zA-Z0-9\\-]*:[a-zA-Z0-9]{1,12}:[a-zA-Z]+(\\/[a-fA-F0-9\\-]{36})+$",
-            "type": "string",
-        },
-    },
-    "required": ["KinesisStreamArn"],
-}
-
 
 class UserAccessLoggingSettings(_Resource):
-    """AWS::WorkSpacesWeb::UserAccessLoggingSettings: Definition of AWS::WorkSpacesWeb::UserAccessLoggingSettings Resource Type
+    """AWS::WorkSpacesWeb::UserAccessLoggingSettings: Definition of
+    AWS::WorkSpacesWeb::UserAccessLoggingSettings Resource Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: UserAccessLoggingSettingsArn.
+    Read-only attributes (known once deployed): AssociatedPortalArns, UserAccessLoggingSettingsArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-workspacesweb-useraccessloggingsettings.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -158,31 +102,44 @@ class UserAccessLoggingSettings(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "UserAccessLoggingSettingsAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "user_access_logging_settings.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     AssociatedPortalArns: list[str]
+    """Each item: Pattern:
+    ^arn:[\\w+=\\/,.@-]+:[a-zA-Z0-9\\-]+:[a-zA-Z0-9\\-]*:[a-zA-Z0-9]{1,12}:[a-zA-Z]+(\\/[a-fA-F0-9\\-]{36})+$
+    Length: 20 to 2048 characters."""
     UserAccessLoggingSettingsArn: str
-    # Declared properties (as declared, or as AWS returned them).
+    """Pattern:
+    ^arn:[\\w+=\\/,.@-]+:[a-zA-Z0-9\\-]+:[a-zA-Z0-9\\-]*:[a-zA-Z0-9]{1,12}:[a-zA-Z]+(\\/[a-fA-F0-9\\-]{36})+$
+    Length: 20 to 2048 characters."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     KinesisStreamArn: str
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        KinesisStreamArn: str,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::WorkSpacesWeb::UserAccessLoggingSettings; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            KinesisStreamArn: str,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::WorkSpacesWeb::UserAccessLoggingSettings; `await` it inside an App to deploy it.
-
-            KinesisStreamArn: Kinesis stream ARN to which log events are published.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            KinesisStreamArn: Kinesis stream ARN to which log events are published. Required.
+            Tags: Items: 0 to 200 items.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -75,91 +79,125 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-CookieSpecificationDict = TypedDict(
-    "CookieSpecificationDict",
-    {
-        "Domain": "Required[str]",
-        "Name": "str",
-        "Path": "str",
-    },
-    total=False,
-)
 
-ImageMetadataDict = TypedDict(
-    "ImageMetadataDict",
-    {
-        "FileExtension": "Required[str]",
-        "LastUploadTimestamp": "Required[str]",
-        "MimeType": "Required[Literal['image/png', 'image/jpeg', 'image/x-icon']]",
-    },
-    total=False,
-)
+class CookieSpecificationDict(TypedDict, total=False):
+    """CookieSpecification as a plain dict."""
 
-LocalizedBrandingStringsDict = TypedDict(
-    "LocalizedBrandingStringsDict",
-    {
-        "BrowserTabTitle": "Required[str]",
-        "ContactButtonText": "str",
-        "ContactLink": "str",
-        "LoadingText": "str",
-        "LoginButtonText": "str",
-        "LoginDescription": "str",
-        "LoginTitle": "str",
-        "WelcomeText": "Required[str]",
-    },
-    total=False,
-)
+    Domain: Required[str]
+    """Pattern: ^(\\.?)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\\.)*[a-z0-9][a-z0-9-]{0,61}[a-z0-9]$
+    Length: 0 to 253 characters."""
+    Name: str
+    """Length: 0 to 4096 characters."""
+    Path: str
+    """Pattern: ^/(\\S)*$ Length: 0 to 2000 characters."""
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
 
-UserSettingsBrandingConfigurationDict = TypedDict(
-    "UserSettingsBrandingConfigurationDict",
-    {
-        "ColorTheme": "Literal['Light', 'Dark']",
-        "Favicon": "str",
-        "FaviconMetadata": "ImageMetadataDict",
-        "LocalizedStrings": "dict[str, Any]",
-        "Logo": "str",
-        "LogoMetadata": "ImageMetadataDict",
-        "TermsOfService": "str",
-        "Wallpaper": "str",
-        "WallpaperMetadata": "ImageMetadataDict",
-    },
-    total=False,
-)
+class ImageMetadataDict(TypedDict, total=False):
+    """ImageMetadata as a plain dict."""
 
-UserSettingsCookieSynchronizationConfigurationDict = TypedDict(
-    "UserSettingsCookieSynchronizationConfigurationDict",
-    {
-        "Allowlist": "Required[list[CookieSpecificationDict]]",
-        "Blocklist": "list[CookieSpecificationDict]",
-    },
-    total=False,
-)
+    FileExtension: Required[str]
+    """Pattern: ^[\\s\\S]*$ Length: 0 to 131072 characters."""
+    LastUploadTimestamp: Required[str]
+    """Type: str."""
+    MimeType: Required[Literal["image/png", "image/jpeg", "image/x-icon"]]
+    """Allowed values: 'image/png', 'image/jpeg', 'image/x-icon'."""
 
-UserSettingsToolbarConfigurationDict = TypedDict(
-    "UserSettingsToolbarConfigurationDict",
-    {
-        "HiddenToolbarItems": "list[Literal['Windows', 'DualMonitor', 'FullScreen', 'Webcam', 'Microphone']]",
-        "MaxDisplayResolution": "Literal['size4096X2160', 'size3840X2160', 'size3440X1440', 'size2560X1440', 'size1920X1080', 'size1280X720', 'size1024X768', 'size800X600']",
-        "ToolbarType": "Literal['Floating', 'Docked']",
-        "VisualMode": "Literal['Dark', 'Light']",
-    },
-    total=False,
-)
 
+class LocalizedBrandingStringsDict(TypedDict, total=False):
+    """LocalizedBrandingStrings as a plain dict."""
+
+    BrowserTabTitle: Required[str]
+    """Pattern: ^[^<>&'`~\\\\]*$"""
+    ContactButtonText: str
+    """Pattern: ^[^<>&'`~\\\\]*$"""
+    ContactLink: str
+    """Pattern: ^(https?://|mailto:).*"""
+    LoadingText: str
+    """Pattern: ^[^<>&'`~\\\\]*$"""
+    LoginButtonText: str
+    """Pattern: ^[^<>&'`~\\\\]*$"""
+    LoginDescription: str
+    """Pattern: ^[^<>&'`~\\\\]*$"""
+    LoginTitle: str
+    """Pattern: ^[^<>&'`~\\\\]*$"""
+    WelcomeText: Required[str]
+    """Pattern: ^[^<>&'`~\\\\]*$"""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 1 to 128 characters."""
+    Value: Required[str]
+    """Pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$ Length: 0 to 256 characters."""
+
+
+class UserSettingsBrandingConfigurationDict(TypedDict, total=False):
+    """UserSettingsBrandingConfiguration as a plain dict."""
+
+    ColorTheme: Literal["Light", "Dark"]
+    """Allowed values: 'Light', 'Dark'."""
+    Favicon: str
+    """Pattern:
+    (^s3://[a-z0-9][a-z0-9\\.\\-]{1,61}[a-z0-9]/.+$)|(^(?=(.{4})*$)[A-Za-z0-9+/]*={0,2}$)"""
+    FaviconMetadata: ImageMetadataDict
+    """Type: ImageMetadataDict."""
+    LocalizedStrings: dict[str, LocalizedBrandingStringsDict]
+    """Type: dict[str, LocalizedBrandingStringsDict]."""
+    Logo: str
+    """Pattern:
+    (^s3://[a-z0-9][a-z0-9\\.\\-]{1,61}[a-z0-9]/.+$)|(^(?=(.{4})*$)[A-Za-z0-9+/]*={0,2}$)"""
+    LogoMetadata: ImageMetadataDict
+    """Type: ImageMetadataDict."""
+    TermsOfService: str
+    """Length: at most 153600 characters."""
+    Wallpaper: str
+    """Pattern:
+    (^s3://[a-z0-9][a-z0-9\\.\\-]{1,61}[a-z0-9]/.+$)|(^(?=(.{4})*$)[A-Za-z0-9+/]*={0,2}$)"""
+    WallpaperMetadata: ImageMetadataDict
+    """Type: ImageMetadataDict."""
+
+
+class UserSettingsCookieSynchronizationConfigurationDict(TypedDict, total=False):
+    """UserSettingsCookieSynchronizationConfiguration as a plain dict."""
+
+    Allowlist: Required[list[CookieSpecificationDict]]
+    """Items: 0 to 10 items."""
+    Blocklist: list[CookieSpecificationDict]
+    """Items: 0 to 10 items."""
+
+
+class UserSettingsToolbarConfigurationDict(TypedDict, total=False):
+    """UserSettingsToolbarConfiguration as a plain dict."""
+
+    HiddenToolbarItems: list[
+        Literal["Windows", "DualMonitor", "FullScreen", "Webcam", "Microphone"]
+    ]
+    """Each item: Allowed values: 'Windows', 'DualMonitor', 'FullScreen', 'Webcam', 'Microphone'."""
+    MaxDisplayResolution: Literal[
+        "size4096X2160",
+        "size3840X2160",
+        "size3440X1440",
+        "size2560X1440",
+        "size1920X1080",
+        "size1280X720",
+        "size1024X768",
+        "size800X600",
+    ]
+    """Allowed values: 'size4096X2160', 'size3840X2160', 'size3440X1440', 'size2560X1440',
+    'size1920X1080', 'size1280X720', 'size1024X768', 'size800X600'."""
+    ToolbarType: Literal["Floating", "Docked"]
+    """Allowed values: 'Floating', 'Docked'."""
+    VisualMode: Literal["Dark", "Light"]
+    """Allowed values: 'Dark', 'Light'."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::WorkSpacesWeb::UserSettings",
     schema_file="aws-workspacesweb-usersettings.json",
     primary_identifier=("/UserSettingsArn",),
-    additional_identifiers=(),
     read_only=(
         "/AssociatedPortalArns",
         "/UserSettingsArn",
@@ -167,13 +205,11 @@ METADATA = _TypeMetadata(
         "/BrandingConfiguration/FaviconMetadata",
         "/BrandingConfiguration/WallpaperMetadata",
     ),
-    create_only=(),
     write_only=(
         "/BrandingConfiguration/Logo",
         "/BrandingConfiguration/Favicon",
         "/BrandingConfiguration/Wallpaper",
     ),
-    conditional_create_only=(),
     unordered_arrays=(
         "/AssociatedPortalArns",
         "/CookieSynchronizationConfiguration/Allowlist",
@@ -181,14 +217,7 @@ METADATA = _TypeMetadata(
         "/Tags",
     ),
     required=("CopyAllowed", "DownloadAllowed", "PasteAllowed", "PrintAllowed", "UploadAllowed"),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -198,243 +227,18 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "BrandingConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "ColorTheme": {"$ref": "#/definitions/ColorTheme"},
-                "Favicon": {
-                    "pattern": "(^s3://[a-z0-9][a-z0-9\\.\\-]{1,61}[a-z0-9]/.+$)|(^(?=(.{4})*$)[A-Za-z0-9+/]*={0,2}$)",
-                    "type": "string",
-                },
-                "FaviconMetadata": {"$ref": "#/definitions/ImageMetadata"},
-                "LocalizedStrings": {"$ref": "#/definitions/LocalizedBrandingStringMap"},
-                "Logo": {
-                    "pattern": "(^s3://[a-z0-9][a-z0-9\\.\\-]{1,61}[a-z0-9]/.+$)|(^(?=(.{4})*$)[A-Za-z0-9+/]*={0,2}$)",
-                    "type": "string",
-                },
-                "LogoMetadata": {"$ref": "#/definitions/ImageMetadata"},
-                "TermsOfService": {"maxLength": 153600, "type": "string"},
-                "Wallpaper": {
-                    "pattern": "(^s3://[a-z0-9][a-z0-9\\.\\-]{1,61}[a-z0-9]/.+$)|(^(?=(.{4})*$)[A-Za-z0-9+/]*={0,2}$)",
-                    "type": "string",
-                },
-                "WallpaperMetadata": {"$ref": "#/definitions/ImageMetadata"},
-            },
-            "type": "object",
-        },
-        "ColorTheme": {"enum": ["Light", "Dark"], "type": "string"},
-        "CookieSpecification": {
-            "additionalProperties": False,
-            "properties": {
-                "Domain": {
-                    "maxLength": 253,
-                    "minLength": 0,
-                    "pattern": "^(\\.?)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\\.)*[a-z0-9][a-z0-9-]{0,61}[a-z0-9]$",
-                    "type": "string",
-                },
-                "Name": {"maxLength": 4096, "minLength": 0, "type": "string"},
-                "Path": {
-                    "maxLength": 2000,
-                    "minLength": 0,
-                    "pattern": "^/(\\S)*$",
-                    "type": "string",
-                },
-            },
-            "required": ["Domain"],
-            "type": "object",
-        },
-        "CookieSynchronizationConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "Allowlist": {
-                    "items": {"$ref": "#/definitions/CookieSpecification"},
-                    "maxItems": 10,
-                    "minItems": 0,
-                    "type": "array",
-                },
-                "Blocklist": {
-                    "items": {"$ref": "#/definitions/CookieSpecification"},
-                    "maxItems": 10,
-                    "minItems": 0,
-                    "type": "array",
-                },
-            },
-            "required": ["Allowlist"],
-            "type": "object",
-        },
-        "EnabledType": {"enum": ["Disabled", "Enabled"], "type": "string"},
-        "EncryptionContextMap": {
-            "additionalProperties": False,
-            "patternProperties": {
-                "^[\\s\\S]*$": {
-                    "maxLength": 131072,
-                    "minLength": 0,
-                    "pattern": "^[\\s\\S]*$",
-                    "type": "string",
-                }
-            },
-            "type": "object",
-        },
-        "ImageMetadata": {
-            "additionalProperties": False,
-            "properties": {
-                "FileExtension": {
-                    "maxLength": 131072,
-                    "minLength": 0,
-                    "pattern": "^[\\s\\S]*$",
-                    "type": "string",
-                },
-                "LastUploadTimestamp": {"type": "string"},
-                "MimeType": {"$ref": "#/definitions/MimeType"},
-            },
-            "required": ["FileExtension", "LastUploadTimestamp", "MimeType"],
-            "type": "object",
-        },
-        "Locale": {
-            "enum": [
-                "de-DE",
-                "en-US",
-                "es-ES",
-                "fr-FR",
-                "id-ID",
-                "it-IT",
-                "ja-JP",
-                "ko-KR",
-                "pt-BR",
-                "zh-CN",
-                "zh-TW",
-            ],
-            "type": "string",
-        },
-        "LocalizedBrandingStringMap": {
-            "additionalProperties": False,
-            "patternProperties": {".+": {"$ref": "#/definitions/LocalizedBrandingStrings"}},
-            "type": "object",
-        },
-        "LocalizedBrandingStrings": {
-            "additionalProperties": False,
-            "properties": {
-                "BrowserTabTitle": {"pattern": "^[^<>&'`~\\\\]*$", "type": "string"},
-                "ContactButtonText": {"pattern": "^[^<>&'`~\\\\]*$", "type": "string"},
-                "ContactLink": {"pattern": "^(https?://|mailto:).*", "type": "string"},
-                "LoadingText": {"pattern": "^[^<>&'`~\\\\]*$", "type": "string"},
-                "LoginButtonText": {"pattern": "^[^<>&'`~\\\\]*$", "type": "string"},
-                "LoginDescription": {"pattern": "^[^<>&'`~\\\\]*$", "type": "string"},
-                "LoginTitle": {"pattern": "^[^<>&'`~\\\\]*$", "type": "string"},
-                "WelcomeText": {"pattern": "^[^<>&'`~\\\\]*$", "type": "string"},
-            },
-            "required": ["BrowserTabTitle", "WelcomeText"],
-            "type": "object",
-        },
-        "MaxDisplayResolution": {
-            "enum": [
-                "size4096X2160",
-                "size3840X2160",
-                "size3440X1440",
-                "size2560X1440",
-                "size1920X1080",
-                "size1280X720",
-                "size1024X768",
-                "size800X600",
-            ],
-            "type": "string",
-        },
-        "MimeType": {"enum": ["image/png", "image/jpeg", "image/x-icon"], "type": "string"},
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {
-                    "maxLength": 128,
-                    "minLength": 1,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-                "Value": {
-                    "maxLength": 256,
-                    "minLength": 0,
-                    "pattern": "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
-                    "type": "string",
-                },
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "ToolbarConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "HiddenToolbarItems": {
-                    "items": {"$ref": "#/definitions/ToolbarItem"},
-                    "type": "array",
-                },
-                "MaxDisplayResolution": {"$ref": "#/definitions/MaxDisplayResolution"},
-                "ToolbarType": {"$ref": "#/definitions/ToolbarType"},
-                "VisualMode": {"$ref": "#/definitions/VisualMode"},
-            },
-            "type": "object",
-        },
-        "ToolbarItem": {
-            "enum": ["Windows", "DualMonitor", "FullScreen", "Webcam", "Microphone"],
-            "type": "string",
-        },
-        "ToolbarType": {"enum": ["Floating", "Docked"], "type": "string"},
-        "VisualMode": {"enum": ["Dark", "Light"], "type": "string"},
-    },
-    "properties": {
-        "AdditionalEncryptionContext": {"$ref": "#/definitions/EncryptionContextMap"},
-        "AssociatedPortalArns": {
-            "items": {
-                "maxLength": 2048,
-                "minLength": 20,
-                "pattern": "^arn:[\\w+=\\/,.@-]+:[a-zA-Z0-9\\-]+:[a-zA-Z0-9\\-]*:[a-zA-Z0-9]{1,12}:[a-zA-Z]+(\\/[a-fA-F0-9\\-]{36})+$",
-                "type": "string",
-            },
-            "type": "array",
-        },
-        "BrandingConfiguration": {"$ref": "#/definitions/BrandingConfiguration"},
-        "CookieSynchronizationConfiguration": {
-            "$ref": "#/definitions/CookieSynchronizationConfiguration"
-        },
-        "CopyAllowed": {"$ref": "#/definitions/EnabledType"},
-        "CustomerManagedKey": {
-            "maxLength": 2048,
-            "minLength": 20,
-            "pattern": "^arn:[\\w+=\\/,.@-]+:kms:[a-zA-Z0-9\\-]*:[a-zA-Z0-9]{1,12}:key\\/[a-zA-Z0-9-]+$",
-            "type": "string",
-        },
-        "DeepLinkAllowed": {"$ref": "#/definitions/EnabledType"},
-        "DisconnectTimeoutInMinutes": {"maximum": 600, "minimum": 1, "type": "number"},
-        "DownloadAllowed": {"$ref": "#/definitions/EnabledType"},
-        "IdleDisconnectTimeoutInMinutes": {"maximum": 60, "minimum": 0, "type": "number"},
-        "PasteAllowed": {"$ref": "#/definitions/EnabledType"},
-        "PrintAllowed": {"$ref": "#/definitions/EnabledType"},
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 200,
-            "minItems": 0,
-            "type": "array",
-        },
-        "ToolbarConfiguration": {"$ref": "#/definitions/ToolbarConfiguration"},
-        "UploadAllowed": {"$ref": "#/definitions/EnabledType"},
-        "UserSettingsArn": {
-            "maxLength": 2048,
-            "minLength": 20,
-            "pattern": "^arn:[\\w+=\\/,.@-]+:[a-zA-Z0-9\\-]+:[a-zA-Z0-9\\-]*:[a-zA-Z0-9]{1,12}:[a-zA-Z]+(\\/[a-fA-F0-9\\-]{36})+$",
-            "type": "string",
-        },
-        "WebAuthnAllowed": {"$ref": "#/definitions/EnabledType"},
-    },
-    "required": ["CopyAllowed", "DownloadAllowed", "PasteAllowed", "PrintAllowed", "UploadAllowed"],
-}
-
 
 class UserSettings(_Resource):
-    """AWS::WorkSpacesWeb::UserSettings: Definition of AWS::WorkSpacesWeb::UserSettings Resource Type
+    """AWS::WorkSpacesWeb::UserSettings: Definition of AWS::WorkSpacesWeb::UserSettings Resource
+    Type
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: UserSettingsArn.
+    Write-only (sent to AWS, never read back): BrandingConfiguration.Logo,
+    BrandingConfiguration.Favicon, BrandingConfiguration.Wallpaper.
+    Read-only attributes (known once deployed): AssociatedPortalArns, UserSettingsArn.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-workspacesweb-usersettings.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -442,13 +246,20 @@ class UserSettings(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "UserSettingsAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "user_settings.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     AssociatedPortalArns: list[str]
+    """Each item: Pattern:
+    ^arn:[\\w+=\\/,.@-]+:[a-zA-Z0-9\\-]+:[a-zA-Z0-9\\-]*:[a-zA-Z0-9]{1,12}:[a-zA-Z]+(\\/[a-fA-F0-9\\-]{36})+$
+    Length: 20 to 2048 characters."""
     UserSettingsArn: str
-    # Declared properties (as declared, or as AWS returned them).
-    AdditionalEncryptionContext: dict[str, Any]
+    """Pattern:
+    ^arn:[\\w+=\\/,.@-]+:[a-zA-Z0-9\\-]+:[a-zA-Z0-9\\-]*:[a-zA-Z0-9]{1,12}:[a-zA-Z]+(\\/[a-fA-F0-9\\-]{36})+$
+    Length: 20 to 2048 characters."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
+    AdditionalEncryptionContext: dict[str, str]
     BrandingConfiguration: UserSettingsBrandingConfigurationDict
     CookieSynchronizationConfiguration: UserSettingsCookieSynchronizationConfigurationDict
     CopyAllowed: Literal["Disabled", "Enabled"]
@@ -464,40 +275,61 @@ class UserSettings(_Resource):
     UploadAllowed: Literal["Disabled", "Enabled"]
     WebAuthnAllowed: Literal["Disabled", "Enabled"]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        CopyAllowed: Literal["Disabled", "Enabled"],
+        DownloadAllowed: Literal["Disabled", "Enabled"],
+        PasteAllowed: Literal["Disabled", "Enabled"],
+        PrintAllowed: Literal["Disabled", "Enabled"],
+        UploadAllowed: Literal["Disabled", "Enabled"],
+        AdditionalEncryptionContext: dict[str, str] | None = None,
+        BrandingConfiguration: UserSettingsBrandingConfiguration
+        | UserSettingsBrandingConfigurationDict
+        | None = None,
+        CookieSynchronizationConfiguration: UserSettingsCookieSynchronizationConfiguration
+        | UserSettingsCookieSynchronizationConfigurationDict
+        | None = None,
+        CustomerManagedKey: str | None = None,
+        DeepLinkAllowed: Literal["Disabled", "Enabled"] | None = None,
+        DisconnectTimeoutInMinutes: float | None = None,
+        IdleDisconnectTimeoutInMinutes: float | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        ToolbarConfiguration: UserSettingsToolbarConfiguration
+        | UserSettingsToolbarConfigurationDict
+        | None = None,
+        WebAuthnAllowed: Literal["Disabled", "Enabled"] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::WorkSpacesWeb::UserSettings; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            CopyAllowed: Literal["Disabled", "Enabled"],
-            DownloadAllowed: Literal["Disabled", "Enabled"],
-            PasteAllowed: Literal["Disabled", "Enabled"],
-            PrintAllowed: Literal["Disabled", "Enabled"],
-            UploadAllowed: Literal["Disabled", "Enabled"],
-            AdditionalEncryptionContext: dict[str, Any] | None = None,
-            BrandingConfiguration: UserSettingsBrandingConfiguration
-            | UserSettingsBrandingConfigurationDict
-            | None = None,
-            CookieSynchronizationConfiguration: UserSettingsCookieSynchronizationConfiguration
-            | UserSettingsCookieSynchronizationConfigurationDict
-            | None = None,
-            CustomerManagedKey: str | None = None,
-            DeepLinkAllowed: Literal["Disabled", "Enabled"] | None = None,
-            DisconnectTimeoutInMinutes: float | None = None,
-            IdleDisconnectTimeoutInMinutes: float | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            ToolbarConfiguration: UserSettingsToolbarConfiguration
-            | UserSettingsToolbarConfigurationDict
-            | None = None,
-            WebAuthnAllowed: Literal["Disabled", "Enabled"] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::WorkSpacesWeb::UserSettings; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            CopyAllowed: Allowed values: 'Disabled', 'Enabled'. Required.
+            DownloadAllowed: Allowed values: 'Disabled', 'Enabled'. Required.
+            PasteAllowed: Allowed values: 'Disabled', 'Enabled'. Required.
+            PrintAllowed: Allowed values: 'Disabled', 'Enabled'. Required.
+            UploadAllowed: Allowed values: 'Disabled', 'Enabled'. Required.
+            AdditionalEncryptionContext: Type: dict[str, str].
+            BrandingConfiguration: Type: UserSettingsBrandingConfigurationDict.
+            CookieSynchronizationConfiguration: Type:
+                UserSettingsCookieSynchronizationConfigurationDict.
+            CustomerManagedKey: Pattern:
+                ^arn:[\\w+=\\/,.@-]+:kms:[a-zA-Z0-9\\-]*:[a-zA-Z0-9]{1,12}:key\\/[a-zA-Z0-9-]+$
+                Length: 20 to 2048 characters.
+            DeepLinkAllowed: Allowed values: 'Disabled', 'Enabled'.
+            DisconnectTimeoutInMinutes: Range: 1 to 600 (inclusive).
+            IdleDisconnectTimeoutInMinutes: Range: 0 to 60 (inclusive).
+            Tags: Items: 0 to 200 items.
+            ToolbarConfiguration: Type: UserSettingsToolbarConfigurationDict.
+            WebAuthnAllowed: Allowed values: 'Disabled', 'Enabled'.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

@@ -7,9 +7,10 @@ Imported on first use by group.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 __all__ = [
     "GroupAttributes",
@@ -23,24 +24,55 @@ class GroupInsightsConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    InsightsEnabled: bool | None = None
-    NotificationsEnabled: bool | None = None
+    InsightsEnabled: Annotated[
+        bool | None,
+        Field(
+            description="Set the InsightsEnabled value to true to enable insights or false to disable insights."
+        ),
+    ] = None
+    NotificationsEnabled: Annotated[
+        bool | None,
+        Field(
+            description="Set the NotificationsEnabled value to true to enable insights notifications. Notifications can only be enabled on a group with InsightsEnabled set to true."
+        ),
+    ] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key name of the tag.")]
+    Value: Annotated[str, Field(description="The value for the tag.")]
 
 
 class GroupAttributes(DeferredModel):
-    GroupARN: str | None = None
+    """
+    The read-only attributes of a AWS::XRay::Group, set by AWS.
+    """
+
+    GroupARN: Annotated[
+        str | None, Field(description="The ARN of the group that was generated on creation.")
+    ] = None
 
 
 class GroupProps(DeferredModel):
-    FilterExpression: str | None = None
-    GroupName: str
-    InsightsConfiguration: GroupInsightsConfiguration | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::XRay::Group.
+    """
+
+    FilterExpression: Annotated[
+        str | None,
+        Field(description="The filter expression defining criteria by which to group traces."),
+    ] = None
+    GroupName: Annotated[
+        str, Field(description="The case-sensitive name of the new group. Names must be unique.")
+    ]
+    InsightsConfiguration: Annotated[
+        GroupInsightsConfiguration | None,
+        Field(description="Type: GroupInsightsConfigurationDict."),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None

@@ -7,8 +7,10 @@ Imported on first use by resource_policy.py, which re-exports every name here.
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "ResourcePolicyAttributes",
@@ -17,10 +19,28 @@ __all__ = [
 
 
 class ResourcePolicyProps(DeferredModel):
-    BypassPolicyLockoutCheck: bool | None = None
-    PolicyDocument: str
-    PolicyName: str
+    """
+    The properties a program declares for a AWS::XRay::ResourcePolicy.
+    """
+
+    BypassPolicyLockoutCheck: Annotated[
+        bool | None,
+        Field(
+            description="A flag to indicate whether to bypass the resource policy lockout safety check Write-only: sent to AWS, never read back."
+        ),
+    ] = None
+    PolicyDocument: Annotated[
+        str, Field(description="The resource policy document, which can be up to 5kb in size.")
+    ]
+    PolicyName: Annotated[
+        str,
+        Field(
+            description="The name of the resource policy. Must be unique within a specific AWS account. Create-only: changing it replaces the resource."
+        ),
+    ]
 
 
 class ResourcePolicyAttributes(DeferredModel):
-    pass
+    """
+    The read-only attributes of a AWS::XRay::ResourcePolicy, set by AWS.
+    """

@@ -7,7 +7,7 @@ Imported on first use by sampling_rule.py, which re-exports every name here.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
 from pydantic import ConfigDict, Field
@@ -27,73 +27,195 @@ class SamplingRuleSamplingRateBoost(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CooldownWindowMinutes: int
-    MaxRate: float
+    CooldownWindowMinutes: Annotated[
+        int,
+        Field(
+            description="Time window (in minutes) in which only one sampling rate boost can be triggered. After a boost occurs, no further boosts are allowed until the next window."
+        ),
+    ]
+    MaxRate: Annotated[
+        float,
+        Field(
+            description="The maximum sampling rate X-Ray will apply when it detects anomalies. X-Ray determines the appropriate rate between your baseline and the maximum, depending on anomaly activity."
+        ),
+    ]
 
 
 class SamplingRuleSamplingRule(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Attributes: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    FixedRate: float
-    HTTPMethod: str
-    Host: str
-    Priority: int
-    ReservoirSize: int
-    ResourceARN: str
-    RuleARN: str | None = None
-    RuleName: str | None = None
-    SamplingRateBoost: SamplingRuleSamplingRateBoost | None = None
-    ServiceName: str
-    ServiceType: str
-    URLPath: str
-    Version: int | None = None
+    Attributes: Annotated[
+        dict[str, str] | None, Field(description="Matches attributes derived from the request.")
+    ] = None
+    FixedRate: Annotated[
+        float,
+        Field(
+            description="The percentage of matching requests to instrument, after the reservoir is exhausted."
+        ),
+    ]
+    HTTPMethod: Annotated[str, Field(description="Matches the HTTP method from a request URL.")]
+    Host: Annotated[str, Field(description="Matches the hostname from a request URL.")]
+    Priority: Annotated[int, Field(description="The priority of the sampling rule.")]
+    ReservoirSize: Annotated[
+        int,
+        Field(
+            description="A fixed number of matching requests to instrument per second, prior to applying the fixed rate. The reservoir is not used directly by services, but applies to all services using the rule collectively."
+        ),
+    ]
+    ResourceARN: Annotated[
+        str, Field(description="Matches the ARN of the AWS resource on which the service runs.")
+    ]
+    RuleARN: Annotated[
+        str | None,
+        Field(
+            description="The ARN of the sampling rule. Specify a rule by either name or ARN, but not both."
+        ),
+    ] = None
+    RuleName: Annotated[
+        str | None,
+        Field(
+            description="The ARN of the sampling rule. Specify a rule by either name or ARN, but not both."
+        ),
+    ] = None
+    SamplingRateBoost: Annotated[
+        SamplingRuleSamplingRateBoost | None,
+        Field(description="Type: SamplingRuleSamplingRateBoostDict."),
+    ] = None
+    ServiceName: Annotated[
+        str,
+        Field(description="Matches the name that the service uses to identify itself in segments."),
+    ]
+    ServiceType: Annotated[
+        str,
+        Field(
+            description="Matches the origin that the service uses to identify its type in segments."
+        ),
+    ]
+    URLPath: Annotated[str, Field(description="Matches the path from a request URL.")]
+    Version: Annotated[
+        int | None, Field(description="The version of the sampling rule format (1)")
+    ] = None
 
 
 class SamplingRuleSamplingRuleRecord(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    CreatedAt: str | None = None
-    ModifiedAt: str | None = None
-    SamplingRule: SamplingRuleSamplingRule | None = None
+    CreatedAt: Annotated[
+        str | None, Field(description="When the rule was created, in Unix time seconds.")
+    ] = None
+    ModifiedAt: Annotated[
+        str | None, Field(description="When the rule was modified, in Unix time seconds.")
+    ] = None
+    SamplingRule: Annotated[
+        SamplingRuleSamplingRule | None, Field(description="Type: SamplingRuleSamplingRuleDict.")
+    ] = None
 
 
 class SamplingRuleSamplingRuleUpdate(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Attributes: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    FixedRate: float | None = None
-    HTTPMethod: str | None = None
-    Host: str | None = None
-    Priority: int | None = None
-    ReservoirSize: int | None = None
-    ResourceARN: str | None = None
-    RuleARN: str | None = None
-    RuleName: str | None = None
-    SamplingRateBoost: SamplingRuleSamplingRateBoost | None = None
-    ServiceName: str | None = None
-    ServiceType: str | None = None
-    URLPath: str | None = None
+    Attributes: Annotated[
+        dict[str, str] | None, Field(description="Matches attributes derived from the request.")
+    ] = None
+    FixedRate: Annotated[
+        float | None,
+        Field(
+            description="The percentage of matching requests to instrument, after the reservoir is exhausted."
+        ),
+    ] = None
+    HTTPMethod: Annotated[
+        str | None, Field(description="Matches the HTTP method from a request URL.")
+    ] = None
+    Host: Annotated[str | None, Field(description="Matches the hostname from a request URL.")] = (
+        None
+    )
+    Priority: Annotated[int | None, Field(description="The priority of the sampling rule.")] = None
+    ReservoirSize: Annotated[
+        int | None,
+        Field(
+            description="A fixed number of matching requests to instrument per second, prior to applying the fixed rate. The reservoir is not used directly by services, but applies to all services using the rule collectively."
+        ),
+    ] = None
+    ResourceARN: Annotated[
+        str | None,
+        Field(description="Matches the ARN of the AWS resource on which the service runs."),
+    ] = None
+    RuleARN: Annotated[
+        str | None,
+        Field(
+            description="The ARN of the sampling rule. Specify a rule by either name or ARN, but not both."
+        ),
+    ] = None
+    RuleName: Annotated[
+        str | None,
+        Field(
+            description="The ARN of the sampling rule. Specify a rule by either name or ARN, but not both."
+        ),
+    ] = None
+    SamplingRateBoost: Annotated[
+        SamplingRuleSamplingRateBoost | None,
+        Field(description="Type: SamplingRuleSamplingRateBoostDict."),
+    ] = None
+    ServiceName: Annotated[
+        str | None,
+        Field(description="Matches the name that the service uses to identify itself in segments."),
+    ] = None
+    ServiceType: Annotated[
+        str | None,
+        Field(
+            description="Matches the origin that the service uses to identify its type in segments."
+        ),
+    ] = None
+    URLPath: Annotated[str | None, Field(description="Matches the path from a request URL.")] = None
 
 
 class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    Key: str
-    Value: str
+    Key: Annotated[str, Field(description="The key name of the tag.")]
+    Value: Annotated[str, Field(description="The value for the tag.")]
 
 
 class SamplingRuleAttributes(DeferredModel):
-    RuleARN: str | None = None
+    """
+    The read-only attributes of a AWS::XRay::SamplingRule, set by AWS.
+    """
+
+    RuleARN: Annotated[
+        str | None,
+        Field(
+            description="The ARN of the sampling rule. Specify a rule by either name or ARN, but not both."
+        ),
+    ] = None
 
 
 class SamplingRuleProps(DeferredModel):
-    RuleName: str | None = None
-    SamplingRule: SamplingRuleSamplingRule | None = None
-    SamplingRuleRecord: SamplingRuleSamplingRuleRecord | None = None
-    SamplingRuleUpdate: SamplingRuleSamplingRuleUpdate | None = None
-    Tags: list[Tag] | None = None
+    """
+    The properties a program declares for a AWS::XRay::SamplingRule.
+    """
+
+    RuleName: Annotated[
+        str | None,
+        Field(
+            description="The ARN of the sampling rule. Specify a rule by either name or ARN, but not both."
+        ),
+    ] = None
+    SamplingRule: Annotated[
+        SamplingRuleSamplingRule | None, Field(description="Type: SamplingRuleSamplingRuleDict.")
+    ] = None
+    SamplingRuleRecord: Annotated[
+        SamplingRuleSamplingRuleRecord | None,
+        Field(description="Type: SamplingRuleSamplingRuleRecordDict."),
+    ] = None
+    SamplingRuleUpdate: Annotated[
+        SamplingRuleSamplingRuleUpdate | None,
+        Field(description="Type: SamplingRuleSamplingRuleUpdateDict."),
+    ] = None
+    Tags: Annotated[
+        list[Tag] | None,
+        Field(description="An array of key-value pairs to apply to this resource."),
+    ] = None

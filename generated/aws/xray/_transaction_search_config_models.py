@@ -7,8 +7,10 @@ Imported on first use by transaction_search_config.py, which re-exports every na
 
 from __future__ import annotations
 
+from typing import Annotated
 
 from cloudforge.aws._base import DeferredModel
+from pydantic import Field
 
 __all__ = [
     "TransactionSearchConfigAttributes",
@@ -17,8 +19,24 @@ __all__ = [
 
 
 class TransactionSearchConfigProps(DeferredModel):
-    IndexingPercentage: float | None = None
+    """
+    The properties a program declares for a AWS::XRay::TransactionSearchConfig.
+    """
+
+    IndexingPercentage: Annotated[
+        float | None,
+        Field(
+            description="Determines the percentage of traces indexed from CloudWatch Logs to X-Ray"
+        ),
+    ] = None
 
 
 class TransactionSearchConfigAttributes(DeferredModel):
-    AccountId: str | None = None
+    """
+    The read-only attributes of a AWS::XRay::TransactionSearchConfig, set by AWS.
+    """
+
+    AccountId: Annotated[
+        str | None,
+        Field(description="User account id, used as the primary identifier for the resource"),
+    ] = None

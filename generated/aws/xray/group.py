@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -55,43 +59,35 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-GroupInsightsConfigurationDict = TypedDict(
-    "GroupInsightsConfigurationDict",
-    {
-        "InsightsEnabled": "bool",
-        "NotificationsEnabled": "bool",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class GroupInsightsConfigurationDict(TypedDict, total=False):
+    """GroupInsightsConfiguration as a plain dict."""
 
+    InsightsEnabled: bool
+    """Set the InsightsEnabled value to true to enable insights or false to disable insights."""
+    NotificationsEnabled: bool
+    """Set the NotificationsEnabled value to true to enable insights notifications. Notifications
+    can only be enabled on a group with InsightsEnabled set to true."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """The key name of the tag."""
+    Value: Required[str]
+    """The value for the tag."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::XRay::Group",
     schema_file="aws-xray-group.json",
     primary_identifier=("/GroupARN",),
-    additional_identifiers=(),
     read_only=("/GroupARN",),
-    create_only=(),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
     required=("GroupName",),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -101,85 +97,59 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "InsightsConfiguration": {
-            "additionalProperties": False,
-            "properties": {
-                "InsightsEnabled": {"type": "boolean"},
-                "NotificationsEnabled": {"type": "boolean"},
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 200,
-            "minItems": 0,
-            "type": "array",
-        },
-    },
-    "properties": {
-        "FilterExpression": {"type": "string"},
-        "GroupARN": {"maxLength": 400, "minLength": 1, "type": "string"},
-        "GroupName": {"maxLength": 32, "minLength": 1, "type": "string"},
-        "InsightsConfiguration": {"$ref": "#/definitions/InsightsConfiguration"},
-        "Tags": {"$ref": "#/definitions/Tags"},
-    },
-    "required": ["GroupName"],
-}
-
 
 class Group(_Resource):
-    """AWS::XRay::Group: This schema provides construct and validation rules for AWS-XRay Group resource parameters.
+    """AWS::XRay::Group: This schema provides construct and validation rules for AWS-XRay Group
+    resource parameters.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: GroupARN.
+    Read-only attributes (known once deployed): GroupARN.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-xray-group.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
     props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "GroupProps")
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "GroupAttributes")
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "group.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     GroupARN: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The ARN of the group that was generated on creation."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     FilterExpression: str
     GroupName: str
     InsightsConfiguration: GroupInsightsConfigurationDict
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        GroupName: str,
+        FilterExpression: str | None = None,
+        InsightsConfiguration: GroupInsightsConfiguration
+        | GroupInsightsConfigurationDict
+        | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::XRay::Group; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            GroupName: str,
-            FilterExpression: str | None = None,
-            InsightsConfiguration: GroupInsightsConfiguration
-            | GroupInsightsConfigurationDict
-            | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::XRay::Group; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            GroupName: The case-sensitive name of the new group. Names must be unique. Required.
             FilterExpression: The filter expression defining criteria by which to group traces.
-            GroupName: The case-sensitive name of the new group.
+            InsightsConfiguration: Type: GroupInsightsConfigurationDict.
+            Tags: An array of key-value pairs to apply to this resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

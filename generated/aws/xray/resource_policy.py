@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,25 +51,20 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::XRay::ResourcePolicy",
     schema_file="aws-xray-resourcepolicy.json",
     primary_identifier=("/PolicyName",),
-    additional_identifiers=(),
-    read_only=(),
     create_only=("/PolicyName",),
     write_only=("/BypassPolicyLockoutCheck",),
-    conditional_create_only=(),
-    unordered_arrays=(),
     required=("PolicyName", "PolicyDocument"),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
         tag_on_create=False,
         tag_updatable=False,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -75,28 +74,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {},
-    "properties": {
-        "BypassPolicyLockoutCheck": {"type": "boolean"},
-        "PolicyDocument": {"maxLength": 5120, "minLength": 1, "type": "string"},
-        "PolicyName": {
-            "maxLength": 128,
-            "minLength": 1,
-            "pattern": "[\\w+=,.@-]+",
-            "type": "string",
-        },
-    },
-    "required": ["PolicyName", "PolicyDocument"],
-}
-
 
 class ResourcePolicy(_Resource):
-    """AWS::XRay::ResourcePolicy: This schema provides construct and validation rules for AWS-XRay Resource Policy resource parameters.
+    """AWS::XRay::ResourcePolicy: This schema provides construct and validation rules for AWS-XRay
+    Resource Policy resource parameters.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: PolicyName.
+    Replaced when any of these change (create-only): PolicyName.
+    Write-only (sent to AWS, never read back): BypassPolicyLockoutCheck.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-xray-resourcepolicy.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -104,33 +92,39 @@ class ResourcePolicy(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "ResourcePolicyAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "resource_policy.schema.json")
 
     # Read-only attributes, set from what AWS returns.
-    # Declared properties (as declared, or as AWS returned them).
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     BypassPolicyLockoutCheck: bool
     PolicyDocument: str
     PolicyName: str
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        PolicyDocument: str,
+        PolicyName: str,
+        BypassPolicyLockoutCheck: bool | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::XRay::ResourcePolicy; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            PolicyDocument: str,
-            PolicyName: str,
-            BypassPolicyLockoutCheck: bool | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::XRay::ResourcePolicy; `await` it inside an App to deploy it.
-
-            BypassPolicyLockoutCheck: A flag to indicate whether to bypass the resource policy lockout safety check
-            PolicyDocument: The resource policy document, which can be up to 5kb in size.
-            PolicyName: The name of the resource policy.
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            PolicyDocument: The resource policy document, which can be up to 5kb in size. Required.
+            PolicyName: The name of the resource policy. Must be unique within a specific AWS
+                account. Create-only: changing it replaces the resource. Required.
+            BypassPolicyLockoutCheck: A flag to indicate whether to bypass the resource policy
+                lockout safety check Write-only: sent to AWS, never read back.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

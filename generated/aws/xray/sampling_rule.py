@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -67,94 +71,115 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
-SamplingRuleSamplingRateBoostDict = TypedDict(
-    "SamplingRuleSamplingRateBoostDict",
-    {
-        "CooldownWindowMinutes": "Required[int]",
-        "MaxRate": "Required[float]",
-    },
-    total=False,
-)
 
-SamplingRuleSamplingRuleDict = TypedDict(
-    "SamplingRuleSamplingRuleDict",
-    {
-        "Attributes": "dict[str, Any]",
-        "FixedRate": "Required[float]",
-        "HTTPMethod": "Required[str]",
-        "Host": "Required[str]",
-        "Priority": "Required[int]",
-        "ReservoirSize": "Required[int]",
-        "ResourceARN": "Required[str]",
-        "RuleARN": "str",
-        "RuleName": "str",
-        "SamplingRateBoost": "SamplingRuleSamplingRateBoostDict",
-        "ServiceName": "Required[str]",
-        "ServiceType": "Required[str]",
-        "URLPath": "Required[str]",
-        "Version": "int",
-    },
-    total=False,
-)
+class SamplingRuleSamplingRateBoostDict(TypedDict, total=False):
+    """SamplingRuleSamplingRateBoost as a plain dict."""
 
-SamplingRuleSamplingRuleRecordDict = TypedDict(
-    "SamplingRuleSamplingRuleRecordDict",
-    {
-        "CreatedAt": "str",
-        "ModifiedAt": "str",
-        "SamplingRule": "SamplingRuleSamplingRuleDict",
-    },
-    total=False,
-)
+    CooldownWindowMinutes: Required[int]
+    """Time window (in minutes) in which only one sampling rate boost can be triggered. After a
+    boost occurs, no further boosts are allowed until the next window."""
+    MaxRate: Required[float]
+    """The maximum sampling rate X-Ray will apply when it detects anomalies. X-Ray determines the
+    appropriate rate between your baseline and the maximum, depending on anomaly activity."""
 
-SamplingRuleSamplingRuleUpdateDict = TypedDict(
-    "SamplingRuleSamplingRuleUpdateDict",
-    {
-        "Attributes": "dict[str, Any]",
-        "FixedRate": "float",
-        "HTTPMethod": "str",
-        "Host": "str",
-        "Priority": "int",
-        "ReservoirSize": "int",
-        "ResourceARN": "str",
-        "RuleARN": "str",
-        "RuleName": "str",
-        "SamplingRateBoost": "SamplingRuleSamplingRateBoostDict",
-        "ServiceName": "str",
-        "ServiceType": "str",
-        "URLPath": "str",
-    },
-    total=False,
-)
 
-TagDict = TypedDict(
-    "TagDict",
-    {
-        "Key": "Required[str]",
-        "Value": "Required[str]",
-    },
-    total=False,
-)
+class SamplingRuleSamplingRuleDict(TypedDict, total=False):
+    """SamplingRuleSamplingRule as a plain dict."""
 
+    Attributes: dict[str, str]
+    """Matches attributes derived from the request."""
+    FixedRate: Required[float]
+    """The percentage of matching requests to instrument, after the reservoir is exhausted."""
+    HTTPMethod: Required[str]
+    """Matches the HTTP method from a request URL."""
+    Host: Required[str]
+    """Matches the hostname from a request URL."""
+    Priority: Required[int]
+    """The priority of the sampling rule."""
+    ReservoirSize: Required[int]
+    """A fixed number of matching requests to instrument per second, prior to applying the fixed
+    rate. The reservoir is not used directly by services, but applies to all services using the rule
+    collectively."""
+    ResourceARN: Required[str]
+    """Matches the ARN of the AWS resource on which the service runs."""
+    RuleARN: str
+    """The ARN of the sampling rule. Specify a rule by either name or ARN, but not both."""
+    RuleName: str
+    """The ARN of the sampling rule. Specify a rule by either name or ARN, but not both."""
+    SamplingRateBoost: SamplingRuleSamplingRateBoostDict
+    """Type: SamplingRuleSamplingRateBoostDict."""
+    ServiceName: Required[str]
+    """Matches the name that the service uses to identify itself in segments."""
+    ServiceType: Required[str]
+    """Matches the origin that the service uses to identify its type in segments."""
+    URLPath: Required[str]
+    """Matches the path from a request URL."""
+    Version: int
+    """The version of the sampling rule format (1)"""
+
+
+class SamplingRuleSamplingRuleRecordDict(TypedDict, total=False):
+    """SamplingRuleSamplingRuleRecord as a plain dict."""
+
+    CreatedAt: str
+    """When the rule was created, in Unix time seconds."""
+    ModifiedAt: str
+    """When the rule was modified, in Unix time seconds."""
+    SamplingRule: SamplingRuleSamplingRuleDict
+    """Type: SamplingRuleSamplingRuleDict."""
+
+
+class SamplingRuleSamplingRuleUpdateDict(TypedDict, total=False):
+    """SamplingRuleSamplingRuleUpdate as a plain dict."""
+
+    Attributes: dict[str, str]
+    """Matches attributes derived from the request."""
+    FixedRate: float
+    """The percentage of matching requests to instrument, after the reservoir is exhausted."""
+    HTTPMethod: str
+    """Matches the HTTP method from a request URL."""
+    Host: str
+    """Matches the hostname from a request URL."""
+    Priority: int
+    """The priority of the sampling rule."""
+    ReservoirSize: int
+    """A fixed number of matching requests to instrument per second, prior to applying the fixed
+    rate. The reservoir is not used directly by services, but applies to all services using the rule
+    collectively."""
+    ResourceARN: str
+    """Matches the ARN of the AWS resource on which the service runs."""
+    RuleARN: str
+    """The ARN of the sampling rule. Specify a rule by either name or ARN, but not both."""
+    RuleName: str
+    """The ARN of the sampling rule. Specify a rule by either name or ARN, but not both."""
+    SamplingRateBoost: SamplingRuleSamplingRateBoostDict
+    """Type: SamplingRuleSamplingRateBoostDict."""
+    ServiceName: str
+    """Matches the name that the service uses to identify itself in segments."""
+    ServiceType: str
+    """Matches the origin that the service uses to identify its type in segments."""
+    URLPath: str
+    """Matches the path from a request URL."""
+
+
+class TagDict(TypedDict, total=False):
+    """Tag as a plain dict."""
+
+    Key: Required[str]
+    """The key name of the tag."""
+    Value: Required[str]
+    """The value for the tag."""
+
+
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::XRay::SamplingRule",
     schema_file="aws-xray-samplingrule.json",
     primary_identifier=("/RuleARN",),
-    additional_identifiers=(),
     read_only=("/RuleARN",),
     create_only=("/SamplingRule/Version",),
-    write_only=(),
-    conditional_create_only=(),
     unordered_arrays=("/Tags",),
-    required=(),
-    list_required=(),
-    tagging=_Tagging(
-        taggable=True,
-        tag_on_create=True,
-        tag_updatable=True,
-        tag_property="/Tags",
-    ),
-    replacement_strategy="create_then_delete",
+    tagging=_Tagging(),
     handlers={
         "create": 120,
         "read": 120,
@@ -164,120 +189,17 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "RuleARN": {"type": "string"},
-        "RuleName": {"maxLength": 32, "minLength": 1, "type": "string"},
-        "SamplingRateBoost": {
-            "additionalProperties": False,
-            "properties": {
-                "CooldownWindowMinutes": {"minimum": 1, "type": "integer"},
-                "MaxRate": {"maximum": 1, "minimum": 0, "type": "number"},
-            },
-            "required": ["MaxRate", "CooldownWindowMinutes"],
-            "type": "object",
-        },
-        "SamplingRule": {
-            "additionalProperties": False,
-            "properties": {
-                "Attributes": {
-                    "additionalProperties": False,
-                    "patternProperties": {".{1,}": {"type": "string"}},
-                    "type": "object",
-                },
-                "FixedRate": {"maximum": 1, "minimum": 0, "type": "number"},
-                "HTTPMethod": {"maxLength": 10, "minLength": 0, "type": "string"},
-                "Host": {"maxLength": 64, "minLength": 0, "type": "string"},
-                "Priority": {"maximum": 9999, "minimum": 1, "type": "integer"},
-                "ReservoirSize": {"minimum": 0, "type": "integer"},
-                "ResourceARN": {"maxLength": 500, "minLength": 0, "type": "string"},
-                "RuleARN": {"$ref": "#/definitions/RuleARN"},
-                "RuleName": {"$ref": "#/definitions/RuleName"},
-                "SamplingRateBoost": {"$ref": "#/definitions/SamplingRateBoost"},
-                "ServiceName": {"maxLength": 64, "minLength": 0, "type": "string"},
-                "ServiceType": {"maxLength": 64, "minLength": 0, "type": "string"},
-                "URLPath": {"maxLength": 128, "minLength": 0, "type": "string"},
-                "Version": {"minimum": 1, "type": "integer"},
-            },
-            "required": [
-                "FixedRate",
-                "Host",
-                "HTTPMethod",
-                "Priority",
-                "ReservoirSize",
-                "ResourceARN",
-                "ServiceName",
-                "ServiceType",
-                "URLPath",
-            ],
-            "type": "object",
-        },
-        "SamplingRuleRecord": {
-            "additionalProperties": False,
-            "properties": {
-                "CreatedAt": {"type": "string"},
-                "ModifiedAt": {"type": "string"},
-                "SamplingRule": {"$ref": "#/definitions/SamplingRule"},
-            },
-            "type": "object",
-        },
-        "SamplingRuleUpdate": {
-            "additionalProperties": False,
-            "properties": {
-                "Attributes": {
-                    "additionalProperties": False,
-                    "patternProperties": {".{1,}": {"type": "string"}},
-                    "type": "object",
-                },
-                "FixedRate": {"maximum": 1, "minimum": 0, "type": "number"},
-                "HTTPMethod": {"maxLength": 10, "type": "string"},
-                "Host": {"maxLength": 64, "type": "string"},
-                "Priority": {"maximum": 9999, "minimum": 1, "type": "integer"},
-                "ReservoirSize": {"minimum": 0, "type": "integer"},
-                "ResourceARN": {"maxLength": 500, "type": "string"},
-                "RuleARN": {"$ref": "#/definitions/RuleARN"},
-                "RuleName": {"$ref": "#/definitions/RuleName"},
-                "SamplingRateBoost": {"$ref": "#/definitions/SamplingRateBoost"},
-                "ServiceName": {"maxLength": 64, "type": "string"},
-                "ServiceType": {"maxLength": 64, "type": "string"},
-                "URLPath": {"maxLength": 128, "type": "string"},
-            },
-            "type": "object",
-        },
-        "Tag": {
-            "additionalProperties": False,
-            "properties": {
-                "Key": {"maxLength": 128, "minLength": 1, "type": "string"},
-                "Value": {"maxLength": 256, "minLength": 0, "type": "string"},
-            },
-            "required": ["Key", "Value"],
-            "type": "object",
-        },
-        "Tags": {
-            "items": {"$ref": "#/definitions/Tag"},
-            "maxItems": 200,
-            "minItems": 0,
-            "type": "array",
-        },
-    },
-    "properties": {
-        "RuleARN": {"$ref": "#/definitions/RuleARN"},
-        "RuleName": {"$ref": "#/definitions/RuleName"},
-        "SamplingRule": {"$ref": "#/definitions/SamplingRule"},
-        "SamplingRuleRecord": {"$ref": "#/definitions/SamplingRuleRecord"},
-        "SamplingRuleUpdate": {"$ref": "#/definitions/SamplingRuleUpdate"},
-        "Tags": {"$ref": "#/definitions/Tags"},
-    },
-    "required": [],
-}
-
 
 class SamplingRule(_Resource):
-    """AWS::XRay::SamplingRule: This schema provides construct and validation rules for AWS-XRay SamplingRule resource parameters.
+    """AWS::XRay::SamplingRule: This schema provides construct and validation rules for AWS-XRay
+    SamplingRule resource parameters.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: RuleARN.
+    Replaced when any of these change (create-only): SamplingRule.Version.
+    Read-only attributes (known once deployed): RuleARN.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-xray-samplingrule.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -285,39 +207,50 @@ class SamplingRule(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "SamplingRuleAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(__name__, "sampling_rule.schema.json")
 
     # Read-only attributes, set from what AWS returns.
     RuleARN: str
-    # Declared properties (as declared, or as AWS returned them).
+    """The ARN of the sampling rule. Specify a rule by either name or ARN, but not both."""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     RuleName: str
     SamplingRule: SamplingRuleSamplingRuleDict
     SamplingRuleRecord: SamplingRuleSamplingRuleRecordDict
     SamplingRuleUpdate: SamplingRuleSamplingRuleUpdateDict
     Tags: list[TagDict]
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        RuleName: str | None = None,
+        SamplingRule: SamplingRuleSamplingRule | SamplingRuleSamplingRuleDict | None = None,
+        SamplingRuleRecord: SamplingRuleSamplingRuleRecord
+        | SamplingRuleSamplingRuleRecordDict
+        | None = None,
+        SamplingRuleUpdate: SamplingRuleSamplingRuleUpdate
+        | SamplingRuleSamplingRuleUpdateDict
+        | None = None,
+        Tags: list[Tag | TagDict] | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::XRay::SamplingRule; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            RuleName: str | None = None,
-            SamplingRule: SamplingRuleSamplingRule | SamplingRuleSamplingRuleDict | None = None,
-            SamplingRuleRecord: SamplingRuleSamplingRuleRecord
-            | SamplingRuleSamplingRuleRecordDict
-            | None = None,
-            SamplingRuleUpdate: SamplingRuleSamplingRuleUpdate
-            | SamplingRuleSamplingRuleUpdateDict
-            | None = None,
-            Tags: list[Tag | TagDict] | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::XRay::SamplingRule; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            RuleName: The ARN of the sampling rule. Specify a rule by either name or ARN, but not
+                both.
+            SamplingRule: Type: SamplingRuleSamplingRuleDict.
+            SamplingRuleRecord: Type: SamplingRuleSamplingRuleRecordDict.
+            SamplingRuleUpdate: Type: SamplingRuleSamplingRuleUpdateDict.
+            Tags: An array of key-value pairs to apply to this resource.
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)

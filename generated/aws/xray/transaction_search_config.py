@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
+from cloudforge.aws._lazy import (
+    lazy_attribute as _lazy_attribute,
+    lazy_model as _lazy_model,
+    lazy_schema as _lazy_schema,
+)
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
@@ -47,25 +51,16 @@ if not TYPE_CHECKING:
 
 # The same objects as plain dicts: nested values may be given either way.
 
+# Only what differs from TypeMetadata's defaults is spelt out.
 METADATA = _TypeMetadata(
     type_name="AWS::XRay::TransactionSearchConfig",
     schema_file="aws-xray-transactionsearchconfig.json",
     primary_identifier=("/AccountId",),
-    additional_identifiers=(),
     read_only=("/AccountId",),
-    create_only=(),
-    write_only=(),
-    conditional_create_only=(),
-    unordered_arrays=(),
-    required=(),
-    list_required=(),
     tagging=_Tagging(
         taggable=False,
-        tag_on_create=True,
-        tag_updatable=True,
         tag_property=None,
     ),
-    replacement_strategy="create_then_delete",
     handlers={
         "create": 120,
         "read": 120,
@@ -75,25 +70,16 @@ METADATA = _TypeMetadata(
     },
 )
 
-# Validation rules checked by cloudforge.validation when an instance is constructed.
-PROPS_SCHEMA: dict[str, Any] = {
-    "additionalProperties": False,
-    "definitions": {
-        "AccountId": {"pattern": "^\\d{12}$", "type": "string"},
-        "IndexingPercentage": {"maximum": 100, "minimum": 0, "type": "number"},
-    },
-    "properties": {
-        "AccountId": {"$ref": "#/definitions/AccountId"},
-        "IndexingPercentage": {"$ref": "#/definitions/IndexingPercentage"},
-    },
-    "required": [],
-}
-
 
 class TransactionSearchConfig(_Resource):
-    """AWS::XRay::TransactionSearchConfig: This schema provides construct and validation rules for AWS-XRay TransactionSearchConfig resource parameters.
+    """AWS::XRay::TransactionSearchConfig: This schema provides construct and validation rules for
+    AWS-XRay TransactionSearchConfig resource parameters.
 
-    Properties are the CloudFormation names; read-only attributes are known once deployed.
+    Identifier: AccountId.
+    Read-only attributes (known once deployed): AccountId.
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-xray-transactionsearchconfig.html
+
+    Properties and attributes keep their CloudFormation names.
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
@@ -103,27 +89,36 @@ class TransactionSearchConfig(_Resource):
     attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
         __name__, _MODELS, "TransactionSearchConfigAttributes"
     )
-    props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
+    # Validation rules: package data next to this module, read on first use.
+    props_schema: ClassVar[dict[str, Any]] = _lazy_schema(
+        __name__, "transaction_search_config.schema.json"
+    )
 
     # Read-only attributes, set from what AWS returns.
     AccountId: str
-    # Declared properties (as declared, or as AWS returned them).
+    """User account id, used as the primary identifier for the resource"""
+    # Declared properties (as declared, or as AWS returned them; documented under __init__).
     IndexingPercentage: float
 
-    if TYPE_CHECKING:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        IndexingPercentage: float | None = None,
+        adopt: bool = False,
+        depends_on: _Iterable[_Resource | str] = (),
+    ) -> None:
+        """Declare one AWS::XRay::TransactionSearchConfig; `await` it inside an App to deploy it.
 
-        def __init__(
-            self,
-            id: str,
-            /,
-            *,
-            IndexingPercentage: float | None = None,
-            adopt: bool = False,
-            depends_on: _Iterable[_Resource | str] = (),
-        ) -> None:
-            """Declare one AWS::XRay::TransactionSearchConfig; `await` it inside an App to deploy it.
-
+        Args:
+            logical_id: the resource's name in this program (unique within the App).
+            IndexingPercentage: Determines the percentage of traces indexed from CloudWatch Logs to
+                X-Ray
             adopt: take over an existing resource with these identifying properties.
             depends_on: resources (or logical ids) this one uses beyond what its properties
                 show; it is deleted before them.
-            """
+        """
+        # The properties of this very call were validated by Resource.__new__ (so a misspelt or
+        # missing one is a ValidationError naming it, not a TypeError): nothing left to forward.
+        super().__init__(logical_id, adopt=adopt, depends_on=depends_on)
